@@ -1,0 +1,81 @@
+// Diagnostics are values: every phase returns them instead of throwing for bad user input.
+// They are collected, sorted by position, capped, and rendered as
+//   file:line:col: error[code]: message
+//      |
+//   12 |   forbid x when principal.tenat != resource.owner
+//      |                           ^^^^^
+// Message style (from Cedar's guide): lowercase, no trailing period, user input in backticks.
+
+import { type SourceFile, type Span, lineColOf, lineTextAt } from "./source.js";
+
+export type Severity = "error" | "warning";
+
+export interface Diagnostic {
+  /** stable code from docs/language.md, e.g. `W0101`; tests match on it */
+  readonly code: string;
+  readonly severity: Severity;
+  readonly message: string;
+  readonly span: Span;
+  /** the file the span points into; filled in by the compile driver when absent */
+  readonly file?: string;
+  readonly help?: string;
+}
+
+export function error(code: string, message: string, span: Span, help?: string): Diagnostic {
+  return help === undefined ? { code, severity: "error", message, span } : { code, severity: "error", message, span, help };
+}
+
+export function warning(code: string, message: string, span: Span, help?: string): Diagnostic {
+  return help === undefined ? { code, severity: "warning", message, span } : { code, severity: "warning", message, span, help };
+}
+
+export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === "error");
+}
+
+/** The most diagnostics reported for one file; the rest are summarised in one line. */
+export const MAX_DIAGNOSTICS = 50;
+
+/** Sorts by position (then code) and drops exact duplicates, so output is stable. */
+export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  const out: Diagnostic[] = [];
+  for (const d of [...diagnostics].sort(
+    (a, b) => a.span.start - b.span.start || a.span.end - b.span.end || a.code.localeCompare(b.code),
+  )) {
+    const key = `${d.code}:${d.span.start}:${d.span.end}:${d.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(d);
+  }
+  return out;
+}
+
+/** Renders one diagnostic with its source line and a caret under the span. */
+export function renderDiagnostic(d: Diagnostic, source: SourceFile): string {
+  const { line, column } = lineColOf(source.text, d.span.start);
+  const head = `${d.file ?? source.name}:${line}:${column}: ${d.severity}[${d.code}]: ${d.message}`;
+  const text = lineTextAt(source.text, d.span.start);
+  const gutter = String(line).length;
+  const pad = " ".repeat(gutter);
+  const lineEnd = source.text.indexOf("\n", d.span.start);
+  const spanEndOnLine = lineEnd < 0 ? d.span.end : Math.min(d.span.end, lineEnd);
+  const width = Math.max(1, [...source.text.slice(d.span.start, spanEndOnLine)].length);
+  const caret = " ".repeat(column - 1) + "^".repeat(width);
+  const lines = [head, `${pad} |`, `${line} | ${text}`, `${pad} | ${caret}`];
+  if (d.help) lines.push(`${pad} = help: ${d.help}`);
+  return lines.join("\n");
+}
+
+/** Renders a list of diagnostics for one file, capped at MAX_DIAGNOSTICS. */
+export function renderDiagnostics(diagnostics: readonly Diagnostic[], source: SourceFile): string {
+  const sorted = sortDiagnostics(diagnostics);
+  const shown = sorted.slice(0, MAX_DIAGNOSTICS).map((d) => renderDiagnostic(d, source));
+  if (sorted.length > MAX_DIAGNOSTICS) shown.push(`... and ${sorted.length - MAX_DIAGNOSTICS} more`);
+  return shown.join("\n\n");
+}
+
+/** Exhaustive switches over node kinds end here: a missing case is a type error. */
+export function assertUnreachable(x: never): never {
+  throw new Error(`unreachable: ${JSON.stringify(x)}`);
+}

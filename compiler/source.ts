@@ -1,0 +1,67 @@
+// Source text and spans. Every AST node and IR operation carries a Span (byte offsets into the
+// UTF-16 source string); line and column are computed only when a diagnostic is rendered.
+
+export interface Span {
+  /** offset of the first character (UTF-16 code units into SourceFile.text) */
+  readonly start: number;
+  /** offset one past the last character */
+  readonly end: number;
+}
+
+export interface SourceFile {
+  /** the name shown in diagnostics, e.g. `policies/payments.writ` */
+  readonly name: string;
+  readonly text: string;
+}
+
+export const NO_SPAN: Span = Object.freeze({ start: 0, end: 0 });
+
+export function span(start: number, end: number): Span {
+  return { start, end };
+}
+
+export function joinSpans(a: Span, b: Span): Span {
+  return { start: Math.min(a.start, b.start), end: Math.max(a.end, b.end) };
+}
+
+export interface LineCol {
+  /** 1-based line */
+  line: number;
+  /** 1-based column, counted in code points */
+  column: number;
+}
+
+/** Computes the 1-based line and column of an offset. Columns count code points so carets line up. */
+export function lineColOf(text: string, offset: number): LineCol {
+  let line = 1;
+  let lineStart = 0;
+  const end = Math.min(Math.max(offset, 0), text.length);
+  for (let i = 0; i < end; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  let column = 1;
+  for (let i = lineStart; i < end; i++) {
+    const c = text.charCodeAt(i);
+    // count a surrogate pair once
+    if (c >= 0xdc00 && c <= 0xdfff && i > lineStart) {
+      const p = text.charCodeAt(i - 1);
+      if (p >= 0xd800 && p <= 0xdbff) continue;
+    }
+    column++;
+  }
+  return { line, column };
+}
+
+/** The text of the line containing `offset`, without its line terminator. */
+export function lineTextAt(text: string, offset: number): string {
+  const o = Math.min(Math.max(offset, 0), text.length);
+  const start = text.lastIndexOf("\n", o - 1) + 1;
+  let end = text.indexOf("\n", o);
+  if (end < 0) end = text.length;
+  let line = text.slice(start, end);
+  if (line.endsWith("\r")) line = line.slice(0, -1);
+  return line;
+}

@@ -1,0 +1,50 @@
+// The manifest that travels beside a decision module (`<name>.manifest.json`). A bundle is the module
+// bytes plus this manifest (plus, once signed, a signature over the manifest — see runtime/trust).
+// The manifest holds the module's digests, so signing the manifest binds the module.
+
+import type { RecordType } from "./schema.js";
+
+export const MANIFEST_FORMAT = "writ-manifest/1";
+/** The decision-module ABI this runtime speaks (docs/abi.md). */
+export const ABI_VERSION = 1;
+
+export interface ManifestRule {
+  readonly name: string;
+  readonly effect: "permit" | "forbid";
+  readonly annotations: Readonly<Record<string, string>>;
+  /** 1-based line and column of the rule in its source, for messages */
+  readonly line: number;
+  readonly column: number;
+}
+
+export interface Manifest {
+  readonly format: typeof MANIFEST_FORMAT;
+  readonly name: string;
+  readonly version: string;
+  readonly compiler: { readonly name: "writ"; readonly version: string };
+  readonly abiVersion: number;
+  /** the request schema, validated by the runtime before evaluation */
+  readonly schema: RecordType;
+  /** where the encoder writes each field the module reads (docs/abi.md); produced by compiler/backend */
+  readonly layout: unknown;
+  /** rule table, in declaration order: index i is rule number i in the module's results */
+  readonly rules: readonly ManifestRule[];
+  /** for each IR node id that can raise an error, the source offset reported as `at` (node id → offset) */
+  readonly errorSites: Readonly<Record<string, number>>;
+  /** lowercase hex digests of the module bytes */
+  readonly digests: { readonly sha3_512: string; readonly blake2b_512: string };
+  /** worst-case evaluation cost computed from the schema's bounds (docs/language.md, "Cost") */
+  readonly costBound: number;
+  /** the module's fixed memory size in 64 KiB pages (min == max) */
+  readonly memoryPages: number;
+  /** SHA3-512 of the policy source text the module was compiled from */
+  readonly sourceDigest: string;
+}
+
+/** A compiled policy: module bytes and manifest. Signed bundles add `signature` (runtime/trust). */
+export interface Bundle {
+  readonly module: Uint8Array;
+  readonly manifest: Manifest;
+  /** compact JWS over the manifest's canonical JSON, when signed */
+  readonly signature?: string;
+}
