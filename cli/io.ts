@@ -1,0 +1,69 @@
+// What a CLI command may touch: its arguments, its output streams and its working directory.
+// Commands take this instead of reaching for `process` so tests can run them in-process.
+
+export interface CliIO {
+  readonly cwd: string;
+  out(text: string): void;
+  err(text: string): void;
+  /** reads all of standard input (for `--input -`) */
+  readStdin(): Promise<string>;
+}
+
+export interface Command {
+  readonly name: string;
+  /** one line for `writ --help` */
+  readonly summary: string;
+  /** full usage text for `writ <name> --help` */
+  readonly usage: string;
+  /** returns the process exit code; never throws for bad user input */
+  run(args: readonly string[], io: CliIO): Promise<number>;
+}
+
+/** Exit codes shared by every command. */
+export const EXIT_OK = 0;
+/** the command ran and found a problem: diagnostics, a failing test, a deny, a refused artifact */
+export const EXIT_FAILURE = 1;
+/** the command line itself was wrong */
+export const EXIT_USAGE = 2;
+
+export interface ParsedArgs {
+  readonly positional: string[];
+  readonly flags: Map<string, string | true>;
+}
+
+/**
+ * Minimal flag parser: `--name value`, `--name=value`, `-o value`, and boolean flags listed in
+ * `booleans`. Unknown flags are reported by the caller via `unknownFlags`.
+ */
+export function parseArgs(args: readonly string[], booleans: readonly string[] = []): ParsedArgs {
+  const positional: string[] = [];
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--") {
+      positional.push(...args.slice(i + 1));
+      break;
+    }
+    if (a.startsWith("-") && a !== "-") {
+      const eq = a.indexOf("=");
+      const name = (eq >= 0 ? a.slice(0, eq) : a).replace(/^--?/, "");
+      if (eq >= 0) flags.set(name, a.slice(eq + 1));
+      else if (booleans.includes(name)) flags.set(name, true);
+      else if (i + 1 < args.length) flags.set(name, args[++i]!);
+      else flags.set(name, true);
+    } else positional.push(a);
+  }
+  return { positional, flags };
+}
+
+export function unknownFlags(parsed: ParsedArgs, known: readonly string[]): string[] {
+  return [...parsed.flags.keys()].filter((f) => !known.includes(f));
+}
+
+export function flagString(parsed: ParsedArgs, ...names: string[]): string | undefined {
+  for (const n of names) {
+    const v = parsed.flags.get(n);
+    if (typeof v === "string") return v;
+  }
+  return undefined;
+}

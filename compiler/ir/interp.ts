@@ -1,0 +1,291 @@
+// The reference interpreter: evaluates the IR directly. It is the executable statement of the
+// semantics written at the top of ir.ts; the WASM backend must agree with it on every decision, rule
+// list and error. Clarity over speed: it is used by `writ eval --backend interp`, `writ test`, the
+// conformance runner and the differential tests, not on the hot path.
+
+import type { Decision, DecisionError, RuleError } from "../../runtime/decision.js";
+import { INT64_MAX, INT64_MIN } from "../../runtime/schema.js";
+import { codePointLength } from "../../runtime/strings.js";
+import { compileRequestCheck, requestToValue, type RequestCheck } from "../../runtime/request.js";
+import { assertUnreachable } from "../diagnostics.js";
+import type { CallNode, CompNode, EvalError, IRPolicy, MapValue, Node, RecordValue, Value } from "./ir.js";
+import { compareValues, isMapValue, mapValue, valuesEqual } from "./values.js";
+import type { EvalErrorName } from "../../runtime/decision.js";
+
+/** An evaluation error travelling as a value (never thrown). */
+export class Err {
+  constructor(readonly code: EvalErrorName, readonly node: number) {}
+  toEvalError(): EvalError {
+    return { code: this.code, node: this.node };
+  }
+}
+
+export type Result = Value | Err;
+
+const isErr = (r: Result): r is Err => r instanceof Err;
+
+type Env = ReadonlyMap<number, Value>; // comprehension node id → current element
+
+function checkedInt(v: bigint, node: number): Result {
+  return v < INT64_MIN || v > INT64_MAX ? new Err("overflow", node) : v;
+}
+
+/** Evaluates one node of the IR against the request value. */
+export function evaluateNode(node: Node, input: RecordValue, env: Env = new Map()): Result {
+  switch (node.op) {
+    case "lit":
+      return node.value;
+    case "input":
+      return input;
+    case "var": {
+      const v = env.get(node.comprehension);
+      if (v === undefined) throw new Error(`unbound comprehension variable ${node.name} (node ${node.id})`);
+      return v;
+    }
+    case "field": {
+      const r = evaluateNode(node.record, input, env);
+      if (isErr(r)) return r;
+      const v = (r as RecordValue).fields.get(node.field);
+      return v === undefined ? new Err("no_such_field", node.id) : v;
+    }
+    case "has": {
+      const r = evaluateNode(node.record, input, env);
+      if (isErr(r)) return r;
+      return (r as RecordValue).fields.has(node.field);
+    }
+    case "call":
+      return evaluateCall(node, input, env);
+    case "and": {
+      const l = evaluateNode(node.left, input, env);
+      if (l === false) return false;
+      const r = evaluateNode(node.right, input, env);
+      if (r === false) return false;
+      if (isErr(l)) return l;
+      if (isErr(r)) return r;
+      return true;
+    }
+    case "or": {
+      const l = evaluateNode(node.left, input, env);
+      if (l === true) return true;
+      const r = evaluateNode(node.right, input, env);
+      if (r === true) return true;
+      if (isErr(l)) return l;
+      if (isErr(r)) return r;
+      return false;
+    }
+    case "cond": {
+      const t = evaluateNode(node.test, input, env);
+      if (isErr(t)) return t;
+      return evaluateNode(t ? node.then : node.otherwise, input, env);
+    }
+    case "list": {
+      const out: Value[] = [];
+      for (const e of node.elements) {
+        const v = evaluateNode(e, input, env);
+        if (isErr(v)) return v;
+        out.push(v);
+      }
+      return out;
+    }
+    case "map": {
+      const out: [string, Value][] = [];
+      for (const e of node.entries) {
+        const v = evaluateNode(e.value, input, env);
+        if (isErr(v)) return v;
+        out.push([e.key, v]);
+      }
+      return mapValue(out);
+    }
+    case "comp":
+      return evaluateComprehension(node, input, env);
+    default:
+      return assertUnreachable(node);
+  }
+}
+
+function evaluateComprehension(node: CompNode, input: RecordValue, env: Env): Result {
+  const range = evaluateNode(node.range, input, env);
+  if (isErr(range)) return range;
+  const items: readonly Value[] = Array.isArray(range) ? range : [...(range as MapValue).entries.keys()];
+  const scope = new Map(env);
+  const run = (item: Value, body: Node): Result => {
+    scope.set(node.id, item);
+    return evaluateNode(body, input, scope);
+  };
+  switch (node.macro) {
+    case "all":
+    case "exists": {
+      const stopOn = node.macro === "exists"; // exists stops on true, all on false
+      let firstError: Err | undefined;
+      for (const item of items) {
+        const r = run(item, node.predicate!);
+        if (r === stopOn) return stopOn;
+        if (isErr(r) && !firstError) firstError = r;
+      }
+      return firstError ?? !stopOn;
+    }
+    case "exists_one": {
+      let count = 0;
+      for (const item of items) {
+        const r = run(item, node.predicate!);
+        if (isErr(r)) return r;
+        if (r === true) count++;
+      }
+      return count === 1;
+    }
+    case "filter": {
+      const out: Value[] = [];
+      for (const item of items) {
+        const r = run(item, node.predicate!);
+        if (isErr(r)) return r;
+        if (r === true) out.push(item);
+      }
+      return out;
+    }
+    case "map": {
+      const out: Value[] = [];
+      for (const item of items) {
+        if (node.predicate) {
+          const p = run(item, node.predicate);
+          if (isErr(p)) return p;
+          if (p !== true) continue;
+        }
+        const r = run(item, node.transform!);
+        if (isErr(r)) return r;
+        out.push(r);
+      }
+      return out;
+    }
+    default:
+      return assertUnreachable(node.macro);
+  }
+}
+
+function evaluateCall(node: CallNode, input: RecordValue, env: Env): Result {
+  const args: Value[] = [];
+  for (const a of node.args) {
+    const v = evaluateNode(a, input, env);
+    if (isErr(v)) return v;
+    args.push(v);
+  }
+  const [a, b] = args as [Value, Value];
+  const id = node.id;
+  switch (node.fn) {
+    case "not":
+      return !a;
+    case "neg":
+      return checkedInt(-(a as bigint), id);
+    case "add":
+      return checkedInt((a as bigint) + (b as bigint), id);
+    case "sub":
+      return checkedInt((a as bigint) - (b as bigint), id);
+    case "mul":
+      return checkedInt((a as bigint) * (b as bigint), id);
+    case "div":
+      if (b === 0n) return new Err("division_by_zero", id);
+      return checkedInt((a as bigint) / (b as bigint), id); // BigInt division truncates toward zero
+    case "mod":
+      if (b === 0n) return new Err("modulo_by_zero", id);
+      if (a === INT64_MIN && b === -1n) return new Err("overflow", id);
+      return (a as bigint) % (b as bigint); // sign of the dividend, like CEL and int64 hardware
+    case "concat_string":
+      return (a as string) + (b as string);
+    case "concat_list":
+      return [...(a as Value[]), ...(b as Value[])];
+    case "eq":
+      return valuesEqual(a, b);
+    case "ne":
+      return !valuesEqual(a, b);
+    case "lt":
+      return compareValues(a, b) < 0;
+    case "le":
+      return compareValues(a, b) <= 0;
+    case "gt":
+      return compareValues(a, b) > 0;
+    case "ge":
+      return compareValues(a, b) >= 0;
+    case "in_list":
+      return (b as Value[]).some((x) => valuesEqual(a, x));
+    case "in_map":
+      return (b as MapValue).entries.has(a as string);
+    case "size":
+      if (typeof a === "string") return BigInt(codePointLength(a));
+      if (Array.isArray(a)) return BigInt(a.length);
+      return BigInt((a as MapValue).entries.size);
+    case "starts_with":
+      return (a as string).startsWith(b as string);
+    case "ends_with":
+      return (a as string).endsWith(b as string);
+    case "contains":
+      return (a as string).includes(b as string);
+    case "index_list": {
+      const list = a as Value[];
+      const i = b as bigint;
+      return i < 0n || i >= BigInt(list.length) ? new Err("index_out_of_range", id) : list[Number(i)]!;
+    }
+    case "index_map": {
+      const v = isMapValue(a) ? a.entries.get(b as string) : undefined;
+      return v === undefined ? new Err("no_such_key", id) : v;
+    }
+    default:
+      return assertUnreachable(node.fn);
+  }
+}
+
+const ERROR_TEXT: Record<EvalErrorName, string> = {
+  overflow: "integer overflow",
+  division_by_zero: "division by zero",
+  modulo_by_zero: "modulo by zero",
+  no_such_key: "no such key",
+  no_such_field: "no such field",
+  index_out_of_range: "index out of range",
+  resource_exhausted: "resource exhausted",
+  internal: "internal error",
+};
+
+/** The message both backends put in a RuleError. */
+export function ruleErrorMessage(code: EvalErrorName): string {
+  return ERROR_TEXT[code];
+}
+
+/** Source offset of each node that can raise an error (node id → offset), for `at`. */
+export type ErrorSites = Readonly<Record<string, number>>;
+
+export interface Interpreter {
+  decide(request: unknown): Decision;
+}
+
+/** Builds the reference decision procedure for a policy: validate, then evaluate the IR. */
+export function createInterpreter(ir: IRPolicy, errorSites: ErrorSites): Interpreter {
+  const check: RequestCheck = compileRequestCheck(ir.schema);
+  const forbids = ir.rules.filter((r) => r.effect === "forbid");
+  const permits = ir.rules.filter((r) => r.effect === "permit");
+  const ruleError = (rule: string, e: Err): RuleError => ({
+    rule,
+    code: e.code,
+    message: ruleErrorMessage(e.code),
+    at: errorSites[String(e.node)] ?? 0,
+  });
+  return {
+    decide(request: unknown): Decision {
+      const invalid = check(request);
+      if (invalid) return { decision: "deny", rules: [], errors: [invalid] };
+      const input = requestToValue(request, ir.schema);
+      const denying: string[] = [];
+      const errors: DecisionError[] = [];
+      for (const rule of forbids) {
+        const r = evaluateNode(rule.condition, input);
+        if (r === true || isErr(r)) denying.push(rule.name);
+        if (isErr(r)) errors.push(ruleError(rule.name, r));
+      }
+      if (denying.length > 0) return { decision: "deny", rules: denying, errors };
+      const allowing: string[] = [];
+      for (const rule of permits) {
+        const r = evaluateNode(rule.condition, input);
+        if (r === true) allowing.push(rule.name);
+        else if (isErr(r)) errors.push(ruleError(rule.name, r));
+      }
+      return { decision: allowing.length > 0 ? "allow" : "deny", rules: allowing, errors };
+    },
+  };
+}

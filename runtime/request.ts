@@ -1,0 +1,227 @@
+// Request validation: the gate every request passes before either backend sees it. A request that
+// does not match the schema is denied with a reason naming the field; nothing here throws.
+//
+// What is accepted (docs/language.md, "Requests"):
+//   record  a plain object (prototype Object.prototype or null) with every required field, no
+//           unknown field; optional fields may be absent (undefined). null is not absent: it is refused.
+//   int     a safe-integer number (|n| <= 2^53 - 1; -0 is 0) or a BigInt in int64 range
+//   bool    true / false
+//   string  well-formed Unicode (no lone surrogates), at most `max` UTF-8 bytes
+//   list    an array of at most `max` elements
+//   map     a plain object of at most `max` entries, keys well-formed and at most `keyMax` bytes
+//
+// The checker is built once per schema as a tree of closures (no per-request allocation unless the
+// request is bad), so it can sit on the hot path of the WASM backend.
+
+import type { RequestError } from "./decision.js";
+import { INT64_MAX, INT64_MIN, type RecordType, type SchemaType } from "./schema.js";
+import { compareCodePoints, isWellFormed, utf8Length } from "./strings.js";
+import type { MapValue, RecordValue, Value } from "../compiler/ir/ir.js";
+
+/** A failure on the way up: the path is assembled only when something is wrong. */
+interface Failure {
+  segments: string[];
+  message: string;
+}
+
+type Check = (value: unknown) => Failure | undefined;
+
+export type RequestCheck = (request: unknown) => RequestError | undefined;
+
+const fail = (message: string): Failure => ({ segments: [], message });
+
+function describe(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "a list";
+  if (typeof v === "number") {
+    if (Number.isNaN(v)) return "NaN";
+    if (!Number.isFinite(v)) return v > 0 ? "Infinity" : "-Infinity";
+    if (!Number.isInteger(v)) return `the non-integer number ${v}`;
+    return `the number ${v}`;
+  }
+  if (typeof v === "object") return "an object";
+  return `a ${typeof v}`;
+}
+
+/** Names that plain objects inherit; reading them needs an own-property check. */
+const INHERITED = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+function ownValue(obj: object, key: string): unknown {
+  if (INHERITED.has(key)) return Object.getOwnPropertyDescriptor(obj, key)?.value;
+  return (obj as Record<string, unknown>)[key];
+}
+
+function isPlainObject(v: unknown): v is object {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+function checkerFor(t: SchemaType): Check {
+  switch (t.kind) {
+    case "bool":
+      return (v) => (typeof v === "boolean" ? undefined : fail(`expected bool, got ${describe(v)}`));
+    case "int":
+      return (v) => {
+        if (typeof v === "number") {
+          if (Number.isSafeInteger(v)) return undefined;
+          if (Number.isInteger(v)) return fail(`integer ${v} is beyond 2^53 and may have lost precision: send it as a BigInt`);
+          return fail(`expected int, got ${describe(v)}`);
+        }
+        if (typeof v === "bigint") return v >= INT64_MIN && v <= INT64_MAX ? undefined : fail(`integer ${v} is outside the int64 range`);
+        return fail(`expected int, got ${describe(v)}`);
+      };
+    case "string": {
+      const max = t.max;
+      return (v) => (typeof v === "string" ? checkString(v, max) : fail(`expected string, got ${describe(v)}`));
+    }
+    case "list": {
+      const element = checkerFor(t.element);
+      const max = t.max;
+      return (v) => {
+        if (!Array.isArray(v)) return fail(`expected list, got ${describe(v)}`);
+        if (v.length > max) return fail(`list has ${v.length} elements, more than the ${max} allowed`);
+        for (let i = 0; i < v.length; i++) {
+          const f = element(v[i]);
+          if (f) {
+            f.segments.push(`[${i}]`);
+            return f;
+          }
+        }
+        return undefined;
+      };
+    }
+    case "map": {
+      const value = checkerFor(t.value);
+      const { max, keyMax } = t;
+      return (v) => {
+        if (!isPlainObject(v)) return fail(`expected map, got ${describe(v)}`);
+        const keys = Object.keys(v);
+        if (keys.length > max) return fail(`map has ${keys.length} entries, more than the ${max} allowed`);
+        for (const k of keys) {
+          const kf = checkString(k, keyMax);
+          if (kf) {
+            kf.message = `key: ${kf.message}`;
+            kf.segments.push(`[${JSON.stringify(k)}]`);
+            return kf;
+          }
+          const f = value(ownValue(v, k));
+          if (f) {
+            f.segments.push(`[${JSON.stringify(k)}]`);
+            return f;
+          }
+        }
+        return undefined;
+      };
+    }
+    case "record":
+      return recordChecker(t);
+  }
+}
+
+function checkString(s: string, max: number): Failure | undefined {
+  if (!isWellFormed(s)) return fail("string is not well-formed Unicode (lone surrogate)");
+  // fast path: every UTF-16 unit is at most 3 UTF-8 bytes
+  if (s.length * 3 <= max) return undefined;
+  const bytes = utf8Length(s);
+  return bytes <= max ? undefined : fail(`string is ${bytes} bytes long, more than the ${max} allowed`);
+}
+
+function recordChecker(t: RecordType): Check {
+  const names = t.fields.map((f) => f.name);
+  const optional = t.fields.map((f) => f.optional);
+  const checks = t.fields.map((f) => checkerFor(f.type));
+  const inherited = names.map((n) => INHERITED.has(n));
+  const known = new Set(names);
+  const n = names.length;
+  return (v) => {
+    if (!isPlainObject(v)) return fail(`expected a record, got ${describe(v)}`);
+    let present = 0;
+    for (let i = 0; i < n; i++) {
+      const name = names[i]!;
+      const x = inherited[i] ? ownValue(v, name) : (v as Record<string, unknown>)[name];
+      if (x === undefined) {
+        if (optional[i]) continue;
+        const f = fail("missing required field");
+        f.segments.push(name);
+        return f;
+      }
+      present++;
+      const f = checks[i]!(x);
+      if (f) {
+        f.segments.push(name);
+        return f;
+      }
+    }
+    // Unknown fields are refused: a misspelt optional field must not silently read as absent.
+    let count = 0;
+    for (const _ in v) count++;
+    if (count !== present) {
+      for (const k of Object.keys(v)) {
+        if (!known.has(k)) {
+          const f = fail(`unknown field \`${k}\``);
+          f.segments.push(k);
+          return f;
+        }
+      }
+    }
+    return undefined;
+  };
+}
+
+function pathOf(segments: readonly string[]): string {
+  let path = "";
+  for (let i = segments.length - 1; i >= 0; i--) {
+    const s = segments[i]!;
+    path += s.startsWith("[") || path === "" ? s : `.${s}`;
+  }
+  return path;
+}
+
+/** Builds the validator for a schema once; call the result on every request. */
+export function compileRequestCheck(schema: RecordType): RequestCheck {
+  const check = recordChecker(schema);
+  return (request) => {
+    let f: Failure | undefined;
+    try {
+      f = check(request);
+    } catch (e) {
+      // getters or proxies in a host-built object may throw: still a deny, never an exception
+      f = fail(`request could not be read: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (!f) return undefined;
+    const path = pathOf(f.segments);
+    return { rule: null, code: "invalid_request", message: path ? `${path}: ${f.message}` : f.message, path };
+  };
+}
+
+/** Converts a validated request into the interpreter's values (ints as bigint, maps sorted by key). */
+export function requestToValue(request: unknown, schema: RecordType): RecordValue {
+  return toValue(request, schema) as RecordValue;
+}
+
+function toValue(v: unknown, t: SchemaType): Value {
+  switch (t.kind) {
+    case "bool":
+    case "string":
+      return v as boolean | string;
+    case "int":
+      return typeof v === "bigint" ? v : BigInt(v as number);
+    case "list":
+      return (v as unknown[]).map((x) => toValue(x, t.element));
+    case "map": {
+      const keys = Object.keys(v as object).sort(compareCodePoints);
+      const entries = new Map<string, Value>();
+      for (const k of keys) entries.set(k, toValue(ownValue(v as object, k), t.value));
+      return { kind: "map", entries } satisfies MapValue;
+    }
+    case "record": {
+      const fields = new Map<string, Value>();
+      for (const f of t.fields) {
+        const x = ownValue(v as object, f.name);
+        if (x !== undefined) fields.set(f.name, toValue(x, f.type));
+      }
+      return { kind: "record", fields } satisfies RecordValue;
+    }
+  }
+}

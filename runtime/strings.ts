@@ -1,0 +1,53 @@
+// String helpers shared by the request validator, the interpreter and the encoder. Writ strings are
+// Unicode text: compared by code point (the order of their UTF-8 bytes), sized in code points, bounded
+// in UTF-8 bytes.
+
+/**
+ * Compares two strings by code point. JS `<` compares UTF-16 code units, which orders U+E000–U+FFFF
+ * after astral characters; remapping units at or above 0xD800 fixes that without decoding.
+ */
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800) x += x >= 0xe000 ? -0x800 : 0x2000;
+    if (y >= 0xd800) y += y >= 0xe000 ? -0x800 : 0x2000;
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+/** UTF-8 byte length of a well-formed string. */
+export function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      n += 1; // a pair: 2 units → 4 bytes
+      i++;
+    } else n += 2;
+  }
+  return n;
+}
+
+/** Number of code points (CEL's `size` of a string). */
+export function codePointLength(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) i++;
+    n++;
+  }
+  return n;
+}
+
+type WellFormed = { isWellFormed(): boolean };
+
+/** False for strings with lone surrogates (not Unicode text, so not a valid Writ string). */
+export function isWellFormed(s: string): boolean {
+  return (s as unknown as WellFormed).isWellFormed();
+}
