@@ -1,0 +1,114 @@
+// Bundles on disk: `<dir>/<name>.wasm`, `<dir>/<name>.manifest.json` and, when signed,
+// `<dir>/<name>.manifest.jws` (the compact JWS on one line). Reading checks only that the files exist
+// and parse; whether the bundle may be trusted is verifyBundle's job.
+
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Bundle, Manifest } from "../manifest.js";
+
+export class BundleFileError extends Error {
+  constructor(
+    message: string,
+    /** the file at fault (or the directory, when no bundle was found in it) */
+    readonly path: string,
+  ) {
+    super(message);
+    this.name = "BundleFileError";
+  }
+}
+
+export type ReadBundleResult = { ok: true; bundle: Bundle; name: string } | { ok: false; message: string; path: string };
+
+const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
+
+export function bundlePaths(dir: string, name: string): { module: string; manifest: string; signature: string } {
+  return { module: join(dir, `${name}.wasm`), manifest: join(dir, `${name}.manifest.json`), signature: join(dir, `${name}.manifest.jws`) };
+}
+
+function findName(dir: string): { ok: true; name: string } | { ok: false; message: string; path: string } {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return { ok: false, path: dir, message: code === "ENOENT" ? `bundle directory ${dir} does not exist` : `cannot list bundle directory ${dir}: ${(e as Error).message}` };
+  }
+  const names = entries.filter((f) => f.endsWith(".manifest.json")).map((f) => f.slice(0, -".manifest.json".length)).sort();
+  if (names.length === 0) return { ok: false, path: dir, message: `no <name>.manifest.json in ${dir}: not a bundle directory` };
+  if (names.length > 1) return { ok: false, path: dir, message: `${dir} holds several bundles (${names.join(", ")}): name the one to read` };
+  return { ok: true, name: names[0]! };
+}
+
+/** Reads a bundle; errors are values naming the missing or garbled file. */
+export function readBundleResult(dir: string, name?: string): ReadBundleResult {
+  if (name === undefined) {
+    const found = findName(dir);
+    if (!found.ok) return found;
+    name = found.name;
+  }
+  const paths = bundlePaths(dir, name);
+  const missing = (path: string, what: string): ReadBundleResult => ({ ok: false, path, message: `bundle ${what} ${path} is missing` });
+
+  let module: Uint8Array;
+  try {
+    module = new Uint8Array(readFileSync(paths.module));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return missing(paths.module, "module");
+    return { ok: false, path: paths.module, message: `cannot read bundle module ${paths.module}: ${(e as Error).message}` };
+  }
+
+  let manifestText: string;
+  try {
+    manifestText = readFileSync(paths.manifest, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return missing(paths.manifest, "manifest");
+    return { ok: false, path: paths.manifest, message: `cannot read bundle manifest ${paths.manifest}: ${(e as Error).message}` };
+  }
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(manifestText);
+  } catch (e) {
+    return { ok: false, path: paths.manifest, message: `bundle manifest ${paths.manifest} is not valid JSON: ${(e as Error).message}` };
+  }
+  if (typeof manifest !== "object" || manifest === null || Array.isArray(manifest))
+    return { ok: false, path: paths.manifest, message: `bundle manifest ${paths.manifest} is not a JSON object` };
+
+  let signature: string | undefined;
+  if (existsSync(paths.signature)) {
+    try {
+      signature = readFileSync(paths.signature, "utf8").trim();
+    } catch (e) {
+      return { ok: false, path: paths.signature, message: `cannot read bundle signature ${paths.signature}: ${(e as Error).message}` };
+    }
+    if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+$/.test(signature))
+      return { ok: false, path: paths.signature, message: `bundle signature ${paths.signature} is not a compact JWS` };
+  }
+  const bundle: Bundle = signature === undefined ? { module, manifest: manifest as Manifest } : { module, manifest: manifest as Manifest, signature };
+  return { ok: true, bundle, name };
+}
+
+/** As readBundleResult; throws a BundleFileError (naming the file) when the bundle cannot be read. */
+export function readBundle(dir: string, name?: string): Bundle {
+  const result = readBundleResult(dir, name);
+  if (!result.ok) throw new BundleFileError(result.message, result.path);
+  return result.bundle;
+}
+
+/**
+ * Writes the bundle's files under `manifest.name` and returns their paths. An unsigned bundle removes
+ * a stale `<name>.manifest.jws`, which would otherwise pair an old signature with the new manifest.
+ */
+export function writeBundle(dir: string, bundle: Bundle): string[] {
+  const name = bundle.manifest.name;
+  if (typeof name !== "string" || !SAFE_NAME.test(name))
+    throw new BundleFileError(`policy name ${JSON.stringify(name)} cannot be used as a file name`, dir);
+  const paths = bundlePaths(dir, name);
+  writeFileSync(paths.module, bundle.module);
+  writeFileSync(paths.manifest, JSON.stringify(bundle.manifest, null, 2) + "\n");
+  if (bundle.signature === undefined) {
+    rmSync(paths.signature, { force: true });
+    return [paths.module, paths.manifest];
+  }
+  writeFileSync(paths.signature, bundle.signature + "\n");
+  return [paths.module, paths.manifest, paths.signature];
+}

@@ -1,0 +1,95 @@
+// Signed bundles. A policy authority signs the manifest (which holds the module's SHA3-512 and
+// BLAKE2b-512 digests, so the signature binds the module too). A host verifies before loading:
+// signature by a trusted key, signed manifest equal to the manifest supplied, module bytes matching
+// the manifest's digests. Every refusal has its own code.
+
+import { digestPair, type CryptoPath } from "../crypto/digest.js";
+import { utf8Encode } from "../crypto/base64url.js";
+import type { Bundle, Manifest } from "../manifest.js";
+import { canonicalJson, canonicalize } from "./jcs.js";
+import { headerProblem, parseCompact, payloadText, signCompact, verifyJws } from "./jws.js";
+import { BUNDLE_SIGNATURE_TYP, type PrivateKey, type PublicKey } from "./types.js";
+
+export type BundleErrorCode =
+  | "unsigned"
+  | "untrusted_key"
+  | "bad_signature"
+  | "manifest_mismatch"
+  | "module_digest_mismatch"
+  | "malformed";
+
+export type BundleVerification = { ok: true; keyId?: string } | { ok: false; code: BundleErrorCode; message: string };
+
+export interface VerifyBundleOptions {
+  /** keys whose signatures are accepted; a signed bundle by any other key is `untrusted_key` */
+  readonly trustedKeys?: readonly PublicKey[];
+  /** accept a bundle with no signature (development only); a present signature is still checked */
+  readonly allowUnsigned?: boolean;
+  readonly path?: CryptoPath;
+}
+
+/** Manifests can be large (rule tables, layouts); anything past this is not a Writ manifest. */
+export const MAX_BUNDLE_SIGNATURE_LENGTH = 64 * 1024 * 1024;
+
+/**
+ * Returns the bundle with `signature` set: a compact JWS, header `{alg: "EdDSA", kid, typ:
+ * "writ-manifest+jws"}`, payload the RFC 8785 canonical JSON of the manifest. Throws a TypeError
+ * only when the manifest is not JSON (a caller bug; compiled manifests always are).
+ */
+export function signBundle(bundle: Bundle, key: PrivateKey, path?: CryptoPath): Bundle {
+  const payload = utf8Encode(canonicalize(bundle.manifest));
+  const signature = signCompact({ alg: "EdDSA", kid: key.keyId, typ: BUNDLE_SIGNATURE_TYP }, payload, key, path);
+  return { module: bundle.module, manifest: bundle.manifest, signature };
+}
+
+function fail(code: BundleErrorCode, message: string): BundleVerification {
+  return { ok: false, code, message };
+}
+
+const HEX128 = /^[0-9a-f]{128}$/;
+
+function manifestDigests(manifest: unknown): Manifest["digests"] | null {
+  if (typeof manifest !== "object" || manifest === null || Array.isArray(manifest)) return null;
+  const digests = (manifest as { digests?: unknown }).digests;
+  if (typeof digests !== "object" || digests === null) return null;
+  const { sha3_512, blake2b_512 } = digests as Record<string, unknown>;
+  if (typeof sha3_512 !== "string" || typeof blake2b_512 !== "string") return null;
+  return { sha3_512, blake2b_512 };
+}
+
+export function verifyBundle(bundle: Bundle, options: VerifyBundleOptions = {}): BundleVerification {
+  if (typeof bundle !== "object" || bundle === null) return fail("malformed", "a bundle is an object with `module` and `manifest`");
+  if (!(bundle.module instanceof Uint8Array)) return fail("malformed", "bundle `module` must be the module's bytes (Uint8Array)");
+  const declared = manifestDigests(bundle.manifest);
+  if (!declared) return fail("malformed", "bundle manifest has no `digests` with `sha3_512` and `blake2b_512` strings");
+  if (!HEX128.test(declared.sha3_512) || !HEX128.test(declared.blake2b_512))
+    return fail("malformed", "manifest digests must be 128 lowercase hex digits each");
+
+  let keyId: string | undefined;
+  if (bundle.signature === undefined) {
+    if (!options.allowUnsigned) return fail("unsigned", "bundle is not signed (pass allowUnsigned only in development)");
+  } else {
+    const parsed = parseCompact(bundle.signature, MAX_BUNDLE_SIGNATURE_LENGTH);
+    if (!parsed.ok) return fail("malformed", `bundle signature: ${parsed.message}`);
+    const { jws } = parsed;
+    const problem = headerProblem(jws.header, BUNDLE_SIGNATURE_TYP);
+    if (problem) return fail("malformed", `bundle signature: ${problem}`);
+    const kid = jws.header["kid"] as string;
+    const key = (options.trustedKeys ?? []).find((k) => k.keyId === kid);
+    if (!key) return fail("untrusted_key", `bundle is signed by key ${kid}, which is not among the ${(options.trustedKeys ?? []).length} trusted keys`);
+    if (!verifyJws(jws, key.bytes, options.path)) return fail("bad_signature", `bundle signature does not verify with key ${kid}`);
+    const signed = payloadText(jws);
+    const supplied = canonicalJson(bundle.manifest);
+    if (!supplied.ok) return fail("malformed", `manifest is not JSON at \`${supplied.path}\`: ${supplied.reason}`);
+    if (signed !== supplied.text) return fail("manifest_mismatch", "the manifest differs from the manifest that was signed");
+    keyId = kid;
+  }
+
+  const actual = digestPair(bundle.module, options.path);
+  const wrong = [
+    actual.sha3_512 !== declared.sha3_512 ? "SHA3-512" : null,
+    actual.blake2b_512 !== declared.blake2b_512 ? "BLAKE2b-512" : null,
+  ].filter((x) => x !== null);
+  if (wrong.length > 0) return fail("module_digest_mismatch", `module bytes do not match the manifest's ${wrong.join(" and ")} digest`);
+  return keyId === undefined ? { ok: true } : { ok: true, keyId };
+}

@@ -1,0 +1,93 @@
+// guard: run an action only after an allow whose artifact verifies for this very request. On a
+// deny, an invalid artifact, a faulty policy, a bad request or a failed lineage append, the action
+// never runs and the caller gets a GuardError with a code and the reasons.
+
+import type { Decision } from "../decision.js";
+import type { DigestPair } from "../crypto/digest.js";
+import type { DecidingPolicy } from "../policy-types.js";
+import { authorize, type AuthorizeOptions } from "./authorize.js";
+import { POLICY_FAULT_RULE } from "./statement.js";
+import { verifyArtifact } from "./verify-artifact.js";
+import type { PublicKey, Statement } from "./types.js";
+
+export type GuardErrorCode = "denied" | "invalid_request" | "policy_error" | "artifact_invalid" | "lineage_failed";
+
+export class GuardError extends Error {
+  constructor(
+    readonly code: GuardErrorCode,
+    readonly reasons: readonly string[],
+    /** the decision, when one was reached */
+    readonly decision?: Decision,
+    /** the issued artifact (a deny is issued and recorded too) */
+    readonly artifact?: string,
+  ) {
+    super(`${code}: ${reasons.join("; ")}`);
+    this.name = "GuardError";
+  }
+}
+
+export interface GuardOptions extends AuthorizeOptions {
+  /** issuer keys the artifact must verify against; the signer's own key when absent */
+  readonly trustedKeys?: readonly PublicKey[];
+  /** module digests accepted; the policy's own digests when absent */
+  readonly trustedPolicies?: readonly DigestPair[];
+  readonly clockSkewSeconds?: number;
+}
+
+export interface Grant {
+  readonly artifact: string;
+  readonly statement: Statement;
+}
+
+function denialReasons(d: Decision): string[] {
+  const reasons = [
+    ...d.rules.map((r) => `forbidden by ${r}`),
+    ...d.errors.map((e) => (e.rule === null ? `invalid request at \`${e.path}\`: ${e.message}` : e.rule === POLICY_FAULT_RULE ? e.message : `${e.rule}: ${e.message}`)),
+  ];
+  return reasons.length > 0 ? reasons : ["no permit rule holds"];
+}
+
+export async function guard<T>(
+  policy: DecidingPolicy,
+  request: unknown,
+  action: (grant: Grant) => T | Promise<T>,
+  options: GuardOptions,
+): Promise<T> {
+  let sinkFailed = false;
+  const sink = options.lineage;
+  const recording = sink && {
+    append(artifact: string, statement: Statement): void {
+      try {
+        sink.append(artifact, statement);
+      } catch (e) {
+        sinkFailed = true;
+        throw e;
+      }
+    },
+  };
+  let issued;
+  try {
+    issued = authorize(policy, request, { ...options, lineage: recording });
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (sinkFailed) throw new GuardError("lineage_failed", [`the lineage log refused the artifact: ${message}`]);
+    throw new GuardError("policy_error", [`authorization failed: ${message}`]);
+  }
+  const { decision, artifact } = issued;
+  if (decision.errors.some((e) => e.rule === POLICY_FAULT_RULE && e.code === "internal"))
+    throw new GuardError("policy_error", denialReasons(decision), decision, artifact);
+  if (decision.errors.some((e) => e.rule === null)) throw new GuardError("invalid_request", denialReasons(decision), decision, artifact);
+  if (decision.decision !== "allow") throw new GuardError("denied", denialReasons(decision), decision, artifact);
+
+  const verified = verifyArtifact(artifact, {
+    trustedKeys: options.trustedKeys ?? [options.signer.publicKey],
+    trustedPolicies: options.trustedPolicies ?? [policy.digests],
+    request,
+    requireAllow: true,
+    now: options.now ? options.now() : new Date(),
+    clockSkewSeconds: options.clockSkewSeconds,
+    path: options.signer.path,
+  });
+  if (!verified.ok) throw new GuardError("artifact_invalid", [`${verified.code}: ${verified.message}`], decision, artifact);
+  return await action({ artifact, statement: verified.statement });
+}

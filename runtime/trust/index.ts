@@ -1,0 +1,35 @@
+// The trust layer's public API: keys, canonical JSON, signed bundles, authorization artifacts,
+// verification, guard and replay. docs/artifacts.md documents the formats.
+
+export type { PublicKey, PrivateKey, ChainHead, LineageLink, Statement, LineageSink } from "./types.js";
+export { STATEMENT_FORMAT, ARTIFACT_TYP, BUNDLE_SIGNATURE_TYP } from "./types.js";
+export { canonicalJson, canonicalize, type CanonicalResult, type CanonicalOptions } from "./jcs.js";
+export {
+  keyIdOf,
+  generateKeyPair,
+  privateKeyFromSeed,
+  publicKeyFromBytes,
+  publicJwk,
+  privateJwk,
+  publicKeyFromJwk,
+  privateKeyFromJwk,
+  type Ed25519PublicJwk,
+  type Ed25519PrivateJwk,
+  type KeyResult,
+} from "./keys.js";
+export { writeKeyPair, loadPrivateKeyFile, loadPublicKeyFile, type WrittenKeyPair } from "./key-files.js";
+export { signBundle, verifyBundle, type BundleErrorCode, type BundleVerification, type VerifyBundleOptions } from "./bundle.js";
+export { readBundle, readBundleResult, writeBundle, bundlePaths, BundleFileError, type ReadBundleResult } from "./bundle-files.js";
+export { Signer, createSigner, chainHeadAfter, artifactDigests, GENESIS, type SignerOptions } from "./signer.js";
+export { authorize, DEFAULT_TTL_SECONDS, type AuthorizeOptions, type Authorization } from "./authorize.js";
+export { requestDigest, UNREPRESENTABLE_REQUEST, type RequestDigest } from "./request-digest.js";
+export { POLICY_FAULT_RULE, parseStatement } from "./statement.js";
+export {
+  verifyArtifact,
+  DEFAULT_CLOCK_SKEW_SECONDS,
+  type ArtifactErrorCode,
+  type ArtifactVerification,
+  type VerifyArtifactOptions,
+} from "./verify-artifact.js";
+export { guard, GuardError, type GuardErrorCode, type GuardOptions, type Grant } from "./guard.js";
+export { replayArtifact, type ReplayResult } from "./replay.js";

@@ -1,0 +1,91 @@
+// Key files on disk. `writ keygen` writes `<name>.private.jwk` (mode 0600) and `<name>.public.jwk`.
+// Loading a private key that group or others may access is refused, as ssh does, because a policy
+// authority's or issuer's key that other users can read is no longer a secret.
+//
+// Accepted on load: JWK (the format written) and PEM — PKCS8 `PRIVATE KEY` / SPKI `PUBLIC KEY`, as
+// `openssl genpkey -algorithm ed25519` writes them. Errors come back as values naming the file.
+
+import { chmodSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createPrivateKey, createPublicKey } from "node:crypto";
+import { join } from "node:path";
+import { privateJwk, privateKeyFromJwk, publicJwk, publicKeyFromJwk, type KeyResult } from "./keys.js";
+import type { PrivateKey, PublicKey } from "./types.js";
+
+export interface WrittenKeyPair {
+  readonly privateKeyPath: string;
+  readonly publicKeyPath: string;
+}
+
+/** Writes a key pair; never overwrites an existing file (fails with EEXIST instead). */
+export function writeKeyPair(dir: string, key: PrivateKey, name = "writ"): WrittenKeyPair {
+  const privateKeyPath = join(dir, `${name}.private.jwk`);
+  const publicKeyPath = join(dir, `${name}.public.jwk`);
+  writeFileSync(publicKeyPath, JSON.stringify(publicJwk(key.publicKey), null, 2) + "\n", { flag: "wx", mode: 0o644 });
+  writeFileSync(privateKeyPath, JSON.stringify(privateJwk(key), null, 2) + "\n", { flag: "wx", mode: 0o600 });
+  // The umask can only remove bits, but chmod anyway so the mode is exactly 0600 whatever created it.
+  chmodSync(privateKeyPath, 0o600);
+  return { privateKeyPath, publicKeyPath };
+}
+
+function readText(path: string): { ok: true; text: string } | { ok: false; message: string } {
+  try {
+    return { ok: true, text: readFileSync(path, "utf8") };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return { ok: false, message: code === "ENOENT" ? `key file ${path} does not exist` : `cannot read key file ${path}: ${(e as Error).message}` };
+  }
+}
+
+function parseKeyText(text: string, kind: "private" | "public"): { ok: true; jwk: unknown } | { ok: false; message: string } {
+  const trimmed = text.trim();
+  if (trimmed.startsWith("-----BEGIN")) {
+    try {
+      const key = kind === "private" ? createPrivateKey(trimmed) : createPublicKey(trimmed);
+      if (key.asymmetricKeyType !== "ed25519") return { ok: false, message: `PEM key is ${key.asymmetricKeyType}, not ed25519` };
+      return { ok: true, jwk: key.export({ format: "jwk" }) };
+    } catch (e) {
+      return { ok: false, message: `not a readable ${kind === "private" ? "PKCS8" : "SPKI"} PEM key: ${(e as Error).message}` };
+    }
+  }
+  try {
+    return { ok: true, jwk: JSON.parse(trimmed) };
+  } catch {
+    return { ok: false, message: "neither a JWK (JSON) nor a PEM key" };
+  }
+}
+
+/** Group/other permission bits of a private key file that make it refused. */
+export const PRIVATE_KEY_FORBIDDEN_MODE = 0o077;
+
+export function loadPrivateKeyFile(path: string): KeyResult<PrivateKey> {
+  let mode: number;
+  try {
+    mode = statSync(path).mode;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return { ok: false, message: code === "ENOENT" ? `key file ${path} does not exist` : `cannot read key file ${path}: ${(e as Error).message}` };
+  }
+  // Windows has no POSIX modes to check.
+  if (process.platform !== "win32" && (mode & PRIVATE_KEY_FORBIDDEN_MODE) !== 0) {
+    const octal = (mode & 0o777).toString(8).padStart(3, "0");
+    return {
+      ok: false,
+      message: `private key file ${path} is accessible to group or others (mode 0${octal}); refusing to use it — run \`chmod 600 ${path}\``,
+    };
+  }
+  const text = readText(path);
+  if (!text.ok) return text;
+  const parsed = parseKeyText(text.text, "private");
+  if (!parsed.ok) return { ok: false, message: `private key file ${path}: ${parsed.message}` };
+  const key = privateKeyFromJwk(parsed.jwk);
+  return key.ok ? key : { ok: false, message: `private key file ${path}: ${key.message}` };
+}
+
+export function loadPublicKeyFile(path: string): KeyResult<PublicKey> {
+  const text = readText(path);
+  if (!text.ok) return text;
+  const parsed = parseKeyText(text.text, "public");
+  if (!parsed.ok) return { ok: false, message: `public key file ${path}: ${parsed.message}` };
+  const key = publicKeyFromJwk(parsed.jwk);
+  return key.ok ? key : { ok: false, message: `public key file ${path}: ${key.message}` };
+}

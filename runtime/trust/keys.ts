@@ -1,0 +1,95 @@
+// Ed25519 keys as JWK (RFC 8037 `OKP`/`Ed25519`), their ids (RFC 7638 thumbprints), and parsing.
+// No file access here (see key-files.ts), so hosts without a file system can use keys too.
+//
+// Format: a public key is `{"kty":"OKP","crv":"Ed25519","x":<base64url 32 bytes>,"kid":<thumbprint>}`;
+// a private key is the same object with `"d":<base64url 32-byte seed>`. Any JOSE library reads both.
+
+import { base64urlDecode, base64urlEncode, bytesEqual, utf8Encode } from "../crypto/base64url.js";
+import { ed25519PublicKey, randomSeed, sha256Bytes } from "../crypto/ed25519.js";
+import type { CryptoPath } from "../crypto/digest.js";
+import type { PrivateKey, PublicKey } from "./types.js";
+
+export interface Ed25519PublicJwk {
+  readonly kty: "OKP";
+  readonly crv: "Ed25519";
+  readonly x: string;
+  readonly kid: string;
+}
+export interface Ed25519PrivateJwk extends Ed25519PublicJwk {
+  readonly d: string;
+}
+
+export type KeyResult<K> = { ok: true; key: K } | { ok: false; message: string };
+
+/**
+ * RFC 7638 thumbprint: base64url SHA-256 of the JWK's required members in lexicographic order,
+ * `{"crv":"Ed25519","kty":"OKP","x":"..."}` (RFC 8037 section 2 names these members for OKP keys).
+ */
+export function keyIdOf(publicKey: Uint8Array, path?: CryptoPath): string {
+  const members = `{"crv":"Ed25519","kty":"OKP","x":"${base64urlEncode(publicKey)}"}`;
+  return base64urlEncode(sha256Bytes(utf8Encode(members), path));
+}
+
+export function publicKeyFromBytes(bytes: Uint8Array): PublicKey {
+  if (bytes.length !== 32) throw new TypeError("an Ed25519 public key is 32 bytes");
+  return { keyId: keyIdOf(bytes), bytes };
+}
+
+export function privateKeyFromSeed(seed: Uint8Array, path?: CryptoPath): PrivateKey {
+  const publicBytes = ed25519PublicKey(seed, path);
+  return { keyId: keyIdOf(publicBytes, path), seed, publicKey: { keyId: keyIdOf(publicBytes, path), bytes: publicBytes } };
+}
+
+/** A fresh key pair from the platform's CSPRNG. */
+export function generateKeyPair(path?: CryptoPath): PrivateKey {
+  return privateKeyFromSeed(randomSeed(), path);
+}
+
+export function publicJwk(key: PublicKey): Ed25519PublicJwk {
+  return { kty: "OKP", crv: "Ed25519", x: base64urlEncode(key.bytes), kid: key.keyId };
+}
+
+export function privateJwk(key: PrivateKey): Ed25519PrivateJwk {
+  return { ...publicJwk(key.publicKey), d: base64urlEncode(key.seed) };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function readOkp(jwk: unknown): { ok: true; x: Uint8Array; kid?: string; d?: unknown } | { ok: false; message: string } {
+  if (!isRecord(jwk)) return { ok: false, message: "a JWK must be a JSON object" };
+  if (jwk["kty"] !== "OKP" || jwk["crv"] !== "Ed25519")
+    return { ok: false, message: `expected an Ed25519 JWK (kty "OKP", crv "Ed25519"), got kty ${JSON.stringify(jwk["kty"])}, crv ${JSON.stringify(jwk["crv"])}` };
+  const x = typeof jwk["x"] === "string" ? base64urlDecode(jwk["x"]) : null;
+  if (!x || x.length !== 32) return { ok: false, message: "JWK member `x` must be 32 bytes of unpadded base64url" };
+  const kid = jwk["kid"];
+  if (kid !== undefined && typeof kid !== "string") return { ok: false, message: "JWK member `kid` must be a string" };
+  return { ok: true, x, kid, d: jwk["d"] };
+}
+
+/**
+ * Reads a public JWK. A `kid`, if present, must be the key's thumbprint: a key id is derived, never
+ * chosen, so a verifier can trust the id it looks keys up by. A private JWK is accepted as its public half.
+ */
+export function publicKeyFromJwk(jwk: unknown): KeyResult<PublicKey> {
+  const okp = readOkp(jwk);
+  if (!okp.ok) return okp;
+  const key = publicKeyFromBytes(okp.x);
+  if (okp.kid !== undefined && okp.kid !== key.keyId)
+    return { ok: false, message: `JWK \`kid\` ${okp.kid} is not the key's RFC 7638 thumbprint ${key.keyId}` };
+  return { ok: true, key };
+}
+
+/** Reads a private JWK; `x` must be the public key of `d`. */
+export function privateKeyFromJwk(jwk: unknown): KeyResult<PrivateKey> {
+  const okp = readOkp(jwk);
+  if (!okp.ok) return okp;
+  const seed = typeof okp.d === "string" ? base64urlDecode(okp.d) : null;
+  if (!seed || seed.length !== 32) return { ok: false, message: "private JWK member `d` must be 32 bytes of unpadded base64url" };
+  const key = privateKeyFromSeed(seed);
+  if (!bytesEqual(key.publicKey.bytes, okp.x)) return { ok: false, message: "JWK member `x` is not the public key of `d`" };
+  if (okp.kid !== undefined && okp.kid !== key.keyId)
+    return { ok: false, message: `JWK \`kid\` ${okp.kid} is not the key's RFC 7638 thumbprint ${key.keyId}` };
+  return { ok: true, key };
+}

@@ -1,0 +1,121 @@
+// The decision statement: how a Decision becomes the signed payload, and how a payload is read back
+// and checked field by field. Also `decideSafely`, the one place the trust layer calls a policy, so
+// authorize and replay treat a misbehaving policy identically (fail-closed).
+
+import type { Decision, DecisionError } from "../decision.js";
+import type { DecidingPolicy } from "../policy-types.js";
+import { utf8Decode } from "../crypto/base64url.js";
+import { canonicalJson } from "./jcs.js";
+import { STATEMENT_FORMAT, type Statement } from "./types.js";
+import type { RequestDigest } from "./request-digest.js";
+
+/** `rule` of the error recorded when the policy itself threw or returned garbage: no rule, the whole policy */
+export const POLICY_FAULT_RULE = "";
+
+function policyFault(message: string): Decision {
+  return { decision: "deny", rules: [], errors: [{ rule: POLICY_FAULT_RULE, code: "internal", message, at: -1 }] };
+}
+
+function isDecisionError(e: unknown): e is DecisionError {
+  if (typeof e !== "object" || e === null) return false;
+  const r = e as Record<string, unknown>;
+  if (typeof r["code"] !== "string" || typeof r["message"] !== "string") return false;
+  if (r["rule"] === null) return typeof r["path"] === "string";
+  return typeof r["rule"] === "string" && Number.isSafeInteger(r["at"]);
+}
+
+/** Copies only the fields a DecisionError has, so a statement carries nothing else. */
+function copyError(e: DecisionError): DecisionError {
+  return e.rule === null
+    ? { rule: null, code: e.code, message: e.message, path: e.path }
+    : { rule: e.rule, code: e.code, message: e.message, at: e.at };
+}
+
+/**
+ * Calls `policy.decide`, turning a throw or a malformed result into a deny with one `internal` error
+ * whose rule is POLICY_FAULT_RULE. A bad request never reaches here as an exception: the policy
+ * denies it with an `invalid_request` error.
+ */
+export function decideSafely(policy: DecidingPolicy, request: unknown): Decision {
+  let d: Decision;
+  try {
+    d = policy.decide(request);
+  } catch (e) {
+    return policyFault(`the policy threw: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (
+    typeof d !== "object" ||
+    d === null ||
+    (d.decision !== "allow" && d.decision !== "deny") ||
+    !Array.isArray(d.rules) ||
+    !d.rules.every((r) => typeof r === "string") ||
+    !Array.isArray(d.errors) ||
+    !d.errors.every(isDecisionError)
+  )
+    return policyFault("the policy returned something that is not a Decision");
+  return { decision: d.decision, rules: [...d.rules], errors: d.errors.map(copyError) };
+}
+
+/** The decision for a request that has no canonical JSON: deny, naming why, without asking the policy. */
+export function unrepresentableDecision(digest: Extract<RequestDigest, { ok: false }>): Decision {
+  return {
+    decision: "deny",
+    rules: [],
+    errors: [{ rule: null, code: "invalid_request", message: `request is not JSON-representable: ${digest.reason}`, path: digest.path }],
+  };
+}
+
+export type StatementResult = { ok: true; statement: Statement } | { ok: false; message: string };
+
+const HEX128 = /^[0-9a-f]{128}$/;
+const HEX32 = /^[0-9a-f]{32}$/;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+function isDigestPair(v: unknown): boolean {
+  return isRecord(v) && typeof v["sha3_512"] === "string" && HEX128.test(v["sha3_512"]) && typeof v["blake2b_512"] === "string" && HEX128.test(v["blake2b_512"]);
+}
+
+/** What is wrong with a parsed payload as a statement, or null. */
+function statementProblem(s: Record<string, unknown>): string | null {
+  if (s["v"] !== STATEMENT_FORMAT) return `statement format \`v\` is ${JSON.stringify(s["v"])}, expected "${STATEMENT_FORMAT}"`;
+  if (typeof s["jti"] !== "string" || !HEX32.test(s["jti"])) return "`jti` must be 32 lowercase hex digits";
+  if (typeof s["iss"] !== "string" || s["iss"] === "") return "`iss` must name the issuing key";
+  if (!Number.isSafeInteger(s["iat"]) || !Number.isSafeInteger(s["exp"])) return "`iat` and `exp` must be integers (seconds)";
+  if ((s["exp"] as number) < (s["iat"] as number)) return "`exp` is before `iat`";
+  if (s["decision"] !== "allow" && s["decision"] !== "deny") return "`decision` must be \"allow\" or \"deny\"";
+  if (!Array.isArray(s["rules"]) || !s["rules"].every((r) => typeof r === "string")) return "`rules` must be a list of rule names";
+  if (!Array.isArray(s["errors"]) || !s["errors"].every(isDecisionError)) return "`errors` must be a list of decision errors";
+  const p = s["policy"];
+  if (!isRecord(p) || typeof p["name"] !== "string" || typeof p["version"] !== "string" || !isDigestPair(p))
+    return "`policy` must hold name, version and the module's sha3_512 and blake2b_512 digests";
+  const r = s["request"];
+  if (!isRecord(r) || typeof r["sha3_512"] !== "string" || !HEX128.test(r["sha3_512"])) return "`request.sha3_512` must be 128 hex digits";
+  const l = s["lineage"];
+  if (!isRecord(l) || !Number.isSafeInteger(l["seq"]) || (l["seq"] as number) < 0) return "`lineage.seq` must be a non-negative integer";
+  if (l["prev"] !== null && !isDigestPair(l["prev"])) return "`lineage.prev` must be null or a digest pair";
+  if ((l["seq"] === 0) !== (l["prev"] === null)) return "`lineage`: seq 0 (genesis) goes with prev null, and only it";
+  return null;
+}
+
+/**
+ * Reads a payload as a statement: UTF-8, JSON, byte-for-byte its own canonical form (so there is one
+ * encoding per statement and nothing hides in whitespace or duplicate keys), and every field well-typed.
+ */
+export function parseStatement(payload: Uint8Array): StatementResult {
+  const text = utf8Decode(payload);
+  if (text === null) return { ok: false, message: "payload is not UTF-8" };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, message: "payload is not JSON" };
+  }
+  if (!isRecord(value)) return { ok: false, message: "payload is not a JSON object" };
+  const canonical = canonicalJson(value);
+  if (!canonical.ok || canonical.text !== text) return { ok: false, message: "payload is not in RFC 8785 canonical form" };
+  const problem = statementProblem(value);
+  if (problem) return { ok: false, message: `statement: ${problem}` };
+  return { ok: true, statement: value as unknown as Statement };
+}

@@ -1,0 +1,82 @@
+// Verification before execution: the executor of an action checks an authorization artifact before
+// acting on it — envelope, header, key, signature, statement, validity window, policy, request, and
+// (when asked) that it is an allow. The first failure is returned with its own code.
+
+import type { CryptoPath, DigestPair } from "../crypto/digest.js";
+import { headerProblem, parseCompact, verifyJws } from "./jws.js";
+import { requestDigest } from "./request-digest.js";
+import { parseStatement } from "./statement.js";
+import { ARTIFACT_TYP, type PublicKey, type Statement } from "./types.js";
+
+export type ArtifactErrorCode =
+  | "malformed"
+  | "bad_header"
+  | "unknown_key"
+  | "bad_signature"
+  | "expired"
+  | "not_yet_valid"
+  | "untrusted_policy"
+  | "request_mismatch"
+  | "not_allowed";
+
+export type ArtifactVerification = { ok: true; statement: Statement } | { ok: false; code: ArtifactErrorCode; message: string };
+
+export interface VerifyArtifactOptions {
+  /** issuer keys; the artifact's `kid` must be one of them */
+  readonly trustedKeys: readonly PublicKey[];
+  /** module digest pairs; when given, the artifact's policy must match one of them (both digests) */
+  readonly trustedPolicies?: readonly DigestPair[];
+  /** when given, the artifact must be about exactly this request (SHA3-512 of its canonical JSON) */
+  readonly request?: unknown;
+  /** when true, a deny is refused with `not_allowed` */
+  readonly requireAllow?: boolean;
+  readonly now?: Date;
+  /** tolerance on both ends of the validity window; 30 s when absent */
+  readonly clockSkewSeconds?: number;
+  readonly path?: CryptoPath;
+}
+
+export const DEFAULT_CLOCK_SKEW_SECONDS = 30;
+/** An artifact is a few hundred bytes to a few KiB; a megabyte is not an artifact. */
+export const MAX_ARTIFACT_LENGTH = 1024 * 1024;
+
+function fail(code: ArtifactErrorCode, message: string): ArtifactVerification {
+  return { ok: false, code, message };
+}
+
+export function verifyArtifact(token: string, options: VerifyArtifactOptions): ArtifactVerification {
+  const parsed = parseCompact(typeof token === "string" ? token.trim() : token, MAX_ARTIFACT_LENGTH);
+  if (!parsed.ok) return fail("malformed", parsed.message);
+  const { jws } = parsed;
+  const problem = headerProblem(jws.header, ARTIFACT_TYP);
+  if (problem) return fail("bad_header", problem);
+  const kid = jws.header["kid"] as string;
+  const key = options.trustedKeys.find((k) => k.keyId === kid);
+  if (!key) return fail("unknown_key", `artifact is signed by key ${kid}, which is not a trusted issuer`);
+  if (!verifyJws(jws, key.bytes, options.path)) return fail("bad_signature", `signature does not verify with key ${kid}`);
+
+  const read = parseStatement(jws.payload);
+  if (!read.ok) return fail("malformed", read.message);
+  const { statement } = read;
+  if (statement.iss !== kid) return fail("malformed", `statement issuer ${statement.iss} is not the signing key ${kid}`);
+
+  const now = (options.now ?? new Date()).getTime() / 1000;
+  const skew = options.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
+  if (!(now < statement.exp + skew))
+    return fail("expired", `artifact expired at ${new Date(statement.exp * 1000).toISOString()} (now ${new Date(now * 1000).toISOString()})`);
+  if (now < statement.iat - skew) return fail("not_yet_valid", `artifact is issued for ${new Date(statement.iat * 1000).toISOString()}, in the future`);
+
+  if (options.trustedPolicies !== undefined) {
+    const p = statement.policy;
+    if (!options.trustedPolicies.some((t) => t.sha3_512 === p.sha3_512 && t.blake2b_512 === p.blake2b_512))
+      return fail("untrusted_policy", `policy ${p.name} ${p.version} (module sha3-512 ${p.sha3_512.slice(0, 16)}…) is not a trusted module`);
+  }
+  if ("request" in options) {
+    const digest = requestDigest(options.request, options.path);
+    if (!digest.ok) return fail("request_mismatch", `the request to check has no canonical JSON (${digest.reason} at \`${digest.path}\`)`);
+    if (digest.sha3_512 !== statement.request.sha3_512) return fail("request_mismatch", "artifact was issued for a different request");
+  }
+  if (options.requireAllow && statement.decision !== "allow")
+    return fail("not_allowed", `artifact records a deny${statement.rules.length ? ` by ${statement.rules.join(", ")}` : ""}`);
+  return { ok: true, statement };
+}
