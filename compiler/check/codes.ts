@@ -1,0 +1,33 @@
+// Diagnostic codes of the checker (W02xx names and structure, W03xx types, W04xx outside the
+// subset, W05xx constants, bounds and cost, W06xx tests). docs/language.md lists them all.
+
+export const Codes = {
+  missingHeader: "W0201",
+  duplicateField: "W0202",
+  duplicateDeclaration: "W0203",
+  unknownIdentifier: "W0204",
+  unknownField: "W0205",
+  duplicateAnnotation: "W0206",
+  reservedName: "W0207",
+
+  unknownType: "W0301",
+  badBound: "W0302",
+  notBool: "W0303",
+  intOutOfRange: "W0304",
+  typeMismatch: "W0305",
+  noOverload: "W0306",
+  badMacro: "W0307",
+  badHas: "W0308",
+  unknownFunction: "W0309",
+  duplicateMapKey: "W0310",
+
+  unsupported: "W0401",
+
+  constantDependsOnRequest: "W0501",
+  constantErrors: "W0502",
+  costOverBudget: "W0503",
+
+  unknownTestRule: "W0601",
+  badTestValue: "W0602",
+  duplicateTest: "W0603",
+} as const;

@@ -1,0 +1,484 @@
+// The expression checker: resolves names against the schema, the constants and comprehension
+// variables, checks every operator and function against CEL's overloads for the subset, and lowers
+// the checked expression to IR (compiler/ir/ir.ts). One pass does both because IR nodes are typed;
+// the AST is never modified. An expression with an error yields a node of type `error` so that one
+// mistake gives one diagnostic.
+
+import type { BinaryExpr, CallExpr, Expr } from "../syntax/ast.js";
+import { assertUnreachable, type Diagnostic, error } from "../diagnostics.js";
+import type { Span } from "../source.js";
+import { BOOL, INT, NEVER, STRING, type Builtin, type IRType, type Macro, type Node, type Value } from "../ir/ir.js";
+import { INT64_MAX, INT64_MIN } from "../../runtime/schema.js";
+import { mapValue } from "../ir/values.js";
+import { compareCodePoints } from "../../runtime/strings.js";
+import { Codes } from "./codes.js";
+import { didYouMean } from "./suggest.js";
+import { ERROR_TYPE, containsRecord, typeToString, unify, type CheckType } from "./types.js";
+import { UNSUPPORTED_FUNCTIONS, UNSUPPORTED_LITERALS } from "./unsupported.js";
+
+export interface Constant {
+  readonly value: Value;
+  readonly type: IRType;
+}
+
+interface Binding {
+  readonly name: string;
+  readonly comprehension: number;
+  readonly type: CheckType;
+}
+
+/** A checked expression: its IR node and its type (`error` after a diagnostic). */
+export interface Checked {
+  readonly node: Node;
+  readonly type: CheckType;
+}
+
+/** Builtins that can raise an error at their own node (their span goes into the error-site table). */
+const ERRING_BUILTINS = new Set<Builtin>(["neg", "add", "sub", "mul", "div", "mod", "index_list", "index_map"]);
+
+const MACROS = new Set(["all", "exists", "exists_one", "filter", "map"]);
+
+export class ExpressionChecker {
+  private nextId: number;
+  private readonly bindings: Binding[] = [];
+  /** node id → source offset, for nodes that can raise an evaluation error */
+  readonly errorSites: Record<string, number> = {};
+
+  constructor(
+    private readonly inputType: Extract<IRType, { kind: "record" }>,
+    private readonly constants: ReadonlyMap<string, Constant>,
+    readonly diagnostics: Diagnostic[],
+    firstId = 0,
+  ) {
+    this.nextId = firstId;
+  }
+
+  get nodeCount(): number {
+    return this.nextId;
+  }
+
+  private id(): number {
+    return this.nextId++;
+  }
+
+  private report(code: string, message: string, span: Span, help?: string): Checked {
+    this.diagnostics.push(error(code, message, span, help));
+    return this.poison(span);
+  }
+
+  private poison(span: Span): Checked {
+    return { node: { op: "lit", id: this.id(), span, type: BOOL, value: false }, type: ERROR_TYPE };
+  }
+
+  private lit(value: Value, type: IRType, span: Span): Checked {
+    return { node: { op: "lit", id: this.id(), span, type, value }, type };
+  }
+
+  private call(fn: Builtin, args: Checked[], type: IRType, span: Span): Checked {
+    const id = this.id();
+    if (ERRING_BUILTINS.has(fn)) this.errorSites[String(id)] = span.start;
+    return { node: { op: "call", id, span, type, fn, args: args.map((a) => a.node) }, type };
+  }
+
+  /** Checks a condition: it must be a bool. */
+  checkCondition(expr: Expr): Checked {
+    const c = this.check(expr);
+    if (c.type.kind !== "bool" && c.type.kind !== "error")
+      return this.report(Codes.notBool, `a condition must be a bool, but this is \`${typeToString(c.type)}\``, expr.span);
+    return c;
+  }
+
+  check(expr: Expr): Checked {
+    switch (expr.kind) {
+      case "IntLiteral":
+        if (expr.value > INT64_MAX)
+          return this.report(Codes.intOutOfRange, `integer literal \`${expr.value}\` is outside the int64 range`, expr.span);
+        return this.lit(expr.value, INT, expr.span);
+      case "UintLiteral":
+        return this.report(Codes.unsupported, UNSUPPORTED_LITERALS.uint, expr.span);
+      case "DoubleLiteral":
+        return this.report(Codes.unsupported, UNSUPPORTED_LITERALS.double, expr.span);
+      case "BytesLiteral":
+        return this.report(Codes.unsupported, UNSUPPORTED_LITERALS.bytes, expr.span);
+      case "NullLiteral":
+        return this.report(Codes.unsupported, UNSUPPORTED_LITERALS.null, expr.span);
+      case "StringLiteralExpr":
+        return this.lit(expr.value, STRING, expr.span);
+      case "BoolLiteral":
+        return this.lit(expr.value, BOOL, expr.span);
+      case "Ident":
+        return this.checkIdent(expr.name, expr.leadingDot, expr.span);
+      case "Select":
+        return this.checkSelect(expr);
+      case "Index": {
+        if (expr.optional) return this.report(Codes.unsupported, UNSUPPORTED_LITERALS.optionalSyntax, expr.span);
+        const operand = this.check(expr.operand);
+        const index = this.check(expr.index);
+        return this.index(operand, index, expr.span, expr.index.span);
+      }
+      case "Call":
+        return this.checkCall(expr);
+      case "Unary": {
+        if (expr.op === "-" && expr.operand.kind === "IntLiteral") {
+          // fold `-<literal>` so that INT64_MIN can be written
+          const v = -expr.operand.value;
+          if (v < INT64_MIN) return this.report(Codes.intOutOfRange, `integer literal \`${v}\` is outside the int64 range`, expr.span);
+          return this.lit(v, INT, expr.span);
+        }
+        const operand = this.check(expr.operand);
+        if (operand.type.kind === "error") return operand;
+        if (expr.op === "!") {
+          if (operand.type.kind !== "bool") return this.noOverload("!", [operand.type], expr.span);
+          return this.call("not", [operand], BOOL, expr.span);
+        }
+        if (operand.type.kind !== "int") return this.noOverload("-", [operand.type], expr.span);
+        return this.call("neg", [operand], INT, expr.span);
+      }
+      case "Binary":
+        return this.checkBinary(expr);
+      case "Conditional": {
+        const test = this.check(expr.test);
+        const then = this.check(expr.then);
+        const otherwise = this.check(expr.otherwise);
+        if (test.type.kind !== "bool" && test.type.kind !== "error")
+          return this.report(Codes.typeMismatch, `the test of \`?:\` must be a bool, but this is \`${typeToString(test.type)}\``, expr.test.span);
+        const t = unify(then.type, otherwise.type);
+        if (!t)
+          return this.report(Codes.typeMismatch, `the branches of \`?:\` have different types: \`${typeToString(then.type)}\` and \`${typeToString(otherwise.type)}\``, expr.span);
+        if (t.kind === "error" || test.type.kind === "error") return this.poison(expr.span);
+        return { node: { op: "cond", id: this.id(), span: expr.span, type: t, test: test.node, then: then.node, otherwise: otherwise.node }, type: t };
+      }
+      case "List":
+        return this.checkList(expr.elements, expr.span);
+      case "Map":
+        return this.checkMap(expr);
+      case "Struct":
+        return this.report(Codes.unsupported, UNSUPPORTED_LITERALS.struct, expr.span);
+      case "ErrorExpr":
+        return this.poison(expr.span); // the parser already reported it
+      default:
+        return assertUnreachable(expr);
+    }
+  }
+
+  private checkIdent(name: string, leadingDot: boolean, span: Span): Checked {
+    if (leadingDot) return this.report(Codes.unsupported, UNSUPPORTED_LITERALS.leadingDot, span);
+    for (let i = this.bindings.length - 1; i >= 0; i--) {
+      const b = this.bindings[i]!;
+      if (b.name === name) {
+        if (b.type.kind === "error") return this.poison(span);
+        return { node: { op: "var", id: this.id(), span, type: b.type, name, comprehension: b.comprehension }, type: b.type };
+      }
+    }
+    const constant = this.constants.get(name);
+    if (constant) return this.lit(constant.value, constant.type, span);
+    const field = this.inputType.fields.find((f) => f.name === name);
+    if (field) {
+      const input: Node = { op: "input", id: this.id(), span, type: this.inputType };
+      return this.field({ node: input, type: this.inputType }, name, span);
+    }
+    const candidates = [...this.bindings.map((b) => b.name), ...this.constants.keys(), ...this.inputType.fields.map((f) => f.name)];
+    return this.report(
+      Codes.unknownIdentifier,
+      `unknown name \`${name}\``,
+      span,
+      didYouMean(name, candidates) ?? (candidates.length ? `names in scope: ${candidates.map((c) => `\`${c}\``).join(", ")}` : undefined),
+    );
+  }
+
+  /** `record.name` for a record-typed operand. */
+  private field(record: Checked, name: string, span: Span): Checked {
+    const t = record.type as Extract<IRType, { kind: "record" }>;
+    const f = t.fields.find((x) => x.name === name)!;
+    const id = this.id();
+    if (f.optional) this.errorSites[String(id)] = span.start;
+    return { node: { op: "field", id, span, type: f.type, record: record.node, field: name, optional: f.optional }, type: f.type };
+  }
+
+  private checkSelect(expr: Extract<Expr, { kind: "Select" }>): Checked {
+    if (expr.optional) return this.report(Codes.unsupported, UNSUPPORTED_LITERALS.optionalSyntax, expr.span);
+    const operand = this.check(expr.operand);
+    const t = operand.type;
+    if (t.kind === "error") return operand;
+    if (t.kind === "record") {
+      if (!t.fields.some((f) => f.name === expr.field)) {
+        const names = t.fields.map((f) => f.name);
+        return this.report(
+          Codes.unknownField,
+          `no field \`${expr.field}\` in \`${describeOperand(expr.operand)}\``,
+          expr.fieldSpan,
+          didYouMean(expr.field, names) ?? `its fields are ${names.map((n) => `\`${n}\``).join(", ")}`,
+        );
+      }
+      return this.field(operand, expr.field, expr.span);
+    }
+    if (t.kind === "map") {
+      // CEL: `m.key` is `m["key"]`
+      return this.call("index_map", [operand, this.lit(expr.field, STRING, expr.fieldSpan)], t.value, expr.span);
+    }
+    return this.report(Codes.typeMismatch, `cannot select \`${expr.field}\` from a value of type \`${typeToString(t)}\``, expr.fieldSpan);
+  }
+
+  private index(operand: Checked, index: Checked, span: Span, indexSpan: Span): Checked {
+    const t = operand.type;
+    if (t.kind === "error" || index.type.kind === "error") return this.poison(span);
+    if (t.kind === "list") {
+      if (index.type.kind !== "int")
+        return this.report(Codes.typeMismatch, `a list index must be an int, but this is \`${typeToString(index.type)}\``, indexSpan);
+      return this.call("index_list", [operand, index], t.element, span);
+    }
+    if (t.kind === "map") {
+      if (index.type.kind !== "string")
+        return this.report(Codes.typeMismatch, `a map key must be a string, but this is \`${typeToString(index.type)}\``, indexSpan);
+      return this.call("index_map", [operand, index], t.value, span);
+    }
+    return this.report(Codes.typeMismatch, `cannot index a value of type \`${typeToString(t)}\``, span);
+  }
+
+  private noOverload(op: string, types: CheckType[], span: Span): Checked {
+    return this.report(
+      Codes.noOverload,
+      `no overload of \`${op}\` for (${types.map((t) => `\`${typeToString(t)}\``).join(", ")})`,
+      span,
+    );
+  }
+
+  private checkBinary(expr: BinaryExpr): Checked {
+    const l = this.check(expr.left);
+    const r = this.check(expr.right);
+    if (l.type.kind === "error" || r.type.kind === "error") return this.poison(expr.span);
+    const lt = l.type;
+    const rt = r.type;
+    const span = expr.span;
+    switch (expr.op) {
+      case "&&":
+      case "||":
+        if (lt.kind !== "bool" || rt.kind !== "bool") return this.noOverload(expr.op, [lt, rt], expr.opSpan);
+        return {
+          node: { op: expr.op === "&&" ? "and" : "or", id: this.id(), span, type: BOOL, left: l.node, right: r.node },
+          type: BOOL,
+        };
+      case "==":
+      case "!=": {
+        if (containsRecord(lt) || containsRecord(rt)) return this.report(Codes.unsupported, UNSUPPORTED_LITERALS.recordComparison, expr.opSpan);
+        if (!unify(lt, rt))
+          return this.report(Codes.typeMismatch, `cannot compare \`${typeToString(lt)}\` with \`${typeToString(rt)}\``, expr.opSpan);
+        return this.call(expr.op === "==" ? "eq" : "ne", [l, r], BOOL, span);
+      }
+      case "<":
+      case "<=":
+      case ">":
+      case ">=": {
+        const ordered = lt.kind === rt.kind && (lt.kind === "int" || lt.kind === "string" || lt.kind === "bool");
+        if (!ordered) return this.noOverload(expr.op, [lt, rt], expr.opSpan);
+        const fn: Builtin = expr.op === "<" ? "lt" : expr.op === "<=" ? "le" : expr.op === ">" ? "gt" : "ge";
+        return this.call(fn, [l, r], BOOL, span);
+      }
+      case "in":
+        if (rt.kind === "list") {
+          if (containsRecord(lt)) return this.report(Codes.unsupported, UNSUPPORTED_LITERALS.recordComparison, expr.opSpan);
+          if (!unify(lt, rt.element)) return this.noOverload("in", [lt, rt], expr.opSpan);
+          return this.call("in_list", [l, r], BOOL, span);
+        }
+        if (rt.kind === "map") {
+          if (lt.kind !== "string") return this.noOverload("in", [lt, rt], expr.opSpan);
+          return this.call("in_map", [l, r], BOOL, span);
+        }
+        return this.noOverload("in", [lt, rt], expr.opSpan);
+      case "+":
+        if (lt.kind === "int" && rt.kind === "int") return this.call("add", [l, r], INT, span);
+        if (lt.kind === "string" && rt.kind === "string") return this.call("concat_string", [l, r], STRING, span);
+        if (lt.kind === "list" && rt.kind === "list") {
+          const t = unify(lt, rt);
+          if (t && t.kind === "list") return this.call("concat_list", [l, r], t, span);
+        }
+        return this.noOverload("+", [lt, rt], expr.opSpan);
+      case "-":
+      case "*":
+      case "/":
+      case "%": {
+        if (lt.kind !== "int" || rt.kind !== "int") return this.noOverload(expr.op, [lt, rt], expr.opSpan);
+        const fn: Builtin = expr.op === "-" ? "sub" : expr.op === "*" ? "mul" : expr.op === "/" ? "div" : "mod";
+        return this.call(fn, [l, r], INT, span);
+      }
+      default:
+        return assertUnreachable(expr.op);
+    }
+  }
+
+  private checkList(elements: readonly Expr[], span: Span): Checked {
+    const items = elements.map((e) => this.check(e));
+    let t: CheckType = NEVER;
+    for (let i = 0; i < items.length; i++) {
+      const u = unify(t, items[i]!.type);
+      if (!u)
+        return this.report(
+          Codes.typeMismatch,
+          `list elements must have one type: \`${typeToString(t)}\` and \`${typeToString(items[i]!.type)}\``,
+          elements[i]!.span,
+        );
+      t = u;
+    }
+    if (t.kind === "error") return this.poison(span);
+    if (containsRecord(t)) return this.report(Codes.unsupported, UNSUPPORTED_LITERALS.recordInList, span);
+    const type: IRType = { kind: "list", element: t };
+    if (items.every((i) => i.node.op === "lit")) return this.lit(items.map((i) => (i.node as { value: Value }).value), type, span);
+    return { node: { op: "list", id: this.id(), span, type, elements: items.map((i) => i.node) }, type };
+  }
+
+  private checkMap(expr: Extract<Expr, { kind: "Map" }>): Checked {
+    const keys = new Set<string>();
+    const entries: { key: string; value: Checked }[] = [];
+    let t: CheckType = NEVER;
+    let failed = false;
+    for (const e of expr.entries) {
+      const k = this.check(e.key);
+      const v = this.check(e.value);
+      if (k.type.kind === "error" || v.type.kind === "error") {
+        failed = true;
+        continue;
+      }
+      if (k.type.kind !== "string") {
+        this.report(Codes.unsupported, UNSUPPORTED_LITERALS.mapKey, e.key.span);
+        failed = true;
+        continue;
+      }
+      if (k.node.op !== "lit") {
+        this.report(Codes.unsupported, "map literal keys must be constant strings", e.key.span);
+        failed = true;
+        continue;
+      }
+      const key = k.node.value as string;
+      if (keys.has(key)) {
+        this.report(Codes.duplicateMapKey, `map key \`${JSON.stringify(key)}\` appears twice`, e.key.span);
+        failed = true;
+        continue;
+      }
+      keys.add(key);
+      const u = unify(t, v.type);
+      if (!u) {
+        this.report(Codes.typeMismatch, `map values must have one type: \`${typeToString(t)}\` and \`${typeToString(v.type)}\``, e.value.span);
+        failed = true;
+        continue;
+      }
+      t = u;
+      entries.push({ key, value: v });
+    }
+    if (failed || t.kind === "error") return this.poison(expr.span);
+    if (containsRecord(t)) return this.report(Codes.unsupported, UNSUPPORTED_LITERALS.recordInList, expr.span);
+    const type: IRType = { kind: "map", value: t };
+    if (entries.every((e) => e.value.node.op === "lit"))
+      return this.lit(mapValue(entries.map((e) => [e.key, (e.value.node as { value: Value }).value])), type, expr.span);
+    const sorted = [...entries].sort((a, b) => compareCodePoints(a.key, b.key));
+    return {
+      node: { op: "map", id: this.id(), span: expr.span, type, entries: sorted.map((e) => ({ key: e.key, value: e.value.node })) },
+      type,
+    };
+  }
+
+  private checkCall(expr: CallExpr): Checked {
+    const { fn, target, args } = expr;
+    if (target === undefined && fn === "has") return this.checkHas(expr);
+    if (target !== undefined && MACROS.has(fn)) return this.checkMacro(expr);
+    if (fn === "size" && ((target === undefined && args.length === 1) || (target !== undefined && args.length === 0))) {
+      const operand = this.check(target ?? args[0]!);
+      const k = operand.type.kind;
+      if (k === "error") return operand;
+      if (k !== "string" && k !== "list" && k !== "map") return this.noOverload("size", [operand.type], expr.span);
+      return this.call("size", [operand], INT, expr.span);
+    }
+    if ((fn === "startsWith" || fn === "endsWith" || fn === "contains") && target !== undefined && args.length === 1) {
+      const s = this.check(target);
+      const a = this.check(args[0]!);
+      if (s.type.kind === "error" || a.type.kind === "error") return this.poison(expr.span);
+      if (s.type.kind !== "string" || a.type.kind !== "string") return this.noOverload(fn, [s.type, a.type], expr.fnSpan);
+      const b: Builtin = fn === "startsWith" ? "starts_with" : fn === "endsWith" ? "ends_with" : "contains";
+      return this.call(b, [s, a], BOOL, expr.span);
+    }
+    const unsupported = UNSUPPORTED_FUNCTIONS[fn];
+    if (unsupported) return this.report(Codes.unsupported, unsupported, expr.fnSpan);
+    const known = ["size", "startsWith", "endsWith", "contains", "has", "all", "exists", "exists_one", "filter", "map"];
+    if (known.includes(fn))
+      return this.report(Codes.noOverload, `\`${fn}\` does not take ${args.length} argument${args.length === 1 ? "" : "s"}${target ? " as a method" : ""}`, expr.fnSpan);
+    return this.report(Codes.unknownFunction, `unknown function \`${fn}\``, expr.fnSpan, didYouMean(fn, known));
+  }
+
+  private checkHas(expr: CallExpr): Checked {
+    const arg = expr.args[0];
+    if (expr.args.length !== 1 || arg === undefined || arg.kind !== "Select" || arg.optional)
+      return this.report(Codes.badHas, "`has()` takes one field selection, like `has(context.ticket)`", expr.span);
+    const operand = this.check(arg.operand);
+    const t = operand.type;
+    if (t.kind === "error") return operand;
+    if (t.kind === "record") {
+      if (!t.fields.some((f) => f.name === arg.field))
+        return this.report(Codes.unknownField, `no field \`${arg.field}\` in \`${describeOperand(arg.operand)}\``, arg.fieldSpan, didYouMean(arg.field, t.fields.map((f) => f.name)));
+      return { node: { op: "has", id: this.id(), span: expr.span, type: BOOL, record: operand.node, field: arg.field }, type: BOOL };
+    }
+    if (t.kind === "map") return this.call("in_map", [this.lit(arg.field, STRING, arg.fieldSpan), operand], BOOL, expr.span);
+    return this.report(Codes.badHas, `\`has()\` needs a record or map, but this is \`${typeToString(t)}\``, arg.operand.span);
+  }
+
+  private checkMacro(expr: CallExpr): Checked {
+    const macro = expr.fn as Macro;
+    const arity = macro === "map" ? [2, 3] : [2];
+    if (!arity.includes(expr.args.length))
+      return this.report(Codes.badMacro, `\`${macro}\` takes ${arity.join(" or ")} arguments: a variable name and ${macro === "map" ? "[a predicate and] a transform" : "a predicate"}`, expr.span);
+    const variable = expr.args[0]!;
+    if (variable.kind !== "Ident" || variable.leadingDot)
+      return this.report(Codes.badMacro, `the first argument of \`${macro}\` must be a variable name`, variable.span);
+    const range = this.check(expr.target!);
+    const rt = range.type;
+    if (rt.kind === "error") return range;
+    let elementType: CheckType;
+    if (rt.kind === "list") elementType = rt.element;
+    else if (rt.kind === "map") elementType = STRING;
+    else return this.report(Codes.badMacro, `\`${macro}\` iterates over a list or a map, but this is \`${typeToString(rt)}\``, expr.target!.span);
+    const id = this.id();
+    this.bindings.push({ name: variable.name, comprehension: id, type: elementType });
+    try {
+      const bodies = expr.args.slice(1).map((a) => this.check(a));
+      if (bodies.some((b) => b.type.kind === "error")) return this.poison(expr.span);
+      const needsBool = macro === "map" ? (bodies.length === 2 ? [bodies[0]!] : []) : bodies;
+      for (const b of needsBool)
+        if (b.type.kind !== "bool") return this.report(Codes.badMacro, `the predicate of \`${macro}\` must be a bool, but this is \`${typeToString(b.type)}\``, b.node.span);
+      let type: IRType;
+      let predicate: Node | undefined;
+      let transform: Node | undefined;
+      switch (macro) {
+        case "all":
+        case "exists":
+        case "exists_one":
+          type = BOOL;
+          predicate = bodies[0]!.node;
+          break;
+        case "filter":
+          type = { kind: "list", element: elementType as IRType };
+          predicate = bodies[0]!.node;
+          break;
+        case "map": {
+          const t = bodies[bodies.length - 1]!;
+          if (containsRecord(t.type)) return this.report(Codes.unsupported, UNSUPPORTED_LITERALS.recordInList, t.node.span);
+          type = { kind: "list", element: t.type as IRType };
+          transform = t.node;
+          predicate = bodies.length === 2 ? bodies[0]!.node : undefined;
+          break;
+        }
+      }
+      return { node: { op: "comp", id, span: expr.span, type, macro, variable: variable.name, range: range.node, predicate, transform }, type };
+    } finally {
+      this.bindings.pop();
+    }
+  }
+}
+
+function describeOperand(e: Expr): string {
+  switch (e.kind) {
+    case "Ident":
+      return e.name;
+    case "Select":
+      return `${describeOperand(e.operand)}.${e.field}`;
+    default:
+      return "expression";
+  }
+}

@@ -1,0 +1,185 @@
+// The policy checker: from a parsed file to the IR of its rules, its constants folded, and its tests
+// ready to run. Reports every problem it finds (it does not stop at the first); the driver only
+// lowers further when there are no errors.
+
+import type { DataValue, Expectation, Identifier, PolicyFile } from "../syntax/ast.js";
+import { type Diagnostic, error, warning } from "../diagnostics.js";
+import type { Span } from "../source.js";
+import type { IRPolicy, IRRule, IRType, Node } from "../ir/ir.js";
+import { evaluateNode, Err } from "../ir/interp.js";
+import type { RecordType } from "../../runtime/schema.js";
+import { Codes } from "./codes.js";
+import { type Constant, ExpressionChecker } from "./expr.js";
+import { resolveSchema } from "./schema.js";
+import { irTypeOfSchema } from "./types.js";
+
+/** A `test` block, ready to run against any backend. */
+export interface PolicyTest {
+  readonly name: string;
+  /** the request as a host would send it: plain objects, ints as numbers (BigInt beyond 2^53) */
+  readonly request: unknown;
+  readonly expect: {
+    readonly decision: "allow" | "deny";
+    readonly by: readonly string[] | undefined;
+    readonly errors: readonly string[] | undefined;
+    readonly invalid: boolean;
+  };
+  readonly span: Span;
+}
+
+export interface CheckedPolicy {
+  readonly ir: IRPolicy;
+  /** node id → source offset for every node that can raise an evaluation error */
+  readonly errorSites: Readonly<Record<string, number>>;
+  readonly tests: readonly PolicyTest[];
+}
+
+export interface CheckResult {
+  /** present when there are no errors */
+  readonly policy: CheckedPolicy | undefined;
+  readonly diagnostics: Diagnostic[];
+}
+
+export function checkPolicy(ast: PolicyFile): CheckResult {
+  const diagnostics: Diagnostic[] = [];
+  if (!ast.header)
+    diagnostics.push(error(Codes.missingHeader, "a policy starts with `policy \"name\" version \"x.y.z\"`", { start: 0, end: 0 }));
+  const schema: RecordType = resolveSchema(ast.input, diagnostics);
+  const inputType = irTypeOfSchema(schema) as Extract<IRType, { kind: "record" }>;
+  const inputNames = new Set(schema.fields.map((f) => f.name));
+
+  // Constants, in order: each may use the ones before it, never the request.
+  const constants = new Map<string, Constant>();
+  let nextId = 0;
+  for (const decl of ast.lets) {
+    const name = decl.name.name;
+    if (constants.has(name) || inputNames.has(name)) {
+      diagnostics.push(error(Codes.duplicateDeclaration, `\`${name}\` is already declared${inputNames.has(name) ? " as an input field" : ""}`, decl.name.span));
+      continue;
+    }
+    const checker = new ExpressionChecker(inputType, constants, diagnostics, nextId);
+    const checked = checker.check(decl.value);
+    nextId = checker.nodeCount;
+    if (checked.type.kind === "error") continue;
+    if (readsInput(checked.node)) {
+      diagnostics.push(error(Codes.constantDependsOnRequest, `constant \`${name}\` cannot depend on the request`, decl.value.span));
+      continue;
+    }
+    const value = evaluateNode(checked.node, { kind: "record", fields: new Map() });
+    if (value instanceof Err) {
+      diagnostics.push(error(Codes.constantErrors, `constant \`${name}\` fails to evaluate: ${value.code.replace(/_/g, " ")}`, decl.value.span));
+      continue;
+    }
+    constants.set(name, { value, type: checked.type as IRType });
+  }
+
+  // Rules.
+  const rules: IRRule[] = [];
+  const ruleNames = new Set<string>();
+  const checker = new ExpressionChecker(inputType, constants, diagnostics, nextId);
+  for (const decl of ast.rules) {
+    const name = decl.name.name;
+    if (ruleNames.has(name)) diagnostics.push(error(Codes.duplicateDeclaration, `rule \`${name}\` is declared twice`, decl.name.span));
+    ruleNames.add(name);
+    const annotations: Record<string, string> = {};
+    for (const a of decl.annotations) {
+      if (Object.hasOwn(annotations, a.name.name))
+        diagnostics.push(error(Codes.duplicateAnnotation, `annotation \`@${a.name.name}\` appears twice on rule \`${name}\``, a.name.span));
+      annotations[a.name.name] = a.value.value;
+    }
+    const condition: Node = decl.condition
+      ? checker.checkCondition(decl.condition).node
+      : { op: "lit", id: -1, span: decl.name.span, type: { kind: "bool" }, value: true };
+    rules.push({ index: rules.length, name, effect: decl.effect, condition, annotations, span: decl.span });
+  }
+  // give an omitted condition a real id
+  const finalRules = rules.map((r) =>
+    r.condition.id === -1 ? { ...r, condition: { ...r.condition, id: checker.nodeCount + r.index } } : r,
+  );
+  const nodeCount = checker.nodeCount + rules.length;
+
+  // Tests.
+  const tests: PolicyTest[] = [];
+  const testNames = new Set<string>();
+  for (const t of ast.tests) {
+    if (testNames.has(t.name.value)) diagnostics.push(warning(Codes.duplicateTest, `test \`${t.name.value}\` is declared twice`, t.name.span));
+    testNames.add(t.name.value);
+    tests.push({
+      name: t.name.value,
+      request: dataToJs(t.input, diagnostics),
+      expect: checkExpectation(t.expect, ruleNames, diagnostics),
+      span: t.span,
+    });
+  }
+
+  if (diagnostics.some((d) => d.severity === "error")) return { policy: undefined, diagnostics };
+  const ir: IRPolicy = {
+    name: ast.header?.name.value ?? "",
+    version: ast.header?.version.value ?? "",
+    schema,
+    rules: finalRules,
+    nodeCount,
+  };
+  return { policy: { ir, errorSites: checker.errorSites, tests }, diagnostics };
+}
+
+function checkExpectation(e: Expectation, ruleNames: ReadonlySet<string>, diagnostics: Diagnostic[]): PolicyTest["expect"] {
+  const names = (ids: readonly Identifier[] | undefined) => {
+    if (!ids) return undefined;
+    for (const id of ids)
+      if (!ruleNames.has(id.name)) diagnostics.push(error(Codes.unknownTestRule, `this policy has no rule \`${id.name}\``, id.span));
+    return ids.map((id) => id.name);
+  };
+  return { decision: e.decision, by: names(e.by), errors: names(e.errors), invalid: e.invalid };
+}
+
+/** Converts a test's data literal to the JS value a host would send. */
+export function dataToJs(v: DataValue, diagnostics: Diagnostic[]): unknown {
+  switch (v.kind) {
+    case "DataObject": {
+      const out: Record<string, unknown> = {};
+      for (const e of v.entries) {
+        if (Object.hasOwn(out, e.key)) diagnostics.push(error(Codes.badTestValue, `key \`${e.key}\` appears twice`, e.keySpan));
+        // defineProperty, so that a key such as `__proto__` is an own field like JSON.parse makes it
+        Object.defineProperty(out, e.key, { value: dataToJs(e.value, diagnostics), enumerable: true, writable: true, configurable: true });
+      }
+      return out;
+    }
+    case "DataArray":
+      return v.items.map((i) => dataToJs(i, diagnostics));
+    case "DataString":
+      return v.value;
+    case "DataInt":
+      return v.value >= BigInt(Number.MIN_SAFE_INTEGER) && v.value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v.value) : v.value;
+    case "DataBool":
+      return v.value;
+    case "DataNull":
+      return null;
+  }
+}
+
+function readsInput(node: Node): boolean {
+  switch (node.op) {
+    case "input":
+      return true;
+    case "lit":
+    case "var":
+      return false;
+    case "field":
+    case "has":
+      return readsInput(node.record);
+    case "call":
+      return node.args.some(readsInput);
+    case "and":
+    case "or":
+      return readsInput(node.left) || readsInput(node.right);
+    case "cond":
+      return readsInput(node.test) || readsInput(node.then) || readsInput(node.otherwise);
+    case "list":
+      return node.elements.some(readsInput);
+    case "map":
+      return node.entries.some((e) => readsInput(e.value));
+    case "comp":
+      return readsInput(node.range) || (node.predicate !== undefined && readsInput(node.predicate)) || (node.transform !== undefined && readsInput(node.transform));
+  }
+}

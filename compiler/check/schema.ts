@@ -1,0 +1,81 @@
+// Resolves the `input { ... }` block into the request schema (runtime/schema.ts) with size bounds,
+// reporting unknown types, duplicate fields and bounds that make no sense.
+
+import type { FieldDecl, InputDecl, TypeExpr } from "../syntax/ast.js";
+import { type Diagnostic, error } from "../diagnostics.js";
+import { DEFAULT_LIST_MAX, DEFAULT_MAP_MAX, DEFAULT_STRING_MAX, type RecordType, type SchemaType } from "../../runtime/schema.js";
+import { Codes } from "./codes.js";
+import { didYouMean } from "./suggest.js";
+
+/** Bounds larger than this are refused: the module's memory is sized from them. */
+export const MAX_BOUND = 1 << 20;
+
+const UNSUPPORTED_TYPES: Record<string, string> = {
+  double: "floating point is not supported: use int (for money, integer cents)",
+  float: "floating point is not supported: use int (for money, integer cents)",
+  uint: "unsigned integers are not supported: use int",
+  bytes: "bytes are not supported: use string",
+  timestamp: "timestamps are not supported: pass time as int (e.g. seconds since the epoch)",
+  duration: "durations are not supported: pass them as int (e.g. seconds)",
+  null_type: "null is not supported: use an optional field (`name?: type`)",
+  dyn: "dyn is not supported: every field has a static type",
+  any: "dynamic types are not supported: every field has a static type",
+};
+
+export function resolveSchema(input: InputDecl | undefined, diagnostics: Diagnostic[]): RecordType {
+  if (!input) return { kind: "record", fields: [] };
+  return resolveRecord(input.fields, diagnostics);
+}
+
+function resolveRecord(fields: readonly FieldDecl[], diagnostics: Diagnostic[]): RecordType {
+  const seen = new Set<string>();
+  const out: { name: string; type: SchemaType; optional: boolean }[] = [];
+  for (const f of fields) {
+    if (seen.has(f.name.name)) {
+      diagnostics.push(error(Codes.duplicateField, `field \`${f.name.name}\` is declared twice`, f.name.span));
+      continue;
+    }
+    seen.add(f.name.name);
+    out.push({ name: f.name.name, optional: f.optional, type: resolveType(f.type, diagnostics) });
+  }
+  return { kind: "record", fields: out };
+}
+
+function bound(t: TypeExpr & { max: number | undefined }, fallback: number, diagnostics: Diagnostic[]): number {
+  if (t.max === undefined) return fallback;
+  if (!Number.isSafeInteger(t.max) || t.max < 0 || t.max > MAX_BOUND) {
+    diagnostics.push(error(Codes.badBound, `size bound \`${t.max}\` must be between 0 and ${MAX_BOUND}`, t.span));
+    return fallback;
+  }
+  return t.max;
+}
+
+export function resolveType(t: TypeExpr, diagnostics: Diagnostic[]): SchemaType {
+  switch (t.kind) {
+    case "PrimitiveTypeExpr": {
+      if (t.name === "string") return { kind: "string", max: bound(t, DEFAULT_STRING_MAX, diagnostics) };
+      if (t.name === "int" || t.name === "bool") {
+        if (t.max !== undefined) diagnostics.push(error(Codes.badBound, `\`${t.name}\` takes no size bound`, t.span));
+        return { kind: t.name };
+      }
+      const unsupported = UNSUPPORTED_TYPES[t.name];
+      if (unsupported) diagnostics.push(error(Codes.unsupported, `type \`${t.name}\` is outside Writ's subset: ${unsupported}`, t.span));
+      else
+        diagnostics.push(
+          error(Codes.unknownType, `unknown type \`${t.name}\``, t.span, didYouMean(t.name, ["bool", "int", "string", "list", "map"]) ?? "types are bool, int, string, list<T>, map<string, T> and records { ... }"),
+        );
+      return { kind: "bool" };
+    }
+    case "ListTypeExpr":
+      return { kind: "list", element: resolveType(t.element, diagnostics), max: bound(t, DEFAULT_LIST_MAX, diagnostics) };
+    case "MapTypeExpr": {
+      const key = resolveType(t.key, diagnostics);
+      let keyMax = DEFAULT_STRING_MAX;
+      if (key.kind === "string") keyMax = key.max;
+      else diagnostics.push(error(Codes.unsupported, "map keys other than strings are outside Writ's subset", t.key.span));
+      return { kind: "map", value: resolveType(t.value, diagnostics), max: bound(t, DEFAULT_MAP_MAX, diagnostics), keyMax };
+    }
+    case "RecordTypeExpr":
+      return resolveRecord(t.fields, diagnostics);
+  }
+}

@@ -1,0 +1,87 @@
+// Types as the checker sees them: IR types plus `error`, the type of an expression that already
+// produced a diagnostic (it unifies with everything, so one mistake gives one message).
+
+import type { IRType } from "../ir/ir.js";
+import type { SchemaType } from "../../runtime/schema.js";
+
+export type CheckType = IRType | { readonly kind: "error" };
+export const ERROR_TYPE: CheckType = Object.freeze({ kind: "error" });
+
+export function typeToString(t: CheckType): string {
+  switch (t.kind) {
+    case "bool":
+    case "int":
+    case "string":
+      return t.kind;
+    case "list":
+      return `list<${typeToString(t.element)}>`;
+    case "map":
+      return `map<string, ${typeToString(t.value)}>`;
+    case "record":
+      return `{ ${t.fields.map((f) => `${f.name}${f.optional ? "?" : ""}: ${typeToString(f.type)}`).join(", ")} }`;
+    case "never":
+      return "never";
+    case "error":
+      return "<error>";
+  }
+}
+
+/** The common type of two types, or undefined when they have none. */
+export function unify(a: CheckType, b: CheckType): CheckType | undefined {
+  if (a.kind === "error" || b.kind === "never") return a;
+  if (b.kind === "error" || a.kind === "never") return b;
+  if (a.kind !== b.kind) return undefined;
+  switch (a.kind) {
+    case "bool":
+    case "int":
+    case "string":
+      return a;
+    case "list": {
+      const e = unify(a.element, (b as typeof a).element);
+      return e && e.kind !== "error" ? { kind: "list", element: e } : e;
+    }
+    case "map": {
+      const v = unify(a.value, (b as typeof a).value);
+      return v && v.kind !== "error" ? { kind: "map", value: v } : v;
+    }
+    case "record":
+      return a === b ? a : undefined;
+  }
+}
+
+export function isError(t: CheckType): boolean {
+  return t.kind === "error";
+}
+
+/** Does the type contain a record anywhere (records cannot be compared or built in expressions)? */
+export function containsRecord(t: CheckType): boolean {
+  if (t.kind === "record") return true;
+  if (t.kind === "list") return containsRecord(t.element);
+  if (t.kind === "map") return containsRecord(t.value);
+  return false;
+}
+
+/** The IR type of a schema type (bounds dropped; records keep identity per schema node). */
+export function irTypeOfSchema(t: SchemaType, cache = new Map<SchemaType, IRType>()): IRType {
+  const hit = cache.get(t);
+  if (hit) return hit;
+  let out: IRType;
+  switch (t.kind) {
+    case "bool":
+    case "int":
+    case "string":
+      out = { kind: t.kind };
+      break;
+    case "list":
+      out = { kind: "list", element: irTypeOfSchema(t.element, cache) };
+      break;
+    case "map":
+      out = { kind: "map", value: irTypeOfSchema(t.value, cache) };
+      break;
+    case "record":
+      out = { kind: "record", fields: t.fields.map((f) => ({ name: f.name, optional: f.optional, type: irTypeOfSchema(f.type, cache) })) };
+      break;
+  }
+  cache.set(t, out);
+  return out;
+}

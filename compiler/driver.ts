@@ -1,0 +1,141 @@
+// The compile driver: a named table of stages from source text to a bundle (module + manifest).
+// Tests can stop after any stage (`stopAfter`), and the benchmark times each one (`timings`).
+// compilePolicy never throws for bad user input: problems come back as diagnostics.
+
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+import { type Diagnostic, error, hasErrors, sortDiagnostics } from "./diagnostics.js";
+import { lineColOf, type SourceFile } from "./source.js";
+import type { PolicyFile } from "./syntax/ast.js";
+import { parsePolicy } from "./syntax/index.js";
+import { checkPolicy, type CheckedPolicy } from "./check/policy.js";
+import { DEFAULT_COST_BUDGET, policyCost } from "./ir/cost.js";
+import type { IRPolicy } from "./ir/ir.js";
+import { generateModule } from "./backend/index.js";
+import { validateProfile } from "../runtime/wasm/profile.js";
+import { digestPair, sha3_512Hex } from "../runtime/crypto/digest.js";
+import { ABI_VERSION, MANIFEST_FORMAT, type Bundle, type Manifest } from "../runtime/manifest.js";
+import { Codes } from "./check/codes.js";
+
+export const STAGES = ["parse", "check", "cost", "codegen", "validate"] as const;
+export type Stage = (typeof STAGES)[number];
+
+export interface CompileOptions {
+  /** the name shown in diagnostics */
+  readonly fileName?: string;
+  /** O3 (default) or O0: O0 compiles faster, for tests and conformance runs */
+  readonly optimize?: boolean;
+  /** worst-case cost budget (docs/language.md, "Cost"); default DEFAULT_COST_BUDGET */
+  readonly maxCost?: number;
+  /** stop after this stage (the result holds what was produced so far) */
+  readonly stopAfter?: Stage;
+}
+
+export interface CompileResult {
+  readonly source: SourceFile;
+  readonly diagnostics: Diagnostic[];
+  readonly ast?: PolicyFile;
+  readonly checked?: CheckedPolicy;
+  readonly ir?: IRPolicy;
+  readonly costBound?: number;
+  /** present when every stage succeeded */
+  readonly bundle?: Bundle;
+  /** milliseconds spent in each stage that ran */
+  readonly timings: Partial<Record<Stage, number>>;
+}
+
+let compilerVersionCache: string | undefined;
+
+/** The compiler version recorded in manifests (the package version). */
+export function compilerVersion(): string {
+  if (compilerVersionCache) return compilerVersionCache;
+  // compiler/driver.ts and dist/compiler/driver.js both sit below the package root
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "writ" && pkg.version) return (compilerVersionCache = pkg.version);
+    } catch {
+      // keep walking up
+    }
+    dir = dirname(dir);
+  }
+  return (compilerVersionCache = "0.0.0");
+}
+
+export async function compilePolicy(text: string, options: CompileOptions = {}): Promise<CompileResult> {
+  const source: SourceFile = { name: options.fileName ?? "policy.writ", text };
+  const timings: Partial<Record<Stage, number>> = {};
+  const diagnostics: Diagnostic[] = [];
+  const done = (extra: Omit<CompileResult, "source" | "diagnostics" | "timings">): CompileResult => ({
+    source,
+    diagnostics: sortDiagnostics(diagnostics).map((d) => (d.file ? d : { ...d, file: source.name })),
+    timings,
+    ...extra,
+  });
+  const time = <T>(stage: Stage, f: () => T): T => {
+    const t0 = performance.now();
+    try {
+      return f();
+    } finally {
+      timings[stage] = performance.now() - t0;
+    }
+  };
+
+  const parsed = time("parse", () => parsePolicy(source));
+  diagnostics.push(...parsed.diagnostics);
+  if (options.stopAfter === "parse") return done({ ast: parsed.ast });
+
+  const checked = time("check", () => checkPolicy(parsed.ast));
+  diagnostics.push(...checked.diagnostics);
+  if (hasErrors(diagnostics) || !checked.policy) return done({ ast: parsed.ast });
+  const policy = checked.policy;
+  if (options.stopAfter === "check") return done({ ast: parsed.ast, checked: policy, ir: policy.ir });
+
+  const budget = options.maxCost ?? DEFAULT_COST_BUDGET;
+  const costBound = time("cost", () => policyCost(policy.ir));
+  if (costBound > budget) {
+    diagnostics.push(
+      error(Codes.costOverBudget, `worst-case cost ${costBound} is over the budget of ${budget}`, { start: 0, end: 0 },
+        "tighten the size bounds of the lists, maps and strings the rules iterate over, or raise --max-cost"),
+    );
+    return done({ ast: parsed.ast, checked: policy, ir: policy.ir, costBound });
+  }
+  if (options.stopAfter === "cost") return done({ ast: parsed.ast, checked: policy, ir: policy.ir, costBound });
+
+  const t0 = performance.now();
+  const generated = await generateModule(policy.ir, { optimize: options.optimize ?? true });
+  timings.codegen = performance.now() - t0;
+  diagnostics.push(...generated.diagnostics);
+  if (!generated.wasm || hasErrors(diagnostics)) return done({ ast: parsed.ast, checked: policy, ir: policy.ir, costBound });
+  const wasm = generated.wasm;
+  if (options.stopAfter === "codegen") return done({ ast: parsed.ast, checked: policy, ir: policy.ir, costBound });
+
+  const profile = time("validate", () => validateProfile(wasm));
+  if (!profile.ok) {
+    for (const v of profile.violations)
+      diagnostics.push(error("W0903", `generated module breaks the determinism profile (${v.rule}): ${v.message}`, { start: 0, end: 0 }));
+    return done({ ast: parsed.ast, checked: policy, ir: policy.ir, costBound });
+  }
+
+  const manifest: Manifest = {
+    format: MANIFEST_FORMAT,
+    name: policy.ir.name,
+    version: policy.ir.version,
+    compiler: { name: "writ", version: compilerVersion() },
+    abiVersion: ABI_VERSION,
+    schema: policy.ir.schema,
+    layout: generated.layout,
+    rules: policy.ir.rules.map((r) => {
+      const { line, column } = lineColOf(text, r.span.start);
+      return { name: r.name, effect: r.effect, annotations: r.annotations, line, column };
+    }),
+    errorSites: policy.errorSites,
+    digests: digestPair(wasm),
+    costBound,
+    memoryPages: generated.memoryPages,
+    sourceDigest: sha3_512Hex(text),
+  };
+  return done({ ast: parsed.ast, checked: policy, ir: policy.ir, costBound, bundle: { module: wasm, manifest } });
+}

@@ -1,0 +1,10 @@
+// The public compiler API: compile a policy to a bundle, or stop at any stage.
+
+export { compilePolicy, compilerVersion, STAGES, type Stage, type CompileOptions, type CompileResult } from "./driver.js";
+export { type Diagnostic, renderDiagnostic, renderDiagnostics, hasErrors } from "./diagnostics.js";
+export type { SourceFile, Span } from "./source.js";
+export { parsePolicy, parseExpression, formatPolicy } from "./syntax/index.js";
+export { checkPolicy, type CheckedPolicy, type PolicyTest } from "./check/policy.js";
+export { createInterpreter, evaluateNode, type Interpreter } from "./ir/interp.js";
+export { printPolicy } from "./ir/print.js";
+export type { IRPolicy } from "./ir/ir.js";

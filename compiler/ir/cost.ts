@@ -1,0 +1,170 @@
+// The worst-case cost of evaluating a policy, computed from the schema's size bounds: the number of
+// IR steps plus the bytes and elements that builtins touch. It is recorded in the manifest and a
+// policy over the budget is refused at compile time, so every decision has a known upper bound.
+//
+// Sizes are tracked as upper bounds: `len` = most elements (list/map) or bytes (string), and `element`
+// the bound of one element (lists) or value (maps).
+
+import { assertUnreachable } from "../diagnostics.js";
+import type { RecordType, SchemaType } from "../../runtime/schema.js";
+import type { IRPolicy, MapValue, Node, Value } from "./ir.js";
+import { isMapValue } from "./values.js";
+
+/** Default budget: about ten milliseconds of the slowest backend. */
+export const DEFAULT_COST_BUDGET = 10_000_000;
+
+interface Bound {
+  readonly len: number;
+  readonly element?: Bound;
+  /** for records: bounds of fields */
+  readonly fields?: ReadonlyMap<string, Bound>;
+}
+
+const SCALAR: Bound = { len: 1 };
+
+function boundOfSchema(t: SchemaType): Bound {
+  switch (t.kind) {
+    case "bool":
+    case "int":
+      return SCALAR;
+    case "string":
+      return { len: t.max };
+    case "list":
+      return { len: t.max, element: boundOfSchema(t.element) };
+    case "map":
+      return { len: t.max, element: boundOfSchema(t.value) };
+    case "record":
+      return { len: 1, fields: new Map(t.fields.map((f) => [f.name, boundOfSchema(f.type)])) };
+  }
+}
+
+function boundOfValue(v: Value): Bound {
+  if (typeof v === "string") return { len: Buffer.byteLength(v) };
+  if (typeof v !== "object") return SCALAR;
+  if (Array.isArray(v)) return { len: v.length, element: maxBound(v.map(boundOfValue)) };
+  if (isMapValue(v as Value)) return { len: (v as MapValue).entries.size, element: maxBound([...(v as MapValue).entries.values()].map(boundOfValue)) };
+  return SCALAR;
+}
+
+function maxBound(bs: readonly Bound[]): Bound {
+  if (bs.length === 0) return { len: 0 };
+  let len = 0;
+  const elements: Bound[] = [];
+  for (const b of bs) {
+    len = Math.max(len, b.len);
+    if (b.element) elements.push(b.element);
+  }
+  return elements.length ? { len, element: maxBound(elements) } : { len };
+}
+
+/** total size in elements/bytes of a value with this bound (for equality and membership cost) */
+function weight(b: Bound | undefined): number {
+  if (!b) return 1;
+  return Math.max(1, b.len) * (b.element ? weight(b.element) : 1);
+}
+
+interface Costed {
+  readonly cost: number;
+  readonly bound: Bound;
+}
+
+function costOf(node: Node, input: Bound, env: Map<number, Bound>): Costed {
+  const sum = (...xs: Costed[]) => xs.reduce((s, x) => s + x.cost, 1);
+  switch (node.op) {
+    case "lit":
+      return { cost: 1, bound: boundOfValue(node.value) };
+    case "input":
+      return { cost: 1, bound: input };
+    case "var":
+      return { cost: 1, bound: env.get(node.comprehension) ?? SCALAR };
+    case "field": {
+      const r = costOf(node.record, input, env);
+      return { cost: r.cost + 1, bound: r.bound.fields?.get(node.field) ?? SCALAR };
+    }
+    case "has":
+      return { cost: costOf(node.record, input, env).cost + 1, bound: SCALAR };
+    case "call": {
+      const args = node.args.map((a) => costOf(a, input, env));
+      const [a, b] = args;
+      const base = sum(...args);
+      switch (node.fn) {
+        case "eq":
+        case "ne":
+        case "lt":
+        case "le":
+        case "gt":
+        case "ge":
+          return { cost: base + Math.min(weight(a!.bound), weight(b!.bound)), bound: SCALAR };
+        case "in_list":
+          return { cost: base + weight(b!.bound), bound: SCALAR };
+        case "in_map":
+          return { cost: base + weight(b!.bound), bound: SCALAR };
+        case "starts_with":
+        case "ends_with":
+          return { cost: base + b!.bound.len, bound: SCALAR };
+        case "contains":
+          return { cost: base + a!.bound.len * Math.max(1, b!.bound.len), bound: SCALAR };
+        case "size":
+          return { cost: base + a!.bound.len, bound: SCALAR };
+        case "concat_string":
+          return { cost: base + a!.bound.len + b!.bound.len, bound: { len: a!.bound.len + b!.bound.len } };
+        case "concat_list":
+          return { cost: base + a!.bound.len + b!.bound.len, bound: { len: a!.bound.len + b!.bound.len, element: maxBound([a!.bound.element ?? SCALAR, b!.bound.element ?? SCALAR]) } };
+        case "index_list":
+          return { cost: base, bound: a!.bound.element ?? SCALAR };
+        case "index_map":
+          return { cost: base + weight({ len: a!.bound.len }), bound: a!.bound.element ?? SCALAR };
+        case "not":
+        case "neg":
+        case "add":
+        case "sub":
+        case "mul":
+        case "div":
+        case "mod":
+          return { cost: base, bound: SCALAR };
+        default:
+          return assertUnreachable(node.fn);
+      }
+    }
+    case "and":
+    case "or":
+      return { cost: sum(costOf(node.left, input, env), costOf(node.right, input, env)), bound: SCALAR };
+    case "cond": {
+      const t = costOf(node.test, input, env);
+      const x = costOf(node.then, input, env);
+      const y = costOf(node.otherwise, input, env);
+      return { cost: t.cost + Math.max(x.cost, y.cost) + 1, bound: maxBound([x.bound, y.bound]) };
+    }
+    case "list": {
+      const es = node.elements.map((e) => costOf(e, input, env));
+      return { cost: sum(...es), bound: { len: es.length, element: maxBound(es.map((e) => e.bound)) } };
+    }
+    case "map": {
+      const es = node.entries.map((e) => costOf(e.value, input, env));
+      return { cost: sum(...es), bound: { len: es.length, element: maxBound(es.map((e) => e.bound)) } };
+    }
+    case "comp": {
+      const range = costOf(node.range, input, env);
+      const isMap = node.range.type.kind === "map";
+      // a map's comprehension variable is a key: a string of at most the key bound (approximated by 256)
+      env.set(node.id, isMap ? { len: 256 } : (range.bound.element ?? SCALAR));
+      const p = node.predicate ? costOf(node.predicate, input, env) : undefined;
+      const t = node.transform ? costOf(node.transform, input, env) : undefined;
+      env.delete(node.id);
+      const perItem = 1 + (p?.cost ?? 0) + (t?.cost ?? 0);
+      const n = range.bound.len;
+      const bound = node.macro === "filter" ? range.bound : node.macro === "map" ? { len: n, element: t?.bound ?? SCALAR } : SCALAR;
+      return { cost: range.cost + 1 + n * perItem, bound };
+    }
+    default:
+      return assertUnreachable(node);
+  }
+}
+
+/** Worst-case cost of deciding one request: every rule's condition, summed. */
+export function policyCost(ir: IRPolicy): number {
+  const input = boundOfSchema(ir.schema as RecordType);
+  let total = 0;
+  for (const rule of ir.rules) total += costOf(rule.condition, input, new Map()).cost;
+  return total;
+}

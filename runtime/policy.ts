@@ -1,0 +1,92 @@
+// Loading a bundle into a policy a host can ask for decisions. The load is refused unless the bundle
+// verifies (signature by a trusted key, module matching the manifest's digests), the ABI version is
+// supported and the module passes the determinism profile. After that, `decide` never throws:
+// a bad request is a deny naming the field, a trap in the module is a deny with an internal error.
+
+import type { Decision } from "./decision.js";
+import { ABI_VERSION, MANIFEST_FORMAT, type Bundle, type Manifest } from "./manifest.js";
+import type { DecidingPolicy } from "./policy-types.js";
+import { compileRequestCheck } from "./request.js";
+import { validateProfile } from "./wasm/profile.js";
+import { createWasmEvaluator, type WasmEvaluator } from "./wasm/evaluator.js";
+import { verifyBundle, type BundleErrorCode } from "./trust/bundle.js";
+import type { PublicKey } from "./trust/types.js";
+
+export type LoadErrorCode = BundleErrorCode | "abi_unsupported" | "profile_violation" | "instantiate_failed";
+
+/** Why a bundle was refused. `code` is stable; `message` says what and why. */
+export class PolicyLoadError extends Error {
+  constructor(
+    readonly code: LoadErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "PolicyLoadError";
+  }
+}
+
+export interface LoadOptions {
+  /** keys whose signatures are accepted */
+  readonly trustedKeys?: readonly PublicKey[];
+  /** load a bundle that carries no signature; only ever for development */
+  readonly allowUnsigned?: boolean;
+}
+
+export interface LoadedPolicy extends DecidingPolicy {
+  /** the key that signed the bundle, when it was signed */
+  readonly signedBy: string | undefined;
+  /** the WASM evaluator itself, for benchmarks: encode a request, then evaluate only */
+  readonly evaluator: WasmEvaluator;
+}
+
+export type LoadResult = { ok: true; policy: LoadedPolicy } | { ok: false; error: PolicyLoadError };
+
+/** Loads a bundle, or says exactly why not. Never throws. */
+export function tryLoadPolicy(bundle: Bundle, options: LoadOptions = {}): LoadResult {
+  try {
+    return { ok: true, policy: loadPolicy(bundle, options) };
+  } catch (e) {
+    if (e instanceof PolicyLoadError) return { ok: false, error: e };
+    return { ok: false, error: new PolicyLoadError("malformed", e instanceof Error ? e.message : String(e)) };
+  }
+}
+
+/** Loads a bundle; throws a PolicyLoadError (with a code) when it must be refused. */
+export function loadPolicy(bundle: Bundle, options: LoadOptions = {}): LoadedPolicy {
+  const verified = verifyBundle(bundle, { trustedKeys: options.trustedKeys, allowUnsigned: options.allowUnsigned });
+  if (!verified.ok) throw new PolicyLoadError(verified.code, verified.message);
+  const manifest: Manifest = bundle.manifest;
+  if (manifest.format !== MANIFEST_FORMAT) throw new PolicyLoadError("malformed", `manifest format \`${String(manifest.format)}\` is not \`${MANIFEST_FORMAT}\``);
+  if (manifest.abiVersion !== ABI_VERSION)
+    throw new PolicyLoadError("abi_unsupported", `module ABI version ${String(manifest.abiVersion)} is not supported (this runtime speaks ${ABI_VERSION})`);
+  const profile = validateProfile(bundle.module);
+  if (!profile.ok)
+    throw new PolicyLoadError("profile_violation", `module breaks the determinism profile: ${profile.violations.map((v) => `${v.rule}: ${v.message}`).join("; ")}`);
+  let evaluator: WasmEvaluator;
+  try {
+    evaluator = createWasmEvaluator(new WebAssembly.Module(bundle.module as Uint8Array<ArrayBuffer>), manifest);
+  } catch (e) {
+    throw new PolicyLoadError("instantiate_failed", `module could not be instantiated: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const check = compileRequestCheck(manifest.schema);
+  return {
+    name: manifest.name,
+    version: manifest.version,
+    manifest,
+    module: bundle.module,
+    digests: manifest.digests,
+    signedBy: verified.keyId,
+    evaluator,
+    decide(request: unknown): Decision {
+      const invalid = check(request);
+      if (invalid) return { decision: "deny", rules: [], errors: [invalid] };
+      try {
+        return evaluator.evaluate(request);
+      } catch (e) {
+        // the evaluator turns traps into denies itself; this is the last line of fail-closed
+        const message = `evaluation failed: ${e instanceof Error ? e.message : String(e)}`;
+        return { decision: "deny", rules: [], errors: [{ rule: "", code: "internal", message, at: 0 }] };
+      }
+    },
+  };
+}
