@@ -1,0 +1,382 @@
+// The determinism profile (docs/profile.md, "Determinism profile"): the rules a decision module must
+// keep so that the same request gives the same decision in every engine, with no host involvement.
+// The validator reads the binary itself (runtime/wasm/reader.ts) — it trusts no manifest and no
+// compiler — and runs at compile time and again at load time. It reports every violation it finds,
+// not just the first, each with the rule it breaks and, where there is one, the byte offset.
+// It never throws: malformed bytes are a `malformed` violation.
+
+import {
+  importCount,
+  readModule,
+  type FunctionBody,
+  type Instruction,
+  type ValType,
+  type WasmModule,
+} from "./reader.js";
+
+export type ProfileRule =
+  | "malformed"
+  | "no-imports"
+  | "no-floats"
+  | "no-simd"
+  | "no-threads"
+  | "no-memory-grow"
+  | "fixed-memory"
+  | "no-call-indirect"
+  | "acyclic-calls"
+  | "required-exports"
+  | "no-start";
+
+export const PROFILE_RULES: readonly ProfileRule[] = [
+  "malformed", "no-imports", "no-floats", "no-simd", "no-threads", "no-memory-grow", "fixed-memory",
+  "no-call-indirect", "acyclic-calls", "required-exports", "no-start",
+];
+
+export interface ProfileViolation {
+  readonly rule: ProfileRule;
+  readonly message: string;
+  /** byte offset in the module, when the violation has a location */
+  readonly offset?: number;
+}
+
+export interface ProfileInfo {
+  /** the fixed memory size in 64 KiB pages (min == max) */
+  readonly memoryPages: number;
+  /** number of functions in the module (none are imported in a valid module) */
+  readonly functionCount: number;
+  /** export names, in module order */
+  readonly exports: readonly string[];
+  /** the longest chain of nested calls, counted in functions (1 = no calls); bounds the call stack */
+  readonly callDepth: number;
+}
+
+export type ProfileResult =
+  | { readonly ok: true; readonly info: ProfileInfo }
+  | { readonly ok: false; readonly violations: readonly ProfileViolation[] };
+
+/**
+ * The exports of the decision-module ABI (docs/abi.md). The single place to change if the ABI
+ * renames them.
+ */
+export const REQUIRED_EXPORTS: readonly string[] = [
+  "memory",
+  "writ_abi_version",
+  "writ_input_ptr",
+  "writ_input_size",
+  "writ_evaluate",
+  "writ_result_ptr",
+];
+
+/** Checks a module against the determinism profile. Never throws. */
+export function validateProfile(
+  bytes: Uint8Array,
+  requiredExports: readonly string[] = REQUIRED_EXPORTS,
+): ProfileResult {
+  if (!(bytes instanceof Uint8Array)) {
+    return { ok: false, violations: [{ rule: "malformed", message: "module bytes must be a Uint8Array" }] };
+  }
+  const read = readModule(bytes);
+  if (!read.ok) {
+    return { ok: false, violations: [{ rule: "malformed", message: read.reason, offset: read.offset }] };
+  }
+  const m = read.module;
+  const violations: ProfileViolation[] = [];
+  const add = (rule: ProfileRule, message: string, offset?: number) =>
+    violations.push(offset === undefined ? { rule, message } : { rule, message, offset });
+
+  // The reader decodes structure; the engine's validator (where the host has one) checks types.
+  // Both run so that a module failing type checks is reported with its profile breaches too.
+  if (!engineAccepts(bytes)) add("malformed", "the WebAssembly engine rejects the module (validation failed)");
+
+  checkImports(m, add);
+  checkSignatures(m, add);
+  checkMemory(m, add);
+  checkTables(m, add);
+  checkBodies(m, add);
+  const depth = checkCallGraph(m, add);
+  if (m.start) add("no-start", `start function ${funcLabel(m, m.start.func)} would run at instantiation`, m.start.offset);
+  const exported = new Set(m.exports.map((e) => e.name));
+  for (const name of requiredExports) {
+    if (!exported.has(name)) add("required-exports", `missing required export \`${name}\``);
+  }
+
+  if (violations.length > 0) return { ok: false, violations };
+  const memory = m.memories[0];
+  return {
+    ok: true,
+    info: {
+      memoryPages: memory ? memory.min : 0,
+      functionCount: importCount(m, "func") + m.functions.length,
+      exports: m.exports.map((e) => e.name),
+      callDepth: depth,
+    },
+  };
+}
+
+/** One line per violation, for CLI and error messages. */
+export function formatViolations(violations: readonly ProfileViolation[]): string {
+  return violations
+    .map((v) => `${v.rule}: ${v.message}${v.offset === undefined ? "" : ` (at byte ${v.offset})`}`)
+    .join("\n");
+}
+
+type Add = (rule: ProfileRule, message: string, offset?: number) => void;
+
+function engineAccepts(bytes: Uint8Array): boolean {
+  const wasm = (globalThis as { WebAssembly?: { validate(b: Uint8Array): boolean } }).WebAssembly;
+  if (!wasm || typeof wasm.validate !== "function") return true; // no engine here: the reader alone decides
+  try {
+    return wasm.validate(bytes);
+  } catch {
+    return false;
+  }
+}
+
+function checkImports(m: WasmModule, add: Add): void {
+  for (const imp of m.imports) {
+    add("no-imports", `imports \`${imp.module}.${imp.name}\` (${imp.kind}); a decision module imports nothing`, imp.offset);
+  }
+}
+
+// Value types anywhere in the module's declarations: float types break no-floats, v128 no-simd.
+function checkValType(t: ValType, where: string, add: Add, offset?: number): void {
+  if (t === "f32" || t === "f64") add("no-floats", `${where} has type ${t}`, offset);
+  else if (t === "v128") add("no-simd", `${where} has type v128`, offset);
+}
+
+function checkSignatures(m: WasmModule, add: Add): void {
+  m.types.forEach((t, i) => {
+    t.params.forEach((p, j) => checkValType(p, `type ${i} parameter ${j}`, add));
+    t.results.forEach((r, j) => checkValType(r, `type ${i} result ${j}`, add));
+  });
+  for (const imp of m.imports) {
+    if (imp.kind === "global") checkValType(imp.global.type, `imported global \`${imp.module}.${imp.name}\``, add, imp.offset);
+  }
+  const globalBase = importCount(m, "global");
+  m.globals.forEach((g, i) => {
+    checkValType(g.type.type, `global ${globalBase + i}`, add, g.offset);
+    checkInstructions(g.init, `global ${globalBase + i} initialiser`, add);
+  });
+  const funcBase = importCount(m, "func");
+  m.code.forEach((body, i) => {
+    for (const group of body.locals) {
+      checkValType(group.type, `a local of function ${funcLabel(m, funcBase + i)}`, add, body.offset);
+    }
+  });
+  for (const seg of m.elements) {
+    if (seg.offsetExpr) checkInstructions(seg.offsetExpr, "element segment offset", add);
+  }
+  for (const seg of m.data) {
+    if (seg.offsetExpr) checkInstructions(seg.offsetExpr, "data segment offset", add);
+  }
+}
+
+function checkMemory(m: WasmModule, add: Add): void {
+  const imported = m.imports.flatMap((i) => (i.kind === "memory" ? [i.memory] : []));
+  const all = [...imported, ...m.memories];
+  if (all.length !== 1) {
+    add("fixed-memory", all.length === 0 ? "the module has no memory" : `the module has ${all.length} memories, not one`);
+  }
+  const memory = all[0];
+  if (memory) {
+    if (memory.shared) add("no-threads", "memory is shared");
+    if (memory.index64) add("fixed-memory", "memory is 64-bit; the ABI uses 32-bit addresses");
+    if (memory.max === undefined) add("fixed-memory", `memory declares no maximum (minimum ${memory.min} pages)`);
+    else if (memory.max !== memory.min) {
+      add("fixed-memory", `memory minimum ${memory.min} differs from maximum ${memory.max} pages`);
+    }
+    if (!m.exports.some((e) => e.kind === "memory" && e.index === 0)) add("fixed-memory", "memory is not exported");
+  }
+}
+
+function checkTables(m: WasmModule, add: Add): void {
+  for (const imp of m.imports) {
+    if (imp.kind === "table") add("no-call-indirect", `imports table \`${imp.module}.${imp.name}\``, imp.offset);
+  }
+  m.tables.forEach((_, i) => add("no-call-indirect", `declares table ${importCount(m, "table") + i}`));
+  for (const seg of m.elements) {
+    add("no-call-indirect", `has a${seg.mode === "active" ? "n" : ""} ${seg.mode} element segment`, seg.offset);
+  }
+  for (const e of m.exports) {
+    if (e.kind === "table") add("no-call-indirect", `exports table \`${e.name}\``, e.offset);
+  }
+}
+
+// Per function and rule, one violation naming the count and the first offending instruction, so a
+// module full of floats gives a readable report rather than thousands of lines.
+function checkBodies(m: WasmModule, add: Add): void {
+  const funcBase = importCount(m, "func");
+  m.code.forEach((body: FunctionBody, i) => {
+    checkInstructions(body.instructions, `function ${funcLabel(m, funcBase + i)}`, add);
+  });
+}
+
+function checkInstructions(instructions: readonly Instruction[], where: string, add: Add): void {
+  const found = new Map<ProfileRule, { first: Instruction; count: number; what: string }>();
+  const note = (rule: ProfileRule, ins: Instruction, what: string) => {
+    const f = found.get(rule);
+    if (f) f.count++;
+    else found.set(rule, { first: ins, count: 1, what });
+  };
+  for (const ins of instructions) {
+    if (/f32|f64/.test(ins.name)) note("no-floats", ins, "a float instruction");
+    if (ins.prefix === 0xfd) note("no-simd", ins, "a SIMD instruction");
+    if (ins.prefix === 0xfe) note("no-threads", ins, "an atomic instruction");
+    if (ins.name === "memory.grow") note("no-memory-grow", ins, "memory growth");
+    if (
+      ins.name === "call_indirect" || ins.name === "return_call_indirect" || ins.name.startsWith("table.") ||
+      ins.name === "elem.drop" || ins.name === "ref.func"
+    ) {
+      note("no-call-indirect", ins, "an indirect call, table or function reference");
+    }
+    if (ins.block?.kind === "value") {
+      const t = ins.block.type;
+      if (t === "f32" || t === "f64") note("no-floats", ins, `a block of type ${t}`);
+      if (t === "v128") note("no-simd", ins, "a block of type v128");
+    }
+    for (const t of ins.types ?? []) {
+      if (t === "f32" || t === "f64") note("no-floats", ins, `a select of type ${t}`);
+      if (t === "v128") note("no-simd", ins, "a select of type v128");
+    }
+  }
+  for (const [rule, f] of found) {
+    const more = f.count > 1 ? ` (${f.count} in all)` : "";
+    add(rule, `${where} uses ${f.what}: \`${f.first.name}\`${more}`, f.first.offset);
+  }
+}
+
+// The static call graph (direct `call` and `return_call`) must be acyclic, so evaluation always
+// terminates within a stack bound. Reports one cycle per strongly connected component, and returns
+// the longest call chain when there is none.
+function checkCallGraph(m: WasmModule, add: Add): number {
+  const funcBase = importCount(m, "func");
+  const n = funcBase + m.functions.length;
+  const edges: { to: number; offset: number }[][] = Array.from({ length: n }, () => []);
+  m.code.forEach((body, i) => {
+    for (const ins of body.instructions) {
+      if ((ins.name === "call" || ins.name === "return_call") && ins.prefix === undefined) {
+        edges[funcBase + i]!.push({ to: ins.index!, offset: ins.offset });
+      }
+    }
+  });
+  const components = stronglyConnected(n, edges);
+  let cyclic = false;
+  for (const comp of components) {
+    const members = new Set(comp);
+    const self = comp.length === 1 && edges[comp[0]!]!.some((e) => e.to === comp[0]);
+    if (comp.length < 2 && !self) continue;
+    cyclic = true;
+    const { path, offset } = cycleThrough(Math.min(...comp), members, edges);
+    const text = path.map((f) => funcLabel(m, f)).join(" → ");
+    add("acyclic-calls", `call cycle: ${text}`, offset);
+  }
+  if (cyclic) return 0;
+  return longestChain(n, edges);
+}
+
+// Tarjan's algorithm, iterative so that a deep call chain cannot overflow the host's stack.
+function stronglyConnected(n: number, edges: readonly { to: number }[][]): number[][] {
+  const index = new Array<number>(n).fill(-1);
+  const low = new Array<number>(n).fill(0);
+  const onStack = new Array<boolean>(n).fill(false);
+  const stack: number[] = [];
+  const out: number[][] = [];
+  let counter = 0;
+  for (let root = 0; root < n; root++) {
+    if (index[root] !== -1) continue;
+    const work: { v: number; next: number }[] = [{ v: root, next: 0 }];
+    index[root] = low[root] = counter++;
+    stack.push(root);
+    onStack[root] = true;
+    while (work.length > 0) {
+      const frame = work[work.length - 1]!;
+      const { v } = frame;
+      const es = edges[v]!;
+      if (frame.next < es.length) {
+        const w = es[frame.next++]!.to;
+        if (index[w] === -1) {
+          index[w] = low[w] = counter++;
+          stack.push(w);
+          onStack[w] = true;
+          work.push({ v: w, next: 0 });
+        } else if (onStack[w]) low[v] = Math.min(low[v]!, index[w]!);
+        continue;
+      }
+      work.pop();
+      if (work.length > 0) {
+        const parent = work[work.length - 1]!.v;
+        low[parent] = Math.min(low[parent]!, low[v]!);
+      }
+      if (low[v] === index[v]) {
+        const comp: number[] = [];
+        for (;;) {
+          const w = stack.pop()!;
+          onStack[w] = false;
+          comp.push(w);
+          if (w === v) break;
+        }
+        out.push(comp);
+      }
+    }
+  }
+  return out;
+}
+
+// A shortest cycle from `start` back to itself inside one component (breadth-first), with the
+// offset of the call that leaves `start`.
+function cycleThrough(
+  start: number,
+  members: ReadonlySet<number>,
+  edges: readonly { to: number; offset: number }[][],
+): { path: number[]; offset: number } {
+  const prev = new Map<number, { from: number; offset: number }>();
+  const queue = [start];
+  while (queue.length > 0) {
+    const v = queue.shift()!;
+    for (const e of edges[v]!) {
+      if (!members.has(e.to) || prev.has(e.to)) continue;
+      prev.set(e.to, { from: v, offset: e.offset });
+      if (e.to === start) queue.length = 0;
+      else queue.push(e.to);
+      if (e.to === start) break;
+    }
+  }
+  const path = [start];
+  let at = start;
+  let offset = 0;
+  do {
+    const p = prev.get(at)!;
+    if (p.from === start) offset = p.offset;
+    at = p.from;
+    path.unshift(at);
+  } while (at !== start);
+  return { path, offset };
+}
+
+// Longest chain of calls, counted in functions, over an acyclic graph (memoised, iterative).
+function longestChain(n: number, edges: readonly { to: number }[][]): number {
+  const depth = new Array<number>(n).fill(0);
+  let best = 0;
+  for (let root = 0; root < n; root++) {
+    if (depth[root] !== 0) continue;
+    const work: { v: number; next: number }[] = [{ v: root, next: 0 }];
+    while (work.length > 0) {
+      const frame = work[work.length - 1]!;
+      const es = edges[frame.v]!;
+      if (frame.next < es.length) {
+        const w = es[frame.next++]!.to;
+        if (depth[w] === 0) work.push({ v: w, next: 0 });
+        continue;
+      }
+      depth[frame.v] = 1 + es.reduce((d, e) => Math.max(d, depth[e.to]!), 0);
+      best = Math.max(best, depth[frame.v]!);
+      work.pop();
+    }
+  }
+  return best;
+}
+
+function funcLabel(m: WasmModule, index: number): string {
+  const name = m.functionNames.get(index) ?? m.exports.find((e) => e.kind === "func" && e.index === index)?.name;
+  return name === undefined ? `${index}` : `${index} (${name})`;
+}
