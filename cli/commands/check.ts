@@ -1,0 +1,26 @@
+// `writ check <files...>`: parse and type-check policies, report every diagnostic, exit 1 on any error.
+
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, unknownFlags, type Command } from "../io.js";
+import { compileFile, countLine, failed } from "./policy-source.js";
+
+export const checkCommand: Command = {
+  name: "check",
+  summary: "report every syntax and type error in policies",
+  usage: "usage: writ check <file.writ>...\n\nParses and type-checks each file and prints every diagnostic with its line, column and a caret.\nExits 1 if any file has an error.",
+  async run(args, io) {
+    const parsed = parseArgs(args);
+    const unknown = unknownFlags(parsed, []);
+    if (unknown.length || parsed.positional.length === 0) {
+      io.err(unknown.length ? `writ check: unknown option --${unknown[0]}` : this.usage);
+      return EXIT_USAGE;
+    }
+    let anyFailed = false;
+    for (const file of parsed.positional) {
+      // stop after the cost stage: checking needs no WebAssembly
+      const result = await compileFile(io, file, { stopAfter: "cost" });
+      if (failed(result)) anyFailed = true;
+      if (result) io.err(countLine(file, result));
+    }
+    return anyFailed ? EXIT_FAILURE : EXIT_OK;
+  },
+};

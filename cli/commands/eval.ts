@@ -1,0 +1,109 @@
+// `writ eval <file.writ | bundle dir> --input <request.json | -> [--backend wasm|interp] [--pub key]`:
+// decide one request and print the decision as JSON.
+
+import { statSync } from "node:fs";
+import { resolve } from "node:path";
+import { createInterpreter } from "../../compiler/ir/interp.js";
+import { tryLoadPolicy } from "../../runtime/policy.js";
+import { readBundleResult } from "../../runtime/trust/bundle-files.js";
+import { loadPublicKeyFile } from "../../runtime/trust/key-files.js";
+import type { Decision } from "../../runtime/decision.js";
+import type { PublicKey } from "../../runtime/trust/types.js";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type CliIO, type Command } from "../io.js";
+import { compileFile, failed, readText } from "./policy-source.js";
+
+export const evalCommand: Command = {
+  name: "eval",
+  summary: "decide one request and print the decision as JSON",
+  usage: [
+    "usage: writ eval <file.writ | bundle dir> --input <request.json | -> [--backend wasm|interp] [--pub <key>]",
+    "",
+    "  --input <file>     the request as JSON (`-` reads standard input)",
+    "  --backend          wasm (default: the compiled module) or interp (the reference interpreter;",
+    "                     needs a .writ file)",
+    "  --pub <key>        a trusted public key: a signed bundle directory is verified against it",
+    "",
+    "Exit status: 0 when the request was decided (allow or deny), 1 when it could not be.",
+  ].join("\n"),
+  async run(args, io) {
+    const parsed = parseArgs(args);
+    const unknown = unknownFlags(parsed, ["input", "i", "backend", "pub"]);
+    const inputFile = flagString(parsed, "input", "i");
+    const backend = flagString(parsed, "backend") ?? "wasm";
+    if (unknown.length || parsed.positional.length !== 1 || inputFile === undefined || (backend !== "wasm" && backend !== "interp")) {
+      io.err(unknown.length ? `writ eval: unknown option --${unknown[0]}` : this.usage);
+      return EXIT_USAGE;
+    }
+    const request = await readRequest(io, inputFile);
+    if (!request.ok) {
+      io.err(`writ eval: ${request.message}`);
+      return EXIT_FAILURE;
+    }
+    const decide = await decider(io, parsed.positional[0]!, backend, flagString(parsed, "pub"));
+    if (!decide) return EXIT_FAILURE;
+    io.out(JSON.stringify(decide(request.value), null, 2));
+    return EXIT_OK;
+  },
+};
+
+export async function readRequest(io: CliIO, file: string): Promise<{ ok: true; value: unknown } | { ok: false; message: string }> {
+  let text: string;
+  if (file === "-") text = await io.readStdin();
+  else {
+    const read = readText(io, file);
+    if (!read.ok) return read;
+    text = read.text;
+  }
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (e) {
+    return { ok: false, message: `${file === "-" ? "standard input" : file}: not valid JSON: ${e instanceof Error ? e.message : String(e)}` };
+  }
+}
+
+async function decider(io: CliIO, target: string, backend: string, pub: string | undefined): Promise<((r: unknown) => Decision) | undefined> {
+  let isDir = false;
+  try {
+    isDir = statSync(resolve(io.cwd, target)).isDirectory();
+  } catch {
+    // a missing file is reported by compileFile below
+  }
+  if (isDir) {
+    if (backend === "interp") {
+      io.err("writ eval: --backend interp needs the policy's .writ source, not a bundle directory");
+      return undefined;
+    }
+    const read = readBundleResult(resolve(io.cwd, target));
+    if (!read.ok) {
+      io.err(`writ eval: ${read.message}`);
+      return undefined;
+    }
+    const trustedKeys: PublicKey[] = [];
+    if (pub !== undefined) {
+      const key = loadPublicKeyFile(resolve(io.cwd, pub));
+      if (!key.ok) {
+        io.err(`writ eval: ${key.message}`);
+        return undefined;
+      }
+      trustedKeys.push(key.key);
+    }
+    const loaded = tryLoadPolicy(read.bundle, { trustedKeys, allowUnsigned: pub === undefined });
+    if (!loaded.ok) {
+      io.err(`writ eval: bundle refused (${loaded.error.code}): ${loaded.error.message}`);
+      return undefined;
+    }
+    return (r) => loaded.policy.decide(r);
+  }
+  const result = await compileFile(io, target, { stopAfter: backend === "interp" ? "cost" : undefined });
+  if (failed(result) || !result) return undefined;
+  if (backend === "interp") {
+    const interpreter = createInterpreter(result.checked!.ir, result.checked!.errorSites);
+    return (r) => interpreter.decide(r);
+  }
+  const loaded = tryLoadPolicy(result.bundle!, { allowUnsigned: true });
+  if (!loaded.ok) {
+    io.err(`writ eval: ${loaded.error.message}`);
+    return undefined;
+  }
+  return (r) => loaded.policy.decide(r);
+}

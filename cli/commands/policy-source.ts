@@ -1,0 +1,45 @@
+// What the compile, check, eval and test commands share: reading a policy file, compiling it, and
+// printing diagnostics the way every command prints them.
+
+import { readFileSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import { compilePolicy, type CompileOptions, type CompileResult } from "../../compiler/driver.js";
+import { hasErrors, renderDiagnostics } from "../../compiler/diagnostics.js";
+import type { CliIO } from "../io.js";
+
+export type ReadResult = { ok: true; text: string; path: string } | { ok: false; message: string };
+
+export function readText(io: CliIO, file: string): ReadResult {
+  const path = resolve(io.cwd, file);
+  try {
+    if (statSync(path).isDirectory()) return { ok: false, message: `${file}: is a directory, expected a .writ file` };
+    return { ok: true, text: readFileSync(path, "utf8"), path };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return { ok: false, message: `${file}: ${code === "ENOENT" ? "no such file" : e instanceof Error ? e.message : String(e)}` };
+  }
+}
+
+/** Compiles a policy file; prints its diagnostics (warnings too) to stderr. */
+export async function compileFile(io: CliIO, file: string, options: CompileOptions = {}): Promise<CompileResult | undefined> {
+  const read = readText(io, file);
+  if (!read.ok) {
+    io.err(`writ: ${read.message}`);
+    return undefined;
+  }
+  const result = await compilePolicy(read.text, { ...options, fileName: file });
+  if (result.diagnostics.length > 0) io.err(renderDiagnostics(result.diagnostics, result.source) + "\n");
+  return result;
+}
+
+export function failed(result: CompileResult | undefined): boolean {
+  return result === undefined || hasErrors(result.diagnostics);
+}
+
+/** Summary line after diagnostics, e.g. `policies/x.writ: 2 errors, 1 warning`. */
+export function countLine(file: string, result: CompileResult): string {
+  const errors = result.diagnostics.filter((d) => d.severity === "error").length;
+  const warnings = result.diagnostics.length - errors;
+  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? "" : "s"}`;
+  return `${file}: ${plural(errors, "error")}, ${plural(warnings, "warning")}`;
+}
