@@ -1,0 +1,150 @@
+// Keys: both Ed25519 paths agree byte for byte, key ids are RFC 7638 thumbprints (checked against
+// RFC 8037's worked example and against jose), JWK round trips, and key files on disk: 0600 on write,
+// refusal of a private key others can read, PEM from other tools accepted.
+
+import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { generateKeyPairSync } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import fc from "fast-check";
+import { calculateJwkThumbprint } from "jose";
+import { describe, expect, it } from "vitest";
+import { bytesToHex, hexToBytes } from "../../runtime/crypto/base64url.js";
+import { ed25519PublicKey, ed25519Sign, ed25519Verify } from "../../runtime/crypto/ed25519.js";
+import { digestPair } from "../../runtime/crypto/digest.js";
+import { loadPrivateKeyFile, loadPublicKeyFile, writeKeyPair } from "../../runtime/trust/key-files.js";
+import {
+  generateKeyPair,
+  keyIdOf,
+  privateJwk,
+  privateKeyFromJwk,
+  privateKeyFromSeed,
+  publicJwk,
+  publicKeyFromJwk,
+} from "../../runtime/trust/keys.js";
+
+const RFC8032_TEST1_SEED = hexToBytes("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")!;
+
+describe("two crypto paths", () => {
+  it("give identical public keys and signatures, and each verifies the other's", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ maxLength: 600 }), (seed, message) => {
+        expect(bytesToHex(ed25519PublicKey(seed, "noble"))).toBe(bytesToHex(ed25519PublicKey(seed, "native")));
+        const a = ed25519Sign(message, seed, "native");
+        const b = ed25519Sign(message, seed, "noble");
+        expect(bytesToHex(a)).toBe(bytesToHex(b));
+        const pub = ed25519PublicKey(seed, "native");
+        expect(ed25519Verify(a, message, pub, "noble")).toBe(true);
+        expect(ed25519Verify(b, message, pub, "native")).toBe(true);
+      }),
+      { numRuns: 25 },
+    );
+  });
+  it("give identical digests", () => {
+    const data = new TextEncoder().encode("the module");
+    expect(digestPair(data, "noble")).toEqual(digestPair(data, "native"));
+  });
+  it("refuse malformed inputs alike, without throwing", () => {
+    const pub = ed25519PublicKey(RFC8032_TEST1_SEED);
+    const sig = ed25519Sign(new Uint8Array(), RFC8032_TEST1_SEED);
+    for (const path of ["native", "noble"] as const) {
+      expect(ed25519Verify(sig.subarray(0, 63), new Uint8Array(), pub, path)).toBe(false);
+      expect(ed25519Verify(sig, new Uint8Array(), pub.subarray(0, 31), path)).toBe(false);
+      expect(ed25519Verify(sig, new Uint8Array(), new Uint8Array(32).fill(0xff), path)).toBe(false);
+      // S >= L (non-canonical scalar) is refused by RFC 8032 verification on both paths
+      const bigS = Uint8Array.from(sig);
+      bigS.fill(0xff, 32);
+      expect(ed25519Verify(bigS, new Uint8Array(), pub, path)).toBe(false);
+    }
+  });
+});
+
+describe("key ids and JWK", () => {
+  it("key id of RFC 8032 TEST 1 is the thumbprint RFC 8037 appendix A.3 computes", () => {
+    const key = privateKeyFromSeed(RFC8032_TEST1_SEED);
+    expect(key.keyId).toBe("kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k");
+    expect(keyIdOf(key.publicKey.bytes, "noble")).toBe(key.keyId);
+  });
+  it("key ids agree with jose's RFC 7638 thumbprint for random keys", async () => {
+    for (let i = 0; i < 5; i++) {
+      const key = generateKeyPair();
+      const { kid: _kid, ...members } = publicJwk(key.publicKey);
+      expect(await calculateJwkThumbprint(members, "sha256")).toBe(key.keyId);
+    }
+  });
+  it("round-trips private and public JWKs", () => {
+    const key = generateKeyPair();
+    const back = privateKeyFromJwk(JSON.parse(JSON.stringify(privateJwk(key))));
+    expect(back.ok && bytesToHex(back.key.seed)).toBe(bytesToHex(key.seed));
+    const pub = publicKeyFromJwk(publicJwk(key.publicKey));
+    expect(pub.ok && pub.key.keyId).toBe(key.keyId);
+    // a private JWK given where a public key is expected yields its public half
+    const half = publicKeyFromJwk(privateJwk(key));
+    expect(half.ok && half.key.keyId).toBe(key.keyId);
+  });
+  it("refuses JWKs that are not Ed25519, whose kid is not the thumbprint, or whose x is not d's", () => {
+    const key = generateKeyPair();
+    const other = generateKeyPair();
+    expect(publicKeyFromJwk({ kty: "EC", crv: "P-256", x: "a" })).toMatchObject({ ok: false, message: expect.stringMatching(/Ed25519 JWK/) });
+    expect(publicKeyFromJwk({ ...publicJwk(key.publicKey), kid: "chosen" })).toMatchObject({ ok: false, message: expect.stringMatching(/thumbprint/) });
+    expect(privateKeyFromJwk({ ...privateJwk(key), x: publicJwk(other.publicKey).x, kid: undefined })).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/not the public key of `d`/),
+    });
+    expect(publicKeyFromJwk({ kty: "OKP", crv: "Ed25519", x: "AAAA" })).toMatchObject({ ok: false, message: expect.stringMatching(/32 bytes/) });
+    expect(publicKeyFromJwk("text")).toMatchObject({ ok: false });
+  });
+});
+
+describe("key files", () => {
+  const dir = mkdtempSync(join(tmpdir(), "writ-keys-"));
+
+  it("writes the private key 0600 and both files load back", () => {
+    const key = generateKeyPair();
+    const written = writeKeyPair(dir, key, "issuer");
+    expect(statSync(written.privateKeyPath).mode & 0o777).toBe(0o600);
+    const priv = loadPrivateKeyFile(written.privateKeyPath);
+    const pub = loadPublicKeyFile(written.publicKeyPath);
+    expect(priv.ok && priv.key.keyId).toBe(key.keyId);
+    expect(pub.ok && pub.key.keyId).toBe(key.keyId);
+    expect(JSON.parse(readFileSync(written.publicKeyPath, "utf8"))).not.toHaveProperty("d");
+  });
+  it("never overwrites an existing key", () => {
+    writeKeyPair(dir, generateKeyPair(), "once");
+    expect(() => writeKeyPair(dir, generateKeyPair(), "once")).toThrow(/EEXIST/);
+  });
+  it("refuses a private key that group or others can read, with a clear error", () => {
+    const written = writeKeyPair(dir, generateKeyPair(), "loose");
+    for (const mode of [0o644, 0o640, 0o604, 0o660]) {
+      chmodSync(written.privateKeyPath, mode);
+      const result = loadPrivateKeyFile(written.privateKeyPath);
+      expect(result.ok).toBe(false);
+      if (!result.ok) {
+        expect(result.message).toContain(written.privateKeyPath);
+        expect(result.message).toContain(`mode 0${mode.toString(8)}`);
+        expect(result.message).toMatch(/chmod 600/);
+      }
+    }
+    chmodSync(written.privateKeyPath, 0o400);
+    expect(loadPrivateKeyFile(written.privateKeyPath).ok).toBe(true);
+  });
+  it("names a missing or garbled key file", () => {
+    expect(loadPublicKeyFile(join(dir, "absent.jwk"))).toMatchObject({ ok: false, message: expect.stringMatching(/absent\.jwk does not exist/) });
+    const garbled = join(dir, "garbled.jwk");
+    writeFileSync(garbled, "{not json", { mode: 0o600 });
+    expect(loadPrivateKeyFile(garbled)).toMatchObject({ ok: false, message: expect.stringMatching(/garbled\.jwk: neither a JWK/) });
+  });
+  it("accepts PKCS8 and SPKI PEM keys as other tools write them", () => {
+    const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+    const privPath = join(dir, "openssl.pem");
+    const pubPath = join(dir, "openssl.pub.pem");
+    writeFileSync(privPath, privateKey.export({ format: "pem", type: "pkcs8" }), { mode: 0o600 });
+    writeFileSync(pubPath, publicKey.export({ format: "pem", type: "spki" }));
+    const priv = loadPrivateKeyFile(privPath);
+    const pub = loadPublicKeyFile(pubPath);
+    expect(priv.ok && pub.ok && priv.key.keyId === pub.key.keyId).toBe(true);
+    const rsa = generateKeyPairSync("rsa", { modulusLength: 1024 });
+    writeFileSync(pubPath, rsa.publicKey.export({ format: "pem", type: "spki" }));
+    expect(loadPublicKeyFile(pubPath)).toMatchObject({ ok: false, message: expect.stringMatching(/not ed25519/) });
+  });
+});
