@@ -27,6 +27,8 @@ export interface Classification {
   readonly variables: ReadonlyMap<string, readonly Span[]>;
   /** the declared type of each variable read (from type_env, else from its bound value) */
   readonly variableTypes: ReadonlyMap<string, CelType>;
+  /** the inferred type of the whole expression (`bool`, `int`, `list<int>`, `dyn` when unknown) */
+  readonly type: string;
 }
 
 // Inferred types: `dyn` where unknown (an empty list's element, a function outside the subset, ...)
@@ -336,8 +338,9 @@ export function classifyCase(c: ConformanceCase, parse: ExpressionParser): Class
   }
   if (c.disableMacros) pre.push("disable_macros");
   let parseError: string | undefined;
+  let type: T = DYN;
   const parsed = parse(c.expr);
-  if ("expr" in parsed) w.infer(parsed.expr, new Map());
+  if ("expr" in parsed) type = w.infer(parsed.expr, new Map());
   else parseError = parsed.parseError;
   const features = [...new Set([...pre, ...w.features])];
   return {
@@ -346,5 +349,6 @@ export function classifyCase(c: ConformanceCase, parse: ExpressionParser): Class
     parseError,
     variables: w.variables,
     variableTypes: w.variableTypes,
+    type: show(type),
   };
 }

@@ -1,0 +1,38 @@
+// `npm run conformance -- [dir-or-file] [--interp-only] [--quiet]`: runs the CEL conformance files
+// through both backends and prints, per file, passed / unsupported / failed, each unsupported case's
+// feature and each failure's expression, expected and actual result; then a total. Exit status 1 if
+// any case failed, 2 if the path cannot be read.
+//
+// The default directory is `../shared/cel-spec/testdata` relative to the package root (found by
+// walking up from this file, so it works from `compiler/` under tsx and from `dist/compiler/`).
+
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { realBackends } from "./backends.js";
+import { defaultConformanceDir, formatReport, runConformance } from "./runner.js";
+
+async function main(argv: readonly string[]): Promise<number> {
+  const flags = argv.filter((a) => a.startsWith("--"));
+  const paths = argv.filter((a) => !a.startsWith("--"));
+  const unknown = flags.filter((f) => !["--interp-only", "--quiet"].includes(f));
+  if (unknown.length > 0 || paths.length > 1) {
+    process.stderr.write("usage: conformance [dir-or-file] [--interp-only] [--quiet]\n");
+    return 2;
+  }
+  const path = paths[0] !== undefined ? resolve(paths[0]) : defaultConformanceDir();
+  if (!existsSync(path)) {
+    process.stderr.write(`conformance: \`${path}\` does not exist\n`);
+    return 2;
+  }
+  const report = await runConformance(path, realBackends(), { wasm: !flags.includes("--interp-only") });
+  process.stdout.write(formatReport(report, { verbose: !flags.includes("--quiet") }) + "\n");
+  return report.failed > 0 ? 1 : 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`conformance: internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.exit(2);
+  },
+);

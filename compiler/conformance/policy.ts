@@ -1,0 +1,86 @@
+// Turns supported conformance cases into Writ policies: one rule per case, so a whole file compiles
+// once and decides once. A case expecting value `v` from `e` becomes `permit cN when (e) == (v)`, which
+// must hold; a case expecting an error becomes `permit cN when e` (or, when `e` is not a bool,
+// `permit cN when size([e]) == 1`, which errors exactly when `e` does), whose rule must error.
+// Each case's variables become input fields renamed `vN_name`, so cases that bind the same name to
+// different types or values share one input block without conflict.
+
+import type { Span } from "../source.js";
+import type { ConformanceCase } from "./cases.js";
+import type { Classification } from "./classify.js";
+import { celLiteral, requestValue, writTypeOf, type CelType, type CelValue } from "./values.js";
+
+export interface PreparedCase {
+  readonly case: ConformanceCase;
+  /** position in its file (0-based), also the rule's number */
+  readonly index: number;
+  readonly rule: string;
+  /** the rule's condition, as written in the policy */
+  readonly condition: string;
+  /** how the outcome is read: the rule holds (value), or the rule errors (error) */
+  readonly expects: "value" | "error";
+  readonly fields: readonly { readonly name: string; readonly type: string; readonly value: CelValue }[];
+}
+
+export interface BatchPolicy {
+  readonly source: string;
+  readonly request: Record<string, unknown>;
+  /** where each case's rule sits in `source` (diagnostics inside it belong to that case) */
+  readonly rules: readonly { readonly prepared: PreparedCase; readonly start: number; readonly end: number }[];
+}
+
+/** The name a case's variable gets in the shared input block. */
+export function fieldName(index: number, variable: string): string {
+  return `v${index}_${variable}`;
+}
+
+/** Replaces each occurrence of a variable (by span) with its renamed field. */
+export function renameVariables(expr: string, index: number, variables: ReadonlyMap<string, readonly Span[]>): string {
+  const edits = [...variables].flatMap(([name, spans]) => spans.map((s) => ({ s, name })));
+  edits.sort((a, b) => b.s.start - a.s.start);
+  let out = expr;
+  for (const { s, name } of edits) out = out.slice(0, s.start) + fieldName(index, name) + out.slice(s.end);
+  return out;
+}
+
+/**
+ * Prepares a supported case (classification found no unsupported feature and the expression parsed).
+ * Returns a reason instead when the case cannot be expressed as a rule (which the runner reports).
+ */
+export function prepareCase(c: ConformanceCase, index: number, cls: Classification): PreparedCase | { readonly reason: string } {
+  const fields: { name: string; type: string; value: CelValue }[] = [];
+  for (const name of cls.variables.keys()) {
+    const type: CelType | undefined = cls.variableTypes.get(name);
+    const value = c.bindings[name];
+    const writType = type && writTypeOf(type);
+    if (writType === undefined || value === undefined) return { reason: `variable \`${name}\` has no Writ type or value` };
+    fields.push({ name: fieldName(index, name), type: writType, value });
+  }
+  const expr = renameVariables(c.expr, index, cls.variables);
+  const rule = `c${index}`;
+  if ("value" in c.expected) {
+    return { case: c, index, rule, condition: `(${expr}) == (${celLiteral(c.expected.value)})`, expects: "value", fields };
+  }
+  if ("error" in c.expected) {
+    const condition = cls.type === "bool" ? `(${expr})` : `size([${expr}]) == 1`;
+    return { case: c, index, rule, condition, expects: "error", fields };
+  }
+  return { reason: `result matcher \`${c.expected.unsupported}\` has no rule form` };
+}
+
+/** One policy holding a rule for each case, and the request that binds every case's variables. */
+export function buildBatchPolicy(name: string, cases: readonly PreparedCase[]): BatchPolicy {
+  const fields = cases.flatMap((p) => p.fields);
+  let source = `policy ${JSON.stringify(`conformance-${name}`)} version "1.0.0"\n\n`;
+  source += fields.length === 0 ? "input {}\n\n" : `input {\n${fields.map((f) => `  ${f.name}: ${f.type},\n`).join("")}}\n\n`;
+  const rules: { prepared: PreparedCase; start: number; end: number }[] = [];
+  for (const p of cases) {
+    const start = source.length;
+    source += `permit ${p.rule} when ${p.condition}`;
+    rules.push({ prepared: p, start, end: source.length });
+    source += "\n";
+  }
+  const request: Record<string, unknown> = {};
+  for (const f of fields) request[f.name] = requestValue(f.value);
+  return { source, request, rules };
+}

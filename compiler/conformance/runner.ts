@@ -1,0 +1,300 @@
+// Runs CEL conformance files through Writ: every case is classified (supported, or unsupported with
+// the feature named); the supported ones of a file become one policy (policy.ts) that is compiled
+// once and decided once by BOTH backends — the reference interpreter and the WASM module — and each
+// rule's outcome is read back. A case expecting a value passes when its rule holds; a case expecting
+// an error passes when its rule errors, or when the checker rejects the expression (marked "rejected
+// at check time"). The value of each expression is also computed directly with the interpreter and
+// compared with the expected value, so a failure report says what Writ got.
+//
+// Compile errors are attributed to cases by span (the diagnostic falls inside the case's rule); an
+// error that cannot be attributed makes the runner bisect the batch until it finds the culprit.
+
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Diagnostic } from "../diagnostics.js";
+import type { IRPolicy, Value } from "../ir/ir.js";
+import type { Bundle } from "../../runtime/manifest.js";
+import type { Decision } from "../../runtime/decision.js";
+import { casesFromText, type CaseProblem, type ConformanceCase } from "./cases.js";
+import { classifyCase, type ExpressionParser } from "./classify.js";
+import { buildBatchPolicy, prepareCase, type PreparedCase } from "./policy.js";
+import { celEqualsIR, formatCelValue, formatIRValue } from "./values.js";
+
+/** What the runner needs from the compiler and the runtime (backends.ts wires the real ones). */
+export interface Backends {
+  readonly parseExpression: ExpressionParser;
+  compile(source: string, fileName: string): Promise<{
+    readonly ir?: IRPolicy;
+    readonly errorSites?: Readonly<Record<string, number>>;
+    readonly bundle?: Bundle;
+    readonly diagnostics: readonly Diagnostic[];
+  }>;
+  /** the reference interpreter's decision */
+  interpret(ir: IRPolicy, errorSites: Readonly<Record<string, number>>, request: unknown): Decision;
+  /** the WASM module's decision procedure */
+  loadWasm(bundle: Bundle): { decide(request: unknown): Decision };
+  /** the value (or error code) of the left operand of rule `rule`'s `==`, when the rule has that shape */
+  directValue(ir: IRPolicy, rule: string, request: unknown): { value: Value } | { error: string } | undefined;
+}
+
+export type CaseStatus = "passed" | "unsupported" | "failed";
+
+export interface CaseOutcome {
+  readonly case: ConformanceCase;
+  readonly status: CaseStatus;
+  /** for unsupported cases: the feature */
+  readonly feature?: string;
+  /** for passed cases: how (e.g. `rejected at check time`) */
+  readonly note?: string;
+  /** for failed cases: what each backend got */
+  readonly got?: string;
+}
+
+export interface FileReport {
+  readonly path: string;
+  readonly name: string;
+  readonly outcomes: readonly CaseOutcome[];
+  /** problems reading the file itself (text-format errors, malformed tests): they count as failures */
+  readonly problems: readonly CaseProblem[];
+  /** how many policies were compiled for this file (1 unless bisection was needed) */
+  readonly compiles: number;
+  readonly millis: number;
+}
+
+export interface ConformanceReport {
+  readonly files: readonly FileReport[];
+  readonly passed: number;
+  readonly unsupported: number;
+  readonly failed: number;
+}
+
+/** The directory holding this package's package.json. */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const pkg = join(dir, "package.json");
+    if (existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, "utf8")) as { name?: string }).name === "writ") return dir;
+      } catch {
+        // not ours; keep walking up
+      }
+    }
+    dir = dirname(dir);
+  }
+  return process.cwd();
+}
+
+export function defaultConformanceDir(): string {
+  return resolve(packageRoot(), "../shared/cel-spec/testdata");
+}
+
+/** The conformance files of a directory (`*.textproto`), sorted; a file path is taken as is. */
+export function conformanceFiles(path: string): string[] {
+  if (statSync(path).isFile()) return [path];
+  return readdirSync(path)
+    .filter((f) => f.endsWith(".textproto"))
+    .sort()
+    .map((f) => join(path, f));
+}
+
+export function describeExpected(c: ConformanceCase): string {
+  const e = c.expected;
+  return "value" in e ? formatCelValue(e.value) : "error" in e ? `error (${e.error})` : `<${e.unsupported}>`;
+}
+
+interface BatchState {
+  compiles: number;
+  readonly outcomes: Map<number, CaseOutcome>;
+}
+
+function failed(c: ConformanceCase, got: string): CaseOutcome {
+  return { case: c, status: "failed", got };
+}
+
+function firstLine(s: string): string {
+  return s.split("\n")[0]!;
+}
+
+/** Reads one case's outcome from both backends' decisions. */
+function judge(
+  p: PreparedCase,
+  interp: Decision,
+  wasm: Decision | undefined,
+  direct: ReturnType<Backends["directValue"]>,
+): CaseOutcome {
+  const c = p.case;
+  const read = (d: Decision): string => {
+    if (d.rules.includes(p.rule)) return "holds";
+    const err = d.errors.find((e) => e.rule === p.rule);
+    return err ? `error ${err.code}` : "does not hold";
+  };
+  const problems: string[] = [];
+  // what the expression itself evaluated to, for the report
+  let directText = "";
+  if (direct !== undefined) {
+    directText = "value" in direct ? formatIRValue(direct.value) : `error ${direct.error}`;
+    if ("value" in c.expected && !("value" in direct && celEqualsIR(c.expected.value, direct.value))) {
+      problems.push(`interpreter value ${directText}`);
+    }
+    if ("error" in c.expected && "value" in direct) problems.push(`interpreter value ${directText}`);
+  }
+  const wanted = p.expects === "value" ? "holds" : undefined;
+  for (const [backend, d] of [["interp", interp], ["wasm", wasm]] as const) {
+    if (d === undefined) continue;
+    const r = read(d);
+    const ok = wanted ? r === wanted : r.startsWith("error");
+    if (!ok) problems.push(`${backend}: rule ${r}`);
+  }
+  if (interp.errors.some((e) => e.rule === null)) problems.push(`request refused: ${interp.errors[0]!.message}`);
+  if (problems.length === 0) return { case: c, status: "passed" };
+  return failed(c, problems.join("; ") + (directText && !problems[0]!.startsWith("interpreter") ? ` (value ${directText})` : ""));
+}
+
+async function runBatch(name: string, batch: readonly PreparedCase[], backends: Backends, state: BatchState, wasm: boolean): Promise<void> {
+  if (batch.length === 0) return;
+  const policy = buildBatchPolicy(name, batch);
+  state.compiles++;
+  const compiled = await backends.compile(policy.source, `${name}.writ`);
+  const errors = compiled.diagnostics.filter((d) => d.severity === "error");
+  if (errors.length > 0) {
+    // attribute each error to the rule it points into
+    const rejected = new Map<PreparedCase, Diagnostic>();
+    let unattributed: Diagnostic | undefined;
+    for (const d of errors) {
+      const r = policy.rules.find((x) => d.span.start >= x.start && d.span.start < x.end);
+      if (r) {
+        if (!rejected.has(r.prepared)) rejected.set(r.prepared, d);
+      } else unattributed ??= d;
+    }
+    if (rejected.size === 0 && unattributed) {
+      if (batch.length === 1) {
+        const p = batch[0]!;
+        state.outcomes.set(p.index, failed(p.case, `policy did not compile: [${unattributed.code}] ${firstLine(unattributed.message)}`));
+        return;
+      }
+      const mid = Math.ceil(batch.length / 2);
+      await runBatch(name, batch.slice(0, mid), backends, state, wasm);
+      await runBatch(name, batch.slice(mid), backends, state, wasm);
+      return;
+    }
+    for (const [p, d] of rejected) {
+      const message = `[${d.code}] ${firstLine(d.message)}`;
+      state.outcomes.set(
+        p.index,
+        p.expects === "error"
+          ? { case: p.case, status: "passed", note: `rejected at check time: ${message}` }
+          : failed(p.case, `rejected at check time: ${message}`),
+      );
+    }
+    await runBatch(name, batch.filter((p) => !rejected.has(p)), backends, state, wasm);
+    return;
+  }
+  const ir = compiled.ir;
+  if (!ir || (wasm && !compiled.bundle)) {
+    for (const p of batch) state.outcomes.set(p.index, failed(p.case, "compiler returned no IR or bundle and no error"));
+    return;
+  }
+  const interp = backends.interpret(ir, compiled.errorSites ?? {}, policy.request);
+  let wasmDecision: Decision | undefined;
+  if (wasm) {
+    try {
+      wasmDecision = backends.loadWasm(compiled.bundle!).decide(policy.request);
+    } catch (e) {
+      for (const p of batch) state.outcomes.set(p.index, failed(p.case, `wasm: bundle refused: ${e instanceof Error ? e.message : String(e)}`));
+      return;
+    }
+  }
+  for (const p of batch) {
+    state.outcomes.set(p.index, judge(p, interp, wasmDecision, backends.directValue(ir, p.rule, policy.request)));
+  }
+}
+
+export interface RunOptions {
+  /** also run the WASM backend (default true) */
+  readonly wasm?: boolean;
+}
+
+/** Runs one conformance file. Never throws for bad file contents: they come back as problems. */
+export async function runConformanceFile(path: string, backends: Backends, options: RunOptions = {}): Promise<FileReport> {
+  const t0 = performance.now();
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    return { path, name: basename(path), outcomes: [], problems: [{ line: 0, message: `cannot read: ${String(e)}` }], compiles: 0, millis: 0 };
+  }
+  const extracted = casesFromText(text, basename(path, ".textproto"));
+  const outcomes = new Map<number, CaseOutcome>();
+  const prepared: PreparedCase[] = [];
+  extracted.cases.forEach((c, index) => {
+    const cls = classifyCase(c, backends.parseExpression);
+    if (cls.unsupported !== undefined) {
+      outcomes.set(index, { case: c, status: "unsupported", feature: cls.unsupported });
+    } else if (cls.parseError !== undefined) {
+      outcomes.set(index, failed(c, `parse error: ${firstLine(cls.parseError)}`));
+    } else {
+      const p = prepareCase(c, index, cls);
+      if ("reason" in p) outcomes.set(index, failed(c, p.reason));
+      else prepared.push(p);
+    }
+  });
+  const state: BatchState = { compiles: 0, outcomes };
+  await runBatch(extracted.name, prepared, backends, state, options.wasm ?? true);
+  return {
+    path,
+    name: extracted.name,
+    outcomes: extracted.cases.map((c, i) => outcomes.get(i) ?? failed(c, "no outcome")),
+    problems: extracted.problems,
+    compiles: state.compiles,
+    millis: performance.now() - t0,
+  };
+}
+
+/** Runs every conformance file under `path` (a directory or one file). */
+export async function runConformance(path: string, backends: Backends, options: RunOptions = {}): Promise<ConformanceReport> {
+  const files: FileReport[] = [];
+  for (const f of conformanceFiles(path)) files.push(await runConformanceFile(f, backends, options));
+  const count = (s: CaseStatus) => files.reduce((n, f) => n + f.outcomes.filter((o) => o.status === s).length, 0);
+  return {
+    files,
+    passed: count("passed"),
+    unsupported: count("unsupported"),
+    failed: count("failed") + files.reduce((n, f) => n + f.problems.length, 0),
+  };
+}
+
+/** The report the CLI prints: per file counts, then each unsupported feature and each failure. */
+export function formatReport(report: ConformanceReport, options: { verbose?: boolean } = {}): string {
+  const lines: string[] = [];
+  for (const f of report.files) {
+    const n = (s: CaseStatus) => f.outcomes.filter((o) => o.status === s).length;
+    lines.push(
+      `${f.name}: ${n("passed")} passed, ${n("unsupported")} unsupported, ${n("failed") + f.problems.length} failed` +
+        ` (${f.outcomes.length} cases, ${f.compiles} compile${f.compiles === 1 ? "" : "s"}, ${(f.millis / 1000).toFixed(1)} s)`,
+    );
+    for (const p of f.problems) lines.push(`  FAIL ${f.path}:${p.line}: ${p.message}`);
+    for (const o of f.outcomes) {
+      const id = `${o.case.section}/${o.case.name}`;
+      if (o.status === "failed") {
+        lines.push(`  FAIL ${id} (line ${o.case.line})`);
+        lines.push(`       expr:     ${o.case.expr}`);
+        lines.push(`       expected: ${describeExpected(o.case)}`);
+        lines.push(`       got:      ${o.got ?? "?"}`);
+      } else if (o.status === "unsupported") {
+        lines.push(`  unsupported ${id}: ${o.feature}`);
+      } else if (o.note && options.verbose !== false) {
+        lines.push(`  pass ${id}: ${o.note}`);
+      }
+    }
+  }
+  const features = new Map<string, number>();
+  for (const f of report.files) for (const o of f.outcomes) if (o.feature) features.set(o.feature, (features.get(o.feature) ?? 0) + 1);
+  lines.push("");
+  lines.push("unsupported features:");
+  for (const [feature, n] of [...features].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) lines.push(`  ${String(n).padStart(4)}  ${feature}`);
+  lines.push("");
+  lines.push(`total: ${report.passed} passed, ${report.unsupported} unsupported, ${report.failed} failed`);
+  return lines.join("\n");
+}
