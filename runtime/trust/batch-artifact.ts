@@ -1,0 +1,192 @@
+// The batched authorization artifact: one decision statement, its Merkle inclusion proof, and the
+// signed head of the tree (batch) it belongs to. One Ed25519 signature covers a whole batch; each
+// artifact proves its own membership. Anyone can check one offline, with standard tools:
+//   1. leaf = SHA-256(0x00 || RFC 8785 canonical JSON of `statement`)
+//   2. fold `path` from the leaf at `index` (RFC 9162 section 2.1.3.2) → root
+//   3. `head` is a compact JWS (alg EdDSA, typ writ-batch-head+jws) whose payload is the canonical
+//      JSON of the tree head; verify it, then compare its `root` and `size` with step 2.
+//
+// Format (JSON text on one line, so it fits a JSON Lines record):
+//   {"typ":"writ-authz-batched/1","statement":{...},"index":3,"path":["<hex>",...],"head":"<JWS>"}
+// Tree head (the JWS payload):
+//   {"v":"writ-batch-head/1","batch":"<128-bit hex>","size":n,"root":"<hex>","hash":"sha256","iss":"<kid>","iat":<s>}
+
+import { canonicalJson, canonicalize } from "./jcs.js";
+import { HASH_BYTES, MERKLE_HASH, leafHash, rootFromInclusionProof } from "./merkle.js";
+import type { PublicKey, Statement } from "./types.js";
+import type { CryptoPath, DigestPair } from "../crypto/digest.js";
+import { utf8Encode } from "../crypto/base64url.js";
+import { headerProblem, parseCompact, payloadText, verifyJws } from "./jws.js";
+import { parseStatement } from "./statement.js";
+import { requestDigest } from "./request-digest.js";
+import { DEFAULT_CLOCK_SKEW_SECONDS } from "./verify-artifact.js";
+import type { Signer } from "./signer.js";
+
+export const BATCHED_ARTIFACT_TYP = "writ-authz-batched/1";
+export const BATCH_HEAD_FORMAT = "writ-batch-head/1";
+export const BATCH_HEAD_TYP = "writ-batch-head+jws";
+
+export interface TreeHead {
+  readonly v: typeof BATCH_HEAD_FORMAT;
+  /** random 128-bit id, 32 lowercase hex digits */
+  readonly batch: string;
+  /** number of leaves (statements) in the batch */
+  readonly size: number;
+  /** Merkle tree hash, lowercase hex */
+  readonly root: string;
+  readonly hash: "sha256";
+  /** signing key id (equals the JWS header `kid`) */
+  readonly iss: string;
+  /** time the batch was closed and signed, seconds since the epoch */
+  readonly iat: number;
+}
+
+export interface BatchedArtifact {
+  readonly typ: typeof BATCHED_ARTIFACT_TYP;
+  readonly statement: Statement;
+  /** the leaf's position in the tree, 0-based */
+  readonly index: number;
+  /** audit path, lowercase hex hashes, deepest sibling first */
+  readonly path: readonly string[];
+  /** compact JWS over the tree head */
+  readonly head: string;
+}
+
+export type BatchErrorCode =
+  | "malformed"
+  | "bad_header"
+  | "unknown_key"
+  | "bad_signature"
+  | "bad_proof"
+  | "issuer_mismatch"
+  | "expired"
+  | "not_yet_valid"
+  | "untrusted_policy"
+  | "request_mismatch"
+  | "not_allowed";
+
+export type BatchVerifyResult =
+  | { ok: true; statement: Statement; head: TreeHead }
+  | { ok: false; code: BatchErrorCode; message: string };
+
+export interface BatchVerifyOptions {
+  readonly trustedKeys: readonly PublicKey[];
+  /** the policy digests the caller trusts (any match); unchecked when absent */
+  readonly trustedPolicies?: readonly DigestPair[];
+  /** when given, the artifact must be about exactly this request */
+  readonly request?: unknown;
+  /** when true, a deny is refused with `not_allowed` */
+  readonly requireAllow?: boolean;
+  /** when to judge expiry; default now, 30 s skew. Audits of old decisions pass `ignoreExpiry`. */
+  readonly now?: Date;
+  readonly ignoreExpiry?: boolean;
+  readonly clockSkewSeconds?: number;
+  readonly path?: CryptoPath;
+}
+
+const HEX_HASH = /^[0-9a-f]{64}$/;
+/** A tree head JWS is a few hundred bytes. */
+const MAX_HEAD_LENGTH = 16 * 1024;
+/** As for JWS artifacts: a megabyte is not an artifact. */
+const MAX_BATCHED_LENGTH = 1024 * 1024;
+
+/** Parses the outer structure (no cryptography). Never throws. */
+export function parseBatchedArtifact(text: string): { ok: true; artifact: BatchedArtifact; leaf: string } | { ok: false; reason: string } {
+  if (text.length > MAX_BATCHED_LENGTH) return { ok: false, reason: `batched artifact is ${text.length} characters, more than the ${MAX_BATCHED_LENGTH} accepted` };
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: "batched artifact is not JSON" };
+  }
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return { ok: false, reason: "batched artifact is not a JSON object" };
+  const a = v as Record<string, unknown>;
+  if (a.typ !== BATCHED_ARTIFACT_TYP) return { ok: false, reason: `batched artifact \`typ\` is not \`${BATCHED_ARTIFACT_TYP}\`` };
+  if (typeof a.statement !== "object" || a.statement === null || Array.isArray(a.statement)) return { ok: false, reason: "batched artifact has no statement object" };
+  if (!Number.isSafeInteger(a.index) || (a.index as number) < 0) return { ok: false, reason: "batched artifact `index` is not a non-negative integer" };
+  if (!Array.isArray(a.path) || !a.path.every((h) => typeof h === "string" && HEX_HASH.test(h))) return { ok: false, reason: "batched artifact `path` is not a list of SHA-256 hex hashes" };
+  if (typeof a.head !== "string") return { ok: false, reason: "batched artifact has no `head` JWS" };
+  // The leaf is the statement's canonical JSON; it must also be a well-formed statement.
+  const canonical = canonicalJson(a.statement);
+  if (!canonical.ok) return { ok: false, reason: `batched artifact statement has no canonical JSON: ${canonical.reason}` };
+  const st = parseStatement(utf8Encode(canonical.text));
+  if (!st.ok) return { ok: false, reason: `batched artifact ${st.message}` };
+  return { ok: true, artifact: a as unknown as BatchedArtifact, leaf: canonical.text };
+}
+
+/** Signs a tree head as a compact JWS with the signer's key. */
+export function signTreeHead(head: TreeHead, signer: Signer): string {
+  return signer.signJws({ typ: BATCH_HEAD_TYP }, utf8Encode(canonicalize(head)));
+}
+
+/** Verifies a tree-head JWS against the trusted keys and returns the head. Never throws. */
+export function verifyTreeHead(
+  jws: string,
+  trustedKeys: readonly PublicKey[],
+  path?: CryptoPath,
+): { ok: true; head: TreeHead } | { ok: false; code: BatchErrorCode; message: string } {
+  const parsed = parseCompact(jws, MAX_HEAD_LENGTH);
+  if (!parsed.ok) return { ok: false, code: "malformed", message: `tree head: ${parsed.message}` };
+  const problem = headerProblem(parsed.jws.header, BATCH_HEAD_TYP);
+  if (problem) return { ok: false, code: "bad_header", message: `tree head ${problem}` };
+  const kid = parsed.jws.header["kid"] as string;
+  const key = trustedKeys.find((k) => k.keyId === kid);
+  if (!key) return { ok: false, code: "unknown_key", message: `tree head is signed by key ${kid}, which is not a trusted issuer` };
+  if (!verifyJws(parsed.jws, key.bytes, path)) return { ok: false, code: "bad_signature", message: `tree head signature does not verify with key ${kid}` };
+  const text = payloadText(parsed.jws);
+  let head: Record<string, unknown> | null = null;
+  try {
+    head = text === null ? null : JSON.parse(text);
+  } catch {
+    head = null;
+  }
+  if (
+    typeof head !== "object" || head === null || head.v !== BATCH_HEAD_FORMAT || typeof head.batch !== "string" ||
+    !Number.isSafeInteger(head.size) || (head.size as number) < 1 || typeof head.root !== "string" || !HEX_HASH.test(head.root) ||
+    head.hash !== MERKLE_HASH || head.iss !== kid || !Number.isSafeInteger(head.iat)
+  ) {
+    return { ok: false, code: "malformed", message: `tree head payload is not a valid ${BATCH_HEAD_FORMAT}` };
+  }
+  return { ok: true, head: head as unknown as TreeHead };
+}
+
+/** Verifies a batched artifact: proof, head signature, issuer, times, and the optional statement checks. */
+export function verifyBatchedArtifact(artifact: string, options: BatchVerifyOptions): BatchVerifyResult {
+  const parsed = parseBatchedArtifact(artifact);
+  if (!parsed.ok) return { ok: false, code: "malformed", message: parsed.reason };
+  const a = parsed.artifact;
+  const headResult = verifyTreeHead(a.head, options.trustedKeys, options.path);
+  if (!headResult.ok) return headResult;
+  const head = headResult.head;
+  const leaf = leafHash(utf8Encode(parsed.leaf));
+  const path = a.path.map((h) => new Uint8Array(Buffer.from(h, "hex")));
+  if (path.some((p) => p.length !== HASH_BYTES)) return { ok: false, code: "malformed", message: "audit path hash of the wrong length" };
+  const root = rootFromInclusionProof(a.index, head.size, leaf, path);
+  if (root === null || Buffer.from(root).toString("hex") !== head.root) {
+    return { ok: false, code: "bad_proof", message: `the statement is not leaf ${a.index} of the signed tree of size ${head.size}` };
+  }
+  const st = a.statement as unknown as Record<string, unknown>;
+  if (st.iss !== head.iss) return { ok: false, code: "issuer_mismatch", message: "statement issuer differs from the tree head's signing key" };
+  if (!options.ignoreExpiry) {
+    // The same validity window as a JWS artifact (verify-artifact.ts).
+    const now = (options.now ?? new Date()).getTime() / 1000;
+    const skew = options.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
+    const s = a.statement;
+    if (!(now < s.exp + skew)) return { ok: false, code: "expired", message: `artifact expired at ${new Date(s.exp * 1000).toISOString()}` };
+    if (now < s.iat - skew) return { ok: false, code: "not_yet_valid", message: `artifact is issued for ${new Date(s.iat * 1000).toISOString()}, in the future` };
+  }
+  if (options.trustedPolicies !== undefined) {
+    const p = a.statement.policy;
+    if (!options.trustedPolicies.some((d) => d.sha3_512 === p.sha3_512 && d.blake2b_512 === p.blake2b_512)) {
+      return { ok: false, code: "untrusted_policy", message: `policy ${p.name} ${p.version} is not a trusted module` };
+    }
+  }
+  if ("request" in options) {
+    const digest = requestDigest(options.request, options.path);
+    if (!digest.ok || digest.sha3_512 !== a.statement.request.sha3_512) {
+      return { ok: false, code: "request_mismatch", message: "the artifact was issued for a different request" };
+    }
+  }
+  if (options.requireAllow && a.statement.decision !== "allow") return { ok: false, code: "not_allowed", message: "the artifact records a deny" };
+  return { ok: true, statement: a.statement, head };
+}

@@ -1,0 +1,114 @@
+// The writer lock of a lineage log: `<log>.lock`, created with O_EXCL and holding
+// `{"pid":…,"host":…,"at":…}`, so two writers can never interleave records. A lock whose pid is dead
+// on this host is stale (its writer crashed) and is taken over; a lock from another host, or from a
+// live pid, refuses. A pid that was reused by an unrelated process reads as alive: we refuse rather
+// than risk two writers (the operator removes the lock file by hand).
+
+import { closeSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, constants } from "node:fs";
+import { hostname } from "node:os";
+
+export type LockResult = { ok: true; lockPath: string } | { ok: false; reason: string };
+
+interface LockOwner {
+  pid: number;
+  host: string;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: the process exists but belongs to another user.
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function readOwner(lockPath: string): LockOwner | null {
+  try {
+    const v = JSON.parse(readFileSync(lockPath, "utf8"));
+    if (typeof v === "object" && v !== null && Number.isSafeInteger(v.pid) && typeof v.host === "string") return { pid: v.pid, host: v.host };
+  } catch {
+    /* unreadable or half-written */
+  }
+  return null;
+}
+
+/**
+ * A lock file is written whole into a private temporary file and then hard-linked to its final
+ * name, so a lock that exists is always complete: link() fails with EEXIST atomically.
+ */
+function tryCreate(lockPath: string): boolean {
+  const tmp = `${lockPath}.${process.pid}.${Date.now()}.tmp`;
+  const fd = openSync(tmp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o644);
+  try {
+    writeSync(fd, JSON.stringify({ pid: process.pid, host: hostname(), at: new Date().toISOString() }) + "\n");
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(tmp, lockPath);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw e;
+  } finally {
+    unlinkSync(tmp);
+  }
+}
+
+/** Takes the writer lock of `logPath`. I/O errors other than contention are thrown. */
+export function acquireLock(logPath: string): LockResult {
+  const lockPath = `${logPath}.lock`;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (tryCreate(lockPath)) return { ok: true, lockPath };
+    const owner = readOwner(lockPath);
+    if (owner === null) {
+      // Written by a tool that is not this one, or damaged: only a lock older than a minute is stale.
+      let age = 0;
+      try {
+        age = Date.now() - statSync(lockPath).mtimeMs;
+      } catch {
+        continue; // it vanished: try again
+      }
+      if (age < 60_000) return { ok: false, reason: `log is locked (${lockPath} exists and names no owner)` };
+    } else if (owner.host !== hostname()) {
+      return { ok: false, reason: `log is locked by pid ${owner.pid} on host ${owner.host} (${lockPath}); remove it if that writer is gone` };
+    } else if (owner.pid === process.pid || pidAlive(owner.pid)) {
+      return { ok: false, reason: `log is locked by pid ${owner.pid}${owner.pid === process.pid ? " (this process)" : ""}: another writer has it open` };
+    }
+    // Stale: move it aside under a private name (atomic), check that what we moved is the lock we
+    // judged stale — not a fresh one another process just created — then try again.
+    const aside = `${lockPath}.stale-${process.pid}-${Date.now()}`;
+    try {
+      renameSync(lockPath, aside);
+    } catch {
+      continue;
+    }
+    const moved = readOwner(aside);
+    if (moved !== null && owner !== null && moved.pid !== owner.pid) {
+      // We took a live lock by mistake: put it back if the name is still free.
+      try {
+        linkSync(aside, lockPath);
+      } catch {
+        /* someone else holds the name now; they own the log */
+      }
+      unlinkSync(aside);
+      return { ok: false, reason: `log is locked by pid ${moved.pid}: another writer has it open` };
+    }
+    unlinkSync(aside);
+  }
+  return { ok: false, reason: `could not take the lock ${lockPath}: it keeps changing hands` };
+}
+
+/** Releases the lock if this process still holds it. */
+export function releaseLock(lockPath: string): void {
+  const owner = readOwner(lockPath);
+  if (owner !== null && owner.pid === process.pid && owner.host === hostname()) {
+    try {
+      unlinkSync(lockPath);
+    } catch {
+      /* already gone */
+    }
+  }
+}

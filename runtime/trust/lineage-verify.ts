@@ -1,0 +1,291 @@
+// Verifies a lineage log offline and names the FIRST bad record: its 0-based index and what happened
+// to it. Read-only: it never repairs anything (openLog does that, for a torn final record only).
+//
+// Two chains are walked together. The record chain (each line's `prev` = digests of the previous
+// line, `seq` = position) catches accidental damage and naive edits, but anyone can recompute it.
+// The statement chain (each signed statement's `lineage.seq` and `lineage.prev` = digests of the
+// previous artifact) cannot be rewritten without the issuer's key: with `trustedKeys`, removing,
+// inserting, reordering or changing records is detected even when the record chain was recomputed.
+// Deleting whole records at the END leaves a shorter, valid log: only a head kept elsewhere
+// (`expectHead`, from `LineageLog.head()`) reveals it.
+//
+// How a break is classified (checked in this order for each record i):
+//   malformed      the line is not a record, or its artifact/statement is not well-formed
+//   removed        seq jumps forward and the missing seq appears nowhere later
+//   reordered      seq is out of place but every record is there once (the expected one comes later)
+//   inserted       a record claims a seq that another record holds, or the records around it link
+//                  to each other past it
+//   edited         the record's bytes no longer match what its successor chained (or its own `prev`
+//                  was changed), or it is not in the writer's exact serialisation
+//   bad_signature  the artifact's signature does not verify with the trusted keys (for the last
+//                  record this is the only evidence of an edit, since no successor chained it)
+//   truncated      the final line is torn (no newline), or records the checkpoint names are missing
+//   replay_mismatch re-deciding the record's request with the given policy gives another decision
+
+import { readFileSync } from "node:fs";
+import { digestPair, type CryptoPath, type DigestPair } from "../crypto/digest.js";
+import type { DecidingPolicy } from "../policy-types.js";
+import { canonicalize } from "./jcs.js";
+import { requestDigest } from "./request-digest.js";
+import { decideSafely, unrepresentableDecision } from "./statement.js";
+import type { PublicKey, Statement } from "./types.js";
+import { verifyArtifact } from "./verify-artifact.js";
+import { verifyBatchedArtifact } from "./batch-artifact.js";
+import { lineDigests, linkTarget, parseRecordLine, sameDigests, type ParsedRecord, type ParseResult } from "./lineage-record.js";
+
+export type LogFaultKind =
+  | "edited"
+  | "removed"
+  | "inserted"
+  | "reordered"
+  | "truncated"
+  | "malformed"
+  | "bad_signature"
+  | "replay_mismatch"
+  | "unreadable";
+
+/** A checkpoint of the log's head kept elsewhere: seq of the last record and its line digests. */
+export interface ExpectedHead {
+  readonly seq: number;
+  readonly sha3_512: string;
+  /** optional: compared when given */
+  readonly blake2b_512?: string;
+}
+
+export interface VerifyLogOptions {
+  /** issuer keys: every artifact's signature is checked (without them only the chains are checked) */
+  readonly trustedKeys?: readonly PublicKey[];
+  /** a head recorded earlier: the log must still contain that record, unchanged */
+  readonly expectHead?: ExpectedHead;
+  /** re-decide with this policy: records from another module are counted, not failed */
+  readonly replay?: DecidingPolicy;
+  /** the request behind a statement, found by its SHA3-512 digest; undefined when unknown */
+  readonly requests?: (requestSha3: string, statement: Statement) => unknown;
+  readonly path?: CryptoPath;
+}
+
+export interface LogSummary {
+  readonly ok: true;
+  readonly records: number;
+  /** statement sequence numbers of the first and last record (null when empty) */
+  readonly firstSeq: number | null;
+  readonly lastSeq: number | null;
+  /** ISO times of the earliest and latest `iat` */
+  readonly firstTime: string | null;
+  readonly lastTime: string | null;
+  readonly allows: number;
+  readonly denies: number;
+  readonly batched: number;
+  readonly issuers: readonly string[];
+  readonly signatures: "verified" | "not checked";
+  /** the log's head now: keep it as the next checkpoint */
+  readonly head: { readonly seq: number; readonly line: DigestPair | null };
+  readonly replay?: {
+    /** records decided by the replay policy's module */
+    readonly samePolicy: number;
+    readonly otherPolicy: number;
+    /** records whose request was found and re-decided identically */
+    readonly replayed: number;
+  };
+}
+
+export interface LogFault {
+  readonly ok: false;
+  readonly index: number;
+  readonly kind: LogFaultKind;
+  readonly reason: string;
+}
+
+export type LogVerification = LogSummary | LogFault;
+
+function fault(index: number, kind: LogFaultKind, reason: string): LogFault {
+  return { ok: false, index, kind, reason };
+}
+
+/** Verifies the log file at `path`. Never throws. */
+export function verifyLog(path: string, options: VerifyLogOptions = {}): LogVerification {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch (e) {
+    return fault(0, "unreadable", `cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return verifyLogBytes(buf, options);
+}
+
+/** Verifies a log given as bytes (what `verifyLog` reads). Never throws. */
+export function verifyLogBytes(buf: Uint8Array, options: VerifyLogOptions = {}): LogVerification {
+  try {
+    return walk(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength), options);
+  } catch (e) {
+    // Nothing above throws on bad input; this guards the host against a bug, fail-closed.
+    return fault(0, "malformed", `verification failed: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
+  const end = buf.lastIndexOf(0x0a) + 1;
+  const lines = end === 0 ? [] : buf.toString("utf8", 0, end - 1).split("\n");
+  const n = lines.length;
+  const parsed: ParseResult[] = lines.map(parseRecordLine);
+  const ok = (i: number): ParsedRecord | null => {
+    const r = parsed[i];
+    return r !== undefined && r.ok ? r.parsed : null;
+  };
+  const digestOf = (i: number): DigestPair => ok(i)?.lineDigests ?? lineDigests(lines[i]!);
+  const target = (p: ParsedRecord): DigestPair => linkTarget(p.record.artifact, p.artifactKind, p.statement);
+
+  // Indexes for classifying a broken order.
+  const recordSeqCount = new Map<number, number>();
+  const statementSeqAt = new Map<number, number[]>();
+  const chainedLines = new Set<string>();
+  for (let i = 0; i < n; i++) {
+    const p = ok(i);
+    if (!p) continue;
+    recordSeqCount.set(p.record.seq, (recordSeqCount.get(p.record.seq) ?? 0) + 1);
+    const at = statementSeqAt.get(p.statement.lineage.seq) ?? [];
+    at.push(i);
+    statementSeqAt.set(p.statement.lineage.seq, at);
+    if (p.record.prev) chainedLines.add(p.record.prev.sha3_512);
+  }
+  const laterRecordSeq = (seq: number, after: number): boolean => {
+    for (let j = after + 1; j < n; j++) if (ok(j)?.record.seq === seq) return true;
+    return false;
+  };
+
+  const policyDigests = options.replay ? digestPair(options.replay.module, options.path) : null;
+  const tally = { allows: 0, denies: 0, batched: 0, samePolicy: 0, otherPolicy: 0, replayed: 0 };
+  const issuers = new Set<string>();
+  let firstIat = Infinity;
+  let lastIat = -Infinity;
+
+  for (let i = 0; i < n; i++) {
+    const r = parsed[i]!;
+    if (!r.ok) return fault(i, "malformed", `record ${i} is not a valid record: ${r.reason}`);
+    const p = r.parsed;
+    const prev = i > 0 ? ok(i - 1)! : null;
+    const linksBack = sameDigests(p.record.prev, prev ? prev.lineDigests : null);
+
+    // 1. Position in the file.
+    const s = p.record.seq;
+    if (s !== i) {
+      if (linksBack) return fault(i, "edited", `record ${i} carries seq ${s} but chains to record ${i - 1}: its seq was changed`);
+      if (s < i) {
+        const dup = ok(s)?.record.artifact === p.record.artifact ? ` (a copy of record ${s})` : "";
+        return fault(i, "inserted", `record ${i} claims seq ${s}, which record ${s} already holds${dup}`);
+      }
+      if (!laterRecordSeq(i, i)) return fault(i, "removed", `record ${i} has seq ${s}: record${s - i > 1 ? `s ${i}..${s - 1} are` : ` ${i} is`} missing`);
+      const genuine = recordSeqCount.get(s) === 1 && (chainedLines.has(p.lineDigests.sha3_512) || s === n - 1);
+      return genuine
+        ? fault(i, "reordered", `record ${i} has seq ${s}; seq ${i} comes later in the file`)
+        : fault(i, "inserted", `record ${i} (seq ${s}) is chained by no record: it was added`);
+    }
+
+    // 2. Order of the signed statements.
+    if (prev) {
+      const expected = prev.statement.lineage.seq + 1;
+      const got = p.statement.lineage.seq;
+      if (got !== expected) {
+        if (got < expected) return fault(i, "inserted", `record ${i} holds statement seq ${got} after ${expected - 1}: an artifact was added`);
+        const later = (statementSeqAt.get(expected) ?? []).some((j) => j > i);
+        if (!later) return fault(i, "removed", `record ${i} holds statement seq ${got}, ${expected} expected: statement${got - expected > 1 ? `s ${expected}..${got - 1} are` : ` ${expected} is`} missing`);
+        return (statementSeqAt.get(got) ?? []).length === 1
+          ? fault(i, "reordered", `record ${i} holds statement seq ${got}; seq ${expected} comes later in the file`)
+          : fault(i, "inserted", `record ${i} holds statement seq ${got}, which another record holds too`);
+      }
+    }
+
+    // 3. Its own bytes and backward links.
+    if (!p.canonical) return fault(i, "edited", `record ${i} is not in the writer's serialisation: it was rewritten`);
+    if (!linksBack) return fault(i, "edited", `record ${i}'s \`prev\` does not match record ${i - 1}: it was changed`);
+    if (prev && !sameDigests(p.statement.lineage.prev, target(prev)))
+      return fault(i, "edited", `record ${i}'s statement does not link to record ${i - 1}'s artifact: one of them was replaced`);
+
+    // 4. Forward: does the next record still chain to this one as it is now?
+    const next = ok(i + 1);
+    if (next) {
+      const lineOk = sameDigests(next.record.prev, p.lineDigests);
+      const stmtOk = next.statement.lineage.seq === p.statement.lineage.seq + 1 && sameDigests(next.statement.lineage.prev, target(p));
+      if (!lineOk || !stmtOk) {
+        const skipsThis = prev
+          ? sameDigests(next.record.prev, prev.lineDigests) || sameDigests(next.statement.lineage.prev, target(prev))
+          : next.record.prev === null;
+        if (skipsThis) return fault(i, "inserted", `record ${i} is not part of the chain: record ${i + 1} links to ${prev ? `record ${i - 1}` : "genesis"}`);
+        // When only the line link broke and this record is intact (canonical, its artifact still
+        // linked by the signed chain), the successor's `prev` was changed: blame it at i + 1.
+        const successorEdited = !lineOk && stmtOk && next.record.seq === i + 1;
+        if (!successorEdited && next.record.seq === i + 1) return fault(i, "edited", `record ${i} was changed after record ${i + 1} chained it`);
+      }
+    }
+
+    // 5. Signatures.
+    if (options.trustedKeys) {
+      const iat = new Date(p.statement.iat * 1000);
+      const check =
+        p.artifactKind === "jws"
+          ? verifyArtifact(p.record.artifact, { trustedKeys: options.trustedKeys, now: iat, path: options.path })
+          : verifyBatchedArtifact(p.record.artifact, { trustedKeys: options.trustedKeys, ignoreExpiry: true, path: options.path });
+      if (!check.ok) return fault(i, "bad_signature", `record ${i}: ${check.code}: ${check.message}`);
+    }
+
+    // 6. Replay.
+    if (options.replay && policyDigests) {
+      if (p.statement.policy.sha3_512 === policyDigests.sha3_512 && p.statement.policy.blake2b_512 === policyDigests.blake2b_512) {
+        tally.samePolicy++;
+        const request = options.requests?.(p.statement.request.sha3_512, p.statement);
+        if (request !== undefined) {
+          const differences = replayStatement(p.statement, request, options.replay, options.path);
+          if (differences.length > 0) return fault(i, "replay_mismatch", `record ${i}: ${differences.join("; ")}`);
+          tally.replayed++;
+        }
+      } else tally.otherPolicy++;
+    }
+
+    if (p.statement.decision === "allow") tally.allows++;
+    else tally.denies++;
+    if (p.artifactKind === "batched") tally.batched++;
+    issuers.add(p.statement.iss);
+    firstIat = Math.min(firstIat, p.statement.iat);
+    lastIat = Math.max(lastIat, p.statement.iat);
+  }
+
+  if (end < buf.length) return fault(n, "truncated", `the final record (${n}) is torn: ${buf.length - end} bytes without a newline; an append was interrupted (opening the log for writing moves them aside)`);
+
+  if (options.expectHead) {
+    const h = options.expectHead;
+    if (h.seq >= n) return fault(n, "truncated", `the checkpoint names record ${h.seq}, the log ends at ${n - 1}: record${h.seq > n ? `s ${n}..${h.seq} are` : ` ${n} is`} missing`);
+    const d = digestOf(h.seq);
+    if (d.sha3_512 !== h.sha3_512 || (h.blake2b_512 !== undefined && d.blake2b_512 !== h.blake2b_512))
+      return fault(h.seq, "edited", `record ${h.seq} differs from the checkpoint`);
+  }
+
+  const first = ok(0);
+  const last = n > 0 ? ok(n - 1) : null;
+  return {
+    ok: true,
+    records: n,
+    firstSeq: first ? first.statement.lineage.seq : null,
+    lastSeq: last ? last.statement.lineage.seq : null,
+    firstTime: n > 0 ? new Date(firstIat * 1000).toISOString() : null,
+    lastTime: n > 0 ? new Date(lastIat * 1000).toISOString() : null,
+    allows: tally.allows,
+    denies: tally.denies,
+    batched: tally.batched,
+    issuers: [...issuers],
+    signatures: options.trustedKeys ? "verified" : "not checked",
+    head: { seq: n - 1, line: last ? last.lineDigests : null },
+    ...(options.replay ? { replay: { samePolicy: tally.samePolicy, otherPolicy: tally.otherPolicy, replayed: tally.replayed } } : {}),
+  };
+}
+
+/** What differs between a statement and re-deciding its request now (empty: identical). */
+function replayStatement(s: Statement, request: unknown, policy: DecidingPolicy, path?: CryptoPath): string[] {
+  const differences: string[] = [];
+  const digest = requestDigest(request, path);
+  if (digest.sha3_512 !== s.request.sha3_512) differences.push("the request given for it has another digest");
+  const decision = digest.ok ? decideSafely(policy, request) : unrepresentableDecision(digest);
+  if (decision.decision !== s.decision) differences.push(`decision: recorded ${s.decision}, re-evaluation gives ${decision.decision}`);
+  if (canonicalize(decision.rules) !== canonicalize(s.rules)) differences.push(`rules: recorded ${canonicalize(s.rules)}, re-evaluation gives ${canonicalize(decision.rules)}`);
+  if (canonicalize(decision.errors) !== canonicalize(s.errors)) differences.push(`errors: recorded ${canonicalize(s.errors)}, re-evaluation gives ${canonicalize(decision.errors)}`);
+  return differences;
+}

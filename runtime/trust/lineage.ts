@@ -1,0 +1,267 @@
+// The lineage log: the embedded default LineageSink. An append-only JSON Lines file of authorization
+// artifacts, each record chained to its predecessor by the SHA3-512 and BLAKE2b-512 digests of that
+// record's line (record format: lineage-record.ts; verification: lineage-verify.ts).
+//
+// Durability: `append` writes the whole line with one write(2) on an O_APPEND descriptor and, with
+// `fsync: "always"` (the default), fdatasync(2)s it before returning; returning means acknowledged.
+// With `fsync: "never"` a record survives a crash of the process (it is in the page cache) but not a
+// power loss or kernel crash; appends are then about a thousand times cheaper on a real disk.
+//
+// Crash repair: a crash (or SIGKILL) can leave only the last record incomplete. On open, a final
+// line without its newline, or a final line that is not a parsable record, is moved to
+// `<log>.torn-<timestamp>` and truncated away; everything before it is kept. Damage anywhere else
+// is never repaired: open refuses, naming the record, so the evidence stays as it is.
+//
+// Exclusion: one writer per log, enforced by `<log>.lock` (lineage-lock.ts).
+
+import { closeSync, existsSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeFileSync, writeSync, constants } from "node:fs";
+import { dirname } from "node:path";
+import type { DigestPair } from "../crypto/digest.js";
+import type { ChainHead, LineageSink, Statement } from "./types.js";
+import { acquireLock, releaseLock } from "./lineage-lock.js";
+import { encodeRecord, lineDigests, linkTarget, parseRecordLine, sameDigests, type ParsedRecord } from "./lineage-record.js";
+
+export interface LogOptions {
+  /** `always` (default): fdatasync after every append. `never`: leave flushing to the OS. */
+  readonly fsync?: "always" | "never";
+  /** clock for the torn-record file name (tests) */
+  readonly now?: () => Date;
+}
+
+/** Where the log stands: enough to checkpoint it and to resume a signer's chain. */
+export interface LogHead {
+  /** number of records */
+  readonly records: number;
+  /** seq of the last record (records − 1), or −1 when empty */
+  readonly seq: number;
+  /** digests of the last record's line: keep them elsewhere as a checkpoint (`verifyLog`'s `expectHead`) */
+  readonly line: DigestPair | null;
+  /** where the next statement must link: give this to the signer that appends here */
+  readonly chain: ChainHead;
+}
+
+export interface TornRepair {
+  /** index the torn record would have had */
+  readonly index: number;
+  readonly bytes: number;
+  /** where the torn bytes were saved */
+  readonly savedTo: string;
+}
+
+export interface LineageLog extends LineageSink {
+  readonly path: string;
+  /** set when open found and repaired a torn final record */
+  readonly repaired: TornRepair | null;
+  /** appends one record; throws a LineageError when the log is closed, the statement does not
+   *  continue the chain, or the write fails (then nothing of the record remains in the file) */
+  append(artifact: string, statement: Statement): void;
+  head(): LogHead;
+  /** releases the lock; idempotent */
+  close(): void;
+}
+
+export type LineageErrorCode = "locked" | "corrupt" | "chain_break" | "closed" | "io";
+
+export class LineageError extends Error {
+  constructor(
+    readonly code: LineageErrorCode,
+    message: string,
+    /** for `corrupt`: the 0-based index of the first bad record */
+    readonly index?: number,
+  ) {
+    super(message);
+    this.name = "LineageError";
+  }
+}
+
+function fsyncDirectory(path: string): void {
+  try {
+    const fd = openSync(dirname(path), constants.O_RDONLY);
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    /* some filesystems refuse fsync on directories; the file data itself is synced */
+  }
+}
+
+interface ScanState {
+  count: number;
+  /** bytes of the file that hold whole, valid records */
+  goodBytes: number;
+  lastLine: DigestPair | null;
+  last: ParsedRecord | null;
+}
+
+/**
+ * Checks every whole line against its predecessor. Returns the state after the last good record and,
+ * when the last line is not a record at all (a crash artifact), how many bytes to cut.
+ */
+function scan(buf: Buffer, logPath: string): { state: ScanState; tornFrom: number | null } {
+  const state: ScanState = { count: 0, goodBytes: 0, lastLine: null, last: null };
+  const end = buf.lastIndexOf(0x0a) + 1; // bytes that belong to whole lines
+  const hasTornTail = end < buf.length;
+  let offset = 0;
+  while (offset < end) {
+    const nl = buf.indexOf(0x0a, offset);
+    const line = buf.toString("utf8", offset, nl);
+    const index = state.count;
+    const isLast = nl + 1 === end;
+    const parsed = parseRecordLine(line);
+    if (!parsed.ok) {
+      // Only the very last write can be torn; a bad line followed by anything is damage.
+      if (isLast && !hasTornTail) return { state, tornFrom: offset };
+      throw new LineageError("corrupt", `${logPath}: record ${index} is damaged (${parsed.reason}); run \`writ audit verify\` — the log is left as it is`, index);
+    }
+    const p = parsed.parsed;
+    const problem = linkProblem(p, index, state);
+    if (problem) throw new LineageError("corrupt", `${logPath}: record ${index} ${problem}; run \`writ audit verify\` — the log is left as it is`, index);
+    state.count++;
+    state.goodBytes = nl + 1;
+    state.lastLine = p.lineDigests;
+    state.last = p;
+    offset = nl + 1;
+  }
+  return { state, tornFrom: hasTornTail ? end : null };
+}
+
+function linkProblem(p: ParsedRecord, index: number, state: ScanState): string | null {
+  if (p.record.seq !== index) return `carries seq ${p.record.seq} at position ${index}`;
+  if (!sameDigests(p.record.prev, state.lastLine)) return "does not chain to the record before it";
+  const link = p.statement.lineage;
+  if (state.last === null) {
+    if (link.seq === 0 && link.prev !== null) return "is a genesis statement with a previous-artifact digest";
+    return null;
+  }
+  const prev = state.last;
+  if (link.seq !== prev.statement.lineage.seq + 1) return `holds statement seq ${link.seq} after statement seq ${prev.statement.lineage.seq}`;
+  if (!sameDigests(link.prev, linkTarget(prev.record.artifact, prev.artifactKind, prev.statement))) return "holds a statement that does not link to the previous artifact";
+  return null;
+}
+
+function tornFileName(logPath: string, now: Date): string {
+  const stamp = now.toISOString().replace(/[:.]/g, "-");
+  let name = `${logPath}.torn-${stamp}`;
+  for (let i = 1; existsSync(name); i++) name = `${logPath}.torn-${stamp}-${i}`;
+  return name;
+}
+
+/**
+ * Opens (creating if needed) the log at `path` for appending, after taking its lock, checking every
+ * record and repairing a torn final record. Throws a LineageError (`locked`, `corrupt`, `io`).
+ */
+export function openLog(path: string, options: LogOptions = {}): LineageLog {
+  const fsyncMode = options.fsync ?? "always";
+  const lock = acquireLock(path);
+  if (!lock.ok) throw new LineageError("locked", `${path}: ${lock.reason}`);
+  let fd: number | null = null;
+  try {
+    const created = !existsSync(path);
+    fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_APPEND, 0o644);
+    if (created) fsyncDirectory(path);
+    const buf = readFileSync(path);
+    const { state, tornFrom } = scan(buf, path);
+    let repaired: TornRepair | null = null;
+    if (tornFrom !== null) {
+      // Save what the crash left before cutting it, so nothing written disappears silently.
+      const savedTo = tornFileName(path, (options.now ?? (() => new Date()))());
+      writeFileSync(savedTo, buf.subarray(tornFrom), { mode: 0o644, flush: true });
+      ftruncateSync(fd, tornFrom);
+      fsyncSync(fd);
+      fsyncDirectory(path);
+      repaired = { index: state.count, bytes: buf.length - tornFrom, savedTo };
+    }
+    return new FileLog(path, fd, lock.lockPath, fsyncMode, state, repaired);
+  } catch (e) {
+    if (fd !== null) closeSync(fd);
+    releaseLock(lock.lockPath);
+    if (e instanceof LineageError) throw e;
+    throw new LineageError("io", `${path}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** As `openLog`, with the failure as a value. */
+export function tryOpenLog(path: string, options: LogOptions = {}): { ok: true; log: LineageLog } | { ok: false; error: LineageError } {
+  try {
+    return { ok: true, log: openLog(path, options) };
+  } catch (e) {
+    return { ok: false, error: e instanceof LineageError ? e : new LineageError("io", String(e)) };
+  }
+}
+
+class FileLog implements LineageLog {
+  private fd: number | null;
+  private size: number;
+  private count: number;
+  private lastLine: DigestPair | null;
+  private lastStatementSeq: number | null;
+  private nextPrev: DigestPair | null;
+
+  constructor(
+    readonly path: string,
+    fd: number,
+    private readonly lockPath: string,
+    private readonly fsyncMode: "always" | "never",
+    state: ScanState,
+    readonly repaired: TornRepair | null,
+  ) {
+    this.fd = fd;
+    this.size = fstatSync(fd).size;
+    this.count = state.count;
+    this.lastLine = state.lastLine;
+    this.lastStatementSeq = state.last ? state.last.statement.lineage.seq : null;
+    this.nextPrev = state.last ? linkTarget(state.last.record.artifact, state.last.artifactKind, state.last.statement) : null;
+  }
+
+  append(artifact: string, statement: Statement): void {
+    if (this.fd === null) throw new LineageError("closed", `${this.path}: the log is closed`);
+    const link = statement.lineage;
+    if (this.lastStatementSeq === null) {
+      if (link.seq === 0 && link.prev !== null) throw new LineageError("chain_break", "a genesis statement (seq 0) cannot name a previous artifact");
+    } else if (link.seq !== this.lastStatementSeq + 1 || !sameDigests(link.prev, this.nextPrev)) {
+      throw new LineageError(
+        "chain_break",
+        `${this.path}: statement seq ${link.seq} does not continue the log (next expected seq ${this.lastStatementSeq + 1} linking to the last artifact); start the signer from log.head().chain`,
+      );
+    }
+    const kind = artifact.startsWith("{") ? "batched" : "jws";
+    const line = encodeRecord({ seq: this.count, prev: this.lastLine, artifact });
+    const bytes = Buffer.from(line + "\n", "utf8");
+    try {
+      const written = writeSync(this.fd, bytes);
+      if (written !== bytes.length) throw new Error(`short write (${written} of ${bytes.length} bytes)`);
+      if (this.fsyncMode === "always") fdatasyncSync(this.fd);
+    } catch (e) {
+      // Leave no partial record behind: the next append must start on a line boundary.
+      try {
+        ftruncateSync(this.fd, this.size);
+      } catch {
+        /* the next open repairs the torn tail */
+      }
+      throw new LineageError("io", `${this.path}: append failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    this.size += bytes.length;
+    this.count++;
+    this.lastLine = lineDigests(line);
+    this.lastStatementSeq = link.seq;
+    this.nextPrev = linkTarget(artifact, kind, statement);
+  }
+
+  head(): LogHead {
+    return {
+      records: this.count,
+      seq: this.count - 1,
+      line: this.lastLine,
+      chain: this.lastStatementSeq === null ? { seq: 0, prev: null } : { seq: this.lastStatementSeq + 1, prev: this.nextPrev },
+    };
+  }
+
+  close(): void {
+    if (this.fd === null) return;
+    closeSync(this.fd);
+    this.fd = null;
+    releaseLock(this.lockPath);
+  }
+}
