@@ -12,7 +12,6 @@ import { parsePolicy } from "./syntax/index.js";
 import { checkPolicy, type CheckedPolicy } from "./check/policy.js";
 import { DEFAULT_COST_BUDGET, policyCost } from "./ir/cost.js";
 import type { IRPolicy } from "./ir/ir.js";
-import { generateModule } from "./backend/index.js";
 import { validateProfile } from "../runtime/wasm/profile.js";
 import { digestPair, sha3_512Hex } from "../runtime/crypto/digest.js";
 import { ABI_VERSION, MANIFEST_FORMAT, type Bundle, type Manifest } from "../runtime/manifest.js";
@@ -105,6 +104,8 @@ export async function compilePolicy(text: string, options: CompileOptions = {}):
   if (options.stopAfter === "cost") return done({ ast: parsed.ast, checked: policy, ir: policy.ir, costBound });
 
   const t0 = performance.now();
+  // loaded on first use: checking a policy never pays for importing AssemblyScript
+  const { generateModule } = await import("./backend/index.js");
   const generated = await generateModule(policy.ir, { optimize: options.optimize ?? true });
   timings.codegen = performance.now() - t0;
   diagnostics.push(...generated.diagnostics);

@@ -27,7 +27,7 @@ export function utf8Length(s: string): number {
     if (c < 0x80) continue;
     if (c < 0x800) n += 1;
     else if (c >= 0xd800 && c <= 0xdbff) {
-      n += 1; // a pair: 2 units → 4 bytes
+      n += 2; // a pair: 2 units already counted, 4 bytes in all
       i++;
     } else n += 2;
   }

@@ -1,0 +1,108 @@
+import { describe, expect, it } from "vitest";
+import { compileRequestCheck, requestToValue } from "../../runtime/request.js";
+import type { RecordType } from "../../runtime/schema.js";
+import { compareCodePoints, utf8Length, codePointLength } from "../../runtime/strings.js";
+
+const schema: RecordType = {
+  kind: "record",
+  fields: [
+    {
+      name: "principal",
+      optional: false,
+      type: {
+        kind: "record",
+        fields: [
+          { name: "id", optional: false, type: { kind: "string", max: 8 } },
+          { name: "roles", optional: false, type: { kind: "list", max: 3, element: { kind: "string", max: 16 } } },
+          { name: "clearance", optional: false, type: { kind: "int" } },
+          { name: "constructor", optional: true, type: { kind: "bool" } },
+        ],
+      },
+    },
+    { name: "args", optional: false, type: { kind: "map", max: 2, keyMax: 4, value: { kind: "int" } } },
+    { name: "ticket", optional: true, type: { kind: "string", max: 16 } },
+  ],
+};
+const check = compileRequestCheck(schema);
+const ok = () => ({ principal: { id: "u1", roles: ["a"], clearance: 3 }, args: { x: 1 } });
+
+describe("request validation", () => {
+  it("accepts a well-formed request, with optional fields absent or present", () => {
+    expect(check(ok())).toBeUndefined();
+    expect(check({ ...ok(), ticket: "T-1" })).toBeUndefined();
+    expect(check({ ...ok(), principal: { ...ok().principal, clearance: 2n ** 62n } })).toBeUndefined();
+  });
+
+  const cases: [string, (r: any) => void, string, RegExp][] = [
+    ["missing field", (r) => delete r.principal.clearance, "principal.clearance", /missing required field/],
+    ["wrong type", (r) => (r.principal.clearance = "3"), "principal.clearance", /expected int, got a string/],
+    ["non-integer", (r) => (r.principal.clearance = 1.5), "principal.clearance", /non-integer/],
+    ["NaN", (r) => (r.principal.clearance = NaN), "principal.clearance", /NaN/],
+    ["Infinity", (r) => (r.principal.clearance = -Infinity), "principal.clearance", /-Infinity/],
+    ["beyond 2^53", (r) => (r.principal.clearance = 2 ** 60), "principal.clearance", /beyond 2\^53/],
+    ["beyond int64", (r) => (r.principal.clearance = 2n ** 63n), "principal.clearance", /outside the int64 range/],
+    ["list element", (r) => (r.principal.roles = ["a", 7]), "principal.roles[1]", /expected string, got the number 7/],
+    ["list too long", (r) => (r.principal.roles = ["a", "b", "c", "d"]), "principal.roles", /4 elements, more than the 3/],
+    ["string too long", (r) => (r.principal.id = "123456789"), "principal.id", /9 bytes long, more than the 8/],
+    ["multi-byte bound", (r) => (r.principal.id = "ééééé"), "principal.id", /10 bytes long/],
+    ["lone surrogate", (r) => (r.principal.id = "a\ud800"), "principal.id", /lone surrogate/],
+    ["null is not absent", (r) => (r.ticket = null), "ticket", /expected string, got null/],
+    ["unknown field", (r) => (r.principal.tenat = "x"), "principal.tenat", /unknown field `tenat`/],
+    ["map value", (r) => (r.args = { x: "1" }), 'args["x"]', /expected int/],
+    ["map key too long", (r) => (r.args = { toolong: 1 }), 'args["toolong"]', /key: string is 7 bytes/],
+    ["map too big", (r) => (r.args = { a: 1, b: 2, c: 3 }), "args", /3 entries/],
+    ["array as record", (r) => (r.principal = []), "principal", /expected a record, got a list/],
+    ["class instance as record", (r) => (r.principal = new Date()), "principal", /expected a record/],
+    ["inherited name is not a field", (r) => (r.principal.constructor = "x"), "principal.constructor", /expected bool/],
+  ];
+  for (const [name, mutate, path, message] of cases) {
+    it(`refuses ${name}, naming the field`, () => {
+      const r = ok();
+      mutate(r);
+      const e = check(r);
+      expect(e?.code).toBe("invalid_request");
+      expect(e?.path).toBe(path);
+      expect(e?.message).toMatch(message);
+    });
+  }
+
+  it("refuses non-objects and __proto__ tricks without throwing", () => {
+    for (const bad of [null, undefined, 1, "x", [], () => 1, Symbol("s")]) expect(check(bad)?.code).toBe("invalid_request");
+    const parsed = JSON.parse('{"principal":{"id":"u","roles":[],"clearance":1},"args":{"ab":1}}');
+    expect(check(parsed)).toBeUndefined();
+    const protoKey = JSON.parse('{"m":{"__proto__":5}}');
+    const s: RecordType = { kind: "record", fields: [{ name: "m", optional: false, type: { kind: "map", max: 2, keyMax: 16, value: { kind: "int" } } }] };
+    expect(compileRequestCheck(s)(protoKey)).toBeUndefined();
+    expect(requestToValue(protoKey, s).fields.get("m")).toEqual({ kind: "map", entries: new Map([["__proto__", 5n]]) });
+    const polluted = JSON.parse('{"principal":{"id":"u","roles":[],"clearance":1},"args":{},"__proto__":{"ticket":"x"}}');
+    expect(check(polluted)?.message).toMatch(/unknown field `__proto__`/);
+  });
+
+  it("turns a throwing getter into a deny", () => {
+    const r: any = ok();
+    Object.defineProperty(r.principal, "id", { enumerable: true, get: () => { throw new Error("boom"); } });
+    expect(check(r)?.message).toMatch(/could not be read: boom/);
+  });
+
+  it("converts to interpreter values with map keys in code-point order", () => {
+    const s: RecordType = { kind: "record", fields: [{ name: "m", optional: false, type: { kind: "map", max: 8, keyMax: 8, value: { kind: "int" } } }] };
+    const v = requestToValue({ m: { "\u{1F600}": 1, "\uFFFD": 2, b: 3, a: 4 } }, s);
+    expect([...(v.fields.get("m") as any).entries.keys()]).toEqual(["a", "b", "\uFFFD", "\u{1F600}"]);
+  });
+});
+
+describe("string helpers", () => {
+  it("orders by code point, unlike UTF-16 comparison", () => {
+    expect("\u{1F600}" < "\uFFFD").toBe(true); // UTF-16 order
+    expect(compareCodePoints("\u{1F600}", "\uFFFD")).toBeGreaterThan(0); // code point order
+    expect(compareCodePoints("ab", "abc")).toBeLessThan(0);
+    expect(compareCodePoints("b", "a")).toBeGreaterThan(0);
+    expect(compareCodePoints("x", "x")).toBe(0);
+  });
+  it("measures UTF-8 bytes and code points", () => {
+    for (const s of ["", "abc", "é", "€", "\u{1F600}", "a\u{1F600}é€"]) {
+      expect(utf8Length(s)).toBe(Buffer.byteLength(s));
+      expect(codePointLength(s)).toBe([...s].length);
+    }
+  });
+});
