@@ -226,7 +226,7 @@ class ModuleReader {
       const size = this.u32();
       const payloadStart = this.pos;
       const payloadEnd = payloadStart + size;
-      if (payloadEnd > this.b.length) this.fail(`section ${id} runs past the end of the module`, start);
+      if (payloadEnd > this.b.length) this.fail(`${SECTION_NAMES[id] ?? `id ${id}`} section runs past the end of the module`, start);
       if (id !== 0) {
         const order = SECTION_ORDER.indexOf(id);
         if (order < 0) this.fail(`unknown or unsupported section id ${id}`, start);

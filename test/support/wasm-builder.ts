@@ -123,6 +123,11 @@ export class ModuleBuilder {
     return this;
   }
 
+  /** The index the next defined function will get (for recursive or forward calls). */
+  nextFunctionIndex(): number {
+    return this.importedFuncs + this.funcs.length;
+  }
+
   /** Defines a function and returns its index in the function index space. */
   func(spec: FunctionSpec): number {
     const type = this.type(spec.params ?? [], spec.results ?? []);

@@ -1,0 +1,306 @@
+// The determinism-profile validator on hand-made modules: a valid decision-module shape passes, and
+// for every rule a module that breaks exactly that rule is refused with that rule's name. V8's own
+// validator (WebAssembly.validate) confirms the hand-made modules are well-formed WebAssembly, so a
+// refusal is the profile speaking, not a broken test module.
+
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import {
+  PROFILE_RULES,
+  REQUIRED_EXPORTS,
+  formatViolations,
+  validateProfile,
+  type ProfileRule,
+} from "../../runtime/wasm/profile.js";
+import { readModule } from "../../runtime/wasm/reader.js";
+import { ModuleBuilder, op, type FunctionSpec } from "../support/wasm-builder.js";
+
+interface Shape {
+  /** runs before the ABI functions are defined (imports must come first) */
+  before?: (b: ModuleBuilder) => void;
+  /** runs after them: extra functions, tables, start, ... */
+  after?: (b: ModuleBuilder, abi: { evaluate: number; helper: number }) => void;
+  memory?: { min: number; max?: number; shared?: boolean } | null;
+  exportMemory?: boolean;
+  omitExport?: string;
+}
+
+// A small module in the shape of a decision module: fixed exported memory, the ABI exports, an
+// evaluate that reads the request from memory and calls a helper (an acyclic call).
+function decisionModule(shape: Shape = {}): Uint8Array {
+  const b = new ModuleBuilder();
+  shape.before?.(b);
+  const exp = (name: string) => (name === shape.omitExport ? {} : { export: name });
+  const fn = (name: string, spec: FunctionSpec) => b.func({ ...spec, ...exp(name), name });
+  fn("writ_input_ptr", { results: ["i32"], body: op.i32Const(1024) });
+  fn("writ_input_size", { results: ["i32"], body: op.i32Const(64) });
+  fn("writ_result_ptr", { results: ["i32"], body: op.i32Const(2048) });
+  // helper(x) = x > 3
+  const helper = b.func({
+    params: ["i32"], results: ["i32"], name: "gt3",
+    body: [...op.localGet(0), ...op.i32Const(3), op.i32_gt_s],
+  });
+  const evaluate = fn("writ_evaluate", {
+    results: ["i32"],
+    locals: ["i32"],
+    body: [
+      ...op.i32Const(1024), op.i32_load, ...op.mem(2), ...op.call(helper), ...op.localSet(0),
+      ...op.i32Const(2048), ...op.localGet(0), op.i32_store, ...op.mem(2),
+      ...op.localGet(0),
+    ],
+  });
+  const version = b.global("i32", false, op.i32Const(1));
+  if (shape.omitExport !== "writ_abi_version") b.export("writ_abi_version", "global", version);
+  const mem = shape.memory === undefined ? { min: 1, max: 1 } : shape.memory;
+  if (mem) b.memory(mem.min, mem.max, { shared: mem.shared ?? false });
+  if (mem && shape.exportMemory !== false && shape.omitExport !== "memory") b.export("memory", "memory", 0);
+  shape.after?.(b, { evaluate, helper });
+  return b.build();
+}
+
+function rulesOf(bytes: Uint8Array): ProfileRule[] {
+  const r = validateProfile(bytes);
+  return r.ok ? [] : [...new Set(r.violations.map((v) => v.rule))].sort();
+}
+
+describe("a valid decision module", () => {
+  const bytes = decisionModule();
+
+  it("is well-formed WebAssembly and passes the profile", () => {
+    expect(WebAssembly.validate(bytes)).toBe(true);
+    const r = validateProfile(bytes);
+    if (!r.ok) throw new Error(formatViolations(r.violations));
+    expect(r.info.memoryPages).toBe(1);
+    expect(r.info.functionCount).toBe(5);
+    expect([...r.info.exports].sort()).toEqual([...REQUIRED_EXPORTS].sort());
+    expect(r.info.callDepth).toBe(2); // writ_evaluate → gt3
+  });
+
+  it("behaves as written in V8 (the test module is real)", async () => {
+    const { instance } = await WebAssembly.instantiate(bytes);
+    const ex = instance.exports as { memory: WebAssembly.Memory; writ_evaluate(): number };
+    const view = new DataView(ex.memory.buffer);
+    view.setInt32(1024, 7, true);
+    expect(ex.writ_evaluate()).toBe(1);
+    expect(view.getInt32(2048, true)).toBe(1);
+    view.setInt32(1024, 2, true);
+    expect(ex.writ_evaluate()).toBe(0);
+  });
+});
+
+// One module per rule, each breaking exactly that rule.
+const breaking: { what: string; rule: ProfileRule; bytes: () => Uint8Array; engineValid?: boolean }[] = [
+  { what: "an imported function", rule: "no-imports", bytes: () => decisionModule({ before: (b) => b.importFunction("env", "abort") }) },
+  { what: "an imported global of type i32", rule: "no-imports", bytes: () => decisionModule({ before: (b) => b.importGlobal("env", "seed", "i32") }) },
+  {
+    what: "an f64.add", rule: "no-floats",
+    bytes: () => decisionModule({ after: (b) => b.func({ body: [...op.f64Const(1), ...op.f64Const(2), op.f64_add, op.drop] }) }),
+  },
+  { what: "an f32 local", rule: "no-floats", bytes: () => decisionModule({ after: (b) => b.func({ locals: ["f32"], body: [] }) }) },
+  { what: "an f64 parameter", rule: "no-floats", bytes: () => decisionModule({ after: (b) => b.func({ params: ["f64"], body: [] }) }) },
+  { what: "an f32 global", rule: "no-floats", bytes: () => decisionModule({ after: (b) => void b.global("f32", false, op.f32Const(1.5)) }) },
+  {
+    what: "a float conversion on integer data (i32.reinterpret_f32 of f32.reinterpret_i32)", rule: "no-floats",
+    bytes: () => decisionModule({ after: (b) => b.func({ results: ["i32"], body: [...op.i32Const(7), 0xbe, 0xbc] }) }),
+  },
+  {
+    what: "a block typed f64", rule: "no-floats",
+    bytes: () => decisionModule({ after: (b) => b.func({ body: [op.block, 0x7c, ...op.f64Const(0), op.end, op.drop] }) }),
+  },
+  {
+    what: "memory.grow", rule: "no-memory-grow",
+    bytes: () => decisionModule({ after: (b) => b.func({ body: [...op.i32Const(1), ...op.memoryGrow, op.drop] }) }),
+  },
+  { what: "memory with min != max", rule: "fixed-memory", bytes: () => decisionModule({ memory: { min: 1, max: 2 } }) },
+  { what: "memory with no maximum", rule: "fixed-memory", bytes: () => decisionModule({ memory: { min: 1 } }) },
+  {
+    // the name `memory` is taken by a global, so the required-exports list is satisfied by name
+    what: "memory that is not exported", rule: "fixed-memory",
+    bytes: () => decisionModule({ exportMemory: false, after: (b) => void b.export("memory", "global", 0) }),
+  },
+  {
+    what: "call_indirect through a table", rule: "no-call-indirect",
+    bytes: () => decisionModule({
+      after: (b, { helper }) => {
+        const t = b.type(["i32"], ["i32"]);
+        b.table(1, 1).elements(0, [helper]);
+        b.func({ results: ["i32"], body: [...op.i32Const(5), ...op.i32Const(0), ...op.callIndirect(t)] });
+      },
+    }),
+  },
+  { what: "a table alone", rule: "no-call-indirect", bytes: () => decisionModule({ after: (b) => void b.table(1, 1) }) },
+  {
+    what: "direct recursion", rule: "acyclic-calls",
+    bytes: () => decisionModule({
+      after: (b) => {
+        const self = b.nextFunctionIndex();
+        b.func({ name: "loop_forever", body: op.call(self) });
+      },
+    }),
+  },
+  {
+    what: "mutual recursion A → B → A", rule: "acyclic-calls",
+    bytes: () => decisionModule({
+      after: (b) => {
+        const a = b.nextFunctionIndex();
+        b.func({ name: "ping", body: op.call(a + 1) });
+        b.func({ name: "pong", body: op.call(a) });
+      },
+    }),
+  },
+  {
+    what: "a SIMD op (v128.const, i8x16.extract_lane_u)", rule: "no-simd",
+    bytes: () => decisionModule({
+      after: (b) => b.func({ results: ["i32"], body: [0xfd, 0x0c, ...new Array(16).fill(9), 0xfd, 0x16, 3] }),
+    }),
+  },
+  { what: "a v128 local", rule: "no-simd", bytes: () => decisionModule({ after: (b) => b.func({ locals: ["v128"], body: [] }) }) },
+  {
+    what: "an atomic op (i32.atomic.load)", rule: "no-threads",
+    bytes: () => decisionModule({ after: (b) => b.func({ results: ["i32"], body: [...op.i32Const(0), 0xfe, 0x10, ...op.mem(2)] }) }),
+  },
+  { what: "a shared memory", rule: "no-threads", bytes: () => decisionModule({ memory: { min: 1, max: 1, shared: true } }) },
+  {
+    what: "a start function", rule: "no-start",
+    bytes: () => decisionModule({ after: (b) => void b.setStart(b.func({ body: [op.nop] })) }),
+  },
+  { what: "a missing export (writ_result_ptr)", rule: "required-exports", bytes: () => decisionModule({ omitExport: "writ_result_ptr" }) },
+  { what: "a missing export (writ_abi_version)", rule: "required-exports", bytes: () => decisionModule({ omitExport: "writ_abi_version" }) },
+  { what: "truncated bytes", rule: "malformed", engineValid: false, bytes: () => decisionModule().slice(0, -3) },
+  {
+    what: "garbage bytes", rule: "malformed", engineValid: false,
+    bytes: () => new TextEncoder().encode("this is not a WebAssembly module"),
+  },
+  {
+    what: "a module whose header is right but whose body is garbage", rule: "malformed", engineValid: false,
+    bytes: () => new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 0x01, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x60]),
+  },
+];
+
+describe("each rule refuses a module that breaks exactly that rule", () => {
+  it("covers every rule", () => {
+    expect(new Set(breaking.map((c) => c.rule))).toEqual(new Set(PROFILE_RULES));
+  });
+
+  for (const c of breaking) {
+    it(`${c.rule}: ${c.what}`, () => {
+      const bytes = c.bytes();
+      expect(WebAssembly.validate(bytes)).toBe(c.engineValid ?? true);
+      expect(rulesOf(bytes)).toEqual([c.rule]);
+    });
+  }
+});
+
+describe("violation details", () => {
+  it("points at the offending instruction's byte offset", () => {
+    const bytes = breaking.find((c) => c.what === "an f64.add")!.bytes();
+    const r = validateProfile(bytes);
+    expect(r.ok).toBe(false);
+    const v = !r.ok ? r.violations.find((x) => x.rule === "no-floats") : undefined;
+    expect(v?.offset).toBeDefined();
+    expect(bytes[v!.offset!]).toBe(0x44); // f64.const, the first float instruction of the body
+    expect(v!.message).toContain("f64.const");
+    expect(v!.message).toContain("3 in all");
+  });
+
+  it("names the functions of a call cycle", () => {
+    const r = validateProfile(breaking.find((c) => c.what.startsWith("mutual"))!.bytes());
+    const msgs = !r.ok ? r.violations.map((v) => v.message) : [];
+    expect(msgs).toHaveLength(1);
+    expect(msgs[0]).toMatch(/call cycle: \d+ \((ping|pong)\) → \d+ \((ping|pong)\) → \d+ \((ping|pong)\)/);
+  });
+
+  it("reports a self-call as a cycle of one function", () => {
+    const r = validateProfile(breaking.find((c) => c.what === "direct recursion")!.bytes());
+    expect(!r.ok && r.violations[0]!.message).toMatch(/call cycle: (\d+) \(loop_forever\) → \1 \(loop_forever\)$/);
+  });
+
+  it("reports every violation of a module that breaks several rules, not just the first", () => {
+    const bytes = decisionModule({
+      before: (b) => b.importFunction("env", "now", [], ["i64"]),
+      memory: { min: 1 },
+      omitExport: "writ_evaluate",
+      after: (b) => {
+        const f = b.nextFunctionIndex();
+        b.func({ locals: ["f64"], body: [...op.call(f), ...op.i32Const(0), ...op.memoryGrow, op.drop] });
+        b.setStart(f);
+      },
+    });
+    expect(WebAssembly.validate(bytes)).toBe(true);
+    expect(rulesOf(bytes)).toEqual(
+      ["acyclic-calls", "fixed-memory", "no-floats", "no-imports", "no-memory-grow", "no-start", "required-exports"],
+    );
+  });
+
+  it("takes the required exports as a parameter", () => {
+    const bytes = decisionModule();
+    expect(validateProfile(bytes, ["memory", "evaluate"]).ok).toBe(false);
+    expect(validateProfile(bytes, ["memory", "writ_evaluate"]).ok).toBe(true);
+    const r = validateProfile(bytes, [...REQUIRED_EXPORTS, "writ_cost"]);
+    expect(!r.ok && r.violations.map((v) => v.message)).toEqual(["missing required export `writ_cost`"]);
+  });
+
+  it("refuses non-byte input as malformed instead of throwing", () => {
+    const r = validateProfile("not bytes" as unknown as Uint8Array);
+    expect(!r.ok && r.violations[0]!.rule).toBe("malformed");
+  });
+
+  it("reports the malformed offset of a module cut inside its code section", () => {
+    const bytes = decisionModule();
+    const read = readModule(bytes);
+    const code = read.ok ? read.module.sections.find((s) => s.id === 10) : undefined;
+    expect(code).toBeDefined();
+    const cut = code!.payloadStart + 6;
+    const r = validateProfile(bytes.slice(0, cut));
+    expect(!r.ok && r.violations).toHaveLength(1);
+    const v = !r.ok ? r.violations[0]! : undefined;
+    expect(v?.rule).toBe("malformed");
+    expect(v?.message).toMatch(/code section runs past the end/);
+    expect(v?.offset).toBe(code!.start);
+  });
+});
+
+describe("the reader never throws and is never stricter than the engine", () => {
+  const valid = decisionModule({
+    after: (b) => b.func({ results: ["i64"], locals: ["i64"], body: [...op.i64Const(-5n), ...op.localGet(0), op.i64_add] }),
+  });
+
+  it("on every prefix of a valid module", () => {
+    const read = readModule(valid);
+    // Only the name section (a custom section, last) may be cut off and leave a passing module.
+    const nameSection = read.ok ? read.module.sections.find((s) => s.name === "name") : undefined;
+    expect(nameSection).toBeDefined();
+    for (let n = 0; n < valid.length; n++) {
+      const bytes = valid.slice(0, n);
+      const r = validateProfile(bytes);
+      expect(r.ok).toBe(n === nameSection!.start);
+      if (WebAssembly.validate(bytes)) expect(readModule(bytes).ok).toBe(true);
+    }
+  });
+
+  it("on random single-byte mutations of a valid module", () => {
+    fc.assert(
+      fc.property(fc.nat(valid.length - 1), fc.nat(255), (at, value) => {
+        const bytes = valid.slice();
+        bytes[at] = value;
+        const read = readModule(bytes);
+        // Anything V8 accepts, the reader must decode; and the validator never throws.
+        if (WebAssembly.validate(bytes)) expect(read.ok).toBe(true);
+        const r = validateProfile(bytes);
+        if (r.ok) expect(WebAssembly.validate(bytes)).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("on arbitrary bytes behind a valid header", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (tail) => {
+        const bytes = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...tail]);
+        const r = validateProfile(bytes);
+        if (r.ok) expect(WebAssembly.validate(bytes)).toBe(true);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
