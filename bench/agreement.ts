@@ -29,7 +29,10 @@ export interface AgreementReport {
 
 const KEEP = 5;
 
-/** `expected[i]` is the reference's answer for `mix[i]`; `engine` must already be prepared for `size`. */
+/**
+ * `expected[i]` is the reference's answer for `mix[i]`; `engine` must already be prepared for `size`
+ * (and bound to `mix`, if it takes one).
+ */
 export function checkAgreement(
   engine: Engine,
   size: PolicySize,
@@ -42,7 +45,7 @@ export function checkAgreement(
   for (let i = 0; i < mix.length; i++) {
     let actual: boolean | string;
     try {
-      actual = engine.decide(mix[i]!);
+      actual = engine.decide(mix[i]!, i);
     } catch (e) {
       actual = `threw: ${e instanceof Error ? e.message : String(e)}`;
     }

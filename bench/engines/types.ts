@@ -17,5 +17,11 @@ export interface Engine {
   /** true when the engine calls into WebAssembly (cedar, writ): affected by V8's wasm-call flags */
   readonly usesWasm: boolean;
   prepare(size: PolicySize): Promise<void>;
-  decide(request: BenchRequest): boolean;
+  /**
+   * `index` is the request's position in the mix last passed to `bindMix` (if the engine has it);
+   * engines that measure evaluation of pre-encoded requests use it, the others ignore it.
+   */
+  decide(request: BenchRequest, index: number): boolean;
+  /** optional: called after prepare() with the mix, for work done once per request outside timing */
+  bindMix?(mix: readonly BenchRequest[]): void;
 }

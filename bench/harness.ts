@@ -1,0 +1,173 @@
+// Timing, interleaved: all engines of one run share the process and take turns. Each round visits
+// every engine (round-robin), times whole passes over its requests, then times single calls; the
+// per-decision figure of an engine is the median over rounds, so a noisy moment (GC, a neighbour on
+// the machine) hits every engine alike and is voted out. Warm-up happens before round one.
+//
+// Fast engines are timed over the whole mix; engines that need milliseconds per decision are timed
+// over an evenly strided subsample (at least MIN_SUBSAMPLE requests) so a full run stays within
+// minutes; results record how many requests were timed.
+
+import type { BenchRequest } from "./request.js";
+import type { Engine, PolicySize } from "./engines/types.js";
+
+export interface TimingOptions {
+  readonly rounds: number;
+  /** time spent on whole-mix passes per engine per round */
+  readonly roundBudgetMs: number;
+  /** time spent on single timed calls per engine per round */
+  readonly singleCallBudgetMs: number;
+  /** warm-up per engine before the first round */
+  readonly warmupMs: number;
+}
+
+export const FULL_TIMING: TimingOptions = { rounds: 21, roundBudgetMs: 40, singleCallBudgetMs: 15, warmupMs: 300 };
+export const QUICK_TIMING: TimingOptions = { rounds: 5, roundBudgetMs: 10, singleCallBudgetMs: 5, warmupMs: 50 };
+
+const MIN_SUBSAMPLE = 100;
+const MIN_SINGLE_CALLS = 20;
+
+export interface EngineTiming {
+  readonly engine: string;
+  readonly label: string;
+  readonly size: PolicySize;
+  /** how many requests of the mix were timed (the whole mix unless the engine is slow) */
+  readonly requestsTimed: number;
+  readonly passesPerRound: number;
+  /** ns per decision, one figure per round */
+  readonly roundsNsPerDecision: readonly number[];
+  /** median over rounds of ns per decision */
+  readonly medianNsPerDecision: number;
+  /** single-call latency percentiles, timer overhead subtracted */
+  readonly p50Ns: number;
+  readonly p99Ns: number;
+  readonly singleCalls: number;
+}
+
+interface Slot {
+  readonly engine: Engine;
+  readonly indexes: readonly number[];
+  readonly expectedAllows: number;
+  readonly passes: number;
+  readonly singleCalls: number;
+  readonly rounds: number[];
+  readonly singles: number[];
+  cursor: number;
+}
+
+const gc: (() => void) | undefined = (globalThis as { gc?: () => void }).gc;
+
+/** The cost of `process.hrtime.bigint()` twice with nothing between, as single calls are timed. */
+export function measureTimerOverheadNs(samples = 20_001): number {
+  const values = new Float64Array(samples);
+  for (let i = 0; i < samples; i++) {
+    const t0 = process.hrtime.bigint();
+    const t1 = process.hrtime.bigint();
+    values[i] = Number(t1 - t0);
+  }
+  return quantile(Array.from(values), 0.5);
+}
+
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}
+
+/** One pass over `indexes`; returns the number of allows (checked, so the work cannot be skipped). */
+function pass(engine: Engine, mix: readonly BenchRequest[], indexes: readonly number[]): number {
+  let allows = 0;
+  for (let k = 0; k < indexes.length; k++) {
+    const i = indexes[k]!;
+    if (engine.decide(mix[i]!, i)) allows++;
+  }
+  return allows;
+}
+
+function stride(count: number, wanted: number): number[] {
+  const step = Math.max(1, Math.floor(count / wanted));
+  const out: number[] = [];
+  for (let i = 0; i < count && out.length < wanted; i += step) out.push(i);
+  return out;
+}
+
+/**
+ * Times `engines`, all already prepared for `size` (and bound to `mix`), interleaved in rounds.
+ * `expected[i]` is the agreed answer for `mix[i]`: every timed pass must reproduce its allow count.
+ * `log` receives one line per engine as warm-up ends.
+ */
+export function timeEngines(
+  engines: readonly Engine[],
+  size: PolicySize,
+  mix: readonly BenchRequest[],
+  expected: readonly boolean[],
+  options: TimingOptions,
+  timerOverheadNs: number,
+  log: (line: string) => void = () => {},
+): EngineTiming[] {
+  const all = mix.map((_, i) => i);
+  const slots: Slot[] = engines.map((engine) => {
+    // warm-up over the whole mix, at least once, and for warmupMs; its speed sizes the rounds
+    let decisions = 0;
+    const start = performance.now();
+    do {
+      pass(engine, mix, all);
+      decisions += all.length;
+    } while (performance.now() - start < options.warmupMs);
+    const perDecisionMs = (performance.now() - start) / decisions;
+    const affordable = Math.floor(options.roundBudgetMs / perDecisionMs);
+    const indexes = affordable >= mix.length ? all : stride(mix.length, Math.max(MIN_SUBSAMPLE, affordable));
+    const passes = Math.max(1, Math.round(options.roundBudgetMs / (perDecisionMs * indexes.length)));
+    const singleCalls = Math.max(MIN_SINGLE_CALLS, Math.min(2000, Math.floor(options.singleCallBudgetMs / perDecisionMs)));
+    const expectedAllows = indexes.reduce((n, i) => n + (expected[i] ? 1 : 0), 0);
+    log(`  ${engine.name} (${size}): ~${formatNs(perDecisionMs * 1e6)}/decision in warm-up; ${indexes.length} requests x ${passes} passes per round`);
+    return { engine, indexes, expectedAllows, passes, singleCalls, rounds: [], singles: [], cursor: 0 };
+  });
+
+  for (let round = 0; round < options.rounds; round++) {
+    for (const slot of slots) {
+      gc?.();
+      const { engine, indexes } = slot;
+      const t0 = process.hrtime.bigint();
+      let allows = 0;
+      for (let p = 0; p < slot.passes; p++) allows += pass(engine, mix, indexes);
+      const t1 = process.hrtime.bigint();
+      if (allows !== slot.expectedAllows * slot.passes) {
+        throw new Error(`${engine.name} (${size}) changed its answers while being timed: ${allows} allows, expected ${slot.expectedAllows * slot.passes}`);
+      }
+      slot.rounds.push(Number(t1 - t0) / (slot.passes * indexes.length));
+      for (let s = 0; s < slot.singleCalls; s++) {
+        const i = indexes[slot.cursor]!;
+        slot.cursor = (slot.cursor + 1) % indexes.length;
+        const request = mix[i]!;
+        const a = process.hrtime.bigint();
+        engine.decide(request, i);
+        const b = process.hrtime.bigint();
+        slot.singles.push(Math.max(0, Number(b - a) - timerOverheadNs));
+      }
+    }
+  }
+
+  return slots.map((slot) => ({
+    engine: slot.engine.name,
+    label: slot.engine.label,
+    size,
+    requestsTimed: slot.indexes.length,
+    passesPerRound: slot.passes,
+    roundsNsPerDecision: slot.rounds.map((x) => Math.round(x * 10) / 10),
+    medianNsPerDecision: quantile(slot.rounds, 0.5),
+    p50Ns: quantile(slot.singles, 0.5),
+    p99Ns: quantile(slot.singles, 0.99),
+    singleCalls: slot.singles.length,
+  }));
+}
+
+/** 42 ns, 6.8 µs, 1.5 ms: three significant figures at most. */
+export function formatNs(ns: number): string {
+  if (!Number.isFinite(ns)) return "n/a";
+  const [value, unit] = ns >= 1e6 ? [ns / 1e6, "ms"] : ns >= 1e3 ? [ns / 1e3, "µs"] : [ns, "ns"];
+  const digits = value >= 100 ? 0 : value >= 10 ? 1 : 2;
+  return `${Number(value.toFixed(digits))} ${unit}`;
+}

@@ -1,0 +1,90 @@
+// The shape of bench/results/latest.json and the summary derived from the runs: one row per engine
+// (per run), with both sizes and the ratios to Writ measured in the same process.
+
+import type { EngineTiming } from "../harness.js";
+import type { MixStats } from "../mix.js";
+import type { PolicySize } from "../engines/types.js";
+
+export const RESULTS_FORMAT = "writ-bench/1";
+
+/** What one child process measured. */
+export interface RunResult {
+  /** `wasm-flag`: every engine, node --no-turbo-inline-js-wasm-calls; `no-flag`: Writ without it */
+  readonly id: string;
+  readonly description: string;
+  readonly nodeFlags: readonly string[];
+  readonly timerOverheadNs: number;
+  /** the engine every other one was checked against */
+  readonly reference: string;
+  readonly timings: readonly EngineTiming[];
+  /** notes from the child, e.g. why an engine is missing */
+  readonly notes: readonly string[];
+  readonly wallSeconds: number;
+}
+
+export interface SizeFigures {
+  readonly medianNs: number;
+  readonly p50Ns: number;
+  readonly p99Ns: number;
+  readonly requestsTimed: number;
+  /** this engine's median / Writ's median in the same run (> 1: slower than Writ); null without Writ */
+  readonly ratioToWrit: number | null;
+}
+
+export interface SummaryRow {
+  readonly run: string;
+  readonly engine: string;
+  readonly label: string;
+  readonly small?: SizeFigures;
+  readonly large?: SizeFigures;
+}
+
+export interface BenchResults {
+  readonly format: typeof RESULTS_FORMAT;
+  readonly date: string;
+  readonly quick: boolean;
+  readonly machine: {
+    readonly node: string;
+    readonly v8: string;
+    readonly platform: string;
+    readonly arch: string;
+    readonly cpuModel: string;
+    readonly cpuCount: number;
+    readonly memoryBytes: number;
+  };
+  readonly mix: MixStats & { readonly seed: number };
+  readonly runs: readonly RunResult[];
+  readonly summary: readonly SummaryRow[];
+  readonly totalSeconds: number;
+}
+
+/** The engine whose figures the ratios divide by. */
+export const WRIT_ENGINE = "writ";
+
+export function summarize(runs: readonly RunResult[]): SummaryRow[] {
+  const rows: SummaryRow[] = [];
+  for (const run of runs) {
+    const writ = (size: PolicySize): EngineTiming | undefined =>
+      run.timings.find((t) => t.engine === WRIT_ENGINE && t.size === size);
+    const engines = [...new Set(run.timings.map((t) => t.engine))];
+    for (const engine of engines) {
+      const figures = (size: PolicySize): SizeFigures | undefined => {
+        const t = run.timings.find((x) => x.engine === engine && x.size === size);
+        if (t === undefined) return undefined;
+        const w = writ(size);
+        return {
+          medianNs: t.medianNsPerDecision,
+          p50Ns: t.p50Ns,
+          p99Ns: t.p99Ns,
+          requestsTimed: t.requestsTimed,
+          ratioToWrit: w === undefined ? null : t.medianNsPerDecision / w.medianNsPerDecision,
+        };
+      };
+      const label = run.timings.find((t) => t.engine === engine)!.label;
+      const small = figures("small");
+      const large = figures("large");
+      rows.push({ run: run.id, engine, label, ...(small && { small }), ...(large && { large }) });
+    }
+  }
+  return rows;
+}

@@ -1,0 +1,56 @@
+// The markdown table the README includes (bench/results/table.md): one row per engine of the main
+// run (all engines in one process, with Cedar's required V8 flag), then Writ's rows from the run
+// without the flag, followed by the machine and mix it was measured on.
+
+import { formatNs } from "../harness.js";
+import type { BenchResults, SizeFigures, SummaryRow } from "./results.js";
+
+function ratio(f: SizeFigures | undefined): string {
+  if (f === undefined || f.ratioToWrit === null) return "–";
+  const r = f.ratioToWrit;
+  return r >= 100 ? `${Math.round(r).toLocaleString("en-US")}×` : `${Number(r.toPrecision(2))}×`;
+}
+
+function median(f: SizeFigures | undefined): string {
+  if (f === undefined) return "–";
+  return f.requestsTimed < 1000 ? `${formatNs(f.medianNs)}*` : formatNs(f.medianNs);
+}
+
+function latency(f: SizeFigures | undefined): string {
+  return f === undefined ? "–" : `${formatNs(f.p50Ns)} / ${formatNs(f.p99Ns)}`;
+}
+
+function row(r: SummaryRow, suffix: string): string {
+  return `| ${r.label}${suffix} | ${median(r.small)} | ${median(r.large)} | ${ratio(r.small)} | ${ratio(r.large)} | ${latency(r.small)} | ${latency(r.large)} |`;
+}
+
+export function renderTable(results: BenchResults): string {
+  const lines = [
+    "| engine | 12 rules | 1,012 rules | × Writ (12) | × Writ (1,012) | single call p50 / p99 (12) | single call p50 / p99 (1,012) |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  const [main, ...others] = results.runs;
+  if (main !== undefined) for (const r of results.summary.filter((s) => s.run === main.id)) lines.push(row(r, ""));
+  for (const run of others) {
+    for (const r of results.summary.filter((s) => s.run === run.id && s.engine.startsWith("writ"))) {
+      lines.push(row(r, ` — ${run.description}`));
+    }
+  }
+  const m = results.machine;
+  const notes = [
+    "",
+    `Median time per decision over a seeded mix of ${results.mix.count} requests ` +
+      `(${(results.mix.allowRateSmall * 100).toFixed(1)}% allowed under 12 rules), all engines in one Node process, ` +
+      `interleaved in ${main?.timings[0]?.roundsNsPerDecision.length ?? 0} rounds; × Writ is the engine's median divided by Writ's ` +
+      `in the same process. Single-call latencies are timed with \`process.hrtime.bigint()\`, timer overhead subtracted.` +
+      (results.summary.some((r) => (r.small?.requestsTimed ?? 1000) < 1000 || (r.large?.requestsTimed ?? 1000) < 1000)
+        ? " \\* timed over an evenly spaced subsample of the mix (slow engine)."
+        : ""),
+    "",
+    `Measured ${results.date.slice(0, 10)} on ${m.cpuModel} (${m.cpuCount} cores, ` +
+      `${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB), Node ${m.node}` +
+      `${results.quick ? " — quick run, indicative only" : ""}. Main run flags: \`${main?.nodeFlags.join(" ") ?? ""}\`.`,
+  ];
+  for (const run of results.runs) for (const note of run.notes) notes.push("", `Note (${run.id}): ${note}`);
+  return `${[...lines, ...notes].join("\n")}\n`;
+}

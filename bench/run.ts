@@ -1,0 +1,331 @@
+// The benchmark driver (`npm run bench`, or `npx tsx bench/run.ts` in development).
+//
+//   parent: builds the mix, compiles Writ's bundles and the reference answers (bench/writ-build.ts),
+//           then runs each measurement in a fresh child process and writes bench/results/.
+//   child:  checks every engine against the reference on the whole mix (stops on any disagreement),
+//           then times all engines interleaved (bench/harness.ts) and prints its figures as JSON.
+//
+// Two children: `wasm-flag` runs every engine under node --no-turbo-inline-js-wasm-calls (which
+// cedar-wasm needs on Node 20); `no-flag` runs Writ (and the JS floor) without it, because the flag
+// slows every JS→WASM call a little and Writ's users will not set it.
+//
+// Options: --quick (short run, indicative only), --check (agreement only, no timing, writes
+// nothing), --engines=a,b (subset), --seed=N, --no-write (print, do not touch bench/results/).
+
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { DEFAULT_MIX_SEED, DEFAULT_MIX_SIZE, describeMix, generateMix, measureMix } from "./mix.js";
+import { checkAgreement, describeDisagreements } from "./agreement.js";
+import { FULL_TIMING, QUICK_TIMING, formatNs, measureTimerOverheadNs, timeEngines, type EngineTiming } from "./harness.js";
+import { ENGINE_ORDER, createEngines, isEngineName, type EngineName } from "./engines/index.js";
+import { POLICY_SIZES, type PolicySize } from "./engines/types.js";
+import { WASM_CALL_FLAG } from "./engines/cedar.js";
+import { decideAgentGovernance } from "./engines/js-ifelse.js";
+import { largePermitPairs } from "./policies/large-permits.js";
+import { buildWrit } from "./writ-build.js";
+import type { WritBundles } from "./engines/writ.js";
+import { RESULTS_FORMAT, summarize, type BenchResults, type RunResult } from "./report/results.js";
+import { renderTable } from "./report/table.js";
+import { renderChart, type ChartEntry } from "./report/chart.js";
+import { resultsDir } from "./paths.js";
+
+const RESULT_MARKER = "@@bench-result ";
+
+interface Options {
+  readonly quick: boolean;
+  readonly check: boolean;
+  readonly write: boolean;
+  readonly seed: number;
+  readonly engines: readonly EngineName[];
+}
+
+/** What the parent hands a child (as a JSON file). */
+interface Job {
+  readonly seed: number;
+  readonly count: number;
+  readonly quick: boolean;
+  readonly check: boolean;
+  readonly reference: { readonly name: string; readonly answers: Readonly<Record<PolicySize, boolean[]>> };
+  /** bundle directories per size, when Writ compiled */
+  readonly writBundleDirs: Readonly<Record<PolicySize, string>> | null;
+  readonly runs: readonly RunSpec[];
+}
+
+interface RunSpec {
+  readonly id: string;
+  readonly description: string;
+  readonly nodeFlags: readonly string[];
+  readonly engines: readonly EngineName[];
+}
+
+function parseOptions(argv: readonly string[]): Options | string {
+  let quick = false;
+  let check = false;
+  let write = true;
+  let seed = DEFAULT_MIX_SEED;
+  let engines: EngineName[] = [...ENGINE_ORDER];
+  for (const arg of argv) {
+    if (arg === "--quick") quick = true;
+    else if (arg === "--check") check = true;
+    else if (arg === "--no-write") write = false;
+    else if (arg.startsWith("--seed=")) {
+      seed = Number(arg.slice("--seed=".length));
+      if (!Number.isInteger(seed)) return `--seed needs an integer, got \`${arg.slice(7)}\``;
+    } else if (arg.startsWith("--engines=")) {
+      const names = arg.slice("--engines=".length).split(",").filter((s) => s.length > 0);
+      const unknown = names.filter((n) => !isEngineName(n));
+      if (unknown.length > 0) return `unknown engine \`${unknown.join("`, `")}\` (known: ${ENGINE_ORDER.join(", ")})`;
+      engines = names as EngineName[];
+    } else return `unknown option \`${arg}\` (known: --quick, --check, --no-write, --seed=N, --engines=a,b)`;
+  }
+  return { quick, check, write, seed, engines };
+}
+
+// ---------------------------------------------------------------------------------------------
+// child
+
+async function runChild(jobPath: string, runId: string): Promise<number> {
+  const job = JSON.parse(readFileSync(jobPath, "utf8")) as Job;
+  const spec = job.runs.find((r) => r.id === runId);
+  if (spec === undefined) {
+    console.error(`no run \`${runId}\` in ${jobPath}`);
+    return 2;
+  }
+  const started = performance.now();
+  const mix = generateMix(job.seed, job.count);
+  let bundles: WritBundles | null = null;
+  const notes: string[] = [];
+  if (job.writBundleDirs !== null) {
+    const { readBundleResult } = await import("../runtime/trust/bundle-files.js");
+    const read = POLICY_SIZES.map((size) => readBundleResult(job.writBundleDirs![size]));
+    const failed = read.find((r) => !r.ok);
+    if (failed !== undefined && !failed.ok) notes.push(`writ: cannot read a compiled bundle: ${failed.message}`);
+    else bundles = { small: (read[0] as { bundle: WritBundles["small"] }).bundle, large: (read[1] as { bundle: WritBundles["large"] }).bundle };
+  }
+  const created = await createEngines(spec.engines, bundles);
+  notes.push(...created.notes);
+  const timerOverheadNs = measureTimerOverheadNs();
+  const timing = job.quick ? QUICK_TIMING : FULL_TIMING;
+  const timings: EngineTiming[] = [];
+  for (const size of POLICY_SIZES) {
+    const expected = job.reference.answers[size];
+    for (const engine of created.engines) {
+      try {
+        await engine.prepare(size);
+        engine.bindMix?.(mix);
+      } catch (e) {
+        console.error(`${engine.name} could not prepare the ${size} policy: ${e instanceof Error ? e.message : String(e)}`);
+        return 3;
+      }
+      const report = checkAgreement(engine, size, mix, expected);
+      if (report.disagreementCount > 0) {
+        console.error(describeDisagreements(report, job.reference.name));
+        return 4;
+      }
+      console.error(`  agree: ${engine.name} (${size}) matches ${job.reference.name} on all ${report.checked} requests (${report.allowed} allowed)`);
+    }
+    if (job.check) continue;
+    timings.push(...timeEngines(created.engines, size, mix, expected, timing, timerOverheadNs, (line) => console.error(line)));
+  }
+  const result: RunResult = {
+    id: spec.id,
+    description: spec.description,
+    nodeFlags: spec.nodeFlags,
+    timerOverheadNs,
+    reference: job.reference.name,
+    timings,
+    notes,
+    wallSeconds: (performance.now() - started) / 1000,
+  };
+  process.stdout.write(`${RESULT_MARKER}${JSON.stringify(result)}\n`);
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// parent
+
+/** Loader flags (tsx in development) are passed on; the flags under test are set per run. */
+function inheritedExecArgv(): string[] {
+  return process.execArgv.filter((a) => a !== "--expose-gc" && a !== WASM_CALL_FLAG);
+}
+
+function spawnRun(jobPath: string, spec: RunSpec): Promise<{ result?: RunResult; error?: string }> {
+  const script = fileURLToPath(import.meta.url);
+  const args = [...spec.nodeFlags, ...inheritedExecArgv(), script, "--child", jobPath, spec.id];
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (chunk: string) => (out += chunk));
+    child.on("error", (e) => resolve({ error: `cannot start the ${spec.id} run: ${e.message}` }));
+    child.on("close", (code, signal) => {
+      const line = out.split("\n").find((l) => l.startsWith(RESULT_MARKER));
+      if (code === 0 && line !== undefined) resolve({ result: JSON.parse(line.slice(RESULT_MARKER.length)) as RunResult });
+      else resolve({ error: `the ${spec.id} run failed (${signal !== null ? `signal ${signal}` : `exit code ${code}`}); see the messages above` });
+    });
+  });
+}
+
+function chartEntries(results: BenchResults): ChartEntry[] {
+  const [main, ...others] = results.runs;
+  const entries: ChartEntry[] = [];
+  const rows = results.summary;
+  if (main !== undefined) {
+    for (const r of rows.filter((x) => x.run === main.id)) {
+      entries.push({ label: shortLabel(r.engine), engine: r.engine, ns: { small: r.small?.medianNs, large: r.large?.medianNs } });
+    }
+  }
+  for (const run of others) {
+    for (const r of rows.filter((x) => x.run === run.id && x.engine === "writ")) {
+      entries.push({ label: `${shortLabel(r.engine)} (no flag)`, engine: `${r.engine}@${run.id}`, ns: { small: r.small?.medianNs, large: r.large?.medianNs } });
+    }
+  }
+  return entries;
+}
+
+function shortLabel(engine: string): string {
+  const labels: Record<string, string> = {
+    writ: "Writ",
+    "writ-eval": "Writ evaluate only",
+    "js-ifelse": "JS if/else",
+    "js-closures": "JS closures",
+    "cel-js": "CEL (cel-js)",
+    casbin: "casbin",
+    cedar: "Cedar (wasm)",
+  };
+  return labels[engine] ?? engine;
+}
+
+async function runParent(options: Options): Promise<number> {
+  const started = performance.now();
+  const mix = generateMix(options.seed, DEFAULT_MIX_SIZE);
+  const stats = measureMix(mix);
+  console.error(`mix (seed ${options.seed}):\n${describeMix(stats).replace(/^/gm, "  ")}`);
+
+  const wantsWrit = options.engines.some((e) => e.startsWith("writ"));
+  const writ = wantsWrit ? await buildWrit(mix) : ({ ok: false, reason: "not requested" } as const);
+  const parentNotes: string[] = [];
+  let reference: Job["reference"];
+  const jobDir = mkdtempSync(join(tmpdir(), "writ-bench-"));
+  let writBundleDirs: Job["writBundleDirs"] = null;
+  if (writ.ok) {
+    console.error(`writ: compiled 12 rules in ${writ.build.compileMs.small.toFixed(0)} ms, 1,012 rules in ${writ.build.compileMs.large.toFixed(0)} ms`);
+    reference = { name: "writ-interp", answers: writ.build.reference };
+    const { writeBundle } = await import("../runtime/trust/bundle-files.js");
+    writBundleDirs = { small: join(jobDir, "small"), large: join(jobDir, "large") };
+    for (const size of POLICY_SIZES) {
+      mkdirSync(writBundleDirs[size]);
+      writeBundle(writBundleDirs[size], writ.build.bundles[size]);
+    }
+  } else {
+    if (wantsWrit) {
+      const note = `Writ not measured: ${writ.reason}`;
+      parentNotes.push(note.split("\n")[0]!);
+      console.error(note);
+    }
+    const large = largePermitPairs().byTool;
+    reference = {
+      name: "js-ifelse",
+      answers: { small: mix.map((r) => decideAgentGovernance(r, null)), large: mix.map((r) => decideAgentGovernance(r, large)) },
+    };
+  }
+
+  const gcFlag = ["--expose-gc"];
+  const runs: RunSpec[] = [
+    {
+      id: "wasm-flag",
+      description: `all engines, node ${WASM_CALL_FLAG}`,
+      nodeFlags: [...gcFlag, WASM_CALL_FLAG],
+      engines: options.engines,
+    },
+  ];
+  const writAlone = options.engines.filter((e) => e === "writ" || e === "writ-eval" || e === "js-ifelse");
+  if (writ.ok && !options.check && writAlone.some((e) => e.startsWith("writ"))) {
+    runs.push({ id: "no-flag", description: "without the flag", nodeFlags: gcFlag, engines: writAlone });
+  }
+  const job: Job = {
+    seed: options.seed,
+    count: DEFAULT_MIX_SIZE,
+    quick: options.quick,
+    check: options.check,
+    reference,
+    writBundleDirs,
+    runs,
+  };
+  const jobPath = join(jobDir, "job.json");
+  writeFileSync(jobPath, JSON.stringify(job));
+
+  const results: RunResult[] = [];
+  try {
+    for (const spec of runs) {
+      console.error(`run ${spec.id}: ${spec.description} (${spec.engines.join(", ")})`);
+      const outcome = await spawnRun(jobPath, spec);
+      if (outcome.error !== undefined) {
+        console.error(`bench stopped: ${outcome.error}`);
+        return 1;
+      }
+      results.push(outcome.result!);
+    }
+  } finally {
+    rmSync(jobDir, { recursive: true, force: true });
+  }
+  if (options.check) {
+    console.error(`check: every engine agrees with ${reference.name} on all ${mix.length} requests, both policy sizes`);
+    return 0;
+  }
+
+  const cpuList = cpus();
+  const bench: BenchResults = {
+    format: RESULTS_FORMAT,
+    date: new Date().toISOString(),
+    quick: options.quick,
+    machine: {
+      node: process.version,
+      v8: process.versions.v8,
+      platform: process.platform,
+      arch: process.arch,
+      cpuModel: cpuList[0]?.model.trim() ?? "unknown",
+      cpuCount: cpuList.length,
+      memoryBytes: totalmem(),
+    },
+    mix: { ...stats, seed: options.seed },
+    runs: results.map((r, i) => (i === 0 ? { ...r, notes: [...parentNotes, ...r.notes] } : r)),
+    summary: summarize(results),
+    totalSeconds: (performance.now() - started) / 1000,
+  };
+  const table = renderTable(bench);
+  const chart = renderChart(chartEntries(bench), {
+    title: "Time per decision, agent-governance policy",
+    subtitle: `median over a ${stats.count}-request mix · ${bench.machine.cpuModel} · Node ${bench.machine.node}${options.quick ? " · quick run" : ""}`,
+  });
+  console.log(table);
+  for (const run of results) {
+    for (const t of run.timings) {
+      console.error(`  ${run.id} ${t.engine} ${t.size}: ${formatNs(t.medianNsPerDecision)} (p50 ${formatNs(t.p50Ns)}, p99 ${formatNs(t.p99Ns)})`);
+    }
+  }
+  if (options.write) {
+    const dir = resultsDir();
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "latest.json"), `${JSON.stringify(bench, null, 2)}\n`);
+    writeFileSync(join(dir, "chart.svg"), chart);
+    writeFileSync(join(dir, "table.md"), table);
+    console.error(`wrote ${join(dir, "latest.json")}, chart.svg and table.md (${bench.totalSeconds.toFixed(0)} s)`);
+  }
+  return 0;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  if (argv[0] === "--child") return runChild(argv[1]!, argv[2]!);
+  const options = parseOptions(argv);
+  if (typeof options === "string") {
+    console.error(`bench: ${options}`);
+    return 2;
+  }
+  return runParent(options);
+}
+
+process.exitCode = await main(process.argv.slice(2));
