@@ -1,0 +1,213 @@
+// Authorization artifacts: what a statement holds, that any JWS library verifies it (jose) with a
+// payload byte-for-byte the statement's canonical JSON, that consecutive artifacts link, and that
+// verifyArtifact refuses each kind of bad artifact with its own code.
+
+import { compactVerify, importJWK } from "jose";
+import { describe, expect, it } from "vitest";
+import { bytesToHex } from "../../runtime/crypto/base64url.js";
+import { digestPair, sha3_512Hex } from "../../runtime/crypto/digest.js";
+import { authorize } from "../../runtime/trust/authorize.js";
+import { canonicalize } from "../../runtime/trust/jcs.js";
+import { generateKeyPair, privateKeyFromSeed, publicJwk } from "../../runtime/trust/keys.js";
+import { UNREPRESENTABLE_REQUEST } from "../../runtime/trust/request-digest.js";
+import { artifactDigests, chainHeadAfter, createSigner } from "../../runtime/trust/signer.js";
+import type { Statement } from "../../runtime/trust/types.js";
+import { verifyArtifact } from "../../runtime/trust/verify-artifact.js";
+import { ADMIN_OK, TOO_MUCH, USER_DENIED, fakePolicy } from "./fake-policy.js";
+
+const issuer = generateKeyPair();
+const policy = fakePolicy();
+const NOW = new Date("2026-11-28T12:00:00Z");
+const clock = () => NOW;
+
+function issue(request: unknown, extra: { ttlSeconds?: number } = {}) {
+  return authorize(policy, request, { signer: createSigner(issuer), now: clock, ...extra });
+}
+const base = { trustedKeys: [issuer.publicKey], now: NOW };
+
+function tamperPayload(token: string, edit: (s: Record<string, unknown>) => void): string {
+  const [h, p, s] = token.split(".") as [string, string, string];
+  const statement = JSON.parse(Buffer.from(p, "base64url").toString("utf8"));
+  edit(statement);
+  return `${h}.${Buffer.from(canonicalize(statement)).toString("base64url")}.${s}`;
+}
+
+describe("authorize", () => {
+  it("states the decision, policy, request digest, issuer, times, id and genesis link", () => {
+    const { decision, artifact, statement } = issue(ADMIN_OK);
+    expect(decision).toEqual({ decision: "allow", rules: ["admin"], errors: [] });
+    expect(statement).toMatchObject({
+      v: "writ-authz/1",
+      iss: issuer.keyId,
+      iat: NOW.getTime() / 1000,
+      exp: NOW.getTime() / 1000 + 300,
+      decision: "allow",
+      rules: ["admin"],
+      errors: [],
+      policy: { name: "payments", version: "1.0.0", ...digestPair(policy.module) },
+      request: { sha3_512: sha3_512Hex(canonicalize(ADMIN_OK)) },
+      lineage: { seq: 0, prev: null },
+    });
+    expect(statement.jti).toMatch(/^[0-9a-f]{32}$/);
+    expect(artifact.split(".")).toHaveLength(3);
+  });
+  it("jose verifies the artifact; its payload is byte-for-byte the statement's canonical JSON", async () => {
+    const { artifact, statement } = issue(TOO_MUCH);
+    const key = await importJWK(publicJwk(issuer.publicKey), "EdDSA");
+    const { payload, protectedHeader } = await compactVerify(artifact, key);
+    expect(protectedHeader).toEqual({ alg: "EdDSA", kid: issuer.keyId, typ: "writ-authz+jws" });
+    expect(Buffer.from(payload).equals(Buffer.from(canonicalize(statement), "utf8"))).toBe(true);
+  });
+  it("issues denials too, with the deciding forbids and request errors", () => {
+    expect(issue(TOO_MUCH).statement).toMatchObject({ decision: "deny", rules: ["too_much"], errors: [] });
+    expect(issue(USER_DENIED).statement).toMatchObject({ decision: "deny", rules: [], errors: [] });
+    expect(issue({ amount: 1 }).statement.errors).toEqual([{ rule: null, code: "invalid_request", message: "principal: missing field", path: "principal" }]);
+  });
+  it("links consecutive artifacts: seq counts up, prev is the digests of the previous artifact", () => {
+    const signer = createSigner(issuer);
+    const a = authorize(policy, ADMIN_OK, { signer, now: clock });
+    const b = authorize(policy, TOO_MUCH, { signer, now: clock });
+    const c = authorize(policy, USER_DENIED, { signer, now: clock });
+    expect(a.statement.lineage).toEqual({ seq: 0, prev: null });
+    expect(b.statement.lineage).toEqual({ seq: 1, prev: artifactDigests(a.artifact) });
+    expect(c.statement.lineage).toEqual({ seq: 2, prev: artifactDigests(b.artifact) });
+    // a new signer resumes the chain from the last artifact
+    const resumed = createSigner(issuer, { head: chainHeadAfter(c.artifact, c.statement) });
+    expect(authorize(policy, ADMIN_OK, { signer: resumed, now: clock }).statement.lineage).toEqual({ seq: 3, prev: artifactDigests(c.artifact) });
+  });
+  it("hands each artifact to the lineage sink; a failing sink issues nothing and keeps the head", () => {
+    const signer = createSigner(issuer);
+    const log: [string, Statement][] = [];
+    const first = authorize(policy, ADMIN_OK, { signer, now: clock, lineage: { append: (a, s) => log.push([a, s]) } });
+    expect(log).toEqual([[first.artifact, first.statement]]);
+    const head = signer.head;
+    expect(() => authorize(policy, ADMIN_OK, { signer, now: clock, lineage: { append: () => { throw new Error("disk full"); } } })).toThrow(/disk full/);
+    expect(signer.head).toBe(head);
+    expect(authorize(policy, ADMIN_OK, { signer, now: clock }).statement.lineage.seq).toBe(1);
+  });
+  it("ids are unique; everything else is deterministic for a pinned clock and key", () => {
+    const one = issue(ADMIN_OK).statement;
+    const two = issue(ADMIN_OK).statement;
+    expect(one.jti).not.toBe(two.jti);
+    expect({ ...one, jti: "" }).toEqual({ ...two, jti: "" });
+  });
+  it("both crypto paths issue byte-identical artifacts for the same statement", () => {
+    const seed = issuer.seed;
+    const a = authorize(policy, ADMIN_OK, { signer: createSigner(privateKeyFromSeed(seed), { path: "native" }), now: clock });
+    const b = authorize(policy, ADMIN_OK, { signer: createSigner(privateKeyFromSeed(seed), { path: "noble" }), now: clock });
+    const [ha, , sa] = a.artifact.split(".");
+    const [hb, , sb] = b.artifact.split(".");
+    expect(ha).toBe(hb);
+    // different jti, so compare signatures over the same statement by re-signing b's statement natively
+    const again = createSigner(privateKeyFromSeed(seed), { path: "native" }).signJws({ typ: "writ-authz+jws" }, new TextEncoder().encode(canonicalize(b.statement)));
+    expect(again).toBe(b.artifact);
+    expect(sa).not.toBe(sb);
+  });
+  it("a request with no JSON form is denied and carries the placeholder digest", () => {
+    const cyclic: Record<string, unknown> = { principal: { role: "admin" }, amount: 1 };
+    cyclic["again"] = cyclic;
+    for (const request of [cyclic, { principal: { role: "admin" }, amount: 2n ** 60n }, { principal: { role: "admin" }, amount: 1, f: () => 0 }]) {
+      const { decision, statement } = issue(request);
+      expect(decision.decision).toBe("deny");
+      expect(decision.errors[0]).toMatchObject({ rule: null, code: "invalid_request", message: expect.stringMatching(/not JSON-representable/) });
+      expect(statement.request.sha3_512).toBe(sha3_512Hex(UNREPRESENTABLE_REQUEST));
+    }
+  });
+  it("a safe BigInt request digests like the equal number and is decided normally", () => {
+    const { statement } = issue({ principal: { role: "admin" }, amount: 10n });
+    expect(statement.decision).toBe("allow");
+    expect(statement.request.sha3_512).toBe(sha3_512Hex(canonicalize(ADMIN_OK)));
+  });
+  it("a policy that throws is a deny stating the fault", () => {
+    const throwing = fakePolicy({ decide: () => { throw new Error("trap"); } });
+    const { decision } = authorize(throwing, ADMIN_OK, { signer: createSigner(issuer), now: clock });
+    expect(decision).toEqual({ decision: "deny", rules: [], errors: [{ rule: "", code: "internal", message: "the policy threw: trap", at: -1 }] });
+    const garbage = fakePolicy({ decide: () => ({ decision: "yes" }) as never });
+    expect(authorize(garbage, ADMIN_OK, { signer: createSigner(issuer), now: clock }).decision.decision).toBe("deny");
+  });
+  it("refuses a ttl that is not a positive integer", () => {
+    expect(() => issue(ADMIN_OK, { ttlSeconds: 0 })).toThrow(RangeError);
+    expect(() => issue(ADMIN_OK, { ttlSeconds: 1.5 })).toThrow(RangeError);
+  });
+});
+
+describe("verifyArtifact", () => {
+  const { artifact, statement } = issue(ADMIN_OK);
+
+  it("accepts a good artifact with every check on", () => {
+    const result = verifyArtifact(artifact, { ...base, trustedPolicies: [policy.digests], request: ADMIN_OK, requireAllow: true });
+    expect(result).toEqual({ ok: true, statement });
+    expect(verifyArtifact(artifact, { ...base, path: "noble" }).ok).toBe(true);
+  });
+  it("malformed: not three parts, bad base64url, payload not canonical or not a statement", () => {
+    expect(verifyArtifact("abc.def", base)).toMatchObject({ ok: false, code: "malformed" });
+    expect(verifyArtifact(artifact.replace(".", ".=="), base)).toMatchObject({ ok: false, code: "malformed" });
+    expect(verifyArtifact(42 as unknown as string, base)).toMatchObject({ ok: false, code: "malformed" });
+    // a correctly signed payload that is JSON but not canonical
+    const signer = createSigner(issuer);
+    const spaced = signer.signJws({ typ: "writ-authz+jws" }, new TextEncoder().encode(JSON.stringify(statement, null, 1)));
+    expect(verifyArtifact(spaced, base)).toMatchObject({ ok: false, code: "malformed", message: expect.stringMatching(/canonical/) });
+    const partial = signer.signJws({ typ: "writ-authz+jws" }, new TextEncoder().encode(canonicalize({ ...statement, lineage: { seq: 1, prev: null } })));
+    expect(verifyArtifact(partial, base)).toMatchObject({ ok: false, code: "malformed", message: expect.stringMatching(/lineage/) });
+  });
+  it("bad_header: alg other than EdDSA, wrong typ, crit", () => {
+    const [, p, s] = artifact.split(".");
+    const header = (h: object) => Buffer.from(JSON.stringify(h)).toString("base64url");
+    for (const h of [
+      { alg: "none", kid: issuer.keyId, typ: "writ-authz+jws" },
+      { alg: "HS256", kid: issuer.keyId, typ: "writ-authz+jws" },
+      { alg: "EdDSA", kid: issuer.keyId, typ: "JWT" },
+      { alg: "EdDSA", kid: issuer.keyId, typ: "writ-authz+jws", crit: ["exp"] },
+    ])
+      expect(verifyArtifact(`${header(h)}.${p}.${s}`, base)).toMatchObject({ ok: false, code: "bad_header" });
+  });
+  it("unknown_key: signed by another key", () => {
+    const other = authorize(policy, ADMIN_OK, { signer: createSigner(generateKeyPair()), now: clock }).artifact;
+    expect(verifyArtifact(other, base)).toMatchObject({ ok: false, code: "unknown_key" });
+  });
+  it("bad_signature: changed payload, changed signature, or another key's signature under our kid", () => {
+    expect(verifyArtifact(tamperPayload(artifact, (s) => (s["decision"] = "deny")), base)).toMatchObject({ ok: false, code: "bad_signature" });
+    expect(verifyArtifact(tamperPayload(TOO_MUCH_ARTIFACT(), (s) => { s["decision"] = "allow"; s["rules"] = ["admin"]; }), base)).toMatchObject({ code: "bad_signature" });
+    const [h, p, s] = artifact.split(".") as [string, string, string];
+    const sig = Buffer.from(s, "base64url");
+    sig[40]! ^= 1;
+    expect(verifyArtifact(`${h}.${p}.${sig.toString("base64url")}`, base)).toMatchObject({ ok: false, code: "bad_signature" });
+    const foreign = authorize(policy, ADMIN_OK, { signer: createSigner(generateKeyPair()), now: clock }).artifact.split(".")[2];
+    expect(verifyArtifact(`${h}.${p}.${foreign}`, base)).toMatchObject({ ok: false, code: "bad_signature" });
+  });
+  it("expired and not_yet_valid, with clock skew on both ends", () => {
+    const at = (seconds: number) => new Date(NOW.getTime() + seconds * 1000);
+    expect(verifyArtifact(artifact, { ...base, now: at(300 + 29) }).ok).toBe(true);
+    expect(verifyArtifact(artifact, { ...base, now: at(300 + 30) })).toMatchObject({ ok: false, code: "expired" });
+    expect(verifyArtifact(artifact, { ...base, now: at(301), clockSkewSeconds: 0 })).toMatchObject({ ok: false, code: "expired" });
+    expect(verifyArtifact(artifact, { ...base, now: at(-29) }).ok).toBe(true);
+    expect(verifyArtifact(artifact, { ...base, now: at(-31) })).toMatchObject({ ok: false, code: "not_yet_valid" });
+  });
+  it("untrusted_policy: the module digest is not among those trusted (both digests must match)", () => {
+    const other = fakePolicy({ moduleText: "another module" });
+    expect(verifyArtifact(artifact, { ...base, trustedPolicies: [other.digests] })).toMatchObject({ ok: false, code: "untrusted_policy" });
+    const half = { sha3_512: policy.digests.sha3_512, blake2b_512: other.digests.blake2b_512 };
+    expect(verifyArtifact(artifact, { ...base, trustedPolicies: [half] })).toMatchObject({ ok: false, code: "untrusted_policy" });
+    expect(verifyArtifact(artifact, { ...base, trustedPolicies: [other.digests, policy.digests] }).ok).toBe(true);
+  });
+  it("request_mismatch: the artifact is for a different request", () => {
+    expect(verifyArtifact(artifact, { ...base, request: { ...ADMIN_OK, amount: 11 } })).toMatchObject({ ok: false, code: "request_mismatch" });
+    expect(verifyArtifact(artifact, { ...base, request: { amount: 10, principal: { role: "admin" } } }).ok).toBe(true); // member order is irrelevant
+    expect(verifyArtifact(artifact, { ...base, request: undefined })).toMatchObject({ ok: false, code: "request_mismatch" });
+  });
+  it("not_allowed: a valid deny when the caller asks for an allow", () => {
+    const deny = TOO_MUCH_ARTIFACT();
+    expect(verifyArtifact(deny, base).ok).toBe(true);
+    expect(verifyArtifact(deny, { ...base, requireAllow: true })).toMatchObject({ ok: false, code: "not_allowed", message: expect.stringMatching(/too_much/) });
+  });
+  it("verifies artifacts from both paths on both paths", () => {
+    const noble = authorize(policy, ADMIN_OK, { signer: createSigner(issuer, { path: "noble" }), now: clock }).artifact;
+    expect(verifyArtifact(noble, { ...base, path: "native" }).ok).toBe(true);
+    expect(verifyArtifact(artifact, { ...base, path: "noble" }).ok).toBe(true);
+    expect(bytesToHex(new Uint8Array(Buffer.from(noble.split(".")[2]!, "base64url"))).length).toBe(128);
+  });
+});
+
+function TOO_MUCH_ARTIFACT(): string {
+  return issue(TOO_MUCH).artifact;
+}

@@ -1,0 +1,143 @@
+// Signed bundles: every refusal has its own code (unsigned, untrusted key, bad signature, manifest
+// changed, module changed, malformed), unsigned is accepted only with allowUnsigned, and bundles
+// round-trip through real files with clear errors for missing or garbled ones.
+
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { compactVerify, importJWK } from "jose";
+import { describe, expect, it } from "vitest";
+import { canonicalize } from "../../runtime/trust/jcs.js";
+import { generateKeyPair, publicJwk } from "../../runtime/trust/keys.js";
+import { signBundle, verifyBundle } from "../../runtime/trust/bundle.js";
+import { readBundle, readBundleResult, writeBundle, BundleFileError } from "../../runtime/trust/bundle-files.js";
+import type { Bundle } from "../../runtime/manifest.js";
+import { fakeBundle } from "./fake-policy.js";
+
+const authority = generateKeyPair();
+const stranger = generateKeyPair();
+const trusted = { trustedKeys: [authority.publicKey] };
+
+describe("verifyBundle", () => {
+  const signed = signBundle(fakeBundle(), authority);
+
+  it("accepts a bundle signed by a trusted key and names the key", () => {
+    expect(verifyBundle(signed, trusted)).toEqual({ ok: true, keyId: authority.keyId });
+    expect(verifyBundle(signed, { trustedKeys: [stranger.publicKey, authority.publicKey] })).toEqual({ ok: true, keyId: authority.keyId });
+  });
+  it("both crypto paths accept the same signature", () => {
+    expect(signBundle(fakeBundle(), authority, "noble").signature).toBe(signBundle(fakeBundle(), authority, "native").signature);
+    expect(verifyBundle(signed, { ...trusted, path: "noble" }).ok).toBe(true);
+  });
+  it("unsigned: refused unless allowUnsigned", () => {
+    const unsigned = fakeBundle();
+    expect(verifyBundle(unsigned, trusted)).toMatchObject({ ok: false, code: "unsigned" });
+    expect(verifyBundle(unsigned, { ...trusted, allowUnsigned: true })).toEqual({ ok: true });
+  });
+  it("untrusted_key: signed by a key not in the trusted set (even with allowUnsigned)", () => {
+    const other = signBundle(fakeBundle(), stranger);
+    expect(verifyBundle(other, trusted)).toMatchObject({ ok: false, code: "untrusted_key", message: expect.stringContaining(stranger.keyId) });
+    expect(verifyBundle(other, { ...trusted, allowUnsigned: true })).toMatchObject({ ok: false, code: "untrusted_key" });
+    expect(verifyBundle(other, {})).toMatchObject({ ok: false, code: "untrusted_key" });
+  });
+  it("bad_signature: a signature byte changed, or a stranger's signature relabelled with the trusted kid", () => {
+    const [h, p, s] = signed.signature!.split(".") as [string, string, string];
+    const flipped = s.slice(0, 10) + (s[10] === "A" ? "B" : "A") + s.slice(11);
+    expect(verifyBundle({ ...signed, signature: `${h}.${p}.${flipped}` }, trusted)).toMatchObject({ ok: false, code: "bad_signature" });
+    const forged = signBundle(fakeBundle(), stranger).signature!.split(".")[2];
+    expect(verifyBundle({ ...signed, signature: `${h}.${p}.${forged}` }, trusted)).toMatchObject({ ok: false, code: "bad_signature" });
+  });
+  it("manifest_mismatch: the manifest supplied differs from the one signed", () => {
+    const changed: Bundle = { ...signed, manifest: { ...signed.manifest, version: "9.9.9" } };
+    expect(verifyBundle(changed, trusted)).toMatchObject({ ok: false, code: "manifest_mismatch" });
+    // even when the new manifest's digests match new module bytes
+    const otherModule = fakeBundle({ moduleText: "a different module" });
+    expect(verifyBundle({ ...otherModule, signature: signed.signature }, trusted)).toMatchObject({ ok: false, code: "manifest_mismatch" });
+  });
+  it("module_digest_mismatch: module bytes changed after signing", () => {
+    const bytes = Uint8Array.from(signed.module);
+    bytes[0]! ^= 0x80;
+    expect(verifyBundle({ ...signed, module: bytes }, trusted)).toMatchObject({ ok: false, code: "module_digest_mismatch", message: expect.stringMatching(/SHA3-512 and BLAKE2b-512/) });
+    expect(verifyBundle({ ...fakeBundle(), module: bytes }, { allowUnsigned: true })).toMatchObject({ ok: false, code: "module_digest_mismatch" });
+  });
+  it("malformed: no module bytes, no digests, garbage signature, wrong alg or typ", () => {
+    expect(verifyBundle({ ...signed, module: "bytes" as unknown as Uint8Array }, trusted)).toMatchObject({ code: "malformed" });
+    expect(verifyBundle({ ...signed, manifest: { ...signed.manifest, digests: undefined } } as unknown as Bundle, trusted)).toMatchObject({ code: "malformed" });
+    expect(verifyBundle({ ...signed, signature: "not a jws" }, trusted)).toMatchObject({ code: "malformed" });
+    expect(verifyBundle(null as unknown as Bundle, trusted)).toMatchObject({ code: "malformed" });
+    const [, p, s] = signed.signature!.split(".");
+    const none = Buffer.from(JSON.stringify({ alg: "none", kid: authority.keyId, typ: "writ-manifest+jws" })).toString("base64url");
+    expect(verifyBundle({ ...signed, signature: `${none}.${p}.${s}` }, trusted)).toMatchObject({ code: "malformed", message: expect.stringMatching(/alg/) });
+    const wrongTyp = Buffer.from(JSON.stringify({ alg: "EdDSA", kid: authority.keyId, typ: "writ-authz+jws" })).toString("base64url");
+    expect(verifyBundle({ ...signed, signature: `${wrongTyp}.${p}.${s}` }, trusted)).toMatchObject({ code: "malformed", message: expect.stringMatching(/typ/) });
+  });
+  it("the signature is a standard JWS over the manifest's canonical JSON (jose verifies it)", async () => {
+    const key = await importJWK(publicJwk(authority.publicKey), "EdDSA");
+    const { payload, protectedHeader } = await compactVerify(signed.signature!, key);
+    expect(new TextDecoder().decode(payload)).toBe(canonicalize(signed.manifest));
+    expect(protectedHeader).toEqual({ alg: "EdDSA", kid: authority.keyId, typ: "writ-manifest+jws" });
+  });
+});
+
+describe("bundle files", () => {
+  const root = mkdtempSync(join(tmpdir(), "writ-bundle-"));
+
+  it("writes and reads back a signed bundle, and verification still passes", () => {
+    const dir = join(root, "signed");
+    mkdirSync(dir);
+    const signed = signBundle(fakeBundle(), authority);
+    const paths = writeBundle(dir, signed);
+    expect(paths.map((p) => p.slice(dir.length + 1))).toEqual(["payments.wasm", "payments.manifest.json", "payments.manifest.jws"]);
+    const back = readBundle(dir);
+    expect(back.signature).toBe(signed.signature);
+    expect(Buffer.from(back.module).equals(Buffer.from(signed.module))).toBe(true);
+    expect(verifyBundle(back, trusted)).toEqual({ ok: true, keyId: authority.keyId });
+    expect(readBundle(dir, "payments").manifest).toEqual(signed.manifest);
+  });
+  it("an edited manifest file is caught by verification, whatever its formatting", () => {
+    const dir = join(root, "edited");
+    mkdirSync(dir);
+    writeBundle(dir, signBundle(fakeBundle(), authority));
+    const manifestPath = join(dir, "payments.manifest.json");
+    const manifest = JSON.parse(readFileSync(manifestPath, "utf8"));
+    writeFileSync(manifestPath, JSON.stringify(manifest)); // reformatted only: still verifies
+    expect(verifyBundle(readBundle(dir), trusted).ok).toBe(true);
+    manifest.rules[1].effect = "permit";
+    writeFileSync(manifestPath, JSON.stringify(manifest));
+    expect(verifyBundle(readBundle(dir), trusted)).toMatchObject({ code: "manifest_mismatch" });
+  });
+  it("writing an unsigned bundle removes a stale signature", () => {
+    const dir = join(root, "stale");
+    mkdirSync(dir);
+    writeBundle(dir, signBundle(fakeBundle(), authority));
+    expect(writeBundle(dir, fakeBundle())).toHaveLength(2);
+    expect(existsSync(join(dir, "payments.manifest.jws"))).toBe(false);
+    expect(readBundle(dir).signature).toBeUndefined();
+  });
+  it("names the missing or garbled file", () => {
+    const dir = join(root, "broken");
+    mkdirSync(dir);
+    writeBundle(dir, signBundle(fakeBundle(), authority));
+    writeFileSync(join(dir, "payments.manifest.jws"), "garbage here\n");
+    expect(readBundleResult(dir)).toMatchObject({ ok: false, path: join(dir, "payments.manifest.jws"), message: expect.stringMatching(/not a compact JWS/) });
+    writeFileSync(join(dir, "payments.manifest.json"), "{ truncated");
+    expect(() => readBundle(dir)).toThrow(BundleFileError);
+    expect(() => readBundle(dir)).toThrow(/payments\.manifest\.json is not valid JSON/);
+    rmSync(join(dir, "payments.wasm"));
+    expect(() => readBundle(dir)).toThrow(/bundle module .*payments\.wasm is missing/);
+    expect(() => readBundle(join(root, "nowhere"))).toThrow(/does not exist/);
+    expect(() => readBundle(root)).toThrow(/no <name>\.manifest\.json/);
+    expect(() => readBundle(dir, "other")).toThrow(/other\.wasm is missing/);
+  });
+  it("asks for a name when a directory holds several bundles", () => {
+    const dir = join(root, "several");
+    mkdirSync(dir);
+    writeBundle(dir, fakeBundle({ name: "alpha" }));
+    writeBundle(dir, fakeBundle({ name: "beta" }));
+    expect(() => readBundle(dir)).toThrow(/several bundles \(alpha, beta\)/);
+    expect(readBundle(dir, "beta").manifest.name).toBe("beta");
+  });
+  it("refuses a policy name that is not a safe file name", () => {
+    expect(() => writeBundle(root, fakeBundle({ name: "../escape" }))).toThrow(/cannot be used as a file name/);
+  });
+});

@@ -1,0 +1,90 @@
+// guard runs an action only after an allow whose artifact verifies for the same request. Each test
+// uses an action that records whether it ran: on a deny, an invalid artifact, a throwing policy, a
+// bad request or a failing lineage log it must never run.
+
+import { describe, expect, it } from "vitest";
+import { generateKeyPair } from "../../runtime/trust/keys.js";
+import { GuardError, guard, type GuardErrorCode } from "../../runtime/trust/guard.js";
+import { createSigner } from "../../runtime/trust/signer.js";
+import type { Statement } from "../../runtime/trust/types.js";
+import { verifyArtifact } from "../../runtime/trust/verify-artifact.js";
+import { ADMIN_OK, TOO_MUCH, USER_DENIED, fakePolicy } from "./fake-policy.js";
+
+const issuer = generateKeyPair();
+const policy = fakePolicy();
+
+function recorder() {
+  const ran: unknown[] = [];
+  return { ran, action: (grant: unknown) => { ran.push(grant); return "done"; } };
+}
+
+async function refusal(promise: Promise<unknown>): Promise<GuardError> {
+  try {
+    await promise;
+  } catch (e) {
+    expect(e).toBeInstanceOf(GuardError);
+    return e as GuardError;
+  }
+  throw new Error("guard let the action through");
+}
+
+describe("guard", () => {
+  it("runs the action after an allow and hands it the verified artifact", async () => {
+    const { ran, action } = recorder();
+    const result = await guard(policy, ADMIN_OK, action, { signer: createSigner(issuer) });
+    expect(result).toBe("done");
+    expect(ran).toHaveLength(1);
+    const grant = ran[0] as { artifact: string; statement: Statement };
+    expect(grant.statement.decision).toBe("allow");
+    expect(verifyArtifact(grant.artifact, { trustedKeys: [issuer.publicKey], request: ADMIN_OK, requireAllow: true }).ok).toBe(true);
+  });
+  it("awaits async actions", async () => {
+    await expect(guard(policy, ADMIN_OK, async () => 7, { signer: createSigner(issuer) })).resolves.toBe(7);
+  });
+
+  const cases: [string, () => Promise<unknown>, GuardErrorCode, RegExp][] = [
+    ["a deny by a forbid", () => guard(policy, TOO_MUCH, recorderAction, { signer: createSigner(issuer) }), "denied", /forbidden by too_much/],
+    ["a deny because no permit holds", () => guard(policy, USER_DENIED, recorderAction, { signer: createSigner(issuer) }), "denied", /no permit rule holds/],
+    ["a bad request", () => guard(policy, { principal: { role: 3 }, amount: 1 }, recorderAction, { signer: createSigner(issuer) }), "invalid_request", /principal\.role/],
+    ["a request with no JSON form", () => guard(policy, { principal: { role: "admin" }, amount: 1, when: new Date() }, recorderAction, { signer: createSigner(issuer) }), "invalid_request", /not JSON-representable/],
+    ["a throwing policy", () => guard(fakePolicy({ decide: () => { throw new Error("module trapped"); } }), ADMIN_OK, recorderAction, { signer: createSigner(issuer) }), "policy_error", /module trapped/],
+    ["an artifact from an untrusted issuer", () => guard(policy, ADMIN_OK, recorderAction, { signer: createSigner(issuer), trustedKeys: [generateKeyPair().publicKey] }), "artifact_invalid", /unknown_key/],
+    ["an artifact for an untrusted policy", () => guard(policy, ADMIN_OK, recorderAction, { signer: createSigner(issuer), trustedPolicies: [fakePolicy({ moduleText: "x" }).digests] }), "artifact_invalid", /untrusted_policy/],
+    ["a lineage log that refuses the artifact", () => guard(policy, ADMIN_OK, recorderAction, { signer: createSigner(issuer), lineage: { append: () => { throw new Error("EIO"); } } }), "lineage_failed", /EIO/],
+  ];
+  let actionRuns = 0;
+  function recorderAction(): string {
+    actionRuns++;
+    return "ran";
+  }
+  for (const [what, run, code, reason] of cases) {
+    it(`never runs the action on ${what} (${code})`, async () => {
+      const before = actionRuns;
+      const error = await refusal(run());
+      expect(error.code).toBe(code);
+      expect(error.reasons.join("; ")).toMatch(reason);
+      expect(actionRuns).toBe(before);
+    });
+  }
+
+  it("a deny is still issued and recorded in the lineage log", async () => {
+    const log: Statement[] = [];
+    const error = await refusal(guard(policy, TOO_MUCH, recorderAction, { signer: createSigner(issuer), lineage: { append: (_a, s) => log.push(s) } }));
+    expect(log.map((s) => s.decision)).toEqual(["deny"]);
+    expect(error.artifact).toBeDefined();
+    expect(error.decision?.rules).toEqual(["too_much"]);
+  });
+  it("a request mutated by the policy during evaluation is caught (the artifact no longer matches)", async () => {
+    const sneaky = fakePolicy({
+      decide: (r) => {
+        (r as { amount: number }).amount = 999; // a decide that changes the request after it was digested
+        return { decision: "allow", rules: ["admin"], errors: [] };
+      },
+    });
+    const { ran, action } = recorder();
+    const error = await refusal(guard(sneaky, { ...ADMIN_OK }, action, { signer: createSigner(issuer) }));
+    expect(error.code).toBe("artifact_invalid");
+    expect(error.reasons[0]).toMatch(/request_mismatch/);
+    expect(ran).toHaveLength(0);
+  });
+});

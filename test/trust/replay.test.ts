@@ -1,0 +1,62 @@
+// Replay: re-evaluating an artifact's request with its module confirms it, and each kind of
+// difference (wrong request, wrong module, different decision) is named.
+
+import { describe, expect, it } from "vitest";
+import { authorize } from "../../runtime/trust/authorize.js";
+import { generateKeyPair } from "../../runtime/trust/keys.js";
+import { replayArtifact } from "../../runtime/trust/replay.js";
+import { createSigner } from "../../runtime/trust/signer.js";
+import { ADMIN_OK, TOO_MUCH, USER_DENIED, fakePolicy, payments } from "./fake-policy.js";
+
+const issuer = generateKeyPair();
+const policy = fakePolicy();
+
+function issue(request: unknown, p = policy): string {
+  return authorize(p, request, { signer: createSigner(issuer) }).artifact;
+}
+
+describe("replayArtifact", () => {
+  it("confirms allows, denies, request errors and policy faults", () => {
+    for (const request of [ADMIN_OK, TOO_MUCH, USER_DENIED, { amount: "x" }]) expect(replayArtifact(issue(request), request, policy)).toEqual({ ok: true });
+    const throwing = fakePolicy({ decide: () => { throw new Error("trap"); } });
+    expect(replayArtifact(issue(ADMIN_OK, throwing), ADMIN_OK, throwing)).toEqual({ ok: true });
+    const cyclic: Record<string, unknown> = {};
+    cyclic["me"] = cyclic;
+    expect(replayArtifact(issue(cyclic), cyclic, policy)).toEqual({ ok: true });
+  });
+  it("names a wrong request, and the decision that differs with it", () => {
+    const result = replayArtifact(issue(ADMIN_OK), TOO_MUCH, policy);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.differences[0]).toMatch(/^request: /);
+    expect(result.differences).toContainEqual(expect.stringMatching(/^decision: the artifact says allow, re-evaluation gives deny/));
+    expect(result.differences).toContainEqual(expect.stringMatching(/^rules: the artifact names \["admin"\], re-evaluation gives \["too_much"\]/));
+  });
+  it("names a wrong module even when it decides the same", () => {
+    const other = fakePolicy({ moduleText: "rebuilt module", decide: payments });
+    const result = replayArtifact(issue(ADMIN_OK), ADMIN_OK, other);
+    expect(result).toEqual({ ok: false, differences: [expect.stringMatching(/^module: the artifact was issued by module sha3-512 [0-9a-f]{16}…/)] });
+  });
+  it("names a module claiming the right digests whose bytes differ (digests are recomputed)", () => {
+    const liar = { ...fakePolicy({ moduleText: "tampered" }), digests: policy.digests };
+    const result = replayArtifact(issue(ADMIN_OK), ADMIN_OK, liar);
+    expect(result.ok).toBe(false);
+  });
+  it("names a different decision from a changed policy behaviour with the same bytes", () => {
+    const flipped = { ...policy, decide: () => ({ decision: "deny" as const, rules: [], errors: [] }) };
+    expect(replayArtifact(issue(ADMIN_OK), ADMIN_OK, flipped)).toEqual({
+      ok: false,
+      differences: ["decision: the artifact says allow, re-evaluation gives deny", 'rules: the artifact names ["admin"], re-evaluation gives []'],
+    });
+  });
+  it("names errors that differ", () => {
+    const artifact = issue({ amount: "x" });
+    const other = { ...policy, decide: () => ({ decision: "deny" as const, rules: [], errors: [{ rule: null, code: "invalid_request" as const, message: "other", path: "amount" }] }) };
+    const result = replayArtifact(artifact, { amount: "x" }, other);
+    expect(result.ok === false && result.differences).toEqual([expect.stringMatching(/^errors: /)]);
+  });
+  it("reports a malformed artifact instead of throwing", () => {
+    expect(replayArtifact("x.y", ADMIN_OK, policy)).toMatchObject({ ok: false, differences: [expect.stringMatching(/malformed/)] });
+    expect(replayArtifact(undefined as unknown as string, ADMIN_OK, policy)).toMatchObject({ ok: false });
+  });
+});
