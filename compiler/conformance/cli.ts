@@ -24,7 +24,8 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`conformance: \`${path}\` does not exist\n`);
     return 2;
   }
-  const report = await runConformance(path, realBackends(), { wasm: !flags.includes("--interp-only") });
+  const wasm = !flags.includes("--interp-only");
+  const report = await runConformance(path, await realBackends({ wasm }), { wasm });
   process.stdout.write(formatReport(report, { verbose: !flags.includes("--quiet") }) + "\n");
   return report.failed > 0 ? 1 : 0;
 }

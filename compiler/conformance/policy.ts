@@ -1,6 +1,7 @@
 // Turns supported conformance cases into Writ policies: one rule per case, so a whole file compiles
 // once and decides once. A case expecting value `v` from `e` becomes `permit cN when (e) == (v)`, which
-// must hold; a case expecting an error becomes `permit cN when e` (or, when `e` is not a bool,
+// must hold, and `permit cN_not when !((e) == (v))` must neither hold nor error (so a compiler that
+// lost a condition, or folded it to `true`, cannot pass); a case expecting an error becomes `permit cN when e` (or, when `e` is not a bool,
 // `permit cN when size([e]) == 1`, which errors exactly when `e` does), whose rule must error.
 // Each case's variables become input fields renamed `vN_name`, so cases that bind the same name to
 // different types or values share one input block without conflict.
@@ -19,6 +20,8 @@ export interface PreparedCase {
   readonly condition: string;
   /** how the outcome is read: the rule holds (value), or the rule errors (error) */
   readonly expects: "value" | "error";
+  /** for value cases: the negated rule, which must neither hold nor error */
+  readonly negated?: { readonly rule: string; readonly condition: string };
   readonly fields: readonly { readonly name: string; readonly type: string; readonly value: CelValue }[];
 }
 
@@ -59,7 +62,9 @@ export function prepareCase(c: ConformanceCase, index: number, cls: Classificati
   const expr = renameVariables(c.expr, index, cls.variables);
   const rule = `c${index}`;
   if ("value" in c.expected) {
-    return { case: c, index, rule, condition: `(${expr}) == (${celLiteral(c.expected.value)})`, expects: "value", fields };
+    const condition = `(${expr}) == (${celLiteral(c.expected.value)})`;
+    const negated = { rule: `${rule}_not`, condition: `!(${condition})` };
+    return { case: c, index, rule, condition, expects: "value", negated, fields };
   }
   if ("error" in c.expected) {
     const condition = cls.type === "bool" ? `(${expr})` : `size([${expr}]) == 1`;
@@ -77,6 +82,7 @@ export function buildBatchPolicy(name: string, cases: readonly PreparedCase[]): 
   for (const p of cases) {
     const start = source.length;
     source += `permit ${p.rule} when ${p.condition}`;
+    if (p.negated) source += `\npermit ${p.negated.rule} when ${p.negated.condition}`;
     rules.push({ prepared: p, start, end: source.length });
     source += "\n";
   }

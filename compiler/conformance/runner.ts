@@ -125,9 +125,9 @@ function judge(
   direct: ReturnType<Backends["directValue"]>,
 ): CaseOutcome {
   const c = p.case;
-  const read = (d: Decision): string => {
-    if (d.rules.includes(p.rule)) return "holds";
-    const err = d.errors.find((e) => e.rule === p.rule);
+  const read = (d: Decision, rule = p.rule): string => {
+    if (d.rules.includes(rule)) return "holds";
+    const err = d.errors.find((e) => e.rule === rule);
     return err ? `error ${err.code}` : "does not hold";
   };
   const problems: string[] = [];
@@ -146,6 +146,13 @@ function judge(
     const r = read(d);
     const ok = wanted ? r === wanted : r.startsWith("error");
     if (!ok) problems.push(`${backend}: rule ${r}`);
+  }
+  if (p.negated) {
+    for (const [backend, d] of [["interp", interp], ["wasm", wasm]] as const) {
+      if (d === undefined) continue;
+      const r = read(d, p.negated.rule);
+      if (r !== "does not hold") problems.push(`${backend}: negated rule ${r}`);
+    }
   }
   if (interp.errors.some((e) => e.rule === null)) problems.push(`request refused: ${interp.errors[0]!.message}`);
   if (problems.length === 0) return { case: c, status: "passed" };
