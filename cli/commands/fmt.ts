@@ -1,0 +1,63 @@
+// `writ fmt <file> [--write]`: print a policy in canonical form, or rewrite the file in place.
+// Needs only the syntax phase: a file with syntax errors is never rewritten (its diagnostics are
+// printed instead), so formatting cannot lose text the parser did not understand.
+
+import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { hasErrors, renderDiagnostics } from "../../compiler/diagnostics.js";
+import { formatPolicy, parsePolicy } from "../../compiler/syntax/index.js";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, unknownFlags, type Command } from "../io.js";
+
+export const fmtCommand: Command = {
+  name: "fmt",
+  summary: "print a policy in canonical form (--write rewrites the file)",
+  usage: [
+    "usage: writ fmt <file.writ> [--write]",
+    "",
+    "Prints the canonical formatting of a policy to stdout. With --write, rewrites the file instead",
+    "(only when it changes). A file with syntax errors is left alone: its diagnostics go to stderr",
+    "and the exit code is 1.",
+  ].join("\n"),
+  async run(args, io) {
+    const parsed = parseArgs(args, ["write", "w"]);
+    const unknown = unknownFlags(parsed, ["write", "w"]);
+    if (unknown.length > 0 || parsed.positional.length !== 1) {
+      io.err(unknown.length > 0 ? `writ fmt: unknown option --${unknown[0]}\n\n${this.usage}` : this.usage);
+      return EXIT_USAGE;
+    }
+    const file = parsed.positional[0]!;
+    const path = resolve(io.cwd, file);
+    let text: string;
+    try {
+      if (statSync(path).isDirectory()) {
+        io.err(`writ fmt: ${file}: is a directory, expected a .writ file`);
+        return EXIT_FAILURE;
+      }
+      text = readFileSync(path, "utf8");
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      io.err(`writ fmt: ${file}: ${code === "ENOENT" ? "no such file" : e instanceof Error ? e.message : String(e)}`);
+      return EXIT_FAILURE;
+    }
+    const source = { name: file, text };
+    const { ast, diagnostics } = parsePolicy(source);
+    if (hasErrors(diagnostics)) {
+      io.err(renderDiagnostics(diagnostics, source) + "\n");
+      return EXIT_FAILURE;
+    }
+    const formatted = formatPolicy(ast, source);
+    if (parsed.flags.has("write") || parsed.flags.has("w")) {
+      if (formatted !== text) {
+        try {
+          writeFileSync(path, formatted);
+        } catch (e) {
+          io.err(`writ fmt: ${file}: ${e instanceof Error ? e.message : String(e)}`);
+          return EXIT_FAILURE;
+        }
+      }
+      return EXIT_OK;
+    }
+    io.out(formatted);
+    return EXIT_OK;
+  },
+};

@@ -1,0 +1,460 @@
+// CST → AST. Walks the Chevrotain CST of one declaration and produces the AST of ast.ts with a span
+// on every node. The CST may be partial (error recovery inserts virtual tokens and leaves
+// children out), so every child is treated as possibly absent: a missing expression becomes an
+// ErrorExpr, a declaration without its name is dropped (its syntax error is already reported).
+
+import type { CstNode, IToken } from "chevrotain";
+import { error, type Diagnostic } from "../diagnostics.js";
+import type { Span } from "../source.js";
+import type * as A from "./ast.js";
+import { W } from "./diagnostic-codes.js";
+import * as T from "./lexer.js";
+import { decodeIntLiteral, decodeStringLiteral, type DecodedString } from "./literals.js";
+
+type Child = CstNode | IToken;
+
+const isToken = (c: Child | undefined): c is IToken => c !== undefined && "image" in c;
+/** a token that is really in the source (not inserted by error recovery) */
+const real = (t: IToken | undefined): t is IToken =>
+  t !== undefined && !t.isInsertedInRecovery && Number.isFinite(t.startOffset);
+
+function tokens(node: CstNode | undefined, key: string): IToken[] {
+  const list = node?.children[key] ?? [];
+  return list.filter((c): c is IToken => isToken(c) && real(c));
+}
+function token(node: CstNode | undefined, key: string): IToken | undefined {
+  return tokens(node, key)[0];
+}
+function nodes(node: CstNode | undefined, key: string): CstNode[] {
+  return (node?.children[key] ?? []).filter((c): c is CstNode => !isToken(c));
+}
+function node(n: CstNode | undefined, key: string): CstNode | undefined {
+  return nodes(n, key)[0];
+}
+const tokSpan = (t: IToken): Span => ({ start: t.startOffset, end: t.startOffset + t.image.length });
+
+/** The source extent of a CST node: from its first real token to the end of its last one. */
+function cstSpan(n: CstNode | undefined, fallback: Span): Span {
+  let start = Infinity;
+  let end = -Infinity;
+  const visit = (c: Child) => {
+    if (isToken(c)) {
+      if (real(c)) {
+        start = Math.min(start, c.startOffset);
+        end = Math.max(end, c.startOffset + c.image.length);
+      }
+    } else for (const list of Object.values(c.children)) for (const x of list) visit(x);
+  };
+  if (n) visit(n);
+  return Number.isFinite(start) ? { start, end } : fallback;
+}
+
+/**
+ * Builds AST nodes for one source file, collecting builder diagnostics (type arguments, bounds,
+ * missing commas, bytes where a string is required). Lexical and parse errors are reported
+ * elsewhere; this class never throws on a partial CST.
+ */
+export class AstBuilder {
+  readonly diagnostics: Diagnostic[] = [];
+
+  private report(code: string, message: string, at: Span): void {
+    this.diagnostics.push(error(code, message, at));
+  }
+
+  /** Decodes a string token; unterminated strings (already reported) decode up to the line end. */
+  private decode(t: IToken): DecodedString {
+    if (t.tokenType === T.UnterminatedString) {
+      const m = /^[rRbB]{0,2}('''|"""|'|")/.exec(t.image);
+      return decodeStringLiteral(t.image + (m ? m[1] : '"'));
+    }
+    return decodeStringLiteral(t.image);
+  }
+
+  /** A string in a structural position (header, annotation, test name, data): bytes are refused. */
+  stringLiteral(t: IToken | undefined, fallback: Span): A.StringLiteral {
+    if (!t) return { kind: "StringLiteral", value: "", span: fallback };
+    const d = this.decode(t);
+    if (d.kind === "bytes") {
+      this.report(W.BytesNotString, `expected a string, found the bytes literal ${describe(t)}`, tokSpan(t));
+      return { kind: "StringLiteral", value: "", span: tokSpan(t) };
+    }
+    return { kind: "StringLiteral", value: d.value, span: tokSpan(t) };
+  }
+
+  identifier(t: IToken | undefined): A.Identifier | undefined {
+    return t ? { kind: "Identifier", name: t.image, span: tokSpan(t) } : undefined;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // declarations
+
+  header(n: CstNode): A.PolicyHeader | undefined {
+    const s = cstSpan(n, { start: 0, end: 0 });
+    const name = token(n, "name");
+    const version = token(n, "version");
+    if (!name) return undefined;
+    return {
+      kind: "PolicyHeader",
+      name: this.stringLiteral(name, s),
+      version: this.stringLiteral(version, { start: s.end, end: s.end }),
+      span: s,
+    };
+  }
+
+  inputDecl(n: CstNode): A.InputDecl {
+    return { kind: "InputDecl", fields: this.fields(node(n, "fields")), span: cstSpan(n, { start: 0, end: 0 }) };
+  }
+
+  private fields(n: CstNode | undefined): A.FieldDecl[] {
+    const out: A.FieldDecl[] = [];
+    for (const f of nodes(n, "field")) {
+      const name = this.identifier(token(f, "name"));
+      const typeNode = node(f, "typeExpr");
+      if (!name) continue;
+      const span = cstSpan(f, name.span);
+      const type = typeNode ? this.typeExpr(typeNode) : undefined;
+      if (!type) continue;
+      out.push({ kind: "FieldDecl", name, optional: token(f, "Question") !== undefined, type, span });
+    }
+    return out;
+  }
+
+  private typeExpr(n: CstNode): A.TypeExpr | undefined {
+    const span = cstSpan(n, { start: 0, end: 0 });
+    if (token(n, "LBrace")) return { kind: "RecordTypeExpr", fields: this.fields(node(n, "fields")), span };
+    const nameTok = token(n, "name");
+    if (!nameTok) return undefined;
+    const args = nodes(n, "args").map((a) => this.typeExpr(a));
+    if (args.some((a) => a === undefined)) return undefined;
+    const boundTok = token(n, "bound");
+    let max: number | undefined;
+    if (boundTok) {
+      if (!/^\d+$/.test(boundTok.image)) {
+        this.report(W.BadBound, `a size bound is a decimal number, found ${describe(boundTok)}`, tokSpan(boundTok));
+      } else {
+        const v = BigInt(boundTok.image);
+        if (v > BigInt(Number.MAX_SAFE_INTEGER)) this.report(W.BadBound, `size bound ${describe(boundTok)} is too large`, tokSpan(boundTok));
+        else max = Number(v);
+      }
+    }
+    const name = nameTok.image;
+    const hasArgs = token(n, "Lt") !== undefined;
+    const arity = (want: number, shape: string): boolean => {
+      if (args.length === want) return true;
+      this.report(W.BadTypeArguments, `\`${name}\` takes ${want === 1 ? "one type argument" : `${want} type arguments`}: \`${shape}\``, span);
+      return false;
+    };
+    if (name === "list") {
+      if (!arity(1, "list<T>")) return undefined;
+      return { kind: "ListTypeExpr", element: args[0]!, max, span };
+    }
+    if (name === "map") {
+      if (!arity(2, "map<K, V>")) return undefined;
+      return { kind: "MapTypeExpr", key: args[0]!, value: args[1]!, max, span };
+    }
+    if (hasArgs) {
+      this.report(W.BadTypeArguments, `\`${name}\` takes no type arguments`, span);
+      return undefined;
+    }
+    return { kind: "PrimitiveTypeExpr", name, max, span };
+  }
+
+  letDecl(n: CstNode): A.LetDecl | undefined {
+    const name = this.identifier(token(n, "name"));
+    if (!name) return undefined;
+    const span = cstSpan(n, name.span);
+    return { kind: "LetDecl", name, value: this.exprOrError(node(n, "expr"), { start: span.end, end: span.end }), span };
+  }
+
+  ruleDecl(n: CstNode): A.RuleDecl | undefined {
+    const effectTok = token(n, "effect");
+    const name = this.identifier(token(n, "name"));
+    if (!effectTok || !name) return undefined;
+    const span = cstSpan(n, name.span);
+    const annotations: A.Annotation[] = [];
+    for (const a of nodes(n, "annotation")) {
+      const an = this.identifier(token(a, "name"));
+      const v = token(a, "value");
+      if (!an || !v) continue;
+      annotations.push({ kind: "Annotation", name: an, value: this.stringLiteral(v, an.span), span: cstSpan(a, an.span) });
+    }
+    const when = token(n, "when");
+    const condition = when ? this.exprOrError(node(n, "expr"), { start: tokSpan(when).end, end: tokSpan(when).end }) : undefined;
+    return { kind: "RuleDecl", effect: effectTok.tokenType === T.Permit ? "permit" : "forbid", name, annotations, condition, span };
+  }
+
+  testDecl(n: CstNode): A.TestDecl | undefined {
+    const nameTok = token(n, "name");
+    const obj = node(n, "dataObject");
+    const exp = node(n, "expectClause");
+    if (!nameTok || !obj || !exp) return undefined;
+    const decision = token(exp, "decision");
+    if (!decision) return undefined;
+    const span = cstSpan(n, tokSpan(nameTok));
+    const input = this.dataObject(obj);
+    let by: A.Identifier[] | undefined;
+    let errors: A.Identifier[] | undefined;
+    const lists = (key: string) => nodes(exp, key).map((l) => this.nameList(l));
+    const byLists = lists("by");
+    const errorLists = lists("errors");
+    if (byLists.length > 0) by = byLists[0];
+    if (errorLists.length > 0) errors = errorLists[0];
+    for (const [kw, count] of [["byKw", byLists.length], ["errorsKw", errorLists.length], ["invalid", tokens(exp, "invalid").length]] as const) {
+      if (count > 1) {
+        const dup = tokens(exp, kw)[1]!;
+        this.report(W.DuplicateClause, `${describe(dup)} is given more than once in this \`expect\``, tokSpan(dup));
+      }
+    }
+    const expect: A.Expectation = {
+      kind: "Expectation",
+      decision: decision.tokenType === T.Allow ? "allow" : "deny",
+      by,
+      errors,
+      invalid: tokens(exp, "invalid").length > 0,
+      span: cstSpan(exp, tokSpan(decision)),
+    };
+    return { kind: "TestDecl", name: this.stringLiteral(nameTok, span), input, expect, span };
+  }
+
+  private nameList(n: CstNode): A.Identifier[] {
+    const names = tokens(n, "names");
+    this.checkCommas(names.map(tokSpan), tokens(n, "Comma"), true, "names");
+    return names.map((t) => ({ kind: "Identifier", name: t.image, span: tokSpan(t) }));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // data literals
+
+  dataObject(n: CstNode): A.DataObject {
+    const span = cstSpan(n, { start: 0, end: 0 });
+    const entries: { key: string; keySpan: Span; value: A.DataValue }[] = [];
+    const entryNodes = nodes(n, "dataEntry");
+    this.checkCommas(entryNodes.map((e) => cstSpan(e, span)), tokens(n, "Comma"), true, "entries");
+    for (const e of entryNodes) {
+      const k = token(e, "key");
+      const v = node(e, "dataValue");
+      if (!k || !v) continue;
+      const value = this.dataValue(v);
+      if (!value) continue;
+      const key = k.tokenType === T.StringLiteral || k.tokenType === T.UnterminatedString ? this.stringLiteral(k, tokSpan(k)).value : k.image;
+      entries.push({ key, keySpan: tokSpan(k), value });
+    }
+    return { kind: "DataObject", entries, span };
+  }
+
+  private dataValue(n: CstNode): A.DataValue | undefined {
+    const span = cstSpan(n, { start: 0, end: 0 });
+    const obj = node(n, "dataObject");
+    if (obj) return this.dataObject(obj);
+    if (token(n, "LBracket")) {
+      const itemNodes = nodes(n, "items");
+      this.checkCommas(itemNodes.map((i) => cstSpan(i, span)), tokens(n, "Comma"), true, "items");
+      const items = itemNodes.map((i) => this.dataValue(i)).filter((x): x is A.DataValue => x !== undefined);
+      return { kind: "DataArray", items, span };
+    }
+    const s = token(n, "string");
+    if (s) return { kind: "DataString", value: this.stringLiteral(s, span).value, span };
+    const i = token(n, "int");
+    if (i) {
+      const v = decodeIntLiteral(i.image);
+      return { kind: "DataInt", value: token(n, "Minus") ? -v : v, span };
+    }
+    const b = token(n, "bool");
+    if (b) return { kind: "DataBool", value: b.tokenType === T.True, span };
+    if (token(n, "null")) return { kind: "DataNull", span };
+    return undefined;
+  }
+
+  /**
+   * Items must be separated by single commas; a trailing comma is allowed where `trailing`. The
+   * grammar rules accept commas loosely so that a missing one is reported here, precisely.
+   */
+  private checkCommas(items: Span[], commas: IToken[], trailing: boolean, what: string): void {
+    let c = 0;
+    for (let k = 0; k < items.length; k++) {
+      const item = items[k]!;
+      // commas before this item that are not accounted for are extra
+      let seen = 0;
+      while (c < commas.length && commas[c]!.startOffset < item.start) {
+        seen++;
+        if (seen > 1 || k === 0) this.report(W.UnexpectedToken, `unexpected \`,\` between ${what}`, tokSpan(commas[c]!));
+        c++;
+      }
+      if (k > 0 && seen === 0) this.report(W.UnexpectedToken, `expected \`,\` between ${what}`, { start: item.start, end: item.start + 1 });
+    }
+    const rest = commas.length - c;
+    if (rest > (trailing && items.length > 0 ? 1 : 0)) this.report(W.UnexpectedToken, `unexpected \`,\` after the last of the ${what}`, tokSpan(commas[commas.length - 1]!));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // expressions
+
+  exprOrError(n: CstNode | undefined, fallback: Span): A.Expr {
+    return n ? this.expr(n) : { kind: "ErrorExpr", span: fallback };
+  }
+
+  expr(n: CstNode): A.Expr {
+    const span = cstSpan(n, { start: 0, end: 0 });
+    const test = this.binaryLevel(node(n, "test"), span);
+    if (!token(n, "Question")) return test;
+    const then = this.binaryLevel(node(n, "then"), { start: span.end, end: span.end });
+    const otherwise = this.exprOrError(node(n, "otherwise"), { start: span.end, end: span.end });
+    return { kind: "Conditional", test, then, otherwise, span };
+  }
+
+  /** conditionalOr … multiplication: operands folded left with their operators */
+  private binaryLevel(n: CstNode | undefined, fallback: Span): A.Expr {
+    if (!n) return { kind: "ErrorExpr", span: fallback };
+    const span = cstSpan(n, fallback);
+    if (n.name === "unary") return this.unary(n, span);
+    const operands = nodes(n, "operands");
+    const ops = (n.children["ops"] ?? []).filter(isToken);
+    let left = this.binaryLevel(operands[0], span);
+    for (let k = 0; k < ops.length; k++) {
+      const opTok = ops[k]!;
+      const right = this.binaryLevel(operands[k + 1], { start: span.end, end: span.end });
+      if (!real(opTok)) continue;
+      left = {
+        kind: "Binary",
+        op: opTok.image as A.BinaryOp,
+        left,
+        right,
+        opSpan: tokSpan(opTok),
+        span: { start: Math.min(left.span.start, opTok.startOffset), end: Math.max(right.span.end, tokSpan(opTok).end) },
+      };
+    }
+    return left;
+  }
+
+  private unary(n: CstNode, span: Span): A.Expr {
+    const ops = tokens(n, "ops");
+    let e = this.member(node(n, "member"), span);
+    for (let k = ops.length - 1; k >= 0; k--) {
+      const op = ops[k]!;
+      e = { kind: "Unary", op: op.image as "!" | "-", operand: e, span: { start: op.startOffset, end: e.span.end } };
+    }
+    return e;
+  }
+
+  private member(n: CstNode | undefined, fallback: Span): A.Expr {
+    if (!n) return { kind: "ErrorExpr", span: fallback };
+    let e = this.primary(node(n, "primary"), cstSpan(n, fallback));
+    for (const s of nodes(n, "suffixes")) e = this.suffix(e, s);
+    return e;
+  }
+
+  private suffix(operand: A.Expr, s: CstNode): A.Expr {
+    const end = cstSpan(s, { start: operand.span.end, end: operand.span.end }).end;
+    const span = { start: operand.span.start, end: Math.max(end, operand.span.end) };
+    const dot = token(s, "dot");
+    if (dot) {
+      const nameTok = token(s, "name");
+      if (!nameTok) return { kind: "ErrorExpr", span };
+      const field = nameTok.tokenType === T.QuotedName ? nameTok.image.slice(1, -1) : nameTok.image;
+      if (token(s, "LParen")) {
+        if (nameTok.tokenType === T.QuotedName || dot.tokenType === T.DotQuestion)
+          this.report(W.UnexpectedToken, `a method name cannot be quoted or optional`, tokSpan(nameTok));
+        return { kind: "Call", target: operand, fn: field, fnSpan: tokSpan(nameTok), args: this.exprList(node(s, "args"), false), span };
+      }
+      return { kind: "Select", operand, field, fieldSpan: tokSpan(nameTok), optional: dot.tokenType === T.DotQuestion, span };
+    }
+    const open = token(s, "open");
+    if (open) {
+      return { kind: "Index", operand, index: this.exprOrError(node(s, "index"), { start: end, end }), optional: open.tokenType === T.LBracketQuestion, span };
+    }
+    const inits = node(s, "fieldInits");
+    const typeName = qualifiedName(operand);
+    if (typeName === undefined) {
+      this.report(W.StructWithoutType, "a message literal `{...}` must follow a type name", cstSpan(inits, span));
+      return { kind: "ErrorExpr", span };
+    }
+    return this.struct(typeName, inits, span);
+  }
+
+  private struct(typeName: string, inits: CstNode | undefined, span: Span): A.StructExpr {
+    const names = tokens(inits, "names");
+    const values = nodes(inits, "values");
+    const fields: { name: string; value: A.Expr; span: Span }[] = [];
+    const itemSpans = names.map((nm, k) => ({ start: nm.startOffset, end: values[k] ? cstSpan(values[k], tokSpan(nm)).end : tokSpan(nm).end }));
+    this.checkCommas(itemSpans, tokens(inits, "Comma"), true, "fields");
+    names.forEach((nm, k) => {
+      fields.push({ name: nm.image, value: this.exprOrError(values[k], tokSpan(nm)), span: itemSpans[k]! });
+    });
+    return { kind: "Struct", typeName, fields, span };
+  }
+
+  /** call arguments (no trailing comma, as in CEL) or list elements (trailing comma allowed) */
+  private exprList(n: CstNode | undefined, trailing: boolean): A.Expr[] {
+    const items = nodes(n, "items").map((i) => this.expr(i));
+    this.checkCommas(items.map((i) => i.span), tokens(n, "commas"), trailing, trailing ? "elements" : "arguments");
+    return items;
+  }
+
+  private primary(n: CstNode | undefined, fallback: Span): A.Expr {
+    if (!n) return { kind: "ErrorExpr", span: fallback };
+    const span = cstSpan(n, fallback);
+    const name = token(n, "name");
+    if (name) {
+      const leadingDot = token(n, "leadingDot") !== undefined;
+      if (token(n, "call")) {
+        if (leadingDot) return { kind: "Call", target: undefined, fn: "." + name.image, fnSpan: tokSpan(name), args: this.exprList(node(n, "args"), false), span };
+        return { kind: "Call", target: undefined, fn: name.image, fnSpan: tokSpan(name), args: this.exprList(node(n, "args"), false), span };
+      }
+      return { kind: "Ident", name: name.image, leadingDot, span };
+    }
+    if (token(n, "paren")) return this.exprOrError(node(n, "inner"), span);
+    if (token(n, "list")) return { kind: "List", elements: this.exprList(node(n, "elements"), true), span };
+    if (token(n, "map")) {
+      const entryNodes = nodes(n, "entries");
+      this.checkCommas(entryNodes.map((e) => cstSpan(e, span)), tokens(n, "Comma"), true, "entries");
+      const entries = entryNodes.map((e) => {
+        const es = cstSpan(e, span);
+        return { key: this.exprOrError(node(e, "key"), es), value: this.exprOrError(node(e, "value"), { start: es.end, end: es.end }), span: es };
+      });
+      return { kind: "Map", entries, span };
+    }
+    const lit = node(n, "literal");
+    const t = token(lit, "token");
+    if (!t) return { kind: "ErrorExpr", span };
+    return this.literal(t);
+  }
+
+  private literal(t: IToken): A.Expr {
+    const span = tokSpan(t);
+    switch (t.tokenType) {
+      case T.IntLiteral:
+        return { kind: "IntLiteral", value: decodeIntLiteral(t.image), span };
+      case T.UintLiteral:
+        return { kind: "UintLiteral", value: decodeIntLiteral(t.image), span };
+      case T.DoubleLiteral:
+        return { kind: "DoubleLiteral", text: t.image, span };
+      case T.True:
+        return { kind: "BoolLiteral", value: true, span };
+      case T.False:
+        return { kind: "BoolLiteral", value: false, span };
+      case T.Null:
+        return { kind: "NullLiteral", span };
+      case T.UnterminatedString:
+        return { kind: "ErrorExpr", span };
+      default: {
+        const d = this.decode(t);
+        return d.kind === "bytes" ? { kind: "BytesLiteral", value: d.value, span } : { kind: "StringLiteralExpr", value: d.value, span };
+      }
+    }
+  }
+}
+
+/** `a.b.c` as a dotted name, or undefined when the expression is not a plain qualified name. */
+function qualifiedName(e: A.Expr): string | undefined {
+  if (e.kind === "Ident") return (e.leadingDot ? "." : "") + e.name;
+  if (e.kind === "Select" && !e.optional) {
+    const base = qualifiedName(e.operand);
+    return base === undefined ? undefined : base + "." + e.field;
+  }
+  return undefined;
+}
+
+function describe(t: IToken): string {
+  const image = t.image.length > 24 ? t.image.slice(0, 21) + "..." : t.image;
+  return "`" + image + "`";
+}

@@ -1,0 +1,375 @@
+// The canonical formatter: PolicyFile AST (+ its source, for comments and blank lines) → text.
+//
+// Layout rules (docs/language-grammar.md, "Formatting"):
+//   - declarations in source order, one blank line between them (consecutive `let`s keep the
+//     source's choice of blank line or none);
+//   - `input` and records: one field per line, two-space indent; a nested record stays inline when
+//     its line fits in 100 columns and holds no comment, otherwise it is broken over lines;
+//   - rules: annotations on their own lines; `when` on the rule's line when that fits in 100
+//     columns, else on the next line with a 4-space indent and a break before each top-level
+//     `&&`/`||`;
+//   - tests: the input object one entry per line, nested values inline when they fit;
+//   - expressions: minimal parentheses from precedence, plus parentheses kept around `&&` inside
+//     `||` and around a `?:` nested in another expression; strings re-escaped canonically.
+// Comments: the formatter first lays out lines, each anchored at the source offset of what it
+// prints; then an own-line comment goes before the first line anchored after it (a comment
+// belongs to what follows it) and a trailing comment goes at the end of the last line anchored
+// before it. Both depend only on the AST and the comment offsets, which is what makes
+// fmt(fmt(x)) == fmt(x).
+
+import { assertUnreachable } from "../diagnostics.js";
+import type { SourceFile } from "../source.js";
+import type * as A from "./ast.js";
+import { quoteBytes, quoteString } from "./literals.js";
+
+export const MAX_WIDTH = 100;
+
+interface Line {
+  indent: number;
+  text: string;
+  /** source offset of what the line prints; undefined for blank lines */
+  anchor: number | undefined;
+  /** a closing bracket: comments placed before it are indented one level deeper */
+  closer?: boolean;
+  trailing?: string;
+  before?: { text: string; blankAfter: boolean }[];
+}
+
+const NAME = /^[_a-zA-Z][_a-zA-Z0-9]*$/;
+const width = (s: string): number => [...s].length;
+
+// ---------------------------------------------------------------------------------------------
+// expressions
+
+/** binding strength: higher binds tighter */
+function precedence(e: A.Expr): number {
+  switch (e.kind) {
+    case "Conditional": return 1;
+    case "Binary":
+      switch (e.op) {
+        case "||": return 2;
+        case "&&": return 3;
+        case "+": case "-": return 5;
+        case "*": case "/": case "%": return 6;
+        default: return 4; // relations and `in`
+      }
+    case "Unary": return 7;
+    default: return 8;
+  }
+}
+
+/** Prints `child` as an operand of `parent`, parenthesised when the grammar or readability asks. */
+function operand(child: A.Expr, parent: A.Expr, side: "left" | "right" | "unary" | "member"): string {
+  const text = printExpr(child);
+  const cp = precedence(child);
+  let paren: boolean;
+  if (child.kind === "Conditional") paren = true; // a nested `?:` is always parenthesised
+  else if (side === "member") paren = cp < 8;
+  else if (side === "unary") paren = cp < 7 || (child.kind === "Unary" && parent.kind === "Unary" && child.op !== parent.op);
+  else {
+    const pp = precedence(parent);
+    paren = side === "left" ? cp < pp : cp <= pp;
+    if (parent.kind === "Binary" && parent.op === "||" && child.kind === "Binary" && child.op === "&&") paren = true;
+  }
+  return paren ? `(${text})` : text;
+}
+
+function fieldName(name: string): string {
+  return NAME.test(name) ? name : "`" + name + "`";
+}
+
+/** Prints an expression on one line. */
+export function printExpr(e: A.Expr): string {
+  switch (e.kind) {
+    case "IntLiteral": return e.value.toString();
+    case "UintLiteral": return e.value.toString() + "u";
+    case "DoubleLiteral": return e.text;
+    case "StringLiteralExpr": return quoteString(e.value);
+    case "BytesLiteral": return quoteBytes(e.value);
+    case "BoolLiteral": return e.value ? "true" : "false";
+    case "NullLiteral": return "null";
+    case "Ident": return (e.leadingDot ? "." : "") + e.name;
+    case "Select": return `${operand(e.operand, e, "member")}${e.optional ? ".?" : "."}${fieldName(e.field)}`;
+    case "Index": return `${operand(e.operand, e, "member")}${e.optional ? "[?" : "["}${printExpr(e.index)}]`;
+    case "Call": {
+      const args = e.args.map(printExpr).join(", ");
+      return e.target ? `${operand(e.target, e, "member")}.${e.fn}(${args})` : `${e.fn}(${args})`;
+    }
+    case "Unary": return e.op + operand(e.operand, e, "unary");
+    case "Binary": return `${operand(e.left, e, "left")} ${e.op} ${operand(e.right, e, "right")}`;
+    case "Conditional":
+      return `${operand(e.test, e, "left")} ? ${operand(e.then, e, "left")} : ${operand(e.otherwise, e, "right")}`;
+    case "List": return `[${e.elements.map(printExpr).join(", ")}]`;
+    case "Map": return `{${e.entries.map((x) => `${printExpr(x.key)}: ${printExpr(x.value)}`).join(", ")}}`;
+    case "Struct": return `${e.typeName}{${e.fields.map((f) => `${f.name}: ${printExpr(f.value)}`).join(", ")}}`;
+    case "ErrorExpr": return "<error>";
+    default: return assertUnreachable(e);
+  }
+}
+
+/** The operands of a left-leaning chain of one operator: `a && b && c` → [a, b, c]. */
+function chain(e: A.Expr, op: "&&" | "||"): { operands: A.Expr[]; opStarts: number[] } {
+  const operands: A.Expr[] = [];
+  const opStarts: number[] = [];
+  let cur = e;
+  while (cur.kind === "Binary" && cur.op === op) {
+    operands.push(cur.right);
+    opStarts.push(cur.opSpan.start);
+    cur = cur.left;
+  }
+  operands.push(cur);
+  return { operands: operands.reverse(), opStarts: opStarts.reverse() };
+}
+
+// ---------------------------------------------------------------------------------------------
+// the line builder
+
+class Printer {
+  readonly lines: Line[] = [];
+  private readonly commentStarts: number[];
+
+  constructor(private readonly comments: readonly A.Comment[]) {
+    this.commentStarts = comments.map((c) => c.span.start);
+  }
+
+  line(indent: number, text: string, anchor: number, closer = false): void {
+    this.lines.push({ indent, text, anchor, closer });
+  }
+  blank(): void {
+    if (this.lines.length > 0 && this.lines[this.lines.length - 1]!.anchor !== undefined) this.lines.push({ indent: 0, text: "", anchor: undefined });
+  }
+
+  /** whether any comment starts inside [start, end) */
+  hasComment(start: number, end: number): boolean {
+    return this.commentStarts.some((s) => s >= start && s < end);
+  }
+
+  fits(indent: number, text: string): boolean {
+    return indent + width(text) <= MAX_WIDTH;
+  }
+
+  // types ---------------------------------------------------------------------------------------
+
+  typeInline(t: A.TypeExpr): string {
+    const bound = (m: number | undefined) => (m === undefined ? "" : `(${m})`);
+    switch (t.kind) {
+      case "PrimitiveTypeExpr": return t.name + bound(t.max);
+      case "ListTypeExpr": return `list<${this.typeInline(t.element)}>${bound(t.max)}`;
+      case "MapTypeExpr": return `map<${this.typeInline(t.key)}, ${this.typeInline(t.value)}>${bound(t.max)}`;
+      case "RecordTypeExpr":
+        return t.fields.length === 0 ? "{}" : `{ ${t.fields.map((f) => this.fieldHead(f) + this.typeInline(f.type)).join(", ")} }`;
+      default: return assertUnreachable(t);
+    }
+  }
+
+  private fieldHead(f: A.FieldDecl): string {
+    return `${f.name.name}${f.optional ? "?" : ""}: `;
+  }
+
+  fields(fields: readonly A.FieldDecl[], indent: number): void {
+    for (const f of fields) {
+      const head = this.fieldHead(f);
+      const inline = head + this.typeInline(f.type);
+      const breakable = f.type.kind === "RecordTypeExpr" && f.type.fields.length > 0;
+      if (breakable && (!this.fits(indent, inline) || this.hasComment(f.span.start, f.span.end))) {
+        const rec = f.type as A.RecordTypeExpr;
+        this.line(indent, head + "{", f.span.start);
+        this.fields(rec.fields, indent + 2);
+        this.line(indent, "}", rec.span.end - 1, true);
+      } else this.line(indent, inline, f.span.start);
+    }
+  }
+
+  // data ----------------------------------------------------------------------------------------
+
+  dataInline(v: A.DataValue): string {
+    switch (v.kind) {
+      case "DataObject":
+        return v.entries.length === 0 ? "{}" : `{ ${v.entries.map((e) => `${dataKey(e.key)}: ${this.dataInline(e.value)}`).join(", ")} }`;
+      case "DataArray": return `[${v.items.map((i) => this.dataInline(i)).join(", ")}]`;
+      case "DataString": return quoteString(v.value);
+      case "DataInt": return v.value.toString();
+      case "DataBool": return v.value ? "true" : "false";
+      case "DataNull": return "null";
+      default: return assertUnreachable(v);
+    }
+  }
+
+  /** Prints `head` + value, breaking objects and arrays that do not fit or hold comments. */
+  dataValue(head: string, v: A.DataValue, indent: number, anchor: number, comma: string, forceBreak = false): void {
+    const inline = head + this.dataInline(v) + comma;
+    const container = (v.kind === "DataObject" && v.entries.length > 0) || (v.kind === "DataArray" && v.items.length > 0);
+    if (!container || (!forceBreak && this.fits(indent, inline) && !this.hasComment(v.span.start, v.span.end))) {
+      this.line(indent, inline, anchor);
+      return;
+    }
+    if (v.kind === "DataObject") {
+      this.line(indent, head + "{", anchor);
+      v.entries.forEach((e, k) => this.dataValue(`${dataKey(e.key)}: `, e.value, indent + 2, e.keySpan.start, k < v.entries.length - 1 ? "," : ""));
+      this.line(indent, "}" + comma, v.span.end - 1, true);
+    } else if (v.kind === "DataArray") {
+      this.line(indent, head + "[", anchor);
+      v.items.forEach((item, k) => this.dataValue("", item, indent + 2, item.span.start, k < v.items.length - 1 ? "," : ""));
+      this.line(indent, "]" + comma, v.span.end - 1, true);
+    }
+  }
+
+  // declarations --------------------------------------------------------------------------------
+
+  header(h: A.PolicyHeader): void {
+    this.line(0, `policy ${quoteString(h.name.value)} version ${quoteString(h.version.value)}`, h.span.start);
+  }
+
+  input(d: A.InputDecl): void {
+    if (d.fields.length === 0 && !this.hasComment(d.span.start, d.span.end)) {
+      this.line(0, "input {}", d.span.start);
+      return;
+    }
+    this.line(0, "input {", d.span.start);
+    this.fields(d.fields, 2);
+    this.line(0, "}", d.span.end - 1, true);
+  }
+
+  letDecl(d: A.LetDecl): void {
+    const head = `let ${d.name.name} = `;
+    const inline = head + printExpr(d.value);
+    const v = d.value;
+    if (v.kind === "List" && v.elements.length > 0 && (!this.fits(0, inline) || this.hasComment(v.span.start, v.span.end))) {
+      this.line(0, head + "[", d.span.start);
+      for (const el of v.elements) this.line(2, printExpr(el) + ",", el.span.start);
+      this.line(0, "]", v.span.end - 1, true);
+    } else this.line(0, inline, d.span.start);
+  }
+
+  rule(r: A.RuleDecl): void {
+    for (const a of r.annotations) this.line(0, `@${a.name.name}(${quoteString(a.value.value)})`, a.span.start);
+    const head = `${r.effect} ${r.name.name}`;
+    const c = r.condition;
+    if (!c) {
+      this.line(0, head, r.name.span.start);
+      return;
+    }
+    const inline = `${head} when ${printExpr(c)}`;
+    if (this.fits(0, inline) && !this.hasComment(c.span.start, c.span.end)) {
+      this.line(0, inline, r.name.span.start);
+      return;
+    }
+    this.line(0, head, r.name.span.start);
+    const op = c.kind === "Binary" && (c.op === "&&" || c.op === "||") ? c.op : undefined;
+    if (!op) {
+      this.line(4, `when ${printExpr(c)}`, c.span.start);
+      return;
+    }
+    const { operands, opStarts } = chain(c, op);
+    operands.forEach((o, k) => {
+      const text = operand(o, c, k === 0 ? "left" : "right");
+      if (k === 0) this.line(4, `when ${text}`, c.span.start);
+      else this.line(4, `${op} ${text}`, opStarts[k - 1]!);
+    });
+  }
+
+  test(t: A.TestDecl): void {
+    this.line(0, `test ${quoteString(t.name.value)} {`, t.span.start);
+    this.dataValue("input ", t.input, 2, t.input.span.start, "", t.input.entries.length > 0);
+    const e = t.expect;
+    let text = `expect ${e.decision}`;
+    if (e.by) text += ` by [${e.by.map((n) => n.name).join(", ")}]`;
+    if (e.errors) text += ` errors [${e.errors.map((n) => n.name).join(", ")}]`;
+    if (e.invalid) text += " invalid";
+    this.line(2, text, e.span.start);
+    this.line(0, "}", t.span.end - 1, true);
+  }
+}
+
+function dataKey(key: string): string {
+  return NAME.test(key) ? key : quoteString(key);
+}
+
+// ---------------------------------------------------------------------------------------------
+// comments and assembly
+
+/** A comment is trailing when code precedes it on its source line. */
+function isTrailing(text: string, offset: number): boolean {
+  const lineStart = text.lastIndexOf("\n", offset - 1) + 1;
+  return text.slice(lineStart, offset).trim() !== "";
+}
+
+/** Whether a blank line follows `offset`'s line before the next non-blank text. */
+function blankLineAfter(text: string, offset: number): boolean {
+  const m = /^[^\n]*\n([ \t\r\f]*\n)/.exec(text.slice(offset));
+  return m !== null;
+}
+
+function placeComments(lines: Line[], comments: readonly A.Comment[], text: string): Line[] {
+  const anchored = lines.filter((l) => l.anchor !== undefined);
+  const tail: { text: string; blankAfter: boolean }[] = [];
+  for (const c of comments) {
+    const body = c.text.trimEnd();
+    if (isTrailing(text, c.span.start)) {
+      let host: Line | undefined;
+      for (const l of anchored) if (l.anchor! <= c.span.start) host = l;
+      if (host && host.trailing === undefined) {
+        host.trailing = body;
+        continue;
+      }
+    }
+    const next = anchored.find((l) => l.anchor! > c.span.start);
+    const entry = { text: body, blankAfter: blankLineAfter(text, c.span.start) };
+    if (next) (next.before ??= []).push(entry);
+    else tail.push(entry);
+  }
+  const out: Line[] = [];
+  const emitComments = (list: { text: string; blankAfter: boolean }[], indent: number, last: boolean) => {
+    list.forEach((c, k) => {
+      out.push({ indent, text: c.text, anchor: 0 });
+      if (c.blankAfter && !(last && k === list.length - 1)) out.push({ indent: 0, text: "", anchor: undefined });
+    });
+  };
+  for (const l of lines) {
+    if (l.before) emitComments(l.before, l.indent + (l.closer ? 2 : 0), false);
+    out.push(l);
+  }
+  if (tail.length > 0) {
+    if (out.length > 0) out.push({ indent: 0, text: "", anchor: undefined });
+    emitComments(tail, 0, true);
+  }
+  // never two blank lines in a row, none at the start
+  return out.filter((l, k) => l.anchor !== undefined || (k > 0 && out[k - 1]!.anchor !== undefined));
+}
+
+/** Formats a parsed file. The AST should be free of syntax errors (ErrorExpr prints as `<error>`). */
+export function formatFile(ast: A.PolicyFile, source: SourceFile): string {
+  const p = new Printer(ast.comments);
+  type Decl =
+    | { kind: "header"; node: A.PolicyHeader }
+    | { kind: "input"; node: A.InputDecl }
+    | { kind: "let"; node: A.LetDecl }
+    | { kind: "rule"; node: A.RuleDecl }
+    | { kind: "test"; node: A.TestDecl };
+  const decls: Decl[] = [];
+  if (ast.header) decls.push({ kind: "header", node: ast.header });
+  if (ast.input) decls.push({ kind: "input", node: ast.input });
+  for (const n of ast.lets) decls.push({ kind: "let", node: n });
+  for (const n of ast.rules) decls.push({ kind: "rule", node: n });
+  for (const n of ast.tests) decls.push({ kind: "test", node: n });
+  decls.sort((a, b) => a.node.span.start - b.node.span.start);
+  decls.forEach((d, k) => {
+    const prev = decls[k - 1];
+    if (prev) {
+      const between = source.text.slice(prev.node.span.end, d.node.span.start);
+      const keepTogether = prev.kind === "let" && d.kind === "let" && !/\n[ \t\r\f]*\n/.test(between);
+      if (!keepTogether) p.blank();
+    }
+    switch (d.kind) {
+      case "header": p.header(d.node); break;
+      case "input": p.input(d.node); break;
+      case "let": p.letDecl(d.node); break;
+      case "rule": p.rule(d.node); break;
+      case "test": p.test(d.node); break;
+      default: assertUnreachable(d);
+    }
+  });
+  const lines = placeComments(p.lines, ast.comments, source.text);
+  const text = lines.map((l) => (l.text === "" ? "" : " ".repeat(l.indent) + l.text + (l.trailing ? "  " + l.trailing : ""))).join("\n");
+  return text === "" ? "" : text + "\n";
+}

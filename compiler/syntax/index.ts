@@ -1,0 +1,303 @@
+// The syntax phase's public entry points: source text → AST + diagnostics, and AST → canonical text.
+//
+//   parsePolicy(source)      a whole `.writ` file
+//   parseExpression(text)    one bare CEL expression (CEL conformance runner, tests)
+//   formatPolicy(ast, src)   the canonical formatting of a parsed file
+//
+// None of them throws for any input string. A file is parsed one declaration at a time: the token
+// stream is cut before each declaration keyword (see `splitDeclarations`), so an error in one rule
+// leaves the next ones intact and every declaration's errors are reported in one run.
+
+import type { IRecognitionException, IToken } from "chevrotain";
+import { error, type Diagnostic } from "../diagnostics.js";
+import type { SourceFile, Span } from "../source.js";
+import type * as A from "./ast.js";
+import { AstBuilder } from "./ast-builder.js";
+import { W } from "./diagnostic-codes.js";
+import { formatFile } from "./format.js";
+import * as T from "./lexer.js";
+import { decodeStringLiteral } from "./literals.js";
+import { describeToken, setChunkFollower, writParser, type DeclarationRule } from "./parser.js";
+
+export { W } from "./diagnostic-codes.js";
+
+/** Brackets (and chained `?:`) nested deeper than this are refused before parsing. */
+export const MAX_NESTING = 200;
+/** Expression trees deeper than this (long operator chains, `!!!…x`) are refused after parsing. */
+export const MAX_EXPR_DEPTH = 500;
+
+export interface ParsePolicyResult {
+  readonly ast: A.PolicyFile;
+  readonly diagnostics: Diagnostic[];
+}
+
+export interface ParseExpressionResult {
+  readonly expr: A.Expr;
+  readonly diagnostics: Diagnostic[];
+}
+
+const tokSpan = (t: IToken): Span => ({ start: t.startOffset, end: t.startOffset + t.image.length });
+
+/** Lexes and reports lexical problems: stray characters, unterminated strings, bad escapes. */
+function lexWithDiagnostics(text: string, diagnostics: Diagnostic[]): T.LexResult {
+  const lexed = T.lex(text);
+  for (const b of lexed.badChars) {
+    const shown = [...text.slice(b.offset, b.offset + b.length)].slice(0, 8).join("");
+    diagnostics.push(error(W.UnexpectedCharacter, `unexpected character${b.length > 1 ? "s" : ""} \`${shown.replace(/`/g, "'")}\``, { start: b.offset, end: b.offset + b.length }));
+  }
+  for (const t of lexed.tokens) {
+    if (t.tokenType === T.UnterminatedString) {
+      diagnostics.push(error(W.UnterminatedString, "unterminated string literal", tokSpan(t), "close the string with the quote it starts with, on the same line (or use `\"\"\"` for text over several lines)"));
+    } else if (t.tokenType === T.StringLiteral) {
+      for (const p of decodeStringLiteral(t.image).problems) {
+        diagnostics.push(error(W.InvalidEscape, p.message, { start: t.startOffset + p.offset, end: t.startOffset + p.offset + p.length }));
+      }
+    }
+  }
+  return lexed;
+}
+
+const STRONG = new Set([T.Policy, T.Let, T.Permit, T.Forbid, T.Test, T.At]);
+const OPENERS = new Set([T.LParen, T.LBracket, T.LBracketQuestion, T.LBrace]);
+const CLOSERS = new Set([T.RParen, T.RBracket, T.RBrace]);
+
+interface Chunk {
+  readonly rule: DeclarationRule | "junk";
+  readonly tokens: IToken[];
+}
+
+function ruleFor(t: IToken): DeclarationRule | "junk" {
+  switch (t.tokenType) {
+    case T.Policy: return "header";
+    case T.Input: return "inputDecl";
+    case T.Let: return "letDecl";
+    case T.At:
+    case T.Permit:
+    case T.Forbid: return "ruleDecl";
+    case T.Test: return "testDecl";
+    default: return "junk";
+  }
+}
+
+/**
+ * Cuts the token stream before each declaration. `policy let permit forbid test @` start a
+ * declaration anywhere (they cannot appear inside one, except as a name after `.` or before `:`/`?`);
+ * `input` does only at bracket depth 0, since tests contain `input { ... }`. Annotations stay with
+ * the rule they precede.
+ */
+export function splitDeclarations(tokens: readonly IToken[]): Chunk[] {
+  const chunks: Chunk[] = [];
+  let current: IToken[] = [];
+  let depth = 0;
+  let seenEffect = false;
+  const flush = () => {
+    if (current.length > 0) chunks.push({ rule: ruleFor(current[0]!), tokens: current });
+    current = [];
+    depth = 0;
+    seenEffect = false;
+  };
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    const prev = tokens[i - 1]?.tokenType;
+    const next = tokens[i + 1]?.tokenType;
+    const nameUse = prev === T.Dot || prev === T.DotQuestion || next === T.Colon || next === T.Question;
+    let starts = false;
+    if (!nameUse && (STRONG.has(t.tokenType) || (t.tokenType === T.Input && depth === 0))) {
+      const inRuleHead = current.length > 0 && current[0]!.tokenType === T.At && !seenEffect;
+      // `@a("x") @b("y") permit r`: the annotations and the rule are one declaration
+      starts = !(inRuleHead && (t.tokenType === T.At || t.tokenType === T.Permit || t.tokenType === T.Forbid));
+    }
+    if (starts) flush();
+    if (t.tokenType === T.Permit || t.tokenType === T.Forbid) seenEffect = true;
+    if (OPENERS.has(t.tokenType)) depth++;
+    else if (CLOSERS.has(t.tokenType)) depth = Math.max(0, depth - 1);
+    current.push(t);
+  }
+  flush();
+  return chunks;
+}
+
+/** The first token nested deeper than MAX_NESTING, counting brackets and chained `?` in expressions. */
+function tooDeep(tokens: readonly IToken[], expression: boolean): IToken | undefined {
+  // per open bracket: how many `?` of a conditional chain are pending at that level
+  const ternaries: number[] = [0];
+  let total = 0;
+  for (const t of tokens) {
+    if (OPENERS.has(t.tokenType)) ternaries.push(0);
+    else if (CLOSERS.has(t.tokenType)) {
+      if (ternaries.length > 1) total -= ternaries.pop()!;
+    } else if (expression && t.tokenType === T.Question) {
+      ternaries[ternaries.length - 1]!++;
+      total++;
+    } else if (t.tokenType === T.Comma) {
+      total -= ternaries[ternaries.length - 1]!;
+      ternaries[ternaries.length - 1] = 0;
+    }
+    if (ternaries.length - 1 + total > MAX_NESTING) return t;
+  }
+  return undefined;
+}
+
+/** Depth of an expression tree, computed without recursion so any tree can be measured. */
+export function exprDepth(root: A.Expr): number {
+  let max = 0;
+  const stack: [A.Expr, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [e, d] = stack.pop()!;
+    if (d > max) max = d;
+    for (const c of childExprs(e)) stack.push([c, d + 1]);
+  }
+  return max;
+}
+
+function childExprs(e: A.Expr): A.Expr[] {
+  switch (e.kind) {
+    case "Select": return [e.operand];
+    case "Index": return [e.operand, e.index];
+    case "Call": return e.target ? [e.target, ...e.args] : [...e.args];
+    case "Unary": return [e.operand];
+    case "Binary": return [e.left, e.right];
+    case "Conditional": return [e.test, e.then, e.otherwise];
+    case "List": return [...e.elements];
+    case "Map": return e.entries.flatMap((x) => [x.key, x.value]);
+    case "Struct": return e.fields.map((f) => f.value);
+    default: return [];
+  }
+}
+
+/** Runs one grammar rule over a token run; returns the CST and the parse diagnostics. */
+function parseChunk(rule: DeclarationRule, tokens: IToken[], follower: IToken | undefined, textEnd: number, diagnostics: Diagnostic[]) {
+  setChunkFollower(follower);
+  writParser.input = tokens;
+  const cst = writParser[rule]();
+  const errors = writParser.errors as IRecognitionException[];
+  const at = (t: IToken | undefined): Span =>
+    t && !t.isInsertedInRecovery && Number.isFinite(t.startOffset) ? tokSpan(t) : follower ? tokSpan(follower) : { start: textEnd, end: textEnd };
+  for (const e of errors) {
+    let message = e.message;
+    if (e.name === "NotAllInputParsedException") {
+      const hasWhen = cst?.children["when"] !== undefined;
+      const found = describeToken(e.token);
+      if (rule === "ruleDecl" && !hasWhen) message = `expected \`when\` or a new declaration, found ${found}`;
+      else if (rule === "ruleDecl" || rule === "letDecl") message = `expected an operator or a new declaration, found ${found}`;
+      else if (rule === "expr") message = `expected an operator or the end of the expression, found ${found}`;
+      else message = `expected a new declaration, found ${found}`;
+    }
+    diagnostics.push(error(W.UnexpectedToken, message, at(e.token)));
+  }
+  setChunkFollower(undefined);
+  return cst;
+}
+
+function emptyFile(text: string, comments: A.Comment[]): A.PolicyFile {
+  return { kind: "PolicyFile", header: undefined, input: undefined, lets: [], rules: [], tests: [], comments, span: { start: 0, end: text.length } };
+}
+
+function guardExpr(e: A.Expr, diagnostics: Diagnostic[]): A.Expr {
+  if (exprDepth(e) <= MAX_EXPR_DEPTH) return e;
+  diagnostics.push(error(W.NestingTooDeep, `expression nested more than ${MAX_EXPR_DEPTH} levels deep`, e.span, "split it with `let` constants or shorter chains"));
+  return { kind: "ErrorExpr", span: e.span };
+}
+
+/** Parses a `.writ` file. Never throws; syntax errors come back as W01xx diagnostics. */
+export function parsePolicy(source: SourceFile): ParsePolicyResult {
+  const diagnostics: Diagnostic[] = [];
+  const text = source.text;
+  let comments: A.Comment[] = [];
+  try {
+    const lexed = lexWithDiagnostics(text, diagnostics);
+    comments = lexed.comments.map((c) => ({ kind: "Comment", text: c.image, span: tokSpan(c) }));
+    const builder = new AstBuilder();
+    let header: A.PolicyHeader | undefined;
+    let input: A.InputDecl | undefined;
+    const lets: A.LetDecl[] = [];
+    const rules: A.RuleDecl[] = [];
+    const tests: A.TestDecl[] = [];
+    const chunks = splitDeclarations(lexed.tokens);
+    chunks.forEach((chunk, index) => {
+      const first = chunk.tokens[0]!;
+      const follower = chunks[index + 1]?.tokens[0];
+      if (chunk.rule === "junk") {
+        diagnostics.push(error(W.NotADeclaration, `expected a declaration (\`input\`, \`let\`, \`permit\`, \`forbid\` or \`test\`), found ${describeToken(first)}`, tokSpan(first)));
+        return;
+      }
+      const deep = tooDeep(chunk.tokens, chunk.rule === "letDecl" || chunk.rule === "ruleDecl");
+      if (deep) {
+        diagnostics.push(error(W.NestingTooDeep, `nested more than ${MAX_NESTING} levels deep`, tokSpan(deep)));
+        return;
+      }
+      const cst = parseChunk(chunk.rule, chunk.tokens, follower, text.length, diagnostics);
+      if (!cst) return;
+      switch (chunk.rule) {
+        case "header": {
+          const h = builder.header(cst);
+          if (header || index > 0) {
+            diagnostics.push(error(W.MisplacedHeader, header ? "the `policy` header is given more than once" : "the `policy` header must come before every other declaration", tokSpan(first)));
+          }
+          if (!header) header = h;
+          break;
+        }
+        case "inputDecl": {
+          const d = builder.inputDecl(cst);
+          if (input) diagnostics.push(error(W.DuplicateInput, "the `input` block is given more than once", tokSpan(first), "declare every request field in one `input` block"));
+          else input = d;
+          break;
+        }
+        case "letDecl": {
+          const d = builder.letDecl(cst);
+          if (d) lets.push({ ...d, value: guardExpr(d.value, diagnostics) });
+          break;
+        }
+        case "ruleDecl": {
+          const d = builder.ruleDecl(cst);
+          if (d) rules.push(d.condition ? { ...d, condition: guardExpr(d.condition, diagnostics) } : d);
+          break;
+        }
+        case "testDecl": {
+          const d = builder.testDecl(cst);
+          if (d) tests.push(d);
+          break;
+        }
+        case "expr":
+          break;
+      }
+    });
+    diagnostics.push(...builder.diagnostics);
+    const ast: A.PolicyFile = { kind: "PolicyFile", header, input, lets, rules, tests, comments, span: { start: 0, end: text.length } };
+    return { ast, diagnostics };
+  } catch (e) {
+    // Only exhaustion of the call stack can get here (every other path returns values); report it
+    // as nesting rather than crash the host.
+    if (!(e instanceof RangeError)) throw e;
+    diagnostics.push(error(W.NestingTooDeep, "the file is nested too deeply to parse", { start: 0, end: Math.min(1, text.length) }));
+    return { ast: emptyFile(text, comments), diagnostics };
+  }
+}
+
+/** Parses one bare CEL expression (no declarations, no comments kept). Never throws. */
+export function parseExpression(text: string): ParseExpressionResult {
+  const diagnostics: Diagnostic[] = [];
+  const whole: Span = { start: 0, end: text.length };
+  try {
+    const lexed = lexWithDiagnostics(text, diagnostics);
+    const deep = tooDeep(lexed.tokens, true);
+    if (deep) {
+      diagnostics.push(error(W.NestingTooDeep, `nested more than ${MAX_NESTING} levels deep`, tokSpan(deep)));
+      return { expr: { kind: "ErrorExpr", span: whole }, diagnostics };
+    }
+    const cst = parseChunk("expr", lexed.tokens, undefined, text.length, diagnostics);
+    const builder = new AstBuilder();
+    const expr = cst ? builder.exprOrError(cst, whole) : ({ kind: "ErrorExpr", span: whole } as const);
+    diagnostics.push(...builder.diagnostics);
+    return { expr: guardExpr(expr, diagnostics), diagnostics };
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    diagnostics.push(error(W.NestingTooDeep, "the expression is nested too deeply to parse", whole));
+    return { expr: { kind: "ErrorExpr", span: whole }, diagnostics };
+  }
+}
+
+/** The canonical text of a parsed file (see format.ts). */
+export function formatPolicy(ast: A.PolicyFile, source: SourceFile): string {
+  return formatFile(ast, source);
+}

@@ -1,0 +1,240 @@
+// Tokens of the Writ language and of CEL expressions (Chevrotain lexer).
+//
+// Token families, in the order the lexer tries them (Chevrotain takes the first pattern that
+// matches, so longer or more specific forms come first):
+//   - whitespace (skipped) and `//` comments (kept in the `comments` group for the formatter);
+//   - string literals with every CEL prefix (r, b, rb, br, any case) and quote style, scanned by
+//     a hand-written matcher because raw strings end at the first matching quote while cooked
+//     strings honour `\"`; an unterminated string becomes its own token so the parser can carry on;
+//   - numbers: doubles before uints before ints, so `1e3`, `1u` and `0x1F` lex whole;
+//   - keywords (declared with `longer_alt: Identifier`, so `permits` is an identifier), then
+//     identifiers and backtick-quoted field names;
+//   - punctuation, two-character operators before their one-character prefixes.
+//
+// Two token categories encode the grammar's name classes:
+//   AnyName — NAME: any identifier or keyword (field names, data keys, `resource.version`);
+//   Ident   — IDENT: an identifier or a contextual keyword (`version expect allow deny by errors invalid`).
+
+import { createToken, Lexer, type IToken, type TokenType } from "chevrotain";
+
+export const AnyName = createToken({ name: "AnyName", pattern: Lexer.NA, label: "a name" });
+export const Ident = createToken({ name: "Ident", pattern: Lexer.NA, categories: [AnyName], label: "an identifier" });
+
+/** both string tokens, so an unterminated string still fills a string slot and parsing goes on */
+export const AnyString = createToken({ name: "AnyString", pattern: Lexer.NA, label: "a string" });
+export const RelOp = createToken({ name: "RelOp", pattern: Lexer.NA, label: "a comparison" });
+export const AddOp = createToken({ name: "AddOp", pattern: Lexer.NA, label: "`+` or `-`" });
+export const MulOp = createToken({ name: "MulOp", pattern: Lexer.NA, label: "`*`, `/` or `%`" });
+
+export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n\f]+/, group: Lexer.SKIPPED });
+export const Comment = createToken({ name: "Comment", pattern: /\/\/[^\n\r]*/, group: "comments" });
+
+/**
+ * Where a string literal starting at `offset` ends, or undefined when there is no string there.
+ * INVARIANT: agrees with the decoder in literals.ts about where escapes are honoured.
+ */
+export function scanString(text: string, offset: number): { end: number; terminated: boolean } | undefined {
+  let i = offset;
+  let raw = false;
+  let bytes = false;
+  // at most one raw and one bytes prefix, in either order
+  for (let k = 0; k < 2; k++) {
+    const c = text[i];
+    if ((c === "r" || c === "R") && !raw) raw = true;
+    else if ((c === "b" || c === "B") && !bytes) bytes = true;
+    else break;
+    i++;
+  }
+  const q = text[i];
+  if (q !== '"' && q !== "'") return undefined;
+  const triple = text[i + 1] === q && text[i + 2] === q;
+  i += triple ? 3 : 1;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (c === "\\" && !raw) {
+      // a cooked string: the escaped character never closes the string (validity is checked later)
+      if (!triple && (text[i + 1] === "\n" || text[i + 1] === "\r")) return { end: i + 1, terminated: false };
+      i += 2;
+      continue;
+    }
+    if (triple) {
+      if (c === q && text[i + 1] === q && text[i + 2] === q) return { end: i + 3, terminated: true };
+    } else {
+      if (c === q) return { end: i + 1, terminated: true };
+      if (c === "\n" || c === "\r") return { end: i, terminated: false };
+    }
+    i++;
+  }
+  return { end: text.length, terminated: false };
+}
+
+const STRING_START = ['"', "'", "r", "R", "b", "B"];
+
+export const StringLiteral = createToken({
+  name: "StringLiteral",
+  label: "a string",
+  pattern: {
+    exec: (text: string, offset: number) => {
+      const s = scanString(text, offset);
+      if (!s || !s.terminated) return null;
+      return [text.slice(offset, s.end)] as [string];
+    },
+  },
+  start_chars_hint: STRING_START,
+  line_breaks: true,
+  categories: [AnyString],
+});
+
+export const UnterminatedString = createToken({
+  name: "UnterminatedString",
+  label: "an unterminated string",
+  pattern: {
+    exec: (text: string, offset: number) => {
+      const s = scanString(text, offset);
+      if (!s || s.terminated) return null;
+      return [text.slice(offset, s.end)] as [string];
+    },
+  },
+  start_chars_hint: STRING_START,
+  line_breaks: true,
+  categories: [AnyString],
+});
+
+export const DoubleLiteral = createToken({
+  name: "DoubleLiteral",
+  label: "a number",
+  pattern: /(?:\d+\.\d+(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+|\.\d+(?:[eE][+-]?\d+)?)/,
+});
+export const UintLiteral = createToken({ name: "UintLiteral", label: "a number", pattern: /(?:0[xX][0-9a-fA-F]+|\d+)[uU]/ });
+export const IntLiteral = createToken({ name: "IntLiteral", label: "a number", pattern: /0[xX][0-9a-fA-F]+|\d+/ });
+
+export const Identifier = createToken({
+  name: "Identifier",
+  pattern: /[_a-zA-Z][_a-zA-Z0-9]*/,
+  categories: [Ident, AnyName],
+  label: "an identifier",
+});
+/** `` `content-type` ``: CEL's quoted field name, valid only after `.` */
+export const QuotedName = createToken({ name: "QuotedName", pattern: /`[^`\r\n]*`/, label: "a quoted field name" });
+
+function keyword(word: string, categories: TokenType[] = [AnyName]): TokenType {
+  const name = "Kw_" + word;
+  return createToken({ name, pattern: new RegExp(word), longer_alt: Identifier, categories, label: "`" + word + "`" });
+}
+
+// Writ's declaration keywords: reserved as bare identifiers in expressions
+export const Policy = keyword("policy");
+export const Input = keyword("input");
+export const Let = keyword("let");
+export const Permit = keyword("permit");
+export const Forbid = keyword("forbid");
+export const When = keyword("when");
+export const Test = keyword("test");
+// contextual keywords: plain identifiers everywhere else
+export const Version = keyword("version", [Ident, AnyName]);
+export const Expect = keyword("expect", [Ident, AnyName]);
+export const Allow = keyword("allow", [Ident, AnyName]);
+export const Deny = keyword("deny", [Ident, AnyName]);
+export const By = keyword("by", [Ident, AnyName]);
+export const Errors = keyword("errors", [Ident, AnyName]);
+export const Invalid = keyword("invalid", [Ident, AnyName]);
+// CEL keywords
+export const True = keyword("true");
+export const False = keyword("false");
+export const Null = keyword("null");
+export const In = keyword("in", [AnyName, RelOp]);
+
+/** CEL's reserved words (minus `let`, a Writ keyword above): never identifiers, always names */
+export const CEL_RESERVED = [
+  "as", "break", "const", "continue", "else", "for", "function", "if", "import",
+  "loop", "package", "namespace", "return", "var", "void", "while",
+] as const;
+export const Reserved = createToken({
+  name: "Reserved",
+  // longest first so `import` is not read as `if`-prefixed; longer_alt keeps `iffy` an identifier
+  pattern: new RegExp([...CEL_RESERVED].sort((a, b) => b.length - a.length).join("|")),
+  longer_alt: Identifier,
+  categories: [AnyName],
+  label: "a reserved word",
+});
+
+const punct = (name: string, pattern: string, categories: TokenType[] = []) =>
+  createToken({
+    name,
+    pattern: new RegExp(pattern.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")),
+    label: "`" + pattern + "`",
+    categories,
+  });
+
+export const OrOr = punct("OrOr", "||");
+export const AndAnd = punct("AndAnd", "&&");
+export const EqEq = punct("EqEq", "==", [RelOp]);
+export const NotEq = punct("NotEq", "!=", [RelOp]);
+export const LtEq = punct("LtEq", "<=", [RelOp]);
+export const GtEq = punct("GtEq", ">=", [RelOp]);
+export const Lt = punct("Lt", "<", [RelOp]);
+export const Gt = punct("Gt", ">", [RelOp]);
+export const Bang = punct("Bang", "!");
+export const Assign = punct("Assign", "=");
+export const Plus = punct("Plus", "+", [AddOp]);
+export const Minus = punct("Minus", "-", [AddOp]);
+export const Star = punct("Star", "*", [MulOp]);
+export const Slash = punct("Slash", "/", [MulOp]);
+export const Percent = punct("Percent", "%", [MulOp]);
+export const DotQuestion = punct("DotQuestion", ".?");
+export const LBracketQuestion = punct("LBracketQuestion", "[?");
+export const Question = punct("Question", "?");
+export const Colon = punct("Colon", ":");
+export const Comma = punct("Comma", ",");
+export const Dot = punct("Dot", ".");
+export const LParen = punct("LParen", "(");
+export const RParen = punct("RParen", ")");
+export const LBracket = punct("LBracket", "[");
+export const RBracket = punct("RBracket", "]");
+export const LBrace = punct("LBrace", "{");
+export const RBrace = punct("RBrace", "}");
+export const At = punct("At", "@");
+
+export const allTokens: TokenType[] = [
+  WhiteSpace,
+  Comment,
+  StringLiteral,
+  UnterminatedString,
+  DoubleLiteral,
+  UintLiteral,
+  IntLiteral,
+  Policy, Input, Let, Permit, Forbid, When, Test,
+  Version, Expect, Allow, Deny, By, Errors, Invalid,
+  True, False, Null, In,
+  Reserved,
+  Identifier,
+  QuotedName,
+  OrOr, AndAnd, EqEq, NotEq, LtEq, GtEq, Lt, Gt, Bang, Assign,
+  Plus, Minus, Star, Slash, Percent,
+  DotQuestion, LBracketQuestion, Question, Colon, Comma, Dot,
+  LParen, RParen, LBracket, RBracket, LBrace, RBrace, At,
+  // categories last: they match nothing themselves
+  AnyName, Ident, AnyString, RelOp, AddOp, MulOp,
+];
+
+/** The lexer is built once per process: Chevrotain analyses the token set on construction. */
+export const writLexer = new Lexer(allTokens, {
+  positionTracking: "onlyOffset",
+  ensureOptimizations: false,
+});
+
+export interface LexResult {
+  readonly tokens: IToken[];
+  readonly comments: IToken[];
+  /** characters no token matches: offset and length of each run */
+  readonly badChars: { offset: number; length: number }[];
+}
+
+export function lex(text: string): LexResult {
+  const r = writLexer.tokenize(text);
+  return {
+    tokens: r.tokens,
+    comments: r.groups["comments"] ?? [],
+    badChars: r.errors.map((e) => ({ offset: e.offset, length: e.length })),
+  };
+}
