@@ -4,7 +4,11 @@ import type { Command } from "../io.js";
 import { checkCommand } from "./check.js";
 import { compileCommand } from "./compile.js";
 import { evalCommand } from "./eval.js";
+import { keygenCommand } from "./keygen.js";
+import { replayCommand } from "./replay.js";
+import { signCommand } from "./sign.js";
 import { fmtCommand } from "./fmt.js";
 import { testCommand } from "./test.js";
+import { verifyCommand } from "./verify.js";
 
-export const commands: readonly Command[] = [compileCommand, checkCommand, evalCommand, testCommand, fmtCommand];
+export const commands: readonly Command[] = [compileCommand, checkCommand, evalCommand, testCommand, fmtCommand, keygenCommand, signCommand, verifyCommand, replayCommand];

@@ -2,7 +2,7 @@
 // `<dir>/<name>.manifest.jws` (the compact JWS on one line). Reading checks only that the files exist
 // and parse; whether the bundle may be trusted is verifyBundle's job.
 
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Bundle, Manifest } from "../manifest.js";
 
@@ -95,7 +95,7 @@ export function readBundle(dir: string, name?: string): Bundle {
 }
 
 /**
- * Writes the bundle's files under `manifest.name` and returns their paths. An unsigned bundle removes
+ * Writes the bundle's files under `manifest.name` (creating `dir` if needed) and returns their paths. An unsigned bundle removes
  * a stale `<name>.manifest.jws`, which would otherwise pair an old signature with the new manifest.
  */
 export function writeBundle(dir: string, bundle: Bundle): string[] {
@@ -103,6 +103,7 @@ export function writeBundle(dir: string, bundle: Bundle): string[] {
   if (typeof name !== "string" || !SAFE_NAME.test(name))
     throw new BundleFileError(`policy name ${JSON.stringify(name)} cannot be used as a file name`, dir);
   const paths = bundlePaths(dir, name);
+  mkdirSync(dir, { recursive: true });
   writeFileSync(paths.module, bundle.module);
   writeFileSync(paths.manifest, JSON.stringify(bundle.manifest, null, 2) + "\n");
   if (bundle.signature === undefined) {

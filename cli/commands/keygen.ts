@@ -1,0 +1,54 @@
+// `writ keygen [-o <dir>] [--name <base>]`: writes an Ed25519 key pair as JWK files,
+// `<base>.private.jwk` (mode 0600) and `<base>.public.jwk`, and prints the key id.
+
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { generateKeyPair } from "../../runtime/trust/keys.js";
+import { writeKeyPair } from "../../runtime/trust/key-files.js";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type Command } from "../io.js";
+
+export const keygenCommand: Command = {
+  name: "keygen",
+  summary: "write an Ed25519 key pair (JWK) for signing bundles or decisions",
+  usage: [
+    "usage: writ keygen [-o <dir>] [--name <base>]",
+    "",
+    "  -o, --out <dir>   where to write the key files (default: the current directory; created if missing)",
+    "  --name <base>     file name base (default: writ): <base>.private.jwk and <base>.public.jwk",
+    "",
+    "The private key file is created with mode 0600; writ refuses private keys that group or others",
+    "can read. The key id is the RFC 7638 thumbprint of the public key. Existing files are never",
+    "overwritten.",
+  ].join("\n"),
+  async run(args, io) {
+    const parsed = parseArgs(args);
+    const unknown = unknownFlags(parsed, ["o", "out", "name"]);
+    if (unknown.length || parsed.positional.length > 0) {
+      io.err(unknown.length ? `writ keygen: unknown option --${unknown[0]}\n\n${this.usage}` : this.usage);
+      return EXIT_USAGE;
+    }
+    const name = flagString(parsed, "name") ?? "writ";
+    if (!/^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(name)) {
+      io.err(`writ keygen: --name \`${name}\` is not a plain file name`);
+      return EXIT_USAGE;
+    }
+    const dir = resolve(io.cwd, flagString(parsed, "o", "out") ?? ".");
+    const key = generateKeyPair();
+    try {
+      mkdirSync(dir, { recursive: true });
+      const written = writeKeyPair(dir, key, name);
+      io.out(`key id      ${key.keyId}`);
+      io.out(`private key ${written.privateKeyPath} (mode 0600: keep it secret)`);
+      io.out(`public key  ${written.publicKeyPath}`);
+      return EXIT_OK;
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      io.err(
+        err.code === "EEXIST"
+          ? `writ keygen: ${err.path ?? "a key file"} already exists; refusing to overwrite a key (choose another --name or -o)`
+          : `writ keygen: cannot write the key pair in ${dir}: ${err.message}`,
+      );
+      return EXIT_FAILURE;
+    }
+  },
+};

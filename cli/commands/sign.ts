@@ -1,0 +1,63 @@
+// `writ sign <bundle dir> --key <private key> [--name <policy>]`: signs a compiled bundle's
+// manifest, writing `<name>.manifest.jws` beside it. A bundle whose module does not match its
+// manifest is refused: a signature vouches for both.
+
+import { resolve } from "node:path";
+import { signBundle, verifyBundle } from "../../runtime/trust/bundle.js";
+import { writeFileSync } from "node:fs";
+import { bundlePaths, readBundleResult } from "../../runtime/trust/bundle-files.js";
+import { loadPrivateKeyFile } from "../../runtime/trust/key-files.js";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type Command } from "../io.js";
+
+export const signCommand: Command = {
+  name: "sign",
+  summary: "sign a compiled bundle with a policy-authority key",
+  usage: [
+    "usage: writ sign <bundle dir> --key <private key> [--name <policy>]",
+    "",
+    "  --key <file>      the private key (JWK from `writ keygen`, or PKCS8 PEM); must not be",
+    "                    readable by group or others",
+    "  --name <policy>   which bundle, when the directory holds several",
+    "",
+    "Writes <dir>/<name>.manifest.jws: a compact JWS (EdDSA) over the manifest's RFC 8785 canonical",
+    "JSON. An existing signature is replaced.",
+  ].join("\n"),
+  async run(args, io) {
+    const parsed = parseArgs(args);
+    const unknown = unknownFlags(parsed, ["key", "k", "name"]);
+    const keyFile = flagString(parsed, "key", "k");
+    if (unknown.length || parsed.positional.length !== 1 || keyFile === undefined) {
+      io.err(unknown.length ? `writ sign: unknown option --${unknown[0]}\n\n${this.usage}` : this.usage);
+      return EXIT_USAGE;
+    }
+    const key = loadPrivateKeyFile(resolve(io.cwd, keyFile));
+    if (!key.ok) {
+      io.err(`writ sign: ${key.message}`);
+      return EXIT_FAILURE;
+    }
+    const dir = resolve(io.cwd, parsed.positional[0]!);
+    const read = readBundleResult(dir, flagString(parsed, "name"));
+    if (!read.ok) {
+      io.err(`writ sign: ${read.message}`);
+      return EXIT_FAILURE;
+    }
+    // Drop any old signature; check the module against the manifest before vouching for both.
+    const unsigned = { module: read.bundle.module, manifest: read.bundle.manifest };
+    const check = verifyBundle(unsigned, { allowUnsigned: true });
+    if (!check.ok) {
+      io.err(`writ sign: refusing to sign ${read.name} (${check.code}): ${check.message}`);
+      return EXIT_FAILURE;
+    }
+    // Only the signature file is written: the module and manifest stay byte for byte as they were.
+    const signaturePath = bundlePaths(dir, read.name).signature;
+    try {
+      writeFileSync(signaturePath, signBundle(unsigned, key.key).signature + "\n");
+    } catch (e) {
+      io.err(`writ sign: cannot write ${signaturePath}: ${e instanceof Error ? e.message : String(e)}`);
+      return EXIT_FAILURE;
+    }
+    io.out(`signed ${read.name} ${read.bundle.manifest.version} with key ${key.key.keyId}`);
+    io.out(`  wrote ${signaturePath}`);
+    return EXIT_OK;
+  },
+};

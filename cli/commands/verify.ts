@@ -1,0 +1,160 @@
+// `writ verify <artifact file | - | bundle dir> --pub <public key>[,<key>...] [--input <request.json>]
+// [--bundle <dir>] [--allow] [--at <time>]`: checks an authorization artifact (or a bundle's
+// signature) and prints the statement, or the reason it was refused. Exit 0 verified, 1 refused.
+
+import { readFileSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import { digestPair } from "../../runtime/crypto/digest.js";
+import { verifyBundle } from "../../runtime/trust/bundle.js";
+import { readBundleResult } from "../../runtime/trust/bundle-files.js";
+import { loadPublicKeyFile } from "../../runtime/trust/key-files.js";
+import type { PublicKey } from "../../runtime/trust/types.js";
+import { verifyArtifact, type VerifyArtifactOptions } from "../../runtime/trust/verify-artifact.js";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type CliIO, type Command } from "../io.js";
+
+export const verifyCommand: Command = {
+  name: "verify",
+  summary: "verify an authorization artifact (or a bundle signature) and print its statement",
+  usage: [
+    "usage: writ verify <artifact file | - | bundle dir> --pub <public key>[,<public key>...] [options]",
+    "",
+    "  --pub <files>      trusted public keys (JWK or SPKI PEM), comma-separated",
+    "  --input <file>     the request the action is about to perform (`-` reads standard input);",
+    "                     the artifact must have been issued for exactly this request",
+    "  --bundle <dir>     trust only the decision module of this bundle",
+    "  --allow            refuse a valid artifact that records a deny",
+    "  --at <time>        check validity at this ISO 8601 time instead of now (auditing old artifacts)",
+    "  --skew <seconds>   clock skew tolerated on both ends of the validity window (default 30)",
+    "",
+    "Given a bundle directory instead, verifies the bundle's signature against --pub.",
+    "Exit status: 0 verified (the statement is printed as JSON), 1 refused (the reason is printed).",
+  ].join("\n"),
+  async run(args, io) {
+    const parsed = parseArgs(args, ["allow"]);
+    const unknown = unknownFlags(parsed, ["pub", "input", "i", "bundle", "allow", "at", "skew"]);
+    const pub = flagString(parsed, "pub");
+    if (unknown.length || parsed.positional.length !== 1 || pub === undefined) {
+      io.err(unknown.length ? `writ verify: unknown option --${unknown[0]}\n\n${this.usage}` : this.usage);
+      return EXIT_USAGE;
+    }
+    const trustedKeys = loadKeys(io, pub);
+    if (!trustedKeys) return EXIT_FAILURE;
+    const target = parsed.positional[0]!;
+
+    if (target !== "-" && isDirectory(resolve(io.cwd, target))) return verifyBundleDir(io, resolve(io.cwd, target), trustedKeys);
+
+    const options: { -readonly [K in keyof VerifyArtifactOptions]: VerifyArtifactOptions[K] } = { trustedKeys, requireAllow: parsed.flags.has("allow") };
+    const at = flagString(parsed, "at");
+    if (at !== undefined) {
+      const when = new Date(at);
+      if (Number.isNaN(when.getTime())) {
+        io.err(`writ verify: --at \`${at}\` is not an ISO 8601 time`);
+        return EXIT_USAGE;
+      }
+      options.now = when;
+    }
+    const skew = flagString(parsed, "skew");
+    if (skew !== undefined) {
+      if (!/^\d+$/.test(skew)) {
+        io.err(`writ verify: --skew \`${skew}\` is not a whole number of seconds`);
+        return EXIT_USAGE;
+      }
+      options.clockSkewSeconds = Number(skew);
+    }
+    const bundleDir = flagString(parsed, "bundle");
+    if (bundleDir !== undefined) {
+      const read = readBundleResult(resolve(io.cwd, bundleDir));
+      if (!read.ok) {
+        io.err(`writ verify: ${read.message}`);
+        return EXIT_FAILURE;
+      }
+      options.trustedPolicies = [digestPair(read.bundle.module)];
+    }
+    const inputFile = flagString(parsed, "input", "i");
+    if (inputFile === "-" && target === "-") {
+      io.err("writ verify: the artifact and the request cannot both come from standard input");
+      return EXIT_USAGE;
+    }
+    if (inputFile !== undefined) {
+      const request = await readRequestJson(io, inputFile);
+      if (!request.ok) {
+        io.err(`writ verify: ${request.message}`);
+        return EXIT_FAILURE;
+      }
+      options.request = request.value;
+    }
+
+    let token: string;
+    try {
+      token = target === "-" ? await io.readStdin() : readFileSync(resolve(io.cwd, target), "utf8");
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      io.err(`writ verify: ${target}: ${code === "ENOENT" ? "no such file" : (e as Error).message}`);
+      return EXIT_FAILURE;
+    }
+    const result = verifyArtifact(token.trim(), options);
+    if (!result.ok) {
+      io.err(`writ verify: refused (${result.code}): ${result.message}`);
+      return EXIT_FAILURE;
+    }
+    io.out(JSON.stringify(result.statement, null, 2));
+    return EXIT_OK;
+  },
+};
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function loadKeys(io: CliIO, list: string): PublicKey[] | undefined {
+  const keys: PublicKey[] = [];
+  for (const file of list.split(",").filter((f) => f !== "")) {
+    const key = loadPublicKeyFile(resolve(io.cwd, file));
+    if (!key.ok) {
+      io.err(`writ verify: ${key.message}`);
+      return undefined;
+    }
+    keys.push(key.key);
+  }
+  if (keys.length === 0) {
+    io.err("writ verify: --pub names no key file");
+    return undefined;
+  }
+  return keys;
+}
+
+function verifyBundleDir(io: CliIO, dir: string, trustedKeys: PublicKey[]): number {
+  const read = readBundleResult(dir);
+  if (!read.ok) {
+    io.err(`writ verify: ${read.message}`);
+    return EXIT_FAILURE;
+  }
+  const result = verifyBundle(read.bundle, { trustedKeys });
+  if (!result.ok) {
+    io.err(`writ verify: bundle ${read.name} refused (${result.code}): ${result.message}`);
+    return EXIT_FAILURE;
+  }
+  const m = read.bundle.manifest;
+  io.out(`bundle ${read.name} ${m.version} verified: signed by ${result.keyId}; module sha3-512 ${m.digests.sha3_512}`);
+  return EXIT_OK;
+}
+
+/** Reads a request as JSON from a file or (`-`) standard input. */
+export async function readRequestJson(io: CliIO, file: string): Promise<{ ok: true; value: unknown } | { ok: false; message: string }> {
+  let text: string;
+  try {
+    text = file === "-" ? await io.readStdin() : readFileSync(resolve(io.cwd, file), "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return { ok: false, message: `${file}: ${code === "ENOENT" ? "no such file" : (e as Error).message}` };
+  }
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (e) {
+    return { ok: false, message: `${file === "-" ? "standard input" : file}: not valid JSON: ${(e as Error).message}` };
+  }
+}

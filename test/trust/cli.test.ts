@@ -1,0 +1,136 @@
+// The trust commands run in-process against real files: keygen writes usable keys (0600), sign
+// signs a bundle directory, verify checks artifacts and bundle signatures with the documented exit
+// codes and reasons, and none of them throws for bad input.
+
+import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { CliIO } from "../../cli/io.js";
+import { keygenCommand } from "../../cli/commands/keygen.js";
+import { signCommand } from "../../cli/commands/sign.js";
+import { verifyCommand } from "../../cli/commands/verify.js";
+import { authorize } from "../../runtime/trust/authorize.js";
+import { writeBundle, readBundle } from "../../runtime/trust/bundle-files.js";
+import { loadPrivateKeyFile } from "../../runtime/trust/key-files.js";
+import { createSigner } from "../../runtime/trust/signer.js";
+import { ADMIN_OK, TOO_MUCH, fakeBundle, fakePolicy } from "./fake-policy.js";
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+}
+
+function makeIO(cwd: string, stdin = ""): CliIO & { outText: string[]; errText: string[] } {
+  const outText: string[] = [];
+  const errText: string[] = [];
+  return { cwd, outText, errText, out: (t) => outText.push(t), err: (t) => errText.push(t), readStdin: async () => stdin };
+}
+
+async function run(command: { run(args: readonly string[], io: CliIO): Promise<number> }, cwd: string, args: string[], stdin?: string): Promise<Run> {
+  const io = makeIO(cwd, stdin);
+  const code = await command.run(args, io);
+  return { code, out: io.outText.join("\n"), err: io.errText.join("\n") };
+}
+
+const cwd = mkdtempSync(join(tmpdir(), "writ-cli-trust-"));
+
+describe("writ keygen", () => {
+  it("writes a 0600 private JWK and a public JWK and prints the key id", async () => {
+    const r = await run(keygenCommand, cwd, ["-o", "keys", "--name", "authority"]);
+    expect(r.code).toBe(0);
+    const priv = join(cwd, "keys", "authority.private.jwk");
+    expect(statSync(priv).mode & 0o777).toBe(0o600);
+    const loaded = loadPrivateKeyFile(priv);
+    expect(loaded.ok).toBe(true);
+    if (loaded.ok) expect(r.out).toContain(loaded.key.keyId);
+    const pub = JSON.parse(readFileSync(join(cwd, "keys", "authority.public.jwk"), "utf8"));
+    expect(pub).toMatchObject({ kty: "OKP", crv: "Ed25519" });
+    expect(pub).not.toHaveProperty("d");
+  });
+  it("refuses to overwrite, and rejects bad arguments", async () => {
+    await run(keygenCommand, cwd, ["-o", "keys", "--name", "twice"]);
+    const again = await run(keygenCommand, cwd, ["-o", "keys", "--name", "twice"]);
+    expect(again.code).toBe(1);
+    expect(again.err).toMatch(/already exists; refusing to overwrite/);
+    expect((await run(keygenCommand, cwd, ["--bogus"])).code).toBe(2);
+    expect((await run(keygenCommand, cwd, ["--name", "../x"])).code).toBe(2);
+  });
+});
+
+describe("writ sign and writ verify <bundle dir>", () => {
+  it("signs a bundle directory so that verification against the key passes", async () => {
+    await run(keygenCommand, cwd, ["-o", "keys", "--name", "signer"]);
+    await run(keygenCommand, cwd, ["-o", "keys", "--name", "other"]);
+    writeBundle(join(cwd, "bundle"), fakeBundle());
+    const before = readFileSync(join(cwd, "bundle", "payments.manifest.json"));
+    const signed = await run(signCommand, cwd, ["bundle", "--key", "keys/signer.private.jwk"]);
+    expect(signed).toMatchObject({ code: 0, err: "" });
+    expect(readFileSync(join(cwd, "bundle", "payments.manifest.json")).equals(before)).toBe(true);
+    expect(readBundle(join(cwd, "bundle")).signature).toBeDefined();
+
+    const ok = await run(verifyCommand, cwd, ["bundle", "--pub", "keys/signer.public.jwk"]);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/bundle payments 1\.0\.0 verified: signed by/);
+    const other = await run(verifyCommand, cwd, ["bundle", "--pub", "keys/other.public.jwk"]);
+    expect(other).toMatchObject({ code: 1, err: expect.stringMatching(/refused \(untrusted_key\)/) });
+  });
+  it("refuses to sign with a key others can read, or a bundle whose module was changed", async () => {
+    writeBundle(join(cwd, "b2"), fakeBundle());
+    chmodSync(join(cwd, "keys", "other.private.jwk"), 0o644);
+    const loose = await run(signCommand, cwd, ["b2", "--key", "keys/other.private.jwk"]);
+    expect(loose).toMatchObject({ code: 1, err: expect.stringMatching(/accessible to group or others \(mode 0644\)/) });
+    writeFileSync(join(cwd, "b2", "payments.wasm"), "changed");
+    const changed = await run(signCommand, cwd, ["b2", "--key", "keys/signer.private.jwk"]);
+    expect(changed).toMatchObject({ code: 1, err: expect.stringMatching(/module_digest_mismatch/) });
+    const missing = await run(signCommand, cwd, ["nowhere", "--key", "keys/signer.private.jwk"]);
+    expect(missing).toMatchObject({ code: 1, err: expect.stringMatching(/nowhere does not exist/) });
+    expect((await run(signCommand, cwd, ["b2"])).code).toBe(2);
+  });
+});
+
+describe("writ verify <artifact>", () => {
+  const policy = fakePolicy();
+  async function issueTo(file: string, request: unknown): Promise<void> {
+    const key = loadPrivateKeyFile(join(cwd, "keys", "signer.private.jwk"));
+    if (!key.ok) throw new Error(key.message);
+    writeFileSync(join(cwd, file), authorize(policy, request, { signer: createSigner(key.key) }).artifact + "\n");
+  }
+
+  it("prints the statement and exits 0; checks the request and the module when given", async () => {
+    await issueTo("allow.jws", ADMIN_OK);
+    writeFileSync(join(cwd, "request.json"), JSON.stringify(ADMIN_OK));
+    writeFileSync(join(cwd, "other-request.json"), JSON.stringify(TOO_MUCH));
+    const ok = await run(verifyCommand, cwd, ["allow.jws", "--pub", "keys/signer.public.jwk", "--input", "request.json", "--bundle", "bundle", "--allow"]);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.out)).toMatchObject({ decision: "allow", rules: ["admin"], policy: { name: "payments" } });
+
+    const wrongRequest = await run(verifyCommand, cwd, ["allow.jws", "--pub", "keys/signer.public.jwk", "--input", "other-request.json"]);
+    expect(wrongRequest).toMatchObject({ code: 1, err: expect.stringMatching(/refused \(request_mismatch\)/) });
+    writeBundle(join(cwd, "rebuilt"), fakeBundle({ moduleText: "rebuilt" }));
+    const wrongModule = await run(verifyCommand, cwd, ["allow.jws", "--pub", "keys/signer.public.jwk", "--bundle", "rebuilt"]);
+    expect(wrongModule).toMatchObject({ code: 1, err: expect.stringMatching(/refused \(untrusted_policy\)/) });
+  });
+  it("reads the artifact from standard input", async () => {
+    const token = readFileSync(join(cwd, "allow.jws"), "utf8");
+    const r = await run(verifyCommand, cwd, ["-", "--pub", "keys/signer.public.jwk", "--input", "request.json"], token);
+    expect(r.code).toBe(0);
+  });
+  it("gives the reason for each refusal", async () => {
+    await issueTo("deny.jws", TOO_MUCH);
+    expect(await run(verifyCommand, cwd, ["deny.jws", "--pub", "keys/signer.public.jwk", "--allow"])).toMatchObject({ code: 1, err: expect.stringMatching(/not_allowed/) });
+    expect(await run(verifyCommand, cwd, ["deny.jws", "--pub", "keys/authority.public.jwk"])).toMatchObject({ code: 1, err: expect.stringMatching(/unknown_key/) });
+    expect(await run(verifyCommand, cwd, ["deny.jws", "--pub", "keys/signer.public.jwk", "--at", "2099-01-01T00:00:00Z"])).toMatchObject({ code: 1, err: expect.stringMatching(/expired/) });
+    const token = readFileSync(join(cwd, "deny.jws"), "utf8").trim();
+    writeFileSync(join(cwd, "cut.jws"), token.slice(0, -4));
+    expect(await run(verifyCommand, cwd, ["cut.jws", "--pub", "keys/signer.public.jwk"])).toMatchObject({ code: 1, err: expect.stringMatching(/bad_signature|malformed/) });
+    expect(await run(verifyCommand, cwd, ["absent.jws", "--pub", "keys/signer.public.jwk"])).toMatchObject({ code: 1, err: expect.stringMatching(/absent\.jws: no such file/) });
+    expect(await run(verifyCommand, cwd, ["deny.jws", "--pub", "keys/none.jwk"])).toMatchObject({ code: 1, err: expect.stringMatching(/does not exist/) });
+    writeFileSync(join(cwd, "bad.json"), "{");
+    expect(await run(verifyCommand, cwd, ["deny.jws", "--pub", "keys/signer.public.jwk", "--input", "bad.json"])).toMatchObject({ code: 1, err: expect.stringMatching(/not valid JSON/) });
+    expect((await run(verifyCommand, cwd, ["deny.jws"])).code).toBe(2);
+    expect((await run(verifyCommand, cwd, ["deny.jws", "--pub", "keys/signer.public.jwk", "--at", "yesterday"])).code).toBe(2);
+    expect((await run(verifyCommand, cwd, ["-", "--pub", "keys/signer.public.jwk", "--input", "-"])).code).toBe(2);
+  });
+});
