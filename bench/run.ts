@@ -28,8 +28,7 @@ import { largePermitPairs } from "./policies/large-permits.js";
 import { buildWrit } from "./writ-build.js";
 import type { WritBundles } from "./engines/writ.js";
 import { RESULTS_FORMAT, summarize, type BenchResults, type RunResult } from "./report/results.js";
-import { renderTable } from "./report/table.js";
-import { renderChart, type ChartEntry } from "./report/chart.js";
+import { renderResults, writeResults } from "./report/render.js";
 import { resultsDir } from "./paths.js";
 
 const RESULT_MARKER = "@@bench-result ";
@@ -169,36 +168,6 @@ function spawnRun(jobPath: string, spec: RunSpec): Promise<{ result?: RunResult;
   });
 }
 
-function chartEntries(results: BenchResults): ChartEntry[] {
-  const [main, ...others] = results.runs;
-  const entries: ChartEntry[] = [];
-  const rows = results.summary;
-  if (main !== undefined) {
-    for (const r of rows.filter((x) => x.run === main.id)) {
-      entries.push({ label: shortLabel(r.engine), engine: r.engine, ns: { small: r.small?.medianNs, large: r.large?.medianNs } });
-    }
-  }
-  for (const run of others) {
-    for (const r of rows.filter((x) => x.run === run.id && x.engine === "writ")) {
-      entries.push({ label: `${shortLabel(r.engine)} (no flag)`, engine: `${r.engine}@${run.id}`, ns: { small: r.small?.medianNs, large: r.large?.medianNs } });
-    }
-  }
-  return entries;
-}
-
-function shortLabel(engine: string): string {
-  const labels: Record<string, string> = {
-    writ: "Writ",
-    "writ-eval": "Writ evaluate only",
-    "js-ifelse": "JS if/else",
-    "js-closures": "JS closures",
-    "cel-js": "CEL (cel-js)",
-    casbin: "casbin",
-    cedar: "Cedar (wasm)",
-  };
-  return labels[engine] ?? engine;
-}
-
 async function runParent(options: Options): Promise<number> {
   const started = performance.now();
   const mix = generateMix(options.seed, DEFAULT_MIX_SIZE);
@@ -296,11 +265,7 @@ async function runParent(options: Options): Promise<number> {
     summary: summarize(results),
     totalSeconds: (performance.now() - started) / 1000,
   };
-  const table = renderTable(bench);
-  const chart = renderChart(chartEntries(bench), {
-    title: "Time per decision, agent-governance policy",
-    subtitle: `median over a ${stats.count}-request mix · ${bench.machine.cpuModel} · Node ${bench.machine.node}${options.quick ? " · quick run" : ""}`,
-  });
+  const { table, chart } = renderResults(bench);
   console.log(table);
   for (const run of results) {
     for (const t of run.timings) {
@@ -308,12 +273,8 @@ async function runParent(options: Options): Promise<number> {
     }
   }
   if (options.write) {
-    const dir = resultsDir();
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, "latest.json"), `${JSON.stringify(bench, null, 2)}\n`);
-    writeFileSync(join(dir, "chart.svg"), chart);
-    writeFileSync(join(dir, "table.md"), table);
-    console.error(`wrote ${join(dir, "latest.json")}, chart.svg and table.md (${bench.totalSeconds.toFixed(0)} s)`);
+    const paths = writeResults(bench, resultsDir());
+    console.error(`wrote ${paths.join(", ")} (${bench.totalSeconds.toFixed(0)} s)`);
   }
   return 0;
 }

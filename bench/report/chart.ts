@@ -25,8 +25,9 @@ const SIZES: readonly { size: PolicySize; name: string; color: string }[] = [
 ];
 
 const WIDTH = 960;
-const HEIGHT = 480;
-const MARGIN = { top: 78, right: 24, bottom: 92, left: 78 };
+const HEIGHT = 450;
+const MARGIN = { top: 78, right: 24, bottom: 60, left: 78 };
+const BAR_GAP = 6;
 
 export function escapeXml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
@@ -71,18 +72,18 @@ export function renderChart(entries: readonly ChartEntry[], options: ChartOption
     `<line x1="${MARGIN.left}" y1="${MARGIN.top + plotH}" x2="${WIDTH - MARGIN.right}" y2="${MARGIN.top + plotH}" stroke="#718096"/>`,
   );
   const groupW = plotW / Math.max(1, entries.length);
-  const barW = Math.min(36, (groupW * 0.7) / SIZES.length);
+  const barW = Math.min(40, (groupW * 0.75) / SIZES.length);
   entries.forEach((entry, g) => {
     const cx = MARGIN.left + groupW * (g + 0.5);
     SIZES.forEach((s, k) => {
       const ns = entry.ns[s.size];
       if (ns === undefined || !(ns > 0)) return;
-      const x = cx + (k - SIZES.length / 2) * barW;
+      const x = cx + (k - SIZES.length / 2) * barW + BAR_GAP / 2;
       const top = Math.min(y(ns), MARGIN.top + plotH - 1);
       const h = MARGIN.top + plotH - top;
       out.push(
-        `<rect class="bar" data-engine="${escapeXml(entry.engine)}" data-size="${s.size}" x="${x.toFixed(1)}" y="${top.toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="${s.color}"><title>${escapeXml(`${entry.label}, ${s.name}: ${formatNs(ns)}`)}</title></rect>`,
-        `<text x="${(x + (barW - 2) / 2).toFixed(1)}" y="${(top - 4).toFixed(1)}" font-size="10" fill="#2d3748" text-anchor="middle">${escapeXml(formatNs(ns))}</text>`,
+        `<rect class="bar" data-engine="${escapeXml(entry.engine)}" data-size="${s.size}" x="${x.toFixed(1)}" y="${top.toFixed(1)}" width="${(barW - BAR_GAP).toFixed(1)}" height="${h.toFixed(1)}" fill="${s.color}"><title>${escapeXml(`${entry.label}, ${s.name}: ${formatNs(ns)}`)}</title></rect>`,
+        `<text x="${(x + (barW - BAR_GAP) / 2).toFixed(1)}" y="${(top - 4).toFixed(1)}" font-size="9.5" fill="#2d3748" text-anchor="middle">${escapeXml(formatNs(ns))}</text>`,
       );
     });
     const words = entry.label.split(" ");

@@ -1,0 +1,82 @@
+// Turns a BenchResults into the files under bench/results/: latest.json, chart.svg and table.md.
+// Also a command: `npx tsx bench/report/render.ts` re-renders the chart and table from latest.json
+// (after a change to their layout) without measuring again.
+
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { renderChart, type ChartEntry } from "./chart.js";
+import { renderTable } from "./table.js";
+import type { BenchResults } from "./results.js";
+import { resultsDir } from "../paths.js";
+
+const SHORT_LABELS: Readonly<Record<string, string>> = {
+  writ: "Writ",
+  "writ-eval": "Writ evaluate only",
+  "js-ifelse": "JS if/else",
+  "js-closures": "JS closures",
+  "cel-js": "CEL (cel-js)",
+  casbin: "casbin",
+  cedar: "Cedar (wasm)",
+};
+
+export function shortLabel(engine: string): string {
+  return SHORT_LABELS[engine] ?? engine;
+}
+
+/**
+ * One chart group per engine of the main run (the first), then Writ from every other run (measured
+ * without the V8 flag), labelled so. Engine ids of the extra groups are `writ@<run id>`.
+ */
+export function chartEntries(results: BenchResults): ChartEntry[] {
+  const [main, ...others] = results.runs;
+  const entries: ChartEntry[] = [];
+  const ns = (r: (typeof results.summary)[number]): ChartEntry["ns"] => ({
+    ...(r.small && { small: r.small.medianNs }),
+    ...(r.large && { large: r.large.medianNs }),
+  });
+  if (main !== undefined) {
+    for (const r of results.summary.filter((x) => x.run === main.id)) {
+      entries.push({ label: shortLabel(r.engine), engine: r.engine, ns: ns(r) });
+    }
+  }
+  for (const run of others) {
+    for (const r of results.summary.filter((x) => x.run === run.id && x.engine === "writ")) {
+      entries.push({ label: `${shortLabel(r.engine)} (no flag)`, engine: `${r.engine}@${run.id}`, ns: ns(r) });
+    }
+  }
+  return entries;
+}
+
+export function renderResults(results: BenchResults): { table: string; chart: string } {
+  const m = results.machine;
+  const chart = renderChart(chartEntries(results), {
+    title: "Time per decision, agent-governance policy",
+    subtitle:
+      `median over a ${results.mix.count.toLocaleString("en-US")}-request mix, all engines in one process · ` +
+      `${m.cpuModel} · Node ${m.node} · ${results.date.slice(0, 10)}${results.quick ? " · quick run" : ""}`,
+  });
+  return { table: renderTable(results), chart };
+}
+
+/** Writes latest.json, chart.svg and table.md into `dir`; returns their paths. */
+export function writeResults(results: BenchResults, dir: string): string[] {
+  mkdirSync(dir, { recursive: true });
+  const { table, chart } = renderResults(results);
+  const files: [string, string][] = [
+    ["latest.json", `${JSON.stringify(results, null, 2)}\n`],
+    ["chart.svg", chart],
+    ["table.md", table],
+  ];
+  return files.map(([name, text]) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  });
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const dir = process.argv[2] ?? resultsDir();
+  const results = JSON.parse(readFileSync(join(dir, "latest.json"), "utf8")) as BenchResults;
+  console.log(writeResults(results, dir).join("\n"));
+}

@@ -1,0 +1,101 @@
+// Agreement before timing. Every engine must give the reference's allow/deny on every request of the
+// mix for both policy sizes: checked through the benchmark's own `--check` mode, in a real child
+// process with the V8 flag Cedar needs (and against Writ's interpreter once Writ compiles). The
+// checker itself must catch a wrong engine, and the benchmark must stop on one.
+
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { generateMix } from "../../bench/mix.js";
+import { checkAgreement, describeDisagreements } from "../../bench/agreement.js";
+import { createJsIfElseEngine, decideAgentGovernance } from "../../bench/engines/js-ifelse.js";
+import { createJsClosuresEngine } from "../../bench/engines/js-closures.js";
+import { ENGINE_ORDER } from "../../bench/engines/index.js";
+import type { Engine } from "../../bench/engines/types.js";
+import { packageRoot } from "../../bench/paths.js";
+
+const root = packageRoot();
+const runScript = join(root, "bench", "run.ts");
+const tmp = mkdtempSync(join(tmpdir(), "writ-bench-test-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function runBench(args: string[], nodeFlags: string[] = []) {
+  return spawnSync(process.execPath, [...nodeFlags, "--import", "tsx", runScript, ...args], {
+    cwd: root,
+    encoding: "utf8",
+    timeout: 240_000,
+  });
+}
+
+describe("agreement with the reference", () => {
+  it("holds for every engine on the whole mix, both sizes (bench --check, child process)", () => {
+    const run = runBench(["--check"]);
+    expect(run.status, run.stderr).toBe(0);
+    const agreed = new Set(
+      [...run.stderr.matchAll(/agree: (\S+) \((small|large)\) matches (\S+) on all 1000 requests/g)].map((m) => `${m[1]}/${m[2]}`),
+    );
+    const peers = ENGINE_ORDER.filter((e) => !e.startsWith("writ"));
+    for (const engine of peers) for (const size of ["small", "large"]) expect(agreed, `${engine} ${size}`).toContain(`${engine}/${size}`);
+    // Writ is checked too whenever it compiles; then the reference is its interpreter
+    if (!/Writ not measured/.test(run.stderr)) {
+      expect(agreed).toContain("writ/small");
+      expect(agreed).toContain("writ/large");
+      expect(run.stderr).toMatch(/matches writ-interp/);
+    }
+    expect(run.stderr).toMatch(/check: every engine agrees/);
+  }, 240_000);
+
+  it("names the engine, the request and both answers when an engine disagrees", async () => {
+    const mix = generateMix();
+    const expected = mix.map((r) => decideAgentGovernance(r, null));
+    const honest = createJsClosuresEngine();
+    await honest.prepare("small");
+    expect(checkAgreement(honest, "small", mix, expected).disagreementCount).toBe(0);
+
+    const flipped = new Set([3, 500, 999]);
+    const wrong: Engine = {
+      ...createJsIfElseEngine(),
+      name: "wrong",
+      decide: (r, i) => (flipped.has(i) ? !decideAgentGovernance(r, null) : decideAgentGovernance(r, null)),
+    };
+    const report = checkAgreement(wrong, "small", mix, expected);
+    expect(report.disagreementCount).toBe(3);
+    expect(report.disagreements.map((d) => d.index)).toEqual([3, 500, 999]);
+    const text = describeDisagreements(report, "js-ifelse");
+    expect(text).toContain("wrong disagrees with js-ifelse on 3 of 1000 requests (small policy)");
+    expect(text).toContain(`request #3: js-ifelse says ${expected[3] ? "allow" : "deny"}, wrong says ${expected[3] ? "deny" : "allow"}`);
+    expect(text).toContain(JSON.stringify(mix[3]));
+  });
+
+  it("reports an engine that throws as a disagreement, not a crash", async () => {
+    const mix = generateMix().slice(0, 10);
+    const throwing: Engine = { ...createJsIfElseEngine(), name: "throwing", decide: () => { throw new Error("boom"); } };
+    const report = checkAgreement(throwing, "large", mix, mix.map(() => false));
+    expect(report.disagreementCount).toBe(10);
+    expect(report.disagreements[0]!.actual).toBe("threw: boom");
+  });
+
+  it("stops the benchmark child with a clear message when an answer differs", () => {
+    const expected = generateMix().map((r) => decideAgentGovernance(r, null));
+    const small = [...expected];
+    small[7] = !small[7];
+    const job = {
+      seed: 20261128,
+      count: 1000,
+      quick: true,
+      check: true,
+      reference: { name: "tampered-reference", answers: { small, large: expected } },
+      writBundleDirs: null,
+      runs: [{ id: "t", description: "test", nodeFlags: [], engines: ["js-ifelse"] }],
+    };
+    const jobPath = join(tmp, "job.json");
+    writeFileSync(jobPath, JSON.stringify(job));
+    const run = runBench(["--child", jobPath, "t"]);
+    expect(run.status).toBe(4);
+    expect(run.stderr).toContain("js-ifelse disagrees with tampered-reference on 1 of 1000 requests (small policy)");
+    expect(run.stderr).toContain("request #7:");
+    expect(run.stdout).not.toContain("@@bench-result");
+  }, 60_000);
+});

@@ -1,0 +1,175 @@
+// The chart and table: a well-formed SVG with one bar per engine and policy size, on a log axis with
+// labelled decades; a table row per engine; and the committed results files consistent with each
+// other. Also the harness's own arithmetic (quantiles, formatting) and its guard against an engine
+// whose answers change while it is timed.
+
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { renderChart, type ChartEntry } from "../../bench/report/chart.js";
+import { chartEntries, renderResults } from "../../bench/report/render.js";
+import { summarize, RESULTS_FORMAT, type BenchResults, type RunResult } from "../../bench/report/results.js";
+import { formatNs, quantile, timeEngines, QUICK_TIMING } from "../../bench/harness.js";
+import { generateMix } from "../../bench/mix.js";
+import { createJsIfElseEngine, decideAgentGovernance } from "../../bench/engines/js-ifelse.js";
+import type { Engine } from "../../bench/engines/types.js";
+import type { EngineTiming } from "../../bench/harness.js";
+import { resultsDir } from "../../bench/paths.js";
+import { checkXml } from "./xml-check.js";
+
+function timing(engine: string, size: "small" | "large", ns: number): EngineTiming {
+  return {
+    engine,
+    label: `${engine} label`,
+    size,
+    requestsTimed: 1000,
+    passesPerRound: 1,
+    roundsNsPerDecision: [ns],
+    medianNsPerDecision: ns,
+    p50Ns: ns,
+    p99Ns: ns * 2,
+    singleCalls: 100,
+  };
+}
+
+function sampleResults(): BenchResults {
+  const main: RunResult = {
+    id: "wasm-flag",
+    description: "all engines",
+    nodeFlags: ["--expose-gc", "--no-turbo-inline-js-wasm-calls"],
+    timerOverheadNs: 30,
+    reference: "writ-interp",
+    timings: [
+      timing("writ", "small", 120),
+      timing("writ", "large", 150),
+      timing("js-ifelse", "small", 40),
+      timing("js-ifelse", "large", 60),
+      timing("cel-js", "small", 2700),
+      timing("cel-js", "large", 144_000),
+      timing("cedar", "small", 200_000),
+      timing("cedar", "large", 4_100_000),
+    ],
+    notes: [],
+    wallSeconds: 1,
+  };
+  const noFlag: RunResult = { ...main, id: "no-flag", description: "without the flag", timings: [timing("writ", "small", 100), timing("writ", "large", 130)] };
+  const runs = [main, noFlag];
+  return {
+    format: RESULTS_FORMAT,
+    date: "2026-11-28T12:00:00.000Z",
+    quick: false,
+    machine: { node: "v20.20.2", v8: "11", platform: "linux", arch: "x64", cpuModel: "Test CPU <x&y>", cpuCount: 2, memoryBytes: 2 ** 33 },
+    mix: { seed: 1, count: 1000, toolShare: 0.4, inTenantShare: 0.93, offHoursShare: 0.1, allowRateSmall: 0.2, allowRateLarge: 0.21 },
+    runs,
+    summary: summarize(runs),
+    totalSeconds: 10,
+  };
+}
+
+function bars(svg: string) {
+  return checkXml(svg).elements.filter((e) => e.name === "rect" && e.attributes.get("class") === "bar");
+}
+
+describe("the chart", () => {
+  it("is well-formed SVG with one bar per engine and size, labelled decades and a legend", () => {
+    const results = sampleResults();
+    const { chart } = renderResults(results);
+    const xml = checkXml(chart);
+    expect(xml.problems).toEqual([]);
+    expect(xml.elements[0]!.name).toBe("svg");
+    expect(xml.elements[0]!.attributes.get("xmlns")).toBe("http://www.w3.org/2000/svg");
+    const found = bars(chart).map((b) => `${b.attributes.get("data-engine")}/${b.attributes.get("data-size")}`);
+    // four engines of the main run, plus Writ without the flag, each at both sizes
+    expect(found.sort()).toEqual(
+      ["cedar", "cel-js", "js-ifelse", "writ", "writ@no-flag"].flatMap((e) => [`${e}/large`, `${e}/small`]).sort(),
+    );
+    for (const label of ["10 ns", "100 ns", "1 µs", "10 µs", "100 µs", "1 ms", "10 ms"]) expect(chart).toContain(`>${label}</text>`);
+    expect(chart).toContain(">12 rules</text>");
+    expect(chart).toContain(">1,012 rules</text>");
+    expect(chart).toContain("Test CPU &lt;x&amp;y&gt;");
+  });
+
+  it("draws taller bars for slower engines, on a log scale", () => {
+    const entries: ChartEntry[] = [
+      { label: "a", engine: "a", ns: { small: 20, large: 200 } },
+      { label: "b", engine: "b", ns: { small: 2000, large: 20_000 } },
+    ];
+    const heights = bars(renderChart(entries, { title: "t" })).map((b) => Number(b.attributes.get("height")));
+    expect(heights).toHaveLength(4);
+    // equal steps of a decade give equal steps of height
+    const step = heights[1]! - heights[0]!;
+    expect(step).toBeGreaterThan(10);
+    expect(heights[2]! - heights[1]!).toBeCloseTo(step, 0.5);
+    expect(heights[3]! - heights[2]!).toBeCloseTo(step, 0.5);
+  });
+
+  it("leaves out a size that was not measured", () => {
+    const svg = renderChart([{ label: "only small", engine: "x", ns: { small: 50 } }], { title: "t" });
+    expect(bars(svg).map((b) => b.attributes.get("data-size"))).toEqual(["small"]);
+    expect(checkXml(svg).problems).toEqual([]);
+  });
+
+  it("catches malformed markup (the checker works)", () => {
+    expect(checkXml("<svg><g></svg>").problems.length).toBeGreaterThan(0);
+    expect(checkXml('<svg a="1" a="2"/>').problems).toContain("duplicate attribute a on <svg> at 0");
+    expect(checkXml("<svg>a & b</svg>").problems).toEqual(["bare & at 7"]);
+  });
+});
+
+describe("the table and the summary", () => {
+  it("has a row per engine with ratios to Writ from the same process", () => {
+    const results = sampleResults();
+    const { table } = renderResults(results);
+    const rows = table.split("\n").filter((l) => l.startsWith("| ") && !l.startsWith("| engine") && !l.startsWith("| ---"));
+    expect(rows).toHaveLength(5);
+    const cedar = rows.find((r) => r.startsWith("| cedar label"))!;
+    // 200 µs / 120 ns and 4.1 ms / 150 ns
+    expect(cedar).toContain("| 1,667× | 27,333× |");
+    expect(rows.find((r) => r.startsWith("| writ label |"))).toContain("| 1× | 1× |");
+    expect(rows.at(-1)).toMatch(/^\| writ label — without the flag \| 100 ns \| 130 ns \|/);
+    const summary = summarize(results.runs);
+    expect(summary.find((r) => r.run === "wasm-flag" && r.engine === "cel-js")!.small!.ratioToWrit).toBeCloseTo(22.5, 5);
+  });
+
+  it("matches the committed results files, when present", () => {
+    const dir = resultsDir();
+    if (!existsSync(join(dir, "latest.json"))) return;
+    const results = JSON.parse(readFileSync(join(dir, "latest.json"), "utf8")) as BenchResults;
+    expect(results.format).toBe(RESULTS_FORMAT);
+    const svg = readFileSync(join(dir, "chart.svg"), "utf8");
+    expect(checkXml(svg).problems).toEqual([]);
+    const entries = chartEntries(results);
+    const expectedBars = entries.reduce((n, e) => n + Object.keys(e.ns).length, 0);
+    expect(bars(svg)).toHaveLength(expectedBars);
+    expect(readFileSync(join(dir, "table.md"), "utf8")).toBe(renderResults(results).table);
+  });
+});
+
+describe("the harness", () => {
+  it("computes quantiles and formats durations", () => {
+    expect(quantile([5, 1, 3], 0.5)).toBe(3);
+    expect(quantile([1, 2, 3, 4], 0.5)).toBe(2.5);
+    expect(quantile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], 0.99)).toBeCloseTo(10.9, 9);
+    expect(formatNs(42.4)).toBe("42.4 ns");
+    expect(formatNs(6800)).toBe("6.8 µs");
+    expect(formatNs(1_534_000)).toBe("1.53 ms");
+    expect(formatNs(Number.NaN)).toBe("n/a");
+  });
+
+  it("times engines in rounds and refuses an engine whose answers change mid-run", async () => {
+    const mix = generateMix().slice(0, 200);
+    const expected = mix.map((r) => decideAgentGovernance(r, null));
+    const honest = createJsIfElseEngine();
+    await honest.prepare("small");
+    const options = { ...QUICK_TIMING, rounds: 3, warmupMs: 5, roundBudgetMs: 2, singleCallBudgetMs: 1 };
+    const [t] = timeEngines([honest], "small", mix, expected, options, 0);
+    expect(t!.roundsNsPerDecision).toHaveLength(3);
+    expect(t!.medianNsPerDecision).toBeGreaterThan(0);
+    expect(t!.p99Ns).toBeGreaterThanOrEqual(t!.p50Ns);
+    expect(t!.requestsTimed).toBe(200);
+
+    let calls = 0;
+    const fickle: Engine = { ...createJsIfElseEngine(), name: "fickle", decide: (r) => (++calls > 400 ? true : decideAgentGovernance(r, null)) };
+    expect(() => timeEngines([fickle], "small", mix, expected, options, 0)).toThrow(/fickle \(small\) changed its answers/);
+  });
+});
