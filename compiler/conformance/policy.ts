@@ -18,8 +18,13 @@ export interface PreparedCase {
   readonly rule: string;
   /** the rule's condition, as written in the policy */
   readonly condition: string;
-  /** how the outcome is read: the rule holds (value), or the rule errors (error) */
-  readonly expects: "value" | "error";
+  /**
+   * how the outcome is read: the rule holds (value), the rule errors (error), or — for a case
+   * classified as outside the subset — the checker refuses the rule (rejection)
+   */
+  readonly expects: "value" | "error" | "rejection";
+  /** for rejection cases: the feature outside the subset */
+  readonly feature?: string;
   /** for value cases: the negated rule, which must neither hold nor error */
   readonly negated?: { readonly rule: string; readonly condition: string };
   readonly fields: readonly { readonly name: string; readonly type: string; readonly value: CelValue }[];
@@ -46,12 +51,10 @@ export function renameVariables(expr: string, index: number, variables: Readonly
   return out;
 }
 
-/**
- * Prepares a supported case (classification found no unsupported feature and the expression parsed).
- * Returns a reason instead when the case cannot be expressed as a rule (which the runner reports).
- */
-export function prepareCase(c: ConformanceCase, index: number, cls: Classification): PreparedCase | { readonly reason: string } {
-  const fields: { name: string; type: string; value: CelValue }[] = [];
+type Field = { name: string; type: string; value: CelValue };
+
+function variableFields(c: ConformanceCase, index: number, cls: Classification): { fields: Field[] } | { reason: string } {
+  const fields: Field[] = [];
   for (const name of cls.variables.keys()) {
     const type: CelType | undefined = cls.variableTypes.get(name);
     const value = c.bindings[name];
@@ -59,6 +62,29 @@ export function prepareCase(c: ConformanceCase, index: number, cls: Classificati
     if (writType === undefined || value === undefined) return { reason: `variable \`${name}\` has no Writ type or value` };
     fields.push({ name: fieldName(index, name), type: writType, value });
   }
+  return { fields };
+}
+
+/**
+ * Prepares the check that an unsupported case is refused at compile time (Writ must never give an
+ * answer for what it does not support): `permit uN when size([e]) == 1` must not compile. Cases whose
+ * variables have no Writ type cannot be written as a policy and are not checked this way.
+ */
+export function prepareRejectionCase(c: ConformanceCase, index: number, cls: Classification): PreparedCase | undefined {
+  const vars = variableFields(c, index, cls);
+  if ("reason" in vars || cls.parseError !== undefined) return undefined;
+  const expr = renameVariables(c.expr, index, cls.variables);
+  return { case: c, index, rule: `u${index}`, condition: `size([${expr}]) == 1`, expects: "rejection", feature: cls.unsupported, fields: vars.fields };
+}
+
+/**
+ * Prepares a supported case (classification found no unsupported feature and the expression parsed).
+ * Returns a reason instead when the case cannot be expressed as a rule (which the runner reports).
+ */
+export function prepareCase(c: ConformanceCase, index: number, cls: Classification): PreparedCase | { readonly reason: string } {
+  const vars = variableFields(c, index, cls);
+  if ("reason" in vars) return { reason: vars.reason };
+  const fields = vars.fields;
   const expr = renameVariables(c.expr, index, cls.variables);
   const rule = `c${index}`;
   if ("value" in c.expected) {

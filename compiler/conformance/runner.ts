@@ -18,7 +18,7 @@ import type { Bundle } from "../../runtime/manifest.js";
 import type { Decision } from "../../runtime/decision.js";
 import { casesFromText, type CaseProblem, type ConformanceCase } from "./cases.js";
 import { classifyCase, type ExpressionParser } from "./classify.js";
-import { buildBatchPolicy, prepareCase, type PreparedCase } from "./policy.js";
+import { buildBatchPolicy, prepareCase, prepareRejectionCase, type PreparedCase } from "./policy.js";
 import { celEqualsIR, formatCelValue, formatIRValue } from "./values.js";
 
 /** What the runner needs from the compiler and the runtime (backends.ts wires the real ones). */
@@ -125,6 +125,7 @@ function judge(
   direct: ReturnType<Backends["directValue"]>,
 ): CaseOutcome {
   const c = p.case;
+  if (p.expects === "rejection") return failed(c, `the compiler accepted it, but it needs ${p.feature ?? "a feature outside the subset"}`);
   const read = (d: Decision, rule = p.rule): string => {
     if (d.rules.includes(rule)) return "holds";
     const err = d.errors.find((e) => e.rule === rule);
@@ -190,9 +191,11 @@ async function runBatch(name: string, batch: readonly PreparedCase[], backends: 
       const message = `[${d.code}] ${firstLine(d.message)}`;
       state.outcomes.set(
         p.index,
-        p.expects === "error"
-          ? { case: p.case, status: "passed", note: `rejected at check time: ${message}` }
-          : failed(p.case, `rejected at check time: ${message}`),
+        p.expects === "rejection"
+          ? { case: p.case, status: "unsupported", feature: p.feature, note: `refused by the compiler: ${message}` }
+          : p.expects === "error"
+            ? { case: p.case, status: "passed", note: `rejected at check time: ${message}` }
+            : failed(p.case, `rejected at check time: ${message}`),
       );
     }
     await runBatch(name, batch.filter((p) => !rejected.has(p)), backends, state, wasm);
@@ -238,7 +241,10 @@ export async function runConformanceFile(path: string, backends: Backends, optio
   extracted.cases.forEach((c, index) => {
     const cls = classifyCase(c, backends.parseExpression);
     if (cls.unsupported !== undefined) {
-      outcomes.set(index, { case: c, status: "unsupported", feature: cls.unsupported });
+      outcomes.set(index, { case: c, status: "unsupported", feature: cls.unsupported, note: "not checked against the compiler" });
+      // the compiler must refuse it: an unsupported feature is a compile error, never an answer
+      const r = prepareRejectionCase(c, index, cls);
+      if (r) prepared.push(r);
     } else if (cls.parseError !== undefined) {
       outcomes.set(index, failed(c, `parse error: ${firstLine(cls.parseError)}`));
     } else {
@@ -290,7 +296,7 @@ export function formatReport(report: ConformanceReport, options: { verbose?: boo
         lines.push(`       expected: ${describeExpected(o.case)}`);
         lines.push(`       got:      ${o.got ?? "?"}`);
       } else if (o.status === "unsupported") {
-        lines.push(`  unsupported ${id}: ${o.feature}`);
+        lines.push(`  unsupported ${id}: ${o.feature}${o.note && options.verbose !== false ? ` (${o.note})` : ""}`);
       } else if (o.note && options.verbose !== false) {
         lines.push(`  pass ${id}: ${o.note}`);
       }

@@ -1,0 +1,301 @@
+// Random well-typed expressions of Writ's CEL subset, with random bindings, for the differential test
+// against an independent CEL implementation (cel-js.test.ts). Expressions are generated as a small
+// tree and printed as CEL text; every construct of the subset appears: int arithmetic (with values
+// near the int64 limits, so overflow happens), division and modulo by zero, string and list
+// concatenation, indexing out of range, absent map keys, comparisons, `in`, `size`, the string
+// methods, the five macros (nested, over lists and maps), `? :`, and `&&`/`||`/`!` over erroring
+// operands (CEL's error absorption).
+//
+// Shapes on which cel-js departs from the CEL specification are excluded here or detected in the
+// test, each with a pointer to docs/cel-divergences.md.
+
+import fc from "fast-check";
+
+export type Ty = "int" | "string" | "bool" | "list_int" | "list_string" | "map_int";
+
+export type Tree =
+  | { readonly k: "lit"; readonly text: string }
+  | { readonly k: "var"; readonly name: string }
+  | { readonly k: "neg"; readonly e: Tree }
+  | { readonly k: "not"; readonly e: Tree }
+  | { readonly k: "bin"; readonly op: string; readonly a: Tree; readonly b: Tree }
+  | { readonly k: "cond"; readonly c: Tree; readonly a: Tree; readonly b: Tree }
+  | { readonly k: "method"; readonly fn: string; readonly target: Tree; readonly args: readonly Tree[] }
+  | { readonly k: "size"; readonly e: Tree }
+  | { readonly k: "index"; readonly e: Tree; readonly i: Tree }
+  | { readonly k: "list"; readonly els: readonly Tree[] }
+  | { readonly k: "map"; readonly entries: readonly { readonly key: string; readonly value: Tree }[] }
+  | { readonly k: "macro"; readonly fn: string; readonly range: Tree; readonly v: string; readonly body: readonly Tree[] };
+
+/**
+ * Prints a tree as CEL. With `probes`, unary minus and division become calls of `probe_neg` and
+ * `probe_div`, functions the test registers to detect the INT64_MIN shapes of docs/cel-divergences.md
+ * (that text is used only to classify a disagreement, never as the compared result).
+ */
+export function print(t: Tree, probes = false): string {
+  const p = (x: Tree) => print(x, probes);
+  switch (t.k) {
+    case "lit":
+      return t.text;
+    case "var":
+      return t.name;
+    case "neg":
+      return probes ? `probe_neg(${p(t.e)})` : `-(${p(t.e)})`;
+    case "not":
+      return `!(${p(t.e)})`;
+    case "bin":
+      if (probes && t.op === "/") return `probe_div(${p(t.a)}, ${p(t.b)})`;
+      return `(${p(t.a)} ${t.op} ${p(t.b)})`;
+    case "cond":
+      return `(${p(t.c)} ? ${p(t.a)} : ${p(t.b)})`;
+    case "method":
+      return `${p(t.target)}.${t.fn}(${t.args.map(p).join(", ")})`;
+    case "size":
+      return `size(${p(t.e)})`;
+    case "index":
+      return `${p(t.e)}[${p(t.i)}]`;
+    case "list":
+      return `[${t.els.map(p).join(", ")}]`;
+    case "map":
+      return `{${t.entries.map((e) => `${JSON.stringify(e.key)}: ${p(e.value)}`).join(", ")}}`;
+    case "macro":
+      return `${p(t.range)}.${t.fn}(${t.v}, ${t.body.map(p).join(", ")})`;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Values
+
+export const INT64_MAX = (1n << 63n) - 1n;
+export const INT64_MIN = -(1n << 63n);
+
+/** Ints that make overflow, sign and zero cases likely. */
+const INTS = [0n, 1n, 2n, 3n, -1n, -2n, 7n, -7n, 10n, 100n, 3037000500n, -3037000500n, 1n << 62n, INT64_MAX, -INT64_MAX, INT64_MIN];
+
+/**
+ * Strings mixing ASCII, 2-byte and astral characters (so byte length, UTF-16 length and code-point
+ * count all differ). No character in U+E000..U+FFFF: cel-js orders strings by UTF-16 code unit, and
+ * only those characters order differently from code points against astral ones — the divergence is
+ * documented in docs/cel-divergences.md ("String ordering"), so it is excluded here.
+ */
+const STRINGS = ["", "a", "b", "ab", "ba", "abc", "é", "aé", "🐱", "a🐱", "🐱a", "😀", "Ω", "A"];
+const KEYS = ["a", "b", "c", "é"];
+
+export interface Bindings {
+  readonly i1: bigint;
+  readonly i2: bigint;
+  readonly s1: string;
+  readonly s2: string;
+  readonly b1: boolean;
+  readonly li: readonly bigint[];
+  readonly ls: readonly string[];
+  readonly m: Readonly<Record<string, bigint>>;
+}
+
+export const VARIABLES: readonly { readonly name: keyof Bindings; readonly ty: Ty; readonly writ: string; readonly cel: string }[] = [
+  { name: "i1", ty: "int", writ: "int", cel: "int" },
+  { name: "i2", ty: "int", writ: "int", cel: "int" },
+  { name: "s1", ty: "string", writ: "string", cel: "string" },
+  { name: "s2", ty: "string", writ: "string", cel: "string" },
+  { name: "b1", ty: "bool", writ: "bool", cel: "bool" },
+  { name: "li", ty: "list_int", writ: "list<int>", cel: "list<int>" },
+  { name: "ls", ty: "list_string", writ: "list<string>", cel: "list<string>" },
+  { name: "m", ty: "map_int", writ: "map<string, int>", cel: "map<string, int>" },
+];
+
+const anInt = fc.oneof(fc.constantFrom(...INTS), fc.bigInt({ min: -20n, max: 20n }));
+const aString = fc.constantFrom(...STRINGS);
+
+export const bindingsArb: fc.Arbitrary<Bindings> = fc.record({
+  i1: anInt,
+  i2: anInt,
+  s1: aString,
+  s2: aString,
+  b1: fc.boolean(),
+  li: fc.array(anInt, { maxLength: 4 }),
+  ls: fc.array(aString, { maxLength: 4 }),
+  m: fc.dictionary(fc.constantFrom(...KEYS), anInt, { maxKeys: 3 }),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Expressions
+
+type Scope = readonly { readonly name: string; readonly ty: Ty }[];
+
+interface Gen {
+  /** an integer in [0, n) */
+  pick(n: number): number;
+}
+
+const quote = (s: string) => JSON.stringify(s);
+
+function intLiteral(g: Gen): Tree {
+  const v = g.pick(3) === 0 ? INTS[g.pick(INTS.length)]! : BigInt(g.pick(21) - 10);
+  // INT64_MIN has no literal of its own (the literal 9223372036854775808 is out of range)
+  const text = v === INT64_MIN ? "(-9223372036854775807 - 1)" : v < 0n ? `(${v})` : String(v);
+  return { k: "lit", text };
+}
+
+function leaf(g: Gen, ty: Ty, scope: Scope): Tree {
+  const vars = scope.filter((v) => v.ty === ty);
+  if (vars.length > 0 && g.pick(2) === 0) return { k: "var", name: vars[g.pick(vars.length)]!.name };
+  switch (ty) {
+    case "int":
+      return intLiteral(g);
+    case "string":
+      return { k: "lit", text: quote(STRINGS[g.pick(STRINGS.length)]!) };
+    case "bool":
+      return { k: "lit", text: g.pick(2) === 0 ? "true" : "false" };
+    case "list_int":
+    case "list_string": {
+      // never the empty literal `[]`: cel-js fails on some operators over its `dyn` elements
+      // (docs/cel-divergences.md, "Empty list literals"); empty lists still come from the bindings
+      const n = 1 + g.pick(3);
+      const el: Ty = ty === "list_int" ? "int" : "string";
+      return { k: "list", els: Array.from({ length: n }, () => leaf(g, el, scope)) };
+    }
+    case "map_int": {
+      const keys = KEYS.filter(() => g.pick(2) === 0);
+      if (keys.length === 0) return { k: "var", name: "m" };
+      return { k: "map", entries: keys.map((key) => ({ key, value: leaf(g, "int", scope) })) };
+    }
+  }
+}
+
+let macroCounter = 0;
+
+function macroVar(): string {
+  return `v${macroCounter++ % 4}`;
+}
+
+/** A comprehension over a list or map of the scope, its body generated with the variable in scope. */
+function macro(g: Gen, result: "bool" | "list", depth: number, scope: Scope, elemOut?: Ty): Tree {
+  const ranges: { ty: Ty; elem: Ty }[] = [
+    { ty: "list_int", elem: "int" },
+    { ty: "list_string", elem: "string" },
+    { ty: "map_int", elem: "string" },
+  ];
+  const r = ranges[g.pick(ranges.length)]!;
+  const range = expr(g, r.ty, depth - 1, scope);
+  const v = macroVar();
+  const inner: Scope = [...scope.filter((s) => s.name !== v), { name: v, ty: r.elem }];
+  if (result === "bool") {
+    const fn = ["all", "exists", "exists_one"][g.pick(3)]!;
+    return { k: "macro", fn, range, v, body: [expr(g, "bool", depth - 1, inner)] };
+  }
+  if (elemOut === r.elem && g.pick(2) === 0) {
+    return { k: "macro", fn: "filter", range, v, body: [expr(g, "bool", depth - 1, inner)] };
+  }
+  const out = elemOut ?? "int";
+  const body = g.pick(3) === 0 ? [expr(g, "bool", depth - 1, inner), expr(g, out, depth - 1, inner)] : [expr(g, out, depth - 1, inner)];
+  return { k: "macro", fn: "map", range, v, body };
+}
+
+/** A random expression of type `ty`, at most `depth` levels deep. */
+export function expr(g: Gen, ty: Ty, depth: number, scope: Scope): Tree {
+  if (depth <= 0 || g.pick(4) === 0) return leaf(g, ty, scope);
+  const sub = (t: Ty) => expr(g, t, depth - 1, scope);
+  const cond = (): Tree => ({ k: "cond", c: sub("bool"), a: sub(ty), b: sub(ty) });
+  switch (ty) {
+    case "int": {
+      switch (g.pick(9)) {
+        case 0:
+        case 1:
+          return { k: "bin", op: ["+", "-", "*", "/", "%"][g.pick(5)]!, a: sub("int"), b: sub("int") };
+        case 2:
+          return { k: "neg", e: sub("int") };
+        case 3: {
+          const t = (["string", "list_int", "list_string", "map_int"] as const)[g.pick(4)]!;
+          return g.pick(2) === 0 ? { k: "size", e: sub(t) } : { k: "method", fn: "size", target: sub(t), args: [] };
+        }
+        case 4:
+          return { k: "index", e: sub("list_int"), i: g.pick(2) === 0 ? { k: "lit", text: String(g.pick(4)) } : sub("int") };
+        case 5:
+          return { k: "index", e: sub("map_int"), i: g.pick(2) === 0 ? { k: "lit", text: quote(KEYS[g.pick(KEYS.length)]!) } : sub("string") };
+        case 6:
+          return cond();
+        default:
+          return { k: "bin", op: ["+", "-", "*"][g.pick(3)]!, a: sub("int"), b: leaf(g, "int", scope) };
+      }
+    }
+    case "string": {
+      switch (g.pick(4)) {
+        case 0:
+          return { k: "bin", op: "+", a: sub("string"), b: sub("string") };
+        case 1:
+          return { k: "index", e: sub("list_string"), i: g.pick(2) === 0 ? { k: "lit", text: String(g.pick(3)) } : sub("int") };
+        case 2:
+          return cond();
+        default:
+          return leaf(g, "string", scope);
+      }
+    }
+    case "bool": {
+      switch (g.pick(12)) {
+        case 0:
+          return { k: "not", e: sub("bool") };
+        case 1:
+        case 2:
+          return { k: "bin", op: g.pick(2) === 0 ? "&&" : "||", a: sub("bool"), b: sub("bool") };
+        case 3: {
+          const t = (["int", "string", "bool"] as const)[g.pick(3)]!;
+          return { k: "bin", op: ["==", "!=", "<", "<=", ">", ">="][g.pick(6)]!, a: sub(t), b: sub(t) };
+        }
+        case 4: {
+          const t = (["list_int", "list_string", "map_int"] as const)[g.pick(3)]!;
+          return { k: "bin", op: g.pick(2) === 0 ? "==" : "!=", a: sub(t), b: sub(t) };
+        }
+        case 5:
+          return { k: "method", fn: ["startsWith", "endsWith", "contains"][g.pick(3)]!, target: sub("string"), args: [sub("string")] };
+        case 6: {
+          const which = g.pick(3);
+          if (which === 0) return { k: "bin", op: "in", a: sub("int"), b: sub("list_int") };
+          if (which === 1) return { k: "bin", op: "in", a: sub("string"), b: sub("list_string") };
+          return { k: "bin", op: "in", a: sub("string"), b: sub("map_int") };
+        }
+        case 7:
+        case 8:
+          return macro(g, "bool", depth, scope);
+        case 9:
+          return cond();
+        default:
+          return { k: "bin", op: ["==", "<", ">="][g.pick(3)]!, a: sub("int"), b: sub("int") };
+      }
+    }
+    case "list_int":
+    case "list_string": {
+      const el: Ty = ty === "list_int" ? "int" : "string";
+      switch (g.pick(4)) {
+        case 0:
+          return { k: "bin", op: "+", a: sub(ty), b: sub(ty) };
+        case 1:
+        case 2:
+          return macro(g, "list", depth, scope, el);
+        default:
+          return cond();
+      }
+    }
+    case "map_int":
+      return g.pick(2) === 0 ? cond() : leaf(g, "map_int", scope);
+  }
+}
+
+/** The top-level variables, as a scope. */
+export const TOP_SCOPE: Scope = VARIABLES.map((v) => ({ name: v.name, ty: v.ty }));
+
+/**
+ * fast-check arbitrary of (type, tree) pairs. The tree is built from a fixed-length array of
+ * choices drawn by fast-check, so a seed replays it and shrinking (towards zeros: leaves, first
+ * alternatives) simplifies it.
+ */
+export function exprArb(maxDepth: number): fc.Arbitrary<{ ty: Ty; tree: Tree }> {
+  return fc
+    .tuple(fc.constantFrom<Ty>("bool", "int", "string", "list_int", "list_string", "map_int"), fc.array(fc.nat(), { minLength: 300, maxLength: 300 }))
+    .map(([ty, choices]) => {
+      let i = 0;
+      // past the end of the choices every pick is 0, which ends the recursion at a leaf
+      const g: Gen = { pick: (n) => (choices[i++] ?? 0) % n };
+      macroCounter = 0;
+      return { ty, tree: expr(g, ty, maxDepth, TOP_SCOPE) };
+    });
+}
