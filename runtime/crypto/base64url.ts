@@ -1,11 +1,15 @@
-// Base64url without padding (RFC 4648 section 5, as JWS uses it) and strict UTF-8, written out so the
-// trust layer runs where `Buffer` does not exist (browsers, edge workers).
+// Base64url without padding (RFC 4648 section 5, as JWS uses it), hex and strict UTF-8. Written out
+// so the trust layer runs where `Buffer` does not exist (browsers, edge workers); where it does,
+// Node's codec is used because it is several times faster.
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 const LOOKUP = new Int16Array(128).fill(-1);
 for (let i = 0; i < ALPHABET.length; i++) LOOKUP[ALPHABET.charCodeAt(i)] = i;
+const STRICT_ALPHABET = /^[A-Za-z0-9_-]*$/;
 
-export function base64urlEncode(bytes: Uint8Array): string {
+const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
+
+function encodePortable(bytes: Uint8Array): string {
   let out = "";
   let i = 0;
   for (; i + 2 < bytes.length; i += 3) {
@@ -23,12 +27,7 @@ export function base64urlEncode(bytes: Uint8Array): string {
   return out;
 }
 
-/**
- * Decodes unpadded base64url; null for anything else. Strict on purpose: padding, characters outside
- * the alphabet, an impossible length or nonzero leftover bits are refused, so one byte string has
- * exactly one accepted encoding and a changed character can never decode to the same bytes.
- */
-export function base64urlDecode(text: string): Uint8Array | null {
+function decodePortable(text: string): Uint8Array | null {
   if (text.length % 4 === 1) return null;
   const out = new Uint8Array(Math.floor((text.length * 3) / 4));
   let o = 0;
@@ -48,6 +47,32 @@ export function base64urlDecode(text: string): Uint8Array | null {
   }
   if (acc !== 0) return null;
   return out;
+}
+
+/** The portable codec alone, so tests can hold it to the same results as Node's. */
+export const portableBase64url = { encode: encodePortable, decode: decodePortable };
+
+export function base64urlEncode(bytes: Uint8Array): string {
+  if (NodeBuffer) return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64url");
+  return encodePortable(bytes);
+}
+
+/**
+ * Decodes unpadded base64url; null for anything else. Strict on purpose: padding, characters outside
+ * the alphabet, an impossible length or nonzero leftover bits are refused, so one byte string has
+ * exactly one accepted encoding and a changed character can never decode to the same bytes.
+ */
+export function base64urlDecode(text: string): Uint8Array | null {
+  if (!NodeBuffer) return decodePortable(text);
+  // Buffer's decoder is lenient (skips junk, accepts padding): check strictness before using it.
+  if (text.length % 4 === 1 || !STRICT_ALPHABET.test(text)) return null;
+  const rest = text.length % 4;
+  if (rest !== 0) {
+    const last = LOOKUP[text.charCodeAt(text.length - 1)]!;
+    if ((rest === 2 && (last & 0x0f) !== 0) || (rest === 3 && (last & 0x03) !== 0)) return null;
+  }
+  const buf = NodeBuffer.from(text, "base64url");
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }
 
 const encoder = new TextEncoder();

@@ -25,7 +25,8 @@ export const MAX_DEPTH = 256;
 class Refusal {
   constructor(
     readonly reason: string,
-    readonly path: string,
+    /** keys from the root to the culprit; rendered as a path only when reported */
+    readonly keys: readonly (string | number)[],
   ) {}
 }
 
@@ -34,80 +35,104 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 // Matches a lone surrogate: a high one not followed by a low one, or a low one not preceded by a high.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-function pathOf(parent: string, key: string | number): string {
-  if (typeof key === "number") return `${parent}[${key}]`;
-  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? (parent === "" ? key : `${parent}.${key}`) : `${parent}[${JSON.stringify(key)}]`;
-}
-
-function serialiseString(s: string, path: string): string {
-  if (LONE_SURROGATE.test(s)) throw new Refusal("string contains a lone surrogate (not I-JSON)", path);
-  // JSON.stringify implements exactly RFC 8785's escaping for well-formed strings (ES2019+).
-  return JSON.stringify(s);
-}
-
-function serialise(value: unknown, path: string, options: CanonicalOptions, stack: object[]): string {
-  switch (typeof value) {
-    case "string":
-      return serialiseString(value, path);
-    case "boolean":
-      return value ? "true" : "false";
-    case "number":
-      if (!Number.isFinite(value)) throw new Refusal(`number ${String(value)} is not JSON`, path);
-      // Number-to-String is RFC 8785's number serialisation (section 3.2.2.3); -0 prints as 0.
-      return String(value);
-    case "bigint":
-      if (options.bigint === "safe-number" && value >= -MAX_SAFE && value <= MAX_SAFE) return String(Number(value));
-      throw new Refusal(
-        options.bigint === "safe-number" ? `integer ${value} is beyond ±(2^53 − 1) and has no exact JSON number` : "BigInt is not JSON",
-        path,
-      );
-    case "undefined":
-      throw new Refusal("undefined is not JSON", path);
-    case "function":
-      throw new Refusal("a function is not JSON", path);
-    case "symbol":
-      throw new Refusal("a symbol is not JSON", path);
-    case "object":
-      break;
+function renderPath(keys: readonly (string | number)[]): string {
+  let path = "";
+  for (const key of keys) {
+    if (typeof key === "number") path += `[${key}]`;
+    else if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key)) path += path === "" ? key : `.${key}`;
+    else path += `[${JSON.stringify(key)}]`;
   }
-  if (value === null) return "null";
-  const object = value as object;
-  if (stack.includes(object)) throw new Refusal("cycle: the value contains itself", path);
-  if (stack.length >= MAX_DEPTH) throw new Refusal(`nested deeper than ${MAX_DEPTH} levels`, path);
-  stack.push(object);
-  try {
+  return path;
+}
+
+/**
+ * One serialisation pass. `keys` is the path from the root (pushed and popped as the walk goes) and
+ * `stack` the objects being serialised, for cycle detection; both are only read on a refusal.
+ */
+class Serialiser {
+  readonly keys: (string | number)[] = [];
+  readonly stack: object[] = [];
+  constructor(readonly options: CanonicalOptions) {}
+
+  refuse(reason: string): never {
+    throw new Refusal(reason, [...this.keys]);
+  }
+
+  string(s: string): string {
+    if (LONE_SURROGATE.test(s)) this.refuse("string contains a lone surrogate (not I-JSON)");
+    // JSON.stringify implements exactly RFC 8785's escaping for well-formed strings (ES2019+).
+    return JSON.stringify(s);
+  }
+
+  value(value: unknown): string {
+    switch (typeof value) {
+      case "string":
+        return this.string(value);
+      case "boolean":
+        return value ? "true" : "false";
+      case "number":
+        if (!Number.isFinite(value)) this.refuse(`number ${String(value)} is not JSON`);
+        // Number-to-String is RFC 8785's number serialisation (section 3.2.2.3); -0 prints as 0.
+        return String(value);
+      case "bigint":
+        if (this.options.bigint === "safe-number" && value >= -MAX_SAFE && value <= MAX_SAFE) return String(Number(value));
+        return this.refuse(
+          this.options.bigint === "safe-number" ? `integer ${value} is beyond ±(2^53 − 1) and has no exact JSON number` : "BigInt is not JSON",
+        );
+      case "undefined":
+        return this.refuse("undefined is not JSON");
+      case "function":
+        return this.refuse("a function is not JSON");
+      case "symbol":
+        return this.refuse("a symbol is not JSON");
+      case "object":
+        return value === null ? "null" : this.container(value);
+    }
+  }
+
+  container(object: object): string {
+    const { stack, keys } = this;
+    if (stack.includes(object)) this.refuse("cycle: the value contains itself");
+    if (stack.length >= MAX_DEPTH) this.refuse(`nested deeper than ${MAX_DEPTH} levels`);
+    stack.push(object);
+    let out: string;
     if (Array.isArray(object)) {
-      const parts: string[] = [];
+      out = "[";
       for (let i = 0; i < object.length; i++) {
-        if (!(i in object)) throw new Refusal("array has a hole", pathOf(path, i));
-        parts.push(serialise(object[i], pathOf(path, i), options, stack));
+        keys.push(i);
+        if (!(i in object)) this.refuse("array has a hole");
+        out += (i === 0 ? "" : ",") + this.value(object[i]);
+        keys.pop();
       }
-      return `[${parts.join(",")}]`;
+      out += "]";
+    } else {
+      const proto = Object.getPrototypeOf(object);
+      if (proto !== Object.prototype && proto !== null) {
+        const name = (proto as { constructor?: { name?: string } }).constructor?.name ?? "object";
+        this.refuse(`${name} is not a plain JSON object`);
+      }
+      // Default sort compares UTF-16 code units, which is the order RFC 8785 prescribes.
+      const names = Object.keys(object).sort();
+      out = "{";
+      for (let i = 0; i < names.length; i++) {
+        const name = names[i]!;
+        keys.push(name);
+        out += (i === 0 ? "" : ",") + this.string(name) + ":" + this.value((object as Record<string, unknown>)[name]);
+        keys.pop();
+      }
+      out += "}";
     }
-    const proto = Object.getPrototypeOf(object);
-    if (proto !== Object.prototype && proto !== null) {
-      const name = (proto as { constructor?: { name?: string } }).constructor?.name ?? "object";
-      throw new Refusal(`${name} is not a plain JSON object`, path);
-    }
-    // Default sort compares UTF-16 code units, which is the order RFC 8785 prescribes.
-    const keys = Object.keys(object).sort();
-    const parts: string[] = [];
-    for (const key of keys) {
-      const memberPath = pathOf(path, key);
-      parts.push(`${serialiseString(key, memberPath)}:${serialise((object as Record<string, unknown>)[key], memberPath, options, stack)}`);
-    }
-    return `{${parts.join(",")}}`;
-  } finally {
     stack.pop();
+    return out;
   }
 }
 
 /** Canonical JSON of `value`, or why it has none (with the dotted path of the culprit). Never throws. */
 export function canonicalJson(value: unknown, options: CanonicalOptions = {}): CanonicalResult {
   try {
-    return { ok: true, text: serialise(value, "", options, []) };
+    return { ok: true, text: new Serialiser(options).value(value) };
   } catch (e) {
-    if (e instanceof Refusal) return { ok: false, reason: e.reason, path: e.path };
+    if (e instanceof Refusal) return { ok: false, reason: e.reason, path: renderPath(e.keys) };
     // A getter that throws, or a Proxy: still not JSON we can vouch for.
     return { ok: false, reason: `reading the value threw: ${e instanceof Error ? e.message : String(e)}`, path: "" };
   }
