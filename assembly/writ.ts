@@ -1,0 +1,278 @@
+// The support library every generated decision module imports (compiled together with the generated
+// `policy.ts` by compiler/backend/asc.ts). It holds the evaluation state (the error register, the
+// scratch arena, the result region) and the operations generated code calls: checked int64
+// arithmetic, byte-string operations, list membership and map lookup.
+//
+// Representation (docs/abi.md): a byte string is a pointer to [len i32][UTF-8 bytes]; a list is a
+// pointer to [count i32][elements]; a map is a pointer to [count i32][(key pointer, value)] sorted by
+// key bytes. Nothing here allocates from the AssemblyScript heap: values built at run time come from
+// the arena, a fixed region reset before every rule, whose size the compiler derived from the
+// schema's bounds. Running past it cannot happen for a checked module; if it did, the module traps
+// and the host denies with an `internal` error.
+
+// ---------------------------------------------------------------------------------------------
+// Errors: "first error wins" (compiler/ir/ir.ts). E is the code (0 = none), EN the IR node id.
+
+export let E: i32 = 0;
+export let EN: i32 = 0;
+
+export function raise(code: i32, node: i32): void {
+  if (E == 0) {
+    E = code;
+    EN = node;
+  }
+}
+
+// error codes (runtime/decision.ts EvalErrorCode)
+export const OVERFLOW: i32 = 1;
+export const DIVISION_BY_ZERO: i32 = 2;
+export const MODULO_BY_ZERO: i32 = 3;
+export const NO_SUCH_KEY: i32 = 4;
+export const NO_SUCH_FIELD: i32 = 5;
+export const INDEX_OUT_OF_RANGE: i32 = 6;
+
+// ---------------------------------------------------------------------------------------------
+// The scratch arena
+
+export let AP: usize = 0;
+let AEND: usize = 0;
+
+export function arenaInit(base: usize, end: usize): void {
+  AP = base;
+  AEND = end;
+}
+
+export function alloc(bytes: usize): usize {
+  const p = AP;
+  const next = p + ((bytes + 3) & ~(<usize>3));
+  // cannot happen when the compiler's bound holds; trapping denies with `internal`
+  if (next > AEND) unreachable();
+  AP = next;
+  return p;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checked int64 arithmetic (CEL: every out-of-range result is an overflow error)
+
+export function addI64(a: i64, b: i64, node: i32): i64 {
+  const r = a + b;
+  if (((a ^ r) & (b ^ r)) < 0) {
+    raise(OVERFLOW, node);
+    return 0;
+  }
+  return r;
+}
+
+export function subI64(a: i64, b: i64, node: i32): i64 {
+  const r = a - b;
+  if (((a ^ b) & (a ^ r)) < 0) {
+    raise(OVERFLOW, node);
+    return 0;
+  }
+  return r;
+}
+
+export function mulI64(a: i64, b: i64, node: i32): i64 {
+  if (a == 0 || b == 0) return 0;
+  // the only products whose check below could itself trap (i64.div_s of MIN by -1)
+  if ((a == -1 && b == i64.MIN_VALUE) || (b == -1 && a == i64.MIN_VALUE)) {
+    raise(OVERFLOW, node);
+    return 0;
+  }
+  const r = a * b;
+  if (r / b != a) {
+    raise(OVERFLOW, node);
+    return 0;
+  }
+  return r;
+}
+
+export function negI64(a: i64, node: i32): i64 {
+  if (a == i64.MIN_VALUE) {
+    raise(OVERFLOW, node);
+    return 0;
+  }
+  return -a;
+}
+
+export function divI64(a: i64, b: i64, node: i32): i64 {
+  if (b == 0) {
+    raise(DIVISION_BY_ZERO, node);
+    return 0;
+  }
+  if (a == i64.MIN_VALUE && b == -1) {
+    raise(OVERFLOW, node);
+    return 0;
+  }
+  return a / b; // truncates toward zero
+}
+
+export function modI64(a: i64, b: i64, node: i32): i64 {
+  if (b == 0) {
+    raise(MODULO_BY_ZERO, node);
+    return 0;
+  }
+  if (a == i64.MIN_VALUE && b == -1) {
+    raise(OVERFLOW, node);
+    return 0;
+  }
+  return a % b; // sign of the dividend
+}
+
+// ---------------------------------------------------------------------------------------------
+// Byte strings: UTF-8 byte order is code point order, so comparisons work on bytes.
+
+export function strEq(a: usize, b: usize): bool {
+  if (a == b) return true;
+  const n = load<i32>(a);
+  if (n != load<i32>(b)) return false;
+  return memory.compare(a + 4, b + 4, <usize>n) == 0;
+}
+
+export function strCmp(a: usize, b: usize): i32 {
+  const na = load<i32>(a);
+  const nb = load<i32>(b);
+  const n = na < nb ? na : nb;
+  for (let i = 0; i < n; i++) {
+    const x = <i32>load<u8>(a + 4 + <usize>i);
+    const y = <i32>load<u8>(b + 4 + <usize>i);
+    if (x != y) return x - y;
+  }
+  return na - nb;
+}
+
+/** CEL `size` of a string: code points, i.e. bytes that are not UTF-8 continuation bytes. */
+export function strSize(a: usize): i64 {
+  const n = load<i32>(a);
+  let count: i64 = 0;
+  for (let i = 0; i < n; i++) {
+    if ((<i32>load<u8>(a + 4 + <usize>i) & 0xc0) != 0x80) count++;
+  }
+  return count;
+}
+
+function bytesAt(a: usize, aOff: i32, b: usize, n: i32): bool {
+  return memory.compare(a + 4 + <usize>aOff, b + 4, <usize>n) == 0;
+}
+
+export function startsWith(a: usize, b: usize): bool {
+  const nb = load<i32>(b);
+  return nb <= load<i32>(a) && bytesAt(a, 0, b, nb);
+}
+
+export function endsWith(a: usize, b: usize): bool {
+  const na = load<i32>(a);
+  const nb = load<i32>(b);
+  return nb <= na && bytesAt(a, na - nb, b, nb);
+}
+
+/** Substring search on bytes (a match on UTF-8 bytes is a match on code points). */
+export function contains(a: usize, b: usize): bool {
+  const na = load<i32>(a);
+  const nb = load<i32>(b);
+  for (let i = 0; i + nb <= na; i++) {
+    if (bytesAt(a, i, b, nb)) return true;
+  }
+  return false;
+}
+
+export function catStr(a: usize, b: usize): usize {
+  const na = load<i32>(a);
+  const nb = load<i32>(b);
+  const p = alloc(4 + <usize>(na + nb));
+  store<i32>(p, na + nb);
+  memory.copy(p + 4, a + 4, <usize>na);
+  memory.copy(p + 4 + <usize>na, b + 4, <usize>nb);
+  return p;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lists
+
+export function catList(a: usize, b: usize, stride: i32): usize {
+  const na = load<i32>(a);
+  const nb = load<i32>(b);
+  const p = alloc(4 + <usize>((na + nb) * stride));
+  store<i32>(p, na + nb);
+  memory.copy(p + 4, a + 4, <usize>(na * stride));
+  memory.copy(p + 4 + <usize>(na * stride), b + 4, <usize>(nb * stride));
+  return p;
+}
+
+export function listHasI32(list: usize, x: i32): bool {
+  const n = load<i32>(list);
+  for (let i = 0; i < n; i++) {
+    if (load<i32>(list + 4 + (<usize>i << 2)) == x) return true;
+  }
+  return false;
+}
+
+export function listHasI64(list: usize, x: i64): bool {
+  const n = load<i32>(list);
+  for (let i = 0; i < n; i++) {
+    if (load<i64>(list + 4 + (<usize>i << 3)) == x) return true;
+  }
+  return false;
+}
+
+export function listHasStr(list: usize, x: usize): bool {
+  const n = load<i32>(list);
+  for (let i = 0; i < n; i++) {
+    if (strEq(load<usize>(list + 4 + (<usize>i << 2)), x)) return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Maps: entries of `entry` bytes (key pointer first), sorted by key bytes; binary search.
+
+/** Index of `key` in the map, or -1. */
+export function mapIndex(map: usize, key: usize, entry: i32): i32 {
+  let lo = 0;
+  let hi = load<i32>(map) - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const c = strCmp(load<usize>(map + 4 + <usize>(mid * entry)), key);
+    if (c == 0) return mid;
+    if (c < 0) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results: rule indices and errors kept sorted by rule index (rules may run out of order when
+// indexed; the ABI reports them in declaration order).
+
+export function resultReset(r: usize): void {
+  store<i32>(r, 0);
+  store<i32>(r, 0, 4);
+  store<i32>(r, 0, 8);
+}
+
+export function resultAddRule(r: usize, rule: i32): void {
+  const n = load<i32>(r, 4);
+  let i = n;
+  while (i > 0 && load<i32>(r + 12 + (<usize>(i - 1) << 2)) > rule) {
+    store<i32>(r + 12 + (<usize>i << 2), load<i32>(r + 12 + (<usize>(i - 1) << 2)));
+    i--;
+  }
+  store<i32>(r + 12 + (<usize>i << 2), rule);
+  store<i32>(r, n + 1, 4);
+}
+
+export function resultAddError(r: usize, capacity: i32, rule: i32): void {
+  const base = r + 12 + (<usize>capacity << 2);
+  const n = load<i32>(r, 8);
+  let i = n;
+  while (i > 0 && load<i32>(base + <usize>((i - 1) * 12)) > rule) {
+    const from = base + <usize>((i - 1) * 12);
+    memory.copy(from + 12, from, 12);
+    i--;
+  }
+  const at = base + <usize>(i * 12);
+  store<i32>(at, rule);
+  store<i32>(at, E, 4);
+  store<i32>(at, EN, 8);
+  store<i32>(r, n + 1, 8);
+}

@@ -1,0 +1,102 @@
+// In-memory AssemblyScript compilation of a generated decision module. The generated `policy.ts` and
+// the support library `writ.ts` (read from assembly/ once) are served to asc as virtual files: no disk
+// I/O, relative names only, so the bytes do not depend on the directory or process. Options come
+// from asconfig.json's `options` (stub runtime, abort disabled: zero imports) plus fixed memory
+// (initial == maximum, so no `memory.grow` is reachable) and the constant pool's base address.
+
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+type AscModule = typeof import("assemblyscript/asc");
+
+let ascModule: Promise<AscModule> | undefined;
+
+/** Importing asc takes about 0.6 s: done once per process, on first use. */
+export function loadAsc(): Promise<AscModule> {
+  ascModule ??= import("assemblyscript/asc");
+  return ascModule;
+}
+
+/** Finds a file of the package (works from the sources and from dist/). */
+function packageFile(relative: string): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, relative);
+    if (existsSync(candidate)) return candidate;
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`cannot find ${relative} above ${dirname(fileURLToPath(import.meta.url))}`);
+    dir = up;
+  }
+}
+
+let cached: { options: Record<string, unknown>; library: string } | undefined;
+
+function inputs(): { options: Record<string, unknown>; library: string } {
+  if (!cached) {
+    const config = JSON.parse(readFileSync(packageFile("asconfig.json"), "utf8")) as { options?: Record<string, unknown> };
+    cached = { options: config.options ?? {}, library: readFileSync(packageFile("assembly/writ.ts"), "utf8") };
+  }
+  return cached;
+}
+
+/** The support library's source (assembly/writ.ts). */
+export function supportLibrary(): string {
+  return inputs().library;
+}
+
+/** asconfig options → command-line arguments, in a fixed order. */
+function optionArguments(options: Record<string, unknown>, optimize: boolean): string[] {
+  const args: string[] = [];
+  for (const [key, value] of Object.entries(options)) {
+    if (key.startsWith("/")) continue; // comments
+    if (key === "optimizeLevel" || key === "shrinkLevel") continue; // set below
+    if (value === false || value === undefined || value === null) continue;
+    if (value === true) args.push(`--${key}`);
+    else if (Array.isArray(value)) args.push(`--${key}`, value.join(","));
+    else args.push(`--${key}`, String(value));
+  }
+  args.push("--optimizeLevel", optimize ? String(options.optimizeLevel ?? 3) : "0");
+  args.push("--shrinkLevel", optimize ? String(options.shrinkLevel ?? 0) : "0");
+  return args;
+}
+
+export interface AscResult {
+  readonly binary?: Uint8Array;
+  /** asc's diagnostics when the compile failed */
+  readonly error?: string;
+}
+
+export async function compileModule(source: string, opts: { memoryPages: number; memoryBase: number; optimize: boolean }): Promise<AscResult> {
+  const asc = await loadAsc();
+  const { options, library } = inputs();
+  const files: Record<string, string> = { "policy.ts": source, "writ.ts": library };
+  const outputs: Record<string, Uint8Array | string> = {};
+  const argv = [
+    "policy.ts",
+    "--outFile",
+    "policy.wasm",
+    ...optionArguments(options, opts.optimize),
+    "--initialMemory",
+    String(opts.memoryPages),
+    "--maximumMemory",
+    String(opts.memoryPages),
+    "--memoryBase",
+    String(opts.memoryBase),
+  ];
+  const stderr = asc.createMemoryStream();
+  const result = await asc.main(argv, {
+    stdout: asc.createMemoryStream(),
+    stderr,
+    readFile: (name: string) => (Object.prototype.hasOwnProperty.call(files, name) ? files[name]! : null),
+    writeFile: (name: string, contents: Uint8Array | string) => {
+      outputs[name] = contents;
+    },
+    listFiles: () => [],
+  });
+  const binary = outputs["policy.wasm"];
+  if (result.error || !(binary instanceof Uint8Array)) {
+    return { error: `${result.error?.message ?? "no output"}\n${stderr.toString()}` };
+  }
+  return { binary };
+}

@@ -1,0 +1,506 @@
+// IR expressions → AssemblyScript statements. `emit(node)` appends the statements a node needs to
+// the current block and returns a side-effect-free expression of its value (anything that can raise
+// an error is bound to a local first, so evaluation order is the IR's left-to-right order).
+//
+// Errors follow ir.ts with a global register (E code, EN node; `raise` keeps the first): a strict
+// node evaluates its children in order and the first raise wins. After an error, evaluation may go on
+// with default values (the "garbage mode" the IR allows: the result is an error whatever follows), so
+// every default is safe to read. `and`/`or`/`all`/`exists` save the register, evaluate their parts
+// with a clean one, and combine the outcomes as the semantics say; a nested error they absorb never
+// leaks out.
+
+import { assertUnreachable } from "../diagnostics.js";
+import type { CallNode, CompNode, Node } from "../ir/ir.js";
+import { elementStride, type RecordLayout, type SlotLayout } from "../../runtime/wasm/layout.js";
+import { ConstPool, Helpers, asType, elementAddress, loadElement, loadField, storeElement } from "./codegen-values.js";
+
+/** Builtins whose own operation can raise an error. */
+const RAISING = new Set(["neg", "add", "sub", "mul", "div", "mod", "index_list", "index_map"]);
+/** Nodes that allocate from the arena. */
+const ALLOCATING_CALLS = new Set(["concat_string", "concat_list"]);
+
+export class Analysis {
+  private readonly errs = new Map<number, boolean>();
+  private readonly allocs = new Map<number, boolean>();
+
+  /** Can evaluating this node yield an error? */
+  canError(n: Node): boolean {
+    let v = this.errs.get(n.id);
+    if (v === undefined) {
+      v = this.computeCanError(n);
+      this.errs.set(n.id, v);
+    }
+    return v;
+  }
+
+  private computeCanError(n: Node): boolean {
+    switch (n.op) {
+      case "lit":
+      case "input":
+      case "var":
+        return false;
+      case "field":
+        return n.optional || this.canError(n.record);
+      case "has":
+        return this.canError(n.record);
+      case "call":
+        return RAISING.has(n.fn) || n.args.some((a) => this.canError(a));
+      case "and":
+      case "or":
+        return this.canError(n.left) || this.canError(n.right);
+      case "cond":
+        return this.canError(n.test) || this.canError(n.then) || this.canError(n.otherwise);
+      case "list":
+        return n.elements.some((e) => this.canError(e));
+      case "map":
+        return n.entries.some((e) => this.canError(e.value));
+      case "comp":
+        return this.canError(n.range) || (!!n.predicate && this.canError(n.predicate)) || (!!n.transform && this.canError(n.transform));
+      default:
+        return assertUnreachable(n);
+    }
+  }
+
+  /** Does evaluating this node allocate from the arena? */
+  allocates(n: Node): boolean {
+    let v = this.allocs.get(n.id);
+    if (v === undefined) {
+      v = this.computeAllocates(n);
+      this.allocs.set(n.id, v);
+    }
+    return v;
+  }
+
+  private computeAllocates(n: Node): boolean {
+    switch (n.op) {
+      case "lit":
+      case "input":
+      case "var":
+        return false;
+      case "field":
+      case "has":
+        return this.allocates(n.record);
+      case "call":
+        return ALLOCATING_CALLS.has(n.fn) || n.args.some((a) => this.allocates(a));
+      case "and":
+      case "or":
+        return this.allocates(n.left) || this.allocates(n.right);
+      case "cond":
+        return this.allocates(n.test) || this.allocates(n.then) || this.allocates(n.otherwise);
+      case "list":
+      case "map":
+        return true;
+      case "comp":
+        return n.macro === "filter" || n.macro === "map" || this.allocates(n.range) || (!!n.predicate && this.allocates(n.predicate)) || (!!n.transform && this.allocates(n.transform));
+      default:
+        return assertUnreachable(n);
+    }
+  }
+}
+
+const SIMPLE = /^(?:[A-Za-z_$][\w$]*|true|false|<(?:i32|i64|usize)>\(?-?\d+\)?|i64\.MIN_VALUE)$/;
+
+export class ExprEmitter {
+  private out: string[] = [];
+  private depth = 1;
+  private counter = 0;
+  private readonly env = new Map<number, string>();
+
+  constructor(
+    private readonly slots: ReadonlyMap<number, SlotLayout>,
+    private readonly pool: ConstPool,
+    private readonly helpers: Helpers,
+    private readonly analysis: Analysis,
+  ) {}
+
+  /** Emits a function body: statements, then the returned expression. */
+  body(node: Node): { lines: string[]; expr: string } {
+    this.out = [];
+    this.depth = 1;
+    const expr = this.emit(node);
+    return { lines: this.out, expr };
+  }
+
+  private line(text: string): void {
+    this.out.push("  ".repeat(this.depth) + text);
+  }
+
+  /** Runs `f` with its statements collected one level deeper; returns them and f's result. */
+  private nested<T>(f: () => T): { lines: string[]; value: T } {
+    const saved = this.out;
+    this.out = [];
+    this.depth++;
+    const value = f();
+    const lines = this.out;
+    this.out = saved;
+    this.depth--;
+    return { lines, value };
+  }
+
+  private put(lines: string[]): void {
+    this.out.push(...lines);
+  }
+
+  private fresh(prefix: string): string {
+    return `${prefix}${this.counter++}`;
+  }
+
+  private temp(type: string, expr: string): string {
+    const name = this.fresh("t");
+    this.line(`let ${name}: ${type} = ${expr};`);
+    return name;
+  }
+
+  /** Binds an expression used more than once to a local. */
+  private simple(type: string, expr: string): string {
+    return SIMPLE.test(expr) ? expr : this.temp(type, expr);
+  }
+
+  private slot(n: Node): SlotLayout {
+    const s = this.slots.get(n.id);
+    if (!s) throw new Error(`no layout for node ${n.id}`);
+    return s;
+  }
+
+  emit(n: Node): string {
+    switch (n.op) {
+      case "lit":
+        return this.pool.expr(n.value, this.slot(n));
+      case "input":
+        return "__heap_base";
+      case "var": {
+        const v = this.env.get(n.comprehension);
+        if (!v) throw new Error(`unbound comprehension variable ${n.name}`);
+        return v;
+      }
+      case "field": {
+        const rec = this.slot(n.record) as RecordLayout;
+        const f = rec.fields.find((x) => x.name === n.field);
+        if (!f || f.offset < 0) throw new Error(`field ${n.field} missing from the layout`);
+        const r = this.emit(n.record);
+        if (!n.optional) return loadField(f.type, r, f.offset);
+        const rr = this.simple("usize", r);
+        const res = this.temp(asType(f.type), this.pool.defaultOf(f.type));
+        this.line(`if (load<i32>(${rr}, ${f.presence}) != 0) ${res} = ${loadField(f.type, rr, f.offset)};`);
+        this.line(`else raise(${5}, ${n.id});`);
+        return res;
+      }
+      case "has": {
+        const r = this.emit(n.record);
+        const rec = this.slot(n.record) as RecordLayout;
+        const f = rec.fields.find((x) => x.name === n.field);
+        if (!f || f.presence < 0) return "true"; // a required field is always present
+        return `(load<i32>(${r}, ${f.presence}) != 0)`;
+      }
+      case "call":
+        return this.call(n);
+      case "and":
+      case "or":
+        return this.logic(n.op, n.left, n.right);
+      case "cond":
+        return this.cond(n.test, n.then, n.otherwise, this.slot(n));
+      case "list": {
+        const s = this.slot(n);
+        const el = s.kind === "list" ? s.element : s;
+        const values = n.elements.map((e) => this.simple(asType(el), this.emit(e)));
+        const p = this.temp("usize", `alloc(${4 + values.length * elementStride(el)})`);
+        this.line(`store<i32>(${p}, ${values.length});`);
+        values.forEach((v, i) => this.line(storeElement(el, `${p} + ${4 + i * elementStride(el)}`, v)));
+        return p;
+      }
+      case "map": {
+        const s = this.slot(n);
+        const val = s.kind === "map" ? s.value : s;
+        const entry = 4 + elementStride(val);
+        // values are evaluated in source order (errors), stored in key order (code points = UTF-8 bytes)
+        const values = n.entries.map((e) => ({ key: e.key, v: this.simple(asType(val), this.emit(e.value)) }));
+        const sorted = [...values].sort((a, b) => Buffer.compare(Buffer.from(a.key, "utf8"), Buffer.from(b.key, "utf8")));
+        const p = this.temp("usize", `alloc(${4 + sorted.length * entry})`);
+        this.line(`store<i32>(${p}, ${sorted.length});`);
+        sorted.forEach((e, i) => {
+          this.line(`store<i32>(${p} + ${4 + i * entry}, ${this.pool.string(e.key)});`);
+          this.line(storeElement(val, `${p} + ${8 + i * entry}`, e.v));
+        });
+        return p;
+      }
+      case "comp":
+        return this.comp(n);
+      default:
+        return assertUnreachable(n);
+    }
+  }
+
+  private call(n: CallNode): string {
+    const argSlots = n.args.map((a) => this.slot(a));
+    const args = n.args.map((a) => this.emit(a)).map((e, i) => this.simple(asType(argSlots[i]!), e));
+    const [a, b] = args as [string, string];
+    const [sa, sb] = argSlots as [SlotLayout, SlotLayout];
+    const id = n.id;
+    switch (n.fn) {
+      case "not":
+        return `!${a}`;
+      case "neg":
+        return this.temp("i64", `negI64(${a}, ${id})`);
+      case "add":
+        return this.temp("i64", `addI64(${a}, ${b}, ${id})`);
+      case "sub":
+        return this.temp("i64", `subI64(${a}, ${b}, ${id})`);
+      case "mul":
+        return this.temp("i64", `mulI64(${a}, ${b}, ${id})`);
+      case "div":
+        return this.temp("i64", `divI64(${a}, ${b}, ${id})`);
+      case "mod":
+        return this.temp("i64", `modI64(${a}, ${b}, ${id})`);
+      case "concat_string":
+        return this.temp("usize", `catStr(${a}, ${b})`);
+      case "concat_list": {
+        const el = sa.kind === "list" ? sa.element : sa;
+        return this.temp("usize", `catList(${a}, ${b}, ${elementStride(el)})`);
+      }
+      case "eq":
+        return this.helpers.eq(sa, a, b);
+      case "ne":
+        return `!${this.helpers.eq(sa, a, b)}`;
+      case "lt":
+      case "le":
+      case "gt":
+      case "ge": {
+        const op = { lt: "<", le: "<=", gt: ">", ge: ">=" }[n.fn];
+        if (sa.kind === "string") return `(strCmp(${a}, ${b}) ${op} 0)`;
+        if (sa.kind === "bool") return `(<i32>${a} ${op} <i32>${b})`;
+        return `(${a} ${op} ${b})`;
+      }
+      case "in_list": {
+        const el = sb.kind === "list" ? sb.element : sb;
+        const list = n.args[1]!;
+        // a short constant list of scalars: compare inline
+        if (list.op === "lit" && Array.isArray(list.value) && list.value.length <= 8 && el.kind !== "list" && el.kind !== "map") {
+          if (list.value.length === 0) return "false";
+          return `(${list.value.map((v) => this.helpers.eq(el, a, this.pool.expr(v, el))).join(" || ")})`;
+        }
+        return this.helpers.inList(el, a, b);
+      }
+      case "in_map": {
+        const entry = 4 + elementStride(sb.kind === "map" ? sb.value : sb);
+        return `(mapIndex(${b}, ${a}, ${entry}) >= 0)`;
+      }
+      case "size":
+        if (sa.kind === "string") return `strSize(${a})`;
+        return `<i64>load<i32>(${a})`;
+      case "starts_with":
+        return `startsWith(${a}, ${b})`;
+      case "ends_with":
+        return `endsWith(${a}, ${b})`;
+      case "contains":
+        return `contains(${a}, ${b})`;
+      case "index_list": {
+        const el = sa.kind === "list" ? sa.element : sa;
+        const res = this.temp(asType(el), this.pool.defaultOf(el));
+        this.line(`if (${b} >= 0 && ${b} < <i64>load<i32>(${a})) ${res} = ${loadElement(el, elementAddress(el, a, `<i32>${b}`))};`);
+        this.line(`else raise(6, ${id});`);
+        return res;
+      }
+      case "index_map": {
+        const val = sa.kind === "map" ? sa.value : sa;
+        const entry = 4 + elementStride(val);
+        const k = this.temp("i32", `mapIndex(${a}, ${b}, ${entry})`);
+        const res = this.temp(asType(val), this.pool.defaultOf(val));
+        this.line(`if (${k} >= 0) ${res} = ${loadElement(val, `(${a} + 8 + <usize>(${k} * ${entry}))`)};`);
+        this.line(`else raise(4, ${id});`);
+        return res;
+      }
+      default:
+        return assertUnreachable(n.fn);
+    }
+  }
+
+  /** `and` / `or` with CEL's commutative error absorption. */
+  private logic(op: "and" | "or", left: Node, right: Node): string {
+    const isAnd = op === "and";
+    if (!this.analysis.canError(left) && !this.analysis.canError(right)) {
+      const l = this.emit(left);
+      const r = this.nested(() => this.emit(right));
+      if (r.lines.length === 0) return `(${l} ${isAnd ? "&&" : "||"} ${r.value})`;
+      const res = this.temp("bool", l);
+      this.line(`if (${isAnd ? "" : "!"}${res}) {`);
+      this.put(r.lines);
+      this.line(`  ${res} = ${r.value};`);
+      this.line(`}`);
+      return res;
+    }
+    const sE = this.temp("i32", "E");
+    const sN = this.temp("i32", "EN");
+    this.line("E = 0;");
+    const l = this.simple("bool", this.emit(left));
+    const lE = this.temp("i32", "E");
+    const lN = this.temp("i32", "EN");
+    this.line("E = 0;");
+    // the left side decides alone when it is false (and) / true (or) without error
+    const res = this.temp("bool", isAnd ? "false" : `${lE} == 0 && ${l}`);
+    this.line(isAnd ? `if (${lE} != 0 || ${l}) {` : `if (!${res}) {`);
+    const r = this.nested(() => this.emit(right));
+    this.put(r.lines);
+    // the right side absorbs the left's error when it is false (and) / true (or) without error
+    this.line(`  if (E == 0 && ${isAnd ? "!" : ""}${r.value}) {`);
+    this.line(`    ${lE} = 0;`);
+    if (!isAnd) this.line(`    ${res} = true;`);
+    this.line(`  } else if (${lE} == 0) {`);
+    this.line(`    if (E != 0) {`);
+    this.line(`      ${lE} = E;`);
+    this.line(`      ${lN} = EN;`);
+    if (isAnd) this.line(`    } else ${res} = true;`);
+    else this.line(`    }`);
+    this.line(`  }`);
+    this.line(`}`);
+    this.line(`E = ${sE};`);
+    this.line(`EN = ${sN};`);
+    this.line(`if (${lE} != 0) raise(${lE}, ${lN});`);
+    return res;
+  }
+
+  private cond(test: Node, then: Node, otherwise: Node, s: SlotLayout): string {
+    const t = this.simple("bool", this.emit(test));
+    const a = this.nested(() => this.emit(then));
+    const b = this.nested(() => this.emit(otherwise));
+    const testErrs = this.analysis.canError(test);
+    if (!testErrs && a.lines.length === 0 && b.lines.length === 0) return `(${t} ? ${a.value} : ${b.value})`;
+    const res = this.temp(asType(s), this.pool.defaultOf(s));
+    // a test error is the result: no branch runs (E is clear on entry unless already in error)
+    this.line(testErrs ? `if (E == 0) {` : `{`);
+    this.line(`  if (${t}) {`);
+    this.put(a.lines.map((l) => "  " + l));
+    this.line(`    ${res} = ${a.value};`);
+    this.line(`  } else {`);
+    this.put(b.lines.map((l) => "  " + l));
+    this.line(`    ${res} = ${b.value};`);
+    this.line(`  }`);
+    this.line(`}`);
+    return res;
+  }
+
+  private comp(n: CompNode): string {
+    const rangeSlot = this.slot(n.range);
+    const r = this.simple("usize", this.emit(n.range));
+    const isMap = rangeSlot.kind === "map";
+    const el: SlotLayout = isMap ? { kind: "string", rep: "bytes" } : rangeSlot.kind === "list" ? rangeSlot.element : rangeSlot;
+    const stride = isMap ? 4 + elementStride((rangeSlot as { value: SlotLayout }).value) : elementStride(el);
+    const count = this.temp("i32", `load<i32>(${r})`);
+    const i = this.fresh("i");
+    const v = `v${n.id}`;
+    const elementLoad = isMap ? `load<usize>(${r} + 4 + <usize>(${i} * ${stride}))` : loadElement(el, elementAddress(el, r, i));
+    const head = `for (let ${i} = 0; ${i} < ${count}; ${i}++) {`;
+    this.env.set(n.id, v);
+    const pred = n.predicate;
+    const predErrs = !!pred && this.analysis.canError(pred);
+    // allocations of a boolean predicate die with it: release them after each element
+    const release = !!pred && this.analysis.allocates(pred) && n.macro !== "map";
+    const mark = release && n.macro !== "filter" ? this.temp("usize", "AP") : "";
+    const loop = (body: () => void): void => {
+      this.line(head);
+      this.depth++;
+      this.line(`const ${v}: ${asType(el)} = ${elementLoad};`);
+      body();
+      this.depth--;
+      this.line("}");
+    };
+    try {
+      switch (n.macro) {
+        case "all":
+        case "exists": {
+          const isAll = n.macro === "all";
+          const res = this.temp("bool", isAll ? "true" : "false");
+          if (!predErrs) {
+            loop(() => {
+              const p = this.emit(pred!);
+              if (release) this.line(`AP = ${mark};`);
+              this.line(`if (${isAll ? "!" : ""}${p}) {`);
+              this.line(`  ${res} = ${isAll ? "false" : "true"};`);
+              this.line(`  break;`);
+              this.line(`}`);
+            });
+            return res;
+          }
+          const sE = this.temp("i32", "E");
+          const sN = this.temp("i32", "EN");
+          const fE = this.temp("i32", "0");
+          const fN = this.temp("i32", "0");
+          loop(() => {
+            this.line("E = 0;");
+            const p = this.emit(pred!);
+            if (release) this.line(`AP = ${mark};`);
+            this.line(`if (E == 0) {`);
+            this.line(`  if (${isAll ? "!" : ""}${p}) {`);
+            this.line(`    ${res} = ${isAll ? "false" : "true"};`);
+            this.line(`    ${fE} = 0;`);
+            this.line(`    break;`);
+            this.line(`  }`);
+            this.line(`} else if (${fE} == 0) {`);
+            this.line(`  ${fE} = E;`);
+            this.line(`  ${fN} = EN;`);
+            this.line(`}`);
+          });
+          this.line(`E = ${sE};`);
+          this.line(`EN = ${sN};`);
+          this.line(`if (${fE} != 0) raise(${fE}, ${fN});`);
+          return res;
+        }
+        case "exists_one": {
+          const c = this.temp("i32", "0");
+          loop(() => {
+            const p = this.emit(pred!);
+            if (release) this.line(`AP = ${mark};`);
+            if (predErrs) this.line(`if (E != 0) break;`);
+            this.line(`if (${p}) ${c}++;`);
+          });
+          return `(${c} == 1)`;
+        }
+        case "filter":
+        case "map": {
+          const outSlot = this.slot(n);
+          const oel = outSlot.kind === "list" ? outSlot.element : outSlot;
+          const ostride = elementStride(oel);
+          const out = this.temp("usize", `alloc(4 + <usize>(${count} * ${ostride}))`);
+          const k = this.temp("i32", "0");
+          const innerMark = release ? this.temp("usize", "AP") : "";
+          const push = (value: string): void => {
+            this.line(storeElement(oel, elementAddress(oel, out, k), value));
+            this.line(`${k}++;`);
+          };
+          loop(() => {
+            if (n.macro === "filter") {
+              const p = this.emit(pred!);
+              if (release) this.line(`AP = ${innerMark};`);
+              if (predErrs) this.line(`if (E != 0) break;`);
+              this.line(`if (${p}) {`);
+              this.depth++;
+              push(v);
+              this.depth--;
+              this.line(`}`);
+              return;
+            }
+            const transform = n.transform!;
+            if (pred) {
+              const p = this.emit(pred);
+              if (predErrs) this.line(`if (E != 0) break;`);
+              this.line(`if (${p}) {`);
+              this.depth++;
+            }
+            const t = this.emit(transform);
+            if (this.analysis.canError(transform)) this.line(`if (E != 0) break;`);
+            push(t);
+            if (pred) {
+              this.depth--;
+              this.line(`}`);
+            }
+          });
+          this.line(`store<i32>(${out}, ${k});`);
+          return out;
+        }
+        default:
+          return assertUnreachable(n.macro);
+      }
+    } finally {
+      this.env.delete(n.id);
+    }
+  }
+}

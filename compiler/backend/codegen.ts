@@ -1,0 +1,258 @@
+// IR policy → the AssemblyScript source of its decision module (`policy.ts`, compiled together with
+// the support library assembly/writ.ts). One function per rule; `writ_evaluate` runs the decision
+// procedure of runtime/decision.ts: every candidate forbid, then (if none held or errored) every
+// candidate permit, with results kept in declaration order.
+//
+// Rule indexing: a rule whose condition has a top-level conjunct `path == c` or `path in [c, ...]`
+// (an interned string or int path made only of required fields, so the conjunct never errors) cannot
+// hold or error unless the path's value is one of those constants (a false conjunct makes the whole
+// conjunction false, absorbing any error). Such rules are grouped by path and dispatched with a
+// `switch` on the path's value, so latency does not grow with the number of rules.
+
+import type { FieldNode, IRPolicy, IRRule, Node, Value } from "../ir/ir.js";
+import { resultSize, type RecordLayout, type SlotLayout } from "../../runtime/wasm/layout.js";
+import { Analysis, ExprEmitter } from "./codegen-expr.js";
+import { CONST_BASE, ConstPool, Helpers, intLiteral } from "./codegen-values.js";
+import type { LayoutPlan } from "./layout.js";
+
+export interface GeneratedModule {
+  /** the AssemblyScript source of `policy.ts` */
+  readonly source: string;
+  /** bytes of the constant pool, expected at CONST_BASE */
+  readonly constants: Uint8Array;
+  /** the module's input pointer (__heap_base): right after the constant pool */
+  readonly inputPtr: number;
+  readonly arenaBytes: number;
+  /** total bytes of linear memory the module needs */
+  readonly memoryBytes: number;
+  /** number of rules dispatched through an index */
+  readonly indexedRules: number;
+}
+
+const align = (n: number, a: number): number => Math.ceil(n / a) * a;
+
+interface IndexCandidate {
+  /** the field chain from the input, e.g. `action.tool` */
+  readonly key: string;
+  readonly path: Node;
+  readonly values: readonly (string | bigint)[];
+}
+
+function conjuncts(n: Node, out: Node[] = []): Node[] {
+  if (n.op === "and") {
+    conjuncts(n.left, out);
+    conjuncts(n.right, out);
+  } else out.push(n);
+  return out;
+}
+
+/** `input.a.b` made only of required fields, as `a.b`; undefined otherwise. */
+function requiredPath(n: Node): string | undefined {
+  const names: string[] = [];
+  let x: Node = n;
+  while (x.op === "field") {
+    if ((x as FieldNode).optional) return undefined;
+    names.unshift(x.field);
+    x = x.record;
+  }
+  return x.op === "input" && names.length > 0 ? names.join(".") : undefined;
+}
+
+function indexCandidates(rule: IRRule, slots: ReadonlyMap<number, SlotLayout>): IndexCandidate[] {
+  const out: IndexCandidate[] = [];
+  const indexable = (p: Node): boolean => {
+    const s = slots.get(p.id);
+    return !!s && (s.kind === "int" || (s.kind === "string" && s.rep === "id"));
+  };
+  const scalar = (v: Value): v is string | bigint => typeof v === "string" || typeof v === "bigint";
+  for (const c of conjuncts(rule.condition)) {
+    if (c.op !== "call") continue;
+    const [a, b] = c.args;
+    if (!a || !b) continue;
+    if (c.fn === "eq") {
+      for (const [p, l] of [
+        [a, b],
+        [b, a],
+      ] as const) {
+        const key = requiredPath(p);
+        if (key && l.op === "lit" && scalar(l.value) && indexable(p)) {
+          out.push({ key, path: p, values: [l.value] });
+          break;
+        }
+      }
+    } else if (c.fn === "in_list") {
+      const key = requiredPath(a);
+      if (key && b.op === "lit" && Array.isArray(b.value) && b.value.every(scalar) && indexable(a)) {
+        out.push({ key, path: a, values: b.value as (string | bigint)[] });
+      }
+    }
+  }
+  return out;
+}
+
+interface Group {
+  readonly path: Node;
+  /** case value → rule indices */
+  readonly cases: Map<string | bigint, number[]>;
+}
+
+/** Chooses an index path per rule (the most shared one) and groups the rules by it. */
+function planIndex(rules: readonly IRRule[], slots: ReadonlyMap<number, SlotLayout>): { groups: Map<string, Group>; plain: number[] } {
+  const cands = rules.map((r) => indexCandidates(r, slots));
+  const counts = new Map<string, number>();
+  for (const cs of cands) for (const k of new Set(cs.map((c) => c.key))) counts.set(k, (counts.get(k) ?? 0) + 1);
+  const chosen = cands.map((cs) =>
+    cs.reduce<IndexCandidate | undefined>((best, c) => (!best || counts.get(c.key)! > counts.get(best.key)! ? c : best), undefined),
+  );
+  const uses = new Map<string, number>();
+  for (const c of chosen) if (c) uses.set(c.key, (uses.get(c.key) ?? 0) + 1);
+  const groups = new Map<string, Group>();
+  const plain: number[] = [];
+  rules.forEach((rule, i) => {
+    const c = chosen[i];
+    // a switch for a single rule buys nothing
+    if (!c || uses.get(c.key)! < 2) {
+      plain.push(rule.index);
+      return;
+    }
+    let g = groups.get(c.key);
+    if (!g) groups.set(c.key, (g = { path: c.path, cases: new Map() }));
+    for (const v of new Set(c.values)) {
+      const list = g.cases.get(v) ?? [];
+      list.push(rule.index);
+      g.cases.set(v, list);
+    }
+  });
+  return { groups, plain };
+}
+
+function maxRecordSize(slot: SlotLayout): number {
+  switch (slot.kind) {
+    case "record":
+      return Math.max(slot.size, ...slot.fields.map((f) => maxRecordSize(f.type)));
+    case "list":
+      return maxRecordSize(slot.element);
+    case "map":
+      return maxRecordSize(slot.value);
+    default:
+      return 0;
+  }
+}
+
+export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: number): GeneratedModule {
+  let zero = maxRecordSize(plan.layout.root);
+  for (const s of plan.slots.values()) zero = Math.max(zero, maxRecordSize(s));
+  const pool = new ConstPool(zero, plan.ids);
+  const helpers = new Helpers();
+  const analysis = new Analysis();
+  const emitter = new ExprEmitter(plan.slots, pool, helpers, analysis);
+  const inputSize = plan.layout.inputSize;
+  const nRules = ir.rules.length;
+  const arena = `(__heap_base + ${inputSize})`;
+  const result = `(__heap_base + ${inputSize + arenaBytes})`;
+
+  const ruleFns: string[] = [];
+  for (const rule of ir.rules) {
+    const { lines, expr } = emitter.body(rule.condition);
+    const errs = analysis.canError(rule.condition);
+    const body: string[] = [`// ${rule.effect} ${rule.name}`, `function r${rule.index}(): void {`];
+    if (errs) body.push("  E = 0;");
+    if (analysis.allocates(rule.condition)) body.push(`  AP = ${arena};`);
+    body.push(...lines);
+    if (errs) {
+      body.push(`  if (E != 0) {`);
+      if (rule.effect === "forbid") body.push(`    resultAddRule(${result}, ${rule.index});`);
+      body.push(`    resultAddError(${result}, ${nRules}, ${rule.index});`);
+      body.push(`  } else if (${expr}) resultAddRule(${result}, ${rule.index});`);
+    } else {
+      body.push(`  if (${expr}) resultAddRule(${result}, ${rule.index});`);
+    }
+    body.push("}");
+    ruleFns.push(body.join("\n"));
+  }
+
+  let indexedRules = 0;
+  const dispatch = (effect: "permit" | "forbid"): string[] => {
+    const rules = ir.rules.filter((r) => r.effect === effect);
+    const { groups, plain } = planIndex(rules, plan.slots);
+    const out: string[] = [];
+    for (const g of groups.values()) {
+      const { lines, expr } = emitter.body(g.path);
+      out.push(...lines);
+      out.push(`  switch (${expr}) {`);
+      for (const [value, list] of g.cases) {
+        indexedRules += list.length;
+        const label = typeof value === "bigint" ? (value === -(1n << 63n) ? "-9223372036854775807 - 1" : String(value)) : String(plan.ids.get(value));
+        out.push(`    case ${label}: {`);
+        for (const r of list) out.push(`      r${r}();`);
+        out.push(`      break;`);
+        out.push(`    }`);
+      }
+      out.push(`  }`);
+    }
+    for (const r of plain) out.push(`  r${r}();`);
+    return out;
+  };
+
+  const allocates = ir.rules.some((r) => analysis.allocates(r.condition));
+  const evaluate = [
+    `export function writ_evaluate(): i32 {`,
+    `  resultReset(${result});`,
+    ...(allocates ? [`  arenaInit(${arena}, ${arena} + ${arenaBytes});`] : []),
+    ...dispatch("forbid"),
+    `  if (load<i32>(${result}, 4) != 0) return 0;`,
+    ...dispatch("permit"),
+    `  if (load<i32>(${result}, 4) == 0) return 0;`,
+    `  store<i32>(${result}, 1);`,
+    `  return 1;`,
+    `}`,
+  ];
+
+  const constants = Uint8Array.from(pool.bytes);
+  const inputPtr = align(CONST_BASE + constants.length, 16);
+  const source = [
+    `// Decision module for policy ${JSON.stringify(ir.name)} version ${JSON.stringify(ir.version)}.`,
+    `// Generated by the Writ compiler; ABI 1 (docs/abi.md).`,
+    `import {`,
+    `  E, EN, AP, raise, alloc, arenaInit, addI64, subI64, mulI64, negI64, divI64, modI64,`,
+    `  strEq, strCmp, strSize, startsWith, endsWith, contains, catStr, catList,`,
+    `  listHasI32, listHasI64, listHasStr, mapIndex, resultReset, resultAddRule, resultAddError,`,
+    `} from "./writ";`,
+    ``,
+    `// the constant pool: must be the first static data (at ${CONST_BASE})`,
+    `const CONSTANTS: usize = memory.data<u8>([${[...constants].join(",")}], 16);`,
+    ``,
+    `export function writ_abi_version(): i32 {`,
+    `  return 1;`,
+    `}`,
+    `export function writ_input_ptr(): i32 {`,
+    `  return <i32>__heap_base;`,
+    `}`,
+    `export function writ_input_size(): i32 {`,
+    `  return ${inputSize};`,
+    `}`,
+    `export function writ_result_ptr(): i32 {`,
+    `  return <i32>${result};`,
+    `}`,
+    `export function writ_constants(): i32 {`,
+    `  return <i32>CONSTANTS;`,
+    `}`,
+    ``,
+    ...helpers.all(),
+    ``,
+    ...ruleFns,
+    ``,
+    ...evaluate,
+    ``,
+  ].join("\n");
+  return {
+    source,
+    constants,
+    inputPtr,
+    arenaBytes,
+    memoryBytes: inputPtr + inputSize + arenaBytes + resultSize(nRules),
+    indexedRules,
+  };
+}
+
+export type { RecordLayout };

@@ -1,0 +1,102 @@
+// The WebAssembly backend: IR policy → decision module bytes, input layout and memory size.
+//   layout.ts (which fields, ids or bytes) → bounds.ts (arena size) → codegen*.ts (AssemblyScript)
+//   → asc.ts (in-memory asc) → checks of the output (no imports, the ABI exports, the constant pool
+//   where the code expects it).
+// Failures of generated code are internal errors, reported as diagnostic W0901; a schema whose
+// bounds need more than MAX_MEMORY_BYTES of fixed memory is W0902.
+
+import { error, type Diagnostic } from "../diagnostics.js";
+import type { IRPolicy } from "../ir/ir.js";
+import { NO_SPAN } from "../source.js";
+import { WASM_ABI_VERSION, type InputLayout } from "../../runtime/wasm/layout.js";
+import { compileModule } from "./asc.js";
+import { arenaBytes } from "./bounds.js";
+import { generateSource } from "./codegen.js";
+import { CONST_BASE } from "./codegen-values.js";
+import { planLayout } from "./layout.js";
+
+export type { InputLayout, RecordLayout, FieldLayout, SlotLayout } from "../../runtime/wasm/layout.js";
+
+/** The most linear memory a decision module may have (input region, arena, constants, results). */
+export const MAX_MEMORY_BYTES = 16 * 1024 * 1024;
+const PAGE = 65536;
+
+export interface GeneratedWasm {
+  readonly wasm?: Uint8Array;
+  readonly layout: InputLayout;
+  readonly memoryPages: number;
+  readonly diagnostics: Diagnostic[];
+  /** the AssemblyScript source (for `--emit-as` style debugging and tests) */
+  readonly source?: string;
+  /** rules dispatched through a switch rather than evaluated unconditionally */
+  readonly indexedRules?: number;
+}
+
+const REQUIRED_EXPORTS = ["memory", "writ_abi_version", "writ_input_ptr", "writ_input_size", "writ_evaluate", "writ_result_ptr"];
+
+export async function generateModule(ir: IRPolicy, options: { optimize?: boolean } = {}): Promise<GeneratedWasm> {
+  const span = ir.rules[0]?.span ?? NO_SPAN;
+  let layout: InputLayout = { abi: WASM_ABI_VERSION, strings: [], root: { kind: "record", size: 0, fields: [] }, inputSize: 0 };
+  try {
+    const plan = planLayout(ir);
+    layout = plan.layout;
+    const arena = arenaBytes(ir, plan.slots);
+    const gen = generateSource(ir, plan, arena);
+    const memoryPages = Math.max(1, Math.ceil(gen.memoryBytes / PAGE));
+    if (gen.memoryBytes > MAX_MEMORY_BYTES) {
+      const mib = (n: number): string => `${(n / (1024 * 1024)).toFixed(1)} MiB`;
+      return {
+        layout,
+        memoryPages,
+        diagnostics: [
+          error(
+            "W0902",
+            `the schema's bounds need ${mib(gen.memoryBytes)} of fixed module memory (input ${mib(layout.inputSize)}, scratch ${mib(arena)}), more than the ${mib(MAX_MEMORY_BYTES)} allowed`,
+            span,
+            "lower the `max` bounds of the largest strings, lists and maps in the input block",
+          ),
+        ],
+      };
+    }
+    const out = await compileModule(gen.source, { memoryPages, memoryBase: CONST_BASE, optimize: options.optimize ?? true });
+    if (!out.binary) return internal(layout, memoryPages, `asc failed on the generated code: ${out.error ?? ""}`, span, gen.source);
+    const problem = checkOutput(out.binary, gen.constants, gen.inputPtr, layout.inputSize);
+    if (problem) return internal(layout, memoryPages, problem, span, gen.source);
+    return { wasm: out.binary, layout, memoryPages, diagnostics: [], source: gen.source, indexedRules: gen.indexedRules };
+  } catch (e) {
+    return internal(layout, 0, e instanceof Error ? (e.stack ?? e.message) : String(e), span);
+  }
+}
+
+function internal(layout: InputLayout, memoryPages: number, detail: string, span: IRPolicy["rules"][number]["span"], source?: string): GeneratedWasm {
+  return {
+    layout,
+    memoryPages,
+    diagnostics: [error("W0901", `internal compiler error in the WebAssembly backend: ${detail}`, span, "please report this with the policy")],
+    ...(source === undefined ? {} : { source }),
+  };
+}
+
+/** Checks what the runtime relies on: no imports, the ABI exports, the memory plan. */
+function checkOutput(binary: Uint8Array, constants: Uint8Array, inputPtr: number, inputSize: number): string | undefined {
+  const module = new WebAssembly.Module(binary as Uint8Array<ArrayBuffer>);
+  const imports = WebAssembly.Module.imports(module);
+  if (imports.length > 0) return `the module imports ${imports.map((i) => `${i.module}.${i.name}`).join(", ")}`;
+  const names = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
+  const missing = REQUIRED_EXPORTS.filter((n) => !names.has(n));
+  if (missing.length > 0) return `the module lacks the exports ${missing.join(", ")}`;
+  const instance = new WebAssembly.Instance(module, {});
+  const x = instance.exports as Record<string, unknown>;
+  const call = (name: string): number => (x[name] as () => number)();
+  if (call("writ_abi_version") !== WASM_ABI_VERSION) return "wrong ABI version";
+  // the input region starts after the constant pool, at most where the memory plan put it
+  const ptr = call("writ_input_ptr");
+  if (ptr % 8 !== 0 || ptr < CONST_BASE + constants.length || ptr > inputPtr) return `input pointer ${ptr}, expected ${inputPtr}`;
+  if (call("writ_input_size") !== inputSize) return "wrong input size";
+  if (names.has("writ_constants") && call("writ_constants") !== CONST_BASE) return `constant pool at ${call("writ_constants")}, expected ${CONST_BASE}`;
+  const memory = new Uint8Array((x.memory as WebAssembly.Memory).buffer);
+  for (let i = 0; i < constants.length; i++) {
+    if (memory[CONST_BASE + i] !== constants[i]) return `constant pool differs at byte ${i}`;
+  }
+  return undefined;
+}

@@ -1,0 +1,250 @@
+// Value-flow analysis for the layout: which record fields the policy reads, and how each string
+// travels (interned id or UTF-8 bytes). Every value of a policy gets a *shape*, a union-find node
+// mirroring its type; operations that make two values meet (==, in, ?:, list construction, list
+// concatenation, comprehension variables) unify their shapes, so that both sides end up with the same
+// representation. A string shape is marked `bytes` when any use needs its bytes (ordering, size,
+// startsWith/endsWith/contains, concatenation, map keys); otherwise its strings travel as ids.
+
+import { assertUnreachable } from "../diagnostics.js";
+import type { IRPolicy, IRType, Node } from "../ir/ir.js";
+import type { SchemaType } from "../../runtime/schema.js";
+
+type AnyType = IRType | SchemaType;
+
+export class Shape {
+  parent: Shape = this;
+  kind: AnyType["kind"];
+  /** strings: some use needs the bytes */
+  bytes = false;
+  element: Shape | undefined;
+  value: Shape | undefined;
+  /** records: shapes of the fields, created when first reached */
+  fields: Map<string, Shape> | undefined;
+  /** records: fields whose value is read */
+  read: Set<string> | undefined;
+  /** records: optional fields whose presence is read (`has`, or a read of an optional field) */
+  tested: Set<string> | undefined;
+
+  constructor(readonly type: AnyType) {
+    this.kind = type.kind;
+  }
+}
+
+export function find(s: Shape): Shape {
+  let r = s;
+  while (r.parent !== r) r = r.parent;
+  // path compression
+  let x = s;
+  while (x.parent !== r) {
+    const next = x.parent;
+    x.parent = r;
+    x = next;
+  }
+  return r;
+}
+
+export function unify(a: Shape, b: Shape): void {
+  let ra = find(a);
+  let rb = find(b);
+  if (ra === rb) return;
+  // the element type of an empty list literal adopts whatever it meets
+  if (ra.kind === "never" && rb.kind !== "never") [ra, rb] = [rb, ra];
+  rb.parent = ra;
+  ra.bytes ||= rb.bytes;
+  if (rb.read) for (const f of rb.read) (ra.read ??= new Set()).add(f);
+  if (rb.tested) for (const f of rb.tested) (ra.tested ??= new Set()).add(f);
+  if (rb.element) {
+    if (ra.element) unify(ra.element, rb.element);
+    else ra.element = rb.element;
+  }
+  if (rb.value) {
+    if (ra.value) unify(ra.value, rb.value);
+    else ra.value = rb.value;
+  }
+  if (rb.fields) {
+    ra.fields ??= new Map();
+    for (const [name, s] of rb.fields) {
+      const mine = ra.fields.get(name);
+      if (mine) unify(mine, s);
+      else ra.fields.set(name, s);
+    }
+  }
+}
+
+export function elementOf(s: Shape): Shape {
+  const r = find(s);
+  if (!r.element) {
+    const t = r.type;
+    r.element = new Shape(t.kind === "list" ? t.element : { kind: "never" });
+  }
+  return r.element;
+}
+
+export function valueOf(s: Shape): Shape {
+  const r = find(s);
+  if (!r.value) {
+    const t = r.type;
+    r.value = new Shape(t.kind === "map" ? t.value : { kind: "never" });
+  }
+  return r.value;
+}
+
+export function fieldOf(s: Shape, name: string): Shape {
+  const r = find(s);
+  r.fields ??= new Map();
+  let f = r.fields.get(name);
+  if (!f) {
+    const t = r.type;
+    const decl = t.kind === "record" ? t.fields.find((x) => x.name === name) : undefined;
+    f = new Shape(decl ? decl.type : { kind: "never" });
+    r.fields.set(name, f);
+  }
+  return f;
+}
+
+function markBytes(s: Shape): void {
+  find(s).bytes = true;
+}
+
+function bytesString(): Shape {
+  const s = new Shape({ kind: "string" });
+  s.bytes = true;
+  return s;
+}
+
+export interface ShapeAnalysis {
+  readonly root: Shape;
+  /** the shape of every node's value, by node id */
+  readonly nodes: Map<number, Shape>;
+}
+
+/** Runs the analysis over every rule of the policy. */
+export function analyzeShapes(ir: IRPolicy): ShapeAnalysis {
+  const root = new Shape(ir.schema);
+  const nodes = new Map<number, Shape>();
+  const env = new Map<number, Shape>();
+
+  const visit = (node: Node): Shape => {
+    const s = shapeOfNode(node);
+    nodes.set(node.id, s);
+    return s;
+  };
+
+  const shapeOfNode = (node: Node): Shape => {
+    switch (node.op) {
+      case "lit":
+        return new Shape(node.type);
+      case "input":
+        return root;
+      case "var": {
+        const v = env.get(node.comprehension);
+        if (!v) throw new Error(`unbound comprehension variable ${node.name} (node ${node.id})`);
+        return v;
+      }
+      case "field": {
+        const r = visit(node.record);
+        const rr = find(r);
+        (rr.read ??= new Set()).add(node.field);
+        if (node.optional) (rr.tested ??= new Set()).add(node.field);
+        return fieldOf(r, node.field);
+      }
+      case "has": {
+        const r = visit(node.record);
+        const rr = find(r);
+        const t = rr.type;
+        const decl = t.kind === "record" ? t.fields.find((f) => f.name === node.field) : undefined;
+        if (decl?.optional) (rr.tested ??= new Set()).add(node.field);
+        return new Shape(node.type);
+      }
+      case "call":
+        return shapeOfCall(node.fn, node.args.map(visit), node);
+      case "and":
+      case "or":
+        visit(node.left);
+        visit(node.right);
+        return new Shape(node.type);
+      case "cond": {
+        visit(node.test);
+        const t = visit(node.then);
+        unify(t, visit(node.otherwise));
+        return t;
+      }
+      case "list": {
+        const s = new Shape(node.type);
+        for (const e of node.elements) unify(elementOf(s), visit(e));
+        return s;
+      }
+      case "map": {
+        const s = new Shape(node.type);
+        for (const e of node.entries) unify(valueOf(s), visit(e.value));
+        return s;
+      }
+      case "comp": {
+        const range = visit(node.range);
+        const variable = find(range).kind === "map" ? bytesString() : elementOf(range);
+        env.set(node.id, variable);
+        if (node.predicate) visit(node.predicate);
+        const transform = node.transform ? visit(node.transform) : undefined;
+        env.delete(node.id);
+        if (node.macro === "filter" || node.macro === "map") {
+          const out = new Shape(node.type);
+          unify(elementOf(out), transform ?? variable);
+          return out;
+        }
+        return new Shape(node.type);
+      }
+      default:
+        return assertUnreachable(node);
+    }
+  };
+
+  const shapeOfCall = (fn: string, args: Shape[], node: Node): Shape => {
+    const [a, b] = args as [Shape, Shape];
+    switch (fn) {
+      case "eq":
+      case "ne":
+        unify(a, b);
+        break;
+      case "lt":
+      case "le":
+      case "gt":
+      case "ge":
+        if (find(a).kind === "string") {
+          markBytes(a);
+          markBytes(b);
+        }
+        break;
+      case "concat_string":
+        markBytes(a);
+        markBytes(b);
+        return bytesString();
+      case "concat_list":
+        unify(a, b);
+        return a;
+      case "in_list":
+        unify(a, elementOf(b));
+        break;
+      case "in_map":
+        markBytes(a);
+        break;
+      case "size":
+        if (find(a).kind === "string") markBytes(a);
+        break;
+      case "starts_with":
+      case "ends_with":
+      case "contains":
+        markBytes(a);
+        markBytes(b);
+        break;
+      case "index_list":
+        return elementOf(a);
+      case "index_map":
+        markBytes(b);
+        return valueOf(a);
+    }
+    return new Shape(node.type);
+  };
+
+  for (const rule of ir.rules) visit(rule.condition);
+  return { root, nodes };
+}

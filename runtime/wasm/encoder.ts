@@ -1,0 +1,201 @@
+// The host-side request encoder (docs/abi.md, "Input encoding"), specialised once per loaded module
+// to its InputLayout: a tree of closures built from the layout data (no eval, no new Function) that
+// writes the fields the policy reads straight into the module's memory with Int32Array / Uint8Array
+// stores. Ints go as two i32 halves (no BigInt on the hot path for safe integers); strings go as
+// interned ids (a Map lookup, with per-request ids for strings outside the table) or as UTF-8 bytes
+// (an ASCII fast path, TextEncoder.encodeInto otherwise).
+//
+// The request has already passed the schema check (runtime/request.ts), so shapes and bounds hold:
+// the encoder never writes past the input region the compiler sized from those bounds.
+
+import { compareCodePoints } from "../strings.js";
+import type { InputLayout, RecordLayout, SlotLayout } from "./layout.js";
+import { elementStride } from "./layout.js";
+
+export type Encode = (request: unknown) => void;
+
+/** Writes a value into the slot at byte address `at`. */
+type SlotWriter = (value: unknown, at: number) => void;
+
+/** Names plain objects inherit: reading them needs an own-property check. */
+const INHERITED = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+const TWO_32 = 4294967296;
+
+export interface RequestEncoder {
+  /** writes a validated request into the input region */
+  readonly encode: Encode;
+  /** bytes of the input region the last request used */
+  usedBytes(): number;
+}
+
+export function createEncoder(layout: InputLayout, memory: WebAssembly.Memory, inputPtr: number): RequestEncoder {
+  // the module's memory is fixed (initial == maximum), so these views stay valid
+  const i32 = new Int32Array(memory.buffer);
+  const u8 = new Uint8Array(memory.buffer);
+  const utf8 = new TextEncoder();
+  const heapStart = inputPtr + layout.root.size;
+  let heap = heapStart;
+
+  // interned strings: the table, then per-request ids for strings outside it (equal strings, equal ids)
+  const table = new Map<string, number>();
+  layout.strings.forEach((s, i) => table.set(s, i + 1));
+  const firstFresh = layout.strings.length + 1;
+  const scratch: string[] = [];
+  let scratchCount = 0;
+
+  const idOf = (s: string): number => {
+    const id = table.get(s);
+    if (id !== undefined) return id;
+    for (let i = 0; i < scratchCount; i++) if (scratch[i] === s) return firstFresh + i;
+    scratch[scratchCount] = s;
+    return firstFresh + scratchCount++;
+  };
+
+  /** [len i32][UTF-8 bytes], padded to 4; returns its address */
+  const writeString = (s: string): number => {
+    const p = heap;
+    const start = p + 4;
+    const n = s.length;
+    let len = 0;
+    for (; len < n; len++) {
+      const c = s.charCodeAt(len);
+      if (c >= 0x80) break;
+      u8[start + len] = c;
+    }
+    if (len < n) {
+      // not ASCII: encode the rest (at most 3 bytes per UTF-16 unit)
+      const rest = s.slice(len);
+      len += utf8.encodeInto(rest, u8.subarray(start + len, start + len + rest.length * 3)).written;
+    }
+    i32[p >> 2] = len;
+    heap = start + ((len + 3) & ~3);
+    return p;
+  };
+
+  const writeInt = (v: unknown, at: number): void => {
+    const k = at >> 2;
+    if (typeof v === "number") {
+      if ((v | 0) === v) {
+        i32[k] = v;
+        i32[k + 1] = v < 0 ? -1 : 0;
+      } else {
+        i32[k] = v % TWO_32 | 0; // low 32 bits (two's complement, via ToInt32)
+        i32[k + 1] = Math.floor(v / TWO_32) | 0;
+      }
+    } else {
+      const b = v as bigint;
+      i32[k] = Number(BigInt.asIntN(32, b));
+      i32[k + 1] = Number(BigInt.asIntN(32, b >> 32n));
+    }
+  };
+
+  const readField = (obj: object, name: string): unknown =>
+    INHERITED.has(name) ? Object.getOwnPropertyDescriptor(obj, name)?.value : (obj as Record<string, unknown>)[name];
+
+  /** writer of a list element or map value slot (records there are pointers to a struct) */
+  const elementWriter = (slot: SlotLayout): SlotWriter => {
+    if (slot.kind !== "record") return fieldWriter(slot);
+    const fill = recordWriter(slot);
+    const size = slot.size;
+    return (v, at) => {
+      const p = heap;
+      heap += size;
+      i32[at >> 2] = p;
+      fill(v as object, p);
+    };
+  };
+
+  /** writer of a record field slot (records there are inline) */
+  const fieldWriter = (slot: SlotLayout): SlotWriter => {
+    switch (slot.kind) {
+      case "bool":
+        return (v, at) => {
+          i32[at >> 2] = v ? 1 : 0;
+        };
+      case "int":
+        return writeInt;
+      case "string":
+        return slot.rep === "id"
+          ? (v, at) => {
+              i32[at >> 2] = idOf(v as string);
+            }
+          : (v, at) => {
+              i32[at >> 2] = writeString(v as string);
+            };
+      case "list": {
+        const write = elementWriter(slot.element);
+        const stride = elementStride(slot.element);
+        return (v, at) => {
+          const list = v as readonly unknown[];
+          const n = list.length;
+          const p = heap;
+          heap += 4 + n * stride;
+          i32[p >> 2] = n;
+          i32[at >> 2] = p;
+          for (let i = 0; i < n; i++) write(list[i], p + 4 + i * stride);
+        };
+      }
+      case "map": {
+        const write = elementWriter(slot.value);
+        const entry = 4 + elementStride(slot.value);
+        return (v, at) => {
+          const obj = v as object;
+          const keys = Object.keys(obj);
+          // code-point order (JS sort compares UTF-16 units, which differs for astral characters)
+          if (keys.length > 1) keys.sort(compareCodePoints);
+          const n = keys.length;
+          const p = heap;
+          heap += 4 + n * entry;
+          i32[p >> 2] = n;
+          i32[at >> 2] = p;
+          for (let i = 0; i < n; i++) {
+            const key = keys[i]!;
+            const e = p + 4 + i * entry;
+            i32[e >> 2] = writeString(key);
+            write(readField(obj, key), e + 4);
+          }
+        };
+      }
+      case "record": {
+        const fill = recordWriter(slot);
+        return (v, at) => fill(v as object, at);
+      }
+    }
+  };
+
+  const recordWriter = (rec: RecordLayout): ((obj: object, base: number) => void) => {
+    const writers = rec.fields.map((f) => {
+      const name = f.name;
+      const write = f.offset >= 0 ? fieldWriter(f.type) : undefined;
+      const offset = f.offset;
+      const presence = f.presence;
+      const inherited = INHERITED.has(name);
+      const read = (obj: object): unknown => (inherited ? readField(obj, name) : (obj as Record<string, unknown>)[name]);
+      if (presence < 0) return (obj: object, base: number) => write!(read(obj), base + offset);
+      return (obj: object, base: number) => {
+        const v = read(obj);
+        if (v === undefined) {
+          i32[(base + presence) >> 2] = 0;
+          return;
+        }
+        i32[(base + presence) >> 2] = 1;
+        if (write) write(v, base + offset);
+      };
+    });
+    const n = writers.length;
+    return (obj, base) => {
+      for (let i = 0; i < n; i++) writers[i]!(obj, base);
+    };
+  };
+
+  const root = recordWriter(layout.root);
+  return {
+    encode(request: unknown): void {
+      heap = heapStart;
+      scratchCount = 0;
+      root(request as object, inputPtr);
+    },
+    usedBytes: () => heap - inputPtr,
+  };
+}

@@ -1,0 +1,193 @@
+// Evaluates validated requests with a decision module (ABI 1, docs/abi.md): encode the request into
+// the module's input region, call `writ_evaluate`, decode the result region into a Decision (rule
+// names from the manifest's rule table, error offsets from its errorSites). A trap inside the module
+// is caught and becomes a deny with an `internal` error, and the instance is replaced by a fresh one
+// so that no state of the failed evaluation leaks into the next.
+
+import { evalErrorName, type Decision, type EvalErrorName, type RuleError } from "../decision.js";
+import type { Manifest } from "../manifest.js";
+import { createEncoder, type RequestEncoder } from "./encoder.js";
+import {
+  RESULT_DECISION,
+  RESULT_ERROR_COUNT,
+  RESULT_RULE_COUNT,
+  RESULT_RULES,
+  WASM_ABI_VERSION,
+  resultErrorsOffset,
+  type InputLayout,
+} from "./layout.js";
+
+/** `rule` of an error that is not any rule's: the module itself failed */
+const MODULE_FAULT_RULE = "";
+
+const ERROR_TEXT: Record<EvalErrorName, string> = {
+  overflow: "integer overflow",
+  division_by_zero: "division by zero",
+  modulo_by_zero: "modulo by zero",
+  no_such_key: "no such key",
+  no_such_field: "no such field",
+  index_out_of_range: "index out of range",
+  resource_exhausted: "resource exhausted",
+  internal: "internal error",
+};
+
+/** The message of a rule error (the same text the reference interpreter gives). */
+export function wasmErrorMessage(code: EvalErrorName): string {
+  return ERROR_TEXT[code];
+}
+
+/** A request encoded into the module's memory, kept so it can be evaluated again later. */
+export interface EncodedRequest {
+  readonly bytes: Uint8Array;
+}
+
+export interface WasmEvaluator {
+  /** fail-closed: a validated request in, a Decision out; never throws */
+  evaluate(validatedRequest: unknown): Decision;
+  /** writes a validated request into the module's memory (for benchmarks: encode once, evaluate many) */
+  encode(validatedRequest: unknown): EncodedRequest;
+  /**
+   * Evaluates the request in memory and returns the verdict (1 allow, 0 deny); with an argument,
+   * first copies that encoded request back into memory unless it is the one already there.
+   */
+  evaluateEncoded(encoded?: EncodedRequest): number;
+  /** decodes the result of the last evaluation */
+  lastDecision(): Decision;
+}
+
+interface Exports {
+  readonly memory: WebAssembly.Memory;
+  writ_abi_version(): number;
+  writ_input_ptr(): number;
+  writ_input_size(): number;
+  writ_evaluate(): number;
+  writ_result_ptr(): number;
+}
+
+interface Instance {
+  readonly exports: Exports;
+  readonly i32: Int32Array;
+  readonly u8: Uint8Array;
+  readonly encoder: RequestEncoder;
+  readonly inputPtr: number;
+  /** index of the result region in i32 units */
+  readonly result: number;
+}
+
+const EMPTY: readonly never[] = Object.freeze([]);
+
+export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manifest): WasmEvaluator {
+  const layout = manifest.layout as InputLayout;
+  if (typeof layout !== "object" || layout === null || layout.abi !== WASM_ABI_VERSION || typeof layout.root !== "object")
+    throw new Error(`manifest layout is not an ABI ${WASM_ABI_VERSION} input layout`);
+  const ruleNames = manifest.rules.map((r) => r.name);
+  const nRules = ruleNames.length;
+  const errorsAt = resultErrorsOffset(nRules) >> 2;
+  const sites = manifest.errorSites;
+
+  const instantiate = (): Instance => {
+    const exports = new WebAssembly.Instance(module, {}).exports as unknown as Exports;
+    if (exports.writ_abi_version() !== WASM_ABI_VERSION) throw new Error(`module speaks ABI ${exports.writ_abi_version()}, not ${WASM_ABI_VERSION}`);
+    const inputPtr = exports.writ_input_ptr();
+    if (exports.writ_input_size() < layout.inputSize) throw new Error("module input region is smaller than the layout needs");
+    const resultPtr = exports.writ_result_ptr();
+    const buffer = exports.memory.buffer;
+    if (resultPtr + resultErrorsOffset(nRules) + 12 * nRules > buffer.byteLength) throw new Error("module result region lies outside its memory");
+    return {
+      exports,
+      i32: new Int32Array(buffer),
+      u8: new Uint8Array(buffer),
+      encoder: createEncoder(layout, exports.memory, inputPtr),
+      inputPtr,
+      result: resultPtr >> 2,
+    };
+  };
+
+  let inst = instantiate();
+  let current: EncodedRequest | undefined;
+
+  // Decisions without errors and with at most one rule are shared, frozen objects.
+  const denyNone: Decision = Object.freeze({ decision: "deny", rules: EMPTY, errors: EMPTY });
+  const allowOne: (Decision | undefined)[] = new Array(nRules);
+  const denyOne: (Decision | undefined)[] = new Array(nRules);
+  const single = (cache: (Decision | undefined)[], decision: "allow" | "deny", rule: number): Decision =>
+    (cache[rule] ??= Object.freeze({ decision, rules: Object.freeze([ruleNames[rule]!]), errors: EMPTY }));
+
+  const decode = (): Decision => {
+    const { i32, result } = inst;
+    const allow = i32[result + (RESULT_DECISION >> 2)] === 1;
+    const nr = i32[result + (RESULT_RULE_COUNT >> 2)]!;
+    const ne = i32[result + (RESULT_ERROR_COUNT >> 2)]!;
+    if (nr < 0 || nr > nRules || ne < 0 || ne > nRules) return fault("the module returned a malformed result");
+    const decision = allow ? "allow" : "deny";
+    const rulesAt = result + (RESULT_RULES >> 2);
+    if (ne === 0) {
+      if (nr === 0) return allow ? fault("the module allowed without a deciding rule") : denyNone;
+      if (nr === 1) {
+        const r = i32[rulesAt]!;
+        if (r < 0 || r >= nRules) return fault("the module named a rule that does not exist");
+        return single(allow ? allowOne : denyOne, decision, r);
+      }
+    }
+    const rules: string[] = [];
+    for (let i = 0; i < nr; i++) {
+      const name = ruleNames[i32[rulesAt + i]!];
+      if (name === undefined) return fault("the module named a rule that does not exist");
+      rules.push(name);
+    }
+    const errors: RuleError[] = [];
+    const base = result + errorsAt;
+    for (let i = 0; i < ne; i++) {
+      const rule = ruleNames[i32[base + 3 * i]!];
+      if (rule === undefined) return fault("the module named a rule that does not exist");
+      const code = evalErrorName(i32[base + 3 * i + 1]!);
+      const node = i32[base + 3 * i + 2]!;
+      errors.push({ rule, code, message: ERROR_TEXT[code], at: sites[String(node)] ?? 0 });
+    }
+    return { decision, rules, errors };
+  };
+
+  const fault = (message: string): Decision => ({
+    decision: "deny",
+    rules: EMPTY,
+    errors: [{ rule: MODULE_FAULT_RULE, code: "internal", message, at: -1 }],
+  });
+
+  /** After a trap: a fresh instance, so nothing of the failed evaluation survives. */
+  const recover = (e: unknown): Decision => {
+    current = undefined;
+    try {
+      inst = instantiate();
+    } catch {
+      // the module instantiated before; if it no longer does, every later call traps and denies too
+    }
+    return fault(`the decision module trapped: ${e instanceof Error ? e.message : String(e)}`);
+  };
+
+  return {
+    evaluate(request: unknown): Decision {
+      try {
+        current = undefined;
+        inst.encoder.encode(request);
+        inst.exports.writ_evaluate();
+        return decode();
+      } catch (e) {
+        return recover(e);
+      }
+    },
+    encode(request: unknown): EncodedRequest {
+      inst.encoder.encode(request);
+      const bytes = inst.u8.slice(inst.inputPtr, inst.inputPtr + inst.encoder.usedBytes());
+      current = { bytes };
+      return current;
+    },
+    evaluateEncoded(encoded?: EncodedRequest): number {
+      if (encoded !== undefined && encoded !== current) {
+        inst.u8.set(encoded.bytes, inst.inputPtr);
+        current = encoded;
+      }
+      return inst.exports.writ_evaluate();
+    },
+    lastDecision: decode,
+  };
+}
