@@ -83,6 +83,9 @@ export async function compileModule(source: string, opts: { memoryPages: number;
     String(opts.memoryPages),
     "--memoryBase",
     String(opts.memoryBase),
+    // drops the empty function table asc declares even without indirect calls (the profile refuses tables)
+    "--runPasses",
+    "remove-unused-module-elements",
   ];
   const stderr = asc.createMemoryStream();
   const result = await asc.main(argv, {
