@@ -106,6 +106,7 @@ export function hexToBytes(hex: string): Uint8Array | null {
 }
 
 export function bytesToHex(bytes: Uint8Array): string {
+  if (NodeBuffer) return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
   let out = "";
   for (let i = 0; i < bytes.length; i++) out += bytes[i]!.toString(16).padStart(2, "0");
   return out;

@@ -32,6 +32,8 @@ class Refusal {
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
+// Any surrogate at all: a cheap first test, since nearly all strings have none.
+const ANY_SURROGATE = /[\uD800-\uDFFF]/;
 // Matches a lone surrogate: a high one not followed by a low one, or a low one not preceded by a high.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -59,7 +61,7 @@ class Serialiser {
   }
 
   string(s: string): string {
-    if (LONE_SURROGATE.test(s)) this.refuse("string contains a lone surrogate (not I-JSON)");
+    if (ANY_SURROGATE.test(s) && LONE_SURROGATE.test(s)) this.refuse("string contains a lone surrogate (not I-JSON)");
     // JSON.stringify implements exactly RFC 8785's escaping for well-formed strings (ES2019+).
     return JSON.stringify(s);
   }
