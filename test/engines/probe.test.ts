@@ -52,9 +52,10 @@ async function runInV8(bytes: Uint8Array, probes: readonly Probe[]): Promise<Map
   const shadow = new Uint8Array(65536);
   const out = new Map<string, number>();
   for (const p of probes) {
-    for (const w of p.writes) shadow.set(w.bytes, w.address);
+    for (const w of p.writes ?? []) shadow.set(w.bytes, w.address);
     const got = (ex[p.name] as () => number)();
-    expect(got).toBe(model(shadow));
+    if ("call" in p) expect(got).toBe(model(shadow));
+    else expect(got).toBe(new DataView(shadow.buffer).getInt32(p.load, true));
     // whole-memory equality (Buffer.compare: toEqual on 64 KiB is slow)
     expect(Buffer.compare(new Uint8Array(ex.memory.buffer), shadow)).toBe(0);
     out.set(p.name, got);
@@ -69,6 +70,8 @@ const fixedProbes: Probe[] = [
   { name: "p_wide", writes: [{ address: 100, bytes: Uint8Array.from({ length: 21 }, (_, i) => 250 - i * 9) }], call: "decide" },
   { name: "p_byte", writes: [{ address: 120, bytes: new Uint8Array([7]) }], call: "decide" },
   { name: "p_neg", writes: [{ address: 108, bytes: new Uint8Array([0xff, 0xff, 0xff, 0xff]) }], call: "decide" },
+  { name: "p_load", load: 108 }, // reads what the earlier probes left in memory: -1
+  { name: "p_load_w", writes: [{ address: 200, bytes: new Uint8Array([1, 2, 0, 0]) }], load: 200 },
   { name: "p_two", writes: [{ address: 115, bytes: new Uint8Array([200]) }, { address: 120, bytes: new Uint8Array([1, 2, 3]) }], call: "decide" },
 ];
 
@@ -87,6 +90,8 @@ describe("addProbeExports", () => {
   it("probes store their bytes and return the call's result (V8, checked against a model)", async () => {
     const results = await runInV8(probed, fixedProbes);
     expect(new Set(results.values()).size).toBeGreaterThan(3); // the probes really differ
+    expect(results.get("p_load")).toBe(-1);
+    expect(results.get("p_load_w")).toBe(513);
     const { instance } = await WebAssembly.instantiate(probed);
     expect((instance.exports.twice as (x: number) => number)(21)).toBe(42);
   });

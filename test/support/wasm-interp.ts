@@ -27,7 +27,8 @@ export function hasWasmInterp(): boolean {
   return available;
 }
 
-export interface Probe {
+/** Stores bytes into memory 0, then calls an exported `() -> i32` function and returns its result. */
+export interface CallProbe {
   /** export name of the probe function; must not clash with the module's exports */
   readonly name: string;
   /** bytes stored into memory 0 before the call, in order */
@@ -35,6 +36,18 @@ export interface Probe {
   /** name of an exported function taking no parameters and returning one i32 */
   readonly call: string;
 }
+
+/**
+ * Returns the i32 at `load` in memory 0 (after optional writes). Placed after a call probe, it reads
+ * what that call left in memory, since wasm-interp runs the exports in order on one instance.
+ */
+export interface LoadProbe {
+  readonly name: string;
+  readonly writes?: readonly { readonly address: number; readonly bytes: Uint8Array }[];
+  readonly load: number;
+}
+
+export type Probe = CallProbe | LoadProbe;
 
 /**
  * Returns a copy of `module` with one exported `() -> i32` function per probe appended. Existing
@@ -61,15 +74,19 @@ export function addProbeExports(module: Uint8Array, probes: readonly Probe[]): U
   probes.forEach((probe, i) => {
     if (names.has(probe.name)) throw new Error(`addProbeExports: export name \`${probe.name}\` already taken`);
     names.add(probe.name);
-    const target = m.exports.find((e) => e.name === probe.call && e.kind === "func");
-    if (!target) throw new Error(`addProbeExports: no exported function \`${probe.call}\``);
-    const sig = m.types[typeIndexOf(m, target.index)]!;
-    if (sig.params.length !== 0 || sig.results.length !== 1 || sig.results[0] !== "i32") {
-      throw new Error(`addProbeExports: \`${probe.call}\` must take no parameters and return one i32`);
-    }
     const code: number[] = [0x00]; // no locals
-    for (const w of probe.writes) code.push(...storeBytes(w.address, w.bytes));
-    code.push(0x10, ...uleb(target.index), 0x0b);
+    for (const w of probe.writes ?? []) code.push(...storeBytes(w.address, w.bytes));
+    if ("call" in probe) {
+      const target = m.exports.find((e) => e.name === probe.call && e.kind === "func");
+      if (!target) throw new Error(`addProbeExports: no exported function \`${probe.call}\``);
+      const sig = m.types[typeIndexOf(m, target.index)]!;
+      if (sig.params.length !== 0 || sig.results.length !== 1 || sig.results[0] !== "i32") {
+        throw new Error(`addProbeExports: \`${probe.call}\` must take no parameters and return one i32`);
+      }
+      code.push(0x10, ...uleb(target.index), 0x0b);
+    } else {
+      code.push(0x41, ...sleb(probe.load | 0), 0x28, 0x02, 0x00, 0x0b); // i32.load align=4
+    }
     bodies.push([...uleb(code.length), ...code]);
     exports.push([...encodeName(probe.name), 0x00, ...uleb(funcBase + i)]);
   });
