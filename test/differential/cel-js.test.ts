@@ -22,6 +22,9 @@ import { type Bindings, bindingsArb, exprArb, INT64_MAX, INT64_MIN, print, VARIA
 
 type Outcome = { readonly value: unknown } | { readonly error: string };
 
+/** property runs; raise with WRIT_DIFF_RUNS for a longer search */
+const RUNS = Number(process.env.WRIT_DIFF_RUNS ?? 1000);
+
 const INPUT = `input {\n${VARIABLES.map((v) => `  ${v.name}: ${v.writ},`).join("\n")}\n}\n`;
 
 function celEnvironment(): Environment {
@@ -48,9 +51,27 @@ const celProbe = celEnvironment()
     return a / b;
   });
 
+/**
+ * The bindings as cel-js sees them. CEL leaves the iteration order of maps unspecified; Writ iterates
+ * keys in code-point order, cel-js in insertion order — so the map is handed over with its keys
+ * inserted in code-point order (docs/cel-divergences.md, "Map iteration order").
+ */
+function celContext(b: Bindings): Record<string, unknown> {
+  const m: Record<string, bigint> = {};
+  for (const k of Object.keys(b.m).sort(compareCodePoints)) m[k] = b.m[k]!;
+  return { ...b, li: [...b.li], ls: [...b.ls], m };
+}
+
+function compareCodePoints(a: string, b: string): number {
+  const x = [...a].map((c) => c.codePointAt(0)!);
+  const y = [...b].map((c) => c.codePointAt(0)!);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+  return x.length - y.length;
+}
+
 function celEvaluate(env: Environment, text: string, b: Bindings): Outcome {
   try {
-    return { value: env.evaluate(text, { ...b }) };
+    return { value: env.evaluate(text, celContext(b)) };
   } catch (e) {
     // only evaluation errors are CEL errors; a parse or type error means the generator is wrong
     if (e instanceof EvaluationError) return { error: e.message };
@@ -61,7 +82,7 @@ function celEvaluate(env: Environment, text: string, b: Bindings): Outcome {
 function reachesInt64MinShape(text: string, b: Bindings): boolean {
   int64MinShapeSeen = false;
   try {
-    celProbe.evaluate(text, { ...b });
+    celProbe.evaluate(text, celContext(b));
   } catch (e) {
     if (!(e instanceof EvaluationError)) throw e;
   }
@@ -139,12 +160,13 @@ describe("Writ's interpreter agrees with cel-js", () => {
         compared++;
         if ("error" in got) errors++;
       }),
-      { numRuns: 600, verbose: 1 },
+      { numRuns: RUNS },
     );
     // the comparison must have happened, with both values and errors
-    expect(compared).toBeGreaterThan(550);
-    expect(errors).toBeGreaterThan(10);
-    expect(excluded).toBeLessThan(30);
+    expect(compared).toBeGreaterThan(RUNS * 0.9);
+    expect(errors).toBeGreaterThan(RUNS / 100);
+    expect(excluded).toBeLessThan(RUNS / 20);
+    if (process.env.WRIT_DIFF_STATS) console.log({ compared, errors, excluded });
   });
 
   it("on the shapes cel-js gets wrong, Writ follows the CEL specification", () => {
