@@ -28,8 +28,8 @@ export type Tree =
   | { readonly k: "macro"; readonly fn: string; readonly range: Tree; readonly v: string; readonly body: readonly Tree[] };
 
 /**
- * Prints a tree as CEL. With `probes`, unary minus and division become calls of `probe_neg` and
- * `probe_div`, functions the test registers to detect the INT64_MIN shapes of docs/cel-divergences.md
+ * Prints a tree as CEL. With `probes`, unary minus, division and modulo become calls of `probe_neg`,
+ * `probe_div` and `probe_mod`, functions the test registers to detect the INT64_MIN shapes of docs/cel-divergences.md
  * (that text is used only to classify a disagreement, never as the compared result).
  */
 export function print(t: Tree, probes = false): string {
@@ -45,6 +45,7 @@ export function print(t: Tree, probes = false): string {
       return `!(${p(t.e)})`;
     case "bin":
       if (probes && t.op === "/") return `probe_div(${p(t.a)}, ${p(t.b)})`;
+      if (probes && t.op === "%") return `probe_mod(${p(t.a)}, ${p(t.b)})`;
       return `(${p(t.a)} ${t.op} ${p(t.b)})`;
     case "cond":
       return `(${p(t.c)} ? ${p(t.a)} : ${p(t.b)})`;

@@ -35,7 +35,7 @@ function celEnvironment(): Environment {
 
 const cel = celEnvironment();
 
-/** Set by the probes when an int64 operation that cel-js gets wrong was reached (see below). */
+/** Set by the probes when an int64 operation on which cel-js and Writ differ was reached (see below). */
 let int64MinShapeSeen = false;
 // divergence: cel-js returns 2^63 for `-INT64_MIN` and `INT64_MIN / -1` where CEL requires an
 // overflow error (docs/cel-divergences.md, "INT64_MIN negation and division"). A second cel-js run
@@ -49,6 +49,13 @@ const celProbe = celEnvironment()
     if (a === INT64_MIN && b === -1n) int64MinShapeSeen = true;
     if (b === 0n) throw new EvaluationError("division by zero");
     return a / b;
+  })
+  // `INT64_MIN % -1`: Writ raises overflow like cel-go, cel-js returns 0 (docs/cel-divergences.md,
+  // "INT64_MIN modulo -1")
+  .registerFunction("probe_mod(int, int): int", (a: bigint, b: bigint) => {
+    if (a === INT64_MIN && b === -1n) int64MinShapeSeen = true;
+    if (b === 0n) throw new EvaluationError("modulo by zero");
+    return a % b;
   });
 
 /**
@@ -177,6 +184,10 @@ describe("Writ's interpreter agrees with cel-js", () => {
     expect(celEvaluate(cel, "i1 / i2", b)).toEqual({ value: 1n << 63n });
     expect(writEvaluate("i1 / i2", b)).toEqual({ error: "overflow" });
     expect(reachesInt64MinShape("probe_neg(i1) > 0", b)).toBe(true);
+    // INT64_MIN % -1: 0 in cel-js, overflow in cel-go and Writ (the spec's text does not settle it)
+    expect(celEvaluate(cel, "i1 % i2", b)).toEqual({ value: 0n });
+    expect(writEvaluate("i1 % i2", b)).toEqual({ error: "overflow" });
+    expect(reachesInt64MinShape("probe_mod(i1, i2) == 0", b)).toBe(true);
     expect(reachesInt64MinShape("probe_div(i2, i2) > 0", b)).toBe(false);
     // string ordering: by code point in the spec (U+FFFF < U+1F600), by UTF-16 unit in cel-js
     expect(celEvaluate(cel, "s1 < s2", b)).toEqual({ value: false });
