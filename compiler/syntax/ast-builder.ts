@@ -35,6 +35,12 @@ const tokSpan = (t: IToken): Span => ({ start: t.startOffset, end: t.startOffset
 
 /** The source extent of a CST node: from its first real token to the end of its last one. */
 function cstSpan(n: CstNode | undefined, fallback: Span): Span {
+  // Chevrotain tracks node offsets (endOffset inclusive); only recovered nodes lack them, and
+  // only those are walked (walking every node would make nested expressions quadratic)
+  const loc = n?.location;
+  if (loc && Number.isFinite(loc.startOffset) && Number.isFinite(loc.endOffset) && !n.recoveredNode) {
+    return { start: loc.startOffset, end: loc.endOffset! + 1 };
+  }
   let start = Infinity;
   let end = -Infinity;
   const visit = (c: Child) => {
@@ -295,35 +301,50 @@ export class AstBuilder {
 
   expr(n: CstNode): A.Expr {
     const span = cstSpan(n, { start: 0, end: 0 });
-    const test = this.binaryLevel(node(n, "test"), span);
+    const test = this.binary(node(n, "test"), span);
     if (!token(n, "Question")) return test;
-    const then = this.binaryLevel(node(n, "then"), { start: span.end, end: span.end });
+    const then = this.binary(node(n, "then"), { start: span.end, end: span.end });
     const otherwise = this.exprOrError(node(n, "otherwise"), { start: span.end, end: span.end });
     return { kind: "Conditional", test, then, otherwise, span };
   }
 
-  /** conditionalOr … multiplication: operands folded left with their operators */
-  private binaryLevel(n: CstNode | undefined, fallback: Span): A.Expr {
+  /**
+   * A flat `Unary { BinOp Unary }` run grouped by precedence (shunting-yard, no recursion):
+   * an operator first reduces every stacked operator that binds at least as tightly, which makes
+   * every level left-associative as in CEL.
+   */
+  private binary(n: CstNode | undefined, fallback: Span): A.Expr {
     if (!n) return { kind: "ErrorExpr", span: fallback };
     const span = cstSpan(n, fallback);
-    if (n.name === "unary") return this.unary(n, span);
-    const operands = nodes(n, "operands");
-    const ops = (n.children["ops"] ?? []).filter(isToken);
-    let left = this.binaryLevel(operands[0], span);
-    for (let k = 0; k < ops.length; k++) {
-      const opTok = ops[k]!;
-      const right = this.binaryLevel(operands[k + 1], { start: span.end, end: span.end });
-      if (!real(opTok)) continue;
-      left = {
+    const operandNodes = nodes(n, "operands");
+    const ops = (n.children["ops"] ?? []).filter(isToken).filter(real);
+    const values: A.Expr[] = [this.unaryNode(operandNodes[0], span)];
+    const pending: IToken[] = [];
+    const reduce = () => {
+      const op = pending.pop()!;
+      const right = values.pop()!;
+      const left = values.pop()!;
+      values.push({
         kind: "Binary",
-        op: opTok.image as A.BinaryOp,
+        op: op.image as A.BinaryOp,
         left,
         right,
-        opSpan: tokSpan(opTok),
-        span: { start: Math.min(left.span.start, opTok.startOffset), end: Math.max(right.span.end, tokSpan(opTok).end) },
-      };
-    }
-    return left;
+        opSpan: tokSpan(op),
+        span: { start: Math.min(left.span.start, op.startOffset), end: Math.max(right.span.end, tokSpan(op).end) },
+      });
+    };
+    ops.forEach((op, k) => {
+      while (pending.length > 0 && PRECEDENCE[pending[pending.length - 1]!.image]! >= PRECEDENCE[op.image]!) reduce();
+      pending.push(op);
+      const end = tokSpan(op).end;
+      values.push(this.unaryNode(operandNodes[k + 1], { start: end, end }));
+    });
+    while (pending.length > 0) reduce();
+    return values[0]!;
+  }
+
+  private unaryNode(n: CstNode | undefined, fallback: Span): A.Expr {
+    return n ? this.unary(n, cstSpan(n, fallback)) : { kind: "ErrorExpr", span: fallback };
   }
 
   private unary(n: CstNode, span: Span): A.Expr {
@@ -443,6 +464,14 @@ export class AstBuilder {
     }
   }
 }
+
+/** binding strength of CEL's binary operators (langdef.md precedence table, inverted) */
+const PRECEDENCE: Record<string, number> = {
+  "||": 1, "&&": 2,
+  "==": 3, "!=": 3, "<": 3, "<=": 3, ">": 3, ">=": 3, in: 3,
+  "+": 4, "-": 4,
+  "*": 5, "/": 5, "%": 5,
+};
 
 /** `a.b.c` as a dotted name, or undefined when the expression is not a plain qualified name. */
 function qualifiedName(e: A.Expr): string | undefined {

@@ -9,7 +9,7 @@
 // leaves the next ones intact and every declaration's errors are reported in one run.
 
 import type { IRecognitionException, IToken } from "chevrotain";
-import { error, type Diagnostic } from "../diagnostics.js";
+import { error, sortDiagnostics, type Diagnostic } from "../diagnostics.js";
 import type { SourceFile, Span } from "../source.js";
 import type * as A from "./ast.js";
 import { AstBuilder } from "./ast-builder.js";
@@ -21,8 +21,12 @@ import { describeToken, setChunkFollower, writParser, type DeclarationRule } fro
 
 export { W } from "./diagnostic-codes.js";
 
-/** Brackets (and chained `?:`) nested deeper than this are refused before parsing. */
-export const MAX_NESTING = 200;
+/**
+ * Brackets (and chained `?:`) nested deeper than this are refused before parsing. CEL asks for 12;
+ * Chevrotain spends several stack frames per level, and 100 keeps a safe margin below the default
+ * Node stack even when the parser is called from deep inside a host.
+ */
+export const MAX_NESTING = 100;
 /** Expression trees deeper than this (long operator chains, `!!!…x`) are refused after parsing. */
 export const MAX_EXPR_DEPTH = 500;
 
@@ -264,7 +268,7 @@ export function parsePolicy(source: SourceFile): ParsePolicyResult {
     });
     diagnostics.push(...builder.diagnostics);
     const ast: A.PolicyFile = { kind: "PolicyFile", header, input, lets, rules, tests, comments, span: { start: 0, end: text.length } };
-    return { ast, diagnostics };
+    return { ast, diagnostics: sortDiagnostics(diagnostics) };
   } catch (e) {
     // Only exhaustion of the call stack can get here (every other path returns values); report it
     // as nesting rather than crash the host.
@@ -289,7 +293,8 @@ export function parseExpression(text: string): ParseExpressionResult {
     const builder = new AstBuilder();
     const expr = cst ? builder.exprOrError(cst, whole) : ({ kind: "ErrorExpr", span: whole } as const);
     diagnostics.push(...builder.diagnostics);
-    return { expr: guardExpr(expr, diagnostics), diagnostics };
+    const guarded = guardExpr(expr, diagnostics);
+    return { expr: guarded, diagnostics: sortDiagnostics(diagnostics) };
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
     diagnostics.push(error(W.NestingTooDeep, "the expression is nested too deeply to parse", whole));

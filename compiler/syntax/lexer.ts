@@ -22,6 +22,8 @@ export const Ident = createToken({ name: "Ident", pattern: Lexer.NA, categories:
 
 /** both string tokens, so an unterminated string still fills a string slot and parsing goes on */
 export const AnyString = createToken({ name: "AnyString", pattern: Lexer.NA, label: "a string" });
+/** every binary operator; the builder applies CEL's precedence (one grammar level, not five) */
+export const BinOp = createToken({ name: "BinOp", pattern: Lexer.NA, label: "an operator" });
 export const RelOp = createToken({ name: "RelOp", pattern: Lexer.NA, label: "a comparison" });
 export const AddOp = createToken({ name: "AddOp", pattern: Lexer.NA, label: "`+` or `-`" });
 export const MulOp = createToken({ name: "MulOp", pattern: Lexer.NA, label: "`*`, `/` or `%`" });
@@ -142,7 +144,7 @@ export const Invalid = keyword("invalid", [Ident, AnyName]);
 export const True = keyword("true");
 export const False = keyword("false");
 export const Null = keyword("null");
-export const In = keyword("in", [AnyName, RelOp]);
+export const In = keyword("in", [AnyName, RelOp, BinOp]);
 
 /** CEL's reserved words (minus `let`, a Writ keyword above): never identifiers, always names */
 export const CEL_RESERVED = [
@@ -166,21 +168,21 @@ const punct = (name: string, pattern: string, categories: TokenType[] = []) =>
     categories,
   });
 
-export const OrOr = punct("OrOr", "||");
-export const AndAnd = punct("AndAnd", "&&");
-export const EqEq = punct("EqEq", "==", [RelOp]);
-export const NotEq = punct("NotEq", "!=", [RelOp]);
-export const LtEq = punct("LtEq", "<=", [RelOp]);
-export const GtEq = punct("GtEq", ">=", [RelOp]);
-export const Lt = punct("Lt", "<", [RelOp]);
-export const Gt = punct("Gt", ">", [RelOp]);
+export const OrOr = punct("OrOr", "||", [BinOp]);
+export const AndAnd = punct("AndAnd", "&&", [BinOp]);
+export const EqEq = punct("EqEq", "==", [RelOp, BinOp]);
+export const NotEq = punct("NotEq", "!=", [RelOp, BinOp]);
+export const LtEq = punct("LtEq", "<=", [RelOp, BinOp]);
+export const GtEq = punct("GtEq", ">=", [RelOp, BinOp]);
+export const Lt = punct("Lt", "<", [RelOp, BinOp]);
+export const Gt = punct("Gt", ">", [RelOp, BinOp]);
 export const Bang = punct("Bang", "!");
 export const Assign = punct("Assign", "=");
-export const Plus = punct("Plus", "+", [AddOp]);
-export const Minus = punct("Minus", "-", [AddOp]);
-export const Star = punct("Star", "*", [MulOp]);
-export const Slash = punct("Slash", "/", [MulOp]);
-export const Percent = punct("Percent", "%", [MulOp]);
+export const Plus = punct("Plus", "+", [AddOp, BinOp]);
+export const Minus = punct("Minus", "-", [AddOp, BinOp]);
+export const Star = punct("Star", "*", [MulOp, BinOp]);
+export const Slash = punct("Slash", "/", [MulOp, BinOp]);
+export const Percent = punct("Percent", "%", [MulOp, BinOp]);
 export const DotQuestion = punct("DotQuestion", ".?");
 export const LBracketQuestion = punct("LBracketQuestion", "[?");
 export const Question = punct("Question", "?");
@@ -214,7 +216,7 @@ export const allTokens: TokenType[] = [
   DotQuestion, LBracketQuestion, Question, Colon, Comma, Dot,
   LParen, RParen, LBracket, RBracket, LBrace, RBrace, At,
   // categories last: they match nothing themselves
-  AnyName, Ident, AnyString, RelOp, AddOp, MulOp,
+  AnyName, Ident, AnyString, BinOp, RelOp, AddOp, MulOp,
 ];
 
 /** The lexer is built once per process: Chevrotain analyses the token set on construction. */
@@ -232,6 +234,8 @@ export interface LexResult {
 
 export function lex(text: string): LexResult {
   const r = writLexer.tokenize(text);
+  // "onlyOffset" tracking records start offsets only; the parser's node locations need the ends
+  for (const t of r.tokens) t.endOffset = t.startOffset + t.image.length - 1;
   return {
     tokens: r.tokens,
     comments: r.groups["comments"] ?? [],

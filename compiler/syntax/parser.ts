@@ -31,7 +31,7 @@ export function describeToken(tok: IToken | undefined): string {
   return "`" + image.replace(/`/g, "'").replace(/[\r\n]+/g, " ") + "`";
 }
 
-const EXPRESSION_RULES = new Set(["expr", "conditionalOr", "conditionalAnd", "relation", "addition", "multiplication", "unary", "member", "primary", "literal"]);
+const EXPRESSION_RULES = new Set(["expr", "binary", "unary", "member", "primary", "literal"]);
 
 function oneOf(items: string[]): string {
   const unique = [...new Set(items)];
@@ -259,60 +259,26 @@ class WritParser extends CstParser {
   });
 
   // ---------------------------------------------------------------------------------------------
-  // CEL expressions (langdef.md "Syntax"); binary levels are loops, folded left by the builder.
+  // CEL expressions (langdef.md "Syntax").
 
   // Expr = ConditionalOr ["?" ConditionalOr ":" Expr] ;
   expr = this.RULE("expr", () => {
-    this.SUBRULE(this.conditionalOr, { LABEL: "test" });
+    this.SUBRULE(this.binary, { LABEL: "test" });
     this.OPTION(() => {
       this.CONSUME(T.Question);
-      this.SUBRULE2(this.conditionalOr, { LABEL: "then" });
+      this.SUBRULE2(this.binary, { LABEL: "then" });
       this.CONSUME(T.Colon);
       this.SUBRULE(this.expr, { LABEL: "otherwise" });
     });
   });
 
-  // ConditionalOr = [ConditionalOr "||"] ConditionalAnd ;
-  conditionalOr = this.RULE("conditionalOr", () => {
-    this.SUBRULE(this.conditionalAnd, { LABEL: "operands" });
-    this.MANY(() => {
-      this.CONSUME(T.OrOr, { LABEL: "ops" });
-      this.SUBRULE2(this.conditionalAnd, { LABEL: "operands" });
-    });
-  });
-
-  // ConditionalAnd = [ConditionalAnd "&&"] Relation ;
-  conditionalAnd = this.RULE("conditionalAnd", () => {
-    this.SUBRULE(this.relation, { LABEL: "operands" });
-    this.MANY(() => {
-      this.CONSUME(T.AndAnd, { LABEL: "ops" });
-      this.SUBRULE2(this.relation, { LABEL: "operands" });
-    });
-  });
-
-  // Relation = [Relation Relop] Addition ;
-  relation = this.RULE("relation", () => {
-    this.SUBRULE(this.addition, { LABEL: "operands" });
-    this.MANY(() => {
-      this.CONSUME(T.RelOp, { LABEL: "ops" });
-      this.SUBRULE2(this.addition, { LABEL: "operands" });
-    });
-  });
-
-  // Addition = [Addition ("+" | "-")] Multiplication ;
-  addition = this.RULE("addition", () => {
-    this.SUBRULE(this.multiplication, { LABEL: "operands" });
-    this.MANY(() => {
-      this.CONSUME(T.AddOp, { LABEL: "ops" });
-      this.SUBRULE2(this.multiplication, { LABEL: "operands" });
-    });
-  });
-
-  // Multiplication = [Multiplication ("*" | "/" | "%")] Unary ;
-  multiplication = this.RULE("multiplication", () => {
+  // ConditionalOr … Multiplication as one flat rule: Unary { BinOp Unary }. The builder groups the
+  // operands by CEL's precedence table (|| < && < relations < + - < * / %), all left-associative.
+  // One rule instead of five keeps the call stack shallow for nested brackets.
+  binary = this.RULE("binary", () => {
     this.SUBRULE(this.unary, { LABEL: "operands" });
     this.MANY(() => {
-      this.CONSUME(T.MulOp, { LABEL: "ops" });
+      this.CONSUME(T.BinOp, { LABEL: "ops" });
       this.SUBRULE2(this.unary, { LABEL: "operands" });
     });
   });

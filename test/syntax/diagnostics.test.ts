@@ -1,0 +1,166 @@
+// Syntax errors: every error of a file in one run, codes and messages in the house style, spans on
+// the culprit, and the declarations around a broken one still parsed.
+
+import { describe, expect, it } from "vitest";
+import { renderDiagnostics } from "../../compiler/diagnostics.js";
+import { MAX_EXPR_DEPTH, MAX_NESTING, parseExpression, parsePolicy } from "../../compiler/syntax/index.js";
+import { W } from "../../compiler/syntax/diagnostic-codes.js";
+
+function diag(text: string) {
+  const r = parsePolicy({ name: "bad.writ", text });
+  return { ...r, list: r.diagnostics.map((d) => ({ code: d.code, message: d.message, at: text.slice(d.span.start, d.span.end) })) };
+}
+
+describe("syntax errors", () => {
+  it("reports every broken declaration in one run and keeps the rest", () => {
+    const text = [
+      `policy "p" version "1"`,
+      `let = 5`,
+      `permit ok when a > 1`,
+      `permit bad == 1`,
+      `forbid f when a + * 2`,
+      `forbid g when if > 2`,
+      `test "t" { input { a: 1 } expect maybe }`,
+      `permit last when a > 0`,
+    ].join("\n");
+    const r = diag(text);
+    expect(r.list).toEqual([
+      { code: "W0101", message: "expected an identifier, found `=`", at: "=" },
+      { code: "W0101", message: "expected `when` or a new declaration, found `==`", at: "==" },
+      { code: "W0101", message: "expected an expression, found `*`", at: "*" },
+      { code: "W0101", message: "expected an expression, found `if` (`if` is a reserved word)", at: "if" },
+      { code: "W0101", message: "expected `allow` or `deny`, found `maybe`", at: "maybe" },
+    ]);
+    expect(r.ast.rules.map((x) => x.name.name)).toEqual(["ok", "bad", "f", "g", "last"]);
+    expect(r.ast.rules.find((x) => x.name.name === "f")!.condition!.kind).toBe("Binary");
+  });
+
+  it("names the next declaration when one ends early", () => {
+    const r = diag(`let X = [1, 2\npermit p when true`);
+    expect(r.list).toEqual([{ code: "W0101", message: "expected `]`, found `permit`", at: "permit" }]);
+    expect(r.ast.rules).toHaveLength(1);
+  });
+
+  it("reports end of input at the end of the text", () => {
+    const text = `permit p when a &&`;
+    const r = parsePolicy({ name: "x", text });
+    expect(r.diagnostics.map((d) => [d.code, d.message, d.span.start])).toEqual([["W0101", "expected an expression, found end of input", text.length]]);
+  });
+
+  it("reports lexical problems with their own codes", () => {
+    const r = diag(`permit p when "a\\q" == b && "open\n# note\npermit q when \`x\` == 1`);
+    expect(r.list.map((d) => [d.code, d.at])).toEqual([
+      [W.InvalidEscape, "\\q"],
+      [W.UnterminatedString, `"open`],
+      [W.UnexpectedCharacter, "#"],
+      [W.UnexpectedToken, "note"],
+      [W.UnexpectedToken, "`x`"],
+    ]);
+  });
+
+  it("reports invalid escapes at the escape, surrogates included", () => {
+    const r = diag(`permit p when x == "ok\\uD800ok"`);
+    expect(r.list).toEqual([{ code: W.InvalidEscape, message: "invalid escape `\\uD800`: surrogate code points are not characters", at: "\\uD800" }]);
+  });
+
+  it("checks commas precisely", () => {
+    const r = diag(`permit p when f(a b) && g(1,) && [1,,2] == x\ntest "t" { input { a: 1 b: 2 } expect deny by [x y] }`);
+    expect(r.list.map((d) => [d.message, d.at])).toEqual([
+      ["expected `,` between arguments", "b"],
+      ["unexpected `,` after the last of the arguments", ","],
+      ["expected `]`, found `,`", ","],
+      ["expected `,` between entries", "b"],
+      ["expected `,` between names", "y"],
+    ]);
+  });
+
+  it("reports misplaced headers, repeated inputs and expect clauses, bytes for strings", () => {
+    const r = diag(`input { a: int }\npolicy "p" version "1"\ninput { b: int }\n@reason(b"x") permit p\ntest "t" { input {} expect deny invalid invalid }`);
+    expect(r.list.map((d) => d.code)).toEqual([W.MisplacedHeader, W.DuplicateInput, W.BytesNotString, W.DuplicateClause]);
+    expect(r.ast.input!.fields.map((f) => f.name.name)).toEqual(["a"]);
+    expect(r.ast.header?.name.value).toBe("p");
+  });
+
+  it("checks type arguments and bounds", () => {
+    const r = diag(`input { a: list<int, int>, b: map<string>, c: int<string>, d: string(0x10), e: string(99999999999999999999) }`);
+    expect(r.list.map((d) => [d.code, d.message])).toEqual([
+      [W.BadTypeArguments, "`list` takes one type argument: `list<T>`"],
+      [W.BadTypeArguments, "`map` takes 2 type arguments: `map<K, V>`"],
+      [W.BadTypeArguments, "`int` takes no type arguments"],
+      [W.BadBound, "a size bound is a decimal number, found `0x10`"],
+      [W.BadBound, "size bound `99999999999999999999` is too large"],
+    ]);
+  });
+
+  it("reports text that starts no declaration", () => {
+    const r = diag(`a == b\npermit p`);
+    expect(r.list).toEqual([{ code: W.NotADeclaration, message: "expected a declaration (`input`, `let`, `permit`, `forbid` or `test`), found `a`", at: "a" }]);
+    expect(r.ast.rules).toHaveLength(1);
+  });
+
+  it("refuses a message literal after something that is not a type name", () => {
+    const r = parseExpression("f(x){a: 1}");
+    expect(r.diagnostics.map((d) => d.code)).toEqual([W.StructWithoutType]);
+    expect(r.expr.kind).toBe("ErrorExpr");
+  });
+
+  it("renders diagnostics with file, line, column and caret", () => {
+    const text = `policy "p" version "1"\n\nforbid x when principal.tenat !! 1\n`;
+    const r = parsePolicy({ name: "policies/p.writ", text });
+    expect(renderDiagnostics(r.diagnostics, { name: "policies/p.writ", text })).toBe(
+      [
+        "policies/p.writ:3:31: error[W0101]: expected an operator or a new declaration, found `!`",
+        "  |",
+        "3 | forbid x when principal.tenat !! 1",
+        "  |                               ^",
+      ].join("\n"),
+    );
+  });
+
+  it("writes messages lowercase, without a trailing period", () => {
+    const r = parsePolicy({ name: "x", text: `policy 1 version\ninput { a: }\nlet x =\npermit\n@ forbid f when (a\ntest { }` });
+    expect(r.diagnostics.length).toBeGreaterThan(4);
+    for (const d of r.diagnostics) {
+      expect(d.message).toMatch(/^[a-z`(]/);
+      expect(d.message).not.toMatch(/\.$/);
+      expect(d.code).toMatch(/^W01\d\d$/);
+      expect(Number.isFinite(d.span.start) && d.span.end >= d.span.start).toBe(true);
+    }
+  });
+});
+
+describe("nesting limits", () => {
+  it(`accepts ${MAX_NESTING} nested brackets and refuses one more`, () => {
+    const nest = (n: number) => "[".repeat(n) + "1" + "]".repeat(n);
+    expect(parseExpression(nest(MAX_NESTING)).diagnostics).toEqual([]);
+    const r = parsePolicy({ name: "x", text: `permit a when ${nest(MAX_NESTING + 1)} == x\npermit b` });
+    expect(r.diagnostics.map((d) => d.code)).toEqual([W.NestingTooDeep]);
+    expect(r.ast.rules.map((x) => x.name.name)).toEqual(["b"]);
+  });
+
+  it("refuses deep nesting of every kind without overflowing the stack", () => {
+    const n = 20000;
+    const cases = [
+      "(".repeat(n) + "1" + ")".repeat(n),
+      "f(".repeat(n) + ")".repeat(n),
+      "{1:".repeat(n) + "1" + "}".repeat(n),
+      "a ? b : ".repeat(n) + "c",
+      "!".repeat(n) + "x",
+      "-".repeat(n) + "1",
+      Array(n).fill("a").join(" || "),
+      "x" + ".y".repeat(n),
+      "(".repeat(n),
+    ];
+    for (const c of cases) {
+      const r = parseExpression(c);
+      expect(r.diagnostics.map((d) => d.code), c.slice(0, 12)).toContain(W.NestingTooDeep);
+    }
+    const deepData = `test "t" { input { a: ${"[".repeat(n)}${"]".repeat(n)} } expect deny }`;
+    expect(parsePolicy({ name: "x", text: deepData }).diagnostics.map((d) => d.code)).toEqual([W.NestingTooDeep]);
+  });
+
+  it(`accepts operator chains up to ${MAX_EXPR_DEPTH} deep`, () => {
+    expect(parseExpression(Array(MAX_EXPR_DEPTH).fill("a").join(" && ")).diagnostics).toEqual([]);
+    expect(parseExpression(Array(MAX_EXPR_DEPTH + 2).fill("a").join(" && ")).diagnostics.map((d) => d.code)).toEqual([W.NestingTooDeep]);
+  });
+});
