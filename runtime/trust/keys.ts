@@ -37,7 +37,8 @@ export function publicKeyFromBytes(bytes: Uint8Array): PublicKey {
 
 export function privateKeyFromSeed(seed: Uint8Array, path?: CryptoPath): PrivateKey {
   const publicBytes = ed25519PublicKey(seed, path);
-  return { keyId: keyIdOf(publicBytes, path), seed, publicKey: { keyId: keyIdOf(publicBytes, path), bytes: publicBytes } };
+  const keyId = keyIdOf(publicBytes, path);
+  return { keyId, seed, publicKey: { keyId, bytes: publicBytes } };
 }
 
 /** A fresh key pair from the platform's CSPRNG. */
