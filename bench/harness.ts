@@ -109,14 +109,16 @@ export function timeEngines(
 ): EngineTiming[] {
   const all = mix.map((_, i) => i);
   const slots: Slot[] = engines.map((engine) => {
-    // warm-up over the whole mix, at least once, and for warmupMs; its speed sizes the rounds
-    let decisions = 0;
+    // warm-up over the whole mix, at least once (the agreement check ran one pass already) and for
+    // warmupMs; the last pass, on compiled code by then, sizes the rounds
+    let last = 0;
     const start = performance.now();
-    do {
+    for (let n = 0; n < 1 || performance.now() - start < options.warmupMs; n++) {
+      const t = performance.now();
       pass(engine, mix, all);
-      decisions += all.length;
-    } while (performance.now() - start < options.warmupMs);
-    const perDecisionMs = (performance.now() - start) / decisions;
+      last = performance.now() - t;
+    }
+    const perDecisionMs = last / all.length;
     const affordable = Math.floor(options.roundBudgetMs / perDecisionMs);
     const indexes = affordable >= mix.length ? all : stride(mix.length, Math.max(MIN_SUBSAMPLE, affordable));
     const passes = Math.max(1, Math.round(options.roundBudgetMs / (perDecisionMs * indexes.length)));
@@ -164,10 +166,11 @@ export function timeEngines(
   }));
 }
 
-/** 42 ns, 6.8 µs, 1.5 ms: three significant figures at most. */
+/** 42 ns, 6.8 µs, 1.5 ms, 2.1 s: three significant figures at most. */
 export function formatNs(ns: number): string {
   if (!Number.isFinite(ns)) return "n/a";
-  const [value, unit] = ns >= 1e6 ? [ns / 1e6, "ms"] : ns >= 1e3 ? [ns / 1e3, "µs"] : [ns, "ns"];
+  const [value, unit] =
+    ns >= 1e9 ? [ns / 1e9, "s"] : ns >= 1e6 ? [ns / 1e6, "ms"] : ns >= 1e3 ? [ns / 1e3, "µs"] : [ns, "ns"];
   const digits = value >= 100 ? 0 : value >= 10 ? 1 : 2;
   return `${Number(value.toFixed(digits))} ${unit}`;
 }

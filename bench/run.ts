@@ -10,7 +10,8 @@
 // slows every JS→WASM call a little and Writ's users will not set it.
 //
 // Options: --quick (short run, indicative only), --check (agreement only, no timing, writes
-// nothing), --engines=a,b (subset), --seed=N, --no-write (print, do not touch bench/results/).
+// nothing), --engines=a,b (subset), --seed=N, --no-write (print, do not touch bench/results/),
+// --unoptimized (compile Writ at O0: quicker, same decisions; for agreement checks).
 
 import { spawn } from "node:child_process";
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -37,6 +38,8 @@ interface Options {
   readonly quick: boolean;
   readonly check: boolean;
   readonly write: boolean;
+  /** compile Writ at O0 (faster; the decisions are the same) */
+  readonly unoptimized: boolean;
   readonly seed: number;
   readonly engines: readonly EngineName[];
 }
@@ -64,12 +67,14 @@ function parseOptions(argv: readonly string[]): Options | string {
   let quick = false;
   let check = false;
   let write = true;
+  let unoptimized = false;
   let seed = DEFAULT_MIX_SEED;
   let engines: EngineName[] = [...ENGINE_ORDER];
   for (const arg of argv) {
     if (arg === "--quick") quick = true;
     else if (arg === "--check") check = true;
     else if (arg === "--no-write") write = false;
+    else if (arg === "--unoptimized") unoptimized = true;
     else if (arg.startsWith("--seed=")) {
       seed = Number(arg.slice("--seed=".length));
       if (!Number.isInteger(seed)) return `--seed needs an integer, got \`${arg.slice(7)}\``;
@@ -78,9 +83,9 @@ function parseOptions(argv: readonly string[]): Options | string {
       const unknown = names.filter((n) => !isEngineName(n));
       if (unknown.length > 0) return `unknown engine \`${unknown.join("`, `")}\` (known: ${ENGINE_ORDER.join(", ")})`;
       engines = names as EngineName[];
-    } else return `unknown option \`${arg}\` (known: --quick, --check, --no-write, --seed=N, --engines=a,b)`;
+    } else return `unknown option \`${arg}\` (known: --quick, --check, --no-write, --unoptimized, --seed=N, --engines=a,b)`;
   }
-  return { quick, check, write, seed, engines };
+  return { quick, check, write, unoptimized, seed, engines };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -175,7 +180,7 @@ async function runParent(options: Options): Promise<number> {
   console.error(`mix (seed ${options.seed}):\n${describeMix(stats).replace(/^/gm, "  ")}`);
 
   const wantsWrit = options.engines.some((e) => e.startsWith("writ"));
-  const writ = wantsWrit ? await buildWrit(mix) : ({ ok: false, reason: "not requested" } as const);
+  const writ = wantsWrit ? await buildWrit(mix, { optimize: !options.unoptimized }) : ({ ok: false, reason: "not requested" } as const);
   const parentNotes: string[] = [];
   let reference: Job["reference"];
   const jobDir = mkdtempSync(join(tmpdir(), "writ-bench-"));
@@ -261,6 +266,7 @@ async function runParent(options: Options): Promise<number> {
       memoryBytes: totalmem(),
     },
     mix: { ...stats, seed: options.seed },
+    writCompileMs: writ.ok ? writ.build.compileMs : null,
     runs: results.map((r, i) => (i === 0 ? { ...r, notes: [...parentNotes, ...r.notes] } : r)),
     summary: summarize(results),
     totalSeconds: (performance.now() - started) / 1000,

@@ -27,7 +27,8 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-export async function buildWrit(mix: readonly BenchRequest[]): Promise<WritBuildResult> {
+/** `optimize: false` compiles at O0: faster, the same decisions (for agreement checks in tests). */
+export async function buildWrit(mix: readonly BenchRequest[], options: { optimize?: boolean } = {}): Promise<WritBuildResult> {
   let compiler: typeof import("../compiler/index.js");
   try {
     compiler = await import("../compiler/index.js");
@@ -43,7 +44,7 @@ export async function buildWrit(mix: readonly BenchRequest[]): Promise<WritBuild
     const t0 = performance.now();
     let result: Awaited<ReturnType<typeof compiler.compilePolicy>>;
     try {
-      result = await compiler.compilePolicy(text, { fileName });
+      result = await compiler.compilePolicy(text, { fileName, optimize: options.optimize ?? true });
     } catch (e) {
       return { ok: false, reason: `compiling ${fileName} threw: ${message(e)}` };
     }

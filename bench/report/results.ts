@@ -53,6 +53,8 @@ export interface BenchResults {
     readonly memoryBytes: number;
   };
   readonly mix: MixStats & { readonly seed: number };
+  /** Writ's compile of the two policies, in the parent process (null when Writ was not measured) */
+  readonly writCompileMs: Readonly<Record<PolicySize, number>> | null;
   readonly runs: readonly RunResult[];
   readonly summary: readonly SummaryRow[];
   readonly totalSeconds: number;

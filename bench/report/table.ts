@@ -51,6 +51,10 @@ export function renderTable(results: BenchResults): string {
       `${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB), Node ${m.node}` +
       `${results.quick ? " — quick run, indicative only" : ""}. Main run flags: \`${main?.nodeFlags.join(" ") ?? ""}\`.`,
   ];
+  if (results.writCompileMs != null) {
+    const c = results.writCompileMs;
+    notes.push("", `Writ compiled the 12-rule policy in ${formatNs(c.small * 1e6)} and the 1,012-rule policy in ${formatNs(c.large * 1e6)} (before timing, in the parent process).`);
+  }
   for (const run of results.runs) for (const note of run.notes) notes.push("", `Note (${run.id}): ${note}`);
   return `${[...lines, ...notes].join("\n")}\n`;
 }

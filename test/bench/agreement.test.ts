@@ -31,7 +31,7 @@ function runBench(args: string[], nodeFlags: string[] = []) {
 
 describe("agreement with the reference", () => {
   it("holds for every engine on the whole mix, both sizes (bench --check, child process)", () => {
-    const run = runBench(["--check"]);
+    const run = runBench(["--check", "--unoptimized"]);
     expect(run.status, run.stderr).toBe(0);
     const agreed = new Set(
       [...run.stderr.matchAll(/agree: (\S+) \((small|large)\) matches (\S+) on all 1000 requests/g)].map((m) => `${m[1]}/${m[2]}`),

@@ -60,6 +60,7 @@ function sampleResults(): BenchResults {
     quick: false,
     machine: { node: "v20.20.2", v8: "11", platform: "linux", arch: "x64", cpuModel: "Test CPU <x&y>", cpuCount: 2, memoryBytes: 2 ** 33 },
     mix: { seed: 1, count: 1000, toolShare: 0.4, inTenantShare: 0.93, offHoursShare: 0.1, allowRateSmall: 0.2, allowRateLarge: 0.21 },
+    writCompileMs: { small: 900, large: 4000 },
     runs,
     summary: summarize(runs),
     totalSeconds: 10,
@@ -126,6 +127,7 @@ describe("the table and the summary", () => {
     // 200 µs / 120 ns and 4.1 ms / 150 ns
     expect(cedar).toContain("| 1,667× | 27,333× |");
     expect(rows.find((r) => r.startsWith("| writ label |"))).toContain("| 1× | 1× |");
+    expect(table).toContain("Writ compiled the 12-rule policy in 900 ms and the 1,012-rule policy in 4 s");
     expect(rows.at(-1)).toMatch(/^\| writ label — without the flag \| 100 ns \| 130 ns \|/);
     const summary = summarize(results.runs);
     expect(summary.find((r) => r.run === "wasm-flag" && r.engine === "cel-js")!.small!.ratioToWrit).toBeCloseTo(22.5, 5);
@@ -153,6 +155,7 @@ describe("the harness", () => {
     expect(formatNs(42.4)).toBe("42.4 ns");
     expect(formatNs(6800)).toBe("6.8 µs");
     expect(formatNs(1_534_000)).toBe("1.53 ms");
+    expect(formatNs(4.25e9)).toBe("4.25 s");
     expect(formatNs(Number.NaN)).toBe("n/a");
   });
 
