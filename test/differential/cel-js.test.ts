@@ -154,7 +154,7 @@ describe("Writ's interpreter agrees with cel-js", () => {
         const text = print(tree);
         const expected = celEvaluate(cel, text, b);
         const got = writEvaluate(text, b);
-        const agree = "error" in expected ? "error" in got : !("error" in got) && sameValue(expected.value, got.value);
+        const agree = "error" in expected ? "error" in got : !("error" in got) && sameValue(expected.value, got.value as Value);
         if (!agree && reachesInt64MinShape(print(tree, true), b)) {
           // divergence (docs/cel-divergences.md, "INT64_MIN negation and division"): Writ must follow the spec
           excluded++;
