@@ -1,6 +1,6 @@
 // Scratch measurement (not a unit test): median time of authorize (decide + canonical statement +
-// Ed25519 signature, no lineage) and of verifyArtifact (signature, statement, request digest), on
-// each crypto path. Run: npx tsx test/trust/measure.ts [--policy <bundle dir>]
+// Ed25519 signature), of authorize with a lineage log append, and of verifyArtifact (signature,
+// statement, policy and request digests), on each crypto path. Run: npx tsx test/trust/measure.ts [--policy <bundle dir>]
 // With --policy, decisions come from a real compiled bundle (loaded unsigned); else from the fake.
 
 import { performance } from "node:perf_hooks";
@@ -39,6 +39,11 @@ async function loadPolicyArg(): Promise<{ policy: DecidingPolicy; request: unkno
 }
 
 const { policy, request } = await loadPolicyArg();
+const { openLog } = await import("../../runtime/trust/lineage.js");
+const { mkdtempSync } = await import("node:fs");
+const { tmpdir } = await import("node:os");
+const { join } = await import("node:path");
+const logDir = mkdtempSync(join(tmpdir(), "writ-measure-"));
 const key = generateKeyPair();
 const rows: string[] = [];
 for (const path of ["native", "noble"] as CryptoPath[]) {
@@ -51,9 +56,17 @@ for (const path of ["native", "noble"] as CryptoPath[]) {
     const r = verifyArtifact(artifact, { trustedKeys: [key.publicKey], trustedPolicies: [policy.digests], request, requireAllow: false, path });
     if (!r.ok) throw new Error(r.message);
   });
-  rows.push(`| ${path} | ${authorizeUs.toFixed(1)} µs | ${verifyUs.toFixed(1)} µs | ${n} | ${artifact.length} B |`);
+  // the same with the JSON Lines lineage log, flushed by the OS (fsync: never) and fsynced per record
+  const appendUs: string[] = [];
+  for (const fsync of ["never", "always"] as const) {
+    const log = openLog(join(logDir, `${path}-${fsync}.jsonl`), { fsync });
+    const chained = createSigner(key, { path, head: log.head().chain });
+    appendUs.push(time(fsync === "always" ? Math.min(n, 500) : n, () => void authorize(policy, request, { signer: chained, lineage: log })).toFixed(1));
+    log.close();
+  }
+  rows.push(`| ${path} | ${authorizeUs.toFixed(1)} µs | ${appendUs[0]} µs | ${appendUs[1]} µs | ${verifyUs.toFixed(1)} µs | ${n} | ${artifact.length} B |`);
 }
 console.log(`policy: ${policy.name} ${policy.version}, node ${process.version}`);
-console.log("| path | authorize (median) | verifyArtifact (median) | iterations | artifact size |");
-console.log("| --- | --- | --- | --- | --- |");
+console.log("| path | authorize | + lineage append (no fsync) | + lineage append (fsync) | verifyArtifact | iterations | artifact size |");
+console.log("| --- | --- | --- | --- | --- | --- | --- |");
 for (const r of rows) console.log(r);
