@@ -20,7 +20,7 @@ if (!interp) {
 }
 
 // decide() = wrap(load i64 @100) ^ load i32 @108  +  3 * load8_u @115  +  (load8_u @120 == 7)
-function handMadeModule(): Uint8Array {
+function handMadeModule(): Uint8Array<ArrayBuffer> {
   const b = new ModuleBuilder();
   b.func({
     export: "decide",
@@ -46,7 +46,7 @@ function model(memory: Uint8Array): number {
 
 // Replays the probes in V8 in export order (as wasm-interp does: one instance, memory persists) and
 // returns each probe's result; also checks the JS model on a shadow copy of memory.
-async function runInV8(bytes: Uint8Array, probes: readonly Probe[]): Promise<Map<string, number>> {
+async function runInV8(bytes: Uint8Array<ArrayBuffer>, probes: readonly Probe[]): Promise<Map<string, number>> {
   const { instance } = await WebAssembly.instantiate(bytes);
   const ex = instance.exports as Record<string, unknown> & { memory: WebAssembly.Memory };
   const shadow = new Uint8Array(65536);
@@ -172,7 +172,7 @@ describe.skipIf(!interp)("an asc-built module in both engines", () => {
     );
     const r = await asc.compileString({ "policy.ts": SOURCE }, { ...options, initialMemory: 1, maximumMemory: 1 });
     expect(r.error).toBeNull();
-    const module = r.binary!;
+    const module = new Uint8Array(r.binary!);
     expect(validateProfile(module).ok).toBe(true);
 
     const inputs = fc.sample(fc.uint8Array({ minLength: 16, maxLength: 16 }), { numRuns: 150, seed: 7 });

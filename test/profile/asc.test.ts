@@ -39,10 +39,10 @@ const ALLOCATING = PLAIN.replace(
 type Asc = typeof import("assemblyscript/asc");
 let asc: Asc["default"];
 
-async function compile(source: string, options: Record<string, unknown>): Promise<Uint8Array> {
+async function compile(source: string, options: Record<string, unknown>): Promise<Uint8Array<ArrayBuffer>> {
   const r = await asc.compileString({ "policy.ts": source }, options);
   if (r.error || !r.binary) throw new Error(`asc failed: ${r.error?.message}\n${r.stderr.toString()}`);
-  return r.binary;
+  return new Uint8Array(r.binary);
 }
 
 function rules(bytes: Uint8Array): ProfileRule[] {

@@ -27,7 +27,7 @@ interface Shape {
 
 // A small module in the shape of a decision module: fixed exported memory, the ABI exports, an
 // evaluate that reads the request from memory and calls a helper (an acyclic call).
-function decisionModule(shape: Shape = {}): Uint8Array {
+function decisionModule(shape: Shape = {}): Uint8Array<ArrayBuffer> {
   const b = new ModuleBuilder();
   shape.before?.(b);
   const exp = (name: string) => (name === shape.omitExport ? {} : { export: name });
@@ -89,7 +89,7 @@ describe("a valid decision module", () => {
 });
 
 // One module per rule, each breaking exactly that rule.
-const breaking: { what: string; rule: ProfileRule; bytes: () => Uint8Array; engineValid?: boolean }[] = [
+const breaking: { what: string; rule: ProfileRule; bytes: () => Uint8Array<ArrayBuffer>; engineValid?: boolean }[] = [
   { what: "an imported function", rule: "no-imports", bytes: () => decisionModule({ before: (b) => b.importFunction("env", "abort") }) },
   { what: "an imported global of type i32", rule: "no-imports", bytes: () => decisionModule({ before: (b) => b.importGlobal("env", "seed", "i32") }) },
   {

@@ -181,7 +181,7 @@ export class ModuleBuilder {
     return this;
   }
 
-  build(): Uint8Array {
+  build(): Uint8Array<ArrayBuffer> {
     const out: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
     const section = (id: number, payload: number[]) => out.push(id, ...uleb(payload.length), ...payload);
     const vector = (id: number, items: number[][]) => {

@@ -54,7 +54,7 @@ export type Probe = CallProbe | LoadProbe;
  * functions keep their indices (new ones go at the end of the function index space). Throws on a
  * module it cannot read or on probes that do not fit it: this is test tooling.
  */
-export function addProbeExports(module: Uint8Array, probes: readonly Probe[]): Uint8Array {
+export function addProbeExports(module: Uint8Array, probes: readonly Probe[]): Uint8Array<ArrayBuffer> {
   const read = readModule(module);
   if (!read.ok) throw new Error(`addProbeExports: unreadable module: ${read.reason} at byte ${read.offset}`);
   const m = read.module;
@@ -135,7 +135,7 @@ const SECTION_ORDER = [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 10, 11];
 
 // Appends items to vector sections (type, function, export, code): the count is rewritten and the
 // new items follow the old ones. Sections that do not exist yet are created in their place.
-function spliceVectors(module: Uint8Array, sections: readonly SectionInfo[], additions: Map<number, number[][]>): Uint8Array {
+function spliceVectors(module: Uint8Array, sections: readonly SectionInfo[], additions: Map<number, number[][]>): Uint8Array<ArrayBuffer> {
   const out: number[] = [...module.subarray(0, 8)];
   const pending = new Map([...additions].filter(([, items]) => items.length > 0));
   const emit = (id: number, payload: number[]) => out.push(id, ...uleb(payload.length), ...payload);
