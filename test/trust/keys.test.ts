@@ -59,6 +59,49 @@ describe("two crypto paths", () => {
   });
 });
 
+describe("both paths accept and refuse the same signatures", () => {
+  const seed = RFC8032_TEST1_SEED;
+  const pub = ed25519PublicKey(seed);
+  const message = new TextEncoder().encode("agree on every verdict");
+  const sig = ed25519Sign(message, seed);
+  const agree = (s: Uint8Array, m: Uint8Array, p: Uint8Array): boolean => {
+    const native = ed25519Verify(s, m, p, "native");
+    expect(ed25519Verify(s, m, p, "noble")).toBe(native);
+    return native;
+  };
+
+  it("for random single-bit changes to signature, message or key", () => {
+    fc.assert(
+      fc.property(fc.nat(64 * 8 - 1), fc.constantFrom("sig", "msg", "pub"), (bit, where) => {
+        const s = Uint8Array.from(sig);
+        const m = Uint8Array.from(message);
+        const p = Uint8Array.from(pub);
+        const target = where === "sig" ? s : where === "msg" ? m : p;
+        const i = bit % (target.length * 8);
+        target[i >> 3]! ^= 1 << (i & 7);
+        expect(agree(s, m, p)).toBe(false);
+      }),
+      { numRuns: 60 },
+    );
+  });
+  it("for S + L (the malleable twin of a valid signature) and for the identity point as key", () => {
+    // L = 2^252 + 27742317777372353535851937790883648493, little-endian
+    const L = hexToBytes("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010")!;
+    const twin = Uint8Array.from(sig);
+    let carry = 0;
+    for (let i = 0; i < 32; i++) {
+      const v = twin[32 + i]! + L[i]! + carry;
+      twin[32 + i] = v & 0xff;
+      carry = v >> 8;
+    }
+    expect(agree(sig, message, pub)).toBe(true);
+    expect(agree(twin, message, pub)).toBe(false);
+    const identity = new Uint8Array(32);
+    identity[0] = 1;
+    expect(agree(sig, message, identity)).toBe(false);
+  });
+});
+
 describe("key ids and JWK", () => {
   it("key id of RFC 8032 TEST 1 is the thumbprint RFC 8037 appendix A.3 computes", () => {
     const key = privateKeyFromSeed(RFC8032_TEST1_SEED);
