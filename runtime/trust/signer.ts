@@ -57,9 +57,16 @@ export function createSigner(key: PrivateKey, options?: SignerOptions): Signer {
   return new Signer(key, options);
 }
 
+// One-entry memo: the lineage log and the signer both need the digests of the artifact just issued;
+// hashing it once saves two digests (about 10 µs) per authorization when the log calls this too.
+let memo: { artifact: string; path: CryptoPath | undefined; digests: DigestPair } | null = null;
+
 /** SHA3-512 and BLAKE2b-512 of an artifact's compact JWS (its ASCII bytes): what the next one links to. */
 export function artifactDigests(artifact: string, path?: CryptoPath): DigestPair {
-  return digestPair(utf8Encode(artifact), path);
+  if (memo !== null && memo.artifact === artifact && memo.path === path) return memo.digests;
+  const digests = digestPair(utf8Encode(artifact), path);
+  memo = { artifact, path, digests };
+  return digests;
 }
 
 /** The head that continues a chain whose last artifact is `artifact` (e.g. read back from a log). */
