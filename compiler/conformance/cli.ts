@@ -8,7 +8,6 @@
 
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { realBackends } from "./backends.js";
 import { defaultConformanceDir, formatReport, runConformance } from "./runner.js";
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -25,6 +24,8 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const wasm = !flags.includes("--interp-only");
+  // loaded after the arguments are checked: the parser and (with wasm) AssemblyScript take a while
+  const { realBackends } = await import("./backends.js");
   const report = await runConformance(path, await realBackends({ wasm }), { wasm });
   process.stdout.write(formatReport(report, { verbose: !flags.includes("--quiet") }) + "\n");
   return report.failed > 0 ? 1 : 0;

@@ -1,0 +1,135 @@
+// The conformance runner on files written for the purpose: outcomes (pass, fail with what was got,
+// unsupported with the feature, rejected at check time), batching into one compile, bisection when a
+// compile error points at no rule, and the CLI's report and exit status in a real process.
+
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+import { realBackends } from "../../compiler/conformance/backends.js";
+import { formatReport, runConformance, runConformanceFile, type Backends } from "../../compiler/conformance/runner.js";
+
+const dir = mkdtempSync(join(tmpdir(), "writ-conformance-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function test(name: string, expr: string, result: string, extra = ""): string {
+  return `  test {\n    name: ${JSON.stringify(name)}\n    expr: ${JSON.stringify(expr)}\n${extra}    ${result}\n  }\n`;
+}
+
+const GOOD = `name: "good"
+section {
+  name: "s"
+${test("sum", "1 + 2", "value: { int64_value: 3 }")}
+${test("var", "x.size() + 1", "value: { int64_value: 3 }", `    type_env { name: "x" ident { type { list_type { elem_type { primitive: STRING } } } } }\n    bindings { key: "x" value { value { list_value { values { string_value: "a" } values { string_value: "é" } } } } }\n`)}
+${test("same_name_other_type", "x + 'b'", "value: { string_value: \"ab\" }", `    bindings { key: "x" value { value { string_value: "a" } } }\n`)}
+${test("div", "1 / 0 == 0", 'eval_error { errors { message: "division by zero" } }')}
+${test("absorbed", "1 / 0 == 0 || true", "value: { bool_value: true }")}
+${test("uint", "1u + 1u", "value: { uint64_value: 2 }")}
+${test("list", "[1, 2] + [3]", "value { list_value { values { int64_value: 1 } values { int64_value: 2 } values { int64_value: 3 } } }")}
+${test("map", "{'k': [true]}", "value { map_value { entries { key { string_value: 'k' } value { list_value { values { bool_value: true } } } } } }")}
+}
+`;
+
+const BAD = `name: "bad"
+section {
+  name: "s"
+${test("wrong_value", "2 * 3", "value: { int64_value: 7 }")}
+${test("no_error", "1 + 1 == 2", 'eval_error { errors { message: "expected an error" } }')}
+${test("ok", "'a' < 'b'", "")}
+${test("type_error", "1 + 'a' == 2", "value: { bool_value: true }")}
+}
+`;
+
+writeFileSync(join(dir, "good.textproto"), GOOD);
+writeFileSync(join(dir, "bad.textproto"), BAD);
+
+let backends: Backends;
+const getBackends = async () => (backends ??= await realBackends({ wasm: true }));
+
+describe("the runner", () => {
+  it("passes what CEL and both backends agree on, names unsupported features, in one compile", async () => {
+    const r = await runConformanceFile(join(dir, "good.textproto"), await getBackends());
+    expect(r.problems).toEqual([]);
+    const by = Object.fromEntries(r.outcomes.map((o) => [o.case.name, o]));
+    for (const n of ["sum", "var", "same_name_other_type", "div", "absorbed", "list", "map"]) expect(by[n]!.status, n).toBe("passed");
+    expect(by.uint).toMatchObject({ status: "unsupported", feature: "uint" });
+    expect(by.uint!.note).toMatch(/^refused by the compiler: .*unsigned/);
+    // one policy with every case (the unsupported rule is refused), then one without it
+    expect(r.compiles).toBe(2);
+  }, 60_000);
+
+  it("reports what each backend got for a failure", async () => {
+    const r = await runConformanceFile(join(dir, "bad.textproto"), await getBackends());
+    const by = Object.fromEntries(r.outcomes.map((o) => [o.case.name, o]));
+    expect(by.wrong_value!.status).toBe("failed");
+    expect(by.wrong_value!.got).toContain("interpreter value 6");
+    expect(by.wrong_value!.got).toContain("wasm: rule does not hold");
+    expect(by.no_error!.got).toMatch(/interp: rule holds.*wasm: rule holds/);
+    expect(by.ok!.status).toBe("passed"); // no result matcher: CEL expects `true`
+    // a heterogeneous `+` is classified unsupported before it reaches the compiler, which refuses it
+    expect(by.type_error).toMatchObject({ status: "unsupported", feature: "`int` + `string`" });
+  }, 60_000);
+
+  it("bisects a batch whose compile error points at no rule", async () => {
+    const real = await getBackends();
+    // a compile failure without a span (as from the code generator) whenever case `div` is in the batch
+    const failing: Backends = {
+      ...real,
+      async compile(source, fileName) {
+        if (/when \(1 \/ 0 == 0\)$/m.test(source))
+          return { diagnostics: [{ code: "W0900", severity: "error", message: "code generation failed", span: { start: 0, end: 0 } }] };
+        return real.compile(source, fileName);
+      },
+    };
+    const r = await runConformanceFile(join(dir, "good.textproto"), failing);
+    const by = Object.fromEntries(r.outcomes.map((o) => [o.case.name, o]));
+    expect(by.div).toMatchObject({ status: "failed", got: "policy did not compile: [W0900] code generation failed" });
+    for (const n of ["sum", "var", "same_name_other_type", "absorbed", "list", "map"]) expect(by[n]!.status, n).toBe("passed");
+    expect(r.compiles).toBeGreaterThan(2);
+  }, 60_000);
+
+  it("totals a directory and formats the report", async () => {
+    const report = await runConformance(dir, await getBackends());
+    expect(report.files.map((f) => f.name)).toEqual(["bad", "good"]);
+    expect(report).toMatchObject({ passed: 8, unsupported: 2, failed: 2 });
+    const text = formatReport(report);
+    expect(text).toContain("bad: 1 passed, 1 unsupported, 2 failed");
+    expect(text).toContain("good: 7 passed, 1 unsupported, 0 failed");
+    expect(text).toContain("  FAIL s/wrong_value (line 4)\n       expr:     2 * 3\n       expected: 7\n       got:      ");
+    expect(text).toContain("  unsupported s/uint: uint (refused by the compiler: [");
+    expect(text).toMatch(/\n\nunsupported features:\n {5}1 {2}`int` \+ `string`\n {5}1 {2}uint\n/);
+    expect(text.trimEnd().split("\n").pop()).toBe("total: 8 passed, 2 unsupported, 2 failed");
+  }, 60_000);
+
+  it("never throws on a malformed file: its problems count as failures", async () => {
+    const path = join(dir, "broken.textproto.txt");
+    writeFileSync(path, 'name: "broken"\nsection { test { name: "x" expr: "1" value { int64_value: } } }\n');
+    const r = await runConformanceFile(path, await getBackends());
+    expect(r.problems).toEqual([{ line: 2, message: "expected a value, found `}`" }]);
+  });
+});
+
+describe("the CLI", () => {
+  const run = promisify(execFile);
+  const cli = join(import.meta.dirname, "../../compiler/conformance/cli.ts");
+  const tsx = join(import.meta.dirname, "../../node_modules/.bin/tsx");
+
+  it("exits 0 when nothing failed and 1 when something did, printing the report", async () => {
+    const ok = await run(tsx, [cli, join(dir, "good.textproto"), "--interp-only"]);
+    expect(ok.stdout).toContain("good: 7 passed, 1 unsupported, 0 failed");
+    expect(ok.stdout.trimEnd().split("\n").pop()).toBe("total: 7 passed, 1 unsupported, 0 failed");
+    const bad = await run(tsx, [cli, join(dir, "bad.textproto"), "--interp-only"]).catch((e: { code: number; stdout: string }) => e);
+    expect("code" in bad && bad.code).toBe(1);
+    expect(bad.stdout).toContain("FAIL s/no_error");
+  }, 60_000);
+
+  it("exits 2 for a path that does not exist or a bad flag", async () => {
+    const missing = await run(tsx, [cli, join(dir, "nope")]).catch((e: { code: number; stderr: string }) => e);
+    expect("code" in missing && missing.code).toBe(2);
+    expect(missing.stderr).toContain("does not exist");
+    const flag = await run(tsx, [cli, "--frobnicate"]).catch((e: { code: number; stderr: string }) => e);
+    expect("code" in flag && flag.code).toBe(2);
+  }, 60_000);
+});
