@@ -32,7 +32,8 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  // exit only once stdout has drained, so a long report through a pipe is not cut short
+  (code) => process.stdout.write("", () => process.exit(code)),
   (e: unknown) => {
     process.stderr.write(`conformance: internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
     process.exit(2);
