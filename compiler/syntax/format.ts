@@ -300,9 +300,17 @@ function blankLineAfter(text: string, offset: number): boolean {
   return m !== null;
 }
 
+/** Whether a blank line separates `offset` from the text before it. */
+function blankLineBefore(text: string, offset: number): boolean {
+  const before = text.slice(0, offset);
+  const m = /\n[ \t\r\f]*\n[ \t\r\f\n]*$/.exec(before);
+  return m !== null;
+}
+
 function placeComments(lines: Line[], comments: readonly A.Comment[], text: string): Line[] {
   const anchored = lines.filter((l) => l.anchor !== undefined);
   const tail: { text: string; blankAfter: boolean }[] = [];
+  let blankBeforeTail = false;
   for (const c of comments) {
     const body = c.text.trimEnd();
     if (isTrailing(text, c.span.start)) {
@@ -316,7 +324,10 @@ function placeComments(lines: Line[], comments: readonly A.Comment[], text: stri
     const next = anchored.find((l) => l.anchor! > c.span.start);
     const entry = { text: body, blankAfter: blankLineAfter(text, c.span.start) };
     if (next) (next.before ??= []).push(entry);
-    else tail.push(entry);
+    else {
+      if (tail.length === 0) blankBeforeTail = blankLineBefore(text, c.span.start);
+      tail.push(entry);
+    }
   }
   const out: Line[] = [];
   const emitComments = (list: { text: string; blankAfter: boolean }[], indent: number, last: boolean) => {
@@ -330,7 +341,7 @@ function placeComments(lines: Line[], comments: readonly A.Comment[], text: stri
     out.push(l);
   }
   if (tail.length > 0) {
-    if (out.length > 0) out.push({ indent: 0, text: "", anchor: undefined });
+    if (out.length > 0 && blankBeforeTail) out.push({ indent: 0, text: "", anchor: undefined });
     emitComments(tail, 0, true);
   }
   // never two blank lines in a row, none at the start
@@ -370,6 +381,6 @@ export function formatFile(ast: A.PolicyFile, source: SourceFile): string {
     }
   });
   const lines = placeComments(p.lines, ast.comments, source.text);
-  const text = lines.map((l) => (l.text === "" ? "" : " ".repeat(l.indent) + l.text + (l.trailing ? "  " + l.trailing : ""))).join("\n");
+  const text = lines.map((l) => (l.text === "" ? "" : " ".repeat(l.indent) + l.text + (l.trailing ? " " + l.trailing : ""))).join("\n");
   return text === "" ? "" : text + "\n";
 }

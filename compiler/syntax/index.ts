@@ -94,6 +94,7 @@ export function splitDeclarations(tokens: readonly IToken[]): Chunk[] {
   let current: IToken[] = [];
   let depth = 0;
   let seenEffect = false;
+  let inNameList = false;
   const flush = () => {
     if (current.length > 0) chunks.push({ rule: ruleFor(current[0]!), tokens: current });
     current = [];
@@ -104,7 +105,10 @@ export function splitDeclarations(tokens: readonly IToken[]): Chunk[] {
     const t = tokens[i]!;
     const prev = tokens[i - 1]?.tokenType;
     const next = tokens[i + 1]?.tokenType;
-    const nameUse = prev === T.Dot || prev === T.DotQuestion || next === T.Colon || next === T.Question;
+    // a keyword used as a name: a selector, a field or data key, an entry of `by [...]`/`errors [...]`
+    if (t.tokenType === T.LBracket && (prev === T.By || prev === T.Errors)) inNameList = true;
+    else if (t.tokenType === T.RBracket) inNameList = false;
+    const nameUse = inNameList || prev === T.Dot || prev === T.DotQuestion || next === T.Colon || next === T.Question;
     let starts = false;
     if (!nameUse && (STRONG.has(t.tokenType) || (t.tokenType === T.Input && depth === 0))) {
       const inRuleHead = current.length > 0 && current[0]!.tokenType === T.At && !seenEffect;

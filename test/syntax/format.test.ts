@@ -1,0 +1,250 @@
+// The formatter: canonical layout, comments kept, idempotence (fmt(fmt(x)) == fmt(x)) and
+// faithfulness (the formatted text parses to the same AST) on every policy in the repository and
+// on generated files.
+
+import { readdirSync, readFileSync } from "node:fs";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type * as A from "../../compiler/syntax/ast.js";
+import { formatPolicy, parsePolicy } from "../../compiler/syntax/index.js";
+import { lex } from "../../compiler/syntax/lexer.js";
+import { policyFile } from "./arbitraries.js";
+import { parseOk, stripSpans } from "./helpers.js";
+
+function fmt(text: string, name = "x.writ"): string {
+  const ast = parseOk(text, name);
+  return formatPolicy(ast, { name, text });
+}
+
+/** The checks every formatted file must pass. */
+function assertCanonical(text: string, name: string): string {
+  const ast = parseOk(text, name);
+  const once = formatPolicy(ast, { name, text });
+  const reparsed = parseOk(once, name);
+  expect(stripSpans(reparsed), `${name}: formatting changed the AST`).toEqual(stripSpans(ast));
+  expect(reparsed.comments.map((c) => c.text.trimEnd()), `${name}: comments`).toEqual(ast.comments.map((c) => c.text.trimEnd()));
+  expect(formatPolicy(reparsed, { name, text: once }), `${name}: not idempotent`).toBe(once);
+  return once;
+}
+
+const fixturesDir = new URL("./fixtures/", import.meta.url);
+const policiesDir = new URL("../../policies/", import.meta.url);
+const writFiles = (dir: URL) => {
+  try {
+    return readdirSync(dir).filter((f) => f.endsWith(".writ")).map((f) => new URL(f, dir));
+  } catch {
+    return [];
+  }
+};
+
+describe("formatting real files", () => {
+  it("leaves the example policy exactly as written (it is canonical)", () => {
+    const text = readFileSync(new URL("agent-payments.writ", fixturesDir), "utf8");
+    expect(fmt(text)).toBe(text);
+  });
+
+  it("is idempotent and faithful on every fixture and policy", () => {
+    const files = [...writFiles(fixturesDir), ...writFiles(policiesDir)];
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) assertCanonical(readFileSync(f, "utf8"), f.pathname);
+  });
+});
+
+describe("layout", () => {
+  it("normalises spacing, commas, quotes and literal forms", () => {
+    const messy = `policy   'p'   version "1"
+input{a:int,b?:string(8)   c : list<  map<string,int>(2) >(3),}
+let   K=[ 'x' ,"y", ]
+permit   p   when a>0x10&&b.startsWith('pre')||!(a<=2)
+test 'one' {input{a:1,"b":'two',"c d":[ ]} expect allow   by[p,]}`;
+    expect(fmt(messy)).toBe(`policy "p" version "1"
+
+input {
+  a: int
+  b?: string(8)
+  c: list<map<string, int>(2)>(3)
+}
+
+let K = ["x", "y"]
+
+permit p when (a > 16 && b.startsWith("pre")) || !(a <= 2)
+
+test "one" {
+  input {
+    a: 1,
+    b: "two",
+    "c d": []
+  }
+  expect allow by [p]
+}
+`);
+  });
+
+  it("uses minimal parentheses and keeps the readable ones", () => {
+    const cond = (c: string) => fmt(`permit p when ${c}`).trim().replace(/^permit p when /, "");
+    expect(cond("((a + b)) * (c - d) - (e - f)")).toBe("(a + b) * (c - d) - (e - f)");
+    expect(cond("a || (b || c)")).toBe("a || (b || c)");
+    expect(cond("(a || b) || c")).toBe("a || b || c");
+    expect(cond("a || b && c")).toBe("a || (b && c)");
+    expect(cond("a ? b : (c ? d : e)")).toBe("a ? b : (c ? d : e)");
+    expect(cond("a ? b : c ? d : e")).toBe("a ? b : (c ? d : e)");
+    expect(cond("(a ? b : c) ? d : e")).toBe("(a ? b : c) ? d : e");
+    expect(cond("f((a ? b : c))")).toBe("f(a ? b : c)");
+    expect(cond("!(!a) && -(-1) == 1 && !(-x) == y")).toBe("!!a && --1 == 1 && !(-x) == y");
+    expect(cond("(-a).b && (a + b).size() > 0 && (x)[0]")).toBe("(-a).b && (a + b).size() > 0 && x[0]");
+    expect(cond("a == (b == c) && (a == b) == c")).toBe("a == (b == c) && a == b == c");
+  });
+
+  it("breaks a long condition before each top-level operator", () => {
+    const long = `permit large_transfer when action.name == "payments.transfer" && context.amount > 1000000 && principal.roles.exists(r, r in TREASURY)`;
+    expect(fmt(long)).toBe(`permit large_transfer
+    when action.name == "payments.transfer"
+    && context.amount > 1000000
+    && principal.roles.exists(r, r in TREASURY)
+`);
+    const ors = `forbid off_hours when (context.hour < 6 && !("oncall" in principal.roles)) || (context.hour >= 22 && !("oncall" in principal.roles))`;
+    expect(fmt(ors)).toBe(`forbid off_hours
+    when (context.hour < 6 && !("oncall" in principal.roles))
+    || (context.hour >= 22 && !("oncall" in principal.roles))
+`);
+    const single = `permit p when ${"principal.roles.exists(r, r == \"a-very-long-role-name-that-goes-on\")".repeat(1)} ? context.amount > 100000000 : false`;
+    expect(fmt(single)).toBe(`permit p\n    when principal.roles.exists(r, r == "a-very-long-role-name-that-goes-on") ? context.amount > 100000000 : false\n`);
+  });
+
+  it("keeps a rule on one line when it fits in 100 columns", () => {
+    const rule = `forbid r when ${"a".repeat(100 - "forbid r when  == 1".length)} == 1`;
+    expect(rule.length).toBe(100);
+    expect(fmt(rule)).toBe(rule + "\n");
+    expect(fmt(rule + "0").split("\n")).toHaveLength(3);
+  });
+
+  it("breaks nested records and data that do not fit", () => {
+    const fields = Array.from({ length: 12 }, (_, k) => `field_${k}: string(64)`).join(", ");
+    const out = fmt(`input { principal: { ${fields} }, small: { a: int } }\ntest "t" { input { principal: { ${Array.from({ length: 12 }, (_, k) => `field_${k}: "value-${k}"`).join(", ")} }, small: { a: 1 } } expect deny }`);
+    expect(out).toBe(`input {
+  principal: {
+${Array.from({ length: 12 }, (_, k) => `    field_${k}: string(64)`).join("\n")}
+  }
+  small: { a: int }
+}
+
+test "t" {
+  input {
+    principal: {
+${Array.from({ length: 12 }, (_, k) => `      field_${k}: "value-${k}"`).join(",\n")}
+    },
+    small: { a: 1 }
+  }
+  expect deny
+}
+`);
+  });
+
+  it("groups consecutive lets as written and separates everything else by one blank line", () => {
+    expect(fmt(`let A = 1\nlet B = 2\n\n\n\nlet C = 3\npermit p\nforbid f`)).toBe(`let A = 1\nlet B = 2\n\nlet C = 3\n\npermit p\n\nforbid f\n`);
+  });
+
+  it("breaks a long list constant one element per line", () => {
+    const roles = Array.from({ length: 10 }, (_, k) => `"role-number-${k}"`);
+    expect(fmt(`let ROLES = [${roles.join(", ")}]`)).toBe(`let ROLES = [\n${roles.map((r) => `  ${r},`).join("\n")}\n]\n`);
+  });
+
+  it("prints expectation clauses in canonical order", () => {
+    expect(fmt(`test "t" { input {} expect deny invalid errors [b] by [a] }`)).toBe(`test "t" {\n  input {}\n  expect deny by [a] errors [b] invalid\n}\n`);
+  });
+});
+
+describe("comments", () => {
+  const withComments = `// file comment
+
+// about the header
+policy "p" version "1" // trailing header
+
+input {
+  // the principal
+  principal: { id: string, roles: list<string> } // who
+  context: {
+    // hour of day, 0-23
+    hour: int
+  }
+  // end of schema
+}
+
+let A = 1 // one
+// about B
+let B = 2
+
+@reason("r") // after annotation
+// between annotation and rule
+permit p
+    when principal.id == "x" // first
+    // before second
+    && context.hour > 3
+    && A < B
+
+test "t" {
+  // the request
+  input {
+    principal: { id: "x", roles: [] }, // inline
+    context: {
+      hour: 4 // four
+    }
+  }
+  expect allow by [p] // expected
+  // closing
+}
+// end of file`;
+
+  it("keeps every comment in place", () => {
+    const out = fmt(withComments);
+    expect(out).toBe(withComments + "\n");
+    assertCanonical(withComments, "comments.writ");
+  });
+
+  it("moves no comment across declarations when reflowing", () => {
+    const out = fmt(`permit p when a // why a\n  && b\nforbid f // why f\n  when c`);
+    expect(out).toBe(`permit p\n    when a // why a\n    && b\n\nforbid f when c // why f\n`);
+    expect(fmt(out)).toBe(out);
+  });
+
+  it("keeps all comments, in order, on messy input", () => {
+    const src = `//a\npermit p when x //b\n//c\n&& y //d\n//e\ntest "t" { //f\ninput { //g\nk: 1 //h\n} //i\nexpect allow //j\n} //k\n//l`;
+    const out = assertCanonical(src, "messy.writ");
+    expect(lex(out).comments.map((c) => c.image)).toEqual(["//a", "//b", "//c", "//d", "//e", "//f", "//g", "//h", "//i", "//j", "//k", "//l"]);
+  });
+});
+
+describe("generated files (property)", () => {
+  it("formats any AST to text that parses back to it, idempotently", () => {
+    fc.assert(
+      fc.property(policyFile, (ast: A.PolicyFile) => {
+        const text = formatPolicy(ast, { name: "gen.writ", text: "" });
+        const r = parsePolicy({ name: "gen.writ", text });
+        expect(r.diagnostics, text).toEqual([]);
+        expect(stripSpans(r.ast), text).toEqual(stripSpans(ast));
+        expect(formatPolicy(r.ast, { name: "gen.writ", text })).toBe(text);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("gives the same text whatever the whitespace between tokens", () => {
+    fc.assert(
+      fc.property(policyFile, fc.infiniteStream(fc.constantFrom(" ", "  ", "\n", "\t", "\n  ")), (ast, spaces) => {
+        const text = formatPolicy(ast, { name: "gen.writ", text: "" });
+        const tokens = lex(text).tokens;
+        let messy = "";
+        let last = 0;
+        const it = spaces[Symbol.iterator]();
+        for (const t of tokens) {
+          messy += (last === 0 ? "" : (it.next().value as string)) + t.image;
+          last = t.startOffset + t.image.length;
+        }
+        const r = parsePolicy({ name: "messy.writ", text: messy });
+        expect(r.diagnostics, messy).toEqual([]);
+        expect(formatPolicy(r.ast, { name: "messy.writ", text: messy })).toBe(text);
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
