@@ -47,8 +47,8 @@ export interface WasmEvaluator {
   /** writes a validated request into the module's memory (for benchmarks: encode once, evaluate many) */
   encode(validatedRequest: unknown): EncodedRequest;
   /**
-   * Evaluates the request in memory and returns the verdict (1 allow, 0 deny); with an argument,
-   * first copies that encoded request back into memory unless it is the one already there.
+   * Evaluates the request in memory and returns the verdict (1 allow, 0 deny; a trap denies); with
+   * an argument, first copies that encoded request back into memory unless it is the one there.
    */
   evaluateEncoded(encoded?: EncodedRequest): number;
   /** decodes the result of the last evaluation */
@@ -182,11 +182,16 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
       return current;
     },
     evaluateEncoded(encoded?: EncodedRequest): number {
-      if (encoded !== undefined && encoded !== current) {
-        inst.u8.set(encoded.bytes, inst.inputPtr);
-        current = encoded;
+      try {
+        if (encoded !== undefined && encoded !== current) {
+          inst.u8.set(encoded.bytes, inst.inputPtr);
+          current = encoded;
+        }
+        return inst.exports.writ_evaluate();
+      } catch (e) {
+        recover(e);
+        return 0; // deny
       }
-      return inst.exports.writ_evaluate();
     },
     lastDecision: decode,
   };
