@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The `writ` command line: a table of commands, each in cli/commands/<name>.ts.
 
-import { readFileSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import type { CliIO, Command } from "./io.js";
 import { EXIT_USAGE } from "./io.js";
 import { commands } from "./commands/index.js";
@@ -52,8 +53,16 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   }
 }
 
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, "/").split("/").pop()!);
-if (invokedDirectly || process.argv[1]?.endsWith("/writ") || process.argv[1]?.endsWith("writ.js")) {
+// Run only when executed as a program (directly, or through the npm bin link), not when imported.
+function invokedAsProgram(): boolean {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (invokedAsProgram()) {
   main(process.argv.slice(2), processIO()).then((code) => {
     process.exitCode = code;
   });
