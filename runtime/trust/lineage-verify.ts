@@ -132,8 +132,9 @@ function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
     const r = parsed[i];
     return r !== undefined && r.ok ? r.parsed : null;
   };
-  const digestOf = (i: number): DigestPair => ok(i)?.lineDigests ?? lineDigests(lines[i]!);
   const target = (p: ParsedRecord): DigestPair => linkTarget(p.record.artifact, p.artifactKind, p.statement);
+  /** whether record `a` links to record `b` by its line digest or by its signed statement */
+  const links = (a: ParsedRecord, b: ParsedRecord): boolean => sameDigests(a.record.prev, b.lineDigests) || sameDigests(a.statement.lineage.prev, target(b));
 
   // Indexes for classifying a broken order.
   const recordSeqCount = new Map<number, number>();
@@ -195,30 +196,45 @@ function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
       }
     }
 
-    // 3. Its own bytes and backward links.
-    if (!p.canonical) return fault(i, "edited", `record ${i} is not in the writer's serialisation: it was rewritten`);
-    if (!linksBack) return fault(i, "edited", `record ${i}'s \`prev\` does not match record ${i - 1}: it was changed`);
-    if (prev && !sameDigests(p.statement.lineage.prev, target(prev)))
-      return fault(i, "edited", `record ${i}'s statement does not link to record ${i - 1}'s artifact: one of them was replaced`);
-
-    // 4. Forward: does the next record still chain to this one as it is now?
+    // 3. Its own bytes and backward links. A record its successor links past was added.
     const next = ok(i + 1);
-    if (next) {
+    const skipsThis = next !== null && (prev ? links(next, prev) : next.record.prev === null);
+    const insertedHere = () => fault(i, "inserted", `record ${i} is not part of the chain: record ${i + 1} links to ${prev ? `record ${i - 1}` : "genesis"}`);
+    const linksBackSigned = !prev || sameDigests(p.statement.lineage.prev, target(prev));
+    if ((!p.canonical || !linksBack || !linksBackSigned) && skipsThis) return insertedHere();
+    if (!p.canonical) return fault(i, "edited", `record ${i} is not in the writer's serialisation: it was rewritten`);
+    // The signed link still names record i − 1's artifact, so that record is intact: this `prev` changed.
+    if (!linksBack && linksBackSigned) return fault(i, "edited", `record ${i}'s \`prev\` does not match record ${i - 1}: it was changed`);
+    // The signed link no longer matches: record i − 1's artifact was changed after i chained it.
+    if (!linksBackSigned) return fault(i - 1, "edited", `record ${i - 1} was changed after record ${i} chained it`);
+
+    // 4. Forward: does the next record, in its place and confirmed by its own successor (or last),
+    //    still chain to this one as it is now? If not, this record was changed.
+    if (next && next.record.seq === i + 1 && next.statement.lineage.seq === p.statement.lineage.seq + 1) {
       const lineOk = sameDigests(next.record.prev, p.lineDigests);
-      const stmtOk = next.statement.lineage.seq === p.statement.lineage.seq + 1 && sameDigests(next.statement.lineage.prev, target(p));
-      if (!lineOk || !stmtOk) {
-        const skipsThis = prev
-          ? sameDigests(next.record.prev, prev.lineDigests) || sameDigests(next.statement.lineage.prev, target(prev))
-          : next.record.prev === null;
-        if (skipsThis) return fault(i, "inserted", `record ${i} is not part of the chain: record ${i + 1} links to ${prev ? `record ${i - 1}` : "genesis"}`);
-        // When only the line link broke and this record is intact (canonical, its artifact still
-        // linked by the signed chain), the successor's `prev` was changed: blame it at i + 1.
-        const successorEdited = !lineOk && stmtOk && next.record.seq === i + 1;
-        if (!successorEdited && next.record.seq === i + 1) return fault(i, "edited", `record ${i} was changed after record ${i + 1} chained it`);
+      const signedOk = sameDigests(next.statement.lineage.prev, target(p));
+      if (!lineOk || !signedOk) {
+        if (skipsThis) return insertedHere();
+        const after = ok(i + 2);
+        const anchored = i + 2 >= n || (after !== null && links(after, next));
+        // Only the line link broke while the signed link holds: this record is intact and the
+        // successor's `prev` was changed; step 3 names it at i + 1.
+        if (anchored && !signedOk) return fault(i, "edited", `record ${i} was changed after record ${i + 1} chained it`);
       }
+    } else if (next && next.record.seq === p.record.seq && skipsThis && next.record.artifact !== p.record.artifact) {
+      // Two different records claim this seq: the one the record after them links to is genuine.
+      const after = ok(i + 2);
+      if (after !== null && links(after, next)) return insertedHere();
     }
 
-    // 5. Signatures.
+    // 5. The checkpoint, if it names this record.
+    if (options.expectHead && options.expectHead.seq === i) {
+      const h = options.expectHead;
+      if (p.lineDigests.sha3_512 !== h.sha3_512 || (h.blake2b_512 !== undefined && p.lineDigests.blake2b_512 !== h.blake2b_512))
+        return fault(i, "edited", `record ${i} differs from the checkpoint`);
+    }
+
+    // 6. Signatures.
     if (options.trustedKeys) {
       const iat = new Date(p.statement.iat * 1000);
       const check =
@@ -228,7 +244,7 @@ function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
       if (!check.ok) return fault(i, "bad_signature", `record ${i}: ${check.code}: ${check.message}`);
     }
 
-    // 6. Replay.
+    // 7. Replay.
     if (options.replay && policyDigests) {
       if (p.statement.policy.sha3_512 === policyDigests.sha3_512 && p.statement.policy.blake2b_512 === policyDigests.blake2b_512) {
         tally.samePolicy++;
@@ -254,9 +270,6 @@ function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
   if (options.expectHead) {
     const h = options.expectHead;
     if (h.seq >= n) return fault(n, "truncated", `the checkpoint names record ${h.seq}, the log ends at ${n - 1}: record${h.seq > n ? `s ${n}..${h.seq} are` : ` ${n} is`} missing`);
-    const d = digestOf(h.seq);
-    if (d.sha3_512 !== h.sha3_512 || (h.blake2b_512 !== undefined && d.blake2b_512 !== h.blake2b_512))
-      return fault(h.seq, "edited", `record ${h.seq} differs from the checkpoint`);
   }
 
   const first = ok(0);

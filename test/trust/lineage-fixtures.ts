@@ -1,0 +1,77 @@
+// Builds real lineage logs for the lineage tests: real keys, real signed artifacts from `authorize`,
+// real files in a temporary directory; plus the edits an attacker (or a disk) would make to them.
+
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { authorize } from "../../runtime/trust/authorize.js";
+import { generateKeyPair } from "../../runtime/trust/keys.js";
+import { openLog } from "../../runtime/trust/lineage.js";
+import { encodeRecord, lineDigests, type LineageRecord } from "../../runtime/trust/lineage-record.js";
+import { createSigner } from "../../runtime/trust/signer.js";
+import type { PrivateKey } from "../../runtime/trust/types.js";
+import { ADMIN_OK, TOO_MUCH, USER_DENIED, fakePolicy } from "./fake-policy.js";
+
+export const REQUESTS = [ADMIN_OK, USER_DENIED, TOO_MUCH];
+
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), "writ-lineage-"));
+}
+
+export interface BuiltLog {
+  readonly dir: string;
+  readonly path: string;
+  readonly key: PrivateKey;
+  readonly lines: string[];
+}
+
+/** A log of `n` records, request i being REQUESTS[i % 3] (allow, deny, deny). */
+export function buildLog(n: number, key: PrivateKey = generateKeyPair(), dir = tempDir(), name = "audit.jsonl"): BuiltLog {
+  const path = join(dir, name);
+  const log = openLog(path, { fsync: "never" });
+  const signer = createSigner(key, { head: log.head().chain });
+  const policy = fakePolicy();
+  for (let i = 0; i < n; i++) authorize(policy, REQUESTS[i % REQUESTS.length], { signer, lineage: log });
+  log.close();
+  return { dir, path, key, lines: readLines(path) };
+}
+
+export function readLines(path: string): string[] {
+  const text = readFileSync(path, "utf8");
+  return text === "" ? [] : text.replace(/\n$/, "").split("\n");
+}
+
+export function writeLines(path: string, lines: readonly string[]): string {
+  writeFileSync(path, lines.map((l) => l + "\n").join(""));
+  return path;
+}
+
+/** Rewrites the record chain (`seq` = position, `prev` = previous line) as anyone without a key can. */
+export function rechain(lines: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const [i, line] of lines.entries()) {
+    const r = JSON.parse(line) as LineageRecord;
+    out.push(encodeRecord({ seq: i, prev: i === 0 ? null : lineDigests(out[i - 1]!), artifact: r.artifact }));
+  }
+  return out;
+}
+
+/** Changes the statement inside a JWS artifact (its signature no longer matches) and keeps it canonical JSON. */
+export function editStatement(line: string, change: (statement: Record<string, unknown>) => void): string {
+  const r = JSON.parse(line) as LineageRecord;
+  const [h, p, s] = r.artifact.split(".") as [string, string, string];
+  const statement = JSON.parse(Buffer.from(p, "base64url").toString("utf8"));
+  change(statement);
+  // Canonical form: sorted keys at every level (the values here are plain JSON).
+  const canonical = JSON.stringify(sortKeys(statement));
+  const artifact = `${h}.${Buffer.from(canonical).toString("base64url")}.${s}`;
+  return encodeRecord({ seq: r.seq, prev: r.prev, artifact });
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (typeof v === "object" && v !== null) {
+    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+  }
+  return v;
+}

@@ -1,0 +1,204 @@
+// verifyLog names the first bad record and what happened to it: edits, removals, insertions,
+// reorderings, truncation (with a checkpoint), damage, bad signatures and replay mismatches — on real
+// logs of signed artifacts, with and without the issuer's key.
+
+import { afterAll, describe, expect, it } from "vitest";
+import { appendFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { verifyLog, type LogVerification } from "../../runtime/trust/lineage-verify.js";
+import { generateKeyPair } from "../../runtime/trust/keys.js";
+import { requestDigest } from "../../runtime/trust/request-digest.js";
+import { buildLog, editStatement, rechain, REQUESTS, writeLines } from "./lineage-fixtures.js";
+import { fakePolicy } from "./fake-policy.js";
+
+const N = 12;
+const base = buildLog(N);
+const other = buildLog(N, base.key, base.dir, "other.jsonl");
+const trustedKeys = [base.key.publicKey];
+let counter = 0;
+
+afterAll(() => rmSync(base.dir, { recursive: true, force: true }));
+
+function verifyLines(lines: readonly string[], withKeys: boolean, extra = {}): LogVerification {
+  const path = writeLines(join(base.dir, `case-${counter++}.jsonl`), lines);
+  return verifyLog(path, { ...(withKeys ? { trustedKeys } : {}), ...extra });
+}
+
+function expectFault(result: LogVerification, index: number, kind: string): void {
+  expect(result.ok ? "ok" : `${result.index} ${result.kind}`).toBe(`${index} ${kind}`);
+}
+
+const both = [false, true];
+
+describe("verifyLog on an intact log", () => {
+  it("summarises records, sequence, times and decisions", () => {
+    const result = verifyLog(base.path, { trustedKeys });
+    expect(result).toMatchObject({ ok: true, records: N, firstSeq: 0, lastSeq: N - 1, allows: 4, denies: 8, signatures: "verified", batched: 0 });
+    if (result.ok) {
+      expect(result.issuers).toEqual([base.key.keyId]);
+      expect(Date.parse(result.firstTime!)).toBeLessThanOrEqual(Date.parse(result.lastTime!));
+      expect(result.head.seq).toBe(N - 1);
+    }
+    expect(verifyLog(base.path)).toMatchObject({ ok: true, signatures: "not checked" });
+  });
+
+  it("an empty log is valid", () => {
+    expect(verifyLines([], true)).toMatchObject({ ok: true, records: 0, firstSeq: null, head: { seq: -1, line: null } });
+  });
+
+  it("a missing file is unreadable, not an exception", () => {
+    expect(verifyLog(join(base.dir, "nope.jsonl"))).toMatchObject({ ok: false, kind: "unreadable" });
+  });
+});
+
+describe.each(both)("verifyLog finds the first bad record (trusted keys: %s)", (withKeys) => {
+  const L = base.lines;
+
+  it.each([0, 4, N - 2])("an edited statement at %i", (k) => {
+    const lines = [...L];
+    lines[k] = editStatement(lines[k]!, (s) => (s.decision = s.decision === "allow" ? "deny" : "allow"));
+    expectFault(verifyLines(lines, withKeys), k, "edited");
+  });
+
+  it("an edit of the last record shows only in its signature or against a checkpoint", () => {
+    const lines = [...L];
+    lines[N - 1] = editStatement(lines[N - 1]!, (s) => (s.rules = ["forged"]));
+    const result = verifyLines(lines, withKeys);
+    if (withKeys) expectFault(result, N - 1, "bad_signature");
+    else expect(result.ok).toBe(true);
+    const head = verifyLog(base.path);
+    if (!head.ok) throw new Error("base log must verify");
+    expectFault(verifyLines(lines, withKeys, { expectHead: { seq: head.head.seq, ...head.head.line! } }), N - 1, "edited");
+  });
+
+  it("a rewritten (reformatted) record", () => {
+    const lines = [...L];
+    lines[5] = JSON.stringify(JSON.parse(lines[5]!), null, 0).replace('{"seq"', '{ "seq"');
+    expectFault(verifyLines(lines, withKeys), 5, "edited");
+  });
+
+  it("a changed `prev` field", () => {
+    const lines = [...L];
+    const r = JSON.parse(lines[7]!);
+    r.prev.sha3_512 = "0".repeat(128);
+    lines[7] = JSON.stringify(r);
+    expectFault(verifyLines(lines, withKeys), 7, "edited");
+  });
+
+  it("a changed `seq` field", () => {
+    const lines = [...L];
+    const r = JSON.parse(lines[3]!);
+    r.seq = 30;
+    lines[3] = JSON.stringify(r);
+    expectFault(verifyLines(lines, withKeys), 3, "edited");
+  });
+
+  it.each([
+    [0, 1],
+    [4, 1],
+    [4, 3],
+  ])("removed records at %i (%i of them)", (k, count) => {
+    const lines = [...L];
+    lines.splice(k, count);
+    expectFault(verifyLines(lines, withKeys), k, "removed");
+  });
+
+  it("removed records with the record chain recomputed: the signed statements still tell", () => {
+    const lines = [...L];
+    lines.splice(6, 2);
+    expectFault(verifyLines(rechain(lines), withKeys), 6, "removed");
+  });
+
+  it("removed records at the end: only a checkpoint tells", () => {
+    const lines = L.slice(0, N - 3);
+    expect(verifyLines(lines, withKeys).ok).toBe(true);
+    const head = verifyLog(base.path);
+    if (!head.ok) throw new Error("base log must verify");
+    expectFault(verifyLines(lines, withKeys, { expectHead: { seq: head.head.seq, ...head.head.line! } }), N - 3, "truncated");
+  });
+
+  it("a duplicated record", () => {
+    const lines = [...L];
+    lines.splice(6, 0, L[2]!);
+    expectFault(verifyLines(lines, withKeys), 6, "inserted");
+  });
+
+  it("a duplicate of the record before it", () => {
+    const lines = [...L];
+    lines.splice(4, 0, L[3]!);
+    expectFault(verifyLines(lines, withKeys), 4, "inserted");
+  });
+
+  it("a record from another log with a fitting seq", () => {
+    const lines = [...L];
+    lines.splice(5, 0, other.lines[5]!);
+    expectFault(verifyLines(lines, withKeys), 5, "inserted");
+  });
+
+  it("a record inserted before genesis", () => {
+    const lines = [other.lines[0]!, ...L];
+    expectFault(verifyLines(lines, withKeys), 0, "inserted");
+  });
+
+  it("an inserted record with the record chain recomputed", () => {
+    const lines = [...L];
+    lines.splice(8, 0, L[1]!);
+    expectFault(verifyLines(rechain(lines), withKeys), 8, "inserted");
+  });
+
+  it.each([
+    [3, 4],
+    [2, 9],
+    [0, 1],
+  ])("records %i and %i swapped", (a, b) => {
+    const lines = [...L];
+    [lines[a], lines[b]] = [lines[b]!, lines[a]!];
+    expectFault(verifyLines(lines, withKeys), a, "reordered");
+  });
+
+  it("a record moved later, with the record chain recomputed", () => {
+    const lines = [...L];
+    const [moved] = lines.splice(2, 1);
+    lines.splice(6, 0, moved!);
+    expectFault(verifyLines(rechain(lines), withKeys), 2, "reordered");
+  });
+
+  it("a damaged line in the middle", () => {
+    const lines = [...L];
+    lines[4] = lines[4]!.slice(0, 100);
+    expectFault(verifyLines(lines, withKeys), 4, "malformed");
+  });
+
+  it("a torn final record", () => {
+    const path = writeLines(join(base.dir, `torn-${counter++}.jsonl`), L);
+    appendFileSync(path, L[0]!.slice(0, 50));
+    expectFault(verifyLog(path, withKeys ? { trustedKeys } : {}), N, "truncated");
+  });
+});
+
+describe("verifyLog with keys", () => {
+  it("refuses artifacts signed by a key that is not trusted", () => {
+    expectFault(verifyLog(base.path, { trustedKeys: [generateKeyPair().publicKey] }), 0, "bad_signature");
+  });
+});
+
+describe("verifyLog with replay", () => {
+  const byDigest = new Map(REQUESTS.map((r) => [requestDigest(r).sha3_512, r]));
+
+  it("re-decides every record whose request is known", () => {
+    const result = verifyLog(base.path, { trustedKeys, replay: fakePolicy(), requests: (d) => byDigest.get(d) });
+    expect(result).toMatchObject({ ok: true, replay: { samePolicy: N, otherPolicy: 0, replayed: N } });
+  });
+
+  it("names the first record a changed policy decides differently", () => {
+    // Same module bytes (same digests) but a decide that refuses everything: replay must notice.
+    const denyAll = fakePolicy({ decide: () => ({ decision: "deny", rules: [], errors: [] }) });
+    const result = verifyLog(base.path, { replay: denyAll, requests: (d) => byDigest.get(d) });
+    expectFault(result, 0, "replay_mismatch");
+  });
+
+  it("counts records of another module without failing them", () => {
+    const result = verifyLog(base.path, { replay: fakePolicy({ moduleText: "another module" }), requests: (d) => byDigest.get(d) });
+    expect(result).toMatchObject({ ok: true, replay: { samePolicy: 0, otherPolicy: N, replayed: 0 } });
+  });
+});
