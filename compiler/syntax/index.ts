@@ -177,7 +177,16 @@ function childExprs(e: A.Expr): A.Expr[] {
 function parseChunk(rule: DeclarationRule, tokens: IToken[], follower: IToken | undefined, textEnd: number, diagnostics: Diagnostic[]) {
   setChunkFollower(follower);
   writParser.input = tokens;
-  const cst = writParser[rule]();
+  // Chevrotain reports recognition errors as Error objects; their stack traces are never used
+  // and capturing them dominates the cost of parsing text full of errors
+  const stackLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  let cst;
+  try {
+    cst = writParser[rule]();
+  } finally {
+    Error.stackTraceLimit = stackLimit;
+  }
   const errors = writParser.errors as IRecognitionException[];
   const at = (t: IToken | undefined): Span =>
     t && !t.isInsertedInRecovery && Number.isFinite(t.startOffset) ? tokSpan(t) : follower ? tokSpan(follower) : { start: textEnd, end: textEnd };
