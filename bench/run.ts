@@ -15,7 +15,7 @@
 
 import { spawn } from "node:child_process";
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_MIX_SEED, DEFAULT_MIX_SIZE, describeMix, generateMix, measureMix } from "./mix.js";
@@ -31,6 +31,9 @@ import type { WritBundles } from "./engines/writ.js";
 import { RESULTS_FORMAT, summarize, type BenchResults, type RunResult } from "./report/results.js";
 import { renderResults, writeResults } from "./report/render.js";
 import { resultsDir } from "./paths.js";
+import { buildScaling, scalingEngines } from "./scaling.js";
+import { SCALING_SIZES } from "./policies/generate-scaling.js";
+import type { BenchRequest } from "./request.js";
 
 const RESULT_MARKER = "@@bench-result ";
 
@@ -40,6 +43,8 @@ interface Options {
   readonly write: boolean;
   /** compile Writ at O0 (faster; the decisions are the same) */
   readonly unoptimized: boolean;
+  /** rule counts of the scaling policies to time Writ on, or null */
+  readonly scaling: readonly number[] | null;
   readonly seed: number;
   readonly engines: readonly EngineName[];
 }
@@ -54,7 +59,19 @@ interface Job {
   /** bundle directories per size, when Writ compiled */
   readonly writBundleDirs: Readonly<Record<PolicySize, string>> | null;
   readonly runs: readonly RunSpec[];
+  /** the scaling policies, compiled (run `scaling`) */
+  readonly scaling: readonly ScalingJob[];
 }
+
+interface ScalingJob {
+  readonly rules: number;
+  readonly dir: string;
+  readonly answers: boolean[];
+  readonly compileMs: number;
+  readonly moduleBytes: number;
+}
+
+const SCALING_RUN = "scaling";
 
 interface RunSpec {
   readonly id: string;
@@ -68,6 +85,7 @@ function parseOptions(argv: readonly string[]): Options | string {
   let check = false;
   let write = true;
   let unoptimized = false;
+  let scaling: number[] | null = null;
   let seed = DEFAULT_MIX_SEED;
   let engines: EngineName[] = [...ENGINE_ORDER];
   for (const arg of argv) {
@@ -75,6 +93,11 @@ function parseOptions(argv: readonly string[]): Options | string {
     else if (arg === "--check") check = true;
     else if (arg === "--no-write") write = false;
     else if (arg === "--unoptimized") unoptimized = true;
+    else if (arg === "--scaling") scaling = [...SCALING_SIZES];
+    else if (arg.startsWith("--scaling=")) {
+      scaling = arg.slice("--scaling=".length).split(",").map(Number);
+      if (scaling.some((n) => !Number.isInteger(n) || n < 1)) return `--scaling needs rule counts, e.g. --scaling=10,100,1000`;
+    }
     else if (arg.startsWith("--seed=")) {
       seed = Number(arg.slice("--seed=".length));
       if (!Number.isInteger(seed)) return `--seed needs an integer, got \`${arg.slice(7)}\``;
@@ -83,9 +106,9 @@ function parseOptions(argv: readonly string[]): Options | string {
       const unknown = names.filter((n) => !isEngineName(n));
       if (unknown.length > 0) return `unknown engine \`${unknown.join("`, `")}\` (known: ${ENGINE_ORDER.join(", ")})`;
       engines = names as EngineName[];
-    } else return `unknown option \`${arg}\` (known: --quick, --check, --no-write, --unoptimized, --seed=N, --engines=a,b)`;
+    } else return `unknown option \`${arg}\` (known: --quick, --check, --no-write, --unoptimized, --scaling[=10,100,...], --seed=N, --engines=a,b)`;
   }
-  return { quick, check, write, unoptimized, seed, engines };
+  return { quick, check, write, unoptimized, scaling, seed, engines };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -100,6 +123,7 @@ async function runChild(jobPath: string, runId: string): Promise<number> {
   }
   const started = performance.now();
   const mix = generateMix(job.seed, job.count);
+  if (spec.id === SCALING_RUN) return runScalingChild(job, spec, mix, started);
   let bundles: WritBundles | null = null;
   const notes: string[] = [];
   if (job.writBundleDirs !== null) {
@@ -148,6 +172,43 @@ async function runChild(jobPath: string, runId: string): Promise<number> {
   return 0;
 }
 
+async function runScalingChild(job: Job, spec: RunSpec, mix: BenchRequest[], started: number): Promise<number> {
+  const { readBundleResult } = await import("../runtime/trust/bundle-files.js");
+  const timerOverheadNs = measureTimerOverheadNs();
+  const timings: EngineTiming[] = [];
+  for (const entry of job.scaling) {
+    const read = readBundleResult(entry.dir);
+    if (!read.ok) {
+      console.error(`cannot read the ${entry.rules}-rule bundle: ${read.message}`);
+      return 3;
+    }
+    const engines = await scalingEngines(entry.rules, read.bundle);
+    for (const engine of engines) {
+      engine.bindMix?.(mix);
+      const report = checkAgreement(engine, "large", mix, entry.answers);
+      if (report.disagreementCount > 0) {
+        console.error(`${entry.rules} rules: ${describeDisagreements(report, job.reference.name)}`);
+        return 4;
+      }
+    }
+    console.error(`  agree: ${engines.map((e) => e.name).join(", ")} (${entry.rules} rules) match writ-interp on all ${mix.length} requests`);
+    const size = String(entry.rules);
+    timings.push(...timeEngines(engines, size, mix, entry.answers, job.quick ? QUICK_TIMING : FULL_TIMING, timerOverheadNs, (l) => console.error(l)));
+  }
+  const result: RunResult = {
+    id: spec.id,
+    description: spec.description,
+    nodeFlags: spec.nodeFlags,
+    timerOverheadNs,
+    reference: "writ-interp",
+    timings,
+    notes: [],
+    wallSeconds: (performance.now() - started) / 1000,
+  };
+  process.stdout.write(`${RESULT_MARKER}${JSON.stringify(result)}\n`);
+  return 0;
+}
+
 // ---------------------------------------------------------------------------------------------
 // parent
 
@@ -175,6 +236,7 @@ function spawnRun(jobPath: string, spec: RunSpec): Promise<{ result?: RunResult;
 
 async function runParent(options: Options): Promise<number> {
   const started = performance.now();
+  const loadAtStart = loadavg();
   const mix = generateMix(options.seed, DEFAULT_MIX_SIZE);
   const stats = measureMix(mix);
   console.error(`mix (seed ${options.seed}):\n${describeMix(stats).replace(/^/gm, "  ")}`);
@@ -207,6 +269,21 @@ async function runParent(options: Options): Promise<number> {
     };
   }
 
+  const scalingJobs: ScalingJob[] = [];
+  if (options.scaling !== null && writ.ok && !options.check) {
+    const built = await buildScaling(mix, options.scaling, { optimize: !options.unoptimized, log: (l) => console.error(l) });
+    if (!built.ok) parentNotes.push(`scaling not measured: ${built.reason.split("\n")[0]}`);
+    else {
+      const { writeBundle } = await import("../runtime/trust/bundle-files.js");
+      for (const b of built.builds) {
+        const dir = join(jobDir, `scaling-${b.rules}`);
+        mkdirSync(dir);
+        writeBundle(dir, b.bundle);
+        scalingJobs.push({ rules: b.rules, dir, answers: b.answers, compileMs: b.compileMs, moduleBytes: b.bundle.module.length });
+      }
+    }
+  }
+
   const gcFlag = ["--expose-gc"];
   const runs: RunSpec[] = [
     {
@@ -220,6 +297,9 @@ async function runParent(options: Options): Promise<number> {
   if (writ.ok && !options.check && writAlone.some((e) => e.startsWith("writ"))) {
     runs.push({ id: "no-flag", description: "without the flag", nodeFlags: gcFlag, engines: writAlone });
   }
+  if (scalingJobs.length > 0) {
+    runs.push({ id: SCALING_RUN, description: "Writ on 10 to 10,000 indexable rules, without the flag", nodeFlags: gcFlag, engines: [] });
+  }
   const job: Job = {
     seed: options.seed,
     count: DEFAULT_MIX_SIZE,
@@ -228,6 +308,7 @@ async function runParent(options: Options): Promise<number> {
     reference,
     writBundleDirs,
     runs,
+    scaling: scalingJobs,
   };
   const jobPath = join(jobDir, "job.json");
   writeFileSync(jobPath, JSON.stringify(job));
@@ -235,7 +316,7 @@ async function runParent(options: Options): Promise<number> {
   const results: RunResult[] = [];
   try {
     for (const spec of runs) {
-      console.error(`run ${spec.id}: ${spec.description} (${spec.engines.join(", ")})`);
+      console.error(`run ${spec.id}: ${spec.description}${spec.engines.length > 0 ? ` (${spec.engines.join(", ")})` : ""}`);
       const outcome = await spawnRun(jobPath, spec);
       if (outcome.error !== undefined) {
         console.error(`bench stopped: ${outcome.error}`);
@@ -251,6 +332,8 @@ async function runParent(options: Options): Promise<number> {
     return 0;
   }
 
+  const mainRuns = results.filter((r) => r.id !== SCALING_RUN);
+  const scalingRun = results.find((r) => r.id === SCALING_RUN);
   const cpuList = cpus();
   const bench: BenchResults = {
     format: RESULTS_FORMAT,
@@ -264,11 +347,21 @@ async function runParent(options: Options): Promise<number> {
       cpuModel: cpuList[0]?.model.trim() ?? "unknown",
       cpuCount: cpuList.length,
       memoryBytes: totalmem(),
+      loadAverage: { start: loadAtStart, end: loadavg() },
     },
     mix: { ...stats, seed: options.seed },
     writCompileMs: writ.ok ? writ.build.compileMs : null,
-    runs: results.map((r, i) => (i === 0 ? { ...r, notes: [...parentNotes, ...r.notes] } : r)),
-    summary: summarize(results),
+    runs: mainRuns.map((r, i) => (i === 0 ? { ...r, notes: [...parentNotes, ...r.notes] } : r)),
+    summary: summarize(mainRuns),
+    scaling:
+      scalingRun === undefined
+        ? null
+        : scalingJobs.map((j) => ({
+            rules: j.rules,
+            compileMs: j.compileMs,
+            moduleBytes: j.moduleBytes,
+            timings: scalingRun.timings.filter((t) => t.size === String(j.rules)),
+          })),
     totalSeconds: (performance.now() - started) / 1000,
   };
   const { table, chart } = renderResults(bench);

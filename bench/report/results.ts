@@ -4,6 +4,7 @@
 import type { EngineTiming } from "../harness.js";
 import type { MixStats } from "../mix.js";
 import type { PolicySize } from "../engines/types.js";
+import type { ScalingResult } from "../scaling.js";
 
 export const RESULTS_FORMAT = "writ-bench/1";
 
@@ -51,12 +52,16 @@ export interface BenchResults {
     readonly cpuModel: string;
     readonly cpuCount: number;
     readonly memoryBytes: number;
+    /** os.loadavg() (1, 5, 15 minutes) when the run started and when it ended: other load skews figures */
+    readonly loadAverage?: { readonly start: readonly number[]; readonly end: readonly number[] };
   };
   readonly mix: MixStats & { readonly seed: number };
   /** Writ's compile of the two policies, in the parent process (null when Writ was not measured) */
   readonly writCompileMs: Readonly<Record<PolicySize, number>> | null;
   readonly runs: readonly RunResult[];
   readonly summary: readonly SummaryRow[];
+  /** Writ and the closure list on 10 to 10,000 indexable rules (bench --scaling), or null */
+  readonly scaling?: readonly ScalingResult[] | null;
   readonly totalSeconds: number;
 }
 

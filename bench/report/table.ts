@@ -4,6 +4,7 @@
 
 import { formatNs } from "../harness.js";
 import type { BenchResults, SizeFigures, SummaryRow } from "./results.js";
+import { renderScalingTable } from "../scaling.js";
 
 function ratio(f: SizeFigures | undefined): string {
   if (f === undefined || f.ratioToWrit === null) return "–";
@@ -49,12 +50,19 @@ export function renderTable(results: BenchResults): string {
     "",
     `Measured ${results.date.slice(0, 10)} on ${m.cpuModel} (${m.cpuCount} cores, ` +
       `${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB), Node ${m.node}` +
-      `${results.quick ? " — quick run, indicative only" : ""}. Main run flags: \`${main?.nodeFlags.join(" ") ?? ""}\`.`,
+      `${results.quick ? " — quick run, indicative only" : ""}. Main run flags: \`${main?.nodeFlags.join(" ") ?? ""}\`.` +
+      (m.loadAverage !== undefined && Math.max(m.loadAverage.start[0] ?? 0, m.loadAverage.end[0] ?? 0) > m.cpuCount
+        ? ` The machine was busy with other work (load average ${m.loadAverage.start[0]!.toFixed(1)} at the start, ` +
+          `${m.loadAverage.end[0]!.toFixed(1)} at the end, on ${m.cpuCount} cores): absolute figures are inflated; the ratios, measured interleaved, hold better.`
+        : ""),
   ];
   if (results.writCompileMs != null) {
     const c = results.writCompileMs;
     notes.push("", `Writ compiled the 12-rule policy in ${formatNs(c.small * 1e6)} and the 1,012-rule policy in ${formatNs(c.large * 1e6)} (before timing, in the parent process).`);
   }
   for (const run of results.runs) for (const note of run.notes) notes.push("", `Note (${run.id}): ${note}`);
+  if (results.scaling != null && results.scaling.length > 0) {
+    notes.push("", "Median time per decision as the policy grows (rules of the indexable form `action.tool == \"tool-NNN\" && \"role-MM\" in principal.roles`, no V8 flag):", "", renderScalingTable(results.scaling).trimEnd());
+  }
   return `${[...lines, ...notes].join("\n")}\n`;
 }

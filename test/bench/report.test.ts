@@ -133,6 +133,22 @@ describe("the table and the summary", () => {
     expect(summary.find((r) => r.run === "wasm-flag" && r.engine === "cel-js")!.small!.ratioToWrit).toBeCloseTo(22.5, 5);
   });
 
+  it("adds the scaling table when scaling was measured", () => {
+    const results: BenchResults = {
+      ...sampleResults(),
+      scaling: [10, 10_000].map((rules) => ({
+        rules,
+        compileMs: rules,
+        moduleBytes: rules * 100,
+        timings: [timing("writ", String(rules) as "small", 100), timing("js-closures", String(rules) as "small", rules * 5)],
+      })),
+    };
+    const { table } = renderResults(results);
+    expect(table).toContain("| rules | writ label | js-closures label | Writ compile | module size |");
+    expect(table).toContain("| 10 | 100 ns | 50 ns | 10 ms | 1.0 KiB |");
+    expect(table).toContain("| 10,000 | 100 ns | 50 µs | 10 s | 976.6 KiB |");
+  });
+
   it("matches the committed results files, when present", () => {
     const dir = resultsDir();
     if (!existsSync(join(dir, "latest.json"))) return;
@@ -164,12 +180,23 @@ describe("the harness", () => {
     const expected = mix.map((r) => decideAgentGovernance(r, null));
     const honest = createJsIfElseEngine();
     await honest.prepare("small");
-    const options = { ...QUICK_TIMING, rounds: 3, warmupMs: 5, roundBudgetMs: 2, singleCallBudgetMs: 1 };
+    // a budget far above what 200 decisions of hand-written JS need: the whole mix is timed
+    const options = { ...QUICK_TIMING, rounds: 3, warmupMs: 5, roundBudgetMs: 50, singleCallBudgetMs: 1 };
     const [t] = timeEngines([honest], "small", mix, expected, options, 0);
     expect(t!.roundsNsPerDecision).toHaveLength(3);
     expect(t!.medianNsPerDecision).toBeGreaterThan(0);
     expect(t!.p99Ns).toBeGreaterThanOrEqual(t!.p50Ns);
     expect(t!.requestsTimed).toBe(200);
+
+    // an engine far slower than the budget allows is timed over an evenly spaced subsample
+    const spin = (us: number) => {
+      const end = process.hrtime.bigint() + BigInt(us * 1000);
+      while (process.hrtime.bigint() < end);
+    };
+    const slow: Engine = { ...createJsIfElseEngine(), name: "slow", decide: (r) => (spin(20), decideAgentGovernance(r, null)) };
+    const [s] = timeEngines([slow], "small", mix, expected, { ...options, roundBudgetMs: 2 }, 0);
+    expect(s!.requestsTimed).toBe(100);
+    expect(s!.medianNsPerDecision).toBeGreaterThan(20_000);
 
     let calls = 0;
     const fickle: Engine = { ...createJsIfElseEngine(), name: "fickle", decide: (r) => (++calls > 400 ? true : decideAgentGovernance(r, null)) };
