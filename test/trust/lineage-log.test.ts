@@ -1,0 +1,207 @@
+// The lineage log as a writer: appends chain and survive reopening, a torn final record is repaired
+// (and kept aside), damage elsewhere refuses to open and leaves the file untouched, statements that
+// do not continue the chain are refused, and the lock keeps a second writer out while taking over
+// the lock of a writer that died.
+
+import { afterAll, describe, expect, it } from "vitest";
+import { spawn, spawnSync } from "node:child_process";
+import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { openLog, tryOpenLog, LineageError } from "../../runtime/trust/lineage.js";
+import { verifyLog } from "../../runtime/trust/lineage-verify.js";
+import { authorize } from "../../runtime/trust/authorize.js";
+import { createSigner } from "../../runtime/trust/signer.js";
+import { generateKeyPair } from "../../runtime/trust/keys.js";
+import { buildLog, readLines, tempDir, writeLines } from "./lineage-fixtures.js";
+import { ADMIN_OK, fakePolicy } from "./fake-policy.js";
+
+const dir = tempDir();
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let counter = 0;
+const fresh = () => join(dir, `log-${counter++}.jsonl`);
+
+function appendN(path: string, n: number, key = generateKeyPair()): void {
+  const log = openLog(path);
+  const signer = createSigner(key, { head: log.head().chain });
+  for (let i = 0; i < n; i++) authorize(fakePolicy(), ADMIN_OK, { signer, lineage: log });
+  log.close();
+}
+
+describe("appending", () => {
+  it("creates the file, chains records and reports its head", () => {
+    const path = fresh();
+    const key = generateKeyPair();
+    const log = openLog(path);
+    expect(log.head()).toEqual({ records: 0, seq: -1, line: null, chain: { seq: 0, prev: null } });
+    const signer = createSigner(key, { head: log.head().chain });
+    const a = authorize(fakePolicy(), ADMIN_OK, { signer, lineage: log });
+    expect(log.head()).toMatchObject({ records: 1, seq: 0, chain: signer.head });
+    authorize(fakePolicy(), ADMIN_OK, { signer, lineage: log });
+    log.close();
+    const lines = readLines(path);
+    expect(lines).toHaveLength(2);
+    expect(JSON.parse(lines[0]!)).toEqual({ seq: 0, prev: null, artifact: a.artifact });
+    expect(verifyLog(path, { trustedKeys: [key.publicKey] })).toMatchObject({ ok: true, records: 2 });
+  });
+
+  it("resumes across reopen with the signer started from head().chain", () => {
+    const path = fresh();
+    const key = generateKeyPair();
+    appendN(path, 3, key);
+    appendN(path, 2, key);
+    expect(verifyLog(path, { trustedKeys: [key.publicKey] })).toMatchObject({ ok: true, records: 5, firstSeq: 0, lastSeq: 4 });
+  });
+
+  it("refuses a statement that does not continue the chain, and writes nothing", () => {
+    const path = fresh();
+    appendN(path, 2);
+    const before = readFileSync(path);
+    const log = openLog(path);
+    const stray = createSigner(generateKeyPair()); // starts at genesis, not at the log's head
+    expect(() => authorize(fakePolicy(), ADMIN_OK, { signer: stray, lineage: log })).toThrow(LineageError);
+    try {
+      authorize(fakePolicy(), ADMIN_OK, { signer: stray, lineage: log });
+    } catch (e) {
+      expect((e as LineageError).code).toBe("chain_break");
+    }
+    // The signer did not advance either: nothing was issued.
+    expect(stray.head).toEqual({ seq: 0, prev: null });
+    log.close();
+    expect(readFileSync(path).equals(before)).toBe(true);
+  });
+
+  it("refuses appends after close", () => {
+    const log = openLog(fresh());
+    log.close();
+    log.close(); // idempotent
+    const signer = createSigner(generateKeyPair());
+    expect(() => authorize(fakePolicy(), ADMIN_OK, { signer, lineage: log })).toThrow(/closed/);
+  });
+
+  it("works with fsync never", () => {
+    const path = fresh();
+    const key = generateKeyPair();
+    const log = openLog(path, { fsync: "never" });
+    const signer = createSigner(key);
+    for (let i = 0; i < 20; i++) authorize(fakePolicy(), ADMIN_OK, { signer, lineage: log });
+    log.close();
+    expect(verifyLog(path, { trustedKeys: [key.publicKey] })).toMatchObject({ ok: true, records: 20 });
+  });
+});
+
+describe("opening after a crash", () => {
+  it("repairs a final record without its newline and keeps the torn bytes", () => {
+    const { path, key, lines } = buildLog(5, undefined, dir, `torn-${counter++}.jsonl`);
+    const torn = lines[2]!.slice(0, 333);
+    appendFileSync(path, torn);
+    const log = openLog(path, { now: () => new Date("2026-01-02T03:04:05.678Z") });
+    expect(log.repaired).toEqual({ index: 5, bytes: 333, savedTo: `${path}.torn-2026-01-02T03-04-05-678Z` });
+    expect(readFileSync(log.repaired!.savedTo, "utf8")).toBe(torn);
+    expect(readLines(path)).toEqual(lines);
+    // Appending continues on a clean line boundary.
+    const signer = createSigner(key, { head: log.head().chain });
+    authorize(fakePolicy(), ADMIN_OK, { signer, lineage: log });
+    log.close();
+    expect(verifyLog(path, { trustedKeys: [key.publicKey] })).toMatchObject({ ok: true, records: 6 });
+  });
+
+  it("repairs a final line that is not a record (zeros from a lost write)", () => {
+    const { path, lines } = buildLog(3, undefined, dir, `zeros-${counter++}.jsonl`);
+    appendFileSync(path, "\0".repeat(40) + "\n");
+    const log = openLog(path);
+    expect(log.repaired).toMatchObject({ index: 3, bytes: 41 });
+    log.close();
+    expect(readLines(path)).toEqual(lines);
+  });
+
+  it("repairs an empty file's torn first record", () => {
+    const path = fresh();
+    writeFileSync(path, '{"seq":0,"prev":nu');
+    const log = openLog(path);
+    expect(log.repaired).toMatchObject({ index: 0, bytes: 18 });
+    expect(log.head().records).toBe(0);
+    log.close();
+    expect(readFileSync(path, "utf8")).toBe("");
+  });
+
+  it.each([
+    ["a damaged record in the middle", 2, (l: string[]) => (l[2] = l[2]!.slice(0, 80))],
+    ["a removed record", 3, (l: string[]) => l.splice(3, 1)],
+    ["a final record that parses but does not chain", 4, (l: string[]) => (l[4] = l[3]!.replace('"seq":3', '"seq":4'))],
+  ])("refuses %s, naming it, and leaves the file as it is", (_name, index, damage) => {
+    const { path, lines } = buildLog(5, undefined, dir, `bad-${counter++}.jsonl`);
+    damage(lines);
+    writeLines(path, lines);
+    const before = readFileSync(path);
+    const result = tryOpenLog(path);
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.error.code).toBe("corrupt");
+      expect(result.error.index).toBe(index);
+      expect(result.error.message).toContain(`record ${index}`);
+    }
+    expect(readFileSync(path).equals(before)).toBe(true);
+    expect(readdirSync(dir).some((f) => f.startsWith(`${path.split("/").pop()}.torn-`))).toBe(false);
+    // The refused open released its lock.
+    expect(existsSync(`${path}.lock`)).toBe(false);
+  });
+
+  it("refuses damage followed by a torn tail (two faults are not one crash)", () => {
+    const { path, lines } = buildLog(4, undefined, dir, `two-${counter++}.jsonl`);
+    lines[3] = "garbage";
+    writeLines(path, lines);
+    appendFileSync(path, '{"seq"');
+    expect(tryOpenLog(path)).toMatchObject({ ok: false, error: { code: "corrupt", index: 3 } });
+  });
+});
+
+describe("the writer lock", () => {
+  it("refuses a second writer while the first holds the log", () => {
+    const path = fresh();
+    const first = openLog(path);
+    const second = tryOpenLog(path);
+    expect(second).toMatchObject({ ok: false, error: { code: "locked" } });
+    if (!second.ok) expect(second.error.message).toContain(String(process.pid));
+    first.close();
+    const third = openLog(path);
+    third.close();
+  });
+
+  it("refuses a writer in another process", async () => {
+    const path = fresh();
+    const holder = spawn(process.execPath, ["--import", "tsx", "-e", `(async () => {
+      const { openLog } = await import(${JSON.stringify(join(import.meta.dirname, "../../runtime/trust/lineage.ts"))});
+      const log = openLog(${JSON.stringify(path)});
+      process.stdout.write("held\\n");
+      const release = () => { log.close(); process.exit(0); };
+      setTimeout(release, 20000);
+      process.stdin.on("data", release);
+    })()`], { stdio: ["pipe", "pipe", "inherit"] });
+    await new Promise<void>((resolve) => holder.stdout.once("data", () => resolve()));
+    const result = tryOpenLog(path);
+    expect(result).toMatchObject({ ok: false, error: { code: "locked" } });
+    if (!result.ok) expect(result.error.message).toContain(String(holder.pid));
+    holder.stdin.write("release\n");
+    await new Promise((resolve) => holder.on("exit", resolve));
+    openLog(path).close();
+  }, 30_000);
+
+  it("takes over the lock of a writer that died", () => {
+    const path = fresh();
+    // A pid that certainly belonged to a process that has exited.
+    const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" });
+    const deadPid = Number(dead.stdout);
+    writeFileSync(`${path}.lock`, JSON.stringify({ pid: deadPid, host: hostname(), at: new Date().toISOString() }));
+    const log = openLog(path);
+    expect(JSON.parse(readFileSync(`${path}.lock`, "utf8")).pid).toBe(process.pid);
+    log.close();
+    expect(existsSync(`${path}.lock`)).toBe(false);
+  });
+
+  it("refuses a lock held on another host", () => {
+    const path = fresh();
+    writeFileSync(`${path}.lock`, JSON.stringify({ pid: 1, host: "elsewhere.example", at: new Date().toISOString() }));
+    expect(tryOpenLog(path)).toMatchObject({ ok: false, error: { code: "locked" } });
+  });
+});
