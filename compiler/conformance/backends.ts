@@ -1,5 +1,5 @@
-// The real backends for the conformance runner: Writ's expression parser, the compile driver (at O0,
-// since asc's optimiser changes nothing observable and costs time), the reference interpreter, and the
+// The real backends for the conformance runner: Writ's expression parser, the compile driver (at O0
+// unless asked for O3, the level modules ship at), the reference interpreter, and the
 // WASM module loaded through the runtime exactly as a host would (unsigned bundles allowed: these
 // policies are built on the fly). With `wasm: false` only the parse and check stages run, and neither
 // AssemblyScript nor the WASM runtime is loaded.
@@ -19,7 +19,11 @@ export const writExpressionParser: ExpressionParser = (text) => {
   return { expr: r.expr };
 };
 
-export async function realBackends(options: { wasm: boolean }): Promise<Backends> {
+/**
+ * `wasm`: compile to WebAssembly and decide there too (else parse and check only).
+ * `optimize`: asc at O3, as `writ compile` ships modules, rather than O0 (faster to compile).
+ */
+export async function realBackends(options: { wasm: boolean; optimize?: boolean }): Promise<Backends> {
   // loaded only when needed: the driver pulls in AssemblyScript (about 0.6 s to import)
   const driver = options.wasm ? await import("../driver.js") : undefined;
   const runtime = options.wasm ? await import("../../runtime/policy.js") : undefined;
@@ -28,7 +32,7 @@ export async function realBackends(options: { wasm: boolean }): Promise<Backends
     async compile(source, fileName) {
       if (driver) {
         // the cost budget is not what conformance measures: lift it
-        const r = await driver.compilePolicy(source, { fileName, optimize: false, maxCost: Number.MAX_SAFE_INTEGER });
+        const r = await driver.compilePolicy(source, { fileName, optimize: options.optimize ?? false, maxCost: Number.MAX_SAFE_INTEGER });
         return { ir: r.ir, errorSites: r.checked?.errorSites, bundle: r.bundle, diagnostics: r.diagnostics };
       }
       const parsed = parsePolicy({ name: fileName, text: source });

@@ -1,7 +1,8 @@
-// `npm run conformance -- [dir-or-file] [--interp-only] [--quiet]`: runs the CEL conformance files
+// `npm run conformance -- [dir-or-file] [--interp-only] [--optimize] [--quiet]`: runs the CEL conformance files
 // through both backends and prints, per file, passed / unsupported / failed, each unsupported case's
 // feature and each failure's expression, expected and actual result; then a total. Exit status 1 if
-// any case failed, 2 if the path cannot be read.
+// any case failed, 2 if the path cannot be read. `--interp-only` skips the WASM backend (and
+// AssemblyScript); `--optimize` compiles modules at O3, as shipped, instead of the faster O0.
 //
 // The default directory is `../shared/cel-spec/testdata` relative to the package root (found by
 // walking up from this file, so it works from `compiler/` under tsx and from `dist/compiler/`).
@@ -13,9 +14,9 @@ import { defaultConformanceDir, formatReport, runConformance } from "./runner.js
 async function main(argv: readonly string[]): Promise<number> {
   const flags = argv.filter((a) => a.startsWith("--"));
   const paths = argv.filter((a) => !a.startsWith("--"));
-  const unknown = flags.filter((f) => !["--interp-only", "--quiet"].includes(f));
+  const unknown = flags.filter((f) => !["--interp-only", "--optimize", "--quiet"].includes(f));
   if (unknown.length > 0 || paths.length > 1) {
-    process.stderr.write("usage: conformance [dir-or-file] [--interp-only] [--quiet]\n");
+    process.stderr.write("usage: conformance [dir-or-file] [--interp-only] [--optimize] [--quiet]\n");
     return 2;
   }
   const path = paths[0] !== undefined ? resolve(paths[0]) : defaultConformanceDir();
@@ -26,7 +27,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const wasm = !flags.includes("--interp-only");
   // loaded after the arguments are checked: the parser and (with wasm) AssemblyScript take a while
   const { realBackends } = await import("./backends.js");
-  const report = await runConformance(path, await realBackends({ wasm }), { wasm });
+  const report = await runConformance(path, await realBackends({ wasm, optimize: flags.includes("--optimize") }), { wasm });
   process.stdout.write(formatReport(report, { verbose: !flags.includes("--quiet") }) + "\n");
   return report.failed > 0 ? 1 : 0;
 }

@@ -1,6 +1,7 @@
 // The whole upstream CEL conformance corpus through Writ: every supported case must give CEL's answer
 // in both backends (reference interpreter and WASM module), and every unsupported case must be refused
-// by the compiler — never answered. Runs the same code as `npm run conformance`.
+// by the compiler — never answered. Runs the same code as `npm run conformance -- --optimize`: the
+// modules are compiled at O3, as `writ compile` ships them (the runner's own tests use O0).
 
 import { describe, expect, it } from "vitest";
 import { realBackends } from "../../compiler/conformance/backends.js";
@@ -10,7 +11,7 @@ describe("the CEL conformance corpus", () => {
   let report: ConformanceReport;
 
   it("runs through both backends with no failure", async () => {
-    report = await runConformance(defaultConformanceDir(), await realBackends({ wasm: true }), { wasm: true });
+    report = await runConformance(defaultConformanceDir(), await realBackends({ wasm: true, optimize: true }), { wasm: true });
     const failures = report.files.flatMap((f) => [
       ...f.problems.map((p) => `${f.path}:${p.line}: ${p.message}`),
       ...f.outcomes
