@@ -3,7 +3,8 @@
 // tree and printed as CEL text; every construct of the subset appears: int arithmetic (with values
 // near the int64 limits, so overflow happens), division and modulo by zero, string and list
 // concatenation, indexing out of range, absent map keys, comparisons, `in`, `size`, the string
-// methods, the five macros (nested, over lists and maps), `? :`, and `&&`/`||`/`!` over erroring
+// methods, the five macros (nested, over lists and maps), `has()` and field selection on maps,
+// `? :`, and `&&`/`||`/`!` over erroring
 // operands (CEL's error absorption).
 //
 // Shapes on which cel-js departs from the CEL specification are excluded here or detected in the
@@ -23,6 +24,8 @@ export type Tree =
   | { readonly k: "method"; readonly fn: string; readonly target: Tree; readonly args: readonly Tree[] }
   | { readonly k: "size"; readonly e: Tree }
   | { readonly k: "index"; readonly e: Tree; readonly i: Tree }
+  | { readonly k: "select"; readonly e: Tree; readonly field: string }
+  | { readonly k: "has"; readonly e: Tree; readonly field: string }
   | { readonly k: "list"; readonly els: readonly Tree[] }
   | { readonly k: "map"; readonly entries: readonly { readonly key: string; readonly value: Tree }[] }
   | { readonly k: "macro"; readonly fn: string; readonly range: Tree; readonly v: string; readonly body: readonly Tree[] };
@@ -55,6 +58,10 @@ export function print(t: Tree, probes = false): string {
       return `size(${p(t.e)})`;
     case "index":
       return `${p(t.e)}[${p(t.i)}]`;
+    case "select":
+      return `${p(t.e)}.${t.field}`;
+    case "has":
+      return `has(${p(t.e)}.${t.field})`;
     case "list":
       return `[${t.els.map(p).join(", ")}]`;
     case "map":
@@ -81,6 +88,7 @@ const INTS = [0n, 1n, 2n, 3n, -1n, -2n, 7n, -7n, 10n, 100n, 3037000500n, -303700
  */
 const STRINGS = ["", "a", "b", "ab", "ba", "abc", "é", "aé", "🐱", "a🐱", "🐱a", "😀", "Ω", "A"];
 const KEYS = ["a", "b", "c", "é"];
+const IDENT_KEYS = ["a", "b", "c"];
 
 export interface Bindings {
   readonly i1: bigint;
@@ -214,7 +222,8 @@ export function expr(g: Gen, ty: Ty, depth: number, scope: Scope): Tree {
         case 5:
           return { k: "index", e: sub("map_int"), i: g.pick(2) === 0 ? { k: "lit", text: quote(KEYS[g.pick(KEYS.length)]!) } : sub("string") };
         case 6:
-          return cond();
+          // field selection on a map: `m.a` is `m['a']` (only keys that are identifiers)
+          return g.pick(2) === 0 ? cond() : { k: "select", e: sub("map_int"), field: IDENT_KEYS[g.pick(IDENT_KEYS.length)]! };
         default:
           return { k: "bin", op: ["+", "-", "*"][g.pick(3)]!, a: sub("int"), b: leaf(g, "int", scope) };
       }
@@ -232,7 +241,7 @@ export function expr(g: Gen, ty: Ty, depth: number, scope: Scope): Tree {
       }
     }
     case "bool": {
-      switch (g.pick(12)) {
+      switch (g.pick(13)) {
         case 0:
           return { k: "not", e: sub("bool") };
         case 1:
@@ -259,6 +268,10 @@ export function expr(g: Gen, ty: Ty, depth: number, scope: Scope): Tree {
           return macro(g, "bool", depth, scope);
         case 9:
           return cond();
+        case 10:
+          // only on a variable: cel-js refuses `has()` on any other operand, e.g. `has({'a': 1}.a)`
+          // (docs/cel-divergences.md, "has() on a computed map")
+          return { k: "has", e: { k: "var", name: "m" }, field: IDENT_KEYS[g.pick(IDENT_KEYS.length)]! };
         default:
           return { k: "bin", op: ["==", "<", ">="][g.pick(3)]!, a: sub("int"), b: sub("int") };
       }

@@ -189,6 +189,10 @@ describe("Writ's interpreter agrees with cel-js", () => {
     expect(writEvaluate("i1 % i2", b)).toEqual({ error: "overflow" });
     expect(reachesInt64MinShape("probe_mod(i1, i2) == 0", b)).toBe(true);
     expect(reachesInt64MinShape("probe_div(i2, i2) > 0", b)).toBe(false);
+    // has() on a map that is not a variable: cel-js refuses it
+    expect(celEvaluate(cel, "has((b1 ? m : m).a)", b)).toMatchObject({ error: expect.stringContaining("has() invalid argument") });
+    expect(writEvaluate("has((b1 ? m : m).a)", b)).toEqual({ value: false });
+    expect(writEvaluate("has({'a': 1}.a)", b)).toEqual({ value: true });
     // string ordering: by code point in the spec (U+FFFF < U+1F600), by UTF-16 unit in cel-js
     expect(celEvaluate(cel, "s1 < s2", b)).toEqual({ value: false });
     expect(writEvaluate("s1 < s2", b)).toEqual({ value: true });
@@ -197,7 +201,7 @@ describe("Writ's interpreter agrees with cel-js", () => {
 
 describe("the WASM backend agrees with cel-js", () => {
   it("on a batched sample of random expressions", async () => {
-    const seed = 20261128;
+    const seed = Number(process.env.WRIT_DIFF_SEED ?? 20261128);
     const samples = fc.sample(fc.tuple(exprArb(3), bindingsArb), { seed, numRuns: 3 });
     for (const [, b] of samples) {
       const exprs = fc.sample(exprArb(3), { seed: seed + Number(b.i1 % 1000n), numRuns: 80 }).map((e) => print(e.tree));
