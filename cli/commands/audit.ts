@@ -1,0 +1,191 @@
+// `writ audit verify <log> [--pub <keys>] [--replay <bundle dir> --requests <file>] [--expect-head <seq>:<sha3>]`
+// walks a lineage log and prints its summary, or names the first bad record and what happened to it.
+// `writ audit head <log>` prints the log's head, to keep elsewhere as a checkpoint. Exit 0 / 1.
+
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { tryLoadPolicy } from "../../runtime/policy.js";
+import { readBundleResult } from "../../runtime/trust/bundle-files.js";
+import { loadPublicKeyFile } from "../../runtime/trust/key-files.js";
+import { verifyLog, type ExpectedHead, type LogSummary, type VerifyLogOptions } from "../../runtime/trust/lineage-verify.js";
+import { requestDigest } from "../../runtime/trust/request-digest.js";
+import type { PublicKey } from "../../runtime/trust/types.js";
+import type { DecidingPolicy } from "../../runtime/policy-types.js";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type CliIO, type Command } from "../io.js";
+
+const USAGE = [
+  "usage: writ audit verify <log> [options]",
+  "       writ audit head <log>",
+  "",
+  "verify walks a lineage log (JSON Lines of authorization artifacts) and prints a summary, or the",
+  "first bad record: its 0-based index and whether it was edited, removed, inserted, reordered,",
+  "truncated, malformed, badly signed, or decided differently on replay.",
+  "",
+  "  --pub <files>          trusted issuer public keys (JWK or SPKI PEM), comma-separated; every",
+  "                         artifact's signature is checked (without it only the hash chains are)",
+  "  --replay <bundle dir>  re-decide with this policy bundle (matched to records by its module",
+  "                         digests; its own signature is not needed); records from other modules",
+  "                         are counted, not failed",
+  "  --requests <file>      the requests to replay: JSON Lines, or a JSON array, matched to records",
+  "                         by the SHA3-512 of their canonical JSON",
+  "  --expect-head <seq>:<sha3-512>",
+  "                         a head kept elsewhere (from `writ audit head`): the log must still hold",
+  "                         that record unchanged — the only way to see records cut from the end",
+  "  --json                 print the summary or the fault as JSON",
+  "",
+  "head prints `<seq>:<sha3-512 of the last record>`, the value --expect-head takes.",
+  "Exit status: 0 the log verifies, 1 it does not (or cannot be read), 2 bad usage.",
+].join("\n");
+
+export const auditCommand: Command = {
+  name: "audit",
+  summary: "verify a lineage log (hash chain, signatures, replay) and name the first bad record",
+  usage: USAGE,
+  async run(args, io) {
+    const [sub, ...rest] = args;
+    const parsed = parseArgs(rest, ["json"]);
+    const unknown = unknownFlags(parsed, sub === "head" ? [] : ["pub", "replay", "requests", "expect-head", "json"]);
+    if ((sub !== "verify" && sub !== "head") || unknown.length || parsed.positional.length !== 1) {
+      io.err(unknown.length ? `writ audit: unknown option --${unknown[0]}\n\n${USAGE}` : USAGE);
+      return EXIT_USAGE;
+    }
+    const logPath = resolve(io.cwd, parsed.positional[0]!);
+    if (sub === "head") return printHead(io, logPath);
+
+    const options: { -readonly [K in keyof VerifyLogOptions]: VerifyLogOptions[K] } = {};
+    const pub = flagString(parsed, "pub");
+    if (pub !== undefined) {
+      const keys = loadKeys(io, pub);
+      if (!keys) return EXIT_FAILURE;
+      options.trustedKeys = keys;
+    }
+    const head = flagString(parsed, "expect-head");
+    if (head !== undefined) {
+      const m = /^(\d+):([0-9a-f]{128})$/.exec(head);
+      if (!m) {
+        io.err("writ audit: --expect-head takes `<seq>:<128 hex digits>` (see `writ audit head`)");
+        return EXIT_USAGE;
+      }
+      options.expectHead = { seq: Number(m[1]), sha3_512: m[2]! } satisfies ExpectedHead;
+    }
+    const bundleDir = flagString(parsed, "replay");
+    const requestsFile = flagString(parsed, "requests");
+    if (requestsFile !== undefined && bundleDir === undefined) {
+      io.err("writ audit: --requests needs --replay <bundle dir>");
+      return EXIT_USAGE;
+    }
+    let bundleName = "";
+    if (bundleDir !== undefined) {
+      const policy = loadReplayPolicy(io, resolve(io.cwd, bundleDir));
+      if (!policy) return EXIT_FAILURE;
+      options.replay = policy.policy;
+      bundleName = policy.name;
+      if (requestsFile !== undefined) {
+        const requests = readRequests(io, resolve(io.cwd, requestsFile));
+        if (!requests) return EXIT_FAILURE;
+        options.requests = (digest) => requests.get(digest);
+      }
+    }
+
+    const result = verifyLog(logPath, options);
+    if (parsed.flags.has("json")) {
+      (result.ok ? io.out : io.err)(JSON.stringify(result, null, 2));
+      return result.ok ? EXIT_OK : EXIT_FAILURE;
+    }
+    if (!result.ok) {
+      io.err(`writ audit: ${parsed.positional[0]}: record ${result.index} ${result.kind}: ${result.reason}`);
+      return EXIT_FAILURE;
+    }
+    io.out(summaryText(parsed.positional[0]!, result, options, bundleName));
+    return EXIT_OK;
+  },
+};
+
+function summaryText(name: string, s: LogSummary, options: VerifyLogOptions, bundleName: string): string {
+  const lines = [`${name}: ok, ${s.records} record${s.records === 1 ? "" : "s"}`];
+  if (s.records > 0) {
+    lines.push(`  statements  seq ${s.firstSeq}..${s.lastSeq}, issued ${s.firstTime} .. ${s.lastTime}`);
+    lines.push(`  decisions   ${s.allows} allow, ${s.denies} deny${s.batched ? ` (${s.batched} batched)` : ""}`);
+    lines.push(`  issuers     ${s.issuers.join(", ")}`);
+  }
+  lines.push(
+    `  signatures  ${s.signatures === "verified" ? `verified with ${options.trustedKeys!.length} trusted key${options.trustedKeys!.length === 1 ? "" : "s"}` : "not checked (no --pub): only the hash chains were"}`,
+  );
+  if (s.replay) {
+    lines.push(
+      `  replay      ${s.replay.samePolicy} decided by ${bundleName}, ${s.replay.replayed} re-decided identically; ${s.replay.otherPolicy} by other modules`,
+    );
+  }
+  if (options.expectHead) lines.push(`  checkpoint  record ${options.expectHead.seq} matches`);
+  if (s.head.line) lines.push(`  head        ${s.head.seq}:${s.head.line.sha3_512}`);
+  return lines.join("\n");
+}
+
+function printHead(io: CliIO, logPath: string): number {
+  const result = verifyLog(logPath);
+  if (!result.ok) {
+    io.err(`writ audit: record ${result.index} ${result.kind}: ${result.reason}`);
+    return EXIT_FAILURE;
+  }
+  if (!result.head.line) {
+    io.err("writ audit: the log is empty: it has no head yet");
+    return EXIT_FAILURE;
+  }
+  io.out(`${result.head.seq}:${result.head.line.sha3_512}`);
+  return EXIT_OK;
+}
+
+function loadKeys(io: CliIO, list: string): PublicKey[] | undefined {
+  const keys: PublicKey[] = [];
+  for (const file of list.split(",").filter((f) => f !== "")) {
+    const key = loadPublicKeyFile(resolve(io.cwd, file));
+    if (!key.ok) {
+      io.err(`writ audit: ${key.message}`);
+      return undefined;
+    }
+    keys.push(key.key);
+  }
+  if (keys.length === 0) {
+    io.err("writ audit: --pub names no key file");
+    return undefined;
+  }
+  return keys;
+}
+
+function loadReplayPolicy(io: CliIO, dir: string): { policy: DecidingPolicy; name: string } | undefined {
+  const read = readBundleResult(dir);
+  if (!read.ok) {
+    io.err(`writ audit: ${read.message}`);
+    return undefined;
+  }
+  // The bundle's signature is set aside: replay binds records to the module by its digests, which
+  // each signed statement names, whoever signed the bundle.
+  const loaded = tryLoadPolicy({ module: read.bundle.module, manifest: read.bundle.manifest }, { allowUnsigned: true });
+  if (!loaded.ok) {
+    io.err(`writ audit: bundle ${read.name} refused (${loaded.error.code}): ${loaded.error.message}`);
+    return undefined;
+  }
+  return { policy: loaded.policy, name: `${read.name} ${read.bundle.manifest.version}` };
+}
+
+/** Requests as JSON Lines or one JSON array, keyed by the digest their artifacts carry. */
+function readRequests(io: CliIO, file: string): Map<string, unknown> | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    io.err(`writ audit: ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
+    return undefined;
+  }
+  let values: unknown[];
+  try {
+    const trimmed = text.trim();
+    values = trimmed.startsWith("[") ? (JSON.parse(trimmed) as unknown[]) : trimmed.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as unknown);
+  } catch (e) {
+    io.err(`writ audit: ${file}: not JSON Lines or a JSON array: ${(e as Error).message}`);
+    return undefined;
+  }
+  const byDigest = new Map<string, unknown>();
+  for (const v of values) byDigest.set(requestDigest(v).sha3_512, v);
+  return byDigest;
+}

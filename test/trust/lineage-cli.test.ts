@@ -1,0 +1,124 @@
+// `writ audit`: end to end with a real compiled and signed policy, real keys on disk, a real log
+// written by `authorize`, and the command run in-process as the CLI runs it.
+
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { compilePolicy } from "../../compiler/index.js";
+import { loadPolicy } from "../../runtime/index.js";
+import { authorize } from "../../runtime/trust/authorize.js";
+import { signBundle } from "../../runtime/trust/bundle.js";
+import { writeBundle } from "../../runtime/trust/bundle-files.js";
+import { writeKeyPair } from "../../runtime/trust/key-files.js";
+import { generateKeyPair } from "../../runtime/trust/keys.js";
+import { openLog } from "../../runtime/trust/lineage.js";
+import { createSigner } from "../../runtime/trust/signer.js";
+import { auditCommand } from "../../cli/commands/audit.js";
+import type { CliIO } from "../../cli/io.js";
+import { readLines, tempDir, writeLines } from "./lineage-fixtures.js";
+
+const SOURCE = `policy "transfers" version "1.0.0"
+
+input {
+  principal: { role: string }
+  context: { amount: int }
+}
+
+forbid too_much when context.amount > 1000
+
+permit treasurer when principal.role == "treasurer"
+`;
+
+const REQUESTS = [
+  { principal: { role: "treasurer" }, context: { amount: 10 } },
+  { principal: { role: "intern" }, context: { amount: 10 } },
+  { principal: { role: "treasurer" }, context: { amount: 5000 } },
+];
+
+const dir = tempDir();
+const logPath = join(dir, "audit.jsonl");
+let pubPath = "";
+
+async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const io: CliIO = { cwd: dir, out: (t) => (out += t + "\n"), err: (t) => (err += t + "\n"), readStdin: async () => "" };
+  const code = await auditCommand.run(args, io);
+  return { code, out, err };
+}
+
+beforeAll(async () => {
+  const compiled = await compilePolicy(SOURCE, { fileName: "transfers.writ" });
+  if (!compiled.bundle) throw new Error(`policy did not compile: ${JSON.stringify(compiled.diagnostics)}`);
+  const authority = generateKeyPair();
+  const issuer = generateKeyPair();
+  writeKeyPair(dir, authority, "authority");
+  pubPath = writeKeyPair(dir, issuer, "issuer").publicKeyPath;
+  const signed = signBundle(compiled.bundle, authority);
+  writeBundle(join(dir, "bundle"), signed);
+  const policy = loadPolicy(signed, { trustedKeys: [authority.publicKey] });
+  const log = openLog(logPath);
+  const signer = createSigner(issuer, { head: log.head().chain });
+  for (let i = 0; i < 9; i++) authorize(policy, REQUESTS[i % 3], { signer, lineage: log });
+  log.close();
+  writeFileSync(join(dir, "requests.jsonl"), REQUESTS.map((r) => JSON.stringify(r)).join("\n") + "\n");
+}, 120_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("writ audit verify", () => {
+  it("prints the summary of an intact log", async () => {
+    const r = await run("verify", "audit.jsonl", "--pub", pubPath);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("audit.jsonl: ok, 9 records");
+    expect(r.out).toContain("seq 0..8");
+    expect(r.out).toContain("3 allow, 6 deny");
+    expect(r.out).toContain("verified with 1 trusted key");
+  });
+
+  it("replays every record against the bundle and the requests", async () => {
+    const r = await run("verify", "audit.jsonl", "--pub", pubPath, "--replay", "bundle", "--requests", "requests.jsonl");
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/replay\s+9 decided by transfers 1\.0\.0, 9 re-decided identically; 0 by other modules/);
+  });
+
+  it("names the first bad record and exits 1", async () => {
+    const lines = readLines(logPath);
+    lines.splice(3, 1);
+    writeLines(join(dir, "cut.jsonl"), lines);
+    const r = await run("verify", "cut.jsonl");
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("record 3 removed");
+  });
+
+  it("checks a checkpoint from `writ audit head`", async () => {
+    const head = await run("head", "audit.jsonl");
+    expect(head.code).toBe(0);
+    expect(head.out.trim()).toMatch(/^8:[0-9a-f]{128}$/);
+    writeLines(join(dir, "short.jsonl"), readLines(logPath).slice(0, 7));
+    const r = await run("verify", "short.jsonl", "--expect-head", head.out.trim());
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("record 7 truncated");
+    expect((await run("verify", "audit.jsonl", "--expect-head", head.out.trim())).code).toBe(0);
+  });
+
+  it("prints JSON with --json", async () => {
+    const r = await run("verify", "audit.jsonl", "--json");
+    expect(JSON.parse(r.out)).toMatchObject({ ok: true, records: 9, signatures: "not checked" });
+  });
+
+  it("rejects bad command lines with exit 2", async () => {
+    expect((await run("verify")).code).toBe(2);
+    expect((await run("frobnicate", "audit.jsonl")).code).toBe(2);
+    expect((await run("verify", "audit.jsonl", "--expect-head", "nope")).code).toBe(2);
+    expect((await run("verify", "audit.jsonl", "--requests", "requests.jsonl")).code).toBe(2);
+  });
+
+  it("reports a missing log as a failure, not a crash", async () => {
+    const r = await run("verify", "missing.jsonl");
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("unreadable");
+    expect(readFileSync(logPath, "utf8").length).toBeGreaterThan(0);
+  });
+});
