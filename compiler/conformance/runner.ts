@@ -113,6 +113,10 @@ function failed(c: ConformanceCase, got: string): CaseOutcome {
   return { case: c, status: "failed", got };
 }
 
+function describeThrown(e: unknown): string {
+  return firstLine(e instanceof Error ? e.message : String(e));
+}
+
 function firstLine(s: string): string {
   return s.split("\n")[0]!;
 }
@@ -164,7 +168,13 @@ async function runBatch(name: string, batch: readonly PreparedCase[], backends: 
   if (batch.length === 0) return;
   const policy = buildBatchPolicy(name, batch);
   state.compiles++;
-  const compiled = await backends.compile(policy.source, `${name}.writ`);
+  let compiled: Awaited<ReturnType<Backends["compile"]>>;
+  try {
+    compiled = await backends.compile(policy.source, `${name}.writ`);
+  } catch (e) {
+    // a compiler crash is a failure of the case that causes it: bisect to find that case
+    compiled = { diagnostics: [{ code: "crash", severity: "error", message: `the compiler threw: ${describeThrown(e)}`, span: { start: 0, end: 0 } }] };
+  }
   const errors = compiled.diagnostics.filter((d) => d.severity === "error");
   if (errors.length > 0) {
     // attribute each error to the rule it points into
@@ -206,18 +216,31 @@ async function runBatch(name: string, batch: readonly PreparedCase[], backends: 
     for (const p of batch) state.outcomes.set(p.index, failed(p.case, "compiler returned no IR or bundle and no error"));
     return;
   }
-  const interp = backends.interpret(ir, compiled.errorSites ?? {}, policy.request);
+  let interp: Decision;
+  try {
+    interp = backends.interpret(ir, compiled.errorSites ?? {}, policy.request);
+  } catch (e) {
+    for (const p of batch) state.outcomes.set(p.index, failed(p.case, `interp: threw ${describeThrown(e)}`));
+    return;
+  }
   let wasmDecision: Decision | undefined;
   if (wasm) {
     try {
       wasmDecision = backends.loadWasm(compiled.bundle!).decide(policy.request);
     } catch (e) {
-      for (const p of batch) state.outcomes.set(p.index, failed(p.case, `wasm: bundle refused: ${e instanceof Error ? e.message : String(e)}`));
+      for (const p of batch) state.outcomes.set(p.index, failed(p.case, `wasm: bundle refused: ${describeThrown(e)}`));
       return;
     }
   }
   for (const p of batch) {
-    state.outcomes.set(p.index, judge(p, interp, wasmDecision, backends.directValue(ir, p.rule, policy.request)));
+    let direct: ReturnType<Backends["directValue"]>;
+    try {
+      direct = backends.directValue(ir, p.rule, policy.request);
+    } catch (e) {
+      state.outcomes.set(p.index, failed(p.case, `interp: evaluating the expression threw ${describeThrown(e)}`));
+      continue;
+    }
+    state.outcomes.set(p.index, judge(p, interp, wasmDecision, direct));
   }
 }
 

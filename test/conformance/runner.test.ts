@@ -90,6 +90,21 @@ describe("the runner", () => {
     expect(r.compiles).toBeGreaterThan(2);
   }, 60_000);
 
+  it("turns a compiler that throws into a failure of the case that makes it throw", async () => {
+    const real = await getBackends();
+    const throwing: Backends = {
+      ...real,
+      async compile(source, fileName) {
+        if (source.includes("[1, 2] + [3]")) throw new Error("internal compiler error\nstack...");
+        return real.compile(source, fileName);
+      },
+    };
+    const r = await runConformanceFile(join(dir, "good.textproto"), throwing, { wasm: false });
+    const by = Object.fromEntries(r.outcomes.map((o) => [o.case.name, o]));
+    expect(by.list).toMatchObject({ status: "failed", got: "policy did not compile: [crash] the compiler threw: internal compiler error" });
+    expect(r.outcomes.filter((o) => o.status === "passed")).toHaveLength(6);
+  }, 60_000);
+
   it("totals a directory and formats the report", async () => {
     const report = await runConformance(dir, await getBackends());
     expect(report.files.map((f) => f.name)).toEqual(["bad", "good"]);
