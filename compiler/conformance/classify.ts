@@ -233,8 +233,9 @@ class Walker {
         return { k: "map", v: t };
       }
       case "Struct":
-        for (const f of e.fields) this.infer(f.value, scope);
+        // the outer construct is named first: it is what the author wrote and the compiler reports
         this.feature("message construction");
+        for (const f of e.fields) this.infer(f.value, scope);
         return DYN;
       case "ErrorExpr":
         return DYN;
@@ -261,6 +262,10 @@ class Walker {
       this.infer((e.args[0] as Extract<Expr, { kind: "Select" }>).operand, scope);
       return BOOL;
     }
+    const isSize = e.fn === "size" && ((e.target === undefined && arity === 1) || (e.target !== undefined && arity === 0));
+    const isStringTest = ["startsWith", "endsWith", "contains"].includes(e.fn) && e.target !== undefined && arity === 1;
+    // an unsupported function is named before anything in its arguments (outer construct first)
+    if (!isSize && !isStringTest) this.feature(functionFeature(e.fn));
     const target = e.target === undefined ? undefined : this.infer(e.target, scope);
     const args = e.args.map((a) => this.infer(a, scope));
     if (e.fn === "size" && ((target === undefined && arity === 1) || (target !== undefined && arity === 0))) {
@@ -273,7 +278,6 @@ class Walker {
       this.expectType(args[0]!, STRING, `the argument of \`${e.fn}\``);
       return BOOL;
     }
-    this.feature(functionFeature(e.fn));
     return DYN;
   }
 
