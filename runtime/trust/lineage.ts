@@ -55,6 +55,8 @@ export interface LineageLog extends LineageSink {
   /** appends one record; throws a LineageError when the log is closed, the statement does not
    *  continue the chain, or the write fails (then nothing of the record remains in the file) */
   append(artifact: string, statement: Statement): void;
+  /** appends several records with one write and one fsync: all or none (batched signing uses it) */
+  appendMany(entries: readonly { readonly artifact: string; readonly statement: Statement }[]): void;
   head(): LogHead;
   /** releases the lock; idempotent */
   close(): void;
@@ -216,19 +218,39 @@ class FileLog implements LineageLog {
   }
 
   append(artifact: string, statement: Statement): void {
+    this.appendMany([{ artifact, statement }]);
+  }
+
+  /**
+   * Appends several records with one write and one fsync (group commit, used by batched signing):
+   * all of them or none. Each statement must continue the chain from the one before it.
+   */
+  appendMany(entries: readonly { readonly artifact: string; readonly statement: Statement }[]): void {
     if (this.fd === null) throw new LineageError("closed", `${this.path}: the log is closed`);
-    const link = statement.lineage;
-    if (this.lastStatementSeq === null) {
-      if (link.seq === 0 && link.prev !== null) throw new LineageError("chain_break", "a genesis statement (seq 0) cannot name a previous artifact");
-    } else if (link.seq !== this.lastStatementSeq + 1 || !sameDigests(link.prev, this.nextPrev)) {
-      throw new LineageError(
-        "chain_break",
-        `${this.path}: statement seq ${link.seq} does not continue the log (next expected seq ${this.lastStatementSeq + 1} linking to the last artifact); start the signer from log.head().chain`,
-      );
+    let count = this.count;
+    let lastLine = this.lastLine;
+    let lastStatementSeq = this.lastStatementSeq;
+    let nextPrev = this.nextPrev;
+    const chunks: string[] = [];
+    for (const { artifact, statement } of entries) {
+      const link = statement.lineage;
+      if (lastStatementSeq === null) {
+        if ((link.seq === 0) !== (link.prev === null)) throw new LineageError("chain_break", "a genesis statement (seq 0) and only it has no previous-artifact digest");
+      } else if (link.seq !== lastStatementSeq + 1 || !sameDigests(link.prev, nextPrev)) {
+        throw new LineageError(
+          "chain_break",
+          `${this.path}: statement seq ${link.seq} does not continue the log (next expected seq ${lastStatementSeq + 1} linking to the last artifact); start the signer from log.head().chain`,
+        );
+      }
+      const line = encodeRecord({ seq: count, prev: lastLine, artifact });
+      chunks.push(line, "\n");
+      count++;
+      lastLine = lineDigests(line);
+      lastStatementSeq = link.seq;
+      nextPrev = linkTarget(artifact, artifact.startsWith("{") ? "batched" : "jws", statement);
     }
-    const kind = artifact.startsWith("{") ? "batched" : "jws";
-    const line = encodeRecord({ seq: this.count, prev: this.lastLine, artifact });
-    const bytes = Buffer.from(line + "\n", "utf8");
+    if (chunks.length === 0) return;
+    const bytes = Buffer.from(chunks.join(""), "utf8");
     try {
       const written = writeSync(this.fd, bytes);
       if (written !== bytes.length) throw new Error(`short write (${written} of ${bytes.length} bytes)`);
@@ -243,10 +265,10 @@ class FileLog implements LineageLog {
       throw new LineageError("io", `${this.path}: append failed: ${e instanceof Error ? e.message : String(e)}`);
     }
     this.size += bytes.length;
-    this.count++;
-    this.lastLine = lineDigests(line);
-    this.lastStatementSeq = link.seq;
-    this.nextPrev = linkTarget(artifact, kind, statement);
+    this.count = count;
+    this.lastLine = lastLine;
+    this.lastStatementSeq = lastStatementSeq;
+    this.nextPrev = nextPrev;
   }
 
   head(): LogHead {

@@ -1,0 +1,219 @@
+// Batched signing: batches close on size or on time, every artifact verifies offline (also with an
+// independent JWS library and an independent Merkle fold), any change to the statement, the proof or
+// the tree head is refused with its own code, and batches chain into the lineage log.
+
+import { afterAll, describe, expect, it } from "vitest";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { createHash } from "node:crypto";
+import { compactVerify, importJWK } from "jose";
+import { createBatchAuthorizer, type BatchedAuthorization } from "../../runtime/trust/batch.js";
+import { signTreeHead, verifyBatchedArtifact, type BatchedArtifact } from "../../runtime/trust/batch-artifact.js";
+import { buildTree, leafHash } from "../../runtime/trust/merkle.js";
+import { generateKeyPair, publicJwk } from "../../runtime/trust/keys.js";
+import { createSigner } from "../../runtime/trust/signer.js";
+import { authorize } from "../../runtime/trust/authorize.js";
+import { canonicalize } from "../../runtime/trust/jcs.js";
+import { openLog } from "../../runtime/trust/lineage.js";
+import { verifyLog } from "../../runtime/trust/lineage-verify.js";
+import { digestPair } from "../../runtime/crypto/digest.js";
+import { ADMIN_OK, TOO_MUCH, USER_DENIED, fakePolicy } from "./fake-policy.js";
+import { tempDir } from "./lineage-fixtures.js";
+
+const key = generateKeyPair();
+const trustedKeys = [key.publicKey];
+const policy = fakePolicy();
+const REQUESTS = [ADMIN_OK, USER_DENIED, TOO_MUCH];
+const dir = tempDir();
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function issue(n: number, maxBatch = 8, maxDelayMs = 5): Promise<BatchedAuthorization[]> {
+  const batcher = createBatchAuthorizer({ signer: createSigner(key), maxBatch, maxDelayMs });
+  return Promise.all(Array.from({ length: n }, (_, i) => batcher.authorize(policy, REQUESTS[i % 3])));
+}
+
+const parse = (a: string) => JSON.parse(a) as BatchedArtifact & { statement: Record<string, unknown> };
+const headOf = (a: string) => JSON.parse(Buffer.from(parse(a).head.split(".")[1]!, "base64url").toString("utf8"));
+
+describe("batch authorizer", () => {
+  it("closes batches on size, then on time, and every artifact verifies", async () => {
+    const results = await issue(20, 8);
+    const heads = results.map((r) => headOf(r.artifact));
+    expect(heads.map((h) => h.size)).toEqual([...Array(8).fill(8), ...Array(8).fill(8), ...Array(4).fill(4)]);
+    expect(new Set(heads.map((h) => h.batch)).size).toBe(3);
+    results.forEach((r, i) => {
+      expect(parse(r.artifact).index).toBe(i % 8);
+      const v = verifyBatchedArtifact(r.artifact, { trustedKeys });
+      expect(v).toMatchObject({ ok: true, statement: { decision: i % 3 === 0 ? "allow" : "deny" } });
+      expect(r.decision.decision).toBe(r.statement.decision);
+      expect(r.statement.lineage.seq).toBe(i);
+    });
+  });
+
+  it("a lone decision is signed once its delay runs out, in a tree of one", async () => {
+    const batcher = createBatchAuthorizer({ signer: createSigner(key), maxBatch: 256, maxDelayMs: 2 });
+    const p = batcher.authorize(policy, ADMIN_OK);
+    expect(batcher.pending).toBe(1);
+    const r = await p;
+    expect(batcher.pending).toBe(0);
+    expect(parse(r.artifact).path).toEqual([]);
+    expect(headOf(r.artifact).size).toBe(1);
+    expect(verifyBatchedArtifact(r.artifact, { trustedKeys }).ok).toBe(true);
+  });
+
+  it("flush closes the open batch at once", async () => {
+    const batcher = createBatchAuthorizer({ signer: createSigner(key), maxBatch: 256, maxDelayMs: 60_000 });
+    const all = Promise.all([0, 1, 2].map((i) => batcher.authorize(policy, REQUESTS[i])));
+    batcher.flush();
+    expect((await all).map((r) => headOf(r.artifact).size)).toEqual([3, 3, 3]);
+  });
+
+  it("links statements: each names the canonical statement before it", async () => {
+    const results = await issue(5, 3);
+    expect(results[0]!.statement.lineage).toEqual({ seq: 0, prev: null });
+    for (let i = 1; i < results.length; i++) {
+      expect(results[i]!.statement.lineage).toEqual({ seq: i, prev: digestPair(new TextEncoder().encode(canonicalize(results[i - 1]!.statement))) });
+    }
+  });
+
+  it("refuses bad settings", () => {
+    expect(() => createBatchAuthorizer({ signer: createSigner(key), maxBatch: 0 })).toThrow(RangeError);
+    expect(() => createBatchAuthorizer({ signer: createSigner(key), maxDelayMs: -1 })).toThrow(RangeError);
+  });
+});
+
+describe("verifyBatchedArtifact refuses", () => {
+  it("a changed statement", async () => {
+    const [r] = await issue(5, 5);
+    const a = parse(r!.artifact);
+    a.statement.decision = "deny";
+    expect(verifyBatchedArtifact(JSON.stringify(a), { trustedKeys })).toMatchObject({ ok: false, code: "bad_proof" });
+  });
+
+  it("a changed sibling or index", async () => {
+    const results = await issue(13, 13);
+    for (const r of results) {
+      const a = parse(r.artifact);
+      for (let j = 0; j < a.path.length; j++) {
+        const b = parse(r.artifact);
+        (b.path as string[])[j] = b.path[j]!.replace(/^./, (c) => (c === "0" ? "1" : "0"));
+        expect(verifyBatchedArtifact(JSON.stringify(b), { trustedKeys })).toMatchObject({ ok: false, code: "bad_proof" });
+      }
+      const c = parse(r.artifact);
+      (c as { index: number }).index = (c.index + 1) % 13;
+      expect(verifyBatchedArtifact(JSON.stringify(c), { trustedKeys })).toMatchObject({ ok: false, code: "bad_proof" });
+    }
+  });
+
+  it("a tree head with a changed root or size, or a changed signature", async () => {
+    const [r] = await issue(6, 6);
+    const a = parse(r!.artifact);
+    const [h, p, s] = a.head.split(".") as [string, string, string];
+    for (const change of [(x: Record<string, unknown>) => (x.root = "00".repeat(32)), (x: Record<string, unknown>) => (x.size = 7)]) {
+      const head = JSON.parse(Buffer.from(p, "base64url").toString("utf8"));
+      change(head);
+      const forged = { ...a, head: `${h}.${Buffer.from(canonicalize(head)).toString("base64url")}.${s}` };
+      expect(verifyBatchedArtifact(JSON.stringify(forged), { trustedKeys })).toMatchObject({ ok: false, code: "bad_signature" });
+    }
+    const sig = Buffer.from(s, "base64url");
+    sig[5]! ^= 1;
+    const badSig = { ...a, head: `${h}.${p}.${sig.toString("base64url")}` };
+    expect(verifyBatchedArtifact(JSON.stringify(badSig), { trustedKeys })).toMatchObject({ ok: false, code: "bad_signature" });
+  });
+
+  it("a head signed by another key, or by an untrusted one", async () => {
+    const [r] = await issue(2, 2);
+    expect(verifyBatchedArtifact(r!.artifact, { trustedKeys: [generateKeyPair().publicKey] })).toMatchObject({ ok: false, code: "unknown_key" });
+    // A real tree over the same statement, signed by another key that is trusted: the issuer differs.
+    const other = generateKeyPair();
+    const batcher = createBatchAuthorizer({ signer: createSigner(other), maxBatch: 1 });
+    const theirs = parse((await batcher.authorize(policy, ADMIN_OK)).artifact);
+    const mixed = { ...parse(r!.artifact), head: theirs.head, index: 0, path: [] };
+    expect(verifyBatchedArtifact(JSON.stringify(mixed), { trustedKeys: [key.publicKey, other.publicKey] })).toMatchObject({ ok: false, code: "bad_proof" });
+    // A valid tree over our statement, but signed by the other (trusted) key: not its statement.
+    const ours = parse(r!.artifact);
+    const tree = buildTree([leafHash(new TextEncoder().encode(canonicalize(ours.statement)))]);
+    const head = { v: "writ-batch-head/1" as const, batch: "ab".repeat(16), size: 1, root: Buffer.from(tree.root).toString("hex"), hash: "sha256" as const, iss: other.keyId, iat: 1 };
+    const resigned = { ...ours, index: 0, path: [], head: signTreeHead(head, createSigner(other)) };
+    expect(verifyBatchedArtifact(JSON.stringify(resigned), { trustedKeys: [key.publicKey, other.publicKey] })).toMatchObject({ ok: false, code: "issuer_mismatch" });
+  });
+
+  it("expired, untrusted policy, another request, a deny when an allow is required, garbage", async () => {
+    const results = await issue(3, 3);
+    const allow = results[0]!.artifact;
+    const later = new Date(Date.now() + 3600_000);
+    expect(verifyBatchedArtifact(allow, { trustedKeys, now: later })).toMatchObject({ ok: false, code: "expired" });
+    expect(verifyBatchedArtifact(allow, { trustedKeys, now: later, ignoreExpiry: true }).ok).toBe(true);
+    expect(verifyBatchedArtifact(allow, { trustedKeys, trustedPolicies: [digestPair(new Uint8Array([1]))] })).toMatchObject({ ok: false, code: "untrusted_policy" });
+    expect(verifyBatchedArtifact(allow, { trustedKeys, trustedPolicies: [policy.digests] }).ok).toBe(true);
+    expect(verifyBatchedArtifact(allow, { trustedKeys, request: USER_DENIED })).toMatchObject({ ok: false, code: "request_mismatch" });
+    expect(verifyBatchedArtifact(allow, { trustedKeys, request: ADMIN_OK }).ok).toBe(true);
+    expect(verifyBatchedArtifact(results[1]!.artifact, { trustedKeys, requireAllow: true })).toMatchObject({ ok: false, code: "not_allowed" });
+    for (const junk of ["", "{", "[]", '{"typ":"writ-authz-batched/1"}', "a.b.c"]) {
+      expect(verifyBatchedArtifact(junk, { trustedKeys })).toMatchObject({ ok: false, code: "malformed" });
+    }
+  });
+});
+
+describe("independent offline verification", () => {
+  it("jose verifies the tree head and a hand-written RFC 9162 fold reaches its root", async () => {
+    const results = await issue(11, 11);
+    const jwk = await importJWK({ ...publicJwk(key.publicKey), alg: "EdDSA" }, "EdDSA");
+    for (const r of results) {
+      const a = parse(r.artifact);
+      const { payload, protectedHeader } = await compactVerify(a.head, jwk);
+      expect(protectedHeader).toMatchObject({ alg: "EdDSA", kid: key.keyId, typ: "writ-batch-head+jws" });
+      const head = JSON.parse(new TextDecoder().decode(payload));
+      const h = (...parts: Buffer[]) => createHash("sha256").update(Buffer.concat(parts)).digest();
+      let node = h(Buffer.from([0]), Buffer.from(canonicalize(a.statement)));
+      let fn = a.index;
+      let sn = head.size - 1;
+      for (const sibling of a.path.map((x) => Buffer.from(x, "hex"))) {
+        if (fn % 2 === 1 || fn === sn) {
+          node = h(Buffer.from([1]), sibling, node);
+          while (fn % 2 === 0 && fn !== 0) {
+            fn >>= 1;
+            sn >>= 1;
+          }
+        } else node = h(Buffer.from([1]), node, sibling);
+        fn >>= 1;
+        sn >>= 1;
+      }
+      expect(sn).toBe(0);
+      expect(node.toString("hex")).toBe(head.root);
+    }
+  });
+});
+
+describe("batches in the lineage log", () => {
+  it("continue a chain of single artifacts, are written per batch, and verify", async () => {
+    const path = join(dir, "mixed.jsonl");
+    const log = openLog(path);
+    const signer = createSigner(key, { head: log.head().chain });
+    for (let i = 0; i < 3; i++) authorize(policy, REQUESTS[i], { signer, lineage: log });
+    const batcher = createBatchAuthorizer({ signer, maxBatch: 4, maxDelayMs: 1, lineage: log });
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => batcher.authorize(policy, REQUESTS[i % 3])));
+    expect(results[0]!.statement.lineage.seq).toBe(3);
+    expect(log.head()).toMatchObject({ records: 13, chain: batcher.head });
+    log.close();
+    expect(verifyLog(path, { trustedKeys })).toMatchObject({ ok: true, records: 13, batched: 10, firstSeq: 0, lastSeq: 12 });
+    // The batched records are checked too: a wrong key refuses the first batched one's issuer... and all.
+    expect(verifyLog(path, { trustedKeys: [generateKeyPair().publicKey] })).toMatchObject({ ok: false, index: 0, kind: "bad_signature" });
+
+    // A resumed log continues after the last batched statement.
+    const again = openLog(path);
+    const batcher2 = createBatchAuthorizer({ signer: createSigner(key, { head: again.head().chain }), maxBatch: 2, lineage: again });
+    await Promise.all([batcher2.authorize(policy, ADMIN_OK), batcher2.authorize(policy, ADMIN_OK)]);
+    again.close();
+    expect(verifyLog(path, { trustedKeys })).toMatchObject({ ok: true, records: 15, batched: 12 });
+  });
+
+  it("a batch the log refuses is not issued and the chain does not advance", async () => {
+    const refusing = { append: () => { throw new Error("disk full"); } };
+    const batcher = createBatchAuthorizer({ signer: createSigner(key), maxBatch: 2, lineage: refusing });
+    const before = batcher.head;
+    const outcome = await Promise.allSettled([batcher.authorize(policy, ADMIN_OK), batcher.authorize(policy, ADMIN_OK)]);
+    expect(outcome.map((o) => o.status)).toEqual(["rejected", "rejected"]);
+    expect(batcher.head).toEqual(before);
+  });
+});
