@@ -9,7 +9,7 @@
 import type { Span } from "../source.js";
 import type { ConformanceCase } from "./cases.js";
 import type { Classification } from "./classify.js";
-import { celLiteral, requestValue, writTypeOf, type CelType, type CelValue } from "./values.js";
+import { celLiteral, requestValue, writBoundedTypeOf, type CelType, type CelValue } from "./values.js";
 
 export interface PreparedCase {
   readonly case: ConformanceCase;
@@ -58,7 +58,7 @@ function variableFields(c: ConformanceCase, index: number, cls: Classification):
   for (const name of cls.variables.keys()) {
     const type: CelType | undefined = cls.variableTypes.get(name);
     const value = c.bindings[name];
-    const writType = type && writTypeOf(type);
+    const writType = type && value && writBoundedTypeOf(type, [value]);
     if (writType === undefined || value === undefined) return { reason: `variable \`${name}\` has no Writ type or value` };
     fields.push({ name: fieldName(index, name), type: writType, value });
   }

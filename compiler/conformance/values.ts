@@ -5,6 +5,7 @@
 // the interpreter's values.
 
 import type { MapValue, RecordValue, Value } from "../ir/ir.js";
+import { DEFAULT_LIST_MAX, DEFAULT_MAP_MAX, DEFAULT_STRING_MAX } from "../../runtime/schema.js";
 
 export type CelValue =
   | { readonly kind: "bool"; readonly value: boolean }
@@ -107,20 +108,35 @@ function homogeneous(values: readonly CelValue[]): boolean {
   return shapes.size <= 1;
 }
 
-/** The Writ schema type (input block syntax) for a declared type, when it is in the subset. */
-export function writTypeOf(t: CelType): string | undefined {
+const utf8Length = (s: string): number => new TextEncoder().encode(s).length;
+
+/**
+ * The Writ schema type for a declared type that must admit `values`: size bounds are written only
+ * where a value exceeds the default bound (docs/language.md), so ordinary cases read naturally.
+ */
+export function writBoundedTypeOf(t: CelType, values: readonly CelValue[]): string | undefined {
+  const bound = (needed: number, fallback: number) => (needed > fallback ? `(${needed})` : "");
   switch (t.kind) {
     case "bool":
     case "int":
-    case "string":
       return t.kind;
+    case "string": {
+      const needed = Math.max(0, ...values.map((v) => (v.kind === "string" ? utf8Length(v.value) : 0)));
+      return `string${bound(needed, DEFAULT_STRING_MAX)}`;
+    }
     case "list": {
-      const e = writTypeOf(t.element);
-      return e === undefined ? undefined : `list<${e}>`;
+      const lists = values.flatMap((v) => (v.kind === "list" ? [v] : []));
+      const element = writBoundedTypeOf(t.element, lists.flatMap((l) => l.elements));
+      const needed = Math.max(0, ...lists.map((l) => l.elements.length));
+      return element === undefined ? undefined : `list<${element}>${bound(needed, DEFAULT_LIST_MAX)}`;
     }
     case "map": {
-      const v = writTypeOf(t.value);
-      return t.key.kind !== "string" || v === undefined ? undefined : `map<string, ${v}>`;
+      if (t.key.kind !== "string") return undefined;
+      const maps = values.flatMap((v) => (v.kind === "map" ? [v] : []));
+      const key = writBoundedTypeOf(t.key, maps.flatMap((m) => m.entries.map((e) => e.key)));
+      const value = writBoundedTypeOf(t.value, maps.flatMap((m) => m.entries.map((e) => e.value)));
+      const needed = Math.max(0, ...maps.map((m) => m.entries.length));
+      return key === undefined || value === undefined ? undefined : `map<${key}, ${value}>${bound(needed, DEFAULT_MAP_MAX)}`;
     }
     case "unsupported":
       return undefined;

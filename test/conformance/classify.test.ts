@@ -7,7 +7,7 @@ import type { ConformanceCase, Expected } from "../../compiler/conformance/cases
 import { classifyCase } from "../../compiler/conformance/classify.js";
 import { writExpressionParser } from "../../compiler/conformance/backends.js";
 import { buildBatchPolicy, prepareCase, renameVariables, type PreparedCase } from "../../compiler/conformance/policy.js";
-import type { CelType, CelValue } from "../../compiler/conformance/values.js";
+import { writBoundedTypeOf, type CelType, type CelValue } from "../../compiler/conformance/values.js";
 
 const int = (n: number): CelValue => ({ kind: "int", value: BigInt(n) });
 const str = (s: string): CelValue => ({ kind: "string", value: s });
@@ -117,6 +117,18 @@ describe("supported cases", () => {
 });
 
 describe("batch policies", () => {
+  it("declare size bounds only where a bound value exceeds the default", () => {
+    const s = (n: number): CelValue => str("é".repeat(n));
+    expect(writBoundedTypeOf({ kind: "string" }, [s(10)])).toBe("string");
+    expect(writBoundedTypeOf({ kind: "string" }, [s(200)])).toBe("string(400)");
+    const list: CelType = { kind: "list", element: { kind: "string" } };
+    expect(writBoundedTypeOf(list, [{ kind: "list", elements: Array.from({ length: 70 }, () => s(1)) }])).toBe("list<string>(70)");
+    const map: CelType = { kind: "map", key: { kind: "string" }, value: { kind: "list", element: { kind: "int" } } };
+    const m: CelValue = { kind: "map", entries: [{ key: s(150), value: { kind: "list", elements: Array.from({ length: 65 }, () => int(1)) } }] };
+    expect(writBoundedTypeOf(map, [m])).toBe("map<string(300), list<int>(65)>");
+    expect(writBoundedTypeOf({ kind: "unsupported", feature: "uint", name: "uint" }, [int(1)])).toBeUndefined();
+  });
+
   it("give each case a rule (and value cases a negated rule) and rename variables into one input block", () => {
     const a = mk("x + 1", { bindings: { x: int(1) }, expected: { value: int(2) } });
     const b = mk("x.size()", { bindings: { x: str("héllo") }, typeEnv: { x: { kind: "string" } }, expected: { value: int(5) } });

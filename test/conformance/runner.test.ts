@@ -27,6 +27,7 @@ ${test("same_name_other_type", "x + 'b'", "value: { string_value: \"ab\" }", `  
 ${test("div", "1 / 0 == 0", 'eval_error { errors { message: "division by zero" } }')}
 ${test("absorbed", "1 / 0 == 0 || true", "value: { bool_value: true }")}
 ${test("uint", "1u + 1u", "value: { uint64_value: 2 }")}
+${test("long", "x.size() + y.size()", "value: { int64_value: 370 }", `    bindings { key: "x" value { value { string_value: "${"ab".repeat(150)}" } } }\n    bindings { key: "y" value { value { list_value { ${"values { int64_value: 1 } ".repeat(70)}} } } }\n`)}
 ${test("list", "[1, 2] + [3]", "value { list_value { values { int64_value: 1 } values { int64_value: 2 } values { int64_value: 3 } } }")}
 ${test("map", "{'k': [true]}", "value { map_value { entries { key { string_value: 'k' } value { list_value { values { bool_value: true } } } } } }")}
 }
@@ -53,7 +54,7 @@ describe("the runner", () => {
     const r = await runConformanceFile(join(dir, "good.textproto"), await getBackends());
     expect(r.problems).toEqual([]);
     const by = Object.fromEntries(r.outcomes.map((o) => [o.case.name, o]));
-    for (const n of ["sum", "var", "same_name_other_type", "div", "absorbed", "list", "map"]) expect(by[n]!.status, n).toBe("passed");
+    for (const n of ["sum", "var", "same_name_other_type", "div", "absorbed", "list", "map", "long"]) expect(by[n]!.status, n).toBe("passed");
     expect(by.uint).toMatchObject({ status: "unsupported", feature: "uint" });
     expect(by.uint!.note).toMatch(/^refused by the compiler: .*unsigned/);
     // one policy with every case (the unsupported rule is refused), then one without it
@@ -86,7 +87,7 @@ describe("the runner", () => {
     const r = await runConformanceFile(join(dir, "good.textproto"), failing);
     const by = Object.fromEntries(r.outcomes.map((o) => [o.case.name, o]));
     expect(by.div).toMatchObject({ status: "failed", got: "policy did not compile: [W0900] code generation failed" });
-    for (const n of ["sum", "var", "same_name_other_type", "absorbed", "list", "map"]) expect(by[n]!.status, n).toBe("passed");
+    for (const n of ["sum", "var", "same_name_other_type", "absorbed", "list", "map", "long"]) expect(by[n]!.status, n).toBe("passed");
     expect(r.compiles).toBeGreaterThan(2);
   }, 60_000);
 
@@ -102,20 +103,20 @@ describe("the runner", () => {
     const r = await runConformanceFile(join(dir, "good.textproto"), throwing, { wasm: false });
     const by = Object.fromEntries(r.outcomes.map((o) => [o.case.name, o]));
     expect(by.list).toMatchObject({ status: "failed", got: "policy did not compile: [crash] the compiler threw: internal compiler error" });
-    expect(r.outcomes.filter((o) => o.status === "passed")).toHaveLength(6);
+    expect(r.outcomes.filter((o) => o.status === "passed")).toHaveLength(7);
   }, 60_000);
 
   it("totals a directory and formats the report", async () => {
     const report = await runConformance(dir, await getBackends());
     expect(report.files.map((f) => f.name)).toEqual(["bad", "good"]);
-    expect(report).toMatchObject({ passed: 8, unsupported: 2, failed: 2 });
+    expect(report).toMatchObject({ passed: 9, unsupported: 2, failed: 2 });
     const text = formatReport(report);
     expect(text).toContain("bad: 1 passed, 1 unsupported, 2 failed");
-    expect(text).toContain("good: 7 passed, 1 unsupported, 0 failed");
+    expect(text).toContain("good: 8 passed, 1 unsupported, 0 failed");
     expect(text).toContain("  FAIL s/wrong_value (line 4)\n       expr:     2 * 3\n       expected: 7\n       got:      ");
     expect(text).toContain("  unsupported s/uint: uint (refused by the compiler: [");
     expect(text).toMatch(/\n\nunsupported features:\n {5}1 {2}`int` \+ `string`\n {5}1 {2}uint\n/);
-    expect(text.trimEnd().split("\n").pop()).toBe("total: 8 passed, 2 unsupported, 2 failed");
+    expect(text.trimEnd().split("\n").pop()).toBe("total: 9 passed, 2 unsupported, 2 failed");
   }, 60_000);
 
   it("never throws on a malformed file: its problems count as failures", async () => {
@@ -133,8 +134,8 @@ describe("the CLI", () => {
 
   it("exits 0 when nothing failed and 1 when something did, printing the report", async () => {
     const ok = await run(tsx, [cli, join(dir, "good.textproto"), "--interp-only"]);
-    expect(ok.stdout).toContain("good: 7 passed, 1 unsupported, 0 failed");
-    expect(ok.stdout.trimEnd().split("\n").pop()).toBe("total: 7 passed, 1 unsupported, 0 failed");
+    expect(ok.stdout).toContain("good: 8 passed, 1 unsupported, 0 failed");
+    expect(ok.stdout.trimEnd().split("\n").pop()).toBe("total: 8 passed, 1 unsupported, 0 failed");
     const bad = await run(tsx, [cli, join(dir, "bad.textproto"), "--interp-only"]).catch((e: { code: number; stdout: string }) => e);
     expect("code" in bad && bad.code).toBe(1);
     expect(bad.stdout).toContain("FAIL s/no_error");
