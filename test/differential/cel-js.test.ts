@@ -24,6 +24,8 @@ type Outcome = { readonly value: unknown } | { readonly error: string };
 
 /** property runs; raise with WRIT_DIFF_RUNS for a longer search */
 const RUNS = Number(process.env.WRIT_DIFF_RUNS ?? 1000);
+/** expression depth; raise with WRIT_DIFF_DEPTH */
+const DEPTH = Number(process.env.WRIT_DIFF_DEPTH ?? 4);
 
 const INPUT = `input {\n${VARIABLES.map((v) => `  ${v.name}: ${v.writ},`).join("\n")}\n}\n`;
 
@@ -150,7 +152,7 @@ describe("Writ's interpreter agrees with cel-js", () => {
     let excluded = 0;
     let errors = 0;
     fc.assert(
-      fc.property(exprArb(4), bindingsArb, ({ tree }, b) => {
+      fc.property(exprArb(DEPTH), bindingsArb, ({ tree }, b) => {
         const text = print(tree);
         const expected = celEvaluate(cel, text, b);
         const got = writEvaluate(text, b);
