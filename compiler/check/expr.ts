@@ -128,10 +128,10 @@ export class ExpressionChecker {
         const operand = this.check(expr.operand);
         if (operand.type.kind === "error") return operand;
         if (expr.op === "!") {
-          if (operand.type.kind !== "bool") return this.noOverload("!", [operand.type], expr.span);
+          if (operand.type.kind !== "bool" && operand.type.kind !== "never") return this.noOverload("!", [operand.type], expr.span);
           return this.call("not", [operand], BOOL, expr.span);
         }
-        if (operand.type.kind !== "int") return this.noOverload("-", [operand.type], expr.span);
+        if (operand.type.kind !== "int" && operand.type.kind !== "never") return this.noOverload("-", [operand.type], expr.span);
         return this.call("neg", [operand], INT, expr.span);
       }
       case "Binary":
@@ -247,8 +247,10 @@ export class ExpressionChecker {
     const l = this.check(expr.left);
     const r = this.check(expr.right);
     if (l.type.kind === "error" || r.type.kind === "error") return this.poison(expr.span);
-    const lt = l.type;
-    const rt = r.type;
+    // An operand of type `never` (an element of an empty list literal) is never evaluated, so it
+    // takes the other operand's type, or int when both are `never`: CEL types it as a type parameter.
+    const lt = l.type.kind === "never" ? (r.type.kind === "never" ? INT : r.type) : l.type;
+    const rt = r.type.kind === "never" ? lt : r.type;
     const span = expr.span;
     switch (expr.op) {
       case "&&":
