@@ -13,8 +13,9 @@
 
 import type { Decision } from "../decision.js";
 import type { DecidingPolicy } from "../policy-types.js";
-import { bytesToHex, utf8Encode } from "../crypto/base64url.js";
-import { digestPair } from "../crypto/digest.js";
+import { utf8Encode } from "../crypto/base64url.js";
+import { hash as nodeHash } from "node:crypto";
+import { defaultCryptoPath, digestPair, type DigestPair } from "../crypto/digest.js";
 import { canonicalize } from "./jcs.js";
 import { buildTree, leafHash } from "./merkle.js";
 import { requestDigest } from "./request-digest.js";
@@ -59,6 +60,7 @@ interface Pending {
   readonly decision: Decision;
   readonly statement: Statement;
   readonly canonical: string;
+  readonly leaf: Uint8Array;
   readonly resolve: (a: BatchedAuthorization) => void;
   readonly reject: (e: unknown) => void;
 }
@@ -73,9 +75,32 @@ function randomId(): string {
     globalThis.crypto.getRandomValues(idBytes);
     idOffset = 0;
   }
-  const id = bytesToHex(idBytes.subarray(idOffset, idOffset + 16));
+  const id = Buffer.from(idBytes.buffer, idBytes.byteOffset + idOffset, 16).toString("hex");
   idOffset += 16;
   return id;
+}
+
+// The canonical JSON of a statement, written out in RFC 8785 member order (every key below is
+// ASCII, so code-unit order is alphabetical) instead of sorting keys per decision; the parts that
+// come from the policy are canonicalised by jcs.ts, the policy's identity once per policy object.
+// batch.test.ts checks the result equals canonicalize(statement) for every artifact it issues.
+const policyFragments = new WeakMap<DecidingPolicy, string>();
+function canonicalStatement(s: Statement, policy: DecidingPolicy): string {
+  let policyJson = policyFragments.get(policy);
+  if (policyJson === undefined || !samePolicy(s, policyJson)) {
+    policyJson = canonicalize(s.policy);
+    policyFragments.set(policy, policyJson);
+  }
+  const prev = s.lineage.prev === null ? "null" : `{"blake2b_512":"${s.lineage.prev.blake2b_512}","sha3_512":"${s.lineage.prev.sha3_512}"}`;
+  return (
+    `{"decision":"${s.decision}","errors":${canonicalize(s.errors)},"exp":${s.exp},"iat":${s.iat},"iss":${canonicalize(s.iss)},"jti":"${s.jti}",` +
+    `"lineage":{"prev":${prev},"seq":${s.lineage.seq}},"policy":${policyJson},"request":{"sha3_512":"${s.request.sha3_512}"},` +
+    `"rules":${canonicalize(s.rules)},"v":"${s.v}"}`
+  );
+}
+/** A policy object whose fields changed since it was cached is canonicalised again. */
+function samePolicy(s: Statement, cached: string): boolean {
+  return cached.includes(`"sha3_512":"${s.policy.sha3_512}"`) && cached.includes(`"blake2b_512":"${s.policy.blake2b_512}"`);
 }
 
 export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAuthorizer {
@@ -86,6 +111,10 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
   if (!(maxDelayMs >= 0)) throw new RangeError(`maxDelayMs must be a non-negative number, got ${maxDelayMs}`);
   if (!Number.isSafeInteger(ttl) || ttl <= 0) throw new RangeError(`ttlSeconds must be a positive integer, got ${ttl}`);
   const { signer } = options;
+  // One-shot hashing (crypto.hash) skips a Hash object per digest; same bytes as digestPair.
+  const native = (signer.path ?? defaultCryptoPath()) === "native" && typeof nodeHash === "function";
+  const linkDigests = (canonical: string): DigestPair =>
+    native ? { sha3_512: nodeHash("sha3-512", canonical, "hex"), blake2b_512: nodeHash("blake2b512", canonical, "hex") } : digestPair(utf8Encode(canonical), signer.path);
   let head: ChainHead = signer.head;
   let batchStart: ChainHead = head;
   let batch: Pending[] = [];
@@ -103,22 +132,31 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
     batchStart = head;
     let artifacts: string[];
     try {
-      const tree = buildTree(closing.map((p) => leafHash(utf8Encode(p.canonical))));
+      const tree = buildTree(closing.map((p) => p.leaf));
       const nowMs = (options.now ? options.now() : new Date()).getTime();
       const treeHead: TreeHead = {
         v: BATCH_HEAD_FORMAT,
         batch: randomId(),
         size: tree.size,
-        root: bytesToHex(tree.root),
+        root: Buffer.from(tree.root).toString("hex"),
         hash: "sha256",
         iss: signer.keyId,
         iat: Math.floor(nowMs / 1000),
       };
       const headJws = signTreeHead(treeHead, signer);
-      // Built as text: the statement is already canonical JSON, and the rest is fixed-shape.
+      // Built as text: the statement is already canonical JSON, and the rest is fixed-shape. Each
+      // interior node appears in many proofs: hex-encode it once.
+      const hexOf = new Map<Uint8Array, string>();
+      const quoted = (h: Uint8Array): string => {
+        let x = hexOf.get(h);
+        if (x === undefined) {
+          x = `"${Buffer.from(h.buffer, h.byteOffset, h.byteLength).toString("hex")}"`;
+          hexOf.set(h, x);
+        }
+        return x;
+      };
       artifacts = closing.map(
-        (p, i) =>
-          `{"typ":"${BATCHED_ARTIFACT_TYP}","statement":${p.canonical},"index":${i},"path":[${tree.proofs[i]!.map((h) => `"${bytesToHex(h)}"`).join(",")}],"head":"${headJws}"}`,
+        (p, i) => `{"typ":"${BATCHED_ARTIFACT_TYP}","statement":${p.canonical},"index":${i},"path":[${tree.proofs[i]!.map(quoted).join(",")}],"head":"${headJws}"}`,
       );
       if (options.lineage) {
         const entries = artifacts.map((artifact, i) => ({ artifact, statement: closing[i]!.statement }));
@@ -161,9 +199,11 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
           request: { sha3_512: digest.sha3_512 },
           lineage: { seq: head.seq, prev: head.prev },
         };
-        const canonical = canonicalize(statement);
-        head = { seq: head.seq + 1, prev: digestPair(utf8Encode(canonical), signer.path) };
-        batch.push({ decision, statement, canonical, resolve, reject });
+        const canonical = canonicalStatement(statement, policy);
+        head = { seq: head.seq + 1, prev: linkDigests(canonical) };
+        // The leaf now, while the statement text is fresh: SHA-256(0x00 || canonical statement).
+        const leaf = native ? new Uint8Array(nodeHash("sha256", "\0" + canonical, "buffer")) : leafHash(utf8Encode(canonical));
+        batch.push({ decision, statement, canonical, leaf, resolve, reject });
         if (batch.length >= maxBatch) close();
         else if (timer === null) timer = setTimeout(close, maxDelayMs);
       });

@@ -47,6 +47,8 @@ describe("batch authorizer", () => {
       expect(v).toMatchObject({ ok: true, statement: { decision: i % 3 === 0 ? "allow" : "deny" } });
       expect(r.decision.decision).toBe(r.statement.decision);
       expect(r.statement.lineage.seq).toBe(i);
+      // The statement inside is byte for byte the canonical JSON of the statement returned.
+      expect(JSON.stringify(parse(r.artifact).statement)).toBe(canonicalize(r.statement));
     });
   });
 
