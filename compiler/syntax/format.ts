@@ -29,6 +29,8 @@ interface Line {
   text: string;
   /** source offset of what the line prints; undefined for blank lines */
   anchor: number | undefined;
+  /** source offset where what the line prints ends */
+  srcEnd?: number;
   /** a closing bracket: comments placed before it are indented one level deeper */
   closer?: boolean;
   trailing?: string;
@@ -132,8 +134,9 @@ class Printer {
     this.commentStarts = comments.map((c) => c.span.start);
   }
 
-  line(indent: number, text: string, anchor: number, closer = false): void {
-    this.lines.push({ indent, text, anchor, closer });
+  /** `srcEnd`: where the source of what the line prints ends (comments before it are inside the line) */
+  line(indent: number, text: string, anchor: number, srcEnd = anchor + 1, closer = false): void {
+    this.lines.push({ indent, text, anchor, srcEnd, closer });
   }
   blank(): void {
     if (this.lines.length > 0 && this.lines[this.lines.length - 1]!.anchor !== undefined) this.lines.push({ indent: 0, text: "", anchor: undefined });
@@ -171,12 +174,13 @@ class Printer {
       const head = this.fieldHead(f);
       const inline = head + this.typeInline(f.type);
       const breakable = f.type.kind === "RecordTypeExpr" && f.type.fields.length > 0;
-      if (breakable && (!this.fits(indent, inline) || this.hasComment(f.span.start, f.span.end))) {
+      // a comment strictly inside the braces forces the break (it has a line to go to then)
+      if (breakable && (!this.fits(indent, inline) || this.hasComment(f.type.span.start + 1, f.type.span.end))) {
         const rec = f.type as A.RecordTypeExpr;
-        this.line(indent, head + "{", f.span.start);
+        this.line(indent, head + "{", f.span.start, rec.span.start + 1);
         this.fields(rec.fields, indent + 2);
-        this.line(indent, "}", rec.span.end - 1, true);
-      } else this.line(indent, inline, f.span.start);
+        this.line(indent, "}", rec.span.end - 1, rec.span.end, true);
+      } else this.line(indent, inline, f.span.start, f.span.end);
     }
   }
 
@@ -199,85 +203,87 @@ class Printer {
   dataValue(head: string, v: A.DataValue, indent: number, anchor: number, comma: string, forceBreak = false): void {
     const inline = head + this.dataInline(v) + comma;
     const container = (v.kind === "DataObject" && v.entries.length > 0) || (v.kind === "DataArray" && v.items.length > 0);
-    if (!container || (!forceBreak && this.fits(indent, inline) && !this.hasComment(v.span.start, v.span.end))) {
-      this.line(indent, inline, anchor);
+    if (!container || (!forceBreak && this.fits(indent, inline) && !this.hasComment(v.span.start + 1, v.span.end))) {
+      this.line(indent, inline, anchor, v.span.end);
       return;
     }
     if (v.kind === "DataObject") {
-      this.line(indent, head + "{", anchor);
+      this.line(indent, head + "{", anchor, v.span.start + 1);
       v.entries.forEach((e, k) => this.dataValue(`${dataKey(e.key)}: `, e.value, indent + 2, e.keySpan.start, k < v.entries.length - 1 ? "," : ""));
-      this.line(indent, "}" + comma, v.span.end - 1, true);
+      this.line(indent, "}" + comma, v.span.end - 1, v.span.end, true);
     } else if (v.kind === "DataArray") {
-      this.line(indent, head + "[", anchor);
+      this.line(indent, head + "[", anchor, v.span.start + 1);
       v.items.forEach((item, k) => this.dataValue("", item, indent + 2, item.span.start, k < v.items.length - 1 ? "," : ""));
-      this.line(indent, "]" + comma, v.span.end - 1, true);
+      this.line(indent, "]" + comma, v.span.end - 1, v.span.end, true);
     }
   }
 
   // declarations --------------------------------------------------------------------------------
 
   header(h: A.PolicyHeader): void {
-    this.line(0, `policy ${quoteString(h.name.value)} version ${quoteString(h.version.value)}`, h.span.start);
+    this.line(0, `policy ${quoteString(h.name.value)} version ${quoteString(h.version.value)}`, h.span.start, h.span.end);
   }
 
   input(d: A.InputDecl): void {
     if (d.fields.length === 0 && !this.hasComment(d.span.start, d.span.end)) {
-      this.line(0, "input {}", d.span.start);
+      this.line(0, "input {}", d.span.start, d.span.end);
       return;
     }
     this.line(0, "input {", d.span.start);
     this.fields(d.fields, 2);
-    this.line(0, "}", d.span.end - 1, true);
+    this.line(0, "}", d.span.end - 1, d.span.end, true);
   }
 
   letDecl(d: A.LetDecl): void {
     const head = `let ${d.name.name} = `;
     const inline = head + printExpr(d.value);
     const v = d.value;
-    if (v.kind === "List" && v.elements.length > 0 && (!this.fits(0, inline) || this.hasComment(v.span.start, v.span.end))) {
-      this.line(0, head + "[", d.span.start);
-      for (const el of v.elements) this.line(2, printExpr(el) + ",", el.span.start);
-      this.line(0, "]", v.span.end - 1, true);
-    } else this.line(0, inline, d.span.start);
+    if (v.kind === "List" && v.elements.length > 0 && (!this.fits(0, inline) || this.hasComment(v.span.start + 1, v.span.end))) {
+      this.line(0, head + "[", d.span.start, v.span.start + 1);
+      for (const el of v.elements) this.line(2, printExpr(el) + ",", el.span.start, el.span.end);
+      this.line(0, "]", v.span.end - 1, v.span.end, true);
+    } else this.line(0, inline, d.span.start, d.span.end);
   }
 
   rule(r: A.RuleDecl): void {
-    for (const a of r.annotations) this.line(0, `@${a.name.name}(${quoteString(a.value.value)})`, a.span.start);
+    for (const a of r.annotations) this.line(0, `@${a.name.name}(${quoteString(a.value.value)})`, a.span.start, a.span.end);
     const head = `${r.effect} ${r.name.name}`;
     const c = r.condition;
     if (!c) {
-      this.line(0, head, r.name.span.start);
+      this.line(0, head, r.name.span.start, r.name.span.end);
       return;
     }
     const inline = `${head} when ${printExpr(c)}`;
-    if (this.fits(0, inline) && !this.hasComment(c.span.start, c.span.end)) {
-      this.line(0, inline, r.name.span.start);
+    // any comment after the name forces the broken layout: every such comment then stays
+    // between the name and the end of the rule, so the choice is the same on the next run
+    if (this.fits(0, inline) && !this.hasComment(r.name.span.end, c.span.end)) {
+      this.line(0, inline, r.name.span.start, c.span.end);
       return;
     }
-    this.line(0, head, r.name.span.start);
+    this.line(0, head, r.name.span.start, r.name.span.end);
     const op = c.kind === "Binary" && (c.op === "&&" || c.op === "||") ? c.op : undefined;
     if (!op) {
-      this.line(4, `when ${printExpr(c)}`, c.span.start);
+      this.line(4, `when ${printExpr(c)}`, c.span.start, c.span.end);
       return;
     }
     const { operands, opStarts } = chain(c, op);
     operands.forEach((o, k) => {
       const text = operand(o, c, k === 0 ? "left" : "right");
-      if (k === 0) this.line(4, `when ${text}`, c.span.start);
-      else this.line(4, `${op} ${text}`, opStarts[k - 1]!);
+      if (k === 0) this.line(4, `when ${text}`, c.span.start, o.span.end);
+      else this.line(4, `${op} ${text}`, opStarts[k - 1]!, o.span.end);
     });
   }
 
   test(t: A.TestDecl): void {
-    this.line(0, `test ${quoteString(t.name.value)} {`, t.span.start);
+    this.line(0, `test ${quoteString(t.name.value)} {`, t.span.start, t.name.span.end);
     this.dataValue("input ", t.input, 2, t.input.span.start, "", t.input.entries.length > 0);
     const e = t.expect;
     let text = `expect ${e.decision}`;
     if (e.by) text += ` by [${e.by.map((n) => n.name).join(", ")}]`;
     if (e.errors) text += ` errors [${e.errors.map((n) => n.name).join(", ")}]`;
     if (e.invalid) text += " invalid";
-    this.line(2, text, e.span.start);
-    this.line(0, "}", t.span.end - 1, true);
+    this.line(2, text, e.span.start, e.span.end);
+    this.line(0, "}", t.span.end - 1, t.span.end, true);
   }
 }
 
@@ -311,19 +317,33 @@ function placeComments(lines: Line[], comments: readonly A.Comment[], text: stri
   const anchored = lines.filter((l) => l.anchor !== undefined);
   const tail: { text: string; blankAfter: boolean }[] = [];
   let blankBeforeTail = false;
+  // Output slots in order: before line k = 3k, line k = 3k+1, end of line k = 3k+2, after the last
+  // line = 3n. INVARIANT: comments go to non-decreasing slots, so they come out in source order
+  // (a comment inside a multi-line expression printed on one line could otherwise overtake one).
+  let lastSlot = 0;
   for (const c of comments) {
     const body = c.text.trimEnd();
-    if (isTrailing(text, c.span.start)) {
-      let host: Line | undefined;
-      for (const l of anchored) if (l.anchor! <= c.span.start) host = l;
-      if (host && host.trailing === undefined) {
-        host.trailing = body;
-        continue;
-      }
-    }
-    const next = anchored.find((l) => l.anchor! > c.span.start);
     const entry = { text: body, blankAfter: blankLineAfter(text, c.span.start) };
-    if (next) (next.before ??= []).push(entry);
+    let slot: number;
+    let host = -1;
+    anchored.forEach((l, k) => {
+      if (l.anchor! <= c.span.start) host = k;
+    });
+    if (host >= 0 && anchored[host]!.srcEnd! > c.span.start) {
+      // inside what a line prints on one line (a multi-line expression made flat): before that line
+      slot = 3 * host;
+    } else if (isTrailing(text, c.span.start)) {
+      slot = host >= 0 && anchored[host]!.trailing === undefined ? 3 * host + 2 : 3 * (host + 1);
+    } else {
+      const next = anchored.findIndex((l) => l.anchor! > c.span.start);
+      slot = 3 * (next < 0 ? anchored.length : next);
+    }
+    if (slot < lastSlot) slot = lastSlot;
+    if (slot % 3 === 2 && anchored[(slot - 2) / 3]!.trailing !== undefined) slot += 1;
+    lastSlot = slot;
+    const k = Math.floor(slot / 3);
+    if (slot % 3 === 2) anchored[k]!.trailing = body;
+    else if (k < anchored.length) (anchored[k]!.before ??= []).push(entry);
     else {
       if (tail.length === 0) blankBeforeTail = blankLineBefore(text, c.span.start);
       tail.push(entry);
@@ -367,8 +387,9 @@ export function formatFile(ast: A.PolicyFile, source: SourceFile): string {
   decls.forEach((d, k) => {
     const prev = decls[k - 1];
     if (prev) {
-      const between = source.text.slice(prev.node.span.end, d.node.span.start);
-      const keepTogether = prev.kind === "let" && d.kind === "let" && !/\n[ \t\r\f]*\n/.test(between);
+      // consecutive lets stay together unless a blank line follows the first one's line (looking
+      // only there, not at comments further on, which may move)
+      const keepTogether = prev.kind === "let" && d.kind === "let" && !blankLineAfter(source.text, prev.node.span.end);
       if (!keepTogether) p.blank();
     }
     switch (d.kind) {

@@ -203,7 +203,7 @@ test "t" {
 
   it("moves no comment across declarations when reflowing", () => {
     const out = fmt(`permit p when a // why a\n  && b\nforbid f // why f\n  when c`);
-    expect(out).toBe(`permit p\n    when a // why a\n    && b\n\nforbid f when c // why f\n`);
+    expect(out).toBe(`permit p\n    when a // why a\n    && b\n\nforbid f // why f\n    when c\n`);
     expect(fmt(out)).toBe(out);
   });
 
@@ -245,6 +245,33 @@ describe("generated files (property)", () => {
         expect(formatPolicy(r.ast, { name: "messy.writ", text: messy })).toBe(text);
       }),
       { numRuns: 150 },
+    );
+  });
+
+  it("keeps every comment, in order, wherever comments are inserted", () => {
+    fc.assert(
+      fc.property(policyFile, fc.infiniteStream(fc.constantFrom("none", "none", "none", "own", "trailing")), (ast, choices) => {
+        const text = formatPolicy(ast, { name: "gen.writ", text: "" });
+        const tokens = lex(text).tokens;
+        const it = choices[Symbol.iterator]();
+        let withComments = "";
+        let n = 0;
+        for (const t of tokens) {
+          const choice = it.next().value as string;
+          if (choice === "own") withComments += `\n// c${n++}\n`;
+          withComments += t.image + " ";
+          if (choice === "trailing") withComments += `// c${n++}\n`;
+        }
+        const first = parsePolicy({ name: "c.writ", text: withComments });
+        expect(first.diagnostics, withComments).toEqual([]);
+        const out = formatPolicy(first.ast, { name: "c.writ", text: withComments });
+        const again = parsePolicy({ name: "c.writ", text: out });
+        expect(again.diagnostics, out).toEqual([]);
+        expect(stripSpans(again.ast), out).toEqual(stripSpans(first.ast));
+        expect(lex(out).comments.map((c) => c.image), `${withComments}\n=====\n${out}`).toEqual(Array.from({ length: n }, (_, k) => `// c${k}`));
+        expect(formatPolicy(again.ast, { name: "c.writ", text: out }), out).toBe(out);
+      }),
+      { numRuns: 200 },
     );
   });
 });
