@@ -200,7 +200,9 @@ function parseChunk(rule: DeclarationRule, tokens: IToken[], follower: IToken | 
       else if (rule === "expr") message = `expected an operator or the end of the expression, found ${found}`;
       else message = `expected a new declaration, found ${found}`;
     }
-    diagnostics.push(error(W.UnexpectedToken, message, at(e.token)));
+    // the commonest slip from other languages gets a hint
+    const help = e.token?.tokenType === T.Assign && rule !== "letDecl" ? "compare with `==`" : undefined;
+    diagnostics.push(error(W.UnexpectedToken, message, at(e.token), help));
   }
   setChunkFollower(undefined);
   return cst;

@@ -92,6 +92,11 @@ describe("syntax errors", () => {
     ]);
   });
 
+  it("suggests `==` for a single `=` in a condition", () => {
+    const r = parsePolicy({ name: "x", text: "permit p when a = 1" });
+    expect(r.diagnostics.map((d) => [d.message, d.help])).toEqual([["expected an operator or a new declaration, found `=`", "compare with `==`"]]);
+  });
+
   it("reports text that starts no declaration", () => {
     const r = diag(`a == b\npermit p`);
     expect(r.list).toEqual([{ code: W.NotADeclaration, message: "expected a declaration (`input`, `let`, `permit`, `forbid` or `test`), found `a`", at: "a" }]);

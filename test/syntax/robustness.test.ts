@@ -18,6 +18,18 @@ function problem(text: string): string | undefined {
     if (!(d.span.start >= 0 && d.span.end >= d.span.start && d.span.end <= text.length)) return `bad span ${JSON.stringify(d.span)} for ${d.message}`;
     if (!/^[a-z`(]/.test(d.message) || d.message.endsWith(".")) return `message style: ${d.message}`;
   }
+  const spans: { start: number; end: number }[] = [];
+  const walk = (x: unknown): void => {
+    if (Array.isArray(x)) x.forEach(walk);
+    else if (x !== null && typeof x === "object" && !(x instanceof Uint8Array)) {
+      for (const [k, v] of Object.entries(x)) {
+        if (k.endsWith("pan") && v && typeof v === "object") spans.push(v as { start: number; end: number });
+        else walk(v);
+      }
+    }
+  };
+  walk(r.ast);
+  for (const s of spans) if (!(Number.isInteger(s.start) && Number.isInteger(s.end) && s.start >= 0 && s.end >= s.start && s.end <= text.length)) return `bad AST span ${JSON.stringify(s)}`;
   if (typeof formatPolicy(r.ast, { name: "fuzz.writ", text }) !== "string") return "formatter failed";
   const e = parseExpression(text);
   for (const d of e.diagnostics) if (d.span.end > text.length) return `bad expression span for ${d.message}`;
