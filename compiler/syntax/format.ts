@@ -130,7 +130,7 @@ class Printer {
   readonly lines: Line[] = [];
   private readonly commentStarts: number[];
 
-  constructor(private readonly comments: readonly A.Comment[]) {
+  constructor(comments: readonly A.Comment[]) {
     this.commentStarts = comments.map((c) => c.span.start);
   }
 
