@@ -84,8 +84,11 @@ export function sameDigests(a: DigestPair | null, b: DigestPair | null): boolean
   return a.sha3_512 === b.sha3_512 && a.blake2b_512 === b.blake2b_512;
 }
 
-/** Parses one line (without its newline). Never throws. */
-export function parseRecordLine(line: string): ParseResult {
+/**
+ * The record envelope alone (seq, prev, artifact as a string) and its line digests, without decoding
+ * the artifact: what opening a long log checks for every record but the last ones. Never throws.
+ */
+export function parseRecordEnvelope(line: string): { ok: true; record: LineageRecord; lineDigests: DigestPair } | { ok: false; reason: string } {
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -97,16 +100,23 @@ export function parseRecordLine(line: string): ParseResult {
   if (!Number.isSafeInteger(r.seq) || (r.seq as number) < 0) return { ok: false, reason: "record `seq` is not a non-negative integer" };
   if (!(r.prev === null || isDigestPair(r.prev))) return { ok: false, reason: "record `prev` is neither null nor a digest pair" };
   if (typeof r.artifact !== "string") return { ok: false, reason: "record `artifact` is not a string" };
-  const st = statementOf(r.artifact);
+  return { ok: true, record: { seq: r.seq as number, prev: r.prev as DigestPair | null, artifact: r.artifact }, lineDigests: lineDigests(line) };
+}
+
+/** Parses one line (without its newline). Never throws. */
+export function parseRecordLine(line: string): ParseResult {
+  const envelope = parseRecordEnvelope(line);
+  if (!envelope.ok) return envelope;
+  const { record } = envelope;
+  const st = statementOf(record.artifact);
   if (!st.ok) return { ok: false, reason: st.reason };
-  const record: LineageRecord = { seq: r.seq as number, prev: r.prev as DigestPair | null, artifact: r.artifact };
   return {
     ok: true,
     parsed: {
       record,
       statement: st.statement,
       artifactKind: st.kind,
-      lineDigests: lineDigests(line),
+      lineDigests: envelope.lineDigests,
       canonical: encodeRecord(record) === line,
     },
   };

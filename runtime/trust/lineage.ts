@@ -19,7 +19,7 @@ import { dirname } from "node:path";
 import type { DigestPair } from "../crypto/digest.js";
 import type { ChainHead, LineageSink, Statement } from "./types.js";
 import { acquireLock, releaseLock } from "./lineage-lock.js";
-import { encodeRecord, lineDigests, linkTarget, parseRecordLine, sameDigests, type ParsedRecord } from "./lineage-record.js";
+import { encodeRecord, lineDigests, linkTarget, parseRecordEnvelope, parseRecordLine, sameDigests, type ParsedRecord } from "./lineage-record.js";
 
 export interface LogOptions {
   /** `always` (default): fdatasync after every append. `never`: leave flushing to the OS. */
@@ -97,33 +97,52 @@ interface ScanState {
   last: ParsedRecord | null;
 }
 
+/** Records at the end of the file that open decodes in full (artifact and statement). */
+const FULLY_CHECKED_TAIL = 2;
+
 /**
- * Checks every whole line against its predecessor. Returns the state after the last good record and,
- * when the last line is not a record at all (a crash artifact), how many bytes to cut.
+ * Checks every whole line against its predecessor: the record chain (seq, prev) for every record,
+ * and the artifacts and signed statement links of the last FULLY_CHECKED_TAIL records, which is
+ * what appending continues from (decoding every artifact would make opening a long log slow;
+ * `verifyLog` checks them all). Returns the state after the last good record and, when the last
+ * line is not a record at all (a crash artifact), where to cut.
  */
 function scan(buf: Buffer, logPath: string): { state: ScanState; tornFrom: number | null } {
   const state: ScanState = { count: 0, goodBytes: 0, lastLine: null, last: null };
   const end = buf.lastIndexOf(0x0a) + 1; // bytes that belong to whole lines
   const hasTornTail = end < buf.length;
+  // Where the fully checked tail starts: after the FULLY_CHECKED_TAIL-th newline from the end.
+  let tailFrom = end;
+  // (A negative offset would make lastIndexOf search from the end, hence the guard.)
+  for (let k = 0; k < FULLY_CHECKED_TAIL && tailFrom > 0; k++) tailFrom = tailFrom >= 2 ? buf.lastIndexOf(0x0a, tailFrom - 2) + 1 : 0;
+  const damaged = (index: number, why: string) =>
+    new LineageError("corrupt", `${logPath}: record ${index} ${why}; run \`writ audit verify\` — the log is left as it is`, index);
   let offset = 0;
   while (offset < end) {
     const nl = buf.indexOf(0x0a, offset);
     const line = buf.toString("utf8", offset, nl);
     const index = state.count;
     const isLast = nl + 1 === end;
-    const parsed = parseRecordLine(line);
-    if (!parsed.ok) {
-      // Only the very last write can be torn; a bad line followed by anything is damage.
-      if (isLast && !hasTornTail) return { state, tornFrom: offset };
-      throw new LineageError("corrupt", `${logPath}: record ${index} is damaged (${parsed.reason}); run \`writ audit verify\` — the log is left as it is`, index);
+    if (offset < tailFrom) {
+      const envelope = parseRecordEnvelope(line);
+      if (!envelope.ok) throw damaged(index, `is damaged (${envelope.reason})`);
+      if (envelope.record.seq !== index) throw damaged(index, `carries seq ${envelope.record.seq} at position ${index}`);
+      if (!sameDigests(envelope.record.prev, state.lastLine)) throw damaged(index, "does not chain to the record before it");
+      state.lastLine = envelope.lineDigests;
+    } else {
+      const parsed = parseRecordLine(line);
+      if (!parsed.ok) {
+        // Only the very last write can be torn; a bad line followed by anything is damage.
+        if (isLast && !hasTornTail) return { state, tornFrom: offset };
+        throw damaged(index, `is damaged (${parsed.reason})`);
+      }
+      const problem = linkProblem(parsed.parsed, index, state);
+      if (problem) throw damaged(index, problem);
+      state.lastLine = parsed.parsed.lineDigests;
+      state.last = parsed.parsed;
     }
-    const p = parsed.parsed;
-    const problem = linkProblem(p, index, state);
-    if (problem) throw new LineageError("corrupt", `${logPath}: record ${index} ${problem}; run \`writ audit verify\` — the log is left as it is`, index);
     state.count++;
     state.goodBytes = nl + 1;
-    state.lastLine = p.lineDigests;
-    state.last = p;
     offset = nl + 1;
   }
   return { state, tornFrom: hasTornTail ? end : null };
@@ -133,10 +152,8 @@ function linkProblem(p: ParsedRecord, index: number, state: ScanState): string |
   if (p.record.seq !== index) return `carries seq ${p.record.seq} at position ${index}`;
   if (!sameDigests(p.record.prev, state.lastLine)) return "does not chain to the record before it";
   const link = p.statement.lineage;
-  if (state.last === null) {
-    if (link.seq === 0 && link.prev !== null) return "is a genesis statement with a previous-artifact digest";
-    return null;
-  }
+  // The first fully checked record: its predecessor (if any) was checked by its envelope only.
+  if (state.last === null) return null;
   const prev = state.last;
   if (link.seq !== prev.statement.lineage.seq + 1) return `holds statement seq ${link.seq} after statement seq ${prev.statement.lineage.seq}`;
   if (!sameDigests(link.prev, linkTarget(prev.record.artifact, prev.artifactKind, prev.statement))) return "holds a statement that does not link to the previous artifact";
