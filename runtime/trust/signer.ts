@@ -2,8 +2,7 @@
 // (the sequence number of the next artifact and the digests of the previous one), so consecutive
 // artifacts link. One signer per chain; a process that restarts resumes with `chainHeadAfter`.
 
-import { digestPair, type CryptoPath, type DigestPair } from "../crypto/digest.js";
-import { utf8Encode } from "../crypto/base64url.js";
+import { blake2b512Hex, sha3_512Hex, type CryptoPath, type DigestPair } from "../crypto/digest.js";
 import { signCompact } from "./jws.js";
 import type { ChainHead, PrivateKey, PublicKey, Statement } from "./types.js";
 
@@ -64,7 +63,8 @@ let memo: { artifact: string; path: CryptoPath | undefined; digests: DigestPair 
 /** SHA3-512 and BLAKE2b-512 of an artifact's compact JWS (its ASCII bytes): what the next one links to. */
 export function artifactDigests(artifact: string, path?: CryptoPath): DigestPair {
   if (memo !== null && memo.artifact === artifact && memo.path === path) return memo.digests;
-  const digests = digestPair(utf8Encode(artifact), path);
+  // The compact JWS is ASCII, so hashing the string as UTF-8 hashes exactly its bytes.
+  const digests = { sha3_512: sha3_512Hex(artifact, path), blake2b_512: blake2b512Hex(artifact, path) };
   memo = { artifact, path, digests };
   return digests;
 }

@@ -11,7 +11,7 @@ import { calculateJwkThumbprint } from "jose";
 import { describe, expect, it } from "vitest";
 import { bytesToHex, hexToBytes } from "../../runtime/crypto/base64url.js";
 import { ed25519PublicKey, ed25519Sign, ed25519Verify } from "../../runtime/crypto/ed25519.js";
-import { digestPair } from "../../runtime/crypto/digest.js";
+import { blake2b512Hex, digestPair, sha3_512Hex } from "../../runtime/crypto/digest.js";
 import { loadPrivateKeyFile, loadPublicKeyFile, writeKeyPair } from "../../runtime/trust/key-files.js";
 import {
   generateKeyPair,
@@ -43,6 +43,14 @@ describe("two crypto paths", () => {
   it("give identical digests", () => {
     const data = new TextEncoder().encode("the module");
     expect(digestPair(data, "noble")).toEqual(digestPair(data, "native"));
+    for (const text of ["", "ascii", "é ü \u2028 😀"]) {
+      expect(sha3_512Hex(text, "native")).toBe(sha3_512Hex(text, "noble"));
+      expect(blake2b512Hex(text, "native")).toBe(blake2b512Hex(text, "noble"));
+      expect(sha3_512Hex(text, "native")).toBe(sha3_512Hex(new TextEncoder().encode(text), "native"));
+    }
+    // SHA3-512("abc") and BLAKE2b-512("abc") from FIPS 202 / RFC 7693 appendix A
+    expect(sha3_512Hex("abc")).toBe("b751850b1a57168a5693cd924b6b096e08f621827444f70d884f5d0240d2712e10e116e9192af3c91a7ec57647e3934057340b4cf408d5a56592f8274eec53f0");
+    expect(blake2b512Hex("abc")).toBe("ba80a53f981c4d0d6a2797b69f12f6e94c212f14685ac4b74b12bb6fdbffa2d17d87c5392aab792dc252d5de4533cc9518d38aa8dbf1925ab92386edd4009923");
   });
   it("refuse malformed inputs alike, without throwing", () => {
     const pub = ed25519PublicKey(RFC8032_TEST1_SEED);

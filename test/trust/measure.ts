@@ -9,6 +9,7 @@ import { authorize } from "../../runtime/trust/authorize.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
 import { createSigner } from "../../runtime/trust/signer.js";
 import { verifyArtifact } from "../../runtime/trust/verify-artifact.js";
+import { ed25519Sign, ed25519Verify } from "../../runtime/crypto/ed25519.js";
 import type { DecidingPolicy } from "../../runtime/policy-types.js";
 import { ADMIN_OK, fakePolicy } from "./fake-policy.js";
 
@@ -46,6 +47,7 @@ const { join } = await import("node:path");
 const logDir = mkdtempSync(join(tmpdir(), "writ-measure-"));
 const key = generateKeyPair();
 const rows: string[] = [];
+const floors: string[] = [];
 for (const path of ["native", "noble"] as CryptoPath[]) {
   setDefaultCryptoPath(path);
   const signer = createSigner(key, { path });
@@ -64,9 +66,19 @@ for (const path of ["native", "noble"] as CryptoPath[]) {
     appendUs.push(time(fsync === "always" ? Math.min(n, 500) : n, () => void authorize(policy, request, { signer: chained, lineage: log })).toFixed(1));
     log.close();
   }
+  // the floor: one raw Ed25519 signature / verification over the same signing input
+  const signingInput = new TextEncoder().encode(artifact.slice(0, artifact.lastIndexOf(".")));
+  const signature = ed25519Sign(signingInput, key.seed, path);
+  const rawSign = time(n, () => void ed25519Sign(signingInput, key.seed, path)).toFixed(1);
+  const rawVerify = time(n, () => void ed25519Verify(signature, signingInput, key.publicKey.bytes, path)).toFixed(1);
+  floors.push(`| ${path} | ${rawSign} µs | ${rawVerify} µs |`);
   rows.push(`| ${path} | ${authorizeUs.toFixed(1)} µs | ${appendUs[0]} µs | ${appendUs[1]} µs | ${verifyUs.toFixed(1)} µs | ${n} | ${artifact.length} B |`);
 }
 console.log(`policy: ${policy.name} ${policy.version}, node ${process.version}`);
 console.log("| path | authorize | + lineage append (no fsync) | + lineage append (fsync) | verifyArtifact | iterations | artifact size |");
 console.log("| --- | --- | --- | --- | --- | --- | --- |");
 for (const r of rows) console.log(r);
+console.log("");
+console.log("| path | raw Ed25519 sign | raw Ed25519 verify |");
+console.log("| --- | --- | --- |");
+for (const r of floors) console.log(r);
