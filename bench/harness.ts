@@ -1,7 +1,8 @@
 // Timing, interleaved: all engines of one run share the process and take turns. Each round visits
-// every engine (round-robin), times whole passes over its requests, then times single calls; the
-// per-decision figure of an engine is the median over rounds, so a noisy moment (GC, a neighbour on
-// the machine) hits every engine alike and is voted out. Warm-up happens before round one.
+// every engine (round-robin), times whole passes over its requests (each pass separately, keeping
+// the round's median pass), then times single calls; the per-decision figure of an engine is the
+// median over rounds, so a noisy moment (GC, a neighbour on the machine) hits every engine alike and
+// is voted out. Warm-up happens before round one.
 //
 // Fast engines are timed over the whole mix; engines that need milliseconds per decision are timed
 // over an evenly strided subsample (at least MIN_SUBSAMPLE requests) so a full run stays within
@@ -34,7 +35,7 @@ export interface EngineTiming {
   /** how many requests of the mix were timed (the whole mix unless the engine is slow) */
   readonly requestsTimed: number;
   readonly passesPerRound: number;
-  /** ns per decision, one figure per round */
+  /** ns per decision, one figure per round (the round's median pass) */
   readonly roundsNsPerDecision: readonly number[];
   /** median over rounds of ns per decision */
   readonly medianNsPerDecision: number;
@@ -133,14 +134,20 @@ export function timeEngines(
     for (const slot of slots) {
       gc?.();
       const { engine, indexes } = slot;
-      const t0 = process.hrtime.bigint();
+      // each pass is timed on its own and the round keeps the median pass: a pass is short (a
+      // millisecond or less for fast engines), so one that the OS scheduler interrupted is an
+      // outlier to discard rather than a cost spread over the whole round
+      const passNs = new Float64Array(slot.passes);
       let allows = 0;
-      for (let p = 0; p < slot.passes; p++) allows += pass(engine, mix, indexes);
-      const t1 = process.hrtime.bigint();
+      for (let p = 0; p < slot.passes; p++) {
+        const t0 = process.hrtime.bigint();
+        allows += pass(engine, mix, indexes);
+        passNs[p] = Number(process.hrtime.bigint() - t0);
+      }
       if (allows !== slot.expectedAllows * slot.passes) {
         throw new Error(`${engine.name} (${size}) changed its answers while being timed: ${allows} allows, expected ${slot.expectedAllows * slot.passes}`);
       }
-      slot.rounds.push(Number(t1 - t0) / (slot.passes * indexes.length));
+      slot.rounds.push(quantile(Array.from(passNs), 0.5) / indexes.length);
       for (let s = 0; s < slot.singleCalls; s++) {
         const i = indexes[slot.cursor]!;
         slot.cursor = (slot.cursor + 1) % indexes.length;

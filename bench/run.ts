@@ -128,10 +128,10 @@ async function runChild(jobPath: string, runId: string): Promise<number> {
   const notes: string[] = [];
   if (job.writBundleDirs !== null) {
     const { readBundleResult } = await import("../runtime/trust/bundle-files.js");
-    const read = POLICY_SIZES.map((size) => readBundleResult(job.writBundleDirs![size]));
-    const failed = read.find((r) => !r.ok);
-    if (failed !== undefined && !failed.ok) notes.push(`writ: cannot read a compiled bundle: ${failed.message}`);
-    else bundles = { small: (read[0] as { bundle: WritBundles["small"] }).bundle, large: (read[1] as { bundle: WritBundles["large"] }).bundle };
+    const small = readBundleResult(job.writBundleDirs.small);
+    const large = readBundleResult(job.writBundleDirs.large);
+    if (small.ok && large.ok) bundles = { small: small.bundle, large: large.bundle };
+    else notes.push(`writ: cannot read a compiled bundle: ${!small.ok ? small.message : !large.ok ? large.message : ""}`);
   }
   const created = await createEngines(spec.engines, bundles);
   notes.push(...created.notes);

@@ -12,6 +12,8 @@ export interface ChartEntry {
   readonly engine: string;
   /** median ns per decision for each size; a missing size draws no bar */
   readonly ns: Partial<Record<PolicySize, number>>;
+  /** drawn with a bold label (the engine under test) */
+  readonly highlight?: boolean;
 }
 
 export interface ChartOptions {
@@ -89,7 +91,8 @@ export function renderChart(entries: readonly ChartEntry[], options: ChartOption
     const words = entry.label.split(" ");
     const lines = words.length > 2 ? [words.slice(0, Math.ceil(words.length / 2)).join(" "), words.slice(Math.ceil(words.length / 2)).join(" ")] : [entry.label];
     lines.forEach((line, i) => {
-      out.push(`<text x="${cx.toFixed(1)}" y="${MARGIN.top + plotH + 18 + i * 14}" font-size="12" fill="#1a202c" text-anchor="middle">${escapeXml(line)}</text>`);
+      const weight = entry.highlight === true ? ` font-weight="bold"` : "";
+      out.push(`<text x="${cx.toFixed(1)}" y="${MARGIN.top + plotH + 18 + i * 14}" font-size="12"${weight} fill="#1a202c" text-anchor="middle">${escapeXml(line)}</text>`);
     });
   });
   // legend

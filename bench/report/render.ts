@@ -37,12 +37,12 @@ export function chartEntries(results: BenchResults): ChartEntry[] {
   });
   if (main !== undefined) {
     for (const r of results.summary.filter((x) => x.run === main.id)) {
-      entries.push({ label: shortLabel(r.engine), engine: r.engine, ns: ns(r) });
+      entries.push({ label: shortLabel(r.engine), engine: r.engine, ns: ns(r), highlight: r.engine.startsWith("writ") });
     }
   }
   for (const run of others) {
     for (const r of results.summary.filter((x) => x.run === run.id && x.engine === "writ")) {
-      entries.push({ label: `${shortLabel(r.engine)} (no flag)`, engine: `${r.engine}@${run.id}`, ns: ns(r) });
+      entries.push({ label: `${shortLabel(r.engine)} (no flag)`, engine: `${r.engine}@${run.id}`, ns: ns(r), highlight: true });
     }
   }
   return entries;
