@@ -10,6 +10,7 @@ import {
   readModule,
   type FunctionBody,
   type Instruction,
+  type OpView,
   type ValType,
   type WasmModule,
 } from "./reader.js";
@@ -92,8 +93,8 @@ export function validateProfile(
   checkSignatures(m, add);
   checkMemory(m, add);
   checkTables(m, add);
-  checkBodies(m, add);
-  const depth = checkCallGraph(m, add);
+  const edges = checkBodies(m, add);
+  const depth = checkCallGraph(m, edges, add);
   if (m.start) add("no-start", `start function ${funcLabel(m, m.start.func)} would run at instantiation`, m.start.offset);
   const exported = new Set(m.exports.map((e) => e.name));
   for (const name of requiredExports) {
@@ -202,63 +203,102 @@ function checkTables(m: WasmModule, add: Add): void {
   }
 }
 
-// Per function and rule, one violation naming the count and the first offending instruction, so a
-// module full of floats gives a readable report rather than thousands of lines.
-function checkBodies(m: WasmModule, add: Add): void {
-  const funcBase = importCount(m, "func");
-  m.code.forEach((body: FunctionBody, i) => {
-    checkInstructions(body.instructions, `function ${funcLabel(m, funcBase + i)}`, add);
-  });
+// Instruction classes, decided once per mnemonic (names come from the reader's opcode table).
+const FLOAT = 1, SIMD = 2, ATOMIC = 4, GROW = 8, INDIRECT = 16, CALL = 32;
+const classes = new Map<string, number>();
+function classOf(name: string): number {
+  let c = classes.get(name);
+  if (c === undefined) {
+    c = 0;
+    if (/f32|f64/.test(name)) c |= FLOAT;
+    if (/^(v128|i8x16|i16x8|i32x4|i64x2|f32x4|f64x2)\./.test(name)) c |= SIMD;
+    if (name.includes("atomic")) c |= ATOMIC;
+    if (name === "memory.grow") c |= GROW;
+    if (/^(return_)?call_indirect$|^table\.|^elem\.drop$|^ref\.func$/.test(name)) c |= INDIRECT;
+    if (name === "call" || name === "return_call") c |= CALL;
+    classes.set(name, c);
+  }
+  return c;
+}
+
+/** what the classification reads: both decoded instructions and the reader's scan view have it */
+interface Op {
+  readonly name: string;
+  readonly offset: number;
+  readonly block?: OpView["block"];
+  readonly types?: OpView["types"];
+}
+
+// Collects, per rule, the first offending instruction and how many there are, so that a module
+// full of floats gives one readable line per function rather than thousands.
+class Findings {
+  private readonly found = new Map<ProfileRule, { name: string; offset: number; count: number; what: string }>();
+
+  note(rule: ProfileRule, op: Op, what: string): void {
+    const f = this.found.get(rule);
+    if (f) f.count++;
+    else this.found.set(rule, { name: op.name, offset: op.offset, count: 1, what });
+  }
+
+  instruction(op: Op): void {
+    const c = classOf(op.name);
+    if (c !== 0 && c !== CALL) {
+      if (c & FLOAT) this.note("no-floats", op, "a float instruction");
+      if (c & SIMD) this.note("no-simd", op, "a SIMD instruction");
+      if (c & ATOMIC) this.note("no-threads", op, "an atomic instruction");
+      if (c & GROW) this.note("no-memory-grow", op, "memory growth");
+      if (c & INDIRECT) this.note("no-call-indirect", op, "an indirect call, table or function reference");
+    }
+    if (op.block?.kind === "value") {
+      const t = op.block.type;
+      if (t === "f32" || t === "f64") this.note("no-floats", op, `a block of type ${t}`);
+      else if (t === "v128") this.note("no-simd", op, "a block of type v128");
+    }
+    if (op.types) {
+      for (const t of op.types) {
+        if (t === "f32" || t === "f64") this.note("no-floats", op, `a select of type ${t}`);
+        else if (t === "v128") this.note("no-simd", op, "a select of type v128");
+      }
+    }
+  }
+
+  report(where: string, add: Add): void {
+    for (const [rule, f] of this.found) {
+      const more = f.count > 1 ? ` (${f.count} in all)` : "";
+      add(rule, `${where} uses ${f.what}: \`${f.name}\`${more}`, f.offset);
+    }
+  }
 }
 
 function checkInstructions(instructions: readonly Instruction[], where: string, add: Add): void {
-  const found = new Map<ProfileRule, { first: Instruction; count: number; what: string }>();
-  const note = (rule: ProfileRule, ins: Instruction, what: string) => {
-    const f = found.get(rule);
-    if (f) f.count++;
-    else found.set(rule, { first: ins, count: 1, what });
-  };
-  for (const ins of instructions) {
-    if (/f32|f64/.test(ins.name)) note("no-floats", ins, "a float instruction");
-    if (ins.prefix === 0xfd) note("no-simd", ins, "a SIMD instruction");
-    if (ins.prefix === 0xfe) note("no-threads", ins, "an atomic instruction");
-    if (ins.name === "memory.grow") note("no-memory-grow", ins, "memory growth");
-    if (
-      ins.name === "call_indirect" || ins.name === "return_call_indirect" || ins.name.startsWith("table.") ||
-      ins.name === "elem.drop" || ins.name === "ref.func"
-    ) {
-      note("no-call-indirect", ins, "an indirect call, table or function reference");
-    }
-    if (ins.block?.kind === "value") {
-      const t = ins.block.type;
-      if (t === "f32" || t === "f64") note("no-floats", ins, `a block of type ${t}`);
-      if (t === "v128") note("no-simd", ins, "a block of type v128");
-    }
-    for (const t of ins.types ?? []) {
-      if (t === "f32" || t === "f64") note("no-floats", ins, `a select of type ${t}`);
-      if (t === "v128") note("no-simd", ins, "a select of type v128");
-    }
-  }
-  for (const [rule, f] of found) {
-    const more = f.count > 1 ? ` (${f.count} in all)` : "";
-    add(rule, `${where} uses ${f.what}: \`${f.first.name}\`${more}`, f.first.offset);
-  }
+  const findings = new Findings();
+  for (const ins of instructions) findings.instruction(ins);
+  findings.report(where, add);
+}
+
+type Edges = { to: number; offset: number }[][];
+
+// One pass over every body: instruction classes, and the direct-call edges of the call graph.
+function checkBodies(m: WasmModule, add: Add): Edges {
+  const funcBase = importCount(m, "func");
+  const edges: Edges = Array.from({ length: funcBase + m.functions.length }, () => []);
+  m.code.forEach((body: FunctionBody, i) => {
+    const findings = new Findings();
+    const out = edges[funcBase + i]!;
+    body.forEachInstruction((op) => {
+      if (classOf(op.name) === CALL) out.push({ to: op.index, offset: op.offset });
+      else findings.instruction(op);
+    });
+    findings.report(`function ${funcLabel(m, funcBase + i)}`, add);
+  });
+  return edges;
 }
 
 // The static call graph (direct `call` and `return_call`) must be acyclic, so evaluation always
 // terminates within a stack bound. Reports one cycle per strongly connected component, and returns
 // the longest call chain when there is none.
-function checkCallGraph(m: WasmModule, add: Add): number {
-  const funcBase = importCount(m, "func");
-  const n = funcBase + m.functions.length;
-  const edges: { to: number; offset: number }[][] = Array.from({ length: n }, () => []);
-  m.code.forEach((body, i) => {
-    for (const ins of body.instructions) {
-      if ((ins.name === "call" || ins.name === "return_call") && ins.prefix === undefined) {
-        edges[funcBase + i]!.push({ to: ins.index!, offset: ins.offset });
-      }
-    }
-  });
+function checkCallGraph(m: WasmModule, edges: Edges, add: Add): number {
+  const n = edges.length;
   const components = stronglyConnected(n, edges);
   let cyclic = false;
   for (const comp of components) {

@@ -103,11 +103,40 @@ export interface DataSegment {
 export interface FunctionBody {
   /** local declarations beyond the parameters, as run-length groups */
   readonly locals: readonly { readonly count: number; readonly type: ValType }[];
-  /** every instruction, including the final `end` */
+  /** every instruction, including the final `end` (decoded on first access) */
   readonly instructions: readonly Instruction[];
   /** byte offset of the body's size field */
   readonly offset: number;
+  /** byte range of the instructions */
+  readonly codeStart: number;
+  readonly codeEnd: number;
+  /**
+   * Decodes the body again without building instruction objects: `visit` receives one reused view
+   * per instruction (read it inside the callback, do not keep it). The fast path for validators.
+   */
+  forEachInstruction(visit: (op: OpView) => void): void;
 }
+
+/** One instruction as seen by `forEachInstruction`. Absent immediates are -1 or undefined. */
+export interface OpView {
+  readonly offset: number;
+  /** 0 for single-byte opcodes, else 0xFC, 0xFD or 0xFE */
+  readonly prefix: number;
+  readonly code: number;
+  readonly name: string;
+  readonly index: number;
+  readonly index2: number;
+  readonly block: BlockType | undefined;
+  readonly types: readonly ValType[] | undefined;
+  readonly labels: readonly number[] | undefined;
+  /** memarg alignment exponent and offset */
+  readonly align: number;
+  readonly memOffset: number;
+  readonly lane: number;
+  /** i32.const only (other constants are skipped on this path) */
+  readonly value: number | undefined;
+}
+
 export interface SectionInfo {
   readonly id: number;
   /** offset of the section id byte */
@@ -193,7 +222,7 @@ const MAX_LOCALS = 50_000; // the JS API's limit; a larger count is a module no 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 class ModuleReader {
-  private pos = 0;
+  pos = 0;
   private readonly types: FuncType[] = [];
   private readonly imports: Import[] = [];
   private readonly functions: number[] = [];
@@ -398,8 +427,10 @@ class ModuleReader {
     const size = this.u32();
     const end = this.pos + size;
     if (end > this.b.length) this.fail(`body of function ${index} runs past the end`, offset);
+    const type = this.types[this.functions[index] ?? -1];
+    if (!type) this.fail(`function ${index} has an out-of-range type index`, offset);
     const locals: { count: number; type: ValType }[] = [];
-    let total = 0;
+    let total = type.params.length;
     const groups = this.u32();
     this.checkCount(groups, end);
     for (let i = 0; i < groups; i++) {
@@ -409,90 +440,145 @@ class ModuleReader {
       if (total > MAX_LOCALS) this.fail(`too many locals (over ${MAX_LOCALS})`, at);
       locals.push({ count, type: this.valType() });
     }
-    const instructions = this.instructions(end, false);
+    const codeStart = this.pos;
+    this.sequence(end, false, { locals: total, funcs: this.funcCount, types: this.types.length }, undefined, undefined);
     if (this.pos !== end) this.fail(`body of function ${index} does not end at its declared size`, this.pos);
-    return { locals, instructions, offset };
+    return lazyBody(this.b, locals, offset, codeStart, end);
   }
 
   private constExpr(): Instruction[] {
-    const list = this.instructions(this.b.length, true);
+    const list: Instruction[] = [];
+    this.sequence(this.b.length, true, { locals: 0, funcs: this.funcCount, types: this.types.length }, undefined, list, "constant expression");
     list.pop(); // the closing `end` is framing, not part of the expression
     return list;
   }
 
-  // Decodes instructions up to and including the `end` that closes the outermost frame.
-  // INVARIANT: `stack` holds the opcode of every open block, loop and if.
-  private instructions(limit: number, constant: boolean): Instruction[] {
-    const out: Instruction[] = [];
+  /**
+   * Decodes instructions up to and including the `end` that closes the outermost frame, checking
+   * nesting and (with `ctx`) the indices that the profile relies on: call targets, types, locals.
+   * INVARIANT: `stack` holds the opcode of every open block, loop and if.
+   */
+  sequence(
+    limit: number,
+    full: boolean,
+    ctx: { locals: number; funcs: number; types: number } | undefined,
+    visit: ((op: OpView) => void) | undefined,
+    out: Instruction[] | undefined,
+    what = "function body",
+  ): void {
+    const v = new View();
     const stack: number[] = [];
+    const check = (what: string, i: number, bound: number) => {
+      if (i >= bound) this.fail(`${what} index ${i} out of range (${bound})`, v.offset);
+    };
     for (;;) {
-      if (this.pos >= limit) this.fail(constant ? "unterminated constant expression" : "function body has no final end", this.pos);
-      const ins = this.instruction();
-      out.push(ins);
-      if (ins.prefix === undefined) {
-        if (ins.code === 0x02 || ins.code === 0x03 || ins.code === 0x04) stack.push(ins.code);
-        else if (ins.code === 0x05) {
-          if (stack[stack.length - 1] !== 0x04) this.fail("else outside an if", ins.offset);
-        } else if (ins.code === 0x0b) {
-          if (stack.length === 0) return out;
-          stack.pop();
-        } else if (ins.code === 0x0c || ins.code === 0x0d) {
-          if (ins.index! > stack.length) this.fail(`branch depth ${ins.index} exceeds nesting`, ins.offset);
-        } else if (ins.code === 0x0e) {
-          for (const l of ins.labels!) if (l > stack.length) this.fail(`branch depth ${l} exceeds nesting`, ins.offset);
+      if (this.pos >= limit) this.fail(`${what} has no final end`, this.pos);
+      this.decode(v, full);
+      if (v.prefix === 0) {
+        switch (v.code) {
+          case 0x02: case 0x03: case 0x04:
+            stack.push(v.code);
+            if (ctx && v.block?.kind === "type") check("type", v.block.index, ctx.types);
+            break;
+          case 0x05:
+            if (stack[stack.length - 1] !== 0x04) this.fail("else outside an if", v.offset);
+            break;
+          case 0x0b:
+            if (stack.length === 0) {
+              visit?.(v);
+              out?.push(toInstruction(v));
+              return;
+            }
+            stack.pop();
+            break;
+          case 0x0c: case 0x0d:
+            if (v.index > stack.length) this.fail(`branch depth ${v.index} exceeds nesting`, v.offset);
+            break;
+          case 0x0e:
+            for (const l of v.labels!) if (l > stack.length) this.fail(`branch depth ${l} exceeds nesting`, v.offset);
+            break;
+          case 0x10: case 0x12: case 0xd2:
+            if (ctx) check("function", v.index, ctx.funcs);
+            break;
+          case 0x11: case 0x13:
+            if (ctx) check("type", v.index, ctx.types);
+            break;
+          case 0x20: case 0x21: case 0x22:
+            if (ctx) check("local", v.index, ctx.locals);
+            break;
         }
       }
+      visit?.(v);
+      out?.push(toInstruction(v));
     }
   }
 
-  private instruction(): Instruction {
-    const offset = this.pos;
+  // Decodes one instruction into `v`. With `full` false, i64/f32/f64/v128 constants are skipped
+  // (validated, not converted), which keeps the validator's pass free of BigInt and allocation.
+  private decode(v: View, full: boolean): void {
+    v.offset = this.pos;
     const first = this.byte();
     const prefixed = first === 0xfc || first === 0xfd || first === 0xfe;
     const code = prefixed ? this.u32() : first;
-    const prefix = prefixed ? first : undefined;
+    const prefix = prefixed ? first : 0;
     const name = opcodeName(prefix, code);
-    if (name === undefined) {
-      this.fail(`unknown opcode 0x${first.toString(16)}${prefixed ? ` ${code}` : ""}`, offset);
-    }
-    const base = { offset, name, code, ...(prefix !== undefined ? { prefix } : {}) };
+    if (name === undefined) this.fail(`unknown opcode 0x${first.toString(16)}${prefixed ? ` ${code}` : ""}`, v.offset);
+    v.prefix = prefix;
+    v.code = code;
+    v.name = name;
+    v.index = v.index2 = v.align = v.memOffset = v.lane = -1;
+    v.block = v.types = v.labels = v.value = v.big = v.bytes = undefined;
     switch (immediateKind(prefix, code)) {
-      case Imm.None: return base;
-      case Imm.Block: return { ...base, block: this.blockType() };
-      case Imm.Index: return { ...base, index: this.u32() };
-      case Imm.TwoIndices: return { ...base, index: this.u32(), index2: this.u32() };
+      case Imm.None: return;
+      case Imm.Block: v.block = this.blockType(); return;
+      case Imm.Index: v.index = this.u32(); return;
+      case Imm.TwoIndices: v.index = this.u32(); v.index2 = this.u32(); return;
       case Imm.BrTable: {
-        const labels = this.vec(() => this.u32());
-        labels.push(this.u32());
-        return { ...base, labels };
+        const n = this.u32();
+        this.checkCount(n, this.b.length);
+        const labels = new Array<number>(n + 1);
+        for (let i = 0; i <= n; i++) labels[i] = this.u32();
+        v.labels = labels;
+        return;
       }
-      case Imm.SelectTypes: return { ...base, types: this.vec(() => this.valType()) };
+      case Imm.SelectTypes: v.types = this.vec(() => this.valType()); return;
       case Imm.RefType: {
         const at = this.pos;
         const t = this.valType();
         if (t !== "funcref" && t !== "externref") this.fail("ref.null needs a reference type", at);
-        return { ...base, types: [t] };
+        v.types = t === "funcref" ? FUNCREF : EXTERNREF;
+        return;
       }
-      case Imm.MemArg: return { ...base, memarg: this.memarg() };
-      case Imm.MemArgLane: return { ...base, memarg: this.memarg(), lane: this.byte() };
-      case Imm.Lane: return { ...base, lane: this.byte() };
-      case Imm.I32: return { ...base, value: Number(this.sleb(32)) };
-      case Imm.I64: return { ...base, value: this.sleb(64) };
+      case Imm.MemArg: v.align = this.u32(); v.memOffset = this.u32(); return;
+      case Imm.MemArgLane: v.align = this.u32(); v.memOffset = this.u32(); v.lane = this.byte(); return;
+      case Imm.Lane: v.lane = this.byte(); return;
+      case Imm.I32: v.value = this.s32(); return;
+      case Imm.I64:
+        if (full) v.big = this.sleb(64);
+        else this.skipS64();
+        return;
       case Imm.F32: {
-        const v = this.fixed(4);
-        return { ...base, value: (v[0]! | (v[1]! << 8) | (v[2]! << 16) | (v[3]! << 24)) >>> 0 };
+        if (!full) return this.skip(4);
+        const raw = this.fixed(4);
+        v.value = (raw[0]! | (raw[1]! << 8) | (raw[2]! << 16) | (raw[3]! << 24)) >>> 0;
+        return;
       }
       case Imm.F64: {
-        const v = this.fixed(8);
+        if (!full) return this.skip(8);
+        const raw = this.fixed(8);
         let bits = 0n;
-        for (let i = 7; i >= 0; i--) bits = (bits << 8n) | BigInt(v[i]!);
-        return { ...base, value: bits };
+        for (let i = 7; i >= 0; i--) bits = (bits << 8n) | BigInt(raw[i]!);
+        v.big = bits;
+        return;
       }
-      case Imm.Bytes16: return { ...base, bytes: this.fixed(16) };
+      case Imm.Bytes16:
+        if (full) v.bytes = this.fixed(16);
+        else this.skip(16);
+        return;
       case Imm.ZeroByte: {
         const at = this.pos;
         if (this.byte() !== 0) this.fail(`${name} expects a zero byte`, at);
-        return base;
+        return;
       }
     }
   }
@@ -502,25 +588,29 @@ class ModuleReader {
     const b = this.b[at];
     if (b === 0x40) {
       this.pos++;
-      return { kind: "empty" };
+      return EMPTY_BLOCK;
     }
-    if (b !== undefined && VALTYPES[b] !== undefined) {
+    const t = b === undefined ? undefined : VALTYPES[b];
+    if (t !== undefined) {
       this.pos++;
-      return { kind: "value", type: VALTYPES[b]! };
+      return VALUE_BLOCKS[t];
     }
     const index = this.sleb(33);
     if (index < 0n) this.fail("invalid block type", at);
     return { kind: "type", index: Number(index) };
   }
 
-  private memarg(): MemArg {
-    return { align: this.u32(), offset: this.u32() };
+  private get funcCount(): number {
+    let n = this.functions.length;
+    for (const imp of this.imports) if (imp.kind === "func") n++;
+    return n;
   }
 
-  // Index checks that the profile relies on (call graph edges, type lookups, exports); full type
-  // checking is left to WebAssembly.validate.
+  // Module-level index checks (exports, start, element segments); body indices are checked while
+  // decoding. Full type checking is left to WebAssembly.validate.
   private checkIndices(): void {
-    const funcs = importCount(this.moduleView(), "func") + this.functions.length;
+    const count = (kind: ExternKind) => this.imports.filter((i) => i.kind === kind).length;
+    const funcs = this.funcCount;
     const check = (what: string, i: number, bound: number, at: number) => {
       if (i >= bound) this.fail(`${what} index ${i} out of range (${bound})`, at);
     };
@@ -528,28 +618,13 @@ class ModuleReader {
     this.functions.forEach((t) => check("type", t, this.types.length, 8));
     for (const e of this.exports) {
       const bound = e.kind === "func" ? funcs
-        : e.kind === "memory" ? importCount(this.moduleView(), "memory") + this.memories.length
-        : e.kind === "table" ? importCount(this.moduleView(), "table") + this.tables.length
-        : importCount(this.moduleView(), "global") + this.globals.length;
+        : e.kind === "memory" ? count("memory") + this.memories.length
+        : e.kind === "table" ? count("table") + this.tables.length
+        : count("global") + this.globals.length;
       check(e.kind, e.index, bound, e.offset);
     }
     if (this.start) check("start function", this.start.func, funcs, this.start.offset);
     for (const seg of this.elements) for (const f of seg.functions) check("function", f, funcs, seg.offset);
-    this.code.forEach((body, i) => {
-      const type = this.types[this.functions[i]!]!;
-      const localCount = type.params.length + body.locals.reduce((n, l) => n + l.count, 0);
-      for (const ins of body.instructions) {
-        if (ins.prefix !== undefined) continue;
-        if (ins.code === 0x10 || ins.code === 0x12 || ins.code === 0xd2) check("function", ins.index!, funcs, ins.offset);
-        else if (ins.code === 0x11 || ins.code === 0x13) check("type", ins.index!, this.types.length, ins.offset);
-        else if (ins.code >= 0x20 && ins.code <= 0x22) check("local", ins.index!, localCount, ins.offset);
-        else if (ins.block?.kind === "type") check("type", ins.block.index, this.types.length, ins.offset);
-      }
-    });
-  }
-
-  private moduleView(): WasmModule {
-    return { imports: this.imports } as unknown as WasmModule;
   }
 
   // Name section, subsection 1 (function names). Malformed custom sections are ignored, as the spec
@@ -587,6 +662,46 @@ class ModuleReader {
     if (v === undefined) this.fail("unexpected end of module", this.pos);
     this.pos++;
     return v;
+  }
+
+  private skip(n: number): void {
+    if (this.pos + n > this.b.length) this.fail("unexpected end of module", this.pos);
+    this.pos += n;
+  }
+
+  // i32.const immediates without BigInt: at most 5 bytes, and in the fifth the bits above the
+  // value's 32 must be copies of its sign bit.
+  private s32(): number {
+    const at = this.pos;
+    let result = 0;
+    for (let i = 0; i < 5; i++) {
+      const b = this.byte();
+      result |= (b & 0x7f) << (7 * i);
+      if ((b & 0x80) === 0) {
+        if (i === 4) {
+          const upper = b & 0x70;
+          if ((b & 0x08) !== 0 ? upper !== 0x70 : upper !== 0) this.fail("s32 LEB128 out of range", at);
+          return result | 0;
+        }
+        const shift = 7 * (i + 1);
+        return (b & 0x40) !== 0 ? result | (-1 << shift) : result;
+      }
+    }
+    return this.fail("s32 LEB128 too long", at);
+  }
+
+  // Validates an s64 immediate without converting it: at most 10 bytes, and the tenth holds only
+  // the sign (0x00 or 0x7f).
+  private skipS64(): void {
+    const at = this.pos;
+    for (let i = 0; i < 10; i++) {
+      const b = this.byte();
+      if ((b & 0x80) === 0) {
+        if (i === 9 && b !== 0x00 && b !== 0x7f) this.fail("s64 LEB128 out of range", at);
+        return;
+      }
+    }
+    this.fail("s64 LEB128 too long", at);
   }
 
   private fixed(n: number): Uint8Array {
@@ -680,6 +795,82 @@ class ModuleReader {
     return this.fail(`s${bits} LEB128 too long`, at);
   }
 }
+
+// The decoder's reusable view of one instruction (see OpView); `big` holds i64.const and f64.const
+// values on the full path.
+class View implements OpView {
+  offset = 0;
+  prefix = 0;
+  code = 0;
+  name = "";
+  index = -1;
+  index2 = -1;
+  block: BlockType | undefined = undefined;
+  types: readonly ValType[] | undefined = undefined;
+  labels: readonly number[] | undefined = undefined;
+  align = -1;
+  memOffset = -1;
+  lane = -1;
+  value: number | undefined = undefined;
+  big: bigint | undefined = undefined;
+  bytes: Uint8Array | undefined = undefined;
+}
+
+function toInstruction(v: View): Instruction {
+  const ins: { -readonly [K in keyof Instruction]: Instruction[K] } = { offset: v.offset, name: v.name, code: v.code };
+  if (v.prefix !== 0) ins.prefix = v.prefix;
+  if (v.index >= 0) ins.index = v.index;
+  if (v.index2 >= 0) ins.index2 = v.index2;
+  if (v.block) ins.block = v.block;
+  if (v.types) ins.types = v.types;
+  if (v.labels) ins.labels = v.labels;
+  if (v.align >= 0) ins.memarg = { align: v.align, offset: v.memOffset };
+  if (v.big !== undefined) ins.value = v.big;
+  else if (v.value !== undefined) ins.value = v.value;
+  if (v.lane >= 0) ins.lane = v.lane;
+  if (v.bytes) ins.bytes = v.bytes;
+  return ins;
+}
+
+// A body that was validated while reading; its instructions are decoded again on demand, so a
+// validator that only scans never builds instruction objects.
+function lazyBody(
+  bytes: Uint8Array,
+  locals: readonly { count: number; type: ValType }[],
+  offset: number,
+  codeStart: number,
+  codeEnd: number,
+): FunctionBody {
+  let decoded: Instruction[] | undefined;
+  const again = (full: boolean, visit: ((op: OpView) => void) | undefined, out: Instruction[] | undefined) => {
+    const r = new ModuleReader(bytes);
+    r.pos = codeStart;
+    r.sequence(codeEnd, full, undefined, visit, out);
+  };
+  return {
+    locals,
+    offset,
+    codeStart,
+    codeEnd,
+    get instructions(): readonly Instruction[] {
+      if (!decoded) {
+        decoded = [];
+        again(true, undefined, decoded);
+      }
+      return decoded;
+    },
+    forEachInstruction(visit: (op: OpView) => void): void {
+      again(false, visit, undefined);
+    },
+  };
+}
+
+const EMPTY_BLOCK: BlockType = Object.freeze({ kind: "empty" });
+const VALUE_BLOCKS = Object.fromEntries(
+  (["i32", "i64", "f32", "f64", "v128", "funcref", "externref"] as const).map((t) => [t, Object.freeze({ kind: "value", type: t })]),
+) as Record<ValType, BlockType>;
+const FUNCREF: readonly ValType[] = Object.freeze(["funcref"]);
+const EXTERNREF: readonly ValType[] = Object.freeze(["externref"]);
 
 const VALTYPES: Record<number, ValType> = {
   0x7f: "i32", 0x7e: "i64", 0x7d: "f32", 0x7c: "f64", 0x7b: "v128", 0x70: "funcref", 0x6f: "externref",
@@ -798,9 +989,9 @@ const SIMD = table([
     "i16x8.relaxed_dot_i8x16_i7x16_s i32x4.relaxed_dot_i8x16_i7x16_add_s"],
 ]);
 
-function opcodeName(prefix: number | undefined, code: number): string | undefined {
+function opcodeName(prefix: number, code: number): string | undefined {
   switch (prefix) {
-    case undefined: return MVP.get(code);
+    case 0: return MVP.get(code);
     case 0xfc: return MISC.get(code);
     case 0xfd: return SIMD.get(code);
     case 0xfe: return ATOMIC.get(code);
@@ -808,7 +999,7 @@ function opcodeName(prefix: number | undefined, code: number): string | undefine
   return undefined;
 }
 
-function immediateKind(prefix: number | undefined, code: number): ImmKind {
+function immediateKind(prefix: number, code: number): ImmKind {
   if (prefix === 0xfc) {
     if (code <= 7) return Imm.None;
     if (code === 8 || code === 10 || code === 12 || code === 14) return Imm.TwoIndices;

@@ -41,9 +41,14 @@ function utf8Length(s: string): number {
 }
 
 export function generateRequest(schema: RecordType, pools: Pools, random: () => number): Record<string, unknown> {
+  return generateValue(schema, pools, random) as Record<string, unknown>;
+}
+
+/** A value of type `t`, drawn from the pools as described above. */
+export function generateValue(type: SchemaType, pools: Pools, random: () => number, hotStrings?: readonly string[]): unknown {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
   // a few "hot" strings per request, so that fields compared with each other are often equal
-  const hot = [pick(pools.strings), pick(pools.strings)];
+  const hot = hotStrings ?? [pick(pools.strings), pick(pools.strings)];
   const value = (t: SchemaType): unknown => {
     switch (t.kind) {
       case "bool":
@@ -87,7 +92,67 @@ export function generateRequest(schema: RecordType, pools: Pools, random: () => 
       }
     }
   };
-  return value(schema) as Record<string, unknown>;
+  return value(type);
+}
+
+/**
+ * A copy of `request` with one to three values replaced: a field (present or absent, when optional),
+ * a list element, a map entry. Seeds taken from a policy's own tests sit close to its decision
+ * boundaries, so small mutations of them cross those boundaries often.
+ */
+export function mutateRequest(request: unknown, schema: RecordType, pools: Pools, random: () => number): unknown {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+  const hot = collectStrings(request);
+  const mutate = (value: unknown, t: SchemaType): unknown => {
+    const stop = random() < 0.3;
+    switch (t.kind) {
+      case "record": {
+        const rec = { ...(value as Record<string, unknown>) };
+        const f = pick(t.fields);
+        if (f.optional && random() < 0.25) delete rec[f.name];
+        else rec[f.name] = f.name in rec && !stop ? mutate(rec[f.name], f.type) : generateValue(f.type, pools, random, hot);
+        return rec;
+      }
+      case "list": {
+        const list = [...(value as unknown[])];
+        const r = random();
+        if (list.length > 0 && r < 0.4) list[Math.floor(random() * list.length)] = generateValue(t.element, pools, random, hot);
+        else if (list.length < t.max && r < 0.8) list.push(generateValue(t.element, pools, random, hot));
+        else if (list.length > 0) list.splice(Math.floor(random() * list.length), 1);
+        return list;
+      }
+      case "map": {
+        const map = { ...(value as Record<string, unknown>) };
+        const keys = Object.keys(map);
+        const r = random();
+        if (keys.length > 0 && r < 0.4) map[pick(keys)] = generateValue(t.value, pools, random, hot);
+        else if (keys.length > 0 && r < 0.6) delete map[pick(keys)];
+        else if (keys.length < t.max) {
+          const key = pick(pools.strings);
+          if (utf8Length(key) <= t.keyMax) map[key] = generateValue(t.value, pools, random, hot);
+        }
+        return map;
+      }
+      default:
+        return generateValue(t, pools, random, hot);
+    }
+  };
+  let out = request;
+  const n = 1 + Math.floor(random() * 3);
+  for (let i = 0; i < n; i++) out = mutate(out, schema);
+  return out;
+}
+
+function collectStrings(v: unknown, out: string[] = []): string[] {
+  if (typeof v === "string") out.push(v);
+  else if (Array.isArray(v)) for (const x of v) collectStrings(x, out);
+  else if (v !== null && typeof v === "object") {
+    for (const [k, x] of Object.entries(v)) {
+      out.push(k);
+      collectStrings(x, out);
+    }
+  }
+  return out.length > 0 ? out : [""];
 }
 
 /**

@@ -14,7 +14,7 @@ import { evalErrorName } from "../../runtime/decision.js";
 import type { InputLayout } from "../../runtime/wasm/layout.js";
 import { RESULT_RULES, resultErrorsOffset } from "../../runtime/wasm/layout.js";
 import { addProbeExports, hasWasmInterp, runWasmInterpDetailed, type Probe } from "../support/wasm-interp.js";
-import { generateRequest, poolsFor, prng, selectDiverse } from "./requests.js";
+import { generateRequest, mutateRequest, poolsFor, prng, selectDiverse } from "./requests.js";
 
 const REQUESTS_PER_POLICY = 120;
 /** candidates drawn per policy, from which the requests are chosen to cover every outcome seen */
@@ -81,8 +81,13 @@ describe.skipIf(!interp)("decision modules: V8 and wasm-interp agree", () => {
         const probes: Probe[] = [];
         const expected: { request: unknown; decision: Decision; raw: RawResult }[] = [];
 
-        const candidates = Array.from({ length: CANDIDATES }, () => {
-          const request = generateRequest(manifest.schema, pools, random);
+        // Candidates: the policy's own test inputs, mutations of them, and fresh requests.
+        const seeds = (compiled.checked?.tests ?? []).map((t) => t.request).filter((r) => check(r) === undefined);
+        const candidates = Array.from({ length: CANDIDATES }, (_, i) => {
+          const request =
+            i < seeds.length ? seeds[i]
+            : seeds.length > 0 && random() < 0.6 ? mutateRequest(seeds[Math.floor(random() * seeds.length)], manifest.schema, pools, random)
+            : generateRequest(manifest.schema, pools, random);
           expect(check(request), show(request)).toBeUndefined();
           const d = policy.decide(request);
           return { item: request, signature: `${d.decision}|${d.rules.join(",")}|${d.errors.map((e) => `${e.rule}:${e.code}`).join(",")}` };
@@ -123,6 +128,7 @@ describe.skipIf(!interp)("decision modules: V8 and wasm-interp agree", () => {
         const run = runWasmInterpDetailed(addProbeExports(bundle.module, probes));
 
         let allows = 0;
+        let withErrors = 0;
         expected.forEach(({ request, decision, raw: r }, i) => {
           const what = `${file} request ${i}: ${show(request)}`;
           // wasm-interp against the raw V8 replay: trap for trap, verdict for verdict, word for word
@@ -146,10 +152,12 @@ describe.skipIf(!interp)("decision modules: V8 and wasm-interp agree", () => {
           });
           expect(errors, what).toEqual(decision.errors.map((e) => ({ rule: e.rule, code: e.code })));
           if (decision.decision === "allow") allows++;
+          if (decision.errors.length > 0) withErrors++;
         });
         // the requests exercise the policy rather than all landing on one side
         console.log(
-          `${file}: ${allows} allow, ${REQUESTS_PER_POLICY - allows} deny, ${outcomes} distinct outcomes, ${probes.length} probes in wasm-interp`,
+          `${file}: ${allows} allow, ${REQUESTS_PER_POLICY - allows} deny, ${withErrors} with rule errors, ` +
+            `${outcomes} distinct outcomes among ${CANDIDATES} candidates, ${probes.length} probes in wasm-interp`,
         );
         expect(allows).toBeGreaterThan(0);
         expect(allows).toBeLessThan(REQUESTS_PER_POLICY);
