@@ -15,7 +15,8 @@
 //   AnyName — NAME: any identifier or keyword (field names, data keys, `resource.version`);
 //   Ident   — IDENT: an identifier or a contextual keyword (`version expect allow deny by errors invalid`).
 
-import { createToken, Lexer, type IToken, type TokenType } from "chevrotain";
+import type { IToken, TokenType } from "chevrotain";
+import { createToken, Lexer } from "./chevrotain.js";
 
 export const AnyName = createToken({ name: "AnyName", pattern: Lexer.NA, label: "a name" });
 export const Ident = createToken({ name: "Ident", pattern: Lexer.NA, categories: [AnyName], label: "an identifier" });

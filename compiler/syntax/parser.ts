@@ -6,7 +6,8 @@
 // (`recoveryEnabled`) finds further errors inside each declaration. Rules build a CST only; the
 // AST comes from ast-builder.ts (no embedded actions: Chevrotain runs rules in a recording phase).
 
-import { CstParser, EOF, type IParserErrorMessageProvider, type IToken, type TokenType } from "chevrotain";
+import type { IParserErrorMessageProvider, IToken, TokenType } from "chevrotain";
+import { CstParser, EOF } from "./chevrotain.js";
 import * as T from "./lexer.js";
 
 /** How a token is named in messages: its label (`` `when` ``, `a string`), or end of input. */
