@@ -1030,3 +1030,11 @@ function immediateKind(prefix: number, code: number): ImmKind {
   }
   return Imm.None;
 }
+
+/** Every instruction the reader decodes: prefix (0 for none), opcode, text-format mnemonic. */
+export function listOpcodes(): { prefix: number; code: number; name: string }[] {
+  const out: { prefix: number; code: number; name: string }[] = [];
+  const tables: [number, Map<number, string>][] = [[0, MVP], [0xfc, MISC], [0xfd, SIMD], [0xfe, ATOMIC]];
+  for (const [prefix, t] of tables) for (const [code, name] of t) out.push({ prefix, code, name });
+  return out;
+}
