@@ -31,6 +31,8 @@ const USAGE = [
   "  --expect-head <seq>:<sha3-512>",
   "                         a head kept elsewhere (from `writ audit head`): the log must still hold",
   "                         that record unchanged — the only way to see records cut from the end",
+  "  --any-start            accept a log whose first record continues a chain begun elsewhere",
+  "                         (a rotated log); by default record 0 must be the chain's genesis",
   "  --json                 print the summary or the fault as JSON",
   "",
   "head prints `<seq>:<sha3-512 of the last record>`, the value --expect-head takes.",
@@ -43,8 +45,8 @@ export const auditCommand: Command = {
   usage: USAGE,
   async run(args, io) {
     const [sub, ...rest] = args;
-    const parsed = parseArgs(rest, ["json"]);
-    const unknown = unknownFlags(parsed, sub === "head" ? [] : ["pub", "replay", "requests", "expect-head", "json"]);
+    const parsed = parseArgs(rest, ["json", "any-start"]);
+    const unknown = unknownFlags(parsed, sub === "head" ? [] : ["pub", "replay", "requests", "expect-head", "any-start", "json"]);
     if ((sub !== "verify" && sub !== "head") || unknown.length || parsed.positional.length !== 1) {
       io.err(unknown.length ? `writ audit: unknown option --${unknown[0]}\n\n${USAGE}` : USAGE);
       return EXIT_USAGE;
@@ -68,6 +70,7 @@ export const auditCommand: Command = {
       }
       options.expectHead = { seq: Number(m[1]), sha3_512: m[2]! } satisfies ExpectedHead;
     }
+    if (parsed.flags.has("any-start")) options.chainStart = "any";
     const bundleDir = flagString(parsed, "replay");
     const requestsFile = flagString(parsed, "requests");
     if (requestsFile !== undefined && bundleDir === undefined) {

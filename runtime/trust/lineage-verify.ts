@@ -28,7 +28,7 @@ import type { DecidingPolicy } from "../policy-types.js";
 import { canonicalize } from "./jcs.js";
 import { requestDigest } from "./request-digest.js";
 import { decideSafely, unrepresentableDecision } from "./statement.js";
-import type { PublicKey, Statement } from "./types.js";
+import type { ChainHead, PublicKey, Statement } from "./types.js";
 import { verifyArtifact } from "./verify-artifact.js";
 import { verifyBatchedArtifact } from "./batch-artifact.js";
 import { lineDigests, linkTarget, parseRecordLine, sameDigests, type ParsedRecord, type ParseResult } from "./lineage-record.js";
@@ -62,7 +62,15 @@ export interface VerifyLogOptions {
   /** the request behind a statement, found by its SHA3-512 digest; undefined when unknown */
   readonly requests?: (requestSha3: string, statement: Statement) => unknown;
   readonly path?: CryptoPath;
+  /**
+   * Where record 0's statement must continue the chain: genesis (`{ seq: 0, prev: null }`) when
+   * absent, another head for a log that continues a chain recorded elsewhere (after rotation), or
+   * `"any"` to accept whatever record 0 holds (then records removed from the start go unseen).
+   */
+  readonly chainStart?: ChainHead | "any";
 }
+
+const GENESIS_START: ChainHead = { seq: 0, prev: null };
 
 export interface LogSummary {
   readonly ok: true;
@@ -132,16 +140,7 @@ function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
     const r = parsed[i];
     return r !== undefined && r.ok ? r.parsed : null;
   };
-  // Each record's link target is needed by up to four checks: hash it once.
-  const targets = new WeakMap<ParsedRecord, DigestPair>();
-  const target = (p: ParsedRecord): DigestPair => {
-    let t = targets.get(p);
-    if (t === undefined) {
-      t = linkTarget(p.record.artifact, p.artifactKind, p.statement);
-      targets.set(p, t);
-    }
-    return t;
-  };
+  const target = (p: ParsedRecord): DigestPair => linkTarget(p.record.artifact, p.artifactKind, p.statement);
   /** whether record `a` links to record `b` by its line digest or by its signed statement */
   const links = (a: ParsedRecord, b: ParsedRecord): boolean => sameDigests(a.record.prev, b.lineDigests) || sameDigests(a.statement.lineage.prev, target(b));
 
@@ -191,19 +190,21 @@ function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
         : fault(i, "inserted", `record ${i} (seq ${s}) is chained by no record: it was added`);
     }
 
-    // 2. Order of the signed statements.
-    if (prev) {
-      const expected = prev.statement.lineage.seq + 1;
-      const got = p.statement.lineage.seq;
-      if (got !== expected) {
-        if (got < expected) return fault(i, "inserted", `record ${i} holds statement seq ${got} after ${expected - 1}: an artifact was added`);
-        const later = (statementSeqAt.get(expected) ?? []).some((j) => j > i);
-        if (!later) return fault(i, "removed", `record ${i} holds statement seq ${got}, ${expected} expected: statement${got - expected > 1 ? `s ${expected}..${got - 1} are` : ` ${expected} is`} missing`);
-        return (statementSeqAt.get(got) ?? []).length === 1
-          ? fault(i, "reordered", `record ${i} holds statement seq ${got}; seq ${expected} comes later in the file`)
-          : fault(i, "inserted", `record ${i} holds statement seq ${got}, which another record holds too`);
-      }
+    // 2. Order of the signed statements: record 0 starts where the chain is expected to start
+    //    (genesis unless told otherwise), every later one continues the one before it.
+    const start = options.chainStart ?? GENESIS_START;
+    const expected = prev ? prev.statement.lineage.seq + 1 : start === "any" ? p.statement.lineage.seq : start.seq;
+    const got = p.statement.lineage.seq;
+    if (got !== expected) {
+      if (got < expected) return fault(i, "inserted", `record ${i} holds statement seq ${got} where ${expected} is due: an artifact was added`);
+      const later = (statementSeqAt.get(expected) ?? []).some((j) => j > i);
+      if (!later) return fault(i, "removed", `record ${i} holds statement seq ${got}, ${expected} expected: statement${got - expected > 1 ? `s ${expected}..${got - 1} are` : ` ${expected} is`} missing`);
+      return (statementSeqAt.get(got) ?? []).length === 1
+        ? fault(i, "reordered", `record ${i} holds statement seq ${got}; seq ${expected} comes later in the file`)
+        : fault(i, "inserted", `record ${i} holds statement seq ${got}, which another record holds too`);
     }
+    if (!prev && start !== "any" && !sameDigests(p.statement.lineage.prev, start.prev))
+      return fault(i, "edited", `record 0's statement does not link to the expected start of the chain`);
 
     // 3. Its own bytes and backward links. A record its successor links past was added.
     const next = ok(i + 1);

@@ -10,6 +10,9 @@ import { generateKeyPair } from "../../runtime/trust/keys.js";
 import { requestDigest } from "../../runtime/trust/request-digest.js";
 import { buildLog, editStatement, rechain, REQUESTS, writeLines } from "./lineage-fixtures.js";
 import { fakePolicy } from "./fake-policy.js";
+import { openLog } from "../../runtime/trust/lineage.js";
+import { authorize } from "../../runtime/trust/authorize.js";
+import { createSigner } from "../../runtime/trust/signer.js";
 
 const N = 12;
 const base = buildLog(N);
@@ -200,5 +203,23 @@ describe("verifyLog with replay", () => {
   it("counts records of another module without failing them", () => {
     const result = verifyLog(base.path, { replay: fakePolicy({ moduleText: "another module" }), requests: (d) => byDigest.get(d) });
     expect(result).toMatchObject({ ok: true, replay: { samePolicy: 0, otherPolicy: N, replayed: 0 } });
+  });
+});
+
+describe("verifyLog and where the chain starts", () => {
+  it("expects genesis at record 0 unless told where the chain continues from", () => {
+    // A rotated log: its first statement continues the chain of the base log.
+    const old = openLog(base.path);
+    const continueFrom = old.head().chain;
+    old.close();
+    const path = join(base.dir, "rotated.jsonl");
+    const log = openLog(path);
+    const signer = createSigner(base.key, { head: continueFrom });
+    for (let i = 0; i < 3; i++) authorize(fakePolicy(), REQUESTS[i], { signer, lineage: log });
+    log.close();
+    expectFault(verifyLog(path, { trustedKeys }), 0, "removed");
+    expect(verifyLog(path, { trustedKeys, chainStart: continueFrom })).toMatchObject({ ok: true, records: 3, firstSeq: N, lastSeq: N + 2 });
+    expect(verifyLog(path, { trustedKeys, chainStart: "any" })).toMatchObject({ ok: true, records: 3 });
+    expectFault(verifyLog(path, { trustedKeys, chainStart: { seq: N, prev: { sha3_512: "0".repeat(128), blake2b_512: "0".repeat(128) } } }), 0, "edited");
   });
 });
