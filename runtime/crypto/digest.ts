@@ -1,13 +1,17 @@
 // SHA3-512 and BLAKE2b-512 digests. node:crypto is used when present (about ten times faster);
 // @noble/hashes is the portable path (browsers, edge workers). Both give identical bytes.
+// A browser bundle maps `node:crypto` to an empty module; the namespace import and the feature test
+// below then select the noble path instead of failing at load.
 
-import { createHash, getHashes } from "node:crypto";
+import * as nodeCrypto from "node:crypto";
 import { sha3_512 } from "@noble/hashes/sha3.js";
 import { blake2b } from "@noble/hashes/blake2.js";
+import { bytesToHex } from "./base64url.js";
 
 export type CryptoPath = "native" | "noble";
 
-const nativeHashes = new Set(getHashes());
+const nativeHashes = new Set(typeof nodeCrypto.getHashes === "function" ? nodeCrypto.getHashes() : []);
+const createHash = nodeCrypto.createHash;
 const nativeAvailable = nativeHashes.has("sha3-512") && nativeHashes.has("blake2b512");
 
 let defaultPath: CryptoPath = nativeAvailable ? "native" : "noble";
@@ -32,7 +36,7 @@ export function blake2b512Bytes(data: Uint8Array, path: CryptoPath = defaultPath
 }
 
 export function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
+  return bytesToHex(bytes);
 }
 
 const utf8 = new TextEncoder();
