@@ -17,7 +17,9 @@ import { openLog } from "../../runtime/trust/lineage.js";
 import { verifyLogBytes, type VerifyLogOptions } from "../../runtime/trust/lineage-verify.js";
 import { canonicalize } from "../../runtime/trust/jcs.js";
 import { requestDigest } from "../../runtime/trust/request-digest.js";
+import fc from "fast-check";
 import { Draw, drawRequest } from "../support/arbitraries/index.js";
+import { checkProperty } from "../support/arbitraries/replay.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const NOW = new Date("2026-11-28T12:00:00Z");
@@ -73,6 +75,23 @@ describe("tampering is detected", () => {
     expect(tried).toBeGreaterThanOrEqual(bytes.length * 3);
     expect(codes.get("bad_signature")).toBeGreaterThan(0);
     expect(codes.get("malformed")).toBeGreaterThan(0);
+  });
+
+  it("an artifact verifies only inside its validity window (with the clock skew)", async () => {
+    const signer = createSigner(issuer);
+    const ttl = 300;
+    const skew = 30;
+    const { artifact } = authorize(policy, requests[1], { signer, now: () => NOW, ttlSeconds: ttl });
+    const t0 = Math.floor(NOW.getTime() / 1000);
+    await checkProperty(
+      fc.property(fc.oneof(fc.integer({ min: -3 * ttl, max: 3 * ttl }), fc.constantFrom(-skew - 1, -skew, ttl + skew - 1, ttl + skew)), (offset) => {
+        const r = verifyArtifact(artifact, { trustedKeys: [issuer.publicKey], now: new Date((t0 + offset) * 1000), clockSkewSeconds: skew });
+        const expected = offset < -skew ? "not_yet_valid" : offset >= ttl + skew ? "expired" : "ok";
+        expect(r.ok ? "ok" : r.code).toBe(expected);
+      }),
+      500,
+      "test/proof/tampering.test.ts",
+    );
   });
 
   it("every single-byte change of a signed bundle's manifest JSON is refused", () => {

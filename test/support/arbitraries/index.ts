@@ -6,11 +6,12 @@ export { Draw, type Gen } from "./draw.js";
 export { drawSchema, drawType, typeToWrit, recordFieldsToWrit, containsRecord, type SchemaOptions } from "./schema.js";
 export { STRING_POOL, KEY_POOL, IDENT_KEYS, EDGE_INTS, drawIntValue, drawStringValue, intLiteral, stringLiteral } from "./literals.js";
 export { expr, literal, inputEnv, termsOf, sameType, type Env, type Term } from "./expressions.js";
-export { drawValue, drawRequest, drawMutatedRequest } from "./requests.js";
+export { drawValue, drawRequest, drawMutatedRequest, drawMutation, type MutatedRequest } from "./requests.js";
 export {
   drawPolicy,
   drawBatch,
   drawBatchRequest,
+  drawBatchMutation,
   policyToWrit,
   policyArb,
   type GenPolicy,

@@ -16,7 +16,7 @@ import { Draw } from "./draw.js";
 import { expr, inputEnv, literal, type Term } from "./expressions.js";
 import { stringLiteral } from "./literals.js";
 import { drawSchema, recordFieldsToWrit, typeToWrit } from "./schema.js";
-import { drawMutatedRequest, drawRequest } from "./requests.js";
+import { drawMutation, drawRequest, type MutatedRequest } from "./requests.js";
 
 export interface GenConstant {
   readonly name: string;
@@ -118,10 +118,21 @@ export function drawBatch(d: Draw, members: number, options: PolicyOptions = {})
 
 /** A request for a batch: valid for every member, answered by member `sel` (or none, sometimes). */
 export function drawBatchRequest(d: Draw, batch: Batch, valid = true): unknown {
-  const request = valid ? drawRequest(d, batch.policy.schema) : drawMutatedRequest(d, batch.policy.schema);
-  if (typeof request === "object" && request !== null && !Array.isArray(request) && "sel" in request)
-    (request as Record<string, unknown>).sel = d.chance(0.95) ? d.int(0, batch.members - 1) : d.pick([-1, batch.members]);
+  if (!valid) return drawBatchMutation(d, batch).request;
+  const request = drawRequest(d, batch.policy.schema);
+  request.sel = drawSel(d, batch);
   return request;
+}
+
+/** A mutated batch request (the mutation applied after `sel` is chosen, so it may hit `sel` too). */
+export function drawBatchMutation(d: Draw, batch: Batch): MutatedRequest {
+  return drawMutation(d, batch.policy.schema, (r) => {
+    r.sel = drawSel(d, batch);
+  });
+}
+
+function drawSel(d: Draw, batch: Batch): number {
+  return d.chance(0.95) ? d.int(0, batch.members - 1) : d.pick([-1, batch.members]);
 }
 
 /** The Writ source of a policy. */

@@ -50,7 +50,8 @@ export async function checkProperty<T>(
   if (details.failed) {
     const path = details.counterexamplePath ?? undefined;
     const error = details.errorInstance;
-    const own = error instanceof Error ? error.message : String(error);
+    // assertion messages say it all; anything else (a TypeError in a generator) needs its stack
+    const own = error instanceof Error ? (error.name === "AssertionError" ? error.message : (error.stack ?? error.message)) : String(error);
     throw new Error(
       `property failed — replay with:\n  ${replayCommand(details.seed, path, testFile)}\n\n${own}\n\n(fast-check: seed ${details.seed}, path ${JSON.stringify(path)}, ${details.numRuns} runs, ${details.numShrinks} shrinks)`,
     );

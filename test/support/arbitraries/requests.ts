@@ -107,8 +107,20 @@ function wrongValue(d: Draw, t: SchemaType): unknown {
     choices.push(() => Object.fromEntries(Array.from({ length: t.max + 1 }, (_, i) => [`k${i}`.slice(0, Math.max(1, t.keyMax)) + "\u00e9".repeat(i), drawValue(d, t.value)])));
     choices.push(() => ({ ["k".repeat(t.keyMax + 1)]: drawValue(d, t.value) }));
   }
-  if (t.kind === "record") choices.push(() => ({ ...(drawValue(d, t) as object), unknownField: 1 }), () => ({}));
+  if (t.kind === "record") {
+    choices.push(() => ({ ...(drawValue(d, t) as object), unknownField: 1 }));
+    if (t.fields.some((f) => !f.optional)) choices.push(() => ({}));
+  }
   return d.pick(choices)();
+}
+
+export interface MutatedRequest {
+  readonly request: unknown;
+  /**
+   * true when the mutation certainly makes the request invalid (known from the mutation itself, not
+   * from the validator under test); false when it may leave it valid (an optional field removed).
+   */
+  readonly invalid: boolean;
 }
 
 /**
@@ -118,21 +130,57 @@ function wrongValue(d: Draw, t: SchemaType): unknown {
  * properties compare backends, they do not assume invalidity.
  */
 export function drawMutatedRequest(d: Draw, schema: RecordType): unknown {
+  return drawMutation(d, schema).request;
+}
+
+/** As drawMutatedRequest, saying whether the result is certainly invalid. */
+export function drawMutation(d: Draw, schema: RecordType, prepare?: (valid: Record<string, unknown>) => void): MutatedRequest {
   const request = drawRequest(d, schema);
+  prepare?.(request);
   const all: Slot[] = [];
   slots(request, schema, null, "", all);
   const kind = d.int(0, 4);
   if (kind === 0 || all.length === 0) {
-    if (d.chance(0.5)) return d.pick(HOSTILE)();
+    if (d.chance(0.5)) return { request: d.pick(HOSTILE)(), invalid: true };
     const key = d.pick(["unknownField", "__proto__", "constructor", "prototype", "toString", "hasOwnProperty"]);
     Object.defineProperty(request, key, { value: d.pick([1, "x", {}, null]), enumerable: true, configurable: true, writable: true });
-    return request;
+    return { request, invalid: !schema.fields.some((f) => f.name === key) };
   }
   const slot = d.pick(all);
   if (kind === 1 && !Array.isArray(slot.parent)) {
     delete (slot.parent as Record<string, unknown>)[slot.key as string];
-    return request;
+    return { request, invalid: !optionalField(schema, request, slot) };
   }
   (slot.parent as Record<string | number, unknown>)[slot.key] = wrongValue(d, slot.type);
-  return request;
+  return { request, invalid: true };
+}
+
+/** Whether the slot is a record field that may be absent (removing a map entry is always fine). */
+function optionalField(schema: RecordType, request: unknown, slot: Slot): boolean {
+  const owner = recordTypeOf(schema, request, slot.parent);
+  if (!owner) return true; // a map entry
+  return owner.fields.find((f) => f.name === slot.key)?.optional ?? true;
+}
+
+/** The record type whose value is `target`, found by walking the value alongside the schema. */
+function recordTypeOf(t: SchemaType, value: unknown, target: unknown): RecordType | undefined {
+  if (value === target) return t.kind === "record" ? t : undefined;
+  if (typeof value !== "object" || value === null) return undefined;
+  if (t.kind === "record") {
+    for (const f of t.fields) {
+      const found = recordTypeOf(f.type, (value as Record<string, unknown>)[f.name], target);
+      if (found) return found;
+    }
+  } else if (t.kind === "list" && Array.isArray(value)) {
+    for (const v of value) {
+      const found = recordTypeOf(t.element, v, target);
+      if (found) return found;
+    }
+  } else if (t.kind === "map") {
+    for (const v of Object.values(value)) {
+      const found = recordTypeOf(t.value, v, target);
+      if (found) return found;
+    }
+  }
+  return undefined;
 }
