@@ -254,7 +254,7 @@ export class AstBuilder {
     if (obj) return this.dataObject(obj);
     if (token(n, "LBracket")) {
       const itemNodes = nodes(n, "items");
-      this.checkCommas(itemNodes.map((i) => cstSpan(i, span)), tokens(n, "Comma"), true, "items");
+      this.checkCommas(itemNodes.map((i) => cstSpan(i, span)), tokens(n, "Comma"), true, "elements");
       const items = itemNodes.map((i) => this.dataValue(i)).filter((x): x is A.DataValue => x !== undefined);
       return { kind: "DataArray", items, span };
     }

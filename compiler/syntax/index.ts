@@ -190,7 +190,14 @@ function parseChunk(rule: DeclarationRule, tokens: IToken[], follower: IToken | 
   const errors = writParser.errors as IRecognitionException[];
   const at = (t: IToken | undefined): Span =>
     t && !t.isInsertedInRecovery && Number.isFinite(t.startOffset) ? tokSpan(t) : follower ? tokSpan(follower) : { start: textEnd, end: textEnd };
+  // An error on the token right after the previous error's token is nearly always that error's
+  // echo (recovery resynchronising): report the first only.
+  let lastIndex = -2;
   for (const e of errors) {
+    const index = tokens.indexOf(e.token);
+    const echo = index >= 0 && index === lastIndex + 1;
+    if (index >= 0) lastIndex = index;
+    if (echo) continue;
     let message = e.message;
     if (e.name === "NotAllInputParsedException") {
       const hasWhen = cst?.children["when"] !== undefined;
