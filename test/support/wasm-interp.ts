@@ -14,7 +14,8 @@ import { join } from "node:path";
 import { importCount, readModule, type SectionInfo, type WasmModule } from "../../runtime/wasm/reader.js";
 import { encodeName, sleb, uleb } from "./wasm-builder.js";
 
-export const WASM_INTERP = "wasm-interp";
+/** The interpreter to run; WRIT_WASM_INTERP overrides it (another wabt build, or a path that does not exist to see the skip). */
+export const WASM_INTERP = process.env.WRIT_WASM_INTERP ?? "wasm-interp";
 
 let available: boolean | undefined;
 
