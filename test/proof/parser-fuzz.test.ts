@@ -40,7 +40,7 @@ const NOISE = ['"', "'", "{", "}", "(", ")", "[", "]", "<", ">", ",", ":", "?", 
 
 /** One to four mutations of `text`. */
 function mutate(d: Draw, text: string): string {
-  let tokens = text.match(TOKEN) ?? [];
+  let tokens: string[] = text.match(TOKEN) ?? [];
   for (let n = d.int(1, 4); n > 0 && tokens.length > 0; n--) {
     const i = d.int(0, tokens.length - 1);
     const j = d.int(0, tokens.length - 1);
