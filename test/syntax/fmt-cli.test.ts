@@ -1,9 +1,11 @@
 // `writ fmt`: canonical output on stdout, --write in place, syntax errors rendered on stderr with
 // exit 1 and the file left untouched. Runs the command in-process on real files in a temp dir.
 
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { fmtCommand } from "../../cli/commands/fmt.js";
 import type { CliIO } from "../../cli/io.js";
@@ -68,5 +70,15 @@ describe("writ fmt", () => {
     const d = io();
     expect(await fmtCommand.run(["."], d)).toBe(1);
     expect(d.stderr).toContain("is a directory");
+  });
+
+  it("is reachable as `writ fmt` from the command line, in a real process", () => {
+    writeFileSync(join(dir, "e.writ"), messy);
+    // run from the repository so that `--import tsx` resolves; the file is named by absolute path
+    const root = fileURLToPath(new URL("../../", import.meta.url));
+    const r = spawnSync(process.execPath, ["--import", "tsx", "cli/writ.ts", "fmt", join(dir, "e.writ")], { cwd: root, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" } });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(canonical);
   });
 });
