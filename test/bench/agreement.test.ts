@@ -15,6 +15,7 @@ import { createJsClosuresEngine } from "../../bench/engines/js-closures.js";
 import { ENGINE_ORDER } from "../../bench/engines/index.js";
 import type { Engine } from "../../bench/engines/types.js";
 import { packageRoot } from "../../bench/paths.js";
+import { buildScaling, scalingEngines } from "../../bench/scaling.js";
 
 const root = packageRoot();
 const runScript = join(root, "bench", "run.ts");
@@ -98,4 +99,20 @@ describe("agreement with the reference", () => {
     expect(run.stderr).toContain("request #7:");
     expect(run.stdout).not.toContain("@@bench-result");
   }, 60_000);
+
+  it("holds for the scaling engines on a scaling policy, against Writ's interpreter", async () => {
+    const mix = generateMix();
+    const built = await buildScaling(mix, [100], { optimize: false });
+    if (!built.ok) throw new Error(built.reason);
+    const [build] = built.builds;
+    // some requests call tools the 100 rules permit, so both answers occur
+    expect(build!.answers.filter(Boolean).length).toBeGreaterThan(0);
+    const engines = await scalingEngines(100, build!.bundle);
+    expect(engines.map((e) => e.name)).toEqual(["writ", "writ-eval", "js-closures"]);
+    for (const engine of engines) {
+      engine.bindMix?.(mix);
+      const report = checkAgreement(engine, "large", mix, build!.answers);
+      expect(report.disagreementCount, describeDisagreements(report, "writ-interp")).toBe(0);
+    }
+  }, 120_000);
 });
