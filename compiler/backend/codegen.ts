@@ -6,8 +6,8 @@
 // Rule indexing: a rule whose condition has a top-level conjunct `path == c` or `path in [c, ...]`
 // (an interned string or int path made only of required fields, so the conjunct never errors) cannot
 // hold or error unless the path's value is one of those constants (a false conjunct makes the whole
-// conjunction false, absorbing any error). Such rules are grouped by path and dispatched with a
-// `switch` on the path's value, so latency does not grow with the number of rules.
+// conjunction false, absorbing any error). Such rules are grouped by path and dispatched by a binary
+// search on the path's value, so latency does not grow with the number of rules.
 
 import type { FieldNode, IRPolicy, IRRule, Node, Value } from "../ir/ir.js";
 import { resultSize, type RecordLayout, type SlotLayout } from "../../runtime/wasm/layout.js";
@@ -110,7 +110,7 @@ function planIndex(rules: readonly IRRule[], slots: ReadonlyMap<number, SlotLayo
   const plain: number[] = [];
   rules.forEach((rule, i) => {
     const c = chosen[i];
-    // a switch for a single rule buys nothing
+    // an index for a single rule buys nothing
     if (!c || uses.get(c.key)! < 2) {
       plain.push(rule.index);
       return;
@@ -137,6 +137,32 @@ function maxRecordSize(slot: SlotLayout): number {
     default:
       return 0;
   }
+}
+
+/**
+ * A binary search over the sorted case keys: about log2(cases) comparisons whatever the number of
+ * rules (asc compiles a `switch` into a chain of comparisons, linear in the number of cases).
+ */
+function dispatchTree(key: string, isInt: boolean, cases: readonly { key: bigint; rules: readonly number[] }[], depth: number): string[] {
+  const pad = "  ".repeat(depth);
+  const lit = (v: bigint): string => (isInt ? intLiteral(v) : String(v));
+  if (cases.length <= 4) {
+    const out: string[] = [];
+    cases.forEach((c, i) => {
+      out.push(`${pad}${i === 0 ? "" : "else "}if (${key} == ${lit(c.key)}) {`);
+      for (const r of c.rules) out.push(`${pad}  r${r}();`);
+      out.push(`${pad}}`);
+    });
+    return out;
+  }
+  const mid = cases.length >> 1;
+  return [
+    `${pad}if (${key} < ${lit(cases[mid]!.key)}) {`,
+    ...dispatchTree(key, isInt, cases.slice(0, mid), depth + 1),
+    `${pad}} else {`,
+    ...dispatchTree(key, isInt, cases.slice(mid), depth + 1),
+    `${pad}}`,
+  ];
 }
 
 export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: number): GeneratedModule {
@@ -172,6 +198,7 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
   }
 
   let indexedRules = 0;
+  let keyCounter = 0;
   const dispatch = (effect: "permit" | "forbid"): string[] => {
     const rules = ir.rules.filter((r) => r.effect === effect);
     const { groups, plain } = planIndex(rules, plan.slots);
@@ -179,16 +206,16 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
     for (const g of groups.values()) {
       const { lines, expr } = emitter.body(g.path);
       out.push(...lines);
-      out.push(`  switch (${expr}) {`);
-      for (const [value, list] of g.cases) {
-        indexedRules += list.length;
-        const label = typeof value === "bigint" ? (value === -(1n << 63n) ? "-9223372036854775807 - 1" : String(value)) : String(plan.ids.get(value));
-        out.push(`    case ${label}: {`);
-        for (const r of list) out.push(`      r${r}();`);
-        out.push(`      break;`);
-        out.push(`    }`);
-      }
-      out.push(`  }`);
+      const key = `k${keyCounter++}`;
+      const isInt = typeof [...g.cases.keys()][0] === "bigint";
+      out.push(`  const ${key}: ${isInt ? "i64" : "i32"} = ${expr};`);
+      const cases = [...g.cases].map(([value, rules]) => ({
+        key: typeof value === "bigint" ? value : BigInt(plan.ids.get(value)!),
+        rules,
+      }));
+      cases.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      for (const c of cases) indexedRules += c.rules.length;
+      out.push(...dispatchTree(key, isInt, cases, 1));
     }
     for (const r of plain) out.push(`  r${r}();`);
     return out;
