@@ -16,9 +16,9 @@ import type { DecidingPolicy } from "../policy-types.js";
 import { utf8Encode } from "../crypto/base64url.js";
 import { hash as nodeHash } from "node:crypto";
 import { defaultCryptoPath, digestPair, type DigestPair } from "../crypto/digest.js";
-import { canonicalize } from "./jcs.js";
+import { canonicalJson, canonicalize } from "./jcs.js";
 import { buildTree, leafHash } from "./merkle.js";
-import { requestDigest } from "./request-digest.js";
+import { requestDigest, type RequestDigest } from "./request-digest.js";
 import type { Signer } from "./signer.js";
 import { decideSafely, unrepresentableDecision } from "./statement.js";
 import { STATEMENT_FORMAT, type ChainHead, type LineageSink, type Statement } from "./types.js";
@@ -113,6 +113,12 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
   const { signer } = options;
   // One-shot hashing (crypto.hash) skips a Hash object per digest; same bytes as digestPair.
   const native = (signer.path ?? defaultCryptoPath()) === "native" && typeof nodeHash === "function";
+  // requestDigest's result, hashed one-shot on the native path (same canonical text, same SHA3-512).
+  const digestRequest = (request: unknown): RequestDigest => {
+    if (!native) return requestDigest(request, signer.path);
+    const canonical = canonicalJson(request, { bigint: "safe-number" });
+    return canonical.ok ? { ok: true, sha3_512: nodeHash("sha3-512", canonical.text, "hex"), canonical: canonical.text } : requestDigest(request, signer.path);
+  };
   const linkDigests = (canonical: string): DigestPair =>
     native ? { sha3_512: nodeHash("sha3-512", canonical, "hex"), blake2b_512: nodeHash("blake2b512", canonical, "hex") } : digestPair(utf8Encode(canonical), signer.path);
   let head: ChainHead = signer.head;
@@ -183,7 +189,7 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
           reject(new RangeError("the clock returned an invalid Date"));
           return;
         }
-        const digest = requestDigest(request, signer.path);
+        const digest = digestRequest(request);
         const decision = digest.ok ? decideSafely(policy, request) : unrepresentableDecision(digest);
         const iat = Math.floor(nowMs / 1000);
         const statement: Statement = {
