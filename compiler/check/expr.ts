@@ -380,6 +380,8 @@ export class ExpressionChecker {
 
   private checkCall(expr: CallExpr): Checked {
     const { fn, target, args } = expr;
+    // the parser keeps a leading-dot global call `.f(x)` as the name `.f`
+    if (fn.startsWith(".")) return this.report(Codes.unsupported, UNSUPPORTED_LITERALS.leadingDot, expr.fnSpan);
     if (target === undefined && fn === "has") return this.checkHas(expr);
     if (target !== undefined && MACROS.has(fn)) return this.checkMacro(expr);
     if (fn === "size" && ((target === undefined && args.length === 1) || (target !== undefined && args.length === 0))) {
