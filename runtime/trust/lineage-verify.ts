@@ -140,7 +140,16 @@ function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
     const r = parsed[i];
     return r !== undefined && r.ok ? r.parsed : null;
   };
-  const target = (p: ParsedRecord): DigestPair => linkTarget(p.record.artifact, p.artifactKind, p.statement);
+  // Each record's link target is needed by up to four checks: hash it once.
+  const targets = new WeakMap<ParsedRecord, DigestPair>();
+  const target = (p: ParsedRecord): DigestPair => {
+    let t = targets.get(p);
+    if (t === undefined) {
+      t = linkTarget(p.record.artifact, p.artifactKind, p.statement);
+      targets.set(p, t);
+    }
+    return t;
+  };
   /** whether record `a` links to record `b` by its line digest or by its signed statement */
   const links = (a: ParsedRecord, b: ParsedRecord): boolean => sameDigests(a.record.prev, b.lineDigests) || sameDigests(a.statement.lineage.prev, target(b));
 
