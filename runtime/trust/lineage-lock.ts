@@ -38,8 +38,9 @@ function readOwner(lockPath: string): LockOwner | null {
  * A lock file is written whole into a private temporary file and then hard-linked to its final
  * name, so a lock that exists is always complete: link() fails with EEXIST atomically.
  */
+let attempts = 0;
 function tryCreate(lockPath: string): boolean {
-  const tmp = `${lockPath}.${process.pid}.${Date.now()}.tmp`;
+  const tmp = `${lockPath}.${process.pid}.${Date.now()}.${attempts++}.tmp`;
   const fd = openSync(tmp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o644);
   try {
     writeSync(fd, JSON.stringify({ pid: process.pid, host: hostname(), at: new Date().toISOString() }) + "\n");

@@ -173,7 +173,12 @@ function tornFileName(logPath: string, now: Date): string {
  */
 export function openLog(path: string, options: LogOptions = {}): LineageLog {
   const fsyncMode = options.fsync ?? "always";
-  const lock = acquireLock(path);
+  let lock: ReturnType<typeof acquireLock>;
+  try {
+    lock = acquireLock(path);
+  } catch (e) {
+    throw new LineageError("io", `${path}: cannot take the lock: ${e instanceof Error ? e.message : String(e)}`);
+  }
   if (!lock.ok) throw new LineageError("locked", `${path}: ${lock.reason}`);
   let fd: number | null = null;
   try {

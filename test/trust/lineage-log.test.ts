@@ -205,3 +205,11 @@ describe("the writer lock", () => {
     expect(tryOpenLog(path)).toMatchObject({ ok: false, error: { code: "locked" } });
   });
 });
+
+describe("opening where it cannot", () => {
+  it("reports a missing directory as an io error, not an exception of another kind", () => {
+    const result = tryOpenLog(join(dir, "no", "such", "dir", "log.jsonl"));
+    expect(result).toMatchObject({ ok: false, error: { code: "io" } });
+    expect(() => openLog(join(dir, "no", "such", "dir", "log.jsonl"))).toThrow(LineageError);
+  });
+});
