@@ -17,10 +17,17 @@ interface LockOwner {
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     // EPERM: the process exists but belongs to another user.
     return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+  // A killed writer whose parent has not reaped it yet is a zombie: signalable, but it will never
+  // write again. Linux says so in /proc/<pid>/stat (state after the parenthesised name).
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return true;
   }
 }
 

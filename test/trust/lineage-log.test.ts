@@ -199,6 +199,27 @@ describe("the writer lock", () => {
     expect(existsSync(`${path}.lock`)).toBe(false);
   });
 
+  it("takes over the lock of a killed writer that its parent has not reaped yet (a zombie)", async () => {
+    const path = fresh();
+    const holder = spawn(process.execPath, ["--import", "tsx", "-e", `(async () => {
+      const { openLog } = await import(${JSON.stringify(join(import.meta.dirname, "../../runtime/trust/lineage.ts"))});
+      openLog(${JSON.stringify(path)});
+      process.stdout.write("held\\n");
+      setTimeout(() => process.exit(0), 20000);
+    })()`], { stdio: ["ignore", "pipe", "inherit"] });
+    await new Promise<void>((resolve) => holder.stdout.once("data", () => resolve()));
+    holder.kill("SIGKILL");
+    // Stay off the event loop so the child is not reaped: it stays a zombie while we open.
+    const until = Date.now() + 300;
+    while (Date.now() < until && !readFileSync(`/proc/${holder.pid}/stat`, "utf8").includes(") Z")) {
+      /* wait for the kill to land */
+    }
+    expect(readFileSync(`/proc/${holder.pid}/stat`, "utf8")).toContain(") Z");
+    const log = openLog(path);
+    log.close();
+    await new Promise((resolve) => (holder.exitCode !== null || holder.signalCode !== null ? resolve(null) : holder.on("exit", resolve)));
+  }, 30_000);
+
   it("refuses a lock held on another host", () => {
     const path = fresh();
     writeFileSync(`${path}.lock`, JSON.stringify({ pid: 1, host: "elsewhere.example", at: new Date().toISOString() }));
