@@ -7,6 +7,7 @@
 
 import {
   importCount,
+  listOpcodes,
   readModule,
   type FunctionBody,
   type Instruction,
@@ -206,7 +207,7 @@ function checkTables(m: WasmModule, add: Add): void {
 // Instruction classes, decided once per mnemonic (names come from the reader's opcode table).
 const FLOAT = 1, SIMD = 2, ATOMIC = 4, GROW = 8, INDIRECT = 16, CALL = 32;
 const classes = new Map<string, number>();
-function classOf(name: string): number {
+function classOfName(name: string): number {
   let c = classes.get(name);
   if (c === undefined) {
     c = 0;
@@ -220,6 +221,8 @@ function classOf(name: string): number {
   }
   return c;
 }
+// the same, by opcode id, for the scan path
+const CLASS_BY_ID = Uint8Array.from(listOpcodes(), (o) => classOfName(o.name));
 
 /** what the classification reads: both decoded instructions and the reader's scan view have it */
 interface Op {
@@ -240,8 +243,7 @@ class Findings {
     else this.found.set(rule, { name: op.name, offset: op.offset, count: 1, what });
   }
 
-  instruction(op: Op): void {
-    const c = classOf(op.name);
+  instruction(op: Op, c = classOfName(op.name)): void {
     if (c !== 0 && c !== CALL) {
       if (c & FLOAT) this.note("no-floats", op, "a float instruction");
       if (c & SIMD) this.note("no-simd", op, "a SIMD instruction");
@@ -286,8 +288,9 @@ function checkBodies(m: WasmModule, add: Add): Edges {
     const findings = new Findings();
     const out = edges[funcBase + i]!;
     body.forEachInstruction((op) => {
-      if (classOf(op.name) === CALL) out.push({ to: op.index, offset: op.offset });
-      else findings.instruction(op);
+      const c = CLASS_BY_ID[op.id]!;
+      if (c === CALL) out.push({ to: op.index, offset: op.offset });
+      else if (c !== 0 || op.block !== undefined || op.types !== undefined) findings.instruction(op, c);
     });
     findings.report(`function ${funcLabel(m, funcBase + i)}`, add);
   });

@@ -119,6 +119,8 @@ export interface FunctionBody {
 
 /** One instruction as seen by `forEachInstruction`. Absent immediates are -1 or undefined. */
 export interface OpView {
+  /** position of the instruction in `listOpcodes()`: a dense key for per-opcode tables */
+  readonly id: number;
   readonly offset: number;
   /** 0 for single-byte opcodes, else 0xFC, 0xFD or 0xFE */
   readonly prefix: number;
@@ -521,14 +523,16 @@ class ModuleReader {
     const prefixed = first === 0xfc || first === 0xfd || first === 0xfe;
     const code = prefixed ? this.u32() : first;
     const prefix = prefixed ? first : 0;
-    const name = opcodeName(prefix, code);
-    if (name === undefined) this.fail(`unknown opcode 0x${first.toString(16)}${prefixed ? ` ${code}` : ""}`, v.offset);
+    const id = opcodeId(prefix, code);
+    if (id < 0) this.fail(`unknown opcode 0x${first.toString(16)}${prefixed ? ` ${code}` : ""}`, v.offset);
+    const name = OPCODES[id]!.name;
+    v.id = id;
     v.prefix = prefix;
     v.code = code;
     v.name = name;
     v.index = v.index2 = v.align = v.memOffset = v.lane = -1;
     v.block = v.types = v.labels = v.value = v.big = v.bytes = undefined;
-    switch (immediateKind(prefix, code)) {
+    switch (OPCODES[id]!.imm) {
       case Imm.None: return;
       case Imm.Block: v.block = this.blockType(); return;
       case Imm.Index: v.index = this.u32(); return;
@@ -799,6 +803,7 @@ class ModuleReader {
 // The decoder's reusable view of one instruction (see OpView); `big` holds i64.const and f64.const
 // values on the full path.
 class View implements OpView {
+  id = 0;
   offset = 0;
   prefix = 0;
   code = 0;
@@ -989,16 +994,6 @@ const SIMD = table([
     "i16x8.relaxed_dot_i8x16_i7x16_s i32x4.relaxed_dot_i8x16_i7x16_add_s"],
 ]);
 
-function opcodeName(prefix: number, code: number): string | undefined {
-  switch (prefix) {
-    case 0: return MVP.get(code);
-    case 0xfc: return MISC.get(code);
-    case 0xfd: return SIMD.get(code);
-    case 0xfe: return ATOMIC.get(code);
-  }
-  return undefined;
-}
-
 function immediateKind(prefix: number, code: number): ImmKind {
   if (prefix === 0xfc) {
     if (code <= 7) return Imm.None;
@@ -1031,10 +1026,26 @@ function immediateKind(prefix: number, code: number): ImmKind {
   return Imm.None;
 }
 
-/** Every instruction the reader decodes: prefix (0 for none), opcode, text-format mnemonic. */
+// The opcode registry: every instruction gets a dense id; per-prefix tables map opcodes to ids so
+// that decoding looks up name and immediate kind by index rather than by hashing.
+const OPCODES: { prefix: number; code: number; name: string; imm: ImmKind }[] = [];
+const ID_TABLES = new Map<number, Int16Array>();
+for (const [prefix, names] of [[0, MVP], [0xfc, MISC], [0xfd, SIMD], [0xfe, ATOMIC]] as const) {
+  const ids = new Int16Array(Math.max(...names.keys()) + 1).fill(-1);
+  for (const [code, name] of [...names].sort((a, b) => a[0] - b[0])) {
+    ids[code] = OPCODES.length;
+    OPCODES.push({ prefix, code, name, imm: immediateKind(prefix, code) });
+  }
+  ID_TABLES.set(prefix, ids);
+}
+const MVP_IDS = ID_TABLES.get(0)!;
+
+function opcodeId(prefix: number, code: number): number {
+  const ids = prefix === 0 ? MVP_IDS : ID_TABLES.get(prefix)!;
+  return code < ids.length ? ids[code]! : -1;
+}
+
+/** Every instruction the reader decodes, in id order: prefix (0 for none), opcode, mnemonic. */
 export function listOpcodes(): { prefix: number; code: number; name: string }[] {
-  const out: { prefix: number; code: number; name: string }[] = [];
-  const tables: [number, Map<number, string>][] = [[0, MVP], [0xfc, MISC], [0xfd, SIMD], [0xfe, ATOMIC]];
-  for (const [prefix, t] of tables) for (const [code, name] of t) out.push({ prefix, code, name });
-  return out;
+  return OPCODES.map(({ prefix, code, name }) => ({ prefix, code, name }));
 }
