@@ -96,6 +96,22 @@ describe("addProbeExports", () => {
     expect((instance.exports.twice as (x: number) => number)(21)).toBe(42);
   });
 
+  it("creates the sections a module without functions lacks (type, function, code)", async () => {
+    const b = new ModuleBuilder();
+    b.memory(1, 1).export("memory", "memory", 0).data(64, [0x78, 0x56, 0x34, 0x12]);
+    const bare = b.build();
+    const read = readModule(bare);
+    expect(read.ok && read.module.sections.map((sec) => sec.id)).toEqual([5, 7, 11]);
+    const probed = addProbeExports(bare, [{ name: "word", load: 64 }, { name: "patched", writes: [{ address: 64, bytes: new Uint8Array([1]) }], load: 64 }]);
+    expect(WebAssembly.validate(probed)).toBe(true);
+    const after = readModule(probed);
+    expect(after.ok && after.module.sections.map((sec) => sec.id)).toEqual([1, 3, 5, 7, 10, 11]);
+    const { instance } = await WebAssembly.instantiate(probed);
+    expect((instance.exports.word as () => number)()).toBe(0x12345678);
+    expect((instance.exports.patched as () => number)()).toBe(0x12345601);
+    if (interp) expect([...runWasmInterp(probed)]).toEqual([["word", 0x12345678], ["patched", 0x12345601]]);
+  });
+
   it("refuses probes that do not fit the module", () => {
     expect(() => addProbeExports(original, [{ name: "decide", writes: [], call: "decide" }])).toThrow(/already taken/);
     expect(() => addProbeExports(original, [{ name: "p", writes: [], call: "twice" }])).toThrow(/no parameters/);
