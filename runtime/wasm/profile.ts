@@ -74,6 +74,15 @@ export function validateProfile(
   bytes: Uint8Array,
   requiredExports: readonly string[] = REQUIRED_EXPORTS,
 ): ProfileResult {
+  try {
+    return check(bytes, requiredExports);
+  } catch (e) {
+    // A bug here must not become an exception in a host, nor a pass: the module is refused.
+    return { ok: false, violations: [{ rule: "malformed", message: `validator failure: ${String(e)}` }] };
+  }
+}
+
+function check(bytes: Uint8Array, requiredExports: readonly string[]): ProfileResult {
   if (!(bytes instanceof Uint8Array)) {
     return { ok: false, violations: [{ rule: "malformed", message: "module bytes must be a Uint8Array" }] };
   }
