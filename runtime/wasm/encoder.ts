@@ -17,6 +17,30 @@ export type Encode = (request: unknown) => void;
 /** Writes a value into the slot at byte address `at`. */
 type SlotWriter = (value: unknown, at: number) => void;
 
+type Reader = (obj: object) => unknown;
+type Obj = Record<string, unknown>;
+
+/**
+ * Field readers come from this fixed set of distinct function literals: V8 keeps inline-cache
+ * feedback per literal, so a reader shared by many field names goes megamorphic (about 10 ns per
+ * read), while a literal that only ever reads one name from one object shape stays monomorphic
+ * (about 1 ns). Each field a layout reads gets the next literal; past the end they are reused.
+ */
+const READER_SITES: readonly ((name: string) => Reader)[] = [
+  (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k],
+  (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k],
+  (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k],
+  (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k],
+  (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k],
+  (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k],
+  (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k],
+  (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k],
+  (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k],
+  (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k],
+  (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k],
+  (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k],
+];
+
 /** Names plain objects inherit: reading them needs an own-property check. */
 const INHERITED = new Set(Object.getOwnPropertyNames(Object.prototype));
 
@@ -164,14 +188,16 @@ export function createEncoder(layout: InputLayout, memory: WebAssembly.Memory, i
     }
   };
 
+  let sites = 0;
   const recordWriter = (rec: RecordLayout): ((obj: object, base: number) => void) => {
     const writers = rec.fields.map((f) => {
       const name = f.name;
       const write = f.offset >= 0 ? fieldWriter(f.type) : undefined;
       const offset = f.offset;
       const presence = f.presence;
-      const inherited = INHERITED.has(name);
-      const read = (obj: object): unknown => (inherited ? readField(obj, name) : (obj as Record<string, unknown>)[name]);
+      const read: Reader = INHERITED.has(name)
+        ? (obj) => readField(obj, name)
+        : READER_SITES[sites++ % READER_SITES.length]!(name);
       if (presence < 0) return (obj: object, base: number) => write!(read(obj), base + offset);
       return (obj: object, base: number) => {
         const v = read(obj);
