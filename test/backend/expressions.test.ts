@@ -9,7 +9,7 @@ import { expressionRequests, expressionsPolicy } from "./expressions-policy.js";
 import { compileIR, plain, type Compiled } from "./support.js";
 
 const base = {
-  req: { n: 1, m: 1, s1: "a", s2: "b", u: "a", w: "b", items: [1, 2], idWords: [], byteWords: [], flag: false },
+  req: { n: 1, m: 1, s1: "a", s2: "b", u: "a", w: "b", items: [1, 2], idWords: [] as string[], byteWords: [] as string[], flag: false },
   user: { attrs: {}, scores: {}, groups: [], matrix: [] },
 };
 type Req = typeof base.req & Record<string, unknown>;

@@ -137,7 +137,7 @@ export function typeOfValue(v: Value): IRType {
   if (typeof v === "string") return STRING;
   if (Array.isArray(v)) return { kind: "list", element: v.length > 0 ? typeOfValue(v[0]!) : NEVER };
   if ((v as { kind: string }).kind === "map") {
-    const first = [...(v as { entries: Map<string, Value> }).entries.values()][0];
+    const first = [...(v as unknown as { entries: Map<string, Value> }).entries.values()][0];
     return { kind: "map", value: first === undefined ? NEVER : typeOfValue(first) };
   }
   throw new Error("records are not constants");

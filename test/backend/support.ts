@@ -43,7 +43,7 @@ export async function compileIR(ir: IRPolicy, errorSites: Record<string, number>
   const gen = await generateModule(ir, { optimize });
   if (!gen.wasm) throw new Error(gen.diagnostics.map((d) => `${d.code}: ${d.message}`).join("\n"));
   const manifest = manifestFor(ir, errorSites, gen.layout, gen.memoryPages);
-  const evaluator = createWasmEvaluator(new WebAssembly.Module(gen.wasm), manifest);
+  const evaluator = createWasmEvaluator(new WebAssembly.Module(gen.wasm as Uint8Array<ArrayBuffer>), manifest);
   const check = compileRequestCheck(ir.schema);
   const interp = createInterpreter(ir, errorSites);
   return {
