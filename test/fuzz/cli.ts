@@ -58,12 +58,12 @@ async function main(argv: readonly string[]): Promise<number> {
   for (let i = o.from; i - o.from < o.batches && performance.now() < deadline; i++) {
     const d = Draw.seeded(batchSeed(o.seed, i));
     const batch = drawBatch(d, o.members);
-    const pair = await compilePair(policyToWrit(batch.policy));
+    const pair = await compilePair(policyToWrit(batch.policy), i % 2 === 1); // odd batches as shipped (-O3)
     for (let r = 0; r < o.requests; r++) {
       const request = drawBatchRequest(d, batch, r % 10 !== 9);
       const result = decideBoth(pair, request);
       if (result.difference !== undefined) {
-        const c = await reduce(batch, request, result.difference);
+        const c = await reduce(batch, request, result.difference, pair.optimized);
         process.stdout.write(`\nCOUNTEREXAMPLE in batch ${i} (request ${r}):\n${describeCounterexample(c)}\n`);
         process.stdout.write(`replay: npm run fuzz -- --seed ${o.seed} --from ${i} --batches 1 --members ${o.members} --requests ${o.requests}\n`);
         report(totals);
@@ -76,7 +76,7 @@ async function main(argv: readonly string[]): Promise<number> {
     totals.batches++;
     totals.policies += batch.members;
     totals.rules += batch.policy.rules.length;
-    process.stdout.write(`batch ${i}: ${batch.members} policies, ${batch.policy.rules.length} rules, compiled in ${pair.compileMs.toFixed(0)} ms; ${totals.decisions} decisions so far\n`);
+    process.stdout.write(`batch ${i}: ${batch.members} policies, ${batch.policy.rules.length} rules, compiled (${pair.optimized ? "-O3" : "-O0"}) in ${pair.compileMs.toFixed(0)} ms; ${totals.decisions} decisions so far\n`);
   }
   report(totals);
   return 0;

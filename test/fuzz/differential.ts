@@ -18,6 +18,7 @@ export interface CompiledPair {
   readonly interp: Interpreter;
   readonly wasm: DecidingPolicy;
   readonly compileMs: number;
+  readonly optimized: boolean;
 }
 
 /** JSON for requests and decisions, BigInts written as `"123n"` (the corpus convention). */
@@ -25,16 +26,19 @@ export function show(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? `${v}n` : v === undefined ? "<undefined>" : v));
 }
 
-/** Compiles policy text with both backends; throws with the diagnostics if it does not compile. */
-export async function compilePair(text: string): Promise<CompiledPair> {
+/**
+ * Compiles policy text for both backends; throws with the diagnostics if it does not compile.
+ * `optimize` (asc -O3, what ships by default) is off unless asked: -O0 compiles faster.
+ */
+export async function compilePair(text: string, optimize = false): Promise<CompiledPair> {
   const t0 = performance.now();
-  const r = await compilePolicy(text, { optimize: false });
+  const r = await compilePolicy(text, { optimize });
   const compileMs = performance.now() - t0;
   if (!r.bundle || !r.checked)
     throw new Error(`generated policy did not compile:\n${r.diagnostics.map((d) => `${d.code} ${d.message} at ${d.span.start}`).join("\n")}\n${text}`);
   // Loaded lazily so that merely importing this file does not pull in the WASM runtime.
   const { loadPolicy } = await import("../../runtime/policy.js");
-  return { text, interp: createInterpreter(r.checked.ir, r.checked.errorSites), wasm: loadPolicy(r.bundle, { allowUnsigned: true }), compileMs };
+  return { text, interp: createInterpreter(r.checked.ir, r.checked.errorSites), wasm: loadPolicy(r.bundle, { allowUnsigned: true }), compileMs, optimized: optimize };
 }
 
 /** Why two decisions differ, or undefined when they are equal (order included). */
@@ -80,11 +84,13 @@ export interface Counterexample {
   readonly policy: string;
   readonly request: string;
   readonly difference: string;
+  /** whether the module was built with -O3 */
+  readonly optimized: boolean;
 }
 
 /** Still disagreeing on `request`? (compiles `policy`; undefined when they agree) */
-async function disagreement(policy: GenPolicy, request: unknown): Promise<string | undefined> {
-  const pair = await compilePair(policyToWrit(policy));
+async function disagreement(policy: GenPolicy, request: unknown, optimize: boolean): Promise<string | undefined> {
+  const pair = await compilePair(policyToWrit(policy), optimize);
   return decideBoth(pair, request).difference;
 }
 
@@ -93,7 +99,7 @@ async function disagreement(policy: GenPolicy, request: unknown): Promise<string
  * rule dropped while the backends still disagree. Falls back to the whole batch if the member alone
  * agrees (an interaction between members would itself be a finding).
  */
-export async function reduce(batch: Batch, request: unknown, difference: string): Promise<Counterexample> {
+export async function reduce(batch: Batch, request: unknown, difference: string, optimize = false): Promise<Counterexample> {
   const sel = (request as { sel?: unknown } | null)?.sel;
   let policy: GenPolicy = batch.policy;
   let req = request;
@@ -101,14 +107,14 @@ export async function reduce(batch: Batch, request: unknown, difference: string)
   if (typeof sel === "number" && sel >= 0 && sel < batch.members) {
     const member = memberPolicy(batch, sel);
     const mreq = memberRequest(request, sel);
-    const d = await disagreement(member, mreq).catch(() => undefined);
+    const d = await disagreement(member, mreq, optimize).catch(() => undefined);
     if (d !== undefined) {
       policy = member;
       req = mreq;
       diff = d;
       for (let i = policy.rules.length - 1; i >= 0 && policy.rules.length > 1; i--) {
         const smaller = { ...policy, rules: policy.rules.filter((_, j) => j !== i) };
-        const d2 = await disagreement(smaller, req).catch(() => undefined);
+        const d2 = await disagreement(smaller, req, optimize).catch(() => undefined);
         if (d2 !== undefined) {
           policy = smaller;
           diff = d2;
@@ -116,9 +122,9 @@ export async function reduce(batch: Batch, request: unknown, difference: string)
       }
     }
   }
-  return { policy: policyToWrit(policy), request: show(req), difference: diff };
+  return { policy: policyToWrit(policy), request: show(req), difference: diff, optimized: optimize };
 }
 
 export function describeCounterexample(c: Counterexample): string {
-  return `the interpreter and the WASM module disagree\n--- policy ---\n${c.policy}--- request ---\n${c.request}\n--- decisions ---\n${c.difference}`;
+  return `the interpreter and the WASM module (${c.optimized ? "-O3" : "-O0"}) disagree\n--- policy ---\n${c.policy}--- request ---\n${c.request}\n--- decisions ---\n${c.difference}`;
 }

@@ -10,25 +10,27 @@ import { Draw, drawBatch, drawBatchRequest, policyToWrit } from "../support/arbi
 import { checkProperty } from "../support/arbitraries/replay.js";
 import { compilePair, decideBoth, describeCounterexample, reduce } from "../fuzz/differential.js";
 
-const RUNS = 6; // batches (compiles) at CI size
-const MEMBERS = 30; // random policies per batch
+const RUNS = 8; // batches (compiles) at CI size
+const MEMBERS = 32; // random policies per batch
 const REQUESTS = 3_000; // decisions per batch (a tenth of them on mutated requests)
 
 describe("interpreter and WASM module agree", () => {
   it(`on ${RUNS * MEMBERS} random policies × ${RUNS * REQUESTS} requests`, async () => {
-    const stats = { policies: 0, rules: 0, decisions: 0, allows: 0, ruleErrors: 0, invalid: 0, errorCodes: new Set<string>() };
+    const stats = { optimized: 0, policies: 0, rules: 0, decisions: 0, allows: 0, ruleErrors: 0, invalid: 0, errorCodes: new Set<string>() };
     const property = fc.asyncProperty(fc.gen(), async (g) => {
       // fast-check draws the seeds; the bulk is drawn from seeded PRNGs (test/support/arbitraries/draw.ts)
       const d = new Draw(g);
       const batch = drawBatch(Draw.seeded(d.seed()), MEMBERS);
       const rd = Draw.seeded(d.seed());
-      const pair = await compilePair(policyToWrit(batch.policy));
+      // half the batches built as shipped (-O3), half at -O0
+      const pair = await compilePair(policyToWrit(batch.policy), d.chance(0.5));
       stats.policies += batch.members;
+      if (pair.optimized) stats.optimized++;
       stats.rules += batch.policy.rules.length;
       for (let i = 0; i < REQUESTS; i++) {
         const request = drawBatchRequest(rd, batch, i % 10 !== 9);
         const r = decideBoth(pair, request);
-        if (r.difference !== undefined) throw new Error(describeCounterexample(await reduce(batch, request, r.difference)));
+        if (r.difference !== undefined) throw new Error(describeCounterexample(await reduce(batch, request, r.difference, pair.optimized)));
         stats.decisions++;
         if (r.interp.decision === "allow") stats.allows++;
         for (const e of r.interp.errors) {
@@ -50,6 +52,6 @@ describe("interpreter and WASM module agree", () => {
     expect([...stats.errorCodes].sort()).toEqual(
       expect.arrayContaining(["division_by_zero", "index_out_of_range", "no_such_field", "no_such_key", "overflow"]),
     );
-    console.log(`differential: ${stats.policies} policies, ${stats.rules} rules, ${stats.decisions} decisions, ${stats.allows} allows, ${stats.ruleErrors} rule errors (${[...stats.errorCodes].sort().join(", ")}), ${stats.invalid} invalid requests`);
+    console.log(`differential: ${stats.policies} policies (${stats.optimized} of ${RUNS} batches at -O3), ${stats.rules} rules, ${stats.decisions} decisions, ${stats.allows} allows, ${stats.ruleErrors} rule errors (${[...stats.errorCodes].sort().join(", ")}), ${stats.invalid} invalid requests`);
   }, 300_000);
 });

@@ -38,13 +38,16 @@ const corpus: string[] = [
 const TOKEN = /"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|[A-Za-z_]\w*|0x[0-9a-fA-F]+|\d+|\/\/[^\n]*|\s+|&&|\|\||[=!<>]=|./gsu;
 const NOISE = ['"', "'", "{", "}", "(", ")", "[", "]", "<", ">", ",", ":", "?", "@", ".", "\\", "\n", "permit", "forbid", "when", "let", "input", "test", "expect", "policy", "has", "in", "r\"", '"""', "0x", "9223372036854775808", "\u0000", "\ud800", "😀", "/*", "//", "&&", "!", "-", "%"];
 
+/** Malformed calls, macros and selections: what a grammar-unaware mutation rarely produces. */
+const SNIPPETS = ["has()", "has(a)", "has(1)", "has(a.b, c)", "has(a[0])", "size()", "size(1, 2)", "a.size(1)", "[1].all()", "[1].all(x)", "[1].map(x)", "[1].map(1, x)", "{}.exists(x, x, x)", "a.startsWith()", "\"a\".contains(1)", "int(1)", "dyn(a)", "a.b.c()", ".a", "a.?b", "a[?0]", "x.exists_one(y, z)", "[].filter(x, 1)", "1u", "1.5", "b\"x\"", "null", "{1: 2}", "T{a: 1}"];
+
 /** One to four mutations of `text`. */
 function mutate(d: Draw, text: string): string {
   let tokens: string[] = text.match(TOKEN) ?? [];
   for (let n = d.int(1, 4); n > 0 && tokens.length > 0; n--) {
     const i = d.int(0, tokens.length - 1);
     const j = d.int(0, tokens.length - 1);
-    switch (d.int(0, 5)) {
+    switch (d.int(0, 6)) {
       case 0: // delete a run of tokens
         tokens.splice(i, d.int(1, 3));
         break;
@@ -60,11 +63,32 @@ function mutate(d: Draw, text: string): string {
       case 4: // truncate
         tokens = tokens.slice(0, i);
         break;
+      case 5: // replace a name with a malformed call, macro or selection
+        tokens.splice(/^[A-Za-z_]/.test(tokens[i]!) ? i : j, 1, d.pick(SNIPPETS));
+        break;
       default: // repeat a span many times (deep nesting, long chains)
         tokens.splice(i, 0, ...Array.from({ length: d.int(50, 400) }, () => d.pick(["(", "[", "!", "-", "{a:", "x.", "a && "])));
     }
   }
   return tokens.join("");
+}
+
+/**
+ * A mutation inside one rule's condition only, with the rest of the file intact: so the checker
+ * (not just the parser) meets malformed calls, macros and selections in an otherwise valid policy.
+ */
+function mutateCondition(d: Draw, text: string): string {
+  const lines = text.split("\n");
+  const rules = lines.map((l, i) => (/^(permit|forbid) \w+ when /.test(l) ? i : -1)).filter((i) => i >= 0);
+  if (rules.length === 0) return mutate(d, text);
+  const at = d.pick(rules);
+  const [head, cond] = [lines[at]!.slice(0, lines[at]!.indexOf(" when ") + 6), lines[at]!.slice(lines[at]!.indexOf(" when ") + 6)];
+  const tokens: string[] = cond.match(TOKEN) ?? [];
+  const names = tokens.map((t, i) => (/^[A-Za-z_]/.test(t) ? i : -1)).filter((i) => i >= 0);
+  if (names.length > 0 && d.chance(0.7)) tokens.splice(d.pick(names), 1, d.pick(SNIPPETS));
+  else return mutate(d, text);
+  lines[at] = head + tokens.join("");
+  return lines.join("\n");
 }
 
 /** Compiles up to the cost stage and checks that the outcome is well-formed diagnostics. */
@@ -108,7 +132,8 @@ describe("the front end diagnoses any text", () => {
     let rejected = 0;
     await checkProperty(fc.asyncProperty(fc.gen(), async (g) => {
       const d = new Draw(g);
-      const text = mutate(d, d.pick(corpus));
+      const source = d.pick(corpus);
+      const text = d.chance(0.3) ? mutateCondition(d, source) : mutate(d, source);
       if ((await diagnosesCleanly(text)) > 0) rejected++;
     }), 1200, FILE);
     expect(rejected).toBeGreaterThan(300); // the mutations do reach the error paths
