@@ -224,7 +224,9 @@ function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
     if (!p.canonical) return fault(i, "edited", `record ${i} is not in the writer's serialisation: it was rewritten`);
     // The signed link still names record i − 1's artifact, so that record is intact: this `prev` changed.
     if (!linksBack && linksBackSigned) return fault(i, "edited", `record ${i}'s \`prev\` does not match record ${i - 1}: it was changed`);
-    // The signed link no longer matches: record i − 1's artifact was changed after i chained it.
+    // The line link holds, so record i − 1 is byte for byte what i chained: i's statement changed.
+    if (linksBack && !linksBackSigned) return fault(i, "edited", `record ${i}'s statement no longer links to record ${i - 1}'s artifact: it was changed`);
+    // Neither link holds: record i − 1 no longer is what record i chained.
     if (!linksBackSigned) return fault(i - 1, "edited", `record ${i - 1} was changed after record ${i} chained it`);
 
     // 4. Forward: does the next record, in its place and confirmed by its own successor (or last),
@@ -236,9 +238,10 @@ function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
         if (skipsThis) return insertedHere();
         const after = ok(i + 2);
         const anchored = i + 2 >= n || (after !== null && links(after, next));
-        // Only the line link broke while the signed link holds: this record is intact and the
-        // successor's `prev` was changed; step 3 names it at i + 1.
-        if (anchored && !signedOk) return fault(i, "edited", `record ${i} was changed after record ${i + 1} chained it`);
+        // Both links broke: this record is no longer what its successor chained. When one of them
+        // still holds, this record is intact and the successor's `prev` or statement was changed:
+        // step 3 names it at i + 1.
+        if (anchored && !signedOk && !lineOk) return fault(i, "edited", `record ${i} was changed after record ${i + 1} chained it`);
       }
     } else if (next && next.record.seq === p.record.seq && skipsThis && next.record.artifact !== p.record.artifact) {
       // Two different records claim this seq: the one the record after them links to is genuine.

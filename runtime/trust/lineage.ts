@@ -91,8 +91,6 @@ function fsyncDirectory(path: string): void {
 
 interface ScanState {
   count: number;
-  /** bytes of the file that hold whole, valid records */
-  goodBytes: number;
   lastLine: DigestPair | null;
   last: ParsedRecord | null;
 }
@@ -108,7 +106,7 @@ const FULLY_CHECKED_TAIL = 2;
  * line is not a record at all (a crash artifact), where to cut.
  */
 function scan(buf: Buffer, logPath: string): { state: ScanState; tornFrom: number | null } {
-  const state: ScanState = { count: 0, goodBytes: 0, lastLine: null, last: null };
+  const state: ScanState = { count: 0, lastLine: null, last: null };
   const end = buf.lastIndexOf(0x0a) + 1; // bytes that belong to whole lines
   const hasTornTail = end < buf.length;
   // Where the fully checked tail starts: after the FULLY_CHECKED_TAIL-th newline from the end.
@@ -142,7 +140,6 @@ function scan(buf: Buffer, logPath: string): { state: ScanState; tornFrom: numbe
       state.last = parsed.parsed;
     }
     state.count++;
-    state.goodBytes = nl + 1;
     offset = nl + 1;
   }
   return { state, tornFrom: hasTornTail ? end : null };

@@ -75,3 +75,25 @@ describe("verifyLog names the first changed record (property)", () => {
     );
   });
 });
+
+describe("verifyLog names the record where any one byte changed (property)", () => {
+  it("whatever the byte and whatever it becomes", () => {
+    const head = verifyLog(base.path);
+    if (!head.ok || !head.head.line) throw new Error("base log must verify");
+    const expectHead = { seq: head.head.seq, ...head.head.line };
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: N - 1 }), fc.nat(), fc.integer({ min: 0x20, max: 0x7e }), (k, at, byte) => {
+        const line = Buffer.from(base.lines[k]!, "utf8");
+        const pos = at % line.length;
+        fc.pre(line[pos] !== byte);
+        line[pos] = byte;
+        const lines = [...base.lines];
+        lines[k] = line.toString("utf8");
+        const path = writeLines(join(base.dir, `b-${counter++}.jsonl`), lines);
+        const result = verifyLog(path, { trustedKeys, expectHead });
+        expect(result.ok ? "ok" : result.index).toBe(k);
+      }),
+      { numRuns: 300, seed: 1128 },
+    );
+  });
+});
