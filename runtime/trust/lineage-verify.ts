@@ -15,8 +15,9 @@
 //   reordered      seq is out of place but every record is there once (the expected one comes later)
 //   inserted       a record claims a seq that another record holds, or the records around it link
 //                  to each other past it
-//   edited         the record's bytes no longer match what its successor chained (or its own `prev`
-//                  was changed), or it is not in the writer's exact serialisation
+//   edited         the record's bytes no longer match what its successor chained, its own `prev` or
+//                  its statement's link was changed (the other link still names its predecessor),
+//                  it is not in the writer's exact serialisation, or it differs from the checkpoint
 //   bad_signature  the artifact's signature does not verify with the trusted keys (for the last
 //                  record this is the only evidence of an edit, since no successor chained it)
 //   truncated      the final line is torn (no newline), or records the checkpoint names are missing
