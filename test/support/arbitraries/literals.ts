@@ -5,10 +5,14 @@
 
 import type { Draw } from "./draw.js";
 
-/** Strings both policies and requests draw from: ASCII, empty, accented, astral, prefix pairs. */
-export const STRING_POOL = ["", "a", "b", "ab", "ba", "k", "abc", "é", "😀", "a😀", "x y", "A", "\u0000", "\"", "\\"];
+/**
+ * Strings both policies and requests draw from: ASCII, empty, accented, astral, prefix pairs, and
+ * BMP characters above the surrogates (U+FF5A, U+E000), which sort after astral ones in UTF-16
+ * code-unit order but before them in code-point order — the order CEL and Writ use.
+ */
+export const STRING_POOL = ["", "a", "b", "ab", "ba", "k", "abc", "é", "😀", "a😀", "x y", "A", "\u0000", "\"", "\\", "ｚ", "\ue000", "aｚ"];
 /** Map keys both policies and requests use. */
-export const KEY_POOL = ["a", "b", "k", "", "é", "a😀", "zz"];
+export const KEY_POOL = ["a", "b", "k", "", "é", "a😀", "zz", "ｚ", "\ue000"];
 /** The keys that are identifiers too, usable as `m.key` and `has(m.key)`. */
 export const IDENT_KEYS = ["a", "b", "k", "zz"];
 
