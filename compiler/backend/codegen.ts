@@ -139,12 +139,26 @@ function maxRecordSize(slot: SlotLayout): number {
   }
 }
 
+type Case = { readonly key: bigint; readonly rules: readonly number[] };
+
+/** Subtrees of at most this many cases become functions of their own (see dispatchTree). */
+const SUBTREE_CASES = 8;
+
 /**
  * A binary search over the sorted case keys: about log2(cases) comparisons whatever the number of
- * rules (asc compiles a `switch` into a chain of comparisons, linear in the number of cases).
+ * rules (asc compiles a `switch` into a chain of comparisons, linear in the number of cases). In a
+ * large index, subtrees become separate functions: otherwise every rule is inlined into one huge
+ * `writ_evaluate`, which V8 runs in its baseline tier for seconds before optimising it.
  */
-function dispatchTree(key: string, isInt: boolean, cases: readonly { key: bigint; rules: readonly number[] }[], depth: number): string[] {
+function dispatchTree(key: string, isInt: boolean, cases: readonly Case[], depth: number, fns: string[], split: boolean): string[] {
   const pad = "  ".repeat(depth);
+  const type = isInt ? "i64" : "i32";
+  if (split && cases.length <= SUBTREE_CASES) {
+    const name = `d${fns.length}`;
+    fns.push(""); // reserve the name; nested trees are not split further
+    fns[fns.length - 1] = [`function ${name}(${key}: ${type}): void {`, ...dispatchTree(key, isInt, cases, 1, fns, false), `}`].join("\n");
+    return [`${pad}${name}(${key});`];
+  }
   const lit = (v: bigint): string => (isInt ? intLiteral(v) : String(v));
   if (cases.length <= 4) {
     const out: string[] = [];
@@ -158,9 +172,9 @@ function dispatchTree(key: string, isInt: boolean, cases: readonly { key: bigint
   const mid = cases.length >> 1;
   return [
     `${pad}if (${key} < ${lit(cases[mid]!.key)}) {`,
-    ...dispatchTree(key, isInt, cases.slice(0, mid), depth + 1),
+    ...dispatchTree(key, isInt, cases.slice(0, mid), depth + 1, fns, split),
     `${pad}} else {`,
-    ...dispatchTree(key, isInt, cases.slice(mid), depth + 1),
+    ...dispatchTree(key, isInt, cases.slice(mid), depth + 1, fns, split),
     `${pad}}`,
   ];
 }
@@ -199,6 +213,7 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
 
   let indexedRules = 0;
   let keyCounter = 0;
+  const treeFns: string[] = [];
   const dispatch = (effect: "permit" | "forbid"): string[] => {
     const rules = ir.rules.filter((r) => r.effect === effect);
     const { groups, plain } = planIndex(rules, plan.slots);
@@ -215,7 +230,7 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
       }));
       cases.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       for (const c of cases) indexedRules += c.rules.length;
-      out.push(...dispatchTree(key, isInt, cases, 1));
+      out.push(...dispatchTree(key, isInt, cases, 1, treeFns, cases.length > 2 * SUBTREE_CASES));
     }
     for (const r of plain) out.push(`  r${r}();`);
     return out;
@@ -268,6 +283,8 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
     ...helpers.all(),
     ``,
     ...ruleFns,
+    ``,
+    ...treeFns,
     ``,
     ...evaluate,
     ``,
