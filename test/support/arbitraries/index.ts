@@ -20,3 +20,4 @@ export {
   type Batch,
   type PolicyOptions,
 } from "./policies.js";
+export { checkProperty, propertyParameters, replayEnv, replayCommand, type ReplayEnv } from "./replay.js";
