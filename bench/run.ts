@@ -11,7 +11,8 @@
 //
 // Options: --quick (short run, indicative only), --check (agreement only, no timing, writes
 // nothing), --engines=a,b (subset), --seed=N, --no-write (print, do not touch bench/results/),
-// --unoptimized (compile Writ at O0: quicker, same decisions; for agreement checks).
+// --unoptimized (compile Writ at O0: quicker, same decisions; for agreement checks),
+// --scaling[=10,100,...] (also time Writ on the scaling policies, 10 to 10,000 rules by default).
 
 import { spawn } from "node:child_process";
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -271,7 +272,7 @@ async function runParent(options: Options): Promise<number> {
 
   const scalingJobs: ScalingJob[] = [];
   if (options.scaling !== null && writ.ok && !options.check) {
-    const built = await buildScaling(mix, options.scaling, { optimize: !options.unoptimized, log: (l) => console.error(l) });
+    const built = await buildScaling(mix, options.scaling, { log: (l) => console.error(l) });
     if (!built.ok) parentNotes.push(`scaling not measured: ${built.reason.split("\n")[0]}`);
     else {
       const { writeBundle } = await import("../runtime/trust/bundle-files.js");
