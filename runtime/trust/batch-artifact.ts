@@ -15,7 +15,7 @@ import { canonicalJson, canonicalize } from "./jcs.js";
 import { HASH_BYTES, MERKLE_HASH, leafHash, rootFromInclusionProof } from "./merkle.js";
 import type { PublicKey, Statement } from "./types.js";
 import type { CryptoPath, DigestPair } from "../crypto/digest.js";
-import { utf8Encode } from "../crypto/base64url.js";
+import { bytesToHex, hexToBytes, utf8Encode } from "../crypto/base64url.js";
 import { headerProblem, parseCompact, payloadText, verifyJws } from "./jws.js";
 import { parseStatement } from "./statement.js";
 import { requestDigest } from "./request-digest.js";
@@ -159,10 +159,10 @@ export function verifyBatchedArtifact(artifact: string, options: BatchVerifyOpti
   if (!headResult.ok) return headResult;
   const head = headResult.head;
   const leaf = leafHash(utf8Encode(parsed.leaf));
-  const path = a.path.map((h) => new Uint8Array(Buffer.from(h, "hex")));
+  const path = a.path.map((h) => hexToBytes(h) ?? new Uint8Array(0));
   if (path.some((p) => p.length !== HASH_BYTES)) return { ok: false, code: "malformed", message: "audit path hash of the wrong length" };
   const root = rootFromInclusionProof(a.index, head.size, leaf, path);
-  if (root === null || Buffer.from(root).toString("hex") !== head.root) {
+  if (root === null || bytesToHex(root) !== head.root) {
     return { ok: false, code: "bad_proof", message: `the statement is not leaf ${a.index} of the signed tree of size ${head.size}` };
   }
   const st = a.statement as unknown as Record<string, unknown>;

@@ -13,8 +13,8 @@
 
 import type { Decision } from "../decision.js";
 import type { DecidingPolicy } from "../policy-types.js";
-import { utf8Encode } from "../crypto/base64url.js";
-import { hash as nodeHash } from "node:crypto";
+import { bytesToHex, utf8Encode } from "../crypto/base64url.js";
+import * as nodeCrypto from "node:crypto";
 import { defaultCryptoPath, digestPair, type DigestPair } from "../crypto/digest.js";
 import { canonicalJson, canonicalize } from "./jcs.js";
 import { buildTree, leafHash } from "./merkle.js";
@@ -75,7 +75,7 @@ function randomId(): string {
     globalThis.crypto.getRandomValues(idBytes);
     idOffset = 0;
   }
-  const id = Buffer.from(idBytes.buffer, idBytes.byteOffset + idOffset, 16).toString("hex");
+  const id = bytesToHex(idBytes.subarray(idOffset, idOffset + 16));
   idOffset += 16;
   return id;
 }
@@ -112,6 +112,7 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
   if (!Number.isSafeInteger(ttl) || ttl <= 0) throw new RangeError(`ttlSeconds must be a positive integer, got ${ttl}`);
   const { signer } = options;
   // One-shot hashing (crypto.hash) skips a Hash object per digest; same bytes as digestPair.
+  const nodeHash = nodeCrypto.hash;
   const native = (signer.path ?? defaultCryptoPath()) === "native" && typeof nodeHash === "function";
   // requestDigest's result, hashed one-shot on the native path (same canonical text, same SHA3-512).
   const digestRequest = (request: unknown): RequestDigest => {
@@ -144,7 +145,7 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
         v: BATCH_HEAD_FORMAT,
         batch: randomId(),
         size: tree.size,
-        root: Buffer.from(tree.root).toString("hex"),
+        root: bytesToHex(tree.root),
         hash: "sha256",
         iss: signer.keyId,
         iat: Math.floor(nowMs / 1000),
@@ -156,7 +157,7 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
       const quoted = (h: Uint8Array): string => {
         let x = hexOf.get(h);
         if (x === undefined) {
-          x = `"${Buffer.from(h.buffer, h.byteOffset, h.byteLength).toString("hex")}"`;
+          x = `"${bytesToHex(h)}"`;
           hexOf.set(h, x);
         }
         return x;

@@ -6,22 +6,41 @@
 // Hash: SHA-256, as in RFC 6962/9162, so any CT-style verifier folds our proofs unchanged; 32-byte
 // nodes keep each proof at 32·⌈log2 n⌉ bytes. node:crypto computes it in about a microsecond.
 
-import { createHash } from "node:crypto";
+// Portable like the rest of the trust core: a browser bundle maps `node:crypto` to an empty module,
+// and then @noble/hashes computes the same SHA-256.
+import * as nodeCrypto from "node:crypto";
+import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
 
 export const MERKLE_HASH = "sha256";
 export const HASH_BYTES = 32;
 
-const LEAF_PREFIX = Buffer.from([0x00]);
-const NODE_PREFIX = Buffer.from([0x01]);
+const LEAF_PREFIX = Uint8Array.of(0x00);
+const NODE_PREFIX = Uint8Array.of(0x01);
+const native = typeof nodeCrypto.createHash === "function";
+
+function sha256(...parts: Uint8Array[]): Uint8Array {
+  if (native) {
+    const h = nodeCrypto.createHash("sha256");
+    for (const p of parts) h.update(p);
+    return new Uint8Array(h.digest());
+  }
+  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.length;
+  }
+  return nobleSha256(all);
+}
 
 /** MTH({d}) = SHA-256(0x00 || d) */
 export function leafHash(data: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash("sha256").update(LEAF_PREFIX).update(data).digest());
+  return sha256(LEAF_PREFIX, data);
 }
 
 /** SHA-256(0x01 || left || right) */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash("sha256").update(NODE_PREFIX).update(left).update(right).digest());
+  return sha256(NODE_PREFIX, left, right);
 }
 
 /** The largest power of two strictly less than n (n ≥ 2). */
@@ -90,5 +109,5 @@ export function rootFromInclusionProof(index: number, size: number, leaf: Uint8A
 
 export function verifyInclusion(index: number, size: number, leaf: Uint8Array, path: readonly Uint8Array[], root: Uint8Array): boolean {
   const computed = rootFromInclusionProof(index, size, leaf, path);
-  return computed !== null && Buffer.from(computed).equals(Buffer.from(root));
+  return computed !== null && computed.length === root.length && computed.every((b, i) => b === root[i]);
 }

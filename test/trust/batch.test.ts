@@ -78,6 +78,15 @@ describe("batch authorizer", () => {
     }
   });
 
+  it("the noble path issues what the native path verifies, with the same link digests", async () => {
+    const batcher = createBatchAuthorizer({ signer: createSigner(key, { path: "noble" }), maxBatch: 3 });
+    const results = await Promise.all([0, 1, 2].map((i) => batcher.authorize(policy, REQUESTS[i])));
+    results.forEach((r, i) => {
+      expect(verifyBatchedArtifact(r.artifact, { trustedKeys, request: REQUESTS[i] }).ok).toBe(true);
+      if (i > 0) expect(r.statement.lineage.prev).toEqual(digestPair(new TextEncoder().encode(canonicalize(results[i - 1]!.statement)), "native"));
+    });
+  });
+
   it("refuses bad settings", () => {
     expect(() => createBatchAuthorizer({ signer: createSigner(key), maxBatch: 0 })).toThrow(RangeError);
     expect(() => createBatchAuthorizer({ signer: createSigner(key), maxDelayMs: -1 })).toThrow(RangeError);
