@@ -122,7 +122,36 @@ export async function reduce(batch: Batch, request: unknown, difference: string,
       }
     }
   }
+  if (policy !== batch.policy) {
+    const pruned = prune(policy, req);
+    const d3 = await disagreement(pruned.policy, pruned.request, optimize).catch(() => undefined);
+    if (d3 !== undefined) {
+      policy = pruned.policy;
+      req = pruned.request;
+      diff = d3;
+    }
+  }
   return { policy: policyToWrit(policy), request: show(req), difference: diff, optimized: optimize };
+}
+
+/**
+ * Drops what the remaining rules never mention: constants, and top-level fields of the member's
+ * input record (from the schema and the request alike). Kept only if the backends still disagree.
+ */
+function prune(policy: GenPolicy, request: unknown): { policy: GenPolicy; request: unknown } {
+  const text = policy.rules.map((r) => r.condition ?? "").join("\n");
+  const mentions = (name: string) => new RegExp(`(^|[^\\w.])${name.replace(/[.]/g, "\\.")}(?![\\w])`).test(text);
+  const constants = policy.constants.filter((c) => mentions(c.name) || policy.constants.some((o) => o !== c && o.text.includes(c.name) && mentions(o.name)));
+  const req = { ...(request as Record<string, unknown>) };
+  const fields = policy.schema.fields.map((f) => {
+    if (f.type.kind !== "record" || f.name === "sel") return f;
+    const kept = f.type.fields.filter((x) => mentions(`${f.name}.${x.name}`));
+    const inner = req[f.name];
+    if (typeof inner === "object" && inner !== null && !Array.isArray(inner))
+      req[f.name] = Object.fromEntries(Object.entries(inner).filter(([k]) => kept.some((x) => x.name === k)));
+    return { ...f, type: { ...f.type, fields: kept } };
+  });
+  return { policy: { ...policy, constants, schema: { kind: "record", fields } }, request: req };
 }
 
 export function describeCounterexample(c: Counterexample): string {
