@@ -28,7 +28,9 @@ function perCall(rounds: number, n: number, f: (i: number) => void): number {
 const mix = agentRequests(1000, 42);
 for (const extra of [0, 1000]) {
   const { ir, errorSites } = agentPolicy(extra);
+  const t0 = performance.now();
   const c = await compileIR(ir, errorSites, true);
+  const compileMs = performance.now() - t0;
   const check = compileRequestCheck(ir.schema);
   const ev = c.evaluator;
   let sink = 0;
@@ -57,7 +59,7 @@ for (const extra of [0, 1000]) {
   });
   const allow = mix.filter((r) => c.decide(r).decision === "allow").length;
   console.log(
-    `${ir.rules.length} rules (${c.indexedRules} indexed, ${c.wasm.length} bytes, ${allow / 10}% allowed): ` +
+    `${ir.rules.length} rules (${c.indexedRules} indexed, ${c.wasm.length} bytes, O3 compile ${compileMs.toFixed(0)} ms, ${allow / 10}% allowed): ` +
       `decide ${decide.toFixed(0)} ns | validate ${validate.toFixed(0)} | encode+eval+decode ${evaluate.toFixed(0)} | ` +
       `encode+copy ${encode.toFixed(0)} | evaluate only ${evalOnly.toFixed(1)} | copy+evaluate ${evalCopy.toFixed(1)}  (${sink > 0 ? "" : "-"})`,
   );
