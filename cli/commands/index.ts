@@ -1,6 +1,7 @@
 // The command table. Each command lives in its own file; add it here to make it reachable.
 
 import type { Command } from "../io.js";
+import { auditCommand } from "./audit.js";
 import { checkCommand } from "./check.js";
 import { compileCommand } from "./compile.js";
 import { evalCommand } from "./eval.js";
@@ -11,4 +12,4 @@ import { fmtCommand } from "./fmt.js";
 import { testCommand } from "./test.js";
 import { verifyCommand } from "./verify.js";
 
-export const commands: readonly Command[] = [compileCommand, checkCommand, evalCommand, testCommand, fmtCommand, keygenCommand, signCommand, verifyCommand, replayCommand];
+export const commands: readonly Command[] = [compileCommand, checkCommand, evalCommand, testCommand, fmtCommand, keygenCommand, signCommand, verifyCommand, replayCommand, auditCommand];
