@@ -12,7 +12,7 @@ import type { Draw } from "./draw.js";
  */
 export const STRING_POOL = ["", "a", "b", "ab", "ba", "k", "abc", "é", "😀", "a😀", "x y", "A", "\u0000", "\"", "\\", "ｚ", "\ue000", "aｚ"];
 /** Map keys both policies and requests use. */
-export const KEY_POOL = ["a", "b", "k", "", "é", "a😀", "zz", "ｚ", "\ue000"];
+export const KEY_POOL = ["a", "b", "k", "", "é", "😀", "a😀", "zz", "ｚ", "\ue000"];
 /** The keys that are identifiers too, usable as `m.key` and `has(m.key)`. */
 export const IDENT_KEYS = ["a", "b", "k", "zz"];
 
