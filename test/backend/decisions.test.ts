@@ -121,9 +121,22 @@ describe("memory bounds", () => {
 });
 
 describe("the optimised (O3) module", () => {
-  it("decides the benchmark policy like the interpreter", async () => {
+  it("decides the benchmark policy like the interpreter, also over 200,000 decisions amid garbage collections", async () => {
     const { ir, errorSites } = agentPolicy(0);
     const c = await compileIR(ir, errorSites, true);
-    for (const r of agentRequests(300, 3)) expect(plain(c.decide(r))).toEqual(plain(c.reference(r)));
+    const mix = agentRequests(300, 3);
+    const expected = mix.map((r) => JSON.stringify(plain(c.reference(r))));
+    mix.forEach((r, i) => expect(JSON.stringify(plain(c.decide(r)))).toBe(expected[i]));
+    // the JS-to-WASM hot path under optimisation, deoptimisation and GC pressure
+    let garbage: unknown[] = [];
+    let wrong = 0;
+    for (let k = 0; k < 200_000; k++) {
+      const i = k % mix.length;
+      const d = c.evaluator.evaluate(mix[i]!);
+      if ((d.decision === "allow") !== expected[i]!.includes('"allow"')) wrong++;
+      garbage.push({ k, s: `x${k}` });
+      if (garbage.length > 5_000) garbage = [];
+    }
+    expect(wrong).toBe(0);
   }, 120_000);
 });
