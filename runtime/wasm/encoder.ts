@@ -17,28 +17,33 @@ export type Encode = (request: unknown) => void;
 /** Writes a value into the slot at byte address `at`. */
 type SlotWriter = (value: unknown, at: number) => void;
 
-type Reader = (obj: object) => unknown;
 type Obj = Record<string, unknown>;
+/** Writes one field of a record whose struct starts at `base`. */
+type FieldStep = (obj: object, base: number) => void;
 
 /**
- * Field readers come from this fixed set of distinct function literals: V8 keeps inline-cache
- * feedback per literal, so a reader shared by many field names goes megamorphic (about 10 ns per
- * read), while a literal that only ever reads one name from one object shape stays monomorphic
- * (about 1 ns). Each field a layout reads gets the next literal; past the end they are reused.
+ * The steps of required fields come from this fixed set of distinct function literals: V8 keeps
+ * inline-cache feedback per literal, so one literal shared by every field goes megamorphic (about
+ * 10 ns per property read), while a literal that only ever reads one name from one object shape
+ * stays monomorphic. Each field a layout reads takes the next literal; past the end they are reused.
  */
-const READER_SITES: readonly ((name: string) => Reader)[] = [
-  (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k],
-  (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k],
-  (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k],
-  (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k],
-  (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k],
-  (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k],
-  (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k],
-  (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k],
-  (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k],
-  (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k],
-  (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k],
-  (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k], (k) => (o) => (o as Obj)[k],
+const FIELD_SITES: readonly ((name: string, write: SlotWriter, offset: number) => FieldStep)[] = [
+  (k, w, d) => (o, b) => w((o as Obj)[k], b + d), (k, w, d) => (o, b) => w((o as Obj)[k], b + d),
+  (k, w, d) => (o, b) => w((o as Obj)[k], b + d), (k, w, d) => (o, b) => w((o as Obj)[k], b + d),
+  (k, w, d) => (o, b) => w((o as Obj)[k], b + d), (k, w, d) => (o, b) => w((o as Obj)[k], b + d),
+  (k, w, d) => (o, b) => w((o as Obj)[k], b + d), (k, w, d) => (o, b) => w((o as Obj)[k], b + d),
+  (k, w, d) => (o, b) => w((o as Obj)[k], b + d), (k, w, d) => (o, b) => w((o as Obj)[k], b + d),
+  (k, w, d) => (o, b) => w((o as Obj)[k], b + d), (k, w, d) => (o, b) => w((o as Obj)[k], b + d),
+  (k, w, d) => (o, b) => w((o as Obj)[k], b + d), (k, w, d) => (o, b) => w((o as Obj)[k], b + d),
+  (k, w, d) => (o, b) => w((o as Obj)[k], b + d), (k, w, d) => (o, b) => w((o as Obj)[k], b + d),
+  (k, w, d) => (o, b) => w((o as Obj)[k], b + d), (k, w, d) => (o, b) => w((o as Obj)[k], b + d),
+  (k, w, d) => (o, b) => w((o as Obj)[k], b + d), (k, w, d) => (o, b) => w((o as Obj)[k], b + d),
+  (k, w, d) => (o, b) => w((o as Obj)[k], b + d), (k, w, d) => (o, b) => w((o as Obj)[k], b + d),
+  (k, w, d) => (o, b) => w((o as Obj)[k], b + d), (k, w, d) => (o, b) => w((o as Obj)[k], b + d),
+  (k, w, d) => (o, b) => w((o as Obj)[k], b + d), (k, w, d) => (o, b) => w((o as Obj)[k], b + d),
+  (k, w, d) => (o, b) => w((o as Obj)[k], b + d), (k, w, d) => (o, b) => w((o as Obj)[k], b + d),
+  (k, w, d) => (o, b) => w((o as Obj)[k], b + d), (k, w, d) => (o, b) => w((o as Obj)[k], b + d),
+  (k, w, d) => (o, b) => w((o as Obj)[k], b + d), (k, w, d) => (o, b) => w((o as Obj)[k], b + d),
 ];
 
 /** Names plain objects inherit: reading them needs an own-property check. */
@@ -190,17 +195,16 @@ export function createEncoder(layout: InputLayout, memory: WebAssembly.Memory, i
 
   let sites = 0;
   const recordWriter = (rec: RecordLayout): ((obj: object, base: number) => void) => {
-    const writers = rec.fields.map((f) => {
+    const writers = rec.fields.map((f): FieldStep => {
       const name = f.name;
       const write = f.offset >= 0 ? fieldWriter(f.type) : undefined;
       const offset = f.offset;
       const presence = f.presence;
-      const read: Reader = INHERITED.has(name)
-        ? (obj) => readField(obj, name)
-        : READER_SITES[sites++ % READER_SITES.length]!(name);
-      if (presence < 0) return (obj: object, base: number) => write!(read(obj), base + offset);
-      return (obj: object, base: number) => {
-        const v = read(obj);
+      const inherited = INHERITED.has(name);
+      if (presence < 0 && !inherited) return FIELD_SITES[sites++ % FIELD_SITES.length]!(name, write!, offset);
+      if (presence < 0) return (obj, base) => write!(readField(obj, name), base + offset);
+      return (obj, base) => {
+        const v = inherited ? readField(obj, name) : (obj as Obj)[name];
         if (v === undefined) {
           i32[(base + presence) >> 2] = 0;
           return;
