@@ -11,7 +11,8 @@
 
 import type { FieldNode, IRPolicy, IRRule, Node, Value } from "../ir/ir.js";
 import { resultSize, type RecordLayout, type SlotLayout } from "../../runtime/wasm/layout.js";
-import { Analysis, ExprEmitter } from "./codegen-expr.js";
+import { Analysis } from "./analysis.js";
+import { ExprEmitter } from "./codegen-expr.js";
 import { CONST_BASE, ConstPool, Helpers, intLiteral } from "./codegen-values.js";
 import type { LayoutPlan } from "./layout.js";
 
