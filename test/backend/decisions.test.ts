@@ -10,6 +10,7 @@ import { agentPolicy, agentRequests } from "./agent-policy.js";
 import { ruleErrorMessage } from "../../compiler/ir/interp.js";
 import { EVAL_ERROR_NAMES } from "../../runtime/decision.js";
 import { wasmErrorMessage } from "../../runtime/wasm/evaluator.js";
+import { validateProfile } from "../../runtime/wasm/profile.js";
 
 const schema = rec({ n: int, m: int, s: str(8), items: listOf(int, 8) });
 
@@ -124,6 +125,7 @@ describe("the optimised (O3) module", () => {
   it("decides the benchmark policy like the interpreter, also over 200,000 decisions amid garbage collections", async () => {
     const { ir, errorSites } = agentPolicy(0);
     const c = await compileIR(ir, errorSites, true);
+    expect(validateProfile(c.wasm).ok).toBe(true);
     const mix = agentRequests(300, 3);
     const expected = mix.map((r) => JSON.stringify(plain(c.reference(r))));
     mix.forEach((r, i) => expect(JSON.stringify(plain(c.decide(r)))).toBe(expected[i]));

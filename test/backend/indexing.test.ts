@@ -7,6 +7,7 @@ import type { IRPolicy, Node } from "../../compiler/ir/ir.js";
 import { agentPolicy, agentRequests, agentSchema, rng } from "./agent-policy.js";
 import { IRBuilder } from "./ir-builder.js";
 import { compileIR, plain, type Compiled } from "./support.js";
+import { validateProfile } from "../../runtime/wasm/profile.js";
 
 /** 1,000 tool/role permits, int-indexed rules and forbids interleaved; `indexable: false` hides every key behind `!(x != c)`. */
 function bigPolicy(indexable: boolean): { ir: IRPolicy; errorSites: Record<string, number> } {
@@ -87,6 +88,7 @@ describe("rule indexing", () => {
     const { ir, errorSites } = agentPolicy(1000);
     const c = await compileIR(ir, errorSites);
     expect(c.indexedRules).toBeGreaterThanOrEqual(1000);
+    expect(validateProfile(c.wasm).ok).toBe(true);
     for (const req of agentRequests(500, 11)) expect(plain(c.decide(req))).toEqual(plain(c.reference(req)));
   }, 120_000);
 });
