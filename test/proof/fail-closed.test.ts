@@ -16,7 +16,7 @@ import { checkProperty } from "../support/arbitraries/replay.js";
 import { compilePair, type CompiledPair } from "../fuzz/differential.js";
 
 /** The most one decision may take, however hostile the input (generous: CI machines are slow). */
-const MAX_MS = 2_000;
+const MAX_MS = 5_000;
 const FILE = "test/proof/fail-closed.test.ts";
 
 describe("every failure denies", () => {
