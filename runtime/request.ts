@@ -17,6 +17,7 @@ import type { RequestError } from "./decision.js";
 import { INT64_MAX, INT64_MIN, type RecordType, type SchemaType } from "./schema.js";
 import { compareCodePoints, isWellFormed, utf8Length } from "./strings.js";
 import type { MapValue, RecordValue, Value } from "../compiler/ir/ir.js";
+import { generateRequestCheck } from "./request-codegen.js";
 
 /** A failure on the way up: the path is assembled only when something is wrong. */
 interface Failure {
@@ -30,7 +31,8 @@ export type RequestCheck = (request: unknown) => RequestError | undefined;
 
 const fail = (message: string): Failure => ({ segments: [], message });
 
-function describe(v: unknown): string {
+/** How a value is named in messages. */
+export function describe(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "a list";
   if (typeof v === "number") {
@@ -44,14 +46,14 @@ function describe(v: unknown): string {
 }
 
 /** Names that plain objects inherit; reading them needs an own-property check. */
-const INHERITED = new Set(Object.getOwnPropertyNames(Object.prototype));
+export const INHERITED = new Set(Object.getOwnPropertyNames(Object.prototype));
 
-function ownValue(obj: object, key: string): unknown {
+export function ownValue(obj: object, key: string): unknown {
   if (INHERITED.has(key)) return Object.getOwnPropertyDescriptor(obj, key)?.value;
   return (obj as Record<string, unknown>)[key];
 }
 
-function isPlainObject(v: unknown): v is object {
+export function isPlainObject(v: unknown): v is object {
   if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
   const proto = Object.getPrototypeOf(v);
   return proto === Object.prototype || proto === null;
@@ -63,13 +65,8 @@ function checkerFor(t: SchemaType): Check {
       return (v) => (typeof v === "boolean" ? undefined : fail(`expected bool, got ${describe(v)}`));
     case "int":
       return (v) => {
-        if (typeof v === "number") {
-          if (Number.isSafeInteger(v)) return undefined;
-          if (Number.isInteger(v)) return fail(`integer ${v} is beyond 2^53 and may have lost precision: send it as a BigInt`);
-          return fail(`expected int, got ${describe(v)}`);
-        }
-        if (typeof v === "bigint") return v >= INT64_MIN && v <= INT64_MAX ? undefined : fail(`integer ${v} is outside the int64 range`);
-        return fail(`expected int, got ${describe(v)}`);
+        const m = intProblem(v);
+        return m === undefined ? undefined : fail(m);
       };
     case "string": {
       const max = t.max;
@@ -120,11 +117,28 @@ function checkerFor(t: SchemaType): Check {
 }
 
 function checkString(s: string, max: number): Failure | undefined {
-  if (!isWellFormed(s)) return fail("string is not well-formed Unicode (lone surrogate)");
+  const m = stringProblem(s, max);
+  return m === undefined ? undefined : fail(m);
+}
+
+/** Why `v` is not an int, or undefined when it is one. */
+export function intProblem(v: unknown): string | undefined {
+  if (typeof v === "number") {
+    if (Number.isSafeInteger(v)) return undefined;
+    if (Number.isInteger(v)) return `integer ${v} is beyond 2^53 and may have lost precision: send it as a BigInt`;
+    return `expected int, got ${describe(v)}`;
+  }
+  if (typeof v === "bigint") return v >= INT64_MIN && v <= INT64_MAX ? undefined : `integer ${v} is outside the int64 range`;
+  return `expected int, got ${describe(v)}`;
+}
+
+/** Why the string `s` is not a valid string of at most `max` UTF-8 bytes, or undefined. */
+export function stringProblem(s: string, max: number): string | undefined {
+  if (!isWellFormed(s)) return "string is not well-formed Unicode (lone surrogate)";
   // fast path: every UTF-16 unit is at most 3 UTF-8 bytes
   if (s.length * 3 <= max) return undefined;
   const bytes = utf8Length(s);
-  return bytes <= max ? undefined : fail(`string is ${bytes} bytes long, more than the ${max} allowed`);
+  return bytes <= max ? undefined : `string is ${bytes} bytes long, more than the ${max} allowed`;
 }
 
 function recordChecker(t: RecordType): Check {
@@ -178,8 +192,17 @@ function pathOf(segments: readonly string[]): string {
   return path;
 }
 
-/** Builds the validator for a schema once; call the result on every request. */
+/**
+ * Builds the validator for a schema once; call the result on every request. It is generated code
+ * where the host allows `new Function` (request-codegen.ts, several times faster) and the portable
+ * closure tree otherwise; both give the same answers.
+ */
 export function compileRequestCheck(schema: RecordType): RequestCheck {
+  return generateRequestCheck(schema) ?? compilePortableRequestCheck(schema);
+}
+
+/** The closure-tree validator: the reference the generated one is tested against. */
+export function compilePortableRequestCheck(schema: RecordType): RequestCheck {
   const check = recordChecker(schema);
   return (request) => {
     let f: Failure | undefined;
