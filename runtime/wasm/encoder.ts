@@ -11,6 +11,7 @@
 import { compareCodePoints } from "../strings.js";
 import type { InputLayout, RecordLayout, SlotLayout } from "./layout.js";
 import { elementStride } from "./layout.js";
+import { generateEncoder } from "./encoder-codegen.js";
 
 export type Encode = (request: unknown) => void;
 
@@ -58,7 +59,16 @@ export interface RequestEncoder {
   usedBytes(): number;
 }
 
-export function createEncoder(layout: InputLayout, memory: WebAssembly.Memory, inputPtr: number): RequestEncoder {
+export interface EncoderOptions {
+  /** use the closure encoder even where generated code is allowed (tests compare the two) */
+  readonly portable?: boolean;
+}
+
+/**
+ * The encoder for a layout: generated straight-line code (encoder-codegen.ts) where the host allows
+ * `new Function`, the closure tree below otherwise; both write the same bytes.
+ */
+export function createEncoder(layout: InputLayout, memory: WebAssembly.Memory, inputPtr: number, options: EncoderOptions = {}): RequestEncoder {
   // the module's memory is fixed (initial == maximum), so these views stay valid
   const i32 = new Int32Array(memory.buffer);
   const u8 = new Uint8Array(memory.buffer);
@@ -81,9 +91,8 @@ export function createEncoder(layout: InputLayout, memory: WebAssembly.Memory, i
     return firstFresh + scratchCount++;
   };
 
-  /** [len i32][UTF-8 bytes], padded to 4; returns its address */
-  const writeString = (s: string): number => {
-    const p = heap;
+  /** [len i32][UTF-8 bytes] at `p`, padded to 4; returns the address after it */
+  const writeStringAt = (s: string, p: number): number => {
     const start = p + 4;
     const n = s.length;
     let len = 0;
@@ -98,7 +107,13 @@ export function createEncoder(layout: InputLayout, memory: WebAssembly.Memory, i
       len += utf8.encodeInto(rest, u8.subarray(start + len, start + len + rest.length * 3)).written;
     }
     i32[p >> 2] = len;
-    heap = start + ((len + 3) & ~3);
+    return start + ((len + 3) & ~3);
+  };
+
+  /** [len i32][UTF-8 bytes], padded to 4, on the heap; returns its address */
+  const writeString = (s: string): number => {
+    const p = heap;
+    heap = writeStringAt(s, p);
     return p;
   };
 
@@ -108,10 +123,16 @@ export function createEncoder(layout: InputLayout, memory: WebAssembly.Memory, i
       if ((v | 0) === v) {
         i32[k] = v;
         i32[k + 1] = v < 0 ? -1 : 0;
-      } else {
-        i32[k] = v % TWO_32 | 0; // low 32 bits (two's complement, via ToInt32)
-        i32[k + 1] = Math.floor(v / TWO_32) | 0;
-      }
+      } else writeWideInt(v, at);
+    } else writeWideInt(v, at);
+  };
+
+  /** an int that is not an int32: a larger safe integer, or a BigInt */
+  const writeWideInt = (v: unknown, at: number): void => {
+    const k = at >> 2;
+    if (typeof v === "number") {
+      i32[k] = v % TWO_32 | 0; // low 32 bits (two's complement, via ToInt32)
+      i32[k + 1] = Math.floor(v / TWO_32) | 0;
     } else {
       const b = v as bigint;
       i32[k] = Number(BigInt.asIntN(32, b));
@@ -219,6 +240,18 @@ export function createEncoder(layout: InputLayout, memory: WebAssembly.Memory, i
     };
   };
 
+  const generated = options.portable
+    ? undefined
+    : generateEncoder(layout, inputPtr, { i32, idOf, writeStringAt, writeWideInt, readOwn: readField, compareKeys: compareCodePoints, inherited: INHERITED });
+  if (generated) {
+    return {
+      encode(request: unknown): void {
+        scratchCount = 0;
+        heap = generated(request, heapStart);
+      },
+      usedBytes: () => heap - inputPtr,
+    };
+  }
   const root = recordWriter(layout.root);
   return {
     encode(request: unknown): void {

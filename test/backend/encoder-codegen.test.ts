@@ -1,0 +1,29 @@
+// The generated encoder must write exactly the bytes the closure encoder writes, for every request.
+
+import { describe, expect, it } from "vitest";
+import { planLayout } from "../../compiler/backend/layout.js";
+import { createEncoder } from "../../runtime/wasm/encoder.js";
+import { expressionRequests, expressionsPolicy } from "./expressions-policy.js";
+
+describe("generated encoder", () => {
+  it("writes the same bytes as the closure encoder on 2,000 requests", () => {
+    const { layout } = planLayout(expressionsPolicy().ir);
+    const pages = Math.ceil((1024 + layout.inputSize) / 65536) + 1;
+    const memories = [0, 1].map(() => new WebAssembly.Memory({ initial: pages, maximum: pages }));
+    const generated = createEncoder(layout, memories[0]!, 1024);
+    const portable = createEncoder(layout, memories[1]!, 1024, { portable: true });
+    const bytes = memories.map((m) => new Uint8Array(m.buffer));
+    let compared = 0;
+    for (const request of expressionRequests(2000, 7)) {
+      bytes[0]!.fill(0);
+      bytes[1]!.fill(0);
+      generated.encode(request);
+      portable.encode(request);
+      expect(generated.usedBytes()).toBe(portable.usedBytes());
+      const used = 1024 + portable.usedBytes();
+      expect(Buffer.compare(bytes[0]!.subarray(0, used), bytes[1]!.subarray(0, used))).toBe(0);
+      compared += used - 1024;
+    }
+    expect(compared).toBeGreaterThan(2000 * 8);
+  });
+});
