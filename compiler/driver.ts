@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { type Diagnostic, error, hasErrors, sortDiagnostics } from "./diagnostics.js";
-import { lineColOf, type SourceFile } from "./source.js";
+import { lineColIndex, type SourceFile } from "./source.js";
 import type { PolicyFile } from "./syntax/ast.js";
 import { parsePolicy } from "./syntax/index.js";
 import { checkPolicy, type CheckedPolicy } from "./check/policy.js";
@@ -120,6 +120,7 @@ export async function compilePolicy(text: string, options: CompileOptions = {}):
     return done({ ast: parsed.ast, checked: policy, ir: policy.ir, costBound });
   }
 
+  const ruleLineCol = lineColIndex(text);
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
     name: policy.ir.name,
@@ -129,7 +130,7 @@ export async function compilePolicy(text: string, options: CompileOptions = {}):
     schema: policy.ir.schema,
     layout: generated.layout,
     rules: policy.ir.rules.map((r) => {
-      const { line, column } = lineColOf(text, r.span.start);
+      const { line, column } = ruleLineCol(r.span.start);
       return { name: r.name, effect: r.effect, annotations: r.annotations, line, column };
     }),
     errorSites: policy.errorSites,

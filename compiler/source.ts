@@ -65,3 +65,23 @@ export function lineTextAt(text: string, offset: number): string {
   if (line.endsWith("\r")) line = line.slice(0, -1);
   return line;
 }
+
+/**
+ * Line and column for many offsets of one text: the line starts are found once, then each lookup is a
+ * binary search (lineColOf rescans from the start, which is quadratic over a large file's rules).
+ */
+export function lineColIndex(text: string): (offset: number) => LineCol {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  return (offset) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    const lineStart = starts[lo]!;
+    return { line: lo + 1, column: lineColOf(text.slice(lineStart, offset), offset - lineStart).column };
+  };
+}
