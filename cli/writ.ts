@@ -63,6 +63,12 @@ function invokedAsProgram(): boolean {
 }
 
 if (invokedAsProgram()) {
+  // `writ ... | head` closes the pipe early: that is the reader's choice, not an error
+  for (const stream of [process.stdout, process.stderr])
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+      throw e;
+    });
   main(process.argv.slice(2), processIO()).then((code) => {
     process.exitCode = code;
   });

@@ -97,7 +97,7 @@ describe("verifyBatchedArtifact refuses", () => {
   it("a changed statement", async () => {
     const [r] = await issue(5, 5);
     const a = parse(r!.artifact);
-    a.statement.decision = "deny";
+    (a.statement as { decision: string }).decision = "deny";
     expect(verifyBatchedArtifact(JSON.stringify(a), { trustedKeys })).toMatchObject({ ok: false, code: "bad_proof" });
   });
 
