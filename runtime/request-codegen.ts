@@ -34,7 +34,7 @@ class Generator {
   readonly knownFieldSets: ReadonlySet<string>[] = [];
 
   fresh(prefix: string): string {
-    return `${prefix}${this.nextVar++}`;
+    return `${prefix}$${this.nextVar++}`; // the `$` keeps locals apart from the parameters
   }
 
   emit(line: string): void {

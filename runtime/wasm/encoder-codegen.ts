@@ -50,7 +50,7 @@ class EncoderGenerator {
   constructor(private readonly inherited: ReadonlySet<string>) {}
 
   private fresh(p: string): string {
-    return `${p}${this.n++}`;
+    return `${p}$${this.n++}`; // the `$` keeps locals apart from the parameters (`i32`, `h`, `v`)
   }
 
   private emit(s: string): void {

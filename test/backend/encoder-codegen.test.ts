@@ -26,4 +26,22 @@ describe("generated encoder", () => {
     }
     expect(compared).toBeGreaterThan(2000 * 8);
   });
+
+  it("keeps its locals apart from its parameters however many it makes", () => {
+    // 60 list fields give loop indexes numbered past 32: `i32` must never be shadowed
+    const fields = Array.from({ length: 60 }, (_, i) => ({
+      name: `l${i}`,
+      offset: 4 * i,
+      presence: -1,
+      type: { kind: "list" as const, element: { kind: "int" as const } },
+    }));
+    const layout = { abi: 1, strings: [], root: { kind: "record" as const, size: 240, fields }, inputSize: 240 + 60 * 20 };
+    const memories = [0, 1].map(() => new WebAssembly.Memory({ initial: 1, maximum: 1 }));
+    const generated = createEncoder(layout, memories[0]!, 1024);
+    const portable = createEncoder(layout, memories[1]!, 1024, { portable: true });
+    const request = Object.fromEntries(fields.map((f, i) => [f.name, [i, -i, 2 ** 40 + i]]));
+    generated.encode(request);
+    portable.encode(request);
+    expect(Buffer.compare(new Uint8Array(memories[0]!.buffer), new Uint8Array(memories[1]!.buffer))).toBe(0);
+  });
 });
