@@ -375,8 +375,21 @@ async function runParent(options: Options): Promise<number> {
   if (options.write) {
     const paths = writeResults(bench, resultsDir());
     console.error(`wrote ${paths.join(", ")} (${bench.totalSeconds.toFixed(0)} s)`);
+    // Writ's own figures (authorize, verify, bundle load, compile, memory) in a process of their own
+    console.error("writ figures:");
+    const figures = await runWritFigures(options.quick);
+    if (figures !== 0) return figures;
   }
   return 0;
+}
+
+function runWritFigures(quick: boolean): Promise<number> {
+  const script = fileURLToPath(new URL("./writ-figures.js", import.meta.url));
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--expose-gc", script, ...(quick ? ["--quick"] : [])], { stdio: ["ignore", "inherit", "inherit"] });
+    child.on("exit", (code) => resolve(code ?? 1));
+    child.on("error", () => resolve(1));
+  });
 }
 
 async function main(argv: readonly string[]): Promise<number> {

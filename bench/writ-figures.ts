@@ -1,0 +1,158 @@
+// Writ's own figures beside the comparison: authorize (decide + signed artifact, with and without a
+// lineage append) on both crypto paths, batched authorize throughput, artifact verification, bundle
+// load (verify + instantiate), `writ compile` in a fresh process and in a warm one, module size and
+// memory per loaded policy. Run by `npm run bench` (after the comparison) or on its own:
+// `node --expose-gc dist/bench/writ-figures.js [--quick]`. Writes bench/results/writ-figures.{json,md}.
+
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { compilePolicy } from "../compiler/driver.js";
+import { loadPolicy, type LoadedPolicy } from "../runtime/policy.js";
+import type { Bundle } from "../runtime/manifest.js";
+import { setDefaultCryptoPath, type CryptoPath } from "../runtime/crypto/digest.js";
+import { authorize, createBatchAuthorizer, createSigner, generateKeyPair, openLog, signBundle, verifyArtifact } from "../runtime/trust/index.js";
+import { generateMix } from "./mix.js";
+import { packageRoot, policiesDir, resultsDir } from "./paths.js";
+
+const quick = process.argv.includes("--quick");
+
+interface Figure {
+  readonly what: string;
+  readonly value: number;
+  readonly unit: "ns" | "µs" | "ms" | "s" | "/s" | "bytes" | "KiB";
+  readonly target?: string;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1]!;
+}
+
+/** median wall time of `f` in microseconds, over `n` calls after `warm` warm-up calls */
+function timeUs(n: number, warm: number, f: (i: number) => void): number {
+  for (let i = 0; i < warm; i++) f(i);
+  const xs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = process.hrtime.bigint();
+    f(i);
+    xs.push(Number(process.hrtime.bigint() - t0) / 1000);
+  }
+  return median(xs);
+}
+
+async function main(): Promise<void> {
+  const figures: Figure[] = [];
+  const add = (what: string, value: number, unit: Figure["unit"], target?: string) => {
+    figures.push(target === undefined ? { what, value, unit } : { what, value, unit, target });
+    process.stderr.write(`  ${what}: ${value.toFixed(unit === "bytes" ? 0 : 2)} ${unit}${target ? ` (target ${target})` : ""}\n`);
+  };
+  const smallFile = join(policiesDir(), "agent-governance.writ");
+  const largeFile = join(policiesDir(), "agent-governance-large.writ");
+  const small = await compilePolicy(readFileSync(smallFile, "utf8"), { fileName: smallFile });
+  if (!small.bundle) throw new Error("the 12-rule policy does not compile");
+  const mix = generateMix();
+
+  // warm compile: this process has AssemblyScript loaded already
+  const warm: number[] = [];
+  for (let i = 0; i < (quick ? 2 : 4); i++) {
+    const t0 = performance.now();
+    await compilePolicy(readFileSync(smallFile, "utf8"), { fileName: smallFile });
+    warm.push(performance.now() - t0);
+  }
+  add("compile 12 rules, warm process", median(warm), "ms");
+
+  // `writ compile` in a fresh process, as a user runs it
+  const cli = join(packageRoot(), "dist", "cli", "writ.js");
+  const out = mkdtempSync(join(tmpdir(), "writ-figures-"));
+  const fresh = (file: string, runs: number) => {
+    const xs: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      execFileSync(process.execPath, [cli, "compile", file, "-o", out], { stdio: "ignore" });
+      xs.push((performance.now() - t0) / 1000);
+    }
+    return median(xs);
+  };
+  add("writ compile, 12 rules, fresh process", fresh(smallFile, quick ? 1 : 3), "s", "≤ 1.5 s");
+  add("writ compile, 1,012 rules, fresh process", fresh(largeFile, 1), "s", "≤ 6 s");
+
+  const key = generateKeyPair();
+  const signed: Bundle = signBundle(small.bundle, key);
+  add("module size, 12 rules", small.bundle.module.length, "bytes");
+  const large = await compilePolicy(readFileSync(largeFile, "utf8"), { fileName: largeFile });
+  if (large.bundle) add("module size, 1,012 rules", large.bundle.module.length, "bytes");
+
+  // bundle load: signature, digests, ABI, profile, compile and instantiate
+  add("load a signed bundle (verify + instantiate), 12 rules", timeUs(quick ? 20 : 100, 5, () => loadPolicy(signed, { trustedKeys: [key.publicKey] })) / 1000, "ms", "≤ 5 ms");
+  if (large.bundle) {
+    const signedLarge = signBundle(large.bundle, key);
+    add("load a signed bundle, 1,012 rules", timeUs(quick ? 5 : 20, 2, () => loadPolicy(signedLarge, { trustedKeys: [key.publicKey] })) / 1000, "ms");
+  }
+
+  // memory per loaded policy: JS heap plus the module's fixed linear memory
+  const g = (globalThis as { gc?: () => void }).gc;
+  g?.();
+  const before = process.memoryUsage();
+  const kept: LoadedPolicy[] = [];
+  for (let i = 0; i < 100; i++) kept.push(loadPolicy(signed, { trustedKeys: [key.publicKey] }));
+  g?.();
+  const after = process.memoryUsage();
+  const perPolicy = (after.heapUsed - before.heapUsed + (after.arrayBuffers - before.arrayBuffers)) / kept.length;
+  add("memory per loaded policy (JS heap + linear memory), 12 rules", perPolicy / 1024, "KiB");
+  kept.length = 0;
+
+  const policy = loadPolicy(signed, { trustedKeys: [key.publicKey] });
+  const n = quick ? 500 : 3000;
+  for (const path of ["native", "noble"] as CryptoPath[]) {
+    setDefaultCryptoPath(path);
+    const runs = path === "native" ? n : Math.max(50, n / 20);
+    const signer = createSigner(key, { path });
+    add(`authorize (decide + sign), ${path}`, timeUs(runs, 50, (i) => authorize(policy, mix[i % mix.length], { signer })), "µs", path === "native" ? "≤ 60 µs" : undefined);
+    const dir = mkdtempSync(join(tmpdir(), "writ-log-"));
+    const log = openLog(join(dir, "log.jsonl"), { fsync: "never" });
+    const logged = createSigner(key, { path, head: log.head().chain });
+    add(`authorize + lineage append (no fsync), ${path}`, timeUs(runs, 20, (i) => authorize(policy, mix[i % mix.length], { signer: logged, lineage: log })), "µs");
+    log.close();
+    rmSync(dir, { recursive: true, force: true });
+    const tokens = Array.from({ length: 64 }, (_, i) => authorize(policy, mix[i], { signer }).artifact);
+    add(`verify an artifact, ${path}`, timeUs(runs, 20, (i) => verifyArtifact(tokens[i % 64]!, { trustedKeys: [key.publicKey], trustedPolicies: [policy.digests], path })), "µs", path === "native" ? "≤ 150 µs" : undefined);
+  }
+  setDefaultCryptoPath("native");
+
+  // batched: many decisions in flight, one signature per Merkle tree head
+  const batcher = createBatchAuthorizer({ signer: createSigner(key), maxBatch: 256, maxDelayMs: 5 });
+  const total = quick ? 5_000 : 40_000;
+  await Promise.all(mix.slice(0, 256).map((r) => batcher.authorize(policy, r))); // warm-up
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const inFlight: Promise<unknown>[] = [];
+  for (let i = 0; i < total; i++) inFlight.push(batcher.authorize(policy, mix[i % mix.length]));
+  await Promise.all(inFlight);
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  add("batched authorize, signed decisions per second (wall)", total / wall, "/s", "≥ 50,000/s");
+  add("batched authorize, signed decisions per CPU-second", total / ((cpu.user + cpu.system) / 1e6), "/s");
+  rmSync(out, { recursive: true, force: true });
+
+  const meta = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpu: cpus()[0]?.model ?? "unknown",
+    cores: cpus().length,
+    memoryGiB: +(totalmem() / 2 ** 30).toFixed(1),
+    quick,
+  };
+  writeFileSync(join(resultsDir(), "writ-figures.json"), JSON.stringify({ ...meta, figures }, null, 2) + "\n");
+  const rows = figures.map((f) => `| ${f.what} | ${f.unit === "bytes" ? f.value.toFixed(0) : f.value < 10 ? f.value.toFixed(2) : f.value.toFixed(0)} ${f.unit} | ${f.target ?? ""} |`);
+  writeFileSync(
+    join(resultsDir(), "writ-figures.md"),
+    ["| Writ figure | measured | target |", "| --- | ---: | --- |", ...rows, "", `Measured ${meta.date.slice(0, 10)} on ${meta.cpu} (${meta.cores} cores), Node ${meta.node}.`, ""].join("\n"),
+  );
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`writ figures failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exitCode = 1;
+});
