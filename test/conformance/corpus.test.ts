@@ -5,13 +5,14 @@
 
 import { describe, expect, it } from "vitest";
 import { realBackends } from "../../compiler/conformance/backends.js";
-import { defaultConformanceDir, describeExpected, runConformance, type ConformanceReport } from "../../compiler/conformance/runner.js";
+import { celSpecTestdata } from "../support/cel-spec.js";
+import { describeExpected, runConformance, type ConformanceReport } from "../../compiler/conformance/runner.js";
 
 describe("the CEL conformance corpus", () => {
   let report: ConformanceReport;
 
   it("runs through both backends with no failure", async () => {
-    report = await runConformance(defaultConformanceDir(), await realBackends({ wasm: true, optimize: true }), { wasm: true });
+    report = await runConformance(celSpecTestdata(), await realBackends({ wasm: true, optimize: true }), { wasm: true });
     const failures = report.files.flatMap((f) => [
       ...f.problems.map((p) => `${f.path}:${p.line}: ${p.message}`),
       ...f.outcomes

@@ -12,6 +12,7 @@ import {
   type TextprotoMessage,
   type TextprotoValue,
 } from "../../compiler/conformance/textproto.js";
+import { celSpecTestdata } from "../support/cel-spec.js";
 
 function parseOk(text: string): TextprotoMessage {
   const r = parseTextproto(text);
@@ -176,7 +177,7 @@ describe("textproto errors", () => {
 });
 
 describe("the upstream conformance files", () => {
-  const dir = join(import.meta.dirname, "../../../shared/cel-spec/testdata");
+  const dir = celSpecTestdata();
   const files = readdirSync(dir).filter((f) => f.endsWith(".textproto"));
   it("are all present", () => {
     expect(files.length).toBeGreaterThanOrEqual(8);

@@ -10,8 +10,10 @@ import type * as A from "../../compiler/syntax/ast.js";
 import { printExpr } from "../../compiler/syntax/format.js";
 import { parseExpression } from "../../compiler/syntax/index.js";
 import { stripSpans } from "./helpers.js";
+import { pathToFileURL } from "node:url";
+import { celSpecTestdata } from "../support/cel-spec.js";
 
-const dir = new URL("../../../shared/cel-spec/testdata/", import.meta.url);
+const dir = pathToFileURL(celSpecTestdata());
 const files = readdirSync(dir).filter((f) => f.endsWith(".textproto")).sort();
 const cases = files.flatMap((f) => casesFromText(readFileSync(new URL(f, dir), "utf8"), f).cases);
 
