@@ -27,6 +27,22 @@ export function evalErrorName(code: number): EvalErrorName {
   return EVAL_ERROR_NAMES.find((n) => EvalErrorCode[n] === code) ?? "internal";
 }
 
+const ERROR_TEXT: Readonly<Record<EvalErrorName, string>> = {
+  overflow: "integer overflow",
+  division_by_zero: "division by zero",
+  modulo_by_zero: "modulo by zero",
+  no_such_key: "no such key",
+  no_such_field: "no such field",
+  index_out_of_range: "index out of range",
+  resource_exhausted: "resource exhausted",
+  internal: "internal error",
+};
+
+/** The message of a rule error: one table, so both backends say the same words. */
+export function ruleErrorMessage(code: EvalErrorName): string {
+  return ERROR_TEXT[code];
+}
+
 export interface RuleError {
   /** the rule whose condition errored */
   readonly rule: string;

@@ -85,7 +85,7 @@ export function loadPolicy(bundle: Bundle, options: LoadOptions = {}): LoadedPol
       } catch (e) {
         // the evaluator turns traps into denies itself; this is the last line of fail-closed
         const message = `evaluation failed: ${e instanceof Error ? e.message : String(e)}`;
-        return { decision: "deny", rules: [], errors: [{ rule: "", code: "internal", message, at: 0 }] };
+        return { decision: "deny", rules: [], errors: [{ rule: "", code: "internal", message, at: -1 }] };
       }
     },
   };

@@ -3,7 +3,7 @@
 // list and error. Clarity over speed: it is used by `writ eval --backend interp`, `writ test`, the
 // conformance runner and the differential tests, not on the hot path.
 
-import type { Decision, DecisionError, RuleError } from "../../runtime/decision.js";
+import { ruleErrorMessage, type Decision, type DecisionError, type RuleError } from "../../runtime/decision.js";
 import { INT64_MAX, INT64_MIN } from "../../runtime/schema.js";
 import { codePointLength } from "../../runtime/strings.js";
 import { compileRequestCheck, requestToValue, type RequestCheck } from "../../runtime/request.js";
@@ -232,21 +232,8 @@ function evaluateCall(node: CallNode, input: RecordValue, env: Env): Result {
   }
 }
 
-const ERROR_TEXT: Record<EvalErrorName, string> = {
-  overflow: "integer overflow",
-  division_by_zero: "division by zero",
-  modulo_by_zero: "modulo by zero",
-  no_such_key: "no such key",
-  no_such_field: "no such field",
-  index_out_of_range: "index out of range",
-  resource_exhausted: "resource exhausted",
-  internal: "internal error",
-};
-
-/** The message both backends put in a RuleError. */
-export function ruleErrorMessage(code: EvalErrorName): string {
-  return ERROR_TEXT[code];
-}
+/** The message both backends put in a RuleError (one table, in runtime/decision.ts). */
+export { ruleErrorMessage };
 
 /** Source offset of each node that can raise an error (node id → offset), for `at`. */
 export type ErrorSites = Readonly<Record<string, number>>;

@@ -4,7 +4,7 @@
 // is caught and becomes a deny with an `internal` error, and the instance is replaced by a fresh one
 // so that no state of the failed evaluation leaks into the next.
 
-import { evalErrorName, type Decision, type EvalErrorName, type RuleError } from "../decision.js";
+import { evalErrorName, ruleErrorMessage, type Decision, type EvalErrorName, type RuleError } from "../decision.js";
 import type { Manifest } from "../manifest.js";
 import { createEncoder, type RequestEncoder } from "./encoder.js";
 import {
@@ -20,20 +20,10 @@ import {
 /** `rule` of an error that is not any rule's: the module itself failed */
 const MODULE_FAULT_RULE = "";
 
-const ERROR_TEXT: Record<EvalErrorName, string> = {
-  overflow: "integer overflow",
-  division_by_zero: "division by zero",
-  modulo_by_zero: "modulo by zero",
-  no_such_key: "no such key",
-  no_such_field: "no such field",
-  index_out_of_range: "index out of range",
-  resource_exhausted: "resource exhausted",
-  internal: "internal error",
-};
 
 /** The message of a rule error (the same text the reference interpreter gives). */
 export function wasmErrorMessage(code: EvalErrorName): string {
-  return ERROR_TEXT[code];
+  return ruleErrorMessage(code);
 }
 
 /** A request encoded into the module's memory, kept so it can be evaluated again later. */
@@ -142,7 +132,7 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
       if (rule === undefined) return fault("the module named a rule that does not exist");
       const code = evalErrorName(i32[base + 3 * i + 1]!);
       const node = i32[base + 3 * i + 2]!;
-      errors.push({ rule, code, message: ERROR_TEXT[code], at: sites[String(node)] ?? 0 });
+      errors.push({ rule, code, message: ruleErrorMessage(code), at: sites[String(node)] ?? 0 });
     }
     return { decision, rules, errors };
   };
