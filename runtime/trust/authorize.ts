@@ -5,12 +5,12 @@
 
 import type { Decision } from "../decision.js";
 import type { DecidingPolicy } from "../policy-types.js";
-import { bytesToHex, utf8Encode } from "../crypto/base64url.js";
+import { utf8Encode } from "../crypto/base64url.js";
 import { canonicalize } from "./jcs.js";
 import { requestDigest } from "./request-digest.js";
 import type { Signer } from "./signer.js";
-import { decideSafely, unrepresentableDecision } from "./statement.js";
-import { ARTIFACT_TYP, STATEMENT_FORMAT, type LineageSink, type Statement } from "./types.js";
+import { buildStatement, decideSafely, unrepresentableDecision } from "./statement.js";
+import { ARTIFACT_TYP, type LineageSink, type Statement } from "./types.js";
 
 export const DEFAULT_TTL_SECONDS = 300;
 
@@ -31,24 +31,6 @@ export interface Authorization {
   readonly statement: Statement;
 }
 
-// Random ids come from a pool refilled 64 ids at a time: one CSPRNG call per id costs several
-// microseconds, a noticeable share of an authorization.
-const ID_BYTES = 16;
-const pool = new Uint8Array(ID_BYTES * 64);
-let poolOffset = pool.length;
-
-function randomId(): string {
-  if (poolOffset === pool.length) {
-    globalThis.crypto.getRandomValues(pool);
-    poolOffset = 0;
-  }
-  const id = bytesToHex(pool.subarray(poolOffset, poolOffset + ID_BYTES));
-  // Zero what was handed out, so no id's bytes linger in memory to be reused by mistake.
-  pool.fill(0, poolOffset, poolOffset + ID_BYTES);
-  poolOffset += ID_BYTES;
-  return id;
-}
-
 /**
  * Decides `request` with `policy` and issues the signed artifact. Never throws for a bad request or a
  * faulty policy (both are denies stated in the artifact). Throws only when the caller's setup is
@@ -67,20 +49,8 @@ export function authorize(policy: DecidingPolicy, request: unknown, options: Aut
   const decision = digest.ok ? decideSafely(policy, request) : unrepresentableDecision(digest);
 
   const iat = Math.floor(nowMs / 1000);
-  const head = signer.head;
-  const statement: Statement = {
-    v: STATEMENT_FORMAT,
-    jti: randomId(),
-    iss: signer.keyId,
-    iat,
-    exp: iat + ttl,
-    decision: decision.decision,
-    rules: decision.rules,
-    errors: decision.errors,
-    policy: { name: policy.name, version: policy.version, sha3_512: policy.digests.sha3_512, blake2b_512: policy.digests.blake2b_512 },
-    request: { sha3_512: digest.sha3_512 },
-    lineage: { seq: head.seq, prev: head.prev === null ? null : { sha3_512: head.prev.sha3_512, blake2b_512: head.prev.blake2b_512 } },
-  };
+  const statement: Statement = buildStatement({ policy, decision, requestSha3: digest.sha3_512, issuer: signer.keyId, iat, ttlSeconds: ttl, head: signer.head });
+
   const artifact = signer.signJws({ typ: ARTIFACT_TYP }, utf8Encode(canonicalize(statement)));
   options.lineage?.append(artifact, statement);
   signer.advance(artifact);

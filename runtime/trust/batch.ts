@@ -20,8 +20,8 @@ import { canonicalJson, canonicalize } from "./jcs.js";
 import { buildTree, leafHash } from "./merkle.js";
 import { requestDigest, type RequestDigest } from "./request-digest.js";
 import type { Signer } from "./signer.js";
-import { decideSafely, unrepresentableDecision } from "./statement.js";
-import { STATEMENT_FORMAT, type ChainHead, type LineageSink, type Statement } from "./types.js";
+import { buildStatement, decideSafely, randomId, unrepresentableDecision } from "./statement.js";
+import { type ChainHead, type LineageSink, type Statement } from "./types.js";
 import { BATCH_HEAD_FORMAT, BATCHED_ARTIFACT_TYP, signTreeHead, type TreeHead } from "./batch-artifact.js";
 import { DEFAULT_TTL_SECONDS } from "./authorize.js";
 
@@ -65,20 +65,6 @@ interface Pending {
   readonly reject: (e: unknown) => void;
 }
 
-// 128-bit ids drawn from the CSPRNG in blocks: one call per 256 ids instead of one per decision.
-const ID_BLOCK = 256;
-let idBytes = new Uint8Array(0);
-let idOffset = 0;
-function randomId(): string {
-  if (idOffset >= idBytes.length) {
-    idBytes = new Uint8Array(16 * ID_BLOCK);
-    globalThis.crypto.getRandomValues(idBytes);
-    idOffset = 0;
-  }
-  const id = bytesToHex(idBytes.subarray(idOffset, idOffset + 16));
-  idOffset += 16;
-  return id;
-}
 
 // The canonical JSON of a statement, written out in RFC 8785 member order (every key below is
 // ASCII, so code-unit order is alphabetical) instead of sorting keys per decision; the parts that
@@ -193,19 +179,7 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
         const digest = digestRequest(request);
         const decision = digest.ok ? decideSafely(policy, request) : unrepresentableDecision(digest);
         const iat = Math.floor(nowMs / 1000);
-        const statement: Statement = {
-          v: STATEMENT_FORMAT,
-          jti: randomId(),
-          iss: signer.keyId,
-          iat,
-          exp: iat + ttl,
-          decision: decision.decision,
-          rules: decision.rules,
-          errors: decision.errors,
-          policy: { name: policy.name, version: policy.version, sha3_512: policy.digests.sha3_512, blake2b_512: policy.digests.blake2b_512 },
-          request: { sha3_512: digest.sha3_512 },
-          lineage: { seq: head.seq, prev: head.prev },
-        };
+        const statement: Statement = buildStatement({ policy, decision, requestSha3: digest.sha3_512, issuer: signer.keyId, iat, ttlSeconds: ttl, head });
         const canonical = canonicalStatement(statement, policy);
         head = { seq: head.seq + 1, prev: linkDigests(canonical) };
         // The leaf now, while the statement text is fresh: SHA-256(0x00 || canonical statement).
