@@ -16,7 +16,7 @@
 import type { RequestError } from "./decision.js";
 import { INT64_MAX, INT64_MIN, type RecordType, type SchemaType } from "./schema.js";
 import { compareCodePoints, isWellFormed, utf8Length } from "./strings.js";
-import type { MapValue, RecordValue, Value } from "../compiler/ir/ir.js";
+import type { MapValue, RecordValue, Value } from "./values.js";
 import { generateRequestCheck } from "./request-codegen.js";
 
 /** A failure on the way up: the path is assembled only when something is wrong. */

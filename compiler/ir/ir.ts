@@ -59,20 +59,9 @@ export const NEVER: IRType = Object.freeze({ kind: "never" });
 // ---------------------------------------------------------------------------------------------
 // Values (constants in the IR, and what the interpreter computes)
 
-/** bool → boolean, int → bigint, string → string, list → readonly Value[], map → MapValue, record → RecordValue */
-export type Value = boolean | bigint | string | readonly Value[] | MapValue | RecordValue;
-
-/** A map value; entries are kept sorted by key in code-point order (the iteration order). */
-export interface MapValue {
-  readonly kind: "map";
-  readonly entries: ReadonlyMap<string, Value>;
-}
-
-/** A record value (from the request); absent optional fields are missing from `fields`. */
-export interface RecordValue {
-  readonly kind: "record";
-  readonly fields: ReadonlyMap<string, Value>;
-}
+// The value types live in the runtime (the request validator produces them); re-exported here.
+export type { Value, MapValue, RecordValue } from "../../runtime/values.js";
+import type { Value } from "../../runtime/values.js";
 
 // ---------------------------------------------------------------------------------------------
 // Nodes
