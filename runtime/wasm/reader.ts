@@ -11,189 +11,11 @@
 
 import { Imm, OPCODES, opcodeId } from "./opcodes.js";
 export { listOpcodes } from "./opcodes.js";
+import { ByteReader, ReadError } from "./bytes.js";
 
-export type ValType = "i32" | "i64" | "f32" | "f64" | "v128" | "funcref" | "externref";
-export type BlockType =
-  | { readonly kind: "empty" }
-  | { readonly kind: "value"; readonly type: ValType }
-  | { readonly kind: "type"; readonly index: number };
-
-export interface FuncType {
-  readonly params: readonly ValType[];
-  readonly results: readonly ValType[];
-}
-export interface Limits {
-  readonly min: number;
-  readonly max?: number;
-  readonly shared: boolean;
-  readonly index64: boolean;
-}
-export interface TableType {
-  readonly element: ValType;
-  readonly limits: Limits;
-}
-export interface GlobalType {
-  readonly type: ValType;
-  readonly mutable: boolean;
-}
-export type ImportDesc =
-  | { readonly kind: "func"; readonly type: number }
-  | { readonly kind: "table"; readonly table: TableType }
-  | { readonly kind: "memory"; readonly memory: Limits }
-  | { readonly kind: "global"; readonly global: GlobalType };
-export type Import = { readonly module: string; readonly name: string; readonly offset: number } & ImportDesc;
-
-export type ExternKind = "func" | "table" | "memory" | "global";
-export interface Export {
-  readonly name: string;
-  readonly kind: ExternKind;
-  readonly index: number;
-  readonly offset: number;
-}
-export interface MemArg {
-  readonly align: number;
-  readonly offset: number;
-}
-
-/** One decoded instruction. `offset` is the byte offset of its opcode in the module. */
-export interface Instruction {
-  readonly offset: number;
-  /** text-format mnemonic, e.g. `i32.add`, `memory.grow`, `i32x4.add` */
-  readonly name: string;
-  /** 0xFC, 0xFD or 0xFE for prefixed instructions */
-  readonly prefix?: number;
-  /** the opcode byte, or the sub-opcode after a prefix */
-  readonly code: number;
-  /** first index immediate: function, type, local, global, table, label, data, element or memory */
-  readonly index?: number;
-  /** second index immediate (call_indirect's table, table.init's table, the source of a copy) */
-  readonly index2?: number;
-  readonly block?: BlockType;
-  /** `select t*` operand types, `ref.null`'s reference type */
-  readonly types?: readonly ValType[];
-  /** br_table targets; the last one is the default */
-  readonly labels?: readonly number[];
-  readonly memarg?: MemArg;
-  /** i32.const: number; i64.const: bigint; f32.const / f64.const: raw bits (number / bigint) */
-  readonly value?: number | bigint;
-  readonly lane?: number;
-  /** v128.const bytes, i8x16.shuffle lanes */
-  readonly bytes?: Uint8Array;
-}
-
-export interface Global {
-  readonly type: GlobalType;
-  readonly init: readonly Instruction[];
-  readonly offset: number;
-}
-export interface ElementSegment {
-  readonly mode: "active" | "passive" | "declarative";
-  readonly table: number;
-  readonly offsetExpr?: readonly Instruction[];
-  readonly type: ValType;
-  /** function indices (for the index encodings) or initialiser expressions */
-  readonly functions: readonly number[];
-  readonly exprs: readonly (readonly Instruction[])[];
-  readonly offset: number;
-}
-export interface DataSegment {
-  readonly mode: "active" | "passive";
-  readonly memory: number;
-  readonly offsetExpr?: readonly Instruction[];
-  readonly bytes: Uint8Array;
-  readonly offset: number;
-}
-export interface FunctionBody {
-  /** local declarations beyond the parameters, as run-length groups */
-  readonly locals: readonly { readonly count: number; readonly type: ValType }[];
-  /** every instruction, including the final `end` (decoded on first access) */
-  readonly instructions: readonly Instruction[];
-  /** byte offset of the body's size field */
-  readonly offset: number;
-  /** byte range of the instructions */
-  readonly codeStart: number;
-  readonly codeEnd: number;
-  /**
-   * Decodes the body again without building instruction objects: `visit` receives one reused view
-   * per instruction (read it inside the callback, do not keep it). The fast path for validators.
-   */
-  forEachInstruction(visit: (op: OpView) => void): void;
-}
-
-/** One instruction as seen by `forEachInstruction`. Absent immediates are -1 or undefined. */
-export interface OpView {
-  /** position of the instruction in `listOpcodes()`: a dense key for per-opcode tables */
-  readonly id: number;
-  readonly offset: number;
-  /** 0 for single-byte opcodes, else 0xFC, 0xFD or 0xFE */
-  readonly prefix: number;
-  readonly code: number;
-  readonly name: string;
-  readonly index: number;
-  readonly index2: number;
-  readonly block: BlockType | undefined;
-  readonly types: readonly ValType[] | undefined;
-  readonly labels: readonly number[] | undefined;
-  /** memarg alignment exponent and offset */
-  readonly align: number;
-  readonly memOffset: number;
-  readonly lane: number;
-  /** i32.const only (other constants are skipped on this path) */
-  readonly value: number | undefined;
-}
-
-export interface SectionInfo {
-  readonly id: number;
-  /** offset of the section id byte */
-  readonly start: number;
-  /** offset of the first payload byte */
-  readonly payloadStart: number;
-  readonly payloadEnd: number;
-  /** custom sections only */
-  readonly name?: string;
-}
-
-export interface WasmModule {
-  readonly types: readonly FuncType[];
-  readonly imports: readonly Import[];
-  /** type index of each defined (non-imported) function */
-  readonly functions: readonly number[];
-  readonly tables: readonly TableType[];
-  readonly memories: readonly Limits[];
-  readonly globals: readonly Global[];
-  readonly exports: readonly Export[];
-  readonly start?: { readonly func: number; readonly offset: number };
-  readonly elements: readonly ElementSegment[];
-  readonly dataCount?: number;
-  readonly data: readonly DataSegment[];
-  readonly code: readonly FunctionBody[];
-  readonly sections: readonly SectionInfo[];
-  /** function names from the `name` custom section, when present and well-formed */
-  readonly functionNames: ReadonlyMap<number, string>;
-}
-
-export type ReadResult =
-  | { readonly ok: true; readonly module: WasmModule }
-  | { readonly ok: false; readonly reason: string; readonly offset: number };
-
-/** Counts imports of one kind: imported entities come first in their index space. */
-export function importCount(module: WasmModule, kind: ExternKind): number {
-  let n = 0;
-  for (const imp of module.imports) if (imp.kind === kind) n++;
-  return n;
-}
-
-/** The signature of function `index` (imported or defined), or undefined when out of range. */
-export function functionType(module: WasmModule, index: number): FuncType | undefined {
-  let i = 0;
-  for (const imp of module.imports) {
-    if (imp.kind !== "func") continue;
-    if (i === index) return module.types[imp.type];
-    i++;
-  }
-  const t = module.functions[index - i];
-  return t === undefined ? undefined : module.types[t];
-}
+import type { ValType, BlockType, FuncType, Limits, TableType, GlobalType, ImportDesc, Import, ExternKind, Export, MemArg, Instruction, Global, ElementSegment, DataSegment, FunctionBody, OpView, SectionInfo, WasmModule, ReadResult } from "./module-types.js";
+export type { ValType, BlockType, FuncType, Limits, TableType, GlobalType, ImportDesc, Import, ExternKind, Export, MemArg, Instruction, Global, ElementSegment, DataSegment, FunctionBody, OpView, SectionInfo, WasmModule, ReadResult } from "./module-types.js";
+export { importCount, functionType } from "./module-types.js";
 
 /** Reads a whole module. Never throws: malformed input gives a reason and the offending offset. */
 export function readModule(bytes: Uint8Array): ReadResult {
@@ -207,14 +29,6 @@ export function readModule(bytes: Uint8Array): ReadResult {
   }
 }
 
-class ReadError extends Error {
-  constructor(
-    message: string,
-    readonly offset: number,
-  ) {
-    super(message);
-  }
-}
 
 // Section ids in their required order (custom sections may appear anywhere). 12 = data count.
 const SECTION_ORDER = [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 10, 11];
@@ -224,10 +38,8 @@ const SECTION_NAMES: Record<number, string> = {
 };
 const MAX_LOCALS = 50_000; // the JS API's limit; a larger count is a module no engine accepts
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-class ModuleReader {
-  pos = 0;
+class ModuleReader extends ByteReader {
   private readonly types: FuncType[] = [];
   private readonly imports: Import[] = [];
   private readonly functions: number[] = [];
@@ -244,7 +56,9 @@ class ModuleReader {
   private readonly functionNames = new Map<number, string>();
   private functionCountDeclared?: number;
 
-  constructor(private readonly b: Uint8Array) {}
+  constructor(b: Uint8Array) {
+    super(b);
+  }
 
   read(): WasmModule {
     const magic = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
@@ -658,148 +472,12 @@ class ModuleReader {
     this.pos = saved;
   }
 
-  // ---- primitives ----
-
-  private fail(reason: string, offset: number): never {
-    throw new ReadError(reason, offset);
-  }
-
-  private byte(): number {
-    const v = this.b[this.pos];
-    if (v === undefined) this.fail("unexpected end of module", this.pos);
-    this.pos++;
-    return v;
-  }
-
-  private skip(n: number): void {
-    if (this.pos + n > this.b.length) this.fail("unexpected end of module", this.pos);
-    this.pos += n;
-  }
-
-  // i32.const immediates without BigInt: at most 5 bytes, and in the fifth the bits above the
-  // value's 32 must be copies of its sign bit.
-  private s32(): number {
-    const at = this.pos;
-    let result = 0;
-    for (let i = 0; i < 5; i++) {
-      const b = this.byte();
-      result |= (b & 0x7f) << (7 * i);
-      if ((b & 0x80) === 0) {
-        if (i === 4) {
-          const upper = b & 0x70;
-          if ((b & 0x08) !== 0 ? upper !== 0x70 : upper !== 0) this.fail("s32 LEB128 out of range", at);
-          return result | 0;
-        }
-        const shift = 7 * (i + 1);
-        return (b & 0x40) !== 0 ? result | (-1 << shift) : result;
-      }
-    }
-    return this.fail("s32 LEB128 too long", at);
-  }
-
-  // Validates an s64 immediate without converting it: at most 10 bytes, and the tenth holds only
-  // the sign (0x00 or 0x7f).
-  private skipS64(): void {
-    const at = this.pos;
-    for (let i = 0; i < 10; i++) {
-      const b = this.byte();
-      if ((b & 0x80) === 0) {
-        if (i === 9 && b !== 0x00 && b !== 0x7f) this.fail("s64 LEB128 out of range", at);
-        return;
-      }
-    }
-    this.fail("s64 LEB128 too long", at);
-  }
-
-  private fixed(n: number): Uint8Array {
-    if (this.pos + n > this.b.length) this.fail("unexpected end of module", this.pos);
-    const out = this.b.slice(this.pos, this.pos + n);
-    this.pos += n;
-    return out;
-  }
-
-  // A count cannot exceed the bytes left (every element takes at least one), which keeps a forged
-  // huge count from allocating.
-  private checkCount(n: number, end: number): void {
-    if (n > end - this.pos) this.fail(`count ${n} exceeds the remaining bytes`, this.pos);
-  }
-
-  private vec<T>(item: () => T): T[] {
-    const n = this.u32();
-    this.checkCount(n, this.b.length);
-    const out: T[] = [];
-    for (let i = 0; i < n; i++) out.push(item());
-    return out;
-  }
-
-  private name(): string {
-    const len = this.u32();
-    const at = this.pos;
-    const raw = this.fixed(len);
-    try {
-      return utf8.decode(raw);
-    } catch {
-      return this.fail("name is not valid UTF-8", at);
-    }
-  }
-
   private valType(): ValType {
     const at = this.pos;
     const b = this.byte();
     const t = VALTYPES[b];
     if (t === undefined) this.fail(`unknown value type 0x${b.toString(16)}`, at);
     return t;
-  }
-
-  private u32(): number {
-    const at = this.pos;
-    let result = 0;
-    for (let i = 0; i < 5; i++) {
-      const b = this.byte();
-      if (i === 4 && b > 0x0f) this.fail("u32 LEB128 out of range", at);
-      result += (b & 0x7f) * 2 ** (7 * i);
-      if ((b & 0x80) === 0) return result;
-    }
-    return this.fail("u32 LEB128 too long", at);
-  }
-
-  private u64AsNumber(): number {
-    const at = this.pos;
-    let result = 0n;
-    for (let i = 0; i < 10; i++) {
-      const b = this.byte();
-      result |= BigInt(b & 0x7f) << BigInt(7 * i);
-      if ((b & 0x80) === 0) {
-        if (result > BigInt(Number.MAX_SAFE_INTEGER)) this.fail("u64 limit too large", at);
-        return Number(result);
-      }
-    }
-    return this.fail("u64 LEB128 too long", at);
-  }
-
-  // Signed LEB128 of `bits` width; rejects encodings that are too long or whose unused bits in the
-  // last byte are not a sign extension.
-  private sleb(bits: number): bigint {
-    const at = this.pos;
-    const maxBytes = Math.ceil(bits / 7);
-    let result = 0n;
-    let shift = 0n;
-    for (let i = 0; i < maxBytes; i++) {
-      const b = this.byte();
-      result |= BigInt(b & 0x7f) << shift;
-      shift += 7n;
-      if ((b & 0x80) === 0) {
-        if (i === maxBytes - 1) {
-          const used = bits - 7 * i; // payload bits that count in this byte
-          const allOnes = 0x7f >> (used - 1);
-          const rest = (b >> (used - 1)) & allOnes; // the sign bit and the unused bits above it
-          if (rest !== 0 && rest !== allOnes) this.fail(`s${bits} LEB128 out of range`, at);
-        }
-        if (b & 0x40) result -= 1n << shift;
-        return result;
-      }
-    }
-    return this.fail(`s${bits} LEB128 too long`, at);
   }
 }
 
