@@ -61,6 +61,11 @@ export function schemaTypeToString(t: SchemaType): string {
     case "map":
       return `map<string(${t.keyMax}), ${schemaTypeToString(t.value)}>(${t.max})`;
     case "record":
-      return `{ ${t.fields.map((f) => `${f.name}${f.optional ? "?" : ""}: ${schemaTypeToString(f.type)}`).join(", ")} }`;
+      return `{ ${recordFieldsToString(t)} }`;
   }
+}
+
+/** `a: int, b?: string(4)`: the inside of a record type, as Writ source writes it. */
+export function recordFieldsToString(t: RecordType): string {
+  return t.fields.map((f) => `${f.name}${f.optional ? "?" : ""}: ${schemaTypeToString(f.type)}`).join(", ");
 }

@@ -2,11 +2,9 @@
 // yield an error (no error register handling is needed where none can arise) and whether it
 // allocates from the scratch arena (so a loop must release its predicates' allocations).
 
-import { assertUnreachable } from "../diagnostics.js";
-import type { Node } from "../ir/ir.js";
+import { childrenOf } from "../ir/children.js";
+import { RAISING_BUILTINS, type Node } from "../ir/ir.js";
 
-/** Builtins whose own operation can raise an error. */
-const RAISING = new Set(["neg", "add", "sub", "mul", "div", "mod", "index_list", "index_map"]);
 /** Nodes that allocate from the arena. */
 const ALLOCATING_CALLS = new Set(["concat_string", "concat_list"]);
 
@@ -25,31 +23,9 @@ export class Analysis {
   }
 
   private computeCanError(n: Node): boolean {
-    switch (n.op) {
-      case "lit":
-      case "input":
-      case "var":
-        return false;
-      case "field":
-        return n.optional || this.canError(n.record);
-      case "has":
-        return this.canError(n.record);
-      case "call":
-        return RAISING.has(n.fn) || n.args.some((a) => this.canError(a));
-      case "and":
-      case "or":
-        return this.canError(n.left) || this.canError(n.right);
-      case "cond":
-        return this.canError(n.test) || this.canError(n.then) || this.canError(n.otherwise);
-      case "list":
-        return n.elements.some((e) => this.canError(e));
-      case "map":
-        return n.entries.some((e) => this.canError(e.value));
-      case "comp":
-        return this.canError(n.range) || (!!n.predicate && this.canError(n.predicate)) || (!!n.transform && this.canError(n.transform));
-      default:
-        return assertUnreachable(n);
-    }
+    if (n.op === "field" && n.optional) return true;
+    if (n.op === "call" && RAISING_BUILTINS.has(n.fn)) return true;
+    return childrenOf(n).some((c) => this.canError(c));
   }
 
   /** Does evaluating this node allocate from the arena? */
@@ -63,28 +39,9 @@ export class Analysis {
   }
 
   private computeAllocates(n: Node): boolean {
-    switch (n.op) {
-      case "lit":
-      case "input":
-      case "var":
-        return false;
-      case "field":
-      case "has":
-        return this.allocates(n.record);
-      case "call":
-        return ALLOCATING_CALLS.has(n.fn) || n.args.some((a) => this.allocates(a));
-      case "and":
-      case "or":
-        return this.allocates(n.left) || this.allocates(n.right);
-      case "cond":
-        return this.allocates(n.test) || this.allocates(n.then) || this.allocates(n.otherwise);
-      case "list":
-      case "map":
-        return true;
-      case "comp":
-        return n.macro === "filter" || n.macro === "map" || this.allocates(n.range) || (!!n.predicate && this.allocates(n.predicate)) || (!!n.transform && this.allocates(n.transform));
-      default:
-        return assertUnreachable(n);
-    }
+    if (n.op === "list" || n.op === "map") return true;
+    if (n.op === "call" && ALLOCATING_CALLS.has(n.fn)) return true;
+    if (n.op === "comp" && (n.macro === "filter" || n.macro === "map")) return true;
+    return childrenOf(n).some((c) => this.allocates(c));
   }
 }

@@ -7,7 +7,7 @@
 import type { BinaryExpr, CallExpr, Expr } from "../syntax/ast.js";
 import { assertUnreachable, type Diagnostic, error } from "../diagnostics.js";
 import type { Span } from "../source.js";
-import { BOOL, INT, NEVER, STRING, type Builtin, type IRType, type Macro, type Node, type Value } from "../ir/ir.js";
+import { BOOL, INT, NEVER, RAISING_BUILTINS, STRING, type Builtin, type IRType, type Macro, type Node, type Value } from "../ir/ir.js";
 import { INT64_MAX, INT64_MIN } from "../../runtime/schema.js";
 import { mapValue } from "../ir/values.js";
 import { compareCodePoints } from "../../runtime/strings.js";
@@ -32,9 +32,6 @@ export interface Checked {
   readonly node: Node;
   readonly type: CheckType;
 }
-
-/** Builtins that can raise an error at their own node (their span goes into the error-site table). */
-const ERRING_BUILTINS = new Set<Builtin>(["neg", "add", "sub", "mul", "div", "mod", "index_list", "index_map"]);
 
 const MACROS = new Set(["all", "exists", "exists_one", "filter", "map"]);
 
@@ -76,7 +73,8 @@ export class ExpressionChecker {
 
   private call(fn: Builtin, args: Checked[], type: IRType, span: Span): Checked {
     const id = this.id();
-    if (ERRING_BUILTINS.has(fn)) this.errorSites[String(id)] = span.start;
+    // a builtin that can raise an error at its own node: its span goes into the error-site table
+    if (RAISING_BUILTINS.has(fn)) this.errorSites[String(id)] = span.start;
     return { node: { op: "call", id, span, type, fn, args: args.map((a) => a.node) }, type };
   }
 

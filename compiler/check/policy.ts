@@ -7,6 +7,7 @@ import { type Diagnostic, error, warning } from "../diagnostics.js";
 import type { Span } from "../source.js";
 import type { IRPolicy, IRRule, IRType, Node } from "../ir/ir.js";
 import { evaluateNode, Err } from "../ir/interp.js";
+import { childrenOf } from "../ir/children.js";
 import type { RecordType } from "../../runtime/schema.js";
 import { Codes } from "./codes.js";
 import { type Constant, ExpressionChecker } from "./expr.js";
@@ -159,27 +160,5 @@ export function dataToJs(v: DataValue, diagnostics: Diagnostic[]): unknown {
 }
 
 function readsInput(node: Node): boolean {
-  switch (node.op) {
-    case "input":
-      return true;
-    case "lit":
-    case "var":
-      return false;
-    case "field":
-    case "has":
-      return readsInput(node.record);
-    case "call":
-      return node.args.some(readsInput);
-    case "and":
-    case "or":
-      return readsInput(node.left) || readsInput(node.right);
-    case "cond":
-      return readsInput(node.test) || readsInput(node.then) || readsInput(node.otherwise);
-    case "list":
-      return node.elements.some(readsInput);
-    case "map":
-      return node.entries.some((e) => readsInput(e.value));
-    case "comp":
-      return readsInput(node.range) || (node.predicate !== undefined && readsInput(node.predicate)) || (node.transform !== undefined && readsInput(node.transform));
-  }
+  return node.op === "input" || childrenOf(node).some(readsInput);
 }

@@ -232,9 +232,6 @@ function evaluateCall(node: CallNode, input: RecordValue, env: Env): Result {
   }
 }
 
-/** The message both backends put in a RuleError (one table, in runtime/decision.ts). */
-export { ruleErrorMessage };
-
 /** Source offset of each node that can raise an error (node id → offset), for `at`. */
 export type ErrorSites = Readonly<Record<string, number>>;
 

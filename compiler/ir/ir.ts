@@ -121,6 +121,9 @@ export type Builtin =
   | "index_list" // list<T> × int → T (index_out_of_range)
   | "index_map"; // map<V> × string → V (no_such_key)
 
+/** Builtins whose own operation can raise an error (the others only pass on their arguments' errors). */
+export const RAISING_BUILTINS: ReadonlySet<Builtin> = new Set<Builtin>(["neg", "add", "sub", "mul", "div", "mod", "index_list", "index_map"]);
+
 /** a strict builtin operation */
 export interface CallNode extends NodeBase {
   readonly op: "call";

@@ -21,11 +21,6 @@ import {
 const MODULE_FAULT_RULE = "";
 
 
-/** The message of a rule error (the same text the reference interpreter gives). */
-export function wasmErrorMessage(code: EvalErrorName): string {
-  return ruleErrorMessage(code);
-}
-
 /** A request encoded into the module's memory, kept so it can be evaluated again later. */
 export interface EncodedRequest {
   readonly bytes: Uint8Array;

@@ -3,7 +3,7 @@
 // worst-case cost far below its budget even with nested macros, and still reach every shape —
 // nested records, optional fields, lists and maps (of records too), empty bounds.
 
-import type { RecordField, RecordType, SchemaType } from "../../../runtime/schema.js";
+import { recordFieldsToString, schemaTypeToString, type RecordField, type RecordType, type SchemaType } from "../../../runtime/schema.js";
 import type { Draw } from "./draw.js";
 
 /** Identifiers that are not keywords of Writ or CEL, unique per record. */
@@ -81,27 +81,11 @@ function drawElementType(d: Draw, depth: number): SchemaType {
   }
 }
 
-/** The Writ text of a type, with its bounds written explicitly (or left to the defaults). */
-export function typeToWrit(t: SchemaType): string {
-  switch (t.kind) {
-    case "bool":
-    case "int":
-      return t.kind;
-    case "string":
-      return `string(${t.max})`;
-    case "list":
-      return `list<${typeToWrit(t.element)}>(${t.max})`;
-    case "map":
-      return `map<string(${t.keyMax}), ${typeToWrit(t.value)}>(${t.max})`;
-    case "record":
-      return `{ ${recordFieldsToWrit(t)} }`;
-  }
-}
+/** The Writ text of a type, with its bounds written explicitly: the runtime's own printer. */
+export const typeToWrit: (t: SchemaType) => string = schemaTypeToString;
 
 /** `a: int, b?: string(4)` — the inside of a record type or of an `input { }` block. */
-export function recordFieldsToWrit(t: RecordType): string {
-  return t.fields.map((f) => `${f.name}${f.optional ? "?" : ""}: ${typeToWrit(f.type)}`).join(", ");
-}
+export const recordFieldsToWrit: (t: RecordType) => string = recordFieldsToString;
 
 /** Whether a type contains a record anywhere (such values cannot be compared or built). */
 export function containsRecord(t: SchemaType): boolean {
