@@ -3,6 +3,7 @@
 
 import type { IRPolicy } from "../../compiler/ir/ir.js";
 import { IRBuilder, int, listOf, rec, str } from "./ir-builder.js";
+import { mulberry32 } from "../../bench/prng.js";
 
 export const agentSchema = rec({
   principal: rec({ id: str(), roles: listOf(str(), 16), clearance: int, tenant: str() }),
@@ -56,14 +57,7 @@ export function agentPolicy(extraPermits = 0): { ir: IRPolicy; errorSites: Recor
 
 /** A small deterministic PRNG (mulberry32). */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed).next;
 }
 
 const ACTIONS = [

@@ -5,17 +5,11 @@
 // Every request is valid under the schema, so each one reaches the module.
 
 import type { RecordType, SchemaType } from "../../runtime/schema.js";
+import { mulberry32 } from "../../bench/prng.js";
 
 /** mulberry32: small, seedable, the same sequence on every machine */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed).next;
 }
 
 export interface Pools {

@@ -13,6 +13,7 @@ import { verifyLog } from "../../runtime/trust/lineage-verify.js";
 import { openLog } from "../../runtime/trust/lineage.js";
 import { statementOf } from "../../runtime/trust/lineage-record.js";
 import { privateKeyFromSeed } from "../../runtime/trust/keys.js";
+import { mulberry32 } from "../../bench/prng.js";
 
 const CHILD = join(import.meta.dirname, "..", "support", "log-writer-child.ts");
 
@@ -47,14 +48,7 @@ interface Round {
 
 // A seeded generator so a failing run can be repeated.
 function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed).next;
 }
 
 function runChild(log: string, seedHex: string, mode: Mode, killAfterMs: number): Promise<Round> {
