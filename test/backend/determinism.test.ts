@@ -46,7 +46,7 @@ describe("reproducible modules", () => {
   it("gives identical bytes in two processes in two directories, and in this one", async () => {
     const build = mkdtempSync(join(tmpdir(), "writ-build-"));
     temp.push(build);
-    for (const dir of ["compiler", "runtime", "test/backend"]) transpileTree(join(root, dir), build);
+    for (const dir of ["compiler", "runtime", "test/backend", "bench"]) transpileTree(join(root, dir), build);
     writeFileSync(join(build, "package.json"), JSON.stringify({ type: "module" }));
     cpSync(join(root, "asconfig.json"), join(build, "asconfig.json"));
     cpSync(join(root, "assembly"), join(build, "assembly"), { recursive: true });
