@@ -57,6 +57,12 @@ export function base64urlEncode(bytes: Uint8Array): string {
   return encodePortable(bytes);
 }
 
+/** Base64url of the UTF-8 bytes of `text`; on Node without the intermediate Uint8Array. */
+export function base64urlEncodeText(text: string): string {
+  if (NodeBuffer) return NodeBuffer.from(text, "utf8").toString("base64url");
+  return encodePortable(encoder.encode(text));
+}
+
 /**
  * Decodes unpadded base64url; null for anything else. Strict on purpose: padding, characters outside
  * the alphabet, an impossible length or nonzero leftover bits are refused, so one byte string has

@@ -14,6 +14,20 @@ const nativeHashes = new Set(typeof nodeCrypto.getHashes === "function" ? nodeCr
 const createHash = nodeCrypto.createHash;
 const nativeAvailable = nativeHashes.has("sha3-512") && nativeHashes.has("blake2b512");
 
+// One-shot hashing (Node ≥ 20.12) skips building a Hash object per digest: 0.5–2 µs less per call,
+// and an authorization takes five digests. Same bytes as createHash; older Nodes fall back to it.
+type OneShot = (algorithm: string, data: string | Uint8Array, encoding: "hex" | "buffer") => string | Buffer;
+const oneShot = typeof (nodeCrypto as { hash?: unknown }).hash === "function" ? ((nodeCrypto as unknown as { hash: OneShot }).hash) : null;
+
+function nativeHex(algorithm: string, data: Uint8Array | string): string {
+  if (oneShot !== null) return oneShot(algorithm, data, "hex") as string;
+  return createHash(algorithm).update(data).digest("hex");
+}
+function nativeBytes(algorithm: string, data: Uint8Array): Uint8Array {
+  const digest = oneShot !== null ? (oneShot(algorithm, data, "buffer") as Buffer) : createHash(algorithm).update(data).digest();
+  return new Uint8Array(digest); // a plain copy: callers get a Uint8Array, not a (possibly pooled) Buffer
+}
+
 let defaultPath: CryptoPath = nativeAvailable ? "native" : "noble";
 
 /** Chooses the default implementation (tests and benchmarks compare both). */
@@ -26,12 +40,12 @@ export function defaultCryptoPath(): CryptoPath {
 }
 
 export function sha3_512Bytes(data: Uint8Array, path: CryptoPath = defaultPath): Uint8Array {
-  if (path === "native") return new Uint8Array(createHash("sha3-512").update(data).digest());
+  if (path === "native") return nativeBytes("sha3-512", data);
   return sha3_512(data);
 }
 
 export function blake2b512Bytes(data: Uint8Array, path: CryptoPath = defaultPath): Uint8Array {
-  if (path === "native") return new Uint8Array(createHash("blake2b512").update(data).digest());
+  if (path === "native") return nativeBytes("blake2b512", data);
   return blake2b(data, { dkLen: 64 });
 }
 
@@ -44,12 +58,12 @@ const utf8 = new TextEncoder();
 // The native path hashes strings as UTF-8 and writes hex itself: no intermediate copies, which
 // matters for the several digests every authorization takes.
 export function sha3_512Hex(data: Uint8Array | string, path: CryptoPath = defaultPath): string {
-  if (path === "native") return createHash("sha3-512").update(data).digest("hex");
+  if (path === "native") return nativeHex("sha3-512", data);
   return toHex(sha3_512Bytes(typeof data === "string" ? utf8.encode(data) : data, path));
 }
 
 export function blake2b512Hex(data: Uint8Array | string, path: CryptoPath = defaultPath): string {
-  if (path === "native") return createHash("blake2b512").update(data).digest("hex");
+  if (path === "native") return nativeHex("blake2b512", data);
   return toHex(blake2b512Bytes(typeof data === "string" ? utf8.encode(data) : data, path));
 }
 
@@ -59,6 +73,7 @@ export interface DigestPair {
   readonly blake2b_512: string;
 }
 
-export function digestPair(data: Uint8Array, path: CryptoPath = defaultPath): DigestPair {
+/** Both digests of `data`; text is hashed as its UTF-8 bytes, without an intermediate copy. */
+export function digestPair(data: Uint8Array | string, path: CryptoPath = defaultPath): DigestPair {
   return { sha3_512: sha3_512Hex(data, path), blake2b_512: blake2b512Hex(data, path) };
 }

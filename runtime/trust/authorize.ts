@@ -5,11 +5,9 @@
 
 import type { Decision } from "../decision.js";
 import type { DecidingPolicy } from "../policy-types.js";
-import { utf8Encode } from "../crypto/base64url.js";
-import { canonicalize } from "./jcs.js";
 import { requestDigest } from "./request-digest.js";
 import type { Signer } from "./signer.js";
-import { buildStatement, decideSafely, unrepresentableDecision } from "./statement.js";
+import { buildStatement, canonicalStatement, decideSafely, unrepresentableDecision } from "./statement.js";
 import { ARTIFACT_TYP, type LineageSink, type Statement } from "./types.js";
 
 export const DEFAULT_TTL_SECONDS = 300;
@@ -51,7 +49,7 @@ export function authorize(policy: DecidingPolicy, request: unknown, options: Aut
   const iat = Math.floor(nowMs / 1000);
   const statement: Statement = buildStatement({ policy, decision, requestSha3: digest.sha3_512, issuer: signer.keyId, iat, ttlSeconds: ttl, head: signer.head });
 
-  const artifact = signer.signJws({ typ: ARTIFACT_TYP }, utf8Encode(canonicalize(statement)));
+  const artifact = signer.signTyped(ARTIFACT_TYP, canonicalStatement(statement, policy));
   options.lineage?.append(artifact, statement);
   signer.advance(artifact);
   return { decision, artifact, statement };

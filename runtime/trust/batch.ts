@@ -16,11 +16,11 @@ import type { DecidingPolicy } from "../policy-types.js";
 import { bytesToHex, utf8Encode } from "../crypto/base64url.js";
 import * as nodeCrypto from "node:crypto";
 import { defaultCryptoPath, digestPair, type DigestPair } from "../crypto/digest.js";
-import { canonicalJson, canonicalize } from "./jcs.js";
+import { canonicalJson } from "./jcs.js";
 import { buildTree, leafHash } from "./merkle.js";
 import { requestDigest, type RequestDigest } from "./request-digest.js";
 import type { Signer } from "./signer.js";
-import { buildStatement, decideSafely, randomId, unrepresentableDecision } from "./statement.js";
+import { buildStatement, canonicalStatement, decideSafely, randomId, unrepresentableDecision } from "./statement.js";
 import { type ChainHead, type LineageSink, type Statement } from "./types.js";
 import { BATCH_HEAD_FORMAT, BATCHED_ARTIFACT_TYP, signTreeHead, type TreeHead } from "./batch-artifact.js";
 import { DEFAULT_TTL_SECONDS } from "./authorize.js";
@@ -63,30 +63,6 @@ interface Pending {
   readonly leaf: Uint8Array;
   readonly resolve: (a: BatchedAuthorization) => void;
   readonly reject: (e: unknown) => void;
-}
-
-
-// The canonical JSON of a statement, written out in RFC 8785 member order (every key below is
-// ASCII, so code-unit order is alphabetical) instead of sorting keys per decision; the parts that
-// come from the policy are canonicalised by jcs.ts, the policy's identity once per policy object.
-// batch.test.ts checks the result equals canonicalize(statement) for every artifact it issues.
-const policyFragments = new WeakMap<DecidingPolicy, string>();
-function canonicalStatement(s: Statement, policy: DecidingPolicy): string {
-  let policyJson = policyFragments.get(policy);
-  if (policyJson === undefined || !samePolicy(s, policyJson)) {
-    policyJson = canonicalize(s.policy);
-    policyFragments.set(policy, policyJson);
-  }
-  const prev = s.lineage.prev === null ? "null" : `{"blake2b_512":"${s.lineage.prev.blake2b_512}","sha3_512":"${s.lineage.prev.sha3_512}"}`;
-  return (
-    `{"decision":"${s.decision}","errors":${canonicalize(s.errors)},"exp":${s.exp},"iat":${s.iat},"iss":${canonicalize(s.iss)},"jti":"${s.jti}",` +
-    `"lineage":{"prev":${prev},"seq":${s.lineage.seq}},"policy":${policyJson},"request":{"sha3_512":"${s.request.sha3_512}"},` +
-    `"rules":${canonicalize(s.rules)},"v":"${s.v}"}`
-  );
-}
-/** A policy object whose fields changed since it was cached is canonicalised again. */
-function samePolicy(s: Statement, cached: string): boolean {
-  return cached.includes(`"sha3_512":"${s.policy.sha3_512}"`) && cached.includes(`"blake2b_512":"${s.policy.blake2b_512}"`);
 }
 
 export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAuthorizer {

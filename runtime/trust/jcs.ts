@@ -129,14 +129,107 @@ class Serialiser {
   }
 }
 
-/** Canonical JSON of `value`, or why it has none (with the dotted path of the culprit). Never throws. */
-export function canonicalJson(value: unknown, options: CanonicalOptions = {}): CanonicalResult {
+// The fast path: plain JSON shapes (what requests, statements and tree heads are) serialised without
+// the refusal bookkeeping. It gives up — by throwing GIVE_UP — on anything the general serialiser
+// might refuse or treat specially (BigInt, undefined, non-finite numbers, class instances, strings
+// with surrogates, deep nesting, which also catches cycles); the general serialiser then decides,
+// so both paths agree on every value (jcs.test.ts holds them to each other on random values).
+const GIVE_UP: unique symbol = Symbol("not a plain JSON shape");
+
+/** A string as RFC 8785 writes it; JSON.stringify only where something needs escaping. */
+function quoteFast(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c) return JSON.stringify(s);
+    if (c >= 0xd800 && c <= 0xdfff) {
+      if (LONE_SURROGATE.test(s)) throw GIVE_UP;
+      return JSON.stringify(s);
+    }
+  }
+  return '"' + s + '"';
+}
+
+// Member names repeat across values (every request has `principal`, `action` ...): their quoted
+// form is kept, up to a bound so a stream of distinct names cannot grow memory.
+const quotedNames = new Map<string, string>();
+const QUOTED_NAMES_MAX = 4096;
+function quoteName(name: string): string {
+  let q = quotedNames.get(name);
+  if (q === undefined) {
+    q = quoteFast(name) + ":";
+    if (quotedNames.size < QUOTED_NAMES_MAX) quotedNames.set(name, q);
+  }
+  return q;
+}
+
+/** Insertion sort by UTF-16 code units (what `<` compares): faster than Array#sort for a few names. */
+function sortNames(names: string[]): void {
+  for (let i = 1; i < names.length; i++) {
+    const x = names[i]!;
+    let j = i - 1;
+    while (j >= 0 && names[j]! > x) {
+      names[j + 1] = names[j]!;
+      j--;
+    }
+    names[j + 1] = x;
+  }
+}
+
+function fastValue(value: unknown, depth: number): string {
+  switch (typeof value) {
+    case "string":
+      return quoteFast(value);
+    case "number":
+      if (value - value !== 0) throw GIVE_UP; // NaN, ±Infinity
+      return "" + value;
+    case "boolean":
+      return value ? "true" : "false";
+    case "object": {
+      if (value === null) return "null";
+      if (depth >= MAX_DEPTH) throw GIVE_UP;
+      if (Array.isArray(value)) {
+        let out = "[";
+        for (let i = 0; i < value.length; i++) {
+          const element: unknown = value[i];
+          if (element === undefined) throw GIVE_UP; // a hole, or undefined
+          out += (i === 0 ? "" : ",") + fastValue(element, depth + 1);
+        }
+        return out + "]";
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) throw GIVE_UP;
+      const names = Object.keys(value);
+      if (names.length > 1) sortNames(names);
+      let out = "{";
+      for (let i = 0; i < names.length; i++) {
+        const name = names[i]!;
+        out += (i === 0 ? "" : ",") + quoteName(name) + fastValue((value as Record<string, unknown>)[name], depth + 1);
+      }
+      return out + "}";
+    }
+    default:
+      throw GIVE_UP;
+  }
+}
+
+/** The general serialiser alone, so tests can hold the fast path to it. Never throws. */
+export function canonicalJsonReference(value: unknown, options: CanonicalOptions = {}): CanonicalResult {
   try {
     return { ok: true, text: new Serialiser(options).value(value) };
   } catch (e) {
     if (e instanceof Refusal) return { ok: false, reason: e.reason, path: renderPath(e.keys) };
     // A getter that throws, or a Proxy: still not JSON we can vouch for.
     return { ok: false, reason: `reading the value threw: ${e instanceof Error ? e.message : String(e)}`, path: "" };
+  }
+}
+
+/** Canonical JSON of `value`, or why it has none (with the dotted path of the culprit). Never throws. */
+export function canonicalJson(value: unknown, options: CanonicalOptions = {}): CanonicalResult {
+  try {
+    return { ok: true, text: fastValue(value, 0) };
+  } catch {
+    // GIVE_UP, or a getter or Proxy that threw: the general serialiser gives the exact answer.
+    return canonicalJsonReference(value, options);
   }
 }
 

@@ -15,6 +15,7 @@ import { parseBatchedArtifact } from "./batch-artifact.js";
 import { parseCompact } from "./jws.js";
 import { parseStatement } from "./statement.js";
 import { MAX_ARTIFACT_LENGTH } from "./verify-artifact.js";
+import { artifactDigests } from "./signer.js";
 
 export interface LineageRecord {
   readonly seq: number;
@@ -36,7 +37,6 @@ export interface ParsedRecord {
 
 export type ParseResult = { ok: true; parsed: ParsedRecord } | { ok: false; reason: string };
 
-const encoder = new TextEncoder();
 const HEX128 = /^[0-9a-f]{128}$/;
 
 /** The line for a record, without its newline. */
@@ -46,7 +46,7 @@ export function encodeRecord(record: LineageRecord): string {
 }
 
 export function lineDigests(line: string): DigestPair {
-  return digestPair(encoder.encode(line));
+  return digestPair(line);
 }
 
 function isDigestPair(v: unknown): v is DigestPair {
@@ -75,8 +75,10 @@ export function statementOf(artifact: string): { ok: true; statement: Statement;
  * (the Merkle leaf content; the rest of a batched artifact only exists once its batch is signed).
  */
 export function linkTarget(artifact: string, kind: "jws" | "batched", statement: Statement): DigestPair {
-  if (kind === "jws") return digestPair(encoder.encode(artifact));
-  return digestPair(encoder.encode(canonicalize(statement)));
+  // artifactDigests remembers the last artifact it hashed: the signer advancing past the artifact
+  // the log has just appended does not hash it again.
+  if (kind === "jws") return artifactDigests(artifact);
+  return digestPair(canonicalize(statement));
 }
 
 export function sameDigests(a: DigestPair | null, b: DigestPair | null): boolean {

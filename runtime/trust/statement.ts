@@ -5,7 +5,7 @@
 import type { Decision, DecisionError } from "../decision.js";
 import type { DecidingPolicy } from "../policy-types.js";
 import { bytesToHex, utf8Decode } from "../crypto/base64url.js";
-import { canonicalJson } from "./jcs.js";
+import { canonicalJson, canonicalize } from "./jcs.js";
 import { STATEMENT_FORMAT, type ChainHead, type Statement } from "./types.js";
 import type { RequestDigest } from "./request-digest.js";
 
@@ -109,6 +109,53 @@ export function buildStatement(args: {
     // copied, so a later change of the signer's head can never show through
     lineage: { seq: head.seq, prev: head.prev === null ? null : { sha3_512: head.prev.sha3_512, blake2b_512: head.prev.blake2b_512 } },
   };
+}
+
+// The canonical JSON of a statement, written out in RFC 8785 member order (every key below is ASCII,
+// so code-unit order is alphabetical) instead of sorting members per decision. Fields that are hex,
+// integers or fixed words go in as they are; the parts that can hold any text (rules, errors, iss,
+// the policy's name and version) go through jcs.ts. INVARIANT: equals canonicalize(statement) for
+// every statement buildStatement makes — artifact.test.ts and batch.test.ts check it on each one.
+interface PolicyFragment {
+  readonly name: string;
+  readonly version: string;
+  readonly sha3_512: string;
+  readonly blake2b_512: string;
+  readonly json: string;
+}
+const policyFragments = new WeakMap<object, PolicyFragment>();
+const issuerFragments = new Map<string, string>();
+
+function policyJson(p: Statement["policy"], owner: object): string {
+  const cached = policyFragments.get(owner);
+  // Compared field by field: a policy object whose identity changed is canonicalised again.
+  if (cached !== undefined && cached.name === p.name && cached.version === p.version && cached.sha3_512 === p.sha3_512 && cached.blake2b_512 === p.blake2b_512)
+    return cached.json;
+  const json = canonicalize({ name: p.name, version: p.version, sha3_512: p.sha3_512, blake2b_512: p.blake2b_512 });
+  policyFragments.set(owner, { name: p.name, version: p.version, sha3_512: p.sha3_512, blake2b_512: p.blake2b_512, json });
+  return json;
+}
+
+function issuerJson(iss: string): string {
+  let json = issuerFragments.get(iss);
+  if (json === undefined) {
+    json = canonicalize(iss);
+    if (issuerFragments.size < 64) issuerFragments.set(iss, json);
+  }
+  return json;
+}
+
+/**
+ * RFC 8785 canonical JSON of a statement built by buildStatement; `policy` is the object it was built
+ * for, whose identity part is canonicalised once.
+ */
+export function canonicalStatement(s: Statement, policy: DecidingPolicy): string {
+  const prev = s.lineage.prev === null ? "null" : `{"blake2b_512":"${s.lineage.prev.blake2b_512}","sha3_512":"${s.lineage.prev.sha3_512}"}`;
+  return (
+    `{"decision":"${s.decision}","errors":${canonicalize(s.errors)},"exp":${s.exp},"iat":${s.iat},"iss":${issuerJson(s.iss)},"jti":"${s.jti}",` +
+    `"lineage":{"prev":${prev},"seq":${s.lineage.seq}},"policy":${policyJson(s.policy, policy)},"request":{"sha3_512":"${s.request.sha3_512}"},` +
+    `"rules":${canonicalize(s.rules)},"v":"${s.v}"}`
+  );
 }
 
 export type StatementResult = { ok: true; statement: Statement } | { ok: false; message: string };

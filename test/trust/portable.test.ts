@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 vi.mock("node:crypto", () => ({
   getHashes: undefined,
   createHash: undefined,
+  hash: undefined,
   sign: undefined,
   verify: undefined,
   generateKeyPairSync: undefined,
