@@ -6,7 +6,6 @@
 import type { Decision } from "./decision.js";
 import { ABI_VERSION, MANIFEST_FORMAT, type Bundle, type Manifest } from "./manifest.js";
 import type { DecidingPolicy } from "./policy-types.js";
-import { compileRequestCheck } from "./request.js";
 import { validateProfile } from "./wasm/profile.js";
 import { createWasmEvaluator, type WasmEvaluator } from "./wasm/evaluator.js";
 import { verifyBundle, type BundleErrorCode } from "./trust/bundle.js";
@@ -68,7 +67,6 @@ export function loadPolicy(bundle: Bundle, options: LoadOptions = {}): LoadedPol
   } catch (e) {
     throw new PolicyLoadError("instantiate_failed", `module could not be instantiated: ${e instanceof Error ? e.message : String(e)}`);
   }
-  const check = compileRequestCheck(manifest.schema);
   return {
     name: manifest.name,
     version: manifest.version,
@@ -78,10 +76,8 @@ export function loadPolicy(bundle: Bundle, options: LoadOptions = {}): LoadedPol
     signedBy: verified.keyId,
     evaluator,
     decide(request: unknown): Decision {
-      const invalid = check(request);
-      if (invalid) return { decision: "deny", rules: [], errors: [invalid] };
       try {
-        return evaluator.evaluate(request);
+        return evaluator.decide(request);
       } catch (e) {
         // the evaluator turns traps into denies itself; this is the last line of fail-closed
         const message = `evaluation failed: ${e instanceof Error ? e.message : String(e)}`;

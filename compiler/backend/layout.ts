@@ -27,6 +27,13 @@ export interface LayoutPlan {
 
 const align4 = (n: number): number => (n + 3) & ~3;
 
+/** An id string slot, with the cheapest numbering its comparisons allow (runtime/wasm/layout.ts). */
+function idSlot(r: Shape): SlotLayout {
+  if (!r.distinct) return { kind: "string", rep: "id", intern: "constants" };
+  if (!r.constant) return { kind: "string", rep: "id", intern: "values" };
+  return { kind: "string", rep: "id" };
+}
+
 export function planLayout(ir: IRPolicy): LayoutPlan {
   const analysis = analyzeShapes(ir);
   const memo = new Map<Shape, SlotLayout>();
@@ -45,7 +52,7 @@ export function planLayout(ir: IRPolicy): LayoutPlan {
         slot = { kind: "int" };
         break;
       case "string":
-        slot = { kind: "string", rep: r.bytes ? "bytes" : "id" };
+        slot = r.bytes ? { kind: "string", rep: "bytes" } : idSlot(r);
         break;
       case "list":
         slot = { kind: "list", element: slotOf(elementOf(r)) };

@@ -4,9 +4,14 @@
 // concatenation, comprehension variables) unify their shapes, so that both sides end up with the same
 // representation. A string shape is marked `bytes` when any use needs its bytes (ordering, size,
 // startsWith/endsWith/contains, concatenation, map keys); otherwise its strings travel as ids.
+// For id strings it also records how the ids are compared, so the encoder can do less: `constant`
+// when some policy constant meets the shape (its strings must be looked up in the table), `distinct`
+// when two values that are not both constants meet (two different strings outside the table must get
+// different ids). A shape compared only with constants can give every string outside the table the
+// same id; a shape no constant meets needs no table look-up.
 
 import { assertUnreachable } from "../diagnostics.js";
-import type { IRPolicy, IRType, Node } from "../ir/ir.js";
+import type { IRPolicy, IRType, MapValue, Node, Value } from "../ir/ir.js";
 import type { SchemaType } from "../../runtime/schema.js";
 
 type AnyType = IRType | SchemaType;
@@ -16,6 +21,10 @@ export class Shape {
   kind: AnyType["kind"];
   /** strings: some use needs the bytes */
   bytes = false;
+  /** strings: a policy constant meets this shape */
+  constant = false;
+  /** strings: two non-constant values of this shape are compared with each other */
+  distinct = false;
   element: Shape | undefined;
   value: Shape | undefined;
   /** records: shapes of the fields, created when first reached */
@@ -51,6 +60,8 @@ export function unify(a: Shape, b: Shape): void {
   if (ra.kind === "never" && rb.kind !== "never") [ra, rb] = [rb, ra];
   rb.parent = ra;
   ra.bytes ||= rb.bytes;
+  ra.constant ||= rb.constant;
+  ra.distinct ||= rb.distinct;
   if (rb.read) for (const f of rb.read) (ra.read ??= new Set()).add(f);
   if (rb.tested) for (const f of rb.tested) (ra.tested ??= new Set()).add(f);
   if (rb.element) {
@@ -123,6 +134,9 @@ export function analyzeShapes(ir: IRPolicy): ShapeAnalysis {
   const root = new Shape(ir.schema);
   const nodes = new Map<number, Shape>();
   const env = new Map<number, Shape>();
+  // applied once every unification is done: the flags then land on the final classes, nested ones too
+  const constants: [Shape, Value][] = [];
+  const compared: Shape[] = [];
 
   const visit = (node: Node): Shape => {
     const s = shapeOfNode(node);
@@ -132,8 +146,11 @@ export function analyzeShapes(ir: IRPolicy): ShapeAnalysis {
 
   const shapeOfNode = (node: Node): Shape => {
     switch (node.op) {
-      case "lit":
-        return new Shape(node.type);
+      case "lit": {
+        const s = new Shape(node.type);
+        constants.push([s, node.value]);
+        return s;
+      }
       case "input":
         return root;
       case "var": {
@@ -200,10 +217,12 @@ export function analyzeShapes(ir: IRPolicy): ShapeAnalysis {
 
   const shapeOfCall = (fn: string, args: Shape[], node: Node): Shape => {
     const [a, b] = args as [Shape, Shape];
+    const neitherConstant = node.op === "call" && node.args.every((x) => x.op !== "lit");
     switch (fn) {
       case "eq":
       case "ne":
         unify(a, b);
+        if (neitherConstant) compared.push(a);
         break;
       case "lt":
       case "le":
@@ -223,6 +242,7 @@ export function analyzeShapes(ir: IRPolicy): ShapeAnalysis {
         return a;
       case "in_list":
         unify(a, elementOf(b));
+        if (neitherConstant) compared.push(a);
         break;
       case "in_map":
         markBytes(a);
@@ -246,5 +266,28 @@ export function analyzeShapes(ir: IRPolicy): ShapeAnalysis {
   };
 
   for (const rule of ir.rules) visit(rule.condition);
+  for (const [s, v] of constants) markConstant(s, v);
+  for (const s of compared) markDistinct(s, new Set());
   return { root, nodes };
+}
+
+/** Marks the string shapes a constant value reaches. */
+function markConstant(s: Shape, v: Value): void {
+  const r = find(s);
+  if (typeof v === "string") r.constant = true;
+  else if (Array.isArray(v)) for (const x of v as readonly Value[]) markConstant(elementOf(r), x);
+  else if (typeof v === "object" && (v as MapValue).kind === "map") for (const x of (v as MapValue).entries.values()) markConstant(valueOf(r), x);
+}
+
+/** Marks every string shape inside `s` (list elements, map values, record fields) as compared. */
+function markDistinct(s: Shape, seen: Set<Shape>): void {
+  const r = find(s);
+  if (seen.has(r)) return;
+  seen.add(r);
+  r.distinct = true;
+  // element and value shapes may not exist yet (nothing read them): create them, so the layout,
+  // which creates them too, finds the mark
+  if (r.kind === "list") markDistinct(elementOf(r), seen);
+  if (r.kind === "map") markDistinct(valueOf(r), seen);
+  if (r.fields) for (const f of r.fields.values()) markDistinct(f, seen);
 }

@@ -17,6 +17,10 @@ export interface EncoderHelpers {
   readonly i32: Int32Array;
   /** interned id of a string (table, then per-request ids) */
   readonly idOf: (s: string) => number;
+  /** table id, or 0 (slots compared only with constants) */
+  readonly constantIdOf: (s: string) => number;
+  /** per-request id only (slots never compared with a constant) */
+  readonly freshId: (s: string) => number;
   /** writes [len][UTF-8] at `p`, returns the next heap address (4-aligned) */
   readonly writeStringAt: (s: string, p: number) => number;
   /** writes an int that is not an int32 (a larger safe integer or a BigInt) at byte address `at` */
@@ -69,7 +73,7 @@ class EncoderGenerator {
         return;
       }
       case "string":
-        if (t.rep === "id") this.emit(`i32[${index(at)}] = ID(${x});`);
+        if (t.rep === "id") this.emit(`i32[${index(at)}] = ${t.intern === "constants" ? "IDC" : t.intern === "values" ? "IDV" : "ID"}(${x});`);
         else this.emit(`i32[${index(at)}] = h; h = WS(${x}, h);`);
         return;
       case "list": {
@@ -136,8 +140,8 @@ export function generateEncoder(layout: InputLayout, inputPtr: number, helpers: 
     return undefined; // a layout number that is not an integer: leave it to the closure encoder
   }
   try {
-    const factory = new Function("i32", "ID", "WS", "WI", "RF", "CMP", source) as (...a: unknown[]) => GeneratedEncode;
-    return factory(helpers.i32, helpers.idOf, helpers.writeStringAt, helpers.writeWideInt, helpers.readOwn, helpers.compareKeys);
+    const factory = new Function("i32", "ID", "IDC", "IDV", "WS", "WI", "RF", "CMP", source) as (...a: unknown[]) => GeneratedEncode;
+    return factory(helpers.i32, helpers.idOf, helpers.constantIdOf, helpers.freshId, helpers.writeStringAt, helpers.writeWideInt, helpers.readOwn, helpers.compareKeys);
   } catch {
     return undefined;
   }

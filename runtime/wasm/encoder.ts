@@ -9,7 +9,7 @@
 // the encoder never writes past the input region the compiler sized from those bounds.
 
 import { compareCodePoints } from "../strings.js";
-import type { InputLayout, RecordLayout, SlotLayout } from "./layout.js";
+import type { InputLayout, RecordLayout, SlotLayout, StringSlot } from "./layout.js";
 import { elementStride } from "./layout.js";
 import { generateEncoder } from "./encoder-codegen.js";
 
@@ -64,34 +64,20 @@ export interface EncoderOptions {
   readonly portable?: boolean;
 }
 
-/**
- * The encoder for a layout: generated straight-line code (encoder-codegen.ts) where the host allows
- * `new Function`, the closure tree below otherwise; both write the same bytes.
- */
-export function createEncoder(layout: InputLayout, memory: WebAssembly.Memory, inputPtr: number, options: EncoderOptions = {}): RequestEncoder {
-  // the module's memory is fixed (initial == maximum), so these views stay valid
+export interface MemoryWriters {
+  readonly i32: Int32Array;
+  /** writes [len i32][UTF-8 bytes] at `p`, padded to 4; returns the address after it */
+  readonly writeStringAt: (s: string, p: number) => number;
+  /** writes an int that is not an int32 (a larger safe integer or a BigInt) at byte address `at` */
+  readonly writeWideInt: (v: unknown, at: number) => void;
+}
+
+/** The stores every encoder of a module's memory shares (the memory is fixed, so the views stay valid). */
+export function memoryWriters(memory: WebAssembly.Memory): MemoryWriters {
   const i32 = new Int32Array(memory.buffer);
   const u8 = new Uint8Array(memory.buffer);
   const utf8 = new TextEncoder();
-  const heapStart = inputPtr + layout.root.size;
-  let heap = heapStart;
 
-  // interned strings: the table, then per-request ids for strings outside it (equal strings, equal ids)
-  const table = new Map<string, number>();
-  layout.strings.forEach((s, i) => table.set(s, i + 1));
-  const firstFresh = layout.strings.length + 1;
-  const scratch: string[] = [];
-  let scratchCount = 0;
-
-  const idOf = (s: string): number => {
-    const id = table.get(s);
-    if (id !== undefined) return id;
-    for (let i = 0; i < scratchCount; i++) if (scratch[i] === s) return firstFresh + i;
-    scratch[scratchCount] = s;
-    return firstFresh + scratchCount++;
-  };
-
-  /** [len i32][UTF-8 bytes] at `p`, padded to 4; returns the address after it */
   const writeStringAt = (s: string, p: number): number => {
     const start = p + 4;
     const n = s.length;
@@ -110,6 +96,49 @@ export function createEncoder(layout: InputLayout, memory: WebAssembly.Memory, i
     return start + ((len + 3) & ~3);
   };
 
+  const writeWideInt = (v: unknown, at: number): void => {
+    const k = at >> 2;
+    if (typeof v === "number") {
+      i32[k] = v % TWO_32 | 0; // low 32 bits (two's complement, via ToInt32)
+      i32[k + 1] = Math.floor(v / TWO_32) | 0;
+    } else {
+      const b = v as bigint;
+      i32[k] = Number(BigInt.asIntN(32, b));
+      i32[k + 1] = Number(BigInt.asIntN(32, b >> 32n));
+    }
+  };
+
+  return { i32, writeStringAt, writeWideInt };
+}
+
+/**
+ * The encoder for a layout: generated straight-line code (encoder-codegen.ts) where the host allows
+ * `new Function`, the closure tree below otherwise; both write the same bytes.
+ */
+export function createEncoder(layout: InputLayout, memory: WebAssembly.Memory, inputPtr: number, options: EncoderOptions = {}): RequestEncoder {
+  const { i32, writeStringAt, writeWideInt } = memoryWriters(memory);
+  const heapStart = inputPtr + layout.root.size;
+  let heap = heapStart;
+
+  // interned strings: the table, then per-request ids for strings outside it (equal strings, equal ids)
+  const table = new Map<string, number>();
+  layout.strings.forEach((s, i) => table.set(s, i + 1));
+  const firstFresh = layout.strings.length + 1;
+  const scratch: string[] = [];
+  let scratchCount = 0;
+
+  /** a per-request id after the table's */
+  const freshId = (s: string): number => {
+    for (let i = 0; i < scratchCount; i++) if (scratch[i] === s) return firstFresh + i;
+    scratch[scratchCount] = s;
+    return firstFresh + scratchCount++;
+  };
+  const idOf = (s: string): number => table.get(s) ?? freshId(s);
+  /** for slots compared only with constants: every string outside the table is 0 */
+  const constantIdOf = (s: string): number => table.get(s) ?? 0;
+  const idWriter = (slot: StringSlot): ((s: string) => number) =>
+    slot.intern === "constants" ? constantIdOf : slot.intern === "values" ? freshId : idOf;
+
   /** [len i32][UTF-8 bytes], padded to 4, on the heap; returns its address */
   const writeString = (s: string): number => {
     const p = heap;
@@ -125,19 +154,6 @@ export function createEncoder(layout: InputLayout, memory: WebAssembly.Memory, i
         i32[k + 1] = v < 0 ? -1 : 0;
       } else writeWideInt(v, at);
     } else writeWideInt(v, at);
-  };
-
-  /** an int that is not an int32: a larger safe integer, or a BigInt */
-  const writeWideInt = (v: unknown, at: number): void => {
-    const k = at >> 2;
-    if (typeof v === "number") {
-      i32[k] = v % TWO_32 | 0; // low 32 bits (two's complement, via ToInt32)
-      i32[k + 1] = Math.floor(v / TWO_32) | 0;
-    } else {
-      const b = v as bigint;
-      i32[k] = Number(BigInt.asIntN(32, b));
-      i32[k + 1] = Number(BigInt.asIntN(32, b >> 32n));
-    }
   };
 
   const readField = (obj: object, name: string): unknown =>
@@ -166,13 +182,15 @@ export function createEncoder(layout: InputLayout, memory: WebAssembly.Memory, i
       case "int":
         return writeInt;
       case "string":
-        return slot.rep === "id"
-          ? (v, at) => {
-              i32[at >> 2] = idOf(v as string);
-            }
-          : (v, at) => {
-              i32[at >> 2] = writeString(v as string);
-            };
+        if (slot.rep === "id") {
+          const id = idWriter(slot);
+          return (v, at) => {
+            i32[at >> 2] = id(v as string);
+          };
+        }
+        return (v, at) => {
+          i32[at >> 2] = writeString(v as string);
+        };
       case "list": {
         const write = elementWriter(slot.element);
         const stride = elementStride(slot.element);
@@ -242,7 +260,7 @@ export function createEncoder(layout: InputLayout, memory: WebAssembly.Memory, i
 
   const generated = options.portable
     ? undefined
-    : generateEncoder(layout, inputPtr, { i32, idOf, writeStringAt, writeWideInt, readOwn: readField, compareKeys: compareCodePoints, inherited: INHERITED });
+    : generateEncoder(layout, inputPtr, { i32, idOf, constantIdOf, freshId, writeStringAt, writeWideInt, readOwn: readField, compareKeys: compareCodePoints, inherited: INHERITED });
   if (generated) {
     return {
       encode(request: unknown): void {

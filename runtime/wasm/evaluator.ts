@@ -6,7 +6,9 @@
 
 import { evalErrorName, ruleErrorMessage, type Decision, type EvalErrorName, type RuleError } from "../decision.js";
 import type { Manifest } from "../manifest.js";
-import { createEncoder, type RequestEncoder } from "./encoder.js";
+import { compileRequestCheck } from "../request.js";
+import { createEncoder, memoryWriters, type RequestEncoder } from "./encoder.js";
+import { generateIngest, SLOW_PATH, type Ingest } from "./ingest-codegen.js";
 import {
   RESULT_DECISION,
   RESULT_ERROR_COUNT,
@@ -27,6 +29,11 @@ export interface EncodedRequest {
 }
 
 export interface WasmEvaluator {
+  /**
+   * fail-closed: any value in, a Decision out; never throws. A request that does not match the
+   * schema is a deny naming the field.
+   */
+  decide(request: unknown): Decision;
   /** fail-closed: a validated request in, a Decision out; never throws */
   evaluate(validatedRequest: unknown): Decision;
   /** writes a validated request into the module's memory (for benchmarks: encode once, evaluate many) */
@@ -38,6 +45,11 @@ export interface WasmEvaluator {
   evaluateEncoded(encoded?: EncodedRequest): number;
   /** decodes the result of the last evaluation */
   lastDecision(): Decision;
+}
+
+export interface EvaluatorOptions {
+  /** no generated fast path: every request is validated, then encoded (tests compare the two) */
+  readonly portable?: boolean;
 }
 
 interface Exports {
@@ -54,6 +66,9 @@ interface Instance {
   readonly i32: Int32Array;
   readonly u8: Uint8Array;
   readonly encoder: RequestEncoder;
+  /** validate-and-encode in one pass, when the schema has a fast path */
+  readonly ingest: Ingest | undefined;
+  readonly evaluate: () => number;
   readonly inputPtr: number;
   /** index of the result region in i32 units */
   readonly result: number;
@@ -61,7 +76,7 @@ interface Instance {
 
 const EMPTY: readonly never[] = Object.freeze([]);
 
-export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manifest): WasmEvaluator {
+export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manifest, options: EvaluatorOptions = {}): WasmEvaluator {
   const layout = manifest.layout as InputLayout;
   if (typeof layout !== "object" || layout === null || layout.abi !== WASM_ABI_VERSION || typeof layout.root !== "object")
     throw new Error(`manifest layout is not an ABI ${WASM_ABI_VERSION} input layout`);
@@ -69,6 +84,7 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
   const nRules = ruleNames.length;
   const errorsAt = resultErrorsOffset(nRules) >> 2;
   const sites = manifest.errorSites;
+  const check = compileRequestCheck(manifest.schema);
 
   const instantiate = (): Instance => {
     const exports = new WebAssembly.Instance(module, {}).exports as unknown as Exports;
@@ -78,15 +94,19 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
     const resultPtr = exports.writ_result_ptr();
     const buffer = exports.memory.buffer;
     if (resultPtr + resultErrorsOffset(nRules) + 12 * nRules > buffer.byteLength) throw new Error("module result region lies outside its memory");
+    ingestFactory ??= options.portable ? undefined : generateIngest(manifest.schema, layout, inputPtr);
     return {
       exports,
       i32: new Int32Array(buffer),
       u8: new Uint8Array(buffer),
-      encoder: createEncoder(layout, exports.memory, inputPtr),
+      encoder: createEncoder(layout, exports.memory, inputPtr, { portable: options.portable }),
+      ingest: ingestFactory?.(memoryWriters(exports.memory)),
+      evaluate: exports.writ_evaluate,
       inputPtr,
       result: resultPtr >> 2,
     };
   };
+  let ingestFactory: ReturnType<typeof generateIngest>;
 
   let inst = instantiate();
   let current: EncodedRequest | undefined;
@@ -149,17 +169,37 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
     return fault(`the decision module trapped: ${e instanceof Error ? e.message : String(e)}`);
   };
 
+  /** the general path: the full validator (which says what is wrong), then the general encoder */
+  const validateThenEvaluate = (request: unknown): Decision => {
+    const invalid = check(request);
+    if (invalid) return { decision: "deny", rules: [], errors: [invalid] };
+    return evaluate(request);
+  };
+
+  const evaluate = (request: unknown): Decision => {
+    try {
+      current = undefined;
+      inst.encoder.encode(request);
+      inst.evaluate();
+      return decode();
+    } catch (e) {
+      return recover(e);
+    }
+  };
+
   return {
-    evaluate(request: unknown): Decision {
+    decide(request: unknown): Decision {
+      current = undefined; // the fast path writes the input region even when it gives up
+      const { ingest } = inst;
+      if (ingest === undefined || ingest(request) === SLOW_PATH) return validateThenEvaluate(request);
       try {
-        current = undefined;
-        inst.encoder.encode(request);
-        inst.exports.writ_evaluate();
+        inst.evaluate();
         return decode();
       } catch (e) {
         return recover(e);
       }
     },
+    evaluate,
     encode(request: unknown): EncodedRequest {
       inst.encoder.encode(request);
       const bytes = inst.u8.slice(inst.inputPtr, inst.inputPtr + inst.encoder.usedBytes());
@@ -172,7 +212,7 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
           inst.u8.set(encoded.bytes, inst.inputPtr);
           current = encoded;
         }
-        return inst.exports.writ_evaluate();
+        return inst.evaluate();
       } catch (e) {
         recover(e);
         return 0; // deny

@@ -10,10 +10,23 @@ export const WASM_ABI_VERSION = 1;
 export type SlotLayout =
   | { readonly kind: "bool" } // i32 0 / 1
   | { readonly kind: "int" } // i64 little-endian (two i32 halves, low first)
-  | { readonly kind: "string"; readonly rep: "id" | "bytes" } // i32 interned id, or i32 pointer to [len i32][UTF-8 bytes]
+  | StringSlot // i32 interned id, or i32 pointer to [len i32][UTF-8 bytes]
   | { readonly kind: "list"; readonly element: SlotLayout } // i32 pointer to [count i32][elements]
   | { readonly kind: "map"; readonly value: SlotLayout } // i32 pointer to [count i32][(key pointer i32, value) sorted by key]
   | RecordLayout; // inline as a record field; an i32 pointer to the struct as a list element or map value
+
+/**
+ * A string slot. Ids come from the interned table (`strings[i]` has id i + 1); how strings outside
+ * the table are numbered depends on how the policy compares the slot's values (`intern`):
+ *   absent       table id, else a per-request id after the table (equal strings, equal ids)
+ *   "constants"  only ever compared with policy constants: table id, else 0 (no constant has id 0)
+ *   "values"     never compared with a constant: per-request ids only, no table look-up
+ */
+export interface StringSlot {
+  readonly kind: "string";
+  readonly rep: "id" | "bytes";
+  readonly intern?: "constants" | "values";
+}
 
 /** A record struct: only the fields the policy reads (or tests with `has`) are present. */
 export interface RecordLayout {

@@ -22,15 +22,15 @@ describe("layout planning", () => {
   const { layout } = planLayout(ir);
 
   it("sends strings compared only for equality as ids, the others as bytes", () => {
-    expect(typeAt(layout, "req.s1")).toEqual({ kind: "string", rep: "id" });
-    expect(typeAt(layout, "req.s2")).toEqual({ kind: "string", rep: "id" });
+    expect(typeAt(layout, "req.s1")).toMatchObject({ kind: "string", rep: "id" });
+    expect(typeAt(layout, "req.s2")).toMatchObject({ kind: "string", rep: "id" });
     expect(typeAt(layout, "req.u")).toEqual({ kind: "string", rep: "bytes" });
     expect(typeAt(layout, "req.w")).toEqual({ kind: "string", rep: "bytes" });
-    expect(typeAt(layout, "req.idWords")).toEqual({ kind: "list", element: { kind: "string", rep: "id" } });
+    expect(typeAt(layout, "req.idWords")).toMatchObject({ kind: "list", element: { kind: "string", rep: "id" } });
     expect(typeAt(layout, "req.byteWords")).toEqual({ kind: "list", element: { kind: "string", rep: "bytes" } });
     // group owners meet req.s1 (an id path) through a comprehension variable
     const groups = typeAt(layout, "user.groups");
-    expect(groups?.kind === "list" && groups.element.kind === "record" && field(groups.element, "owner")?.type).toEqual({ kind: "string", rep: "id" });
+    expect(groups?.kind === "list" && groups.element.kind === "record" && field(groups.element, "owner")?.type).toMatchObject({ kind: "string", rep: "id" });
     // the strings table holds the constants compared with id paths, and no byte-only constant
     expect(layout.strings).toEqual(expect.arrayContaining(["ab", "a", "é", "😀", ""]));
     expect(layout.strings).not.toContain("aé");
@@ -45,8 +45,40 @@ describe("layout planning", () => {
     b.rule("ids", "permit", b.call("eq", b.path("d"), b.lit("y")));
     const { layout } = planLayout(b.policy());
     for (const f of ["a", "b", "c"]) expect(typeAt(layout, f)).toEqual({ kind: "string", rep: "bytes" });
-    expect(typeAt(layout, "d")).toEqual({ kind: "string", rep: "id" });
+    expect(typeAt(layout, "d")).toEqual({ kind: "string", rep: "id", intern: "constants" });
     expect(layout.strings).toEqual(["y"]);
+  });
+
+  it("numbers id strings by how they are compared: with constants, with each other, or both", () => {
+    const b = new IRBuilder(
+      rec({
+        tool: str(),
+        tenant: str(),
+        owner: str(),
+        kind: str(),
+        other: str(),
+        roles: listOf(str()),
+        groups: listOf(str()),
+        left: listOf(str()),
+        right: listOf(str()),
+      }),
+    );
+    b.rule("constants", "permit", b.call("eq", b.path("tool"), b.lit("curl")));
+    b.rule("values", "permit", b.call("ne", b.path("tenant"), b.path("owner")));
+    b.rule("both1", "permit", b.call("eq", b.path("kind"), b.path("other")));
+    b.rule("both2", "permit", b.call("eq", b.path("other"), b.lit("x")));
+    b.rule("member", "permit", b.call("in_list", b.lit("admin"), b.path("roles")));
+    b.rule("var", "permit", b.comp("exists", b.path("groups"), "g", (c) => c.call("eq", c.v("g"), c.path("tenant"))));
+    b.rule("lists", "permit", b.call("eq", b.path("left"), b.path("right")));
+    const { layout } = planLayout(b.policy());
+    expect(typeAt(layout, "tool")).toEqual({ kind: "string", rep: "id", intern: "constants" });
+    expect(typeAt(layout, "roles")).toEqual({ kind: "list", element: { kind: "string", rep: "id", intern: "constants" } });
+    for (const f of ["tenant", "owner"]) expect(typeAt(layout, f)).toEqual({ kind: "string", rep: "id", intern: "values" });
+    // a comprehension variable compared with a field: the list's elements join that class
+    expect(typeAt(layout, "groups")).toEqual({ kind: "list", element: { kind: "string", rep: "id", intern: "values" } });
+    // list equality compares the elements with each other
+    expect(typeAt(layout, "left")).toEqual({ kind: "list", element: { kind: "string", rep: "id", intern: "values" } });
+    for (const f of ["kind", "other"]) expect(typeAt(layout, f)).toEqual({ kind: "string", rep: "id" });
   });
 
   it("encodes only the fields the policy reads", () => {
@@ -85,6 +117,7 @@ describe("the encoder", () => {
     b.call("in_list", b.lit("k"), b.path("words")),
     b.call("in_map", b.path("s"), b.path("m")),
     b.call("eq", b.path("o"), b.path("id")),
+    b.call("in_list", b.path("id"), b.path("words")),
   ));
   const { layout } = planLayout(b.policy());
   const memory = new WebAssembly.Memory({ initial: 1, maximum: 1 });
@@ -133,6 +166,24 @@ describe("the encoder", () => {
     // ids restart with every request
     enc.encode(request({ id2: "yy" }));
     expect(i32[off("id2") >> 2]).toBe(layout.strings.length + 1);
+  });
+
+  it("gives strings compared only with constants 0 outside the table, and skips the table for strings no constant meets", () => {
+    const nb = new IRBuilder(rec({ tool: str(8), tenant: str(8), owner: str(8) }));
+    nb.rule("c", "permit", nb.call("eq", nb.path("tool"), nb.lit("curl")));
+    nb.rule("v", "permit", nb.call("eq", nb.path("tenant"), nb.path("owner")));
+    nb.rule("t", "permit", nb.call("eq", nb.path("tool"), nb.lit("acme")));
+    const { layout: nl } = planLayout(nb.policy());
+    const e = createEncoder(nl, memory, base);
+    const at = (name: string) => i32[(base + field(nl.root, name)!.offset) >> 2];
+    const first = nl.strings.length + 1;
+    e.encode({ tool: "curl", tenant: "acme", owner: "acme" });
+    expect(at("tool")).toBe(nl.strings.indexOf("curl") + 1);
+    // "acme" is a table string, but tenant and owner never meet a constant: per-request ids
+    expect([at("tenant"), at("owner")]).toEqual([first, first]);
+    e.encode({ tool: "wget", tenant: "acme", owner: "hooli" });
+    expect(at("tool")).toBe(0);
+    expect([at("tenant"), at("owner")]).toEqual([first, first + 1]);
   });
 
   it("writes map entries in code-point order of their keys", () => {

@@ -4,7 +4,6 @@
 import { generateModule } from "../../compiler/backend/index.js";
 import type { IRPolicy } from "../../compiler/ir/ir.js";
 import { createInterpreter } from "../../compiler/ir/interp.js";
-import { compileRequestCheck } from "../../runtime/request.js";
 import type { Decision } from "../../runtime/decision.js";
 import { ABI_VERSION, MANIFEST_FORMAT, type Manifest } from "../../runtime/manifest.js";
 import { createWasmEvaluator, type WasmEvaluator } from "../../runtime/wasm/evaluator.js";
@@ -44,7 +43,6 @@ export async function compileIR(ir: IRPolicy, errorSites: Record<string, number>
   if (!gen.wasm) throw new Error(gen.diagnostics.map((d) => `${d.code}: ${d.message}`).join("\n"));
   const manifest = manifestFor(ir, errorSites, gen.layout, gen.memoryPages);
   const evaluator = createWasmEvaluator(new WebAssembly.Module(gen.wasm as Uint8Array<ArrayBuffer>), manifest);
-  const check = compileRequestCheck(ir.schema);
   const interp = createInterpreter(ir, errorSites);
   return {
     wasm: gen.wasm,
@@ -52,11 +50,7 @@ export async function compileIR(ir: IRPolicy, errorSites: Record<string, number>
     evaluator,
     source: gen.source ?? "",
     indexedRules: gen.indexedRules ?? 0,
-    decide(request) {
-      const invalid = check(request);
-      if (invalid) return { decision: "deny", rules: [], errors: [invalid] };
-      return evaluator.evaluate(request);
-    },
+    decide: (request) => evaluator.decide(request),
     reference: (request) => interp.decide(request),
   };
 }

@@ -1,0 +1,295 @@
+// The decision fast path: one generated function that checks a request against the schema and writes
+// it into the module's memory in the same pass, reading every field exactly once. The validator
+// (request.ts) and the encoder (encoder.ts) each walk the request on their own; on the hot path that
+// is two reads per field, two sets of type tests, and string interning through a `Map`. Here:
+//
+//   * each field is read once, tested once and stored at its layout address (constant addresses for
+//     the request's own struct, so V8 sees straight-line code with monomorphic property reads);
+//   * strings that travel as interned ids are looked up by a generated decision tree (length, then
+//     the character that best splits the candidates, then one `===`), not a hash map; a string equal
+//     to a table constant is also known to be well-formed and, when every constant fits the field's
+//     bound, within that bound, so only strings outside the table pay for those checks;
+//   * unread fields are still checked (the schema is the contract), but never written.
+//
+// It only ever accepts: anything unusual — a failed test, a key count that does not match (an
+// unknown field, or an optional field given as `undefined`), an int beyond int32 that is not a safe
+// integer, a BigInt, a prototype other than Object.prototype, a getter that throws — returns
+// `SLOW_PATH`, and the caller runs the full validator (which names the field and the reason) and the
+// general encoder. So the fast path accepts a subset of what the validator accepts, and writes the
+// same bytes the encoder writes for it (test/runtime/ingest.test.ts checks both on random requests).
+//
+// Schemas with map fields, or field names that plain objects inherit (`constructor`, `__proto__`...),
+// get no fast path: generateIngest returns undefined and every request takes the general path.
+//
+// Safety: the only data spliced into the source are field names and table strings through
+// JSON.stringify (a JSON string is a valid JS string literal), and layout numbers and bounds, which
+// must be safe integers. Where `new Function` is forbidden there is no fast path.
+
+import type { RecordType, SchemaType } from "../schema.js";
+import type { InputLayout, RecordLayout, SlotLayout } from "./layout.js";
+import { elementStride } from "./layout.js";
+import { utf8Length } from "../strings.js";
+
+/** What the fast path returns when the request must take the general path. */
+export const SLOW_PATH = -1;
+
+/** Checks and writes a request; returns the end of the heap it used, or SLOW_PATH. Never throws. */
+export type Ingest = (request: unknown) => number;
+
+export interface IngestHelpers {
+  readonly i32: Int32Array;
+  /** writes [len][UTF-8] at `p`, returns the next heap address (4-aligned) */
+  readonly writeStringAt: (s: string, p: number) => number;
+  /** writes a safe integer that is not an int32 at byte address `at` */
+  readonly writeWideInt: (v: number, at: number) => void;
+}
+
+/** Builds the fast path for one instance's memory. */
+export type IngestFactory = (helpers: IngestHelpers) => Ingest;
+
+/** Names plain objects inherit: a schema that uses one as a field name gets no fast path. */
+const INHERITED = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/** Above this many table strings the lookup is a `Map` (a huge generated tree would not be optimised). */
+const MAX_TREE_STRINGS = 512;
+
+/** A group this small is tested with `===` one by one rather than split further. */
+const LEAF_SIZE = 2;
+
+class Unsupported extends Error {}
+
+function num(n: number): string {
+  if (!Number.isSafeInteger(n)) throw new Unsupported(`layout number ${n} is not an integer`);
+  return String(n);
+}
+
+/** An address: a number known now, or a JS expression evaluated per request. */
+type Addr = { readonly at: number } | { readonly expr: string };
+
+function plus(a: Addr, offset: number): Addr {
+  return "at" in a ? { at: a.at + offset } : { expr: `${a.expr} + ${num(offset)}` };
+}
+
+/** the Int32Array index of an address */
+function index(a: Addr): string {
+  return "at" in a ? num(a.at >> 2) : `(${a.expr}) >> 2`;
+}
+
+/**
+ * The body of `lookup(s)`: the table id of `s`, or 0. A decision tree over the table: by length,
+ * then by the character code at the position that splits the group into the most parts, until a
+ * group is small enough to compare whole.
+ */
+function lookupTree(strings: readonly string[]): string {
+  const lines: string[] = [];
+  const entries = strings.map((s, i) => ({ s, id: i + 1 }));
+  const byLength = groupBy(entries, (e) => e.s.length);
+  lines.push("switch (s.length) {");
+  for (const [length, group] of byLength) {
+    lines.push(`case ${length}: {`);
+    split(group, lines);
+    lines.push("break; }");
+  }
+  lines.push("}", "return 0;");
+  return lines.join("\n");
+}
+
+function split(group: readonly { s: string; id: number }[], lines: string[]): void {
+  if (group.length <= LEAF_SIZE) {
+    for (const e of group) lines.push(`if (s === ${JSON.stringify(e.s)}) return ${e.id};`);
+    return;
+  }
+  const length = group[0]!.s.length;
+  let best = 0;
+  let bestParts = 0;
+  for (let k = 0; k < length; k++) {
+    const parts = new Set(group.map((e) => e.s.charCodeAt(k))).size;
+    if (parts > bestParts) [best, bestParts] = [k, parts];
+  }
+  lines.push(`switch (s.charCodeAt(${best})) {`);
+  for (const [code, sub] of groupBy(group, (e) => e.s.charCodeAt(best))) {
+    lines.push(`case ${code}: {`);
+    split(sub, lines);
+    lines.push("break; }");
+  }
+  lines.push("}");
+}
+
+function groupBy<T, K>(items: readonly T[], key: (t: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const g = groups.get(k);
+    if (g) g.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
+
+class IngestGenerator {
+  private n = 0;
+  readonly lines: string[] = [];
+  /** the longest table string in UTF-8 bytes: a table hit fits any bound at least this large */
+  private readonly longestConstant: number;
+
+  constructor(strings: readonly string[]) {
+    this.longestConstant = strings.reduce((m, s) => Math.max(m, utf8Length(s)), 0);
+  }
+
+  private fresh(p: string): string {
+    return `${p}$${this.n++}`; // the `$` keeps locals apart from the parameters (`i32`, `h`, `v`)
+  }
+
+  private emit(s: string): void {
+    this.lines.push(s);
+  }
+
+  /** the string test of the validator: a bound that might be exceeded, or a lone surrogate, goes slow */
+  private stringProblem(x: string, max: number): string {
+    return `${x}.length * 3 > ${num(max)} || !${x}.isWellFormed()`;
+  }
+
+  /**
+   * Checks `x` against `t` and, when `slot` is given, writes it at `at` (records inline when `inline`,
+   * behind a pointer to a heap struct otherwise).
+   */
+  value(t: SchemaType, slot: SlotLayout | undefined, x: string, at: Addr, inline: boolean): void {
+    switch (t.kind) {
+      case "bool":
+        this.emit(`if (typeof ${x} !== "boolean") return -1;`);
+        if (slot) this.emit(`i32[${index(at)}] = ${x} ? 1 : 0;`);
+        return;
+      case "int": {
+        if (!slot) {
+          this.emit(`if (typeof ${x} !== "number" || !Number.isSafeInteger(${x})) return -1;`);
+          return;
+        }
+        const k = this.fresh("k");
+        this.emit(`if (typeof ${x} !== "number") return -1;`);
+        this.emit(`{ const ${k} = ${index(at)}; if ((${x} | 0) === ${x}) { i32[${k}] = ${x}; i32[${k} + 1] = ${x} >> 31; }`);
+        this.emit(`else if (Number.isSafeInteger(${x})) WI(${x}, ${k} << 2); else return -1; }`);
+        return;
+      }
+      case "string": {
+        this.emit(`if (typeof ${x} !== "string") return -1;`);
+        if (slot?.kind === "string" && slot.rep === "id") {
+          const id = this.fresh("id");
+          const problem = this.stringProblem(x, t.max);
+          if (slot.intern === "values") {
+            // no constant to look up: check, then number it among this request's strings
+            this.emit(`if (${problem}) return -1;`);
+            this.emit(`i32[${index(at)}] = freshId(${x});`);
+            return;
+          }
+          // a table hit is well-formed and, when every constant fits the bound, within it
+          const hitFits = this.longestConstant <= t.max;
+          if (!hitFits) this.emit(`if (${problem}) return -1;`);
+          this.emit(`let ${id} = lookup(${x});`);
+          const miss = slot.intern === "constants" ? "" : ` ${id} = freshId(${x});`;
+          if (hitFits) this.emit(`if (${id} === 0) { if (${problem}) return -1;${miss} }`);
+          else if (miss) this.emit(`if (${id} === 0) {${miss} }`);
+          this.emit(`i32[${index(at)}] = ${id};`);
+          return;
+        }
+        this.emit(`if (${this.stringProblem(x, t.max)}) return -1;`);
+        if (slot) this.emit(`i32[${index(at)}] = h; h = WS(${x}, h);`);
+        return;
+      }
+      case "list": {
+        const elementSlot = slot?.kind === "list" ? slot.element : undefined;
+        const [n, p, i, e] = [this.fresh("n"), this.fresh("p"), this.fresh("i"), this.fresh("e")];
+        this.emit(`if (!Array.isArray(${x})) return -1;`);
+        this.emit(`const ${n} = ${x}.length; if (${n} > ${num(t.max)}) return -1;`);
+        if (elementSlot) {
+          const stride = num(elementStride(elementSlot));
+          this.emit(`const ${p} = h; h += 4 + ${n} * ${stride}; i32[${p} >> 2] = ${n}; i32[${index(at)}] = ${p};`);
+          this.emit(`for (let ${i} = 0; ${i} < ${n}; ${i}++) { const ${e} = ${x}[${i}];`);
+          this.value(t.element, elementSlot, e, { expr: `${p} + 4 + ${i} * ${stride}` }, false);
+        } else {
+          this.emit(`for (let ${i} = 0; ${i} < ${n}; ${i}++) { const ${e} = ${x}[${i}];`);
+          this.value(t.element, undefined, e, { at: 0 }, false);
+        }
+        this.emit("}");
+        return;
+      }
+      case "map":
+        throw new Unsupported("maps take the general path");
+      case "record": {
+        const rec = slot?.kind === "record" ? slot : undefined;
+        if (!rec || inline) {
+          this.record(t, rec, x, at);
+          return;
+        }
+        const p = this.fresh("p");
+        this.emit(`if (typeof ${x} !== "object" || ${x} === null) return -1;`);
+        this.emit(`const ${p} = h; h += ${num(rec.size)}; i32[${index(at)}] = ${p};`);
+        this.record(t, rec, x, { expr: p });
+        return;
+      }
+    }
+  }
+
+  /** a record: a plain object with every required field and no other key; its fields at `base` */
+  record(t: RecordType, layout: RecordLayout | undefined, x: string, base: Addr): void {
+    const count = this.fresh("n");
+    // `__proto__` rather than Object.getPrototypeOf: V8 folds it to a map check. An own `__proto__`
+    // key shadows it, but then its value is not Object.prototype, or the key count gives it away.
+    this.emit(`if (typeof ${x} !== "object" || ${x} === null || ${x}.__proto__ !== OP) return -1;`);
+    this.emit(`let ${count} = 0;`);
+    for (const f of t.fields) {
+      if (INHERITED.has(f.name)) throw new Unsupported(`field name \`${f.name}\` is inherited by plain objects`);
+      const fl = layout?.fields.find((l) => l.name === f.name);
+      const v = this.fresh("f");
+      this.emit(`const ${v} = ${x}[${JSON.stringify(f.name)}];`);
+      const absent = f.optional ? (fl && fl.presence >= 0 ? `i32[${index(plus(base, fl.presence))}] = 0;` : "") : "return -1;";
+      this.emit(`if (${v} === undefined) { ${absent} } else { ${count}++;`);
+      if (fl && fl.presence >= 0) this.emit(`i32[${index(plus(base, fl.presence))}] = 1;`);
+      const written = fl && fl.offset >= 0 ? fl.type : undefined;
+      this.value(f.type, written, v, written ? plus(base, fl!.offset) : { at: 0 }, true);
+      this.emit("}");
+    }
+    // every own enumerable key is a field that was present: no unknown field (for-in also sees
+    // enumerable keys inherited from a polluted Object.prototype; those go the general way too)
+    const c = this.fresh("c");
+    this.emit(`let ${c} = 0; for (const _ in ${x}) ${c}++; if (${c} !== ${count}) return -1;`);
+  }
+}
+
+/**
+ * The fast-path factory for a schema and its layout at `inputPtr`, or undefined when the schema has no
+ * fast path (maps, inherited field names) or `new Function` is not allowed here.
+ */
+export function generateIngest(schema: RecordType, layout: InputLayout, inputPtr: number): IngestFactory | undefined {
+  let body: string;
+  try {
+    const g = new IngestGenerator(layout.strings);
+    g.record(schema, layout.root, "v", { at: inputPtr });
+    const heapStart = num(inputPtr + layout.root.size);
+    const firstFresh = num(layout.strings.length + 1);
+    const lookup =
+      layout.strings.length <= MAX_TREE_STRINGS
+        ? `function lookup(s) {\n${lookupTree(layout.strings)}\n}`
+        : `const TABLE = new Map(STRINGS.map((s, i) => [s, i + 1]));\nfunction lookup(s) { return TABLE.get(s) ?? 0; }`;
+    body = [
+      `"use strict";`,
+      `const OP = Object.prototype;`,
+      lookup,
+      // strings outside the table: per-request ids after the table's (equal strings, equal ids)
+      `const seen = []; let seenCount = 0;`,
+      `function freshId(s) { for (let i = 0; i < seenCount; i++) if (seen[i] === s) return ${firstFresh} + i; seen[seenCount] = s; return ${firstFresh} + seenCount++; }`,
+      `function ingest(v) {\nlet h = ${heapStart};\n${g.lines.join("\n")}\nreturn h;\n}`,
+      `return function ingestRequest(v) { seenCount = 0; try { return ingest(v); } catch { return -1; } };`,
+    ].join("\n");
+  } catch (e) {
+    if (e instanceof Unsupported) return undefined;
+    throw e;
+  }
+  let factory: (...args: unknown[]) => Ingest;
+  try {
+    factory = new Function("i32", "WS", "WI", "STRINGS", body) as typeof factory;
+  } catch {
+    return undefined; // no eval here: every request takes the general path
+  }
+  const strings = layout.strings;
+  return (helpers) => factory(helpers.i32, helpers.writeStringAt, helpers.writeWideInt, strings);
+}

@@ -1,0 +1,218 @@
+// The decision fast path (runtime/wasm/ingest-codegen.ts) validates and encodes in one pass. It may
+// give up on any request, but whatever it accepts the full validator must accept, and the bytes it
+// writes must be the general encoder's. These tests check both on random schemas, layouts and
+// requests (valid, mutated, arbitrary), check that it really is the path valid requests take, and that
+// decisions through it equal decisions through the general path, on the benchmark policy and on
+// hostile requests.
+
+import { readFileSync } from "node:fs";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { compilePolicy } from "../../compiler/driver.js";
+import { loadPolicy } from "../../runtime/policy.js";
+import { compilePortableRequestCheck } from "../../runtime/request.js";
+import type { RecordType, SchemaType } from "../../runtime/schema.js";
+import { createEncoder, memoryWriters } from "../../runtime/wasm/encoder.js";
+import { createWasmEvaluator } from "../../runtime/wasm/evaluator.js";
+import { generateIngest, SLOW_PATH } from "../../runtime/wasm/ingest-codegen.js";
+import { fieldSize, type InputLayout, type RecordLayout, type SlotLayout } from "../../runtime/wasm/layout.js";
+import { generateMix } from "../../bench/mix.js";
+import { Draw, drawMutation, drawRequest, drawSchema, STRING_POOL } from "../support/arbitraries/index.js";
+
+const INPUT = 1024;
+
+/** The schema with every map replaced by a list (schemas with maps have no fast path). */
+function withoutMaps(t: SchemaType): SchemaType {
+  switch (t.kind) {
+    case "map":
+      return { kind: "list", element: withoutMaps(t.value), max: t.max };
+    case "list":
+      return { ...t, element: withoutMaps(t.element) };
+    case "record":
+      return { kind: "record", fields: t.fields.map((f) => ({ ...f, type: withoutMaps(f.type) })) };
+    default:
+      return t;
+  }
+}
+
+/** A layout a compiler could have planned: some fields read, some only tested, some ignored. */
+function drawLayout(d: Draw, schema: RecordType): InputLayout {
+  const slot = (t: SchemaType): SlotLayout => {
+    switch (t.kind) {
+      case "bool":
+      case "int":
+        return { kind: t.kind };
+      case "string":
+        if (d.chance(0.3)) return { kind: "string", rep: "bytes" };
+        return { kind: "string", rep: "id", ...d.pick([{}, { intern: "constants" as const }, { intern: "values" as const }]) };
+      case "list":
+        return { kind: "list", element: slot(t.element) };
+      case "map":
+        throw new Error("maps were removed");
+      case "record":
+        return record(t);
+    }
+  };
+  const record = (t: RecordType): RecordLayout => {
+    let size = 0;
+    const fields = [];
+    for (const f of t.fields) {
+      const use = d.weighted<"skip" | "value" | "presence">([
+        [1, "skip"],
+        [4, "value"],
+        [f.optional ? 1 : 0, "presence"],
+      ]);
+      if (use === "skip") continue;
+      const type = slot(f.type);
+      let offset = -1;
+      if (use === "value") {
+        offset = size;
+        size += fieldSize(type);
+      }
+      let presence = -1;
+      if (f.optional) {
+        presence = size;
+        size += 4;
+      }
+      fields.push({ name: f.name, offset, presence, type });
+    }
+    return { kind: "record", size, fields };
+  };
+  const strings = [...new Set(Array.from({ length: d.int(0, 6) }, () => d.pick(STRING_POOL)))];
+  return { abi: 1, strings, root: record(schema), inputSize: 60000 };
+}
+
+describe("the decision fast path", () => {
+  it("accepts only what the validator accepts, and writes the general encoder's bytes", () => {
+    let fast = 0;
+    let valid = 0;
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.array(fc.anything(), { maxLength: 4 }), (seed, junk) => {
+        const d = Draw.seeded(seed);
+        const schema = withoutMaps(drawSchema(d, { maxDepth: 3, maxFields: 5 })) as RecordType;
+        const layout = drawLayout(d, schema);
+        const factory = generateIngest(schema, layout, INPUT);
+        expect(factory).toBeDefined();
+        const memories = [0, 1].map(() => new WebAssembly.Memory({ initial: 2, maximum: 2 }));
+        const ingest = factory!(memoryWriters(memories[0]!));
+        const encoder = createEncoder(layout, memories[1]!, INPUT, { portable: true });
+        const check = compilePortableRequestCheck(schema);
+        const bytes = memories.map((m) => new Uint8Array(m.buffer));
+        const requests: unknown[] = [drawRequest(d, schema), ...junk];
+        for (let i = 0; i < 10; i++) requests.push(drawMutation(d, schema).request);
+        requests.forEach((request, i) => {
+          bytes[0]!.fill(0);
+          bytes[1]!.fill(0);
+          const end = ingest(request);
+          if (i === 0) valid++;
+          if (end === SLOW_PATH) return;
+          if (i === 0) fast++;
+          expect(check(request)).toBeUndefined();
+          encoder.encode(request);
+          expect(end - INPUT).toBe(encoder.usedBytes());
+          expect(Buffer.compare(bytes[0]!.subarray(0, end), bytes[1]!.subarray(0, end))).toBe(0);
+        });
+      }),
+      { numRuns: 400 },
+    );
+    // it is a path, not a wall: many valid requests take it. Those that do not hold a BigInt, or a
+    // string whose UTF-16 length times 3 exceeds its byte bound (these random bounds are tiny; the
+    // validator then measures the UTF-8 length)
+    expect(fast / valid).toBeGreaterThan(0.3);
+  });
+
+  it("has no fast path for schemas with maps or inherited field names", () => {
+    const layout: InputLayout = { abi: 1, strings: [], root: { kind: "record", size: 0, fields: [] }, inputSize: 64 };
+    const withMap: RecordType = { kind: "record", fields: [{ name: "m", optional: false, type: { kind: "map", value: { kind: "int" }, max: 2, keyMax: 4 } }] };
+    const inherited: RecordType = { kind: "record", fields: [{ name: "constructor", optional: false, type: { kind: "int" } }] };
+    expect(generateIngest(withMap, layout, INPUT)).toBeUndefined();
+    expect(generateIngest(inherited, layout, INPUT)).toBeUndefined();
+  });
+
+  it("keeps hostile field names and table strings inert", () => {
+    const schema: RecordType = {
+      kind: "record",
+      fields: [
+        { name: '"); throw new Error("injected"); ("', optional: true, type: { kind: "int" } },
+        { name: "a\u2028b", optional: false, type: { kind: "string", max: 64 } },
+      ],
+    };
+    const layout: InputLayout = {
+      abi: 1,
+      strings: ['"); throw 1; ("', "\u2028", "`${x}`"],
+      root: { kind: "record", size: 4, fields: [{ name: "a\u2028b", offset: 0, presence: -1, type: { kind: "string", rep: "id" } }] },
+      inputSize: 64,
+    };
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 1 });
+    const ingest = generateIngest(schema, layout, INPUT)!(memoryWriters(memory));
+    const i32 = new Int32Array(memory.buffer);
+    for (const [s, id] of [['"); throw 1; ("', 1], ["\u2028", 2], ["`${x}`", 3], ["other", 4]] as const) {
+      expect(ingest({ "a\u2028b": s })).toBe(INPUT + 4);
+      expect(i32[INPUT >> 2]).toBe(id);
+    }
+    expect(ingest({ "a\u2028b": "x", '"); throw new Error("injected"); ("': "not an int" })).toBe(SLOW_PATH);
+  });
+});
+
+describe("decisions through the fast path", () => {
+  const source = readFileSync(new URL("../../bench/policies/agent-governance.writ", import.meta.url), "utf8");
+
+  it("take it for every request of the benchmark mix, and decide as the general path does", async () => {
+    const compiled = await compilePolicy(source, { fileName: "agent-governance.writ" });
+    const bundle = compiled.bundle!;
+    const module = new WebAssembly.Module(bundle.module as Uint8Array<ArrayBuffer>);
+    const factory = generateIngest(bundle.manifest.schema, bundle.manifest.layout as InputLayout, 1024)!;
+    const ingest = factory(memoryWriters(new WebAssembly.Memory({ initial: 1, maximum: 1 })));
+    const general = createWasmEvaluator(module, bundle.manifest, { portable: true });
+    const policy = loadPolicy(bundle, { allowUnsigned: true });
+    let allowed = 0;
+    for (const request of generateMix()) {
+      expect(ingest(request)).not.toBe(SLOW_PATH);
+      const d = policy.decide(request);
+      expect(d).toEqual(general.decide(request));
+      if (d.decision === "allow") allowed++;
+    }
+    expect(allowed).toBeGreaterThan(100);
+  });
+
+  it("hands every unusual request to the validator, and decides it as the general path does", async () => {
+    const compiled = await compilePolicy(source, { fileName: "agent-governance.writ" });
+    const bundle = compiled.bundle!;
+    const general = createWasmEvaluator(new WebAssembly.Module(bundle.module as Uint8Array<ArrayBuffer>), bundle.manifest, { portable: true });
+    const policy = loadPolicy(bundle, { allowUnsigned: true });
+    const base = () => generateMix(7, 1)[0]! as unknown as Record<string, Record<string, unknown>>;
+    class Principal {
+      constructor(
+        readonly id: string,
+        readonly roles: string[],
+        readonly clearance: number,
+        readonly tenant: string,
+      ) {}
+    }
+    const variants: [string, (r: Record<string, Record<string, unknown>>) => unknown][] = [
+      ["unknown field", (r) => ((r.action!.extra = 1), r)],
+      ["null prototype record (accepted)", (r) => ((r.action = Object.assign(Object.create(null), r.action)), r)],
+      ["class instance", (r) => ((r.principal = new Principal("p", ["admin"], 1, "acme") as never), r)],
+      ["own __proto__ key", (r) => JSON.parse(JSON.stringify(r).replace('"action":{', '"action":{"__proto__":{"x":1},'))],
+      ["inherited field", (r) => ((r.action = Object.create(r.action!)), r)],
+      ["getter that throws", (r) => (Object.defineProperty(r.context, "hour", { get: () => { throw new Error("boom"); }, enumerable: true }), r)],
+      ["BigInt int (accepted)", (r) => ((r.context!.amount = 5n), r)],
+      ["int beyond int32 (accepted)", (r) => ((r.context!.amount = 2 ** 40), r)],
+      ["unsafe int", (r) => ((r.context!.amount = 2 ** 60), r)],
+      ["lone surrogate in a table-compared field", (r) => ((r.action!.name = "db.query\ud800"), r)],
+      ["lone surrogate in an unread field", (r) => ((r.principal!.id = "\udc00"), r)],
+      ["string over its bound", (r) => ((r.principal!.tenant = "x".repeat(300)), r)],
+      ["too many roles", (r) => ((r.principal!.roles = Array.from({ length: 17 }, (_, i) => `r${i}`)), r)],
+      ["hole in the roles", (r) => ((r.principal!.roles = [, "admin"] as unknown as string[]), r)],
+      ["array as record", (r) => ((r.resource = [] as never), r)],
+      ["null", () => null],
+    ];
+    for (const [name, make] of variants) {
+      const request = make(base());
+      const d = policy.decide(request);
+      expect(d, name).toEqual(general.decide(request));
+      if (name.endsWith("(accepted)")) expect(d.errors.filter((e) => e.code === "invalid_request"), name).toEqual([]);
+      else expect(d.decision, name).toBe("deny");
+    }
+  });
+});
