@@ -5,7 +5,7 @@ import { readFileSync, realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { CliIO, Command } from "./io.js";
 import { EXIT_USAGE } from "./io.js";
-import { commands } from "./commands/index.js";
+import { preferAscCodeCache, tuneForOneShotCompile } from "../compiler/backend/asc.js";
 
 function processIO(): CliIO {
   return {
@@ -29,15 +29,27 @@ function help(all: readonly Command[]): string {
   ].join("\n");
 }
 
+/**
+ * The command named `name`. `compile` is loaded on its own: the command table imports every
+ * command and what it needs (runtime, signing, formatting), which a fresh `writ compile` would
+ * otherwise pay for on every run.
+ */
+async function findCommand(name: string): Promise<{ command: Command | undefined; all: () => Promise<readonly Command[]> }> {
+  const all = async () => (await import("./commands/index.js")).commands;
+  if (name === "compile") return { command: (await import("./commands/compile.js")).compileCommand, all };
+  return { command: (await all()).find((c) => c.name === name), all };
+}
+
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    const { commands } = await import("./commands/index.js");
     io.out(help(commands));
     return name === undefined ? EXIT_USAGE : 0;
   }
-  const command = commands.find((c) => c.name === name);
+  const { command, all } = await findCommand(name);
   if (!command) {
-    io.err(`writ: unknown command \`${name}\`\n\n${help(commands)}`);
+    io.err(`writ: unknown command \`${name}\`\n\n${help(await all())}`);
     return EXIT_USAGE;
   }
   if (rest.includes("--help") || rest.includes("-h")) {
@@ -63,6 +75,10 @@ function invokedAsProgram(): boolean {
 }
 
 if (invokedAsProgram()) {
+  // a CLI process compiles at most once and exits: no optimising tier for binaryen, and asc from
+  // the code cache built at install time when there is a valid one (see asc.ts, asc-cache.ts)
+  tuneForOneShotCompile();
+  preferAscCodeCache();
   // `writ ... | head` closes the pipe early: that is the reader's choice, not an error
   for (const stream of [process.stdout, process.stderr])
     stream.on("error", (e: NodeJS.ErrnoException) => {

@@ -1,0 +1,365 @@
+// A V8 code cache for the AssemblyScript compiler, so that a fresh `writ compile` does not parse and
+// compile ~15 MB of JavaScript again in every process.
+//
+// Why: `import("assemblyscript/asc")` loads three ES modules: binaryen's index.js (13.5 MB, nearly
+// all of it the Binaryen WebAssembly binary written as one string literal, which V8 scans when it
+// compiles the module and again when the function holding it first runs, and which is then decoded
+// to bytes character by character), assemblyscript.js and asc.js (1.6 MB, compiled lazily during the
+// first compile). Node 20 offers no compile cache for ES modules (`module.enableCompileCache` came
+// in Node 22), but `vm.Script` takes V8 `cachedData`. So the cache holds, per module, the module's
+// text rewritten as an async function (import declarations become parameters, the export list
+// becomes the returned namespace, `import.meta.url` and `import()` are passed in), the V8 code
+// cache of that script taken after a real compile has run, and binaryen's WebAssembly binary as a
+// file of its own (no string literal, no decoding).
+//
+// Safety: the rewrite is mechanical and checked when the cache is built — the extracted binary must
+// equal, byte for byte, what binaryen's own module passes to WebAssembly.instantiate, the bundled
+// standard library asc exports must be the same strings, and a sample module compiled through the
+// cached copy must be byte-identical to the one compiled through the ordinary import. A cache is
+// used only when its key matches: the Node and V8 versions, the V8 flags, and the path, size, mtime
+// and package version of each of the three files. Anything else (no cache, stale, unreadable,
+// rejected, a rewrite that no longer applies to a new release) means the ordinary import, silently.
+
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import vm from "node:vm";
+
+type AscModule = typeof import("assemblyscript/asc");
+
+/** Bump when the rewrite or the layout of the cache changes. */
+const CACHE_FORMAT = 1;
+
+/** The three modules, in load order, as the ESM loader resolves them. */
+interface ModuleFiles {
+  readonly binaryen: string;
+  readonly long: string;
+  readonly assemblyscript: string;
+  readonly asc: string;
+}
+
+interface FileKey {
+  readonly path: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly version: string;
+}
+
+interface CacheManifest {
+  readonly format: number;
+  readonly key: string;
+  readonly files: Record<keyof ModuleFiles, FileKey>;
+}
+
+const SCRIPTS = ["binaryen", "assemblyscript", "asc"] as const;
+type ScriptName = (typeof SCRIPTS)[number];
+
+// ------------------------------------------------------------------------------------------------
+// Locating the modules and the cache
+
+function packageVersion(file: string, name: string): string {
+  // walk up from the file to its package.json
+  let dir = dirname(file);
+  for (let i = 0; i < 4; i++) {
+    const p = join(dir, "package.json");
+    if (existsSync(p)) {
+      const pkg = JSON.parse(readFileSync(p, "utf8")) as { name?: string; version?: string };
+      if (pkg.name === name && pkg.version) return pkg.version;
+    }
+    dir = dirname(dir);
+  }
+  throw new Error(`no package.json of ${name} above ${file}`);
+}
+
+/** The ES module entry of `name` as seen from `fromFile` (the `import` condition of its exports). */
+function resolveImport(name: string, fromFile: string): string {
+  const require = createRequire(fromFile);
+  for (const dir of require.resolve.paths(name) ?? []) {
+    const pkgFile = join(dir, name, "package.json");
+    if (!existsSync(pkgFile)) continue;
+    const pkg = JSON.parse(readFileSync(pkgFile, "utf8")) as { main?: string; exports?: unknown };
+    const dot = (pkg.exports as Record<string, unknown> | undefined)?.["."] ?? pkg.exports;
+    let entry: unknown = dot;
+    while (entry && typeof entry === "object") {
+      const e = entry as Record<string, unknown>;
+      entry = e.import ?? e.default;
+    }
+    return join(dir, name, typeof entry === "string" ? entry : (pkg.main ?? "index.js"));
+  }
+  throw new Error(`cannot resolve ${name} from ${fromFile}`);
+}
+
+function locateModules(): ModuleFiles {
+  const asc = fileURLToPath(import.meta.resolve("assemblyscript/asc"));
+  const assemblyscript = fileURLToPath(import.meta.resolve("assemblyscript"));
+  return { binaryen: resolveImport("binaryen", assemblyscript), long: resolveImport("long", assemblyscript), assemblyscript, asc };
+}
+
+function fileKey(path: string, pkg: string): FileKey {
+  const s = statSync(path);
+  return { path, size: s.size, mtimeMs: s.mtimeMs, version: packageVersion(path, pkg) };
+}
+
+function currentKeys(files: ModuleFiles): Record<keyof ModuleFiles, FileKey> {
+  return {
+    binaryen: fileKey(files.binaryen, "binaryen"),
+    long: fileKey(files.long, "long"),
+    assemblyscript: fileKey(files.assemblyscript, "assemblyscript"),
+    asc: fileKey(files.asc, "assemblyscript"),
+  };
+}
+
+/** The V8 flags that matter for cachedData: V8 rejects a cache made under other flags. */
+function environmentKey(files: Record<keyof ModuleFiles, FileKey>): string {
+  return createHash("sha256")
+    .update(JSON.stringify({ format: CACHE_FORMAT, node: process.version, v8: process.versions.v8, execArgv: process.execArgv, flags: appliedFlags, files }))
+    .digest("hex")
+    .slice(0, 24);
+}
+
+let appliedFlags: string[] = [];
+
+/** Records V8 flags set at run time (v8.setFlagsFromString), which are part of the cache key. */
+export function noteV8Flags(flags: string): void {
+  appliedFlags = [...appliedFlags, flags];
+}
+
+/** node_modules/.cache/writ-asc next to the node_modules that holds assemblyscript. */
+function cacheRoot(files: ModuleFiles): string {
+  const marker = `${join("node_modules", "assemblyscript")}`;
+  const i = files.assemblyscript.lastIndexOf(marker);
+  if (i < 0) throw new Error("assemblyscript is not inside a node_modules folder");
+  return join(files.assemblyscript.slice(0, i), "node_modules", ".cache", "writ-asc");
+}
+
+// ------------------------------------------------------------------------------------------------
+// The rewrite: an ES module's text → an async function taking its imports
+
+interface Binding {
+  /** local name in the module */
+  readonly local: string;
+  /** imported name, or "*" for the namespace */
+  readonly imported: string;
+  readonly from: string;
+}
+
+interface Rewritten {
+  readonly text: string;
+  readonly bindings: Binding[];
+}
+
+// `import*as X from"m"`, `import{default as X,a as b}from"m"`, `import X from"m"` for the bare
+// specifiers this module graph links (the bundled standard library in asc.js is text that imports
+// only relative paths and `shared/…`, so it never matches).
+const IMPORT = /(?<![\w$.])import\s*(\*\s*as\s+[\w$]+|\{[^}]*\}|[\w$]+)\s*from\s*"(binaryen|long|assemblyscript)"\s*;?/g;
+const EXPORT_LIST = /(?<![\w$.])export\s*\{([^}]*)\}\s*;?\s*(\/\/# sourceMappingURL=\S*\s*)?$/;
+
+function parseImportClause(clause: string, from: string): Binding[] {
+  clause = clause.trim();
+  if (clause.startsWith("*")) return [{ local: clause.replace(/^\*\s*as\s+/, ""), imported: "*", from }];
+  if (!clause.startsWith("{")) return [{ local: clause, imported: "default", from }];
+  return clause
+    .slice(1, -1)
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map((s) => {
+      const [imported, local] = s.split(/\s+as\s+/);
+      return { local: (local ?? imported)!, imported: imported!, from };
+    });
+}
+
+function rewriteModule(text: string): Rewritten {
+  const bindings: Binding[] = [];
+  let out = text.replace(IMPORT, (_m, clause: string, from: string) => {
+    bindings.push(...parseImportClause(clause, from));
+    return "";
+  });
+  const exported = EXPORT_LIST.exec(out);
+  if (!exported) throw new Error("no export list at the end of the module");
+  const getters = exported[1]!
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map((s) => {
+      const [local, name] = s.split(/\s+as\s+/);
+      // getters keep ES module live-binding semantics
+      return `get ${JSON.stringify(name ?? local)}() { return ${local}; }`;
+    });
+  out = `${out.slice(0, exported.index)}return Object.freeze({ __proto__: null, ${getters.join(", ")} });\n`;
+  out = out.replace(/(?<![\w$.])import\.meta\.url(?![\w$])/g, "__writ_meta_url").replace(/(?<![\w$.])import\(/g, "__writ_import(");
+  const params = ["__writ_meta_url", "__writ_import", "__writ_wasm", ...bindings.map((b) => b.local)];
+  return { text: `(async function (${params.join(", ")}) {"use strict";\n${out}\n})`, bindings };
+}
+
+/** Cuts binaryen's embedded binary out: `decode(\`\0asm…\`)` becomes the parameter `__writ_wasm`. */
+function extractBinaryen(text: string): { text: string; wasm: Uint8Array } {
+  const start = text.indexOf("(`\\0asm");
+  if (start < 0) throw new Error("binaryen's embedded binary not found");
+  let end = start + 2;
+  for (; end < text.length; end++) {
+    const c = text[end];
+    if (c === "\\") end++;
+    else if (c === "`") break;
+    else if (c === "$" && text[end + 1] === "{") throw new Error("unexpected template substitution");
+  }
+  if (text[end] !== "`" || text[end + 1] !== ")") throw new Error("binaryen's embedded binary has no end");
+  const call = /[\w$]+$/.exec(text.slice(Math.max(0, start - 40), start));
+  if (!call) throw new Error("no decoder call before binaryen's embedded binary");
+  const literal = new Function(`return ${text.slice(start + 1, end + 1)};`)() as string;
+  // the decoder binaryen uses: (~c >> 8) & c, stored as a byte
+  const wasm = new Uint8Array(literal.length);
+  for (let i = 0; i < literal.length; i++) {
+    const c = literal.charCodeAt(i);
+    wasm[i] = (~c >> 8) & c;
+  }
+  return { text: text.slice(0, start - call[0].length) + "__writ_wasm" + text.slice(end + 2), wasm };
+}
+
+// ------------------------------------------------------------------------------------------------
+// Running the rewritten modules
+
+interface Loaded {
+  readonly asc: AscModule;
+  readonly scripts: Record<ScriptName, vm.Script>;
+  readonly rejected: boolean;
+}
+
+type Sources = Record<ScriptName, { text: string; bindings: Binding[]; cachedData?: Buffer }>;
+
+function importFrom(): (specifier: string) => Promise<unknown> {
+  // every dynamic import in these modules names a node builtin or an absolute URL
+  return (specifier: string) => import(specifier);
+}
+
+async function runScripts(files: ModuleFiles, sources: Sources, wasm: Uint8Array): Promise<Loaded> {
+  const namespaces: Record<string, Record<string, unknown>> = {
+    long: (await import(pathToFileURL(files.long).href)) as Record<string, unknown>,
+  };
+  const scripts = {} as Record<ScriptName, vm.Script>;
+  let rejected = false;
+  for (const name of SCRIPTS) {
+    const file = files[name];
+    const source = sources[name];
+    const script = new vm.Script(source.text, { filename: pathToFileURL(file).href, ...(source.cachedData ? { cachedData: source.cachedData } : {}) });
+    if (source.cachedData && script.cachedDataRejected) rejected = true;
+    scripts[name] = script;
+    const fn = script.runInThisContext() as (...args: unknown[]) => Promise<unknown>;
+    const args = source.bindings.map((b) => {
+      const ns = namespaces[b.from];
+      if (!ns) throw new Error(`${name} imports ${b.from} before it is loaded`);
+      return b.imported === "*" ? ns : ns[b.imported];
+    });
+    const result = await fn(pathToFileURL(file).href, importFrom(), name === "binaryen" ? wasm : undefined, ...args);
+    namespaces[name] = result as Record<string, unknown>; // the module's namespace (see rewriteModule)
+  }
+  return { asc: namespaces.asc as unknown as AscModule, scripts, rejected };
+}
+
+// ------------------------------------------------------------------------------------------------
+// Public API
+
+/**
+ * Loads asc from the code cache when a valid one exists; undefined otherwise (the caller imports
+ * asc the ordinary way). Never throws.
+ */
+export async function loadAscFromCache(): Promise<AscModule | undefined> {
+  try {
+    const files = locateModules();
+    const keys = currentKeys(files);
+    const dir = join(cacheRoot(files), environmentKey(keys));
+    const manifestFile = join(dir, "manifest.json");
+    if (!existsSync(manifestFile)) return undefined;
+    const manifest = JSON.parse(readFileSync(manifestFile, "utf8")) as CacheManifest;
+    if (manifest.format !== CACHE_FORMAT || JSON.stringify(manifest.files) !== JSON.stringify(keys)) return undefined;
+    const sources = {} as Sources;
+    for (const name of SCRIPTS) {
+      sources[name] = {
+        text: readFileSync(join(dir, `${name}.js`), "utf8"),
+        bindings: JSON.parse(readFileSync(join(dir, `${name}.bindings.json`), "utf8")) as Binding[],
+        cachedData: readFileSync(join(dir, `${name}.v8cache`)),
+      };
+    }
+    const wasm = readFileSync(join(dir, "binaryen.wasm"));
+    return (await runScripts(files, sources, new Uint8Array(wasm.buffer, wasm.byteOffset, wasm.length))).asc;
+  } catch {
+    return undefined;
+  }
+}
+
+export type BuildResult = { ok: true; dir: string } | { ok: false; reason: string };
+
+/**
+ * Builds the cache for the current Node, V8 flags and installed AssemblyScript: rewrites the three
+ * modules, checks the rewrite against the ordinary import, compiles `sample` through both and
+ * compares the bytes, then stores the rewritten sources, the binary and the V8 code caches.
+ * `compile` runs one compile with a given asc (it is the backend's own compile function, so the
+ * cache holds the code a real compile runs).
+ */
+export async function buildAscCache(compile: (asc: AscModule) => Promise<Uint8Array | undefined>): Promise<BuildResult> {
+  try {
+    const files = locateModules();
+    const keys = currentKeys(files);
+    const root = cacheRoot(files);
+    const dir = join(root, environmentKey(keys));
+
+    const { text: binaryenText, wasm } = extractBinaryen(readFileSync(files.binaryen, "utf8"));
+    const sources = {
+      binaryen: rewriteModule(binaryenText),
+      assemblyscript: rewriteModule(readFileSync(files.assemblyscript, "utf8")),
+      asc: rewriteModule(readFileSync(files.asc, "utf8")),
+    } as Sources;
+    if (sources.binaryen.bindings.length > 0) return { ok: false, reason: "binaryen has imports" };
+
+    // the binary binaryen instantiates through the ordinary import
+    let seen: Uint8Array | undefined;
+    const instantiate = WebAssembly.instantiate;
+    WebAssembly.instantiate = ((bytes: BufferSource, imports?: WebAssembly.Imports) => {
+      if (!seen && ArrayBuffer.isView(bytes)) seen = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength).slice();
+      return instantiate(bytes, imports);
+    }) as typeof WebAssembly.instantiate;
+    let plain: AscModule;
+    try {
+      plain = await import(pathToFileURL(files.asc).href);
+    } finally {
+      WebAssembly.instantiate = instantiate;
+    }
+    // a process that imported binaryen already gives no chance to see its binary: compare what we can
+    if (seen && Buffer.compare(Buffer.from(seen), Buffer.from(wasm)) !== 0) return { ok: false, reason: "extracted binary differs" };
+    if (!WebAssembly.validate(wasm as Uint8Array<ArrayBuffer>)) return { ok: false, reason: "extracted binary does not validate" };
+
+    const loaded = await runScripts(files, sources, wasm);
+    const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+    if (!same(loaded.asc.libraryFiles, plain.libraryFiles) || !same(loaded.asc.definitionFiles, plain.definitionFiles) || loaded.asc.version !== plain.version)
+      return { ok: false, reason: "rewritten asc differs from the installed one" };
+    const viaCache = await compile(loaded.asc);
+    const viaImport = await compile(plain);
+    if (!viaCache || !viaImport || Buffer.compare(Buffer.from(viaCache), Buffer.from(viaImport)) !== 0)
+      return { ok: false, reason: "the rewritten compiler gives different bytes" };
+
+    // write to a temporary folder, then rename: concurrent builders never expose a half cache
+    mkdirSync(root, { recursive: true });
+    const temp = `${dir}.tmp-${process.pid}`;
+    rmSync(temp, { recursive: true, force: true });
+    mkdirSync(temp);
+    for (const name of SCRIPTS) {
+      writeFileSync(join(temp, `${name}.js`), sources[name].text);
+      writeFileSync(join(temp, `${name}.bindings.json`), JSON.stringify(sources[name].bindings));
+      writeFileSync(join(temp, `${name}.v8cache`), loaded.scripts[name].createCachedData());
+    }
+    writeFileSync(join(temp, "binaryen.wasm"), wasm);
+    writeFileSync(join(temp, "manifest.json"), JSON.stringify({ format: CACHE_FORMAT, key: dir, files: keys } satisfies CacheManifest, null, 2));
+    rmSync(dir, { recursive: true, force: true });
+    try {
+      renameSync(temp, dir);
+    } catch (e) {
+      rmSync(temp, { recursive: true, force: true });
+      if (!existsSync(join(dir, "manifest.json"))) throw e; // another process won the race
+    }
+    return { ok: true, dir };
+  } catch (e) {
+    return { ok: false, reason: e instanceof Error ? e.message : String(e) };
+  }
+}
