@@ -102,11 +102,18 @@ export function planLayout(ir: IRPolicy): LayoutPlan {
   // the interned table: every constant string that meets an id-represented value, in first-use order
   const strings: string[] = [];
   const ids = new Map<string, number>();
+  // per id slot (one object per class of values compared together): the constants it meets
+  const meets = new Map<SlotLayout, Set<number>>();
   const intern = (v: Value, slot: SlotLayout): void => {
     if (typeof v === "string") {
-      if (slot.kind === "string" && slot.rep === "id" && !ids.has(v)) {
-        strings.push(v);
-        ids.set(v, strings.length);
+      if (slot.kind === "string" && slot.rep === "id") {
+        if (!ids.has(v)) {
+          strings.push(v);
+          ids.set(v, strings.length);
+        }
+        let met = meets.get(slot);
+        if (!met) meets.set(slot, (met = new Set()));
+        met.add(ids.get(v)!);
       }
     } else if (Array.isArray(v)) {
       if (slot.kind === "list") for (const x of v) intern(x, slot.element);
@@ -119,9 +126,28 @@ export function planLayout(ir: IRPolicy): LayoutPlan {
     forEachChild(n, walk);
   };
   for (const rule of ir.rules) walk(rule.condition);
+  for (const slot of new Set(slots.values())) setMeets(slot, meets, new Set());
 
   const inputSize = align4(root.size) + heapBytes(root, ir.schema);
   return { layout: { abi: WASM_ABI_VERSION, strings, root, inputSize }, slots, ids };
+}
+
+/** Records on every id string slot the table ids its values can be compared with (layout.ts in the runtime). */
+function setMeets(slot: SlotLayout, meets: ReadonlyMap<SlotLayout, ReadonlySet<number>>, seen: Set<SlotLayout>): void {
+  if (seen.has(slot)) return;
+  seen.add(slot);
+  switch (slot.kind) {
+    case "string":
+      if (slot.rep === "id") (slot as { meets?: readonly number[] }).meets = [...(meets.get(slot) ?? [])].sort((a, b) => a - b);
+      return;
+    case "list":
+      return setMeets(slot.element, meets, seen);
+    case "map":
+      return setMeets(slot.value, meets, seen);
+    case "record":
+      for (const f of slot.fields) setMeets(f.type, meets, seen);
+      return;
+  }
 }
 
 /** The most heap bytes the encoder may write for a value of this slot, given the schema's bounds. */

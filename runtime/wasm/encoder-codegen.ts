@@ -7,7 +7,7 @@
 // numbers, which must be safe integers. Where `new Function` is forbidden it returns undefined and the
 // closure encoder is used.
 
-import type { RecordLayout, SlotLayout, InputLayout } from "./layout.js";
+import type { RecordLayout, SlotLayout, InputLayout, StringSlot } from "./layout.js";
 import { elementStride } from "./layout.js";
 
 /** Writes a validated request; takes and returns the heap pointer. */
@@ -15,12 +15,8 @@ export type GeneratedEncode = (request: unknown, heap: number) => number;
 
 export interface EncoderHelpers {
   readonly i32: Int32Array;
-  /** interned id of a string (table, then per-request ids) */
-  readonly idOf: (s: string) => number;
-  /** table id, or 0 (slots compared only with constants) */
-  readonly constantIdOf: (s: string) => number;
-  /** per-request id only (slots never compared with a constant) */
-  readonly freshId: (s: string) => number;
+  /** the id function of an id string slot (encoder.ts, idFunction) */
+  readonly idOf: (slot: StringSlot) => (s: string) => number;
   /** writes [len][UTF-8] at `p`, returns the next heap address (4-aligned) */
   readonly writeStringAt: (s: string, p: number) => number;
   /** writes an int that is not an int32 (a larger safe integer or a BigInt) at byte address `at` */
@@ -51,6 +47,13 @@ function index(a: Addr): string {
 class EncoderGenerator {
   private n = 0;
   readonly lines: string[] = [];
+  /** the id slots, in order: slot k is numbered by `IDk` */
+  readonly idSlots: StringSlot[] = [];
+
+  idSlot(t: StringSlot): number {
+    this.idSlots.push(t);
+    return this.idSlots.length - 1;
+  }
   constructor(private readonly inherited: ReadonlySet<string>) {}
 
   private fresh(p: string): string {
@@ -73,7 +76,7 @@ class EncoderGenerator {
         return;
       }
       case "string":
-        if (t.rep === "id") this.emit(`i32[${index(at)}] = ${t.intern === "constants" ? "IDC" : t.intern === "values" ? "IDV" : "ID"}(${x});`);
+        if (t.rep === "id") this.emit(`i32[${index(at)}] = ID${this.idSlot(t)}(${x});`);
         else this.emit(`i32[${index(at)}] = h; h = WS(${x}, h);`);
         return;
       case "list": {
@@ -132,16 +135,19 @@ class EncoderGenerator {
 /** The generated encoder for `layout` at `inputPtr`, or undefined where code generation is not allowed. */
 export function generateEncoder(layout: InputLayout, inputPtr: number, helpers: EncoderHelpers): GeneratedEncode | undefined {
   let source: string;
+  let idSlots: readonly StringSlot[];
   try {
     const g = new EncoderGenerator(helpers.inherited);
     g.fill(layout.root, "v", { at: inputPtr });
-    source = `"use strict";\nreturn function encodeRequest(v, h) {\n${g.lines.join("\n")}\nreturn h;\n};`;
+    const ids = g.idSlots.map((_, k) => `const ID${k} = IDS[${k}];`).join("\n");
+    source = `"use strict";\n${ids}\nreturn function encodeRequest(v, h) {\n${g.lines.join("\n")}\nreturn h;\n};`;
+    idSlots = g.idSlots;
   } catch {
     return undefined; // a layout number that is not an integer: leave it to the closure encoder
   }
   try {
-    const factory = new Function("i32", "ID", "IDC", "IDV", "WS", "WI", "RF", "CMP", source) as (...a: unknown[]) => GeneratedEncode;
-    return factory(helpers.i32, helpers.idOf, helpers.constantIdOf, helpers.freshId, helpers.writeStringAt, helpers.writeWideInt, helpers.readOwn, helpers.compareKeys);
+    const factory = new Function("i32", "IDS", "WS", "WI", "RF", "CMP", source) as (...a: unknown[]) => GeneratedEncode;
+    return factory(helpers.i32, idSlots.map(helpers.idOf), helpers.writeStringAt, helpers.writeWideInt, helpers.readOwn, helpers.compareKeys);
   } catch {
     return undefined;
   }

@@ -64,6 +64,27 @@ export interface EncoderOptions {
   readonly portable?: boolean;
 }
 
+/**
+ * The id of a string in an id slot (layout.ts, StringSlot): its table id when it is one of the
+ * constants the slot meets, else `freshId(s)`, or 0 where the slot is only compared with constants.
+ */
+export function idFunction(
+  slot: StringSlot,
+  strings: readonly string[],
+  table: ReadonlyMap<string, number>,
+  freshId: (s: string) => number,
+): (s: string) => number {
+  let met = table;
+  if (slot.meets !== undefined) {
+    const own = new Map<string, number>();
+    for (const id of slot.meets) if (strings[id - 1] !== undefined) own.set(strings[id - 1]!, id);
+    met = own;
+  }
+  if (slot.intern === "constants") return (s) => met.get(s) ?? 0;
+  if (met.size === 0) return freshId;
+  return (s) => met.get(s) ?? freshId(s);
+}
+
 export interface MemoryWriters {
   readonly i32: Int32Array;
   /** writes [len i32][UTF-8 bytes] at `p`, padded to 4; returns the address after it */
@@ -120,7 +141,8 @@ export function createEncoder(layout: InputLayout, memory: WebAssembly.Memory, i
   const heapStart = inputPtr + layout.root.size;
   let heap = heapStart;
 
-  // interned strings: the table, then per-request ids for strings outside it (equal strings, equal ids)
+  // interned strings: table ids for the constants a slot meets, then per-request ids for strings
+  // outside the table (equal strings, equal ids) or 0, as the slot says (layout.ts)
   const table = new Map<string, number>();
   layout.strings.forEach((s, i) => table.set(s, i + 1));
   const firstFresh = layout.strings.length + 1;
@@ -133,11 +155,7 @@ export function createEncoder(layout: InputLayout, memory: WebAssembly.Memory, i
     scratch[scratchCount] = s;
     return firstFresh + scratchCount++;
   };
-  const idOf = (s: string): number => table.get(s) ?? freshId(s);
-  /** for slots compared only with constants: every string outside the table is 0 */
-  const constantIdOf = (s: string): number => table.get(s) ?? 0;
-  const idWriter = (slot: StringSlot): ((s: string) => number) =>
-    slot.intern === "constants" ? constantIdOf : slot.intern === "values" ? freshId : idOf;
+  const idWriter = (slot: StringSlot): ((s: string) => number) => idFunction(slot, layout.strings, table, freshId);
 
   /** [len i32][UTF-8 bytes], padded to 4, on the heap; returns its address */
   const writeString = (s: string): number => {
@@ -260,7 +278,7 @@ export function createEncoder(layout: InputLayout, memory: WebAssembly.Memory, i
 
   const generated = options.portable
     ? undefined
-    : generateEncoder(layout, inputPtr, { i32, idOf, constantIdOf, freshId, writeStringAt, writeWideInt, readOwn: readField, compareKeys: compareCodePoints, inherited: INHERITED });
+    : generateEncoder(layout, inputPtr, { i32, idOf: idWriter, writeStringAt, writeWideInt, readOwn: readField, compareKeys: compareCodePoints, inherited: INHERITED });
   if (generated) {
     return {
       encode(request: unknown): void {

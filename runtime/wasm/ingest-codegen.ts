@@ -5,10 +5,11 @@
 //
 //   * each field is read once, tested once and stored at its layout address (constant addresses for
 //     the request's own struct, so V8 sees straight-line code with monomorphic property reads);
-//   * strings that travel as interned ids are looked up by a generated decision tree (length, then
-//     the character that best splits the candidates, then one `===`), not a hash map; a string equal
-//     to a table constant is also known to be well-formed and, when every constant fits the field's
-//     bound, within that bound, so only strings outside the table pay for those checks;
+//   * strings that travel as interned ids are looked up among the constants their slot meets (not
+//     the whole table) by a generated decision tree — length, then the character that best splits
+//     the candidates, then one `===` — written inline for a few constants; no hash map. A string
+//     equal to a constant is also known to be well-formed and, when every constant fits the field's
+//     bound, within that bound, so only the other strings pay for those checks;
 //   * unread fields are still checked (the schema is the contract), but never written.
 //
 // It only ever accepts: anything unusual — a failed test, a key count that does not match (an
@@ -26,7 +27,7 @@
 // must be safe integers. Where `new Function` is forbidden there is no fast path.
 
 import type { RecordType, SchemaType } from "../schema.js";
-import type { InputLayout, RecordLayout, SlotLayout } from "./layout.js";
+import type { InputLayout, RecordLayout, SlotLayout, StringSlot } from "./layout.js";
 import { elementStride } from "./layout.js";
 import { utf8Length } from "../strings.js";
 
@@ -50,12 +51,6 @@ export type IngestFactory = (helpers: IngestHelpers) => Ingest;
 /** Names plain objects inherit: a schema that uses one as a field name gets no fast path. */
 const INHERITED = new Set(Object.getOwnPropertyNames(Object.prototype));
 
-/** Above this many table strings the lookup is a `Map` (a huge generated tree would not be optimised). */
-const MAX_TREE_STRINGS = 512;
-
-/** A group this small is tested with `===` one by one rather than split further. */
-const LEAF_SIZE = 2;
-
 class Unsupported extends Error {}
 
 function num(n: number): string {
@@ -75,28 +70,38 @@ function index(a: Addr): string {
   return "at" in a ? num(a.at >> 2) : `(${a.expr}) >> 2`;
 }
 
-/**
- * The body of `lookup(s)`: the table id of `s`, or 0. A decision tree over the table: by length,
- * then by the character code at the position that splits the group into the most parts, until a
- * group is small enough to compare whole.
- */
-function lookupTree(strings: readonly string[]): string {
-  const lines: string[] = [];
-  const entries = strings.map((s, i) => ({ s, id: i + 1 }));
-  const byLength = groupBy(entries, (e) => e.s.length);
-  lines.push("switch (s.length) {");
-  for (const [length, group] of byLength) {
-    lines.push(`case ${length}: {`);
-    split(group, lines);
-    lines.push("break; }");
-  }
-  lines.push("}", "return 0;");
-  return lines.join("\n");
+/** Up to this many constants a slot's look-up is written inline where the slot is read. */
+const INLINE_STRINGS = 16;
+
+/** Above this many constants a look-up is a `Map` (a huge generated tree would not be optimised). */
+const MAX_TREE_STRINGS = 512;
+
+/** A group this small is tested with `===` one by one rather than split further. */
+const LEAF_SIZE = 2;
+
+interface Constant {
+  readonly s: string;
+  readonly id: number;
 }
 
-function split(group: readonly { s: string; id: number }[], lines: string[]): void {
+/**
+ * A decision tree finding `x` among `constants`: by length, then by the character code at the
+ * position that splits the group into the most parts, until a group is small enough to compare
+ * whole. `hit(id)` is the statement run on a match; a miss falls out of the outer `switch`.
+ */
+function lookupTree(constants: readonly Constant[], x: string, hit: (id: number) => string, lines: string[]): void {
+  lines.push(`switch (${x}.length) {`);
+  for (const [length, group] of groupBy(constants, (e) => e.s.length)) {
+    lines.push(`case ${length}: {`);
+    split(group, x, hit, lines);
+    lines.push("break; }");
+  }
+  lines.push("}");
+}
+
+function split(group: readonly Constant[], x: string, hit: (id: number) => string, lines: string[]): void {
   if (group.length <= LEAF_SIZE) {
-    for (const e of group) lines.push(`if (s === ${JSON.stringify(e.s)}) return ${e.id};`);
+    for (const e of group) lines.push(`if (${x} === ${JSON.stringify(e.s)}) ${hit(e.id)}`);
     return;
   }
   const length = group[0]!.s.length;
@@ -106,10 +111,10 @@ function split(group: readonly { s: string; id: number }[], lines: string[]): vo
     const parts = new Set(group.map((e) => e.s.charCodeAt(k))).size;
     if (parts > bestParts) [best, bestParts] = [k, parts];
   }
-  lines.push(`switch (s.charCodeAt(${best})) {`);
+  lines.push(`switch (${x}.charCodeAt(${best})) {`);
   for (const [code, sub] of groupBy(group, (e) => e.s.charCodeAt(best))) {
     lines.push(`case ${code}: {`);
-    split(sub, lines);
+    split(sub, x, hit, lines);
     lines.push("break; }");
   }
   lines.push("}");
@@ -129,12 +134,13 @@ function groupBy<T, K>(items: readonly T[], key: (t: T) => K): Map<K, T[]> {
 class IngestGenerator {
   private n = 0;
   readonly lines: string[] = [];
-  /** the longest table string in UTF-8 bytes: a table hit fits any bound at least this large */
-  private readonly longestConstant: number;
+  /** shared look-up functions (larger constant sets), by the ids they find */
+  readonly functions: string[] = [];
+  private readonly functionOf = new Map<string, string>();
+  /** constant sets too large for a tree: `MAPS[k]` maps string to id */
+  readonly maps: Map<string, number>[] = [];
 
-  constructor(strings: readonly string[]) {
-    this.longestConstant = strings.reduce((m, s) => Math.max(m, utf8Length(s)), 0);
-  }
+  constructor(private readonly strings: readonly string[]) {}
 
   private fresh(p: string): string {
     return `${p}$${this.n++}`; // the `$` keeps locals apart from the parameters (`i32`, `h`, `v`)
@@ -142,6 +148,42 @@ class IngestGenerator {
 
   private emit(s: string): void {
     this.lines.push(s);
+  }
+
+  /** the constants an id slot can be equal to: those it meets, or the whole table */
+  private constantsOf(slot: StringSlot): Constant[] {
+    const ids = slot.meets ?? this.strings.map((_, i) => i + 1);
+    return ids.filter((id) => this.strings[id - 1] !== undefined).map((id) => ({ s: this.strings[id - 1]!, id }));
+  }
+
+  /** `id = <the id of x among constants, or 0>`, inline for a few constants, else through a function */
+  private lookup(constants: readonly Constant[], x: string, id: string): void {
+    if (constants.length === 0) {
+      this.emit(`let ${id} = 0;`);
+      return;
+    }
+    if (constants.length <= INLINE_STRINGS) {
+      const label = this.fresh("L");
+      this.emit(`let ${id} = 0; ${label}: {`);
+      lookupTree(constants, x, (c) => `{ ${id} = ${c}; break ${label}; }`, this.lines);
+      this.emit("}");
+      return;
+    }
+    const key = constants.map((c) => c.id).join(",");
+    let fn = this.functionOf.get(key);
+    if (fn === undefined) {
+      fn = `lookup$${this.functionOf.size}`;
+      this.functionOf.set(key, fn);
+      if (constants.length <= MAX_TREE_STRINGS) {
+        const body: string[] = [];
+        lookupTree(constants, "s", (c) => `return ${c};`, body);
+        this.functions.push(`function ${fn}(s) {\n${body.join("\n")}\nreturn 0;\n}`);
+      } else {
+        this.maps.push(new Map(constants.map((c) => [c.s, c.id])));
+        this.functions.push(`const ${fn}$map = MAPS[${this.maps.length - 1}];\nfunction ${fn}(s) { return ${fn}$map.get(s) ?? 0; }`);
+      }
+    }
+    this.emit(`let ${id} = ${fn}(${x});`);
   }
 
   /** the string test of the validator: a bound that might be exceeded, or a lone surrogate, goes slow */
@@ -175,18 +217,13 @@ class IngestGenerator {
         if (slot?.kind === "string" && slot.rep === "id") {
           const id = this.fresh("id");
           const problem = this.stringProblem(x, t.max);
-          if (slot.intern === "values") {
-            // no constant to look up: check, then number it among this request's strings
-            this.emit(`if (${problem}) return -1;`);
-            this.emit(`i32[${index(at)}] = freshId(${x});`);
-            return;
-          }
-          // a table hit is well-formed and, when every constant fits the bound, within it
-          const hitFits = this.longestConstant <= t.max;
-          if (!hitFits) this.emit(`if (${problem}) return -1;`);
-          this.emit(`let ${id} = lookup(${x});`);
+          const constants = this.constantsOf(slot);
           const miss = slot.intern === "constants" ? "" : ` ${id} = freshId(${x});`;
-          if (hitFits) this.emit(`if (${id} === 0) { if (${problem}) return -1;${miss} }`);
+          // a constant is well-formed, and within the bound when every constant of the slot is
+          const hitFits = constants.every((c) => utf8Length(c.s) <= t.max);
+          if (constants.length === 0 || !hitFits) this.emit(`if (${problem}) return -1;`);
+          this.lookup(constants, x, id);
+          if (constants.length > 0 && hitFits) this.emit(`if (${id} === 0) { if (${problem}) return -1;${miss} }`);
           else if (miss) this.emit(`if (${id} === 0) {${miss} }`);
           this.emit(`i32[${index(at)}] = ${id};`);
           return;
@@ -261,19 +298,17 @@ class IngestGenerator {
  */
 export function generateIngest(schema: RecordType, layout: InputLayout, inputPtr: number): IngestFactory | undefined {
   let body: string;
+  let maps: Map<string, number>[];
   try {
     const g = new IngestGenerator(layout.strings);
     g.record(schema, layout.root, "v", { at: inputPtr });
     const heapStart = num(inputPtr + layout.root.size);
     const firstFresh = num(layout.strings.length + 1);
-    const lookup =
-      layout.strings.length <= MAX_TREE_STRINGS
-        ? `function lookup(s) {\n${lookupTree(layout.strings)}\n}`
-        : `const TABLE = new Map(STRINGS.map((s, i) => [s, i + 1]));\nfunction lookup(s) { return TABLE.get(s) ?? 0; }`;
+    maps = g.maps;
     body = [
       `"use strict";`,
       `const OP = Object.prototype;`,
-      lookup,
+      ...g.functions,
       // strings outside the table: per-request ids after the table's (equal strings, equal ids)
       `const seen = []; let seenCount = 0;`,
       `function freshId(s) { for (let i = 0; i < seenCount; i++) if (seen[i] === s) return ${firstFresh} + i; seen[seenCount] = s; return ${firstFresh} + seenCount++; }`,
@@ -286,10 +321,9 @@ export function generateIngest(schema: RecordType, layout: InputLayout, inputPtr
   }
   let factory: (...args: unknown[]) => Ingest;
   try {
-    factory = new Function("i32", "WS", "WI", "STRINGS", body) as typeof factory;
+    factory = new Function("i32", "WS", "WI", "MAPS", body) as typeof factory;
   } catch {
     return undefined; // no eval here: every request takes the general path
   }
-  const strings = layout.strings;
-  return (helpers) => factory(helpers.i32, helpers.writeStringAt, helpers.writeWideInt, strings);
+  return (helpers) => factory(helpers.i32, helpers.writeStringAt, helpers.writeWideInt, maps);
 }

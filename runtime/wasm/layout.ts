@@ -16,16 +16,19 @@ export type SlotLayout =
   | RecordLayout; // inline as a record field; an i32 pointer to the struct as a list element or map value
 
 /**
- * A string slot. Ids come from the interned table (`strings[i]` has id i + 1); how strings outside
- * the table are numbered depends on how the policy compares the slot's values (`intern`):
- *   absent       table id, else a per-request id after the table (equal strings, equal ids)
- *   "constants"  only ever compared with policy constants: table id, else 0 (no constant has id 0)
- *   "values"     never compared with a constant: per-request ids only, no table look-up
+ * A string slot. A string that is one of the table strings the slot `meets` (all of them when `meets`
+ * is absent) has its table id (`strings[i]` has id i + 1); how the others are numbered depends on how
+ * the policy compares the slot's values (`intern`):
+ *   absent       a per-request id after the table (equal strings, equal ids)
+ *   "constants"  only ever compared with policy constants: 0 (no constant has id 0)
+ *   "values"     never compared with a constant: per-request ids (the slot meets no table string)
  */
 export interface StringSlot {
   readonly kind: "string";
   readonly rep: "id" | "bytes";
   readonly intern?: "constants" | "values";
+  /** the table ids of the constants the slot's values are compared with, ascending */
+  readonly meets?: readonly number[];
 }
 
 /** A record struct: only the fields the policy reads (or tests with `has`) are present. */

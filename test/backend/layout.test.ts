@@ -45,7 +45,7 @@ describe("layout planning", () => {
     b.rule("ids", "permit", b.call("eq", b.path("d"), b.lit("y")));
     const { layout } = planLayout(b.policy());
     for (const f of ["a", "b", "c"]) expect(typeAt(layout, f)).toEqual({ kind: "string", rep: "bytes" });
-    expect(typeAt(layout, "d")).toEqual({ kind: "string", rep: "id", intern: "constants" });
+    expect(typeAt(layout, "d")).toEqual({ kind: "string", rep: "id", intern: "constants", meets: [1] });
     expect(layout.strings).toEqual(["y"]);
   });
 
@@ -71,14 +71,15 @@ describe("layout planning", () => {
     b.rule("var", "permit", b.comp("exists", b.path("groups"), "g", (c) => c.call("eq", c.v("g"), c.path("tenant"))));
     b.rule("lists", "permit", b.call("eq", b.path("left"), b.path("right")));
     const { layout } = planLayout(b.policy());
-    expect(typeAt(layout, "tool")).toEqual({ kind: "string", rep: "id", intern: "constants" });
-    expect(typeAt(layout, "roles")).toEqual({ kind: "list", element: { kind: "string", rep: "id", intern: "constants" } });
-    for (const f of ["tenant", "owner"]) expect(typeAt(layout, f)).toEqual({ kind: "string", rep: "id", intern: "values" });
+    const id = (s: string) => layout.strings.indexOf(s) + 1;
+    expect(typeAt(layout, "tool")).toEqual({ kind: "string", rep: "id", intern: "constants", meets: [id("curl")] });
+    expect(typeAt(layout, "roles")).toEqual({ kind: "list", element: { kind: "string", rep: "id", intern: "constants", meets: [id("admin")] } });
+    for (const f of ["tenant", "owner"]) expect(typeAt(layout, f)).toEqual({ kind: "string", rep: "id", intern: "values", meets: [] });
     // a comprehension variable compared with a field: the list's elements join that class
-    expect(typeAt(layout, "groups")).toEqual({ kind: "list", element: { kind: "string", rep: "id", intern: "values" } });
+    expect(typeAt(layout, "groups")).toEqual({ kind: "list", element: { kind: "string", rep: "id", intern: "values", meets: [] } });
     // list equality compares the elements with each other
-    expect(typeAt(layout, "left")).toEqual({ kind: "list", element: { kind: "string", rep: "id", intern: "values" } });
-    for (const f of ["kind", "other"]) expect(typeAt(layout, f)).toEqual({ kind: "string", rep: "id" });
+    expect(typeAt(layout, "left")).toEqual({ kind: "list", element: { kind: "string", rep: "id", intern: "values", meets: [] } });
+    for (const f of ["kind", "other"]) expect(typeAt(layout, f)).toEqual({ kind: "string", rep: "id", meets: [id("x")] });
   });
 
   it("encodes only the fields the policy reads", () => {
@@ -168,21 +169,22 @@ describe("the encoder", () => {
     expect(i32[off("id2") >> 2]).toBe(layout.strings.length + 1);
   });
 
-  it("gives strings compared only with constants 0 outside the table, and skips the table for strings no constant meets", () => {
-    const nb = new IRBuilder(rec({ tool: str(8), tenant: str(8), owner: str(8) }));
+  it("gives strings compared only with constants 0 outside the constants they meet, and skips the table for strings no constant meets", () => {
+    const nb = new IRBuilder(rec({ tool: str(8), label: str(8), tenant: str(8), owner: str(8) }));
     nb.rule("c", "permit", nb.call("eq", nb.path("tool"), nb.lit("curl")));
+    nb.rule("k", "permit", nb.call("eq", nb.path("label"), nb.lit("acme")));
     nb.rule("v", "permit", nb.call("eq", nb.path("tenant"), nb.path("owner")));
-    nb.rule("t", "permit", nb.call("eq", nb.path("tool"), nb.lit("acme")));
     const { layout: nl } = planLayout(nb.policy());
     const e = createEncoder(nl, memory, base);
     const at = (name: string) => i32[(base + field(nl.root, name)!.offset) >> 2];
     const first = nl.strings.length + 1;
-    e.encode({ tool: "curl", tenant: "acme", owner: "acme" });
-    expect(at("tool")).toBe(nl.strings.indexOf("curl") + 1);
+    e.encode({ tool: "curl", label: "acme", tenant: "acme", owner: "acme" });
+    expect([at("tool"), at("label")]).toEqual([nl.strings.indexOf("curl") + 1, nl.strings.indexOf("acme") + 1]);
     // "acme" is a table string, but tenant and owner never meet a constant: per-request ids
     expect([at("tenant"), at("owner")]).toEqual([first, first]);
-    e.encode({ tool: "wget", tenant: "acme", owner: "hooli" });
-    expect(at("tool")).toBe(0);
+    // "acme" is not a constant `tool` meets: 0, like any other string
+    e.encode({ tool: "acme", label: "wget", tenant: "acme", owner: "hooli" });
+    expect([at("tool"), at("label")]).toEqual([0, 0]);
     expect([at("tenant"), at("owner")]).toEqual([first, first + 1]);
   });
 

@@ -44,7 +44,13 @@ function drawLayout(d: Draw, schema: RecordType): InputLayout {
         return { kind: t.kind };
       case "string":
         if (d.chance(0.3)) return { kind: "string", rep: "bytes" };
-        return { kind: "string", rep: "id", ...d.pick([{}, { intern: "constants" as const }, { intern: "values" as const }]) };
+        return {
+          kind: "string",
+          rep: "id",
+          ...d.pick([{}, { intern: "constants" as const }, { intern: "values" as const }]),
+          // the constants the slot meets: absent (all), or some table ids (an out-of-range one too)
+          ...(d.chance(0.5) ? {} : { meets: [...new Set(Array.from({ length: d.int(0, 4) }, () => d.int(1, 7)))].sort((a, b) => a - b) }),
+        };
       case "list":
         return { kind: "list", element: slot(t.element) };
       case "map":
