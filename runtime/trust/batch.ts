@@ -10,15 +10,16 @@
 // signer's head on: do not issue single artifacts with the same signer meanwhile; resume from
 // `head` instead. With a lineage sink, every batch is recorded (one write and one fsync for the whole
 // batch when the sink is a LineageLog) before any of its promises resolves.
+//
+// Two ways in, one output: `authorize` (a promise per decision; batches close on size or time) and
+// `authorizeBatch` (a list of requests decided and signed at once, no promise or timer per decision;
+// for hosts that already hold a queue). Both run the same per-decision and per-batch code below.
 
 import type { Decision } from "../decision.js";
 import type { DecidingPolicy } from "../policy-types.js";
-import { bytesToHex, utf8Encode } from "../crypto/base64url.js";
-import * as nodeCrypto from "node:crypto";
-import { defaultCryptoPath, digestPair, type DigestPair } from "../crypto/digest.js";
-import { canonicalJson } from "./jcs.js";
-import { buildTree, leafHash } from "./merkle.js";
-import { requestDigest, type RequestDigest } from "./request-digest.js";
+import { digestPair } from "../crypto/digest.js";
+import { buildTreeText, leafHashHexOfText } from "./merkle.js";
+import { requestDigest } from "./request-digest.js";
 import type { Signer } from "./signer.js";
 import { buildStatement, canonicalStatement, decideSafely, randomId, unrepresentableDecision } from "./statement.js";
 import { type ChainHead, type LineageSink, type Statement } from "./types.js";
@@ -48,6 +49,14 @@ export interface BatchedAuthorization {
 export interface BatchAuthorizer {
   /** decides now; resolves once the decision's batch is signed (and recorded) */
   authorize(policy: DecidingPolicy, request: unknown): Promise<BatchedAuthorization>;
+  /**
+   * Decides every request now and signs them in batches of at most `maxBatch` (the open batch of
+   * `authorize` is closed first, so the chain stays in order); returns the authorizations in request
+   * order, exactly as `authorize` would have issued them. Throws what `authorize` would reject with
+   * (a bad clock, a lineage sink that throws); the batch that failed is not issued and the chain
+   * continues from before it, while batches before it were issued (and recorded) already.
+   */
+  authorizeBatch(policy: DecidingPolicy, requests: readonly unknown[]): BatchedAuthorization[];
   /** closes the open batch now */
   flush(): void;
   /** where the next statement links */
@@ -56,11 +65,17 @@ export interface BatchAuthorizer {
   readonly pending: number;
 }
 
-interface Pending {
+/** One decision, stated and hashed, waiting for its batch to be signed. */
+interface Prepared {
   readonly decision: Decision;
   readonly statement: Statement;
+  /** the statement's canonical JSON: the Merkle leaf content and what the successor links to */
   readonly canonical: string;
-  readonly leaf: Uint8Array;
+  /** SHA-256(0x00 || canonical), lowercase hex */
+  readonly leaf: string;
+}
+
+interface Pending extends Prepared {
   readonly resolve: (a: BatchedAuthorization) => void;
   readonly reject: (e: unknown) => void;
 }
@@ -73,21 +88,59 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
   if (!(maxDelayMs >= 0)) throw new RangeError(`maxDelayMs must be a non-negative number, got ${maxDelayMs}`);
   if (!Number.isSafeInteger(ttl) || ttl <= 0) throw new RangeError(`ttlSeconds must be a positive integer, got ${ttl}`);
   const { signer } = options;
-  // One-shot hashing (crypto.hash) skips a Hash object per digest; same bytes as digestPair.
-  const nodeHash = nodeCrypto.hash;
-  const native = (signer.path ?? defaultCryptoPath()) === "native" && typeof nodeHash === "function";
-  // requestDigest's result, hashed one-shot on the native path (same canonical text, same SHA3-512).
-  const digestRequest = (request: unknown): RequestDigest => {
-    if (!native) return requestDigest(request, signer.path);
-    const canonical = canonicalJson(request, { bigint: "safe-number" });
-    return canonical.ok ? { ok: true, sha3_512: nodeHash("sha3-512", canonical.text, "hex"), canonical: canonical.text } : requestDigest(request, signer.path);
-  };
-  const linkDigests = (canonical: string): DigestPair =>
-    native ? { sha3_512: nodeHash("sha3-512", canonical, "hex"), blake2b_512: nodeHash("blake2b512", canonical, "hex") } : digestPair(utf8Encode(canonical), signer.path);
+  const clock = options.now;
   let head: ChainHead = signer.head;
   let batchStart: ChainHead = head;
   let batch: Pending[] = [];
-  let timer: NodeJS.Timeout | null = null;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+
+  /** The clock in milliseconds; throws a RangeError when it returns something that is not a valid Date. */
+  function nowMs(): number {
+    if (clock === undefined) return Date.now();
+    const date = clock();
+    const ms = date instanceof Date ? date.getTime() : NaN;
+    if (!Number.isFinite(ms)) throw new RangeError("the clock returned an invalid Date");
+    return ms;
+  }
+
+  /** Decides and states one request, and moves the chain head past it. */
+  function prepare(policy: DecidingPolicy, request: unknown, ms: number): Prepared {
+    const digest = requestDigest(request, signer.path);
+    const decision = digest.ok ? decideSafely(policy, request) : unrepresentableDecision(digest);
+    const iat = Math.floor(ms / 1000);
+    const statement: Statement = buildStatement({ policy, decision, requestSha3: digest.sha3_512, issuer: signer.keyId, iat, ttlSeconds: ttl, head });
+    const canonical = canonicalStatement(statement, policy);
+    head = { seq: head.seq + 1, prev: digestPair(canonical, signer.path) };
+    // The leaf now, while the statement text is fresh: SHA-256(0x00 || canonical statement).
+    return { decision, statement, canonical, leaf: leafHashHexOfText(canonical) };
+  }
+
+  /**
+   * Builds the tree over a batch, signs its head, writes every artifact and records them; returns
+   * the artifacts in order, or throws with nothing issued.
+   */
+  function seal(closing: readonly Prepared[]): string[] {
+    const tree = buildTreeText(closing.map((p) => p.leaf));
+    const treeHead: TreeHead = {
+      v: BATCH_HEAD_FORMAT,
+      batch: randomId(),
+      size: tree.size,
+      root: tree.root,
+      hash: "sha256",
+      iss: signer.keyId,
+      iat: Math.floor(nowMs() / 1000),
+    };
+    const headJws = signTreeHead(treeHead, signer);
+    // Built as text: the statement is already canonical JSON, and the rest is fixed-shape.
+    const tail = `],"head":"${headJws}"}`;
+    const artifacts = closing.map((p, i) => `{"typ":"${BATCHED_ARTIFACT_TYP}","statement":${p.canonical},"index":${i},"path":[${tree.paths[i]!}${tail}`);
+    if (options.lineage) {
+      const entries = artifacts.map((artifact, i) => ({ artifact, statement: closing[i]!.statement }));
+      if (options.lineage.appendMany) options.lineage.appendMany(entries);
+      else for (const e of entries) options.lineage.append(e.artifact, e.statement);
+    }
+    return artifacts;
+  }
 
   function close(): void {
     if (timer !== null) {
@@ -101,37 +154,7 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
     batchStart = head;
     let artifacts: string[];
     try {
-      const tree = buildTree(closing.map((p) => p.leaf));
-      const nowMs = (options.now ? options.now() : new Date()).getTime();
-      const treeHead: TreeHead = {
-        v: BATCH_HEAD_FORMAT,
-        batch: randomId(),
-        size: tree.size,
-        root: bytesToHex(tree.root),
-        hash: "sha256",
-        iss: signer.keyId,
-        iat: Math.floor(nowMs / 1000),
-      };
-      const headJws = signTreeHead(treeHead, signer);
-      // Built as text: the statement is already canonical JSON, and the rest is fixed-shape. Each
-      // interior node appears in many proofs: hex-encode it once.
-      const hexOf = new Map<Uint8Array, string>();
-      const quoted = (h: Uint8Array): string => {
-        let x = hexOf.get(h);
-        if (x === undefined) {
-          x = `"${bytesToHex(h)}"`;
-          hexOf.set(h, x);
-        }
-        return x;
-      };
-      artifacts = closing.map(
-        (p, i) => `{"typ":"${BATCHED_ARTIFACT_TYP}","statement":${p.canonical},"index":${i},"path":[${tree.proofs[i]!.map(quoted).join(",")}],"head":"${headJws}"}`,
-      );
-      if (options.lineage) {
-        const entries = artifacts.map((artifact, i) => ({ artifact, statement: closing[i]!.statement }));
-        if (options.lineage.appendMany) options.lineage.appendMany(entries);
-        else for (const e of entries) options.lineage.append(e.artifact, e.statement);
-      }
+      artifacts = seal(closing);
     } catch (e) {
       // Nothing of this batch was issued: the chain continues from where the batch started, and any
       // decision taken since (none: closing is synchronous) would link to it.
@@ -146,24 +169,36 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
   return {
     authorize(policy, request) {
       return new Promise<BatchedAuthorization>((resolve, reject) => {
-        const nowDate = options.now ? options.now() : new Date();
-        const nowMs = nowDate instanceof Date ? nowDate.getTime() : NaN;
-        if (!Number.isFinite(nowMs)) {
-          reject(new RangeError("the clock returned an invalid Date"));
+        let prepared: Prepared;
+        try {
+          prepared = prepare(policy, request, nowMs());
+        } catch (e) {
+          reject(e);
           return;
         }
-        const digest = digestRequest(request);
-        const decision = digest.ok ? decideSafely(policy, request) : unrepresentableDecision(digest);
-        const iat = Math.floor(nowMs / 1000);
-        const statement: Statement = buildStatement({ policy, decision, requestSha3: digest.sha3_512, issuer: signer.keyId, iat, ttlSeconds: ttl, head });
-        const canonical = canonicalStatement(statement, policy);
-        head = { seq: head.seq + 1, prev: linkDigests(canonical) };
-        // The leaf now, while the statement text is fresh: SHA-256(0x00 || canonical statement).
-        const leaf = native ? new Uint8Array(nodeHash("sha256", "\0" + canonical, "buffer")) : leafHash(utf8Encode(canonical));
-        batch.push({ decision, statement, canonical, leaf, resolve, reject });
+        batch.push({ ...prepared, resolve, reject });
         if (batch.length >= maxBatch) close();
         else if (timer === null) timer = setTimeout(close, maxDelayMs);
       });
+    },
+    authorizeBatch(policy, requests) {
+      close();
+      const out: BatchedAuthorization[] = [];
+      for (let from = 0; from < requests.length; from += maxBatch) {
+        const start = head;
+        try {
+          const prepared: Prepared[] = [];
+          for (let i = from; i < Math.min(from + maxBatch, requests.length); i++) prepared.push(prepare(policy, requests[i], nowMs()));
+          const artifacts = seal(prepared);
+          prepared.forEach((p, i) => out.push({ decision: p.decision, artifact: artifacts[i]!, statement: p.statement }));
+        } catch (e) {
+          head = start;
+          throw e;
+        } finally {
+          batchStart = head;
+        }
+      }
+      return out;
     },
     flush: close,
     get head() {

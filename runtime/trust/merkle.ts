@@ -10,13 +10,22 @@
 // and then @noble/hashes computes the same SHA-256.
 import * as nodeCrypto from "node:crypto";
 import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex, hexToBytes } from "../crypto/base64url.js";
 
 export const MERKLE_HASH = "sha256";
 export const HASH_BYTES = 32;
+const utf8 = new TextEncoder();
 
 const LEAF_PREFIX = Uint8Array.of(0x00);
 const NODE_PREFIX = Uint8Array.of(0x01);
 const native = typeof nodeCrypto.createHash === "function";
+// One-shot hashing (Node ≥ 20.12) saves building a Hash object per node: the tree of a batch takes
+// one node hash per decision.
+type OneShot = (algorithm: string, data: string | Uint8Array, encoding: "buffer" | "hex") => Uint8Array | string;
+const oneShot = typeof (nodeCrypto as { hash?: unknown }).hash === "function" ? (nodeCrypto as unknown as { hash: OneShot }).hash : null;
+/** 0x01 || left || right for two 32-byte nodes; reused, since hashing is synchronous */
+const nodeInput = new Uint8Array(1 + 2 * HASH_BYTES);
+nodeInput[0] = 0x01;
 
 function sha256(...parts: Uint8Array[]): Uint8Array {
   if (native) {
@@ -38,8 +47,20 @@ export function leafHash(data: Uint8Array): Uint8Array {
   return sha256(LEAF_PREFIX, data);
 }
 
+/** Lowercase hex of the leaf hash of text's UTF-8 bytes (a canonical statement), hashed without copying them first where node:crypto can. */
+export function leafHashHexOfText(text: string): string {
+  // "\0" + text encodes as the byte 0x00 followed by text's UTF-8 bytes.
+  if (oneShot !== null) return oneShot("sha256", "\0" + text, "hex") as string;
+  return bytesToHex(leafHash(utf8.encode(text)));
+}
+
 /** SHA-256(0x01 || left || right) */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
+  if (oneShot !== null && left.length === HASH_BYTES && right.length === HASH_BYTES) {
+    nodeInput.set(left, 1);
+    nodeInput.set(right, 1 + HASH_BYTES);
+    return new Uint8Array(oneShot("sha256", nodeInput, "buffer") as Uint8Array);
+  }
   return sha256(NODE_PREFIX, left, right);
 }
 
@@ -78,6 +99,61 @@ export function buildTree(leaves: readonly Uint8Array[]): MerkleTree {
   };
   const root = build(0, leaves.length);
   return { size: leaves.length, root, proofs };
+}
+
+export interface MerkleTreeText {
+  readonly size: number;
+  /** the tree hash, lowercase hex */
+  readonly root: string;
+  /** paths[i]: leaf i's audit path (as in MerkleTree) written as JSON array elements, `"<hex>","<hex>"…` */
+  readonly paths: readonly string[];
+}
+
+const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
+/** 0x01 || left || right, written from hex straight into a reused buffer (hashing is synchronous) */
+const hexNodeInput = oneShot !== null && NodeBuffer !== undefined ? NodeBuffer.alloc(1 + 2 * HASH_BYTES, 0x01) : null;
+
+/** nodeHash on hex: what the tree of a batch is built from, without a byte array per node. */
+function nodeHashHex(left: string, right: string): string {
+  if (hexNodeInput !== null) {
+    // write() stops at the first character that is not hex: a short count means a bad hash.
+    const ok =
+      left.length === 2 * HASH_BYTES &&
+      right.length === 2 * HASH_BYTES &&
+      hexNodeInput.write(left, 1, HASH_BYTES, "hex") === HASH_BYTES &&
+      hexNodeInput.write(right, 1 + HASH_BYTES, HASH_BYTES, "hex") === HASH_BYTES;
+    if (!ok) throw new RangeError("a Merkle node is 64 hex digits");
+    return oneShot!("sha256", hexNodeInput, "hex") as string;
+  }
+  const l = hexToBytes(left);
+  const r = hexToBytes(right);
+  if (l === null || r === null || l.length !== HASH_BYTES || r.length !== HASH_BYTES) throw new RangeError("a Merkle node is 64 hex digits");
+  return bytesToHex(nodeHash(l, r));
+}
+
+/**
+ * The same tree as `buildTree`, over leaf hashes given as lowercase hex, with the audit paths as
+ * text: what a batched artifact carries (batch.ts). Each node is written once, however many paths
+ * it appears in.
+ */
+export function buildTreeText(leaves: readonly string[]): MerkleTreeText {
+  if (leaves.length === 0) throw new RangeError("a Merkle tree needs at least one leaf");
+  const paths: string[] = new Array<string>(leaves.length).fill("");
+  const append = (from: number, to: number, quoted: string): void => {
+    for (let i = from; i < to; i++) paths[i] = paths[i] === "" ? quoted : `${paths[i]},${quoted}`;
+  };
+  // As buildTree: PATH(m, D[n]) = PATH(m, D[0:k]) : MTH(D[k:n]) for m < k, else PATH(m − k, D[k:n]) : MTH(D[0:k]).
+  const build = (lo: number, hi: number): string => {
+    if (hi - lo === 1) return leaves[lo]!;
+    const k = splitPoint(hi - lo);
+    const left = build(lo, lo + k);
+    const right = build(lo + k, hi);
+    append(lo, lo + k, `"${right}"`);
+    append(lo + k, hi, `"${left}"`);
+    return nodeHashHex(left, right);
+  };
+  const root = build(0, leaves.length);
+  return { size: leaves.length, root, paths };
 }
 
 /**

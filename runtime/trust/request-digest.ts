@@ -6,7 +6,7 @@
 // JSON never starts with `w`.
 
 import { sha3_512Hex, type CryptoPath } from "../crypto/digest.js";
-import { canonicalJson } from "./jcs.js";
+import { canonicalJson, type CanonicalOptions } from "./jcs.js";
 
 export const UNREPRESENTABLE_REQUEST = "writ:unrepresentable-request";
 
@@ -14,8 +14,10 @@ export type RequestDigest =
   | { readonly ok: true; readonly sha3_512: string; readonly canonical: string }
   | { readonly ok: false; readonly sha3_512: string; readonly reason: string; readonly path: string };
 
+const REQUEST_JSON: CanonicalOptions = { bigint: "safe-number" };
+
 export function requestDigest(request: unknown, path?: CryptoPath): RequestDigest {
-  const canonical = canonicalJson(request, { bigint: "safe-number" });
+  const canonical = canonicalJson(request, REQUEST_JSON);
   if (canonical.ok) return { ok: true, sha3_512: sha3_512Hex(canonical.text, path), canonical: canonical.text };
   return { ok: false, sha3_512: sha3_512Hex(UNREPRESENTABLE_REQUEST, path), reason: canonical.reason, path: canonical.path };
 }
