@@ -74,7 +74,7 @@ function index(a: Addr): string {
 const INLINE_STRINGS = 16;
 
 /** Above this many constants a look-up is a `Map` (a huge generated tree would not be optimised). */
-const MAX_TREE_STRINGS = 512;
+const MAX_TREE_STRINGS = 64;
 
 /** A group this small is tested with `===` one by one rather than split further. */
 const LEAF_SIZE = 2;
@@ -150,6 +150,15 @@ class IngestGenerator {
     this.lines.push(s);
   }
 
+  /**
+   * `id = <the per-request id of x>`: its index among the strings this request has numbered so far
+   * (`seen`, counted by the local `seen$n`), after the table; written inline, no call
+   */
+  private freshId(x: string, id: string): string {
+    const j = this.fresh("j");
+    return `let ${j} = 0; while (${j} < seen$n && seen[${j}] !== ${x}) ${j}++; if (${j} === seen$n) seen[seen$n++] = ${x}; ${id} = FRESH + ${j};`;
+  }
+
   /** the constants an id slot can be equal to: those it meets, or the whole table */
   private constantsOf(slot: StringSlot): Constant[] {
     const ids = slot.meets ?? this.strings.map((_, i) => i + 1);
@@ -218,7 +227,7 @@ class IngestGenerator {
           const id = this.fresh("id");
           const problem = this.stringProblem(x, t.max);
           const constants = this.constantsOf(slot);
-          const miss = slot.intern === "constants" ? "" : ` ${id} = freshId(${x});`;
+          const miss = slot.intern === "constants" ? "" : ` ${this.freshId(x, id)}`;
           // a constant is well-formed, and within the bound when every constant of the slot is
           const hitFits = constants.every((c) => utf8Length(c.s) <= t.max);
           if (constants.length === 0 || !hitFits) this.emit(`if (${problem}) return -1;`);
@@ -310,10 +319,9 @@ export function generateIngest(schema: RecordType, layout: InputLayout, inputPtr
       `const OP = Object.prototype;`,
       ...g.functions,
       // strings outside the table: per-request ids after the table's (equal strings, equal ids)
-      `const seen = []; let seenCount = 0;`,
-      `function freshId(s) { for (let i = 0; i < seenCount; i++) if (seen[i] === s) return ${firstFresh} + i; seen[seenCount] = s; return ${firstFresh} + seenCount++; }`,
-      `function ingest(v) {\nlet h = ${heapStart};\n${g.lines.join("\n")}\nreturn h;\n}`,
-      `return function ingestRequest(v) { seenCount = 0; try { return ingest(v); } catch { return -1; } };`,
+      `const seen = [], FRESH = ${firstFresh};`,
+      `function ingest(v) {\nlet h = ${heapStart}, seen$n = 0;\n${g.lines.join("\n")}\nreturn h;\n}`,
+      `return function ingestRequest(v) { try { return ingest(v); } catch { return -1; } };`,
     ].join("\n");
   } catch (e) {
     if (e instanceof Unsupported) return undefined;
