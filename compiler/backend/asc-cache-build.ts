@@ -33,13 +33,14 @@ permit tool_c when action.tool == "c" && size(principal.roles.filter(r, r.contai
 permit payments when action.name == "payments.transfer" && context.amount / 100 < 5000 && context.amount % 2 == 0
 `;
 
-export async function buildCliCodeCache(): Promise<BuildResult> {
+/** Builds the cache the CLI reads (or one in `cacheDir`); applies the CLI's V8 flags first. */
+export async function buildCliCodeCache(cacheDir?: string): Promise<BuildResult> {
   tuneForOneShotCompile();
   return buildAscCache(async (asc) => {
     setAsc(asc);
     const r = await compilePolicy(SAMPLE, { fileName: "sample.writ" });
     return r.bundle?.module;
-  });
+  }, cacheDir);
 }
 
 function invokedAsProgram(): boolean {

@@ -263,13 +263,13 @@ async function runScripts(files: ModuleFiles, sources: Sources, wasm: Uint8Array
 
 /**
  * Loads asc from the code cache when a valid one exists; undefined otherwise (the caller imports
- * asc the ordinary way). Never throws.
+ * asc the ordinary way). Never throws. `root` replaces the default folder (tests).
  */
-export async function loadAscFromCache(): Promise<AscModule | undefined> {
+export async function loadAscFromCache(root?: string): Promise<AscModule | undefined> {
   try {
     const files = locateModules();
     const keys = currentKeys(files);
-    const dir = join(cacheRoot(files), environmentKey(keys));
+    const dir = join(root ?? cacheRoot(files), environmentKey(keys));
     const manifestFile = join(dir, "manifest.json");
     if (!existsSync(manifestFile)) return undefined;
     const manifest = JSON.parse(readFileSync(manifestFile, "utf8")) as CacheManifest;
@@ -296,13 +296,13 @@ export type BuildResult = { ok: true; dir: string } | { ok: false; reason: strin
  * modules, checks the rewrite against the ordinary import, compiles `sample` through both and
  * compares the bytes, then stores the rewritten sources, the binary and the V8 code caches.
  * `compile` runs one compile with a given asc (it is the backend's own compile function, so the
- * cache holds the code a real compile runs).
+ * cache holds the code a real compile runs). `cacheDir` replaces the default folder (tests).
  */
-export async function buildAscCache(compile: (asc: AscModule) => Promise<Uint8Array | undefined>): Promise<BuildResult> {
+export async function buildAscCache(compile: (asc: AscModule) => Promise<Uint8Array | undefined>, cacheDir?: string): Promise<BuildResult> {
   try {
     const files = locateModules();
     const keys = currentKeys(files);
-    const root = cacheRoot(files);
+    const root = cacheDir ?? cacheRoot(files);
     const dir = join(root, environmentKey(keys));
 
     const { text: binaryenText, wasm } = extractBinaryen(readFileSync(files.binaryen, "utf8"));

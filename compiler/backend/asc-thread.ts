@@ -1,0 +1,96 @@
+// One module compile on a thread of its own, started before the policy is parsed. This is what
+// makes a fresh `writ compile` fit its budget on two cores: while the main thread loads the front
+// end (Chevrotain builds its grammar), parses, checks and generates AssemblyScript, the thread loads
+// asc and parses asc's standard library; the generated source then goes to the thread, which only
+// has the program's own code left to compile and optimise.
+//
+// The thread also gets a larger young generation than a main thread starts with: asc's parser
+// allocates its whole AST at once, and with V8's default semi-space most of that is copied by
+// scavenges before it is promoted anyway.
+//
+// The result is the same as compileModule's in-thread compile (the same function runs, on the same
+// asc, with the same options); only the thread differs.
+
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import { fileURLToPath } from "node:url";
+import { noteV8Flags } from "./asc-cache.js";
+import { type AscResult, type ModuleOptions, type PendingCompile, preferAscCodeCache, startCompile } from "./asc.js";
+
+const MARK = "writ-asc-thread";
+
+interface ThreadData {
+  readonly mark: typeof MARK;
+  readonly opts: ModuleOptions;
+  /** V8 flags the parent set at run time (they are process-wide; the code cache key names them) */
+  readonly v8Flags: readonly string[];
+  readonly codeCache: boolean;
+}
+
+type ToThread = { kind: "finish"; source: string; memoryPages: number } | { kind: "cancel" };
+
+/** Young generation of the compile thread, in MiB (V8's default semi-space is 16 MiB on 64-bit). */
+const YOUNG_GENERATION_MB = 96;
+
+/**
+ * Starts a compile on a new thread. `v8Flags` and `codeCache` repeat what the parent did
+ * (tuneForOneShotCompile, preferAscCodeCache) so that the thread finds the same code cache.
+ * If the thread cannot start or dies, `finish` falls back to compiling in this thread.
+ */
+export function startCompileThread(opts: ModuleOptions, settings: { v8Flags: readonly string[]; codeCache: boolean }): PendingCompile {
+  const isTs = import.meta.url.endsWith(".ts");
+  let worker: Worker;
+  try {
+    worker = new Worker(fileURLToPath(import.meta.url), {
+      workerData: { mark: MARK, opts, v8Flags: settings.v8Flags, codeCache: settings.codeCache } satisfies ThreadData,
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+      // under tsx (development, tests) the thread loads TypeScript too
+      ...(isTs ? { execArgv: ["--import", "tsx"] } : {}),
+    });
+  } catch {
+    return startCompile(opts);
+  }
+  // an abandoned thread must not keep the process alive
+  worker.unref();
+  let settled = false;
+  const result = new Promise<AscResult | undefined>((resolve) => {
+    worker.once("message", (r: AscResult) => {
+      settled = true;
+      resolve(r);
+    });
+    worker.once("error", () => resolve(undefined));
+    worker.once("exit", () => resolve(undefined));
+  });
+  return {
+    async finish(source, memoryPages) {
+      worker.ref();
+      worker.postMessage({ kind: "finish", source, memoryPages } satisfies ToThread);
+      const r = await result;
+      void worker.terminate();
+      // a thread that failed (not a compile error: those are results) gives way to this thread
+      return settled && r ? r : startCompile(opts).finish(source, memoryPages);
+    },
+    cancel() {
+      void worker.terminate();
+    },
+  };
+}
+
+if (!isMainThread && parentPort && (workerData as ThreadData | undefined)?.mark === MARK) {
+  const data = workerData as ThreadData;
+  const port = parentPort;
+  for (const f of data.v8Flags) noteV8Flags(f);
+  if (data.codeCache) preferAscCodeCache();
+  const pending = startCompile(data.opts);
+  port.once("message", (m: ToThread) => {
+    if (m.kind === "cancel") {
+      pending.cancel();
+      port.close();
+      return;
+    }
+    pending.finish(m.source, m.memoryPages).then(
+      // copied, not transferred: the bytes may share a buffer with asc's
+      (r) => port.postMessage(r),
+      (e: unknown) => port.postMessage({ error: e instanceof Error ? e.message : String(e) } satisfies AscResult),
+    );
+  });
+}
