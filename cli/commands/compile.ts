@@ -1,14 +1,18 @@
 // `writ compile <file.writ> [-o dir] [--sign key] [--emit ir] [--O0]`: compile a policy to a bundle
 // (`<name>.wasm` + `<name>.manifest.json`, and `<name>.manifest.jws` when signed).
+//
+// A fresh `writ compile` is dominated by AssemblyScript: loading asc and binaryen, and parsing asc's
+// standard library. So the command starts that first, on a thread of its own (asc-thread.ts), and
+// only then loads the front end and parses the policy; the generated source goes to the waiting
+// thread. What only some runs need (signing, the IR printer) is loaded when asked for.
 
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
-import { printPolicy } from "../../compiler/ir/print.js";
-import { writeBundle } from "../../runtime/trust/bundle-files.js";
-import { signBundle } from "../../runtime/trust/bundle.js";
-import { loadPrivateKeyFile } from "../../runtime/trust/key-files.js";
+import { ascThreadSettings, cancelPrestartedCompile, prestartCompile } from "../../compiler/backend/asc.js";
+import { startCompileThread } from "../../compiler/backend/asc-thread.js";
+import { CONST_BASE } from "../../compiler/backend/codegen-values.js";
+import type { PrivateKey } from "../../runtime/trust/types.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type Command } from "../io.js";
-import { compileFile, failed } from "./policy-source.js";
 
 export const compileCommand: Command = {
   name: "compile",
@@ -37,9 +41,10 @@ export const compileCommand: Command = {
       io.err(`writ compile: --max-cost takes a positive integer, not \`${maxCostText}\``);
       return EXIT_USAGE;
     }
-    let key;
+    let key: PrivateKey | undefined;
     const keyFile = flagString(parsed, "sign");
     if (keyFile !== undefined) {
+      const { loadPrivateKeyFile } = await import("../../runtime/trust/key-files.js");
       const loaded = loadPrivateKeyFile(resolve(io.cwd, keyFile));
       if (!loaded.ok) {
         io.err(`writ compile: ${loaded.message}`);
@@ -47,14 +52,28 @@ export const compileCommand: Command = {
       }
       key = loaded.key;
     }
-    const result = await compileFile(io, file, { optimize: !parsed.flags.has("O0"), maxCost });
-    if (failed(result) || !result?.bundle) return EXIT_FAILURE;
-    if (flagString(parsed, "emit") === "ir" && result.ir) io.out(printPolicy(result.ir));
+    const optimize = !parsed.flags.has("O0");
+    // asc starts now, beside the front end; the driver's backend picks this compile up
+    const moduleOptions = { memoryBase: CONST_BASE, optimize };
+    prestartCompile(moduleOptions, startCompileThread(moduleOptions, ascThreadSettings()));
+    let result;
+    try {
+      const { compileFile, failed } = await import("./policy-source.js");
+      result = await compileFile(io, file, { optimize, maxCost });
+      if (failed(result) || !result?.bundle) return EXIT_FAILURE;
+    } finally {
+      cancelPrestartedCompile(); // the front end failed before it needed asc
+    }
+    if (flagString(parsed, "emit") === "ir" && result.ir) {
+      const { printPolicy } = await import("../../compiler/ir/print.js");
+      io.out(printPolicy(result.ir));
+    }
     const outDir = resolve(io.cwd, flagString(parsed, "o", "out") ?? ".");
     mkdirSync(outDir, { recursive: true });
-    const bundle = key ? signBundle(result.bundle, key) : result.bundle;
+    const bundle = key ? (await import("../../runtime/trust/bundle.js")).signBundle(result.bundle, key) : result.bundle;
     let written: string[];
     try {
+      const { writeBundle } = await import("../../runtime/trust/bundle-files.js");
       written = writeBundle(outDir, bundle);
     } catch (e) {
       io.err(`writ compile: ${e instanceof Error ? e.message : String(e)}`);

@@ -126,6 +126,11 @@ export function noteV8Flags(flags: string): void {
   appliedFlags = [...appliedFlags, flags];
 }
 
+/** The flags noted so far (a compile thread repeats them: see asc-thread.ts). */
+export function notedV8Flags(): readonly string[] {
+  return appliedFlags;
+}
+
 /** node_modules/.cache/writ-asc next to the node_modules that holds assemblyscript. */
 function cacheRoot(files: ModuleFiles): string {
   const marker = `${join("node_modules", "assemblyscript")}`;

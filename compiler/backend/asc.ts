@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
-import { loadAscFromCache, noteV8Flags } from "./asc-cache.js";
+import { loadAscFromCache, notedV8Flags, noteV8Flags } from "./asc-cache.js";
 
 export type AscModule = typeof import("assemblyscript/asc");
 
@@ -27,6 +27,11 @@ export function loadAsc(): Promise<AscModule> {
 /** Uses the asc code cache (asc-cache.ts) when a valid one exists; call before the first loadAsc. */
 export function preferAscCodeCache(): void {
   useCodeCache = true;
+}
+
+/** What a compile thread must repeat to load asc as this thread does (asc-thread.ts). */
+export function ascThreadSettings(): { v8Flags: readonly string[]; codeCache: boolean } {
+  return { v8Flags: notedV8Flags(), codeCache: useCodeCache };
 }
 
 /** Compiles with this asc from now on (the code-cache builder compares two of them). */
@@ -106,20 +111,58 @@ export interface AscResult {
   readonly error?: string;
 }
 
-export async function compileModule(source: string, opts: { memoryPages: number; memoryBase: number; optimize: boolean }): Promise<AscResult> {
+/** What a module's compile needs besides its source; known before the front end runs. */
+export interface ModuleOptions {
+  readonly memoryBase: number;
+  readonly optimize: boolean;
+}
+
+/** A compile started before its source exists: asc parses its standard library meanwhile. */
+export interface PendingCompile {
+  /** supplies the generated source and the memory size; resolves with asc's result */
+  finish(source: string, memoryPages: number): Promise<AscResult>;
+  /** abandons the compile (the front end failed) */
+  cancel(): void;
+}
+
+interface ModuleInput {
+  readonly source: string;
+  readonly memoryPages: number;
+}
+
+/**
+ * Starts asc now, in this thread. asc.main parses the standard library before it reads the entry
+ * file, so `readFile("policy.ts")` waits for `finish`. The memory size is the only option that
+ * depends on the generated code: it is set on the program's options after parsing (asc reads it
+ * only when it lays out memory, during compile), to the value `--initialMemory` and
+ * `--maximumMemory` would have set.
+ */
+export function startCompile(opts: ModuleOptions): PendingCompile {
+  let supply!: (input: ModuleInput | undefined) => void;
+  const input = new Promise<ModuleInput | undefined>((resolve) => (supply = resolve));
+  const result = runAsc(input, opts);
+  result.catch(() => undefined); // observed by finish; a cancelled compile is not an error
+  return {
+    finish(source, memoryPages) {
+      supply({ source, memoryPages });
+      return result;
+    },
+    cancel() {
+      supply(undefined);
+    },
+  };
+}
+
+async function runAsc(pending: Promise<ModuleInput | undefined>, opts: ModuleOptions): Promise<AscResult> {
   const asc = await loadAsc();
   const { options, library } = inputs();
-  const files: Record<string, string> = { "policy.ts": source, "writ.ts": library };
   const outputs: Record<string, Uint8Array | string> = {};
+  let input: ModuleInput | undefined;
   const argv = [
     "policy.ts",
     "--outFile",
     "policy.wasm",
     ...optionArguments(options, opts.optimize),
-    "--initialMemory",
-    String(opts.memoryPages),
-    "--maximumMemory",
-    String(opts.memoryPages),
     "--memoryBase",
     String(opts.memoryBase),
     // drops the empty function table asc declares even without indirect calls (the profile refuses tables)
@@ -130,15 +173,55 @@ export async function compileModule(source: string, opts: { memoryPages: number;
   const result = await asc.main(argv, {
     stdout: asc.createMemoryStream(),
     stderr,
-    readFile: (name: string) => (Object.prototype.hasOwnProperty.call(files, name) ? files[name]! : null),
+    readFile: async (name: string) => {
+      if (name === "policy.ts") {
+        input = await pending;
+        return input?.source ?? null;
+      }
+      return name === "writ.ts" ? library : null;
+    },
     writeFile: (name: string, contents: Uint8Array | string) => {
       outputs[name] = contents;
     },
     listFiles: () => [],
+    transforms: [
+      {
+        afterInitialize(program: { options: { initialMemory: number; maximumMemory: number } }) {
+          if (input) program.options.initialMemory = program.options.maximumMemory = input.memoryPages;
+        },
+      } as unknown as import("assemblyscript/asc").Transform,
+    ],
   });
+  if (!input) return { error: "cancelled" };
   const binary = outputs["policy.wasm"];
   if (result.error || !(binary instanceof Uint8Array)) {
     return { error: `${result.error?.message ?? "no output"}\n${stderr.toString()}` };
   }
   return { binary };
+}
+
+let prestarted: { opts: ModuleOptions; pending: PendingCompile } | undefined;
+
+/**
+ * Hands a compile started ahead of time (startCompile, or on a thread: asc-thread.ts) to the next
+ * compileModule call with the same options. The CLI starts asc before it parses the policy.
+ */
+export function prestartCompile(opts: ModuleOptions, pending: PendingCompile): void {
+  prestarted?.pending.cancel();
+  prestarted = { opts, pending };
+}
+
+/** Cancels a prestarted compile nobody used (the front end reported errors). */
+export function cancelPrestartedCompile(): void {
+  prestarted?.pending.cancel();
+  prestarted = undefined;
+}
+
+export async function compileModule(source: string, opts: { memoryPages: number; memoryBase: number; optimize: boolean }): Promise<AscResult> {
+  const ahead = prestarted;
+  if (ahead && ahead.opts.memoryBase === opts.memoryBase && ahead.opts.optimize === opts.optimize) {
+    prestarted = undefined;
+    return ahead.pending.finish(source, opts.memoryPages);
+  }
+  return startCompile({ memoryBase: opts.memoryBase, optimize: opts.optimize }).finish(source, opts.memoryPages);
 }
