@@ -269,10 +269,12 @@ class FileLog implements LineageLog {
       nextPrev = linkTarget(artifact, artifact.startsWith("{") ? "batched" : "jws", statement);
     }
     if (chunks.length === 0) return;
-    const bytes = Buffer.from(chunks.join(""), "utf8");
+    // The text goes to write(2) as it is: Node encodes it without a Buffer of ours in between.
+    const text = chunks.join("");
+    const length = Buffer.byteLength(text, "utf8");
     try {
-      const written = writeSync(this.fd, bytes);
-      if (written !== bytes.length) throw new Error(`short write (${written} of ${bytes.length} bytes)`);
+      const written = writeSync(this.fd, text, null, "utf8");
+      if (written !== length) throw new Error(`short write (${written} of ${length} bytes)`);
       if (this.fsyncMode === "always") fdatasyncSync(this.fd);
     } catch (e) {
       // Leave no partial record behind: the next append must start on a line boundary.
@@ -283,7 +285,7 @@ class FileLog implements LineageLog {
       }
       throw new LineageError("io", `${this.path}: append failed: ${e instanceof Error ? e.message : String(e)}`);
     }
-    this.size += bytes.length;
+    this.size += length;
     this.count = count;
     this.lastLine = lastLine;
     this.lastStatementSeq = lastStatementSeq;

@@ -4,6 +4,7 @@
 // the lock of a writer that died.
 
 import { afterAll, describe, expect, it } from "vitest";
+import fc from "fast-check";
 import { spawn, spawnSync } from "node:child_process";
 import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
@@ -13,6 +14,7 @@ import { verifyLog } from "../../runtime/trust/lineage-verify.js";
 import { authorize } from "../../runtime/trust/authorize.js";
 import { createSigner } from "../../runtime/trust/signer.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
+import { encodeRecord } from "../../runtime/trust/lineage-record.js";
 import { buildLog, readLines, tempDir, writeLines } from "./lineage-fixtures.js";
 import { ADMIN_OK, fakePolicy } from "./fake-policy.js";
 
@@ -87,6 +89,20 @@ describe("appending", () => {
     for (let i = 0; i < 20; i++) authorize(fakePolicy(), ADMIN_OK, { signer, lineage: log });
     log.close();
     expect(verifyLog(path, { trustedKeys: [key.publicKey] })).toMatchObject({ ok: true, records: 20 });
+  });
+});
+
+describe("the record line", () => {
+  it("is JSON.stringify of { seq, prev, artifact } byte for byte, for any artifact text", () => {
+    const text = fc.oneof(fc.string(), fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 20 }).map((u) => String.fromCharCode(...u)));
+    const digests = fc.option(fc.record({ sha3_512: text, blake2b_512: text }), { nil: null });
+    fc.assert(
+      fc.property(fc.nat(), digests, text, (seq, prev, artifact) => {
+        const expected = JSON.stringify({ seq, prev: prev === null ? null : { sha3_512: prev.sha3_512, blake2b_512: prev.blake2b_512 }, artifact });
+        expect(encodeRecord({ seq, prev, artifact })).toBe(expected);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 
