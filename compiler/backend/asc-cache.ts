@@ -131,8 +131,14 @@ export function notedV8Flags(): readonly string[] {
   return appliedFlags;
 }
 
-/** node_modules/.cache/writ-asc next to the node_modules that holds assemblyscript. */
-function cacheRoot(files: ModuleFiles): string {
+/**
+ * Where caches live: `WRIT_ASC_CACHE` when set (`off` disables the cache), otherwise
+ * node_modules/.cache/writ-asc next to the node_modules that holds assemblyscript.
+ */
+function cacheRoot(files: ModuleFiles): string | undefined {
+  const configured = process.env.WRIT_ASC_CACHE;
+  if (configured === "off") return undefined;
+  if (configured) return configured;
   const marker = `${join("node_modules", "assemblyscript")}`;
   const i = files.assemblyscript.lastIndexOf(marker);
   if (i < 0) throw new Error("assemblyscript is not inside a node_modules folder");
@@ -274,7 +280,9 @@ export async function loadAscFromCache(root?: string): Promise<AscModule | undef
   try {
     const files = locateModules();
     const keys = currentKeys(files);
-    const dir = join(root ?? cacheRoot(files), environmentKey(keys));
+    const base = root ?? cacheRoot(files);
+    if (base === undefined) return undefined;
+    const dir = join(base, environmentKey(keys));
     const manifestFile = join(dir, "manifest.json");
     if (!existsSync(manifestFile)) return undefined;
     const manifest = JSON.parse(readFileSync(manifestFile, "utf8")) as CacheManifest;
@@ -308,6 +316,7 @@ export async function buildAscCache(compile: (asc: AscModule) => Promise<Uint8Ar
     const files = locateModules();
     const keys = currentKeys(files);
     const root = cacheDir ?? cacheRoot(files);
+    if (root === undefined) return { ok: false, reason: "WRIT_ASC_CACHE=off" };
     const dir = join(root, environmentKey(keys));
 
     const { text: binaryenText, wasm } = extractBinaryen(readFileSync(files.binaryen, "utf8"));

@@ -12,7 +12,6 @@
 // asc, with the same options); only the thread differs.
 
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
-import { fileURLToPath } from "node:url";
 import { noteV8Flags } from "./asc-cache.js";
 import { type AscResult, type ModuleOptions, type PendingCompile, preferAscCodeCache, startCompile } from "./asc.js";
 
@@ -31,23 +30,29 @@ type ToThread = { kind: "finish"; source: string; memoryPages: number } | { kind
 /** Young generation of the compile thread, in MiB (V8's default semi-space is 16 MiB on 64-bit). */
 const YOUNG_GENERATION_MB = 96;
 
+/** A compile on a thread; `usedThread` tells whether the result came from it (tests). */
+export interface ThreadCompile extends PendingCompile {
+  usedThread(): boolean;
+}
+
 /**
  * Starts a compile on a new thread. `v8Flags` and `codeCache` repeat what the parent did
  * (tuneForOneShotCompile, preferAscCodeCache) so that the thread finds the same code cache.
- * If the thread cannot start or dies, `finish` falls back to compiling in this thread.
+ * If the thread cannot start or dies, `finish` falls back to compiling in this thread. Run from
+ * the TypeScript sources (tsx, vitest) the compile stays in this thread: Node 20 applies no loader
+ * hooks to a worker's entry, so a thread could not load this file.
  */
-export function startCompileThread(opts: ModuleOptions, settings: { v8Flags: readonly string[]; codeCache: boolean }): PendingCompile {
-  const isTs = import.meta.url.endsWith(".ts");
+export function startCompileThread(opts: ModuleOptions, settings: { v8Flags: readonly string[]; codeCache: boolean }): ThreadCompile {
+  const inThisThread = (): ThreadCompile => ({ ...startCompile(opts), usedThread: () => false });
+  if (import.meta.url.endsWith(".ts")) return inThisThread();
   let worker: Worker;
   try {
-    worker = new Worker(fileURLToPath(import.meta.url), {
+    worker = new Worker(new URL(import.meta.url), {
       workerData: { mark: MARK, opts, v8Flags: settings.v8Flags, codeCache: settings.codeCache } satisfies ThreadData,
       resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
-      // under tsx (development, tests) the thread loads TypeScript too
-      ...(isTs ? { execArgv: ["--import", "tsx"] } : {}),
     });
   } catch {
-    return startCompile(opts);
+    return inThisThread();
   }
   // an abandoned thread must not keep the process alive
   worker.unref();
@@ -72,6 +77,7 @@ export function startCompileThread(opts: ModuleOptions, settings: { v8Flags: rea
     cancel() {
       void worker.terminate();
     },
+    usedThread: () => settled,
   };
 }
 

@@ -1,0 +1,143 @@
+// What makes a fresh `writ compile` fast must not change what it produces. A compile started before
+// its source exists (in this thread, or on a thread of its own) gives the bytes an ordinary compile gives;
+// the CLI — Liftoff-only V8, asc on a thread, with or without the asc code cache — writes the module
+// this process compiles; the code cache is built, used, and ignored once it no longer matches the
+// installed files. The CLI and the cache run from a transpiled copy of the tree, with plain node, as
+// an installed package runs.
+
+import { execFile } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import ts from "typescript";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compilePolicy } from "../../compiler/driver.js";
+import { cancelPrestartedCompile, prestartCompile, startCompile } from "../../compiler/backend/asc.js";
+import { CONST_BASE } from "../../compiler/backend/codegen-values.js";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const policyFile = join(root, "bench/policies/agent-governance.writ");
+const policyText = readFileSync(policyFile, "utf8");
+
+async function moduleOf(text: string, optimize = true): Promise<Uint8Array> {
+  const r = await compilePolicy(text, { optimize });
+  if (!r.bundle) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+  return r.bundle.module;
+}
+
+let reference: Uint8Array;
+beforeAll(async () => {
+  reference = await moduleOf(policyText);
+});
+
+describe("a compile started ahead of its source", () => {
+  it("gives the same bytes in this thread, at O3 and O0", async () => {
+    for (const optimize of [true, false]) {
+      const plain = optimize ? reference : await moduleOf(policyText, false);
+      prestartCompile({ memoryBase: CONST_BASE, optimize }, startCompile({ memoryBase: CONST_BASE, optimize }));
+      expect(Buffer.from(await moduleOf(policyText, optimize)).equals(Buffer.from(plain))).toBe(true);
+    }
+  });
+
+  it("is not used by a compile with other options, and a cancelled one ends", async () => {
+    const pending = startCompile({ memoryBase: CONST_BASE, optimize: false });
+    prestartCompile({ memoryBase: CONST_BASE, optimize: false }, pending);
+    expect(Buffer.from(await moduleOf(policyText, true)).equals(Buffer.from(reference))).toBe(true);
+    cancelPrestartedCompile();
+    expect(await pending.finish("export function f(): void {}", 1)).toEqual({ error: "cancelled" });
+  });
+
+});
+
+// ------------------------------------------------------------------------------------------------
+
+function transpileTree(dir: string, out: string): void {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) transpileTree(path, out);
+    else if (name.endsWith(".ts") && !name.endsWith(".test.ts") && !name.endsWith(".d.ts")) {
+      const js = ts.transpileModule(readFileSync(path, "utf8"), {
+        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false },
+      }).outputText;
+      const target = join(out, relative(root, path)).replace(/\.ts$/, ".js");
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, js);
+    }
+  }
+}
+
+function node(args: string[], env: Record<string, string>): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, args, { env: { ...process.env, NODE_OPTIONS: "", ...env }, timeout: 120_000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${err.message}\n${stderr}`));
+      else resolve({ stdout, stderr });
+    });
+  });
+}
+
+describe("the CLI and the asc code cache", () => {
+  const temp: string[] = [];
+  let build: string;
+  let cache: string;
+  beforeAll(() => {
+    build = mkdtempSync(join(tmpdir(), "writ-fresh-"));
+    cache = mkdtempSync(join(tmpdir(), "writ-asc-cache-"));
+    temp.push(build, cache);
+    for (const dir of ["compiler", "runtime", "cli", "test/compiler/children"]) transpileTree(join(root, dir), build);
+    writeFileSync(join(build, "package.json"), JSON.stringify({ name: "writ", version: "0.0.0-test", type: "module" }));
+    cpSync(join(root, "asconfig.json"), join(build, "asconfig.json"));
+    cpSync(join(root, "assembly"), join(build, "assembly"), { recursive: true });
+    symlinkSync(join(root, "node_modules"), join(build, "node_modules"));
+  });
+  afterAll(() => {
+    for (const d of temp) rmSync(d, { recursive: true, force: true });
+  });
+
+  const cli = (out: string) => node([join(build, "cli/writ.js"), "compile", policyFile, "-o", out], { WRIT_ASC_CACHE: cache });
+  const written = (out: string) => readFileSync(join(out, "agent-governance.wasm"));
+  const child = async (mode: "cache" | "thread") =>
+    JSON.parse((await node([join(build, "test/compiler/children/asc-cache-child.js"), mode, policyFile], { WRIT_ASC_CACHE: cache })).stdout) as {
+      hit?: boolean;
+      usedThread?: boolean;
+      module: string;
+    };
+
+  it("compiles the same bytes on a thread of its own", async () => {
+    const r = await child("thread");
+    expect(r.usedThread).toBe(true);
+    expect(Buffer.from(r.module, "base64").equals(Buffer.from(reference))).toBe(true);
+  }, 120_000);
+
+  it("writes the module this process compiles, without and then with the cache; a stale cache is ignored", async () => {
+    const without = join(build, "out-without");
+    await cli(without);
+    expect(written(without).equals(Buffer.from(reference))).toBe(true);
+    expect((await child("cache")).hit).toBe(false);
+
+    const built = await node([join(build, "compiler/backend/asc-cache-build.js")], { WRIT_ASC_CACHE: cache });
+    expect(built.stdout).toMatch(/asc code cache written to /);
+    const entries = readdirSync(cache);
+    expect(entries).toHaveLength(1);
+    expect(readdirSync(join(cache, entries[0]!)).sort()).toEqual(
+      ["asc.bindings.json", "asc.js", "asc.v8cache", "assemblyscript.bindings.json", "assemblyscript.js", "assemblyscript.v8cache",
+        "binaryen.bindings.json", "binaryen.js", "binaryen.v8cache", "binaryen.wasm", "manifest.json"],
+    );
+
+    const withCache = join(build, "out-with");
+    await cli(withCache);
+    expect(written(withCache).equals(Buffer.from(reference))).toBe(true);
+    const hit = await child("cache");
+    expect(hit.hit).toBe(true);
+    expect(Buffer.from(hit.module, "base64").equals(Buffer.from(reference))).toBe(true);
+
+    // the manifest no longer describes the installed binaryen: the cache is ignored, compiles still work
+    const manifestFile = join(cache, entries[0]!, "manifest.json");
+    const manifest = JSON.parse(readFileSync(manifestFile, "utf8")) as { files: { binaryen: { size: number } } };
+    manifest.files.binaryen.size += 1;
+    writeFileSync(manifestFile, JSON.stringify(manifest));
+    const stale = await child("cache");
+    expect(stale.hit).toBe(false);
+    expect(Buffer.from(stale.module, "base64").equals(Buffer.from(reference))).toBe(true);
+  }, 240_000);
+});
