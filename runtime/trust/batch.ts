@@ -20,6 +20,7 @@ import type { DecidingPolicy } from "../policy-types.js";
 import { digestPair } from "../crypto/digest.js";
 import { buildTreeText, leafHashHexOfText } from "./merkle.js";
 import { requestDigest } from "./request-digest.js";
+import { rememberBatchedLinkTarget } from "./lineage-record.js";
 import type { Signer } from "./signer.js";
 import { buildStatement, canonicalStatement, decideSafely, randomId, unrepresentableDecision } from "./statement.js";
 import { type ChainHead, type LineageSink, type Statement } from "./types.js";
@@ -75,7 +76,8 @@ interface Prepared {
   readonly leaf: string;
 }
 
-interface Pending extends Prepared {
+interface Pending {
+  readonly prepared: Prepared;
   readonly resolve: (a: BatchedAuthorization) => void;
   readonly reject: (e: unknown) => void;
 }
@@ -110,7 +112,9 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
     const iat = Math.floor(ms / 1000);
     const statement: Statement = buildStatement({ policy, decision, requestSha3: digest.sha3_512, issuer: signer.keyId, iat, ttlSeconds: ttl, head });
     const canonical = canonicalStatement(statement, policy);
-    head = { seq: head.seq + 1, prev: digestPair(canonical, signer.path) };
+    const link = digestPair(canonical, signer.path);
+    head = { seq: head.seq + 1, prev: link };
+    if (options.lineage) rememberBatchedLinkTarget(statement, link);
     // The leaf now, while the statement text is fresh: SHA-256(0x00 || canonical statement).
     return { decision, statement, canonical, leaf: leafHashHexOfText(canonical) };
   }
@@ -154,7 +158,7 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
     batchStart = head;
     let artifacts: string[];
     try {
-      artifacts = seal(closing);
+      artifacts = seal(closing.map((p) => p.prepared));
     } catch (e) {
       // Nothing of this batch was issued: the chain continues from where the batch started, and any
       // decision taken since (none: closing is synchronous) would link to it.
@@ -163,7 +167,7 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
       for (const p of closing) p.reject(e);
       return;
     }
-    closing.forEach((p, i) => p.resolve({ decision: p.decision, artifact: artifacts[i]!, statement: p.statement }));
+    closing.forEach(({ prepared, resolve }, i) => resolve({ decision: prepared.decision, artifact: artifacts[i]!, statement: prepared.statement }));
   }
 
   return {
@@ -176,7 +180,7 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
           reject(e);
           return;
         }
-        batch.push({ ...prepared, resolve, reject });
+        batch.push({ prepared, resolve, reject });
         if (batch.length >= maxBatch) close();
         else if (timer === null) timer = setTimeout(close, maxDelayMs);
       });

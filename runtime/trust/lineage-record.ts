@@ -72,6 +72,16 @@ export function statementOf(artifact: string): { ok: true; statement: Statement;
   return { ok: true, statement: read.statement, kind: "jws" };
 }
 
+// Digests of batched statements' canonical JSON that the batch authorizer computed when it chained
+// them (batch.ts): the log appending those statements reuses them instead of canonicalising and
+// hashing each statement again. Keyed by the statement object, which nothing changes in between.
+const batchedLinkTargets = new WeakMap<Statement, DigestPair>();
+
+/** Records the digests of `statement`'s canonical JSON, computed by whoever built it (batch.ts only). */
+export function rememberBatchedLinkTarget(statement: Statement, digests: DigestPair): void {
+  batchedLinkTargets.set(statement, digests);
+}
+
 /**
  * What the statement after this one links to (`lineage.prev`): the digests of the artifact's signed
  * bytes — the compact JWS's ASCII bytes, or for a batched artifact the statement's canonical JSON
@@ -81,7 +91,7 @@ export function linkTarget(artifact: string, kind: "jws" | "batched", statement:
   // artifactDigests remembers the last artifact it hashed: the signer advancing past the artifact
   // the log has just appended does not hash it again.
   if (kind === "jws") return artifactDigests(artifact);
-  return digestPair(canonicalize(statement));
+  return batchedLinkTargets.get(statement) ?? digestPair(canonicalize(statement));
 }
 
 export function sameDigests(a: DigestPair | null, b: DigestPair | null): boolean {

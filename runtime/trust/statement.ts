@@ -151,12 +151,17 @@ function issuerJson(iss: string): string {
  * RFC 8785 canonical JSON of a statement built by buildStatement; `policy` is the object it was built
  * for, whose identity part is canonicalised once.
  */
+/** Canonical JSON of a list of rule names or errors; most are empty. */
+function listJson(list: readonly unknown[]): string {
+  return list.length === 0 ? "[]" : canonicalize(list);
+}
+
 export function canonicalStatement(s: Statement, policy: DecidingPolicy): string {
   const prev = s.lineage.prev === null ? "null" : `{"blake2b_512":"${s.lineage.prev.blake2b_512}","sha3_512":"${s.lineage.prev.sha3_512}"}`;
   return (
-    `{"decision":"${s.decision}","errors":${canonicalize(s.errors)},"exp":${s.exp},"iat":${s.iat},"iss":${issuerJson(s.iss)},"jti":"${s.jti}",` +
+    `{"decision":"${s.decision}","errors":${listJson(s.errors)},"exp":${s.exp},"iat":${s.iat},"iss":${issuerJson(s.iss)},"jti":"${s.jti}",` +
     `"lineage":{"prev":${prev},"seq":${s.lineage.seq}},"policy":${policyJson(s.policy, policy)},"request":{"sha3_512":"${s.request.sha3_512}"},` +
-    `"rules":${canonicalize(s.rules)},"v":"${s.v}"}`
+    `"rules":${listJson(s.rules)},"v":"${s.v}"}`
   );
 }
 
