@@ -111,10 +111,14 @@ function currentKeys(files: ModuleFiles): Record<keyof ModuleFiles, FileKey> {
   };
 }
 
-/** The V8 flags that matter for cachedData: V8 rejects a cache made under other flags. */
+/**
+ * The cache folder's name. V8 checks its own version and flags when it reads cachedData (and
+ * rejects a mismatch, which costs speed, not correctness); flags set at run time are in the key so
+ * that the CLI and the builder agree on one folder.
+ */
 function environmentKey(files: Record<keyof ModuleFiles, FileKey>): string {
   return createHash("sha256")
-    .update(JSON.stringify({ format: CACHE_FORMAT, node: process.version, v8: process.versions.v8, execArgv: process.execArgv, flags: appliedFlags, files }))
+    .update(JSON.stringify({ format: CACHE_FORMAT, node: process.version, v8: process.versions.v8, flags: appliedFlags, files }))
     .digest("hex")
     .slice(0, 24);
 }
