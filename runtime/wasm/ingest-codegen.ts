@@ -320,8 +320,8 @@ export function generateIngest(schema: RecordType, layout: InputLayout, inputPtr
       ...g.functions,
       // strings outside the table: per-request ids after the table's (equal strings, equal ids)
       `const seen = [], FRESH = ${firstFresh};`,
-      `function ingest(v) {\nlet h = ${heapStart}, seen$n = 0;\n${g.lines.join("\n")}\nreturn h;\n}`,
-      `return function ingestRequest(v) { try { return ingest(v); } catch { return -1; } };`,
+      // a getter or proxy trap that throws: the general path reports it
+      `return function ingestRequest(v) {\nlet h = ${heapStart}, seen$n = 0;\ntry {\n${g.lines.join("\n")}\n} catch { return -1; }\nreturn h;\n};`,
     ].join("\n");
   } catch (e) {
     if (e instanceof Unsupported) return undefined;
