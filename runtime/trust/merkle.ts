@@ -47,7 +47,10 @@ export function leafHash(data: Uint8Array): Uint8Array {
   return sha256(LEAF_PREFIX, data);
 }
 
-/** Lowercase hex of the leaf hash of text's UTF-8 bytes (a canonical statement), hashed without copying them first where node:crypto can. */
+/**
+ * Lowercase hex of the leaf hash of text's UTF-8 bytes (a canonical statement); where node:crypto
+ * can, the text is hashed as it is, without a byte array of it first.
+ */
 export function leafHashHexOfText(text: string): string {
   // "\0" + text encodes as the byte 0x00 followed by text's UTF-8 bytes.
   if (oneShot !== null) return oneShot("sha256", "\0" + text, "hex") as string;
