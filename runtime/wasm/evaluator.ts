@@ -28,6 +28,18 @@ export interface EncodedRequest {
   readonly bytes: Uint8Array;
 }
 
+/**
+ * The words behind an EncodedRequest (the input region is 4-aligned, and so is what the encoder
+ * writes): a view into a shared chunk, so that many small copies do not each pay for a buffer of
+ * their own, and the copy back is one same-type `set`.
+ */
+interface EncodedWords extends EncodedRequest {
+  readonly words: Int32Array;
+}
+
+/** Words per chunk of kept encodings (256 KiB). */
+const CHUNK_WORDS = 1 << 16;
+
 export interface WasmEvaluator {
   /**
    * fail-closed: any value in, a Decision out; never throws. A request that does not match the
@@ -110,6 +122,9 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
 
   let inst = instantiate();
   let current: EncodedRequest | undefined;
+  // where encode() keeps its copies
+  let chunk = new Int32Array(0);
+  let chunkUsed = 0;
 
   // Decisions without errors and with at most one rule are shared, frozen objects.
   const denyNone: Decision = Object.freeze({ decision: "deny", rules: EMPTY, errors: EMPTY });
@@ -202,14 +217,25 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
     evaluate,
     encode(request: unknown): EncodedRequest {
       inst.encoder.encode(request);
-      const bytes = inst.u8.slice(inst.inputPtr, inst.inputPtr + inst.encoder.usedBytes());
-      current = { bytes };
-      return current;
+      const start = inst.inputPtr >> 2;
+      const n = inst.encoder.usedBytes() >> 2;
+      if (chunkUsed + n > chunk.length) {
+        chunk = new Int32Array(Math.max(CHUNK_WORDS, n));
+        chunkUsed = 0;
+      }
+      const words = chunk.subarray(chunkUsed, chunkUsed + n);
+      chunkUsed += n;
+      words.set(inst.i32.subarray(start, start + n));
+      const encoded: EncodedWords = { words, bytes: new Uint8Array(words.buffer, words.byteOffset, words.byteLength) };
+      current = encoded;
+      return encoded;
     },
     evaluateEncoded(encoded?: EncodedRequest): number {
       try {
         if (encoded !== undefined && encoded !== current) {
-          inst.u8.set(encoded.bytes, inst.inputPtr);
+          const { words } = encoded as Partial<EncodedWords>;
+          if (words !== undefined) inst.i32.set(words, inst.inputPtr >> 2);
+          else inst.u8.set(encoded.bytes, inst.inputPtr);
           current = encoded;
         }
         return inst.evaluate();

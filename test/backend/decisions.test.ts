@@ -87,6 +87,11 @@ describe("decisions from the module", () => {
     expect(plain(c.evaluator.lastDecision())).toEqual(plain(c.reference(req({}))));
     expect(c.evaluator.evaluateEncoded(deny)).toBe(0);
     expect(c.evaluator.lastDecision().rules).toEqual(["f_s"]);
+    // a copy of the bytes alone (what a host could keep) evaluates the same
+    expect(c.evaluator.evaluateEncoded({ bytes: allow.bytes.slice() })).toBe(1);
+    // thousands of kept encodings, across chunks, each still its own request
+    const many = Array.from({ length: 3000 }, (_, i) => c.evaluator.encode(req(i % 2 ? {} : { s: "no" })));
+    many.forEach((e, i) => expect(c.evaluator.evaluateEncoded(e)).toBe(i % 2));
   });
 });
 
