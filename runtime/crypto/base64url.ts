@@ -84,7 +84,25 @@ export function base64urlDecode(text: string): Uint8Array | null {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
+// On Node, Buffer.from encodes two to four times faster than TextEncoder (which allocates a fresh
+// ArrayBuffer per call); the result is a plain Uint8Array view of the Buffer's bytes.
 export function utf8Encode(text: string): Uint8Array {
+  if (NodeBuffer) {
+    const b = NodeBuffer.from(text, "utf8");
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  }
+  return encoder.encode(text);
+}
+
+/**
+ * The bytes of text that is ASCII by construction (a JWS signing input: base64url and dots), where
+ * they equal its UTF-8 bytes; Latin-1 encoding skips the UTF-8 encoder's work.
+ */
+export function asciiBytes(text: string): Uint8Array {
+  if (NodeBuffer) {
+    const b = NodeBuffer.from(text, "latin1");
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  }
   return encoder.encode(text);
 }
 

@@ -2,7 +2,7 @@
 // signatures and authorization artifacts. Headers are written as canonical JSON so the same inputs
 // always give the same token. Parsing is strict and returns reasons, never throws.
 
-import { base64urlDecode, base64urlEncode, utf8Decode, utf8Encode } from "../crypto/base64url.js";
+import { asciiBytes, base64urlDecode, base64urlEncode, utf8Decode, utf8Encode } from "../crypto/base64url.js";
 import { ed25519Sign, ed25519Verify } from "../crypto/ed25519.js";
 import type { CryptoPath } from "../crypto/digest.js";
 import { canonicalize } from "./jcs.js";
@@ -21,7 +21,7 @@ export type JwsParseResult = { ok: true; jws: ParsedJws } | { ok: false; message
 /** Signs `payload` with `header` (which must name `alg: "EdDSA"`) and returns the compact token. */
 export function signCompact(header: Record<string, unknown>, payload: Uint8Array, key: PrivateKey, path?: CryptoPath): string {
   const signingInput = `${base64urlEncode(utf8Encode(canonicalize(header)))}.${base64urlEncode(payload)}`;
-  const signature = ed25519Sign(utf8Encode(signingInput), key.seed, path);
+  const signature = ed25519Sign(asciiBytes(signingInput), key.seed, path);
   return `${signingInput}.${base64urlEncode(signature)}`;
 }
 
@@ -46,7 +46,7 @@ export function parseCompact(token: unknown, maxLength: number): JwsParseResult 
   }
   if (typeof header !== "object" || header === null || Array.isArray(header))
     return { ok: false, message: "JWS header is not a JSON object" };
-  return { ok: true, jws: { header: header as Record<string, unknown>, payload, signature, signingInput: utf8Encode(`${h}.${p}`) } };
+  return { ok: true, jws: { header: header as Record<string, unknown>, payload, signature, signingInput: asciiBytes(`${h}.${p}`) } };
 }
 
 /**

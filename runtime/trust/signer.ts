@@ -2,7 +2,7 @@
 // (the sequence number of the next artifact and the digests of the previous one), so consecutive
 // artifacts link. One signer per chain; a process that restarts resumes with `chainHeadAfter`.
 
-import { base64urlEncode, base64urlEncodeText, utf8Encode } from "../crypto/base64url.js";
+import { asciiBytes, base64urlEncode, base64urlEncodeText, utf8Encode } from "../crypto/base64url.js";
 import { blake2b512Hex, defaultCryptoPath, sha3_512Hex, type CryptoPath, type DigestPair } from "../crypto/digest.js";
 import { ed25519Sign } from "../crypto/ed25519.js";
 import { canonicalize } from "./jcs.js";
@@ -62,7 +62,7 @@ export class Signer {
       if (this.#encodedHeaders.size < 16) this.#encodedHeaders.set(typ, header);
     }
     const signingInput = `${header}.${typeof payload === "string" ? base64urlEncodeText(payload) : base64urlEncode(payload)}`;
-    return `${signingInput}.${base64urlEncode(ed25519Sign(utf8Encode(signingInput), this.#key.seed, this.path))}`;
+    return `${signingInput}.${base64urlEncode(ed25519Sign(asciiBytes(signingInput), this.#key.seed, this.path))}`;
   }
 
   /** Moves the head past `artifact`; called once the artifact has been recorded. */
