@@ -138,15 +138,17 @@ const GIVE_UP: unique symbol = Symbol("not a plain JSON shape");
 
 /** A string as RFC 8785 writes it; JSON.stringify only where something needs escaping. */
 function quoteFast(s: string): string {
+  let escape = false;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c < 0x20 || c === 0x22 || c === 0x5c) return JSON.stringify(s);
+    // INVARIANT: the whole string is scanned for surrogates, whatever needs escaping before them.
     if (c >= 0xd800 && c <= 0xdfff) {
       if (LONE_SURROGATE.test(s)) throw GIVE_UP;
       return JSON.stringify(s);
     }
+    if (c < 0x20 || c === 0x22 || c === 0x5c) escape = true;
   }
-  return '"' + s + '"';
+  return escape ? JSON.stringify(s) : '"' + s + '"';
 }
 
 // Member names repeat across values (every request has `principal`, `action` ...): their quoted
