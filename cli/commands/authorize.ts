@@ -1,0 +1,114 @@
+// `writ authorize <bundle dir> --input <request.json | -> --key <private key> [--pub <keys>]
+// [--log <lineage.jsonl>] [--ttl <seconds>]`: decide one request with a compiled bundle and issue the
+// signed authorization artifact for it (docs/artifacts.md). The artifact goes to standard output on
+// one line, ready for `writ verify -`; a one-line summary goes to standard error.
+//
+// With --log the artifact is appended to that lineage log before it is printed, and its chain link
+// continues from the log's last record, so artifacts issued by successive runs form one chain. Without
+// it every run starts a chain of its own (sequence 0).
+
+import { resolve } from "node:path";
+import { tryLoadPolicy } from "../../runtime/policy.js";
+import { authorize } from "../../runtime/trust/authorize.js";
+import { readBundleResult } from "../../runtime/trust/bundle-files.js";
+import { loadPrivateKeyFile, loadPublicKeyFile } from "../../runtime/trust/key-files.js";
+import { tryOpenLog, type LineageLog } from "../../runtime/trust/lineage.js";
+import { createSigner } from "../../runtime/trust/signer.js";
+import type { PublicKey } from "../../runtime/trust/types.js";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type Command } from "../io.js";
+import { readRequestJson } from "./verify.js";
+
+export const authorizeCommand: Command = {
+  name: "authorize",
+  summary: "decide one request and issue its signed authorization artifact",
+  usage: [
+    "usage: writ authorize <bundle dir> --input <request.json | -> --key <private key>",
+    "                      [--pub <key>[,<key>...]] [--log <lineage.jsonl>] [--ttl <seconds>]",
+    "",
+    "  --input <file>   the request as JSON (`-` reads standard input)",
+    "  --key <file>     the issuer's private key (a JWK written by `writ keygen`, mode 0600)",
+    "  --pub <files>    load the bundle only if one of these keys signed it; without it only an",
+    "                   unsigned bundle loads (a warning says so)",
+    "  --log <file>     append the artifact to this lineage log (created if absent) and continue",
+    "                   its chain; without it the artifact starts a chain of its own",
+    "  --ttl <seconds>  how long the artifact is valid (default 300)",
+    "",
+    "Prints the artifact (compact JWS) on standard output. A deny is an artifact too.",
+    "Exit status: 0 an artifact was issued (allow or deny), 1 none could be (the reason is printed).",
+  ].join("\n"),
+  async run(args, io) {
+    const parsed = parseArgs(args);
+    const unknown = unknownFlags(parsed, ["input", "i", "key", "pub", "log", "ttl"]);
+    const inputFile = flagString(parsed, "input", "i");
+    const keyFile = flagString(parsed, "key");
+    const ttlText = flagString(parsed, "ttl");
+    const ttl = ttlText === undefined ? undefined : Number(ttlText);
+    if (unknown.length || parsed.positional.length !== 1 || inputFile === undefined || keyFile === undefined) {
+      io.err(unknown.length ? `writ authorize: unknown option --${unknown[0]}\n\n${this.usage}` : this.usage);
+      return EXIT_USAGE;
+    }
+    if (ttl !== undefined && (!Number.isSafeInteger(ttl) || ttl <= 0)) {
+      io.err(`writ authorize: --ttl needs a positive whole number of seconds, got \`${ttlText}\``);
+      return EXIT_USAGE;
+    }
+
+    const key = loadPrivateKeyFile(resolve(io.cwd, keyFile));
+    if (!key.ok) {
+      io.err(`writ authorize: ${key.message}`);
+      return EXIT_FAILURE;
+    }
+    const trustedKeys: PublicKey[] = [];
+    const pub = flagString(parsed, "pub");
+    for (const file of (pub ?? "").split(",").filter((f) => f !== "")) {
+      const k = loadPublicKeyFile(resolve(io.cwd, file));
+      if (!k.ok) {
+        io.err(`writ authorize: ${k.message}`);
+        return EXIT_FAILURE;
+      }
+      trustedKeys.push(k.key);
+    }
+    const read = readBundleResult(resolve(io.cwd, parsed.positional[0]!));
+    if (!read.ok) {
+      io.err(`writ authorize: ${read.message}`);
+      return EXIT_FAILURE;
+    }
+    const loaded = tryLoadPolicy(read.bundle, { trustedKeys, allowUnsigned: trustedKeys.length === 0 });
+    if (!loaded.ok) {
+      io.err(`writ authorize: bundle refused (${loaded.error.code}): ${loaded.error.message}`);
+      return EXIT_FAILURE;
+    }
+    if (loaded.policy.signedBy === undefined) io.err("writ authorize: warning: the bundle is not signed; its artifacts still name its module digests");
+    const request = await readRequestJson(io, inputFile);
+    if (!request.ok) {
+      io.err(`writ authorize: ${request.message}`);
+      return EXIT_FAILURE;
+    }
+
+    let log: LineageLog | undefined;
+    const logFile = flagString(parsed, "log");
+    if (logFile !== undefined) {
+      const opened = tryOpenLog(resolve(io.cwd, logFile));
+      if (!opened.ok) {
+        io.err(`writ authorize: ${logFile}: ${opened.error.message}`);
+        return EXIT_FAILURE;
+      }
+      log = opened.log;
+      if (log.repaired) io.err(`writ authorize: ${logFile}: a torn final record was cut and saved to ${log.repaired.savedTo}`);
+    }
+    try {
+      const signer = createSigner(key.key, { head: log?.head().chain });
+      const issued = authorize(loaded.policy, request.value, { signer, lineage: log, ttlSeconds: ttl });
+      const { decision, statement } = issued;
+      const why = decision.rules.length ? ` by ${decision.rules.join(", ")}` : decision.errors.length ? ` (${decision.errors[0]!.message})` : "";
+      io.err(`writ authorize: ${decision.decision}${why}; artifact ${statement.jti}, sequence ${statement.lineage.seq}${log ? `, appended to ${logFile}` : ""}`);
+      io.out(issued.artifact);
+      return EXIT_OK;
+    } catch (e) {
+      // the log refused the record (or could not write it): nothing was issued
+      io.err(`writ authorize: no artifact issued: ${e instanceof Error ? e.message : String(e)}`);
+      return EXIT_FAILURE;
+    } finally {
+      log?.close();
+    }
+  },
+};

@@ -1,0 +1,114 @@
+// `writ authorize` against real files: a compiled, signed bundle on disk, a 0600 issuer key, requests
+// as JSON files. The artifact it prints verifies with `writ verify` (and the statement names the
+// decision), successive runs with --log form one chain the audit command accepts, and every bad
+// input is a refusal with the reason and exit 1 or 2, never an exception.
+
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { compilePolicy } from "../../compiler/index.js";
+import { auditCommand } from "../../cli/commands/audit.js";
+import { authorizeCommand } from "../../cli/commands/authorize.js";
+import { verifyCommand } from "../../cli/commands/verify.js";
+import type { Command } from "../../cli/io.js";
+import { signBundle } from "../../runtime/trust/bundle.js";
+import { writeBundle } from "../../runtime/trust/bundle-files.js";
+import { writeKeyPair } from "../../runtime/trust/key-files.js";
+import { generateKeyPair } from "../../runtime/trust/keys.js";
+import { verifyLog } from "../../runtime/trust/lineage-verify.js";
+
+const dir = mkdtempSync(join(tmpdir(), "writ-authorize-"));
+const SMALL = { principal: { id: "u1", roles: ["treasurer"] }, context: { amount: 10, approvals: 0 } };
+const LARGE = { principal: { id: "u1", roles: ["treasurer"] }, context: { amount: 500000, approvals: 1 } };
+
+async function run(command: Command, args: string[], stdin = ""): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await command.run(args, { cwd: dir, out: (t) => out.push(t), err: (t) => err.push(t), readStdin: async () => stdin });
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+beforeAll(async () => {
+  const source = readFileSync(new URL("../trust/fixtures/transfers.writ", import.meta.url), "utf8");
+  const compiled = await compilePolicy(source, { fileName: "transfers.writ" });
+  if (!compiled.bundle) throw new Error(compiled.diagnostics.map((d) => d.message).join("\n"));
+  const authority = generateKeyPair();
+  writeBundle(join(dir, "bundle"), signBundle(compiled.bundle, authority));
+  writeBundle(join(dir, "unsigned"), compiled.bundle);
+  writeKeyPair(dir, authority, "authority");
+  writeKeyPair(dir, generateKeyPair(), "issuer");
+  writeKeyPair(dir, generateKeyPair(), "stranger");
+  writeFileSync(join(dir, "small.json"), JSON.stringify(SMALL));
+  writeFileSync(join(dir, "large.json"), JSON.stringify(LARGE));
+  writeFileSync(join(dir, "broken.json"), "{ not json");
+}, 120_000);
+
+describe("writ authorize", () => {
+  it("issues an artifact that writ verify accepts, for an allow and for a deny", async () => {
+    for (const [file, decision] of [["small.json", "allow"], ["large.json", "deny"]] as const) {
+      const issued = await run(authorizeCommand, ["bundle", "--input", file, "--key", "issuer.private.jwk", "--pub", "authority.public.jwk"]);
+      expect(issued.code, issued.err).toBe(0);
+      expect(issued.out).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+      expect(issued.err).toContain(decision);
+      writeFileSync(join(dir, `${decision}.jws`), issued.out);
+      const verified = await run(verifyCommand, [`${decision}.jws`, "--pub", "issuer.public.jwk", "--input", file, "--bundle", "bundle"]);
+      expect(verified.code, verified.err).toBe(0);
+      expect(JSON.parse(verified.out).decision).toBe(decision);
+    }
+  });
+
+  it("reads the request from standard input; loads an unsigned bundle only without --pub, with a warning", async () => {
+    const issued = await run(authorizeCommand, ["unsigned", "--input", "-", "--key", "issuer.private.jwk"], JSON.stringify(SMALL));
+    expect(issued.code, issued.err).toBe(0);
+    expect(issued.err).toMatch(/bundle is not signed/);
+    const signedWithoutPub = await run(authorizeCommand, ["bundle", "--input", "small.json", "--key", "issuer.private.jwk"]);
+    expect(signedWithoutPub.code).toBe(1);
+    expect(signedWithoutPub.err).toMatch(/bundle refused \(untrusted_key\)/);
+    const unsignedWithPub = await run(authorizeCommand, ["unsigned", "--input", "small.json", "--key", "issuer.private.jwk", "--pub", "authority.public.jwk"]);
+    expect(unsignedWithPub.code).toBe(1);
+  });
+
+  it("continues one chain across runs through --log, and audit verifies it", async () => {
+    const seqs: number[] = [];
+    for (const file of ["small.json", "large.json", "small.json"]) {
+      const issued = await run(authorizeCommand, ["bundle", "--input", file, "--key", "issuer.private.jwk", "--pub", "authority.public.jwk", "--log", "chain.jsonl"]);
+      expect(issued.code, issued.err).toBe(0);
+      seqs.push(Number(/sequence (\d+)/.exec(issued.err)![1]));
+    }
+    expect(seqs).toEqual([0, 1, 2]);
+    const lines = readFileSync(join(dir, "chain.jsonl"), "utf8").trim().split("\n");
+    expect(lines).toHaveLength(3);
+    expect(verifyLog(join(dir, "chain.jsonl")).ok).toBe(true);
+    const audit = await run(auditCommand, ["verify", "chain.jsonl"]);
+    expect(audit.code, audit.err + audit.out).toBe(0);
+  });
+
+  it("refuses bad input with the reason: usage, key, bundle signer, request, ttl, log", async () => {
+    const base = ["bundle", "--input", "small.json", "--key", "issuer.private.jwk", "--pub", "authority.public.jwk"];
+    expect((await run(authorizeCommand, ["bundle", "--input", "small.json"])).code).toBe(2);
+    expect((await run(authorizeCommand, [...base, "--bogus", "1"])).err).toMatch(/unknown option --bogus/);
+    expect((await run(authorizeCommand, [...base, "--ttl", "0"])).err).toMatch(/--ttl needs a positive/);
+    const stranger = await run(authorizeCommand, ["bundle", "--input", "small.json", "--key", "issuer.private.jwk", "--pub", "stranger.public.jwk"]);
+    expect(stranger.code).toBe(1);
+    expect(stranger.err).toMatch(/bundle refused/);
+    expect(stranger.out).toBe("");
+    const broken = await run(authorizeCommand, ["bundle", "--input", "broken.json", "--key", "issuer.private.jwk", "--pub", "authority.public.jwk"]);
+    expect(broken.code).toBe(1);
+    expect(broken.err).toMatch(/not valid JSON/);
+    const missing = await run(authorizeCommand, ["bundle", "--input", "small.json", "--key", "nope.jwk", "--pub", "authority.public.jwk"]);
+    expect(missing.code).toBe(1);
+    chmodSync(join(dir, "issuer.private.jwk"), 0o644);
+    const readable = await run(authorizeCommand, base);
+    chmodSync(join(dir, "issuer.private.jwk"), 0o600);
+    expect(readable.code).toBe(1);
+    expect(readable.out).toBe("");
+    // a log that is not a lineage log: refused, and left as it was
+    writeFileSync(join(dir, "notes.jsonl"), "hello\nworld\n");
+    const badLog = await run(authorizeCommand, [...base, "--log", "notes.jsonl"]);
+    expect(badLog.code).toBe(1);
+    expect(badLog.out).toBe("");
+    expect(badLog.err).toMatch(/notes\.jsonl/);
+    expect(readFileSync(join(dir, "notes.jsonl"), "utf8")).toBe("hello\nworld\n");
+  });
+});
