@@ -25,7 +25,7 @@ interface ThreadData {
   readonly codeCache: boolean;
 }
 
-type ToThread = { kind: "finish"; source: string; memoryPages: number } | { kind: "cancel" };
+type ToThread = { kind: "finish"; source: string; memoryPages: number };
 
 /** Young generation of the compile thread, in MiB (V8's default semi-space is 16 MiB on 64-bit). */
 const YOUNG_GENERATION_MB = 96;
@@ -87,12 +87,8 @@ if (!isMainThread && parentPort && (workerData as ThreadData | undefined)?.mark 
   for (const f of data.v8Flags) noteV8Flags(f);
   if (data.codeCache) preferAscCodeCache();
   const pending = startCompile(data.opts);
+  // the parent terminates the thread when it no longer needs the compile
   port.once("message", (m: ToThread) => {
-    if (m.kind === "cancel") {
-      pending.cancel();
-      port.close();
-      return;
-    }
     pending.finish(m.source, m.memoryPages).then(
       // copied, not transferred: the bytes may share a buffer with asc's
       (r) => port.postMessage(r),
