@@ -3,6 +3,12 @@
 // I/O, relative names only, so the bytes do not depend on the directory or process. Options come
 // from asconfig.json's `options` (stub runtime, abort disabled: zero imports) plus fixed memory
 // (initial == maximum, so no `memory.grow` is reachable) and the constant pool's base address.
+//
+// For a fresh process (the CLI), loading asc and parsing its standard library cost more than the
+// policy's own compile. So a compile can start before its source exists (startCompile), here or on
+// a thread (asc-thread.ts), and be handed to the backend (prestartCompile); asc can come from a V8
+// code cache (asc-cache.ts); and the CLI runs V8 without its optimising tier for WebAssembly
+// (tuneForOneShotCompile). None of this changes a byte of the output.
 
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -16,8 +22,7 @@ let ascModule: Promise<AscModule> | undefined;
 let useCodeCache = false;
 
 /**
- * Importing asc takes about 0.5 s: done once per process, on first use. Starting it early (before
- * the front end runs) lets binaryen's asynchronous WebAssembly instantiation overlap other work.
+ * Importing asc takes about 0.5 s (0.2 s from the code cache): done once per thread, on first use.
  */
 export function loadAsc(): Promise<AscModule> {
   ascModule ??= useCodeCache ? loadAscFromCache().then((cached) => cached ?? import("assemblyscript/asc")) : import("assemblyscript/asc");
