@@ -238,28 +238,25 @@ function extractBinaryen(text: string): { text: string; wasm: Uint8Array } {
 
 interface Loaded {
   readonly asc: AscModule;
+  /** the scripts, for createCachedData once a compile has run */
   readonly scripts: Record<ScriptName, vm.Script>;
-  readonly rejected: boolean;
 }
 
 type Sources = Record<ScriptName, { text: string; bindings: Binding[]; cachedData?: Buffer }>;
 
-function importFrom(): (specifier: string) => Promise<unknown> {
-  // every dynamic import in these modules names a node builtin or an absolute URL
-  return (specifier: string) => import(specifier);
-}
+// every dynamic import in these modules names a node builtin or an absolute URL
+const dynamicImport = (specifier: string): Promise<unknown> => import(specifier);
 
 async function runScripts(files: ModuleFiles, sources: Sources, wasm: Uint8Array): Promise<Loaded> {
   const namespaces: Record<string, Record<string, unknown>> = {
     long: (await import(pathToFileURL(files.long).href)) as Record<string, unknown>,
   };
   const scripts = {} as Record<ScriptName, vm.Script>;
-  let rejected = false;
   for (const name of SCRIPTS) {
     const file = files[name];
     const source = sources[name];
     const script = new vm.Script(source.text, { filename: pathToFileURL(file).href, ...(source.cachedData ? { cachedData: source.cachedData } : {}) });
-    if (source.cachedData && script.cachedDataRejected) rejected = true;
+    // a rejected cachedData (other V8 flags or version) only means V8 compiles from the text
     scripts[name] = script;
     const fn = script.runInThisContext() as (...args: unknown[]) => Promise<unknown>;
     const args = source.bindings.map((b) => {
@@ -267,10 +264,10 @@ async function runScripts(files: ModuleFiles, sources: Sources, wasm: Uint8Array
       if (!ns) throw new Error(`${name} imports ${b.from} before it is loaded`);
       return b.imported === "*" ? ns : ns[b.imported];
     });
-    const result = await fn(pathToFileURL(file).href, importFrom(), name === "binaryen" ? wasm : undefined, ...args);
+    const result = await fn(pathToFileURL(file).href, dynamicImport, name === "binaryen" ? wasm : undefined, ...args);
     namespaces[name] = result as Record<string, unknown>; // the module's namespace (see rewriteModule)
   }
-  return { asc: namespaces.asc as unknown as AscModule, scripts, rejected };
+  return { asc: namespaces.asc as unknown as AscModule, scripts };
 }
 
 // ------------------------------------------------------------------------------------------------
