@@ -21,7 +21,7 @@
 // rejected, a rewrite that no longer applies to a new release) means the ordinary import, silently.
 
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -303,6 +303,19 @@ export async function loadAscFromCache(root?: string): Promise<AscModule | undef
   }
 }
 
+/** Removes caches made for files that are no longer installed (an upgrade leaves ~13 MB behind). */
+function removeStale(root: string, keys: Record<keyof ModuleFiles, FileKey>): void {
+  for (const name of readdirSync(root)) {
+    try {
+      const manifest = JSON.parse(readFileSync(join(root, name, "manifest.json"), "utf8")) as CacheManifest;
+      if (JSON.stringify(manifest.files) === JSON.stringify(keys)) continue;
+    } catch {
+      continue; // no manifest: not a cache, or one being written
+    }
+    rmSync(join(root, name), { recursive: true, force: true });
+  }
+}
+
 export type BuildResult = { ok: true; dir: string } | { ok: false; reason: string };
 
 /**
@@ -373,6 +386,7 @@ export async function buildAscCache(compile: (asc: AscModule) => Promise<Uint8Ar
       rmSync(temp, { recursive: true, force: true });
       if (!existsSync(join(dir, "manifest.json"))) throw e; // another process won the race
     }
+    removeStale(root, keys);
     return { ok: true, dir };
   } catch (e) {
     return { ok: false, reason: e instanceof Error ? e.message : String(e) };

@@ -115,8 +115,14 @@ describe("the CLI and the asc code cache", () => {
     expect(written(without).equals(Buffer.from(reference))).toBe(true);
     expect((await child("cache")).hit).toBe(false);
 
+    // a cache made for other installed files goes when a new one is built; other folders stay
+    mkdirSync(join(cache, "old"));
+    writeFileSync(join(cache, "old", "manifest.json"), JSON.stringify({ format: 1, key: "old", files: {} }));
+    mkdirSync(join(cache, "not-a-cache"));
     const built = await node([join(build, "compiler/backend/asc-cache-build.js")], { WRIT_ASC_CACHE: cache });
     expect(built.stdout).toMatch(/asc code cache written to /);
+    expect(readdirSync(cache)).not.toContain("old");
+    rmSync(join(cache, "not-a-cache"), { recursive: true });
     const entries = readdirSync(cache);
     expect(entries).toHaveLength(1);
     expect(readdirSync(join(cache, entries[0]!)).sort()).toEqual(
