@@ -75,8 +75,10 @@ function invokedAsProgram(): boolean {
 }
 
 if (invokedAsProgram()) {
-  // a CLI process compiles at most once and exits: no optimising tier for binaryen, and asc from
-  // the code cache built at install time when there is a valid one (see asc.ts, asc-cache.ts)
+  // every command is one-shot: it compiles at most once and exits. So no optimising tier for
+  // WebAssembly (binaryen's hot code is never worth it here, and the process would wait for those
+  // compiles at exit), and asc from the code cache built at install time when a valid one exists
+  // (see asc.ts, asc-cache.ts). A long-running command (a server) must not run under these flags.
   tuneForOneShotCompile();
   preferAscCodeCache();
   // `writ ... | head` closes the pipe early: that is the reader's choice, not an error
