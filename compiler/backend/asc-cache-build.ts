@@ -53,9 +53,14 @@ function invokedAsProgram(): boolean {
 
 if (invokedAsProgram()) {
   const t0 = performance.now();
-  buildCliCodeCache().then((r) => {
-    const took = `${((performance.now() - t0) / 1000).toFixed(1)} s`;
-    if (r.ok) process.stdout.write(`writ: asc code cache written to ${r.dir} (${took})\n`);
-    else process.stderr.write(`writ: no asc code cache (${r.reason}); compiles will import asc the ordinary way\n`);
-  });
+  // never fails the install: without a cache the CLI imports asc the ordinary way
+  const noCache = (reason: string) => process.stderr.write(`writ: no asc code cache (${reason}); compiles will import asc the ordinary way\n`);
+  buildCliCodeCache().then(
+    (r) => {
+      const took = `${((performance.now() - t0) / 1000).toFixed(1)} s`;
+      if (r.ok) process.stdout.write(`writ: asc code cache written to ${r.dir} (${took})\n`);
+      else noCache(r.reason);
+    },
+    (e: unknown) => noCache(e instanceof Error ? e.message : String(e)),
+  );
 }
