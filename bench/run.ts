@@ -272,7 +272,7 @@ async function runParent(options: Options): Promise<number> {
 
   const scalingJobs: ScalingJob[] = [];
   if (options.scaling !== null && writ.ok && !options.check) {
-    const built = await buildScaling(mix, options.scaling, { log: (l) => console.error(l) });
+    const built = await buildScaling(mix, options.scaling, { optimize: !options.unoptimized, log: (l) => console.error(l) });
     if (!built.ok) parentNotes.push(`scaling not measured: ${built.reason.split("\n")[0]}`);
     else {
       const { writeBundle } = await import("../runtime/trust/bundle-files.js");

@@ -62,7 +62,7 @@ export function renderTable(results: BenchResults): string {
   }
   for (const run of results.runs) for (const note of run.notes) notes.push("", `Note (${run.id}): ${note}`);
   if (results.scaling != null && results.scaling.length > 0) {
-    notes.push("", "Median time per decision as the policy grows (rules of the indexable form `action.tool == \"tool-NNN\" && \"role-MM\" in principal.roles`, no V8 flag; these policies are compiled at O0, see bench/scaling.ts):", "", renderScalingTable(results.scaling).trimEnd());
+    notes.push("", "Median time per decision as the policy grows (rules of the indexable form `action.tool == \"tool-NNN\" && \"role-MM\" in principal.roles`, no V8 flag; compiled as `writ compile` compiles, see bench/scaling.ts):", "", renderScalingTable(results.scaling).trimEnd());
   }
   return `${[...lines, ...notes].join("\n")}\n`;
 }
