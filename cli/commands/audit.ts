@@ -6,11 +6,10 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { tryLoadPolicy } from "../../runtime/policy.js";
 import { readBundleResult } from "../../runtime/trust/bundle-files.js";
-import { loadPublicKeyFile } from "../../runtime/trust/key-files.js";
 import { verifyLog, type ExpectedHead, type LogSummary, type VerifyLogOptions } from "../../runtime/trust/lineage-verify.js";
 import { requestDigest } from "../../runtime/trust/request-digest.js";
-import type { PublicKey } from "../../runtime/trust/types.js";
 import type { DecidingPolicy } from "../../runtime/policy-types.js";
+import { loadPublicKeyList } from "./key-list.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type CliIO, type Command } from "../io.js";
 
 const USAGE = [
@@ -57,7 +56,7 @@ export const auditCommand: Command = {
     const options: { -readonly [K in keyof VerifyLogOptions]: VerifyLogOptions[K] } = {};
     const pub = flagString(parsed, "pub");
     if (pub !== undefined) {
-      const keys = loadKeys(io, pub);
+      const keys = loadPublicKeyList(io, "audit", pub, true);
       if (!keys) return EXIT_FAILURE;
       options.trustedKeys = keys;
     }
@@ -136,23 +135,6 @@ function printHead(io: CliIO, logPath: string): number {
   }
   io.out(`${result.head.seq}:${result.head.line.sha3_512}`);
   return EXIT_OK;
-}
-
-function loadKeys(io: CliIO, list: string): PublicKey[] | undefined {
-  const keys: PublicKey[] = [];
-  for (const file of list.split(",").filter((f) => f !== "")) {
-    const key = loadPublicKeyFile(resolve(io.cwd, file));
-    if (!key.ok) {
-      io.err(`writ audit: ${key.message}`);
-      return undefined;
-    }
-    keys.push(key.key);
-  }
-  if (keys.length === 0) {
-    io.err("writ audit: --pub names no key file");
-    return undefined;
-  }
-  return keys;
 }
 
 function loadReplayPolicy(io: CliIO, dir: string): { policy: DecidingPolicy; name: string } | undefined {

@@ -11,10 +11,10 @@ import { resolve } from "node:path";
 import { tryLoadPolicy } from "../../runtime/policy.js";
 import { authorize } from "../../runtime/trust/authorize.js";
 import { readBundleResult } from "../../runtime/trust/bundle-files.js";
-import { loadPrivateKeyFile, loadPublicKeyFile } from "../../runtime/trust/key-files.js";
+import { loadPrivateKeyFile } from "../../runtime/trust/key-files.js";
 import { tryOpenLog, type LineageLog } from "../../runtime/trust/lineage.js";
 import { createSigner } from "../../runtime/trust/signer.js";
-import type { PublicKey } from "../../runtime/trust/types.js";
+import { loadPublicKeyList } from "./key-list.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type Command } from "../io.js";
 import { readRequestJson } from "./verify.js";
 
@@ -57,16 +57,8 @@ export const authorizeCommand: Command = {
       io.err(`writ authorize: ${key.message}`);
       return EXIT_FAILURE;
     }
-    const trustedKeys: PublicKey[] = [];
-    const pub = flagString(parsed, "pub");
-    for (const file of (pub ?? "").split(",").filter((f) => f !== "")) {
-      const k = loadPublicKeyFile(resolve(io.cwd, file));
-      if (!k.ok) {
-        io.err(`writ authorize: ${k.message}`);
-        return EXIT_FAILURE;
-      }
-      trustedKeys.push(k.key);
-    }
+    const trustedKeys = loadPublicKeyList(io, "authorize", flagString(parsed, "pub"));
+    if (!trustedKeys) return EXIT_FAILURE;
     const read = readBundleResult(resolve(io.cwd, parsed.positional[0]!));
     if (!read.ok) {
       io.err(`writ authorize: ${read.message}`);

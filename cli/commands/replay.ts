@@ -6,9 +6,8 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { tryLoadPolicy } from "../../runtime/policy.js";
 import { readBundleResult } from "../../runtime/trust/bundle-files.js";
-import { loadPublicKeyFile } from "../../runtime/trust/key-files.js";
 import { replayArtifact } from "../../runtime/trust/replay.js";
-import type { PublicKey } from "../../runtime/trust/types.js";
+import { loadPublicKeyList } from "./key-list.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type Command } from "../io.js";
 import { readRequestJson } from "./verify.js";
 
@@ -48,15 +47,8 @@ export const replayCommand: Command = {
       return EXIT_FAILURE;
     }
     const pub = flagString(parsed, "pub");
-    const trustedKeys: PublicKey[] = [];
-    for (const file of (pub ?? "").split(",").filter((f) => f !== "")) {
-      const key = loadPublicKeyFile(resolve(io.cwd, file));
-      if (!key.ok) {
-        io.err(`writ replay: ${key.message}`);
-        return EXIT_FAILURE;
-      }
-      trustedKeys.push(key.key);
-    }
+    const trustedKeys = loadPublicKeyList(io, "replay", pub);
+    if (!trustedKeys) return EXIT_FAILURE;
     // Without --pub the signature is set aside: replay binds to the module by digest, not by signer.
     const bundle = pub === undefined ? { module: read.bundle.module, manifest: read.bundle.manifest } : read.bundle;
     const loaded = tryLoadPolicy(bundle, { trustedKeys, allowUnsigned: pub === undefined });

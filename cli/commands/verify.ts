@@ -7,9 +7,9 @@ import { resolve } from "node:path";
 import { digestPair } from "../../runtime/crypto/digest.js";
 import { verifyBundle } from "../../runtime/trust/bundle.js";
 import { readBundleResult } from "../../runtime/trust/bundle-files.js";
-import { loadPublicKeyFile } from "../../runtime/trust/key-files.js";
 import type { PublicKey } from "../../runtime/trust/types.js";
 import { verifyArtifact, type VerifyArtifactOptions } from "../../runtime/trust/verify-artifact.js";
+import { loadPublicKeyList } from "./key-list.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type CliIO, type Command } from "../io.js";
 
 export const verifyCommand: Command = {
@@ -37,7 +37,7 @@ export const verifyCommand: Command = {
       io.err(unknown.length ? `writ verify: unknown option --${unknown[0]}\n\n${this.usage}` : this.usage);
       return EXIT_USAGE;
     }
-    const trustedKeys = loadKeys(io, pub);
+    const trustedKeys = loadPublicKeyList(io, "verify", pub, true);
     if (!trustedKeys) return EXIT_FAILURE;
     const target = parsed.positional[0]!;
 
@@ -108,23 +108,6 @@ function isDirectory(path: string): boolean {
   } catch {
     return false;
   }
-}
-
-function loadKeys(io: CliIO, list: string): PublicKey[] | undefined {
-  const keys: PublicKey[] = [];
-  for (const file of list.split(",").filter((f) => f !== "")) {
-    const key = loadPublicKeyFile(resolve(io.cwd, file));
-    if (!key.ok) {
-      io.err(`writ verify: ${key.message}`);
-      return undefined;
-    }
-    keys.push(key.key);
-  }
-  if (keys.length === 0) {
-    io.err("writ verify: --pub names no key file");
-    return undefined;
-  }
-  return keys;
 }
 
 function verifyBundleDir(io: CliIO, dir: string, trustedKeys: PublicKey[]): number {

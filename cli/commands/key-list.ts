@@ -1,0 +1,28 @@
+// The public keys a `--pub <file>[,<file>...]` option names, for every command that takes one.
+
+import { resolve } from "node:path";
+import { loadPublicKeyFile } from "../../runtime/trust/key-files.js";
+import type { PublicKey } from "../../runtime/trust/types.js";
+import type { CliIO } from "../io.js";
+
+/**
+ * Reads each key file of a comma-separated list (relative to the working directory). Prints the
+ * first failure as `writ <command>: <why>` and returns undefined; with `required`, an empty list is
+ * such a failure too.
+ */
+export function loadPublicKeyList(io: CliIO, command: string, list: string | undefined, required = false): PublicKey[] | undefined {
+  const keys: PublicKey[] = [];
+  for (const file of (list ?? "").split(",").filter((f) => f !== "")) {
+    const key = loadPublicKeyFile(resolve(io.cwd, file));
+    if (!key.ok) {
+      io.err(`writ ${command}: ${key.message}`);
+      return undefined;
+    }
+    keys.push(key.key);
+  }
+  if (required && keys.length === 0) {
+    io.err(`writ ${command}: --pub names no key file`);
+    return undefined;
+  }
+  return keys;
+}
