@@ -37,6 +37,9 @@ interface EncodedWords extends EncodedRequest {
   readonly words: Int32Array;
 }
 
+/** Most distinct multi-rule decisions kept per verdict, so that the cache stays small whatever comes. */
+const MANY_CACHE_SIZE = 1024;
+
 /** Words per chunk of kept encodings (256 KiB). */
 const CHUNK_WORDS = 1 << 16;
 
@@ -126,12 +129,16 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
   let chunk = new Int32Array(0);
   let chunkUsed = 0;
 
-  // Decisions without errors and with at most one rule are shared, frozen objects.
+  // Decisions without errors are shared, frozen objects: no allocation for a decision seen before.
   const denyNone: Decision = Object.freeze({ decision: "deny", rules: EMPTY, errors: EMPTY });
   const allowOne: (Decision | undefined)[] = new Array(nRules);
   const denyOne: (Decision | undefined)[] = new Array(nRules);
   const single = (cache: (Decision | undefined)[], decision: "allow" | "deny", rule: number): Decision =>
     (cache[rule] ??= Object.freeze({ decision, rules: Object.freeze([ruleNames[rule]!]), errors: EMPTY }));
+  // lists of rule indexes as one safe integer in base nRules + 1: as many rules as fit in 2^53
+  const maxCachedRules = Math.floor(53 / Math.log2(nRules + 1));
+  const allowMany = new Map<number, Decision>();
+  const denyMany = new Map<number, Decision>();
 
   const decode = (): Decision => {
     const { i32, result } = inst;
@@ -149,11 +156,28 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
         return single(allow ? allowOne : denyOne, decision, r);
       }
     }
+    // several rules, no errors: shared too, by the list of rule indexes (while the cache is small)
+    let key = 0;
+    if (ne === 0 && nr <= maxCachedRules) {
+      for (let i = 0; i < nr; i++) {
+        const r = i32[rulesAt + i]!;
+        if (r < 0 || r >= nRules) return fault("the module named a rule that does not exist");
+        key = key * (nRules + 1) + r + 1;
+      }
+      const known = (allow ? allowMany : denyMany).get(key);
+      if (known !== undefined) return known;
+    }
     const rules: string[] = [];
     for (let i = 0; i < nr; i++) {
       const name = ruleNames[i32[rulesAt + i]!];
       if (name === undefined) return fault("the module named a rule that does not exist");
       rules.push(name);
+    }
+    if (ne === 0 && nr <= maxCachedRules) {
+      const cache = allow ? allowMany : denyMany;
+      const d: Decision = Object.freeze({ decision, rules: Object.freeze(rules), errors: EMPTY });
+      if (cache.size < MANY_CACHE_SIZE) cache.set(key, d);
+      return d;
     }
     const errors: RuleError[] = [];
     const base = result + errorsAt;
