@@ -3,30 +3,12 @@
 // (node without loader hooks, as an installed package runs it).
 
 import { execFile } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
-import ts from "typescript";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { writeTranspiledTree } from "../support/transpiled-tree.js";
 import { moduleDigests } from "./determinism-child.js";
-
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-
-function transpileTree(dir: string, out: string): void {
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) transpileTree(path, out);
-    else if (name.endsWith(".ts") && !name.endsWith(".test.ts") && !name.endsWith(".d.ts")) {
-      const js = ts.transpileModule(readFileSync(path, "utf8"), {
-        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false },
-      }).outputText;
-      const target = join(out, relative(root, path)).replace(/\.ts$/, ".js");
-      mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, js);
-    }
-  }
-}
 
 function run(script: string, cwd: string): Promise<{ cwd: string; digests: Record<string, string> }> {
   return new Promise((resolve, reject) => {
@@ -46,11 +28,7 @@ describe("reproducible modules", () => {
   it("gives identical bytes in two processes in two directories, and in this one", async () => {
     const build = mkdtempSync(join(tmpdir(), "writ-build-"));
     temp.push(build);
-    for (const dir of ["compiler", "runtime", "test/backend", "bench"]) transpileTree(join(root, dir), build);
-    writeFileSync(join(build, "package.json"), JSON.stringify({ type: "module" }));
-    cpSync(join(root, "asconfig.json"), join(build, "asconfig.json"));
-    cpSync(join(root, "assembly"), join(build, "assembly"), { recursive: true });
-    symlinkSync(join(root, "node_modules"), join(build, "node_modules"));
+    writeTranspiledTree(build, ["compiler", "runtime", "test/backend", "bench"]);
     const script = join(build, "test", "backend", "determinism-child.js");
     const a = mkdtempSync(join(tmpdir(), "writ-a-"));
     const b = mkdtempSync(join(tmpdir(), "writ-b-"));

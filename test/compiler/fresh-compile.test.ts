@@ -6,18 +6,16 @@
 // an installed package runs.
 
 import { execFile } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
-import ts from "typescript";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { repositoryRoot, writeTranspiledTree } from "../support/transpiled-tree.js";
 import { compilePolicy } from "../../compiler/driver.js";
 import { cancelPrestartedCompile, prestartCompile, startCompile } from "../../compiler/backend/asc.js";
 import { CONST_BASE } from "../../compiler/backend/codegen-values.js";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const policyFile = join(root, "bench/policies/agent-governance.writ");
+const policyFile = join(repositoryRoot, "bench/policies/agent-governance.writ");
 const policyText = readFileSync(policyFile, "utf8");
 
 async function moduleOf(text: string, optimize = true): Promise<Uint8Array> {
@@ -52,21 +50,6 @@ describe("a compile started ahead of its source", () => {
 
 // ------------------------------------------------------------------------------------------------
 
-function transpileTree(dir: string, out: string): void {
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) transpileTree(path, out);
-    else if (name.endsWith(".ts") && !name.endsWith(".test.ts") && !name.endsWith(".d.ts")) {
-      const js = ts.transpileModule(readFileSync(path, "utf8"), {
-        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false },
-      }).outputText;
-      const target = join(out, relative(root, path)).replace(/\.ts$/, ".js");
-      mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, js);
-    }
-  }
-}
-
 function node(args: string[], env: Record<string, string>): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     execFile(process.execPath, args, { env: { ...process.env, NODE_OPTIONS: "", ...env }, timeout: 120_000 }, (err, stdout, stderr) => {
@@ -84,11 +67,7 @@ describe("the CLI and the asc code cache", () => {
     build = mkdtempSync(join(tmpdir(), "writ-fresh-"));
     cache = mkdtempSync(join(tmpdir(), "writ-asc-cache-"));
     temp.push(build, cache);
-    for (const dir of ["compiler", "runtime", "cli", "test/compiler/children"]) transpileTree(join(root, dir), build);
-    writeFileSync(join(build, "package.json"), JSON.stringify({ name: "writ", version: "0.0.0-test", type: "module" }));
-    cpSync(join(root, "asconfig.json"), join(build, "asconfig.json"));
-    cpSync(join(root, "assembly"), join(build, "assembly"), { recursive: true });
-    symlinkSync(join(root, "node_modules"), join(build, "node_modules"));
+    writeTranspiledTree(build, ["compiler", "runtime", "cli", "test/compiler/children"], { name: "writ", version: "0.0.0-test" });
   });
   afterAll(() => {
     for (const d of temp) rmSync(d, { recursive: true, force: true });

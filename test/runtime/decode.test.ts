@@ -12,8 +12,8 @@ import { ModuleBuilder, op } from "../support/wasm-builder.js";
 const RESULT = 2048;
 const RULES = ["f0", "f1", "p2", "p3"];
 
-/** A module whose result region holds `words` (and whose `writ_evaluate` returns the first). */
-function moduleWith(words: readonly number[]): WebAssembly.Module {
+/** A builder with the ABI's memory and pointer exports; the test adds `writ_evaluate`. */
+function abiModule(): ModuleBuilder {
   const b = new ModuleBuilder();
   b.memory(1, 1);
   b.export("memory", "memory", 0);
@@ -21,6 +21,12 @@ function moduleWith(words: readonly number[]): WebAssembly.Module {
   b.func({ results: ["i32"], body: op.i32Const(1024), export: "writ_input_ptr" });
   b.func({ results: ["i32"], body: op.i32Const(512), export: "writ_input_size" });
   b.func({ results: ["i32"], body: op.i32Const(RESULT), export: "writ_result_ptr" });
+  return b;
+}
+
+/** A module whose result region holds `words` (and whose `writ_evaluate` returns the first). */
+function moduleWith(words: readonly number[]): WebAssembly.Module {
+  const b = abiModule();
   b.func({ results: ["i32"], body: op.i32Const(words[0] ?? 0), export: "writ_evaluate" });
   b.data(RESULT, new Uint8Array(new Int32Array(words).buffer));
   return new WebAssembly.Module(b.build());
@@ -78,13 +84,7 @@ describe("decoding a module's result", () => {
 
   it("does not let a cached decision answer for a later result with the same key", () => {
     // first call: rules [1, 0] (cached under key 2·5 + 1 = 11); later calls: [0, 5], also 1·5 + 6 = 11
-    const b = new ModuleBuilder();
-    b.memory(1, 1);
-    b.export("memory", "memory", 0);
-    b.func({ results: ["i32"], body: op.i32Const(1), export: "writ_abi_version" });
-    b.func({ results: ["i32"], body: op.i32Const(1024), export: "writ_input_ptr" });
-    b.func({ results: ["i32"], body: op.i32Const(512), export: "writ_input_size" });
-    b.func({ results: ["i32"], body: op.i32Const(RESULT), export: "writ_result_ptr" });
+    const b = abiModule();
     const calls = b.global("i32", true, op.i32Const(0));
     const store = (at: number, first: number, later: number) => [
       ...op.i32Const(at), ...op.globalGet(calls), ...op.i32Const(1), op.i32_eq,
