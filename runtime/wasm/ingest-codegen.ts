@@ -20,8 +20,9 @@
 // object no JSON text can produce, see `record`), and writes the same bytes the encoder writes for
 // it (test/runtime/ingest.test.ts checks both on random requests).
 //
-// Schemas with map fields, or field names that plain objects inherit (`constructor`, `__proto__`...),
-// get no fast path: generateIngest returns undefined and every request takes the general path.
+// Schemas with field names that plain objects inherit (`constructor`, `__proto__`...) get no fast
+// path: generateIngest returns undefined and every request takes the general path. Map keys with
+// such names send that request the general way.
 //
 // Safety: the only data spliced into the source are field names and table strings through
 // JSON.stringify (a JSON string is a valid JS string literal), and layout numbers and bounds, which
@@ -30,7 +31,7 @@
 import type { RecordType, SchemaType } from "../schema.js";
 import type { InputLayout, RecordLayout, SlotLayout, StringSlot } from "./layout.js";
 import { elementStride } from "./layout.js";
-import { utf8Length } from "../strings.js";
+import { compareCodePoints, utf8Length } from "../strings.js";
 
 /** What the fast path returns when the request must take the general path. */
 export const SLOW_PATH = -1;
@@ -259,8 +260,33 @@ class IngestGenerator {
         this.emit("}");
         return;
       }
-      case "map":
-        throw new Unsupported("maps take the general path");
+      case "map": {
+        // as the encoder does: keys in code-point order, each key's bytes on the heap. Keys that plain
+        // objects inherit (`constructor`, `__proto__`...) need own-property reads: the general path.
+        const valueSlot = slot?.kind === "map" ? slot.value : undefined;
+        const [ks, n, p, i, k, e] = ["ks", "n", "p", "i", "k", "e"].map((q) => this.fresh(q));
+        this.emit(`if (typeof ${x} !== "object" || ${x} === null || ${x}.__proto__ !== OP) return -1;`);
+        this.emit(`const ${ks} = Object.keys(${x}); const ${n} = ${ks}.length; if (${n} > ${num(t.max)}) return -1;`);
+        if (valueSlot) {
+          const entry = num(4 + elementStride(valueSlot));
+          this.emit(`if (${n} > 1) ${ks}.sort(CMP);`);
+          this.emit(`const ${p} = h; h += 4 + ${n} * ${entry}; i32[${p} >> 2] = ${n}; i32[${index(at)}] = ${p};`);
+          this.emit(`for (let ${i} = 0; ${i} < ${n}; ${i}++) { const ${k} = ${ks}[${i}];`);
+          this.emit(`if (INHERITED.has(${k}) || ${this.stringProblem(k, t.keyMax)}) return -1;`);
+          this.emit(`const ${e} = ${p} + 4 + ${i} * ${entry}; i32[${e} >> 2] = h; h = WS(${k}, h);`);
+          const v = this.fresh("v");
+          this.emit(`const ${v} = ${x}[${k}];`);
+          this.value(t.value, valueSlot, v, { expr: `${e} + 4` }, false);
+        } else {
+          this.emit(`for (let ${i} = 0; ${i} < ${n}; ${i}++) { const ${k} = ${ks}[${i}];`);
+          this.emit(`if (INHERITED.has(${k}) || ${this.stringProblem(k, t.keyMax)}) return -1;`);
+          const v = this.fresh("v");
+          this.emit(`const ${v} = ${x}[${k}];`);
+          this.value(t.value, undefined, v, { at: 0 }, false);
+        }
+        this.emit("}");
+        return;
+      }
       case "record": {
         const rec = slot?.kind === "record" ? slot : undefined;
         if (!rec || inline) {
@@ -307,7 +333,7 @@ class IngestGenerator {
 
 /**
  * The fast-path factory for a schema and its layout at `inputPtr`, or undefined when the schema has no
- * fast path (maps, inherited field names) or `new Function` is not allowed here.
+ * fast path (inherited field names) or `new Function` is not allowed here.
  */
 export function generateIngest(schema: RecordType, layout: InputLayout, inputPtr: number): IngestFactory | undefined {
   let body: string;
@@ -333,9 +359,9 @@ export function generateIngest(schema: RecordType, layout: InputLayout, inputPtr
   }
   let factory: (...args: unknown[]) => Ingest;
   try {
-    factory = new Function("i32", "WS", "WI", "MAPS", body) as typeof factory;
+    factory = new Function("i32", "WS", "WI", "MAPS", "CMP", "INHERITED", body) as typeof factory;
   } catch {
     return undefined; // no eval here: every request takes the general path
   }
-  return (helpers) => factory(helpers.i32, helpers.writeStringAt, helpers.writeWideInt, maps);
+  return (helpers) => factory(helpers.i32, helpers.writeStringAt, helpers.writeWideInt, maps, compareCodePoints, INHERITED);
 }
