@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // The `writ` command line: a table of commands, each in cli/commands/<name>.ts.
 
-import { readFileSync, realpathSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
 import type { CliIO, Command } from "./io.js";
 import { EXIT_USAGE } from "./io.js";
 import { preferAscCodeCache, tuneForOneShotCompile } from "../compiler/backend/asc.js";
+import { isMainModule } from "../compiler/main-module.js";
 
 function processIO(): CliIO {
   return {
@@ -66,15 +66,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
 }
 
 // Run only when executed as a program (directly, or through the npm bin link), not when imported.
-function invokedAsProgram(): boolean {
-  try {
-    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
-  } catch {
-    return false;
-  }
-}
-
-if (invokedAsProgram()) {
+if (isMainModule(import.meta.url)) {
   // every command is one-shot: it compiles at most once and exits. So no optimising tier for
   // WebAssembly (binaryen's hot code is never worth it here, and the process would wait for those
   // compiles at exit), and asc from the code cache built at install time when a valid one exists

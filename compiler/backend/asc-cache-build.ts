@@ -3,11 +3,10 @@
 // accepts a code cache only under the flags it was made with. A failure is reported and ignored: the
 // CLI then imports asc the ordinary way.
 
-import { realpathSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { compilePolicy } from "../driver.js";
 import { buildAscCache, type BuildResult } from "./asc-cache.js";
 import { setAsc, tuneForOneShotCompile } from "./asc.js";
+import { isMainModule } from "../main-module.js";
 
 // A small policy that exercises what generated code uses: strings, lists, maps, macros, arithmetic
 // and an indexed rule set, so the cache holds the compiler code a real compile runs.
@@ -43,15 +42,7 @@ export async function buildCliCodeCache(cacheDir?: string): Promise<BuildResult>
   }, cacheDir);
 }
 
-function invokedAsProgram(): boolean {
-  try {
-    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
-  } catch {
-    return false;
-  }
-}
-
-if (invokedAsProgram()) {
+if (isMainModule(import.meta.url)) {
   const t0 = performance.now();
   // never fails the install: without a cache the CLI imports asc the ordinary way
   const noCache = (reason: string) => process.stderr.write(`writ: no asc code cache (${reason}); compiles will import asc the ordinary way\n`);
