@@ -331,20 +331,22 @@ class IngestGenerator {
   }
 }
 
-/**
- * The fast-path factory for a schema and its layout at `inputPtr`, or undefined when the schema has no
- * fast path (inherited field names) or `new Function` is not allowed here.
- */
-export function generateIngest(schema: RecordType, layout: InputLayout, inputPtr: number): IngestFactory | undefined {
-  let body: string;
-  let maps: Map<string, number>[];
+/** The generated source of a fast path, and the data it refers to. */
+export interface IngestSource {
+  /** the body of a function of (i32, WS, WI, MAPS, CMP, INHERITED) that returns the fast path */
+  readonly body: string;
+  /** constant sets too large for a tree, as `MAPS` */
+  readonly maps: readonly Map<string, number>[];
+}
+
+/** The fast path's source for a schema and its layout at `inputPtr`, or undefined when it has none. */
+export function ingestSource(schema: RecordType, layout: InputLayout, inputPtr: number): IngestSource | undefined {
   try {
     const g = new IngestGenerator(layout.strings);
     g.record(schema, layout.root, "v", { at: inputPtr });
     const heapStart = num(inputPtr + layout.root.size);
     const firstFresh = num(layout.strings.length + 1);
-    maps = g.maps;
-    body = [
+    const body = [
       `"use strict";`,
       `const OP = Object.prototype;`,
       ...g.functions,
@@ -353,15 +355,32 @@ export function generateIngest(schema: RecordType, layout: InputLayout, inputPtr
       // a getter or proxy trap that throws: the general path reports it
       `return function ingestRequest(v) {\nlet h = ${heapStart}, seen$n = 0;\ntry {\n${g.lines.join("\n")}\n} catch { return -1; }\nreturn h;\n};`,
     ].join("\n");
+    return { body, maps: g.maps };
   } catch (e) {
     if (e instanceof Unsupported) return undefined;
     throw e;
   }
+}
+
+/**
+ * Turns a fast path's source into its factory, or undefined where `new Function` is not allowed.
+ * (bench/decide-profile.ts hands it altered sources, to time the pass without one check or another.)
+ */
+export function compileIngest(source: IngestSource): IngestFactory | undefined {
   let factory: (...args: unknown[]) => Ingest;
   try {
-    factory = new Function("i32", "WS", "WI", "MAPS", "CMP", "INHERITED", body) as typeof factory;
+    factory = new Function("i32", "WS", "WI", "MAPS", "CMP", "INHERITED", source.body) as typeof factory;
   } catch {
     return undefined; // no eval here: every request takes the general path
   }
-  return (helpers) => factory(helpers.i32, helpers.writeStringAt, helpers.writeWideInt, maps, compareCodePoints, INHERITED);
+  return (helpers) => factory(helpers.i32, helpers.writeStringAt, helpers.writeWideInt, source.maps, compareCodePoints, INHERITED);
+}
+
+/**
+ * The fast-path factory for a schema and its layout at `inputPtr`, or undefined when the schema has no
+ * fast path (inherited field names) or `new Function` is not allowed here.
+ */
+export function generateIngest(schema: RecordType, layout: InputLayout, inputPtr: number): IngestFactory | undefined {
+  const source = ingestSource(schema, layout, inputPtr);
+  return source && compileIngest(source);
 }

@@ -1,0 +1,114 @@
+// Where a decision's time goes (`npm run build && node dist/bench/decide-profile.js [policy.writ]`):
+// the 12-rule benchmark policy's `decide` over the benchmark mix, taken apart. The generated
+// validate-and-encode pass (runtime/wasm/ingest-codegen.ts) is timed as generated, then without one
+// of its checks at a time (its source altered; each alteration must change it), then with none of
+// them. Each variant runs in fresh processes
+// (JIT state of one must not shape another); each figure is the best pass over the mix of the best
+// process (the least disturbed by the rest of the machine), per request.
+//
+// The altered passes are for timing only: without their checks they accept requests the validator
+// refuses. The runtime never builds them.
+
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { compilePolicy } from "../compiler/driver.js";
+import { isMainModule } from "../compiler/main-module.js";
+import { loadPolicy } from "../runtime/policy.js";
+import { memoryWriters } from "../runtime/wasm/encoder.js";
+import { compileIngest, ingestSource, type IngestSource } from "../runtime/wasm/ingest-codegen.js";
+import type { InputLayout } from "../runtime/wasm/layout.js";
+import { generateMix } from "./mix.js";
+import { policiesDir } from "./paths.js";
+
+const SAMPLES = 300;
+const WARM_UP = 300;
+
+/** ns per request: the best of SAMPLES passes over `requests`. */
+function bestNs<T>(requests: readonly T[], f: (r: T) => unknown): number {
+  for (let k = 0; k < WARM_UP; k++) for (let i = 0; i < requests.length; i++) f(requests[i]!);
+  let best = Infinity;
+  for (let k = 0; k < SAMPLES; k++) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < requests.length; i++) f(requests[i]!);
+    best = Math.min(best, Number(process.hrtime.bigint() - t0) / requests.length);
+  }
+  return best;
+}
+
+/** The checks a pass can be timed without: a pattern over the generated source and its replacement. */
+export const CHECKS: readonly { readonly name: string; readonly pattern: RegExp; readonly replacement: string }[] = [
+  {
+    name: "refusing unknown fields (a key count per record)",
+    pattern: /let c\$\d+ = 0; for \(const _ in [^)]+\) c\$\d+\+\+; if \(c\$\d+ !== n\$\d+\) return -1;/g,
+    replacement: "",
+  },
+  { name: "well-formed Unicode in strings outside the constants", pattern: / \|\| ![\w$]+\.isWellFormed\(\)/g, replacement: "" },
+];
+
+export function without(source: IngestSource, checks: typeof CHECKS): IngestSource {
+  let body = source.body;
+  for (const c of checks) {
+    const altered = body.replace(c.pattern, c.replacement);
+    if (altered === body) throw new Error(`the generated pass no longer has the shape this tool removes: ${c.name}`);
+    body = altered;
+  }
+  return { ...source, body };
+}
+
+type Variant = "decide" | "pass" | "bare" | `without:${number}`;
+
+/** Times one variant in this process (each runs in a fresh child: JIT state does not carry over). */
+async function measure(variant: Variant, file: string): Promise<number> {
+  const compiled = await compilePolicy(readFileSync(file, "utf8"), { fileName: file });
+  if (!compiled.bundle) throw new Error(compiled.diagnostics.map((d) => d.message).join("\n"));
+  const { manifest } = compiled.bundle;
+  const policy = loadPolicy(compiled.bundle, { allowUnsigned: true });
+  const mix = generateMix();
+  const source = ingestSource(manifest.schema, manifest.layout as InputLayout, 1024);
+  if (!source) throw new Error("this policy's schema has no fast path");
+  const pass = (s: IngestSource) => {
+    const ingest = compileIngest(s)!(memoryWriters(new WebAssembly.Memory({ initial: 1, maximum: 1 })));
+    return bestNs(mix, ingest);
+  };
+  if (variant === "decide") return bestNs(mix, (r) => policy.decide(r));
+  if (variant === "pass") return pass(source);
+  if (variant === "bare") return pass(without(source, CHECKS));
+  return pass(without(source, [CHECKS[Number(variant.slice("without:".length))]!]));
+}
+
+/** The best of `runs` fresh children for a variant. */
+function child(variant: Variant, file: string, runs: number): number {
+  let best = Infinity;
+  for (let i = 0; i < runs; i++) {
+    const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), "--measure", variant, file], { encoding: "utf8" });
+    best = Math.min(best, Number(out.trim()));
+  }
+  return best;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args[0] === "--measure") {
+    console.log(await measure(args[1] as Variant, args[2]!));
+    return;
+  }
+  const file = args[0] ?? join(policiesDir(), "agent-governance.writ");
+  const runs = 3;
+  const decide = child("decide", file, runs);
+  const generated = child("pass", file, runs);
+  const rows: [string, number][] = [["decide, in all", decide], ["the generated validate-and-encode pass", generated]];
+  CHECKS.forEach((c, i) => rows.push([`  of which ${c.name}`, generated - child(`without:${i}`, file, runs)]));
+  rows.push(["  the pass without these checks (reads, type tests, constant look-ups, stores)", child("bare", file, runs)]);
+  rows.push(["the rest: the module call, decoding its result into a Decision", decide - generated]);
+  console.log(`${file}: ${SAMPLES} passes over the benchmark mix per process, best of ${runs} processes, ns per request`);
+  for (const [what, ns] of rows) console.log(`${ns.toFixed(1).padStart(7)}  ${what}`);
+}
+
+if (isMainModule(import.meta.url)) {
+  main().catch((e: unknown) => {
+    console.error(e instanceof Error ? e.message : String(e));
+    process.exitCode = 1;
+  });
+}
