@@ -4,7 +4,7 @@
 // is caught and becomes a deny with an `internal` error, and the instance is replaced by a fresh one
 // so that no state of the failed evaluation leaks into the next.
 
-import { evalErrorName, ruleErrorMessage, type Decision, type EvalErrorName, type RuleError } from "../decision.js";
+import { evalErrorName, ruleErrorMessage, type Decision, type RuleError } from "../decision.js";
 import type { Manifest } from "../manifest.js";
 import { compileRequestCheck } from "../request.js";
 import { createEncoder, memoryWriters, type RequestEncoder } from "./encoder.js";
