@@ -9,6 +9,7 @@ import type { Manifest } from "../manifest.js";
 import { compileRequestCheck } from "../request.js";
 import { createEncoder, memoryWriters, type RequestEncoder } from "./encoder.js";
 import { generateIngest, SLOW_PATH, type Ingest } from "./ingest-codegen.js";
+import { generateInputCopy, type InputCopy } from "./input-copy.js";
 import {
   RESULT_DECISION,
   RESULT_ERROR_COUNT,
@@ -31,7 +32,8 @@ export interface EncodedRequest {
 /**
  * The words behind an EncodedRequest (the input region is 4-aligned, and so is what the encoder
  * writes): a view into a shared chunk, so that many small copies do not each pay for a buffer of
- * their own, and the copy back is one same-type `set`.
+ * their own. When the instance has a generated copy (input-copy.ts), the view spans the whole input
+ * region, zero-padded; otherwise just the words written, and the copy back is one same-type `set`.
  */
 interface EncodedWords extends EncodedRequest {
   readonly words: Int32Array;
@@ -83,6 +85,8 @@ interface Instance {
   readonly encoder: RequestEncoder;
   /** validate-and-encode in one pass, when the schema has a fast path */
   readonly ingest: Ingest | undefined;
+  /** copies a kept encoding of `inputWords` words into the input region, when generated */
+  readonly copyInput: InputCopy | undefined;
   readonly evaluate: () => number;
   readonly inputPtr: number;
   /** index of the result region in i32 units */
@@ -110,18 +114,23 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
     const buffer = exports.memory.buffer;
     if (resultPtr + resultErrorsOffset(nRules) + 12 * nRules > buffer.byteLength) throw new Error("module result region lies outside its memory");
     ingestFactory ??= options.portable ? undefined : generateIngest(manifest.schema, layout, inputPtr);
+    copyFactory ??= options.portable ? undefined : generateInputCopy(inputPtr, inputWords);
+    const i32 = new Int32Array(buffer);
     return {
       exports,
-      i32: new Int32Array(buffer),
+      i32,
       u8: new Uint8Array(buffer),
       encoder: createEncoder(layout, exports.memory, inputPtr, { portable: options.portable }),
       ingest: ingestFactory?.(memoryWriters(exports.memory)),
+      copyInput: copyFactory?.(i32),
       evaluate: exports.writ_evaluate,
       inputPtr,
       result: resultPtr >> 2,
     };
   };
   let ingestFactory: ReturnType<typeof generateIngest>;
+  let copyFactory: ReturnType<typeof generateInputCopy>;
+  const inputWords = Math.ceil(layout.inputSize / 4);
 
   let inst = instantiate();
   let current: EncodedRequest | undefined;
@@ -243,14 +252,17 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
       inst.encoder.encode(request);
       const start = inst.inputPtr >> 2;
       const n = inst.encoder.usedBytes() >> 2;
-      if (chunkUsed + n > chunk.length) {
-        chunk = new Int32Array(Math.max(CHUNK_WORDS, n));
+      // the whole region (zero-padded) for the generated copy; chunks are fresh, so already zero
+      const kept = inst.copyInput !== undefined && n <= inputWords ? inputWords : n;
+      if (chunkUsed + kept > chunk.length) {
+        chunk = new Int32Array(Math.max(CHUNK_WORDS, kept));
         chunkUsed = 0;
       }
-      const words = chunk.subarray(chunkUsed, chunkUsed + n);
-      chunkUsed += n;
+      const words = chunk.subarray(chunkUsed, chunkUsed + kept);
+      chunkUsed += kept;
       words.set(inst.i32.subarray(start, start + n));
-      const encoded: EncodedWords = { words, bytes: new Uint8Array(words.buffer, words.byteOffset, words.byteLength) };
+      // `bytes` is what the encoder wrote, without the padding
+      const encoded: EncodedWords = { words, bytes: new Uint8Array(words.buffer, words.byteOffset, n * 4) };
       current = encoded;
       return encoded;
     },
@@ -258,8 +270,10 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
       try {
         if (encoded !== undefined && encoded !== current) {
           const { words } = encoded as Partial<EncodedWords>;
-          if (words !== undefined) inst.i32.set(words, inst.inputPtr >> 2);
-          else inst.u8.set(encoded.bytes, inst.inputPtr);
+          const { copyInput } = inst;
+          if (words === undefined) inst.u8.set(encoded.bytes, inst.inputPtr);
+          else if (copyInput !== undefined && words.length === inputWords) copyInput(words);
+          else inst.i32.set(words, inst.inputPtr >> 2);
           current = encoded;
         }
         return inst.evaluate();
