@@ -5,7 +5,7 @@
 
 import type { Decision } from "../decision.js";
 import type { DecidingPolicy } from "../policy-types.js";
-import { requestDigest } from "./request-digest.js";
+import { requestDigest, requestSchemaOf } from "./request-digest.js";
 import type { Signer } from "./signer.js";
 import { buildStatement, canonicalStatement, decideSafely, unrepresentableDecision } from "./statement.js";
 import { ARTIFACT_TYP, type LineageSink, type Statement } from "./types.js";
@@ -43,7 +43,7 @@ export function authorize(policy: DecidingPolicy, request: unknown, options: Aut
   if (!Number.isFinite(nowMs)) throw new RangeError("the clock returned an invalid Date");
   const { signer } = options;
 
-  const digest = requestDigest(request, signer.path);
+  const digest = requestDigest(request, signer.path, requestSchemaOf(policy));
   const decision = digest.ok ? decideSafely(policy, request) : unrepresentableDecision(digest);
 
   const iat = Math.floor(nowMs / 1000);

@@ -214,6 +214,15 @@ function fastValue(value: unknown, depth: number): string {
   }
 }
 
+/**
+ * The fast path's pieces, for the writers jcs-codegen.ts generates per request schema: `quote` and
+ * `value` write what canonicalJson writes, or throw (the caller then falls back to canonicalJson).
+ */
+export const fastParts: { readonly quote: (s: string) => string; readonly value: (v: unknown, depth: number) => string } = {
+  quote: quoteFast,
+  value: fastValue,
+};
+
 /** The general serialiser alone, so tests can hold the fast path to it. Never throws. */
 export function canonicalJsonReference(value: unknown, options: CanonicalOptions = {}): CanonicalResult {
   try {

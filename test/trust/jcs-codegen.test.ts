@@ -1,0 +1,121 @@
+// The per-schema canonical writer (runtime/trust/jcs-codegen.ts) may decline any request, but what
+// it writes must be exactly RFC 8785 as canonicalJson writes it. Checked on random schemas with valid,
+// mutated and arbitrary requests; on member names whose UTF-16 order differs from their code-point
+// order or that need escaping; on the benchmark mix; and through requestDigest.
+
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { RecordType } from "../../runtime/schema.js";
+import { canonicalJson } from "../../runtime/trust/jcs.js";
+import { canonicalWriterFor, canonicalWriterSource } from "../../runtime/trust/jcs-codegen.js";
+import { requestDigest } from "../../runtime/trust/request-digest.js";
+import { generateMix } from "../../bench/mix.js";
+import { Draw, drawMutation, drawRequest, drawSchema } from "../support/arbitraries/index.js";
+
+const REQUEST_JSON = { bigint: "safe-number" } as const;
+
+/** The writer answers canonicalJson's text, or nothing; returns whether it answered. */
+function agrees(schema: RecordType, request: unknown): boolean {
+  const text = canonicalWriterFor(schema)!(request);
+  if (text === undefined) return false;
+  const reference = canonicalJson(request, REQUEST_JSON);
+  expect(reference.ok).toBe(true);
+  expect(text).toBe(reference.ok ? reference.text : undefined);
+  return true;
+}
+
+describe("canonical writer generated from the request schema", () => {
+  it("writes canonicalJson's text for every request it answers, and answers most valid ones", () => {
+    let valid = 0;
+    let answered = 0;
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.array(fc.anything(), { maxLength: 4 }), (seed, junk) => {
+        const d = Draw.seeded(seed);
+        const schema = drawSchema(d, { maxDepth: 3, maxFields: 5 });
+        expect(canonicalWriterFor(schema)).toBeDefined();
+        valid++;
+        if (agrees(schema, drawRequest(d, schema))) answered++;
+        for (let i = 0; i < 8; i++) agrees(schema, drawMutation(d, schema).request);
+        for (const j of junk) agrees(schema, j);
+      }),
+      { numRuns: 400 },
+    );
+    // declining is allowed, not the rule: valid requests without BigInts or lone surrogates are written
+    expect(answered / valid).toBeGreaterThan(0.5);
+  });
+
+  it("orders members by UTF-16 code units and escapes names and values as RFC 8785 does", () => {
+    const names = ["ｚ", "😀", "\ue000", "a", 'q"uote', "new\nline", "B", "é"];
+    const schema: RecordType = {
+      kind: "record",
+      fields: names.map((name, i) => ({ name, optional: i % 2 === 1, type: i % 3 === 0 ? { kind: "string", max: 64 } : { kind: "int" } })),
+    };
+    const full = Object.fromEntries(names.map((n, i) => [n, i % 3 === 0 ? `v"\\\u0001\u001f${n}` : i - 3]));
+    expect(agrees(schema, full)).toBe(true);
+    // optional members absent, -0, 1e21 and a fraction in an int field (invalid, yet digested as sent)
+    const partial = Object.fromEntries(names.filter((_, i) => i % 2 === 0).map((n, i) => [n, i % 3 === 0 ? "x" : [-0, 1e21, 0.5][i % 3]]));
+    expect(agrees(schema, partial)).toBe(true);
+  });
+
+  it("declines what it cannot vouch for, and canonicalJson then has the last word", () => {
+    const schema: RecordType = {
+      kind: "record",
+      fields: [
+        { name: "s", optional: false, type: { kind: "string", max: 16 } },
+        { name: "n", optional: true, type: { kind: "int" } },
+        { name: "m", optional: true, type: { kind: "map", value: { kind: "list", element: { kind: "bool" }, max: 4 }, max: 4, keyMax: 8 } },
+      ],
+    };
+    const write = canonicalWriterFor(schema)!;
+    expect(write({ s: "a", n: 1, m: { b: [true], a: [false, true] } })).toBe('{"m":{"a":[false,true],"b":[true]},"n":1,"s":"a"}');
+    const declined: unknown[] = [
+      { s: "a", extra: 1 }, // an unknown member belongs in the digest
+      { s: "\ud800" }, // a lone surrogate has no JSON form
+      { s: "a", n: 5n }, // BigInts: canonicalJson decides
+      { s: "a", n: NaN },
+      { s: "a", n: undefined }, // present as undefined: canonicalJson refuses
+      { n: 1 }, // a required member missing
+      Object.assign(Object.create({ inherited: 1 }), { s: "a" }),
+      { s: "a", m: { k: [true, , false] } }, // eslint-disable-line no-sparse-arrays
+      new Proxy({ s: "a" }, { get: () => { throw new Error("no"); } }),
+      [],
+      null,
+      "s",
+    ];
+    for (const r of declined) expect(write(r)).toBeUndefined();
+    // a non-enumerable own member shadowing a field is not part of the JSON: declined, not written
+    const hidden = Object.defineProperty({ s: "a" }, "n", { value: 3, enumerable: false });
+    expect(write(hidden)).toBeUndefined();
+    expect(canonicalJson(hidden, REQUEST_JSON)).toEqual({ ok: true, text: '{"s":"a"}' });
+  });
+
+  it("has no writer for schemas with inherited member names or a malformed shape", () => {
+    const int = { kind: "int" } as const;
+    expect(canonicalWriterSource({ kind: "record", fields: [{ name: "constructor", optional: false, type: int }] })).toBeUndefined();
+    expect(canonicalWriterSource({ kind: "record", fields: [{ name: "__proto__", optional: false, type: int }] })).toBeUndefined();
+    expect(canonicalWriterSource({ kind: "record", fields: [{ name: "a", optional: false, type: { kind: "float" } as never }] })).toBeUndefined();
+    expect(canonicalWriterSource({ kind: "record", fields: [{ name: "a", optional: false, type: int }, { name: "a", optional: false, type: int }] })).toBeUndefined();
+    expect(canonicalWriterSource({ kind: "record" } as never)).toBeUndefined();
+    expect(canonicalWriterFor(null as never)).toBeUndefined();
+  });
+
+  it("keeps hostile member names inert", () => {
+    const name = '"]; globalThis.pwned = 1; //\u2028';
+    const schema: RecordType = { kind: "record", fields: [{ name, optional: false, type: { kind: "int" } }] };
+    expect(agrees(schema, { [name]: 7 })).toBe(true);
+    expect((globalThis as Record<string, unknown>).pwned).toBeUndefined();
+  });
+
+  it("writes every request of the benchmark mix, and requestDigest gives the same digest with or without the schema", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { compilePolicy } = await import("../../compiler/driver.js");
+    const result = await compilePolicy(readFileSync("bench/policies/agent-governance.writ", "utf8"), { stopAfter: "check" });
+    const schema = result.ir!.schema;
+    for (const request of generateMix()) {
+      expect(agrees(schema, request)).toBe(true);
+      expect(requestDigest(request, "native", schema)).toEqual(requestDigest(request, "native"));
+    }
+    // a request the writer declines is digested by the general path, refusals included
+    expect(requestDigest({ principal: 1n << 60n }, "native", schema)).toEqual(requestDigest({ principal: 1n << 60n }, "native"));
+  });
+});
