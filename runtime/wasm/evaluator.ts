@@ -85,8 +85,11 @@ interface Instance {
   readonly encoder: RequestEncoder;
   /** validate-and-encode in one pass, when the schema has a fast path */
   readonly ingest: Ingest | undefined;
-  /** copies a kept encoding of `inputWords` words into the input region, when generated */
-  readonly copyInput: InputCopy | undefined;
+  /**
+   * copies a kept encoding of `inputWords` words into the input region: generated on the first
+   * encode() (a host that only decides never pays for it), null where there is none
+   */
+  copyInput: InputCopy | null | undefined;
   readonly evaluate: () => number;
   readonly inputPtr: number;
   /** index of the result region in i32 units */
@@ -114,7 +117,6 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
     const buffer = exports.memory.buffer;
     if (resultPtr + resultErrorsOffset(nRules) + 12 * nRules > buffer.byteLength) throw new Error("module result region lies outside its memory");
     ingestFactory ??= options.portable ? undefined : generateIngest(manifest.schema, layout, inputPtr);
-    copyFactory ??= options.portable ? undefined : generateInputCopy(inputPtr, inputWords);
     const i32 = new Int32Array(buffer);
     return {
       exports,
@@ -122,14 +124,22 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
       u8: new Uint8Array(buffer),
       encoder: createEncoder(layout, exports.memory, inputPtr, { portable: options.portable }),
       ingest: ingestFactory?.(memoryWriters(exports.memory)),
-      copyInput: copyFactory?.(i32),
+      copyInput: undefined,
       evaluate: exports.writ_evaluate,
       inputPtr,
       result: resultPtr >> 2,
     };
   };
   let ingestFactory: ReturnType<typeof generateIngest>;
-  let copyFactory: ReturnType<typeof generateInputCopy>;
+  /** the generated copy's factory; null when there is none (portable, or a region too large) */
+  let copyFactory: ((i32: Int32Array) => InputCopy) | null | undefined;
+  const copierOf = (instance: Instance): InputCopy | null => {
+    if (instance.copyInput === undefined) {
+      if (copyFactory === undefined) copyFactory = (options.portable ? undefined : generateInputCopy(instance.inputPtr, inputWords)) ?? null;
+      instance.copyInput = copyFactory === null ? null : copyFactory(instance.i32);
+    }
+    return instance.copyInput;
+  };
   const inputWords = Math.ceil(layout.inputSize / 4);
 
   let inst = instantiate();
@@ -253,7 +263,7 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
       const start = inst.inputPtr >> 2;
       const n = inst.encoder.usedBytes() >> 2;
       // the whole region (zero-padded) for the generated copy; chunks are fresh, so already zero
-      const kept = inst.copyInput !== undefined && n <= inputWords ? inputWords : n;
+      const kept = copierOf(inst) !== null && n <= inputWords ? inputWords : n;
       if (chunkUsed + kept > chunk.length) {
         chunk = new Int32Array(Math.max(CHUNK_WORDS, kept));
         chunkUsed = 0;
@@ -270,9 +280,9 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
       try {
         if (encoded !== undefined && encoded !== current) {
           const { words } = encoded as Partial<EncodedWords>;
-          const { copyInput } = inst;
+          const copyInput = inst.copyInput === undefined ? copierOf(inst) : inst.copyInput;
           if (words === undefined) inst.u8.set(encoded.bytes, inst.inputPtr);
-          else if (copyInput !== undefined && words.length === inputWords) copyInput(words);
+          else if (copyInput !== null && words.length === inputWords) copyInput(words);
           else inst.i32.set(words, inst.inputPtr >> 2);
           current = encoded;
         }
