@@ -8,7 +8,7 @@
 // The request has already passed the schema check (runtime/request.ts), so shapes and bounds hold:
 // the encoder never writes past the input region the compiler sized from those bounds.
 
-import { compareCodePoints } from "../strings.js";
+import { compareCodePoints, sortByCodePoint } from "../strings.js";
 import type { InputLayout, RecordLayout, SlotLayout, StringSlot } from "./layout.js";
 import { elementStride } from "./layout.js";
 import { generateEncoder } from "./encoder-codegen.js";
@@ -229,7 +229,7 @@ export function createEncoder(layout: InputLayout, memory: WebAssembly.Memory, i
           const obj = v as object;
           const keys = Object.keys(obj);
           // code-point order (JS sort compares UTF-16 units, which differs for astral characters)
-          if (keys.length > 1) keys.sort(compareCodePoints);
+          if (keys.length > 1) sortByCodePoint(keys);
           const n = keys.length;
           const p = heap;
           heap += 4 + n * entry;

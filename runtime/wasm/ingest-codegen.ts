@@ -31,7 +31,7 @@
 import type { RecordType, SchemaType } from "../schema.js";
 import type { InputLayout, RecordLayout, SlotLayout, StringSlot } from "./layout.js";
 import { elementStride } from "./layout.js";
-import { compareCodePoints, utf8Length } from "../strings.js";
+import { sortByCodePoint, utf8Length } from "../strings.js";
 
 /** What the fast path returns when the request must take the general path. */
 export const SLOW_PATH = -1;
@@ -269,7 +269,7 @@ class IngestGenerator {
         this.emit(`const ${ks} = Object.keys(${x}); const ${n} = ${ks}.length; if (${n} > ${num(t.max)}) return -1;`);
         if (valueSlot) {
           const entry = num(4 + elementStride(valueSlot));
-          this.emit(`if (${n} > 1) ${ks}.sort(CMP);`);
+          this.emit(`if (${n} > 1) SORT(${ks});`);
           this.emit(`const ${p} = h; h += 4 + ${n} * ${entry}; i32[${p} >> 2] = ${n}; i32[${index(at)}] = ${p};`);
           this.emit(`for (let ${i} = 0; ${i} < ${n}; ${i}++) { const ${k} = ${ks}[${i}];`);
           this.emit(`if (INHERITED.has(${k}) || ${this.stringProblem(k, t.keyMax)}) return -1;`);
@@ -333,7 +333,7 @@ class IngestGenerator {
 
 /** The generated source of a fast path, and the data it refers to. */
 export interface IngestSource {
-  /** the body of a function of (i32, WS, WI, MAPS, CMP, INHERITED) that returns the fast path */
+  /** the body of a function of (i32, WS, WI, MAPS, SORT, INHERITED) that returns the fast path */
   readonly body: string;
   /** constant sets too large for a tree, as `MAPS` */
   readonly maps: readonly Map<string, number>[];
@@ -369,11 +369,11 @@ export function ingestSource(schema: RecordType, layout: InputLayout, inputPtr: 
 export function compileIngest(source: IngestSource): IngestFactory | undefined {
   let factory: (...args: unknown[]) => Ingest;
   try {
-    factory = new Function("i32", "WS", "WI", "MAPS", "CMP", "INHERITED", source.body) as typeof factory;
+    factory = new Function("i32", "WS", "WI", "MAPS", "SORT", "INHERITED", source.body) as typeof factory;
   } catch {
     return undefined; // no eval here: every request takes the general path
   }
-  return (helpers) => factory(helpers.i32, helpers.writeStringAt, helpers.writeWideInt, source.maps, compareCodePoints, INHERITED);
+  return (helpers) => factory(helpers.i32, helpers.writeStringAt, helpers.writeWideInt, source.maps, sortByCodePoint, INHERITED);
 }
 
 /**

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { compileRequestCheck, requestToValue } from "../../runtime/request.js";
 import type { RecordType } from "../../runtime/schema.js";
-import { compareCodePoints, utf8Length, codePointLength } from "../../runtime/strings.js";
+import fc from "fast-check";
+import { compareCodePoints, utf8Length, codePointLength, sortByCodePoint } from "../../runtime/strings.js";
 
 const schema: RecordType = {
   kind: "record",
@@ -98,6 +99,19 @@ describe("string helpers", () => {
     expect(compareCodePoints("ab", "abc")).toBeLessThan(0);
     expect(compareCodePoints("b", "a")).toBeGreaterThan(0);
     expect(compareCodePoints("x", "x")).toBe(0);
+  });
+  it("sorts map keys by code point, few (insertion sort) or many (built-in sort) alike", () => {
+    const key = fc.string({ unit: fc.constantFrom("a", "b", "é", "\uffff", "\u{1F600}", "\ue000", ""), maxLength: 3 });
+    fc.assert(
+      fc.property(fc.array(key, { maxLength: 40 }), (keys) => {
+        const sorted = [...keys];
+        sortByCodePoint(sorted);
+        // the order UTF-8 bytes give, which is what the module compares
+        const expected = [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+        expect(sorted).toEqual(expected);
+      }),
+      { numRuns: 500 },
+    );
   });
   it("measures UTF-8 bytes and code points", () => {
     for (const s of ["", "abc", "é", "€", "\u{1F600}", "a\u{1F600}é€"]) {
