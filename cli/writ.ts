@@ -30,13 +30,14 @@ function help(all: readonly Command[]): string {
 }
 
 /**
- * The command named `name`. `compile` is loaded on its own: the command table imports every
- * command and what it needs (runtime, signing, formatting), which a fresh `writ compile` would
- * otherwise pay for on every run.
+ * The command named `name`. `compile` and `test` are loaded on their own: the command table imports
+ * every command and what it needs (runtime, signing, formatting), which would delay the start of
+ * their AssemblyScript thread on every run.
  */
 async function findCommand(name: string): Promise<{ command: Command | undefined; all: () => Promise<readonly Command[]> }> {
   const all = async () => (await import("./commands/index.js")).commands;
   if (name === "compile") return { command: (await import("./commands/compile.js")).compileCommand, all };
+  if (name === "test") return { command: (await import("./commands/test.js")).testCommand, all };
   return { command: (await all()).find((c) => c.name === name), all };
 }
 

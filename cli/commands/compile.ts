@@ -8,9 +8,7 @@
 
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
-import { ascThreadSettings, cancelPrestartedCompile, prestartCompile } from "../../compiler/backend/asc.js";
-import { startCompileThread } from "../../compiler/backend/asc-thread.js";
-import { CONST_BASE } from "../../compiler/backend/codegen-values.js";
+import { cancelPrestartedAsc, prestartAsc } from "./prestart.js";
 import type { PrivateKey } from "../../runtime/trust/types.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type Command } from "../io.js";
 
@@ -54,15 +52,14 @@ export const compileCommand: Command = {
     }
     const optimize = !parsed.flags.has("O0");
     // asc starts now, beside the front end; the driver's backend picks this compile up
-    const moduleOptions = { memoryBase: CONST_BASE, optimize };
-    prestartCompile(moduleOptions, startCompileThread(moduleOptions, ascThreadSettings()));
+    prestartAsc(optimize);
     let result;
     try {
       const { compileFile, failed } = await import("./policy-source.js");
       result = await compileFile(io, file, { optimize, maxCost });
       if (failed(result) || !result?.bundle) return EXIT_FAILURE;
     } finally {
-      cancelPrestartedCompile(); // the front end failed before it needed asc
+      cancelPrestartedAsc(); // the front end failed before it needed asc
     }
     if (flagString(parsed, "emit") === "ir" && result.ir) {
       const { printPolicy } = await import("../../compiler/ir/print.js");

@@ -1,0 +1,66 @@
+// `writ test` as a user runs it: plain node on a transpiled copy of the tree, a folder of policies on
+// disk. It starts AssemblyScript on a thread before loading the rest (and again for each further
+// file while the previous file's tests run), so this checks what that must not change: every file is
+// compiled and tested in order, a failing test and a policy that does not compile are reported by
+// name, the summary counts them, and the exit code says so.
+
+import { execFile } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { repositoryRoot, writeTranspiledTree } from "../support/transpiled-tree.js";
+
+function writ(build: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [join(build, "cli/writ.js"), ...args], { env: { ...process.env, NODE_OPTIONS: "" }, timeout: 120_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe("writ test in a fresh process", () => {
+  let build: string;
+  let policies: string;
+  beforeAll(() => {
+    build = mkdtempSync(join(tmpdir(), "writ-test-cli-"));
+    writeTranspiledTree(build, ["compiler", "runtime", "cli"], { name: "writ", version: "0.0.0-test" });
+    policies = join(build, "policies");
+    mkdirSync(policies);
+    const tools = readFileSync(join(repositoryRoot, "policies/agent-tools.writ"), "utf8");
+    writeFileSync(join(policies, "a-tools.writ"), tools);
+    // one expectation turned around: that test, and only it, fails
+    const flipped = tools.replace("expect deny by [destructive_shell]\n", "expect allow by [shell_readonly]\n");
+    expect(flipped).not.toBe(tools);
+    writeFileSync(join(policies, "b-flipped.writ"), flipped);
+    writeFileSync(join(policies, "c-broken.writ"), 'policy "broken" version "1"\ninput { a: int }\npermit p when a +\n');
+    writeFileSync(join(policies, "d-payments.writ"), readFileSync(join(repositoryRoot, "policies/payments.writ"), "utf8"));
+  }, 60_000);
+  afterAll(() => rmSync(build, { recursive: true, force: true }));
+
+  it("passes a policy whose tests hold, exit 0", async () => {
+    const r = await writ(build, ["test", join(policies, "a-tools.writ")]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("✓ rm is refused even for an operator");
+    expect(r.stdout.trim().split("\n").at(-1)).toBe("11 passed, 0 failed");
+  }, 120_000);
+
+  it("tests every file of a folder in order, names what failed and what does not compile, exit 1", async () => {
+    const r = await writ(build, ["test", policies]);
+    expect(r.code).toBe(1);
+    const lines = r.stdout.trim().split("\n");
+    const headers = lines.filter((l) => !l.startsWith(" "));
+    expect(headers.slice(0, -1).map((l) => l.replace(policies, "<dir>"))).toEqual([
+      "<dir>/a-tools.writ (agent-tools 1.0.0)",
+      "<dir>/b-flipped.writ (agent-tools 1.0.0)",
+      `✗ <dir>/c-broken.writ: does not compile`,
+      expect.stringMatching(/^<dir>\/d-payments\.writ \(/),
+    ]);
+    expect(lines.filter((l) => l.startsWith("  ✗"))).toEqual(["  ✗ rm is refused even for an operator"]);
+    expect(r.stderr).toContain("c-broken.writ");
+    const payments = lines.slice(lines.findIndex((l) => l.includes("d-payments.writ")) + 1).filter((l) => l.startsWith("  ✓")).length;
+    expect(payments).toBeGreaterThan(0);
+    // 11 + 10 passed in the two agent-tools copies, the payments tests; the flipped test and the broken file failed
+    expect(lines.at(-1)).toBe(`${21 + payments} passed, 2 failed`);
+  }, 120_000);
+});
