@@ -16,12 +16,11 @@
 // anything that is not a well-formed schema; where `new Function` is forbidden there is none either.
 
 import type { RecordType, SchemaType } from "../schema.js";
+import { INHERITED } from "../request.js";
 import { fastParts, MAX_DEPTH } from "./jcs.js";
 
 /** The canonical JSON of a request of the schema, or undefined: then ask canonicalJson. Never throws. */
 export type CanonicalWriter = (request: unknown) => string | undefined;
-
-const INHERITED = new Set(Object.getOwnPropertyNames(Object.prototype));
 
 class Unsupported extends Error {}
 
@@ -70,7 +69,7 @@ class Emitter {
         this.record(v, t, depth);
         return;
       default:
-        throw new Unsupported(`unknown schema kind`);
+        throw new Unsupported("unknown schema kind");
     }
   }
 

@@ -8,6 +8,7 @@
 // The request has already passed the schema check (runtime/request.ts), so shapes and bounds hold:
 // the encoder never writes past the input region the compiler sized from those bounds.
 
+import { INHERITED } from "../request.js";
 import { compareCodePoints, sortByCodePoint } from "../strings.js";
 import type { InputLayout, RecordLayout, SlotLayout, StringSlot } from "./layout.js";
 import { elementStride } from "./layout.js";
@@ -46,9 +47,6 @@ const FIELD_SITES: readonly ((name: string, write: SlotWriter, offset: number) =
   (k, w, d) => (o, b) => w((o as Obj)[k], b + d), (k, w, d) => (o, b) => w((o as Obj)[k], b + d),
   (k, w, d) => (o, b) => w((o as Obj)[k], b + d), (k, w, d) => (o, b) => w((o as Obj)[k], b + d),
 ];
-
-/** Names plain objects inherit: reading them needs an own-property check. */
-const INHERITED = new Set(Object.getOwnPropertyNames(Object.prototype));
 
 const TWO_32 = 4294967296;
 

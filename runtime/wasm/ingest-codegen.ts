@@ -32,6 +32,7 @@ import type { RecordType, SchemaType } from "../schema.js";
 import type { InputLayout, RecordLayout, SlotLayout, StringSlot } from "./layout.js";
 import { elementStride } from "./layout.js";
 import { sortByCodePoint, utf8Length } from "../strings.js";
+import { INHERITED } from "../request.js";
 
 /** What the fast path returns when the request must take the general path. */
 export const SLOW_PATH = -1;
@@ -49,9 +50,6 @@ export interface IngestHelpers {
 
 /** Builds the fast path for one instance's memory. */
 export type IngestFactory = (helpers: IngestHelpers) => Ingest;
-
-/** Names plain objects inherit: a schema that uses one as a field name gets no fast path. */
-const INHERITED = new Set(Object.getOwnPropertyNames(Object.prototype));
 
 class Unsupported extends Error {}
 
