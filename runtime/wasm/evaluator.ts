@@ -117,10 +117,9 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
     const buffer = exports.memory.buffer;
     if (resultPtr + resultErrorsOffset(nRules) + 12 * nRules > buffer.byteLength) throw new Error("module result region lies outside its memory");
     ingestFactory ??= options.portable ? undefined : generateIngest(manifest.schema, layout, inputPtr);
-    const i32 = new Int32Array(buffer);
     return {
       exports,
-      i32,
+      i32: new Int32Array(buffer),
       u8: new Uint8Array(buffer),
       encoder: createEncoder(layout, exports.memory, inputPtr, { portable: options.portable }),
       ingest: ingestFactory?.(memoryWriters(exports.memory)),
@@ -280,7 +279,7 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
       try {
         if (encoded !== undefined && encoded !== current) {
           const { words } = encoded as Partial<EncodedWords>;
-          const copyInput = inst.copyInput === undefined ? copierOf(inst) : inst.copyInput;
+          const copyInput = copierOf(inst);
           if (words === undefined) inst.u8.set(encoded.bytes, inst.inputPtr);
           else if (copyInput !== null && words.length === inputWords) copyInput(words);
           else inst.i32.set(words, inst.inputPtr >> 2);
