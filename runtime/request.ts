@@ -48,6 +48,29 @@ export function describe(v: unknown): string {
 /** Names that plain objects inherit; reading them needs an own-property check. */
 export const INHERITED = new Set(Object.getOwnPropertyNames(Object.prototype));
 
+// Every reader of requests (this validator, the encoders, the fast path, the interpreter) reads a
+// field as `obj[name]`. An enumerable property planted on Object.prototype or Array.prototype — the
+// usual prototype-pollution bug, e.g. a deep merge fed `{"__proto__": {"isAdmin": true}}` — would make
+// a missing field read as present, with the planted value. While one exists, every request is
+// refused, with its name. (A non-enumerable one needs code running in the host: out of reach here.)
+const PROBE: readonly unknown[] = Object.freeze([]);
+
+/** The name of an enumerable property that arrays and plain objects inherit, if any. */
+export function pollutedPrototypeKey(): string | undefined {
+  for (const k in PROBE) return k;
+  return undefined;
+}
+
+/** The refusal of every request while the prototypes are polluted. */
+export function pollutionError(key: string): RequestError {
+  return {
+    rule: null,
+    code: "invalid_request",
+    message: `Object.prototype or Array.prototype carries the enumerable property \`${key}\` (prototype pollution): a missing field would read as that value, so no request is read`,
+    path: "",
+  };
+}
+
 export function ownValue(obj: object, key: string): unknown {
   if (INHERITED.has(key)) return Object.getOwnPropertyDescriptor(obj, key)?.value;
   return (obj as Record<string, unknown>)[key];
@@ -198,13 +221,22 @@ function pathOf(segments: readonly string[]): string {
  * closure tree otherwise; both give the same answers.
  */
 export function compileRequestCheck(schema: RecordType): RequestCheck {
-  return generateRequestCheck(schema) ?? compilePortableRequestCheck(schema);
+  const generated = generateRequestCheck(schema);
+  return generated === undefined ? compilePortableRequestCheck(schema) : refusingPollution(generated);
+}
+
+/** Wraps a validator with the prototype-pollution refusal (both validators go through it). */
+function refusingPollution(check: RequestCheck): RequestCheck {
+  return (request) => {
+    const key = pollutedPrototypeKey();
+    return key === undefined ? check(request) : pollutionError(key);
+  };
 }
 
 /** The closure-tree validator: the reference the generated one is tested against. */
 export function compilePortableRequestCheck(schema: RecordType): RequestCheck {
   const check = recordChecker(schema);
-  return (request) => {
+  return refusingPollution((request) => {
     let f: Failure | undefined;
     try {
       f = check(request);
@@ -215,7 +247,7 @@ export function compilePortableRequestCheck(schema: RecordType): RequestCheck {
     if (!f) return undefined;
     const path = pathOf(f.segments);
     return { rule: null, code: "invalid_request", message: path ? `${path}: ${f.message}` : f.message, path };
-  };
+  });
 }
 
 /** Converts a validated request into the interpreter's values (ints as bigint, maps sorted by key). */

@@ -114,7 +114,11 @@ export function canonicalWriterSource(schema: RecordType): string | undefined {
     return [
       '"use strict";',
       "const OP = Object.prototype;",
+      // what arrays and plain objects inherit enumerably (nothing, unless the prototypes are
+      // polluted): a member missing from the request would read as the inherited value
+      "const PROBE = Object.freeze([]);",
       "return function canonicalRequest(v) {",
+      "for (const _ in PROBE) return undefined;",
       'let out = "";',
       "try {",
       ...e.lines,

@@ -347,11 +347,14 @@ export function ingestSource(schema: RecordType, layout: InputLayout, inputPtr: 
     const body = [
       `"use strict";`,
       `const OP = Object.prototype;`,
+      // for…in over it lists what arrays and plain objects inherit enumerably: nothing, unless the
+      // prototypes are polluted (then the validator refuses the request, request.ts)
+      `const PROBE = Object.freeze([]);`,
       ...g.functions,
       // strings outside the table: per-request ids after the table's (equal strings, equal ids)
       `const seen = [], FRESH = ${firstFresh};`,
       // a getter or proxy trap that throws: the general path reports it
-      `return function ingestRequest(v) {\nlet h = ${heapStart}, seen$n = 0;\ntry {\n${g.lines.join("\n")}\n} catch { return -1; }\nreturn h;\n};`,
+      `return function ingestRequest(v) {\nfor (const _ in PROBE) return -1;\nlet h = ${heapStart}, seen$n = 0;\ntry {\n${g.lines.join("\n")}\n} catch { return -1; }\nreturn h;\n};`,
     ].join("\n");
     return { body, maps: g.maps };
   } catch (e) {

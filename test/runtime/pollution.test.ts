@@ -1,0 +1,103 @@
+// Prototype pollution: an enumerable property planted on Object.prototype or Array.prototype (what a
+// vulnerable deep merge does with `{"__proto__": {...}}`) would make a field missing from a request
+// read as present, with the planted value, in every reader that reads `obj[name]`. While the
+// prototypes carry one, every path refuses every request, naming the property; the canonical request
+// writer declines, so digests stay those of the request's own members; once the property is gone,
+// decisions are as before.
+
+import { readFileSync } from "node:fs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { compilePolicy, type CompileResult } from "../../compiler/driver.js";
+import { createInterpreter } from "../../compiler/ir/interp.js";
+import type { Decision } from "../../runtime/decision.js";
+import type { RecordType } from "../../runtime/schema.js";
+import { loadPolicy } from "../../runtime/policy.js";
+import { canonicalJson } from "../../runtime/trust/jcs.js";
+import { canonicalWriterFor } from "../../runtime/trust/jcs-codegen.js";
+import { requestDigest } from "../../runtime/trust/request-digest.js";
+import { createWasmEvaluator } from "../../runtime/wasm/evaluator.js";
+
+const complete = () => ({
+  principal: { id: "a", roles: ["admin"], clearance: 1, tenant: "acme" },
+  action: { name: "db.query", tool: "x" },
+  resource: { id: "r", type: "t", owner: "acme", sensitivity: 1 },
+  context: { amount: 1, hour: 12, riskScore: 1, approvals: 0 },
+});
+const withoutTenant = () => {
+  const r = complete();
+  delete (r.principal as { tenant?: string }).tenant;
+  return r;
+};
+
+/** Runs `body` with `name` planted, enumerable, on `proto`; always removes it. */
+function polluted(proto: object, name: string, body: () => void): void {
+  (proto as Record<string, unknown>)[name] = "acme";
+  try {
+    body();
+  } finally {
+    delete (proto as Record<string, unknown>)[name];
+  }
+}
+
+let compiled: CompileResult;
+let deciders: [string, (r: unknown) => Decision][];
+beforeAll(async () => {
+  compiled = await compilePolicy(readFileSync("bench/policies/agent-governance.writ", "utf8"), {});
+  const bundle = compiled.bundle!;
+  const module = new WebAssembly.Module(bundle.module as Uint8Array<ArrayBuffer>);
+  const fast = loadPolicy(bundle, { allowUnsigned: true });
+  const portable = createWasmEvaluator(module, bundle.manifest, { portable: true });
+  const interpreter = createInterpreter(compiled.ir!, compiled.checked!.errorSites);
+  deciders = [
+    ["fast path", (r) => fast.decide(r)],
+    ["portable", (r) => portable.decide(r)],
+    ["interpreter", (r) => interpreter.decide(r)],
+  ];
+}, 60_000);
+
+describe("prototype pollution", () => {
+  it("refuses every request on every path while Object.prototype or Array.prototype carries an enumerable property", () => {
+    const before = deciders.map(([, decide]) => [decide(complete()), decide(withoutTenant())]);
+    expect(before[0]![0]!.decision).toBe("allow");
+    expect(before[0]![1]!.errors[0]!.message).toMatch(/principal\.tenant: missing required field/);
+    for (const [proto, name] of [[Object.prototype, "tenant"], [Array.prototype, "tenant"], [Object.prototype, "anything"]] as const) {
+      polluted(proto, name, () => {
+        for (const [path, decide] of deciders) {
+          // without the guard the missing tenant reads as "acme" and the request is allowed
+          for (const request of [withoutTenant(), complete()]) {
+            const d = decide(request);
+            expect([path, d.decision, d.rules]).toEqual([path, "deny", []]);
+            expect(d.errors).toHaveLength(1);
+            expect(d.errors[0]!.code).toBe("invalid_request");
+            expect(d.errors[0]!.message).toContain(`\`${name}\` (prototype pollution)`);
+          }
+        }
+      });
+    }
+    // gone again: decisions are what they were
+    expect(deciders.map(([, decide]) => [decide(complete()), decide(withoutTenant())])).toEqual(before);
+  });
+
+  it("keeps request digests to the request's own members", () => {
+    // one record, the planted name among its fields: the key count alone would not notice
+    const flat: RecordType = {
+      kind: "record",
+      fields: [
+        { name: "n", optional: false, type: { kind: "int" } },
+        { name: "tenant", optional: true, type: { kind: "string", max: 16 } },
+      ],
+    };
+    polluted(Object.prototype, "tenant", () => {
+      expect(canonicalWriterFor(flat)!({ n: 1 })).toBeUndefined();
+      expect(canonicalJson({ n: 1 })).toEqual({ ok: true, text: '{"n":1}' });
+    });
+    expect(canonicalWriterFor(flat)!({ n: 1 })).toBe('{"n":1}');
+    const schema = compiled.ir!.schema;
+    polluted(Object.prototype, "tenant", () => {
+      expect(canonicalWriterFor(schema)!(withoutTenant())).toBeUndefined();
+      const own = canonicalJson(withoutTenant(), { bigint: "safe-number" });
+      expect(own.ok && own.text.includes("tenant")).toBe(false);
+      expect(requestDigest(withoutTenant(), "native", schema)).toEqual(requestDigest(withoutTenant(), "native"));
+    });
+  });
+});
