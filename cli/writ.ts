@@ -30,7 +30,7 @@ function help(all: readonly Command[]): string {
 }
 
 /**
- * The command named `name`. `compile` and `test` are loaded on their own: the command table imports
+ * The command named `name`. `compile`, `test` and `eval` are loaded on their own: the command table imports
  * every command and what it needs (runtime, signing, formatting), which would delay the start of
  * their AssemblyScript thread on every run.
  */
@@ -38,6 +38,7 @@ async function findCommand(name: string): Promise<{ command: Command | undefined
   const all = async () => (await import("./commands/index.js")).commands;
   if (name === "compile") return { command: (await import("./commands/compile.js")).compileCommand, all };
   if (name === "test") return { command: (await import("./commands/test.js")).testCommand, all };
+  if (name === "eval") return { command: (await import("./commands/eval.js")).evalCommand, all };
   return { command: (await all()).find((c) => c.name === name), all };
 }
 

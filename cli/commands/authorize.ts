@@ -16,7 +16,7 @@ import { tryOpenLog, type LineageLog } from "../../runtime/trust/lineage.js";
 import { createSigner } from "../../runtime/trust/signer.js";
 import { loadPublicKeyList } from "./key-list.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type Command } from "../io.js";
-import { readRequestJson } from "./verify.js";
+import { readRequestJson } from "./request-json.js";
 
 export const authorizeCommand: Command = {
   name: "authorize",

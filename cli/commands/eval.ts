@@ -1,16 +1,17 @@
 // `writ eval <file.writ | bundle dir> --input <request.json | -> [--backend wasm|interp] [--pub key]`:
 // decide one request and print the decision as JSON.
+//
+// On a .writ file with the WASM backend it compiles first; like `writ compile`, it starts
+// AssemblyScript on its thread before loading the front end (prestart.ts), so the compiler and the
+// runtime are imported only once the command knows what it needs.
 
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
-import { createInterpreter } from "../../compiler/ir/interp.js";
-import { tryLoadPolicy } from "../../runtime/policy.js";
-import { readBundleResult } from "../../runtime/trust/bundle-files.js";
-import { loadPublicKeyFile } from "../../runtime/trust/key-files.js";
 import type { Decision } from "../../runtime/decision.js";
 import type { PublicKey } from "../../runtime/trust/types.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type CliIO, type Command } from "../io.js";
-import { compileFile, failed, readText } from "./policy-source.js";
+import { prestartAsc, cancelPrestartedAsc } from "./prestart.js";
+import { readRequestJson } from "./request-json.js";
 
 export const evalCommand: Command = {
   name: "eval",
@@ -34,7 +35,7 @@ export const evalCommand: Command = {
       io.err(unknown.length ? `writ eval: unknown option --${unknown[0]}` : this.usage);
       return EXIT_USAGE;
     }
-    const request = await readRequest(io, inputFile);
+    const request = await readRequestJson(io, inputFile);
     if (!request.ok) {
       io.err(`writ eval: ${request.message}`);
       return EXIT_FAILURE;
@@ -46,21 +47,6 @@ export const evalCommand: Command = {
   },
 };
 
-export async function readRequest(io: CliIO, file: string): Promise<{ ok: true; value: unknown } | { ok: false; message: string }> {
-  let text: string;
-  if (file === "-") text = await io.readStdin();
-  else {
-    const read = readText(io, file);
-    if (!read.ok) return read;
-    text = read.text;
-  }
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch (e) {
-    return { ok: false, message: `${file === "-" ? "standard input" : file}: not valid JSON: ${e instanceof Error ? e.message : String(e)}` };
-  }
-}
-
 async function decider(io: CliIO, target: string, backend: string, pub: string | undefined): Promise<((r: unknown) => Decision) | undefined> {
   let isDir = false;
   try {
@@ -69,6 +55,11 @@ async function decider(io: CliIO, target: string, backend: string, pub: string |
     // a missing file is reported by compileFile below
   }
   if (isDir) {
+    const [{ tryLoadPolicy }, { readBundleResult }, { loadPublicKeyFile }] = await Promise.all([
+      import("../../runtime/policy.js"),
+      import("../../runtime/trust/bundle-files.js"),
+      import("../../runtime/trust/key-files.js"),
+    ]);
     if (backend === "interp") {
       io.err("writ eval: --backend interp needs the policy's .writ source, not a bundle directory");
       return undefined;
@@ -94,12 +85,21 @@ async function decider(io: CliIO, target: string, backend: string, pub: string |
     }
     return (r) => loaded.policy.decide(r);
   }
-  const result = await compileFile(io, target, { stopAfter: backend === "interp" ? "cost" : undefined });
-  if (failed(result) || !result) return undefined;
+  if (backend === "wasm") prestartAsc(true);
+  let result;
+  try {
+    const { compileFile, failed } = await import("./policy-source.js");
+    result = await compileFile(io, target, { stopAfter: backend === "interp" ? "cost" : undefined });
+    if (failed(result) || !result) return undefined;
+  } finally {
+    cancelPrestartedAsc(); // unused when the front end failed
+  }
   if (backend === "interp") {
+    const { createInterpreter } = await import("../../compiler/ir/interp.js");
     const interpreter = createInterpreter(result.checked!.ir, result.checked!.errorSites);
     return (r) => interpreter.decide(r);
   }
+  const { tryLoadPolicy } = await import("../../runtime/policy.js");
   const loaded = tryLoadPolicy(result.bundle!, { allowUnsigned: true });
   if (!loaded.ok) {
     io.err(`writ eval: ${loaded.error.message}`);

@@ -9,7 +9,7 @@ import { readBundleResult } from "../../runtime/trust/bundle-files.js";
 import { replayArtifact } from "../../runtime/trust/replay.js";
 import { loadPublicKeyList } from "./key-list.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type Command } from "../io.js";
-import { readRequestJson } from "./verify.js";
+import { readRequestJson } from "./request-json.js";
 
 export const replayCommand: Command = {
   name: "replay",

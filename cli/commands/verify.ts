@@ -10,6 +10,7 @@ import { readBundleResult } from "../../runtime/trust/bundle-files.js";
 import type { PublicKey } from "../../runtime/trust/types.js";
 import { verifyArtifact, type VerifyArtifactOptions } from "../../runtime/trust/verify-artifact.js";
 import { loadPublicKeyList } from "./key-list.js";
+import { readRequestJson } from "./request-json.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type CliIO, type Command } from "../io.js";
 
 export const verifyCommand: Command = {
@@ -124,20 +125,4 @@ function verifyBundleDir(io: CliIO, dir: string, trustedKeys: PublicKey[]): numb
   const m = read.bundle.manifest;
   io.out(`bundle ${read.name} ${m.version} verified: signed by ${result.keyId}; module sha3-512 ${m.digests.sha3_512}`);
   return EXIT_OK;
-}
-
-/** Reads a request as JSON from a file or (`-`) standard input. */
-export async function readRequestJson(io: CliIO, file: string): Promise<{ ok: true; value: unknown } | { ok: false; message: string }> {
-  let text: string;
-  try {
-    text = file === "-" ? await io.readStdin() : readFileSync(resolve(io.cwd, file), "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return { ok: false, message: `${file}: ${code === "ENOENT" ? "no such file" : (e as Error).message}` };
-  }
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch (e) {
-    return { ok: false, message: `${file === "-" ? "standard input" : file}: not valid JSON: ${(e as Error).message}` };
-  }
 }

@@ -1,8 +1,9 @@
-// `writ test` as a user runs it: plain node on a transpiled copy of the tree, a folder of policies on
-// disk. It starts AssemblyScript on a thread before loading the rest (and again for each further
-// file while the previous file's tests run), so this checks what that must not change: every file is
-// compiled and tested in order, a failing test and a policy that does not compile are reported by
-// name, the summary counts them, and the exit code says so.
+// `writ test` and `writ eval` as a user runs them: plain node on a transpiled copy of the tree, files
+// on disk. Both start AssemblyScript on a thread before loading the rest (`test` again for each
+// further file while the previous file's tests run), so this checks what that must not change: every
+// file is compiled and tested in order, a failing test and a policy that does not compile are
+// reported by name, the summary counts them, and the exit codes say so; `eval` decides the same on
+// the module, the interpreter and a compiled bundle, and refuses what it cannot read.
 
 import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -19,7 +20,7 @@ function writ(build: string, args: string[]): Promise<{ code: number; stdout: st
   });
 }
 
-describe("writ test in a fresh process", () => {
+describe("writ test and writ eval in a fresh process", () => {
   let build: string;
   let policies: string;
   beforeAll(() => {
@@ -62,5 +63,36 @@ describe("writ test in a fresh process", () => {
     expect(payments).toBeGreaterThan(0);
     // 11 + 10 passed in the two agent-tools copies, the payments tests; the flipped test and the broken file failed
     expect(lines.at(-1)).toBe(`${21 + payments} passed, 2 failed`);
+  }, 120_000);
+
+  it("evaluates a request on the module, on the interpreter and on a compiled bundle alike", async () => {
+    const request = join(build, "request.json");
+    writeFileSync(
+      request,
+      JSON.stringify({
+        agent: { id: "agent-7", tenant: "acme", roles: ["operator"], trust: 2 },
+        call: { tool: "shell", args: { program: "ls", argv: "-la" } },
+        session: { tenant: "acme", risk: 10 },
+      }),
+    );
+    const source = join(policies, "a-tools.writ");
+    const bundle = join(build, "bundle");
+    expect((await writ(build, ["compile", source, "-o", bundle])).code).toBe(0);
+    const outputs = [];
+    for (const args of [[source], [source, "--backend", "interp"], [bundle]]) {
+      const r = await writ(build, ["eval", ...args, "--input", request]);
+      expect(r.code, r.stderr).toBe(0);
+      outputs.push(JSON.parse(r.stdout));
+    }
+    expect(outputs[0]).toEqual({ decision: "allow", rules: ["shell_readonly"], errors: [] });
+    expect(outputs[1]).toEqual(outputs[0]);
+    expect(outputs[2]).toEqual(outputs[0]);
+
+    const missing = await writ(build, ["eval", source, "--input", join(build, "absent.json")]);
+    expect([missing.code, missing.stdout]).toEqual([1, ""]);
+    expect(missing.stderr).toContain("absent.json: no such file");
+    const broken = await writ(build, ["eval", join(policies, "c-broken.writ"), "--input", request]);
+    expect([broken.code, broken.stdout]).toEqual([1, ""]);
+    expect(broken.stderr).toContain("c-broken.writ");
   }, 120_000);
 });
