@@ -152,9 +152,14 @@ describe("the decision fast path", () => {
 
 describe("decisions through the fast path", () => {
   const source = readFileSync(new URL("../../bench/policies/agent-governance.writ", import.meta.url), "utf8");
+  // 250 tools and 60-odd roles as constants: look-ups through generated trees of hundreds of strings
+  const large = readFileSync(new URL("../../bench/policies/agent-governance-large.writ", import.meta.url), "utf8");
 
-  it("take it for every request of the benchmark mix, and decide as the general path does", async () => {
-    const compiled = await compilePolicy(source, { fileName: "agent-governance.writ" });
+  it.each([
+    ["12", source],
+    ["1,012", large],
+  ])("take it for every request of the benchmark mix, and decide as the general path does (%s rules)", async (_, text) => {
+    const compiled = await compilePolicy(text, { fileName: "agent-governance.writ" });
     const bundle = compiled.bundle!;
     const module = new WebAssembly.Module(bundle.module as Uint8Array<ArrayBuffer>);
     const factory = generateIngest(bundle.manifest.schema, bundle.manifest.layout as InputLayout, 1024)!;
