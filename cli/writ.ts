@@ -30,14 +30,14 @@ function help(all: readonly Command[]): string {
 }
 
 /**
- * The command named `name`. `compile`, `test` and `eval` are loaded on their own: the command table imports
+ * The command named `name`. `compile` and `eval` are loaded on their own: the command table imports
  * every command and what it needs (runtime, signing, formatting), which would delay the start of
- * their AssemblyScript thread on every run.
+ * their AssemblyScript thread on every run. (`writ test` compiles in this thread instead: a fresh
+ * asc thread per file loses to one warm in-process asc from the second file on.)
  */
 async function findCommand(name: string): Promise<{ command: Command | undefined; all: () => Promise<readonly Command[]> }> {
   const all = async () => (await import("./commands/index.js")).commands;
   if (name === "compile") return { command: (await import("./commands/compile.js")).compileCommand, all };
-  if (name === "test") return { command: (await import("./commands/test.js")).testCommand, all };
   if (name === "eval") return { command: (await import("./commands/eval.js")).evalCommand, all };
   return { command: (await all()).find((c) => c.name === name), all };
 }

@@ -1,12 +1,11 @@
 // `writ test <files or dirs...>`: run every `test` block through both backends.
-//
-// Like `writ compile`, it starts AssemblyScript on its thread before loading the front end and the
-// runtime (prestart.ts), and again before each further file.
 
 import { readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { runPolicyTests } from "../../compiler/testing.js";
+import { loadPolicy } from "../../runtime/policy.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, unknownFlags, type Command, type CliIO } from "../io.js";
-import { cancelPrestartedAsc, prestartAsc } from "./prestart.js";
+import { compileFile, failed } from "./policy-source.js";
 
 function policyFiles(io: CliIO, inputs: readonly string[]): { files: string[]; missing: string[] } {
   const files: string[] = [];
@@ -48,19 +47,8 @@ export const testCommand: Command = {
     for (const m of missing) io.err(`writ test: ${m}: no such file or directory`);
     let passed = 0;
     let failedCount = missing.length;
-    if (files.length > 0) prestartAsc(true);
-    const { compileFile, failed } = await import("./policy-source.js");
-    const { runPolicyTests } = await import("../../compiler/testing.js");
-    const { loadPolicy } = await import("../../runtime/policy.js");
-    for (const [n, file] of files.entries()) {
-      let result;
-      try {
-        result = await compileFile(io, file);
-      } finally {
-        cancelPrestartedAsc(); // unused when the front end failed
-      }
-      // the next file's asc starts while this one's tests run
-      if (n + 1 < files.length) prestartAsc(true);
+    for (const file of files) {
+      const result = await compileFile(io, file);
       if (failed(result) || !result?.bundle || !result.checked) {
         io.out(`✗ ${file}: does not compile`);
         failedCount++;

@@ -1,9 +1,8 @@
 // `writ test` and `writ eval` as a user runs them: plain node on a transpiled copy of the tree, files
-// on disk. Both start AssemblyScript on a thread before loading the rest (`test` again for each
-// further file while the previous file's tests run), so this checks what that must not change: every
-// file is compiled and tested in order, a failing test and a policy that does not compile are
-// reported by name, the summary counts them, and the exit codes say so; `eval` decides the same on
-// the module, the interpreter and a compiled bundle, and refuses what it cannot read.
+// on disk. `writ test` compiles and tests every file in order, reports a failing test and a policy
+// that does not compile by name, counts them, and says so in its exit code; `writ eval` (which starts
+// AssemblyScript on a thread before loading the rest) decides the same on the module, the
+// interpreter and a compiled bundle, and refuses what it cannot read.
 
 import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
