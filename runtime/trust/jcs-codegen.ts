@@ -16,7 +16,7 @@
 // anything that is not a well-formed schema; where `new Function` is forbidden there is none either.
 
 import type { RecordType, SchemaType } from "../schema.js";
-import { INHERITED } from "../request.js";
+import { INHERITED, pollutedPrototypeKey } from "../request.js";
 import { fastParts, MAX_DEPTH } from "./jcs.js";
 
 /** The canonical JSON of a request of the schema, or undefined: then ask canonicalJson. Never throws. */
@@ -114,11 +114,9 @@ export function canonicalWriterSource(schema: RecordType): string | undefined {
     return [
       '"use strict";',
       "const OP = Object.prototype;",
-      // what arrays and plain objects inherit enumerably (nothing, unless the prototypes are
-      // polluted): a member missing from the request would read as the inherited value
-      "const PROBE = Object.freeze([]);",
       "return function canonicalRequest(v) {",
-      "for (const _ in PROBE) return undefined;",
+      // polluted prototypes (request.ts): a missing member would read as the inherited value
+      "if (P() !== undefined) return undefined;",
       'let out = "";',
       "try {",
       ...e.lines,
@@ -146,7 +144,11 @@ export function canonicalWriterFor(schema: RecordType): CanonicalWriter | undefi
     const source = canonicalWriterSource(schema);
     if (source !== undefined) {
       try {
-        writer = (new Function("Q", "V", source) as (q: typeof fastParts.quote, v: typeof fastParts.value) => CanonicalWriter)(fastParts.quote, fastParts.value);
+        writer = (new Function("Q", "V", "P", source) as (q: typeof fastParts.quote, v: typeof fastParts.value, p: typeof pollutedPrototypeKey) => CanonicalWriter)(
+          fastParts.quote,
+          fastParts.value,
+          pollutedPrototypeKey,
+        );
       } catch {
         writer = null; // a Content Security Policy without 'unsafe-eval'
       }

@@ -32,7 +32,7 @@ import type { RecordType, SchemaType } from "../schema.js";
 import type { InputLayout, RecordLayout, SlotLayout, StringSlot } from "./layout.js";
 import { elementStride } from "./layout.js";
 import { sortByCodePoint, utf8Length } from "../strings.js";
-import { INHERITED } from "../request.js";
+import { INHERITED, pollutedPrototypeKey } from "../request.js";
 
 /** What the fast path returns when the request must take the general path. */
 export const SLOW_PATH = -1;
@@ -335,7 +335,7 @@ class IngestGenerator {
 
 /** The generated source of a fast path, and the data it refers to. */
 export interface IngestSource {
-  /** the body of a function of (i32, WS, WI, MAPS, SORT, INHERITED) that returns the fast path */
+  /** the body of a function of (i32, WS, WI, MAPS, SORT, INHERITED, POLLUTED) that returns the fast path */
   readonly body: string;
   /** constant sets too large for a tree, as `MAPS` */
   readonly maps: readonly Map<string, number>[];
@@ -351,14 +351,12 @@ export function ingestSource(schema: RecordType, layout: InputLayout, inputPtr: 
     const body = [
       `"use strict";`,
       `const OP = Object.prototype;`,
-      // for…in over it lists what arrays and plain objects inherit enumerably: nothing, unless the
-      // prototypes are polluted (then the validator refuses the request, request.ts)
-      `const PROBE = Object.freeze([]);`,
       ...g.functions,
       // strings outside the table: per-request ids after the table's (equal strings, equal ids)
       `const seen = [], FRESH = ${firstFresh};`,
-      // a getter or proxy trap that throws: the general path reports it
-      `return function ingestRequest(v) {\nfor (const _ in PROBE) return -1;\nlet h = ${heapStart}, seen$n = 0;\ntry {\n${g.lines.join("\n")}\n} catch { return -1; }\nreturn h;\n};`,
+      // polluted prototypes (request.ts), or a getter or proxy trap that throws: the general path
+      // reports it
+      `return function ingestRequest(v) {\nif (POLLUTED() !== undefined) return -1;\nlet h = ${heapStart}, seen$n = 0;\ntry {\n${g.lines.join("\n")}\n} catch { return -1; }\nreturn h;\n};`,
     ].join("\n");
     return { body, maps: g.maps };
   } catch (e) {
@@ -374,11 +372,11 @@ export function ingestSource(schema: RecordType, layout: InputLayout, inputPtr: 
 export function compileIngest(source: IngestSource): IngestFactory | undefined {
   let factory: (...args: unknown[]) => Ingest;
   try {
-    factory = new Function("i32", "WS", "WI", "MAPS", "SORT", "INHERITED", source.body) as typeof factory;
+    factory = new Function("i32", "WS", "WI", "MAPS", "SORT", "INHERITED", "POLLUTED", source.body) as typeof factory;
   } catch {
     return undefined; // no eval here: every request takes the general path
   }
-  return (helpers) => factory(helpers.i32, helpers.writeStringAt, helpers.writeWideInt, source.maps, sortByCodePoint, INHERITED);
+  return (helpers) => factory(helpers.i32, helpers.writeStringAt, helpers.writeWideInt, source.maps, sortByCodePoint, INHERITED, pollutedPrototypeKey);
 }
 
 /**
