@@ -8,8 +8,17 @@
 // over an evenly strided subsample (at least MIN_SUBSAMPLE requests) so a full run stays within
 // minutes; results record how many requests were timed.
 
-import type { BenchRequest } from "./request.js";
-import type { Engine } from "./engines/types.js";
+/**
+ * What the harness times: a request in, allow (true) or deny (false) out. The peers' `Engine` is one
+ * (over the benchmark's requests); `writ bench` times a user's policy over the user's requests.
+ */
+export interface TimedEngine<R> {
+  readonly name: string;
+  readonly label: string;
+  decide(request: R, index: number): boolean;
+  /** the positions in the mix this engine can decide (all when absent) */
+  readonly only?: readonly number[];
+}
 
 export interface TimingOptions {
   readonly rounds: number;
@@ -45,8 +54,8 @@ export interface EngineTiming {
   readonly singleCalls: number;
 }
 
-interface Slot {
-  readonly engine: Engine;
+interface Slot<R> {
+  readonly engine: TimedEngine<R>;
   readonly indexes: readonly number[];
   readonly expectedAllows: number;
   readonly passes: number;
@@ -79,7 +88,7 @@ export function quantile(values: readonly number[], q: number): number {
 }
 
 /** One pass over `indexes`; returns the number of allows (checked, so the work cannot be skipped). */
-function pass(engine: Engine, mix: readonly BenchRequest[], indexes: readonly number[]): number {
+function pass<R>(engine: TimedEngine<R>, mix: readonly R[], indexes: readonly number[]): number {
   let allows = 0;
   for (let k = 0; k < indexes.length; k++) {
     const i = indexes[k]!;
@@ -100,17 +109,18 @@ function stride(count: number, wanted: number): number[] {
  * `expected[i]` is the agreed answer for `mix[i]`: every timed pass must reproduce its allow count.
  * `log` receives one line per engine as warm-up ends.
  */
-export function timeEngines(
-  engines: readonly Engine[],
+export function timeEngines<R>(
+  engines: readonly TimedEngine<R>[],
   size: string,
-  mix: readonly BenchRequest[],
+  mix: readonly R[],
   expected: readonly boolean[],
   options: TimingOptions,
   timerOverheadNs: number,
   log: (line: string) => void = () => {},
 ): EngineTiming[] {
-  const all = mix.map((_, i) => i);
-  const slots: Slot[] = engines.map((engine) => {
+  const everyRequest = mix.map((_, i) => i);
+  const slots: Slot<R>[] = engines.map((engine) => {
+    const all = engine.only ?? everyRequest;
     // warm-up over the whole mix, at least once (the agreement check ran one pass already) and for
     // warmupMs; the fastest pass (compiled code, least disturbed by other work) sizes the rounds
     let fastest = Number.POSITIVE_INFINITY;
@@ -122,7 +132,7 @@ export function timeEngines(
     }
     const perDecisionMs = fastest / all.length;
     const affordable = Math.floor(options.roundBudgetMs / perDecisionMs);
-    const indexes = affordable >= mix.length ? all : stride(mix.length, Math.max(MIN_SUBSAMPLE, affordable));
+    const indexes = affordable >= all.length ? all : stride(all.length, Math.max(MIN_SUBSAMPLE, affordable)).map((k) => all[k]!);
     const passes = Math.max(1, Math.round(options.roundBudgetMs / (perDecisionMs * indexes.length)));
     const singleCalls = Math.max(MIN_SINGLE_CALLS, Math.min(2000, Math.floor(options.singleCallBudgetMs / perDecisionMs)));
     const expectedAllows = indexes.reduce((n, i) => n + (expected[i] ? 1 : 0), 0);

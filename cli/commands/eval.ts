@@ -5,11 +5,9 @@
 // AssemblyScript on its thread before loading the front end (prestart.ts), so the compiler and the
 // runtime are imported only once the command knows what it needs.
 
-import { statSync } from "node:fs";
-import { resolve } from "node:path";
 import type { Decision } from "../../runtime/decision.js";
-import type { PublicKey } from "../../runtime/trust/types.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type CliIO, type Command } from "../io.js";
+import { isDirectory, loadBundleDirectory } from "./bundle-dir.js";
 import { prestartAsc, cancelPrestartedAsc } from "./prestart.js";
 import { readRequestJson } from "./request-json.js";
 
@@ -48,42 +46,13 @@ export const evalCommand: Command = {
 };
 
 async function decider(io: CliIO, target: string, backend: string, pub: string | undefined): Promise<((r: unknown) => Decision) | undefined> {
-  let isDir = false;
-  try {
-    isDir = statSync(resolve(io.cwd, target)).isDirectory();
-  } catch {
-    // a missing file is reported by compileFile below
-  }
-  if (isDir) {
-    const [{ tryLoadPolicy }, { readBundleResult }, { loadPublicKeyFile }] = await Promise.all([
-      import("../../runtime/policy.js"),
-      import("../../runtime/trust/bundle-files.js"),
-      import("../../runtime/trust/key-files.js"),
-    ]);
+  if (isDirectory(io, target)) {
     if (backend === "interp") {
       io.err("writ eval: --backend interp needs the policy's .writ source, not a bundle directory");
       return undefined;
     }
-    const read = readBundleResult(resolve(io.cwd, target));
-    if (!read.ok) {
-      io.err(`writ eval: ${read.message}`);
-      return undefined;
-    }
-    const trustedKeys: PublicKey[] = [];
-    if (pub !== undefined) {
-      const key = loadPublicKeyFile(resolve(io.cwd, pub));
-      if (!key.ok) {
-        io.err(`writ eval: ${key.message}`);
-        return undefined;
-      }
-      trustedKeys.push(key.key);
-    }
-    const loaded = tryLoadPolicy(read.bundle, { trustedKeys, allowUnsigned: pub === undefined });
-    if (!loaded.ok) {
-      io.err(`writ eval: bundle refused (${loaded.error.code}): ${loaded.error.message}`);
-      return undefined;
-    }
-    return (r) => loaded.policy.decide(r);
+    const policy = await loadBundleDirectory(io, "eval", target, pub);
+    return policy && ((r) => policy.decide(r));
   }
   if (backend === "wasm") prestartAsc(true);
   let result;

@@ -3,6 +3,7 @@
 import type { Command } from "../io.js";
 import { auditCommand } from "./audit.js";
 import { authorizeCommand } from "./authorize.js";
+import { benchCommand } from "./bench.js";
 import { checkCommand } from "./check.js";
 import { compileCommand } from "./compile.js";
 import { evalCommand } from "./eval.js";
@@ -13,4 +14,4 @@ import { fmtCommand } from "./fmt.js";
 import { testCommand } from "./test.js";
 import { verifyCommand } from "./verify.js";
 
-export const commands: readonly Command[] = [compileCommand, checkCommand, evalCommand, testCommand, fmtCommand, keygenCommand, signCommand, authorizeCommand, verifyCommand, replayCommand, auditCommand];
+export const commands: readonly Command[] = [compileCommand, checkCommand, evalCommand, testCommand, benchCommand, fmtCommand, keygenCommand, signCommand, authorizeCommand, verifyCommand, replayCommand, auditCommand];

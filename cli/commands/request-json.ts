@@ -21,3 +21,40 @@ export async function readRequestJson(io: CliIO, file: string): Promise<{ ok: tr
     return { ok: false, message: `${file === "-" ? "standard input" : file}: not valid JSON: ${(e as Error).message}` };
   }
 }
+
+/**
+ * Reads a list of requests from a file or (`-`) standard input: a JSON array, or JSON Lines (one
+ * request per line; blank lines are skipped). Errors name the line that is not JSON.
+ */
+export async function readRequestList(io: CliIO, file: string): Promise<{ ok: true; values: unknown[] } | { ok: false; message: string }> {
+  const name = file === "-" ? "standard input" : file;
+  let text: string;
+  try {
+    text = file === "-" ? await io.readStdin() : readFileSync(resolve(io.cwd, file), "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return { ok: false, message: `${file}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (e as Error).message}` };
+  }
+  if (text.trimStart().startsWith("[")) {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (e) {
+      return { ok: false, message: `${name}: not a valid JSON array: ${(e as Error).message}` };
+    }
+    if (!Array.isArray(value)) return { ok: false, message: `${name}: expected a JSON array of requests or JSON Lines` };
+    return value.length > 0 ? { ok: true, values: value } : { ok: false, message: `${name}: the array holds no requests` };
+  }
+  const values: unknown[] = [];
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === "") continue;
+    try {
+      values.push(JSON.parse(line));
+    } catch (e) {
+      return { ok: false, message: `${name}:${i + 1}: not valid JSON: ${(e as Error).message}` };
+    }
+  }
+  return values.length > 0 ? { ok: true, values } : { ok: false, message: `${name}: no requests (expected a JSON array or JSON Lines)` };
+}

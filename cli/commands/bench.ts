@@ -1,0 +1,217 @@
+// `writ bench <file.writ | bundle dir> [--requests <file | ->] [--rounds N] [--json] [--pub key]`:
+// how fast this policy decides these requests on this machine (what `opa bench` is to Rego).
+//
+// Times, interleaved in rounds with the harness of `npm run bench` (bench/harness.ts): `decide` on
+// the compiled module (a JS object in, a Decision out, what a host pays), the module's evaluation of
+// requests encoded beforehand, and — for a .writ file — the reference interpreter. Before anything
+// is timed, the module and the interpreter must return the same Decision for every request; on the
+// first difference the command names the request and stops, since a figure for wrong answers means
+// nothing. Requests come from `--requests` (a JSON array or JSON Lines) or, for a .writ file, from
+// its `test` blocks.
+
+import { cpus } from "node:os";
+import type { Decision } from "../../runtime/decision.js";
+import type { LoadedPolicy } from "../../runtime/policy.js";
+import type { EngineTiming, TimedEngine, TimingOptions } from "../../bench/harness.js";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type CliIO, type Command } from "../io.js";
+import { isDirectory, loadBundleDirectory } from "./bundle-dir.js";
+import { cancelPrestartedAsc, prestartAsc } from "./prestart.js";
+import { readRequestList } from "./request-json.js";
+
+/** A few requests are repeated up to this many per pass, so that timing a pass is not timing the clock. */
+const MIN_TIMED_REQUESTS = 1000;
+const DEFAULT_ROUNDS = 11;
+const MAX_ROUNDS = 1000;
+
+export const benchCommand: Command = {
+  name: "bench",
+  summary: "time a policy's decisions over a set of requests (module, encoded, interpreter)",
+  usage: [
+    "usage: writ bench <file.writ | bundle dir> [--requests <file | ->] [--rounds N] [--json] [--pub <key>]",
+    "",
+    "  --requests <file>  the requests: a JSON array or JSON Lines (`-` reads standard input);",
+    `                     default: the inputs of the policy's test blocks. Fewer than ${MIN_TIMED_REQUESTS} are`,
+    "                     repeated in order up to that many per timed pass",
+    `  --rounds N         timing rounds (default ${DEFAULT_ROUNDS}); each engine takes a turn per round and`,
+    "                     the figure is the median over rounds",
+    "  --json             print the results as JSON",
+    "  --pub <key>        a trusted public key: a signed bundle directory is verified against it",
+    "",
+    "Timed: decide (the compiled module, JS object → Decision), evaluate only (the module on requests",
+    "encoded beforehand; valid requests only) and, for a .writ file, the reference interpreter.",
+    "Before timing, the module and the interpreter must agree on every request.",
+    "",
+    "Exit status: 0 when timed, 1 when the policy, the requests or the agreement check failed.",
+  ].join("\n"),
+  async run(args, io) {
+    const parsed = parseArgs(args, ["json"]);
+    const unknown = unknownFlags(parsed, ["requests", "rounds", "json", "pub"]);
+    const roundsText = flagString(parsed, "rounds");
+    const rounds = roundsText === undefined ? DEFAULT_ROUNDS : Number(roundsText);
+    if (unknown.length || parsed.positional.length !== 1 || !Number.isSafeInteger(rounds) || rounds < 1 || rounds > MAX_ROUNDS) {
+      io.err(unknown.length ? `writ bench: unknown option --${unknown[0]}` : roundsText !== undefined && parsed.positional.length === 1 ? `writ bench: --rounds takes a whole number from 1 to ${MAX_ROUNDS}` : this.usage);
+      return EXIT_USAGE;
+    }
+    const requestsFile = flagString(parsed, "requests");
+    let given: unknown[] | undefined;
+    if (requestsFile !== undefined) {
+      const read = await readRequestList(io, requestsFile);
+      if (!read.ok) {
+        io.err(`writ bench: ${read.message}`);
+        return EXIT_FAILURE;
+      }
+      given = read.values;
+    }
+    const target = parsed.positional[0]!;
+    const subject = await loadSubject(io, target, flagString(parsed, "pub"), given === undefined);
+    if (!subject) return EXIT_FAILURE;
+    const requests = given ?? subject.testRequests;
+    if (requests === undefined || requests.length === 0) {
+      io.err(`writ bench: no requests: ${isDirectory(io, target) ? "a bundle carries no tests" : `${target} has no test blocks`}; give them with --requests`);
+      return EXIT_FAILURE;
+    }
+    const source = requestsFile === undefined ? "the policy's test blocks" : requestsFile === "-" ? "standard input" : requestsFile;
+
+    const agreed = await checkAgreement(subject, requests);
+    if (!agreed.ok) {
+      io.err(`writ bench: ${agreed.message}`);
+      return EXIT_FAILURE;
+    }
+    const harness = await import("../../bench/harness.js");
+    const report = measure(harness, subject, requests, agreed.decisions, { rounds, roundBudgetMs: 40, singleCallBudgetMs: 10, warmupMs: 200 });
+    const summary = {
+      policy: { name: subject.policy.name, version: subject.policy.version, rules: subject.policy.manifest.rules.length, moduleBytes: subject.policy.module.length, sha3_512: subject.policy.digests.sha3_512 },
+      requests: { source, count: requests.length, timedPerPass: report.mixSize, allowed: agreed.allowed, invalid: agreed.invalid },
+      agreement: subject.interpreter ? "the module and the interpreter returned the same Decision for every request" : "module only (a bundle has no interpreter to compare with)",
+      rounds,
+      node: process.version,
+      cpu: `${cpus()[0]?.model ?? "unknown CPU"} (${cpus().length} cores)`,
+      results: report.timings.map((t) => ({
+        engine: t.engine,
+        label: t.label,
+        requestsTimed: t.requestsTimed,
+        medianNsPerDecision: round1(t.medianNsPerDecision),
+        p50Ns: round1(t.p50Ns),
+        p99Ns: round1(t.p99Ns),
+      })),
+    };
+    io.out(parsed.flags.has("json") ? JSON.stringify(summary, null, 2) : renderText(summary, report.timings, harness.formatNs));
+    return EXIT_OK;
+  },
+};
+
+export interface Subject {
+  readonly policy: LoadedPolicy;
+  readonly interpreter: { decide(request: unknown): Decision } | undefined;
+  /** the inputs of the policy's test blocks (a .writ file only) */
+  readonly testRequests: readonly unknown[] | undefined;
+}
+
+async function loadSubject(io: CliIO, target: string, pub: string | undefined, needTests: boolean): Promise<Subject | undefined> {
+  if (isDirectory(io, target)) {
+    const policy = await loadBundleDirectory(io, "bench", target, pub);
+    return policy && { policy, interpreter: undefined, testRequests: undefined };
+  }
+  prestartAsc(true);
+  let result;
+  try {
+    const { compileFile, failed } = await import("./policy-source.js");
+    result = await compileFile(io, target);
+    if (failed(result) || !result) return undefined;
+  } finally {
+    cancelPrestartedAsc(); // unused when the front end failed
+  }
+  const [{ tryLoadPolicy }, { createInterpreter }] = await Promise.all([import("../../runtime/policy.js"), import("../../compiler/ir/interp.js")]);
+  const loaded = tryLoadPolicy(result.bundle!, { allowUnsigned: true });
+  if (!loaded.ok) {
+    io.err(`writ bench: ${loaded.error.message}`);
+    return undefined;
+  }
+  const checked = result.checked!;
+  return {
+    policy: loaded.policy,
+    interpreter: createInterpreter(checked.ir, checked.errorSites),
+    testRequests: needTests ? checked.tests.map((t) => t.request) : undefined,
+  };
+}
+
+type Agreement =
+  | { ok: true; decisions: Decision[]; allowed: number; invalid: number }
+  | { ok: false; message: string };
+
+/** Every request decided by the module, and by the interpreter when there is one: they must agree. */
+export async function checkAgreement(subject: Subject, requests: readonly unknown[]): Promise<Agreement> {
+  const { sameDecision } = await import("../../compiler/testing.js");
+  const decisions: Decision[] = [];
+  let allowed = 0;
+  let invalid = 0;
+  for (let i = 0; i < requests.length; i++) {
+    const d = subject.policy.decide(requests[i]);
+    if (subject.interpreter) {
+      const reference = subject.interpreter.decide(requests[i]);
+      if (!sameDecision(reference, d))
+        return {
+          ok: false,
+          message: `the module and the interpreter disagree on request ${i + 1}: interpreter ${JSON.stringify(reference)}, module ${JSON.stringify(d)}; nothing was timed`,
+        };
+    }
+    if (d.decision === "allow") allowed++;
+    if (d.errors.some((e) => e.rule === null)) invalid++;
+    decisions.push(d);
+  }
+  return { ok: true, decisions, allowed, invalid };
+}
+
+type Harness = typeof import("../../bench/harness.js");
+
+function measure({ timeEngines, measureTimerOverheadNs }: Harness, subject: Subject, requests: readonly unknown[], decisions: readonly Decision[], options: TimingOptions): { timings: EngineTiming[]; mixSize: number } {
+  // the requests in order, repeated up to MIN_TIMED_REQUESTS: `origin[k]` is the request at k
+  const mixSize = Math.max(requests.length, Math.ceil(MIN_TIMED_REQUESTS / requests.length) * requests.length);
+  const origin = Array.from({ length: mixSize }, (_, k) => k % requests.length);
+  const mix = origin.map((i) => requests[i]);
+  const expected = origin.map((i) => decisions[i]!.decision === "allow");
+  const { policy, interpreter } = subject;
+
+  const engines: TimedEngine<unknown>[] = [
+    { name: "decide", label: "decide (module, JS object → Decision)", decide: (r) => policy.decide(r).decision === "allow" },
+  ];
+  // evaluate only: requests the schema accepts, encoded once here (an invalid one has no encoding)
+  const valid = origin.flatMap((i, k) => (decisions[i]!.errors.some((e) => e.rule === null) ? [] : [k]));
+  if (valid.length > 0) {
+    const { evaluator } = policy;
+    const encodedOf = new Map(requests.map((r, i) => [i, decisions[i]!.errors.some((e) => e.rule === null) ? undefined : evaluator.encode(r)]));
+    const encoded = origin.map((i) => encodedOf.get(i));
+    engines.push({ name: "evaluate", label: "evaluate only (module, request encoded beforehand)", only: valid, decide: (_r, k) => evaluator.evaluateEncoded(encoded[k]) === 1 });
+  }
+  if (interpreter) engines.push({ name: "interpreter", label: "reference interpreter (JS)", decide: (r) => interpreter.decide(r).decision === "allow" });
+  return { timings: timeEngines(engines, policy.name, mix, expected, options, measureTimerOverheadNs()), mixSize };
+}
+
+const round1 = (x: number): number => Math.round(x * 10) / 10;
+
+function renderText(s: {
+  policy: { name: string; version: string; rules: number; moduleBytes: number; sha3_512: string };
+  requests: { source: string; count: number; timedPerPass: number; allowed: number; invalid: number };
+  agreement: string;
+  rounds: number;
+  node: string;
+  cpu: string;
+}, timings: readonly EngineTiming[], formatNs: (ns: number) => string): string {
+  const { policy: p, requests: q } = s;
+  const repeated = q.timedPerPass > q.count ? `, repeated to ${q.timedPerPass} per pass` : "";
+  // the last column only when an engine timed fewer requests (evaluate only skips invalid ones)
+  const partial = timings.some((t) => t.requestsTimed < q.timedPerPass);
+  const rows = timings.map((t) => [t.label, formatNs(t.medianNsPerDecision), formatNs(t.p50Ns), formatNs(t.p99Ns), ...(partial ? [`${t.requestsTimed} of ${q.timedPerPass}`] : [])]);
+  const header = ["", "per decision", "single call p50", "p99", ...(partial ? ["requests timed"] : [])];
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
+  const line = (cells: string[]) => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  ").trimEnd();
+  return [
+    `policy "${p.name}" ${p.version}: ${p.rules} rules, module ${p.moduleBytes} bytes, sha3-512 ${p.sha3_512.slice(0, 16)}…`,
+    `requests: ${q.count} from ${q.source}${repeated}; ${q.allowed} allowed, ${q.invalid} refused as invalid`,
+    `agreement: ${s.agreement}`,
+    `timing: ${s.rounds} rounds, engines interleaved; median over rounds; Node ${s.node}, ${s.cpu}`,
+    "",
+    line(header),
+    ...rows.map(line),
+  ].join("\n");
+}

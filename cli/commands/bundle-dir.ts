@@ -1,0 +1,48 @@
+// Loading a compiled bundle directory for the commands that decide with one (`eval`, `bench`):
+// read it, verify it against a trusted key when one is given (unsigned bundles are accepted only
+// without one), and instantiate it. Imports the runtime lazily so that a command that compiles a
+// .writ file instead does not pay for it first.
+
+import { statSync } from "node:fs";
+import { resolve } from "node:path";
+import type { LoadedPolicy } from "../../runtime/policy.js";
+import type { PublicKey } from "../../runtime/trust/types.js";
+import type { CliIO } from "../io.js";
+
+/** Whether `target` names a directory (a bundle); a missing path is not one, and is reported later. */
+export function isDirectory(io: CliIO, target: string): boolean {
+  try {
+    return statSync(resolve(io.cwd, target)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** The bundle in `dir`, loaded; on failure prints why (prefixed with `writ <command>:`) and returns undefined. */
+export async function loadBundleDirectory(io: CliIO, command: string, dir: string, pub: string | undefined): Promise<LoadedPolicy | undefined> {
+  const [{ tryLoadPolicy }, { readBundleResult }, { loadPublicKeyFile }] = await Promise.all([
+    import("../../runtime/policy.js"),
+    import("../../runtime/trust/bundle-files.js"),
+    import("../../runtime/trust/key-files.js"),
+  ]);
+  const read = readBundleResult(resolve(io.cwd, dir));
+  if (!read.ok) {
+    io.err(`writ ${command}: ${read.message}`);
+    return undefined;
+  }
+  const trustedKeys: PublicKey[] = [];
+  if (pub !== undefined) {
+    const key = loadPublicKeyFile(resolve(io.cwd, pub));
+    if (!key.ok) {
+      io.err(`writ ${command}: ${key.message}`);
+      return undefined;
+    }
+    trustedKeys.push(key.key);
+  }
+  const loaded = tryLoadPolicy(read.bundle, { trustedKeys, allowUnsigned: pub === undefined });
+  if (!loaded.ok) {
+    io.err(`writ ${command}: bundle refused (${loaded.error.code}): ${loaded.error.message}`);
+    return undefined;
+  }
+  return loaded.policy;
+}

@@ -1,0 +1,141 @@
+// `writ bench` as a user runs it (plain node on a transpiled copy of the tree, files on disk): it
+// times a policy over its test inputs or over a requests file (JSON array or JSON Lines), on a .writ
+// file and on a compiled bundle, and refuses what it cannot read. No figure is asserted beyond being a
+// positive number: timings are the benchmark's business, not a test's. In-process: the agreement
+// check names the first request on which the module and the interpreter differ and times nothing.
+
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkAgreement } from "../../cli/commands/bench.js";
+import { compilePolicy } from "../../compiler/driver.js";
+import { createInterpreter } from "../../compiler/ir/interp.js";
+import { loadPolicy } from "../../runtime/policy.js";
+import { repositoryRoot, writeTranspiledTree } from "../support/transpiled-tree.js";
+
+function writ(build: string, args: string[], cwd = build): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [join(build, "cli/writ.js"), ...args], { cwd, env: { ...process.env, NODE_OPTIONS: "" }, timeout: 120_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+interface BenchJson {
+  policy: { name: string; rules: number };
+  requests: { source: string; count: number; timedPerPass: number; allowed: number; invalid: number };
+  agreement: string;
+  rounds: number;
+  results: { engine: string; requestsTimed: number; medianNsPerDecision: number; p50Ns: number; p99Ns: number }[];
+}
+
+const request = (roles: string[], name: string, tool: string, riskScore = 10) => ({
+  principal: { id: "agent-1", roles, clearance: 3, tenant: "acme" },
+  action: { name, tool },
+  resource: { id: "r-1", type: "db", owner: "acme", sensitivity: 1 },
+  context: { amount: 10, hour: 12, riskScore, approvals: 0 },
+});
+
+describe("writ bench in a fresh process", () => {
+  let build: string;
+  const governance = join(repositoryRoot, "bench/policies/agent-governance.writ");
+  beforeAll(() => {
+    build = mkdtempSync(join(tmpdir(), "writ-bench-cli-"));
+    writeTranspiledTree(build, ["compiler", "runtime", "cli", "bench"], { name: "writ", version: "0.0.0-test" });
+    const requests = [request(["admin"], "db.query", "psql"), request([], "shell.exec", "bash"), request(["operator"], "shell.exec", "bash", 90)];
+    writeFileSync(join(build, "requests.jsonl"), requests.map((r) => JSON.stringify(r)).join("\n") + "\n\n");
+    // an array with one request the schema refuses (clearance is an int)
+    const invalid = { ...request(["admin"], "db.query", "psql"), principal: { id: "a", roles: [], clearance: "3", tenant: "acme" } };
+    writeFileSync(join(build, "requests.json"), JSON.stringify([...requests, invalid]));
+    writeFileSync(join(build, "broken.jsonl"), `${JSON.stringify(requests[0])}\n\n{"principal": \n`);
+  }, 60_000);
+  afterAll(() => rmSync(build, { recursive: true, force: true }));
+
+  it("times a .writ file over its test blocks: module, encoded and interpreter, after checking they agree", async () => {
+    const r = await writ(build, ["bench", join(repositoryRoot, "policies/agent-tools.writ"), "--rounds", "1", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as BenchJson;
+    expect(out.policy.name).toBe("agent-tools");
+    expect(out.requests.source).toBe("the policy's test blocks");
+    expect(out.requests.count).toBe(11); // the policy's eleven tests
+    expect(out.requests.timedPerPass).toBeGreaterThanOrEqual(1000);
+    expect(out.requests.timedPerPass % 11).toBe(0);
+    expect(out.agreement).toMatch(/same Decision for every request/);
+    expect(out.results.map((e) => e.engine)).toEqual(["decide", "evaluate", "interpreter"]);
+    for (const e of out.results) {
+      expect(e.medianNsPerDecision).toBeGreaterThan(0);
+      expect(e.p99Ns).toBeGreaterThanOrEqual(e.p50Ns);
+    }
+  }, 120_000);
+
+  it("reads JSON Lines, counts allows, and prints a table", async () => {
+    const r = await writ(build, ["bench", governance, "--requests", "requests.jsonl", "--rounds", "1"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('policy "agent-governance" 1.0.0: 12 rules');
+    expect(r.stdout).toContain("requests: 3 from requests.jsonl, repeated to 1002 per pass; 1 allowed, 0 refused as invalid");
+    expect(r.stdout).toMatch(/^decide \(module, JS object → Decision\)\s+[\d.]+ (ns|µs)/m);
+    expect(r.stdout).toMatch(/^reference interpreter \(JS\)\s+[\d.]+ (ns|µs)/m);
+  }, 120_000);
+
+  it("times evaluate-only over the valid requests alone", async () => {
+    const r = await writ(build, ["bench", governance, "--requests", "requests.json", "--rounds", "1", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as BenchJson;
+    expect(out.requests).toMatchObject({ count: 4, timedPerPass: 1000, allowed: 1, invalid: 1 });
+    const timed = Object.fromEntries(out.results.map((e) => [e.engine, e.requestsTimed]));
+    expect(timed).toEqual({ decide: 1000, evaluate: 750, interpreter: 1000 });
+  }, 120_000);
+
+  it("times a compiled bundle, module only, and wants requests for it", async () => {
+    const bundle = join(build, "governance-bundle");
+    const compiled = await writ(build, ["compile", governance, "-o", bundle]);
+    expect(compiled.code, compiled.stderr).toBe(0);
+    const r = await writ(build, ["bench", bundle, "--requests", "requests.jsonl", "--rounds", "1", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as BenchJson;
+    expect(out.agreement).toMatch(/module only/);
+    expect(out.results.map((e) => e.engine)).toEqual(["decide", "evaluate"]);
+    const none = await writ(build, ["bench", bundle]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain("a bundle carries no tests; give them with --requests");
+  }, 120_000);
+
+  it("names the line of a requests file that is not JSON, and refuses bad options", async () => {
+    const broken = await writ(build, ["bench", governance, "--requests", "broken.jsonl"]);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(/^writ bench: broken\.jsonl:3: not valid JSON/);
+    const missing = await writ(build, ["bench", governance, "--requests", "nope.json"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("nope.json: no such file");
+    const rounds = await writ(build, ["bench", governance, "--rounds", "0"]);
+    expect(rounds.code).toBe(2);
+    expect(rounds.stderr).toContain("--rounds takes a whole number");
+    const empty = await writ(build, ["bench", governance]);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toContain("has no test blocks; give them with --requests");
+  }, 120_000);
+});
+
+describe("writ bench's agreement check", () => {
+  it("names the first request on which the module and the interpreter differ", async () => {
+    const result = await compilePolicy(readFileSync(join(repositoryRoot, "bench/policies/agent-governance.writ"), "utf8"));
+    const policy = loadPolicy(result.bundle!, { allowUnsigned: true });
+    const interpreter = createInterpreter(result.checked!.ir, result.checked!.errorSites);
+    const requests = [request(["admin"], "db.query", "psql"), request([], "shell.exec", "bash"), request(["admin"], "docs.read", "cat")];
+    const agreeing = await checkAgreement({ policy, interpreter, testRequests: undefined }, requests);
+    expect(agreeing).toMatchObject({ ok: true, allowed: 2, invalid: 0 });
+    // an interpreter that turns the third decision around: the check stops there, naming it
+    let calls = 0;
+    const skewed = {
+      decide(r: unknown) {
+        const d = interpreter.decide(r);
+        return ++calls === 3 ? { ...d, decision: d.decision === "allow" ? ("deny" as const) : ("allow" as const) } : d;
+      },
+    };
+    const disagreeing = await checkAgreement({ policy, interpreter: skewed, testRequests: undefined }, requests);
+    expect(disagreeing.ok).toBe(false);
+    if (!disagreeing.ok) expect(disagreeing.message).toMatch(/^the module and the interpreter disagree on request 3: interpreter \{"decision":"deny".*nothing was timed$/);
+  }, 60_000);
+});
