@@ -10,6 +10,7 @@ import { validateProfile } from "./wasm/profile.js";
 import { createWasmEvaluator, type WasmEvaluator } from "./wasm/evaluator.js";
 import { verifyBundle, type BundleErrorCode } from "./trust/bundle.js";
 import type { PublicKey } from "./trust/types.js";
+import { describeThrown } from "./thrown.js";
 
 export type LoadErrorCode = BundleErrorCode | "abi_unsupported" | "profile_violation" | "instantiate_failed";
 
@@ -46,7 +47,7 @@ export function tryLoadPolicy(bundle: Bundle, options: LoadOptions = {}): LoadRe
     return { ok: true, policy: loadPolicy(bundle, options) };
   } catch (e) {
     if (e instanceof PolicyLoadError) return { ok: false, error: e };
-    return { ok: false, error: new PolicyLoadError("malformed", e instanceof Error ? e.message : String(e)) };
+    return { ok: false, error: new PolicyLoadError("malformed", describeThrown(e)) };
   }
 }
 
@@ -65,7 +66,7 @@ export function loadPolicy(bundle: Bundle, options: LoadOptions = {}): LoadedPol
   try {
     evaluator = createWasmEvaluator(new WebAssembly.Module(bundle.module as Uint8Array<ArrayBuffer>), manifest);
   } catch (e) {
-    throw new PolicyLoadError("instantiate_failed", `module could not be instantiated: ${e instanceof Error ? e.message : String(e)}`);
+    throw new PolicyLoadError("instantiate_failed", `module could not be instantiated: ${describeThrown(e)}`);
   }
   return {
     name: manifest.name,
@@ -80,7 +81,7 @@ export function loadPolicy(bundle: Bundle, options: LoadOptions = {}): LoadedPol
         return evaluator.decide(request);
       } catch (e) {
         // the evaluator turns traps into denies itself; this is the last line of fail-closed
-        const message = `evaluation failed: ${e instanceof Error ? e.message : String(e)}`;
+        const message = `evaluation failed: ${describeThrown(e)}`;
         return { decision: "deny", rules: [], errors: [{ rule: "", code: "internal", message, at: -1 }] };
       }
     },

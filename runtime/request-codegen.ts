@@ -10,7 +10,7 @@
 
 import type { RequestError } from "./decision.js";
 import type { RecordType, SchemaType } from "./schema.js";
-import { describe, INHERITED, intProblem, isPlainObject, ownValue, stringProblem } from "./request.js";
+import { describe, INHERITED, intProblem, isPlainObject, keySegment, ownValue, shownKey, stringProblem, unreadableRequestError } from "./request.js";
 
 type Check = (request: unknown) => RequestError | undefined;
 
@@ -72,7 +72,7 @@ class Generator {
         const ks = this.fresh("ks");
         const k = this.fresh("k");
         const e = this.fresh("e");
-        const keyPath = `${path} + "[" + JSON.stringify(${k}) + "]"`;
+        const keyPath = `${path} + J(${k})`;
         this.emit(`if (!P(${x})) return E(${path}, "expected map, got " + D(${x}));`);
         this.emit(`const ${ks} = Object.keys(${x});`);
         this.emit(`if (${ks}.length > ${max}) return E(${path}, "map has " + ${ks}.length + " entries, more than the ${max} allowed");`);
@@ -111,8 +111,9 @@ class Generator {
   }
 }
 
+/** The first unknown key, as messages show it (shownKey). */
 function unknownField(obj: object, known: ReadonlySet<string>): string | undefined {
-  for (const k of Object.keys(obj)) if (!known.has(k)) return k;
+  for (const k of Object.keys(obj)) if (!known.has(k)) return shownKey(k);
   return undefined;
 }
 
@@ -127,17 +128,17 @@ export function generateRequestCheck(schema: RecordType): Check | undefined {
   const body = `"use strict";\nreturn function checkRequest(v) {\n${g.lines.join("\n")}\nreturn undefined;\n};`;
   let factory: (...args: unknown[]) => (v: unknown) => RequestError | undefined;
   try {
-    factory = new Function("E", "D", "I", "S", "P", "O", "U", "K", body) as typeof factory;
+    factory = new Function("E", "D", "I", "S", "P", "O", "U", "K", "J", body) as typeof factory;
   } catch {
     return undefined; // no eval here: the caller falls back to the closure validator
   }
-  const check = factory(requestError, describe, intProblem, stringProblem, isPlainObject, ownValue, unknownField, g.knownFieldSets);
+  const check = factory(requestError, describe, intProblem, stringProblem, isPlainObject, ownValue, unknownField, g.knownFieldSets, keySegment);
   return (request) => {
     try {
       return check(request);
     } catch (e) {
       // getters or proxies in a host-built object may throw: still a deny, never an exception
-      return requestError("", `request could not be read: ${e instanceof Error ? e.message : String(e)}`);
+      return unreadableRequestError(e);
     }
   };
 }

@@ -18,6 +18,7 @@ import { INT64_MAX, INT64_MIN, type RecordType, type SchemaType } from "./schema
 import { compareCodePoints, isWellFormed, utf8Length } from "./strings.js";
 import type { MapValue, RecordValue, Value } from "./values.js";
 import { generateRequestCheck } from "./request-codegen.js";
+import { clip, describeThrown } from "./thrown.js";
 
 /** A failure on the way up: the path is assembled only when something is wrong. */
 interface Failure {
@@ -71,6 +72,20 @@ export function pollutionError(key: string): RequestError {
   };
 }
 
+/**
+ * A key as messages and paths show it: cut after MAX_SHOWN_KEY UTF-16 units. A request is denied for
+ * an unknown or overlong key, and the denial is quoted in signed artifacts and lineage records: a
+ * key of a megabyte must not make each of them a megabyte too.
+ */
+export const MAX_SHOWN_KEY = 64;
+export function shownKey(key: string): string {
+  return clip(key, MAX_SHOWN_KEY);
+}
+/** A map key as a path segment: `["key"]`, cut like `shownKey`. */
+export function keySegment(key: string): string {
+  return `[${JSON.stringify(shownKey(key))}]`;
+}
+
 export function ownValue(obj: object, key: string): unknown {
   if (INHERITED.has(key)) return Object.getOwnPropertyDescriptor(obj, key)?.value;
   return (obj as Record<string, unknown>)[key];
@@ -122,12 +137,12 @@ function checkerFor(t: SchemaType): Check {
           const kf = checkString(k, keyMax);
           if (kf) {
             kf.message = `key: ${kf.message}`;
-            kf.segments.push(`[${JSON.stringify(k)}]`);
+            kf.segments.push(keySegment(k));
             return kf;
           }
           const f = value(ownValue(v, k));
           if (f) {
-            f.segments.push(`[${JSON.stringify(k)}]`);
+            f.segments.push(keySegment(k));
             return f;
           }
         }
@@ -196,8 +211,9 @@ function recordChecker(t: RecordType): Check {
     if (count !== present) {
       for (const k of Object.keys(v)) {
         if (!known.has(k)) {
-          const f = fail(`unknown field \`${k}\``);
-          f.segments.push(k);
+          const shown = shownKey(k);
+          const f = fail(`unknown field \`${shown}\``);
+          f.segments.push(shown);
           return f;
         }
       }
@@ -242,12 +258,59 @@ export function compilePortableRequestCheck(schema: RecordType): RequestCheck {
       f = check(request);
     } catch (e) {
       // getters or proxies in a host-built object may throw: still a deny, never an exception
-      f = fail(`request could not be read: ${e instanceof Error ? e.message : String(e)}`);
+      return unreadableRequestError(e);
     }
     if (!f) return undefined;
     const path = pathOf(f.segments);
     return { rule: null, code: "invalid_request", message: path ? `${path}: ${f.message}` : f.message, path };
   });
+}
+
+/** The denial of a request that threw while being read (a getter, a Proxy trap, too many values). */
+export function unreadableRequestError(e: unknown): RequestError {
+  return { rule: null, code: "invalid_request", message: `request could not be read: ${describeThrown(e)}`, path: "" };
+}
+
+/** Most values a snapshot copies: far above any request a schema accepts, far below a hang. */
+export const MAX_SNAPSHOT_VALUES = 1_000_000;
+/** Deepest nesting a snapshot copies; below it values are kept as they are (and refused). */
+const MAX_SNAPSHOT_DEPTH = 256;
+
+/**
+ * The request as data, read once. Every own enumerable property of a plain object and every element
+ * of an array is read exactly once into a fresh copy, so that a getter or a Proxy cannot show the
+ * validator one value and the encoder, the interpreter or the digest another: whoever reads the copy
+ * reads the same request. As in JSON, properties that are not enumerable are not part of it.
+ * Anything else — a class instance, a Date, a typed array — is kept as it is: the validator and the
+ * canonical writer refuse it whatever it holds. Throws a RangeError for a request of more than
+ * MAX_SNAPSHOT_VALUES values (shared references are copied each time they are met, so a few
+ * kilobytes of doubly-linked objects would otherwise take forever), and whatever a read throws;
+ * callers catch both and deny.
+ */
+export function snapshotRequest(request: unknown): unknown {
+  const budget = { left: MAX_SNAPSHOT_VALUES };
+  return snapshotValue(request, 0, budget);
+}
+
+function snapshotValue(v: unknown, depth: number, budget: { left: number }): unknown {
+  if (--budget.left < 0) throw new RangeError(`the request holds more than ${MAX_SNAPSHOT_VALUES} values`);
+  if (typeof v !== "object" || v === null || depth >= MAX_SNAPSHOT_DEPTH) return v;
+  if (Array.isArray(v)) {
+    const n = v.length;
+    const out: unknown[] = new Array(n);
+    for (let i = 0; i < n; i++) if (i in v) out[i] = snapshotValue(v[i], depth + 1, budget); // a hole stays a hole
+    return out;
+  }
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return v;
+  const out: Record<string, unknown> = proto === null ? Object.create(null) : {};
+  for (const k of Object.keys(v)) {
+    const x = snapshotValue((v as Record<string, unknown>)[k], depth + 1, budget);
+    // an own `__proto__` (JSON.parse makes them) must stay a property, not become the prototype
+    if (k === "__proto__") Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
+    else out[k] = x;
+  }
+  return out;
 }
 
 /** Converts a validated request into the interpreter's values (ints as bigint, maps sorted by key). */

@@ -5,7 +5,7 @@
 
 import type { Decision } from "../decision.js";
 import type { DecidingPolicy } from "../policy-types.js";
-import { requestDigest, requestSchemaOf } from "./request-digest.js";
+import { readRequest, requestSchemaOf } from "./request-digest.js";
 import type { Signer } from "./signer.js";
 import { buildStatement, canonicalStatement, decideSafely, unrepresentableDecision } from "./statement.js";
 import { ARTIFACT_TYP, type LineageSink, type Statement } from "./types.js";
@@ -43,8 +43,9 @@ export function authorize(policy: DecidingPolicy, request: unknown, options: Aut
   if (!Number.isFinite(nowMs)) throw new RangeError("the clock returned an invalid Date");
   const { signer } = options;
 
-  const digest = requestDigest(request, signer.path, requestSchemaOf(policy));
-  const decision = digest.ok ? decideSafely(policy, request) : unrepresentableDecision(digest);
+  // read once: the decision and the digest are of the same request (readRequest)
+  const { data, digest } = readRequest(request, signer.path, requestSchemaOf(policy));
+  const decision = digest.ok ? decideSafely(policy, data) : unrepresentableDecision(digest);
 
   const iat = Math.floor(nowMs / 1000);
   const statement: Statement = buildStatement({ policy, decision, requestSha3: digest.sha3_512, issuer: signer.keyId, iat, ttlSeconds: ttl, head: signer.head });

@@ -19,7 +19,7 @@ import { bytesToHex, hexToBytes, utf8Encode } from "../crypto/base64url.js";
 import { headerProblem, parseCompact, payloadText, verifyJws } from "./jws.js";
 import { parseStatement } from "./statement.js";
 import { requestDigest } from "./request-digest.js";
-import { DEFAULT_CLOCK_SKEW_SECONDS } from "./verify-artifact.js";
+import { validityClock } from "./verify-artifact.js";
 import type { Signer } from "./signer.js";
 
 export const BATCHED_ARTIFACT_TYP = "writ-authz-batched/1";
@@ -63,7 +63,8 @@ export type BatchErrorCode =
   | "not_yet_valid"
   | "untrusted_policy"
   | "request_mismatch"
-  | "not_allowed";
+  | "not_allowed"
+  | "bad_options";
 
 export type BatchVerifyResult =
   | { ok: true; statement: Statement; head: TreeHead }
@@ -92,6 +93,7 @@ const MAX_BATCHED_LENGTH = 1024 * 1024;
 
 /** Parses the outer structure (no cryptography). Never throws. */
 export function parseBatchedArtifact(text: string): { ok: true; artifact: BatchedArtifact; leaf: string } | { ok: false; reason: string } {
+  if (typeof text !== "string") return { ok: false, reason: `a batched artifact is JSON text, got ${text === null ? "null" : `a ${typeof text}`}` };
   if (text.length > MAX_BATCHED_LENGTH) return { ok: false, reason: `batched artifact is ${text.length} characters, more than the ${MAX_BATCHED_LENGTH} accepted` };
   let v: unknown;
   try {
@@ -169,8 +171,9 @@ export function verifyBatchedArtifact(artifact: string, options: BatchVerifyOpti
   if (st.iss !== head.iss) return { ok: false, code: "issuer_mismatch", message: "statement issuer differs from the tree head's signing key" };
   if (!options.ignoreExpiry) {
     // The same validity window as a JWS artifact (verify-artifact.ts).
-    const now = (options.now ?? new Date()).getTime() / 1000;
-    const skew = options.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
+    const clock = validityClock(options);
+    if (!clock.ok) return { ok: false, code: "bad_options", message: clock.message };
+    const { now, skew } = clock;
     const s = a.statement;
     if (!(now < s.exp + skew)) return { ok: false, code: "expired", message: `artifact expired at ${new Date(s.exp * 1000).toISOString()}` };
     if (now < s.iat - skew) return { ok: false, code: "not_yet_valid", message: `artifact is issued for ${new Date(s.iat * 1000).toISOString()}, in the future` };

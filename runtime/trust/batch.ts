@@ -19,7 +19,7 @@ import type { Decision } from "../decision.js";
 import type { DecidingPolicy } from "../policy-types.js";
 import { digestPair } from "../crypto/digest.js";
 import { buildTreeText, leafHashHexOfText } from "./merkle.js";
-import { requestDigest, requestSchemaOf } from "./request-digest.js";
+import { readRequest, requestSchemaOf } from "./request-digest.js";
 import { rememberBatchedLinkTarget } from "./lineage-record.js";
 import type { Signer } from "./signer.js";
 import { buildStatement, canonicalStatement, decideSafely, randomId, unrepresentableDecision } from "./statement.js";
@@ -107,8 +107,8 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
 
   /** Decides and states one request, and moves the chain head past it. */
   function prepare(policy: DecidingPolicy, request: unknown, ms: number): Prepared {
-    const digest = requestDigest(request, signer.path, requestSchemaOf(policy));
-    const decision = digest.ok ? decideSafely(policy, request) : unrepresentableDecision(digest);
+    const { data, digest } = readRequest(request, signer.path, requestSchemaOf(policy));
+    const decision = digest.ok ? decideSafely(policy, data) : unrepresentableDecision(digest);
     const iat = Math.floor(ms / 1000);
     const statement: Statement = buildStatement({ policy, decision, requestSha3: digest.sha3_512, issuer: signer.keyId, iat, ttlSeconds: ttl, head });
     const canonical = canonicalStatement(statement, policy);

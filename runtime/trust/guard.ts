@@ -9,6 +9,7 @@ import { authorize, type AuthorizeOptions } from "./authorize.js";
 import { POLICY_FAULT_RULE } from "./statement.js";
 import { verifyArtifact } from "./verify-artifact.js";
 import type { PublicKey, Statement } from "./types.js";
+import { describeThrown } from "../thrown.js";
 
 export type GuardErrorCode = "denied" | "invalid_request" | "policy_error" | "artifact_invalid" | "lineage_failed";
 
@@ -69,7 +70,7 @@ export async function guard<T>(
   try {
     issued = authorize(policy, request, { ...options, lineage: recording });
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
+    const message = describeThrown(e);
     if (sinkFailed) throw new GuardError("lineage_failed", [`the lineage log refused the artifact: ${message}`]);
     throw new GuardError("policy_error", [`authorization failed: ${message}`]);
   }

@@ -8,6 +8,8 @@
 // never coerced: non-finite numbers, lone surrogates, undefined, functions, symbols, BigInt (unless the
 // caller opts in, below), class instances (Date, Map, typed arrays ...), array holes, cycles.
 
+import { clip, describeThrown } from "../thrown.js";
+
 export type CanonicalResult = { ok: true; text: string } | { ok: false; reason: string; path: string };
 
 export interface CanonicalOptions {
@@ -37,12 +39,15 @@ const ANY_SURROGATE = /[\uD800-\uDFFF]/;
 // Matches a lone surrogate: a high one not followed by a low one, or a low one not preceded by a high.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/** Longest key a path shows (a refused request's path is quoted in its signed denial). */
+const MAX_SHOWN_KEY = 64;
+
 function renderPath(keys: readonly (string | number)[]): string {
   let path = "";
   for (const key of keys) {
     if (typeof key === "number") path += `[${key}]`;
-    else if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key)) path += path === "" ? key : `.${key}`;
-    else path += `[${JSON.stringify(key)}]`;
+    else if (key.length <= MAX_SHOWN_KEY && /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key)) path += path === "" ? key : `.${key}`;
+    else path += `[${JSON.stringify(clip(key, MAX_SHOWN_KEY))}]`;
   }
   return path;
 }
@@ -111,7 +116,7 @@ class Serialiser {
       const proto = Object.getPrototypeOf(object);
       if (proto !== Object.prototype && proto !== null) {
         const name = (proto as { constructor?: { name?: string } }).constructor?.name ?? "object";
-        this.refuse(`${name} is not a plain JSON object`);
+        this.refuse(`${clip(String(name), MAX_SHOWN_KEY)} is not a plain JSON object`);
       }
       // Default sort compares UTF-16 code units, which is the order RFC 8785 prescribes.
       const names = Object.keys(object).sort();
@@ -230,7 +235,7 @@ export function canonicalJsonReference(value: unknown, options: CanonicalOptions
   } catch (e) {
     if (e instanceof Refusal) return { ok: false, reason: e.reason, path: renderPath(e.keys) };
     // A getter that throws, or a Proxy: still not JSON we can vouch for.
-    return { ok: false, reason: `reading the value threw: ${e instanceof Error ? e.message : String(e)}`, path: "" };
+    return { ok: false, reason: `reading the value threw: ${describeThrown(e)}`, path: "" };
   }
 }
 

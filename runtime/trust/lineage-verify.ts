@@ -27,12 +27,13 @@ import { readFileSync } from "node:fs";
 import { digestPair, type CryptoPath, type DigestPair } from "../crypto/digest.js";
 import type { DecidingPolicy } from "../policy-types.js";
 import { canonicalize } from "./jcs.js";
-import { requestDigest } from "./request-digest.js";
+import { readRequest } from "./request-digest.js";
 import { decideSafely, unrepresentableDecision } from "./statement.js";
 import type { ChainHead, PublicKey, Statement } from "./types.js";
 import { verifyArtifact } from "./verify-artifact.js";
 import { verifyBatchedArtifact } from "./batch-artifact.js";
 import { lineDigests, linkTarget, parseRecordLine, sameDigests, type ParsedRecord, type ParseResult } from "./lineage-record.js";
+import { describeThrown } from "../thrown.js";
 
 export type LogFaultKind =
   | "edited"
@@ -128,7 +129,7 @@ export function verifyLogBytes(buf: Uint8Array, options: VerifyLogOptions = {}):
     return walk(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength), options);
   } catch (e) {
     // Nothing above throws on bad input; this guards the host against a bug, fail-closed.
-    return fault(0, "malformed", `verification failed: ${e instanceof Error ? e.message : String(e)}`);
+    return fault(0, "malformed", `verification failed: ${describeThrown(e)}`);
   }
 }
 
@@ -317,9 +318,9 @@ function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
 /** What differs between a statement and re-deciding its request now (empty: identical). */
 function replayStatement(s: Statement, request: unknown, policy: DecidingPolicy, path?: CryptoPath): string[] {
   const differences: string[] = [];
-  const digest = requestDigest(request, path);
+  const { data, digest } = readRequest(request, path);
   if (digest.sha3_512 !== s.request.sha3_512) differences.push("the request given for it has another digest");
-  const decision = digest.ok ? decideSafely(policy, request) : unrepresentableDecision(digest);
+  const decision = digest.ok ? decideSafely(policy, data) : unrepresentableDecision(digest);
   if (decision.decision !== s.decision) differences.push(`decision: recorded ${s.decision}, re-evaluation gives ${decision.decision}`);
   if (canonicalize(decision.rules) !== canonicalize(s.rules)) differences.push(`rules: recorded ${canonicalize(s.rules)}, re-evaluation gives ${canonicalize(decision.rules)}`);
   if (canonicalize(decision.errors) !== canonicalize(s.errors)) differences.push(`errors: recorded ${canonicalize(s.errors)}, re-evaluation gives ${canonicalize(decision.errors)}`);

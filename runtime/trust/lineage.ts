@@ -8,9 +8,11 @@
 // power loss or kernel crash; appends are then about a thousand times cheaper on a real disk.
 //
 // Crash repair: a crash (or SIGKILL) can leave only the last record incomplete. On open, a final
-// line without its newline, or a final line that is not a parsable record, is moved to
-// `<log>.torn-<timestamp>` and truncated away; everything before it is kept. Damage anywhere else
-// is never repaired: open refuses, naming the record, so the evidence stays as it is.
+// line without its newline, or a final line with zero bytes where a lost write left them that is not
+// a record, is moved to `<log>.torn-<timestamp>` and truncated away; everything before it is kept.
+// Anything else that is wrong — a complete final line that does not parse, a record not in the
+// writer's serialisation, damage anywhere else — is never repaired: open refuses, naming the record,
+// so the evidence stays as it is.
 //
 // Exclusion: one writer per log, enforced by `<log>.lock` (lineage-lock.ts).
 
@@ -19,7 +21,9 @@ import { dirname } from "node:path";
 import type { DigestPair } from "../crypto/digest.js";
 import type { ChainHead, LineageSink, Statement } from "./types.js";
 import { acquireLock, releaseLock } from "./lineage-lock.js";
+import { MAX_ARTIFACT_LENGTH } from "./verify-artifact.js";
 import { encodeRecord, lineDigests, linkTarget, parseRecordEnvelope, parseRecordLine, sameDigests, type ParsedRecord } from "./lineage-record.js";
+import { describeThrown } from "../thrown.js";
 
 export interface LogOptions {
   /** `always` (default): fdatasync after every append. `never`: leave flushing to the OS. */
@@ -53,7 +57,8 @@ export interface LineageLog extends LineageSink {
   /** set when open found and repaired a torn final record */
   readonly repaired: TornRepair | null;
   /** appends one record; throws a LineageError when the log is closed, the statement does not
-   *  continue the chain, or the write fails (then nothing of the record remains in the file) */
+   *  continue the chain, the artifact is longer than verifiers read (1 MiB), or the write fails
+   *  (then nothing of the record remains in the file) */
   append(artifact: string, statement: Statement): void;
   /** appends several records with one write and one fsync: all or none (batched signing uses it) */
   appendMany(entries: readonly { readonly artifact: string; readonly statement: Statement }[]): void;
@@ -62,7 +67,7 @@ export interface LineageLog extends LineageSink {
   close(): void;
 }
 
-export type LineageErrorCode = "locked" | "corrupt" | "chain_break" | "closed" | "io";
+export type LineageErrorCode = "locked" | "corrupt" | "chain_break" | "too_large" | "closed" | "io";
 
 export class LineageError extends Error {
   constructor(
@@ -95,6 +100,8 @@ interface ScanState {
   last: ParsedRecord | null;
 }
 
+const REWRITTEN = "is not in the writer's serialisation (it was rewritten)";
+
 /** Records at the end of the file that open decodes in full (artifact and statement). */
 const FULLY_CHECKED_TAIL = 2;
 
@@ -124,16 +131,20 @@ function scan(buf: Buffer, logPath: string): { state: ScanState; tornFrom: numbe
     if (offset < tailFrom) {
       const envelope = parseRecordEnvelope(line);
       if (!envelope.ok) throw damaged(index, `is damaged (${envelope.reason})`);
+      if (encodeRecord(envelope.record) !== line) throw damaged(index, REWRITTEN);
       if (envelope.record.seq !== index) throw damaged(index, `carries seq ${envelope.record.seq} at position ${index}`);
       if (!sameDigests(envelope.record.prev, state.lastLine)) throw damaged(index, "does not chain to the record before it");
       state.lastLine = envelope.lineDigests;
     } else {
       const parsed = parseRecordLine(line);
       if (!parsed.ok) {
-        // Only the very last write can be torn; a bad line followed by anything is damage.
-        if (isLast && !hasTornTail) return { state, tornFrom: offset };
+        // Only the very last write can be torn, and a crash leaves it either without its `\n` (the
+        // torn tail below) or, whole, with zeros where a lost page was. A complete line without a NUL
+        // that is not a record was written by something else: evidence, never cut away.
+        if (isLast && !hasTornTail && line.includes("\0")) return { state, tornFrom: offset };
         throw damaged(index, `is damaged (${parsed.reason})`);
       }
+      if (!parsed.parsed.canonical) throw damaged(index, REWRITTEN);
       const problem = linkProblem(parsed.parsed, index, state);
       if (problem) throw damaged(index, problem);
       state.lastLine = parsed.parsed.lineDigests;
@@ -208,7 +219,7 @@ export function tryOpenLog(path: string, options: LogOptions = {}): { ok: true; 
   try {
     return { ok: true, log: openLog(path, options) };
   } catch (e) {
-    return { ok: false, error: e instanceof LineageError ? e : new LineageError("io", String(e)) };
+    return { ok: false, error: e instanceof LineageError ? e : new LineageError("io", describeThrown(e)) };
   }
 }
 
@@ -261,6 +272,10 @@ class FileLog implements LineageLog {
           `${this.path}: statement seq ${link.seq} does not continue the log (next expected seq ${lastStatementSeq + 1} linking to the last artifact); start the signer from log.head().chain`,
         );
       }
+      // A record the log's own reader would refuse would make the log unopenable once followed by
+      // another: refuse it here, before anything is written.
+      if (artifact.length > MAX_ARTIFACT_LENGTH)
+        throw new LineageError("too_large", `${this.path}: an artifact of ${artifact.length} characters is more than the ${MAX_ARTIFACT_LENGTH} verifiers read; nothing was recorded`);
       const line = encodeRecord({ seq: count, prev: lastLine, artifact });
       chunks.push(line, "\n");
       count++;

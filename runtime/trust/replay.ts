@@ -7,7 +7,7 @@ import { canonicalize } from "./jcs.js";
 import { digestPair, type CryptoPath } from "../crypto/digest.js";
 import type { DecidingPolicy } from "../policy-types.js";
 import { parseCompact } from "./jws.js";
-import { requestDigest } from "./request-digest.js";
+import { readRequest } from "./request-digest.js";
 import { decideSafely, parseStatement, unrepresentableDecision } from "./statement.js";
 import { MAX_ARTIFACT_LENGTH } from "./verify-artifact.js";
 
@@ -32,7 +32,7 @@ export function replayArtifact(token: string, request: unknown, policy: Deciding
       `module: the artifact was issued by module sha3-512 ${short(s.policy.sha3_512)} (${s.policy.name} ${s.policy.version}), this module is ${short(module.sha3_512)} (${policy.name} ${policy.version})`,
     );
 
-  const digest = requestDigest(request, options.path);
+  const { data, digest } = readRequest(request, options.path);
   if (digest.sha3_512 !== s.request.sha3_512)
     differences.push(
       digest.ok
@@ -40,7 +40,7 @@ export function replayArtifact(token: string, request: unknown, policy: Deciding
         : `request: this request has no canonical JSON (${digest.reason} at \`${digest.path}\`)`,
     );
 
-  const decision = digest.ok ? decideSafely(policy, request) : unrepresentableDecision(digest);
+  const decision = digest.ok ? decideSafely(policy, data) : unrepresentableDecision(digest);
   if (decision.decision !== s.decision) differences.push(`decision: the artifact says ${s.decision}, re-evaluation gives ${decision.decision}`);
   const rulesThen = canonicalize(s.rules);
   const rulesNow = canonicalize(decision.rules);

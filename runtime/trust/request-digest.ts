@@ -9,6 +9,8 @@ import { sha3_512Hex, type CryptoPath } from "../crypto/digest.js";
 import type { RecordType } from "../schema.js";
 import { canonicalJson, type CanonicalOptions } from "./jcs.js";
 import { canonicalWriterFor } from "./jcs-codegen.js";
+import { snapshotRequest } from "../request.js";
+import { describeThrown } from "../thrown.js";
 
 export const UNREPRESENTABLE_REQUEST = "writ:unrepresentable-request";
 
@@ -19,13 +21,41 @@ export type RequestDigest =
 const REQUEST_JSON: CanonicalOptions = { bigint: "safe-number" };
 
 /**
- * `schema`, when given, is the request schema of the policy deciding it: requests that match it are
- * canonicalised by a writer generated for it (jcs-codegen.ts), to the same text, faster.
+ * The digest of `request`, read once (snapshotRequest). `schema`, when given, is the request schema of
+ * the policy deciding it: requests that match it are canonicalised by a writer generated for it
+ * (jcs-codegen.ts), to the same text, faster.
  */
 export function requestDigest(request: unknown, path?: CryptoPath, schema?: RecordType): RequestDigest {
-  const text = schema === undefined ? undefined : canonicalWriterFor(schema)?.(request);
+  return readRequest(request, path, schema).digest;
+}
+
+/** A request read once: the copy to decide, and the digest of that very copy. */
+export interface ReadRequest {
+  /** the snapshot (undefined when the request could not be read: then the digest says why) */
+  readonly data: unknown;
+  readonly digest: RequestDigest;
+}
+
+/**
+ * Reads `request` once and digests what was read. Whoever issues a statement decides `data`, never
+ * the request again: a getter or a Proxy that answers differently on a second read must not get a
+ * decision for one request signed under the digest of another. Never throws.
+ */
+export function readRequest(request: unknown, path?: CryptoPath, schema?: RecordType): ReadRequest {
+  let data: unknown;
+  try {
+    data = snapshotRequest(request);
+  } catch (e) {
+    return { data: undefined, digest: { ok: false, sha3_512: sha3_512Hex(UNREPRESENTABLE_REQUEST, path), reason: `reading the value threw: ${describeThrown(e)}`, path: "" } };
+  }
+  return { data, digest: digestOfData(data, path, schema) };
+}
+
+/** The digest of a snapshot (plain data our own code built). */
+function digestOfData(data: unknown, path?: CryptoPath, schema?: RecordType): RequestDigest {
+  const text = schema === undefined ? undefined : canonicalWriterFor(schema)?.(data);
   if (text !== undefined) return { ok: true, sha3_512: sha3_512Hex(text, path), canonical: text };
-  const canonical = canonicalJson(request, REQUEST_JSON);
+  const canonical = canonicalJson(data, REQUEST_JSON);
   if (canonical.ok) return { ok: true, sha3_512: sha3_512Hex(canonical.text, path), canonical: canonical.text };
   return { ok: false, sha3_512: sha3_512Hex(UNREPRESENTABLE_REQUEST, path), reason: canonical.reason, path: canonical.path };
 }

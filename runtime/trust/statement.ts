@@ -8,6 +8,7 @@ import { bytesToHex, utf8Decode } from "../crypto/base64url.js";
 import { canonicalJson, canonicalize } from "./jcs.js";
 import { STATEMENT_FORMAT, type ChainHead, type Statement } from "./types.js";
 import type { RequestDigest } from "./request-digest.js";
+import { describeThrown } from "../thrown.js";
 
 /** `rule` of the error recorded when the policy itself threw or returned garbage: no rule, the whole policy */
 export const POLICY_FAULT_RULE = "";
@@ -41,7 +42,7 @@ export function decideSafely(policy: DecidingPolicy, request: unknown): Decision
   try {
     d = policy.decide(request);
   } catch (e) {
-    return policyFault(`the policy threw: ${e instanceof Error ? e.message : String(e)}`);
+    return policyFault(`the policy threw: ${describeThrown(e)}`);
   }
   if (
     typeof d !== "object" ||

@@ -17,7 +17,8 @@ export type ArtifactErrorCode =
   | "not_yet_valid"
   | "untrusted_policy"
   | "request_mismatch"
-  | "not_allowed";
+  | "not_allowed"
+  | "bad_options";
 
 export type ArtifactVerification = { ok: true; statement: Statement } | { ok: false; code: ArtifactErrorCode; message: string };
 
@@ -44,7 +45,24 @@ function fail(code: ArtifactErrorCode, message: string): ArtifactVerification {
   return { ok: false, code, message };
 }
 
+/**
+ * The moment validity is judged at (seconds) and the tolerance, or why the options give none. A
+ * skew passed as the string "30" would turn `exp + skew` into text and accept expired artifacts; an
+ * invalid Date would compare false everywhere. Both are refused before anything is read.
+ */
+export function validityClock(options: { readonly now?: unknown; readonly clockSkewSeconds?: unknown }): { ok: true; now: number; skew: number } | { ok: false; message: string } {
+  const date = options.now ?? new Date();
+  const ms = date instanceof Date ? date.getTime() : NaN;
+  if (!Number.isFinite(ms)) return { ok: false, message: "`now` is not a valid Date" };
+  const skew = options.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
+  if (typeof skew !== "number" || !Number.isFinite(skew) || skew < 0)
+    return { ok: false, message: `clockSkewSeconds must be a non-negative number of seconds, got ${typeof skew === "number" ? skew : `a ${typeof skew}`}` };
+  return { ok: true, now: ms / 1000, skew };
+}
+
 export function verifyArtifact(token: string, options: VerifyArtifactOptions): ArtifactVerification {
+  const clock = validityClock(options);
+  if (!clock.ok) return fail("bad_options", clock.message);
   const parsed = parseCompact(typeof token === "string" ? token.trim() : token, MAX_ARTIFACT_LENGTH);
   if (!parsed.ok) return fail("malformed", parsed.message);
   const { jws } = parsed;
@@ -60,8 +78,7 @@ export function verifyArtifact(token: string, options: VerifyArtifactOptions): A
   const { statement } = read;
   if (statement.iss !== kid) return fail("malformed", `statement issuer ${statement.iss} is not the signing key ${kid}`);
 
-  const now = (options.now ?? new Date()).getTime() / 1000;
-  const skew = options.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
+  const { now, skew } = clock;
   if (!(now < statement.exp + skew))
     return fail("expired", `artifact expired at ${new Date(statement.exp * 1000).toISOString()} (now ${new Date(now * 1000).toISOString()})`);
   if (now < statement.iat - skew) return fail("not_yet_valid", `artifact is issued for ${new Date(statement.iat * 1000).toISOString()}, in the future`);

@@ -6,7 +6,7 @@
 
 import { evalErrorName, ruleErrorMessage, type Decision, type RuleError } from "../decision.js";
 import type { Manifest } from "../manifest.js";
-import { compileRequestCheck } from "../request.js";
+import { compileRequestCheck, snapshotRequest, unreadableRequestError } from "../request.js";
 import { createEncoder, memoryWriters, type RequestEncoder } from "./encoder.js";
 import { generateIngest, SLOW_PATH, type Ingest } from "./ingest-codegen.js";
 import { generateInputCopy, type InputCopy } from "./input-copy.js";
@@ -19,6 +19,7 @@ import {
   resultErrorsOffset,
   type InputLayout,
 } from "./layout.js";
+import { describeThrown } from "../thrown.js";
 
 /** `rule` of an error that is not any rule's: the module itself failed */
 const MODULE_FAULT_RULE = "";
@@ -223,14 +224,24 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
     } catch {
       // the module instantiated before; if it no longer does, every later call traps and denies too
     }
-    return fault(`the decision module trapped: ${e instanceof Error ? e.message : String(e)}`);
+    return fault(`the decision module trapped: ${describeThrown(e)}`);
   };
 
-  /** the general path: the full validator (which says what is wrong), then the general encoder */
+  /**
+   * The general path: the full validator (which says what is wrong), then the general encoder. Both
+   * read a snapshot of the request (snapshotRequest), so that a getter cannot show the validator a
+   * valid value and the encoder another.
+   */
   const validateThenEvaluate = (request: unknown): Decision => {
-    const invalid = check(request);
+    let data: unknown;
+    try {
+      data = snapshotRequest(request);
+    } catch (e) {
+      return { decision: "deny", rules: [], errors: [unreadableRequestError(e)] };
+    }
+    const invalid = check(data);
     if (invalid) return { decision: "deny", rules: [], errors: [invalid] };
-    return evaluate(request);
+    return evaluate(data);
   };
 
   const evaluate = (request: unknown): Decision => {

@@ -15,6 +15,7 @@ import {
   type ValType,
   type WasmModule,
 } from "./reader.js";
+import { describeThrown } from "../thrown.js";
 
 export type ProfileRule =
   | "malformed"
@@ -78,7 +79,7 @@ export function validateProfile(
     return check(bytes, requiredExports);
   } catch (e) {
     // A bug here must not become an exception in a host, nor a pass: the module is refused.
-    return { ok: false, violations: [{ rule: "malformed", message: `validator failure: ${String(e)}` }] };
+    return { ok: false, violations: [{ rule: "malformed", message: `validator failure: ${describeThrown(e)}` }] };
   }
 }
 

@@ -14,6 +14,7 @@ export { listOpcodes } from "./opcodes.js";
 import { ByteReader, ReadError } from "./bytes.js";
 
 import type { ValType, BlockType, FuncType, Limits, TableType, GlobalType, ImportDesc, Import, ExternKind, Export, MemArg, Instruction, Global, ElementSegment, DataSegment, FunctionBody, OpView, SectionInfo, WasmModule, ReadResult } from "./module-types.js";
+import { describeThrown } from "../thrown.js";
 export type { ValType, BlockType, FuncType, Limits, TableType, GlobalType, ImportDesc, Import, ExternKind, Export, MemArg, Instruction, Global, ElementSegment, DataSegment, FunctionBody, OpView, SectionInfo, WasmModule, ReadResult } from "./module-types.js";
 export { importCount, functionType } from "./module-types.js";
 
@@ -25,7 +26,7 @@ export function readModule(bytes: Uint8Array): ReadResult {
   } catch (e) {
     if (e instanceof ReadError) return { ok: false, reason: e.message, offset: e.offset };
     // A bug in the reader must still not escape as an exception into a host.
-    return { ok: false, reason: `reader failure: ${String(e)}`, offset: 0 };
+    return { ok: false, reason: `reader failure: ${describeThrown(e)}`, offset: 0 };
   }
 }
 

@@ -74,17 +74,19 @@ describe("guard", () => {
     expect(error.artifact).toBeDefined();
     expect(error.decision?.rules).toEqual(["too_much"]);
   });
-  it("a request mutated by the policy during evaluation is caught (the artifact no longer matches)", async () => {
+  it("a policy that changes the request it is given changes only its own copy: the artifact is about the host's request", async () => {
     const sneaky = fakePolicy({
       decide: (r) => {
-        (r as { amount: number }).amount = 999; // a decide that changes the request after it was digested
+        (r as { amount: number }).amount = 999; // a decide that writes into the request it was handed
         return { decision: "allow", rules: ["admin"], errors: [] };
       },
     });
     const { ran, action } = recorder();
-    const error = await refusal(guard(sneaky, { ...ADMIN_OK }, action, { signer: createSigner(issuer) }));
-    expect(error.code).toBe("artifact_invalid");
-    expect(error.reasons[0]).toMatch(/request_mismatch/);
-    expect(ran).toHaveLength(0);
+    const request = { ...ADMIN_OK };
+    await guard(sneaky, request, action, { signer: createSigner(issuer) });
+    expect(request).toEqual(ADMIN_OK); // the host's object was never handed to the policy
+    const grant = ran[0] as { artifact: string };
+    expect(verifyArtifact(grant.artifact, { trustedKeys: [issuer.publicKey], request: ADMIN_OK, requireAllow: true }).ok).toBe(true);
+    expect(verifyArtifact(grant.artifact, { trustedKeys: [issuer.publicKey], request: { ...ADMIN_OK, amount: 999 } })).toMatchObject({ ok: false, code: "request_mismatch" });
   });
 });

@@ -15,6 +15,7 @@ import { authorize } from "../../runtime/trust/authorize.js";
 import { createSigner } from "../../runtime/trust/signer.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
 import { encodeRecord } from "../../runtime/trust/lineage-record.js";
+import { MAX_ARTIFACT_LENGTH } from "../../runtime/trust/verify-artifact.js";
 import { buildLog, readLines, tempDir, writeLines } from "./lineage-fixtures.js";
 import { ADMIN_OK, fakePolicy } from "./fake-policy.js";
 
@@ -145,6 +146,13 @@ describe("opening after a crash", () => {
     ["a damaged record in the middle", 2, (l: string[]) => (l[2] = l[2]!.slice(0, 80))],
     ["a removed record", 3, (l: string[]) => l.splice(3, 1)],
     ["a final record that parses but does not chain", 4, (l: string[]) => (l[4] = l[3]!.replace('"seq":3', '"seq":4'))],
+    // a crash writes whole lines or leaves zeros: a complete final line without a NUL that is not
+    // exactly a record was written by someone, and is evidence
+    ["a complete final line that is not JSON", 4, (l: string[]) => (l[4] = "garbage")],
+    ["a final record whose artifact was garbled", 4, (l: string[]) => (l[4] = l[4]!.replace(/"artifact":"[^.]{20}/, '"artifact":"not-an-artifact-at-all'))],
+    ["a final record ending in CRLF", 4, (l: string[]) => (l[4] = l[4] + "\r")],
+    ["a record in the middle ending in CRLF", 1, (l: string[]) => (l[1] = l[1] + "\r")],
+    ["a final record with its members reordered", 4, (l: string[]) => (l[4] = JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(l[4]!) as object).reverse())))],
   ])("refuses %s, naming it, and leaves the file as it is", (_name, index, damage) => {
     const { path, lines } = buildLog(5, undefined, dir, `bad-${counter++}.jsonl`);
     damage(lines);
@@ -161,6 +169,36 @@ describe("opening after a crash", () => {
     expect(readdirSync(dir).some((f) => f.startsWith(`${path.split("/").pop()}.torn-`))).toBe(false);
     // The refused open released its lock.
     expect(existsSync(`${path}.lock`)).toBe(false);
+  });
+
+  it("refuses a one-record log whose line starts with a byte-order mark, and cuts nothing", () => {
+    const { path, lines } = buildLog(1, undefined, dir, `bom-${counter++}.jsonl`);
+    writeLines(path, ["\uFEFF" + lines[0]!]);
+    const before = readFileSync(path);
+    const result = tryOpenLog(path);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error).toMatchObject({ code: "corrupt", index: 0 });
+    expect(readFileSync(path).equals(before)).toBe(true);
+  });
+
+  it("refuses to record an artifact longer than verifiers read, writing nothing", () => {
+    const { path, key, lines } = buildLog(2, undefined, dir, `large-${counter++}.jsonl`);
+    const log = openLog(path);
+    const signer = createSigner(key, { head: log.head().chain });
+    const { statement } = authorize(fakePolicy(), ADMIN_OK, { signer });
+    const before = readFileSync(path);
+    let thrown: unknown;
+    try {
+      log.append("e".repeat(MAX_ARTIFACT_LENGTH + 1), statement);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(LineageError);
+    expect((thrown as LineageError).code).toBe("too_large");
+    expect(readFileSync(path).equals(before)).toBe(true);
+    expect(log.head().records).toBe(2);
+    log.close();
+    expect(readLines(path)).toEqual(lines);
   });
 
   it("refuses damage followed by a torn tail (two faults are not one crash)", () => {

@@ -1,0 +1,28 @@
+// Describing what a host's code threw, for the error messages of APIs that never throw. A getter,
+// a Proxy trap or a policy may throw anything: an Error whose `message` is itself a throwing getter,
+// an object whose `toString` throws, a null-prototype object that has no `toString` at all. Turning
+// that into text must not throw in its turn, and a megabyte-long message must not end up in every
+// decision and artifact that quotes it.
+
+/** Longest description kept, in UTF-16 units (longer ones are cut and end with `…`). */
+export const MAX_THROWN_DESCRIPTION = 200;
+
+/** `e.message` for an Error, `String(e)` otherwise; never throws, at most MAX_THROWN_DESCRIPTION long. */
+export function describeThrown(e: unknown): string {
+  let text: string;
+  try {
+    text = e instanceof Error ? String(e.message) : String(e);
+  } catch {
+    text = "a value that cannot be turned into text";
+  }
+  return clip(text, MAX_THROWN_DESCRIPTION);
+}
+
+/** `s` cut to at most `max` UTF-16 units (ending with `…` when cut), never inside a surrogate pair. */
+export function clip(s: string, max: number): string {
+  if (s.length <= max) return s;
+  let end = max - 1;
+  const last = s.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--; // keep a pair whole rather than leave half of it
+  return `${s.slice(0, end)}…`;
+}
