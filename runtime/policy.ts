@@ -10,7 +10,7 @@ import { validateProfile } from "./wasm/profile.js";
 import { createWasmEvaluator, type WasmEvaluator } from "./wasm/evaluator.js";
 import { verifyBundle, type BundleErrorCode } from "./trust/bundle.js";
 import type { PublicKey } from "./trust/types.js";
-import { describeThrown } from "./thrown.js";
+import { describeThrown, isInstance } from "./thrown.js";
 
 export type LoadErrorCode = BundleErrorCode | "abi_unsupported" | "profile_violation" | "instantiate_failed";
 
@@ -46,7 +46,7 @@ export function tryLoadPolicy(bundle: Bundle, options: LoadOptions = {}): LoadRe
   try {
     return { ok: true, policy: loadPolicy(bundle, options) };
   } catch (e) {
-    if (e instanceof PolicyLoadError) return { ok: false, error: e };
+    if (isInstance(e, PolicyLoadError)) return { ok: false, error: e };
     return { ok: false, error: new PolicyLoadError("malformed", describeThrown(e)) };
   }
 }

@@ -26,3 +26,12 @@ export function clip(s: string, max: number): string {
   if (last >= 0xd800 && last <= 0xdbff) end--; // keep a pair whole rather than leave half of it
   return `${s.slice(0, end)}…`;
 }
+
+/** `e instanceof C`, but false instead of a throw when `e` is a Proxy whose prototype trap throws. */
+export function isInstance<T>(e: unknown, C: abstract new (...args: never[]) => T): e is T {
+  try {
+    return e instanceof C;
+  } catch {
+    return false;
+  }
+}

@@ -18,6 +18,7 @@
 import type { RecordType, SchemaType } from "../schema.js";
 import { INHERITED, pollutedPrototypeKey } from "../request.js";
 import { fastParts, MAX_DEPTH } from "./jcs.js";
+import { isInstance } from "../thrown.js";
 
 /** The canonical JSON of a request of the schema, or undefined: then ask canonicalJson. Never throws. */
 export type CanonicalWriter = (request: unknown) => string | undefined;
@@ -125,7 +126,7 @@ export function canonicalWriterSource(schema: RecordType): string | undefined {
       "};",
     ].join("\n");
   } catch (e) {
-    if (e instanceof Unsupported || e instanceof TypeError || e instanceof RangeError) return undefined;
+    if (isInstance(e, Unsupported) || isInstance(e, TypeError) || isInstance(e, RangeError)) return undefined;
     throw e;
   }
 }

@@ -8,7 +8,7 @@
 // never coerced: non-finite numbers, lone surrogates, undefined, functions, symbols, BigInt (unless the
 // caller opts in, below), class instances (Date, Map, typed arrays ...), array holes, cycles.
 
-import { clip, describeThrown } from "../thrown.js";
+import { clip, describeThrown, isInstance } from "../thrown.js";
 
 export type CanonicalResult = { ok: true; text: string } | { ok: false; reason: string; path: string };
 
@@ -233,7 +233,7 @@ export function canonicalJsonReference(value: unknown, options: CanonicalOptions
   try {
     return { ok: true, text: new Serialiser(options).value(value) };
   } catch (e) {
-    if (e instanceof Refusal) return { ok: false, reason: e.reason, path: renderPath(e.keys) };
+    if (isInstance(e, Refusal)) return { ok: false, reason: e.reason, path: renderPath(e.keys) };
     // A getter that throws, or a Proxy: still not JSON we can vouch for.
     return { ok: false, reason: `reading the value threw: ${describeThrown(e)}`, path: "" };
   }

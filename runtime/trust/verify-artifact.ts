@@ -7,6 +7,7 @@ import { headerProblem, parseCompact, verifyJws } from "./jws.js";
 import { requestDigest } from "./request-digest.js";
 import { parseStatement } from "./statement.js";
 import { ARTIFACT_TYP, type PublicKey, type Statement } from "./types.js";
+import { isInstance } from "../thrown.js";
 
 export type ArtifactErrorCode =
   | "malformed"
@@ -52,7 +53,7 @@ function fail(code: ArtifactErrorCode, message: string): ArtifactVerification {
  */
 export function validityClock(options: { readonly now?: unknown; readonly clockSkewSeconds?: unknown }): { ok: true; now: number; skew: number } | { ok: false; message: string } {
   const date = options.now ?? new Date();
-  const ms = date instanceof Date ? date.getTime() : NaN;
+  const ms = isInstance(date, Date) ? date.getTime() : NaN;
   if (!Number.isFinite(ms)) return { ok: false, message: "`now` is not a valid Date" };
   const skew = options.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
   if (typeof skew !== "number" || !Number.isFinite(skew) || skew < 0)

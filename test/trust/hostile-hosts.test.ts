@@ -1,0 +1,169 @@
+// Requests built by host code can be stranger than JSON: getters that answer differently on each
+// read, properties that are not enumerable, keys of a megabyte, references shared thousands of ways,
+// and exceptions that cannot even be turned into text. Whatever comes, the decision and the digest in
+// a signed artifact must be about one and the same request, every backend must decide the same, and
+// nothing may throw into the host. The real payments policy, compiled here, decides.
+
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { compilePolicy } from "../../compiler/driver.js";
+import { createInterpreter } from "../../compiler/ir/interp.js";
+import { loadPolicy, type LoadedPolicy } from "../../runtime/policy.js";
+import { compileRequestCheck } from "../../runtime/request.js";
+import { createWasmEvaluator } from "../../runtime/wasm/evaluator.js";
+import { authorize } from "../../runtime/trust/authorize.js";
+import { createBatchAuthorizer } from "../../runtime/trust/batch.js";
+import { parseBatchedArtifact, verifyBatchedArtifact } from "../../runtime/trust/batch-artifact.js";
+import { canonicalJson } from "../../runtime/trust/jcs.js";
+import { generateKeyPair } from "../../runtime/trust/keys.js";
+import { replayArtifact } from "../../runtime/trust/replay.js";
+import { requestDigest } from "../../runtime/trust/request-digest.js";
+import { createSigner } from "../../runtime/trust/signer.js";
+import { verifyArtifact } from "../../runtime/trust/verify-artifact.js";
+import type { Decision } from "../../runtime/decision.js";
+import type { DecidingPolicy } from "../../runtime/policy-types.js";
+import { repositoryRoot } from "../support/transpiled-tree.js";
+
+const issuer = generateKeyPair();
+let policy: LoadedPolicy;
+let interpreter: { decide(r: unknown): Decision };
+let portable: { decide(r: unknown): Decision };
+
+beforeAll(async () => {
+  const compiled = await compilePolicy(readFileSync(join(repositoryRoot, "policies/payments.writ"), "utf8"));
+  policy = loadPolicy(compiled.bundle!, { allowUnsigned: true });
+  interpreter = createInterpreter(compiled.checked!.ir, compiled.checked!.errorSites);
+  portable = createWasmEvaluator(new WebAssembly.Module(compiled.bundle!.module as Uint8Array<ArrayBuffer>), compiled.bundle!.manifest, { portable: true });
+}, 60_000);
+
+/** A payment a CFO may make: allowed as it stands. */
+function payment(amount: number | bigint = 100) {
+  return {
+    principal: { id: "u-cfo", tenant: "acme", roles: ["cfo"] },
+    payment: { amount, currency: "USD", usd_rate_bp: 10000, beneficiary: "bank-2", new_beneficiary: false },
+    context: { approvals: ["u-ana", "u-ben"], spent_today: 0 } as Record<string, unknown>,
+  };
+}
+
+/** The payment with `amount` answered by `values`, one per read (the last one repeats). */
+function shifting(values: readonly (number | bigint)[]): { request: ReturnType<typeof payment>; reads: () => number } {
+  const request = payment();
+  let reads = 0;
+  Object.defineProperty(request.payment, "amount", { enumerable: true, get: () => values[Math.min(reads++, values.length - 1)] });
+  return { request, reads: () => reads };
+}
+
+describe("a request is read once wherever a decision is signed", () => {
+  it("authorize signs the decision for the request whose digest it carries", () => {
+    expect(policy.decide(payment(100)).decision).toBe("allow");
+    expect(policy.decide(payment(900_000_000)).decision).toBe("deny");
+    const { request, reads } = shifting([900_000_000, 100]); // huge when digested, harmless after
+    const { statement, decision, artifact } = authorize(policy, request, { signer: createSigner(issuer) });
+    expect(reads()).toBe(1);
+    expect(statement.request.sha3_512).toBe(requestDigest(payment(900_000_000)).sha3_512);
+    expect(decision).toEqual(policy.decide(payment(900_000_000)));
+    const check = verifyArtifact(artifact, { trustedKeys: [issuer.publicKey], request: payment(900_000_000), requireAllow: true });
+    expect(check).toMatchObject({ ok: false, code: "not_allowed" });
+    expect(replayArtifact(artifact, payment(900_000_000), policy).ok).toBe(true);
+  });
+
+  it("batched signing does too", () => {
+    const { request } = shifting([900_000_000, 100]);
+    const batch = createBatchAuthorizer({ signer: createSigner(issuer) });
+    const [issued] = batch.authorizeBatch(policy, [request]);
+    expect(issued!.statement.request.sha3_512).toBe(requestDigest(payment(900_000_000)).sha3_512);
+    expect(issued!.decision.decision).toBe("deny");
+  });
+
+  it("a non-enumerable field is not part of the request that is digested and decided", () => {
+    const request = payment(2_000_000_00); // large: the policy wants a ticket
+    Object.defineProperty(request.context, "ticket", { value: "FIN-1042", enumerable: false });
+    const asJson = JSON.parse(JSON.stringify(request, (_k, v: unknown) => v)) as unknown;
+    const { statement, decision } = authorize(policy, request, { signer: createSigner(issuer) });
+    expect(statement.request.sha3_512).toBe(requestDigest(asJson).sha3_512);
+    expect(decision).toEqual(policy.decide(asJson));
+  });
+});
+
+describe("the general path of every backend validates and decides the same reading", () => {
+  // The getter answers 0 (refused by a forbid) until the read where a backend that reads twice would
+  // encode or convert it, then 2^64 + 5, which an int64 slot would hold as 5 (allowed). A BigInt
+  // sends the request past the module's generated fast path, which reads it once first.
+  const big = 2n ** 64n + 5n;
+  it.each([
+    ["the module", () => policy, [0n, 0n, big]],
+    ["the portable evaluator", () => portable, [0n, big]],
+    ["the interpreter", () => interpreter, [0n, big]],
+  ])("%s decides the value it validated", (_name, backend, values) => {
+    const { request } = shifting(values);
+    const d = backend().decide(request);
+    expect(d).toEqual(interpreter.decide(payment(0n)));
+    expect(d.rules).toContain("non_positive_amount");
+  });
+});
+
+describe("denials stay small whatever the request holds", () => {
+  it("an unknown key of 400 KB is named in 64 characters, and the artifact verifies", () => {
+    const key = "k".repeat(400_000);
+    const request = { ...payment(), [key]: 1 };
+    const { decision, artifact } = authorize(policy, request, { signer: createSigner(issuer) });
+    expect(decision.decision).toBe("deny");
+    expect(decision.errors[0]!.message).toBe(`${"k".repeat(63)}…: unknown field \`${"k".repeat(63)}…\``);
+    expect(artifact.length).toBeLessThan(10_000);
+    expect(verifyArtifact(artifact, { trustedKeys: [issuer.publicKey], request }).ok).toBe(true);
+  });
+
+  it("a request of shared references too many to copy is refused, not walked for ever", () => {
+    let shared: Record<string, unknown> = { leaf: 1 };
+    for (let i = 0; i < 40; i++) shared = { a: shared, b: shared }; // 2^40 paths in a few kilobytes
+    const request = { ...payment(), extra: shared };
+    const { decision } = authorize(policy, request, { signer: createSigner(issuer) });
+    expect(decision.errors[0]!.message).toMatch(/the request holds more than 1000000 values/);
+    for (const backend of [policy, portable, interpreter]) expect(backend.decide(request).errors[0]!.message).toMatch(/more than 1000000 values/);
+  });
+});
+
+describe("exceptions that cannot be described are described anyway", () => {
+  const thrownValues: [string, () => unknown][] = [
+    ["a null-prototype object", () => Object.create(null)],
+    ["an object whose toString throws", () => ({ toString: () => { throw new Error("no text"); } })],
+    ["an Error whose message getter throws", () => Object.defineProperty(new Error(), "message", { get: () => { throw new Error("no message"); } })],
+    ["a Proxy whose prototype trap throws", () => new Proxy({}, { getPrototypeOf: () => { throw new Error("no prototype"); } })],
+  ];
+  for (const [name, thrown] of thrownValues) {
+    it(`a getter throwing ${name}`, () => {
+      const request = payment();
+      Object.defineProperty(request.payment, "currency", { enumerable: true, get: () => { throw thrown(); } });
+      expect(canonicalJson(request).ok).toBe(false);
+      expect(requestDigest(request).ok).toBe(false);
+      expect(compileRequestCheck(policy.manifest.schema)(request)).toMatchObject({ code: "invalid_request" });
+      for (const backend of [policy, portable, interpreter]) expect(backend.decide(request).decision).toBe("deny");
+      const { artifact, decision } = authorize(policy, request, { signer: createSigner(issuer) });
+      expect(decision.decision).toBe("deny");
+      expect(verifyArtifact(artifact, { trustedKeys: [issuer.publicKey], request })).toMatchObject({ ok: false, code: "request_mismatch" });
+      expect(replayArtifact(artifact, request, policy).ok).toBe(true); // the same unreadable request, the same deny
+      const throwing: DecidingPolicy = { ...policy, decide: () => { throw thrown(); } };
+      expect(authorize(throwing, payment(), { signer: createSigner(issuer) }).decision.errors[0]!.message).toMatch(/^the policy threw: /);
+    });
+  }
+});
+
+describe("verification options that would turn a check into something else are refused", () => {
+  it("a skew given as text, or an invalid Date, for a JWS artifact and a batched one", () => {
+    const dayAgo = new Date(Date.now() - 86_400_000);
+    const { artifact } = authorize(policy, payment(), { signer: createSigner(issuer), now: () => dayAgo });
+    const keys = [issuer.publicKey];
+    expect(verifyArtifact(artifact, { trustedKeys: keys })).toMatchObject({ ok: false, code: "expired" });
+    expect(verifyArtifact(artifact, { trustedKeys: keys, clockSkewSeconds: "30" as unknown as number })).toMatchObject({ ok: false, code: "bad_options" });
+    expect(verifyArtifact(artifact, { trustedKeys: keys, now: new Date(Number.NaN) })).toMatchObject({ ok: false, code: "bad_options" });
+    const [batched] = createBatchAuthorizer({ signer: createSigner(issuer), now: () => dayAgo }).authorizeBatch(policy, [payment()]);
+    expect(verifyBatchedArtifact(batched!.artifact, { trustedKeys: keys })).toMatchObject({ ok: false, code: "expired" });
+    expect(verifyBatchedArtifact(batched!.artifact, { trustedKeys: keys, clockSkewSeconds: "30" as unknown as number })).toMatchObject({ ok: false, code: "bad_options" });
+  });
+
+  it("a batched artifact that is not text", () => {
+    expect(parseBatchedArtifact(null as unknown as string)).toMatchObject({ ok: false });
+    expect(verifyBatchedArtifact(null as unknown as string, { trustedKeys: [issuer.publicKey] })).toMatchObject({ ok: false, code: "malformed" });
+  });
+});
