@@ -125,14 +125,19 @@ export function splitDeclarations(tokens: readonly IToken[]): Chunk[] {
   return chunks;
 }
 
-/** The first token nested deeper than MAX_NESTING, counting brackets and chained `?` in expressions. */
-function tooDeep(tokens: readonly IToken[], expression: boolean): IToken | undefined {
+/**
+ * The first token nested deeper than MAX_NESTING, counting brackets, chained `?` in expressions and,
+ * in the input schema, the `<…>` of `list<…>` and `map<…>` (where `<` is never a comparison). A type
+ * nested a few hundred levels deep parses, but every level becomes a level of generated code that
+ * AssemblyScript compiles recursively, and its stack runs out.
+ */
+function tooDeep(tokens: readonly IToken[], expression: boolean, types = false): IToken | undefined {
   // per open bracket: how many `?` of a conditional chain are pending at that level
   const ternaries: number[] = [0];
   let total = 0;
   for (const t of tokens) {
-    if (OPENERS.has(t.tokenType)) ternaries.push(0);
-    else if (CLOSERS.has(t.tokenType)) {
+    if (OPENERS.has(t.tokenType) || (types && t.tokenType === T.Lt)) ternaries.push(0);
+    else if (CLOSERS.has(t.tokenType) || (types && t.tokenType === T.Gt)) {
       if (ternaries.length > 1) total -= ternaries.pop()!;
     } else if (expression && t.tokenType === T.Question) {
       ternaries[ternaries.length - 1]!++;
@@ -247,7 +252,7 @@ export function parsePolicy(source: SourceFile): ParsePolicyResult {
         diagnostics.push(error(W.NotADeclaration, `expected a declaration (\`input\`, \`let\`, \`permit\`, \`forbid\` or \`test\`), found ${describeToken(first)}`, tokSpan(first)));
         return;
       }
-      const deep = tooDeep(chunk.tokens, chunk.rule === "letDecl" || chunk.rule === "ruleDecl");
+      const deep = tooDeep(chunk.tokens, chunk.rule === "letDecl" || chunk.rule === "ruleDecl", chunk.rule === "inputDecl");
       if (deep) {
         diagnostics.push(error(W.NestingTooDeep, `nested more than ${MAX_NESTING} levels deep`, tokSpan(deep)));
         return;

@@ -164,6 +164,19 @@ describe("nesting limits", () => {
     expect(parsePolicy({ name: "x", text: deepData }).diagnostics.map((d) => d.code)).toEqual([W.NestingTooDeep]);
   });
 
+  it("counts the nesting of list<…> and map<…> in the input schema", () => {
+    // a type a few hundred levels deep parses, but compiling it overflows AssemblyScript's stack
+    const listType = (n: number) => "list<".repeat(n) + "int" + ">(1)".repeat(n);
+    const policy = (n: number) => `policy "p" version "1"\ninput { l: ${listType(n)} }\npermit a when size(l) == 0\n`;
+    expect(parsePolicy({ name: "x", text: policy(MAX_NESTING - 1) }).diagnostics).toEqual([]);
+    for (const n of [MAX_NESTING, 300, 700]) {
+      const r = diag(policy(n));
+      expect(r.list[0], `depth ${n}`).toMatchObject({ code: W.NestingTooDeep, at: "<" });
+    }
+    const mapType = "map<string, ".repeat(MAX_NESTING) + "int" + ">(1)".repeat(MAX_NESTING);
+    expect(diag(`policy "p" version "1"\ninput { m: ${mapType} }\n`).list[0]).toMatchObject({ code: W.NestingTooDeep });
+  });
+
   it(`accepts operator chains up to ${MAX_EXPR_DEPTH} deep`, () => {
     expect(parseExpression(Array(MAX_EXPR_DEPTH).fill("a").join(" && ")).diagnostics).toEqual([]);
     expect(parseExpression(Array(MAX_EXPR_DEPTH + 2).fill("a").join(" && ")).diagnostics.map((d) => d.code)).toEqual([W.NestingTooDeep]);
