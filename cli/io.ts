@@ -31,9 +31,20 @@ export interface ParsedArgs {
   readonly flags: Map<string, string | true>;
 }
 
+/** A command line that cannot mean anything: the CLI prints it with the command's name, exit 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
 /**
  * Minimal flag parser: `--name value`, `--name=value`, `-o value`, and boolean flags listed in
- * `booleans`. Unknown flags are reported by the caller via `unknownFlags`.
+ * `booleans`. Unknown flags are reported by the caller via `unknownFlags`. A flag that takes a value
+ * and has none — last on the line, or followed by another flag — throws a UsageError: dropping it
+ * would run `--sign` unsigned or `--pub` unverified, and taking the next flag as its value would
+ * write into a directory called `--O0`.
  */
 export function parseArgs(args: readonly string[], booleans: readonly string[] = []): ParsedArgs {
   const positional: string[] = [];
@@ -49,11 +60,16 @@ export function parseArgs(args: readonly string[], booleans: readonly string[] =
       const name = (eq >= 0 ? a.slice(0, eq) : a).replace(/^--?/, "");
       if (eq >= 0) flags.set(name, a.slice(eq + 1));
       else if (booleans.includes(name)) flags.set(name, true);
-      else if (i + 1 < args.length) flags.set(name, args[++i]!);
-      else flags.set(name, true);
+      else if (i + 1 < args.length && !isFlag(args[i + 1]!)) flags.set(name, args[++i]!);
+      else throw new UsageError(`${a} needs a value`);
     } else positional.push(a);
   }
   return { positional, flags };
+}
+
+/** `-x` or `--name`, but not `-` alone (standard input) */
+function isFlag(a: string): boolean {
+  return a.startsWith("-") && a !== "-";
 }
 
 export function unknownFlags(parsed: ParsedArgs, known: readonly string[]): string[] {

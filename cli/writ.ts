@@ -3,7 +3,7 @@
 
 import { readFileSync } from "node:fs";
 import type { CliIO, Command } from "./io.js";
-import { EXIT_USAGE } from "./io.js";
+import { EXIT_USAGE, UsageError } from "./io.js";
 import { preferAscCodeCache, tuneForOneShotCompile } from "../compiler/backend/asc.js";
 import { isMainModule } from "../compiler/main-module.js";
 
@@ -61,6 +61,10 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   try {
     return await command.run(rest, io);
   } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`writ ${name}: ${e.message} (writ ${name} --help shows the options)`);
+      return EXIT_USAGE;
+    }
     // A command must turn bad input into diagnostics; reaching here is a bug in writ itself.
     io.err(`writ ${name}: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     return 70;

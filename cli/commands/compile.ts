@@ -66,7 +66,14 @@ export const compileCommand: Command = {
       io.out(printPolicy(result.ir));
     }
     const outDir = resolve(io.cwd, flagString(parsed, "o", "out") ?? ".");
-    mkdirSync(outDir, { recursive: true });
+    try {
+      mkdirSync(outDir, { recursive: true });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const why = code === "EEXIST" || code === "ENOTDIR" ? "a file is in the way" : e instanceof Error ? e.message : String(e);
+      io.err(`writ compile: cannot create the output directory ${outDir}: ${why}`);
+      return EXIT_FAILURE;
+    }
     const bundle = key ? (await import("../../runtime/trust/bundle.js")).signBundle(result.bundle, key) : result.bundle;
     let written: string[];
     try {

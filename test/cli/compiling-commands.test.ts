@@ -94,4 +94,12 @@ describe("writ test and writ eval in a fresh process", () => {
     expect([broken.code, broken.stdout]).toEqual([1, ""]);
     expect(broken.stderr).toContain("c-broken.writ");
   }, 120_000);
+
+  it("says why it cannot write where -o points, exit 1, without a stack trace", async () => {
+    const inTheWay = join(build, "in-the-way");
+    writeFileSync(inTheWay, "a file, not a directory");
+    const r = await writ(build, ["compile", join(policies, "d-payments.writ"), "-o", inTheWay]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(`writ compile: cannot create the output directory ${inTheWay}: a file is in the way`);
+  }, 120_000);
 });
