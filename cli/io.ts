@@ -29,6 +29,8 @@ export const EXIT_USAGE = 2;
 export interface ParsedArgs {
   readonly positional: string[];
   readonly flags: Map<string, string | true>;
+  /** flags that take a value but came without one, as written (`--sign`) */
+  readonly missing: string[];
 }
 
 /** A command line that cannot mean anything: the CLI prints it with the command's name, exit 2. */
@@ -41,14 +43,15 @@ export class UsageError extends Error {
 
 /**
  * Minimal flag parser: `--name value`, `--name=value`, `-o value`, and boolean flags listed in
- * `booleans`. Unknown flags are reported by the caller via `unknownFlags`. A flag that takes a value
- * and has none — last on the line, or followed by another flag — throws a UsageError: dropping it
- * would run `--sign` unsigned or `--pub` unverified, and taking the next flag as its value would
- * write into a directory called `--O0`.
+ * `booleans`. Unknown flags are reported by the caller via `unknownFlags`, which also refuses a flag
+ * that takes a value and has none — last on the line, or followed by another flag: dropping it would
+ * run `--sign` unsigned or `--pub` unverified, and taking the next flag as its value would write into
+ * a directory called `--O0`.
  */
 export function parseArgs(args: readonly string[], booleans: readonly string[] = []): ParsedArgs {
   const positional: string[] = [];
   const flags = new Map<string, string | true>();
+  const missing: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === "--") {
@@ -61,10 +64,13 @@ export function parseArgs(args: readonly string[], booleans: readonly string[] =
       if (eq >= 0) flags.set(name, a.slice(eq + 1));
       else if (booleans.includes(name)) flags.set(name, true);
       else if (i + 1 < args.length && !isFlag(args[i + 1]!)) flags.set(name, args[++i]!);
-      else throw new UsageError(`${a} needs a value`);
+      else {
+        flags.set(name, true);
+        missing.push(a);
+      }
     } else positional.push(a);
   }
-  return { positional, flags };
+  return { positional, flags, missing };
 }
 
 /** `-x` or `--name`, but not `-` alone (standard input) */
@@ -72,8 +78,14 @@ function isFlag(a: string): boolean {
   return a.startsWith("-") && a !== "-";
 }
 
+/**
+ * The flags not in `known`, for the command to report. When every flag is known but one that takes a
+ * value came without it, throws a UsageError naming it (the CLI prints it and exits 2).
+ */
 export function unknownFlags(parsed: ParsedArgs, known: readonly string[]): string[] {
-  return [...parsed.flags.keys()].filter((f) => !known.includes(f));
+  const unknown = [...parsed.flags.keys()].filter((f) => !known.includes(f));
+  if (unknown.length === 0 && parsed.missing.length > 0) throw new UsageError(`${parsed.missing[0]} needs a value`);
+  return unknown;
 }
 
 export function flagString(parsed: ParsedArgs, ...names: string[]): string | undefined {

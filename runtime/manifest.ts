@@ -8,6 +8,15 @@ export const MANIFEST_FORMAT = "writ-manifest/1";
 /** The decision-module ABI this runtime speaks (docs/abi.md). */
 export const ABI_VERSION = 1;
 
+/**
+ * Whether `name` can name a policy: it names the bundle's files (`<name>.wasm`…), so letters,
+ * digits, `.`, `_` and `-`, not starting with `.` or `-`, and short enough for any file system
+ * once `.manifest.json` is appended.
+ */
+export function isPolicyName(name: unknown): boolean {
+  return typeof name === "string" && name.length <= 200 && /^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(name);
+}
+
 export interface ManifestRule {
   readonly name: string;
   readonly effect: "permit" | "forbid";

@@ -9,6 +9,7 @@ export const Codes = {
   unknownField: "W0205",
   duplicateAnnotation: "W0206",
   reservedName: "W0207",
+  badPolicyName: "W0208",
 
   unknownType: "W0301",
   badBound: "W0302",

@@ -9,6 +9,7 @@ import type { IRPolicy, IRRule, IRType, Node } from "../ir/ir.js";
 import { evaluateNode, Err } from "../ir/interp.js";
 import { childrenOf } from "../ir/children.js";
 import type { RecordType } from "../../runtime/schema.js";
+import { isPolicyName } from "../../runtime/manifest.js";
 import { Codes } from "./codes.js";
 import { type Constant, ExpressionChecker } from "./expr.js";
 import { resolveSchema } from "./schema.js";
@@ -45,6 +46,11 @@ export function checkPolicy(ast: PolicyFile): CheckResult {
   const diagnostics: Diagnostic[] = [];
   if (!ast.header)
     diagnostics.push(error(Codes.missingHeader, "a policy starts with `policy \"name\" version \"x.y.z\"`", { start: 0, end: 0 }));
+  else if (!isPolicyName(ast.header.name.value))
+    // the name becomes the bundle's file names: refuse it here, with its span, not when writing them
+    diagnostics.push(
+      error(Codes.badPolicyName, `policy name ${JSON.stringify(ast.header.name.value.slice(0, 80))} cannot name the bundle's files: use letters, digits, \`.\`, \`_\` and \`-\`, not starting with \`.\` or \`-\` (at most 200)`, ast.header.name.span),
+    );
   const schema: RecordType = resolveSchema(ast.input, diagnostics);
   const inputType = irTypeOfSchema(schema) as Extract<IRType, { kind: "record" }>;
   const inputNames = new Set(schema.fields.map((f) => f.name));

@@ -234,7 +234,9 @@ export interface LexResult {
 }
 
 export function lex(text: string): LexResult {
-  const r = writLexer.tokenize(text);
+  // A byte-order mark opening the file (editors on Windows write one) is read as a space: same
+  // offsets, nothing to report. Anywhere else it stays an unexpected character.
+  const r = writLexer.tokenize(text.charCodeAt(0) === 0xfeff ? ` ${text.slice(1)}` : text);
   // "onlyOffset" tracking records start offsets only; the parser's node locations need the ends
   for (const t of r.tokens) t.endOffset = t.startOffset + t.image.length - 1;
   return {

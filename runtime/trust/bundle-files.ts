@@ -4,7 +4,7 @@
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Bundle, Manifest } from "../manifest.js";
+import { isPolicyName, type Bundle, type Manifest } from "../manifest.js";
 
 export class BundleFileError extends Error {
   constructor(
@@ -18,8 +18,6 @@ export class BundleFileError extends Error {
 }
 
 export type ReadBundleResult = { ok: true; bundle: Bundle; name: string } | { ok: false; message: string; path: string };
-
-const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
 
 export function bundlePaths(dir: string, name: string): { module: string; manifest: string; signature: string } {
   return { module: join(dir, `${name}.wasm`), manifest: join(dir, `${name}.manifest.json`), signature: join(dir, `${name}.manifest.jws`) };
@@ -100,7 +98,7 @@ export function readBundle(dir: string, name?: string): Bundle {
  */
 export function writeBundle(dir: string, bundle: Bundle): string[] {
   const name = bundle.manifest.name;
-  if (typeof name !== "string" || !SAFE_NAME.test(name))
+  if (!isPolicyName(name))
     throw new BundleFileError(`policy name ${JSON.stringify(name)} cannot be used as a file name`, dir);
   const paths = bundlePaths(dir, name);
   mkdirSync(dir, { recursive: true });

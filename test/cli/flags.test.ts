@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseArgs, UsageError } from "../../cli/io.js";
+import { parseArgs, unknownFlags, UsageError } from "../../cli/io.js";
 import { main } from "../../cli/writ.js";
 
 async function run(argv: string[], cwd: string): Promise<{ code: number; err: string }> {
@@ -37,6 +37,7 @@ describe("flags that take a value", () => {
     expect(parseArgs(["--sign=k.jwk"]).flags.get("sign")).toBe("k.jwk");
     const p = parseArgs(["p.writ", "--O0", "-o", "out"], ["O0"]);
     expect([p.flags.get("O0"), p.flags.get("o"), p.positional]).toEqual([true, "out", ["p.writ"]]);
-    expect(() => parseArgs(["p.writ", "-o"])).toThrow(UsageError);
+    expect(() => unknownFlags(parseArgs(["p.writ", "-o"]), ["o"])).toThrow(UsageError);
+    expect(unknownFlags(parseArgs(["p.writ", "--bogus"]), ["o"])).toEqual(["bogus"]); // unknown first
   });
 });
