@@ -10,7 +10,7 @@ import { lineColIndex, type SourceFile } from "./source.js";
 import type { PolicyFile } from "./syntax/ast.js";
 import { parsePolicy } from "./syntax/index.js";
 import { checkPolicy, type CheckedPolicy } from "./check/policy.js";
-import { DEFAULT_COST_BUDGET, policyCost } from "./ir/cost.js";
+import { DEFAULT_COST_BUDGET, formatCost, ruleCosts } from "./ir/cost.js";
 import type { IRPolicy } from "./ir/ir.js";
 import { validateProfile } from "../runtime/wasm/profile.js";
 import { digestPair, sha3_512Hex } from "../runtime/crypto/digest.js";
@@ -93,11 +93,19 @@ export async function compilePolicy(text: string, options: CompileOptions = {}):
   if (options.stopAfter === "check") return done({ ast: parsed.ast, checked: policy, ir: policy.ir });
 
   const budget = options.maxCost ?? DEFAULT_COST_BUDGET;
-  const costBound = time("cost", () => policyCost(policy.ir));
+  const costs = time("cost", () => ruleCosts(policy.ir));
+  const costBound = costs.reduce((sum, c) => sum + c, 0);
   if (costBound > budget) {
+    // point at the costliest rule: that is where the bounds multiply
+    const worst = costs.indexOf(Math.max(...costs));
+    const rule = policy.ir.rules[worst]!;
     diagnostics.push(
-      error(Codes.costOverBudget, `worst-case cost ${costBound} is over the budget of ${budget}`, { start: 0, end: 0 },
-        "tighten the size bounds of the lists, maps and strings the rules iterate over, or raise --max-cost"),
+      error(
+        Codes.costOverBudget,
+        `worst-case cost ${formatCost(costBound)} is over the budget of ${formatCost(budget)}; rule \`${rule.name}\` alone costs ${formatCost(costs[worst]!)}`,
+        rule.span,
+        "tighten the size bounds of the lists, maps and strings the rules iterate over, or raise --max-cost",
+      ),
     );
     return done({ ast: parsed.ast, checked: policy, ir: policy.ir, costBound });
   }

@@ -276,12 +276,14 @@ export class ExpressionChecker {
       }
       case "in":
         if (rt.kind === "list") {
-          if (containsRecord(lt)) return this.report(Codes.unsupported, UNSUPPORTED_LITERALS.recordComparison, expr.opSpan);
-          if (!unify(lt, rt.element)) return this.noOverload("in", [lt, rt], expr.opSpan);
+          // a `never` needle takes the element type (not the list's, as for the other operators)
+          const needle = l.type.kind === "never" ? rt.element : lt;
+          if (containsRecord(needle)) return this.report(Codes.unsupported, UNSUPPORTED_LITERALS.recordComparison, expr.opSpan);
+          if (!unify(needle, rt.element)) return this.noOverload("in", [needle, rt], expr.opSpan);
           return this.call("in_list", [l, r], BOOL, span);
         }
         if (rt.kind === "map") {
-          if (lt.kind !== "string") return this.noOverload("in", [lt, rt], expr.opSpan);
+          if (lt.kind !== "string" && l.type.kind !== "never") return this.noOverload("in", [lt, rt], expr.opSpan);
           return this.call("in_map", [l, r], BOOL, span);
         }
         return this.noOverload("in", [lt, rt], expr.opSpan);

@@ -161,10 +161,13 @@ function costOf(node: Node, input: Bound, env: Map<number, Bound>): Costed {
   }
 }
 
-/** Worst-case cost of deciding one request: every rule's condition, summed. */
-export function policyCost(ir: IRPolicy): number {
+/** Worst-case cost of each rule's condition, in rule-table order (the policy's cost is their sum). */
+export function ruleCosts(ir: IRPolicy): number[] {
   const input = boundOfSchema(ir.schema as RecordType);
-  let total = 0;
-  for (const rule of ir.rules) total += costOf(rule.condition, input, new Map()).cost;
-  return total;
+  return ir.rules.map((rule) => costOf(rule.condition, input, new Map()).cost);
+}
+
+/** A cost as people read it: `1,234,567`, or `about 9.6e+81` beyond exact integers. */
+export function formatCost(cost: number): string {
+  return Number.isSafeInteger(cost) ? cost.toLocaleString("en-US") : `about ${cost.toPrecision(2)}`;
 }
