@@ -45,6 +45,11 @@ export const testCommand: Command = {
     }
     const { files, missing } = policyFiles(io, parsed.positional);
     for (const m of missing) io.err(`writ test: ${m}: no such file or directory`);
+    if (files.length === 0 && missing.length === 0) {
+      // a CI step pointed at the wrong folder must not pass for having tested nothing
+      io.err(`writ test: no .writ files in ${parsed.positional.join(", ")}`);
+      return EXIT_FAILURE;
+    }
     let passed = 0;
     let failedCount = missing.length;
     for (const file of files) {

@@ -102,4 +102,12 @@ describe("writ test and writ eval in a fresh process", () => {
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toBe(`writ compile: cannot create the output directory ${inTheWay}: a file is in the way`);
   }, 120_000);
+
+  it("fails a folder without policies rather than pass having tested nothing", async () => {
+    const empty = join(build, "no-policies");
+    mkdirSync(empty);
+    const r = await writ(build, ["test", empty]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(`writ test: no .writ files in ${empty}`);
+  }, 120_000);
 });
