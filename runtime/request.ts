@@ -277,7 +277,7 @@ export const MAX_SNAPSHOT_VALUES = 1_000_000;
 const MAX_SNAPSHOT_DEPTH = 256;
 
 /**
- * The request as data, read once. Every own enumerable property of a plain object and every element
+ * The request as data, read once. Every enumerable property of a plain object and every element
  * of an array is read exactly once into a fresh copy, so that a getter or a Proxy cannot show the
  * validator one value and the encoder, the interpreter or the digest another: whoever reads the copy
  * reads the same request. As in JSON, properties that are not enumerable are not part of it.
@@ -288,24 +288,29 @@ const MAX_SNAPSHOT_DEPTH = 256;
  * callers catch both and deny.
  */
 export function snapshotRequest(request: unknown): unknown {
-  const budget = { left: MAX_SNAPSHOT_VALUES };
-  return snapshotValue(request, 0, budget);
+  snapshotBudget = MAX_SNAPSHOT_VALUES;
+  return snapshotValue(request, 0);
 }
 
-function snapshotValue(v: unknown, depth: number, budget: { left: number }): unknown {
-  if (--budget.left < 0) throw new RangeError(`the request holds more than ${MAX_SNAPSHOT_VALUES} values`);
+/** Values a snapshot may still copy (one snapshot at a time: nothing in it calls back into Writ). */
+let snapshotBudget = 0;
+
+function snapshotValue(v: unknown, depth: number): unknown {
+  if (--snapshotBudget < 0) throw new RangeError(`the request holds more than ${MAX_SNAPSHOT_VALUES} values`);
   if (typeof v !== "object" || v === null || depth >= MAX_SNAPSHOT_DEPTH) return v;
   if (Array.isArray(v)) {
     const n = v.length;
     const out: unknown[] = new Array(n);
-    for (let i = 0; i < n; i++) if (i in v) out[i] = snapshotValue(v[i], depth + 1, budget); // a hole stays a hole
+    for (let i = 0; i < n; i++) if (i in v) out[i] = snapshotValue(v[i], depth + 1); // a hole stays a hole
     return out;
   }
   const proto = Object.getPrototypeOf(v);
   if (proto !== Object.prototype && proto !== null) return v;
   const out: Record<string, unknown> = proto === null ? Object.create(null) : {};
-  for (const k of Object.keys(v)) {
-    const x = snapshotValue((v as Record<string, unknown>)[k], depth + 1, budget);
+  // for…in reads inherited enumerable keys too: only a polluted prototype has any, and then the
+  // validator refuses every request; either way the copy is what was read, which is all that matters
+  for (const k in v) {
+    const x = snapshotValue((v as Record<string, unknown>)[k], depth + 1);
     // an own `__proto__` (JSON.parse makes them) must stay a property, not become the prototype
     if (k === "__proto__") Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
     else out[k] = x;
