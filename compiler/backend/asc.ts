@@ -158,6 +158,47 @@ export function startCompile(opts: ModuleOptions): PendingCompile {
   };
 }
 
+/** A frame of asc.js in a stack trace, whether it was imported or run from the code cache. */
+const ASC_FRAME = /assemblyscript[\\/]dist[\\/]asc\.js/;
+
+/** What an exit called from asc.js becomes while trappingAscExit runs. */
+export class AscCrashed extends Error {
+  constructor(code: unknown) {
+    super(`the AssemblyScript compiler crashed (it asked to exit with code ${String(code)})`);
+    this.name = "AscCrashed";
+  }
+}
+
+let trapping = 0;
+let realExit: typeof process.exit = process.exit;
+const exitTrap = ((code?: number | string | null) => {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 16; // a host may have set it to 0
+  const stack = new Error().stack ?? "";
+  Error.stackTraceLimit = limit;
+  if (ASC_FRAME.test(stack)) throw new AscCrashed(code);
+  return realExit.call(process, code);
+}) as typeof process.exit;
+
+/**
+ * Runs `run` with asc's crash exit turned into an exception. When its compiler fails inside (a
+ * stack overflow, an internal error), asc prints a banner and calls process.exit(1): in a host that
+ * compiles in its own thread, one policy would end the host. While asc runs, an exit called from
+ * asc.js throws AscCrashed instead, failing that compile alone; an exit from anywhere else goes
+ * through. Counted, since compiles may overlap.
+ */
+export async function trappingAscExit<T>(run: () => Promise<T>): Promise<T> {
+  if (trapping++ === 0) {
+    realExit = process.exit;
+    process.exit = exitTrap;
+  }
+  try {
+    return await run();
+  } finally {
+    if (--trapping === 0 && process.exit === exitTrap) process.exit = realExit;
+  }
+}
+
 async function runAsc(pending: Promise<ModuleInput | undefined>, opts: ModuleOptions): Promise<AscResult> {
   const asc = await loadAsc();
   const { options, library } = inputs();
@@ -175,7 +216,9 @@ async function runAsc(pending: Promise<ModuleInput | undefined>, opts: ModuleOpt
     "remove-unused-module-elements",
   ];
   const stderr = asc.createMemoryStream();
-  const result = await asc.main(argv, {
+  let result;
+  try {
+    result = await trappingAscExit(() => asc.main(argv, {
     stdout: asc.createMemoryStream(),
     stderr,
     readFile: async (name: string) => {
@@ -196,7 +239,11 @@ async function runAsc(pending: Promise<ModuleInput | undefined>, opts: ModuleOpt
         },
       } as unknown as import("assemblyscript/asc").Transform,
     ],
-  });
+    }));
+  } catch (e) {
+    if (e instanceof AscCrashed) return { error: `${e.message}\n${stderr.toString()}` };
+    throw e;
+  }
   if (!input) return { error: "cancelled" };
   const binary = outputs["policy.wasm"];
   if (result.error || !(binary instanceof Uint8Array)) {

@@ -1,0 +1,55 @@
+// AssemblyScript's crash handler prints a banner and calls process.exit(1). A host compiling in its
+// own thread must get a failed compile instead of losing the process: while asc runs, an exit asked
+// for from asc.js becomes an AscCrashed exception, and only then. (The CLI's own trigger, a type
+// nested 300 levels deep, is now refused by the parser; this holds the mechanism itself.)
+
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { describe, expect, it } from "vitest";
+import { AscCrashed, trappingAscExit } from "../../compiler/backend/asc.js";
+
+/** A module at …/assemblyscript/dist/asc.js whose `crash` exits as asc's crash handler does. */
+function fakeAsc(): string {
+  const dir = join(mkdtempSync(join(tmpdir(), "writ-asc-crash-")), "assemblyscript", "dist");
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, "asc.js");
+  writeFileSync(file, "export async function crash() { await null; console.log('asc: crashing'); process.exit(1); }\n");
+  return pathToFileURL(file).href;
+}
+
+describe("an asc crash in this thread", () => {
+  it("fails the compile with AscCrashed and leaves process.exit as it was", async () => {
+    const exit = process.exit;
+    const { crash } = (await import(fakeAsc())) as { crash: () => Promise<void> };
+    await expect(trappingAscExit(() => crash())).rejects.toBeInstanceOf(AscCrashed);
+    expect(process.exit).toBe(exit);
+  });
+
+  it("restores process.exit only when the last of overlapping compiles ends", async () => {
+    const exit = process.exit;
+    let release!: () => void;
+    const first = trappingAscExit(() => new Promise<void>((r) => (release = r)));
+    const { crash } = (await import(fakeAsc())) as { crash: () => Promise<void> };
+    await expect(trappingAscExit(() => crash())).rejects.toBeInstanceOf(AscCrashed);
+    expect(process.exit).not.toBe(exit); // the first compile is still running
+    release();
+    await first;
+    expect(process.exit).toBe(exit);
+  });
+
+  it("lets an exit asked for by anything else through", async () => {
+    const exit = process.exit;
+    const calls: unknown[] = [];
+    process.exit = ((code?: number) => void calls.push(code)) as typeof process.exit; // stands for the real one
+    try {
+      await trappingAscExit(async () => {
+        process.exit(3);
+      });
+    } finally {
+      process.exit = exit;
+    }
+    expect(calls).toEqual([3]);
+  });
+});
