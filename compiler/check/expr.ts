@@ -142,7 +142,7 @@ export class ExpressionChecker {
           return this.report(Codes.typeMismatch, `the test of \`?:\` must be a bool, but this is \`${typeToString(test.type)}\``, expr.test.span);
         const t = unify(then.type, otherwise.type);
         if (!t)
-          return this.report(Codes.typeMismatch, `the branches of \`?:\` have different types: \`${typeToString(then.type)}\` and \`${typeToString(otherwise.type)}\``, expr.span);
+          return this.report(Codes.typeMismatch, `the branches of \`?:\` have different types: ${twoTypes(then.type, otherwise.type)}`, expr.span);
         if (t.kind === "error" || test.type.kind === "error") return this.poison(expr.span);
         return { node: { op: "cond", id: this.id(), span: expr.span, type: t, test: test.node, then: then.node, otherwise: otherwise.node }, type: t };
       }
@@ -262,7 +262,7 @@ export class ExpressionChecker {
       case "!=": {
         if (containsRecord(lt) || containsRecord(rt)) return this.report(Codes.unsupported, UNSUPPORTED_LITERALS.recordComparison, expr.opSpan);
         if (!unify(lt, rt))
-          return this.report(Codes.typeMismatch, `cannot compare \`${typeToString(lt)}\` with \`${typeToString(rt)}\``, expr.opSpan);
+          return this.report(Codes.typeMismatch, `cannot compare ${twoTypes(lt, rt, " with ")}`, expr.opSpan);
         return this.call(expr.op === "==" ? "eq" : "ne", [l, r], BOOL, span);
       }
       case "<":
@@ -316,7 +316,7 @@ export class ExpressionChecker {
       if (!u)
         return this.report(
           Codes.typeMismatch,
-          `list elements must have one type: \`${typeToString(t)}\` and \`${typeToString(items[i]!.type)}\``,
+          `list elements must have one type: ${twoTypes(t, items[i]!.type)}`,
           elements[i]!.span,
         );
       t = u;
@@ -359,7 +359,7 @@ export class ExpressionChecker {
       keys.add(key);
       const u = unify(t, v.type);
       if (!u) {
-        this.report(Codes.typeMismatch, `map values must have one type: \`${typeToString(t)}\` and \`${typeToString(v.type)}\``, e.value.span);
+        this.report(Codes.typeMismatch, `map values must have one type: ${twoTypes(t, v.type)}`, e.value.span);
         failed = true;
         continue;
       }
@@ -485,4 +485,14 @@ function describeOperand(e: Expr): string {
     default:
       return "expression";
   }
+}
+
+/**
+ * Two types for a mismatch message. Record types are told apart by where they are declared, not by
+ * their fields, so two can print alike: then the message says so rather than look self-contradictory.
+ */
+function twoTypes(a: CheckType, b: CheckType, joiner = " and "): string {
+  const [x, y] = [typeToString(a), typeToString(b)];
+  const alike = x === y ? " (records declared in different places are different types, even with the same fields)" : "";
+  return `\`${x}\`${joiner}\`${y}\`${alike}`;
 }

@@ -1,0 +1,20 @@
+// Type-mismatch messages that would otherwise read as self-contradictory.
+
+import { describe, expect, it } from "vitest";
+import { compilePolicy } from "../../compiler/driver.js";
+
+const policy = (condition: string) => `policy "m" version "1.0.0"\ninput { b: bool, r1: { a: int }, r2: { a: int } }\npermit p when ${condition}\n`;
+
+describe("mismatch messages", () => {
+  it("say why two records that print alike are different types", async () => {
+    for (const condition of ["(b ? r1 : r2).a == 1", "[r1, r2][0].a == 1"]) {
+      const r = await compilePolicy(policy(condition), { stopAfter: "check" });
+      expect(r.diagnostics.map((d) => d.message).join("\n")).toContain("`{ a: int }` and `{ a: int }` (records declared in different places are different types");
+    }
+  });
+
+  it("stay plain when the types print differently", async () => {
+    const r = await compilePolicy(policy("(b ? r1 : 1) == 1"), { stopAfter: "check" });
+    expect(r.diagnostics[0]!.message).toBe("the branches of `?:` have different types: `{ a: int }` and `int`");
+  });
+});
