@@ -6,7 +6,7 @@
 // only then loads the front end and parses the policy; the generated source goes to the waiting
 // thread. What only some runs need (signing, the IR printer) is loaded when asked for.
 
-import { mkdirSync } from "node:fs";
+import { makeOutputDir } from "../output-dir.js";
 import { resolve } from "node:path";
 import { cancelPrestartedAsc, prestartAsc } from "./prestart.js";
 import type { PrivateKey } from "../../runtime/trust/types.js";
@@ -66,14 +66,7 @@ export const compileCommand: Command = {
       io.out(printPolicy(result.ir));
     }
     const outDir = resolve(io.cwd, flagString(parsed, "o", "out") ?? ".");
-    try {
-      mkdirSync(outDir, { recursive: true });
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      const why = code === "EEXIST" || code === "ENOTDIR" ? "a file is in the way" : e instanceof Error ? e.message : String(e);
-      io.err(`writ compile: cannot create the output directory ${outDir}: ${why}`);
-      return EXIT_FAILURE;
-    }
+    if (!makeOutputDir(io, "compile", outDir)) return EXIT_FAILURE;
     const bundle = key ? (await import("../../runtime/trust/bundle.js")).signBundle(result.bundle, key) : result.bundle;
     let written: string[];
     try {

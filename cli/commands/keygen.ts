@@ -1,7 +1,7 @@
 // `writ keygen [-o <dir>] [--name <base>]`: writes an Ed25519 key pair as JWK files,
 // `<base>.private.jwk` (mode 0600) and `<base>.public.jwk`, and prints the key id.
 
-import { mkdirSync } from "node:fs";
+import { makeOutputDir } from "../output-dir.js";
 import { resolve } from "node:path";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
 import { writeKeyPair } from "../../runtime/trust/key-files.js";
@@ -34,8 +34,8 @@ export const keygenCommand: Command = {
     }
     const dir = resolve(io.cwd, flagString(parsed, "o", "out") ?? ".");
     const key = generateKeyPair();
+    if (!makeOutputDir(io, "keygen", dir)) return EXIT_FAILURE;
     try {
-      mkdirSync(dir, { recursive: true });
       const written = writeKeyPair(dir, key, name);
       io.out(`key id      ${key.keyId}`);
       io.out(`private key ${written.privateKeyPath} (mode 0600: keep it secret)`);
