@@ -62,6 +62,9 @@ export function loadPolicy(bundle: Bundle, options: LoadOptions = {}): LoadedPol
   const profile = validateProfile(bundle.module);
   if (!profile.ok)
     throw new PolicyLoadError("profile_violation", `module breaks the determinism profile: ${profile.violations.map((v) => `${v.rule}: ${v.message}`).join("; ")}`);
+  // the signed manifest states the memory the module was built with: a module that differs is not it
+  if (profile.info.memoryPages !== manifest.memoryPages)
+    throw new PolicyLoadError("malformed", `the manifest says ${String(manifest.memoryPages)} pages of memory, the module has ${profile.info.memoryPages}`);
   let evaluator: WasmEvaluator;
   try {
     evaluator = createWasmEvaluator(new WebAssembly.Module(bundle.module as Uint8Array<ArrayBuffer>), manifest);

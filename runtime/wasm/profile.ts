@@ -6,6 +6,7 @@
 // It never throws: malformed bytes are a `malformed` violation.
 
 import {
+  functionType,
   importCount,
   listOpcodes,
   readModule,
@@ -15,7 +16,7 @@ import {
   type ValType,
   type WasmModule,
 } from "./reader.js";
-import { describeThrown } from "../thrown.js";
+import { clip, describeThrown } from "../thrown.js";
 
 export type ProfileRule =
   | "malformed"
@@ -107,10 +108,7 @@ function check(bytes: Uint8Array, requiredExports: readonly string[]): ProfileRe
   const edges = checkBodies(m, add);
   const depth = checkCallGraph(m, edges, add);
   if (m.start) add("no-start", `start function ${funcLabel(m, m.start.func)} would run at instantiation`, m.start.offset);
-  const exported = new Set(m.exports.map((e) => e.name));
-  for (const name of requiredExports) {
-    if (!exported.has(name)) add("required-exports", `missing required export \`${name}\``);
-  }
+  checkRequiredExports(m, requiredExports, add);
 
   if (violations.length > 0) return { ok: false, violations };
   const memory = m.memories[0];
@@ -134,6 +132,29 @@ export function formatViolations(violations: readonly ProfileViolation[]): strin
 
 type Add = (rule: ProfileRule, message: string, offset?: number) => void;
 
+/**
+ * The ABI's exports, by name and by kind: `memory` is the memory, every other one a function of no
+ * parameters returning one i32 (docs/abi.md). A name alone would let a host find `memory` to be a
+ * function, or call an evaluate that is a global, and fail late with a confusing error.
+ */
+function checkRequiredExports(m: WasmModule, required: readonly string[], add: Add): void {
+  const byName = new Map(m.exports.map((e) => [e.name, e]));
+  for (const name of required) {
+    const e = byName.get(name);
+    if (e === undefined) {
+      add("required-exports", `missing required export \`${name}\``);
+    } else if (name === "memory") {
+      if (e.kind !== "memory") add("required-exports", `export \`memory\` is a ${e.kind}, not the memory`, e.offset);
+    } else if (e.kind !== "func") {
+      add("required-exports", `export \`${name}\` is a ${e.kind}, not a function`, e.offset);
+    } else {
+      const t = functionType(m, e.index);
+      if (t === undefined || t.params.length !== 0 || t.results.length !== 1 || t.results[0] !== "i32")
+        add("required-exports", `export \`${name}\` must take no parameters and return one i32`, e.offset);
+    }
+  }
+}
+
 function engineAccepts(bytes: Uint8Array): boolean {
   const wasm = (globalThis as { WebAssembly?: { validate(b: Uint8Array): boolean } }).WebAssembly;
   if (!wasm || typeof wasm.validate !== "function") return true; // no engine here: the reader alone decides
@@ -146,7 +167,7 @@ function engineAccepts(bytes: Uint8Array): boolean {
 
 function checkImports(m: WasmModule, add: Add): void {
   for (const imp of m.imports) {
-    add("no-imports", `imports \`${imp.module}.${imp.name}\` (${imp.kind}); a decision module imports nothing`, imp.offset);
+    add("no-imports", `imports \`${shown(imp.module)}.${shown(imp.name)}\` (${imp.kind}); a decision module imports nothing`, imp.offset);
   }
 }
 
@@ -162,7 +183,7 @@ function checkSignatures(m: WasmModule, add: Add): void {
     t.results.forEach((r, j) => checkValType(r, `type ${i} result ${j}`, add));
   });
   for (const imp of m.imports) {
-    if (imp.kind === "global") checkValType(imp.global.type, `imported global \`${imp.module}.${imp.name}\``, add, imp.offset);
+    if (imp.kind === "global") checkValType(imp.global.type, `imported global \`${shown(imp.module)}.${shown(imp.name)}\``, add, imp.offset);
   }
   const globalBase = importCount(m, "global");
   m.globals.forEach((g, i) => {
@@ -197,20 +218,19 @@ function checkMemory(m: WasmModule, add: Add): void {
     else if (memory.max !== memory.min) {
       add("fixed-memory", `memory minimum ${memory.min} differs from maximum ${memory.max} pages`);
     }
-    if (!m.exports.some((e) => e.kind === "memory" && e.index === 0)) add("fixed-memory", "memory is not exported");
   }
 }
 
 function checkTables(m: WasmModule, add: Add): void {
   for (const imp of m.imports) {
-    if (imp.kind === "table") add("no-call-indirect", `imports table \`${imp.module}.${imp.name}\``, imp.offset);
+    if (imp.kind === "table") add("no-call-indirect", `imports table \`${shown(imp.module)}.${shown(imp.name)}\``, imp.offset);
   }
   m.tables.forEach((_, i) => add("no-call-indirect", `declares table ${importCount(m, "table") + i}`));
   for (const seg of m.elements) {
     add("no-call-indirect", `has a${seg.mode === "active" ? "n" : ""} ${seg.mode} element segment`, seg.offset);
   }
   for (const e of m.exports) {
-    if (e.kind === "table") add("no-call-indirect", `exports table \`${e.name}\``, e.offset);
+    if (e.kind === "table") add("no-call-indirect", `exports table \`${shown(e.name)}\``, e.offset);
   }
 }
 
@@ -319,13 +339,21 @@ function checkCallGraph(m: WasmModule, edges: Edges, add: Add): number {
     const self = comp.length === 1 && edges[comp[0]!]!.some((e) => e.to === comp[0]);
     if (comp.length < 2 && !self) continue;
     cyclic = true;
-    const { path, offset } = cycleThrough(Math.min(...comp), members, edges);
+    let first = comp[0]!;
+    for (const f of comp) if (f < first) first = f; // not Math.min(...comp): a large component overflows the stack
+    const { path, offset } = cycleThrough(first, members, edges);
     const text = path.map((f) => funcLabel(m, f)).join(" → ");
     add("acyclic-calls", `call cycle: ${text}`, offset);
   }
   if (cyclic) return 0;
-  return longestChain(n, edges);
+  const depth = longestChain(n, edges);
+  if (depth > MAX_CALL_DEPTH)
+    add("acyclic-calls", `the longest call chain is ${depth} functions deep, more than the ${MAX_CALL_DEPTH} the profile allows (engines' call stacks differ; Writ's modules stay under 20)`);
+  return depth;
 }
+
+/** Deepest call chain accepted, in functions: well within any engine's stack, far above what Writ emits. */
+export const MAX_CALL_DEPTH = 256;
 
 // Tarjan's algorithm, iterative so that a deep call chain cannot overflow the host's stack.
 function stronglyConnected(n: number, edges: readonly { to: number }[][]): number[][] {
@@ -431,5 +459,13 @@ function longestChain(n: number, edges: readonly { to: number }[][]): number {
 
 function funcLabel(m: WasmModule, index: number): string {
   const name = m.functionNames.get(index) ?? m.exports.find((e) => e.kind === "func" && e.index === index)?.name;
-  return name === undefined ? `${index}` : `${index} (${name})`;
+  return name === undefined ? `${index}` : `${index} (${shown(name)})`;
+}
+
+/**
+ * A name the module chose, as a message shows it: control characters escaped and at most 64
+ * characters, so a name cannot forge a line of `formatViolations` (one line per violation).
+ */
+function shown(name: string): string {
+  return clip(name, 64).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }

@@ -14,7 +14,7 @@ export { listOpcodes } from "./opcodes.js";
 import { ByteReader, ReadError } from "./bytes.js";
 
 import type { ValType, BlockType, FuncType, Limits, TableType, GlobalType, ImportDesc, Import, ExternKind, Export, MemArg, Instruction, Global, ElementSegment, DataSegment, FunctionBody, OpView, SectionInfo, WasmModule, ReadResult } from "./module-types.js";
-import { describeThrown } from "../thrown.js";
+import { clip, describeThrown } from "../thrown.js";
 export type { ValType, BlockType, FuncType, Limits, TableType, GlobalType, ImportDesc, Import, ExternKind, Export, MemArg, Instruction, Global, ElementSegment, DataSegment, FunctionBody, OpView, SectionInfo, WasmModule, ReadResult } from "./module-types.js";
 export { importCount, functionType } from "./module-types.js";
 
@@ -43,6 +43,9 @@ const MAX_LOCALS = 50_000; // the JS API's limit; a larger count is a module no 
 class ModuleReader extends ByteReader {
   private readonly types: FuncType[] = [];
   private readonly imports: Import[] = [];
+  /** imported functions so far: function indices start after them (kept, not recounted per body) */
+  private importedFuncs = 0;
+  private readonly exportNames = new Set<string>();
   private readonly functions: number[] = [];
   private readonly tables: TableType[] = [];
   private readonly memories: Limits[] = [];
@@ -117,7 +120,7 @@ class ModuleReader extends ByteReader {
       case 2: return void this.vec(() => this.import());
       case 3: {
         const list = this.vec(() => this.u32());
-        this.functions.push(...list);
+        for (const t of list) this.functions.push(t); // not push(...list): a long list overflows the stack
         this.functionCountDeclared = list.length;
         return;
       }
@@ -159,7 +162,7 @@ class ModuleReader extends ByteReader {
     const kind = this.byte();
     const base = { module, name, offset };
     switch (kind) {
-      case 0: this.imports.push({ ...base, kind: "func", type: this.u32() }); return;
+      case 0: this.imports.push({ ...base, kind: "func", type: this.u32() }); this.importedFuncs++; return;
       case 1: this.imports.push({ ...base, kind: "table", table: this.tableType() }); return;
       case 2: this.imports.push({ ...base, kind: "memory", memory: this.limits(true) }); return;
       case 3: this.imports.push({ ...base, kind: "global", global: this.globalType() }); return;
@@ -174,7 +177,8 @@ class ModuleReader extends ByteReader {
     const k = this.byte();
     const kind = (["func", "table", "memory", "global"] as const)[k];
     if (kind === undefined) this.fail(`unknown export kind ${k}`, kindAt);
-    if (this.exports.some((e) => e.name === name)) this.fail(`duplicate export name "${name}"`, offset);
+    if (this.exportNames.has(name)) this.fail(`duplicate export name ${JSON.stringify(clip(name, 64))}`, offset);
+    this.exportNames.add(name);
     this.exports.push({ name, kind, index: this.u32(), offset });
   }
 
@@ -423,15 +427,15 @@ class ModuleReader extends ByteReader {
   }
 
   private get funcCount(): number {
-    let n = this.functions.length;
-    for (const imp of this.imports) if (imp.kind === "func") n++;
-    return n;
+    return this.importedFuncs + this.functions.length;
   }
 
   // Module-level index checks (exports, start, element segments); body indices are checked while
   // decoding. Full type checking is left to WebAssembly.validate.
   private checkIndices(): void {
-    const count = (kind: ExternKind) => this.imports.filter((i) => i.kind === kind).length;
+    const imported = new Map<ExternKind, number>();
+    for (const i of this.imports) imported.set(i.kind, (imported.get(i.kind) ?? 0) + 1);
+    const count = (kind: ExternKind) => imported.get(kind) ?? 0;
     const funcs = this.funcCount;
     const check = (what: string, i: number, bound: number, at: number) => {
       if (i >= bound) this.fail(`${what} index ${i} out of range (${bound})`, at);
@@ -458,6 +462,7 @@ class ModuleReader extends ByteReader {
         const id = this.byte();
         const size = this.u32();
         const next = this.pos + size;
+        if (next > end) break; // a subsection that claims more than its section holds: ignored
         if (id === 1) {
           const n = this.u32();
           for (let i = 0; i < n; i++) {

@@ -16,7 +16,7 @@ const asconfig = JSON.parse(readFileSync(fileURLToPath(new URL("../../asconfig.j
 
 // A decision function in the ABI's shape: reads an i32 from the input region, writes the result.
 const PLAIN = `
-export const writ_abi_version: i32 = 1;
+export function writ_abi_version(): i32 { return 1; }
 export function writ_input_ptr(): i32 { return 1024; }
 export function writ_input_size(): i32 { return 64; }
 export function writ_result_ptr(): i32 { return 2048; }

@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import {
+  MAX_CALL_DEPTH,
   PROFILE_RULES,
   REQUIRED_EXPORTS,
   formatViolations,
@@ -49,8 +50,7 @@ function decisionModule(shape: Shape = {}): Uint8Array<ArrayBuffer> {
       ...op.localGet(0),
     ],
   });
-  const version = b.global("i32", false, op.i32Const(1));
-  if (shape.omitExport !== "writ_abi_version") b.export("writ_abi_version", "global", version);
+  fn("writ_abi_version", { results: ["i32"], body: op.i32Const(1) }); // () -> i32, as docs/abi.md says
   const mem = shape.memory === undefined ? { min: 1, max: 1 } : shape.memory;
   if (mem) b.memory(mem.min, mem.max, { shared: mem.shared ?? false });
   if (mem && shape.exportMemory !== false && shape.omitExport !== "memory") b.export("memory", "memory", 0);
@@ -71,7 +71,7 @@ describe("a valid decision module", () => {
     const r = validateProfile(bytes);
     if (!r.ok) throw new Error(formatViolations(r.violations));
     expect(r.info.memoryPages).toBe(1);
-    expect(r.info.functionCount).toBe(5);
+    expect(r.info.functionCount).toBe(6);
     expect([...r.info.exports].sort()).toEqual([...REQUIRED_EXPORTS].sort());
     expect(r.info.callDepth).toBe(2); // writ_evaluate → gt3
   });
@@ -115,8 +115,8 @@ const breaking: { what: string; rule: ProfileRule; bytes: () => Uint8Array<Array
   { what: "memory with no maximum", rule: "fixed-memory", bytes: () => decisionModule({ memory: { min: 1 } }) },
   {
     // the name `memory` is taken by a global, so the required-exports list is satisfied by name
-    what: "memory that is not exported", rule: "fixed-memory",
-    bytes: () => decisionModule({ exportMemory: false, after: (b) => void b.export("memory", "global", 0) }),
+    what: "memory that is not exported (a function named `memory` instead)", rule: "required-exports",
+    bytes: () => decisionModule({ exportMemory: false, after: (b) => void b.export("memory", "func", 0) }),
   },
   {
     what: "call_indirect through a table", rule: "no-call-indirect",
@@ -238,6 +238,55 @@ describe("violation details", () => {
     expect(validateProfile(bytes, ["memory", "writ_evaluate"]).ok).toBe(true);
     const r = validateProfile(bytes, [...REQUIRED_EXPORTS, "writ_cost"]);
     expect(!r.ok && r.violations.map((v) => v.message)).toEqual(["missing required export `writ_cost`"]);
+  });
+
+  it("checks the ABI's exports by kind and signature, not by name alone", () => {
+    const evaluateAsGlobal = decisionModule({
+      omitExport: "writ_evaluate",
+      after: (b) => void b.export("writ_evaluate", "global", b.global("i32", false, op.i32Const(1))),
+    });
+    const g = validateProfile(evaluateAsGlobal);
+    expect(!g.ok && formatViolations(g.violations)).toMatch(/^required-exports: export `writ_evaluate` is a global, not a function/);
+    const evaluateWithParam = decisionModule({
+      omitExport: "writ_evaluate",
+      after: (b) => void b.func({ params: ["i64"], results: ["i32"], body: op.i32Const(1), export: "writ_evaluate" }),
+    });
+    const r = validateProfile(evaluateWithParam);
+    expect(!r.ok && r.violations.map((v) => v.message)).toEqual(["export `writ_evaluate` must take no parameters and return one i32"]);
+  });
+
+  it(`refuses a call chain deeper than ${MAX_CALL_DEPTH} functions, though acyclic`, () => {
+    const chain = (n: number) =>
+      decisionModule({
+        after: (b) => {
+          // f0 → f1 → … → f(n-1), each a function of its own
+          const first = b.nextFunctionIndex();
+          for (let i = 0; i < n; i++) b.func({ results: ["i32"], body: i + 1 < n ? op.call(first + i + 1) : op.i32Const(1) });
+        },
+      });
+    const ok = validateProfile(chain(MAX_CALL_DEPTH - 1));
+    expect(ok.ok && ok.info.callDepth).toBe(MAX_CALL_DEPTH - 1);
+    const deep = validateProfile(chain(MAX_CALL_DEPTH + 1));
+    expect(!deep.ok && deep.violations.map((v) => v.message)).toEqual([
+      `the longest call chain is ${MAX_CALL_DEPTH + 1} functions deep, more than the ${MAX_CALL_DEPTH} the profile allows (engines' call stacks differ; Writ's modules stay under 20)`,
+    ]);
+  });
+
+  it("keeps one line per violation whatever the module names its functions", () => {
+    const forged = "x\nok: the module passes\u001b[2K";
+    const r = validateProfile(decisionModule({ after: (b) => { const f = b.nextFunctionIndex(); b.func({ body: op.call(f), name: forged }); } }));
+    expect(r.ok).toBe(false);
+    const text = formatViolations(!r.ok ? r.violations : []);
+    expect(text.split("\n")).toHaveLength(1);
+    expect(text).toContain("x\\u000aok: the module passes\\u001b[2K");
+  });
+
+  it("reads modules of many imports, exports and functions without quadratic time or deep recursion", () => {
+    const imports = decisionModule({ before: (b) => { for (let i = 0; i < 20_000; i++) b.importFunction("env", `f${i}`); } });
+    const r = validateProfile(imports);
+    expect(!r.ok && [...new Set(r.violations.map((v) => v.rule))]).toEqual(["no-imports"]);
+    const functions = decisionModule({ after: (b) => { for (let i = 0; i < 150_000; i++) b.func({ body: [] }); } });
+    expect(validateProfile(functions).ok).toBe(true); // a spread of 150,000 arguments would overflow the stack
   });
 
   it("refuses non-byte input as malformed instead of throwing", () => {

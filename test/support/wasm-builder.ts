@@ -183,7 +183,10 @@ export class ModuleBuilder {
 
   build(): Uint8Array<ArrayBuffer> {
     const out: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
-    const section = (id: number, payload: number[]) => out.push(id, ...uleb(payload.length), ...payload);
+    const section = (id: number, payload: number[]) => {
+      out.push(id, ...uleb(payload.length));
+      for (const byte of payload) out.push(byte); // not push(...payload): large modules overflow the stack
+    };
     const vector = (id: number, items: number[][]) => {
       if (items.length > 0) section(id, [...uleb(items.length), ...items.flat()]);
     };

@@ -9,7 +9,9 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compilePolicy } from "../../compiler/driver.js";
 import { createInterpreter } from "../../compiler/ir/interp.js";
-import { loadPolicy, type LoadedPolicy } from "../../runtime/policy.js";
+import { loadPolicy, tryLoadPolicy, type LoadedPolicy } from "../../runtime/policy.js";
+import type { Bundle } from "../../runtime/manifest.js";
+import { signBundle } from "../../runtime/trust/bundle.js";
 import { compileRequestCheck } from "../../runtime/request.js";
 import { createWasmEvaluator } from "../../runtime/wasm/evaluator.js";
 import { authorize } from "../../runtime/trust/authorize.js";
@@ -29,10 +31,12 @@ const issuer = generateKeyPair();
 let policy: LoadedPolicy;
 let interpreter: { decide(r: unknown): Decision };
 let portable: { decide(r: unknown): Decision };
+let bundle: Bundle;
 
 beforeAll(async () => {
   const compiled = await compilePolicy(readFileSync(join(repositoryRoot, "policies/payments.writ"), "utf8"));
-  policy = loadPolicy(compiled.bundle!, { allowUnsigned: true });
+  bundle = compiled.bundle!;
+  policy = loadPolicy(bundle, { allowUnsigned: true });
   interpreter = createInterpreter(compiled.checked!.ir, compiled.checked!.errorSites);
   portable = createWasmEvaluator(new WebAssembly.Module(compiled.bundle!.module as Uint8Array<ArrayBuffer>), compiled.bundle!.manifest, { portable: true });
 }, 60_000);
@@ -167,3 +171,14 @@ describe("verification options that would turn a check into something else are r
     expect(verifyBatchedArtifact(null as unknown as string, { trustedKeys: [issuer.publicKey] })).toMatchObject({ ok: false, code: "malformed" });
   });
 });
+
+describe("a signed manifest must describe its module", () => {
+  it("refuses a manifest whose memory size is not the module's, even signed", () => {
+    const lying = signBundle({ module: bundle.module, manifest: { ...bundle.manifest, memoryPages: bundle.manifest.memoryPages + 1 } }, issuer);
+    const r = tryLoadPolicy(lying, { trustedKeys: [issuer.publicKey] });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.message).toBe(`the manifest says ${bundle.manifest.memoryPages + 1} pages of memory, the module has ${bundle.manifest.memoryPages}`);
+    expect(tryLoadPolicy(signBundle(bundle, issuer), { trustedKeys: [issuer.publicKey] }).ok).toBe(true);
+  });
+});
+
