@@ -9,7 +9,7 @@
 
 import { resolve } from "node:path";
 import { tryLoadPolicy } from "../../runtime/policy.js";
-import { authorize } from "../../runtime/trust/authorize.js";
+import { authorize, MAX_TTL_SECONDS } from "../../runtime/trust/authorize.js";
 import { readBundleResult } from "../../runtime/trust/bundle-files.js";
 import { loadPrivateKeyFile } from "../../runtime/trust/key-files.js";
 import { tryOpenLog, type LineageLog } from "../../runtime/trust/lineage.js";
@@ -47,8 +47,8 @@ export const authorizeCommand: Command = {
       io.err(unknown.length ? `writ authorize: unknown option --${unknown[0]}\n\n${this.usage}` : this.usage);
       return EXIT_USAGE;
     }
-    if (ttl !== undefined && (!Number.isSafeInteger(ttl) || ttl <= 0)) {
-      io.err(`writ authorize: --ttl needs a positive whole number of seconds, got \`${ttlText}\``);
+    if (ttl !== undefined && (!Number.isSafeInteger(ttl) || ttl <= 0 || ttl > MAX_TTL_SECONDS)) {
+      io.err(`writ authorize: --ttl needs a whole number of seconds from 1 to ${MAX_TTL_SECONDS} (a hundred years), got \`${ttlText}\``);
       return EXIT_USAGE;
     }
 

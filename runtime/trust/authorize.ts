@@ -11,6 +11,18 @@ import { buildStatement, canonicalStatement, decideSafely, unrepresentableDecisi
 import { ARTIFACT_TYP, type LineageSink, type Statement } from "./types.js";
 
 export const DEFAULT_TTL_SECONDS = 300;
+/**
+ * The longest validity an artifact may be issued with: a hundred years. `exp` = `iat` + ttl must stay
+ * an exact integer, which verifiers (and the lineage log's reader) insist on; a ttl near 2^53 would
+ * issue, and append, an artifact that nothing can read back.
+ */
+export const MAX_TTL_SECONDS = 100 * 366 * 24 * 3600;
+
+/** Throws a RangeError unless `ttl` is a whole number of seconds from 1 to MAX_TTL_SECONDS. */
+export function checkTtl(ttl: number): void {
+  if (!Number.isSafeInteger(ttl) || ttl <= 0 || ttl > MAX_TTL_SECONDS)
+    throw new RangeError(`ttlSeconds must be a whole number of seconds from 1 to ${MAX_TTL_SECONDS} (a hundred years), got ${ttl}`);
+}
 
 export interface AuthorizeOptions {
   readonly signer: Signer;
@@ -37,7 +49,7 @@ export interface Authorization {
  */
 export function authorize(policy: DecidingPolicy, request: unknown, options: AuthorizeOptions): Authorization {
   const ttl = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
-  if (!Number.isSafeInteger(ttl) || ttl <= 0) throw new RangeError(`ttlSeconds must be a positive integer, got ${ttl}`);
+  checkTtl(ttl);
   const now = options.now ? options.now() : new Date();
   const nowMs = now instanceof Date ? now.getTime() : NaN;
   if (!Number.isFinite(nowMs)) throw new RangeError("the clock returned an invalid Date");

@@ -25,7 +25,7 @@ import type { Signer } from "./signer.js";
 import { buildStatement, canonicalStatement, decideSafely, randomId, unrepresentableDecision } from "./statement.js";
 import { type ChainHead, type LineageSink, type Statement } from "./types.js";
 import { BATCH_HEAD_FORMAT, BATCHED_ARTIFACT_TYP, signTreeHead, type TreeHead } from "./batch-artifact.js";
-import { DEFAULT_TTL_SECONDS } from "./authorize.js";
+import { checkTtl, DEFAULT_TTL_SECONDS } from "./authorize.js";
 
 export interface BatchAuthorizerOptions {
   /** signing key; the chain continues from its head */
@@ -88,7 +88,7 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
   const ttl = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
   if (!Number.isSafeInteger(maxBatch) || maxBatch < 1) throw new RangeError(`maxBatch must be a positive integer, got ${maxBatch}`);
   if (!(maxDelayMs >= 0)) throw new RangeError(`maxDelayMs must be a non-negative number, got ${maxDelayMs}`);
-  if (!Number.isSafeInteger(ttl) || ttl <= 0) throw new RangeError(`ttlSeconds must be a positive integer, got ${ttl}`);
+  checkTtl(ttl);
   const { signer } = options;
   const clock = options.now;
   let head: ChainHead = signer.head;

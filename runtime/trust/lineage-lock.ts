@@ -34,7 +34,8 @@ function pidAlive(pid: number): boolean {
 function readOwner(lockPath: string): LockOwner | null {
   try {
     const v = JSON.parse(readFileSync(lockPath, "utf8"));
-    if (typeof v === "object" && v !== null && Number.isSafeInteger(v.pid) && typeof v.host === "string") return { pid: v.pid, host: v.host };
+    // a pid of 0 or below names no process (kill(0) would signal our own group): no owner
+    if (typeof v === "object" && v !== null && Number.isSafeInteger(v.pid) && v.pid > 0 && typeof v.host === "string") return { pid: v.pid, host: v.host };
   } catch {
     /* unreadable or half-written */
   }
@@ -70,16 +71,17 @@ export function acquireLock(logPath: string): LockResult {
   const lockPath = `${logPath}.lock`;
   for (let attempt = 0; attempt < 3; attempt++) {
     if (tryCreate(lockPath)) return { ok: true, lockPath };
+    // the file judged below, by identity: what is moved aside must be this very file
+    let judged: { ino: number; dev: number; mtimeMs: number };
+    try {
+      judged = statSync(lockPath);
+    } catch {
+      continue; // it vanished: try again
+    }
     const owner = readOwner(lockPath);
     if (owner === null) {
       // Written by a tool that is not this one, or damaged: only a lock older than a minute is stale.
-      let age = 0;
-      try {
-        age = Date.now() - statSync(lockPath).mtimeMs;
-      } catch {
-        continue; // it vanished: try again
-      }
-      if (age < 60_000) return { ok: false, reason: `log is locked (${lockPath} exists and names no owner)` };
+      if (Date.now() - judged.mtimeMs < 60_000) return { ok: false, reason: `log is locked (${lockPath} exists and names no owner)` };
     } else if (owner.host !== hostname()) {
       return { ok: false, reason: `log is locked by pid ${owner.pid} on host ${owner.host} (${lockPath}); remove it if that writer is gone` };
     } else if (owner.pid === process.pid || pidAlive(owner.pid)) {
@@ -93,16 +95,27 @@ export function acquireLock(logPath: string): LockResult {
     } catch {
       continue;
     }
-    const moved = readOwner(aside);
-    if (moved !== null && owner !== null && moved.pid !== owner.pid) {
-      // We took a live lock by mistake: put it back if the name is still free.
+    let movedFile: { ino: number; dev: number } | null = null;
+    try {
+      movedFile = statSync(aside);
+    } catch {
+      /* moved and already gone: treated as another's below */
+    }
+    if (movedFile === null || movedFile.ino !== judged.ino || movedFile.dev !== judged.dev) {
+      // Between the judgment and the move another process took the stale lock over and made its
+      // own, and we moved that one: put it back if the name is still free, and leave the log to it.
+      const moved = readOwner(aside);
       try {
         linkSync(aside, lockPath);
       } catch {
         /* someone else holds the name now; they own the log */
       }
-      unlinkSync(aside);
-      return { ok: false, reason: `log is locked by pid ${moved.pid}: another writer has it open` };
+      try {
+        unlinkSync(aside);
+      } catch {
+        /* gone */
+      }
+      return { ok: false, reason: `log is locked${moved ? ` by pid ${moved.pid}` : ""}: another writer took it over just now` };
     }
     unlinkSync(aside);
   }

@@ -16,8 +16,8 @@
 //
 // Exclusion: one writer per log, enforced by `<log>.lock` (lineage-lock.ts).
 
-import { closeSync, existsSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeFileSync, writeSync, constants } from "node:fs";
-import { dirname } from "node:path";
+import { closeSync, existsSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, realpathSync, writeFileSync, writeSync, constants } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import type { DigestPair } from "../crypto/digest.js";
 import type { ChainHead, LineageSink, Statement } from "./types.js";
 import { acquireLock, releaseLock } from "./lineage-lock.js";
@@ -176,6 +176,22 @@ function tornFileName(logPath: string, now: Date): string {
 }
 
 /**
+ * The file the lock is named after: the log's real path, so that a symlink (or a `..` path) to a log
+ * shares the lock of the log itself instead of getting one of its own and a second writer.
+ */
+function lockName(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    try {
+      return join(realpathSync(dirname(path)), basename(path)); // not created yet
+    } catch {
+      return path; // no directory either: opening fails below and says so
+    }
+  }
+}
+
+/**
  * Opens (creating if needed) the log at `path` for appending, after taking its lock, checking every
  * record and repairing a torn final record. Throws a LineageError (`locked`, `corrupt`, `io`).
  */
@@ -183,7 +199,7 @@ export function openLog(path: string, options: LogOptions = {}): LineageLog {
   const fsyncMode = options.fsync ?? "always";
   let lock: ReturnType<typeof acquireLock>;
   try {
-    lock = acquireLock(path);
+    lock = acquireLock(lockName(path));
   } catch (e) {
     throw new LineageError("io", `${path}: cannot take the lock: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -287,6 +303,11 @@ class FileLog implements LineageLog {
     // The text goes to write(2) as it is: Node encodes it without a Buffer of ours in between.
     const text = chunks.join("");
     const length = Buffer.byteLength(text, "utf8");
+    // A file that grew since our last append has another writer (one that ignored the lock, or a
+    // path the lock did not cover): appending would fork the chain, so refuse and write nothing.
+    const size = fstatSync(this.fd).size;
+    if (size !== this.size)
+      throw new LineageError("locked", `${this.path}: the file is ${size} bytes, not the ${this.size} this writer left: another process is writing it; nothing was recorded`);
     try {
       const written = writeSync(this.fd, text, null, "utf8");
       if (written !== length) throw new Error(`short write (${written} of ${length} bytes)`);

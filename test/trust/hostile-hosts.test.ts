@@ -14,7 +14,7 @@ import type { Bundle } from "../../runtime/manifest.js";
 import { signBundle } from "../../runtime/trust/bundle.js";
 import { compileRequestCheck } from "../../runtime/request.js";
 import { createWasmEvaluator } from "../../runtime/wasm/evaluator.js";
-import { authorize } from "../../runtime/trust/authorize.js";
+import { authorize, MAX_TTL_SECONDS } from "../../runtime/trust/authorize.js";
 import { createBatchAuthorizer } from "../../runtime/trust/batch.js";
 import { parseBatchedArtifact, verifyBatchedArtifact } from "../../runtime/trust/batch-artifact.js";
 import { canonicalJson } from "../../runtime/trust/jcs.js";
@@ -164,6 +164,17 @@ describe("verification options that would turn a check into something else are r
     const [batched] = createBatchAuthorizer({ signer: createSigner(issuer), now: () => dayAgo }).authorizeBatch(policy, [payment()]);
     expect(verifyBatchedArtifact(batched!.artifact, { trustedKeys: keys })).toMatchObject({ ok: false, code: "expired" });
     expect(verifyBatchedArtifact(batched!.artifact, { trustedKeys: keys, clockSkewSeconds: "30" as unknown as number })).toMatchObject({ ok: false, code: "bad_options" });
+  });
+
+  it("a ttl that would put exp beyond exact integers is refused before anything is signed or logged", () => {
+    const appended: string[] = [];
+    const lineage = { append: (a: string) => void appended.push(a) };
+    for (const ttl of [9007199254740000, MAX_TTL_SECONDS + 1, 0, 1.5])
+      expect(() => authorize(policy, payment(), { signer: createSigner(issuer), ttlSeconds: ttl, lineage }), String(ttl)).toThrow(RangeError);
+    expect(() => createBatchAuthorizer({ signer: createSigner(issuer), ttlSeconds: 9007199254740000 })).toThrow(RangeError);
+    expect(appended).toEqual([]);
+    const longest = authorize(policy, payment(), { signer: createSigner(issuer), ttlSeconds: MAX_TTL_SECONDS });
+    expect(verifyArtifact(longest.artifact, { trustedKeys: [issuer.publicKey] }).ok).toBe(true);
   });
 
   it("a batched artifact that is not text", () => {

@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { spawn, spawnSync } from "node:child_process";
-import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { openLog, tryOpenLog, LineageError } from "../../runtime/trust/lineage.js";
@@ -278,6 +278,47 @@ describe("the writer lock", () => {
     const path = fresh();
     writeFileSync(`${path}.lock`, JSON.stringify({ pid: 1, host: "elsewhere.example", at: new Date().toISOString() }));
     expect(tryOpenLog(path)).toMatchObject({ ok: false, error: { code: "locked" } });
+  });
+
+  it("locks the log itself, not the path it was named by: a symlink to a held log is refused", () => {
+    const path = fresh();
+    const alias = `${path}.alias`;
+    const first = openLog(path);
+    symlinkSync(path, alias);
+    expect(tryOpenLog(alias)).toMatchObject({ ok: false, error: { code: "locked" } });
+    first.close();
+    openLog(alias).close();
+  });
+
+  it("reads a lock naming pid 0 or below as naming no owner (stale once a minute old)", () => {
+    for (const pid of [0, -1]) {
+      const path = fresh();
+      writeFileSync(`${path}.lock`, JSON.stringify({ pid, host: hostname(), at: new Date().toISOString() }));
+      const young = tryOpenLog(path);
+      expect(young).toMatchObject({ ok: false, error: { code: "locked" } });
+      if (!young.ok) expect(young.error.message).toContain("names no owner");
+      const old = new Date(Date.now() - 120_000);
+      utimesSync(`${path}.lock`, old, old);
+      openLog(path).close();
+    }
+  });
+
+  it("refuses to append when the file grew under it (a writer the lock did not stop), writing nothing", () => {
+    const { path, key } = buildLog(2, undefined, dir, `grown-${counter++}.jsonl`);
+    const log = openLog(path);
+    const signer = createSigner(key, { head: log.head().chain });
+    appendFileSync(path, "{}\n");
+    const before = readFileSync(path);
+    let thrown: unknown;
+    try {
+      authorize(fakePolicy(), ADMIN_OK, { signer, lineage: log });
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(LineageError);
+    expect((thrown as LineageError).code).toBe("locked");
+    expect(readFileSync(path).equals(before)).toBe(true);
+    log.close();
   });
 });
 
