@@ -31,6 +31,8 @@ export interface ParsedArgs {
   readonly flags: Map<string, string | true>;
   /** flags that take a value but came without one, as written (`--sign`) */
   readonly missing: string[];
+  /** flags given more than once, as written */
+  readonly repeated: string[];
 }
 
 /** A command line that cannot mean anything: the CLI prints it with the command's name, exit 2. */
@@ -52,6 +54,7 @@ export function parseArgs(args: readonly string[], booleans: readonly string[] =
   const positional: string[] = [];
   const flags = new Map<string, string | true>();
   const missing: string[] = [];
+  const repeated: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === "--") {
@@ -61,6 +64,8 @@ export function parseArgs(args: readonly string[], booleans: readonly string[] =
     if (a.startsWith("-") && a !== "-") {
       const eq = a.indexOf("=");
       const name = (eq >= 0 ? a.slice(0, eq) : a).replace(/^--?/, "");
+      // given twice, the first would be silently dropped (`--pub a --pub b` trusting b alone)
+      if (flags.has(name)) repeated.push(eq >= 0 ? a.slice(0, eq) : a);
       if (eq >= 0) flags.set(name, a.slice(eq + 1));
       else if (booleans.includes(name)) flags.set(name, true);
       else if (i + 1 < args.length && !isFlag(args[i + 1]!)) flags.set(name, args[++i]!);
@@ -70,12 +75,12 @@ export function parseArgs(args: readonly string[], booleans: readonly string[] =
       }
     } else positional.push(a);
   }
-  return { positional, flags, missing };
+  return { positional, flags, missing, repeated };
 }
 
-/** `-x` or `--name`, but not `-` alone (standard input) */
+/** `-x` or `--name`, but not `-` alone (standard input) nor a negative number (a value, checked by the command) */
 function isFlag(a: string): boolean {
-  return a.startsWith("-") && a !== "-";
+  return a.startsWith("-") && a !== "-" && !/^-\d/.test(a);
 }
 
 /**
@@ -85,6 +90,8 @@ function isFlag(a: string): boolean {
 export function unknownFlags(parsed: ParsedArgs, known: readonly string[]): string[] {
   const unknown = [...parsed.flags.keys()].filter((f) => !known.includes(f));
   if (unknown.length === 0 && parsed.missing.length > 0) throw new UsageError(`${parsed.missing[0]} needs a value`);
+  if (unknown.length === 0 && parsed.repeated.length > 0)
+    throw new UsageError(`${parsed.repeated[0]} is given twice (an option takes one value; --pub takes several as a,b)`);
   return unknown;
 }
 

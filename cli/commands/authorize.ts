@@ -17,6 +17,7 @@ import { createSigner } from "../../runtime/trust/signer.js";
 import { loadPublicKeyList } from "./key-list.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type Command } from "../io.js";
 import { readRequestJson } from "./request-json.js";
+import { escapeControls } from "../../runtime/thrown.js";
 
 export const authorizeCommand: Command = {
   name: "authorize",
@@ -92,7 +93,8 @@ export const authorizeCommand: Command = {
       const issued = authorize(loaded.policy, request.value, { signer, lineage: log, ttlSeconds: ttl });
       const { decision, statement } = issued;
       const why = decision.rules.length ? ` by ${decision.rules.join(", ")}` : decision.errors.length ? ` (${decision.errors[0]!.message})` : "";
-      io.err(`writ authorize: ${decision.decision}${why}; artifact ${statement.jti}, sequence ${statement.lineage.seq}${log ? `, appended to ${logFile}` : ""}`);
+      // the reason quotes the request (a field name): shown escaped, on one line
+      io.err(`writ authorize: ${decision.decision}${escapeControls(why)}; artifact ${statement.jti}, sequence ${statement.lineage.seq}${log ? `, appended to ${logFile}` : ""}`);
       io.out(issued.artifact);
       return EXIT_OK;
     } catch (e) {

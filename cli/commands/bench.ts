@@ -112,6 +112,10 @@ async function loadSubject(io: CliIO, target: string, pub: string | undefined, n
     const policy = await loadBundleDirectory(io, "bench", target, pub);
     return policy && { policy, interpreter: undefined, testRequests: undefined };
   }
+  if (pub !== undefined) {
+    io.err("writ bench: --pub verifies a signed bundle directory; a .writ source has no signature to check");
+    return undefined;
+  }
   prestartAsc(true);
   let result;
   try {

@@ -54,6 +54,12 @@ async function decider(io: CliIO, target: string, backend: string, pub: string |
     const policy = await loadBundleDirectory(io, "eval", target, pub);
     return policy && ((r) => policy.decide(r));
   }
+  if (pub !== undefined) {
+    // a .writ file is compiled here: there is no signature to check, and ignoring --pub would let the
+    // caller believe one was
+    io.err("writ eval: --pub verifies a signed bundle directory; a .writ source has no signature to check");
+    return undefined;
+  }
   if (backend === "wasm") prestartAsc(true);
   let result;
   try {

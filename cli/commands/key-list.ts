@@ -12,6 +12,12 @@ import type { CliIO } from "../io.js";
  */
 export function loadPublicKeyList(io: CliIO, command: string, list: string | undefined, required = false): PublicKey[] | undefined {
   const keys: PublicKey[] = [];
+  if (list !== undefined && list.split(",").some((f) => f.trim() === "")) {
+    // `--pub ""` or `--pub "$A,$B"` with B unset: a key the user meant to trust is missing, and
+    // trusting fewer keys (or none, which accepts unsigned bundles) is not what was asked
+    io.err(`writ ${command}: --pub lists an empty key file name (\`${list}\`)`);
+    return undefined;
+  }
   for (const file of (list ?? "").split(",").filter((f) => f !== "")) {
     const key = loadPublicKeyFile(resolve(io.cwd, file));
     if (!key.ok) {

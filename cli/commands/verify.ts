@@ -13,6 +13,9 @@ import { loadPublicKeyList } from "./key-list.js";
 import { readRequestJson } from "./request-json.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type CliIO, type Command } from "../io.js";
 
+/** A date, or a date and time with an optional zone: 2026-11-28, 2026-11-28T12:00:00Z, …+01:00 */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+
 export const verifyCommand: Command = {
   name: "verify",
   summary: "verify an authorization artifact (or a bundle signature) and print its statement",
@@ -47,8 +50,9 @@ export const verifyCommand: Command = {
     const options: { -readonly [K in keyof VerifyArtifactOptions]: VerifyArtifactOptions[K] } = { trustedKeys, requireAllow: parsed.flags.has("allow") };
     const at = flagString(parsed, "at");
     if (at !== undefined) {
+      // ISO 8601 as Date.parse reads it, and nothing else: `new Date("1")` is the year 2001
       const when = new Date(at);
-      if (Number.isNaN(when.getTime())) {
+      if (!ISO_TIME.test(at) || Number.isNaN(when.getTime())) {
         io.err(`writ verify: --at \`${at}\` is not an ISO 8601 time`);
         return EXIT_USAGE;
       }

@@ -5,7 +5,7 @@
 // Accepted on load: JWK (the format written) and PEM — PKCS8 `PRIVATE KEY` / SPKI `PUBLIC KEY`, as
 // `openssl genpkey -algorithm ed25519` writes them. Errors come back as values naming the file.
 
-import { chmodSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createPrivateKey, createPublicKey } from "node:crypto";
 import { join } from "node:path";
 import { privateJwk, privateKeyFromJwk, publicJwk, publicKeyFromJwk, type KeyResult } from "./keys.js";
@@ -20,15 +20,28 @@ export interface WrittenKeyPair {
 export function writeKeyPair(dir: string, key: PrivateKey, name = "writ"): WrittenKeyPair {
   const privateKeyPath = join(dir, `${name}.private.jwk`);
   const publicKeyPath = join(dir, `${name}.public.jwk`);
-  writeFileSync(publicKeyPath, JSON.stringify(publicJwk(key.publicKey), null, 2) + "\n", { flag: "wx", mode: 0o644 });
+  // Both or neither: the private key first (a new file, never overwritten), then the public one; if
+  // that fails, the private key just written goes again, so a directory never holds a pair of keys
+  // that do not belong together.
   writeFileSync(privateKeyPath, JSON.stringify(privateJwk(key), null, 2) + "\n", { flag: "wx", mode: 0o600 });
-  // The umask can only remove bits, but chmod anyway so the mode is exactly 0600 whatever created it.
-  chmodSync(privateKeyPath, 0o600);
+  try {
+    // The umask can only remove bits, but chmod anyway so the mode is exactly 0600 whatever created it.
+    chmodSync(privateKeyPath, 0o600);
+    writeFileSync(publicKeyPath, JSON.stringify(publicJwk(key.publicKey), null, 2) + "\n", { flag: "wx", mode: 0o644 });
+  } catch (e) {
+    rmSync(privateKeyPath, { force: true });
+    throw e;
+  }
   return { privateKeyPath, publicKeyPath };
 }
 
+/** A key file is a few hundred bytes; anything past this is not one (and is not read into memory). */
+const MAX_KEY_FILE_BYTES = 64 * 1024;
+
 function readText(path: string): { ok: true; text: string } | { ok: false; message: string } {
   try {
+    const size = statSync(path).size;
+    if (size > MAX_KEY_FILE_BYTES) return { ok: false, message: `key file ${path} is ${size} bytes; a key file is a few hundred` };
     return { ok: true, text: readFileSync(path, "utf8") };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;

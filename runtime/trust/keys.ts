@@ -66,6 +66,15 @@ function readOkp(jwk: unknown): { ok: true; x: Uint8Array; kid?: string; d?: unk
   if (!x || x.length !== 32) return { ok: false, message: "JWK member `x` must be 32 bytes of unpadded base64url" };
   const kid = jwk["kid"];
   if (kid !== undefined && typeof kid !== "string") return { ok: false, message: "JWK member `kid` must be a string" };
+  // RFC 7517 lets a key say what it is for; a key marked for anything but EdDSA signatures is not
+  // one to sign or verify decisions with (the members are optional: absent means unrestricted)
+  const use = jwk["use"];
+  if (use !== undefined && use !== "sig") return { ok: false, message: `JWK \`use\` is ${JSON.stringify(use)}: only a signing key ("sig") signs or verifies` };
+  const alg = jwk["alg"];
+  if (alg !== undefined && alg !== "EdDSA" && alg !== "Ed25519") return { ok: false, message: `JWK \`alg\` is ${JSON.stringify(alg)}, not EdDSA` };
+  const ops = jwk["key_ops"];
+  if (ops !== undefined && (!Array.isArray(ops) || !ops.some((o) => o === "sign" || o === "verify")))
+    return { ok: false, message: "JWK `key_ops` allows neither `sign` nor `verify`" };
   return { ok: true, x, kid, d: jwk["d"] };
 }
 

@@ -8,8 +8,8 @@
 // power loss or kernel crash; appends are then about a thousand times cheaper on a real disk.
 //
 // Crash repair: a crash (or SIGKILL) can leave only the last record incomplete. On open, a final
-// line without its newline, or a final line with zero bytes where a lost write left them that is not
-// a record, is moved to `<log>.torn-<timestamp>` and truncated away; everything before it is kept.
+// line without its newline, or a final line that is not a record and shows a lost write (a run of
+// zero bytes), is moved to `<log>.torn-<timestamp>` and truncated away; everything before it is kept.
 // Anything else that is wrong — a complete final line that does not parse, a record not in the
 // writer's serialisation, damage anywhere else — is never repaired: open refuses, naming the record,
 // so the evidence stays as it is.
@@ -102,6 +102,9 @@ interface ScanState {
 
 const REWRITTEN = "is not in the writer's serialisation (it was rewritten)";
 
+/** What a lost write leaves in a line: 64 NULs in a row (a sector is 512), or a line of NULs only. */
+const LOST_WRITE = /\0{64}|^\0+$/;
+
 /** Records at the end of the file that open decodes in full (artifact and statement). */
 const FULLY_CHECKED_TAIL = 2;
 
@@ -139,9 +142,10 @@ function scan(buf: Buffer, logPath: string): { state: ScanState; tornFrom: numbe
       const parsed = parseRecordLine(line);
       if (!parsed.ok) {
         // Only the very last write can be torn, and a crash leaves it either without its `\n` (the
-        // torn tail below) or, whole, with zeros where a lost page was. A complete line without a NUL
-        // that is not a record was written by something else: evidence, never cut away.
-        if (isLast && !hasTornTail && line.includes("\0")) return { state, tornFrom: offset };
+        // torn tail below) or, whole, with zeros where a lost sector was: a run of NULs, or nothing
+        // but NULs. A complete line otherwise damaged (a single byte turned to NUL included) was
+        // written by something else: evidence, never cut away.
+        if (isLast && !hasTornTail && LOST_WRITE.test(line)) return { state, tornFrom: offset };
         throw damaged(index, `is damaged (${parsed.reason})`);
       }
       if (!parsed.parsed.canonical) throw damaged(index, REWRITTEN);

@@ -16,7 +16,7 @@ import {
   type ValType,
   type WasmModule,
 } from "./reader.js";
-import { clip, describeThrown } from "../thrown.js";
+import { clip, describeThrown, escapeControls } from "../thrown.js";
 
 export type ProfileRule =
   | "malformed"
@@ -467,5 +467,5 @@ function funcLabel(m: WasmModule, index: number): string {
  * characters, so a name cannot forge a line of `formatViolations` (one line per violation).
  */
 function shown(name: string): string {
-  return clip(name, 64).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return escapeControls(clip(name, 64));
 }

@@ -123,6 +123,16 @@ describe("opening after a crash", () => {
     expect(verifyLog(path, { trustedKeys: [key.publicKey] })).toMatchObject({ ok: true, records: 6 });
   });
 
+  it("repairs a final line with a sector's worth of zeros inside (a lost write)", () => {
+    const { path, lines } = buildLog(4, undefined, dir, `hole-${counter++}.jsonl`);
+    const holed = lines[3]!.slice(0, 200) + "\0".repeat(512) + lines[3]!.slice(712);
+    writeLines(path, [...lines.slice(0, 3), holed]);
+    const log = openLog(path);
+    expect(log.repaired).toMatchObject({ index: 3 });
+    log.close();
+    expect(readLines(path)).toEqual(lines.slice(0, 3));
+  });
+
   it("repairs a final line that is not a record (zeros from a lost write)", () => {
     const { path, lines } = buildLog(3, undefined, dir, `zeros-${counter++}.jsonl`);
     appendFileSync(path, "\0".repeat(40) + "\n");
@@ -149,6 +159,7 @@ describe("opening after a crash", () => {
     // a crash writes whole lines or leaves zeros: a complete final line without a NUL that is not
     // exactly a record was written by someone, and is evidence
     ["a complete final line that is not JSON", 4, (l: string[]) => (l[4] = "garbage")],
+    ["a final record with one byte turned to NUL (an edit, not a lost write)", 4, (l: string[]) => (l[4] = l[4]!.slice(0, 100) + "\0" + l[4]!.slice(101))],
     ["a final record whose artifact was garbled", 4, (l: string[]) => (l[4] = l[4]!.replace(/"artifact":"[^.]{20}/, '"artifact":"not-an-artifact-at-all'))],
     ["a final record ending in CRLF", 4, (l: string[]) => (l[4] = l[4] + "\r")],
     ["a record in the middle ending in CRLF", 1, (l: string[]) => (l[1] = l[1] + "\r")],
