@@ -2,12 +2,17 @@
 // dropped. Dropped, `--sign` gave an unsigned bundle and `--pub` skipped verification without a word;
 // and a valued flag must not take the next flag as its value (`-o --O0` made a directory `--O0`).
 
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseArgs, unknownFlags, UsageError } from "../../cli/io.js";
 import { main } from "../../cli/writ.js";
+import { authorize } from "../../runtime/trust/authorize.js";
+import { writeKeyPair } from "../../runtime/trust/key-files.js";
+import { generateKeyPair } from "../../runtime/trust/keys.js";
+import { createSigner } from "../../runtime/trust/signer.js";
+import { ADMIN_OK, fakePolicy } from "../trust/fake-policy.js";
 
 async function run(argv: string[], cwd: string): Promise<{ code: number; err: string }> {
   const err: string[] = [];
@@ -32,6 +37,16 @@ describe("flags that take a value", () => {
     expect(existsSync(join(cwd, "--O0"))).toBe(false);
   });
 
+  it("refuses an option given twice, naming it", async () => {
+    const r = await run(["verify", "a.jws", "--pub", "a.jwk", "--pub", "b.jwk"], cwd);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("--pub is given twice");
+  });
+
+  it("reads a negative number as a value, for the command to judge", () => {
+    expect(parseArgs(["x", "--skew", "-5"]).flags.get("skew")).toBe("-5");
+  });
+
   it("still reads values given with `=`, `-` for standard input, and boolean flags anywhere", () => {
     expect(parseArgs(["--input", "-", "x"]).flags.get("input")).toBe("-");
     expect(parseArgs(["--sign=k.jwk"]).flags.get("sign")).toBe("k.jwk");
@@ -41,3 +56,40 @@ describe("flags that take a value", () => {
     expect(unknownFlags(parseArgs(["p.writ", "--bogus"]), ["o"])).toEqual(["bogus"]); // unknown first
   });
 });
+
+describe("keys and times on the command line", () => {
+  const cwd = mkdtempSync(join(tmpdir(), "writ-flags-keys-"));
+  const key = generateKeyPair();
+  writeKeyPair(cwd, key, "issuer");
+  const { artifact } = authorize(fakePolicy(), ADMIN_OK, { signer: createSigner(key) });
+  writeFileSync(join(cwd, "a.jws"), artifact);
+
+  it("refuses --pub with an empty entry (an unset variable), which would trust fewer keys than asked", async () => {
+    for (const pub of ["", ",", "issuer.public.jwk,"]) {
+      const r = await run(["verify", "a.jws", "--pub", pub], cwd);
+      expect(r.code, pub).toBe(1);
+      expect(r.err).toContain("--pub lists an empty key file name");
+    }
+    expect((await run(["verify", "a.jws", "--pub", "issuer.public.jwk"], cwd)).code).toBe(0);
+  });
+
+  it("takes --at as ISO 8601 only (`1` is not the year 2001)", async () => {
+    for (const at of ["1", "0", "yesterday", "2026-13-01T00:00:00Z"]) {
+      const r = await run(["verify", "a.jws", "--pub", "issuer.public.jwk", "--at", at], cwd);
+      expect(r.code, at).toBe(2);
+      expect(r.err).toContain("is not an ISO 8601 time");
+    }
+    const now = new Date().toISOString();
+    expect((await run(["verify", "a.jws", "--pub", "issuer.public.jwk", "--at", now], cwd)).code).toBe(0);
+    expect((await run(["verify", "a.jws", "--pub", "issuer.public.jwk", "--at", now.slice(0, 10)], cwd)).code).toBe(1); // midnight: before iat
+  });
+
+  it("refuses --pub with a .writ source, which has no signature to check", async () => {
+    writeFileSync(join(cwd, "p.writ"), 'policy "p" version "1"\ninput { a: int }\npermit x when a > 0\n');
+    writeFileSync(join(cwd, "r.json"), '{"a": 1}');
+    const r = await run(["eval", "p.writ", "--input", "r.json", "--pub", "issuer.public.jwk"], cwd);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("--pub verifies a signed bundle directory");
+  });
+});
+

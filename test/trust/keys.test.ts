@@ -2,7 +2,7 @@
 // RFC 8037's worked example and against jose), JWK round trips, and key files on disk: 0600 on write,
 // refusal of a private key others can read, PEM from other tools accepted.
 
-import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { generateKeyPairSync } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -145,6 +145,14 @@ describe("key ids and JWK", () => {
     expect(publicKeyFromJwk({ kty: "OKP", crv: "Ed25519", x: "AAAA" })).toMatchObject({ ok: false, message: expect.stringMatching(/32 bytes/) });
     expect(publicKeyFromJwk("text")).toMatchObject({ ok: false });
   });
+
+  it("refuses keys marked for another use or algorithm, and accepts those marked for signing", () => {
+    const jwk = publicJwk(generateKeyPair().publicKey);
+    expect(publicKeyFromJwk({ ...jwk, use: "enc" })).toMatchObject({ ok: false, message: expect.stringMatching(/`use` is "enc"/) });
+    expect(publicKeyFromJwk({ ...jwk, alg: "ECDH-ES" })).toMatchObject({ ok: false, message: expect.stringMatching(/not EdDSA/) });
+    expect(publicKeyFromJwk({ ...jwk, key_ops: ["encrypt"] })).toMatchObject({ ok: false, message: expect.stringMatching(/key_ops/) });
+    expect(publicKeyFromJwk({ ...jwk, use: "sig", alg: "EdDSA", key_ops: ["verify"] }).ok).toBe(true);
+  });
 });
 
 describe("key files", () => {
@@ -163,6 +171,20 @@ describe("key files", () => {
   it("never overwrites an existing key", () => {
     writeKeyPair(dir, generateKeyPair(), "once");
     expect(() => writeKeyPair(dir, generateKeyPair(), "once")).toThrow(/EEXIST/);
+  });
+  it("writes both keys or neither: a public key already there leaves no new private key beside it", () => {
+    writeFileSync(join(dir, "half.public.jwk"), "{}");
+    expect(() => writeKeyPair(dir, generateKeyPair(), "half")).toThrow(/EEXIST/);
+    expect(existsSync(join(dir, "half.private.jwk"))).toBe(false);
+    const first = writeKeyPair(dir, generateKeyPair(), "whole");
+    rmSync(first.publicKeyPath);
+    expect(() => writeKeyPair(dir, generateKeyPair(), "whole")).toThrow(/EEXIST/); // the private key is there
+    expect(existsSync(first.publicKeyPath)).toBe(false); // and no public key of another pair appeared
+  });
+  it("refuses a key file far larger than any key without reading it", () => {
+    const big = join(dir, "big.jwk");
+    writeFileSync(big, " ".repeat(100_000));
+    expect(loadPublicKeyFile(big)).toMatchObject({ ok: false, message: expect.stringMatching(/100000 bytes; a key file is a few hundred/) });
   });
   it("refuses a private key that group or others can read, with a clear error", () => {
     const written = writeKeyPair(dir, generateKeyPair(), "loose");
