@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { CliIO } from "../io.js";
+import { jsonAmbiguity } from "../json-ambiguity.js";
 
 /** Reads a request as JSON from a file or (`-`) standard input. */
 export async function readRequestJson(io: CliIO, file: string): Promise<{ ok: true; value: unknown } | { ok: false; message: string }> {
@@ -15,11 +16,15 @@ export async function readRequestJson(io: CliIO, file: string): Promise<{ ok: tr
     const code = (e as NodeJS.ErrnoException).code;
     return { ok: false, message: `${file}: ${code === "ENOENT" ? "no such file" : (e as Error).message}` };
   }
+  const name = file === "-" ? "standard input" : file;
+  let value: unknown;
   try {
-    return { ok: true, value: JSON.parse(text) };
+    value = JSON.parse(text);
   } catch (e) {
-    return { ok: false, message: `${file === "-" ? "standard input" : file}: not valid JSON: ${(e as Error).message}` };
+    return { ok: false, message: `${name}: not valid JSON: ${(e as Error).message}` };
   }
+  const ambiguity = jsonAmbiguity(text);
+  return ambiguity === undefined ? { ok: true, value } : { ok: false, message: `${name}:${ambiguity}` };
 }
 
 /**
@@ -43,6 +48,8 @@ export async function readRequestList(io: CliIO, file: string): Promise<{ ok: tr
       return { ok: false, message: `${name}: not a valid JSON array: ${(e as Error).message}` };
     }
     if (!Array.isArray(value)) return { ok: false, message: `${name}: expected a JSON array of requests or JSON Lines` };
+    const ambiguity = jsonAmbiguity(text);
+    if (ambiguity !== undefined) return { ok: false, message: `${name}:${ambiguity}` };
     return value.length > 0 ? { ok: true, values: value } : { ok: false, message: `${name}: the array holds no requests` };
   }
   const values: unknown[] = [];
@@ -56,5 +63,7 @@ export async function readRequestList(io: CliIO, file: string): Promise<{ ok: tr
       return { ok: false, message: `${name}:${i + 1}: not valid JSON: ${(e as Error).message}` };
     }
   }
+  const ambiguity = jsonAmbiguity(text);
+  if (ambiguity !== undefined) return { ok: false, message: `${name}:${ambiguity}` };
   return values.length > 0 ? { ok: true, values } : { ok: false, message: `${name}: no requests (expected a JSON array or JSON Lines)` };
 }

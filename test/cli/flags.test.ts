@@ -84,6 +84,17 @@ describe("keys and times on the command line", () => {
     expect((await run(["verify", "a.jws", "--pub", "issuer.public.jwk", "--at", now.slice(0, 10)], cwd)).code).toBe(1); // midnight: before iat
   });
 
+  it("refuses a request file with a member twice or an integer JSON would round, naming where", async () => {
+    writeFileSync(join(cwd, "p.writ"), 'policy "p" version "1"\ninput { a: int }\npermit x when a > 0\n');
+    writeFileSync(join(cwd, "dup.json"), '{"a": 1,\n "a": 2}');
+    const dup = await run(["eval", "p.writ", "--input", "dup.json"], cwd);
+    expect([dup.code, dup.err]).toEqual([1, 'writ eval: dup.json:2:2: the member "a" appears twice in one object (JSON.parse keeps the last; other readers may keep the first)']);
+    writeFileSync(join(cwd, "big.json"), '{"a": 9007199254740993}');
+    const big = await run(["bench", "p.writ", "--requests", "big.json"], cwd); // reads its requests first
+    expect(big.code).toBe(1);
+    expect(big.err).toMatch(/^writ bench: big\.json:1:7: the integer 9007199254740993 is beyond what a JSON number holds exactly/);
+  });
+
   it("refuses --pub with a .writ source, which has no signature to check", async () => {
     writeFileSync(join(cwd, "p.writ"), 'policy "p" version "1"\ninput { a: int }\npermit x when a > 0\n');
     writeFileSync(join(cwd, "r.json"), '{"a": 1}');

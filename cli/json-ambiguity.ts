@@ -1,0 +1,70 @@
+// What JSON.parse accepts without a word but a request must not carry (RFC 7493, I-JSON): a member
+// name twice in one object — JSON.parse keeps the last, a parser elsewhere may keep the first, so the
+// request decided here and the one another party reads could differ — and an integer beyond
+// ±(2^53 − 1), which JSON.parse rounds, so two different requests would read (and digest) as one.
+
+/** Integers at most this many digits long are exact as JS numbers without comparing further. */
+const SAFE_DIGITS = 15;
+
+/**
+ * The first such ambiguity in `text`, as `line:column: why`, or undefined. `text` must already have
+ * parsed with JSON.parse (as one value, or as JSON Lines, one per line): this only looks again at what
+ * it silently resolved.
+ */
+export function jsonAmbiguity(text: string): string | undefined {
+  // one entry per open object (its member names so far) or array (null)
+  const open: (Set<string> | null)[] = [];
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      const end = stringEnd(text, i);
+      if (expectKey) {
+        const name = JSON.parse(text.slice(i, end + 1)) as string;
+        const names = open[open.length - 1]!;
+        if (names.has(name)) return `${position(text, i)}: the member ${JSON.stringify(name.slice(0, 64))} appears twice in one object (JSON.parse keeps the last; other readers may keep the first)`;
+        names.add(name);
+        expectKey = false;
+      }
+      i = end;
+    } else if (c === 0x7b /* { */) {
+      open.push(new Set());
+      expectKey = true;
+    } else if (c === 0x5b /* [ */) {
+      open.push(null);
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      open.pop();
+    } else if (c === 0x2c /* , */) {
+      expectKey = open[open.length - 1] instanceof Set;
+    } else if (c === 0x2d /* - */ || (c >= 0x30 && c <= 0x39)) {
+      const m = /-?\d+(\.\d+)?([eE][+-]?\d+)?/y;
+      m.lastIndex = i;
+      const number = m.exec(text)![0];
+      const integer = !/[.eE]/.test(number);
+      const digits = number.replace("-", "");
+      if (integer && digits.length > SAFE_DIGITS && !Number.isSafeInteger(Number(number)))
+        return `${position(text, i)}: the integer ${number} is beyond what a JSON number holds exactly (±(2^53 − 1)); it would be read as ${Number(number)}`;
+      i += number.length - 1;
+    }
+  }
+  return undefined;
+}
+
+/** Index of the closing quote of the string opening at `start`. */
+function stringEnd(text: string, start: number): number {
+  let i = start + 1;
+  while (text.charCodeAt(i) !== 0x22) i += text.charCodeAt(i) === 0x5c /* \ */ ? 2 : 1;
+  return i;
+}
+
+function position(text: string, offset: number): string {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset; i++) {
+    if (text.charCodeAt(i) === 0x0a) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return `${line}:${offset - lineStart + 1}`;
+}

@@ -1,0 +1,47 @@
+// Request files the CLI reads: JSON.parse silently keeps the last of two members with one name and
+// rounds integers beyond 2^53. The CLI refuses both, naming where; everything else reads as before.
+
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { jsonAmbiguity } from "../../cli/json-ambiguity.js";
+
+// JSON values whose numbers are exact (safe integers, or numbers with a fraction) and whose strings
+// hold what could mislead a scanner: quotes, backslashes, braces, brackets, commas, digits, minus signs
+const tricky = fc.string({ unit: fc.constantFrom(..."\"\\{}[],:-0123456789aé😀\n\u0000") });
+const value = fc.letrec((tie) => ({
+  v: fc.oneof(
+    { depthSize: "small" },
+    fc.boolean(),
+    fc.constant(null),
+    fc.maxSafeInteger(),
+    fc.double({ noNaN: true, noDefaultInfinity: true }).filter((d) => !Number.isInteger(d)),
+    tricky,
+    fc.array(tie("v"), { maxLength: 4 }),
+    fc.dictionary(tricky, tie("v"), { maxKeys: 4 }),
+  ),
+})).v;
+
+describe("jsonAmbiguity", () => {
+  it("finds nothing in JSON a JS value serialises to, whatever its strings hold", () => {
+    fc.assert(fc.property(value, (v) => jsonAmbiguity(JSON.stringify(v, null, v === null ? 0 : 1)) === undefined), { numRuns: 2000 });
+  });
+
+  it.each([
+    ['{"a": 1, "a": 2}', "1:10", '"a"'],
+    ['{"a": {"b": 1, "c": {"b": 2}}, "x": [{"k": 1}, {"k": 2, "k": 3}]}', "1:57", '"k"'],
+    ['{"a\\"}": 1, "a\\"}": 2}', "1:13", '"a\\"}"'],
+    ['{"\\u0061": 1, "a": 2}', "1:15", '"a"'], // the same name once JSON's escapes are read
+    ['{"ok": 1}\n{"x": 1,\n "x": 2}', "3:2", '"x"'],
+  ])("names a member that appears twice: %s", (text, at, name) => {
+    JSON.parse(text.split("\n")[0]!);
+    expect(jsonAmbiguity(text)).toBe(`${at}: the member ${name} appears twice in one object (JSON.parse keeps the last; other readers may keep the first)`);
+  });
+
+  it("names an integer JSON.parse would round, and leaves exact ones alone", () => {
+    expect(jsonAmbiguity('{"amount": 9007199254740993}')).toBe(
+      "1:12: the integer 9007199254740993 is beyond what a JSON number holds exactly (±(2^53 − 1)); it would be read as 9007199254740992",
+    );
+    expect(jsonAmbiguity('[-9007199254740993]')).toMatch(/^1:2: the integer -9007199254740993/);
+    expect(jsonAmbiguity('{"a": 9007199254740991, "b": -9007199254740991, "c": 1e300, "d": 12345678901234567.5, "e": "9007199254740993"}')).toBeUndefined();
+  });
+});
