@@ -82,7 +82,7 @@ export const authorizeCommand: Command = {
     if (logFile !== undefined) {
       const opened = tryOpenLog(resolve(io.cwd, logFile));
       if (!opened.ok) {
-        io.err(`writ authorize: ${logFile}: ${opened.error.message}`);
+        io.err(`writ authorize: ${opened.error.message}`); // the message names the log
         return EXIT_FAILURE;
       }
       log = opened.log;

@@ -201,6 +201,7 @@ function lockName(path: string): string {
  */
 export function openLog(path: string, options: LogOptions = {}): LineageLog {
   const fsyncMode = options.fsync ?? "always";
+  if (!existsSync(dirname(path))) throw new LineageError("io", `${path}: the directory ${dirname(path)} does not exist`);
   let lock: ReturnType<typeof acquireLock>;
   try {
     lock = acquireLock(lockName(path));

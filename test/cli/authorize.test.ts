@@ -88,7 +88,8 @@ describe("writ authorize", () => {
     const base = ["bundle", "--input", "small.json", "--key", "issuer.private.jwk", "--pub", "authority.public.jwk"];
     expect((await run(authorizeCommand, ["bundle", "--input", "small.json"])).code).toBe(2);
     expect((await run(authorizeCommand, [...base, "--bogus", "1"])).err).toMatch(/unknown option --bogus/);
-    expect((await run(authorizeCommand, [...base, "--ttl", "0"])).err).toMatch(/--ttl needs a positive/);
+    expect((await run(authorizeCommand, [...base, "--ttl", "0"])).err).toMatch(/--ttl needs a whole number of seconds from 1 to/);
+    expect((await run(authorizeCommand, [...base, "--ttl", "9007199254740000"])).err).toMatch(/--ttl needs a whole number of seconds from 1 to/);
     const stranger = await run(authorizeCommand, ["bundle", "--input", "small.json", "--key", "issuer.private.jwk", "--pub", "stranger.public.jwk"]);
     expect(stranger.code).toBe(1);
     expect(stranger.err).toMatch(/bundle refused/);

@@ -337,6 +337,7 @@ describe("opening where it cannot", () => {
   it("reports a missing directory as an io error, not an exception of another kind", () => {
     const result = tryOpenLog(join(dir, "no", "such", "dir", "log.jsonl"));
     expect(result).toMatchObject({ ok: false, error: { code: "io" } });
+    if (!result.ok) expect(result.error.message).toBe(`${join(dir, "no", "such", "dir", "log.jsonl")}: the directory ${join(dir, "no", "such", "dir")} does not exist`);
     expect(() => openLog(join(dir, "no", "such", "dir", "log.jsonl"))).toThrow(LineageError);
   });
 });
