@@ -93,6 +93,8 @@ export async function compilePolicy(text: string, options: CompileOptions = {}):
   if (options.stopAfter === "check") return done({ ast: parsed.ast, checked: policy, ir: policy.ir });
 
   const budget = options.maxCost ?? DEFAULT_COST_BUDGET;
+  // NaN (an unset environment variable, say) would compare false with every cost: no budget at all
+  if (typeof budget !== "number" || Number.isNaN(budget) || budget <= 0) throw new RangeError(`maxCost must be a positive number, got ${String(budget)}`);
   const costs = time("cost", () => ruleCosts(policy.ir));
   const costBound = costs.reduce((sum, c) => sum + c, 0);
   if (costBound > budget) {
