@@ -11,6 +11,18 @@ import { buildStatement, canonicalStatement, decideSafely, unrepresentableDecisi
 import { ARTIFACT_TYP, type LineageSink, type Statement } from "./types.js";
 
 export const DEFAULT_TTL_SECONDS = 300;
+
+/**
+ * Lineage sinks record synchronously: returning means recorded. One that returns a promise (an
+ * async database client, say) is refused — whether the record was kept cannot be known, and its
+ * failure would surface later as an unhandled rejection that ends the process — so nothing is issued.
+ */
+export function requireSynchronous(returned: unknown, what: string): void {
+  if (typeof returned === "object" && returned !== null && typeof (returned as { then?: unknown }).then === "function") {
+    (returned as PromiseLike<unknown>).then(undefined, () => {}); // reported here, not as an unhandled rejection
+    throw new TypeError(`${what} returned a promise: lineage sinks record synchronously, so nothing was issued`);
+  }
+}
 /**
  * The longest validity an artifact may be issued with: a hundred years. `exp` = `iat` + ttl must stay
  * an exact integer, which verifiers (and the lineage log's reader) insist on; a ttl near 2^53 would
@@ -63,7 +75,7 @@ export function authorize(policy: DecidingPolicy, request: unknown, options: Aut
   const statement: Statement = buildStatement({ policy, decision, requestSha3: digest.sha3_512, issuer: signer.keyId, iat, ttlSeconds: ttl, head: signer.head });
 
   const artifact = signer.signTyped(ARTIFACT_TYP, canonicalStatement(statement, policy));
-  options.lineage?.append(artifact, statement);
+  if (options.lineage) requireSynchronous(options.lineage.append(artifact, statement), "the lineage sink's append");
   signer.advance(artifact);
   return { decision, artifact, statement };
 }

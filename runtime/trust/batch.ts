@@ -25,7 +25,10 @@ import type { Signer } from "./signer.js";
 import { buildStatement, canonicalStatement, decideSafely, randomId, unrepresentableDecision } from "./statement.js";
 import { type ChainHead, type LineageSink, type Statement } from "./types.js";
 import { BATCH_HEAD_FORMAT, BATCHED_ARTIFACT_TYP, signTreeHead, type TreeHead } from "./batch-artifact.js";
-import { checkTtl, DEFAULT_TTL_SECONDS } from "./authorize.js";
+import { checkTtl, DEFAULT_TTL_SECONDS, requireSynchronous } from "./authorize.js";
+
+/** The longest delay setTimeout keeps (2^31 − 1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface BatchAuthorizerOptions {
   /** signing key; the chain continues from its head */
@@ -36,8 +39,11 @@ export interface BatchAuthorizerOptions {
   readonly maxDelayMs?: number;
   readonly ttlSeconds?: number;
   readonly now?: () => Date;
-  /** receives every artifact of a batch, in order, before the batch's promises resolve */
-  readonly lineage?: LineageSink & { appendMany?(entries: readonly { artifact: string; statement: Statement }[]): void };
+  /**
+   * records every artifact of a batch, in order, before the batch's promises resolve: all of them or
+   * none (`appendMany` must throw having recorded nothing), as the built-in LineageLog does
+   */
+  readonly lineage?: { appendMany(entries: readonly { artifact: string; statement: Statement }[]): void };
 }
 
 export interface BatchedAuthorization {
@@ -87,7 +93,12 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
   const maxDelayMs = options.maxDelayMs ?? 5;
   const ttl = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
   if (!Number.isSafeInteger(maxBatch) || maxBatch < 1) throw new RangeError(`maxBatch must be a positive integer, got ${maxBatch}`);
-  if (!(maxDelayMs >= 0)) throw new RangeError(`maxDelayMs must be a non-negative number, got ${maxDelayMs}`);
+  // setTimeout turns a delay beyond 2^31 − 1 ms (or Infinity) into 1 ms without a word
+  if (!(maxDelayMs >= 0 && maxDelayMs <= MAX_TIMER_MS)) throw new RangeError(`maxDelayMs must be from 0 to ${MAX_TIMER_MS}, got ${maxDelayMs}`);
+  // A sink that records one artifact at a time and fails half-way through a batch would keep records
+  // of artifacts the caller is told were not issued: batches are recorded all or none.
+  if (options.lineage !== undefined && typeof options.lineage.appendMany !== "function")
+    throw new TypeError("batched signing records a batch at once: the lineage sink must have appendMany (all or none), as LineageLog has");
   checkTtl(ttl);
   const { signer } = options;
   const clock = options.now;
@@ -140,8 +151,7 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
     const artifacts = closing.map((p, i) => `{"typ":"${BATCHED_ARTIFACT_TYP}","statement":${p.canonical},"index":${i},"path":[${tree.paths[i]!}${tail}`);
     if (options.lineage) {
       const entries = artifacts.map((artifact, i) => ({ artifact, statement: closing[i]!.statement }));
-      if (options.lineage.appendMany) options.lineage.appendMany(entries);
-      else for (const e of entries) options.lineage.append(e.artifact, e.statement);
+      requireSynchronous(options.lineage.appendMany(entries), "the lineage sink's appendMany");
     }
     return artifacts;
   }
@@ -186,6 +196,7 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
       });
     },
     authorizeBatch(policy, requests) {
+      if (!Array.isArray(requests)) throw new TypeError("authorizeBatch takes an array of requests");
       close();
       const out: BatchedAuthorization[] = [];
       for (let from = 0; from < requests.length; from += maxBatch) {

@@ -59,7 +59,8 @@ export async function guard<T>(
   const recording = sink && {
     append(artifact: string, statement: Statement): void {
       try {
-        sink.append(artifact, statement);
+        // its return value goes back to authorize, which refuses a sink that returns a promise
+        return sink.append(artifact, statement);
       } catch (e) {
         sinkFailed = true;
         throw e;

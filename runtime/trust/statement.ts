@@ -25,36 +25,44 @@ function isDecisionError(e: unknown): e is DecisionError {
   return typeof r["rule"] === "string" && Number.isSafeInteger(r["at"]);
 }
 
-/** Copies only the fields a DecisionError has, so a statement carries nothing else. */
-function copyError(e: DecisionError): DecisionError {
-  return e.rule === null
-    ? { rule: null, code: e.code, message: e.message, path: e.path }
-    : { rule: e.rule, code: e.code, message: e.message, at: e.at };
-}
-
 /**
  * Calls `policy.decide`, turning a throw or a malformed result into a deny with one `internal` error
  * whose rule is POLICY_FAULT_RULE. A bad request never reaches here as an exception: the policy
  * denies it with an `invalid_request` error.
  */
 export function decideSafely(policy: DecidingPolicy, request: unknown): Decision {
-  let d: Decision;
+  let read: { decision: unknown; rules: unknown[] | undefined; errors: unknown[] | undefined };
   try {
-    d = policy.decide(request);
+    // every part of the answer read once, into plain data: a Decision whose getters answer
+    // differently on a second read must not be checked as one thing and signed as another
+    const d = policy.decide(request) as unknown;
+    if (typeof d !== "object" || d === null) return policyFault("the policy returned something that is not a Decision");
+    const { decision, rules, errors } = d as Record<string, unknown>;
+    read = {
+      decision,
+      rules: Array.isArray(rules) ? Array.from(rules) : undefined,
+      errors: Array.isArray(errors) ? Array.from(errors, readError) : undefined,
+    };
   } catch (e) {
     return policyFault(`the policy threw: ${describeThrown(e)}`);
   }
+  const { decision, rules, errors } = read;
   if (
-    typeof d !== "object" ||
-    d === null ||
-    (d.decision !== "allow" && d.decision !== "deny") ||
-    !Array.isArray(d.rules) ||
-    !d.rules.every((r) => typeof r === "string") ||
-    !Array.isArray(d.errors) ||
-    !d.errors.every(isDecisionError)
+    (decision !== "allow" && decision !== "deny") ||
+    rules === undefined ||
+    !rules.every((r) => typeof r === "string") ||
+    errors === undefined ||
+    !errors.every(isDecisionError)
   )
     return policyFault("the policy returned something that is not a Decision");
-  return { decision: d.decision, rules: [...d.rules], errors: d.errors.map(copyError) };
+  return { decision, rules: rules as string[], errors: errors as DecisionError[] };
+}
+
+/** The fields a DecisionError has, each read once into a plain object (anything else is left behind). */
+function readError(e: unknown): unknown {
+  if (typeof e !== "object" || e === null) return e;
+  const { rule, code, message, path, at } = e as Record<string, unknown>;
+  return rule === null ? { rule, code, message, path } : { rule, code, message, at };
 }
 
 /** The decision for a request that has no canonical JSON: deny, naming why, without asking the policy. */

@@ -122,18 +122,27 @@ describe("authorizeBatch", () => {
   });
 
   it("a batch the lineage sink refuses is not issued; the batches before it were, and the chain continues after them", () => {
-    let appends = 0;
+    let batches = 0;
     const refusingSecond = {
-      append: () => {
-        appends++;
-        if (appends > 3) throw new Error("disk full");
+      appendMany: () => {
+        batches++;
+        if (batches === 2) throw new Error("disk full");
       },
     };
     const batcher = createBatchAuthorizer({ signer: createSigner(key), maxBatch: 3, lineage: refusingSecond });
     expect(() => batcher.authorizeBatch(policy, [ADMIN_OK, ADMIN_OK, ADMIN_OK, ADMIN_OK, ADMIN_OK])).toThrow("disk full");
     expect(batcher.head.seq).toBe(3);
-    appends = -100;
     expect(batcher.authorizeBatch(policy, [USER_DENIED])[0]!.statement.lineage.seq).toBe(3);
+  });
+
+  it("refuses a sink that cannot record a batch all or none, and one that records asynchronously", () => {
+    expect(() => createBatchAuthorizer({ signer: createSigner(key), lineage: { append: () => {} } as never })).toThrow(/must have appendMany/);
+    const later = createBatchAuthorizer({ signer: createSigner(key), lineage: { appendMany: () => Promise.reject(new Error("db down")) as never } });
+    expect(() => later.authorizeBatch(policy, [ADMIN_OK])).toThrow(/returned a promise/);
+    expect(later.head).toEqual({ seq: 0, prev: null });
+    expect(() => later.authorizeBatch(policy, new Set([ADMIN_OK]) as never)).toThrow(/an array/);
+    expect(() => createBatchAuthorizer({ signer: createSigner(key), maxDelayMs: 2 ** 31 })).toThrow(RangeError);
+    expect(() => createBatchAuthorizer({ signer: createSigner(key), maxDelayMs: Infinity })).toThrow(RangeError);
   });
 
   it("a clock that returns an invalid Date throws a RangeError and issues nothing", () => {

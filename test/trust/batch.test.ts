@@ -220,7 +220,7 @@ describe("batches in the lineage log", () => {
   });
 
   it("a batch the log refuses is not issued and the chain does not advance", async () => {
-    const refusing = { append: () => { throw new Error("disk full"); } };
+    const refusing = { appendMany: () => { throw new Error("disk full"); } };
     const batcher = createBatchAuthorizer({ signer: createSigner(key), maxBatch: 2, lineage: refusing });
     const before = batcher.head;
     const outcome = await Promise.allSettled([batcher.authorize(policy, ADMIN_OK), batcher.authorize(policy, ADMIN_OK)]);

@@ -183,6 +183,33 @@ describe("verification options that would turn a check into something else are r
   });
 });
 
+describe("what the host plugs in is read once, and must be synchronous", () => {
+  it("a Decision whose getters answer differently on each read is signed as first read", () => {
+    let reads = 0;
+    const shifty: DecidingPolicy = {
+      ...policy,
+      decide: () => ({
+        get decision() {
+          return reads++ === 0 ? "allow" : "ALLOW!";
+        },
+        rules: ["agent_payment"],
+        errors: [],
+      }) as unknown as Decision,
+    };
+    const { statement, artifact } = authorize(shifty, payment(), { signer: createSigner(issuer) });
+    expect(statement.decision).toBe("allow");
+    expect(reads).toBe(1);
+    expect(verifyArtifact(artifact, { trustedKeys: [issuer.publicKey] }).ok).toBe(true);
+  });
+
+  it("a lineage sink that returns a promise is refused: nothing issued, no unhandled rejection", () => {
+    const signer = createSigner(issuer);
+    const lineage = { append: () => Promise.reject(new Error("database down")) as unknown as void };
+    expect(() => authorize(policy, payment(), { signer, lineage })).toThrow(/returned a promise/);
+    expect(signer.head).toEqual({ seq: 0, prev: null });
+  });
+});
+
 describe("a signed manifest must describe its module", () => {
   it("refuses a manifest whose memory size is not the module's, even signed", () => {
     const lying = signBundle({ module: bundle.module, manifest: { ...bundle.manifest, memoryPages: bundle.manifest.memoryPages + 1 } }, issuer);
