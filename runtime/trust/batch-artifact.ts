@@ -113,6 +113,11 @@ export function parseBatchedArtifact(text: string): { ok: true; artifact: Batche
   if (!canonical.ok) return { ok: false, reason: `batched artifact statement has no canonical JSON: ${canonical.reason}` };
   const st = parseStatement(utf8Encode(canonical.text));
   if (!st.ok) return { ok: false, reason: `batched artifact ${st.message}` };
+  // Only the statement is signed (as a leaf of the tree); the envelope around it is not. It must be
+  // exactly what the issuer writes, so that no member can be added, repeated or reordered unnoticed
+  // in an artifact or a lineage record that still verifies.
+  const exact = `{"typ":"${BATCHED_ARTIFACT_TYP}","statement":${canonical.text},"index":${a.index as number},"path":[${(a.path as string[]).map((h) => `"${h}"`).join(",")}],"head":${JSON.stringify(a.head)}}`;
+  if (text !== exact) return { ok: false, reason: "batched artifact is not in the issuer's serialisation (an extra, repeated or reordered member, or whitespace)" };
   return { ok: true, artifact: a as unknown as BatchedArtifact, leaf: canonical.text };
 }
 

@@ -33,7 +33,9 @@ describe("verifyArtifact never throws and never accepts a changed token", () => 
       fc.property(fc.nat(artifact.length - 1), fc.constantFrom(...ALPHABET), fc.constantFrom("replace", "insert", "delete"), (at, ch, op) => {
         const changed =
           op === "replace" ? artifact.slice(0, at) + ch + artifact.slice(at + 1) : op === "insert" ? artifact.slice(0, at) + ch + artifact.slice(at) : artifact.slice(0, at) + artifact.slice(at + 1);
-        fc.pre(changed !== artifact);
+        // a space put before the token is not a change of it: verifyArtifact reads the token trimmed
+        // (as it comes from a file with a newline), and the signature covers the token exactly
+        fc.pre(changed.trim() !== artifact);
         const result = verifyArtifact(changed, options);
         expect(result.ok).toBe(false);
         expect(replayArtifact(changed, ADMIN_OK, policy).ok === false || verifyArtifact(changed, { trustedKeys: [key.publicKey] }).ok === false).toBe(true);
