@@ -7,6 +7,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import fc from "fast-check";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { replayArtifact } from "../../runtime/trust/replay.js";
 import { createBatchAuthorizer, type BatchAuthorizerOptions, type BatchedAuthorization } from "../../runtime/trust/batch.js";
 import { verifyBatchedArtifact } from "../../runtime/trust/batch-artifact.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
@@ -133,6 +134,13 @@ describe("authorizeBatch", () => {
     expect(() => batcher.authorizeBatch(policy, [ADMIN_OK, ADMIN_OK, ADMIN_OK, ADMIN_OK, ADMIN_OK])).toThrow("disk full");
     expect(batcher.head.seq).toBe(3);
     expect(batcher.authorizeBatch(policy, [USER_DENIED])[0]!.statement.lineage.seq).toBe(3);
+  });
+
+  it("a batched artifact replays like a JWS one", () => {
+    const [allowed] = createBatchAuthorizer({ signer: createSigner(key) }).authorizeBatch(policy, [ADMIN_OK]);
+    expect(replayArtifact(allowed!.artifact, ADMIN_OK, policy)).toEqual({ ok: true });
+    const other = replayArtifact(allowed!.artifact, USER_DENIED, policy);
+    expect(other.ok === false && other.differences.map((d) => d.split(":")[0])).toEqual(["request", "decision", "rules"]);
   });
 
   it("refuses a sink that cannot record a batch all or none, and one that records asynchronously", () => {
