@@ -271,6 +271,21 @@ export function unreadableRequestError(e: unknown): RequestError {
   return { rule: null, code: "invalid_request", message: `request could not be read: ${describeThrown(e)}`, path: "" };
 }
 
+/**
+ * `request` read once (snapshotRequest) and validated: the snapshot to decide, or the error to deny
+ * with. What the general path of every backend starts with. Never throws.
+ */
+export function readValidRequest(request: unknown, check: RequestCheck): { ok: true; data: unknown } | { ok: false; error: RequestError } {
+  let data: unknown;
+  try {
+    data = snapshotRequest(request);
+  } catch (e) {
+    return { ok: false, error: unreadableRequestError(e) };
+  }
+  const invalid = check(data);
+  return invalid ? { ok: false, error: invalid } : { ok: true, data };
+}
+
 /** Most values a snapshot copies: far above any request a schema accepts, far below a hang. */
 export const MAX_SNAPSHOT_VALUES = 1_000_000;
 /** Deepest nesting a snapshot copies; below it values are kept as they are (and refused). */

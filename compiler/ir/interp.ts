@@ -6,7 +6,7 @@
 import { ruleErrorMessage, type Decision, type DecisionError, type RuleError } from "../../runtime/decision.js";
 import { INT64_MAX, INT64_MIN } from "../../runtime/schema.js";
 import { codePointLength } from "../../runtime/strings.js";
-import { compileRequestCheck, requestToValue, snapshotRequest, unreadableRequestError, type RequestCheck } from "../../runtime/request.js";
+import { compileRequestCheck, readValidRequest, requestToValue, type RequestCheck } from "../../runtime/request.js";
 import { assertUnreachable } from "../diagnostics.js";
 import type { CallNode, CompNode, EvalError, IRPolicy, MapValue, Node, RecordValue, Value } from "./ir.js";
 import { compareValues, isMapValue, mapValue, valuesEqual } from "./values.js";
@@ -253,15 +253,9 @@ export function createInterpreter(ir: IRPolicy, errorSites: ErrorSites): Interpr
   return {
     decide(request: unknown): Decision {
       // read once (as the module's general path does): validation and conversion see the same values
-      let data: unknown;
-      try {
-        data = snapshotRequest(request);
-      } catch (e) {
-        return { decision: "deny", rules: [], errors: [unreadableRequestError(e)] };
-      }
-      const invalid = check(data);
-      if (invalid) return { decision: "deny", rules: [], errors: [invalid] };
-      const input = requestToValue(data, ir.schema);
+      const read = readValidRequest(request, check);
+      if (!read.ok) return { decision: "deny", rules: [], errors: [read.error] };
+      const input = requestToValue(read.data, ir.schema);
       const denying: string[] = [];
       const errors: DecisionError[] = [];
       for (const rule of forbids) {

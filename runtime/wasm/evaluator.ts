@@ -6,7 +6,7 @@
 
 import { evalErrorName, ruleErrorMessage, type Decision, type RuleError } from "../decision.js";
 import type { Manifest } from "../manifest.js";
-import { compileRequestCheck, snapshotRequest, unreadableRequestError } from "../request.js";
+import { compileRequestCheck, readValidRequest } from "../request.js";
 import { createEncoder, memoryWriters, type RequestEncoder } from "./encoder.js";
 import { generateIngest, SLOW_PATH, type Ingest } from "./ingest-codegen.js";
 import { generateInputCopy, type InputCopy } from "./input-copy.js";
@@ -233,15 +233,8 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
    * valid value and the encoder another.
    */
   const validateThenEvaluate = (request: unknown): Decision => {
-    let data: unknown;
-    try {
-      data = snapshotRequest(request);
-    } catch (e) {
-      return { decision: "deny", rules: [], errors: [unreadableRequestError(e)] };
-    }
-    const invalid = check(data);
-    if (invalid) return { decision: "deny", rules: [], errors: [invalid] };
-    return evaluate(data);
+    const read = readValidRequest(request, check);
+    return read.ok ? evaluate(read.data) : { decision: "deny", rules: [], errors: [read.error] };
   };
 
   const evaluate = (request: unknown): Decision => {
