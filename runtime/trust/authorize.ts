@@ -23,6 +23,7 @@ export function requireSynchronous(returned: unknown, what: string): void {
     throw new TypeError(`${what} returned a promise: lineage sinks record synchronously, so nothing was issued`);
   }
 }
+
 /**
  * The longest validity an artifact may be issued with: a hundred years. `exp` = `iat` + ttl must stay
  * an exact integer, which verifiers (and the lineage log's reader) insist on; a ttl near 2^53 would
