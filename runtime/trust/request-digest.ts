@@ -8,7 +8,7 @@
 import { sha3_512Hex, type CryptoPath } from "../crypto/digest.js";
 import type { RecordType } from "../schema.js";
 import { canonicalJson, type CanonicalOptions } from "./jcs.js";
-import { canonicalWriterFor } from "./jcs-codegen.js";
+import { canonicalReaderFor } from "./jcs-codegen.js";
 import { snapshotRequest } from "../request.js";
 import { describeThrown } from "../thrown.js";
 
@@ -42,19 +42,22 @@ export interface ReadRequest {
  * decision for one request signed under the digest of another. Never throws.
  */
 export function readRequest(request: unknown, path?: CryptoPath, schema?: RecordType): ReadRequest {
+  // A request of the policy's schema: the generated reader writes its canonical JSON and copies it in
+  // one pass, each field read once (jcs-codegen.ts). Anything else: the generic snapshot, then the
+  // general serialiser on that copy.
+  const read = schema === undefined ? undefined : canonicalReaderFor(schema)?.(request);
+  if (read !== undefined) return { data: read.data, digest: { ok: true, sha3_512: sha3_512Hex(read.text, path), canonical: read.text } };
   let data: unknown;
   try {
     data = snapshotRequest(request);
   } catch (e) {
     return { data: undefined, digest: { ok: false, sha3_512: sha3_512Hex(UNREPRESENTABLE_REQUEST, path), reason: `reading the value threw: ${describeThrown(e)}`, path: "" } };
   }
-  return { data, digest: digestOfData(data, path, schema) };
+  return { data, digest: digestOfData(data, path) };
 }
 
 /** The digest of a snapshot (plain data our own code built). */
-function digestOfData(data: unknown, path?: CryptoPath, schema?: RecordType): RequestDigest {
-  const text = schema === undefined ? undefined : canonicalWriterFor(schema)?.(data);
-  if (text !== undefined) return { ok: true, sha3_512: sha3_512Hex(text, path), canonical: text };
+function digestOfData(data: unknown, path?: CryptoPath): RequestDigest {
   const canonical = canonicalJson(data, REQUEST_JSON);
   if (canonical.ok) return { ok: true, sha3_512: sha3_512Hex(canonical.text, path), canonical: canonical.text };
   return { ok: false, sha3_512: sha3_512Hex(UNREPRESENTABLE_REQUEST, path), reason: canonical.reason, path: canonical.path };

@@ -1,5 +1,6 @@
 // The per-schema canonical writer (runtime/trust/jcs-codegen.ts) may decline any request, but what
-// it writes must be exactly RFC 8785 as canonicalJson writes it. Checked on random schemas with valid,
+// it writes must be exactly RFC 8785 as canonicalJson writes it, and the copy it reads (what signing
+// decides) must have that very canonical form. Checked on random schemas with valid,
 // mutated and arbitrary requests; on member names whose UTF-16 order differs from their code-point
 // order or that need escaping; on the benchmark mix; and through requestDigest.
 
@@ -7,20 +8,28 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { RecordType } from "../../runtime/schema.js";
 import { canonicalJson } from "../../runtime/trust/jcs.js";
-import { canonicalWriterFor, canonicalWriterSource } from "../../runtime/trust/jcs-codegen.js";
+import { canonicalReaderFor, canonicalWriterFor, canonicalWriterSource } from "../../runtime/trust/jcs-codegen.js";
 import { requestDigest } from "../../runtime/trust/request-digest.js";
 import { generateMix } from "../../bench/mix.js";
 import { Draw, drawMutation, drawRequest, drawSchema } from "../support/arbitraries/index.js";
 
 const REQUEST_JSON = { bigint: "safe-number" } as const;
 
-/** The writer answers canonicalJson's text, or nothing; returns whether it answered. */
+/**
+ * The writer answers canonicalJson's text, or nothing; the reader answers the same text and a copy of
+ * what it read whose canonical form is that text (the request that is decided is the one digested).
+ * Returns whether it answered.
+ */
 function agrees(schema: RecordType, request: unknown): boolean {
   const text = canonicalWriterFor(schema)!(request);
+  const read = canonicalReaderFor(schema)!(request);
+  expect(read?.text).toBe(text);
   if (text === undefined) return false;
   const reference = canonicalJson(request, REQUEST_JSON);
   expect(reference.ok).toBe(true);
   expect(text).toBe(reference.ok ? reference.text : undefined);
+  expect(read!.data).not.toBe(request); // a copy
+  expect(canonicalJson(read!.data, REQUEST_JSON)).toEqual({ ok: true, text });
   return true;
 }
 
