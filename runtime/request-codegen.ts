@@ -10,7 +10,8 @@
 
 import type { RequestError } from "./decision.js";
 import type { RecordType, SchemaType } from "./schema.js";
-import { describe, INHERITED, intProblem, isPlainObject, keySegment, ownValue, shownKey, stringProblem, unreadableRequestError } from "./request.js";
+import { describe, INHERITED, intProblem, isPlainObject, keySegment, ownValue, stringProblem, unreadableRequestError } from "./request.js";
+import { shownKey } from "./thrown.js";
 
 type Check = (request: unknown) => RequestError | undefined;
 

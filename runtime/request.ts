@@ -18,7 +18,7 @@ import { INT64_MAX, INT64_MIN, type RecordType, type SchemaType } from "./schema
 import { compareCodePoints, isWellFormed, utf8Length } from "./strings.js";
 import type { MapValue, RecordValue, Value } from "./values.js";
 import { generateRequestCheck } from "./request-codegen.js";
-import { clip, describeThrown } from "./thrown.js";
+import { describeThrown, shownKey } from "./thrown.js";
 
 /** A failure on the way up: the path is assembled only when something is wrong. */
 interface Failure {
@@ -72,15 +72,6 @@ export function pollutionError(key: string): RequestError {
   };
 }
 
-/**
- * A key as messages and paths show it: cut after MAX_SHOWN_KEY UTF-16 units. A request is denied for
- * an unknown or overlong key, and the denial is quoted in signed artifacts and lineage records: a
- * key of a megabyte must not make each of them a megabyte too.
- */
-export const MAX_SHOWN_KEY = 64;
-export function shownKey(key: string): string {
-  return clip(key, MAX_SHOWN_KEY);
-}
 /** A map key as a path segment: `["key"]`, cut like `shownKey`. */
 export function keySegment(key: string): string {
   return `[${JSON.stringify(shownKey(key))}]`;

@@ -44,3 +44,13 @@ export function isInstance<T>(e: unknown, C: abstract new (...args: never[]) => 
 export function escapeControls(s: string): string {
   return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
+
+/**
+ * A key (a request's member name) as messages and paths show it: cut after MAX_SHOWN_KEY UTF-16
+ * units. A request refused for an unknown or overlong key is quoted in signed artifacts and lineage
+ * records: a key of a megabyte must not make each of them a megabyte too.
+ */
+export const MAX_SHOWN_KEY = 64;
+export function shownKey(key: string): string {
+  return clip(key, MAX_SHOWN_KEY);
+}

@@ -139,6 +139,9 @@ async function loadSubject(io: CliIO, target: string, pub: string | undefined, n
   };
 }
 
+/** Whether the schema refused the request (its one error is `invalid_request`, rule null). */
+const refused = (d: Decision): boolean => d.errors.some((e) => e.rule === null);
+
 type Agreement =
   | { ok: true; decisions: Decision[]; allowed: number; invalid: number }
   | { ok: false; message: string };
@@ -160,7 +163,7 @@ export async function checkAgreement(subject: Subject, requests: readonly unknow
         };
     }
     if (d.decision === "allow") allowed++;
-    if (d.errors.some((e) => e.rule === null)) invalid++;
+    if (refused(d)) invalid++;
     decisions.push(d);
   }
   return { ok: true, decisions, allowed, invalid };
@@ -180,11 +183,11 @@ function measure({ timeEngines, measureTimerOverheadNs }: Harness, subject: Subj
     { name: "decide", label: "decide (module, JS object → Decision)", decide: (r) => policy.decide(r).decision === "allow" },
   ];
   // evaluate only: requests the schema accepts, encoded once here (an invalid one has no encoding)
-  const valid = origin.flatMap((i, k) => (decisions[i]!.errors.some((e) => e.rule === null) ? [] : [k]));
+  const valid = origin.flatMap((i, k) => (refused(decisions[i]!) ? [] : [k]));
   if (valid.length > 0) {
     const { evaluator } = policy;
-    const encodedOf = new Map(requests.map((r, i) => [i, decisions[i]!.errors.some((e) => e.rule === null) ? undefined : evaluator.encode(r)]));
-    const encoded = origin.map((i) => encodedOf.get(i));
+    const encodedRequests = requests.map((r, i) => (refused(decisions[i]!) ? undefined : evaluator.encode(r)));
+    const encoded = origin.map((i) => encodedRequests[i]);
     engines.push({ name: "evaluate", label: "evaluate only (module, request encoded beforehand)", only: valid, decide: (_r, k) => evaluator.evaluateEncoded(encoded[k]) === 1 });
   }
   if (interpreter) engines.push({ name: "interpreter", label: "reference interpreter (JS)", decide: (r) => interpreter.decide(r).decision === "allow" });

@@ -7,16 +7,22 @@ import { resolve } from "node:path";
 import type { CliIO } from "../io.js";
 import { jsonAmbiguity } from "../json-ambiguity.js";
 
-/** Reads a request as JSON from a file or (`-`) standard input. */
-export async function readRequestJson(io: CliIO, file: string): Promise<{ ok: true; value: unknown } | { ok: false; message: string }> {
-  let text: string;
+/** The text of a file or (`-`) standard input, and the name messages give it. */
+async function readInput(io: CliIO, file: string): Promise<{ ok: true; text: string; name: string } | { ok: false; message: string }> {
   try {
-    text = file === "-" ? await io.readStdin() : readFileSync(resolve(io.cwd, file), "utf8");
+    const text = file === "-" ? await io.readStdin() : readFileSync(resolve(io.cwd, file), "utf8");
+    return { ok: true, text, name: file === "-" ? "standard input" : file };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return { ok: false, message: `${file}: ${code === "ENOENT" ? "no such file" : (e as Error).message}` };
+    return { ok: false, message: `${file}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (e as Error).message}` };
   }
-  const name = file === "-" ? "standard input" : file;
+}
+
+/** Reads a request as JSON from a file or (`-`) standard input. */
+export async function readRequestJson(io: CliIO, file: string): Promise<{ ok: true; value: unknown } | { ok: false; message: string }> {
+  const input = await readInput(io, file);
+  if (!input.ok) return input;
+  const { text, name } = input;
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -32,14 +38,9 @@ export async function readRequestJson(io: CliIO, file: string): Promise<{ ok: tr
  * request per line; blank lines are skipped). Errors name the line that is not JSON.
  */
 export async function readRequestList(io: CliIO, file: string): Promise<{ ok: true; values: unknown[] } | { ok: false; message: string }> {
-  const name = file === "-" ? "standard input" : file;
-  let text: string;
-  try {
-    text = file === "-" ? await io.readStdin() : readFileSync(resolve(io.cwd, file), "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return { ok: false, message: `${file}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (e as Error).message}` };
-  }
+  const input = await readInput(io, file);
+  if (!input.ok) return input;
+  const { text, name } = input;
   if (text.trimStart().startsWith("[")) {
     let value: unknown;
     try {

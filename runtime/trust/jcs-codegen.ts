@@ -22,9 +22,6 @@ import { INHERITED, pollutedPrototypeKey, snapshotRequest } from "../request.js"
 import { fastParts, MAX_DEPTH } from "./jcs.js";
 import { isInstance } from "../thrown.js";
 
-/** The canonical JSON of a request of the schema, or undefined: then ask canonicalJson. Never throws. */
-export type CanonicalWriter = (request: unknown) => string | undefined;
-
 /**
  * The canonical JSON of a request of the schema and a copy of what was read for it (plain data, each
  * field read once: the request to decide, as snapshotRequest would copy it), or undefined. Never throws.
@@ -175,10 +172,4 @@ export function canonicalReaderFor(schema: RecordType): CanonicalReader | undefi
     readers.set(schema, reader);
   }
   return reader ?? undefined;
-}
-
-/** The canonical JSON alone (canonicalReaderFor without the copy). */
-export function canonicalWriterFor(schema: RecordType): CanonicalWriter | undefined {
-  const reader = canonicalReaderFor(schema);
-  return reader && ((request) => reader(request)?.text);
 }

@@ -8,7 +8,7 @@
 // never coerced: non-finite numbers, lone surrogates, undefined, functions, symbols, BigInt (unless the
 // caller opts in, below), class instances (Date, Map, typed arrays ...), array holes, cycles.
 
-import { clip, describeThrown, isInstance } from "../thrown.js";
+import { describeThrown, isInstance, MAX_SHOWN_KEY, shownKey } from "../thrown.js";
 
 export type CanonicalResult = { ok: true; text: string } | { ok: false; reason: string; path: string };
 
@@ -39,15 +39,13 @@ const ANY_SURROGATE = /[\uD800-\uDFFF]/;
 // Matches a lone surrogate: a high one not followed by a low one, or a low one not preceded by a high.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-/** Longest key a path shows (a refused request's path is quoted in its signed denial). */
-const MAX_SHOWN_KEY = 64;
-
 function renderPath(keys: readonly (string | number)[]): string {
   let path = "";
   for (const key of keys) {
     if (typeof key === "number") path += `[${key}]`;
+    // a refused request's path is quoted in its signed denial: keys are cut as messages cut them
     else if (key.length <= MAX_SHOWN_KEY && /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key)) path += path === "" ? key : `.${key}`;
-    else path += `[${JSON.stringify(clip(key, MAX_SHOWN_KEY))}]`;
+    else path += `[${JSON.stringify(shownKey(key))}]`;
   }
   return path;
 }
@@ -116,7 +114,7 @@ class Serialiser {
       const proto = Object.getPrototypeOf(object);
       if (proto !== Object.prototype && proto !== null) {
         const name = (proto as { constructor?: { name?: string } }).constructor?.name ?? "object";
-        this.refuse(`${clip(String(name), MAX_SHOWN_KEY)} is not a plain JSON object`);
+        this.refuse(`${shownKey(String(name))} is not a plain JSON object`);
       }
       // Default sort compares UTF-16 code units, which is the order RFC 8785 prescribes.
       const names = Object.keys(object).sort();

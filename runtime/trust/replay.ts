@@ -6,12 +6,9 @@
 import { canonicalize } from "./jcs.js";
 import { digestPair, type CryptoPath } from "../crypto/digest.js";
 import type { DecidingPolicy } from "../policy-types.js";
-import { parseCompact } from "./jws.js";
 import { readRequest } from "./request-digest.js";
-import { decideSafely, parseStatement, unrepresentableDecision } from "./statement.js";
-import { MAX_ARTIFACT_LENGTH } from "./verify-artifact.js";
-import { parseBatchedArtifact } from "./batch-artifact.js";
-import type { Statement } from "./types.js";
+import { decideSafely, unrepresentableDecision } from "./statement.js";
+import { statementOf } from "./lineage-record.js";
 
 export type ReplayResult = { ok: true } | { ok: false; differences: string[] };
 
@@ -19,22 +16,10 @@ function short(hex: string): string {
   return `${hex.slice(0, 16)}…`;
 }
 
-/** The statement of a compact JWS artifact or of a batched one (JSON text), without checking signatures. */
-function statementOfToken(token: string): { ok: true; statement: Statement } | { ok: false; message: string } {
-  const text = typeof token === "string" ? token.trim() : token;
-  if (typeof text === "string" && text.startsWith("{")) {
-    const batched = parseBatchedArtifact(text);
-    return batched.ok ? { ok: true, statement: batched.artifact.statement } : { ok: false, message: batched.reason };
-  }
-  const parsed = parseCompact(text, MAX_ARTIFACT_LENGTH);
-  if (!parsed.ok) return { ok: false, message: parsed.message };
-  const read = parseStatement(parsed.jws.payload);
-  return read.ok ? { ok: true, statement: read.statement } : { ok: false, message: read.message };
-}
-
 export function replayArtifact(token: string, request: unknown, policy: DecidingPolicy, options: { path?: CryptoPath } = {}): ReplayResult {
-  const read = statementOfToken(token);
-  if (!read.ok) return { ok: false, differences: [`artifact is malformed: ${read.message}`] };
+  // either kind of artifact (a compact JWS, or a batched one), without checking signatures
+  const read = typeof token === "string" ? statementOf(token.trim()) : ({ ok: false, reason: "an artifact is text" } as const);
+  if (!read.ok) return { ok: false, differences: [`malformed: ${read.reason}`] };
   const s = read.statement;
   const differences: string[] = [];
 

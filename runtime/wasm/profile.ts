@@ -16,7 +16,7 @@ import {
   type ValType,
   type WasmModule,
 } from "./reader.js";
-import { clip, describeThrown, escapeControls } from "../thrown.js";
+import { describeThrown, escapeControls, shownKey } from "../thrown.js";
 
 export type ProfileRule =
   | "malformed"
@@ -467,5 +467,5 @@ function funcLabel(m: WasmModule, index: number): string {
  * characters, so a name cannot forge a line of `formatViolations` (one line per violation).
  */
 function shown(name: string): string {
-  return escapeControls(clip(name, 64));
+  return escapeControls(shownKey(name));
 }

@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { RecordType } from "../../runtime/schema.js";
 import { canonicalJson } from "../../runtime/trust/jcs.js";
-import { canonicalReaderFor, canonicalWriterFor, canonicalWriterSource } from "../../runtime/trust/jcs-codegen.js";
+import { canonicalReaderFor, canonicalWriterSource } from "../../runtime/trust/jcs-codegen.js";
 import { requestDigest } from "../../runtime/trust/request-digest.js";
 import { generateMix } from "../../bench/mix.js";
 import { Draw, drawMutation, drawRequest, drawSchema } from "../support/arbitraries/index.js";
@@ -21,15 +21,14 @@ const REQUEST_JSON = { bigint: "safe-number" } as const;
  * Returns whether it answered.
  */
 function agrees(schema: RecordType, request: unknown): boolean {
-  const text = canonicalWriterFor(schema)!(request);
   const read = canonicalReaderFor(schema)!(request);
-  expect(read?.text).toBe(text);
-  if (text === undefined) return false;
+  if (read === undefined) return false;
+  const { text } = read;
   const reference = canonicalJson(request, REQUEST_JSON);
   expect(reference.ok).toBe(true);
   expect(text).toBe(reference.ok ? reference.text : undefined);
-  expect(read!.data).not.toBe(request); // a copy
-  expect(canonicalJson(read!.data, REQUEST_JSON)).toEqual({ ok: true, text });
+  expect(read.data).not.toBe(request); // a copy
+  expect(canonicalJson(read.data, REQUEST_JSON)).toEqual({ ok: true, text });
   return true;
 }
 
@@ -41,7 +40,7 @@ describe("canonical writer generated from the request schema", () => {
       fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.array(fc.anything(), { maxLength: 4 }), (seed, junk) => {
         const d = Draw.seeded(seed);
         const schema = drawSchema(d, { maxDepth: 3, maxFields: 5 });
-        expect(canonicalWriterFor(schema)).toBeDefined();
+        expect(canonicalReaderFor(schema)).toBeDefined();
         valid++;
         if (agrees(schema, drawRequest(d, schema))) answered++;
         for (let i = 0; i < 8; i++) agrees(schema, drawMutation(d, schema).request);
@@ -75,7 +74,8 @@ describe("canonical writer generated from the request schema", () => {
         { name: "m", optional: true, type: { kind: "map", value: { kind: "list", element: { kind: "bool" }, max: 4 }, max: 4, keyMax: 8 } },
       ],
     };
-    const write = canonicalWriterFor(schema)!;
+    const reader = canonicalReaderFor(schema)!;
+    const write = (request: unknown) => reader(request)?.text;
     expect(write({ s: "a", n: 1, m: { b: [true], a: [false, true] } })).toBe('{"m":{"a":[false,true],"b":[true]},"n":1,"s":"a"}');
     const declined: unknown[] = [
       { s: "a", extra: 1 }, // an unknown member belongs in the digest
@@ -105,7 +105,7 @@ describe("canonical writer generated from the request schema", () => {
     expect(canonicalWriterSource({ kind: "record", fields: [{ name: "a", optional: false, type: { kind: "float" } as never }] })).toBeUndefined();
     expect(canonicalWriterSource({ kind: "record", fields: [{ name: "a", optional: false, type: int }, { name: "a", optional: false, type: int }] })).toBeUndefined();
     expect(canonicalWriterSource({ kind: "record" } as never)).toBeUndefined();
-    expect(canonicalWriterFor(null as never)).toBeUndefined();
+    expect(canonicalReaderFor(null as never)).toBeUndefined();
   });
 
   it("keeps hostile member names inert", () => {
