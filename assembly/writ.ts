@@ -215,6 +215,22 @@ export function listHasI64(list: usize, x: i64): bool {
   return false;
 }
 
+// Does `x` occur among the first `before` elements? A rule index that dispatches on each element of
+// a list runs a repeated value's rules at its first occurrence only.
+export function listHasI32Before(list: usize, before: i32, x: i32): bool {
+  for (let i = 0; i < before; i++) {
+    if (load<i32>(list + 4 + (<usize>i << 2)) == x) return true;
+  }
+  return false;
+}
+
+export function listHasI64Before(list: usize, before: i32, x: i64): bool {
+  for (let i = 0; i < before; i++) {
+    if (load<i64>(list + 4 + (<usize>i << 3)) == x) return true;
+  }
+  return false;
+}
+
 export function listHasStr(list: usize, x: usize): bool {
   const n = load<i32>(list);
   for (let i = 0; i < n; i++) {

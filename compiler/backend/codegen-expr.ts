@@ -30,11 +30,16 @@ export class ExprEmitter {
     private readonly analysis: Analysis,
   ) {}
 
+  /** nodes whose value is known to be true where this body runs (see codegen.ts, dispatch on elements) */
+  private knownTrue: ReadonlySet<number> = new Set();
+
   /** Emits a function body: statements, then the returned expression. */
-  body(node: Node): { lines: string[]; expr: string } {
+  body(node: Node, knownTrue: ReadonlySet<number> = new Set()): { lines: string[]; expr: string } {
     this.out = [];
     this.depth = 1;
+    this.knownTrue = knownTrue;
     const expr = this.emit(node);
+    this.knownTrue = new Set();
     return { lines: this.out, expr };
   }
 
@@ -80,6 +85,7 @@ export class ExprEmitter {
   }
 
   emit(n: Node): string {
+    if (this.knownTrue.has(n.id)) return "true";
     switch (n.op) {
       case "lit":
         return this.pool.expr(n.value, this.slot(n));

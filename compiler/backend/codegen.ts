@@ -7,7 +7,11 @@
 // (an interned string or int path made only of required fields, so the conjunct never errors) cannot
 // hold or error unless the path's value is one of those constants (a false conjunct makes the whole
 // conjunction false, absorbing any error). Such rules are grouped by path and dispatched by a binary
-// search on the path's value, so latency does not grow with the number of rules.
+// search on the path's value, so latency does not grow with the number of rules. Likewise a rule with
+// a top-level conjunct `c in path` (a list of interned strings or ints: role-based rules such as
+// `"admin" in principal.roles`) cannot hold unless some element equals c: such rules are dispatched
+// by the same search on each element of the list, so a decision costs the list's length in searches,
+// not a scan of the list per rule.
 
 import type { FieldNode, IRPolicy, IRRule, Node, Value } from "../ir/ir.js";
 import { resultSize, type RecordLayout, type SlotLayout } from "../../runtime/wasm/layout.js";
@@ -32,11 +36,17 @@ export interface GeneratedModule {
 
 const align = (n: number, a: number): number => Math.ceil(n / a) * a;
 
+/** What a dispatch searches: the path's value, or each element of the list at the path. */
+type DispatchOn = "value" | "element";
+
 interface IndexCandidate {
-  /** the field chain from the input, e.g. `action.tool` */
+  /** the field chain from the input, e.g. `action.tool`; `∋principal.roles` for its elements */
   readonly key: string;
   readonly path: Node;
   readonly values: readonly (string | bigint)[];
+  readonly on: DispatchOn;
+  /** the conjunct itself: true whenever the dispatch runs the rule */
+  readonly conjunct: Node;
 }
 
 function conjuncts(n: Node, out: Node[] = []): Node[] {
@@ -61,9 +71,11 @@ function requiredPath(n: Node): string | undefined {
 
 function indexCandidates(rule: IRRule, slots: ReadonlyMap<number, SlotLayout>): IndexCandidate[] {
   const out: IndexCandidate[] = [];
-  const indexable = (p: Node): boolean => {
+  const indexableSlot = (s: SlotLayout | undefined): boolean => !!s && (s.kind === "int" || (s.kind === "string" && s.rep === "id"));
+  const indexable = (p: Node): boolean => indexableSlot(slots.get(p.id));
+  const indexableElements = (p: Node): boolean => {
     const s = slots.get(p.id);
-    return !!s && (s.kind === "int" || (s.kind === "string" && s.rep === "id"));
+    return s?.kind === "list" && indexableSlot(s.element);
   };
   const scalar = (v: Value): v is string | bigint => typeof v === "string" || typeof v === "bigint";
   for (const c of conjuncts(rule.condition)) {
@@ -77,14 +89,18 @@ function indexCandidates(rule: IRRule, slots: ReadonlyMap<number, SlotLayout>): 
       ] as const) {
         const key = requiredPath(p);
         if (key && l.op === "lit" && scalar(l.value) && indexable(p)) {
-          out.push({ key, path: p, values: [l.value] });
+          out.push({ key, path: p, values: [l.value], on: "value", conjunct: c });
           break;
         }
       }
     } else if (c.fn === "in_list") {
       const key = requiredPath(a);
       if (key && b.op === "lit" && Array.isArray(b.value) && b.value.every(scalar) && indexable(a)) {
-        out.push({ key, path: a, values: b.value as (string | bigint)[] });
+        out.push({ key, path: a, values: b.value as (string | bigint)[], on: "value", conjunct: c });
+      }
+      const listKey = requiredPath(b);
+      if (listKey && a.op === "lit" && scalar(a.value) && indexableElements(b)) {
+        out.push({ key: `∋${listKey}`, path: b, values: [a.value], on: "element", conjunct: c });
       }
     }
   }
@@ -93,22 +109,54 @@ function indexCandidates(rule: IRRule, slots: ReadonlyMap<number, SlotLayout>): 
 
 interface Group {
   readonly path: Node;
+  readonly on: DispatchOn;
   /** case value → rule indices */
   readonly cases: Map<string | bigint, number[]>;
 }
 
-/** Chooses an index path per rule (the most shared one) and groups the rules by it. */
-function planIndex(rules: readonly IRRule[], slots: ReadonlyMap<number, SlotLayout>): { groups: Map<string, Group>; plain: number[] } {
+/**
+ * The list length a dispatch on elements is costed at: it searches once per element, so it runs
+ * about this many times the rules per case of a dispatch on a value.
+ */
+const ASSUMED_LIST_LENGTH = 8;
+
+/**
+ * Chooses an index path per rule and groups the rules by it. A rule with several candidates takes the
+ * one that runs the fewest rules per decision on average (its key's rules over its distinct
+ * constants, times the list length for a dispatch on elements); on a tie, the most shared key.
+ */
+interface IndexPlan {
+  readonly groups: Map<string, Group>;
+  /** rules run by no index */
+  readonly plain: number[];
+  /** rule index → the conjunct its dispatch on elements has already found true */
+  readonly found: Map<number, Node>;
+}
+
+function planIndex(rules: readonly IRRule[], slots: ReadonlyMap<number, SlotLayout>): IndexPlan {
   const cands = rules.map((r) => indexCandidates(r, slots));
   const counts = new Map<string, number>();
-  for (const cs of cands) for (const k of new Set(cs.map((c) => c.key))) counts.set(k, (counts.get(k) ?? 0) + 1);
+  const constants = new Map<string, Set<string | bigint>>();
+  for (const cs of cands) {
+    for (const k of new Set(cs.map((c) => c.key))) counts.set(k, (counts.get(k) ?? 0) + 1);
+    for (const c of cs) {
+      const seen = constants.get(c.key) ?? new Set();
+      for (const v of c.values) seen.add(v);
+      constants.set(c.key, seen);
+    }
+  }
+  const rulesRun = (c: IndexCandidate): number => (counts.get(c.key)! / constants.get(c.key)!.size) * (c.on === "element" ? ASSUMED_LIST_LENGTH : 1);
+  const better = (c: IndexCandidate, best: IndexCandidate): boolean =>
+    rulesRun(c) < rulesRun(best) || (rulesRun(c) === rulesRun(best) && counts.get(c.key)! > counts.get(best.key)!);
+  // a key no other rule shares cannot make an index: never prefer it to one that can
   const chosen = cands.map((cs) =>
-    cs.reduce<IndexCandidate | undefined>((best, c) => (!best || counts.get(c.key)! > counts.get(best.key)! ? c : best), undefined),
+    cs.filter((c) => counts.get(c.key)! >= 2).reduce<IndexCandidate | undefined>((best, c) => (!best || better(c, best) ? c : best), undefined),
   );
   const uses = new Map<string, number>();
   for (const c of chosen) if (c) uses.set(c.key, (uses.get(c.key) ?? 0) + 1);
   const groups = new Map<string, Group>();
   const plain: number[] = [];
+  const found = new Map<number, Node>();
   rules.forEach((rule, i) => {
     const c = chosen[i];
     // an index for a single rule buys nothing
@@ -117,14 +165,15 @@ function planIndex(rules: readonly IRRule[], slots: ReadonlyMap<number, SlotLayo
       return;
     }
     let g = groups.get(c.key);
-    if (!g) groups.set(c.key, (g = { path: c.path, cases: new Map() }));
+    if (!g) groups.set(c.key, (g = { path: c.path, on: c.on, cases: new Map() }));
+    if (c.on === "element") found.set(rule.index, c.conjunct);
     for (const v of new Set(c.values)) {
       const list = g.cases.get(v) ?? [];
       list.push(rule.index);
       g.cases.set(v, list);
     }
   });
-  return { groups, plain };
+  return { groups, plain, found };
 }
 
 function maxRecordSize(slot: SlotLayout): number {
@@ -145,27 +194,43 @@ type Case = { readonly key: bigint; readonly rules: readonly number[] };
 /** Subtrees of at most this many cases become functions of their own (see dispatchTree). */
 const SUBTREE_CASES = 8;
 
+/** What a dispatch tree compares and how its leaves run a case's rules. */
+interface Dispatch {
+  /** the variable holding the value searched for */
+  readonly key: string;
+  readonly isInt: boolean;
+  /** other variables the leaves read (`name: type`), passed on to subtrees split into functions */
+  readonly context: readonly string[];
+  /** a condition a matched case's rules run under, besides the key's value */
+  readonly guard?: string;
+}
+
 /**
  * A binary search over the sorted case keys: about log2(cases) comparisons whatever the number of
  * rules (asc compiles a `switch` into a chain of comparisons, linear in the number of cases). In a
  * large index, subtrees become separate functions: otherwise every rule is inlined into one huge
  * `writ_evaluate`, which V8 runs in its baseline tier for seconds before optimising it.
  */
-function dispatchTree(key: string, isInt: boolean, cases: readonly Case[], depth: number, fns: string[], split: boolean): string[] {
+function dispatchTree(d: Dispatch, cases: readonly Case[], depth: number, fns: string[], split: boolean): string[] {
   const pad = "  ".repeat(depth);
-  const type = isInt ? "i64" : "i32";
+  const { key, isInt } = d;
   if (split && cases.length <= SUBTREE_CASES) {
     const name = `d${fns.length}`;
     fns.push(""); // reserve the name; nested trees are not split further
-    fns[fns.length - 1] = [`function ${name}(${key}: ${type}): void {`, ...dispatchTree(key, isInt, cases, 1, fns, false), `}`].join("\n");
-    return [`${pad}${name}(${key});`];
+    const params = [`${key}: ${isInt ? "i64" : "i32"}`, ...d.context];
+    const args = params.map((p) => p.slice(0, p.indexOf(":")));
+    fns[fns.length - 1] = [`function ${name}(${params.join(", ")}): void {`, ...dispatchTree(d, cases, 1, fns, false), `}`].join("\n");
+    return [`${pad}${name}(${args.join(", ")});`];
   }
   const lit = (v: bigint): string => (isInt ? intLiteral(v) : String(v));
   if (cases.length <= 4) {
     const out: string[] = [];
     cases.forEach((c, i) => {
       out.push(`${pad}${i === 0 ? "" : "else "}if (${key} == ${lit(c.key)}) {`);
-      for (const r of c.rules) out.push(`${pad}  r${r}();`);
+      const inner = d.guard === undefined ? pad : `${pad}  `;
+      if (d.guard !== undefined) out.push(`${pad}  if (${d.guard}) {`);
+      for (const r of c.rules) out.push(`${inner}  r${r}();`);
+      if (d.guard !== undefined) out.push(`${pad}  }`);
       out.push(`${pad}}`);
     });
     return out;
@@ -173,9 +238,9 @@ function dispatchTree(key: string, isInt: boolean, cases: readonly Case[], depth
   const mid = cases.length >> 1;
   return [
     `${pad}if (${key} < ${lit(cases[mid]!.key)}) {`,
-    ...dispatchTree(key, isInt, cases.slice(0, mid), depth + 1, fns, split),
+    ...dispatchTree(d, cases.slice(0, mid), depth + 1, fns, split),
     `${pad}} else {`,
-    ...dispatchTree(key, isInt, cases.slice(mid), depth + 1, fns, split),
+    ...dispatchTree(d, cases.slice(mid), depth + 1, fns, split),
     `${pad}}`,
   ];
 }
@@ -192,9 +257,17 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
   const arena = `(__heap_base + ${inputSize})`;
   const result = `(__heap_base + ${inputSize + arenaBytes})`;
 
+  const plans = {
+    forbid: planIndex(ir.rules.filter((r) => r.effect === "forbid"), plan.slots),
+    permit: planIndex(ir.rules.filter((r) => r.effect === "permit"), plan.slots),
+  };
+
   const ruleFns: string[] = [];
   for (const rule of ir.rules) {
-    const { lines, expr } = emitter.body(rule.condition);
+    // a rule dispatched on a list's elements runs only once its membership conjunct has been found
+    // true: the rule does not search the list for it again
+    const found = plans[rule.effect].found.get(rule.index);
+    const { lines, expr } = emitter.body(rule.condition, found && new Set([found.id]));
     const errs = analysis.canError(rule.condition);
     const body: string[] = [`// ${rule.effect} ${rule.name}`, `function r${rule.index}(): void {`];
     if (errs) body.push("  E = 0;");
@@ -216,22 +289,40 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
   let keyCounter = 0;
   const treeFns: string[] = [];
   const dispatch = (effect: "permit" | "forbid"): string[] => {
-    const rules = ir.rules.filter((r) => r.effect === effect);
-    const { groups, plain } = planIndex(rules, plan.slots);
+    const { groups, plain } = plans[effect];
     const out: string[] = [];
     for (const g of groups.values()) {
       const { lines, expr } = emitter.body(g.path);
       out.push(...lines);
-      const key = `k${keyCounter++}`;
+      const n = keyCounter++;
+      const key = `k${n}`;
       const isInt = typeof [...g.cases.keys()][0] === "bigint";
-      out.push(`  const ${key}: ${isInt ? "i64" : "i32"} = ${expr};`);
+      const type = isInt ? "i64" : "i32";
       const cases = [...g.cases].map(([value, rules]) => ({
         key: typeof value === "bigint" ? value : BigInt(plan.ids.get(value)!),
         rules,
       }));
       cases.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       for (const c of cases) indexedRules += c.rules.length;
-      out.push(...dispatchTree(key, isInt, cases, 1, treeFns, cases.length > 2 * SUBTREE_CASES));
+      const split = cases.length > 2 * SUBTREE_CASES;
+      if (g.on === "value") {
+        out.push(`  const ${key}: ${type} = ${expr};`);
+        out.push(...dispatchTree({ key, isInt, context: [] }, cases, 1, treeFns, split));
+        continue;
+      }
+      // each element in turn; a value the list repeats runs its rules once, at its first place
+      const [list, count, i] = [`l${n}`, `c${n}`, `i${n}`];
+      const stride = isInt ? 8 : 4;
+      out.push(`  const ${list}: usize = ${expr};`);
+      out.push(`  const ${count} = load<i32>(${list});`);
+      out.push(`  for (let ${i}: i32 = 0; ${i} < ${count}; ${i}++) {`);
+      out.push(`    const ${key}: ${type} = load<${type}>(${list} + 4 + <usize>${i} * ${stride});`);
+      // most elements match no case (a role no rule names has id 0): skip them before the search
+      const lit = (v: bigint): string => (isInt ? intLiteral(v) : String(v));
+      out.push(`    if (${key} < ${lit(cases[0]!.key)} || ${key} > ${lit(cases[cases.length - 1]!.key)}) continue;`);
+      const guard = `!listHas${isInt ? "I64" : "I32"}Before(${list}, ${i}, ${key})`;
+      out.push(...dispatchTree({ key, isInt, context: [`${list}: usize`, `${i}: i32`], guard }, cases, 2, treeFns, split));
+      out.push(`  }`);
     }
     for (const r of plain) out.push(`  r${r}();`);
     return out;
@@ -259,7 +350,7 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
     `import {`,
     `  E, EN, AP, raise, alloc, arenaInit, addI64, subI64, mulI64, negI64, divI64, modI64,`,
     `  strEq, strCmp, strSize, startsWith, endsWith, contains, catStr, catList,`,
-    `  listHasI32, listHasI64, listHasStr, mapIndex, resultReset, resultAddRule, resultAddError,`,
+    `  listHasI32, listHasI64, listHasStr, listHasI32Before, listHasI64Before, mapIndex, resultReset, resultAddRule, resultAddError,`,
     `} from "./writ";`,
     ``,
     `// the constant pool: must be the first static data (at ${CONST_BASE})`,

@@ -9,14 +9,17 @@ import { IRBuilder } from "./ir-builder.js";
 import { compileIR, plain, type Compiled } from "./support.js";
 import { validateProfile } from "../../runtime/wasm/profile.js";
 
-/** 1,000 tool/role permits, int-indexed rules and forbids interleaved; `indexable: false` hides every key behind `!(x != c)`. */
+/** 1,000 tool/role permits, int-indexed rules and forbids interleaved; `indexable: false` hides every key behind `!(x != c)` or `!!`. */
 function bigPolicy(indexable: boolean): { ir: IRPolicy; errorSites: Record<string, number> } {
   const b = new IRBuilder(agentSchema);
   const eq = (path: string, v: string | bigint): Node =>
     indexable ? b.call("eq", b.path(path), b.lit(v)) : b.not(b.call("ne", b.path(path), b.lit(v)));
   const inList = (path: string, vs: (string | bigint)[]): Node =>
     indexable ? b.call("in_list", b.path(path), b.lit(vs)) : b.not(b.not(b.call("in_list", b.path(path), b.call("concat_list", b.lit(vs), b.lit([]))))) ;
-  const role = (r: string) => b.call("in_list", b.lit(r), b.path("principal.roles"));
+  const role = (r: string): Node => {
+    const member = b.call("in_list", b.lit(r), b.path("principal.roles"));
+    return indexable ? member : b.not(b.not(member));
+  };
   for (let i = 0; i < 1000; i++) {
     const tool = `tool-${String(i % 250).padStart(3, "0")}`;
     b.rule(`tool_${i}`, "permit", b.and(eq("action.tool", tool), role(`role-${String((i * 7) % 60).padStart(2, "0")}`)));
