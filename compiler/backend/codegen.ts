@@ -115,15 +115,17 @@ interface Group {
 }
 
 /**
- * The list length a dispatch on elements is costed at: it searches once per element, so it runs
- * about this many times the rules per case of a dispatch on a value.
+ * The list length a dispatch on elements is costed at. It searches once per element, and a search
+ * costs about as much as running one rule (measured on 100 role rules over 16-element lists: ~2 ns
+ * for an element no rule names, ~55 ns for one that finds a case, ~14 ns per rule that scans the list
+ * itself), so it is costed at this many times one more than the rules per case of a dispatch on a value.
  */
 const ASSUMED_LIST_LENGTH = 8;
 
 /**
  * Chooses an index path per rule and groups the rules by it. A rule with several candidates takes the
- * one that runs the fewest rules per decision on average (its key's rules over its distinct
- * constants, times the list length for a dispatch on elements); on a tie, the most shared key.
+ * one that costs the least per decision on average (its key's rules over its distinct constants; for
+ * a dispatch on elements, a search per element besides); on a tie, the most shared key.
  */
 interface IndexPlan {
   readonly groups: Map<string, Group>;
@@ -145,7 +147,10 @@ function planIndex(rules: readonly IRRule[], slots: ReadonlyMap<number, SlotLayo
       constants.set(c.key, seen);
     }
   }
-  const rulesRun = (c: IndexCandidate): number => (counts.get(c.key)! / constants.get(c.key)!.size) * (c.on === "element" ? ASSUMED_LIST_LENGTH : 1);
+  const rulesRun = (c: IndexCandidate): number => {
+    const perCase = counts.get(c.key)! / constants.get(c.key)!.size;
+    return c.on === "element" ? ASSUMED_LIST_LENGTH * (1 + perCase) : perCase;
+  };
   const better = (c: IndexCandidate, best: IndexCandidate): boolean =>
     rulesRun(c) < rulesRun(best) || (rulesRun(c) === rulesRun(best) && counts.get(c.key)! > counts.get(best.key)!);
   // a key no other rule shares cannot make an index: never prefer it to one that can
