@@ -163,39 +163,87 @@ const ASC_FRAME = /assemblyscript[\\/]dist[\\/]asc\.js/;
 
 /** What an exit called from asc.js becomes while trappingAscExit runs. */
 export class AscCrashed extends Error {
-  constructor(code: unknown) {
-    super(`the AssemblyScript compiler crashed (it asked to exit with code ${String(code)})`);
+  constructor(code: unknown, banner?: string) {
+    const cause = banner === undefined ? undefined : crashCause(banner);
+    super(`the AssemblyScript compiler crashed${cause ? ` ${cause}` : ""} (it asked to exit with code ${String(code)})`);
     this.name = "AscCrashed";
   }
 }
 
+/**
+ * The phase and error of asc's crash banner (`▌ Whoops, the AssemblyScript compiler has crashed
+ * during compile :-(` … `▌ RangeError: Maximum call stack size exceeded`): `during compile:
+ * RangeError: …`, or undefined when the text is not that banner.
+ */
+function crashCause(banner: string): string | undefined {
+  const lines = banner
+    .replace(/\u001b\[[0-9;]*m/g, "")
+    .split("\n")
+    .map((l) => l.replace(/^\s*\u258c\s?/, "").trim())
+    .filter((l) => l.length > 0);
+  const phase = /crashed (during [\w ()]+?) :-\(/.exec(banner)?.[1];
+  const hint = lines.findIndex((l) => l.startsWith("Here is the stack trace") || l.startsWith("There is no stack trace"));
+  const error = hint >= 0 ? lines[hint + 1]?.replace(/^> /, "") : undefined;
+  if (phase === undefined) return undefined;
+  return error === undefined ? phase : `${phase}: ${error}`;
+}
+
 let trapping = 0;
 let realExit: typeof process.exit = process.exit;
-const exitTrap = ((code?: number | string | null) => {
+let realConsoleError: typeof console.error = console.error;
+/** asc's crash banner, printed just before its exit: kept for the AscCrashed it becomes */
+let banner: string | undefined;
+
+function calledFromAsc(): boolean {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 16; // a host may have set it to 0
   const stack = new Error().stack ?? "";
   Error.stackTraceLimit = limit;
-  if (ASC_FRAME.test(stack)) throw new AscCrashed(code);
+  return ASC_FRAME.test(stack);
+}
+
+const exitTrap = ((code?: number | string | null) => {
+  if (calledFromAsc()) {
+    const printed = banner;
+    banner = undefined;
+    throw new AscCrashed(code, printed);
+  }
   return realExit.call(process, code);
 }) as typeof process.exit;
+
+// asc prints its banner with console.error, not to the stderr stream it was given: in a host that
+// would be a page of "please report this" on the host's stderr for one failed compile
+const consoleErrorTrap = ((...args: unknown[]) => {
+  if (calledFromAsc()) {
+    banner = args.map((a) => String(a)).join(" ");
+    return;
+  }
+  realConsoleError.apply(console, args);
+}) as typeof console.error;
 
 /**
  * Runs `run` with asc's crash exit turned into an exception. When its compiler fails inside (a
  * stack overflow, an internal error), asc prints a banner and calls process.exit(1): in a host that
  * compiles in its own thread, one policy would end the host. While asc runs, an exit called from
- * asc.js throws AscCrashed instead, failing that compile alone; an exit from anywhere else goes
- * through. Counted, since compiles may overlap.
+ * asc.js throws AscCrashed instead (naming the phase and error the banner gave, which is not
+ * printed), failing that compile alone; an exit or console.error from anywhere else goes through.
+ * Counted, since compiles may overlap.
  */
 export async function trappingAscExit<T>(run: () => Promise<T>): Promise<T> {
   if (trapping++ === 0) {
     realExit = process.exit;
     process.exit = exitTrap;
+    realConsoleError = console.error;
+    console.error = consoleErrorTrap;
   }
   try {
     return await run();
   } finally {
-    if (--trapping === 0 && process.exit === exitTrap) process.exit = realExit;
+    if (--trapping === 0) {
+      if (process.exit === exitTrap) process.exit = realExit;
+      if (console.error === consoleErrorTrap) console.error = realConsoleError;
+      banner = undefined;
+    }
   }
 }
 

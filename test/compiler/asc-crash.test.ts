@@ -15,7 +15,18 @@ function fakeAsc(): string {
   const dir = join(mkdtempSync(join(tmpdir(), "writ-asc-crash-")), "assemblyscript", "dist");
   mkdirSync(dir, { recursive: true });
   const file = join(dir, "asc.js");
-  writeFileSync(file, "export async function crash() { await null; console.log('asc: crashing'); process.exit(1); }\n");
+  // the banner as asc.js prints it: console.error, a coloured bar before every line, then exit(1)
+  const banner = [
+    "",
+    "\\u001b[91m\\u258c \\u001b[0mWhoops, the AssemblyScript compiler has crashed during compile :-(",
+    "\\u001b[91m\\u258c \\u001b[0m",
+    "\\u001b[91m\\u258c \\u001b[0mHere is the stack trace hinting at the problem, perhaps it's useful?",
+    "\\u001b[91m\\u258c \\u001b[0m",
+    "\\u001b[91m\\u258c \\u001b[0mRangeError: Maximum call stack size exceeded",
+    "\\u001b[91m\\u258c \\u001b[0m    at Compiler.compileExpression (asc.js:1:1)",
+    "\\u001b[91m\\u258c \\u001b[0mplease let us know: https://github.com/AssemblyScript/assemblyscript/issues",
+  ].join("\\n");
+  writeFileSync(file, `export async function crash() { await null; console.error("${banner}"); process.exit(1); }\n`);
   return pathToFileURL(file).href;
 }
 
@@ -25,6 +36,28 @@ describe("an asc crash in this thread", () => {
     const { crash } = (await import(fakeAsc())) as { crash: () => Promise<void> };
     await expect(trappingAscExit(() => crash())).rejects.toBeInstanceOf(AscCrashed);
     expect(process.exit).toBe(exit);
+  });
+
+  it("keeps asc's crash banner off the host's console and names its phase and error instead", async () => {
+    const error = console.error;
+    const printed: unknown[][] = [];
+    const host = (...args: unknown[]) => void printed.push(args); // stands for the host's console.error
+    console.error = host;
+    let thrown: unknown;
+    try {
+      const { crash } = (await import(fakeAsc())) as { crash: () => Promise<void> };
+      await trappingAscExit(() => crash()).catch((e: unknown) => (thrown = e));
+      // anything else printing while a compile runs is not swallowed
+      await trappingAscExit(async () => console.error("host: still here"));
+      expect(console.error).toBe(host); // given back when the compiles end
+    } finally {
+      console.error = error;
+    }
+    expect(thrown).toBeInstanceOf(AscCrashed);
+    expect((thrown as Error).message).toBe(
+      "the AssemblyScript compiler crashed during compile: RangeError: Maximum call stack size exceeded (it asked to exit with code 1)",
+    );
+    expect(printed).toEqual([["host: still here"]]);
   });
 
   it("restores process.exit only when the last of overlapping compiles ends", async () => {
