@@ -113,6 +113,16 @@ export class ConstPool {
     this.i32(at + 4, Number(u >> 32n));
   }
 
+  /** Address of a table of unsigned 16-bit numbers (rule indexing's case tables). */
+  u16Table(numbers: readonly number[]): number {
+    const at = this.reserve(2 * numbers.length);
+    numbers.forEach((n, k) => {
+      this.bytes[at - CONST_BASE + 2 * k] = n & 0xff;
+      this.bytes[at - CONST_BASE + 2 * k + 1] = (n >>> 8) & 0xff;
+    });
+    return at;
+  }
+
   string(s: string): number {
     const known = this.strings.get(s);
     if (known !== undefined) return known;
