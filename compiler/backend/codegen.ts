@@ -6,12 +6,13 @@
 // Rule indexing: a rule whose condition has a top-level conjunct `path == c` or `path in [c, ...]`
 // (an interned string or int path made only of required fields, so the conjunct never errors) cannot
 // hold or error unless the path's value is one of those constants (a false conjunct makes the whole
-// conjunction false, absorbing any error). Such rules are grouped by path and dispatched by a binary
-// search on the path's value, so latency does not grow with the number of rules. Likewise a rule with
+// conjunction false, absorbing any error). Such rules are grouped by path and dispatched on the
+// path's value — interned strings through a table of their ids and a jump table, ints by a binary
+// search — so latency does not grow with the number of rules. Likewise a rule with
 // a top-level conjunct `c in path` (a list of interned strings or ints: role-based rules such as
 // `"admin" in principal.roles`) cannot hold unless some element equals c: such rules are dispatched
-// on each element of the list (interned strings through a table of their ids, ints by the same
-// search), so a decision costs the list's length in look-ups, not a scan of the list per rule.
+// the same way on each element of the list, so a decision costs the list's length in look-ups, not a
+// scan of the list per rule.
 
 import type { FieldNode, IRPolicy, IRRule, Node, Value } from "../ir/ir.js";
 import { resultSize, type RecordLayout, type SlotLayout } from "../../runtime/wasm/layout.js";
@@ -257,39 +258,44 @@ const MAX_CASE_TABLE = 1 << 16;
 const TABLE_CHUNK = 64;
 
 /**
- * The dispatch on an interned-string element by a table instead of a search: ids are small dense
- * integers, so a constant table maps `id - low` to the case's number (1-based; 0: no case) and a
- * `switch` on that number, which binaryen compiles to a jump table, runs its rules. A search's
- * comparisons mispredict on every element that finds a case (about 55 ns each, measured); the table
- * costs a load and one or two indirect jumps. Cases are split into functions of TABLE_CHUNK, for the
- * reason dispatchTree gives.
+ * A dispatch on an interned string by a table instead of a search: ids are small dense integers, so
+ * a constant table maps `id - low` to the case's number (1-based; 0: no case) and a `switch` on that
+ * number, which binaryen compiles to a jump table, runs its rules. A search's comparisons mispredict
+ * on every key that finds a case (about 55 ns per element in a dispatch on list elements, measured);
+ * the table costs a load and one or two indirect jumps. Cases are split into functions of
+ * TABLE_CHUNK, for the reason dispatchTree gives. The caller checks `low <= key <= low + span - 1`.
  */
 function caseTable(
-  t: { readonly key: string; readonly list: string; readonly i: string; readonly low: number; readonly span: number; readonly pool: ConstPool },
+  t: { readonly key: string; readonly low: number; readonly span: number; readonly pool: ConstPool },
   cases: readonly Case[],
   fns: string[],
-): string[] {
+  depth: number,
+): { readonly number: string; readonly lookup: string; readonly dispatch: string[] } {
   const numbers = new Array<number>(t.span).fill(0);
   cases.forEach((c, n) => (numbers[Number(c.key) - t.low] = n + 1));
   const table = t.pool.u16Table(numbers);
-  const at = `n${t.key}`;
-  const out = [
-    `    const ${at} = <i32>load<u16>(${table} + (<usize>(${t.key} - ${t.low}) << 1));`,
-    `    if (${at} == 0 || listHasI32Before(${t.list}, ${t.i}, ${t.key})) continue;`,
-  ];
+  const number = `n${t.key}`;
+  const pad = "  ".repeat(depth);
+  const lookup = `${pad}const ${number} = <i32>load<u16>(${table} + (<usize>(${t.key} - ${t.low}) << 1));`;
   const arm = (c: Case, n: number, pad: string): string[] => [`${pad}case ${n + 1}: {`, ...c.rules.map((r) => `${pad}  r${r}();`), `${pad}  break;`, `${pad}}`];
   if (cases.length <= TABLE_CHUNK) {
-    return [...out, `    switch (${at}) {`, ...cases.flatMap((c, n) => arm(c, n, "      ")), `    }`];
+    return { number, lookup, dispatch: [`${pad}switch (${number}) {`, ...cases.flatMap((c, n) => arm(c, n, `${pad}  `)), `${pad}}`] };
   }
-  out.push(`    switch ((${at} - 1) / ${TABLE_CHUNK}) {`);
+  const dispatch = [`${pad}switch ((${number} - 1) / ${TABLE_CHUNK}) {`];
   for (let first = 0; first < cases.length; first += TABLE_CHUNK) {
     const name = `d${fns.length}`;
     const chunk = cases.slice(first, first + TABLE_CHUNK);
     fns.push([`function ${name}(n: i32): void {`, `  switch (n) {`, ...chunk.flatMap((c, k) => arm(c, first + k, "    ")), `  }`, `}`].join("\n"));
-    out.push(`      case ${first / TABLE_CHUNK}: ${name}(${at}); break;`);
+    dispatch.push(`${pad}  case ${first / TABLE_CHUNK}: ${name}(${number}); break;`);
   }
-  out.push(`    }`);
-  return out;
+  dispatch.push(`${pad}}`);
+  return { number, lookup, dispatch };
+}
+
+/** Whether an interned-string index takes a case table (a short one is a few comparisons anyway). */
+function tabled(isInt: boolean, cases: readonly Case[]): boolean {
+  if (isInt || cases.length <= 4) return false;
+  return Number(cases[cases.length - 1]!.key - cases[0]!.key) + 1 <= MAX_CASE_TABLE && cases.length < 0xffff;
 }
 
 export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: number): GeneratedModule {
@@ -352,9 +358,17 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
       cases.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       for (const c of cases) indexedRules += c.rules.length;
       const split = cases.length > 2 * SUBTREE_CASES;
+      const lit = (v: bigint): string => (isInt ? intLiteral(v) : String(v));
+      const [low, high] = [cases[0]!.key, cases[cases.length - 1]!.key];
+      const table = tabled(isInt, cases) ? caseTable({ key, low: Number(low), span: Number(high - low) + 1, pool }, cases, treeFns, 2) : undefined;
       if (g.on === "value") {
         out.push(`  const ${key}: ${type} = ${expr};`);
-        out.push(...dispatchTree({ key, isInt, context: [] }, cases, 1, treeFns, split));
+        if (table === undefined) {
+          out.push(...dispatchTree({ key, isInt, context: [] }, cases, 1, treeFns, split));
+          continue;
+        }
+        out.push(`  if (${key} >= ${low} && ${key} <= ${high}) {`, table.lookup, `    if (${table.number} != 0) {`);
+        out.push(...table.dispatch.map((l) => `  ${l}`), `    }`, `  }`);
         continue;
       }
       // each element in turn; a value the list repeats runs its rules once, at its first place
@@ -365,12 +379,9 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
       out.push(`  for (let ${i}: i32 = 0; ${i} < ${count}; ${i}++) {`);
       out.push(`    const ${key}: ${type} = load<${type}>(${list} + 4 + <usize>${i} * ${stride});`);
       // most elements match no case (a role no rule names has id 0): skip them before the search
-      const lit = (v: bigint): string => (isInt ? intLiteral(v) : String(v));
-      const [low, high] = [cases[0]!.key, cases[cases.length - 1]!.key];
       out.push(`    if (${key} < ${lit(low)} || ${key} > ${lit(high)}) continue;`);
-      const span = Number(high - low) + 1;
-      if (!isInt && span <= MAX_CASE_TABLE && cases.length < 0xffff) {
-        out.push(...caseTable({ key, list, i, low: Number(low), span, pool }, cases, treeFns));
+      if (table !== undefined) {
+        out.push(table.lookup, `    if (${table.number} == 0 || listHasI32Before(${list}, ${i}, ${key})) continue;`, ...table.dispatch);
       } else {
         const guard = `!listHas${isInt ? "I64" : "I32"}Before(${list}, ${i}, ${key})`;
         out.push(...dispatchTree({ key, isInt, context: [`${list}: usize`, `${i}: i32`], guard }, cases, 2, treeFns, split));

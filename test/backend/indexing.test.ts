@@ -87,6 +87,21 @@ describe("rule indexing", () => {
     expect(errors).toBeGreaterThan(0);
   });
 
+  it("reaches every case of the indexes: each tool rule holds for a request made to satisfy it", () => {
+    const base = requests(1)[0] as { principal: { roles: string[] }; action: { name: string; tool: string }; context: { approvals: number; riskScore: number } };
+    // no forbid holds or errors: deny_names needs riskScore > 95, err_forbid 100 / approvals > 60
+    Object.assign(base.context, { approvals: 10, riskScore: 0 });
+    for (let i = 0; i < 1000; i++) {
+      const req = structuredClone(base);
+      req.action.name = "docs.read";
+      req.action.tool = `tool-${String(i % 250).padStart(3, "0")}`;
+      req.principal.roles = [`role-${String((i * 7) % 60).padStart(2, "0")}`];
+      const d = indexed.decide(req);
+      expect(d.rules).toContain(`tool_${i}`);
+      expect(plain(d)).toEqual(plain(indexed.reference(req)));
+    }
+  });
+
   it("indexes the benchmark's 1,012-rule policy and agrees with the interpreter on its mix", async () => {
     const { ir, errorSites } = agentPolicy(1000);
     const c = await compileIR(ir, errorSites);

@@ -97,6 +97,24 @@ describe("rule indexing on list elements", () => {
     expect(repeated).toBeGreaterThan(50);
   });
 
+  it("reaches every case: each role, group and level rule holds for a request made to satisfy it", () => {
+    const request = (roles: string[], groups: string[], levels: number[]) => ({
+      principal: { roles, groups, levels, tenant: "t1" },
+      action: { name: "act-9" },
+      context: { divisor: 1 },
+    });
+    const made: [object, string][] = [
+      ...Array.from({ length: ROLES }, (_, k): [object, string] => [request([`role-${k}`], ["member"], []), `role_${k}`]),
+      ...Array.from({ length: GROUPS }, (_, k): [object, string] => [request([], [`group-${k}`, "member"], []), `group_${k}`]),
+      ...LEVELS.filter((v) => v >= -(1n << 53n) && v <= 1n << 53n).map((v): [object, string] => [request([], ["member"], [Number(v)]), `level_${v < 0n ? `m${-v}` : v}`]),
+    ];
+    for (const [req, rule] of made) {
+      const d = compiled.decide(req);
+      expect(d.rules).toContain(rule);
+      expect(plain(d)).toEqual(plain(compiled.reference(req)));
+    }
+  });
+
   it("runs a rule once when its value is repeated in the list", () => {
     const req = { principal: { roles: ["role-5", "role-5", "role-5"], groups: [], levels: [7, 7], tenant: "t1" }, action: { name: "act-0" }, context: { divisor: 1 } };
     expect(plain(compiled.decide(req))).toEqual({ decision: "allow", rules: ["role_5", "level_7", "role_again"], errors: [] });
