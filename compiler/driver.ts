@@ -38,6 +38,8 @@ export interface CompileResult {
   readonly checked?: CheckedPolicy;
   readonly ir?: IRPolicy;
   readonly costBound?: number;
+  /** rules the module dispatches through a rule index instead of evaluating on every decision */
+  readonly indexedRules?: number;
   /** present when every stage succeeded */
   readonly bundle?: Bundle;
   /** milliseconds spent in each stage that ran */
@@ -149,5 +151,5 @@ export async function compilePolicy(text: string, options: CompileOptions = {}):
     memoryPages: generated.memoryPages,
     sourceDigest: sha3_512Hex(text),
   };
-  return done({ ast: parsed.ast, checked: policy, ir: policy.ir, costBound, bundle: { module: wasm, manifest } });
+  return done({ ast: parsed.ast, checked: policy, ir: policy.ir, costBound, indexedRules: generated.indexedRules, bundle: { module: wasm, manifest } });
 }

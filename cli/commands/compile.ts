@@ -77,7 +77,10 @@ export const compileCommand: Command = {
       return EXIT_FAILURE;
     }
     const m = bundle.manifest;
-    io.out(`compiled ${m.name} ${m.version}: ${m.rules.length} rules, ${bundle.module.length} bytes, cost bound ${m.costBound}`);
+    // how many rules an index dispatches: a large policy whose rules do not index decides in time
+    // proportional to its size (docs/language.md, "Rules that scale")
+    const indexed = result.indexedRules === undefined ? "" : ` (${result.indexedRules} indexed)`;
+    io.out(`compiled ${m.name} ${m.version}: ${m.rules.length} rules${indexed}, ${bundle.module.length} bytes, cost bound ${m.costBound}`);
     io.out(`  sha3-512    ${m.digests.sha3_512}`);
     io.out(`  blake2b-512 ${m.digests.blake2b_512}`);
     if (key) io.out(`  signed by   ${key.keyId}`);

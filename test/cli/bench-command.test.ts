@@ -92,6 +92,8 @@ describe("writ bench in a fresh process", () => {
     const bundle = join(build, "governance-bundle");
     const compiled = await writ(build, ["compile", governance, "-o", bundle]);
     expect(compiled.code, compiled.stderr).toBe(0);
+    // the summary says how many of the benchmark policy's 12 rules an index dispatches
+    expect(compiled.stdout).toMatch(/: 12 rules \(7 indexed\), \d+ bytes, cost bound \d+\n/);
     const r = await writ(build, ["bench", bundle, "--requests", "requests.jsonl", "--rounds", "1", "--json"]);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as BenchJson;
