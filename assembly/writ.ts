@@ -215,22 +215,6 @@ export function listHasI64(list: usize, x: i64): bool {
   return false;
 }
 
-// Does `x` occur among the first `before` elements? A rule index that dispatches on each element of
-// a list runs a repeated value's rules at its first occurrence only.
-export function listHasI32Before(list: usize, before: i32, x: i32): bool {
-  for (let i = 0; i < before; i++) {
-    if (load<i32>(list + 4 + (<usize>i << 2)) == x) return true;
-  }
-  return false;
-}
-
-export function listHasI64Before(list: usize, before: i32, x: i64): bool {
-  for (let i = 0; i < before; i++) {
-    if (load<i64>(list + 4 + (<usize>i << 3)) == x) return true;
-  }
-  return false;
-}
-
 export function listHasStr(list: usize, x: usize): bool {
   const n = load<i32>(list);
   for (let i = 0; i < n; i++) {
@@ -259,6 +243,26 @@ export function mapIndex(map: usize, key: usize, entry: i32): i32 {
 // ---------------------------------------------------------------------------------------------
 // Results: rule indices and errors kept sorted by rule index (rules may run out of order when
 // indexed; the ABI reports them in declaration order).
+
+// Rule indexes on list elements run each case once per decision, however often the list repeats its
+// value: each case has a word holding the number of the last decision that ran it, so a decision
+// costs the list's length, never its square. After 2^32 decisions the numbers start again from a
+// cleared table.
+let VISIT: i32 = 0;
+
+export function nextVisit(words: usize, count: i32): void {
+  VISIT++;
+  if (VISIT == 0) {
+    for (let i = 0; i < count; i++) store<i32>(words + (<usize>i << 2), 0);
+    VISIT = 1;
+  }
+}
+
+export function firstVisit(word: usize): bool {
+  if (load<i32>(word) == VISIT) return false;
+  store<i32>(word, VISIT);
+  return true;
+}
 
 export function resultReset(r: usize): void {
   store<i32>(r, 0);

@@ -195,7 +195,8 @@ function maxRecordSize(slot: SlotLayout): number {
   }
 }
 
-type Case = { readonly key: bigint; readonly rules: readonly number[] };
+/** A constant of an index and the rules it runs; `n` is its place in ascending key order. */
+type Case = { readonly key: bigint; readonly rules: readonly number[]; readonly n: number };
 
 /** Subtrees of at most this many cases become functions of their own (see dispatchTree). */
 const SUBTREE_CASES = 8;
@@ -205,10 +206,8 @@ interface Dispatch {
   /** the variable holding the value searched for */
   readonly key: string;
   readonly isInt: boolean;
-  /** other variables the leaves read (`name: type`), passed on to subtrees split into functions */
-  readonly context: readonly string[];
   /** a condition a matched case's rules run under, besides the key's value */
-  readonly guard?: string;
+  readonly guard?: (c: Case) => string;
 }
 
 /**
@@ -223,10 +222,8 @@ function dispatchTree(d: Dispatch, cases: readonly Case[], depth: number, fns: s
   if (split && cases.length <= SUBTREE_CASES) {
     const name = `d${fns.length}`;
     fns.push(""); // reserve the name; nested trees are not split further
-    const params = [`${key}: ${isInt ? "i64" : "i32"}`, ...d.context];
-    const args = params.map((p) => p.slice(0, p.indexOf(":")));
-    fns[fns.length - 1] = [`function ${name}(${params.join(", ")}): void {`, ...dispatchTree(d, cases, 1, fns, false), `}`].join("\n");
-    return [`${pad}${name}(${args.join(", ")});`];
+    fns[fns.length - 1] = [`function ${name}(${key}: ${isInt ? "i64" : "i32"}): void {`, ...dispatchTree(d, cases, 1, fns, false), `}`].join("\n");
+    return [`${pad}${name}(${key});`];
   }
   const lit = (v: bigint): string => (isInt ? intLiteral(v) : String(v));
   if (cases.length <= 4) {
@@ -234,7 +231,7 @@ function dispatchTree(d: Dispatch, cases: readonly Case[], depth: number, fns: s
     cases.forEach((c, i) => {
       out.push(`${pad}${i === 0 ? "" : "else "}if (${key} == ${lit(c.key)}) {`);
       const inner = d.guard === undefined ? pad : `${pad}  `;
-      if (d.guard !== undefined) out.push(`${pad}  if (${d.guard}) {`);
+      if (d.guard !== undefined) out.push(`${pad}  if (${d.guard(c)}) {`);
       for (const r of c.rules) out.push(`${inner}  r${r}();`);
       if (d.guard !== undefined) out.push(`${pad}  }`);
       out.push(`${pad}}`);
@@ -296,10 +293,15 @@ function caseTable(
   return { number, lookup, dispatch };
 }
 
-/** Whether an interned-string index takes a case table (a short one is a few comparisons anyway). */
+/**
+ * Whether an interned-string index takes a case table: not a short one (a few comparisons anyway),
+ * and only a dense one, so that tables cost memory in proportion to the rules (16 bytes a case at
+ * most): a sparse one (a few constants among tens of thousands of ids) would not.
+ */
 function tabled(isInt: boolean, cases: readonly Case[]): boolean {
   if (isInt || cases.length <= 4) return false;
-  return Number(cases[cases.length - 1]!.key - cases[0]!.key) + 1 <= MAX_CASE_TABLE && cases.length < 0xffff;
+  const span = Number(cases[cases.length - 1]!.key - cases[0]!.key) + 1;
+  return span <= Math.max(64, 8 * cases.length) && span <= MAX_CASE_TABLE && cases.length < 0xffff;
 }
 
 export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: number): GeneratedModule {
@@ -344,6 +346,10 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
 
   let indexedRules = 0;
   let keyCounter = 0;
+  // the visited words of the dispatches on list elements, after the result region
+  let visitWords = 0;
+  const visitsOffset = inputSize + arenaBytes + resultSize(nRules);
+  const visits = `(__heap_base + ${visitsOffset})`;
   const treeFns: string[] = [];
   const dispatch = (effect: "permit" | "forbid"): string[] => {
     const { groups, plain } = plans[effect];
@@ -355,12 +361,11 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
       const key = `k${n}`;
       const isInt = typeof [...g.cases.keys()][0] === "bigint";
       const type = isInt ? "i64" : "i32";
-      const cases = [...g.cases].map(([value, rules]) => ({
-        key: typeof value === "bigint" ? value : BigInt(plan.ids.get(value)!),
-        rules,
-      }));
-      cases.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-      for (const c of cases) indexedRules += c.rules.length;
+      const cases = [...g.cases]
+        .map(([value, rules]) => ({ key: typeof value === "bigint" ? value : BigInt(plan.ids.get(value)!), rules }))
+        .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+        .map((c, n): Case => ({ ...c, n }));
+      indexedRules += new Set(cases.flatMap((c) => c.rules)).size;
       const split = cases.length > 2 * SUBTREE_CASES;
       const lit = (v: bigint): string => (isInt ? intLiteral(v) : String(v));
       const [low, high] = [cases[0]!.key, cases[cases.length - 1]!.key];
@@ -368,15 +373,18 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
       if (g.on === "value") {
         out.push(`  const ${key}: ${type} = ${expr};`);
         if (table === undefined) {
-          out.push(...dispatchTree({ key, isInt, context: [] }, cases, 1, treeFns, split));
+          out.push(...dispatchTree({ key, isInt }, cases, 1, treeFns, split));
           continue;
         }
         out.push(`  if (${key} >= ${low} && ${key} <= ${high}) {`, table.lookup, `    if (${table.number} != 0) {`);
         out.push(...table.dispatch.map((l) => `  ${l}`), `    }`, `  }`);
         continue;
       }
-      // each element in turn; a value the list repeats runs its rules once, at its first place
+      // each element in turn; a case runs once per decision however often the list repeats its value
+      // (a word per case holds the number of the last decision that ran it: firstVisit in writ.ts)
       const [list, count, i] = [`l${n}`, `c${n}`, `i${n}`];
+      const firstWord = visitWords;
+      visitWords += cases.length;
       const stride = isInt ? 8 : 4;
       out.push(`  const ${list}: usize = ${expr};`);
       out.push(`  const ${count} = load<i32>(${list});`);
@@ -385,10 +393,12 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
       // most elements match no case (a role no rule names has id 0): skip them before the search
       out.push(`    if (${key} < ${lit(low)} || ${key} > ${lit(high)}) continue;`);
       if (table !== undefined) {
-        out.push(table.lookup, `    if (${table.number} == 0 || listHasI32Before(${list}, ${i}, ${key})) continue;`, ...table.dispatch);
+        const index = firstWord === 0 ? `${table.number} - 1` : `${table.number} + ${firstWord - 1}`;
+        const word = `${visits} + (<usize>(${index}) << 2)`;
+        out.push(table.lookup, `    if (${table.number} == 0 || !firstVisit(${word})) continue;`, ...table.dispatch);
       } else {
-        const guard = `!listHas${isInt ? "I64" : "I32"}Before(${list}, ${i}, ${key})`;
-        out.push(...dispatchTree({ key, isInt, context: [`${list}: usize`, `${i}: i32`], guard }, cases, 2, treeFns, split));
+        const guard = (c: Case) => `firstVisit(${visits} + ${4 * (firstWord + c.n)})`;
+        out.push(...dispatchTree({ key, isInt, guard }, cases, 2, treeFns, split));
       }
       out.push(`  }`);
     }
@@ -397,13 +407,16 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
   };
 
   const allocates = ir.rules.some((r) => analysis.allocates(r.condition));
+  const forbids = dispatch("forbid");
+  const permits = dispatch("permit");
   const evaluate = [
     `export function writ_evaluate(): i32 {`,
     `  resultReset(${result});`,
     ...(allocates ? [`  arenaInit(${arena}, ${arena} + ${arenaBytes});`] : []),
-    ...dispatch("forbid"),
+    ...(visitWords > 0 ? [`  nextVisit(${visits}, ${visitWords});`] : []),
+    ...forbids,
     `  if (load<i32>(${result}, 4) != 0) return 0;`,
-    ...dispatch("permit"),
+    ...permits,
     `  if (load<i32>(${result}, 4) == 0) return 0;`,
     `  store<i32>(${result}, 1);`,
     `  return 1;`,
@@ -418,7 +431,7 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
     `import {`,
     `  E, EN, AP, raise, alloc, arenaInit, addI64, subI64, mulI64, negI64, divI64, modI64,`,
     `  strEq, strCmp, strSize, startsWith, endsWith, contains, catStr, catList,`,
-    `  listHasI32, listHasI64, listHasStr, listHasI32Before, listHasI64Before, mapIndex, resultReset, resultAddRule, resultAddError,`,
+    `  listHasI32, listHasI64, listHasStr, mapIndex, resultReset, resultAddRule, resultAddError, nextVisit, firstVisit,`,
     `} from "./writ";`,
     ``,
     `// the constant pool: must be the first static data (at ${CONST_BASE})`,
@@ -454,7 +467,7 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
     constants,
     inputPtr,
     arenaBytes,
-    memoryBytes: inputPtr + inputSize + arenaBytes + resultSize(nRules),
+    memoryBytes: inputPtr + visitsOffset + 4 * visitWords,
     indexedRules,
   };
 }

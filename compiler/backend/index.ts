@@ -51,9 +51,9 @@ export async function generateModule(ir: IRPolicy, options: { optimize?: boolean
         diagnostics: [
           error(
             "W0902",
-            `the schema's bounds need ${mib(gen.memoryBytes)} of fixed module memory (input ${mib(layout.inputSize)}, scratch ${mib(arena)}), more than the ${mib(MAX_MEMORY_BYTES)} allowed`,
+            `the policy needs ${mib(gen.memoryBytes)} of fixed module memory (constants ${mib(gen.inputPtr)}, input ${mib(layout.inputSize)}, scratch ${mib(arena)}), more than the ${mib(MAX_MEMORY_BYTES)} allowed`,
             span,
-            "lower the `max` bounds of the largest strings, lists and maps in the input block",
+            "lower the `max` bounds of the largest strings, lists and maps in the input block, or use fewer constants",
           ),
         ],
       };
