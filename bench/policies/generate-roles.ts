@@ -7,7 +7,7 @@
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { isMainModule } from "../../compiler/main-module.js";
 import { mulberry32 } from "../prng.js";
 import { policiesDir } from "../paths.js";
 
@@ -43,7 +43,7 @@ export function roleRequests(ruleCount: number): object[] {
   });
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (isMainModule(import.meta.url)) {
   const outDir = process.argv[2] ?? join(policiesDir(), "roles");
   mkdirSync(outDir, { recursive: true });
   for (const n of ROLE_POLICY_SIZES) {

@@ -123,11 +123,6 @@ interface Group {
  */
 const ASSUMED_LIST_LENGTH = 8;
 
-/**
- * Chooses an index path per rule and groups the rules by it. A rule with several candidates takes the
- * one that costs the least per decision on average (its key's rules over its distinct constants; for
- * a dispatch on elements, a search per element besides); on a tie, the most shared key.
- */
 interface IndexPlan {
   readonly groups: Map<string, Group>;
   /** rules run by no index */
@@ -136,6 +131,11 @@ interface IndexPlan {
   readonly found: Map<number, Node>;
 }
 
+/**
+ * Chooses an index path per rule and groups the rules by it. A rule with several candidates takes the
+ * one that costs the least per decision on average (its key's rules over its distinct constants; for
+ * a dispatch on elements, a search per element besides); on a tie, the most shared key.
+ */
 function planIndex(rules: readonly IRRule[], slots: ReadonlyMap<number, SlotLayout>): IndexPlan {
   const cands = rules.map((r) => indexCandidates(r, slots));
   const counts = new Map<string, number>();
@@ -148,12 +148,14 @@ function planIndex(rules: readonly IRRule[], slots: ReadonlyMap<number, SlotLayo
       constants.set(c.key, seen);
     }
   }
-  const rulesRun = (c: IndexCandidate): number => {
+  const cost = (c: IndexCandidate): number => {
     const perCase = counts.get(c.key)! / constants.get(c.key)!.size;
     return c.on === "element" ? ASSUMED_LIST_LENGTH * (1 + perCase) : perCase;
   };
-  const better = (c: IndexCandidate, best: IndexCandidate): boolean =>
-    rulesRun(c) < rulesRun(best) || (rulesRun(c) === rulesRun(best) && counts.get(c.key)! > counts.get(best.key)!);
+  const better = (c: IndexCandidate, best: IndexCandidate): boolean => {
+    const [a, b] = [cost(c), cost(best)];
+    return a < b || (a === b && counts.get(c.key)! > counts.get(best.key)!);
+  };
   // a key no other rule shares cannot make an index: never prefer it to one that can
   const chosen = cands.map((cs) =>
     cs.filter((c) => counts.get(c.key)! >= 2).reduce<IndexCandidate | undefined>((best, c) => (!best || better(c, best) ? c : best), undefined),
@@ -212,7 +214,8 @@ interface Dispatch {
 
 /**
  * A binary search over the sorted case keys: about log2(cases) comparisons whatever the number of
- * rules (asc compiles a `switch` into a chain of comparisons, linear in the number of cases). In a
+ * rules (a `switch` over sparse keys compiles to a chain of comparisons, linear in the number of
+ * cases; dense case numbers become a jump table, which caseTable uses). In a
  * large index, subtrees become separate functions: otherwise every rule is inlined into one huge
  * `writ_evaluate`, which V8 runs in its baseline tier for seconds before optimising it.
  */
