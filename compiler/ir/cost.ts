@@ -96,7 +96,9 @@ function costOf(node: Node, input: Bound, env: Map<number, Bound>): Costed {
         case "ge":
           return { cost: base + Math.min(weight(a!.bound), weight(b!.bound)), bound: SCALAR };
         case "in_list":
-          return { cost: base + weight(b!.bound), bound: SCALAR };
+          // one equality per element, each touching at most the smaller operand (as `eq`): a short
+          // constant searched for in a list of long strings costs its own length per element
+          return { cost: base + b!.bound.len * Math.min(weight(a!.bound), weight(b!.bound.element)), bound: SCALAR };
         case "in_map":
           return { cost: base + weight(b!.bound), bound: SCALAR };
         case "starts_with":

@@ -29,6 +29,25 @@ describe("the cost budget", () => {
     expect(d!.message).toContain(",");
   });
 
+  it("counts a membership test by the smaller of the needle and an element, as equality", async () => {
+    const policy = (needle: string) =>
+      [`policy "p" version "1.0.0"`, `input { xs: list<string(1000)>(100), s: string(1000) }`, `permit r when ${needle} in xs`, ``].join("\n");
+    const short = await compilePolicy(policy(`"ab"`), { stopAfter: "cost" });
+    const long = await compilePolicy(policy(`s`), { stopAfter: "cost" });
+    // 100 elements: a 2-byte constant touches at most 2 bytes of each, a 1,000-byte field 1,000
+    expect(short.costBound).toBeGreaterThanOrEqual(100 * 2);
+    expect(short.costBound).toBeLessThan(100 * 2 + 20);
+    expect(long.costBound).toBeGreaterThanOrEqual(100 * 1000);
+  });
+
+  it("takes 10,000 role rules within the default budget", async () => {
+    const rules = Array.from({ length: 10_000 }, (_, n) => `permit role_${n} when "role-${n}" in principal.roles && level >= ${n % 5}`);
+    const text = [`policy "roles" version "1.0.0"`, `input { principal: { roles: list<string>(16) }, level: int }`, ...rules, ``].join("\n");
+    const r = await compilePolicy(text, { stopAfter: "cost" });
+    expect(r.diagnostics.filter((d) => d.code === "W0503")).toEqual([]);
+    expect(r.costBound).toBeGreaterThan(10_000 * 16 * 6);
+  });
+
   it("writes costs beyond exact integers as an estimate", () => {
     expect(formatCost(9.636254425722862e81)).toBe("about 9.6e+81");
     expect(formatCost(1234567)).toBe("1,234,567");
