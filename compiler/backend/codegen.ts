@@ -127,7 +127,7 @@ interface IndexPlan {
   readonly groups: Map<string, Group>;
   /** rules run by no index */
   readonly plain: number[];
-  /** rule index → the conjunct its dispatch on elements has already found true */
+  /** rule index → the conjunct its dispatch has already found true */
   readonly found: Map<number, Node>;
 }
 
@@ -174,7 +174,9 @@ function planIndex(rules: readonly IRRule[], slots: ReadonlyMap<number, SlotLayo
     }
     let g = groups.get(c.key);
     if (!g) groups.set(c.key, (g = { path: c.path, on: c.on, cases: new Map() }));
-    if (c.on === "element") found.set(rule.index, c.conjunct);
+    // the rule runs only in a case of its conjunct's constants: the conjunct holds there (and, over
+    // required fields and literal constants, cannot error)
+    found.set(rule.index, c.conjunct);
     for (const v of new Set(c.values)) {
       const list = g.cases.get(v) ?? [];
       list.push(rule.index);
@@ -333,8 +335,8 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
 
   const ruleFns: string[] = [];
   for (const rule of ir.rules) {
-    // a rule dispatched on a list's elements runs only once its membership conjunct has been found
-    // true: the rule does not search the list for it again
+    // an indexed rule runs only once its dispatch has found its conjunct true: the rule does not
+    // test it again (compare the value, or search the list)
     const found = plans[rule.effect].found.get(rule.index);
     const { lines, expr } = emitter.body(rule.condition, found && new Set([found.id]));
     const errs = analysis.canError(rule.condition);
