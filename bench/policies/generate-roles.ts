@@ -1,4 +1,4 @@
-// Role-based policies for `writ bench`: 10, 100 and 1,000 permits of the form
+// Role-based policies for `writ bench`: 10, 100, 1,000 and 10,000 permits of the form
 // `permit role_N when "role-N" in principal.roles && context.level >= L`, whose only index is the
 // membership test (rule indexing on list elements, docs/language.md), and a seeded request file per
 // size: 16 roles per principal, 4 of them named by some rule (repeats possible), 12 that no rule names.
@@ -11,7 +11,7 @@ import { isMainModule } from "../../compiler/main-module.js";
 import { mulberry32 } from "../prng.js";
 import { policiesDir } from "../paths.js";
 
-export const ROLE_POLICY_SIZES = [10, 100, 1000] as const;
+export const ROLE_POLICY_SIZES = [10, 100, 1000, 10000] as const;
 const REQUESTS = 1000;
 
 export function rolePolicySource(ruleCount: number): string {
