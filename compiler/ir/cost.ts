@@ -2,8 +2,8 @@
 // IR steps plus the bytes and elements that builtins touch. It is recorded in the manifest and a
 // policy over the budget is refused at compile time, so every decision has a known upper bound.
 //
-// Sizes are tracked as upper bounds: `len` = most elements (list/map) or bytes (string), and `element`
-// the bound of one element (lists) or value (maps).
+// Sizes are tracked as upper bounds: `len` = most elements (list/map) or bytes (string), `element`
+// the bound of one element (lists) or value (maps), and `key` the bound of a map's keys.
 
 import { assertUnreachable } from "../diagnostics.js";
 import type { RecordType, SchemaType } from "../../runtime/schema.js";
@@ -16,6 +16,8 @@ export const DEFAULT_COST_BUDGET = 10_000_000;
 interface Bound {
   readonly len: number;
   readonly element?: Bound;
+  /** for maps: the bound of one key (a string) */
+  readonly key?: Bound;
   /** for records: bounds of fields */
   readonly fields?: ReadonlyMap<string, Bound>;
 }
@@ -32,7 +34,7 @@ function boundOfSchema(t: SchemaType): Bound {
     case "list":
       return { len: t.max, element: boundOfSchema(t.element) };
     case "map":
-      return { len: t.max, element: boundOfSchema(t.value) };
+      return { len: t.max, element: boundOfSchema(t.value), key: { len: t.keyMax } };
     case "record":
       return { len: 1, fields: new Map(t.fields.map((f) => [f.name, boundOfSchema(f.type)])) };
   }
@@ -42,7 +44,10 @@ function boundOfValue(v: Value): Bound {
   if (typeof v === "string") return { len: Buffer.byteLength(v) };
   if (typeof v !== "object") return SCALAR;
   if (Array.isArray(v)) return { len: v.length, element: maxBound(v.map(boundOfValue)) };
-  if (isMapValue(v as Value)) return { len: (v as MapValue).entries.size, element: maxBound([...(v as MapValue).entries.values()].map(boundOfValue)) };
+  if (isMapValue(v as Value)) {
+    const { entries } = v as MapValue;
+    return { len: entries.size, element: maxBound([...entries.values()].map(boundOfValue)), key: maxBound([...entries.keys()].map(boundOfValue)) };
+  }
   return SCALAR;
 }
 
@@ -50,17 +55,38 @@ function maxBound(bs: readonly Bound[]): Bound {
   if (bs.length === 0) return { len: 0 };
   let len = 0;
   const elements: Bound[] = [];
+  const keys: Bound[] = [];
   for (const b of bs) {
     len = Math.max(len, b.len);
     if (b.element) elements.push(b.element);
+    if (b.key) keys.push(b.key);
   }
-  return elements.length ? { len, element: maxBound(elements) } : { len };
+  return {
+    len,
+    ...(elements.length ? { element: maxBound(elements) } : {}),
+    ...(keys.length ? { key: maxBound(keys) } : {}),
+  };
 }
 
-/** total size in elements/bytes of a value with this bound (for equality and membership cost) */
+/** total size in elements/bytes of a value with this bound (for equality and membership cost); a map's
+ * entries count their keys' bytes and their values */
 function weight(b: Bound | undefined): number {
   if (!b) return 1;
-  return Math.max(1, b.len) * (b.element ? weight(b.element) : 1);
+  const each = b.key ? weight(b.key) + weight(b.element) : b.element ? weight(b.element) : 1;
+  return Math.max(1, b.len) * each;
+}
+
+/** the bound of a map's keys: strings (the schema's key bound, or that of the literal's keys) */
+function keyOf(map: Bound): Bound {
+  return map.key ?? { len: 256 };
+}
+
+/**
+ * Looking a key up in a map: a comparison with each key at most (the module searches sorted keys),
+ * each touching at most the shorter string, and the key's bytes once more (the interpreter hashes it)
+ */
+function keySearch(key: Bound, map: Bound): number {
+  return weight(key) + map.len * Math.min(weight(key), weight(keyOf(map)));
 }
 
 interface Costed {
@@ -100,7 +126,7 @@ function costOf(node: Node, input: Bound, env: Map<number, Bound>): Costed {
           // constant searched for in a list of long strings costs its own length per element
           return { cost: base + b!.bound.len * Math.min(weight(a!.bound), weight(b!.bound.element)), bound: SCALAR };
         case "in_map":
-          return { cost: base + weight(b!.bound), bound: SCALAR };
+          return { cost: base + keySearch(a!.bound, b!.bound), bound: SCALAR };
         case "starts_with":
         case "ends_with":
           return { cost: base + b!.bound.len, bound: SCALAR };
@@ -115,7 +141,7 @@ function costOf(node: Node, input: Bound, env: Map<number, Bound>): Costed {
         case "index_list":
           return { cost: base, bound: a!.bound.element ?? SCALAR };
         case "index_map":
-          return { cost: base + weight({ len: a!.bound.len }), bound: a!.bound.element ?? SCALAR };
+          return { cost: base + keySearch(b!.bound, a!.bound), bound: a!.bound.element ?? SCALAR };
         case "not":
         case "neg":
         case "add":
@@ -143,19 +169,22 @@ function costOf(node: Node, input: Bound, env: Map<number, Bound>): Costed {
     }
     case "map": {
       const es = node.entries.map((e) => costOf(e.value, input, env));
-      return { cost: sum(...es), bound: { len: es.length, element: maxBound(es.map((e) => e.bound)) } };
+      const key = maxBound(node.entries.map((e) => boundOfValue(e.key)));
+      return { cost: sum(...es), bound: { len: es.length, element: maxBound(es.map((e) => e.bound)), key } };
     }
     case "comp": {
       const range = costOf(node.range, input, env);
       const isMap = node.range.type.kind === "map";
-      // a map's comprehension variable is a key: a string of at most the key bound (approximated by 256)
-      env.set(node.id, isMap ? { len: 256 } : (range.bound.element ?? SCALAR));
+      // a map's comprehension variable is a key: a string of at most the map's key bound
+      const variable = isMap ? keyOf(range.bound) : (range.bound.element ?? SCALAR);
+      env.set(node.id, variable);
       const p = node.predicate ? costOf(node.predicate, input, env) : undefined;
       const t = node.transform ? costOf(node.transform, input, env) : undefined;
       env.delete(node.id);
       const perItem = 1 + (p?.cost ?? 0) + (t?.cost ?? 0);
       const n = range.bound.len;
-      const bound = node.macro === "filter" ? range.bound : node.macro === "map" ? { len: n, element: t?.bound ?? SCALAR } : SCALAR;
+      // filter keeps elements of a list, keys of a map (a list of keys)
+      const bound = node.macro === "filter" ? { len: n, element: variable } : node.macro === "map" ? { len: n, element: t?.bound ?? SCALAR } : SCALAR;
       return { cost: range.cost + 1 + n * perItem, bound };
     }
     default:

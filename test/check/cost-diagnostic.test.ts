@@ -40,6 +40,24 @@ describe("the cost budget", () => {
     expect(long.costBound).toBeGreaterThanOrEqual(100 * 1000);
   });
 
+  it("bounds a map's keys by the schema's key bound wherever they travel", async () => {
+    // 64 keys of up to 65,536 bytes compared with 64 list elements as long: 64 × 64 × 65,536 bytes
+    const costOf = async (rule: string) => {
+      const text = [
+        `policy "p" version "1.0.0"`,
+        `input { m: map<string(65536), int>(64), xs: list<string(65536)>(64), s: string(65536) }`,
+        `permit p when ${rule}`,
+        ``,
+      ].join("\n");
+      return (await compilePolicy(text, { stopAfter: "cost", maxCost: 1e15 })).costBound!;
+    };
+    expect(await costOf("m.exists(k, k in xs)")).toBeGreaterThanOrEqual(64 * 64 * 65536); // a comprehension's key
+    expect(await costOf("xs.exists(x, x in m.filter(k, true))")).toBeGreaterThanOrEqual(64 * 64 * 65536); // filter: a list of keys
+    expect(await costOf("s in m")).toBeGreaterThanOrEqual(64 * 65536); // a key search
+    expect(await costOf("m[s] > 0")).toBeGreaterThanOrEqual(64 * 65536);
+    expect(await costOf(`m == {"a": 1}`)).toBeLessThan(100); // the literal is the smaller side
+  });
+
   it("takes 10,000 role rules within the default budget", async () => {
     const rules = Array.from({ length: 10_000 }, (_, n) => `permit role_${n} when "role-${n}" in principal.roles && level >= ${n % 5}`);
     const text = [`policy "roles" version "1.0.0"`, `input { principal: { roles: list<string>(16) }, level: int }`, ...rules, ``].join("\n");
