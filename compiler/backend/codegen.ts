@@ -96,7 +96,8 @@ function indexCandidates(rule: IRRule, slots: ReadonlyMap<number, SlotLayout>): 
       }
     } else if (c.fn === "in_list") {
       const key = requiredPath(a);
-      if (key && b.op === "lit" && Array.isArray(b.value) && b.value.every(scalar) && indexable(a)) {
+      // `x in []` is never true: no case to file the rule under (an index of such rules alone has no cases)
+      if (key && b.op === "lit" && Array.isArray(b.value) && b.value.length > 0 && b.value.every(scalar) && indexable(a)) {
         out.push({ key, path: a, values: b.value as (string | bigint)[], on: "value", conjunct: c });
       }
       const listKey = requiredPath(b);

@@ -109,4 +109,16 @@ describe("rule indexing", () => {
     expect(validateProfile(c.wasm).ok).toBe(true);
     for (const req of agentRequests(500, 11)) expect(plain(c.decide(req))).toEqual(plain(c.reference(req)));
   }, 120_000);
+
+  it("files no rule under `x in []` (never true), so rules of that form alone make no index", async () => {
+    for (const withConstant of [false, true]) {
+      const b = new IRBuilder(agentSchema);
+      b.rule("never_a", "permit", b.call("in_list", b.path("action.tool"), b.lit([])));
+      b.rule("never_b", "permit", b.call("in_list", b.path("action.tool"), b.lit([])));
+      if (withConstant) b.rule("curl", "permit", b.call("eq", b.path("action.tool"), b.lit("curl")));
+      const c = await compileIR(b.policy("never"), b.errorSites());
+      expect(c.indexedRules).toBe(0);
+      for (const req of agentRequests(100, 5)) expect(plain(c.decide(req))).toEqual(plain(c.reference(req)));
+    }
+  });
 });
