@@ -279,20 +279,20 @@ function caseTable(
   depth: number,
 ): { readonly number: string; readonly lookup: string; readonly dispatch: string[] } {
   const numbers = new Array<number>(t.span).fill(0);
-  cases.forEach((c, n) => (numbers[Number(c.key) - t.low] = n + 1));
+  for (const c of cases) numbers[Number(c.key) - t.low] = c.n + 1;
   const table = t.pool.u16Table(numbers);
   const number = `n${t.key}`;
   const pad = "  ".repeat(depth);
   const lookup = `${pad}const ${number} = <i32>load<u16>(${table} + (<usize>(${t.key} - ${t.low}) << 1));`;
-  const arm = (c: Case, n: number, pad: string): string[] => [`${pad}case ${n + 1}: {`, ...c.rules.map((r) => `${pad}  r${r}();`), `${pad}  break;`, `${pad}}`];
+  const arm = (c: Case, pad: string): string[] => [`${pad}case ${c.n + 1}: {`, ...c.rules.map((r) => `${pad}  r${r}();`), `${pad}  break;`, `${pad}}`];
   if (cases.length <= TABLE_CHUNK) {
-    return { number, lookup, dispatch: [`${pad}switch (${number}) {`, ...cases.flatMap((c, n) => arm(c, n, `${pad}  `)), `${pad}}`] };
+    return { number, lookup, dispatch: [`${pad}switch (${number}) {`, ...cases.flatMap((c) => arm(c, `${pad}  `)), `${pad}}`] };
   }
   const dispatch = [`${pad}switch ((${number} - 1) / ${TABLE_CHUNK}) {`];
   for (let first = 0; first < cases.length; first += TABLE_CHUNK) {
     const name = `d${fns.length}`;
     const chunk = cases.slice(first, first + TABLE_CHUNK);
-    fns.push([`function ${name}(n: i32): void {`, `  switch (n) {`, ...chunk.flatMap((c, k) => arm(c, first + k, "    ")), `  }`, `}`].join("\n"));
+    fns.push([`function ${name}(n: i32): void {`, `  switch (n) {`, ...chunk.flatMap((c) => arm(c, "    ")), `  }`, `}`].join("\n"));
     dispatch.push(`${pad}  case ${first / TABLE_CHUNK}: ${name}(${number}); break;`);
   }
   dispatch.push(`${pad}}`);

@@ -76,7 +76,10 @@ function weight(b: Bound | undefined): number {
   return Math.max(1, b.len) * each;
 }
 
-/** the bound of a map's keys: strings (the schema's key bound, or that of the literal's keys) */
+/**
+ * the bound of a map's keys: strings (the schema's key bound, or that of the literal's keys). Every
+ * map's bound carries one; the fallback only keeps a bound built without it from counting keys as free.
+ */
 function keyOf(map: Bound): Bound {
   return map.key ?? { len: 256 };
 }
