@@ -91,31 +91,23 @@ class Generator {
   }
 
   record(t: RecordType, x: string, path: PathExpr): void {
-    const n = this.fresh("n");
     const known = this.knownFieldSets.length;
     (this.knownFieldSets as Set<string>[]).push(new Set(t.fields.map((f) => f.name)));
     this.emit(`if (!P(${x})) return E(${path}, "expected a record, got " + D(${x}));`);
-    this.emit(`let ${n} = 0;`);
     for (const f of t.fields) {
       const v = this.fresh("f");
       const fieldPath = childPath(path, f.name);
       // names that plain objects inherit (`constructor`, `__proto__`…) are read as own properties only
       this.emit(`const ${v} = ${INHERITED.has(f.name) ? `O(${x}, ${lit(f.name)})` : `${x}[${lit(f.name)}]`};`);
-      this.emit(`if (${v} === undefined) {${f.optional ? "" : ` return E(${fieldPath}, "missing required field");`} } else { ${n}++;`);
+      this.emit(`if (${v} === undefined) {${f.optional ? "" : ` return E(${fieldPath}, "missing required field");`} } else {`);
       this.value(f.type, v, fieldPath);
       this.emit("}");
     }
-    // unknown fields are refused: count the keys, and look for the stranger only when they differ
-    const c = this.fresh("c");
-    this.emit(`let ${c} = 0; for (const _ in ${x}) ${c}++;`);
-    this.emit(`if (${c} !== ${n}) { const u = U(${x}, K[${known}]); if (u !== undefined) return E(${path === '""' ? "u" : `${path} + "." + u`}, "unknown field \`" + u + "\`"); }`);
+    // Unknown fields are refused: every key must be a field's name. (Counting the keys would not do
+    // on a host's object: a field that is not enumerable and an unknown key would cancel out.)
+    const k = this.fresh("k");
+    this.emit(`for (const ${k} in ${x}) if (!K[${known}].has(${k})) { const u = U(${k}); return E(${path === '""' ? "u" : `${path} + "." + u`}, "unknown field \`" + u + "\`"); }`);
   }
-}
-
-/** The first unknown key, as messages show it (shownKey). */
-function unknownField(obj: object, known: ReadonlySet<string>): string | undefined {
-  for (const k of Object.keys(obj)) if (!known.has(k)) return shownKey(k);
-  return undefined;
 }
 
 function requestError(path: string, message: string): RequestError {
@@ -133,7 +125,7 @@ export function generateRequestCheck(schema: RecordType): Check | undefined {
   } catch {
     return undefined; // no eval here: the caller falls back to the closure validator
   }
-  const check = factory(requestError, describe, intProblem, stringProblem, isPlainObject, ownValue, unknownField, g.knownFieldSets, keySegment);
+  const check = factory(requestError, describe, intProblem, stringProblem, isPlainObject, ownValue, shownKey, g.knownFieldSets, keySegment);
   return (request) => {
     try {
       return check(request);

@@ -80,6 +80,12 @@ const INLINE_STRINGS = 16;
  */
 const MAX_TREE_STRINGS = 64;
 
+/**
+ * Up to this many fields, a record's keys are checked against its field names by a chain of `!==`
+ * (internalised strings: pointer compares); a wider record checks each key with one Map look-up.
+ */
+const MAX_CHAINED_FIELDS = 12;
+
 /** A group this small is tested with `===` one by one rather than split further. */
 const LEAF_SIZE = 2;
 
@@ -141,7 +147,7 @@ class IngestGenerator {
   /** shared look-up functions (larger constant sets), by the ids they find */
   readonly functions: string[] = [];
   private readonly functionOf = new Map<string, string>();
-  /** constant sets too large for a tree: `MAPS[k]` maps string to id */
+  /** constant sets too large for a tree (`MAPS[k]` maps string to id) and the field names of wide records */
   readonly maps: Map<string, number>[] = [];
 
   constructor(private readonly strings: readonly string[]) {}
@@ -326,10 +332,24 @@ class IngestGenerator {
       this.value(f.type, written, v, written ? plus(base, fl!.offset) : { at: 0 }, true);
       this.emit("}");
     }
-    // every own enumerable key is a field that was present: no unknown field (for-in also sees
-    // enumerable keys inherited from a polluted Object.prototype; those go the general way too)
+    // Every own enumerable key is a field of the record, and there are as many as fields were
+    // found: no unknown field, and no field that is only there for a read by name (not enumerable,
+    // hence not in a snapshot or in JSON). The count alone would let a non-enumerable field and an
+    // unknown enumerable key cancel out; the names alone would miss the non-enumerable field.
+    // (for-in also sees keys inherited from a polluted Object.prototype; those go the general way.)
     const c = this.fresh("c");
-    this.emit(`let ${c} = 0; for (const _ in ${x}) ${c}++; if (${c} !== ${count}) return -1;`);
+    const k = this.fresh("k");
+    let unknown: string;
+    if (t.fields.length === 0) unknown = "true";
+    else if (t.fields.length <= MAX_CHAINED_FIELDS) unknown = t.fields.map((f) => `${k} !== ${JSON.stringify(f.name)}`).join(" && ");
+    else {
+      // a wide record: one hash look-up per key rather than a chain of comparisons as long as the record
+      this.maps.push(new Map(t.fields.map((f) => [f.name, 1])));
+      const names = this.fresh("names");
+      this.functions.push(`const ${names} = MAPS[${this.maps.length - 1}];`);
+      unknown = `!${names}.has(${k})`;
+    }
+    this.emit(`let ${c} = 0; for (const ${k} in ${x}) { if (${unknown}) return -1; ${c}++; } if (${c} !== ${count}) return -1;`);
   }
 }
 
@@ -337,7 +357,7 @@ class IngestGenerator {
 export interface IngestSource {
   /** the body of a function of (i32, WS, WI, MAPS, SORT, INHERITED, POLLUTED) that returns the fast path */
   readonly body: string;
-  /** constant sets too large for a tree, as `MAPS` */
+  /** constant sets too large for a tree and wide records' field names, as `MAPS` */
   readonly maps: readonly Map<string, number>[];
 }
 

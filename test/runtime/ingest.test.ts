@@ -125,6 +125,26 @@ describe("the decision fast path", () => {
     expect(ingest({ m: { a: 1, b: 2, c: 3 } })).toBe(SLOW_PATH);
   });
 
+  it.each([3, 12, 13, 40])("sends unknown keys and non-enumerable fields the general way, however they pair up (%i fields)", (width) => {
+    // the widths either side of MAX_CHAINED_FIELDS: a chain of compares up to 12 fields, a Map above
+    const names = Array.from({ length: width }, (_, i) => `f${i}`);
+    const schema: RecordType = { kind: "record", fields: names.map((name) => ({ name, optional: false, type: { kind: "int" } })) };
+    const layout: InputLayout = { abi: 1, strings: [], root: { kind: "record", size: 0, fields: [] }, inputSize: 64 };
+    const ingest = generateIngest(schema, layout, INPUT)!(memoryWriters(new WebAssembly.Memory({ initial: 1, maximum: 1 })));
+    const full = () => Object.fromEntries(names.map((n, i) => [n, i])) as Record<string, unknown>;
+    const hide = (r: Record<string, unknown>, name: string) => Object.defineProperty(r, name, { value: 1, enumerable: false });
+    const last = names[width - 1]!;
+    expect(ingest(full())).not.toBe(SLOW_PATH);
+    expect(ingest(Object.fromEntries(names.map((n, i) => [n, i]).reverse()))).not.toBe(SLOW_PATH);
+    expect(ingest({ ...full(), extra: 1 })).toBe(SLOW_PATH);
+    expect(ingest({ ...full(), toString: 1 })).toBe(SLOW_PATH);
+    expect(ingest(hide(full(), names[0]!))).toBe(SLOW_PATH);
+    expect(ingest(hide(full(), last))).toBe(SLOW_PATH);
+    // one key fewer by enumeration, one more unknown: the count matches, the names do not
+    expect(ingest(hide({ ...full(), extra: 1 }, names[0]!))).toBe(SLOW_PATH);
+    expect(ingest(hide({ ...full(), [`${last}x`]: 1 }, last))).toBe(SLOW_PATH);
+  });
+
   it("keeps hostile field names and table strings inert", () => {
     const schema: RecordType = {
       kind: "record",
@@ -196,6 +216,9 @@ describe("decisions through the fast path", () => {
       ["class instance", (r) => ((r.principal = new Principal("p", ["admin"], 1, "acme") as never), r)],
       ["own __proto__ key", (r) => JSON.parse(JSON.stringify(r).replace('"action":{', '"action":{"__proto__":{"x":1},'))],
       ["inherited field", (r) => ((r.action = Object.create(r.action!)), r)],
+      ["non-enumerable field", (r) => (Object.defineProperty(r.action, "tool", { value: "curl", enumerable: false }), r)],
+      // the two would cancel out in a key count: the unknown key must be noticed by its name
+      ["non-enumerable field beside an unknown one", (r) => (Object.defineProperty(r.action, "tool", { value: "curl", enumerable: false }), (r.action!.extra = 1), r)],
       ["getter that throws", (r) => (Object.defineProperty(r.context, "hour", { get: () => { throw new Error("boom"); }, enumerable: true }), r)],
       ["BigInt int (accepted)", (r) => ((r.context!.amount = 5n), r)],
       ["int beyond int32 (accepted)", (r) => ((r.context!.amount = 2 ** 40), r)],
