@@ -56,6 +56,7 @@ export interface EngineTiming {
 
 interface Slot<R> {
   readonly engine: TimedEngine<R>;
+  readonly size: string;
   readonly indexes: readonly number[];
   readonly expectedAllows: number;
   readonly passes: number;
@@ -118,27 +119,52 @@ export function timeEngines<R>(
   timerOverheadNs: number,
   log: (line: string) => void = () => {},
 ): EngineTiming[] {
+  return timeEngineGroups([{ engines, size, expected }], mix, options, timerOverheadNs, log);
+}
+
+/** Engines prepared for one policy size, with the agreed answers on the mix under that size. */
+export interface EngineGroup<R> {
+  readonly engines: readonly TimedEngine<R>[];
+  readonly size: string;
+  readonly expected: readonly boolean[];
+}
+
+/**
+ * timeEngines for several policy sizes at once: every engine of every group is timed in each round,
+ * so a stretch of a slower machine (a noisy neighbour, a frequency change) falls on all sizes alike
+ * and the ratios between sizes stay what they are, where timing one size after another would put
+ * the whole stretch on one of them.
+ */
+export function timeEngineGroups<R>(
+  groups: readonly EngineGroup<R>[],
+  mix: readonly R[],
+  options: TimingOptions,
+  timerOverheadNs: number,
+  log: (line: string) => void = () => {},
+): EngineTiming[] {
   const everyRequest = mix.map((_, i) => i);
-  const slots: Slot<R>[] = engines.map((engine) => {
-    const all = engine.only ?? everyRequest;
-    // warm-up over the whole mix, at least once (the agreement check ran one pass already) and for
-    // warmupMs; the fastest pass (compiled code, least disturbed by other work) sizes the rounds
-    let fastest = Number.POSITIVE_INFINITY;
-    const start = performance.now();
-    for (let n = 0; n < 1 || performance.now() - start < options.warmupMs; n++) {
-      const t = performance.now();
-      pass(engine, mix, all);
-      fastest = Math.min(fastest, performance.now() - t);
-    }
-    const perDecisionMs = fastest / all.length;
-    const affordable = Math.floor(options.roundBudgetMs / perDecisionMs);
-    const indexes = affordable >= all.length ? all : stride(all.length, Math.max(MIN_SUBSAMPLE, affordable)).map((k) => all[k]!);
-    const passes = Math.max(1, Math.round(options.roundBudgetMs / (perDecisionMs * indexes.length)));
-    const singleCalls = Math.max(MIN_SINGLE_CALLS, Math.min(2000, Math.floor(options.singleCallBudgetMs / perDecisionMs)));
-    const expectedAllows = indexes.reduce((n, i) => n + (expected[i] ? 1 : 0), 0);
-    log(`  ${engine.name} (${size}): ~${formatNs(perDecisionMs * 1e6)}/decision in warm-up; ${indexes.length} requests x ${passes} passes per round`);
-    return { engine, indexes, expectedAllows, passes, singleCalls, rounds: [], singles: [], cursor: 0 };
-  });
+  const slots: Slot<R>[] = groups.flatMap(({ engines, size, expected }) =>
+    engines.map((engine) => {
+      const all = engine.only ?? everyRequest;
+      // warm-up over the whole mix, at least once (the agreement check ran one pass already) and for
+      // warmupMs; the fastest pass (compiled code, least disturbed by other work) sizes the rounds
+      let fastest = Number.POSITIVE_INFINITY;
+      const start = performance.now();
+      for (let n = 0; n < 1 || performance.now() - start < options.warmupMs; n++) {
+        const t = performance.now();
+        pass(engine, mix, all);
+        fastest = Math.min(fastest, performance.now() - t);
+      }
+      const perDecisionMs = fastest / all.length;
+      const affordable = Math.floor(options.roundBudgetMs / perDecisionMs);
+      const indexes = affordable >= all.length ? all : stride(all.length, Math.max(MIN_SUBSAMPLE, affordable)).map((k) => all[k]!);
+      const passes = Math.max(1, Math.round(options.roundBudgetMs / (perDecisionMs * indexes.length)));
+      const singleCalls = Math.max(MIN_SINGLE_CALLS, Math.min(2000, Math.floor(options.singleCallBudgetMs / perDecisionMs)));
+      const expectedAllows = indexes.reduce((n, i) => n + (expected[i] ? 1 : 0), 0);
+      log(`  ${engine.name} (${size}): ~${formatNs(perDecisionMs * 1e6)}/decision in warm-up; ${indexes.length} requests x ${passes} passes per round`);
+      return { engine, size, indexes, expectedAllows, passes, singleCalls, rounds: [], singles: [], cursor: 0 };
+    }),
+  );
 
   for (let round = 0; round < options.rounds; round++) {
     for (const slot of slots) {
@@ -155,7 +181,7 @@ export function timeEngines<R>(
         passNs[p] = Number(process.hrtime.bigint() - t0);
       }
       if (allows !== slot.expectedAllows * slot.passes) {
-        throw new Error(`${engine.name} (${size}) changed its answers while being timed: ${allows} allows, expected ${slot.expectedAllows * slot.passes}`);
+        throw new Error(`${engine.name} (${slot.size}) changed its answers while being timed: ${allows} allows, expected ${slot.expectedAllows * slot.passes}`);
       }
       slot.rounds.push(quantile(Array.from(passNs), 0.5) / indexes.length);
       for (let s = 0; s < slot.singleCalls; s++) {
@@ -173,7 +199,7 @@ export function timeEngines<R>(
   return slots.map((slot) => ({
     engine: slot.engine.name,
     label: slot.engine.label,
-    size,
+    size: slot.size,
     requestsTimed: slot.indexes.length,
     passesPerRound: slot.passes,
     roundsNsPerDecision: slot.rounds.map((x) => Math.round(x * 10) / 10),

@@ -21,7 +21,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_MIX_SEED, DEFAULT_MIX_SIZE, describeMix, generateMix, measureMix } from "./mix.js";
 import { checkAgreement, describeDisagreements } from "./agreement.js";
-import { FULL_TIMING, QUICK_TIMING, formatNs, measureTimerOverheadNs, timeEngines, type EngineTiming } from "./harness.js";
+import { FULL_TIMING, QUICK_TIMING, formatNs, measureTimerOverheadNs, timeEngineGroups, timeEngines, type EngineGroup, type EngineTiming } from "./harness.js";
 import { ENGINE_ORDER, createEngines, isEngineName, type EngineName } from "./engines/index.js";
 import { POLICY_SIZES, type PolicySize } from "./engines/types.js";
 import { WASM_CALL_FLAG } from "./engines/cedar.js";
@@ -176,7 +176,7 @@ async function runChild(jobPath: string, runId: string): Promise<number> {
 async function runScalingChild(job: Job, spec: RunSpec, mix: BenchRequest[], started: number): Promise<number> {
   const { readBundleResult } = await import("../runtime/trust/bundle-files.js");
   const timerOverheadNs = measureTimerOverheadNs();
-  const timings: EngineTiming[] = [];
+  const groups: EngineGroup<BenchRequest>[] = [];
   for (const entry of job.scaling) {
     const read = readBundleResult(entry.dir);
     if (!read.ok) {
@@ -193,9 +193,10 @@ async function runScalingChild(job: Job, spec: RunSpec, mix: BenchRequest[], sta
       }
     }
     console.error(`  agree: ${engines.map((e) => e.name).join(", ")} (${entry.rules} rules) match writ-interp on all ${mix.length} requests`);
-    const size = String(entry.rules);
-    timings.push(...timeEngines(engines, size, mix, entry.answers, job.quick ? QUICK_TIMING : FULL_TIMING, timerOverheadNs, (l) => console.error(l)));
+    groups.push({ engines, size: String(entry.rules), expected: entry.answers });
   }
+  // every size in every round, so that the ratios between sizes are measured side by side
+  const timings = timeEngineGroups(groups, mix, job.quick ? QUICK_TIMING : FULL_TIMING, timerOverheadNs, (l) => console.error(l));
   const result: RunResult = {
     id: spec.id,
     description: spec.description,

@@ -9,10 +9,11 @@ import { describe, expect, it } from "vitest";
 import { renderChart, type ChartEntry } from "../../bench/report/chart.js";
 import { chartEntries, renderResults } from "../../bench/report/render.js";
 import { summarize, RESULTS_FORMAT, type BenchResults, type RunResult } from "../../bench/report/results.js";
-import { formatNs, quantile, timeEngines, QUICK_TIMING } from "../../bench/harness.js";
+import { formatNs, quantile, timeEngineGroups, timeEngines, QUICK_TIMING } from "../../bench/harness.js";
 import { generateMix } from "../../bench/mix.js";
 import { createJsIfElseEngine, decideAgentGovernance } from "../../bench/engines/js-ifelse.js";
 import type { Engine } from "../../bench/engines/types.js";
+import type { BenchRequest } from "../../bench/request.js";
 import type { EngineTiming } from "../../bench/harness.js";
 import { resultsDir } from "../../bench/paths.js";
 import { checkXml } from "./xml-check.js";
@@ -201,5 +202,37 @@ describe("the harness", () => {
     let calls = 0;
     const fickle: Engine = { ...createJsIfElseEngine(), name: "fickle", decide: (r) => (++calls > 400 ? true : decideAgentGovernance(r, null)) };
     expect(() => timeEngines([fickle], "small", mix, expected, options, 0)).toThrow(/fickle \(small\) changed its answers/);
+  });
+
+  it("times several policy sizes in the same rounds, each against its own answers", async () => {
+    const mix = generateMix().slice(0, 200);
+    const expected = mix.map((r) => decideAgentGovernance(r, null));
+    const options = { ...QUICK_TIMING, rounds: 4, warmupMs: 2, roundBudgetMs: 5, singleCallBudgetMs: 1 };
+    // the order in which slots run, round after round
+    const order: string[] = [];
+    const engine = (name: string, answers: (r: BenchRequest) => boolean): Engine => ({
+      ...createJsIfElseEngine(),
+      name,
+      decide: (r, i) => {
+        if (i === 0) order.push(name);
+        return answers(r);
+      },
+    });
+    const inverse = (r: BenchRequest) => !decideAgentGovernance(r, null);
+    const groups = [
+      { engines: [engine("a", (r) => decideAgentGovernance(r, null))], size: "10", expected },
+      { engines: [engine("b", inverse)], size: "100", expected: expected.map((x) => !x) },
+    ];
+    const timings = timeEngineGroups(groups, mix, options, 0);
+    expect(timings.map((t) => [t.engine, t.size, t.roundsNsPerDecision.length])).toEqual([
+      ["a", "10", 4],
+      ["b", "100", 4],
+    ]);
+    // a's warm-up, b's warm-up, then each of the four rounds times a, then b (one size after the
+    // other would read "ab")
+    expect(order.join("").replace(/(.)\1+/g, "$1")).toBe("ab".repeat(5));
+    // each group is held to its own answers: b's answers would be wrong for a's size
+    const swapped = [groups[0]!, { ...groups[1]!, expected }];
+    expect(() => timeEngineGroups(swapped, mix, options, 0)).toThrow(/b \(100\) changed its answers/);
   });
 });
