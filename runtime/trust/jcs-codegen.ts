@@ -7,10 +7,10 @@
 // same reads, the copy that signing decides (request-digest.ts, readRequest): the request decided is
 // the request digested, without a second pass to copy it.
 //
-// It only ever answers what canonicalJson answers: a member that is missing, of an unexpected type, or
-// unknown (a key count per object that does not match), a BigInt, a prototype other than
-// Object.prototype, a getter that throws, a lone surrogate — anything it is not sure of — returns
-// undefined, and the caller runs canonicalJson, which has the last word (and the error messages).
+// It only ever answers what canonicalJson answers: a member that is missing, of an unexpected type,
+// unknown or not enumerable (record-keys.ts), a BigInt, a prototype other than Object.prototype, a
+// getter that throws, a lone surrogate — anything it is not sure of — returns undefined, and the
+// caller runs canonicalJson, which has the last word (and the error messages).
 // test/trust/jcs-codegen.test.ts holds the two to each other on random schemas and requests.
 //
 // Safety: the only data spliced into the source are member names, through JSON.stringify. Schemas
@@ -21,6 +21,7 @@ import type { RecordType, SchemaType } from "../schema.js";
 import { INHERITED, pollutedPrototypeKey, snapshotRequest } from "../request.js";
 import { fastParts, MAX_DEPTH } from "./jcs.js";
 import { isInstance } from "../thrown.js";
+import { unknownKeyTest } from "../record-keys.js";
 
 /**
  * The canonical JSON of a request of the schema and a copy of what was read for it (plain data, each
@@ -34,6 +35,8 @@ class Unsupported extends Error {}
 class Emitter {
   private counter = 0;
   readonly lines: string[] = [];
+  /** constants hoisted out of the generated function */
+  readonly declarations: string[] = [];
 
   fresh(prefix: string): string {
     return `${prefix}${this.counter++}`;
@@ -113,9 +116,17 @@ class Emitter {
       // names are never inherited ones (refused above), so plain assignment makes an own property
       this.lines.push(`${copy}[${JSON.stringify(f.name)}] = ${value};`, `}`);
     }
-    // no member beyond the schema's: those would belong in the canonical form too
+    // no member beyond the schema's (those would belong in the canonical form too), and none read by
+    // name that JSON would leave out (not enumerable): record-keys.ts
     const c = this.fresh("c");
-    this.lines.push(`let ${c} = 0; for (const _ in ${v}) ${c}++; if (${c} !== ${n}) return undefined;`, `out += "}";`);
+    const k = this.fresh("k");
+    // in the schema's order, the order keys usually come in (fields is sorted for the output)
+    const unknown = unknownKeyTest(k, c, t.fields.map((f) => f.name), (initializer) => {
+      const name = this.fresh("keys");
+      this.declarations.push(`const ${name} = ${initializer};`);
+      return name;
+    });
+    this.lines.push(`let ${c} = 0; for (const ${k} in ${v}) { if (${unknown}) return undefined; ${c}++; } if (${c} !== ${n}) return undefined;`, `out += "}";`);
     return copy;
   }
 }
@@ -129,6 +140,7 @@ export function canonicalWriterSource(schema: RecordType): string | undefined {
     return [
       '"use strict";',
       "const OP = Object.prototype;",
+      ...e.declarations,
       "return function canonicalRequest(v) {",
       // polluted prototypes (request.ts): a missing member would read as the inherited value
       "if (P() !== undefined) return undefined;",

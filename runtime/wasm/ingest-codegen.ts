@@ -33,6 +33,7 @@ import type { InputLayout, RecordLayout, SlotLayout, StringSlot } from "./layout
 import { elementStride } from "./layout.js";
 import { sortByCodePoint, utf8Length } from "../strings.js";
 import { INHERITED, pollutedPrototypeKey } from "../request.js";
+import { unknownKeyTest } from "../record-keys.js";
 
 /** What the fast path returns when the request must take the general path. */
 export const SLOW_PATH = -1;
@@ -79,13 +80,6 @@ const INLINE_STRINGS = 16;
  * over ten alternated processes each (medians 215 → 226 ns), and a 2,500-constant tree much slower.
  */
 const MAX_TREE_STRINGS = 64;
-
-/**
- * Up to this many fields, a record's keys are checked against its field names by a chain of `!==`
- * (internalised strings: pointer compares); a wider record compares each key with the field of its
- * place and looks it up in a Map only when they differ.
- */
-const MAX_CHAINED_FIELDS = 12;
 
 /** A group this small is tested with `===` one by one rather than split further. */
 const LEAF_SIZE = 2;
@@ -148,7 +142,7 @@ class IngestGenerator {
   /** shared look-up functions (larger constant sets), by the ids they find */
   readonly functions: string[] = [];
   private readonly functionOf = new Map<string, string>();
-  /** constant sets too large for a tree (`MAPS[k]` maps string to id) and the field names of wide records */
+  /** constant sets too large for a tree: `MAPS[k]` maps string to id */
   readonly maps: Map<string, number>[] = [];
 
   constructor(private readonly strings: readonly string[]) {}
@@ -333,26 +327,15 @@ class IngestGenerator {
       this.value(f.type, written, v, written ? plus(base, fl!.offset) : { at: 0 }, true);
       this.emit("}");
     }
-    // Every own enumerable key is a field of the record, and there are as many as fields were
-    // found: no unknown field, and no field that is only there for a read by name (not enumerable,
-    // hence not in a snapshot or in JSON). The count alone would let a non-enumerable field and an
-    // unknown enumerable key cancel out; the names alone would miss the non-enumerable field.
-    // (for-in also sees keys inherited from a polluted Object.prototype; those go the general way.)
+    // no unknown key, and no field that only a read by name sees (record-keys.ts); for-in also
+    // sees keys inherited from a polluted Object.prototype, and those go the general way too
     const c = this.fresh("c");
     const k = this.fresh("k");
-    let unknown: string;
-    if (t.fields.length === 0) unknown = "true";
-    else if (t.fields.length <= MAX_CHAINED_FIELDS) unknown = t.fields.map((f) => `${k} !== ${JSON.stringify(f.name)}`).join(" && ");
-    else {
-      // A wide record: keys usually come in the schema's order, so each is first compared with the
-      // field of its place, then looked up in a Map (a chain of compares would grow with the square
-      // of the width; a Map look-up for every key costs several times one compare).
-      this.maps.push(new Map(t.fields.map((f) => [f.name, 1])));
-      const names = this.fresh("names");
-      const order = this.fresh("order");
-      this.functions.push(`const ${names} = MAPS[${this.maps.length - 1}], ${order} = ${JSON.stringify(t.fields.map((f) => f.name))};`);
-      unknown = `${k} !== ${order}[${c}] && !${names}.has(${k})`;
-    }
+    const unknown = unknownKeyTest(k, c, t.fields.map((f) => f.name), (initializer) => {
+      const name = this.fresh("keys");
+      this.functions.push(`const ${name} = ${initializer};`);
+      return name;
+    });
     this.emit(`let ${c} = 0; for (const ${k} in ${x}) { if (${unknown}) return -1; ${c}++; } if (${c} !== ${count}) return -1;`);
   }
 }
@@ -361,7 +344,7 @@ class IngestGenerator {
 export interface IngestSource {
   /** the body of a function of (i32, WS, WI, MAPS, SORT, INHERITED, POLLUTED) that returns the fast path */
   readonly body: string;
-  /** constant sets too large for a tree and wide records' field names, as `MAPS` */
+  /** constant sets too large for a tree, as `MAPS` */
   readonly maps: readonly Map<string, number>[];
 }
 

@@ -88,6 +88,20 @@ describe("a request is read once wherever a decision is signed", () => {
     expect(statement.request.sha3_512).toBe(requestDigest(asJson).sha3_512);
     expect(decision).toEqual(policy.decide(asJson));
   });
+
+  it("an unknown field beside a non-enumerable one is still refused, by authorize and by decide", () => {
+    // one key fewer to enumerate, one more that no field has: the same count of keys as a valid request
+    const request = payment(100);
+    Object.defineProperty(request.payment, "currency", { value: "USD", enumerable: false });
+    (request.payment as Record<string, unknown>)["currency_code"] = "USD";
+    const asJson = JSON.parse(JSON.stringify(request)) as unknown;
+    const { statement, decision } = authorize(policy, request, { signer: createSigner(issuer) });
+    expect(statement.request.sha3_512).toBe(requestDigest(asJson).sha3_512);
+    expect(decision.decision).toBe("deny");
+    expect(decision.errors[0]).toMatchObject({ code: "invalid_request", path: "payment.currency" });
+    expect(policy.decide(request)).toEqual(decision);
+    expect(policy.decide(asJson)).toEqual(decision);
+  });
 });
 
 describe("the general path of every backend validates and decides the same reading", () => {

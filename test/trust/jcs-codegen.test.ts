@@ -96,6 +96,25 @@ describe("canonical writer generated from the request schema", () => {
     const hidden = Object.defineProperty({ s: "a" }, "n", { value: 3, enumerable: false });
     expect(write(hidden)).toBeUndefined();
     expect(canonicalJson(hidden, REQUEST_JSON)).toEqual({ ok: true, text: '{"s":"a"}' });
+    // and beside an unknown member, as many keys as members read: declined all the same
+    const hiddenAndUnknown = Object.defineProperty({ s: "a", x: 1 }, "n", { value: 3, enumerable: false });
+    expect(write(hiddenAndUnknown)).toBeUndefined();
+    expect(canonicalJson(hiddenAndUnknown, REQUEST_JSON)).toEqual({ ok: true, text: '{"s":"a","x":1}' });
+  });
+
+  it.each([3, 12, 13, 40])("declines unknown and non-enumerable members however they pair up (%i fields)", (width) => {
+    // either side of MAX_CHAINED_FIELDS (record-keys.ts): a chain of compares, then a Set
+    const names = Array.from({ length: width }, (_, i) => `f${i}`);
+    const schema: RecordType = { kind: "record", fields: names.map((name) => ({ name, optional: false, type: { kind: "int" } })) };
+    const reader = canonicalReaderFor(schema)!;
+    const full = () => Object.fromEntries(names.map((n, i) => [n, i])) as Record<string, unknown>;
+    const hide = (r: Record<string, unknown>, name: string) => Object.defineProperty(r, name, { value: 1, enumerable: false });
+    const last = names[width - 1]!;
+    const text = canonicalJson(full(), REQUEST_JSON);
+    expect(reader(full())?.text).toBe(text.ok ? text.text : "");
+    expect(reader(Object.fromEntries(names.map((n, i) => [n, i]).reverse()))?.text).toBe(text.ok ? text.text : "");
+    for (const declined of [{ ...full(), extra: 1 }, hide(full(), last), hide({ ...full(), extra: 1 }, names[0]!), hide({ ...full(), [`${last}x`]: 1 }, last)])
+      expect(reader(declined)).toBeUndefined();
   });
 
   it("has no writer for schemas with inherited member names or a malformed shape", () => {
