@@ -52,8 +52,9 @@ export function renderTable(results: BenchResults): string {
       `${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB), Node ${m.node}` +
       `${results.quick ? " — quick run, indicative only" : ""}. Main run flags: \`${main?.nodeFlags.join(" ") ?? ""}\`.` +
       (m.loadAverage !== undefined && Math.max(m.loadAverage.start[0] ?? 0, m.loadAverage.end[0] ?? 0) > m.cpuCount
-        ? ` The machine was busy with other work (load average ${m.loadAverage.start[0]!.toFixed(1)} at the start, ` +
-          `${m.loadAverage.end[0]!.toFixed(1)} at the end, on ${m.cpuCount} cores): absolute figures are inflated; the ratios, measured interleaved, hold better.`
+        ? ` The 1-minute load average was ${m.loadAverage.start[0]!.toFixed(1)} at the start and ` +
+          `${m.loadAverage.end[0]!.toFixed(1)} at the end, on ${m.cpuCount} cores (it counts this run's own compiling and whatever ran in the minute before): ` +
+          `where other work ran alongside, absolute figures are inflated; the ratios, measured interleaved, hold better.`
         : ""),
   ];
   if (results.writCompileMs != null) {

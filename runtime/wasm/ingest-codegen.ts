@@ -12,8 +12,9 @@
 //     bound, within that bound, so only the other strings pay for those checks;
 //   * unread fields are still checked (the schema is the contract), but never written.
 //
-// It only ever accepts: anything unusual — a failed test, a key count that does not match (an
-// unknown field, or an optional field given as `undefined`), an int beyond int32 that is not a safe
+// It only ever accepts: anything unusual — a failed test, a key that is no field's name or a key
+// count that does not match (an optional field given as `undefined`, a field that is not
+// enumerable: record-keys.ts), an int beyond int32 that is not a safe
 // integer, a BigInt, a prototype other than Object.prototype, a getter that throws — returns
 // `SLOW_PATH`, and the caller runs the full validator (which names the field and the reason) and the
 // general encoder. So the fast path accepts a subset of what the validator accepts (but for one
@@ -310,7 +311,7 @@ class IngestGenerator {
     const count = this.fresh("n");
     // `__proto__` rather than Object.getPrototypeOf: V8 folds it to a map check (about 8 ns less per
     // record). An own `__proto__` key shadows the accessor: JSON.parse makes such keys enumerable, and
-    // the key count then sends the request the general way; a non-enumerable one that answers
+    // the key check then sends the request the general way; a non-enumerable one that answers
     // Object.prototype can only be defined on purpose by the host's own code, and even then every
     // field is still read once and checked, and the decision is made on exactly what was read.
     this.emit(`if (typeof ${x} !== "object" || ${x} === null || ${x}.__proto__ !== OP) return -1;`);
