@@ -124,9 +124,9 @@ export interface MutatedRequest {
 }
 
 /**
- * A request derived from a valid one by one mutation: a slot gets a wrong value, a field is removed,
- * an unknown field (including `__proto__`, `constructor`, `prototype`) is added, or the request itself
- * is not an object. Usually invalid; removing an optional field leaves it valid, which is fine: the
+ * A request derived from a valid one by one mutation: a slot gets a wrong value, a field is removed
+ * or made non-enumerable (alone, or beside an unknown key), an unknown field (including `__proto__`,
+ * `constructor`, `prototype`) is added, or the request itself is not an object. Usually invalid; removing an optional field leaves it valid, which is fine: the
  * properties compare backends, they do not assume invalidity.
  */
 export function drawMutatedRequest(d: Draw, schema: RecordType): unknown {
@@ -139,7 +139,7 @@ export function drawMutation(d: Draw, schema: RecordType, prepare?: (valid: Reco
   prepare?.(request);
   const all: Slot[] = [];
   slots(request, schema, null, "", all);
-  const kind = d.int(0, 4);
+  const kind = d.int(0, 5);
   if (kind === 0 || all.length === 0) {
     if (d.chance(0.5)) return { request: d.pick(HOSTILE)(), invalid: true };
     const key = d.pick(["unknownField", "__proto__", "constructor", "prototype", "toString", "hasOwnProperty"]);
@@ -150,6 +150,17 @@ export function drawMutation(d: Draw, schema: RecordType, prepare?: (valid: Reco
   if (kind === 1 && !Array.isArray(slot.parent)) {
     delete (slot.parent as Record<string, unknown>)[slot.key as string];
     return { request, invalid: !optionalField(schema, request, slot) };
+  }
+  if (kind === 5 && !Array.isArray(slot.parent)) {
+    // a field (or map entry) that is not enumerable: a read by name sees it, JSON and a snapshot do
+    // not; half the time beside an unknown key, so that the keys number as many as before
+    const parent = slot.parent as Record<string, unknown>;
+    const key = slot.key as string;
+    Object.defineProperty(parent, key, { value: parent[key], enumerable: false, configurable: true, writable: true });
+    const owner = recordTypeOf(schema, request, parent);
+    const unknown = d.chance(0.5) && owner !== undefined && !owner.fields.some((f) => f.name === "unknownField");
+    if (unknown) parent["unknownField"] = 1;
+    return { request, invalid: owner !== undefined && (unknown || !optionalField(schema, request, slot)) };
   }
   (slot.parent as Record<string | number, unknown>)[slot.key] = wrongValue(d, slot.type);
   return { request, invalid: true };
