@@ -13,15 +13,30 @@
  */
 export const MAX_CHAINED_FIELDS = 12;
 
+/** What a generator lends the check: fresh variable names, and constants hoisted out of its function. */
+export interface KeyCheckContext {
+  fresh(prefix: string): string;
+  /** declares a constant outside the generated function; returns its name */
+  declare(initializer: string): string;
+}
+
 /**
- * JS source of a test that is true when the key in variable `k` is not one of `names`; `c` holds the
- * number of keys before it. `declare(initializer)` hoists a constant out of the generated function
- * and returns its name. Names reach the source through JSON.stringify only.
+ * JS source of the statement that checks the keys of the record in variable `x`: each enumerable key
+ * one of `names`, and as many keys as `found` (the variable counting the fields read) says; `fail`
+ * is the statement run otherwise (`return -1;`, say). Names reach the source through JSON.stringify.
  */
-export function unknownKeyTest(k: string, c: string, names: readonly string[], declare: (initializer: string) => string): string {
+export function recordKeysCheck(x: string, found: string, names: readonly string[], fail: string, context: KeyCheckContext): string {
+  const c = context.fresh("c");
+  const k = context.fresh("k");
+  const unknown = unknownKeyTest(k, c, names, context);
+  return `let ${c} = 0; for (const ${k} in ${x}) { if (${unknown}) ${fail} ${c}++; } if (${c} !== ${found}) ${fail}`;
+}
+
+/** A test that is true when the key in variable `k` is not one of `names`; `c` counts the keys before it. */
+function unknownKeyTest(k: string, c: string, names: readonly string[], context: KeyCheckContext): string {
   if (names.length === 0) return "true";
   if (names.length <= MAX_CHAINED_FIELDS) return names.map((name) => `${k} !== ${JSON.stringify(name)}`).join(" && ");
-  const order = declare(JSON.stringify(names));
-  const known = declare(`new Set(${order})`);
+  const order = context.declare(JSON.stringify(names));
+  const known = context.declare(`new Set(${order})`);
   return `${k} !== ${order}[${c}] && !${known}.has(${k})`;
 }

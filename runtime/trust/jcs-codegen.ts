@@ -21,7 +21,7 @@ import type { RecordType, SchemaType } from "../schema.js";
 import { INHERITED, pollutedPrototypeKey, snapshotRequest } from "../request.js";
 import { fastParts, MAX_DEPTH } from "./jcs.js";
 import { isInstance } from "../thrown.js";
-import { unknownKeyTest } from "../record-keys.js";
+import { recordKeysCheck } from "../record-keys.js";
 
 /**
  * The canonical JSON of a request of the schema and a copy of what was read for it (plain data, each
@@ -40,6 +40,12 @@ class Emitter {
 
   fresh(prefix: string): string {
     return `${prefix}${this.counter++}`;
+  }
+
+  declare(initializer: string): string {
+    const name = this.fresh("keys");
+    this.declarations.push(`const ${name} = ${initializer};`);
+    return name;
   }
 
   /** Appends the canonical form of `v` (typed `t`) to `out`; returns the variable holding its copy. */
@@ -118,15 +124,8 @@ class Emitter {
     }
     // no member beyond the schema's (those would belong in the canonical form too), and none read by
     // name that JSON would leave out (not enumerable): record-keys.ts
-    const c = this.fresh("c");
-    const k = this.fresh("k");
-    // in the schema's order, the order keys usually come in (fields is sorted for the output)
-    const unknown = unknownKeyTest(k, c, t.fields.map((f) => f.name), (initializer) => {
-      const name = this.fresh("keys");
-      this.declarations.push(`const ${name} = ${initializer};`);
-      return name;
-    });
-    this.lines.push(`let ${c} = 0; for (const ${k} in ${v}) { if (${unknown}) return undefined; ${c}++; } if (${c} !== ${n}) return undefined;`, `out += "}";`);
+    // names in the schema's order, the order keys usually come in (`fields` is sorted for the output)
+    this.lines.push(recordKeysCheck(v, n, t.fields.map((f) => f.name), "return undefined;", this), `out += "}";`);
     return copy;
   }
 }

@@ -13,13 +13,13 @@
 //   * unread fields are still checked (the schema is the contract), but never written.
 //
 // It only ever accepts: anything unusual — a failed test, a key that is no field's name or a key
-// count that does not match (an optional field given as `undefined`, a field that is not
-// enumerable: record-keys.ts), an int beyond int32 that is not a safe
-// integer, a BigInt, a prototype other than Object.prototype, a getter that throws — returns
-// `SLOW_PATH`, and the caller runs the full validator (which names the field and the reason) and the
-// general encoder. So the fast path accepts a subset of what the validator accepts (but for one
-// object no JSON text can produce, see `record`), and writes the same bytes the encoder writes for
-// it (test/runtime/ingest.test.ts checks both on random requests).
+// count that does not match (an optional field given as `undefined`, a field that is not enumerable:
+// record-keys.ts), an int beyond int32 that is not a safe integer, a BigInt, a prototype other than
+// Object.prototype, a getter that throws — returns `SLOW_PATH`, and the caller runs the full validator
+// (which names the field and the reason) and the general encoder. So the fast path accepts a subset
+// of what the validator accepts (but for one object no JSON text can produce, see `record`), and
+// writes the same bytes the encoder writes for it (test/runtime/ingest.test.ts checks both on random
+// requests).
 //
 // Schemas with field names that plain objects inherit (`constructor`, `__proto__`...) get no fast
 // path: generateIngest returns undefined and every request takes the general path. Map keys with
@@ -34,7 +34,7 @@ import type { InputLayout, RecordLayout, SlotLayout, StringSlot } from "./layout
 import { elementStride } from "./layout.js";
 import { sortByCodePoint, utf8Length } from "../strings.js";
 import { INHERITED, pollutedPrototypeKey } from "../request.js";
-import { unknownKeyTest } from "../record-keys.js";
+import { recordKeysCheck } from "../record-keys.js";
 
 /** What the fast path returns when the request must take the general path. */
 export const SLOW_PATH = -1;
@@ -140,7 +140,7 @@ function groupBy<T, K>(items: readonly T[], key: (t: T) => K): Map<K, T[]> {
 class IngestGenerator {
   private n = 0;
   readonly lines: string[] = [];
-  /** shared look-up functions (larger constant sets), by the ids they find */
+  /** shared look-up functions (larger constant sets), by the ids they find, and other constants */
   readonly functions: string[] = [];
   private readonly functionOf = new Map<string, string>();
   /** constant sets too large for a tree: `MAPS[k]` maps string to id */
@@ -148,8 +148,15 @@ class IngestGenerator {
 
   constructor(private readonly strings: readonly string[]) {}
 
-  private fresh(p: string): string {
+  fresh(p: string): string {
     return `${p}$${this.n++}`; // the `$` keeps locals apart from the parameters (`i32`, `h`, `v`)
+  }
+
+  /** a constant beside the shared functions, outside the fast path's own function */
+  declare(initializer: string): string {
+    const name = this.fresh("keys");
+    this.functions.push(`const ${name} = ${initializer};`);
+    return name;
   }
 
   private emit(s: string): void {
@@ -330,14 +337,7 @@ class IngestGenerator {
     }
     // no unknown key, and no field that only a read by name sees (record-keys.ts); for-in also
     // sees keys inherited from a polluted Object.prototype, and those go the general way too
-    const c = this.fresh("c");
-    const k = this.fresh("k");
-    const unknown = unknownKeyTest(k, c, t.fields.map((f) => f.name), (initializer) => {
-      const name = this.fresh("keys");
-      this.functions.push(`const ${name} = ${initializer};`);
-      return name;
-    });
-    this.emit(`let ${c} = 0; for (const ${k} in ${x}) { if (${unknown}) return -1; ${c}++; } if (${c} !== ${count}) return -1;`);
+    this.emit(recordKeysCheck(x, count, t.fields.map((f) => f.name), "return -1;", this));
   }
 }
 
