@@ -7,7 +7,7 @@
 //      JSON of the tree head; verify it, then compare its `root` and `size` with step 2.
 //
 // Format (JSON text on one line, so it fits a JSON Lines record):
-//   {"typ":"writ-authz-batched/1","statement":{...},"index":3,"path":["<hex>",...],"head":"<JWS>"}
+//   {"typ":"writ-authz-batched/2","statement":{...},"index":3,"path":["<hex>",...],"head":"<JWS>"}
 // Tree head (the JWS payload):
 //   {"v":"writ-batch-head/1","batch":"<128-bit hex>","size":n,"root":"<hex>","hash":"sha256","iss":"<kid>","iat":<s>}
 
@@ -22,7 +22,7 @@ import { requestDigest } from "./request-digest.js";
 import { validityClock } from "./verify-artifact.js";
 import type { Signer } from "./signer.js";
 
-export const BATCHED_ARTIFACT_TYP = "writ-authz-batched/1";
+export const BATCHED_ARTIFACT_TYP = "writ-authz-batched/2";
 export const BATCH_HEAD_FORMAT = "writ-batch-head/1";
 export const BATCH_HEAD_TYP = "writ-batch-head+jws";
 
@@ -111,7 +111,7 @@ export function parseBatchedArtifact(text: string): { ok: true; artifact: Batche
   // The leaf is the statement's canonical JSON; it must also be a well-formed statement.
   const canonical = canonicalJson(a.statement);
   if (!canonical.ok) return { ok: false, reason: `batched artifact statement has no canonical JSON: ${canonical.reason}` };
-  const st = parseStatement(utf8Encode(canonical.text));
+  const st = parseStatement(utf8Encode(canonical.text), a.index as number);
   if (!st.ok) return { ok: false, reason: `batched artifact ${st.message}` };
   // Only the statement is signed (as a leaf of the tree); the envelope around it is not. It must be
   // exactly what the issuer writes, so that no member can be added, repeated or reordered unnoticed
@@ -140,21 +140,50 @@ export function verifyTreeHead(
   const key = trustedKeys.find((k) => k.keyId === kid);
   if (!key) return { ok: false, code: "unknown_key", message: `tree head is signed by key ${kid}, which is not a trusted issuer` };
   if (!verifyJws(parsed.jws, key.bytes, path)) return { ok: false, code: "bad_signature", message: `tree head signature does not verify with key ${kid}` };
-  const text = payloadText(parsed.jws);
+  const head = treeHeadOf(payloadText(parsed.jws));
+  if (head === null || head.iss !== kid) return { ok: false, code: "malformed", message: `tree head payload is not a valid ${BATCH_HEAD_FORMAT}` };
+  return { ok: true, head };
+}
+
+/** The tree head in a head JWS's payload text, when it is one; null otherwise. */
+function treeHeadOf(text: string | null): TreeHead | null {
   let head: Record<string, unknown> | null = null;
   try {
     head = text === null ? null : JSON.parse(text);
   } catch {
-    head = null;
+    return null;
   }
-  if (
-    typeof head !== "object" || head === null || head.v !== BATCH_HEAD_FORMAT || typeof head.batch !== "string" ||
-    !Number.isSafeInteger(head.size) || (head.size as number) < 1 || typeof head.root !== "string" || !HEX_HASH.test(head.root) ||
-    head.hash !== MERKLE_HASH || head.iss !== kid || !Number.isSafeInteger(head.iat)
-  ) {
-    return { ok: false, code: "malformed", message: `tree head payload is not a valid ${BATCH_HEAD_FORMAT}` };
-  }
-  return { ok: true, head: head as unknown as TreeHead };
+  const valid =
+    typeof head === "object" && head !== null && head.v === BATCH_HEAD_FORMAT && typeof head.batch === "string" &&
+    Number.isSafeInteger(head.size) && (head.size as number) >= 1 && typeof head.root === "string" && HEX_HASH.test(head.root) &&
+    head.hash === MERKLE_HASH && typeof head.iss === "string" && Number.isSafeInteger(head.iat);
+  return valid ? (head as unknown as TreeHead) : null;
+}
+
+/**
+ * Where a batched artifact sits in its batch, as the artifact states it: what the lineage chain of
+ * batches is checked with (lineage-record.ts). Nothing here is signature-checked; `proofHolds` says
+ * whether the statement folds, through `path`, to the root the head states — so a statement changed
+ * after issue is caught even by a verifier without the issuer's key.
+ */
+export interface BatchPlace {
+  /** the tree head JWS as carried: the same text in every artifact of one batch */
+  readonly head: string;
+  readonly index: number;
+  /** number of statements in the batch, from the head */
+  readonly size: number;
+  readonly proofHolds: boolean;
+}
+
+/** The place of a parsed batched artifact, or why it has none (its head is not a tree head). */
+export function batchPlaceOf(parsed: { readonly artifact: BatchedArtifact; readonly leaf: string }): { ok: true; place: BatchPlace } | { ok: false; reason: string } {
+  const { artifact } = parsed;
+  const jws = parseCompact(artifact.head, MAX_HEAD_LENGTH);
+  const head = jws.ok ? treeHeadOf(payloadText(jws.jws)) : null;
+  if (head === null) return { ok: false, reason: `batched artifact \`head\` is not a signed ${BATCH_HEAD_FORMAT}` };
+  const path = artifact.path.map((h) => hexToBytes(h) ?? new Uint8Array(0));
+  const root = rootFromInclusionProof(artifact.index, head.size, leafHash(utf8Encode(parsed.leaf)), path);
+  return { ok: true, place: { head: artifact.head, index: artifact.index, size: head.size, proofHolds: root !== null && bytesToHex(root) === head.root } };
 }
 
 /** Verifies a batched artifact: proof, head signature, issuer, times, and the optional statement checks. */

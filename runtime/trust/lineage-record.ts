@@ -9,9 +9,8 @@
 // issued: a compact JWS, or a batched artifact (JSON text, runtime/trust/batch-artifact.ts).
 
 import { digestPair, type DigestPair } from "../crypto/digest.js";
-import { canonicalize } from "./jcs.js";
 import type { Statement } from "./types.js";
-import { parseBatchedArtifact } from "./batch-artifact.js";
+import { batchPlaceOf, parseBatchedArtifact, type BatchPlace } from "./batch-artifact.js";
 import { parseCompact } from "./jws.js";
 import { parseStatement } from "./statement.js";
 import { MAX_ARTIFACT_LENGTH } from "./verify-artifact.js";
@@ -23,11 +22,18 @@ export interface LineageRecord {
   readonly artifact: string;
 }
 
-/** A record parsed from its line, with what verification needs. */
-export interface ParsedRecord {
-  readonly record: LineageRecord;
+/** One artifact of the statement chain, as the chain checks read it. */
+export interface ChainEntry {
+  readonly artifact: string;
   /** the statement inside the artifact (decoded, not yet signature-checked) */
   readonly statement: Statement;
+  /** where a batched artifact sits in its batch; null for a compact JWS */
+  readonly batch: BatchPlace | null;
+}
+
+/** A record parsed from its line, with what verification needs. */
+export interface ParsedRecord extends ChainEntry {
+  readonly record: LineageRecord;
   readonly artifactKind: "jws" | "batched";
   /** digests of the line bytes (what the next record's `prev` must hold) */
   readonly lineDigests: DigestPair;
@@ -59,39 +65,73 @@ function isDigestPair(v: unknown): v is DigestPair {
 }
 
 /** The statement an artifact carries (either kind), strictly parsed, or why it has none. No signature check. */
-export function statementOf(artifact: string): { ok: true; statement: Statement; kind: "jws" | "batched" } | { ok: false; reason: string } {
+export function statementOf(
+  artifact: string,
+): { ok: true; statement: Statement; kind: "jws" | "batched"; batch: BatchPlace | null } | { ok: false; reason: string } {
   if (artifact.startsWith("{")) {
     const batched = parseBatchedArtifact(artifact);
     if (!batched.ok) return { ok: false, reason: batched.reason };
-    return { ok: true, statement: batched.artifact.statement, kind: "batched" };
+    const place = batchPlaceOf(batched);
+    if (!place.ok) return { ok: false, reason: place.reason };
+    return { ok: true, statement: batched.artifact.statement, kind: "batched", batch: place.place };
   }
   const jws = parseCompact(artifact, MAX_ARTIFACT_LENGTH);
   if (!jws.ok) return { ok: false, reason: `artifact: ${jws.message}` };
   const read = parseStatement(jws.jws.payload);
   if (!read.ok) return { ok: false, reason: `artifact: ${read.message}` };
-  return { ok: true, statement: read.statement, kind: "jws" };
+  return { ok: true, statement: read.statement, kind: "jws", batch: null };
 }
 
-// Digests of batched statements' canonical JSON that the batch authorizer computed when it chained
-// them (batch.ts): the log appending those statements reuses them instead of canonicalising and
-// hashing each statement again. Keyed by the statement object, which nothing changes in between.
-const batchedLinkTargets = new WeakMap<Statement, DigestPair>();
+// Places of batched statements that the batch authorizer issued (batch.ts): the log appending them
+// reads each place here instead of parsing the artifact it was just handed. Keyed by the statement
+// object and good only for the very artifact issued with it.
+const issuedPlaces = new WeakMap<Statement, { readonly artifact: string; readonly place: BatchPlace }>();
 
-/** Records the digests of `statement`'s canonical JSON, computed by whoever built it (batch.ts only). */
-export function rememberBatchedLinkTarget(statement: Statement, digests: DigestPair): void {
-  batchedLinkTargets.set(statement, digests);
+/** Records where a statement the batch authorizer just issued in `artifact` sits in its batch (batch.ts only). */
+export function rememberBatchPlace(statement: Statement, artifact: string, place: BatchPlace): void {
+  issuedPlaces.set(statement, { artifact, place });
+}
+
+/** The chain entry for an artifact about to be appended, or why it cannot continue a chain. */
+export function chainEntryOf(artifact: string, statement: Statement): { ok: true; entry: ChainEntry } | { ok: false; reason: string } {
+  if (!artifact.startsWith("{")) return { ok: true, entry: { artifact, statement, batch: null } };
+  const remembered = issuedPlaces.get(statement);
+  if (remembered !== undefined && remembered.artifact === artifact) return { ok: true, entry: { artifact, statement, batch: remembered.place } };
+  const read = statementOf(artifact);
+  if (!read.ok) return read;
+  return { ok: true, entry: { artifact, statement, batch: read.batch } };
 }
 
 /**
- * What the statement after this one links to (`lineage.prev`): the digests of the artifact's signed
- * bytes — the compact JWS's ASCII bytes, or for a batched artifact the statement's canonical JSON
- * (the Merkle leaf content; the rest of a batched artifact only exists once its batch is signed).
+ * What the statement after this entry's artifact links to (`lineage.prev`): the digests of the
+ * signed bytes — the compact JWS's ASCII bytes, or for a batched artifact those of its batch's
+ * signed tree head, which commits to every statement of the batch. Statements inside one batch
+ * all carry the link of the artifact before the batch; the tree orders them (chainLinkProblem).
  */
-export function linkTarget(artifact: string, kind: "jws" | "batched", statement: Statement): DigestPair {
+export function linkTarget(entry: ChainEntry): DigestPair {
   // artifactDigests remembers the last artifact it hashed: the signer advancing past the artifact
   // the log has just appended does not hash it again.
-  if (kind === "jws") return artifactDigests(artifact);
-  return batchedLinkTargets.get(statement) ?? digestPair(canonicalize(statement));
+  return artifactDigests(entry.batch === null ? entry.artifact : entry.batch.head);
+}
+
+/**
+ * Why `next`'s signed link does not continue the chain from `prev` (sequence numbers aside), or null.
+ * Within one batch (the same signed head) each statement is the next leaf and carries the same link
+ * as the one before it; across artifacts, the batch before must be complete, a batch starts at its
+ * first leaf, and the link names the previous artifact's signed bytes (linkTarget).
+ */
+export function chainLinkProblem(prev: ChainEntry, next: ChainEntry, target: (e: ChainEntry) => DigestPair = linkTarget): string | null {
+  const link = next.statement.lineage.prev;
+  if (prev.batch !== null && next.batch !== null && prev.batch.head === next.batch.head) {
+    if (next.batch.index !== prev.batch.index + 1) return `is leaf ${next.batch.index} of its batch, after leaf ${prev.batch.index}`;
+    if (!sameDigests(link, prev.statement.lineage.prev)) return "holds a statement whose link differs from the rest of its batch";
+    return null;
+  }
+  if (prev.batch !== null && prev.batch.index !== prev.batch.size - 1)
+    return `follows leaf ${prev.batch.index} of a batch of ${prev.batch.size}: the rest of that batch is missing`;
+  if (next.batch !== null && next.batch.index !== 0) return `starts its batch at leaf ${next.batch.index}, not 0`;
+  if (!sameDigests(link, target(prev))) return "holds a statement that does not link to the previous artifact";
+  return null;
 }
 
 export function sameDigests(a: DigestPair | null, b: DigestPair | null): boolean {
@@ -129,8 +169,10 @@ export function parseRecordLine(line: string): ParseResult {
     ok: true,
     parsed: {
       record,
+      artifact: record.artifact,
       statement: st.statement,
       artifactKind: st.kind,
+      batch: st.batch,
       lineDigests: envelope.lineDigests,
       canonical: encodeRecord(record) === line,
     },

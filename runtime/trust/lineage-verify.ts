@@ -4,10 +4,11 @@
 // Two chains are walked together. The record chain (each line's `prev` = digests of the previous
 // line, `seq` = position) catches accidental damage and naive edits, but anyone can recompute it.
 // The statement chain (each signed statement's `lineage.seq` and `lineage.prev` = digests of the
-// previous artifact) cannot be rewritten without the issuer's key: with `trustedKeys`, removing,
-// inserting, reordering or changing records is detected even when the record chain was recomputed.
-// Deleting whole records at the END leaves a shorter, valid log: only a head kept elsewhere
-// (`expectHead`, from `LineageLog.head()`) reveals it.
+// previous artifact; the statements of a batch share one link and their tree orders them, see
+// lineage-record.ts chainLinkProblem) cannot be rewritten without the issuer's key: with
+// `trustedKeys`, removing, inserting, reordering or changing records is detected even when the
+// record chain was recomputed. Deleting whole records (or whole batches) at the END leaves a
+// shorter, valid log: only a head kept elsewhere (`expectHead`, from `LineageLog.head()`) reveals it.
 //
 // How a break is classified (checked in this order for each record i):
 //   malformed      the line is not a record, or its artifact/statement is not well-formed
@@ -17,10 +18,12 @@
 //                  to each other past it
 //   edited         the record's bytes no longer match what its successor chained, its own `prev` or
 //                  its statement's link was changed (the other link still names its predecessor),
-//                  it is not in the writer's exact serialisation, or it differs from the checkpoint
+//                  it is not in the writer's exact serialisation, a batched statement no longer
+//                  folds to its head's root, or it differs from the checkpoint
 //   bad_signature  the artifact's signature does not verify with the trusted keys (for the last
 //                  record this is the only evidence of an edit, since no successor chained it)
-//   truncated      the final line is torn (no newline), or records the checkpoint names are missing
+//   truncated      the final line is torn (no newline), the log ends inside a batch, or records the
+//                  checkpoint names are missing
 //   replay_mismatch re-deciding the record's request with the given policy gives another decision
 
 import { readFileSync } from "node:fs";
@@ -32,7 +35,7 @@ import { decideSafely, unrepresentableDecision } from "./statement.js";
 import type { ChainHead, PublicKey, Statement } from "./types.js";
 import { verifyArtifact } from "./verify-artifact.js";
 import { verifyBatchedArtifact } from "./batch-artifact.js";
-import { lineDigests, linkTarget, parseRecordLine, sameDigests, type ParsedRecord, type ParseResult } from "./lineage-record.js";
+import { chainLinkProblem, lineDigests, linkTarget, parseRecordLine, sameDigests, type ChainEntry, type ParsedRecord, type ParseResult } from "./lineage-record.js";
 import { describeThrown } from "../thrown.js";
 
 export type LogFaultKind =
@@ -143,17 +146,19 @@ function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
     return r !== undefined && r.ok ? r.parsed : null;
   };
   // Each record's link target is needed by up to four checks: hash it once.
-  const targets = new WeakMap<ParsedRecord, DigestPair>();
-  const target = (p: ParsedRecord): DigestPair => {
+  const targets = new WeakMap<ChainEntry, DigestPair>();
+  const target = (p: ChainEntry): DigestPair => {
     let t = targets.get(p);
     if (t === undefined) {
-      t = linkTarget(p.record.artifact, p.artifactKind, p.statement);
+      t = linkTarget(p);
       targets.set(p, t);
     }
     return t;
   };
+  /** whether record `a`'s signed statement continues record `b`'s (lineage-record.ts chainLinkProblem) */
+  const continues = (a: ParsedRecord, b: ParsedRecord): boolean => chainLinkProblem(b, a, target) === null;
   /** whether record `a` links to record `b` by its line digest or by its signed statement */
-  const links = (a: ParsedRecord, b: ParsedRecord): boolean => sameDigests(a.record.prev, b.lineDigests) || sameDigests(a.statement.lineage.prev, target(b));
+  const links = (a: ParsedRecord, b: ParsedRecord): boolean => sameDigests(a.record.prev, b.lineDigests) || continues(a, b);
 
   // Indexes for classifying a broken order.
   const recordSeqCount = new Map<number, number>();
@@ -216,14 +221,21 @@ function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
     }
     if (!prev && start !== "any" && !sameDigests(p.statement.lineage.prev, start.prev))
       return fault(i, "edited", `record 0's statement does not link to the expected start of the chain`);
+    // A batch is recorded whole: a log that starts inside one lost the batch's first records.
+    if (!prev && start !== "any" && p.batch !== null && p.batch.index !== 0)
+      return fault(i, "removed", `record 0 is leaf ${p.batch.index} of its batch: the batch's leaves before it are missing`);
 
     // 3. Its own bytes and backward links. A record its successor links past was added.
     const next = ok(i + 1);
     const skipsThis = next !== null && (prev ? links(next, prev) : next.record.prev === null);
     const insertedHere = () => fault(i, "inserted", `record ${i} is not part of the chain: record ${i + 1} links to ${prev ? `record ${i - 1}` : "genesis"}`);
-    const linksBackSigned = !prev || sameDigests(p.statement.lineage.prev, target(prev));
+    const linksBackSigned = !prev || continues(p, prev);
     if ((!p.canonical || !linksBack || !linksBackSigned) && skipsThis) return insertedHere();
     if (!p.canonical) return fault(i, "edited", `record ${i} is not in the writer's serialisation: it was rewritten`);
+    // Statements of one batch share their link, so a changed statement shows in its proof instead:
+    // it no longer folds to the root its batch's head states (checked without any key).
+    if (p.batch !== null && !p.batch.proofHolds)
+      return fault(i, "edited", `record ${i}'s statement is not leaf ${p.batch.index} of the tree its batch head states: it was changed`);
     // The signed link still names record i − 1's artifact, so that record is intact: this `prev` changed.
     if (!linksBack && linksBackSigned) return fault(i, "edited", `record ${i}'s \`prev\` does not match record ${i - 1}: it was changed`);
     // The line link holds, so record i − 1 is byte for byte what i chained: i's statement changed.
@@ -235,7 +247,7 @@ function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
     //    still chain to this one as it is now? If not, this record was changed.
     if (next && next.record.seq === i + 1 && next.statement.lineage.seq === p.statement.lineage.seq + 1) {
       const lineOk = sameDigests(next.record.prev, p.lineDigests);
-      const signedOk = sameDigests(next.statement.lineage.prev, target(p));
+      const signedOk = continues(next, p);
       if (!lineOk || !signedOk) {
         if (skipsThis) return insertedHere();
         const after = ok(i + 2);
@@ -290,6 +302,13 @@ function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
   }
 
   if (end < buf.length) return fault(n, "truncated", `the final record (${n}) is torn: ${buf.length - end} bytes without a newline; an append was interrupted (opening the log for writing moves them aside)`);
+
+  // A batch is recorded whole (one write): a log that ends inside one lost its last records.
+  const final = n > 0 ? ok(n - 1) : null;
+  if (final !== null && final.batch !== null && final.batch.index !== final.batch.size - 1) {
+    const missing = final.batch.size - 1 - final.batch.index;
+    return fault(n, "truncated", `the log ends at leaf ${final.batch.index} of a batch of ${final.batch.size}: its last ${missing === 1 ? "record is" : `${missing} records are`} missing`);
+  }
 
   if (options.expectHead) {
     const h = options.expectHead;

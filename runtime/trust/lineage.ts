@@ -22,7 +22,7 @@ import type { DigestPair } from "../crypto/digest.js";
 import type { ChainHead, LineageSink, Statement } from "./types.js";
 import { acquireLock, releaseLock } from "./lineage-lock.js";
 import { MAX_ARTIFACT_LENGTH } from "./verify-artifact.js";
-import { encodeRecord, lineDigests, linkTarget, parseRecordEnvelope, parseRecordLine, sameDigests, type ParsedRecord } from "./lineage-record.js";
+import { chainEntryOf, chainLinkProblem, encodeRecord, lineDigests, linkTarget, parseRecordEnvelope, parseRecordLine, sameDigests, type ChainEntry, type ParsedRecord } from "./lineage-record.js";
 import { describeThrown } from "../thrown.js";
 
 export interface LogOptions {
@@ -168,8 +168,7 @@ function linkProblem(p: ParsedRecord, index: number, state: ScanState): string |
   if (state.last === null) return null;
   const prev = state.last;
   if (link.seq !== prev.statement.lineage.seq + 1) return `holds statement seq ${link.seq} after statement seq ${prev.statement.lineage.seq}`;
-  if (!sameDigests(link.prev, linkTarget(prev.record.artifact, prev.artifactKind, prev.statement))) return "holds a statement that does not link to the previous artifact";
-  return null;
+  return chainLinkProblem(prev, p);
 }
 
 function tornFileName(logPath: string, now: Date): string {
@@ -250,7 +249,8 @@ class FileLog implements LineageLog {
   private count: number;
   private lastLine: DigestPair | null;
   private lastStatementSeq: number | null;
-  private nextPrev: DigestPair | null;
+  /** the last record's artifact, which the next statement continues */
+  private lastEntry: ChainEntry | null;
 
   constructor(
     readonly path: string,
@@ -265,7 +265,7 @@ class FileLog implements LineageLog {
     this.count = state.count;
     this.lastLine = state.lastLine;
     this.lastStatementSeq = state.last ? state.last.statement.lineage.seq : null;
-    this.nextPrev = state.last ? linkTarget(state.last.record.artifact, state.last.artifactKind, state.last.statement) : null;
+    this.lastEntry = state.last;
   }
 
   append(artifact: string, statement: Statement): void {
@@ -281,17 +281,21 @@ class FileLog implements LineageLog {
     let count = this.count;
     let lastLine = this.lastLine;
     let lastStatementSeq = this.lastStatementSeq;
-    let nextPrev = this.nextPrev;
+    let lastEntry = this.lastEntry;
     const chunks: string[] = [];
     for (const { artifact, statement } of entries) {
       const link = statement.lineage;
-      if (lastStatementSeq === null) {
+      const read = chainEntryOf(artifact, statement);
+      if (!read.ok) throw new LineageError("chain_break", `${this.path}: the artifact cannot continue a chain (${read.reason}); nothing was recorded`);
+      if (lastStatementSeq === null || lastEntry === null) {
         if ((link.seq === 0) !== (link.prev === null)) throw new LineageError("chain_break", "a genesis statement (seq 0) and only it has no previous-artifact digest");
-      } else if (link.seq !== lastStatementSeq + 1 || !sameDigests(link.prev, nextPrev)) {
-        throw new LineageError(
-          "chain_break",
-          `${this.path}: statement seq ${link.seq} does not continue the log (next expected seq ${lastStatementSeq + 1} linking to the last artifact); start the signer from log.head().chain`,
-        );
+      } else {
+        const problem = link.seq !== lastStatementSeq + 1 ? `holds seq ${link.seq}` : chainLinkProblem(lastEntry, read.entry);
+        if (problem !== null)
+          throw new LineageError(
+            "chain_break",
+            `${this.path}: statement seq ${link.seq} does not continue the log (it ${problem}; next expected: seq ${lastStatementSeq + 1} linking to the last artifact); start the signer from log.head().chain`,
+          );
       }
       // A record the log's own reader would refuse would make the log unopenable once followed by
       // another: refuse it here, before anything is written.
@@ -302,7 +306,7 @@ class FileLog implements LineageLog {
       count++;
       lastLine = lineDigests(line);
       lastStatementSeq = link.seq;
-      nextPrev = linkTarget(artifact, artifact.startsWith("{") ? "batched" : "jws", statement);
+      lastEntry = read.entry;
     }
     if (chunks.length === 0) return;
     // The text goes to write(2) as it is: Node encodes it without a Buffer of ours in between.
@@ -330,7 +334,7 @@ class FileLog implements LineageLog {
     this.count = count;
     this.lastLine = lastLine;
     this.lastStatementSeq = lastStatementSeq;
-    this.nextPrev = nextPrev;
+    this.lastEntry = lastEntry;
   }
 
   head(): LogHead {
@@ -338,7 +342,7 @@ class FileLog implements LineageLog {
       records: this.count,
       seq: this.count - 1,
       line: this.lastLine,
-      chain: this.lastStatementSeq === null ? { seq: 0, prev: null } : { seq: this.lastStatementSeq + 1, prev: this.nextPrev },
+      chain: this.lastStatementSeq === null || this.lastEntry === null ? { seq: 0, prev: null } : { seq: this.lastStatementSeq + 1, prev: linkTarget(this.lastEntry) },
     };
   }
 

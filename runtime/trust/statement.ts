@@ -186,8 +186,12 @@ function isDigestPair(v: unknown): boolean {
   return isRecord(v) && typeof v["sha3_512"] === "string" && HEX128.test(v["sha3_512"]) && typeof v["blake2b_512"] === "string" && HEX128.test(v["blake2b_512"]);
 }
 
-/** What is wrong with a parsed payload as a statement, or null. */
-function statementProblem(s: Record<string, unknown>): string | null {
+/**
+ * What is wrong with a parsed payload as a statement, or null. `leafIndex` is the statement's place in
+ * its batch for a batched artifact (batch.ts: every statement of a batch carries the link of the
+ * artifact before the batch, so those of the batch that begins the chain all link to nothing).
+ */
+function statementProblem(s: Record<string, unknown>, leafIndex: number | null): string | null {
   if (s["v"] !== STATEMENT_FORMAT) return `statement format \`v\` is ${JSON.stringify(s["v"])}, expected "${STATEMENT_FORMAT}"`;
   if (typeof s["jti"] !== "string" || !HEX32.test(s["jti"])) return "`jti` must be 32 lowercase hex digits";
   if (typeof s["iss"] !== "string" || s["iss"] === "") return "`iss` must name the issuing key";
@@ -204,7 +208,13 @@ function statementProblem(s: Record<string, unknown>): string | null {
   const l = s["lineage"];
   if (!isRecord(l) || !Number.isSafeInteger(l["seq"]) || (l["seq"] as number) < 0) return "`lineage.seq` must be a non-negative integer";
   if (l["prev"] !== null && !isDigestPair(l["prev"])) return "`lineage.prev` must be null or a digest pair";
-  if ((l["seq"] === 0) !== (l["prev"] === null)) return "`lineage`: seq 0 (genesis) goes with prev null, and only it";
+  if (leafIndex === null) {
+    if ((l["seq"] === 0) !== (l["prev"] === null)) return "`lineage`: seq 0 (genesis) goes with prev null, and only it";
+  } else {
+    if ((l["seq"] as number) < leafIndex) return `\`lineage.seq\` ${l["seq"]} is less than the leaf index ${leafIndex}: the batch would begin before seq 0`;
+    if ((l["seq"] === leafIndex) !== (l["prev"] === null))
+      return "`lineage`: prev is null exactly in the batch that begins the chain (seq equal to the leaf index)";
+  }
   return null;
 }
 
@@ -212,7 +222,8 @@ function statementProblem(s: Record<string, unknown>): string | null {
  * Reads a payload as a statement: UTF-8, JSON, byte-for-byte its own canonical form (so there is one
  * encoding per statement and nothing hides in whitespace or duplicate keys), and every field well-typed.
  */
-export function parseStatement(payload: Uint8Array): StatementResult {
+/** Parses a signed statement; `leafIndex` is its place in its batch when it is a batched one. */
+export function parseStatement(payload: Uint8Array, leafIndex: number | null = null): StatementResult {
   const text = utf8Decode(payload);
   if (text === null) return { ok: false, message: "payload is not UTF-8" };
   let value: unknown;
@@ -224,7 +235,7 @@ export function parseStatement(payload: Uint8Array): StatementResult {
   if (!isRecord(value)) return { ok: false, message: "payload is not a JSON object" };
   const canonical = canonicalJson(value);
   if (!canonical.ok || canonical.text !== text) return { ok: false, message: "payload is not in RFC 8785 canonical form" };
-  const problem = statementProblem(value);
+  const problem = statementProblem(value, leafIndex);
   if (problem) return { ok: false, message: `statement: ${problem}` };
   return { ok: true, statement: value as unknown as Statement };
 }

@@ -70,21 +70,32 @@ describe("batch authorizer", () => {
     expect((await all).map((r) => headOf(r.artifact).size)).toEqual([3, 3, 3]);
   });
 
-  it("links statements: each names the canonical statement before it", async () => {
-    const results = await issue(5, 3);
-    expect(results[0]!.statement.lineage).toEqual({ seq: 0, prev: null });
-    for (let i = 1; i < results.length; i++) {
-      expect(results[i]!.statement.lineage).toEqual({ seq: i, prev: digestPair(new TextEncoder().encode(canonicalize(results[i - 1]!.statement))) });
-    }
+  it("links batches: a batch's statements share the link of the artifact before it, the next batch links to its signed head", async () => {
+    const batcher = createBatchAuthorizer({ signer: createSigner(key), maxBatch: 3, maxDelayMs: 60_000 });
+    const pending = Array.from({ length: 8 }, (_, i) => batcher.authorize(policy, REQUESTS[i % 3]));
+    // while a batch is open, the head moves on in seq only
+    expect(batcher.head.seq).toBe(8);
+    batcher.flush();
+    const results = await Promise.all(pending);
+    const headDigests = (r: BatchedAuthorization) => digestPair(new TextEncoder().encode(parse(r.artifact).head));
+    results.forEach((r, i) => {
+      const batchIndex = Math.floor(i / 3);
+      expect(parse(r.artifact).index).toBe(i % 3);
+      expect(r.statement.lineage).toEqual({ seq: i, prev: batchIndex === 0 ? null : headDigests(results[3 * batchIndex - 1]!) });
+    });
+    expect(new Set(results.map((r) => parse(r.artifact).head)).size).toBe(3);
+    expect(batcher.head).toEqual({ seq: 8, prev: headDigests(results[7]!) });
   });
 
   it("the noble path issues what the native path verifies, with the same link digests", async () => {
     const batcher = createBatchAuthorizer({ signer: createSigner(key, { path: "noble" }), maxBatch: 3 });
-    const results = await Promise.all([0, 1, 2].map((i) => batcher.authorize(policy, REQUESTS[i])));
+    const results = await Promise.all([0, 1, 2, 0, 1].map((i) => batcher.authorize(policy, REQUESTS[i])));
     results.forEach((r, i) => {
-      expect(verifyBatchedArtifact(r.artifact, { trustedKeys, request: REQUESTS[i] }).ok).toBe(true);
-      if (i > 0) expect(r.statement.lineage.prev).toEqual(digestPair(new TextEncoder().encode(canonicalize(results[i - 1]!.statement)), "native"));
+      expect(verifyBatchedArtifact(r.artifact, { trustedKeys, request: REQUESTS[[0, 1, 2, 0, 1][i]!] }).ok).toBe(true);
+      const link = i < 3 ? null : digestPair(new TextEncoder().encode(parse(results[0]!.artifact).head), "native");
+      expect(r.statement.lineage.prev).toEqual(link);
     });
+    expect(batcher.head.prev).toEqual(digestPair(new TextEncoder().encode(parse(results[4]!.artifact).head), "native"));
   });
 
   it("refuses bad settings", () => {
@@ -102,7 +113,8 @@ describe("verifyBatchedArtifact refuses", () => {
   });
 
   it("a changed sibling or index", async () => {
-    const results = await issue(13, 13);
+    // the second batch: its statements link to the first, so any index their seq allows is tried
+    const results = (await issue(26, 13)).slice(13);
     for (const r of results) {
       const a = parse(r.artifact);
       for (let j = 0; j < a.path.length; j++) {
@@ -160,7 +172,7 @@ describe("verifyBatchedArtifact refuses", () => {
     expect(verifyBatchedArtifact(allow, { trustedKeys, request: USER_DENIED })).toMatchObject({ ok: false, code: "request_mismatch" });
     expect(verifyBatchedArtifact(allow, { trustedKeys, request: ADMIN_OK }).ok).toBe(true);
     expect(verifyBatchedArtifact(results[1]!.artifact, { trustedKeys, requireAllow: true })).toMatchObject({ ok: false, code: "not_allowed" });
-    for (const junk of ["", "{", "[]", '{"typ":"writ-authz-batched/1"}', "a.b.c"]) {
+    for (const junk of ["", "{", "[]", '{"typ":"writ-authz-batched/2"}', '{"typ":"writ-authz-batched/1"}', "a.b.c"]) {
       expect(verifyBatchedArtifact(junk, { trustedKeys })).toMatchObject({ ok: false, code: "malformed" });
     }
   });

@@ -1,0 +1,186 @@
+// Batches in the lineage log: the statements of a batch share one link (to the signed artifact before
+// the batch) and the batch's signed tree head orders and commits to them. verifyLog must still name
+// the first bad record of a log of batches — a changed statement, a removed, swapped or added
+// record, a batch cut short at the end — with the record chain recomputed as anyone can, with and
+// without the issuer's key; and the writer must refuse a statement that leaves its batch's link.
+
+import { afterAll, describe, expect, it } from "vitest";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { authorize } from "../../runtime/trust/authorize.js";
+import { createBatchAuthorizer } from "../../runtime/trust/batch.js";
+import { verifyBatchedArtifact } from "../../runtime/trust/batch-artifact.js";
+import { canonicalize } from "../../runtime/trust/jcs.js";
+import { generateKeyPair } from "../../runtime/trust/keys.js";
+import { LineageError, openLog } from "../../runtime/trust/lineage.js";
+import { encodeRecord, type LineageRecord } from "../../runtime/trust/lineage-record.js";
+import { verifyLog, type LogVerification } from "../../runtime/trust/lineage-verify.js";
+import { createSigner } from "../../runtime/trust/signer.js";
+import type { Statement } from "../../runtime/trust/types.js";
+import { fakePolicy } from "./fake-policy.js";
+import { readLines, rechain, REQUESTS, tempDir, writeLines } from "./lineage-fixtures.js";
+
+const key = generateKeyPair();
+const trustedKeys = [key.publicKey];
+const policy = fakePolicy();
+const dir = tempDir();
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Two single artifacts, then batches of 4, 4 and 3 (records 2–5, 6–9, 10–12). */
+function buildBatchedLog(name: string): string[] {
+  const path = join(dir, name);
+  const log = openLog(path, { fsync: "never" });
+  const signer = createSigner(key, { head: log.head().chain });
+  for (let i = 0; i < 2; i++) authorize(policy, REQUESTS[i], { signer, lineage: log });
+  const batcher = createBatchAuthorizer({ signer, maxBatch: 4, lineage: log });
+  batcher.authorizeBatch(policy, Array.from({ length: 11 }, (_, i) => REQUESTS[i % 3]));
+  log.close();
+  return readLines(path);
+}
+
+const L = buildBatchedLog("batched.jsonl");
+let counter = 0;
+function verifyLines(lines: readonly string[], withKeys: boolean): LogVerification {
+  const path = writeLines(join(dir, `case-${counter++}.jsonl`), lines);
+  return verifyLog(path, withKeys ? { trustedKeys } : {});
+}
+function expectFault(result: LogVerification, index: number, kind: string): void {
+  expect(result.ok ? "ok" : `${result.index} ${result.kind}`).toBe(`${index} ${kind}`);
+}
+
+/** The batched artifact of a line, parsed, and the line rebuilt from a changed one. */
+const artifactOf = (line: string) => JSON.parse((JSON.parse(line) as LineageRecord).artifact);
+function withArtifact(line: string, change: (a: { statement: Record<string, unknown>; index: number }) => void): string {
+  const r = JSON.parse(line) as LineageRecord;
+  const a = artifactOf(line);
+  change(a);
+  // the issuer's serialisation: the statement canonical, the envelope in its fixed order
+  const artifact = `{"typ":"${a.typ}","statement":${canonicalize(a.statement)},"index":${a.index},"path":[${(a.path as string[]).map((h) => `"${h}"`).join(",")}],"head":"${a.head}"}`;
+  return encodeRecord({ seq: r.seq, prev: r.prev, artifact });
+}
+
+describe("a log of batches", () => {
+  it("verifies, with each batch sharing one link and the next batch linking to its head", () => {
+    expect(verifyLines(L, true)).toMatchObject({ ok: true, records: 13, batched: 11, firstSeq: 0, lastSeq: 12 });
+    expect(verifyLines(L, false)).toMatchObject({ ok: true, records: 13 });
+    const links = L.slice(2).map((l) => JSON.stringify(artifactOf(l).statement.lineage.prev));
+    expect(new Set(links.slice(0, 4)).size).toBe(1);
+    expect(new Set(links.slice(4, 8)).size).toBe(1);
+    expect(new Set(links).size).toBe(3);
+  });
+
+  describe.each([false, true])("with the record chain recomputed (trusted keys: %s)", (withKeys) => {
+    it("a statement changed inside a batch: its proof no longer reaches the head's root", () => {
+      const lines = [...L];
+      lines[7] = withArtifact(lines[7]!, (a) => {
+        a.statement.decision = a.statement.decision === "allow" ? "deny" : "allow";
+      });
+      expectFault(verifyLines(rechain(lines), withKeys), 7, "edited");
+    });
+
+    it("a record removed from the middle of a batch", () => {
+      const lines = [...L];
+      lines.splice(7, 1);
+      expectFault(verifyLines(rechain(lines), withKeys), 7, "removed");
+    });
+
+    it("a whole batch removed", () => {
+      const lines = [...L];
+      lines.splice(6, 4);
+      expectFault(verifyLines(rechain(lines), withKeys), 6, "removed");
+    });
+
+    it("two records of a batch swapped", () => {
+      const lines = [...L];
+      [lines[3], lines[4]] = [lines[4]!, lines[3]!];
+      expectFault(verifyLines(rechain(lines), withKeys), 3, "reordered");
+    });
+
+    it("the last batch cut short: the log ends inside it", () => {
+      for (const keep of [11, 12]) expectFault(verifyLines(rechain(L.slice(0, keep)), withKeys), keep, "truncated");
+      // cut at a batch boundary, only a checkpoint tells (as for single artifacts)
+      expect(verifyLines(rechain(L.slice(0, 10)), withKeys).ok).toBe(true);
+    });
+
+    it("a record of another batch of the same seq, from another log", () => {
+      const other = buildBatchedLog(`other-${withKeys}.jsonl`);
+      const lines = [...L];
+      lines[8] = other[8]!;
+      const result = verifyLines(rechain(lines), withKeys);
+      expect(result.ok).toBe(false);
+      if (!result.ok) expect(result.index).toBe(8);
+    });
+  });
+
+  it("a batched artifact whose index no longer fits its seq and link is malformed", () => {
+    // in the batch that begins a chain, `prev` is null exactly because seq equals the leaf index
+    const log = join(dir, "genesis.jsonl");
+    const opened = openLog(log, { fsync: "never" });
+    createBatchAuthorizer({ signer: createSigner(key), maxBatch: 4, lineage: opened }).authorizeBatch(policy, [REQUESTS[0], REQUESTS[1]]);
+    opened.close();
+    const lines = readLines(log);
+    const moved = withArtifact(lines[1]!, (a) => {
+      a.index = 0;
+    });
+    const artifact = (JSON.parse(moved) as LineageRecord).artifact;
+    expect(verifyBatchedArtifact(artifact, { trustedKeys })).toMatchObject({ ok: false, code: "malformed" });
+    expectFault(verifyLines([lines[0]!, moved], true), 1, "malformed");
+  });
+});
+
+describe("the log writer and batches", () => {
+  /** the entries `count` consecutive batches of `size` would be recorded with, captured instead of recorded */
+  function captureBatches(size: number, count = 1): { artifact: string; statement: Statement }[][] {
+    const captured: { artifact: string; statement: Statement }[][] = [];
+    const sink = { appendMany: (entries: readonly { artifact: string; statement: Statement }[]) => void captured.push([...entries]) };
+    createBatchAuthorizer({ signer: createSigner(key), maxBatch: size, lineage: sink }).authorizeBatch(policy, Array.from({ length: size * count }, (_, i) => REQUESTS[i % 3]));
+    return captured;
+  }
+
+  it("takes a batch in pieces, and the log verifies", () => {
+    const [entries] = captureBatches(4) as [{ artifact: string; statement: Statement }[]];
+    const path = join(dir, "pieces.jsonl");
+    const log = openLog(path, { fsync: "never" });
+    log.appendMany(entries.slice(0, 1));
+    log.appendMany(entries.slice(1));
+    log.close();
+    expect(verifyLog(path, { trustedKeys })).toMatchObject({ ok: true, records: 4, batched: 4 });
+  });
+
+  describe("refuses, writing nothing", () => {
+    const [a, b, c] = captureBatches(4, 3) as [{ artifact: string; statement: Statement }[], { artifact: string; statement: Statement }[], { artifact: string; statement: Statement }[]];
+    const path = join(dir, "refusals.jsonl");
+    const refusal = (log: ReturnType<typeof openLog>, entries: { artifact: string; statement: Statement }[]): string => {
+      try {
+        log.appendMany(entries);
+        return "appended";
+      } catch (e) {
+        return e instanceof LineageError && e.code === "chain_break" ? e.message : `not a chain_break: ${String(e)}`;
+      }
+    };
+    // The writer reads a place from the artifact it is handed (it checks no proof: verifyLog does).
+    const reindexed = (entry: { artifact: string; statement: Statement }, index: number) => ({
+      artifact: entry.artifact.replace(/,"index":\d+,/, `,"index":${index},`),
+      statement: entry.statement,
+    });
+
+    it("a statement whose link differs from the rest of its batch, leaves out of order, a batch left unfinished or started after its first leaf", () => {
+      const log = openLog(path, { fsync: "never" });
+      log.appendMany([...a, ...b.slice(0, 2)]);
+      const forged = { ...b[2]!, statement: JSON.parse(JSON.stringify(b[2]!.statement)) as Statement };
+      (forged.statement.lineage as { prev: unknown }).prev = { sha3_512: "0".repeat(128), blake2b_512: "0".repeat(128) };
+      expect(refusal(log, [forged])).toMatch(/link differs from the rest of its batch/);
+      expect(refusal(log, [reindexed(b[2]!, 3)])).toMatch(/is leaf 3 of its batch, after leaf 1/);
+      // the next batch's first leaf, stated as continuing the chain here: this batch is not finished
+      const early = { artifact: c[0]!.artifact, statement: { ...c[0]!.statement, lineage: { ...b[2]!.statement.lineage } } as Statement };
+      expect(refusal(log, [early])).toMatch(/follows leaf 1 of a batch of 4: the rest of that batch is missing/);
+      expect(log.head().records).toBe(6);
+      log.appendMany(b.slice(2)); // the genuine rest still goes in
+      const late = { artifact: c[1]!.artifact, statement: { ...c[1]!.statement, lineage: { ...c[0]!.statement.lineage } } as Statement };
+      expect(refusal(log, [late])).toMatch(/starts its batch at leaf 1, not 0/);
+      log.appendMany(c);
+      log.close();
+      expect(verifyLog(path, { trustedKeys })).toMatchObject({ ok: true, records: 12, batched: 12 });
+    });
+  });
+});
