@@ -7,6 +7,7 @@ import { blake2b512Hex, defaultCryptoPath, sha3_512Hex, type CryptoPath, type Di
 import { ed25519Sign } from "../crypto/ed25519.js";
 import { canonicalize } from "./jcs.js";
 import { signCompact } from "./jws.js";
+import { batchPlaceOf, parseBatchedArtifact } from "./batch-artifact.js";
 import type { ChainHead, PrivateKey, PublicKey, Statement } from "./types.js";
 
 export const GENESIS: ChainHead = { seq: 0, prev: null };
@@ -90,7 +91,17 @@ export function artifactDigests(artifact: string, path: CryptoPath = defaultCryp
   return digests;
 }
 
-/** The head that continues a chain whose last artifact is `artifact` (e.g. read back from a log). */
+/**
+ * The head that continues a chain whose last artifact is `artifact` (e.g. read back from a log): a
+ * compact JWS, or the last leaf of a batch (whose successor links to the batch's signed tree head).
+ * Throws a RangeError for a batched artifact that is not its batch's last leaf, or is not one.
+ */
 export function chainHeadAfter(artifact: string, statement: Statement, path?: CryptoPath): ChainHead {
-  return { seq: statement.lineage.seq + 1, prev: artifactDigests(artifact, path) };
+  if (!artifact.startsWith("{")) return { seq: statement.lineage.seq + 1, prev: artifactDigests(artifact, path) };
+  const parsed = parseBatchedArtifact(artifact);
+  const place = parsed.ok ? batchPlaceOf(parsed) : parsed;
+  if (!place.ok) throw new RangeError(`the chain cannot continue from this artifact: ${place.reason}`);
+  const { index, size, head } = place.place;
+  if (index !== size - 1) throw new RangeError(`the artifact is leaf ${index} of a batch of ${size}: the chain continues after the batch's last leaf`);
+  return { seq: statement.lineage.seq + 1, prev: artifactDigests(head, path) };
 }

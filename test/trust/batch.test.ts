@@ -11,7 +11,7 @@ import { createBatchAuthorizer, type BatchedAuthorization } from "../../runtime/
 import { signTreeHead, verifyBatchedArtifact, type BatchedArtifact } from "../../runtime/trust/batch-artifact.js";
 import { buildTree, leafHash } from "../../runtime/trust/merkle.js";
 import { generateKeyPair, publicJwk } from "../../runtime/trust/keys.js";
-import { createSigner } from "../../runtime/trust/signer.js";
+import { chainHeadAfter, createSigner } from "../../runtime/trust/signer.js";
 import { authorize } from "../../runtime/trust/authorize.js";
 import { canonicalize } from "../../runtime/trust/jcs.js";
 import { openLog } from "../../runtime/trust/lineage.js";
@@ -85,6 +85,11 @@ describe("batch authorizer", () => {
     });
     expect(new Set(results.map((r) => parse(r.artifact).head)).size).toBe(3);
     expect(batcher.head).toEqual({ seq: 8, prev: headDigests(results[7]!) });
+    // a restarted process resumes from a batch's last leaf, and only from it
+    expect(chainHeadAfter(results[5]!.artifact, results[5]!.statement)).toEqual({ seq: 6, prev: headDigests(results[5]!) });
+    expect(chainHeadAfter(results[7]!.artifact, results[7]!.statement)).toEqual(batcher.head);
+    expect(() => chainHeadAfter(results[4]!.artifact, results[4]!.statement)).toThrow(/leaf 1 of a batch of 3/);
+    expect(() => chainHeadAfter("{}", results[4]!.statement)).toThrow(RangeError);
   });
 
   it("the noble path issues what the native path verifies, with the same link digests", async () => {
