@@ -288,6 +288,9 @@ class FileLog implements LineageLog {
       const read = chainEntryOf(artifact, statement);
       if (!read.ok) throw new LineageError("chain_break", `${this.path}: the artifact cannot continue a chain (${read.reason}); nothing was recorded`);
       if (lastStatementSeq === null || lastEntry === null) {
+        // verifyLog reads a log that starts inside a batch as one whose first records were removed
+        if (read.entry.batch !== null && read.entry.batch.index !== 0)
+          throw new LineageError("chain_break", `${this.path}: a log starts at the first leaf of a batch, not at leaf ${read.entry.batch.index}; nothing was recorded`);
         if ((link.seq === 0) !== (link.prev === null)) throw new LineageError("chain_break", "a genesis statement (seq 0) and only it has no previous-artifact digest");
       } else {
         const problem = link.seq !== lastStatementSeq + 1 ? `holds seq ${link.seq}` : chainLinkProblem(lastEntry, read.entry);

@@ -137,6 +137,16 @@ describe("the log writer and batches", () => {
     return captured;
   }
 
+  it("starts a log only at a batch's first leaf", () => {
+    const [entries] = captureBatches(4) as [{ artifact: string; statement: Statement }[]];
+    const log = openLog(join(dir, "starts.jsonl"), { fsync: "never" });
+    expect(() => log.appendMany(entries.slice(1))).toThrow(/a log starts at the first leaf of a batch, not at leaf 1/);
+    expect(log.head().records).toBe(0);
+    log.appendMany(entries);
+    expect(log.head().records).toBe(4);
+    log.close();
+  });
+
   it("takes a batch in pieces, and the log verifies", () => {
     const [entries] = captureBatches(4) as [{ artifact: string; statement: Statement }[]];
     const path = join(dir, "pieces.jsonl");
