@@ -12,7 +12,7 @@
 //   {"v":"writ-batch-head/1","batch":"<128-bit hex>","size":n,"root":"<hex>","hash":"sha256","iss":"<kid>","iat":<s>}
 
 import { canonicalJson, canonicalize } from "./jcs.js";
-import { HASH_BYTES, MERKLE_HASH, leafHash, rootFromInclusionProof } from "./merkle.js";
+import { MERKLE_HASH, leafHash, rootFromInclusionProof } from "./merkle.js";
 import type { PublicKey, Statement } from "./types.js";
 import type { CryptoPath, DigestPair } from "../crypto/digest.js";
 import { bytesToHex, hexToBytes, utf8Encode } from "../crypto/base64url.js";
@@ -181,9 +181,16 @@ export function batchPlaceOf(parsed: { readonly artifact: BatchedArtifact; reado
   const jws = parseCompact(artifact.head, MAX_HEAD_LENGTH);
   const head = jws.ok ? treeHeadOf(payloadText(jws.jws)) : null;
   if (head === null) return { ok: false, reason: `batched artifact \`head\` is not a signed ${BATCH_HEAD_FORMAT}` };
+  return { ok: true, place: { head: artifact.head, index: artifact.index, size: head.size, proofHolds: proofReaches(parsed, head) } };
+}
+
+/** Whether the statement, as leaf `index`, folds through `path` to the root the tree head states. */
+function proofReaches(parsed: { readonly artifact: BatchedArtifact; readonly leaf: string }, head: TreeHead): boolean {
+  const { artifact } = parsed;
+  // parseBatchedArtifact let through only 64-hex-digit hashes, so every node is 32 bytes
   const path = artifact.path.map((h) => hexToBytes(h) ?? new Uint8Array(0));
   const root = rootFromInclusionProof(artifact.index, head.size, leafHash(utf8Encode(parsed.leaf)), path);
-  return { ok: true, place: { head: artifact.head, index: artifact.index, size: head.size, proofHolds: root !== null && bytesToHex(root) === head.root } };
+  return root !== null && bytesToHex(root) === head.root;
 }
 
 /** Verifies a batched artifact: proof, head signature, issuer, times, and the optional statement checks. */
@@ -194,11 +201,7 @@ export function verifyBatchedArtifact(artifact: string, options: BatchVerifyOpti
   const headResult = verifyTreeHead(a.head, options.trustedKeys, options.path);
   if (!headResult.ok) return headResult;
   const head = headResult.head;
-  const leaf = leafHash(utf8Encode(parsed.leaf));
-  const path = a.path.map((h) => hexToBytes(h) ?? new Uint8Array(0));
-  if (path.some((p) => p.length !== HASH_BYTES)) return { ok: false, code: "malformed", message: "audit path hash of the wrong length" };
-  const root = rootFromInclusionProof(a.index, head.size, leaf, path);
-  if (root === null || bytesToHex(root) !== head.root) {
+  if (!proofReaches(parsed, head)) {
     return { ok: false, code: "bad_proof", message: `the statement is not leaf ${a.index} of the signed tree of size ${head.size}` };
   }
   const st = a.statement as unknown as Record<string, unknown>;

@@ -34,7 +34,6 @@ export interface ChainEntry {
 /** A record parsed from its line, with what verification needs. */
 export interface ParsedRecord extends ChainEntry {
   readonly record: LineageRecord;
-  readonly artifactKind: "jws" | "batched";
   /** digests of the line bytes (what the next record's `prev` must hold) */
   readonly lineDigests: DigestPair;
   /** whether the line is byte-for-byte the writer's serialisation of its parsed value */
@@ -67,19 +66,19 @@ function isDigestPair(v: unknown): v is DigestPair {
 /** The statement an artifact carries (either kind), strictly parsed, or why it has none. No signature check. */
 export function statementOf(
   artifact: string,
-): { ok: true; statement: Statement; kind: "jws" | "batched"; batch: BatchPlace | null } | { ok: false; reason: string } {
+): { ok: true; statement: Statement; batch: BatchPlace | null } | { ok: false; reason: string } {
   if (artifact.startsWith("{")) {
     const batched = parseBatchedArtifact(artifact);
     if (!batched.ok) return { ok: false, reason: batched.reason };
     const place = batchPlaceOf(batched);
     if (!place.ok) return { ok: false, reason: place.reason };
-    return { ok: true, statement: batched.artifact.statement, kind: "batched", batch: place.place };
+    return { ok: true, statement: batched.artifact.statement, batch: place.place };
   }
   const jws = parseCompact(artifact, MAX_ARTIFACT_LENGTH);
   if (!jws.ok) return { ok: false, reason: `artifact: ${jws.message}` };
   const read = parseStatement(jws.jws.payload);
   if (!read.ok) return { ok: false, reason: `artifact: ${read.message}` };
-  return { ok: true, statement: read.statement, kind: "jws", batch: null };
+  return { ok: true, statement: read.statement, batch: null };
 }
 
 // Places of batched statements that the batch authorizer issued (batch.ts): the log appending them
@@ -171,7 +170,6 @@ export function parseRecordLine(line: string): ParseResult {
       record,
       artifact: record.artifact,
       statement: st.statement,
-      artifactKind: st.kind,
       batch: st.batch,
       lineDigests: envelope.lineDigests,
       canonical: encodeRecord(record) === line,

@@ -274,7 +274,7 @@ function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
     if (options.trustedKeys) {
       const iat = new Date(p.statement.iat * 1000);
       const check =
-        p.artifactKind === "jws"
+        p.batch === null
           ? verifyArtifact(p.record.artifact, { trustedKeys: options.trustedKeys, now: iat, path: options.path })
           : verifyBatchedArtifact(p.record.artifact, { trustedKeys: options.trustedKeys, ignoreExpiry: true, path: options.path });
       if (!check.ok) return fault(i, "bad_signature", `record ${i}: ${check.code}: ${check.message}`);
@@ -295,7 +295,7 @@ function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
 
     if (p.statement.decision === "allow") tally.allows++;
     else tally.denies++;
-    if (p.artifactKind === "batched") tally.batched++;
+    if (p.batch !== null) tally.batched++;
     issuers.add(p.statement.iss);
     firstIat = Math.min(firstIat, p.statement.iat);
     lastIat = Math.max(lastIat, p.statement.iat);

@@ -221,8 +221,8 @@ function statementProblem(s: Record<string, unknown>, leafIndex: number | null):
 /**
  * Reads a payload as a statement: UTF-8, JSON, byte-for-byte its own canonical form (so there is one
  * encoding per statement and nothing hides in whitespace or duplicate keys), and every field well-typed.
+ * `leafIndex` is the statement's place in its batch when it is a batched one.
  */
-/** Parses a signed statement; `leafIndex` is its place in its batch when it is a batched one. */
 export function parseStatement(payload: Uint8Array, leafIndex: number | null = null): StatementResult {
   const text = utf8Decode(payload);
   if (text === null) return { ok: false, message: "payload is not UTF-8" };
