@@ -5,6 +5,7 @@
 // without the issuer's key; and the writer must refuse a statement that leaves its batch's link.
 
 import { afterAll, describe, expect, it } from "vitest";
+import fc from "fast-check";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { authorize } from "../../runtime/trust/authorize.js";
@@ -18,7 +19,7 @@ import { verifyLog, type LogVerification } from "../../runtime/trust/lineage-ver
 import { createSigner } from "../../runtime/trust/signer.js";
 import type { Statement } from "../../runtime/trust/types.js";
 import { fakePolicy } from "./fake-policy.js";
-import { readLines, rechain, REQUESTS, tempDir, writeLines } from "./lineage-fixtures.js";
+import { applyChange, editStatement, logChange, readLines, rechain, REQUESTS, tempDir, writeLines } from "./lineage-fixtures.js";
 
 const key = generateKeyPair();
 const trustedKeys = [key.publicKey];
@@ -125,6 +126,46 @@ describe("a log of batches", () => {
     const artifact = (JSON.parse(moved) as LineageRecord).artifact;
     expect(verifyBatchedArtifact(artifact, { trustedKeys })).toMatchObject({ ok: false, code: "malformed" });
     expectFault(verifyLines([lines[0]!, moved], true), 1, "malformed");
+  });
+});
+
+describe("verifyLog on a log of batches names the first changed record (property)", () => {
+  const N = L.length;
+  it.each([false, true])("for any single change (record chain recomputed: %s)", (recompute) => {
+    fc.assert(
+      fc.property(logChange(N), (c) => {
+        // records 0 and 1 are JWS artifacts, 2–12 batched: an edited batched statement fails its proof
+        const { lines, index, kind } = applyChange(L, c, (line, at) => ({
+          line: at < 2 ? editStatement(line, (st) => (st.rules = ["forged"])) : withArtifact(line, (a) => void (a.statement.rules = ["forged"])),
+          kind: "edited",
+        }));
+        // an edited JWS statement with the record chain recomputed shows only in its signature
+        fc.pre(!(recompute && c.op === "edit" && c.at < 2));
+        const result = verifyLines(recompute ? rechain(lines) : lines, true);
+        expect(result.ok ? "ok" : `${result.index} ${result.kind}`).toBe(`${index} ${kind}`);
+      }),
+      { numRuns: 150, seed: 20261129 },
+    );
+  });
+
+  it("a byte changed anywhere in record k is reported at k", () => {
+    const head = verifyLines(L, false);
+    if (!head.ok || !head.head.line) throw new Error("the log must verify");
+    const expectHead = { seq: head.head.seq, ...head.head.line };
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: N - 1 }), fc.nat(), fc.integer({ min: 0x20, max: 0x7e }), (k, at, byte) => {
+        const line = Buffer.from(L[k]!, "utf8");
+        const pos = at % line.length;
+        fc.pre(line[pos] !== byte);
+        line[pos] = byte;
+        const lines = [...L];
+        lines[k] = line.toString("utf8");
+        const path = writeLines(join(dir, `byte-${counter++}.jsonl`), lines);
+        const result = verifyLog(path, { trustedKeys, expectHead });
+        expect(result.ok ? "ok" : result.index).toBe(k);
+      }),
+      { numRuns: 300, seed: 1129 },
+    );
   });
 });
 

@@ -1,6 +1,7 @@
 // Builds real lineage logs for the lineage tests: real keys, real signed artifacts from `authorize`,
 // real files in a temporary directory; plus the edits an attacker (or a disk) would make to them.
 
+import fc from "fast-check";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -74,4 +75,61 @@ function sortKeys(v: unknown): unknown {
     return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
   }
   return v;
+}
+
+// One change an attacker (or a disk) makes to a log, for the property tests of verifyLog.
+export type LogChange =
+  | { op: "edit"; at: number }
+  | { op: "remove"; at: number; count: number }
+  | { op: "duplicate"; from: number; at: number }
+  | { op: "swap"; a: number; b: number }
+  | { op: "move"; from: number; to: number };
+
+/** Any single change to a log of `n` records (removing the last records is left out: only a checkpoint shows it). */
+export function logChange(n: number): fc.Arbitrary<LogChange> {
+  return fc.oneof(
+    fc.record({ op: fc.constant("edit" as const), at: fc.integer({ min: 0, max: n - 1 }) }),
+    fc.integer({ min: 0, max: n - 2 }).chain((at) => fc.record({ op: fc.constant("remove" as const), at: fc.constant(at), count: fc.integer({ min: 1, max: n - 1 - at }) })),
+    fc.record({ op: fc.constant("duplicate" as const), from: fc.integer({ min: 0, max: n - 1 }), at: fc.integer({ min: 0, max: n }) }),
+    fc.integer({ min: 0, max: n - 2 }).chain((a) => fc.record({ op: fc.constant("swap" as const), a: fc.constant(a), b: fc.integer({ min: a + 1, max: n - 1 }) })),
+    fc
+      .tuple(fc.integer({ min: 0, max: n - 1 }), fc.integer({ min: 0, max: n - 1 }))
+      .filter(([f, t]) => Math.abs(f - t) >= 2)
+      .map(([from, to]) => ({ op: "move" as const, from, to })),
+  );
+}
+
+/**
+ * The lines after the change and the fault verifyLog must report: the first changed record and what
+ * happened to it. `edit` rewrites line `at` (its signature or proof no longer holds) and says which
+ * kind an edit there is reported as.
+ */
+export function applyChange(
+  original: readonly string[],
+  c: LogChange,
+  edit: (line: string, at: number) => { line: string; kind: string },
+): { lines: string[]; index: number; kind: string } {
+  const lines = [...original];
+  switch (c.op) {
+    case "edit": {
+      const edited = edit(lines[c.at]!, c.at);
+      lines[c.at] = edited.line;
+      return { lines, index: c.at, kind: edited.kind };
+    }
+    case "remove":
+      lines.splice(c.at, c.count);
+      return { lines, index: c.at, kind: "removed" };
+    case "duplicate":
+      lines.splice(c.at, 0, original[c.from]!);
+      // Two equal records side by side: the second one is the addition.
+      return { lines, index: c.at === c.from ? c.at + 1 : c.at, kind: "inserted" };
+    case "swap":
+      [lines[c.a], lines[c.b]] = [lines[c.b]!, lines[c.a]!];
+      return { lines, index: c.a, kind: "reordered" };
+    case "move": {
+      const [moved] = lines.splice(c.from, 1);
+      lines.splice(c.to, 0, moved!);
+      return { lines, index: Math.min(c.from, c.to), kind: "reordered" };
+    }
+  }
 }
