@@ -123,8 +123,8 @@ class Emitter {
       this.lines.push(`${copy}[${JSON.stringify(f.name)}] = ${value};`, `}`);
     }
     // no member beyond the schema's (those would belong in the canonical form too), and none read by
-    // name that JSON would leave out (not enumerable): record-keys.ts
-    // names in the schema's order, the order keys usually come in (`fields` is sorted for the output)
+    // name that JSON would leave out (not enumerable): record-keys.ts. The names go in the schema's
+    // order, the order keys usually come in (`fields` above is sorted for the output).
     this.lines.push(recordKeysCheck(v, n, t.fields.map((f) => f.name), "return undefined;", this), `out += "}";`);
     return copy;
   }

@@ -133,3 +133,20 @@ export function applyChange(
     }
   }
 }
+
+/** Any one byte of any record changed to another printable ASCII byte: which record, and the lines after. */
+export function byteChange(original: readonly string[]): fc.Arbitrary<{ k: number; lines: string[] }> {
+  return fc
+    .tuple(fc.integer({ min: 0, max: original.length - 1 }), fc.nat(), fc.integer({ min: 0x20, max: 0x7e }))
+    .map(([k, at, byte]) => {
+      const line = Buffer.from(original[k]!, "utf8");
+      const pos = at % line.length;
+      const same = line[pos] === byte;
+      line[pos] = byte;
+      const lines = [...original];
+      lines[k] = line.toString("utf8");
+      return { k, lines, same };
+    })
+    .filter((c) => !c.same)
+    .map(({ k, lines }) => ({ k, lines }));
+}

@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { verifyLog } from "../../runtime/trust/lineage-verify.js";
-import { applyChange, buildLog, editStatement, logChange, rechain, writeLines } from "./lineage-fixtures.js";
+import { applyChange, buildLog, byteChange, editStatement, logChange, rechain, writeLines } from "./lineage-fixtures.js";
 
 const N = 10;
 const base = buildLog(N);
@@ -41,13 +41,7 @@ describe("verifyLog names the record where any one byte changed (property)", () 
     if (!head.ok || !head.head.line) throw new Error("base log must verify");
     const expectHead = { seq: head.head.seq, ...head.head.line };
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: N - 1 }), fc.nat(), fc.integer({ min: 0x20, max: 0x7e }), (k, at, byte) => {
-        const line = Buffer.from(base.lines[k]!, "utf8");
-        const pos = at % line.length;
-        fc.pre(line[pos] !== byte);
-        line[pos] = byte;
-        const lines = [...base.lines];
-        lines[k] = line.toString("utf8");
+      fc.property(byteChange(base.lines), ({ k, lines }) => {
         const path = writeLines(join(base.dir, `b-${counter++}.jsonl`), lines);
         const result = verifyLog(path, { trustedKeys, expectHead });
         expect(result.ok ? "ok" : result.index).toBe(k);
