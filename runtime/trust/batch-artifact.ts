@@ -19,7 +19,7 @@ import { bytesToHex, hexToBytes, utf8Encode } from "../crypto/base64url.js";
 import { headerProblem, parseCompact, payloadText, verifyJws } from "./jws.js";
 import { parseStatement } from "./statement.js";
 import { requestDigest } from "./request-digest.js";
-import { validityClock } from "./verify-artifact.js";
+import { validityClock } from "./validity.js";
 import type { Signer } from "./signer.js";
 
 export const BATCHED_ARTIFACT_TYP = "writ-authz-batched/2";

@@ -1,19 +1,28 @@
 // Verification before execution: the executor of an action checks an authorization artifact before
 // acting on it — envelope, header, key, signature, statement, validity window, policy, request, and
-// (when asked) that it is an allow. The first failure is returned with its own code.
+// (when asked) that it is an allow. The first failure is returned with its own code. Either kind of
+// artifact: a compact JWS, or a batched artifact, whose inclusion proof and signed tree head are
+// checked instead of a signature of its own (batch-artifact.ts).
 
 import type { CryptoPath, DigestPair } from "../crypto/digest.js";
 import { headerProblem, parseCompact, verifyJws } from "./jws.js";
 import { requestDigest } from "./request-digest.js";
 import { parseStatement } from "./statement.js";
 import { ARTIFACT_TYP, type PublicKey, type Statement } from "./types.js";
-import { isInstance } from "../thrown.js";
+import { verifyBatchedArtifact } from "./batch-artifact.js";
+import { validityClock } from "./validity.js";
+
+export { DEFAULT_CLOCK_SKEW_SECONDS, validityClock } from "./validity.js";
 
 export type ArtifactErrorCode =
   | "malformed"
   | "bad_header"
   | "unknown_key"
   | "bad_signature"
+  /** batched artifacts: the statement does not fold through its proof to the signed tree head's root */
+  | "bad_proof"
+  /** batched artifacts: the statement's issuer is not the key that signed its tree head */
+  | "issuer_mismatch"
   | "expired"
   | "not_yet_valid"
   | "untrusted_policy"
@@ -38,7 +47,6 @@ export interface VerifyArtifactOptions {
   readonly path?: CryptoPath;
 }
 
-export const DEFAULT_CLOCK_SKEW_SECONDS = 30;
 /** An artifact is a few hundred bytes to a few KiB; a megabyte is not an artifact. */
 export const MAX_ARTIFACT_LENGTH = 1024 * 1024;
 
@@ -47,24 +55,25 @@ function fail(code: ArtifactErrorCode, message: string): ArtifactVerification {
 }
 
 /**
- * The moment validity is judged at (seconds) and the tolerance, or why the options give none. A
- * skew passed as the string "30" would turn `exp + skew` into text and accept expired artifacts; an
- * invalid Date would compare false everywhere. Both are refused before anything is read.
+ * Verifies an authorization artifact of either kind. A compact JWS: header, key, signature, then the
+ * statement. A batched artifact (JSON text, recognised by its opening brace, which base64url never
+ * starts with): the statement's inclusion proof against the tree head, whose JWS is checked as the
+ * signature. Then, for both, the validity window and the checks `options` ask for. Never throws.
  */
-export function validityClock(options: { readonly now?: unknown; readonly clockSkewSeconds?: unknown }): { ok: true; now: number; skew: number } | { ok: false; message: string } {
-  const date = options.now ?? new Date();
-  const ms = isInstance(date, Date) ? date.getTime() : NaN;
-  if (!Number.isFinite(ms)) return { ok: false, message: "`now` is not a valid Date" };
-  const skew = options.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
-  if (typeof skew !== "number" || !Number.isFinite(skew) || skew < 0)
-    return { ok: false, message: `clockSkewSeconds must be a non-negative number of seconds, got ${typeof skew === "number" ? skew : `a ${typeof skew}`}` };
-  return { ok: true, now: ms / 1000, skew };
-}
-
 export function verifyArtifact(token: string, options: VerifyArtifactOptions): ArtifactVerification {
+  if (typeof options !== "object" || options === null || !Array.isArray(options.trustedKeys))
+    return fail("bad_options", "the options must give `trustedKeys`, a list of public keys");
   const clock = validityClock(options);
   if (!clock.ok) return fail("bad_options", clock.message);
-  const parsed = parseCompact(typeof token === "string" ? token.trim() : token, MAX_ARTIFACT_LENGTH);
+  const text = typeof token === "string" ? token.trim() : token;
+  if (typeof text === "string" && text.startsWith("{")) {
+    // the options named one by one: nothing else (`ignoreExpiry`, say) reaches the batched check
+    const { trustedKeys, trustedPolicies, requireAllow, now, clockSkewSeconds, path } = options;
+    const request = "request" in options ? { request: options.request } : {};
+    const batched = verifyBatchedArtifact(text, { trustedKeys, trustedPolicies, requireAllow, now, clockSkewSeconds, path, ...request });
+    return batched.ok ? { ok: true, statement: batched.statement } : batched;
+  }
+  const parsed = parseCompact(text, MAX_ARTIFACT_LENGTH);
   if (!parsed.ok) return fail("malformed", parsed.message);
   const { jws } = parsed;
   const problem = headerProblem(jws.header, ARTIFACT_TYP);

@@ -13,6 +13,7 @@ import { buildTree, leafHash } from "../../runtime/trust/merkle.js";
 import { generateKeyPair, publicJwk } from "../../runtime/trust/keys.js";
 import { chainHeadAfter, createSigner } from "../../runtime/trust/signer.js";
 import { authorize } from "../../runtime/trust/authorize.js";
+import { verifyArtifact, type VerifyArtifactOptions } from "../../runtime/trust/verify-artifact.js";
 import { canonicalize } from "../../runtime/trust/jcs.js";
 import { openLog } from "../../runtime/trust/lineage.js";
 import { verifyLog } from "../../runtime/trust/lineage-verify.js";
@@ -179,6 +180,60 @@ describe("verifyBatchedArtifact refuses", () => {
     expect(verifyBatchedArtifact(results[1]!.artifact, { trustedKeys, requireAllow: true })).toMatchObject({ ok: false, code: "not_allowed" });
     for (const junk of ["", "{", "[]", '{"typ":"writ-authz-batched/2"}', '{"typ":"writ-authz-batched/1"}', "a.b.c"]) {
       expect(verifyBatchedArtifact(junk, { trustedKeys })).toMatchObject({ ok: false, code: "malformed" });
+    }
+  });
+});
+
+describe("verifyArtifact, the one entry point for both kinds", () => {
+  it("verifies every batched artifact as verifyBatchedArtifact does, with the options it takes for a JWS", async () => {
+    const results = await issue(10, 4);
+    for (const r of results) {
+      const options = { trustedKeys, trustedPolicies: [policy.digests], request: REQUESTS[r.statement.lineage.seq % 3] };
+      const v = verifyArtifact(r.artifact, options);
+      expect(v).toEqual({ ok: true, statement: r.statement });
+      expect(verifyArtifact(`  ${r.artifact}\n`, options)).toEqual(v); // as read from a file
+    }
+  });
+
+  it("refuses a changed statement, a proof against another batch's head, a forged head, an unknown key", async () => {
+    const results = await issue(8, 4);
+    const a = parse(results[1]!.artifact);
+    (a.statement as { decision: string }).decision = "allow";
+    expect(verifyArtifact(JSON.stringify(a), { trustedKeys })).toMatchObject({ ok: false, code: "bad_proof" });
+    // leaf 1 of the first batch, carried with the head of the second: the fold misses that head's root
+    const moved = { ...parse(results[1]!.artifact), head: parse(results[5]!.artifact).head };
+    expect(verifyArtifact(JSON.stringify(moved), { trustedKeys })).toMatchObject({ ok: false, code: "bad_proof" });
+    const [h, p, sig] = parse(results[0]!.artifact).head.split(".") as [string, string, string];
+    const head = JSON.parse(Buffer.from(p, "base64url").toString("utf8"));
+    head.root = "00".repeat(32);
+    const forged = { ...parse(results[0]!.artifact), head: `${h}.${Buffer.from(canonicalize(head)).toString("base64url")}.${sig}` };
+    expect(verifyArtifact(JSON.stringify(forged), { trustedKeys })).toMatchObject({ ok: false, code: "bad_signature" });
+    expect(verifyArtifact(results[0]!.artifact, { trustedKeys: [generateKeyPair().publicKey] })).toMatchObject({ ok: false, code: "unknown_key" });
+    expect(verifyArtifact('{"typ":"writ-authz-batched/2"}', { trustedKeys })).toMatchObject({ ok: false, code: "malformed" });
+  });
+
+  it("judges the validity window, the policy, the request and an allow as for a JWS; options outside its own do not reach the batched check", async () => {
+    const [allow, deny] = await issue(2, 2);
+    const later = new Date(Date.now() + 3600_000);
+    expect(verifyArtifact(allow!.artifact, { trustedKeys, now: later })).toMatchObject({ ok: false, code: "expired" });
+    // verifyBatchedArtifact's `ignoreExpiry` is not one of verifyArtifact's options
+    expect(verifyArtifact(allow!.artifact, { trustedKeys, now: later, ignoreExpiry: true } as VerifyArtifactOptions)).toMatchObject({ ok: false, code: "expired" });
+    expect(verifyArtifact(allow!.artifact, { trustedKeys, now: later, clockSkewSeconds: 7200 }).ok).toBe(true);
+    expect(verifyArtifact(allow!.artifact, { trustedKeys, now: new Date(Date.now() - 3600_000) })).toMatchObject({ ok: false, code: "not_yet_valid" });
+    expect(verifyArtifact(allow!.artifact, { trustedKeys, trustedPolicies: [digestPair(new Uint8Array([1]))] })).toMatchObject({ ok: false, code: "untrusted_policy" });
+    expect(verifyArtifact(allow!.artifact, { trustedKeys, request: USER_DENIED })).toMatchObject({ ok: false, code: "request_mismatch" });
+    expect(verifyArtifact(allow!.artifact, { trustedKeys, request: undefined })).toMatchObject({ ok: false, code: "request_mismatch" });
+    expect(verifyArtifact(deny!.artifact, { trustedKeys, requireAllow: true })).toMatchObject({ ok: false, code: "not_allowed" });
+    expect(verifyArtifact(deny!.artifact, { trustedKeys }).ok).toBe(true);
+  });
+
+  it("refuses options without trusted keys, for either kind, instead of throwing", async () => {
+    const [batched] = await issue(1, 1);
+    const jws = authorize(policy, ADMIN_OK, { signer: createSigner(key) }).artifact;
+    for (const artifact of [batched!.artifact, jws]) {
+      for (const options of [undefined, null, {}, { trustedKeys: key.publicKey }]) {
+        expect(verifyArtifact(artifact, options as unknown as VerifyArtifactOptions)).toMatchObject({ ok: false, code: "bad_options" });
+      }
     }
   });
 });

@@ -11,6 +11,7 @@ import { keygenCommand } from "../../cli/commands/keygen.js";
 import { signCommand } from "../../cli/commands/sign.js";
 import { verifyCommand } from "../../cli/commands/verify.js";
 import { authorize } from "../../runtime/trust/authorize.js";
+import { createBatchAuthorizer } from "../../runtime/trust/batch.js";
 import { writeBundle, readBundle } from "../../runtime/trust/bundle-files.js";
 import { loadPrivateKeyFile } from "../../runtime/trust/key-files.js";
 import { createSigner } from "../../runtime/trust/signer.js";
@@ -132,5 +133,25 @@ describe("writ verify <artifact>", () => {
     expect((await run(verifyCommand, cwd, ["deny.jws"])).code).toBe(2);
     expect((await run(verifyCommand, cwd, ["deny.jws", "--pub", "keys/signer.public.jwk", "--at", "yesterday"])).code).toBe(2);
     expect((await run(verifyCommand, cwd, ["-", "--pub", "keys/signer.public.jwk", "--input", "-"])).code).toBe(2);
+  });
+  it("verifies a batched artifact, its proof and its tree head, and refuses a changed one", async () => {
+    const key = loadPrivateKeyFile(join(cwd, "keys", "signer.private.jwk"));
+    if (!key.ok) throw new Error(key.message);
+    const [allow, deny] = createBatchAuthorizer({ signer: createSigner(key.key) }).authorizeBatch(policy, [ADMIN_OK, TOO_MUCH]);
+    writeFileSync(join(cwd, "allow.batched.json"), allow!.artifact + "\n");
+    const ok = await run(verifyCommand, cwd, ["allow.batched.json", "--pub", "keys/signer.public.jwk", "--input", "request.json", "--bundle", "bundle", "--allow"]);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.out)).toEqual(JSON.parse(JSON.stringify(allow!.statement)));
+    writeFileSync(join(cwd, "deny.batched.json"), deny!.artifact);
+    expect(await run(verifyCommand, cwd, ["deny.batched.json", "--pub", "keys/signer.public.jwk", "--allow"])).toMatchObject({ code: 1, err: expect.stringMatching(/refused \(not_allowed\)/) });
+    expect(await run(verifyCommand, cwd, ["allow.batched.json", "--pub", "keys/signer.public.jwk", "--input", "other-request.json"])).toMatchObject({ code: 1, err: expect.stringMatching(/refused \(request_mismatch\)/) });
+    // the deny's statement at its own place, but with the allow's audit path (its sibling is the deny itself)
+    const swapped = { ...JSON.parse(allow!.artifact), statement: JSON.parse(deny!.artifact).statement, index: 1 };
+    writeFileSync(join(cwd, "swapped.batched.json"), JSON.stringify(swapped));
+    expect(await run(verifyCommand, cwd, ["swapped.batched.json", "--pub", "keys/signer.public.jwk"])).toMatchObject({ code: 1, err: expect.stringMatching(/refused \(bad_proof\)/) });
+    const changed = JSON.parse(allow!.artifact);
+    changed.statement.rules = [];
+    writeFileSync(join(cwd, "changed.batched.json"), JSON.stringify(changed));
+    expect(await run(verifyCommand, cwd, ["changed.batched.json", "--pub", "keys/signer.public.jwk"])).toMatchObject({ code: 1, err: expect.stringMatching(/refused \(bad_proof\)/) });
   });
 });
