@@ -10,7 +10,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { authorize } from "../../runtime/trust/authorize.js";
 import { createBatchAuthorizer } from "../../runtime/trust/batch.js";
-import { verifyBatchedArtifact } from "../../runtime/trust/batch-artifact.js";
+import { signTreeHead, verifyBatchedArtifact } from "../../runtime/trust/batch-artifact.js";
 import { canonicalize } from "../../runtime/trust/jcs.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
 import { LineageError, openLog } from "../../runtime/trust/lineage.js";
@@ -111,6 +111,20 @@ describe("a log of batches", () => {
       expect(result.ok).toBe(false);
       if (!result.ok) expect(result.index).toBe(8);
     });
+  });
+
+  it("the last batch re-signed by another key: keyless it holds, with keys its signer is not the statements' issuer", () => {
+    // the same tree (root and size) over the same statements, its head signed by key B: every proof
+    // and link still holds, and the last batch has no successor to break
+    const other = generateKeyPair();
+    const payload = (artifactOf(L[10]!).head as string).split(".")[1]!;
+    const head = { ...JSON.parse(Buffer.from(payload, "base64url").toString("utf8")), iss: other.keyId };
+    const resigned = signTreeHead(head, createSigner(other));
+    const lines = rechain(L.map((line, i) => (i < 10 ? line : withArtifact(line, (a) => void ((a as { head: string }).head = resigned)))));
+    expect(verifyLines(lines, false)).toMatchObject({ ok: true, records: 13 });
+    const both = verifyLog(writeLines(join(dir, `case-${counter++}.jsonl`), lines), { trustedKeys: [key.publicKey, other.publicKey] });
+    expect(both).toMatchObject({ ok: false, index: 10, kind: "bad_signature", reason: expect.stringMatching(/issuer_mismatch/) });
+    expect(verifyLines(lines, true)).toMatchObject({ ok: false, index: 10, kind: "bad_signature", reason: expect.stringMatching(/unknown_key/) });
   });
 
   it("a batched artifact whose index no longer fits its seq and link is malformed", () => {
