@@ -119,7 +119,7 @@ function summaryText(name: string, s: LogSummary, options: VerifyLogOptions, bun
     );
   }
   if (options.expectHead) lines.push(`  checkpoint  record ${options.expectHead.seq} matches`);
-  if (s.head.line) lines.push(`  head        ${s.head.seq}:${s.head.line.sha3_512}`);
+  if (s.head.digests) lines.push(`  head        ${s.head.seq}:${s.head.digests.sha3_512}`);
   return lines.join("\n");
 }
 
@@ -129,11 +129,11 @@ function printHead(io: CliIO, logPath: string): number {
     io.err(`writ audit: record ${result.index} ${result.kind}: ${result.reason}`);
     return EXIT_FAILURE;
   }
-  if (!result.head.line) {
+  if (!result.head.digests) {
     io.err("writ audit: the log is empty: it has no head yet");
     return EXIT_FAILURE;
   }
-  io.out(`${result.head.seq}:${result.head.line.sha3_512}`);
+  io.out(`${result.head.seq}:${result.head.digests.sha3_512}`);
   return EXIT_OK;
 }
 

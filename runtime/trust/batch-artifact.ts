@@ -172,6 +172,8 @@ export interface BatchPlace {
   readonly index: number;
   /** number of statements in the batch, from the head */
   readonly size: number;
+  /** the statement's leaf hash, SHA-256(0x00 || canonical statement), lowercase hex */
+  readonly leaf: string;
   readonly proofHolds: boolean;
 }
 
@@ -181,15 +183,15 @@ export function batchPlaceOf(parsed: { readonly artifact: BatchedArtifact; reado
   const jws = parseCompact(artifact.head, MAX_HEAD_LENGTH);
   const head = jws.ok ? treeHeadOf(payloadText(jws.jws)) : null;
   if (head === null) return { ok: false, reason: `batched artifact \`head\` is not a signed ${BATCH_HEAD_FORMAT}` };
-  return { ok: true, place: { head: artifact.head, index: artifact.index, size: head.size, proofHolds: proofReaches(parsed, head) } };
+  const leaf = leafHash(utf8Encode(parsed.leaf));
+  return { ok: true, place: { head: artifact.head, index: artifact.index, size: head.size, leaf: bytesToHex(leaf), proofHolds: proofReaches(artifact, leaf, head) } };
 }
 
-/** Whether the statement, as leaf `index`, folds through `path` to the root the tree head states. */
-function proofReaches(parsed: { readonly artifact: BatchedArtifact; readonly leaf: string }, head: TreeHead): boolean {
-  const { artifact } = parsed;
+/** Whether the leaf, at the artifact's `index`, folds through its `path` to the root the tree head states. */
+function proofReaches(artifact: BatchedArtifact, leaf: Uint8Array, head: TreeHead): boolean {
   // parseBatchedArtifact let through only 64-hex-digit hashes, so every node is 32 bytes
   const path = artifact.path.map((h) => hexToBytes(h) ?? new Uint8Array(0));
-  const root = rootFromInclusionProof(artifact.index, head.size, leafHash(utf8Encode(parsed.leaf)), path);
+  const root = rootFromInclusionProof(artifact.index, head.size, leaf, path);
   return root !== null && bytesToHex(root) === head.root;
 }
 
@@ -201,7 +203,7 @@ export function verifyBatchedArtifact(artifact: string, options: BatchVerifyOpti
   const headResult = verifyTreeHead(a.head, options.trustedKeys, options.path);
   if (!headResult.ok) return headResult;
   const head = headResult.head;
-  if (!proofReaches(parsed, head)) {
+  if (!proofReaches(a, leafHash(utf8Encode(parsed.leaf)), head)) {
     return { ok: false, code: "bad_proof", message: `the statement is not leaf ${a.index} of the signed tree of size ${head.size}` };
   }
   const st = a.statement as unknown as Record<string, unknown>;

@@ -157,7 +157,7 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
     if (options.lineage) {
       const entries = artifacts.map((artifact, i) => {
         const { statement } = closing[i]!;
-        rememberBatchPlace(statement, artifact, { head: headJws, index: i, size: tree.size, proofHolds: true });
+        rememberBatchPlace(statement, artifact, { head: headJws, index: i, size: tree.size, leaf: closing[i]!.leaf, proofHolds: true });
         return { artifact, statement };
       });
       requireSynchronous(options.lineage.appendMany(entries), "the lineage sink's appendMany");

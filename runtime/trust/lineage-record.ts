@@ -3,10 +3,20 @@
 // (lineage-verify.ts) so both read the same bytes the same way.
 //
 // A record is one line of JSON, written with its members in this fixed order and no whitespace:
-//   {"seq":<int>,"prev":null | {"sha3_512":"<hex>","blake2b_512":"<hex>"},"artifact":"<artifact>"}\n
-// `seq` is the record's position in the file (0-based), `prev` the digests of the previous record's
-// line bytes (without its newline; null for record 0) and `artifact` the authorization artifact as
-// issued: a compact JWS, or a batched artifact (JSON text, runtime/trust/batch-artifact.ts).
+//   {"seq":<int>,"prev":null | {"sha3_512":"<hex>","blake2b_512":"<hex>"},"artifact":<artifact>}\n
+// `seq` is the record's position in the file (0-based) and `artifact` the authorization artifact as
+// issued: a compact JWS as a JSON string, or a batched artifact (runtime/trust/batch-artifact.ts) as
+// the JSON object it is, byte for byte as issued. `prev` holds the previous record's digests (null
+// for record 0): SHA3-512 and BLAKE2b-512 of
+//   - for a compact JWS, its ASCII bytes: the digests its successor statement links to as well;
+//   - for a batched artifact, the ASCII bytes of its commitment
+//       {"leaf":"<SHA-256 leaf hash, hex>","index":<leaf index>,"head":{"sha3_512":"<hex>","blake2b_512":"<hex>"}}
+//     naming the statement (its leaf hash), its place, and the digests of its batch's signed tree
+//     head (whose root the statement's proof must reach).
+// Everything else in a line is checked, not digested: `seq` is the position, `prev` the digests of
+// the record before, a batched artifact's `path` must fold to its head's root. So a record's
+// digests come from hashes its artifact was made with (the signer's link digests, the leaf hash, the
+// batch head's digests once per batch) rather than from hashing each line again.
 
 import { digestPair, type DigestPair } from "../crypto/digest.js";
 import type { Statement } from "./types.js";
@@ -19,6 +29,7 @@ import { artifactDigests } from "./signer.js";
 export interface LineageRecord {
   readonly seq: number;
   readonly prev: DigestPair | null;
+  /** the artifact's text as issued (a batched artifact's JSON text, though the line holds it as JSON) */
   readonly artifact: string;
 }
 
@@ -34,8 +45,8 @@ export interface ChainEntry {
 /** A record parsed from its line, with what verification needs. */
 export interface ParsedRecord extends ChainEntry {
   readonly record: LineageRecord;
-  /** digests of the line bytes (what the next record's `prev` must hold) */
-  readonly lineDigests: DigestPair;
+  /** the record's digests (recordDigests): what the next record's `prev` must hold */
+  readonly recordDigests: DigestPair;
   /** whether the line is byte-for-byte the writer's serialisation of its parsed value */
   readonly canonical: boolean;
 }
@@ -44,17 +55,33 @@ export type ParseResult = { ok: true; parsed: ParsedRecord } | { ok: false; reas
 
 const HEX128 = /^[0-9a-f]{128}$/;
 
+/** Whether an artifact's text is a batched artifact (JSON text; a compact JWS never begins with `{`). */
+export function isBatchedText(artifact: string): boolean {
+  return artifact.startsWith("{");
+}
+
 /** The line for a record, without its newline. */
 export function encodeRecord(record: LineageRecord): string {
   // Written out member by member: exactly JSON.stringify({ seq, prev: { sha3_512, blake2b_512 } | null,
-  // artifact }) without building the objects (lineage-log.test.ts holds the two to each other).
-  const { prev } = record;
+  // artifact }) without building the objects, the artifact being a string (JWS) or, for a batched
+  // artifact, its own JSON text (lineage-log.test.ts holds the two to each other). Embedding a
+  // batched artifact as JSON spares escaping each of its quotes, which cost more than writing it.
+  const { prev, artifact } = record;
   const prevJson = prev === null ? "null" : `{"sha3_512":${JSON.stringify(prev.sha3_512)},"blake2b_512":${JSON.stringify(prev.blake2b_512)}}`;
-  return `{"seq":${JSON.stringify(record.seq)},"prev":${prevJson},"artifact":${JSON.stringify(record.artifact)}}`;
+  return `{"seq":${JSON.stringify(record.seq)},"prev":${prevJson},"artifact":${isBatchedText(artifact) ? artifact : JSON.stringify(artifact)}}`;
 }
 
-export function lineDigests(line: string): DigestPair {
-  return digestPair(line);
+/**
+ * What the record after this entry's holds as `prev` (the line format above): for a compact JWS the
+ * digests of its bytes (linkTarget, which the signer computes anyway), for a batched artifact those
+ * of its commitment (leaf hash, index, and the digests of its batch's head, hashed once per batch).
+ * Every record has digests of its own, so the record chain tells the records of a batch apart, and a
+ * verifier names the record that changed rather than its batch.
+ */
+export function recordDigests(entry: ChainEntry): DigestPair {
+  if (entry.batch === null) return linkTarget(entry);
+  const head = artifactDigests(entry.batch.head);
+  return digestPair(`{"leaf":"${entry.batch.leaf}","index":${entry.batch.index},"head":{"sha3_512":"${head.sha3_512}","blake2b_512":"${head.blake2b_512}"}}`);
 }
 
 function isDigestPair(v: unknown): v is DigestPair {
@@ -67,7 +94,7 @@ function isDigestPair(v: unknown): v is DigestPair {
 export function statementOf(
   artifact: string,
 ): { ok: true; statement: Statement; batch: BatchPlace | null } | { ok: false; reason: string } {
-  if (artifact.startsWith("{")) {
+  if (isBatchedText(artifact)) {
     const batched = parseBatchedArtifact(artifact);
     if (!batched.ok) return { ok: false, reason: batched.reason };
     const place = batchPlaceOf(batched);
@@ -93,7 +120,7 @@ export function rememberBatchPlace(statement: Statement, artifact: string, place
 
 /** The chain entry for an artifact about to be appended, or why it cannot continue a chain. */
 export function chainEntryOf(artifact: string, statement: Statement): { ok: true; entry: ChainEntry } | { ok: false; reason: string } {
-  if (!artifact.startsWith("{")) return { ok: true, entry: { artifact, statement, batch: null } };
+  if (!isBatchedText(artifact)) return { ok: true, entry: { artifact, statement, batch: null } };
   const remembered = issuedPlaces.get(statement);
   if (remembered !== undefined && remembered.artifact === artifact) return { ok: true, entry: { artifact, statement, batch: remembered.place } };
   const read = statementOf(artifact);
@@ -138,11 +165,8 @@ export function sameDigests(a: DigestPair | null, b: DigestPair | null): boolean
   return a.sha3_512 === b.sha3_512 && a.blake2b_512 === b.blake2b_512;
 }
 
-/**
- * The record envelope alone (seq, prev, artifact as a string) and its line digests, without decoding
- * the artifact: what opening a long log checks for every record but the last ones. Never throws.
- */
-export function parseRecordEnvelope(line: string): { ok: true; record: LineageRecord; lineDigests: DigestPair } | { ok: false; reason: string } {
+/** The members of a line, with the artifact's text, without reading the artifact. Never throws. */
+function readLine(line: string): { ok: true; record: LineageRecord } | { ok: false; reason: string } {
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -153,26 +177,43 @@ export function parseRecordEnvelope(line: string): { ok: true; record: LineageRe
   const r = value as Record<string, unknown>;
   if (!Number.isSafeInteger(r.seq) || (r.seq as number) < 0) return { ok: false, reason: "record `seq` is not a non-negative integer" };
   if (!(r.prev === null || isDigestPair(r.prev))) return { ok: false, reason: "record `prev` is neither null nor a digest pair" };
-  if (typeof r.artifact !== "string") return { ok: false, reason: "record `artifact` is not a string" };
-  return { ok: true, record: { seq: r.seq as number, prev: r.prev as DigestPair | null, artifact: r.artifact }, lineDigests: lineDigests(line) };
+  let artifact: string;
+  if (typeof r.artifact === "string") {
+    if (isBatchedText(r.artifact)) return { ok: false, reason: "record `artifact` holds a batched artifact as a string: a record holds it as JSON" };
+    artifact = r.artifact;
+  } else if (typeof r.artifact === "object" && r.artifact !== null && !Array.isArray(r.artifact)) {
+    // A batched artifact is JSON whose every member round-trips: the issuer's text is exactly this
+    // (and a line that held it otherwise is not the writer's, which `canonical` says).
+    artifact = JSON.stringify(r.artifact);
+  } else return { ok: false, reason: "record `artifact` is neither a compact JWS nor a batched artifact" };
+  return { ok: true, record: { seq: r.seq as number, prev: r.prev as DigestPair | null, artifact } };
+}
+
+/**
+ * The record envelope (seq, prev, artifact) and its digests: what opening a long log checks for
+ * every record but the last ones. A compact JWS is only hashed, not decoded; a batched artifact is
+ * read as far as its digests need. Never throws.
+ */
+export function parseRecordEnvelope(line: string): { ok: true; record: LineageRecord; recordDigests: DigestPair } | { ok: false; reason: string } {
+  const read = readLine(line);
+  if (!read.ok) return read;
+  const { record } = read;
+  if (!isBatchedText(record.artifact)) return { ok: true, record, recordDigests: artifactDigests(record.artifact) };
+  const st = statementOf(record.artifact);
+  if (!st.ok) return { ok: false, reason: st.reason };
+  return { ok: true, record, recordDigests: recordDigests({ artifact: record.artifact, statement: st.statement, batch: st.batch }) };
 }
 
 /** Parses one line (without its newline). Never throws. */
 export function parseRecordLine(line: string): ParseResult {
-  const envelope = parseRecordEnvelope(line);
-  if (!envelope.ok) return envelope;
-  const { record } = envelope;
+  const read = readLine(line);
+  if (!read.ok) return read;
+  const { record } = read;
   const st = statementOf(record.artifact);
   if (!st.ok) return { ok: false, reason: st.reason };
+  const entry: ChainEntry = { artifact: record.artifact, statement: st.statement, batch: st.batch };
   return {
     ok: true,
-    parsed: {
-      record,
-      artifact: record.artifact,
-      statement: st.statement,
-      batch: st.batch,
-      lineDigests: envelope.lineDigests,
-      canonical: encodeRecord(record) === line,
-    },
+    parsed: { record, ...entry, recordDigests: recordDigests(entry), canonical: encodeRecord(record) === line },
   };
 }

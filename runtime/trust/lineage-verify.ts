@@ -2,7 +2,8 @@
 // to it. Read-only: it never repairs anything (openLog does that, for a torn final record only).
 //
 // Two chains are walked together. The record chain (each line's `prev` = digests of the previous
-// line, `seq` = position) catches accidental damage and naive edits, but anyone can recompute it.
+// record, lineage-record.ts; `seq` = position) catches accidental damage and naive edits, but anyone
+// can recompute it.
 // The statement chain (each signed statement's `lineage.seq` and `lineage.prev` = digests of the
 // previous artifact; the statements of a batch share one link and their tree orders them, see
 // lineage-record.ts chainLinkProblem) cannot be rewritten without the issuer's key: with
@@ -35,7 +36,7 @@ import { decideSafely, unrepresentableDecision } from "./statement.js";
 import type { ChainHead, PublicKey, Statement } from "./types.js";
 import { verifyArtifact } from "./verify-artifact.js";
 import { verifyTreeHead } from "./batch-artifact.js";
-import { chainLinkProblem, lineDigests, linkTarget, parseRecordLine, sameDigests, type ChainEntry, type ParsedRecord, type ParseResult } from "./lineage-record.js";
+import { chainLinkProblem, linkTarget, parseRecordLine, sameDigests, type ChainEntry, type ParsedRecord, type ParseResult } from "./lineage-record.js";
 import { describeThrown } from "../thrown.js";
 
 export type LogFaultKind =
@@ -49,7 +50,7 @@ export type LogFaultKind =
   | "replay_mismatch"
   | "unreadable";
 
-/** A checkpoint of the log's head kept elsewhere: seq of the last record and its line digests. */
+/** A checkpoint of the log's head kept elsewhere: seq of the last record and its digests. */
 export interface ExpectedHead {
   readonly seq: number;
   readonly sha3_512: string;
@@ -92,7 +93,7 @@ export interface LogSummary {
   readonly issuers: readonly string[];
   readonly signatures: "verified" | "not checked";
   /** the log's head now: keep it as the next checkpoint */
-  readonly head: { readonly seq: number; readonly line: DigestPair | null };
+  readonly head: { readonly seq: number; readonly digests: DigestPair | null };
   readonly replay?: {
     /** records decided by the replay policy's module */
     readonly samePolicy: number;
@@ -157,13 +158,13 @@ function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
   };
   /** whether record `a`'s signed statement continues record `b`'s (lineage-record.ts chainLinkProblem) */
   const continues = (a: ParsedRecord, b: ParsedRecord): boolean => chainLinkProblem(b, a, target) === null;
-  /** whether record `a` links to record `b` by its line digest or by its signed statement */
-  const links = (a: ParsedRecord, b: ParsedRecord): boolean => sameDigests(a.record.prev, b.lineDigests) || continues(a, b);
+  /** whether record `a` links to record `b` by the record chain or by its signed statement */
+  const links = (a: ParsedRecord, b: ParsedRecord): boolean => sameDigests(a.record.prev, b.recordDigests) || continues(a, b);
 
   // Indexes for classifying a broken order.
   const recordSeqCount = new Map<number, number>();
   const statementSeqAt = new Map<number, number[]>();
-  const chainedLines = new Set<string>();
+  const chainedRecords = new Set<string>();
   for (let i = 0; i < n; i++) {
     const p = ok(i);
     if (!p) continue;
@@ -171,7 +172,7 @@ function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
     const at = statementSeqAt.get(p.statement.lineage.seq) ?? [];
     at.push(i);
     statementSeqAt.set(p.statement.lineage.seq, at);
-    if (p.record.prev) chainedLines.add(p.record.prev.sha3_512);
+    if (p.record.prev) chainedRecords.add(p.record.prev.sha3_512);
   }
   const laterRecordSeq = (seq: number, after: number): boolean => {
     for (let j = after + 1; j < n; j++) if (ok(j)?.record.seq === seq) return true;
@@ -193,7 +194,7 @@ function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
     if (!r.ok) return fault(i, "malformed", `record ${i} is not a valid record: ${r.reason}`);
     const p = r.parsed;
     const prev = i > 0 ? ok(i - 1)! : null;
-    const linksBack = sameDigests(p.record.prev, prev ? prev.lineDigests : null);
+    const linksBack = sameDigests(p.record.prev, prev ? prev.recordDigests : null);
 
     // 1. Position in the file.
     const s = p.record.seq;
@@ -204,7 +205,7 @@ function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
         return fault(i, "inserted", `record ${i} claims seq ${s}, which record ${s} already holds${dup}`);
       }
       if (!laterRecordSeq(i, i)) return fault(i, "removed", `record ${i} has seq ${s}: record${s - i > 1 ? `s ${i}..${s - 1} are` : ` ${i} is`} missing`);
-      const genuine = recordSeqCount.get(s) === 1 && (chainedLines.has(p.lineDigests.sha3_512) || s === n - 1);
+      const genuine = recordSeqCount.get(s) === 1 && (chainedRecords.has(p.recordDigests.sha3_512) || s === n - 1);
       return genuine
         ? fault(i, "reordered", `record ${i} has seq ${s}; seq ${i} comes later in the file`)
         : fault(i, "inserted", `record ${i} (seq ${s}) is chained by no record: it was added`);
@@ -242,7 +243,7 @@ function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
       return fault(i, "edited", `record ${i}'s statement is not leaf ${p.batch.index} of the tree its batch head states: it was changed`);
     // The signed link still names record i − 1's artifact, so that record is intact: this `prev` changed.
     if (!linksBack && linksBackSigned) return fault(i, "edited", `record ${i}'s \`prev\` does not match record ${i - 1}: it was changed`);
-    // The line link holds, so record i − 1 is byte for byte what i chained: i's statement changed.
+    // The record link holds, so record i − 1 is what i chained: i's statement changed.
     if (linksBack && !linksBackSigned) return fault(i, "edited", `record ${i}'s statement no longer links to record ${i - 1}'s artifact: it was changed`);
     // Neither link holds: record i − 1 no longer is what record i chained.
     if (!linksBackSigned) return fault(i - 1, "edited", `record ${i - 1} was changed after record ${i} chained it`);
@@ -250,16 +251,16 @@ function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
     // 4. Forward: does the next record, in its place and confirmed by its own successor (or last),
     //    still chain to this one as it is now? If not, this record was changed.
     if (next && next.record.seq === i + 1 && next.statement.lineage.seq === p.statement.lineage.seq + 1) {
-      const lineOk = sameDigests(next.record.prev, p.lineDigests);
+      const recordOk = sameDigests(next.record.prev, p.recordDigests);
       const signedOk = continues(next, p);
-      if (!lineOk || !signedOk) {
+      if (!recordOk || !signedOk) {
         if (skipsThis) return insertedHere();
         const after = ok(i + 2);
         const anchored = i + 2 >= n || (after !== null && links(after, next));
         // Both links broke: this record is no longer what its successor chained. When one of them
         // still holds, this record is intact and the successor's `prev` or statement was changed:
         // step 3 names it at i + 1.
-        if (anchored && !signedOk && !lineOk) return fault(i, "edited", `record ${i} was changed after record ${i + 1} chained it`);
+        if (anchored && !signedOk && !recordOk) return fault(i, "edited", `record ${i} was changed after record ${i + 1} chained it`);
       }
     } else if (next && next.record.seq === p.record.seq && skipsThis && next.record.artifact !== p.record.artifact) {
       // Two different records claim this seq: the one the record after them links to is genuine.
@@ -270,7 +271,7 @@ function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
     // 5. The checkpoint, if it names this record.
     if (options.expectHead && options.expectHead.seq === i) {
       const h = options.expectHead;
-      if (p.lineDigests.sha3_512 !== h.sha3_512 || (h.blake2b_512 !== undefined && p.lineDigests.blake2b_512 !== h.blake2b_512))
+      if (p.recordDigests.sha3_512 !== h.sha3_512 || (h.blake2b_512 !== undefined && p.recordDigests.blake2b_512 !== h.blake2b_512))
         return fault(i, "edited", `record ${i} differs from the checkpoint`);
     }
 
@@ -341,7 +342,7 @@ function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
     batched: tally.batched,
     issuers: [...issuers],
     signatures: options.trustedKeys ? "verified" : "not checked",
-    head: { seq: n - 1, line: last ? last.lineDigests : null },
+    head: { seq: n - 1, digests: last ? last.recordDigests : null },
     ...(options.replay ? { replay: { samePolicy: tally.samePolicy, otherPolicy: tally.otherPolicy, replayed: tally.replayed } } : {}),
   };
 }

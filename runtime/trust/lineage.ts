@@ -1,6 +1,6 @@
 // The lineage log: the embedded default LineageSink. An append-only JSON Lines file of authorization
-// artifacts, each record chained to its predecessor by the SHA3-512 and BLAKE2b-512 digests of that
-// record's line (record format: lineage-record.ts; verification: lineage-verify.ts).
+// artifacts, each record chained to its predecessor by that record's SHA3-512 and BLAKE2b-512
+// digests (record format and what is digested: lineage-record.ts; verification: lineage-verify.ts).
 //
 // Durability: `append` writes the whole line with one write(2) on an O_APPEND descriptor and, with
 // `fsync: "always"` (the default), fdatasync(2)s it before returning; returning means acknowledged.
@@ -22,7 +22,7 @@ import type { DigestPair } from "../crypto/digest.js";
 import type { ChainHead, LineageSink, Statement } from "./types.js";
 import { acquireLock, releaseLock } from "./lineage-lock.js";
 import { MAX_ARTIFACT_LENGTH } from "./verify-artifact.js";
-import { chainEntryOf, chainLinkProblem, encodeRecord, lineDigests, linkTarget, parseRecordEnvelope, parseRecordLine, sameDigests, type ChainEntry, type ParsedRecord } from "./lineage-record.js";
+import { chainEntryOf, chainLinkProblem, encodeRecord, linkTarget, parseRecordEnvelope, parseRecordLine, recordDigests, sameDigests, type ChainEntry, type ParsedRecord } from "./lineage-record.js";
 import { describeThrown } from "../thrown.js";
 
 export interface LogOptions {
@@ -38,8 +38,8 @@ export interface LogHead {
   readonly records: number;
   /** seq of the last record (records − 1), or −1 when empty */
   readonly seq: number;
-  /** digests of the last record's line: keep them elsewhere as a checkpoint (`verifyLog`'s `expectHead`) */
-  readonly line: DigestPair | null;
+  /** the last record's digests (lineage-record.ts): keep them elsewhere as a checkpoint (`verifyLog`'s `expectHead`) */
+  readonly digests: DigestPair | null;
   /** where the next statement must link: give this to the signer that appends here */
   readonly chain: ChainHead;
 }
@@ -96,7 +96,7 @@ function fsyncDirectory(path: string): void {
 
 interface ScanState {
   count: number;
-  lastLine: DigestPair | null;
+  lastDigests: DigestPair | null;
   last: ParsedRecord | null;
 }
 
@@ -116,7 +116,7 @@ const FULLY_CHECKED_TAIL = 2;
  * line is not a record at all (a crash artifact), where to cut.
  */
 function scan(buf: Buffer, logPath: string): { state: ScanState; tornFrom: number | null } {
-  const state: ScanState = { count: 0, lastLine: null, last: null };
+  const state: ScanState = { count: 0, lastDigests: null, last: null };
   const end = buf.lastIndexOf(0x0a) + 1; // bytes that belong to whole lines
   const hasTornTail = end < buf.length;
   // Where the fully checked tail starts: after the FULLY_CHECKED_TAIL-th newline from the end.
@@ -136,8 +136,8 @@ function scan(buf: Buffer, logPath: string): { state: ScanState; tornFrom: numbe
       if (!envelope.ok) throw damaged(index, `is damaged (${envelope.reason})`);
       if (encodeRecord(envelope.record) !== line) throw damaged(index, REWRITTEN);
       if (envelope.record.seq !== index) throw damaged(index, `carries seq ${envelope.record.seq} at position ${index}`);
-      if (!sameDigests(envelope.record.prev, state.lastLine)) throw damaged(index, "does not chain to the record before it");
-      state.lastLine = envelope.lineDigests;
+      if (!sameDigests(envelope.record.prev, state.lastDigests)) throw damaged(index, "does not chain to the record before it");
+      state.lastDigests = envelope.recordDigests;
     } else {
       const parsed = parseRecordLine(line);
       if (!parsed.ok) {
@@ -151,7 +151,7 @@ function scan(buf: Buffer, logPath: string): { state: ScanState; tornFrom: numbe
       if (!parsed.parsed.canonical) throw damaged(index, REWRITTEN);
       const problem = linkProblem(parsed.parsed, index, state);
       if (problem) throw damaged(index, problem);
-      state.lastLine = parsed.parsed.lineDigests;
+      state.lastDigests = parsed.parsed.recordDigests;
       state.last = parsed.parsed;
     }
     state.count++;
@@ -162,7 +162,7 @@ function scan(buf: Buffer, logPath: string): { state: ScanState; tornFrom: numbe
 
 function linkProblem(p: ParsedRecord, index: number, state: ScanState): string | null {
   if (p.record.seq !== index) return `carries seq ${p.record.seq} at position ${index}`;
-  if (!sameDigests(p.record.prev, state.lastLine)) return "does not chain to the record before it";
+  if (!sameDigests(p.record.prev, state.lastDigests)) return "does not chain to the record before it";
   const link = p.statement.lineage;
   // The first fully checked record: its predecessor (if any) was checked by its envelope only.
   if (state.last === null) return null;
@@ -247,7 +247,7 @@ class FileLog implements LineageLog {
   private fd: number | null;
   private size: number;
   private count: number;
-  private lastLine: DigestPair | null;
+  private lastDigests: DigestPair | null;
   private lastStatementSeq: number | null;
   /** the last record's artifact, which the next statement continues */
   private lastEntry: ChainEntry | null;
@@ -263,7 +263,7 @@ class FileLog implements LineageLog {
     this.fd = fd;
     this.size = fstatSync(fd).size;
     this.count = state.count;
-    this.lastLine = state.lastLine;
+    this.lastDigests = state.lastDigests;
     this.lastStatementSeq = state.last ? state.last.statement.lineage.seq : null;
     this.lastEntry = state.last;
   }
@@ -279,7 +279,7 @@ class FileLog implements LineageLog {
   appendMany(entries: readonly { readonly artifact: string; readonly statement: Statement }[]): void {
     if (this.fd === null) throw new LineageError("closed", `${this.path}: the log is closed`);
     let count = this.count;
-    let lastLine = this.lastLine;
+    let lastDigests = this.lastDigests;
     let lastStatementSeq = this.lastStatementSeq;
     let lastEntry = this.lastEntry;
     const chunks: string[] = [];
@@ -304,10 +304,9 @@ class FileLog implements LineageLog {
       // another: refuse it here, before anything is written.
       if (artifact.length > MAX_ARTIFACT_LENGTH)
         throw new LineageError("too_large", `${this.path}: an artifact of ${artifact.length} characters is more than the ${MAX_ARTIFACT_LENGTH} verifiers read; nothing was recorded`);
-      const line = encodeRecord({ seq: count, prev: lastLine, artifact });
-      chunks.push(line, "\n");
+      chunks.push(encodeRecord({ seq: count, prev: lastDigests, artifact }), "\n");
       count++;
-      lastLine = lineDigests(line);
+      lastDigests = recordDigests(read.entry);
       lastStatementSeq = link.seq;
       lastEntry = read.entry;
     }
@@ -335,7 +334,7 @@ class FileLog implements LineageLog {
     }
     this.size += length;
     this.count = count;
-    this.lastLine = lastLine;
+    this.lastDigests = lastDigests;
     this.lastStatementSeq = lastStatementSeq;
     this.lastEntry = lastEntry;
   }
@@ -344,7 +343,7 @@ class FileLog implements LineageLog {
     return {
       records: this.count,
       seq: this.count - 1,
-      line: this.lastLine,
+      digests: this.lastDigests,
       chain: this.lastStatementSeq === null || this.lastEntry === null ? { seq: 0, prev: null } : { seq: this.lastStatementSeq + 1, prev: linkTarget(this.lastEntry) },
     };
   }

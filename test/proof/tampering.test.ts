@@ -153,7 +153,7 @@ describe("tampering is detected", () => {
       const head = log.head();
       log.close();
       lines = readFileSync(path, "utf8").trimEnd().split("\n");
-      options = { trustedKeys: [issuer.publicKey], expectHead: { seq: head.seq, sha3_512: head.line!.sha3_512, blake2b_512: head.line!.blake2b_512 } };
+      options = { trustedKeys: [issuer.publicKey], expectHead: { seq: head.seq, sha3_512: head.digests!.sha3_512, blake2b_512: head.digests!.blake2b_512 } };
     });
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -19,7 +19,7 @@ import { verifyLog, type LogVerification } from "../../runtime/trust/lineage-ver
 import { createSigner } from "../../runtime/trust/signer.js";
 import type { Statement } from "../../runtime/trust/types.js";
 import { fakePolicy } from "./fake-policy.js";
-import { applyChange, byteChange, editStatement, logChange, readLines, rechain, REQUESTS, tempDir, writeLines } from "./lineage-fixtures.js";
+import { applyChange, byteChange, editStatement, logChange, readLines, readRecord, rechain, REQUESTS, tempDir, writeLines } from "./lineage-fixtures.js";
 
 const key = generateKeyPair();
 const trustedKeys = [key.publicKey];
@@ -50,9 +50,9 @@ function expectFault(result: LogVerification, index: number, kind: string): void
 }
 
 /** The batched artifact of a line, parsed, and the line rebuilt from a changed one. */
-const artifactOf = (line: string) => JSON.parse((JSON.parse(line) as LineageRecord).artifact);
+const artifactOf = (line: string) => JSON.parse(readRecord(line).artifact);
 function withArtifact(line: string, change: (a: { statement: Record<string, unknown>; index: number }) => void): string {
-  const r = JSON.parse(line) as LineageRecord;
+  const r = readRecord(line);
   const a = artifactOf(line);
   change(a);
   // the issuer's serialisation: the statement canonical, the envelope in its fixed order
@@ -120,7 +120,7 @@ describe("a log of batches", () => {
     const payload = (artifactOf(L[10]!).head as string).split(".")[1]!;
     const head = { ...JSON.parse(Buffer.from(payload, "base64url").toString("utf8")), iss: other.keyId };
     const resigned = signTreeHead(head, createSigner(other));
-    const lines = rechain(L.map((line, i) => (i < 10 ? line : withArtifact(line, (a) => void ((a as { head: string }).head = resigned)))));
+    const lines = rechain(L.map((line, i) => (i < 10 ? line : withArtifact(line, (a) => void ((a as unknown as { head: string }).head = resigned)))));
     expect(verifyLines(lines, false)).toMatchObject({ ok: true, records: 13 });
     const both = verifyLog(writeLines(join(dir, `case-${counter++}.jsonl`), lines), { trustedKeys: [key.publicKey, other.publicKey] });
     expect(both).toMatchObject({ ok: false, index: 10, kind: "bad_signature", reason: expect.stringMatching(/issuer_mismatch/) });
@@ -137,7 +137,7 @@ describe("a log of batches", () => {
     const moved = withArtifact(lines[1]!, (a) => {
       a.index = 0;
     });
-    const artifact = (JSON.parse(moved) as LineageRecord).artifact;
+    const artifact = readRecord(moved).artifact;
     expect(verifyBatchedArtifact(artifact, { trustedKeys })).toMatchObject({ ok: false, code: "malformed" });
     expectFault(verifyLines([lines[0]!, moved], true), 1, "malformed");
   });
@@ -164,8 +164,8 @@ describe("verifyLog on a log of batches names the first changed record (property
 
   it("a byte changed anywhere in record k is reported at k", () => {
     const head = verifyLines(L, false);
-    if (!head.ok || !head.head.line) throw new Error("the log must verify");
-    const expectHead = { seq: head.head.seq, ...head.head.line };
+    if (!head.ok || !head.head.digests) throw new Error("the log must verify");
+    const expectHead = { seq: head.head.seq, ...head.head.digests };
     fc.assert(
       fc.property(byteChange(L), ({ k, lines }) => {
         const path = writeLines(join(dir, `byte-${counter++}.jsonl`), lines);

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { authorize } from "../../runtime/trust/authorize.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
 import { openLog } from "../../runtime/trust/lineage.js";
-import { encodeRecord, lineDigests, type LineageRecord } from "../../runtime/trust/lineage-record.js";
+import { encodeRecord, parseRecordEnvelope, type LineageRecord } from "../../runtime/trust/lineage-record.js";
 import { createSigner } from "../../runtime/trust/signer.js";
 import type { PrivateKey } from "../../runtime/trust/types.js";
 import { ADMIN_OK, TOO_MUCH, USER_DENIED, fakePolicy } from "./fake-policy.js";
@@ -47,19 +47,28 @@ export function writeLines(path: string, lines: readonly string[]): string {
   return path;
 }
 
-/** Rewrites the record chain (`seq` = position, `prev` = previous line) as anyone without a key can. */
+/** The record a line holds, the artifact as text (a JWS string, or a batched artifact's JSON), unchecked. */
+export function readRecord(line: string): LineageRecord {
+  const r = JSON.parse(line) as { seq: number; prev: LineageRecord["prev"]; artifact: unknown };
+  return { seq: r.seq, prev: r.prev, artifact: typeof r.artifact === "string" ? r.artifact : JSON.stringify(r.artifact) };
+}
+
+/** Rewrites the record chain (`seq` = position, `prev` = the previous record's digests) as anyone without a key can. */
 export function rechain(lines: readonly string[]): string[] {
   const out: string[] = [];
+  let prev: LineageRecord["prev"] = null;
   for (const [i, line] of lines.entries()) {
-    const r = JSON.parse(line) as LineageRecord;
-    out.push(encodeRecord({ seq: i, prev: i === 0 ? null : lineDigests(out[i - 1]!), artifact: r.artifact }));
+    const read = parseRecordEnvelope(line);
+    if (!read.ok) throw new Error(`line ${i} is not a record: ${read.reason}`);
+    out.push(encodeRecord({ seq: i, prev, artifact: read.record.artifact }));
+    prev = read.recordDigests;
   }
   return out;
 }
 
 /** Changes the statement inside a JWS artifact (its signature no longer matches) and keeps it canonical JSON. */
 export function editStatement(line: string, change: (statement: Record<string, unknown>) => void): string {
-  const r = JSON.parse(line) as LineageRecord;
+  const r = readRecord(line);
   const [h, p, s] = r.artifact.split(".") as [string, string, string];
   const statement = JSON.parse(Buffer.from(p, "base64url").toString("utf8"));
   change(statement);

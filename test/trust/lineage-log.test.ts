@@ -15,9 +15,12 @@ import { authorize } from "../../runtime/trust/authorize.js";
 import { createSigner } from "../../runtime/trust/signer.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
 import { encodeRecord } from "../../runtime/trust/lineage-record.js";
+import { createBatchAuthorizer } from "../../runtime/trust/batch.js";
+import { canonicalize } from "../../runtime/trust/jcs.js";
+import { createHash } from "node:crypto";
 import { MAX_ARTIFACT_LENGTH } from "../../runtime/trust/verify-artifact.js";
 import { buildLog, readLines, tempDir, writeLines } from "./lineage-fixtures.js";
-import { ADMIN_OK, fakePolicy } from "./fake-policy.js";
+import { ADMIN_OK, TOO_MUCH, USER_DENIED, fakePolicy } from "./fake-policy.js";
 
 const dir = tempDir();
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -36,7 +39,7 @@ describe("appending", () => {
     const path = fresh();
     const key = generateKeyPair();
     const log = openLog(path);
-    expect(log.head()).toEqual({ records: 0, seq: -1, line: null, chain: { seq: 0, prev: null } });
+    expect(log.head()).toEqual({ records: 0, seq: -1, digests: null, chain: { seq: 0, prev: null } });
     const signer = createSigner(key, { head: log.head().chain });
     const a = authorize(fakePolicy(), ADMIN_OK, { signer, lineage: log });
     expect(log.head()).toMatchObject({ records: 1, seq: 0, chain: signer.head });
@@ -94,16 +97,50 @@ describe("appending", () => {
 });
 
 describe("the record line", () => {
-  it("is JSON.stringify of { seq, prev, artifact } byte for byte, for any artifact text", () => {
+  it("is JSON.stringify of { seq, prev, artifact } byte for byte: a JWS as a string, a batched artifact as its JSON", () => {
     const text = fc.oneof(fc.string(), fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 20 }).map((u) => String.fromCharCode(...u)));
     const digests = fc.option(fc.record({ sha3_512: text, blake2b_512: text }), { nil: null });
+    const json = (prev: { sha3_512: string; blake2b_512: string } | null) => (prev === null ? null : { sha3_512: prev.sha3_512, blake2b_512: prev.blake2b_512 });
     fc.assert(
-      fc.property(fc.nat(), digests, text, (seq, prev, artifact) => {
-        const expected = JSON.stringify({ seq, prev: prev === null ? null : { sha3_512: prev.sha3_512, blake2b_512: prev.blake2b_512 }, artifact });
-        expect(encodeRecord({ seq, prev, artifact })).toBe(expected);
+      fc.property(fc.nat(), digests, text.filter((t) => !t.startsWith("{")), (seq, prev, artifact) => {
+        expect(encodeRecord({ seq, prev, artifact })).toBe(JSON.stringify({ seq, prev: json(prev), artifact }));
       }),
       { numRuns: 300 },
     );
+    const key = generateKeyPair();
+    const batched = createBatchAuthorizer({ signer: createSigner(key), maxBatch: 4 }).authorizeBatch(fakePolicy(), [ADMIN_OK, TOO_MUCH, USER_DENIED]);
+    fc.assert(
+      fc.property(fc.nat(), digests, fc.constantFrom(...batched.map((b) => b.artifact)), (seq, prev, artifact) => {
+        const line = encodeRecord({ seq, prev, artifact });
+        expect(line).toBe(JSON.stringify({ seq, prev: json(prev), artifact: JSON.parse(artifact) }));
+        // and it reads back as the very text issued
+        expect(JSON.stringify(JSON.parse(line).artifact)).toBe(artifact);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it("chains each record to the digests of the one before: a JWS's own digests, a batched artifact's commitment", () => {
+    const path = fresh();
+    const key = generateKeyPair();
+    const log = openLog(path, { fsync: "never" });
+    const signer = createSigner(key, { head: log.head().chain });
+    const single = authorize(fakePolicy(), ADMIN_OK, { signer, lineage: log });
+    const batch = createBatchAuthorizer({ signer, maxBatch: 2, lineage: log }).authorizeBatch(fakePolicy(), [ADMIN_OK, TOO_MUCH]);
+    log.close();
+    const records = readLines(path).map((l) => JSON.parse(l) as { prev: { sha3_512: string; blake2b_512: string } | null });
+    const pair = (text: string) => ({ sha3_512: createHash("sha3-512").update(text).digest("hex"), blake2b_512: createHash("blake2b512").update(text).digest("hex") });
+    expect(records[1]!.prev).toEqual(pair(single.artifact));
+    // recomputed here from the artifact as issued: its leaf hash, its index, its head's digests
+    const commitment = (artifact: string) => {
+      const a = JSON.parse(artifact) as { statement: unknown; index: number; head: string };
+      const leaf = createHash("sha256").update(Buffer.concat([Buffer.from([0]), Buffer.from(canonicalize(a.statement))])).digest("hex");
+      const head = pair(a.head);
+      return `{"leaf":"${leaf}","index":${a.index},"head":{"sha3_512":"${head.sha3_512}","blake2b_512":"${head.blake2b_512}"}}`;
+    };
+    expect(records[2]!.prev).toEqual(pair(commitment(batch[0]!.artifact)));
+    const verified = verifyLog(path, { trustedKeys: [key.publicKey] });
+    expect(verified).toMatchObject({ ok: true, records: 3, head: { seq: 2, digests: pair(commitment(batch[1]!.artifact)) } });
   });
 });
 

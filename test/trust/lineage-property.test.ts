@@ -38,8 +38,8 @@ describe("verifyLog names the first changed record (property)", () => {
 describe("verifyLog names the record where any one byte changed (property)", () => {
   it("whatever the byte and whatever it becomes", () => {
     const head = verifyLog(base.path);
-    if (!head.ok || !head.head.line) throw new Error("base log must verify");
-    const expectHead = { seq: head.head.seq, ...head.head.line };
+    if (!head.ok || !head.head.digests) throw new Error("base log must verify");
+    const expectHead = { seq: head.head.seq, ...head.head.digests };
     fc.assert(
       fc.property(byteChange(base.lines), ({ k, lines }) => {
         const path = writeLines(join(base.dir, `b-${counter++}.jsonl`), lines);

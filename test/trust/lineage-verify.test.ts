@@ -46,7 +46,7 @@ describe("verifyLog on an intact log", () => {
   });
 
   it("an empty log is valid", () => {
-    expect(verifyLines([], true)).toMatchObject({ ok: true, records: 0, firstSeq: null, head: { seq: -1, line: null } });
+    expect(verifyLines([], true)).toMatchObject({ ok: true, records: 0, firstSeq: null, head: { seq: -1, digests: null } });
   });
 
   it("a missing file is unreadable, not an exception", () => {
@@ -71,7 +71,7 @@ describe.each(both)("verifyLog finds the first bad record (trusted keys: %s)", (
     else expect(result.ok).toBe(true);
     const head = verifyLog(base.path);
     if (!head.ok) throw new Error("base log must verify");
-    expectFault(verifyLines(lines, withKeys, { expectHead: { seq: head.head.seq, ...head.head.line! } }), N - 1, "edited");
+    expectFault(verifyLines(lines, withKeys, { expectHead: { seq: head.head.seq, ...head.head.digests! } }), N - 1, "edited");
   });
 
   it("a rewritten (reformatted) record", () => {
@@ -117,7 +117,7 @@ describe.each(both)("verifyLog finds the first bad record (trusted keys: %s)", (
     expect(verifyLines(lines, withKeys).ok).toBe(true);
     const head = verifyLog(base.path);
     if (!head.ok) throw new Error("base log must verify");
-    expectFault(verifyLines(lines, withKeys, { expectHead: { seq: head.head.seq, ...head.head.line! } }), N - 3, "truncated");
+    expectFault(verifyLines(lines, withKeys, { expectHead: { seq: head.head.seq, ...head.head.digests! } }), N - 3, "truncated");
   });
 
   it("a duplicated record", () => {
