@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { renderChart, type ChartEntry } from "./chart.js";
 import { renderTable } from "./table.js";
-import type { BenchResults } from "./results.js";
+import { summarize, type BenchResults } from "./results.js";
 import { resultsDir } from "../paths.js";
 
 const SHORT_LABELS: Readonly<Record<string, string>> = {
@@ -77,6 +77,8 @@ export function writeResults(results: BenchResults, dir: string): string[] {
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const dir = process.argv[2] ?? resultsDir();
-  const results = JSON.parse(readFileSync(join(dir, "latest.json"), "utf8")) as BenchResults;
+  const read = JSON.parse(readFileSync(join(dir, "latest.json"), "utf8")) as BenchResults;
+  // the summary again from the rounds, so that a change to how it is derived reaches older results
+  const results: BenchResults = { ...read, summary: summarize(read.runs) };
   console.log(writeResults(results, dir).join("\n"));
 }

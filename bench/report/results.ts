@@ -1,7 +1,7 @@
 // The shape of bench/results/latest.json and the summary derived from the runs: one row per engine
 // (per run), with both sizes and the ratios to Writ measured in the same process.
 
-import type { EngineTiming } from "../harness.js";
+import { quantile, type EngineTiming } from "../harness.js";
 import type { MixStats } from "../mix.js";
 import type { PolicySize } from "../engines/types.js";
 import type { ScalingResult } from "../scaling.js";
@@ -28,7 +28,10 @@ export interface SizeFigures {
   readonly p50Ns: number;
   readonly p99Ns: number;
   readonly requestsTimed: number;
-  /** this engine's median / Writ's median in the same run (> 1: slower than Writ); null without Writ */
+  /**
+   * this engine's time / Writ's, per round, the median over the rounds of the run (> 1: slower than
+   * Writ); null without Writ
+   */
   readonly ratioToWrit: number | null;
 }
 
@@ -68,6 +71,20 @@ export interface BenchResults {
 /** The engine whose figures the ratios divide by. */
 export const WRIT_ENGINE = "writ";
 
+/**
+ * How many times `t`'s time per decision is `base`'s: the median over the rounds of the ratio within
+ * each round. The engines of a round run seconds apart, so a round sees one speed of the host, while
+ * the host changes speed for a minute at a time: dividing the two medians could set one engine's
+ * fast rounds against the other's slow ones (two runs here gave 4.1× and 12.9× for cel-js that
+ * way, 6.9× and 7.2× per round). The ratio of the medians is the fallback when the rounds differ.
+ */
+export function ratioOf(t: EngineTiming, base: EngineTiming): number {
+  const a = t.roundsNsPerDecision;
+  const b = base.roundsNsPerDecision;
+  if (a.length === 0 || a.length !== b.length || b.some((x) => !(x > 0))) return t.medianNsPerDecision / base.medianNsPerDecision;
+  return quantile(a.map((x, k) => x / b[k]!), 0.5);
+}
+
 export function summarize(runs: readonly RunResult[]): SummaryRow[] {
   const rows: SummaryRow[] = [];
   for (const run of runs) {
@@ -84,7 +101,7 @@ export function summarize(runs: readonly RunResult[]): SummaryRow[] {
           p50Ns: t.p50Ns,
           p99Ns: t.p99Ns,
           requestsTimed: t.requestsTimed,
-          ratioToWrit: w === undefined ? null : t.medianNsPerDecision / w.medianNsPerDecision,
+          ratioToWrit: w === undefined ? null : ratioOf(t, w),
         };
       };
       const label = run.timings.find((t) => t.engine === engine)!.label;

@@ -42,8 +42,8 @@ export function renderTable(results: BenchResults): string {
     "",
     `Median time per decision over a seeded mix of ${results.mix.count} requests ` +
       `(${(results.mix.allowRateSmall * 100).toFixed(1)}% allowed under 12 rules), all engines and both policy sizes in one Node process, ` +
-      `interleaved in ${main?.timings[0]?.roundsNsPerDecision.length ?? 0} rounds; × Writ is the engine's median divided by Writ's ` +
-      `in the same process. Single-call latencies are timed with \`process.hrtime.bigint()\`, timer overhead subtracted.` +
+      `interleaved in ${main?.timings[0]?.roundsNsPerDecision.length ?? 0} rounds; × Writ is the engine's time divided by Writ's ` +
+      `in the same round, the median over the rounds. Single-call latencies are timed with \`process.hrtime.bigint()\`, timer overhead subtracted.` +
       (results.summary.some((r) => (r.small?.requestsTimed ?? 1000) < 1000 || (r.large?.requestsTimed ?? 1000) < 1000)
         ? " \\* timed over an evenly spaced subsample of the mix (slow engine)."
         : ""),

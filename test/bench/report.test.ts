@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { renderChart, type ChartEntry } from "../../bench/report/chart.js";
 import { chartEntries, renderResults } from "../../bench/report/render.js";
-import { summarize, RESULTS_FORMAT, type BenchResults, type RunResult } from "../../bench/report/results.js";
+import { ratioOf, summarize, RESULTS_FORMAT, type BenchResults, type RunResult } from "../../bench/report/results.js";
 import { formatNs, quantile, timeEngineGroups, timeEngines, QUICK_TIMING } from "../../bench/harness.js";
 import { generateMix } from "../../bench/mix.js";
 import { createJsIfElseEngine, decideAgentGovernance } from "../../bench/engines/js-ifelse.js";
@@ -132,6 +132,23 @@ describe("the table and the summary", () => {
     expect(rows.at(-1)).toMatch(/^\| writ label — without the flag \| 100 ns \| 130 ns \|/);
     const summary = summarize(results.runs);
     expect(summary.find((r) => r.run === "wasm-flag" && r.engine === "cel-js")!.small!.ratioToWrit).toBeCloseTo(22.5, 5);
+  });
+
+  it("takes each ratio within a round: a host that changes speed between rounds does not skew it", () => {
+    // the host runs at two speeds; each engine's rounds follow it, cel-js 7× Writ in every round
+    const speeds = [1, 2, 2, 1, 2, 1, 1, 2, 2];
+    const rounds = (ns: number, shift = 0) => speeds.map((_, k) => ns * speeds[(k + shift) % speeds.length]!);
+    const with_ = (t: EngineTiming, r: number[]): EngineTiming => ({ ...t, roundsNsPerDecision: r, medianNsPerDecision: quantile(r, 0.5) });
+    const writ = with_(timing("writ", "small", 0), rounds(200));
+    const cel = with_(timing("cel-js", "small", 0), rounds(1400));
+    expect(ratioOf(cel, writ)).toBeCloseTo(7, 9);
+    // medians alone would set Writ's fast rounds against cel-js's slow ones, or the other way round
+    const writSkew = with_(timing("writ", "small", 0), [200, 200, 200, 200, 200, 400, 400, 400, 400]);
+    const celSkew = with_(timing("cel-js", "small", 0), [1400, 1400, 1400, 1400, 2800, 2800, 2800, 2800, 2800]);
+    expect(celSkew.medianNsPerDecision / writSkew.medianNsPerDecision).toBe(14);
+    expect(ratioOf(celSkew, writSkew)).toBe(7);
+    // rounds that do not pair up: the ratio of the medians
+    expect(ratioOf(with_(timing("cel-js", "small", 0), [1400, 1400]), writ)).toBe(1400 / writ.medianNsPerDecision);
   });
 
   it("adds the scaling table when scaling was measured", () => {
