@@ -183,8 +183,13 @@ function readLine(line: string): { ok: true; record: LineageRecord } | { ok: fal
     artifact = r.artifact;
   } else if (typeof r.artifact === "object" && r.artifact !== null && !Array.isArray(r.artifact)) {
     // A batched artifact is JSON whose every member round-trips: the issuer's text is exactly this
-    // (and a line that held it otherwise is not the writer's, which `canonical` says).
-    artifact = JSON.stringify(r.artifact);
+    // (and a line that held it otherwise is not the writer's, which `canonical` says). Nesting too
+    // deep to write back out (a crafted line) is no artifact either.
+    try {
+      artifact = JSON.stringify(r.artifact);
+    } catch {
+      return { ok: false, reason: "record `artifact` is nested too deeply to be an artifact" };
+    }
   } else return { ok: false, reason: "record `artifact` is neither a compact JWS nor a batched artifact" };
   return { ok: true, record: { seq: r.seq as number, prev: r.prev as DigestPair | null, artifact } };
 }

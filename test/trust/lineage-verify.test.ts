@@ -74,6 +74,15 @@ describe.each(both)("verifyLog finds the first bad record (trusted keys: %s)", (
     expectFault(verifyLines(lines, withKeys, { expectHead: { seq: head.head.seq, ...head.head.digests! } }), N - 1, "edited");
   });
 
+  it("a record whose artifact is JSON nested too deeply to be one: malformed, and the writer refuses to open it", () => {
+    const lines = [...L];
+    const deep = "[".repeat(200_000) + "]".repeat(200_000);
+    lines[4] = `{"seq":4,"prev":null,"artifact":{"a":${deep}}}`;
+    expectFault(verifyLines(lines, withKeys), 4, "malformed");
+    const path = writeLines(join(base.dir, `deep-${withKeys}.jsonl`), lines);
+    expect(() => openLog(path)).toThrow(expect.objectContaining({ code: "corrupt", index: 4 }));
+  });
+
   it("a rewritten (reformatted) record", () => {
     const lines = [...L];
     lines[5] = JSON.stringify(JSON.parse(lines[5]!), null, 0).replace('{"seq"', '{ "seq"');
