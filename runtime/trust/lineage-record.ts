@@ -45,6 +45,8 @@ export interface ChainEntry {
 /** A record parsed from its line, with what verification needs. */
 export interface ParsedRecord extends ChainEntry {
   readonly record: LineageRecord;
+  /** what the next statement links to (linkTarget), hashed once when the line is read */
+  readonly linkDigests: DigestPair;
   /** the record's digests (recordDigests): what the next record's `prev` must hold */
   readonly recordDigests: DigestPair;
   /** whether the line is byte-for-byte the writer's serialisation of its parsed value */
@@ -78,10 +80,10 @@ export function encodeRecord(record: LineageRecord): string {
  * Every record has digests of its own, so the record chain tells the records of a batch apart, and a
  * verifier names the record that changed rather than its batch.
  */
-export function recordDigests(entry: ChainEntry): DigestPair {
-  if (entry.batch === null) return linkTarget(entry);
-  const head = artifactDigests(entry.batch.head);
-  return digestPair(`{"leaf":"${entry.batch.leaf}","index":${entry.batch.index},"head":{"sha3_512":"${head.sha3_512}","blake2b_512":"${head.blake2b_512}"}}`);
+export function recordDigests(entry: ChainEntry, link: DigestPair = linkTarget(entry)): DigestPair {
+  if (entry.batch === null) return link;
+  // a batched entry's link target is its head's digests
+  return digestPair(`{"leaf":"${entry.batch.leaf}","index":${entry.batch.index},"head":{"sha3_512":"${link.sha3_512}","blake2b_512":"${link.blake2b_512}"}}`);
 }
 
 function isDigestPair(v: unknown): v is DigestPair {
@@ -217,8 +219,9 @@ export function parseRecordLine(line: string): ParseResult {
   const st = statementOf(record.artifact);
   if (!st.ok) return { ok: false, reason: st.reason };
   const entry: ChainEntry = { artifact: record.artifact, statement: st.statement, batch: st.batch };
+  const link = linkTarget(entry);
   return {
     ok: true,
-    parsed: { record, ...entry, recordDigests: recordDigests(entry), canonical: encodeRecord(record) === line },
+    parsed: { record, ...entry, linkDigests: link, recordDigests: recordDigests(entry, link), canonical: encodeRecord(record) === line },
   };
 }

@@ -36,7 +36,7 @@ import { decideSafely, unrepresentableDecision } from "./statement.js";
 import type { ChainHead, PublicKey, Statement } from "./types.js";
 import { verifyArtifact } from "./verify-artifact.js";
 import { verifyTreeHead } from "./batch-artifact.js";
-import { chainLinkProblem, linkTarget, parseRecordLine, sameDigests, type ChainEntry, type ParsedRecord, type ParseResult } from "./lineage-record.js";
+import { chainLinkProblem, parseRecordLine, sameDigests, type ParsedRecord, type ParseResult } from "./lineage-record.js";
 import { describeThrown } from "../thrown.js";
 
 export type LogFaultKind =
@@ -146,18 +146,8 @@ function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
     const r = parsed[i];
     return r !== undefined && r.ok ? r.parsed : null;
   };
-  // Each record's link target is needed by up to four checks: hash it once.
-  const targets = new WeakMap<ChainEntry, DigestPair>();
-  const target = (p: ChainEntry): DigestPair => {
-    let t = targets.get(p);
-    if (t === undefined) {
-      t = linkTarget(p);
-      targets.set(p, t);
-    }
-    return t;
-  };
   /** whether record `a`'s signed statement continues record `b`'s (lineage-record.ts chainLinkProblem) */
-  const continues = (a: ParsedRecord, b: ParsedRecord): boolean => chainLinkProblem(b, a, target) === null;
+  const continues = (a: ParsedRecord, b: ParsedRecord): boolean => chainLinkProblem(b, a, () => b.linkDigests) === null;
   /** whether record `a` links to record `b` by the record chain or by its signed statement */
   const links = (a: ParsedRecord, b: ParsedRecord): boolean => sameDigests(a.record.prev, b.recordDigests) || continues(a, b);
 
