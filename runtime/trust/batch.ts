@@ -23,7 +23,7 @@ import type { Decision } from "../decision.js";
 import type { DecidingPolicy } from "../policy-types.js";
 import { buildTreeText, leafHashHexOfText } from "./merkle.js";
 import { readRequest, requestSchemaOf } from "./request-digest.js";
-import { rememberBatchPlace } from "./lineage-record.js";
+import { withIssuedPlaces } from "./lineage-record.js";
 import { artifactDigests, type Signer } from "./signer.js";
 import { buildStatement, canonicalStatement, decideSafely, randomId, unrepresentableDecision } from "./statement.js";
 import { type ChainHead, type LineageSink, type Statement } from "./types.js";
@@ -155,12 +155,13 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
     const tail = `],"head":"${headJws}"}`;
     const artifacts = closing.map((p, i) => `{"typ":"${BATCHED_ARTIFACT_TYP}","statement":${p.canonical},"index":${i},"path":[${tree.paths[i]!}${tail}`);
     if (options.lineage) {
-      const entries = artifacts.map((artifact, i) => {
-        const { statement } = closing[i]!;
-        rememberBatchPlace(statement, artifact, { head: headJws, index: i, size: tree.size, leaf: closing[i]!.leaf, proofHolds: true });
-        return { artifact, statement };
-      });
-      requireSynchronous(options.lineage.appendMany(entries), "the lineage sink's appendMany");
+      const { lineage } = options;
+      const entries = artifacts.map((artifact, i) => ({ artifact, statement: closing[i]!.statement }));
+      const places = artifacts.map((artifact, i) => ({ artifact, place: { head: headJws, index: i, size: tree.size, leaf: closing[i]!.leaf, proofHolds: true } }));
+      requireSynchronous(
+        withIssuedPlaces(entries, places, () => lineage.appendMany(entries)),
+        "the lineage sink's appendMany",
+      );
     }
     head = { seq: head.seq, prev: artifactDigests(headJws, signer.path) };
     return artifacts;

@@ -111,20 +111,38 @@ export function statementOf(
 }
 
 // Places of batched statements that the batch authorizer issued (batch.ts): the log appending them
-// reads each place here instead of parsing the artifact it was just handed. Keyed by the statement
-// object and good only for the very artifact issued with it.
-const issuedPlaces = new WeakMap<Statement, { readonly artifact: string; readonly place: BatchPlace }>();
+// reads each place here instead of parsing the artifact it was just handed. Good only for the very
+// array of entries handed to the sink, while the sink records it, and for the very artifact issued
+// at each place. Nothing is kept afterwards: a weak map from the entries (or from each statement)
+// to their places kept every artifact text alive through the young generation's collections, which
+// then copied and promoted them all — that alone cost about as much per decision as deciding,
+// stating and hashing it.
+export interface IssuedPlace {
+  readonly artifact: string;
+  readonly place: BatchPlace;
+}
+let issuedBatch: { readonly entries: readonly unknown[]; readonly places: readonly IssuedPlace[] } | null = null;
 
-/** Records where a statement the batch authorizer just issued in `artifact` sits in its batch (batch.ts only). */
-export function rememberBatchPlace(statement: Statement, artifact: string, place: BatchPlace): void {
-  issuedPlaces.set(statement, { artifact, place });
+/** Runs `record` (a sink's appendMany) with the places of `entries` known to the log (batch.ts only). */
+export function withIssuedPlaces<T>(entries: readonly unknown[], places: readonly IssuedPlace[], record: () => T): T {
+  const outer = issuedBatch;
+  issuedBatch = { entries, places };
+  try {
+    return record();
+  } finally {
+    issuedBatch = outer;
+  }
+}
+
+/** The places of this array of entries, if the batch authorizer is recording it now. */
+export function issuedPlacesOf(entries: readonly unknown[]): readonly IssuedPlace[] | undefined {
+  return issuedBatch !== null && issuedBatch.entries === entries ? issuedBatch.places : undefined;
 }
 
 /** The chain entry for an artifact about to be appended, or why it cannot continue a chain. */
-export function chainEntryOf(artifact: string, statement: Statement): { ok: true; entry: ChainEntry } | { ok: false; reason: string } {
+export function chainEntryOf(artifact: string, statement: Statement, issued?: IssuedPlace): { ok: true; entry: ChainEntry } | { ok: false; reason: string } {
   if (!isBatchedText(artifact)) return { ok: true, entry: { artifact, statement, batch: null } };
-  const remembered = issuedPlaces.get(statement);
-  if (remembered !== undefined && remembered.artifact === artifact) return { ok: true, entry: { artifact, statement, batch: remembered.place } };
+  if (issued !== undefined && issued.artifact === artifact) return { ok: true, entry: { artifact, statement, batch: issued.place } };
   const read = statementOf(artifact);
   if (!read.ok) return read;
   return { ok: true, entry: { artifact, statement, batch: read.batch } };

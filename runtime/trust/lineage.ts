@@ -22,7 +22,7 @@ import type { DigestPair } from "../crypto/digest.js";
 import type { ChainHead, LineageSink, Statement } from "./types.js";
 import { acquireLock, releaseLock } from "./lineage-lock.js";
 import { MAX_ARTIFACT_LENGTH } from "./verify-artifact.js";
-import { chainEntryOf, chainLinkProblem, encodeRecord, linkTarget, parseRecordEnvelope, parseRecordLine, recordDigests, sameDigests, type ChainEntry, type ParsedRecord } from "./lineage-record.js";
+import { chainEntryOf, chainLinkProblem, encodeRecord, issuedPlacesOf, linkTarget, parseRecordEnvelope, parseRecordLine, recordDigests, sameDigests, type ChainEntry, type ParsedRecord } from "./lineage-record.js";
 import { describeThrown } from "../thrown.js";
 
 export interface LogOptions {
@@ -283,9 +283,12 @@ class FileLog implements LineageLog {
     let lastStatementSeq = this.lastStatementSeq;
     let lastEntry = this.lastEntry;
     const chunks: string[] = [];
+    // where the batch authorizer says each entry sits in its batch (lineage-record.ts), if it handed them over
+    const issued = issuedPlacesOf(entries);
+    let k = 0;
     for (const { artifact, statement } of entries) {
       const link = statement.lineage;
-      const read = chainEntryOf(artifact, statement);
+      const read = chainEntryOf(artifact, statement, issued?.[k++]);
       if (!read.ok) throw new LineageError("chain_break", `${this.path}: the artifact cannot continue a chain (${read.reason}); nothing was recorded`);
       if (lastStatementSeq === null || lastEntry === null) {
         // verifyLog reads a log that starts inside a batch as one whose first records were removed
