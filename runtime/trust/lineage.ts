@@ -7,9 +7,11 @@
 // With `fsync: "never"` a record survives a crash of the process (it is in the page cache) but not a
 // power loss or kernel crash; appends are then about a thousand times cheaper on a real disk.
 //
-// Crash repair: a crash (or SIGKILL) can leave only the last record incomplete. On open, a final
+// Crash repair: a crash (or SIGKILL) can leave only the last write incomplete. On open, a final
 // line without its newline, or a final line that is not a record and shows a lost write (a run of
-// zero bytes), is moved to `<log>.torn-<timestamp>` and truncated away; everything before it is kept.
+// zero bytes), is moved to `<log>.torn-<timestamp>` and truncated away; so are the records of a
+// batch that is not whole at the end of the log (a batch is one write, cut short); everything
+// before is kept.
 // Anything else that is wrong — a complete final line that does not parse, a record not in the
 // writer's serialisation, damage anywhere else — is never repaired: open refuses, naming the record,
 // so the evidence stays as it is.
@@ -119,6 +121,8 @@ function scan(buf: Buffer, logPath: string): { state: ScanState; tornFrom: numbe
   const state: ScanState = { count: 0, lastDigests: null, last: null };
   const end = buf.lastIndexOf(0x0a) + 1; // bytes that belong to whole lines
   const hasTornTail = end < buf.length;
+  let tornFrom: number | null = hasTornTail ? end : null;
+  let lastLineFrom = 0;
   // Where the fully checked tail starts: after the FULLY_CHECKED_TAIL-th newline from the end.
   let tailFrom = end;
   // (A negative offset would make lastIndexOf search from the end, hence the guard.)
@@ -145,7 +149,10 @@ function scan(buf: Buffer, logPath: string): { state: ScanState; tornFrom: numbe
         // torn tail below) or, whole, with zeros where a lost sector was: a run of NULs, or nothing
         // but NULs. A complete line otherwise damaged (a single byte turned to NUL included) was
         // written by something else: evidence, never cut away.
-        if (isLast && !hasTornTail && LOST_WRITE.test(line)) return { state, tornFrom: offset };
+        if (isLast && !hasTornTail && LOST_WRITE.test(line)) {
+          tornFrom = offset;
+          break;
+        }
         throw damaged(index, `is damaged (${parsed.reason})`);
       }
       if (!parsed.parsed.canonical) throw damaged(index, REWRITTEN);
@@ -155,9 +162,21 @@ function scan(buf: Buffer, logPath: string): { state: ScanState; tornFrom: numbe
       state.last = parsed.parsed;
     }
     state.count++;
+    lastLineFrom = offset;
     offset = nl + 1;
   }
-  return { state, tornFrom: hasTornTail ? end : null };
+  // A batch is recorded with one write. A log whose last whole records are the first leaves of a
+  // batch that is not complete lost the rest of that write (a crash, or a power loss before the
+  // page cache reached the disk): like a torn line, everything from the batch's first leaf is cut
+  // (and kept aside by openLog); the log then ends where the last complete write ended.
+  const last = state.last;
+  if (last !== null && last.batch !== null && last.batch.index !== last.batch.size - 1) {
+    let batchFrom = lastLineFrom;
+    for (let k = 0; k < last.batch.index && batchFrom > 0; k++) batchFrom = batchFrom >= 2 ? buf.lastIndexOf(0x0a, batchFrom - 2) + 1 : 0;
+    const before = scan(buf.subarray(0, batchFrom), logPath);
+    return { state: before.state, tornFrom: before.tornFrom ?? batchFrom };
+  }
+  return { state, tornFrom };
 }
 
 function linkProblem(p: ParsedRecord, index: number, state: ScanState): string | null {

@@ -160,6 +160,43 @@ describe("opening after a crash", () => {
     expect(verifyLog(path, { trustedKeys: [key.publicKey] })).toMatchObject({ ok: true, records: 6 });
   });
 
+  /** A single artifact, a batch of 8 and the first `leaves` records of a batch of 8 (the rest of its write lost). */
+  function cutBatchLog(leaves: number, tail = ""): { path: string; key: ReturnType<typeof generateKeyPair>; whole: string[]; cut: string[] } {
+    const path = fresh();
+    const key = generateKeyPair();
+    const log = openLog(path, { fsync: "never" });
+    const signer = createSigner(key, { head: log.head().chain });
+    authorize(fakePolicy(), ADMIN_OK, { signer, lineage: log });
+    createBatchAuthorizer({ signer, maxBatch: 8, lineage: log }).authorizeBatch(fakePolicy(), Array.from({ length: 16 }, (_, i) => [ADMIN_OK, TOO_MUCH, USER_DENIED][i % 3]));
+    log.close();
+    const lines = readLines(path);
+    writeFileSync(path, lines.slice(0, 9 + leaves).map((l) => l + "\n").join("") + tail);
+    return { path, key, whole: lines.slice(0, 9), cut: lines.slice(9, 9 + leaves) };
+  }
+
+  it.each([1, 2, 5, 7])("cuts a batch of which only the first %i records reached the file, keeps them aside, and appends after the last whole batch", (leaves) => {
+    const { path, key, whole, cut } = cutBatchLog(leaves);
+    expect(verifyLog(path)).toMatchObject({ ok: false, index: 9 + leaves, kind: "truncated" });
+    const log = openLog(path);
+    expect(log.repaired).toMatchObject({ index: 9, bytes: cut.join("\n").length + 1 });
+    expect(readFileSync(log.repaired!.savedTo, "utf8")).toBe(cut.map((l) => l + "\n").join(""));
+    expect(readLines(path)).toEqual(whole);
+    expect(log.head()).toMatchObject({ records: 9, chain: { seq: 9 } });
+    createBatchAuthorizer({ signer: createSigner(key, { head: log.head().chain }), maxBatch: 8, lineage: log }).authorizeBatch(fakePolicy(), [ADMIN_OK, TOO_MUCH]);
+    authorize(fakePolicy(), ADMIN_OK, { signer: createSigner(key, { head: log.head().chain }), lineage: log });
+    log.close();
+    expect(verifyLog(path, { trustedKeys: [key.publicKey] })).toMatchObject({ ok: true, records: 12 });
+  });
+
+  it("cuts such a batch from its first leaf when its last record is torn as well", () => {
+    const { path, whole, cut } = cutBatchLog(3, '{"seq":12,"prev":{"sha3');
+    const log = openLog(path);
+    expect(log.repaired).toMatchObject({ index: 9 });
+    expect(readFileSync(log.repaired!.savedTo, "utf8")).toBe(cut.map((l) => l + "\n").join("") + '{"seq":12,"prev":{"sha3');
+    log.close();
+    expect(readLines(path)).toEqual(whole);
+  });
+
   it("repairs a final line with a sector's worth of zeros inside (a lost write)", () => {
     const { path, lines } = buildLog(4, undefined, dir, `hole-${counter++}.jsonl`);
     const holed = lines[3]!.slice(0, 200) + "\0".repeat(512) + lines[3]!.slice(712);
