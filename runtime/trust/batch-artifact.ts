@@ -91,6 +91,11 @@ const MAX_HEAD_LENGTH = 16 * 1024;
 /** As for JWS artifacts: a megabyte is not an artifact. */
 const MAX_BATCHED_LENGTH = 1024 * 1024;
 
+/** Whether an artifact's text is a batched artifact (JSON text; a compact JWS never begins with `{`). */
+export function isBatchedText(artifact: string): boolean {
+  return artifact.startsWith("{");
+}
+
 /** Parses the outer structure (no cryptography). Never throws. */
 export function parseBatchedArtifact(text: string): { ok: true; artifact: BatchedArtifact; leaf: string } | { ok: false; reason: string } {
   if (typeof text !== "string") return { ok: false, reason: `a batched artifact is JSON text, got ${text === null ? "null" : `a ${typeof text}`}` };

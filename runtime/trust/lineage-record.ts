@@ -20,7 +20,7 @@
 
 import { digestPair, type DigestPair } from "../crypto/digest.js";
 import type { Statement } from "./types.js";
-import { batchPlaceOf, parseBatchedArtifact, type BatchPlace } from "./batch-artifact.js";
+import { batchPlaceOf, isBatchedText, parseBatchedArtifact, type BatchPlace } from "./batch-artifact.js";
 import { parseCompact } from "./jws.js";
 import { parseStatement } from "./statement.js";
 import { MAX_ARTIFACT_LENGTH } from "./verify-artifact.js";
@@ -56,11 +56,6 @@ export interface ParsedRecord extends ChainEntry {
 export type ParseResult = { ok: true; parsed: ParsedRecord } | { ok: false; reason: string };
 
 const HEX128 = /^[0-9a-f]{128}$/;
-
-/** Whether an artifact's text is a batched artifact (JSON text; a compact JWS never begins with `{`). */
-export function isBatchedText(artifact: string): boolean {
-  return artifact.startsWith("{");
-}
 
 /** The line for a record, without its newline. */
 export function encodeRecord(record: LineageRecord): string {

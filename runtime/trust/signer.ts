@@ -7,7 +7,7 @@ import { blake2b512Hex, defaultCryptoPath, sha3_512Hex, type CryptoPath, type Di
 import { ed25519Sign } from "../crypto/ed25519.js";
 import { canonicalize } from "./jcs.js";
 import { signCompact } from "./jws.js";
-import { batchPlaceOf, parseBatchedArtifact } from "./batch-artifact.js";
+import { batchPlaceOf, isBatchedText, parseBatchedArtifact } from "./batch-artifact.js";
 import type { ChainHead, PrivateKey, PublicKey, Statement } from "./types.js";
 
 export const GENESIS: ChainHead = { seq: 0, prev: null };
@@ -97,7 +97,7 @@ export function artifactDigests(artifact: string, path: CryptoPath = defaultCryp
  * Throws a RangeError for a batched artifact that is not its batch's last leaf, or is not one.
  */
 export function chainHeadAfter(artifact: string, statement: Statement, path?: CryptoPath): ChainHead {
-  if (!artifact.startsWith("{")) return { seq: statement.lineage.seq + 1, prev: artifactDigests(artifact, path) };
+  if (!isBatchedText(artifact)) return { seq: statement.lineage.seq + 1, prev: artifactDigests(artifact, path) };
   const parsed = parseBatchedArtifact(artifact);
   const place = parsed.ok ? batchPlaceOf(parsed) : parsed;
   if (!place.ok) throw new RangeError(`the chain cannot continue from this artifact: ${place.reason}`);

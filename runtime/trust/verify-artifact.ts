@@ -9,10 +9,10 @@ import { headerProblem, parseCompact, verifyJws } from "./jws.js";
 import { requestDigest } from "./request-digest.js";
 import { parseStatement } from "./statement.js";
 import { ARTIFACT_TYP, type PublicKey, type Statement } from "./types.js";
-import { verifyBatchedArtifact } from "./batch-artifact.js";
+import { isBatchedText, verifyBatchedArtifact } from "./batch-artifact.js";
 import { validityClock } from "./validity.js";
 
-export { DEFAULT_CLOCK_SKEW_SECONDS, validityClock } from "./validity.js";
+export { DEFAULT_CLOCK_SKEW_SECONDS } from "./validity.js";
 
 export type ArtifactErrorCode =
   | "malformed"
@@ -66,7 +66,7 @@ export function verifyArtifact(token: string, options: VerifyArtifactOptions): A
   const clock = validityClock(options);
   if (!clock.ok) return fail("bad_options", clock.message);
   const text = typeof token === "string" ? token.trim() : token;
-  if (typeof text === "string" && text.startsWith("{")) {
+  if (typeof text === "string" && isBatchedText(text)) {
     // the options named one by one: nothing else (`ignoreExpiry`, say) reaches the batched check
     const { trustedKeys, trustedPolicies, requireAllow, now, clockSkewSeconds, path } = options;
     const request = "request" in options ? { request: options.request } : {};
