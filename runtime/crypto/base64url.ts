@@ -122,6 +122,25 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
+/** Value of one hex digit's char code (either case), or -1. */
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  const lower = c | 0x20;
+  return lower >= 97 && lower <= 102 ? lower - 87 : -1;
+}
+
+/** Decodes `hex` into `out` from `offset`; false (with `out` partly written) if it is not hex or does not fit. */
+export function hexInto(hex: string, out: Uint8Array, offset: number): boolean {
+  if (hex.length % 2 !== 0 || offset + hex.length / 2 > out.length) return false;
+  for (let i = 0; i < hex.length; i += 2) {
+    const hi = hexDigit(hex.charCodeAt(i));
+    const lo = hexDigit(hex.charCodeAt(i + 1));
+    if (hi < 0 || lo < 0) return false;
+    out[offset + i / 2] = (hi << 4) | lo;
+  }
+  return true;
+}
+
 export function hexToBytes(hex: string): Uint8Array | null {
   if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) return null;
   const out = new Uint8Array(hex.length / 2);

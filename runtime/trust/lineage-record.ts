@@ -9,16 +9,19 @@
 // the JSON object it is, byte for byte as issued. `prev` holds the previous record's digests (null
 // for record 0): SHA3-512 and BLAKE2b-512 of
 //   - for a compact JWS, its ASCII bytes: the digests its successor statement links to as well;
-//   - for a batched artifact, the ASCII bytes of its commitment
-//       {"leaf":"<SHA-256 leaf hash, hex>","index":<leaf index>,"head":{"sha3_512":"<hex>","blake2b_512":"<hex>"}}
-//     naming the statement (its leaf hash), its place, and the digests of its batch's signed tree
-//     head (whose root the statement's proof must reach).
+//   - for a batched artifact, its commitment: the 105 bytes
+//       0x00 ‖ leaf hash (32) ‖ leaf index (8, big-endian) ‖ the head's digest (64)
+//     naming the statement (its SHA-256 Merkle leaf), its place, and its batch's signed tree head
+//     (whose root the statement's proof must reach). The SHA3-512 digest is taken over the head's
+//     SHA3-512 and the BLAKE2b-512 over its BLAKE2b-512, so each chain of digests rests on its own
+//     function; the zero byte keeps a commitment from ever being a compact JWS's (ASCII) bytes.
 // Everything else in a line is checked, not digested: `seq` is the position, `prev` the digests of
 // the record before, a batched artifact's `path` must fold to its head's root. So a record's
 // digests come from hashes its artifact was made with (the signer's link digests, the leaf hash, the
 // batch head's digests once per batch) rather than from hashing each line again.
 
-import { digestPair, type DigestPair } from "../crypto/digest.js";
+import { blake2b512Hex, sha3_512Hex, type DigestPair } from "../crypto/digest.js";
+import { hexInto } from "../crypto/base64url.js";
 import type { Statement } from "./types.js";
 import { batchPlaceOf, isBatchedText, parseBatchedArtifact, type BatchPlace } from "./batch-artifact.js";
 import { parseCompact } from "./jws.js";
@@ -58,14 +61,16 @@ export type ParseResult = { ok: true; parsed: ParsedRecord } | { ok: false; reas
 const HEX128 = /^[0-9a-f]{128}$/;
 
 /** The line for a record, without its newline. */
-export function encodeRecord(record: LineageRecord): string {
+export function encodeRecord(record: LineageRecord, batched: boolean = isBatchedText(record.artifact)): string {
   // Written out member by member: exactly JSON.stringify({ seq, prev: { sha3_512, blake2b_512 } | null,
   // artifact }) without building the objects, the artifact being a string (JWS) or, for a batched
   // artifact, its own JSON text (lineage-log.test.ts holds the two to each other). Embedding a
   // batched artifact as JSON spares escaping each of its quotes, which cost more than writing it.
   const { prev, artifact } = record;
   const prevJson = prev === null ? "null" : `{"sha3_512":${JSON.stringify(prev.sha3_512)},"blake2b_512":${JSON.stringify(prev.blake2b_512)}}`;
-  return `{"seq":${JSON.stringify(record.seq)},"prev":${prevJson},"artifact":${isBatchedText(artifact) ? artifact : JSON.stringify(artifact)}}`;
+  // (`batched` is passed by an appender that knows: reading the first character of an artifact
+  // just built by concatenation would flatten it, a copy of ~2 KB before the copy into the line.)
+  return `{"seq":${JSON.stringify(record.seq)},"prev":${prevJson},"artifact":${batched ? artifact : JSON.stringify(artifact)}}`;
 }
 
 /**
@@ -78,7 +83,51 @@ export function encodeRecord(record: LineageRecord): string {
 export function recordDigests(entry: ChainEntry, link: DigestPair = linkTarget(entry)): DigestPair {
   if (entry.batch === null) return link;
   // a batched entry's link target is its head's digests
-  return digestPair(`{"leaf":"${entry.batch.leaf}","index":${entry.batch.index},"head":{"sha3_512":"${link.sha3_512}","blake2b_512":"${link.blake2b_512}"}}`);
+  return commitmentDigests(entry.batch, link);
+}
+
+// 105 bytes: two SHA3-512 blocks (72-byte rate, with its padding) and one BLAKE2b block (128), where
+// the ~370 hex characters of the same facts took six and three; about 2 µs less per batched record.
+const COMMITMENT_LENGTH = 105;
+const LEAF_AT = 1;
+const INDEX_AT = 33;
+const HEAD_AT = 41;
+const TWO_32 = 2 ** 32;
+
+// The head's digests as bytes, decoded once per batch (linkTarget hands the same object for one head).
+let headBytes: { digests: DigestPair; sha3: Uint8Array; blake2b: Uint8Array } | null = null;
+
+function digestBytes(hex: string): Uint8Array {
+  const out = new Uint8Array(64);
+  if (!hexInto(hex, out, 0)) throw new Error("a digest is 128 hex digits");
+  return out;
+}
+
+// One buffer for every commitment (hashing is synchronous): allocating a typed array per record
+// cost about as much as one of its digests. Byte 0 is never written and stays 0.
+const commitment = new Uint8Array(COMMITMENT_LENGTH);
+
+/** Writes `value` (a safe integer) as 8 bytes, big-endian, at `at`. */
+function writeUint64(bytes: Uint8Array, at: number, value: number): void {
+  const high = Math.floor(value / TWO_32);
+  const low = value >>> 0;
+  for (let i = 0; i < 4; i++) {
+    bytes[at + 3 - i] = (high >>> (8 * i)) & 0xff;
+    bytes[at + 7 - i] = (low >>> (8 * i)) & 0xff;
+  }
+}
+
+/** The digests of a batched record's commitment (the line format above). */
+function commitmentDigests(place: BatchPlace, head: DigestPair): DigestPair {
+  if (headBytes === null || headBytes.digests !== head) headBytes = { digests: head, sha3: digestBytes(head.sha3_512), blake2b: digestBytes(head.blake2b_512) };
+  const bytes = commitment;
+  // the leaf is a SHA-256 this runtime computed (batch.ts, batchPlaceOf): 64 hex digits
+  if (place.leaf.length !== 64 || !hexInto(place.leaf, bytes, LEAF_AT)) throw new Error("a Merkle leaf hash is 64 hex digits");
+  writeUint64(bytes, INDEX_AT, place.index);
+  bytes.set(headBytes.sha3, HEAD_AT);
+  const sha3 = sha3_512Hex(bytes);
+  bytes.set(headBytes.blake2b, HEAD_AT);
+  return { sha3_512: sha3, blake2b_512: blake2b512Hex(bytes) };
 }
 
 function isDigestPair(v: unknown): v is DigestPair {
@@ -136,8 +185,9 @@ export function issuedPlacesOf(entries: readonly unknown[]): readonly IssuedPlac
 
 /** The chain entry for an artifact about to be appended, or why it cannot continue a chain. */
 export function chainEntryOf(artifact: string, statement: Statement, issued?: IssuedPlace): { ok: true; entry: ChainEntry } | { ok: false; reason: string } {
-  if (!isBatchedText(artifact)) return { ok: true, entry: { artifact, statement, batch: null } };
+  // the issued place first: it is known without reading the artifact (see encodeRecord)
   if (issued !== undefined && issued.artifact === artifact) return { ok: true, entry: { artifact, statement, batch: issued.place } };
+  if (!isBatchedText(artifact)) return { ok: true, entry: { artifact, statement, batch: null } };
   const read = statementOf(artifact);
   if (!read.ok) return read;
   return { ok: true, entry: { artifact, statement, batch: read.batch } };

@@ -326,7 +326,7 @@ class FileLog implements LineageLog {
       // another: refuse it here, before anything is written.
       if (artifact.length > MAX_ARTIFACT_LENGTH)
         throw new LineageError("too_large", `${this.path}: an artifact of ${artifact.length} characters is more than the ${MAX_ARTIFACT_LENGTH} verifiers read; nothing was recorded`);
-      chunks.push(encodeRecord({ seq: count, prev: lastDigests, artifact }), "\n");
+      chunks.push(encodeRecord({ seq: count, prev: lastDigests, artifact }, read.entry.batch !== null), "\n");
       count++;
       lastDigests = recordDigests(read.entry);
       lastStatementSeq = link.seq;

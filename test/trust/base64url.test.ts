@@ -3,7 +3,7 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { base64urlDecode, base64urlEncode, portableBase64url } from "../../runtime/crypto/base64url.js";
+import { base64urlDecode, base64urlEncode, hexInto, portableBase64url } from "../../runtime/crypto/base64url.js";
 
 describe("base64url", () => {
   it("portable and Buffer paths encode and decode alike, and round-trip", () => {
@@ -37,5 +37,26 @@ describe("base64url", () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe("hexInto", () => {
+  it("decodes hex of either case into place, as Buffer does", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 80 }), fc.nat(8), fc.boolean(), (bytes, offset, upper) => {
+        const hex = Buffer.from(bytes).toString("hex");
+        const out = new Uint8Array(offset + bytes.length + 3).fill(0xee);
+        expect(hexInto(upper ? hex.toUpperCase() : hex, out, offset)).toBe(true);
+        expect(Buffer.from(out.subarray(offset, offset + bytes.length)).equals(Buffer.from(bytes))).toBe(true);
+        // nothing outside its place is touched
+        expect([...out.subarray(0, offset), ...out.subarray(offset + bytes.length)].every((b) => b === 0xee)).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+  });
+  it("refuses odd lengths, characters that are not hex digits, and text that does not fit", () => {
+    for (const bad of ["a", "0g", "g0", "0x", " 0", "0:", "@0", "`0", "é0", "0/"]) expect([bad, hexInto(bad, new Uint8Array(4), 0)]).toEqual([bad, false]);
+    expect(hexInto("00112233", new Uint8Array(4), 1)).toBe(false);
+    expect(hexInto("00112233", new Uint8Array(4), 0)).toBe(true);
   });
 });

@@ -131,16 +131,23 @@ describe("the record line", () => {
     const records = readLines(path).map((l) => JSON.parse(l) as { prev: { sha3_512: string; blake2b_512: string } | null });
     const pair = (text: string) => ({ sha3_512: createHash("sha3-512").update(text).digest("hex"), blake2b_512: createHash("blake2b512").update(text).digest("hex") });
     expect(records[1]!.prev).toEqual(pair(single.artifact));
-    // recomputed here from the artifact as issued: its leaf hash, its index, its head's digests
-    const commitment = (artifact: string) => {
+    // recomputed here from the artifact as issued: 0x00, its leaf hash, its index (8 bytes,
+    // big-endian) and its head's digest by the same function
+    const commitmentDigests = (artifact: string) => {
       const a = JSON.parse(artifact) as { statement: unknown; index: number; head: string };
-      const leaf = createHash("sha256").update(Buffer.concat([Buffer.from([0]), Buffer.from(canonicalize(a.statement))])).digest("hex");
-      const head = pair(a.head);
-      return `{"leaf":"${leaf}","index":${a.index},"head":{"sha3_512":"${head.sha3_512}","blake2b_512":"${head.blake2b_512}"}}`;
+      const leaf = createHash("sha256").update(Buffer.concat([Buffer.from([0]), Buffer.from(canonicalize(a.statement))])).digest();
+      const index = Buffer.alloc(8);
+      index.writeBigUInt64BE(BigInt(a.index));
+      const bytes = (algorithm: string) => Buffer.concat([Buffer.from([0]), leaf, index, createHash(algorithm).update(a.head).digest()]);
+      expect(bytes("sha3-512")).toHaveLength(105);
+      return {
+        sha3_512: createHash("sha3-512").update(bytes("sha3-512")).digest("hex"),
+        blake2b_512: createHash("blake2b512").update(bytes("blake2b512")).digest("hex"),
+      };
     };
-    expect(records[2]!.prev).toEqual(pair(commitment(batch[0]!.artifact)));
+    expect(records[2]!.prev).toEqual(commitmentDigests(batch[0]!.artifact));
     const verified = verifyLog(path, { trustedKeys: [key.publicKey] });
-    expect(verified).toMatchObject({ ok: true, records: 3, head: { seq: 2, digests: pair(commitment(batch[1]!.artifact)) } });
+    expect(verified).toMatchObject({ ok: true, records: 3, head: { seq: 2, digests: commitmentDigests(batch[1]!.artifact) } });
   });
 });
 
