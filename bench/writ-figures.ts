@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { loadPolicy, type LoadedPolicy } from "../runtime/policy.js";
 import type { Bundle } from "../runtime/manifest.js";
 import { setDefaultCryptoPath, type CryptoPath } from "../runtime/crypto/digest.js";
+import { ed25519NativeBackend } from "../runtime/crypto/ed25519.js";
 import { authorize, createBatchAuthorizer, createSigner, generateKeyPair, openLog, readBundle, signBundle, verifyArtifact } from "../runtime/trust/index.js";
 import { generateMix } from "./mix.js";
 import { packageRoot, policiesDir, resultsDir } from "./paths.js";
@@ -199,13 +200,15 @@ async function main(): Promise<void> {
     cpu: cpus()[0]?.model ?? "unknown",
     cores: cpus().length,
     memoryGiB: +(totalmem() / 2 ** 30).toFixed(1),
+    // what the `native` lines sign and verify with (runtime/crypto/ed25519.ts)
+    nativeEd25519: ed25519NativeBackend(),
     quick,
   };
   writeFileSync(join(resultsDir(), "writ-figures.json"), JSON.stringify({ ...meta, figures }, null, 2) + "\n");
   const rows = figures.map((f) => `| ${f.what} | ${f.unit === "bytes" ? f.value.toFixed(0) : f.value < 10 ? f.value.toFixed(2) : f.value.toFixed(0)} ${f.unit} | ${f.target ?? ""} |`);
   writeFileSync(
     join(resultsDir(), "writ-figures.md"),
-    ["| Writ figure | measured | target |", "| --- | ---: | --- |", ...rows, "", `Measured ${meta.date.slice(0, 10)} on ${meta.cpu} (${meta.cores} cores), Node ${meta.node}.`, ""].join("\n"),
+    ["| Writ figure | measured | target |", "| --- | ---: | --- |", ...rows, "", `Measured ${meta.date.slice(0, 10)} on ${meta.cpu} (${meta.cores} cores), Node ${meta.node}; native Ed25519: ${meta.nativeEd25519 ?? "none"}.`, ""].join("\n"),
   );
 }
 

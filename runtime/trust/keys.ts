@@ -5,7 +5,7 @@
 // a private key is the same object with `"d":<base64url 32-byte seed>`. Any JOSE library reads both.
 
 import { base64urlDecode, base64urlEncode, bytesEqual, utf8Encode } from "../crypto/base64url.js";
-import { ed25519PublicKey, randomSeed, sha256Bytes } from "../crypto/ed25519.js";
+import { ed25519PublicKey, isWeakEd25519Key, randomSeed, sha256Bytes } from "../crypto/ed25519.js";
 import type { CryptoPath } from "../crypto/digest.js";
 import type { PrivateKey, PublicKey } from "./types.js";
 
@@ -85,6 +85,7 @@ function readOkp(jwk: unknown): { ok: true; x: Uint8Array; kid?: string; d?: unk
 export function publicKeyFromJwk(jwk: unknown): KeyResult<PublicKey> {
   const okp = readOkp(jwk);
   if (!okp.ok) return okp;
+  if (isWeakEd25519Key(okp.x)) return { ok: false, message: "JWK member `x` is a point of small order or an unreduced encoding: anyone can make signatures it verifies" };
   const key = publicKeyFromBytes(okp.x);
   if (okp.kid !== undefined && okp.kid !== key.keyId)
     return { ok: false, message: `JWK \`kid\` ${okp.kid} is not the key's RFC 7638 thumbprint ${key.keyId}` };
