@@ -57,9 +57,18 @@ export function base64urlEncode(bytes: Uint8Array): string {
   return encodePortable(bytes);
 }
 
+// Text is encoded for base64url in one scratch buffer (encoding is synchronous, so no two calls
+// share it): a Buffer per call took a slice of Node's pool, and a fresh 8 KB pool every few calls;
+// 1.33 → 0.82 µs for a 1 KB statement.
+const SCRATCH = NodeBuffer ? NodeBuffer.allocUnsafeSlow(64 * 1024) : null;
+
 /** Base64url of the UTF-8 bytes of `text`; on Node without the intermediate Uint8Array. */
 export function base64urlEncodeText(text: string): string {
-  if (NodeBuffer) return NodeBuffer.from(text, "utf8").toString("base64url");
+  if (NodeBuffer) {
+    // at most 3 UTF-8 bytes per UTF-16 unit, so text this short fits the scratch buffer whole
+    if (SCRATCH !== null && text.length * 3 <= SCRATCH.length) return SCRATCH.toString("base64url", 0, SCRATCH.write(text, 0, "utf8"));
+    return NodeBuffer.from(text, "utf8").toString("base64url");
+  }
   return encodePortable(encoder.encode(text));
 }
 

@@ -3,7 +3,7 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { base64urlDecode, base64urlEncode, hexInto, portableBase64url } from "../../runtime/crypto/base64url.js";
+import { base64urlDecode, base64urlEncode, base64urlEncodeText, hexInto, portableBase64url } from "../../runtime/crypto/base64url.js";
 
 describe("base64url", () => {
   it("portable and Buffer paths encode and decode alike, and round-trip", () => {
@@ -37,6 +37,22 @@ describe("base64url", () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe("base64urlEncodeText", () => {
+  it("encodes the UTF-8 bytes of any text, short or longer than its scratch buffer, lone surrogates as U+FFFD", () => {
+    const check = (text: string): void => {
+      expect(base64urlEncodeText(text)).toBe(Buffer.from(text, "utf8").toString("base64url"));
+    };
+    fc.assert(fc.property(fc.string({ unit: "grapheme", maxLength: 300 }), check), { numRuns: 200 });
+    fc.assert(fc.property(fc.string({ unit: "binary", maxLength: 300 }), check), { numRuns: 200 });
+    // around the scratch buffer's 64 KiB, in 3-byte characters and in ASCII
+    for (const length of [21_845, 21_846, 65_536, 70_000]) {
+      check("€".repeat(length));
+      check("a".repeat(length));
+    }
+    check("\ud800" + "x".repeat(10)); // a lone surrogate
   });
 });
 
