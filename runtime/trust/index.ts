@@ -38,3 +38,6 @@ export { verifyLog, verifyLogBytes, type LogVerification, type LogSummary, type 
 export { createBatchAuthorizer, type BatchAuthorizer, type BatchAuthorizerOptions, type BatchedAuthorization } from "./batch.js";
 export { verifyBatchedArtifact, parseBatchedArtifact, type BatchedArtifact, type TreeHead, type BatchErrorCode, type BatchVerifyResult, type BatchVerifyOptions } from "./batch-artifact.js";
 export { buildTree, leafHash, nodeHash, rootFromInclusionProof, verifyInclusion, type MerkleTree } from "./merkle.js";
+// which implementation signs and hashes: the process default path, and what the native path's Ed25519 runs on
+export { setDefaultCryptoPath, defaultCryptoPath, type CryptoPath } from "../crypto/digest.js";
+export { ed25519NativeBackend, isWeakEd25519Key } from "../crypto/ed25519.js";

@@ -26,8 +26,11 @@ const opensslVerify = (signature: Uint8Array, message: Uint8Array, publicKey: Ui
   nodeVerify(null, message, createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: "der", type: "spki" }), signature);
 
 describe("the native path", () => {
-  it("is libsodium here (sodium-native is installed with the package)", () => {
+  it("is libsodium here (sodium-native is installed with the package), as writ/trust reports too", async () => {
     expect(ed25519NativeBackend()).toBe("libsodium");
+    const trust = await import("../../runtime/trust/index.js");
+    expect(trust.ed25519NativeBackend()).toBe("libsodium");
+    expect(trust.defaultCryptoPath()).toBe("native");
   });
 
   it("signs what OpenSSL and noble sign, byte for byte, and verifies what they sign", () => {
