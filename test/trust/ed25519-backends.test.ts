@@ -124,6 +124,8 @@ describe("keys anyone can sign for", () => {
       otherSign[31]! ^= 0x80;
       expect(isWeakEd25519Key(otherSign)).toBe(true);
     }
+    // what is not 32 bytes is no key at all
+    for (const length of [0, 31, 33, 64]) expect(isWeakEd25519Key(new Uint8Array(length).fill(9))).toBe(true);
     // y = p .. 2^255 − 1 is never a canonical encoding
     for (let low = 0xed; low <= 0xff; low++) {
       const y = new Uint8Array(32).fill(0xff);
