@@ -125,8 +125,7 @@ function scan(buf: Buffer, logPath: string): { state: ScanState; tornFrom: numbe
   let lastLineFrom = 0;
   // Where the fully checked tail starts: after the FULLY_CHECKED_TAIL-th newline from the end.
   let tailFrom = end;
-  // (A negative offset would make lastIndexOf search from the end, hence the guard.)
-  for (let k = 0; k < FULLY_CHECKED_TAIL && tailFrom > 0; k++) tailFrom = tailFrom >= 2 ? buf.lastIndexOf(0x0a, tailFrom - 2) + 1 : 0;
+  for (let k = 0; k < FULLY_CHECKED_TAIL && tailFrom > 0; k++) tailFrom = previousLineStart(buf, tailFrom);
   const damaged = (index: number, why: string) =>
     new LineageError("corrupt", `${logPath}: record ${index} ${why}; run \`writ audit verify\` — the log is left as it is`, index);
   let offset = 0;
@@ -172,11 +171,17 @@ function scan(buf: Buffer, logPath: string): { state: ScanState; tornFrom: numbe
   const last = state.last;
   if (last !== null && last.batch !== null && last.batch.index !== last.batch.size - 1) {
     let batchFrom = lastLineFrom;
-    for (let k = 0; k < last.batch.index && batchFrom > 0; k++) batchFrom = batchFrom >= 2 ? buf.lastIndexOf(0x0a, batchFrom - 2) + 1 : 0;
+    for (let k = 0; k < last.batch.index && batchFrom > 0; k++) batchFrom = previousLineStart(buf, batchFrom);
     const before = scan(buf.subarray(0, batchFrom), logPath);
     return { state: before.state, tornFrom: before.tornFrom ?? batchFrom };
   }
   return { state, tornFrom };
+}
+
+/** Where the line before the one starting at `lineStart` (> 0) starts. */
+function previousLineStart(buf: Buffer, lineStart: number): number {
+  // (A negative offset would make lastIndexOf search from the end, hence the guard.)
+  return lineStart >= 2 ? buf.lastIndexOf(0x0a, lineStart - 2) + 1 : 0;
 }
 
 function linkProblem(p: ParsedRecord, index: number, state: ScanState): string | null {
