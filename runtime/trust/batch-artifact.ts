@@ -91,6 +91,37 @@ const MAX_HEAD_LENGTH = 16 * 1024;
 /** As for JWS artifacts: a megabyte is not an artifact. */
 const MAX_BATCHED_LENGTH = 1024 * 1024;
 
+/**
+ * A batched artifact's text in the pieces it is built from (the format above): the issuer writes it
+ * from them as text (batchedArtifactText), and the lineage log writes the same pieces straight into
+ * its record's bytes (record-bytes.ts), so that nothing is written from a layout of its own.
+ */
+export interface BatchedArtifactPieces {
+  /** the statement's canonical JSON */
+  readonly statement: string;
+  /** batchedArtifactMiddle(index, path) */
+  readonly middle: string;
+  /** batchedArtifactTail(head): the same for every leaf of a batch */
+  readonly tail: string;
+}
+
+/** What a batched artifact's text begins with, before its statement. */
+export const BATCHED_ARTIFACT_OPEN = `{"typ":"${BATCHED_ARTIFACT_TYP}","statement":`;
+
+/** What follows the statement: the index and the audit path (`"<hex>","<hex>"…`), up to the path's end. */
+export function batchedArtifactMiddle(index: number, path: string): string {
+  return `,"index":${index},"path":[${path}`;
+}
+
+/** What follows the audit path: its end and the tree head JWS. */
+export function batchedArtifactTail(head: string): string {
+  return `],"head":${JSON.stringify(head)}}`;
+}
+
+export function batchedArtifactText(pieces: BatchedArtifactPieces): string {
+  return `${BATCHED_ARTIFACT_OPEN}${pieces.statement}${pieces.middle}${pieces.tail}`;
+}
+
 /** Whether an artifact's text is a batched artifact (JSON text; a compact JWS never begins with `{`). */
 export function isBatchedText(artifact: string): boolean {
   return artifact.startsWith("{");
@@ -121,7 +152,8 @@ export function parseBatchedArtifact(text: string): { ok: true; artifact: Batche
   // Only the statement is signed (as a leaf of the tree); the envelope around it is not. It must be
   // exactly what the issuer writes, so that no member can be added, repeated or reordered unnoticed
   // in an artifact or a lineage record that still verifies.
-  const exact = `{"typ":"${BATCHED_ARTIFACT_TYP}","statement":${canonical.text},"index":${a.index as number},"path":[${(a.path as string[]).map((h) => `"${h}"`).join(",")}],"head":${JSON.stringify(a.head)}}`;
+  const path = (a.path as string[]).map((h) => `"${h}"`).join(",");
+  const exact = batchedArtifactText({ statement: canonical.text, middle: batchedArtifactMiddle(a.index as number, path), tail: batchedArtifactTail(a.head) });
   if (text !== exact) return { ok: false, reason: "batched artifact is not in the issuer's serialisation (an extra, repeated or reordered member, or whitespace)" };
   return { ok: true, artifact: a as unknown as BatchedArtifact, leaf: canonical.text };
 }

@@ -27,7 +27,7 @@ import { withIssuedPlaces } from "./lineage-record.js";
 import { artifactDigests, type Signer } from "./signer.js";
 import { buildStatement, canonicalStatement, decideSafely, randomId, unrepresentableDecision } from "./statement.js";
 import { type ChainHead, type LineageSink, type Statement } from "./types.js";
-import { BATCH_HEAD_FORMAT, BATCHED_ARTIFACT_TYP, signTreeHead, type TreeHead } from "./batch-artifact.js";
+import { BATCH_HEAD_FORMAT, batchedArtifactMiddle, batchedArtifactTail, batchedArtifactText, signTreeHead, type BatchedArtifactPieces, type TreeHead } from "./batch-artifact.js";
 import { checkTtl, DEFAULT_TTL_SECONDS, requireSynchronous } from "./authorize.js";
 
 /** The longest delay setTimeout keeps (2^31 − 1 ms, about 24.8 days). */
@@ -152,12 +152,14 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
     };
     const headJws = signTreeHead(treeHead, signer);
     // Built as text: the statement is already canonical JSON, and the rest is fixed-shape.
-    const tail = `],"head":"${headJws}"}`;
-    const artifacts = closing.map((p, i) => `{"typ":"${BATCHED_ARTIFACT_TYP}","statement":${p.canonical},"index":${i},"path":[${tree.paths[i]!}${tail}`);
+    const tail = batchedArtifactTail(headJws);
+    const pieces: BatchedArtifactPieces[] = closing.map((p, i) => ({ statement: p.canonical, middle: batchedArtifactMiddle(i, tree.paths[i]!), tail }));
+    const artifacts = pieces.map(batchedArtifactText);
     if (options.lineage) {
       const { lineage } = options;
       const entries = artifacts.map((artifact, i) => ({ artifact, statement: closing[i]!.statement }));
-      const places = artifacts.map((artifact, i) => ({ artifact, place: { head: headJws, index: i, size: tree.size, leaf: closing[i]!.leaf, proofHolds: true } }));
+      // the log writes each record from the artifact's pieces rather than from its text (record-bytes.ts)
+      const places = artifacts.map((artifact, i) => ({ artifact, pieces: pieces[i]!, place: { head: headJws, index: i, size: tree.size, leaf: closing[i]!.leaf, proofHolds: true } }));
       requireSynchronous(
         withIssuedPlaces(entries, places, () => lineage.appendMany(entries)),
         "the lineage sink's appendMany",

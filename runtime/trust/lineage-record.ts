@@ -23,7 +23,7 @@
 import { blake2b512Hex, sha3_512Hex, type DigestPair } from "../crypto/digest.js";
 import { hexInto } from "../crypto/base64url.js";
 import type { Statement } from "./types.js";
-import { batchPlaceOf, isBatchedText, parseBatchedArtifact, type BatchPlace } from "./batch-artifact.js";
+import { batchPlaceOf, isBatchedText, parseBatchedArtifact, type BatchedArtifactPieces, type BatchPlace } from "./batch-artifact.js";
 import { parseCompact } from "./jws.js";
 import { parseStatement } from "./statement.js";
 import { MAX_ARTIFACT_LENGTH } from "./verify-artifact.js";
@@ -68,13 +68,18 @@ export function encodeRecord(record: LineageRecord, batched: boolean = isBatched
   // batched artifact as JSON spares escaping each of its quotes, which cost more than writing it.
   // `prev` holds lowercase hex, as every DigestPair here does (hash output, or read back through
   // isDigestPair), so it is written without JSON.stringify's scan for escapes (0.65 µs a record).
-  const { prev, artifact } = record;
-  const prevJson = prev === null ? "null" : `{"sha3_512":"${prev.sha3_512}","blake2b_512":"${prev.blake2b_512}"}`;
+  const { artifact } = record;
   // (`batched` is passed by an appender that knows: reading the first character of an artifact
   // just built by concatenation would flatten it, a copy of ~2 KB before the copy into the line.)
   // A compact JWS just issued needs no escaping (isLastIssuedToken): the same text JSON.stringify gives.
   const artifactJson = batched ? artifact : isLastIssuedToken(artifact) ? `"${artifact}"` : JSON.stringify(artifact);
-  return `{"seq":${JSON.stringify(record.seq)},"prev":${prevJson},"artifact":${artifactJson}}`;
+  return `${recordOpen(record.seq, record.prev)}${artifactJson}}`;
+}
+
+/** A record's line up to its artifact: `{"seq":…,"prev":…,"artifact":` (encodeRecord). */
+export function recordOpen(seq: number, prev: DigestPair | null): string {
+  const prevJson = prev === null ? "null" : `{"sha3_512":"${prev.sha3_512}","blake2b_512":"${prev.blake2b_512}"}`;
+  return `{"seq":${JSON.stringify(seq)},"prev":${prevJson},"artifact":`;
 }
 
 /**
@@ -168,6 +173,8 @@ export function statementOf(
 export interface IssuedPlace {
   readonly artifact: string;
   readonly place: BatchPlace;
+  /** the pieces `artifact` was built from (batchedArtifactText), which the log writes instead of its text */
+  readonly pieces?: BatchedArtifactPieces;
 }
 let issuedBatch: { readonly entries: readonly unknown[]; readonly places: readonly IssuedPlace[] } | null = null;
 

@@ -24,7 +24,8 @@ import type { DigestPair } from "../crypto/digest.js";
 import type { ChainHead, LineageSink, Statement } from "./types.js";
 import { acquireLock, releaseLock } from "./lineage-lock.js";
 import { MAX_ARTIFACT_LENGTH } from "./verify-artifact.js";
-import { chainEntryOf, chainLinkProblem, encodeRecord, issuedPlacesOf, linkTarget, parseRecordEnvelope, parseRecordLine, recordDigests, sameDigests, type ChainEntry, type ParsedRecord } from "./lineage-record.js";
+import { chainEntryOf, chainLinkProblem, encodeRecord, issuedPlacesOf, linkTarget, parseRecordEnvelope, parseRecordLine, recordDigests, recordOpen, sameDigests, type ChainEntry, type ParsedRecord } from "./lineage-record.js";
+import { withRecordBytes, type RecordBytes } from "./record-bytes.js";
 import { describeThrown } from "../thrown.js";
 
 export interface LogOptions {
@@ -301,18 +302,23 @@ class FileLog implements LineageLog {
    * all of them or none. Each statement must continue the chain from the one before it.
    */
   appendMany(entries: readonly { readonly artifact: string; readonly statement: Statement }[]): void {
+    withRecordBytes((out) => this.appendInto(entries, out));
+  }
+
+  /** appendMany, the records gathered in `out` before their one write */
+  private appendInto(entries: readonly { readonly artifact: string; readonly statement: Statement }[], out: RecordBytes): void {
     if (this.fd === null) throw new LineageError("closed", `${this.path}: the log is closed`);
     let count = this.count;
     let lastDigests = this.lastDigests;
     let lastStatementSeq = this.lastStatementSeq;
     let lastEntry = this.lastEntry;
-    const chunks: string[] = [];
     // where the batch authorizer says each entry sits in its batch (lineage-record.ts), if it handed them over
     const issued = issuedPlacesOf(entries);
     let k = 0;
     for (const { artifact, statement } of entries) {
       const link = statement.lineage;
-      const read = chainEntryOf(artifact, statement, issued?.[k++]);
+      const place = issued?.[k++];
+      const read = chainEntryOf(artifact, statement, place);
       if (!read.ok) throw new LineageError("chain_break", `${this.path}: the artifact cannot continue a chain (${read.reason}); nothing was recorded`);
       if (lastStatementSeq === null || lastEntry === null) {
         // verifyLog reads a log that starts inside a batch as one whose first records were removed
@@ -331,23 +337,24 @@ class FileLog implements LineageLog {
       // another: refuse it here, before anything is written.
       if (artifact.length > MAX_ARTIFACT_LENGTH)
         throw new LineageError("too_large", `${this.path}: an artifact of ${artifact.length} characters is more than the ${MAX_ARTIFACT_LENGTH} verifiers read; nothing was recorded`);
-      chunks.push(encodeRecord({ seq: count, prev: lastDigests, artifact }, read.entry.batch !== null), "\n");
+      // the record's bytes: a batched artifact just issued from the pieces it was built of (record-bytes.ts)
+      if (place?.pieces !== undefined && place.artifact === artifact) out.addBatched(recordOpen(count, lastDigests), place.pieces);
+      else out.addLine(encodeRecord({ seq: count, prev: lastDigests, artifact }, read.entry.batch !== null));
       count++;
       lastDigests = recordDigests(read.entry);
       lastStatementSeq = link.seq;
       lastEntry = read.entry;
     }
-    if (chunks.length === 0) return;
-    // The text goes to write(2) as it is: Node encodes it without a Buffer of ours in between.
-    const text = chunks.join("");
-    const length = Buffer.byteLength(text, "utf8");
+    if (out.length === 0) return;
+    const bytes = out.bytes();
+    const length = bytes.length;
     // A file that grew since our last append has another writer (one that ignored the lock, or a
     // path the lock did not cover): appending would fork the chain, so refuse and write nothing.
     const size = fstatSync(this.fd).size;
     if (size !== this.size)
       throw new LineageError("locked", `${this.path}: the file is ${size} bytes, not the ${this.size} this writer left: another process is writing it; nothing was recorded`);
     try {
-      const written = writeSync(this.fd, text, null, "utf8");
+      const written = writeSync(this.fd, bytes, 0, length);
       if (written !== length) throw new Error(`short write (${written} of ${length} bytes)`);
       if (this.fsyncMode === "always") fdatasyncSync(this.fd);
     } catch (e) {
