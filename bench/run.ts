@@ -29,7 +29,8 @@ import { decideAgentGovernance } from "./engines/js-ifelse.js";
 import { largePermitPairs } from "./policies/large-permits.js";
 import { buildWrit } from "./writ-build.js";
 import type { WritBundles } from "./engines/writ.js";
-import { RESULTS_FORMAT, summarize, type BenchResults, type RunResult } from "./report/results.js";
+import { RESULTS_FORMAT, summarize, type BenchResults, type HostProbe, type RunResult } from "./report/results.js";
+import { hostProbeUs } from "./host-probe.js";
 import { renderResults, writeResults } from "./report/render.js";
 import { resultsDir } from "./paths.js";
 import { buildScaling, scalingEngines } from "./scaling.js";
@@ -318,9 +319,16 @@ async function runParent(options: Options): Promise<number> {
   writeFileSync(jobPath, JSON.stringify(job));
 
   const results: RunResult[] = [];
+  const hostProbes: HostProbe[] = [];
+  const probe = (at: string): void => {
+    const us = hostProbeUs();
+    hostProbes.push({ at, us });
+    console.error(`  host probe ${at}: SHA3-512 of 1.4 KB in ${us.toFixed(2)} µs`);
+  };
   try {
     for (const spec of runs) {
       console.error(`run ${spec.id}: ${spec.description}${spec.engines.length > 0 ? ` (${spec.engines.join(", ")})` : ""}`);
+      if (!options.check) probe(`before ${spec.id}`);
       const outcome = await spawnRun(jobPath, spec);
       if (outcome.error !== undefined) {
         console.error(`bench stopped: ${outcome.error}`);
@@ -328,6 +336,7 @@ async function runParent(options: Options): Promise<number> {
       }
       results.push(outcome.result!);
     }
+    if (!options.check) probe("after the last run");
   } finally {
     rmSync(jobDir, { recursive: true, force: true });
   }
@@ -352,6 +361,7 @@ async function runParent(options: Options): Promise<number> {
       cpuCount: cpuList.length,
       memoryBytes: totalmem(),
       loadAverage: { start: loadAtStart, end: loadavg() },
+      hostProbes,
     },
     mix: { ...stats, seed: options.seed },
     writCompileMs: writ.ok ? writ.build.compileMs : null,

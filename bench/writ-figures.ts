@@ -11,9 +11,10 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { loadPolicy, type LoadedPolicy } from "../runtime/policy.js";
 import type { Bundle } from "../runtime/manifest.js";
-import { setDefaultCryptoPath, sha3_512Hex, type CryptoPath } from "../runtime/crypto/digest.js";
+import { setDefaultCryptoPath, type CryptoPath } from "../runtime/crypto/digest.js";
 import { ed25519NativeBackend } from "../runtime/crypto/ed25519.js";
 import { authorize, createBatchAuthorizer, createSigner, generateKeyPair, openLog, readBundle, signBundle, verifyArtifact } from "../runtime/trust/index.js";
+import { hostProbeUs } from "./host-probe.js";
 import { generateMix } from "./mix.js";
 import { packageRoot, policiesDir, resultsDir } from "./paths.js";
 
@@ -29,14 +30,6 @@ interface Figure {
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[s.length >> 1]!;
-}
-
-// How fast the host runs right now: one SHA3-512 of 1.4 KB (node:crypto), median of 2,000. This
-// VM's host switches between a fast and a slow phase that lasts minutes (about 7 µs against 12–15
-// µs here); the probe taken beside a block of figures says which phase they were measured in.
-const PROBE_TEXT = "x".repeat(1400);
-function hostProbeUs(): number {
-  return timeUs(2000, 200, () => void sha3_512Hex(PROBE_TEXT, "native"));
 }
 
 interface TimedMode {

@@ -43,6 +43,13 @@ export interface SummaryRow {
   readonly large?: SizeFigures;
 }
 
+/** One SHA3-512 of 1.4 KB timed in the parent (bench/host-probe.ts): how fast the host ran then. */
+export interface HostProbe {
+  /** when: `before <run id>`, or `after the last run` */
+  readonly at: string;
+  readonly us: number;
+}
+
 export interface BenchResults {
   readonly format: typeof RESULTS_FORMAT;
   readonly date: string;
@@ -57,6 +64,8 @@ export interface BenchResults {
     readonly memoryBytes: number;
     /** os.loadavg() (1, 5, 15 minutes) when the run started and when it ended: other load skews figures */
     readonly loadAverage?: { readonly start: readonly number[]; readonly end: readonly number[] };
+    /** the host's speed before each run and after the last (bench/host-probe.ts) */
+    readonly hostProbes?: readonly HostProbe[];
   };
   readonly mix: MixStats & { readonly seed: number };
   /** Writ's compile of the two policies, in the parent process (null when Writ was not measured) */

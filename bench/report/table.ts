@@ -55,6 +55,9 @@ export function renderTable(results: BenchResults): string {
         ? ` The 1-minute load average was ${m.loadAverage.start[0]!.toFixed(1)} at the start and ` +
           `${m.loadAverage.end[0]!.toFixed(1)} at the end, on ${m.cpuCount} cores (it counts this run's own compiling and whatever ran in the minute before): ` +
           `where other work ran alongside, absolute figures are inflated; the ratios, measured interleaved, hold better.`
+        : "") +
+      (m.hostProbes !== undefined && m.hostProbes.length > 0
+        ? ` How fast the host ran (one SHA3-512 of 1.4 KB, the median of 2,000; it rises when the host slows down): ${m.hostProbes.map((p) => `${p.us.toFixed(2)} µs ${p.at}`).join(", ")}.`
         : ""),
   ];
   if (results.writCompileMs != null) {

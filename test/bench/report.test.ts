@@ -167,6 +167,13 @@ describe("the table and the summary", () => {
     expect(table).toContain("| 10,000 | 100 ns | 50 µs | 10 s | 976.6 KiB |");
   });
 
+  it("says how fast the host ran before each run, when the run probed it", () => {
+    const base = sampleResults();
+    expect(renderResults(base).table).not.toContain("How fast the host ran");
+    const probed: BenchResults = { ...base, machine: { ...base.machine, hostProbes: [{ at: "before wasm-flag", us: 7.04 }, { at: "after the last run", us: 13.5 }] } };
+    expect(renderResults(probed).table).toContain("7.04 µs before wasm-flag, 13.50 µs after the last run.");
+  });
+
   it("matches the committed results files, when present", () => {
     const dir = resultsDir();
     if (!existsSync(join(dir, "latest.json"))) return;
