@@ -12,6 +12,7 @@ import type { BenchRequest } from "./request.js";
 import type { Engine } from "./engines/types.js";
 import type { EngineTiming } from "./harness.js";
 import { formatNs } from "./harness.js";
+import { ratioOf } from "./report/results.js";
 import { SCALING_SIZES, scalingPermits, scalingPolicySource } from "./policies/generate-scaling.js";
 
 export interface ScalingBuild {
@@ -104,21 +105,33 @@ export interface ScalingResult {
   readonly timings: readonly EngineTiming[];
 }
 
-/** A markdown table: one row per rule count, one column per engine. */
+/**
+ * A markdown table: one row per rule count, one column per engine, and Writ's time over its time on
+ * the fewest rules. That growth is taken within each round (all sizes are timed in the same rounds)
+ * and is the median over the rounds, as the comparison's ratios are: on a host whose speed changes
+ * from one round to the next, or within one, the ratio of two medians can say 2× where the rounds
+ * say 1.4×.
+ */
 export function renderScalingTable(results: readonly ScalingResult[]): string {
   const engines = [...new Set(results.flatMap((r) => r.timings.map((t) => t.engine)))];
   const labels = engines.map((e) => results.flatMap((r) => r.timings).find((t) => t.engine === e)!.label);
+  const writOf = (r: ScalingResult) => r.timings.find((t) => t.engine === "writ");
+  const fewest = results.reduce<ScalingResult | undefined>((a, r) => (a === undefined || r.rules < a.rules ? r : a), undefined);
+  const base = fewest === undefined ? undefined : writOf(fewest);
+  const growthHeading = base === undefined ? "" : ` Writ × ${fewest!.rules.toLocaleString("en-US")} rules (per round) |`;
   const lines = [
-    `| rules | ${labels.join(" | ")} | Writ compile | module size |`,
-    `| ---: | ${engines.map(() => "---:").join(" | ")} | ---: | ---: |`,
+    `| rules | ${labels.join(" | ")} |${growthHeading} Writ compile | module size |`,
+    `| ---: | ${engines.map(() => "---:").join(" | ")} |${base === undefined ? "" : " ---: |"} ---: | ---: |`,
   ];
   for (const r of results) {
     const cells = engines.map((e) => {
       const t = r.timings.find((x) => x.engine === e);
       return t === undefined ? "–" : formatNs(t.medianNsPerDecision);
     });
+    const writ = writOf(r);
+    const growth = base === undefined ? "" : ` ${writ === undefined ? "–" : `${ratioOf(writ, base).toFixed(2)}×`} |`;
     lines.push(
-      `| ${r.rules.toLocaleString("en-US")} | ${cells.join(" | ")} | ${formatNs(r.compileMs * 1e6)} | ${(r.moduleBytes / 1024).toFixed(1)} KiB |`,
+      `| ${r.rules.toLocaleString("en-US")} | ${cells.join(" | ")} |${growth} ${formatNs(r.compileMs * 1e6)} | ${(r.moduleBytes / 1024).toFixed(1)} KiB |`,
     );
   }
   return `${lines.join("\n")}\n`;

@@ -162,9 +162,23 @@ describe("the table and the summary", () => {
       })),
     };
     const { table } = renderResults(results);
-    expect(table).toContain("| rules | writ label | js-closures label | Writ compile | module size |");
-    expect(table).toContain("| 10 | 100 ns | 50 ns | 10 ms | 1.0 KiB |");
-    expect(table).toContain("| 10,000 | 100 ns | 50 µs | 10 s | 976.6 KiB |");
+    expect(table).toContain("| rules | writ label | js-closures label | Writ × 10 rules (per round) | Writ compile | module size |");
+    expect(table).toContain("| 10 | 100 ns | 50 ns | 1.00× | 10 ms | 1.0 KiB |");
+    expect(table).toContain("| 10,000 | 100 ns | 50 µs | 1.00× | 10 s | 976.6 KiB |");
+  });
+
+  it("takes the scaling growth within each round, where the ratio of medians would follow the host", () => {
+    // in round 2 the host slowed while 10,000 rules were timed: the medians (110 and 220 ns) say 2×,
+    // the rounds 1.3×, 2× and 1.17×: the median of those is 1.3×
+    const rounds = (ns: number[]) => ({ ...timing("writ", "small", 0), roundsNsPerDecision: ns, medianNsPerDecision: [...ns].sort((a, b) => a - b)[1]! });
+    const results: BenchResults = {
+      ...sampleResults(),
+      scaling: [
+        { rules: 10, compileMs: 1, moduleBytes: 1024, timings: [rounds([100, 110, 300])] },
+        { rules: 10_000, compileMs: 1, moduleBytes: 1024, timings: [rounds([130, 220, 350])] },
+      ],
+    };
+    expect(renderResults(results).table).toContain("| 10,000 | 220 ns | 1.30× |");
   });
 
   it("says how fast the host ran before each run, when the run probed it", () => {
