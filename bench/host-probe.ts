@@ -18,3 +18,35 @@ export function hostProbeUs(): number {
   times.sort((a, b) => a - b);
   return times[times.length >> 1]!;
 }
+
+export interface QuietStart {
+  /** the probe time under which the host counts as quiet (µs) */
+  readonly thresholdUs: number;
+  readonly waitedSeconds: number;
+  /** false when no quiet moment came within the wait allowed, and the run started anyway */
+  readonly found: boolean;
+}
+
+/**
+ * Waits until two probes in a row take less than `thresholdUs` (checking every `everySeconds`), for
+ * at most `maxSeconds`: a run that starts on a quiet host has the better chance of staying in one
+ * phase. Says what it sees on `log`.
+ */
+export async function waitForQuietHost(thresholdUs: number, log: (line: string) => void, maxSeconds = 900, everySeconds = 10): Promise<QuietStart> {
+  const started = performance.now();
+  const waited = () => (performance.now() - started) / 1000;
+  for (;;) {
+    const first = hostProbeUs();
+    const second = first < thresholdUs ? hostProbeUs() : Infinity;
+    if (second < thresholdUs) {
+      log(`host quiet: probes ${first.toFixed(2)} and ${second.toFixed(2)} µs, under ${thresholdUs} µs, after ${waited().toFixed(0)} s`);
+      return { thresholdUs, waitedSeconds: waited(), found: true };
+    }
+    if (waited() + everySeconds > maxSeconds) {
+      log(`the host was not quiet (under ${thresholdUs} µs twice in a row) within ${maxSeconds} s; starting anyway`);
+      return { thresholdUs, waitedSeconds: waited(), found: false };
+    }
+    log(`waiting for a quiet host: probe ${first.toFixed(2)} µs${Number.isFinite(second) ? `, then ${second.toFixed(2)} µs` : ""}`);
+    await new Promise((resolve) => setTimeout(resolve, everySeconds * 1000));
+  }
+}

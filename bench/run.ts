@@ -12,7 +12,8 @@
 // Options: --quick (short run, indicative only), --check (agreement only, no timing, writes
 // nothing), --engines=a,b (subset), --seed=N, --no-write (print, do not touch bench/results/),
 // --unoptimized (compile Writ at O0: quicker, same decisions; for agreement checks),
-// --scaling[=10,100,...] (also time Writ on the scaling policies, 10 to 10,000 rules by default).
+// --scaling[=10,100,...] (also time Writ on the scaling policies, 10 to 10,000 rules by default),
+// --when-quiet=µs (start once two host probes in a row are under that many µs; bench/host-probe.ts).
 
 import { spawn } from "node:child_process";
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -30,7 +31,7 @@ import { largePermitPairs } from "./policies/large-permits.js";
 import { buildWrit } from "./writ-build.js";
 import type { WritBundles } from "./engines/writ.js";
 import { RESULTS_FORMAT, summarize, type BenchResults, type HostProbe, type RunResult } from "./report/results.js";
-import { hostProbeUs } from "./host-probe.js";
+import { hostProbeUs, waitForQuietHost } from "./host-probe.js";
 import { renderResults, writeResults } from "./report/render.js";
 import { resultsDir } from "./paths.js";
 import { buildScaling, scalingEngines } from "./scaling.js";
@@ -49,6 +50,8 @@ interface Options {
   readonly scaling: readonly number[] | null;
   readonly seed: number;
   readonly engines: readonly EngineName[];
+  /** start once the host probe is under this many µs twice in a row (null: start at once) */
+  readonly whenQuietUs: number | null;
 }
 
 /** What the parent hands a child (as a JSON file). */
@@ -90,6 +93,7 @@ function parseOptions(argv: readonly string[]): Options | string {
   let scaling: number[] | null = null;
   let seed = DEFAULT_MIX_SEED;
   let engines: EngineName[] = [...ENGINE_ORDER];
+  let whenQuietUs: number | null = null;
   for (const arg of argv) {
     if (arg === "--quick") quick = true;
     else if (arg === "--check") check = true;
@@ -108,9 +112,12 @@ function parseOptions(argv: readonly string[]): Options | string {
       const unknown = names.filter((n) => !isEngineName(n));
       if (unknown.length > 0) return `unknown engine \`${unknown.join("`, `")}\` (known: ${ENGINE_ORDER.join(", ")})`;
       engines = names as EngineName[];
-    } else return `unknown option \`${arg}\` (known: --quick, --check, --no-write, --unoptimized, --scaling[=10,100,...], --seed=N, --engines=a,b)`;
+    } else if (arg.startsWith("--when-quiet=")) {
+      whenQuietUs = Number(arg.slice("--when-quiet=".length));
+      if (!(whenQuietUs > 0 && whenQuietUs < 1e6)) return `--when-quiet needs a probe time in µs, e.g. --when-quiet=8, got \`${arg.slice(13)}\``;
+    } else return `unknown option \`${arg}\` (known: --quick, --check, --no-write, --unoptimized, --scaling[=10,100,...], --seed=N, --engines=a,b, --when-quiet=µs)`;
   }
-  return { quick, check, write, unoptimized, scaling, seed, engines };
+  return { quick, check, write, unoptimized, scaling, seed, engines, whenQuietUs };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -240,6 +247,7 @@ function spawnRun(jobPath: string, spec: RunSpec): Promise<{ result?: RunResult;
 }
 
 async function runParent(options: Options): Promise<number> {
+  const quietStart = options.whenQuietUs === null ? undefined : await waitForQuietHost(options.whenQuietUs, (line) => console.error(line));
   const started = performance.now();
   const loadAtStart = loadavg();
   const mix = generateMix(options.seed, DEFAULT_MIX_SIZE);
@@ -362,6 +370,7 @@ async function runParent(options: Options): Promise<number> {
       memoryBytes: totalmem(),
       loadAverage: { start: loadAtStart, end: loadavg() },
       hostProbes,
+      ...(quietStart === undefined ? {} : { quietStart }),
     },
     mix: { ...stats, seed: options.seed },
     writCompileMs: writ.ok ? writ.build.compileMs : null,

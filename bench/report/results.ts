@@ -5,6 +5,7 @@ import { quantile, type EngineTiming } from "../harness.js";
 import type { MixStats } from "../mix.js";
 import type { PolicySize } from "../engines/types.js";
 import type { ScalingResult } from "../scaling.js";
+import type { QuietStart } from "../host-probe.js";
 
 export const RESULTS_FORMAT = "writ-bench/1";
 
@@ -66,6 +67,8 @@ export interface BenchResults {
     readonly loadAverage?: { readonly start: readonly number[]; readonly end: readonly number[] };
     /** the host's speed before each run and after the last (bench/host-probe.ts) */
     readonly hostProbes?: readonly HostProbe[];
+    /** how the run waited for a quiet host (bench --when-quiet), when it did */
+    readonly quietStart?: QuietStart;
   };
   readonly mix: MixStats & { readonly seed: number };
   /** Writ's compile of the two policies, in the parent process (null when Writ was not measured) */

@@ -58,7 +58,12 @@ export function renderTable(results: BenchResults): string {
         : "") +
       (m.hostProbes !== undefined && m.hostProbes.length > 0
         ? ` How fast the host ran (one SHA3-512 of 1.4 KB, the median of 2,000; it rises when the host slows down): ${m.hostProbes.map((p) => `${p.us.toFixed(2)} µs ${p.at}`).join(", ")}.`
-        : ""),
+        : "") +
+      (m.quietStart === undefined
+        ? ""
+        : m.quietStart.found
+          ? ` The run started once two probes in a row took under ${m.quietStart.thresholdUs} µs (after waiting ${m.quietStart.waitedSeconds.toFixed(0)} s).`
+          : ` It waited ${m.quietStart.waitedSeconds.toFixed(0)} s for two probes in a row under ${m.quietStart.thresholdUs} µs, saw none, and started anyway.`),
   ];
   if (results.writCompileMs != null) {
     const c = results.writCompileMs;

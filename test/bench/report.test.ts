@@ -17,6 +17,7 @@ import type { BenchRequest } from "../../bench/request.js";
 import type { EngineTiming } from "../../bench/harness.js";
 import { resultsDir } from "../../bench/paths.js";
 import { checkXml } from "./xml-check.js";
+import { waitForQuietHost } from "../../bench/host-probe.js";
 
 function timing(engine: string, size: "small" | "large", ns: number): EngineTiming {
   return {
@@ -186,6 +187,23 @@ describe("the table and the summary", () => {
     expect(renderResults(base).table).not.toContain("How fast the host ran");
     const probed: BenchResults = { ...base, machine: { ...base.machine, hostProbes: [{ at: "before wasm-flag", us: 7.04 }, { at: "after the last run", us: 13.5 }] } };
     expect(renderResults(probed).table).toContain("7.04 µs before wasm-flag, 13.50 µs after the last run.");
+  });
+
+  it("says whether the run waited for a quiet host, and what it found", () => {
+    const base = sampleResults();
+    const quiet = (found: boolean): BenchResults => ({ ...base, machine: { ...base.machine, quietStart: { thresholdUs: 8, waitedSeconds: 41.2, found } } });
+    expect(renderResults(quiet(true)).table).toContain("The run started once two probes in a row took under 8 µs (after waiting 41 s).");
+    expect(renderResults(quiet(false)).table).toContain("It waited 41 s for two probes in a row under 8 µs, saw none, and started anyway.");
+  });
+
+  it("waits for a quiet host only as long as it may", async () => {
+    const lines: string[] = [];
+    const found = await waitForQuietHost(1e5, (l) => lines.push(l)); // any host is this quiet
+    expect(found.found).toBe(true);
+    expect(lines).toHaveLength(1);
+    const none = await waitForQuietHost(1e-6, (l) => lines.push(l), 0); // none is: no waiting allowed
+    expect(none).toMatchObject({ thresholdUs: 1e-6, found: false });
+    expect(lines[1]).toContain("starting anyway");
   });
 
   it("matches the committed results files, when present", () => {
