@@ -4,6 +4,7 @@
 // together; a probe taken beside a block of figures says which phase they were measured in.
 
 import { sha3_512Hex } from "../runtime/crypto/digest.js";
+import { quantile } from "./harness.js";
 
 const PROBE_TEXT = "x".repeat(1400);
 
@@ -15,8 +16,7 @@ export function hostProbeUs(): number {
     sha3_512Hex(PROBE_TEXT, "native");
     times.push(Number(process.hrtime.bigint() - t0) / 1000);
   }
-  times.sort((a, b) => a - b);
-  return times[times.length >> 1]!;
+  return quantile(times, 0.5);
 }
 
 export interface QuietStart {

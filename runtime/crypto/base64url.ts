@@ -151,10 +151,9 @@ export function hexInto(hex: string, out: Uint8Array, offset: number): boolean {
 }
 
 export function hexToBytes(hex: string): Uint8Array | null {
-  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) return null;
+  if (hex.length % 2 !== 0) return null;
   const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
+  return hexInto(hex, out, 0) ? out : null;
 }
 
 export function bytesToHex(bytes: Uint8Array): string {

@@ -21,7 +21,7 @@
 // batch head's digests once per batch) rather than from hashing each line again.
 
 import { blake2b512Hex, sha3_512Hex, type DigestPair } from "../crypto/digest.js";
-import { hexInto } from "../crypto/base64url.js";
+import { hexInto, hexToBytes } from "../crypto/base64url.js";
 import type { Statement } from "./types.js";
 import { batchPlaceOf, isBatchedText, parseBatchedArtifact, type BatchedArtifactPieces, type BatchPlace } from "./batch-artifact.js";
 import { parseCompact } from "./jws.js";
@@ -66,8 +66,6 @@ export function encodeRecord(record: LineageRecord, batched: boolean = isBatched
   // artifact }) without building the objects, the artifact being a string (JWS) or, for a batched
   // artifact, its own JSON text (lineage-log.test.ts holds the two to each other). Embedding a
   // batched artifact as JSON spares escaping each of its quotes, which cost more than writing it.
-  // `prev` holds lowercase hex, as every DigestPair here does (hash output, or read back through
-  // isDigestPair), so it is written without JSON.stringify's scan for escapes (0.65 µs a record).
   const { artifact } = record;
   // (`batched` is passed by an appender that knows: reading the first character of an artifact
   // just built by concatenation would flatten it, a copy of ~2 KB before the copy into the line.)
@@ -78,6 +76,8 @@ export function encodeRecord(record: LineageRecord, batched: boolean = isBatched
 
 /** A record's line up to its artifact: `{"seq":…,"prev":…,"artifact":` (encodeRecord). */
 export function recordOpen(seq: number, prev: DigestPair | null): string {
+  // `prev` holds lowercase hex, as every DigestPair here does (hash output, or read back through
+  // isDigestPair), so it is written without JSON.stringify's scan for escapes (0.65 µs a record).
   const prevJson = prev === null ? "null" : `{"sha3_512":"${prev.sha3_512}","blake2b_512":"${prev.blake2b_512}"}`;
   return `{"seq":${JSON.stringify(seq)},"prev":${prevJson},"artifact":`;
 }
@@ -107,9 +107,9 @@ const TWO_32 = 2 ** 32;
 let headBytes: { digests: DigestPair; sha3: Uint8Array; blake2b: Uint8Array } | null = null;
 
 function digestBytes(hex: string): Uint8Array {
-  const out = new Uint8Array(64);
-  if (!hexInto(hex, out, 0)) throw new Error("a digest is 128 hex digits");
-  return out;
+  const bytes = hexToBytes(hex);
+  if (bytes === null || bytes.length !== 64) throw new Error("a digest is 128 hex digits");
+  return bytes;
 }
 
 // One buffer for every commitment (hashing is synchronous): allocating a typed array per record
@@ -194,10 +194,13 @@ export function issuedPlacesOf(entries: readonly unknown[]): readonly IssuedPlac
   return issuedBatch !== null && issuedBatch.entries === entries ? issuedBatch.places : undefined;
 }
 
-/** The chain entry for an artifact about to be appended, or why it cannot continue a chain. */
+/**
+ * The chain entry for an artifact about to be appended, or why it cannot continue a chain. `issued`
+ * is where the batch authorizer issued this very artifact (the caller has matched its text), if so.
+ */
 export function chainEntryOf(artifact: string, statement: Statement, issued?: IssuedPlace): { ok: true; entry: ChainEntry } | { ok: false; reason: string } {
   // the issued place first: it is known without reading the artifact (see encodeRecord)
-  if (issued !== undefined && issued.artifact === artifact) return { ok: true, entry: { artifact, statement, batch: issued.place } };
+  if (issued !== undefined) return { ok: true, entry: { artifact, statement, batch: issued.place } };
   if (!isBatchedText(artifact)) return { ok: true, entry: { artifact, statement, batch: null } };
   const read = statementOf(artifact);
   if (!read.ok) return read;

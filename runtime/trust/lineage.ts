@@ -317,7 +317,9 @@ class FileLog implements LineageLog {
     let k = 0;
     for (const { artifact, statement } of entries) {
       const link = statement.lineage;
-      const place = issued?.[k++];
+      // the batch authorizer's place for this very artifact, if it handed one over
+      const candidate = issued?.[k++];
+      const place = candidate !== undefined && candidate.artifact === artifact ? candidate : undefined;
       const read = chainEntryOf(artifact, statement, place);
       if (!read.ok) throw new LineageError("chain_break", `${this.path}: the artifact cannot continue a chain (${read.reason}); nothing was recorded`);
       if (lastStatementSeq === null || lastEntry === null) {
@@ -338,7 +340,7 @@ class FileLog implements LineageLog {
       if (artifact.length > MAX_ARTIFACT_LENGTH)
         throw new LineageError("too_large", `${this.path}: an artifact of ${artifact.length} characters is more than the ${MAX_ARTIFACT_LENGTH} verifiers read; nothing was recorded`);
       // the record's bytes: a batched artifact just issued from the pieces it was built of (record-bytes.ts)
-      if (place?.pieces !== undefined && place.artifact === artifact) out.addBatched(recordOpen(count, lastDigests), place.pieces);
+      if (place?.pieces !== undefined) out.addBatched(recordOpen(count, lastDigests), place.pieces);
       else out.addLine(encodeRecord({ seq: count, prev: lastDigests, artifact }, read.entry.batch !== null));
       count++;
       lastDigests = recordDigests(read.entry);
