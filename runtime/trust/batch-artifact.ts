@@ -13,7 +13,7 @@
 
 import { canonicalJson, canonicalize } from "./jcs.js";
 import { MERKLE_HASH, leafHash, rootFromInclusionProof } from "./merkle.js";
-import type { PublicKey, Statement } from "./types.js";
+import type { ArtifactErrorCode, PublicKey, Statement } from "./types.js";
 import type { CryptoPath, DigestPair } from "../crypto/digest.js";
 import { bytesToHex, hexToBytes, utf8Encode } from "../crypto/base64url.js";
 import { headerProblem, parseCompact, payloadText, verifyJws } from "./jws.js";
@@ -52,19 +52,8 @@ export interface BatchedArtifact {
   readonly head: string;
 }
 
-export type BatchErrorCode =
-  | "malformed"
-  | "bad_header"
-  | "unknown_key"
-  | "bad_signature"
-  | "bad_proof"
-  | "issuer_mismatch"
-  | "expired"
-  | "not_yet_valid"
-  | "untrusted_policy"
-  | "request_mismatch"
-  | "not_allowed"
-  | "bad_options";
+/** the same codes as a compact artifact's (`ArtifactErrorCode`) */
+export type BatchErrorCode = ArtifactErrorCode;
 
 export type BatchVerifyResult =
   | { ok: true; statement: Statement; head: TreeHead }

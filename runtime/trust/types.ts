@@ -79,3 +79,20 @@ export const BUNDLE_SIGNATURE_TYP = "writ-manifest+jws";
 export interface LineageSink {
   append(artifact: string, statement: Statement): void;
 }
+
+/** Why an authorization artifact (compact or batched) failed verification: the first check that failed. */
+export type ArtifactErrorCode =
+  | "malformed"
+  | "bad_header"
+  | "unknown_key"
+  | "bad_signature"
+  /** batched artifacts: the statement does not fold through its proof to the signed tree head's root */
+  | "bad_proof"
+  /** batched artifacts: the statement's issuer is not the key that signed its tree head */
+  | "issuer_mismatch"
+  | "expired"
+  | "not_yet_valid"
+  | "untrusted_policy"
+  | "request_mismatch"
+  | "not_allowed"
+  | "bad_options";

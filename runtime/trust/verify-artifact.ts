@@ -8,27 +8,12 @@ import type { CryptoPath, DigestPair } from "../crypto/digest.js";
 import { headerProblem, parseCompact, verifyJws } from "./jws.js";
 import { requestDigest } from "./request-digest.js";
 import { parseStatement } from "./statement.js";
-import { ARTIFACT_TYP, type PublicKey, type Statement } from "./types.js";
+import { ARTIFACT_TYP, type ArtifactErrorCode, type PublicKey, type Statement } from "./types.js";
 import { isBatchedText, verifyBatchedArtifact } from "./batch-artifact.js";
 import { validityClock } from "./validity.js";
 
 export { DEFAULT_CLOCK_SKEW_SECONDS } from "./validity.js";
-
-export type ArtifactErrorCode =
-  | "malformed"
-  | "bad_header"
-  | "unknown_key"
-  | "bad_signature"
-  /** batched artifacts: the statement does not fold through its proof to the signed tree head's root */
-  | "bad_proof"
-  /** batched artifacts: the statement's issuer is not the key that signed its tree head */
-  | "issuer_mismatch"
-  | "expired"
-  | "not_yet_valid"
-  | "untrusted_policy"
-  | "request_mismatch"
-  | "not_allowed"
-  | "bad_options";
+export type { ArtifactErrorCode } from "./types.js";
 
 export type ArtifactVerification = { ok: true; statement: Statement } | { ok: false; code: ArtifactErrorCode; message: string };
 
