@@ -14,12 +14,11 @@
 import { canonicalJson, canonicalize } from "./jcs.js";
 import { MERKLE_HASH, leafHash, rootFromInclusionProof } from "./merkle.js";
 import type { ArtifactErrorCode, PublicKey, Statement } from "./types.js";
-import type { CryptoPath, DigestPair } from "../crypto/digest.js";
+import type { CryptoPath } from "../crypto/digest.js";
 import { bytesToHex, hexToBytes, utf8Encode } from "../crypto/base64url.js";
 import { headerProblem, parseCompact, payloadText, verifyJws } from "./jws.js";
 import { parseStatement } from "./statement.js";
-import { requestDigest } from "./request-digest.js";
-import { validityClock } from "./validity.js";
+import { readCheckOptions, statementFailure, type ArtifactCheckOptions, type CheckedOptions } from "./artifact-checks.js";
 import type { Signer } from "./signer.js";
 
 export const BATCHED_ARTIFACT_TYP = "writ-authz-batched/2";
@@ -59,20 +58,8 @@ export type BatchVerifyResult =
   | { ok: true; statement: Statement; head: TreeHead }
   | { ok: false; code: BatchErrorCode; message: string };
 
-export interface BatchVerifyOptions {
-  readonly trustedKeys: readonly PublicKey[];
-  /** the policy digests the caller trusts (any match); unchecked when absent */
-  readonly trustedPolicies?: readonly DigestPair[];
-  /** when given, the artifact must be about exactly this request */
-  readonly request?: unknown;
-  /** when true, a deny is refused with `not_allowed` */
-  readonly requireAllow?: boolean;
-  /** when to judge expiry; default now, 30 s skew. Audits of old decisions pass `ignoreExpiry`. */
-  readonly now?: Date;
-  readonly ignoreExpiry?: boolean;
-  readonly clockSkewSeconds?: number;
-  readonly path?: CryptoPath;
-}
+/** The same options as verifyArtifact's, and `ignoreExpiry` (audits of old batches). */
+export type BatchVerifyOptions = ArtifactCheckOptions;
 
 const HEX_HASH = /^[0-9a-f]{64}$/;
 /** A tree head JWS is a few hundred bytes. */
@@ -221,8 +208,14 @@ function proofReaches(artifact: BatchedArtifact, leaf: Uint8Array, head: TreeHea
   return root !== null && bytesToHex(root) === head.root;
 }
 
-/** Verifies a batched artifact: proof, head signature, issuer, times, and the optional statement checks. */
+/** Verifies a batched artifact: proof, head signature, issuer, times, and the optional statement checks. Never throws. */
 export function verifyBatchedArtifact(artifact: string, options: BatchVerifyOptions): BatchVerifyResult {
+  const read = readCheckOptions(options);
+  return read.ok ? verifyBatchedChecked(artifact, read.options) : read;
+}
+
+/** verifyBatchedArtifact with options already read and checked (verifyArtifact reads them once for either kind). */
+export function verifyBatchedChecked(artifact: string, options: CheckedOptions): BatchVerifyResult {
   const parsed = parseBatchedArtifact(artifact);
   if (!parsed.ok) return { ok: false, code: "malformed", message: parsed.reason };
   const a = parsed.artifact;
@@ -232,29 +225,6 @@ export function verifyBatchedArtifact(artifact: string, options: BatchVerifyOpti
   if (!proofReaches(a, leafHash(utf8Encode(parsed.leaf)), head)) {
     return { ok: false, code: "bad_proof", message: `the statement is not leaf ${a.index} of the signed tree of size ${head.size}` };
   }
-  const st = a.statement as unknown as Record<string, unknown>;
-  if (st.iss !== head.iss) return { ok: false, code: "issuer_mismatch", message: "statement issuer differs from the tree head's signing key" };
-  if (!options.ignoreExpiry) {
-    // The same validity window as a JWS artifact (verify-artifact.ts).
-    const clock = validityClock(options);
-    if (!clock.ok) return { ok: false, code: "bad_options", message: clock.message };
-    const { now, skew } = clock;
-    const s = a.statement;
-    if (!(now < s.exp + skew)) return { ok: false, code: "expired", message: `artifact expired at ${new Date(s.exp * 1000).toISOString()}` };
-    if (now < s.iat - skew) return { ok: false, code: "not_yet_valid", message: `artifact is issued for ${new Date(s.iat * 1000).toISOString()}, in the future` };
-  }
-  if (options.trustedPolicies !== undefined) {
-    const p = a.statement.policy;
-    if (!options.trustedPolicies.some((d) => d.sha3_512 === p.sha3_512 && d.blake2b_512 === p.blake2b_512)) {
-      return { ok: false, code: "untrusted_policy", message: `policy ${p.name} ${p.version} is not a trusted module` };
-    }
-  }
-  if ("request" in options) {
-    const digest = requestDigest(options.request, options.path);
-    if (!digest.ok || digest.sha3_512 !== a.statement.request.sha3_512) {
-      return { ok: false, code: "request_mismatch", message: "the artifact was issued for a different request" };
-    }
-  }
-  if (options.requireAllow && a.statement.decision !== "allow") return { ok: false, code: "not_allowed", message: "the artifact records a deny" };
-  return { ok: true, statement: a.statement, head };
+  if (a.statement.iss !== head.iss) return { ok: false, code: "issuer_mismatch", message: "statement issuer differs from the tree head's signing key" };
+  return statementFailure(a.statement, options) ?? { ok: true, statement: a.statement, head };
 }

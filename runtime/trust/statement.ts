@@ -6,7 +6,7 @@ import type { Decision, DecisionError } from "../decision.js";
 import type { DecidingPolicy } from "../policy-types.js";
 import { bytesToHex, utf8Decode } from "../crypto/base64url.js";
 import { canonicalJson, canonicalize } from "./jcs.js";
-import { STATEMENT_FORMAT, type ChainHead, type Statement } from "./types.js";
+import { MAX_EPOCH_SECONDS, STATEMENT_FORMAT, type ChainHead, type Statement } from "./types.js";
 import type { RequestDigest } from "./request-digest.js";
 import { describeThrown } from "../thrown.js";
 
@@ -95,7 +95,11 @@ export function randomId(): string {
   return poolHex.slice(at, at + 2 * ID_BYTES);
 }
 
-/** The statement for one decision (shared by single and batched artifacts). */
+/**
+ * The statement for one decision (shared by single and batched artifacts). Throws a RangeError when
+ * `exp` would pass the last moment a date can hold (a clock set some 270,000 years ahead): the
+ * statement would be one that no verifier, this one included, reads back.
+ */
 export function buildStatement(args: {
   readonly policy: DecidingPolicy;
   readonly decision: Decision;
@@ -106,12 +110,14 @@ export function buildStatement(args: {
   readonly head: ChainHead;
 }): Statement {
   const { policy, decision, head } = args;
+  const exp = args.iat + args.ttlSeconds;
+  if (!(exp <= MAX_EPOCH_SECONDS)) throw new RangeError(`the clock is too late: an artifact issued at ${args.iat} s would expire after the last date (${MAX_EPOCH_SECONDS} s)`);
   return {
     v: STATEMENT_FORMAT,
     jti: randomId(),
     iss: args.issuer,
     iat: args.iat,
-    exp: args.iat + args.ttlSeconds,
+    exp,
     decision: decision.decision,
     rules: decision.rules,
     errors: decision.errors,
@@ -182,6 +188,10 @@ const HEX32 = /^[0-9a-f]{32}$/;
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
+function isEpochSeconds(v: unknown): boolean {
+  return Number.isSafeInteger(v) && Math.abs(v as number) <= MAX_EPOCH_SECONDS;
+}
+
 function isDigestPair(v: unknown): boolean {
   return isRecord(v) && typeof v["sha3_512"] === "string" && HEX128.test(v["sha3_512"]) && typeof v["blake2b_512"] === "string" && HEX128.test(v["blake2b_512"]);
 }
@@ -195,7 +205,8 @@ function statementProblem(s: Record<string, unknown>, leafIndex: number | null):
   if (s["v"] !== STATEMENT_FORMAT) return `statement format \`v\` is ${JSON.stringify(s["v"])}, expected "${STATEMENT_FORMAT}"`;
   if (typeof s["jti"] !== "string" || !HEX32.test(s["jti"])) return "`jti` must be 32 lowercase hex digits";
   if (typeof s["iss"] !== "string" || s["iss"] === "") return "`iss` must name the issuing key";
-  if (!Number.isSafeInteger(s["iat"]) || !Number.isSafeInteger(s["exp"])) return "`iat` and `exp` must be integers (seconds)";
+  if (!isEpochSeconds(s["iat"]) || !isEpochSeconds(s["exp"]))
+    return `\`iat\` and \`exp\` must be integers (seconds since the epoch) within ±${MAX_EPOCH_SECONDS}, the range of a date`;
   if ((s["exp"] as number) < (s["iat"] as number)) return "`exp` is before `iat`";
   if (s["decision"] !== "allow" && s["decision"] !== "deny") return "`decision` must be \"allow\" or \"deny\"";
   if (!Array.isArray(s["rules"]) || !s["rules"].every((r) => typeof r === "string")) return "`rules` must be a list of rule names";

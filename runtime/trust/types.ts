@@ -66,6 +66,14 @@ export interface Statement {
 }
 
 export const STATEMENT_FORMAT = "writ-authz/1";
+
+/**
+ * The furthest a date reaches from the epoch, in seconds (ECMA-262: ±8.64e15 ms). A statement's `iat`
+ * and `exp` must lie within it: a verifier states them as dates, and an audit judges an artifact at
+ * its own `iat`.
+ */
+export const MAX_EPOCH_SECONDS = 8_640_000_000_000;
+
 /** JWS header `typ` of an authorization artifact */
 export const ARTIFACT_TYP = "writ-authz+jws";
 /** JWS header `typ` of a bundle signature */

@@ -17,12 +17,13 @@ import { createWasmEvaluator } from "../../runtime/wasm/evaluator.js";
 import { authorize, MAX_TTL_SECONDS } from "../../runtime/trust/authorize.js";
 import { createBatchAuthorizer } from "../../runtime/trust/batch.js";
 import { parseBatchedArtifact, verifyBatchedArtifact } from "../../runtime/trust/batch-artifact.js";
-import { canonicalJson } from "../../runtime/trust/jcs.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
 import { replayArtifact } from "../../runtime/trust/replay.js";
 import { requestDigest } from "../../runtime/trust/request-digest.js";
 import { createSigner } from "../../runtime/trust/signer.js";
-import { verifyArtifact } from "../../runtime/trust/verify-artifact.js";
+import { verifyArtifact, type VerifyArtifactOptions } from "../../runtime/trust/verify-artifact.js";
+import { canonicalJson, canonicalize } from "../../runtime/trust/jcs.js";
+import { ARTIFACT_TYP, MAX_EPOCH_SECONDS } from "../../runtime/trust/types.js";
 import type { Decision } from "../../runtime/decision.js";
 import type { DecidingPolicy } from "../../runtime/policy-types.js";
 import { repositoryRoot } from "../support/transpiled-tree.js";
@@ -189,6 +190,69 @@ describe("verification options that would turn a check into something else are r
     expect(appended).toEqual([]);
     const longest = authorize(policy, payment(), { signer: createSigner(issuer), ttlSeconds: MAX_TTL_SECONDS });
     expect(verifyArtifact(longest.artifact, { trustedKeys: [issuer.publicKey] }).ok).toBe(true);
+  });
+
+  it("options of the wrong shape, or whose getters throw, are refused by both verifiers, which never throw", () => {
+    const { artifact } = authorize(policy, payment(), { signer: createSigner(issuer) });
+    const [batched] = createBatchAuthorizer({ signer: createSigner(issuer) }).authorizeBatch(policy, [payment()]);
+    const keys = [issuer.publicKey];
+    const throwing = Object.defineProperty({ trustedKeys: keys }, "trustedPolicies", { enumerable: true, get: () => { throw new Error("no policies"); } });
+    const wrong: [string, unknown, RegExp][] = [
+      ["no options", undefined, /an object giving `trustedKeys`/],
+      ["null", null, /an object giving `trustedKeys`/],
+      ["no trustedKeys", {}, /`trustedKeys`, a list/],
+      ["a key that is not one", { trustedKeys: [null] }, /trustedKeys\[0\] is not a public key/],
+      ["a key of 31 bytes", { trustedKeys: [{ keyId: issuer.keyId, bytes: issuer.publicKey.bytes.subarray(1) }] }, /trustedKeys\[0\]/],
+      ["trustedPolicies not a list", { trustedKeys: keys, trustedPolicies: {} }, /`trustedPolicies` must be a list/],
+      ["a policy that is not a digest pair", { trustedKeys: keys, trustedPolicies: [{ sha3_512: "a" }] }, /trustedPolicies\[0\]/],
+      ["an unknown crypto path", { trustedKeys: keys, path: "openssl" }, /`path` must be/],
+      ["a getter that throws", throwing, /reading the options threw: no policies/],
+    ];
+    for (const [name, options, message] of wrong) {
+      for (const token of [artifact, batched!.artifact]) {
+        const result = verifyArtifact(token, options as VerifyArtifactOptions);
+        expect(result, name).toMatchObject({ ok: false, code: "bad_options" });
+        expect((result as { message: string }).message, name).toMatch(message);
+      }
+      expect(verifyBatchedArtifact(batched!.artifact, options as VerifyArtifactOptions), name).toMatchObject({ ok: false, code: "bad_options" });
+    }
+    // and the options that are right still verify
+    expect(verifyArtifact(artifact, { trustedKeys: keys, trustedPolicies: [policy.digests], path: "noble" }).ok).toBe(true);
+    expect(verifyBatchedArtifact(batched!.artifact, { trustedKeys: keys, trustedPolicies: [policy.digests], path: "native" }).ok).toBe(true);
+  });
+
+  it("options are read once: a getter answering differently the second time changes nothing", () => {
+    const { artifact } = authorize(policy, payment(), { signer: createSigner(issuer) });
+    const other = generateKeyPair();
+    let reads = 0;
+    const options = Object.defineProperty({}, "trustedKeys", { enumerable: true, get: () => (reads++ === 0 ? [issuer.publicKey] : [other.publicKey]) });
+    expect(verifyArtifact(artifact, options as VerifyArtifactOptions).ok).toBe(true);
+    expect(reads).toBe(1);
+  });
+
+  it("a statement whose iat or exp a date cannot hold is malformed, not a throw, even signed by a trusted key", () => {
+    const { statement } = authorize(policy, payment(), { signer: createSigner(issuer) });
+    for (const [iat, exp] of [[2 ** 52, 2 ** 52 + 300], [0, MAX_EPOCH_SECONDS + 1], [-(MAX_EPOCH_SECONDS + 1), 0]] as const) {
+      const token = createSigner(issuer).signTyped(ARTIFACT_TYP, canonicalize({ ...statement, iat, exp }));
+      const result = verifyArtifact(token, { trustedKeys: [issuer.publicKey] });
+      expect(result, `${iat}..${exp}`).toMatchObject({ ok: false, code: "malformed" });
+      expect((result as { message: string }).message).toMatch(/within ±8640000000000, the range of a date/);
+    }
+    // the ends of the range are dates, and read as such
+    const last = createSigner(issuer).signTyped(ARTIFACT_TYP, canonicalize({ ...statement, iat: MAX_EPOCH_SECONDS - 10, exp: MAX_EPOCH_SECONDS }));
+    expect(verifyArtifact(last, { trustedKeys: [issuer.publicKey] })).toMatchObject({ ok: false, code: "not_yet_valid", message: expect.stringContaining("+275760-09-12T23:59:50.000Z") });
+  });
+
+  it("a clock so late that exp would pass the last date is refused before anything is signed or logged", () => {
+    const appended: string[] = [];
+    const lineage = { append: (a: string) => void appended.push(a) };
+    const late = () => new Date(MAX_EPOCH_SECONDS * 1000 - 60_000);
+    expect(() => authorize(policy, payment(), { signer: createSigner(issuer), now: late, lineage })).toThrow(/the clock is too late/);
+    expect(() => createBatchAuthorizer({ signer: createSigner(issuer), now: late }).authorizeBatch(policy, [payment()])).toThrow(/the clock is too late/);
+    expect(appended).toEqual([]);
+    // with a ttl that fits, the same clock issues an artifact its verifier reads
+    const fits = authorize(policy, payment(), { signer: createSigner(issuer), now: late, ttlSeconds: 60 });
+    expect(verifyArtifact(fits.artifact, { trustedKeys: [issuer.publicKey], now: late() }).ok).toBe(true);
   });
 
   it("a batched artifact that is not text", () => {

@@ -1,0 +1,136 @@
+// What both kinds of authorization artifact are checked for besides their signature or proof: the
+// caller's options themselves, the validity window, and the checks the options ask for (trusted
+// policies, the request, allow only). The compact verifier (verify-artifact.ts) and the batched one
+// (batch-artifact.ts) call the same functions, so they refuse the same things with the same words.
+
+import { isInstance } from "../thrown.js";
+import type { CryptoPath, DigestPair } from "../crypto/digest.js";
+import { requestDigest } from "./request-digest.js";
+import { MAX_EPOCH_SECONDS, type ArtifactErrorCode, type PublicKey, type Statement } from "./types.js";
+
+export const DEFAULT_CLOCK_SKEW_SECONDS = 30;
+
+/** What the verifiers accept as options, before they are read. */
+export interface ArtifactCheckOptions {
+  /** issuer keys; the artifact's `kid` (a batched one's tree head's) must be one of them */
+  readonly trustedKeys: readonly PublicKey[];
+  /** module digest pairs; when given, the artifact's policy must match one of them (both digests) */
+  readonly trustedPolicies?: readonly DigestPair[];
+  /** when given, the artifact must be about exactly this request (SHA3-512 of its canonical JSON) */
+  readonly request?: unknown;
+  /** when true, a deny is refused with `not_allowed` */
+  readonly requireAllow?: boolean;
+  /** when to judge the validity window; now when absent */
+  readonly now?: Date;
+  /** batched artifacts only: skip the validity window (audits of old batches) */
+  readonly ignoreExpiry?: boolean;
+  /** tolerance on both ends of the validity window; 30 s when absent */
+  readonly clockSkewSeconds?: number;
+  readonly path?: CryptoPath;
+}
+
+/** The options as read once and checked: plain values, whatever object the caller passed. */
+export interface CheckedOptions {
+  readonly trustedKeys: readonly PublicKey[];
+  readonly trustedPolicies: readonly DigestPair[] | undefined;
+  /** present (`{ value }`) when the caller asked for the request check, even for `request: undefined` */
+  readonly request: { readonly value: unknown } | undefined;
+  readonly requireAllow: boolean;
+  readonly ignoreExpiry: boolean;
+  /** the moment validity is judged at, in seconds */
+  readonly now: number;
+  readonly skew: number;
+  readonly path: CryptoPath | undefined;
+}
+
+export type CheckFailure = { readonly ok: false; readonly code: ArtifactErrorCode; readonly message: string };
+
+function isPublicKey(k: unknown): k is PublicKey {
+  return typeof k === "object" && k !== null && typeof (k as PublicKey).keyId === "string" && isInstance((k as PublicKey).bytes, Uint8Array) && (k as PublicKey).bytes.length === 32;
+}
+
+function isDigestPair(d: unknown): d is DigestPair {
+  return typeof d === "object" && d !== null && typeof (d as DigestPair).sha3_512 === "string" && typeof (d as DigestPair).blake2b_512 === "string";
+}
+
+/**
+ * Reads the caller's options once, into plain values, or says what is wrong with them. Each field is
+ * read a single time and inside a `try`: a getter that throws, or answers differently the second
+ * time, cannot make a verifier throw or check one thing and use another. A skew passed as the string
+ * "30" would turn `exp + skew` into text and accept expired artifacts, and an invalid Date would
+ * compare false everywhere: both are refused before the artifact is read.
+ */
+export function readCheckOptions(options: unknown): { ok: true; options: CheckedOptions } | CheckFailure {
+  const bad = (message: string): CheckFailure => ({ ok: false, code: "bad_options", message });
+  if (typeof options !== "object" || options === null) return bad("the options must be an object giving `trustedKeys`, a list of public keys");
+  try {
+    const o = options as Record<string, unknown>;
+    const keys = o["trustedKeys"];
+    if (!Array.isArray(keys)) return bad("the options must give `trustedKeys`, a list of public keys");
+    const trustedKeys = [...keys];
+    const badKey = trustedKeys.findIndex((k) => !isPublicKey(k));
+    if (badKey >= 0) return bad(`trustedKeys[${badKey}] is not a public key ({ keyId, bytes: 32 bytes })`);
+    const policies = o["trustedPolicies"];
+    let trustedPolicies: DigestPair[] | undefined;
+    if (policies !== undefined) {
+      if (!Array.isArray(policies)) return bad("`trustedPolicies` must be a list of digest pairs ({ sha3_512, blake2b_512 })");
+      trustedPolicies = [...policies];
+      const badPolicy = trustedPolicies.findIndex((d) => !isDigestPair(d));
+      if (badPolicy >= 0) return bad(`trustedPolicies[${badPolicy}] is not a digest pair ({ sha3_512, blake2b_512 })`);
+    }
+    const path = o["path"];
+    if (path !== undefined && path !== "native" && path !== "noble") return bad('`path` must be "native" or "noble"');
+    const date = o["now"] ?? new Date();
+    const ms = isInstance(date, Date) ? date.getTime() : NaN;
+    if (!Number.isFinite(ms)) return bad("`now` is not a valid Date");
+    const skew = o["clockSkewSeconds"] ?? DEFAULT_CLOCK_SKEW_SECONDS;
+    if (typeof skew !== "number" || !Number.isFinite(skew) || skew < 0)
+      return bad(`clockSkewSeconds must be a non-negative number of seconds, got ${typeof skew === "number" ? skew : `a ${typeof skew}`}`);
+    return {
+      ok: true,
+      options: {
+        trustedKeys,
+        trustedPolicies,
+        request: "request" in o ? { value: o["request"] } : undefined,
+        requireAllow: o["requireAllow"] === true,
+        ignoreExpiry: o["ignoreExpiry"] === true,
+        now: ms / 1000,
+        skew,
+        path,
+      },
+    };
+  } catch (e) {
+    return bad(`reading the options threw: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** A moment given in seconds since the epoch, as an ISO date when a date can hold it. */
+export function epochText(seconds: number): string {
+  return Math.abs(seconds) <= MAX_EPOCH_SECONDS ? new Date(seconds * 1000).toISOString() : `${seconds} s after the epoch`;
+}
+
+/**
+ * The first check a statement whose signature (or inclusion proof) holds fails, or null: the validity
+ * window (unless `ignoreExpiry`), the trusted policies, the request, allow only.
+ */
+export function statementFailure(statement: Statement, options: CheckedOptions): CheckFailure | null {
+  const fail = (code: ArtifactErrorCode, message: string): CheckFailure => ({ ok: false, code, message });
+  const { now, skew } = options;
+  if (!options.ignoreExpiry) {
+    if (!(now < statement.exp + skew)) return fail("expired", `artifact expired at ${epochText(statement.exp)} (now ${epochText(now)})`);
+    if (now < statement.iat - skew) return fail("not_yet_valid", `artifact is issued for ${epochText(statement.iat)}, in the future`);
+  }
+  if (options.trustedPolicies !== undefined) {
+    const p = statement.policy;
+    if (!options.trustedPolicies.some((t) => t.sha3_512 === p.sha3_512 && t.blake2b_512 === p.blake2b_512))
+      return fail("untrusted_policy", `policy ${p.name} ${p.version} (module sha3-512 ${p.sha3_512.slice(0, 16)}…) is not a trusted module`);
+  }
+  if (options.request !== undefined) {
+    const digest = requestDigest(options.request.value, options.path);
+    if (!digest.ok) return fail("request_mismatch", `the request to check has no canonical JSON (${digest.reason} at \`${digest.path}\`)`);
+    if (digest.sha3_512 !== statement.request.sha3_512) return fail("request_mismatch", "artifact was issued for a different request");
+  }
+  if (options.requireAllow && statement.decision !== "allow")
+    return fail("not_allowed", `artifact records a deny${statement.rules.length ? ` by ${statement.rules.join(", ")}` : ""}`);
+  return null;
+}
