@@ -179,12 +179,33 @@ function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
   let firstIat = Infinity;
   let lastIat = -Infinity;
 
+  /**
+   * Step 6 for record `i`, or null when it holds (or no keys were given). A batched statement's proof
+   * to its head's root held in step 3, so what is left is the head's signature and that its signer
+   * issued the statement.
+   */
+  const signatureFault = (i: number, p: ParsedRecord): LogFault | null => {
+    if (!options.trustedKeys) return null;
+    if (p.batch === null) {
+      const check = verifyArtifact(p.record.artifact, { trustedKeys: options.trustedKeys, now: new Date(p.statement.iat * 1000), path: options.path });
+      return check.ok ? null : fault(i, "bad_signature", `record ${i}: ${check.code}: ${check.message}`);
+    }
+    if (verifiedHead === null || verifiedHead.jws !== p.batch.head) {
+      const check = verifyTreeHead(p.batch.head, options.trustedKeys, options.path);
+      if (!check.ok) return fault(i, "bad_signature", `record ${i}: ${check.code}: ${check.message}`);
+      verifiedHead = { jws: p.batch.head, iss: check.head.iss };
+    }
+    return p.statement.iss === verifiedHead.iss ? null : fault(i, "bad_signature", `record ${i}: issuer_mismatch: statement issuer differs from the tree head's signing key`);
+  };
+
   for (let i = 0; i < n; i++) {
     const r = parsed[i]!;
     if (!r.ok) return fault(i, "malformed", `record ${i} is not a valid record: ${r.reason}`);
     const p = r.parsed;
     const prev = i > 0 ? ok(i - 1)! : null;
     const linksBack = sameDigests(p.record.prev, prev ? prev.recordDigests : null);
+    /** step 6's verdict on this record, once taken */
+    let signature: LogFault | null | undefined;
 
     // 1. Position in the file.
     const s = p.record.seq;
@@ -235,8 +256,15 @@ function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
     if (!linksBack && linksBackSigned) return fault(i, "edited", `record ${i}'s \`prev\` does not match record ${i - 1}: it was changed`);
     // The record link holds, so record i − 1 is what i chained: i's statement changed.
     if (linksBack && !linksBackSigned) return fault(i, "edited", `record ${i}'s statement no longer links to record ${i - 1}'s artifact: it was changed`);
-    // Neither link holds: record i − 1 no longer is what record i chained.
-    if (!linksBackSigned) return fault(i - 1, "edited", `record ${i - 1} was changed after record ${i} chained it`);
+    // Neither link holds. Had record i − 1 been changed, record i would be intact and the next record
+    // would link to it; step 4 at i − 1 took that case. So record i is not what followed record i − 1:
+    // it was replaced, unless it is the last record and nothing can tell an edit of record i − 1 from
+    // it (no keys: with them, record i − 1's signature held in its step 6).
+    if (!linksBackSigned) {
+      if (next === null && i === n - 1 && !options.trustedKeys)
+        return fault(i - 1, "edited", `record ${i - 1} was changed after record ${i} chained it, or record ${i} was replaced`);
+      return fault(i, "edited", `record ${i} was replaced: it does not link to record ${i - 1}${next ? `, and record ${i + 1} does not link to it` : ""}`);
+    }
 
     // 4. Forward: does the next record, in its place and confirmed by its own successor (or last),
     //    still chain to this one as it is now? If not, this record was changed.
@@ -250,7 +278,14 @@ function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
         // Both links broke: this record is no longer what its successor chained. When one of them
         // still holds, this record is intact and the successor's `prev` or statement was changed:
         // step 3 names it at i + 1.
-        if (anchored && !signedOk && !recordOk) return fault(i, "edited", `record ${i} was changed after record ${i + 1} chained it`);
+        // Or this record is intact and the records from i + 1 on come from another chain: with keys,
+        // this record's signature tells the two apart (it would not hold after an edit).
+        if (anchored && !signedOk && !recordOk) {
+          if (!options.trustedKeys) return fault(i, "edited", `record ${i} was changed after record ${i + 1} chained it, or the records from ${i + 1} on come from another chain`);
+          signature = signatureFault(i, p);
+          if (signature) return fault(i, "edited", `record ${i} was changed after record ${i + 1} chained it (${signature.reason})`);
+          return fault(i + 1, "inserted", `the records from ${i + 1} on do not continue record ${i}, whose signature holds: they come from another chain`);
+        }
       }
     } else if (next && next.record.seq === p.record.seq && skipsThis && next.record.artifact !== p.record.artifact) {
       // Two different records claim this seq: the one the record after them links to is genuine.
@@ -265,22 +300,9 @@ function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
         return fault(i, "edited", `record ${i} differs from the checkpoint`);
     }
 
-    // 6. Signatures. A batched statement's proof to its head's root held in step 3, so what is left
-    //    is the head's signature and that its signer issued the statement.
-    if (options.trustedKeys) {
-      if (p.batch === null) {
-        const check = verifyArtifact(p.record.artifact, { trustedKeys: options.trustedKeys, now: new Date(p.statement.iat * 1000), path: options.path });
-        if (!check.ok) return fault(i, "bad_signature", `record ${i}: ${check.code}: ${check.message}`);
-      } else {
-        if (verifiedHead === null || verifiedHead.jws !== p.batch.head) {
-          const check = verifyTreeHead(p.batch.head, options.trustedKeys, options.path);
-          if (!check.ok) return fault(i, "bad_signature", `record ${i}: ${check.code}: ${check.message}`);
-          verifiedHead = { jws: p.batch.head, iss: check.head.iss };
-        }
-        if (p.statement.iss !== verifiedHead.iss)
-          return fault(i, "bad_signature", `record ${i}: issuer_mismatch: statement issuer differs from the tree head's signing key`);
-      }
-    }
+    // 6. Signatures (checked in step 4 already when the next record broke from this one).
+    if (signature === undefined) signature = signatureFault(i, p);
+    if (signature) return signature;
 
     // 7. Replay.
     if (options.replay && policyDigests) {

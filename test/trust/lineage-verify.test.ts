@@ -147,6 +147,29 @@ describe.each(both)("verifyLog finds the first bad record (trusted keys: %s)", (
     expectFault(verifyLines(lines, withKeys), 5, "inserted");
   });
 
+  it.each([1, 3, 5, N - 2])("record %i replaced by the same place's record of another log of the same key", (k) => {
+    const lines = [...L];
+    lines[k] = other.lines[k]!;
+    const result = verifyLines(lines, withKeys);
+    expectFault(result, k, "edited");
+    expect((result as { reason: string }).reason).toMatch(new RegExp(`record ${k} was replaced: it does not link to record ${k - 1}, and record ${k + 1} does not link to it`));
+  });
+
+  // from the last record on: the last record replaced, which is the same thing
+  it.each([1, 3, 8, N - 1])("another log of the same key spliced in from record %i on", (k) => {
+    const lines = [...L.slice(0, k), ...other.lines.slice(k)];
+    const result = verifyLines(lines, withKeys);
+    // With keys, record k − 1's signature rules out an edit of it: the break is at k. Without them,
+    // the two cannot be told apart, and the fault says so at the earlier record.
+    if (withKeys) {
+      expectFault(result, k, "inserted");
+      expect((result as { reason: string }).reason).toMatch(new RegExp(`the records from ${k} on do not continue record ${k - 1}, whose signature holds`));
+    } else {
+      expectFault(result, k - 1, "edited");
+      expect((result as { reason: string }).reason).toMatch(new RegExp(`or the records from ${k} on come from another chain`));
+    }
+  });
+
   it("a record inserted before genesis", () => {
     const lines = [other.lines[0]!, ...L];
     expectFault(verifyLines(lines, withKeys), 0, "inserted");
