@@ -25,7 +25,8 @@ export const verifyCommand: Command = {
     "  --pub <files>      trusted public keys (JWK or SPKI PEM), comma-separated",
     "  --input <file>     the request the action is about to perform (`-` reads standard input);",
     "                     the artifact must have been issued for exactly this request",
-    "  --bundle <dir>     trust only the decision module of this bundle",
+    "  --bundle <dir>     trust only the decision module of this bundle (which must match its",
+    "                     manifest's digests; `writ verify <dir>` checks the bundle's signature)",
     "  --allow            refuse a valid artifact that records a deny",
     "  --at <time>        check validity at this ISO 8601 time instead of now (auditing old artifacts)",
     "  --skew <seconds>   clock skew tolerated on both ends of the validity window (default 30)",
@@ -73,7 +74,15 @@ export const verifyCommand: Command = {
         io.err(`writ verify: ${read.message}`);
         return EXIT_FAILURE;
       }
-      options.trustedPolicies = [digestPair(read.bundle.module)];
+      // The module must be the one its manifest names: a directory whose `.wasm` was swapped is not
+      // that bundle. Its signature is the policy authority's, checked by `writ verify <dir>`.
+      const { module, manifest } = read.bundle;
+      const intact = verifyBundle({ module, manifest }, { allowUnsigned: true });
+      if (!intact.ok) {
+        io.err(`writ verify: --bundle ${bundleDir} refused (${intact.code}): ${intact.message}`);
+        return EXIT_FAILURE;
+      }
+      options.trustedPolicies = [digestPair(module)];
     }
     const inputFile = flagString(parsed, "input", "i");
     if (inputFile === "-" && target === "-") {

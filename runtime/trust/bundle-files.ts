@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { isPolicyName, type Bundle, type Manifest } from "../manifest.js";
+import { utf8Decode } from "../crypto/base64url.js";
 
 export class BundleFileError extends Error {
   constructor(
@@ -55,13 +56,15 @@ export function readBundleResult(dir: string, name?: string): ReadBundleResult {
     return { ok: false, path: paths.module, message: `cannot read bundle module ${paths.module}: ${(e as Error).message}` };
   }
 
-  let manifestText: string;
+  let manifestText: string | null;
   try {
-    manifestText = readFileSync(paths.manifest, "utf8");
+    manifestText = utf8Decode(readFileSync(paths.manifest));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return missing(paths.manifest, "manifest");
     return { ok: false, path: paths.manifest, message: `cannot read bundle manifest ${paths.manifest}: ${(e as Error).message}` };
   }
+  // strictly: a byte that is not UTF-8 would read as U+FFFD, and the manifest would say what its file does not
+  if (manifestText === null) return { ok: false, path: paths.manifest, message: `bundle manifest ${paths.manifest} is not UTF-8 text` };
   let manifest: unknown;
   try {
     manifest = JSON.parse(manifestText);
@@ -70,6 +73,10 @@ export function readBundleResult(dir: string, name?: string): ReadBundleResult {
   }
   if (typeof manifest !== "object" || manifest === null || Array.isArray(manifest))
     return { ok: false, path: paths.manifest, message: `bundle manifest ${paths.manifest} is not a JSON object` };
+  // The files are written under the policy's name (writeBundle): another name is another policy's files.
+  const named = (manifest as { name?: unknown }).name;
+  if (named !== name)
+    return { ok: false, path: paths.manifest, message: `bundle manifest ${paths.manifest} is the manifest of policy ${JSON.stringify(named)}, not of ${JSON.stringify(name)}: its files are named for another policy` };
 
   let signature: string | undefined;
   if (existsSync(paths.signature)) {

@@ -114,6 +114,26 @@ describe("bundle files", () => {
     expect(existsSync(join(dir, "payments.manifest.jws"))).toBe(false);
     expect(readBundle(dir).signature).toBeUndefined();
   });
+  it("refuses files named for another policy than their manifest's, and a manifest that is not UTF-8", () => {
+    const dir = join(root, "renamed");
+    mkdirSync(dir);
+    writeBundle(dir, signBundle(fakeBundle(), authority));
+    for (const suffix of [".wasm", ".manifest.json", ".manifest.jws"])
+      writeFileSync(join(dir, `treasury${suffix}`), readFileSync(join(dir, `payments${suffix}`)));
+    for (const suffix of [".wasm", ".manifest.json", ".manifest.jws"]) rmSync(join(dir, `payments${suffix}`));
+    // the signature holds (it is of the manifest, not of the file names), so only the name tells
+    expect(readBundleResult(dir)).toMatchObject({ ok: false, path: join(dir, "treasury.manifest.json"), message: expect.stringMatching(/is the manifest of policy "payments", not of "treasury"/) });
+    expect(() => readBundle(dir, "treasury")).toThrow(BundleFileError);
+
+    const bad = join(root, "latin1");
+    mkdirSync(bad);
+    writeBundle(bad, fakeBundle());
+    const manifestPath = join(bad, "payments.manifest.json");
+    const text = readFileSync(manifestPath, "utf8");
+    const at = text.indexOf('"payments"') + 2;
+    writeFileSync(manifestPath, Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from([0xff]), Buffer.from(text.slice(at))]));
+    expect(readBundleResult(bad)).toMatchObject({ ok: false, path: manifestPath, message: expect.stringMatching(/is not UTF-8 text/) });
+  });
   it("names the missing or garbled file", () => {
     const dir = join(root, "broken");
     mkdirSync(dir);

@@ -2,7 +2,7 @@
 // signs a bundle directory, verify checks artifacts and bundle signatures with the documented exit
 // codes and reasons, and none of them throws for bad input.
 
-import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -112,6 +112,12 @@ describe("writ verify <artifact>", () => {
     writeBundle(join(cwd, "rebuilt"), fakeBundle({ moduleText: "rebuilt" }));
     const wrongModule = await run(verifyCommand, cwd, ["allow.jws", "--pub", "keys/signer.public.jwk", "--bundle", "rebuilt"]);
     expect(wrongModule).toMatchObject({ code: 1, err: expect.stringMatching(/refused \(untrusted_policy\)/) });
+    // the module the artifact names, under another bundle's manifest: that directory is not a bundle
+    mkdirSync(join(cwd, "swapped"));
+    for (const f of ["payments.manifest.json", "payments.wasm"]) copyFileSync(join(cwd, "rebuilt", f), join(cwd, "swapped", f));
+    copyFileSync(join(cwd, "bundle", "payments.wasm"), join(cwd, "swapped", "payments.wasm"));
+    const swapped = await run(verifyCommand, cwd, ["allow.jws", "--pub", "keys/signer.public.jwk", "--bundle", "swapped"]);
+    expect(swapped).toMatchObject({ code: 1, err: expect.stringMatching(/--bundle swapped refused \(module_digest_mismatch\)/) });
   });
   it("reads the artifact from standard input", async () => {
     const token = readFileSync(join(cwd, "allow.jws"), "utf8");
