@@ -58,6 +58,12 @@ export function unify(a: Shape, b: Shape): void {
   if (ra === rb) return;
   // the element type of an empty list literal adopts whatever it meets
   if (ra.kind === "never" && rb.kind !== "never") [ra, rb] = [rb, ra];
+  // The merged class keeps the root's type alone, and an element (or value) shape not yet made would
+  // later be made from it: for `[] == amounts`, from `list<never>`, so the request's ints would be
+  // laid out as bools. Both sides' element shapes are made from their own types first, and unified
+  // (where `never` adopts the other side, above).
+  if (ra.kind === "list" && rb.kind === "list") unify(elementOf(ra), elementOf(rb));
+  if (ra.kind === "map" && rb.kind === "map") unify(valueOf(ra), valueOf(rb));
   rb.parent = ra;
   ra.bytes ||= rb.bytes;
   ra.constant ||= rb.constant;

@@ -144,12 +144,15 @@ export function expr(d: Draw, env: Env, t: SchemaType, depth: number): string {
       options.push(
         [1, () => `[${Array.from({ length: d.int(1, 3) }, () => sub(t.element)).join(", ")}]`],
         [2, () => `(${sub(t)} + ${sub(t)})`],
+        // `[]` where a list of elements is expected: its elements are those of what it meets
+        [1, () => (d.chance(0.5) ? `([] + ${sub(t)})` : `(${sub(BOOL)} ? [] : ${sub(t)})`)],
         [2, () => macro(d, env, depth, "filter", t)],
         [2, () => macro(d, env, depth, "map", t)],
       );
       break;
     case "map":
       options.push([1, () => `{${pickKeys(d).map((k) => `${stringLiteral(d, k)}: ${sub(t.value)}`).join(", ")}}`]);
+      options.push([1, () => `(${sub(BOOL)} ? {} : ${sub(t)})`]);
       break;
     case "record":
       throw new Error("an expression of a record type is never wanted");
@@ -167,7 +170,13 @@ function boolOptions(d: Draw, env: Env, depth: number): [number, () => string][]
   const ordered = () => d.pick([INT, STRING, BOOL]);
   return [
     [4, () => { const u = operandType(d, env); return `(${sub(u)} ${d.pick(["==", "!="])} ${sub(u)})`; }],
-    [1, () => { const u = d.pick([list(INT), list(STRING), map(INT)]); return `(${sub(u)} ${d.pick(["==", "!="])} ${u.kind === "map" ? "{}" : "[]"})`; }],
+    // the empty literal on either side: its type (list<never>) meets the other side's from the left too
+    [1, () => {
+      const u = d.pick([list(INT), list(STRING), map(INT)]);
+      const empty = u.kind === "map" ? "{}" : "[]";
+      const op = d.pick(["==", "!="]);
+      return d.chance(0.5) ? `(${sub(u)} ${op} ${empty})` : `(${empty} ${op} ${sub(u)})`;
+    }],
     [4, () => { const u = ordered(); return `(${sub(u)} ${d.pick(["<", "<=", ">", ">="])} ${sub(u)})`; }],
     [2, () => `(!${sub(BOOL)})`],
     [4, () => `(${sub(BOOL)} ${d.pick(["&&", "||"])} ${sub(BOOL)})`],
