@@ -290,20 +290,48 @@ const MAX_SNAPSHOT_DEPTH = 256;
  * callers catch both and deny.
  */
 export function snapshotRequest(request: unknown): unknown {
-  snapshotBudget = MAX_SNAPSHOT_VALUES;
-  return snapshotValue(request, 0);
+  return snapshotValue(request, 0, newSnapshotBudget());
 }
 
-/** Values a snapshot may still copy (one snapshot at a time: nothing in it calls back into Writ). */
-let snapshotBudget = 0;
+/**
+ * What one request's snapshot may still copy. A value, not a global: a getter may call back into
+ * Writ (decide the same or another request) in the middle of a snapshot, and the nested snapshot
+ * must neither refill nor spend the outer one's budget.
+ */
+export interface SnapshotBudget {
+  left: number;
+}
 
-function snapshotValue(v: unknown, depth: number): unknown {
-  if (--snapshotBudget < 0) throw new RangeError(`the request holds more than ${MAX_SNAPSHOT_VALUES} values`);
+export function newSnapshotBudget(): SnapshotBudget {
+  return { left: MAX_SNAPSHOT_VALUES };
+}
+
+/**
+ * snapshotRequest of one part of a request, charged to `budget`: the canonical reader
+ * (trust/jcs-codegen.ts) copies each map it meets this way, so that many maps of one request share
+ * one budget rather than getting a million values each.
+ */
+export function snapshotPart(v: unknown, budget: SnapshotBudget): unknown {
+  return snapshotValue(v, 0, budget);
+}
+
+function overBudget(): RangeError {
+  return new RangeError(`the request holds more than ${MAX_SNAPSHOT_VALUES} values`);
+}
+
+function snapshotValue(v: unknown, depth: number, budget: SnapshotBudget): unknown {
+  if (--budget.left < 0) throw overBudget();
   if (typeof v !== "object" || v === null || depth >= MAX_SNAPSHOT_DEPTH) return v;
   if (Array.isArray(v)) {
     const n = v.length;
+    // A hole costs its index like a value: `new Array(2 ** 32 - 1)` (or a Proxy's `length`) is
+    // otherwise a walk of four billion indexes holding nothing.
+    if (n > budget.left) throw overBudget();
     const out: unknown[] = new Array(n);
-    for (let i = 0; i < n; i++) if (i in v) out[i] = snapshotValue(v[i], depth + 1); // a hole stays a hole
+    for (let i = 0; i < n; i++) {
+      if (i in v) out[i] = snapshotValue(v[i], depth + 1, budget);
+      else if (--budget.left < 0) throw overBudget(); // a hole stays a hole
+    }
     return out;
   }
   const proto = Object.getPrototypeOf(v);
@@ -312,7 +340,7 @@ function snapshotValue(v: unknown, depth: number): unknown {
   // for…in reads inherited enumerable keys too: only a polluted prototype has any, and then the
   // validator refuses every request; either way the copy is what was read, which is all that matters
   for (const k in v) {
-    const x = snapshotValue((v as Record<string, unknown>)[k], depth + 1);
+    const x = snapshotValue((v as Record<string, unknown>)[k], depth + 1, budget);
     // an own `__proto__` (JSON.parse makes them) must stay a property, not become the prototype
     if (k === "__proto__") Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
     else out[k] = x;

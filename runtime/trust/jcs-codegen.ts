@@ -18,8 +18,8 @@
 // anything that is not a well-formed schema; where `new Function` is forbidden there is none either.
 
 import type { RecordType, SchemaType } from "../schema.js";
-import { INHERITED, pollutedPrototypeKey, snapshotRequest } from "../request.js";
-import { fastParts, MAX_DEPTH } from "./jcs.js";
+import { INHERITED, newSnapshotBudget, pollutedPrototypeKey, snapshotPart } from "../request.js";
+import { fastParts, MAX_CANONICAL_LENGTH, MAX_DEPTH } from "./jcs.js";
 import { isInstance } from "../thrown.js";
 import { recordKeysCheck } from "../record-keys.js";
 
@@ -30,6 +30,12 @@ import { recordKeysCheck } from "../record-keys.js";
 export type CanonicalReader = (request: unknown) => { readonly text: string; readonly data: unknown } | undefined;
 
 class Unsupported extends Error {}
+
+/** A schema bound as source text: a whole number, or the schema is not one this writer handles. */
+function bound(max: unknown): string {
+  if (!Number.isSafeInteger(max) || (max as number) < 0) throw new Unsupported("bound is not a whole number");
+  return String(max);
+}
 
 /** Writes JS that appends the canonical form of the value in `v` (typed `t`, at `depth`) to `out`. */
 class Emitter {
@@ -53,7 +59,9 @@ class Emitter {
     if (depth >= MAX_DEPTH) throw new Unsupported("schema nested too deep");
     switch (t.kind) {
       case "string":
-        this.lines.push(`if (typeof ${v} !== "string") return undefined;`, `out += Q(${v});`);
+        // more UTF-16 units than the bound allows bytes is too long whatever they are (each takes at
+        // least one byte): refused here, before it is quoted, rather than after by the validator
+        this.lines.push(`if (typeof ${v} !== "string" || ${v}.length > ${bound(t.max)}) return undefined;`, `out += Q(${v});`);
         return v;
       case "int":
         // what the fast path writes for any finite number (ints of the schema, but also 1.5 or -0)
@@ -67,7 +75,9 @@ class Emitter {
         const e = this.fresh("e");
         const copy = this.fresh("l");
         this.lines.push(
-          `if (!Array.isArray(${v})) return undefined;`,
+          // over its bound, a list is refused (by the general path) before any element is read: a
+          // few shared arrays would otherwise be copied and written out millions of times
+          `if (!Array.isArray(${v}) || ${v}.length > ${bound(t.max)}) return undefined;`,
           `const ${copy} = [];`,
           `out += "[";`,
           `for (let ${i} = 0; ${i} < ${v}.length; ${i}++) {`,
@@ -83,7 +93,8 @@ class Emitter {
         // member names chosen by the request: copied by the generic snapshot (each read once), and
         // the text written from that copy by the fast path's own walk, which sorts them
         const copy = this.fresh("m");
-        this.lines.push(`const ${copy} = S(${v});`, `out += V(${copy}, ${depth});`);
+        // (one budget for every map of the request: request.ts, snapshotPart)
+        this.lines.push(`const ${copy} = S(${v}, budget);`, `out += V(${copy}, ${depth});`, `if (out.length > ${MAX_CANONICAL_LENGTH}) return undefined;`);
         return copy;
       }
       case "record":
@@ -145,6 +156,7 @@ export function canonicalWriterSource(schema: RecordType): string | undefined {
       "if (P() !== undefined) return undefined;",
       'let out = "";',
       "try {",
+      "const budget = B();",
       ...e.lines,
       `return { text: out, data: ${copy} };`,
       "} catch { return undefined; }",
@@ -170,12 +182,8 @@ export function canonicalReaderFor(schema: RecordType): CanonicalReader | undefi
     const source = canonicalWriterSource(schema);
     if (source !== undefined) {
       try {
-        reader = (new Function("Q", "V", "P", "S", source) as (q: typeof fastParts.quote, v: typeof fastParts.value, p: typeof pollutedPrototypeKey, s: typeof snapshotRequest) => CanonicalReader)(
-          fastParts.quote,
-          fastParts.value,
-          pollutedPrototypeKey,
-          snapshotRequest,
-        );
+        type Factory = (q: typeof fastParts.quote, v: typeof fastParts.value, p: typeof pollutedPrototypeKey, s: typeof snapshotPart, b: typeof newSnapshotBudget) => CanonicalReader;
+        reader = (new Function("Q", "V", "P", "S", "B", source) as Factory)(fastParts.quote, fastParts.value, pollutedPrototypeKey, snapshotPart, newSnapshotBudget);
       } catch {
         reader = null; // a Content Security Policy without 'unsafe-eval'
       }

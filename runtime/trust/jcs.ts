@@ -24,6 +24,14 @@ export interface CanonicalOptions {
 /** Deeper nesting is refused rather than risking a stack overflow in the host. */
 export const MAX_DEPTH = 256;
 
+/**
+ * Longer canonical text is refused (64 MiB, the most a bundle signature may hold). A request of a few
+ * shared references — a thousand slots all holding one 10 KB string — is small in memory and would
+ * otherwise be written out, quoted and digested as gigabytes.
+ */
+export const MAX_CANONICAL_LENGTH = 64 * 1024 * 1024;
+const TOO_LONG = `canonical JSON longer than ${MAX_CANONICAL_LENGTH} characters`;
+
 class Refusal {
   constructor(
     readonly reason: string,
@@ -107,6 +115,7 @@ class Serialiser {
         keys.push(i);
         if (!(i in object)) this.refuse("array has a hole");
         out += (i === 0 ? "" : ",") + this.value(object[i]);
+        if (out.length > MAX_CANONICAL_LENGTH) this.refuse(TOO_LONG);
         keys.pop();
       }
       out += "]";
@@ -123,6 +132,7 @@ class Serialiser {
         const name = names[i]!;
         keys.push(name);
         out += (i === 0 ? "" : ",") + this.string(name) + ":" + this.value((object as Record<string, unknown>)[name]);
+        if (out.length > MAX_CANONICAL_LENGTH) this.refuse(TOO_LONG);
         keys.pop();
       }
       out += "}";
@@ -198,6 +208,7 @@ function fastValue(value: unknown, depth: number): string {
           const element: unknown = value[i];
           if (element === undefined) throw GIVE_UP; // a hole, or undefined
           out += (i === 0 ? "" : ",") + fastValue(element, depth + 1);
+          if (out.length > MAX_CANONICAL_LENGTH) throw GIVE_UP;
         }
         return out + "]";
       }
@@ -209,6 +220,7 @@ function fastValue(value: unknown, depth: number): string {
       for (let i = 0; i < names.length; i++) {
         const name = names[i]!;
         out += (i === 0 ? "" : ",") + quoteName(name) + fastValue((value as Record<string, unknown>)[name], depth + 1);
+        if (out.length > MAX_CANONICAL_LENGTH) throw GIVE_UP;
       }
       return out + "}";
     }

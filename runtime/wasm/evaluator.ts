@@ -238,6 +238,7 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
   };
 
   const evaluate = (request: unknown): Decision => {
+    nextInputWrite();
     try {
       current = undefined;
       inst.encoder.encode(request);
@@ -248,11 +249,24 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
     }
   };
 
+  /**
+   * Calls begun that write the input region (decide, evaluate, encode, evaluateEncoded): a decide
+   * that sees it change while it reads the request was interrupted by one of them.
+   */
+  let inputWrites = 0;
+  /** counts one more, wrapping within V8's small integers so that counting never allocates */
+  const nextInputWrite = (): number => (inputWrites = (inputWrites + 1) & 0x3fffffff);
+
   return {
     decide(request: unknown): Decision {
       current = undefined; // the fast path writes the input region even when it gives up
       const { ingest } = inst;
-      if (ingest === undefined || ingest(request) === SLOW_PATH) return validateThenEvaluate(request);
+      // A getter the fast path reads may decide another request with this evaluator: that call writes
+      // the same input region (or replaces a trapped instance), and what this one wrote before it is
+      // gone. The count tells; the request is then read again the general way, whose snapshot is
+      // taken whole before anything is encoded.
+      const started = nextInputWrite();
+      if (ingest === undefined || ingest(request) === SLOW_PATH || inputWrites !== started) return validateThenEvaluate(request);
       try {
         inst.evaluate();
         return decode();
@@ -262,6 +276,7 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
     },
     evaluate,
     encode(request: unknown): EncodedRequest {
+      nextInputWrite();
       inst.encoder.encode(request);
       const start = inst.inputPtr >> 2;
       const n = inst.encoder.usedBytes() >> 2;
@@ -280,6 +295,7 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
       return encoded;
     },
     evaluateEncoded(encoded?: EncodedRequest): number {
+      nextInputWrite();
       try {
         if (encoded !== undefined && encoded !== current) {
           const { words } = encoded as Partial<EncodedWords>;

@@ -25,6 +25,7 @@ import { verifyArtifact, type VerifyArtifactOptions } from "../../runtime/trust/
 import { canonicalJson, canonicalize } from "../../runtime/trust/jcs.js";
 import { ARTIFACT_TYP, MAX_EPOCH_SECONDS } from "../../runtime/trust/types.js";
 import type { Decision } from "../../runtime/decision.js";
+import { plain } from "../backend/support.js";
 import type { DecidingPolicy } from "../../runtime/policy-types.js";
 import { repositoryRoot } from "../support/transpiled-tree.js";
 
@@ -140,6 +141,56 @@ describe("denials stay small whatever the request holds", () => {
     const { decision } = authorize(policy, request, { signer: createSigner(issuer) });
     expect(decision.errors[0]!.message).toMatch(/the request holds more than 1000000 values/);
     for (const backend of [policy, portable, interpreter]) expect(backend.decide(request).errors[0]!.message).toMatch(/more than 1000000 values/);
+  });
+});
+
+describe("requests that cost more than they weigh", () => {
+  it("a sparse list of four billion slots is refused by its length, not walked index by index", () => {
+    const request = payment();
+    (request.principal as { roles: unknown }).roles = new Array(2 ** 32 - 1);
+    for (const backend of [policy, portable, interpreter]) expect(backend.decide(request).errors[0]!.message).toMatch(/more than 1000000 values/);
+    expect(authorize(policy, request, { signer: createSigner(issuer) }).decision.errors[0]!.message).toMatch(/more than 1000000 values/);
+    // a hole counts like a value: a million of them are over the budget too, a few are not
+    (request.principal as { roles: unknown }).roles = new Array(1_000_001);
+    expect(policy.decide(request).errors[0]!.message).toMatch(/more than 1000000 values/);
+    (request.principal as { roles: unknown }).roles = new Array(3);
+    expect(policy.decide(request).errors[0]!.message).toMatch(/principal\.roles\[0\]|roles/);
+  });
+
+  it("a few shared lists are refused by authorize and batched signing as by decide, within the budget", async () => {
+    const compiled = await compilePolicy('policy "rows" version "1"\ninput { items: list<{ tags: list<string(8)>(4) }>(4) }\npermit any when size(items) > 0\n');
+    const rows = loadPolicy(compiled.bundle!, { allowUnsigned: true });
+    const row = { tags: Array(10_000).fill("x") };
+    const request = { items: Array(10_000).fill(row) }; // 10^8 strings through 80 KB of arrays
+    expect(rows.decide(request).errors[0]!.message).toMatch(/more than 1000000 values|more than the 4 allowed/);
+    const { decision, statement } = authorize(rows, request, { signer: createSigner(issuer) });
+    expect(decision.decision).toBe("deny");
+    expect(statement.request.sha3_512).toBe(requestDigest(request).sha3_512);
+    const [batched] = createBatchAuthorizer({ signer: createSigner(issuer) }).authorizeBatch(rows, [request]);
+    expect(batched!.decision.decision).toBe("deny");
+  });
+
+  it("a thousand slots holding one long string are not written out as gigabytes of canonical JSON", () => {
+    const request = payment();
+    (request.principal as { roles: unknown }).roles = Array(100_000).fill("r".repeat(10_000));
+    const digest = requestDigest(request);
+    expect(digest).toMatchObject({ ok: false, reason: "canonical JSON longer than 67108864 characters" });
+    const { decision } = authorize(policy, request, { signer: createSigner(issuer) });
+    expect(decision.errors[0]!.message).toMatch(/canonical JSON longer than 67108864 characters/);
+  });
+
+  it("a getter that decides another request in the middle of this one's reading does not mix the two", () => {
+    // the outer request must be denied (a non-positive amount); the inner one is allowed
+    const outer = payment(-5);
+    const context = outer.context;
+    let inner: Decision | undefined;
+    Object.defineProperty(outer, "context", { enumerable: true, get: () => ((inner = policy.decide(payment())), context) });
+    expect(plain(policy.decide(outer))).toEqual(plain(interpreter.decide(outer)));
+    expect(policy.decide(outer).decision).toBe("deny");
+    expect(inner!.decision).toBe("allow");
+    // and the same with the other calls that write the input region
+    Object.defineProperty(outer, "context", { enumerable: true, get: () => (policy.evaluator.encode(payment()), context) });
+    expect(policy.decide(outer).decision).toBe("deny");
   });
 });
 
