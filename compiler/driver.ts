@@ -13,6 +13,7 @@ import { checkPolicy, type CheckedPolicy } from "./check/policy.js";
 import { DEFAULT_COST_BUDGET, formatCost, ruleCosts } from "./ir/cost.js";
 import type { IRPolicy } from "./ir/ir.js";
 import { validateProfile } from "../runtime/wasm/profile.js";
+import { manifestBinding, withManifestSection } from "../runtime/manifest-binding.js";
 import { digestPair, sha3_512Hex } from "../runtime/crypto/digest.js";
 import { ABI_VERSION, MANIFEST_FORMAT, type Bundle, type Manifest } from "../runtime/manifest.js";
 import { Codes } from "./check/codes.js";
@@ -122,18 +123,10 @@ export async function compilePolicy(text: string, options: CompileOptions = {}):
   timings.codegen = performance.now() - t0;
   diagnostics.push(...generated.diagnostics);
   if (!generated.wasm || hasErrors(diagnostics)) return done({ ast: parsed.ast, checked: policy, ir: policy.ir, costBound });
-  const wasm = generated.wasm;
   if (options.stopAfter === "codegen") return done({ ast: parsed.ast, checked: policy, ir: policy.ir, costBound });
 
-  const profile = time("validate", () => validateProfile(wasm));
-  if (!profile.ok) {
-    for (const v of profile.violations)
-      diagnostics.push(error("W0903", `generated module breaks the determinism profile (${v.rule}): ${v.message}`, { start: 0, end: 0 }));
-    return done({ ast: parsed.ast, checked: policy, ir: policy.ir, costBound });
-  }
-
   const ruleLineCol = lineColIndex(text);
-  const manifest: Manifest = {
+  const unbound: Omit<Manifest, "digests"> = {
     format: MANIFEST_FORMAT,
     name: policy.ir.name,
     version: policy.ir.version,
@@ -146,10 +139,25 @@ export async function compilePolicy(text: string, options: CompileOptions = {}):
       return { name: r.name, effect: r.effect, annotations: r.annotations, line, column };
     }),
     errorSites: policy.errorSites,
-    digests: digestPair(wasm),
     costBound,
     memoryPages: generated.memoryPages,
     sourceDigest: sha3_512Hex(text),
   };
+  // The module states its manifest's digest (runtime/manifest-binding.ts), so that its own digest
+  // identifies the whole decision: two policies differing only in bounds or names are two modules.
+  const binding = manifestBinding(unbound);
+  if (!binding.ok) {
+    diagnostics.push(error("W0901", `internal compiler error: the manifest has no canonical JSON (${binding.reason})`, { start: 0, end: 0 }, "please report this with the policy"));
+    return done({ ast: parsed.ast, checked: policy, ir: policy.ir, costBound });
+  }
+  const wasm = withManifestSection(generated.wasm, binding.sha3_512);
+
+  const profile = time("validate", () => validateProfile(wasm));
+  if (!profile.ok) {
+    for (const v of profile.violations)
+      diagnostics.push(error("W0903", `generated module breaks the determinism profile (${v.rule}): ${v.message}`, { start: 0, end: 0 }));
+    return done({ ast: parsed.ast, checked: policy, ir: policy.ir, costBound });
+  }
+  const manifest: Manifest = { ...unbound, digests: digestPair(wasm) };
   return done({ ast: parsed.ast, checked: policy, ir: policy.ir, costBound, indexedRules: generated.indexedRules, bundle: { module: wasm, manifest } });
 }

@@ -11,6 +11,7 @@ import { createWasmEvaluator, type WasmEvaluator } from "./wasm/evaluator.js";
 import { verifyBundle, type BundleErrorCode } from "./trust/bundle.js";
 import type { PublicKey } from "./trust/types.js";
 import { describeThrown, isInstance } from "./thrown.js";
+import { manifestBindingProblem } from "./manifest-binding.js";
 
 export type LoadErrorCode = BundleErrorCode | "abi_unsupported" | "profile_violation" | "instantiate_failed";
 
@@ -62,6 +63,10 @@ export function loadPolicy(bundle: Bundle, options: LoadOptions = {}): LoadedPol
   const profile = validateProfile(bundle.module);
   if (!profile.ok)
     throw new PolicyLoadError("profile_violation", `module breaks the determinism profile: ${profile.violations.map((v) => `${v.rule}: ${v.message}`).join("; ")}`);
+  // the module states the manifest it was compiled with (manifest-binding.ts): its schema, rules and
+  // error sites are part of what its digest identifies
+  const unbound = manifestBindingProblem(profile.info.customSections, manifest);
+  if (unbound !== null) throw new PolicyLoadError("manifest_mismatch", unbound);
   // the signed manifest states the memory the module was built with: a module that differs is not it
   if (profile.info.memoryPages !== manifest.memoryPages)
     throw new PolicyLoadError("malformed", `the manifest says ${String(manifest.memoryPages)} pages of memory, the module has ${profile.info.memoryPages}`);

@@ -52,6 +52,8 @@ export interface ProfileInfo {
   readonly exports: readonly string[];
   /** the longest chain of nested calls, counted in functions (1 = no calls); bounds the call stack */
   readonly callDepth: number;
+  /** the custom sections, by name, with their content (what follows the name) */
+  readonly customSections: readonly { readonly name: string; readonly content: Uint8Array }[];
 }
 
 export type ProfileResult =
@@ -119,6 +121,15 @@ function check(bytes: Uint8Array, requiredExports: readonly string[]): ProfileRe
       functionCount: importCount(m, "func") + m.functions.length,
       exports: m.exports.map((e) => e.name),
       callDepth: depth,
+      customSections: m.sections
+        .filter((sec) => sec.id === 0 && sec.name !== undefined)
+        .map((sec) => {
+          // the payload opens with the name: its length (LEB128) and its UTF-8 bytes
+          const nameBytes = new TextEncoder().encode(sec.name!).length;
+          let lengthBytes = 1;
+          for (let n = nameBytes >>> 7; n !== 0; n >>>= 7) lengthBytes++;
+          return { name: sec.name!, content: bytes.subarray(sec.payloadStart + lengthBytes + nameBytes, sec.payloadEnd) };
+        }),
     },
   };
 }

@@ -10,7 +10,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { compilePolicy } from "../../compiler/driver.js";
 import { createInterpreter } from "../../compiler/ir/interp.js";
 import { loadPolicy, tryLoadPolicy, type LoadedPolicy } from "../../runtime/policy.js";
-import type { Bundle } from "../../runtime/manifest.js";
+import type { Bundle, Manifest } from "../../runtime/manifest.js";
+import { MANIFEST_SECTION } from "../../runtime/manifest-binding.js";
+import { readModule } from "../../runtime/wasm/reader.js";
+import { digestPair } from "../../runtime/crypto/digest.js";
 import { signBundle } from "../../runtime/trust/bundle.js";
 import { compileRequestCheck } from "../../runtime/request.js";
 import { createWasmEvaluator } from "../../runtime/wasm/evaluator.js";
@@ -344,8 +347,45 @@ describe("a signed manifest must describe its module", () => {
     const lying = signBundle({ module: bundle.module, manifest: { ...bundle.manifest, memoryPages: bundle.manifest.memoryPages + 1 } }, issuer);
     const r = tryLoadPolicy(lying, { trustedKeys: [issuer.publicKey] });
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.error.message).toBe(`the manifest says ${bundle.manifest.memoryPages + 1} pages of memory, the module has ${bundle.manifest.memoryPages}`);
+    if (!r.ok) expect(r.error).toMatchObject({ code: "manifest_mismatch", message: expect.stringMatching(/not the one the module was compiled with/) });
     expect(tryLoadPolicy(signBundle(bundle, issuer), { trustedKeys: [issuer.publicKey] }).ok).toBe(true);
+  });
+
+  it("the module states its manifest: a changed bound, rule name or error site is refused, signed or not", () => {
+    const schema = structuredClone(bundle.manifest.schema);
+    (schema.fields[0]!.type as unknown as { fields: { type: { max: number } }[] }).fields[0]!.type.max = 8; // principal.id: string(64) → string(8)
+    const edits: [string, Manifest][] = [
+      ["a bound", { ...bundle.manifest, schema }],
+      ["a rule name", { ...bundle.manifest, rules: bundle.manifest.rules.map((r, i) => (i === 0 ? { ...r, name: "renamed" } : r)) }],
+      ["an error site", { ...bundle.manifest, errorSites: Object.fromEntries(Object.entries(bundle.manifest.errorSites).map(([k, v]) => [k, v + 1])) }],
+    ];
+    for (const [name, manifest] of edits) {
+      for (const edited of [{ module: bundle.module, manifest }, signBundle({ module: bundle.module, manifest }, issuer)]) {
+        const r = tryLoadPolicy(edited, { trustedKeys: [issuer.publicKey], allowUnsigned: true });
+        expect(r.ok, name).toBe(false);
+        if (!r.ok) expect(r.error.code, name).toBe("manifest_mismatch");
+      }
+    }
+    // a module without the section says nothing of its manifest, and is refused too
+    const sections = readModule(bundle.module);
+    if (!sections.ok) throw new Error(sections.reason);
+    const last = sections.module.sections.at(-1)!;
+    expect(last.name).toBe(MANIFEST_SECTION);
+    const bare = bundle.module.subarray(0, last.start);
+    const r = tryLoadPolicy({ module: bare, manifest: { ...bundle.manifest, digests: digestPair(bare) } }, { allowUnsigned: true });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatchObject({ code: "manifest_mismatch", message: expect.stringMatching(/no `writ.manifest` section/) });
+  });
+
+  it("two policies that compile to the same code are two modules, and one's artifacts do not verify against the other", async () => {
+    const text = (max: number) => `policy "p" version "1"\ninput { id: string(${max}) }\npermit ok\n`;
+    const [wide, narrow] = await Promise.all([compilePolicy(text(64), { optimize: false }), compilePolicy(text(8), { optimize: false })]);
+    expect(wide.bundle!.manifest.digests.sha3_512).not.toBe(narrow.bundle!.manifest.digests.sha3_512);
+    const request = { id: "0123456789" };
+    const { artifact } = authorize(loadPolicy(wide.bundle!, { allowUnsigned: true }), request, { signer: createSigner(issuer) });
+    expect(loadPolicy(narrow.bundle!, { allowUnsigned: true }).decide(request).decision).toBe("deny");
+    expect(verifyArtifact(artifact, { trustedKeys: [issuer.publicKey], trustedPolicies: [narrow.bundle!.manifest.digests], request })).toMatchObject({ ok: false, code: "untrusted_policy" });
+    expect(verifyArtifact(artifact, { trustedKeys: [issuer.publicKey], trustedPolicies: [wide.bundle!.manifest.digests], request }).ok).toBe(true);
   });
 });
 

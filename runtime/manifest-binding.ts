@@ -1,0 +1,81 @@
+// The module carries its manifest's digest, so that the module's own digest — the identity an
+// artifact names and a verifier trusts — covers everything a decision depends on. A decision depends
+// on the manifest as well as the module: the schema's bounds (the runtime validates requests against
+// them), the input layout, the rule names and the error sites (`at`). Two policies that differ only
+// there compile to the same code; without this section they would be one module, and an artifact
+// issued under one would verify, and replay, against the other.
+//
+// The section is a WebAssembly custom section named `writ.manifest`, appended last. Its content is
+// the SHA3-512 (128 lowercase hex digits, ASCII) of the RFC 8785 canonical JSON of the manifest's
+// decision-bearing part: `format`, `name`, `version`, `abiVersion`, `schema`, `layout`, each rule's
+// `name`, `effect` and `annotations`, `errorSites` and `memoryPages`. The rest is provenance (the
+// compiler's version, the source digest and the rules' lines, the cost bound) and the module's own
+// digests: the same code and decision-bearing part from another compiler version, or from the same
+// source reformatted without moving an error site, is the same module.
+
+import { sha3_512Hex } from "./crypto/digest.js";
+import type { Manifest } from "./manifest.js";
+import { canonicalJson } from "./trust/jcs.js";
+import { describeThrown } from "./thrown.js";
+
+export const MANIFEST_SECTION = "writ.manifest";
+
+/** The digest a module carries of its manifest, or why the manifest has none. Never throws. */
+export function manifestBinding(manifest: Omit<Manifest, "digests">): { ok: true; sha3_512: string } | { ok: false; reason: string } {
+  let bound: unknown;
+  try {
+    const m = manifest;
+    bound = {
+      format: m.format,
+      name: m.name,
+      version: m.version,
+      abiVersion: m.abiVersion,
+      schema: m.schema,
+      layout: m.layout,
+      rules: m.rules.map((r) => ({ name: r.name, effect: r.effect, annotations: r.annotations })),
+      errorSites: m.errorSites,
+      memoryPages: m.memoryPages,
+    };
+  } catch (e) {
+    return { ok: false, reason: `the manifest cannot be read: ${describeThrown(e)}` };
+  }
+  const canonical = canonicalJson(bound);
+  return canonical.ok ? { ok: true, sha3_512: sha3_512Hex(canonical.text) } : { ok: false, reason: `${canonical.reason} at \`${canonical.path}\`` };
+}
+
+function leb128(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+/** `wasm` with the custom section carrying `sha3_512` appended. */
+export function withManifestSection(wasm: Uint8Array, sha3_512: string): Uint8Array {
+  const name = new TextEncoder().encode(MANIFEST_SECTION);
+  const content = new TextEncoder().encode(sha3_512);
+  const payload = [...leb128(name.length), ...name, ...content];
+  const section = Uint8Array.from([0, ...leb128(payload.length), ...payload]);
+  const out = new Uint8Array(wasm.length + section.length);
+  out.set(wasm);
+  out.set(section, wasm.length);
+  return out;
+}
+
+/**
+ * Whether `manifest` is the one the module was compiled with, or what is wrong. `sections` are the
+ * module's custom sections (runtime/wasm/profile.ts reads them while it validates the module).
+ */
+export function manifestBindingProblem(sections: readonly { readonly name: string; readonly content: Uint8Array }[], manifest: Manifest): string | null {
+  const carried = sections.filter((s) => s.name === MANIFEST_SECTION);
+  if (carried.length !== 1) return carried.length === 0 ? `the module has no \`${MANIFEST_SECTION}\` section: it does not say which manifest it was compiled with` : `the module has ${carried.length} \`${MANIFEST_SECTION}\` sections`;
+  const stated = new TextDecoder().decode(carried[0]!.content);
+  const binding = manifestBinding(manifest);
+  if (!binding.ok) return `the manifest has no canonical JSON: ${binding.reason}`;
+  if (stated !== binding.sha3_512) return "the manifest is not the one the module was compiled with (the module's `writ.manifest` section states another): its name, version, schema, layout, rules, error sites or memory were changed, or the manifest is another policy's";
+  return null;
+}
