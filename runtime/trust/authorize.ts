@@ -7,6 +7,7 @@ import type { Decision } from "../decision.js";
 import type { DecidingPolicy } from "../policy-types.js";
 import { readRequest, requestSchemaOf } from "./request-digest.js";
 import type { Signer } from "./signer.js";
+import { withIssuedArtifact } from "./lineage-record.js";
 import { buildStatement, canonicalStatement, decideSafely, unrepresentableDecision } from "./statement.js";
 import { ARTIFACT_TYP, type LineageSink, type Statement } from "./types.js";
 
@@ -76,7 +77,8 @@ export function authorize(policy: DecidingPolicy, request: unknown, options: Aut
   const statement: Statement = buildStatement({ policy, decision, requestSha3: digest.sha3_512, issuer: signer.keyId, iat, ttlSeconds: ttl, head: signer.head });
 
   const artifact = signer.signTyped(ARTIFACT_TYP, canonicalStatement(statement, policy));
-  if (options.lineage) requireSynchronous(options.lineage.append(artifact, statement), "the lineage sink's append");
+  const { lineage } = options;
+  if (lineage) requireSynchronous(withIssuedArtifact(artifact, statement, () => lineage.append(artifact, statement)), "the lineage sink's append");
   signer.advance(artifact);
   return { decision, artifact, statement };
 }

@@ -23,6 +23,7 @@
 import { blake2b512Hex, sha3_512Hex, type DigestPair } from "../crypto/digest.js";
 import { hexInto, hexToBytes } from "../crypto/base64url.js";
 import type { Statement } from "./types.js";
+import { canonicalJson } from "./jcs.js";
 import { batchPlaceOf, isBatchedText, parseBatchedArtifact, type BatchedArtifactPieces, type BatchPlace } from "./batch-artifact.js";
 import { parseCompact } from "./jws.js";
 import { parseStatement } from "./statement.js";
@@ -194,17 +195,45 @@ export function issuedPlacesOf(entries: readonly unknown[]): readonly IssuedPlac
   return issuedBatch !== null && issuedBatch.entries === entries ? issuedBatch.places : undefined;
 }
 
+// The compact artifact `authorize` is recording now, and the statement it signed into it: the log
+// takes the pair as it is, without reading the artifact back (that costs a decode and a parse per
+// authorization). Any other pair handed to a log is read and must match.
+let issuedSingle: { readonly artifact: string; readonly statement: Statement } | null = null;
+
+/** Runs `record` (a sink's append) with `artifact` and `statement` known to the log as issued together (authorize.ts only). */
+export function withIssuedArtifact<T>(artifact: string, statement: Statement, record: () => T): T {
+  const outer = issuedSingle;
+  issuedSingle = { artifact, statement };
+  try {
+    return record();
+  } finally {
+    issuedSingle = outer;
+  }
+}
+
 /**
  * The chain entry for an artifact about to be appended, or why it cannot continue a chain. `issued`
  * is where the batch authorizer issued this very artifact (the caller has matched its text), if so.
+ * An artifact the log was not told was issued with this statement is read, and must carry it: the
+ * chain is checked with the statement, the artifact is what is written, and a record whose two
+ * disagree would be refused by the log's own reader.
  */
 export function chainEntryOf(artifact: string, statement: Statement, issued?: IssuedPlace): { ok: true; entry: ChainEntry } | { ok: false; reason: string } {
   // the issued place first: it is known without reading the artifact (see encodeRecord)
   if (issued !== undefined) return { ok: true, entry: { artifact, statement, batch: issued.place } };
-  if (!isBatchedText(artifact)) return { ok: true, entry: { artifact, statement, batch: null } };
+  const issuedTogether = issuedSingle !== null && issuedSingle.artifact === artifact && issuedSingle.statement === statement;
+  if (issuedTogether && !isBatchedText(artifact)) return { ok: true, entry: { artifact, statement, batch: null } };
   const read = statementOf(artifact);
   if (!read.ok) return read;
+  if (!issuedTogether && !sameStatement(read.statement, statement)) return { ok: false, reason: "the artifact does not carry the statement handed with it" };
   return { ok: true, entry: { artifact, statement, batch: read.batch } };
+}
+
+/** Whether two statements have the same canonical JSON (a host's object that is not JSON has none). */
+function sameStatement(a: Statement, b: Statement): boolean {
+  const x = canonicalJson(a);
+  const y = canonicalJson(b);
+  return x.ok && y.ok && x.text === y.text;
 }
 
 /**

@@ -320,6 +320,10 @@ class FileLog implements LineageLog {
       // the batch authorizer's place for this very artifact, if it handed one over
       const candidate = issued?.[k++];
       const place = candidate !== undefined && candidate.artifact === artifact ? candidate : undefined;
+      // A record the log's own reader would refuse would make the log unopenable once followed by
+      // another: refuse it here, before anything is written (and before the artifact is read).
+      if (artifact.length > MAX_ARTIFACT_LENGTH)
+        throw new LineageError("too_large", `${this.path}: an artifact of ${artifact.length} characters is more than the ${MAX_ARTIFACT_LENGTH} verifiers read; nothing was recorded`);
       const read = chainEntryOf(artifact, statement, place);
       if (!read.ok) throw new LineageError("chain_break", `${this.path}: the artifact cannot continue a chain (${read.reason}); nothing was recorded`);
       if (lastStatementSeq === null || lastEntry === null) {
@@ -335,10 +339,6 @@ class FileLog implements LineageLog {
             `${this.path}: statement seq ${link.seq} does not continue the log (it ${problem}; next expected: seq ${lastStatementSeq + 1} linking to the last artifact); start the signer from log.head().chain`,
           );
       }
-      // A record the log's own reader would refuse would make the log unopenable once followed by
-      // another: refuse it here, before anything is written.
-      if (artifact.length > MAX_ARTIFACT_LENGTH)
-        throw new LineageError("too_large", `${this.path}: an artifact of ${artifact.length} characters is more than the ${MAX_ARTIFACT_LENGTH} verifiers read; nothing was recorded`);
       // the record's bytes: a batched artifact just issued from the pieces it was built of (record-bytes.ts)
       if (place?.pieces !== undefined) out.addBatched(recordOpen(count, lastDigests), place.pieces);
       else out.addLine(encodeRecord({ seq: count, prev: lastDigests, artifact }, read.entry.batch !== null));

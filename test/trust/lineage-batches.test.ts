@@ -14,7 +14,7 @@ import { signTreeHead, verifyBatchedArtifact } from "../../runtime/trust/batch-a
 import { canonicalize } from "../../runtime/trust/jcs.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
 import { LineageError, openLog } from "../../runtime/trust/lineage.js";
-import { encodeRecord, type LineageRecord } from "../../runtime/trust/lineage-record.js";
+import { encodeRecord, withIssuedArtifact, type LineageRecord } from "../../runtime/trust/lineage-record.js";
 import { verifyLog, type LogVerification } from "../../runtime/trust/lineage-verify.js";
 import { createSigner } from "../../runtime/trust/signer.js";
 import type { Statement } from "../../runtime/trust/types.js";
@@ -228,15 +228,21 @@ describe("the log writer and batches", () => {
       log.appendMany([...a, ...b.slice(0, 2)]);
       const forged = { ...b[2]!, statement: JSON.parse(JSON.stringify(b[2]!.statement)) as Statement };
       (forged.statement.lineage as { prev: unknown }).prev = { sha3_512: "0".repeat(128), blake2b_512: "0".repeat(128) };
-      expect(refusal(log, [forged])).toMatch(/link differs from the rest of its batch/);
+      // A statement handed with an artifact that does not carry it is refused before the chain is
+      // looked at; the chain's own checks are for pairs a signer issued together, as these are taken
+      // to be here (withIssuedArtifact: what authorize tells the log).
+      expect(refusal(log, [forged])).toMatch(/does not carry the statement handed with it/);
+      const asIssued = (entry: { artifact: string; statement: Statement }) => withIssuedArtifact(entry.artifact, entry.statement, () => refusal(log, [entry]));
+      expect(asIssued(forged)).toMatch(/link differs from the rest of its batch/);
       expect(refusal(log, [reindexed(b[2]!, 3)])).toMatch(/is leaf 3 of its batch, after leaf 1/);
       // the next batch's first leaf, stated as continuing the chain here: this batch is not finished
       const early = { artifact: c[0]!.artifact, statement: { ...c[0]!.statement, lineage: { ...b[2]!.statement.lineage } } as Statement };
-      expect(refusal(log, [early])).toMatch(/follows leaf 1 of a batch of 4: the rest of that batch is missing/);
+      expect(refusal(log, [early])).toMatch(/does not carry the statement handed with it/);
+      expect(asIssued(early)).toMatch(/follows leaf 1 of a batch of 4: the rest of that batch is missing/);
       expect(log.head().records).toBe(6);
       log.appendMany(b.slice(2)); // the genuine rest still goes in
       const late = { artifact: c[1]!.artifact, statement: { ...c[1]!.statement, lineage: { ...c[0]!.statement.lineage } } as Statement };
-      expect(refusal(log, [late])).toMatch(/starts its batch at leaf 1, not 0/);
+      expect(asIssued(late)).toMatch(/starts its batch at leaf 1, not 0/);
       log.appendMany(c);
       log.close();
       expect(verifyLog(path, { trustedKeys })).toMatchObject({ ok: true, records: 12, batched: 12 });

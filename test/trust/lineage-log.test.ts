@@ -77,6 +77,29 @@ describe("appending", () => {
     expect(readFileSync(path).equals(before)).toBe(true);
   });
 
+  it("refuses an artifact that does not carry the statement handed with it, and writes nothing", () => {
+    const path = fresh();
+    const key = generateKeyPair();
+    const log = openLog(path, { fsync: "never" });
+    const signer = createSigner(key, { head: log.head().chain });
+    authorize(fakePolicy(), ADMIN_OK, { signer, lineage: log });
+    const before = readFileSync(path);
+    // the statement that continues the chain, issued without the log
+    const next = authorize(fakePolicy(), USER_DENIED, { signer: createSigner(key, { head: log.head().chain }) });
+    const other = authorize(fakePolicy(), TOO_MUCH, { signer: createSigner(generateKeyPair()) });
+    const [batched] = createBatchAuthorizer({ signer: createSigner(key, { head: log.head().chain }) }).authorizeBatch(fakePolicy(), [TOO_MUCH]);
+    for (const [name, artifact] of [["not an artifact", "not-an-artifact"], ["another chain's artifact", other.artifact], ["a batched artifact of another statement", batched!.artifact]] as const) {
+      expect(() => log.append(artifact, next.statement), name).toThrow(/does not carry the statement handed with it|cannot continue a chain/);
+      expect(() => log.appendMany([{ artifact, statement: next.statement }]), name).toThrow(LineageError);
+    }
+    expect(readFileSync(path).equals(before)).toBe(true);
+    // the artifact that does carry it is recorded, though authorize did not hand it over
+    log.append(next.artifact, next.statement);
+    log.close();
+    expect(verifyLog(path, { trustedKeys: [key.publicKey] }).ok).toBe(true);
+    expect(() => openLog(path).close()).not.toThrow();
+  });
+
   it("refuses appends after close", () => {
     const log = openLog(fresh());
     log.close();
