@@ -1,7 +1,8 @@
 // What JSON.parse accepts without a word but a request must not carry (RFC 7493, I-JSON): a member
 // name twice in one object — JSON.parse keeps the last, a parser elsewhere may keep the first, so the
 // request decided here and the one another party reads could differ — and an integer beyond
-// ±(2^53 − 1), which JSON.parse rounds, so two different requests would read (and digest) as one.
+// ±(2^53 − 1), or a fraction or exponent that rounds onto an integer (1.9999999999999999), which
+// JSON.parse rounds, so two different requests would read (and digest) as one.
 
 /** Integers at most this many digits long are exact as JS numbers without comparing further. */
 const SAFE_DIGITS = 15;
@@ -44,10 +45,36 @@ export function jsonAmbiguity(text: string): string | undefined {
       const digits = number.replace("-", "");
       if (integer && digits.length > SAFE_DIGITS && !Number.isSafeInteger(Number(number)))
         return `${position(text, i)}: the integer ${number} is beyond what a JSON number holds exactly (±(2^53 − 1)); it would be read as ${Number(number)}`;
+      // Requests hold integers only: a fraction or exponent that JSON.parse rounds onto a safe one
+      // (1.9999999999999999 reads as 2, 1e-400 as 0) is another request read as that one (beyond
+      // ±(2^53 − 1) the validator refuses the number whatever it was)
+      if (!integer && Number.isSafeInteger(Number(number)) && !denotesExactly(number, Number(number)))
+        return `${position(text, i)}: the number ${number} is not exactly a JSON number; it would be read as the integer ${Number(number)}`;
       i += number.length - 1;
     }
   }
   return undefined;
+}
+
+/**
+ * Whether the decimal `lexeme` (a JSON number with a fraction or an exponent) is exactly the integer
+ * `n`. Its value is digits × 10^exponent; very long digit strings or exponents are not checked
+ * exactly, and count as inexact unless the digits are all zeros.
+ */
+function denotesExactly(lexeme: string, n: number): boolean {
+  const m = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(lexeme)!;
+  const digits = (m[2]! + (m[3] ?? "")).replace(/^0+(?=\d)/, "");
+  if (/^0+$/.test(digits)) return n === 0;
+  const exponent = Number(m[4] ?? "0") - (m[3]?.length ?? 0);
+  if (digits.length > 400 || Math.abs(exponent) > 400) return false;
+  let value = BigInt(digits);
+  if (exponent >= 0) value *= 10n ** BigInt(exponent);
+  else {
+    const scale = 10n ** BigInt(-exponent);
+    if (value % scale !== 0n) return false;
+    value /= scale;
+  }
+  return (m[1] === "-" ? -value : value) === BigInt(n);
 }
 
 /** Index of the closing quote of the string opening at `start`. */

@@ -12,7 +12,15 @@ function processIO(): CliIO {
     cwd: process.cwd(),
     out: (t) => process.stdout.write(t.endsWith("\n") ? t : t + "\n"),
     err: (t) => process.stderr.write(t.endsWith("\n") ? t : t + "\n"),
-    readStdin: async () => readFileSync(0, "utf8"),
+    // strictly, as files are (commands/request-json.ts): a byte that is not UTF-8 is refused, not replaced
+    readStdin: async () => {
+      try {
+        return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(readFileSync(0));
+      } catch (e) {
+        if (e instanceof TypeError) throw new Error("standard input is not UTF-8 text");
+        throw e;
+      }
+    },
   };
 }
 

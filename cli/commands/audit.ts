@@ -2,7 +2,6 @@
 // walks a lineage log and prints its summary, or names the first bad record and what happened to it.
 // `writ audit head <log>` prints the log's head, to keep elsewhere as a checkpoint. Exit 0 / 1.
 
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { tryLoadPolicy } from "../../runtime/policy.js";
 import { readBundleResult } from "../../runtime/trust/bundle-files.js";
@@ -10,6 +9,7 @@ import { verifyLog, type ExpectedHead, type LogSummary, type VerifyLogOptions } 
 import { requestDigest } from "../../runtime/trust/request-digest.js";
 import type { DecidingPolicy } from "../../runtime/policy-types.js";
 import { loadPublicKeyList } from "./key-list.js";
+import { readRequestList } from "./request-json.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type CliIO, type Command } from "../io.js";
 
 const USAGE = [
@@ -83,7 +83,7 @@ export const auditCommand: Command = {
       options.replay = policy.policy;
       bundleName = policy.name;
       if (requestsFile !== undefined) {
-        const requests = readRequests(io, resolve(io.cwd, requestsFile));
+        const requests = await readRequests(io, requestsFile);
         if (!requests) return EXIT_FAILURE;
         options.requests = (digest) => requests.get(digest);
       }
@@ -154,23 +154,14 @@ function loadReplayPolicy(io: CliIO, dir: string): { policy: DecidingPolicy; nam
 }
 
 /** Requests as JSON Lines or one JSON array, keyed by the digest their artifacts carry. */
-function readRequests(io: CliIO, file: string): Map<string, unknown> | undefined {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    io.err(`writ audit: ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
-    return undefined;
-  }
-  let values: unknown[];
-  try {
-    const trimmed = text.trim();
-    values = trimmed.startsWith("[") ? (JSON.parse(trimmed) as unknown[]) : trimmed.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as unknown);
-  } catch (e) {
-    io.err(`writ audit: ${file}: not JSON Lines or a JSON array: ${(e as Error).message}`);
+/** The requests of `--requests`, by digest: read as every request file is (request-json.ts: I-JSON, strict UTF-8, the bad line named). */
+async function readRequests(io: CliIO, file: string): Promise<Map<string, unknown> | undefined> {
+  const read = await readRequestList(io, file);
+  if (!read.ok) {
+    io.err(`writ audit: ${read.message}`);
     return undefined;
   }
   const byDigest = new Map<string, unknown>();
-  for (const v of values) byDigest.set(requestDigest(v).sha3_512, v);
+  for (const v of read.values) byDigest.set(requestDigest(v).sha3_512, v);
   return byDigest;
 }

@@ -2,14 +2,13 @@
 // the artifact's request with the bundle's module and confirms the artifact states exactly that
 // decision (same module, same request, same decision, rules and errors), or lists what differs.
 
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { tryLoadPolicy } from "../../runtime/policy.js";
 import { readBundleResult } from "../../runtime/trust/bundle-files.js";
 import { replayArtifact } from "../../runtime/trust/replay.js";
 import { loadPublicKeyList } from "./key-list.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type Command } from "../io.js";
-import { readRequestJson } from "./request-json.js";
+import { readInputText, readRequestJson } from "./request-json.js";
 
 export const replayCommand: Command = {
   name: "replay",
@@ -62,14 +61,12 @@ export const replayCommand: Command = {
       io.err(`writ replay: ${request.message}`);
       return EXIT_FAILURE;
     }
-    let token: string;
-    try {
-      token = target === "-" ? await io.readStdin() : readFileSync(resolve(io.cwd, target), "utf8");
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      io.err(`writ replay: ${target}: ${code === "ENOENT" ? "no such file" : (e as Error).message}`);
+    const artifactText = await readInputText(io, target);
+    if (!artifactText.ok) {
+      io.err(`writ replay: ${artifactText.message}`);
       return EXIT_FAILURE;
     }
+    const token = artifactText.text;
     const result = replayArtifact(token.trim(), request.value, loaded.policy);
     if (!result.ok) {
       io.err(`writ replay: the artifact does not match re-evaluation:`);

@@ -4,23 +4,52 @@
 
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { isUtf8 } from "node:buffer";
 import type { CliIO } from "../io.js";
 import { jsonAmbiguity } from "../json-ambiguity.js";
 
-/** The text of a file or (`-`) standard input, and the name messages give it. */
-async function readInput(io: CliIO, file: string): Promise<{ ok: true; text: string; name: string } | { ok: false; message: string }> {
+/** The first line (1-based) of `bytes` that is not UTF-8. */
+function firstNonUtf8Line(bytes: Buffer): number {
+  let line = 1;
+  for (let offset = 0; offset <= bytes.length; line++) {
+    const nl = bytes.indexOf(0x0a, offset);
+    const end = nl < 0 ? bytes.length : nl;
+    if (!isUtf8(bytes.subarray(offset, end))) return line;
+    offset = end + 1;
+  }
+  return line;
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/**
+ * The text of a file or (`-`) standard input, and the name messages give it. A file is decoded as
+ * strict UTF-8: a byte that is not would read as U+FFFD, and the request (or artifact) decided,
+ * digested or verified would not be the one in the file.
+ */
+export async function readInputText(io: CliIO, file: string): Promise<{ ok: true; text: string; name: string } | { ok: false; message: string }> {
   try {
-    const text = file === "-" ? await io.readStdin() : readFileSync(resolve(io.cwd, file), "utf8");
+    let text: string;
+    if (file === "-") text = await io.readStdin();
+    else {
+      const bytes = readFileSync(resolve(io.cwd, file));
+      try {
+        text = strictUtf8.decode(bytes);
+      } catch {
+        return { ok: false, message: `${file}:${firstNonUtf8Line(bytes)}: not UTF-8 text` };
+      }
+    }
     return { ok: true, text, name: file === "-" ? "standard input" : file };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
+    if (file === "-") return { ok: false, message: (e as Error).message };
     return { ok: false, message: `${file}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (e as Error).message}` };
   }
 }
 
 /** Reads a request as JSON from a file or (`-`) standard input. */
 export async function readRequestJson(io: CliIO, file: string): Promise<{ ok: true; value: unknown } | { ok: false; message: string }> {
-  const input = await readInput(io, file);
+  const input = await readInputText(io, file);
   if (!input.ok) return input;
   const { text, name } = input;
   let value: unknown;
@@ -38,7 +67,7 @@ export async function readRequestJson(io: CliIO, file: string): Promise<{ ok: tr
  * request per line; blank lines are skipped). Errors name the line that is not JSON.
  */
 export async function readRequestList(io: CliIO, file: string): Promise<{ ok: true; values: unknown[] } | { ok: false; message: string }> {
-  const input = await readInput(io, file);
+  const input = await readInputText(io, file);
   if (!input.ok) return input;
   const { text, name } = input;
   if (text.trimStart().startsWith("[")) {

@@ -2,7 +2,7 @@
 // [--bundle <dir>] [--allow] [--at <time>]`: checks an authorization artifact (or a bundle's
 // signature) and prints the statement, or the reason it was refused. Exit 0 verified, 1 refused.
 
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { digestPair } from "../../runtime/crypto/digest.js";
 import { verifyBundle } from "../../runtime/trust/bundle.js";
@@ -10,7 +10,7 @@ import { readBundleResult } from "../../runtime/trust/bundle-files.js";
 import type { PublicKey } from "../../runtime/trust/types.js";
 import { verifyArtifact, type VerifyArtifactOptions } from "../../runtime/trust/verify-artifact.js";
 import { loadPublicKeyList } from "./key-list.js";
-import { readRequestJson } from "./request-json.js";
+import { readInputText, readRequestJson } from "./request-json.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type CliIO, type Command } from "../io.js";
 
 /** A date, or a date and time with an optional zone: 2026-11-28, 2026-11-28T12:00:00Z, …+01:00 */
@@ -98,14 +98,12 @@ export const verifyCommand: Command = {
       options.request = request.value;
     }
 
-    let token: string;
-    try {
-      token = target === "-" ? await io.readStdin() : readFileSync(resolve(io.cwd, target), "utf8");
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      io.err(`writ verify: ${target}: ${code === "ENOENT" ? "no such file" : (e as Error).message}`);
+    const artifactText = await readInputText(io, target);
+    if (!artifactText.ok) {
+      io.err(`writ verify: ${artifactText.message}`);
       return EXIT_FAILURE;
     }
+    const token = artifactText.text;
     const result = verifyArtifact(token.trim(), options);
     if (!result.ok) {
       io.err(`writ verify: refused (${result.code}): ${result.message}`);

@@ -38,6 +38,7 @@ import { verifyArtifact } from "./verify-artifact.js";
 import { verifyTreeHead } from "./batch-artifact.js";
 import { chainLinkProblem, parseRecordLine, sameDigests, type ParsedRecord, type ParseResult } from "./lineage-record.js";
 import { describeThrown } from "../thrown.js";
+import { firstNonUtf8Line } from "./log-text.js";
 
 export type LogFaultKind =
   | "edited"
@@ -142,6 +143,9 @@ function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
   const lines = end === 0 ? [] : buf.toString("utf8", 0, end - 1).split("\n");
   const n = lines.length;
   const parsed: ParseResult[] = lines.map(parseRecordLine);
+  // a line that is not UTF-8 was read with U+FFFD in place of its bytes: it is no record, whatever it parses as
+  const notText = firstNonUtf8Line(buf, end);
+  if (notText !== null) parsed[notText] = { ok: false, reason: "record is not UTF-8 text" };
   const ok = (i: number): ParsedRecord | null => {
     const r = parsed[i];
     return r !== undefined && r.ok ? r.parsed : null;

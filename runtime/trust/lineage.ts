@@ -26,6 +26,7 @@ import { acquireLock, releaseLock } from "./lineage-lock.js";
 import { MAX_ARTIFACT_LENGTH } from "./verify-artifact.js";
 import { chainEntryOf, chainLinkProblem, encodeRecord, issuedPlacesOf, linkTarget, parseRecordEnvelope, parseRecordLine, recordDigests, recordOpen, sameDigests, type ChainEntry, type ParsedRecord } from "./lineage-record.js";
 import { withRecordBytes, type RecordBytes } from "./record-bytes.js";
+import { firstNonUtf8Line } from "./log-text.js";
 import { describeThrown } from "../thrown.js";
 
 export interface LogOptions {
@@ -129,11 +130,13 @@ function scan(buf: Buffer, logPath: string): { state: ScanState; tornFrom: numbe
   for (let k = 0; k < FULLY_CHECKED_TAIL && tailFrom > 0; k++) tailFrom = previousLineStart(buf, tailFrom);
   const damaged = (index: number, why: string) =>
     new LineageError("corrupt", `${logPath}: record ${index} ${why}; run \`writ audit verify\` — the log is left as it is`, index);
+  const notText = firstNonUtf8Line(buf, end);
   let offset = 0;
   while (offset < end) {
     const nl = buf.indexOf(0x0a, offset);
     const line = buf.toString("utf8", offset, nl);
     const index = state.count;
+    if (index === notText) throw damaged(index, "is not UTF-8 text");
     const isLast = nl + 1 === end;
     if (offset < tailFrom) {
       const envelope = parseRecordEnvelope(line);

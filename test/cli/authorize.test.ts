@@ -84,6 +84,27 @@ describe("writ authorize", () => {
     expect(audit.code, audit.err + audit.out).toBe(0);
   });
 
+  it("reads request, artifact and --requests files as strict UTF-8 and I-JSON", async () => {
+    // a byte that is not UTF-8 would read as U+FFFD: another request than the file's
+    const bytes = Buffer.from(JSON.stringify({ ...SMALL, principal: { ...SMALL.principal, id: "u1-X" } }));
+    bytes[bytes.indexOf("-X") + 1] = 0xff;
+    writeFileSync(join(dir, "latin1.json"), bytes);
+    const base = ["--key", "issuer.private.jwk", "--pub", "authority.public.jwk"];
+    expect(await run(authorizeCommand, ["bundle", "--input", "latin1.json", ...base])).toMatchObject({ code: 1, err: expect.stringMatching(/latin1\.json:1: not UTF-8 text/) });
+    // an artifact file likewise
+    const issued = await run(authorizeCommand, ["bundle", "--input", "small.json", ...base]);
+    const artifact = Buffer.from(issued.out.trim() + "\n");
+    artifact[artifact.length - 1] = 0xff;
+    writeFileSync(join(dir, "latin1.jws"), artifact);
+    expect(await run(verifyCommand, ["latin1.jws", "--pub", "issuer.public.jwk"])).toMatchObject({ code: 1, err: expect.stringMatching(/latin1\.jws:1: not UTF-8 text/) });
+    // the audit's --requests: a member twice, and a fraction read as an integer, are refused with their line
+    writeFileSync(join(dir, "chain-requests.jsonl"), `${JSON.stringify(SMALL)}\n{"principal": {"id": "u1", "id": "u2", "roles": []}, "context": {"amount": 1, "approvals": 0}}\n`);
+    const audit = await run(auditCommand, ["verify", "chain.jsonl", "--replay", "bundle", "--requests", "chain-requests.jsonl"]);
+    expect(audit).toMatchObject({ code: 1, err: expect.stringMatching(/chain-requests\.jsonl:2:\d+: the member "id" appears twice/) });
+    writeFileSync(join(dir, "fraction.json"), '{"principal": {"id": "u1", "roles": ["treasurer"]}, "context": {"amount": 9.9999999999999999, "approvals": 0}}');
+    expect(await run(authorizeCommand, ["bundle", "--input", "fraction.json", ...base])).toMatchObject({ code: 1, err: expect.stringMatching(/the number 9\.9999999999999999 is not exactly a JSON number; it would be read as the integer 10/) });
+  });
+
   it("refuses bad input with the reason: usage, key, bundle signer, request, ttl, log", async () => {
     const base = ["bundle", "--input", "small.json", "--key", "issuer.private.jwk", "--pub", "authority.public.jwk"];
     expect((await run(authorizeCommand, ["bundle", "--input", "small.json"])).code).toBe(2);

@@ -44,4 +44,13 @@ describe("jsonAmbiguity", () => {
     expect(jsonAmbiguity('[-9007199254740993]')).toMatch(/^1:2: the integer -9007199254740993/);
     expect(jsonAmbiguity('{"a": 9007199254740991, "b": -9007199254740991, "c": 1e300, "d": 12345678901234567.5, "e": "9007199254740993"}')).toBeUndefined();
   });
+
+  it("names a fraction or exponent JSON.parse would round onto an integer, and leaves exact ones alone", () => {
+    expect(jsonAmbiguity('{"trust": 1.9999999999999999}')).toBe("1:11: the number 1.9999999999999999 is not exactly a JSON number; it would be read as the integer 2");
+    expect(jsonAmbiguity("[2.0000000000000001]")).toMatch(/^1:2: the number 2.0000000000000001 /);
+    expect(jsonAmbiguity("[1e-400]")).toMatch(/would be read as the integer 0/);
+    expect(jsonAmbiguity("[-1.00000000000000001e2]")).toMatch(/would be read as the integer -100/);
+    // exactly integers, or not integers at all (the validator refuses those), or beyond ±(2^53 − 1)
+    expect(jsonAmbiguity('[2.0, 1e2, -2.50e1, 0e99999, 0.5, 1.5e1, 120e-1, 1e300, 0.1]')).toBeUndefined();
+  });
 });

@@ -326,6 +326,29 @@ describe("opening after a crash", () => {
     expect(readLines(path)).toEqual(lines);
   });
 
+  it("refuses a record that is not UTF-8, though it decodes to the text it held (U+FFFD)", () => {
+    const path = fresh();
+    const key = generateKeyPair();
+    const log = openLog(path, { fsync: "never" });
+    const batcher = createBatchAuthorizer({ signer: createSigner(key, { head: log.head().chain }), lineage: log });
+    // a batched record holds its statement as JSON text: here with a policy version holding U+FFFD
+    batcher.authorizeBatch(fakePolicy(), [ADMIN_OK]);
+    batcher.authorizeBatch({ ...fakePolicy(), version: "1.0.0-\uFFFD" }, [TOO_MUCH]);
+    log.close();
+    const bytes = readFileSync(path);
+    const replacement = Buffer.from("\uFFFD");
+    const at = bytes.indexOf(replacement);
+    expect(at).toBeGreaterThan(bytes.indexOf(0x0a)); // in record 1
+    expect(verifyLog(path, { trustedKeys: [key.publicKey] }).ok).toBe(true);
+    // EF BF BD becomes FF: not UTF-8, and a lenient decoder reads the same U+FFFD
+    writeFileSync(path, Buffer.concat([bytes.subarray(0, at), Buffer.from([0xff]), bytes.subarray(at + replacement.length)]));
+    expect(readFileSync(path, "utf8")).toBe(bytes.toString("utf8"));
+    expect(verifyLog(path, { trustedKeys: [key.publicKey] })).toMatchObject({ ok: false, index: 1, kind: "malformed", reason: expect.stringMatching(/not UTF-8/) });
+    const reopened = tryOpenLog(path);
+    expect(reopened.ok).toBe(false);
+    if (!reopened.ok) expect(reopened.error).toMatchObject({ code: "corrupt", index: 1, message: expect.stringMatching(/record 1 is not UTF-8 text/) });
+  });
+
   it("refuses damage followed by a torn tail (two faults are not one crash)", () => {
     const { path, lines } = buildLog(4, undefined, dir, `two-${counter++}.jsonl`);
     lines[3] = "garbage";
