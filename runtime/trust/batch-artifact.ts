@@ -13,7 +13,7 @@
 
 import { canonicalJson, canonicalize } from "./jcs.js";
 import { MERKLE_HASH, leafHash, rootFromInclusionProof } from "./merkle.js";
-import type { ArtifactErrorCode, PublicKey, Statement } from "./types.js";
+import { MAX_EPOCH_SECONDS, type ArtifactErrorCode, type PublicKey, type Statement } from "./types.js";
 import type { CryptoPath } from "../crypto/digest.js";
 import { bytesToHex, hexToBytes, utf8Encode } from "../crypto/base64url.js";
 import { headerProblem, parseCompact, payloadText, verifyJws } from "./jws.js";
@@ -158,7 +158,15 @@ export function verifyTreeHead(
   return { ok: true, head };
 }
 
-/** The tree head in a head JWS's payload text, when it is one; null otherwise. */
+const HEAD_MEMBERS = ["batch", "hash", "iat", "iss", "root", "size", "v"];
+const HEX32_ID = /^[0-9a-f]{32}$/;
+
+/**
+ * The tree head in a head JWS's payload text, when it is one; null otherwise. As a statement must be
+ * (statement.ts), the payload must be its own canonical JSON with exactly the head's members: a
+ * duplicate `root` that JSON.parse resolves to the last would fold, for a reader that keeps the
+ * first, against another root.
+ */
 function treeHeadOf(text: string | null): TreeHead | null {
   let head: Record<string, unknown> | null = null;
   try {
@@ -166,11 +174,16 @@ function treeHeadOf(text: string | null): TreeHead | null {
   } catch {
     return null;
   }
+  if (typeof head !== "object" || head === null || Array.isArray(head)) return null;
+  const members = Object.keys(head).sort();
+  if (members.length !== HEAD_MEMBERS.length || members.some((m, i) => m !== HEAD_MEMBERS[i])) return null;
   const valid =
-    typeof head === "object" && head !== null && head.v === BATCH_HEAD_FORMAT && typeof head.batch === "string" &&
+    head.v === BATCH_HEAD_FORMAT && typeof head.batch === "string" && HEX32_ID.test(head.batch) &&
     Number.isSafeInteger(head.size) && (head.size as number) >= 1 && typeof head.root === "string" && HEX_HASH.test(head.root) &&
-    head.hash === MERKLE_HASH && typeof head.iss === "string" && Number.isSafeInteger(head.iat);
-  return valid ? (head as unknown as TreeHead) : null;
+    head.hash === MERKLE_HASH && typeof head.iss === "string" && head.iss !== "" && Number.isSafeInteger(head.iat) && Math.abs(head.iat as number) <= MAX_EPOCH_SECONDS;
+  if (!valid) return null;
+  const canonical = canonicalJson(head);
+  return canonical.ok && canonical.text === text ? (head as unknown as TreeHead) : null;
 }
 
 /**

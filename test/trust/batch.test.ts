@@ -118,6 +118,26 @@ describe("verifyBatchedArtifact refuses", () => {
     expect(verifyBatchedArtifact(JSON.stringify(a), { trustedKeys })).toMatchObject({ ok: false, code: "bad_proof" });
   });
 
+  it("a tree head signed by the trusted key whose payload is not its canonical form with exactly the head's members", async () => {
+    const [r] = await issue(3, 3);
+    const a = parse(r!.artifact);
+    const head = JSON.parse(Buffer.from(a.head.split(".")[1]!, "base64url").toString("utf8")) as Record<string, unknown>;
+    const text = canonicalize(head);
+    const signer = createSigner(key);
+    const withHead = (payload: string) => JSON.stringify({ ...a, head: signer.signJws({ typ: "writ-batch-head+jws" }, new TextEncoder().encode(payload)) });
+    expect(verifyBatchedArtifact(withHead(text), { trustedKeys }).ok).toBe(true); // re-signed as it was: still good
+    const bad: [string, string][] = [
+      ["a second root (JSON.parse keeps the last, a first-wins reader folds against the other)", text.replace('"root":', `"root":"${"0".repeat(64)}","root":`)],
+      ["an extra member", canonicalize({ ...head, note: "x" })],
+      ["a member missing", canonicalize(Object.fromEntries(Object.entries(head).filter(([k]) => k !== "batch")))],
+      ["whitespace", JSON.stringify(head, null, 1)],
+      ["members out of order", JSON.stringify({ v: head.v, ...head })],
+      ["a batch id that is not 32 hex digits", canonicalize({ ...head, batch: "x" })],
+      ["an iat no date holds", canonicalize({ ...head, iat: 2 ** 52 })],
+    ];
+    for (const [name, payload] of bad) expect(verifyBatchedArtifact(withHead(payload), { trustedKeys }), name).toMatchObject({ ok: false, code: "malformed" });
+  });
+
   it("a changed sibling or index", async () => {
     // the second batch: its statements link to the first, so any index their seq allows is tried
     const results = (await issue(26, 13)).slice(13);
