@@ -1,6 +1,6 @@
 // `writ test <files or dirs...>`: run every `test` block through both backends.
 
-import { readdirSync, statSync } from "node:fs";
+import { readdirSync, realpathSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { runPolicyTests } from "../../compiler/testing.js";
 import { loadPolicy } from "../../runtime/policy.js";
@@ -10,6 +10,15 @@ import { compileFile, failed } from "./policy-source.js";
 function policyFiles(io: CliIO, inputs: readonly string[]): { files: string[]; missing: string[] } {
   const files: string[] = [];
   const missing: string[] = [];
+  // directories already walked, by their real path: a symbolic link back up the tree is not a loop
+  const walked = new Set<string>();
+  const isDirectory = (path: string): boolean => {
+    try {
+      return statSync(path).isDirectory();
+    } catch {
+      return false; // a dangling link, or one we may not follow: not a directory to walk
+    }
+  };
   const walk = (shown: string) => {
     const abs = resolve(io.cwd, shown);
     let st;
@@ -20,10 +29,19 @@ function policyFiles(io: CliIO, inputs: readonly string[]): { files: string[]; m
       return;
     }
     if (st.isDirectory()) {
+      let real: string;
+      try {
+        real = realpathSync(abs);
+      } catch {
+        missing.push(shown);
+        return;
+      }
+      if (walked.has(real)) return;
+      walked.add(real);
       for (const entry of readdirSync(abs).sort()) {
         if (entry === "node_modules" || entry.startsWith(".")) continue;
         const child = join(shown, entry);
-        if (entry.endsWith(".writ") || statSync(resolve(io.cwd, child)).isDirectory()) walk(child);
+        if (entry.endsWith(".writ") || isDirectory(resolve(io.cwd, child))) walk(child);
       }
     } else files.push(shown);
   };

@@ -5,7 +5,7 @@
 // interpreter and a compiled bundle, and refuses what it cannot read.
 
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -109,5 +109,22 @@ describe("writ test and writ eval in a fresh process", () => {
     const r = await writ(build, ["test", empty]);
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toBe(`writ test: no .writ files in ${empty}`);
+  }, 120_000);
+
+  it("walks a folder holding a dangling link and a link back up it, without a stack trace", async () => {
+    const linked = join(build, "linked");
+    mkdirSync(linked);
+    writeFileSync(join(linked, "tools.writ"), readFileSync(join(repositoryRoot, "policies/agent-tools.writ"), "utf8"));
+    symlinkSync("nowhere", join(linked, "dangling"));
+    symlinkSync(".", join(linked, "self"));
+    const r = await writ(build, ["test", linked]);
+    expect(r.stderr).not.toMatch(/internal error|at .*\.js:\d+/);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim().split("\n").at(-1)).toBe("11 passed, 0 failed"); // the policy once, not once per loop
+    // a dangling link named like a policy is a policy that is missing: a failure, said as such
+    symlinkSync("gone.writ", join(linked, "lost.writ"));
+    const lost = await writ(build, ["test", linked]);
+    expect(lost.code).toBe(1);
+    expect(lost.stderr).toContain(`writ test: ${join(linked, "lost.writ")}: no such file or directory`);
   }, 120_000);
 });
