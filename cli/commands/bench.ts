@@ -14,7 +14,7 @@ import type { Decision } from "../../runtime/decision.js";
 import type { LoadedPolicy } from "../../runtime/policy.js";
 import type { EngineTiming, TimedEngine, TimingOptions } from "../../bench/harness.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type CliIO, type Command } from "../io.js";
-import { isDirectory, loadBundleDirectory } from "./bundle-dir.js";
+import { isBundlePath, loadBundleDirectory } from "./bundle-dir.js";
 import { cancelPrestartedAsc, prestartAsc } from "./prestart.js";
 import { readRequestList } from "./request-json.js";
 
@@ -67,7 +67,7 @@ export const benchCommand: Command = {
     if (!subject) return EXIT_FAILURE;
     const requests = given ?? subject.testRequests;
     if (requests === undefined || requests.length === 0) {
-      io.err(`writ bench: no requests: ${isDirectory(io, target) ? "a bundle carries no tests" : `${target} has no test blocks`}; give them with --requests`);
+      io.err(`writ bench: no requests: ${isBundlePath(io, target) ? "a bundle carries no tests" : `${target} has no test blocks`}; give them with --requests`);
       return EXIT_FAILURE;
     }
     const source = requestsFile === undefined ? "the policy's test blocks" : requestsFile === "-" ? "standard input" : requestsFile;
@@ -108,7 +108,7 @@ export interface Subject {
 }
 
 async function loadSubject(io: CliIO, target: string, pub: string | undefined, needTests: boolean): Promise<Subject | undefined> {
-  if (isDirectory(io, target)) {
+  if (isBundlePath(io, target)) {
     const policy = await loadBundleDirectory(io, "bench", target, pub);
     return policy && { policy, interpreter: undefined, testRequests: undefined };
   }

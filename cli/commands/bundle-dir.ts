@@ -8,11 +8,17 @@ import { resolve } from "node:path";
 import type { LoadedPolicy } from "../../runtime/policy.js";
 import type { PublicKey } from "../../runtime/trust/types.js";
 import type { CliIO } from "../io.js";
+import { bundleFileLocation } from "../../runtime/trust/bundle-files.js";
 
-/** Whether `target` names a directory (a bundle); a missing path is not one, and is reported later. */
-export function isDirectory(io: CliIO, target: string): boolean {
+/**
+ * Whether `target` names a compiled bundle: a directory, or one of a bundle's files (`<dir>/<name>.wasm`,
+ * `.manifest.json`, `.manifest.jws`: the one bundle of that name in a directory holding several). A
+ * missing path is not one, and is reported later.
+ */
+export function isBundlePath(io: CliIO, target: string): boolean {
   try {
-    return statSync(resolve(io.cwd, target)).isDirectory();
+    const st = statSync(resolve(io.cwd, target));
+    return st.isDirectory() || (st.isFile() && bundleFileLocation(target) !== undefined);
   } catch {
     return false;
   }

@@ -7,7 +7,7 @@
 
 import type { Decision } from "../../runtime/decision.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type CliIO, type Command } from "../io.js";
-import { isDirectory, loadBundleDirectory } from "./bundle-dir.js";
+import { isBundlePath, loadBundleDirectory } from "./bundle-dir.js";
 import { prestartAsc, cancelPrestartedAsc } from "./prestart.js";
 import { readRequestJson } from "./request-json.js";
 
@@ -46,7 +46,7 @@ export const evalCommand: Command = {
 };
 
 async function decider(io: CliIO, target: string, backend: string, pub: string | undefined): Promise<((r: unknown) => Decision) | undefined> {
-  if (isDirectory(io, target)) {
+  if (isBundlePath(io, target)) {
     if (backend === "interp") {
       io.err("writ eval: --backend interp needs the policy's .writ source, not a bundle directory");
       return undefined;

@@ -2,10 +2,18 @@
 // `<dir>/<name>.manifest.jws` (the compact JWS on one line). Reading checks only that the files exist
 // and parse; whether the bundle may be trusted is verifyBundle's job.
 
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { isPolicyName, type Bundle, type Manifest } from "../manifest.js";
 import { utf8Decode } from "../crypto/base64url.js";
+
+function isDirectoryPath(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
 
 export class BundleFileError extends Error {
   constructor(
@@ -34,13 +42,32 @@ function findName(dir: string): { ok: true; name: string } | { ok: false; messag
   }
   const names = entries.filter((f) => f.endsWith(".manifest.json")).map((f) => f.slice(0, -".manifest.json".length)).sort();
   if (names.length === 0) return { ok: false, path: dir, message: `no <name>.manifest.json in ${dir}: not a bundle directory` };
-  if (names.length > 1) return { ok: false, path: dir, message: `${dir} holds several bundles (${names.join(", ")}): name the one to read` };
+  if (names.length > 1)
+    return { ok: false, path: dir, message: `${dir} holds several bundles (${names.join(", ")}): name the one to read by one of its files, as ${join(dir, `${names[0]}.wasm`)}` };
   return { ok: true, name: names[0]! };
 }
 
-/** Reads a bundle; errors are values naming the missing or garbled file. */
+const BUNDLE_FILE = /^(.+)\.(wasm|manifest\.json|manifest\.jws)$/;
+
+/**
+ * Where one of a bundle's files points: its directory and the bundle's name (`build/payments.wasm`
+ * names the bundle `payments` in `build/`, beside others compiled there), or undefined for a path
+ * that is not named like one.
+ */
+export function bundleFileLocation(path: string): { dir: string; name: string } | undefined {
+  const m = BUNDLE_FILE.exec(basename(path));
+  return m === null ? undefined : { dir: dirname(path), name: m[1]! };
+}
+
+/**
+ * Reads a bundle; errors are values naming the missing or garbled file. `dir` is the bundle's
+ * directory, or one of its files (`<dir>/<name>.wasm`, `.manifest.json`, `.manifest.jws`), which
+ * names the bundle in a directory holding several.
+ */
 export function readBundleResult(dir: string, name?: string): ReadBundleResult {
   if (name === undefined) {
+    const file = bundleFileLocation(dir);
+    if (file !== undefined && !isDirectoryPath(dir)) return readBundleResult(file.dir, file.name);
     const found = findName(dir);
     if (!found.ok) return found;
     name = found.name;

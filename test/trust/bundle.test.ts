@@ -154,8 +154,11 @@ describe("bundle files", () => {
     mkdirSync(dir);
     writeBundle(dir, fakeBundle({ name: "alpha" }));
     writeBundle(dir, fakeBundle({ name: "beta" }));
-    expect(() => readBundle(dir)).toThrow(/several bundles \(alpha, beta\)/);
+    expect(() => readBundle(dir)).toThrow(/several bundles \(alpha, beta\): name the one to read by one of its files, as .*alpha\.wasm/);
     expect(readBundle(dir, "beta").manifest.name).toBe("beta");
+    // one of its files names it, wherever a bundle directory is asked for
+    for (const file of ["beta.wasm", "beta.manifest.json"]) expect(readBundle(join(dir, file)).manifest.name).toBe("beta");
+    expect(() => readBundle(join(dir, "gamma.wasm"))).toThrow(/gamma\.wasm is missing/);
   });
   it("refuses a policy name that is not a safe file name", () => {
     expect(() => writeBundle(root, fakeBundle({ name: "../escape" }))).toThrow(/cannot be used as a file name/);
