@@ -33,6 +33,8 @@ export interface ParsedArgs {
   readonly missing: string[];
   /** flags given more than once, as written */
   readonly repeated: string[];
+  /** boolean flags written with a value (`--write=false`), as written: the value would be ignored */
+  readonly valued: string[];
 }
 
 /** A command line that cannot mean anything: the CLI prints it with the command's name, exit 2. */
@@ -55,6 +57,7 @@ export function parseArgs(args: readonly string[], booleans: readonly string[] =
   const flags = new Map<string, string | true>();
   const missing: string[] = [];
   const repeated: string[] = [];
+  const valued: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === "--") {
@@ -66,16 +69,23 @@ export function parseArgs(args: readonly string[], booleans: readonly string[] =
       const name = (eq >= 0 ? a.slice(0, eq) : a).replace(/^--?/, "");
       // given twice, the first would be silently dropped (`--pub a --pub b` trusting b alone)
       if (flags.has(name)) repeated.push(eq >= 0 ? a.slice(0, eq) : a);
-      if (eq >= 0) flags.set(name, a.slice(eq + 1));
-      else if (booleans.includes(name)) flags.set(name, true);
-      else if (i + 1 < args.length && !isFlag(args[i + 1]!)) flags.set(name, args[++i]!);
-      else {
+      if (booleans.includes(name)) {
+        // `--write=false` would write: a boolean flag takes no value, and one given is refused
+        if (eq >= 0) valued.push(a.slice(0, eq));
+        flags.set(name, true);
+      } else if (eq >= 0 || (i + 1 < args.length && !isFlag(args[i + 1]!))) {
+        const value = eq >= 0 ? a.slice(eq + 1) : args[++i]!;
+        flags.set(name, value);
+        // an empty value (an unset `$OUT` in `-o "$OUT"`) is no value: `-o ""` would write into the
+        // current directory, `--pub ""` trust nothing
+        if (value === "") missing.push(eq >= 0 ? a.slice(0, eq) : a);
+      } else {
         flags.set(name, true);
         missing.push(a);
       }
     } else positional.push(a);
   }
-  return { positional, flags, missing, repeated };
+  return { positional, flags, missing, repeated, valued };
 }
 
 /** `-x` or `--name`, but not `-` alone (standard input) nor a negative number (a value, checked by the command) */
@@ -90,6 +100,7 @@ function isFlag(a: string): boolean {
 export function unknownFlags(parsed: ParsedArgs, known: readonly string[]): string[] {
   const unknown = [...parsed.flags.keys()].filter((f) => !known.includes(f));
   if (unknown.length === 0 && parsed.missing.length > 0) throw new UsageError(`${parsed.missing[0]} needs a value`);
+  if (unknown.length === 0 && parsed.valued.length > 0) throw new UsageError(`${parsed.valued[0]} takes no value (it is on when given)`);
   if (unknown.length === 0 && parsed.repeated.length > 0)
     throw new UsageError(`${parsed.repeated[0]} is given twice (an option takes one value; --pub takes several as a,b)`);
   return unknown;

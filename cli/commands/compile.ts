@@ -33,6 +33,11 @@ export const compileCommand: Command = {
       return EXIT_USAGE;
     }
     const file = parsed.positional[0]!;
+    const emit = flagString(parsed, "emit");
+    if (emit !== undefined && emit !== "ir") {
+      io.err(`writ compile: --emit takes \`ir\` (the decision IR), not \`${emit}\``);
+      return EXIT_USAGE;
+    }
     const maxCostText = flagString(parsed, "max-cost");
     const maxCost = maxCostText === undefined ? undefined : Number(maxCostText);
     if (maxCost !== undefined && !(Number.isSafeInteger(maxCost) && maxCost > 0)) {

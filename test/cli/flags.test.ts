@@ -37,6 +37,21 @@ describe("flags that take a value", () => {
     expect(existsSync(join(cwd, "--O0"))).toBe(false);
   });
 
+  it.each([
+    [["compile", "p.writ", "-o", ""], "-o needs a value"],
+    [["compile", "p.writ", "-o="], "-o needs a value"],
+    [["keygen", "-o="], "-o needs a value"],
+    [["fmt", "p.writ", "--write=false"], "--write takes no value"],
+    [["compile", "p.writ", "--O0=no"], "--O0 takes no value"],
+    [["compile", "p.writ", "--emit", "wat"], "--emit takes `ir`"],
+  ])("writ %j is refused rather than read as something else, exit 2", async (argv, message) => {
+    writeFileSync(join(cwd, "p.writ"), 'policy "p" version "1"\ninput { a: int }\npermit ok\n');
+    const r = await run(argv as string[], cwd);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(message);
+    expect(existsSync(join(cwd, "p.wasm"))).toBe(false); // nothing written into the current directory
+  });
+
   it("refuses an option given twice, naming it", async () => {
     const r = await run(["verify", "a.jws", "--pub", "a.jwk", "--pub", "b.jwk"], cwd);
     expect(r.code).toBe(2);
@@ -65,11 +80,13 @@ describe("keys and times on the command line", () => {
   writeFileSync(join(cwd, "a.jws"), artifact);
 
   it("refuses --pub with an empty entry (an unset variable), which would trust fewer keys than asked", async () => {
-    for (const pub of ["", ",", "issuer.public.jwk,"]) {
+    for (const pub of [",", "issuer.public.jwk,"]) {
       const r = await run(["verify", "a.jws", "--pub", pub], cwd);
       expect(r.code, pub).toBe(1);
       expect(r.err).toContain("--pub lists an empty key file name");
     }
+    // empty altogether, it is no value (as for every option)
+    expect(await run(["verify", "a.jws", "--pub", ""], cwd)).toMatchObject({ code: 2, err: expect.stringContaining("--pub needs a value") });
     expect((await run(["verify", "a.jws", "--pub", "issuer.public.jwk"], cwd)).code).toBe(0);
   });
 
