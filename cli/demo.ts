@@ -132,10 +132,13 @@ async function main(): Promise<number> {
   const requestPath = join(dir, "request-0.json");
   writeFileSync(artifactPath, first.artifact + "\n");
   writeFileSync(requestPath, JSON.stringify(first.request, null, 2) + "\n");
+  // every request the log holds a decision for, as JSON Lines: what the audit re-decides them with
+  const requestsPath = join(dir, "requests.jsonl");
+  writeFileSync(requestsPath, issued.map((i) => JSON.stringify(i.request) + "\n").join(""));
   line(`\nFiles are in ${dir}. Try:`);
   line(`   npx writ verify ${artifactPath} --pub ${keyFiles.publicKeyPath} --input ${requestPath}`);
   line(`   npx writ replay ${artifactPath} --input ${requestPath} --bundle ${bundleDir}`);
-  line(`   npx writ audit verify ${logPath} --pub ${keyFiles.publicKeyPath} --replay ${bundleDir}`);
+  line(`   npx writ audit verify ${logPath} --pub ${keyFiles.publicKeyPath} --replay ${bundleDir} --requests ${requestsPath}`);
   const healthy = disagreements === 0 && ok.ok && !wrong.ok && replayFailures === 0 && audit.ok;
   line(healthy ? "\ndemo ok" : "\ndemo found a problem (see above)");
   return healthy ? 0 : 1;

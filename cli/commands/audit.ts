@@ -86,7 +86,7 @@ export const auditCommand: Command = {
         const requests = await readRequests(io, requestsFile);
         if (!requests) return EXIT_FAILURE;
         options.requests = (digest) => requests.get(digest);
-      }
+      } else io.err("writ audit: warning: --replay without --requests re-decides nothing (a log holds request digests, not requests): give the requests as a JSON array or JSON Lines");
     }
 
     const result = verifyLog(logPath, options);

@@ -38,21 +38,38 @@ export const evalCommand: Command = {
       io.err(`writ eval: ${request.message}`);
       return EXIT_FAILURE;
     }
-    const decide = await decider(io, parsed.positional[0]!, backend, flagString(parsed, "pub"));
-    if (!decide) return EXIT_FAILURE;
-    io.out(JSON.stringify(decide(request.value), null, 2));
+    const chosen = await decider(io, parsed.positional[0]!, backend, flagString(parsed, "pub"));
+    if (!chosen) return EXIT_FAILURE;
+    const decision = chosen.decide(request.value);
+    io.out(JSON.stringify(decision, null, 2));
+    // `at` is an offset into the source: with the source at hand, say where that is
+    if (chosen.source) {
+      const { lineColOf } = await import("../../compiler/source.js");
+      const { name, text } = chosen.source;
+      for (const e of decision.errors) {
+        if (e.rule === null || !("at" in e) || !(e.at >= 0 && e.at <= text.length)) continue;
+        const { line, column } = lineColOf(text, e.at);
+        io.err(`writ eval: rule ${e.rule}: ${e.code} at ${name}:${line}:${column}`);
+      }
+    }
     return EXIT_OK;
   },
 };
 
-async function decider(io: CliIO, target: string, backend: string, pub: string | undefined): Promise<((r: unknown) => Decision) | undefined> {
+/** How to decide, and the policy source when it was compiled here (to place errors' `at` in it). */
+interface Decider {
+  decide(r: unknown): Decision;
+  readonly source?: { readonly name: string; readonly text: string };
+}
+
+async function decider(io: CliIO, target: string, backend: string, pub: string | undefined): Promise<Decider | undefined> {
   if (isBundlePath(io, target)) {
     if (backend === "interp") {
       io.err("writ eval: --backend interp needs the policy's .writ source, not a bundle directory");
       return undefined;
     }
     const policy = await loadBundleDirectory(io, "eval", target, pub);
-    return policy && ((r) => policy.decide(r));
+    return policy && { decide: (r) => policy.decide(r) };
   }
   if (pub !== undefined) {
     // a .writ file is compiled here: there is no signature to check, and ignoring --pub would let the
@@ -72,7 +89,7 @@ async function decider(io: CliIO, target: string, backend: string, pub: string |
   if (backend === "interp") {
     const { createInterpreter } = await import("../../compiler/ir/interp.js");
     const interpreter = createInterpreter(result.checked!.ir, result.checked!.errorSites);
-    return (r) => interpreter.decide(r);
+    return { decide: (r) => interpreter.decide(r), source: result.source };
   }
   const { tryLoadPolicy } = await import("../../runtime/policy.js");
   const loaded = tryLoadPolicy(result.bundle!, { allowUnsigned: true });
@@ -80,5 +97,5 @@ async function decider(io: CliIO, target: string, backend: string, pub: string |
     io.err(`writ eval: ${loaded.error.message}`);
     return undefined;
   }
-  return (r) => loaded.policy.decide(r);
+  return { decide: (r) => loaded.policy.decide(r), source: result.source };
 }

@@ -111,6 +111,19 @@ describe("writ test and writ eval in a fresh process", () => {
     expect(r.stderr.trim()).toBe(`writ test: no .writ files in ${empty}`);
   }, 120_000);
 
+  it("says where in the source an error's `at` is, for either backend, on standard error", async () => {
+    const source = join(build, "ticket.writ");
+    writeFileSync(source, 'policy "t" version "1"\ninput { context: { ticket?: string } }\n\nforbid ticket_check when context.ticket == ""\npermit ok\n');
+    const request = join(build, "no-ticket.json");
+    writeFileSync(request, '{"context": {}}');
+    for (const backend of ["wasm", "interp"]) {
+      const r = await writ(build, ["eval", source, "--input", request, "--backend", backend]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ decision: "deny", rules: ["ticket_check"], errors: [{ rule: "ticket_check", code: "no_such_field", at: 88 }] });
+      expect(r.stderr.trim()).toBe(`writ eval: rule ticket_check: no_such_field at ${source}:4:26`);
+    }
+  }, 120_000);
+
   it("decides with one bundle of a folder holding several, named by its file", async () => {
     const out = join(build, "several");
     for (const policy of ["payments", "agent-tools"]) expect((await writ(build, ["compile", join(repositoryRoot, `policies/${policy}.writ`), "-o", out])).code).toBe(0);

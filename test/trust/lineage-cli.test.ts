@@ -81,6 +81,11 @@ describe("writ audit verify", () => {
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/replay\s+9 decided by transfers 1\.0\.0, 9 re-decided identically; 0 by other modules/);
+    // without the requests nothing can be re-decided, and the command says so rather than look done
+    const bare = await run("verify", "audit.jsonl", "--pub", pubPath, "--replay", "bundle");
+    expect(bare.code).toBe(0);
+    expect(bare.err).toMatch(/--replay without --requests re-decides nothing/);
+    expect(bare.out).toMatch(/0 re-decided/);
   });
 
   it("names the first bad record and exits 1", async () => {
