@@ -133,6 +133,8 @@ export function decodeIntLiteral(image: string): bigint {
  * characters, quotes and backslashes; everything else printed as itself. INVARIANT: decoding the
  * result gives back `value` exactly (the formatter relies on this).
  */
+const INVISIBLE = /^[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]$/u;
+
 export function quoteString(value: string): string {
   let out = '"';
   for (const ch of value) {
@@ -151,8 +153,10 @@ export function quoteString(value: string): string {
         if (cp < 0x20 || cp === 0x7f) out += "\\x" + cp.toString(16).padStart(2, "0");
         // lone surrogates cannot come from a valid literal, but keep the output decodable
         else if (cp >= 0xd800 && cp <= 0xdfff) out += "\\ufffd";
-        else if ((cp >= 0x80 && cp < 0xa0) || cp === 0x2028 || cp === 0x2029 || cp === 0xfeff)
-          out += cp <= 0xff ? "\\x" + cp.toString(16).padStart(2, "0") : "\\u" + cp.toString(16).padStart(4, "0");
+        // C1 controls, line and paragraph separators, and format characters — zero-width ones and
+        // the bidirectional overrides and isolates, which make a string display as other text than
+        // it holds (CVE-2021-42574, "Trojan Source") — are written as escapes, so what is shown is what is compared
+        else if (INVISIBLE.test(ch)) out += cp <= 0xff ? "\\x" + cp.toString(16).padStart(2, "0") : cp <= 0xffff ? "\\u" + cp.toString(16).padStart(4, "0") : "\\U" + cp.toString(16).padStart(8, "0");
         else out += ch;
     }
   }

@@ -50,6 +50,17 @@ describe("formatting real files", () => {
   });
 });
 
+describe("invisible characters in strings", () => {
+  it("are written as escapes: what the formatted file shows is what it compares (Trojan Source)", () => {
+    // a right-to-left override, a zero-width space, an isolate, a soft hyphen, a tag character, a line separator
+    const hidden = ["\u202e", "\u200b", "\u2066", "\u00ad", "\u{e0001}", "\u2028"];
+    const text = `policy "p" version "1"\ninput { a: string }\npermit ok when a == "x${hidden.join("")}y"\n`;
+    const once = assertCanonical(text, "hidden.writ");
+    expect(once).toContain('a == "x\\u202e\\u200b\\u2066\\xad\\U000e0001\\u2028y"');
+    expect([...once].some((c) => hidden.includes(c))).toBe(false);
+  });
+});
+
 describe("layout", () => {
   it("normalises spacing, commas, quotes and literal forms", () => {
     const messy = `policy   'p'   version "1"
