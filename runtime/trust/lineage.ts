@@ -168,6 +168,15 @@ function scan(buf: Buffer, logPath: string): { state: ScanState; tornFrom: numbe
     lastLineFrom = offset;
     offset = nl + 1;
   }
+  // A torn tail is the start of what the writer wrote next: the record after the last whole line
+  // (zeros where a lost sector was aside). Anything else after the last newline — a file that is no
+  // log, a line someone appended by hand — is not a torn write, and is not cut away.
+  if (hasTornTail) {
+    const expected = Buffer.from(recordOpen(state.count, state.lastDigests));
+    const tail = buf.subarray(end, end + expected.length);
+    for (let i = 0; i < tail.length; i++)
+      if (tail[i] !== expected[i] && tail[i] !== 0) throw damaged(state.count, "would follow the last whole line, but the bytes there are not the start of a record (not a torn write)");
+  }
   // A batch is recorded with one write. A log whose last whole records are the first leaves of a
   // batch that is not complete lost the rest of that write (a crash, or a power loss before the
   // page cache reached the disk): like a torn line, everything from the batch's first leaf is cut

@@ -12,6 +12,7 @@
 
 import { appendFileSync } from "node:fs";
 import { openLog } from "../../runtime/trust/lineage.js";
+import { recordOpen } from "../../runtime/trust/lineage-record.js";
 import { authorize } from "../../runtime/trust/authorize.js";
 import { createSigner } from "../../runtime/trust/signer.js";
 import { privateKeyFromSeed } from "../../runtime/trust/keys.js";
@@ -50,8 +51,9 @@ process.stdout.write(`ready ${log.head().records} ${repaired}\n`);
 const deadline = Date.now() + 20_000;
 for (let n = 0; Date.now() < deadline; n++) {
   if (mode === "torn" && n === 3) {
-    // What a crash inside write(2) leaves: the first part of a record, no newline.
-    appendFileSync(logPath, `{"seq":${log.head().records},"prev":{"sha3_512":"${"ab".repeat(40)}`);
+    // What a crash inside write(2) leaves: the first part of the next record, no newline.
+    const head = log.head();
+    appendFileSync(logPath, `${recordOpen(head.records, head.digests)}"${"e".repeat(30)}`);
     process.stdout.write("torn\n");
     setTimeout(() => process.exit(3), 20_000); // wait for the kill
     break;

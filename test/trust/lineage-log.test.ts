@@ -186,8 +186,11 @@ describe("the record line", () => {
 
 describe("opening after a crash", () => {
   it("repairs a final record without its newline and keeps the torn bytes", () => {
-    const { path, key, lines } = buildLog(5, undefined, dir, `torn-${counter++}.jsonl`);
-    const torn = lines[2]!.slice(0, 333);
+    const { path, key, lines } = buildLog(6, undefined, dir, `torn-${counter++}.jsonl`);
+    // what a crash in the middle of writing record 5 leaves: its first 333 bytes, no newline
+    const torn = lines[5]!.slice(0, 333);
+    lines.pop();
+    writeLines(path, lines);
     appendFileSync(path, torn);
     const log = openLog(path, { now: () => new Date("2026-01-02T03:04:05.678Z") });
     expect(log.repaired).toEqual({ index: 5, bytes: 333, savedTo: `${path}.torn-2026-01-02T03-04-05-678Z` });
@@ -198,6 +201,25 @@ describe("opening after a crash", () => {
     authorize(fakePolicy(), ADMIN_OK, { signer, lineage: log });
     log.close();
     expect(verifyLog(path, { trustedKeys: [key.publicKey] })).toMatchObject({ ok: true, records: 6 });
+  });
+
+  it("refuses, and leaves alone, bytes after the last line that are not the start of the next record", () => {
+    // a file that is no log (a request file given as --log), or a line appended by hand: not a torn write
+    for (const stray of ['{"principal":{"id":"u1"}}', '{"seq":2,"prev":null,"artifact":"x"', "hello"]) {
+      const { path, lines } = buildLog(2, undefined, dir, `stray-${counter++}.jsonl`);
+      appendFileSync(path, stray);
+      const before = readFileSync(path);
+      const r = tryOpenLog(path);
+      expect(r.ok, stray).toBe(false);
+      if (!r.ok) expect(r.error).toMatchObject({ code: "corrupt", index: 2, message: expect.stringMatching(/not the start of a record \(not a torn write\)/) });
+      expect(readFileSync(path).equals(before)).toBe(true);
+      expect(readdirSync(dir).some((f) => f.startsWith(`stray-${counter - 1}.jsonl.torn`))).toBe(false);
+      expect(lines).toHaveLength(2);
+    }
+    const notALog = fresh();
+    writeFileSync(notALog, '{"principal":{"id":"u1"}}');
+    expect(tryOpenLog(notALog)).toMatchObject({ ok: false, error: { code: "corrupt", index: 0 } });
+    expect(readFileSync(notALog, "utf8")).toBe('{"principal":{"id":"u1"}}');
   });
 
   /** A single artifact, a batch of 8 and the first `leaves` records of a batch of 8 (the rest of its write lost). */
