@@ -61,7 +61,10 @@ export function renderDiagnostic(d: Diagnostic, source: SourceFile): string {
   const lineEnd = source.text.indexOf("\n", d.span.start);
   const spanEndOnLine = lineEnd < 0 ? d.span.end : Math.min(d.span.end, lineEnd);
   const width = Math.max(1, [...source.text.slice(d.span.start, spanEndOnLine)].length);
-  const caret = " ".repeat(column - 1) + "^".repeat(width);
+  // under the line as the terminal shows it: a tab before the span is echoed as a tab, so the caret
+  // lands where the tab stop puts the text (one space per tab would leave it short)
+  const before = [...text].slice(0, column - 1).map((c) => (c === "\t" ? "\t" : " ")).join("");
+  const caret = before + "^".repeat(width);
   const lines = [head, `${pad} |`, `${line} | ${text}`, `${pad} | ${caret}`];
   if (d.help) lines.push(`${pad} = help: ${d.help}`);
   return lines.join("\n");

@@ -122,6 +122,16 @@ describe("syntax errors", () => {
     );
   });
 
+  it("puts the caret under the culprit on a line indented with tabs", () => {
+    const text = `policy "p" version "1"\n\n\tforbid x when\tprincipal.tenat !! 1\n`;
+    const r = parsePolicy({ name: "p.writ", text });
+    expect(renderDiagnostics(r.diagnostics, { name: "p.writ", text }).split("\n").slice(2, 4)).toEqual([
+      "3 | \tforbid x when\tprincipal.tenat !! 1",
+      // the tabs before the culprit echoed as tabs, everything else as spaces
+      `  | \t${" ".repeat("forbid x when".length)}\t${" ".repeat("principal.tenat ".length)}^`,
+    ]);
+  });
+
   it("writes messages lowercase, without a trailing period", () => {
     const r = parsePolicy({ name: "x", text: `policy 1 version\ninput { a: }\nlet x =\npermit\n@ forbid f when (a\ntest { }` });
     expect(r.diagnostics.length).toBeGreaterThan(4);
