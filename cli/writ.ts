@@ -33,7 +33,11 @@ function help(all: readonly Command[]): string {
     "",
     ...all.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     "",
-    "writ <command> --help shows a command's options.",
+    "writ <command> --help shows a command's options; writ --version the compiler's version.",
+    "",
+    "Exit status: 0 done (a deny is still done: the decision is the output); 1 refused or failed",
+    "(the reason is printed); 2 a command line that means nothing (usage); 70 an internal error",
+    "in writ itself (please report it with the command line).",
   ].join("\n");
 }
 
@@ -56,6 +60,11 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     const { commands } = await import("./commands/index.js");
     io.out(help(commands));
     return name === undefined ? EXIT_USAGE : 0;
+  }
+  if (name === "--version" || name === "-V") {
+    const { compilerVersion } = await import("../compiler/driver.js");
+    io.out(`writ ${compilerVersion()}`);
+    return 0;
   }
   const { command, all } = await findCommand(name);
   if (!command) {

@@ -30,7 +30,13 @@ export const evalCommand: Command = {
     const inputFile = flagString(parsed, "input", "i");
     const backend = flagString(parsed, "backend") ?? "wasm";
     if (unknown.length || parsed.positional.length !== 1 || inputFile === undefined || (backend !== "wasm" && backend !== "interp")) {
-      io.err(unknown.length ? `writ eval: unknown option --${unknown[0]}` : this.usage);
+      io.err(
+        unknown.length
+          ? `writ eval: unknown option --${unknown[0]}`
+          : backend !== "wasm" && backend !== "interp"
+            ? `writ eval: --backend is wasm or interp, not \`${backend}\``
+            : this.usage,
+      );
       return EXIT_USAGE;
     }
     const request = await readRequestJson(io, inputFile);

@@ -2,7 +2,7 @@
 // dropped. Dropped, `--sign` gave an unsigned bundle and `--pub` skipped verification without a word;
 // and a valued flag must not take the next flag as its value (`-o --O0` made a directory `--O0`).
 
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -50,6 +50,14 @@ describe("flags that take a value", () => {
     expect(r.code).toBe(2);
     expect(r.err).toContain(message);
     expect(existsSync(join(cwd, "p.wasm"))).toBe(false); // nothing written into the current directory
+  });
+
+  it("says what is wrong with --backend, and which version it is", async () => {
+    const r = await run(["eval", "p.writ", "--input", "r.json", "--backend", "js"], cwd);
+    expect(r).toMatchObject({ code: 2, err: "writ eval: --backend is wasm or interp, not `js`" });
+    const out: string[] = [];
+    expect(await main(["--version"], { cwd, out: (t) => out.push(t), err: () => {}, readStdin: async () => "" })).toBe(0);
+    expect(out).toEqual([`writ ${JSON.parse(readFileSync(join(import.meta.dirname, "../../package.json"), "utf8")).version}`]);
   });
 
   it("refuses an option given twice, naming it", async () => {
