@@ -47,6 +47,15 @@ export async function readInputText(io: CliIO, file: string): Promise<{ ok: true
   }
 }
 
+/** `:line:column` of a JSON.parse error in `text`, when its message gives the position; "" otherwise. */
+function jsonErrorPlace(text: string, e: unknown): string {
+  const m = /at position (\d+)/.exec(e instanceof Error ? e.message : "");
+  if (m === null) return "";
+  const before = text.slice(0, Number(m[1]));
+  const line = before.split("\n").length;
+  return `:${line}:${before.length - before.lastIndexOf("\n")}`;
+}
+
 /** Reads a request as JSON from a file or (`-`) standard input. */
 export async function readRequestJson(io: CliIO, file: string): Promise<{ ok: true; value: unknown } | { ok: false; message: string }> {
   const input = await readInputText(io, file);
@@ -56,7 +65,7 @@ export async function readRequestJson(io: CliIO, file: string): Promise<{ ok: tr
   try {
     value = JSON.parse(text);
   } catch (e) {
-    return { ok: false, message: `${name}: not valid JSON: ${(e as Error).message}` };
+    return { ok: false, message: `${name}${jsonErrorPlace(text, e)}: not valid JSON: ${(e as Error).message}` };
   }
   const ambiguity = jsonAmbiguity(text);
   return ambiguity === undefined ? { ok: true, value } : { ok: false, message: `${name}:${ambiguity}` };
@@ -75,7 +84,7 @@ export async function readRequestList(io: CliIO, file: string): Promise<{ ok: tr
     try {
       value = JSON.parse(text);
     } catch (e) {
-      return { ok: false, message: `${name}: not a valid JSON array: ${(e as Error).message}` };
+      return { ok: false, message: `${name}${jsonErrorPlace(text, e)}: not a valid JSON array: ${(e as Error).message}` };
     }
     if (!Array.isArray(value)) return { ok: false, message: `${name}: expected a JSON array of requests or JSON Lines` };
     const ambiguity = jsonAmbiguity(text);
@@ -90,7 +99,8 @@ export async function readRequestList(io: CliIO, file: string): Promise<{ ok: tr
     try {
       values.push(JSON.parse(line));
     } catch (e) {
-      return { ok: false, message: `${name}:${i + 1}: not valid JSON: ${(e as Error).message}` };
+      const column = /at position (\d+)/.exec((e as Error).message);
+      return { ok: false, message: `${name}:${i + 1}${column ? `:${Number(column[1]) + 1}` : ""}: not valid JSON: ${(e as Error).message}` };
     }
   }
   const ambiguity = jsonAmbiguity(text);

@@ -101,6 +101,9 @@ describe("writ authorize", () => {
     writeFileSync(join(dir, "chain-requests.jsonl"), `${JSON.stringify(SMALL)}\n{"principal": {"id": "u1", "id": "u2", "roles": []}, "context": {"amount": 1, "approvals": 0}}\n`);
     const audit = await run(auditCommand, ["verify", "chain.jsonl", "--replay", "bundle", "--requests", "chain-requests.jsonl"]);
     expect(audit).toMatchObject({ code: 1, err: expect.stringMatching(/chain-requests\.jsonl:2:\d+: the member "id" appears twice/) });
+    // a syntax error is placed by line and column where JSON.parse gives its position
+    writeFileSync(join(dir, "comma.json"), '{"principal": {"id": "u1"}\n\n  "context": {}}');
+    expect(await run(authorizeCommand, ["bundle", "--input", "comma.json", ...base])).toMatchObject({ code: 1, err: expect.stringMatching(/comma\.json:3:3: not valid JSON: /) });
     writeFileSync(join(dir, "fraction.json"), '{"principal": {"id": "u1", "roles": ["treasurer"]}, "context": {"amount": 9.9999999999999999, "approvals": 0}}');
     expect(await run(authorizeCommand, ["bundle", "--input", "fraction.json", ...base])).toMatchObject({ code: 1, err: expect.stringMatching(/the number 9\.9999999999999999 is not exactly a JSON number; it would be read as the integer 10/) });
   });
