@@ -38,9 +38,15 @@ export function writeKeyPair(dir: string, key: PrivateKey, name = "writ"): Writt
 /** A key file is a few hundred bytes; anything past this is not one (and is not read into memory). */
 const MAX_KEY_FILE_BYTES = 64 * 1024;
 
+function keyDirectoryMessage(path: string): string {
+  return `key file ${path} is a directory; give the key file in it (\`writ keygen -o ${path}\` writes <name>.private.jwk and <name>.public.jwk)`;
+}
+
 function readText(path: string): { ok: true; text: string } | { ok: false; message: string } {
   try {
-    const size = statSync(path).size;
+    const st = statSync(path);
+    if (st.isDirectory()) return { ok: false, message: keyDirectoryMessage(path) };
+    const size = st.size;
     if (size > MAX_KEY_FILE_BYTES) return { ok: false, message: `key file ${path} is ${size} bytes; a key file is a few hundred` };
     return { ok: true, text: readFileSync(path, "utf8") };
   } catch (e) {
@@ -73,7 +79,10 @@ export const PRIVATE_KEY_FORBIDDEN_MODE = 0o077;
 export function loadPrivateKeyFile(path: string): KeyResult<PrivateKey> {
   let mode: number;
   try {
-    mode = statSync(path).mode;
+    const st = statSync(path);
+    // a directory's 0755 is not a key's mode to complain about: it is not a key at all
+    if (st.isDirectory()) return { ok: false, message: keyDirectoryMessage(path) };
+    mode = st.mode;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     return { ok: false, message: code === "ENOENT" ? `key file ${path} does not exist` : `cannot read key file ${path}: ${(e as Error).message}` };

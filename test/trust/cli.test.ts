@@ -88,6 +88,10 @@ describe("writ sign and writ verify <bundle dir>", () => {
     const missing = await run(signCommand, cwd, ["nowhere", "--key", "keys/signer.private.jwk"]);
     expect(missing).toMatchObject({ code: 1, err: expect.stringMatching(/nowhere does not exist/) });
     expect((await run(signCommand, cwd, ["b2"])).code).toBe(2);
+    // a directory given as a key file is said to be one (it read as a key of mode 0755, or as EISDIR)
+    const asDirectory = /key file .*keys is a directory; give the key file in it/;
+    expect(await run(signCommand, cwd, ["b2", "--key", "keys"])).toMatchObject({ code: 1, err: expect.stringMatching(asDirectory) });
+    expect(await run(verifyCommand, cwd, ["b2", "--pub", "keys"])).toMatchObject({ code: 1, err: expect.stringMatching(asDirectory) });
   });
 });
 
