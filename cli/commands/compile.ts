@@ -8,6 +8,7 @@
 
 import { makeOutputDir } from "../output-dir.js";
 import { resolve } from "node:path";
+import { existsSync } from "node:fs";
 import { cancelPrestartedAsc, prestartAsc } from "./prestart.js";
 import type { PrivateKey } from "../../runtime/trust/types.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type Command } from "../io.js";
@@ -74,8 +75,12 @@ export const compileCommand: Command = {
     if (!makeOutputDir(io, "compile", outDir)) return EXIT_FAILURE;
     const bundle = key ? (await import("../../runtime/trust/bundle.js")).signBundle(result.bundle, key) : result.bundle;
     let written: string[];
+    let staleSignature: string | undefined;
     try {
-      const { writeBundle } = await import("../../runtime/trust/bundle-files.js");
+      const { bundlePaths, writeBundle } = await import("../../runtime/trust/bundle-files.js");
+      // an unsigned bundle written over a signed one takes its old signature away (writeBundle): say so
+      const signature = bundlePaths(outDir, bundle.manifest.name).signature;
+      if (bundle.signature === undefined && existsSync(signature)) staleSignature = signature;
       written = writeBundle(outDir, bundle);
     } catch (e) {
       io.err(`writ compile: ${e instanceof Error ? e.message : String(e)}`);
@@ -90,6 +95,7 @@ export const compileCommand: Command = {
     io.out(`  blake2b-512 ${m.digests.blake2b_512}`);
     if (key) io.out(`  signed by   ${key.keyId}`);
     for (const p of written) io.out(`  wrote ${p}`);
+    if (staleSignature !== undefined) io.out(`  removed ${staleSignature} (it signed the manifest this one replaces; sign the new one with --sign or writ sign)`);
     return EXIT_OK;
   },
 };

@@ -60,6 +60,22 @@ describe("flags that take a value", () => {
     expect(out).toEqual([`writ ${JSON.parse(readFileSync(join(import.meta.dirname, "../../package.json"), "utf8")).version}`]);
   });
 
+  it("says so when an unsigned compile takes an old signature away", async () => {
+    writeFileSync(join(cwd, "p.writ"), 'policy "p" version "1"\ninput { a: int }\npermit ok\n');
+    writeKeyPair(cwd, generateKeyPair(), "author");
+    const compile = async (...extra: string[]) => {
+      const out: string[] = [];
+      const code = await main(["compile", "p.writ", "-o", "signed", "--O0", ...extra], { cwd, out: (t) => out.push(t), err: () => {}, readStdin: async () => "" });
+      return { code, out: out.join("\n") };
+    };
+    expect((await compile("--sign", "author.private.jwk")).code).toBe(0);
+    const unsigned = await compile();
+    expect(unsigned.code).toBe(0);
+    expect(unsigned.out).toContain(`removed ${join(cwd, "signed", "p.manifest.jws")} (it signed the manifest this one replaces`);
+    expect(existsSync(join(cwd, "signed", "p.manifest.jws"))).toBe(false);
+    expect((await compile()).out).not.toContain("removed");
+  }, 60_000);
+
   it("refuses an option given twice, naming it", async () => {
     const r = await run(["verify", "a.jws", "--pub", "a.jwk", "--pub", "b.jwk"], cwd);
     expect(r.code).toBe(2);
