@@ -2,11 +2,11 @@
 // Needs only the syntax phase: a file with syntax errors is never rewritten (its diagnostics are
 // printed instead), so formatting cannot lose text the parser did not understand.
 
-import { readFileSync, statSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { writeFileSync } from "node:fs";
 import { hasErrors, renderDiagnostics } from "../../compiler/diagnostics.js";
 import { formatPolicy, parsePolicy } from "../../compiler/syntax/index.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, unknownFlags, type Command } from "../io.js";
+import { readText } from "./policy-source.js";
 
 export const fmtCommand: Command = {
   name: "fmt",
@@ -26,19 +26,12 @@ export const fmtCommand: Command = {
       return EXIT_USAGE;
     }
     const file = parsed.positional[0]!;
-    const path = resolve(io.cwd, file);
-    let text: string;
-    try {
-      if (statSync(path).isDirectory()) {
-        io.err(`writ fmt: ${file}: is a directory, expected a .writ file`);
-        return EXIT_FAILURE;
-      }
-      text = readFileSync(path, "utf8");
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      io.err(`writ fmt: ${file}: ${code === "ENOENT" ? "no such file" : e instanceof Error ? e.message : String(e)}`);
+    const read = readText(io, file);
+    if (!read.ok) {
+      io.err(`writ fmt: ${read.message}`);
       return EXIT_FAILURE;
     }
+    const { text, path } = read;
     const source = { name: file, text };
     const { ast, diagnostics } = parsePolicy(source);
     if (hasErrors(diagnostics)) {
@@ -46,6 +39,14 @@ export const fmtCommand: Command = {
       return EXIT_FAILURE;
     }
     const formatted = formatPolicy(ast, source);
+    // The canonical form adds parentheses (around `&&` inside `||`, around a `?:` in another), which
+    // count towards the nesting limit: near it, the formatted text may not parse. Checked before it
+    // is printed or written, so a file is never replaced by one that does not compile.
+    const again = parsePolicy({ name: file, text: formatted });
+    if (hasErrors(again.diagnostics)) {
+      io.err(`writ fmt: ${file}: its canonical form would not parse, so it is left as it is:\n${renderDiagnostics(again.diagnostics, { name: `${file} (formatted)`, text: formatted })}\n`);
+      return EXIT_FAILURE;
+    }
     if (parsed.flags.has("write") || parsed.flags.has("w")) {
       if (formatted !== text) {
         try {

@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import { compilePolicy, type CompileOptions, type CompileResult } from "../../compiler/driver.js";
 import { hasErrors, renderDiagnostics } from "../../compiler/diagnostics.js";
 import type { CliIO } from "../io.js";
+import { decodeUtf8 } from "../text-files.js";
 
 export type ReadResult = { ok: true; text: string; path: string } | { ok: false; message: string };
 
@@ -13,7 +14,8 @@ export function readText(io: CliIO, file: string): ReadResult {
   const path = resolve(io.cwd, file);
   try {
     if (statSync(path).isDirectory()) return { ok: false, message: `${file}: is a directory, expected a .writ file` };
-    return { ok: true, text: readFileSync(path, "utf8"), path };
+    const decoded = decodeUtf8(readFileSync(path));
+    return decoded.ok ? { ok: true, text: decoded.text, path } : { ok: false, message: `${file}:${decoded.line}: not UTF-8 text` };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     return { ok: false, message: `${file}: ${code === "ENOENT" ? "no such file" : e instanceof Error ? e.message : String(e)}` };

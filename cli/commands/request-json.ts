@@ -4,23 +4,9 @@
 
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { isUtf8 } from "node:buffer";
 import type { CliIO } from "../io.js";
 import { jsonAmbiguity } from "../json-ambiguity.js";
-
-/** The first line (1-based) of `bytes` that is not UTF-8. */
-function firstNonUtf8Line(bytes: Buffer): number {
-  let line = 1;
-  for (let offset = 0; offset <= bytes.length; line++) {
-    const nl = bytes.indexOf(0x0a, offset);
-    const end = nl < 0 ? bytes.length : nl;
-    if (!isUtf8(bytes.subarray(offset, end))) return line;
-    offset = end + 1;
-  }
-  return line;
-}
-
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+import { decodeUtf8 } from "../text-files.js";
 
 /**
  * The text of a file or (`-`) standard input, and the name messages give it. A file is decoded as
@@ -32,12 +18,9 @@ export async function readInputText(io: CliIO, file: string): Promise<{ ok: true
     let text: string;
     if (file === "-") text = await io.readStdin();
     else {
-      const bytes = readFileSync(resolve(io.cwd, file));
-      try {
-        text = strictUtf8.decode(bytes);
-      } catch {
-        return { ok: false, message: `${file}:${firstNonUtf8Line(bytes)}: not UTF-8 text` };
-      }
+      const decoded = decodeUtf8(readFileSync(resolve(io.cwd, file)));
+      if (!decoded.ok) return { ok: false, message: `${file}:${decoded.line}: not UTF-8 text` };
+      text = decoded.text;
     }
     return { ok: true, text, name: file === "-" ? "standard input" : file };
   } catch (e) {

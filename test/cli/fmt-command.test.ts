@@ -1,0 +1,45 @@
+// `writ fmt` and the commands that read a policy file never change a file's meaning or bytes behind
+// the author's back: a file that is not UTF-8 is refused (it would compile U+FFFD, and `--write`
+// would replace the original bytes), and a file whose canonical form would not parse is left as it is.
+
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { main } from "../../cli/writ.js";
+
+const cwd = mkdtempSync(join(tmpdir(), "writ-fmt-"));
+
+async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { cwd, out: (t) => out.push(t), err: (t) => err.push(t), readStdin: async () => "" });
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+describe("policy files as the CLI reads them", () => {
+  it("refuses a policy that is not UTF-8, naming the line, and writes nothing", async () => {
+    const bytes = Buffer.from('policy "p" version "1"\ninput { s: string }\n// caf\xe9\npermit r when s == "caf\xe9"\n', "latin1");
+    writeFileSync(join(cwd, "latin1.writ"), bytes);
+    for (const argv of [["check", "latin1.writ"], ["fmt", "latin1.writ", "--write"], ["compile", "latin1.writ", "-o", "out"]]) {
+      const r = await run(argv);
+      expect(r.code, argv.join(" ")).toBe(1);
+      expect(r.err, argv.join(" ")).toContain("latin1.writ:3: not UTF-8 text");
+    }
+    expect(readFileSync(join(cwd, "latin1.writ")).equals(bytes)).toBe(true);
+  });
+
+  it("leaves a file alone when its canonical form would not parse (parentheses near the nesting limit)", async () => {
+    let condition = "f";
+    for (let i = 0; i < 51; i++) condition = `f ? f : ${condition}`;
+    const text = `policy "p" version "1"\ninput { f: bool }\npermit r when ${condition}\n`;
+    writeFileSync(join(cwd, "deep.writ"), text);
+    expect((await run(["check", "deep.writ"])).code).toBe(0);
+    const r = await run(["fmt", "deep.writ", "--write"]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("its canonical form would not parse, so it is left as it is");
+    expect(r.err).toContain("W0104");
+    expect(readFileSync(join(cwd, "deep.writ"), "utf8")).toBe(text);
+    expect((await run(["fmt", "deep.writ"])).out).toBe(""); // nothing printed either
+  });
+});
