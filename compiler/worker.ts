@@ -38,31 +38,94 @@ export interface BackgroundCompiler {
 }
 
 export interface BackgroundCompilerOptions {
-  /** memory limits of the worker (node:worker_threads): a compile that exceeds them fails alone */
+  /**
+   * memory limits of the worker (node:worker_threads): a compile that exceeds them fails alone, and
+   * those waiting behind it go to a new worker. `stackSizeMb` must be at least MIN_WORKER_STACK_MB.
+   */
   readonly resourceLimits?: ResourceLimits;
   /** results kept, least recently used first out (default 256) */
   readonly cacheSize?: number;
 }
 
-/** The cache key of options: every value distinct (JSON alone would write NaN and Infinity as null). */
-function optionsKey(options: CompileOptions): string {
-  return JSON.stringify(options, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? `number:${v}` : typeof v === "bigint" ? `bigint:${v}` : v));
+/**
+ * The cache key of a value: every distinct value its own key (JSON alone writes NaN and Infinity as
+ * null, and a string could spell what a tag spells). Each value says its type; member order does not
+ * count.
+ */
+function keyOf(v: unknown): string {
+  if (v === null) return "null";
+  switch (typeof v) {
+    case "number":
+      return `n:${Object.is(v, -0) ? "-0" : String(v)}`;
+    case "string":
+      return `s:${JSON.stringify(v)}`;
+    case "boolean":
+    case "bigint":
+    case "undefined":
+      return `${typeof v}:${String(v)}`;
+    case "object":
+      if (Array.isArray(v)) return `[${v.map(keyOf).join(",")}]`;
+      return `{${Object.keys(v)
+        .sort()
+        .map((k) => `${JSON.stringify(k)}:${keyOf((v as Record<string, unknown>)[k])}`)
+        .join(",")}}`;
+    default:
+      return `${typeof v}:?`; // a function or a symbol: cannot reach the worker, so never cached
+  }
 }
 
-/** A compile worker with a cache keyed by the source digest, the compiler version and the options. */
+/** Below this a worker's stack (node:worker_threads `stackSizeMb`) overflows while it starts, taking the host down. */
+export const MIN_WORKER_STACK_MB = 1;
+
+/**
+ * A compile worker with a cache keyed by the source digest, the compiler version and the options.
+ * The worker compiles one policy at a time (a compile keeps its thread busy anyway); the others wait
+ * here, so that when a compile brings the worker down (out of memory, say) it fails alone and those
+ * waiting go to a new worker.
+ */
 export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {}): BackgroundCompiler {
+  const stack = settings.resourceLimits?.stackSizeMb;
+  if (stack !== undefined && !(stack >= MIN_WORKER_STACK_MB))
+    throw new RangeError(`resourceLimits.stackSizeMb must be at least ${MIN_WORKER_STACK_MB} (a smaller stack overflows while the worker starts, and takes the process with it), got ${stack}`);
   const isTs = import.meta.url.endsWith(".ts");
   const cacheSize = settings.cacheSize ?? 256;
-  const pending = new Map<number, { resolve: (r: CompiledInWorker) => void; reject: (e: Error) => void }>();
+  interface Waiting {
+    readonly job: Job;
+    resolve(r: CompiledInWorker): void;
+    reject(e: Error): void;
+  }
+  const queue: Waiting[] = [];
+  let inFlight: Waiting | undefined;
   const cache = new Map<string, Promise<CompiledInWorker>>();
   let worker: Worker | undefined;
   let closed = false;
   let nextId = 0;
   let hits = 0;
 
-  const failAll = (e: Error) => {
-    for (const p of pending.values()) p.reject(e);
-    pending.clear();
+  /** Sends the next waiting compile to the worker, if none is in flight. */
+  const pump = (): void => {
+    while (inFlight === undefined && queue.length > 0) {
+      const next = queue.shift()!;
+      try {
+        const w = running();
+        w.ref(); // a compile in flight keeps the process alive
+        w.postMessage(next.job);
+        inFlight = next;
+      } catch (e) {
+        // options that cannot cross the thread boundary (a function, say)
+        next.reject(e instanceof Error ? e : new Error(String(e)));
+      }
+    }
+    if (inFlight === undefined) worker?.unref();
+  };
+  /** The worker failed: the compile in flight fails with it; the rest go to a new worker. */
+  const workerFailed = (w: Worker, e: Error): void => {
+    if (worker !== w) return;
+    worker = undefined;
+    const failed = inFlight;
+    inFlight = undefined;
+    failed?.reject(e);
+    if (!closed) pump();
   };
   /** The running worker, or a new one: a worker that crashed or ran out of memory is not reused. */
   const running = (): Worker => {
@@ -75,21 +138,15 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
     });
     w.unref();
     w.on("message", (reply: Reply) => {
-      const p = pending.get(reply.id);
-      if (!p) return;
-      pending.delete(reply.id);
-      if (reply.ok) p.resolve(reply.result);
-      else p.reject(new Error(reply.message));
-      if (pending.size === 0) w.unref();
+      const done = inFlight;
+      if (worker !== w || done === undefined || done.job.id !== reply.id) return;
+      inFlight = undefined;
+      if (reply.ok) done.resolve(reply.result);
+      else done.reject(new Error(reply.message));
+      pump();
     });
-    w.on("error", (e) => {
-      if (worker === w) worker = undefined;
-      failAll(e);
-    });
-    w.on("exit", (code) => {
-      if (worker === w) worker = undefined;
-      failAll(new Error(`the compile worker stopped (exit code ${code})`));
-    });
+    w.on("error", (e) => workerFailed(w, e));
+    w.on("exit", (code) => workerFailed(w, new Error(`the compile worker stopped (exit code ${code})`)));
     worker = w;
     return w;
   };
@@ -100,7 +157,9 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
     },
     compile(text, options = {}) {
       if (closed) return Promise.reject(new Error("background compiler closed"));
-      const key = sha3_512Hex(`${compilerVersion()}\0${optionsKey(options)}\0${text}`);
+      // checked before the cache: a Buffer or an array would otherwise share its text's key
+      if (typeof text !== "string") return Promise.reject(new TypeError(`the policy source must be a string, got ${text === null ? "null" : typeof text}`));
+      const key = sha3_512Hex(`${compilerVersion()}\0${keyOf(options)}\0${text}`);
       let shared = cache.get(key);
       if (shared) {
         hits++;
@@ -109,16 +168,8 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
       } else {
         const id = nextId++;
         shared = new Promise<CompiledInWorker>((resolve, reject) => {
-          pending.set(id, { resolve, reject });
-          try {
-            const w = running();
-            w.ref();
-            w.postMessage({ id, text, options } satisfies Job);
-          } catch (e) {
-            // options that cannot cross the thread boundary (a function, say)
-            pending.delete(id);
-            reject(e instanceof Error ? e : new Error(String(e)));
-          }
+          queue.push({ job: { id, text, options }, resolve, reject });
+          pump();
         });
         // a failed compile (worker crash, bad options) is not cached; diagnostics are
         shared.catch(() => cache.delete(key));
@@ -129,7 +180,9 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
     },
     async close() {
       closed = true;
-      failAll(new Error("background compiler closed"));
+      const error = new Error("background compiler closed");
+      for (const waiting of [...(inFlight ? [inFlight] : []), ...queue.splice(0)]) waiting.reject(error);
+      inFlight = undefined;
       const w = worker;
       worker = undefined;
       if (w) await w.terminate();

@@ -1,9 +1,12 @@
 // Compiling off the event loop (compiler/worker.ts), on a transpiled copy of the tree: Node 20 cannot
 // load TypeScript in a worker thread. The same bytes as an in-thread compile; a cache that saves the
 // second compile and hands each caller a copy of its own; a worker that runs out of memory fails its
-// compile and the next one (which used to hang for ever); nothing after close.
+// compile and the next one (which used to hang for ever), while one waiting behind a compile that
+// brings the worker down goes to a new worker; a cache that tells options apart by type; nothing
+// after close.
 
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -54,6 +57,51 @@ describe("the background compiler", () => {
       await compiler.close();
     }
   }, 120_000);
+
+  it("fails alone a compile that brings the worker down: the one waiting behind it compiles on a new worker", async () => {
+    // a policy too large for the worker's heap, then a small one submitted at once behind it
+    const compiler = worker.createBackgroundCompiler({ resourceLimits: { maxOldGenerationSizeMb: 64 } });
+    try {
+      const big = `${source}\n${Array.from({ length: 40_000 }, (_, i) => `forbid r${i} when payment.amount == ${i} && principal.id == "x${i}"`).join("\n")}\n`;
+      const [large, small] = await Promise.allSettled([compiler.compile(big, { optimize: false }), compiler.compile(source, { optimize: false })]);
+      expect(large).toMatchObject({ status: "rejected", reason: expect.objectContaining({ message: expect.stringMatching(/memory limit/) }) });
+      expect(small.status).toBe("fulfilled");
+      expect((small as PromiseFulfilledResult<WorkerModule.CompiledInWorker>).value.diagnostics).toEqual([]);
+    } finally {
+      await compiler.close();
+    }
+  }, 180_000);
+
+  it("keys its cache by the options' values and types, and by a source that is text", async () => {
+    const compiler = worker.createBackgroundCompiler();
+    try {
+      await compiler.compile(source, { maxCost: Number.POSITIVE_INFINITY, optimize: false });
+      // a string spelling what the key once wrote for Infinity is another option, and is refused
+      await expect(compiler.compile(source, { maxCost: "number:Infinity" as unknown as number, optimize: false })).rejects.toThrow(/maxCost must be a positive number/);
+      await compiler.compile(source, { optimize: false });
+      for (const notText of [Buffer.from(source), [source]])
+        await expect(compiler.compile(notText as unknown as string, { optimize: false })).rejects.toThrow(/the policy source must be a string/);
+      expect(compiler.cacheHits).toBe(0);
+    } finally {
+      await compiler.close();
+    }
+  }, 120_000);
+
+  it("refuses a stack too small for the worker to start, instead of letting it take the process down", () => {
+    expect(() => worker.createBackgroundCompiler({ resourceLimits: { stackSizeMb: 0.2 } })).toThrow(/stackSizeMb must be at least 1/);
+  });
+
+  it("lets the process exit after a compile whose options could not reach the worker", async () => {
+    const script = `import { createBackgroundCompiler } from ${JSON.stringify(pathToFileURL(join(build, "compiler/worker.js")).href)};
+const c = createBackgroundCompiler();
+await c.compile("x", { optimize: () => true }).catch((e) => console.log("refused: " + e.message));`;
+    const file = join(build, "exit-after-refusal.mjs");
+    writeFileSync(file, script);
+    const child = spawnSync(process.execPath, [file], { timeout: 20_000, encoding: "utf8" });
+    expect(child.stdout).toMatch(/refused: .*could not be cloned/);
+    expect(child.signal).toBeNull(); // not killed by the timeout: it exited on its own
+    expect(child.status).toBe(0);
+  }, 30_000);
 
   it("refuses options that cannot reach the worker, and everything after close", async () => {
     const compiler = worker.createBackgroundCompiler();
