@@ -169,6 +169,25 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
     return artifacts;
   }
 
+  // What is under way that a call back into this authorizer (from the lineage sink while a batch is
+  // sealed, or from a policy or a request's getter while authorizeBatch decides) would break: it
+  // would take seq numbers from the middle of a batch being sealed, and issue artifacts that do not
+  // verify or that the log refuses, leaving the chain head past what was recorded. Such calls are
+  // refused; the promise path's own deciding is not under way in this sense (each decision is
+  // stated, and its seq taken, before the next one starts).
+  let busy: "sealing a batch" | "running authorizeBatch" | null = null;
+  const reentered = (call: string) => new Error(`${call} was called back while the batch authorizer was ${busy} (from the lineage sink, a policy or a request's getter); nothing was decided`);
+
+  /** Runs `f` with the authorizer marked busy, whatever it throws. */
+  function whileBusy<T>(what: NonNullable<typeof busy>, f: () => T): T {
+    busy = what;
+    try {
+      return f();
+    } finally {
+      busy = null;
+    }
+  }
+
   function close(): void {
     if (timer !== null) {
       clearTimeout(timer);
@@ -180,7 +199,7 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
     batch = [];
     let artifacts: string[];
     try {
-      artifacts = seal(closing.map((p) => p.prepared));
+      artifacts = whileBusy("sealing a batch", () => seal(closing.map((p) => p.prepared)));
       batchStart = head;
     } catch (e) {
       // Nothing of this batch was issued: the chain continues from where the batch started, and any
@@ -195,6 +214,7 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
 
   return {
     authorize(policy, request) {
+      if (busy !== null) return Promise.reject(reentered("authorize"));
       return new Promise<BatchedAuthorization>((resolve, reject) => {
         let prepared: Prepared;
         try {
@@ -209,26 +229,32 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
       });
     },
     authorizeBatch(policy, requests) {
+      if (busy !== null) throw reentered("authorizeBatch");
       if (!Array.isArray(requests)) throw new TypeError("authorizeBatch takes an array of requests");
       close();
-      const out: BatchedAuthorization[] = [];
-      for (let from = 0; from < requests.length; from += maxBatch) {
-        const start = head;
-        try {
-          const prepared: Prepared[] = [];
-          for (let i = from; i < Math.min(from + maxBatch, requests.length); i++) prepared.push(prepare(policy, requests[i], nowMs()));
-          const artifacts = seal(prepared);
-          prepared.forEach((p, i) => out.push({ decision: p.decision, artifact: artifacts[i]!, statement: p.statement }));
-        } catch (e) {
-          head = start;
-          throw e;
-        } finally {
-          batchStart = head;
+      return whileBusy("running authorizeBatch", () => {
+        const out: BatchedAuthorization[] = [];
+        for (let from = 0; from < requests.length; from += maxBatch) {
+          const start = head;
+          try {
+            const prepared: Prepared[] = [];
+            for (let i = from; i < Math.min(from + maxBatch, requests.length); i++) prepared.push(prepare(policy, requests[i], nowMs()));
+            const artifacts = seal(prepared);
+            prepared.forEach((p, i) => out.push({ decision: p.decision, artifact: artifacts[i]!, statement: p.statement }));
+          } catch (e) {
+            head = start;
+            throw e;
+          } finally {
+            batchStart = head;
+          }
         }
-      }
-      return out;
+        return out;
+      });
     },
-    flush: close,
+    flush() {
+      if (busy !== null) throw reentered("flush");
+      close();
+    },
     get head() {
       return head;
     },

@@ -153,6 +153,54 @@ describe("authorizeBatch", () => {
     expect(() => createBatchAuthorizer({ signer: createSigner(key), maxDelayMs: Infinity })).toThrow(RangeError);
   });
 
+  it("refuses a call back from the lineage sink while it records a batch; the authorizer goes on", async () => {
+    const path = join(dir, `reentrant-sink-${randomId()}.jsonl`);
+    const log = openLog(path, { fsync: "never" });
+    let batcher: ReturnType<typeof createBatchAuthorizer>;
+    let inner: Promise<unknown> | undefined;
+    let innerSync: unknown;
+    const sink = {
+      appendMany(entries: Parameters<typeof log.appendMany>[0]) {
+        log.appendMany(entries);
+        if (inner === undefined) {
+          inner = batcher.authorize(policy, ADMIN_OK);
+          try {
+            batcher.authorizeBatch(policy, [ADMIN_OK]);
+          } catch (e) {
+            innerSync = e;
+          }
+        }
+      },
+    };
+    batcher = createBatchAuthorizer({ signer: createSigner(key, { head: log.head().chain }), maxBatch: 2, maxDelayMs: 1, lineage: sink, now: clock });
+    await Promise.all([batcher.authorize(policy, ADMIN_OK), batcher.authorize(policy, TOO_MUCH)]);
+    await expect(inner).rejects.toThrow(/authorize was called back while the batch authorizer was sealing a batch/);
+    expect(String(innerSync)).toMatch(/authorizeBatch was called back/);
+    // the chain head is where the log is, and the authorizer keeps issuing
+    expect(batcher.head.seq).toBe(2);
+    const later = await Promise.all([batcher.authorize(policy, USER_DENIED), batcher.authorize(policy, ADMIN_OK)]);
+    for (const r of later) expect(verifyBatchedArtifact(r.artifact, { trustedKeys, now: clock() }).ok).toBe(true);
+    log.close();
+    expect(verifyLog(path, { trustedKeys })).toMatchObject({ ok: true, records: 4 });
+  });
+
+  it("refuses a call back from a policy while authorizeBatch decides; every artifact it issues verifies", () => {
+    let batcher: ReturnType<typeof createBatchAuthorizer>;
+    let inner: Promise<unknown> | undefined;
+    const calling = { ...policy, decide(request: unknown) {
+      if (inner === undefined) {
+        inner = batcher.authorize(policy, ADMIN_OK);
+        inner.catch(() => {});
+      }
+      return policy.decide(request);
+    } };
+    batcher = createBatchAuthorizer({ signer: createSigner(key), now: clock });
+    const issued = batcher.authorizeBatch(calling, [ADMIN_OK, TOO_MUCH, USER_DENIED]);
+    expect(issued.map((r) => r.statement.lineage.seq)).toEqual([0, 1, 2]);
+    for (const r of issued) expect(verifyBatchedArtifact(r.artifact, { trustedKeys, now: clock() }).ok).toBe(true);
+    return expect(inner).rejects.toThrow(/authorize was called back while the batch authorizer was running authorizeBatch/);
+  });
+
   it("a clock that returns an invalid Date throws a RangeError and issues nothing", () => {
     const batcher = createBatchAuthorizer({ signer: createSigner(key), now: () => new Date(NaN) });
     expect(() => batcher.authorizeBatch(policy, [ADMIN_OK])).toThrow(RangeError);
