@@ -8,10 +8,12 @@ import type { DecidingPolicy } from "../policy-types.js";
 import { authorize, type AuthorizeOptions } from "./authorize.js";
 import { POLICY_FAULT_RULE } from "./statement.js";
 import { verifyArtifact } from "./verify-artifact.js";
+import { readCheckOptions } from "./artifact-checks.js";
 import type { PublicKey, Statement } from "./types.js";
 import { describeThrown } from "../thrown.js";
 
-export type GuardErrorCode = "denied" | "invalid_request" | "policy_error" | "artifact_invalid" | "lineage_failed";
+/** `bad_options`: the caller's options cannot be used (found before anything is decided or signed) */
+export type GuardErrorCode = "denied" | "invalid_request" | "policy_error" | "artifact_invalid" | "lineage_failed" | "bad_options";
 
 export class GuardError extends Error {
   constructor(
@@ -54,13 +56,37 @@ export async function guard<T>(
   action: (grant: Grant) => T | Promise<T>,
   options: GuardOptions,
 ): Promise<T> {
+  // The clock is read once, before anything is decided: a clock that throws or lies fails here, not
+  // after an allow was signed and logged for an action that then does not run. So are the options
+  // verification will use.
+  let at: Date;
+  try {
+    at = options.now ? options.now() : new Date();
+  } catch (e) {
+    throw new GuardError("bad_options", [`the clock threw: ${describeThrown(e)}`]);
+  }
+  if (!(at instanceof Date) || !Number.isFinite(at.getTime())) throw new GuardError("bad_options", ["the clock returned an invalid Date"]);
+  const verification = {
+    trustedKeys: options.trustedKeys ?? [options.signer.publicKey],
+    trustedPolicies: options.trustedPolicies ?? [policy.digests],
+    request,
+    requireAllow: true,
+    now: at,
+    clockSkewSeconds: options.clockSkewSeconds,
+    path: options.signer.path,
+  };
+  const checks = readCheckOptions(verification);
+  if (!checks.ok) throw new GuardError("bad_options", [checks.message]);
+
   let sinkFailed = false;
   const sink = options.lineage;
   const recording = sink && {
     append(artifact: string, statement: Statement): void {
       try {
         // its return value goes back to authorize, which refuses a sink that returns a promise
-        return sink.append(artifact, statement);
+        const returned = sink.append(artifact, statement);
+        if (typeof returned === "object" && returned !== null && typeof (returned as { then?: unknown }).then === "function") sinkFailed = true;
+        return returned;
       } catch (e) {
         sinkFailed = true;
         throw e;
@@ -69,10 +95,10 @@ export async function guard<T>(
   };
   let issued;
   try {
-    issued = authorize(policy, request, { ...options, lineage: recording });
+    issued = authorize(policy, request, { ...options, now: () => at, lineage: recording });
   } catch (e) {
     const message = describeThrown(e);
-    if (sinkFailed) throw new GuardError("lineage_failed", [`the lineage log refused the artifact: ${message}`]);
+    if (sinkFailed) throw new GuardError("lineage_failed", [`the lineage log did not record the artifact: ${message}`]);
     throw new GuardError("policy_error", [`authorization failed: ${message}`]);
   }
   const { decision, artifact } = issued;
@@ -81,15 +107,7 @@ export async function guard<T>(
   if (decision.errors.some((e) => e.rule === null)) throw new GuardError("invalid_request", denialReasons(decision), decision, artifact);
   if (decision.decision !== "allow") throw new GuardError("denied", denialReasons(decision), decision, artifact);
 
-  const verified = verifyArtifact(artifact, {
-    trustedKeys: options.trustedKeys ?? [options.signer.publicKey],
-    trustedPolicies: options.trustedPolicies ?? [policy.digests],
-    request,
-    requireAllow: true,
-    now: options.now ? options.now() : new Date(),
-    clockSkewSeconds: options.clockSkewSeconds,
-    path: options.signer.path,
-  });
+  const verified = verifyArtifact(artifact, verification);
   if (!verified.ok) throw new GuardError("artifact_invalid", [`${verified.code}: ${verified.message}`], decision, artifact);
   return await action({ artifact, statement: verified.statement });
 }

@@ -89,4 +89,40 @@ describe("guard", () => {
     expect(verifyArtifact(grant.artifact, { trustedKeys: [issuer.publicKey], request: ADMIN_OK, requireAllow: true }).ok).toBe(true);
     expect(verifyArtifact(grant.artifact, { trustedKeys: [issuer.publicKey], request: { ...ADMIN_OK, amount: 999 } })).toMatchObject({ ok: false, code: "request_mismatch" });
   });
+
+  it("refuses options it cannot use before anything is decided, signed or logged", async () => {
+    const cases: [string, Record<string, unknown>, RegExp][] = [
+      ["a clock that throws", { now: () => { throw new Error("clock broke"); } }, /the clock threw: clock broke/],
+      ["a clock that is not a Date", { now: () => "noon" }, /the clock returned an invalid Date/],
+      ["a skew given as text", { clockSkewSeconds: "30" }, /clockSkewSeconds must be a non-negative number/],
+      ["a trusted key that is not one", { trustedKeys: [null] }, /trustedKeys\[0\] is not a public key/],
+    ];
+    for (const [what, extra, message] of cases) {
+      const appended: string[] = [];
+      const signer = createSigner(issuer);
+      const { ran, action } = recorder();
+      const e = await refusal(guard(policy, ADMIN_OK, action, { signer, lineage: { append: (a: string) => void appended.push(a) }, ...extra }));
+      expect(e.code, what).toBe("bad_options");
+      expect(e.reasons.join(" "), what).toMatch(message);
+      expect(appended, what).toEqual([]);
+      expect(signer.head, what).toEqual({ seq: 0, prev: null });
+      expect(ran, what).toEqual([]);
+    }
+  });
+
+  it("reads the clock once: the artifact is judged at the moment it was issued for", async () => {
+    let reads = 0;
+    const { ran, action } = recorder();
+    await guard(policy, ADMIN_OK, action, { signer: createSigner(issuer), now: () => (reads++ === 0 ? new Date() : (() => { throw new Error("read twice"); })()) });
+    expect(reads).toBe(1);
+    expect(ran).toHaveLength(1);
+  });
+
+  it("calls a sink that records asynchronously a lineage failure", async () => {
+    const { ran, action } = recorder();
+    const e = await refusal(guard(policy, ADMIN_OK, action, { signer: createSigner(issuer), lineage: { append: () => Promise.resolve() as unknown as void } }));
+    expect(e.code).toBe("lineage_failed");
+    expect(e.reasons[0]).toMatch(/returned a promise/);
+    expect(ran).toEqual([]);
+  });
 });
