@@ -247,13 +247,14 @@ export class ExpressionChecker {
     if (l.type.kind === "error" || r.type.kind === "error") return this.poison(expr.span);
     // An operand of type `never` (an element of an empty list literal) is never evaluated, so it
     // takes the other operand's type, or int when both are `never`: CEL types it as a type parameter.
+    // Messages name the operands' own types (`never` included), not the ones taken.
     const lt = l.type.kind === "never" ? (r.type.kind === "never" ? INT : r.type) : l.type;
     const rt = r.type.kind === "never" ? lt : r.type;
     const span = expr.span;
     switch (expr.op) {
       case "&&":
       case "||":
-        if (lt.kind !== "bool" || rt.kind !== "bool") return this.noOverload(expr.op, [lt, rt], expr.opSpan);
+        if (lt.kind !== "bool" || rt.kind !== "bool") return this.noOverload(expr.op, [l.type, r.type], expr.opSpan);
         return {
           node: { op: expr.op === "&&" ? "and" : "or", id: this.id(), span, type: BOOL, left: l.node, right: r.node },
           type: BOOL,
@@ -262,7 +263,7 @@ export class ExpressionChecker {
       case "!=": {
         if (containsRecord(lt) || containsRecord(rt)) return this.report(Codes.unsupported, UNSUPPORTED_LITERALS.recordComparison, expr.opSpan);
         if (!unify(lt, rt))
-          return this.report(Codes.typeMismatch, `cannot compare ${twoTypes(lt, rt, " with ")}`, expr.opSpan);
+          return this.report(Codes.typeMismatch, `cannot compare ${twoTypes(l.type, r.type, " with ")}`, expr.opSpan);
         return this.call(expr.op === "==" ? "eq" : "ne", [l, r], BOOL, span);
       }
       case "<":
@@ -270,7 +271,7 @@ export class ExpressionChecker {
       case ">":
       case ">=": {
         const ordered = lt.kind === rt.kind && (lt.kind === "int" || lt.kind === "string" || lt.kind === "bool");
-        if (!ordered) return this.noOverload(expr.op, [lt, rt], expr.opSpan);
+        if (!ordered) return this.noOverload(expr.op, [l.type, r.type], expr.opSpan);
         const fn: Builtin = expr.op === "<" ? "lt" : expr.op === "<=" ? "le" : expr.op === ">" ? "gt" : "ge";
         return this.call(fn, [l, r], BOOL, span);
       }
@@ -279,14 +280,14 @@ export class ExpressionChecker {
           // a `never` needle takes the element type (not the list's, as for the other operators)
           const needle = l.type.kind === "never" ? rt.element : lt;
           if (containsRecord(needle)) return this.report(Codes.unsupported, UNSUPPORTED_LITERALS.recordComparison, expr.opSpan);
-          if (!unify(needle, rt.element)) return this.noOverload("in", [needle, rt], expr.opSpan);
+          if (!unify(needle, rt.element)) return this.noOverload("in", [l.type, r.type], expr.opSpan);
           return this.call("in_list", [l, r], BOOL, span);
         }
         if (rt.kind === "map") {
-          if (lt.kind !== "string" && l.type.kind !== "never") return this.noOverload("in", [lt, rt], expr.opSpan);
+          if (lt.kind !== "string" && l.type.kind !== "never") return this.noOverload("in", [l.type, r.type], expr.opSpan);
           return this.call("in_map", [l, r], BOOL, span);
         }
-        return this.noOverload("in", [lt, rt], expr.opSpan);
+        return this.noOverload("in", [l.type, r.type], expr.opSpan);
       case "+":
         if (lt.kind === "int" && rt.kind === "int") return this.call("add", [l, r], INT, span);
         if (lt.kind === "string" && rt.kind === "string") return this.call("concat_string", [l, r], STRING, span);
@@ -294,12 +295,12 @@ export class ExpressionChecker {
           const t = unify(lt, rt);
           if (t && t.kind === "list") return this.call("concat_list", [l, r], t, span);
         }
-        return this.noOverload("+", [lt, rt], expr.opSpan);
+        return this.noOverload("+", [l.type, r.type], expr.opSpan);
       case "-":
       case "*":
       case "/":
       case "%": {
-        if (lt.kind !== "int" || rt.kind !== "int") return this.noOverload(expr.op, [lt, rt], expr.opSpan);
+        if (lt.kind !== "int" || rt.kind !== "int") return this.noOverload(expr.op, [l.type, r.type], expr.opSpan);
         const fn: Builtin = expr.op === "-" ? "sub" : expr.op === "*" ? "mul" : expr.op === "/" ? "div" : "mod";
         return this.call(fn, [l, r], INT, span);
       }

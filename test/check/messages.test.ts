@@ -17,4 +17,11 @@ describe("mismatch messages", () => {
     const r = await compilePolicy(policy("(b ? r1 : 1) == 1"), { stopAfter: "check" });
     expect(r.diagnostics[0]!.message).toBe("the branches of `?:` have different types: `{ a: int }` and `int`");
   });
+
+  it("name an operand's own type, never included, not the one it took from the other side", async () => {
+    const r = await compilePolicy(policy('"a" in [][0]'), { stopAfter: "check" });
+    expect(r.diagnostics[0]!.message).toBe("no overload of `in` for (`string`, `never`)");
+    const plus = await compilePolicy(policy("[][0] + b"), { stopAfter: "check" });
+    expect(plus.diagnostics[0]!.message).toBe("no overload of `+` for (`never`, `bool`)");
+  });
 });
