@@ -107,10 +107,14 @@ export function splitDeclarations(tokens: readonly IToken[]): Chunk[] {
     const next = tokens[i + 1]?.tokenType;
     // a keyword used as a name: a selector, a field or data key, an entry of `by [...]`/`errors [...]`
     if (t.tokenType === T.LBracket && (prev === T.By || prev === T.Errors)) inNameList = true;
-    else if (t.tokenType === T.RBracket) inNameList = false;
+    // any closer ends it: `by [r }` must not leave every later keyword read as a name
+    else if (CLOSERS.has(t.tokenType)) inNameList = false;
     const nameUse = inNameList || prev === T.Dot || prev === T.DotQuestion || next === T.Colon || next === T.Question;
     let starts = false;
-    if (!nameUse && (STRONG.has(t.tokenType) || (t.tokenType === T.Input && depth === 0))) {
+    // `input {` starts the input block even after a bracket left open above it (`let X = [1, 2`):
+    // anywhere but in a test (whose request is `input { … }` too) it could be nothing else
+    const inputBlock = t.tokenType === T.Input && (depth === 0 || (next === T.LBrace && current[0]?.tokenType !== T.Test));
+    if (!nameUse && (STRONG.has(t.tokenType) || inputBlock)) {
       const inRuleHead = current.length > 0 && current[0]!.tokenType === T.At && !seenEffect;
       // `@a("x") @b("y") permit r`: the annotations and the rule are one declaration
       starts = !(inRuleHead && (t.tokenType === T.At || t.tokenType === T.Permit || t.tokenType === T.Forbid));

@@ -122,6 +122,15 @@ describe("syntax errors", () => {
     );
   });
 
+  it("keeps the declarations after a bracket left open: the input block after a list, the rules after a test's `by [`", () => {
+    const list = diag(`policy "p" version "1"\nlet X = [1, 2\ninput { a: int }\npermit r when a == 1\n`);
+    expect(list.list).toEqual([{ code: W.UnexpectedToken, message: "expected `]`, found `input`", at: "input" }]);
+    expect(list.ast.input).toBeDefined();
+    const byList = diag(`policy "p" version "1"\ninput { a: int }\npermit r when a == 1\ntest "t" {\n  input { a: 1 }\n  expect allow by [r }\npermit s when a == 2\nforbid f when a == 3\n`);
+    expect(byList.list.map((d) => d.message)).toEqual(["expected `]`, found `}`"]);
+    expect(byList.ast.rules.map((r) => r.name.name)).toEqual(["r", "s", "f"]);
+  });
+
   it("puts the caret under the culprit on a line indented with tabs", () => {
     const text = `policy "p" version "1"\n\n\tforbid x when\tprincipal.tenat !! 1\n`;
     const r = parsePolicy({ name: "p.writ", text });
