@@ -31,17 +31,31 @@ export interface LineCol {
   column: number;
 }
 
+/**
+ * Whether the character at `i` ends a line: `\n`, or a `\r` not followed by `\n` (old Mac line
+ * endings, which the lexer accepts as whitespace; counting only `\n` put a whole such file on line 1).
+ */
+function endsLine(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  return c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10);
+}
+
 /** Computes the 1-based line and column of an offset. Columns count code points so carets line up. */
 export function lineColOf(text: string, offset: number): LineCol {
   let line = 1;
   let lineStart = 0;
   const end = Math.min(Math.max(offset, 0), text.length);
   for (let i = 0; i < end; i++) {
-    if (text.charCodeAt(i) === 10) {
+    if (endsLine(text, i)) {
       line++;
       lineStart = i + 1;
     }
   }
+  return { line, column: columnOf(text, lineStart, end) };
+}
+
+/** The 1-based column of `end` on the line starting at `lineStart`, in code points. */
+function columnOf(text: string, lineStart: number, end: number): number {
   let column = 1;
   for (let i = lineStart; i < end; i++) {
     const c = text.charCodeAt(i);
@@ -52,18 +66,17 @@ export function lineColOf(text: string, offset: number): LineCol {
     }
     column++;
   }
-  return { line, column };
+  return column;
 }
 
 /** The text of the line containing `offset`, without its line terminator. */
 export function lineTextAt(text: string, offset: number): string {
   const o = Math.min(Math.max(offset, 0), text.length);
-  const start = text.lastIndexOf("\n", o - 1) + 1;
-  let end = text.indexOf("\n", o);
-  if (end < 0) end = text.length;
-  let line = text.slice(start, end);
-  if (line.endsWith("\r")) line = line.slice(0, -1);
-  return line;
+  let start = o;
+  while (start > 0 && !endsLine(text, start - 1)) start--;
+  let end = o;
+  while (end < text.length && text.charCodeAt(end) !== 10 && text.charCodeAt(end) !== 13) end++;
+  return text.slice(start, end);
 }
 
 /**
@@ -72,7 +85,7 @@ export function lineTextAt(text: string, offset: number): string {
  */
 export function lineColIndex(text: string): (offset: number) => LineCol {
   const starts = [0];
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  for (let i = 0; i < text.length; i++) if (endsLine(text, i)) starts.push(i + 1);
   return (offset) => {
     let lo = 0;
     let hi = starts.length - 1;
@@ -82,6 +95,6 @@ export function lineColIndex(text: string): (offset: number) => LineCol {
       else hi = mid - 1;
     }
     const lineStart = starts[lo]!;
-    return { line: lo + 1, column: lineColOf(text.slice(lineStart, offset), offset - lineStart).column };
+    return { line: lo + 1, column: columnOf(text, lineStart, Math.min(Math.max(offset, 0), text.length)) };
   };
 }

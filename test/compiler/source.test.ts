@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { lineColIndex, lineColOf } from "../../compiler/source.js";
+import { lineColIndex, lineColOf, lineTextAt } from "../../compiler/source.js";
 
 describe("line and column", () => {
   it("the index gives what a rescan gives, for every offset", () => {
@@ -14,5 +14,14 @@ describe("line and column", () => {
   it("counts columns in code points", () => {
     expect(lineColOf("a😀b\nxy", 4)).toEqual({ line: 1, column: 4 });
     expect(lineColOf("a😀b\nxy", 6)).toEqual({ line: 2, column: 2 });
+  });
+  it("ends a line at \\n, \\r\\n and a lone \\r alike", () => {
+    for (const eol of ["\n", "\r\n", "\r"]) {
+      const text = `one${eol}two${eol}three`;
+      const at = text.indexOf("three") + 2;
+      expect(lineColOf(text, at), JSON.stringify(eol)).toEqual({ line: 3, column: 3 });
+      expect(lineColIndex(text)(at)).toEqual({ line: 3, column: 3 });
+      expect(lineTextAt(text, text.indexOf("two"))).toBe("two");
+    }
   });
 });
