@@ -22,7 +22,8 @@ interface Bound {
 }
 
 const SCALAR: Bound = { bytes: 0, count: 0 };
-const align4 = (n: number): number => (n + 3) & ~3;
+/** `n` rounded up to a multiple of 4, in doubles: `(n + 3) & ~3` wraps at 2^31 (a 4 GiB arena read as 16 KiB) */
+const align4 = (n: number): number => Math.ceil(n / 4) * 4;
 
 function join(a: Bound, b: Bound): Bound {
   const out: Bound = { bytes: Math.max(a.bytes, b.bytes), count: Math.max(a.count, b.count) };

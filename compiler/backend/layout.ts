@@ -25,7 +25,8 @@ export interface LayoutPlan {
   readonly ids: ReadonlyMap<string, number>;
 }
 
-const align4 = (n: number): number => (n + 3) & ~3;
+/** `n` rounded up to a multiple of 4, in doubles: `(n + 3) & ~3` wraps at 2^31 (a 4 GiB arena read as 16 KiB) */
+const align4 = (n: number): number => Math.ceil(n / 4) * 4;
 
 /** An id string slot, with the cheapest numbering its comparisons allow (runtime/wasm/layout.ts). */
 function idSlot(r: Shape): SlotLayout {

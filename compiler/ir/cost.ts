@@ -51,20 +51,29 @@ function boundOfValue(v: Value): Bound {
   return SCALAR;
 }
 
+/**
+ * The bound of a value that may be any of `bs` (the branches of `?:`, the two sides of a list `+`,
+ * the elements of a literal): the largest of each part. A record's fields are joined too: dropped,
+ * a field reached through `(c ? xs : xs)[0].s` read as a scalar of length 1, and a policy whose
+ * decisions take seconds was within the budget.
+ */
 function maxBound(bs: readonly Bound[]): Bound {
   if (bs.length === 0) return { len: 0 };
   let len = 0;
   const elements: Bound[] = [];
   const keys: Bound[] = [];
+  const fields = new Map<string, Bound[]>();
   for (const b of bs) {
     len = Math.max(len, b.len);
     if (b.element) elements.push(b.element);
     if (b.key) keys.push(b.key);
+    if (b.fields) for (const [name, f] of b.fields) fields.set(name, [...(fields.get(name) ?? []), f]);
   }
   return {
     len,
     ...(elements.length ? { element: maxBound(elements) } : {}),
     ...(keys.length ? { key: maxBound(keys) } : {}),
+    ...(fields.size ? { fields: new Map([...fields].map(([name, f]) => [name, maxBound(f)])) } : {}),
   };
 }
 
