@@ -59,7 +59,8 @@ export function loadPolicy(bundle: Bundle, options: LoadOptions = {}): LoadedPol
   const manifest: Manifest = bundle.manifest;
   if (manifest.format !== MANIFEST_FORMAT) throw new PolicyLoadError("malformed", `manifest format \`${String(manifest.format)}\` is not \`${MANIFEST_FORMAT}\``);
   if (manifest.abiVersion !== ABI_VERSION)
-    throw new PolicyLoadError("abi_unsupported", `module ABI version ${String(manifest.abiVersion)} is not supported (this runtime speaks ${ABI_VERSION})`);
+    // JSON.stringify: the string "1" is not the number 1, and the message must not read as if it were
+    throw new PolicyLoadError("abi_unsupported", `module ABI version ${JSON.stringify(manifest.abiVersion) ?? String(manifest.abiVersion)} is not supported (this runtime speaks ${ABI_VERSION})`);
   const profile = validateProfile(bundle.module);
   if (!profile.ok)
     throw new PolicyLoadError("profile_violation", `module breaks the determinism profile: ${profile.violations.map((v) => `${v.rule}: ${v.message}`).join("; ")}`);

@@ -351,6 +351,12 @@ describe("a signed manifest must describe its module", () => {
     expect(tryLoadPolicy(signBundle(bundle, issuer), { trustedKeys: [issuer.publicKey] }).ok).toBe(true);
   });
 
+  it("names an ABI version of the wrong type as what it is", () => {
+    const r = tryLoadPolicy({ module: bundle.module, manifest: { ...bundle.manifest, abiVersion: "1" as unknown as number } }, { allowUnsigned: true });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatchObject({ code: "abi_unsupported", message: 'module ABI version "1" is not supported (this runtime speaks 1)' });
+  });
+
   it("the module states its manifest: a changed bound, rule name or error site is refused, signed or not", () => {
     const schema = structuredClone(bundle.manifest.schema);
     (schema.fields[0]!.type as unknown as { fields: { type: { max: number } }[] }).fields[0]!.type.max = 8; // principal.id: string(64) → string(8)
