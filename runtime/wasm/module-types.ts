@@ -140,6 +140,8 @@ export interface SectionInfo {
   readonly payloadEnd: number;
   /** custom sections only */
   readonly name?: string;
+  /** custom sections only: the first byte after the name, as the section encodes it */
+  readonly contentStart?: number;
 }
 
 export interface WasmModule {

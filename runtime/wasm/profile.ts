@@ -121,15 +121,9 @@ function check(bytes: Uint8Array, requiredExports: readonly string[]): ProfileRe
       functionCount: importCount(m, "func") + m.functions.length,
       exports: m.exports.map((e) => e.name),
       callDepth: depth,
-      customSections: m.sections
-        .filter((sec) => sec.id === 0 && sec.name !== undefined)
-        .map((sec) => {
-          // the payload opens with the name: its length (LEB128) and its UTF-8 bytes
-          const nameBytes = new TextEncoder().encode(sec.name!).length;
-          let lengthBytes = 1;
-          for (let n = nameBytes >>> 7; n !== 0; n >>>= 7) lengthBytes++;
-          return { name: sec.name!, content: bytes.subarray(sec.payloadStart + lengthBytes + nameBytes, sec.payloadEnd) };
-        }),
+      customSections: m.sections.flatMap((sec) =>
+        sec.id === 0 && sec.name !== undefined && sec.contentStart !== undefined ? [{ name: sec.name, content: bytes.subarray(sec.contentStart, sec.payloadEnd) }] : [],
+      ),
     },
   };
 }

@@ -85,9 +85,9 @@ class ModuleReader extends ByteReader {
         if (order <= lastOrder) this.fail(`${SECTION_NAMES[id]} section out of order or repeated`, start);
         lastOrder = order;
       }
-      const name = this.section(id, payloadEnd);
+      const custom = this.section(id, payloadEnd);
       if (this.pos !== payloadEnd) this.fail(`${SECTION_NAMES[id]} section size mismatch`, this.pos);
-      this.sections.push({ id, start, payloadStart, payloadEnd, ...(name === undefined ? {} : { name }) });
+      this.sections.push({ id, start, payloadStart, payloadEnd, ...(custom === undefined ? {} : custom) });
     }
     const declared = this.functionCountDeclared ?? 0;
     if (declared !== this.code.length) {
@@ -106,15 +106,16 @@ class ModuleReader extends ByteReader {
     };
   }
 
-  // Returns the custom section's name, if any.
-  private section(id: number, end: number): string | undefined {
+  // Returns a custom section's name and where its content starts (after the name as it is encoded).
+  private section(id: number, end: number): { name: string; contentStart: number } | undefined {
     switch (id) {
       case 0: {
         const name = this.name();
         if (this.pos > end) this.fail("custom section name runs past the section", this.pos);
+        const contentStart = this.pos;
         if (name === "name") this.nameSection(end);
         this.pos = end;
-        return name;
+        return { name, contentStart };
       }
       case 1: return void this.vec(() => this.funcType());
       case 2: return void this.vec(() => this.import());

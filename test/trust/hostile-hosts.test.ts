@@ -383,6 +383,20 @@ describe("a signed manifest must describe its module", () => {
     if (!r.ok) expect(r.error).toMatchObject({ code: "manifest_mismatch", message: expect.stringMatching(/no `writ.manifest` section/) });
   });
 
+  it("reads the section's content after its name as encoded, padded length included (as other hosts read it)", () => {
+    const read = readModule(bundle.module);
+    if (!read.ok) throw new Error(read.reason);
+    const last = read.module.sections.at(-1)!;
+    const content = bundle.module.subarray(last.contentStart!, last.payloadEnd);
+    // the same section with the name's length written in two bytes (0x8d 0x00: 13, padded), as LEB128 allows
+    const name = new TextEncoder().encode(MANIFEST_SECTION);
+    const payload = [0x80 | name.length, 0x00, ...name, ...content];
+    expect(payload.length).toBeLessThan(128 * 128);
+    const size = payload.length < 128 ? [payload.length] : [0x80 | (payload.length & 0x7f), payload.length >> 7];
+    const module = new Uint8Array([...bundle.module.subarray(0, last.start), 0, ...size, ...payload]);
+    expect(tryLoadPolicy({ module, manifest: { ...bundle.manifest, digests: digestPair(module) } }, { allowUnsigned: true }).ok).toBe(true);
+  });
+
   it("two policies that compile to the same code are two modules, and one's artifacts do not verify against the other", async () => {
     const text = (max: number) => `policy "p" version "1"\ninput { id: string(${max}) }\npermit ok\n`;
     const [wide, narrow] = await Promise.all([compilePolicy(text(64), { optimize: false }), compilePolicy(text(8), { optimize: false })]);
