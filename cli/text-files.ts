@@ -19,11 +19,15 @@ function firstNonUtf8Line(bytes: Uint8Array): number {
   return line;
 }
 
-/** `bytes` as text, or the line that is not UTF-8. */
+/**
+ * `bytes` as text, or the line that is not UTF-8. Throws (a RangeError) for a file longer than a
+ * string can be, which the caller reports as it is: it is not a matter of encoding.
+ */
 export function decodeUtf8(bytes: Uint8Array): { ok: true; text: string } | { ok: false; line: number } {
   try {
     return { ok: true, text: strictUtf8.decode(bytes) };
-  } catch {
+  } catch (e) {
+    if (isUtf8(bytes)) throw e;
     return { ok: false, line: firstNonUtf8Line(bytes) };
   }
 }

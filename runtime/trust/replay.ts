@@ -9,6 +9,7 @@ import type { DecidingPolicy } from "../policy-types.js";
 import { readRequest } from "./request-digest.js";
 import { decideSafely, unrepresentableDecision } from "./statement.js";
 import { statementOf } from "./lineage-record.js";
+import { describeThrown } from "../thrown.js";
 
 export type ReplayResult = { ok: true } | { ok: false; differences: string[] };
 
@@ -16,19 +17,36 @@ function short(hex: string): string {
   return `${hex.slice(0, 16)}…`;
 }
 
+/** Re-decides and compares; never throws (a policy or options that cannot be used are a difference). */
 export function replayArtifact(token: string, request: unknown, policy: DecidingPolicy, options: { path?: CryptoPath } = {}): ReplayResult {
+  try {
+    return replay(token, request, policy, options ?? {});
+  } catch (e) {
+    return { ok: false, differences: [`replay failed: ${describeThrown(e)}`] };
+  }
+}
+
+function replay(token: string, request: unknown, policy: DecidingPolicy, options: { path?: CryptoPath }): ReplayResult {
   // either kind of artifact (a compact JWS, or a batched one), without checking signatures
   const read = typeof token === "string" ? statementOf(token.trim()) : ({ ok: false, reason: "an artifact is text" } as const);
   if (!read.ok) return { ok: false, differences: [`malformed: ${read.reason}`] };
   const s = read.statement;
   const differences: string[] = [];
+  // A batched artifact's statement is signed only through its leaf in the tree the head signs: one
+  // that no longer folds to that root is not what was issued, whoever holds the key (no key needed).
+  if (read.batch !== null && !read.batch.proofHolds)
+    differences.push(`proof: the statement is not leaf ${read.batch.index} of the tree its batch head states: it was changed after issue`);
 
   // The module's identity is its bytes: recompute rather than trusting what the policy object claims.
+  if (typeof policy !== "object" || policy === null || !(policy.module instanceof Uint8Array)) return { ok: false, differences: ["policy: not a loaded policy (no module bytes)"] };
   const module = digestPair(policy.module, options.path);
   if (module.sha3_512 !== s.policy.sha3_512 || module.blake2b_512 !== s.policy.blake2b_512)
     differences.push(
       `module: the artifact was issued by module sha3-512 ${short(s.policy.sha3_512)} (${s.policy.name} ${s.policy.version}), this module is ${short(module.sha3_512)} (${policy.name} ${policy.version})`,
     );
+  // the module names its policy (its manifest section binds name and version): so must the statement
+  else if (s.policy.name !== policy.name || s.policy.version !== policy.version)
+    differences.push(`policy: the artifact names ${s.policy.name} ${s.policy.version}, this module is ${policy.name} ${policy.version}`);
 
   const { data, digest } = readRequest(request, options.path);
   if (digest.sha3_512 !== s.request.sha3_512)

@@ -5,6 +5,9 @@ import { describe, expect, it } from "vitest";
 import { authorize } from "../../runtime/trust/authorize.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
 import { replayArtifact } from "../../runtime/trust/replay.js";
+import { createBatchAuthorizer } from "../../runtime/trust/batch.js";
+import { requestDigest } from "../../runtime/trust/request-digest.js";
+import { canonicalize } from "../../runtime/trust/jcs.js";
 import { createSigner } from "../../runtime/trust/signer.js";
 import { ADMIN_OK, TOO_MUCH, USER_DENIED, fakePolicy, payments } from "./fake-policy.js";
 
@@ -58,5 +61,31 @@ describe("replayArtifact", () => {
   it("reports a malformed artifact instead of throwing", () => {
     expect(replayArtifact("x.y", ADMIN_OK, policy)).toMatchObject({ ok: false, differences: [expect.stringMatching(/malformed/)] });
     expect(replayArtifact(undefined as unknown as string, ADMIN_OK, policy)).toMatchObject({ ok: false });
+  });
+
+  it("reports a batched statement changed after issue: its proof no longer holds, whatever it now says", () => {
+    const [, denied] = createBatchAuthorizer({ signer: createSigner(issuer) }).authorizeBatch(policy, [ADMIN_OK, TOO_MUCH]);
+    expect(replayArtifact(denied!.artifact, TOO_MUCH, policy)).toEqual({ ok: true });
+    // the signed deny rewritten into an allow for another request, which re-decides as an allow
+    const forged = JSON.parse(denied!.artifact);
+    forged.statement.request.sha3_512 = requestDigest(ADMIN_OK).sha3_512;
+    Object.assign(forged.statement, { decision: "allow", rules: ["admin"], errors: [] });
+    const result = replayArtifact(JSON.stringify(forged), ADMIN_OK, policy);
+    expect(result).toMatchObject({ ok: false, differences: [expect.stringMatching(/^proof: the statement is not leaf 1 of the tree its batch head states/)] });
+  });
+
+  it("reports an artifact that names another policy or version than the module's", () => {
+    const { artifact } = authorize(policy, ADMIN_OK, { signer: createSigner(issuer) });
+    const [h, p, sig] = artifact.split(".") as [string, string, string];
+    const statement = JSON.parse(Buffer.from(p, "base64url").toString("utf8"));
+    statement.policy.version = "9.9.9";
+    const relabelled = `${h}.${Buffer.from(canonicalize(statement)).toString("base64url")}.${sig}`;
+    expect(replayArtifact(relabelled, ADMIN_OK, policy)).toMatchObject({ ok: false, differences: [expect.stringMatching(/^policy: the artifact names payments 9\.9\.9, this module is payments 1\.0\.0/)] });
+  });
+
+  it("reports a policy or options it cannot use instead of throwing", () => {
+    const { artifact } = authorize(policy, ADMIN_OK, { signer: createSigner(issuer) });
+    for (const bad of [null, {}, { module: 5 }]) expect(replayArtifact(artifact, ADMIN_OK, bad as unknown as typeof policy)).toMatchObject({ ok: false });
+    expect(replayArtifact(artifact, ADMIN_OK, policy, null as unknown as {})).toEqual({ ok: true });
   });
 });
