@@ -312,7 +312,13 @@ function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
     if (options.replay && policyDigests) {
       if (p.statement.policy.sha3_512 === policyDigests.sha3_512 && p.statement.policy.blake2b_512 === policyDigests.blake2b_512) {
         tally.samePolicy++;
-        const request = options.requests?.(p.statement.request.sha3_512, p.statement);
+        // the host's look-up failing is not the log's fault: said as what it is, at the record it was for
+        let request: unknown;
+        try {
+          request = options.requests?.(p.statement.request.sha3_512, p.statement);
+        } catch (e) {
+          return fault(i, "unreadable", `record ${i}: looking up its request failed, so it was not replayed: ${describeThrown(e)}`);
+        }
         if (request !== undefined) {
           const differences = replayStatement(p.statement, request, options.replay, options.path);
           if (differences.length > 0) return fault(i, "replay_mismatch", `record ${i}: ${differences.join("; ")}`);

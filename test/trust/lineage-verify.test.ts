@@ -232,6 +232,13 @@ describe("verifyLog with replay", () => {
     expectFault(result, 0, "replay_mismatch");
   });
 
+  it("says so when the host's request look-up throws, at the record it was looking up", () => {
+    let calls = 0;
+    const result = verifyLog(base.path, { replay: fakePolicy(), requests: (d) => { if (++calls === 3) throw new Error("db down"); return byDigest.get(d); } });
+    expectFault(result, 2, "unreadable");
+    expect((result as { reason: string }).reason).toBe("record 2: looking up its request failed, so it was not replayed: db down");
+  });
+
   it("counts records of another module without failing them", () => {
     const result = verifyLog(base.path, { replay: fakePolicy({ moduleText: "another module" }), requests: (d) => byDigest.get(d) });
     expect(result).toMatchObject({ ok: true, replay: { samePolicy: 0, otherPolicy: N, replayed: 0 } });
