@@ -3,21 +3,9 @@
 // write the substitute back over the original bytes), and a request would be decided and digested
 // as another.
 
-import { isUtf8 } from "node:buffer";
+import { firstNonUtf8Line } from "../runtime/text-lines.js";
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-
-/** The first line (1-based) of `bytes` that is not UTF-8. */
-function firstNonUtf8Line(bytes: Uint8Array): number {
-  let line = 1;
-  for (let offset = 0; offset <= bytes.length; line++) {
-    let end = bytes.indexOf(0x0a, offset);
-    if (end < 0) end = bytes.length;
-    if (!isUtf8(bytes.subarray(offset, end))) return line;
-    offset = end + 1;
-  }
-  return line;
-}
 
 /**
  * `bytes` as text, or the line that is not UTF-8. Throws (a RangeError) for a file longer than a
@@ -27,7 +15,8 @@ export function decodeUtf8(bytes: Uint8Array): { ok: true; text: string } | { ok
   try {
     return { ok: true, text: strictUtf8.decode(bytes) };
   } catch (e) {
-    if (isUtf8(bytes)) throw e;
-    return { ok: false, line: firstNonUtf8Line(bytes) };
+    const index = firstNonUtf8Line(bytes);
+    if (index === null) throw e;
+    return { ok: false, line: index + 1 };
   }
 }

@@ -30,12 +30,16 @@ export async function readInputText(io: CliIO, file: string): Promise<{ ok: true
   }
 }
 
-/** `:line:column` of a JSON.parse error in `text`, when its message gives the position; "" otherwise. */
-function jsonErrorPlace(text: string, e: unknown): string {
+/**
+ * `:line:column` of a JSON.parse error in `text`, when its message gives the position; "" otherwise.
+ * `firstLine`, when given, is the line `text` starts on (a JSON Lines record is one line of its
+ * file), and is named even without a position.
+ */
+function jsonErrorPlace(text: string, e: unknown, firstLine?: number): string {
   const m = /at position (\d+)/.exec(e instanceof Error ? e.message : "");
-  if (m === null) return "";
+  if (m === null) return firstLine === undefined ? "" : `:${firstLine}`;
   const before = text.slice(0, Number(m[1]));
-  const line = before.split("\n").length;
+  const line = (firstLine ?? 1) - 1 + before.split("\n").length;
   return `:${line}:${before.length - before.lastIndexOf("\n")}`;
 }
 
@@ -82,8 +86,7 @@ export async function readRequestList(io: CliIO, file: string): Promise<{ ok: tr
     try {
       values.push(JSON.parse(line));
     } catch (e) {
-      const column = /at position (\d+)/.exec((e as Error).message);
-      return { ok: false, message: `${name}:${i + 1}${column ? `:${Number(column[1]) + 1}` : ""}: not valid JSON: ${(e as Error).message}` };
+      return { ok: false, message: `${name}${jsonErrorPlace(line, e, i + 1)}: not valid JSON: ${(e as Error).message}` };
     }
   }
   const ambiguity = jsonAmbiguity(text);

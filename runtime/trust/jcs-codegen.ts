@@ -43,6 +43,8 @@ class Emitter {
   readonly lines: string[] = [];
   /** constants hoisted out of the generated function */
   readonly declarations: string[] = [];
+  /** whether a map is copied (then the function makes a snapshot budget for the request: one per call otherwise unneeded) */
+  usesMaps = false;
 
   fresh(prefix: string): string {
     return `${prefix}${this.counter++}`;
@@ -94,6 +96,7 @@ class Emitter {
         // the text written from that copy by the fast path's own walk, which sorts them
         const copy = this.fresh("m");
         // (one budget for every map of the request: request.ts, snapshotPart)
+        this.usesMaps = true;
         this.lines.push(`const ${copy} = S(${v}, budget);`, `out += V(${copy}, ${depth});`, `if (out.length > ${MAX_CANONICAL_LENGTH}) return undefined;`);
         return copy;
       }
@@ -156,7 +159,7 @@ export function canonicalWriterSource(schema: RecordType): string | undefined {
       "if (P() !== undefined) return undefined;",
       'let out = "";',
       "try {",
-      "const budget = B();",
+      ...(e.usesMaps ? ["const budget = B();"] : []),
       ...e.lines,
       `return { text: out, data: ${copy} };`,
       "} catch { return undefined; }",

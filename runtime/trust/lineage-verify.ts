@@ -38,7 +38,7 @@ import { verifyArtifact } from "./verify-artifact.js";
 import { verifyTreeHead } from "./batch-artifact.js";
 import { chainLinkProblem, parseRecordLine, sameDigests, type ParsedRecord, type ParseResult } from "./lineage-record.js";
 import { describeThrown } from "../thrown.js";
-import { firstNonUtf8Line } from "./log-text.js";
+import { firstNonUtf8Line } from "../text-lines.js";
 
 export type LogFaultKind =
   | "edited"

@@ -26,7 +26,7 @@ import { acquireLock, releaseLock } from "./lineage-lock.js";
 import { MAX_ARTIFACT_LENGTH } from "./verify-artifact.js";
 import { chainEntryOf, chainLinkProblem, encodeRecord, issuedPlacesOf, linkTarget, parseRecordEnvelope, parseRecordLine, recordDigests, recordOpen, sameDigests, type ChainEntry, type ParsedRecord } from "./lineage-record.js";
 import { withRecordBytes, type RecordBytes } from "./record-bytes.js";
-import { firstNonUtf8Line } from "./log-text.js";
+import { firstNonUtf8Line } from "../text-lines.js";
 import { describeThrown } from "../thrown.js";
 
 export interface LogOptions {
