@@ -50,7 +50,11 @@ export const CHECKS: readonly { readonly name: string; readonly pattern: RegExp;
     pattern: /let c\$\d+ = 0; for \(const k\$\d+ in [^)]+\) \{ if \([^{}]+\) return -1; c\$\d+\+\+; \} if \(c\$\d+ !== n\$\d+\) return -1;/g,
     replacement: "",
   },
-  { name: "well-formed Unicode in strings outside the constants", pattern: / \|\| ![\w$]+\.isWellFormed\(\)/g, replacement: "" },
+  {
+    name: "well-formed Unicode in strings outside the constants",
+    pattern: / \|\| ![\w$]+\.isWellFormed\(\)|if \(![\w$]+\.isWellFormed\(\)\) return -1;/g,
+    replacement: "",
+  },
 ];
 
 export function without(source: IngestSource, checks: typeof CHECKS): IngestSource {

@@ -165,11 +165,12 @@ class IngestGenerator {
 
   /**
    * `id = <the per-request id of x>`: its index among the strings this request has numbered so far
-   * (`seen`, counted by the local `seen$n`), after the table; written inline, no call
+   * (`seen`, counted by the local `seen$n`), after the table; written inline, no call. `refuse` is
+   * tested only on a string not seen before (it goes the general way when true).
    */
-  private freshId(x: string, id: string): string {
+  private freshId(x: string, id: string, refuse: string): string {
     const j = this.fresh("j");
-    return `let ${j} = 0; while (${j} < seen$n && seen[${j}] !== ${x}) ${j}++; if (${j} === seen$n) seen[seen$n++] = ${x}; ${id} = FRESH + ${j};`;
+    return `let ${j} = 0; while (${j} < seen$n && seen[${j}] !== ${x}) ${j}++; if (${j} === seen$n) { if (${refuse}) return -1; seen[seen$n++] = ${x}; } ${id} = FRESH + ${j};`;
   }
 
   /** the constants an id slot can be equal to: those it meets, or the whole table */
@@ -210,7 +211,17 @@ class IngestGenerator {
 
   /** the string test of the validator: a bound that might be exceeded, or a lone surrogate, goes slow */
   private stringProblem(x: string, max: number): string {
-    return `${x}.length * 3 > ${num(max)} || !${x}.isWellFormed()`;
+    return `${this.tooLong(x, max)} || ${this.illFormed(x)}`;
+  }
+
+  /** true when `x` might exceed `max` UTF-8 bytes (at most 3 per UTF-16 unit) */
+  private tooLong(x: string, max: number): string {
+    return `${x}.length * 3 > ${num(max)}`;
+  }
+
+  /** true when `x` holds a lone surrogate */
+  private illFormed(x: string): string {
+    return `!${x}.isWellFormed()`;
   }
 
   /**
@@ -238,15 +249,17 @@ class IngestGenerator {
         this.emit(`if (typeof ${x} !== "string") return -1;`);
         if (slot?.kind === "string" && slot.rep === "id") {
           const id = this.fresh("id");
-          const problem = this.stringProblem(x, t.max);
           const constants = this.constantsOf(slot);
-          const miss = slot.intern === "constants" ? "" : ` ${this.freshId(x, id)}`;
-          // a constant is well-formed, and within the bound when every constant of the slot is
-          const hitFits = constants.every((c) => utf8Length(c.s) <= t.max);
-          if (constants.length === 0 || !hitFits) this.emit(`if (${problem}) return -1;`);
+          // A constant is well-formed, and within the bound when every constant of the slot is. A
+          // string equal to one this request has numbered already was found well-formed then (the
+          // bound, which differs between fields, is still tested): only the first of equal strings
+          // (a tenant and a resource's owner, say) pays for the Unicode scan.
+          const hitFits = constants.length > 0 && constants.every((c) => utf8Length(c.s) <= t.max);
+          if (!hitFits) this.emit(`if (${this.tooLong(x, t.max)}) return -1;`);
           this.lookup(constants, x, id);
-          if (constants.length > 0 && hitFits) this.emit(`if (${id} === 0) { if (${problem}) return -1;${miss} }`);
-          else if (miss) this.emit(`if (${id} === 0) {${miss} }`);
+          const long = hitFits ? `if (${this.tooLong(x, t.max)}) return -1; ` : "";
+          const miss = slot.intern === "constants" ? `if (${this.illFormed(x)}) return -1;` : this.freshId(x, id, this.illFormed(x));
+          this.emit(`if (${id} === 0) { ${long}${miss} }`);
           this.emit(`i32[${index(at)}] = ${id};`);
           return;
         }

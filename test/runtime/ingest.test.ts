@@ -170,6 +170,28 @@ describe("the decision fast path", () => {
   });
 });
 
+  it("scans a string numbered twice for lone surrogates once, but tests it against each field's own bound", () => {
+    // `a` and `b` are compared by equality only: per-request ids, equal strings sharing one
+    const field = (name: string, max: number) => ({ name, optional: false, type: { kind: "string" as const, max } });
+    const schema: RecordType = { kind: "record", fields: [field("a", 64), field("b", 2), field("c", 64)] };
+    const id = { kind: "string" as const, rep: "id" as const, intern: "values" as const };
+    const layout: InputLayout = {
+      abi: 1,
+      strings: [],
+      root: { kind: "record", size: 12, fields: ["a", "b", "c"].map((name, i) => ({ name, offset: 4 * i, presence: -1, type: id })) },
+      inputSize: 64,
+    };
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 1 });
+    const ingest = generateIngest(schema, layout, INPUT)!(memoryWriters(memory));
+    const i32 = new Int32Array(memory.buffer);
+    expect(ingest({ a: "xyz", b: "", c: "xyz" })).toBe(INPUT + 12);
+    expect(i32[(INPUT >> 2) + 2]).toBe(i32[INPUT >> 2]);
+    // seen in `a`, but three units may be nine bytes: over `b`'s bound of 2
+    expect(ingest({ a: "xyz", b: "xyz", c: "" })).toBe(SLOW_PATH);
+    expect(ingest({ a: "\ud800", b: "", c: "\ud800" })).toBe(SLOW_PATH);
+    expect(ingest({ a: "ok", b: "", c: "\ud800" })).toBe(SLOW_PATH);
+  });
+
 describe("decisions through the fast path", () => {
   const source = readFileSync(new URL("../../bench/policies/agent-governance.writ", import.meta.url), "utf8");
   // 250 tools and 60-odd roles as constants: look-ups through generated trees of hundreds of strings
