@@ -25,9 +25,18 @@ import { describeThrown } from "../thrown.js";
 const MODULE_FAULT_RULE = "";
 
 
-/** A request encoded into the module's memory, kept so it can be evaluated again later. */
+/**
+ * A request encoded into the module's memory, kept so it can be evaluated again later. The bytes are
+ * this policy's layout (docs/abi.md): bytes kept from another policy's evaluator would be read as
+ * if they were this one's, so a host keeps each encoding with the policy that made it.
+ */
 export interface EncodedRequest {
   readonly bytes: Uint8Array;
+}
+
+/** What encode() returns for a request the encoder could not read: it evaluates as a deny. */
+interface RefusedEncoding extends EncodedRequest {
+  readonly refusal: Decision;
 }
 
 /**
@@ -54,7 +63,10 @@ export interface WasmEvaluator {
   decide(request: unknown): Decision;
   /** fail-closed: a validated request in, a Decision out; never throws */
   evaluate(validatedRequest: unknown): Decision;
-  /** writes a validated request into the module's memory (for benchmarks: encode once, evaluate many) */
+  /**
+   * writes a validated request into the module's memory (for benchmarks: encode once, evaluate
+   * many); never throws: a request it cannot read gives an encoding that evaluates as a deny
+   */
   encode(validatedRequest: unknown): EncodedRequest;
   /**
    * Evaluates the request in memory and returns the verdict (1 allow, 0 deny; a trap denies); with
@@ -239,6 +251,7 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
 
   const evaluate = (request: unknown): Decision => {
     nextInputWrite();
+    refused = undefined;
     try {
       current = undefined;
       inst.encoder.encode(request);
@@ -254,12 +267,15 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
    * that sees it change while it reads the request was interrupted by one of them.
    */
   let inputWrites = 0;
+  /** the refusal evaluateEncoded last met instead of an encoding (lastDecision reports it) */
+  let refused: Decision | undefined;
   /** counts one more, wrapping within V8's small integers so that counting never allocates */
   const nextInputWrite = (): number => (inputWrites = (inputWrites + 1) & 0x3fffffff);
 
   return {
     decide(request: unknown): Decision {
       current = undefined; // the fast path writes the input region even when it gives up
+      refused = undefined;
       const { ingest } = inst;
       // A getter the fast path reads may decide another request with this evaluator: that call writes
       // the same input region (or replaces a trapped instance), and what this one wrote before it is
@@ -277,7 +293,15 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
     evaluate,
     encode(request: unknown): EncodedRequest {
       nextInputWrite();
-      inst.encoder.encode(request);
+      // the region no longer holds the last encoding, whether or not this one is written whole
+      current = undefined;
+      try {
+        inst.encoder.encode(request);
+      } catch (e) {
+        const refusal = fault(`the request could not be encoded: ${describeThrown(e)}`);
+        const encoding: RefusedEncoding = { bytes: new Uint8Array(0), refusal };
+        return encoding;
+      }
       const start = inst.inputPtr >> 2;
       const n = inst.encoder.usedBytes() >> 2;
       // the whole region (zero-padded) for the generated copy; chunks are fresh, so already zero
@@ -296,9 +320,14 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
     },
     evaluateEncoded(encoded?: EncodedRequest): number {
       nextInputWrite();
+      refused = undefined;
       try {
         if (encoded !== undefined && encoded !== current) {
-          const { words } = encoded as Partial<EncodedWords>;
+          const { words, refusal } = encoded as Partial<EncodedWords & RefusedEncoding>;
+          if (refusal !== undefined) {
+            refused = refusal;
+            return 0; // deny
+          }
           const copyInput = copierOf(inst);
           if (words === undefined) inst.u8.set(encoded.bytes, inst.inputPtr);
           else if (copyInput !== null && words.length === inputWords) copyInput(words);
@@ -311,6 +340,6 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
         return 0; // deny
       }
     },
-    lastDecision: decode,
+    lastDecision: () => refused ?? decode(),
   };
 }

@@ -89,6 +89,17 @@ describe("decisions from the module", () => {
     expect(c.evaluator.lastDecision().rules).toEqual(["f_s"]);
     // a copy of the bytes alone (what a host could keep) evaluates the same
     expect(c.evaluator.evaluateEncoded({ bytes: allow.bytes.slice() })).toBe(1);
+    // an encode that fails half-way neither throws nor leaves the last encoding taken as in memory
+    const unreadable = { ...req({}), get s(): string { throw new Error("host getter failed"); } };
+    expect(c.evaluator.evaluateEncoded(deny)).toBe(0);
+    const refused = c.evaluator.encode(unreadable);
+    expect(c.evaluator.evaluateEncoded(refused)).toBe(0);
+    expect(c.evaluator.lastDecision().errors[0]?.message).toContain("host getter failed");
+    expect(c.evaluator.evaluateEncoded(allow)).toBe(1);
+    expect(c.evaluator.evaluateEncoded(deny)).toBe(0);
+    c.evaluator.encode({ ...req({}), get s(): string { throw new Error("again"); } });
+    expect(c.evaluator.evaluateEncoded(deny)).toBe(0); // copied back, not taken as already there
+    expect(c.evaluator.lastDecision().rules).toEqual(["f_s"]);
     // thousands of kept encodings, across chunks, each still its own request
     const many = Array.from({ length: 3000 }, (_, i) => c.evaluator.encode(req(i % 2 ? {} : { s: "no" })));
     many.forEach((e, i) => expect(c.evaluator.evaluateEncoded(e)).toBe(i % 2));
