@@ -113,10 +113,12 @@ describe("artifacts from a real policy", () => {
 
 describe("the writ command line", () => {
   const cli = new URL("../../cli/writ.ts", import.meta.url).pathname;
+  // by path: a bare `tsx` would be resolved from the working directory, a temporary one here
+  const tsxLoader = new URL("../../node_modules/tsx/dist/loader.mjs", import.meta.url).href;
   // A real process costs seconds (it loads every command); two show the exit codes, the rest run in-process.
   function writ(args: string[]): { code: number; out: string; err: string } {
     try {
-      const out = execFileSync(process.execPath, ["--import", "tsx", cli, ...args], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+      const out = execFileSync(process.execPath, ["--import", tsxLoader, cli, ...args], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
       return { code: 0, out, err: "" };
     } catch (e) {
       const err = e as { status: number; stdout: string; stderr: string };
