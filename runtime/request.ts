@@ -53,7 +53,9 @@ export const INHERITED = new Set(Object.getOwnPropertyNames(Object.prototype));
 // field as `obj[name]`. An enumerable property planted on Object.prototype or Array.prototype — the
 // usual prototype-pollution bug, e.g. a deep merge fed `{"__proto__": {"isAdmin": true}}` — would make
 // a missing field read as present, with the planted value. While one exists, every request is
-// refused, with its name. (A non-enumerable one needs code running in the host: out of reach here.)
+// refused, with its name. A non-enumerable one is not seen here, but it never stands in for a missing
+// field either: the general path reads a snapshot of own properties (snapshotRequest), and the
+// generated readers, whose key count then falls short, hand the request to that path.
 const PROBE: readonly unknown[] = Object.freeze([]);
 
 /** The name of an enumerable property that arrays and plain objects inherit, if any. */
@@ -279,8 +281,8 @@ export const MAX_SNAPSHOT_VALUES = 1_000_000;
 const MAX_SNAPSHOT_DEPTH = 256;
 
 /**
- * The request as data, read once. Every enumerable property of a plain object and every element
- * of an array is read exactly once into a fresh copy, so that a getter or a Proxy cannot show the
+ * The request as data, read once. Every own enumerable property of a plain object (into an object
+ * without a prototype) and every own element of an array is read exactly once into a fresh copy, so that a getter or a Proxy cannot show the
  * validator one value and the encoder, the interpreter or the digest another: whoever reads the copy
  * reads the same request. As in JSON, properties that are not enumerable are not part of it.
  * Anything else — a class instance, a Date, a typed array — is kept as it is: the validator and the
@@ -329,19 +331,21 @@ function snapshotValue(v: unknown, depth: number, budget: SnapshotBudget): unkno
     if (n > budget.left) throw overBudget();
     const out: unknown[] = new Array(n);
     for (let i = 0; i < n; i++) {
-      if (i in v) out[i] = snapshotValue(v[i], depth + 1, budget);
+      if (Object.hasOwn(v, i)) out[i] = snapshotValue(v[i], depth + 1, budget);
       else if (--budget.left < 0) throw overBudget(); // a hole stays a hole
     }
     return out;
   }
   const proto = Object.getPrototypeOf(v);
   if (proto !== Object.prototype && proto !== null) return v;
-  const out: Record<string, unknown> = proto === null ? Object.create(null) : {};
-  // for…in reads inherited enumerable keys too: only a polluted prototype has any, and then the
-  // validator refuses every request; either way the copy is what was read, which is all that matters
-  for (const k in v) {
+  // Own properties only, into an object without a prototype: whoever reads the copy by name (the
+  // validator, the encoder, the interpreter, the digest) reads what the request holds and nothing a
+  // polluted Object.prototype offers — even pollution that is not enumerable, or that a getter of
+  // this very request plants and removes while the request is being copied.
+  const out: Record<string, unknown> = Object.create(null);
+  for (const k of Object.keys(v)) {
     const x = snapshotValue((v as Record<string, unknown>)[k], depth + 1, budget);
-    // an own `__proto__` (JSON.parse makes them) must stay a property, not become the prototype
+    // an own `__proto__` (JSON.parse makes them) must stay a property (no prototype here to set)
     if (k === "__proto__") Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
     else out[k] = x;
   }

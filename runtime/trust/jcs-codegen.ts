@@ -155,12 +155,14 @@ export function canonicalWriterSource(schema: RecordType): string | undefined {
       "const OP = Object.prototype;",
       ...e.declarations,
       "return function canonicalRequest(v) {",
-      // polluted prototypes (request.ts): a missing member would read as the inherited value
+      // polluted prototypes (request.ts): a missing member would read as the inherited value; looked
+      // for again at the end, as a getter of this request may have planted one
       "if (P() !== undefined) return undefined;",
       'let out = "";',
       "try {",
       ...(e.usesMaps ? ["const budget = B();"] : []),
       ...e.lines,
+      "if (P() !== undefined) return undefined;",
       `return { text: out, data: ${copy} };`,
       "} catch { return undefined; }",
       "};",

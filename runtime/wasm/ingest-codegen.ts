@@ -376,8 +376,8 @@ export function ingestSource(schema: RecordType, layout: InputLayout, inputPtr: 
       // strings outside the table: per-request ids after the table's (equal strings, equal ids)
       `const seen = [], FRESH = ${firstFresh};`,
       // polluted prototypes (request.ts), or a getter or proxy trap that throws: the general path
-      // reports it
-      `return function ingestRequest(v) {\nif (POLLUTED() !== undefined) return -1;\nlet h = ${heapStart}, seen$n = 0;\ntry {\n${g.lines.join("\n")}\n} catch { return -1; }\nreturn h;\n};`,
+      // reports it. Looked for again at the end: a getter of this request may have planted it.
+      `return function ingestRequest(v) {\nif (POLLUTED() !== undefined) return -1;\nlet h = ${heapStart}, seen$n = 0;\ntry {\n${g.lines.join("\n")}\n} catch { return -1; }\nif (POLLUTED() !== undefined) return -1;\nreturn h;\n};`,
     ].join("\n");
     return { body, maps: g.maps };
   } catch (e) {

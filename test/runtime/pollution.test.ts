@@ -78,6 +78,34 @@ describe("prototype pollution", () => {
     expect(deciders.map(([, decide]) => [decide(complete()), decide(withoutTenant())])).toEqual(before);
   });
 
+  it("never reads a planted property for a missing field: not enumerable, or planted by the request's own getter", () => {
+    const tenant = (): unknown => (Object.prototype as Record<string, unknown>).tenant;
+    const plantedByGetter = () => {
+      const r = withoutTenant() as { principal: Record<string, unknown> };
+      Object.defineProperty(r.principal, "id", { enumerable: true, get: () => ((Object.prototype as Record<string, unknown>).tenant = "acme", "a") });
+      return r;
+    };
+    try {
+      // a property that is not enumerable is not seen by the pollution check; the missing field is
+      // still missing on every path
+      Object.defineProperty(Object.prototype, "tenant", { value: "acme", configurable: true, writable: true, enumerable: false });
+      for (const [path, decide] of deciders) {
+        const d = decide(withoutTenant());
+        expect([path, d.decision, d.errors[0]?.message]).toEqual([path, "deny", "principal.tenant: missing required field"]);
+      }
+      delete (Object.prototype as Record<string, unknown>).tenant;
+      // planted (enumerable) while the request is read, and still there when the read ends
+      for (const [path, decide] of deciders) {
+        const d = decide(plantedByGetter());
+        expect([path, d.decision, d.rules]).toEqual([path, "deny", []]);
+        expect(tenant()).toBe("acme");
+        delete (Object.prototype as Record<string, unknown>).tenant;
+      }
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).tenant;
+    }
+  });
+
   it("keeps request digests to the request's own members", () => {
     // one record, the planted name among its fields: the key count alone would not notice
     const flat: RecordType = {
