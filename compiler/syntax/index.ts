@@ -17,6 +17,7 @@ import { W } from "./diagnostic-codes.js";
 import { formatFile } from "./format.js";
 import * as T from "./lexer.js";
 import { decodeStringLiteral } from "./literals.js";
+import { isWellFormed } from "../../runtime/strings.js";
 import { describeToken, setChunkFollower, writParser, type DeclarationRule } from "./parser.js";
 
 export { W } from "./diagnostic-codes.js";
@@ -42,12 +43,30 @@ export interface ParseExpressionResult {
 
 const tokSpan = (t: IToken): Span => ({ start: t.startOffset, end: t.startOffset + t.image.length });
 
-/** Lexes and reports lexical problems: stray characters, unterminated strings, bad escapes. */
+/** A UTF-16 unit of a surrogate pair without its other half. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Lexes and reports lexical problems: stray characters, unterminated strings, bad escapes, and lone
+ * surrogates anywhere in the text. A file read as UTF-8 cannot hold one, but a string handed to
+ * the API can; inside a literal it would reach the interpreter as a UTF-16 unit and the module as
+ * U+FFFD (UTF-8 has no form for it), and the two backends would decide differently.
+ */
 function lexWithDiagnostics(text: string, diagnostics: Diagnostic[]): T.LexResult {
+  if (!isWellFormed(text)) {
+    for (const m of text.matchAll(LONE_SURROGATE)) {
+      const unit = m[0].charCodeAt(0).toString(16).toUpperCase();
+      diagnostics.push(error(W.UnexpectedCharacter, `a lone surrogate (U+${unit}) is not a character: policy text must be well-formed Unicode`, { start: m.index, end: m.index + 1 }, "write the character whole, or as an escape such as `\\u00e9` (surrogates cannot be escaped either)"));
+    }
+  }
   const lexed = T.lex(text);
   for (const b of lexed.badChars) {
     const shown = [...text.slice(b.offset, b.offset + b.length)].slice(0, 8).join("");
     diagnostics.push(error(W.UnexpectedCharacter, `unexpected character${b.length > 1 ? "s" : ""} \`${shown.replace(/`/g, "'")}\``, { start: b.offset, end: b.offset + b.length }));
+  }
+  for (const c of lexed.foreignComments) {
+    const what = c.image.startsWith("#") ? "`#`" : "`/* */`";
+    diagnostics.push(error(W.UnexpectedCharacter, `${what} does not start a comment in Writ`, { start: c.startOffset, end: c.startOffset + (c.image.startsWith("#") ? 1 : 2) }, "a comment starts with `//` and runs to the end of the line"));
   }
   for (const t of lexed.tokens) {
     if (t.tokenType === T.UnterminatedString) {

@@ -31,6 +31,12 @@ export const MulOp = createToken({ name: "MulOp", pattern: Lexer.NA, label: "`*`
 
 export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n\f]+/, group: Lexer.SKIPPED });
 export const Comment = createToken({ name: "Comment", pattern: /\/\/[^\n\r]*/, group: "comments" });
+/**
+ * Comments of other languages (`# …` of Rego and shells, `/* … *\/` of C and Cedar), taken whole so
+ * that one error says what they are, where the tokens inside would each give an error of their own.
+ * Neither `#` nor `/*` can start valid code outside a string.
+ */
+export const ForeignComment = createToken({ name: "ForeignComment", pattern: /#[^\n\r]*|\/\*(?:[^*]|\*(?!\/))*(?:\*\/)?/, group: "foreign" });
 
 /**
  * Where a string literal starting at `offset` ends, or undefined when there is no string there.
@@ -201,6 +207,7 @@ export const At = punct("At", "@");
 export const allTokens: TokenType[] = [
   WhiteSpace,
   Comment,
+  ForeignComment,
   StringLiteral,
   UnterminatedString,
   DoubleLiteral,
@@ -231,6 +238,8 @@ export interface LexResult {
   readonly comments: IToken[];
   /** characters no token matches: offset and length of each run */
   readonly badChars: { offset: number; length: number }[];
+  /** comments in another language's syntax (refused: a Writ comment starts with `//`) */
+  readonly foreignComments: IToken[];
 }
 
 export function lex(text: string): LexResult {
@@ -243,5 +252,6 @@ export function lex(text: string): LexResult {
     tokens: r.tokens,
     comments: r.groups["comments"] ?? [],
     badChars: r.errors.map((e) => ({ offset: e.offset, length: e.length })),
+    foreignComments: r.groups["foreign"] ?? [],
   };
 }
