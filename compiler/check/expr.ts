@@ -43,7 +43,8 @@ export class ExpressionChecker {
 
   constructor(
     private readonly inputType: Extract<IRType, { kind: "record" }>,
-    private readonly constants: ReadonlyMap<string, Constant>,
+    /** null for a constant that failed (its error is reported; uses of it are not reported again) */
+    private readonly constants: ReadonlyMap<string, Constant | null>,
     readonly diagnostics: Diagnostic[],
     firstId = 0,
   ) {
@@ -169,6 +170,7 @@ export class ExpressionChecker {
       }
     }
     const constant = this.constants.get(name);
+    if (constant === null) return this.poison(span);
     if (constant) return this.lit(constant.value, constant.type, span);
     const field = this.inputType.fields.find((f) => f.name === name);
     if (field) {

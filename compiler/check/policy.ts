@@ -7,6 +7,7 @@ import { type Diagnostic, error, warning } from "../diagnostics.js";
 import type { Span } from "../source.js";
 import type { IRPolicy, IRRule, IRType, Node } from "../ir/ir.js";
 import { evaluateNode, Err } from "../ir/interp.js";
+import { constantCost, DEFAULT_COST_BUDGET, formatCost } from "../ir/cost.js";
 import { childrenOf } from "../ir/children.js";
 import type { RecordType } from "../../runtime/schema.js";
 import { isPolicyName } from "../../runtime/manifest.js";
@@ -42,6 +43,11 @@ export interface CheckResult {
   readonly diagnostics: Diagnostic[];
 }
 
+/** Most steps a constant's evaluation may take (the default budget of a whole decision). */
+export const MAX_CONSTANT_COST = DEFAULT_COST_BUDGET;
+/** Most elements and bytes a constant may hold: it is written into every module as data. */
+export const MAX_CONSTANT_SIZE = 1_000_000;
+
 export function checkPolicy(ast: PolicyFile): CheckResult {
   const diagnostics: Diagnostic[] = [];
   if (!ast.header)
@@ -56,7 +62,7 @@ export function checkPolicy(ast: PolicyFile): CheckResult {
   const inputNames = new Set(schema.fields.map((f) => f.name));
 
   // Constants, in order: each may use the ones before it, never the request.
-  const constants = new Map<string, Constant>();
+  const constants = new Map<string, Constant | null>();
   let nextId = 0;
   for (const decl of ast.lets) {
     const name = decl.name.name;
@@ -67,9 +73,19 @@ export function checkPolicy(ast: PolicyFile): CheckResult {
     const checker = new ExpressionChecker(inputType, constants, diagnostics, nextId);
     const checked = checker.check(decl.value);
     nextId = checker.nodeCount;
+    // a constant that fails is known by name from here on, and its uses are not reported again
+    constants.set(name, null);
     if (checked.type.kind === "error") continue;
     if (readsInput(checked.node)) {
       diagnostics.push(error(Codes.constantDependsOnRequest, `constant \`${name}\` cannot depend on the request`, decl.value.span));
+      continue;
+    }
+    // evaluated here, in the compiler's process: a few lines of doubling would otherwise take all
+    // its memory (V8 aborts the process on a list too long) before any error could be reported
+    const { cost, size } = constantCost(checked.node);
+    if (cost > MAX_CONSTANT_COST || size > MAX_CONSTANT_SIZE) {
+      const over = cost > MAX_CONSTANT_COST ? `${formatCost(cost)} steps (at most ${formatCost(MAX_CONSTANT_COST)})` : `${formatCost(size)} elements and bytes (at most ${formatCost(MAX_CONSTANT_SIZE)})`;
+      diagnostics.push(error(Codes.constantErrors, `constant \`${name}\` is too large to evaluate: it may take ${over}`, decl.value.span, "build it from smaller parts, or test the request against the parts"));
       continue;
     }
     const value = evaluateNode(checked.node, { kind: "record", fields: new Map() });

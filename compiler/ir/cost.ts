@@ -210,6 +210,16 @@ export function ruleCosts(ir: IRPolicy): number[] {
   return ir.rules.map((rule) => costOf(rule.condition, input, new Map()).cost);
 }
 
+/**
+ * A constant's expression before it is evaluated: its worst-case cost, and the most elements and
+ * bytes its value can hold (counting a list that appears n times n times, as the module's constant
+ * pool stores it). Earlier constants are literals here, so their sizes are exact.
+ */
+export function constantCost(node: Node): { cost: number; size: number } {
+  const { cost, bound } = costOf(node, { len: 1, fields: new Map() }, new Map());
+  return { cost, size: weight(bound) };
+}
+
 /** A cost as people read it: `1,234,567`, or `about 9.6e+81` beyond exact integers. */
 export function formatCost(cost: number): string {
   return Number.isSafeInteger(cost) ? cost.toLocaleString("en-US") : `about ${cost.toPrecision(2)}`;

@@ -89,3 +89,28 @@ describe("the cost budget", () => {
     expect(r.diagnostics[0]!.message).toMatch(/scratch 4096\.0 MiB/);
   }, 60_000);
 });
+
+describe("constants, evaluated at compile time", () => {
+  const doubling = (first: string, lines: number) =>
+    [`policy "p" version "1"`, `input { n: int }`, `let C0 = ${first}`, ...Array.from({ length: lines }, (_, k) => `let C${k + 1} = C${k} + C${k}`), `permit p when n > 0`].join("\n");
+
+  it.each([
+    ["strings", `"abcdefgh"`],
+    ["lists", `[1, 2, 3, 4, 5, 6, 7, 8]`],
+  ])("stop at the first one too large to hold, before evaluating it (%s doubled)", async (_, first) => {
+    // 30 doublings: a string too long for V8 (a RangeError), a list that aborts the whole process
+    const r = await compilePolicy(doubling(first, 30), { stopAfter: "check" });
+    expect(r.diagnostics.map((d) => [d.code, d.message])).toEqual([
+      ["W0502", "constant `C17` is too large to evaluate: it may take 1,048,576 elements and bytes (at most 1,000,000)"],
+    ]);
+  });
+
+  it("refuses one whose evaluation alone would take too long, and reports a failed one once", async () => {
+    const cube = `let L = [${Array.from({ length: 400 }, (_, i) => i).join(", ")}]\nlet M = L.map(a, L.map(b, L.filter(c, c == a + b)))`;
+    const r = await compilePolicy(`policy "p" version "1"\ninput { n: int }\n${cube}\nlet N = size(M)\nlet Z = 1 / 0\nlet Y = Z + 1\npermit p when n > Y`, { stopAfter: "check" });
+    expect(r.diagnostics.map((d) => [d.code, d.message.replace(/[\d,]+ steps/, "N steps")])).toEqual([
+      ["W0502", "constant `M` is too large to evaluate: it may take N steps (at most 10,000,000)"],
+      ["W0502", "constant `Z` fails to evaluate: division by zero"],
+    ]);
+  });
+});
