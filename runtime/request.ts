@@ -20,7 +20,11 @@ import type { MapValue, RecordValue, Value } from "./values.js";
 import { generateRequestCheck } from "./request-codegen.js";
 import { describeThrown, shownKey } from "./thrown.js";
 
-/** A failure on the way up: the path is assembled only when something is wrong. */
+/**
+ * A failure on the way up: the path is assembled only when something is wrong. Segments are pushed
+ * innermost first, each as it is joined: `.name` for a field (or an unknown key, whatever characters
+ * it holds), `[3]` for a list index, `["k"]` for a map key.
+ */
 interface Failure {
   segments: string[];
   message: string;
@@ -43,6 +47,7 @@ export function describe(v: unknown): string {
     return `the number ${v}`;
   }
   if (typeof v === "object") return "an object";
+  if (v === undefined) return "undefined (a hole, or no value)";
   return `a ${typeof v}`;
 }
 
@@ -153,13 +158,24 @@ function checkString(s: string, max: number): Failure | undefined {
 }
 
 /** Why `v` is not an int, or undefined when it is one. */
+/**
+ * A BigInt as messages show it: whole up to 128 bits, else by its size (a denial must stay small,
+ * and the decimal digits of a huge BigInt take time to write out; its hexadecimal ones do not).
+ */
+function shownBigInt(v: bigint): string {
+  const hex = (v < 0n ? -v : v).toString(16);
+  if (hex.length <= 32) return v.toString();
+  const bits = (hex.length - 1) * 4 + parseInt(hex[0]!, 16).toString(2).length;
+  return `${v < 0n ? "-" : ""}(a BigInt of ${bits} bits)`;
+}
+
 export function intProblem(v: unknown): string | undefined {
   if (typeof v === "number") {
     if (Number.isSafeInteger(v)) return undefined;
     if (Number.isInteger(v)) return `integer ${v} is beyond 2^53 and may have lost precision: send it as a BigInt`;
     return `expected int, got ${describe(v)}`;
   }
-  if (typeof v === "bigint") return v >= INT64_MIN && v <= INT64_MAX ? undefined : `integer ${v} is outside the int64 range`;
+  if (typeof v === "bigint") return v >= INT64_MIN && v <= INT64_MAX ? undefined : `integer ${shownBigInt(v)} is outside the int64 range`;
   return `expected int, got ${describe(v)}`;
 }
 
@@ -187,12 +203,12 @@ function recordChecker(t: RecordType): Check {
       if (x === undefined) {
         if (optional[i]) continue;
         const f = fail("missing required field");
-        f.segments.push(name);
+        f.segments.push(`.${name}`);
         return f;
       }
       const f = checks[i]!(x);
       if (f) {
-        f.segments.push(name);
+        f.segments.push(`.${name}`);
         return f;
       }
     }
@@ -203,7 +219,7 @@ function recordChecker(t: RecordType): Check {
       if (!known.has(k)) {
         const shown = shownKey(k);
         const f = fail(`unknown field \`${shown}\``);
-        f.segments.push(shown);
+        f.segments.push(`.${shown}`);
         return f;
       }
     }
@@ -213,11 +229,9 @@ function recordChecker(t: RecordType): Check {
 
 function pathOf(segments: readonly string[]): string {
   let path = "";
-  for (let i = segments.length - 1; i >= 0; i--) {
-    const s = segments[i]!;
-    path += s.startsWith("[") || path === "" ? s : `.${s}`;
-  }
-  return path;
+  for (let i = segments.length - 1; i >= 0; i--) path += segments[i]!;
+  // a path that starts with a field starts with its name
+  return path.startsWith(".") ? path.slice(1) : path;
 }
 
 /**

@@ -84,6 +84,40 @@ describe("request validation", () => {
     expect(check(polluted)?.message).toMatch(/unknown field `__proto__`/);
   });
 
+  it("names an unknown key that looks like an index as a field, in both validators", () => {
+    const nested: RecordType = {
+      kind: "record",
+      fields: [
+        { name: "r", optional: false, type: { kind: "record", fields: [{ name: "x", optional: false, type: { kind: "int" } }] } },
+        { name: "l", optional: false, type: { kind: "list", max: 4, element: { kind: "record", fields: [] } } },
+      ],
+    };
+    const checks = [compileRequestCheck(nested), compilePortableRequestCheck(nested)];
+    for (const [request, path] of [
+      [{ r: { x: 1, "[0]": 1 }, l: [] }, "r.[0]"],
+      [{ r: { x: 1, '["k"]': 1 }, l: [] }, 'r.["k"]'],
+      [{ r: { x: 1 }, l: [{ "[x": 1 }] }, "l[0].[x"],
+      [{ r: { x: "1" }, l: [] }, "r.x"],
+    ] as const) {
+      for (const check of checks) expect(check(request)?.path).toBe(path);
+    }
+  });
+
+  it("keeps denials short whatever the value: a huge BigInt by its size, a hole by name", () => {
+    const schema: RecordType = {
+      kind: "record",
+      fields: [
+        { name: "n", optional: false, type: { kind: "int" } },
+        { name: "l", optional: false, type: { kind: "list", max: 4, element: { kind: "int" } } },
+      ],
+    };
+    for (const check of [compileRequestCheck(schema), compilePortableRequestCheck(schema)]) {
+      expect(check({ n: 10n ** 100_000n, l: [] })?.message).toBe("n: integer (a BigInt of 332193 bits) is outside the int64 range");
+      expect(check({ n: -(2n ** 64n), l: [] })?.message).toBe("n: integer -18446744073709551616 is outside the int64 range");
+      expect(check({ n: 1, l: [1, , 3] })?.message).toBe("l[1]: expected int, got undefined (a hole, or no value)");
+    }
+  });
+
   it("turns a throwing getter into a deny", () => {
     const r: any = ok();
     Object.defineProperty(r.principal, "id", { enumerable: true, get: () => { throw new Error("boom"); } });
