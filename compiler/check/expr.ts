@@ -186,6 +186,12 @@ export class ExpressionChecker {
     );
   }
 
+  /** whether `name` reads a field of the input (no comprehension variable or constant hides it) */
+  private isInputField(name: string): boolean {
+    if (this.bindings.some((b) => b.name === name) || this.constants.has(name)) return false;
+    return this.inputType.fields.some((f) => f.name === name);
+  }
+
   /** `record.name` for a record-typed operand. */
   private field(record: Checked, name: string, span: Span): Checked {
     const t = record.type as Extract<IRType, { kind: "record" }>;
@@ -412,6 +418,12 @@ export class ExpressionChecker {
 
   private checkHas(expr: CallExpr): Checked {
     const arg = expr.args[0];
+    // `has(f)` for a field of the input itself: the request is a record whose fields are in scope
+    // by name, so its optional fields need a presence test as much as nested ones do
+    if (expr.args.length === 1 && arg?.kind === "Ident" && !arg.leadingDot && this.isInputField(arg.name)) {
+      const input: Node = { op: "input", id: this.id(), span: arg.span, type: this.inputType };
+      return { node: { op: "has", id: this.id(), span: expr.span, type: BOOL, record: input, field: arg.name }, type: BOOL };
+    }
     if (expr.args.length !== 1 || arg === undefined || arg.kind !== "Select" || arg.optional)
       return this.report(Codes.badHas, "`has()` takes one field selection, like `has(context.ticket)`", expr.span);
     const operand = this.check(arg.operand);
