@@ -1,8 +1,9 @@
 // What JSON.parse accepts without a word but a request must not carry (RFC 7493, I-JSON): a member
 // name twice in one object — JSON.parse keeps the last, a parser elsewhere may keep the first, so the
-// request decided here and the one another party reads could differ — and an integer beyond
-// ±(2^53 − 1), or a fraction or exponent that rounds onto an integer (1.9999999999999999), which
-// JSON.parse rounds, so two different requests would read (and digest) as one.
+// request decided here and the one another party reads could differ — and a number beyond
+// ±(2^53 − 1) however written, or a fraction or exponent that rounds onto an integer
+// (1.9999999999999999), which JSON.parse rounds, so two different requests would read (and digest)
+// as one.
 
 /** Integers at most this many digits long are exact as JS numbers without comparing further. */
 const SAFE_DIGITS = 15;
@@ -43,13 +44,20 @@ export function jsonAmbiguity(text: string): string | undefined {
       const number = m.exec(text)![0];
       const integer = !/[.eE]/.test(number);
       const digits = number.replace("-", "");
-      if (integer && digits.length > SAFE_DIGITS && !Number.isSafeInteger(Number(number)))
-        return `${position(text, i)}: the integer ${number} is beyond what a JSON number holds exactly (±(2^53 − 1)); it would be read as ${Number(number)}`;
+      const read = Number(number);
+      if (integer && digits.length > SAFE_DIGITS && !Number.isSafeInteger(read)) {
+        const as = String(read) === number ? "its neighbours read as it" : `it would be read as ${read}`;
+        return `${position(text, i)}: the integer ${number} is beyond ±(2^53 − 1), where JSON numbers stop being exact (${as})`;
+      }
+      // Beyond ±(2^53 − 1), or beyond any double, a fraction or an exponent is as inexact as a long
+      // integer: 9007199254740993.0 reads as 9007199254740992.0 does, 1e400 as 1e500 does, and the
+      // two requests would be denied under one digest
+      if (!integer && !(Math.abs(read) <= Number.MAX_SAFE_INTEGER))
+        return `${position(text, i)}: the number ${number} is beyond ±(2^53 − 1), where JSON numbers stop being exact; it would be read as ${read}`;
       // Requests hold integers only: a fraction or exponent that JSON.parse rounds onto a safe one
-      // (1.9999999999999999 reads as 2, 1e-400 as 0) is another request read as that one (beyond
-      // ±(2^53 − 1) the validator refuses the number whatever it was)
-      if (!integer && Number.isSafeInteger(Number(number)) && !denotesExactly(number, Number(number)))
-        return `${position(text, i)}: the number ${number} is not exactly a JSON number; it would be read as the integer ${Number(number)}`;
+      // (1.9999999999999999 reads as 2, 1e-400 as 0) is another request read as that one
+      if (!integer && Number.isSafeInteger(read) && !denotesExactly(number, read))
+        return `${position(text, i)}: the number ${number} is not exactly a JSON number; it would be read as the integer ${read}`;
       i += number.length - 1;
     }
   }

@@ -133,7 +133,7 @@ describe("keys and times on the command line", () => {
     writeFileSync(join(cwd, "big.json"), '{"a": 9007199254740993}');
     const big = await run(["bench", "p.writ", "--requests", "big.json"], cwd); // reads its requests first
     expect(big.code).toBe(1);
-    expect(big.err).toMatch(/^writ bench: big\.json:1:7: the integer 9007199254740993 is beyond what a JSON number holds exactly/);
+    expect(big.err).toMatch(/^writ bench: big\.json:1:7: the integer 9007199254740993 is beyond ±\(2\^53 − 1\), where JSON numbers stop being exact/);
   });
 
   it("refuses --pub with a .writ source, which has no signature to check", async () => {
