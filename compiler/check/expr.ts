@@ -118,8 +118,9 @@ export class ExpressionChecker {
       case "Call":
         return this.checkCall(expr);
       case "Unary": {
-        if (expr.op === "-" && expr.operand.kind === "IntLiteral") {
-          // fold `-<literal>` so that INT64_MIN can be written
+        if (expr.op === "-" && expr.operand.kind === "IntLiteral" && expr.operand.span.start === expr.span.start + 1) {
+          // fold `-<digits>` so that INT64_MIN can be written: CEL's INT_LIT is `-? DIGIT+`, one token,
+          // so only a minus right before the digits (not `- 9…`, not `-(9…)`) belongs to the literal
           const v = -expr.operand.value;
           if (v < INT64_MIN) return this.report(Codes.intOutOfRange, `integer literal \`${v}\` is outside the int64 range`, expr.span);
           return this.lit(v, INT, expr.span);
