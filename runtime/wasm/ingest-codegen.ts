@@ -145,6 +145,16 @@ class IngestGenerator {
   private readonly functionOf = new Map<string, string>();
   /** constant sets too large for a tree: `MAPS[k]` maps string to id */
   readonly maps: Map<string, number>[] = [];
+  /**
+   * Variables the deferred key checks read, declared at the top of the function (`let name = 0` for
+   * a count, `let name` for a record): the checks run after every read, outside the blocks that
+   * assign them.
+   */
+  readonly hoisted: string[] = [];
+  /** the key checks of records outside lists and maps, run once every field has been read */
+  readonly deferred: string[] = [];
+  /** how many lists and maps the value being generated sits in */
+  private loops = 0;
 
   constructor(private readonly strings: readonly string[]) {}
 
@@ -276,10 +286,14 @@ class IngestGenerator {
           const stride = num(elementStride(elementSlot));
           this.emit(`const ${p} = h; h += 4 + ${n} * ${stride}; i32[${p} >> 2] = ${n}; i32[${index(at)}] = ${p};`);
           this.emit(`for (let ${i} = 0; ${i} < ${n}; ${i}++) { const ${e} = ${x}[${i}];`);
+          this.loops++;
           this.value(t.element, elementSlot, e, { expr: `${p} + 4 + ${i} * ${stride}` }, false);
+          this.loops--;
         } else {
           this.emit(`for (let ${i} = 0; ${i} < ${n}; ${i}++) { const ${e} = ${x}[${i}];`);
+          this.loops++;
           this.value(t.element, undefined, e, { at: 0 }, false);
+          this.loops--;
         }
         this.emit("}");
         return;
@@ -300,13 +314,17 @@ class IngestGenerator {
           this.emit(`const ${e} = ${p} + 4 + ${i} * ${entry}; i32[${e} >> 2] = h; h = WS(${k}, h);`);
           const v = this.fresh("v");
           this.emit(`const ${v} = ${x}[${k}];`);
+          this.loops++;
           this.value(t.value, valueSlot, v, { expr: `${e} + 4` }, false);
+          this.loops--;
         } else {
           this.emit(`for (let ${i} = 0; ${i} < ${n}; ${i}++) { const ${k} = ${ks}[${i}];`);
           this.emit(`if (INHERITED.has(${k}) || ${this.stringProblem(k, t.keyMax)}) return -1;`);
           const v = this.fresh("v");
           this.emit(`const ${v} = ${x}[${k}];`);
+          this.loops++;
           this.value(t.value, undefined, v, { at: 0 }, false);
+          this.loops--;
         }
         this.emit("}");
         return;
@@ -335,12 +353,23 @@ class IngestGenerator {
     // Object.prototype can only be defined on purpose by the host's own code, and even then every
     // field is still read once and checked, and the decision is made on exactly what was read.
     this.emit(`if (typeof ${x} !== "object" || ${x} === null || ${x}.__proto__ !== OP) return -1;`);
-    this.emit(`let ${count} = 0;`);
+    // Outside lists and maps, a record's keys are checked once the whole request has been read (no
+    // getter of the request runs after that): a getter that plants a property on Object.prototype
+    // and a later one that removes it can then show the check neither a planted key (its name
+    // counted as a field) nor a clean prototype: the end's pollution check sees the first, the key
+    // count the second. Inside a list or a map, the check runs where the record is read, followed
+    // by a pollution check of its own.
+    const deferred = this.loops === 0;
+    if (deferred) this.hoisted.push(`${count} = 0`);
+    else this.emit(`let ${count} = 0;`);
     for (const f of t.fields) {
       if (INHERITED.has(f.name)) throw new Unsupported(`field name \`${f.name}\` is inherited by plain objects`);
       const fl = layout?.fields.find((l) => l.name === f.name);
       const v = this.fresh("f");
-      this.emit(`const ${v} = ${x}[${JSON.stringify(f.name)}];`);
+      // a record field read outside loops is a record the deferred checks read: declared on top
+      const hoist = deferred && f.type.kind === "record";
+      if (hoist) this.hoisted.push(v);
+      this.emit(`${hoist ? "" : "const "}${v} = ${x}[${JSON.stringify(f.name)}];`);
       const absent = f.optional ? (fl && fl.presence >= 0 ? `i32[${index(plus(base, fl.presence))}] = 0;` : "") : "return -1;";
       this.emit(`if (${v} === undefined) { ${absent} } else { ${count}++;`);
       if (fl && fl.presence >= 0) this.emit(`i32[${index(plus(base, fl.presence))}] = 1;`);
@@ -350,7 +379,9 @@ class IngestGenerator {
     }
     // no unknown key, and no field that only a read by name sees (record-keys.ts); for-in also
     // sees keys inherited from a polluted Object.prototype, and those go the general way too
-    this.emit(recordKeysCheck(x, count, t.fields.map((f) => f.name), "return -1;", this));
+    const keys = recordKeysCheck(x, count, t.fields.map((f) => f.name), "return -1;", this);
+    if (deferred) this.deferred.push(x === "v" ? keys : `if (${x} !== undefined) { ${keys} }`);
+    else this.emit(`${keys} if (POLLUTED() !== undefined) return -1;`);
   }
 }
 
@@ -377,7 +408,7 @@ export function ingestSource(schema: RecordType, layout: InputLayout, inputPtr: 
       `const seen = [], FRESH = ${firstFresh};`,
       // polluted prototypes (request.ts), or a getter or proxy trap that throws: the general path
       // reports it. Looked for again at the end: a getter of this request may have planted it.
-      `return function ingestRequest(v) {\nif (POLLUTED() !== undefined) return -1;\nlet h = ${heapStart}, seen$n = 0;\ntry {\n${g.lines.join("\n")}\n} catch { return -1; }\nif (POLLUTED() !== undefined) return -1;\nreturn h;\n};`,
+      `return function ingestRequest(v) {\nif (POLLUTED() !== undefined) return -1;\nlet h = ${heapStart}, seen$n = 0${g.hoisted.map((d) => `, ${d}`).join("")};\ntry {\n${[...g.lines, ...g.deferred].join("\n")}\n} catch { return -1; }\nif (POLLUTED() !== undefined) return -1;\nreturn h;\n};`,
     ].join("\n");
     return { body, maps: g.maps };
   } catch (e) {

@@ -106,6 +106,30 @@ describe("prototype pollution", () => {
     }
   });
 
+  it("never reads a property that one getter plants and a later one removes, in a record or in a list of them", async () => {
+    const compiledSmall = await compilePolicy(
+      `policy "t" version "1"\ninput { p: { name: string(16), admin?: bool }, items: list<{ k: string(8), admin?: bool }>(4), ctx: string(16) }\npermit admins when has(p.admin) && p.admin\npermit items when items.exists(i, has(i.admin) && i.admin)\n`,
+    );
+    const bundle = compiledSmall.bundle!;
+    const paths: [string, (r: unknown) => Decision][] = [
+      ["fast path", (r) => loadPolicy(bundle, { allowUnsigned: true }).decide(r)],
+      ["portable", (r) => createWasmEvaluator(new WebAssembly.Module(bundle.module as Uint8Array<ArrayBuffer>), bundle.manifest, { portable: true }).decide(r)],
+      ["interpreter", (r) => createInterpreter(compiledSmall.ir!, compiledSmall.checked!.errorSites).decide(r)],
+    ];
+    const plant = () => ((Object.prototype as Record<string, unknown>).admin = true);
+    const unplant = () => delete (Object.prototype as Record<string, unknown>).admin;
+    const inRecord = () => ({ p: { get name() { plant(); return "bob"; } }, items: [], get ctx() { unplant(); return "x"; } });
+    const inList = () => ({ p: { name: "bob" }, items: [{ get k() { plant(); return "a"; } }], get ctx() { unplant(); return "x"; } });
+    try {
+      for (const make of [inRecord, inList]) {
+        for (const [path, decide] of paths) expect([path, decide(make()).decision]).toEqual([path, "deny"]);
+      }
+    } finally {
+      unplant();
+    }
+    expect(paths.map(([, decide]) => decide({ p: { name: "bob", admin: true }, items: [], ctx: "x" }).decision)).toEqual(["allow", "allow", "allow"]);
+  });
+
   it("keeps request digests to the request's own members", () => {
     // one record, the planted name among its fields: the key count alone would not notice
     const flat: RecordType = {
