@@ -1,5 +1,5 @@
-// `writ sign <bundle dir> --key <private key> [--name <policy>]`: signs a compiled bundle's
-// manifest, writing `<name>.manifest.jws` beside it. A bundle whose module does not match its
+// `writ sign <bundle dir | bundle file> --key <private key> [--name <policy>]`: signs a compiled
+// bundle's manifest, writing `<name>.manifest.jws` beside it. A bundle whose module does not match its
 // manifest is refused: a signature vouches for both.
 
 import { resolve } from "node:path";
@@ -13,11 +13,12 @@ export const signCommand: Command = {
   name: "sign",
   summary: "sign a compiled bundle with a policy-authority key",
   usage: [
-    "usage: writ sign <bundle dir> --key <private key> [--name <policy>]",
+    "usage: writ sign <bundle dir | bundle file> --key <private key> [--name <policy>]",
     "",
     "  --key <file>      the private key (JWK from `writ keygen`, or PKCS8 PEM); must not be",
     "                    readable by group or others",
-    "  --name <policy>   which bundle, when the directory holds several",
+    "  --name <policy>   which bundle, when the directory holds several (or name it by one of its",
+    "                    files: <dir>/<name>.wasm)",
     "",
     "Writes <dir>/<name>.manifest.jws: a compact JWS (EdDSA) over the manifest's RFC 8785 canonical",
     "JSON. An existing signature is replaced.",
@@ -35,8 +36,7 @@ export const signCommand: Command = {
       io.err(`writ sign: ${key.message}`);
       return EXIT_FAILURE;
     }
-    const dir = resolve(io.cwd, parsed.positional[0]!);
-    const read = readBundleResult(dir, flagString(parsed, "name"));
+    const read = readBundleResult(resolve(io.cwd, parsed.positional[0]!), flagString(parsed, "name"));
     if (!read.ok) {
       io.err(`writ sign: ${read.message}`);
       return EXIT_FAILURE;
@@ -49,7 +49,8 @@ export const signCommand: Command = {
       return EXIT_FAILURE;
     }
     // Only the signature file is written: the module and manifest stay byte for byte as they were.
-    const signaturePath = bundlePaths(dir, read.name).signature;
+    // It goes beside them: the bundle may have been named by one of its files rather than its directory.
+    const signaturePath = bundlePaths(read.dir, read.name).signature;
     try {
       writeFileSync(signaturePath, signBundle(unsigned, key.key).signature + "\n");
     } catch (e) {

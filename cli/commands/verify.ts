@@ -1,14 +1,14 @@
-// `writ verify <artifact file | - | bundle dir> --pub <public key>[,<key>...] [--input <request.json>]
+// `writ verify <artifact file | - | bundle dir | bundle file> --pub <public key>[,<key>...] [--input <request.json>]
 // [--bundle <dir>] [--allow] [--at <time>]`: checks an authorization artifact (or a bundle's
 // signature) and prints the statement, or the reason it was refused. Exit 0 verified, 1 refused.
 
-import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { digestPair } from "../../runtime/crypto/digest.js";
 import { verifyBundle } from "../../runtime/trust/bundle.js";
 import { readBundleResult } from "../../runtime/trust/bundle-files.js";
 import type { PublicKey } from "../../runtime/trust/types.js";
 import { verifyArtifact, type VerifyArtifactOptions } from "../../runtime/trust/verify-artifact.js";
+import { isBundlePath } from "./bundle-dir.js";
 import { loadPublicKeyList } from "./key-list.js";
 import { readInputText, readRequestJson } from "./request-json.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type CliIO, type Command } from "../io.js";
@@ -20,7 +20,7 @@ export const verifyCommand: Command = {
   name: "verify",
   summary: "verify an authorization artifact (or a bundle signature) and print its statement",
   usage: [
-    "usage: writ verify <artifact file | - | bundle dir> --pub <public key>[,<public key>...] [options]",
+    "usage: writ verify <artifact file | - | bundle> --pub <public key>[,<public key>...] [options]",
     "",
     "  --pub <files>      trusted public keys (JWK or SPKI PEM), comma-separated",
     "  --input <file>     the request the action is about to perform (`-` reads standard input);",
@@ -31,7 +31,8 @@ export const verifyCommand: Command = {
     "  --at <time>        check validity at this ISO 8601 time instead of now (auditing old artifacts)",
     "  --skew <seconds>   clock skew tolerated on both ends of the validity window (default 30)",
     "",
-    "Given a bundle directory instead, verifies the bundle's signature against --pub.",
+    "Given a bundle instead (its directory, or one of its files: <name>.wasm, <name>.manifest.json,",
+    "<name>.manifest.jws), verifies the bundle's signature against --pub.",
     "Exit status: 0 verified (the statement is printed as JSON), 1 refused (the reason is printed).",
   ].join("\n"),
   async run(args, io) {
@@ -46,7 +47,9 @@ export const verifyCommand: Command = {
     if (!trustedKeys) return EXIT_FAILURE;
     const target = parsed.positional[0]!;
 
-    if (target !== "-" && isDirectory(resolve(io.cwd, target))) return verifyBundleDir(io, resolve(io.cwd, target), trustedKeys);
+    // A bundle is named as every command names one: its directory, or one of its files (an existing
+    // `<name>.wasm` or `<name>.manifest.jws` is a bundle's file, never an artifact to read).
+    if (target !== "-" && isBundlePath(io, target)) return verifyBundleDir(io, resolve(io.cwd, target), trustedKeys);
 
     const options: { -readonly [K in keyof VerifyArtifactOptions]: VerifyArtifactOptions[K] } = { trustedKeys, requireAllow: parsed.flags.has("allow") };
     const at = flagString(parsed, "at");
@@ -113,14 +116,6 @@ export const verifyCommand: Command = {
     return EXIT_OK;
   },
 };
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
 function verifyBundleDir(io: CliIO, dir: string, trustedKeys: PublicKey[]): number {
   const read = readBundleResult(dir);

@@ -26,7 +26,8 @@ export class BundleFileError extends Error {
   }
 }
 
-export type ReadBundleResult = { ok: true; bundle: Bundle; name: string } | { ok: false; message: string; path: string };
+/** `dir` is the directory the bundle's files are in, also when the bundle was named by one of them. */
+export type ReadBundleResult = { ok: true; bundle: Bundle; name: string; dir: string } | { ok: false; message: string; path: string };
 
 export function bundlePaths(dir: string, name: string): { module: string; manifest: string; signature: string } {
   return { module: join(dir, `${name}.wasm`), manifest: join(dir, `${name}.manifest.json`), signature: join(dir, `${name}.manifest.jws`) };
@@ -65,9 +66,14 @@ export function bundleFileLocation(path: string): { dir: string; name: string } 
  * names the bundle in a directory holding several.
  */
 export function readBundleResult(dir: string, name?: string): ReadBundleResult {
+  const file = bundleFileLocation(dir);
+  if (file !== undefined && !isDirectoryPath(dir)) {
+    // the file names its bundle; a name given as well must be that one (it would be looked for inside the file)
+    if (name !== undefined && name !== file.name)
+      return { ok: false, path: dir, message: `${dir} is a file of bundle ${JSON.stringify(file.name)}, not of ${JSON.stringify(name)}: give the bundle's directory with the name, or one of its files alone` };
+    return readBundleResult(file.dir, file.name);
+  }
   if (name === undefined) {
-    const file = bundleFileLocation(dir);
-    if (file !== undefined && !isDirectoryPath(dir)) return readBundleResult(file.dir, file.name);
     const found = findName(dir);
     if (!found.ok) return found;
     name = found.name;
@@ -116,7 +122,7 @@ export function readBundleResult(dir: string, name?: string): ReadBundleResult {
       return { ok: false, path: paths.signature, message: `bundle signature ${paths.signature} is not a compact JWS` };
   }
   const bundle: Bundle = signature === undefined ? { module, manifest: manifest as Manifest } : { module, manifest: manifest as Manifest, signature };
-  return { ok: true, bundle, name };
+  return { ok: true, bundle, name, dir };
 }
 
 /** As readBundleResult; throws a BundleFileError (naming the file) when the bundle cannot be read. */

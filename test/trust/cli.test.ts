@@ -93,6 +93,24 @@ describe("writ sign and writ verify <bundle dir>", () => {
     expect(await run(signCommand, cwd, ["b2", "--key", "keys"])).toMatchObject({ code: 1, err: expect.stringMatching(asDirectory) });
     expect(await run(verifyCommand, cwd, ["b2", "--pub", "keys"])).toMatchObject({ code: 1, err: expect.stringMatching(asDirectory) });
   });
+  it("signs and verifies a bundle named by one of its files, in a directory holding several", async () => {
+    writeBundle(join(cwd, "several"), fakeBundle());
+    writeBundle(join(cwd, "several"), fakeBundle({ name: "treasury" }));
+    const signed = await run(signCommand, cwd, ["several/payments.wasm", "--key", "keys/signer.private.jwk"]);
+    expect(signed).toMatchObject({ code: 0, err: "" });
+    expect(signed.out).toContain(join(cwd, "several", "payments.manifest.jws"));
+    expect(readBundle(join(cwd, "several"), "payments").signature).toBeDefined();
+    expect(readBundle(join(cwd, "several"), "treasury").signature).toBeUndefined();
+    for (const file of ["payments.wasm", "payments.manifest.json", "payments.manifest.jws"]) {
+      const ok = await run(verifyCommand, cwd, [`several/${file}`, "--pub", "keys/signer.public.jwk"]);
+      expect(ok, file).toMatchObject({ code: 0, out: expect.stringMatching(/^bundle payments 1\.0\.0 verified: signed by/) });
+    }
+    const unsigned = await run(verifyCommand, cwd, ["several/treasury.wasm", "--pub", "keys/signer.public.jwk"]);
+    expect(unsigned).toMatchObject({ code: 1, err: expect.stringMatching(/^writ verify: bundle treasury refused/) });
+    // a file of one bundle with --name of another is neither
+    const mixed = await run(signCommand, cwd, ["several/payments.wasm", "--name", "treasury", "--key", "keys/signer.private.jwk"]);
+    expect(mixed).toMatchObject({ code: 1, err: expect.stringMatching(/is a file of bundle "payments", not of "treasury"/) });
+  });
 });
 
 describe("writ verify <artifact>", () => {
