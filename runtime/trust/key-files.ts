@@ -5,9 +5,9 @@
 // Accepted on load: JWK (the format written) and PEM — PKCS8 `PRIVATE KEY` / SPKI `PUBLIC KEY`, as
 // `openssl genpkey -algorithm ed25519` writes them. Errors come back as values naming the file.
 
-import { chmodSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createPrivateKey, createPublicKey } from "node:crypto";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { privateJwk, privateKeyFromJwk, publicJwk, publicKeyFromJwk, type KeyResult } from "./keys.js";
 import type { PrivateKey, PublicKey } from "./types.js";
 
@@ -42,13 +42,13 @@ function keyDirectoryMessage(path: string): string {
   return `key file ${path} is a directory; give the key file in it (\`writ keygen -o ${path}\` writes <name>.private.jwk and <name>.public.jwk)`;
 }
 
-function readText(path: string): { ok: true; text: string } | { ok: false; message: string } {
+function readText(path: string): { ok: true; text: string; mode: number } | { ok: false; message: string } {
   try {
     const st = statSync(path);
     if (st.isDirectory()) return { ok: false, message: keyDirectoryMessage(path) };
     const size = st.size;
     if (size > MAX_KEY_FILE_BYTES) return { ok: false, message: `key file ${path} is ${size} bytes; a key file is a few hundred` };
-    return { ok: true, text: readFileSync(path, "utf8") };
+    return { ok: true, text: readFileSync(path, "utf8"), mode: st.mode };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     return { ok: false, message: code === "ENOENT" ? `key file ${path} does not exist` : `cannot read key file ${path}: ${(e as Error).message}` };
@@ -76,18 +76,38 @@ function parseKeyText(text: string, kind: "private" | "public"): { ok: true; jwk
 /** Group/other permission bits of a private key file that make it refused. */
 export const PRIVATE_KEY_FORBIDDEN_MODE = 0o077;
 
-export function loadPrivateKeyFile(path: string): KeyResult<PrivateKey> {
-  let mode: number;
+/**
+ * Whether a key file's text is a public key (a JWK without `d`, an SPKI PEM). Looked at before the
+ * file's mode: a public key is 0644 as written, and advising `chmod 600` for it would lead nowhere.
+ */
+function isPublicKeyText(text: string): boolean {
+  const trimmed = text.trim();
+  if (trimmed.startsWith("-----BEGIN PUBLIC KEY-----")) return true;
   try {
-    const st = statSync(path);
-    // a directory's 0755 is not a key's mode to complain about: it is not a key at all
-    if (st.isDirectory()) return { ok: false, message: keyDirectoryMessage(path) };
-    mode = st.mode;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return { ok: false, message: code === "ENOENT" ? `key file ${path} does not exist` : `cannot read key file ${path}: ${(e as Error).message}` };
+    const jwk: unknown = JSON.parse(trimmed);
+    return typeof jwk === "object" && jwk !== null && !Array.isArray(jwk) && "kty" in jwk && !("d" in jwk);
+  } catch {
+    return false;
   }
+}
+
+/** Says that `path` holds a public key, and names the private key of its pair when `writ keygen` wrote one beside it. */
+function publicKeyGivenMessage(path: string): string {
+  const pair = /^(.+)\.public\.jwk$/.exec(basename(path));
+  const privatePath = pair ? join(dirname(path), `${pair[1]}.private.jwk`) : undefined;
+  const what =
+    privatePath !== undefined && existsSync(privatePath)
+      ? `the private key of its pair, likely ${privatePath}`
+      : "a private key (`writ keygen` writes it as <name>.private.jwk, beside <name>.public.jwk)";
+  return `key file ${path} is a public key, and a private key is needed here: give ${what}`;
+}
+
+export function loadPrivateKeyFile(path: string): KeyResult<PrivateKey> {
+  const text = readText(path); // a directory is said to be one: its 0755 is not a key's mode to complain about
+  if (!text.ok) return text;
+  if (isPublicKeyText(text.text)) return { ok: false, message: publicKeyGivenMessage(path) };
   // Windows has no POSIX modes to check.
+  const mode = text.mode;
   if (process.platform !== "win32" && (mode & PRIVATE_KEY_FORBIDDEN_MODE) !== 0) {
     const octal = (mode & 0o777).toString(8).padStart(3, "0");
     return {
@@ -95,8 +115,6 @@ export function loadPrivateKeyFile(path: string): KeyResult<PrivateKey> {
       message: `private key file ${path} is accessible to group or others (mode 0${octal}); refusing to use it — run \`chmod 600 ${path}\``,
     };
   }
-  const text = readText(path);
-  if (!text.ok) return text;
   const parsed = parseKeyText(text.text, "private");
   if (!parsed.ok) return { ok: false, message: `private key file ${path}: ${parsed.message}` };
   const key = privateKeyFromJwk(parsed.jwk);

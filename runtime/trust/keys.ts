@@ -96,6 +96,8 @@ export function publicKeyFromJwk(jwk: unknown): KeyResult<PublicKey> {
 export function privateKeyFromJwk(jwk: unknown): KeyResult<PrivateKey> {
   const okp = readOkp(jwk);
   if (!okp.ok) return okp;
+  // without `d` this is a public key: saying `d` is malformed would send the reader looking for a typo
+  if (okp.d === undefined) return { ok: false, message: "this JWK is a public key (it has no private member `d`); a private key is needed here" };
   const seed = typeof okp.d === "string" ? base64urlDecode(okp.d) : null;
   if (!seed || seed.length !== 32) return { ok: false, message: "private JWK member `d` must be 32 bytes of unpadded base64url" };
   const key = privateKeyFromSeed(seed);

@@ -93,6 +93,12 @@ describe("writ sign and writ verify <bundle dir>", () => {
     expect(await run(signCommand, cwd, ["b2", "--key", "keys"])).toMatchObject({ code: 1, err: expect.stringMatching(asDirectory) });
     expect(await run(verifyCommand, cwd, ["b2", "--pub", "keys"])).toMatchObject({ code: 1, err: expect.stringMatching(asDirectory) });
   });
+  it("says a public key given to sign with is one, and names the private key beside it", async () => {
+    writeBundle(join(cwd, "b3"), fakeBundle());
+    const r = await run(signCommand, cwd, ["b3", "--key", "keys/signer.public.jwk"]);
+    expect(r).toMatchObject({ code: 1, err: expect.stringMatching(/^writ sign: key file .*signer\.public\.jwk is a public key, and a private key is needed here: give the private key of its pair, likely .*signer\.private\.jwk$/) });
+    expect(r.err).not.toMatch(/chmod|member `d`/);
+  });
   it("signs and verifies a bundle named by one of its files, in a directory holding several", async () => {
     writeBundle(join(cwd, "several"), fakeBundle());
     writeBundle(join(cwd, "several"), fakeBundle({ name: "treasury" }));

@@ -201,6 +201,19 @@ describe("key files", () => {
     chmodSync(written.privateKeyPath, 0o400);
     expect(loadPrivateKeyFile(written.privateKeyPath).ok).toBe(true);
   });
+  it("says a public key given as a private key is one, before its mode, and names the private key of its pair", () => {
+    const written = writeKeyPair(dir, generateKeyPair(), "mistaken");
+    const asPrivate = /mistaken\.public\.jwk is a public key, and a private key is needed here: give the private key of its pair, likely .*mistaken\.private\.jwk$/;
+    expect(loadPrivateKeyFile(written.publicKeyPath)).toMatchObject({ ok: false, message: expect.stringMatching(asPrivate) }); // 0644, as written
+    chmodSync(written.publicKeyPath, 0o600);
+    expect(loadPrivateKeyFile(written.publicKeyPath)).toMatchObject({ ok: false, message: expect.stringMatching(asPrivate) });
+    // without a pair beside it, and as PEM
+    const { publicKey } = generateKeyPairSync("ed25519");
+    const pem = join(dir, "lone.pem");
+    writeFileSync(pem, publicKey.export({ format: "pem", type: "spki" }), { mode: 0o644 });
+    expect(loadPrivateKeyFile(pem)).toMatchObject({ ok: false, message: expect.stringMatching(/lone\.pem is a public key, .*writ keygen` writes it as <name>\.private\.jwk/) });
+    expect(privateKeyFromJwk(publicJwk(generateKeyPair().publicKey))).toMatchObject({ ok: false, message: expect.stringMatching(/is a public key \(it has no private member `d`\)/) });
+  });
   it("names a missing or garbled key file", () => {
     expect(loadPublicKeyFile(join(dir, "absent.jwk"))).toMatchObject({ ok: false, message: expect.stringMatching(/absent\.jwk does not exist/) });
     const garbled = join(dir, "garbled.jwk");
