@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // The `writ` command line: a table of commands, each in cli/commands/<name>.ts.
 
-import { readFileSync } from "node:fs";
 import type { CliIO, Command } from "./io.js";
 import { EXIT_USAGE, UsageError } from "./io.js";
 import { preferAscCodeCache, tuneForOneShotCompile } from "../compiler/backend/asc.js";
 import { isMainModule } from "../compiler/main-module.js";
+import { readFdBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../runtime/bounded-read.js";
 
 function processIO(): CliIO {
   return {
@@ -15,8 +15,10 @@ function processIO(): CliIO {
     // strictly, as files are (commands/request-json.ts): a byte that is not UTF-8 is refused, not replaced
     readStdin: async () => {
       try {
-        return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(readFileSync(0));
+        // capped as files are (runtime/bounded-read.ts): `< /dev/zero` would be read until memory runs out
+        return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(readFdBounded(0, READ_LIMITS.input));
       } catch (e) {
+        if (e instanceof TooLargeError) throw new Error(tooLargeMessage("standard input", e, "a request or an artifact"));
         if (e instanceof TypeError) throw new Error("standard input is not UTF-8 text");
         throw e;
       }

@@ -1,8 +1,9 @@
 // What the compile, check, eval and test commands share: reading a policy file, compiling it, and
 // printing diagnostics the way every command prints them.
 
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { resolve } from "node:path";
+import { readFileBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../../runtime/bounded-read.js";
 import { compilePolicy, type CompileOptions, type CompileResult } from "../../compiler/driver.js";
 import { hasErrors, renderDiagnostics } from "../../compiler/diagnostics.js";
 import type { CliIO } from "../io.js";
@@ -14,9 +15,10 @@ export function readText(io: CliIO, file: string): ReadResult {
   const path = resolve(io.cwd, file);
   try {
     if (statSync(path).isDirectory()) return { ok: false, message: `${file}: is a directory, expected a .writ file` };
-    const decoded = decodeUtf8(readFileSync(path));
+    const decoded = decodeUtf8(readFileBounded(path, READ_LIMITS.policy));
     return decoded.ok ? { ok: true, text: decoded.text, path } : { ok: false, message: `${file}:${decoded.line}: not UTF-8 text` };
   } catch (e) {
+    if (e instanceof TooLargeError) return { ok: false, message: tooLargeMessage(file, e, "a policy source") };
     const code = (e as NodeJS.ErrnoException).code;
     return { ok: false, message: `${file}: ${code === "ENOENT" ? "no such file" : e instanceof Error ? e.message : String(e)}` };
   }

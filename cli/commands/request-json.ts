@@ -2,8 +2,8 @@
 // `replay`). Kept apart from the rest so that a command can read its request before loading the
 // compiler or the runtime.
 
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { readFileBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../../runtime/bounded-read.js";
 import type { CliIO } from "../io.js";
 import { jsonAmbiguity } from "../json-ambiguity.js";
 import { decodeUtf8 } from "../text-files.js";
@@ -18,7 +18,7 @@ export async function readInputText(io: CliIO, file: string): Promise<{ ok: true
     let text: string;
     if (file === "-") text = await io.readStdin();
     else {
-      const decoded = decodeUtf8(readFileSync(resolve(io.cwd, file)));
+      const decoded = decodeUtf8(readFileBounded(resolve(io.cwd, file), READ_LIMITS.input));
       if (!decoded.ok) return { ok: false, message: `${file}:${decoded.line}: not UTF-8 text` };
       text = decoded.text;
     }
@@ -26,6 +26,7 @@ export async function readInputText(io: CliIO, file: string): Promise<{ ok: true
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (file === "-") return { ok: false, message: (e as Error).message };
+    if (e instanceof TooLargeError) return { ok: false, message: tooLargeMessage(file, e, "a request or an artifact") };
     return { ok: false, message: `${file}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (e as Error).message}` };
   }
 }

@@ -2,10 +2,11 @@
 // `<dir>/<name>.manifest.jws` (the compact JWS on one line). Reading checks only that the files exist
 // and parse; whether the bundle may be trusted is verifyBundle's job.
 
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { isPolicyName, type Bundle, type Manifest } from "../manifest.js";
 import { utf8Decode } from "../crypto/base64url.js";
+import { readFileBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../bounded-read.js";
 
 function isDirectoryPath(path: string): boolean {
   try {
@@ -83,17 +84,19 @@ export function readBundleResult(dir: string, name?: string): ReadBundleResult {
 
   let module: Uint8Array;
   try {
-    module = new Uint8Array(readFileSync(paths.module));
+    module = new Uint8Array(readFileBounded(paths.module, READ_LIMITS.module));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return missing(paths.module, "module");
+    if (e instanceof TooLargeError) return { ok: false, path: paths.module, message: tooLargeMessage(`bundle module ${paths.module}`, e, "a module") };
     return { ok: false, path: paths.module, message: `cannot read bundle module ${paths.module}: ${(e as Error).message}` };
   }
 
   let manifestText: string | null;
   try {
-    manifestText = utf8Decode(readFileSync(paths.manifest));
+    manifestText = utf8Decode(readFileBounded(paths.manifest, READ_LIMITS.manifest));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return missing(paths.manifest, "manifest");
+    if (e instanceof TooLargeError) return { ok: false, path: paths.manifest, message: tooLargeMessage(`bundle manifest ${paths.manifest}`, e, "a manifest") };
     return { ok: false, path: paths.manifest, message: `cannot read bundle manifest ${paths.manifest}: ${(e as Error).message}` };
   }
   // strictly: a byte that is not UTF-8 would read as U+FFFD, and the manifest would say what its file does not
@@ -114,8 +117,9 @@ export function readBundleResult(dir: string, name?: string): ReadBundleResult {
   let signature: string | undefined;
   if (existsSync(paths.signature)) {
     try {
-      signature = readFileSync(paths.signature, "utf8").trim();
+      signature = readFileBounded(paths.signature, READ_LIMITS.manifest).toString("utf8").trim();
     } catch (e) {
+      if (e instanceof TooLargeError) return { ok: false, path: paths.signature, message: tooLargeMessage(`bundle signature ${paths.signature}`, e, "a signature") };
       return { ok: false, path: paths.signature, message: `cannot read bundle signature ${paths.signature}: ${(e as Error).message}` };
     }
     if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+$/.test(signature))

@@ -5,7 +5,8 @@
 // Accepted on load: JWK (the format written) and PEM — PKCS8 `PRIVATE KEY` / SPKI `PUBLIC KEY`, as
 // `openssl genpkey -algorithm ed25519` writes them. Errors come back as values naming the file.
 
-import { chmodSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { readFileBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../bounded-read.js";
 import { createPrivateKey, createPublicKey } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 import { privateJwk, privateKeyFromJwk, publicJwk, publicKeyFromJwk, type KeyResult } from "./keys.js";
@@ -36,7 +37,7 @@ export function writeKeyPair(dir: string, key: PrivateKey, name = "writ"): Writt
 }
 
 /** A key file is a few hundred bytes; anything past this is not one (and is not read into memory). */
-const MAX_KEY_FILE_BYTES = 64 * 1024;
+const MAX_KEY_FILE_BYTES = READ_LIMITS.key;
 
 function keyDirectoryMessage(path: string): string {
   return `key file ${path} is a directory; give the key file in it (\`writ keygen -o ${path}\` writes <name>.private.jwk and <name>.public.jwk)`;
@@ -48,8 +49,10 @@ function readText(path: string): { ok: true; text: string; mode: number } | { ok
     if (st.isDirectory()) return { ok: false, message: keyDirectoryMessage(path) };
     const size = st.size;
     if (size > MAX_KEY_FILE_BYTES) return { ok: false, message: `key file ${path} is ${size} bytes; a key file is a few hundred` };
-    return { ok: true, text: readFileSync(path, "utf8"), mode: st.mode };
+    // capped as it is read too: a device (/dev/zero) has no size to check beforehand, and no end
+    return { ok: true, text: readFileBounded(path, MAX_KEY_FILE_BYTES).toString("utf8"), mode: st.mode };
   } catch (e) {
+    if (e instanceof TooLargeError) return { ok: false, message: tooLargeMessage(`key file ${path}`, e, "a key file (a key is a few hundred bytes)") };
     const code = (e as NodeJS.ErrnoException).code;
     return { ok: false, message: code === "ENOENT" ? `key file ${path} does not exist` : `cannot read key file ${path}: ${(e as Error).message}` };
   }

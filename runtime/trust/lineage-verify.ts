@@ -27,7 +27,7 @@
 //                  checkpoint names are missing
 //   replay_mismatch re-deciding the record's request with the given policy gives another decision
 
-import { readFileSync } from "node:fs";
+import { readFileBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../bounded-read.js";
 import { digestPair, type CryptoPath, type DigestPair } from "../crypto/digest.js";
 import type { DecidingPolicy } from "../policy-types.js";
 import { canonicalize } from "./jcs.js";
@@ -121,8 +121,10 @@ function fault(index: number, kind: LogFaultKind, reason: string): LogFault {
 export function verifyLog(path: string, options: VerifyLogOptions = {}): LogVerification {
   let buf: Buffer;
   try {
-    buf = readFileSync(path);
+    // capped: a log given as a device (/dev/zero) has no end to read to
+    buf = readFileBounded(path, READ_LIMITS.log);
   } catch (e) {
+    if (e instanceof TooLargeError) return fault(0, "unreadable", tooLargeMessage(path, e, "a log"));
     return fault(0, "unreadable", `cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`);
   }
   return verifyLogBytes(buf, options);

@@ -250,6 +250,8 @@ export function openLog(path: string, options: LogOptions = {}): LineageLog {
     const created = !existsSync(path);
     fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_APPEND, 0o644);
     if (created) fsyncDirectory(path);
+    // A log is a file: a device opens as well (and /dev/zero would be read until memory ran out)
+    if (!fstatSync(fd).isFile()) throw new LineageError("io", `${path} is not a regular file; a lineage log is one (give a file's path, or one to create)`);
     const buf = readFileSync(path);
     const { state, tornFrom } = scan(buf, path);
     let repaired: TornRepair | null = null;

@@ -5,17 +5,20 @@
 // interpreter and a compiled bundle, and refuses what it cannot read.
 
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { repositoryRoot, writeTranspiledTree } from "../support/transpiled-tree.js";
 
-function writ(build: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs writ; `stdinFile`, when given, is opened as its standard input (which is otherwise empty). */
+function writ(build: string, args: string[], stdinFile?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [join(build, "cli/writ.js"), ...args], { env: { ...process.env, NODE_OPTIONS: "" }, timeout: 120_000 }, (err, stdout, stderr) => {
+    const child = execFile(process.execPath, [join(build, "cli/writ.js"), ...args], { env: { ...process.env, NODE_OPTIONS: "" }, timeout: 120_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr });
     });
+    if (stdinFile === undefined) child.stdin?.end();
+    else createReadStream(stdinFile).pipe(child.stdin!).on("error", () => {}); // the child stops reading at its limit
   });
 }
 
@@ -93,6 +96,14 @@ describe("writ test and writ eval in a fresh process", () => {
     const broken = await writ(build, ["eval", join(policies, "c-broken.writ"), "--input", request]);
     expect([broken.code, broken.stdout]).toEqual([1, ""]);
     expect(broken.stderr).toContain("c-broken.writ");
+  }, 120_000);
+
+  it.skipIf(!existsSync("/dev/zero"))("reads a request from a device or from standard input only up to its limit", async () => {
+    const source = join(policies, "a-tools.writ");
+    const device = await writ(build, ["eval", source, "--input", "/dev/zero"]);
+    expect([device.code, device.stderr.trim()]).toEqual([1, "writ eval: /dev/zero holds more than the 64 MiB read for a request or an artifact; it was not read further"]);
+    const stdin = await writ(build, ["eval", source, "--input", "-"], "/dev/zero");
+    expect([stdin.code, stdin.stderr.trim()]).toEqual([1, "writ eval: standard input holds more than the 64 MiB read for a request or an artifact; it was not read further"]);
   }, 120_000);
 
   it("says why it cannot write where -o points, exit 1, without a stack trace", async () => {

@@ -1,0 +1,68 @@
+// Files read whole are read with a cap for what they should hold: a key file past 64 KiB, a request,
+// artifact or policy past 64 MiB is refused naming the file and the limit, and a device without an
+// end (/dev/zero) is read only up to the cap instead of until memory runs out.
+
+import { existsSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { CliIO } from "../../cli/io.js";
+import { authorizeCommand } from "../../cli/commands/authorize.js";
+import { checkCommand } from "../../cli/commands/check.js";
+import { keygenCommand } from "../../cli/commands/keygen.js";
+import { verifyCommand } from "../../cli/commands/verify.js";
+import { readFileBounded, READ_LIMITS, TooLargeError } from "../../runtime/bounded-read.js";
+import { tryOpenLog } from "../../runtime/trust/lineage.js";
+
+async function run(command: { run(args: readonly string[], io: CliIO): Promise<number> }, cwd: string, args: string[]): Promise<{ code: number; err: string }> {
+  const err: string[] = [];
+  const io: CliIO = { cwd, out: () => {}, err: (t) => err.push(t), readStdin: async () => "" };
+  const code = await command.run(args, io);
+  return { code, err: err.join("\n") };
+}
+
+const cwd = mkdtempSync(join(tmpdir(), "writ-bounded-"));
+const hasDevZero = existsSync("/dev/zero");
+beforeAll(async () => {
+  expect((await run(keygenCommand, cwd, ["-o", "keys"])).code).toBe(0);
+});
+
+describe("readFileBounded", () => {
+  it("reads a file up to its limit, and refuses a longer one by its size before reading it", () => {
+    const file = join(cwd, "ten.txt");
+    writeFileSync(file, "0123456789");
+    expect(readFileBounded(file, 10).toString()).toBe("0123456789");
+    expect(() => readFileBounded(file, 9)).toThrow(TooLargeError);
+    expect(() => readFileBounded(file, 9)).toThrow(/^10 bytes, more than 9 bytes$/);
+    expect(() => readFileBounded(join(cwd, "absent"), 9)).toThrow(/ENOENT/);
+  });
+  it.skipIf(!hasDevZero)("stops reading a device at the limit", () => {
+    expect(() => readFileBounded("/dev/zero", 1024 * 1024)).toThrow(/^more than 1 MiB$/);
+  });
+});
+
+describe.skipIf(!hasDevZero)("the commands, given /dev/zero", () => {
+  it("refuse it as a key file, an artifact, a policy source, and as a log, naming it and the limit", async () => {
+    const key = await run(verifyCommand, cwd, ["anything.jws", "--pub", "/dev/zero"]);
+    expect(key).toEqual({ code: 1, err: `writ verify: key file /dev/zero holds more than the 64 KiB read for a key file (a key is a few hundred bytes); it was not read further` });
+    const signing = await run(authorizeCommand, cwd, ["bundle", "--input", "request.json", "--key", "/dev/zero"]);
+    expect(signing).toMatchObject({ code: 1, err: expect.stringMatching(/^writ authorize: key file \/dev\/zero holds more than the 64 KiB/) });
+    const artifact = await run(verifyCommand, cwd, ["/dev/zero", "--pub", "keys/writ.public.jwk"]);
+    expect(artifact).toEqual({ code: 1, err: `writ verify: /dev/zero holds more than the 64 MiB read for a request or an artifact; it was not read further` });
+    const policy = await run(checkCommand, cwd, ["/dev/zero"]);
+    expect(policy).toMatchObject({ code: 1, err: expect.stringContaining("/dev/zero holds more than the 64 MiB read for a policy source") });
+    // a log is opened for appending: a device is no log, and is not read
+    const device = join(cwd, "zero.jsonl");
+    symlinkSync("/dev/zero", device);
+    const log = tryOpenLog(device);
+    expect(log).toMatchObject({ ok: false, error: { message: `${device} is not a regular file; a lineage log is one (give a file's path, or one to create)` } });
+  });
+});
+
+describe("a regular file past its limit", () => {
+  it("is refused by its size", async () => {
+    writeFileSync(join(cwd, "huge.jws"), Buffer.alloc(READ_LIMITS.input + 1, 0x41));
+    const artifact = await run(verifyCommand, cwd, ["huge.jws", "--pub", "keys/writ.public.jwk"]);
+    expect(artifact).toEqual({ code: 1, err: `writ verify: huge.jws is ${READ_LIMITS.input + 1} bytes, more than the 64 MiB read for a request or an artifact` });
+  });
+});
