@@ -12,7 +12,7 @@ import { tryLoadPolicy } from "../../runtime/policy.js";
 import { authorize, MAX_TTL_SECONDS } from "../../runtime/trust/authorize.js";
 import { readBundleResult } from "../../runtime/trust/bundle-files.js";
 import { loadPrivateKeyFile } from "../../runtime/trust/key-files.js";
-import { tryOpenLog, type LineageLog } from "../../runtime/trust/lineage.js";
+import { tryOpenLog, type LineageLog, type TornRepair } from "../../runtime/trust/lineage.js";
 import { createSigner } from "../../runtime/trust/signer.js";
 import { loadPublicKeyList } from "./key-list.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type Command } from "../io.js";
@@ -86,7 +86,7 @@ export const authorizeCommand: Command = {
         return EXIT_FAILURE;
       }
       log = opened.log;
-      if (log.repaired) io.err(`writ authorize: ${logFile}: a torn final record was cut and saved to ${log.repaired.savedTo}`);
+      if (log.repaired) io.err(`writ authorize: ${logFile}: ${describeRepair(log.repaired)}`);
     }
     try {
       const signer = createSigner(key.key, { head: log?.head().chain });
@@ -106,3 +106,16 @@ export const authorizeCommand: Command = {
     }
   },
 };
+
+/**
+ * What opening the log moved aside, as the log's repair reports it: a record cut short, or whole
+ * records of a batch whose write did not complete (with a record cut short after them, or not).
+ * Whoever reads it may go looking for those records: saying "a torn record" of whole ones misleads.
+ */
+export function describeRepair(r: TornRepair): string {
+  const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+  const where = `moved to ${r.savedTo}, and the log continues at record ${r.index}`;
+  if (r.records === 0) return `its last record was cut short (${plural(r.bytes, "byte")}, a write interrupted by a crash); its bytes were ${where}`;
+  const whole = `${plural(r.records, "whole record")} (${plural(r.bytes, "byte")}) of a batch of ${r.batchSize} whose write did not complete`;
+  return `${whole}${r.torn ? ", and a record cut short after them," : ""} were ${where}`;
+}

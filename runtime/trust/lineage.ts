@@ -49,12 +49,21 @@ export interface LogHead {
 }
 
 export interface TornRepair {
-  /** index the torn record would have had */
+  /** index the torn record would have had (the first record moved aside) */
   readonly index: number;
   readonly bytes: number;
   /** where the torn bytes were saved */
   readonly savedTo: string;
+  /** whole records moved aside: the first leaves of a batch whose write did not complete (0 when none) */
+  readonly records: number;
+  /** the size of that batch, or null when no whole record was moved aside */
+  readonly batchSize: number | null;
+  /** whether a record cut short was moved aside (a line without its newline, or a lost write's zeros) */
+  readonly torn: boolean;
 }
+
+/** What open found to move aside, besides where it starts. */
+type CutFound = Pick<TornRepair, "records" | "batchSize" | "torn">;
 
 export interface LineageLog extends LineageSink {
   readonly path: string;
@@ -119,11 +128,12 @@ const FULLY_CHECKED_TAIL = 2;
  * `verifyLog` checks them all). Returns the state after the last good record and, when the last
  * line is not a record at all (a crash artifact), where to cut.
  */
-function scan(buf: Buffer, logPath: string): { state: ScanState; tornFrom: number | null } {
+function scan(buf: Buffer, logPath: string): { state: ScanState; tornFrom: number | null; found: CutFound } {
   const state: ScanState = { count: 0, lastDigests: null, last: null };
   const end = buf.lastIndexOf(0x0a) + 1; // bytes that belong to whole lines
   const hasTornTail = end < buf.length;
   let tornFrom: number | null = hasTornTail ? end : null;
+  const found = { records: 0, batchSize: null as number | null, torn: hasTornTail };
   let lastLineFrom = 0;
   // Where the fully checked tail starts: after the FULLY_CHECKED_TAIL-th newline from the end.
   let tailFrom = end;
@@ -154,6 +164,7 @@ function scan(buf: Buffer, logPath: string): { state: ScanState; tornFrom: numbe
         // written by something else: evidence, never cut away.
         if (isLast && !hasTornTail && LOST_WRITE.test(line)) {
           tornFrom = offset;
+          found.torn = true;
           break;
         }
         throw damaged(index, `is damaged (${parsed.reason})`);
@@ -186,9 +197,10 @@ function scan(buf: Buffer, logPath: string): { state: ScanState; tornFrom: numbe
     let batchFrom = lastLineFrom;
     for (let k = 0; k < last.batch.index && batchFrom > 0; k++) batchFrom = previousLineStart(buf, batchFrom);
     const before = scan(buf.subarray(0, batchFrom), logPath);
-    return { state: before.state, tornFrom: before.tornFrom ?? batchFrom };
+    // (what precedes a batch's first leaf ends with a whole record: it has nothing to cut)
+    return { state: before.state, tornFrom: before.tornFrom ?? batchFrom, found: { ...found, records: last.batch.index + 1, batchSize: last.batch.size } };
   }
-  return { state, tornFrom };
+  return { state, tornFrom, found };
 }
 
 /** Where the line before the one starting at `lineStart` (> 0) starts. */
@@ -253,7 +265,7 @@ export function openLog(path: string, options: LogOptions = {}): LineageLog {
     // A log is a file: a device opens as well (and /dev/zero would be read until memory ran out)
     if (!fstatSync(fd).isFile()) throw new LineageError("io", `${path} is not a regular file; a lineage log is one (give a file's path, or one to create)`);
     const buf = readFileSync(path);
-    const { state, tornFrom } = scan(buf, path);
+    const { state, tornFrom, found } = scan(buf, path);
     let repaired: TornRepair | null = null;
     if (tornFrom !== null) {
       // Save what the crash left before cutting it, so nothing written disappears silently.
@@ -262,7 +274,7 @@ export function openLog(path: string, options: LogOptions = {}): LineageLog {
       ftruncateSync(fd, tornFrom);
       fsyncSync(fd);
       fsyncDirectory(path);
-      repaired = { index: state.count, bytes: buf.length - tornFrom, savedTo };
+      repaired = { index: state.count, bytes: buf.length - tornFrom, savedTo, ...found };
     }
     return new FileLog(path, fd, lock.lockPath, fsyncMode, state, repaired);
   } catch (e) {

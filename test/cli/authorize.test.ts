@@ -13,10 +13,14 @@ import { authorizeCommand } from "../../cli/commands/authorize.js";
 import { verifyCommand } from "../../cli/commands/verify.js";
 import type { Command } from "../../cli/io.js";
 import { signBundle } from "../../runtime/trust/bundle.js";
-import { writeBundle } from "../../runtime/trust/bundle-files.js";
-import { writeKeyPair } from "../../runtime/trust/key-files.js";
+import { readBundle, writeBundle } from "../../runtime/trust/bundle-files.js";
+import { loadPrivateKeyFile, writeKeyPair } from "../../runtime/trust/key-files.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
 import { verifyLog } from "../../runtime/trust/lineage-verify.js";
+import { openLog } from "../../runtime/trust/lineage.js";
+import { createBatchAuthorizer } from "../../runtime/trust/batch.js";
+import { createSigner } from "../../runtime/trust/signer.js";
+import { loadPolicy } from "../../runtime/policy.js";
 
 const dir = mkdtempSync(join(tmpdir(), "writ-authorize-"));
 const SMALL = { principal: { id: "u1", roles: ["treasurer"] }, context: { amount: 10, approvals: 0 } };
@@ -135,5 +139,31 @@ describe("writ authorize", () => {
     expect(badLog.out).toBe("");
     expect(badLog.err).toMatch(/notes\.jsonl/);
     expect(readFileSync(join(dir, "notes.jsonl"), "utf8")).toBe("hello\nworld\n");
+  });
+  it("says what opening the log moved aside: a record cut short, or the whole records of an incomplete batch", async () => {
+    // a log of two batches of 4 (records 0..7), cut by hand after record 5: batch 1 has 2 of its 4 leaves
+    const key = loadPrivateKeyFile(join(dir, "issuer.private.jwk"));
+    if (!key.ok) throw new Error(key.message);
+    const policy = loadPolicy(readBundle(join(dir, "unsigned")), { allowUnsigned: true });
+    const path = join(dir, "batches.jsonl");
+    const log = openLog(path, { fsync: "never" });
+    createBatchAuthorizer({ signer: createSigner(key.key, { head: log.head().chain }), maxBatch: 4, lineage: log }).authorizeBatch(policy, Array.from({ length: 8 }, () => SMALL));
+    log.close();
+    const lines = readFileSync(path, "utf8").split("\n").slice(0, 6);
+    const moved = lines.slice(4).map((l) => l + "\n").join("");
+    writeFileSync(path, lines.map((l) => l + "\n").join(""));
+    const batch = await run(authorizeCommand, ["unsigned", "--input", "small.json", "--key", "issuer.private.jwk", "--log", "batches.jsonl"]);
+    expect(batch.code, batch.err).toBe(0);
+    const said = /^writ authorize: batches\.jsonl: 2 whole records \((\d+) bytes\) of a batch of 4 whose write did not complete were moved to (.+), and the log continues at record 4$/m.exec(batch.err);
+    expect(said, batch.err).not.toBeNull();
+    expect(Number(said![1])).toBe(Buffer.byteLength(moved));
+    expect(readFileSync(said![2]!, "utf8")).toBe(moved);
+    expect(batch.err).not.toMatch(/torn final record|cut short/);
+
+    // the same log, with half of a record's line after its last (the next write, cut short)
+    writeFileSync(path, readFileSync(path, "utf8") + '{"seq":5,"prev":{"sha3');
+    const torn = await run(authorizeCommand, ["unsigned", "--input", "small.json", "--key", "issuer.private.jwk", "--log", "batches.jsonl"]);
+    expect(torn.code, torn.err).toBe(0);
+    expect(torn.err).toMatch(/^writ authorize: batches\.jsonl: its last record was cut short \(22 bytes, a write interrupted by a crash\); its bytes were moved to .+, and the log continues at record 5$/m);
   });
 });

@@ -193,7 +193,7 @@ describe("opening after a crash", () => {
     writeLines(path, lines);
     appendFileSync(path, torn);
     const log = openLog(path, { now: () => new Date("2026-01-02T03:04:05.678Z") });
-    expect(log.repaired).toEqual({ index: 5, bytes: 333, savedTo: `${path}.torn-2026-01-02T03-04-05-678Z` });
+    expect(log.repaired).toEqual({ index: 5, bytes: 333, savedTo: `${path}.torn-2026-01-02T03-04-05-678Z`, records: 0, batchSize: null, torn: true });
     expect(readFileSync(log.repaired!.savedTo, "utf8")).toBe(torn);
     expect(readLines(path)).toEqual(lines);
     // Appending continues on a clean line boundary.
@@ -240,7 +240,7 @@ describe("opening after a crash", () => {
     const { path, key, whole, cut } = cutBatchLog(leaves);
     expect(verifyLog(path)).toMatchObject({ ok: false, index: 9 + leaves, kind: "truncated" });
     const log = openLog(path);
-    expect(log.repaired).toMatchObject({ index: 9, bytes: cut.join("\n").length + 1 });
+    expect(log.repaired).toMatchObject({ index: 9, bytes: cut.join("\n").length + 1, records: leaves, batchSize: 8, torn: false });
     expect(readFileSync(log.repaired!.savedTo, "utf8")).toBe(cut.map((l) => l + "\n").join(""));
     expect(readLines(path)).toEqual(whole);
     expect(log.head()).toMatchObject({ records: 9, chain: { seq: 9 } });
@@ -253,7 +253,7 @@ describe("opening after a crash", () => {
   it("cuts such a batch from its first leaf when its last record is torn as well", () => {
     const { path, whole, cut } = cutBatchLog(3, '{"seq":12,"prev":{"sha3');
     const log = openLog(path);
-    expect(log.repaired).toMatchObject({ index: 9 });
+    expect(log.repaired).toMatchObject({ index: 9, records: 3, batchSize: 8, torn: true });
     expect(readFileSync(log.repaired!.savedTo, "utf8")).toBe(cut.map((l) => l + "\n").join("") + '{"seq":12,"prev":{"sha3');
     log.close();
     expect(readLines(path)).toEqual(whole);
@@ -264,7 +264,7 @@ describe("opening after a crash", () => {
     const holed = lines[3]!.slice(0, 200) + "\0".repeat(512) + lines[3]!.slice(712);
     writeLines(path, [...lines.slice(0, 3), holed]);
     const log = openLog(path);
-    expect(log.repaired).toMatchObject({ index: 3 });
+    expect(log.repaired).toMatchObject({ index: 3, records: 0, torn: true });
     log.close();
     expect(readLines(path)).toEqual(lines.slice(0, 3));
   });
@@ -273,7 +273,7 @@ describe("opening after a crash", () => {
     const { path, lines } = buildLog(3, undefined, dir, `zeros-${counter++}.jsonl`);
     appendFileSync(path, "\0".repeat(40) + "\n");
     const log = openLog(path);
-    expect(log.repaired).toMatchObject({ index: 3, bytes: 41 });
+    expect(log.repaired).toMatchObject({ index: 3, bytes: 41, records: 0, batchSize: null, torn: true });
     log.close();
     expect(readLines(path)).toEqual(lines);
   });
