@@ -14,6 +14,7 @@ import { readBundleResult } from "../../runtime/trust/bundle-files.js";
 import { loadPrivateKeyFile } from "../../runtime/trust/key-files.js";
 import { tryOpenLog, type LineageLog, type TornRepair } from "../../runtime/trust/lineage.js";
 import { createSigner } from "../../runtime/trust/signer.js";
+import { bundleRefusalReason } from "./bundle-dir.js";
 import { loadPublicKeyList } from "./key-list.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type Command } from "../io.js";
 import { readRequestJson } from "./request-json.js";
@@ -67,7 +68,7 @@ export const authorizeCommand: Command = {
     }
     const loaded = tryLoadPolicy(read.bundle, { trustedKeys, allowUnsigned: trustedKeys.length === 0 });
     if (!loaded.ok) {
-      io.err(`writ authorize: bundle refused (${loaded.error.code}): ${loaded.error.message}`);
+      io.err(`writ authorize: bundle refused (${loaded.error.code}): ${bundleRefusalReason(loaded.error, trustedKeys.length > 0)}`);
       return EXIT_FAILURE;
     }
     if (loaded.policy.signedBy === undefined) io.err("writ authorize: warning: the bundle is not signed; its artifacts still name its module digests");

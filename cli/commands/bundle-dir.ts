@@ -24,6 +24,20 @@ export function isBundlePath(io: CliIO, target: string): boolean {
   }
 }
 
+/**
+ * Why the runtime refused a bundle, said as the command line has it: the runtime's reasons speak of
+ * its options (allowUnsigned, the trusted keys), where the CLI has --pub. Without --pub an unsigned
+ * bundle is accepted and a signed one is not (no key to check it with); with --pub, only a bundle
+ * signed by one of its keys.
+ */
+export function bundleRefusalReason(error: { readonly code: string; readonly message: string }, pubGiven: boolean): string {
+  if (error.code === "untrusted_key" && !pubGiven)
+    return `${error.message}: give the key that signed it with --pub <public key> (without --pub only an unsigned bundle loads)`;
+  if (error.code === "unsigned" && pubGiven)
+    return "bundle is not signed, and with --pub only a bundle signed by one of its keys loads: sign it (`writ sign <bundle> --key <private key>`), or leave out --pub to use it unsigned";
+  return error.message;
+}
+
 /** The bundle in `dir`, loaded; on failure prints why (prefixed with `writ <command>:`) and returns undefined. */
 export async function loadBundleDirectory(io: CliIO, command: string, dir: string, pub: string | undefined): Promise<LoadedPolicy | undefined> {
   const [{ tryLoadPolicy }, { readBundleResult }, { loadPublicKeyFile }] = await Promise.all([
@@ -47,7 +61,7 @@ export async function loadBundleDirectory(io: CliIO, command: string, dir: strin
   }
   const loaded = tryLoadPolicy(read.bundle, { trustedKeys, allowUnsigned: pub === undefined });
   if (!loaded.ok) {
-    io.err(`writ ${command}: bundle refused (${loaded.error.code}): ${loaded.error.message}`);
+    io.err(`writ ${command}: bundle refused (${loaded.error.code}): ${bundleRefusalReason(loaded.error, pub !== undefined)}`);
     return undefined;
   }
   return loaded.policy;

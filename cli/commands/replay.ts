@@ -8,6 +8,7 @@ import { readBundleResult } from "../../runtime/trust/bundle-files.js";
 import { replayArtifact } from "../../runtime/trust/replay.js";
 import { loadPublicKeyList } from "./key-list.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type Command } from "../io.js";
+import { bundleRefusalReason } from "./bundle-dir.js";
 import { readInputText, readRequestJson } from "./request-json.js";
 
 export const replayCommand: Command = {
@@ -52,7 +53,7 @@ export const replayCommand: Command = {
     const bundle = pub === undefined ? { module: read.bundle.module, manifest: read.bundle.manifest } : read.bundle;
     const loaded = tryLoadPolicy(bundle, { trustedKeys, allowUnsigned: pub === undefined });
     if (!loaded.ok) {
-      io.err(`writ replay: bundle ${read.name} refused (${loaded.error.code}): ${loaded.error.message}`);
+      io.err(`writ replay: bundle ${read.name} refused (${loaded.error.code}): ${bundleRefusalReason(loaded.error, pub !== undefined)}`);
       return EXIT_FAILURE;
     }
 

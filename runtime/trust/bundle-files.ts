@@ -40,6 +40,7 @@ function findName(dir: string): { ok: true; name: string } | { ok: false; messag
     entries = readdirSync(dir);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOTDIR") return { ok: false, path: dir, message: notABundleFile(dir) };
     return { ok: false, path: dir, message: code === "ENOENT" ? `bundle directory ${dir} does not exist` : `cannot list bundle directory ${dir}: ${(e as Error).message}` };
   }
   const names = entries.filter((f) => f.endsWith(".manifest.json")).map((f) => f.slice(0, -".manifest.json".length)).sort();
@@ -47,6 +48,13 @@ function findName(dir: string): { ok: true; name: string } | { ok: false; messag
   if (names.length > 1)
     return { ok: false, path: dir, message: `${dir} holds several bundles (${names.join(", ")}): name the one to read by one of its files, as ${join(dir, `${names[0]}.wasm`)}` };
   return { ok: true, name: names[0]! };
+}
+
+/** Why a file given as a bundle is not one; a policy's source is the file most often given for its bundle. */
+function notABundleFile(path: string): string {
+  if (path.endsWith(".writ"))
+    return `${path} is a policy source, not a compiled bundle: compile it first (\`writ compile ${path} -o <dir>\`) and give the bundle's directory, or its <name>.wasm`;
+  return `${path} is a file, not a bundle: give the bundle's directory, or one of its files (<name>.wasm, <name>.manifest.json, <name>.manifest.jws)`;
 }
 
 const BUNDLE_FILE = /^(.+)\.(wasm|manifest\.json|manifest\.jws)$/;

@@ -10,6 +10,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { compilePolicy } from "../../compiler/index.js";
 import { auditCommand } from "../../cli/commands/audit.js";
 import { authorizeCommand } from "../../cli/commands/authorize.js";
+import { replayCommand } from "../../cli/commands/replay.js";
+import { evalCommand } from "../../cli/commands/eval.js";
 import { verifyCommand } from "../../cli/commands/verify.js";
 import type { Command } from "../../cli/io.js";
 import { signBundle } from "../../runtime/trust/bundle.js";
@@ -165,5 +167,31 @@ describe("writ authorize", () => {
     const torn = await run(authorizeCommand, ["unsigned", "--input", "small.json", "--key", "issuer.private.jwk", "--log", "batches.jsonl"]);
     expect(torn.code, torn.err).toBe(0);
     expect(torn.err).toMatch(/^writ authorize: batches\.jsonl: its last record was cut short \(22 bytes, a write interrupted by a crash\); its bytes were moved to .+, and the log continues at record 5$/m);
+  });
+  it("says how to give a bundle: a policy source is compiled first, a signed bundle needs --pub, an unsigned one no --pub", async () => {
+    writeFileSync(join(dir, "policy.writ"), readFileSync(new URL("../trust/fixtures/transfers.writ", import.meta.url), "utf8"));
+    const source = await run(authorizeCommand, ["policy.writ", "--input", "small.json", "--key", "issuer.private.jwk"]);
+    expect(source).toMatchObject({ code: 1, out: "" });
+    expect(source.err).toBe(`writ authorize: ${join(dir, "policy.writ")} is a policy source, not a compiled bundle: compile it first (\`writ compile ${join(dir, "policy.writ")} -o <dir>\`) and give the bundle's directory, or its <name>.wasm`);
+    const replayed = await run(replayCommand, ["allow.jws", "--input", "small.json", "--bundle", "policy.writ"]);
+    expect(replayed).toMatchObject({ code: 1, err: expect.stringContaining("policy.writ is a policy source, not a compiled bundle: compile it first") });
+    const audited = await run(auditCommand, ["verify", "chain.jsonl", "--replay", "policy.writ", "--requests", "small.json"]);
+    expect(audited).toMatchObject({ code: 1, err: expect.stringContaining("policy.writ is a policy source, not a compiled bundle: compile it first") });
+    writeFileSync(join(dir, "notes.txt"), "not a bundle");
+    const other = await run(authorizeCommand, ["notes.txt", "--input", "small.json", "--key", "issuer.private.jwk"]);
+    expect(other.err).toBe(`writ authorize: ${join(dir, "notes.txt")} is a file, not a bundle: give the bundle's directory, or one of its files (<name>.wasm, <name>.manifest.json, <name>.manifest.jws)`);
+
+    const signedNoPub = await run(authorizeCommand, ["bundle", "--input", "small.json", "--key", "issuer.private.jwk"]);
+    expect(signedNoPub).toMatchObject({ code: 1, out: "" });
+    expect(signedNoPub.err).toMatch(/^writ authorize: bundle refused \(untrusted_key\): bundle is signed by key \S+, which is not among the 0 trusted keys: give the key that signed it with --pub <public key> \(without --pub only an unsigned bundle loads\)$/);
+    const unsignedWithPub = await run(authorizeCommand, ["unsigned", "--input", "small.json", "--key", "issuer.private.jwk", "--pub", "authority.public.jwk"]);
+    expect(unsignedWithPub).toMatchObject({ code: 1, out: "" });
+    expect(unsignedWithPub.err).toBe(
+      "writ authorize: bundle refused (unsigned): bundle is not signed, and with --pub only a bundle signed by one of its keys loads: sign it (`writ sign <bundle> --key <private key>`), or leave out --pub to use it unsigned",
+    );
+    expect(unsignedWithPub.err).not.toMatch(/allowUnsigned/);
+    // writ eval loads a bundle the same way
+    const evaluated = await run(evalCommand, ["bundle", "--input", "small.json"]);
+    expect(evaluated).toMatchObject({ code: 1, err: expect.stringMatching(/^writ eval: bundle refused \(untrusted_key\): .*: give the key that signed it with --pub <public key>/) });
   });
 });
