@@ -6,6 +6,8 @@ import { resolve } from "node:path";
 import { readFileBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../../runtime/bounded-read.js";
 import type { CliIO } from "../io.js";
 import { jsonAmbiguity } from "../json-ambiguity.js";
+import { jsonSyntaxErrorOffset } from "../json-syntax.js";
+import { escapeControls } from "../../runtime/thrown.js";
 import { decodeUtf8 } from "../text-files.js";
 
 /**
@@ -32,16 +34,24 @@ export async function readInputText(io: CliIO, file: string): Promise<{ ok: true
 }
 
 /**
- * `:line:column` of a JSON.parse error in `text`, when its message gives the position; "" otherwise.
- * `firstLine`, when given, is the line `text` starts on (a JSON Lines record is one line of its
- * file), and is named even without a position.
+ * `:line:column` of a JSON.parse error in `text`: where its message says, or else where the first
+ * character that cannot be there is (V8 gives no position for an unexpected token: `[1,]`, `True`).
+ * `firstLine`, when given, is the line `text` starts on (a JSON Lines record is one line of its file),
+ * and `indent` the characters trimmed before it there, which count in its column.
  */
-function jsonErrorPlace(text: string, e: unknown, firstLine?: number): string {
+function jsonErrorPlace(text: string, e: unknown, firstLine?: number, indent = 0): string {
   const m = /at position (\d+)/.exec(e instanceof Error ? e.message : "");
-  if (m === null) return firstLine === undefined ? "" : `:${firstLine}`;
-  const before = text.slice(0, Number(m[1]));
+  const offset = m !== null ? Number(m[1]) : jsonSyntaxErrorOffset(text);
+  if (offset === undefined) return firstLine === undefined ? "" : `:${firstLine}`;
+  const before = text.slice(0, offset);
   const line = (firstLine ?? 1) - 1 + before.split("\n").length;
-  return `:${line}:${before.length - before.lastIndexOf("\n")}`;
+  const lineStart = before.lastIndexOf("\n");
+  return `:${line}:${before.length - lineStart + (lineStart < 0 ? indent : 0)}`;
+}
+
+/** JSON.parse's reason, on one line: V8 quotes the text around the error, newlines and all. */
+function parseErrorText(e: unknown): string {
+  return escapeControls(e instanceof Error ? e.message : String(e));
 }
 
 /** Reads a request as JSON from a file or (`-`) standard input. */
@@ -53,7 +63,7 @@ export async function readRequestJson(io: CliIO, file: string): Promise<{ ok: tr
   try {
     value = JSON.parse(text);
   } catch (e) {
-    return { ok: false, message: `${name}${jsonErrorPlace(text, e)}: not valid JSON: ${(e as Error).message}` };
+    return { ok: false, message: `${name}${jsonErrorPlace(text, e)}: not valid JSON: ${parseErrorText(e)}` };
   }
   const ambiguity = jsonAmbiguity(text);
   return ambiguity === undefined ? { ok: true, value } : { ok: false, message: `${name}:${ambiguity}` };
@@ -72,7 +82,7 @@ export async function readRequestList(io: CliIO, file: string): Promise<{ ok: tr
     try {
       value = JSON.parse(text);
     } catch (e) {
-      return { ok: false, message: `${name}${jsonErrorPlace(text, e)}: not a valid JSON array: ${(e as Error).message}` };
+      return { ok: false, message: `${name}${jsonErrorPlace(text, e)}: not a valid JSON array: ${parseErrorText(e)}` };
     }
     if (!Array.isArray(value)) return { ok: false, message: `${name}: expected a JSON array of requests or JSON Lines` };
     const ambiguity = jsonAmbiguity(text);
@@ -87,7 +97,8 @@ export async function readRequestList(io: CliIO, file: string): Promise<{ ok: tr
     try {
       values.push(JSON.parse(line));
     } catch (e) {
-      return { ok: false, message: `${name}${jsonErrorPlace(line, e, i + 1)}: not valid JSON: ${(e as Error).message}` };
+      const indent = lines[i]!.length - lines[i]!.trimStart().length;
+      return { ok: false, message: `${name}${jsonErrorPlace(line, e, i + 1, indent)}: not valid JSON: ${parseErrorText(e)}` };
     }
   }
   const ambiguity = jsonAmbiguity(text);

@@ -110,6 +110,19 @@ describe("writ authorize", () => {
     // a syntax error is placed by line and column where JSON.parse gives its position
     writeFileSync(join(dir, "comma.json"), '{"principal": {"id": "u1"}\n\n  "context": {}}');
     expect(await run(authorizeCommand, ["bundle", "--input", "comma.json", ...base])).toMatchObject({ code: 1, err: expect.stringMatching(/comma\.json:3:3: not valid JSON: /) });
+    // and where it gives none (an unexpected character), at that character, on one line
+    for (const [text, place] of [['{"principal": {"id": "u1",\n  "roles": ["a",]}}', "2:17"], ['{"principal": {"id": True}}', "1:22"], ["{\n 'principal': {}}", "2:2"]] as const) {
+      writeFileSync(join(dir, "typo.json"), text);
+      const refused = await run(authorizeCommand, ["bundle", "--input", "typo.json", ...base]);
+      expect(refused).toMatchObject({ code: 1, err: expect.stringMatching(new RegExp(`^writ authorize: typo\\.json:${place}: not valid JSON: [^\\n]*$`)) });
+    }
+    // the audit's requests, as JSON Lines and as an array
+    writeFileSync(join(dir, "typo-requests.jsonl"), `${JSON.stringify(SMALL)}\n  {"principal": {"id": "u1", "roles": [,]}}\n`); // indented: its column counts the indent
+    const lines = await run(auditCommand, ["verify", "chain.jsonl", "--replay", "bundle", "--requests", "typo-requests.jsonl"]);
+    expect(lines).toMatchObject({ code: 1, err: expect.stringMatching(/typo-requests\.jsonl:2:40: not valid JSON/) });
+    writeFileSync(join(dir, "typo-requests.json"), `[\n${JSON.stringify(SMALL)},\n]\n`);
+    const array = await run(auditCommand, ["verify", "chain.jsonl", "--replay", "bundle", "--requests", "typo-requests.json"]);
+    expect(array).toMatchObject({ code: 1, err: expect.stringMatching(/typo-requests\.json:3:1: not a valid JSON array: [^\n]*$/) });
     writeFileSync(join(dir, "fraction.json"), '{"principal": {"id": "u1", "roles": ["treasurer"]}, "context": {"amount": 9.9999999999999999, "approvals": 0}}');
     expect(await run(authorizeCommand, ["bundle", "--input", "fraction.json", ...base])).toMatchObject({ code: 1, err: expect.stringMatching(/the number 9\.9999999999999999 is not exactly a JSON number; it would be read as the integer 10/) });
   });

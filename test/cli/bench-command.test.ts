@@ -107,7 +107,7 @@ describe("writ bench in a fresh process", () => {
   it("names the line of a requests file that is not JSON, and refuses bad options", async () => {
     const broken = await writ(build, ["bench", governance, "--requests", "broken.jsonl"]);
     expect(broken.code).toBe(1);
-    expect(broken.stderr).toMatch(/^writ bench: broken\.jsonl:3: not valid JSON/);
+    expect(broken.stderr).toMatch(/^writ bench: broken\.jsonl:3:14: not valid JSON/); // the line ends too soon
     const missing = await writ(build, ["bench", governance, "--requests", "nope.json"]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("nope.json: no such file");
