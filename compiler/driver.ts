@@ -10,7 +10,7 @@ import { lineColIndex, type SourceFile } from "./source.js";
 import type { PolicyFile } from "./syntax/ast.js";
 import { parsePolicy } from "./syntax/index.js";
 import { checkPolicy, type CheckedPolicy } from "./check/policy.js";
-import { DEFAULT_COST_BUDGET, formatCost, ruleCosts } from "./ir/cost.js";
+import { DEFAULT_COST_BUDGET, formatCost, ruleCosts, within } from "./ir/cost.js";
 import type { IRPolicy } from "./ir/ir.js";
 import { validateProfile } from "../runtime/wasm/profile.js";
 import { manifestBinding, withManifestSection } from "../runtime/manifest-binding.js";
@@ -100,7 +100,7 @@ export async function compilePolicy(text: string, options: CompileOptions = {}):
   if (typeof budget !== "number" || Number.isNaN(budget) || budget <= 0) throw new RangeError(`maxCost must be a positive number, got ${String(budget)}`);
   const costs = time("cost", () => ruleCosts(policy.ir));
   const costBound = costs.reduce((sum, c) => sum + c, 0);
-  if (costBound > budget) {
+  if (!within(costBound, budget)) {
     // point at the costliest rule: that is where the bounds multiply
     const worst = costs.indexOf(Math.max(...costs));
     const rule = policy.ir.rules[worst]!;

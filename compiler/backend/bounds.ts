@@ -9,6 +9,7 @@
 
 import { assertUnreachable } from "../diagnostics.js";
 import type { IRPolicy, MapValue, Node, Value } from "../ir/ir.js";
+import { times } from "../ir/cost.js";
 import type { SchemaType } from "../../runtime/schema.js";
 import { elementStride, type SlotLayout } from "../../runtime/wasm/layout.js";
 
@@ -94,7 +95,7 @@ export function arenaBytes(ir: IRPolicy, slots: ReadonlyMap<number, SlotLayout>)
           case "concat_list": {
             const count = a.count + b.count;
             const bound = { bytes: 0, count, element: join(a.element ?? SCALAR, b.element ?? SCALAR) };
-            return { bound, usage: usage + 4 + count * stride(n) };
+            return { bound, usage: usage + 4 + times(count, stride(n)) };
           }
           case "index_list":
             return { bound: a.element ?? SCALAR, usage };
@@ -115,14 +116,14 @@ export function arenaBytes(ir: IRPolicy, slots: ReadonlyMap<number, SlotLayout>)
       }
       case "list": {
         const els = n.elements.map(visit);
-        const usage = els.reduce((s, e) => s + e.usage, 0) + 4 + n.elements.length * stride(n);
+        const usage = els.reduce((s, e) => s + e.usage, 0) + 4 + times(n.elements.length, stride(n));
         return { bound: { bytes: 0, count: els.length, element: els.map((e) => e.bound).reduce(join, SCALAR) }, usage };
       }
       case "map": {
         const vals = n.entries.map((e) => visit(e.value));
         const s = slots.get(n.id);
         const entry = 4 + (s && s.kind === "map" ? elementStride(s.value) : 4);
-        const usage = vals.reduce((x, v) => x + v.usage, 0) + 4 + n.entries.length * entry;
+        const usage = vals.reduce((x, v) => x + v.usage, 0) + 4 + times(n.entries.length, entry);
         const keys = n.entries.map((e) => ofValue(e.key)).reduce(join, SCALAR);
         return { bound: { bytes: 0, count: vals.length, element: keys, value: vals.map((v) => v.bound).reduce(join, SCALAR) }, usage };
       }
@@ -141,12 +142,12 @@ export function arenaBytes(ir: IRPolicy, slots: ReadonlyMap<number, SlotLayout>)
           case "filter":
             return {
               bound: { bytes: 0, count, element: range.bound.element ?? SCALAR },
-              usage: range.usage + 4 + count * stride(n) + (pred?.usage ?? 0),
+              usage: range.usage + 4 + times(count, stride(n)) + (pred?.usage ?? 0),
             };
           case "map":
             return {
               bound: { bytes: 0, count, element: transform?.bound ?? SCALAR },
-              usage: range.usage + 4 + count * stride(n) + count * ((pred?.usage ?? 0) + (transform?.usage ?? 0)),
+              usage: range.usage + 4 + times(count, stride(n)) + times(count, (pred?.usage ?? 0) + (transform?.usage ?? 0)),
             };
           default:
             return assertUnreachable(n.macro);

@@ -5,6 +5,7 @@
 // Failures of generated code are internal errors, reported as diagnostic W0901; a schema whose
 // bounds need more than MAX_MEMORY_BYTES of fixed memory is W0902.
 
+import { within } from "../ir/cost.js";
 import { error, type Diagnostic } from "../diagnostics.js";
 import type { IRPolicy } from "../ir/ir.js";
 import { NO_SPAN } from "../source.js";
@@ -43,7 +44,7 @@ export async function generateModule(ir: IRPolicy, options: { optimize?: boolean
     const arena = arenaBytes(ir, plan.slots);
     const gen = generateSource(ir, plan, arena);
     const memoryPages = Math.max(1, Math.ceil(gen.memoryBytes / PAGE));
-    if (gen.memoryBytes > MAX_MEMORY_BYTES) {
+    if (!within(gen.memoryBytes, MAX_MEMORY_BYTES)) {
       const mib = (n: number): string => `${(n / (1024 * 1024)).toFixed(1)} MiB`;
       return {
         layout,

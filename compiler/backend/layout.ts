@@ -5,6 +5,7 @@
 
 import { assertUnreachable } from "../diagnostics.js";
 import type { IRPolicy, MapValue, Node, Value } from "../ir/ir.js";
+import { times } from "../ir/cost.js";
 import type { RecordType, SchemaType } from "../../runtime/schema.js";
 import {
   WASM_ABI_VERSION,
@@ -161,12 +162,12 @@ function heapBytes(slot: SlotLayout, t: SchemaType): number {
       return slot.rep === "id" || t.kind !== "string" ? 0 : 4 + align4(t.max);
     case "list": {
       if (t.kind !== "list") return 0;
-      return 4 + t.max * (elementStride(slot.element) + pointedBytes(slot.element, t.element));
+      return 4 + times(t.max, elementStride(slot.element) + pointedBytes(slot.element, t.element));
     }
     case "map": {
       if (t.kind !== "map") return 0;
       const entry = 4 + elementStride(slot.value);
-      return 4 + t.max * (entry + 4 + align4(t.keyMax) + pointedBytes(slot.value, t.value));
+      return 4 + times(t.max, entry + 4 + align4(t.keyMax) + pointedBytes(slot.value, t.value));
     }
     case "record": {
       if (t.kind !== "record") return 0;

@@ -7,7 +7,7 @@ import { type Diagnostic, error, warning } from "../diagnostics.js";
 import type { Span } from "../source.js";
 import type { IRPolicy, IRRule, IRType, Node } from "../ir/ir.js";
 import { evaluateNode, Err } from "../ir/interp.js";
-import { constantCost, DEFAULT_COST_BUDGET, formatCost } from "../ir/cost.js";
+import { constantCost, DEFAULT_COST_BUDGET, formatCost, within } from "../ir/cost.js";
 import { childrenOf } from "../ir/children.js";
 import type { RecordType } from "../../runtime/schema.js";
 import { isPolicyName } from "../../runtime/manifest.js";
@@ -83,8 +83,8 @@ export function checkPolicy(ast: PolicyFile): CheckResult {
     // evaluated here, in the compiler's process: a few lines of doubling would otherwise take all
     // its memory (V8 aborts the process on a list too long) before any error could be reported
     const { cost, size } = constantCost(checked.node);
-    if (cost > MAX_CONSTANT_COST || size > MAX_CONSTANT_SIZE) {
-      const over = cost > MAX_CONSTANT_COST ? `${formatCost(cost)} steps (at most ${formatCost(MAX_CONSTANT_COST)})` : `${formatCost(size)} elements and bytes (at most ${formatCost(MAX_CONSTANT_SIZE)})`;
+    if (!within(cost, MAX_CONSTANT_COST) || !within(size, MAX_CONSTANT_SIZE)) {
+      const over = !within(cost, MAX_CONSTANT_COST) ? `${formatCost(cost)} steps (at most ${formatCost(MAX_CONSTANT_COST)})` : `${formatCost(size)} elements and bytes (at most ${formatCost(MAX_CONSTANT_SIZE)})`;
       diagnostics.push(error(Codes.constantErrors, `constant \`${name}\` is too large to evaluate: it may take ${over}`, decl.value.span, "build it from smaller parts, or test the request against the parts"));
       continue;
     }

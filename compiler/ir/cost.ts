@@ -10,6 +10,21 @@ import type { RecordType, SchemaType } from "../../runtime/schema.js";
 import type { IRPolicy, MapValue, Node, Value } from "./ir.js";
 import { isMapValue } from "./values.js";
 
+/**
+ * `n` copies of something of size `each`: none when `n` is 0, whatever `each` is. Bounds multiply
+ * to Infinity (macros nested fifty deep over large lists), and 0 × Infinity is NaN, which every
+ * comparison with a budget answers false: a macro over an empty list around such a nest made the
+ * whole policy's cost NaN, and the budget let it through.
+ */
+export function times(n: number, each: number): number {
+  return n === 0 ? 0 : n * each;
+}
+
+/** Whether a cost, size or count is within `limit`: never true of NaN. */
+export function within(x: number, limit: number): boolean {
+  return x <= limit;
+}
+
 /** Default budget: about ten milliseconds of the slowest backend. */
 export const DEFAULT_COST_BUDGET = 10_000_000;
 
@@ -82,7 +97,7 @@ function maxBound(bs: readonly Bound[]): Bound {
 function weight(b: Bound | undefined): number {
   if (!b) return 1;
   const each = b.key ? weight(b.key) + weight(b.element) : b.element ? weight(b.element) : 1;
-  return Math.max(1, b.len) * each;
+  return times(Math.max(1, b.len), each);
 }
 
 /**
@@ -98,7 +113,7 @@ function keyOf(map: Bound): Bound {
  * each touching at most the shorter string, and the key's bytes once more (the interpreter hashes it)
  */
 function keySearch(key: Bound, map: Bound): number {
-  return weight(key) + map.len * Math.min(weight(key), weight(keyOf(map)));
+  return weight(key) + times(map.len, Math.min(weight(key), weight(keyOf(map))));
 }
 
 interface Costed {
@@ -136,14 +151,14 @@ function costOf(node: Node, input: Bound, env: Map<number, Bound>): Costed {
         case "in_list":
           // one equality per element, each touching at most the smaller operand (as `eq`): a short
           // constant searched for in a list of long strings costs its own length per element
-          return { cost: base + b!.bound.len * Math.min(weight(a!.bound), weight(b!.bound.element)), bound: SCALAR };
+          return { cost: base + times(b!.bound.len, Math.min(weight(a!.bound), weight(b!.bound.element))), bound: SCALAR };
         case "in_map":
           return { cost: base + keySearch(a!.bound, b!.bound), bound: SCALAR };
         case "starts_with":
         case "ends_with":
           return { cost: base + b!.bound.len, bound: SCALAR };
         case "contains":
-          return { cost: base + a!.bound.len * Math.max(1, b!.bound.len), bound: SCALAR };
+          return { cost: base + times(a!.bound.len, Math.max(1, b!.bound.len)), bound: SCALAR };
         case "size":
           return { cost: base + a!.bound.len, bound: SCALAR };
         case "concat_string":
@@ -197,7 +212,7 @@ function costOf(node: Node, input: Bound, env: Map<number, Bound>): Costed {
       const n = range.bound.len;
       // filter keeps elements of a list, keys of a map (a list of keys)
       const bound = node.macro === "filter" ? { len: n, element: variable } : node.macro === "map" ? { len: n, element: t?.bound ?? SCALAR } : SCALAR;
-      return { cost: range.cost + 1 + n * perItem, bound };
+      return { cost: range.cost + 1 + times(n, perItem), bound };
     }
     default:
       return assertUnreachable(node);

@@ -114,3 +114,43 @@ describe("constants, evaluated at compile time", () => {
     ]);
   });
 });
+
+describe("costs too large for a number", () => {
+  // fifty-odd nested macros over a large list cost more than a double holds (Infinity); around them,
+  // a macro over a list that is always empty multiplies that by 0, which is NaN in JavaScript
+  const nest = (depth: number, inner: string) => {
+    let e = inner;
+    for (let k = depth; k > 0; k--) e = `ys.exists(a${k}, ${e})`;
+    return e;
+  };
+  const deep = nest(54, "a1 == a54");
+
+  it("cost nothing inside a macro over an empty list, and are refused elsewhere in the same policy", async () => {
+    const text = `policy "p" version "1"\ninput { ys: list<int>(1048576), zs: list<int>(0) }\npermit empty when zs.exists(z, ${deep}) || [].exists(z, ${deep})\npermit full when ${deep}\n`;
+    const r = await compilePolicy(text, { stopAfter: "cost" });
+    expect(r.diagnostics.map((d) => d.code)).toEqual(["W0503"]);
+    expect(r.diagnostics[0]!.message).toMatch(/rule `full` alone costs about/);
+    const emptyOnly = await compilePolicy(text.replace(/permit full.*\n/, ""), { stopAfter: "cost" });
+    expect(emptyOnly.diagnostics).toEqual([]);
+    expect(Number.isFinite(emptyOnly.costBound)).toBe(true);
+  });
+
+  it("leave an input that is always empty its few bytes", async () => {
+    let t = "int";
+    for (let k = 0; k < 55; k++) t = `list<${t}>(1048576)`;
+    const r = await compilePolicy(`policy "p" version "1"\ninput { xs: list<${t}>(0), n: int }\npermit p when size(xs) == 0 && n > 0\n`, { optimize: false });
+    expect(r.diagnostics).toEqual([]);
+    expect(r.bundle!.manifest.layout.inputSize).toBeLessThan(64);
+  });
+
+  it("do not hide a constant's own cost", async () => {
+    // ys: 524,288 elements, built by doubling; the part after `||` alone takes ~5e11 steps (out of
+    // memory, evaluated), and a NaN beside it made the sum NaN, which passed the limit
+    const doubling = Array.from({ length: 16 }, (_, k) => `let L${k + 1} = L${k} + L${k}`).join("\n");
+    const text = `policy "p" version "1"\ninput { n: int }\nlet L0 = [0, 1, 2, 3, 4, 5, 6, 7]\n${doubling}\nlet ys = L16\nlet C = [].exists(z, ${nest(54, "a1 == a54")}) || size(ys.map(x, ys + ys)) > 0\npermit p when n > 0 && C\n`;
+    const r = await compilePolicy(text, { stopAfter: "check" });
+    expect(r.diagnostics.map((d) => [d.code, d.message.replace(/[\d,]+ steps/, "N steps")])).toEqual([
+      ["W0502", "constant `C` is too large to evaluate: it may take N steps (at most 10,000,000)"],
+    ]);
+  });
+});
