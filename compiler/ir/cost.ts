@@ -197,7 +197,9 @@ function costOf(node: Node, input: Bound, env: Map<number, Bound>): Costed {
     case "map": {
       const es = node.entries.map((e) => costOf(e.value, input, env));
       const key = maxBound(node.entries.map((e) => boundOfValue(e.key)));
-      return { cost: sum(...es), bound: { len: es.length, element: maxBound(es.map((e) => e.bound)), key } };
+      // each entry's key is hashed into the map the literal builds (the interpreter's Map)
+      const keyBytes = node.entries.reduce((n, e) => n + weight(boundOfValue(e.key)), 0);
+      return { cost: sum(...es) + keyBytes, bound: { len: es.length, element: maxBound(es.map((e) => e.bound)), key } };
     }
     case "comp": {
       const range = costOf(node.range, input, env);

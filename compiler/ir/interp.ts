@@ -5,11 +5,11 @@
 
 import { ruleErrorMessage, type Decision, type DecisionError, type RuleError } from "../../runtime/decision.js";
 import { INT64_MAX, INT64_MIN } from "../../runtime/schema.js";
-import { codePointLength } from "../../runtime/strings.js";
+import { codePointLength, compareCodePoints } from "../../runtime/strings.js";
 import { compileRequestCheck, readValidRequest, requestToValue, type RequestCheck } from "../../runtime/request.js";
 import { assertUnreachable } from "../diagnostics.js";
-import type { CallNode, CompNode, EvalError, IRPolicy, MapValue, Node, RecordValue, Value } from "./ir.js";
-import { compareValues, isMapValue, mapValue, valuesEqual } from "./values.js";
+import type { CallNode, CompNode, EvalError, IRPolicy, MapNode, MapValue, Node, RecordValue, Value } from "./ir.js";
+import { compareValues, isMapValue, valuesEqual } from "./values.js";
 import type { EvalErrorName } from "../../runtime/decision.js";
 
 /** An evaluation error travelling as a value (never thrown). */
@@ -31,6 +31,20 @@ function checkedInt(v: bigint, node: number): Result {
 }
 
 /** Evaluates one node of the IR against the request value. */
+/**
+ * The entries of a map literal in code-point order of their keys (constants), sorted once per node:
+ * sorting on every evaluation, inside a macro, cost seconds a decision the cost bound did not count.
+ */
+const keyOrders = new WeakMap<MapNode, readonly number[]>();
+function keyOrder(node: MapNode): readonly number[] {
+  let order = keyOrders.get(node);
+  if (order === undefined) {
+    order = node.entries.map((_, k) => k).sort((a, b) => compareCodePoints(node.entries[a]!.key, node.entries[b]!.key));
+    keyOrders.set(node, order);
+  }
+  return order;
+}
+
 export function evaluateNode(node: Node, input: RecordValue, env: Env = new Map()): Result {
   switch (node.op) {
     case "lit":
@@ -88,13 +102,16 @@ export function evaluateNode(node: Node, input: RecordValue, env: Env = new Map(
       return out;
     }
     case "map": {
-      const out: [string, Value][] = [];
+      // values in the order written (the first error is the first written), entries in key order
+      const values: Value[] = [];
       for (const e of node.entries) {
         const v = evaluateNode(e.value, input, env);
         if (isErr(v)) return v;
-        out.push([e.key, v]);
+        values.push(v);
       }
-      return mapValue(out);
+      const entries = new Map<string, Value>();
+      for (const k of keyOrder(node)) entries.set(node.entries[k]!.key, values[k]!);
+      return { kind: "map", entries };
     }
     case "comp":
       return evaluateComprehension(node, input, env);

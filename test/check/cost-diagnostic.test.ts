@@ -154,3 +154,14 @@ describe("costs too large for a number", () => {
     ]);
   });
 });
+
+describe("map literals", () => {
+  it("cost the bytes of their keys, hashed into the map each time one is built", async () => {
+    const key = (i: number) => `"${"a".repeat(1000)}${i}"`;
+    const literal = `{${Array.from({ length: 30 }, (_, i) => `${key(i)}: x`).join(", ")}}`;
+    // 100,000 maps of 30 keys of 1 KB: about 3e9 bytes hashed (the interpreter took 9 s a decision)
+    const r = await compilePolicy(`policy "p" version "1"\ninput { xs: list<int>(100000) }\npermit p when xs.exists(x, size(${literal}) == 0)\n`, { stopAfter: "cost" });
+    expect(r.diagnostics.map((d) => d.code)).toEqual(["W0503"]);
+    expect(r.costBound).toBeGreaterThan(3e9);
+  });
+});
