@@ -52,18 +52,30 @@ export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[
 }
 
 /** Renders one diagnostic with its source line and a caret under the span. */
+/** A line longer than this is shown from SHOWN_BEFORE characters before a span's start to SHOWN_AFTER after. */
+const SHOWN_LINE = 160;
+const SHOWN_BEFORE = 60;
+const SHOWN_AFTER = 100;
+
 export function renderDiagnostic(d: Diagnostic, source: SourceFile): string {
   const { line, column } = lineColOf(source.text, d.span.start);
   const head = `${d.file ?? source.name}:${line}:${column}: ${d.severity}[${d.code}]: ${d.message}`;
-  const text = lineTextAt(source.text, d.span.start);
   const gutter = String(line).length;
   const pad = " ".repeat(gutter);
   const lineEnd = source.text.indexOf("\n", d.span.start);
   const spanEndOnLine = lineEnd < 0 ? d.span.end : Math.min(d.span.end, lineEnd);
-  const width = Math.max(1, [...source.text.slice(d.span.start, spanEndOnLine)].length);
+  // a long line (a constant of a thousand elements, a minified file) is shown around the span only,
+  // with `…` where it was cut, rather than as megabytes of one line
+  const chars = [...lineTextAt(source.text, d.span.start)];
+  const whole = chars.length <= SHOWN_LINE;
+  const from = whole ? 0 : Math.max(0, column - 1 - SHOWN_BEFORE);
+  const to = whole ? chars.length : Math.min(chars.length, column - 1 + SHOWN_AFTER);
+  const cutBefore = from > 0 ? "…" : "";
+  const text = cutBefore + chars.slice(from, to).join("") + (to < chars.length ? "…" : "");
+  const width = Math.max(1, Math.min([...source.text.slice(d.span.start, spanEndOnLine)].length, to - (column - 1)));
   // under the line as the terminal shows it: a tab before the span is echoed as a tab, so the caret
   // lands where the tab stop puts the text (one space per tab would leave it short)
-  const before = [...text].slice(0, column - 1).map((c) => (c === "\t" ? "\t" : " ")).join("");
+  const before = (cutBefore ? " " : "") + chars.slice(from, column - 1).map((c) => (c === "\t" ? "\t" : " ")).join("");
   const caret = before + "^".repeat(width);
   const lines = [head, `${pad} |`, `${line} | ${text}`, `${pad} | ${caret}`];
   if (d.help) lines.push(`${pad} = help: ${d.help}`);

@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { type Diagnostic, error, hasErrors, sortDiagnostics } from "./diagnostics.js";
 import { lineColIndex, type SourceFile } from "./source.js";
 import type { PolicyFile } from "./syntax/ast.js";
-import { parsePolicy } from "./syntax/index.js";
+import { parsePolicy, W } from "./syntax/index.js";
 import { checkPolicy, type CheckedPolicy } from "./check/policy.js";
 import { DEFAULT_COST_BUDGET, formatCost, ruleCosts, within } from "./ir/cost.js";
 import type { IRPolicy } from "./ir/ir.js";
@@ -88,6 +88,8 @@ export async function compilePolicy(text: string, options: CompileOptions = {}):
   const parsed = time("parse", () => parsePolicy(source));
   diagnostics.push(...parsed.diagnostics);
   if (options.stopAfter === "parse") return done({ ast: parsed.ast });
+  // a text too large to parse was not parsed: nothing to check (its missing header least of all)
+  if (parsed.diagnostics.some((d) => d.code === W.TooLarge)) return done({ ast: parsed.ast });
 
   const checked = time("check", () => checkPolicy(parsed.ast));
   diagnostics.push(...checked.diagnostics);

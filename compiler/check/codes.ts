@@ -27,6 +27,7 @@ export const Codes = {
   constantDependsOnRequest: "W0501",
   constantErrors: "W0502",
   costOverBudget: "W0503",
+  tooManyRules: "W0504",
 
   unknownTestRule: "W0601",
   badTestValue: "W0602",

@@ -47,6 +47,11 @@ export interface CheckResult {
 export const MAX_CONSTANT_COST = DEFAULT_COST_BUDGET;
 /** Most elements and bytes a constant may hold: it is written into every module as data. */
 export const MAX_CONSTANT_SIZE = 1_000_000;
+/**
+ * Most rules in one policy: 10,000 compile in about 10 s (730 MB); 50,000 took 106 s and 4.8 GB,
+ * and the optimiser (binaryen, whose memory V8's heap limits do not cover) then aborted.
+ */
+export const MAX_RULES = 20_000;
 
 export function checkPolicy(ast: PolicyFile): CheckResult {
   const diagnostics: Diagnostic[] = [];
@@ -96,7 +101,9 @@ export function checkPolicy(ast: PolicyFile): CheckResult {
     constants.set(name, { value, type: checked.type as IRType });
   }
 
-  // Rules.
+  // Rules: at most MAX_RULES (the module's optimiser ran out of its memory on 50,000)
+  if (ast.rules.length > MAX_RULES)
+    diagnostics.push(error(Codes.tooManyRules, `the policy has ${ast.rules.length.toLocaleString("en-US")} rules, more than the ${MAX_RULES.toLocaleString("en-US")} a module may hold`, ast.rules[MAX_RULES]!.span, "split it into policies, or index large tables of permissions as data (`x in [...]`)"));
   const rules: IRRule[] = [];
   const ruleNames = new Set<string>();
   const checker = new ExpressionChecker(inputType, constants, diagnostics, nextId);

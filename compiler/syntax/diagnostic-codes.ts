@@ -16,6 +16,7 @@
 // | W0111 | a message literal `{...}` that does not follow a type name |
 // | W0112 | a clause repeated in one `expect` (`by`, `errors` or `invalid` given twice) |
 // | W0113 | text that is not a declaration where a declaration must start |
+// | W0114 | a policy too large to parse: more characters or tokens than the parser takes |
 
 export const W = {
   UnexpectedToken: "W0101",
@@ -31,6 +32,7 @@ export const W = {
   StructWithoutType: "W0111",
   DuplicateClause: "W0112",
   NotADeclaration: "W0113",
+  TooLarge: "W0114",
 } as const;
 
 export type SyntaxCode = (typeof W)[keyof typeof W];

@@ -30,6 +30,24 @@ export { W } from "./diagnostic-codes.js";
 export const MAX_NESTING = 100;
 /** Expression trees deeper than this (long operator chains, `!!!…x`) are refused after parsing. */
 export const MAX_EXPR_DEPTH = 500;
+/**
+ * Most characters and tokens in one text. Parsing takes about 1.4 KB of memory a token (a list
+ * literal of two million elements ran a host out of its 4 GB heap, and V8 aborted it); these keep a
+ * parse under half a gigabyte, several times above the largest policies written (10,000 rules are
+ * about 100,000 tokens in under 1 MiB).
+ */
+export const MAX_SOURCE_LENGTH = 4 * 1024 * 1024;
+export const MAX_TOKENS = 300_000;
+
+/** W0114 when `text` or its tokens are more than the parser takes, else undefined. */
+function tooLarge(text: string, tokens: readonly IToken[] | undefined): Diagnostic | undefined {
+  const help = "split the policy, or keep large data in the request rather than in constants";
+  if (text.length > MAX_SOURCE_LENGTH)
+    return error(W.TooLarge, `the text is ${text.length.toLocaleString("en-US")} characters long, more than the ${MAX_SOURCE_LENGTH.toLocaleString("en-US")} a policy may have`, { start: MAX_SOURCE_LENGTH, end: MAX_SOURCE_LENGTH + 1 }, help);
+  if (tokens !== undefined && tokens.length > MAX_TOKENS)
+    return error(W.TooLarge, `the text has ${tokens.length.toLocaleString("en-US")} tokens, more than the ${MAX_TOKENS.toLocaleString("en-US")} a policy may have`, tokSpan(tokens[MAX_TOKENS]!), help);
+  return undefined;
+}
 
 export interface ParsePolicyResult {
   readonly ast: A.PolicyFile;
@@ -259,7 +277,11 @@ export function parsePolicy(source: SourceFile): ParsePolicyResult {
   const text = source.text;
   let comments: A.Comment[] = [];
   try {
+    const long = tooLarge(text, undefined);
+    if (long) return { ast: emptyFile(text, comments), diagnostics: [long] };
     const lexed = lexWithDiagnostics(text, diagnostics);
+    const many = tooLarge(text, lexed.tokens);
+    if (many) return { ast: emptyFile(text, comments), diagnostics: [many] };
     comments = lexed.comments.map((c) => ({ kind: "Comment", text: c.image, span: tokSpan(c) }));
     const builder = new AstBuilder();
     let header: A.PolicyHeader | undefined;
@@ -333,7 +355,11 @@ export function parseExpression(text: string): ParseExpressionResult {
   const diagnostics: Diagnostic[] = [];
   const whole: Span = { start: 0, end: text.length };
   try {
+    const long = tooLarge(text, undefined);
+    if (long) return { expr: { kind: "ErrorExpr", span: whole }, diagnostics: [long] };
     const lexed = lexWithDiagnostics(text, diagnostics);
+    const many = tooLarge(text, lexed.tokens);
+    if (many) return { expr: { kind: "ErrorExpr", span: whole }, diagnostics: [many] };
     const deep = tooDeep(lexed.tokens, true);
     if (deep) {
       diagnostics.push(error(W.NestingTooDeep, `nested more than ${MAX_NESTING} levels deep`, tokSpan(deep)));

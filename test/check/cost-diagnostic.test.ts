@@ -165,3 +165,15 @@ describe("map literals", () => {
     expect(r.costBound).toBeGreaterThan(3e9);
   });
 });
+
+describe("the number of rules", () => {
+  it("is at most 20,000 in one policy, refused at the first one over", async () => {
+    const rules = (n: number) => Array.from({ length: n }, (_, i) => `permit r${i} when n == ${i}`).join("\n");
+    const over = await compilePolicy(`policy "p" version "1"\ninput { n: int }\n${rules(20_001)}\n`, { stopAfter: "check" });
+    expect(over.diagnostics.map((d) => [d.code, d.message])).toEqual([["W0504", "the policy has 20,001 rules, more than the 20,000 a module may hold"]]);
+    const text = `policy "p" version "1"\ninput { n: int }\n${rules(20_001)}\n`;
+    expect(text.slice(over.diagnostics[0]!.span.start).startsWith("permit r20000 ")).toBe(true);
+    const at = await compilePolicy(`policy "p" version "1"\ninput { n: int }\n${rules(20_000)}\n`, { stopAfter: "check" });
+    expect(at.diagnostics).toEqual([]);
+  });
+});

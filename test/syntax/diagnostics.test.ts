@@ -84,6 +84,21 @@ describe("syntax errors", () => {
     expect(r.ast.rules.map((x) => x.name.name)).toEqual(["p"]);
   });
 
+  it("refuses a text too large to parse before parsing it, and shows a long line around the error", async () => {
+    const { compilePolicy } = await import("../../compiler/driver.js");
+    const { MAX_TOKENS, MAX_SOURCE_LENGTH } = await import("../../compiler/syntax/index.js");
+    // a list literal of two million elements ran the parser out of a 4 GB heap (V8 aborted the host)
+    const many = `policy "p" version "1"\ninput { n: int }\nlet L = [${"0,".repeat(MAX_TOKENS)}0]\npermit p when n in L\n`;
+    const r = await compilePolicy(many, { fileName: "big.writ" });
+    expect(r.diagnostics.map((d) => [d.code, d.message])).toEqual([["W0114", `the text has ${(2 * MAX_TOKENS + 22).toLocaleString("en-US")} tokens, more than the 300,000 a policy may have`]]);
+    const shown = renderDiagnostics(r.diagnostics, { name: "big.writ", text: many }).split("\n");
+    expect(Math.max(...shown.map((l) => l.length))).toBeLessThan(200);
+    expect(shown[2]).toMatch(/^3 \| …[0,]+…$/);
+    expect(shown[3]!.indexOf("^")).toBe(shown[2]!.length - 100 - 1 /* the cut after */);
+    const long = await compilePolicy(`// ${"x".repeat(MAX_SOURCE_LENGTH)}\n`);
+    expect(long.diagnostics.map((d) => d.code)).toEqual(["W0114"]);
+  });
+
   it("checks commas precisely", () => {
     const r = diag(`permit p when f(a b) && g(1,) && [1,,2] == x\ntest "t" { input { a: 1 b: 2 } expect deny by [x y] }`);
     expect(r.list.map((d) => [d.message, d.at])).toEqual([
