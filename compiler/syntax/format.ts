@@ -65,7 +65,10 @@ function operand(child: A.Expr, parent: A.Expr, side: "left" | "right" | "unary"
   const text = printExpr(child);
   const cp = precedence(child);
   let paren: boolean;
-  if (child.kind === "Conditional") paren = true; // a nested `?:` is always parenthesised
+  // A nested `?:` is parenthesised, but for the else branch of another: `a ? x : b ? y : z` reads as
+  // the else-if chain it is, and parentheses there would count twice against the nesting limit (a
+  // chain of 51 that parsed would be formatted into one that does not)
+  if (child.kind === "Conditional") paren = !(parent.kind === "Conditional" && side === "right");
   else if (side === "member") paren = cp < 8;
   else if (side === "unary") paren = cp < 7 || (child.kind === "Unary" && parent.kind === "Unary" && child.op !== parent.op);
   else {

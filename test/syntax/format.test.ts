@@ -97,10 +97,17 @@ test "one" {
     expect(cond("a || (b || c)")).toBe("a || (b || c)");
     expect(cond("(a || b) || c")).toBe("a || b || c");
     expect(cond("a || b && c")).toBe("a || (b && c)");
-    expect(cond("a ? b : (c ? d : e)")).toBe("a ? b : (c ? d : e)");
-    expect(cond("a ? b : c ? d : e")).toBe("a ? b : (c ? d : e)");
+    // an else-if chain stays a chain (parentheses would count twice against the nesting limit)
+    expect(cond("a ? b : (c ? d : e)")).toBe("a ? b : c ? d : e");
+    expect(cond("a ? b : c ? d : e")).toBe("a ? b : c ? d : e");
+    expect(cond("a ? (b ? c : d) : e")).toBe("a ? (b ? c : d) : e");
     expect(cond("(a ? b : c) ? d : e")).toBe("(a ? b : c) ? d : e");
     expect(cond("f((a ? b : c))")).toBe("f(a ? b : c)");
+    // 60 chained, as long a chain as the parser takes, formats into one it still takes
+    const chain = Array.from({ length: 60 }, (_, i) => `x == ${i} ? ${i} : `).join("") + "0";
+    const formatted = fmt(`permit p when ${chain}`);
+    expect(formatted).not.toContain("(");
+    expect(formatted.replace(/\s+/g, " ")).toContain(chain);
     expect(cond("!(!a) && -(-1) == 1 && !(-x) == y")).toBe("!!a && --1 == 1 && !(-x) == y");
     expect(cond("(-a).b && (a + b).size() > 0 && (x)[0]")).toBe("(-a).b && (a + b).size() > 0 && x[0]");
     expect(cond("a == (b == c) && (a == b) == c")).toBe("a == (b == c) && a == b == c");
