@@ -38,11 +38,12 @@ export function isInstance<T>(e: unknown, C: abstract new (...args: never[]) => 
 
 /**
  * `s` with control characters written as `\u001b` escapes: text from a request or a module (a key,
- * a function name) shown in a one-line message must not be able to end the line, erase it with an
- * ANSI sequence, or forge another.
+ * a function name) or a policy (a test's name) shown in a one-line message must not be able to end
+ * the line, erase it with an ANSI sequence, forge another, or display as other text than it holds
+ * (zero-width characters, bidirectional overrides and isolates).
  */
 export function escapeControls(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /**

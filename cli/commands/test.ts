@@ -4,6 +4,7 @@ import { readdirSync, realpathSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { runPolicyTests } from "../../compiler/testing.js";
 import { loadPolicy } from "../../runtime/policy.js";
+import { escapeControls } from "../../runtime/thrown.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, unknownFlags, type Command, type CliIO } from "../io.js";
 import { compileFile, failed } from "./policy-source.js";
 
@@ -83,10 +84,10 @@ export const testCommand: Command = {
       for (const o of report.outcomes) {
         if (o.passed) {
           passed++;
-          io.out(`  ✓ ${o.test.name}`);
+          io.out(`  ✓ ${escapeControls(o.test.name)}`);
         } else {
           failedCount++;
-          io.out(`  ✗ ${o.test.name}`);
+          io.out(`  ✗ ${escapeControls(o.test.name)}`);
           for (const p of o.problems) io.out(`      ${p}`);
         }
       }
