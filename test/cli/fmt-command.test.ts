@@ -31,7 +31,8 @@ describe("policy files as the CLI reads them", () => {
 
   it("leaves a file alone when its canonical form would not parse (parentheses near the nesting limit)", async () => {
     let condition = "f";
-    for (let i = 0; i < 51; i++) condition = `f ? f : ${condition}`;
+    // fmt parenthesises `&&` under `||` for readability: 51 levels of one pair each become 102
+    for (let i = 0; i < 51; i++) condition = `f || f && (${condition})`;
     const text = `policy "p" version "1"\ninput { f: bool }\npermit r when ${condition}\n`;
     writeFileSync(join(cwd, "deep.writ"), text);
     expect((await run(["check", "deep.writ"])).code).toBe(0);
