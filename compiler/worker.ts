@@ -45,7 +45,16 @@ export interface BackgroundCompilerOptions {
   readonly resourceLimits?: ResourceLimits;
   /** results kept, least recently used first out (default 256) */
   readonly cacheSize?: number;
+  /**
+   * Longest a compile may take, from the moment the worker is given it (default 120,000 ms, about
+   * ten times a 20,000-rule compile): a compile still running then is stopped with its worker and
+   * fails, and those waiting go to a new worker. The optimiser's own memory lies outside
+   * `resourceLimits` (it is WebAssembly), so time is the bound that always holds.
+   */
+  readonly timeoutMs?: number;
 }
+
+const DEFAULT_TIMEOUT_MS = 120_000;
 
 /**
  * The cache key of a value: every distinct value its own key (JSON alone writes NaN and Infinity as
@@ -89,6 +98,8 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
     throw new RangeError(`resourceLimits.stackSizeMb must be at least ${MIN_WORKER_STACK_MB} (a smaller stack overflows while the worker starts, and takes the process with it), got ${stack}`);
   const isTs = import.meta.url.endsWith(".ts");
   const cacheSize = settings.cacheSize ?? 256;
+  const timeoutMs = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (!(timeoutMs > 0)) throw new RangeError(`timeoutMs must be a positive number of milliseconds, got ${String(timeoutMs)}`);
   interface Waiting {
     readonly job: Job;
     resolve(r: CompiledInWorker): void;
@@ -96,6 +107,8 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
   }
   const queue: Waiting[] = [];
   let inFlight: Waiting | undefined;
+  /** stops the compile in flight when it takes longer than timeoutMs */
+  let deadline: ReturnType<typeof setTimeout> | undefined;
   const cache = new Map<string, Promise<CompiledInWorker>>();
   let worker: Worker | undefined;
   let closed = false;
@@ -111,6 +124,8 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
         w.ref(); // a compile in flight keeps the process alive
         w.postMessage(next.job);
         inFlight = next;
+        deadline = setTimeout(() => timedOut(w, next), timeoutMs);
+        deadline.unref(); // the worker's ref keeps the process alive while it compiles
       } catch (e) {
         // options that cannot cross the thread boundary (a function, say)
         next.reject(e instanceof Error ? e : new Error(String(e)));
@@ -124,8 +139,15 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
     worker = undefined;
     const failed = inFlight;
     inFlight = undefined;
+    clearTimeout(deadline);
     failed?.reject(e);
     if (!closed) pump();
+  };
+  /** The compile in flight took too long: it is stopped with its worker, and fails. */
+  const timedOut = (w: Worker, waiting: Waiting): void => {
+    if (worker !== w || inFlight !== waiting) return;
+    workerFailed(w, new Error(`the compile took longer than ${timeoutMs} ms and was stopped`));
+    void w.terminate();
   };
   /** The running worker, or a new one: a worker that crashed or ran out of memory is not reused. */
   const running = (): Worker => {
@@ -141,6 +163,7 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
       const done = inFlight;
       if (worker !== w || done === undefined || done.job.id !== reply.id) return;
       inFlight = undefined;
+      clearTimeout(deadline);
       if (reply.ok) done.resolve(reply.result);
       else done.reject(new Error(reply.message));
       pump();
@@ -183,6 +206,7 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
       const error = new Error("background compiler closed");
       for (const waiting of [...(inFlight ? [inFlight] : []), ...queue.splice(0)]) waiting.reject(error);
       inFlight = undefined;
+      clearTimeout(deadline);
       const w = worker;
       worker = undefined;
       if (w) await w.terminate();

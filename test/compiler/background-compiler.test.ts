@@ -72,6 +72,24 @@ describe("the background compiler", () => {
     }
   }, 180_000);
 
+  it("stops a compile that takes longer than its time limit, and compiles the next on a new worker", async () => {
+    // 16,000 rules take fifteen seconds or more to compile; the worker's memory limits do not bound
+    // the optimiser's own (WebAssembly) memory, so time is what stops a compile for sure
+    const compiler = worker.createBackgroundCompiler({ timeoutMs: 6_000 });
+    try {
+      const slow = `${source}\n${Array.from({ length: 16_000 }, (_, i) => `forbid r${i} when payment.amount == ${i} && principal.id == "x${i}"`).join("\n")}\n`;
+      const started = Date.now();
+      const [stopped, next] = await Promise.allSettled([compiler.compile(slow), compiler.compile(source, { optimize: false })]);
+      expect(stopped).toMatchObject({ status: "rejected", reason: expect.objectContaining({ message: "the compile took longer than 6000 ms and was stopped" }) });
+      expect(next.status).toBe("fulfilled");
+      expect((next as PromiseFulfilledResult<WorkerModule.CompiledInWorker>).value.diagnostics).toEqual([]);
+      expect(Date.now() - started).toBeLessThan(60_000);
+    } finally {
+      await compiler.close();
+    }
+    expect(() => worker.createBackgroundCompiler({ timeoutMs: 0 })).toThrow(/timeoutMs must be a positive number/);
+  }, 120_000);
+
   it("keys its cache by the options' values and types, and by a source that is text", async () => {
     const compiler = worker.createBackgroundCompiler();
     try {
