@@ -300,6 +300,9 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
       } catch (e) {
         const refusal = fault(`the request could not be encoded: ${describeThrown(e)}`);
         const encoding: RefusedEncoding = { bytes: new Uint8Array(0), refusal };
+        // what the region holds now is this refusal (half a request): evaluateEncoded() without an
+        // argument, which evaluates the region, denies as evaluateEncoded(encoding) does
+        current = encoding;
         return encoding;
       }
       const start = inst.inputPtr >> 2;
@@ -322,12 +325,13 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
       nextInputWrite();
       refused = undefined;
       try {
+        const { refusal } = (encoded ?? current ?? {}) as Partial<RefusedEncoding>;
+        if (refusal !== undefined) {
+          refused = refusal;
+          return 0; // deny
+        }
         if (encoded !== undefined && encoded !== current) {
-          const { words, refusal } = encoded as Partial<EncodedWords & RefusedEncoding>;
-          if (refusal !== undefined) {
-            refused = refusal;
-            return 0; // deny
-          }
+          const { words } = encoded as Partial<EncodedWords>;
           const copyInput = copierOf(inst);
           if (words === undefined) inst.u8.set(encoded.bytes, inst.inputPtr);
           else if (copyInput !== null && words.length === inputWords) copyInput(words);

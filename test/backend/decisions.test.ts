@@ -98,6 +98,10 @@ describe("decisions from the module", () => {
     expect(c.evaluator.evaluateEncoded(allow)).toBe(1);
     expect(c.evaluator.evaluateEncoded(deny)).toBe(0);
     c.evaluator.encode({ ...req({}), get s(): string { throw new Error("again"); } });
+    expect(c.evaluator.evaluateEncoded()).toBe(0); // what memory holds is the refusal: a deny
+    expect(c.evaluator.lastDecision().errors[0]?.message).toContain("again");
+    expect(c.evaluator.evaluateEncoded(allow)).toBe(1);
+    c.evaluator.encode({ ...req({}), get s(): string { throw new Error("again"); } });
     expect(c.evaluator.evaluateEncoded(deny)).toBe(0); // copied back, not taken as already there
     expect(c.evaluator.lastDecision().rules).toEqual(["f_s"]);
     // thousands of kept encodings, across chunks, each still its own request
