@@ -55,6 +55,8 @@ export interface BackgroundCompilerOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 120_000;
+/** The longest delay setTimeout keeps (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * The cache key of a value: every distinct value its own key (JSON alone writes NaN and Infinity as
@@ -99,7 +101,8 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
   const isTs = import.meta.url.endsWith(".ts");
   const cacheSize = settings.cacheSize ?? 256;
   const timeoutMs = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  if (!(timeoutMs > 0)) throw new RangeError(`timeoutMs must be a positive number of milliseconds, got ${String(timeoutMs)}`);
+  // setTimeout runs a longer delay (Infinity too) after 1 ms: every compile would be stopped at once
+  if (!(timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS)) throw new RangeError(`timeoutMs must be from 1 to ${MAX_TIMER_MS} milliseconds, got ${String(timeoutMs)}`);
   interface Waiting {
     readonly job: Job;
     resolve(r: CompiledInWorker): void;
