@@ -11,8 +11,10 @@ const MiB = 1024 * 1024;
 export const READ_LIMITS = {
   /** a key is a few hundred bytes */
   key: 64 * 1024,
-  /** a request, an artifact, a list of requests: as long as the canonical JSON a request may have (jcs.ts) */
+  /** a request or an artifact: as long as the canonical JSON a request may have (jcs.ts) */
   input: 64 * MiB,
+  /** a list of requests (one per record of a log an audit replays): about the longest string V8 makes */
+  requests: 512 * MiB,
   /** a policy's source */
   policy: 64 * MiB,
   /** a bundle's manifest or signature */

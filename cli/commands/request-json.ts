@@ -15,12 +15,12 @@ import { decodeUtf8 } from "../text-files.js";
  * strict UTF-8: a byte that is not would read as U+FFFD, and the request (or artifact) decided,
  * digested or verified would not be the one in the file.
  */
-export async function readInputText(io: CliIO, file: string): Promise<{ ok: true; text: string; name: string } | { ok: false; message: string }> {
+export async function readInputText(io: CliIO, file: string, list = false): Promise<{ ok: true; text: string; name: string } | { ok: false; message: string }> {
   try {
     let text: string;
     if (file === "-") text = await io.readStdin();
     else {
-      const decoded = decodeUtf8(readFileBounded(resolve(io.cwd, file), READ_LIMITS.input));
+      const decoded = decodeUtf8(readFileBounded(resolve(io.cwd, file), list ? READ_LIMITS.requests : READ_LIMITS.input));
       if (!decoded.ok) return { ok: false, message: `${file}:${decoded.line}: not UTF-8 text` };
       text = decoded.text;
     }
@@ -28,7 +28,7 @@ export async function readInputText(io: CliIO, file: string): Promise<{ ok: true
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (file === "-") return { ok: false, message: (e as Error).message };
-    if (e instanceof TooLargeError) return { ok: false, message: tooLargeMessage(file, e, "a request or an artifact") };
+    if (e instanceof TooLargeError) return { ok: false, message: tooLargeMessage(file, e, list ? "a list of requests" : "a request or an artifact") };
     return { ok: false, message: `${file}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (e as Error).message}` };
   }
 }
@@ -74,7 +74,7 @@ export async function readRequestJson(io: CliIO, file: string): Promise<{ ok: tr
  * request per line; blank lines are skipped). Errors name the line that is not JSON.
  */
 export async function readRequestList(io: CliIO, file: string): Promise<{ ok: true; values: unknown[] } | { ok: false; message: string }> {
-  const input = await readInputText(io, file);
+  const input = await readInputText(io, file, true);
   if (!input.ok) return input;
   const { text, name } = input;
   if (text.trimStart().startsWith("[")) {

@@ -2,7 +2,7 @@
 // artifact or policy past 64 MiB is refused naming the file and the limit, and a device without an
 // end (/dev/zero) is read only up to the cap instead of until memory runs out.
 
-import { existsSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -11,6 +11,7 @@ import { authorizeCommand } from "../../cli/commands/authorize.js";
 import { checkCommand } from "../../cli/commands/check.js";
 import { keygenCommand } from "../../cli/commands/keygen.js";
 import { verifyCommand } from "../../cli/commands/verify.js";
+import { readRequestList } from "../../cli/commands/request-json.js";
 import { readFileBounded, READ_LIMITS, TooLargeError } from "../../runtime/bounded-read.js";
 import { tryOpenLog } from "../../runtime/trust/lineage.js";
 
@@ -64,5 +65,16 @@ describe("a regular file past its limit", () => {
     writeFileSync(join(cwd, "huge.jws"), Buffer.alloc(READ_LIMITS.input + 1, 0x41));
     const artifact = await run(verifyCommand, cwd, ["huge.jws", "--pub", "keys/writ.public.jwk"]);
     expect(artifact).toEqual({ code: 1, err: `writ verify: huge.jws is ${READ_LIMITS.input + 1} bytes, more than the 64 MiB read for a request or an artifact` });
+  });
+
+  it("is one request's: a list of requests (one per record of an audited log) may be longer", async () => {
+    writeFileSync(join(cwd, "many.jsonl"), "");
+    truncateSync(join(cwd, "many.jsonl"), READ_LIMITS.input + 1); // zeros: read whole, then not JSON
+    const io: CliIO = { cwd, out: () => {}, err: () => {}, readStdin: async () => "" };
+    const list = await readRequestList(io, "many.jsonl");
+    expect(list.ok).toBe(false);
+    expect((list as { message: string }).message).not.toMatch(/more than/);
+    truncateSync(join(cwd, "many.jsonl"), READ_LIMITS.requests + 1);
+    expect(await readRequestList(io, "many.jsonl")).toEqual({ ok: false, message: `many.jsonl is ${READ_LIMITS.requests + 1} bytes, more than the 512 MiB read for a list of requests` });
   });
 });
