@@ -11,6 +11,7 @@ import type { DecidingPolicy } from "../../runtime/policy-types.js";
 import { loadPublicKeyList } from "./key-list.js";
 import { readRequestList } from "./request-json.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type CliIO, type Command } from "../io.js";
+import { escapeControls } from "../../runtime/thrown.js";
 
 const USAGE = [
   "usage: writ audit verify <log> [options]",
@@ -150,7 +151,7 @@ function loadReplayPolicy(io: CliIO, dir: string): { policy: DecidingPolicy; nam
     io.err(`writ audit: bundle ${read.name} refused (${loaded.error.code}): ${loaded.error.message}`);
     return undefined;
   }
-  return { policy: loaded.policy, name: `${read.name} ${read.bundle.manifest.version}` };
+  return { policy: loaded.policy, name: `${read.name} ${escapeControls(String(read.bundle.manifest.version))}` };
 }
 
 /** Requests as JSON Lines or one JSON array, keyed by the digest their artifacts carry. */

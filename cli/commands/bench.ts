@@ -17,6 +17,7 @@ import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags,
 import { isBundlePath, loadBundleDirectory } from "./bundle-dir.js";
 import { cancelPrestartedAsc, prestartAsc } from "./prestart.js";
 import { readRequestList } from "./request-json.js";
+import { escapeControls } from "../../runtime/thrown.js";
 
 /** A few requests are repeated up to this many per pass, so that timing a pass is not timing the clock. */
 const MIN_TIMED_REQUESTS = 1000;
@@ -213,7 +214,7 @@ function renderText(s: {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
   const line = (cells: string[]) => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  ").trimEnd();
   return [
-    `policy "${p.name}" ${p.version}: ${p.rules} rules, module ${p.moduleBytes} bytes, sha3-512 ${p.sha3_512.slice(0, 16)}…`,
+    `policy "${p.name}" ${escapeControls(String(p.version))}: ${p.rules} rules, module ${p.moduleBytes} bytes, sha3-512 ${p.sha3_512.slice(0, 16)}…`,
     `requests: ${q.count} from ${q.source}${repeated}; ${q.allowed} allowed, ${q.invalid} refused as invalid`,
     `agreement: ${s.agreement}`,
     `timing: ${s.rounds} rounds, engines interleaved; median over rounds; Node ${s.node}, ${s.cpu}`,

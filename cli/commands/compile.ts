@@ -12,6 +12,7 @@ import { existsSync } from "node:fs";
 import { cancelPrestartedAsc, prestartAsc } from "./prestart.js";
 import type { PrivateKey } from "../../runtime/trust/types.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type Command } from "../io.js";
+import { escapeControls } from "../../runtime/thrown.js";
 
 export const compileCommand: Command = {
   name: "compile",
@@ -90,7 +91,7 @@ export const compileCommand: Command = {
     // how many rules an index dispatches: a large policy whose rules do not index decides in time
     // proportional to its size (docs/language.md, "Rules that scale")
     const indexed = result.indexedRules === undefined ? "" : ` (${result.indexedRules} indexed)`;
-    io.out(`compiled ${m.name} ${m.version}: ${m.rules.length} rules${indexed}, ${bundle.module.length} bytes, cost bound ${m.costBound}`);
+    io.out(`compiled ${m.name} ${escapeControls(m.version)}: ${m.rules.length} rules${indexed}, ${bundle.module.length} bytes, cost bound ${m.costBound}`);
     io.out(`  sha3-512    ${m.digests.sha3_512}`);
     io.out(`  blake2b-512 ${m.digests.blake2b_512}`);
     if (key) io.out(`  signed by   ${key.keyId}`);

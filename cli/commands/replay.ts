@@ -10,6 +10,7 @@ import { loadPublicKeyList } from "./key-list.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type Command } from "../io.js";
 import { bundleRefusalReason } from "./bundle-dir.js";
 import { readInputText, readRequestJson } from "./request-json.js";
+import { escapeControls } from "../../runtime/thrown.js";
 
 export const replayCommand: Command = {
   name: "replay",
@@ -74,7 +75,7 @@ export const replayCommand: Command = {
       for (const d of result.differences) io.err(`  ${d}`);
       return EXIT_FAILURE;
     }
-    io.out(`replay confirmed: ${read.name} ${read.bundle.manifest.version} decides the same for this request`);
+    io.out(`replay confirmed: ${read.name} ${escapeControls(String(read.bundle.manifest.version))} decides the same for this request`);
     return EXIT_OK;
   },
 };

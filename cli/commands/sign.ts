@@ -8,6 +8,7 @@ import { writeFileSync } from "node:fs";
 import { bundlePaths, readBundleResult } from "../../runtime/trust/bundle-files.js";
 import { loadPrivateKeyFile } from "../../runtime/trust/key-files.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type Command } from "../io.js";
+import { escapeControls } from "../../runtime/thrown.js";
 
 export const signCommand: Command = {
   name: "sign",
@@ -57,7 +58,7 @@ export const signCommand: Command = {
       io.err(`writ sign: cannot write ${signaturePath}: ${e instanceof Error ? e.message : String(e)}`);
       return EXIT_FAILURE;
     }
-    io.out(`signed ${read.name} ${read.bundle.manifest.version} with key ${key.key.keyId}`);
+    io.out(`signed ${read.name} ${escapeControls(String(read.bundle.manifest.version))} with key ${key.key.keyId}`);
     io.out(`  wrote ${signaturePath}`);
     return EXIT_OK;
   },

@@ -80,7 +80,7 @@ export const testCommand: Command = {
       }
       const policy = loadPolicy(result.bundle, { allowUnsigned: true });
       const report = runPolicyTests(result.checked, policy);
-      io.out(`${file} (${result.checked.ir.name} ${result.checked.ir.version})`);
+      io.out(`${file} (${result.checked.ir.name} ${escapeControls(result.checked.ir.version)})`);
       for (const o of report.outcomes) {
         if (o.passed) {
           passed++;

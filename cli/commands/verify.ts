@@ -12,6 +12,7 @@ import { isBundlePath } from "./bundle-dir.js";
 import { loadPublicKeyList } from "./key-list.js";
 import { readInputText, readRequestJson } from "./request-json.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type CliIO, type Command } from "../io.js";
+import { escapeControls } from "../../runtime/thrown.js";
 
 /** A date, or a date and time with an optional zone: 2026-11-28, 2026-11-28T12:00:00Z, …+01:00 */
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
@@ -129,6 +130,6 @@ function verifyBundleDir(io: CliIO, dir: string, trustedKeys: PublicKey[]): numb
     return EXIT_FAILURE;
   }
   const m = read.bundle.manifest;
-  io.out(`bundle ${read.name} ${m.version} verified: signed by ${result.keyId}; module sha3-512 ${m.digests.sha3_512}`);
+  io.out(`bundle ${read.name} ${escapeControls(String(m.version))} verified: signed by ${result.keyId}; module sha3-512 ${m.digests.sha3_512}`);
   return EXIT_OK;
 }

@@ -32,4 +32,14 @@ describe("writ test", () => {
     expect(lines).toContain("  ✓ red \\u001b[31m and \\u202eright-to-left");
     expect(lines.filter((l) => l.startsWith("  ✓ security"))).toEqual([]);
   });
+
+  it("escapes the policy's version in its header line too", async () => {
+    const file = join(dir, "version.writ");
+    writeFileSync(file, `policy "v" version "1)\\n  ✓ forged\\n(x"\ninput { n: int }\npermit p when n > 0\ntest "real" { input { n: 0 } expect allow }\n`);
+    const out: string[] = [];
+    await testCommand.run([file], { cwd: dir, out: (t) => out.push(t), err: (t) => out.push(t), readStdin: async () => "" });
+    const lines = out.join("\n").split("\n");
+    expect(lines[0]).toBe(`${file} (v 1)\\u000a  ✓ forged\\u000a(x)`);
+    expect(lines.filter((l) => l.startsWith("  ✓"))).toEqual([]);
+  });
 });
