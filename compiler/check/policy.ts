@@ -7,7 +7,7 @@ import { type Diagnostic, error, warning } from "../diagnostics.js";
 import type { Span } from "../source.js";
 import type { IRPolicy, IRRule, IRType, Node } from "../ir/ir.js";
 import { evaluateNode, Err } from "../ir/interp.js";
-import { constantCost, DEFAULT_COST_BUDGET, formatCost, within } from "../ir/cost.js";
+import { constantCost, DEFAULT_COST_BUDGET, formatCost, valueSizeOver, within } from "../ir/cost.js";
 import { childrenOf } from "../ir/children.js";
 import type { RecordType } from "../../runtime/schema.js";
 import { isPolicyName } from "../../runtime/manifest.js";
@@ -45,8 +45,11 @@ export interface CheckResult {
 
 /** Most steps a constant's evaluation may take (the default budget of a whole decision). */
 export const MAX_CONSTANT_COST = DEFAULT_COST_BUDGET;
-/** Most elements and bytes a constant may hold: it is written into every module as data. */
-export const MAX_CONSTANT_SIZE = 1_000_000;
+/**
+ * Most elements and bytes a constant may hold: it is written into the module as data, and a module's
+ * memory is at most 16 MiB (an int takes 8 bytes there, a string 4 more than its own).
+ */
+export const MAX_CONSTANT_SIZE = 4_000_000;
 /**
  * Most rules in one policy: 10,000 compile in about 10 s (730 MB); 50,000 took 106 s and 4.8 GB,
  * and the optimiser (binaryen, whose memory V8's heap limits do not cover) then aborted.
@@ -85,17 +88,22 @@ export function checkPolicy(ast: PolicyFile): CheckResult {
       diagnostics.push(error(Codes.constantDependsOnRequest, `constant \`${name}\` cannot depend on the request`, decl.value.span));
       continue;
     }
-    // evaluated here, in the compiler's process: a few lines of doubling would otherwise take all
-    // its memory (V8 aborts the process on a list too long) before any error could be reported
-    const { cost, size } = constantCost(checked.node);
-    if (!within(cost, MAX_CONSTANT_COST) || !within(size, MAX_CONSTANT_SIZE)) {
-      const over = !within(cost, MAX_CONSTANT_COST) ? `${formatCost(cost)} steps (at most ${formatCost(MAX_CONSTANT_COST)})` : `${formatCost(size)} elements and bytes (at most ${formatCost(MAX_CONSTANT_SIZE)})`;
-      diagnostics.push(error(Codes.constantErrors, `constant \`${name}\` is too large to evaluate: it may take ${over}`, decl.value.span, "build it from smaller parts, or test the request against the parts"));
+    // Evaluated here, in the compiler's process: costed first (a few lines of doubling, or macros
+    // nested over large lists, would otherwise take all its memory or time; V8 aborts the process
+    // on a list too long), and its value measured after (a value of n steps holds at most about n
+    // elements and bytes, but shared parts count each time they appear, as the module stores them)
+    const { cost } = constantCost(checked.node);
+    if (!within(cost, MAX_CONSTANT_COST)) {
+      diagnostics.push(error(Codes.constantErrors, `constant \`${name}\` is too large to evaluate: it may take ${formatCost(cost)} steps (at most ${formatCost(MAX_CONSTANT_COST)})`, decl.value.span, "build it from smaller parts, or test the request against the parts"));
       continue;
     }
     const value = evaluateNode(checked.node, { kind: "record", fields: new Map() });
     if (value instanceof Err) {
       diagnostics.push(error(Codes.constantErrors, `constant \`${name}\` fails to evaluate: ${value.code.replace(/_/g, " ")}`, decl.value.span));
+      continue;
+    }
+    if (valueSizeOver(value, MAX_CONSTANT_SIZE)) {
+      diagnostics.push(error(Codes.constantErrors, `constant \`${name}\` holds more than ${formatCost(MAX_CONSTANT_SIZE)} elements and bytes, the most a module stores for one`, decl.value.span, "build it from smaller parts, or test the request against the parts"));
       continue;
     }
     constants.set(name, { value, type: checked.type as IRType });

@@ -227,14 +227,33 @@ export function ruleCosts(ir: IRPolicy): number[] {
   return ir.rules.map((rule) => costOf(rule.condition, input, new Map()).cost);
 }
 
+/** A constant's expression before it is evaluated: its worst-case cost. */
+export function constantCost(node: Node): { cost: number } {
+  return { cost: costOf(node, { len: 1, fields: new Map() }, new Map()).cost };
+}
+
 /**
- * A constant's expression before it is evaluated: its worst-case cost, and the most elements and
- * bytes its value can hold (counting a list that appears n times n times, as the module's constant
- * pool stores it). Earlier constants are literals here, so their sizes are exact.
+ * Whether `value` holds more than `limit` elements and bytes: each element, entry and scalar one,
+ * each string its UTF-8 bytes, a part that appears n times n times (as the module's constant pool
+ * stores it). Stops counting past the limit, so a value of a billion shared parts is not walked.
  */
-export function constantCost(node: Node): { cost: number; size: number } {
-  const { cost, bound } = costOf(node, { len: 1, fields: new Map() }, new Map());
-  return { cost, size: weight(bound) };
+export function valueSizeOver(value: Value, limit: number): boolean {
+  let left = limit;
+  const visit = (v: Value): boolean => {
+    if (typeof v === "string") left -= Buffer.byteLength(v);
+    else if (Array.isArray(v)) {
+      left -= 1;
+      for (const e of v) if (left < 0 || visit(e)) return true;
+    } else if (isMapValue(v)) {
+      left -= 1;
+      for (const [k, e] of (v as MapValue).entries) {
+        left -= Buffer.byteLength(k);
+        if (left < 0 || visit(e)) return true;
+      }
+    } else left -= 1;
+    return left < 0;
+  };
+  return visit(value);
 }
 
 /** A cost as people read it: `1,234,567`, or `about 9.6e+81` beyond exact integers. */
