@@ -15,7 +15,7 @@
 // It only ever accepts: anything unusual — a failed test, a key that is no field's name or a key
 // count that does not match (an optional field given as `undefined`, a field that is not enumerable:
 // record-keys.ts), an int beyond int32 that is not a safe integer, a BigInt, a prototype other than
-// Object.prototype, a getter that throws — returns `SLOW_PATH`, and the caller runs the full validator
+// Object.prototype or null, a getter that throws — returns `SLOW_PATH`, and the caller runs the full validator
 // (which names the field and the reason) and the general encoder. So the fast path accepts a subset
 // of what the validator accepts (but for one object no JSON text can produce, see `record`), and
 // writes the same bytes the encoder writes for it (test/runtime/ingest.test.ts checks both on random
@@ -54,6 +54,17 @@ export interface IngestHelpers {
 export type IngestFactory = (helpers: IngestHelpers) => Ingest;
 
 class Unsupported extends Error {}
+
+/**
+ * JS that is true when `x` is not a plain object: one whose prototype is Object.prototype (read as
+ * `__proto__`, which V8 folds to a map check) or null (what the general path's snapshots are made
+ * of; asked of Object.getPrototypeOf only when the first test fails). A null-prototype object has
+ * nothing to inherit, and an own `__proto__` key is an unknown key (records) or an inherited name
+ * (map keys), both of which send the request the general way.
+ */
+function notPlain(x: string): string {
+  return `typeof ${x} !== "object" || ${x} === null || (${x}.__proto__ !== OP && Object.getPrototypeOf(${x}) !== null)`;
+}
 
 function num(n: number): string {
   if (!Number.isSafeInteger(n)) throw new Unsupported(`layout number ${n} is not an integer`);
@@ -303,7 +314,7 @@ class IngestGenerator {
         // objects inherit (`constructor`, `__proto__`...) need own-property reads: the general path.
         const valueSlot = slot?.kind === "map" ? slot.value : undefined;
         const [ks, n, p, i, k, e] = ["ks", "n", "p", "i", "k", "e"].map((q) => this.fresh(q));
-        this.emit(`if (typeof ${x} !== "object" || ${x} === null || ${x}.__proto__ !== OP) return -1;`);
+        this.emit(`if (${notPlain(x)}) return -1;`);
         this.emit(`const ${ks} = Object.keys(${x}); const ${n} = ${ks}.length; if (${n} > ${num(t.max)}) return -1;`);
         if (valueSlot) {
           const entry = num(4 + elementStride(valueSlot));
@@ -352,7 +363,7 @@ class IngestGenerator {
     // the key check then sends the request the general way; a non-enumerable one that answers
     // Object.prototype can only be defined on purpose by the host's own code, and even then every
     // field is still read once and checked, and the decision is made on exactly what was read.
-    this.emit(`if (typeof ${x} !== "object" || ${x} === null || ${x}.__proto__ !== OP) return -1;`);
+    this.emit(`if (${notPlain(x)}) return -1;`);
     // Outside lists and maps, a record's keys are checked once the whole request has been read (no
     // getter of the request runs after that): a getter that plants a property on Object.prototype
     // and a later one that removes it can then show the check neither a planted key (its name

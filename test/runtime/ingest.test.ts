@@ -145,6 +145,37 @@ describe("the decision fast path", () => {
     expect(ingest(hide({ ...full(), [`${last}x`]: 1 }, last))).toBe(SLOW_PATH);
   });
 
+  it("takes objects without a prototype (what snapshots are made of), and refuses any other prototype", () => {
+    const schema: RecordType = {
+      kind: "record",
+      fields: [
+        { name: "r", optional: false, type: { kind: "record", fields: [{ name: "a", optional: true, type: { kind: "int" } }] } },
+        { name: "m", optional: false, type: { kind: "map", value: { kind: "int" }, max: 4, keyMax: 8 } },
+      ],
+    };
+    const layout: InputLayout = {
+      abi: 1,
+      strings: [],
+      root: {
+        kind: "record",
+        size: 12,
+        fields: [
+          { name: "r", offset: 0, presence: -1, type: { kind: "record", size: 8, fields: [{ name: "a", offset: 0, presence: -1, type: { kind: "int" } }] } },
+          { name: "m", offset: 8, presence: -1, type: { kind: "map", value: { kind: "int" } } },
+        ],
+      },
+      inputSize: 256,
+    };
+    const ingest = generateIngest(schema, layout, INPUT)!(memoryWriters(new WebAssembly.Memory({ initial: 1, maximum: 1 })));
+    const bare = <T extends object>(o: T): T => Object.assign(Object.create(null) as T, o);
+    expect(ingest(bare({ r: bare({ a: 1 }), m: bare({ k: 2 }) }))).not.toBe(SLOW_PATH);
+    // a chain through an object without a prototype: `a` would be inherited from it
+    const inheriting = Object.create(bare({ a: 7 })) as object;
+    expect(ingest({ r: inheriting, m: {} })).toBe(SLOW_PATH);
+    expect(ingest({ r: {}, m: Object.create(bare({ k: 1 })) })).toBe(SLOW_PATH);
+    expect(ingest({ r: new (class {})(), m: {} })).toBe(SLOW_PATH);
+  });
+
   it("keeps hostile field names and table strings inert", () => {
     const schema: RecordType = {
       kind: "record",
