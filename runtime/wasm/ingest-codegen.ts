@@ -369,7 +369,9 @@ class IngestGenerator {
     // and a later one that removes it can then show the check neither a planted key (its name
     // counted as a field) nor a clean prototype: the end's pollution check sees the first, the key
     // count the second. Inside a list or a map, the check runs where the record is read, followed
-    // by a pollution check of its own.
+    // by a pollution check of its own: about 2 ns a record, where noting each record to check it at
+    // the end measured nearly twice that (32 records in a list: 415 ns a decision, 455 noted, 345
+    // with neither).
     const deferred = this.loops === 0;
     if (deferred) this.hoisted.push(`${count} = 0`);
     else this.emit(`let ${count} = 0;`);
