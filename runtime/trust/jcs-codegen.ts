@@ -136,10 +136,15 @@ class Emitter {
       // names are never inherited ones (refused above), so plain assignment makes an own property
       this.lines.push(`${copy}[${JSON.stringify(f.name)}] = ${value};`, `}`);
     }
-    // no member beyond the schema's (those would belong in the canonical form too), and none read by
+    // No member beyond the schema's (those would belong in the canonical form too), and none read by
     // name that JSON would leave out (not enumerable): record-keys.ts. The names go in the schema's
-    // order, the order keys usually come in (`fields` above is sorted for the output).
-    this.lines.push(recordKeysCheck(v, n, t.fields.map((f) => f.name), "return undefined;", this), `out += "}";`);
+    // order, the order keys usually come in (`fields` above is sorted for the output). Checked once
+    // the whole request has been read, as decide's fast path does (ingest-codegen.ts): a getter that
+    // plants a property on Object.prototype and a later one that removes it cannot then have the
+    // planted value copied for a missing member, signed, and decided.
+    const check = this.fresh("keysOf");
+    this.declarations.push(`function ${check}(x, n) { ${recordKeysCheck("x", "n", t.fields.map((f) => f.name), "return false;", this)} return true; }`);
+    this.lines.push(`unchecked.push(${check}, ${v}, ${n});`, `out += "}";`);
     return copy;
   }
 }
@@ -159,9 +164,12 @@ export function canonicalWriterSource(schema: RecordType): string | undefined {
       // for again at the end, as a getter of this request may have planted one
       "if (P() !== undefined) return undefined;",
       'let out = "";',
+      // each record read, with its key check and the count of its members found, for the end
+      "const unchecked = [];",
       "try {",
       ...(e.usesMaps ? ["const budget = B();"] : []),
       ...e.lines,
+      "for (let q = 0; q < unchecked.length; q += 3) if (!unchecked[q](unchecked[q + 1], unchecked[q + 2])) return undefined;",
       "if (P() !== undefined) return undefined;",
       `return { text: out, data: ${copy} };`,
       "} catch { return undefined; }",

@@ -16,6 +16,7 @@ import { canonicalJson } from "../../runtime/trust/jcs.js";
 import { canonicalReaderFor } from "../../runtime/trust/jcs-codegen.js";
 import { requestDigest } from "../../runtime/trust/request-digest.js";
 import { createWasmEvaluator } from "../../runtime/wasm/evaluator.js";
+import { authorize, createSigner, generateKeyPair } from "../../runtime/trust/index.js";
 
 const complete = () => ({
   principal: { id: "a", roles: ["admin"], clearance: 1, tenant: "acme" },
@@ -108,18 +109,22 @@ describe("prototype pollution", () => {
 
   it("never reads a property that one getter plants and a later one removes, in a record or in a list of them", async () => {
     const compiledSmall = await compilePolicy(
-      `policy "t" version "1"\ninput { p: { name: string(16), admin?: bool }, items: list<{ k: string(8), admin?: bool }>(4), ctx: string(16) }\npermit admins when has(p.admin) && p.admin\npermit items when items.exists(i, has(i.admin) && i.admin)\n`,
+      // fields in the same order by name (the canonical reader's) as in the schema: `a` first, `z` last
+      `policy "t" version "1"\ninput { a: string(16), items: list<{ k: string(8), admin?: bool }>(4), p: { name: string(16), admin?: bool }, z: string(16) }\npermit admins when has(p.admin) && p.admin\npermit items when items.exists(i, has(i.admin) && i.admin)\n`,
     );
     const bundle = compiledSmall.bundle!;
+    const signer = createSigner(generateKeyPair());
     const paths: [string, (r: unknown) => Decision][] = [
       ["fast path", (r) => loadPolicy(bundle, { allowUnsigned: true }).decide(r)],
+      // authorize decides (and signs) the copy its canonical reader made
+      ["authorize", (r) => authorize(loadPolicy(bundle, { allowUnsigned: true }), r, { signer }).decision],
       ["portable", (r) => createWasmEvaluator(new WebAssembly.Module(bundle.module as Uint8Array<ArrayBuffer>), bundle.manifest, { portable: true }).decide(r)],
       ["interpreter", (r) => createInterpreter(compiledSmall.ir!, compiledSmall.checked!.errorSites).decide(r)],
     ];
     const plant = () => ((Object.prototype as Record<string, unknown>).admin = true);
     const unplant = () => delete (Object.prototype as Record<string, unknown>).admin;
-    const inRecord = () => ({ p: { get name() { plant(); return "bob"; } }, items: [], get ctx() { unplant(); return "x"; } });
-    const inList = () => ({ p: { name: "bob" }, items: [{ get k() { plant(); return "a"; } }], get ctx() { unplant(); return "x"; } });
+    const inRecord = () => ({ get a() { plant(); return "a"; }, items: [], p: { name: "bob" }, get z() { unplant(); return "z"; } });
+    const inList = () => ({ a: "a", items: [{ get k() { plant(); return "k"; } }], p: { name: "bob" }, get z() { unplant(); return "z"; } });
     try {
       for (const make of [inRecord, inList]) {
         for (const [path, decide] of paths) expect([path, decide(make()).decision]).toEqual([path, "deny"]);
@@ -127,7 +132,7 @@ describe("prototype pollution", () => {
     } finally {
       unplant();
     }
-    expect(paths.map(([, decide]) => decide({ p: { name: "bob", admin: true }, items: [], ctx: "x" }).decision)).toEqual(["allow", "allow", "allow"]);
+    expect(paths.map(([, decide]) => decide({ a: "a", items: [], p: { name: "bob", admin: true }, z: "z" }).decision)).toEqual(["allow", "allow", "allow", "allow"]);
   });
 
   it("keeps request digests to the request's own members", () => {
