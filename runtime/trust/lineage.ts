@@ -194,8 +194,18 @@ function scan(buf: Buffer, logPath: string): { state: ScanState; tornFrom: numbe
   // (and kept aside by openLog); the log then ends where the last complete write ended.
   const last = state.last;
   if (last !== null && last.batch !== null && last.batch.index !== last.batch.size - 1) {
+    // The lines cut must be that write's: leaves 0 … index of one batch, in order. Any other lines
+    // there (leaves 4 and 5 of a batch after records of their own) are not what a crash leaves, and
+    // cutting them would take away records that were written whole: the log is refused instead.
     let batchFrom = lastLineFrom;
-    for (let k = 0; k < last.batch.index && batchFrom > 0; k++) batchFrom = previousLineStart(buf, batchFrom);
+    for (let leaf = last.batch.index - 1; leaf >= 0; leaf--) {
+      if (batchFrom === 0) throw damaged(state.count - 1, `is leaf ${last.batch.index} of a batch whose first leaves are not in the log (not a write cut short)`);
+      batchFrom = previousLineStart(buf, batchFrom);
+      const record = parseRecordLine(buf.toString("utf8", batchFrom, buf.indexOf(0x0a, batchFrom)));
+      const place = record.ok ? record.parsed.batch : null;
+      if (place === null || place.head !== last.batch.head || place.index !== leaf)
+        throw damaged(state.count - 1 - (last.batch.index - leaf), `is not leaf ${leaf} of the batch the log ends in (its last records are not one write cut short)`);
+    }
     const before = scan(buf.subarray(0, batchFrom), logPath);
     // (what precedes a batch's first leaf ends with a whole record: it has nothing to cut)
     return { state: before.state, tornFrom: before.tornFrom ?? batchFrom, found: { ...found, records: last.batch.index + 1, batchSize: last.batch.size } };

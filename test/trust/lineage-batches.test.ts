@@ -6,7 +6,7 @@
 
 import { afterAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { authorize } from "../../runtime/trust/authorize.js";
 import { createBatchAuthorizer } from "../../runtime/trust/batch.js";
@@ -185,6 +185,22 @@ describe("the log writer and batches", () => {
     createBatchAuthorizer({ signer: createSigner(key), maxBatch: size, lineage: sink }).authorizeBatch(policy, Array.from({ length: size * count }, (_, i) => REQUESTS[i % 3]));
     return captured;
   }
+
+  it("refuses, and leaves as it is, a log ending in a batch whose first leaves are not there (no crash leaves that)", () => {
+    // whole records 0–5, then leaves 1 and 2 of the batch of records 6–9 without its leaf 0, the
+    // chain recomputed: cutting "the unfinished batch" back to its leaf 0 would take record 5, of
+    // another batch, with it (and then the rest of that batch, unfinished in turn)
+    const path = writeLines(join(dir, "foreign-leaves.jsonl"), rechain([...L.slice(0, 6), L[7]!, L[8]!]));
+    const before = readFileSync(path);
+    expect(() => openLog(path, { fsync: "never" })).toThrow(/record 5 is not leaf 0 of the batch the log ends in/);
+    expect(readFileSync(path).equals(before)).toBe(true);
+    // the first leaves alone, as a crash leaves them: cut (and kept aside), the rest stays
+    const torn = writeLines(join(dir, "first-leaves.jsonl"), L.slice(0, 8));
+    const log = openLog(torn, { fsync: "never" });
+    expect(log.repaired).toMatchObject({ records: 2, batchSize: 4 });
+    expect(log.head().records).toBe(6);
+    log.close();
+  });
 
   it("starts a log only at a batch's first leaf", () => {
     const [entries] = captureBatches(4) as [{ artifact: string; statement: Statement }[]];
