@@ -54,7 +54,8 @@ export function tryLoadPolicy(bundle: Bundle, options: LoadOptions = {}): LoadRe
 
 /** Loads a bundle; throws a PolicyLoadError (with a code) when it must be refused. */
 export function loadPolicy(bundle: Bundle, options: LoadOptions = {}): LoadedPolicy {
-  const verified = verifyBundle(bundle, { trustedKeys: options.trustedKeys, allowUnsigned: options.allowUnsigned });
+  // the options go as they are: verifyBundle reads each once and refuses what it cannot use
+  const verified = verifyBundle(bundle, options);
   if (!verified.ok) throw new PolicyLoadError(verified.code, verified.message);
   const manifest: Manifest = bundle.manifest;
   if (manifest.format !== MANIFEST_FORMAT) throw new PolicyLoadError("malformed", `manifest format \`${String(manifest.format)}\` is not \`${MANIFEST_FORMAT}\``);

@@ -3,7 +3,7 @@
 // policies, the request, allow only). The compact verifier (verify-artifact.ts) and the batched one
 // (batch-artifact.ts) call the same functions, so they refuse the same things with the same words.
 
-import { isInstance } from "../thrown.js";
+import { describeThrown, isInstance } from "../thrown.js";
 import type { CryptoPath, DigestPair } from "../crypto/digest.js";
 import { requestDigest } from "./request-digest.js";
 import { MAX_EPOCH_SECONDS, type ArtifactErrorCode, type PublicKey, type Statement } from "./types.js";
@@ -67,14 +67,18 @@ export function readCheckOptions(options: unknown): { ok: true; options: Checked
     const o = options as Record<string, unknown>;
     const keys = o["trustedKeys"];
     if (!Array.isArray(keys)) return bad("the options must give `trustedKeys`, a list of public keys");
-    const trustedKeys = [...keys];
-    const badKey = trustedKeys.findIndex((k) => !isPublicKey(k));
+    // each entry copied as read, once: a getter that answers differently (or throws) on a second
+    // read must not have one value checked and another used
+    const read = [...keys].map((k) => (typeof k === "object" && k !== null ? { keyId: (k as PublicKey).keyId, bytes: (k as PublicKey).bytes } : k));
+    const badKey = read.findIndex((k) => !isPublicKey(k));
     if (badKey >= 0) return bad(`trustedKeys[${badKey}] is not a public key ({ keyId, bytes: 32 bytes })`);
+    // the bytes copied too: the host keeps its array, and may change it
+    const trustedKeys = (read as PublicKey[]).map((k) => ({ keyId: k.keyId, bytes: Uint8Array.from(k.bytes) }));
     const policies = o["trustedPolicies"];
     let trustedPolicies: DigestPair[] | undefined;
     if (policies !== undefined) {
       if (!Array.isArray(policies)) return bad("`trustedPolicies` must be a list of digest pairs ({ sha3_512, blake2b_512 })");
-      trustedPolicies = [...policies];
+      trustedPolicies = [...policies].map((d) => (typeof d === "object" && d !== null ? { sha3_512: (d as DigestPair).sha3_512, blake2b_512: (d as DigestPair).blake2b_512 } : d));
       const badPolicy = trustedPolicies.findIndex((d) => !isDigestPair(d));
       if (badPolicy >= 0) return bad(`trustedPolicies[${badPolicy}] is not a digest pair ({ sha3_512, blake2b_512 })`);
     }
@@ -86,22 +90,32 @@ export function readCheckOptions(options: unknown): { ok: true; options: Checked
     const skew = o["clockSkewSeconds"] ?? DEFAULT_CLOCK_SKEW_SECONDS;
     if (typeof skew !== "number" || !Number.isFinite(skew) || skew < 0)
       return bad(`clockSkewSeconds must be a non-negative number of seconds, got ${typeof skew === "number" ? skew : `a ${typeof skew}`}`);
+    // flags are booleans: `requireAllow: "true"` (a flag read from text) must not be taken as false
+    const requireAllow = o["requireAllow"] ?? false;
+    const ignoreExpiry = o["ignoreExpiry"] ?? false;
+    if (typeof requireAllow !== "boolean") return bad(`requireAllow must be true or false, got ${describeOption(requireAllow)}`);
+    if (typeof ignoreExpiry !== "boolean") return bad(`ignoreExpiry must be true or false, got ${describeOption(ignoreExpiry)}`);
     return {
       ok: true,
       options: {
         trustedKeys,
         trustedPolicies,
         request: "request" in o ? { value: o["request"] } : undefined,
-        requireAllow: o["requireAllow"] === true,
-        ignoreExpiry: o["ignoreExpiry"] === true,
+        requireAllow,
+        ignoreExpiry,
         now: ms / 1000,
         skew,
         path,
       },
     };
   } catch (e) {
-    return bad(`reading the options threw: ${e instanceof Error ? e.message : String(e)}`);
+    return bad(`reading the options threw: ${describeThrown(e)}`);
   }
+}
+
+/** An option's value as a message shows it: a string quoted, anything else by its type. */
+function describeOption(v: unknown): string {
+  return typeof v === "string" ? JSON.stringify(v.slice(0, 40)) : v === null ? "null" : `a ${typeof v}`;
 }
 
 /** A moment given in seconds since the epoch, as an ISO date when a date can hold it. */

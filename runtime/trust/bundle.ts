@@ -9,6 +9,7 @@ import type { Bundle, Manifest } from "../manifest.js";
 import { canonicalJson, canonicalize } from "./jcs.js";
 import { headerProblem, parseCompact, payloadText, signCompact, verifyJws } from "./jws.js";
 import { BUNDLE_SIGNATURE_TYP, type PrivateKey, type PublicKey } from "./types.js";
+import { describeThrown } from "../thrown.js";
 
 export type BundleErrorCode =
   | "unsigned"
@@ -16,7 +17,9 @@ export type BundleErrorCode =
   | "bad_signature"
   | "manifest_mismatch"
   | "module_digest_mismatch"
-  | "malformed";
+  | "malformed"
+  /** the options cannot be used: a flag that is not a boolean, keys that are not keys, a getter that throws */
+  | "bad_options";
 
 export type BundleVerification = { ok: true; keyId?: string } | { ok: false; code: BundleErrorCode; message: string };
 
@@ -57,7 +60,45 @@ function manifestDigests(manifest: unknown): Manifest["digests"] | null {
   return { sha3_512, blake2b_512 };
 }
 
-export function verifyBundle(bundle: Bundle, options: VerifyBundleOptions = {}): BundleVerification {
+/** The options, each read once and checked; or why they cannot be used. */
+function readBundleOptions(options: unknown): { ok: true; options: VerifyBundleOptions } | { ok: false; code: BundleErrorCode; message: string } {
+  const bad = (message: string) => ({ ok: false as const, code: "bad_options" as const, message });
+  if (options === undefined) return { ok: true, options: {} };
+  if (typeof options !== "object" || options === null) return bad("the options must be an object");
+  try {
+    const o = options as Record<string, unknown>;
+    // a flag is a boolean: `allowUnsigned: "false"` (a flag read from text) must not load an unsigned bundle
+    const allowUnsigned = o["allowUnsigned"] ?? false;
+    if (typeof allowUnsigned !== "boolean") return bad(`allowUnsigned must be true or false, got ${typeof allowUnsigned === "string" ? JSON.stringify(allowUnsigned.slice(0, 40)) : `a ${typeof allowUnsigned}`}`);
+    const keys = o["trustedKeys"] ?? [];
+    if (!Array.isArray(keys)) return bad("`trustedKeys` must be a list of public keys");
+    const trustedKeys: PublicKey[] = [];
+    for (const [i, k] of [...keys].entries()) {
+      const keyId = typeof k === "object" && k !== null ? (k as PublicKey).keyId : undefined;
+      const bytes = typeof k === "object" && k !== null ? (k as PublicKey).bytes : undefined;
+      if (typeof keyId !== "string" || !(bytes instanceof Uint8Array) || bytes.length !== 32) return bad(`trustedKeys[${i}] is not a public key ({ keyId, bytes: 32 bytes })`);
+      trustedKeys.push({ keyId, bytes: Uint8Array.from(bytes) });
+    }
+    const path = o["path"];
+    if (path !== undefined && path !== "native" && path !== "noble") return bad('`path` must be "native" or "noble"');
+    return { ok: true, options: { allowUnsigned, trustedKeys, path } };
+  } catch (e) {
+    return bad(`reading the options threw: ${describeThrown(e)}`);
+  }
+}
+
+export function verifyBundle(bundle: Bundle, given: VerifyBundleOptions = {}): BundleVerification {
+  const read = readBundleOptions(given);
+  if (!read.ok) return read;
+  try {
+    return verifyReadBundle(bundle, read.options);
+  } catch (e) {
+    // a host's bundle object whose getter throws
+    return fail("malformed", `the bundle could not be read: ${describeThrown(e)}`);
+  }
+}
+
+function verifyReadBundle(bundle: Bundle, options: VerifyBundleOptions): BundleVerification {
   if (typeof bundle !== "object" || bundle === null) return fail("malformed", "a bundle is an object with `module` and `manifest`");
   if (!(bundle.module instanceof Uint8Array)) return fail("malformed", "bundle `module` must be the module's bytes (Uint8Array)");
   const declared = manifestDigests(bundle.manifest);

@@ -409,3 +409,32 @@ describe("a signed manifest must describe its module", () => {
   });
 });
 
+
+describe("options a host builds from text or with getters", () => {
+  it("refuse a flag that is not a boolean, rather than read `\"false\"` as true or `\"true\"` as false", () => {
+    const signer = createSigner(issuer);
+    const deny = authorize(policy, payment(10 ** 9), { signer });
+    expect(deny.decision.decision).toBe("deny");
+    for (const requireAllow of ["true", 1, "yes"])
+      expect(verifyArtifact(deny.artifact, { trustedKeys: [issuer.publicKey], requireAllow } as unknown as VerifyArtifactOptions)).toMatchObject({ ok: false, code: "bad_options" });
+    expect(verifyArtifact(deny.artifact, { trustedKeys: [issuer.publicKey], ignoreExpiry: "true" } as unknown as VerifyArtifactOptions)).toMatchObject({ ok: false, code: "bad_options" });
+    const unsigned: Bundle = { module: bundle.module, manifest: bundle.manifest };
+    for (const allowUnsigned of ["false", "no", 0]) {
+      const load = tryLoadPolicy(unsigned, { allowUnsigned } as never);
+      expect(load.ok ? "loaded" : load.error.code).toBe("bad_options");
+    }
+    expect(tryLoadPolicy(unsigned, { trustedKeys: issuer.publicKey } as never)).toMatchObject({ ok: false, error: { code: "bad_options" } });
+    expect(tryLoadPolicy(unsigned, null as never)).toMatchObject({ ok: false, error: { code: "bad_options" } });
+  });
+
+  it("read each trusted key and policy once: a getter that throws or changes on a second read is not met", () => {
+    const signer = createSigner(issuer);
+    const { artifact } = authorize(policy, payment(), { signer });
+    let reads = 0;
+    const key = { get keyId() { if (++reads > 1) throw new Error("read twice"); return issuer.publicKey.keyId; }, bytes: issuer.publicKey.bytes };
+    expect(verifyArtifact(artifact, { trustedKeys: [key], trustedPolicies: [policy.digests] })).toMatchObject({ ok: true });
+    // a reason that cannot be shown still gives an answer, not an exception
+    const nasty = { get trustedKeys(): never { throw Object.create(null); } };
+    expect(verifyArtifact(artifact, nasty as unknown as VerifyArtifactOptions)).toMatchObject({ ok: false, code: "bad_options" });
+  });
+});
