@@ -80,7 +80,7 @@ export interface LineageLog extends LineageSink {
   close(): void;
 }
 
-export type LineageErrorCode = "locked" | "corrupt" | "chain_break" | "too_large" | "closed" | "io";
+export type LineageErrorCode = "locked" | "corrupt" | "chain_break" | "too_large" | "closed" | "io" | "bad_options";
 
 export class LineageError extends Error {
   constructor(
@@ -258,7 +258,11 @@ function lockName(path: string): string {
  * record and repairing a torn final record. Throws a LineageError (`locked`, `corrupt`, `io`).
  */
 export function openLog(path: string, options: LogOptions = {}): LineageLog {
+  if (typeof path !== "string") throw new LineageError("bad_options", `a log's path is a string, got ${path === null ? "null" : `a ${typeof path}`}`);
+  if (typeof options !== "object" || options === null) throw new LineageError("bad_options", "the options must be an object");
   const fsyncMode = options.fsync ?? "always";
+  // anything but the two modes is refused: `fsync: true` read as not "always" would sync nothing
+  if (fsyncMode !== "always" && fsyncMode !== "never") throw new LineageError("bad_options", `fsync must be "always" or "never", got ${typeof fsyncMode === "string" ? JSON.stringify(String(fsyncMode).slice(0, 40)) : `a ${typeof fsyncMode}`}`);
   if (!existsSync(dirname(path))) throw new LineageError("io", `${path}: the directory ${dirname(path)} does not exist`);
   let lock: ReturnType<typeof acquireLock>;
   try {

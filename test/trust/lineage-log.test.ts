@@ -35,6 +35,17 @@ function appendN(path: string, n: number, key = generateKeyPair()): void {
 }
 
 describe("appending", () => {
+  it("refuses options it cannot use before touching the file: an fsync mode it does not know would sync nothing", () => {
+    for (const fsync of [true, "Always", "yes", 1]) {
+      const path = join(dir, `fsync-${String(fsync)}.jsonl`);
+      expect(() => openLog(path, { fsync } as never)).toThrow(LineageError);
+      expect(tryOpenLog(path, { fsync } as never)).toMatchObject({ ok: false, error: { code: "bad_options" } });
+      expect(existsSync(path)).toBe(false);
+    }
+    expect(tryOpenLog(123 as never)).toMatchObject({ ok: false, error: { code: "bad_options" } });
+    expect(tryOpenLog(join(dir, "null-options.jsonl"), null as never)).toMatchObject({ ok: false, error: { code: "bad_options" } });
+  });
+
   it("creates the file, chains records and reports its head", () => {
     const path = fresh();
     const key = generateKeyPair();
