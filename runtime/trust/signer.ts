@@ -19,6 +19,9 @@ export interface SignerOptions {
   readonly path?: CryptoPath;
 }
 
+/** a digest as statements carry it */
+const HEX128 = /^[0-9a-f]{128}$/;
+
 export class Signer {
   // Private so the seed never shows in logs, JSON.stringify or util.inspect of a signer.
   readonly #key: PrivateKey;
@@ -28,11 +31,18 @@ export class Signer {
   readonly path: CryptoPath | undefined;
 
   constructor(key: PrivateKey, options: SignerOptions = {}) {
-    const head = options.head ?? GENESIS;
-    if (!Number.isSafeInteger(head.seq) || head.seq < 0) throw new RangeError("chain head seq must be a non-negative integer");
-    if ((head.seq === 0) !== (head.prev === null)) throw new RangeError("chain head: seq 0 goes with prev null, and only it");
+    const given = options.head ?? GENESIS;
+    // read once and copied: the digests are written into every statement's signed payload as they
+    // are, so they must be what a verifier reads back (128 lowercase hex digits each), nothing more
+    const seq = given.seq;
+    const prev = given.prev === null ? null : { sha3_512: given.prev?.sha3_512, blake2b_512: given.prev?.blake2b_512 };
+    if (!Number.isSafeInteger(seq) || seq < 0) throw new RangeError("chain head seq must be a non-negative integer");
+    if ((seq === 0) !== (prev === null)) throw new RangeError("chain head: seq 0 goes with prev null, and only it");
+    const isDigest = (d: unknown) => typeof d === "string" && HEX128.test(d);
+    if (prev !== null && !(isDigest(prev.sha3_512) && isDigest(prev.blake2b_512)))
+      throw new RangeError("chain head prev must be null or { sha3_512, blake2b_512 }, 128 lowercase hex digits each (a log's head().chain)");
     this.#key = key;
-    this.#head = head;
+    this.#head = { seq, prev: prev as ChainHead["prev"] };
     this.path = options.path;
   }
 

@@ -85,6 +85,15 @@ describe("authorize", () => {
     expect(signer.head).toBe(head);
     expect(authorize(policy, ADMIN_OK, { signer, now: clock }).statement.lineage.seq).toBe(1);
   });
+  it("starts a signer only from a head whose digests a verifier reads back: 128 lowercase hex digits each", () => {
+    const h = "a".repeat(128);
+    for (const prev of [{ sha3_512: h.toUpperCase(), blake2b_512: h }, {}, "digest", { sha3_512: `${h}","zz":"yes`, blake2b_512: h }])
+      expect(() => createSigner(issuer, { head: { seq: 3, prev } as never })).toThrow(/chain head prev must be null or/);
+    const signer = createSigner(issuer, { head: { seq: 3, prev: { sha3_512: h, blake2b_512: h } } });
+    const { artifact, statement } = authorize(policy, ADMIN_OK, { signer, now: clock });
+    expect(verifyArtifact(artifact, base)).toEqual({ ok: true, statement });
+  });
+
   it("ids are unique; everything else is deterministic for a pinned clock and key", () => {
     const one = issue(ADMIN_OK).statement;
     const two = issue(ADMIN_OK).statement;
