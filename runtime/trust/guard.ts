@@ -11,6 +11,7 @@ import { verifyArtifact } from "./verify-artifact.js";
 import { readCheckOptions } from "./artifact-checks.js";
 import type { PublicKey, Statement } from "./types.js";
 import { describeThrown } from "../thrown.js";
+import { bytesEqual } from "../crypto/base64url.js";
 
 /** `bad_options`: the caller's options cannot be used (found before anything is decided or signed) */
 export type GuardErrorCode = "denied" | "invalid_request" | "policy_error" | "artifact_invalid" | "lineage_failed" | "bad_options";
@@ -66,17 +67,35 @@ export async function guard<T>(
     throw new GuardError("bad_options", [`the clock threw: ${describeThrown(e)}`]);
   }
   if (!(at instanceof Date) || !Number.isFinite(at.getTime())) throw new GuardError("bad_options", ["the clock returned an invalid Date"]);
-  const verification = {
-    trustedKeys: options.trustedKeys ?? [options.signer.publicKey],
-    trustedPolicies: options.trustedPolicies ?? [policy.digests],
-    request,
-    requireAllow: true,
-    now: at,
-    clockSkewSeconds: options.clockSkewSeconds,
-    path: options.signer.path,
-  };
+  let verification;
+  let signerKey: PublicKey;
+  let policyDigests: DigestPair;
+  try {
+    signerKey = options.signer.publicKey;
+    policyDigests = policy.digests;
+    verification = {
+      trustedKeys: options.trustedKeys ?? [signerKey],
+      trustedPolicies: options.trustedPolicies ?? [policyDigests],
+      request,
+      requireAllow: true,
+      now: at,
+      clockSkewSeconds: options.clockSkewSeconds,
+      path: options.signer.path,
+    };
+  } catch (e) {
+    // no signer, no policy, or a getter that throws: the promise rejects with a GuardError all the same
+    throw new GuardError("bad_options", [`the options or the policy could not be read: ${describeThrown(e)}`]);
+  }
   const checks = readCheckOptions(verification);
   if (!checks.ok) throw new GuardError("bad_options", [checks.message]);
+  // What verification will refuse whatever is decided is refused now, before anything is signed
+  // and logged: an allow for an action that then does not run must not be on record.
+  const signerBytes = signerKey?.bytes;
+  if (!(signerBytes instanceof Uint8Array) || !checks.options.trustedKeys.some((k) => k.keyId === signerKey.keyId && bytesEqual(k.bytes, signerBytes)))
+    throw new GuardError("bad_options", ["trustedKeys does not hold the signer's public key: its artifacts would not verify"]);
+  const trustedPolicies = checks.options.trustedPolicies;
+  if (trustedPolicies !== undefined && !trustedPolicies.some((d) => d.sha3_512 === policyDigests.sha3_512 && d.blake2b_512 === policyDigests.blake2b_512))
+    throw new GuardError("bad_options", ["trustedPolicies does not hold the policy's digests: its artifacts would not verify"]);
 
   let sinkFailed = false;
   const sink = options.lineage;

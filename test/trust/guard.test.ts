@@ -48,8 +48,9 @@ describe("guard", () => {
     ["a bad request", () => guard(policy, { principal: { role: 3 }, amount: 1 }, recorderAction, { signer: createSigner(issuer) }), "invalid_request", /principal\.role/],
     ["a request with no JSON form", () => guard(policy, { principal: { role: "admin" }, amount: 1, when: new Date() }, recorderAction, { signer: createSigner(issuer) }), "invalid_request", /not JSON-representable/],
     ["a throwing policy", () => guard(fakePolicy({ decide: () => { throw new Error("module trapped"); } }), ADMIN_OK, recorderAction, { signer: createSigner(issuer) }), "policy_error", /module trapped/],
-    ["an artifact from an untrusted issuer", () => guard(policy, ADMIN_OK, recorderAction, { signer: createSigner(issuer), trustedKeys: [generateKeyPair().publicKey] }), "artifact_invalid", /unknown_key/],
-    ["an artifact for an untrusted policy", () => guard(policy, ADMIN_OK, recorderAction, { signer: createSigner(issuer), trustedPolicies: [fakePolicy({ moduleText: "x" }).digests] }), "artifact_invalid", /untrusted_policy/],
+    // known before anything is signed: refused as options, with nothing issued (see below)
+    ["an artifact from an untrusted issuer", () => guard(policy, ADMIN_OK, recorderAction, { signer: createSigner(issuer), trustedKeys: [generateKeyPair().publicKey] }), "bad_options", /trustedKeys does not hold the signer's public key/],
+    ["an artifact for an untrusted policy", () => guard(policy, ADMIN_OK, recorderAction, { signer: createSigner(issuer), trustedPolicies: [fakePolicy({ moduleText: "x" }).digests] }), "bad_options", /trustedPolicies does not hold the policy's digests/],
     ["a lineage log that refuses the artifact", () => guard(policy, ADMIN_OK, recorderAction, { signer: createSigner(issuer), lineage: { append: () => { throw new Error("EIO"); } } }), "lineage_failed", /EIO/],
   ];
   let actionRuns = 0;
@@ -96,18 +97,34 @@ describe("guard", () => {
       ["a clock that is not a Date", { now: () => "noon" }, /the clock returned an invalid Date/],
       ["a skew given as text", { clockSkewSeconds: "30" }, /clockSkewSeconds must be a non-negative number/],
       ["a trusted key that is not one", { trustedKeys: [null] }, /trustedKeys\[0\] is not a public key/],
+      // what verification would refuse after the fact: an allow signed and logged, the action not run
+      ["trusted keys without the signer's", { trustedKeys: [generateKeyPair().publicKey] }, /trustedKeys does not hold the signer's public key/],
+      ["trusted policies without this one", { trustedPolicies: [{ sha3_512: "0".repeat(128), blake2b_512: "0".repeat(128) }] }, /trustedPolicies does not hold the policy's digests/],
+      ["a getter that throws", { get clockSkewSeconds(): number { throw new Error("getter"); } }, /getter/],
     ];
     for (const [what, extra, message] of cases) {
       const appended: string[] = [];
       const signer = createSigner(issuer);
       const { ran, action } = recorder();
-      const e = await refusal(guard(policy, ADMIN_OK, action, { signer, lineage: { append: (a: string) => void appended.push(a) }, ...extra }));
+      // (getters kept as getters: guard is the one to read them)
+      const options = Object.defineProperties({ signer, lineage: { append: (a: string) => void appended.push(a) } }, Object.getOwnPropertyDescriptors(extra));
+      const e = await refusal(guard(policy, ADMIN_OK, action, options));
       expect(e.code, what).toBe("bad_options");
       expect(e.reasons.join(" "), what).toMatch(message);
       expect(appended, what).toEqual([]);
       expect(signer.head, what).toEqual({ seq: 0, prev: null });
       expect(ran, what).toEqual([]);
     }
+  });
+
+  it("rejects with a GuardError when there is no signer or no policy to speak of", async () => {
+    const { ran, action } = recorder();
+    for (const [p, options] of [[policy, {}], [null, { signer: createSigner(issuer) }]] as const) {
+      const e = await refusal(guard(p as never, ADMIN_OK, action, options as never));
+      expect(e).toBeInstanceOf(GuardError);
+      expect(e.code).toBe("bad_options");
+    }
+    expect(ran).toEqual([]);
   });
 
   it("reads the clock once: the artifact is judged at the moment it was issued for", async () => {
