@@ -9,6 +9,7 @@ import { canonicalJson, canonicalize } from "./jcs.js";
 import { MAX_EPOCH_SECONDS, STATEMENT_FORMAT, type ChainHead, type Statement } from "./types.js";
 import type { RequestDigest } from "./request-digest.js";
 import { describeThrown } from "../thrown.js";
+import { isWellFormed } from "../strings.js";
 
 /** `rule` of the error recorded when the policy itself threw or returned garbage: no rule, the whole policy */
 export const POLICY_FAULT_RULE = "";
@@ -55,8 +56,20 @@ export function decideSafely(policy: DecidingPolicy, request: unknown): Decision
     !errors.every(isDecisionError)
   )
     return policyFault("the policy returned something that is not a Decision");
+  // What is signed must be what a verifier reads back: text that has a canonical JSON (no lone
+  // surrogates) and a statement that fits an artifact (MAX_ARTIFACT_LENGTH, in base64url)
+  const texts = [...(rules as string[]), ...(errors as DecisionError[]).flatMap((e) => [e.code, e.message, e.rule ?? e.path])];
+  if (!texts.every((t) => isWellFormed(t))) return policyFault("the policy's decision holds text that is not well-formed Unicode (a lone surrogate): it cannot be signed");
+  const length = texts.reduce((n, t) => n + t.length, 0);
+  if (length > MAX_DECISION_TEXT) return policyFault(`the policy's decision holds ${length} characters of rule names and messages, more than the ${MAX_DECISION_TEXT} an artifact can carry`);
   return { decision, rules: rules as string[], errors: errors as DecisionError[] };
 }
+
+/**
+ * Most characters of rule names, codes and messages one decision may carry: its statement is signed
+ * in base64url (4 characters for 3 bytes, up to 3 bytes a character) within MAX_ARTIFACT_LENGTH.
+ */
+const MAX_DECISION_TEXT = 192 * 1024;
 
 /** The fields a DecisionError has, each read once into a plain object (anything else is left behind). */
 function readError(e: unknown): unknown {

@@ -94,6 +94,21 @@ describe("authorize", () => {
     expect(verifyArtifact(artifact, base)).toEqual({ ok: true, statement });
   });
 
+  it("issues a faulty policy's answer as an internal deny when it cannot be signed as given", () => {
+    const signer = createSigner(issuer);
+    for (const answer of [
+      { decision: "allow", rules: ["ok\ud800"], errors: [] },
+      { decision: "deny", rules: [], errors: [{ rule: "r", code: "overflow", message: "bad\udc00", at: 0 }] },
+      { decision: "allow", rules: ["x".repeat(2_000_000)], errors: [] },
+    ]) {
+      const faulty = fakePolicy({ decide: () => answer as never });
+      const { artifact, decision } = authorize(faulty, ADMIN_OK, { signer, now: clock });
+      expect(decision.decision).toBe("deny");
+      expect(decision.errors[0]).toMatchObject({ code: "internal" });
+      expect(verifyArtifact(artifact, { ...base, trustedPolicies: [faulty.digests] })).toMatchObject({ ok: true });
+    }
+  });
+
   it("ids are unique; everything else is deterministic for a pinned clock and key", () => {
     const one = issue(ADMIN_OK).statement;
     const two = issue(ADMIN_OK).statement;
