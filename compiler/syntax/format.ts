@@ -100,7 +100,11 @@ export function printExpr(e: A.Expr): string {
       const args = e.args.map(printExpr).join(", ");
       return e.target ? `${operand(e.target, e, "member")}.${e.fn}(${args})` : `${e.fn}(${args})`;
     }
-    case "Unary": return e.op + operand(e.operand, e, "unary");
+    case "Unary":
+      // A minus written apart from the digits (`- 5`, `-(5)`) negates the literal; only `-5` is a
+      // literal (CEL's INT_LIT, and the checker folds only that): printed apart, the meaning stays
+      if (e.op === "-" && e.operand.kind === "IntLiteral" && e.operand.span.start !== e.span.start + 1) return `-(${printExpr(e.operand)})`;
+      return e.op + operand(e.operand, e, "unary");
     case "Binary": return `${operand(e.left, e, "left")} ${e.op} ${operand(e.right, e, "right")}`;
     case "Conditional":
       return `${operand(e.test, e, "left")} ? ${operand(e.then, e, "left")} : ${operand(e.otherwise, e, "right")}`;
@@ -259,21 +263,25 @@ class Printer {
     const inline = `${head} when ${printExpr(c)}`;
     // any comment after the name forces the broken layout: every such comment then stays
     // between the name and the end of the rule, so the choice is the same on the next run
-    if (this.fits(0, inline) && !this.hasComment(r.name.span.end, c.span.end)) {
-      this.line(0, inline, r.name.span.start, c.span.end);
+    // The rule's source ends at its declaration's end, after any bracket closing its condition (a
+    // condition's span stops before it): a comment written before that bracket stays in the rule.
+    const end = Math.max(r.span.end, c.span.end);
+    if (this.fits(0, inline) && !this.hasComment(r.name.span.end, end)) {
+      this.line(0, inline, r.name.span.start, end);
       return;
     }
     this.line(0, head, r.name.span.start, r.name.span.end);
     const op = c.kind === "Binary" && (c.op === "&&" || c.op === "||") ? c.op : undefined;
     if (!op) {
-      this.line(4, `when ${printExpr(c)}`, c.span.start, c.span.end);
+      this.line(4, `when ${printExpr(c)}`, c.span.start, end);
       return;
     }
     const { operands, opStarts } = chain(c, op);
     operands.forEach((o, k) => {
       const text = operand(o, c, k === 0 ? "left" : "right");
-      if (k === 0) this.line(4, `when ${text}`, c.span.start, o.span.end);
-      else this.line(4, `${op} ${text}`, opStarts[k - 1]!, o.span.end);
+      const srcEnd = k === operands.length - 1 ? end : o.span.end;
+      if (k === 0) this.line(4, `when ${text}`, c.span.start, srcEnd);
+      else this.line(4, `${op} ${text}`, opStarts[k - 1]!, srcEnd);
     });
   }
 
@@ -372,7 +380,10 @@ function placeComments(lines: Line[], comments: readonly A.Comment[], text: stri
 }
 
 /** Formats a parsed file. The AST should be free of syntax errors (ErrorExpr prints as `<error>`). */
-export function formatFile(ast: A.PolicyFile, source: SourceFile): string {
+export function formatFile(ast: A.PolicyFile, given: SourceFile): string {
+  // A lone CR ends a line as LF does (the lexer says so); as LF it is what the line scans below look
+  // for, at the same offsets (one character for one)
+  const source: SourceFile = { ...given, text: given.text.replace(/\r(?!\n)/g, "\n") };
   const p = new Printer(ast.comments);
   type Decl =
     | { kind: "header"; node: A.PolicyHeader }

@@ -91,6 +91,15 @@ test "one" {
 `);
   });
 
+  it("keeps a minus written apart from its digits apart: `-5` is a literal, `- 5` a negation", () => {
+    const cond = (c: string) => fmt(`permit p when ${c}`).trim().replace(/^permit p when /, "");
+    expect(cond("n == -5")).toBe("n == -5");
+    expect(cond("n == - 5")).toBe("n == -(5)");
+    expect(cond("n == -(5)")).toBe("n == -(5)");
+    // so a literal out of range stays one (the checker refuses `- 9223372036854775808` and `-(…)`)
+    expect(cond("n == - 9223372036854775808")).toBe("n == -(9223372036854775808)");
+  });
+
   it("uses minimal parentheses and keeps the readable ones", () => {
     const cond = (c: string) => fmt(`permit p when ${c}`).trim().replace(/^permit p when /, "");
     expect(cond("((a + b)) * (c - d) - (e - f)")).toBe("(a + b) * (c - d) - (e - f)");
@@ -217,6 +226,19 @@ test "t" {
     const out = fmt(withComments);
     expect(out).toBe(withComments + "\n");
     assertCanonical(withComments, "comments.writ");
+  });
+
+  it("keeps a comment written before a condition's closing bracket in its rule", () => {
+    const out = fmt(`policy "p" version "1"\npermit a when (x == 1\n  // why a\n)\n\nforbid b when y\n`);
+    // declarations are separated by a blank line: the comment is in the rule's block, not the next one's
+    const blocks = out.split("\n\n");
+    expect(blocks.find((b) => b.includes("permit a"))).toContain("// why a");
+    expect(blocks.find((b) => b.includes("forbid b"))).not.toContain("// why a");
+  });
+
+  it("reads a lone CR as a line end, as the lexer does: own-line comments and blank lines stay so", () => {
+    const cr = `policy "p" version "1"\rpermit a when x\r// about b\rforbid b when y\rlet A = 1\r\rlet B = 2\r`;
+    expect(fmt(cr)).toBe(fmt(cr.replace(/\r/g, "\n")));
   });
 
   it("moves no comment across declarations when reflowing", () => {
