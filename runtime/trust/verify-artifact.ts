@@ -31,12 +31,24 @@ function fail(code: ArtifactErrorCode, message: string): ArtifactVerification {
  * starts with): the statement's inclusion proof against the tree head, whose JWS is checked as the
  * signature. Then, for both, the validity window and the checks `options` ask for. Never throws.
  */
+/** `s` without ASCII spaces, tabs and line ends around it (a loop: a regex would backtrack on a long run). */
+function trimLineSpace(s: string): string {
+  const space = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+  let start = 0;
+  let end = s.length;
+  while (start < end && space(s.charCodeAt(start))) start++;
+  while (end > start && space(s.charCodeAt(end - 1))) end--;
+  return start === 0 && end === s.length ? s : s.slice(start, end);
+}
+
 export function verifyArtifact(token: string, options: VerifyArtifactOptions): ArtifactVerification {
   // `ignoreExpiry` is the batched verifier's option (audits of old batches); here the window always counts
   const read = readCheckOptions(options);
   if (!read.ok) return read;
   const checked = { ...read.options, ignoreExpiry: false };
-  const text = typeof token === "string" ? token.trim() : token;
+  // the line end a file or a pipe adds is not part of the artifact; anything else around it is (a
+  // BOM, a no-break space: String.prototype.trim would take those too)
+  const text = typeof token === "string" ? trimLineSpace(token) : token;
   if (typeof text === "string" && isBatchedText(text)) {
     const batched = verifyBatchedChecked(text, checked);
     return batched.ok ? { ok: true, statement: batched.statement } : batched;

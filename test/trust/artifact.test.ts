@@ -158,6 +158,14 @@ describe("authorize", () => {
 describe("verifyArtifact", () => {
   const { artifact, statement } = issue(ADMIN_OK);
 
+  it("takes the line end a file adds, and nothing else around the token", () => {
+    expect(verifyArtifact(` ${artifact}\r\n`, base)).toEqual({ ok: true, statement });
+    for (const wrapped of [`\ufeff${artifact}`, `${artifact}\u00a0`, `${artifact}\u3000\u2028`])
+      expect(verifyArtifact(wrapped, base)).toMatchObject({ ok: false, code: "malformed" });
+    // a long run of spaces is walked once, not once per space
+    expect(verifyArtifact(`${" ".repeat(500_000)}x`, base)).toMatchObject({ ok: false, code: "malformed" });
+  });
+
   it("accepts a good artifact with every check on", () => {
     const result = verifyArtifact(artifact, { ...base, trustedPolicies: [policy.digests], request: ADMIN_OK, requireAllow: true });
     expect(result).toEqual({ ok: true, statement });
