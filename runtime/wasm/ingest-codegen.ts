@@ -167,6 +167,13 @@ class IngestGenerator {
   /** how many lists and maps the value being generated sits in */
   private loops = 0;
 
+  /** generates a list's element or a map's value (`generate`), counted as inside a loop */
+  private inLoop(generate: () => void): void {
+    this.loops++;
+    generate();
+    this.loops--;
+  }
+
   constructor(private readonly strings: readonly string[]) {}
 
   fresh(p: string): string {
@@ -297,14 +304,10 @@ class IngestGenerator {
           const stride = num(elementStride(elementSlot));
           this.emit(`const ${p} = h; h += 4 + ${n} * ${stride}; i32[${p} >> 2] = ${n}; i32[${index(at)}] = ${p};`);
           this.emit(`for (let ${i} = 0; ${i} < ${n}; ${i}++) { const ${e} = ${x}[${i}];`);
-          this.loops++;
-          this.value(t.element, elementSlot, e, { expr: `${p} + 4 + ${i} * ${stride}` }, false);
-          this.loops--;
+          this.inLoop(() => this.value(t.element, elementSlot, e, { expr: `${p} + 4 + ${i} * ${stride}` }, false));
         } else {
           this.emit(`for (let ${i} = 0; ${i} < ${n}; ${i}++) { const ${e} = ${x}[${i}];`);
-          this.loops++;
-          this.value(t.element, undefined, e, { at: 0 }, false);
-          this.loops--;
+          this.inLoop(() => this.value(t.element, undefined, e, { at: 0 }, false));
         }
         this.emit("}");
         return;
@@ -325,17 +328,13 @@ class IngestGenerator {
           this.emit(`const ${e} = ${p} + 4 + ${i} * ${entry}; i32[${e} >> 2] = h; h = WS(${k}, h);`);
           const v = this.fresh("v");
           this.emit(`const ${v} = ${x}[${k}];`);
-          this.loops++;
-          this.value(t.value, valueSlot, v, { expr: `${e} + 4` }, false);
-          this.loops--;
+          this.inLoop(() => this.value(t.value, valueSlot, v, { expr: `${e} + 4` }, false));
         } else {
           this.emit(`for (let ${i} = 0; ${i} < ${n}; ${i}++) { const ${k} = ${ks}[${i}];`);
           this.emit(`if (INHERITED.has(${k}) || ${this.stringProblem(k, t.keyMax)}) return -1;`);
           const v = this.fresh("v");
           this.emit(`const ${v} = ${x}[${k}];`);
-          this.loops++;
-          this.value(t.value, undefined, v, { at: 0 }, false);
-          this.loops--;
+          this.inLoop(() => this.value(t.value, undefined, v, { at: 0 }, false));
         }
         this.emit("}");
         return;
