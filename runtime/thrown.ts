@@ -55,3 +55,8 @@ export const MAX_SHOWN_KEY = 64;
 export function shownKey(key: string): string {
   return clip(key, MAX_SHOWN_KEY);
 }
+
+/** An option's value as a refusal names it: a string quoted (its first 40 characters), anything else by its type. */
+export function shownOption(v: unknown): string {
+  return typeof v === "string" ? JSON.stringify(v.slice(0, 40)) : v === null ? "null" : `a ${typeof v}`;
+}

@@ -73,6 +73,20 @@ export interface DigestPair {
   readonly blake2b_512: string;
 }
 
+const HEX128 = /^[0-9a-f]{128}$/;
+
+/** Whether `v` is a digest as statements, manifests and the lineage log write it: 128 lowercase hex digits. */
+export function isDigestHex(v: unknown): v is string {
+  return typeof v === "string" && HEX128.test(v);
+}
+
+/** Whether `v` holds a DigestPair, each digest as isDigestHex says. */
+export function isDigestPair(v: unknown): v is DigestPair {
+  if (typeof v !== "object" || v === null) return false;
+  const d = v as Record<string, unknown>;
+  return isDigestHex(d["sha3_512"]) && isDigestHex(d["blake2b_512"]);
+}
+
 /** Both digests of `data`; text is hashed as its UTF-8 bytes, without an intermediate copy. */
 export function digestPair(data: Uint8Array | string, path: CryptoPath = defaultPath): DigestPair {
   return { sha3_512: sha3_512Hex(data, path), blake2b_512: blake2b512Hex(data, path) };

@@ -3,7 +3,7 @@
 // policies, the request, allow only). The compact verifier (verify-artifact.ts) and the batched one
 // (batch-artifact.ts) call the same functions, so they refuse the same things with the same words.
 
-import { describeThrown, isInstance } from "../thrown.js";
+import { describeThrown, isInstance, shownOption } from "../thrown.js";
 import type { CryptoPath, DigestPair } from "../crypto/digest.js";
 import { requestDigest } from "./request-digest.js";
 import { MAX_EPOCH_SECONDS, type ArtifactErrorCode, type PublicKey, type Statement } from "./types.js";
@@ -60,6 +60,18 @@ function isDigestPair(d: unknown): d is DigestPair {
  * "30" would turn `exp + skew` into text and accept expired artifacts, and an invalid Date would
  * compare false everywhere: both are refused before the artifact is read.
  */
+/**
+ * A host's list of public keys, each member read once and copied (the bytes too: the host keeps its
+ * array, and may change it), or the index of the first entry that is not a key. A getter that
+ * answers differently on a second read cannot have one key checked and another used.
+ */
+export function copyPublicKeys(keys: readonly unknown[]): { ok: true; keys: PublicKey[] } | { ok: false; index: number } {
+  const read = [...keys].map((k) => (typeof k === "object" && k !== null ? { keyId: (k as PublicKey).keyId, bytes: (k as PublicKey).bytes } : k));
+  const index = read.findIndex((k) => !isPublicKey(k));
+  if (index >= 0) return { ok: false, index };
+  return { ok: true, keys: (read as PublicKey[]).map((k) => ({ keyId: k.keyId, bytes: Uint8Array.from(k.bytes) })) };
+}
+
 export function readCheckOptions(options: unknown): { ok: true; options: CheckedOptions } | CheckFailure {
   const bad = (message: string): CheckFailure => ({ ok: false, code: "bad_options", message });
   if (typeof options !== "object" || options === null) return bad("the options must be an object giving `trustedKeys`, a list of public keys");
@@ -69,11 +81,9 @@ export function readCheckOptions(options: unknown): { ok: true; options: Checked
     if (!Array.isArray(keys)) return bad("the options must give `trustedKeys`, a list of public keys");
     // each entry copied as read, once: a getter that answers differently (or throws) on a second
     // read must not have one value checked and another used
-    const read = [...keys].map((k) => (typeof k === "object" && k !== null ? { keyId: (k as PublicKey).keyId, bytes: (k as PublicKey).bytes } : k));
-    const badKey = read.findIndex((k) => !isPublicKey(k));
-    if (badKey >= 0) return bad(`trustedKeys[${badKey}] is not a public key ({ keyId, bytes: 32 bytes })`);
-    // the bytes copied too: the host keeps its array, and may change it
-    const trustedKeys = (read as PublicKey[]).map((k) => ({ keyId: k.keyId, bytes: Uint8Array.from(k.bytes) }));
+    const copied = copyPublicKeys(keys);
+    if (!copied.ok) return bad(`trustedKeys[${copied.index}] is not a public key ({ keyId, bytes: 32 bytes })`);
+    const trustedKeys = copied.keys;
     const policies = o["trustedPolicies"];
     let trustedPolicies: DigestPair[] | undefined;
     if (policies !== undefined) {
@@ -93,8 +103,8 @@ export function readCheckOptions(options: unknown): { ok: true; options: Checked
     // flags are booleans: `requireAllow: "true"` (a flag read from text) must not be taken as false
     const requireAllow = o["requireAllow"] ?? false;
     const ignoreExpiry = o["ignoreExpiry"] ?? false;
-    if (typeof requireAllow !== "boolean") return bad(`requireAllow must be true or false, got ${describeOption(requireAllow)}`);
-    if (typeof ignoreExpiry !== "boolean") return bad(`ignoreExpiry must be true or false, got ${describeOption(ignoreExpiry)}`);
+    if (typeof requireAllow !== "boolean") return bad(`requireAllow must be true or false, got ${shownOption(requireAllow)}`);
+    if (typeof ignoreExpiry !== "boolean") return bad(`ignoreExpiry must be true or false, got ${shownOption(ignoreExpiry)}`);
     return {
       ok: true,
       options: {
@@ -113,10 +123,6 @@ export function readCheckOptions(options: unknown): { ok: true; options: Checked
   }
 }
 
-/** An option's value as a message shows it: a string quoted, anything else by its type. */
-function describeOption(v: unknown): string {
-  return typeof v === "string" ? JSON.stringify(v.slice(0, 40)) : v === null ? "null" : `a ${typeof v}`;
-}
 
 /** A moment given in seconds since the epoch, as an ISO date when a date can hold it. */
 export function epochText(seconds: number): string {

@@ -3,13 +3,14 @@
 // signature by a trusted key, signed manifest equal to the manifest supplied, module bytes matching
 // the manifest's digests. Every refusal has its own code.
 
-import { digestPair, type CryptoPath } from "../crypto/digest.js";
+import { digestPair, isDigestHex, type CryptoPath } from "../crypto/digest.js";
 import { utf8Encode } from "../crypto/base64url.js";
 import type { Bundle, Manifest } from "../manifest.js";
 import { canonicalJson, canonicalize } from "./jcs.js";
 import { headerProblem, parseCompact, payloadText, signCompact, verifyJws } from "./jws.js";
 import { BUNDLE_SIGNATURE_TYP, type PrivateKey, type PublicKey } from "./types.js";
-import { describeThrown } from "../thrown.js";
+import { describeThrown, shownOption } from "../thrown.js";
+import { copyPublicKeys } from "./artifact-checks.js";
 
 export type BundleErrorCode =
   | "unsigned"
@@ -49,7 +50,6 @@ function fail(code: BundleErrorCode, message: string): BundleVerification {
   return { ok: false, code, message };
 }
 
-const HEX128 = /^[0-9a-f]{128}$/;
 
 function manifestDigests(manifest: unknown): Manifest["digests"] | null {
   if (typeof manifest !== "object" || manifest === null || Array.isArray(manifest)) return null;
@@ -69,16 +69,12 @@ function readBundleOptions(options: unknown): { ok: true; options: VerifyBundleO
     const o = options as Record<string, unknown>;
     // a flag is a boolean: `allowUnsigned: "false"` (a flag read from text) must not load an unsigned bundle
     const allowUnsigned = o["allowUnsigned"] ?? false;
-    if (typeof allowUnsigned !== "boolean") return bad(`allowUnsigned must be true or false, got ${typeof allowUnsigned === "string" ? JSON.stringify(allowUnsigned.slice(0, 40)) : `a ${typeof allowUnsigned}`}`);
+    if (typeof allowUnsigned !== "boolean") return bad(`allowUnsigned must be true or false, got ${shownOption(allowUnsigned)}`);
     const keys = o["trustedKeys"] ?? [];
     if (!Array.isArray(keys)) return bad("`trustedKeys` must be a list of public keys");
-    const trustedKeys: PublicKey[] = [];
-    for (const [i, k] of [...keys].entries()) {
-      const keyId = typeof k === "object" && k !== null ? (k as PublicKey).keyId : undefined;
-      const bytes = typeof k === "object" && k !== null ? (k as PublicKey).bytes : undefined;
-      if (typeof keyId !== "string" || !(bytes instanceof Uint8Array) || bytes.length !== 32) return bad(`trustedKeys[${i}] is not a public key ({ keyId, bytes: 32 bytes })`);
-      trustedKeys.push({ keyId, bytes: Uint8Array.from(bytes) });
-    }
+    const copied = copyPublicKeys(keys);
+    if (!copied.ok) return bad(`trustedKeys[${copied.index}] is not a public key ({ keyId, bytes: 32 bytes })`);
+    const trustedKeys = copied.keys;
     const path = o["path"];
     if (path !== undefined && path !== "native" && path !== "noble") return bad('`path` must be "native" or "noble"');
     return { ok: true, options: { allowUnsigned, trustedKeys, path } };
@@ -103,7 +99,7 @@ function verifyReadBundle(bundle: Bundle, options: VerifyBundleOptions): BundleV
   if (!(bundle.module instanceof Uint8Array)) return fail("malformed", "bundle `module` must be the module's bytes (Uint8Array)");
   const declared = manifestDigests(bundle.manifest);
   if (!declared) return fail("malformed", "bundle manifest has no `digests` with `sha3_512` and `blake2b_512` strings");
-  if (!HEX128.test(declared.sha3_512) || !HEX128.test(declared.blake2b_512))
+  if (!isDigestHex(declared.sha3_512) || !isDigestHex(declared.blake2b_512))
     return fail("malformed", "manifest digests must be 128 lowercase hex digits each");
 
   let keyId: string | undefined;

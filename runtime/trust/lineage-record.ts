@@ -20,7 +20,7 @@
 // digests come from hashes its artifact was made with (the signer's link digests, the leaf hash, the
 // batch head's digests once per batch) rather than from hashing each line again.
 
-import { blake2b512Hex, sha3_512Hex, type DigestPair } from "../crypto/digest.js";
+import { blake2b512Hex, isDigestPair, sha3_512Hex, type DigestPair } from "../crypto/digest.js";
 import { hexInto, hexToBytes } from "../crypto/base64url.js";
 import type { Statement } from "./types.js";
 import { canonicalJson } from "./jcs.js";
@@ -59,7 +59,6 @@ export interface ParsedRecord extends ChainEntry {
 
 export type ParseResult = { ok: true; parsed: ParsedRecord } | { ok: false; reason: string };
 
-const HEX128 = /^[0-9a-f]{128}$/;
 
 /** The line for a record, without its newline. */
 export function encodeRecord(record: LineageRecord, batched: boolean = isBatchedText(record.artifact)): string {
@@ -140,11 +139,6 @@ function commitmentDigests(place: BatchPlace, head: DigestPair): DigestPair {
   return { sha3_512: sha3, blake2b_512: blake2b512Hex(bytes) };
 }
 
-function isDigestPair(v: unknown): v is DigestPair {
-  if (typeof v !== "object" || v === null) return false;
-  const d = v as Record<string, unknown>;
-  return typeof d.sha3_512 === "string" && HEX128.test(d.sha3_512) && typeof d.blake2b_512 === "string" && HEX128.test(d.blake2b_512);
-}
 
 /** The statement an artifact carries (either kind), strictly parsed, or why it has none. No signature check. */
 export function statementOf(

@@ -27,7 +27,7 @@ import { MAX_ARTIFACT_LENGTH } from "./verify-artifact.js";
 import { chainEntryOf, chainLinkProblem, encodeRecord, issuedPlacesOf, linkTarget, parseRecordEnvelope, parseRecordLine, recordDigests, recordOpen, sameDigests, type ChainEntry, type ParsedRecord } from "./lineage-record.js";
 import { withRecordBytes, type RecordBytes } from "./record-bytes.js";
 import { firstNonUtf8Line } from "../text-lines.js";
-import { describeThrown } from "../thrown.js";
+import { describeThrown, shownOption } from "../thrown.js";
 
 export interface LogOptions {
   /** `always` (default): fdatasync after every append. `never`: leave flushing to the OS. */
@@ -258,11 +258,11 @@ function lockName(path: string): string {
  * record and repairing a torn final record. Throws a LineageError (`locked`, `corrupt`, `io`).
  */
 export function openLog(path: string, options: LogOptions = {}): LineageLog {
-  if (typeof path !== "string") throw new LineageError("bad_options", `a log's path is a string, got ${path === null ? "null" : `a ${typeof path}`}`);
+  if (typeof path !== "string") throw new LineageError("bad_options", `a log's path is a string, got ${shownOption(path)}`);
   if (typeof options !== "object" || options === null) throw new LineageError("bad_options", "the options must be an object");
   const fsyncMode = options.fsync ?? "always";
   // anything but the two modes is refused: `fsync: true` read as not "always" would sync nothing
-  if (fsyncMode !== "always" && fsyncMode !== "never") throw new LineageError("bad_options", `fsync must be "always" or "never", got ${typeof fsyncMode === "string" ? JSON.stringify(String(fsyncMode).slice(0, 40)) : `a ${typeof fsyncMode}`}`);
+  if (fsyncMode !== "always" && fsyncMode !== "never") throw new LineageError("bad_options", `fsync must be "always" or "never", got ${shownOption(fsyncMode)}`);
   if (!existsSync(dirname(path))) throw new LineageError("io", `${path}: the directory ${dirname(path)} does not exist`);
   let lock: ReturnType<typeof acquireLock>;
   try {

@@ -3,7 +3,7 @@
 // artifacts link. One signer per chain; a process that restarts resumes with `chainHeadAfter`.
 
 import { asciiBytes, base64urlEncode, base64urlEncodeText, utf8Encode } from "../crypto/base64url.js";
-import { blake2b512Hex, defaultCryptoPath, sha3_512Hex, type CryptoPath, type DigestPair } from "../crypto/digest.js";
+import { blake2b512Hex, defaultCryptoPath, isDigestPair, sha3_512Hex, type CryptoPath, type DigestPair } from "../crypto/digest.js";
 import { ed25519Sign } from "../crypto/ed25519.js";
 import { canonicalize } from "./jcs.js";
 import { signCompact } from "./jws.js";
@@ -18,9 +18,6 @@ export interface SignerOptions {
   /** Ed25519 and digest implementation; the process default when absent */
   readonly path?: CryptoPath;
 }
-
-/** a digest as statements carry it */
-const HEX128 = /^[0-9a-f]{128}$/;
 
 export class Signer {
   // Private so the seed never shows in logs, JSON.stringify or util.inspect of a signer.
@@ -38,8 +35,7 @@ export class Signer {
     const prev = given.prev === null ? null : { sha3_512: given.prev?.sha3_512, blake2b_512: given.prev?.blake2b_512 };
     if (!Number.isSafeInteger(seq) || seq < 0) throw new RangeError("chain head seq must be a non-negative integer");
     if ((seq === 0) !== (prev === null)) throw new RangeError("chain head: seq 0 goes with prev null, and only it");
-    const isDigest = (d: unknown) => typeof d === "string" && HEX128.test(d);
-    if (prev !== null && !(isDigest(prev.sha3_512) && isDigest(prev.blake2b_512)))
+    if (prev !== null && !isDigestPair(prev))
       throw new RangeError("chain head prev must be null or { sha3_512, blake2b_512 }, 128 lowercase hex digits each (a log's head().chain)");
     this.#key = key;
     this.#head = { seq, prev: prev as ChainHead["prev"] };

@@ -8,6 +8,7 @@ import { bytesToHex, utf8Decode } from "../crypto/base64url.js";
 import { canonicalJson, canonicalize } from "./jcs.js";
 import { MAX_EPOCH_SECONDS, STATEMENT_FORMAT, type ChainHead, type Statement } from "./types.js";
 import type { RequestDigest } from "./request-digest.js";
+import { isDigestHex, isDigestPair } from "../crypto/digest.js";
 import { describeThrown } from "../thrown.js";
 import { isWellFormed } from "../strings.js";
 
@@ -195,7 +196,6 @@ export function canonicalStatement(s: Statement, policy: DecidingPolicy): string
 
 export type StatementResult = { ok: true; statement: Statement } | { ok: false; message: string };
 
-const HEX128 = /^[0-9a-f]{128}$/;
 const HEX32 = /^[0-9a-f]{32}$/;
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -205,9 +205,6 @@ function isEpochSeconds(v: unknown): boolean {
   return Number.isSafeInteger(v) && Math.abs(v as number) <= MAX_EPOCH_SECONDS;
 }
 
-function isDigestPair(v: unknown): boolean {
-  return isRecord(v) && typeof v["sha3_512"] === "string" && HEX128.test(v["sha3_512"]) && typeof v["blake2b_512"] === "string" && HEX128.test(v["blake2b_512"]);
-}
 
 /**
  * What is wrong with a parsed payload as a statement, or null. `leafIndex` is the statement's place in
@@ -228,7 +225,7 @@ function statementProblem(s: Record<string, unknown>, leafIndex: number | null):
   if (!isRecord(p) || typeof p["name"] !== "string" || typeof p["version"] !== "string" || !isDigestPair(p))
     return "`policy` must hold name, version and the module's sha3_512 and blake2b_512 digests";
   const r = s["request"];
-  if (!isRecord(r) || typeof r["sha3_512"] !== "string" || !HEX128.test(r["sha3_512"])) return "`request.sha3_512` must be 128 hex digits";
+  if (!isRecord(r) || !isDigestHex(r["sha3_512"])) return "`request.sha3_512` must be 128 hex digits";
   const l = s["lineage"];
   if (!isRecord(l) || !Number.isSafeInteger(l["seq"]) || (l["seq"] as number) < 0) return "`lineage.seq` must be a non-negative integer";
   if (l["prev"] !== null && !isDigestPair(l["prev"])) return "`lineage.prev` must be null or a digest pair";

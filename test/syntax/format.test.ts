@@ -16,6 +16,11 @@ function fmt(text: string, name = "x.writ"): string {
   return formatPolicy(ast, { name, text });
 }
 
+/** A rule's condition as fmt prints it (on one line, when it fits). */
+function cond(condition: string): string {
+  return fmt(`permit p when ${condition}`).trim().replace(/^permit p when /, "");
+}
+
 /** The checks every formatted file must pass. */
 function assertCanonical(text: string, name: string): string {
   const ast = parseOk(text, name);
@@ -92,7 +97,6 @@ test "one" {
   });
 
   it("keeps a minus written apart from its digits apart: `-5` is a literal, `- 5` a negation", () => {
-    const cond = (c: string) => fmt(`permit p when ${c}`).trim().replace(/^permit p when /, "");
     expect(cond("n == -5")).toBe("n == -5");
     expect(cond("n == - 5")).toBe("n == -(5)");
     expect(cond("n == -(5)")).toBe("n == -(5)");
@@ -101,7 +105,6 @@ test "one" {
   });
 
   it("uses minimal parentheses and keeps the readable ones", () => {
-    const cond = (c: string) => fmt(`permit p when ${c}`).trim().replace(/^permit p when /, "");
     expect(cond("((a + b)) * (c - d) - (e - f)")).toBe("(a + b) * (c - d) - (e - f)");
     expect(cond("a || (b || c)")).toBe("a || (b || c)");
     expect(cond("(a || b) || c")).toBe("a || b || c");
