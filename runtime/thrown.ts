@@ -58,5 +58,7 @@ export function shownKey(key: string): string {
 
 /** An option's value as a refusal names it: a string quoted (its first 40 characters), anything else by its type. */
 export function shownOption(v: unknown): string {
-  return typeof v === "string" ? JSON.stringify(v.slice(0, 40)) : v === null ? "null" : `a ${typeof v}`;
+  if (typeof v === "string") return JSON.stringify(v.slice(0, 40));
+  if (v === null || v === undefined) return String(v);
+  return typeof v === "object" ? "an object" : `a ${typeof v}`;
 }

@@ -220,7 +220,9 @@ export function chainEntryOf(artifact: string, statement: Statement, issued?: Is
   const read = statementOf(artifact);
   if (!read.ok) return read;
   if (!issuedTogether && !sameStatement(read.statement, statement)) return { ok: false, reason: "the artifact does not carry the statement handed with it" };
-  return { ok: true, entry: { artifact, statement, batch: read.batch } };
+  // a host's statement, equal as JSON to the one the artifact carries, may still read differently a
+  // second time (a getter): the log goes on with the artifact's own, strictly parsed
+  return { ok: true, entry: { artifact, statement: issuedTogether ? statement : read.statement, batch: read.batch } };
 }
 
 /** Whether two statements have the same canonical JSON (a host's object that is not JSON has none). */

@@ -27,7 +27,7 @@ import { MAX_ARTIFACT_LENGTH } from "./verify-artifact.js";
 import { chainEntryOf, chainLinkProblem, encodeRecord, issuedPlacesOf, linkTarget, parseRecordEnvelope, parseRecordLine, recordDigests, recordOpen, sameDigests, type ChainEntry, type ParsedRecord } from "./lineage-record.js";
 import { withRecordBytes, type RecordBytes } from "./record-bytes.js";
 import { firstNonUtf8Line } from "../text-lines.js";
-import { describeThrown, shownOption } from "../thrown.js";
+import { describeThrown, isInstance, shownOption } from "../thrown.js";
 
 export interface LogOptions {
   /** `always` (default): fdatasync after every append. `never`: leave flushing to the OS. */
@@ -354,11 +354,17 @@ class FileLog implements LineageLog {
     let lastEntry = this.lastEntry;
     // where the batch authorizer says each entry sits in its batch (lineage-record.ts), if it handed them over
     const issued = issuedPlacesOf(entries);
-    let k = 0;
-    for (const { artifact, statement } of entries) {
-      const link = statement.lineage;
+    if (!Array.isArray(entries)) throw new LineageError("chain_break", `${this.path}: appendMany takes an array of { artifact, statement }, not ${shownOption(entries)}; nothing was recorded`);
+    let n: number;
+    try {
+      n = entries.length;
+    } catch (e) {
+      throw new LineageError("chain_break", `${this.path}: the entries' length cannot be read (${describeThrown(e)}); nothing was recorded`);
+    }
+    for (let k = 0; k < n; k++) {
+      const { artifact, statement } = this.entryAt(entries, k);
       // the batch authorizer's place for this very artifact, if it handed one over
-      const candidate = issued?.[k++];
+      const candidate = issued?.[k];
       const place = candidate !== undefined && candidate.artifact === artifact ? candidate : undefined;
       // A record the log's own reader would refuse would make the log unopenable once followed by
       // another: refuse it here, before anything is written (and before the artifact is read).
@@ -366,6 +372,7 @@ class FileLog implements LineageLog {
         throw new LineageError("too_large", `${this.path}: an artifact of ${artifact.length} characters is more than the ${MAX_ARTIFACT_LENGTH} verifiers read; nothing was recorded`);
       const read = chainEntryOf(artifact, statement, place);
       if (!read.ok) throw new LineageError("chain_break", `${this.path}: the artifact cannot continue a chain (${read.reason}); nothing was recorded`);
+      const link = read.entry.statement.lineage;
       if (lastStatementSeq === null || lastEntry === null) {
         // verifyLog reads a log that starts inside a batch as one whose first records were removed
         if (read.entry.batch !== null && read.entry.batch.index !== 0)
@@ -413,6 +420,27 @@ class FileLog implements LineageLog {
     this.lastDigests = lastDigests;
     this.lastStatementSeq = lastStatementSeq;
     this.lastEntry = lastEntry;
+  }
+
+  /**
+   * The artifact and statement of `entries[k]`, each read once: a host's entry may be anything (null,
+   * a getter that throws), and what is wrong with it is a refusal of the append, not a TypeError.
+   */
+  private entryAt(entries: readonly unknown[], k: number): { artifact: string; statement: Statement } {
+    const refuse = (what: string) =>
+      new LineageError("chain_break", `${this.path}: entry ${k} is not an { artifact, statement } pair (${what}); nothing was recorded`);
+    let artifact: unknown;
+    let statement: unknown;
+    try {
+      const entry = entries[k];
+      if (typeof entry !== "object" || entry === null) throw refuse(`it is ${shownOption(entry)}`);
+      ({ artifact, statement } = entry as { artifact?: unknown; statement?: unknown });
+    } catch (e) {
+      throw isInstance(e, LineageError) ? e : refuse(`reading it threw: ${describeThrown(e)}`);
+    }
+    if (typeof artifact !== "string") throw refuse(`its artifact is ${shownOption(artifact)}, not the artifact's text`);
+    if (typeof statement !== "object" || statement === null) throw refuse(`its statement is ${shownOption(statement)}`);
+    return { artifact, statement: statement as Statement };
   }
 
   head(): LogHead {

@@ -111,6 +111,44 @@ describe("appending", () => {
     expect(() => openLog(path).close()).not.toThrow();
   });
 
+  it("refuses entries that are not artifact-statement pairs as a LineageError, writing nothing (a host's null is not a TypeError)", () => {
+    const path = fresh();
+    const key = generateKeyPair();
+    const log = openLog(path);
+    const signer = createSigner(key, { head: log.head().chain });
+    authorize(fakePolicy(), ADMIN_OK, { signer, lineage: log });
+    const before = readFileSync(path);
+    const next = authorize(fakePolicy(), USER_DENIED, { signer: createSigner(key, { head: log.head().chain }) });
+    const throwing = { get artifact(): string { throw new Error("boom"); }, statement: next.statement };
+    const untraversable = new Proxy([], { get() { throw new Error("trap"); } });
+    const bad: [string, () => void, RegExp][] = [
+      ["a null artifact", () => log.append(null as never, next.statement), /entry 0 is not an \{ artifact, statement \} pair \(its artifact is null/],
+      ["a null statement", () => log.append(next.artifact, null as never), /its statement is null/],
+      ["no arguments", () => (log.append as () => void)(), /its artifact is undefined/],
+      ["entries that are not an array", () => log.appendMany(5 as never), /takes an array of \{ artifact, statement \}, not a number/],
+      ["a null entry after a good one", () => log.appendMany([{ artifact: next.artifact, statement: next.statement }, null as never]), /entry 1 is not .* \(it is null\)/],
+      ["an entry whose getter throws", () => log.appendMany([throwing]), /reading it threw: boom/],
+      ["a Proxy whose traps throw", () => log.appendMany(untraversable), /length cannot be read \(trap\)/],
+    ];
+    for (const [name, append, message] of bad) {
+      let thrown: unknown;
+      try {
+        append();
+      } catch (e) {
+        thrown = e;
+      }
+      expect(thrown, name).toBeInstanceOf(LineageError);
+      expect((thrown as LineageError).code, name).toBe("chain_break");
+      expect((thrown as Error).message, name).toMatch(message);
+      expect((thrown as Error).message, name).toMatch(/nothing was recorded$/);
+    }
+    expect(readFileSync(path).equals(before)).toBe(true);
+    // the log goes on from where it was
+    log.append(next.artifact, next.statement);
+    log.close();
+    expect(verifyLog(path, { trustedKeys: [key.publicKey] }).ok).toBe(true);
+  });
+
   it("refuses appends after close", () => {
     const log = openLog(fresh());
     log.close();
