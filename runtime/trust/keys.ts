@@ -5,7 +5,7 @@
 // a private key is the same object with `"d":<base64url 32-byte seed>`. Any JOSE library reads both.
 
 import { base64urlDecode, base64urlEncode, bytesEqual, utf8Encode } from "../crypto/base64url.js";
-import { ed25519PublicKey, isWeakEd25519Key, randomSeed, sha256Bytes } from "../crypto/ed25519.js";
+import { ed25519PublicKey, isEd25519Point, isWeakEd25519Key, randomSeed, sha256Bytes } from "../crypto/ed25519.js";
 import type { CryptoPath } from "../crypto/digest.js";
 import type { PrivateKey, PublicKey } from "./types.js";
 
@@ -58,7 +58,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function readOkp(jwk: unknown): { ok: true; x: Uint8Array; kid?: string; d?: unknown } | { ok: false; message: string } {
+function readOkp(jwk: unknown): { ok: true; x: Uint8Array; kid?: string; d?: unknown; ops?: unknown } | { ok: false; message: string } {
   if (!isRecord(jwk)) return { ok: false, message: "a JWK must be a JSON object" };
   if (jwk["kty"] !== "OKP" || jwk["crv"] !== "Ed25519")
     return { ok: false, message: `expected an Ed25519 JWK (kty "OKP", crv "Ed25519"), got kty ${JSON.stringify(jwk["kty"])}, crv ${JSON.stringify(jwk["crv"])}` };
@@ -75,7 +75,16 @@ function readOkp(jwk: unknown): { ok: true; x: Uint8Array; kid?: string; d?: unk
   const ops = jwk["key_ops"];
   if (ops !== undefined && (!Array.isArray(ops) || !ops.some((o) => o === "sign" || o === "verify")))
     return { ok: false, message: "JWK `key_ops` allows neither `sign` nor `verify`" };
-  return { ok: true, x, kid, d: jwk["d"] };
+  return { ok: true, x, kid, d: jwk["d"], ops };
+}
+
+/** The key pair of a private JWK's `d`, whose public key must be its `x`. */
+function pairOf(okp: { x: Uint8Array; d?: unknown }): KeyResult<PrivateKey> {
+  const seed = typeof okp.d === "string" ? base64urlDecode(okp.d) : null;
+  if (!seed || seed.length !== 32) return { ok: false, message: "private JWK member `d` must be 32 bytes of unpadded base64url" };
+  const key = privateKeyFromSeed(seed);
+  if (!bytesEqual(key.publicKey.bytes, okp.x)) return { ok: false, message: "JWK member `x` is not the public key of `d`" };
+  return { ok: true, key };
 }
 
 /**
@@ -85,7 +94,15 @@ function readOkp(jwk: unknown): { ok: true; x: Uint8Array; kid?: string; d?: unk
 export function publicKeyFromJwk(jwk: unknown): KeyResult<PublicKey> {
   const okp = readOkp(jwk);
   if (!okp.ok) return okp;
-  if (isWeakEd25519Key(okp.x)) return { ok: false, message: "JWK member `x` is a point of small order or an unreduced encoding: anyone can make signatures it verifies" };
+  // a private JWK's `x` must be its `d`'s, as privateKeyFromJwk checks: a file whose two halves are
+  // of different keys is damaged, and which half was meant cannot be told
+  if (okp.d !== undefined) {
+    const pair = pairOf(okp);
+    if (!pair.ok) return pair;
+  } else {
+    if (isWeakEd25519Key(okp.x)) return { ok: false, message: "JWK member `x` is a point of small order or an unreduced encoding: anyone can make signatures it verifies" };
+    if (!isEd25519Point(okp.x)) return { ok: false, message: "JWK member `x` is not a point of Ed25519: no signature would ever verify with it (a damaged or mistyped key)" };
+  }
   const key = publicKeyFromBytes(okp.x);
   if (okp.kid !== undefined && okp.kid !== key.keyId)
     return { ok: false, message: `JWK \`kid\` ${okp.kid} is not the key's RFC 7638 thumbprint ${key.keyId}` };
@@ -98,10 +115,11 @@ export function privateKeyFromJwk(jwk: unknown): KeyResult<PrivateKey> {
   if (!okp.ok) return okp;
   // without `d` this is a public key: saying `d` is malformed would send the reader looking for a typo
   if (okp.d === undefined) return { ok: false, message: "this JWK is a public key (it has no private member `d`); a private key is needed here" };
-  const seed = typeof okp.d === "string" ? base64urlDecode(okp.d) : null;
-  if (!seed || seed.length !== 32) return { ok: false, message: "private JWK member `d` must be 32 bytes of unpadded base64url" };
-  const key = privateKeyFromSeed(seed);
-  if (!bytesEqual(key.publicKey.bytes, okp.x)) return { ok: false, message: "JWK member `x` is not the public key of `d`" };
+  // a key marked for verifying only is not one to sign with (its public half verifies, as any does)
+  if (Array.isArray(okp.ops) && !okp.ops.includes("sign")) return { ok: false, message: 'JWK `key_ops` does not allow "sign": this key is not one to sign with' };
+  const pair = pairOf(okp);
+  if (!pair.ok) return pair;
+  const { key } = pair;
   if (okp.kid !== undefined && okp.kid !== key.keyId)
     return { ok: false, message: `JWK \`kid\` ${okp.kid} is not the key's RFC 7638 thumbprint ${key.keyId}` };
   return { ok: true, key };

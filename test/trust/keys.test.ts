@@ -10,7 +10,7 @@ import fc from "fast-check";
 import { calculateJwkThumbprint } from "jose";
 import { describe, expect, it } from "vitest";
 import { bytesToHex, hexToBytes } from "../../runtime/crypto/base64url.js";
-import { ed25519PublicKey, ed25519Sign, ed25519Verify } from "../../runtime/crypto/ed25519.js";
+import { ed25519PublicKey, ed25519Sign, ed25519Verify, isWeakEd25519Key } from "../../runtime/crypto/ed25519.js";
 import { blake2b512Hex, digestPair, sha3_512Hex } from "../../runtime/crypto/digest.js";
 import { loadPrivateKeyFile, loadPublicKeyFile, writeKeyPair } from "../../runtime/trust/key-files.js";
 import {
@@ -153,6 +153,40 @@ describe("key ids and JWK", () => {
     expect(publicKeyFromJwk({ ...jwk, key_ops: ["encrypt"] })).toMatchObject({ ok: false, message: expect.stringMatching(/key_ops/) });
     expect(publicKeyFromJwk({ ...jwk, use: "sig", alg: "EdDSA", key_ops: ["verify"] }).ok).toBe(true);
   });
+
+  it("refuses a private key marked for verifying only, whose public half still verifies", () => {
+    const key = generateKeyPair();
+    const marked = { ...privateJwk(key), key_ops: ["verify"] };
+    expect(privateKeyFromJwk(marked)).toMatchObject({ ok: false, message: expect.stringMatching(/does not allow "sign"/) });
+    expect(privateKeyFromJwk({ ...marked, key_ops: ["sign", "verify"] }).ok).toBe(true);
+    expect(publicKeyFromJwk(marked)).toMatchObject({ ok: true, key: { keyId: key.keyId } });
+  });
+
+  it("refuses, as a public key, a private JWK whose halves are of two keys, and an x that is not a curve point", () => {
+    const key = generateKeyPair();
+    const other = generateKeyPair();
+    // which half was meant cannot be told: the verifier would trust `x`, the signer sign with `d`
+    expect(publicKeyFromJwk({ ...privateJwk(key), x: publicJwk(other.publicKey).x, kid: undefined })).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/not the public key of `d`/),
+    });
+    expect(publicKeyFromJwk({ ...privateJwk(key), d: "short" })).toMatchObject({ ok: false, message: expect.stringMatching(/`d` must be 32 bytes/) });
+    // y = 2 has no x on the curve (2 is not a valid y: (y²-1)/(dy²+1) is not a square mod p)
+    const notOnCurve = new Uint8Array(32);
+    notOnCurve[0] = 2;
+    const jwk = { kty: "OKP", crv: "Ed25519", x: Buffer.from(notOnCurve).toString("base64url") };
+    expect(publicKeyFromJwk(jwk)).toMatchObject({ ok: false, message: expect.stringMatching(/not a point of Ed25519/) });
+    // random 32-byte strings (about half are not points): refused exactly when RFC 8032's decoding,
+    // written out here on BigInts, fails, or the key is one of the weak ones refused anyway
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (bytes) => {
+        const read = publicKeyFromJwk({ kty: "OKP", crv: "Ed25519", x: Buffer.from(bytes).toString("base64url") });
+        if (!rfc8032Decodes(bytes)) expect(read).toMatchObject({ ok: false, message: expect.stringMatching(/not a point of Ed25519|small order or an unreduced/) });
+        else if (!isWeakEd25519Key(bytes)) expect(read.ok).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
 
 describe("key files", () => {
@@ -234,3 +268,32 @@ describe("key files", () => {
     expect(loadPublicKeyFile(pubPath)).toMatchObject({ ok: false, message: expect.stringMatching(/not ed25519/) });
   });
 });
+
+/** RFC 8032 5.1.3: whether 32 bytes decode to a point (y < p, x recovered, x = 0 only with sign bit 0). */
+function rfc8032Decodes(bytes: Uint8Array): boolean {
+  const p = 2n ** 255n - 19n;
+  const d = (-121665n * modPow(121666n, p - 2n, p)) % p;
+  const mod = (a: bigint) => ((a % p) + p) % p;
+  let y = 0n;
+  for (let i = 31; i >= 0; i--) y = (y << 8n) | BigInt(bytes[i]!);
+  const sign = y >> 255n;
+  y &= (1n << 255n) - 1n;
+  if (y >= p) return false;
+  const u = mod(y * y - 1n);
+  const v = mod(d * y * y + 1n);
+  let x = mod(u * v ** 3n * modPow(mod(u * v ** 7n), (p - 5n) / 8n, p));
+  const vx2 = mod(v * x * x);
+  if (vx2 === mod(-u)) x = mod(x * modPow(2n, (p - 1n) / 4n, p));
+  else if (vx2 !== u) return false;
+  return !(x === 0n && sign === 1n);
+}
+
+function modPow(base: bigint, exponent: bigint, m: bigint): bigint {
+  let result = 1n;
+  let b = ((base % m) + m) % m;
+  for (let e = exponent; e > 0n; e >>= 1n) {
+    if (e & 1n) result = (result * b) % m;
+    b = (b * b) % m;
+  }
+  return result;
+}
