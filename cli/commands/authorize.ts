@@ -117,6 +117,9 @@ export function describeRepair(r: TornRepair): string {
   const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
   const where = `moved to ${r.savedTo}, and the log continues at record ${r.index}`;
   if (r.records === 0) return `its last record was cut short (${plural(r.bytes, "byte")}, a write interrupted by a crash); its bytes were ${where}`;
-  const whole = `${plural(r.records, "whole record")} (${plural(r.bytes, "byte")}) of a batch of ${r.batchSize} whose write did not complete`;
-  return `${whole}${r.torn ? ", and a record cut short after them," : ""} were ${where}`;
+  const records = plural(r.records, "whole record");
+  const batch = `of a batch of ${r.batchSize} whose write did not complete`;
+  // the byte count covers everything moved, the cut record after the whole ones too
+  if (r.torn) return `${records} ${batch}, and a record cut short after them (${plural(r.bytes, "byte")} in all), were ${where}`;
+  return `${records} (${plural(r.bytes, "byte")}) ${batch} were ${where}`;
 }

@@ -180,6 +180,15 @@ describe("writ authorize", () => {
     const torn = await run(authorizeCommand, ["unsigned", "--input", "small.json", "--key", "issuer.private.jwk", "--log", "batches.jsonl"]);
     expect(torn.code, torn.err).toBe(0);
     expect(torn.err).toMatch(/^writ authorize: batches\.jsonl: its last record was cut short \(22 bytes, a write interrupted by a crash\); its bytes were moved to .+, and the log continues at record 5$/m);
+
+    // whole records of an incomplete batch and a cut record after them: the bytes are of all of them
+    writeFileSync(path, lines.map((l) => l + "\n").join("") + '{"seq":6,"prev"');
+    const both = await run(authorizeCommand, ["unsigned", "--input", "small.json", "--key", "issuer.private.jwk", "--log", "batches.jsonl"]);
+    expect(both.code, both.err).toBe(0);
+    const all = /^writ authorize: batches\.jsonl: 2 whole records of a batch of 4 whose write did not complete, and a record cut short after them \((\d+) bytes in all\), were moved to (.+), and the log continues at record 4$/m.exec(both.err);
+    expect(all, both.err).not.toBeNull();
+    expect(Number(all![1])).toBe(Buffer.byteLength(moved) + '{"seq":6,"prev"'.length);
+    expect(readFileSync(all![2]!, "utf8")).toBe(moved + '{"seq":6,"prev"');
   });
   it("says how to give a bundle: a policy source is compiled first, a signed bundle needs --pub, an unsigned one no --pub", async () => {
     writeFileSync(join(dir, "policy.writ"), readFileSync(new URL("../trust/fixtures/transfers.writ", import.meta.url), "utf8"));
