@@ -389,10 +389,10 @@ export class AstBuilder {
       this.report(W.StructWithoutType, "a message literal `{...}` must follow a type name", cstSpan(inits, span));
       return { kind: "ErrorExpr", span };
     }
-    return this.struct(typeName, inits, span);
+    return this.struct(typeName, operand, inits, span);
   }
 
-  private struct(typeName: string, inits: CstNode | undefined, span: Span): A.StructExpr {
+  private struct(typeName: string, type: A.Expr, inits: CstNode | undefined, span: Span): A.StructExpr {
     const names = tokens(inits, "names");
     const values = nodes(inits, "values");
     const fields: { name: string; value: A.Expr; span: Span }[] = [];
@@ -401,7 +401,7 @@ export class AstBuilder {
     names.forEach((nm, k) => {
       fields.push({ name: nm.image, value: this.exprOrError(values[k], tokSpan(nm)), span: itemSpans[k]! });
     });
-    return { kind: "Struct", typeName, fields, span };
+    return { kind: "Struct", typeName, type, fields, span };
   }
 
   /** call arguments (no trailing comma, as in CEL) or list elements (trailing comma allowed) */

@@ -294,6 +294,8 @@ export interface MapExpr {
 export interface StructExpr {
   readonly kind: "Struct";
   readonly typeName: string;
+  /** the type name as written (an identifier or a selection, parts quoted or not), for the formatter */
+  readonly type: Expr;
   readonly fields: readonly { readonly name: string; readonly value: Expr; readonly span: Span }[];
   readonly span: Span;
 }

@@ -59,12 +59,25 @@ export const expr: fc.Arbitrary<A.Expr> = fc.letrec<{ e: A.Expr }>((tie) => {
       fc.record({ test: e, then: e, otherwise: e }).map((r) => ({ kind: "Conditional" as const, ...r, span: S })),
       fc.array(e, { maxLength: 3 }).map((elements) => ({ kind: "List" as const, elements, span: S })),
       fc.array(fc.record({ key: e, value: e }), { maxLength: 3 }).map((es) => ({ kind: "Map" as const, entries: es.map((x) => ({ ...x, span: S })), span: S })),
-      fc.record({ typeName: fc.array(ident, { minLength: 1, maxLength: 3 }).map((p) => p.join(".")), fields: fc.array(fc.record({ name, value: e }), { maxLength: 3 }) }).map((r) => ({
-        kind: "Struct" as const,
-        typeName: r.typeName,
-        fields: r.fields.map((f) => ({ ...f, span: S })),
-        span: S,
-      })),
+      // a type name: an identifier, then parts that may need quoting (`a.\`b-c\`{...}`)
+      fc
+        .record({
+          first: ident,
+          leadingDot: fc.boolean(),
+          rest: fc.array(fc.oneof(name, fc.constantFrom("content-type", "a.b")), { maxLength: 2 }),
+          fields: fc.array(fc.record({ name, value: e }), { maxLength: 3 }),
+        })
+        .map((r) => {
+          let type: A.Expr = { kind: "Ident" as const, name: r.first, leadingDot: r.leadingDot, span: S };
+          for (const field of r.rest) type = { kind: "Select" as const, operand: type, field, fieldSpan: S, optional: false, span: S };
+          return {
+            kind: "Struct" as const,
+            typeName: [(r.leadingDot ? "." : "") + r.first, ...r.rest].join("."),
+            type,
+            fields: r.fields.map((f) => ({ ...f, span: S })),
+            span: S,
+          };
+        }),
     ),
   };
 }).e;

@@ -184,6 +184,7 @@ describe("CEL expressions", () => {
     ] });
     expect(stripSpans(exprOk("google.type.Money{units: 1, nanos: 2,}"))).toEqual({
       kind: "Struct", typeName: "google.type.Money",
+      type: { kind: "Select", operand: { kind: "Select", operand: { kind: "Ident", name: "google", leadingDot: false }, field: "type", optional: false }, field: "Money", optional: false },
       fields: [{ name: "units", value: { kind: "IntLiteral", value: 1n } }, { name: "nanos", value: { kind: "IntLiteral", value: 2n } }],
     });
     expect(stripSpans(exprOk("[]"))).toEqual({ kind: "List", elements: [] });
