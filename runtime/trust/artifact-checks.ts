@@ -7,6 +7,7 @@ import { describeThrown, isInstance, shownOption } from "../thrown.js";
 import type { CryptoPath, DigestPair } from "../crypto/digest.js";
 import { requestDigest } from "./request-digest.js";
 import { MAX_EPOCH_SECONDS, type ArtifactErrorCode, type PublicKey, type Statement } from "./types.js";
+import { clockMs, INVALID_CLOCK, type Clock } from "./clock.js";
 
 export const DEFAULT_CLOCK_SKEW_SECONDS = 30;
 
@@ -21,7 +22,7 @@ export interface ArtifactCheckOptions {
   /** when true, a deny is refused with `not_allowed` */
   readonly requireAllow?: boolean;
   /** when to judge the validity window; now when absent */
-  readonly now?: Date;
+  readonly now?: Clock;
   /** batched artifacts only: skip the validity window (audits of old batches) */
   readonly ignoreExpiry?: boolean;
   /** tolerance on both ends of the validity window; 30 s when absent */
@@ -94,9 +95,8 @@ export function readCheckOptions(options: unknown): { ok: true; options: Checked
     }
     const path = o["path"];
     if (path !== undefined && path !== "native" && path !== "noble") return bad('`path` must be "native" or "noble"');
-    const date = o["now"] ?? new Date();
-    const ms = isInstance(date, Date) ? date.getTime() : NaN;
-    if (!Number.isFinite(ms)) return bad("`now` is not a valid Date");
+    const ms = clockMs(o["now"]);
+    if (!Number.isFinite(ms)) return bad(INVALID_CLOCK);
     const skew = o["clockSkewSeconds"] ?? DEFAULT_CLOCK_SKEW_SECONDS;
     if (typeof skew !== "number" || !Number.isFinite(skew) || skew < 0)
       return bad(`clockSkewSeconds must be a non-negative number of seconds, got ${typeof skew === "number" ? skew : `a ${typeof skew}`}`);

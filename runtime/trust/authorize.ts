@@ -10,6 +10,7 @@ import type { Signer } from "./signer.js";
 import { withIssuedArtifact } from "./lineage-record.js";
 import { buildStatement, canonicalStatement, decideSafely, unrepresentableDecision } from "./statement.js";
 import { ARTIFACT_TYP, type LineageSink, type Statement } from "./types.js";
+import { clockMs, INVALID_CLOCK, type Clock } from "./clock.js";
 
 export const DEFAULT_TTL_SECONDS = 300;
 
@@ -44,8 +45,8 @@ export interface AuthorizeOptions {
   readonly lineage?: LineageSink;
   /** validity from `iat` to `exp`; a positive integer, 300 when absent */
   readonly ttlSeconds?: number;
-  /** the clock; tests pin it */
-  readonly now?: () => Date;
+  /** the time of the decision: a Date, or a function returning one (clock.ts); tests pin it */
+  readonly now?: Clock;
 }
 
 export interface Authorization {
@@ -64,9 +65,8 @@ export interface Authorization {
 export function authorize(policy: DecidingPolicy, request: unknown, options: AuthorizeOptions): Authorization {
   const ttl = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
   checkTtl(ttl);
-  const now = options.now ? options.now() : new Date();
-  const nowMs = now instanceof Date ? now.getTime() : NaN;
-  if (!Number.isFinite(nowMs)) throw new RangeError("the clock returned an invalid Date");
+  const nowMs = clockMs(options.now);
+  if (!Number.isFinite(nowMs)) throw new RangeError(INVALID_CLOCK);
   const { signer } = options;
 
   // read once: the decision and the digest are of the same request (readRequest)

@@ -29,6 +29,7 @@ import { buildStatement, canonicalStatement, decideSafely, randomId, unrepresent
 import { type ChainHead, type LineageSink, type Statement } from "./types.js";
 import { BATCH_HEAD_FORMAT, batchedArtifactMiddle, batchedArtifactTail, batchedArtifactText, signTreeHead, type BatchedArtifactPieces, type TreeHead } from "./batch-artifact.js";
 import { checkTtl, DEFAULT_TTL_SECONDS, requireSynchronous } from "./authorize.js";
+import { clockMs, INVALID_CLOCK, type Clock } from "./clock.js";
 
 /** The longest delay setTimeout keeps (2^31 − 1 ms, about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -41,7 +42,8 @@ export interface BatchAuthorizerOptions {
   /** how long the first decision of a batch may wait for others; 5 ms when absent */
   readonly maxDelayMs?: number;
   readonly ttlSeconds?: number;
-  readonly now?: () => Date;
+  /** the time of each decision: a Date, or a function returning one, read per decision (clock.ts) */
+  readonly now?: Clock;
   /**
    * records every artifact of a batch, in order, before the batch's promises resolve: all of them or
    * none (`appendMany` must throw having recorded nothing), as the built-in LineageLog does
@@ -112,10 +114,8 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
 
   /** The clock in milliseconds; throws a RangeError when it returns something that is not a valid Date. */
   function nowMs(): number {
-    if (clock === undefined) return Date.now();
-    const date = clock();
-    const ms = date instanceof Date ? date.getTime() : NaN;
-    if (!Number.isFinite(ms)) throw new RangeError("the clock returned an invalid Date");
+    const ms = clockMs(clock);
+    if (!Number.isFinite(ms)) throw new RangeError(INVALID_CLOCK);
     return ms;
   }
 

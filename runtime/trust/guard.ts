@@ -10,7 +10,8 @@ import { POLICY_FAULT_RULE } from "./statement.js";
 import { verifyArtifact } from "./verify-artifact.js";
 import { readCheckOptions } from "./artifact-checks.js";
 import type { PublicKey, Statement } from "./types.js";
-import { describeThrown } from "../thrown.js";
+import { describeThrown, shownOption } from "../thrown.js";
+import { clockMs, INVALID_CLOCK } from "./clock.js";
 import { bytesEqual } from "../crypto/base64url.js";
 
 /** `bad_options`: the caller's options cannot be used (found before anything is decided or signed) */
@@ -57,20 +58,24 @@ export async function guard<T>(
   action: (grant: Grant) => T | Promise<T>,
   options: GuardOptions,
 ): Promise<T> {
-  // The clock is read once, before anything is decided: a clock that throws or lies fails here, not
-  // after an allow was signed and logged for an action that then does not run. So are the options
-  // verification will use.
-  let at: Date;
+  // Whatever would keep the action from running is found before anything is decided: an allow must
+  // not be signed and logged for an action that then does not run. So: the action, the options, the
+  // clock (read once) and what verification will use.
+  if (typeof action !== "function") throw new GuardError("bad_options", [`the action must be a function, got ${shownOption(action)}`]);
+  if (typeof options !== "object" || options === null) throw new GuardError("bad_options", ["guard needs options giving at least `signer`"]);
+  let ms: number;
   try {
-    at = options.now ? options.now() : new Date();
+    ms = clockMs(options.now);
   } catch (e) {
     throw new GuardError("bad_options", [`the clock threw: ${describeThrown(e)}`]);
   }
-  if (!(at instanceof Date) || !Number.isFinite(at.getTime())) throw new GuardError("bad_options", ["the clock returned an invalid Date"]);
+  if (!Number.isFinite(ms)) throw new GuardError("bad_options", [INVALID_CLOCK]);
+  const at = new Date(ms);
   let verification;
   let signerKey: PublicKey;
   let policyDigests: DigestPair;
   try {
+    if (typeof options.signer !== "object" || options.signer === null) throw new Error("there is no `signer` (createSigner makes one)");
     signerKey = options.signer.publicKey;
     policyDigests = policy.digests;
     verification = {

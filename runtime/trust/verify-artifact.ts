@@ -45,6 +45,9 @@ export function verifyArtifact(token: string, options: VerifyArtifactOptions): A
   // `ignoreExpiry` is the batched verifier's option (audits of old batches); here the window always counts
   const read = readCheckOptions(options);
   if (!read.ok) return read;
+  // a host asking for it here would otherwise be told an artifact expired, with no word of why
+  if (read.options.ignoreExpiry)
+    return fail("bad_options", "ignoreExpiry is verifyBatchedArtifact's option (audits of old batches); verifyArtifact always judges the validity window");
   const checked = { ...read.options, ignoreExpiry: false };
   // the line end a file or a pipe adds is not part of the artifact; anything else around it is (a
   // BOM, a no-break space: String.prototype.trim would take those too)

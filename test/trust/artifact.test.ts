@@ -58,6 +58,17 @@ describe("authorize", () => {
     expect(protectedHeader).toEqual({ alg: "EdDSA", kid: issuer.keyId, typ: "writ-authz+jws" });
     expect(Buffer.from(payload).equals(Buffer.from(canonicalize(statement), "utf8"))).toBe(true);
   });
+  it("takes the clock as a Date or a function returning one, and refuses anything else before signing", () => {
+    const at = new Date(Date.parse("2026-01-02T03:04:05Z"));
+    expect(authorize(policy, ADMIN_OK, { signer: createSigner(issuer), now: at }).statement.iat).toBe(Date.parse("2026-01-02T03:04:05Z") / 1000);
+    expect(authorize(policy, ADMIN_OK, { signer: createSigner(issuer), now: () => at }).statement.iat).toBe(Date.parse("2026-01-02T03:04:05Z") / 1000);
+    for (const now of ["2026-01-02", 1767323045000, () => "noon", new Date(Number.NaN)]) {
+      const signer = createSigner(issuer);
+      expect(() => authorize(policy, ADMIN_OK, { signer, now: now as never }), String(now)).toThrow(/`now` is neither a valid Date nor a function returning one/);
+      expect(signer.head).toEqual({ seq: 0, prev: null });
+    }
+  });
+
   it("issues denials too, with the deciding forbids and request errors", () => {
     expect(issue(TOO_MUCH).statement).toMatchObject({ decision: "deny", rules: ["too_much"], errors: [] });
     expect(issue(USER_DENIED).statement).toMatchObject({ decision: "deny", rules: [], errors: [] });

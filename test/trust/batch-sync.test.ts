@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { replayArtifact } from "../../runtime/trust/replay.js";
 import { createBatchAuthorizer, type BatchAuthorizerOptions, type BatchedAuthorization } from "../../runtime/trust/batch.js";
 import { verifyBatchedArtifact } from "../../runtime/trust/batch-artifact.js";
+import { verifyArtifact } from "../../runtime/trust/verify-artifact.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
 import { createSigner } from "../../runtime/trust/signer.js";
 import { randomId } from "../../runtime/trust/statement.js";
@@ -199,6 +200,15 @@ describe("authorizeBatch", () => {
     expect(issued.map((r) => r.statement.lineage.seq)).toEqual([0, 1, 2]);
     for (const r of issued) expect(verifyBatchedArtifact(r.artifact, { trustedKeys, now: clock() }).ok).toBe(true);
     return expect(inner).rejects.toThrow(/authorize was called back while the batch authorizer was running authorizeBatch/);
+  });
+
+  it("takes the clock as a Date too, as the verifiers do", () => {
+    const at = new Date(Date.now() - 60_000);
+    const [issued] = createBatchAuthorizer({ signer: createSigner(key), now: at }).authorizeBatch(policy, [ADMIN_OK]);
+    expect(issued!.statement.iat).toBe(Math.floor(at.getTime() / 1000));
+    // and the verifiers take a function as authorize does
+    expect(verifyBatchedArtifact(issued!.artifact, { trustedKeys: [key.publicKey], now: () => at }).ok).toBe(true);
+    expect(verifyArtifact(issued!.artifact, { trustedKeys: [key.publicKey], now: () => new Date(at.getTime() + 3_600_000) })).toMatchObject({ ok: false, code: "expired" });
   });
 
   it("a clock that returns an invalid Date throws a RangeError and issues nothing", () => {

@@ -94,7 +94,8 @@ describe("guard", () => {
   it("refuses options it cannot use before anything is decided, signed or logged", async () => {
     const cases: [string, Record<string, unknown>, RegExp][] = [
       ["a clock that throws", { now: () => { throw new Error("clock broke"); } }, /the clock threw: clock broke/],
-      ["a clock that is not a Date", { now: () => "noon" }, /the clock returned an invalid Date/],
+      ["a clock that is not a Date", { now: () => "noon" }, /`now` is neither a valid Date nor a function returning one/],
+      ["a moment that is not a Date", { now: "noon" }, /`now` is neither a valid Date/],
       ["a skew given as text", { clockSkewSeconds: "30" }, /clockSkewSeconds must be a non-negative number/],
       ["a trusted key that is not one", { trustedKeys: [null] }, /trustedKeys\[0\] is not a public key/],
       // what verification would refuse after the fact: an allow signed and logged, the action not run
@@ -117,12 +118,36 @@ describe("guard", () => {
     }
   });
 
+  it("refuses an action that is not a function before anything is signed or logged (an allow was on record, then a TypeError)", async () => {
+    for (const action of [5, undefined, null, "run", { call: () => "done" }]) {
+      const appended: string[] = [];
+      const signer = createSigner(issuer);
+      const e = await refusal(guard(policy, ADMIN_OK, action as never, { signer, lineage: { append: (a: string) => void appended.push(a) } }));
+      expect(e.code, String(action)).toBe("bad_options");
+      expect(e.reasons.join(" "), String(action)).toMatch(/the action must be a function/);
+      expect(appended, String(action)).toEqual([]);
+      expect(signer.head, String(action)).toEqual({ seq: 0, prev: null });
+    }
+  });
+
+  it("takes the clock as a Date too, as the verifiers do", async () => {
+    const { ran, action } = recorder();
+    const at = new Date(Date.now() - 3_600_000);
+    await guard(policy, ADMIN_OK, action, { signer: createSigner(issuer), now: at });
+    expect((ran[0] as { statement: Statement }).statement.iat).toBe(Math.floor(at.getTime() / 1000));
+  });
+
   it("rejects with a GuardError when there is no signer or no policy to speak of", async () => {
     const { ran, action } = recorder();
-    for (const [p, options] of [[policy, {}], [null, { signer: createSigner(issuer) }]] as const) {
+    for (const [p, options, message] of [
+      [policy, {}, /there is no `signer`/],
+      [policy, undefined, /guard needs options giving at least `signer`/],
+      [null, { signer: createSigner(issuer) }, /could not be read/],
+    ] as const) {
       const e = await refusal(guard(p as never, ADMIN_OK, action, options as never));
       expect(e).toBeInstanceOf(GuardError);
       expect(e.code).toBe("bad_options");
+      expect(e.reasons.join(" ")).toMatch(message);
     }
     expect(ran).toEqual([]);
   });

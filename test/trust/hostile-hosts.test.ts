@@ -418,6 +418,14 @@ describe("options a host builds from text or with getters", () => {
     for (const requireAllow of ["true", 1, "yes"])
       expect(verifyArtifact(deny.artifact, { trustedKeys: [issuer.publicKey], requireAllow } as unknown as VerifyArtifactOptions)).toMatchObject({ ok: false, code: "bad_options" });
     expect(verifyArtifact(deny.artifact, { trustedKeys: [issuer.publicKey], ignoreExpiry: "true" } as unknown as VerifyArtifactOptions)).toMatchObject({ ok: false, code: "bad_options" });
+    // and `true`, which verifyArtifact does not do, is said to be so: the artifact was refused as expired
+    const old = authorize(policy, payment(10), { signer: createSigner(issuer), now: new Date(Date.now() - 86_400_000) });
+    expect(verifyArtifact(old.artifact, { trustedKeys: [issuer.publicKey] })).toMatchObject({ ok: false, code: "expired" });
+    expect(verifyArtifact(old.artifact, { trustedKeys: [issuer.publicKey], ignoreExpiry: true } as unknown as VerifyArtifactOptions)).toMatchObject({
+      ok: false,
+      code: "bad_options",
+      message: expect.stringMatching(/ignoreExpiry is verifyBatchedArtifact's option/),
+    });
     const unsigned: Bundle = { module: bundle.module, manifest: bundle.manifest };
     for (const allowUnsigned of ["false", "no", 0]) {
       const load = tryLoadPolicy(unsigned, { allowUnsigned } as never);

@@ -1,0 +1,22 @@
+// The `now` option of the trust API, one reading of it for every entry point. Authorize, guard, the
+// batch authorizer and both verifiers take the same thing: a Date, or a function returning one (a
+// test pins the clock either way). They took one kind each, so a Date handed to authorize threw a
+// TypeError, and a function handed to verifyArtifact was refused as not a Date.
+
+import { isInstance } from "../thrown.js";
+
+/** A moment, or where to read one (called once per decision or per verification). */
+export type Clock = Date | (() => Date);
+
+/**
+ * Milliseconds since the epoch for `now` (the current time when absent), or NaN when it is neither
+ * a valid Date nor a function returning one. Throws what the host's function throws.
+ */
+export function clockMs(now: unknown): number {
+  if (now === undefined) return Date.now();
+  const date = typeof now === "function" ? (now as () => unknown)() : now;
+  return isInstance(date, Date) ? date.getTime() : NaN;
+}
+
+/** What is wrong with a clock whose reading was NaN. */
+export const INVALID_CLOCK = "`now` is neither a valid Date nor a function returning one";
