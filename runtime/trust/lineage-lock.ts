@@ -3,7 +3,12 @@
 // on this host is stale (its writer crashed) and is taken over; a lock from another host, or from a
 // live pid, refuses. A pid that was reused by an unrelated process reads as alive: we refuse rather
 // than risk two writers (the operator removes the lock file by hand).
+//
+// The lock keeps honest writers apart; it is not the only guard. A writer that got past it (a hard
+// link to the log, a lock removed by hand) is caught by the log itself: an append to a file that is
+// not the size this writer left it at is refused (lineage.ts).
 
+import { randomBytes } from "node:crypto";
 import { closeSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, constants } from "node:fs";
 import { hostname } from "node:os";
 
@@ -32,8 +37,22 @@ function pidAlive(pid: number): boolean {
 }
 
 function readOwner(lockPath: string): LockOwner | null {
+  const text = readLockText(lockPath);
+  return text === null ? null : ownerOf(text);
+}
+
+/** The lock file's text, or null when it cannot be read (gone, or not a file). */
+function readLockText(lockPath: string): string | null {
   try {
-    const v = JSON.parse(readFileSync(lockPath, "utf8"));
+    return readFileSync(lockPath, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+function ownerOf(text: string): LockOwner | null {
+  try {
+    const v = JSON.parse(text);
     // a pid of 0 or below names no process (kill(0) would signal our own group): no owner
     if (typeof v === "object" && v !== null && Number.isSafeInteger(v.pid) && v.pid > 0 && typeof v.host === "string") return { pid: v.pid, host: v.host };
   } catch {
@@ -51,7 +70,10 @@ function tryCreate(lockPath: string): boolean {
   const tmp = `${lockPath}.${process.pid}.${Date.now()}.${attempts++}.tmp`;
   const fd = openSync(tmp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o644);
   try {
-    writeSync(fd, JSON.stringify({ pid: process.pid, host: hostname(), at: new Date().toISOString() }) + "\n");
+    // `id` makes every lock's text unique, which is how a lock moved aside is told from another
+    // created under the same name since (acquireLock): a file system hands a freed inode number
+    // straight back to the next file created, so the inode alone does not tell them apart
+    writeSync(fd, JSON.stringify({ pid: process.pid, host: hostname(), at: new Date().toISOString(), id: randomBytes(16).toString("hex") }) + "\n");
   } finally {
     closeSync(fd);
   }
@@ -71,14 +93,17 @@ export function acquireLock(logPath: string): LockResult {
   const lockPath = `${logPath}.lock`;
   for (let attempt = 0; attempt < 3; attempt++) {
     if (tryCreate(lockPath)) return { ok: true, lockPath };
-    // the file judged below, by identity: what is moved aside must be this very file
+    // the file judged below, by identity: what is moved aside must be this very file, the same
+    // inode with the same text (each lock's text is unique: tryCreate)
     let judged: { ino: number; dev: number; mtimeMs: number };
     try {
       judged = statSync(lockPath);
     } catch {
       continue; // it vanished: try again
     }
-    const owner = readOwner(lockPath);
+    const judgedText = readLockText(lockPath);
+    if (judgedText === null) continue; // it vanished: try again
+    const owner = ownerOf(judgedText);
     if (owner === null) {
       // Written by a tool that is not this one, or damaged: only a lock older than a minute is stale.
       if (Date.now() - judged.mtimeMs < 60_000) return { ok: false, reason: `log is locked (${lockPath} exists and names no owner)` };
@@ -101,7 +126,7 @@ export function acquireLock(logPath: string): LockResult {
     } catch {
       /* moved and already gone: treated as another's below */
     }
-    if (movedFile === null || movedFile.ino !== judged.ino || movedFile.dev !== judged.dev) {
+    if (movedFile === null || movedFile.ino !== judged.ino || movedFile.dev !== judged.dev || readLockText(aside) !== judgedText) {
       // Between the judgment and the move another process took the stale lock over and made its
       // own, and we moved that one: put it back if the name is still free, and leave the log to it.
       const moved = readOwner(aside);

@@ -18,8 +18,8 @@
 //
 // Exclusion: one writer per log, enforced by `<log>.lock` (lineage-lock.ts).
 
-import { closeSync, existsSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, realpathSync, writeFileSync, writeSync, constants } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { closeSync, existsSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, lstatSync, openSync, readlinkSync, realpathSync, writeFileSync, writeSync, constants } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 import type { DigestPair } from "../crypto/digest.js";
 import type { ChainHead, LineageSink, Statement } from "./types.js";
 import { acquireLock, releaseLock } from "./lineage-lock.js";
@@ -28,6 +28,7 @@ import { chainEntryOf, chainLinkProblem, encodeRecord, issuedPlacesOf, linkTarge
 import { withRecordBytes, type RecordBytes } from "./record-bytes.js";
 import { firstNonUtf8Line } from "../text-lines.js";
 import { describeThrown, isInstance, shownOption } from "../thrown.js";
+import { readFdBounded, READ_LIMITS } from "../bounded-read.js";
 
 export interface LogOptions {
   /** `always` (default): fdatasync after every append. `never`: leave flushing to the OS. */
@@ -241,15 +242,29 @@ function tornFileName(logPath: string, now: Date): string {
  * The file the lock is named after: the log's real path, so that a symlink (or a `..` path) to a log
  * shares the lock of the log itself instead of getting one of its own and a second writer.
  */
-function lockName(path: string): string {
+function lockName(path: string, hops = 0): string {
   try {
     return realpathSync(path);
   } catch {
+    // A symlink to a log not created yet: opening creates its target, which must then have the
+    // lock it has when opened by its own name (realpath fails for a link whose target is missing)
+    if (hops < MAX_SYMLINK_HOPS && isSymlink(path)) return lockName(resolve(dirname(path), readlinkSync(path)), hops + 1);
     try {
       return join(realpathSync(dirname(path)), basename(path)); // not created yet
     } catch {
       return path; // no directory either: opening fails below and says so
     }
+  }
+}
+
+/** As many links as Linux follows before ELOOP. */
+const MAX_SYMLINK_HOPS = 40;
+
+function isSymlink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
   }
 }
 
@@ -278,8 +293,14 @@ export function openLog(path: string, options: LogOptions = {}): LineageLog {
     if (created) fsyncDirectory(path);
     // A log is a file: a device opens as well (and /dev/zero would be read until memory ran out)
     if (!fstatSync(fd).isFile()) throw new LineageError("io", `${path} is not a regular file; a lineage log is one (give a file's path, or one to create)`);
-    const buf = readFileSync(path);
+    // read through the descriptor appended to (the name may have been given to another file since)
+    const buf = readFdBounded(fd, READ_LIMITS.log, fstatSync(fd).size);
     const { state, tornFrom, found } = scan(buf, path);
+    // A file that grew while it was read has another writer, one the lock did not keep out (a hard
+    // link, a lock removed by hand): continuing from the records read would fork the chain.
+    const grown = fstatSync(fd).size;
+    if (grown !== buf.length)
+      throw new LineageError("locked", `${path}: the file grew from ${buf.length} to ${grown} bytes while it was opened: another process is writing it; nothing was changed`);
     let repaired: TornRepair | null = null;
     if (tornFrom !== null) {
       // Save what the crash left before cutting it, so nothing written disappears silently.
@@ -290,7 +311,8 @@ export function openLog(path: string, options: LogOptions = {}): LineageLog {
       fsyncDirectory(path);
       repaired = { index: state.count, bytes: buf.length - tornFrom, savedTo, ...found };
     }
-    return new FileLog(path, fd, lock.lockPath, fsyncMode, state, repaired);
+    // the size appends are checked against is what was read (and repaired), not the file's size now
+    return new FileLog(path, fd, lock.lockPath, fsyncMode, state, repaired, tornFrom ?? buf.length);
   } catch (e) {
     if (fd !== null) closeSync(fd);
     releaseLock(lock.lockPath);
@@ -324,9 +346,10 @@ class FileLog implements LineageLog {
     private readonly fsyncMode: "always" | "never",
     state: ScanState,
     readonly repaired: TornRepair | null,
+    size: number,
   ) {
     this.fd = fd;
-    this.size = fstatSync(fd).size;
+    this.size = size;
     this.count = state.count;
     this.lastDigests = state.lastDigests;
     this.lastStatementSeq = state.last ? state.last.statement.lineage.seq : null;

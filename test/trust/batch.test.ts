@@ -236,8 +236,8 @@ describe("verifyArtifact, the one entry point for both kinds", () => {
     const [allow, deny] = await issue(2, 2);
     const later = new Date(Date.now() + 3600_000);
     expect(verifyArtifact(allow!.artifact, { trustedKeys, now: later })).toMatchObject({ ok: false, code: "expired" });
-    // verifyBatchedArtifact's `ignoreExpiry` is not one of verifyArtifact's options
-    expect(verifyArtifact(allow!.artifact, { trustedKeys, now: later, ignoreExpiry: true } as VerifyArtifactOptions)).toMatchObject({ ok: false, code: "expired" });
+    // verifyBatchedArtifact's `ignoreExpiry` is not one of verifyArtifact's options: refused as such
+    expect(verifyArtifact(allow!.artifact, { trustedKeys, now: later, ignoreExpiry: true } as VerifyArtifactOptions)).toMatchObject({ ok: false, code: "bad_options" });
     expect(verifyArtifact(allow!.artifact, { trustedKeys, now: later, clockSkewSeconds: 7200 }).ok).toBe(true);
     expect(verifyArtifact(allow!.artifact, { trustedKeys, now: new Date(Date.now() - 3600_000) })).toMatchObject({ ok: false, code: "not_yet_valid" });
     expect(verifyArtifact(allow!.artifact, { trustedKeys, trustedPolicies: [digestPair(new Uint8Array([1]))] })).toMatchObject({ ok: false, code: "untrusted_policy" });

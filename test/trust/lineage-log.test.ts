@@ -509,6 +509,21 @@ describe("the writer lock", () => {
     openLog(alias).close();
   });
 
+  it("a symlink to a log not created yet takes the lock of the log it will create, through a chain of links", () => {
+    const path = fresh();
+    const alias = `${path}.alias`;
+    const aliasOfAlias = `${path}.alias2`;
+    symlinkSync(path, alias);
+    symlinkSync(alias.slice(alias.lastIndexOf("/") + 1), aliasOfAlias); // a relative link, to the link
+    const first = openLog(aliasOfAlias); // creates `path`
+    expect(existsSync(path)).toBe(true);
+    expect(tryOpenLog(path)).toMatchObject({ ok: false, error: { code: "locked" } });
+    expect(tryOpenLog(alias)).toMatchObject({ ok: false, error: { code: "locked" } });
+    first.close();
+    expect(readdirSync(dir).filter((f) => f.startsWith(path.slice(path.lastIndexOf("/") + 1)) && f.endsWith(".lock"))).toEqual([]);
+    openLog(path).close();
+  });
+
   it("reads a lock naming pid 0 or below as naming no owner (stale once a minute old)", () => {
     for (const pid of [0, -1]) {
       const path = fresh();
