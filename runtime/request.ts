@@ -298,7 +298,8 @@ const MAX_SNAPSHOT_DEPTH = 256;
  * The request as data, read once. Every own enumerable property of a plain object (into an object
  * without a prototype) and every own element of an array is read exactly once into a fresh copy, so that a getter or a Proxy cannot show the
  * validator one value and the encoder, the interpreter or the digest another: whoever reads the copy
- * reads the same request. As in JSON, properties that are not enumerable are not part of it.
+ * reads the same request. As in JSON, properties that are not enumerable are not part of it, nor
+ * are members whose value is undefined.
  * Anything else — a class instance, a Date, a typed array — is kept as it is: the validator and the
  * canonical writer refuse it whatever it holds. Throws a RangeError for a request of more than
  * MAX_SNAPSHOT_VALUES values (shared references are copied each time they are met, so a few
@@ -359,6 +360,10 @@ function snapshotValue(v: unknown, depth: number, budget: SnapshotBudget): unkno
   const out: Record<string, unknown> = Object.create(null);
   for (const k of Object.keys(v)) {
     const x = snapshotValue((v as Record<string, unknown>)[k], depth + 1, budget);
+    // A member whose value is undefined is no member, as in JSON (JSON.stringify leaves it out):
+    // `{ ticket: maybeTicket }` is the request without a ticket on every path — decide, the digest
+    // authorize signs, the one a verifier recomputes. (An array's undefined element stays: refused.)
+    if (x === undefined) continue;
     // an own `__proto__` (JSON.parse makes them) must stay a property (no prototype here to set)
     if (k === "__proto__") Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
     else out[k] = x;
