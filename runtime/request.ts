@@ -18,7 +18,7 @@ import { INT64_MAX, INT64_MIN, type RecordType, type SchemaType } from "./schema
 import { compareCodePoints, isWellFormed, utf8Length } from "./strings.js";
 import type { MapValue, RecordValue, Value } from "./values.js";
 import { generateRequestCheck } from "./request-codegen.js";
-import { describeThrown, shownKey } from "./thrown.js";
+import { describeThrown, isInstance, shownKey } from "./thrown.js";
 
 /**
  * A failure on the way up: the path is assembled only when something is wrong. Segments are pushed
@@ -269,9 +269,36 @@ export function compilePortableRequestCheck(schema: RecordType): RequestCheck {
   });
 }
 
-/** The denial of a request that threw while being read (a getter, a Proxy trap, too many values). */
+/** The denial of a request that threw while being read (a getter, a Proxy trap, too many values), where it threw. */
 export function unreadableRequestError(e: unknown): RequestError {
-  return { rule: null, code: "invalid_request", message: `request could not be read: ${describeThrown(e)}`, path: "" };
+  const { path, cause } = whereUnreadable(e);
+  return { rule: null, code: "invalid_request", message: `request could not be read${path ? ` at ${path}` : ""}: ${describeThrown(cause)}`, path };
+}
+
+/**
+ * What a snapshot throws when reading a member throws (a getter, a Proxy trap): what was thrown and
+ * where, the path built up as the error passes back through each level of the walk.
+ */
+class UnreadableMember {
+  readonly segments: string[] = [];
+  constructor(readonly cause: unknown) {}
+}
+
+/** The path (as the validator writes paths) and the original error of a snapshot's failure. */
+export function whereUnreadable(e: unknown): { path: string; cause: unknown } {
+  return isInstance(e, UnreadableMember) ? { path: pathOf(e.segments), cause: e.cause } : { path: "", cause: e };
+}
+
+/** `e` (from reading the member `segment` or what lies below it) with `segment` on its path. */
+function below(e: unknown, segment: string): UnreadableMember {
+  const unreadable = isInstance(e, UnreadableMember) ? e : new UnreadableMember(e);
+  unreadable.segments.push(segment);
+  return unreadable;
+}
+
+/** A member's name as a path shows it: `.name` for an identifier, `["…"]` otherwise (a map's key). */
+function memberSegment(k: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `.${k}` : keySegment(k);
 }
 
 /**
@@ -332,8 +359,11 @@ export function snapshotPart(v: unknown, budget: SnapshotBudget): unknown {
   return snapshotValue(v, 0, budget);
 }
 
+/** The request as a whole is too large to copy: said of the request, not of the member it was met in. */
+class SnapshotTooLarge extends RangeError {}
+
 function overBudget(): RangeError {
-  return new RangeError(`the request holds more than ${MAX_SNAPSHOT_VALUES} values`);
+  return new SnapshotTooLarge(`the request holds more than ${MAX_SNAPSHOT_VALUES} values`);
 }
 
 function snapshotValue(v: unknown, depth: number, budget: SnapshotBudget): unknown {
@@ -346,8 +376,12 @@ function snapshotValue(v: unknown, depth: number, budget: SnapshotBudget): unkno
     if (n > budget.left) throw overBudget();
     const out: unknown[] = new Array(n);
     for (let i = 0; i < n; i++) {
-      if (Object.hasOwn(v, i)) out[i] = snapshotValue(v[i], depth + 1, budget);
-      else if (--budget.left < 0) throw overBudget(); // a hole stays a hole
+      try {
+        if (Object.hasOwn(v, i)) out[i] = snapshotValue(v[i], depth + 1, budget);
+        else if (--budget.left < 0) throw overBudget(); // a hole stays a hole
+      } catch (e) {
+        throw isInstance(e, SnapshotTooLarge) ? e : below(e, `[${i}]`);
+      }
     }
     return out;
   }
@@ -359,7 +393,12 @@ function snapshotValue(v: unknown, depth: number, budget: SnapshotBudget): unkno
   // this very request plants and removes while the request is being copied.
   const out: Record<string, unknown> = Object.create(null);
   for (const k of Object.keys(v)) {
-    const x = snapshotValue((v as Record<string, unknown>)[k], depth + 1, budget);
+    let x: unknown;
+    try {
+      x = snapshotValue((v as Record<string, unknown>)[k], depth + 1, budget);
+    } catch (e) {
+      throw isInstance(e, SnapshotTooLarge) ? e : below(e, memberSegment(shownKey(k)));
+    }
     // A member whose value is undefined is no member, as in JSON (JSON.stringify leaves it out):
     // `{ ticket: maybeTicket }` is the request without a ticket on every path — decide, the digest
     // authorize signs, the one a verifier recomputes. (An array's undefined element stays: refused.)

@@ -240,12 +240,14 @@ export const fastParts: { readonly quote: (s: string) => string; readonly value:
 
 /** The general serialiser alone, so tests can hold the fast path to it. Never throws. */
 export function canonicalJsonReference(value: unknown, options: CanonicalOptions = {}): CanonicalResult {
+  const serialiser = new Serialiser(options);
   try {
-    return { ok: true, text: new Serialiser(options).value(value) };
+    return { ok: true, text: serialiser.value(value) };
   } catch (e) {
     if (isInstance(e, Refusal)) return { ok: false, reason: e.reason, path: renderPath(e.keys) };
-    // A getter that throws, or a Proxy: still not JSON we can vouch for.
-    return { ok: false, reason: `reading the value threw: ${describeThrown(e)}`, path: "" };
+    // A getter that throws, or a Proxy: still not JSON we can vouch for. The walk's path is where
+    // it was reading (a member's name is pushed before the member is read).
+    return { ok: false, reason: `reading the value threw: ${describeThrown(e)}`, path: renderPath(serialiser.keys) };
   }
 }
 

@@ -9,7 +9,7 @@ import { sha3_512Hex, type CryptoPath } from "../crypto/digest.js";
 import type { RecordType } from "../schema.js";
 import { canonicalJson, type CanonicalOptions } from "./jcs.js";
 import { canonicalReaderFor } from "./jcs-codegen.js";
-import { snapshotRequest } from "../request.js";
+import { snapshotRequest, whereUnreadable } from "../request.js";
 import { describeThrown } from "../thrown.js";
 
 export const UNREPRESENTABLE_REQUEST = "writ:unrepresentable-request";
@@ -51,7 +51,8 @@ export function readRequest(request: unknown, path?: CryptoPath, schema?: Record
   try {
     data = snapshotRequest(request);
   } catch (e) {
-    return { data: undefined, digest: { ok: false, sha3_512: sha3_512Hex(UNREPRESENTABLE_REQUEST, path), reason: `reading the value threw: ${describeThrown(e)}`, path: "" } };
+    const where = whereUnreadable(e);
+    return { data: undefined, digest: { ok: false, sha3_512: sha3_512Hex(UNREPRESENTABLE_REQUEST, path), reason: `reading the value threw: ${describeThrown(where.cause)}`, path: where.path } };
   }
   return { data, digest: digestOfData(data, path) };
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { compilePortableRequestCheck, compileRequestCheck, requestToValue } from "../../runtime/request.js";
+import { compilePortableRequestCheck, compileRequestCheck, readValidRequest, requestToValue } from "../../runtime/request.js";
+import { requestDigest } from "../../runtime/trust/request-digest.js";
+import { canonicalJson } from "../../runtime/trust/jcs.js";
 import type { RecordType } from "../../runtime/schema.js";
 import fc from "fast-check";
 import { compareCodePoints, utf8Length, codePointLength, sortByCodePoint } from "../../runtime/strings.js";
@@ -122,6 +124,31 @@ describe("request validation", () => {
     const r: any = ok();
     Object.defineProperty(r.principal, "id", { enumerable: true, get: () => { throw new Error("boom"); } });
     expect(check(r)?.message).toMatch(/could not be read: boom/);
+  });
+
+  it("says where a request could not be read: the member whose getter (or Proxy trap) threw", () => {
+    const throwing = (message: string) => ({ enumerable: true, get: () => { throw new Error(message); } });
+    const cases: [string, (r: any) => void, string][] = [
+      ["a record's field", (r) => Object.defineProperty(r.principal, "id", throwing("boom")), "principal.id"],
+      ["a record", (r) => Object.defineProperty(r, "args", throwing("boom")), "args"],
+      ["a list element", (r) => Object.defineProperty(r.principal.roles, 0, throwing("boom")), "principal.roles[0]"],
+      ["a key that is not a name", (r) => Object.defineProperty(r.args, "a b", throwing("boom")), 'args["a b"]'],
+      ["a Proxy whose keys cannot be listed", (r) => (r.principal = new Proxy({}, { ownKeys: () => { throw new Error("boom"); } })), "principal"],
+    ];
+    for (const [what, plant, path] of cases) {
+      const r: any = ok();
+      plant(r);
+      const read = readValidRequest(r, check);
+      expect(read, what).toMatchObject({ ok: false, error: { path, message: `request could not be read at ${path}: boom` } });
+      expect(requestDigest(r), what).toMatchObject({ ok: false, path, reason: "reading the value threw: boom" });
+    }
+    // the canonical writer called on the host's object says where too
+    const r: any = ok();
+    Object.defineProperty(r.principal, "id", throwing("boom"));
+    expect(canonicalJson(r)).toMatchObject({ ok: false, path: "principal.id" });
+    // a request too large to copy is said of the request, not of the member it was met in
+    const big = { ...ok(), args: { x: new Array(2_000_000).fill(0) } };
+    expect(readValidRequest(big, check)).toMatchObject({ ok: false, error: { path: "", message: expect.stringMatching(/holds more than 1000000 values/) } });
   });
 
   it("converts to interpreter values with map keys in code-point order", () => {
