@@ -2,9 +2,11 @@
 // the feature named); the supported ones of a file become one policy (policy.ts) that is compiled
 // once and decided once by BOTH backends — the reference interpreter and the WASM module — and each
 // rule's outcome is read back. A case expecting a value passes when its rule holds; a case expecting
-// an error passes when its rule errors, or when the checker rejects the expression (marked "rejected
-// at check time"). The value of each expression is also computed directly with the interpreter and
-// compared with the expected value, so a failure report says what Writ got.
+// an error passes when its rule errors with any of Writ's error codes (CEL's error messages are no
+// contract), or when the checker rejects the expression (marked "rejected at check time"). Either
+// way the two backends must agree exactly: the same verdict on each of the case's rules, and an
+// error of the same code at the same site. The value of each expression is also computed directly
+// with the interpreter and compared with the expected value, so a failure report says what Writ got.
 //
 // Compile errors are attributed to cases by span (the diagnostic falls inside the case's rule); an
 // error that cannot be attributed makes the runner bisect the batch until it finds the culprit.
@@ -15,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import type { Diagnostic } from "../diagnostics.js";
 import type { IRPolicy, Value } from "../ir/ir.js";
 import type { Bundle } from "../../runtime/manifest.js";
-import type { Decision } from "../../runtime/decision.js";
+import type { Decision, RuleError } from "../../runtime/decision.js";
 import { casesFromText, type CaseProblem, type ConformanceCase } from "./cases.js";
 import { classifyCase, type ExpressionParser } from "./classify.js";
 import { buildBatchPolicy, prepareCase, prepareRejectionCase, type PreparedCase } from "./policy.js";
@@ -121,6 +123,25 @@ function firstLine(s: string): string {
   return s.split("\n")[0]!;
 }
 
+/**
+ * Everything a decision says about one rule — holds, does not hold, or the error with its code,
+ * site and message — as both backends must say it alike (runtime/decision.ts: equal Decisions).
+ */
+function ruleVerdict(d: Decision, rule: string): string {
+  if (d.rules.includes(rule)) return "holds";
+  const e = d.errors.find((x): x is RuleError => x.rule === rule);
+  return e ? `error ${e.code} at ${e.at} (${e.message})` : "does not hold";
+}
+
+/** Where the interpreter and the module differ on the case's rules (its own and its negation). */
+function disagreements(p: PreparedCase, interp: Decision, wasm: Decision): string[] {
+  const rules = p.negated ? [p.rule, p.negated.rule] : [p.rule];
+  return rules.flatMap((rule) => {
+    const [i, w] = [ruleVerdict(interp, rule), ruleVerdict(wasm, rule)];
+    return i === w ? [] : [`backends disagree on ${rule}: interp ${i}, wasm ${w}`];
+  });
+}
+
 /** Reads one case's outcome from both backends' decisions. */
 function judge(
   p: PreparedCase,
@@ -159,7 +180,13 @@ function judge(
       if (r !== "does not hold") problems.push(`${backend}: negated rule ${r}`);
     }
   }
-  if (interp.errors.some((e) => e.rule === null)) problems.push(`request refused: ${interp.errors[0]!.message}`);
+  // CEL's expectation above is loose (any error code matches an expected error); the two backends
+  // are held to more: the same verdict on each of the case's rules, errors alike in code and site
+  if (wasm !== undefined) problems.push(...disagreements(p, interp, wasm));
+  for (const [backend, d] of [["interp", interp], ["wasm", wasm]] as const) {
+    const refused = d?.errors.find((e) => e.rule === null);
+    if (refused) problems.push(`${backend}: request refused: ${refused.message}`);
+  }
   if (problems.length === 0) return { case: c, status: "passed" };
   return failed(c, problems.join("; ") + (directText && !problems[0]!.startsWith("interpreter") ? ` (value ${directText})` : ""));
 }

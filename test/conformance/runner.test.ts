@@ -10,6 +10,7 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { realBackends } from "../../compiler/conformance/backends.js";
 import { formatReport, runConformance, runConformanceFile, type Backends } from "../../compiler/conformance/runner.js";
+import type { RuleError } from "../../runtime/decision.js";
 
 const dir = mkdtempSync(join(tmpdir(), "writ-conformance-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -71,6 +72,26 @@ describe("the runner", () => {
     expect(by.ok!.status).toBe("passed"); // no result matcher: CEL expects `true`
     // a heterogeneous `+` is classified unsupported before it reaches the compiler, which refuses it
     expect(by.type_error).toMatchObject({ status: "unsupported", feature: "`int` + `string`" });
+  }, 60_000);
+
+  it("fails a case on which the two backends disagree, though each alone meets CEL's expectation", async () => {
+    const real = await getBackends();
+    // a module that gets every error, but reports it under another code, or at another site
+    const skewed = (skew: (e: RuleError) => RuleError): Backends => ({
+      ...real,
+      loadWasm(bundle) {
+        const m = real.loadWasm(bundle);
+        return { decide: (req) => { const d = m.decide(req); return { ...d, errors: d.errors.map((e) => (e.rule === null ? e : skew(e))) }; } };
+      },
+    });
+    for (const skew of [(e: RuleError): RuleError => ({ ...e, code: "overflow", message: "integer overflow" }), (e: RuleError): RuleError => ({ ...e, at: e.at + 1 })]) {
+      const r = await runConformanceFile(join(dir, "good.textproto"), skewed(skew));
+      const by = Object.fromEntries(r.outcomes.map((o) => [o.case.name, o]));
+      expect(by.div!.status).toBe("failed");
+      expect(by.div!.got).toMatch(/^backends disagree on c3: interp error division_by_zero at \d+ \(division by zero\), wasm error (overflow|division_by_zero) at \d+/);
+      // the cases where no rule errors still pass
+      for (const n of ["sum", "var", "absorbed", "list", "map", "long"]) expect(by[n]!.status, n).toBe("passed");
+    }
   }, 60_000);
 
   it("bisects a batch whose compile error points at no rule", async () => {
