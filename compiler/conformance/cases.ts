@@ -2,6 +2,10 @@
 // cases: the expression, its bindings and declared variables, and what CEL says it yields. Values
 // and types follow value.proto and checked.proto; kinds outside Writ's subset are kept so that
 // classify.ts can name the feature. Never throws: malformed parts come back as problems with lines.
+// Nothing is guessed at: a field the schema does not have (a misspelt `eval_eror` or `tset`) and a
+// value that cannot be converted are problems. A test with a problem is still a case, carrying the
+// problem, so the runner fails it rather than losing it; only what lies outside any test (a bad
+// section, a text-format error) is a problem of the file.
 
 import { type TextprotoMessage, type TextprotoValue, fieldNamed, fieldsNamed, parseTextproto, textOf } from "./textproto.js";
 import type { CelType, CelValue } from "./values.js";
@@ -10,7 +14,9 @@ export type Expected =
   | { readonly value: CelValue }
   | { readonly error: string }
   /** a result matcher Writ has no counterpart for (unknowns, check-only type deduction) */
-  | { readonly unsupported: string };
+  | { readonly unsupported: string }
+  /** the result matcher (named) could not be read: the case has a problem saying why */
+  | { readonly unreadable: string };
 
 export interface ConformanceCase {
   /** the file's `name` (e.g. `basic`), or its file name when it has none */
@@ -30,6 +36,8 @@ export interface ConformanceCase {
   readonly expected: Expected;
   /** 1-based line of the `test` in its file */
   readonly line: number;
+  /** what could not be read in this test (unknown fields, malformed values); empty when well formed */
+  readonly problems: readonly CaseProblem[];
 }
 
 export interface CaseProblem {
@@ -40,6 +48,7 @@ export interface CaseProblem {
 export interface ExtractedFile {
   readonly name: string;
   readonly cases: readonly ConformanceCase[];
+  /** problems outside any test (text-format errors, a malformed section); a test's own are on its case */
   readonly problems: readonly CaseProblem[];
 }
 
@@ -54,6 +63,47 @@ function asMessage(v: TextprotoValue | undefined): TextprotoMessage | undefined 
   return v?.kind === "message" ? v : undefined;
 }
 
+/** `v` as a message, or undefined with a problem when it is a scalar where a message is needed. */
+function messageField(v: TextprotoValue, name: string, problems: Problems): TextprotoMessage | undefined {
+  const m = asMessage(v);
+  if (!m) problems.add(v.line, `\`${name}\` should be a message`);
+  return m;
+}
+
+// The fields of each message read here (simple.proto, value.proto, eval.proto, checked.proto). The
+// reader knows no schema, so without this a misspelt field would simply be absent — a misspelt
+// result matcher would silently mean `true`, a misspelt `test` would mean no tests.
+const SCHEMA = {
+  SimpleTestFile: ["name", "description", "section"],
+  SimpleTestSection: ["name", "description", "test"],
+  SimpleTest: [
+    "name", "description", "expr", "disable_macros", "disable_check", "check_only", "type_env", "container", "locale",
+    "bindings", "value", "typed_result", "eval_error", "any_eval_errors", "unknown", "any_unknowns",
+  ],
+  TypedResult: ["result", "deduced_type"],
+  ErrorSetMatcher: ["errors"],
+  ErrorSet: ["errors"],
+  Status: ["code", "message", "details"],
+  Decl: ["name", "ident", "function"],
+  IdentDecl: ["type", "value", "doc"],
+  BindingsEntry: ["key", "value"],
+  ExprValue: ["value", "error", "unknown"],
+  Value: [
+    "null_value", "bool_value", "int64_value", "uint64_value", "double_value", "string_value", "bytes_value",
+    "enum_value", "object_value", "map_value", "list_value", "type_value",
+  ],
+  EnumValue: ["type", "value"],
+  ListValue: ["values"],
+  MapValue: ["entries"],
+  MapEntry: ["key", "value"],
+} as const satisfies Record<string, readonly string[]>;
+
+/** A problem for each field of `m` that message `type` does not have. */
+function checkFields(m: TextprotoMessage, type: keyof typeof SCHEMA, problems: Problems): void {
+  const known: readonly string[] = SCHEMA[type];
+  for (const f of m.fields) if (!known.includes(f.name)) problems.add(f.line, `unknown field \`${f.name}\` in ${type}`);
+}
+
 function stringField(m: TextprotoMessage, name: string, problems: Problems): string {
   const v = fieldNamed(m, name);
   if (v === undefined) return "";
@@ -66,16 +116,20 @@ function stringField(m: TextprotoMessage, name: string, problems: Problems): str
   return text ?? "";
 }
 
-function boolField(m: TextprotoMessage, name: string): boolean {
+function boolField(m: TextprotoMessage, name: string, problems: Problems): boolean {
   const v = fieldNamed(m, name);
   if (v === undefined) return false;
-  if (v.kind === "ident") return v.name === "true" || v.name === "True" || v.name === "t";
-  if (v.kind === "number") return v.integer === 1n;
+  // the text format's spellings of a bool; anything else is not read as `false`
+  if (v.kind === "ident" && ["true", "True", "t"].includes(v.name)) return true;
+  if (v.kind === "ident" && ["false", "False", "f"].includes(v.name)) return false;
+  if (v.kind === "number" && (v.integer === 0n || v.integer === 1n)) return v.integer === 1n;
+  problems.add(v.line, `field \`${name}\` should be a bool`);
   return false;
 }
 
 /** cel.expr.Value → CelValue (undefined, with a problem recorded, when malformed). */
 function convertValue(m: TextprotoMessage, problems: Problems): CelValue | undefined {
+  checkFields(m, "Value", problems);
   const f = m.fields[m.fields.length - 1];
   if (f === undefined) {
     problems.add(m.line, "empty Value");
@@ -109,13 +163,16 @@ function convertValue(m: TextprotoMessage, problems: Problems): CelValue | undef
       if (v.kind !== "string") return bad();
       return { kind: "bytes", value: v.bytes };
     case "null_value":
+      if (!(v.kind === "ident" && v.name === "NULL_VALUE") && !(v.kind === "number" && v.integer === 0n)) return bad();
       return { kind: "null" };
     case "enum_value": {
       const e = asMessage(v);
       if (!e) return bad();
+      checkFields(e, "EnumValue", problems);
       const type = stringField(e, "type", problems);
       const n = fieldNamed(e, "value");
-      return { kind: "enum", type, value: n?.kind === "number" ? n.float : 0 };
+      if (n !== undefined && (n.kind !== "number" || n.integer === undefined)) return bad();
+      return { kind: "enum", type, value: n?.float ?? 0 };
     }
     case "object_value": {
       const o = asMessage(v);
@@ -125,15 +182,19 @@ function convertValue(m: TextprotoMessage, problems: Problems): CelValue | undef
       const typeUrl = expanded ? expanded.name.slice(1, -1) : stringField(o, "type_url", problems);
       return { kind: "object", typeUrl };
     }
-    case "type_value":
+    case "type_value": {
       if (v.kind !== "string") return bad();
-      return { kind: "type", name: textOf(v) ?? "" };
+      const name = textOf(v);
+      return name === undefined ? bad() : { kind: "type", name };
+    }
     case "list_value": {
       const l = asMessage(v);
       if (!l) return bad();
+      checkFields(l, "ListValue", problems);
       const elements: CelValue[] = [];
       for (const e of fieldsNamed(l, "values")) {
-        const em = asMessage(e);
+        // INVARIANT: every undefined here comes with a problem already recorded
+        const em = messageField(e, "values", problems);
         const ev = em && convertValue(em, problems);
         if (ev === undefined) return undefined;
         elements.push(ev);
@@ -143,9 +204,11 @@ function convertValue(m: TextprotoMessage, problems: Problems): CelValue | undef
     case "map_value": {
       const mm = asMessage(v);
       if (!mm) return bad();
+      checkFields(mm, "MapValue", problems);
       const entries: { key: CelValue; value: CelValue }[] = [];
       for (const e of fieldsNamed(mm, "entries")) {
         const em = asMessage(e);
+        if (em) checkFields(em, "MapEntry", problems);
         const k = asMessage(em && fieldNamed(em, "key"));
         const val = asMessage(em && fieldNamed(em, "value"));
         const key = k && convertValue(k, problems);
@@ -156,8 +219,7 @@ function convertValue(m: TextprotoMessage, problems: Problems): CelValue | undef
       return { kind: "map", entries };
     }
     default:
-      problems.add(f.line, `unknown Value kind \`${f.name}\``);
-      return undefined;
+      return undefined; // not a Value field: checkFields has reported it
   }
 }
 
@@ -224,34 +286,53 @@ function convertType(m: TextprotoMessage, problems: Problems): CelType {
   }
 }
 
-function expectedOf(test: TextprotoMessage, problems: Problems): Expected | undefined {
+/** The messages of an ErrorSet's `errors` (Status), each checked against the schema. */
+function errorMessages(set: TextprotoMessage, problems: Problems): string[] {
+  checkFields(set, "ErrorSet", problems);
+  return fieldsNamed(set, "errors").flatMap((e) => {
+    const status = messageField(e, "errors", problems);
+    if (!status) return [];
+    checkFields(status, "Status", problems);
+    return [stringField(status, "message", problems)];
+  });
+}
+
+function expectedOf(test: TextprotoMessage, problems: Problems): Expected {
   // the oneof result_matcher: the last one written wins, like proto parsing
   const matcher = [...test.fields]
     .reverse()
     .find((f) => ["value", "typed_result", "eval_error", "any_eval_errors", "unknown", "any_unknowns"].includes(f.name));
-  if (boolField(test, "check_only")) return { unsupported: "check_only (type deduction)" };
+  if (boolField(test, "check_only", problems)) return { unsupported: "check_only (type deduction)" };
   if (matcher === undefined) return { value: { kind: "bool", value: true } }; // simple.proto: unspecified means `true`
-  const m = asMessage(matcher.value);
-  if (!m) {
-    problems.add(matcher.line, `\`${matcher.name}\` should be a message`);
-    return undefined;
-  }
+  // INVARIANT: `unreadable` is returned only with a problem recorded, so the case fails
+  const unreadable: Expected = { unreadable: matcher.name };
+  const m = messageField(matcher.value, matcher.name, problems);
+  if (!m) return unreadable;
   switch (matcher.name) {
     case "value": {
       const v = convertValue(m, problems);
-      return v && { value: v };
+      return v ? { value: v } : unreadable;
     }
     case "typed_result": {
-      const r = asMessage(fieldNamed(m, "result"));
-      const v = r && convertValue(r, problems);
-      return v && { value: v };
+      checkFields(m, "TypedResult", problems);
+      const r = fieldNamed(m, "result");
+      if (r === undefined) {
+        // only a check_only test (above) may leave the result out
+        problems.add(m.line, "`typed_result` has no `result` (and the test is not `check_only`)");
+        return unreadable;
+      }
+      const rm = messageField(r, "result", problems);
+      const v = rm && convertValue(rm, problems);
+      return v ? { value: v } : unreadable;
     }
     case "eval_error":
     case "any_eval_errors": {
-      const sets = matcher.name === "eval_error" ? [m] : fieldsNamed(m, "errors").flatMap((s) => (asMessage(s) ? [asMessage(s)!] : []));
-      const messages = sets.flatMap((s) =>
-        fieldsNamed(s, "errors").map((e) => (asMessage(e) ? stringField(asMessage(e)!, "message", problems) : "")),
-      );
+      let sets = [m];
+      if (matcher.name === "any_eval_errors") {
+        checkFields(m, "ErrorSetMatcher", problems);
+        sets = fieldsNamed(m, "errors").flatMap((s) => messageField(s, "errors", problems) ?? []);
+      }
+      const messages = sets.flatMap((s) => errorMessages(s, problems));
       return { error: messages.filter((x) => x !== "").join("; ") || "error" };
     }
     default:
@@ -259,28 +340,27 @@ function expectedOf(test: TextprotoMessage, problems: Problems): Expected | unde
   }
 }
 
-function convertTest(
-  file: string,
-  section: string,
-  test: TextprotoMessage,
-  problems: Problems,
-): ConformanceCase | undefined {
-  const name = stringField(test, "name", problems);
-  const expr = stringField(test, "expr", problems);
+function convertTypeEnv(test: TextprotoMessage, problems: Problems): { typeEnv: Record<string, CelType>; declaredFunctions: string[] } {
   const typeEnv: Record<string, CelType> = {};
   const declaredFunctions: string[] = [];
   for (const d of fieldsNamed(test, "type_env")) {
-    const dm = asMessage(d);
+    const dm = messageField(d, "type_env", problems);
     if (!dm) continue;
+    checkFields(dm, "Decl", problems);
     const declName = stringField(dm, "name", problems);
     const ident = asMessage(fieldNamed(dm, "ident"));
     if (ident) {
+      checkFields(ident, "IdentDecl", problems);
       const t = asMessage(fieldNamed(ident, "type"));
       typeEnv[declName] = t ? convertType(t, problems) : { kind: "unsupported", feature: "dyn", name: "dyn" };
     } else {
       declaredFunctions.push(declName);
     }
   }
+  return { typeEnv, declaredFunctions };
+}
+
+function convertBindings(test: TextprotoMessage, problems: Problems): { bindings: Record<string, CelValue>; unsupportedBindings: string[] } {
   const bindings: Record<string, CelValue> = {};
   const unsupportedBindings: string[] = [];
   for (const b of fieldsNamed(test, "bindings")) {
@@ -289,8 +369,10 @@ function convertTest(
     const ev = asMessage(bm && fieldNamed(bm, "value"));
     if (!bm || key?.kind !== "string" || !ev) {
       problems.add(b.line, "malformed binding");
-      return undefined;
+      continue;
     }
+    checkFields(bm, "BindingsEntry", problems);
+    checkFields(ev, "ExprValue", problems);
     const keyText = textOf(key) ?? "";
     const value = asMessage(fieldNamed(ev, "value"));
     if (!value) {
@@ -299,18 +381,27 @@ function convertTest(
       continue;
     }
     const cv = convertValue(value, problems);
-    if (cv === undefined) return undefined;
-    bindings[keyText] = cv;
+    if (cv !== undefined) bindings[keyText] = cv;
   }
+  return { bindings, unsupportedBindings };
+}
+
+/** One test as a case; what cannot be read is on the case's `problems` (it is never dropped). */
+function convertTest(file: string, section: string, test: TextprotoMessage): ConformanceCase {
+  const problems = new Problems();
+  checkFields(test, "SimpleTest", problems);
+  const name = stringField(test, "name", problems);
+  const expr = stringField(test, "expr", problems);
+  const { typeEnv, declaredFunctions } = convertTypeEnv(test, problems);
+  const { bindings, unsupportedBindings } = convertBindings(test, problems);
   const expected = expectedOf(test, problems);
-  if (expected === undefined) return undefined;
   return {
     file,
     section,
     name,
     expr,
-    disableCheck: boolField(test, "disable_check"),
-    disableMacros: boolField(test, "disable_macros"),
+    disableCheck: boolField(test, "disable_check", problems),
+    disableMacros: boolField(test, "disable_macros", problems),
     container: stringField(test, "container", problems),
     bindings,
     typeEnv,
@@ -318,23 +409,24 @@ function convertTest(
     unsupportedBindings,
     expected,
     line: test.line,
+    problems: problems.list,
   };
 }
 
 /** Extracts every test of a parsed SimpleTestFile. `fallbackName` names a file without `name:`. */
 export function extractCases(root: TextprotoMessage, fallbackName: string): ExtractedFile {
   const problems = new Problems();
+  checkFields(root, "SimpleTestFile", problems);
   const file = stringField(root, "name", problems) || fallbackName;
   const cases: ConformanceCase[] = [];
   for (const s of fieldsNamed(root, "section")) {
-    const sm = asMessage(s);
+    const sm = messageField(s, "section", problems);
     if (!sm) continue;
+    checkFields(sm, "SimpleTestSection", problems);
     const section = stringField(sm, "name", problems);
     for (const t of fieldsNamed(sm, "test")) {
-      const tm = asMessage(t);
-      const c = tm && convertTest(file, section, tm, problems);
-      if (c) cases.push(c);
-      else if (!tm) problems.add(t.line, "`test` should be a message");
+      const tm = messageField(t, "test", problems);
+      if (tm) cases.push(convertTest(file, section, tm));
     }
   }
   return { name: file, cases, problems: problems.list };

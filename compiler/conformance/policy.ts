@@ -96,6 +96,7 @@ export function prepareCase(c: ConformanceCase, index: number, cls: Classificati
     const condition = cls.type === "bool" ? `(${expr})` : `size([${expr}]) == 1`;
     return { case: c, index, rule, condition, expects: "error", fields };
   }
+  if ("unreadable" in c.expected) return { reason: `result matcher \`${c.expected.unreadable}\` could not be read` };
   return { reason: `result matcher \`${c.expected.unsupported}\` has no rule form` };
 }
 

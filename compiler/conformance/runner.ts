@@ -57,7 +57,10 @@ export interface FileReport {
   readonly path: string;
   readonly name: string;
   readonly outcomes: readonly CaseOutcome[];
-  /** problems reading the file itself (text-format errors, malformed tests): they count as failures */
+  /**
+   * problems reading the file outside any test (text-format errors, a malformed section): each counts
+   * as a failure. A malformed test is not among them: it is a failed case.
+   */
   readonly problems: readonly CaseProblem[];
   /** how many policies were compiled for this file (1 unless bisection was needed) */
   readonly compiles: number;
@@ -103,7 +106,9 @@ export function conformanceFiles(path: string): string[] {
 
 export function describeExpected(c: ConformanceCase): string {
   const e = c.expected;
-  return "value" in e ? formatCelValue(e.value) : "error" in e ? `error (${e.error})` : `<${e.unsupported}>`;
+  if ("value" in e) return formatCelValue(e.value);
+  if ("error" in e) return `error (${e.error})`;
+  return "unreadable" in e ? `<unreadable \`${e.unreadable}\`>` : `<${e.unsupported}>`;
 }
 
 interface BatchState {
@@ -289,6 +294,11 @@ export async function runConformanceFile(path: string, backends: Backends, optio
   const outcomes = new Map<number, CaseOutcome>();
   const prepared: PreparedCase[] = [];
   extracted.cases.forEach((c, index) => {
+    if (c.problems.length > 0) {
+      // a test not read in full is failed as it stands: running what was read would be a guess
+      outcomes.set(index, failed(c, `malformed test: ${c.problems.map((p) => `line ${p.line}: ${p.message}`).join("; ")}`));
+      return;
+    }
     const cls = classifyCase(c, backends.parseExpression);
     if (cls.unsupported !== undefined) {
       outcomes.set(index, { case: c, status: "unsupported", feature: cls.unsupported, note: "not checked against the compiler" });

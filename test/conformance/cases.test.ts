@@ -102,17 +102,82 @@ describe("tests", () => {
   it("falls back to the file name, and reports malformed parts with their line instead of throwing", () => {
     const r = casesFromText(`section { name: "s"\n test { name: "ok" expr: "1" }\n test {\n name: "bad"\n value: { int64_value: "x" } } }`, "fallback");
     expect(r.name).toBe("fallback");
-    expect(r.cases.map((c) => c.name)).toEqual(["ok"]);
-    expect(r.problems).toEqual([{ line: 5, message: "malformed `int64_value`" }]);
+    // the malformed test stays a case, carrying its problem (the runner fails it)
+    expect(r.cases.map((c) => [c.name, c.problems])).toEqual([["ok", []], ["bad", [{ line: 5, message: "malformed `int64_value`" }]]]);
+    expect(r.cases[1]!.expected).toEqual({ unreadable: "value" });
+    expect(r.problems).toEqual([]);
     const broken = casesFromText('name: "x"\nsection { test { expr: "1" }', "b");
     expect(broken.problems).toEqual([{ line: 2, message: "expected `}` before the end of input" }]);
-    expect(casesFromText("value { int64_value: 99999999999999999999 }", "c").problems).toEqual([]);
+    // a value outside any test is not read as one (so not range-checked): it is a field the file does not have
+    expect(casesFromText("value { int64_value: 99999999999999999999 }", "c").problems).toEqual([{ line: 1, message: "unknown field `value` in SimpleTestFile" }]);
   });
 
   it("rejects out-of-range int64 and uint64 values", () => {
     const r = casesFromText(`section { test { name: "a" expr: "1" value { int64_value: 9223372036854775808 } } test { name: "b" expr: "1" value { uint64_value: -1 } } }`, "f");
+    expect(r.cases.flatMap((c) => c.problems.map((p) => p.message))).toEqual(["malformed `int64_value`", "malformed `uint64_value`"]);
+    expect(r.cases.map((c) => c.expected)).toEqual([{ unreadable: "value" }, { unreadable: "value" }]);
+  });
+});
+
+describe("malformed tests", () => {
+  /** The problems of the one test in `test`, and of the file around it; the case is never dropped. */
+  function problemsOf(test: string, fileFields = "") {
+    const r = casesFromText(`name: "f"\n${fileFields}section { name: "s"\n test {\n name: "t" expr: "1 == 1"\n${test}\n} }`, "f");
+    expect(r.cases).toHaveLength(1);
+    return { own: r.cases[0]!.problems, file: r.problems, expected: r.cases[0]!.expected };
+  }
+
+  it("reports a misspelt field of a test, its file or its section with its line, instead of ignoring it", () => {
+    // a misspelt result matcher must not silently mean `true`
+    expect(problemsOf(`eval_eror { errors { message: "division by zero" } }`).own).toEqual([
+      { line: 5, message: "unknown field `eval_eror` in SimpleTest" },
+    ]);
+    expect(problemsOf("", `descripton: "x"\n`).file).toEqual([{ line: 2, message: "unknown field `descripton` in SimpleTestFile" }]);
+    // a misspelt `test` leaves no case, but a problem
+    const r = casesFromText(`name: "x"\nsection { name: "s"\n tset { name: "t" expr: "1 == 2" } }`, "x");
     expect(r.cases).toEqual([]);
-    expect(r.problems.map((p) => p.message)).toEqual(["malformed `int64_value`", "malformed `uint64_value`"]);
+    expect(r.problems).toEqual([{ line: 3, message: "unknown field `tset` in SimpleTestSection" }]);
+  });
+
+  it("reports unknown fields in every value message", () => {
+    const cases: [string, string][] = [
+      ["value { int64_value: 1 int_value: 2 }", "unknown field `int_value` in Value"],
+      ["value { list_value { value { int64_value: 1 } } }", "unknown field `value` in ListValue"],
+      ["value { map_value { entry { key { string_value: 'k' } value { int64_value: 1 } } } }", "unknown field `entry` in MapValue"],
+      ["value { map_value { entries { key { string_value: 'k' } value { int64_value: 1 } val { int64_value: 2 } } } }", "unknown field `val` in MapEntry"],
+      ["value { enum_value { type: 'a.B' valeu: 2 } }", "unknown field `valeu` in EnumValue"],
+      ["typed_result { result { bool_value: true } deduce_type { primitive: BOOL } }", "unknown field `deduce_type` in TypedResult"],
+      ["eval_error { errors { mesage: 'x' } }", "unknown field `mesage` in Status"],
+      ["eval_error { error { message: 'x' } }", "unknown field `error` in ErrorSet"],
+      ["any_eval_errors { error_sets { errors { message: 'x' } } }", "unknown field `error_sets` in ErrorSetMatcher"],
+      ["bindings { key: 'x' value { value { int64_value: 1 } } extra: 1 }", "unknown field `extra` in BindingsEntry"],
+      ["bindings { key: 'x' value { valeu { int64_value: 1 } } }", "unknown field `valeu` in ExprValue"],
+      ["type_env { name: 'x' ident { typ { primitive: INT64 } } }", "unknown field `typ` in IdentDecl"],
+    ];
+    for (const [text, message] of cases) expect(problemsOf(text).own.map((p) => p.message), text).toContain(message);
+  });
+
+  it("reports a value that cannot be converted, keeping the case with its matcher unreadable", () => {
+    const cases: [string, string][] = [
+      // a scalar where a message is needed
+      ["value { list_value { values: 1 } }", "`values` should be a message"],
+      ["value: 3", "`value` should be a message"],
+      ["typed_result { result: 3 }", "`result` should be a message"],
+      // a typed_result with no result is only meaningful for check_only
+      ["typed_result { deduced_type { primitive: BOOL } }", "`typed_result` has no `result` (and the test is not `check_only`)"],
+      ["value { null_value: 3 }", "malformed `null_value`"],
+      ["value { enum_value { type: 'a.B' value: 'x' } }", "malformed `enum_value`"],
+      [String.raw`value { type_value: "\377" }`, "malformed `type_value`"],
+    ];
+    for (const [text, message] of cases) {
+      const p = problemsOf(text);
+      expect(p.own.map((x) => x.message), text).toEqual([message]);
+      expect(p.expected, text).toHaveProperty("unreadable");
+    }
+    expect(problemsOf("disable_check: yes").own).toEqual([{ line: 5, message: "field `disable_check` should be a bool" }]);
+    expect(problemsOf("bindings { key: 'x' value { value { list_value { values: 1 } } } }").own.map((p) => p.message)).toEqual(["`values` should be a message"]);
+    const section = casesFromText(`name: "f"\nsection: 1`, "f");
+    expect(section.problems).toEqual([{ line: 2, message: "`section` should be a message" }]);
   });
 });
 
@@ -123,6 +188,7 @@ describe("the upstream corpus", () => {
     for (const f of ["basic", "comparisons", "fields", "integer_math", "lists", "logic", "macros", "string"]) {
       const r = casesFromText(readFileSync(join(dir, `${f}.textproto`), "utf8"), f);
       expect(r.problems).toEqual([]);
+      expect(r.cases.flatMap((c) => c.problems)).toEqual([]);
       counts[r.name] = r.cases.length;
     }
     expect(counts).toEqual({ basic: 43, comparisons: 406, fields: 60, integer_math: 64, lists: 39, logic: 30, macros: 44, string: 51 });

@@ -16,7 +16,7 @@ const TRUE: Expected = { value: { kind: "bool", value: true } };
 function mk(expr: string, extra: Partial<ConformanceCase> = {}): ConformanceCase {
   return {
     file: "f", section: "s", name: "n", expr, disableCheck: false, disableMacros: false, container: "",
-    bindings: {}, typeEnv: {}, declaredFunctions: [], unsupportedBindings: [], expected: TRUE, line: 1,
+    bindings: {}, typeEnv: {}, declaredFunctions: [], unsupportedBindings: [], expected: TRUE, line: 1, problems: [],
     ...extra,
   };
 }

@@ -146,6 +146,31 @@ describe("the runner", () => {
     const r = await runConformanceFile(path, await getBackends());
     expect(r.problems).toEqual([{ line: 2, message: "expected a value, found `}`" }]);
   });
+
+  it("fails a test it cannot read in full, never dropping it or guessing what it meant", async () => {
+    const path = join(dir, "malformed.textproto.txt");
+    writeFileSync(
+      path,
+      `name: "malformed"\nsection {\n  name: "s"\n` +
+        test("kept", "1 + 1", "value: { int64_value: 2 }") +
+        test("no_result", "1 + 1 == 3", "typed_result { deduced_type { primitive: BOOL } }") +
+        test("scalar_element", "[1, 2] == [1, 3]", "value: { list_value { values: 1 } }") +
+        // misspelt: read as no matcher at all, this would expect `true`, and pass
+        test("misspelt_matcher", "1 / 0 == 0 || true", 'eval_eror { errors { message: "division by zero" } }') +
+        "}\n",
+    );
+    const r = await runConformanceFile(path, await getBackends(), { wasm: false });
+    expect(r.problems).toEqual([]);
+    expect(r.outcomes.map((o) => [o.case.name, o.status])).toEqual([
+      ["kept", "passed"],
+      ["no_result", "failed"],
+      ["scalar_element", "failed"],
+      ["misspelt_matcher", "failed"],
+    ]);
+    expect(r.outcomes[3]!.got).toBe("malformed test: line 22: unknown field `eval_eror` in SimpleTest");
+    const report = await runConformance(path, await getBackends(), { wasm: false });
+    expect(report).toMatchObject({ passed: 1, unsupported: 0, failed: 3 });
+  }, 60_000);
 });
 
 describe("the CLI", () => {
