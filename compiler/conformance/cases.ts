@@ -7,7 +7,7 @@
 // problem, so the runner fails it rather than losing it; only what lies outside any test (a bad
 // section, a text-format error) is a problem of the file.
 
-import { type TextprotoMessage, type TextprotoValue, fieldNamed, fieldsNamed, parseTextproto, textOf } from "./textproto.js";
+import { type TextprotoField, type TextprotoMessage, type TextprotoValue, fieldNamed, fieldsNamed, parseTextproto, textOf } from "./textproto.js";
 import type { CelType, CelValue } from "./values.js";
 
 export type Expected =
@@ -297,13 +297,28 @@ function errorMessages(set: TextprotoMessage, problems: Problems): string[] {
   });
 }
 
+// Type deduction is not checked. The runner sees what compiled rules decide and what the
+// interpreter computes, not the checker's types, and Writ's types (no dyn; `list<never>` for `[]`)
+// do not map one to one onto CEL's deduced types. So a test asking for a type (check_only, or a
+// typed_result's deduced_type) is unsupported, with that named as the feature, rather than passed on
+// its value alone; it is not something the compiler must refuse (classify.ts: `matcher`).
+export const CHECK_ONLY = "check_only (type deduction)";
+export const DEDUCED_TYPE = "typed_result.deduced_type (type deduction)";
+
 function expectedOf(test: TextprotoMessage, problems: Problems): Expected {
   // the oneof result_matcher: the last one written wins, like proto parsing
   const matcher = [...test.fields]
     .reverse()
     .find((f) => ["value", "typed_result", "eval_error", "any_eval_errors", "unknown", "any_unknowns"].includes(f.name));
-  if (boolField(test, "check_only", problems)) return { unsupported: "check_only (type deduction)" };
-  if (matcher === undefined) return { value: { kind: "bool", value: true } }; // simple.proto: unspecified means `true`
+  const checkOnly = boolField(test, "check_only", problems);
+  const expected = matcher === undefined ? undefined : readMatcher(matcher, checkOnly, problems);
+  if (expected !== undefined && "unreadable" in expected) return expected;
+  if (checkOnly) return { unsupported: CHECK_ONLY }; // nothing is evaluated: no value or error to compare
+  return expected ?? { value: { kind: "bool", value: true } }; // simple.proto: unspecified means `true`
+}
+
+/** One result matcher, read in full (so its problems are found) even when the test is check_only. */
+function readMatcher(matcher: TextprotoField, checkOnly: boolean, problems: Problems): Expected {
   // INVARIANT: `unreadable` is returned only with a problem recorded, so the case fails
   const unreadable: Expected = { unreadable: matcher.name };
   const m = messageField(matcher.value, matcher.name, problems);
@@ -315,15 +330,22 @@ function expectedOf(test: TextprotoMessage, problems: Problems): Expected {
     }
     case "typed_result": {
       checkFields(m, "TypedResult", problems);
+      const t = fieldNamed(m, "deduced_type");
+      const type = t && messageField(t, "deduced_type", problems);
+      if (type) convertType(type, problems);
       const r = fieldNamed(m, "result");
-      if (r === undefined) {
-        // only a check_only test (above) may leave the result out
+      let v: CelValue | undefined;
+      if (r !== undefined) {
+        const rm = messageField(r, "result", problems);
+        v = rm && convertValue(rm, problems);
+        if (v === undefined) return unreadable;
+      } else if (!checkOnly) {
+        // simple.proto ignores the result of a check_only test, so only such a test may leave it out
         problems.add(m.line, "`typed_result` has no `result` (and the test is not `check_only`)");
         return unreadable;
       }
-      const rm = messageField(r, "result", problems);
-      const v = rm && convertValue(rm, problems);
-      return v ? { value: v } : unreadable;
+      if (t !== undefined) return type ? { unsupported: DEDUCED_TYPE } : unreadable;
+      return v ? { value: v } : { unsupported: CHECK_ONLY };
     }
     case "eval_error":
     case "any_eval_errors": {

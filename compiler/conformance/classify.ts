@@ -21,6 +21,12 @@ export interface Classification {
   readonly unsupported: string | undefined;
   /** every feature found, deduplicated, in discovery order */
   readonly features: readonly string[];
+  /**
+   * a result matcher the runner cannot check (unknowns, type deduction), listed first in `features`:
+   * it makes the case unsupported, but it is no construct of the expression, so nothing the
+   * compiler must refuse
+   */
+  readonly matcher: string | undefined;
   /** set when Writ's parser rejected the expression (a failure, unless another feature explains it) */
   readonly parseError: string | undefined;
   /** the free variables the expression reads, with the spans of each occurrence (for renaming) */
@@ -335,7 +341,8 @@ class Walker {
 export function classifyCase(c: ConformanceCase, parse: ExpressionParser): Classification {
   const w = new Walker(c);
   const pre: string[] = [];
-  if ("unsupported" in c.expected) pre.push(c.expected.unsupported);
+  const matcher = "unsupported" in c.expected ? c.expected.unsupported : undefined;
+  if (matcher !== undefined) pre.push(matcher);
   if ("value" in c.expected) {
     const f = unsupportedFeatureOfValue(c.expected.value);
     if (f) pre.push(f);
@@ -350,6 +357,7 @@ export function classifyCase(c: ConformanceCase, parse: ExpressionParser): Class
   return {
     unsupported: features[0],
     features,
+    matcher,
     parseError,
     variables: w.variables,
     variableTypes: w.variableTypes,

@@ -68,13 +68,16 @@ function variableFields(c: ConformanceCase, index: number, cls: Classification):
 /**
  * Prepares the check that an unsupported case is refused at compile time (Writ must never give an
  * answer for what it does not support): `permit uN when size([e]) == 1` must not compile. Cases whose
- * variables have no Writ type cannot be written as a policy and are not checked this way.
+ * variables have no Writ type cannot be written as a policy and are not checked this way, nor are
+ * cases unsupported only for their result matcher (their expression may well be in the subset).
  */
 export function prepareRejectionCase(c: ConformanceCase, index: number, cls: Classification): PreparedCase | undefined {
+  const feature = cls.features.find((f) => f !== cls.matcher);
+  if (feature === undefined) return undefined;
   const vars = variableFields(c, index, cls);
   if ("reason" in vars || cls.parseError !== undefined) return undefined;
   const expr = renameVariables(c.expr, index, cls.variables);
-  return { case: c, index, rule: `u${index}`, condition: `size([${expr}]) == 1`, expects: "rejection", feature: cls.unsupported, fields: vars.fields };
+  return { case: c, index, rule: `u${index}`, condition: `size([${expr}]) == 1`, expects: "rejection", feature, fields: vars.fields };
 }
 
 /**

@@ -94,9 +94,25 @@ describe("tests", () => {
     expect(oneCase(`name: "a" expr: "1/0" eval_error: { errors: { message: "division by zero" } }`).expected).toEqual({ error: "division by zero" });
     expect(oneCase(`name: "a" expr: "1/0" any_eval_errors: { errors { errors { message: "x" } } errors { errors { message: "y" } } }`).expected).toEqual({ error: "x; y" });
     expect(oneCase(`name: "a" expr: "true"`).expected).toEqual({ value: { kind: "bool", value: true } });
-    expect(oneCase(`name: "a" expr: "1" typed_result { result { int64_value: 1 } deduced_type { primitive: INT64 } }`).expected).toEqual({ value: { kind: "int", value: 1n } });
+    expect(oneCase(`name: "a" expr: "1" typed_result { result { int64_value: 1 } }`).expected).toEqual({ value: { kind: "int", value: 1n } });
     expect(oneCase(`name: "a" expr: "x" unknown { exprs: 1 }`).expected).toEqual({ unsupported: "unknowns" });
     expect(oneCase(`name: "a" expr: "1" check_only: true typed_result { deduced_type { primitive: INT64 } }`).expected).toEqual({ unsupported: "check_only (type deduction)" });
+  });
+
+  it("does not pass a deduced_type on its value alone: the type is not compared, so the case is unsupported", () => {
+    // a wrong type must not pass: 1 + 2 is an int
+    expect(oneCase(`name: "a" expr: "1 + 2" typed_result { result { int64_value: 3 } deduced_type { primitive: STRING } }`).expected).toEqual({
+      unsupported: "typed_result.deduced_type (type deduction)",
+    });
+    // check_only: the result may be left out, or is ignored; the matcher is still read in full
+    expect(oneCase(`name: "a" expr: "1" check_only: true typed_result { result { string_value: "x" } deduced_type { primitive: INT64 } }`).expected).toEqual({
+      unsupported: "check_only (type deduction)",
+    });
+    expect(oneCase(`name: "a" expr: "1" check_only: true`).expected).toEqual({ unsupported: "check_only (type deduction)" });
+    const typo = casesFromText(`section { test { name: "a" expr: "1" check_only: true typed_result { deduce_type { primitive: INT64 } } } }`, "f");
+    expect(typo.cases[0]!.problems).toEqual([{ line: 1, message: "unknown field `deduce_type` in TypedResult" }]);
+    const badType = casesFromText(`section { test { name: "a" expr: "1" typed_result { result { int64_value: 1 } deduced_type { primitve: INT64 } } } }`, "f");
+    expect(badType.cases[0]!.problems).toEqual([{ line: 1, message: "unknown Type kind `primitve`" }]);
   });
 
   it("falls back to the file name, and reports malformed parts with their line instead of throwing", () => {

@@ -94,6 +94,27 @@ describe("the runner", () => {
     }
   }, 60_000);
 
+  it("counts a case that asks for a deduced type as unsupported, not passed and not a compiler failure", async () => {
+    const path = join(dir, "types.textproto.txt");
+    writeFileSync(
+      path,
+      `name: "types"\nsection {\n  name: "s"\n` +
+        test("check_only_in_subset", "1 + 1", "typed_result { deduced_type { primitive: INT64 } }", "    check_only: true\n") +
+        test("wrong_deduced_type", "1 + 2", "typed_result { result { int64_value: 3 } deduced_type { primitive: STRING } }") +
+        // the matcher does not excuse the expression: uint is still the compiler's to refuse
+        test("check_only_uint", "1u + 1u", "typed_result { deduced_type { primitive: UINT64 } }", "    check_only: true\n") +
+        "}\n",
+    );
+    const r = await runConformanceFile(path, await getBackends(), { wasm: false });
+    const by = Object.fromEntries(r.outcomes.map((o) => [o.case.name, o]));
+    expect(by.check_only_in_subset).toMatchObject({ status: "unsupported", feature: "check_only (type deduction)" });
+    expect(by.check_only_in_subset!.note).toMatch(/^the runner does not check this result matcher/);
+    expect(by.wrong_deduced_type).toMatchObject({ status: "unsupported", feature: "typed_result.deduced_type (type deduction)" });
+    // reported under the feature the compiler refused
+    expect(by.check_only_uint).toMatchObject({ status: "unsupported", feature: "uint" });
+    expect(by.check_only_uint!.note).toMatch(/^refused by the compiler: .*unsigned/);
+  }, 60_000);
+
   it("bisects a batch whose compile error points at no rule", async () => {
     const real = await getBackends();
     // a compile failure without a span (as from the code generator) whenever case `div` is in the batch
