@@ -1,8 +1,10 @@
 // `npm run conformance -- [dir-or-file] [--interp-only] [--optimize] [--quiet]`: runs the CEL conformance files
 // through both backends and prints, per file, passed / unsupported / failed, each unsupported case's
 // feature and each failure's expression, expected and actual result; then a total. Exit status 1 if
-// any case failed, 2 if the path cannot be read. `--interp-only` skips the WASM backend (and
-// AssemblyScript); `--optimize` compiles modules at O3, as shipped, instead of the faster O0.
+// any case failed, 2 if the path cannot be read or holds no case at all (an empty directory, or a
+// file whose tests are all misspelt, would otherwise pass with nothing checked). `--interp-only`
+// skips the WASM backend (and AssemblyScript); `--optimize` compiles modules at O3, as shipped,
+// instead of the faster O0.
 //
 // The default directory is `../shared/cel-spec/testdata` relative to the package root (found by
 // walking up from this file, so it works from `compiler/` under tsx and from `dist/compiler/`).
@@ -29,6 +31,11 @@ async function main(argv: readonly string[]): Promise<number> {
   const { realBackends } = await import("./backends.js");
   const report = await runConformance(path, await realBackends({ wasm, optimize: flags.includes("--optimize") }), { wasm });
   process.stdout.write(formatReport(report, { verbose: !flags.includes("--quiet") }) + "\n");
+  if (report.cases === 0) {
+    const files = report.files.length;
+    process.stderr.write(`conformance: no test cases found in \`${path}\` (${files} .textproto file${files === 1 ? "" : "s"})\n`);
+    return 2;
+  }
   return report.failed > 0 ? 1 : 0;
 }
 

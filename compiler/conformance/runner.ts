@@ -69,6 +69,8 @@ export interface FileReport {
 
 export interface ConformanceReport {
   readonly files: readonly FileReport[];
+  /** the cases found in all files (a file's problems outside any test are not cases) */
+  readonly cases: number;
   readonly passed: number;
   readonly unsupported: number;
   readonly failed: number;
@@ -334,6 +336,7 @@ export async function runConformance(path: string, backends: Backends, options: 
   const count = (s: CaseStatus) => files.reduce((n, f) => n + f.outcomes.filter((o) => o.status === s).length, 0);
   return {
     files,
+    cases: files.reduce((n, f) => n + f.outcomes.length, 0),
     passed: count("passed"),
     unsupported: count("unsupported"),
     failed: count("failed") + files.reduce((n, f) => n + f.problems.length, 0),

@@ -151,7 +151,7 @@ describe("the runner", () => {
   it("totals a directory and formats the report", async () => {
     const report = await runConformance(dir, await getBackends());
     expect(report.files.map((f) => f.name)).toEqual(["bad", "good"]);
-    expect(report).toMatchObject({ passed: 9, unsupported: 2, failed: 2 });
+    expect(report).toMatchObject({ cases: 13, passed: 9, unsupported: 2, failed: 2 });
     const text = formatReport(report);
     expect(text).toContain("bad: 1 passed, 1 unsupported, 2 failed");
     expect(text).toContain("good: 8 passed, 1 unsupported, 0 failed");
@@ -214,5 +214,18 @@ describe("the CLI", () => {
     expect(missing.stderr).toContain("does not exist");
     const flag = await run(tsx, [cli, "--frobnicate"]).catch((e: { code: number; stderr: string }) => e);
     expect("code" in flag && flag.code).toBe(2);
+  }, 60_000);
+
+  it("exits 2 when it finds no case at all: an empty directory, or a file whose tests are misspelt", async () => {
+    const empty = mkdtempSync(join(dir, "empty-"));
+    const none = await run(tsx, [cli, empty, "--interp-only"]).catch((e: { code: number; stderr: string }) => e);
+    expect("code" in none && none.code).toBe(2);
+    expect(none.stderr).toContain(`conformance: no test cases found in \`${empty}\` (0 .textproto files)`);
+    const path = join(dir, "misspelt.textproto.txt");
+    writeFileSync(path, 'name: "x"\nsection { name: "s" tset { name: "t" expr: "1 == 2" } }\n');
+    const misspelt = await run(tsx, [cli, path, "--interp-only"]).catch((e: { code: number; stdout: string; stderr: string }) => e);
+    expect("code" in misspelt && misspelt.code).toBe(2);
+    expect(misspelt.stdout).toContain("FAIL " + path + ":2: unknown field `tset` in SimpleTestSection");
+    expect(misspelt.stderr).toContain("no test cases found");
   }, 60_000);
 });
