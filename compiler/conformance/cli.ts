@@ -1,24 +1,31 @@
-// `npm run conformance -- [dir-or-file] [--interp-only] [--optimize] [--quiet]`: runs the CEL conformance files
+// `npm run conformance -- [dir-or-file] [--interp-only] [--optimize] [--quiet] [--list-passing]`: runs the CEL conformance files
 // through both backends and prints, per file, passed / unsupported / failed, each unsupported case's
 // feature and each failure's expression, expected and actual result; then a total. Exit status 1 if
 // any case failed, 2 if the path cannot be read or holds no case at all (an empty directory, or a
 // file whose tests are all misspelt, would otherwise pass with nothing checked). `--interp-only`
 // skips the WASM backend (and AssemblyScript); `--optimize` compiles modules at O3, as shipped,
-// instead of the faster O0.
+// instead of the faster O0. `--list-passing` prints, instead of the report (which goes to stderr),
+// the ids of the cases that passed, for test/conformance/passing-cases.txt (runner.ts,
+// formatPassingList); it needs both backends, as a pass means both.
 //
 // The default directory is `../shared/cel-spec/testdata` relative to the package root (found by
 // walking up from this file, so it works from `compiler/` under tsx and from `dist/compiler/`).
 
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { defaultConformanceDir, formatReport, runConformance } from "./runner.js";
+import { defaultConformanceDir, formatPassingList, formatReport, runConformance } from "./runner.js";
 
 async function main(argv: readonly string[]): Promise<number> {
   const flags = argv.filter((a) => a.startsWith("--"));
   const paths = argv.filter((a) => !a.startsWith("--"));
-  const unknown = flags.filter((f) => !["--interp-only", "--optimize", "--quiet"].includes(f));
+  const unknown = flags.filter((f) => !["--interp-only", "--optimize", "--quiet", "--list-passing"].includes(f));
   if (unknown.length > 0 || paths.length > 1) {
-    process.stderr.write("usage: conformance [dir-or-file] [--interp-only] [--optimize] [--quiet]\n");
+    process.stderr.write("usage: conformance [dir-or-file] [--interp-only] [--optimize] [--quiet] [--list-passing]\n");
+    return 2;
+  }
+  const listPassing = flags.includes("--list-passing");
+  if (listPassing && flags.includes("--interp-only")) {
+    process.stderr.write("conformance: --list-passing needs both backends (a case passes only when both agree with CEL)\n");
     return 2;
   }
   const path = paths[0] !== undefined ? resolve(paths[0]) : defaultConformanceDir();
@@ -30,7 +37,13 @@ async function main(argv: readonly string[]): Promise<number> {
   // loaded after the arguments are checked: the parser and (with wasm) AssemblyScript take a while
   const { realBackends } = await import("./backends.js");
   const report = await runConformance(path, await realBackends({ wasm, optimize: flags.includes("--optimize") }), { wasm });
-  process.stdout.write(formatReport(report, { verbose: !flags.includes("--quiet") }) + "\n");
+  const text = formatReport(report, { verbose: !flags.includes("--quiet") }) + "\n";
+  if (listPassing) {
+    process.stdout.write(formatPassingList(report));
+    process.stderr.write(text);
+  } else {
+    process.stdout.write(text);
+  }
   if (report.cases === 0) {
     const files = report.files.length;
     process.stderr.write(`conformance: no test cases found in \`${path}\` (${files} .textproto file${files === 1 ? "" : "s"})\n`);

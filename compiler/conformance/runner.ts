@@ -343,6 +343,52 @@ export async function runConformance(path: string, backends: Backends, options: 
   };
 }
 
+/** A case's name in the list of passing cases: `file/section/name` (the file's `name:`). */
+export function caseId(c: ConformanceCase): string {
+  return `${c.file}/${c.section}/${c.name}`;
+}
+
+/**
+ * The list of the cases that passed (`--list-passing`), kept as test/conformance/passing-cases.txt:
+ * a pass that turns into "unsupported" is no failure of the run, so without the list a classifier
+ * or compiler change could quietly stop checking cases that passed before.
+ */
+export function formatPassingList(report: ConformanceReport): string {
+  const header = [
+    "# The CEL conformance cases that pass in both backends, one `file/section/name` a line. The corpus",
+    "# test (test/conformance/corpus.test.ts) fails when a listed case no longer passes, and notes passes",
+    "# that are not listed. Regenerate after a change that makes more cases pass:",
+    "#   npm run --silent conformance -- --list-passing > test/conformance/passing-cases.txt",
+  ];
+  const ids = report.files.flatMap((f) => f.outcomes.filter((o) => o.status === "passed").map((o) => caseId(o.case)));
+  return [...header, ...ids].join("\n") + "\n";
+}
+
+/** The case ids of a list: one a line; blank lines and `#` comments are skipped. */
+export function parseCaseList(text: string): string[] {
+  return text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !l.startsWith("#"));
+}
+
+/**
+ * A run against the list of cases that passed before: `lost` says, for each listed case that does
+ * not pass now, what it is now; `gained` names each passing case the list does not have yet.
+ */
+export function compareWithPassingList(report: ConformanceReport, listed: readonly string[]): { lost: string[]; gained: string[] } {
+  const now = new Map(report.files.flatMap((f) => f.outcomes.map((o) => [caseId(o.case), o] as const)));
+  const lost = listed.flatMap((id) => {
+    const o = now.get(id);
+    if (o === undefined) return [`${id}: not found`];
+    if (o.status === "passed") return [];
+    return [`${id}: ${o.status}${o.feature ? ` (${o.feature})` : ""}${o.got ? `: ${o.got}` : ""}`];
+  });
+  const known = new Set(listed);
+  const gained = [...now].filter(([id, o]) => o.status === "passed" && !known.has(id)).map(([id]) => id);
+  return { lost, gained };
+}
+
 /** The report the CLI prints: per file counts, then each unsupported feature and each failure. */
 export function formatReport(report: ConformanceReport, options: { verbose?: boolean } = {}): string {
   const lines: string[] = [];

@@ -9,7 +9,15 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { realBackends } from "../../compiler/conformance/backends.js";
-import { formatReport, runConformance, runConformanceFile, type Backends } from "../../compiler/conformance/runner.js";
+import {
+  compareWithPassingList,
+  formatPassingList,
+  formatReport,
+  parseCaseList,
+  runConformance,
+  runConformanceFile,
+  type Backends,
+} from "../../compiler/conformance/runner.js";
 import type { RuleError } from "../../runtime/decision.js";
 
 const dir = mkdtempSync(join(tmpdir(), "writ-conformance-"));
@@ -161,6 +169,19 @@ describe("the runner", () => {
     expect(text.trimEnd().split("\n").pop()).toBe("total: 9 passed, 2 unsupported, 2 failed");
   }, 60_000);
 
+  it("lists the passing cases, and names each listed case that no longer passes", async () => {
+    const report = await runConformance(join(dir, "good.textproto"), await getBackends(), { wasm: false });
+    const list = formatPassingList(report);
+    expect(list).toMatch(/^# /);
+    const ids = parseCaseList(list);
+    expect(ids).toEqual(["sum", "var", "same_name_other_type", "div", "absorbed", "long", "list", "map"].map((n) => `good/s/${n}`));
+    expect(compareWithPassingList(report, ids)).toEqual({ lost: [], gained: [] });
+    // a listed pass that turned unsupported, or vanished, fails; a pass the list lacks is only new
+    const { lost, gained } = compareWithPassingList(report, [...ids.slice(1), "good/s/uint", "good/s/gone"]);
+    expect(lost).toEqual(["good/s/uint: unsupported (uint)", "good/s/gone: not found"]);
+    expect(gained).toEqual(["good/s/sum"]);
+  }, 60_000);
+
   it("never throws on a malformed file: its problems count as failures", async () => {
     const path = join(dir, "broken.textproto.txt");
     writeFileSync(path, 'name: "broken"\nsection { test { name: "x" expr: "1" value { int64_value: } } }\n');
@@ -214,6 +235,15 @@ describe("the CLI", () => {
     expect(missing.stderr).toContain("does not exist");
     const flag = await run(tsx, [cli, "--frobnicate"]).catch((e: { code: number; stderr: string }) => e);
     expect("code" in flag && flag.code).toBe(2);
+  }, 60_000);
+
+  it("prints the passing cases with --list-passing (the report going to stderr), with both backends only", async () => {
+    const listed = await run(tsx, [cli, join(dir, "good.textproto"), "--list-passing"]);
+    expect(parseCaseList(listed.stdout)).toHaveLength(8);
+    expect(listed.stderr).toContain("total: 8 passed, 1 unsupported, 0 failed");
+    const interp = await run(tsx, [cli, join(dir, "good.textproto"), "--list-passing", "--interp-only"]).catch((e: { code: number; stderr: string }) => e);
+    expect("code" in interp && interp.code).toBe(2);
+    expect(interp.stderr).toContain("--list-passing needs both backends");
   }, 60_000);
 
   it("exits 2 when it finds no case at all: an empty directory, or a file whose tests are misspelt", async () => {
