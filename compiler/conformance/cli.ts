@@ -9,7 +9,8 @@
 // formatPassingList); it needs both backends, as a pass means both.
 //
 // The default directory is `../shared/cel-spec/testdata` relative to the package root (found by
-// walking up from this file, so it works from `compiler/` under tsx and from `dist/compiler/`).
+// walking up from this file, so it works from `compiler/` under tsx and from `dist/compiler/`), or,
+// when that is absent, the copy in test/cel-spec/testdata. The report's first line says which.
 
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
@@ -28,7 +29,8 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write("conformance: --list-passing needs both backends (a case passes only when both agree with CEL)\n");
     return 2;
   }
-  const path = paths[0] !== undefined ? resolve(paths[0]) : defaultConformanceDir();
+  const dir = paths[0] !== undefined ? { path: resolve(paths[0]), bundled: false } : defaultConformanceDir();
+  const path = dir.path;
   if (!existsSync(path)) {
     process.stderr.write(`conformance: \`${path}\` does not exist\n`);
     return 2;
@@ -37,7 +39,8 @@ async function main(argv: readonly string[]): Promise<number> {
   // loaded after the arguments are checked: the parser and (with wasm) AssemblyScript take a while
   const { realBackends } = await import("./backends.js");
   const report = await runConformance(path, await realBackends({ wasm, optimize: flags.includes("--optimize") }), { wasm });
-  const text = formatReport(report, { verbose: !flags.includes("--quiet") }) + "\n";
+  const source = dir.bundled ? " (the bundled copy: ../shared/cel-spec/testdata is absent)" : "";
+  const text = `conformance files: ${path}${source}\n` + formatReport(report, { verbose: !flags.includes("--quiet") }) + "\n";
   if (listPassing) {
     process.stdout.write(formatPassingList(report));
     process.stderr.write(text);

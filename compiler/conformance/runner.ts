@@ -93,8 +93,15 @@ export function packageRoot(): string {
   return process.cwd();
 }
 
-export function defaultConformanceDir(): string {
-  return resolve(packageRoot(), "../shared/cel-spec/testdata");
+/**
+ * The conformance files run when no path is given: `../shared/cel-spec/testdata` beside the package
+ * (the referee as handed to the project) when it is there, else the copy kept in
+ * test/cel-spec/testdata, so that a fresh clone runs them too (as test/support/cel-spec.ts does).
+ */
+export function defaultConformanceDir(root: string = packageRoot()): { readonly path: string; readonly bundled: boolean } {
+  const shared = resolve(root, "../shared/cel-spec/testdata");
+  if (existsSync(shared)) return { path: shared, bundled: false };
+  return { path: resolve(root, "test/cel-spec/testdata"), bundled: true };
 }
 
 /** The conformance files of a directory (`*.textproto`), sorted; a file path is taken as is. */

@@ -3,14 +3,16 @@
 // compile error points at no rule, and the CLI's report and exit status in a real process.
 
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+import { celSpecTestdata } from "../support/cel-spec.js";
 import { realBackends } from "../../compiler/conformance/backends.js";
 import {
   compareWithPassingList,
+  defaultConformanceDir,
   formatPassingList,
   formatReport,
   parseCaseList,
@@ -215,6 +217,15 @@ describe("the runner", () => {
   }, 60_000);
 });
 
+describe("the default directory", () => {
+  it("is ../shared/cel-spec/testdata beside the package when it is there, else the bundled copy", () => {
+    const root = join(mkdtempSync(join(dir, "root-")), "writ");
+    expect(defaultConformanceDir(root)).toEqual({ path: join(root, "test/cel-spec/testdata"), bundled: true });
+    mkdirSync(join(root, "../shared/cel-spec/testdata"), { recursive: true });
+    expect(defaultConformanceDir(root)).toEqual({ path: join(root, "../shared/cel-spec/testdata"), bundled: false });
+  });
+});
+
 describe("the CLI", () => {
   const run = promisify(execFile);
   const cli = join(import.meta.dirname, "../../compiler/conformance/cli.ts");
@@ -227,6 +238,14 @@ describe("the CLI", () => {
     const bad = await run(tsx, [cli, join(dir, "bad.textproto"), "--interp-only"]).catch((e: { code: number; stdout: string }) => e);
     expect("code" in bad && bad.code).toBe(1);
     expect(bad.stdout).toContain("FAIL s/no_error");
+  }, 60_000);
+
+  it("runs the default directory (as the tests find it) without a path, and says which it ran", async () => {
+    const r = await run(tsx, [cli, "--interp-only", "--quiet"]);
+    const first = r.stdout.split("\n")[0]!;
+    expect(first.startsWith(`conformance files: ${join(celSpecTestdata())}`.replace(/\/$/, ""))).toBe(true);
+    expect(first.includes("the bundled copy")).toBe(celSpecTestdata().includes("test/cel-spec"));
+    expect(r.stdout).toMatch(/total: \d+ passed/);
   }, 60_000);
 
   it("exits 2 for a path that does not exist or a bad flag", async () => {
