@@ -71,6 +71,8 @@ export interface ConformanceReport {
   readonly files: readonly FileReport[];
   /** the cases found in all files (a file's problems outside any test are not cases) */
   readonly cases: number;
+  /** whether the WASM module was run too (false: a pass is the interpreter's alone) */
+  readonly wasm: boolean;
   readonly passed: number;
   readonly unsupported: number;
   readonly failed: number;
@@ -344,6 +346,7 @@ export async function runConformance(path: string, backends: Backends, options: 
   return {
     files,
     cases: files.reduce((n, f) => n + f.outcomes.length, 0),
+    wasm: options.wasm ?? true,
     passed: count("passed"),
     unsupported: count("unsupported"),
     failed: count("failed") + files.reduce((n, f) => n + f.problems.length, 0),
@@ -426,6 +429,8 @@ export function formatReport(report: ConformanceReport, options: { verbose?: boo
   lines.push("unsupported features:");
   for (const [feature, n] of [...features].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) lines.push(`  ${String(n).padStart(4)}  ${feature}`);
   lines.push("");
-  lines.push(`total: ${report.passed} passed, ${report.unsupported} unsupported, ${report.failed} failed`);
+  // said on the total line itself, where a reader looks for what a run proved
+  const only = report.wasm ? "" : " (interpreter only: --interp-only skipped the WASM module)";
+  lines.push(`total: ${report.passed} passed, ${report.unsupported} unsupported, ${report.failed} failed${only}`);
   return lines.join("\n");
 }
