@@ -12,6 +12,7 @@
 import { cpus } from "node:os";
 import type { Decision } from "../../runtime/decision.js";
 import type { LoadedPolicy } from "../../runtime/policy.js";
+import type { EncodedRequest, WasmEvaluator } from "../../runtime/wasm/evaluator.js";
 import type { EngineTiming, TimedEngine, TimingOptions } from "../../bench/harness.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type CliIO, type Command } from "../io.js";
 import { isBundlePath, loadBundleDirectory } from "./bundle-dir.js";
@@ -183,16 +184,33 @@ function measure({ timeEngines, measureTimerOverheadNs }: Harness, subject: Subj
   const engines: TimedEngine<unknown>[] = [
     { name: "decide", label: "decide (module, JS object → Decision)", decide: (r) => policy.decide(r).decision === "allow" },
   ];
-  // evaluate only: requests the schema accepts, encoded once here (an invalid one has no encoding)
-  const valid = origin.flatMap((i, k) => (refused(decisions[i]!) ? [] : [k]));
-  if (valid.length > 0) {
-    const { evaluator } = policy;
-    const encodedRequests = requests.map((r, i) => (refused(decisions[i]!) ? undefined : evaluator.encode(r)));
-    const encoded = origin.map((i) => encodedRequests[i]);
-    engines.push({ name: "evaluate", label: "evaluate only (module, request encoded beforehand)", only: valid, decide: (_r, k) => evaluator.evaluateEncoded(encoded[k]) === 1 });
-  }
+  // evaluate only: the positions whose request the schema accepts (an invalid one has no encoding)
+  const evaluate = evaluateOnlyEngine(policy.evaluator, mix, origin.flatMap((i, k) => (refused(decisions[i]!) ? [] : [k])));
+  if (evaluate) engines.push(evaluate);
   if (interpreter) engines.push({ name: "interpreter", label: "reference interpreter (JS)", decide: (r) => interpreter.decide(r).decision === "allow" });
   return { timings: timeEngines(engines, policy.name, mix, expected, options, measureTimerOverheadNs()), mixSize };
+}
+
+/**
+ * The evaluate-only engine over the positions `valid` of `mix`, each request encoded beforehand.
+ * evaluateEncoded copies an encoding into the module's memory unless it is the one there already, so
+ * an encoding object shared by the positions of a repeated request (every position, for a single
+ * request) would be timed without its copy, about a quarter faster than the same request given twice.
+ * Each position has an encoding of its own, so that every timed call copies, as `npm run bench`'s
+ * writ-eval engine does (one encoding per request of its mix); and when a single position is valid
+ * (one valid request among 1,000 or more), two encodings of it are used in turn.
+ */
+export function evaluateOnlyEngine(evaluator: Pick<WasmEvaluator, "encode" | "evaluateEncoded">, mix: readonly unknown[], valid: readonly number[]): TimedEngine<unknown> | undefined {
+  if (valid.length === 0) return undefined;
+  const name = "evaluate";
+  const label = "evaluate only (module, request encoded beforehand)";
+  // dense, as the timed look-up wants it (an array first written at a high index is a dictionary)
+  const encoded: (EncodedRequest | undefined)[] = mix.map(() => undefined);
+  for (const k of valid) encoded[k] = evaluator.encode(mix[k]);
+  if (valid.length > 1) return { name, label, only: valid, decide: (_r, k) => evaluator.evaluateEncoded(encoded[k]) === 1 };
+  const both = [encoded[valid[0]!], evaluator.encode(mix[valid[0]!])];
+  let turn = 0;
+  return { name, label, only: valid, decide: () => evaluator.evaluateEncoded(both[(turn ^= 1)]) === 1 };
 }
 
 const round1 = (x: number): number => Math.round(x * 10) / 10;

@@ -2,14 +2,16 @@
 // times a policy over its test inputs or over a requests file (JSON array or JSON Lines), on a .writ
 // file and on a compiled bundle, and refuses what it cannot read. No figure is asserted beyond being a
 // positive number: timings are the benchmark's business, not a test's. In-process: the agreement
-// check names the first request on which the module and the interpreter differ and times nothing.
+// check names the first request on which the module and the interpreter differ and times nothing;
+// evaluate-only copies an encoding into memory in every call.
 
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkAgreement } from "../../cli/commands/bench.js";
+import { checkAgreement, evaluateOnlyEngine } from "../../cli/commands/bench.js";
+import type { EncodedRequest } from "../../runtime/wasm/evaluator.js";
 import { compilePolicy } from "../../compiler/driver.js";
 import { createInterpreter } from "../../compiler/ir/interp.js";
 import { loadPolicy } from "../../runtime/policy.js";
@@ -140,4 +142,55 @@ describe("writ bench's agreement check", () => {
     expect(disagreeing.ok).toBe(false);
     if (!disagreeing.ok) expect(disagreeing.message).toMatch(/^the module and the interpreter disagree on request 3: interpreter \{"decision":"deny".*nothing was timed$/);
   }, 60_000);
+});
+
+describe("writ bench's evaluate-only engine", () => {
+  let compiled: ReturnType<typeof compilePolicy> | undefined;
+  /**
+   * The encodings evaluateEncoded receives when the harness runs the engine: `passes` passes over
+   * its positions, then single calls cycling through them, as bench/harness.ts does.
+   */
+  async function encodingsPassed(mix: readonly unknown[], valid: readonly number[], passes = 3): Promise<{ passed: EncodedRequest[]; answers: boolean[] }> {
+    compiled ??= compilePolicy(readFileSync(join(repositoryRoot, "bench/policies/agent-governance.writ"), "utf8"));
+    const { evaluator } = loadPolicy((await compiled).bundle!, { allowUnsigned: true });
+    const passed: EncodedRequest[] = [];
+    const recording = {
+      encode: (r: unknown) => evaluator.encode(r),
+      evaluateEncoded: (e?: EncodedRequest) => {
+        passed.push(e!);
+        return evaluator.evaluateEncoded(e);
+      },
+    };
+    const engine = evaluateOnlyEngine(recording, mix, valid)!;
+    const answers: boolean[] = [];
+    for (let p = 0; p < passes; p++) for (const k of engine.only!) answers.push(engine.decide(mix[k], k));
+    const only = engine.only!;
+    for (let s = 0; s < 5; s++) answers.push(engine.decide(mix[only[s % only.length]!], only[s % only.length]!));
+    return { passed, answers };
+  }
+
+  const repeatedObjects = (passed: readonly EncodedRequest[]) => passed.flatMap((e, i) => (i > 0 && e === passed[i - 1] ? [i] : []));
+
+  it("never passes one encoding twice in a row, so each call copies it: a single request repeated", async () => {
+    const one = request(["admin"], "db.query", "psql");
+    const mix = Array.from({ length: 1000 }, () => one); // as `writ bench` repeats a single request
+    const { passed, answers } = await encodingsPassed(mix, mix.map((_, k) => k));
+    expect(passed.length).toBe(3005);
+    expect(repeatedObjects(passed)).toEqual([]);
+    expect(new Set(answers)).toEqual(new Set([true])); // and the encodings still say what the request is
+  }, 60_000);
+
+  it("nor with a single valid position among 1,000 or more", async () => {
+    const valid = request([], "shell.exec", "bash");
+    const mix = Array.from({ length: 1000 }, (_, k) => (k === 500 ? valid : { nonsense: k }));
+    const { passed, answers } = await encodingsPassed(mix, [500], 10);
+    expect(passed.length).toBe(15);
+    expect(repeatedObjects(passed)).toEqual([]);
+    expect(new Set(answers)).toEqual(new Set([false]));
+  }, 60_000);
+
+  it("has nothing to time when no request is valid", () => {
+    const never = { encode: () => ({ bytes: new Uint8Array(0) }), evaluateEncoded: () => 0 };
+    expect(evaluateOnlyEngine(never, [{}, {}], [])).toBeUndefined();
+  });
 });
