@@ -20,7 +20,11 @@ import { cancelPrestartedAsc, prestartAsc } from "./prestart.js";
 import { readRequestList } from "./request-json.js";
 import { escapeControls } from "../../runtime/thrown.js";
 
-/** A few requests are repeated up to this many per pass, so that timing a pass is not timing the clock. */
+/**
+ * Fewer requests than this are repeated, whole and in order, as many times as it takes for a timed
+ * pass to hold at least this many (999 requests: 1,998 per pass), so that timing a pass is not timing
+ * the clock, and each request weighs the same in the figure.
+ */
 const MIN_TIMED_REQUESTS = 1000;
 const DEFAULT_ROUNDS = 11;
 const MAX_ROUNDS = 1000;
@@ -33,7 +37,8 @@ export const benchCommand: Command = {
     "",
     "  --requests <file>  the requests: a JSON array or JSON Lines (`-` reads standard input);",
     `                     default: the inputs of the policy's test blocks. Fewer than ${MIN_TIMED_REQUESTS} are`,
-    "                     repeated in order up to that many per timed pass",
+    `                     repeated, all of them in order, as many times as a timed pass needs to hold`,
+    `                     at least ${MIN_TIMED_REQUESTS} (3 requests: 1,002 per pass; 999: 1,998)`,
     `  --rounds N         timing rounds (default ${DEFAULT_ROUNDS}); each engine takes a turn per round and`,
     "                     the figure is the median over rounds",
     "  --json             print the results as JSON",
@@ -49,9 +54,9 @@ export const benchCommand: Command = {
     const parsed = parseArgs(args, ["json"]);
     const unknown = unknownFlags(parsed, ["requests", "rounds", "json", "pub"]);
     const roundsText = flagString(parsed, "rounds");
-    const rounds = roundsText === undefined ? DEFAULT_ROUNDS : Number(roundsText);
-    if (unknown.length || parsed.positional.length !== 1 || !Number.isSafeInteger(rounds) || rounds < 1 || rounds > MAX_ROUNDS) {
-      io.err(unknown.length ? `writ bench: unknown option --${unknown[0]}` : roundsText !== undefined && parsed.positional.length === 1 ? `writ bench: --rounds takes a whole number from 1 to ${MAX_ROUNDS}` : this.usage);
+    const rounds = roundsText === undefined ? DEFAULT_ROUNDS : parseRounds(roundsText);
+    if (unknown.length || parsed.positional.length !== 1 || rounds === undefined) {
+      io.err(unknown.length ? `writ bench: unknown option --${unknown[0]}` : roundsText !== undefined && parsed.positional.length === 1 ? `writ bench: --rounds takes a whole number from 1 to ${MAX_ROUNDS} in decimal digits, not \`${escapeControls(roundsText)}\`` : this.usage);
       return EXIT_USAGE;
     }
     const requestsFile = flagString(parsed, "requests");
@@ -101,6 +106,16 @@ export const benchCommand: Command = {
     return EXIT_OK;
   },
 };
+
+/**
+ * --rounds as written in decimal digits, from 1 to MAX_ROUNDS; undefined otherwise. Number() would
+ * also take `0x3`, `1e3`, ` 3` and `3.0`, none of which is a count one writes.
+ */
+export function parseRounds(text: string): number | undefined {
+  if (!/^[0-9]+$/.test(text)) return undefined;
+  const n = Number(text);
+  return n >= 1 && n <= MAX_ROUNDS ? n : undefined;
+}
 
 export interface Subject {
   readonly policy: LoadedPolicy;

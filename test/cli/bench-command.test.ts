@@ -3,14 +3,15 @@
 // file and on a compiled bundle, and refuses what it cannot read. No figure is asserted beyond being a
 // positive number: timings are the benchmark's business, not a test's. In-process: the agreement
 // check names the first request on which the module and the interpreter differ and times nothing;
-// evaluate-only copies an encoding into memory in every call.
+// --rounds is read as a count is written; evaluate-only copies an encoding into memory in every call.
 
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkAgreement, evaluateOnlyEngine } from "../../cli/commands/bench.js";
+import { benchCommand, checkAgreement, evaluateOnlyEngine, parseRounds } from "../../cli/commands/bench.js";
+import type { CliIO } from "../../cli/io.js";
 import type { EncodedRequest } from "../../runtime/wasm/evaluator.js";
 import { compilePolicy } from "../../compiler/driver.js";
 import { createInterpreter } from "../../compiler/ir/interp.js";
@@ -142,6 +143,24 @@ describe("writ bench's agreement check", () => {
     expect(disagreeing.ok).toBe(false);
     if (!disagreeing.ok) expect(disagreeing.message).toMatch(/^the module and the interpreter disagree on request 3: interpreter \{"decision":"deny".*nothing was timed$/);
   }, 60_000);
+});
+
+describe("writ bench's options", () => {
+  it("takes --rounds in decimal digits only, from 1 to 1000", async () => {
+    expect([parseRounds("1"), parseRounds("11"), parseRounds("007"), parseRounds("1000")]).toEqual([1, 11, 7, 1000]);
+    expect(parseRounds("")).toBeUndefined(); // (the command's parser refuses an empty value before)
+    for (const text of ["0x3", "1e3", " 3", "3 ", "3.0", "+3", "-3", "0", "1001", "Infinity", "٣"]) {
+      expect(parseRounds(text), JSON.stringify(text)).toBeUndefined();
+      const err: string[] = [];
+      const io: CliIO = { cwd: repositoryRoot, out: () => {}, err: (t) => err.push(t), readStdin: async () => "" };
+      expect(await benchCommand.run(["policies/payments.writ", "--rounds", text], io), JSON.stringify(text)).toBe(2);
+      expect(err.join("\n")).toContain(`writ bench: --rounds takes a whole number from 1 to 1000 in decimal digits, not \`${text}\``);
+    }
+  });
+
+  it("says how requests are repeated: whole, until a pass holds at least 1000 (999 make 1,998)", () => {
+    expect(benchCommand.usage.replace(/\s+/g, " ")).toContain("Fewer than 1000 are repeated, all of them in order, as many times as a timed pass needs to hold at least 1000 (3 requests: 1,002 per pass; 999: 1,998)");
+  });
 });
 
 describe("writ bench's evaluate-only engine", () => {
