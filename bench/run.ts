@@ -9,11 +9,7 @@
 // cedar-wasm needs on Node 20); `no-flag` runs Writ (and the JS floor) without it, because the flag
 // slows every JS→WASM call a little and Writ's users will not set it.
 //
-// Options: --quick (short run, indicative only), --check (agreement only, no timing, writes
-// nothing), --engines=a,b (subset), --seed=N, --no-write (print, do not touch bench/results/),
-// --unoptimized (compile Writ at O0: quicker, same decisions; for agreement checks),
-// --scaling[=10,100,...] (also time Writ on the scaling policies, 10 to 10,000 rules by default),
-// --when-quiet=µs (start once two host probes in a row are under that many µs; bench/host-probe.ts).
+// Options: USAGE below (`--help` prints it).
 
 import { spawn } from "node:child_process";
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -37,10 +33,35 @@ import { resultsDir } from "./paths.js";
 import { buildScaling, scalingEngines } from "./scaling.js";
 import { SCALING_SIZES } from "./policies/generate-scaling.js";
 import type { BenchRequest } from "./request.js";
+import { isMainModule } from "../compiler/main-module.js";
 
 const RESULT_MARKER = "@@bench-result ";
 
-interface Options {
+/** mulberry32 keeps a seed's low 32 bits (prng.ts): a larger seed would give a smaller one's mix */
+const MAX_SEED = 2 ** 32 - 1;
+
+export const USAGE = [
+  "usage: npm run bench -- [options]   (or node --expose-gc dist/bench/run.js [options])",
+  "",
+  "  --quick                 a short run: indicative figures only",
+  "  --check                 agreement only: every engine against the reference on the whole mix;",
+  "                          times and writes nothing",
+  "  --no-write              print the figures, do not touch bench/results/",
+  "  --engines=a,b           a subset of the engines, at least one of:",
+  `                          ${ENGINE_ORDER.join(", ")}`,
+  `  --seed=N                the mix's seed, from 0 to ${MAX_SEED} (default ${DEFAULT_MIX_SEED})`,
+  "  --unoptimized           compile Writ at O0 (quicker, the same decisions; for agreement checks)",
+  `  --scaling[=10,100,...]  also Writ on the scaling policies (default ${SCALING_SIZES.join(", ")} rules)`,
+  "  --when-quiet=µs         start once two host probes in a row take under that many µs",
+  "  --help                  this text",
+].join("\n");
+
+/** A whole number written in decimal digits (Number() would also take ``, `0x10`, `1e3`, ` 7`), or NaN. */
+function decimal(text: string): number {
+  return /^[0-9]+$/.test(text) ? Number(text) : Number.NaN;
+}
+
+export interface Options {
   readonly quick: boolean;
   readonly check: boolean;
   readonly write: boolean;
@@ -85,7 +106,8 @@ interface RunSpec {
   readonly engines: readonly EngineName[];
 }
 
-function parseOptions(argv: readonly string[]): Options | string {
+/** The options of `argv`, or a message saying which one is wrong and how (a usage error). */
+export function parseOptions(argv: readonly string[]): Options | string {
   let quick = false;
   let check = false;
   let write = true;
@@ -101,21 +123,23 @@ function parseOptions(argv: readonly string[]): Options | string {
     else if (arg === "--unoptimized") unoptimized = true;
     else if (arg === "--scaling") scaling = [...SCALING_SIZES];
     else if (arg.startsWith("--scaling=")) {
-      scaling = arg.slice("--scaling=".length).split(",").map(Number);
-      if (scaling.some((n) => !Number.isInteger(n) || n < 1)) return `--scaling needs rule counts, e.g. --scaling=10,100,1000`;
+      scaling = arg.slice("--scaling=".length).split(",").map(decimal);
+      if (scaling.some((n) => !Number.isSafeInteger(n) || n < 1)) return `--scaling needs rule counts, e.g. --scaling=10,100,1000, got \`${arg.slice(10)}\``;
     }
     else if (arg.startsWith("--seed=")) {
-      seed = Number(arg.slice("--seed=".length));
-      if (!Number.isInteger(seed)) return `--seed needs an integer, got \`${arg.slice(7)}\``;
+      seed = decimal(arg.slice("--seed=".length));
+      if (!(seed <= MAX_SEED)) return `--seed needs a whole number from 0 to ${MAX_SEED}, got \`${arg.slice(7)}\``;
     } else if (arg.startsWith("--engines=")) {
       const names = arg.slice("--engines=".length).split(",").filter((s) => s.length > 0);
+      // no engine would check nothing ("every engine agrees") and time nothing
+      if (names.length === 0) return `--engines needs at least one engine, e.g. --engines=writ,cedar (known: ${ENGINE_ORDER.join(", ")})`;
       const unknown = names.filter((n) => !isEngineName(n));
       if (unknown.length > 0) return `unknown engine \`${unknown.join("`, `")}\` (known: ${ENGINE_ORDER.join(", ")})`;
       engines = names as EngineName[];
     } else if (arg.startsWith("--when-quiet=")) {
       whenQuietUs = Number(arg.slice("--when-quiet=".length));
       if (!(whenQuietUs > 0 && whenQuietUs < 1e6)) return `--when-quiet needs a probe time in µs, e.g. --when-quiet=8, got \`${arg.slice(13)}\``;
-    } else return `unknown option \`${arg}\` (known: --quick, --check, --no-write, --unoptimized, --scaling[=10,100,...], --seed=N, --engines=a,b, --when-quiet=µs)`;
+    } else return `unknown option \`${arg}\` (known: --quick, --check, --no-write, --unoptimized, --scaling[=10,100,...], --seed=N, --engines=a,b, --when-quiet=µs, --help)`;
   }
   return { quick, check, write, unoptimized, scaling, seed, engines, whenQuietUs };
 }
@@ -414,8 +438,12 @@ function runWritFigures(quick: boolean): Promise<number> {
   });
 }
 
-async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[]): Promise<number> {
   if (argv[0] === "--child") return runChild(argv[1]!, argv[2]!);
+  if (argv.includes("--help") || argv.includes("-h")) {
+    console.log(USAGE);
+    return 0;
+  }
   const options = parseOptions(argv);
   if (typeof options === "string") {
     console.error(`bench: ${options}`);
@@ -424,4 +452,5 @@ async function main(argv: readonly string[]): Promise<number> {
   return runParent(options);
 }
 
-process.exitCode = await main(process.argv.slice(2));
+// imported (by the tests, for parseOptions), nothing runs
+if (isMainModule(import.meta.url)) process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,61 @@
+// `npm run bench`'s options (bench/run.ts): what it refuses as a usage error (exit 2) before anything
+// is compiled or timed, and its --help. Nothing here runs a benchmark.
+
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { main, parseOptions, USAGE, type Options } from "../../bench/run.js";
+import { ENGINE_ORDER } from "../../bench/engines/index.js";
+import { DEFAULT_MIX_SEED } from "../../bench/mix.js";
+
+const refused = (argv: string[]): string => {
+  const parsed = parseOptions(argv);
+  if (typeof parsed !== "string") throw new Error(`${argv.join(" ")} was taken: ${JSON.stringify(parsed)}`);
+  return parsed;
+};
+const taken = (argv: string[]): Options => {
+  const parsed = parseOptions(argv);
+  if (typeof parsed === "string") throw new Error(`${argv.join(" ")} was refused: ${parsed}`);
+  return parsed;
+};
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe("npm run bench's options", () => {
+  it("refuses an empty engine list, which would check nothing and time nothing", async () => {
+    for (const arg of ["--engines=", "--engines=,", "--engines=,,"]) expect(refused([arg, "--check"])).toMatch(/^--engines needs at least one engine/);
+    expect(refused(["--engines=writ,nope"])).toMatch(/^unknown engine `nope` \(known: writ, /);
+    expect(taken(["--engines=cedar,writ"]).engines).toEqual(["cedar", "writ"]);
+    expect(taken([]).engines).toEqual([...ENGINE_ORDER]);
+    // as the command does: a usage error, exit 2, before anything is compiled
+    const err = vi.spyOn(console, "error").mockImplementation(() => {});
+    expect(await main(["--check", "--engines="])).toBe(2);
+    expect(err.mock.calls.join("\n")).toMatch(/^bench: --engines needs at least one engine/);
+  });
+
+  it("takes a seed in decimal digits only, and refuses an empty one (which meant seed 0)", () => {
+    expect(taken([]).seed).toBe(DEFAULT_MIX_SEED);
+    expect(taken(["--seed=0"]).seed).toBe(0);
+    expect(taken(["--seed=4294967295"]).seed).toBe(4294967295);
+    for (const text of ["", " 1", "0x10", "1e3", "-1", "1.5", "4294967296"]) {
+      expect(refused([`--seed=${text}`]), text).toBe(`--seed needs a whole number from 0 to 4294967295, got \`${text}\``);
+    }
+  });
+
+  it("takes scaling rule counts in decimal digits only", () => {
+    expect(taken(["--scaling=10,100"]).scaling).toEqual([10, 100]);
+    for (const text of ["", "1e3", "10,", "0x10", "0"]) expect(refused([`--scaling=${text}`]), text).toMatch(/^--scaling needs rule counts/);
+  });
+
+  it("prints its usage for --help, exit 0, where it refused --help as an unknown option", async () => {
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    for (const arg of ["--help", "-h"]) {
+      log.mockClear();
+      expect(await main([arg])).toBe(0);
+      expect(log.mock.calls).toEqual([[USAGE]]);
+    }
+    expect(USAGE).toMatch(/^usage: npm run bench -- \[options\]/);
+    for (const option of ["--quick", "--check", "--no-write", "--engines=", "--seed=", "--unoptimized", "--scaling", "--when-quiet=", "--help"]) expect(USAGE).toContain(option);
+    expect(refused(["--nope"])).toMatch(/^unknown option `--nope` \(known: .*--help\)$/);
+  });
+});
