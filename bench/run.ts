@@ -50,7 +50,8 @@ export const USAGE = [
   "  --engines=a,b           a subset of the engines, at least one of:",
   `                          ${ENGINE_ORDER.join(", ")}`,
   `  --seed=N                the mix's seed, from 0 to ${MAX_SEED} (default ${DEFAULT_MIX_SEED})`,
-  "  --unoptimized           compile Writ at O0 (quicker, the same decisions; for agreement checks)",
+  "  --unoptimized           compile Writ at O0 (quicker, the same decisions); with --check or",
+  "                          --no-write only, and the table says so: not the module writ compile builds",
   `  --scaling[=10,100,...]  also Writ on the scaling policies (default ${SCALING_SIZES.join(", ")} rules)`,
   "  --when-quiet=µs         start once two host probes in a row take under that many µs",
   "  --help                  this text",
@@ -140,6 +141,10 @@ export function parseOptions(argv: readonly string[]): Options | string {
       whenQuietUs = Number(arg.slice("--when-quiet=".length));
       if (!(whenQuietUs > 0 && whenQuietUs < 1e6)) return `--when-quiet needs a probe time in µs, e.g. --when-quiet=8, got \`${arg.slice(13)}\``;
     } else return `unknown option \`${arg}\` (known: --quick, --check, --no-write, --unoptimized, --scaling[=10,100,...], --seed=N, --engines=a,b, --when-quiet=µs, --help)`;
+  }
+  // an O0 module is not what `writ compile` builds (O3): its figures must not become the published ones
+  if (unoptimized && write && !check) {
+    return "--unoptimized compiles Writ at O0, not as writ compile does (O3), so its figures are not to replace bench/results/: add --no-write (or --check)";
   }
   return { quick, check, write, unoptimized, scaling, seed, engines, whenQuietUs };
 }
@@ -398,6 +403,7 @@ async function runParent(options: Options): Promise<number> {
     },
     mix: { ...stats, seed: options.seed },
     writCompileMs: writ.ok ? writ.build.compileMs : null,
+    ...(options.unoptimized && writ.ok ? { writUnoptimized: true as const } : {}),
     runs: mainRuns.map((r, i) => (i === 0 ? { ...r, notes: [...parentNotes, ...r.notes] } : r)),
     summary: summarize(mainRuns),
     scaling:

@@ -54,7 +54,7 @@ export function renderResults(results: BenchResults): { table: string; chart: st
     title: "Time per decision, agent-governance policy",
     subtitle:
       `median over a ${results.mix.count.toLocaleString("en-US")}-request mix, all engines in one process · ` +
-      `${m.cpuModel} · Node ${m.node} · ${results.date.slice(0, 10)}${results.quick ? " · quick run" : ""}`,
+      `${m.cpuModel} · Node ${m.node} · ${results.date.slice(0, 10)}${results.quick ? " · quick run" : ""}${results.writUnoptimized ? " · Writ compiled at O0" : ""}`,
   });
   return { table: renderTable(results), chart };
 }

@@ -73,6 +73,11 @@ export interface BenchResults {
   readonly mix: MixStats & { readonly seed: number };
   /** Writ's compile of the two policies, in the parent process (null when Writ was not measured) */
   readonly writCompileMs: Readonly<Record<PolicySize, number>> | null;
+  /**
+   * present when Writ was compiled at O0 (bench --unoptimized), not as `writ compile` compiles (O3):
+   * its figures are then not the optimized module's (such runs are never written to bench/results/)
+   */
+  readonly writUnoptimized?: true;
   readonly runs: readonly RunResult[];
   readonly summary: readonly SummaryRow[];
   /** Writ and the closure list on 10 to 10,000 indexable rules (bench --scaling), or null */

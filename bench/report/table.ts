@@ -21,8 +21,9 @@ function latency(f: SizeFigures | undefined): string {
   return f === undefined ? "–" : `${formatNs(f.p50Ns)} / ${formatNs(f.p99Ns)}`;
 }
 
-function row(r: SummaryRow, suffix: string): string {
-  return `| ${r.label}${suffix} | ${median(r.small)} | ${median(r.large)} | ${ratio(r.small)} | ${ratio(r.large)} | ${latency(r.small)} | ${latency(r.large)} |`;
+function row(r: SummaryRow, suffix: string, o0: boolean): string {
+  const built = o0 && r.engine.startsWith("writ") ? ", compiled at O0" : "";
+  return `| ${r.label}${built}${suffix} | ${median(r.small)} | ${median(r.large)} | ${ratio(r.small)} | ${ratio(r.large)} | ${latency(r.small)} | ${latency(r.large)} |`;
 }
 
 export function renderTable(results: BenchResults): string {
@@ -31,14 +32,18 @@ export function renderTable(results: BenchResults): string {
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   const [main, ...others] = results.runs;
-  if (main !== undefined) for (const r of results.summary.filter((s) => s.run === main.id)) lines.push(row(r, ""));
+  const o0 = results.writUnoptimized === true;
+  if (main !== undefined) for (const r of results.summary.filter((s) => s.run === main.id)) lines.push(row(r, "", o0));
   for (const run of others) {
     for (const r of results.summary.filter((s) => s.run === run.id && s.engine.startsWith("writ"))) {
-      lines.push(row(r, ` — ${run.description}`));
+      lines.push(row(r, ` — ${run.description}`, o0));
     }
   }
   const m = results.machine;
   const notes = [
+    ...(o0
+      ? ["", "**Writ was compiled at O0 (`--unoptimized`), not as `writ compile` compiles it (O3): its figures, and the ratios to it, are not those of the module a user runs.**"]
+      : []),
     "",
     `Median time per decision over a seeded mix of ${results.mix.count} requests ` +
       `(${(results.mix.allowRateSmall * 100).toFixed(1)}% allowed under 12 rules), all engines and both policy sizes in one Node process, ` +
@@ -67,11 +72,12 @@ export function renderTable(results: BenchResults): string {
   ];
   if (results.writCompileMs != null) {
     const c = results.writCompileMs;
-    notes.push("", `Writ compiled the 12-rule policy in ${formatNs(c.small * 1e6)} and the 1,012-rule policy in ${formatNs(c.large * 1e6)} (before timing, in the parent process).`);
+    notes.push("", `Writ compiled the 12-rule policy in ${formatNs(c.small * 1e6)} and the 1,012-rule policy in ${formatNs(c.large * 1e6)}${o0 ? " at O0" : ""} (before timing, in the parent process).`);
   }
   for (const run of results.runs) for (const note of run.notes) notes.push("", `Note (${run.id}): ${note}`);
   if (results.scaling != null && results.scaling.length > 0) {
-    notes.push("", "Median time per decision as the policy grows (rules of the indexable form `action.tool == \"tool-NNN\" && \"role-MM\" in principal.roles`, no V8 flag; compiled as `writ compile` compiles, see bench/scaling.ts):", "", renderScalingTable(results.scaling).trimEnd());
+    const compiled = o0 ? "compiled at O0" : "compiled as `writ compile` compiles";
+    notes.push("", "Median time per decision as the policy grows (rules of the indexable form `action.tool == \"tool-NNN\" && \"role-MM\" in principal.roles`, no V8 flag; " + compiled + ", see bench/scaling.ts):", "", renderScalingTable(results.scaling).trimEnd());
   }
   return `${[...lines, ...notes].join("\n")}\n`;
 }

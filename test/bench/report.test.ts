@@ -182,6 +182,21 @@ describe("the table and the summary", () => {
     expect(renderResults(results).table).toContain("| 10,000 | 220 ns | 1.30× |");
   });
 
+  it("says Writ was compiled at O0 when it was (bench --unoptimized), in its rows, a note and the chart", () => {
+    const optimized = renderResults(sampleResults());
+    expect(optimized.table).not.toContain("O0");
+    expect(optimized.chart).not.toContain("O0");
+    const o0 = renderResults({ ...sampleResults(), writUnoptimized: true });
+    const rows = o0.table.split("\n").filter((l) => l.startsWith("| ") && !l.startsWith("| engine") && !l.startsWith("| ---"));
+    expect(rows.filter((r) => r.includes(", compiled at O0")).map((r) => r.split(" |")[0])).toEqual([
+      "| writ label, compiled at O0",
+      "| writ label, compiled at O0 — without the flag",
+    ]);
+    expect(o0.table).toContain("**Writ was compiled at O0 (`--unoptimized`), not as `writ compile` compiles it (O3)");
+    expect(o0.table).toContain("the 1,012-rule policy in 4 s at O0 (before timing");
+    expect(o0.chart).toContain("Writ compiled at O0");
+  });
+
   it("says how fast the host ran before each run, when the run probed it", () => {
     const base = sampleResults();
     expect(renderResults(base).table).not.toContain("How fast the host ran");

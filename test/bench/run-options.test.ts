@@ -47,6 +47,13 @@ describe("npm run bench's options", () => {
     for (const text of ["", "1e3", "10,", "0x10", "0"]) expect(refused([`--scaling=${text}`]), text).toMatch(/^--scaling needs rule counts/);
   });
 
+  it("times Writ compiled at O0 (--unoptimized) only where the figures are not written", () => {
+    expect(refused(["--unoptimized"])).toMatch(/^--unoptimized compiles Writ at O0, not as writ compile does \(O3\), so its figures are not to replace bench\/results\/: add --no-write \(or --check\)$/);
+    expect(refused(["--unoptimized", "--quick"])).toMatch(/^--unoptimized/);
+    expect(taken(["--unoptimized", "--no-write"]).unoptimized).toBe(true);
+    expect(taken(["--check", "--unoptimized"]).unoptimized).toBe(true);
+  });
+
   it("prints its usage for --help, exit 0, where it refused --help as an unknown option", async () => {
     const log = vi.spyOn(console, "log").mockImplementation(() => {});
     for (const arg of ["--help", "-h"]) {
