@@ -1,0 +1,44 @@
+// `npm run bench -- --check` as it runs (plain node on a transpiled copy of the tree, a parent and its
+// children): with --scaling it checks the scaling policies' engines against the interpreter too, and
+// says so; when it cannot (Writ is not among the engines), the check fails rather than pass without
+// them. Agreement only: nothing is timed. Writ is compiled at O0 (--unoptimized), which decides alike.
+
+import { execFile } from "node:child_process";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { repositoryRoot, writeTranspiledTree } from "../support/transpiled-tree.js";
+
+function bench(build: string, args: string[]): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve) => {
+    const script = join(build, "bench/run.js");
+    execFile(process.execPath, ["--expose-gc", script, ...args], { cwd: build, env: { ...process.env, NODE_OPTIONS: "" }, timeout: 180_000 }, (err, _stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stderr });
+    });
+  });
+}
+
+describe("npm run bench -- --check --scaling", () => {
+  let build: string;
+  beforeAll(() => {
+    build = mkdtempSync(join(tmpdir(), "writ-bench-check-"));
+    writeTranspiledTree(build, ["compiler", "runtime", "bench"], { name: "writ", version: "0.0.0-test" });
+    // the benchmark's policies are read from bench/policies/ beside the code
+    cpSync(join(repositoryRoot, "bench/policies"), join(build, "bench/policies"), { recursive: true, filter: (f) => !f.endsWith(".ts") });
+  }, 60_000);
+  afterAll(() => rmSync(build, { recursive: true, force: true }));
+
+  it("checks the scaling policies' engines against the interpreter, and says so", async () => {
+    const r = await bench(build, ["--check", "--engines=writ", "--unoptimized", "--scaling=10"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("agree: writ, writ-eval, js-closures (10 rules) match writ-interp on all 1000 requests");
+    expect(r.stderr).toMatch(/check: every engine agrees with writ-interp on all 1000 requests, both policy sizes; the scaling engines agree with writ-interp on the policies of 10 rules\n/);
+  }, 180_000);
+
+  it("fails, saying why, when it cannot check them", async () => {
+    const r = await bench(build, ["--check", "--engines=js-ifelse", "--scaling=10"]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain("check incomplete: the scaling policies were not checked (they are Writ's, and Writ is not among the engines)");
+  }, 180_000);
+});
