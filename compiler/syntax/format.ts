@@ -110,7 +110,7 @@ export function printExpr(e: A.Expr): string {
       return `${operand(e.test, e, "left")} ? ${operand(e.then, e, "left")} : ${operand(e.otherwise, e, "right")}`;
     case "List": return `[${e.elements.map(printExpr).join(", ")}]`;
     case "Map": return `{${e.entries.map((x) => `${printExpr(x.key)}: ${printExpr(x.value)}`).join(", ")}}`;
-    case "Struct": return `${e.typeName}{${e.fields.map((f) => `${f.name}: ${printExpr(f.value)}`).join(", ")}}`;
+    case "Struct": return `${printExpr(e.type)}{${e.fields.map((f) => `${f.name}: ${printExpr(f.value)}`).join(", ")}}`;
     case "ErrorExpr": return "<error>";
     default: return assertUnreachable(e);
   }
