@@ -1,23 +1,36 @@
-// `writ check <files...>`: parse and type-check policies, report every diagnostic, exit 1 on any error.
+// `writ check <files...> [--max-cost N]`: parse and type-check policies, report every diagnostic,
+// exit 1 on any error.
 
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, unknownFlags, type Command } from "../io.js";
+import { maxCostOption, maxCostUsage } from "./max-cost.js";
 import { compileFile, countLine, failed } from "./policy-source.js";
 
 export const checkCommand: Command = {
   name: "check",
   summary: "report every syntax and type error in policies",
-  usage: "usage: writ check <file.writ>...\n\nParses and type-checks each file and prints every diagnostic with its line, column and a caret.\nExits 1 if any file has an error.",
+  usage: [
+    "usage: writ check <file.writ>... [--max-cost N]",
+    "",
+    "Parses and type-checks each file and prints every diagnostic with its line, column and a caret.",
+    "Exits 1 if any file has an error.",
+    maxCostUsage(25),
+  ].join("\n"),
   async run(args, io) {
     const parsed = parseArgs(args);
-    const unknown = unknownFlags(parsed, []);
+    const unknown = unknownFlags(parsed, ["max-cost"]);
     if (unknown.length || parsed.positional.length === 0) {
       io.err(unknown.length ? `writ check: unknown option --${unknown[0]}` : this.usage);
+      return EXIT_USAGE;
+    }
+    const budget = maxCostOption(parsed, "check");
+    if (!budget.ok) {
+      io.err(budget.message);
       return EXIT_USAGE;
     }
     let anyFailed = false;
     for (const file of parsed.positional) {
       // stop after the cost stage: checking needs no WebAssembly
-      const result = await compileFile(io, file, { stopAfter: "cost" });
+      const result = await compileFile(io, file, { stopAfter: "cost", maxCost: budget.maxCost });
       if (failed(result)) anyFailed = true;
       if (result) io.err(countLine(file, result));
     }

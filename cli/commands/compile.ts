@@ -1,5 +1,5 @@
-// `writ compile <file.writ> [-o dir] [--sign key] [--emit ir] [--O0]`: compile a policy to a bundle
-// (`<name>.wasm` + `<name>.manifest.json`, and `<name>.manifest.jws` when signed).
+// `writ compile <file.writ> [-o dir] [--sign key] [--emit ir] [--O0] [--max-cost N]`: compile a
+// policy to a bundle (`<name>.wasm` + `<name>.manifest.json`, and `<name>.manifest.jws` when signed).
 //
 // A fresh `writ compile` is dominated by AssemblyScript: loading asc and binaryen, and parsing asc's
 // standard library. So the command starts that first, on a thread of its own (asc-thread.ts), and
@@ -13,6 +13,7 @@ import { cancelPrestartedAsc, prestartAsc } from "./prestart.js";
 import type { PrivateKey } from "../../runtime/trust/types.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type Command } from "../io.js";
 import { escapeControls } from "../../runtime/thrown.js";
+import { maxCostOption, maxCostUsage } from "./max-cost.js";
 
 export const compileCommand: Command = {
   name: "compile",
@@ -25,7 +26,7 @@ export const compileCommand: Command = {
     "  --sign <key>           sign the manifest with this private key (writes <name>.manifest.jws)",
     "  --emit ir              also print the decision IR",
     "  --O0                   skip optimisation (faster compile, same decisions)",
-    "  --max-cost N           worst-case cost budget (default 10000000)",
+    maxCostUsage(25),
   ].join("\n"),
   async run(args, io) {
     const parsed = parseArgs(args, ["O0"]);
@@ -40,12 +41,12 @@ export const compileCommand: Command = {
       io.err(`writ compile: --emit takes \`ir\` (the decision IR), not \`${emit}\``);
       return EXIT_USAGE;
     }
-    const maxCostText = flagString(parsed, "max-cost");
-    const maxCost = maxCostText === undefined ? undefined : Number(maxCostText);
-    if (maxCost !== undefined && !(Number.isSafeInteger(maxCost) && maxCost > 0)) {
-      io.err(`writ compile: --max-cost takes a positive integer, not \`${maxCostText}\``);
+    const budget = maxCostOption(parsed, "compile");
+    if (!budget.ok) {
+      io.err(budget.message);
       return EXIT_USAGE;
     }
+    const { maxCost } = budget;
     let key: PrivateKey | undefined;
     const keyFile = flagString(parsed, "sign");
     if (keyFile !== undefined) {

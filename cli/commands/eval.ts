@@ -1,5 +1,5 @@
-// `writ eval <file.writ | bundle dir> --input <request.json | -> [--backend wasm|interp] [--pub key]`:
-// decide one request and print the decision as JSON.
+// `writ eval <file.writ | bundle dir> --input <request.json | -> [--backend wasm|interp] [--pub key]
+// [--max-cost N]`: decide one request and print the decision as JSON.
 //
 // On a .writ file with the WASM backend it compiles first; like `writ compile`, it starts
 // AssemblyScript on its thread before loading the front end (prestart.ts), so the compiler and the
@@ -8,6 +8,7 @@
 import type { Decision } from "../../runtime/decision.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type CliIO, type Command } from "../io.js";
 import { isBundlePath, loadBundleDirectory } from "./bundle-dir.js";
+import { maxCostOption, maxCostUsage } from "./max-cost.js";
 import { prestartAsc, cancelPrestartedAsc } from "./prestart.js";
 import { readRequestJson } from "./request-json.js";
 
@@ -15,18 +16,19 @@ export const evalCommand: Command = {
   name: "eval",
   summary: "decide one request and print the decision as JSON",
   usage: [
-    "usage: writ eval <file.writ | bundle dir> --input <request.json | -> [--backend wasm|interp] [--pub <key>]",
+    "usage: writ eval <file.writ | bundle dir> --input <request.json | -> [--backend wasm|interp] [--pub <key>] [--max-cost N]",
     "",
     "  --input <file>     the request as JSON (`-` reads standard input)",
     "  --backend          wasm (default: the compiled module) or interp (the reference interpreter;",
     "                     needs a .writ file)",
     "  --pub <key>        a trusted public key: a signed bundle directory is verified against it",
+    maxCostUsage(21, " of a .writ file"),
     "",
     "Exit status: 0 when the request was decided (allow or deny), 1 when it could not be.",
   ].join("\n"),
   async run(args, io) {
     const parsed = parseArgs(args);
-    const unknown = unknownFlags(parsed, ["input", "i", "backend", "pub"]);
+    const unknown = unknownFlags(parsed, ["input", "i", "backend", "pub", "max-cost"]);
     const inputFile = flagString(parsed, "input", "i");
     const backend = flagString(parsed, "backend") ?? "wasm";
     if (unknown.length || parsed.positional.length !== 1 || inputFile === undefined || (backend !== "wasm" && backend !== "interp")) {
@@ -39,12 +41,17 @@ export const evalCommand: Command = {
       );
       return EXIT_USAGE;
     }
+    const budget = maxCostOption(parsed, "eval");
+    if (!budget.ok) {
+      io.err(budget.message);
+      return EXIT_USAGE;
+    }
     const request = await readRequestJson(io, inputFile);
     if (!request.ok) {
       io.err(`writ eval: ${request.message}`);
       return EXIT_FAILURE;
     }
-    const chosen = await decider(io, parsed.positional[0]!, backend, flagString(parsed, "pub"));
+    const chosen = await decider(io, parsed.positional[0]!, { backend, pub: flagString(parsed, "pub"), maxCost: budget.maxCost });
     if (!chosen) return EXIT_FAILURE;
     const decision = chosen.decide(request.value);
     io.out(JSON.stringify(decision, null, 2));
@@ -68,10 +75,23 @@ interface Decider {
   readonly source?: { readonly name: string; readonly text: string };
 }
 
-async function decider(io: CliIO, target: string, backend: string, pub: string | undefined): Promise<Decider | undefined> {
+/** What the command line asked for besides the target. */
+interface EvalChoices {
+  readonly backend: string;
+  readonly pub: string | undefined;
+  readonly maxCost: number | undefined;
+}
+
+async function decider(io: CliIO, target: string, { backend, pub, maxCost }: EvalChoices): Promise<Decider | undefined> {
   if (isBundlePath(io, target)) {
     if (backend === "interp") {
       io.err("writ eval: --backend interp needs the policy's .writ source, not a bundle directory");
+      return undefined;
+    }
+    if (maxCost !== undefined) {
+      // a bundle was compiled under its budget already (its cost bound is in its manifest): ignoring
+      // the option would let the caller believe it was applied
+      io.err("writ eval: --max-cost is the budget a .writ source is compiled under; a bundle directory is compiled already");
       return undefined;
     }
     const policy = await loadBundleDirectory(io, "eval", target, pub);
@@ -87,7 +107,7 @@ async function decider(io: CliIO, target: string, backend: string, pub: string |
   let result;
   try {
     const { compileFile, failed } = await import("./policy-source.js");
-    result = await compileFile(io, target, { stopAfter: backend === "interp" ? "cost" : undefined });
+    result = await compileFile(io, target, { stopAfter: backend === "interp" ? "cost" : undefined, maxCost });
     if (failed(result) || !result) return undefined;
   } finally {
     cancelPrestartedAsc(); // unused when the front end failed

@@ -1,4 +1,4 @@
-// `writ test <files or dirs...>`: run every `test` block through both backends.
+// `writ test <files or dirs...> [--max-cost N]`: run every `test` block through both backends.
 
 import { readdirSync, realpathSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -6,6 +6,7 @@ import { runPolicyTests } from "../../compiler/testing.js";
 import { loadPolicy } from "../../runtime/policy.js";
 import { escapeControls } from "../../runtime/thrown.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, unknownFlags, type Command, type CliIO } from "../io.js";
+import { maxCostOption, maxCostUsage } from "./max-cost.js";
 import { compileFile, failed } from "./policy-source.js";
 
 function policyFiles(io: CliIO, inputs: readonly string[]): { files: string[]; missing: string[] } {
@@ -53,13 +54,24 @@ function policyFiles(io: CliIO, inputs: readonly string[]): { files: string[]; m
 export const testCommand: Command = {
   name: "test",
   summary: "run the tests in policies through both backends",
-  usage:
-    "usage: writ test <file.writ | dir>...\n\nRuns every `test` block of every policy through the interpreter and the WASM module,\nchecks the expected decision, deciding rules and errors, and that both backends agree.\nLists rules that no test exercised. Exits 1 on any failure.",
+  usage: [
+    "usage: writ test <file.writ | dir>... [--max-cost N]",
+    "",
+    "Runs every `test` block of every policy through the interpreter and the WASM module,",
+    "checks the expected decision, deciding rules and errors, and that both backends agree.",
+    "Lists rules that no test exercised. Exits 1 on any failure.",
+    maxCostUsage(25),
+  ].join("\n"),
   async run(args, io) {
     const parsed = parseArgs(args);
-    const unknown = unknownFlags(parsed, []);
+    const unknown = unknownFlags(parsed, ["max-cost"]);
     if (unknown.length || parsed.positional.length === 0) {
       io.err(unknown.length ? `writ test: unknown option --${unknown[0]}` : this.usage);
+      return EXIT_USAGE;
+    }
+    const budget = maxCostOption(parsed, "test");
+    if (!budget.ok) {
+      io.err(budget.message);
       return EXIT_USAGE;
     }
     const { files, missing } = policyFiles(io, parsed.positional);
@@ -72,7 +84,7 @@ export const testCommand: Command = {
     let passed = 0;
     let failedCount = missing.length;
     for (const file of files) {
-      const result = await compileFile(io, file);
+      const result = await compileFile(io, file, { maxCost: budget.maxCost });
       if (failed(result) || !result?.bundle || !result.checked) {
         io.out(`✗ ${file}: does not compile`);
         failedCount++;

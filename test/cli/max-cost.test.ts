@@ -1,0 +1,82 @@
+// `--max-cost N` is taken by every command that compiles a source, read by one function: a policy
+// over the default budget, compiled with a raised one, can be checked, tested and evaluated from its
+// source as well (those commands refused the option), and a bad value is the same usage error
+// everywhere. W0503's help names the option whatever the command that printed it.
+
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { main } from "../../cli/writ.js";
+
+const cwd = mkdtempSync(join(tmpdir(), "writ-max-cost-"));
+afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+
+// 64 strings of up to 200,000 bytes, each searched: about 12.8 million, over the default 10 million
+const costly = [
+  `policy "costly" version "1"`,
+  `input { ls: list<string(200000)>(64) }`,
+  `permit p when ls.exists(x, x.contains("a"))`,
+  `test "one match" { input { ls: ["a"] } expect allow by [p] }`,
+  ``,
+].join("\n");
+writeFileSync(join(cwd, "costly.writ"), costly);
+writeFileSync(join(cwd, "request.json"), JSON.stringify({ ls: ["xa"] }));
+const RAISED = "100000000";
+
+async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { cwd, out: (t) => out.push(t), err: (t) => err.push(t), readStdin: async () => "" });
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+describe("--max-cost", () => {
+  it.each([["check"], ["test"], ["eval", "--input", "request.json", "--backend", "interp"]])(
+    "writ %s refuses the policy over the default budget, and takes it under a raised one",
+    async (command, ...rest) => {
+      const argv = [command!, "costly.writ", ...rest];
+      const refused = await run(argv);
+      expect(refused.code).toBe(1);
+      expect(refused.err).toContain("error[W0503]");
+      expect(refused.err).toContain("`--max-cost N` of writ check, compile, test and eval");
+      const raised = await run([...argv, "--max-cost", RAISED]);
+      expect(raised.code, raised.err).toBe(0);
+      expect(raised.err).not.toContain("W0503");
+    },
+    60_000,
+  );
+
+  it("writ test runs the tests, and writ eval decides on the module, under the raised budget", async () => {
+    const tested = await run(["test", "costly.writ", "--max-cost", RAISED]);
+    expect(tested.out).toContain("1 passed, 0 failed");
+    const evaluated = await run(["eval", "costly.writ", "--input", "request.json", "--max-cost", RAISED]);
+    expect(evaluated.code, evaluated.err).toBe(0);
+    expect(JSON.parse(evaluated.out)).toEqual({ decision: "allow", rules: ["p"], errors: [] });
+  }, 120_000);
+
+  it.each(["0", "-5", "1.5", "ten", "1e400", "9007199254740993"])("refuses --max-cost %s the same way in every command, exit 2", async (value) => {
+    for (const command of [["check", "costly.writ"], ["test", "costly.writ"], ["eval", "costly.writ", "--input", "request.json"], ["compile", "costly.writ", "-o", "out"]]) {
+      const r = await run([...command, "--max-cost", value]);
+      expect(r.code).toBe(2);
+      expect(r.err).toBe(`writ ${command[0]}: --max-cost takes a positive integer, not \`${value}\``);
+    }
+  });
+
+  it("is refused with a bundle directory, which was compiled under its budget already", async () => {
+    const compiled = await run(["compile", "costly.writ", "-o", "bundle", "--O0", "--max-cost", RAISED]);
+    expect(compiled.code, compiled.err).toBe(0);
+    const r = await run(["eval", "bundle", "--input", "request.json", "--max-cost", RAISED]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("--max-cost is the budget a .writ source is compiled under");
+    expect((await run(["eval", "bundle", "--input", "request.json"])).code).toBe(0);
+  }, 60_000);
+
+  it("is in the usage of every command that compiles a source", async () => {
+    for (const command of ["check", "compile", "test", "eval"]) {
+      const r = await run([command, "--help"]);
+      expect(r.out).toMatch(/\[--max-cost N\]/);
+      expect(r.out).toMatch(/ {2}--max-cost N +worst-case cost budget/);
+    }
+  });
+});
