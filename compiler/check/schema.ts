@@ -1,11 +1,13 @@
 // Resolves the `input { ... }` block into the request schema (runtime/schema.ts) with size bounds,
-// reporting unknown types, duplicate fields and bounds that make no sense.
+// reporting unknown types, duplicate fields, bounds that make no sense and top-level fields no
+// condition could read.
 
 import type { FieldDecl, InputDecl, TypeExpr } from "../syntax/ast.js";
 import { type Diagnostic, error } from "../diagnostics.js";
 import { DEFAULT_LIST_MAX, DEFAULT_MAP_MAX, DEFAULT_STRING_MAX, type RecordType, type SchemaType } from "../../runtime/schema.js";
 import { Codes } from "./codes.js";
 import { didYouMean } from "./suggest.js";
+import { isIdentName } from "../syntax/lexer.js";
 
 /** Bounds larger than this are refused: the module's memory is sized from them. */
 export const MAX_BOUND = 1 << 20;
@@ -24,7 +26,27 @@ const UNSUPPORTED_TYPES: Record<string, string> = {
 
 export function resolveSchema(input: InputDecl | undefined, diagnostics: Diagnostic[]): RecordType {
   if (!input) return { kind: "record", fields: [] };
+  for (const f of input.fields) {
+    const problem = topLevelNameProblem(f);
+    if (problem) diagnostics.push(problem);
+  }
   return resolveRecord(input.fields, diagnostics);
+}
+
+/**
+ * A top-level field is read by its bare name (`principal.id`), so its name must be an identifier an
+ * expression can write: a field named `input`, `in` or `if` could never be read, and every request
+ * would still have to carry it. A nested field is read after `.` (`meta.input`), where any name goes.
+ */
+function topLevelNameProblem(f: FieldDecl): Diagnostic | undefined {
+  const name = f.name.name;
+  if (isIdentName(name)) return undefined;
+  return error(
+    Codes.reservedName,
+    `top-level field \`${name}\` could never be read: a condition reads a top-level field by its bare name, and \`${name}\` is a reserved word`,
+    f.name.span,
+    `rename it (the request's key changes with it), or nest it in a record and read it after \`.\` (\`meta: { ${name}: ... }\`, read as \`meta.${name}\`)`,
+  );
 }
 
 function resolveRecord(fields: readonly FieldDecl[], diagnostics: Diagnostic[]): RecordType {

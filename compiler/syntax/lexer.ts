@@ -233,6 +233,19 @@ export const writLexer = new Lexer(allTokens, {
   ensureOptimizations: false,
 });
 
+/**
+ * Whether `name` is an IDENT: a name an expression can read bare. A field is declared with a NAME,
+ * so a schema may give a field a name no condition can write bare (`input`, `in`, `if`); for a
+ * top-level field, read by its bare name alone, the checker refuses that (W0207). Asked of the lexer
+ * itself, so that the answer follows the keywords as they are.
+ */
+export function isIdentName(name: string): boolean {
+  const { tokens, badChars, comments } = lex(name);
+  const [token] = tokens;
+  if (token === undefined || tokens.length !== 1 || badChars.length > 0 || comments.length > 0 || token.image !== name) return false;
+  return (token.tokenType.CATEGORIES ?? []).includes(Ident);
+}
+
 export interface LexResult {
   readonly tokens: IToken[];
   readonly comments: IToken[];
