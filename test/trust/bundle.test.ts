@@ -13,6 +13,8 @@ import { signBundle, verifyBundle } from "../../runtime/trust/bundle.js";
 import { readBundle, readBundleResult, writeBundle, BundleFileError } from "../../runtime/trust/bundle-files.js";
 import type { Bundle } from "../../runtime/manifest.js";
 import { fakeBundle } from "./fake-policy.js";
+import { loadPrivateKeyFile, writeKeyPair } from "../../runtime/trust/key-files.js";
+import type { PrivateKey } from "../../runtime/trust/types.js";
 
 const authority = generateKeyPair();
 const stranger = generateKeyPair();
@@ -76,6 +78,45 @@ describe("verifyBundle", () => {
     const { payload, protectedHeader } = await compactVerify(signed.signature!, key);
     expect(new TextDecoder().decode(payload)).toBe(canonicalize(signed.manifest));
     expect(protectedHeader).toEqual({ alg: "EdDSA", kid: authority.keyId, typ: "writ-manifest+jws" });
+  });
+});
+
+describe("signBundle", () => {
+  // the `{ ok, key }` a key file loads as used to fail as the manifest's fault: "not canonicalisable JSON at `kid`"
+  it("refuses what is not a private key before signing, saying what it is and what to pass", () => {
+    const dir = mkdtempSync(join(tmpdir(), "writ-sign-key-"));
+    try {
+      writeKeyPair(dir, authority);
+      const loaded = loadPrivateKeyFile(join(dir, "writ.private.jwk"));
+      expect(loaded.ok).toBe(true);
+      const refusal = (key: unknown) => {
+        try {
+          signBundle(fakeBundle(), key as PrivateKey);
+        } catch (e) {
+          return e;
+        }
+        return undefined;
+      };
+      for (const [key, what] of [
+        [loaded, "a key file's load result ({ ok, key } or { ok: false, message })"],
+        [{ ok: false, message: "no such file" }, "a key file's load result"],
+        [authority.publicKey, "a public key"],
+        [undefined, "undefined"],
+        [{ keyId: authority.keyId, seed: authority.seed.subarray(0, 31), publicKey: authority.publicKey }, "an object"],
+      ] as const) {
+        const e = refusal(key);
+        expect(e).toBeInstanceOf(TypeError);
+        expect((e as Error).message).toMatch(/^signBundle: the key is not a private key \(\{ keyId, seed: 32 bytes, publicKey \}\) but /);
+        expect((e as Error).message).toContain(what);
+        expect((e as Error).message).toContain("the `key` of loadPrivateKeyFile(path) once its `ok` is true");
+        expect((e as Error).message).not.toContain("canonicalisable");
+      }
+      const throwing = { get keyId(): string { throw new Error("no key here"); } };
+      expect(refusal(throwing)).toMatchObject({ name: "TypeError", message: "signBundle: the key could not be read: no key here" });
+      if (loaded.ok) expect(verifyBundle(signBundle(fakeBundle(), loaded.key), trusted)).toEqual({ ok: true, keyId: authority.keyId });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
