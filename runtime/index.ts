@@ -9,5 +9,5 @@ export type { SchemaType, RecordType } from "./schema.js";
 export { loadPolicy, tryLoadPolicy, PolicyLoadError, type LoadedPolicy, type LoadOptions, type LoadErrorCode } from "./policy.js";
 export type { DecidingPolicy } from "./policy-types.js";
 export { compileRequestCheck } from "./request.js";
-export { validateProfile } from "./wasm/profile.js";
+export { validateProfile, REQUIRED_EXPORTS, formatViolations, type ProfileResult, type ProfileViolation, type ProfileInfo, type ProfileRule } from "./wasm/profile.js";
 export { digestPair, sha3_512Hex, blake2b512Hex, type DigestPair, type CryptoPath } from "./crypto/digest.js";

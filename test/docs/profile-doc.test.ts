@@ -1,0 +1,45 @@
+// docs/profile.md's sample imports from "writ/runtime" what the page documents: validateProfile,
+// REQUIRED_EXPORTS (the default list of required exports, which a caller may extend) and
+// formatViolations. The package entry exported validateProfile alone, so the sample failed to load.
+// The import here is of the entry "writ/runtime" names in package.json, as a host makes it.
+
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { formatViolations, REQUIRED_EXPORTS, validateProfile } from "../../runtime/index.js";
+import { repositoryRoot } from "../support/transpiled-tree.js";
+import { ModuleBuilder, op } from "../support/wasm-builder.js";
+
+const page = readFileSync(join(repositoryRoot, "docs/profile.md"), "utf8");
+
+describe("docs/profile.md's sample", () => {
+  it("imports only names the package entry it names exports", async () => {
+    const imports = [...page.matchAll(/^import \{([^}]*)\} from "([^"]+)";$/gm)];
+    expect(imports.length).toBeGreaterThan(0);
+    const pkg = JSON.parse(readFileSync(join(repositoryRoot, "package.json"), "utf8")) as { exports: Record<string, string> };
+    for (const [, names, specifier] of imports) {
+      const target = pkg.exports[specifier!.replace(/^writ/, ".")];
+      expect(target, `package.json exports no ${specifier}`).toBeDefined();
+      // the entry's source: dist/runtime/index.js is built from runtime/index.ts
+      const entry = (await import(join(repositoryRoot, target!.replace(/^\.\/dist\//, "").replace(/\.js$/, ".ts")))) as Record<string, unknown>;
+      for (const name of names!.split(",").map((n) => n.trim()))
+        expect(entry[name], `${specifier} does not export ${name}`).toBeDefined();
+    }
+    expect(imports.flatMap(([, names]) => names!.split(",").map((n) => n.trim())).sort()).toEqual(["REQUIRED_EXPORTS", "formatViolations", "validateProfile"]);
+  });
+
+  it("works as documented: REQUIRED_EXPORTS is the default list, a caller may pass its own, formatViolations renders a line each", () => {
+    const b = new ModuleBuilder();
+    b.func({ results: ["i32"], body: op.i32Const(1), export: "writ_abi_version", name: "writ_abi_version" });
+    b.memory(1, 1);
+    b.export("memory", "memory", 0);
+    const bytes = b.build();
+    expect(REQUIRED_EXPORTS).toEqual(["memory", "writ_abi_version", "writ_input_ptr", "writ_input_size", "writ_evaluate", "writ_result_ptr"]);
+    const missing = validateProfile(bytes);
+    expect(missing.ok).toBe(false);
+    if (missing.ok) return;
+    const lines = formatViolations(missing.violations).split("\n");
+    expect(lines).toEqual(REQUIRED_EXPORTS.slice(2).map((name) => `required-exports: missing required export \`${name}\``));
+    expect(validateProfile(bytes, ["memory", "writ_abi_version"]).ok).toBe(true);
+  });
+});
