@@ -18,7 +18,8 @@ import { digestPair, sha3_512Hex } from "../runtime/crypto/digest.js";
 import { ABI_VERSION, MANIFEST_FORMAT, type Bundle, type Manifest } from "../runtime/manifest.js";
 import { Codes } from "./check/codes.js";
 
-export const STAGES = ["parse", "check", "cost", "codegen", "validate"] as const;
+// plan: the module's layout, source and fixed memory (W0902), without AssemblyScript; codegen: asc
+export const STAGES = ["parse", "check", "cost", "plan", "codegen", "validate"] as const;
 export type Stage = (typeof STAGES)[number];
 
 export interface CompileOptions {
@@ -118,11 +119,18 @@ export async function compilePolicy(text: string, options: CompileOptions = {}):
   }
   if (options.stopAfter === "cost") return done({ ast: parsed.ast, checked: policy, ir: policy.ir, costBound });
 
+  // loaded on first use: parsing and checking never pay for the backend's modules
+  const { planModule } = await import("./backend/plan.js");
+  const plan = time("plan", () => planModule(policy.ir));
+  diagnostics.push(...plan.diagnostics);
+  if (hasErrors(diagnostics) || options.stopAfter === "plan") return done({ ast: parsed.ast, checked: policy, ir: policy.ir, costBound });
+
   const t0 = performance.now();
   // loaded on first use: checking a policy never pays for importing AssemblyScript
   const { generateModule } = await import("./backend/index.js");
-  const generated = await generateModule(policy.ir, { optimize: options.optimize ?? true });
+  const generated = await generateModule(policy.ir, { optimize: options.optimize ?? true, plan });
   timings.codegen = performance.now() - t0;
+  // the plan's diagnostics were taken above: generateModule hands back only its own
   diagnostics.push(...generated.diagnostics);
   if (!generated.wasm || hasErrors(diagnostics)) return done({ ast: parsed.ast, checked: policy, ir: policy.ir, costBound });
   if (options.stopAfter === "codegen") return done({ ast: parsed.ast, checked: policy, ir: policy.ir, costBound });

@@ -29,8 +29,9 @@ export const checkCommand: Command = {
     }
     let anyFailed = false;
     for (const file of parsed.positional) {
-      // stop after the cost stage: checking needs no WebAssembly
-      const result = await compileFile(io, file, { stopAfter: "cost", maxCost: budget.maxCost });
+      // stop once the module is planned: its memory is checked there (W0902), and nothing up to
+      // that point needs AssemblyScript
+      const result = await compileFile(io, file, { stopAfter: "plan", maxCost: budget.maxCost });
       if (failed(result)) anyFailed = true;
       if (result) io.err(countLine(file, result));
     }

@@ -1,26 +1,20 @@
 // The WebAssembly backend: IR policy → decision module bytes, input layout and memory size.
-//   layout.ts (which fields, ids or bytes) → bounds.ts (arena size) → codegen*.ts (AssemblyScript)
+//   plan.ts: layout.ts (which fields, ids or bytes) → bounds.ts (arena size) → codegen*.ts
+//   (AssemblyScript source and memory plan; W0902 when the memory is too large)
 //   → asc.ts (in-memory asc) → checks of the output (no imports, the ABI exports, the constant pool
 //   where the code expects it).
-// Failures of generated code are internal errors, reported as diagnostic W0901; a schema whose
-// bounds need more than MAX_MEMORY_BYTES of fixed memory is W0902.
+// Failures of generated code are internal errors, reported as diagnostic W0901.
 
-import { within } from "../ir/cost.js";
-import { error, type Diagnostic } from "../diagnostics.js";
+import type { Diagnostic } from "../diagnostics.js";
 import type { IRPolicy } from "../ir/ir.js";
-import { NO_SPAN } from "../source.js";
+import type { Span } from "../source.js";
 import { WASM_ABI_VERSION, type InputLayout } from "../../runtime/wasm/layout.js";
 import { compileModule } from "./asc.js";
-import { arenaBytes } from "./bounds.js";
-import { generateSource } from "./codegen.js";
 import { CONST_BASE } from "./codegen-values.js";
-import { planLayout } from "./layout.js";
+import { backendError, planModule, policySpan, type ModulePlan } from "./plan.js";
 
 export type { InputLayout, RecordLayout, FieldLayout, SlotLayout } from "../../runtime/wasm/layout.js";
-
-/** The most linear memory a decision module may have (input region, arena, constants, results). */
-export const MAX_MEMORY_BYTES = 16 * 1024 * 1024;
-const PAGE = 65536;
+export { MAX_MEMORY_BYTES, planModule, type ModulePlan } from "./plan.js";
 
 export interface GeneratedWasm {
   readonly wasm?: Uint8Array;
@@ -35,30 +29,15 @@ export interface GeneratedWasm {
 
 const REQUIRED_EXPORTS = ["memory", "writ_abi_version", "writ_input_ptr", "writ_input_size", "writ_evaluate", "writ_result_ptr"];
 
-export async function generateModule(ir: IRPolicy, options: { optimize?: boolean } = {}): Promise<GeneratedWasm> {
-  const span = ir.rules[0]?.span ?? NO_SPAN;
-  let layout: InputLayout = { abi: WASM_ABI_VERSION, strings: [], root: { kind: "record", size: 0, fields: [] }, inputSize: 0 };
+/**
+ * Compiles the IR to a module. `plan` is `planModule(ir)` when the caller ran it already (the driver
+ * does, as a stage of its own); it is not run twice.
+ */
+export async function generateModule(ir: IRPolicy, options: { optimize?: boolean; plan?: ModulePlan } = {}): Promise<GeneratedWasm> {
+  const span = policySpan(ir);
+  const { layout, memoryPages, diagnostics, generated: gen } = options.plan ?? planModule(ir);
+  if (!gen || diagnostics.length > 0) return { layout, memoryPages, diagnostics };
   try {
-    const plan = planLayout(ir);
-    layout = plan.layout;
-    const arena = arenaBytes(ir, plan.slots);
-    const gen = generateSource(ir, plan, arena);
-    const memoryPages = Math.max(1, Math.ceil(gen.memoryBytes / PAGE));
-    if (!within(gen.memoryBytes, MAX_MEMORY_BYTES)) {
-      const mib = (n: number): string => `${(n / (1024 * 1024)).toFixed(1)} MiB`;
-      return {
-        layout,
-        memoryPages,
-        diagnostics: [
-          error(
-            "W0902",
-            `the policy needs ${mib(gen.memoryBytes)} of fixed module memory (constants ${mib(gen.inputPtr)}, input ${mib(layout.inputSize)}, scratch ${mib(arena)}), more than the ${mib(MAX_MEMORY_BYTES)} allowed`,
-            span,
-            "lower the `max` bounds of the largest strings, lists and maps in the input block, or use fewer constants",
-          ),
-        ],
-      };
-    }
     const out = await compileModule(gen.source, { memoryPages, memoryBase: CONST_BASE, optimize: options.optimize ?? true });
     if (!out.binary) return internal(layout, memoryPages, `asc failed on the generated code: ${out.error ?? ""}`, span, gen.source);
     const problem = checkOutput(out.binary, gen.constants, gen.inputPtr, layout.inputSize);
@@ -69,13 +48,8 @@ export async function generateModule(ir: IRPolicy, options: { optimize?: boolean
   }
 }
 
-function internal(layout: InputLayout, memoryPages: number, detail: string, span: IRPolicy["rules"][number]["span"], source?: string): GeneratedWasm {
-  return {
-    layout,
-    memoryPages,
-    diagnostics: [error("W0901", `internal compiler error in the WebAssembly backend: ${detail}`, span, "please report this with the policy")],
-    ...(source === undefined ? {} : { source }),
-  };
+function internal(layout: InputLayout, memoryPages: number, detail: string, span: Span, source?: string): GeneratedWasm {
+  return { layout, memoryPages, diagnostics: [backendError(detail, span)], ...(source === undefined ? {} : { source }) };
 }
 
 /** Checks what the runtime relies on: no imports, the ABI exports, the memory plan. */

@@ -1,0 +1,65 @@
+// What a decision module will be, before AssemblyScript compiles it: the input layout (layout.ts),
+// the scratch arena (bounds.ts), the generated source (codegen.ts) and the fixed memory they add up
+// to, refused beyond MAX_MEMORY_BYTES (W0902). None of it loads AssemblyScript, so the compile
+// driver runs it as a stage of its own, and `writ check`, which stops after it, refuses the policies
+// `writ compile` would refuse for their memory.
+
+import { within } from "../ir/cost.js";
+import { error, type Diagnostic } from "../diagnostics.js";
+import type { IRPolicy } from "../ir/ir.js";
+import { NO_SPAN, type Span } from "../source.js";
+import { WASM_ABI_VERSION, type InputLayout } from "../../runtime/wasm/layout.js";
+import { arenaBytes } from "./bounds.js";
+import { generateSource, type GeneratedModule } from "./codegen.js";
+import { planLayout } from "./layout.js";
+
+/** The most linear memory a decision module may have (constants, input region, arena, results). */
+export const MAX_MEMORY_BYTES = 16 * 1024 * 1024;
+const PAGE = 65536;
+
+export interface ModulePlan {
+  readonly layout: InputLayout;
+  readonly memoryPages: number;
+  /** W0902, or W0901 when planning failed (a bug); empty when the module can be compiled */
+  readonly diagnostics: Diagnostic[];
+  /** the source and memory plan, present when there are no diagnostics */
+  readonly generated?: GeneratedModule;
+}
+
+const EMPTY_LAYOUT: InputLayout = { abi: WASM_ABI_VERSION, strings: [], root: { kind: "record", size: 0, fields: [] }, inputSize: 0 };
+
+export function planModule(ir: IRPolicy): ModulePlan {
+  const span = policySpan(ir);
+  let layout = EMPTY_LAYOUT;
+  try {
+    const plan = planLayout(ir);
+    layout = plan.layout;
+    const generated = generateSource(ir, plan, arenaBytes(ir, plan.slots));
+    const memoryPages = Math.max(1, Math.ceil(generated.memoryBytes / PAGE));
+    if (!within(generated.memoryBytes, MAX_MEMORY_BYTES)) return { layout, memoryPages, diagnostics: [tooMuchMemory(generated, layout, span)] };
+    return { layout, memoryPages, diagnostics: [], generated };
+  } catch (e) {
+    return { layout, memoryPages: 0, diagnostics: [backendError(e instanceof Error ? (e.stack ?? e.message) : String(e), span)] };
+  }
+}
+
+/** Where a backend diagnostic points: the policy as a whole has no span, its first rule stands for it. */
+export function policySpan(ir: IRPolicy): Span {
+  return ir.rules[0]?.span ?? NO_SPAN;
+}
+
+/** W0901: generated code the backend could not handle is the compiler's fault, never the policy's. */
+export function backendError(detail: string, span: Span): Diagnostic {
+  return error("W0901", `internal compiler error in the WebAssembly backend: ${detail}`, span, "please report this with the policy");
+}
+
+function tooMuchMemory(generated: GeneratedModule, layout: InputLayout, span: Span): Diagnostic {
+  const mib = (n: number): string => `${(n / (1024 * 1024)).toFixed(1)} MiB`;
+  const { memoryBytes, inputPtr, arenaBytes } = generated;
+  return error(
+    "W0902",
+    `the policy needs ${mib(memoryBytes)} of fixed module memory (constants ${mib(inputPtr)}, input ${mib(layout.inputSize)}, scratch ${mib(arenaBytes)}), more than the ${mib(MAX_MEMORY_BYTES)} allowed`,
+    span,
+    "lower the `max` bounds of the largest strings, lists and maps in the input block, or use fewer constants",
+  );
+}
