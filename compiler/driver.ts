@@ -112,7 +112,7 @@ export async function compilePolicy(text: string, options: CompileOptions = {}):
         Codes.costOverBudget,
         `worst-case cost ${formatCost(costBound)} is over the budget of ${formatCost(budget)}; rule \`${rule.name}\` alone costs ${formatCost(costs[worst]!)}`,
         rule.span,
-        "tighten the size bounds of the lists, maps and strings the rules iterate over, or raise the budget (`--max-cost N` of writ check, compile, test and eval; `maxCost` of compilePolicy)",
+        "tighten the size bounds of the lists, maps and strings the rules iterate over, or raise the budget (`--max-cost N` of writ check, compile, test, eval and bench; `maxCost` of compilePolicy)",
       ),
     );
     return done({ ast: parsed.ast, checked: policy, ir: policy.ir, costBound });

@@ -19,6 +19,7 @@ import { isBundlePath, loadBundleDirectory } from "./bundle-dir.js";
 import { cancelPrestartedAsc, prestartAsc } from "./prestart.js";
 import { readRequestList } from "./request-json.js";
 import { escapeControls } from "../../runtime/thrown.js";
+import { maxCostOption, maxCostUsage } from "./max-cost.js";
 
 /**
  * Fewer requests than this are repeated, whole and in order, as many times as it takes for a timed
@@ -33,7 +34,7 @@ export const benchCommand: Command = {
   name: "bench",
   summary: "time a policy's decisions over a set of requests (module, encoded, interpreter)",
   usage: [
-    "usage: writ bench <file.writ | bundle dir> [--requests <file | ->] [--rounds N] [--json] [--pub <key>]",
+    "usage: writ bench <file.writ | bundle dir> [--requests <file | ->] [--rounds N] [--json] [--pub <key>] [--max-cost N]",
     "",
     "  --requests <file>  the requests: a JSON array or JSON Lines (`-` reads standard input);",
     `                     default: the inputs of the policy's test blocks. Fewer than ${MIN_TIMED_REQUESTS} are`,
@@ -43,6 +44,7 @@ export const benchCommand: Command = {
     "                     the figure is the median over rounds",
     "  --json             print the results as JSON",
     "  --pub <key>        a trusted public key: a signed bundle directory is verified against it",
+    maxCostUsage(21, " of a .writ file"),
     "",
     "Timed: decide (the compiled module, JS object → Decision), evaluate only (the module on requests",
     "encoded beforehand; valid requests only) and, for a .writ file, the reference interpreter.",
@@ -52,11 +54,16 @@ export const benchCommand: Command = {
   ].join("\n"),
   async run(args, io) {
     const parsed = parseArgs(args, ["json"]);
-    const unknown = unknownFlags(parsed, ["requests", "rounds", "json", "pub"]);
+    const unknown = unknownFlags(parsed, ["requests", "rounds", "json", "pub", "max-cost"]);
     const roundsText = flagString(parsed, "rounds");
     const rounds = roundsText === undefined ? DEFAULT_ROUNDS : parseRounds(roundsText);
     if (unknown.length || parsed.positional.length !== 1 || rounds === undefined) {
       io.err(unknown.length ? `writ bench: unknown option --${unknown[0]}` : roundsText !== undefined && parsed.positional.length === 1 ? `writ bench: --rounds takes a whole number from 1 to ${MAX_ROUNDS} in decimal digits, not \`${escapeControls(roundsText)}\`` : this.usage);
+      return EXIT_USAGE;
+    }
+    const budget = maxCostOption(parsed, "bench");
+    if (!budget.ok) {
+      io.err(budget.message);
       return EXIT_USAGE;
     }
     const requestsFile = flagString(parsed, "requests");
@@ -70,7 +77,7 @@ export const benchCommand: Command = {
       given = read.values;
     }
     const target = parsed.positional[0]!;
-    const subject = await loadSubject(io, target, flagString(parsed, "pub"), given === undefined);
+    const subject = await loadSubject(io, target, flagString(parsed, "pub"), given === undefined, budget.maxCost);
     if (!subject) return EXIT_FAILURE;
     const requests = given ?? subject.testRequests;
     if (requests === undefined || requests.length === 0) {
@@ -124,8 +131,13 @@ export interface Subject {
   readonly testRequests: readonly unknown[] | undefined;
 }
 
-async function loadSubject(io: CliIO, target: string, pub: string | undefined, needTests: boolean): Promise<Subject | undefined> {
+async function loadSubject(io: CliIO, target: string, pub: string | undefined, needTests: boolean, maxCost: number | undefined): Promise<Subject | undefined> {
   if (isBundlePath(io, target)) {
+    if (maxCost !== undefined) {
+      // a bundle was compiled under its budget already: ignoring the option would let the caller believe it was applied
+      io.err("writ bench: --max-cost is the budget a .writ source is compiled under; a bundle directory is compiled already");
+      return undefined;
+    }
     const policy = await loadBundleDirectory(io, "bench", target, pub);
     return policy && { policy, interpreter: undefined, testRequests: undefined };
   }
@@ -137,7 +149,7 @@ async function loadSubject(io: CliIO, target: string, pub: string | undefined, n
   let result;
   try {
     const { compileFile, failed } = await import("./policy-source.js");
-    result = await compileFile(io, target);
+    result = await compileFile(io, target, { maxCost });
     if (failed(result) || !result) return undefined;
   } finally {
     cancelPrestartedAsc(); // unused when the front end failed

@@ -21,7 +21,8 @@ export type MaxCostOption = { ok: true; maxCost: number | undefined } | { ok: fa
 export function maxCostOption(parsed: ParsedArgs, command: string): MaxCostOption {
   const text = flagString(parsed, "max-cost");
   if (text === undefined) return { ok: true, maxCost: undefined };
-  const maxCost = Number(text);
+  // decimal digits only: Number() also reads 0x10, 1e7 and " 5"
+  const maxCost = /^[0-9]+$/.test(text) ? Number(text) : NaN;
   if (!(Number.isSafeInteger(maxCost) && maxCost > 0))
     return { ok: false, message: `writ ${command}: --max-cost takes a positive integer, not \`${text}\`` };
   return { ok: true, maxCost };

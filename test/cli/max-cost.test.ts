@@ -32,14 +32,14 @@ async function run(argv: string[]): Promise<{ code: number; out: string; err: st
 }
 
 describe("--max-cost", () => {
-  it.each([["check"], ["test"], ["eval", "--input", "request.json", "--backend", "interp"]])(
+  it.each([["check"], ["test"], ["eval", "--input", "request.json", "--backend", "interp"], ["bench", "--rounds", "1"]])(
     "writ %s refuses the policy over the default budget, and takes it under a raised one",
     async (command, ...rest) => {
       const argv = [command!, "costly.writ", ...rest];
       const refused = await run(argv);
       expect(refused.code).toBe(1);
       expect(refused.err).toContain("error[W0503]");
-      expect(refused.err).toContain("`--max-cost N` of writ check, compile, test and eval");
+      expect(refused.err).toContain("`--max-cost N` of writ check, compile, test, eval and bench");
       const raised = await run([...argv, "--max-cost", RAISED]);
       expect(raised.code, raised.err).toBe(0);
       expect(raised.err).not.toContain("W0503");
@@ -55,8 +55,8 @@ describe("--max-cost", () => {
     expect(JSON.parse(evaluated.out)).toEqual({ decision: "allow", rules: ["p"], errors: [] });
   }, 120_000);
 
-  it.each(["0", "-5", "1.5", "ten", "1e400", "9007199254740993"])("refuses --max-cost %s the same way in every command, exit 2", async (value) => {
-    for (const command of [["check", "costly.writ"], ["test", "costly.writ"], ["eval", "costly.writ", "--input", "request.json"], ["compile", "costly.writ", "-o", "out"]]) {
+  it.each(["0", "-5", "1.5", "ten", "1e400", "9007199254740993", "0x1000000", "2e7", " 20000000"])("refuses --max-cost %s the same way in every command, exit 2", async (value) => {
+    for (const command of [["check", "costly.writ"], ["test", "costly.writ"], ["eval", "costly.writ", "--input", "request.json"], ["compile", "costly.writ", "-o", "out"], ["bench", "costly.writ"]]) {
       const r = await run([...command, "--max-cost", value]);
       expect(r.code).toBe(2);
       expect(r.err).toBe(`writ ${command[0]}: --max-cost takes a positive integer, not \`${value}\``);
@@ -70,10 +70,13 @@ describe("--max-cost", () => {
     expect(r.code).toBe(1);
     expect(r.err).toContain("--max-cost is the budget a .writ source is compiled under");
     expect((await run(["eval", "bundle", "--input", "request.json"])).code).toBe(0);
+    const bench = await run(["bench", "bundle", "--requests", "request.json", "--max-cost", RAISED]);
+    expect(bench.code).toBe(1);
+    expect(bench.err).toContain("writ bench: --max-cost is the budget a .writ source is compiled under");
   }, 60_000);
 
   it("is in the usage of every command that compiles a source", async () => {
-    for (const command of ["check", "compile", "test", "eval"]) {
+    for (const command of ["check", "compile", "test", "eval", "bench"]) {
       const r = await run([command, "--help"]);
       expect(r.out).toMatch(/\[--max-cost N\]/);
       expect(r.out).toMatch(/ {2}--max-cost N +worst-case cost budget/);
