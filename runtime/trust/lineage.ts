@@ -29,12 +29,13 @@ import { withRecordBytes, type RecordBytes } from "./record-bytes.js";
 import { firstNonUtf8Line } from "../text-lines.js";
 import { describeThrown, isInstance, shownOption } from "../thrown.js";
 import { readFdBounded, READ_LIMITS } from "../bounded-read.js";
+import { clockMs, INVALID_CLOCK, type Clock } from "./clock.js";
 
 export interface LogOptions {
   /** `always` (default): fdatasync after every append. `never`: leave flushing to the OS. */
   readonly fsync?: "always" | "never";
-  /** clock for the torn-record file name (tests) */
-  readonly now?: () => Date;
+  /** the time a torn tail's file is named after: a Date or a function returning one (clock.ts) */
+  readonly now?: Clock;
 }
 
 /** Where the log stands: enough to checkpoint it and to resume a signer's chain. */
@@ -278,6 +279,14 @@ export function openLog(path: string, options: LogOptions = {}): LineageLog {
   const fsyncMode = options.fsync ?? "always";
   // anything but the two modes is refused: `fsync: true` read as not "always" would sync nothing
   if (fsyncMode !== "always" && fsyncMode !== "never") throw new LineageError("bad_options", `fsync must be "always" or "never", got ${shownOption(fsyncMode)}`);
+  // the clock names a torn tail's file: read before anything is locked or cut, as every option is
+  let nowMs: number;
+  try {
+    nowMs = clockMs(options.now);
+  } catch (e) {
+    throw new LineageError("bad_options", `the clock threw: ${describeThrown(e)}`);
+  }
+  if (!Number.isFinite(nowMs)) throw new LineageError("bad_options", INVALID_CLOCK);
   if (!existsSync(dirname(path))) throw new LineageError("io", `${path}: the directory ${dirname(path)} does not exist`);
   let lock: ReturnType<typeof acquireLock>;
   try {
@@ -304,7 +313,7 @@ export function openLog(path: string, options: LogOptions = {}): LineageLog {
     let repaired: TornRepair | null = null;
     if (tornFrom !== null) {
       // Save what the crash left before cutting it, so nothing written disappears silently.
-      const savedTo = tornFileName(path, (options.now ?? (() => new Date()))());
+      const savedTo = tornFileName(path, new Date(nowMs));
       writeFileSync(savedTo, buf.subarray(tornFrom), { mode: 0o644, flush: true });
       ftruncateSync(fd, tornFrom);
       fsyncSync(fd);

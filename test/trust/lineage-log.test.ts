@@ -44,6 +44,15 @@ describe("appending", () => {
     }
     expect(tryOpenLog(123 as never)).toMatchObject({ ok: false, error: { code: "bad_options" } });
     expect(tryOpenLog(join(dir, "null-options.jsonl"), null as never)).toMatchObject({ ok: false, error: { code: "bad_options" } });
+    // a clock that is not one (it names a torn tail's file) is an option refused as such, not an io error later
+    for (const now of ["noon", () => "noon", () => { throw new Error("clock broke"); }]) {
+      const path = join(dir, "clock.jsonl");
+      expect(tryOpenLog(path, { now } as never)).toMatchObject({ ok: false, error: { code: "bad_options", message: expect.stringMatching(/`now` is neither a valid Date|the clock threw: clock broke/) } });
+      expect(existsSync(path)).toBe(false);
+    }
+    const opened = tryOpenLog(join(dir, "clock-date.jsonl"), { now: new Date() });
+    expect(opened).toMatchObject({ ok: true });
+    if (opened.ok) opened.log.close();
   });
 
   it("creates the file, chains records and reports its head", () => {
