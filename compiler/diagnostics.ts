@@ -7,6 +7,7 @@
 // Message style (from Cedar's guide): lowercase, no trailing period, user input in backticks.
 
 import { type SourceFile, type Span, lineColOf, lineTextAt } from "./source.js";
+import { escapeControls } from "../runtime/thrown.js";
 
 export type Severity = "error" | "warning";
 
@@ -59,7 +60,8 @@ const SHOWN_AFTER = 100;
 
 export function renderDiagnostic(d: Diagnostic, source: SourceFile): string {
   const { line, column } = lineColOf(source.text, d.span.start);
-  const head = `${d.file ?? source.name}:${line}:${column}: ${d.severity}[${d.code}]: ${d.message}`;
+  // a file's name is any text: escaped, it cannot end the line or forge another diagnostic
+  const head = `${escapeControls(d.file ?? source.name)}:${line}:${column}: ${d.severity}[${d.code}]: ${d.message}`;
   const gutter = String(line).length;
   const pad = " ".repeat(gutter);
   const lineEnd = source.text.indexOf("\n", d.span.start);
@@ -71,15 +73,23 @@ export function renderDiagnostic(d: Diagnostic, source: SourceFile): string {
   const from = whole ? 0 : Math.max(0, column - 1 - SHOWN_BEFORE);
   const to = whole ? chars.length : Math.min(chars.length, column - 1 + SHOWN_AFTER);
   const cutBefore = from > 0 ? "…" : "";
-  const text = cutBefore + chars.slice(from, to).join("") + (to < chars.length ? "…" : "");
-  const width = Math.max(1, Math.min([...source.text.slice(d.span.start, spanEndOnLine)].length, to - (column - 1)));
+  // control characters (an ESC in a string literal) are shown escaped, as \u001b: the terminal is
+  // not to act on them; the caret counts the escape's width
+  const text = cutBefore + chars.slice(from, to).map(shownChar).join("") + (to < chars.length ? "…" : "");
+  const spanChars = Math.min([...source.text.slice(d.span.start, spanEndOnLine)].length, to - (column - 1));
+  const width = Math.max(1, chars.slice(column - 1, column - 1 + spanChars).reduce((n, c) => n + shownChar(c).length, 0));
   // under the line as the terminal shows it: a tab before the span is echoed as a tab, so the caret
   // lands where the tab stop puts the text (one space per tab would leave it short)
-  const before = (cutBefore ? " " : "") + chars.slice(from, column - 1).map((c) => (c === "\t" ? "\t" : " ")).join("");
+  const before = (cutBefore ? " " : "") + chars.slice(from, column - 1).map((c) => (c === "\t" ? "\t" : " ".repeat(shownChar(c).length))).join("");
   const caret = before + "^".repeat(width);
   const lines = [head, `${pad} |`, `${line} | ${text}`, `${pad} | ${caret}`];
   if (d.help) lines.push(`${pad} = help: ${d.help}`);
   return lines.join("\n");
+}
+
+/** A character of a shown source line: itself, a tab as a tab, a control character as its escape. */
+function shownChar(c: string): string {
+  return c === "\t" ? c : escapeControls(c);
 }
 
 /** Renders a list of diagnostics for one file, capped at MAX_DIAGNOSTICS. */

@@ -4,14 +4,19 @@ import { readdirSync, realpathSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { runPolicyTests } from "../../compiler/testing.js";
 import { loadPolicy } from "../../runtime/policy.js";
-import { escapeControls } from "../../runtime/thrown.js";
+import { describeThrown, escapeControls } from "../../runtime/thrown.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, unknownFlags, type Command, type CliIO } from "../io.js";
 import { maxCostOption, maxCostUsage } from "./max-cost.js";
 import { compileFile, failed } from "./policy-source.js";
 
-function policyFiles(io: CliIO, inputs: readonly string[]): { files: string[]; missing: string[] } {
+/**
+ * The policy files to test, and what could not be used: an input that does not exist or is not a
+ * file, a directory that cannot be read or holds no policy. Each of those fails the run — a CI step
+ * pointed at the wrong folder, or at one it may not read, must not pass for having tested nothing.
+ */
+function policyFiles(io: CliIO, inputs: readonly string[]): { files: string[]; unusable: string[] } {
   const files: string[] = [];
-  const missing: string[] = [];
+  const unusable: string[] = [];
   // directories already walked, by their real path: a symbolic link back up the tree is not a loop
   const walked = new Set<string>();
   const isDirectory = (path: string): boolean => {
@@ -21,34 +26,62 @@ function policyFiles(io: CliIO, inputs: readonly string[]): { files: string[]; m
       return false; // a dangling link, or one we may not follow: not a directory to walk
     }
   };
+  // a FIFO or a device named x.writ: reading it would block the run until something wrote to it
+  // (a dangling link so named is walked: a policy that is missing, a failure said as such)
+  const isSpecial = (path: string): boolean => {
+    try {
+      const st = statSync(path);
+      return !st.isFile() && !st.isDirectory();
+    } catch {
+      return false;
+    }
+  };
   const walk = (shown: string) => {
     const abs = resolve(io.cwd, shown);
     let st;
     try {
       st = statSync(abs);
     } catch {
-      missing.push(shown);
+      unusable.push(`${shown}: no such file or directory`);
       return;
     }
     if (st.isDirectory()) {
       let real: string;
+      let entries: string[];
       try {
         real = realpathSync(abs);
-      } catch {
-        missing.push(shown);
+        entries = readdirSync(abs).sort();
+      } catch (e) {
+        unusable.push(`${shown}: the directory cannot be read (${(e as NodeJS.ErrnoException).code ?? describeThrown(e)})`);
         return;
       }
       if (walked.has(real)) return;
       walked.add(real);
-      for (const entry of readdirSync(abs).sort()) {
+      for (const entry of entries) {
         if (entry === "node_modules" || entry.startsWith(".")) continue;
         const child = join(shown, entry);
-        if (entry.endsWith(".writ") || isDirectory(resolve(io.cwd, child))) walk(child);
+        const childAbs = resolve(io.cwd, child);
+        if (entry.endsWith(".writ") ? !isSpecial(childAbs) : isDirectory(childAbs)) walk(child);
       }
-    } else files.push(shown);
+    } else if (st.isFile()) files.push(shown);
+    else unusable.push(`${shown}: not a regular file`);
   };
-  for (const i of inputs) walk(i);
-  return { files, missing };
+  for (const input of inputs) {
+    const before = files.length + unusable.length;
+    const seen = walked.has(realOrSelf(resolve(io.cwd, input))); // the same directory given twice
+    walk(input);
+    // each input must give something to test: a directory of no policy, given beside others, too
+    if (files.length + unusable.length === before && !seen) unusable.push(`${input}: no .writ files in it`);
+  }
+  return { files, unusable };
+}
+
+function realOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 export const testCommand: Command = {
@@ -74,25 +107,28 @@ export const testCommand: Command = {
       io.err(budget.message);
       return EXIT_USAGE;
     }
-    const { files, missing } = policyFiles(io, parsed.positional);
-    for (const m of missing) io.err(`writ test: ${m}: no such file or directory`);
-    if (files.length === 0 && missing.length === 0) {
-      // a CI step pointed at the wrong folder must not pass for having tested nothing
-      io.err(`writ test: no .writ files in ${parsed.positional.join(", ")}`);
-      return EXIT_FAILURE;
+    if (parsed.positional.includes("")) {
+      // an unset variable ($DIR) would otherwise test the whole working directory
+      io.err("writ test: an empty path names no file or directory");
+      return EXIT_USAGE;
     }
+    const { files, unusable } = policyFiles(io, parsed.positional);
+    // Everything printed that comes from a file name, a policy or a request is escaped: a name or
+    // a refused key holding a line end or an ANSI sequence must not forge a line of the report.
+    for (const u of unusable) io.err(`writ test: ${escapeControls(u)}`);
     let passed = 0;
-    let failedCount = missing.length;
+    let failedCount = unusable.length;
     for (const file of files) {
+      const shown = escapeControls(file);
       const result = await compileFile(io, file, { maxCost: budget.maxCost });
       if (failed(result) || !result?.bundle || !result.checked) {
-        io.out(`✗ ${file}: does not compile`);
+        io.out(`✗ ${shown}: does not compile`);
         failedCount++;
         continue;
       }
       const policy = loadPolicy(result.bundle, { allowUnsigned: true });
       const report = runPolicyTests(result.checked, policy);
-      io.out(`${file} (${result.checked.ir.name} ${escapeControls(result.checked.ir.version)})`);
+      io.out(`${shown} (${result.checked.ir.name} ${escapeControls(result.checked.ir.version)})`);
       for (const o of report.outcomes) {
         if (o.passed) {
           passed++;
@@ -100,11 +136,16 @@ export const testCommand: Command = {
         } else {
           failedCount++;
           io.out(`  ✗ ${escapeControls(o.test.name)}`);
-          for (const p of o.problems) io.out(`      ${p}`);
+          for (const p of o.problems) io.out(`      ${escapeControls(p)}`);
         }
       }
       if (report.outcomes.length === 0) io.out("  (no tests)");
       if (report.unexercised.length) io.out(`  rules no test exercised: ${report.unexercised.join(", ")}`);
+    }
+    if (passed + failedCount === 0) {
+      // policies without a single test: nothing was tested, which must not pass
+      io.out(`0 passed, 0 failed: no test blocks in ${escapeControls(parsed.positional.join(", "))}`);
+      return EXIT_FAILURE;
     }
     io.out(`${passed} passed, ${failedCount} failed`);
     return failedCount === 0 ? EXIT_OK : EXIT_FAILURE;

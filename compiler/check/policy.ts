@@ -11,6 +11,7 @@ import { constantCost, DEFAULT_COST_BUDGET, formatCost, valueSizeOver, within } 
 import { childrenOf } from "../ir/children.js";
 import type { RecordType } from "../../runtime/schema.js";
 import { isPolicyName } from "../../runtime/manifest.js";
+import { escapeControls } from "../../runtime/thrown.js";
 import { Codes } from "./codes.js";
 import { type Constant, ExpressionChecker } from "./expr.js";
 import { resolveSchema } from "./schema.js";
@@ -140,7 +141,8 @@ export function checkPolicy(ast: PolicyFile): CheckResult {
   const tests: PolicyTest[] = [];
   const testNames = new Set<string>();
   for (const t of ast.tests) {
-    if (testNames.has(t.name.value)) diagnostics.push(warning(Codes.duplicateTest, `test \`${t.name.value}\` is declared twice`, t.name.span));
+    // (a name and a key are any text: escaped, they cannot end the diagnostic's line or forge another)
+    if (testNames.has(t.name.value)) diagnostics.push(warning(Codes.duplicateTest, `test \`${escapeControls(t.name.value)}\` is declared twice`, t.name.span));
     testNames.add(t.name.value);
     tests.push({
       name: t.name.value,
@@ -177,7 +179,7 @@ export function dataToJs(v: DataValue, diagnostics: Diagnostic[]): unknown {
     case "DataObject": {
       const out: Record<string, unknown> = {};
       for (const e of v.entries) {
-        if (Object.hasOwn(out, e.key)) diagnostics.push(error(Codes.badTestValue, `key \`${e.key}\` appears twice`, e.keySpan));
+        if (Object.hasOwn(out, e.key)) diagnostics.push(error(Codes.badTestValue, `key \`${escapeControls(e.key)}\` appears twice`, e.keySpan));
         // defineProperty, so that a key such as `__proto__` is an own field like JSON.parse makes it
         Object.defineProperty(out, e.key, { value: dataToJs(e.value, diagnostics), enumerable: true, writable: true, configurable: true });
       }

@@ -119,7 +119,7 @@ describe("writ test and writ eval in a fresh process", () => {
     mkdirSync(empty);
     const r = await writ(build, ["test", empty]);
     expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toBe(`writ test: no .writ files in ${empty}`);
+    expect(r.stderr.trim()).toBe(`writ test: ${empty}: no .writ files in it`);
   }, 120_000);
 
   it("says where in the source an error's `at` is, for either backend, on standard error", async () => {

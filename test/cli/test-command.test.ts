@@ -2,7 +2,8 @@
 // newline, an ANSI sequence or a bidirectional override in it must not forge another line of the
 // report (a passing test where one failed) or repaint the terminal.
 
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -41,5 +42,76 @@ describe("writ test", () => {
     const lines = out.join("\n").split("\n");
     expect(lines[0]).toBe(`${file} (v 1)\\u000a  ✓ forged\\u000a(x)`);
     expect(lines.filter((l) => l.startsWith("  ✓"))).toEqual([]);
+  });
+
+  it("escapes a refused request's message, a file's name and the duplicate-name diagnostics", async () => {
+    const sub = join(dir, "esc");
+    mkdirSync(sub);
+    // a test-data key the schema does not declare: the refusal quotes it
+    writeFileSync(join(sub, "a\n  ✓ fake.writ"), [
+      `policy "k" version "1"`,
+      `input { n: int }`,
+      `permit p when n > 0`,
+      `test "real" { input { n: 1, "x\\n  ✓ security review passed": 1 } expect allow }`,
+      `test "t\\nforged.writ:1:1: error[W0201]: forged" { input { n: 1 } expect allow }`,
+      `test "t\\nforged.writ:1:1: error[W0201]: forged" { input { n: 1 } expect allow }`,
+    ].join("\n"));
+    // a key given twice is an error whose message quotes the key; an ESC in the source line shown
+    writeFileSync(join(sub, "b.writ"), [
+      `policy "d" version "1"`,
+      `input { n: int }`,
+      `permit p when n > 0`,
+      `test "t" { input { n: 1, "k\\nforged.writ:1:1: error[W0201]: forged": 1, "k\\nforged.writ:1:1: error[W0201]: forged": 2, "\u001b[2K": 3 } expect allow }`,
+    ].join("\n"));
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await testCommand.run([sub], { cwd: dir, out: (t) => out.push(t), err: (t) => err.push(t), readStdin: async () => "" });
+    expect(code).toBe(1);
+    const lines = [...out, ...err].join("\n").split("\n");
+    // no line the texts above could forge: a passing security test, a diagnostic, a file's header
+    expect(lines.filter((l) => /^\s*✓ security review|^forged\.writ|^\s*✓ fake\.writ/.test(l)), lines.join("\n")).toEqual([]);
+    expect(lines.some((l) => l.includes("\u001b")), "a raw ESC reached the output").toBe(false);
+    expect(lines.some((l) => l.includes("a\\u000a  ✓ fake.writ (k 1)"))).toBe(true);
+    expect(lines.some((l) => l.includes("request was refused: x\\u000a  ✓ security review passed: unknown field"))).toBe(true);
+    expect(lines.some((l) => l.includes("warning[W0603]: test `t\\u000aforged.writ:1:1: error[W0201]: forged` is declared twice"))).toBe(true);
+    expect(lines.some((l) => l.includes("error[W0602]: key `k\\u000aforged.writ:1:1: error[W0201]: forged` appears twice"))).toBe(true);
+  });
+
+  it("fails a run that tests nothing: an empty path, a directory of no policy beside others, policies without tests", async () => {
+    const run = async (...inputs: string[]) => {
+      const out: string[] = [];
+      const code = await testCommand.run(inputs, { cwd: dir, out: (t) => out.push(t), err: (t) => out.push(t), readStdin: async () => "" });
+      return { code, out: out.join("\n") };
+    };
+    mkdirSync(join(dir, "empty"));
+    writeFileSync(join(dir, "ok.writ"), `policy "ok" version "1"\ninput { n: int }\npermit p when n > 0\ntest "t" { input { n: 1 } expect allow }\n`);
+    writeFileSync(join(dir, "untested.writ"), `policy "u" version "1"\ninput { n: int }\npermit p when n > 0\n`);
+    expect(await run("ok.writ")).toMatchObject({ code: 0 });
+    expect(await run("")).toMatchObject({ code: 2, out: expect.stringContaining("an empty path names no file or directory") });
+    expect(await run("ok.writ", "empty")).toMatchObject({ code: 1, out: expect.stringContaining("writ test: empty: no .writ files in it") });
+    expect(await run("untested.writ")).toMatchObject({ code: 1, out: expect.stringContaining("0 passed, 0 failed: no test blocks in untested.writ") });
+    expect(await run("ok.writ", "untested.writ")).toMatchObject({ code: 0 });
+  });
+
+  it("skips what is not a file in a directory (a FIFO would block the run) and reports a directory it may not read", async () => {
+    const tree = join(dir, "tree");
+    mkdirSync(join(tree, "locked"), { recursive: true });
+    writeFileSync(join(tree, "ok.writ"), `policy "ok" version "1"\ninput { n: int }\npermit p when n > 0\ntest "t" { input { n: 1 } expect allow }\n`);
+    execFileSync("mkfifo", [join(tree, "pipe.writ")]);
+    const out: string[] = [];
+    const io = { cwd: dir, out: (t: string) => out.push(t), err: (t: string) => out.push(t), readStdin: async () => "" };
+    expect(await testCommand.run(["tree"], io)).toBe(0);
+    expect(out.join("\n")).toContain("1 passed, 0 failed");
+    // a directory that cannot be listed (root reads any directory: the walk is then simply complete)
+    chmodSync(join(tree, "locked"), 0);
+    out.length = 0;
+    const code = await testCommand.run(["tree"], io);
+    chmodSync(join(tree, "locked"), 0o755);
+    if (process.getuid?.() === 0) expect(code).toBe(0);
+    else {
+      expect(code).toBe(1);
+      expect(out.join("\n")).toMatch(/writ test: tree\/locked: the directory cannot be read \(EACCES\)/);
+      expect(out.join("\n")).toContain("1 passed, 1 failed");
+    }
   });
 });
