@@ -77,10 +77,10 @@ export function renderDiagnostic(d: Diagnostic, source: SourceFile): string {
   // not to act on them; the caret counts the escape's width
   const text = cutBefore + chars.slice(from, to).map(shownChar).join("") + (to < chars.length ? "…" : "");
   const spanChars = Math.min([...source.text.slice(d.span.start, spanEndOnLine)].length, to - (column - 1));
-  const width = Math.max(1, chars.slice(column - 1, column - 1 + spanChars).reduce((n, c) => n + shownChar(c).length, 0));
+  const width = Math.max(1, chars.slice(column - 1, column - 1 + spanChars).reduce((n, c) => n + shownWidth(c), 0));
   // under the line as the terminal shows it: a tab before the span is echoed as a tab, so the caret
   // lands where the tab stop puts the text (one space per tab would leave it short)
-  const before = (cutBefore ? " " : "") + chars.slice(from, column - 1).map((c) => (c === "\t" ? "\t" : " ".repeat(shownChar(c).length))).join("");
+  const before = (cutBefore ? " " : "") + chars.slice(from, column - 1).map((c) => (c === "\t" ? "\t" : " ".repeat(shownWidth(c)))).join("");
   const caret = before + "^".repeat(width);
   const lines = [head, `${pad} |`, `${line} | ${text}`, `${pad} | ${caret}`];
   if (d.help) lines.push(`${pad} = help: ${d.help}`);
@@ -90,6 +90,12 @@ export function renderDiagnostic(d: Diagnostic, source: SourceFile): string {
 /** A character of a shown source line: itself, a tab as a tab, a control character as its escape. */
 function shownChar(c: string): string {
   return c === "\t" ? c : escapeControls(c);
+}
+
+/** The columns a character of a shown line takes: one, or its escape's length (an astral character is one column, two UTF-16 units). */
+function shownWidth(c: string): number {
+  const shown = shownChar(c);
+  return shown === c ? 1 : shown.length;
 }
 
 /** Renders a list of diagnostics for one file, capped at MAX_DIAGNOSTICS. */

@@ -6,6 +6,8 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 
 const MiB = 1024 * 1024;
+/** The most one read asks for. */
+const MAX_CHUNK = 1024 * MiB;
 
 /** The limits by kind of file, each far above what such a file holds. */
 export const READ_LIMITS = {
@@ -82,7 +84,8 @@ export function readFdBounded(fd: number, limit: number, expected?: number): Buf
   for (;;) {
     // one byte past what is left of the limit: reading it is how a longer file is seen to be one
     const room = limit - total + 1;
-    const chunk = Buffer.allocUnsafe(Math.min(room, Math.max(expected === undefined ? 0 : expected - total + 1, 64 * 1024)));
+    // at most MAX_CHUNK a read: read(2) takes no more than 2^31 − 1 bytes at once (Node refuses more)
+    const chunk = Buffer.allocUnsafe(Math.min(room, MAX_CHUNK, Math.max(expected === undefined ? 0 : expected - total + 1, 64 * 1024)));
     const n = readSync(fd, chunk, 0, chunk.length, null);
     if (n === 0) break;
     total += n;

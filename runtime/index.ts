@@ -8,6 +8,6 @@ export { ABI_VERSION, MANIFEST_FORMAT } from "./manifest.js";
 export type { SchemaType, RecordType } from "./schema.js";
 export { loadPolicy, tryLoadPolicy, PolicyLoadError, type LoadedPolicy, type LoadOptions, type LoadErrorCode } from "./policy.js";
 export type { DecidingPolicy } from "./policy-types.js";
-export { compileRequestCheck } from "./request.js";
+export { compileHostRequestCheck as compileRequestCheck } from "./request.js";
 export { validateProfile, REQUIRED_EXPORTS, formatViolations, type ProfileResult, type ProfileViolation, type ProfileInfo, type ProfileRule } from "./wasm/profile.js";
 export { digestPair, sha3_512Hex, blake2b512Hex, type DigestPair, type CryptoPath } from "./crypto/digest.js";

@@ -316,6 +316,19 @@ export function readValidRequest(request: unknown, check: RequestCheck): { ok: t
   return invalid ? { ok: false, error: invalid } : { ok: true, data };
 }
 
+/**
+ * The validator a host calls (`compileRequestCheck` of the package): the request read as every
+ * deciding path reads it — snapshotted first, so that a member whose value is undefined is no member
+ * (an unknown key or a map entry so set is not there) — then checked. Undefined when valid.
+ */
+export function compileHostRequestCheck(schema: RecordType): RequestCheck {
+  const check = compileRequestCheck(schema);
+  return (request) => {
+    const read = readValidRequest(request, check);
+    return read.ok ? undefined : read.error;
+  };
+}
+
 /** Most values a snapshot copies: far above any request a schema accepts, far below a hang. */
 export const MAX_SNAPSHOT_VALUES = 1_000_000;
 /** Deepest nesting a snapshot copies; below it values are kept as they are (and refused). */

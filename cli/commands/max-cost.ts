@@ -6,6 +6,7 @@
 
 import { DEFAULT_COST_BUDGET } from "../../compiler/ir/cost.js";
 import { flagString, type ParsedArgs } from "../io.js";
+import { escapeControls } from "../../runtime/thrown.js";
 
 /** The option's line in a command's usage text, its description starting at `column`. */
 export function maxCostUsage(column: number, scope = ""): string {
@@ -24,6 +25,6 @@ export function maxCostOption(parsed: ParsedArgs, command: string): MaxCostOptio
   // decimal digits only: Number() also reads 0x10, 1e7 and " 5"
   const maxCost = /^[0-9]+$/.test(text) ? Number(text) : NaN;
   if (!(Number.isSafeInteger(maxCost) && maxCost > 0))
-    return { ok: false, message: `writ ${command}: --max-cost takes a positive integer, not \`${text}\`` };
+    return { ok: false, message: `writ ${command}: --max-cost takes a positive integer, not \`${escapeControls(text)}\`` };
   return { ok: true, maxCost };
 }

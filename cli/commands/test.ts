@@ -17,8 +17,6 @@ import { compileFile, failed } from "./policy-source.js";
 function policyFiles(io: CliIO, inputs: readonly string[]): { files: string[]; unusable: string[] } {
   const files: string[] = [];
   const unusable: string[] = [];
-  // directories already walked, by their real path: a symbolic link back up the tree is not a loop
-  const walked = new Set<string>();
   const isDirectory = (path: string): boolean => {
     try {
       return statSync(path).isDirectory();
@@ -36,53 +34,58 @@ function policyFiles(io: CliIO, inputs: readonly string[]): { files: string[]; u
       return false;
     }
   };
-  const walk = (shown: string) => {
+  // policy files found under each directory walked, by real path: a directory given again, or met
+  // again through a link, is not walked twice, but still holds what it held
+  const foundUnder = new Map<string, number>();
+  /** Walks `shown`, returning how many policy files it holds (found now or on an earlier walk). */
+  const walk = (shown: string): number => {
     const abs = resolve(io.cwd, shown);
     let st;
     try {
       st = statSync(abs);
-    } catch {
-      unusable.push(`${shown}: no such file or directory`);
-      return;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      unusable.push(`${shown}: ${code === "ENOENT" || code === undefined ? "no such file or directory" : `cannot be read (${code})`}`);
+      return 0;
     }
     if (st.isDirectory()) {
       let real: string;
       let entries: string[];
       try {
         real = realpathSync(abs);
+        const known = foundUnder.get(real);
+        if (known !== undefined) return known;
         entries = readdirSync(abs).sort();
       } catch (e) {
         unusable.push(`${shown}: the directory cannot be read (${(e as NodeJS.ErrnoException).code ?? describeThrown(e)})`);
-        return;
+        return 0;
       }
-      if (walked.has(real)) return;
-      walked.add(real);
+      foundUnder.set(real, 0); // a link back up the tree finds it being walked: not a loop
+      let found = 0;
       for (const entry of entries) {
         if (entry === "node_modules" || entry.startsWith(".")) continue;
         const child = join(shown, entry);
         const childAbs = resolve(io.cwd, child);
-        if (entry.endsWith(".writ") ? !isSpecial(childAbs) : isDirectory(childAbs)) walk(child);
+        if (entry.endsWith(".writ") ? !isSpecial(childAbs) : isDirectory(childAbs)) found += walk(child);
       }
-    } else if (st.isFile()) files.push(shown);
-    else unusable.push(`${shown}: not a regular file`);
+      foundUnder.set(real, found);
+      return found;
+    }
+    if (st.isFile()) {
+      files.push(shown);
+      return 1;
+    }
+    unusable.push(`${shown}: not a regular file`);
+    return 0;
   };
   for (const input of inputs) {
-    const before = files.length + unusable.length;
-    const seen = walked.has(realOrSelf(resolve(io.cwd, input))); // the same directory given twice
-    walk(input);
+    const before = unusable.length;
     // each input must give something to test: a directory of no policy, given beside others, too
-    if (files.length + unusable.length === before && !seen) unusable.push(`${input}: no .writ files in it`);
+    if (walk(input) === 0 && unusable.length === before) unusable.push(`${input}: no .writ files in it`);
   }
   return { files, unusable };
 }
 
-function realOrSelf(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
-  }
-}
 
 export const testCommand: Command = {
   name: "test",

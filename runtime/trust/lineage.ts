@@ -28,7 +28,7 @@ import { chainEntryOf, chainLinkProblem, encodeRecord, issuedPlacesOf, linkTarge
 import { withRecordBytes, type RecordBytes } from "./record-bytes.js";
 import { firstNonUtf8Line } from "../text-lines.js";
 import { describeThrown, isInstance, shownOption } from "../thrown.js";
-import { readFdBounded, READ_LIMITS } from "../bounded-read.js";
+import { describeLimit, readFdBounded, READ_LIMITS } from "../bounded-read.js";
 import { clockMs, INVALID_CLOCK, type Clock } from "./clock.js";
 
 export interface LogOptions {
@@ -249,7 +249,8 @@ function lockName(path: string, hops = 0): string {
   } catch {
     // A symlink to a log not created yet: opening creates its target, which must then have the
     // lock it has when opened by its own name (realpath fails for a link whose target is missing)
-    if (hops < MAX_SYMLINK_HOPS && isSymlink(path)) return lockName(resolve(dirname(path), readlinkSync(path)), hops + 1);
+    // (a relative target is resolved from the link's real directory, as the kernel resolves it)
+    if (hops < MAX_SYMLINK_HOPS && isSymlink(path)) return lockName(resolve(realDirectory(path), readlinkSync(path)), hops + 1);
     try {
       return join(realpathSync(dirname(path)), basename(path)); // not created yet
     } catch {
@@ -260,6 +261,14 @@ function lockName(path: string, hops = 0): string {
 
 /** As many links as Linux follows before ELOOP. */
 const MAX_SYMLINK_HOPS = 40;
+
+function realDirectory(path: string): string {
+  try {
+    return realpathSync(dirname(path));
+  } catch {
+    return dirname(path);
+  }
+}
 
 function isSymlink(path: string): boolean {
   try {
@@ -288,9 +297,11 @@ export function openLog(path: string, options: LogOptions = {}): LineageLog {
   }
   if (!Number.isFinite(nowMs)) throw new LineageError("bad_options", INVALID_CLOCK);
   if (!existsSync(dirname(path))) throw new LineageError("io", `${path}: the directory ${dirname(path)} does not exist`);
+  const lockFor = lockName(path);
+  if (!existsSync(dirname(lockFor))) throw new LineageError("io", `${path} leads to ${lockFor}, whose directory ${dirname(lockFor)} does not exist`);
   let lock: ReturnType<typeof acquireLock>;
   try {
-    lock = acquireLock(lockName(path));
+    lock = acquireLock(lockFor);
   } catch (e) {
     throw new LineageError("io", `${path}: cannot take the lock: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -303,13 +314,18 @@ export function openLog(path: string, options: LogOptions = {}): LineageLog {
     // A log is a file: a device opens as well (and /dev/zero would be read until memory ran out)
     if (!fstatSync(fd).isFile()) throw new LineageError("io", `${path} is not a regular file; a lineage log is one (give a file's path, or one to create)`);
     // read through the descriptor appended to (the name may have been given to another file since)
-    const buf = readFdBounded(fd, READ_LIMITS.log, fstatSync(fd).size);
+    const size = fstatSync(fd).size;
+    if (size > READ_LIMITS.log) throw new LineageError("io", `${path} is ${size} bytes, more than the ${describeLimit(READ_LIMITS.log)} a log is read up to: start a new log (and keep this one for audits)`);
+    const buf = readFdBounded(fd, READ_LIMITS.log, size);
     const { state, tornFrom, found } = scan(buf, path);
     // A file that grew while it was read has another writer, one the lock did not keep out (a hard
     // link, a lock removed by hand): continuing from the records read would fork the chain.
-    const grown = fstatSync(fd).size;
-    if (grown !== buf.length)
-      throw new LineageError("locked", `${path}: the file grew from ${buf.length} to ${grown} bytes while it was opened: another process is writing it; nothing was changed`);
+    const now = fstatSync(fd).size;
+    if (now !== buf.length)
+      throw new LineageError(
+        "locked",
+        `${path}: the file ${now > buf.length ? "grew" : "shrank"} from ${buf.length} to ${now} bytes while it was opened: another process is writing it; nothing was changed`,
+      );
     let repaired: TornRepair | null = null;
     if (tornFrom !== null) {
       // Save what the crash left before cutting it, so nothing written disappears silently.
@@ -386,11 +402,13 @@ class FileLog implements LineageLog {
     let lastEntry = this.lastEntry;
     // where the batch authorizer says each entry sits in its batch (lineage-record.ts), if it handed them over
     const issued = issuedPlacesOf(entries);
-    if (!Array.isArray(entries)) throw new LineageError("chain_break", `${this.path}: appendMany takes an array of { artifact, statement }, not ${shownOption(entries)}; nothing was recorded`);
     let n: number;
     try {
+      // (Array.isArray throws for a revoked Proxy)
+      if (!Array.isArray(entries)) throw new LineageError("chain_break", `${this.path}: appendMany takes an array of { artifact, statement }, not ${shownOption(entries)}; nothing was recorded`);
       n = entries.length;
     } catch (e) {
+      if (isInstance(e, LineageError)) throw e;
       throw new LineageError("chain_break", `${this.path}: the entries' length cannot be read (${describeThrown(e)}); nothing was recorded`);
     }
     for (let k = 0; k < n; k++) {

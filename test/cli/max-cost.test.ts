@@ -63,6 +63,12 @@ describe("--max-cost", () => {
     }
   });
 
+  it("quotes a refused value escaped: a line end or an ANSI sequence in it cannot forge output", async () => {
+    const r = await run(["check", "costly.writ", "--max-cost", "5\n\u001b[32mok"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe("writ check: --max-cost takes a positive integer, not `5\\u000a\\u001b[32mok`");
+  });
+
   it("is refused with a bundle directory, which was compiled under its budget already", async () => {
     const compiled = await run(["compile", "costly.writ", "-o", "bundle", "--O0", "--max-cost", RAISED]);
     expect(compiled.code, compiled.err).toBe(0);

@@ -91,6 +91,11 @@ describe("writ test", () => {
     expect(await run("ok.writ", "empty")).toMatchObject({ code: 1, out: expect.stringContaining("writ test: empty: no .writ files in it") });
     expect(await run("untested.writ")).toMatchObject({ code: 1, out: expect.stringContaining("0 passed, 0 failed: no test blocks in untested.writ") });
     expect(await run("ok.writ", "untested.writ")).toMatchObject({ code: 0 });
+    // a directory whose policies an earlier input already covered still holds them, in either order
+    mkdirSync(join(dir, "outer", "inner"), { recursive: true });
+    writeFileSync(join(dir, "outer", "inner", "ok.writ"), `policy "ok" version "1"\ninput { n: int }\npermit p when n > 0\ntest "t" { input { n: 1 } expect allow }\n`);
+    expect(await run("outer/inner", "outer")).toMatchObject({ code: 0 });
+    expect(await run("outer", "outer/inner")).toMatchObject({ code: 0 });
   });
 
   it("skips what is not a file in a directory (a FIFO would block the run) and reports a directory it may not read", async () => {

@@ -177,6 +177,17 @@ describe("syntax errors", () => {
     ]);
   });
 
+  it("shows control characters escaped, with the caret under the culprit past them and past astral characters", () => {
+    // an ESC and a BEL in a string, an astral character (two UTF-16 units, one column) before the culprit
+    const text = `policy "p" version "1"\nforbid x when "\u001b[2K\u0007𝑥" !! 1\n`;
+    const r = parsePolicy({ name: "p\n.writ", text });
+    const lines = renderDiagnostics(r.diagnostics, { name: "p\n.writ", text }).split("\n");
+    expect(lines[0]).toMatch(/^p\\u000a\.writ:2:/); // the file's name escaped too
+    const shown = 'forbid x when "\\u001b[2K\\u0007𝑥" ';
+    expect(lines.slice(2, 4)).toEqual([`2 | ${shown}!! 1`, `  | ${" ".repeat([...shown].length)}^`]);
+    expect(lines.join("\n")).not.toMatch(/[\u0000-\u0008\u001b]/);
+  });
+
   it("writes messages lowercase, without a trailing period", () => {
     const r = parsePolicy({ name: "x", text: `policy 1 version\ninput { a: }\nlet x =\npermit\n@ forbid f when (a\ntest { }` });
     expect(r.diagnostics.length).toBeGreaterThan(4);

@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { spawn, spawnSync } from "node:child_process";
-import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { openLog, tryOpenLog, LineageError } from "../../runtime/trust/lineage.js";
@@ -130,6 +130,8 @@ describe("appending", () => {
     const next = authorize(fakePolicy(), USER_DENIED, { signer: createSigner(key, { head: log.head().chain }) });
     const throwing = { get artifact(): string { throw new Error("boom"); }, statement: next.statement };
     const untraversable = new Proxy([], { get() { throw new Error("trap"); } });
+    const { proxy: revoked, revoke } = Proxy.revocable([], {});
+    revoke();
     const bad: [string, () => void, RegExp][] = [
       ["a null artifact", () => log.append(null as never, next.statement), /entry 0 is not an \{ artifact, statement \} pair \(its artifact is null/],
       ["a null statement", () => log.append(next.artifact, null as never), /its statement is null/],
@@ -138,6 +140,7 @@ describe("appending", () => {
       ["a null entry after a good one", () => log.appendMany([{ artifact: next.artifact, statement: next.statement }, null as never]), /entry 1 is not .* \(it is null\)/],
       ["an entry whose getter throws", () => log.appendMany([throwing]), /reading it threw: boom/],
       ["a Proxy whose traps throw", () => log.appendMany(untraversable), /length cannot be read \(trap\)/],
+      ["a revoked Proxy", () => log.appendMany(revoked), /cannot be read .*revoked/],
     ];
     for (const [name, append, message] of bad) {
       let thrown: unknown;
@@ -531,6 +534,29 @@ describe("the writer lock", () => {
     first.close();
     expect(readdirSync(dir).filter((f) => f.startsWith(path.slice(path.lastIndexOf("/") + 1)) && f.endsWith(".lock"))).toEqual([]);
     openLog(path).close();
+  });
+
+  it("a relative symlink in a symlinked directory takes the lock of the file the kernel creates", () => {
+    // s/d -> deep/real; s/d/log -> ../x.log, which the kernel resolves from s/deep/real: s/deep/x.log
+    const s = join(dir, `rel-${counter++}`);
+    mkdirSync(join(s, "deep", "real"), { recursive: true });
+    symlinkSync(join("deep", "real"), join(s, "d"));
+    symlinkSync(join("..", "x.log"), join(s, "d", "log"));
+    const first = openLog(join(s, "d", "log"));
+    expect(existsSync(join(s, "deep", "x.log"))).toBe(true);
+    expect(tryOpenLog(join(s, "deep", "x.log"))).toMatchObject({ ok: false, error: { code: "locked" } });
+    first.close();
+    // a link into a directory that does not exist names that directory
+    symlinkSync(join("nowhere", "x.log"), join(s, "lost.log"));
+    expect(tryOpenLog(join(s, "lost.log"))).toMatchObject({ ok: false, error: { code: "io", message: expect.stringMatching(/whose directory .*nowhere does not exist/) } });
+  });
+
+  it("refuses a log larger than it reads, saying so, without reading it (a sparse file here)", () => {
+    const path = fresh();
+    writeFileSync(path, "");
+    truncateSync(path, 3 * 1024 ** 3);
+    expect(tryOpenLog(path)).toMatchObject({ ok: false, error: { code: "io", message: expect.stringMatching(/is 3221225472 bytes, more than the 2 GiB a log is read up to/) } });
+    rmSync(path);
   });
 
   it("reads a lock naming pid 0 or below as naming no owner (stale once a minute old)", () => {

@@ -101,4 +101,18 @@ describe("a second writer on cue", () => {
     // one chain of four records, the other writer's included
     expect(verifyLog(built.path, { trustedKeys: [built.key.publicKey] })).toMatchObject({ ok: true, records: 4 });
   });
+
+  it("opening: a log cut short while it is read (copytruncate) is refused as shrunk, not grown", () => {
+    fs.mkdirSync(join(dir, "shrink"));
+    const built = buildLog(2, undefined, join(dir, "shrink"));
+    cue.afterEnd = () => fs.truncateSync(built.path, 0);
+    let error: unknown;
+    try {
+      openLog(built.path, { fsync: "never" }).close();
+    } catch (e) {
+      error = e;
+    }
+    expect(cue.afterEnd).toBeUndefined();
+    expect((error as Error).message).toMatch(/the file shrank from \d+ to 0 bytes while it was opened/);
+  });
 });

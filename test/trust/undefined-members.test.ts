@@ -57,6 +57,12 @@ describe("a member whose value is undefined", () => {
     expect(verifyArtifact(issued.artifact, { trustedKeys: [key.publicKey], request: asJson, requireAllow: true })).toMatchObject({ ok: true });
   });
 
+  it("the package's validator reads them as decide does", async () => {
+    const { compileRequestCheck } = await import("../../runtime/index.js");
+    const check = compileRequestCheck(policy.manifest.schema);
+    for (const [what, request, expected] of cases) expect(check(request) === undefined ? "allow" : "deny", what).toBe(expected);
+  });
+
   it("a required field set to undefined is missing, and says so", () => {
     expect(policy.decide({ principal: { id: undefined }, limits: {}, steps: [] }).errors[0]).toMatchObject({ path: "principal.id", message: expect.stringMatching(/missing required field/) });
   });
