@@ -1,12 +1,12 @@
 // What makes a fresh `writ compile` fast must not change what it produces. A compile started before
 // its source exists (in this thread, or on a thread of its own) gives the bytes an ordinary compile gives;
 // the CLI — Liftoff-only V8, asc on a thread, with or without the asc code cache — writes the module
-// this process compiles; the code cache is built, used, and ignored once it no longer matches the
-// installed files. The CLI and the cache run from a transpiled copy of the tree, with plain node, as
-// an installed package runs.
+// this process compiles; the code cache is built, used, and ignored, without a word, once it no
+// longer matches the installed files or a file of its own changed. The CLI and the cache run from
+// a transpiled copy of the tree, with plain node, as an installed package runs.
 
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -125,4 +125,65 @@ describe("the CLI and the asc code cache", () => {
     expect(stale.hit).toBe(false);
     expect(Buffer.from(stale.module, "base64").equals(Buffer.from(reference))).toBe(true);
   }, 240_000);
+
+  it("uses no cached file that changed since the cache was built, and says nothing of it", async () => {
+    const root = mkdtempSync(join(tmpdir(), "writ-asc-cache-"));
+    temp.push(root);
+    const built = await node([join(build, "compiler/backend/asc-cache-build.js")], { WRIT_ASC_CACHE: root });
+    expect(built.stdout).toMatch(/asc code cache written to /);
+    const [key] = readdirSync(root);
+    /** a copy of the built cache, changed by `change` (given the copy's folder), read by a fresh process */
+    const loadChanged = async (change: (dir: string) => void) => {
+      const copy = mkdtempSync(join(tmpdir(), "writ-asc-cache-"));
+      temp.push(copy);
+      cpSync(join(root, key!), join(copy, key!), { recursive: true });
+      change(join(copy, key!));
+      const { stdout, stderr } = await node([join(build, "test/compiler/children/asc-cache-child.js"), "cache", policyFile], { WRIT_ASC_CACHE: copy });
+      return { ...(JSON.parse(stdout) as { hit: boolean; module: string }), stderr };
+    };
+    const intact = await loadChanged(() => undefined);
+    expect(intact).toMatchObject({ hit: true, stderr: "" });
+
+    const changes: Record<string, (dir: string) => void> = {
+      // flipped bits in V8's code cache: V8 does not check its payload, and ended the process (a V8 fatal error)
+      "bits flipped in a code cache": (dir) => flipBits(join(dir, "assemblyscript.v8cache")),
+      // memcmp edited to return 0 at once: modules compiled through it answered string comparisons wrongly
+      "asc.js edited": (dir) => {
+        const file = join(dir, "asc.js");
+        const text = readFileSync(file, "utf8");
+        const edited = text.replace(/^(export function memcmp\(vl: usize, vr: usize, n: usize\): i32 \{)$/m, "$1 return 0;");
+        expect(edited).not.toBe(text);
+        writeFileSync(file, edited);
+      },
+      // binaryen failed to instantiate it, and printed so on stderr before the fallback
+      "binaryen.wasm truncated": (dir) => truncateSync(join(dir, "binaryen.wasm"), 4_000_000),
+      "a file missing": (dir) => rmSync(join(dir, "binaryen.bindings.json")),
+      // the folder's name carries the V8 version, but a copied or renamed folder must not bring another V8's cache
+      "made by another V8": (dir) => {
+        const file = join(dir, "manifest.json");
+        const manifest = JSON.parse(readFileSync(file, "utf8")) as { environment: { v8: string } };
+        manifest.environment.v8 += "-other";
+        writeFileSync(file, JSON.stringify(manifest));
+      },
+    };
+    for (const [what, change] of Object.entries(changes)) {
+      const r = await loadChanged(change);
+      expect({ what, hit: r.hit, stderr: r.stderr }).toEqual({ what, hit: false, stderr: "" });
+      expect(Buffer.from(r.module, "base64").equals(Buffer.from(reference))).toBe(true);
+    }
+
+    // a cache of the same files in the format before digests is never read again: the next build removes it
+    const manifest = JSON.parse(readFileSync(join(root, key!, "manifest.json"), "utf8")) as { format: number };
+    mkdirSync(join(root, "format-1"));
+    writeFileSync(join(root, "format-1", "manifest.json"), JSON.stringify({ ...manifest, format: 1 }));
+    await node([join(build, "compiler/backend/asc-cache-build.js")], { WRIT_ASC_CACHE: root });
+    expect(readdirSync(root)).toEqual([key]);
+  }, 240_000);
 });
+
+/** Flips one bit in each of 16 bytes spread over the file (its header left as it is), keeping its length. */
+function flipBits(file: string): void {
+  const bytes = readFileSync(file);
+  for (let i = 1; i <= 16; i++) bytes[64 + Math.floor(((bytes.length - 64) * i) / 17)]! ^= 1 << i % 8;
+  writeFileSync(file, bytes);
+}
