@@ -7,8 +7,8 @@ import { fileURLToPath } from "node:url";
 import { sha3_512Hex } from "../runtime/crypto/digest.js";
 import type { Bundle } from "../runtime/manifest.js";
 import type { Diagnostic } from "./diagnostics.js";
-import { compilePolicy, compilerVersion, type CompileOptions } from "./driver.js";
-import { describeThrown } from "../runtime/thrown.js";
+import { compilePolicy, compilerVersion, STAGES, type CompileOptions } from "./driver.js";
+import { describeThrown, isInstance } from "../runtime/thrown.js";
 
 interface Job {
   readonly id: number;
@@ -27,8 +27,10 @@ type Reply = { id: number; ok: true; result: CompiledInWorker } | { id: number; 
 export interface BackgroundCompiler {
   /**
    * Compiles in the worker; a cached result is returned without compiling again. Each call gets its
-   * own copy, so what one caller changes the next does not see. Rejects (never hangs) when the worker
-   * fails — a crash or running out of memory; the next call starts a new worker — or after `close`.
+   * own copy, so what one caller changes the next does not see. The options are read once, when
+   * compile is called: changing the object afterwards changes nothing. Rejects (never throws, never
+   * hangs) on options that are not of their types, when the worker fails — a crash or running out
+   * of memory; the next call starts a new worker — or after `close`.
    */
   compile(text: string, options?: CompileOptions): Promise<CompiledInWorker>;
   /** how many compiles the cache saved */
@@ -85,6 +87,50 @@ function keyOf(v: unknown): string {
   }
 }
 
+/** How a value is named in an error message: a string quoted (and cut), anything else by its type. */
+function describeValue(v: unknown): string {
+  if (typeof v === "string") return JSON.stringify(describeThrown(v));
+  if (typeof v === "number") return String(v);
+  return v === null ? "null" : typeof v;
+}
+
+/** `options[name]`, read once; a getter or a Proxy that throws is refused by name. */
+function readOption(options: object, name: keyof CompileOptions): unknown {
+  try {
+    return (options as Record<string, unknown>)[name];
+  } catch (e) {
+    throw new TypeError(`options.${name} could not be read: ${describeThrown(e)}`);
+  }
+}
+
+/**
+ * The options a compile runs with, read once when compile() is called: the known fields only, each
+ * of its type. The cache key and the job are both made from this copy: a host that changes its
+ * options object afterwards (one object reused for a loop of files, a budget raised for a later
+ * compile) changes neither, where the job used to be sent with whatever the object held by then and
+ * cached under the key of what it held before. Other fields are ignored, as compilePolicy ignores
+ * them; values are compilePolicy's to check (a maxCost of 0, say), as for a compile in this thread.
+ */
+function copyOptions(options: unknown): CompileOptions {
+  if (options === undefined) return {};
+  if (typeof options !== "object" || options === null) throw new TypeError(`the compile options must be an object, got ${describeValue(options)}`);
+  const fileName = readOption(options, "fileName");
+  const optimize = readOption(options, "optimize");
+  const maxCost = readOption(options, "maxCost");
+  const stopAfter = readOption(options, "stopAfter");
+  if (fileName !== undefined && typeof fileName !== "string") throw new TypeError(`options.fileName must be a string, got ${describeValue(fileName)}`);
+  if (optimize !== undefined && typeof optimize !== "boolean") throw new TypeError(`options.optimize must be a boolean, got ${describeValue(optimize)}`);
+  if (maxCost !== undefined && typeof maxCost !== "number") throw new TypeError(`options.maxCost must be a positive number, got ${describeValue(maxCost)}`);
+  if (stopAfter !== undefined && !(STAGES as readonly unknown[]).includes(stopAfter))
+    throw new TypeError(`options.stopAfter must be one of ${STAGES.join(", ")}, got ${describeValue(stopAfter)}`);
+  return {
+    ...(fileName !== undefined ? { fileName } : {}),
+    ...(optimize !== undefined ? { optimize } : {}),
+    ...(maxCost !== undefined ? { maxCost } : {}),
+    ...(stopAfter !== undefined ? { stopAfter: stopAfter as CompileOptions["stopAfter"] } : {}),
+  };
+}
+
 /** Below this a worker's stack (node:worker_threads `stackSizeMb`) overflows while it starts, taking the host down. */
 export const MIN_WORKER_STACK_MB = 1;
 
@@ -130,7 +176,7 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
         deadline = setTimeout(() => timedOut(w, next), timeoutMs);
         deadline.unref(); // the worker's ref keeps the process alive while it compiles
       } catch (e) {
-        // options that cannot cross the thread boundary (a function, say)
+        // a worker that cannot start (ERR_WORKER_INIT_FAILED: no memory for its stack, say)
         next.reject(e instanceof Error ? e : new Error(String(e)));
       }
     }
@@ -177,32 +223,42 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
     return w;
   };
 
+  const compileOnce = (text: string, options: unknown): Promise<CompiledInWorker> => {
+    if (closed) return Promise.reject(new Error("background compiler closed"));
+    // checked before the cache: a Buffer or an array would otherwise share its text's key
+    if (typeof text !== "string") return Promise.reject(new TypeError(`the policy source must be a string, got ${text === null ? "null" : typeof text}`));
+    const copy = copyOptions(options);
+    const key = sha3_512Hex(`${compilerVersion()}\0${keyOf(copy)}\0${text}`);
+    let shared = cache.get(key);
+    if (shared) {
+      hits++;
+      cache.delete(key); // most recently used: to the end
+      cache.set(key, shared);
+    } else {
+      const id = nextId++;
+      shared = new Promise<CompiledInWorker>((resolve, reject) => {
+        queue.push({ job: { id, text, options: copy }, resolve, reject });
+        pump();
+      });
+      // a failed compile (worker crash, bad options) is not cached; diagnostics are
+      shared.catch(() => cache.delete(key));
+      cache.set(key, shared);
+      if (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
+    }
+    return shared.then((r) => structuredClone(r));
+  };
+
   return {
     get cacheHits() {
       return hits;
     },
-    compile(text, options = {}) {
-      if (closed) return Promise.reject(new Error("background compiler closed"));
-      // checked before the cache: a Buffer or an array would otherwise share its text's key
-      if (typeof text !== "string") return Promise.reject(new TypeError(`the policy source must be a string, got ${text === null ? "null" : typeof text}`));
-      const key = sha3_512Hex(`${compilerVersion()}\0${keyOf(options)}\0${text}`);
-      let shared = cache.get(key);
-      if (shared) {
-        hits++;
-        cache.delete(key); // most recently used: to the end
-        cache.set(key, shared);
-      } else {
-        const id = nextId++;
-        shared = new Promise<CompiledInWorker>((resolve, reject) => {
-          queue.push({ job: { id, text, options }, resolve, reject });
-          pump();
-        });
-        // a failed compile (worker crash, bad options) is not cached; diagnostics are
-        shared.catch(() => cache.delete(key));
-        cache.set(key, shared);
-        if (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
+    compile(text, options) {
+      // whatever the options are (a Proxy, a throwing getter), the answer is a promise, as documented
+      try {
+        return compileOnce(text, options);
+      } catch (e) {
+        return Promise.reject(isInstance(e, Error) ? e : new Error(describeThrown(e)));
       }
-      return shared.then((r) => structuredClone(r));
     },
     async close() {
       closed = true;

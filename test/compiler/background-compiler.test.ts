@@ -2,7 +2,8 @@
 // load TypeScript in a worker thread. The same bytes as an in-thread compile; a cache that saves the
 // second compile and hands each caller a copy of its own; a worker that runs out of memory fails its
 // compile and the next one (which used to hang for ever), while one waiting behind a compile that
-// brings the worker down goes to a new worker; a cache that tells options apart by type; nothing
+// brings the worker down goes to a new worker; a cache that tells options apart by type; options
+// read once, when compile is called, and refused (never thrown) when not of their types; nothing
 // after close.
 
 import { spawnSync } from "node:child_process";
@@ -14,6 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compilePolicy } from "../../compiler/driver.js";
 import type * as WorkerModule from "../../compiler/worker.js";
 import { repositoryRoot, writeTranspiledTree } from "../support/transpiled-tree.js";
+
+type Options = Parameters<WorkerModule.BackgroundCompiler["compile"]>[1];
 
 describe("the background compiler", () => {
   let build: string;
@@ -110,22 +113,93 @@ describe("the background compiler", () => {
     expect(() => worker.createBackgroundCompiler({ resourceLimits: { stackSizeMb: 0.2 } })).toThrow(/stackSizeMb must be at least 1/);
   });
 
-  it("lets the process exit after a compile whose options could not reach the worker", async () => {
+  it("lets the process exit after a compile whose options were refused", async () => {
     const script = `import { createBackgroundCompiler } from ${JSON.stringify(pathToFileURL(join(build, "compiler/worker.js")).href)};
 const c = createBackgroundCompiler();
 await c.compile("x", { optimize: () => true }).catch((e) => console.log("refused: " + e.message));`;
     const file = join(build, "exit-after-refusal.mjs");
     writeFileSync(file, script);
     const child = spawnSync(process.execPath, [file], { timeout: 20_000, encoding: "utf8" });
-    expect(child.stdout).toMatch(/refused: .*could not be cloned/);
+    expect(child.stdout).toMatch(/refused: options.optimize must be a boolean, got function/);
     expect(child.signal).toBeNull(); // not killed by the timeout: it exited on its own
     expect(child.status).toBe(0);
   }, 30_000);
 
-  it("refuses options that cannot reach the worker, and everything after close", async () => {
+  it("refuses options that are not of their types, and everything after close", async () => {
     const compiler = worker.createBackgroundCompiler();
-    await expect(compiler.compile(source, { optimize: (() => true) as unknown as boolean })).rejects.toThrow(/could not be cloned/);
+    await expect(compiler.compile(source, { optimize: (() => true) as unknown as boolean })).rejects.toThrow("options.optimize must be a boolean, got function");
     await compiler.close();
     await expect(compiler.compile(source)).rejects.toThrow("background compiler closed");
+  }, 60_000);
+
+  it("compiles with the options as they were when compile was called, whatever the caller does with them after", async () => {
+    // worst case 10^12: over the default budget (W0503), within 10^15
+    const expensive = `policy "p" version "1.0.0"
+input { a: { xs: list<string(1000)>(1000), ys: list<string(1000)>(1000) } }
+permit r when a.xs.exists(x, a.ys.exists(y, x.contains(y)))
+`;
+    const compiler = worker.createBackgroundCompiler();
+    try {
+      // the first compile keeps the worker busy, so the second waits in the queue while its caller
+      // raises the budget in the object it passed: it used to be sent with the raised budget, and
+      // its result cached under the default one, served to the next caller with the default budget
+      const options: { stopAfter: "cost"; maxCost?: number } = { stopAfter: "cost" };
+      const busy = compiler.compile(source, options);
+      const queued = compiler.compile(expensive, options);
+      options.maxCost = 1e15;
+      await busy;
+      expect((await queued).diagnostics.map((d) => d.code)).toEqual(["W0503"]);
+      expect((await compiler.compile(expensive, { stopAfter: "cost" })).diagnostics.map((d) => d.code)).toEqual(["W0503"]);
+      expect((await compiler.compile(expensive, { stopAfter: "cost", maxCost: 1e15 })).diagnostics).toEqual([]);
+
+      // one object reused for a loop of files: each compile names its own file
+      const files = { "a.writ": `${source}\npermit r1 when payment.nope == 1\n`, "b.writ": `${source}\npermit r2 when payment.nada == 1\n` };
+      const reused: { stopAfter: "check"; fileName?: string } = { stopAfter: "check" };
+      const results = Object.entries(files).map(([name, text]) => {
+        reused.fileName = name;
+        return compiler.compile(text, reused);
+      });
+      const named = (await Promise.all(results)).map((r) => r.diagnostics.map((d) => d.file));
+      expect(named).toEqual([["a.writ"], ["b.writ"]]);
+      expect((await compiler.compile(files["a.writ"], { stopAfter: "check", fileName: "a.writ" })).diagnostics.map((d) => d.file)).toEqual(["a.writ"]);
+    } finally {
+      await compiler.close();
+    }
+  }, 120_000);
+
+  it("answers any options with a promise: never a throw", async () => {
+    const compiler = worker.createBackgroundCompiler();
+    try {
+      const cyclic: Record<string, unknown> = { stopAfter: "check" };
+      cyclic.self = cyclic; // used to overflow the stack while the cache key was made, thrown at the caller
+      const throwingGetter = Object.defineProperty({}, "maxCost", {
+        get() {
+          throw new Error("no budget today");
+        },
+      });
+      const throwingProxy = new Proxy({}, { get: () => { throw "not even an Error"; } });
+      const refusals: [unknown, string][] = [
+        [null, "the compile options must be an object, got null"],
+        [5, "the compile options must be an object, got 5"],
+        ["check", 'the compile options must be an object, got "check"'],
+        [throwingGetter, "options.maxCost could not be read: no budget today"],
+        [throwingProxy, "options.fileName could not be read: not even an Error"],
+        [{ fileName: 7 }, "options.fileName must be a string, got 7"],
+        [{ maxCost: "1e15" }, 'options.maxCost must be a positive number, got "1e15"'],
+        [{ stopAfter: "lunch" }, 'options.stopAfter must be one of parse, check, cost, plan, codegen, validate, got "lunch"'],
+      ];
+      const answers = [cyclic, ...refusals.map(([options]) => options)].map((options) => {
+        let answer: Promise<WorkerModule.CompiledInWorker> | undefined;
+        expect(() => (answer = compiler.compile(source, options as Options))).not.toThrow();
+        return answer!;
+      });
+      const [compiled, ...refused] = await Promise.allSettled(answers);
+      // fields compilePolicy does not know are ignored, as it ignores them
+      expect(compiled).toMatchObject({ status: "fulfilled", value: { diagnostics: [] } });
+      expect(refused.map((r) => r.status === "rejected" && (r.reason as Error).message)).toEqual(refusals.map(([, message]) => message));
+      expect(compiler.cacheHits).toBe(0);
+    } finally {
+      await compiler.close();
+    }
   }, 60_000);
 });
