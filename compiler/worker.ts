@@ -61,30 +61,16 @@ const DEFAULT_TIMEOUT_MS = 120_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
- * The cache key of a value: every distinct value its own key (JSON alone writes NaN and Infinity as
- * null, and a string could spell what a tag spells). Each value says its type; member order does not
- * count.
+ * The cache key of a compile: the digest of its parts written as JSON, which loses nothing. The text
+ * was hashed as UTF-8, which turns a lone surrogate into U+FFFD: a text the compiler refuses for one
+ * (W0105) shared its key with the same text holding U+FFFD, which it accepts, and each got the
+ * other's result; JSON writes a lone surrogate as an escape. A budget is written as text, because
+ * JSON writes NaN and Infinity as null, which stands for no budget.
  */
-function keyOf(v: unknown): string {
-  if (v === null) return "null";
-  switch (typeof v) {
-    case "number":
-      return `n:${Object.is(v, -0) ? "-0" : String(v)}`;
-    case "string":
-      return `s:${JSON.stringify(v)}`;
-    case "boolean":
-    case "bigint":
-    case "undefined":
-      return `${typeof v}:${String(v)}`;
-    case "object":
-      if (Array.isArray(v)) return `[${v.map(keyOf).join(",")}]`;
-      return `{${Object.keys(v)
-        .sort()
-        .map((k) => `${JSON.stringify(k)}:${keyOf((v as Record<string, unknown>)[k])}`)
-        .join(",")}}`;
-    default:
-      return `${typeof v}:?`; // a function or a symbol: cannot reach the worker, so never cached
-  }
+function cacheKey(text: string, options: CompileOptions): string {
+  const { fileName, optimize, maxCost, stopAfter } = options;
+  const budget = maxCost === undefined ? null : Object.is(maxCost, -0) ? "-0" : String(maxCost);
+  return sha3_512Hex(JSON.stringify([compilerVersion(), fileName ?? null, optimize ?? null, budget, stopAfter ?? null, text]));
 }
 
 /** How a value is named in an error message: a string quoted (and cut), anything else by its type. */
@@ -228,7 +214,7 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
     // checked before the cache: a Buffer or an array would otherwise share its text's key
     if (typeof text !== "string") return Promise.reject(new TypeError(`the policy source must be a string, got ${text === null ? "null" : typeof text}`));
     const copy = copyOptions(options);
-    const key = sha3_512Hex(`${compilerVersion()}\0${keyOf(copy)}\0${text}`);
+    const key = cacheKey(text, copy);
     let shared = cache.get(key);
     if (shared) {
       hits++;

@@ -109,6 +109,25 @@ describe("the background compiler", () => {
     }
   }, 120_000);
 
+  it("keys its cache by the text itself: a lone surrogate is not U+FFFD", async () => {
+    // UTF-8 writes a lone surrogate as U+FFFD: the key made the two texts one, and each got the other's result
+    const policy = (ch: string) => `policy "p" version "1.0.0"\ninput { user: { name: string(16) } }\npermit r when user.name == "${ch}"\n`;
+    const valid = policy("\uFFFD");
+    const lone = policy("\uD800");
+    for (const order of [[valid, lone], [lone, valid]]) {
+      const compiler = worker.createBackgroundCompiler();
+      try {
+        for (const text of order) {
+          const codes = (await compiler.compile(text, { stopAfter: "check" })).diagnostics.map((d) => d.code);
+          expect(codes).toEqual(text === lone ? ["W0105"] : []);
+        }
+        expect(compiler.cacheHits).toBe(0);
+      } finally {
+        await compiler.close();
+      }
+    }
+  }, 60_000);
+
   it("refuses a stack too small for the worker to start, instead of letting it take the process down", () => {
     expect(() => worker.createBackgroundCompiler({ resourceLimits: { stackSizeMb: 0.2 } })).toThrow(/stackSizeMb must be at least 1/);
   });
