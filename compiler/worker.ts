@@ -42,7 +42,8 @@ export interface BackgroundCompiler {
 export interface BackgroundCompilerOptions {
   /**
    * memory limits of the worker (node:worker_threads): a compile that exceeds them fails alone, and
-   * those waiting behind it go to a new worker. `stackSizeMb` must be at least MIN_WORKER_STACK_MB.
+   * those waiting behind it go to a new worker. `stackSizeMb` must be from MIN_WORKER_STACK_MB to
+   * MAX_WORKER_STACK_MB.
    */
   readonly resourceLimits?: ResourceLimits;
   /** results kept, least recently used first out (default 256) */
@@ -119,6 +120,23 @@ function copyOptions(options: unknown): CompileOptions {
 
 /** Below this a worker's stack (node:worker_threads `stackSizeMb`) overflows while it starts, taking the host down. */
 export const MIN_WORKER_STACK_MB = 1;
+/**
+ * Above this a worker's stack may take the host down too. Node counts the stack's bytes in a 64-bit
+ * integer, stackSizeMb × 2^20, which overflows from 2^44 MB (Infinity, 1e300): the worker starts on
+ * a stack too small to run, and its RangeError ends the process (exit code 6) before any handler of
+ * the host runs. A stack below that which the system cannot give fails the worker's start
+ * (ERR_WORKER_INIT_FAILED), which fails the compile alone. 2^20 MB (1 TiB) is far from the overflow,
+ * and far more than a compile needs (Node's default is 4 MB).
+ */
+export const MAX_WORKER_STACK_MB = 2 ** 20;
+
+/** Refuses a stack that would take the host down (MIN_WORKER_STACK_MB, MAX_WORKER_STACK_MB). */
+function checkStack(stack: unknown): void {
+  if (stack === undefined || (typeof stack === "number" && stack >= MIN_WORKER_STACK_MB && stack <= MAX_WORKER_STACK_MB)) return;
+  throw new RangeError(
+    `resourceLimits.stackSizeMb must be from ${MIN_WORKER_STACK_MB} to ${MAX_WORKER_STACK_MB} (a smaller stack overflows while the worker starts, a larger one overflows Node's count of its bytes, and either takes the process with it), got ${describeValue(stack)}`,
+  );
+}
 
 /**
  * A compile worker with a cache keyed by the source digest, the compiler version and the options.
@@ -127,9 +145,7 @@ export const MIN_WORKER_STACK_MB = 1;
  * waiting go to a new worker.
  */
 export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {}): BackgroundCompiler {
-  const stack = settings.resourceLimits?.stackSizeMb;
-  if (stack !== undefined && !(stack >= MIN_WORKER_STACK_MB))
-    throw new RangeError(`resourceLimits.stackSizeMb must be at least ${MIN_WORKER_STACK_MB} (a smaller stack overflows while the worker starts, and takes the process with it), got ${stack}`);
+  checkStack(settings.resourceLimits?.stackSizeMb);
   const isTs = import.meta.url.endsWith(".ts");
   const cacheSize = settings.cacheSize ?? 256;
   const timeoutMs = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -162,8 +178,8 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
         deadline = setTimeout(() => timedOut(w, next), timeoutMs);
         deadline.unref(); // the worker's ref keeps the process alive while it compiles
       } catch (e) {
-        // a worker that cannot start (ERR_WORKER_INIT_FAILED: no memory for its stack, say)
-        next.reject(e instanceof Error ? e : new Error(String(e)));
+        // a worker that cannot start (ERR_WORKER_INIT_FAILED, whose message is only "EAGAIN": no room for its stack, say)
+        next.reject(new Error(`the compile worker could not start: ${describeThrown(e)}`));
       }
     }
     if (inFlight === undefined) worker?.unref();

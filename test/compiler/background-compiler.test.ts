@@ -128,9 +128,27 @@ describe("the background compiler", () => {
     }
   }, 60_000);
 
-  it("refuses a stack too small for the worker to start, instead of letting it take the process down", () => {
-    expect(() => worker.createBackgroundCompiler({ resourceLimits: { stackSizeMb: 0.2 } })).toThrow(/stackSizeMb must be at least 1/);
+  it("refuses a stack too small for the worker to start, or too large for Node to count, instead of letting it take the process down", () => {
+    // from 2^44 MB Node's count of the stack's bytes overflows: the worker's RangeError ended the host (exit code 6)
+    for (const stackSizeMb of [0.2, Infinity, 1e300, 2 ** 44, worker.MAX_WORKER_STACK_MB + 1, NaN, "8"])
+      expect(() => worker.createBackgroundCompiler({ resourceLimits: { stackSizeMb: stackSizeMb as number } })).toThrow(
+        new RangeError(`resourceLimits.stackSizeMb must be from 1 to 1048576 (a smaller stack overflows while the worker starts, a larger one overflows Node's count of its bytes, and either takes the process with it), got ${typeof stackSizeMb === "string" ? `"${stackSizeMb}"` : stackSizeMb}`),
+      );
   });
+
+  it("outlives a worker given the largest stack it accepts: its compile fails or runs, the host goes on", () => {
+    const script = `import { createBackgroundCompiler, MAX_WORKER_STACK_MB } from ${JSON.stringify(pathToFileURL(join(build, "compiler/worker.js")).href)};
+const c = createBackgroundCompiler({ resourceLimits: { stackSizeMb: MAX_WORKER_STACK_MB } });
+console.log(await c.compile("policy", { stopAfter: "parse" }).then(() => "compiled", (e) => e.message));
+await c.close();
+console.log("alive");`;
+    const file = join(build, "largest-stack.mjs");
+    writeFileSync(file, script);
+    const child = spawnSync(process.execPath, [file], { timeout: 30_000, encoding: "utf8" });
+    // no room for such a stack here; a system that lends it lazily runs the compile
+    expect(child.stdout).toMatch(/^(compiled|the compile worker could not start: .+)\nalive\n$/);
+    expect(child.status).toBe(0);
+  }, 40_000);
 
   it("lets the process exit after a compile whose options were refused", async () => {
     const script = `import { createBackgroundCompiler } from ${JSON.stringify(pathToFileURL(join(build, "compiler/worker.js")).href)};
