@@ -46,7 +46,7 @@ export interface BackgroundCompilerOptions {
    * MAX_WORKER_STACK_MB.
    */
   readonly resourceLimits?: ResourceLimits;
-  /** results kept, least recently used first out (default 256) */
+  /** results kept, least recently used first out (default 256; 0 keeps none): a whole number */
   readonly cacheSize?: number;
   /**
    * Longest a compile may take, from the moment the worker is given it (default 120,000 ms, about
@@ -57,6 +57,7 @@ export interface BackgroundCompilerOptions {
   readonly timeoutMs?: number;
 }
 
+const DEFAULT_CACHE_SIZE = 256;
 const DEFAULT_TIMEOUT_MS = 120_000;
 /** The longest delay setTimeout keeps (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -147,7 +148,10 @@ function checkStack(stack: unknown): void {
 export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {}): BackgroundCompiler {
   checkStack(settings.resourceLimits?.stackSizeMb);
   const isTs = import.meta.url.endsWith(".ts");
-  const cacheSize = settings.cacheSize ?? 256;
+  const cacheSize = settings.cacheSize ?? DEFAULT_CACHE_SIZE;
+  // the cache is cut when its size exceeds cacheSize: never, against NaN or a string such as "abc"
+  if (!Number.isSafeInteger(cacheSize) || cacheSize < 0)
+    throw new RangeError(`cacheSize must be a whole number from 0 (no cache) to ${Number.MAX_SAFE_INTEGER}, got ${describeValue(cacheSize)}`);
   const timeoutMs = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   // setTimeout runs a longer delay (Infinity too) after 1 ms: every compile would be stopped at once
   if (!(timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS)) throw new RangeError(`timeoutMs must be from 1 to ${MAX_TIMER_MS} milliseconds, got ${String(timeoutMs)}`);

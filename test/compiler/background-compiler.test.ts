@@ -128,6 +128,27 @@ describe("the background compiler", () => {
     }
   }, 60_000);
 
+  it("keeps at most cacheSize results, and refuses a cacheSize that is not a whole number", async () => {
+    const small = (i: number) => `policy "p${i}" version "1.0.0"\ninput { a: { n: int } }\npermit r when a.n == ${i}\n`;
+    const hitsAfter = async (cacheSize: number, order: number[]) => {
+      const compiler = worker.createBackgroundCompiler({ cacheSize });
+      try {
+        for (const i of order) await compiler.compile(small(i), { stopAfter: "parse" });
+        return compiler.cacheHits;
+      } finally {
+        await compiler.close();
+      }
+    };
+    expect(await hitsAfter(0, [1, 1])).toBe(0);
+    expect(await hitsAfter(1, [1, 1, 2, 1])).toBe(1);
+    expect(await hitsAfter(2, [1, 2, 1, 2, 3, 2])).toBe(3);
+    // NaN (an unset environment variable, say) or a string kept every result: a cache without bound
+    for (const cacheSize of [NaN, "abc", "2", -1, 1.5, Infinity])
+      expect(() => worker.createBackgroundCompiler({ cacheSize: cacheSize as number })).toThrow(
+        new RangeError(`cacheSize must be a whole number from 0 (no cache) to 9007199254740991, got ${typeof cacheSize === "string" ? `"${cacheSize}"` : cacheSize}`),
+      );
+  }, 60_000);
+
   it("refuses a stack too small for the worker to start, or too large for Node to count, instead of letting it take the process down", () => {
     // from 2^44 MB Node's count of the stack's bytes overflows: the worker's RangeError ended the host (exit code 6)
     for (const stackSizeMb of [0.2, Infinity, 1e300, 2 ** 44, worker.MAX_WORKER_STACK_MB + 1, NaN, "8"])
