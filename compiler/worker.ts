@@ -8,6 +8,7 @@ import { sha3_512Hex } from "../runtime/crypto/digest.js";
 import type { Bundle } from "../runtime/manifest.js";
 import type { Diagnostic } from "./diagnostics.js";
 import { compilePolicy, compilerVersion, STAGES, type CompileOptions } from "./driver.js";
+import { loadAsc } from "./backend/asc.js";
 import { describeThrown, isInstance } from "../runtime/thrown.js";
 
 interface Job {
@@ -23,6 +24,8 @@ export interface CompiledInWorker {
 }
 
 type Reply = { id: number; ok: true; result: CompiledInWorker } | { id: number; ok: false; message: string };
+/** The worker's first message: the compiler and asc are loaded, compiles may come. */
+type Ready = { ready: true };
 
 export interface BackgroundCompiler {
   /**
@@ -49,13 +52,32 @@ export interface BackgroundCompilerOptions {
   /** results kept, least recently used first out (default 256; 0 keeps none): a whole number */
   readonly cacheSize?: number;
   /**
-   * Longest a compile may take, from the moment the worker is given it (default 120,000 ms, about
-   * ten times a 20,000-rule compile): a compile still running then is stopped with its worker and
-   * fails, and those waiting go to a new worker. The optimiser's own memory lies outside
-   * `resourceLimits` (it is WebAssembly), so time is the bound that always holds.
+   * Longest a compile may take, from the moment a started worker is given it (default 120,000 ms,
+   * about ten times a 20,000-rule compile): a compile still running then is stopped with its worker
+   * and fails, and those waiting go to a new worker. The optimiser's own memory lies outside
+   * `resourceLimits` (it is WebAssembly), so time is the bound that always holds. A new worker's
+   * start (loading the compiler and asc, about 1 s) is not counted: it has STARTUP_TIMEOUT_MS of its
+   * own, after which the compile waiting for it fails without having run. The first compile on a
+   * new worker still runs the compiler's code cold, and may take two or three times what the next
+   * one takes.
    */
   readonly timeoutMs?: number;
 }
+
+/** How a new worker starts (tests): a start made slower on purpose, and a shorter allowance. */
+export interface WorkerStartup {
+  /** the worker waits this long before it says it is ready */
+  readonly delayMs?: number;
+  /** instead of STARTUP_TIMEOUT_MS */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Longest a new worker may take to start. It loads the compiler and asc in about 1 s, several on a
+ * busy machine; one that has not started in a minute is stuck (on a file system that does not
+ * answer, say), and a compile must fail rather than wait for ever.
+ */
+export const STARTUP_TIMEOUT_MS = 60_000;
 
 const DEFAULT_CACHE_SIZE = 256;
 const DEFAULT_TIMEOUT_MS = 120_000;
@@ -145,7 +167,7 @@ function checkStack(stack: unknown): void {
  * here, so that when a compile brings the worker down (out of memory, say) it fails alone and those
  * waiting go to a new worker.
  */
-export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {}): BackgroundCompiler {
+export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {}, startup: WorkerStartup = {}): BackgroundCompiler {
   checkStack(settings.resourceLimits?.stackSizeMb);
   const isTs = import.meta.url.endsWith(".ts");
   const cacheSize = settings.cacheSize ?? DEFAULT_CACHE_SIZE;
@@ -160,33 +182,53 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
     resolve(r: CompiledInWorker): void;
     reject(e: Error): void;
   }
+  const startupTimeoutMs = startup.timeoutMs ?? STARTUP_TIMEOUT_MS;
   const queue: Waiting[] = [];
+  /** the compile given to the worker, or waiting for a new worker to start */
   let inFlight: Waiting | undefined;
-  /** stops the compile in flight when it takes longer than timeoutMs */
+  /** stops a worker that takes longer than startupTimeoutMs to start, then the compile in flight after timeoutMs */
   let deadline: ReturnType<typeof setTimeout> | undefined;
   const cache = new Map<string, Promise<CompiledInWorker>>();
   let worker: Worker | undefined;
+  /** the worker has said it is ready */
+  let started = false;
   let closed = false;
   let nextId = 0;
   let hits = 0;
 
-  /** Sends the next waiting compile to the worker, if none is in flight. */
+  /** Sends the next waiting compile to the worker, if none is in flight (a new worker gets it once started). */
   const pump = (): void => {
     while (inFlight === undefined && queue.length > 0) {
       const next = queue.shift()!;
+      let w: Worker;
       try {
-        const w = running();
-        w.ref(); // a compile in flight keeps the process alive
-        w.postMessage(next.job);
-        inFlight = next;
-        deadline = setTimeout(() => timedOut(w, next), timeoutMs);
-        deadline.unref(); // the worker's ref keeps the process alive while it compiles
+        w = running();
       } catch (e) {
         // a worker that cannot start (ERR_WORKER_INIT_FAILED, whose message is only "EAGAIN": no room for its stack, say)
         next.reject(new Error(`the compile worker could not start: ${describeThrown(e)}`));
+        continue;
       }
+      w.ref(); // a compile in flight keeps the process alive
+      inFlight = next;
+      if (started) give(w, next);
     }
     if (inFlight === undefined) worker?.unref();
+  };
+  /**
+   * Sends a compile to a started worker: its time starts now. Counted from the worker's creation, a
+   * compile's time took in the worker's start (about 1 s), and after one timeout every compile on a
+   * new worker could time out, blamed on the compile.
+   */
+  const give = (w: Worker, waiting: Waiting): void => {
+    w.postMessage(waiting.job); // the options are strings, numbers and booleans (copyOptions): they always clone
+    deadline = setTimeout(() => timedOut(w, waiting), timeoutMs);
+    deadline.unref(); // the worker's ref keeps the process alive while it compiles
+  };
+  /** The new worker has loaded the compiler and asc: the compile waiting for it goes now. */
+  const workerStarted = (w: Worker): void => {
+    started = true;
+    clearTimeout(deadline);
+    if (inFlight) give(w, inFlight);
   };
   /** The worker failed: the compile in flight fails with it; the rest go to a new worker. */
   const workerFailed = (w: Worker, e: Error): void => {
@@ -201,7 +243,13 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
   /** The compile in flight took too long: it is stopped with its worker, and fails. */
   const timedOut = (w: Worker, waiting: Waiting): void => {
     if (worker !== w || inFlight !== waiting) return;
-    workerFailed(w, new Error(`the compile took longer than ${timeoutMs} ms and was stopped`));
+    workerFailed(w, new Error(`the compile took longer than ${timeoutMs} ms (timeoutMs, timed from when the started worker was given it) and was stopped`));
+    void w.terminate();
+  };
+  /** The new worker took too long to start: it is stopped, and the compile waiting for it fails unrun. */
+  const startTimedOut = (w: Worker): void => {
+    if (worker !== w || started) return;
+    workerFailed(w, new Error(`the compile worker did not start within ${startupTimeoutMs} ms (loading the compiler and asc); the compile did not run`));
     void w.terminate();
   };
   /** The running worker, or a new one: a worker that crashed or ran out of memory is not reused. */
@@ -209,14 +257,19 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
     if (worker) return worker;
     // Under tsx (development) the worker must load TypeScript too.
     const w = new Worker(fileURLToPath(import.meta.url), {
-      workerData: { writCompileWorker: true },
+      workerData: { writCompileWorker: true, startupDelayMs: startup.delayMs ?? 0 } satisfies WorkerSettings,
       ...(isTs ? { execArgv: ["--import", "tsx"] } : {}),
       ...(settings.resourceLimits ? { resourceLimits: settings.resourceLimits } : {}),
     });
     w.unref();
-    w.on("message", (reply: Reply) => {
+    started = false;
+    deadline = setTimeout(() => startTimedOut(w), startupTimeoutMs);
+    deadline.unref();
+    w.on("message", (reply: Reply | Ready) => {
+      if (worker !== w) return;
+      if ("ready" in reply) return workerStarted(w);
       const done = inFlight;
-      if (worker !== w || done === undefined || done.job.id !== reply.id) return;
+      if (done === undefined || done.job.id !== reply.id) return;
       inFlight = undefined;
       clearTimeout(deadline);
       if (reply.ok) done.resolve(reply.result);
@@ -279,14 +332,29 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
   };
 }
 
+/** What a worker is started with. */
+interface WorkerSettings {
+  readonly writCompileWorker: true;
+  readonly startupDelayMs: number;
+}
+
 // Serve compiles only in a thread this module started: imported in some other worker thread of a
 // host, it must not answer (or swallow) that thread's messages.
-if (!isMainThread && parentPort && (workerData as { writCompileWorker?: boolean } | null)?.writCompileWorker === true) {
+if (!isMainThread && parentPort && (workerData as Partial<WorkerSettings> | null)?.writCompileWorker === true) {
   const port = parentPort;
-  port.on("message", (job: Job) => {
-    compilePolicy(job.text, job.options).then(
-      (r) => port.postMessage({ id: job.id, ok: true, result: { bundle: r.bundle, diagnostics: r.diagnostics } } satisfies Reply),
-      (e: unknown) => port.postMessage({ id: job.id, ok: false, message: describeThrown(e) } satisfies Reply),
-    );
-  });
+  const { startupDelayMs } = workerData as WorkerSettings;
+  // asc is loaded before the worker says it is ready, not in its first compile: the host times a
+  // compile from then on. A failure to load is the first compile's to report (loadAsc keeps it).
+  void loadAsc()
+    .catch(() => undefined)
+    .then(() => new Promise((resolve) => setTimeout(resolve, startupDelayMs)))
+    .then(() => {
+      port.on("message", (job: Job) => {
+        compilePolicy(job.text, job.options).then(
+          (r) => port.postMessage({ id: job.id, ok: true, result: { bundle: r.bundle, diagnostics: r.diagnostics } } satisfies Reply),
+          (e: unknown) => port.postMessage({ id: job.id, ok: false, message: describeThrown(e) } satisfies Reply),
+        );
+      });
+      port.postMessage({ ready: true } satisfies Ready);
+    });
 }

@@ -2,7 +2,8 @@
 // load TypeScript in a worker thread. The same bytes as an in-thread compile; a cache that saves the
 // second compile and hands each caller a copy of its own; a worker that runs out of memory fails its
 // compile and the next one (which used to hang for ever), while one waiting behind a compile that
-// brings the worker down goes to a new worker; a cache that tells options apart by type; options
+// brings the worker down goes to a new worker; a time limit that counts the compile, not the start
+// of its worker, which has a limit of its own; a cache that tells options apart by type; options
 // read once, when compile is called, and refused (never thrown) when not of their types; nothing
 // after close.
 
@@ -83,7 +84,10 @@ describe("the background compiler", () => {
       const slow = `${source}\n${Array.from({ length: 16_000 }, (_, i) => `forbid r${i} when payment.amount == ${i} && principal.id == "x${i}"`).join("\n")}\n`;
       const started = Date.now();
       const [stopped, next] = await Promise.allSettled([compiler.compile(slow), compiler.compile(source, { optimize: false })]);
-      expect(stopped).toMatchObject({ status: "rejected", reason: expect.objectContaining({ message: "the compile took longer than 6000 ms and was stopped" }) });
+      expect(stopped).toMatchObject({
+        status: "rejected",
+        reason: expect.objectContaining({ message: "the compile took longer than 6000 ms (timeoutMs, timed from when the started worker was given it) and was stopped" }),
+      });
       expect(next.status).toBe("fulfilled");
       expect((next as PromiseFulfilledResult<WorkerModule.CompiledInWorker>).value.diagnostics).toEqual([]);
       expect(Date.now() - started).toBeLessThan(60_000);
@@ -93,6 +97,35 @@ describe("the background compiler", () => {
     // setTimeout would run these after 1 ms, stopping every compile
     for (const timeoutMs of [0, Infinity, 2 ** 31, NaN]) expect(() => worker.createBackgroundCompiler({ timeoutMs })).toThrow(/timeoutMs must be from 1 to 2147483647 milliseconds/);
   }, 120_000);
+
+  it("times a compile from when its worker has started: a slow start is not the compile's", async () => {
+    // a start of 1.5 s (loading the compiler and asc takes about 1) used to count against a 500 ms
+    // compile: after one timeout, every compile on a new worker timed out, blamed on the compile
+    const compiler = worker.createBackgroundCompiler({ timeoutMs: 500 }, { delayMs: 1_500 });
+    try {
+      const started = Date.now();
+      const r = await compiler.compile(`policy "p" version "1.0.0"\ninput { a: { n: int } }\npermit r when a.n == 1\n`, { stopAfter: "parse" });
+      expect(r.diagnostics).toEqual([]);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1_500);
+    } finally {
+      await compiler.close();
+    }
+  }, 60_000);
+
+  it("fails the compiles waiting for a worker that does not start in time, unrun, and says so", async () => {
+    const compiler = worker.createBackgroundCompiler({}, { delayMs: 10_000, timeoutMs: 300 });
+    try {
+      const results = await Promise.allSettled([compiler.compile(source, { stopAfter: "parse" }), compiler.compile(`${source}\n`, { stopAfter: "parse" })]);
+      // each on a worker of its own: the first is stopped with the worker it waited for
+      for (const r of results)
+        expect(r).toMatchObject({
+          status: "rejected",
+          reason: expect.objectContaining({ message: "the compile worker did not start within 300 ms (loading the compiler and asc); the compile did not run" }),
+        });
+    } finally {
+      await compiler.close();
+    }
+  }, 60_000);
 
   it("keys its cache by the options' values and types, and by a source that is text", async () => {
     const compiler = worker.createBackgroundCompiler();
