@@ -121,7 +121,7 @@ export async function compilePolicy(text: string, options: CompileOptions = {}):
 
   // loaded on first use: parsing and checking never pay for the backend's modules
   const { planModule } = await import("./backend/plan.js");
-  const plan = time("plan", () => planModule(policy.ir));
+  const plan = time("plan", () => planModule(policy.ir, parsed.ast.input?.span));
   diagnostics.push(...plan.diagnostics);
   if (hasErrors(diagnostics) || options.stopAfter === "plan") return done({ ast: parsed.ast, checked: policy, ir: policy.ir, costBound });
 

@@ -153,12 +153,48 @@ export const MIN_WORKER_STACK_MB = 1;
  */
 export const MAX_WORKER_STACK_MB = 2 ** 20;
 
-/** Refuses a stack that would take the host down (MIN_WORKER_STACK_MB, MAX_WORKER_STACK_MB). */
-function checkStack(stack: unknown): void {
-  if (stack === undefined || (typeof stack === "number" && stack >= MIN_WORKER_STACK_MB && stack <= MAX_WORKER_STACK_MB)) return;
-  throw new RangeError(
-    `resourceLimits.stackSizeMb must be from ${MIN_WORKER_STACK_MB} to ${MAX_WORKER_STACK_MB} (a smaller stack overflows while the worker starts, a larger one overflows Node's count of its bytes, and either takes the process with it), got ${describeValue(stack)}`,
-  );
+/**
+ * The code range a worker may be given, in MB. Below about 3 MB the compiler's own code (binaryen's
+ * WebAssembly, AssemblyScript) does not fit and V8 aborts the whole process ("Allocation failed"),
+ * not the worker; far above V8's own maximum (a billion MB) it aborts as well. Within these bounds a
+ * compile that needs more fails alone.
+ */
+export const MIN_WORKER_CODE_RANGE_MB = 16;
+export const MAX_WORKER_CODE_RANGE_MB = 1024;
+
+/** Each limit node:worker_threads takes, with the values that cannot take the host down with the worker. */
+const LIMITS: Readonly<Record<keyof ResourceLimits, { readonly min: number; readonly max: number; readonly why: string }>> = {
+  stackSizeMb: {
+    min: MIN_WORKER_STACK_MB,
+    max: MAX_WORKER_STACK_MB,
+    why: "a smaller stack overflows while the worker starts, a larger one overflows Node's count of its bytes, and either takes the process with it",
+  },
+  codeRangeSizeMb: { min: MIN_WORKER_CODE_RANGE_MB, max: MAX_WORKER_CODE_RANGE_MB, why: "outside it V8 aborts the whole process, not the worker" },
+  // a heap too small fails the worker alone ("reached its memory limit"): any positive size will do
+  maxOldGenerationSizeMb: { min: Number.MIN_VALUE, max: Infinity, why: "a positive number of MB" },
+  maxYoungGenerationSizeMb: { min: Number.MIN_VALUE, max: Infinity, why: "a positive number of MB" },
+};
+
+/**
+ * The host's resource limits, read once and checked, when the compiler is created: the worker is
+ * started later, and again after each failure, from this copy — a value changed afterwards (or a
+ * getter) must not reach a worker unchecked. Throws a RangeError for a limit that could take the host
+ * down with the worker, or one Node does not know (a misspelt name is ignored by Node).
+ */
+function readResourceLimits(limits: unknown): ResourceLimits | undefined {
+  if (limits === undefined) return undefined;
+  if (typeof limits !== "object" || limits === null) throw new RangeError(`resourceLimits must be an object, got ${describeValue(limits)}`);
+  const copy: Record<string, number> = {};
+  for (const name of Object.keys(limits)) {
+    const bounds = LIMITS[name as keyof ResourceLimits];
+    if (bounds === undefined) throw new RangeError(`resourceLimits.${name} is not a limit node:worker_threads knows (${Object.keys(LIMITS).join(", ")})`);
+    const value: unknown = (limits as Record<string, unknown>)[name];
+    if (value === undefined) continue;
+    if (typeof value !== "number" || !(value >= bounds.min && value <= bounds.max))
+      throw new RangeError(`resourceLimits.${name} must be from ${bounds.min === Number.MIN_VALUE ? "above 0" : bounds.min} to ${bounds.max} (${bounds.why}), got ${describeValue(value)}`);
+    copy[name] = value;
+  }
+  return copy;
 }
 
 /**
@@ -168,7 +204,7 @@ function checkStack(stack: unknown): void {
  * waiting go to a new worker.
  */
 export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {}, startup: WorkerStartup = {}): BackgroundCompiler {
-  checkStack(settings.resourceLimits?.stackSizeMb);
+  const resourceLimits = readResourceLimits(settings.resourceLimits);
   const isTs = import.meta.url.endsWith(".ts");
   const cacheSize = settings.cacheSize ?? DEFAULT_CACHE_SIZE;
   // the cache is cut when its size exceeds cacheSize: never, against NaN or a string such as "abc"
@@ -176,7 +212,9 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
     throw new RangeError(`cacheSize must be a whole number from 0 (no cache) to ${Number.MAX_SAFE_INTEGER}, got ${describeValue(cacheSize)}`);
   const timeoutMs = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   // setTimeout runs a longer delay (Infinity too) after 1 ms: every compile would be stopped at once
-  if (!(timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS)) throw new RangeError(`timeoutMs must be from 1 to ${MAX_TIMER_MS} milliseconds, got ${String(timeoutMs)}`);
+  // a whole number: 0.5, true or "50" were taken, and then stopped every compile
+  if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMER_MS)
+    throw new RangeError(`timeoutMs must be a whole number of milliseconds from 1 to ${MAX_TIMER_MS}, got ${describeValue(timeoutMs)}`);
   interface Waiting {
     readonly job: Job;
     resolve(r: CompiledInWorker): void;
@@ -259,7 +297,7 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
     const w = new Worker(fileURLToPath(import.meta.url), {
       workerData: { writCompileWorker: true, startupDelayMs: startup.delayMs ?? 0 } satisfies WorkerSettings,
       ...(isTs ? { execArgv: ["--import", "tsx"] } : {}),
-      ...(settings.resourceLimits ? { resourceLimits: settings.resourceLimits } : {}),
+      ...(resourceLimits ? { resourceLimits } : {}),
     });
     w.unref();
     started = false;

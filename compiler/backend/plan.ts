@@ -28,7 +28,11 @@ export interface ModulePlan {
 
 const EMPTY_LAYOUT: InputLayout = { abi: WASM_ABI_VERSION, strings: [], root: { kind: "record", size: 0, fields: [] }, inputSize: 0 };
 
-export function planModule(ir: IRPolicy): ModulePlan {
+/**
+ * The module's layout, source and memory. `inputSpan` is the input block's, where W0902 points: the
+ * input's bounds are most of the memory, and its help names them (without it, the first rule).
+ */
+export function planModule(ir: IRPolicy, inputSpan?: Span): ModulePlan {
   const span = policySpan(ir);
   let layout = EMPTY_LAYOUT;
   try {
@@ -36,7 +40,7 @@ export function planModule(ir: IRPolicy): ModulePlan {
     layout = plan.layout;
     const generated = generateSource(ir, plan, arenaBytes(ir, plan.slots));
     const memoryPages = Math.max(1, Math.ceil(generated.memoryBytes / PAGE));
-    if (!within(generated.memoryBytes, MAX_MEMORY_BYTES)) return { layout, memoryPages, diagnostics: [tooMuchMemory(generated, layout, span)] };
+    if (!within(generated.memoryBytes, MAX_MEMORY_BYTES)) return { layout, memoryPages, diagnostics: [tooMuchMemory(generated, layout, inputSpan ?? span)] };
     return { layout, memoryPages, diagnostics: [], generated };
   } catch (e) {
     return { layout, memoryPages: 0, diagnostics: [backendError(e instanceof Error ? (e.stack ?? e.message) : String(e), span)] };

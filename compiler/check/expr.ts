@@ -15,6 +15,7 @@ import { Codes } from "./codes.js";
 import { didYouMean } from "./suggest.js";
 import { ERROR_TYPE, containsRecord, typeToString, unify, type CheckType } from "./types.js";
 import { UNSUPPORTED_FUNCTIONS, UNSUPPORTED_LITERALS } from "./unsupported.js";
+import { escapeControls } from "../../runtime/thrown.js";
 
 export interface Constant {
   readonly value: Value;
@@ -362,7 +363,7 @@ export class ExpressionChecker {
       }
       const key = k.node.value as string;
       if (keys.has(key)) {
-        this.report(Codes.duplicateMapKey, `map key \`${JSON.stringify(key)}\` appears twice`, e.key.span);
+        this.report(Codes.duplicateMapKey, `map key \`${escapeControls(JSON.stringify(key))}\` appears twice`, e.key.span);
         failed = true;
         continue;
       }

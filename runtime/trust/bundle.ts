@@ -11,6 +11,7 @@ import { headerProblem, parseCompact, payloadText, signCompact, verifyJws } from
 import { BUNDLE_SIGNATURE_TYP, type PrivateKey, type PublicKey } from "./types.js";
 import { describeThrown, isInstance, shownOption } from "../thrown.js";
 import { copyPublicKeys } from "./artifact-checks.js";
+import { readSigningKey } from "./keys.js";
 
 export type BundleErrorCode =
   | "unsigned"
@@ -43,7 +44,7 @@ export const MAX_BUNDLE_SIGNATURE_LENGTH = 64 * 1024 * 1024;
  * is not JSON (a caller bug; compiled manifests always are).
  */
 export function signBundle(bundle: Bundle, key: PrivateKey, path?: CryptoPath): Bundle {
-  const signing = signingKey(key);
+  const signing = readSigningKey(key, "signBundle");
   const payload = utf8Encode(canonicalize(bundle.manifest));
   const signature = signCompact({ alg: "EdDSA", kid: signing.keyId, typ: BUNDLE_SIGNATURE_TYP }, payload, signing, path);
   return { module: bundle.module, manifest: bundle.manifest, signature };
@@ -54,24 +55,6 @@ export function signBundle(bundle: Bundle, key: PrivateKey, path?: CryptoPath): 
  * Unchecked, the `{ ok, key }` a key file loads as went on to fail as the manifest's fault (its
  * header's `kid` undefined: "not canonicalisable JSON at `kid`"), and a public key deep in Ed25519.
  */
-function signingKey(key: unknown): PrivateKey {
-  let read: { keyId: unknown; seed: unknown; publicKey: unknown; loadResult: boolean; publicOnly: boolean } | undefined;
-  try {
-    if (typeof key === "object" && key !== null) {
-      const k = key as Record<string, unknown>;
-      const loadResult = "ok" in k && ("key" in k || "message" in k);
-      read = { keyId: k["keyId"], seed: k["seed"], publicKey: k["publicKey"], loadResult, publicOnly: "bytes" in k && !("seed" in k) };
-    }
-  } catch (e) {
-    throw new TypeError(`signBundle: the key could not be read: ${describeThrown(e)}`);
-  }
-  if (read !== undefined && typeof read.keyId === "string" && isInstance(read.seed, Uint8Array) && read.seed.length === 32 && typeof read.publicKey === "object" && read.publicKey !== null)
-    return { keyId: read.keyId, seed: read.seed, publicKey: read.publicKey as PublicKey };
-  const what = read?.loadResult ? "a key file's load result ({ ok, key } or { ok: false, message })" : read?.publicOnly ? "a public key" : shownOption(key);
-  throw new TypeError(
-    `signBundle: the key is not a private key ({ keyId, seed: 32 bytes, publicKey }) but ${what}: pass generateKeyPair()'s, or the \`key\` of loadPrivateKeyFile(path) once its \`ok\` is true`,
-  );
-}
 
 function fail(code: BundleErrorCode, message: string): BundleVerification {
   return { ok: false, code, message };

@@ -8,6 +8,7 @@ import { base64urlDecode, base64urlEncode, bytesEqual, utf8Encode } from "../cry
 import { ed25519PublicKey, isEd25519Point, isWeakEd25519Key, randomSeed, sha256Bytes } from "../crypto/ed25519.js";
 import type { CryptoPath } from "../crypto/digest.js";
 import type { PrivateKey, PublicKey } from "./types.js";
+import { describeThrown, isInstance, shownOption } from "../thrown.js";
 
 export interface Ed25519PublicJwk {
   readonly kty: "OKP";
@@ -123,4 +124,28 @@ export function privateKeyFromJwk(jwk: unknown): KeyResult<PrivateKey> {
   if (okp.kid !== undefined && okp.kid !== key.keyId)
     return { ok: false, message: `JWK \`kid\` ${okp.kid} is not the key's RFC 7638 thumbprint ${key.keyId}` };
   return { ok: true, key };
+}
+
+/**
+ * A private key handed to a signing entry point (`who`: signBundle, createSigner), read once and
+ * checked before anything is signed: the `{ ok, key }` a key file loads as, or a public key, would
+ * otherwise fail later with a message about something else (a statement's JSON).
+ */
+export function readSigningKey(key: unknown, who: string): PrivateKey {
+  let read: { keyId: unknown; seed: unknown; publicKey: unknown; loadResult: boolean; publicOnly: boolean } | undefined;
+  try {
+    if (typeof key === "object" && key !== null) {
+      const k = key as Record<string, unknown>;
+      const loadResult = "ok" in k && ("key" in k || "message" in k);
+      read = { keyId: k["keyId"], seed: k["seed"], publicKey: k["publicKey"], loadResult, publicOnly: "bytes" in k && !("seed" in k) };
+    }
+  } catch (e) {
+    throw new TypeError(`${who}: the key could not be read: ${describeThrown(e)}`);
+  }
+  if (read !== undefined && typeof read.keyId === "string" && isInstance(read.seed, Uint8Array) && read.seed.length === 32 && typeof read.publicKey === "object" && read.publicKey !== null)
+    return { keyId: read.keyId, seed: read.seed, publicKey: read.publicKey as PublicKey };
+  const what = read?.loadResult ? "a key file's load result ({ ok, key } or { ok: false, message })" : read?.publicOnly ? "a public key" : shownOption(key);
+  throw new TypeError(
+    `${who}: the key is not a private key ({ keyId, seed: 32 bytes, publicKey }) but ${what}: pass generateKeyPair()'s, or the \`key\` of loadPrivateKeyFile(path) once its \`ok\` is true`,
+  );
 }

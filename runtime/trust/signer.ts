@@ -9,6 +9,7 @@ import { canonicalize } from "./jcs.js";
 import { signCompact } from "./jws.js";
 import { batchPlaceOf, isBatchedText, parseBatchedArtifact } from "./batch-artifact.js";
 import type { ChainHead, PrivateKey, PublicKey, Statement } from "./types.js";
+import { readSigningKey } from "./keys.js";
 
 export const GENESIS: ChainHead = { seq: 0, prev: null };
 
@@ -37,7 +38,7 @@ export class Signer {
     if ((seq === 0) !== (prev === null)) throw new RangeError("chain head: seq 0 goes with prev null, and only it");
     if (prev !== null && !isDigestPair(prev))
       throw new RangeError("chain head prev must be null or { sha3_512, blake2b_512 }, 128 lowercase hex digits each (a log's head().chain)");
-    this.#key = key;
+    this.#key = readSigningKey(key, "createSigner");
     this.#head = { seq, prev: prev as ChainHead["prev"] };
     this.path = options.path;
   }

@@ -62,16 +62,17 @@ export type ProfileResult =
 
 /**
  * The exports of the decision-module ABI (docs/abi.md). The single place to change if the ABI
- * renames them.
+ * renames them. Frozen: the package exports it, and it is the default every check (loadPolicy, the
+ * compiler's) uses — a host emptying it would have every module pass without an export.
  */
-export const REQUIRED_EXPORTS: readonly string[] = [
+export const REQUIRED_EXPORTS: readonly string[] = Object.freeze([
   "memory",
   "writ_abi_version",
   "writ_input_ptr",
   "writ_input_size",
   "writ_evaluate",
   "writ_result_ptr",
-];
+]);
 
 /** Checks a module against the determinism profile. Never throws. */
 export function validateProfile(

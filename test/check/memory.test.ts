@@ -33,6 +33,8 @@ describe("the module's fixed memory", () => {
     expect(r.diagnostics[0]!.message).toBe(
       "the policy needs 17.0 MiB of fixed module memory (constants 0.0 MiB, input 17.0 MiB, scratch 0.0 MiB), more than the 16.0 MiB allowed",
     );
+    // it points at the input block, whose bounds its help asks to lower, not at the first rule
+    expect(tooLarge.slice(r.diagnostics[0]!.span.start, r.diagnostics[0]!.span.start + 7)).toBe("input {");
     expect(r.timings.plan).toBeGreaterThanOrEqual(0);
     expect(r.timings.codegen).toBeUndefined();
     expect(MAX_MEMORY_BYTES).toBe(16 * MiB);

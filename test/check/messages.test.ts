@@ -13,6 +13,11 @@ describe("mismatch messages", () => {
     }
   });
 
+  it("quote a duplicate map key with what could change how the line displays escaped (a right-to-left override)", async () => {
+    const r = await compilePolicy(policy('{"x\u202egnp.exe": 1, "x\u202egnp.exe": 2}["a"] == 1'), { stopAfter: "check" });
+    expect(r.diagnostics.map((d) => d.message)).toEqual(['map key `"x\\u202egnp.exe"` appears twice']);
+  });
+
   it("stay plain when the types print differently", async () => {
     const r = await compilePolicy(policy("(b ? r1 : 1) == 1"), { stopAfter: "check" });
     expect(r.diagnostics[0]!.message).toBe("the branches of `?:` have different types: `{ a: int }` and `int`");

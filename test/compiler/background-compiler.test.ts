@@ -95,7 +95,9 @@ describe("the background compiler", () => {
       await compiler.close();
     }
     // setTimeout would run these after 1 ms, stopping every compile
-    for (const timeoutMs of [0, Infinity, 2 ** 31, NaN]) expect(() => worker.createBackgroundCompiler({ timeoutMs })).toThrow(/timeoutMs must be from 1 to 2147483647 milliseconds/);
+    // and these were taken, then stopped every compile ("took longer than 0.5 ms", "than true ms")
+    for (const timeoutMs of [0, Infinity, 2 ** 31, NaN, 0.5, true, "50"])
+      expect(() => worker.createBackgroundCompiler({ timeoutMs: timeoutMs as number })).toThrow(/timeoutMs must be a whole number of milliseconds from 1 to 2147483647/);
   }, 120_000);
 
   it("times a compile from when its worker has started: a slow start is not the compile's", async () => {
@@ -188,6 +190,26 @@ describe("the background compiler", () => {
       expect(() => worker.createBackgroundCompiler({ resourceLimits: { stackSizeMb: stackSizeMb as number } })).toThrow(
         new RangeError(`resourceLimits.stackSizeMb must be from 1 to 1048576 (a smaller stack overflows while the worker starts, a larger one overflows Node's count of its bytes, and either takes the process with it), got ${typeof stackSizeMb === "string" ? `"${stackSizeMb}"` : stackSizeMb}`),
       );
+  });
+
+  it("reads the resource limits once, when it is created: a limit changed afterwards does not reach a worker", async () => {
+    const limits: { stackSizeMb?: number; codeRangeSizeMb?: number } = { stackSizeMb: 4 };
+    const compiler = worker.createBackgroundCompiler({ resourceLimits: limits });
+    try {
+      limits.stackSizeMb = Infinity; // unchecked, it ended the host when the worker started (exit code 6)
+      limits.codeRangeSizeMb = 1; // unchecked, V8 aborted the host (out of memory)
+      const compiled = await compiler.compile(`policy "p" version "1"\ninput { n: int }\npermit p when n > 0\n`, { stopAfter: "check" });
+      expect(compiled.diagnostics).toEqual([]);
+    } finally {
+      await compiler.close();
+    }
+  }, 60_000);
+
+  it("refuses a code range V8 would abort the host for, and a limit Node does not know", () => {
+    for (const codeRangeSizeMb of [1, 2, 1e9, Infinity, NaN])
+      expect(() => worker.createBackgroundCompiler({ resourceLimits: { codeRangeSizeMb } }), String(codeRangeSizeMb)).toThrow(/resourceLimits.codeRangeSizeMb must be from 16 to 1024/);
+    expect(() => worker.createBackgroundCompiler({ resourceLimits: { maxOldGenerationSizeMB: 64 } as never })).toThrow(/resourceLimits.maxOldGenerationSizeMB is not a limit node:worker_threads knows/);
+    expect(() => worker.createBackgroundCompiler({ resourceLimits: { maxOldGenerationSizeMb: 0 } })).toThrow(/maxOldGenerationSizeMb must be from above 0/);
   });
 
   it("outlives a worker given the largest stack it accepts: its compile fails or runs, the host goes on", () => {

@@ -41,5 +41,9 @@ describe("docs/profile.md's sample", () => {
     const lines = formatViolations(missing.violations).split("\n");
     expect(lines).toEqual(REQUIRED_EXPORTS.slice(2).map((name) => `required-exports: missing required export \`${name}\``));
     expect(validateProfile(bytes, ["memory", "writ_abi_version"]).ok).toBe(true);
+    // the exported default cannot be emptied to let every module through
+    expect(Object.isFrozen(REQUIRED_EXPORTS)).toBe(true);
+    expect(() => ((REQUIRED_EXPORTS as string[]).length = 0)).toThrow(TypeError);
+    expect(validateProfile(bytes).ok).toBe(false);
   });
 });

@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { canonicalize } from "../../runtime/trust/jcs.js";
 import { generateKeyPair, publicJwk } from "../../runtime/trust/keys.js";
 import { signBundle, verifyBundle } from "../../runtime/trust/bundle.js";
+import { createSigner } from "../../runtime/trust/signer.js";
 import { readBundle, readBundleResult, writeBundle, BundleFileError } from "../../runtime/trust/bundle-files.js";
 import type { Bundle } from "../../runtime/manifest.js";
 import { fakeBundle } from "./fake-policy.js";
@@ -113,6 +114,10 @@ describe("signBundle", () => {
       }
       const throwing = { get keyId(): string { throw new Error("no key here"); } };
       expect(refusal(throwing)).toMatchObject({ name: "TypeError", message: "signBundle: the key could not be read: no key here" });
+      // createSigner alike: it took the load result, and the first authorize threw about a statement's JSON
+      expect(() => createSigner(loaded as never)).toThrow(/^createSigner: the key is not a private key .* but a key file's load result/);
+      expect(() => createSigner(authority.publicKey as never)).toThrow(/^createSigner: the key is not a private key .* but a public key/);
+      if (loaded.ok) expect(createSigner(loaded.key).keyId).toBe(authority.keyId);
       if (loaded.ok) expect(verifyBundle(signBundle(fakeBundle(), loaded.key), trusted)).toEqual({ ok: true, keyId: authority.keyId });
     } finally {
       rmSync(dir, { recursive: true, force: true });
