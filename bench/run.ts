@@ -136,9 +136,14 @@ export function parseOptions(argv: readonly string[]): Options | string {
       if (names.length === 0) return `--engines needs at least one engine, e.g. --engines=writ,cedar (known: ${ENGINE_ORDER.join(", ")})`;
       const unknown = names.filter((n) => !isEngineName(n));
       if (unknown.length > 0) return `unknown engine \`${unknown.join("`, `")}\` (known: ${ENGINE_ORDER.join(", ")})`;
+      // one engine twice would be timed twice, its rounds counted as two engines'
+      const twice = names.find((n, i) => names.indexOf(n) !== i);
+      if (twice !== undefined) return `--engines names \`${twice}\` twice`;
       engines = names as EngineName[];
     } else if (arg.startsWith("--when-quiet=")) {
-      whenQuietUs = Number(arg.slice("--when-quiet=".length));
+      const text = arg.slice("--when-quiet=".length);
+      // decimal only: Number() also reads 0x10, 1e1 and " 8"
+      whenQuietUs = /^[0-9]+(\.[0-9]+)?$/.test(text) ? Number(text) : NaN;
       if (!(whenQuietUs > 0 && whenQuietUs < 1e6)) return `--when-quiet needs a probe time in µs, e.g. --when-quiet=8, got \`${arg.slice(13)}\``;
     } else return `unknown option \`${arg}\` (known: --quick, --check, --no-write, --unoptimized, --scaling[=10,100,...], --seed=N, --engines=a,b, --when-quiet=µs, --help)`;
   }

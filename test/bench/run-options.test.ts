@@ -26,6 +26,9 @@ describe("npm run bench's options", () => {
     for (const arg of ["--engines=", "--engines=,", "--engines=,,"]) expect(refused([arg, "--check"])).toMatch(/^--engines needs at least one engine/);
     expect(refused(["--engines=writ,nope"])).toMatch(/^unknown engine `nope` \(known: writ, /);
     expect(taken(["--engines=cedar,writ"]).engines).toEqual(["cedar", "writ"]);
+    expect(refused(["--engines=writ,cedar,writ"])).toBe("--engines names `writ` twice");
+    for (const quiet of ["0x10", "1e1", " 8", "8us"]) expect(refused([`--when-quiet=${quiet}`])).toMatch(/^--when-quiet needs a probe time in µs/);
+    expect(taken(["--when-quiet=7.5"]).whenQuietUs).toBe(7.5);
     expect(taken([]).engines).toEqual([...ENGINE_ORDER]);
     // as the command does: a usage error, exit 2, before anything is compiled
     const err = vi.spyOn(console, "error").mockImplementation(() => {});
