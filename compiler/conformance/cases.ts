@@ -72,7 +72,8 @@ function messageField(v: TextprotoValue, name: string, problems: Problems): Text
 
 // The fields of each message read here (simple.proto, value.proto, eval.proto, checked.proto). The
 // reader knows no schema, so without this a misspelt field would simply be absent — a misspelt
-// result matcher would silently mean `true`, a misspelt `test` would mean no tests.
+// result matcher would silently mean `true`, a misspelt `test` would mean no tests, a misspelt
+// `elem_type` would mean a list of `dyn`.
 const SCHEMA = {
   SimpleTestFile: ["name", "description", "section"],
   SimpleTestSection: ["name", "description", "test"],
@@ -96,6 +97,12 @@ const SCHEMA = {
   ListValue: ["values"],
   MapValue: ["entries"],
   MapEntry: ["key", "value"],
+  Type: [
+    "dyn", "null", "primitive", "wrapper", "well_known", "list_type", "map_type", "function", "type_param", "type",
+    "error", "abstract_type", "message_type",
+  ],
+  ListType: ["elem_type"],
+  MapType: ["key_type", "value_type"],
 } as const satisfies Record<string, readonly string[]>;
 
 /** A problem for each field of `m` that message `type` does not have. */
@@ -234,28 +241,34 @@ const PRIMITIVES: Readonly<Record<string, CelType>> = {
 
 /** cel.expr.Type → CelType. */
 function convertType(m: TextprotoMessage, problems: Problems): CelType {
+  checkFields(m, "Type", problems);
   const f = m.fields[m.fields.length - 1];
   const unsupported = (feature: string, name: string): CelType => ({ kind: "unsupported", feature, name });
-  if (f === undefined) return unsupported("dyn", "dyn"); // an empty Type is `dyn` (the oneof is unset)
+  const dyn = unsupported("dyn", "dyn");
+  if (f === undefined) return dyn; // an empty Type is `dyn` (the oneof is unset)
   const v = f.value;
+  /** the Type in field `name` of `parent`: `dyn` when absent (an unset Type); a problem when not a message */
+  const typeIn = (parent: TextprotoMessage, name: string): CelType => {
+    const t = fieldNamed(parent, name);
+    const tm = t && messageField(t, name, problems);
+    return tm ? convertType(tm, problems) : dyn;
+  };
   switch (f.name) {
     case "primitive":
       if (v.kind === "ident" && PRIMITIVES[v.name]) return PRIMITIVES[v.name]!;
       problems.add(f.line, "unknown primitive type");
       return unsupported("unknown types", "?");
     case "list_type": {
-      const elem = asMessage(asMessage(v) && fieldNamed(asMessage(v)!, "elem_type"));
-      return { kind: "list", element: elem ? convertType(elem, problems) : unsupported("dyn", "dyn") };
+      const lm = messageField(v, "list_type", problems);
+      if (!lm) return dyn;
+      checkFields(lm, "ListType", problems);
+      return { kind: "list", element: typeIn(lm, "elem_type") };
     }
     case "map_type": {
-      const mm = asMessage(v);
-      const k = asMessage(mm && fieldNamed(mm, "key_type"));
-      const val = asMessage(mm && fieldNamed(mm, "value_type"));
-      return {
-        kind: "map",
-        key: k ? convertType(k, problems) : unsupported("dyn", "dyn"),
-        value: val ? convertType(val, problems) : unsupported("dyn", "dyn"),
-      };
+      const mm = messageField(v, "map_type", problems);
+      if (!mm) return dyn;
+      checkFields(mm, "MapType", problems);
+      return { kind: "map", key: typeIn(mm, "key_type"), value: typeIn(mm, "value_type") };
     }
     case "null":
       return unsupported("null", "null_type");
@@ -281,8 +294,7 @@ function convertType(m: TextprotoMessage, problems: Problems): CelType {
     case "error":
       return unsupported("error type", "error");
     default:
-      problems.add(f.line, `unknown Type kind \`${f.name}\``);
-      return unsupported("unknown types", f.name);
+      return unsupported("unknown types", f.name); // not a Type field: checkFields has reported it
   }
 }
 
@@ -370,11 +382,14 @@ function convertTypeEnv(test: TextprotoMessage, problems: Problems): { typeEnv: 
     if (!dm) continue;
     checkFields(dm, "Decl", problems);
     const declName = stringField(dm, "name", problems);
-    const ident = asMessage(fieldNamed(dm, "ident"));
-    if (ident) {
+    const identField = fieldNamed(dm, "ident");
+    if (identField !== undefined) {
+      const ident = messageField(identField, "ident", problems);
+      if (!ident) continue;
       checkFields(ident, "IdentDecl", problems);
-      const t = asMessage(fieldNamed(ident, "type"));
-      typeEnv[declName] = t ? convertType(t, problems) : { kind: "unsupported", feature: "dyn", name: "dyn" };
+      const t = fieldNamed(ident, "type");
+      const tm = t && messageField(t, "type", problems);
+      typeEnv[declName] = tm ? convertType(tm, problems) : { kind: "unsupported", feature: "dyn", name: "dyn" };
     } else {
       declaredFunctions.push(declName);
     }

@@ -112,7 +112,7 @@ describe("tests", () => {
     const typo = casesFromText(`section { test { name: "a" expr: "1" check_only: true typed_result { deduce_type { primitive: INT64 } } } }`, "f");
     expect(typo.cases[0]!.problems).toEqual([{ line: 1, message: "unknown field `deduce_type` in TypedResult" }]);
     const badType = casesFromText(`section { test { name: "a" expr: "1" typed_result { result { int64_value: 1 } deduced_type { primitve: INT64 } } } }`, "f");
-    expect(badType.cases[0]!.problems).toEqual([{ line: 1, message: "unknown Type kind `primitve`" }]);
+    expect(badType.cases[0]!.problems).toEqual([{ line: 1, message: "unknown field `primitve` in Type" }]);
   });
 
   it("falls back to the file name, and reports malformed parts with their line instead of throwing", () => {
@@ -171,6 +171,34 @@ describe("malformed tests", () => {
       ["type_env { name: 'x' ident { typ { primitive: INT64 } } }", "unknown field `typ` in IdentDecl"],
     ];
     for (const [text, message] of cases) expect(problemsOf(text).own.map((p) => p.message), text).toContain(message);
+  });
+
+  it("reports unknown fields in Type, ListType and MapType, wherever a type is read", () => {
+    const cases: [string, string][] = [
+      // a misspelt elem_type must not mean a list of dyn (an unsupported case)
+      ["type_env { name: 'x' ident { type { list_type { elem_typ { primitive: INT64 } } } } }", "unknown field `elem_typ` in ListType"],
+      ["type_env { name: 'x' ident { type { map_type { key_typ { primitive: STRING } value_type { primitive: INT64 } } } } }", "unknown field `key_typ` in MapType"],
+      ["type_env { name: 'x' ident { type { map_type { key_type { primitive: STRING } valu_type { primitive: INT64 } } } } }", "unknown field `valu_type` in MapType"],
+      // the misspelt field comes first, so the one read last is well formed: it must not pass
+      ["type_env { name: 'x' ident { type { primitve: STRING primitive: INT64 } } }", "unknown field `primitve` in Type"],
+      ["type_env { name: 'x' ident { type { list_type { elem_type { primitve: STRING } } } } }", "unknown field `primitve` in Type"],
+      ["type_env { name: 'x' ident { type { map_type { key_type { primitive: STRING } value_type { list_typ { } } } } } }", "unknown field `list_typ` in Type"],
+      ["check_only: true typed_result { deduced_type { list_type { elem_type { primitive: INT64 } elem { } } } }", "unknown field `elem` in ListType"],
+    ];
+    for (const [text, message] of cases) expect(problemsOf(text).own.map((p) => p.message), text).toEqual([message]);
+    // a scalar where a Type, ListType or MapType is needed is not read as `dyn`
+    const scalars: [string, string][] = [
+      ["type_env { name: 'x' ident { type: 1 } }", "`type` should be a message"],
+      ["type_env { name: 'x' ident: 1 }", "`ident` should be a message"],
+      ["type_env { name: 'x' ident { type { list_type: 1 } } }", "`list_type` should be a message"],
+      ["type_env { name: 'x' ident { type { list_type { elem_type: INT64 } } } }", "`elem_type` should be a message"],
+      ["type_env { name: 'x' ident { type { map_type { key_type: STRING } } } }", "`key_type` should be a message"],
+    ];
+    for (const [text, message] of scalars) expect(problemsOf(text).own.map((p) => p.message), text).toEqual([message]);
+    // the line is the misspelt field's
+    expect(problemsOf("type_env { name: 'x'\n ident { type { list_type {\n elem_typ { primitive: INT64 } } } } }").own).toEqual([
+      { line: 7, message: "unknown field `elem_typ` in ListType" },
+    ]);
   });
 
   it("reports a value that cannot be converted, keeping the case with its matcher unreadable", () => {
