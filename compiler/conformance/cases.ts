@@ -2,8 +2,9 @@
 // cases: the expression, its bindings and declared variables, and what CEL says it yields. Values
 // and types follow value.proto and checked.proto; kinds outside Writ's subset are kept so that
 // classify.ts can name the feature. Never throws: malformed parts come back as problems with lines.
-// Nothing is guessed at: a field the schema does not have (a misspelt `eval_eror` or `tset`) and a
-// value that cannot be converted are problems. A test with a problem is still a case, carrying the
+// Nothing is guessed at: a field the schema does not have (a misspelt `eval_eror` or `tset`), a
+// non-repeated field given twice, two members of one oneof (`value` and `eval_error`) and a value
+// that cannot be converted are problems. A test with a problem is still a case, carrying the
 // problem, so the runner fails it rather than losing it; only what lies outside any test (a bad
 // section, a text-format error) is a problem of the file.
 
@@ -105,10 +106,62 @@ const SCHEMA = {
   MapType: ["key_type", "value_type"],
 } as const satisfies Record<string, readonly string[]>;
 
-/** A problem for each field of `m` that message `type` does not have. */
-function checkFields(m: TextprotoMessage, type: keyof typeof SCHEMA, problems: Problems): void {
+type MessageName = keyof typeof SCHEMA;
+
+// The repeated fields of each message (a map field, `bindings`, is an entry per occurrence); every
+// other field may be given once. The text format refuses a non-repeated field given twice, and it
+// refuses two members of one oneof, so neither is taken last-wins here: each is a problem.
+const REPEATED = {
+  SimpleTestFile: ["section"],
+  SimpleTestSection: ["test"],
+  SimpleTest: ["type_env", "bindings"],
+  ErrorSetMatcher: ["errors"],
+  ErrorSet: ["errors"],
+  Status: ["details"],
+  ListValue: ["values"],
+  MapValue: ["entries"],
+} as const satisfies { readonly [K in MessageName]?: readonly (typeof SCHEMA)[K][number][] };
+
+// The oneofs of each message, by name: at most one member of each may be given.
+const ONEOFS = {
+  SimpleTest: { result_matcher: ["value", "typed_result", "eval_error", "any_eval_errors", "unknown", "any_unknowns"] },
+  Decl: { decl_kind: ["ident", "function"] },
+  ExprValue: { kind: ["value", "error", "unknown"] },
+  Value: { kind: SCHEMA.Value },
+  Type: { type_kind: SCHEMA.Type },
+} as const satisfies { readonly [K in MessageName]?: Readonly<Record<string, readonly (typeof SCHEMA)[K][number][]>> };
+
+/**
+ * A problem for each field of `m` that message `type` does not have, for each repeat of a field that
+ * is not repeated, and for each member of a oneof given after another member of it.
+ */
+function checkFields(m: TextprotoMessage, type: MessageName, problems: Problems): void {
   const known: readonly string[] = SCHEMA[type];
-  for (const f of m.fields) if (!known.includes(f.name)) problems.add(f.line, `unknown field \`${f.name}\` in ${type}`);
+  const repeated: readonly string[] = (REPEATED as Partial<Record<MessageName, readonly string[]>>)[type] ?? [];
+  const oneofs = Object.entries((ONEOFS as Partial<Record<MessageName, Record<string, readonly string[]>>>)[type] ?? {});
+  const given = new Map<string, TextprotoField>(); // each non-repeated field's first occurrence
+  const oneofGiven = new Map<string, TextprotoField>(); // each oneof's first member given
+  for (const f of m.fields) {
+    if (!known.includes(f.name)) {
+      problems.add(f.line, `unknown field \`${f.name}\` in ${type}`);
+      continue;
+    }
+    if (repeated.includes(f.name)) continue;
+    const earlier = given.get(f.name);
+    if (earlier) {
+      problems.add(f.line, `field \`${f.name}\` of ${type} is given again (first on line ${earlier.line}); it is not repeated`);
+      continue;
+    }
+    given.set(f.name, f);
+    const oneof = oneofs.find(([, members]) => members.includes(f.name))?.[0];
+    if (oneof === undefined) continue;
+    const other = oneofGiven.get(oneof);
+    if (other) {
+      problems.add(f.line, `field \`${f.name}\` of ${type} is given along with \`${other.name}\` (line ${other.line}), another member of oneof \`${oneof}\``);
+    } else {
+      oneofGiven.set(oneof, f);
+    }
+  }
 }
 
 function stringField(m: TextprotoMessage, name: string, problems: Problems): string {
@@ -318,7 +371,7 @@ export const CHECK_ONLY = "check_only (type deduction)";
 export const DEDUCED_TYPE = "typed_result.deduced_type (type deduction)";
 
 function expectedOf(test: TextprotoMessage, problems: Problems): Expected {
-  // the oneof result_matcher: the last one written wins, like proto parsing
+  // the oneof result_matcher: checkFields has reported a second member (and a repeat), failing the case
   const matcher = [...test.fields]
     .reverse()
     .find((f) => ["value", "typed_result", "eval_error", "any_eval_errors", "unknown", "any_unknowns"].includes(f.name));

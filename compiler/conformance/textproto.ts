@@ -417,7 +417,10 @@ export function fieldsNamed(m: TextprotoMessage, name: string): TextprotoValue[]
   return m.fields.filter((f) => f.name === name).map((f) => f.value);
 }
 
-/** The last field of `m` named `name` (proto semantics for a repeated singular field), if any. */
+/**
+ * The last field of `m` named `name`, if any. The text format refuses a non-repeated field given
+ * twice; this reader knows no schema, so that is for its caller to report (cases.ts, checkFields).
+ */
 export function fieldNamed(m: TextprotoMessage, name: string): TextprotoValue | undefined {
   const all = fieldsNamed(m, name);
   return all[all.length - 1];

@@ -201,6 +201,43 @@ describe("malformed tests", () => {
     ]);
   });
 
+  it("reports a non-repeated field given twice and two members of one oneof, instead of taking the last", () => {
+    // the test's own fields: `expr` given twice must not be read as its last value
+    expect(problemsOf(`expr: "1 == 2"`).own).toEqual([
+      { line: 5, message: "field `expr` of SimpleTest is given again (first on line 4); it is not repeated" },
+    ]);
+    // two result matchers: neither may be taken
+    expect(problemsOf(`value { int64_value: 5 }\neval_error { errors { message: "divide by zero" } }`).own).toEqual([
+      { line: 6, message: "field `eval_error` of SimpleTest is given along with `value` (line 5), another member of oneof `result_matcher`" },
+    ]);
+    const cases: [string, string][] = [
+      ["disable_check: true disable_check: false", "field `disable_check` of SimpleTest is given again (first on line 5); it is not repeated"],
+      ["value { bool_value: true } value { bool_value: false }", "field `value` of SimpleTest is given again (first on line 5); it is not repeated"],
+      ["typed_result { result { int64_value: 1 } result { int64_value: 2 } }", "field `result` of TypedResult is given again (first on line 5); it is not repeated"],
+      ["value { int64_value: 1 string_value: 'a' }", "field `string_value` of Value is given along with `int64_value` (line 5), another member of oneof `kind`"],
+      ["value { int64_value: 1 int64_value: 2 }", "field `int64_value` of Value is given again (first on line 5); it is not repeated"],
+      ["value { map_value { entries { key { string_value: 'k' } key { string_value: 'j' } value { int64_value: 1 } } } }", "field `key` of MapEntry is given again (first on line 5); it is not repeated"],
+      ["value { enum_value { type: 'a.B' value: 1 value: 2 } }", "field `value` of EnumValue is given again (first on line 5); it is not repeated"],
+      ["eval_error { errors { message: 'a' message: 'b' } }", "field `message` of Status is given again (first on line 5); it is not repeated"],
+      ["bindings { key: 'x' key: 'y' value { value { int64_value: 1 } } }", "field `key` of BindingsEntry is given again (first on line 5); it is not repeated"],
+      ["bindings { key: 'x' value { value { int64_value: 1 } error { } } }", "field `error` of ExprValue is given along with `value` (line 5), another member of oneof `kind`"],
+      ["type_env { name: 'x' name: 'y' ident { type { primitive: INT64 } } }", "field `name` of Decl is given again (first on line 5); it is not repeated"],
+      ["type_env { name: 'x' ident { type { primitive: INT64 } } function { } }", "field `function` of Decl is given along with `ident` (line 5), another member of oneof `decl_kind`"],
+      ["type_env { name: 'x' ident { type { primitive: STRING } type { primitive: INT64 } } }", "field `type` of IdentDecl is given again (first on line 5); it is not repeated"],
+      ["type_env { name: 'x' ident { type { primitive: STRING primitive: INT64 } } }", "field `primitive` of Type is given again (first on line 5); it is not repeated"],
+      ["type_env { name: 'x' ident { type { primitive: STRING list_type { } } } }", "field `list_type` of Type is given along with `primitive` (line 5), another member of oneof `type_kind`"],
+      ["type_env { name: 'x' ident { type { list_type { elem_type { primitive: STRING } elem_type { dyn { } } } } } }", "field `elem_type` of ListType is given again (first on line 5); it is not repeated"],
+      ["type_env { name: 'x' ident { type { map_type { key_type { primitive: STRING } key_type { primitive: INT64 } } } } }", "field `key_type` of MapType is given again (first on line 5); it is not repeated"],
+    ];
+    for (const [text, message] of cases) expect(problemsOf(text).own.map((p) => p.message), text).toEqual([message]);
+    // the file's and a section's own fields: problems of the file
+    expect(problemsOf("", `name: "g"\n`).file).toEqual([{ line: 2, message: "field `name` of SimpleTestFile is given again (first on line 1); it is not repeated" }]);
+    // repeated fields may repeat, in either form
+    expect(problemsOf("type_env { name: 'x' ident { type { primitive: INT64 } } } type_env { name: 'y' ident { type { primitive: INT64 } } }").own).toEqual([]);
+    expect(problemsOf("value { list_value { values { int64_value: 1 } values: [{ int64_value: 2 }, { int64_value: 3 }] } }").own).toEqual([]);
+    expect(problemsOf("eval_error { errors { message: 'a' } errors { message: 'b' } }").own).toEqual([]);
+  });
+
   it("reports a value that cannot be converted, keeping the case with its matcher unreadable", () => {
     const cases: [string, string][] = [
       // a scalar where a message is needed

@@ -201,6 +201,12 @@ describe("the runner", () => {
         test("scalar_element", "[1, 2] == [1, 3]", "value: { list_value { values: 1 } }") +
         // misspelt: read as no matcher at all, this would expect `true`, and pass
         test("misspelt_matcher", "1 / 0 == 0 || true", 'eval_eror { errors { message: "division by zero" } }') +
+        // misspelt in a type: read as a list of dyn, this would be unsupported; read as int, it would pass
+        test("misspelt_elem_type", "size(x) == 2", "", '    type_env { name: "x" ident { type { list_type { elem_typ { primitive: INT64 } } } } }\n    bindings { key: "x" value { value { list_value { values { int64_value: 1 } values { int64_value: 2 } } } } }\n') +
+        test("misspelt_type_first", "x == 1", "", '    type_env { name: "x" ident { type { primitve: STRING primitive: INT64 } } }\n    bindings { key: "x" value { value { int64_value: 1 } } }\n') +
+        // given twice, or two members of the result_matcher oneof: taken last-wins, each would pass
+        test("expr_twice", "1 == 2", 'expr: "1 == 1"') +
+        test("two_matchers", "1 / 0", 'value { int64_value: 5 }\n    eval_error { errors { message: "divide by zero" } }') +
         "}\n",
     );
     const r = await runConformanceFile(path, await getBackends(), { wasm: false });
@@ -210,10 +216,20 @@ describe("the runner", () => {
       ["no_result", "failed"],
       ["scalar_element", "failed"],
       ["misspelt_matcher", "failed"],
+      ["misspelt_elem_type", "failed"],
+      ["misspelt_type_first", "failed"],
+      ["expr_twice", "failed"],
+      ["two_matchers", "failed"],
     ]);
-    expect(r.outcomes[3]!.got).toBe("malformed test: line 22: unknown field `eval_eror` in SimpleTest");
+    expect(r.outcomes.slice(3).map((o) => o.got)).toEqual([
+      "malformed test: line 22: unknown field `eval_eror` in SimpleTest",
+      "malformed test: line 27: unknown field `elem_typ` in ListType",
+      "malformed test: line 34: unknown field `primitve` in Type",
+      "malformed test: line 41: field `expr` of SimpleTest is given again (first on line 40); it is not repeated",
+      "malformed test: line 47: field `eval_error` of SimpleTest is given along with `value` (line 46), another member of oneof `result_matcher`",
+    ]);
     const report = await runConformance(path, await getBackends(), { wasm: false });
-    expect(report).toMatchObject({ passed: 1, unsupported: 0, failed: 3 });
+    expect(report).toMatchObject({ passed: 1, unsupported: 0, failed: 7 });
   }, 60_000);
 });
 
