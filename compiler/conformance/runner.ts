@@ -353,9 +353,42 @@ export async function runConformance(path: string, backends: Backends, options: 
   };
 }
 
-/** A case's name in the list of passing cases: `file/section/name` (the file's `name:`). */
+/** A case's name: `file/section/name` (the file's `name:`). Two cases may share it. */
 export function caseId(c: ConformanceCase): string {
   return `${c.file}/${c.section}/${c.name}`;
+}
+
+// An id is written as it is when it reads back so: no space at either end (lines are trimmed when
+// read), no control or line-breaking character, no `"` or `#` first (a JSON string, a comment), and
+// no ending that reads as an occurrence (` #2`).
+const NOT_AS_IS = /^["#]|[\u0000-\u001f\u007f-\u009f\u2028\u2029]|[\ud800-\udfff]| #\d+$/u;
+
+/**
+ * The entry of the list of passing cases for the `occurrence`-th case (1-based, in the order of the
+ * run's files and their tests) with id `id`: the id, written as a JSON string when it would not read
+ * back as written, then ` #n` for every occurrence but the first. Distinct (id, occurrence) pairs
+ * give distinct entries, and parseCaseList reads an entry back as itself.
+ */
+export function caseListEntry(id: string, occurrence = 1): string {
+  const text =
+    id === id.trim() && !NOT_AS_IS.test(id)
+      ? id
+      : // JSON.stringify leaves these as they are; escaped, the entry stays on one line for any reader
+        JSON.stringify(id).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return occurrence > 1 ? `${text} #${occurrence}` : text;
+}
+
+/** Each case of the report with its entry in the list of passing cases (unique within the report). */
+function listEntries(report: ConformanceReport): [string, CaseOutcome][] {
+  const seen = new Map<string, number>();
+  return report.files.flatMap((f) =>
+    f.outcomes.map((o): [string, CaseOutcome] => {
+      const id = caseId(o.case);
+      const n = (seen.get(id) ?? 0) + 1;
+      seen.set(id, n);
+      return [caseListEntry(id, n), o];
+    }),
+  );
 }
 
 /**
@@ -365,37 +398,65 @@ export function caseId(c: ConformanceCase): string {
  */
 export function formatPassingList(report: ConformanceReport): string {
   const header = [
-    "# The CEL conformance cases that pass in both backends, one `file/section/name` a line. The corpus",
-    "# test (test/conformance/corpus.test.ts) fails when a listed case no longer passes, and notes passes",
-    "# that are not listed. Regenerate after a change that makes more cases pass:",
+    "# The CEL conformance cases that pass in both backends, one `file/section/name` a line (`file` is the",
+    "# file's `name:`). The corpus test (test/conformance/corpus.test.ts) fails when a listed case no",
+    "# longer passes, and notes passes that are not listed. A case whose file/section/name an earlier case",
+    "# of the run has too is listed with ` #n` after it: the n-th case of that name, in the order of the",
+    "# files and their tests. A name that would not read back as written (a space at either end, a control",
+    "# character, a `\"` or `#` first, an ending like ` #2`) is written as a JSON string.",
+    "# Regenerate after a change that makes more cases pass:",
     "#   npm run --silent conformance -- --list-passing > test/conformance/passing-cases.txt",
   ];
-  const ids = report.files.flatMap((f) => f.outcomes.filter((o) => o.status === "passed").map((o) => caseId(o.case)));
-  return [...header, ...ids].join("\n") + "\n";
+  const entries = listEntries(report).filter(([, o]) => o.status === "passed").map(([entry]) => entry);
+  return [...header, ...entries].join("\n") + "\n";
 }
 
-/** The case ids of a list: one a line; blank lines and `#` comments are skipped. */
+/** One line of a list as its entry; a line that cannot be read (a bad JSON string) stays as it is. */
+function readListEntry(line: string): string {
+  const suffix = / #([1-9]\d*)$/.exec(line);
+  const base = suffix ? line.slice(0, suffix.index) : line;
+  let id: unknown = base;
+  if (base.startsWith('"')) {
+    try {
+      id = JSON.parse(base);
+    } catch {
+      return line; // matches no case, so a lost case that names it
+    }
+  }
+  return typeof id === "string" ? caseListEntry(id, suffix ? Number(suffix[1]) : 1) : line;
+}
+
+/**
+ * The entries of a list (formatPassingList): one a line; blank lines and `#` comments are skipped.
+ * Each is returned as formatPassingList writes it (`"a/b/c"` and `a/b/c #1` read as `a/b/c`).
+ */
 export function parseCaseList(text: string): string[] {
   return text
     .split("\n")
     .map((l) => l.trim())
-    .filter((l) => l !== "" && !l.startsWith("#"));
+    .filter((l) => l !== "" && !l.startsWith("#"))
+    .map(readListEntry);
 }
 
 /**
  * A run against the list of cases that passed before: `lost` says, for each listed case that does
- * not pass now, what it is now; `gained` names each passing case the list does not have yet.
+ * not pass now, what it is now (and names an entry listed twice); `gained` names each passing case
+ * the list does not have yet. Cases are told apart by their entries (caseListEntry), so of two cases
+ * with one id, each is followed on its own.
  */
 export function compareWithPassingList(report: ConformanceReport, listed: readonly string[]): { lost: string[]; gained: string[] } {
-  const now = new Map(report.files.flatMap((f) => f.outcomes.map((o) => [caseId(o.case), o] as const)));
-  const lost = listed.flatMap((id) => {
-    const o = now.get(id);
-    if (o === undefined) return [`${id}: not found`];
+  const entries = listEntries(report);
+  const now = new Map(entries);
+  const known = new Set<string>();
+  const lost = listed.flatMap((entry) => {
+    if (known.has(entry)) return [`${entry}: listed more than once`];
+    known.add(entry);
+    const o = now.get(entry);
+    if (o === undefined) return [`${entry}: not found`];
     if (o.status === "passed") return [];
-    return [`${id}: ${o.status}${o.feature ? ` (${o.feature})` : ""}${o.got ? `: ${o.got}` : ""}`];
+    return [`${entry}: ${o.status}${o.feature ? ` (${o.feature})` : ""}${o.got ? `: ${o.got}` : ""}`];
   });
-  const known = new Set(listed);
-  const gained = [...now].filter(([id, o]) => o.status === "passed" && !known.has(id)).map(([id]) => id);
+  const gained = entries.filter(([entry, o]) => o.status === "passed" && !known.has(entry)).map(([entry]) => entry);
   return { lost, gained };
 }
 

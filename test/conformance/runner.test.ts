@@ -3,14 +3,16 @@
 // compile error points at no rule, and the CLI's report and exit status in a real process.
 
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { celSpecTestdata } from "../support/cel-spec.js";
 import { realBackends } from "../../compiler/conformance/backends.js";
+import type { ConformanceCase } from "../../compiler/conformance/cases.js";
 import {
+  caseListEntry,
   compareWithPassingList,
   defaultConformanceDir,
   formatPassingList,
@@ -19,6 +21,8 @@ import {
   runConformance,
   runConformanceFile,
   type Backends,
+  type CaseOutcome,
+  type ConformanceReport,
 } from "../../compiler/conformance/runner.js";
 import type { RuleError } from "../../runtime/decision.js";
 
@@ -231,6 +235,75 @@ describe("the runner", () => {
     const report = await runConformance(path, await getBackends(), { wasm: false });
     expect(report).toMatchObject({ passed: 1, unsupported: 0, failed: 7 });
   }, 60_000);
+});
+
+describe("the list of passing cases", () => {
+  const kase = (file: string, section: string, name: string, expr = "1 == 1") => ({ file, section, name, expr }) as unknown as ConformanceCase;
+  const passed = (c: ConformanceCase): CaseOutcome => ({ case: c, status: "passed" });
+  const report = (...files: CaseOutcome[][]): ConformanceReport => ({
+    files: files.map((outcomes, i) => ({ path: `f${i}`, name: `f${i}`, outcomes, problems: [], compiles: 1, millis: 0 })),
+    cases: files.flat().length,
+    wasm: true,
+    passed: files.flat().filter((o) => o.status === "passed").length,
+    unsupported: files.flat().filter((o) => o.status === "unsupported").length,
+    failed: files.flat().filter((o) => o.status === "failed").length,
+  });
+
+  it("tells apart cases that share file/section/name: each is followed on its own", () => {
+    const [a, b] = [kase("f", "s", "t", "1 == 1"), kase("f", "s", "t", "2 == 2")];
+    const before = report([passed(a), passed(b)]);
+    const listed = parseCaseList(formatPassingList(before));
+    expect(listed).toEqual(["f/s/t", "f/s/t #2"]);
+    expect(compareWithPassingList(before, listed)).toEqual({ lost: [], gained: [] });
+    // either one turning unsupported is a lost case, though the other still passes under the same id
+    expect(compareWithPassingList(report([{ case: a, status: "unsupported", feature: "x" }, passed(b)]), listed).lost).toEqual(["f/s/t: unsupported (x)"]);
+    expect(compareWithPassingList(report([passed(a), { case: b, status: "failed", got: "3" }]), listed).lost).toEqual(["f/s/t #2: failed: 3"]);
+    expect(compareWithPassingList(report([passed(a)]), listed).lost).toEqual(["f/s/t #2: not found"]);
+    // a pass of one does not stand in for the other: the first lost, the second gained
+    const swapped = compareWithPassingList(report([{ case: a, status: "unsupported", feature: "x" }, passed(b)]), ["f/s/t"]);
+    expect(swapped).toEqual({ lost: ["f/s/t: unsupported (x)"], gained: ["f/s/t #2"] });
+    // occurrences are counted over the whole run (two files may have one `name:`), in order
+    const acrossFiles = report([passed(kase("f", "s", "t"))], [passed(kase("g", "s", "t")), passed(kase("f", "s", "t"))]);
+    expect(parseCaseList(formatPassingList(acrossFiles))).toEqual(["f/s/t", "g/s/t", "f/s/t #2"]);
+    // an entry listed twice no longer counts for two cases
+    expect(compareWithPassingList(before, ["f/s/t", "f/s/t"]).lost).toEqual(["f/s/t: listed more than once"]);
+  });
+
+  it("writes every id so that it reads back exactly, a name with spaces or a line break included", () => {
+    const names = ["padded ", " lead", "two\nlines", "tab\t", "t #2", "#hash", '"quoted"', "nbsp\u00a0", "ls\u2028x", "plain é 😀", "t#2"];
+    const cases = names.map((n) => kase("f", "s", n));
+    const r = report(cases.map(passed));
+    const list = formatPassingList(r);
+    const listed = parseCaseList(list);
+    // the run's own list finds every case of the run
+    expect(compareWithPassingList(r, listed)).toEqual({ lost: [], gained: [] });
+    expect(listed).toEqual(names.map((n) => caseListEntry(`f/s/${n}`)));
+    expect(caseListEntry(" f/s/t", 2)).toBe('" f/s/t" #2');
+    // one entry a line, whatever the name holds
+    expect(list.split("\n").filter((l) => l !== "" && !l.startsWith("#"))).toHaveLength(names.length);
+    expect(listed.slice(0, 5)).toEqual(['"f/s/padded "', "f/s/ lead", '"f/s/two\\nlines"', '"f/s/tab\\t"', '"f/s/t #2"']);
+    expect(listed.slice(-2)).toEqual(["f/s/plain é 😀", "f/s/t#2"]);
+    // a case named `t #2` is not the second case named `t`
+    const both = report([passed(kase("f", "s", "t")), passed(kase("f", "s", "t")), passed(kase("f", "s", "t #2"))]);
+    expect(parseCaseList(formatPassingList(both))).toEqual(["f/s/t", "f/s/t #2", '"f/s/t #2"']);
+    expect(compareWithPassingList(both, ["f/s/t", '"f/s/t #2"']).gained).toEqual(["f/s/t #2"]);
+    // the trimmed name is another case: the padded one is not taken for it
+    expect(compareWithPassingList(report([passed(kase("f", "s", "padded"))]), listed.slice(0, 1)).lost).toEqual(['"f/s/padded ": not found']);
+  });
+
+  it("reads entries written by hand in their equivalent forms, and keeps an unreadable one to report it", () => {
+    expect(parseCaseList('"f/s/t"\r\nf/s/t #1\n  # a comment\n\n"f/s/t" #3\n"f/s/x\nf/s/t #0\n')).toEqual([
+      "f/s/t", "f/s/t", "f/s/t #3", '"f/s/x', '"f/s/t #0"',
+    ]);
+    expect(compareWithPassingList(report([passed(kase("f", "s", "x"))]), parseCaseList('"f/s/x\n')).lost).toEqual(['"f/s/x: not found']);
+  });
+
+  it("reads the committed list as it is: ids written as they were, none twice", () => {
+    const text = readFileSync(join(import.meta.dirname, "passing-cases.txt"), "utf8");
+    const lines = text.split("\n").filter((l) => l !== "" && !l.startsWith("#"));
+    expect(parseCaseList(text)).toEqual(lines);
+    expect(new Set(lines).size).toBe(lines.length);
+  });
 });
 
 describe("the default directory", () => {
