@@ -86,7 +86,6 @@ function policyFiles(io: CliIO, inputs: readonly string[]): { files: string[]; u
   return { files, unusable };
 }
 
-
 export const testCommand: Command = {
   name: "test",
   summary: "run the tests in policies through both backends",
@@ -95,7 +94,8 @@ export const testCommand: Command = {
     "",
     "Runs every `test` block of every policy through the interpreter and the WASM module,",
     "checks the expected decision, deciding rules and errors, and that both backends agree.",
-    "Lists rules that no test exercised. Exits 1 on any failure.",
+    "Lists rules that no test exercised. Exits 1 on any failure, and when nothing was tested",
+    "(an input that holds no policy, or policies without a single test).",
     maxCostUsage(25),
   ].join("\n"),
   async run(args, io) {
