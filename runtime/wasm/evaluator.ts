@@ -39,6 +39,7 @@ interface RefusedEncoding extends EncodedRequest {
   readonly refusal: Decision;
 }
 
+
 /**
  * The words behind an EncodedRequest (the input region is 4-aligned, and so is what the encoder
  * writes): a view into a shared chunk, so that many small copies do not each pay for a buffer of
@@ -71,9 +72,12 @@ export interface WasmEvaluator {
   /**
    * Evaluates the request in memory and returns the verdict (1 allow, 0 deny; a trap denies); with
    * an argument, first copies that encoded request back into memory unless it is the one there.
+   * Without one, "the request in memory" is the one encode() last wrote whole: after decide,
+   * evaluate, a refusal or a trap there is none, and it denies. An encoding longer than this
+   * policy's input region is refused (it is not this policy's); encodings are frozen.
    */
   evaluateEncoded(encoded?: EncodedRequest): number;
-  /** decodes the result of the last evaluation */
+  /** the last answer: a refusal, a trap or an interrupted write as such, else the result region decoded */
   lastDecision(): Decision;
 }
 
@@ -228,7 +232,11 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
     errors: [{ rule: MODULE_FAULT_RULE, code: "internal", message, at: -1 }],
   });
 
-  /** After a trap: a fresh instance, so nothing of the failed evaluation survives. */
+  /**
+   * After a trap: a fresh instance, so nothing of the failed evaluation survives. Its input region
+   * holds no request, and lastDecision() reports the trap (the fresh result region would read as a
+   * clean deny).
+   */
   const recover = (e: unknown): Decision => {
     current = undefined;
     try {
@@ -236,8 +244,11 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
     } catch {
       // the module instantiated before; if it no longer does, every later call traps and denies too
     }
-    return fault(`the decision module trapped: ${describeThrown(e)}`);
+    return (answered = fault(`the decision module trapped: ${describeThrown(e)}`));
   };
+
+  /** A getter of the request called back into this evaluator while the request was written: what it wrote (or a trap's fresh instance) replaced part of this one. */
+  const INTERRUPTED = "the request was being written when a getter of it called back into this policy's evaluator (encode, evaluate, decide), whose request replaced part of it";
 
   /**
    * The general path: the full validator (which says what is wrong), then the general encoder. Both
@@ -246,15 +257,20 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
    */
   const validateThenEvaluate = (request: unknown): Decision => {
     const read = readValidRequest(request, check);
-    return read.ok ? evaluate(read.data) : { decision: "deny", rules: [], errors: [read.error] };
+    if (read.ok) return evaluate(read.data);
+    // (a getter may have encoded another request meanwhile: the region is not this call's to offer)
+    current = undefined;
+    return (answered = { decision: "deny", rules: [], errors: [read.error] });
   };
 
   const evaluate = (request: unknown): Decision => {
-    nextInputWrite();
-    refused = undefined;
+    const started = nextInputWrite();
+    answered = undefined;
+    current = undefined;
+    const written = inst;
     try {
-      current = undefined;
-      inst.encoder.encode(request);
+      written.encoder.encode(request);
+      if (inputWrites !== started || inst !== written) return (answered = fault(INTERRUPTED));
       inst.evaluate();
       return decode();
     } catch (e) {
@@ -262,20 +278,28 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
     }
   };
 
+  /** An encoding handed out: frozen, so that a refusal cannot be taken out of one (it would then evaluate). */
+  const issue = <T extends EncodedRequest>(encoding: T): T => Object.freeze(encoding);
+  /** a refused encoding, which evaluates as a deny; what the region holds now (half a request) */
+  const refusedEncoding = (refusal: Decision): EncodedRequest => (current = issue<RefusedEncoding>({ bytes: new Uint8Array(0), refusal }));
+
   /**
    * Calls begun that write the input region (decide, evaluate, encode, evaluateEncoded): a decide
    * that sees it change while it reads the request was interrupted by one of them.
    */
   let inputWrites = 0;
-  /** the refusal evaluateEncoded last met instead of an encoding (lastDecision reports it) */
-  let refused: Decision | undefined;
+  /**
+   * The last answer given without evaluating the request in memory (a refusal, a trap, an
+   * interrupted write): lastDecision() reports it; undefined when the result region holds the answer.
+   */
+  let answered: Decision | undefined;
   /** counts one more, wrapping within V8's small integers so that counting never allocates */
   const nextInputWrite = (): number => (inputWrites = (inputWrites + 1) & 0x3fffffff);
 
   return {
     decide(request: unknown): Decision {
       current = undefined; // the fast path writes the input region even when it gives up
-      refused = undefined;
+      answered = undefined;
       const { ingest } = inst;
       // A getter the fast path reads may decide another request with this evaluator: that call writes
       // the same input region (or replaces a trapped instance), and what this one wrote before it is
@@ -292,19 +316,16 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
     },
     evaluate,
     encode(request: unknown): EncodedRequest {
-      nextInputWrite();
+      const started = nextInputWrite();
       // the region no longer holds the last encoding, whether or not this one is written whole
       current = undefined;
+      const written = inst;
       try {
-        inst.encoder.encode(request);
+        written.encoder.encode(request);
       } catch (e) {
-        const refusal = fault(`the request could not be encoded: ${describeThrown(e)}`);
-        const encoding: RefusedEncoding = { bytes: new Uint8Array(0), refusal };
-        // what the region holds now is this refusal (half a request): evaluateEncoded() without an
-        // argument, which evaluates the region, denies as evaluateEncoded(encoding) does
-        current = encoding;
-        return encoding;
+        return refusedEncoding(fault(`the request could not be encoded: ${describeThrown(e)}`));
       }
+      if (inputWrites !== started || inst !== written) return refusedEncoding(fault(INTERRUPTED));
       const start = inst.inputPtr >> 2;
       const n = inst.encoder.usedBytes() >> 2;
       // the whole region (zero-padded) for the generated copy; chunks are fresh, so already zero
@@ -317,21 +338,33 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
       chunkUsed += kept;
       words.set(inst.i32.subarray(start, start + n));
       // `bytes` is what the encoder wrote, without the padding
-      const encoded: EncodedWords = { words, bytes: new Uint8Array(words.buffer, words.byteOffset, n * 4) };
-      current = encoded;
-      return encoded;
+      return (current = issue<EncodedWords>({ words, bytes: new Uint8Array(words.buffer, words.byteOffset, n * 4) }));
     },
     evaluateEncoded(encoded?: EncodedRequest): number {
       nextInputWrite();
-      refused = undefined;
+      answered = undefined;
       try {
-        const { refusal } = (encoded ?? current ?? {}) as Partial<RefusedEncoding>;
+        const target = encoded ?? current;
+        if (target === undefined) {
+          // the region holds no whole request: a fresh instance, or what decide and evaluate (or a
+          // request they refused half-way) left there, which is no encoding to evaluate again
+          answered = fault("evaluateEncoded() without an encoding evaluates the one encode() last wrote, and there is none in memory");
+          return 0; // deny
+        }
+        const { refusal } = target as Partial<RefusedEncoding>;
         if (refusal !== undefined) {
-          refused = refusal;
+          answered = refusal;
           return 0; // deny
         }
         if (encoded !== undefined && encoded !== current) {
           const { words } = encoded as Partial<EncodedWords>;
+          // An encoding longer than the input region is none of this policy's (another's, or bytes
+          // a host changed): copied, it would run past the region into what the module keeps
+          // between decisions (which rules an indexed dispatch has visited) and change later ones.
+          if (words !== undefined ? words.length > inputWords : encoded.bytes.length > inputWords * 4) {
+            answered = fault(`the encoding is ${words !== undefined ? words.length * 4 : encoded.bytes.length} bytes, more than this policy's input region of ${inputWords * 4}: it is not one of this policy's encodings`);
+            return 0; // deny
+          }
           const copyInput = copierOf(inst);
           if (words === undefined) inst.u8.set(encoded.bytes, inst.inputPtr);
           else if (copyInput !== null && words.length === inputWords) copyInput(words);
@@ -344,6 +377,6 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
         return 0; // deny
       }
     },
-    lastDecision: () => refused ?? decode(),
+    lastDecision: () => answered ?? decode(),
   };
 }

@@ -1,0 +1,82 @@
+// The evaluator's lower-level calls (encode, evaluate, evaluateEncoded, lastDecision) keep to what
+// memory really holds: evaluateEncoded() without an encoding evaluates only what encode() wrote
+// whole; a request written while a getter of it called back into the same evaluator is refused;
+// a trap is reported, not read back as a clean deny from a fresh instance; an encoding longer than
+// the input region is refused before it can overwrite what the module keeps between decisions.
+// Each of these had given another request's allow, or an allow no request was given.
+
+import { beforeAll, describe, expect, it } from "vitest";
+import { compilePolicy } from "../../compiler/driver.js";
+import { loadPolicy } from "../../runtime/policy.js";
+import type { LoadedPolicy } from "../../runtime/policy.js";
+
+async function load(source: string): Promise<LoadedPolicy> {
+  const r = await compilePolicy(source, { optimize: false });
+  if (!r.bundle) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+  return loadPolicy(r.bundle, { allowUnsigned: true });
+}
+
+let admin: LoadedPolicy;
+let small: LoadedPolicy;
+let indexed: LoadedPolicy;
+beforeAll(async () => {
+  admin = await load(`policy "p" version "1"\ninput { user: string(16), n: int }\npermit admin when user == "admin" && n < 5\n`);
+  // an all-zero input region reads as n = 0 and no tags: an allow
+  small = await load(`policy "s" version "1"\ninput { n: int, tags: list<string(16)>(4) }\npermit small when n < 5 && !("blocked" in tags)\n`);
+  indexed = await load(`policy "i" version "1"\ninput { user: string(16), tags: list<string(16)>(4) }\nforbid blocked when "blocked" in tags\nforbid banned when "banned" in tags\npermit anyone when user != ""\n`);
+}, 120_000);
+
+describe("the evaluator's state", () => {
+  it("evaluateEncoded() without an encoding denies when memory holds none: a fresh instance, a decide, a refused one", () => {
+    const fresh = small.evaluator;
+    expect(fresh.evaluateEncoded()).toBe(0);
+    expect(fresh.lastDecision().errors[0]?.message).toMatch(/there is none in memory/);
+    const ev = admin.evaluator;
+    expect(admin.decide({ user: "admin", n: 1 }).decision).toBe("allow");
+    // the fast path wrote `admin` before it met the string n, and n = 1 was left by the last request
+    expect(admin.decide({ user: "admin", n: "x" }).decision).toBe("deny");
+    expect(ev.evaluateEncoded()).toBe(0);
+    expect(admin.decide({ user: "root", n: 99, x: 1 }).errors[0]?.message).toMatch(/unknown field/);
+    expect(ev.lastDecision().errors[0]?.message).toMatch(/unknown field/); // not the last evaluation's allow
+  });
+
+  it("refuses a request written while a getter of it called back into the same evaluator", () => {
+    const ev = admin.evaluator;
+    for (const inner of [() => ev.encode({ user: "admin", n: 1 }), () => admin.decide({ user: "admin", n: 1 }), () => ev.evaluate({ user: "admin", n: 1 })]) {
+      const bob = () => ({ user: "bob", get n(): number { inner(); return 1; } });
+      expect(ev.evaluate(bob()).errors[0]?.message).toMatch(/a getter of it called back into this policy's evaluator/);
+      const encoded = ev.encode(bob());
+      expect(ev.evaluateEncoded(encoded)).toBe(0);
+      expect(ev.evaluateEncoded()).toBe(0);
+      expect(admin.decide(bob()).decision).toBe("deny");
+    }
+  });
+
+  it("reports a trap in lastDecision, and evaluates nothing of the fresh instance afterwards", () => {
+    const ev = small.evaluator;
+    const forged = new Uint8Array(32).fill(0xff); // pointers far outside memory
+    expect(ev.evaluateEncoded({ bytes: forged })).toBe(0);
+    expect(ev.lastDecision().errors[0]).toMatchObject({ code: "internal", message: expect.stringMatching(/trapped/) });
+    expect(ev.evaluateEncoded()).toBe(0);
+    expect(small.decide({ n: 100, tags: ["blocked"] }).decision).toBe("deny");
+  });
+
+  it("refuses an encoding longer than the input region before it overwrites the module's dispatch state", () => {
+    const ev = indexed.evaluator;
+    const genuine = ev.encode({ user: "u", tags: [] }) as unknown as { words: Int32Array };
+    const forged = new Int32Array(4096).fill(2); // 2: the number the next decision's visits are marked with
+    forged.set(genuine.words);
+    expect(ev.evaluateEncoded({ words: forged, bytes: new Uint8Array(forged.buffer) } as never)).toBe(0);
+    expect(ev.lastDecision().errors[0]?.message).toMatch(/more than this policy's input region/);
+    expect(indexed.decide({ user: "u", tags: ["blocked"] })).toMatchObject({ decision: "deny", rules: ["blocked"] });
+  });
+
+  it("hands out frozen encodings: a refusal cannot be taken out of one", () => {
+    const ev = admin.evaluator;
+    const refused = ev.encode({ user: "admin", get n(): number { throw new Error("host getter failed"); } });
+    expect(Object.isFrozen(refused)).toBe(true);
+    expect(() => delete (refused as { refusal?: unknown }).refusal).toThrow(TypeError);
+    expect(ev.evaluateEncoded(refused)).toBe(0);
+    expect(Object.isFrozen(ev.encode({ user: "admin", n: 1 }))).toBe(true);
+  });
+});
