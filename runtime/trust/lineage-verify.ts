@@ -26,9 +26,11 @@
 //   truncated      the final line is torn (no newline), the log ends inside a batch, or records the
 //                  checkpoint names are missing
 //   replay_mismatch re-deciding the record's request with the given policy gives another decision
+//   bad_options    (index -1, no record's fault) the options cannot be used: checked before the log is read
 
 import { readFileBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../bounded-read.js";
-import { digestPair, type CryptoPath, type DigestPair } from "../crypto/digest.js";
+import { digestPair, isDigestPair, type CryptoPath, type DigestPair } from "../crypto/digest.js";
+import { copyPublicKeys } from "./artifact-checks.js";
 import type { DecidingPolicy } from "../policy-types.js";
 import { canonicalize } from "./jcs.js";
 import { readRequest } from "./request-digest.js";
@@ -37,7 +39,7 @@ import type { ChainHead, PublicKey, Statement } from "./types.js";
 import { verifyArtifact } from "./verify-artifact.js";
 import { verifyTreeHead } from "./batch-artifact.js";
 import { chainLinkProblem, parseRecordLine, sameDigests, type ParsedRecord, type ParseResult } from "./lineage-record.js";
-import { describeThrown } from "../thrown.js";
+import { describeThrown, shownOption } from "../thrown.js";
 import { firstNonUtf8Line } from "../text-lines.js";
 
 export type LogFaultKind =
@@ -49,7 +51,8 @@ export type LogFaultKind =
   | "malformed"
   | "bad_signature"
   | "replay_mismatch"
-  | "unreadable";
+  | "unreadable"
+  | "bad_options";
 
 /** A checkpoint of the log's head kept elsewhere: seq of the last record and its digests. */
 export interface ExpectedHead {
@@ -117,8 +120,69 @@ function fault(index: number, kind: LogFaultKind, reason: string): LogFault {
   return { ok: false, index, kind, reason };
 }
 
+/**
+ * The options read once and checked, before any record is: a checkpoint whose `seq` is not a
+ * whole number would match no record and be skipped (a replaced last record then verified), a
+ * key file's `{ ok, key }` given as a key would be reported as record 0's bad signature. Hex
+ * digests are taken in either case. Returns the copy to use, or why the options cannot be used.
+ */
+function readVerifyLogOptions(options: unknown): { ok: true; options: VerifyLogOptions } | { ok: false; reason: string } {
+  const bad = (reason: string) => ({ ok: false as const, reason });
+  if (options === undefined) return { ok: true, options: {} };
+  if (typeof options !== "object" || options === null) return bad(`the options must be an object, got ${shownOption(options)}`);
+  try {
+    const o = options as Record<string, unknown>;
+    const out: { -readonly [K in keyof VerifyLogOptions]: VerifyLogOptions[K] } = {};
+    const keys = o["trustedKeys"];
+    if (keys !== undefined) {
+      if (!Array.isArray(keys)) return bad("trustedKeys must be a list of public keys");
+      const copied = copyPublicKeys(keys);
+      if (!copied.ok) return bad(`trustedKeys[${copied.index}] is not a public key ({ keyId, bytes: 32 bytes }; a key file's { ok, key } is not one)`);
+      out.trustedKeys = copied.keys;
+    }
+    const head = o["expectHead"];
+    if (head !== undefined) {
+      const h = (typeof head === "object" && head !== null ? head : {}) as Record<string, unknown>;
+      const hex = (v: unknown) => (typeof v === "string" && /^[0-9a-fA-F]{128}$/.test(v) ? v.toLowerCase() : undefined);
+      const seq = h["seq"];
+      const sha3 = hex(h["sha3_512"]);
+      const blake = h["blake2b_512"] === undefined ? undefined : hex(h["blake2b_512"]);
+      if (!Number.isSafeInteger(seq) || (seq as number) < 0 || sha3 === undefined || (h["blake2b_512"] !== undefined && blake === undefined))
+        return bad("expectHead must be { seq: a whole number from 0, sha3_512: 128 hex digits, blake2b_512?: 128 hex digits } (a log's head, as writ audit head prints it)");
+      out.expectHead = { seq: seq as number, sha3_512: sha3, ...(blake !== undefined ? { blake2b_512: blake } : {}) };
+    }
+    const replay = o["replay"];
+    if (replay !== undefined) {
+      const r = replay as Partial<DecidingPolicy>;
+      if (typeof replay !== "object" || replay === null || !(r.module instanceof Uint8Array) || typeof r.decide !== "function")
+        return bad("replay must be a loaded policy (loadPolicy's result: its module and decide)");
+      out.replay = replay as DecidingPolicy;
+    }
+    const requests = o["requests"];
+    if (requests !== undefined && typeof requests !== "function") return bad("requests must be a function from a request digest to the request");
+    if (requests !== undefined) out.requests = requests as VerifyLogOptions["requests"];
+    const path = o["path"];
+    if (path !== undefined && path !== "native" && path !== "noble") return bad('path must be "native" or "noble"');
+    if (path !== undefined) out.path = path;
+    const start = o["chainStart"];
+    if (start !== undefined && start !== "any") {
+      const s = (typeof start === "object" && start !== null ? start : {}) as Record<string, unknown>;
+      const prev = s["prev"];
+      const valid = Number.isSafeInteger(s["seq"]) && (s["seq"] as number) >= 0 && (prev === null ? s["seq"] === 0 : s["seq"] !== 0 && isDigestPair(prev));
+      if (!valid) return bad('chainStart must be "any" or a chain head { seq, prev } (a log\'s head().chain)');
+      out.chainStart = { seq: s["seq"] as number, prev: prev === null ? null : { sha3_512: (prev as DigestPair).sha3_512, blake2b_512: (prev as DigestPair).blake2b_512 } };
+    }
+    if (start === "any") out.chainStart = "any";
+    return { ok: true, options: out };
+  } catch (e) {
+    return bad(`reading the options threw: ${describeThrown(e)}`);
+  }
+}
+
 /** Verifies the log file at `path`. Never throws. */
 export function verifyLog(path: string, options: VerifyLogOptions = {}): LogVerification {
+  const read = readVerifyLogOptions(options);
+  if (!read.ok) return fault(-1, "bad_options", read.reason);
   let buf: Buffer;
   try {
     // capped: a log given as a device (/dev/zero) has no end to read to
@@ -127,11 +191,17 @@ export function verifyLog(path: string, options: VerifyLogOptions = {}): LogVeri
     if (e instanceof TooLargeError) return fault(0, "unreadable", tooLargeMessage(path, e, "a log"));
     return fault(0, "unreadable", `cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`);
   }
-  return verifyLogBytes(buf, options);
+  return walkSafely(buf, read.options);
 }
 
 /** Verifies a log given as bytes (what `verifyLog` reads). Never throws. */
 export function verifyLogBytes(buf: Uint8Array, options: VerifyLogOptions = {}): LogVerification {
+  const read = readVerifyLogOptions(options);
+  return read.ok ? walkSafely(buf, read.options) : fault(-1, "bad_options", read.reason);
+}
+
+/** walk, on options already read; never throws. */
+function walkSafely(buf: Uint8Array, options: VerifyLogOptions): LogVerification {
   try {
     return walk(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength), options);
   } catch (e) {
@@ -216,7 +286,7 @@ function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
     // 1. Position in the file.
     const s = p.record.seq;
     if (s !== i) {
-      if (linksBack) return fault(i, "edited", `record ${i} carries seq ${s} but chains to record ${i - 1}: its seq was changed`);
+      if (linksBack) return fault(i, "edited", `record ${i} carries seq ${s} but chains to ${i === 0 ? "the log's start" : `record ${i - 1}`}: its seq was changed`);
       if (s < i) {
         const dup = ok(s)?.record.artifact === p.record.artifact ? ` (a copy of record ${s})` : "";
         return fault(i, "inserted", `record ${i} claims seq ${s}, which record ${s} already holds${dup}`);

@@ -72,6 +72,13 @@ describe.each(both)("verifyLog finds the first bad record (trusted keys: %s)", (
     const head = verifyLog(base.path);
     if (!head.ok) throw new Error("base log must verify");
     expectFault(verifyLines(lines, withKeys, { expectHead: { seq: head.head.seq, ...head.head.digests! } }), N - 1, "edited");
+    // a checkpoint in upper-case hex is the same checkpoint
+    const upper = { seq: head.head.seq, sha3_512: head.head.digests!.sha3_512.toUpperCase(), blake2b_512: head.head.digests!.blake2b_512.toUpperCase() };
+    expectFault(verifyLines(lines, withKeys, { expectHead: upper }), N - 1, "edited");
+    expect(verifyLines([...L], withKeys, { expectHead: upper }).ok).toBe(true);
+    // a checkpoint whose seq is not a whole number matched no record and was skipped: the edit verified
+    for (const seq of [String(head.head.seq), -1, Number.NaN, 1.5])
+      expectFault(verifyLines(lines, withKeys, { expectHead: { ...head.head.digests!, seq } }), -1, "bad_options");
   });
 
   it("a record whose artifact is JSON nested too deeply to be one: malformed, and the writer refuses to open it", () => {
@@ -208,6 +215,31 @@ describe.each(both)("verifyLog finds the first bad record (trusted keys: %s)", (
     const path = writeLines(join(base.dir, `torn-${counter++}.jsonl`), L);
     appendFileSync(path, L[0]!.slice(0, 50));
     expectFault(verifyLog(path, withKeys ? { trustedKeys } : {}), N, "truncated");
+  });
+});
+
+describe("verifyLog's options", () => {
+  it("are checked before the log is read, and refused as options, not as a fault of record 0", () => {
+    const cases: [string, unknown, RegExp][] = [
+      ["a key file's load result as a key", { trustedKeys: [{ ok: true, key: base.key.publicKey }] }, /trustedKeys\[0\] is not a public key/],
+      ["keys not in a list", { trustedKeys: base.key.publicKey }, /trustedKeys must be a list/],
+      ["a replay that is not a policy", { replay: {} }, /replay must be a loaded policy/],
+      ["a chain start that is no head", { chainStart: { seq: 3 } }, /chainStart must be "any" or a chain head/],
+      ["options that are not an object", null, /the options must be an object/],
+      ["requests that are not a function", { requests: {} }, /requests must be a function/],
+      ["a getter that throws", { get trustedKeys(): never { throw new Error("no keys"); } }, /reading the options threw: no keys/],
+    ];
+    for (const [what, options, message] of cases) {
+      const result = verifyLog(base.path, options as never);
+      expect(result, what).toMatchObject({ ok: false, index: -1, kind: "bad_options", reason: expect.stringMatching(message) });
+    }
+  });
+
+  it("a record 0 whose seq was changed is said to chain to the log's start, not to record -1", () => {
+    const lines = [...base.lines];
+    lines[0] = lines[0]!.replace(/^\{"seq":0,/, '{"seq":3,');
+    const result = verifyLines(lines, false);
+    expect(result).toMatchObject({ ok: false, index: 0, kind: "edited", reason: expect.stringMatching(/chains to the log's start: its seq was changed/) });
   });
 });
 
