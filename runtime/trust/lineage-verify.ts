@@ -330,8 +330,14 @@ function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
       return fault(i, "edited", `record ${i}'s statement is not leaf ${p.batch.index} of the tree its batch head states: it was changed`);
     // The signed link still names record i − 1's artifact, so that record is intact: this `prev` changed.
     if (!linksBack && linksBackSigned) return fault(i, "edited", `record ${i}'s \`prev\` does not match record ${i - 1}: it was changed`);
-    // The record link holds, so record i − 1 is what i chained: i's statement changed.
-    if (linksBack && !linksBackSigned) return fault(i, "edited", `record ${i}'s statement no longer links to record ${i - 1}'s artifact: it was changed`);
+    // The record link holds, so record i − 1 is what i chained: i's statement changed — unless its
+    // signature holds (with keys), and then it was not: record i − 1 is a statement another trusted
+    // key signed in the place of the one record i continues (the record chain recomputed after it).
+    if (linksBack && !linksBackSigned) {
+      if (options.trustedKeys && signatureFault(i, p) === null)
+        return fault(i, "edited", `record ${i}'s statement, whose signature holds, links to another artifact than record ${i - 1}'s: record ${i - 1} was replaced by a statement another trusted key signed, or record ${i} comes from another chain`);
+      return fault(i, "edited", `record ${i}'s statement no longer links to record ${i - 1}'s artifact: it was changed`);
+    }
     // Neither link holds. Had record i − 1 been changed, record i would be intact and the next record
     // would link to it; step 4 at i − 1 took that case. So record i is not what followed record i − 1:
     // it was replaced, unless it is the last record and nothing can tell an edit of record i − 1 from
@@ -360,7 +366,11 @@ function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
           if (!options.trustedKeys) return fault(i, "edited", `record ${i} was changed after record ${i + 1} chained it, or the records from ${i + 1} on come from another chain`);
           signature = signatureFault(i, p);
           if (signature) return fault(i, "edited", `record ${i} was changed after record ${i + 1} chained it (${signature.reason})`);
-          return fault(i + 1, "inserted", `the records from ${i + 1} on do not continue record ${i}, whose signature holds: they come from another chain`);
+          return fault(
+            i + 1,
+            "inserted",
+            `the records from ${i + 1} on do not continue record ${i}, whose signature holds: they come from another chain${options.trustedKeys.length > 1 ? `, or record ${i} was replaced by a statement another trusted key signed` : ""}`,
+          );
         }
       }
     } else if (next && next.record.seq === p.record.seq && skipsThis && next.record.artifact !== p.record.artifact) {

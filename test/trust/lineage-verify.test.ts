@@ -8,11 +8,12 @@ import { join } from "node:path";
 import { verifyLog, type LogVerification } from "../../runtime/trust/lineage-verify.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
 import { requestDigest } from "../../runtime/trust/request-digest.js";
-import { buildLog, editStatement, rechain, REQUESTS, writeLines } from "./lineage-fixtures.js";
+import { buildLog, editStatement, readRecord, rechain, REQUESTS, writeLines } from "./lineage-fixtures.js";
+import { encodeRecord } from "../../runtime/trust/lineage-record.js";
 import { fakePolicy } from "./fake-policy.js";
 import { openLog } from "../../runtime/trust/lineage.js";
 import { authorize } from "../../runtime/trust/authorize.js";
-import { createSigner } from "../../runtime/trust/signer.js";
+import { artifactDigests, createSigner } from "../../runtime/trust/signer.js";
 
 const N = 12;
 const base = buildLog(N);
@@ -246,6 +247,22 @@ describe("verifyLog's options", () => {
 describe("verifyLog with keys", () => {
   it("refuses artifacts signed by a key that is not trusted", () => {
     expectFault(verifyLog(base.path, { trustedKeys: [generateKeyPair().publicKey] }), 0, "bad_signature");
+  });
+
+  it("with two trusted keys, a record replaced by one the other key signed is said to be either that, or the rest another chain", () => {
+    // record 2 replaced by a statement the second trusted key signed in its place (same link, another decision)
+    const second = generateKeyPair();
+    const signer = createSigner(second, { head: { seq: 2, prev: artifactDigests(readRecord(base.lines[1]!).artifact) } });
+    const forged = authorize(fakePolicy(), REQUESTS[0], { signer }).artifact;
+    const lines = [...base.lines];
+    lines[2] = encodeRecord({ seq: 2, prev: readRecord(lines[2]!).prev, artifact: forged });
+    const keys = { trustedKeys: [base.key.publicKey, second.publicKey] };
+    const rechained = verifyLines(rechain(lines), false, keys);
+    expect(rechained).toMatchObject({ ok: false, index: 3, kind: "edited", reason: expect.stringMatching(/record 3's statement, whose signature holds.*record 2 was replaced by a statement another trusted key signed/) });
+    const naive = verifyLines(lines, false, keys);
+    expect(naive).toMatchObject({ ok: false, kind: "inserted", reason: expect.stringMatching(/or record 2 was replaced by a statement another trusted key signed/) });
+    // with the second key untrusted, the forgery is named where it is
+    expectFault(verifyLines(rechain(lines), true), 2, "bad_signature");
   });
 });
 
