@@ -113,3 +113,11 @@ export function flagString(parsed: ParsedArgs, ...names: string[]): string | und
   }
   return undefined;
 }
+
+/**
+ * A whole number written in decimal digits, or NaN: Number() would also take `0x10`, `1e3`, ` 5`
+ * and `3.0`, none of which is how one writes a count on a command line.
+ */
+export function decimalCount(text: string): number {
+  return /^[0-9]+$/.test(text) ? Number(text) : Number.NaN;
+}

@@ -296,9 +296,9 @@ function below(e: unknown, segment: string): UnreadableMember {
   return unreadable;
 }
 
-/** A member's name as a path shows it: `.name` for an identifier, `["…"]` otherwise (a map's key). */
+/** A member's name as a path shows it: `.name` for an identifier, `["…"]` otherwise (a map's key), cut as shownKey cuts it. */
 function memberSegment(k: string): string {
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `.${k}` : keySegment(k);
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `.${shownKey(k)}` : keySegment(k);
 }
 
 /**
@@ -410,7 +410,7 @@ function snapshotValue(v: unknown, depth: number, budget: SnapshotBudget): unkno
     try {
       x = snapshotValue((v as Record<string, unknown>)[k], depth + 1, budget);
     } catch (e) {
-      throw isInstance(e, SnapshotTooLarge) ? e : below(e, memberSegment(shownKey(k)));
+      throw isInstance(e, SnapshotTooLarge) ? e : below(e, memberSegment(k));
     }
     // A member whose value is undefined is no member, as in JSON (JSON.stringify leaves it out):
     // `{ ticket: maybeTicket }` is the request without a ticket on every path — decide, the digest

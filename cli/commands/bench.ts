@@ -14,7 +14,7 @@ import type { Decision } from "../../runtime/decision.js";
 import type { LoadedPolicy } from "../../runtime/policy.js";
 import type { EncodedRequest, WasmEvaluator } from "../../runtime/wasm/evaluator.js";
 import type { EngineTiming, TimedEngine, TimingOptions } from "../../bench/harness.js";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type CliIO, type Command } from "../io.js";
+import { decimalCount, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type CliIO, type Command } from "../io.js";
 import { isBundlePath, loadBundleDirectory } from "./bundle-dir.js";
 import { cancelPrestartedAsc, prestartAsc } from "./prestart.js";
 import { readRequestList } from "./request-json.js";
@@ -114,13 +114,9 @@ export const benchCommand: Command = {
   },
 };
 
-/**
- * --rounds as written in decimal digits, from 1 to MAX_ROUNDS; undefined otherwise. Number() would
- * also take `0x3`, `1e3`, ` 3` and `3.0`, none of which is a count one writes.
- */
+/** --rounds as written in decimal digits (decimalCount), from 1 to MAX_ROUNDS; undefined otherwise. */
 export function parseRounds(text: string): number | undefined {
-  if (!/^[0-9]+$/.test(text)) return undefined;
-  const n = Number(text);
+  const n = decimalCount(text);
   return n >= 1 && n <= MAX_ROUNDS ? n : undefined;
 }
 

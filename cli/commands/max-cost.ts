@@ -5,7 +5,7 @@
 // `compile` and `eval` can refuse a bad value before they load it.
 
 import { DEFAULT_COST_BUDGET } from "../../compiler/ir/cost.js";
-import { flagString, type ParsedArgs } from "../io.js";
+import { decimalCount, flagString, type ParsedArgs } from "../io.js";
 import { escapeControls } from "../../runtime/thrown.js";
 
 /** The option's line in a command's usage text, its description starting at `column`. */
@@ -22,8 +22,7 @@ export type MaxCostOption = { ok: true; maxCost: number | undefined } | { ok: fa
 export function maxCostOption(parsed: ParsedArgs, command: string): MaxCostOption {
   const text = flagString(parsed, "max-cost");
   if (text === undefined) return { ok: true, maxCost: undefined };
-  // decimal digits only: Number() also reads 0x10, 1e7 and " 5"
-  const maxCost = /^[0-9]+$/.test(text) ? Number(text) : NaN;
+  const maxCost = decimalCount(text);
   if (!(Number.isSafeInteger(maxCost) && maxCost > 0))
     return { ok: false, message: `writ ${command}: --max-cost takes a positive integer, not \`${escapeControls(text)}\`` };
   return { ok: true, maxCost };

@@ -3,7 +3,7 @@
 // test pins the clock either way). They took one kind each, so a Date handed to authorize threw a
 // TypeError, and a function handed to verifyArtifact was refused as not a Date.
 
-import { isInstance } from "../thrown.js";
+import { describeThrown, isInstance } from "../thrown.js";
 
 /** A moment, or where to read one (called once per decision or per verification). */
 export type Clock = Date | (() => Date);
@@ -16,6 +16,20 @@ export function clockMs(now: unknown): number {
   if (now === undefined) return Date.now();
   const date = typeof now === "function" ? (now as () => unknown)() : now;
   return isInstance(date, Date) ? date.getTime() : NaN;
+}
+
+/**
+ * `now` read as an option is read (guard, openLog): the time in ms, or what is wrong with it — a
+ * clock that throws, or one that gives no valid Date.
+ */
+export function readClock(now: unknown): { ok: true; ms: number } | { ok: false; message: string } {
+  let ms: number;
+  try {
+    ms = clockMs(now);
+  } catch (e) {
+    return { ok: false, message: `the clock threw: ${describeThrown(e)}` };
+  }
+  return Number.isFinite(ms) ? { ok: true, ms } : { ok: false, message: INVALID_CLOCK };
 }
 
 /** What is wrong with a clock whose reading was NaN. */

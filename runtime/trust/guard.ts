@@ -11,7 +11,7 @@ import { verifyArtifact } from "./verify-artifact.js";
 import { readCheckOptions } from "./artifact-checks.js";
 import type { PublicKey, Statement } from "./types.js";
 import { describeThrown, shownOption } from "../thrown.js";
-import { clockMs, INVALID_CLOCK } from "./clock.js";
+import { readClock } from "./clock.js";
 import { bytesEqual } from "../crypto/base64url.js";
 
 /** `bad_options`: the caller's options cannot be used (found before anything is decided or signed) */
@@ -63,14 +63,9 @@ export async function guard<T>(
   // clock (read once) and what verification will use.
   if (typeof action !== "function") throw new GuardError("bad_options", [`the action must be a function, got ${shownOption(action)}`]);
   if (typeof options !== "object" || options === null) throw new GuardError("bad_options", ["guard needs options giving at least `signer`"]);
-  let ms: number;
-  try {
-    ms = clockMs(options.now);
-  } catch (e) {
-    throw new GuardError("bad_options", [`the clock threw: ${describeThrown(e)}`]);
-  }
-  if (!Number.isFinite(ms)) throw new GuardError("bad_options", [INVALID_CLOCK]);
-  const at = new Date(ms);
+  const clock = readClock(options.now);
+  if (!clock.ok) throw new GuardError("bad_options", [clock.message]);
+  const at = new Date(clock.ms);
   let verification;
   let signerKey: PublicKey;
   let policyDigests: DigestPair;

@@ -29,7 +29,8 @@
 //   bad_options    (index -1, no record's fault) the options cannot be used: checked before the log is read
 
 import { readFileBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../bounded-read.js";
-import { digestPair, isDigestPair, type CryptoPath, type DigestPair } from "../crypto/digest.js";
+import { digestPair, type CryptoPath, type DigestPair } from "../crypto/digest.js";
+import { readChainHead } from "./signer.js";
 import { copyPublicKeys } from "./artifact-checks.js";
 import type { DecidingPolicy } from "../policy-types.js";
 import { canonicalize } from "./jcs.js";
@@ -166,11 +167,9 @@ function readVerifyLogOptions(options: unknown): { ok: true; options: VerifyLogO
     if (path !== undefined) out.path = path;
     const start = o["chainStart"];
     if (start !== undefined && start !== "any") {
-      const s = (typeof start === "object" && start !== null ? start : {}) as Record<string, unknown>;
-      const prev = s["prev"];
-      const valid = Number.isSafeInteger(s["seq"]) && (s["seq"] as number) >= 0 && (prev === null ? s["seq"] === 0 : s["seq"] !== 0 && isDigestPair(prev));
-      if (!valid) return bad('chainStart must be "any" or a chain head { seq, prev } (a log\'s head().chain)');
-      out.chainStart = { seq: s["seq"] as number, prev: prev === null ? null : { sha3_512: (prev as DigestPair).sha3_512, blake2b_512: (prev as DigestPair).blake2b_512 } };
+      const head = readChainHead(start);
+      if (!head.ok) return bad(`chainStart must be "any" or a chain head { seq, prev } (a log's head().chain): ${head.message}`);
+      out.chainStart = head.head;
     }
     if (start === "any") out.chainStart = "any";
     return { ok: true, options: out };

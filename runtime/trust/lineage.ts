@@ -29,7 +29,7 @@ import { withRecordBytes, type RecordBytes } from "./record-bytes.js";
 import { firstNonUtf8Line } from "../text-lines.js";
 import { describeThrown, isInstance, shownOption } from "../thrown.js";
 import { describeLimit, readFdBounded, READ_LIMITS } from "../bounded-read.js";
-import { clockMs, INVALID_CLOCK, type Clock } from "./clock.js";
+import { readClock, type Clock } from "./clock.js";
 
 export interface LogOptions {
   /** `always` (default): fdatasync after every append. `never`: leave flushing to the OS. */
@@ -289,13 +289,8 @@ export function openLog(path: string, options: LogOptions = {}): LineageLog {
   // anything but the two modes is refused: `fsync: true` read as not "always" would sync nothing
   if (fsyncMode !== "always" && fsyncMode !== "never") throw new LineageError("bad_options", `fsync must be "always" or "never", got ${shownOption(fsyncMode)}`);
   // the clock names a torn tail's file: read before anything is locked or cut, as every option is
-  let nowMs: number;
-  try {
-    nowMs = clockMs(options.now);
-  } catch (e) {
-    throw new LineageError("bad_options", `the clock threw: ${describeThrown(e)}`);
-  }
-  if (!Number.isFinite(nowMs)) throw new LineageError("bad_options", INVALID_CLOCK);
+  const clock = readClock(options.now);
+  if (!clock.ok) throw new LineageError("bad_options", clock.message);
   if (!existsSync(dirname(path))) throw new LineageError("io", `${path}: the directory ${dirname(path)} does not exist`);
   const lockFor = lockName(path);
   if (!existsSync(dirname(lockFor))) throw new LineageError("io", `${path} leads to ${lockFor}, whose directory ${dirname(lockFor)} does not exist`);
@@ -329,7 +324,7 @@ export function openLog(path: string, options: LogOptions = {}): LineageLog {
     let repaired: TornRepair | null = null;
     if (tornFrom !== null) {
       // Save what the crash left before cutting it, so nothing written disappears silently.
-      const savedTo = tornFileName(path, new Date(nowMs));
+      const savedTo = tornFileName(path, new Date(clock.ms));
       writeFileSync(savedTo, buf.subarray(tornFrom), { mode: 0o644, flush: true });
       ftruncateSync(fd, tornFrom);
       fsyncSync(fd);

@@ -29,17 +29,10 @@ export class Signer {
   readonly path: CryptoPath | undefined;
 
   constructor(key: PrivateKey, options: SignerOptions = {}) {
-    const given = options.head ?? GENESIS;
-    // read once and copied: the digests are written into every statement's signed payload as they
-    // are, so they must be what a verifier reads back (128 lowercase hex digits each), nothing more
-    const seq = given.seq;
-    const prev = given.prev === null ? null : { sha3_512: given.prev?.sha3_512, blake2b_512: given.prev?.blake2b_512 };
-    if (!Number.isSafeInteger(seq) || seq < 0) throw new RangeError("chain head seq must be a non-negative integer");
-    if ((seq === 0) !== (prev === null)) throw new RangeError("chain head: seq 0 goes with prev null, and only it");
-    if (prev !== null && !isDigestPair(prev))
-      throw new RangeError("chain head prev must be null or { sha3_512, blake2b_512 }, 128 lowercase hex digits each (a log's head().chain)");
+    const head = readChainHead(options.head ?? GENESIS);
+    if (!head.ok) throw new RangeError(head.message);
     this.#key = readSigningKey(key, "createSigner");
-    this.#head = { seq, prev: prev as ChainHead["prev"] };
+    this.#head = head.head;
     this.path = options.path;
   }
 
@@ -89,6 +82,22 @@ let lastTyped: string | null = null;
 /** Whether `text` is the token a signer issued last: a compact JWS, needing no JSON escaping. */
 export function isLastIssuedToken(text: string): boolean {
   return text === lastTyped;
+}
+
+/**
+ * A chain head a host hands over (a signer's start, verifyLog's chainStart), read once and copied:
+ * its digests are written into signed payloads as they are, so they must be what a verifier reads
+ * back (128 lowercase hex digits each), nothing more; seq 0 goes with prev null, and only it.
+ */
+export function readChainHead(given: unknown): { ok: true; head: ChainHead } | { ok: false; message: string } {
+  const g = (typeof given === "object" && given !== null ? given : {}) as { seq?: unknown; prev?: { sha3_512?: unknown; blake2b_512?: unknown } | null };
+  const seq = g.seq;
+  const prev = g.prev === null ? null : { sha3_512: g.prev?.sha3_512, blake2b_512: g.prev?.blake2b_512 };
+  if (!Number.isSafeInteger(seq) || (seq as number) < 0) return { ok: false, message: "chain head seq must be a non-negative integer" };
+  if ((seq === 0) !== (prev === null)) return { ok: false, message: "chain head: seq 0 goes with prev null, and only it" };
+  if (prev !== null && !isDigestPair(prev))
+    return { ok: false, message: "chain head prev must be null or { sha3_512, blake2b_512 }, 128 lowercase hex digits each (a log's head().chain)" };
+  return { ok: true, head: { seq: seq as number, prev: prev as ChainHead["prev"] } };
 }
 
 export function createSigner(key: PrivateKey, options?: SignerOptions): Signer {
