@@ -60,4 +60,35 @@ describe("the CEL conformance corpus", () => {
     expect(unchecked.length).toBeLessThanOrEqual(10);
     for (const o of unchecked) expect(o.note).toBe("not checked against the compiler");
   });
+
+  it("agrees with the figures docs/language.md gives for it", () => {
+    // The prose is written by hand; this keeps it true when the subset or the corpus changes.
+    const doc = readFileSync(join(import.meta.dirname, "..", "..", "docs", "language.md"), "utf8").replace(/\s+/g, " ");
+    const figure = (pattern: RegExp): number => {
+      const m = pattern.exec(doc);
+      expect(m, `docs/language.md no longer says ${pattern}`).not.toBeNull();
+      return Number(m![1]);
+    };
+    const outcomes = report.files.flatMap((f) => f.outcomes);
+    const passed = outcomes.filter((o) => o.status === "passed");
+    const unsupported = outcomes.filter((o) => o.status === "unsupported");
+    const refused = unsupported.filter((o) => o.note?.startsWith("refused by the compiler"));
+    expect({
+      cases: figure(/reads all (\d+) of their cases/),
+      passed: figure(/The (\d+) inside the subset/),
+      expectingValue: figure(/expected value \((\d+) cases\)/),
+      expectingError: figure(/or expected error \((\d+)\)/),
+      unsupported: figure(/The (\d+) that need something outside the subset/),
+      refused: figure(/(\d+) are only checked to be refused/),
+      unchecked: figure(/and (\d+) are not checked at all/),
+    }, "docs/language.md (received) against this run (expected)").toEqual({
+      cases: report.cases,
+      passed: report.passed,
+      expectingValue: passed.filter((o) => "value" in o.case.expected).length,
+      expectingError: passed.filter((o) => "error" in o.case.expected).length,
+      unsupported: report.unsupported,
+      refused: refused.length,
+      unchecked: unsupported.length - refused.length,
+    });
+  });
 });
