@@ -394,11 +394,11 @@ async function runParent(options: Options): Promise<number> {
     const scaling = scalingJobs.length > 0 ? `; the scaling engines agree with writ-interp on the policies of ${scalingJobs.map((j) => j.rules).join(", ")} rules` : "";
     console.error(`check: every engine agrees with ${reference.name} on all ${mix.length} requests, both policy sizes${scaling}`);
     // a check asked for and not made is not a pass
-    if (scalingMissed !== undefined) {
-      console.error(`check incomplete: the scaling policies were not checked (${scalingMissed})`);
-      return 1;
-    }
-    return 0;
+    const unchecked: string[] = [];
+    if (wantsWrit && !writ.ok) unchecked.push(`Writ was not checked (${writ.reason.split("\n")[0]!})`);
+    if (scalingMissed !== undefined) unchecked.push(`the scaling policies were not checked (${scalingMissed})`);
+    for (const what of unchecked) console.error(`check incomplete: ${what}`);
+    return unchecked.length > 0 ? 1 : 0;
   }
 
   const mainRuns = results.filter((r) => r.id !== SCALING_RUN);

@@ -1,10 +1,10 @@
 // `npm run bench -- --check` as it runs (plain node on a transpiled copy of the tree, a parent and its
 // children): with --scaling it checks the scaling policies' engines against the interpreter too, and
-// says so; when it cannot (Writ is not among the engines), the check fails rather than pass without
-// them. Agreement only: nothing is timed. Writ is compiled at O0 (--unoptimized), which decides alike.
+// says so; when it cannot (Writ is not among the engines, or did not compile), the check fails rather
+// than pass without them. Agreement only: nothing is timed. Writ is compiled at O0 (--unoptimized), which decides alike.
 
 import { execFile } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -40,5 +40,18 @@ describe("npm run bench -- --check --scaling", () => {
     const r = await bench(build, ["--check", "--engines=js-ifelse", "--scaling=10"]);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toContain("check incomplete: the scaling policies were not checked (they are Writ's, and Writ is not among the engines)");
+  }, 180_000);
+
+  it("fails, saying why, when Writ was asked for and did not compile", async () => {
+    const policy = join(build, "bench/policies/agent-governance.writ");
+    const source = readFileSync(policy, "utf8");
+    writeFileSync(policy, `${source}\npermit broken when\n`);
+    try {
+      const r = await bench(build, ["--check", "--engines=writ,js-ifelse", "--unoptimized"]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/check incomplete: Writ was not checked \(\S*agent-governance\.writ did not compile:\)/);
+    } finally {
+      writeFileSync(policy, source);
+    }
   }, 180_000);
 });
