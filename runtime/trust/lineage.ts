@@ -26,6 +26,7 @@ import { acquireLock, releaseLock } from "./lineage-lock.js";
 import { MAX_ARTIFACT_LENGTH } from "./verify-artifact.js";
 import { chainEntryOf, chainLinkProblem, encodeRecord, issuedPlacesOf, linkTarget, parseRecordEnvelope, parseRecordLine, recordDigests, recordOpen, sameDigests, type ChainEntry, type ParsedRecord } from "./lineage-record.js";
 import { withRecordBytes, type RecordBytes } from "./record-bytes.js";
+import type { BatchedArtifactPieces } from "./batch-artifact.js";
 import { firstNonUtf8Line } from "../text-lines.js";
 import { describeThrown, isInstance, shownOption } from "../thrown.js";
 import { describeLimit, readFdBounded, READ_LIMITS } from "../bounded-read.js";
@@ -390,41 +391,27 @@ class FileLog implements LineageLog {
 
   /** appendMany, the records gathered in `out` before their one write */
   private appendInto(entries: readonly { readonly artifact: string; readonly statement: Statement }[], out: RecordBytes): void {
-    if (this.fd === null) throw new LineageError("closed", `${this.path}: the log is closed`);
+    if (this.fd === null) throw this.closedError();
+    // The host's entries are read, and checked on their own, before anything of the log is looked
+    // at: reading them runs the host's code (an entry's getters, a Proxy's traps, the members of a
+    // statement compared with its artifact's), which may append to this log or close it. Only then
+    // is the log's state taken, so these entries continue what is in the log by now (an append made
+    // meanwhile included), and no code of the host's runs between the checks and the write.
+    const owned = this.readEntries(entries);
+    if (this.fd === null) throw this.closedError();
     let count = this.count;
     let lastDigests = this.lastDigests;
     let lastStatementSeq = this.lastStatementSeq;
     let lastEntry = this.lastEntry;
-    // where the batch authorizer says each entry sits in its batch (lineage-record.ts), if it handed them over
-    const issued = issuedPlacesOf(entries);
-    let n: number;
-    try {
-      // (Array.isArray throws for a revoked Proxy)
-      if (!Array.isArray(entries)) throw new LineageError("chain_break", `${this.path}: appendMany takes an array of { artifact, statement }, not ${shownOption(entries)}; nothing was recorded`);
-      n = entries.length;
-    } catch (e) {
-      if (isInstance(e, LineageError)) throw e;
-      throw new LineageError("chain_break", `${this.path}: the entries' length cannot be read (${describeThrown(e)}); nothing was recorded`);
-    }
-    for (let k = 0; k < n; k++) {
-      const { artifact, statement } = this.entryAt(entries, k);
-      // the batch authorizer's place for this very artifact, if it handed one over
-      const candidate = issued?.[k];
-      const place = candidate !== undefined && candidate.artifact === artifact ? candidate : undefined;
-      // A record the log's own reader would refuse would make the log unopenable once followed by
-      // another: refuse it here, before anything is written (and before the artifact is read).
-      if (artifact.length > MAX_ARTIFACT_LENGTH)
-        throw new LineageError("too_large", `${this.path}: an artifact of ${artifact.length} characters is more than the ${MAX_ARTIFACT_LENGTH} verifiers read; nothing was recorded`);
-      const read = chainEntryOf(artifact, statement, place);
-      if (!read.ok) throw new LineageError("chain_break", `${this.path}: the artifact cannot continue a chain (${read.reason}); nothing was recorded`);
-      const link = read.entry.statement.lineage;
+    for (const { entry, pieces } of owned) {
+      const link = entry.statement.lineage;
       if (lastStatementSeq === null || lastEntry === null) {
         // verifyLog reads a log that starts inside a batch as one whose first records were removed
-        if (read.entry.batch !== null && read.entry.batch.index !== 0)
-          throw new LineageError("chain_break", `${this.path}: a log starts at the first leaf of a batch, not at leaf ${read.entry.batch.index}; nothing was recorded`);
+        if (entry.batch !== null && entry.batch.index !== 0)
+          throw new LineageError("chain_break", `${this.path}: a log starts at the first leaf of a batch, not at leaf ${entry.batch.index}; nothing was recorded`);
         if ((link.seq === 0) !== (link.prev === null)) throw new LineageError("chain_break", "a genesis statement (seq 0) and only it has no previous-artifact digest");
       } else {
-        const problem = link.seq !== lastStatementSeq + 1 ? `holds seq ${link.seq}` : chainLinkProblem(lastEntry, read.entry);
+        const problem = link.seq !== lastStatementSeq + 1 ? `holds seq ${link.seq}` : chainLinkProblem(lastEntry, entry);
         if (problem !== null)
           throw new LineageError(
             "chain_break",
@@ -432,12 +419,12 @@ class FileLog implements LineageLog {
           );
       }
       // the record's bytes: a batched artifact just issued from the pieces it was built of (record-bytes.ts)
-      if (place?.pieces !== undefined) out.addBatched(recordOpen(count, lastDigests), place.pieces);
-      else out.addLine(encodeRecord({ seq: count, prev: lastDigests, artifact }, read.entry.batch !== null));
+      if (pieces !== undefined) out.addBatched(recordOpen(count, lastDigests), pieces);
+      else out.addLine(encodeRecord({ seq: count, prev: lastDigests, artifact: entry.artifact }, entry.batch !== null));
       count++;
-      lastDigests = recordDigests(read.entry);
+      lastDigests = recordDigests(entry);
       lastStatementSeq = link.seq;
-      lastEntry = read.entry;
+      lastEntry = entry;
     }
     if (out.length === 0) return;
     const bytes = out.bytes();
@@ -468,6 +455,40 @@ class FileLog implements LineageLog {
   }
 
   /**
+   * The entries as the log's own: each artifact with the statement it carries, read from the host's
+   * list once and checked on its own (not yet against the log). Throws a LineageError for what the
+   * log cannot record, whatever the host's code does meanwhile.
+   */
+  private readEntries(entries: readonly { readonly artifact: string; readonly statement: Statement }[]): { entry: ChainEntry; pieces?: BatchedArtifactPieces }[] {
+    // where the batch authorizer says each entry sits in its batch (lineage-record.ts), if it handed them over
+    const issued = issuedPlacesOf(entries);
+    let n: number;
+    try {
+      // (Array.isArray throws for a revoked Proxy)
+      if (!Array.isArray(entries)) throw new LineageError("chain_break", `${this.path}: appendMany takes an array of { artifact, statement }, not ${shownOption(entries)}; nothing was recorded`);
+      n = entries.length;
+    } catch (e) {
+      if (isInstance(e, LineageError)) throw e;
+      throw new LineageError("chain_break", `${this.path}: the entries' length cannot be read (${describeThrown(e)}); nothing was recorded`);
+    }
+    const owned: { entry: ChainEntry; pieces?: BatchedArtifactPieces }[] = [];
+    for (let k = 0; k < n; k++) {
+      const { artifact, statement } = this.entryAt(entries, k);
+      // the batch authorizer's place for this very artifact, if it handed one over
+      const candidate = issued?.[k];
+      const place = candidate !== undefined && candidate.artifact === artifact ? candidate : undefined;
+      // A record the log's own reader would refuse would make the log unopenable once followed by
+      // another: refuse it here, before anything is written (and before the artifact is read).
+      if (artifact.length > MAX_ARTIFACT_LENGTH)
+        throw new LineageError("too_large", `${this.path}: an artifact of ${artifact.length} characters is more than the ${MAX_ARTIFACT_LENGTH} verifiers read; nothing was recorded`);
+      const read = chainEntryOf(artifact, statement, place);
+      if (!read.ok) throw new LineageError("chain_break", `${this.path}: the artifact cannot continue a chain (${read.reason}); nothing was recorded`);
+      owned.push({ entry: read.entry, pieces: place?.pieces });
+    }
+    return owned;
+  }
+
+  /**
    * The artifact and statement of `entries[k]`, each read once: a host's entry may be anything (null,
    * a getter that throws), and what is wrong with it is a refusal of the append, not a TypeError.
    */
@@ -486,6 +507,10 @@ class FileLog implements LineageLog {
     if (typeof artifact !== "string") throw refuse(`its artifact is ${shownOption(artifact)}, not the artifact's text`);
     if (typeof statement !== "object" || statement === null) throw refuse(`its statement is ${shownOption(statement)}`);
     return { artifact, statement: statement as Statement };
+  }
+
+  private closedError(): LineageError {
+    return new LineageError("closed", `${this.path}: the log is closed`);
   }
 
   head(): LogHead {

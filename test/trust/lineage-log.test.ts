@@ -169,6 +169,77 @@ describe("appending", () => {
     expect(() => authorize(fakePolicy(), ADMIN_OK, { signer, lineage: log })).toThrow(/closed/);
   });
 
+  describe("an append or a close made by the host's code while an append reads its entries", () => {
+    // two artifacts of one chain, issued without the log: seq 0 (genesis) and seq 1 after it
+    const key = generateKeyPair();
+    const issuer = createSigner(key);
+    const first = authorize(fakePolicy(), ADMIN_OK, { signer: issuer });
+    const second = authorize(fakePolicy(), USER_DENIED, { signer: issuer });
+
+    it("is taken into account: the outer append continues what the inner one recorded, and the log reopens", () => {
+      const path = fresh();
+      const log = openLog(path, { fsync: "never" });
+      // the entry's getter records seq 0 first; the entry itself is seq 1, continuing it
+      const entry = {
+        statement: second.statement,
+        get artifact() {
+          log.append(first.artifact, first.statement);
+          return second.artifact;
+        },
+      };
+      log.appendMany([entry]);
+      expect(log.head().records).toBe(2);
+      log.close();
+      expect(readLines(path).map((l) => JSON.parse(l).seq)).toEqual([0, 1]);
+      expect(verifyLog(path, { trustedKeys: [key.publicKey] })).toMatchObject({ ok: true, records: 2 });
+      expect(() => openLog(path).close()).not.toThrow();
+    });
+
+    it("an outer entry that no longer continues the log is refused, and what the inner append recorded stays", () => {
+      const path = fresh();
+      const log = openLog(path, { fsync: "never" });
+      // both genesis statements: whichever is recorded first, the other cannot follow it
+      const other = authorize(fakePolicy(), TOO_MUCH, { signer: createSigner(key) });
+      // the append from a member of the statement, read when it is compared with its artifact's
+      const statement = { ...first.statement };
+      Object.defineProperty(statement, "v", {
+        enumerable: true,
+        get() {
+          if (log.head().records === 0) log.append(other.artifact, other.statement);
+          return first.statement.v;
+        },
+      });
+      let thrown: unknown;
+      try {
+        log.append(first.artifact, statement as never);
+      } catch (e) {
+        thrown = e;
+      }
+      expect(thrown).toBeInstanceOf(LineageError);
+      expect((thrown as LineageError).code).toBe("chain_break");
+      expect(log.head().records).toBe(1);
+      log.close();
+      expect(readLines(path)).toHaveLength(1);
+      expect(verifyLog(path, { trustedKeys: [key.publicKey] })).toMatchObject({ ok: true, records: 1 });
+      expect(() => openLog(path).close()).not.toThrow();
+    });
+
+    it("a close is refused as `closed` (not a TypeError), with nothing written", () => {
+      const path = fresh();
+      const log = openLog(path, { fsync: "never" });
+      let thrown: unknown;
+      try {
+        log.appendMany([{ statement: first.statement, get artifact() { log.close(); return first.artifact; } }]);
+      } catch (e) {
+        thrown = e;
+      }
+      expect(thrown).toBeInstanceOf(LineageError);
+      expect((thrown as LineageError).code).toBe("closed");
+      expect(readFileSync(path).length).toBe(0);
+      expect(() => openLog(path).close()).not.toThrow();
+    });
+  });
+
   it("works with fsync never", () => {
     const path = fresh();
     const key = generateKeyPair();
