@@ -73,17 +73,19 @@ export interface LineageLog extends LineageSink {
   /** set when open found and repaired a torn final record */
   readonly repaired: TornRepair | null;
   /** appends one record; throws a LineageError when the log is closed, the statement does not
-   *  continue the chain, the artifact is longer than verifiers read (1 MiB), or the write fails
-   *  (then nothing of the record remains in the file) */
+   *  continue the chain, the artifact is longer than verifiers read (1 MiB), it is a batched
+   *  artifact that is not its batch's last leaf (`incomplete_batch`: a batch is appended whole, with
+   *  appendMany), or the write fails (then nothing of the record remains in the file) */
   append(artifact: string, statement: Statement): void;
-  /** appends several records with one write and one fsync: all or none (batched signing uses it) */
+  /** appends several records with one write and one fsync: all or none (batched signing uses it);
+   *  they end at the last leaf of the batch they end in, if any (`incomplete_batch` otherwise) */
   appendMany(entries: readonly { readonly artifact: string; readonly statement: Statement }[]): void;
   head(): LogHead;
   /** releases the lock; idempotent */
   close(): void;
 }
 
-export type LineageErrorCode = "locked" | "corrupt" | "chain_break" | "too_large" | "closed" | "io" | "bad_options";
+export type LineageErrorCode = "locked" | "corrupt" | "chain_break" | "incomplete_batch" | "too_large" | "closed" | "io" | "bad_options";
 
 export class LineageError extends Error {
   constructor(
@@ -426,6 +428,16 @@ class FileLog implements LineageLog {
       lastStatementSeq = link.seq;
       lastEntry = entry;
     }
+    // A batch is recorded with one write, and open reads a log whose last records are the first
+    // leaves of a batch as that write cut short (by a crash), and moves them aside: a write that
+    // ended inside a batch would have its records, acknowledged, taken out of the log at the next
+    // open. So the entries end at the last leaf of the batch they end in.
+    const final = owned.length > 0 ? owned[owned.length - 1]!.entry.batch : null;
+    if (final !== null && final.index !== final.size - 1)
+      throw new LineageError(
+        "incomplete_batch",
+        `${this.path}: the entries end at leaf ${final.index} of a batch of ${final.size}, not at its last leaf: a batch is appended whole, with one appendMany (a log that ends inside a batch reads as a write cut short, whose records the next open moves aside); nothing was recorded`,
+      );
     if (out.length === 0) return;
     const bytes = out.bytes();
     const length = bytes.length;

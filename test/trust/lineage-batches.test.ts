@@ -212,14 +212,34 @@ describe("the log writer and batches", () => {
     log.close();
   });
 
-  it("takes a batch in pieces, and the log verifies", () => {
-    const [entries] = captureBatches(4) as [{ artifact: string; statement: Statement }[]];
+  it("refuses a batch in pieces, writing nothing (open would move the first piece aside as a write cut short), and takes it whole", () => {
+    const [entries, next] = captureBatches(4, 2) as [{ artifact: string; statement: Statement }[], { artifact: string; statement: Statement }[]];
     const path = join(dir, "pieces.jsonl");
-    const log = openLog(path, { fsync: "never" });
-    log.appendMany(entries.slice(0, 1));
-    log.appendMany(entries.slice(1));
+    const log = openLog(path); // fsync "always": each append acknowledged on disk
+    const refused = (append: () => void): string => {
+      try {
+        append();
+        return "appended";
+      } catch (e) {
+        return e instanceof LineageError ? `${e.code}: ${e.message}` : `not a LineageError: ${String(e)}`;
+      }
+    };
+    expect(refused(() => log.append(entries[0]!.artifact, entries[0]!.statement))).toMatch(/^incomplete_batch: .* the entries end at leaf 0 of a batch of 4, not at its last leaf: .*nothing was recorded$/);
+    expect(refused(() => log.appendMany(entries.slice(0, 3)))).toMatch(/^incomplete_batch: .* leaf 2 of a batch of 4/);
+    // a whole batch and the first leaves of the next one: the write as a whole is refused
+    expect(refused(() => log.appendMany([...entries, ...next.slice(0, 2)]))).toMatch(/^incomplete_batch: .* leaf 1 of a batch of 4/);
+    expect(log.head().records).toBe(0);
+    expect(readFileSync(path).length).toBe(0);
+    log.appendMany(entries);
+    log.appendMany(next);
+    expect(log.head().records).toBe(8);
     log.close();
-    expect(verifyLog(path, { trustedKeys })).toMatchObject({ ok: true, records: 4, batched: 4 });
+    // everything acknowledged is still there when the log reopens
+    const reopened = openLog(path);
+    expect(reopened.repaired).toBeNull();
+    expect(reopened.head().records).toBe(8);
+    reopened.close();
+    expect(verifyLog(path, { trustedKeys })).toMatchObject({ ok: true, records: 8, batched: 8 });
   });
 
   describe("refuses, writing nothing", () => {
@@ -241,22 +261,25 @@ describe("the log writer and batches", () => {
 
     it("a statement whose link differs from the rest of its batch, leaves out of order, a batch left unfinished or started after its first leaf", () => {
       const log = openLog(path, { fsync: "never" });
-      log.appendMany([...a, ...b.slice(0, 2)]);
+      log.appendMany(a);
+      // (a batch is appended whole: each refused entry follows the first two leaves of batch b in
+      // the same appendMany, and what follows it there is never reached)
+      const afterTwo = (entry: { artifact: string; statement: Statement }) => [...b.slice(0, 2), entry, ...b.slice(3)];
       const forged = { ...b[2]!, statement: JSON.parse(JSON.stringify(b[2]!.statement)) as Statement };
       (forged.statement.lineage as { prev: unknown }).prev = { sha3_512: "0".repeat(128), blake2b_512: "0".repeat(128) };
       // A statement handed with an artifact that does not carry it is refused before the chain is
       // looked at; the chain's own checks are for pairs a signer issued together, as these are taken
       // to be here (withIssuedArtifact: what authorize tells the log).
-      expect(refusal(log, [forged])).toMatch(/does not carry the statement handed with it/);
-      const asIssued = (entry: { artifact: string; statement: Statement }) => withIssuedArtifact(entry.artifact, entry.statement, () => refusal(log, [entry]));
-      expect(asIssued(forged)).toMatch(/link differs from the rest of its batch/);
-      expect(refusal(log, [reindexed(b[2]!, 3)])).toMatch(/is leaf 3 of its batch, after leaf 1/);
+      expect(refusal(log, afterTwo(forged))).toMatch(/does not carry the statement handed with it/);
+      const asIssued = (entry: { artifact: string; statement: Statement }, entries = [entry]) => withIssuedArtifact(entry.artifact, entry.statement, () => refusal(log, entries));
+      expect(asIssued(forged, afterTwo(forged))).toMatch(/link differs from the rest of its batch/);
+      expect(refusal(log, afterTwo(reindexed(b[2]!, 3)))).toMatch(/is leaf 3 of its batch, after leaf 1/);
       // the next batch's first leaf, stated as continuing the chain here: this batch is not finished
       const early = { artifact: c[0]!.artifact, statement: { ...c[0]!.statement, lineage: { ...b[2]!.statement.lineage } } as Statement };
-      expect(refusal(log, [early])).toMatch(/does not carry the statement handed with it/);
-      expect(asIssued(early)).toMatch(/follows leaf 1 of a batch of 4: the rest of that batch is missing/);
-      expect(log.head().records).toBe(6);
-      log.appendMany(b.slice(2)); // the genuine rest still goes in
+      expect(refusal(log, afterTwo(early))).toMatch(/does not carry the statement handed with it/);
+      expect(asIssued(early, afterTwo(early))).toMatch(/follows leaf 1 of a batch of 4: the rest of that batch is missing/);
+      expect(log.head().records).toBe(4);
+      log.appendMany(b); // the genuine batch still goes in
       const late = { artifact: c[1]!.artifact, statement: { ...c[1]!.statement, lineage: { ...c[0]!.statement.lineage } } as Statement };
       expect(asIssued(late)).toMatch(/starts its batch at leaf 1, not 0/);
       log.appendMany(c);
