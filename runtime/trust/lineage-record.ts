@@ -205,6 +205,9 @@ export function withIssuedArtifact<T>(artifact: string, statement: Statement, re
   }
 }
 
+/** Why a batched artifact whose statement does not fold to its head's root is no record. */
+export const NOT_FOLDING = "a batched statement that does not fold through its proof to the root its batch head states (changed after issue)";
+
 /**
  * The chain entry for an artifact about to be appended, or why it cannot continue a chain. `issued`
  * is where the batch authorizer issued this very artifact (the caller has matched its text), if so.
@@ -219,6 +222,8 @@ export function chainEntryOf(artifact: string, statement: Statement, issued?: Is
   if (issuedTogether && !isBatchedText(artifact)) return { ok: true, entry: { artifact, statement, batch: null } };
   const read = statementOf(artifact);
   if (!read.ok) return read;
+  // what the log's reader refuses (openLog: corrupt), and any verifier, even without a key
+  if (read.batch !== null && !read.batch.proofHolds) return { ok: false, reason: `the artifact holds ${NOT_FOLDING}` };
   if (!issuedTogether && !sameStatement(read.statement, statement)) return { ok: false, reason: "the artifact does not carry the statement handed with it" };
   // a host's statement, equal as JSON to the one the artifact carries, may still read differently a
   // second time (a getter): the log goes on with the artifact's own, strictly parsed
@@ -301,16 +306,17 @@ function readLine(line: string): { ok: true; record: LineageRecord } | { ok: fal
 /**
  * The record envelope (seq, prev, artifact) and its digests: what opening a long log checks for
  * every record but the last ones. A compact JWS is only hashed, not decoded; a batched artifact is
- * read as far as its digests need. Never throws.
+ * read as far as its digests need, which folds its proof too (`proofHolds`; true for a compact JWS).
+ * Never throws.
  */
-export function parseRecordEnvelope(line: string): { ok: true; record: LineageRecord; recordDigests: DigestPair } | { ok: false; reason: string } {
+export function parseRecordEnvelope(line: string): { ok: true; record: LineageRecord; recordDigests: DigestPair; proofHolds: boolean } | { ok: false; reason: string } {
   const read = readLine(line);
   if (!read.ok) return read;
   const { record } = read;
-  if (!isBatchedText(record.artifact)) return { ok: true, record, recordDigests: artifactDigests(record.artifact) };
+  if (!isBatchedText(record.artifact)) return { ok: true, record, recordDigests: artifactDigests(record.artifact), proofHolds: true };
   const st = statementOf(record.artifact);
   if (!st.ok) return { ok: false, reason: st.reason };
-  return { ok: true, record, recordDigests: recordDigests({ artifact: record.artifact, statement: st.statement, batch: st.batch }) };
+  return { ok: true, record, recordDigests: recordDigests({ artifact: record.artifact, statement: st.statement, batch: st.batch }), proofHolds: st.batch === null || st.batch.proofHolds };
 }
 
 /** Parses one line (without its newline). Never throws. */

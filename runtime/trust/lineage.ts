@@ -13,8 +13,8 @@
 // batch that is not whole at the end of the log (a batch is one write, cut short); everything
 // before is kept.
 // Anything else that is wrong — a complete final line that does not parse, a record not in the
-// writer's serialisation, damage anywhere else — is never repaired: open refuses, naming the record,
-// so the evidence stays as it is.
+// writer's serialisation, a batched statement that does not fold to its head's root, damage
+// anywhere else — is never repaired: open refuses, naming the record, so the evidence stays as it is.
 //
 // Exclusion: one writer per log, enforced by `<log>.lock` (lineage-lock.ts).
 
@@ -24,7 +24,7 @@ import type { DigestPair } from "../crypto/digest.js";
 import type { ChainHead, LineageSink, Statement } from "./types.js";
 import { acquireLock, releaseLock } from "./lineage-lock.js";
 import { MAX_ARTIFACT_LENGTH } from "./verify-artifact.js";
-import { chainEntryOf, chainLinkProblem, encodeRecord, issuedPlacesOf, linkTarget, parseRecordEnvelope, parseRecordLine, recordDigests, recordOpen, sameDigests, type ChainEntry, type ParsedRecord } from "./lineage-record.js";
+import { chainEntryOf, chainLinkProblem, encodeRecord, issuedPlacesOf, linkTarget, NOT_FOLDING, parseRecordEnvelope, parseRecordLine, recordDigests, recordOpen, sameDigests, type ChainEntry, type ParsedRecord } from "./lineage-record.js";
 import { withRecordBytes, type RecordBytes } from "./record-bytes.js";
 import type { BatchedArtifactPieces } from "./batch-artifact.js";
 import { firstNonUtf8Line } from "../text-lines.js";
@@ -128,7 +128,8 @@ const FULLY_CHECKED_TAIL = 2;
 
 /**
  * Checks every whole line against its predecessor: the record chain (seq, prev) for every record,
- * and the artifacts and signed statement links of the last FULLY_CHECKED_TAIL records, which is
+ * and every batched statement's proof (reading a batched record's place folds it anyway); the
+ * artifacts and signed statement links of the last FULLY_CHECKED_TAIL records, which is
  * what appending continues from (decoding every artifact would make opening a long log slow;
  * `verifyLog` checks them all). Returns the state after the last good record and, when the last
  * line is not a record at all (a crash artifact), where to cut.
@@ -157,6 +158,7 @@ function scan(buf: Buffer, logPath: string): { state: ScanState; tornFrom: numbe
       const envelope = parseRecordEnvelope(line);
       if (!envelope.ok) throw damaged(index, `is damaged (${envelope.reason})`);
       if (encodeRecord(envelope.record) !== line) throw damaged(index, REWRITTEN);
+      if (!envelope.proofHolds) throw damaged(index, `holds ${NOT_FOLDING}`);
       if (envelope.record.seq !== index) throw damaged(index, `carries seq ${envelope.record.seq} at position ${index}`);
       if (!sameDigests(envelope.record.prev, state.lastDigests)) throw damaged(index, "does not chain to the record before it");
       state.lastDigests = envelope.recordDigests;
@@ -175,6 +177,7 @@ function scan(buf: Buffer, logPath: string): { state: ScanState; tornFrom: numbe
         throw damaged(index, `is damaged (${parsed.reason})`);
       }
       if (!parsed.parsed.canonical) throw damaged(index, REWRITTEN);
+      if (parsed.parsed.batch !== null && !parsed.parsed.batch.proofHolds) throw damaged(index, `holds ${NOT_FOLDING}`);
       const problem = linkProblem(parsed.parsed, index, state);
       if (problem) throw damaged(index, problem);
       state.lastDigests = parsed.parsed.recordDigests;

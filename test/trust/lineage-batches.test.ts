@@ -10,11 +10,11 @@ import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { authorize } from "../../runtime/trust/authorize.js";
 import { createBatchAuthorizer } from "../../runtime/trust/batch.js";
-import { signTreeHead, verifyBatchedArtifact } from "../../runtime/trust/batch-artifact.js";
+import { batchPlaceOf, parseBatchedArtifact, signTreeHead, verifyBatchedArtifact } from "../../runtime/trust/batch-artifact.js";
 import { canonicalize } from "../../runtime/trust/jcs.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
 import { LineageError, openLog } from "../../runtime/trust/lineage.js";
-import { encodeRecord, withIssuedArtifact, type LineageRecord } from "../../runtime/trust/lineage-record.js";
+import { encodeRecord, withIssuedArtifact, withIssuedPlaces, type IssuedPlace, type LineageRecord } from "../../runtime/trust/lineage-record.js";
 import { verifyLog, type LogVerification } from "../../runtime/trust/lineage-verify.js";
 import { createSigner } from "../../runtime/trust/signer.js";
 import type { Statement } from "../../runtime/trust/types.js";
@@ -242,6 +242,54 @@ describe("the log writer and batches", () => {
     expect(verifyLog(path, { trustedKeys })).toMatchObject({ ok: true, records: 8, batched: 8 });
   });
 
+  it("refuses a batched artifact whose statement was changed after issue (its proof no longer folds), writing nothing", () => {
+    const [[issued]] = captureBatches(1) as [[{ artifact: string; statement: Statement }]];
+    // a deny turned into an allow: artifact and statement agree, but the leaf is no longer the tree's
+    const statement = { ...issued!.statement, decision: issued!.statement.decision === "allow" ? "deny" : "allow" } as Statement;
+    const artifact = issued!.artifact.replace(/"statement":\{.*?\},"index"/, `"statement":${canonicalize(statement)},"index"`);
+    expect(artifact).not.toBe(issued!.artifact);
+    expect(verifyBatchedArtifact(artifact, { trustedKeys })).toMatchObject({ ok: false, code: "bad_proof" });
+    const path = join(dir, "changed-leaf.jsonl");
+    const log = openLog(path, { fsync: "never" });
+    let thrown: unknown;
+    try {
+      log.append(artifact, statement);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(LineageError);
+    expect((thrown as LineageError).code).toBe("chain_break");
+    expect((thrown as Error).message).toMatch(/does not fold through its proof to the root its batch head states.*nothing was recorded$/);
+    expect(log.head().records).toBe(0);
+    log.append(issued!.artifact, issued!.statement); // the artifact as issued goes in
+    log.close();
+    expect(verifyLog(path, { trustedKeys })).toMatchObject({ ok: true, records: 1 });
+  });
+
+  it("refuses to open a log holding a batched statement changed after issue, with the record chain recomputed, and leaves it as it is", () => {
+    const flip = (a: { statement: Record<string, unknown> }) => {
+      a.statement.decision = a.statement.decision === "allow" ? "deny" : "allow";
+    };
+    // record 3 is read by its envelope only, record 12 (the last) in full
+    for (const index of [3, 12]) {
+      const lines = [...L];
+      lines[index] = withArtifact(lines[index]!, flip);
+      const path = writeLines(join(dir, `changed-${index}.jsonl`), rechain(lines));
+      const before = readFileSync(path);
+      expectFault(verifyLog(path), index, "edited");
+      let thrown: unknown;
+      try {
+        openLog(path, { fsync: "never" }).close();
+      } catch (e) {
+        thrown = e;
+      }
+      expect(thrown, `record ${index}`).toBeInstanceOf(LineageError);
+      expect(thrown, `record ${index}`).toMatchObject({ code: "corrupt", index });
+      expect((thrown as Error).message).toMatch(new RegExp(`record ${index} holds a batched statement that does not fold`));
+      expect(readFileSync(path).equals(before)).toBe(true);
+    }
+  });
+
   describe("refuses, writing nothing", () => {
     const [a, b, c] = captureBatches(4, 3) as [{ artifact: string; statement: Statement }[], { artifact: string; statement: Statement }[], { artifact: string; statement: Statement }[]];
     const path = join(dir, "refusals.jsonl");
@@ -253,7 +301,7 @@ describe("the log writer and batches", () => {
         return e instanceof LineageError && e.code === "chain_break" ? e.message : `not a chain_break: ${String(e)}`;
       }
     };
-    // The writer reads a place from the artifact it is handed (it checks no proof: verifyLog does).
+    // The writer reads a place from the artifact it is handed, and folds its proof as verifyLog does.
     const reindexed = (entry: { artifact: string; statement: Statement }, index: number) => ({
       artifact: entry.artifact.replace(/,"index":\d+,/, `,"index":${index},`),
       statement: entry.statement,
@@ -273,7 +321,16 @@ describe("the log writer and batches", () => {
       expect(refusal(log, afterTwo(forged))).toMatch(/does not carry the statement handed with it/);
       const asIssued = (entry: { artifact: string; statement: Statement }, entries = [entry]) => withIssuedArtifact(entry.artifact, entry.statement, () => refusal(log, entries));
       expect(asIssued(forged, afterTwo(forged))).toMatch(/link differs from the rest of its batch/);
-      expect(refusal(log, afterTwo(reindexed(b[2]!, 3)))).toMatch(/is leaf 3 of its batch, after leaf 1/);
+      // leaves out of order: a later leaf holds a later seq; a place the authorizer hands over is checked too
+      expect(refusal(log, afterTwo(b[3]!))).toMatch(/holds seq \d+/);
+      const parsed = parseBatchedArtifact(b[2]!.artifact);
+      const place = parsed.ok ? batchPlaceOf(parsed) : parsed;
+      if (!place.ok) throw new Error(place.reason);
+      const misplaced = afterTwo(b[2]!);
+      const places = [undefined, undefined, { artifact: b[2]!.artifact, place: { ...place.place, index: 3 } }] as unknown as IssuedPlace[];
+      expect(withIssuedPlaces(misplaced, places, () => refusal(log, misplaced))).toMatch(/is leaf 3 of its batch, after leaf 1/);
+      // moved to another place of its tree, its statement no longer folds to the root
+      expect(refusal(log, afterTwo(reindexed(b[2]!, 3)))).toMatch(/does not fold through its proof to the root its batch head states/);
       // the next batch's first leaf, stated as continuing the chain here: this batch is not finished
       const early = { artifact: c[0]!.artifact, statement: { ...c[0]!.statement, lineage: { ...b[2]!.statement.lineage } } as Statement };
       expect(refusal(log, afterTwo(early))).toMatch(/does not carry the statement handed with it/);
