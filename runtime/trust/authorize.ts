@@ -6,7 +6,7 @@
 import type { Decision } from "../decision.js";
 import type { DecidingPolicy } from "../policy-types.js";
 import { readRequest, requestSchemaOf } from "./request-digest.js";
-import type { Signer } from "./signer.js";
+import { requireIssuable, type Signer } from "./signer.js";
 import { withIssuedArtifact } from "./lineage-record.js";
 import { buildStatement, canonicalStatement, decideSafely, unrepresentableDecision } from "./statement.js";
 import { ARTIFACT_TYP, type LineageSink, type Statement } from "./types.js";
@@ -59,8 +59,9 @@ export interface Authorization {
 /**
  * Decides `request` with `policy` and issues the signed artifact. Never throws for a bad request or a
  * faulty policy (both are denies stated in the artifact). Throws only when the caller's setup is
- * wrong (a ttl that is not a positive integer, a clock that is not a Date) or the lineage sink throws;
- * in that last case nothing was issued and the signer's chain head is unchanged.
+ * wrong (a ttl that is not a positive integer, a clock that is not a Date, a signer whose chain is
+ * past its last seq: RangeError) or the lineage sink throws; then nothing was issued and the
+ * signer's chain head is unchanged.
  */
 export function authorize(policy: DecidingPolicy, request: unknown, options: AuthorizeOptions): Authorization {
   const ttl = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
@@ -68,6 +69,8 @@ export function authorize(policy: DecidingPolicy, request: unknown, options: Aut
   const nowMs = clockMs(options.now);
   if (!Number.isFinite(nowMs)) throw new RangeError(INVALID_CLOCK);
   const { signer } = options;
+  // a seq past the last one issued would be signed and recorded, then read back by nothing
+  requireIssuable(signer.head.seq);
 
   // read once: the decision and the digest are of the same request (readRequest)
   const { data, digest } = readRequest(request, signer.path, requestSchemaOf(policy));

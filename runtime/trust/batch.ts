@@ -24,7 +24,7 @@ import type { DecidingPolicy } from "../policy-types.js";
 import { buildTreeText, leafHashHexOfText } from "./merkle.js";
 import { readRequest, requestSchemaOf } from "./request-digest.js";
 import { withIssuedPlaces } from "./lineage-record.js";
-import { artifactDigests, type Signer } from "./signer.js";
+import { artifactDigests, requireIssuable, type Signer } from "./signer.js";
 import { buildStatement, canonicalStatement, decideSafely, randomId, unrepresentableDecision } from "./statement.js";
 import { type ChainHead, type LineageSink, type Statement } from "./types.js";
 import { BATCH_HEAD_FORMAT, batchedArtifactMiddle, batchedArtifactTail, batchedArtifactText, signTreeHead, type BatchedArtifactPieces, type TreeHead } from "./batch-artifact.js";
@@ -124,6 +124,8 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
    * artifact before the batch until the batch is sealed.
    */
   function prepare(policy: DecidingPolicy, request: unknown, ms: number): Prepared {
+    // each decision takes the next seq: none past the last one a chain issues (signer.ts)
+    requireIssuable(head.seq);
     const { data, digest } = readRequest(request, signer.path, requestSchemaOf(policy));
     const decision = digest.ok ? decideSafely(policy, data) : unrepresentableDecision(digest);
     const iat = Math.floor(ms / 1000);

@@ -216,9 +216,15 @@ export const NOT_FOLDING = "a batched statement that does not fold through its p
  * disagree would be refused by the log's own reader.
  */
 export function chainEntryOf(artifact: string, statement: Statement, issued?: IssuedPlace): { ok: true; entry: ChainEntry } | { ok: false; reason: string } {
+  const issuedTogether = issuedSingle !== null && issuedSingle.artifact === artifact && issuedSingle.statement === statement;
+  // A statement taken as issued, not read back from its artifact, must still be one the log's reader
+  // reads back: its seq a safe integer (statement.ts), as a seq past the signer's last would not be.
+  if (issued !== undefined || issuedTogether) {
+    const seq = statement.lineage.seq;
+    if (!Number.isSafeInteger(seq) || seq < 0) return { ok: false, reason: `its statement's lineage.seq ${seq} is not a non-negative safe integer, which the log's reader refuses` };
+  }
   // the issued place first: it is known without reading the artifact (see encodeRecord)
   if (issued !== undefined) return { ok: true, entry: { artifact, statement, batch: issued.place } };
-  const issuedTogether = issuedSingle !== null && issuedSingle.artifact === artifact && issuedSingle.statement === statement;
   if (issuedTogether && !isBatchedText(artifact)) return { ok: true, entry: { artifact, statement, batch: null } };
   const read = statementOf(artifact);
   if (!read.ok) return read;

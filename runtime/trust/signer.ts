@@ -13,6 +13,22 @@ import { readSigningKey } from "./keys.js";
 
 export const GENESIS: ChainHead = { seq: 0, prev: null };
 
+/**
+ * The last seq an artifact is issued with, 2^53 − 2: the head after it (seq + 1) is still a safe
+ * integer, which a chain head, a statement's `lineage.seq` and the lineage log's reader all require.
+ * A statement with seq 2^53 would be signed and recorded, and then read back by nothing.
+ */
+export const LAST_SEQ = Number.MAX_SAFE_INTEGER - 1;
+
+/**
+ * Throws a RangeError, as a signer refuses a head it cannot use, when no artifact can be issued at
+ * `seq` (past LAST_SEQ); the issuer checks before deciding, so nothing is issued and the head stays.
+ */
+export function requireIssuable(seq: number): void {
+  if (!(seq <= LAST_SEQ))
+    throw new RangeError(`the chain head is at seq ${seq}: the last seq an artifact is issued with is ${LAST_SEQ} (the next must still be a safe integer, or nothing reads it back); nothing was issued and the head is unchanged`);
+}
+
 export interface SignerOptions {
   /** where the chain continues; genesis when absent */
   readonly head?: ChainHead;
@@ -68,8 +84,9 @@ export class Signer {
     return token;
   }
 
-  /** Moves the head past `artifact`; called once the artifact has been recorded. */
+  /** Moves the head past `artifact`; called once the artifact has been recorded. Throws a RangeError, the head unchanged, past LAST_SEQ. */
   advance(artifact: string): void {
+    requireIssuable(this.#head.seq);
     this.#head = { seq: this.#head.seq + 1, prev: artifactDigests(artifact, this.path) };
   }
 }

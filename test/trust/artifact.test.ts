@@ -105,6 +105,34 @@ describe("authorize", () => {
     expect(verifyArtifact(artifact, base)).toEqual({ ok: true, statement });
   });
 
+  it("issues no seq past 2^53 − 2, whose successor is the last safe integer: a refusal (RangeError) issues nothing and keeps the head", () => {
+    const h = "a".repeat(128);
+    const last = Number.MAX_SAFE_INTEGER - 1;
+    const signer = createSigner(issuer, { head: { seq: last, prev: { sha3_512: h, blake2b_512: h } } });
+    const recorded: string[] = [];
+    const lineage = { append: (a: string) => void recorded.push(a) };
+    const issued = authorize(policy, ADMIN_OK, { signer, now: clock, lineage });
+    expect(issued.statement.lineage.seq).toBe(last);
+    expect(verifyArtifact(issued.artifact, base)).toMatchObject({ ok: true });
+    const head = signer.head;
+    expect(head.seq).toBe(Number.MAX_SAFE_INTEGER);
+    // the next would hold seq 2^53 (what 2^53 + 1 reads as too), which no verifier or log reads back
+    let thrown: unknown;
+    try {
+      authorize(policy, ADMIN_OK, { signer, now: clock, lineage });
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(RangeError);
+    expect((thrown as Error).message).toMatch(/the chain head is at seq 9007199254740991: the last seq an artifact is issued with is 9007199254740990.*nothing was issued/);
+    expect(recorded).toEqual([issued.artifact]);
+    expect(signer.head).toBe(head);
+    // nor does the head move past it by hand, nor does a signer started there issue
+    expect(() => signer.advance(issued.artifact)).toThrow(RangeError);
+    expect(signer.head).toBe(head);
+    expect(() => authorize(policy, ADMIN_OK, { signer: createSigner(issuer, { head }), now: clock })).toThrow(RangeError);
+  });
+
   it("issues a faulty policy's answer as an internal deny when it cannot be signed as given", () => {
     const signer = createSigner(issuer);
     for (const answer of [

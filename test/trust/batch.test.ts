@@ -311,6 +311,28 @@ describe("batches in the lineage log", () => {
     expect(verifyLog(path, { trustedKeys })).toMatchObject({ ok: true, records: 15, batched: 12 });
   });
 
+  it("a batch that would take a seq past 2^53 − 2 is refused whole (RangeError), nothing issued or recorded, the head kept", async () => {
+    const h = "b".repeat(128);
+    const last = Number.MAX_SAFE_INTEGER - 1;
+    const recorded: string[][] = [];
+    const lineage = { appendMany: (entries: readonly { artifact: string }[]) => void recorded.push(entries.map((e) => e.artifact)) };
+    const start = { seq: last - 1, prev: { sha3_512: h, blake2b_512: h } };
+    const batcher = createBatchAuthorizer({ signer: createSigner(key, { head: start }), maxBatch: 4, lineage });
+    expect(() => batcher.authorizeBatch(policy, REQUESTS)).toThrow(/last seq an artifact is issued with is 9007199254740990.*nothing was issued/);
+    expect(recorded).toEqual([]);
+    expect(batcher.head).toEqual(start);
+    // the two seqs left are issued; then the promise path refuses the next decision
+    const issued = batcher.authorizeBatch(policy, REQUESTS.slice(0, 2));
+    expect(issued.map((a) => a.statement.lineage.seq)).toEqual([last - 1, last]);
+    expect(issued.every((a) => verifyBatchedArtifact(a.artifact, { trustedKeys }).ok)).toBe(true);
+    const head = batcher.head;
+    expect(head.seq).toBe(Number.MAX_SAFE_INTEGER);
+    await expect(batcher.authorize(policy, ADMIN_OK)).rejects.toThrow(RangeError);
+    batcher.flush();
+    expect(batcher.head).toBe(head);
+    expect(recorded).toHaveLength(1);
+  });
+
   it("a batch the log refuses is not issued and the chain does not advance", async () => {
     const refusing = { appendMany: () => { throw new Error("disk full"); } };
     const batcher = createBatchAuthorizer({ signer: createSigner(key), maxBatch: 2, lineage: refusing });

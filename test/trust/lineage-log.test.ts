@@ -14,7 +14,8 @@ import { verifyLog } from "../../runtime/trust/lineage-verify.js";
 import { authorize } from "../../runtime/trust/authorize.js";
 import { createSigner, isLastIssuedToken } from "../../runtime/trust/signer.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
-import { encodeRecord } from "../../runtime/trust/lineage-record.js";
+import { encodeRecord, withIssuedArtifact } from "../../runtime/trust/lineage-record.js";
+import { ARTIFACT_TYP } from "../../runtime/trust/types.js";
 import { createBatchAuthorizer } from "../../runtime/trust/batch.js";
 import { canonicalize } from "../../runtime/trust/jcs.js";
 import { createHash } from "node:crypto";
@@ -167,6 +168,32 @@ describe("appending", () => {
     log.close(); // idempotent
     const signer = createSigner(generateKeyPair());
     expect(() => authorize(fakePolicy(), ADMIN_OK, { signer, lineage: log })).toThrow(/closed/);
+  });
+
+  it("refuses a statement taken as issued whose seq the log's reader could not read back (2^53), writing nothing", () => {
+    const path = fresh();
+    const signer = createSigner(generateKeyPair());
+    const { statement: issued } = authorize(fakePolicy(), ADMIN_OK, { signer });
+    const h = "c".repeat(128);
+    // signed as the issuer signs, over a seq past the last safe integer (as a signer without a bound issued)
+    const text = canonicalize({ ...issued, lineage: { seq: 2 ** 53, prev: { sha3_512: h, blake2b_512: h } } });
+    const artifact = signer.signTyped(ARTIFACT_TYP, text);
+    const statement = JSON.parse(text);
+    const log = openLog(path, { fsync: "never" });
+    const refusal = (append: () => void): string => {
+      try {
+        append();
+        return "appended";
+      } catch (e) {
+        return e instanceof LineageError ? `${e.code}: ${e.message}` : `not a LineageError: ${String(e)}`;
+      }
+    };
+    // handed over as authorize hands its own pair (not read back), and as a host hands one (read back)
+    expect(refusal(() => withIssuedArtifact(artifact, statement, () => log.append(artifact, statement)))).toMatch(/^chain_break: .*lineage\.seq 9007199254740992 is not a non-negative safe integer.*nothing was recorded$/);
+    expect(refusal(() => log.append(artifact, statement))).toMatch(/^chain_break: /);
+    log.close();
+    expect(readFileSync(path).length).toBe(0);
+    expect(() => openLog(path).close()).not.toThrow();
   });
 
   describe("an append or a close made by the host's code while an append reads its entries", () => {
