@@ -10,7 +10,6 @@ import type { Span } from "../source.js";
 import { BOOL, INT, NEVER, RAISING_BUILTINS, STRING, type Builtin, type IRType, type Macro, type Node, type Value } from "../ir/ir.js";
 import { INT64_MAX, INT64_MIN } from "../../runtime/schema.js";
 import { mapValue } from "../ir/values.js";
-import { compareCodePoints } from "../../runtime/strings.js";
 import { Codes } from "./codes.js";
 import { didYouMean } from "./suggest.js";
 import { ERROR_TYPE, containsRecord, typeToString, unify, type CheckType } from "./types.js";
@@ -382,9 +381,10 @@ export class ExpressionChecker {
     const type: IRType = { kind: "map", value: t };
     if (entries.every((e) => e.value.node.op === "lit"))
       return this.lit(mapValue(entries.map((e) => [e.key, (e.value.node as { value: Value }).value])), type, expr.span);
-    const sorted = [...entries].sort((a, b) => compareCodePoints(a.key, b.key));
+    // entries stay in the order written: the backends evaluate the values in that order (the first
+    // error from the left wins) and store the entries in key order
     return {
-      node: { op: "map", id: this.id(), span: expr.span, type, entries: sorted.map((e) => ({ key: e.key, value: e.value.node })) },
+      node: { op: "map", id: this.id(), span: expr.span, type, entries: entries.map((e) => ({ key: e.key, value: e.value.node })) },
       type,
     };
   }

@@ -156,7 +156,12 @@ export interface ListNode extends NodeBase {
   readonly elements: readonly Node[];
 }
 
-/** map construction: keys are distinct string constants (checked at compile time), values any */
+/**
+ * map construction: keys are distinct string constants (checked at compile time), values any.
+ * `entries` are in the order written, which is the order their values are evaluated in (a strict
+ * node: the first error from the left wins); the map built holds them in ascending code-point order
+ * of the keys, like every map value.
+ */
 export interface MapNode extends NodeBase {
   readonly op: "map";
   readonly entries: readonly { readonly key: string; readonly value: Node }[];
