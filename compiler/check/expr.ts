@@ -35,6 +35,15 @@ export interface Checked {
 
 const MACROS = new Set(["all", "exists", "exists_one", "filter", "map"]);
 
+// `never` is the element type of an empty list literal (and the value type of `{}`) that nothing else
+// fixes. No value has it: a comprehension variable of that type is bound over a list that is always
+// empty, and any other expression of that type (`[][0]`, `{}.k`) errors when it is evaluated. CEL
+// types it as a type parameter, so it is accepted wherever a value of any type is — as an operand,
+// a condition, a predicate, a test, a range, an operand of `.`, `[]` or `has` — and the operation
+// takes the type it gives when its other operands fix it, or `never` itself (`x.y`, `x[0]`).
+/** Whether a value of type `t` can stand where a value of kind `kind` is required. */
+const fits = (t: CheckType, kind: IRType["kind"]): boolean => t.kind === kind || t.kind === "never";
+
 export class ExpressionChecker {
   private nextId: number;
   private readonly bindings: Binding[] = [];
@@ -82,7 +91,7 @@ export class ExpressionChecker {
   /** Checks a condition: it must be a bool. */
   checkCondition(expr: Expr): Checked {
     const c = this.check(expr);
-    if (c.type.kind !== "bool" && c.type.kind !== "error")
+    if (!fits(c.type, "bool") && c.type.kind !== "error")
       return this.report(Codes.notBool, `a condition must be a bool, but this is \`${typeToString(c.type)}\``, expr.span);
     return c;
   }
@@ -128,10 +137,10 @@ export class ExpressionChecker {
         const operand = this.check(expr.operand);
         if (operand.type.kind === "error") return operand;
         if (expr.op === "!") {
-          if (operand.type.kind !== "bool" && operand.type.kind !== "never") return this.noOverload("!", [operand.type], expr.span);
+          if (!fits(operand.type, "bool")) return this.noOverload("!", [operand.type], expr.span);
           return this.call("not", [operand], BOOL, expr.span);
         }
-        if (operand.type.kind !== "int" && operand.type.kind !== "never") return this.noOverload("-", [operand.type], expr.span);
+        if (!fits(operand.type, "int")) return this.noOverload("-", [operand.type], expr.span);
         return this.call("neg", [operand], INT, expr.span);
       }
       case "Binary":
@@ -140,7 +149,7 @@ export class ExpressionChecker {
         const test = this.check(expr.test);
         const then = this.check(expr.then);
         const otherwise = this.check(expr.otherwise);
-        if (test.type.kind !== "bool" && test.type.kind !== "error")
+        if (!fits(test.type, "bool") && test.type.kind !== "error")
           return this.report(Codes.typeMismatch, `the test of \`?:\` must be a bool, but this is \`${typeToString(test.type)}\``, expr.test.span);
         const t = unify(then.type, otherwise.type);
         if (!t)
@@ -219,9 +228,9 @@ export class ExpressionChecker {
       }
       return this.field(operand, expr.field, expr.span);
     }
-    if (t.kind === "map") {
-      // CEL: `m.key` is `m["key"]`
-      return this.call("index_map", [operand, this.lit(expr.field, STRING, expr.fieldSpan)], t.value, expr.span);
+    if (t.kind === "map" || t.kind === "never") {
+      // CEL: `m.key` is `m["key"]` (a `never` operand is read as a map: it has no value to select from)
+      return this.call("index_map", [operand, this.lit(expr.field, STRING, expr.fieldSpan)], t.kind === "map" ? t.value : NEVER, expr.span);
     }
     return this.report(Codes.typeMismatch, `cannot select \`${expr.field}\` from a value of type \`${typeToString(t)}\``, expr.fieldSpan);
   }
@@ -230,14 +239,20 @@ export class ExpressionChecker {
     const t = operand.type;
     if (t.kind === "error" || index.type.kind === "error") return this.poison(span);
     if (t.kind === "list") {
-      if (index.type.kind !== "int")
+      if (!fits(index.type, "int"))
         return this.report(Codes.typeMismatch, `a list index must be an int, but this is \`${typeToString(index.type)}\``, indexSpan);
       return this.call("index_list", [operand, index], t.element, span);
     }
     if (t.kind === "map") {
-      if (index.type.kind !== "string")
+      if (!fits(index.type, "string"))
         return this.report(Codes.typeMismatch, `a map key must be a string, but this is \`${typeToString(index.type)}\``, indexSpan);
       return this.call("index_map", [operand, index], t.value, span);
+    }
+    if (t.kind === "never") {
+      // a list or a map, as the index says (it has no value to index)
+      if (fits(index.type, "int")) return this.call("index_list", [operand, index], NEVER, span);
+      if (index.type.kind === "string") return this.call("index_map", [operand, index], NEVER, span);
+      return this.report(Codes.typeMismatch, `an index must be an int or a string, but this is \`${typeToString(index.type)}\``, indexSpan);
     }
     return this.report(Codes.typeMismatch, `cannot index a value of type \`${typeToString(t)}\``, span);
   }
@@ -285,6 +300,11 @@ export class ExpressionChecker {
         return this.call(fn, [l, r], BOOL, span);
       }
       case "in":
+        if (r.type.kind === "never") {
+          // no value to look in: read as a map for a string needle (or a `never` one), else as a list
+          if (containsRecord(l.type)) return this.report(Codes.unsupported, UNSUPPORTED_LITERALS.recordComparison, expr.opSpan);
+          return this.call(fits(l.type, "string") ? "in_map" : "in_list", [l, r], BOOL, span);
+        }
         if (rt.kind === "list") {
           // a `never` needle takes the element type (not the list's, as for the other operators)
           const needle = l.type.kind === "never" ? rt.element : lt;
@@ -399,14 +419,14 @@ export class ExpressionChecker {
       const operand = this.check(target ?? args[0]!);
       const k = operand.type.kind;
       if (k === "error") return operand;
-      if (k !== "string" && k !== "list" && k !== "map") return this.noOverload("size", [operand.type], expr.span);
+      if (k !== "string" && k !== "list" && k !== "map" && k !== "never") return this.noOverload("size", [operand.type], expr.span);
       return this.call("size", [operand], INT, expr.span);
     }
     if ((fn === "startsWith" || fn === "endsWith" || fn === "contains") && target !== undefined && args.length === 1) {
       const s = this.check(target);
       const a = this.check(args[0]!);
       if (s.type.kind === "error" || a.type.kind === "error") return this.poison(expr.span);
-      if (s.type.kind !== "string" || a.type.kind !== "string") return this.noOverload(fn, [s.type, a.type], expr.fnSpan);
+      if (!fits(s.type, "string") || !fits(a.type, "string")) return this.noOverload(fn, [s.type, a.type], expr.fnSpan);
       const b: Builtin = fn === "startsWith" ? "starts_with" : fn === "endsWith" ? "ends_with" : "contains";
       return this.call(b, [s, a], BOOL, expr.span);
     }
@@ -436,7 +456,8 @@ export class ExpressionChecker {
         return this.report(Codes.unknownField, `no field \`${arg.field}\` in \`${describeOperand(arg.operand)}\``, arg.fieldSpan, didYouMean(arg.field, t.fields.map((f) => f.name)));
       return { node: { op: "has", id: this.id(), span: expr.span, type: BOOL, record: operand.node, field: arg.field }, type: BOOL };
     }
-    if (t.kind === "map") return this.call("in_map", [this.lit(arg.field, STRING, arg.fieldSpan), operand], BOOL, expr.span);
+    // a `never` operand is read as a map, as for `x.f`
+    if (t.kind === "map" || t.kind === "never") return this.call("in_map", [this.lit(arg.field, STRING, arg.fieldSpan), operand], BOOL, expr.span);
     return this.report(Codes.badHas, `\`has()\` needs a record or map, but this is \`${typeToString(t)}\``, arg.operand.span);
   }
 
@@ -454,6 +475,7 @@ export class ExpressionChecker {
     let elementType: CheckType;
     if (rt.kind === "list") elementType = rt.element;
     else if (rt.kind === "map") elementType = STRING;
+    else if (rt.kind === "never") elementType = NEVER; // read as a list: it has no elements
     else return this.report(Codes.badMacro, `\`${macro}\` iterates over a list or a map, but this is \`${typeToString(rt)}\``, expr.target!.span);
     const id = this.id();
     this.bindings.push({ name: variable.name, comprehension: id, type: elementType });
@@ -462,7 +484,7 @@ export class ExpressionChecker {
       if (bodies.some((b) => b.type.kind === "error")) return this.poison(expr.span);
       const needsBool = macro === "map" ? (bodies.length === 2 ? [bodies[0]!] : []) : bodies;
       for (const b of needsBool)
-        if (b.type.kind !== "bool") return this.report(Codes.badMacro, `the predicate of \`${macro}\` must be a bool, but this is \`${typeToString(b.type)}\``, b.node.span);
+        if (!fits(b.type, "bool")) return this.report(Codes.badMacro, `the predicate of \`${macro}\` must be a bool, but this is \`${typeToString(b.type)}\``, b.node.span);
       let type: IRType;
       let predicate: Node | undefined;
       let transform: Node | undefined;

@@ -24,9 +24,14 @@ describe("mismatch messages", () => {
   });
 
   it("name an operand's own type, never included, not the one it took from the other side", async () => {
-    const r = await compilePolicy(policy('"a" in [][0]'), { stopAfter: "check" });
-    expect(r.diagnostics[0]!.message).toBe("no overload of `in` for (`string`, `never`)");
+    const r = await compilePolicy(policy('"a" - [][0] == 1'), { stopAfter: "check" });
+    expect(r.diagnostics[0]!.message).toBe("no overload of `-` for (`string`, `never`)");
     const plus = await compilePolicy(policy("[][0] + b"), { stopAfter: "check" });
     expect(plus.diagnostics[0]!.message).toBe("no overload of `+` for (`never`, `bool`)");
+  });
+
+  it("name what an index of a `never` value may be (it is read as a list or a map)", async () => {
+    const r = await compilePolicy(policy("[].exists(x, x[b] == 1)"), { stopAfter: "check" });
+    expect(r.diagnostics.map((d) => d.message)).toEqual(["an index must be an int or a string, but this is `bool`"]);
   });
 });
