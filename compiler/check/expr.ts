@@ -501,7 +501,7 @@ export class ExpressionChecker {
           break;
         case "map": {
           const t = bodies[bodies.length - 1]!;
-          if (containsRecord(t.type)) return this.report(Codes.unsupported, UNSUPPORTED_LITERALS.recordInList, t.node.span);
+          if (containsRecord(t.type)) return this.report(Codes.unsupported, UNSUPPORTED_LITERALS.recordInMapResult, t.node.span);
           type = { kind: "list", element: t.type as IRType };
           transform = t.node;
           predicate = bodies.length === 2 ? bodies[0]!.node : undefined;

@@ -59,4 +59,5 @@ export const UNSUPPORTED_LITERALS = {
   mapKey: "map keys other than strings are not supported",
   recordComparison: "comparing records is not supported: compare their fields",
   recordInList: "records cannot be placed in list or map literals",
+  recordInMapResult: "a `map` whose results hold records is not supported: map to their fields",
 } as const;

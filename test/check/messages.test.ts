@@ -30,6 +30,18 @@ describe("mismatch messages", () => {
     expect(plus.diagnostics[0]!.message).toBe("no overload of `+` for (`never`, `bool`)");
   });
 
+  it("say that a `map` cannot produce records, where there is no literal to blame", async () => {
+    const src = 'policy "m" version "1.0.0"\ninput { lr: list<{ a: int }>(4), mr: map<string, { a: int }>(4) }\n';
+    for (const [condition, transform] of [["lr.map(x, x).size() == 1", "x"], ["mr.map(k, true, mr[k]).size() == 1", "mr[k]"]] as const) {
+      const text = `${src}permit p when ${condition}\n`;
+      const r = await compilePolicy(text, { stopAfter: "check" });
+      expect(r.diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual(["W0401 a `map` whose results hold records is not supported: map to their fields"]);
+      expect(text.slice(r.diagnostics[0]!.span.start, r.diagnostics[0]!.span.end)).toBe(transform);
+    }
+    const literal = await compilePolicy(`${src}permit p when lr.map(x, [x]).size() == 1\n`, { stopAfter: "check" });
+    expect(literal.diagnostics.map((d) => d.message)).toEqual(["records cannot be placed in list or map literals"]);
+  });
+
   it("name what an index of a `never` value may be (it is read as a list or a map)", async () => {
     const r = await compilePolicy(policy("[].exists(x, x[b] == 1)"), { stopAfter: "check" });
     expect(r.diagnostics.map((d) => d.message)).toEqual(["an index must be an int or a string, but this is `bool`"]);
