@@ -50,6 +50,10 @@ describe("string and bytes literals (langdef.md examples)", () => {
 
   it("leaves escapes uninterpreted in raw strings, for every prefix order", () => {
     for (const p of ["r", "R"]) expect(text(`${p}"\\n\\d"`)).toBe("\\n\\d");
+    // a backslash does not escape the quote: the first matching quote ends the literal
+    expect(text(`r"a\\"`)).toBe("a\\");
+    expect(text(`r'\\'`)).toBe("\\");
+    expect(text(`r"""a"b\\"""`)).toBe('a"b\\');
     for (const p of ["rb", "br", "Rb", "bR", "RB"]) expect(bytes(`${p}'\\x41'`)).toEqual([...Buffer.from("\\x41")]);
   });
 
