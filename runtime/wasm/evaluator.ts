@@ -17,6 +17,7 @@ import {
   RESULT_RULES,
   WASM_ABI_VERSION,
   resultErrorsOffset,
+  resultSize,
   type InputLayout,
 } from "./layout.js";
 import { describeThrown } from "../thrown.js";
@@ -128,11 +129,25 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
   const instantiate = (): Instance => {
     const exports = new WebAssembly.Instance(module, {}).exports as unknown as Exports;
     if (exports.writ_abi_version() !== WASM_ABI_VERSION) throw new Error(`module speaks ABI ${exports.writ_abi_version()}, not ${WASM_ABI_VERSION}`);
-    const inputPtr = exports.writ_input_ptr();
-    if (exports.writ_input_size() < layout.inputSize) throw new Error("module input region is smaller than the layout needs");
-    const resultPtr = exports.writ_result_ptr();
+    // Addresses are i32s read as unsigned: a "negative" one is past 2 GiB, not before the memory.
+    // Each region must lie inside the memory (a typed array drops writes past its end, and the module
+    // would decide on whatever the region held), 4-aligned (both are read and written as words) and
+    // apart from the other (the module would overwrite a request kept for evaluateEncoded).
+    const inputPtr = exports.writ_input_ptr() >>> 0;
+    const inputSize = exports.writ_input_size() >>> 0;
+    if (inputSize < layout.inputSize) throw new Error(`module input region (${inputSize} bytes) is smaller than the layout needs (${layout.inputSize})`);
+    const resultPtr = exports.writ_result_ptr() >>> 0;
     const buffer = exports.memory.buffer;
-    if (resultPtr + resultErrorsOffset(nRules) + 12 * nRules > buffer.byteLength) throw new Error("module result region lies outside its memory");
+    // the host writes whole words: inputWords of them, however few bytes the layout needs
+    const input = { name: "input", at: inputPtr, end: inputPtr + Math.max(inputSize, inputWords * 4) };
+    const output = { name: "result", at: resultPtr, end: resultPtr + resultSize(nRules) };
+    for (const region of [input, output]) {
+      const where = `module ${region.name} region (${region.end - region.at} bytes at ${region.at})`;
+      if (region.end > buffer.byteLength) throw new Error(`${where} runs past the end of its memory (${buffer.byteLength} bytes)`);
+      if (region.at % 4 !== 0) throw new Error(`${where} is not 4-byte aligned`);
+    }
+    if (input.at < output.end && output.at < input.end)
+      throw new Error(`module input region (${input.end - input.at} bytes at ${input.at}) and result region (${output.end - output.at} bytes at ${output.at}) overlap`);
     ingestFactory ??= options.portable ? undefined : generateIngest(manifest.schema, layout, inputPtr);
     return {
       exports,

@@ -1,0 +1,56 @@
+// Bundles of hand-made decision modules (test/support/wasm-builder.ts) with a one-rule manifest
+// (`ok`, a permit, over `{ n: int }`) that the module names in its `writ.manifest` section, as
+// compiled modules do: they load with `allowUnsigned` or signed, and report whatever regions a test
+// gives them.
+
+import { digestPair } from "../../runtime/crypto/digest.js";
+import { ABI_VERSION, MANIFEST_FORMAT, type Bundle, type Manifest } from "../../runtime/manifest.js";
+import { manifestBinding, withManifestSection } from "../../runtime/manifest-binding.js";
+import { ModuleBuilder, op } from "../support/wasm-builder.js";
+
+export const PAGE = 65536;
+/** the manifest's one rule: a result region of 12 + 16 bytes */
+export const RESULT_BYTES = 28;
+
+export interface HandModule {
+  readonly input?: number;
+  readonly inputSize?: number;
+  readonly result?: number;
+  /** allow by `ok` (the result region says so), else deny with no rule (all zero) */
+  readonly allow?: boolean;
+}
+
+const manifestOf = (): Omit<Manifest, "digests"> =>
+  ({
+    format: MANIFEST_FORMAT,
+    name: "hand",
+    version: "1",
+    compiler: { name: "writ", version: "test" },
+    abiVersion: ABI_VERSION,
+    schema: { kind: "record", fields: [{ name: "n", type: { kind: "int" }, optional: false }] },
+    layout: { abi: 1, strings: [], root: { kind: "record", size: 8, fields: [{ name: "n", offset: 0, presence: -1, type: { kind: "int" } }] }, inputSize: 8 },
+    rules: [{ name: "ok", effect: "permit", annotations: {}, line: 1, column: 1 }],
+    errorSites: {},
+    costBound: 0,
+    memoryPages: 1,
+    sourceDigest: "",
+  }) as unknown as Omit<Manifest, "digests">;
+
+/** An unsigned bundle of a module reporting these regions (by default apart, inside its one page). */
+export function handBundle({ input = 1024, inputSize = 64, result = 4096, allow = false }: HandModule = {}): Bundle {
+  const b = new ModuleBuilder();
+  b.memory(1, 1);
+  b.export("memory", "memory", 0);
+  b.func({ results: ["i32"], body: op.i32Const(1), export: "writ_abi_version" });
+  b.func({ results: ["i32"], body: op.i32Const(input | 0), export: "writ_input_ptr" });
+  b.func({ results: ["i32"], body: op.i32Const(inputSize | 0), export: "writ_input_size" });
+  b.func({ results: ["i32"], body: op.i32Const(result | 0), export: "writ_result_ptr" });
+  b.func({ results: ["i32"], body: op.i32Const(allow ? 1 : 0), export: "writ_evaluate" });
+  // decision 1, one deciding rule, no errors, rule 0
+  if (allow) b.data(result, new Uint8Array(new Int32Array([1, 1, 0, 0]).buffer));
+  const unbound = manifestOf();
+  const binding = manifestBinding(unbound);
+  if (!binding.ok) throw new Error(binding.reason);
+  const module = withManifestSection(b.build(), binding.sha3_512);
+  return { module, manifest: { ...unbound, digests: digestPair(module) } as Manifest };
+}
