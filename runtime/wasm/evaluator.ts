@@ -2,7 +2,9 @@
 // the module's input region, call `writ_evaluate`, decode the result region into a Decision (rule
 // names from the manifest's rule table, error offsets from its errorSites). A trap inside the module
 // is caught and becomes a deny with an `internal` error, and the instance is replaced by a fresh one
-// so that no state of the failed evaluation leaks into the next.
+// so that no state of the failed evaluation leaks into the next. A result the decision procedure
+// cannot give (an allow naming a forbid or carrying a forbid's error, a rule named twice: breach) is
+// a deny with an `internal` error too.
 
 import { evalErrorName, ruleErrorMessage, type Decision, type RuleError } from "../decision.js";
 import type { Manifest } from "../manifest.js";
@@ -190,56 +192,122 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
   const allowMany = new Map<number, Decision>();
   const denyMany = new Map<number, Decision>();
 
+  // What each rule is, for checking a result against the decision procedure (docs/abi.md): 1 for a
+  // permit, 0 for a forbid, indexed as the result region indexes rules; compared with the decision
+  // (1 allow, 0 deny), whose deciding rules are permits and forbids respectively.
+  const permits = Uint8Array.from(manifest.rules, (r) => (r.effect === "permit" ? 1 : 0));
+  const ruleName = (r: number): string => `\`${ruleNames[r]!}\``;
+  const effectName = (r: number): string => (permits[r] === 1 ? "permit" : "forbid");
+
+  /**
+   * What is wrong with the result region, or undefined when it is one the decision procedure can
+   * give (docs/abi.md, "The result region"): the counts are within the rules; the deciding rules
+   * exist, ascend strictly (each at most once) and are permits for an allow, forbids for a deny; an
+   * allow has at least one; errors ascend strictly by rule, and are those of permits that did not
+   * hold for an allow or a deny without deciding rules, those of deciding forbids for a deny by
+   * forbids. Reads the region and allocates nothing unless something is wrong, when it says what.
+   */
+  const breach = (): string | undefined => {
+    const { i32, result } = inst;
+    const word = i32[result + (RESULT_DECISION >> 2)] === 1 ? 1 : 0;
+    const nr = i32[result + (RESULT_RULE_COUNT >> 2)]!;
+    const ne = i32[result + (RESULT_ERROR_COUNT >> 2)]!;
+    if (nr >>> 0 > nRules || ne >>> 0 > nRules) return malformed(nr, ne);
+    const rulesAt = result + (RESULT_RULES >> 2);
+    let previous = -1;
+    for (let i = 0; i < nr; i++) {
+      const r = i32[rulesAt + i]!;
+      if (r <= previous || r >= nRules) return r < 0 || r >= nRules ? `the module named a rule that does not exist (index ${r}; the policy has ${nRules} rules)` : `the module named rule ${ruleName(r)} twice or out of order (deciding rules ascend)`;
+      if (permits[r] !== word) return `the module ${word === 1 ? "allowed" : "denied"} with ${effectName(r)} ${ruleName(r)} as a deciding rule (an allow is decided by permits, a deny by forbids)`;
+      previous = r;
+    }
+    if (nr === 0 && word === 1) return "the module allowed without a deciding rule";
+    return ne === 0 ? undefined : errorBreach(word, nr, ne);
+  };
+
+  /** what is wrong with counts outside the rules (breach) */
+  const malformed = (nr: number, ne: number): string =>
+    `the module returned a malformed result: ${nr} deciding rules and ${ne} errors, where the policy has ${nRules} rules`;
+
+  /** what is wrong with the errors of a result whose decision and deciding rules are sound (breach) */
+  const errorBreach = (word: number, nr: number, ne: number): string | undefined => {
+    const { i32, result } = inst;
+    const rulesAt = result + (RESULT_RULES >> 2);
+    const base = result + errorsAt;
+    let previous = -1;
+    let j = 0; // the first deciding rule not below the erring one (both lists ascend)
+    for (let i = 0; i < ne; i++) {
+      const r = i32[base + 3 * i]!;
+      if (r <= previous || r >= nRules) return r < 0 || r >= nRules ? `the module reported an error of a rule that does not exist (index ${r}; the policy has ${nRules} rules)` : `the module reported errors of rule ${ruleName(r)} twice or out of order (errors ascend by rule)`;
+      previous = r;
+      while (j < nr && i32[rulesAt + j]! < r) j++;
+      const deciding = j < nr && i32[rulesAt + j] === r;
+      if (permits[r] === 0 && word === 1) return `the module allowed with an error of forbid ${ruleName(r)} (a forbid that errors denies)`;
+      if (permits[r] === 0 && !deciding) return `the module denied with an error of forbid ${ruleName(r)} that is not among its deciding rules (a forbid that errors is one)`;
+      if (permits[r] === 1 && deciding) return `the module allowed by permit ${ruleName(r)}, which errored (a permit that errors does not hold)`;
+      if (permits[r] === 1 && word === 0 && nr > 0) return `the module denied by forbids with an error of permit ${ruleName(r)} (no permit is evaluated once a forbid decides)`;
+    }
+    return undefined;
+  };
+
+  /**
+   * The result region as a Decision; a deny with an `internal` error saying what is wrong when it is
+   * not a result of the decision procedure (breach).
+   * Results without errors are checked inline, on the way to their shared Decision: the same checks
+   * as breach's (a rule outside the table has no effect, `undefined`), which then says what failed.
+   */
   const decode = (): Decision => {
     const { i32, result } = inst;
     const allow = i32[result + (RESULT_DECISION >> 2)] === 1;
+    const word = allow ? 1 : 0;
     const nr = i32[result + (RESULT_RULE_COUNT >> 2)]!;
     const ne = i32[result + (RESULT_ERROR_COUNT >> 2)]!;
-    if (nr < 0 || nr > nRules || ne < 0 || ne > nRules) return fault("the module returned a malformed result");
+    if (nr >>> 0 > nRules || ne >>> 0 > nRules) return fault(malformed(nr, ne));
     const decision = allow ? "allow" : "deny";
     const rulesAt = result + (RESULT_RULES >> 2);
     if (ne === 0) {
-      if (nr === 0) return allow ? fault("the module allowed without a deciding rule") : denyNone;
       if (nr === 1) {
         const r = i32[rulesAt]!;
-        if (r < 0 || r >= nRules) return fault("the module named a rule that does not exist");
-        return single(allow ? allowOne : denyOne, decision, r);
+        return permits[r] === word ? single(allow ? allowOne : denyOne, decision, r) : refuse();
+      }
+      if (nr === 0) return allow ? refuse() : denyNone;
+      // several rules, no errors: shared too, by the list of rule indexes (while the cache is small)
+      if (nr <= maxCachedRules) {
+        let key = 0;
+        let previous = -1;
+        for (let i = 0; i < nr; i++) {
+          const r = i32[rulesAt + i]!;
+          if (r <= previous || permits[r] !== word) return refuse();
+          previous = r;
+          key = key * (nRules + 1) + r + 1;
+        }
+        const cache = allow ? allowMany : denyMany;
+        const known = cache.get(key);
+        if (known !== undefined) return known;
+        const rules: string[] = [];
+        for (let i = 0; i < nr; i++) rules.push(ruleNames[i32[rulesAt + i]!]!);
+        const d: Decision = Object.freeze({ decision, rules: Object.freeze(rules), errors: EMPTY });
+        if (cache.size < MANY_CACHE_SIZE) cache.set(key, d);
+        return d;
       }
     }
-    // several rules, no errors: shared too, by the list of rule indexes (while the cache is small)
-    let key = 0;
-    if (ne === 0 && nr <= maxCachedRules) {
-      for (let i = 0; i < nr; i++) {
-        const r = i32[rulesAt + i]!;
-        if (r < 0 || r >= nRules) return fault("the module named a rule that does not exist");
-        key = key * (nRules + 1) + r + 1;
-      }
-      const known = (allow ? allowMany : denyMany).get(key);
-      if (known !== undefined) return known;
-    }
+    const wrong = breach();
+    if (wrong !== undefined) return fault(wrong);
     const rules: string[] = [];
-    for (let i = 0; i < nr; i++) {
-      const name = ruleNames[i32[rulesAt + i]!];
-      if (name === undefined) return fault("the module named a rule that does not exist");
-      rules.push(name);
-    }
-    if (ne === 0 && nr <= maxCachedRules) {
-      const cache = allow ? allowMany : denyMany;
-      const d: Decision = Object.freeze({ decision, rules: Object.freeze(rules), errors: EMPTY });
-      if (cache.size < MANY_CACHE_SIZE) cache.set(key, d);
-      return d;
-    }
+    for (let i = 0; i < nr; i++) rules.push(ruleNames[i32[rulesAt + i]!]!);
     const errors: RuleError[] = [];
     const base = result + errorsAt;
     for (let i = 0; i < ne; i++) {
-      const rule = ruleNames[i32[base + 3 * i]!];
-      if (rule === undefined) return fault("the module named a rule that does not exist");
+      const rule = ruleNames[i32[base + 3 * i]!]!;
       const code = evalErrorName(i32[base + 3 * i + 1]!);
       const node = i32[base + 3 * i + 2]!;
       errors.push({ rule, code, message: ruleErrorMessage(code), at: sites[String(node)] ?? 0 });
     }
     return { decision, rules, errors };
   };
+
+  /** the fault for a result the inline checks of decode refused: breach says what is wrong */
+  const refuse = (): Decision => fault(breach() ?? "the module returned a malformed result");
 
   const fault = (message: string): Decision => ({
     decision: "deny",
@@ -324,7 +392,7 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
       if (ingest === undefined || ingest(request) === SLOW_PATH || inputWrites !== started) return validateThenEvaluate(request);
       try {
         inst.evaluate();
-        return decode();
+      return decode();
       } catch (e) {
         return recover(e);
       }

@@ -52,6 +52,14 @@ function decideWith(words: readonly number[]) {
   return createWasmEvaluator(moduleWith(words), manifest);
 }
 
+/** An error entry of the result region: rule index, error code (2: division_by_zero), node id. */
+const error = (rule: number): number[] => [rule, 2, 0];
+/** A result region: decision, the deciding rules, then (after the rules' capacity) the errors. */
+function region(decision: number, rules: readonly number[], errors: readonly number[][] = []): number[] {
+  const padded = [...rules, ...new Array<number>(RULES.length - rules.length).fill(0)];
+  return [decision, rules.length, errors.length, ...padded, ...errors.flat()];
+}
+
 describe("decoding a module's result", () => {
   it("shares one frozen Decision per rule list, and it is the right one", () => {
     const ev = decideWith([0, 2, 0, 0, 1]);
@@ -83,7 +91,7 @@ describe("decoding a module's result", () => {
   });
 
   it("does not let a cached decision answer for a later result with the same key", () => {
-    // first call: rules [1, 0] (cached under key 2·5 + 1 = 11); later calls: [0, 5], also 1·5 + 6 = 11
+    // first call: rules [0, 1] (cached under key 1·5 + 2 = 7); later calls: [1, -4], also 2·5 − 3 = 7
     const b = abiModule();
     const calls = b.global("i32", true, op.i32Const(0));
     const store = (at: number, first: number, later: number) => [
@@ -94,13 +102,50 @@ describe("decoding a module's result", () => {
     b.func({
       results: ["i32"],
       export: "writ_evaluate",
-      body: [...op.globalGet(calls), ...op.i32Const(1), op.i32_add, 0x24, calls, ...store(RESULT + 12, 1, 0), ...store(RESULT + 16, 0, 5), ...op.i32Const(0)],
+      body: [...op.globalGet(calls), ...op.i32Const(1), op.i32_add, 0x24, calls, ...store(RESULT + 12, 0, 1), ...store(RESULT + 16, 1, -4), ...op.i32Const(0)],
     });
     b.data(RESULT, new Uint8Array(new Int32Array([0, 2, 0]).buffer));
     const ev = createWasmEvaluator(new WebAssembly.Module(b.build()), manifest);
-    expect(ev.decide({}).rules).toEqual(["f1", "f0"]);
+    expect(ev.decide({}).rules).toEqual(["f0", "f1"]);
     const second = ev.decide({});
     expect(second.errors[0]?.code).toBe("internal");
     expect(second.rules).toEqual([]);
+  });
+});
+
+describe("a result the decision procedure cannot give (docs/abi.md) is a deny with an internal error", () => {
+  // f0, f1 are forbids (indexes 0, 1), p2, p3 permits (2, 3)
+  const faults: [string, number[], RegExp][] = [
+    ["an allow whose only error is a forbid's, with no deciding rule", region(1, [], [error(1)]), /allowed without a deciding rule/],
+    ["an allow naming a forbid", region(1, [0]), /allowed with forbid `f0` as a deciding rule/],
+    ["an allow naming a permit and a forbid", region(1, [1, 2]), /allowed with forbid `f1` as a deciding rule/],
+    ["an allow by a permit with a forbid's error", region(1, [2], [error(1)]), /allowed with an error of forbid `f1` \(a forbid that errors denies\)/],
+    ["an allow naming one permit twice", region(1, [2, 2]), /rule `p2` twice or out of order/],
+    ["an allow naming its permits out of order", region(1, [3, 2]), /rule `p2` twice or out of order/],
+    ["an allow by a permit that errored", region(1, [2], [error(2)]), /allowed by permit `p2`, which errored/],
+    ["a deny naming a permit", region(0, [2]), /denied with permit `p2` as a deciding rule/],
+    ["a deny naming a forbid twice", region(0, [0, 0]), /rule `f0` twice or out of order/],
+    ["a deny by forbids with a permit's error", region(0, [0], [error(3)]), /denied by forbids with an error of permit `p3`/],
+    ["a deny with a forbid's error, the forbid not deciding", region(0, [], [error(1)]), /error of forbid `f1` that is not among its deciding rules/],
+    ["errors of one rule twice", region(0, [0], [error(0), error(0)]), /errors of rule `f0` twice or out of order/],
+    ["an error of a rule that does not exist", region(0, [], [error(4)]), /error of a rule that does not exist \(index 4/],
+  ];
+  for (const [what, words, message] of faults)
+    it(`refuses ${what}`, () => {
+      const ev = decideWith(words);
+      const d = ev.decide({});
+      expect(d).toEqual({ decision: "deny", rules: [], errors: [{ rule: "", code: "internal", message: expect.stringMatching(message), at: -1 }] });
+      expect(ev.lastDecision()).toEqual(d);
+    });
+
+  it("still decodes every result the procedure can give", () => {
+    const decided: [number[], object][] = [
+      [region(1, [2, 3]), { decision: "allow", rules: ["p2", "p3"], errors: [] }],
+      [region(1, [3], [error(2)]), { decision: "allow", rules: ["p3"], errors: [{ rule: "p2", code: "division_by_zero" }] }],
+      [region(0, [0, 1], [error(1)]), { decision: "deny", rules: ["f0", "f1"], errors: [{ rule: "f1", code: "division_by_zero" }] }],
+      [region(0, [], [error(2), error(3)]), { decision: "deny", rules: [], errors: [{ rule: "p2" }, { rule: "p3" }] }],
+      [region(0, []), { decision: "deny", rules: [], errors: [] }],
+    ];
+    for (const [words, decision] of decided) expect(decideWith(words).decide({}), JSON.stringify(words)).toMatchObject(decision);
   });
 });
