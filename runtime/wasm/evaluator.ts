@@ -3,8 +3,8 @@
 // names from the manifest's rule table, error offsets from its errorSites). A trap inside the module
 // is caught and becomes a deny with an `internal` error, and the instance is replaced by a fresh one
 // so that no state of the failed evaluation leaks into the next. A result the decision procedure
-// cannot give (an allow naming a forbid or carrying a forbid's error, a rule named twice: breach) is
-// a deny with an `internal` error too.
+// cannot give (an allow naming a forbid or carrying a forbid's error, a rule named twice, a return
+// value that is not the result region's decision: breach) is a deny with an `internal` error too.
 
 import { evalErrorName, ruleErrorMessage, type Decision, type RuleError } from "../decision.js";
 import type { Manifest } from "../manifest.js";
@@ -73,8 +73,10 @@ export interface WasmEvaluator {
    */
   encode(validatedRequest: unknown): EncodedRequest;
   /**
-   * Evaluates the request in memory and returns the verdict (1 allow, 0 deny; a trap denies); with
-   * an argument, first copies that encoded request back into memory unless it is the one there.
+   * Evaluates the request in memory and returns the verdict lastDecision() gives (1 allow, 0 deny):
+   * 1 only when the module returned 1 and its result region is an allow the decision procedure can
+   * give; a trap, or any other result, denies. With an argument, first copies that encoded request
+   * back into memory unless it is the one there.
    * Without one, "the request in memory" is the one encode() last wrote whole: after decide,
    * evaluate, a refusal or a trap there is none, and it denies. An encoding longer than this
    * policy's input region is refused (it is not this policy's); encodings are frozen.
@@ -194,25 +196,26 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
 
   // What each rule is, for checking a result against the decision procedure (docs/abi.md): 1 for a
   // permit, 0 for a forbid, indexed as the result region indexes rules; compared with the decision
-  // (1 allow, 0 deny), whose deciding rules are permits and forbids respectively.
+  // word (1 allow, 0 deny), whose deciding rules are permits and forbids respectively.
   const permits = Uint8Array.from(manifest.rules, (r) => (r.effect === "permit" ? 1 : 0));
   const ruleName = (r: number): string => `\`${ruleNames[r]!}\``;
   const effectName = (r: number): string => (permits[r] === 1 ? "permit" : "forbid");
 
   /**
-   * What is wrong with the result region, or undefined when it is one the decision procedure can
-   * give (docs/abi.md, "The result region"): the counts are within the rules; the deciding rules
-   * exist, ascend strictly (each at most once) and are permits for an allow, forbids for a deny; an
-   * allow has at least one; errors ascend strictly by rule, and are those of permits that did not
-   * hold for an allow or a deny without deciding rules, those of deciding forbids for a deny by
-   * forbids. Reads the region and allocates nothing unless something is wrong, when it says what.
+   * What is wrong with the result region of an evaluation that returned `verdict`, or undefined when
+   * it is one the decision procedure can give (docs/abi.md, "The result region"): the return value is
+   * the decision word, 1 or 0; the counts are within the rules; the deciding rules exist, ascend
+   * strictly (each at most once) and are permits for an allow, forbids for a deny; an allow has at
+   * least one; errors ascend strictly by rule, and are those of permits that did not hold for an
+   * allow or a deny without deciding rules, those of deciding forbids for a deny by forbids. Reads
+   * the region and allocates nothing unless something is wrong, when it says what.
    */
-  const breach = (): string | undefined => {
+  const breach = (verdict: number): string | undefined => {
     const { i32, result } = inst;
-    const word = i32[result + (RESULT_DECISION >> 2)] === 1 ? 1 : 0;
+    const word = i32[result + (RESULT_DECISION >> 2)]!;
     const nr = i32[result + (RESULT_RULE_COUNT >> 2)]!;
     const ne = i32[result + (RESULT_ERROR_COUNT >> 2)]!;
-    if (nr >>> 0 > nRules || ne >>> 0 > nRules) return malformed(nr, ne);
+    if (word !== verdict || word >>> 1 !== 0 || nr >>> 0 > nRules || ne >>> 0 > nRules) return headerBreach(verdict, word, nr, ne);
     const rulesAt = result + (RESULT_RULES >> 2);
     let previous = -1;
     for (let i = 0; i < nr; i++) {
@@ -225,9 +228,12 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
     return ne === 0 ? undefined : errorBreach(word, nr, ne);
   };
 
-  /** what is wrong with counts outside the rules (breach) */
-  const malformed = (nr: number, ne: number): string =>
-    `the module returned a malformed result: ${nr} deciding rules and ${ne} errors, where the policy has ${nRules} rules`;
+  /** what is wrong with the decision word or the counts (breach) */
+  const headerBreach = (verdict: number, word: number, nr: number, ne: number): string => {
+    if (word >>> 1 !== 0) return `the module's result region holds decision ${word}, neither 1 (allow) nor 0 (deny)`;
+    if (word !== verdict) return `the module returned ${verdict} but its result region holds decision ${word} (${word === 1 ? "allow" : "deny"})`;
+    return `the module returned a malformed result: ${nr} deciding rules and ${ne} errors, where the policy has ${nRules} rules`;
+  };
 
   /** what is wrong with the errors of a result whose decision and deciding rules are sound (breach) */
   const errorBreach = (word: number, nr: number, ne: number): string | undefined => {
@@ -251,33 +257,33 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
   };
 
   /**
-   * The result region as a Decision; a deny with an `internal` error saying what is wrong when it is
-   * not a result of the decision procedure (breach).
+   * The result region as a Decision, for an evaluation that returned `verdict`; a deny with an
+   * `internal` error saying what is wrong when it is not a result of the decision procedure (breach).
    * Results without errors are checked inline, on the way to their shared Decision: the same checks
    * as breach's (a rule outside the table has no effect, `undefined`), which then says what failed.
    */
-  const decode = (): Decision => {
+  const decode = (verdict: number): Decision => {
     const { i32, result } = inst;
-    const allow = i32[result + (RESULT_DECISION >> 2)] === 1;
-    const word = allow ? 1 : 0;
+    const word = i32[result + (RESULT_DECISION >> 2)]!;
     const nr = i32[result + (RESULT_RULE_COUNT >> 2)]!;
     const ne = i32[result + (RESULT_ERROR_COUNT >> 2)]!;
-    if (nr >>> 0 > nRules || ne >>> 0 > nRules) return fault(malformed(nr, ne));
+    if (word !== verdict || word >>> 1 !== 0 || nr >>> 0 > nRules || ne >>> 0 > nRules) return fault(headerBreach(verdict, word, nr, ne));
+    const allow = word === 1;
     const decision = allow ? "allow" : "deny";
     const rulesAt = result + (RESULT_RULES >> 2);
     if (ne === 0) {
       if (nr === 1) {
         const r = i32[rulesAt]!;
-        return permits[r] === word ? single(allow ? allowOne : denyOne, decision, r) : refuse();
+        return permits[r] === word ? single(allow ? allowOne : denyOne, decision, r) : refuse(verdict);
       }
-      if (nr === 0) return allow ? refuse() : denyNone;
+      if (nr === 0) return allow ? refuse(verdict) : denyNone;
       // several rules, no errors: shared too, by the list of rule indexes (while the cache is small)
       if (nr <= maxCachedRules) {
         let key = 0;
         let previous = -1;
         for (let i = 0; i < nr; i++) {
           const r = i32[rulesAt + i]!;
-          if (r <= previous || permits[r] !== word) return refuse();
+          if (r <= previous || permits[r] !== word) return refuse(verdict);
           previous = r;
           key = key * (nRules + 1) + r + 1;
         }
@@ -291,7 +297,7 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
         return d;
       }
     }
-    const wrong = breach();
+    const wrong = breach(verdict);
     if (wrong !== undefined) return fault(wrong);
     const rules: string[] = [];
     for (let i = 0; i < nr; i++) rules.push(ruleNames[i32[rulesAt + i]!]!);
@@ -306,8 +312,19 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
     return { decision, rules, errors };
   };
 
+  /**
+   * Whether the result region is an allow the decision procedure can give, for an evaluation that
+   * returned 1 (breach(1); an allow by one rule without errors, the common one, checked inline).
+   */
+  const allows = (): boolean => {
+    const { i32, result } = inst;
+    if (i32[result + (RESULT_ERROR_COUNT >> 2)] === 0 && i32[result + (RESULT_RULE_COUNT >> 2)] === 1 && i32[result + (RESULT_DECISION >> 2)] === 1)
+      return permits[i32[result + (RESULT_RULES >> 2)]!] === 1;
+    return breach(1) === undefined;
+  };
+
   /** the fault for a result the inline checks of decode refused: breach says what is wrong */
-  const refuse = (): Decision => fault(breach() ?? "the module returned a malformed result");
+  const refuse = (verdict: number): Decision => fault(breach(verdict) ?? "the module returned a malformed result");
 
   const fault = (message: string): Decision => ({
     decision: "deny",
@@ -354,8 +371,7 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
     try {
       written.encoder.encode(request);
       if (inputWrites !== started || inst !== written) return (answered = fault(INTERRUPTED));
-      inst.evaluate();
-      return decode();
+      return decode((returned = inst.evaluate()));
     } catch (e) {
       return recover(e);
     }
@@ -376,6 +392,11 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
    * interrupted write): lastDecision() reports it; undefined when the result region holds the answer.
    */
   let answered: Decision | undefined;
+  /**
+   * What `writ_evaluate` last returned: the result region is read against it (decode, breach). A
+   * fresh instance's region is all zero, a deny, which is what 0 says.
+   */
+  let returned = 0;
   /** counts one more, wrapping within V8's small integers so that counting never allocates */
   const nextInputWrite = (): number => (inputWrites = (inputWrites + 1) & 0x3fffffff);
 
@@ -391,8 +412,7 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
       const started = nextInputWrite();
       if (ingest === undefined || ingest(request) === SLOW_PATH || inputWrites !== started) return validateThenEvaluate(request);
       try {
-        inst.evaluate();
-      return decode();
+        return decode((returned = inst.evaluate()));
       } catch (e) {
         return recover(e);
       }
@@ -454,12 +474,13 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
           else inst.i32.set(words, inst.inputPtr >> 2);
           current = encoded;
         }
-        return inst.evaluate();
+        // the verdict lastDecision() gives: an allow only when the result region is one (breach)
+        return (returned = inst.evaluate()) === 1 && allows() ? 1 : 0;
       } catch (e) {
         recover(e);
         return 0; // deny
       }
     },
-    lastDecision: () => answered ?? decode(),
+    lastDecision: () => answered ?? decode(returned),
   };
 }

@@ -24,10 +24,10 @@ function abiModule(): ModuleBuilder {
   return b;
 }
 
-/** A module whose result region holds `words` (and whose `writ_evaluate` returns the first). */
-function moduleWith(words: readonly number[]): WebAssembly.Module {
+/** A module whose result region holds `words` and whose `writ_evaluate` returns `returns` (the first word unless given). */
+function moduleWith(words: readonly number[], returns = words[0] ?? 0): WebAssembly.Module {
   const b = abiModule();
-  b.func({ results: ["i32"], body: op.i32Const(words[0] ?? 0), export: "writ_evaluate" });
+  b.func({ results: ["i32"], body: op.i32Const(returns), export: "writ_evaluate" });
   b.data(RESULT, new Uint8Array(new Int32Array(words).buffer));
   return new WebAssembly.Module(b.build());
 }
@@ -48,8 +48,8 @@ const manifest: Manifest = {
   sourceDigest: "",
 } as unknown as Manifest;
 
-function decideWith(words: readonly number[]) {
-  return createWasmEvaluator(moduleWith(words), manifest);
+function decideWith(words: readonly number[], returns?: number) {
+  return createWasmEvaluator(moduleWith(words, returns), manifest);
 }
 
 /** An error entry of the result region: rule index, error code (2: division_by_zero), node id. */
@@ -129,12 +129,15 @@ describe("a result the decision procedure cannot give (docs/abi.md) is a deny wi
     ["a deny with a forbid's error, the forbid not deciding", region(0, [], [error(1)]), /error of forbid `f1` that is not among its deciding rules/],
     ["errors of one rule twice", region(0, [0], [error(0), error(0)]), /errors of rule `f0` twice or out of order/],
     ["an error of a rule that does not exist", region(0, [], [error(4)]), /error of a rule that does not exist \(index 4/],
+    ["a decision word that is neither 1 nor 0", [2, 1, 0, 2], /holds decision 2, neither 1 \(allow\) nor 0 \(deny\)/],
   ];
   for (const [what, words, message] of faults)
     it(`refuses ${what}`, () => {
       const ev = decideWith(words);
       const d = ev.decide({});
       expect(d).toEqual({ decision: "deny", rules: [], errors: [{ rule: "", code: "internal", message: expect.stringMatching(message), at: -1 }] });
+      // the same for evaluate-only: no allow, and lastDecision() says why
+      expect(ev.evaluateEncoded(ev.encode({}))).toBe(0);
       expect(ev.lastDecision()).toEqual(d);
     });
 
@@ -146,6 +149,36 @@ describe("a result the decision procedure cannot give (docs/abi.md) is a deny wi
       [region(0, [], [error(2), error(3)]), { decision: "deny", rules: [], errors: [{ rule: "p2" }, { rule: "p3" }] }],
       [region(0, []), { decision: "deny", rules: [], errors: [] }],
     ];
-    for (const [words, decision] of decided) expect(decideWith(words).decide({}), JSON.stringify(words)).toMatchObject(decision);
+    for (const [words, decision] of decided) {
+      const ev = decideWith(words);
+      expect(ev.decide({}), JSON.stringify(words)).toMatchObject(decision);
+      expect(ev.evaluateEncoded(ev.encode({})), JSON.stringify(words)).toBe(words[0]);
+    }
+  });
+});
+
+describe("the verdict is the result region's, validated: evaluateEncoded returns what lastDecision() says", () => {
+  it("denies when writ_evaluate returns 1 and the result region says deny, or the other way round", () => {
+    for (const [words, returns, message] of [
+      [region(0, []), 1, /returned 1 but its result region holds decision 0 \(deny\)/],
+      [region(0, [0]), 1, /returned 1 but its result region holds decision 0 \(deny\)/],
+      [region(1, [2]), 0, /returned 0 but its result region holds decision 1 \(allow\)/],
+      [region(1, [2]), 7, /returned 7 but its result region holds decision 1 \(allow\)/],
+    ] as const) {
+      const ev = decideWith(words, returns);
+      const fault = { decision: "deny", rules: [], errors: [{ rule: "", code: "internal", message: expect.stringMatching(message), at: -1 }] };
+      expect(ev.decide({})).toEqual(fault);
+      expect(ev.evaluateEncoded(ev.encode({}))).toBe(0);
+      expect(ev.lastDecision()).toEqual(fault);
+    }
+  });
+
+  it("is 1 exactly when lastDecision() is an allow", () => {
+    for (const words of [region(1, [2]), region(1, [2, 3]), region(1, [0]), region(1, []), region(1, [2], [error(1)]), region(0, [0]), [2, 1, 0, 2]]) {
+      const ev = decideWith(words);
+      const verdict = ev.evaluateEncoded(ev.encode({}));
+      expect(verdict, JSON.stringify(words)).toBe(ev.lastDecision().decision === "allow" ? 1 : 0);
+      expect(ev.lastDecision(), JSON.stringify(words)).toEqual(ev.decide({}));
+    }
   });
 });
