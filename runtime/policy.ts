@@ -8,7 +8,7 @@ import { ABI_VERSION, MANIFEST_FORMAT, type Bundle, type Manifest } from "./mani
 import type { DecidingPolicy } from "./policy-types.js";
 import { validateProfile } from "./wasm/profile.js";
 import { createWasmEvaluator, type WasmEvaluator } from "./wasm/evaluator.js";
-import { verifyBundle, type BundleErrorCode } from "./trust/bundle.js";
+import { readBundleOptions, verifyBundle, type BundleErrorCode } from "./trust/bundle.js";
 import type { PublicKey } from "./trust/types.js";
 import { describeThrown, isInstance } from "./thrown.js";
 import { manifestBindingProblem } from "./manifest-binding.js";
@@ -52,10 +52,40 @@ export function tryLoadPolicy(bundle: Bundle, options: LoadOptions = {}): LoadRe
   }
 }
 
+/**
+ * The bundle's parts, each read once, the module's bytes and the manifest copied: what is verified is
+ * what is then checked, instantiated and exposed. Read again, a getter (or a host changing the bytes
+ * or the manifest between two reads) could have the signature checked over one module and another
+ * one loaded under the signer's name. A bundle that is no object goes on as it is, for verifyBundle
+ * to refuse; parts that are not what they should be are copied as they are, for the same.
+ */
+function ownedBundle(bundle: Bundle): Bundle {
+  if (typeof bundle !== "object" || bundle === null) return bundle;
+  let module: unknown, manifest: unknown, signature: unknown;
+  try {
+    ({ module, manifest, signature } = bundle);
+    // the typed-array constructor copies the bytes themselves (no method of the object is called)
+    if (module instanceof Uint8Array) module = new Uint8Array(module);
+  } catch (e) {
+    throw new PolicyLoadError("malformed", `the bundle could not be read: ${describeThrown(e)}`);
+  }
+  try {
+    // plain data, each member read once (a manifest is JSON: a function or a Proxy is none)
+    manifest = structuredClone(manifest);
+  } catch (e) {
+    throw new PolicyLoadError("malformed", `the bundle's manifest could not be copied: ${describeThrown(e)}`);
+  }
+  return (signature === undefined ? { module, manifest } : { module, manifest, signature }) as Bundle;
+}
+
 /** Loads a bundle; throws a PolicyLoadError (with a code) when it must be refused. */
-export function loadPolicy(bundle: Bundle, options: LoadOptions = {}): LoadedPolicy {
-  // the options go as they are: verifyBundle reads each once and refuses what it cannot use
-  const verified = verifyBundle(bundle, options);
+export function loadPolicy(given: Bundle, options: LoadOptions = {}): LoadedPolicy {
+  // the options first (bad_options before anything of the bundle), each read once: verifyBundle
+  // gets the checked copy
+  const read = readBundleOptions(options);
+  if (!read.ok) throw new PolicyLoadError(read.code, read.message);
+  const bundle = ownedBundle(given);
+  const verified = verifyBundle(bundle, read.options);
   if (!verified.ok) throw new PolicyLoadError(verified.code, verified.message);
   const manifest: Manifest = bundle.manifest;
   if (manifest.format !== MANIFEST_FORMAT) throw new PolicyLoadError("malformed", `manifest format \`${String(manifest.format)}\` is not \`${MANIFEST_FORMAT}\``);

@@ -70,8 +70,8 @@ function manifestDigests(manifest: unknown): Manifest["digests"] | null {
   return { sha3_512, blake2b_512 };
 }
 
-/** The options, each read once and checked; or why they cannot be used. */
-function readBundleOptions(options: unknown): { ok: true; options: VerifyBundleOptions } | { ok: false; code: BundleErrorCode; message: string } {
+/** The options, each read once and checked; or why they cannot be used (loadPolicy reads them first too). */
+export function readBundleOptions(options: unknown): { ok: true; options: VerifyBundleOptions } | { ok: false; code: BundleErrorCode; message: string } {
   const bad = (message: string) => ({ ok: false as const, code: "bad_options" as const, message });
   if (options === undefined) return { ok: true, options: {} };
   if (typeof options !== "object" || options === null) return bad("the options must be an object");
@@ -106,17 +106,20 @@ export function verifyBundle(bundle: Bundle, given: VerifyBundleOptions = {}): B
 
 function verifyReadBundle(bundle: Bundle, options: VerifyBundleOptions): BundleVerification {
   if (typeof bundle !== "object" || bundle === null) return fail("malformed", "a bundle is an object with `module` and `manifest`");
-  if (!(bundle.module instanceof Uint8Array)) return fail("malformed", "bundle `module` must be the module's bytes (Uint8Array)");
-  const declared = manifestDigests(bundle.manifest);
+  // each part read once: a getter answering differently later must not have one manifest's digests
+  // checked against the module and another manifest's text against the signature
+  const { module, manifest, signature } = bundle;
+  if (!(module instanceof Uint8Array)) return fail("malformed", "bundle `module` must be the module's bytes (Uint8Array)");
+  const declared = manifestDigests(manifest);
   if (!declared) return fail("malformed", "bundle manifest has no `digests` with `sha3_512` and `blake2b_512` strings");
   if (!isDigestHex(declared.sha3_512) || !isDigestHex(declared.blake2b_512))
     return fail("malformed", "manifest digests must be 128 lowercase hex digits each");
 
   let keyId: string | undefined;
-  if (bundle.signature === undefined) {
+  if (signature === undefined) {
     if (!options.allowUnsigned) return fail("unsigned", "bundle is not signed (pass allowUnsigned only in development)");
   } else {
-    const parsed = parseCompact(bundle.signature, MAX_BUNDLE_SIGNATURE_LENGTH);
+    const parsed = parseCompact(signature, MAX_BUNDLE_SIGNATURE_LENGTH);
     if (!parsed.ok) return fail("malformed", `bundle signature: ${parsed.message}`);
     const { jws } = parsed;
     const problem = headerProblem(jws.header, BUNDLE_SIGNATURE_TYP);
@@ -126,13 +129,13 @@ function verifyReadBundle(bundle: Bundle, options: VerifyBundleOptions): BundleV
     if (!key) return fail("untrusted_key", `bundle is signed by key ${kid}, which is not among the ${(options.trustedKeys ?? []).length} trusted keys`);
     if (!verifyJws(jws, key.bytes, options.path)) return fail("bad_signature", `bundle signature does not verify with key ${kid}`);
     const signed = payloadText(jws);
-    const supplied = canonicalJson(bundle.manifest);
+    const supplied = canonicalJson(manifest);
     if (!supplied.ok) return fail("malformed", `manifest is not JSON at \`${supplied.path}\`: ${supplied.reason}`);
     if (signed !== supplied.text) return fail("manifest_mismatch", "the manifest differs from the manifest that was signed");
     keyId = kid;
   }
 
-  const actual = digestPair(bundle.module, options.path);
+  const actual = digestPair(module, options.path);
   const wrong = [
     actual.sha3_512 !== declared.sha3_512 ? "SHA3-512" : null,
     actual.blake2b_512 !== declared.blake2b_512 ? "BLAKE2b-512" : null,
