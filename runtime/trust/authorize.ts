@@ -5,7 +5,7 @@
 
 import type { Decision } from "../decision.js";
 import type { DecidingPolicy } from "../policy-types.js";
-import { readRequest, requestSchemaOf } from "./request-digest.js";
+import { readRequest, requestSchemaOf, type ReadRequest } from "./request-digest.js";
 import { requireIssuable, type Signer } from "./signer.js";
 import { withIssuedArtifact } from "./lineage-record.js";
 import { buildStatement, canonicalStatement, decideSafely, unrepresentableDecision } from "./statement.js";
@@ -64,6 +64,20 @@ export interface Authorization {
  * signer's chain head is unchanged.
  */
 export function authorize(policy: DecidingPolicy, request: unknown, options: AuthorizeOptions): Authorization {
+  // read once: the decision and the digest are of the same request (readRequest)
+  return issue(policy, options, (path) => readRequest(request, path, requestSchemaOf(policy)));
+}
+
+/**
+ * authorize, for a request its caller has read already (readRequest, with the signer's path and
+ * requestSchemaOf(policy)): guard checks the artifact against the very copy that was decided.
+ */
+export function authorizeRead(policy: DecidingPolicy, read: ReadRequest, options: AuthorizeOptions): Authorization {
+  return issue(policy, options, () => read);
+}
+
+/** authorize's work, the request read by `readOnce` once the options are found usable. */
+function issue(policy: DecidingPolicy, options: AuthorizeOptions, readOnce: (path: Signer["path"]) => ReadRequest): Authorization {
   const ttl = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
   checkTtl(ttl);
   const nowMs = clockMs(options.now);
@@ -72,8 +86,7 @@ export function authorize(policy: DecidingPolicy, request: unknown, options: Aut
   // a seq past the last one issued would be signed and recorded, then read back by nothing
   requireIssuable(signer.head.seq);
 
-  // read once: the decision and the digest are of the same request (readRequest)
-  const { data, digest } = readRequest(request, signer.path, requestSchemaOf(policy));
+  const { data, digest } = readOnce(signer.path);
   const decision = digest.ok ? decideSafely(policy, data) : unrepresentableDecision(digest);
 
   const iat = Math.floor(nowMs / 1000);

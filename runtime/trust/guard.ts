@@ -5,7 +5,8 @@
 import type { Decision } from "../decision.js";
 import type { DigestPair } from "../crypto/digest.js";
 import type { DecidingPolicy } from "../policy-types.js";
-import { authorize, type AuthorizeOptions } from "./authorize.js";
+import { authorizeRead, type AuthorizeOptions } from "./authorize.js";
+import { readRequest, requestSchemaOf } from "./request-digest.js";
 import { POLICY_FAULT_RULE } from "./statement.js";
 import { verifyArtifact } from "./verify-artifact.js";
 import { readCheckOptions } from "./artifact-checks.js";
@@ -76,7 +77,6 @@ export async function guard<T>(
     verification = {
       trustedKeys: options.trustedKeys ?? [signerKey],
       trustedPolicies: options.trustedPolicies ?? [policyDigests],
-      request,
       requireAllow: true,
       now: at,
       clockSkewSeconds: options.clockSkewSeconds,
@@ -112,9 +112,13 @@ export async function guard<T>(
       }
     },
   };
+  // Read once, as authorize reads it: the artifact is checked against the request that was decided
+  // and signed. Checked against `request` itself, a getter answering differently on a second read
+  // had an allow signed and logged and then the action refused.
+  const read = readRequest(request, verification.path, requestSchemaOf(policy));
   let issued;
   try {
-    issued = authorize(policy, request, { ...options, now: () => at, lineage: recording });
+    issued = authorizeRead(policy, read, { ...options, now: () => at, lineage: recording });
   } catch (e) {
     const message = describeThrown(e);
     if (sinkFailed) throw new GuardError("lineage_failed", [`the lineage log did not record the artifact: ${message}`]);
@@ -126,7 +130,10 @@ export async function guard<T>(
   if (decision.errors.some((e) => e.rule === null)) throw new GuardError("invalid_request", denialReasons(decision), decision, artifact);
   if (decision.decision !== "allow") throw new GuardError("denied", denialReasons(decision), decision, artifact);
 
-  const verified = verifyArtifact(artifact, verification);
+  // as signed: its canonical JSON (the policy, handed the copy, may have changed that; and a request
+  // without canonical JSON was denied above)
+  const signed: unknown = read.digest.ok ? JSON.parse(read.digest.canonical) : read.data;
+  const verified = verifyArtifact(artifact, { ...verification, request: signed });
   if (!verified.ok) throw new GuardError("artifact_invalid", [`${verified.code}: ${verified.message}`], decision, artifact);
   return await action({ artifact, statement: verified.statement });
 }

@@ -9,6 +9,8 @@ import { createSigner } from "../../runtime/trust/signer.js";
 import type { Statement } from "../../runtime/trust/types.js";
 import { verifyArtifact } from "../../runtime/trust/verify-artifact.js";
 import { ADMIN_OK, TOO_MUCH, USER_DENIED, fakePolicy } from "./fake-policy.js";
+import { loadPolicy } from "../../runtime/policy.js";
+import { handBundle } from "../runtime/hand-bundle.js";
 
 const issuer = generateKeyPair();
 const policy = fakePolicy();
@@ -158,6 +160,25 @@ describe("guard", () => {
     await guard(policy, ADMIN_OK, action, { signer: createSigner(issuer), now: () => (reads++ === 0 ? new Date() : (() => { throw new Error("read twice"); })()) });
     expect(reads).toBe(1);
     expect(ran).toHaveLength(1);
+  });
+
+  it("reads the request once: the artifact is verified against the request that was decided, signed and logged", async () => {
+    // a getter answering differently on a second read: checked against the host's object again, the
+    // allow was signed and logged, then refused as issued for another request, and the action not run
+    const loaded = loadPolicy(handBundle({ allow: true }), { allowUnsigned: true });
+    let reads = 0;
+    const request = {
+      get n() {
+        return ++reads === 1 ? 1 : 2;
+      },
+    };
+    const log: Statement[] = [];
+    const { ran, action } = recorder();
+    await expect(guard(loaded, request, action, { signer: createSigner(issuer), lineage: { append: (_a, s) => log.push(s) } })).resolves.toBe("done");
+    expect(reads).toBe(1);
+    expect(log.map((s) => s.decision)).toEqual(["allow"]);
+    const grant = ran[0] as { artifact: string };
+    expect(verifyArtifact(grant.artifact, { trustedKeys: [issuer.publicKey], request: { n: 1 }, requireAllow: true }).ok).toBe(true);
   });
 
   it("calls a sink that records asynchronously a lineage failure", async () => {
