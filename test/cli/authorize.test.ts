@@ -3,8 +3,7 @@
 // decision), successive runs with --log form one chain the audit command accepts, and every bad
 // input is a refusal with the reason and exit 1 or 2, never an exception.
 
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compilePolicy } from "../../compiler/index.js";
@@ -23,8 +22,9 @@ import { openLog } from "../../runtime/trust/lineage.js";
 import { createBatchAuthorizer } from "../../runtime/trust/batch.js";
 import { createSigner } from "../../runtime/trust/signer.js";
 import { loadPolicy } from "../../runtime/policy.js";
+import { tempDir } from "../support/temp-dir.js";
 
-const dir = mkdtempSync(join(tmpdir(), "writ-authorize-"));
+const dir = tempDir("authorize");
 const SMALL = { principal: { id: "u1", roles: ["treasurer"] }, context: { amount: 10, approvals: 0 } };
 const LARGE = { principal: { id: "u1", roles: ["treasurer"] }, context: { amount: 500000, approvals: 1 } };
 

@@ -2,8 +2,7 @@
 // artifact or policy past 64 MiB is refused naming the file and the limit, and a device without an
 // end (/dev/zero) is read only up to the cap instead of until memory runs out.
 
-import { existsSync, mkdtempSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { CliIO } from "../../cli/io.js";
@@ -14,6 +13,7 @@ import { verifyCommand } from "../../cli/commands/verify.js";
 import { readRequestList } from "../../cli/commands/request-json.js";
 import { readFileBounded, READ_LIMITS, TooLargeError } from "../../runtime/bounded-read.js";
 import { tryOpenLog } from "../../runtime/trust/lineage.js";
+import { tempDir } from "../support/temp-dir.js";
 
 async function run(command: { run(args: readonly string[], io: CliIO): Promise<number> }, cwd: string, args: string[]): Promise<{ code: number; err: string }> {
   const err: string[] = [];
@@ -22,7 +22,7 @@ async function run(command: { run(args: readonly string[], io: CliIO): Promise<n
   return { code, err: err.join("\n") };
 }
 
-const cwd = mkdtempSync(join(tmpdir(), "writ-bounded-"));
+const cwd = tempDir("bounded");
 const hasDevZero = existsSync("/dev/zero");
 beforeAll(async () => {
   expect((await run(keygenCommand, cwd, ["-o", "keys"])).code).toBe(0);

@@ -2,8 +2,7 @@
 // dropped. Dropped, `--sign` gave an unsigned bundle and `--pub` skipped verification without a word;
 // and a valued flag must not take the next flag as its value (`-o --O0` made a directory `--O0`).
 
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseArgs, unknownFlags, UsageError } from "../../cli/io.js";
@@ -13,6 +12,7 @@ import { writeKeyPair } from "../../runtime/trust/key-files.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
 import { createSigner } from "../../runtime/trust/signer.js";
 import { ADMIN_OK, fakePolicy } from "../trust/fake-policy.js";
+import { tempDir } from "../support/temp-dir.js";
 
 async function run(argv: string[], cwd: string): Promise<{ code: number; err: string }> {
   const err: string[] = [];
@@ -21,7 +21,7 @@ async function run(argv: string[], cwd: string): Promise<{ code: number; err: st
 }
 
 describe("flags that take a value", () => {
-  const cwd = mkdtempSync(join(tmpdir(), "writ-flags-"));
+  const cwd = tempDir("flags");
   it.each([
     [["compile", "p.writ", "-o", "out", "--sign"], "--sign"],
     [["compile", "p.writ", "-o", "--O0"], "-o"],
@@ -97,7 +97,7 @@ describe("flags that take a value", () => {
 });
 
 describe("keys and times on the command line", () => {
-  const cwd = mkdtempSync(join(tmpdir(), "writ-flags-keys-"));
+  const cwd = tempDir("flags-keys");
   const key = generateKeyPair();
   writeKeyPair(cwd, key, "issuer");
   const { artifact } = authorize(fakePolicy(), ADMIN_OK, { signer: createSigner(key) });

@@ -2,13 +2,13 @@
 // the author's back: a file that is not UTF-8 is refused (it would compile U+FFFD, and `--write`
 // would replace the original bytes), and a file whose canonical form would not parse is left as it is.
 
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../../cli/writ.js";
+import { tempDir } from "../support/temp-dir.js";
 
-const cwd = mkdtempSync(join(tmpdir(), "writ-fmt-"));
+const cwd = tempDir("fmt");
 
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];

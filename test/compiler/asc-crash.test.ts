@@ -3,16 +3,16 @@
 // for from asc.js becomes an AscCrashed exception, and only then. (The CLI's own trigger, a type
 // nested 300 levels deep, is now refused by the parser; this holds the mechanism itself.)
 
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { AscCrashed, trappingAscExit } from "../../compiler/backend/asc.js";
+import { tempDir } from "../support/temp-dir.js";
 
 /** A module at …/assemblyscript/dist/asc.js whose `crash` exits as asc's crash handler does. */
 function fakeAsc(): string {
-  const dir = join(mkdtempSync(join(tmpdir(), "writ-asc-crash-")), "assemblyscript", "dist");
+  const dir = join(tempDir("asc-crash"), "assemblyscript", "dist");
   mkdirSync(dir, { recursive: true });
   const file = join(dir, "asc.js");
   // the banner as asc.js prints it: console.error, a coloured bar before every line, then exit(1)

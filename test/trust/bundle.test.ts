@@ -16,6 +16,7 @@ import type { Bundle } from "../../runtime/manifest.js";
 import { fakeBundle } from "./fake-policy.js";
 import { loadPrivateKeyFile, writeKeyPair } from "../../runtime/trust/key-files.js";
 import type { PrivateKey } from "../../runtime/trust/types.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const authority = generateKeyPair();
 const stranger = generateKeyPair();
@@ -126,7 +127,7 @@ describe("signBundle", () => {
 });
 
 describe("bundle files", () => {
-  const root = mkdtempSync(join(tmpdir(), "writ-bundle-"));
+  const root = tempDir("bundle");
 
   it("writes and reads back a signed bundle, and verification still passes", () => {
     const dir = join(root, "signed");

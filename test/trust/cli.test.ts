@@ -2,8 +2,7 @@
 // signs a bundle directory, verify checks artifacts and bundle signatures with the documented exit
 // codes and reasons, and none of them throws for bad input.
 
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { CliIO } from "../../cli/io.js";
@@ -16,6 +15,7 @@ import { writeBundle, readBundle } from "../../runtime/trust/bundle-files.js";
 import { loadPrivateKeyFile } from "../../runtime/trust/key-files.js";
 import { createSigner } from "../../runtime/trust/signer.js";
 import { ADMIN_OK, TOO_MUCH, fakeBundle, fakePolicy } from "./fake-policy.js";
+import { tempDir } from "../support/temp-dir.js";
 
 interface Run {
   code: number;
@@ -35,7 +35,7 @@ async function run(command: { run(args: readonly string[], io: CliIO): Promise<n
   return { code, out: io.outText.join("\n"), err: io.errText.join("\n") };
 }
 
-const cwd = mkdtempSync(join(tmpdir(), "writ-cli-trust-"));
+const cwd = tempDir("cli-trust");
 
 describe("writ keygen", () => {
   it("writes a 0600 private JWK and a public JWK and prints the key id", async () => {

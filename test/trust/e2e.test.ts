@@ -3,8 +3,7 @@
 // `writ` command line in a real process.
 
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { compactVerify, importJWK } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -23,6 +22,7 @@ import { createSigner } from "../../runtime/trust/signer.js";
 import { verifyArtifact } from "../../runtime/trust/verify-artifact.js";
 import { replayCommand } from "../../cli/commands/replay.js";
 import type { Command } from "../../cli/io.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const source = readFileSync(new URL("./fixtures/transfers.writ", import.meta.url), "utf8");
 const SMALL = { principal: { id: "u1", roles: ["treasurer"] }, context: { amount: 10, approvals: 0 } };
@@ -31,7 +31,7 @@ const BAD = { principal: { id: "u1" }, context: { amount: 10, approvals: 0 } };
 
 const authority = generateKeyPair();
 const issuer = generateKeyPair();
-const dir = mkdtempSync(join(tmpdir(), "writ-e2e-"));
+const dir = tempDir("e2e");
 let bundle: Bundle;
 let rebuilt: Bundle;
 let policy: LoadedPolicy;

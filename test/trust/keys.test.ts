@@ -2,9 +2,8 @@
 // RFC 8037's worked example and against jose), JWK round trips, and key files on disk: 0600 on write,
 // refusal of a private key others can read, PEM from other tools accepted.
 
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { generateKeyPairSync } from "node:crypto";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { calculateJwkThumbprint } from "jose";
@@ -22,6 +21,7 @@ import {
   publicJwk,
   publicKeyFromJwk,
 } from "../../runtime/trust/keys.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const RFC8032_TEST1_SEED = hexToBytes("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")!;
 
@@ -190,7 +190,7 @@ describe("key ids and JWK", () => {
 });
 
 describe("key files", () => {
-  const dir = mkdtempSync(join(tmpdir(), "writ-keys-"));
+  const dir = tempDir("keys");
 
   it("writes the private key 0600 and both files load back", () => {
     const key = generateKeyPair();

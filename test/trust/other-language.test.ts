@@ -3,14 +3,14 @@
 // request digest — and refuses a changed request or a changed payload.
 
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { authorize } from "../../runtime/trust/authorize.js";
 import { generateKeyPair, publicJwk } from "../../runtime/trust/keys.js";
 import { createSigner } from "../../runtime/trust/signer.js";
 import { ADMIN_OK, fakePolicy } from "./fake-policy.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const script = new URL("./verify_artifact.py", import.meta.url).pathname;
 
@@ -25,7 +25,7 @@ function python(args: string[]): { code: number; out: string } {
 
 describe("verification in Python", () => {
   it("accepts a Writ artifact and reads the same statement; refuses a changed request or payload", () => {
-    const dir = mkdtempSync(join(tmpdir(), "writ-py-"));
+    const dir = tempDir("py");
     const key = generateKeyPair();
     const policy = fakePolicy();
     const request = { principal: { role: "admin", "name é ü": "Zoë \u2028 \"quoted\"" }, amount: 10, tags: ["a", "b"], nested: { z: null, a: true } };
