@@ -3,12 +3,11 @@
 // (node without loader hooks, as an installed package runs it).
 
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { writeTranspiledTree } from "../support/transpiled-tree.js";
 import { moduleDigests } from "./determinism-child.js";
+import { tempDir } from "../support/temp-dir.js";
 
 function run(script: string, cwd: string): Promise<{ cwd: string; digests: Record<string, string> }> {
   return new Promise((resolve, reject) => {
@@ -20,19 +19,12 @@ function run(script: string, cwd: string): Promise<{ cwd: string; digests: Recor
 }
 
 describe("reproducible modules", () => {
-  const temp: string[] = [];
-  afterAll(() => {
-    for (const d of temp) rmSync(d, { recursive: true, force: true });
-  });
-
   it("gives identical bytes in two processes in two directories, and in this one", async () => {
-    const build = mkdtempSync(join(tmpdir(), "writ-build-"));
-    temp.push(build);
+    const build = tempDir("build");
     writeTranspiledTree(build, ["compiler", "runtime", "test/backend", "bench"]);
     const script = join(build, "test", "backend", "determinism-child.js");
-    const a = mkdtempSync(join(tmpdir(), "writ-a-"));
-    const b = mkdtempSync(join(tmpdir(), "writ-b-"));
-    temp.push(a, b);
+    const a = tempDir("a");
+    const b = tempDir("b");
     const [ra, rb] = await Promise.all([run(script, a), run(script, b)]);
     expect(ra.cwd).not.toBe(rb.cwd);
     expect(Object.keys(ra.digests)).toEqual(["agent-O3", "expressions-O0"]);

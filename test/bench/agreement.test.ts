@@ -4,10 +4,9 @@
 // checker itself must catch a wrong engine, and the benchmark must stop on one.
 
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { generateMix } from "../../bench/mix.js";
 import { checkAgreement, describeDisagreements } from "../../bench/agreement.js";
 import { createJsIfElseEngine, decideAgentGovernance } from "../../bench/engines/js-ifelse.js";
@@ -16,11 +15,11 @@ import { ENGINE_ORDER } from "../../bench/engines/index.js";
 import type { Engine } from "../../bench/engines/types.js";
 import { packageRoot } from "../../bench/paths.js";
 import { buildScaling, scalingEngines } from "../../bench/scaling.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const root = packageRoot();
 const runScript = join(root, "bench", "run.ts");
-const tmp = mkdtempSync(join(tmpdir(), "writ-bench-test-"));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = tempDir("bench-test");
 
 function runBench(args: string[], nodeFlags: string[] = []) {
   return spawnSync(process.execPath, [...nodeFlags, "--import", "tsx", runScript, ...args], {

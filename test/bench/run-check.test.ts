@@ -4,11 +4,11 @@
 // than pass without them. Agreement only: nothing is timed. Writ is compiled at O0 (--unoptimized), which decides alike.
 
 import { execFile } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { repositoryRoot, writeTranspiledTree } from "../support/transpiled-tree.js";
+import { tempDir } from "../support/temp-dir.js";
 
 function bench(build: string, args: string[]): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {
@@ -22,12 +22,11 @@ function bench(build: string, args: string[]): Promise<{ code: number; stderr: s
 describe("npm run bench -- --check --scaling", () => {
   let build: string;
   beforeAll(() => {
-    build = mkdtempSync(join(tmpdir(), "writ-bench-check-"));
+    build = tempDir("bench-check");
     writeTranspiledTree(build, ["compiler", "runtime", "bench"], { name: "writ", version: "0.0.0-test" });
     // the benchmark's policies are read from bench/policies/ beside the code
     cpSync(join(repositoryRoot, "bench/policies"), join(build, "bench/policies"), { recursive: true, filter: (f) => !f.endsWith(".ts") });
   }, 60_000);
-  afterAll(() => rmSync(build, { recursive: true, force: true }));
 
   it("checks the scaling policies' engines against the interpreter, and says so", async () => {
     const r = await bench(build, ["--check", "--engines=writ", "--unoptimized", "--scaling=10"]);

@@ -3,13 +3,13 @@
 // AssemblyScript, so it is a stage of its own that checking runs; `writ check` used to stop before it
 // and report 0 errors for a policy `writ compile` then refused.
 
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { compilePolicy, STAGES } from "../../compiler/driver.js";
 import { MAX_MEMORY_BYTES } from "../../compiler/backend/plan.js";
 import { main } from "../../cli/writ.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const MiB = 1024 * 1024;
 // 17 fields of 1 MiB whose text a rule needs (startsWith): 17 MiB of input region
@@ -21,8 +21,7 @@ const tooLarge = [
   ``,
 ].join("\n");
 
-const dir = mkdtempSync(join(tmpdir(), "writ-memory-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir("memory");
 
 describe("the module's fixed memory", () => {
   it("is planned after the cost, before AssemblyScript, and refused there with W0902", async () => {

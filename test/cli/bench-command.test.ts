@@ -6,10 +6,9 @@
 // --rounds is read as a count is written; evaluate-only copies an encoding into memory in every call.
 
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { benchCommand, checkAgreement, evaluateOnlyEngine, parseRounds } from "../../cli/commands/bench.js";
 import type { CliIO } from "../../cli/io.js";
 import type { EncodedRequest } from "../../runtime/wasm/evaluator.js";
@@ -17,6 +16,7 @@ import { compilePolicy } from "../../compiler/driver.js";
 import { createInterpreter } from "../../compiler/ir/interp.js";
 import { loadPolicy } from "../../runtime/policy.js";
 import { repositoryRoot, writeTranspiledTree } from "../support/transpiled-tree.js";
+import { tempDir } from "../support/temp-dir.js";
 
 function writ(build: string, args: string[], cwd = build): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -45,7 +45,7 @@ describe("writ bench in a fresh process", () => {
   let build: string;
   const governance = join(repositoryRoot, "bench/policies/agent-governance.writ");
   beforeAll(() => {
-    build = mkdtempSync(join(tmpdir(), "writ-bench-cli-"));
+    build = tempDir("bench-cli");
     writeTranspiledTree(build, ["compiler", "runtime", "cli", "bench"], { name: "writ", version: "0.0.0-test" });
     const requests = [request(["admin"], "db.query", "psql"), request([], "shell.exec", "bash"), request(["operator"], "shell.exec", "bash", 90)];
     writeFileSync(join(build, "requests.jsonl"), requests.map((r) => JSON.stringify(r)).join("\n") + "\n\n");
@@ -54,7 +54,6 @@ describe("writ bench in a fresh process", () => {
     writeFileSync(join(build, "requests.json"), JSON.stringify([...requests, invalid]));
     writeFileSync(join(build, "broken.jsonl"), `${JSON.stringify(requests[0])}\n\n{"principal": \n`);
   }, 60_000);
-  afterAll(() => rmSync(build, { recursive: true, force: true }));
 
   it("times a .writ file over its test blocks: module, encoded and interpreter, after checking they agree", async () => {
     const r = await writ(build, ["bench", join(repositoryRoot, "policies/agent-tools.writ"), "--rounds", "1", "--json"]);

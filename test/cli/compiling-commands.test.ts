@@ -5,11 +5,11 @@
 // interpreter and a compiled bundle, and refuses what it cannot read.
 
 import { execFile } from "node:child_process";
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { createReadStream, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { repositoryRoot, writeTranspiledTree } from "../support/transpiled-tree.js";
+import { tempDir } from "../support/temp-dir.js";
 
 /** Runs writ; `stdinFile`, when given, is opened as its standard input (which is otherwise empty). */
 function writ(build: string, args: string[], stdinFile?: string): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -26,7 +26,7 @@ describe("writ test and writ eval in a fresh process", () => {
   let build: string;
   let policies: string;
   beforeAll(() => {
-    build = mkdtempSync(join(tmpdir(), "writ-test-cli-"));
+    build = tempDir("test-cli");
     writeTranspiledTree(build, ["compiler", "runtime", "cli"], { name: "writ", version: "0.0.0-test" });
     policies = join(build, "policies");
     mkdirSync(policies);
@@ -39,7 +39,6 @@ describe("writ test and writ eval in a fresh process", () => {
     writeFileSync(join(policies, "c-broken.writ"), 'policy "broken" version "1"\ninput { a: int }\npermit p when a +\n');
     writeFileSync(join(policies, "d-payments.writ"), readFileSync(join(repositoryRoot, "policies/payments.writ"), "utf8"));
   }, 60_000);
-  afterAll(() => rmSync(build, { recursive: true, force: true }));
 
   it("passes a policy whose tests hold, exit 0", async () => {
     const r = await writ(build, ["test", join(policies, "a-tools.writ")]);

@@ -3,14 +3,13 @@
 // source as well (those commands refused the option), and a bad value is the same usage error
 // everywhere. W0503's help names the option whatever the command that printed it.
 
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { main } from "../../cli/writ.js";
+import { tempDir } from "../support/temp-dir.js";
 
-const cwd = mkdtempSync(join(tmpdir(), "writ-max-cost-"));
-afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+const cwd = tempDir("max-cost");
 
 // 64 strings of up to 200,000 bytes, each searched: about 12.8 million, over the default 10 million
 const costly = [

@@ -2,15 +2,14 @@
 // newline, an ANSI sequence or a bidirectional override in it must not forge another line of the
 // report (a passing test where one failed) or repaint the terminal.
 
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { testCommand } from "../../cli/commands/test.js";
+import { tempDir } from "../support/temp-dir.js";
 
-const dir = mkdtempSync(join(tmpdir(), "writ-test-names-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir("test-names");
 
 describe("writ test", () => {
   it("escapes what in a test's name could forge a line or repaint the terminal", async () => {

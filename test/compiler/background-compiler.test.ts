@@ -8,14 +8,14 @@
 // after close.
 
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { compilePolicy } from "../../compiler/driver.js";
 import type * as WorkerModule from "../../compiler/worker.js";
 import { repositoryRoot, writeTranspiledTree } from "../support/transpiled-tree.js";
+import { tempDir } from "../support/temp-dir.js";
 
 type Options = Parameters<WorkerModule.BackgroundCompiler["compile"]>[1];
 
@@ -24,11 +24,10 @@ describe("the background compiler", () => {
   let worker: typeof WorkerModule;
   const source = readFileSync(join(repositoryRoot, "policies/payments.writ"), "utf8");
   beforeAll(async () => {
-    build = mkdtempSync(join(tmpdir(), "writ-bg-"));
+    build = tempDir("bg");
     writeTranspiledTree(build, ["compiler", "runtime"], { name: "writ", version: "0.0.0-test" });
     worker = (await import(pathToFileURL(join(build, "compiler/worker.js")).href)) as typeof WorkerModule;
   }, 60_000);
-  afterAll(() => rmSync(build, { recursive: true, force: true }));
 
   it("compiles the bytes an in-thread compile gives, once per source and options, a copy per caller", async () => {
     const compiler = worker.createBackgroundCompiler();

@@ -6,14 +6,14 @@
 // a transpiled copy of the tree, with plain node, as an installed package runs.
 
 import { execFile } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { repositoryRoot, writeTranspiledTree } from "../support/transpiled-tree.js";
 import { compilePolicy } from "../../compiler/driver.js";
 import { cancelPrestartedCompile, prestartCompile, startCompile } from "../../compiler/backend/asc.js";
 import { CONST_BASE } from "../../compiler/backend/codegen-values.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const policyFile = join(repositoryRoot, "bench/policies/agent-governance.writ");
 const policyText = readFileSync(policyFile, "utf8");
@@ -60,17 +60,12 @@ function node(args: string[], env: Record<string, string>): Promise<{ stdout: st
 }
 
 describe("the CLI and the asc code cache", () => {
-  const temp: string[] = [];
   let build: string;
   let cache: string;
   beforeAll(() => {
-    build = mkdtempSync(join(tmpdir(), "writ-fresh-"));
-    cache = mkdtempSync(join(tmpdir(), "writ-asc-cache-"));
-    temp.push(build, cache);
+    build = tempDir("fresh");
+    cache = tempDir("asc-cache");
     writeTranspiledTree(build, ["compiler", "runtime", "cli", "test/compiler/children"], { name: "writ", version: "0.0.0-test" });
-  });
-  afterAll(() => {
-    for (const d of temp) rmSync(d, { recursive: true, force: true });
   });
 
   const cli = (out: string) => node([join(build, "cli/writ.js"), "compile", policyFile, "-o", out], { WRIT_ASC_CACHE: cache });
@@ -127,15 +122,13 @@ describe("the CLI and the asc code cache", () => {
   }, 240_000);
 
   it("uses no cached file that changed since the cache was built, and says nothing of it", async () => {
-    const root = mkdtempSync(join(tmpdir(), "writ-asc-cache-"));
-    temp.push(root);
+    const root = tempDir("asc-cache");
     const built = await node([join(build, "compiler/backend/asc-cache-build.js")], { WRIT_ASC_CACHE: root });
     expect(built.stdout).toMatch(/asc code cache written to /);
     const [key] = readdirSync(root);
     /** a copy of the built cache, changed by `change` (given the copy's folder), read by a fresh process */
     const loadChanged = async (change: (dir: string) => void) => {
-      const copy = mkdtempSync(join(tmpdir(), "writ-asc-cache-"));
-      temp.push(copy);
+      const copy = tempDir("asc-cache");
       cpSync(join(root, key!), join(copy, key!), { recursive: true });
       change(join(copy, key!));
       const { stdout, stderr } = await node([join(build, "test/compiler/children/asc-cache-child.js"), "cache", policyFile], { WRIT_ASC_CACHE: copy });

@@ -3,11 +3,10 @@
 // compile error points at no rule, and the CLI's report and exit status in a real process.
 
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { celSpecTestdata } from "../support/cel-spec.js";
 import { realBackends } from "../../compiler/conformance/backends.js";
 import type { ConformanceCase } from "../../compiler/conformance/cases.js";
@@ -25,9 +24,9 @@ import {
   type ConformanceReport,
 } from "../../compiler/conformance/runner.js";
 import type { RuleError } from "../../runtime/decision.js";
+import { tempDir } from "../support/temp-dir.js";
 
-const dir = mkdtempSync(join(tmpdir(), "writ-conformance-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir("conformance");
 
 function test(name: string, expr: string, result: string, extra = ""): string {
   return `  test {\n    name: ${JSON.stringify(name)}\n    expr: ${JSON.stringify(expr)}\n${extra}    ${result}\n  }\n`;

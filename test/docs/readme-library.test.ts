@@ -5,13 +5,13 @@
 // unsigned bundle with trustedKeys, which throws `unsigned`, from names it never defined.)
 
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { writeKeyPair } from "../../runtime/trust/key-files.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
 import { repositoryRoot, writeTranspiledTree } from "../support/transpiled-tree.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const readme = readFileSync(join(repositoryRoot, "README.md"), "utf8");
 
@@ -43,14 +43,13 @@ function node(cwd: string, script: string): Promise<{ code: number; stdout: stri
 describe("the README's library sample", () => {
   let build: string;
   beforeAll(() => {
-    build = mkdtempSync(join(tmpdir(), "writ-readme-"));
+    build = tempDir("readme");
     writeTranspiledTree(build, ["compiler", "runtime"], { name: "writ", version: "0.0.0-test", exports: exportsOfTree() });
     // "the policy above": the README's policy block, in the file the sample reads
     writeFileSync(join(build, "agent-payments.writ"), codeBlock("## A policy", ""));
     mkdirSync(join(build, "keys"));
     writeKeyPair(join(build, "keys"), generateKeyPair());
   }, 120_000);
-  afterAll(() => rmSync(build, { recursive: true, force: true }));
 
   it("runs as written and decides what its comment says", async () => {
     const sample = codeBlock("## The library", "ts");

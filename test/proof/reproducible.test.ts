@@ -4,15 +4,16 @@
 // processes run test/proof/children/compile-digest.ts under each environment.
 
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { compilePolicy } from "../../compiler/driver.js";
 import { canonicalize } from "../../runtime/trust/jcs.js";
 import { digestPair } from "../../runtime/crypto/digest.js";
 import { Draw, drawPolicy, policyToWrit } from "../support/arbitraries/index.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const child = join(root, "test/proof/children/compile-digest.ts");
@@ -62,7 +63,7 @@ describe("reproducible builds", () => {
   const children: { label: string; results: Record<string, Compiled> }[] = [];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "writ-repro-"));
+    dir = tempDir("repro");
     // Three environments: different directories, file names (spaces, non-ASCII, relative and absolute
     // paths), time zones with odd offsets, and locales that change case mapping and collation.
     const a = join(dir, "a");
@@ -94,8 +95,6 @@ describe("reproducible builds", () => {
     children.push({ label: "cwd tmp, TZ=America/St_Johns, LC_ALL=de_DE.UTF-8", results: { payments: c[0]!, governance: c[1]!, generated: c[2]! } });
     reference = await inProcess(names);
   }, 600_000);
-
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("every process, directory, file name, time zone and locale gives the same module bytes, digests and manifest", () => {
     expect(children).toHaveLength(3);

@@ -4,17 +4,17 @@
 // collection in a child process (`node --expose-gc`), which must not crash.
 
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { Decision } from "../../runtime/decision.js";
 import type { LoadedPolicy } from "../../runtime/policy.js";
 import { Draw, drawBatch, drawBatchRequest, policyToWrit, type Batch } from "../support/arbitraries/index.js";
 import { checkProperty } from "../support/arbitraries/replay.js";
 import { compilePair, type CompiledPair } from "../fuzz/differential.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const tsxLoader = new URL("../../node_modules/tsx/dist/loader.mjs", import.meta.url).href;
@@ -92,9 +92,8 @@ describe("stable decisions", () => {
   describe("a million decisions with forced garbage collection", () => {
     let dir: string;
     beforeAll(() => {
-      dir = mkdtempSync(join(tmpdir(), "writ-stress-"));
+      dir = tempDir("stress");
     });
-    afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
     it(`decides ${STRESS_DECISIONS} times in a child process without a crash or a changed decision`, async () => {
       const file = join(dir, "batch.writ");

@@ -4,11 +4,10 @@
 // Every edit, deletion, insertion and reordering of lineage records is detected at the record where
 // it happened.
 
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { compilePolicy } from "../../compiler/driver.js";
 import type { Bundle } from "../../runtime/manifest.js";
 import { tryLoadPolicy, type LoadedPolicy } from "../../runtime/policy.js";
@@ -20,6 +19,7 @@ import { requestDigest } from "../../runtime/trust/request-digest.js";
 import fc from "fast-check";
 import { Draw, drawRequest } from "../support/arbitraries/index.js";
 import { checkProperty } from "../support/arbitraries/replay.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const NOW = new Date("2026-11-28T12:00:00Z");
@@ -145,7 +145,7 @@ describe("tampering is detected", () => {
     const N = 8;
 
     beforeAll(() => {
-      dir = mkdtempSync(join(tmpdir(), "writ-tamper-"));
+      dir = tempDir("tamper");
       const path = join(dir, "lineage.jsonl");
       const log = openLog(path, { fsync: "never" });
       const signer = createSigner(issuer);
@@ -155,7 +155,6 @@ describe("tampering is detected", () => {
       lines = readFileSync(path, "utf8").trimEnd().split("\n");
       options = { trustedKeys: [issuer.publicKey], expectHead: { seq: head.seq, sha3_512: head.digests!.sha3_512, blake2b_512: head.digests!.blake2b_512 } };
     });
-    afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
     const verify = (ls: readonly string[]) => verifyLogBytes(Buffer.from(ls.map((l) => l + "\n").join(""), "utf8"), options);
     const faultIndex = (ls: readonly string[]) => {

@@ -6,16 +6,15 @@
 // decision, which shows the measure sees an allocation when there is one.
 
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { compilePolicy } from "../../compiler/driver.js";
 import { policiesDir } from "../../bench/paths.js";
+import { tempDir } from "../support/temp-dir.js";
 
-const dir = mkdtempSync(join(tmpdir(), "writ-no-alloc-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir("no-alloc");
 
 const source = (path: string) => JSON.stringify(fileURLToPath(new URL(path, import.meta.url)));
 

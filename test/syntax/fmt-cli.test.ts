@@ -2,16 +2,15 @@
 // exit 1 and the file left untouched. Runs the command in-process on real files in a temp dir.
 
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { fmtCommand } from "../../cli/commands/fmt.js";
 import type { CliIO } from "../../cli/io.js";
+import { tempDir } from "../support/temp-dir.js";
 
-const dir = mkdtempSync(join(tmpdir(), "writ-fmt-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir("fmt");
 
 function io(): CliIO & { stdout: string; stderr: string } {
   const o = {

@@ -3,9 +3,9 @@
 // and lineage log files), splits at maxBatch, keeps the chain in order with the open async batch,
 // and a batch that fails is not issued.
 
-import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import fc from "fast-check";
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { replayArtifact } from "../../runtime/trust/replay.js";
 import { createBatchAuthorizer, type BatchAuthorizerOptions, type BatchedAuthorization } from "../../runtime/trust/batch.js";
@@ -18,13 +18,12 @@ import { openLog } from "../../runtime/trust/lineage.js";
 import { verifyLog } from "../../runtime/trust/lineage-verify.js";
 import { mulberry32 } from "../../bench/prng.js";
 import { ADMIN_OK, TOO_MUCH, USER_DENIED, fakePolicy } from "./fake-policy.js";
-import { tempDir } from "./lineage-fixtures.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const key = generateKeyPair();
 const trustedKeys = [key.publicKey];
 const policy = fakePolicy();
-const dir = tempDir();
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir("lineage");
 afterEach(() => vi.restoreAllMocks());
 const clock = () => new Date(Date.UTC(2026, 10, 28, 12, 0, 0));
 

@@ -2,8 +2,7 @@
 // independent JWS library and an independent Merkle fold), any change to the statement, the proof or
 // the tree head is refused with its own code, and batches chain into the lineage log.
 
-import { afterAll, describe, expect, it } from "vitest";
-import { rmSync } from "node:fs";
+import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
 import { compactVerify, importJWK } from "jose";
@@ -19,14 +18,13 @@ import { openLog } from "../../runtime/trust/lineage.js";
 import { verifyLog } from "../../runtime/trust/lineage-verify.js";
 import { digestPair } from "../../runtime/crypto/digest.js";
 import { ADMIN_OK, TOO_MUCH, USER_DENIED, fakePolicy } from "./fake-policy.js";
-import { tempDir } from "./lineage-fixtures.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const key = generateKeyPair();
 const trustedKeys = [key.publicKey];
 const policy = fakePolicy();
 const REQUESTS = [ADMIN_OK, USER_DENIED, TOO_MUCH];
-const dir = tempDir();
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir("lineage");
 
 async function issue(n: number, maxBatch = 8, maxDelayMs = 5): Promise<BatchedAuthorization[]> {
   const batcher = createBatchAuthorizer({ signer: createSigner(key), maxBatch, maxDelayMs });

@@ -12,11 +12,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as ed from "@noble/ed25519";
 import fc from "fast-check";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { bytesToHex } from "../../runtime/crypto/base64url.js";
 import { ed25519NativeBackend, ed25519PublicKey, ed25519Sign, ed25519Verify, isWeakEd25519Key } from "../../runtime/crypto/ed25519.js";
 import { loadPublicKeyFile } from "../../runtime/trust/key-files.js";
 import { publicKeyFromJwk } from "../../runtime/trust/keys.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
 const SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
@@ -50,8 +51,7 @@ describe("the native path", () => {
 });
 
 describe("without libsodium", () => {
-  const dir = mkdtempSync(join(tmpdir(), "writ-ed25519-"));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir("ed25519");
   const module = fileURLToPath(new URL("../../runtime/crypto/ed25519.ts", import.meta.url));
   // A child process reports its backend and a signature for a fixed seed and message.
   const probe = (env: Record<string, string>, preload: string[] = []) => {

@@ -4,9 +4,9 @@
 // record, a batch cut short at the end — with the record chain recomputed as anyone can, with and
 // without the issuer's key; and the writer must refuse a statement that leaves its batch's link.
 
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { authorize } from "../../runtime/trust/authorize.js";
 import { createBatchAuthorizer } from "../../runtime/trust/batch.js";
@@ -19,13 +19,13 @@ import { verifyLog, type LogVerification } from "../../runtime/trust/lineage-ver
 import { createSigner } from "../../runtime/trust/signer.js";
 import type { Statement } from "../../runtime/trust/types.js";
 import { fakePolicy } from "./fake-policy.js";
-import { applyChange, byteChange, editStatement, logChange, readLines, readRecord, rechain, REQUESTS, tempDir, writeLines } from "./lineage-fixtures.js";
+import { applyChange, byteChange, editStatement, logChange, readLines, readRecord, rechain, REQUESTS, writeLines } from "./lineage-fixtures.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const key = generateKeyPair();
 const trustedKeys = [key.publicKey];
 const policy = fakePolicy();
-const dir = tempDir();
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir("lineage");
 
 /** Two single artifacts, then batches of 4, 4 and 3 (records 2–5, 6–9, 10–12). */
 function buildBatchedLog(name: string): string[] {

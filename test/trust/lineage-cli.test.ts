@@ -1,8 +1,8 @@
 // `writ audit`: end to end with a real compiled and signed policy, real keys on disk, a real log
 // written by `authorize`, and the command run in-process as the CLI runs it.
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { compilePolicy } from "../../compiler/index.js";
 import { loadPolicy } from "../../runtime/index.js";
@@ -15,7 +15,8 @@ import { openLog } from "../../runtime/trust/lineage.js";
 import { createSigner } from "../../runtime/trust/signer.js";
 import { auditCommand } from "../../cli/commands/audit.js";
 import type { CliIO } from "../../cli/io.js";
-import { readLines, tempDir, writeLines } from "./lineage-fixtures.js";
+import { readLines, writeLines } from "./lineage-fixtures.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const SOURCE = `policy "transfers" version "1.0.0"
 
@@ -35,7 +36,7 @@ const REQUESTS = [
   { principal: { role: "treasurer" }, context: { amount: 5000 } },
 ];
 
-const dir = tempDir();
+const dir = tempDir("lineage");
 const logPath = join(dir, "audit.jsonl");
 let pubPath = "";
 
@@ -63,8 +64,6 @@ beforeAll(async () => {
   log.close();
   writeFileSync(join(dir, "requests.jsonl"), REQUESTS.map((r) => JSON.stringify(r)).join("\n") + "\n");
 }, 120_000);
-
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("writ audit verify", () => {
   it("prints the summary of an intact log", async () => {

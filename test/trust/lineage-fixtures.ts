@@ -2,8 +2,7 @@
 // real files in a temporary directory; plus the edits an attacker (or a disk) would make to them.
 
 import fc from "fast-check";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { authorize } from "../../runtime/trust/authorize.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
@@ -12,12 +11,9 @@ import { encodeRecord, parseRecordEnvelope, type LineageRecord } from "../../run
 import { createSigner } from "../../runtime/trust/signer.js";
 import type { PrivateKey } from "../../runtime/trust/types.js";
 import { ADMIN_OK, TOO_MUCH, USER_DENIED, fakePolicy } from "./fake-policy.js";
+import { tempDir } from "../support/temp-dir.js";
 
 export const REQUESTS = [ADMIN_OK, USER_DENIED, TOO_MUCH];
-
-export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), "writ-lineage-"));
-}
 
 export interface BuiltLog {
   readonly dir: string;
@@ -27,7 +23,7 @@ export interface BuiltLog {
 }
 
 /** A log of `n` records, request i being REQUESTS[i % 3] (allow, deny, deny). */
-export function buildLog(n: number, key: PrivateKey = generateKeyPair(), dir = tempDir(), name = "audit.jsonl"): BuiltLog {
+export function buildLog(n: number, key: PrivateKey = generateKeyPair(), dir = tempDir("lineage"), name = "audit.jsonl"): BuiltLog {
   const path = join(dir, name);
   const log = openLog(path, { fsync: "never" });
   const signer = createSigner(key, { head: log.head().chain });

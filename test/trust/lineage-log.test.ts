@@ -3,7 +3,7 @@
 // do not continue the chain are refused, and the lock keeps a second writer out while taking over
 // the lock of a writer that died.
 
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { spawn, spawnSync } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
@@ -20,11 +20,11 @@ import { createBatchAuthorizer } from "../../runtime/trust/batch.js";
 import { canonicalize } from "../../runtime/trust/jcs.js";
 import { createHash } from "node:crypto";
 import { MAX_ARTIFACT_LENGTH } from "../../runtime/trust/verify-artifact.js";
-import { buildLog, readLines, tempDir, writeLines } from "./lineage-fixtures.js";
+import { buildLog, readLines, writeLines } from "./lineage-fixtures.js";
+import { tempDir } from "../support/temp-dir.js";
 import { ADMIN_OK, TOO_MUCH, USER_DENIED, fakePolicy } from "./fake-policy.js";
 
-const dir = tempDir();
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir("lineage");
 let counter = 0;
 const fresh = () => join(dir, `log-${counter++}.jsonl`);
 

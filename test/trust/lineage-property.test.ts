@@ -2,9 +2,8 @@
 // duplicated somewhere, two records swapped, a record moved — verifyLog (with the issuer's key) names
 // exactly the first record that changed and what happened to it. fast-check draws the change.
 
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { verifyLog } from "../../runtime/trust/lineage-verify.js";
 import { applyChange, buildLog, byteChange, editStatement, logChange, rechain, writeLines } from "./lineage-fixtures.js";
@@ -12,7 +11,6 @@ import { applyChange, buildLog, byteChange, editStatement, logChange, rechain, w
 const N = 10;
 const base = buildLog(N);
 const trustedKeys = [base.key.publicKey];
-afterAll(() => rmSync(base.dir, { recursive: true, force: true }));
 let counter = 0;
 
 describe("verifyLog names the first changed record (property)", () => {

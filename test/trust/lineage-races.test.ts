@@ -7,7 +7,7 @@
 //     log is being read. The records read are then not the whole log, and continuing from them
 //     would fork the chain.
 
-import { afterAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { spawnSync } from "node:child_process";
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -44,13 +44,13 @@ vi.mock("node:fs", async (importOriginal) => {
 const fs = await import("node:fs");
 const { openLog, LineageError } = await import("../../runtime/trust/lineage.js");
 const { verifyLog } = await import("../../runtime/trust/lineage-verify.js");
-const { buildLog, tempDir } = await import("./lineage-fixtures.js");
+const { buildLog } = await import("./lineage-fixtures.js");
+const { tempDir } = await import("../support/temp-dir.js");
 const { authorize } = await import("../../runtime/trust/authorize.js");
 const { createSigner } = await import("../../runtime/trust/signer.js");
 const { ADMIN_OK, fakePolicy } = await import("./fake-policy.js");
 
-const dir = tempDir();
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir("lineage");
 
 function deadPid(): number {
   return Number(spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" }).stdout);

@@ -2,8 +2,8 @@
 // reorderings, truncation (with a checkpoint), damage, bad signatures and replay mismatches — on real
 // logs of signed artifacts, with and without the issuer's key.
 
-import { afterAll, describe, expect, it } from "vitest";
-import { appendFileSync, rmSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { appendFileSync } from "node:fs";
 import { join } from "node:path";
 import { verifyLog, type LogVerification } from "../../runtime/trust/lineage-verify.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
@@ -20,8 +20,6 @@ const base = buildLog(N);
 const other = buildLog(N, base.key, base.dir, "other.jsonl");
 const trustedKeys = [base.key.publicKey];
 let counter = 0;
-
-afterAll(() => rmSync(base.dir, { recursive: true, force: true }));
 
 function verifyLines(lines: readonly string[], withKeys: boolean, extra = {}): LogVerification {
   const path = writeLines(join(base.dir, `case-${counter++}.jsonl`), lines);

@@ -3,9 +3,9 @@
 // of each record's line (encodeRecord) and a newline — for any text, across the buffer's growth —
 // or the log would hold records its own reader calls rewritten.
 
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { batchedArtifactMiddle, batchedArtifactTail, batchedArtifactText, type BatchedArtifactPieces } from "../../runtime/trust/batch-artifact.js";
 import { createBatchAuthorizer } from "../../runtime/trust/batch.js";
@@ -16,10 +16,10 @@ import { verifyLog } from "../../runtime/trust/lineage-verify.js";
 import { RecordBytes, withRecordBytes } from "../../runtime/trust/record-bytes.js";
 import { createSigner } from "../../runtime/trust/signer.js";
 import { fakePolicy } from "./fake-policy.js";
-import { readLines, readRecord, tempDir } from "./lineage-fixtures.js";
+import { readLines, readRecord } from "./lineage-fixtures.js";
+import { tempDir } from "../support/temp-dir.js";
 
-const dir = tempDir();
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir("lineage");
 
 // any UTF-16 text, lone surrogates included (both sides encode them as U+FFFD)
 const text = fc.string({ unit: "binary", maxLength: 40 });
