@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",
+    // a temp dir of the run's own, checked and removed at the end
+    globalSetup: ["test/support/temp-root.ts"],
   },
 });
