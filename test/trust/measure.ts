@@ -41,7 +41,7 @@ async function loadPolicyArg(): Promise<{ policy: DecidingPolicy; request: unkno
 
 const { policy, request } = await loadPolicyArg();
 const { openLog } = await import("../../runtime/trust/lineage.js");
-const { mkdtempSync } = await import("node:fs");
+const { mkdtempSync, rmSync } = await import("node:fs");
 const { tmpdir } = await import("node:os");
 const { join } = await import("node:path");
 const logDir = mkdtempSync(join(tmpdir(), "writ-measure-"));
@@ -74,6 +74,7 @@ for (const path of ["native", "noble"] as CryptoPath[]) {
   floors.push(`| ${path} | ${rawSign} µs | ${rawVerify} µs |`);
   rows.push(`| ${path} | ${authorizeUs.toFixed(1)} µs | ${appendUs[0]} µs | ${appendUs[1]} µs | ${verifyUs.toFixed(1)} µs | ${n} | ${artifact.length} B |`);
 }
+rmSync(logDir, { recursive: true, force: true });
 console.log(`policy: ${policy.name} ${policy.version}, node ${process.version}`);
 console.log("| path | authorize | + lineage append (no fsync) | + lineage append (fsync) | verifyArtifact | iterations | artifact size |");
 console.log("| --- | --- | --- | --- | --- | --- | --- |");
