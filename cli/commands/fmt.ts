@@ -2,11 +2,11 @@
 // Needs only the syntax phase: a file with syntax errors is never rewritten (its diagnostics are
 // printed instead), so formatting cannot lose text the parser did not understand.
 
-import { writeFileSync } from "node:fs";
 import { hasErrors, renderDiagnostics } from "../../compiler/diagnostics.js";
 import { formatPolicy, parsePolicy } from "../../compiler/syntax/index.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, unknownFlags, type Command } from "../io.js";
 import { readText } from "./policy-source.js";
+import { FileWriteError, replaceFile } from "../../runtime/file-write.js";
 
 export const fmtCommand: Command = {
   name: "fmt",
@@ -17,6 +17,11 @@ export const fmtCommand: Command = {
     "Prints the canonical formatting of a policy to stdout. With --write, rewrites the file instead",
     "(only when it changes). A file with syntax errors is left alone: its diagnostics go to stderr",
     "and the exit code is 1.",
+    "",
+    "--write replaces the file whole: the new text is written to a temporary file beside it and",
+    "renamed over it, so a full disk or a killed run leaves the old text, never a part. The file",
+    "keeps its mode; a symbolic link is followed (the file it points to is replaced). As with",
+    "`sed -i`, the file is a new one: another hard link to the old file keeps the old text.",
   ].join("\n"),
   async run(args, io) {
     const parsed = parseArgs(args, ["write", "w"]);
@@ -50,9 +55,9 @@ export const fmtCommand: Command = {
     if (parsed.flags.has("write") || parsed.flags.has("w")) {
       if (formatted !== text) {
         try {
-          writeFileSync(path, formatted);
+          replaceFile(path, formatted);
         } catch (e) {
-          io.err(`writ fmt: ${file}: ${e instanceof Error ? e.message : String(e)}`);
+          io.err(`writ fmt: cannot write ${file}: ${e instanceof FileWriteError ? e.reason : e instanceof Error ? e.message : String(e)}; it is left as it was`);
           return EXIT_FAILURE;
         }
       }

@@ -4,7 +4,7 @@
 
 import { resolve } from "node:path";
 import { signBundle, verifyBundle } from "../../runtime/trust/bundle.js";
-import { writeFileSync } from "node:fs";
+import { FileWriteError, replaceFile } from "../../runtime/file-write.js";
 import { bundlePaths, readBundleResult } from "../../runtime/trust/bundle-files.js";
 import { loadPrivateKeyFile } from "../../runtime/trust/key-files.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type Command } from "../io.js";
@@ -22,7 +22,8 @@ export const signCommand: Command = {
     "                    files: <dir>/<name>.wasm)",
     "",
     "Writes <dir>/<name>.manifest.jws: a compact JWS (EdDSA) over the manifest's RFC 8785 canonical",
-    "JSON. An existing signature is replaced.",
+    "JSON. An existing signature is replaced whole: the new one is written beside it and renamed",
+    "over it, so a failed or killed write leaves the old signature as it was.",
   ].join("\n"),
   async run(args, io) {
     const parsed = parseArgs(args);
@@ -53,9 +54,10 @@ export const signCommand: Command = {
     // It goes beside them: the bundle may have been named by one of its files rather than its directory.
     const signaturePath = bundlePaths(read.dir, read.name).signature;
     try {
-      writeFileSync(signaturePath, signBundle(unsigned, key.key).signature + "\n");
+      replaceFile(signaturePath, signBundle(unsigned, key.key).signature + "\n");
     } catch (e) {
-      io.err(`writ sign: cannot write ${signaturePath}: ${e instanceof Error ? e.message : String(e)}`);
+      const old = read.bundle.signature === undefined ? "" : "; the old signature is as it was";
+      io.err(`writ sign: ${e instanceof FileWriteError ? e.message : `cannot write ${signaturePath}: ${e instanceof Error ? e.message : String(e)}`}${old}`);
       return EXIT_FAILURE;
     }
     io.out(`signed ${read.name} ${escapeControls(String(read.bundle.manifest.version))} with key ${key.key.keyId}`);

@@ -2,11 +2,12 @@
 // `<dir>/<name>.manifest.jws` (the compact JWS on one line). Reading checks only that the files exist
 // and parse; whether the bundle may be trusted is verifyBundle's job.
 
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { isPolicyName, type Bundle, type Manifest } from "../manifest.js";
 import { utf8Decode } from "../crypto/base64url.js";
 import { readFileBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../bounded-read.js";
+import { FileWriteError, stageFile, syncDirectory, systemErrorText, type StagedFile } from "../file-write.js";
 
 function isDirectoryPath(path: string): boolean {
   try {
@@ -147,19 +148,58 @@ export function readBundle(dir: string, name?: string): Bundle {
 /**
  * Writes the bundle's files under `manifest.name` (creating `dir` if needed) and returns their paths. An unsigned bundle removes
  * a stale `<name>.manifest.jws`, which would otherwise pair an old signature with the new manifest.
+ *
+ * A bundle already there is replaced, never damaged (file-write.ts): each new file is written whole
+ * beside its old one first, and only when all are written are they renamed into place — module,
+ * then manifest, then signature (or the stale signature removed). A write that fails (a full disk)
+ * leaves the old bundle as it was. A kill between two renames leaves a mix of old and new files,
+ * and every mix is refused when the bundle is loaded or verified, never taken for a bundle: the
+ * manifest states the module's digests (checked signed or not), and the signature signs the
+ * manifest. The manifest is renamed after the module so that a manifest on disk is never newer
+ * than its module, and the signature last, so that one is never seen vouching for a manifest that
+ * is not yet in place; an old signature is removed only once the new files are in place, so a
+ * failed write never leaves the old bundle unsigned.
  */
 export function writeBundle(dir: string, bundle: Bundle): string[] {
   const name = bundle.manifest.name;
   if (!isPolicyName(name))
     throw new BundleFileError(`policy name ${JSON.stringify(name)} cannot be used as a file name`, dir);
   const paths = bundlePaths(dir, name);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(paths.module, bundle.module);
-  writeFileSync(paths.manifest, JSON.stringify(bundle.manifest, null, 2) + "\n");
-  if (bundle.signature === undefined) {
-    rmSync(paths.signature, { force: true });
-    return [paths.module, paths.manifest];
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new BundleFileError(`cannot create the bundle directory ${dir}: ${systemErrorText(e)}`, dir);
   }
-  writeFileSync(paths.signature, bundle.signature + "\n");
-  return [paths.module, paths.manifest, paths.signature];
+  const files: [string, string | Uint8Array][] = [
+    [paths.module, bundle.module],
+    [paths.manifest, JSON.stringify(bundle.manifest, null, 2) + "\n"],
+  ];
+  if (bundle.signature !== undefined) files.push([paths.signature, bundle.signature + "\n"]);
+  const staged: StagedFile[] = [];
+  try {
+    for (const [path, data] of files) staged.push(stageFile(path, data));
+  } catch (e) {
+    for (const s of staged) s.discard();
+    if (e instanceof FileWriteError) throw new BundleFileError(`${e.message}; no file of the bundle in ${dir} was replaced`, e.path);
+    throw e;
+  }
+  for (const [i, s] of staged.entries()) {
+    try {
+      s.commit();
+    } catch (e) {
+      for (const rest of staged.slice(i + 1)) rest.discard();
+      const done = staged.slice(0, i).map((d) => basename(d.path));
+      const state = done.length === 0 ? "no file of the bundle was replaced" : `${done.join(" and ")} already replaced: the bundle will be refused until it is written again`;
+      throw new BundleFileError(`${e instanceof Error ? e.message : String(e)}; ${state}`, s.path);
+    }
+  }
+  if (bundle.signature === undefined) {
+    try {
+      rmSync(paths.signature, { force: true });
+    } catch (e) {
+      throw new BundleFileError(`cannot remove the old signature ${paths.signature}: ${systemErrorText(e)}; it does not sign the new manifest, and the bundle will be refused until it is removed`, paths.signature);
+    }
+  }
+  for (const d of new Set([dir, ...staged.map((s) => dirname(s.target))])) syncDirectory(d);
+  return staged.map((s) => s.path);
 }

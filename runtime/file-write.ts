@@ -1,0 +1,225 @@
+// Writing a file so that a failed or killed write never costs what was there. writeFileSync opens
+// its target with O_TRUNC and then writes: a full disk (ENOSPC), a file-size limit (EFBIG) or a kill
+// between the two leaves the old policy, bundle file, signature or key cut short or empty. Here the
+// new contents go to a temporary file beside the target (same directory, so same file system),
+// created exclusively with the mode the file is to have, written whole and flushed to disk, and only
+// then renamed over the target (or, for a file that must not be overwritten, hard-linked to its name).
+// A reader sees the old file or the new one, never a part. On any failure the temporary file is
+// removed; only a kill (SIGKILL, power loss) can leave one, named `.<name>.<pid>.<random>.tmp`.
+//
+// The target is replaced, not rewritten: a hard link to the old file keeps the old contents (as with
+// `sed -i`). A symbolic link is followed: the file it points to is replaced and the link stays.
+
+import { randomBytes } from "node:crypto";
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fchownSync,
+  fsyncSync,
+  linkSync,
+  lstatSync,
+  openSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
+import { basename, dirname, join } from "node:path";
+
+/** A file that could not be written; `path` is the file named by the caller, `reason` says why in words. */
+export class FileWriteError extends Error {
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+    /** the errno code when the system refused (`ENOSPC`, `EEXIST`, …) */
+    readonly code?: string,
+  ) {
+    super(`cannot write ${path}: ${reason}`);
+    this.name = "FileWriteError";
+  }
+}
+
+/** A Node system error in words: `no space left on device (ENOSPC)`, without Node's `, write '…'` tail. */
+export function systemErrorText(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  const { code, syscall } = e as NodeJS.ErrnoException;
+  let text = e.message;
+  if (code !== undefined && text.startsWith(`${code}: `)) {
+    text = text.slice(code.length + 2);
+    const tail = syscall === undefined ? -1 : text.lastIndexOf(`, ${syscall}`);
+    if (tail >= 0) text = text.slice(0, tail);
+    return `${text} (${code})`;
+  }
+  return text;
+}
+
+/** New contents written beside their file, not yet in place. */
+export interface StagedFile {
+  /** the file to be replaced, as the caller named it */
+  readonly path: string;
+  /** the file actually replaced: `path`, or the file a symbolic link at `path` points to */
+  readonly target: string;
+  /** the temporary file holding the new contents */
+  readonly temp: string;
+  /** Renames the new contents over the target. On failure the temporary file is removed and a FileWriteError thrown. */
+  commit(): void;
+  /** Puts the new contents in place only if nothing is there (link(2), atomic); EEXIST otherwise. The temporary file goes either way. */
+  commitExclusive(): void;
+  /** Removes the temporary file (after a failure elsewhere); never throws. */
+  discard(): void;
+}
+
+export interface StageOptions {
+  /** the mode of a file that does not exist yet (default 0o666 less the umask, as writeFileSync); an existing file keeps its own */
+  readonly mode?: number;
+  /**
+   * for a file that must not exist (commitExclusive): whatever is at `path` is not looked at, a
+   * symbolic link is not followed, and the file gets `mode` exactly
+   */
+  readonly exclusive?: boolean;
+}
+
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    /* already gone */
+  }
+}
+
+/** Where a write to `path` lands: `path`, or the file its symbolic link points to. */
+function targetOf(path: string): string {
+  let link = false;
+  try {
+    link = lstatSync(path).isSymbolicLink();
+  } catch {
+    return path; // nothing there (or not reachable: the open below says why)
+  }
+  if (!link) return path;
+  try {
+    return realpathSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new FileWriteError(path, code === "ENOENT" ? "it is a symbolic link to a file that does not exist" : `it is a symbolic link that cannot be followed: ${systemErrorText(e)}`, code);
+  }
+}
+
+/** The mode and owner of the file at `target`, or undefined when there is none; refuses what is not a regular file. */
+function existingFile(path: string, target: string): { mode: number; uid: number; gid: number } | undefined {
+  let st;
+  try {
+    st = statSync(target);
+  } catch {
+    return undefined; // absent (anything else, no permission to look, the open reports)
+  }
+  if (st.isDirectory()) throw new FileWriteError(path, "it is a directory", "EISDIR");
+  if (!st.isFile()) throw new FileWriteError(path, "it is not a regular file", "EINVAL");
+  return { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+}
+
+/**
+ * Writes `data` into a new temporary file beside `path`, flushed to disk, ready to be put in place.
+ * Nothing at `path` is touched. Throws a FileWriteError naming `path` (and leaves nothing behind)
+ * when the file cannot be written.
+ */
+export function stageFile(path: string, data: string | Uint8Array, options: StageOptions = {}): StagedFile {
+  const target = options.exclusive ? path : targetOf(path);
+  const existing = options.exclusive ? undefined : existingFile(path, target);
+  // the temporary name: hidden, unique, and short enough for a file system's 255-byte names
+  const temp = join(dirname(target), `.${basename(target).slice(0, 160)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  const mode = existing?.mode ?? options.mode;
+  let fd: number;
+  try {
+    fd = openSync(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | (constants.O_NOFOLLOW ?? 0), mode ?? 0o666);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? `the directory ${dirname(target)} does not exist` : code === "ENOTDIR" ? `${dirname(target)} is not a directory` : systemErrorText(e);
+    throw new FileWriteError(path, why, code);
+  }
+  try {
+    // the umask may have taken bits from the mode asked for: a replaced file keeps exactly its own,
+    // a key is exactly 0600
+    if (mode !== undefined) fchmodSync(fd, mode);
+    if (existing !== undefined && process.getuid?.() === 0 && (existing.uid !== 0 || existing.gid !== 0)) {
+      try {
+        fchownSync(fd, existing.uid, existing.gid); // root replacing another's file: it stays theirs
+      } catch {
+        /* a file system without owners */
+      }
+    }
+    const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+    for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+    fsyncSync(fd);
+  } catch (e) {
+    try {
+      closeSync(fd);
+    } catch {
+      /* reported below */
+    }
+    removeQuietly(temp);
+    throw new FileWriteError(path, systemErrorText(e), (e as NodeJS.ErrnoException).code);
+  }
+  try {
+    closeSync(fd);
+  } catch (e) {
+    removeQuietly(temp);
+    throw new FileWriteError(path, systemErrorText(e), (e as NodeJS.ErrnoException).code);
+  }
+  return {
+    path,
+    target,
+    temp,
+    commit() {
+      try {
+        renameSync(temp, target);
+      } catch (e) {
+        removeQuietly(temp);
+        throw new FileWriteError(path, systemErrorText(e), (e as NodeJS.ErrnoException).code);
+      }
+    },
+    commitExclusive() {
+      try {
+        linkSync(temp, target);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new FileWriteError(path, code === "EEXIST" ? "it already exists (EEXIST)" : systemErrorText(e), code);
+      } finally {
+        removeQuietly(temp);
+      }
+    },
+    discard() {
+      removeQuietly(temp);
+    },
+  };
+}
+
+/**
+ * Flushes a directory's entries (a rename or link in it) to disk. Best effort: some file systems
+ * cannot sync a directory, and the file itself is already on disk by then.
+ */
+export function syncDirectory(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, constants.O_RDONLY | (constants.O_DIRECTORY ?? 0));
+    fsyncSync(fd);
+  } catch {
+    /* not supported here */
+  } finally {
+    if (fd !== undefined) {
+      try {
+        closeSync(fd);
+      } catch {
+        /* nothing was written through it */
+      }
+    }
+  }
+}
+
+/** Replaces (or creates) `path` with `data` as stageFile and commit do, then syncs its directory. */
+export function replaceFile(path: string, data: string | Uint8Array, options: StageOptions = {}): void {
+  const staged = stageFile(path, data, options);
+  staged.commit();
+  syncDirectory(dirname(staged.target));
+}

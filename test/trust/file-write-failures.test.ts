@@ -1,0 +1,155 @@
+// Bundles when the disk refuses a write half-way, made to happen on cue: node:fs is wrapped so that
+// writing a chosen file fails with ENOSPC (as on a full disk), or renaming it fails. A bundle
+// already on disk stays as it was and loads; what was not written is named in the error.
+
+import { afterAll, describe, expect, it, vi } from "vitest";
+
+/** Which file's write or rename fails; set by each test, cleared after it. */
+const cue: { failWrite?: (path: string) => boolean; failRename?: (to: string) => boolean } = {};
+
+function systemError(code: string, message: string, syscall: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${code}: ${message}, ${syscall}`), { code, syscall, errno: -28 });
+}
+
+vi.mock("node:fs", async (importOriginal) => {
+  const fs = await importOriginal<typeof import("node:fs")>();
+  const opened = new Map<number, string>();
+  const wrapped = {
+    ...fs,
+    openSync(path: import("node:fs").PathLike, ...rest: unknown[]) {
+      const fd = (fs.openSync as (...a: unknown[]) => number)(path, ...rest);
+      opened.set(fd, String(path));
+      return fd;
+    },
+    closeSync(fd: number) {
+      opened.delete(fd);
+      return fs.closeSync(fd);
+    },
+    writeSync(fd: number, ...rest: unknown[]) {
+      const path = opened.get(fd);
+      if (path !== undefined && cue.failWrite?.(path)) throw systemError("ENOSPC", "no space left on device", "write");
+      return (fs.writeSync as (...a: unknown[]) => number)(fd, ...rest);
+    },
+    writeFileSync(path: unknown, data: unknown, options?: unknown) {
+      if (typeof path === "string" && cue.failWrite?.(path)) {
+        // as the real one on a full disk: the file is opened (created, or truncated) and the write fails
+        (fs.writeFileSync as (...a: unknown[]) => void)(path, "", options);
+        throw systemError("ENOSPC", "no space left on device", "write");
+      }
+      return (fs.writeFileSync as (...a: unknown[]) => void)(path, data, options);
+    },
+    renameSync(from: import("node:fs").PathLike, to: import("node:fs").PathLike) {
+      if (cue.failRename?.(String(to))) throw systemError("EIO", "i/o error", "rename");
+      return fs.renameSync(from, to);
+    },
+  };
+  return { ...wrapped, default: wrapped };
+});
+
+const fs = await import("node:fs");
+const { join } = await import("node:path");
+const { tmpdir } = await import("node:os");
+const { readBundle, writeBundle, BundleFileError } = await import("../../runtime/trust/bundle-files.js");
+const { signBundle, verifyBundle } = await import("../../runtime/trust/bundle.js");
+const { generateKeyPair } = await import("../../runtime/trust/keys.js");
+const { main } = await import("../../cli/writ.js");
+const { fakeBundle } = await import("./fake-policy.js");
+
+const dir = fs.mkdtempSync(join(tmpdir(), "writ-write-failures-"));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function snapshot(d: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const name of fs.readdirSync(d).sort()) files[name] = fs.readFileSync(join(d, name)).toString("base64");
+  return files;
+}
+
+async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { cwd: dir, out: (t) => out.push(t), err: (t) => err.push(t), readStdin: async () => "" });
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+function onCue<T>(set: typeof cue, body: () => T): T {
+  Object.assign(cue, set);
+  try {
+    return body();
+  } finally {
+    cue.failWrite = undefined;
+    cue.failRename = undefined;
+  }
+}
+
+describe("a bundle written over another", () => {
+  const key = generateKeyPair();
+  const old = signBundle(fakeBundle({ name: "p", version: "1.0.0", moduleText: "old module" }), key);
+  const next = signBundle(fakeBundle({ name: "p", version: "2.0.0", moduleText: "the new module, longer" }), key);
+
+  it("on a full disk leaves the old bundle as it was, and the error names the file and says nothing was replaced", () => {
+    const d = join(dir, "full");
+    writeBundle(d, old);
+    const before = snapshot(d);
+    for (const which of ["p.wasm", "p.manifest.json", "p.manifest.jws"]) {
+      let error: unknown;
+      onCue({ failWrite: (p) => p.includes(which) }, () => {
+        try {
+          writeBundle(d, next);
+        } catch (e) {
+          error = e;
+        }
+      });
+      expect(error, which).toBeInstanceOf(BundleFileError);
+      expect((error as Error).message).toBe(`cannot write ${join(d, which)}: no space left on device (ENOSPC); no file of the bundle in ${d} was replaced`);
+      expect(snapshot(d), which).toEqual(before); // nothing changed, nothing left beside it
+      expect(verifyBundle(readBundle(d), { trustedKeys: [key.publicKey] })).toMatchObject({ ok: true });
+    }
+  });
+
+  it("unsigned over signed on a full disk keeps the old signature (the old bundle is not left unsigned)", () => {
+    const d = join(dir, "full-unsigned");
+    writeBundle(d, old);
+    const before = snapshot(d);
+    const unsigned = { module: next.module, manifest: next.manifest };
+    expect(() => onCue({ failWrite: (p) => p.includes("p.manifest.json") }, () => writeBundle(d, unsigned))).toThrow(/no file of the bundle/);
+    expect(snapshot(d)).toEqual(before);
+  });
+
+  it("stopped between its renames leaves a mix that is refused, never loaded as a bundle", () => {
+    // module, then manifest, then signature: each stop leaves new files before it and old ones after
+    const stops = [
+      { at: "p.manifest.json", replaced: "p.wasm already replaced", code: "module_digest_mismatch" },
+      { at: "p.manifest.jws", replaced: "p.wasm and p.manifest.json already replaced", code: "manifest_mismatch" },
+    ];
+    for (const stop of stops) {
+      const d = join(dir, `stop-${stop.at}`);
+      writeBundle(d, old);
+      expect(() => onCue({ failRename: (to) => to.endsWith(stop.at) }, () => writeBundle(d, next))).toThrow(
+        `cannot write ${join(d, stop.at)}: i/o error (EIO); ${stop.replaced}: the bundle will be refused until it is written again`,
+      );
+      expect(fs.readdirSync(d).sort()).toEqual(["p.manifest.json", "p.manifest.jws", "p.wasm"]);
+      const mixed = readBundle(d);
+      expect(verifyBundle(mixed, { trustedKeys: [key.publicKey] })).toMatchObject({ ok: false, code: stop.code });
+      expect(verifyBundle(mixed, { allowUnsigned: true, trustedKeys: [key.publicKey] })).toMatchObject({ ok: false, code: stop.code });
+      writeBundle(d, next); // written again, it is whole
+      expect(verifyBundle(readBundle(d), { trustedKeys: [key.publicKey] })).toMatchObject({ ok: true });
+    }
+  });
+
+  it("writ compile -o on a full disk names the file it could not write, and the old bundle stays", async () => {
+    const d = join(dir, "compile");
+    writeBundle(d, old);
+    const before = snapshot(d);
+    fs.writeFileSync(join(dir, "p.writ"), 'policy "p" version "2.0.0"\ninput { a: int }\npermit ok when a > 0\n');
+    Object.assign(cue, { failWrite: (p: string) => p.includes("p.manifest.json") });
+    let r;
+    try {
+      r = await run(["compile", "p.writ", "-o", d, "--O0"]);
+    } finally {
+      cue.failWrite = undefined;
+    }
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(`writ compile: cannot write ${join(d, "p.manifest.json")}: no space left on device (ENOSPC); no file of the bundle in ${d} was replaced`);
+    expect(snapshot(d)).toEqual(before);
+  }, 60_000);
+});
