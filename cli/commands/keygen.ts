@@ -5,6 +5,7 @@ import { makeOutputDir } from "../output-dir.js";
 import { resolve } from "node:path";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
 import { writeKeyPair } from "../../runtime/trust/key-files.js";
+import { FileWriteError } from "../../runtime/file-write.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type Command } from "../io.js";
 
 export const keygenCommand: Command = {
@@ -18,7 +19,7 @@ export const keygenCommand: Command = {
     "",
     "The private key file is created with mode 0600; writ refuses private keys that group or others",
     "can read. The key id is the RFC 7638 thumbprint of the public key. Existing files are never",
-    "overwritten.",
+    "overwritten, and a keygen that fails (a full disk) leaves no key file behind.",
   ].join("\n"),
   async run(args, io) {
     const parsed = parseArgs(args);
@@ -42,12 +43,10 @@ export const keygenCommand: Command = {
       io.out(`public key  ${written.publicKeyPath}`);
       return EXIT_OK;
     } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      io.err(
-        err.code === "EEXIST"
-          ? `writ keygen: ${err.path ?? "a key file"} already exists; refusing to overwrite a key (choose another --name or -o)`
-          : `writ keygen: cannot write the key pair in ${dir}: ${err.message}`,
-      );
+      if (e instanceof FileWriteError && e.code === "EEXIST") io.err(`writ keygen: ${e.path} already exists; refusing to overwrite a key (choose another --name or -o)`);
+      // the pair is written whole or not at all (writeKeyPair): a failed keygen leaves no key file
+      else if (e instanceof FileWriteError) io.err(`writ keygen: ${e.message}; no key file was written`);
+      else io.err(`writ keygen: cannot write the key pair in ${dir}: ${e instanceof Error ? e.message : String(e)}`);
       return EXIT_FAILURE;
     }
   },

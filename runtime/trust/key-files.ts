@@ -5,7 +5,8 @@
 // Accepted on load: JWK (the format written) and PEM — PKCS8 `PRIVATE KEY` / SPKI `PUBLIC KEY`, as
 // `openssl genpkey -algorithm ed25519` writes them. Errors come back as values naming the file.
 
-import { chmodSync, existsSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, statSync } from "node:fs";
+import { stageFile, syncDirectory } from "../file-write.js";
 import { readFileBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../bounded-read.js";
 import { createPrivateKey, createPublicKey } from "node:crypto";
 import { basename, dirname, join } from "node:path";
@@ -17,22 +18,40 @@ export interface WrittenKeyPair {
   readonly publicKeyPath: string;
 }
 
-/** Writes a key pair; never overwrites an existing file (fails with EEXIST instead). */
+/**
+ * Writes a key pair; never overwrites an existing file (fails with a FileWriteError of code EEXIST
+ * instead), and never leaves a key file that is empty, cut short, or without its pair.
+ */
 export function writeKeyPair(dir: string, key: PrivateKey, name = "writ"): WrittenKeyPair {
   const privateKeyPath = join(dir, `${name}.private.jwk`);
   const publicKeyPath = join(dir, `${name}.public.jwk`);
-  // Both or neither: the private key first (a new file, never overwritten), then the public one; if
-  // that fails, the private key just written goes again, so a directory never holds a pair of keys
-  // that do not belong together.
-  writeFileSync(privateKeyPath, JSON.stringify(privateJwk(key), null, 2) + "\n", { flag: "wx", mode: 0o600 });
+  // Both or neither. Each key is written whole into a temporary file of its own (the private one
+  // 0600 from its creation) and flushed; only then are they linked to their names, which link(2)
+  // does only where no file is (EEXIST otherwise, atomically: an existing key is never replaced). A
+  // write that fails (a full disk) leaves no key file, so the next keygen is not refused for an
+  // empty one; if the public key's name is taken, the private key just linked goes again, so a
+  // directory never holds a pair of keys that do not belong together.
+  const priv = stageFile(privateKeyPath, JSON.stringify(privateJwk(key), null, 2) + "\n", { mode: 0o600, exclusive: true });
+  let pub;
   try {
-    // The umask can only remove bits, but chmod anyway so the mode is exactly 0600 whatever created it.
-    chmodSync(privateKeyPath, 0o600);
-    writeFileSync(publicKeyPath, JSON.stringify(publicJwk(key.publicKey), null, 2) + "\n", { flag: "wx", mode: 0o644 });
+    pub = stageFile(publicKeyPath, JSON.stringify(publicJwk(key.publicKey), null, 2) + "\n", { mode: 0o644, exclusive: true });
+  } catch (e) {
+    priv.discard();
+    throw e;
+  }
+  try {
+    priv.commitExclusive();
+  } catch (e) {
+    pub.discard();
+    throw e;
+  }
+  try {
+    pub.commitExclusive();
   } catch (e) {
     rmSync(privateKeyPath, { force: true });
     throw e;
   }
+  syncDirectory(dir);
   return { privateKeyPath, publicKeyPath };
 }
 

@@ -1,5 +1,5 @@
 // What a command writes over (a policy reformatted in place, a bundle compiled again, a signature
-// renewed) survives a write that fails or is killed: real `writ` processes
+// renewed) or creates (a key pair) survives a write that fails or is killed: real `writ` processes
 // under a file-size limit (`ulimit -f`, which makes write(2) fail with EFBIG as a full disk fails
 // with ENOSPC), and killed with SIGKILL half-way through writing a file (a preload wraps node:fs).
 // The old file stays whole, and no temporary file is left beside it.
@@ -175,5 +175,30 @@ describe("writ compile -o over a bundle", () => {
     expect(read.manifest).toEqual(old.manifest);
     expect(Buffer.from(read.module).equals(Buffer.from(old.module))).toBe(true);
     expect(verifyBundle(read, { trustedKeys: [key.publicKey] })).toMatchObject({ ok: true });
+  });
+});
+
+describe("writ keygen", () => {
+  it("on a write that fails (EFBIG) leaves no key file, so the next keygen is not refused", () => {
+    const d = join(dir, "keygen-full");
+    const r = writ(["keygen", "-o", d], { limitKiB: 0 });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`writ keygen: cannot write ${join(d, "writ.private.jwk")}: file too large (EFBIG); no key file was written\n`);
+    expect(readdirSync(d)).toEqual([]);
+    const again = writ(["keygen", "-o", d]);
+    expect(again.stderr).toBe("");
+    expect(again.status).toBe(0);
+    expect(readdirSync(d).sort()).toEqual(["writ.private.jwk", "writ.public.jwk"]);
+    expect(statSync(join(d, "writ.private.jwk")).mode & 0o777).toBe(0o600);
+  });
+
+  it("killed half-way through writing leaves no key file", () => {
+    const d = join(dir, "keygen-kill");
+    mkdirSync(d);
+    const r = writ(["keygen", "-o", d], { killIn: d });
+    expect(r.signal).toBe("SIGKILL");
+    // a temporary file may remain (the kill left no time to remove it), but no key file: keygen is not blocked
+    expect(readdirSync(d).filter((n) => n.endsWith(".jwk"))).toEqual([]);
+    expect(writ(["keygen", "-o", d]).status).toBe(0);
   });
 });

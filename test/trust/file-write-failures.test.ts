@@ -1,6 +1,8 @@
-// Bundles when the disk refuses a write half-way, made to happen on cue: node:fs is wrapped so that
-// writing a chosen file fails with ENOSPC (as on a full disk), or renaming it fails. A bundle
-// already on disk stays as it was and loads; what was not written is named in the error.
+// Bundles and key pairs when the disk refuses a write half-way, made to happen on cue: node:fs is
+// wrapped so that writing a chosen file fails with ENOSPC (as on a full disk), or renaming it fails.
+// A bundle already on disk stays as it was and loads; a failed key pair leaves no key file (an empty
+// one would make every later keygen refuse, and sign say it is neither JWK nor PEM); what was not
+// written is named in the error.
 
 import { afterAll, describe, expect, it, vi } from "vitest";
 
@@ -52,6 +54,7 @@ const { tmpdir } = await import("node:os");
 const { readBundle, writeBundle, BundleFileError } = await import("../../runtime/trust/bundle-files.js");
 const { signBundle, verifyBundle } = await import("../../runtime/trust/bundle.js");
 const { generateKeyPair } = await import("../../runtime/trust/keys.js");
+const { writeKeyPair } = await import("../../runtime/trust/key-files.js");
 const { main } = await import("../../cli/writ.js");
 const { fakeBundle } = await import("./fake-policy.js");
 
@@ -152,4 +155,31 @@ describe("a bundle written over another", () => {
     expect(r.err).toBe(`writ compile: cannot write ${join(d, "p.manifest.json")}: no space left on device (ENOSPC); no file of the bundle in ${d} was replaced`);
     expect(snapshot(d)).toEqual(before);
   }, 60_000);
+});
+
+describe("a key pair", () => {
+  for (const which of ["private", "public"]) {
+    it(`whose ${which} key cannot be written leaves no key file, and keygen then works`, async () => {
+      const d = join(dir, `keys-${which}`);
+      fs.mkdirSync(d);
+      expect(() => onCue({ failWrite: (p) => p.includes(`writ.${which}.jwk`) }, () => writeKeyPair(d, generateKeyPair()))).toThrow(
+        `cannot write ${join(d, `writ.${which}.jwk`)}: no space left on device (ENOSPC)`,
+      );
+      expect(fs.readdirSync(d)).toEqual([]);
+      Object.assign(cue, { failWrite: (p: string) => p.includes(`writ.${which}.jwk`) });
+      let failed;
+      try {
+        failed = await run(["keygen", "-o", d]);
+      } finally {
+        cue.failWrite = undefined;
+      }
+      expect(failed.code).toBe(1);
+      expect(failed.err).toBe(`writ keygen: cannot write ${join(d, `writ.${which}.jwk`)}: no space left on device (ENOSPC); no key file was written`);
+      expect(fs.readdirSync(d)).toEqual([]);
+      const again = await run(["keygen", "-o", d]);
+      expect(again.code, again.err).toBe(0);
+      expect(fs.readdirSync(d).sort()).toEqual(["writ.private.jwk", "writ.public.jwk"]);
+      expect((await run(["sign", "nowhere", "--key", join(d, "writ.private.jwk")])).err).toMatch(/bundle directory .*nowhere does not exist/);
+    });
+  }
 });
