@@ -69,22 +69,30 @@ let attempts = 0;
 function tryCreate(lockPath: string): boolean {
   const tmp = `${lockPath}.${process.pid}.${Date.now()}.${attempts++}.tmp`;
   const fd = openSync(tmp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o644);
+  // the temporary file goes on every path out, a failed write (a full disk) too
   try {
-    // `id` makes every lock's text unique, which is how a lock moved aside is told from another
-    // created under the same name since (acquireLock): a file system hands a freed inode number
-    // straight back to the next file created, so the inode alone does not tell them apart
-    writeSync(fd, JSON.stringify({ pid: process.pid, host: hostname(), at: new Date().toISOString(), id: randomBytes(16).toString("hex") }) + "\n");
-  } finally {
-    closeSync(fd);
-  }
-  try {
+    try {
+      // `id` makes every lock's text unique, which is how a lock moved aside is told from another
+      // created under the same name since (acquireLock): a file system hands a freed inode number
+      // straight back to the next file created, so the inode alone does not tell them apart
+      const text = JSON.stringify({ pid: process.pid, host: hostname(), at: new Date().toISOString(), id: randomBytes(16).toString("hex") }) + "\n";
+      // a short write would leave a lock that names no owner: written to the end or failed
+      const bytes = Buffer.from(text);
+      for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
+    } finally {
+      closeSync(fd);
+    }
     linkSync(tmp, lockPath);
     return true;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
     throw e;
   } finally {
-    unlinkSync(tmp);
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* already gone: nothing is left */
+    }
   }
 }
 

@@ -1,8 +1,8 @@
 // Bundles and key pairs when the disk refuses a write half-way, made to happen on cue: node:fs is
 // wrapped so that writing a chosen file fails with ENOSPC (as on a full disk), or renaming it fails.
 // A bundle already on disk stays as it was and loads; a failed key pair leaves no key file (an empty
-// one would make every later keygen refuse, and sign say it is neither JWK nor PEM); what was not
-// written is named in the error.
+// one would make every later keygen refuse, and sign say it is neither JWK nor PEM); a writer lock
+// that could not be written leaves no temporary file; what was not written is named in the error.
 
 import { afterAll, describe, expect, it, vi } from "vitest";
 
@@ -182,4 +182,21 @@ describe("a key pair", () => {
       expect((await run(["sign", "nowhere", "--key", join(d, "writ.private.jwk")])).err).toMatch(/bundle directory .*nowhere does not exist/);
     });
   }
+});
+
+describe("a lineage log's writer lock", () => {
+  it("whose file cannot be written (a full disk) leaves no temporary file behind", async () => {
+    const { acquireLock, releaseLock } = await import("../../runtime/trust/lineage-lock.js");
+    const d = join(dir, "lock");
+    fs.mkdirSync(d);
+    const log = join(d, "log.jsonl");
+    for (let i = 0; i < 3; i++)
+      expect(() => onCue({ failWrite: (p) => p.startsWith(`${log}.lock.`) }, () => acquireLock(log))).toThrow(/ENOSPC/);
+    expect(fs.readdirSync(d)).toEqual([]);
+    // with room, the lock is taken and released as before
+    const taken = acquireLock(log);
+    expect(taken.ok).toBe(true);
+    if (taken.ok) releaseLock(taken.lockPath);
+    expect(fs.readdirSync(d)).toEqual([]);
+  });
 });
