@@ -3,7 +3,12 @@
 
 export interface CliIO {
   readonly cwd: string;
-  out(text: string): void;
+  /**
+   * Prints `text` on standard output. `ifLost` says what the command has already done that this
+   * output was to show (an artifact issued and logged): should standard output fail (a full disk),
+   * the message saying so tells it, so that nothing done is lost unseen.
+   */
+  out(text: string, ifLost?: string): void;
   err(text: string): void;
   /** reads all of standard input (for `--input -`) */
   readStdin(): Promise<string>;

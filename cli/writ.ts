@@ -1,17 +1,38 @@
 #!/usr/bin/env node
 // The `writ` command line: a table of commands, each in cli/commands/<name>.ts.
 
+import { writeSync } from "node:fs";
 import type { CliIO, Command } from "./io.js";
 import { EXIT_USAGE, UsageError } from "./io.js";
 import { preferAscCodeCache, tuneForOneShotCompile } from "../compiler/backend/asc.js";
 import { isMainModule } from "../compiler/main-module.js";
 import { readFdBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../runtime/bounded-read.js";
+import { systemErrorText } from "../runtime/file-write.js";
+
+/**
+ * Standard output or error as this process writes them. Writing may fail (a full disk, `> /dev/full`):
+ * the stream then reports an error, later, and the first such error is said once (onStreamError)
+ * and makes the exit status 1; nothing more is written to a stream that failed.
+ */
+const streams = {
+  /** the command being run, for the message */
+  command: undefined as string | undefined,
+  /** what the output being written was to show (io.out's `ifLost`) */
+  note: undefined as string | undefined,
+  failed: { stdout: false, stderr: false },
+};
 
 function processIO(): CliIO {
   return {
     cwd: process.cwd(),
-    out: (t) => process.stdout.write(t.endsWith("\n") ? t : t + "\n"),
-    err: (t) => process.stderr.write(t.endsWith("\n") ? t : t + "\n"),
+    out: (t, ifLost) => {
+      if (streams.failed.stdout) return;
+      if (ifLost !== undefined) streams.note = ifLost; // kept: the write it goes with may be the one that fails
+      process.stdout.write(t.endsWith("\n") ? t : t + "\n");
+    },
+    err: (t) => {
+      if (!streams.failed.stderr) process.stderr.write(t.endsWith("\n") ? t : t + "\n");
+    },
     // strictly, as files are (commands/request-json.ts): a byte that is not UTF-8 is refused, not replaced
     readStdin: async () => {
       try {
@@ -68,6 +89,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     io.out(`writ ${compilerVersion()}`);
     return 0;
   }
+  streams.command = name;
   const { command, all } = await findCommand(name);
   if (!command) {
     io.err(`writ: unknown command \`${name}\`\n\n${help(await all())}`);
@@ -98,13 +120,30 @@ if (isMainModule(import.meta.url)) {
   // (see asc.ts, asc-cache.ts). A long-running command (a server) must not run under these flags.
   tuneForOneShotCompile();
   preferAscCodeCache();
-  // `writ ... | head` closes the pipe early: that is the reader's choice, not an error
-  for (const stream of [process.stdout, process.stderr])
-    stream.on("error", (e: NodeJS.ErrnoException) => {
-      if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
-      throw e;
-    });
+  for (const which of ["stdout", "stderr"] as const) process[which].on("error", (e: NodeJS.ErrnoException) => onStreamError(which, e));
   main(process.argv.slice(2), processIO()).then((code) => {
-    process.exitCode = code;
+    // a command that finished but whose output was lost has not done what it was asked
+    process.exitCode = code === 0 && (streams.failed.stdout || streams.failed.stderr) ? 1 : code;
   });
+}
+
+/**
+ * Standard output or error could not be written. `writ ... | head` closing the pipe early is the
+ * reader's choice, not an error: the exit status is the command's. Any other failure (ENOSPC, EIO)
+ * is said in one line on standard error, when that can still be written, with what the lost output
+ * was to show; the command runs to its end, writing nothing more to the failed stream, and exits 1.
+ */
+function onStreamError(which: "stdout" | "stderr", e: NodeJS.ErrnoException): void {
+  if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  if (streams.failed[which]) return;
+  streams.failed[which] = true;
+  if (!process.exitCode) process.exitCode = 1;
+  if (which === "stderr" || streams.failed.stderr) return;
+  const note = streams.note === undefined ? "" : `; ${streams.note}`;
+  const line = `writ${streams.command === undefined ? "" : ` ${streams.command}`}: cannot write standard output: ${systemErrorText(e)}${note}\n`;
+  try {
+    writeSync(2, line); // directly: the line must not wait behind a stream that may fail in turn
+  } catch {
+    /* standard error cannot be written either: the exit status says it */
+  }
 }

@@ -96,7 +96,13 @@ export const authorizeCommand: Command = {
       const why = decision.rules.length ? ` by ${decision.rules.join(", ")}` : decision.errors.length ? ` (${decision.errors[0]!.message})` : "";
       // the reason quotes the request (a field name): shown escaped, on one line
       io.err(`writ authorize: ${decision.decision}${escapeControls(why)}; artifact ${statement.jti}, sequence ${statement.lineage.seq}${log ? `, appended to ${logFile}` : ""}`);
-      io.out(issued.artifact);
+      // issued (and logged) before it is printed: should the print fail, where the artifact is must be said
+      io.out(
+        issued.artifact,
+        log
+          ? `the artifact ${statement.jti} was issued and is in ${logFile} at sequence ${statement.lineage.seq}`
+          : `the artifact ${statement.jti} was issued but is kept nowhere (no --log)`,
+      );
       return EXIT_OK;
     } catch (e) {
       // the log refused the record (or could not write it): nothing was issued
