@@ -24,6 +24,18 @@ export interface Command {
   run(args: readonly string[], io: CliIO): Promise<number>;
 }
 
+/** How main() lets a command print a file's own text unescaped (printVerbatim); see terminalIO in writ.ts. */
+export const verbatimOut = new WeakMap<CliIO, (text: string) => void>();
+
+/**
+ * Prints a file's own text on standard output as it is, control characters and all: `writ fmt`'s
+ * canonical form of a policy, which a redirect (`writ fmt p.writ > q.writ`) must receive byte for
+ * byte, as from `cat`. Everything else a command prints goes through io.out, escaped.
+ */
+export function printVerbatim(io: CliIO, text: string): void {
+  (verbatimOut.get(io) ?? io.out)(text);
+}
+
 /** Exit codes shared by every command. */
 export const EXIT_OK = 0;
 /** the command ran and found a problem: diagnostics, a failing test, a deny, a refused artifact */

@@ -3,7 +3,8 @@
 
 import { writeSync } from "node:fs";
 import type { CliIO, Command } from "./io.js";
-import { EXIT_USAGE, UsageError } from "./io.js";
+import { EXIT_USAGE, UsageError, verbatimOut } from "./io.js";
+import { layoutPieces, terminalText } from "./terminal-text.js";
 import { preferAscCodeCache, tuneForOneShotCompile } from "../compiler/backend/asc.js";
 import { isMainModule } from "../compiler/main-module.js";
 import { readFdBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../runtime/bounded-read.js";
@@ -77,7 +78,24 @@ async function findCommand(name: string): Promise<{ command: Command | undefined
   return { command: (await all()).find((c) => c.name === name), all };
 }
 
-export async function main(argv: readonly string[], io: CliIO): Promise<number> {
+/**
+ * `io` as commands print through it: every message and line of output escaped (terminal-text.ts),
+ * what the command line gave included, but a file's own text printed as it is (printVerbatim).
+ */
+function terminalIO(io: CliIO, argv: readonly string[]): CliIO {
+  const pieces = layoutPieces(argv);
+  const shown: CliIO = {
+    cwd: io.cwd,
+    out: (t, ifLost) => (ifLost === undefined ? io.out(terminalText(t, pieces)) : io.out(terminalText(t, pieces), terminalText(ifLost, pieces))),
+    err: (t) => io.err(terminalText(t, pieces)),
+    readStdin: () => io.readStdin(),
+  };
+  verbatimOut.set(shown, (t) => io.out(t));
+  return shown;
+}
+
+export async function main(argv: readonly string[], given: CliIO): Promise<number> {
+  const io = terminalIO(given, argv);
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     const { commands } = await import("./commands/index.js");
@@ -140,7 +158,7 @@ function onStreamError(which: "stdout" | "stderr", e: NodeJS.ErrnoException): vo
   if (!process.exitCode) process.exitCode = 1;
   if (which === "stderr" || streams.failed.stderr) return;
   const note = streams.note === undefined ? "" : `; ${streams.note}`;
-  const line = `writ${streams.command === undefined ? "" : ` ${streams.command}`}: cannot write standard output: ${systemErrorText(e)}${note}\n`;
+  const line = terminalText(`writ${streams.command === undefined ? "" : ` ${streams.command}`}: cannot write standard output: ${systemErrorText(e)}${note}`, layoutPieces(process.argv)) + "\n";
   try {
     writeSync(2, line); // directly: the line must not wait behind a stream that may fail in turn
   } catch {

@@ -4,7 +4,7 @@
 
 import { hasErrors, renderDiagnostics } from "../../compiler/diagnostics.js";
 import { formatPolicy, parsePolicy } from "../../compiler/syntax/index.js";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, unknownFlags, type Command } from "../io.js";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, printVerbatim, unknownFlags, type Command } from "../io.js";
 import { readText } from "./policy-source.js";
 import { FileWriteError, replaceFile } from "../../runtime/file-write.js";
 
@@ -63,7 +63,7 @@ export const fmtCommand: Command = {
       }
       return EXIT_OK;
     }
-    io.out(formatted);
+    printVerbatim(io, formatted); // the policy's own text (a comment may hold any character), as `cat` would print it
     return EXIT_OK;
   },
 };

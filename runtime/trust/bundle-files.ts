@@ -7,6 +7,7 @@ import { basename, dirname, join } from "node:path";
 import { isPolicyName, type Bundle, type Manifest } from "../manifest.js";
 import { utf8Decode } from "../crypto/base64url.js";
 import { readFileBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../bounded-read.js";
+import { escapeControls } from "../thrown.js";
 import { FileWriteError, stageFile, syncDirectory, systemErrorText, type StagedFile } from "../file-write.js";
 
 function isDirectoryPath(path: string): boolean {
@@ -46,8 +47,14 @@ function findName(dir: string): { ok: true; name: string } | { ok: false; messag
   }
   const names = entries.filter((f) => f.endsWith(".manifest.json")).map((f) => f.slice(0, -".manifest.json".length)).sort();
   if (names.length === 0) return { ok: false, path: dir, message: `no <name>.manifest.json in ${dir}: not a bundle directory` };
+  // the names are the directory's, whatever characters they hold: shown escaped, so a file named
+  // with an ANSI or OSC sequence cannot recolour, clear or retitle the terminal that shows this
   if (names.length > 1)
-    return { ok: false, path: dir, message: `${dir} holds several bundles (${names.join(", ")}): name the one to read by one of its files, as ${join(dir, `${names[0]}.wasm`)}` };
+    return {
+      ok: false,
+      path: dir,
+      message: `${dir} holds several bundles (${names.map(escapeControls).join(", ")}): name the one to read by one of its files, as ${join(dir, `${escapeControls(names[0]!)}.wasm`)}`,
+    };
   return { ok: true, name: names[0]! };
 }
 
