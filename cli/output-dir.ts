@@ -1,7 +1,31 @@
 // Creating the directory a command writes into (`-o`), with the reason in words when it cannot be.
 
-import { mkdirSync } from "node:fs";
+import { lstatSync, mkdirSync, readlinkSync, statSync } from "node:fs";
+import { dirname } from "node:path";
+import { escapeControls } from "../runtime/thrown.js";
+import { systemErrorText } from "../runtime/file-write.js";
 import type { CliIO } from "./io.js";
+
+/**
+ * When `path` does not exist because it, or a directory on the way to it, is a symbolic link to
+ * nothing: that link and where it points, in words; otherwise undefined.
+ */
+export function danglingLink(path: string): string | undefined {
+  for (let p = path; ; p = dirname(p)) {
+    try {
+      if (lstatSync(p).isSymbolicLink()) {
+        try {
+          statSync(p);
+        } catch {
+          return `${p === path ? "it" : p} is a symbolic link to ${escapeControls(readlinkSync(p))}, which does not exist`;
+        }
+      }
+    } catch {
+      /* not there: look further up */
+    }
+    if (dirname(p) === p) return undefined;
+  }
+}
 
 /** Creates `dir` (and its parents); on failure prints why, prefixed `writ <command>:`, and returns false. */
 export function makeOutputDir(io: CliIO, command: string, dir: string): boolean {
@@ -10,7 +34,12 @@ export function makeOutputDir(io: CliIO, command: string, dir: string): boolean 
     return true;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === "EEXIST" || code === "ENOTDIR" ? "a file is in the way" : e instanceof Error ? e.message : String(e);
+    const why =
+      code === "EEXIST" || code === "ENOTDIR"
+        ? "a file is in the way"
+        : code === "ENOENT"
+          ? (danglingLink(dir) ?? systemErrorText(e))
+          : systemErrorText(e);
     io.err(`writ ${command}: cannot create the output directory ${dir}: ${why}`);
     return false;
   }

@@ -2,7 +2,9 @@
 // walks a lineage log and prints its summary, or names the first bad record and what happened to it.
 // `writ audit head <log>` prints the log's head, to keep elsewhere as a checkpoint. Exit 0 / 1.
 
+import { statSync } from "node:fs";
 import { resolve } from "node:path";
+import { danglingLink } from "../output-dir.js";
 import { tryLoadPolicy } from "../../runtime/policy.js";
 import { readBundleResult } from "../../runtime/trust/bundle-files.js";
 import { verifyLog, type ExpectedHead, type LogSummary, type VerifyLogOptions } from "../../runtime/trust/lineage-verify.js";
@@ -52,6 +54,11 @@ export const auditCommand: Command = {
       return EXIT_USAGE;
     }
     const logPath = resolve(io.cwd, parsed.positional[0]!);
+    const missing = logMissing(parsed.positional[0]!, logPath);
+    if (missing !== undefined) {
+      io.err(`writ audit: ${missing}`);
+      return EXIT_FAILURE;
+    }
     if (sub === "head") return printHead(io, logPath);
 
     const options: { -readonly [K in keyof VerifyLogOptions]: VerifyLogOptions[K] } = {};
@@ -103,6 +110,22 @@ export const auditCommand: Command = {
     return EXIT_OK;
   },
 };
+
+/**
+ * Why the log named `name` is not there to be read (it does not exist, it is a directory), or
+ * undefined: a log that is missing is not one whose record 0 is unreadable.
+ */
+function logMissing(name: string, path: string): string | undefined {
+  let st;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") return undefined; // verifyLog says why it cannot be read
+    const link = danglingLink(path);
+    return link === undefined ? `log ${name} does not exist` : `log ${name} does not exist: ${link}`;
+  }
+  return st.isDirectory() ? `${name} is a directory, not a lineage log` : undefined;
+}
 
 function summaryText(name: string, s: LogSummary, options: VerifyLogOptions, bundleName: string): string {
   const lines = [`${name}: ok, ${s.records} record${s.records === 1 ? "" : "s"}`];

@@ -5,7 +5,7 @@
 // Accepted on load: JWK (the format written) and PEM — PKCS8 `PRIVATE KEY` / SPKI `PUBLIC KEY`, as
 // `openssl genpkey -algorithm ed25519` writes them. Errors come back as values naming the file.
 
-import { existsSync, rmSync, statSync } from "node:fs";
+import { existsSync, rmSync, statSync, type Stats } from "node:fs";
 import { stageFile, syncDirectory } from "../file-write.js";
 import { readFileBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../bounded-read.js";
 import { createPrivateKey, createPublicKey } from "node:crypto";
@@ -62,14 +62,26 @@ function keyDirectoryMessage(path: string): string {
   return `key file ${path} is a directory; give the key file in it (\`writ keygen -o ${path}\` writes <name>.private.jwk and <name>.public.jwk)`;
 }
 
-function readText(path: string): { ok: true; text: string; mode: number } | { ok: false; message: string } {
+/** What a file that is not a regular file is, in words (undefined for a regular file). */
+function notRegular(st: Stats): string | undefined {
+  if (st.isFile()) return undefined;
+  if (st.isCharacterDevice()) return "a character device";
+  if (st.isBlockDevice()) return "a block device";
+  if (st.isFIFO()) return "a pipe";
+  if (st.isSocket()) return "a socket";
+  return "not a file";
+}
+
+function readText(path: string): { ok: true; text: string; mode: number; special?: string } | { ok: false; message: string } {
   try {
     const st = statSync(path);
     if (st.isDirectory()) return { ok: false, message: keyDirectoryMessage(path) };
     const size = st.size;
     if (size > MAX_KEY_FILE_BYTES) return { ok: false, message: `key file ${path} is ${size} bytes; a key file is a few hundred` };
     // capped as it is read too: a device (/dev/zero) has no size to check beforehand, and no end
-    return { ok: true, text: readFileBounded(path, MAX_KEY_FILE_BYTES).toString("utf8"), mode: st.mode };
+    const special = notRegular(st);
+    const text = readFileBounded(path, MAX_KEY_FILE_BYTES).toString("utf8");
+    return special === undefined ? { ok: true, text, mode: st.mode } : { ok: true, text, mode: st.mode, special };
   } catch (e) {
     if (e instanceof TooLargeError) return { ok: false, message: tooLargeMessage(`key file ${path}`, e, "a key file (a key is a few hundred bytes)") };
     const code = (e as NodeJS.ErrnoException).code;
@@ -131,6 +143,10 @@ export function loadPrivateKeyFile(path: string): KeyResult<PrivateKey> {
   // Windows has no POSIX modes to check.
   const mode = text.mode;
   if (process.platform !== "win32" && (mode & PRIVATE_KEY_FORBIDDEN_MODE) !== 0) {
+    // a device (/dev/null) is no key file, and `chmod 600` on it would lead nowhere (a pipe from
+    // `--key <(…)` is 0600, and read as the file it stands for)
+    if (text.special !== undefined)
+      return { ok: false, message: `private key file ${path} is not a regular file (${text.special}): give the file of a private key, as \`writ keygen\` writes it (<name>.private.jwk)` };
     const octal = (mode & 0o777).toString(8).padStart(3, "0");
     return {
       ok: false,

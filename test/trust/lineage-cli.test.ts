@@ -122,7 +122,7 @@ describe("writ audit verify", () => {
   it("reports a missing log as a failure, not a crash", async () => {
     const r = await run("verify", "missing.jsonl");
     expect(r.code).toBe(1);
-    expect(r.err).toContain("unreadable");
+    expect(r.err).toBe("writ audit: log missing.jsonl does not exist\n");
     expect(readFileSync(logPath, "utf8").length).toBeGreaterThan(0);
   });
 });

@@ -1,0 +1,69 @@
+// What the commands say of a file that is not what it should be: a device given as a private key
+// is said to be no regular file (not to need `chmod 600`), a lineage log that does not exist or is a
+// directory is said to be so (not "record 0 unreadable"), and an output directory that is a
+// symbolic link to nothing is named with where it points (not a raw ENOENT from mkdir).
+
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main } from "../../cli/writ.js";
+import { writeBundle } from "../../runtime/trust/bundle-files.js";
+import { fakeBundle } from "../trust/fake-policy.js";
+
+const cwd = mkdtempSync(join(tmpdir(), "writ-file-messages-"));
+afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+
+async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { cwd, out: (t) => out.push(t), err: (t) => err.push(t), readStdin: async () => "" });
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+beforeAll(() => {
+  writeBundle(join(cwd, "build"), fakeBundle({ name: "p" }));
+  mkdirSync(join(cwd, "adir"));
+  symlinkSync(join(cwd, "nowhere", "x"), join(cwd, "dangling"));
+});
+
+describe.skipIf(!existsSync("/dev/null"))("a device as a private key", () => {
+  it("is said to be no regular file, not advised a chmod", async () => {
+    const r = await run(["sign", "build", "--key", "/dev/null"]);
+    expect(r).toEqual({
+      code: 1,
+      out: "",
+      err: "writ sign: private key file /dev/null is not a regular file (a character device): give the file of a private key, as `writ keygen` writes it (<name>.private.jwk)",
+    });
+  });
+});
+
+describe("writ audit on a log that is not there", () => {
+  for (const sub of ["verify", "head"]) {
+    it(`${sub}: a log that does not exist, a directory, a link to nothing`, async () => {
+      expect(await run(["audit", sub, "nonexistent.jsonl"])).toEqual({ code: 1, out: "", err: "writ audit: log nonexistent.jsonl does not exist" });
+      expect(await run(["audit", sub, "adir"])).toEqual({ code: 1, out: "", err: "writ audit: adir is a directory, not a lineage log" });
+      expect(await run(["audit", sub, "dangling"])).toEqual({
+        code: 1,
+        out: "",
+        err: `writ audit: log dangling does not exist: it is a symbolic link to ${join(cwd, "nowhere", "x")}, which does not exist`,
+      });
+    });
+  }
+});
+
+describe("an output directory that is a symbolic link to nothing", () => {
+  it("is named, with where it points: compile -o and keygen -o", async () => {
+    writeFileSync(join(cwd, "p.writ"), 'policy "p" version "1.0.0"\ninput { a: int }\npermit ok when a > 0\n');
+    const dangling = join(cwd, "dangling");
+    const compiled = await run(["compile", "p.writ", "-o", "dangling", "--O0"]);
+    expect(compiled.code).toBe(1);
+    expect(compiled.err).toBe(`writ compile: cannot create the output directory ${dangling}: it is a symbolic link to ${join(cwd, "nowhere", "x")}, which does not exist`);
+    const keys = await run(["keygen", "-o", "dangling/keys"]);
+    expect(keys).toEqual({
+      code: 1,
+      out: "",
+      err: `writ keygen: cannot create the output directory ${join(dangling, "keys")}: ${dangling} is a symbolic link to ${join(cwd, "nowhere", "x")}, which does not exist`,
+    });
+  }, 60_000);
+});
