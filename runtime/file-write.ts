@@ -135,7 +135,15 @@ export function stageFile(path: string, data: string | Uint8Array, options: Stag
     fd = openSync(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | (constants.O_NOFOLLOW ?? 0), mode ?? 0o666);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? `the directory ${dirname(target)} does not exist` : code === "ENOTDIR" ? `${dirname(target)} is not a directory` : systemErrorText(e);
+    const why =
+      code === "ENOENT"
+        ? `the directory ${dirname(target)} does not exist`
+        : code === "ENOTDIR"
+          ? `${dirname(target)} is not a directory`
+          : code === "EACCES" || code === "EPERM" || code === "EROFS"
+            ? // the file itself may be writable: say why its directory matters
+              `no file can be created in ${dirname(target)}: ${systemErrorText(e)} (the new contents are written beside the file, then renamed over it)`
+            : systemErrorText(e);
     throw new FileWriteError(path, why, code);
   }
   try {

@@ -21,7 +21,8 @@ export const fmtCommand: Command = {
     "--write replaces the file whole: the new text is written to a temporary file beside it and",
     "renamed over it, so a full disk or a killed run leaves the old text, never a part. The file",
     "keeps its mode; a symbolic link is followed (the file it points to is replaced). As with",
-    "`sed -i`, the file is a new one: another hard link to the old file keeps the old text.",
+    "`sed -i`, the file is a new one: another hard link to the old file keeps the old text, and",
+    "its directory must let a file be created in it.",
   ].join("\n"),
   async run(args, io) {
     const parsed = parseArgs(args, ["write", "w"]);

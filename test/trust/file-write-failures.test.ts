@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it, vi } from "vitest";
 
 /** Which file's write or rename fails; set by each test, cleared after it. */
-const cue: { failWrite?: (path: string) => boolean; failRename?: (to: string) => boolean } = {};
+const cue: { failWrite?: (path: string) => boolean; failRename?: (to: string) => boolean; failCreate?: (path: string) => boolean } = {};
 
 function systemError(code: string, message: string, syscall: string): NodeJS.ErrnoException {
   return Object.assign(new Error(`${code}: ${message}, ${syscall}`), { code, syscall, errno: -28 });
@@ -19,6 +19,7 @@ vi.mock("node:fs", async (importOriginal) => {
   const wrapped = {
     ...fs,
     openSync(path: import("node:fs").PathLike, ...rest: unknown[]) {
+      if (cue.failCreate?.(String(path))) throw systemError("EACCES", "permission denied", "open");
       const fd = (fs.openSync as (...a: unknown[]) => number)(path, ...rest);
       opened.set(fd, String(path));
       return fd;
@@ -81,6 +82,7 @@ function onCue<T>(set: typeof cue, body: () => T): T {
   } finally {
     cue.failWrite = undefined;
     cue.failRename = undefined;
+    cue.failCreate = undefined;
   }
 }
 
@@ -198,5 +200,27 @@ describe("a lineage log's writer lock", () => {
     expect(taken.ok).toBe(true);
     if (taken.ok) releaseLock(taken.lockPath);
     expect(fs.readdirSync(d)).toEqual([]);
+  });
+});
+
+describe("a file in a directory where no file can be created", () => {
+  it("is left as it was, and the message says why the directory matters (the file itself may be writable)", async () => {
+    const d = join(dir, "no-create");
+    fs.mkdirSync(d);
+    const text = 'policy "p" version "1.0.0"\ninput { a: int }\npermit ok when a>0\n';
+    fs.writeFileSync(join(d, "p.writ"), text);
+    Object.assign(cue, { failCreate: (p: string) => p.startsWith(join(d, ".p.writ.")) });
+    let r;
+    try {
+      r = await run(["fmt", join(d, "p.writ"), "--write"]);
+    } finally {
+      cue.failCreate = undefined;
+    }
+    expect(r).toEqual({
+      code: 1,
+      out: "",
+      err: `writ fmt: cannot write ${join(d, "p.writ")}: no file can be created in ${d}: permission denied (EACCES) (the new contents are written beside the file, then renamed over it); it is left as it was`,
+    });
+    expect(fs.readFileSync(join(d, "p.writ"), "utf8")).toBe(text);
   });
 });
