@@ -108,8 +108,8 @@ function check(bytes: Uint8Array, requiredExports: readonly string[]): ProfileRe
   checkSignatures(m, add);
   checkMemory(m, add);
   checkTables(m, add);
-  const edges = checkBodies(m, add);
-  const depth = checkCallGraph(m, edges, add);
+  const calls = checkBodies(m, add);
+  const depth = checkCallGraph(m, calls, add);
   if (m.start) add("no-start", `start function ${funcLabel(m, m.start.func)} would run at instantiation`, m.start.offset);
   checkRequiredExports(m, requiredExports, add);
 
@@ -178,9 +178,12 @@ function checkImports(m: WasmModule, add: Add): void {
 }
 
 // Value types anywhere in the module's declarations: float types break no-floats, v128 no-simd.
-function checkValType(t: ValType, where: string, add: Add, offset?: number): void {
-  if (t === "f32" || t === "f64") add("no-floats", `${where} has type ${t}`, offset);
-  else if (t === "v128") add("no-simd", `${where} has type v128`, offset);
+// `where` may be a function: a label is only built for a violation, not for every clean declaration.
+function checkValType(t: ValType, where: string | (() => string), add: Add, offset?: number): void {
+  if (t !== "f32" && t !== "f64" && t !== "v128") return;
+  const w = typeof where === "string" ? where : where();
+  if (t === "v128") add("no-simd", `${w} has type v128`, offset);
+  else add("no-floats", `${w} has type ${t}`, offset);
 }
 
 function checkSignatures(m: WasmModule, add: Add): void {
@@ -199,7 +202,7 @@ function checkSignatures(m: WasmModule, add: Add): void {
   const funcBase = importCount(m, "func");
   m.code.forEach((body, i) => {
     for (const group of body.locals) {
-      checkValType(group.type, `a local of function ${funcLabel(m, funcBase + i)}`, add, body.offset);
+      checkValType(group.type, () => `a local of function ${funcLabel(m, funcBase + i)}`, add, body.offset);
     }
   });
   for (const seg of m.elements) {
@@ -300,10 +303,12 @@ class Findings {
     }
   }
 
-  report(where: string, add: Add): void {
+  report(where: string | (() => string), add: Add): void {
+    if (this.found.size === 0) return;
+    const w = typeof where === "string" ? where : where();
     for (const [rule, f] of this.found) {
       const more = f.count > 1 ? ` (${f.count} in all)` : "";
-      add(rule, `${where} uses ${f.what}: \`${f.name}\`${more}`, f.offset);
+      add(rule, `${w} uses ${f.what}: \`${f.name}\`${more}`, f.offset);
     }
   }
 }
@@ -314,45 +319,54 @@ function checkInstructions(instructions: readonly Instruction[], where: string, 
   findings.report(where, add);
 }
 
-type Edges = { to: number; offset: number }[][];
+/**
+ * The static call graph in compact form: the calls of function `f` are `to[i]` (the callee) and
+ * `at[i]` (the call's byte offset) for `start[f] <= i < start[f + 1]`. Typed arrays and two flat
+ * lists rather than an object per call and an array per function: a module may have hundreds of
+ * thousands of functions, and the graph's size must not be what makes validation slow.
+ */
+interface CallGraph {
+  readonly n: number;
+  readonly start: Int32Array;
+  readonly to: number[];
+  readonly at: number[];
+}
 
 // One pass over every body: instruction classes, and the direct-call edges of the call graph.
-function checkBodies(m: WasmModule, add: Add): Edges {
+function checkBodies(m: WasmModule, add: Add): CallGraph {
   const funcBase = importCount(m, "func");
-  const edges: Edges = Array.from({ length: funcBase + m.functions.length }, () => []);
+  const n = funcBase + m.functions.length;
+  const start = new Int32Array(n + 1); // imported functions (first in the index space) call nothing
+  const to: number[] = [];
+  const at: number[] = [];
   m.code.forEach((body: FunctionBody, i) => {
     const findings = new Findings();
-    const out = edges[funcBase + i]!;
+    start[funcBase + i] = to.length;
     body.forEachInstruction((op) => {
       const c = CLASS_BY_ID[op.id]!;
-      if (c === CALL) out.push({ to: op.index, offset: op.offset });
-      else if (c !== 0 || op.block !== undefined || op.types !== undefined) findings.instruction(op, c);
+      if (c === CALL) {
+        to.push(op.index);
+        at.push(op.offset);
+      } else if (c !== 0 || op.block !== undefined || op.types !== undefined) findings.instruction(op, c);
     });
-    findings.report(`function ${funcLabel(m, funcBase + i)}`, add);
+    findings.report(() => `function ${funcLabel(m, funcBase + i)}`, add);
   });
-  return edges;
+  start[n] = to.length;
+  return { n, start, to, at };
 }
 
 // The static call graph (direct `call` and `return_call`) must be acyclic, so evaluation always
 // terminates within a stack bound. Reports one cycle per strongly connected component, and returns
 // the longest call chain when there is none.
-function checkCallGraph(m: WasmModule, edges: Edges, add: Add): number {
-  const n = edges.length;
-  const components = stronglyConnected(n, edges);
-  let cyclic = false;
-  for (const comp of components) {
-    const members = new Set(comp);
-    const self = comp.length === 1 && edges[comp[0]!]!.some((e) => e.to === comp[0]);
-    if (comp.length < 2 && !self) continue;
-    cyclic = true;
-    let first = comp[0]!;
-    for (const f of comp) if (f < first) first = f; // not Math.min(...comp): a large component overflows the stack
-    const { path, offset } = cycleThrough(first, members, edges);
-    const text = path.map((f) => funcLabel(m, f)).join(" → ");
-    add("acyclic-calls", `call cycle: ${text}`, offset);
+function checkCallGraph(m: WasmModule, g: CallGraph, add: Add): number {
+  const { componentOf, cycles, order } = stronglyConnected(g);
+  const prev = { from: new Int32Array(cycles.length > 0 ? g.n : 0).fill(-1), at: new Float64Array(cycles.length > 0 ? g.n : 0) };
+  for (const { first, component } of cycles) {
+    const { path, offset } = cycleThrough(g, componentOf, prev, first, component);
+    add("acyclic-calls", `call cycle: ${shownPath(m, path, true)}`, offset);
   }
-  if (cyclic) return 0;
-  const depth = longestChain(n, edges);
+  if (cycles.length > 0) return 0;
+  const depth = longestChain(g, order);
   if (depth > MAX_CALL_DEPTH)
     add("acyclic-calls", `the longest call chain is ${depth} functions deep, more than the ${MAX_CALL_DEPTH} the profile allows (engines' call stacks differ; Writ's modules stay under 20)`);
   return depth;
@@ -361,110 +375,162 @@ function checkCallGraph(m: WasmModule, edges: Edges, add: Add): number {
 /** Deepest call chain accepted, in functions: well within any engine's stack, far above what Writ emits. */
 export const MAX_CALL_DEPTH = 256;
 
+interface Components {
+  /** the component of each function */
+  readonly componentOf: Int32Array;
+  /** the components that hold a cycle (two functions or more, or one that calls itself), each by its lowest function */
+  readonly cycles: readonly { first: number; component: number }[];
+  /** every function, callees before callers when the graph is acyclic (the order Tarjan completes them) */
+  readonly order: Int32Array;
+}
+
 // Tarjan's algorithm, iterative so that a deep call chain cannot overflow the host's stack.
-function stronglyConnected(n: number, edges: readonly { to: number }[][]): number[][] {
-  const index = new Array<number>(n).fill(-1);
-  const low = new Array<number>(n).fill(0);
-  const onStack = new Array<boolean>(n).fill(false);
-  const stack: number[] = [];
-  const out: number[][] = [];
+function stronglyConnected(g: CallGraph): Components {
+  const { n, start, to } = g;
+  const index = new Int32Array(n).fill(-1);
+  const low = new Int32Array(n);
+  const onStack = new Uint8Array(n);
+  const stack = new Int32Array(n);
+  let sp = 0;
+  const workV = new Int32Array(n); // the depth-first path: a function and the next of its calls to follow
+  const workNext = new Int32Array(n);
+  const componentOf = new Int32Array(n);
+  const order = new Int32Array(n);
+  let done = 0;
+  const cycles: { first: number; component: number }[] = [];
+  let components = 0;
   let counter = 0;
   for (let root = 0; root < n; root++) {
     if (index[root] !== -1) continue;
-    const work: { v: number; next: number }[] = [{ v: root, next: 0 }];
+    let wp = 0;
+    workV[wp] = root;
+    workNext[wp++] = start[root]!;
     index[root] = low[root] = counter++;
-    stack.push(root);
-    onStack[root] = true;
-    while (work.length > 0) {
-      const frame = work[work.length - 1]!;
-      const { v } = frame;
-      const es = edges[v]!;
-      if (frame.next < es.length) {
-        const w = es[frame.next++]!.to;
+    stack[sp++] = root;
+    onStack[root] = 1;
+    while (wp > 0) {
+      const v = workV[wp - 1]!;
+      const next = workNext[wp - 1]!;
+      if (next < start[v + 1]!) {
+        workNext[wp - 1] = next + 1;
+        const w = to[next]!;
         if (index[w] === -1) {
           index[w] = low[w] = counter++;
-          stack.push(w);
-          onStack[w] = true;
-          work.push({ v: w, next: 0 });
-        } else if (onStack[w]) low[v] = Math.min(low[v]!, index[w]!);
+          stack[sp++] = w;
+          onStack[w] = 1;
+          workV[wp] = w;
+          workNext[wp++] = start[w]!;
+        } else if (onStack[w] && index[w]! < low[v]!) low[v] = index[w]!;
         continue;
       }
-      work.pop();
-      if (work.length > 0) {
-        const parent = work[work.length - 1]!.v;
-        low[parent] = Math.min(low[parent]!, low[v]!);
+      wp--;
+      if (wp > 0) {
+        const parent = workV[wp - 1]!;
+        if (low[v]! < low[parent]!) low[parent] = low[v]!;
       }
       if (low[v] === index[v]) {
-        const comp: number[] = [];
+        const id = components++;
+        let size = 0;
+        let first = v;
         for (;;) {
-          const w = stack.pop()!;
-          onStack[w] = false;
-          comp.push(w);
+          const w = stack[--sp]!;
+          onStack[w] = 0;
+          componentOf[w] = id;
+          order[done++] = w;
+          size++;
+          if (w < first) first = w;
           if (w === v) break;
         }
-        out.push(comp);
+        let cyclic = size > 1;
+        for (let i = start[v]!; !cyclic && i < start[v + 1]!; i++) cyclic = to[i] === v;
+        if (cyclic) cycles.push({ first, component: id });
       }
     }
   }
-  return out;
+  return { componentOf, cycles, order };
 }
 
-// A shortest cycle from `start` back to itself inside one component (breadth-first), with the
-// offset of the call that leaves `start`.
+// A shortest cycle from `first` back to itself inside its component (breadth-first), with the
+// offset of the call that leaves `first`. Linear in the component: the queue is read by index, the
+// path is built backwards then reversed, and `prev` (shared by every component, -1 when unset) is
+// cleared after use.
 function cycleThrough(
-  start: number,
-  members: ReadonlySet<number>,
-  edges: readonly { to: number; offset: number }[][],
+  g: CallGraph,
+  componentOf: Int32Array,
+  prev: { from: Int32Array; at: Float64Array },
+  first: number,
+  component: number,
 ): { path: number[]; offset: number } {
-  const prev = new Map<number, { from: number; offset: number }>();
-  const queue = [start];
-  while (queue.length > 0) {
-    const v = queue.shift()!;
-    for (const e of edges[v]!) {
-      if (!members.has(e.to) || prev.has(e.to)) continue;
-      prev.set(e.to, { from: v, offset: e.offset });
-      if (e.to === start) queue.length = 0;
-      else queue.push(e.to);
-      if (e.to === start) break;
+  const { start, to, at } = g;
+  const queue = [first];
+  search: for (let head = 0; head < queue.length; head++) {
+    const v = queue[head]!;
+    for (let i = start[v]!; i < start[v + 1]!; i++) {
+      const w = to[i]!;
+      if (componentOf[w] !== component || prev.from[w] !== -1) continue;
+      prev.from[w] = v;
+      prev.at[w] = at[i]!;
+      if (w === first) break search;
+      queue.push(w);
     }
   }
-  const path = [start];
-  let at = start;
+  const path = [first];
+  let v = first;
   let offset = 0;
   do {
-    const p = prev.get(at)!;
-    if (p.from === start) offset = p.offset;
-    at = p.from;
-    path.unshift(at);
-  } while (at !== start);
+    const from = prev.from[v]!;
+    if (from === first) offset = prev.at[v]!;
+    v = from;
+    path.push(v);
+  } while (v !== first);
+  path.reverse();
+  for (const w of queue) prev.from[w] = -1;
+  prev.from[first] = -1;
   return { path, offset };
 }
 
-// Longest chain of calls, counted in functions, over an acyclic graph (memoised, iterative).
-function longestChain(n: number, edges: readonly { to: number }[][]): number {
-  const depth = new Array<number>(n).fill(0);
+/** Functions a message names along a path before it cuts the path short. */
+const PATH_SHOWN = 8;
+
+// A path of functions as a message shows it, `7 (ping) → 8 (pong) → 7 (ping)`: a long one cut after
+// its first PATH_SHOWN functions, with its last and the number of functions in all, so that a cycle
+// through 300,000 functions is one line, not megabytes. A cycle's path ends where it started.
+function shownPath(m: WasmModule, path: readonly number[], cycle: boolean): string {
+  if (path.length <= PATH_SHOWN + 1) return path.map((f) => funcLabel(m, f)).join(" → ");
+  const head = path.slice(0, PATH_SHOWN).map((f) => funcLabel(m, f)).join(" → ");
+  return `${head} → … → ${funcLabel(m, path[path.length - 1]!)} (${cycle ? path.length - 1 : path.length} functions in all)`;
+}
+
+// Longest chain of calls, counted in functions, over an acyclic graph: callees come before their
+// callers in `order`, so one pass in that order sees every callee's depth before its callers'.
+function longestChain(g: CallGraph, order: Int32Array): number {
+  const { start, to } = g;
+  const depth = new Int32Array(g.n);
   let best = 0;
-  for (let root = 0; root < n; root++) {
-    if (depth[root] !== 0) continue;
-    const work: { v: number; next: number }[] = [{ v: root, next: 0 }];
-    while (work.length > 0) {
-      const frame = work[work.length - 1]!;
-      const es = edges[frame.v]!;
-      if (frame.next < es.length) {
-        const w = es[frame.next++]!.to;
-        if (depth[w] === 0) work.push({ v: w, next: 0 });
-        continue;
-      }
-      depth[frame.v] = 1 + es.reduce((d, e) => Math.max(d, depth[e.to]!), 0);
-      best = Math.max(best, depth[frame.v]!);
-      work.pop();
-    }
+  for (const v of order) {
+    let d = 0;
+    for (let i = start[v]!; i < start[v + 1]!; i++) if (depth[to[i]!]! > d) d = depth[to[i]!]!;
+    depth[v] = d + 1;
+    if (d + 1 > best) best = d + 1;
   }
   return best;
 }
 
+// Each function's first export name, built once per module on first use: a search of the exports
+// for every label made a module of many functions and many exports quadratic.
+const exportedNames = new WeakMap<WasmModule, Map<number, string>>();
+
 function funcLabel(m: WasmModule, index: number): string {
-  const name = m.functionNames.get(index) ?? m.exports.find((e) => e.kind === "func" && e.index === index)?.name;
+  let name = m.functionNames.get(index);
+  if (name === undefined) {
+    let byIndex = exportedNames.get(m);
+    if (byIndex === undefined) {
+      byIndex = new Map();
+      for (const e of m.exports) if (e.kind === "func" && !byIndex.has(e.index)) byIndex.set(e.index, e.name);
+      exportedNames.set(m, byIndex);
+    }
+    name = byIndex.get(index);
+  }
   return name === undefined ? `${index}` : `${index} (${shown(name)})`;
 }
 
