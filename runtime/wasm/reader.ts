@@ -373,10 +373,12 @@ class ModuleReader extends ByteReader {
       }
       case Imm.SelectTypes: v.types = this.vec(() => this.valType()); return;
       case Imm.RefType: {
+        // a heap type: a signed LEB128 of 33 bits, as V8 reads it; func is 0x70 (-16) and extern
+        // 0x6f (-17), padded or not. Type indices and the GC proposal's heap types are refused.
         const at = this.pos;
-        const t = this.valType();
-        if (t !== "funcref" && t !== "externref") this.fail("ref.null needs a reference type", at);
-        v.types = t === "funcref" ? FUNCREF : EXTERNREF;
+        const x = Number(this.sleb(33));
+        if (x !== -16 && x !== -17) this.fail("ref.null needs the heap type func or extern", at);
+        v.types = x === -16 ? FUNCREF : EXTERNREF;
         return;
       }
       case Imm.MemArg: v.align = this.u32(); v.memOffset = this.u32(); return;
@@ -413,6 +415,9 @@ class ModuleReader extends ByteReader {
     }
   }
 
+  // A block type is a signed LEB128 of 33 bits: a type index when it is not negative, else a
+  // one-byte type code: 0x40 (-64) for none, or a value type. V8 reads the empty type padded to
+  // several bytes too (`c0 7f`), and so does this; a value type it takes only as its one byte.
   private blockType(): BlockType {
     const at = this.pos;
     const b = this.b[at];
@@ -425,9 +430,10 @@ class ModuleReader extends ByteReader {
       this.pos++;
       return VALUE_BLOCKS[t];
     }
-    const index = this.sleb(33);
-    if (index < 0n) this.fail("invalid block type", at);
-    return { kind: "type", index: Number(index) };
+    const x = this.sleb(33);
+    if (x === -64n) return EMPTY_BLOCK;
+    if (x < 0n) this.fail("invalid block type", at);
+    return { kind: "type", index: Number(x) };
   }
 
   private get funcCount(): number {

@@ -385,6 +385,37 @@ describe("the reader never throws and is never stricter than the engine", () => 
     );
   });
 
+  it("on LEB128 encodings of block and heap types", () => {
+    // Block types are signed LEB128s of 33 bits, heap types too; V8 takes the empty block type and
+    // the heap types func and extern padded to more bytes than they need, and a type index padded.
+    // The reader refused the padded types as malformed. The ones V8 refuses, the profile refuses
+    // too (as malformed).
+    const cases: { what: string; body: number[]; v8: boolean; rules?: ProfileRule[] }[] = [
+      { what: "block, empty type as c0 7f", body: [0x02, 0xc0, 0x7f, op.end], v8: true },
+      { what: "block, empty type padded to five bytes", body: [0x02, 0xc0, 0xff, 0xff, 0xff, 0x7f, op.end], v8: true },
+      { what: "loop, empty type as c0 7f", body: [0x03, 0xc0, 0x7f, op.end], v8: true },
+      { what: "if, empty type as c0 7f", body: [...op.i32Const(1), 0x04, 0xc0, 0x7f, op.end], v8: true },
+      { what: "block, type index 0 as 80 00", body: [0x02, 0x80, 0x00, ...op.i32Const(1), op.end, op.drop], v8: true },
+      { what: "ref.null func as f0 7f", body: [0xd0, 0xf0, 0x7f, 0xd1, op.drop], v8: true },
+      { what: "ref.null extern as ef 7f", body: [0xd0, 0xef, 0x7f, 0xd1, op.drop], v8: true },
+      { what: "block, empty type padded to six bytes", body: [0x02, 0xc0, 0xff, 0xff, 0xff, 0xff, 0x7f, op.end], v8: false },
+      { what: "block, type -65", body: [0x02, 0xbf, 0x7f, op.end], v8: false },
+      { what: "block, i32 padded (ff 7f)", body: [0x02, 0xff, 0x7f, ...op.i32Const(1), op.end, op.drop], v8: false },
+      { what: "ref.null any (GC)", body: [0xd0, 0x6e, 0xd1, op.drop], v8: false },
+      { what: "ref.null of a type index", body: [0xd0, 0x00, 0xd1, op.drop], v8: false },
+    ];
+    for (const c of cases) {
+      const bytes = decisionModule({ after: (b) => b.func({ body: c.body }) });
+      expect(WebAssembly.validate(bytes), c.what).toBe(c.v8);
+      if (c.v8) {
+        expect(readModule(bytes).ok, c.what).toBe(true);
+        expect(rulesOf(bytes), c.what).toEqual(c.rules ?? []);
+      } else {
+        expect(rulesOf(bytes), c.what).toContain("malformed");
+      }
+    }
+  });
+
   it("on arbitrary bytes behind a valid header", () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), (tail) => {
