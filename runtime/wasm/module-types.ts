@@ -29,10 +29,16 @@ export type ImportDesc =
   | { readonly kind: "func"; readonly type: number }
   | { readonly kind: "table"; readonly table: TableType }
   | { readonly kind: "memory"; readonly memory: Limits }
-  | { readonly kind: "global"; readonly global: GlobalType };
+  | { readonly kind: "global"; readonly global: GlobalType }
+  | { readonly kind: "tag"; readonly tag: TagType };
 export type Import = { readonly module: string; readonly name: string; readonly offset: number } & ImportDesc;
 
-export type ExternKind = "func" | "table" | "memory" | "global";
+export type ExternKind = "func" | "table" | "memory" | "global" | "tag";
+/** an exception tag (exception handling): the type of the values an exception carries */
+export interface TagType {
+  /** index of a function type with no results */
+  readonly type: number;
+}
 export interface Export {
   readonly name: string;
   readonly kind: ExternKind;
@@ -152,6 +158,8 @@ export interface WasmModule {
   readonly tables: readonly TableType[];
   readonly memories: readonly Limits[];
   readonly globals: readonly Global[];
+  /** exception tags defined by the module (the tag section), with their offsets */
+  readonly tags: readonly (TagType & { readonly offset: number })[];
   readonly exports: readonly Export[];
   readonly start?: { readonly func: number; readonly offset: number };
   readonly elements: readonly ElementSegment[];

@@ -31,8 +31,11 @@ const binF = (t: string) =>
   `${t}.div ${t}.min ${t}.max ${t}.copysign`;
 
 const MVP = table([
-  [0x00, "unreachable nop block loop if else"],
+  // try, catch, throw, rethrow, delegate and catch_all: the legacy exception-handling instructions
+  // V8 still takes (the profile refuses them, but must read them to say so)
+  [0x00, "unreachable nop block loop if else try catch throw rethrow"],
   [0x0b, "end br br_if br_table return call call_indirect return_call return_call_indirect"],
+  [0x18, "delegate catch_all"],
   [0x1a, "drop select select"],
   [0x20, "local.get local.set local.tee global.get global.set table.get table.set"],
   [0x28, "i32.load i64.load f32.load f64.load i32.load8_s i32.load8_u i32.load16_s i32.load16_u " +
@@ -129,10 +132,11 @@ function immediateKind(prefix: number, code: number): ImmKind {
     if (code >= 0x54 && code <= 0x5b) return Imm.MemArgLane;
     return Imm.None;
   }
-  if (code >= 0x02 && code <= 0x04) return Imm.Block;
+  if ((code >= 0x02 && code <= 0x04) || code === 0x06) return Imm.Block;
   if (code >= 0x28 && code <= 0x3e) return Imm.MemArg;
   switch (code) {
     case 0x0c: case 0x0d: case 0x10: case 0x12: case 0xd2: return Imm.Index;
+    case 0x07: case 0x08: case 0x09: case 0x18: return Imm.Index; // a tag (catch, throw) or a label
     case 0x0e: return Imm.BrTable;
     case 0x11: case 0x13: return Imm.TwoIndices;
     case 0x1c: return Imm.SelectTypes;

@@ -28,12 +28,13 @@ export type ProfileRule =
   | "fixed-memory"
   | "no-call-indirect"
   | "acyclic-calls"
+  | "no-exceptions"
   | "required-exports"
   | "no-start";
 
 export const PROFILE_RULES: readonly ProfileRule[] = [
   "malformed", "no-imports", "no-floats", "no-simd", "no-threads", "no-memory-grow", "fixed-memory",
-  "no-call-indirect", "acyclic-calls", "required-exports", "no-start",
+  "no-call-indirect", "acyclic-calls", "no-exceptions", "required-exports", "no-start",
 ];
 
 export interface ProfileViolation {
@@ -108,6 +109,7 @@ function check(bytes: Uint8Array, requiredExports: readonly string[]): ProfileRe
   checkSignatures(m, add);
   checkMemory(m, add);
   checkTables(m, add);
+  checkTags(m, add);
   const calls = checkBodies(m, add);
   const depth = checkCallGraph(m, calls, add);
   if (m.start) add("no-start", `start function ${funcLabel(m, m.start.func)} would run at instantiation`, m.start.offset);
@@ -243,8 +245,20 @@ function checkTables(m: WasmModule, add: Add): void {
   }
 }
 
+// Exception tags, declared, imported or exported (their instructions are classified below).
+function checkTags(m: WasmModule, add: Add): void {
+  for (const imp of m.imports) {
+    if (imp.kind === "tag") add("no-exceptions", `imports exception tag \`${shown(imp.module)}.${shown(imp.name)}\``, imp.offset);
+  }
+  const base = importCount(m, "tag");
+  m.tags.forEach((t, i) => add("no-exceptions", `declares exception tag ${base + i}`, t.offset));
+  for (const e of m.exports) {
+    if (e.kind === "tag") add("no-exceptions", `exports exception tag \`${shown(e.name)}\``, e.offset);
+  }
+}
+
 // Instruction classes, decided once per mnemonic (names come from the reader's opcode table).
-const FLOAT = 1, SIMD = 2, ATOMIC = 4, GROW = 8, INDIRECT = 16, CALL = 32;
+const FLOAT = 1, SIMD = 2, ATOMIC = 4, GROW = 8, INDIRECT = 16, CALL = 32, EXCEPTION = 64;
 const classes = new Map<string, number>();
 function classOfName(name: string): number {
   let c = classes.get(name);
@@ -256,6 +270,7 @@ function classOfName(name: string): number {
     if (name === "memory.grow") c |= GROW;
     if (/^(return_)?call_indirect$|^table\.|^elem\.drop$|^ref\.func$/.test(name)) c |= INDIRECT;
     if (name === "call" || name === "return_call") c |= CALL;
+    if (/^(try|catch|catch_all|throw|rethrow|delegate)$/.test(name)) c |= EXCEPTION;
     classes.set(name, c);
   }
   return c;
@@ -289,6 +304,7 @@ class Findings {
       if (c & ATOMIC) this.note("no-threads", op, "an atomic instruction");
       if (c & GROW) this.note("no-memory-grow", op, "memory growth");
       if (c & INDIRECT) this.note("no-call-indirect", op, "an indirect call, table or function reference");
+      if (c & EXCEPTION) this.note("no-exceptions", op, "exception handling");
     }
     if (op.block?.kind === "value") {
       const t = op.block.type;

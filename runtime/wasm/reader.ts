@@ -1,9 +1,9 @@
 // A small, strict WebAssembly binary reader: the input of the determinism-profile validator
 // (runtime/wasm/profile.ts). It decodes the module structure and every instruction of every function
 // body (MVP, sign-extension, saturating conversions, bulk memory, reference types, multi-value, tail
-// calls, and the 0xFD SIMD and 0xFE atomic prefixes, so that such code is recognised and named rather
-// than misread). It is not a type checker: the profile pairs it with `WebAssembly.validate` where the
-// host has one.
+// calls, legacy exception handling with its tag section, and the 0xFD SIMD and 0xFE atomic prefixes,
+// so that such code is recognised and named rather than misread): what Node 20's V8 accepts. It is
+// not a type checker: the profile pairs it with `WebAssembly.validate` where the host has one.
 //
 // Malformed bytes never throw into the caller: `readModule` returns `{ ok: false, reason, offset }`
 // with the byte offset of the first problem. The runtime must not depend on the compiler or on wabt,
@@ -13,9 +13,9 @@ import { Imm, OPCODES, opcodeId } from "./opcodes.js";
 export { listOpcodes } from "./opcodes.js";
 import { ByteReader, ReadError } from "./bytes.js";
 
-import type { ValType, BlockType, FuncType, Limits, TableType, GlobalType, ImportDesc, Import, ExternKind, Export, MemArg, Instruction, Global, ElementSegment, DataSegment, FunctionBody, OpView, SectionInfo, WasmModule, ReadResult } from "./module-types.js";
+import type { ValType, BlockType, FuncType, Limits, TableType, TagType, GlobalType, ImportDesc, Import, ExternKind, Export, MemArg, Instruction, Global, ElementSegment, DataSegment, FunctionBody, OpView, SectionInfo, WasmModule, ReadResult } from "./module-types.js";
 import { clip, describeThrown } from "../thrown.js";
-export type { ValType, BlockType, FuncType, Limits, TableType, GlobalType, ImportDesc, Import, ExternKind, Export, MemArg, Instruction, Global, ElementSegment, DataSegment, FunctionBody, OpView, SectionInfo, WasmModule, ReadResult } from "./module-types.js";
+export type { ValType, BlockType, FuncType, Limits, TableType, TagType, GlobalType, ImportDesc, Import, ExternKind, Export, MemArg, Instruction, Global, ElementSegment, DataSegment, FunctionBody, OpView, SectionInfo, WasmModule, ReadResult } from "./module-types.js";
 export { importCount, functionType } from "./module-types.js";
 
 /** Reads a whole module. Never throws: malformed input gives a reason and the offending offset. */
@@ -31,11 +31,12 @@ export function readModule(bytes: Uint8Array): ReadResult {
 }
 
 
-// Section ids in their required order (custom sections may appear anywhere). 12 = data count.
-const SECTION_ORDER = [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 10, 11];
+// Section ids in their required order (custom sections may appear anywhere). 12 = data count,
+// 13 = tag (exception handling, between memory and global).
+const SECTION_ORDER = [1, 2, 3, 4, 5, 13, 6, 7, 8, 9, 12, 10, 11];
 const SECTION_NAMES: Record<number, string> = {
   0: "custom", 1: "type", 2: "import", 3: "function", 4: "table", 5: "memory", 6: "global",
-  7: "export", 8: "start", 9: "element", 10: "code", 11: "data", 12: "data count",
+  7: "export", 8: "start", 9: "element", 10: "code", 11: "data", 12: "data count", 13: "tag",
 };
 const MAX_LOCALS = 50_000; // the JS API's limit; a larger count is a module no engine accepts
 
@@ -50,6 +51,7 @@ class ModuleReader extends ByteReader {
   private readonly tables: TableType[] = [];
   private readonly memories: Limits[] = [];
   private readonly globals: Global[] = [];
+  private readonly tags: (TagType & { offset: number })[] = [];
   private readonly exports: Export[] = [];
   private start?: { func: number; offset: number };
   private readonly elements: ElementSegment[] = [];
@@ -101,7 +103,7 @@ class ModuleReader extends ByteReader {
     this.checkIndices();
     return {
       types: this.types, imports: this.imports, functions: this.functions, tables: this.tables,
-      memories: this.memories, globals: this.globals, exports: this.exports,
+      memories: this.memories, globals: this.globals, tags: this.tags, exports: this.exports,
       ...(this.start ? { start: this.start } : {}),
       elements: this.elements, ...(this.dataCount !== undefined ? { dataCount: this.dataCount } : {}),
       data: this.data, code: this.code, sections: this.sections, functionNames: this.functionNames,
@@ -145,6 +147,10 @@ class ModuleReader extends ByteReader {
       }
       case 11: return void this.vec(() => this.dataSegment());
       case 12: this.dataCount = this.u32(); return;
+      case 13: return void this.vec(() => {
+        const offset = this.pos;
+        this.tags.push({ ...this.tagType(), offset });
+      });
     }
     return this.fail(`unknown section id ${id}`, this.pos);
   }
@@ -169,6 +175,7 @@ class ModuleReader extends ByteReader {
       case 1: this.imports.push({ ...base, kind: "table", table: this.tableType() }); return;
       case 2: this.imports.push({ ...base, kind: "memory", memory: this.limits(true) }); return;
       case 3: this.imports.push({ ...base, kind: "global", global: this.globalType() }); return;
+      case 4: this.imports.push({ ...base, kind: "tag", tag: this.tagType() }); return;
     }
     this.fail(`unknown import kind ${kind}`, kindAt);
   }
@@ -178,11 +185,18 @@ class ModuleReader extends ByteReader {
     const name = this.name();
     const kindAt = this.pos;
     const k = this.byte();
-    const kind = (["func", "table", "memory", "global"] as const)[k];
+    const kind = (["func", "table", "memory", "global", "tag"] as const)[k];
     if (kind === undefined) this.fail(`unknown export kind ${k}`, kindAt);
     if (this.exportNames.has(name)) this.fail(`duplicate export name ${JSON.stringify(clip(name, 64))}`, offset);
     this.exportNames.add(name);
     this.exports.push({ name, kind, index: this.u32(), offset });
+  }
+
+  // An exception tag: an attribute byte (0, an exception) and the index of its function type.
+  private tagType(): TagType {
+    const at = this.pos;
+    if (this.byte() !== 0) this.fail("tag attribute must be 0 (exception)", at);
+    return { type: this.u32() };
   }
 
   private tableType(): TableType {
@@ -304,12 +318,23 @@ class ModuleReader extends ByteReader {
       this.decode(v, full);
       if (v.prefix === 0) {
         switch (v.code) {
-          case 0x02: case 0x03: case 0x04:
+          case 0x02: case 0x03: case 0x04: case 0x06:
             stack.push(v.code);
             if (ctx && v.block?.kind === "type") check("type", v.block.index, ctx.types);
             break;
           case 0x05:
             if (stack[stack.length - 1] !== 0x04) this.fail("else outside an if", v.offset);
+            break;
+          case 0x07: case 0x19:
+            if (stack[stack.length - 1] !== 0x06) this.fail(`${v.name} outside a try`, v.offset);
+            break;
+          case 0x18: // delegate closes its try, and names a block outside it
+            if (stack[stack.length - 1] !== 0x06) this.fail("delegate outside a try", v.offset);
+            stack.pop();
+            if (v.index > stack.length) this.fail(`delegate depth ${v.index} exceeds nesting`, v.offset);
+            break;
+          case 0x09:
+            if (v.index >= stack.length) this.fail(`rethrow depth ${v.index} exceeds nesting`, v.offset);
             break;
           case 0x0b:
             if (stack.length === 0) {
@@ -451,11 +476,14 @@ class ModuleReader extends ByteReader {
       if (i >= bound) this.fail(`${what} index ${i} out of range (${bound})`, at);
     };
     for (const imp of this.imports) if (imp.kind === "func") check("type", imp.type, this.types.length, imp.offset);
+    for (const imp of this.imports) if (imp.kind === "tag") check("type", imp.tag.type, this.types.length, imp.offset);
+    for (const tag of this.tags) check("type", tag.type, this.types.length, tag.offset);
     this.functions.forEach((t) => check("type", t, this.types.length, 8));
     for (const e of this.exports) {
       const bound = e.kind === "func" ? funcs
         : e.kind === "memory" ? count("memory") + this.memories.length
         : e.kind === "table" ? count("table") + this.tables.length
+        : e.kind === "tag" ? count("tag") + this.tags.length
         : count("global") + this.globals.length;
       check(e.kind, e.index, bound, e.offset);
     }

@@ -58,6 +58,16 @@ function decisionModule(shape: Shape = {}): Uint8Array<ArrayBuffer> {
   return b.build();
 }
 
+// The builder writes no tag section (exception handling): this puts one, of one tag of type `type`
+// (below 128), where the binary format wants it (after the memory section, before the global one).
+function withTag(bytes: Uint8Array<ArrayBuffer>, type: number): Uint8Array<ArrayBuffer> {
+  const r = readModule(bytes);
+  if (!r.ok) throw new Error(r.reason);
+  const next = r.module.sections.find((s) => s.id >= 6 && s.id <= 11);
+  const at = next ? next.start : bytes.length;
+  return new Uint8Array([...bytes.subarray(0, at), 13, 3, 1, 0x00, type, ...bytes.subarray(at)]);
+}
+
 function rulesOf(bytes: Uint8Array): ProfileRule[] {
   const r = validateProfile(bytes);
   return r.ok ? [] : [...new Set(r.violations.map((v) => v.rule))].sort();
@@ -160,6 +170,19 @@ const breaking: { what: string; rule: ProfileRule; bytes: () => Uint8Array<Array
     bytes: () => decisionModule({ after: (b) => b.func({ results: ["i32"], body: [...op.i32Const(0), 0xfe, 0x10, ...op.mem(2)] }) }),
   },
   { what: "a shared memory", rule: "no-threads", bytes: () => decisionModule({ memory: { min: 1, max: 1, shared: true } }) },
+  {
+    what: "a legacy try … catch_all", rule: "no-exceptions",
+    bytes: () => decisionModule({ after: (b) => b.func({ results: ["i32"], body: [0x06, 0x7f, ...op.i32Const(1), 0x19, ...op.i32Const(2), op.end] }) }),
+  },
+  {
+    what: "an exception tag (the tag section), thrown and caught", rule: "no-exceptions",
+    bytes: () => {
+      const b = decisionModule({ after: (b) => b.func({ body: [0x06, 0x40, 0x08, 0x00, 0x07, 0x00, op.end] }) });
+      const types = readModule(b);
+      const empty = types.ok ? types.module.types.findIndex((t) => t.params.length === 0 && t.results.length === 0) : -1;
+      return withTag(b, empty);
+    },
+  },
   {
     what: "a start function", rule: "no-start",
     bytes: () => decisionModule({ after: (b) => void b.setStart(b.func({ body: [op.nop] })) }),
@@ -385,11 +408,11 @@ describe("the reader never throws and is never stricter than the engine", () => 
     );
   });
 
-  it("on LEB128 encodings of block and heap types", () => {
+  it("on LEB128 encodings of block and heap types, and on exception handling", () => {
     // Block types are signed LEB128s of 33 bits, heap types too; V8 takes the empty block type and
-    // the heap types func and extern padded to more bytes than they need, and a type index padded.
-    // The reader refused the padded types as malformed. The ones V8 refuses, the profile refuses
-    // too (as malformed).
+    // the heap types func and extern padded to more bytes than they need, a type index padded, and
+    // legacy exception handling. Each was refused as malformed; exception handling is now refused
+    // by its own rule. The ones V8 refuses, the profile refuses too (as malformed).
     const cases: { what: string; body: number[]; v8: boolean; rules?: ProfileRule[] }[] = [
       { what: "block, empty type as c0 7f", body: [0x02, 0xc0, 0x7f, op.end], v8: true },
       { what: "block, empty type padded to five bytes", body: [0x02, 0xc0, 0xff, 0xff, 0xff, 0x7f, op.end], v8: true },
@@ -398,6 +421,8 @@ describe("the reader never throws and is never stricter than the engine", () => 
       { what: "block, type index 0 as 80 00", body: [0x02, 0x80, 0x00, ...op.i32Const(1), op.end, op.drop], v8: true },
       { what: "ref.null func as f0 7f", body: [0xd0, 0xf0, 0x7f, 0xd1, op.drop], v8: true },
       { what: "ref.null extern as ef 7f", body: [0xd0, 0xef, 0x7f, 0xd1, op.drop], v8: true },
+      { what: "try … catch_all", body: [0x06, 0x40, 0x19, op.end], v8: true, rules: ["no-exceptions"] },
+      { what: "try … delegate", body: [0x06, 0x40, 0x18, 0x00], v8: true, rules: ["no-exceptions"] },
       { what: "block, empty type padded to six bytes", body: [0x02, 0xc0, 0xff, 0xff, 0xff, 0xff, 0x7f, op.end], v8: false },
       { what: "block, type -65", body: [0x02, 0xbf, 0x7f, op.end], v8: false },
       { what: "block, i32 padded (ff 7f)", body: [0x02, 0xff, 0x7f, ...op.i32Const(1), op.end, op.drop], v8: false },

@@ -27,6 +27,11 @@ function linesFor(name: string): string[] {
   if (name === "block" || name === "loop") return [name, "end"];
   if (name === "if") return ["if", "else", "nop", "end"]; // an empty else is not emitted
   if (name === "else" || name === "end" || name === "select") return []; // covered by the above / below
+  // legacy exception handling: a try closed by its catches and end, or by delegate
+  if (name === "try") return ["try", "catch 0", "rethrow 0", "catch_all", "end"];
+  if (name === "delegate") return ["try", "delegate 0"];
+  if (name === "catch" || name === "catch_all" || name === "rethrow") return []; // in the try above
+  if (name === "throw") return ["throw 0"];
   if (name === "br_table") return ["br_table 0 0"];
   if (/^(br|br_if|call|return_call|ref\.func|local\.\w+|global\.\w+|table\.(get|set|grow|size|fill)|elem\.drop|data\.drop|memory\.init)$/.test(name)) {
     return [`${name} 0`];
@@ -54,7 +59,7 @@ function assemble(wat: string): Uint8Array {
   }
 }
 
-const PRELUDE = `(type (func)) (memory 1 1) (table 1 funcref) (global (mut i32) (i32.const 0)) (data "x") (elem func 0)`;
+const PRELUDE = `(type (func)) (memory 1 1) (tag) (table 1 funcref) (global (mut i32) (i32.const 0)) (data "x") (elem func 0)`;
 
 function bodyOf(bytes: Uint8Array): readonly Instruction[] {
   const r = readModule(bytes);
@@ -109,6 +114,37 @@ describe.skipIf(!hasWat2wasm)("the reader agrees with wabt's assembler", () => {
     expect(ins[11]).toMatchObject({ name: "select", types: ["i32"] });
   });
 
+  it("reads exception tags imported, declared and exported, and refuses them by rule, not as malformed", () => {
+    const bytes = assemble(`(module
+      (import "env" "e" (tag $e (param i32)))
+      (tag $f (export "f"))
+      (memory 1 1)
+      (func (result i32)
+        try (result i32)
+          i32.const 1
+          throw $e
+        catch $e
+        catch_all
+          i32.const 2
+        end))`);
+    expect(WebAssembly.validate(new Uint8Array(bytes))).toBe(true);
+    const r = readModule(bytes);
+    if (!r.ok) throw new Error(r.reason);
+    expect(r.module.imports.map((i) => i.kind)).toEqual(["tag"]);
+    expect(r.module.tags.map((t) => t.type)).toEqual([1]);
+    expect(r.module.exports.map((e) => [e.name, e.kind, e.index])).toEqual([["f", "tag", 1]]);
+    const p = validateProfile(bytes, ["memory"]);
+    const found = !p.ok ? p.violations.map((v) => `${v.rule}: ${v.message}`) : [];
+    expect(found).toEqual([
+      "no-imports: imports `env.e` (tag); a decision module imports nothing",
+      "no-exceptions: imports exception tag `env.e`",
+      "no-exceptions: declares exception tag 1",
+      "no-exceptions: exports exception tag `f`",
+      "no-exceptions: function 0 uses exception handling: `try` (4 in all)",
+      "required-exports: missing required export `memory`",
+    ]);
+  });
+
   it("names every rule a module of all instructions breaks", () => {
     const text: string[] = [];
     for (const op of listOpcodes()) text.push(...linesFor(op.name));
@@ -116,7 +152,7 @@ describe.skipIf(!hasWat2wasm)("the reader agrees with wabt's assembler", () => {
     const bytes = assemble(`(module ${PRELUDE.replace("(memory 1 1)", "(memory 1 2)")} (start 0) (func (local i32 v128)\n${text.join("\n")}\n))`);
     const r = validateProfile(bytes);
     const rules = new Set(!r.ok ? r.violations.map((v) => v.rule) : []);
-    for (const rule of ["malformed", "no-floats", "no-simd", "no-threads", "no-memory-grow", "no-call-indirect", "acyclic-calls", "no-start", "required-exports", "fixed-memory"]) {
+    for (const rule of ["malformed", "no-floats", "no-simd", "no-threads", "no-memory-grow", "no-call-indirect", "acyclic-calls", "no-exceptions", "no-start", "required-exports", "fixed-memory"]) {
       expect(rules, rule).toContain(rule);
     }
   });

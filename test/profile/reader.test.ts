@@ -51,6 +51,10 @@ describe("the reader refuses malformed modules with a reason and an offset", () 
     },
     { what: "a name that is not UTF-8", bytes: [...HEADER, ...section(7, [1, 1, 0xc3, 2, 0])], reason: /not valid UTF-8/ },
     { what: "limits whose maximum is below the minimum", bytes: [...HEADER, ...section(5, [1, 1, 2, 1])], reason: /maximum below minimum/ },
+    { what: "a catch_all outside a try", bytes: [...HEADER, ...TYPE_VOID, ...FUNC_ONE, ...code([0x19, 0x0b])], reason: /catch_all outside a try/ },
+    { what: "a delegate outside a try", bytes: [...HEADER, ...TYPE_VOID, ...FUNC_ONE, ...code([0x02, 0x40, 0x18, 0x00, 0x0b])], reason: /delegate outside a try/ },
+    { what: "an exception tag whose attribute is not 0", bytes: [...HEADER, ...TYPE_VOID, ...section(13, [1, 1, 0])], reason: /tag attribute must be 0/, offset: 17 },
+    { what: "an exception tag of a type that does not exist", bytes: [...HEADER, ...TYPE_VOID, ...section(13, [1, 0, 3])], reason: /type index 3 out of range/ },
     { what: "an i32.const wider than 32 bits", bytes: [...HEADER, ...TYPE_VOID, ...FUNC_ONE, ...code([0x41, 0x80, 0x80, 0x80, 0x80, 0x70, 0x1a, 0x0b])], reason: /s32 LEB128 out of range/ },
     { what: "an i64.const wider than 64 bits", bytes: [...HEADER, ...TYPE_VOID, ...FUNC_ONE, ...code([0x42, ...new Array(9).fill(0x80), 0x01, 0x1a, 0x0b])], reason: /s64 LEB128 out of range/ },
   ];
