@@ -10,6 +10,7 @@ import {
   importCount,
   listOpcodes,
   readModule,
+  type FuncType,
   type FunctionBody,
   type Instruction,
   type OpView,
@@ -17,6 +18,7 @@ import {
   type WasmModule,
 } from "./reader.js";
 import { describeThrown, escapeControls, shownKey } from "../thrown.js";
+import { FrameMeter } from "./frames.js";
 
 export type ProfileRule =
   | "malformed"
@@ -28,13 +30,14 @@ export type ProfileRule =
   | "fixed-memory"
   | "no-call-indirect"
   | "acyclic-calls"
+  | "bounded-stack"
   | "no-exceptions"
   | "required-exports"
   | "no-start";
 
 export const PROFILE_RULES: readonly ProfileRule[] = [
   "malformed", "no-imports", "no-floats", "no-simd", "no-threads", "no-memory-grow", "fixed-memory",
-  "no-call-indirect", "acyclic-calls", "no-exceptions", "required-exports", "no-start",
+  "no-call-indirect", "acyclic-calls", "bounded-stack", "no-exceptions", "required-exports", "no-start",
 ];
 
 export interface ProfileViolation {
@@ -51,8 +54,14 @@ export interface ProfileInfo {
   readonly functionCount: number;
   /** export names, in module order */
   readonly exports: readonly string[];
-  /** the longest chain of nested calls, counted in functions (1 = no calls); bounds the call stack */
+  /** the longest chain of nested calls, counted in functions (1 = no calls) */
   readonly callDepth: number;
+  /**
+   * the most stack any chain of calls may take, in bytes by the profile's frame model (parameters,
+   * locals and operand stack of each frame, plus a fixed allowance each; docs/profile.md), at most
+   * MAX_STACK_BYTES
+   */
+  readonly stackBytes: number;
   /** the custom sections, by name, with their content (what follows the name) */
   readonly customSections: readonly { readonly name: string; readonly content: Uint8Array }[];
 }
@@ -111,7 +120,7 @@ function check(bytes: Uint8Array, requiredExports: readonly string[]): ProfileRe
   checkTables(m, add);
   checkTags(m, add);
   const calls = checkBodies(m, add);
-  const depth = checkCallGraph(m, calls, add);
+  const { depth, stackBytes } = checkCallGraph(m, calls, add);
   if (m.start) add("no-start", `start function ${funcLabel(m, m.start.func)} would run at instantiation`, m.start.offset);
   checkRequiredExports(m, requiredExports, add);
 
@@ -124,6 +133,7 @@ function check(bytes: Uint8Array, requiredExports: readonly string[]): ProfileRe
       functionCount: importCount(m, "func") + m.functions.length,
       exports: m.exports.map((e) => e.name),
       callDepth: depth,
+      stackBytes,
       customSections: m.sections.flatMap((sec) =>
         sec.id === 0 && sec.name !== undefined && sec.contentStart !== undefined ? [{ name: sec.name, content: bytes.subarray(sec.contentStart, sec.payloadEnd) }] : [],
       ),
@@ -319,6 +329,10 @@ class Findings {
     }
   }
 
+  get empty(): boolean {
+    return this.found.size === 0;
+  }
+
   report(where: string | (() => string), add: Add): void {
     if (this.found.size === 0) return;
     const w = typeof where === "string" ? where : where();
@@ -346,50 +360,117 @@ interface CallGraph {
   readonly start: Int32Array;
   readonly to: number[];
   readonly at: number[];
+  /** each function's frame in bytes, by the profile's model (runtime/wasm/frames.ts); 0 for an import */
+  readonly frameBytes: Float64Array;
+  /** of which its parameters and locals, and the height of its operand stack at the highest */
+  readonly valueBytes: Float64Array;
+  readonly height: Float64Array;
 }
 
-// One pass over every body: instruction classes, and the direct-call edges of the call graph.
+// One pass over every body: instruction classes, each function's frame, and the direct-call edges
+// of the call graph.
 function checkBodies(m: WasmModule, add: Add): CallGraph {
   const funcBase = importCount(m, "func");
   const n = funcBase + m.functions.length;
   const start = new Int32Array(n + 1); // imported functions (first in the index space) call nothing
   const to: number[] = [];
   const at: number[] = [];
+  const funcTypes: FuncType[] = [];
+  for (const imp of m.imports) if (imp.kind === "func") funcTypes.push(m.types[imp.type]!);
+  for (const t of m.functions) funcTypes.push(m.types[t]!);
+  const frameBytes = new Float64Array(n);
+  const valueBytes = new Float64Array(n);
+  const height = new Float64Array(n);
+  const meter = new FrameMeter(m.types, funcTypes);
   m.code.forEach((body: FunctionBody, i) => {
     const findings = new Findings();
-    start[funcBase + i] = to.length;
+    const f = funcBase + i;
+    start[f] = to.length;
+    meter.start(funcTypes[f]!, body.locals);
     body.forEachInstruction((op) => {
+      meter.visit(op);
       const c = CLASS_BY_ID[op.id]!;
       if (c === CALL) {
         to.push(op.index);
         at.push(op.offset);
       } else if (c !== 0 || op.block !== undefined || op.types !== undefined) findings.instruction(op, c);
     });
-    findings.report(() => `function ${funcLabel(m, funcBase + i)}`, add);
+    const frame = meter.frame();
+    frameBytes[f] = frame.bytes;
+    valueBytes[f] = frame.valueBytes;
+    height[f] = frame.height;
+    // The meter counts every instruction the other rules allow; what it cannot count (SIMD, atomics,
+    // exceptions) is refused by those rules. Should one ever be missing, the module is refused here.
+    if (frame.unknown && findings.empty)
+      add("bounded-stack", `function ${funcLabel(m, f)}: the operand stack cannot be bounded at \`${frame.unknown.name}\``, frame.unknown.offset);
+    findings.report(() => `function ${funcLabel(m, f)}`, add);
   });
   start[n] = to.length;
-  return { n, start, to, at };
+  return { n, start, to, at, frameBytes, valueBytes, height };
 }
 
 // The static call graph (direct `call` and `return_call`) must be acyclic, so evaluation always
-// terminates within a stack bound. Reports one cycle per strongly connected component, and returns
-// the longest call chain when there is none.
-function checkCallGraph(m: WasmModule, g: CallGraph, add: Add): number {
+// terminates within a stack bound. Reports one cycle per strongly connected component; when there
+// is none, the longest call chain and the most stack a chain of calls may take, each against its
+// limit.
+function checkCallGraph(m: WasmModule, g: CallGraph, add: Add): { depth: number; stackBytes: number } {
   const { componentOf, cycles, order } = stronglyConnected(g);
   const prev = { from: new Int32Array(cycles.length > 0 ? g.n : 0).fill(-1), at: new Float64Array(cycles.length > 0 ? g.n : 0) };
   for (const { first, component } of cycles) {
     const { path, offset } = cycleThrough(g, componentOf, prev, first, component);
     add("acyclic-calls", `call cycle: ${shownPath(m, path, true)}`, offset);
   }
-  if (cycles.length > 0) return 0;
+  if (cycles.length > 0) return { depth: 0, stackBytes: 0 };
   const depth = longestChain(g, order);
   if (depth > MAX_CALL_DEPTH)
     add("acyclic-calls", `the longest call chain is ${depth} functions deep, more than the ${MAX_CALL_DEPTH} the profile allows (engines' call stacks differ; Writ's modules stay under 20)`);
-  return depth;
+  const { bytes, path } = heaviestPath(g, order);
+  if (bytes > MAX_STACK_BYTES) {
+    let largest = path[0]!;
+    for (const f of path) if (g.frameBytes[f]! > g.frameBytes[largest]!) largest = f;
+    const h = g.height[largest]!;
+    add(
+      "bounded-stack",
+      `the calls ${shownPath(m, path, false)} may take ${bytes} bytes of stack, more than the ${MAX_STACK_BYTES} the profile allows; ` +
+        `the largest frame, function ${funcLabel(m, largest)}, takes ${g.frameBytes[largest]} bytes (${g.valueBytes[largest]} for parameters and locals, ${h} operand${h === 1 ? "" : "s"} at most)`,
+    );
+  }
+  return { depth, stackBytes: bytes };
 }
 
 /** Deepest call chain accepted, in functions: well within any engine's stack, far above what Writ emits. */
 export const MAX_CALL_DEPTH = 256;
+
+/**
+ * The most stack a chain of calls may take, in bytes by the profile's frame model
+ * (runtime/wasm/frames.ts): an eighth of V8's default stack (984 KiB), far above what Writ's modules
+ * take (docs/profile.md, "bounded-stack").
+ */
+export const MAX_STACK_BYTES = 128 * 1024;
+
+// The chain of calls whose frames add up to the most bytes, over an acyclic graph: callees come
+// before their callers in `order`, so each function's heaviest chain is known before its callers'.
+function heaviestPath(g: CallGraph, order: Int32Array): { bytes: number; path: number[] } {
+  const { start, to, frameBytes } = g;
+  const total = new Float64Array(g.n);
+  const next = new Int32Array(g.n).fill(-1);
+  let top = -1;
+  for (const v of order) {
+    let below = 0;
+    for (let i = start[v]!; i < start[v + 1]!; i++) {
+      const w = to[i]!;
+      if (total[w]! > below) {
+        below = total[w]!;
+        next[v] = w;
+      }
+    }
+    total[v] = frameBytes[v]! + below;
+    if (top < 0 || total[v]! > total[top]!) top = v;
+  }
+  const path: number[] = [];
+  for (let v = top; v >= 0; v = next[v]!) path.push(v);
+  return { bytes: top < 0 ? 0 : total[top]!, path };
+}
 
 interface Components {
   /** the component of each function */

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import {
   MAX_CALL_DEPTH,
+  MAX_STACK_BYTES,
   PROFILE_RULES,
   REQUIRED_EXPORTS,
   formatViolations,
@@ -84,6 +85,8 @@ describe("a valid decision module", () => {
     expect(r.info.functionCount).toBe(6);
     expect([...r.info.exports].sort()).toEqual([...REQUIRED_EXPORTS].sort());
     expect(r.info.callDepth).toBe(2); // writ_evaluate → gt3
+    // writ_evaluate: 64 + one local + two operands at most (8 bytes each); gt3: 64 + one parameter + two operands
+    expect(r.info.stackBytes).toBe(88 + 88);
   });
 
   it("behaves as written in V8 (the test module is real)", async () => {
@@ -170,6 +173,14 @@ const breaking: { what: string; rule: ProfileRule; bytes: () => Uint8Array<Array
     bytes: () => decisionModule({ after: (b) => b.func({ results: ["i32"], body: [...op.i32Const(0), 0xfe, 0x10, ...op.mem(2)] }) }),
   },
   { what: "a shared memory", rule: "no-threads", bytes: () => decisionModule({ memory: { min: 1, max: 1, shared: true } }) },
+  {
+    what: "a function of 20,000 i64 locals (160 KB of stack)", rule: "bounded-stack",
+    bytes: () => decisionModule({ after: (b) => b.func({ locals: new Array(20_000).fill("i64"), body: [] }) }),
+  },
+  {
+    what: "a function of 20,000 operands on its stack at once", rule: "bounded-stack",
+    bytes: () => decisionModule({ after: (b) => b.func({ body: [...new Array(20_000).fill(op.i32Const(0)).flat(), ...new Array(20_000).fill(op.drop)] }) }),
+  },
   {
     what: "a legacy try … catch_all", rule: "no-exceptions",
     bytes: () => decisionModule({ after: (b) => b.func({ results: ["i32"], body: [0x06, 0x7f, ...op.i32Const(1), 0x19, ...op.i32Const(2), op.end] }) }),
@@ -293,6 +304,83 @@ describe("violation details", () => {
     expect(!deep.ok && deep.violations.map((v) => v.message)).toEqual([
       `the longest call chain is ${MAX_CALL_DEPTH + 1} functions deep, more than the ${MAX_CALL_DEPTH} the profile allows (engines' call stacks differ; Writ's modules stay under 20)`,
     ]);
+  });
+
+  describe(`bounds the stack a chain of calls may take (${MAX_STACK_BYTES} bytes)`, () => {
+    // writ_evaluate → f1 → … → fk, each of `locals` i64 locals, one of them live across its call
+    const chain = (k: number, locals: number) =>
+      decisionModule({
+        omitExport: "writ_evaluate",
+        after: (b) => {
+          const first = b.nextFunctionIndex();
+          for (let i = 0; i < k; i++) {
+            const call = i + 1 < k ? [...op.call(first + i + 1), op.drop] : [];
+            b.func({
+              name: `f${i + 1}`, results: ["i32"], locals: new Array(locals).fill("i64"),
+              body: [...op.i64Const(i), ...op.localSet(locals - 1), ...call, ...op.localGet(locals - 1), op.i32_wrap_i64],
+            });
+          }
+          b.func({ results: ["i32"], body: op.call(first), export: "writ_evaluate", name: "entry" });
+        },
+      });
+    // a frame of n i64 locals and at most one operand: 64 + 8n + 8 bytes
+    const frame = (n: number) => 64 + 8 * n + 8;
+    const evaluateFrame = 64 + 8; // no locals, one operand
+
+    it("counts each frame's parameters, locals and operands along the heaviest chain", () => {
+      const r = validateProfile(chain(4, 3_900));
+      if (!r.ok) throw new Error(formatViolations(r.violations));
+      expect(r.info.callDepth).toBe(5);
+      expect(r.info.stackBytes).toBe(evaluateFrame + 4 * frame(3_900));
+      expect(r.info.stackBytes).toBeGreaterThan(0.9 * MAX_STACK_BYTES);
+    });
+
+    it("refuses a chain whose frames add up to more, naming it and its largest frame", () => {
+      // three frames of 49,999 i64 locals (the most a function may have) passed the profile, and
+      // then overflowed V8's stack on every decision
+      const r = validateProfile(chain(3, 49_999));
+      expect(!r.ok && r.violations.map((v) => `${v.rule}: ${v.message}`)).toEqual([
+        `bounded-stack: the calls 9 (entry) → 6 (f1) → 7 (f2) → 8 (f3) may take ${evaluateFrame + 3 * frame(49_999)} bytes of stack, ` +
+          `more than the ${MAX_STACK_BYTES} the profile allows; the largest frame, function 6 (f1), takes ${frame(49_999)} bytes (399992 for parameters and locals, 1 operand at most)`,
+      ]);
+      // one such frame alone is over the bound too, and so is one of 16,384 locals; 16,000 is not
+      expect(rulesOf(chain(1, 49_999))).toEqual(["bounded-stack"]);
+      expect(rulesOf(chain(1, 16_384))).toEqual(["bounded-stack"]);
+      expect(rulesOf(chain(1, 16_000))).toEqual([]);
+    });
+
+    it("counts the operand stack through blocks, branches and calls", () => {
+      // 10,000 operands pushed inside a block that a branch leaves: the height inside the block counts
+      const deep = (n: number) => [op.block, op.blockEmpty, ...new Array(n).fill(op.i32Const(1)).flat(), op.br, 0, op.end];
+      expect(rulesOf(decisionModule({ after: (b) => b.func({ body: deep(16_000) }) }))).toEqual([]);
+      expect(rulesOf(decisionModule({ after: (b) => b.func({ body: deep(16_500) }) }))).toEqual(["bounded-stack"]);
+      // the same count spread over blocks that each end is no deeper than one of them
+      const spread = new Array(100).fill([op.block, op.blockEmpty, ...new Array(200).fill(op.i32Const(1)).flat(), op.br, 0, op.end]).flat();
+      const r = validateProfile(decisionModule({ after: (b) => b.func({ body: spread }) }));
+      expect(r.ok && r.info.stackBytes).toBe(64 + 8 * 200); // that function alone: writ_evaluate → gt3 is lighter
+    });
+
+    it("holds in V8: a module at the bound runs from a host 2,000 frames deep, one over it did not run at all", () => {
+      const atBound = chain(4, 3_900);
+      expect(validateProfile(atBound).ok).toBe(true);
+      const over = chain(3, 49_999);
+      expect(WebAssembly.validate(over)).toBe(true);
+      const run = (bytes: Uint8Array<ArrayBuffer>, depth: number): number | string => {
+        const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes));
+        const evaluate = exports.writ_evaluate as () => number;
+        const deep = (n: number): number | string => {
+          if (n > 0) return deep(n - 1);
+          try {
+            return evaluate();
+          } catch (e) {
+            return String(e);
+          }
+        };
+        return deep(depth);
+      };
+      expect(run(atBound, 2_000)).toBe(0); // f1 returns its local, 0
+      expect(run(over, 0)).toMatch(/Maximum call stack size exceeded/);
+    });
   });
 
   it("keeps one line per violation whatever the module names its functions", () => {
