@@ -241,6 +241,17 @@ export function mapIndex(map: usize, key: usize, entry: i32): i32 {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The request as the host wrote it (docs/abi.md, "What the module refuses"): the generated code
+// checks what it reads, and an encoding that breaks the ABI's rules traps, which the host turns into
+// a deny.
+
+/** A presence flag or a bool: the word must be 1 or 0. */
+@inline export function flag(word: u32): bool {
+  if (word > 1) unreachable();
+  return word != 0;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Results: rule indices and errors kept sorted by rule index (rules may run out of order when
 // indexed; the ABI reports them in declaration order).
 

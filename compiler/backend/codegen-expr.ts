@@ -13,7 +13,8 @@ import { assertUnreachable } from "../diagnostics.js";
 import type { CallNode, CompNode, Node } from "../ir/ir.js";
 import { elementStride, type RecordLayout, type SlotLayout } from "../../runtime/wasm/layout.js";
 import type { Analysis } from "./analysis.js";
-import { ConstPool, Helpers, asType, elementAddress, loadElement, loadField, storeElement } from "./codegen-values.js";
+import { ConstPool, Helpers, asType, elementAddress, loadElement, storeElement } from "./codegen-values.js";
+import type { InputChecks } from "./input-checks.js";
 
 const SIMPLE = /^(?:[A-Za-z_$][\w$]*|true|false|<(?:i32|i64|usize)>\(?-?\d+\)?|i64\.MIN_VALUE)$/;
 
@@ -28,6 +29,7 @@ export class ExprEmitter {
     private readonly pool: ConstPool,
     private readonly helpers: Helpers,
     private readonly analysis: Analysis,
+    private readonly checks: InputChecks,
   ) {}
 
   /** nodes whose value is known to be true where this body runs (see codegen.ts, dispatch on elements) */
@@ -101,10 +103,11 @@ export class ExprEmitter {
         const f = rec.fields.find((x) => x.name === n.field);
         if (!f || f.offset < 0) throw new Error(`field ${n.field} missing from the layout`);
         const r = this.emit(n.record);
-        if (!n.optional) return loadField(f.type, r, f.offset);
+        // the host wrote the value: it is checked as it is read (input-checks.ts)
+        if (!n.optional) return this.checks.field(f, r);
         const rr = this.simple("usize", r);
         const res = this.temp(asType(f.type), this.pool.defaultOf(f.type));
-        this.line(`if (load<i32>(${rr}, ${f.presence}) != 0) ${res} = ${loadField(f.type, rr, f.offset)};`);
+        this.line(`if (${this.checks.presence(rr, f.presence)}) ${res} = ${this.checks.field(f, rr)};`);
         this.line(`else raise(${5}, ${n.id});`);
         return res;
       }
@@ -113,7 +116,7 @@ export class ExprEmitter {
         const rec = this.slot(n.record) as RecordLayout;
         const f = rec.fields.find((x) => x.name === n.field);
         if (!f || f.presence < 0) return "true"; // a required field is always present
-        return `(load<i32>(${r}, ${f.presence}) != 0)`;
+        return this.checks.presence(r, f.presence);
       }
       case "call":
         return this.call(n);

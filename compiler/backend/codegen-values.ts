@@ -26,25 +26,6 @@ export function asType(s: SlotLayout): string {
   }
 }
 
-/** A record field's value at `addr + off` (records nest inline). */
-export function loadField(s: SlotLayout, addr: string, off: number): string {
-  switch (s.kind) {
-    case "bool":
-      return `(load<i32>(${addr}, ${off}) != 0)`;
-    case "int":
-      return `load<i64>(${addr}, ${off})`;
-    case "string":
-      return s.rep === "id" ? `load<i32>(${addr}, ${off})` : `load<usize>(${addr}, ${off})`;
-    case "list":
-    case "map":
-      return `load<usize>(${addr}, ${off})`;
-    case "record":
-      return `(${addr} + ${off})`;
-    default:
-      return assertUnreachable(s);
-  }
-}
-
 /** A list element or map value at `addr` (records there are pointers). */
 export function loadElement(s: SlotLayout, addr: string): string {
   switch (s.kind) {

@@ -19,6 +19,7 @@ import { resultSize, type RecordLayout, type SlotLayout } from "../../runtime/wa
 import { Analysis } from "./analysis.js";
 import { ExprEmitter } from "./codegen-expr.js";
 import { CONST_BASE, ConstPool, Helpers, intLiteral } from "./codegen-values.js";
+import { InputChecks } from "./input-checks.js";
 import type { LayoutPlan } from "./layout.js";
 
 export interface GeneratedModule {
@@ -323,7 +324,7 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
   const pool = new ConstPool(zero, plan.ids);
   const helpers = new Helpers();
   const analysis = new Analysis();
-  const emitter = new ExprEmitter(plan.slots, pool, helpers, analysis);
+  const emitter = new ExprEmitter(plan.slots, pool, helpers, analysis, new InputChecks());
   const inputSize = plan.layout.inputSize;
   const nRules = ir.rules.length;
   const arena = `(__heap_base + ${inputSize})`;
@@ -445,6 +446,7 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
     `  E, EN, AP, raise, alloc, arenaInit, addI64, subI64, mulI64, negI64, divI64, modI64,`,
     `  strEq, strCmp, strSize, startsWith, endsWith, contains, catStr, catList,`,
     `  listHasI32, listHasI64, listHasStr, mapIndex, resultReset, resultAddRule, resultAddError, nextVisit, firstVisit,`,
+    `  flag,`,
     `} from "./writ";`,
     ``,
     `// the constant pool: must be the first static data (at ${CONST_BASE})`,

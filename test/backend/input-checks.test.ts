@@ -1,0 +1,222 @@
+// A host other than the JavaScript runtime writes the input region itself, by docs/abi.md. The module
+// must not decide on an encoding that breaks the ABI's rules: it traps, and the host denies. Each
+// case here writes a request by hand into the module's memory, as such a host does (no import of the
+// runtime's encoder), first as the rules say, then with one rule broken; before the module checked
+// what it read, each broken encoding below was decided (an allow, but for the bool field), where the
+// request it stands for is denied or invalid. The same bytes given to the JavaScript runtime's
+// evaluateEncoded are a deny with an internal error.
+
+import { beforeAll, describe, expect, it } from "vitest";
+import { compilePolicy } from "../../compiler/driver.js";
+import { loadPolicy, type LoadedPolicy } from "../../runtime/policy.js";
+import type { InputLayout, RecordLayout, SlotLayout } from "../../runtime/wasm/layout.js";
+
+const POLICY = `policy "host" version "1"
+input {
+  headers: map<string(16), string(8)>(4)
+  ticket?: string(16)
+  flags: { dry: bool }
+  stops: list<bool>(2)
+  roles: list<string(8)>(2)
+  name: string(4)
+  items: list<{ n: int }>(2)
+}
+forbid override when "\\uff01override" in headers
+forbid private_use when "\\ue000" in headers
+forbid once when headers.exists_one(k, k == "x-once")
+forbid no_ticket when !has(ticket)
+forbid stop when true in stops
+forbid dry when flags.dry
+forbid short_name when size(name) < 2
+forbid seven when items.exists(i, i.n == 7)
+permit admin when "admin" in roles
+`;
+
+/** A request as this host writes it: maps as entries in the order written, bools as the word written. */
+interface Request {
+  headers: [string, string][];
+  ticket?: string;
+  flags: { dry: number };
+  stops: number[];
+  roles: string[];
+  name: string;
+  items: { n: number }[];
+}
+
+const allowed = (): Request => ({ headers: [["a", "1"]], ticket: "T-1", flags: { dry: 0 }, stops: [], roles: ["admin"], name: "ab", items: [] });
+
+/** The module, instantiated with no imports; requests written into its input region by the layout. */
+class ForeignHost {
+  private readonly exports: { memory: WebAssembly.Memory; writ_input_ptr(): number; writ_input_size(): number; writ_result_ptr(): number; writ_evaluate(): number };
+  readonly input: number;
+  readonly size: number;
+  private heap = 0;
+
+  constructor(
+    wasm: Uint8Array,
+    private readonly layout: InputLayout,
+  ) {
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(wasm as Uint8Array<ArrayBuffer>), {});
+    this.exports = instance.exports as never;
+    this.input = this.exports.writ_input_ptr();
+    this.size = this.exports.writ_input_size();
+  }
+
+  private get view(): DataView {
+    return new DataView(this.exports.memory.buffer);
+  }
+  word(at: number): number {
+    return this.view.getInt32(at, true);
+  }
+  setWord(at: number, v: number): void {
+    this.view.setInt32(at, v, true);
+  }
+  /** the address of a root field's value (its presence flag with `presence`) */
+  field(name: string, presence = false): number {
+    const f = this.layout.root.fields.find((x) => x.name === name)!;
+    return this.input + (presence ? f.presence : f.offset);
+  }
+  /** the address just past the input region (where the module keeps its own state) */
+  get end(): number {
+    return this.input + this.size;
+  }
+
+  private alloc(bytes: number): number {
+    const p = this.heap;
+    this.heap += Math.ceil(bytes / 4) * 4;
+    return p;
+  }
+
+  private string(s: string): number {
+    const bytes = new TextEncoder().encode(s);
+    const p = this.alloc(4 + bytes.length);
+    this.setWord(p, bytes.length);
+    new Uint8Array(this.exports.memory.buffer).set(bytes, p + 4);
+    return p;
+  }
+
+  private value(slot: SlotLayout, v: unknown, at: number): void {
+    switch (slot.kind) {
+      case "bool":
+        return this.setWord(at, v as number);
+      case "int":
+        return this.view.setBigInt64(at, BigInt(v as number), true);
+      case "string":
+        // ids: the table's, 0 for any other string (these slots meet constants only)
+        return this.setWord(at, slot.rep === "id" ? this.layout.strings.indexOf(v as string) + 1 : this.string(v as string));
+      case "list": {
+        const list = v as unknown[];
+        const stride = slot.element.kind === "int" ? 8 : 4;
+        const p = this.alloc(4 + stride * list.length);
+        this.setWord(p, list.length);
+        this.setWord(at, p);
+        list.forEach((x, i) => this.element(slot.element, x, p + 4 + stride * i));
+        return;
+      }
+      case "map": {
+        const entries = v as [string, unknown][];
+        const entry = 4 + (slot.value.kind === "int" ? 8 : 4);
+        const p = this.alloc(4 + entry * entries.length);
+        this.setWord(p, entries.length);
+        this.setWord(at, p);
+        entries.forEach(([k, x], i) => {
+          this.setWord(p + 4 + entry * i, this.string(k));
+          this.element(slot.value, x, p + 8 + entry * i);
+        });
+        return;
+      }
+      case "record":
+        return this.record(slot, v as Record<string, unknown>, at);
+    }
+  }
+
+  private element(slot: SlotLayout, v: unknown, at: number): void {
+    if (slot.kind !== "record") return this.value(slot, v, at);
+    const p = this.alloc(slot.size);
+    this.setWord(at, p);
+    this.record(slot, v as Record<string, unknown>, p);
+  }
+
+  private record(rec: RecordLayout, v: Record<string, unknown>, at: number): void {
+    for (const f of rec.fields) {
+      const present = v[f.name] !== undefined;
+      if (f.presence >= 0) this.setWord(at + f.presence, present ? 1 : 0);
+      if (present && f.offset >= 0) this.value(f.type, v[f.name], at + f.offset);
+    }
+  }
+
+  /** Writes the request, then lets `breach` change what was written. */
+  write(request: Request, breach?: (host: ForeignHost) => void): void {
+    new Uint8Array(this.exports.memory.buffer).fill(0, this.input, this.input + this.size);
+    this.heap = this.input + this.layout.root.size;
+    this.record(this.layout.root, request as unknown as Record<string, unknown>, this.input);
+    if (this.heap > this.end) throw new Error("the request does not fit the input region");
+    breach?.(this);
+  }
+
+  /** The verdict, or "trap" (the host denies with an internal error). */
+  evaluate(): "allow" | "deny" | "trap" {
+    try {
+      return this.exports.writ_evaluate() === 1 ? "allow" : "deny";
+    } catch (e) {
+      if (e instanceof WebAssembly.RuntimeError) return "trap";
+      throw e;
+    }
+  }
+
+  /** The input region as written (what a host would hand the JavaScript runtime's evaluateEncoded). */
+  region(): Uint8Array {
+    return new Uint8Array(this.exports.memory.buffer).slice(this.input, this.input + this.size);
+  }
+}
+
+/** Each case: the request written by the rules and what it decides, and the breach that must trap. */
+const cases: { name: string; request: Request; decides: "allow" | "deny"; breach: (h: ForeignHost) => void }[] = [
+  {
+    name: "a presence flag of 2",
+    request: { ...allowed(), ticket: undefined },
+    decides: "deny",
+    breach: (h) => h.setWord(h.field("ticket", true), 2),
+  },
+  {
+    name: "a presence flag of -1",
+    request: { ...allowed(), ticket: undefined },
+    decides: "deny",
+    breach: (h) => h.setWord(h.field("ticket", true), -1),
+  },
+  {
+    name: "a bool field written as 2",
+    request: allowed(),
+    decides: "allow",
+    breach: (h) => h.setWord(h.field("flags"), 2),
+  },
+];
+
+describe.each([true, false])("the module refuses encodings that break the ABI (optimize %s)", (optimize) => {
+  let policy: LoadedPolicy;
+  let host: ForeignHost;
+  beforeAll(async () => {
+    const compiled = await compilePolicy(POLICY, { optimize });
+    if (!compiled.bundle) throw new Error(compiled.diagnostics.map((d) => d.message).join("\n"));
+    policy = loadPolicy(compiled.bundle, { allowUnsigned: true });
+    host = new ForeignHost(compiled.bundle.module, compiled.bundle.manifest.layout as InputLayout);
+  }, 120_000);
+
+  it("decides the requests written by the rules", () => {
+    host.write(allowed());
+    expect(host.evaluate()).toBe("allow");
+    for (const c of cases) {
+      host.write(c.request);
+      expect([c.name, host.evaluate()]).toEqual([c.name, c.decides]);
+    }
+  });
+
+  it.each(cases.map((c) => [c.name, c] as const))("traps on %s", (_, c) => {
+    host.write(c.request, c.breach);
+    expect(host.evaluate()).toBe("trap");
+    // the same bytes handed to the JavaScript runtime: a deny with an internal error
+    const evaluator = policy.evaluator;
+    expect(evaluator.evaluateEncoded({ bytes: host.region() })).toBe(0);
+    expect(evaluator.lastDecision()).toMatchObject({ decision: "deny", errors: [{ code: "internal" }] });
+  });
+});
