@@ -241,14 +241,58 @@ export function mapIndex(map: usize, key: usize, entry: i32): i32 {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The request as the host wrote it (docs/abi.md, "What the module refuses"): the generated code
-// checks what it reads, and an encoding that breaks the ABI's rules traps, which the host turns into
-// a deny.
+// The request as the host wrote it (docs/abi.md, "What the module refuses"). The module checks a
+// record field's value when it reads the field (the generated code calls these on what it loads):
+// a value that breaks the encoding's rules traps, which the host turns into a deny. `size` is the
+// input region's size: it spans [__heap_base, __heap_base + size).
 
 /** A presence flag or a bool: the word must be 1 or 0. */
 @inline export function flag(word: u32): bool {
   if (word > 1) unreachable();
   return word != 0;
+}
+
+/**
+ * A string block of at most `max` bytes, all of it inside the input region. The null pointer passes
+ * (it reads as the empty string: [0, 16) stays zero): the fields of an absent optional record are
+ * read from a zeroed block while an error is already raised, and must not trap.
+ */
+@inline export function inString(p: usize, size: usize, max: u32): usize {
+  const at = p - __heap_base;
+  if (at > size - 4) {
+    if (p != 0) unreachable();
+  } else {
+    const n = load<u32>(p);
+    if (n > max || <usize>n > size - 4 - at) unreachable();
+  }
+  return p;
+}
+
+/** A list block of at most `max` elements of `stride` bytes inside the input region (or 0, as above). */
+@inline export function inList(p: usize, size: usize, max: u32, stride: u32): usize {
+  const at = p - __heap_base;
+  if (at > size - 4) {
+    if (p != 0) unreachable();
+  } else {
+    const n = load<u32>(p);
+    // n <= max first: max * stride is at most the region's size, so n * stride cannot wrap
+    if (n > max || <usize>(n * stride) > size - 4 - at) unreachable();
+  }
+  return p;
+}
+
+/** A record of `bytes` bytes that a list element or map value points to, inside the input region. */
+@inline export function inRecord(p: usize, size: usize, bytes: usize): usize {
+  if (p - __heap_base > size - bytes) unreachable();
+  return p;
+}
+
+/** A map block (as a list of `entry`-byte entries) whose keys are string blocks of at most `keyMax` bytes. */
+export function inMap(p: usize, size: usize, max: u32, entry: u32, keyMax: u32): usize {
+  inList(p, size, max, entry);
+  const n = load<i32>(p);
+  for (let i = 0; i < n; i++) inString(load<usize>(p + 4 + <usize>(i * entry)), size, keyMax);
+  return p;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -104,10 +104,11 @@ export class ExprEmitter {
         if (!f || f.offset < 0) throw new Error(`field ${n.field} missing from the layout`);
         const r = this.emit(n.record);
         // the host wrote the value: it is checked as it is read (input-checks.ts)
-        if (!n.optional) return this.checks.field(f, r);
+        const at = this.placeOf(n.record);
+        if (!n.optional) return this.checks.field(rec, f, r, at);
         const rr = this.simple("usize", r);
         const res = this.temp(asType(f.type), this.pool.defaultOf(f.type));
-        this.line(`if (${this.checks.presence(rr, f.presence)}) ${res} = ${this.checks.field(f, rr)};`);
+        this.line(`if (${this.checks.presence(rr, f.presence)}) ${res} = ${this.checks.field(rec, f, rr, at)};`);
         this.line(`else raise(${5}, ${n.id});`);
         return res;
       }
@@ -154,6 +155,15 @@ export class ExprEmitter {
       default:
         return assertUnreachable(n);
     }
+  }
+
+  /** The byte offset of a record value in the input region when it is at a fixed place there. */
+  private placeOf(n: Node): number | undefined {
+    if (n.op === "input") return 0;
+    if (n.op !== "field" || n.optional) return undefined;
+    const at = this.placeOf(n.record);
+    const f = (this.slot(n.record) as RecordLayout).fields.find((x) => x.name === n.field);
+    return at === undefined || !f || f.type.kind !== "record" ? undefined : at + f.offset;
   }
 
   private call(n: CallNode): string {

@@ -324,8 +324,9 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
   const pool = new ConstPool(zero, plan.ids);
   const helpers = new Helpers();
   const analysis = new Analysis();
-  const emitter = new ExprEmitter(plan.slots, pool, helpers, analysis, new InputChecks());
   const inputSize = plan.layout.inputSize;
+  const checks = new InputChecks(plan.layout.root, ir.schema, inputSize);
+  const emitter = new ExprEmitter(plan.slots, pool, helpers, analysis, checks);
   const nRules = ir.rules.length;
   const arena = `(__heap_base + ${inputSize})`;
   const result = `(__heap_base + ${inputSize + arenaBytes})`;
@@ -426,6 +427,7 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
   const evaluate = [
     `export function writ_evaluate(): i32 {`,
     `  resultReset(${result});`,
+    ...checks.reset(),
     ...(allocates ? [`  arenaInit(${arena}, ${arena} + ${arenaBytes});`] : []),
     ...(visitWords > 0 ? [`  nextVisit(${visits}, ${visitWords});`] : []),
     ...forbids,
@@ -446,7 +448,7 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
     `  E, EN, AP, raise, alloc, arenaInit, addI64, subI64, mulI64, negI64, divI64, modI64,`,
     `  strEq, strCmp, strSize, startsWith, endsWith, contains, catStr, catList,`,
     `  listHasI32, listHasI64, listHasStr, mapIndex, resultReset, resultAddRule, resultAddError, nextVisit, firstVisit,`,
-    `  flag,`,
+    `  flag, inString, inList, inRecord, inMap,`,
     `} from "./writ";`,
     ``,
     `// the constant pool: must be the first static data (at ${CONST_BASE})`,
@@ -469,6 +471,8 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
     `}`,
     ``,
     ...helpers.all(),
+    ``,
+    ...checks.all(),
     ``,
     ...ruleFns,
     ``,

@@ -1,36 +1,220 @@
 // Checks of the request the host wrote into the input region (docs/abi.md, "What the module
 // refuses"). The JavaScript runtime's encoder writes valid encodings only, but any WebAssembly host
 // may write the region, and the module must not decide on an encoding that breaks the ABI's rules:
-// it traps (assembly/writ.ts), and the host denies. A presence flag or a bool must be 1 or 0: read
-// as `!= 0`, a presence flag of 2 or -1 was "present", and `!has(ticket)` did not hold for a
-// request without a ticket. The check is one comparison where the word is read.
+// a presence flag or bool of 2, a list longer than its bound, a count of -1 or a block outside the
+// region (after it is the module's own memory, which changes as it decides) would each decide what
+// no valid request decides. Such an encoding traps (assembly/writ.ts: flag, inString, inList,
+// inRecord, inMap), and the host denies.
+//
+// A value is checked when the generated code reads it from its record field, whole: a string's
+// length and block; a list's count and block, and each element that has rules of its own (a bool, a
+// string's block, a record's pointer, an inner list or map); a map's block, every key's block and
+// its values likewise. Records are never built by the module (a record value is in the input
+// region, or is the zeroed block an absent optional record reads as), so every read of the request
+// goes through a field, and every value the rest of the code meets (an element loaded from a list,
+// a key compared) was checked with the field that holds it. Ints and interned ids have no invalid
+// values: an id the table does not have is a string no constant equals.
+//
+// The cost follows what the policy reads: a bool or a presence flag costs one comparison where it
+// is read, a string or a list of ints or ids a few where its field is read, and a field the policy
+// never reads nothing (it is not in the layout). A check that walks elements (a map; a list of
+// strings, bools, records, lists or maps) is made once per decision for a field reached through
+// required record fields only, which is at a fixed place in the region (a flag that writ_evaluate
+// resets remembers it); one reached through a list element or an optional record is checked each
+// time it is read.
 
 import { assertUnreachable } from "../diagnostics.js";
-import type { FieldLayout } from "../../runtime/wasm/layout.js";
+import type { RecordType, SchemaType } from "../../runtime/schema.js";
+import { elementStride, type FieldLayout, type RecordLayout, type SlotLayout } from "../../runtime/wasm/layout.js";
+
+/** The larger bounds of two positions of the schema that share one slot. */
+function join(a: SchemaType, b: SchemaType): SchemaType {
+  if (a.kind !== b.kind) throw new Error(`one slot holds a ${a.kind} and a ${b.kind}`);
+  switch (a.kind) {
+    case "bool":
+    case "int":
+      return a;
+    case "string":
+      return { kind: "string", max: Math.max(a.max, (b as typeof a).max) };
+    case "list": {
+      const c = b as typeof a;
+      return { kind: "list", element: join(a.element, c.element), max: Math.max(a.max, c.max) };
+    }
+    case "map": {
+      const c = b as typeof a;
+      return { kind: "map", value: join(a.value, c.value), max: Math.max(a.max, c.max), keyMax: Math.max(a.keyMax, c.keyMax) };
+    }
+    case "record": {
+      const c = b as typeof a;
+      const fields = a.fields.map((f) => {
+        const g = c.fields.find((x) => x.name === f.name);
+        return g ? { ...f, type: join(f.type, g.type) } : f;
+      });
+      for (const g of c.fields) if (!fields.some((f) => f.name === g.name)) fields.push(g);
+      return { kind: "record", fields };
+    }
+    default:
+      return assertUnreachable(a);
+  }
+}
+
+/** The check of a value, as an expression of the word holding it (which it returns). */
+interface Check {
+  readonly of: (word: string) => string;
+  /** whether it walks the value's elements (a map's keys, or elements with checks of their own) */
+  readonly walks: boolean;
+}
 
 export class InputChecks {
+  /** the schema type (its bounds) of each field of each record slot */
+  private readonly types = new Map<RecordLayout, Map<string, SchemaType>>();
+  /** generated functions, by name */
+  private readonly code = new Map<string, string>();
+  private readonly names = new Map<string, string>();
+  /** flags of the checks made once per decision, by the field's place in the input region */
+  private readonly once = new Map<number, string>();
+
+  constructor(
+    root: RecordLayout,
+    schema: RecordType,
+    /** the input region's size (writ_input_size) */
+    private readonly size: number,
+  ) {
+    this.walk(root, schema);
+  }
+
+  private walk(slot: SlotLayout, t: SchemaType): void {
+    if (slot.kind === "record" && t.kind === "record") {
+      let types = this.types.get(slot);
+      if (!types) this.types.set(slot, (types = new Map()));
+      for (const f of slot.fields) {
+        const decl = t.fields.find((x) => x.name === f.name);
+        if (!decl) throw new Error(`field ${f.name} of the layout is not in the schema`);
+        const known = types.get(f.name);
+        types.set(f.name, known ? join(known, decl.type) : decl.type);
+        this.walk(f.type, decl.type);
+      }
+    } else if (slot.kind === "list" && t.kind === "list") this.walk(slot.element, t.element);
+    else if (slot.kind === "map" && t.kind === "map") this.walk(slot.value, t.value);
+  }
+
+  /** The generated functions (and the flags of the checks made once per decision). */
+  all(): string[] {
+    return [...[...this.once.values()].map((f) => `let ${f}: bool = false;`), ...this.code.values()];
+  }
+
+  /** Statements that forget, at the start of a decision, which fields the last one checked. */
+  reset(): string[] {
+    return [...this.once.values()].map((f) => `  ${f} = false;`);
+  }
+
   /** An expression: the presence flag at `addr + off`, checked. */
   presence(addr: string, off: number): string {
     return `flag(load<u32>(${addr}, ${off}))`;
   }
 
-  /** An expression: the value of field `f` of the record at `addr` (records nest inline), checked. */
-  field(f: FieldLayout, addr: string): string {
+  /**
+   * An expression: the value of field `f` of the record at `addr`, checked. `at`: the field's byte
+   * offset in the input region when the record is at a fixed place there.
+   */
+  field(rec: RecordLayout, f: FieldLayout, addr: string, at?: number): string {
+    const t = this.types.get(rec)?.get(f.name);
+    if (!t) throw new Error(`no schema type for field ${f.name}`);
     const s = f.type;
     switch (s.kind) {
       case "bool":
-        return `flag(load<u32>(${addr}, ${f.offset}))`;
+        return this.check(s, t)!.of(`load<u32>(${addr}, ${f.offset})`);
       case "int":
         return `load<i64>(${addr}, ${f.offset})`;
-      case "string":
-        return s.rep === "id" ? `load<i32>(${addr}, ${f.offset})` : `load<usize>(${addr}, ${f.offset})`;
-      case "list":
-      case "map":
-        return `load<usize>(${addr}, ${f.offset})`;
       case "record":
         return `(${addr} + ${f.offset})`;
+      case "string":
+      case "list":
+      case "map": {
+        const c = this.check(s, t);
+        if (c === undefined) return `load<i32>(${addr}, ${f.offset})`; // an interned id
+        if (c.walks && at !== undefined) return `${this.checkedOnce(at + f.offset, c)}()`;
+        return c.of(`load<usize>(${addr}, ${f.offset})`);
+      }
       default:
         return assertUnreachable(s);
     }
+  }
+
+  /**
+   * The check of a value of slot `s` (a record as a list element or map value: its pointer), as an
+   * expression of the word that holds it; undefined when the slot has no invalid values.
+   */
+  private check(s: SlotLayout, t: SchemaType): Check | undefined {
+    const size = this.size;
+    switch (s.kind) {
+      case "bool":
+        // the elements of a list no value has are laid out as bools, and never read
+        return t.kind === "bool" ? { of: (w) => `flag(${w})`, walks: false } : undefined;
+      case "int":
+        return undefined;
+      case "string":
+        if (s.rep === "id") return undefined;
+        if (t.kind !== "string") throw new Error(`a string slot holds a ${t.kind}`);
+        return { of: (w) => `inString(${w}, ${size}, ${t.max})`, walks: false };
+      case "record":
+        return { of: (w) => `inRecord(${w}, ${size}, ${s.size})`, walks: false };
+      case "list": {
+        if (t.kind !== "list") throw new Error(`a list slot holds a ${t.kind}`);
+        const stride = elementStride(s.element);
+        const block = (w: string): string => `inList(${w}, ${size}, ${t.max}, ${stride})`;
+        const element = this.check(s.element, t.element);
+        if (element === undefined) return { of: block, walks: false };
+        return this.walker(s, t, block("p"), element, stride, 4);
+      }
+      case "map": {
+        if (t.kind !== "map") throw new Error(`a map slot holds a ${t.kind}`);
+        const entry = 4 + elementStride(s.value);
+        const block = (w: string): string => `inMap(${w}, ${size}, ${t.max}, ${entry}, ${t.keyMax})`;
+        const value = this.check(s.value, t.value);
+        if (value === undefined) return { of: block, walks: true };
+        return this.walker(s, t, block("p"), value, entry, 8);
+      }
+      default:
+        return assertUnreachable(s);
+    }
+  }
+
+  /** A function checking a list or map block (`block`), then each element or value (at `first` + i * `stride`). */
+  private walker(s: SlotLayout, t: SchemaType, block: string, element: Check, stride: number, first: number): Check {
+    const key = `${JSON.stringify(s)}:${JSON.stringify(t)}`;
+    let name = this.names.get(key);
+    if (name === undefined) {
+      name = `check_${this.names.size}`;
+      this.names.set(key, name);
+      const word = `load<u32>(p + ${first} + <usize>i * ${stride})`;
+      const body = [`  ${block};`, `  const n = load<i32>(p);`, `  for (let i = 0; i < n; i++) ${element.of(word)};`, `  return p;`];
+      this.code.set(name, [`function ${name}(p: usize): usize {`, ...body, `}`].join("\n"));
+    }
+    const fn = name;
+    return { of: (w) => `${fn}(${w})`, walks: true };
+  }
+
+  /** A function reading the pointer at `at` in the input region, checked by `c` once per decision. */
+  private checkedOnce(at: number, c: Check): string {
+    let flag = this.once.get(at);
+    if (flag === undefined) {
+      flag = `checked_${this.once.size}`;
+      this.once.set(at, flag);
+      this.code.set(
+        `read_${flag}`,
+        [
+          `@inline function read_${flag}(): usize {`,
+          `  const p = load<usize>(__heap_base, ${at});`,
+          `  if (!${flag}) {`,
+          `    ${c.of("p")};`,
+          `    ${flag} = true;`,
+          `  }`,
+          `  return p;`,
+          `}`,
+        ].join("\n"),
+      );
+    }
+    return `read_${flag}`;
   }
 }

@@ -76,6 +76,12 @@ class ForeignHost {
     const f = this.layout.root.fields.find((x) => x.name === name)!;
     return this.input + (presence ? f.presence : f.offset);
   }
+  /** Writes `v` anew for root field `name`, in the heap after what is written (no rule checked). */
+  rewrite(name: string, v: unknown): void {
+    const f = this.layout.root.fields.find((x) => x.name === name)!;
+    this.value(f.type, v, this.input + f.offset);
+    if (this.heap > this.end) throw new Error("the rewrite does not fit the input region");
+  }
   /** the address just past the input region (where the module keeps its own state) */
   get end(): number {
     return this.input + this.size;
@@ -189,6 +195,65 @@ const cases: { name: string; request: Request; decides: "allow" | "deny"; breach
     request: allowed(),
     decides: "allow",
     breach: (h) => h.setWord(h.field("flags"), 2),
+  },
+  {
+    name: "a bool in a list written as 2 (not found as true)",
+    request: { ...allowed(), stops: [1] },
+    decides: "deny",
+    breach: (h) => h.setWord(h.word(h.field("stops")) + 4, 2),
+  },
+  {
+    name: "a list longer than its bound",
+    request: { ...allowed(), roles: ["x", "y"] },
+    decides: "deny",
+    // "admin" third, past the two elements the schema allows
+    breach: (h) => h.rewrite("roles", ["x", "y", "admin"]),
+  },
+  {
+    name: "a list count of -1",
+    request: { ...allowed(), stops: [1] },
+    decides: "deny",
+    breach: (h) => h.setWord(h.word(h.field("stops")), -1),
+  },
+  {
+    name: "a string longer than its bound",
+    request: { ...allowed(), name: "a" },
+    decides: "deny",
+    breach: (h) => h.setWord(h.word(h.field("name")), 6),
+  },
+  {
+    name: "a map with more entries than its bound",
+    request: allowed(),
+    decides: "allow",
+    breach: (h) => h.rewrite("headers", ["a", "b", "c", "d", "e"].map((k) => [k, "1"])),
+  },
+  {
+    name: "a map key longer than its bound",
+    request: allowed(),
+    decides: "allow",
+    breach: (h) => h.rewrite("headers", [["x".repeat(17), "1"]]),
+  },
+  {
+    name: "a list block outside the input region",
+    request: { ...allowed(), stops: [1] },
+    decides: "deny",
+    // the module's own memory after the region: a count of 0 while the forbids run
+    breach: (h) => h.setWord(h.field("stops"), h.end),
+  },
+  {
+    name: "a list block running past the input region",
+    request: allowed(),
+    decides: "allow",
+    breach: (h) => {
+      h.setWord(h.end - 4, 2);
+      h.setWord(h.field("stops"), h.end - 4);
+    },
+  },
+  {
+    name: "a record pointer outside the input region",
+    request: { ...allowed(), items: [{ n: 7 }] },
+    decides: "deny",
+    breach: (h) => h.setWord(h.word(h.field("items")) + 4, h.end),
   },
 ];
 
