@@ -287,11 +287,20 @@ export function mapIndex(map: usize, key: usize, entry: i32): i32 {
   return p;
 }
 
-/** A map block (as a list of `entry`-byte entries) whose keys are string blocks of at most `keyMax` bytes. */
+/**
+ * A map block (as a list of `entry`-byte entries) whose keys are string blocks of at most `keyMax`
+ * bytes in strictly ascending byte order, which is code point order: no key out of order (a binary
+ * search for it would miss it), none twice.
+ */
 export function inMap(p: usize, size: usize, max: u32, entry: u32, keyMax: u32): usize {
   inList(p, size, max, entry);
   const n = load<i32>(p);
-  for (let i = 0; i < n; i++) inString(load<usize>(p + 4 + <usize>(i * entry)), size, keyMax);
+  let last: usize = 0;
+  for (let i = 0; i < n; i++) {
+    const key = inString(load<usize>(p + 4 + <usize>(i * entry)), size, keyMax);
+    if (i > 0 && strCmp(last, key) >= 0) unreachable();
+    last = key;
+  }
   return p;
 }
 

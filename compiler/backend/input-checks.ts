@@ -1,6 +1,7 @@
 // Checks of the request the host wrote into the input region (docs/abi.md, "What the module
 // refuses"). The JavaScript runtime's encoder writes valid encodings only, but any WebAssembly host
 // may write the region, and the module must not decide on an encoding that breaks the ABI's rules:
+// a map whose keys are out of order (a binary search misses a key the policy forbids) or repeated,
 // a presence flag or bool of 2, a list longer than its bound, a count of -1 or a block outside the
 // region (after it is the module's own memory, which changes as it decides) would each decide what
 // no valid request decides. Such an encoding traps (assembly/writ.ts: flag, inString, inList,
@@ -8,12 +9,12 @@
 //
 // A value is checked when the generated code reads it from its record field, whole: a string's
 // length and block; a list's count and block, and each element that has rules of its own (a bool, a
-// string's block, a record's pointer, an inner list or map); a map's block, every key's block and
-// its values likewise. Records are never built by the module (a record value is in the input
-// region, or is the zeroed block an absent optional record reads as), so every read of the request
-// goes through a field, and every value the rest of the code meets (an element loaded from a list,
-// a key compared) was checked with the field that holds it. Ints and interned ids have no invalid
-// values: an id the table does not have is a string no constant equals.
+// string's block, a record's pointer, an inner list or map); a map's block, every key's block,
+// their order and its values likewise. Records are never built by the module (a record value is in
+// the input region, or is the zeroed block an absent optional record reads as), so every read of
+// the request goes through a field, and every value the rest of the code meets (an element loaded
+// from a list, a key compared) was checked with the field that holds it. Ints and interned ids have
+// no invalid values: an id the table does not have is a string no constant equals.
 //
 // The cost follows what the policy reads: a bool or a presence flag costs one comparison where it
 // is read, a string or a list of ints or ids a few where its field is read, and a field the policy

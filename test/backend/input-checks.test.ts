@@ -152,10 +152,10 @@ class ForeignHost {
   }
 
   /** Writes the request, then lets `breach` change what was written. */
-  write(request: Request, breach?: (host: ForeignHost) => void): void {
+  write(request: object, breach?: (host: ForeignHost) => void): void {
     new Uint8Array(this.exports.memory.buffer).fill(0, this.input, this.input + this.size);
     this.heap = this.input + this.layout.root.size;
-    this.record(this.layout.root, request as unknown as Record<string, unknown>, this.input);
+    this.record(this.layout.root, request as Record<string, unknown>, this.input);
     if (this.heap > this.end) throw new Error("the request does not fit the input region");
     breach?.(this);
   }
@@ -255,7 +255,36 @@ const cases: { name: string; request: Request; decides: "allow" | "deny"; breach
     decides: "deny",
     breach: (h) => h.setWord(h.word(h.field("items")) + 4, h.end),
   },
+  {
+    name: "map keys sorted by UTF-16 (a binary search misses the forbidden key)",
+    request: { ...allowed(), headers: [["a", "1"], ["\uff01override", "2"], ["😀", "3"]] },
+    decides: "deny",
+    // JavaScript's default sort puts the astral key (a surrogate pair, D83D) before U+FF01
+    breach: (h) => swapEntries(h, 1, 2),
+  },
+  {
+    name: "map keys U+E000 and astral in UTF-16 order",
+    request: { ...allowed(), headers: [["\ue000", "1"], ["😀", "2"]] },
+    decides: "deny",
+    breach: (h) => swapEntries(h, 0, 1),
+  },
+  {
+    name: "a map key twice",
+    request: { ...allowed(), headers: [["x-once", "1"]] },
+    decides: "deny",
+    breach: (h) => h.rewrite("headers", [["x-once", "1"], ["x-once", "1"]]),
+  },
 ];
+
+function swapEntries(h: ForeignHost, i: number, j: number): void {
+  const map = h.word(h.field("headers"));
+  const [a, b] = [map + 4 + 8 * i, map + 4 + 8 * j];
+  for (const off of [0, 4]) {
+    const x = h.word(a + off);
+    h.setWord(a + off, h.word(b + off));
+    h.setWord(b + off, x);
+  }
+}
 
 describe.each([true, false])("the module refuses encodings that break the ABI (optimize %s)", (optimize) => {
   let policy: LoadedPolicy;
@@ -283,5 +312,31 @@ describe.each([true, false])("the module refuses encodings that break the ABI (o
     const evaluator = policy.evaluator;
     expect(evaluator.evaluateEncoded({ bytes: host.region() })).toBe(0);
     expect(evaluator.lastDecision()).toMatchObject({ decision: "deny", errors: [{ code: "internal" }] });
+  });
+});
+
+describe("docs/abi.md's map example", () => {
+  it("is the map block the runtime writes, and the module refuses it in the other order", async () => {
+    const compiled = await compilePolicy(`policy "m" version "1"\ninput { m: map<string(4), int>(2) }\npermit p when m["\\ue000"] == 2\n`);
+    const bundle = compiled.bundle!;
+    const layout = bundle.manifest.layout as InputLayout;
+    const host = new ForeignHost(bundle.module, layout);
+    const encoded = loadPolicy(bundle, { allowUnsigned: true }).evaluator.encode({ m: { "😀": 1, "\ue000": 2 } });
+    const words = new DataView(encoded.bytes.buffer, encoded.bytes.byteOffset, encoded.bytes.byteLength);
+    const at = (p: number): number => p - host.input; // absolute address → offset into the encoding
+    const H = words.getInt32(at(host.field("m")), true);
+    const block = (p: number, n: number): number[] => [...encoded.bytes.subarray(at(p), at(p) + n)];
+    expect(block(H, 4)).toEqual([2, 0, 0, 0]);
+    expect(words.getInt32(at(H + 4), true)).toBe(H + 28);
+    expect(block(H + 8, 8)).toEqual([2, 0, 0, 0, 0, 0, 0, 0]);
+    expect(words.getInt32(at(H + 16), true)).toBe(H + 36);
+    expect(block(H + 20, 8)).toEqual([1, 0, 0, 0, 0, 0, 0, 0]);
+    expect(block(H + 28, 7)).toEqual([3, 0, 0, 0, 0xee, 0x80, 0x80]);
+    expect(block(H + 36, 8)).toEqual([4, 0, 0, 0, 0xf0, 0x9f, 0x98, 0x80]);
+    // the foreign host writes the example in the documented order, then as JavaScript's sort() has it
+    host.write({ m: [["\ue000", 2], ["😀", 1]] });
+    expect(host.evaluate()).toBe("allow");
+    host.write({ m: [["😀", 1], ["\ue000", 2]] });
+    expect(host.evaluate()).toBe("trap");
   });
 });
