@@ -14,7 +14,7 @@ import type { CallNode, CompNode, Node } from "../ir/ir.js";
 import { elementStride, type RecordLayout, type SlotLayout } from "../../runtime/wasm/layout.js";
 import type { Analysis } from "./analysis.js";
 import { ConstPool, Helpers, asType, elementAddress, loadElement, storeElement } from "./codegen-values.js";
-import type { InputChecks } from "./input-checks.js";
+import { placeOf, type InputChecks } from "./input-checks.js";
 
 const SIMPLE = /^(?:[A-Za-z_$][\w$]*|true|false|<(?:i32|i64|usize)>\(?-?\d+\)?|i64\.MIN_VALUE)$/;
 
@@ -103,8 +103,8 @@ export class ExprEmitter {
         const f = rec.fields.find((x) => x.name === n.field);
         if (!f || f.offset < 0) throw new Error(`field ${n.field} missing from the layout`);
         const r = this.emit(n.record);
-        // the host wrote the value: it is checked as it is read (input-checks.ts)
-        const at = this.placeOf(n.record);
+        // the host wrote the value: it is checked (input-checks.ts)
+        const at = placeOf(n.record, this.slots);
         if (!n.optional) return this.checks.field(rec, f, r, at);
         const rr = this.simple("usize", r);
         const res = this.temp(asType(f.type), this.pool.defaultOf(f.type));
@@ -155,15 +155,6 @@ export class ExprEmitter {
       default:
         return assertUnreachable(n);
     }
-  }
-
-  /** The byte offset of a record value in the input region when it is at a fixed place there. */
-  private placeOf(n: Node): number | undefined {
-    if (n.op === "input") return 0;
-    if (n.op !== "field" || n.optional) return undefined;
-    const at = this.placeOf(n.record);
-    const f = (this.slot(n.record) as RecordLayout).fields.find((x) => x.name === n.field);
-    return at === undefined || !f || f.type.kind !== "record" ? undefined : at + f.offset;
   }
 
   private call(n: CallNode): string {

@@ -19,7 +19,7 @@ import { resultSize, type RecordLayout, type SlotLayout } from "../../runtime/wa
 import { Analysis } from "./analysis.js";
 import { ExprEmitter } from "./codegen-expr.js";
 import { CONST_BASE, ConstPool, Helpers, intLiteral } from "./codegen-values.js";
-import { InputChecks } from "./input-checks.js";
+import { InputChecks, readsByPlace } from "./input-checks.js";
 import type { LayoutPlan } from "./layout.js";
 
 export interface GeneratedModule {
@@ -325,7 +325,7 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
   const helpers = new Helpers();
   const analysis = new Analysis();
   const inputSize = plan.layout.inputSize;
-  const checks = new InputChecks(plan.layout.root, ir.schema, inputSize);
+  const checks = new InputChecks(plan.layout.root, ir.schema, inputSize, readsByPlace(ir.rules, plan.slots));
   const emitter = new ExprEmitter(plan.slots, pool, helpers, analysis, checks);
   const nRules = ir.rules.length;
   const arena = `(__heap_base + ${inputSize})`;
@@ -427,7 +427,7 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
   const evaluate = [
     `export function writ_evaluate(): i32 {`,
     `  resultReset(${result});`,
-    ...checks.reset(),
+    ...checks.start(),
     ...(allocates ? [`  arenaInit(${arena}, ${arena} + ${arenaBytes});`] : []),
     ...(visitWords > 0 ? [`  nextVisit(${visits}, ${visitWords});`] : []),
     ...forbids,

@@ -17,16 +17,21 @@
 // no invalid values: an id the table does not have is a string no constant equals.
 //
 // The cost follows what the policy reads: a bool or a presence flag costs one comparison where it
-// is read, a string or a list of ints or ids a few where its field is read, and a field the policy
-// never reads nothing (it is not in the layout). A check that walks elements (a map; a list of
-// strings, bools, records, lists or maps) is made once per decision for a field reached through
-// required record fields only, which is at a fixed place in the region (a flag that writ_evaluate
+// is read, and a field the policy never reads costs nothing (it is not in the layout). A string, or
+// a list of ints or ids, costs a few comparisons where it is read; for a field at a fixed place in
+// the region (reached through required record fields only) that the rules read in more than one
+// place, once as the decision starts instead, and its reads are plain loads (the benchmark policy
+// reads its list of roles in seven rules, the 1,012-rule one in over a thousand). A check that
+// walks elements (a map; a list of strings, bools, records, lists or maps) is made once per
+// decision for a field at a fixed place, when the field is first read (a flag that writ_evaluate
 // resets remembers it); one reached through a list element or an optional record is checked each
 // time it is read.
 
 import { assertUnreachable } from "../diagnostics.js";
+import type { IRRule, Node } from "../ir/ir.js";
 import type { RecordType, SchemaType } from "../../runtime/schema.js";
 import { elementStride, type FieldLayout, type RecordLayout, type SlotLayout } from "../../runtime/wasm/layout.js";
+import { forEachChild } from "./layout.js";
 
 /** The larger bounds of two positions of the schema that share one slot. */
 function join(a: SchemaType, b: SchemaType): SchemaType {
@@ -59,6 +64,34 @@ function join(a: SchemaType, b: SchemaType): SchemaType {
   }
 }
 
+/**
+ * The byte offset of a record value in the input region when it is at a fixed place there: the
+ * input itself, or a field of a record at a fixed place reached through required fields only.
+ */
+export function placeOf(n: Node, slots: ReadonlyMap<number, SlotLayout>): number | undefined {
+  if (n.op === "input") return 0;
+  if (n.op !== "field" || n.optional) return undefined;
+  const at = placeOf(n.record, slots);
+  const f = (slots.get(n.record.id) as RecordLayout | undefined)?.fields.find((x) => x.name === n.field);
+  return at === undefined || !f || f.type.kind !== "record" ? undefined : at + f.offset;
+}
+
+/** How many times the rules read each field at a fixed place in the input region, by its place. */
+export function readsByPlace(rules: readonly IRRule[], slots: ReadonlyMap<number, SlotLayout>): Map<number, number> {
+  const reads = new Map<number, number>();
+  const count = (n: Node): void => {
+    if (n.op === "field") {
+      const at = placeOf(n.record, slots);
+      const f = (slots.get(n.record.id) as RecordLayout | undefined)?.fields.find((x) => x.name === n.field);
+      // an inline record shares its place with its first field, and is not a read of the region
+      if (at !== undefined && f && f.type.kind !== "record") reads.set(at + f.offset, (reads.get(at + f.offset) ?? 0) + 1);
+    }
+    forEachChild(n, count);
+  };
+  for (const rule of rules) count(rule.condition);
+  return reads;
+}
+
 /** The check of a value, as an expression of the word holding it (which it returns). */
 interface Check {
   readonly of: (word: string) => string;
@@ -74,12 +107,16 @@ export class InputChecks {
   private readonly names = new Map<string, string>();
   /** flags of the checks made once per decision, by the field's place in the input region */
   private readonly once = new Map<number, string>();
+  /** checks made at the start of every decision, by the field's place in the input region */
+  private readonly first = new Map<number, string>();
 
   constructor(
     root: RecordLayout,
     schema: RecordType,
     /** the input region's size (writ_input_size) */
     private readonly size: number,
+    /** how many times the code reads each field at a fixed place, by its place */
+    private readonly reads: ReadonlyMap<number, number>,
   ) {
     this.walk(root, schema);
   }
@@ -104,9 +141,12 @@ export class InputChecks {
     return [...[...this.once.values()].map((f) => `let ${f}: bool = false;`), ...this.code.values()];
   }
 
-  /** Statements that forget, at the start of a decision, which fields the last one checked. */
-  reset(): string[] {
-    return [...this.once.values()].map((f) => `  ${f} = false;`);
+  /**
+   * Statements for the start of a decision: forget which fields the last one checked, and check the
+   * fields checked then.
+   */
+  start(): string[] {
+    return [...[...this.once.values()].map((f) => `  ${f} = false;`), ...[...this.first.values()].map((c) => `  ${c}`)];
   }
 
   /** An expression: the presence flag at `addr + off`, checked. */
@@ -135,6 +175,12 @@ export class InputChecks {
         const c = this.check(s, t);
         if (c === undefined) return `load<i32>(${addr}, ${f.offset})`; // an interned id
         if (c.walks && at !== undefined) return `${this.checkedOnce(at + f.offset, c)}()`;
+        if (at !== undefined && (this.reads.get(at + f.offset) ?? 0) > 1) {
+          // read in several places: checked once, when the decision starts (if present)
+          const check = `${c.of(`load<usize>(__heap_base, ${at + f.offset})`)};`;
+          this.first.set(at + f.offset, f.presence < 0 ? check : `if (${this.presence("__heap_base", at + f.presence)}) ${check}`);
+          return `load<usize>(${addr}, ${f.offset})`;
+        }
         return c.of(`load<usize>(${addr}, ${f.offset})`);
       }
       default:

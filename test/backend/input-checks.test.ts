@@ -20,6 +20,7 @@ input {
   roles: list<string(8)>(2)
   name: string(4)
   items: list<{ n: int }>(2)
+  note?: string(4)
 }
 forbid override when "\\uff01override" in headers
 forbid private_use when "\\ue000" in headers
@@ -29,6 +30,10 @@ forbid stop when true in stops
 forbid dry when flags.dry
 forbid short_name when size(name) < 2
 forbid seven when items.exists(i, i.n == 7)
+forbid guest when "guest" in roles
+forbid blank when name == ""
+forbid note_x when has(note) && note.startsWith("x")
+forbid note_y when has(note) && note.endsWith("y")
 permit admin when "admin" in roles
 `;
 
@@ -41,6 +46,7 @@ interface Request {
   roles: string[];
   name: string;
   items: { n: number }[];
+  note?: string;
 }
 
 const allowed = (): Request => ({ headers: [["a", "1"]], ticket: "T-1", flags: { dry: 0 }, stops: [], roles: ["admin"], name: "ab", items: [] });
@@ -216,6 +222,12 @@ const cases: { name: string; request: Request; decides: "allow" | "deny"; breach
     breach: (h) => h.setWord(h.word(h.field("stops")), -1),
   },
   {
+    name: "an optional string longer than its bound",
+    request: { ...allowed(), note: "ab" },
+    decides: "allow",
+    breach: (h) => h.setWord(h.word(h.field("note")), 6),
+  },
+  {
     name: "a string longer than its bound",
     request: { ...allowed(), name: "a" },
     decides: "deny",
@@ -303,6 +315,12 @@ describe.each([true, false])("the module refuses encodings that break the ABI (o
       host.write(c.request);
       expect([c.name, host.evaluate()]).toEqual([c.name, c.decides]);
     }
+  });
+
+  it("reads nothing of an absent optional field but its flag, though the policy reads it in several places", () => {
+    // the fields read in several places (roles, name, note) are checked once, as the decision starts
+    host.write(allowed(), (h) => h.setWord(h.field("note"), 0x7ffffff0));
+    expect(host.evaluate()).toBe("allow");
   });
 
   it.each(cases.map((c) => [c.name, c] as const))("traps on %s", (_, c) => {
