@@ -23,17 +23,13 @@ import { createBatchAuthorizer } from "../../runtime/trust/batch.js";
 import { createSigner } from "../../runtime/trust/signer.js";
 import { loadPolicy } from "../../runtime/policy.js";
 import { tempDir } from "../support/temp-dir.js";
+import { runCommand } from "../support/cli.js";
 
 const dir = tempDir("authorize");
 const SMALL = { principal: { id: "u1", roles: ["treasurer"] }, context: { amount: 10, approvals: 0 } };
 const LARGE = { principal: { id: "u1", roles: ["treasurer"] }, context: { amount: 500000, approvals: 1 } };
 
-async function run(command: Command, args: string[], stdin = ""): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await command.run(args, { cwd: dir, out: (t) => out.push(t), err: (t) => err.push(t), readStdin: async () => stdin });
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
+const run = (command: Command, args: string[], stdin = "") => runCommand(command, args, dir, stdin);
 
 beforeAll(async () => {
   const source = readFileSync(new URL("../trust/fixtures/transfers.writ", import.meta.url), "utf8");

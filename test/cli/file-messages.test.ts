@@ -3,23 +3,17 @@
 // directory is said to be so (not "record 0 unreadable"), and an output directory that is a
 // symbolic link to nothing is named with where it points (not a raw ENOENT from mkdir).
 
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../cli/writ.js";
+import { beforeAll, describe, expect, it } from "vitest";
 import { writeBundle } from "../../runtime/trust/bundle-files.js";
 import { fakeBundle } from "../trust/fake-policy.js";
+import { runWrit } from "../support/cli.js";
+import { tempDir } from "../support/temp-dir.js";
 
-const cwd = mkdtempSync(join(tmpdir(), "writ-file-messages-"));
-afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+const cwd = tempDir("file-messages");
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { cwd, out: (t) => out.push(t), err: (t) => err.push(t), readStdin: async () => "" });
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
+const run = (argv: string[]) => runWrit(argv, cwd);
 
 beforeAll(() => {
   writeBundle(join(cwd, "build"), fakeBundle({ name: "p" }));

@@ -5,21 +5,20 @@
 // The old file stays whole, and no temporary file is left beside it.
 
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { readBundle, writeBundle } from "../../runtime/trust/bundle-files.js";
 import { signBundle, verifyBundle } from "../../runtime/trust/bundle.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
 import { writeKeyPair } from "../../runtime/trust/key-files.js";
 import { fakeBundle } from "../trust/fake-policy.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const root = new URL("../../", import.meta.url).pathname;
 const cli = join(root, "cli", "writ.ts");
 const tsx = new URL("../../node_modules/tsx/dist/loader.mjs", import.meta.url).href;
-const dir = mkdtempSync(join(tmpdir(), "writ-file-writes-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir("file-writes");
 
 // Kills the process (SIGKILL) half-way through its first write of a file under $WRIT_KILL_IN: half
 // the bytes reach the file, then the process is gone, as on a power cut or the OOM killer.

@@ -5,17 +5,12 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../../cli/writ.js";
 import { tempDir } from "../support/temp-dir.js";
+import { runWrit } from "../support/cli.js";
 
 const cwd = tempDir("fmt");
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { cwd, out: (t) => out.push(t), err: (t) => err.push(t), readStdin: async () => "" });
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
+const run = (argv: string[]) => runWrit(argv, cwd);
 
 describe("policy files as the CLI reads them", () => {
   it("refuses a policy that is not UTF-8, naming the line, and writes nothing", async () => {

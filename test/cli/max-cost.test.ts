@@ -6,8 +6,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../../cli/writ.js";
 import { tempDir } from "../support/temp-dir.js";
+import { runWrit } from "../support/cli.js";
 
 const cwd = tempDir("max-cost");
 
@@ -23,12 +23,7 @@ writeFileSync(join(cwd, "costly.writ"), costly);
 writeFileSync(join(cwd, "request.json"), JSON.stringify({ ls: ["xa"] }));
 const RAISED = "100000000";
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { cwd, out: (t) => out.push(t), err: (t) => err.push(t), readStdin: async () => "" });
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
+const run = (argv: string[]) => runWrit(argv, cwd);
 
 describe("--max-cost", () => {
   it.each([["check"], ["test"], ["eval", "--input", "request.json", "--backend", "interp"], ["bench", "--rounds", "1"]])(

@@ -3,15 +3,14 @@
 // show, an artifact already issued and logged, is said in that line so that it is not lost unseen.
 
 import { spawnSync } from "node:child_process";
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { tempDir } from "../support/temp-dir.js";
 
 const cli = new URL("../../cli/writ.ts", import.meta.url).pathname;
 const tsx = new URL("../../node_modules/tsx/dist/loader.mjs", import.meta.url).href;
-const dir = mkdtempSync(join(tmpdir(), "writ-output-streams-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir("output-streams");
 
 /** `writ args` with standard output (or error) going to /dev/full. */
 function writ(args: string[], full: "stdout" | "stderr" | "both" = "stdout"): { status: number | null; stdout: string; stderr: string } {

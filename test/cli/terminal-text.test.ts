@@ -3,24 +3,18 @@
 // the terminal raw, whichever command prints them; a message's own line breaks (usage, diagnostics)
 // stay, text already escaped is not escaped twice, and `writ fmt` prints a policy's text as it is.
 
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../cli/writ.js";
+import { beforeAll, describe, expect, it } from "vitest";
 import { layoutPieces, terminalText } from "../../cli/terminal-text.js";
 import { writeBundle } from "../../runtime/trust/bundle-files.js";
 import { fakeBundle } from "../trust/fake-policy.js";
+import { runWrit } from "../support/cli.js";
+import { tempDir } from "../support/temp-dir.js";
 
-const cwd = mkdtempSync(join(tmpdir(), "writ-terminal-text-"));
-afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+const cwd = tempDir("terminal-text");
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { cwd, out: (t) => out.push(t), err: (t) => err.push(t), readStdin: async () => "" });
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
+const run = (argv: string[]) => runWrit(argv, cwd);
 
 /** Any control character other than a line break or a tab (ESC, BEL, CR, the C1 set, bidi overrides…). */
 const RAW = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/;

@@ -23,6 +23,7 @@ import { verifyArtifact } from "../../runtime/trust/verify-artifact.js";
 import { replayCommand } from "../../cli/commands/replay.js";
 import type { Command } from "../../cli/io.js";
 import { tempDir } from "../support/temp-dir.js";
+import { runCommand } from "../support/cli.js";
 
 const source = readFileSync(new URL("./fixtures/transfers.writ", import.meta.url), "utf8");
 const SMALL = { principal: { id: "u1", roles: ["treasurer"] }, context: { amount: 10, approvals: 0 } };
@@ -125,12 +126,7 @@ describe("the writ command line", () => {
       return { code: err.status, out: err.stdout, err: err.stderr };
     }
   }
-  async function inProcess(command: Command, args: string[]): Promise<{ code: number; out: string; err: string }> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await command.run(args, { cwd: dir, out: (t) => out.push(t), err: (t) => err.push(t), readStdin: async () => "" });
-    return { code, out: out.join("\n"), err: err.join("\n") };
-  }
+  const inProcess = (command: Command, args: string[]) => runCommand(command, args, dir);
 
   beforeAll(() => {
     const { artifact } = authorize(policy, SMALL, { signer: createSigner(issuer) });

@@ -5,6 +5,7 @@
 // that could not be written leaves no temporary file; what was not written is named in the error.
 
 import { afterAll, describe, expect, it, vi } from "vitest";
+import { runWrit } from "../support/cli.js";
 
 /** Which file's write or rename fails; set by each test, cleared after it. */
 const cue: { failWrite?: (path: string) => boolean; failRename?: (to: string) => boolean; failCreate?: (path: string) => boolean } = {};
@@ -68,12 +69,7 @@ function snapshot(d: string): Record<string, string> {
   return files;
 }
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { cwd: dir, out: (t) => out.push(t), err: (t) => err.push(t), readStdin: async () => "" });
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
+const run = (argv: string[]) => runWrit(argv, dir);
 
 function onCue<T>(set: typeof cue, body: () => T): T {
   Object.assign(cue, set);
