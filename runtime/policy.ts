@@ -78,6 +78,19 @@ function ownedBundle(bundle: Bundle): Bundle {
   return (signature === undefined ? { module, manifest } : { module, manifest, signature }) as Bundle;
 }
 
+/**
+ * Freezes a manifest copy and everything in it: the loaded policy states its digests, name and
+ * version in every artifact it issues, and a host editing them by mistake (`policy.digests.sha3_512 =
+ * …`) would otherwise have artifacts name a module that never decided.
+ */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  }
+  return value;
+}
+
 /** Loads a bundle; throws a PolicyLoadError (with a code) when it must be refused. */
 export function loadPolicy(given: Bundle, options: LoadOptions = {}): LoadedPolicy {
   // the options first (bad_options before anything of the bundle), each read once: verifyBundle
@@ -87,7 +100,7 @@ export function loadPolicy(given: Bundle, options: LoadOptions = {}): LoadedPoli
   const bundle = ownedBundle(given);
   const verified = verifyBundle(bundle, read.options);
   if (!verified.ok) throw new PolicyLoadError(verified.code, verified.message);
-  const manifest: Manifest = bundle.manifest;
+  const manifest: Manifest = deepFreeze(bundle.manifest);
   if (manifest.format !== MANIFEST_FORMAT) throw new PolicyLoadError("malformed", `manifest format \`${String(manifest.format)}\` is not \`${MANIFEST_FORMAT}\``);
   if (manifest.abiVersion !== ABI_VERSION)
     // JSON.stringify: the string "1" is not the number 1, and the message must not read as if it were
@@ -108,7 +121,7 @@ export function loadPolicy(given: Bundle, options: LoadOptions = {}): LoadedPoli
   } catch (e) {
     throw new PolicyLoadError("instantiate_failed", `module could not be instantiated: ${describeThrown(e)}`);
   }
-  return {
+  return Object.freeze({
     name: manifest.name,
     version: manifest.version,
     manifest,
@@ -125,5 +138,5 @@ export function loadPolicy(given: Bundle, options: LoadOptions = {}): LoadedPoli
         return { decision: "deny", rules: [], errors: [{ rule: "", code: "internal", message, at: -1 }] };
       }
     },
-  };
+  });
 }

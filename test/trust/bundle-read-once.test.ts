@@ -76,3 +76,27 @@ describe("a bundle whose parts answer differently when read again", () => {
     expect(tryLoadPolicy(proxied, trusted)).toMatchObject({ ok: false, error: { code: "malformed", message: expect.stringMatching(/manifest could not be copied/) } });
   });
 });
+
+describe("what a loaded policy states about itself", () => {
+  it("cannot be edited: its manifest, digests and names are frozen, and its digests stay those of its module", () => {
+    const policy = loadPolicy({ ...signed }, trusted);
+    // test files are modules (strict mode): writing to a frozen object throws
+    expect(() => {
+      (policy.digests as { sha3_512: string }).sha3_512 = other.manifest.digests.sha3_512;
+    }).toThrow(TypeError);
+    expect(() => {
+      (policy.manifest.rules as string[]).push("extra");
+    }).toThrow(TypeError);
+    expect(() => {
+      (policy as { name: string }).name = "another";
+    }).toThrow(TypeError);
+    expect(policy.digests).toEqual(digestPair(policy.module));
+    expect(Object.isFrozen(policy.manifest.schema)).toBe(true);
+  });
+
+  it("leaves the host's own manifest as it was given", () => {
+    const manifest = structuredClone(signed.manifest);
+    loadPolicy({ ...signed, manifest }, trusted);
+    expect(Object.isFrozen(manifest)).toBe(false);
+  });
+});
