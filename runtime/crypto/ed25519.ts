@@ -12,7 +12,7 @@ import * as nodeCrypto from "node:crypto";
 import * as ed from "@noble/ed25519";
 import { sha256 as nobleSha256, sha512 } from "@noble/hashes/sha2.js";
 import { defaultCryptoPath, type CryptoPath } from "./digest.js";
-import { hexToBytes } from "./base64url.js";
+import { bytesEqual, hexToBytes } from "./base64url.js";
 
 // @noble/ed25519 v3 has no synchronous SHA-512 of its own; the sync API needs it set once.
 ed.hashes.sha512 = sha512;
@@ -169,8 +169,9 @@ const SMALL_ORDER_BYTES = SMALL_ORDER_Y.map((hex) => hexToBytes(hex)!);
 /**
  * Whether a 32-byte public key is one no verifier should accept signatures for: a point of small
  * order (either sign of x), or a y coordinate that is not reduced mod p = 2^255 − 19. OpenSSL's
- * verification accepts a signature anyone can forge under the identity point, where libsodium and
- * noble's strict mode refuse it; checking here first gives every path the same verdict.
+ * verification accepts a signature anyone can forge under the identity point, where libsodium
+ * refuses it; checking here first gives every path the same verdict. (ed25519Verify also refuses
+ * an R of the signature on this list, as libsodium does.)
  */
 export function isWeakEd25519Key(publicKey: Uint8Array): boolean {
   if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32) return true; // not a key at all
@@ -199,9 +200,41 @@ export function isEd25519Point(publicKey: Uint8Array): boolean {
   }
 }
 
+// The order of B: S must be below it (RFC 8032 5.1.7), and k is reduced by it.
+const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+
+function littleEndian(bytes: Uint8Array): bigint {
+  let n = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i]!);
+  return n;
+}
+
 /**
- * RFC 8032 verification. The noble path runs in its strict mode (`zip215: false`) and weak keys
- * (isWeakEd25519Key) are refused on every path, so all accept and refuse the same signatures.
+ * RFC 8032 verification on noble's points, as libsodium and OpenSSL do it: the cofactorless
+ * equation, [S]B − [k]A encoded and compared byte for byte with R. noble's own `verify` checks the
+ * cofactored one, [8][S]B = [8](R + [k]A), which also accepts an R or an A off by a point of small
+ * order that the native libraries refuse. Comparing encodings needs R decoded no more than they do:
+ * only the canonical encoding of a point can equal the computed one. Throws on an A that does not
+ * decode (the caller makes that false).
+ */
+function nobleVerify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+  const s = littleEndian(signature.subarray(32, 64));
+  if (s >= L) return false;
+  const A = ed.Point.fromBytes(publicKey, false);
+  const R = signature.subarray(0, 32);
+  const hashed = new Uint8Array(32 + 32 + message.length);
+  hashed.set(R, 0);
+  hashed.set(publicKey, 32);
+  hashed.set(message, 64);
+  const k = littleEndian(sha512(hashed)) % L;
+  return bytesEqual(ed.Point.BASE.multiply(s, false).subtract(A.multiply(k, false)).toBytes(), R);
+}
+
+/**
+ * RFC 8032 verification, with the same verdict on every path: weak keys (isWeakEd25519Key) are
+ * refused, and so is a signature whose R is a point of small order (the same list: libsodium refuses
+ * those, OpenSSL accepts R = identity with S = k·a, which only the key's holder can make but no signer
+ * ever does); then each path checks the cofactorless equation (libsodium, OpenSSL, nobleVerify).
  * Never throws: malformed input is `false`.
  */
 export function ed25519Verify(
@@ -212,14 +245,14 @@ export function ed25519Verify(
 ): boolean {
   if (!(signature instanceof Uint8Array) || signature.length !== 64) return false;
   if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32) return false;
-  if (isWeakEd25519Key(publicKey)) return false;
+  if (isWeakEd25519Key(publicKey) || isWeakEd25519Key(signature.subarray(0, 32))) return false;
   try {
     if (path === "native" && sodium !== null) return sodium.crypto_sign_verify_detached(signature, message, publicKey);
     if (path === "native") {
       const key = nativePublicKey(publicKey);
       return key !== null && nodeCrypto.verify(null, message, key, signature);
     }
-    return ed.verify(signature, message, publicKey, { zip215: false });
+    return nobleVerify(signature, message, publicKey);
   } catch {
     return false;
   }
