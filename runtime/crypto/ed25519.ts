@@ -200,6 +200,21 @@ export function isEd25519Point(publicKey: Uint8Array): boolean {
   }
 }
 
+/**
+ * Whether a point that decodes (isEd25519Point) lies in the subgroup of prime order L that B
+ * generates, with no small-order component. Every key a signer derives, [a]B, does; a key aB + T
+ * (T of small order) is made, not generated, and verifiers disagree on its signatures: those that
+ * check the cofactored equation accept what the others refuse. (A scalar multiplication, about a
+ * noble verification's cost: for loading keys, not for each use.) False for what does not decode.
+ */
+export function isPrimeOrderEd25519Point(publicKey: Uint8Array): boolean {
+  try {
+    return ed.Point.fromBytes(publicKey, false).isTorsionFree();
+  } catch {
+    return false;
+  }
+}
+
 // The order of B: S must be below it (RFC 8032 5.1.7), and k is reduced by it.
 const L = 2n ** 252n + 27742317777372353535851937790883648493n;
 

@@ -5,6 +5,7 @@
 import { chmodSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { generateKeyPairSync } from "node:crypto";
 import { join } from "node:path";
+import * as ed from "@noble/ed25519";
 import fc from "fast-check";
 import { calculateJwkThumbprint } from "jose";
 import { describe, expect, it } from "vitest";
@@ -19,6 +20,7 @@ import {
   privateKeyFromJwk,
   privateKeyFromSeed,
   publicJwk,
+  publicKeyFromBytes,
   publicKeyFromJwk,
 } from "../../runtime/trust/keys.js";
 import { tempDir } from "../support/temp-dir.js";
@@ -182,10 +184,51 @@ describe("key ids and JWK", () => {
       fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (bytes) => {
         const read = publicKeyFromJwk({ kty: "OKP", crv: "Ed25519", x: Buffer.from(bytes).toString("base64url") });
         if (!rfc8032Decodes(bytes)) expect(read).toMatchObject({ ok: false, message: expect.stringMatching(/not a point of Ed25519|small order or an unreduced/) });
-        else if (!isWeakEd25519Key(bytes)) expect(read.ok).toBe(true);
+        else if (isWeakEd25519Key(bytes)) expect(read).toMatchObject({ ok: false, message: expect.stringMatching(/small order or an unreduced/) });
+        // a point decodes; it is a key only if [L]P is the identity (7 in 8 of them are not)
+        else if (hasPrimeOrder(ed.Point.fromBytes(bytes))) expect(read.ok).toBe(true);
+        else expect(read).toMatchObject({ ok: false, message: expect.stringMatching(/mixed order/) });
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("keys of mixed order", () => {
+  // a real key plus a point of small order: on the curve, but outside the subgroup B generates
+  const order8 = ed.Point.fromBytes(hexToBytes("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05")!);
+  const key = generateKeyPair();
+  const real = ed.Point.fromBytes(key.publicKey.bytes);
+  const mixed = Array.from({ length: 7 }, (_, i) => real.add(order8.multiplyUnsafe(BigInt(i + 1))).toBytes());
+  const dir = tempDir("mixed-keys");
+  const SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
+
+  it("are refused when loaded from a JWK or an SPKI PEM file, saying why", () => {
+    expect(hasPrimeOrder(real)).toBe(true);
+    mixed.forEach((bytes, i) => {
+      expect(hasPrimeOrder(ed.Point.fromBytes(bytes))).toBe(false);
+      expect(isWeakEd25519Key(bytes)).toBe(false);
+      expect(publicKeyFromJwk({ kty: "OKP", crv: "Ed25519", x: Buffer.from(bytes).toString("base64url") })).toEqual({
+        ok: false,
+        message: expect.stringMatching(/^JWK member `x` is a point of mixed order \(outside the subgroup the base point generates\)/),
+      });
+      const pem = join(dir, `mixed-${i}.pub.pem`);
+      writeFileSync(pem, `-----BEGIN PUBLIC KEY-----\n${Buffer.concat([SPKI_PREFIX, bytes]).toString("base64")}\n-----END PUBLIC KEY-----\n`);
+      expect(loadPublicKeyFile(pem)).toEqual({ ok: false, message: expect.stringMatching(new RegExp(`^public key file ${pem}: JWK member \`x\` is a point of mixed order`)) });
+    });
+    expect(publicKeyFromJwk(publicJwk(key.publicKey))).toEqual({ ok: true, key: key.publicKey });
+  });
+
+  it("are refused by publicKeyFromBytes too, as are keys of small order and bytes that are no point", () => {
+    expect(publicKeyFromBytes(key.publicKey.bytes)).toEqual(key.publicKey);
+    for (const bytes of mixed) expect(() => publicKeyFromBytes(bytes)).toThrow(/^this Ed25519 public key is a point of mixed order/);
+    const identity = new Uint8Array(32);
+    identity[0] = 1;
+    expect(() => publicKeyFromBytes(identity)).toThrow(/small order/);
+    const notOnCurve = new Uint8Array(32);
+    notOnCurve[0] = 2;
+    expect(() => publicKeyFromBytes(notOnCurve)).toThrow(/not a point of Ed25519/);
+    expect(() => publicKeyFromBytes(new Uint8Array(31))).toThrow(/32 bytes/);
   });
 });
 
@@ -286,6 +329,12 @@ function rfc8032Decodes(bytes: Uint8Array): boolean {
   if (vx2 === mod(-u)) x = mod(x * modPow(2n, (p - 1n) / 4n, p));
   else if (vx2 !== u) return false;
   return !(x === 0n && sign === 1n);
+}
+
+/** Whether [L]P is the identity: P is in the subgroup of prime order L that B generates. */
+function hasPrimeOrder(point: ed.Point): boolean {
+  const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+  return point.multiplyUnsafe(L - 1n).add(point).is0();
 }
 
 function modPow(base: bigint, exponent: bigint, m: bigint): bigint {
