@@ -119,6 +119,9 @@ export function publicKeyFromJwk(jwk: unknown): KeyResult<PublicKey> {
     if (!pair.ok) return pair;
     key = pair.key.publicKey; // derived from `d`: a point of prime order
   } else {
+    // a public key marked for operations that leave out verifying is not one to verify with, as
+    // jose says too (a private JWK's `key_ops` speaks of `d`: its public half verifies whatever they say)
+    if (Array.isArray(okp.ops) && !okp.ops.includes("verify")) return { ok: false, message: 'JWK `key_ops` does not allow "verify": this public key is not one to verify with' };
     const problem = publicKeyProblem(okp.x);
     if (problem !== null) return { ok: false, message: `JWK member \`x\` is ${problem}` };
     key = { keyId: keyIdOf(okp.x), bytes: okp.x };

@@ -156,6 +156,22 @@ describe("key ids and JWK", () => {
     expect(publicKeyFromJwk({ ...jwk, use: "sig", alg: "EdDSA", key_ops: ["verify"] }).ok).toBe(true);
   });
 
+  it("refuses a public key marked for signing only, as jose does; a private key so marked still gives its public half", () => {
+    const key = generateKeyPair();
+    const jwk = publicJwk(key.publicKey);
+    for (const ops of [["sign"], ["sign", "encrypt"]])
+      expect(publicKeyFromJwk({ ...jwk, key_ops: ops })).toEqual({ ok: false, message: 'JWK `key_ops` does not allow "verify": this public key is not one to verify with' });
+    expect(publicKeyFromJwk({ ...jwk, key_ops: ["sign", "verify"] })).toMatchObject({ ok: true, key: { keyId: key.keyId } });
+    expect(publicKeyFromJwk({ ...privateJwk(key), key_ops: ["sign"] })).toMatchObject({ ok: true, key: { keyId: key.keyId } });
+    // from a file, named; the public key file `writ keygen` writes says nothing of key_ops, and loads
+    const dir = tempDir("key-ops");
+    writeFileSync(join(dir, "signing-only.jwk"), JSON.stringify({ ...jwk, key_ops: ["sign"] }));
+    expect(loadPublicKeyFile(join(dir, "signing-only.jwk"))).toEqual({ ok: false, message: `public key file ${join(dir, "signing-only.jwk")}: JWK \`key_ops\` does not allow "verify": this public key is not one to verify with` });
+    const written = writeKeyPair(dir, key, "keygen");
+    expect(JSON.parse(readFileSync(written.publicKeyPath, "utf8"))).not.toHaveProperty("key_ops");
+    expect(loadPublicKeyFile(written.publicKeyPath)).toEqual({ ok: true, key: key.publicKey });
+  });
+
   it("refuses a private key marked for verifying only, whose public half still verifies", () => {
     const key = generateKeyPair();
     const marked = { ...privateJwk(key), key_ops: ["verify"] };
