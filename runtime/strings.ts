@@ -73,3 +73,18 @@ type WellFormed = { isWellFormed(): boolean };
 export function isWellFormed(s: string): boolean {
   return (s as unknown as WellFormed).isWellFormed();
 }
+
+/**
+ * `s` without the ASCII spaces, tabs and line ends around it: the line end a file or a pipe adds to a
+ * token (an artifact, a bundle's signature) is not part of it, and nothing else around it is taken
+ * away. A BOM, a no-break space, U+2028 or a vertical tab (all of which String.prototype.trim
+ * removes) stays, and the token is refused for it. A loop: a regex would backtrack on a long run.
+ */
+export function trimLineSpace(s: string): string {
+  const space = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+  let start = 0;
+  let end = s.length;
+  while (start < end && space(s.charCodeAt(start))) start++;
+  while (end > start && space(s.charCodeAt(end - 1))) end--;
+  return start === 0 && end === s.length ? s : s.slice(start, end);
+}

@@ -68,8 +68,8 @@ export const replayCommand: Command = {
       io.err(`writ replay: ${artifactText.message}`);
       return EXIT_FAILURE;
     }
-    const token = artifactText.text;
-    const result = replayArtifact(token.trim(), request.value, loaded.policy);
+    // as it is: replayArtifact takes away the line end a file adds, and only that (as verifyArtifact)
+    const result = replayArtifact(artifactText.text, request.value, loaded.policy);
     if (!result.ok) {
       io.err(`writ replay: the artifact does not match re-evaluation:`);
       for (const d of result.differences) io.err(`  ${d}`);

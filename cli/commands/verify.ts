@@ -107,8 +107,8 @@ export const verifyCommand: Command = {
       io.err(`writ verify: ${artifactText.message}`);
       return EXIT_FAILURE;
     }
-    const token = artifactText.text;
-    const result = verifyArtifact(token.trim(), options);
+    // as it is: verifyArtifact takes away the line end a file adds, and only that (not a BOM)
+    const result = verifyArtifact(artifactText.text, options);
     if (!result.ok) {
       io.err(`writ verify: refused (${result.code}): ${result.message}`);
       return EXIT_FAILURE;

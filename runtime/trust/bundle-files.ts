@@ -8,6 +8,7 @@ import { isPolicyName, type Bundle, type Manifest } from "../manifest.js";
 import { utf8Decode } from "../crypto/base64url.js";
 import { readFileBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../bounded-read.js";
 import { escapeControls } from "../thrown.js";
+import { trimLineSpace } from "../strings.js";
 import { FileWriteError, stageFile, syncDirectory, systemErrorText, type StagedFile } from "../file-write.js";
 
 function isDirectoryPath(path: string): boolean {
@@ -133,7 +134,8 @@ export function readBundleResult(dir: string, name?: string): ReadBundleResult {
   let signature: string | undefined;
   if (existsSync(paths.signature)) {
     try {
-      signature = readFileBounded(paths.signature, READ_LIMITS.manifest).toString("utf8").trim();
+      // the line end the file ends with is not part of the JWS; a BOM or a no-break space is (as for an artifact)
+      signature = trimLineSpace(readFileBounded(paths.signature, READ_LIMITS.manifest).toString("utf8"));
     } catch (e) {
       if (e instanceof TooLargeError) return { ok: false, path: paths.signature, message: tooLargeMessage(`bundle signature ${paths.signature}`, e, "a signature") };
       return { ok: false, path: paths.signature, message: `cannot read bundle signature ${paths.signature}: ${(e as Error).message}` };

@@ -10,6 +10,7 @@ import { readRequest } from "./request-digest.js";
 import { decideSafely, unrepresentableDecision } from "./statement.js";
 import { statementOf } from "./lineage-record.js";
 import { describeThrown } from "../thrown.js";
+import { trimLineSpace } from "../strings.js";
 
 export type ReplayResult = { ok: true } | { ok: false; differences: string[] };
 
@@ -27,8 +28,9 @@ export function replayArtifact(token: string, request: unknown, policy: Deciding
 }
 
 function replay(token: string, request: unknown, policy: DecidingPolicy, options: { path?: CryptoPath }): ReplayResult {
-  // either kind of artifact (a compact JWS, or a batched one), without checking signatures
-  const read = typeof token === "string" ? statementOf(token.trim()) : ({ ok: false, reason: "an artifact is text" } as const);
+  // either kind of artifact (a compact JWS, or a batched one), without checking signatures; read as
+  // verifyArtifact reads it (only ASCII spaces and line ends around it are taken away)
+  const read = typeof token === "string" ? statementOf(trimLineSpace(token)) : ({ ok: false, reason: "an artifact is text" } as const);
   if (!read.ok) return { ok: false, differences: [`malformed: ${read.reason}`] };
   const s = read.statement;
   const differences: string[] = [];

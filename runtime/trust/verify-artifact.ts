@@ -9,6 +9,7 @@ import { headerProblem, parseCompact, verifyJws } from "./jws.js";
 import { parseStatement } from "./statement.js";
 import { ARTIFACT_TYP, type ArtifactErrorCode, type Statement } from "./types.js";
 import { isBatchedText, verifyBatchedChecked } from "./batch-artifact.js";
+import { trimLineSpace } from "../strings.js";
 
 export { DEFAULT_CLOCK_SKEW_SECONDS } from "./artifact-checks.js";
 export type { ArtifactErrorCode } from "./types.js";
@@ -31,16 +32,6 @@ function fail(code: ArtifactErrorCode, message: string): ArtifactVerification {
  * starts with): the statement's inclusion proof against the tree head, whose JWS is checked as the
  * signature. Then, for both, the validity window and the checks `options` ask for. Never throws.
  */
-/** `s` without ASCII spaces, tabs and line ends around it (a loop: a regex would backtrack on a long run). */
-function trimLineSpace(s: string): string {
-  const space = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
-  let start = 0;
-  let end = s.length;
-  while (start < end && space(s.charCodeAt(start))) start++;
-  while (end > start && space(s.charCodeAt(end - 1))) end--;
-  return start === 0 && end === s.length ? s : s.slice(start, end);
-}
-
 export function verifyArtifact(token: string, options: VerifyArtifactOptions): ArtifactVerification {
   // `ignoreExpiry` is the batched verifier's option (audits of old batches); here the window always counts
   const read = readCheckOptions(options);
@@ -50,7 +41,8 @@ export function verifyArtifact(token: string, options: VerifyArtifactOptions): A
     return fail("bad_options", "ignoreExpiry is verifyBatchedArtifact's option (audits of old batches); verifyArtifact always judges the validity window");
   const checked = { ...read.options, ignoreExpiry: false };
   // the line end a file or a pipe adds is not part of the artifact; anything else around it is (a
-  // BOM, a no-break space: String.prototype.trim would take those too)
+  // BOM, a no-break space: String.prototype.trim would take those too). replayArtifact and the
+  // command line read a token by the same rule.
   const text = typeof token === "string" ? trimLineSpace(token) : token;
   if (typeof text === "string" && isBatchedText(text)) {
     const batched = verifyBatchedChecked(text, checked);
