@@ -10,7 +10,8 @@ import { validateProfile } from "./wasm/profile.js";
 import { createWasmEvaluator, type WasmEvaluator } from "./wasm/evaluator.js";
 import { readBundleOptions, verifyBundle, type BundleErrorCode } from "./trust/bundle.js";
 import type { PublicKey } from "./trust/types.js";
-import { describeThrown, isInstance } from "./thrown.js";
+import { describeThrown, isInstance, shownOption } from "./thrown.js";
+import { shownName } from "./shown-name.js";
 import { manifestBindingProblem } from "./manifest-binding.js";
 
 export type LoadErrorCode = BundleErrorCode | "abi_unsupported" | "profile_violation" | "instantiate_failed";
@@ -101,7 +102,7 @@ export function loadPolicy(given: Bundle, options: LoadOptions = {}): LoadedPoli
   const verified = verifyBundle(bundle, read.options);
   if (!verified.ok) throw new PolicyLoadError(verified.code, verified.message);
   const manifest: Manifest = deepFreeze(bundle.manifest);
-  if (manifest.format !== MANIFEST_FORMAT) throw new PolicyLoadError("malformed", `manifest format \`${String(manifest.format)}\` is not \`${MANIFEST_FORMAT}\``);
+  if (manifest.format !== MANIFEST_FORMAT) throw new PolicyLoadError("malformed", `manifest format ${shownName(manifest.format)} is not \`${MANIFEST_FORMAT}\``);
   if (manifest.abiVersion !== ABI_VERSION)
     // JSON.stringify: the string "1" is not the number 1, and the message must not read as if it were
     throw new PolicyLoadError("abi_unsupported", `module ABI version ${JSON.stringify(manifest.abiVersion) ?? String(manifest.abiVersion)} is not supported (this runtime speaks ${ABI_VERSION})`);
@@ -114,7 +115,7 @@ export function loadPolicy(given: Bundle, options: LoadOptions = {}): LoadedPoli
   if (unbound !== null) throw new PolicyLoadError("manifest_mismatch", unbound);
   // the signed manifest states the memory the module was built with: a module that differs is not it
   if (profile.info.memoryPages !== manifest.memoryPages)
-    throw new PolicyLoadError("malformed", `the manifest says ${String(manifest.memoryPages)} pages of memory, the module has ${profile.info.memoryPages}`);
+    throw new PolicyLoadError("malformed", `the manifest says ${typeof manifest.memoryPages === "number" ? manifest.memoryPages : shownOption(manifest.memoryPages)} pages of memory, the module has ${profile.info.memoryPages}`);
   let evaluator: WasmEvaluator;
   try {
     evaluator = createWasmEvaluator(new WebAssembly.Module(bundle.module as Uint8Array<ArrayBuffer>), manifest);

@@ -14,6 +14,7 @@ import { loadPublicKeyList } from "./key-list.js";
 import { readRequestList } from "./request-json.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type CliIO, type Command } from "../io.js";
 import { escapeControls } from "../../runtime/thrown.js";
+import { shownName } from "../../runtime/shown-name.js";
 
 const USAGE = [
   "usage: writ audit verify <log> [options]",
@@ -132,7 +133,8 @@ function summaryText(name: string, s: LogSummary, options: VerifyLogOptions, bun
   if (s.records > 0) {
     lines.push(`  statements  seq ${s.firstSeq}..${s.lastSeq}, issued ${s.firstTime} .. ${s.lastTime}`);
     lines.push(`  decisions   ${s.allows} allow, ${s.denies} deny${s.batched ? ` (${s.batched} batched)` : ""}`);
-    lines.push(`  issuers     ${s.issuers.join(", ")}`);
+    // unverified without --pub: an issuer is anyone's text, shown on one line
+    lines.push(`  issuers     ${s.issuers.map(shownName).join(", ")}`);
   }
   lines.push(
     `  signatures  ${s.signatures === "verified" ? `verified with ${options.trustedKeys!.length} trusted key${options.trustedKeys!.length === 1 ? "" : "s"}` : "not checked (no --pub): only the hash chains were"}`,

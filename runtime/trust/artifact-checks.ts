@@ -4,6 +4,7 @@
 // (batch-artifact.ts) call the same functions, so they refuse the same things with the same words.
 
 import { describeThrown, isInstance, shownOption } from "../thrown.js";
+import { shownName } from "../shown-name.js";
 import type { CryptoPath, DigestPair } from "../crypto/digest.js";
 import { requestDigest } from "./request-digest.js";
 import { MAX_EPOCH_SECONDS, type ArtifactErrorCode, type PublicKey, type Statement } from "./types.js";
@@ -143,7 +144,7 @@ export function statementFailure(statement: Statement, options: CheckedOptions):
   if (options.trustedPolicies !== undefined) {
     const p = statement.policy;
     if (!options.trustedPolicies.some((t) => t.sha3_512 === p.sha3_512 && t.blake2b_512 === p.blake2b_512))
-      return fail("untrusted_policy", `policy ${p.name} ${p.version} (module sha3-512 ${p.sha3_512.slice(0, 16)}…) is not a trusted module`);
+      return fail("untrusted_policy", `policy ${shownName(p.name)} ${shownName(p.version)} (module sha3-512 ${p.sha3_512.slice(0, 16)}…) is not a trusted module`);
   }
   if (options.request !== undefined) {
     const digest = requestDigest(options.request.value, options.path);
@@ -151,6 +152,6 @@ export function statementFailure(statement: Statement, options: CheckedOptions):
     if (digest.sha3_512 !== statement.request.sha3_512) return fail("request_mismatch", "artifact was issued for a different request");
   }
   if (options.requireAllow && statement.decision !== "allow")
-    return fail("not_allowed", `artifact records a deny${statement.rules.length ? ` by ${statement.rules.join(", ")}` : ""}`);
+    return fail("not_allowed", `artifact records a deny${statement.rules.length ? ` by ${statement.rules.map(shownName).join(", ")}` : ""}`);
   return null;
 }

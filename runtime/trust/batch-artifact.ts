@@ -20,6 +20,7 @@ import { headerProblem, parseCompact, payloadText, verifyJws } from "./jws.js";
 import { parseStatement } from "./statement.js";
 import { readCheckOptions, statementFailure, type ArtifactCheckOptions, type CheckedOptions } from "./artifact-checks.js";
 import type { Signer } from "./signer.js";
+import { shownName } from "../shown-name.js";
 
 export const BATCHED_ARTIFACT_TYP = "writ-authz-batched/2";
 export const BATCH_HEAD_FORMAT = "writ-batch-head/1";
@@ -151,8 +152,8 @@ export function verifyTreeHead(
   if (problem) return { ok: false, code: "bad_header", message: `tree head ${problem}` };
   const kid = parsed.jws.header["kid"] as string;
   const key = trustedKeys.find((k) => k.keyId === kid);
-  if (!key) return { ok: false, code: "unknown_key", message: `tree head is signed by key ${kid}, which is not a trusted issuer` };
-  if (!verifyJws(parsed.jws, key.bytes, path)) return { ok: false, code: "bad_signature", message: `tree head signature does not verify with key ${kid}` };
+  if (!key) return { ok: false, code: "unknown_key", message: `tree head is signed by key ${shownName(kid)}, which is not a trusted issuer` };
+  if (!verifyJws(parsed.jws, key.bytes, path)) return { ok: false, code: "bad_signature", message: `tree head signature does not verify with key ${shownName(kid)}` };
   const head = treeHeadOf(payloadText(parsed.jws));
   if (head === null || head.iss !== kid) return { ok: false, code: "malformed", message: `tree head payload is not a valid ${BATCH_HEAD_FORMAT}` };
   return { ok: true, head };

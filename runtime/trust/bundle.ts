@@ -10,6 +10,7 @@ import { canonicalJson, canonicalize } from "./jcs.js";
 import { headerProblem, parseCompact, payloadText, signCompact, verifyJws } from "./jws.js";
 import { BUNDLE_SIGNATURE_TYP, type PrivateKey, type PublicKey } from "./types.js";
 import { describeThrown, isInstance, shownOption } from "../thrown.js";
+import { shownName } from "../shown-name.js";
 import { copyPublicKeys } from "./artifact-checks.js";
 import { readSigningKey } from "./keys.js";
 
@@ -126,8 +127,8 @@ function verifyReadBundle(bundle: Bundle, options: VerifyBundleOptions): BundleV
     if (problem) return fail("malformed", `bundle signature: ${problem}`);
     const kid = jws.header["kid"] as string;
     const key = (options.trustedKeys ?? []).find((k) => k.keyId === kid);
-    if (!key) return fail("untrusted_key", `bundle is signed by key ${kid}, which is not among the ${(options.trustedKeys ?? []).length} trusted keys`);
-    if (!verifyJws(jws, key.bytes, options.path)) return fail("bad_signature", `bundle signature does not verify with key ${kid}`);
+    if (!key) return fail("untrusted_key", `bundle is signed by key ${shownName(kid)}, which is not among the ${(options.trustedKeys ?? []).length} trusted keys`);
+    if (!verifyJws(jws, key.bytes, options.path)) return fail("bad_signature", `bundle signature does not verify with key ${shownName(kid)}`);
     const signed = payloadText(jws);
     const supplied = canonicalJson(manifest);
     if (!supplied.ok) return fail("malformed", `manifest is not JSON at \`${supplied.path}\`: ${supplied.reason}`);

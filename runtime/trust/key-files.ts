@@ -12,6 +12,7 @@ import { createPrivateKey, createPublicKey } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 import { privateJwk, privateKeyFromJwk, publicJwk, publicKeyFromJwk, type KeyResult } from "./keys.js";
 import type { PrivateKey, PublicKey } from "./types.js";
+import { escapeControls } from "../thrown.js";
 
 export interface WrittenKeyPair {
   readonly privateKeyPath: string;
@@ -156,7 +157,7 @@ export function loadPrivateKeyFile(path: string): KeyResult<PrivateKey> {
   const parsed = parseKeyText(text.text, "private");
   if (!parsed.ok) return { ok: false, message: `private key file ${path}: ${parsed.message}` };
   const key = privateKeyFromJwk(parsed.jwk);
-  return key.ok ? key : { ok: false, message: `private key file ${path}: ${key.message}` };
+  return key.ok ? key : { ok: false, message: `private key file ${path}: ${escapeControls(key.message)}` };
 }
 
 export function loadPublicKeyFile(path: string): KeyResult<PublicKey> {
@@ -165,5 +166,6 @@ export function loadPublicKeyFile(path: string): KeyResult<PublicKey> {
   const parsed = parseKeyText(text.text, "public");
   if (!parsed.ok) return { ok: false, message: `public key file ${path}: ${parsed.message}` };
   const key = publicKeyFromJwk(parsed.jwk);
-  return key.ok ? key : { ok: false, message: `public key file ${path}: ${key.message}` };
+  // the reason may quote the file's `kid`, which is the file's text: one line, whatever it holds
+  return key.ok ? key : { ok: false, message: `public key file ${path}: ${escapeControls(key.message)}` };
 }

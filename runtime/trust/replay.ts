@@ -10,12 +10,18 @@ import { readRequest } from "./request-digest.js";
 import { decideSafely, unrepresentableDecision } from "./statement.js";
 import { statementOf } from "./lineage-record.js";
 import { describeThrown } from "../thrown.js";
+import { shownName } from "../shown-name.js";
 import { trimLineSpace } from "../strings.js";
 
 export type ReplayResult = { ok: true } | { ok: false; differences: string[] };
 
 function short(hex: string): string {
   return `${hex.slice(0, 16)}…`;
+}
+
+/** A policy's name and version as a difference names them (the artifact's are unverified here: anyone's text). */
+function named(p: { readonly name: string; readonly version: string }): string {
+  return `${shownName(p.name)} ${shownName(p.version)}`;
 }
 
 /** Re-decides and compares; never throws (a policy or options that cannot be used are a difference). */
@@ -44,11 +50,11 @@ function replay(token: string, request: unknown, policy: DecidingPolicy, options
   const module = digestPair(policy.module, options.path);
   if (module.sha3_512 !== s.policy.sha3_512 || module.blake2b_512 !== s.policy.blake2b_512)
     differences.push(
-      `module: the artifact was issued by module sha3-512 ${short(s.policy.sha3_512)} (${s.policy.name} ${s.policy.version}), this module is ${short(module.sha3_512)} (${policy.name} ${policy.version})`,
+      `module: the artifact was issued by module sha3-512 ${short(s.policy.sha3_512)} (${named(s.policy)}), this module is ${short(module.sha3_512)} (${named(policy)})`,
     );
   // the module names its policy (its manifest section binds name and version): so must the statement
   else if (s.policy.name !== policy.name || s.policy.version !== policy.version)
-    differences.push(`policy: the artifact names ${s.policy.name} ${s.policy.version}, this module is ${policy.name} ${policy.version}`);
+    differences.push(`policy: the artifact names ${named(s.policy)}, this module is ${named(policy)}`);
 
   const { data, digest } = readRequest(request, options.path);
   if (digest.sha3_512 !== s.request.sha3_512)

@@ -10,6 +10,7 @@ import { parseStatement } from "./statement.js";
 import { ARTIFACT_TYP, type ArtifactErrorCode, type Statement } from "./types.js";
 import { isBatchedText, verifyBatchedChecked } from "./batch-artifact.js";
 import { trimLineSpace } from "../strings.js";
+import { shownName } from "../shown-name.js";
 
 export { DEFAULT_CLOCK_SKEW_SECONDS } from "./artifact-checks.js";
 export type { ArtifactErrorCode } from "./types.js";
@@ -55,12 +56,12 @@ export function verifyArtifact(token: string, options: VerifyArtifactOptions): A
   if (problem) return fail("bad_header", problem);
   const kid = jws.header["kid"] as string;
   const key = checked.trustedKeys.find((k) => k.keyId === kid);
-  if (!key) return fail("unknown_key", `artifact is signed by key ${kid}, which is not a trusted issuer`);
-  if (!verifyJws(jws, key.bytes, checked.path)) return fail("bad_signature", `signature does not verify with key ${kid}`);
+  if (!key) return fail("unknown_key", `artifact is signed by key ${shownName(kid)}, which is not a trusted issuer`);
+  if (!verifyJws(jws, key.bytes, checked.path)) return fail("bad_signature", `signature does not verify with key ${shownName(kid)}`);
 
   const payload = parseStatement(jws.payload);
   if (!payload.ok) return fail("malformed", payload.message);
   const { statement } = payload;
-  if (statement.iss !== kid) return fail("malformed", `statement issuer ${statement.iss} is not the signing key ${kid}`);
+  if (statement.iss !== kid) return fail("malformed", `statement issuer ${shownName(statement.iss)} is not the signing key ${shownName(kid)}`);
   return statementFailure(statement, checked) ?? { ok: true, statement };
 }
