@@ -17,6 +17,20 @@ import { escapeControls } from "../../runtime/thrown.js";
 /** A date, or a date and time with an optional zone: 2026-11-28, 2026-11-28T12:00:00Z, …+01:00 */
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
 
+/**
+ * `text` as a time, or why it is none. ISO 8601 as Date.parse reads it, and nothing else: `new
+ * Date("1")` is the year 2001. And a day its month has: Date.parse rolls 2026-11-31 over to
+ * 2026-12-01 (while it refuses 2026-11-32), so an artifact would be judged at another day than asked.
+ */
+function isoTime(text: string): Date | string {
+  const when = new Date(text);
+  if (!ISO_TIME.test(text) || Number.isNaN(when.getTime())) return "is not an ISO 8601 time";
+  // a date alone is read as UTC midnight: written back, it is the same date only if the month has that day
+  const day = text.slice(0, 10);
+  if (new Date(day).toISOString().slice(0, 10) !== day) return `is not a date of the calendar: ${day.slice(0, 7)} has no day ${day.slice(8)}`;
+  return when;
+}
+
 export const verifyCommand: Command = {
   name: "verify",
   summary: "verify an authorization artifact (or a bundle signature) and print its statement",
@@ -55,10 +69,9 @@ export const verifyCommand: Command = {
     const options: { -readonly [K in keyof VerifyArtifactOptions]: VerifyArtifactOptions[K] } = { trustedKeys, requireAllow: parsed.flags.has("allow") };
     const at = flagString(parsed, "at");
     if (at !== undefined) {
-      // ISO 8601 as Date.parse reads it, and nothing else: `new Date("1")` is the year 2001
-      const when = new Date(at);
-      if (!ISO_TIME.test(at) || Number.isNaN(when.getTime())) {
-        io.err(`writ verify: --at \`${at}\` is not an ISO 8601 time`);
+      const when = isoTime(at);
+      if (typeof when === "string") {
+        io.err(`writ verify: --at \`${at}\` ${when}`);
         return EXIT_USAGE;
       }
       options.now = when;

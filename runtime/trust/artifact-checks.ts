@@ -139,7 +139,7 @@ export function statementFailure(statement: Statement, options: CheckedOptions):
   const { now, skew } = options;
   if (!options.ignoreExpiry) {
     if (!(now < statement.exp + skew)) return fail("expired", `artifact expired at ${epochText(statement.exp)} (now ${epochText(now)})`);
-    if (now < statement.iat - skew) return fail("not_yet_valid", `artifact is issued for ${epochText(statement.iat)}, in the future`);
+    if (now < statement.iat - skew) return fail("not_yet_valid", `artifact is issued for ${epochText(statement.iat)}, in the future (now ${epochText(now)})`);
   }
   if (options.trustedPolicies !== undefined) {
     const p = statement.policy;

@@ -125,6 +125,17 @@ describe("keys and times on the command line", () => {
     expect((await run(["verify", "a.jws", "--pub", "issuer.public.jwk", "--at", now.slice(0, 10)], cwd)).code).toBe(1); // midnight: before iat
   });
 
+  it("refuses an --at day its month does not have (Date rolls 2026-11-31 over to 2026-12-01), exit 2", async () => {
+    for (const [at, month, day] of [["2026-11-31", "2026-11", "31"], ["2026-02-29", "2026-02", "29"], ["2026-04-31T12:00:00Z", "2026-04", "31"], ["2100-02-29T00:00", "2100-02", "29"]]) {
+      const r = await run(["verify", "a.jws", "--pub", "issuer.public.jwk", "--at", at!], cwd);
+      expect(r, at).toEqual({ code: 2, err: `writ verify: --at \`${at}\` is not a date of the calendar: ${month} has no day ${day}` });
+    }
+    // a leap day is one; the artifact, issued now, is not yet valid then, and the refusal says when "now" was
+    const leap = await run(["verify", "a.jws", "--pub", "issuer.public.jwk", "--at", "2024-02-29T12:00:00+01:00"], cwd);
+    expect(leap.code).toBe(1);
+    expect(leap.err).toMatch(/^writ verify: refused \(not_yet_valid\): artifact is issued for \S+, in the future \(now 2024-02-29T11:00:00\.000Z\)$/);
+  });
+
   it("refuses a request file with a member twice or an integer JSON would round, naming where", async () => {
     writeFileSync(join(cwd, "p.writ"), 'policy "p" version "1"\ninput { a: int }\npermit x when a > 0\n');
     writeFileSync(join(cwd, "dup.json"), '{"a": 1,\n "a": 2}');
