@@ -1,9 +1,11 @@
 // `writ sign <bundle dir | bundle file> --key <private key> [--name <policy>]`: signs a compiled
-// bundle's manifest, writing `<name>.manifest.jws` beside it. A bundle whose module does not match its
-// manifest is refused: a signature vouches for both.
+// bundle's manifest, writing `<name>.manifest.jws` beside it. A bundle that does not load (a module
+// that does not match its manifest, or is not the module that manifest describes) is refused: a
+// signature vouches for both.
 
 import { resolve } from "node:path";
-import { signBundle, verifyBundle } from "../../runtime/trust/bundle.js";
+import { tryLoadPolicy } from "../../runtime/policy.js";
+import { signBundle } from "../../runtime/trust/bundle.js";
 import { FileWriteError, replaceFile } from "../../runtime/file-write.js";
 import { bundlePaths, readBundleResult } from "../../runtime/trust/bundle-files.js";
 import { loadPrivateKeyFile } from "../../runtime/trust/key-files.js";
@@ -43,11 +45,13 @@ export const signCommand: Command = {
       io.err(`writ sign: ${read.message}`);
       return EXIT_FAILURE;
     }
-    // Drop any old signature; check the module against the manifest before vouching for both.
+    // Drop any old signature; load the bundle before vouching for it: the module must match the
+    // manifest's digests and be the module that manifest describes (a manifest edited after compiling
+    // would be signed, and then refused by every loader).
     const unsigned = { module: read.bundle.module, manifest: read.bundle.manifest };
-    const check = verifyBundle(unsigned, { allowUnsigned: true });
+    const check = tryLoadPolicy(unsigned, { allowUnsigned: true });
     if (!check.ok) {
-      io.err(`writ sign: refusing to sign ${read.name} (${check.code}): ${check.message}`);
+      io.err(`writ sign: refusing to sign ${read.name} (${check.error.code}): ${check.error.message}`);
       return EXIT_FAILURE;
     }
     // Only the signature file is written: the module and manifest stay byte for byte as they were.

@@ -1,9 +1,10 @@
 // `writ verify <artifact file | - | bundle dir | bundle file> --pub <public key>[,<key>...] [--input <request.json>]
-// [--bundle <dir>] [--allow] [--at <time>]`: checks an authorization artifact (or a bundle's
-// signature) and prints the statement, or the reason it was refused. Exit 0 verified, 1 refused.
+// [--bundle <dir>] [--allow] [--at <time>]`: checks an authorization artifact (or a bundle, as it
+// loads) and prints the statement, or the reason it was refused. Exit 0 verified, 1 refused.
 
 import { resolve } from "node:path";
 import { digestPair } from "../../runtime/crypto/digest.js";
+import { tryLoadPolicy } from "../../runtime/policy.js";
 import { verifyBundle } from "../../runtime/trust/bundle.js";
 import { readBundleResult } from "../../runtime/trust/bundle-files.js";
 import type { PublicKey } from "../../runtime/trust/types.js";
@@ -33,7 +34,7 @@ function isoTime(text: string): Date | string {
 
 export const verifyCommand: Command = {
   name: "verify",
-  summary: "verify an authorization artifact (or a bundle signature) and print its statement",
+  summary: "verify an authorization artifact (or a signed bundle) and print its statement",
   usage: [
     "usage: writ verify <artifact file | - | bundle> --pub <public key>[,<public key>...] [options]",
     "",
@@ -41,13 +42,14 @@ export const verifyCommand: Command = {
     "  --input <file>     the request the action is about to perform (`-` reads standard input);",
     "                     the artifact must have been issued for exactly this request",
     "  --bundle <dir>     trust only the decision module of this bundle (which must match its",
-    "                     manifest's digests; `writ verify <dir>` checks the bundle's signature)",
+    "                     manifest's digests; `writ verify <dir>` checks the bundle itself)",
     "  --allow            refuse a valid artifact that records a deny",
     "  --at <time>        check validity at this ISO 8601 time instead of now (auditing old artifacts)",
     "  --skew <seconds>   clock skew tolerated on both ends of the validity window (default 30)",
     "",
     "Given a bundle instead (its directory, or one of its files: <name>.wasm, <name>.manifest.json,",
-    "<name>.manifest.jws), verifies the bundle's signature against --pub.",
+    "<name>.manifest.jws), verifies the bundle as every command loads it: its signature against --pub,",
+    "the module's digests, and that the module is the one its manifest describes.",
     "Exit status: 0 verified (the statement is printed as JSON), 1 refused (the reason is printed).",
   ].join("\n"),
   async run(args, io) {
@@ -131,18 +133,24 @@ export const verifyCommand: Command = {
   },
 };
 
+/**
+ * A bundle is verified as every command that uses it loads it: its signature against `trustedKeys`,
+ * the module's digests, and then the module itself (the determinism profile, the manifest it was
+ * compiled with, its memory). A signature alone would vouch for a bundle no loader takes: a manifest
+ * edited and signed again still signs, but is not the module's.
+ */
 function verifyBundleDir(io: CliIO, dir: string, trustedKeys: PublicKey[]): number {
   const read = readBundleResult(dir);
   if (!read.ok) {
     io.err(`writ verify: ${read.message}`);
     return EXIT_FAILURE;
   }
-  const result = verifyBundle(read.bundle, { trustedKeys });
-  if (!result.ok) {
-    io.err(`writ verify: bundle ${read.name} refused (${result.code}): ${result.message}`);
+  const loaded = tryLoadPolicy(read.bundle, { trustedKeys });
+  if (!loaded.ok) {
+    io.err(`writ verify: bundle ${read.name} refused (${loaded.error.code}): ${loaded.error.message}`);
     return EXIT_FAILURE;
   }
-  const m = read.bundle.manifest;
-  io.out(`bundle ${read.name} ${escapeControls(String(m.version))} verified: signed by ${result.keyId}; module sha3-512 ${m.digests.sha3_512}`);
+  const p = loaded.policy;
+  io.out(`bundle ${read.name} ${escapeControls(String(p.version))} verified: signed by ${p.signedBy}; module sha3-512 ${p.digests.sha3_512}`);
   return EXIT_OK;
 }

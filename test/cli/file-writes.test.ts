@@ -7,13 +7,15 @@
 import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { readBundle, writeBundle } from "../../runtime/trust/bundle-files.js";
 import { signBundle, verifyBundle } from "../../runtime/trust/bundle.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
 import { writeKeyPair } from "../../runtime/trust/key-files.js";
 import { fakeBundle } from "../trust/fake-policy.js";
 import { tempDir } from "../support/temp-dir.js";
+import { compiledBundle } from "../support/compiled-bundle.js";
+import type { Bundle } from "../../runtime/manifest.js";
 
 const root = new URL("../../", import.meta.url).pathname;
 const cli = join(root, "cli", "writ.ts");
@@ -133,11 +135,17 @@ describe("writ fmt --write", () => {
 });
 
 describe("writ sign", () => {
+  // sign loads the bundle before it signs: a real module
+  let compiled: Bundle;
+  beforeAll(async () => {
+    compiled = await compiledBundle("p");
+  }, 120_000);
+
   function signedBundle(d: string): { keyFile: string; signature: string } {
     mkdirSync(d);
     const key = generateKeyPair();
     const keyFile = writeKeyPair(d, key, "k").privateKeyPath;
-    writeBundle(join(d, "b"), signBundle(fakeBundle({ name: "p" }), key));
+    writeBundle(join(d, "b"), signBundle(compiled, key));
     return { keyFile, signature: readFileSync(join(d, "b", "p.manifest.jws"), "utf8") };
   }
 

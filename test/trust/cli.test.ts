@@ -2,20 +2,23 @@
 // signs a bundle directory, verify checks artifacts and bundle signatures with the documented exit
 // codes and reasons, and none of them throws for bad input.
 
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { CliIO } from "../../cli/io.js";
 import { keygenCommand } from "../../cli/commands/keygen.js";
 import { signCommand } from "../../cli/commands/sign.js";
 import { verifyCommand } from "../../cli/commands/verify.js";
 import { authorize } from "../../runtime/trust/authorize.js";
 import { createBatchAuthorizer } from "../../runtime/trust/batch.js";
+import { signBundle } from "../../runtime/trust/bundle.js";
 import { writeBundle, readBundle } from "../../runtime/trust/bundle-files.js";
 import { loadPrivateKeyFile } from "../../runtime/trust/key-files.js";
 import { createSigner } from "../../runtime/trust/signer.js";
 import { ADMIN_OK, TOO_MUCH, fakeBundle, fakePolicy } from "./fake-policy.js";
 import { tempDir } from "../support/temp-dir.js";
+import { compiledBundle } from "../support/compiled-bundle.js";
+import type { Bundle } from "../../runtime/manifest.js";
 
 interface Run {
   code: number;
@@ -61,21 +64,48 @@ describe("writ keygen", () => {
 });
 
 describe("writ sign and writ verify <bundle dir>", () => {
+  // both load the bundle they vouch for: a real module (the artifact tests below keep the fake one)
+  let compiled: Bundle;
+  beforeAll(async () => {
+    compiled = await compiledBundle();
+  }, 120_000);
+
   it("signs a bundle directory so that verification against the key passes", async () => {
     await run(keygenCommand, cwd, ["-o", "keys", "--name", "signer"]);
     await run(keygenCommand, cwd, ["-o", "keys", "--name", "other"]);
     writeBundle(join(cwd, "bundle"), fakeBundle());
-    const before = readFileSync(join(cwd, "bundle", "payments.manifest.json"));
-    const signed = await run(signCommand, cwd, ["bundle", "--key", "keys/signer.private.jwk"]);
+    writeBundle(join(cwd, "signed"), compiled);
+    const before = readFileSync(join(cwd, "signed", "payments.manifest.json"));
+    const signed = await run(signCommand, cwd, ["signed", "--key", "keys/signer.private.jwk"]);
     expect(signed).toMatchObject({ code: 0, err: "" });
-    expect(readFileSync(join(cwd, "bundle", "payments.manifest.json")).equals(before)).toBe(true);
-    expect(readBundle(join(cwd, "bundle")).signature).toBeDefined();
+    expect(readFileSync(join(cwd, "signed", "payments.manifest.json")).equals(before)).toBe(true);
+    expect(readBundle(join(cwd, "signed")).signature).toBeDefined();
 
-    const ok = await run(verifyCommand, cwd, ["bundle", "--pub", "keys/signer.public.jwk"]);
+    const ok = await run(verifyCommand, cwd, ["signed", "--pub", "keys/signer.public.jwk"]);
     expect(ok.code).toBe(0);
     expect(ok.out).toMatch(/bundle payments 1\.0\.0 verified: signed by/);
-    const other = await run(verifyCommand, cwd, ["bundle", "--pub", "keys/other.public.jwk"]);
+    const other = await run(verifyCommand, cwd, ["signed", "--pub", "keys/other.public.jwk"]);
     expect(other).toMatchObject({ code: 1, err: expect.stringMatching(/refused \(untrusted_key\)/) });
+  });
+  it("verifies a bundle as every command loads it: a manifest edited and signed again is refused (manifest_mismatch)", async () => {
+    const key = loadPrivateKeyFile(join(cwd, "keys", "signer.private.jwk"));
+    if (!key.ok) throw new Error(key.message);
+    const edited = { module: compiled.module, manifest: { ...compiled.manifest, version: "9.0.0" } };
+    writeBundle(join(cwd, "edited"), signBundle(edited, key.key));
+    const r = await run(verifyCommand, cwd, ["edited", "--pub", "keys/signer.public.jwk"]);
+    expect(r).toMatchObject({ code: 1, out: "" });
+    expect(r.err).toMatch(/^writ verify: bundle payments refused \(manifest_mismatch\): the manifest is not the one the module was compiled with/);
+    // signature and digests hold for bytes that are no module: the load does not
+    writeBundle(join(cwd, "no-module"), signBundle(fakeBundle(), key.key));
+    const fake = await run(verifyCommand, cwd, ["no-module", "--pub", "keys/signer.public.jwk"]);
+    expect(fake).toMatchObject({ code: 1, out: "", err: expect.stringMatching(/^writ verify: bundle payments refused \(profile_violation\)/) });
+  });
+  it("refuses to sign a bundle whose manifest is not its module's, and writes no signature", async () => {
+    writeBundle(join(cwd, "edited-unsigned"), { module: compiled.module, manifest: { ...compiled.manifest, version: "9.0.0" } });
+    const r = await run(signCommand, cwd, ["edited-unsigned", "--key", "keys/signer.private.jwk"]);
+    expect(r).toMatchObject({ code: 1, out: "" });
+    expect(r.err).toMatch(/^writ sign: refusing to sign payments \(manifest_mismatch\): the manifest is not the one the module was compiled with/);
+    expect(existsSync(join(cwd, "edited-unsigned", "payments.manifest.jws"))).toBe(false);
   });
   it("refuses to sign with a key others can read, or a bundle whose module was changed", async () => {
     writeBundle(join(cwd, "b2"), fakeBundle());
@@ -100,7 +130,7 @@ describe("writ sign and writ verify <bundle dir>", () => {
     expect(r.err).not.toMatch(/chmod|member `d`/);
   });
   it("signs and verifies a bundle named by one of its files, in a directory holding several", async () => {
-    writeBundle(join(cwd, "several"), fakeBundle());
+    writeBundle(join(cwd, "several"), compiled);
     writeBundle(join(cwd, "several"), fakeBundle({ name: "treasury" }));
     const signed = await run(signCommand, cwd, ["several/payments.wasm", "--key", "keys/signer.private.jwk"]);
     expect(signed).toMatchObject({ code: 0, err: "" });
