@@ -71,12 +71,12 @@ export const auditCommand: Command = {
     }
     const head = flagString(parsed, "expect-head");
     if (head !== undefined) {
-      const m = /^(\d+):([0-9a-f]{128})$/.exec(head);
-      if (!m) {
-        io.err("writ audit: --expect-head takes `<seq>:<128 hex digits>` (see `writ audit head`)");
+      const expected = expectedHead(head);
+      if (typeof expected === "string") {
+        io.err(`writ audit: ${expected}`);
         return EXIT_USAGE;
       }
-      options.expectHead = { seq: Number(m[1]), sha3_512: m[2]! } satisfies ExpectedHead;
+      options.expectHead = expected;
     }
     if (parsed.flags.has("any-start")) options.chainStart = "any";
     const bundleDir = flagString(parsed, "replay");
@@ -111,6 +111,18 @@ export const auditCommand: Command = {
     return EXIT_OK;
   },
 };
+
+/**
+ * The checkpoint `--expect-head <seq>:<sha3-512>` names, or what is wrong with the value. A seq past
+ * 2^53 - 1 is no record's (Number would round it to another): a bad value, not a fault of the log.
+ */
+function expectedHead(value: string): ExpectedHead | string {
+  const m = /^(\d+):([0-9a-f]{128})$/.exec(value);
+  if (!m) return "--expect-head takes `<seq>:<128 hex digits>` (see `writ audit head`)";
+  const seq = Number(m[1]);
+  if (!Number.isSafeInteger(seq)) return `--expect-head seq ${m[1]} is beyond 2^53 - 1, the last seq a log can hold`;
+  return { seq, sha3_512: m[2]! };
+}
 
 /**
  * Why the log named `name` is not there to be read (it does not exist, it is a directory), or

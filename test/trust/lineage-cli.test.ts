@@ -119,6 +119,14 @@ describe("writ audit verify", () => {
     expect((await run("verify", "audit.jsonl", "--requests", "requests.jsonl")).code).toBe(2);
   });
 
+  it("refuses an --expect-head seq past 2^53 - 1 as bad usage (exit 2), not as a fault of the log", async () => {
+    const digest = (await run("head", "audit.jsonl")).out.trim().split(":")[1]!;
+    for (const seq of ["99999999999999999999", "9007199254740992"]) {
+      const r = await run("verify", "audit.jsonl", "--expect-head", `${seq}:${digest}`);
+      expect(r, seq).toEqual({ code: 2, out: "", err: `writ audit: --expect-head seq ${seq} is beyond 2^53 - 1, the last seq a log can hold\n` });
+    }
+  });
+
   it("reports a missing log as a failure, not a crash", async () => {
     const r = await run("verify", "missing.jsonl");
     expect(r.code).toBe(1);
