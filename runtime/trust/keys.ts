@@ -9,6 +9,7 @@ import { ed25519PublicKey, isEd25519Point, isPrimeOrderEd25519Point, isWeakEd255
 import type { CryptoPath } from "../crypto/digest.js";
 import type { PrivateKey, PublicKey } from "./types.js";
 import { describeThrown, isInstance, shownOption } from "../thrown.js";
+import { shownName } from "../shown-name.js";
 
 export interface Ed25519PublicJwk {
   readonly kty: "OKP";
@@ -127,7 +128,7 @@ export function publicKeyFromJwk(jwk: unknown): KeyResult<PublicKey> {
     key = { keyId: keyIdOf(okp.x), bytes: okp.x };
   }
   if (okp.kid !== undefined && okp.kid !== key.keyId)
-    return { ok: false, message: `JWK \`kid\` ${okp.kid} is not the key's RFC 7638 thumbprint ${key.keyId}` };
+    return { ok: false, message: `JWK \`kid\` ${shownName(okp.kid)} is not the key's RFC 7638 thumbprint ${key.keyId}` };
   return { ok: true, key };
 }
 
@@ -143,7 +144,7 @@ export function privateKeyFromJwk(jwk: unknown): KeyResult<PrivateKey> {
   if (!pair.ok) return pair;
   const { key } = pair;
   if (okp.kid !== undefined && okp.kid !== key.keyId)
-    return { ok: false, message: `JWK \`kid\` ${okp.kid} is not the key's RFC 7638 thumbprint ${key.keyId}` };
+    return { ok: false, message: `JWK \`kid\` ${shownName(okp.kid)} is not the key's RFC 7638 thumbprint ${key.keyId}` };
   return { ok: true, key };
 }
 

@@ -147,6 +147,16 @@ describe("key ids and JWK", () => {
     expect(publicKeyFromJwk({ kty: "OKP", crv: "Ed25519", x: "AAAA" })).toMatchObject({ ok: false, message: expect.stringMatching(/32 bytes/) });
     expect(publicKeyFromJwk("text")).toMatchObject({ ok: false });
   });
+  it("shows a kid that is not the thumbprint on one line, whatever it holds", () => {
+    const key = generateKeyPair();
+    const kid = "x\nwrit verify: artifact verified";
+    for (const read of [publicKeyFromJwk({ ...publicJwk(key.publicKey), kid }), privateKeyFromJwk({ ...privateJwk(key), kid })]) {
+      expect(read.ok).toBe(false);
+      const message = read.ok ? "" : read.message;
+      expect(message).not.toMatch(/\n/);
+      expect(message).toContain(JSON.stringify(kid));
+    }
+  });
 
   it("refuses keys marked for another use or algorithm, and accepts those marked for signing", () => {
     const jwk = publicJwk(generateKeyPair().publicKey);
