@@ -178,7 +178,7 @@ describe("a value an artifact, a bundle, a log or a key file holds is shown on o
     writeFileSync(join(dir, "kid.public.jwk"), JSON.stringify({ ...publicJwk(issuer.publicKey), kid: `x\n${FORGED_LINE}` }));
     const r = await writ("verify", "kid.jws", "--pub", "kid.public.jwk");
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^writ verify: public key file .*kid\.public\.jwk: JWK `kid` x\\u000awrit verify: artifact verified is not the key's RFC 7638 thumbprint /);
+    expect(r.err).toMatch(/^writ verify: public key file .*kid\.public\.jwk: JWK `kid` "x\\nwrit verify: artifact verified" is not the key's RFC 7638 thumbprint /);
     expect(r.err).not.toContain("\n");
   });
 
