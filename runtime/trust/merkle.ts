@@ -159,17 +159,63 @@ export function buildTreeText(leaves: readonly string[]): MerkleTreeText {
   return { size: leaves.length, root, paths };
 }
 
+// The typed-array getters themselves, called on a value: they answer for a Uint8Array of any realm
+// (a Buffer too) and throw for anything else, a Proxy of one included, without running host code. A
+// string of 32 characters, an array of 32 numbers or `{ length: 32 }` has a `length` of 32 as well,
+// and TypedArray.set would read its characters as zeros, its numbers modulo 256 and its holes as zeros.
+const typedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
+const typedArrayTag = Object.getOwnPropertyDescriptor(typedArrayPrototype, Symbol.toStringTag)!.get!;
+const typedArrayLength = Object.getOwnPropertyDescriptor(typedArrayPrototype, "length")!.get!;
+
+/** Whether `v` is a Merkle node: a Uint8Array of HASH_BYTES bytes. Never throws. */
+function isNode(v: unknown): v is Uint8Array {
+  return typedArrayTag.call(v) === "Uint8Array" && typedArrayLength.call(v) === HASH_BYTES;
+}
+
+/**
+ * A path longer than this belongs to no tree: each node halves the index range, and a size is below
+ * 2^53. Checked before the path's elements are read, so that a host's array of millions is not.
+ */
+const MAX_PATH_NODES = 64;
+
+/**
+ * The nodes of an audit path, copied out of the host's array, or null when it is not an array of
+ * Merkle nodes. Read by index inside a `try`: an array whose elements are getters, or a Proxy of
+ * one, may throw.
+ */
+function pathNodes(path: unknown): Uint8Array[] | null {
+  if (!Array.isArray(path)) return null;
+  try {
+    const count: unknown = path.length;
+    if (!Number.isSafeInteger(count) || (count as number) > MAX_PATH_NODES) return null;
+    const nodes: Uint8Array[] = [];
+    for (let i = 0; i < (count as number); i++) {
+      const node: unknown = path[i];
+      if (!isNode(node)) return null;
+      nodes.push(node);
+    }
+    return nodes;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * RFC 9162 section 2.1.3.2: folds an audit path from a leaf hash to the root it implies, or null when
- * the path cannot belong to a tree of that size (wrong length, index out of range).
+ * the path cannot belong to a tree of that size (wrong length, index out of range) or the input is
+ * not what the fold takes: `index` and `size` safe integers, `leaf` and every element of the array
+ * `path` a Uint8Array of 32 bytes. Never throws.
  */
 export function rootFromInclusionProof(index: number, size: number, leaf: Uint8Array, path: readonly Uint8Array[]): Uint8Array | null {
   if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || index >= size) return null;
+  if (!isNode(leaf)) return null;
+  const nodes = pathNodes(path);
+  if (nodes === null) return null;
   let fn = index;
   let sn = size - 1;
   let r = leaf;
-  for (const p of path) {
-    if (p.length !== HASH_BYTES || sn === 0) return null;
+  for (const p of nodes) {
+    if (sn === 0) return null;
     if ((fn & 1) === 1 || fn === sn) {
       r = nodeHash(p, r);
       // Skip the levels where this node is the right-most and has no sibling.
@@ -186,7 +232,13 @@ export function rootFromInclusionProof(index: number, size: number, leaf: Uint8A
   return sn === 0 ? r : null;
 }
 
+/**
+ * Whether the audit path proves `leaf` at `index` in the tree of `size` leaves whose hash is `root`:
+ * false too when any of them is not what rootFromInclusionProof takes, or `root` is not a Uint8Array
+ * of 32 bytes. Never throws.
+ */
 export function verifyInclusion(index: number, size: number, leaf: Uint8Array, path: readonly Uint8Array[], root: Uint8Array): boolean {
+  if (!isNode(root)) return false;
   const computed = rootFromInclusionProof(index, size, leaf, path);
-  return computed !== null && computed.length === root.length && computed.every((b, i) => b === root[i]);
+  return computed !== null && computed.every((b, i) => b === root[i]);
 }

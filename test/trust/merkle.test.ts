@@ -1,6 +1,7 @@
 // Merkle trees and inclusion proofs (RFC 9162 section 2.1): the root matches the RFC's recursive
 // definition computed independently here, every leaf of every tree of size 1..33 proves its
 // inclusion, and any change — leaf, sibling, index, size, root, path length — makes the proof fail.
+// The fold takes only Uint8Arrays of 32 bytes as nodes, and refuses anything else without throwing.
 
 import { describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
@@ -90,5 +91,49 @@ describe("Merkle tree", () => {
     expect(rootFromInclusionProof(0.5, 4, leaf, [])).toBeNull();
     expect(rootFromInclusionProof(0, 2, leaf, [new Uint8Array(31)])).toBeNull();
     expect(hex(rootFromInclusionProof(0, 1, leaf, [])!)).toBe(hex(leaf));
+  });
+  it("takes only Uint8Arrays of 32 bytes as leaf, nodes and root, and never throws", () => {
+    const leaf = leafHash(new TextEncoder().encode("statement"));
+    const zeros = new Uint8Array(32);
+    const root = nodeHash(leaf, zeros);
+    expect(verifyInclusion(0, 2, leaf, [zeros], root)).toBe(true);
+    expect(verifyInclusion(0, 2, Buffer.from(leaf), [Buffer.alloc(32)], Buffer.from(root))).toBe(true);
+    // each of these has a length of 32, and copied into bytes reads as the 32 zeros of the real sibling
+    const notNodes: [string, unknown][] = [
+      ["a string of 32 characters", "x".repeat(32)],
+      ["an array of 32 numbers of 256", Array(32).fill(256)],
+      ["an array of 32 holes", new Array(32)],
+      ["{ length: 32 }", { length: 32 }],
+      ["a Uint16Array of 32", new Uint16Array(32)],
+      ["an Int8Array of 32", new Int8Array(32)],
+      ["a Proxy of a Uint8Array", new Proxy(new Uint8Array(32), {})],
+    ];
+    for (const [name, node] of notNodes) {
+      expect(verifyInclusion(0, 2, leaf, [node as Uint8Array], root), `sibling: ${name}`).toBe(false);
+      expect(rootFromInclusionProof(0, 2, leaf, [node as Uint8Array]), `sibling: ${name}`).toBeNull();
+      expect(rootFromInclusionProof(0, 1, node as Uint8Array, []), `leaf: ${name}`).toBeNull();
+    }
+    // a root given as a plain array of the right numbers is not a root
+    expect(verifyInclusion(0, 2, leaf, [zeros], [...root] as unknown as Uint8Array)).toBe(false);
+    expect(verifyInclusion(0, 2, leaf, [zeros], new Uint8Array(33))).toBe(false);
+    const throwing = Object.defineProperty([], 0, { get: () => { throw new Error("getter"); }, enumerable: true });
+    const lying = new Proxy([zeros], { get: (t, k) => (k === "length" ? 1e12 : Reflect.get(t, k)) });
+    const paths: [string, unknown][] = [
+      ["null", null],
+      ["undefined", undefined],
+      ["a number", 5],
+      ["a string", "ab"],
+      ["a Uint8Array", zeros],
+      ["[null]", [null]],
+      ["[undefined]", [undefined]],
+      ["an element whose getter throws", throwing],
+      ["a Proxy claiming a length of 10^12", lying],
+      ["65 nodes", Array.from({ length: 65 }, () => zeros)],
+    ];
+    for (const [name, path] of paths) {
+      expect(() => rootFromInclusionProof(0, 2, leaf, path as Uint8Array[]), `path: ${name}`).not.toThrow();
+      expect(rootFromInclusionProof(0, 2, leaf, path as Uint8Array[]), `path: ${name}`).toBeNull();
+      expect(verifyInclusion(0, 2, leaf, path as Uint8Array[], root), `path: ${name}`).toBe(false);
+    }
   });
 });
