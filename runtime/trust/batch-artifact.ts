@@ -155,7 +155,9 @@ export function verifyTreeHead(
   if (!key) return { ok: false, code: "unknown_key", message: `tree head is signed by key ${shownName(kid)}, which is not a trusted issuer` };
   if (!verifyJws(parsed.jws, key.bytes, path)) return { ok: false, code: "bad_signature", message: `tree head signature does not verify with key ${shownName(kid)}` };
   const head = treeHeadOf(payloadText(parsed.jws));
-  if (head === null || head.iss !== kid) return { ok: false, code: "malformed", message: `tree head payload is not a valid ${BATCH_HEAD_FORMAT}` };
+  if (head === null) return { ok: false, code: "malformed", message: `tree head payload is not a valid ${BATCH_HEAD_FORMAT}` };
+  // as a compact artifact's statement must name its signing key (verify-artifact.ts), with the same code
+  if (head.iss !== kid) return { ok: false, code: "malformed", message: `tree head issuer ${JSON.stringify(head.iss)} is not the signing key ${kid}` };
   return { ok: true, head };
 }
 

@@ -185,6 +185,22 @@ describe("verifyBatchedArtifact refuses", () => {
     expect(verifyBatchedArtifact(JSON.stringify(resigned), { trustedKeys: [key.publicKey, other.publicKey] })).toMatchObject({ ok: false, code: "issuer_mismatch" });
   });
 
+  it("a tree head whose `iss` is not the key that signed it, saying so, with the code a compact artifact gets", async () => {
+    const [r] = await issue(3, 3);
+    const a = parse(r!.artifact);
+    const other = generateKeyPair();
+    // the head as issued (`iss` our key), signed by another key that is trusted too
+    const resigned = JSON.stringify({ ...a, head: signTreeHead(headOf(r!.artifact), createSigner(other)) });
+    const v = verifyBatchedArtifact(resigned, { trustedKeys: [key.publicKey, other.publicKey] });
+    expect(v).toEqual({ ok: false, code: "malformed", message: `tree head issuer "${key.keyId}" is not the signing key ${other.keyId}` });
+    expect(verifyArtifact(resigned, { trustedKeys: [key.publicKey, other.publicKey] })).toEqual(v);
+    // a compact artifact whose statement names another key than its `kid`
+    const jws = authorize(policy, ADMIN_OK, { signer: createSigner(key) }).artifact;
+    const [, payload] = jws.split(".") as [string, string];
+    const foreign = createSigner(other).signJws({ typ: "writ-authz+jws" }, Buffer.from(payload, "base64url"));
+    expect(verifyArtifact(foreign, { trustedKeys: [key.publicKey, other.publicKey] })).toMatchObject({ ok: false, code: v.ok ? "" : v.code });
+  });
+
   it("expired, untrusted policy, another request, a deny when an allow is required, garbage", async () => {
     const results = await issue(3, 3);
     const allow = results[0]!.artifact;
