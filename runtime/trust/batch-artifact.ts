@@ -21,6 +21,7 @@ import { parseStatement } from "./statement.js";
 import { readCheckOptions, statementFailure, type ArtifactCheckOptions, type CheckedOptions } from "./artifact-checks.js";
 import type { Signer } from "./signer.js";
 import { shownName } from "../shown-name.js";
+import { shownOption } from "../thrown.js";
 
 export const BATCHED_ARTIFACT_TYP = "writ-authz-batched/2";
 export const BATCH_HEAD_FORMAT = "writ-batch-head/1";
@@ -106,7 +107,7 @@ export function isBatchedText(artifact: string): boolean {
 
 /** Parses the outer structure (no cryptography). Never throws. */
 export function parseBatchedArtifact(text: string): { ok: true; artifact: BatchedArtifact; leaf: string } | { ok: false; reason: string } {
-  if (typeof text !== "string") return { ok: false, reason: `a batched artifact is JSON text, got ${text === null ? "null" : `a ${typeof text}`}` };
+  if (typeof text !== "string") return { ok: false, reason: `a batched artifact is JSON text, got ${shownOption(text)}` };
   if (text.length > MAX_BATCHED_LENGTH) return { ok: false, reason: `batched artifact is ${text.length} characters, more than the ${MAX_BATCHED_LENGTH} accepted` };
   let v: unknown;
   try {

@@ -11,6 +11,7 @@ import { ARTIFACT_TYP, type ArtifactErrorCode, type Statement } from "./types.js
 import { isBatchedText, verifyBatchedChecked } from "./batch-artifact.js";
 import { trimLineSpace } from "../strings.js";
 import { shownName } from "../shown-name.js";
+import { shownOption } from "../thrown.js";
 
 export { DEFAULT_CLOCK_SKEW_SECONDS } from "./artifact-checks.js";
 export type { ArtifactErrorCode } from "./types.js";
@@ -42,10 +43,10 @@ export function verifyArtifact(token: string, options: VerifyArtifactOptions): A
     return fail("bad_options", "ignoreExpiry is verifyBatchedArtifact's option (audits of old batches); verifyArtifact always judges the validity window");
   const checked = { ...read.options, ignoreExpiry: false };
   // the line end a file or a pipe adds is not part of the artifact; anything else around it is (a
-  // BOM, a no-break space: String.prototype.trim would take those too). replayArtifact and the
-  // command line read a token by the same rule.
-  const text = typeof token === "string" ? trimLineSpace(token) : token;
-  if (typeof text === "string" && isBatchedText(text)) {
+  // BOM, a no-break space: String.prototype.trim would take those too)
+  if (typeof token !== "string") return fail("malformed", `an artifact is text (a compact JWS, or a batched artifact's JSON), got ${shownOption(token)}`);
+  const text = trimLineSpace(token);
+  if (isBatchedText(text)) {
     const batched = verifyBatchedChecked(text, checked);
     return batched.ok ? { ok: true, statement: batched.statement } : batched;
   }

@@ -216,6 +216,14 @@ describe("verifyBatchedArtifact refuses", () => {
       expect(verifyBatchedArtifact(junk, { trustedKeys })).toMatchObject({ ok: false, code: "malformed" });
     }
   });
+
+  it("input that is not text, naming what it got (and verifyArtifact too)", () => {
+    const got: [unknown, string][] = [[undefined, "undefined"], [null, "null"], [{}, "an object"], [5, "a number"], [Buffer.from("{}"), "an object"]];
+    for (const [input, what] of got) {
+      expect(verifyBatchedArtifact(input as string, { trustedKeys })).toEqual({ ok: false, code: "malformed", message: `a batched artifact is JSON text, got ${what}` });
+      expect(verifyArtifact(input as string, { trustedKeys })).toEqual({ ok: false, code: "malformed", message: `an artifact is text (a compact JWS, or a batched artifact's JSON), got ${what}` });
+    }
+  });
 });
 
 describe("verifyArtifact, the one entry point for both kinds", () => {
