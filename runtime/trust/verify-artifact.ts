@@ -28,6 +28,25 @@ function fail(code: ArtifactErrorCode, message: string): ArtifactVerification {
   return { ok: false, code, message };
 }
 
+const BASE64URL_START = /^[A-Za-z0-9_-]/;
+
+/** A character as messages name it: its code point, and itself when it is printable ASCII. */
+function characterName(c: number): string {
+  const point = `U+${c.toString(16).toUpperCase().padStart(4, "0")}`;
+  return c > 0x20 && c < 0x7f ? `${point} (${JSON.stringify(String.fromCharCode(c))})` : point;
+}
+
+/**
+ * Why `text` (trimmed) is neither kind of artifact from its first character on, or null. Without it,
+ * a batched artifact behind a no-break space or a BOM would be read as a compact JWS, and refused
+ * for its count of dots.
+ */
+function openingProblem(text: string): string | null {
+  if (text === "") return "the artifact is empty (nothing but ASCII spaces, tabs and line ends)";
+  if (BASE64URL_START.test(text)) return null;
+  return `an artifact begins with "{" (a batched artifact) or a base64url character (a compact JWS), and this one begins with ${characterName(text.codePointAt(0)!)}`;
+}
+
 /**
  * Verifies an authorization artifact of either kind. A compact JWS: header, key, signature, then the
  * statement. A batched artifact (JSON text, recognised by its opening brace, which base64url never
@@ -50,6 +69,8 @@ export function verifyArtifact(token: string, options: VerifyArtifactOptions): A
     const batched = verifyBatchedChecked(text, checked);
     return batched.ok ? { ok: true, statement: batched.statement } : batched;
   }
+  const opening = openingProblem(text);
+  if (opening) return fail("malformed", opening);
   const parsed = parseCompact(text, MAX_ARTIFACT_LENGTH);
   if (!parsed.ok) return fail("malformed", parsed.message);
   const { jws } = parsed;

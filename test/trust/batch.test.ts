@@ -269,6 +269,22 @@ describe("verifyArtifact, the one entry point for both kinds", () => {
     expect(verifyArtifact(deny!.artifact, { trustedKeys }).ok).toBe(true);
   });
 
+  it("refuses text that begins with neither kind's first character, naming it, whichever kind follows", async () => {
+    const [batched] = await issue(1, 1);
+    const jws = authorize(policy, ADMIN_OK, { signer: createSigner(key) }).artifact;
+    const neither = 'an artifact begins with "{" (a batched artifact) or a base64url character (a compact JWS), and this one begins with';
+    for (const artifact of [batched!.artifact, jws]) {
+      // only ASCII spaces, tabs and line ends are taken away around an artifact
+      expect(verifyArtifact(` \t${artifact}\r\n`, { trustedKeys }).ok).toBe(true);
+      for (const [before, named] of [["\u00a0", "U+00A0"], ["\ufeff", "U+FEFF"], [" \u2028", "U+2028"], ["\u{1f600}", "U+1F600"], ["[", 'U+005B ("[")'], ["=", 'U+003D ("=")']]) {
+        expect(verifyArtifact(`${before}${artifact}`, { trustedKeys }), JSON.stringify(before)).toEqual({ ok: false, code: "malformed", message: `${neither} ${named}` });
+      }
+    }
+    for (const empty of ["", " \r\n\t"]) {
+      expect(verifyArtifact(empty, { trustedKeys })).toEqual({ ok: false, code: "malformed", message: "the artifact is empty (nothing but ASCII spaces, tabs and line ends)" });
+    }
+  });
+
   it("refuses options without trusted keys, for either kind, instead of throwing", async () => {
     const [batched] = await issue(1, 1);
     const jws = authorize(policy, ADMIN_OK, { signer: createSigner(key) }).artifact;
