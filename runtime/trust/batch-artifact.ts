@@ -18,7 +18,7 @@ import type { CryptoPath } from "../crypto/digest.js";
 import { bytesToHex, hexToBytes, utf8Encode } from "../crypto/base64url.js";
 import { headerProblem, parseCompact, payloadText, verifyJws } from "./jws.js";
 import { parseStatement } from "./statement.js";
-import { readCheckOptions, statementFailure, type ArtifactCheckOptions, type CheckedOptions } from "./artifact-checks.js";
+import { readCheckOptions, statementFailure, trimLineSpace, type ArtifactCheckOptions, type CheckedOptions } from "./artifact-checks.js";
 import type { Signer } from "./signer.js";
 import { shownName } from "../shown-name.js";
 import { shownOption } from "../thrown.js";
@@ -225,10 +225,15 @@ function proofReaches(artifact: BatchedArtifact, leaf: Uint8Array, head: TreeHea
   return root !== null && bytesToHex(root) === head.root;
 }
 
-/** Verifies a batched artifact: proof, head signature, issuer, times, and the optional statement checks. Never throws. */
+/**
+ * Verifies a batched artifact: proof, head signature, issuer, times, and the optional statement
+ * checks. As verifyArtifact does, it first takes away the ASCII spaces, tabs and line ends around
+ * the text (a file's last line end), and nothing else. Never throws.
+ */
 export function verifyBatchedArtifact(artifact: string, options: BatchVerifyOptions): BatchVerifyResult {
   const read = readCheckOptions(options);
-  return read.ok ? verifyBatchedChecked(artifact, read.options) : read;
+  if (!read.ok) return read;
+  return verifyBatchedChecked(typeof artifact === "string" ? trimLineSpace(artifact) : artifact, read.options);
 }
 
 /** verifyBatchedArtifact with options already read and checked (verifyArtifact reads them once for either kind). */

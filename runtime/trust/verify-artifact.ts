@@ -4,7 +4,7 @@
 // artifact: a compact JWS, or a batched artifact, whose inclusion proof and signed tree head are
 // checked instead of a signature of its own (batch-artifact.ts).
 
-import { readCheckOptions, statementFailure, type ArtifactCheckOptions } from "./artifact-checks.js";
+import { readCheckOptions, statementFailure, trimLineSpace, type ArtifactCheckOptions } from "./artifact-checks.js";
 import { headerProblem, parseCompact, verifyJws } from "./jws.js";
 import { parseStatement } from "./statement.js";
 import { ARTIFACT_TYP, type ArtifactErrorCode, type Statement } from "./types.js";
@@ -61,9 +61,9 @@ export function verifyArtifact(token: string, options: VerifyArtifactOptions): A
   if (read.options.ignoreExpiry)
     return fail("bad_options", "ignoreExpiry is verifyBatchedArtifact's option (audits of old batches); verifyArtifact always judges the validity window");
   const checked = { ...read.options, ignoreExpiry: false };
+  if (typeof token !== "string") return fail("malformed", `an artifact is text (a compact JWS, or a batched artifact's JSON), got ${shownOption(token)}`);
   // the line end a file or a pipe adds is not part of the artifact; anything else around it is (a
   // BOM, a no-break space: String.prototype.trim would take those too)
-  if (typeof token !== "string") return fail("malformed", `an artifact is text (a compact JWS, or a batched artifact's JSON), got ${shownOption(token)}`);
   const text = trimLineSpace(token);
   if (isBatchedText(text)) {
     const batched = verifyBatchedChecked(text, checked);

@@ -237,6 +237,22 @@ describe("verifyArtifact, the one entry point for both kinds", () => {
     }
   });
 
+  it("takes away the same spaces and line ends around a batched artifact as verifyBatchedArtifact, and nothing more", async () => {
+    const [r] = await issue(3, 3);
+    const alone = verifyBatchedArtifact(r!.artifact, { trustedKeys });
+    expect(alone.ok).toBe(true);
+    for (const around of [(a: string) => `${a}\n`, (a: string) => `${a}\r\n`, (a: string) => ` \t${a} \n\n`]) {
+      const text = around(r!.artifact);
+      expect(verifyBatchedArtifact(text, { trustedKeys }), JSON.stringify(text.slice(-4))).toEqual(alone);
+      expect(verifyArtifact(text, { trustedKeys })).toEqual({ ok: true, statement: r!.statement });
+    }
+    // anything else around it is not taken away, by either
+    for (const text of [`\u00a0${r!.artifact}`, `\ufeff${r!.artifact}`, `${r!.artifact}\u00a0`, `${r!.artifact}\u2028`]) {
+      expect(verifyBatchedArtifact(text, { trustedKeys }), JSON.stringify(text.slice(-4))).toMatchObject({ ok: false, code: "malformed" });
+      expect(verifyArtifact(text, { trustedKeys }), JSON.stringify(text.slice(-4))).toMatchObject({ ok: false, code: "malformed" });
+    }
+  });
+
   it("refuses a changed statement, a proof against another batch's head, a forged head, an unknown key", async () => {
     const results = await issue(8, 4);
     const a = parse(results[1]!.artifact);
