@@ -126,7 +126,7 @@ export function parseBatchedArtifact(text: string): { ok: true; artifact: Batche
   const canonical = canonicalJson(a.statement);
   if (!canonical.ok) return { ok: false, reason: `batched artifact statement has no canonical JSON: ${canonical.reason}` };
   const st = parseStatement(utf8Encode(canonical.text), a.index as number);
-  if (!st.ok) return { ok: false, reason: `batched artifact ${st.message}` };
+  if (!st.ok) return { ok: false, reason: indexOutsideStatedTree(a.index as number, a.head) ?? `batched artifact ${st.message}` };
   // Only the statement is signed (as a leaf of the tree); the envelope around it is not. It must be
   // exactly what the issuer writes, so that no member can be added, repeated or reordered unnoticed
   // in an artifact or a lineage record that still verifies.
@@ -134,6 +134,24 @@ export function parseBatchedArtifact(text: string): { ok: true; artifact: Batche
   const exact = batchedArtifactText({ statement: canonical.text, middle: batchedArtifactMiddle(a.index as number, path), tail: batchedArtifactTail(a.head) });
   if (text !== exact) return { ok: false, reason: "batched artifact is not in the issuer's serialisation (an extra, repeated or reordered member, or whitespace)" };
   return { ok: true, artifact: a as unknown as BatchedArtifact, leaf: canonical.text };
+}
+
+/** Why `index` is no leaf of a tree of `size` leaves, or null. */
+function indexOutside(index: number, size: number): string | null {
+  return index < size ? null : `batched artifact \`index\` ${index} is outside its tree: the tree head states a size of ${size} (leaves 0 to ${size - 1})`;
+}
+
+/**
+ * indexOutside against the size the head JWS states, not yet verified (null when it states none). The
+ * statement's lineage is read against the leaf index, and an index past the tree's end would be
+ * blamed on the lineage (`lineage.seq` less than the index); it is what is wrong, and is named first.
+ * Read only once the statement is refused: on the way to an accepted artifact the head is read where
+ * it is verified.
+ */
+function indexOutsideStatedTree(index: number, jws: string): string | null {
+  const parsed = parseCompact(jws, MAX_HEAD_LENGTH);
+  const head = parsed.ok ? treeHeadOf(payloadText(parsed.jws)) : null;
+  return head === null ? null : indexOutside(index, head.size);
 }
 
 /** Signs a tree head as a compact JWS with the signer's key. */
@@ -244,6 +262,8 @@ export function verifyBatchedChecked(artifact: string, options: CheckedOptions):
   const headResult = verifyTreeHead(a.head, options.trustedKeys, options.path);
   if (!headResult.ok) return headResult;
   const head = headResult.head;
+  const outside = indexOutside(a.index, head.size);
+  if (outside) return { ok: false, code: "malformed", message: outside };
   if (!proofReaches(a, leafHash(utf8Encode(parsed.leaf)), head)) {
     return { ok: false, code: "bad_proof", message: `the statement is not leaf ${a.index} of the signed tree of size ${head.size}` };
   }

@@ -152,6 +152,19 @@ describe("verifyBatchedArtifact refuses", () => {
     }
   });
 
+  it("an index outside the tree, named as such rather than as a fault of the statement's lineage", async () => {
+    // the first batch begins the chain (seq equal to the index), the second continues it
+    const results = await issue(10, 5);
+    for (const r of [results[3]!, results[8]!]) {
+      for (const index of [5, 6, 1e9]) {
+        const moved = JSON.stringify({ ...parse(r.artifact), index });
+        const refusal = { ok: false, code: "malformed", message: `batched artifact \`index\` ${index} is outside its tree: the tree head states a size of 5 (leaves 0 to 4)` };
+        expect(verifyBatchedArtifact(moved, { trustedKeys }), `seq ${r.statement.lineage.seq}, index ${index}`).toEqual(refusal);
+        expect(verifyArtifact(moved, { trustedKeys })).toEqual(refusal);
+      }
+    }
+  });
+
   it("a tree head with a changed root or size, or a changed signature", async () => {
     const [r] = await issue(6, 6);
     const a = parse(r!.artifact);
