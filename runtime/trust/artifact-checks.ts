@@ -125,20 +125,6 @@ export function readCheckOptions(options: unknown): { ok: true; options: Checked
 }
 
 
-/**
- * `s` without ASCII spaces, tabs and line ends around it: what both verifiers take away before they
- * read an artifact, the line end a file or a pipe adds not being part of it. Anything else around it
- * is (a BOM, a no-break space: String.prototype.trim would take those too). A loop: a regex would
- * backtrack on a long run.
- */
-export function trimLineSpace(s: string): string {
-  const space = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
-  let start = 0;
-  let end = s.length;
-  while (start < end && space(s.charCodeAt(start))) start++;
-  while (end > start && space(s.charCodeAt(end - 1))) end--;
-  return start === 0 && end === s.length ? s : s.slice(start, end);
-}
 
 /** A moment given in seconds since the epoch, as an ISO date when a date can hold it. */
 export function epochText(seconds: number): string {

@@ -4,7 +4,7 @@
 // artifact: a compact JWS, or a batched artifact, whose inclusion proof and signed tree head are
 // checked instead of a signature of its own (batch-artifact.ts).
 
-import { readCheckOptions, statementFailure, trimLineSpace, type ArtifactCheckOptions } from "./artifact-checks.js";
+import { readCheckOptions, statementFailure, type ArtifactCheckOptions } from "./artifact-checks.js";
 import { headerProblem, parseCompact, verifyJws } from "./jws.js";
 import { parseStatement } from "./statement.js";
 import { ARTIFACT_TYP, type ArtifactErrorCode, type Statement } from "./types.js";
