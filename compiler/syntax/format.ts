@@ -138,7 +138,7 @@ class Printer {
   private readonly commentStarts: number[];
 
   constructor(comments: readonly A.Comment[]) {
-    this.commentStarts = comments.map((c) => c.span.start);
+    this.commentStarts = comments.map((c) => c.span.start).sort((a, b) => a - b);
   }
 
   /** `srcEnd`: where the source of what the line prints ends (comments before it are inside the line) */
@@ -149,9 +149,13 @@ class Printer {
     if (this.lines.length > 0 && this.lines[this.lines.length - 1]!.anchor !== undefined) this.lines.push({ indent: 0, text: "", anchor: undefined });
   }
 
-  /** whether any comment starts inside [start, end) */
+  /**
+   * Whether any comment starts inside [start, end). Asked once per container and rule: a binary
+   * search, as a scan of every comment would make a file of many comments quadratic to format.
+   */
   hasComment(start: number, end: number): boolean {
-    return this.commentStarts.some((s) => s >= start && s < end);
+    const first = firstAtLeast(this.commentStarts, start);
+    return first < this.commentStarts.length && this.commentStarts[first]! < end;
   }
 
   fits(indent: number, text: string): boolean {
@@ -324,8 +328,44 @@ function blankLineBefore(text: string, offset: number): boolean {
   return m !== null;
 }
 
+/** The index of the first of the ascending `values` that is `>= x` (`values.length` when none is). */
+export function firstAtLeast(values: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (values[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * For the lines' anchors: the last line anchored at or before an offset, and the first anchored
+ * after it (-1 when there is none), as a scan of the lines would find them whatever the anchors'
+ * order. Each is a binary search over the anchors sorted once: a scan for every comment made a
+ * file of many lines and many comments quadratic to format.
+ */
+export function anchorIndex(anchors: readonly number[]): { lastAtOrBefore(offset: number): number; firstAfter(offset: number): number } {
+  const order = anchors.map((_, k) => k).sort((a, b) => anchors[a]! - anchors[b]! || a - b);
+  const sorted = order.map((k) => anchors[k]!);
+  // prefixMax[j]: the greatest line index among the j smallest anchors; suffixMin[j]: the least
+  // among the others
+  const prefixMax = [-1];
+  for (const k of order) prefixMax.push(Math.max(prefixMax[prefixMax.length - 1]!, k));
+  const suffixMin = new Array<number>(order.length + 1).fill(-1);
+  for (let j = order.length - 1; j >= 0; j--) suffixMin[j] = suffixMin[j + 1]! < 0 ? order[j]! : Math.min(suffixMin[j + 1]!, order[j]!);
+  // offsets are whole numbers: the anchors after `offset` are those from `offset + 1` on
+  const after = (offset: number) => firstAtLeast(sorted, offset + 1);
+  return {
+    lastAtOrBefore: (offset) => prefixMax[after(offset)]!,
+    firstAfter: (offset) => suffixMin[after(offset)]!,
+  };
+}
+
 function placeComments(lines: Line[], comments: readonly A.Comment[], text: string): Line[] {
   const anchored = lines.filter((l) => l.anchor !== undefined);
+  const anchors = anchorIndex(anchored.map((l) => l.anchor!));
   const tail: { text: string; blankAfter: boolean }[] = [];
   let blankBeforeTail = false;
   // Output slots in order: before line k = 3k, line k = 3k+1, end of line k = 3k+2, after the last
@@ -336,17 +376,14 @@ function placeComments(lines: Line[], comments: readonly A.Comment[], text: stri
     const body = c.text.trimEnd();
     const entry = { text: body, blankAfter: blankLineAfter(text, c.span.start) };
     let slot: number;
-    let host = -1;
-    anchored.forEach((l, k) => {
-      if (l.anchor! <= c.span.start) host = k;
-    });
+    const host = anchors.lastAtOrBefore(c.span.start);
     if (host >= 0 && anchored[host]!.srcEnd! > c.span.start) {
       // inside what a line prints on one line (a multi-line expression made flat): before that line
       slot = 3 * host;
     } else if (isTrailing(text, c.span.start)) {
       slot = host >= 0 && anchored[host]!.trailing === undefined ? 3 * host + 2 : 3 * (host + 1);
     } else {
-      const next = anchored.findIndex((l) => l.anchor! > c.span.start);
+      const next = anchors.firstAfter(c.span.start);
       slot = 3 * (next < 0 ? anchored.length : next);
     }
     if (slot < lastSlot) slot = lastSlot;

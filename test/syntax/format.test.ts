@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type * as A from "../../compiler/syntax/ast.js";
+import { anchorIndex, firstAtLeast } from "../../compiler/syntax/format.js";
 import { formatPolicy, parsePolicy } from "../../compiler/syntax/index.js";
 import { lex } from "../../compiler/syntax/lexer.js";
 import { policyFile } from "./arbitraries.js";
@@ -315,6 +316,47 @@ describe("generated files (property)", () => {
         expect(formatPolicy(again.ast, { name: "c.writ", text: out }), out).toBe(out);
       }),
       { numRuns: 200 },
+    );
+  });
+});
+
+describe("size", () => {
+  it("formats a file of many lines and many comments in time linear in its size", () => {
+    // 10,000 rules and 10,000 comments. Each comment was placed by a pass over every line, and each
+    // rule asked whether a comment fell inside it by a pass over every comment: 200 million steps,
+    // seconds. Linear, the file takes about as long as the rules alone plus the comments alone (two
+    // files timed alongside it); quadratic, many times more. Each is formatted three times, in
+    // turn, and the fastest run of each compared, so that a pause of a loaded machine does not decide.
+    const n = 10_000;
+    const head = `policy "p" version "1"\ninput { a: int }\n`;
+    const rules = Array.from({ length: n }, (_, k) => `permit r${k} when a == ${k}\n`).join("");
+    const comments = "// c\n".repeat(n);
+    const files = [head + rules, head + comments, head + rules + comments].map((text) => ({ text, ast: parseOk(text) }));
+    const best = files.map(() => Infinity);
+    for (let run = 0; run < 3; run++) {
+      files.forEach(({ text, ast }, i) => {
+        const t0 = performance.now();
+        const out = formatPolicy(ast, { name: "x.writ", text });
+        best[i] = Math.min(best[i]!, performance.now() - t0);
+        expect(out.match(/^\/\/ c$/gm)?.length ?? 0).toBe(i === 0 ? 0 : n);
+      });
+    }
+    const [rulesOnly, commentsOnly, both] = best as [number, number, number];
+    expect(both / (rulesOnly + commentsOnly)).toBeLessThan(4);
+  }, 120_000);
+
+  it("finds lines by anchor and comments by offset as a scan of every one would", () => {
+    const offsets = fc.array(fc.integer({ min: 0, max: 40 }), { maxLength: 30 });
+    fc.assert(
+      fc.property(offsets, fc.integer({ min: -1, max: 42 }), (anchors, x) => {
+        const index = anchorIndex(anchors);
+        expect(index.lastAtOrBefore(x)).toBe(anchors.reduce((last, a, k) => (a <= x ? k : last), -1));
+        expect(index.firstAfter(x)).toBe(anchors.findIndex((a) => a > x));
+        const sorted = [...anchors].sort((a, b) => a - b);
+        const first = sorted.findIndex((a) => a >= x);
+        expect(firstAtLeast(sorted, x)).toBe(first < 0 ? sorted.length : first);
+      }),
+      { numRuns: 500 },
     );
   });
 });
