@@ -54,10 +54,19 @@ export function lineColOf(text: string, offset: number): LineCol {
   return { line, column: columnOf(text, lineStart, end) };
 }
 
+/**
+ * Whether the text starts with a byte-order mark (editors on Windows write one). The text as read
+ * keeps it, and the lexer reads it as a space, which keeps offsets; but an editor shows nothing
+ * there, so line 1's columns and its echoed text leave it out (counted, every column was one off).
+ */
+function startsWithBom(text: string): boolean {
+  return text.charCodeAt(0) === 0xfeff;
+}
+
 /** The 1-based column of `end` on the line starting at `lineStart`, in code points. */
 function columnOf(text: string, lineStart: number, end: number): number {
   let column = 1;
-  for (let i = lineStart; i < end; i++) {
+  for (let i = lineStart === 0 && startsWithBom(text) ? 1 : lineStart; i < end; i++) {
     const c = text.charCodeAt(i);
     // count a surrogate pair once
     if (c >= 0xdc00 && c <= 0xdfff && i > lineStart) {
@@ -69,14 +78,14 @@ function columnOf(text: string, lineStart: number, end: number): number {
   return column;
 }
 
-/** The text of the line containing `offset`, without its line terminator. */
+/** The text of the line containing `offset`, without its line terminator (nor the file's byte-order mark). */
 export function lineTextAt(text: string, offset: number): string {
   const o = Math.min(Math.max(offset, 0), text.length);
   let start = o;
   while (start > 0 && !endsLine(text, start - 1)) start--;
   let end = o;
   while (end < text.length && text.charCodeAt(end) !== 10 && text.charCodeAt(end) !== 13) end++;
-  return text.slice(start, end);
+  return text.slice(start === 0 && startsWithBom(text) ? 1 : start, end);
 }
 
 /**

@@ -24,6 +24,16 @@ describe("policy files as the CLI reads them", () => {
     expect(readFileSync(join(cwd, "latin1.writ")).equals(bytes)).toBe(true);
   });
 
+  it("places a diagnostic on line 1 of a file that opens with a byte-order mark where an editor shows it", async () => {
+    const text = 'policy "p" versio "1"\ninput { a: int }\n';
+    writeFileSync(join(cwd, "plain.writ"), text);
+    writeFileSync(join(cwd, "bom.writ"), "\ufeff" + text);
+    const plain = await run(["check", "plain.writ"]);
+    const bom = await run(["check", "bom.writ"]);
+    expect(plain.err).toContain("plain.writ:1:12: error[W0101]: expected `version`, found `versio`");
+    expect(bom.err.replaceAll("bom.writ", "plain.writ")).toBe(plain.err);
+  });
+
   it("leaves a file alone when its canonical form would not parse (parentheses near the nesting limit)", async () => {
     let condition = "f";
     // fmt parenthesises `&&` under `||` for readability: 51 levels of one pair each become 102

@@ -24,4 +24,14 @@ describe("line and column", () => {
       expect(lineTextAt(text, text.indexOf("two"))).toBe("two");
     }
   });
+  it("does not count a byte-order mark opening the file as a column, nor echo it", () => {
+    const text = "\ufeffpolicy x\nnext";
+    const at = text.indexOf("x");
+    expect(lineColOf(text, at)).toEqual({ line: 1, column: 8 });
+    expect(lineColIndex(text)(at)).toEqual({ line: 1, column: 8 });
+    expect(lineTextAt(text, at)).toBe("policy x");
+    expect(lineColOf(text, text.indexOf("next") + 1)).toEqual({ line: 2, column: 2 });
+    // anywhere else the character is text like any other
+    expect(lineColOf("a\ufeffx", 2)).toEqual({ line: 1, column: 3 });
+  });
 });
