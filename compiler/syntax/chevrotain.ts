@@ -26,3 +26,4 @@ export const createToken: typeof Chevrotain.createToken = chevrotain.createToken
 export const Lexer: typeof Chevrotain.Lexer = chevrotain.Lexer;
 export const CstParser: typeof Chevrotain.CstParser = chevrotain.CstParser;
 export const EOF: typeof Chevrotain.EOF = chevrotain.EOF;
+export const tokenMatcher: typeof Chevrotain.tokenMatcher = chevrotain.tokenMatcher;

@@ -13,6 +13,7 @@ import { error, sortDiagnostics, type Diagnostic } from "../diagnostics.js";
 import type { SourceFile, Span } from "../source.js";
 import type * as A from "./ast.js";
 import { AstBuilder } from "./ast-builder.js";
+import { tokenMatcher } from "./chevrotain.js";
 import { W } from "./diagnostic-codes.js";
 import { formatFile } from "./format.js";
 import * as T from "./lexer.js";
@@ -271,6 +272,35 @@ function guardExpr(e: A.Expr, diagnostics: Diagnostic[]): A.Expr {
   return { kind: "ErrorExpr", span: e.span };
 }
 
+/**
+ * What a `let` or a rule refused for nesting too deep still declares: its name (and a rule's effect
+ * and annotations), with an ErrorExpr for the value or condition, which is not parsed. Dropped
+ * whole, the declaration left every use of its name reported too (an unknown name, a test's
+ * `by [name]` naming no rule) though it is declared; an ErrorExpr is what the checker already takes
+ * as reported. Undefined when the head itself is not whole or the nesting starts in it.
+ */
+function deepDeclarationHead(chunk: Chunk, deep: IToken, builder: AstBuilder, textEnd: number, diagnostics: Diagnostic[]): A.LetDecl | A.RuleDecl | undefined {
+  const tokens = chunk.tokens;
+  const deepIndex = tokens.indexOf(deep);
+  const last = tokens[tokens.length - 1]!;
+  const rest = (from: number): Span => ({ start: tokens[from]!.startOffset, end: tokSpan(last).end });
+  if (chunk.rule === "letDecl") {
+    // `let NAME = …`: the value is everything after `=`
+    const [, name, assign] = tokens;
+    if (!name || !tokenMatcher(name, T.Ident) || assign?.tokenType !== T.Assign || deepIndex < 3) return undefined;
+    return { kind: "LetDecl", name: builder.identifier(name)!, value: { kind: "ErrorExpr", span: rest(3) }, span: rest(0) };
+  }
+  if (chunk.rule === "ruleDecl") {
+    // `@a("…") permit NAME when …`: the part before `when` is a rule on its own, parsed as one
+    const when = tokens.findIndex((t) => t.tokenType === T.When);
+    if (when < 0 || when >= deepIndex) return undefined;
+    const cst = parseChunk("ruleDecl", tokens.slice(0, when), tokens[when], textEnd, diagnostics);
+    const head = cst ? builder.ruleDecl(cst) : undefined;
+    return head && { ...head, condition: { kind: "ErrorExpr", span: rest(when + 1) }, span: { start: head.span.start, end: tokSpan(last).end } };
+  }
+  return undefined;
+}
+
 /** Parses a `.writ` file. Never throws; syntax errors come back as W01xx diagnostics. */
 export function parsePolicy(source: SourceFile): ParsePolicyResult {
   const diagnostics: Diagnostic[] = [];
@@ -300,6 +330,9 @@ export function parsePolicy(source: SourceFile): ParsePolicyResult {
       const deep = tooDeep(chunk.tokens, chunk.rule === "letDecl" || chunk.rule === "ruleDecl", chunk.rule === "inputDecl");
       if (deep) {
         diagnostics.push(error(W.NestingTooDeep, `nested more than ${MAX_NESTING} levels deep`, tokSpan(deep)));
+        const kept = deepDeclarationHead(chunk, deep, builder, text.length, diagnostics);
+        if (kept?.kind === "LetDecl") lets.push(kept);
+        else if (kept?.kind === "RuleDecl") rules.push(kept);
         return;
       }
       const cst = parseChunk(chunk.rule, chunk.tokens, follower, text.length, diagnostics);

@@ -206,7 +206,28 @@ describe("nesting limits", () => {
     expect(parseExpression(nest(MAX_NESTING)).diagnostics).toEqual([]);
     const r = parsePolicy({ name: "x", text: `permit a when ${nest(MAX_NESTING + 1)} == x\npermit b` });
     expect(r.diagnostics.map((d) => d.code)).toEqual([W.NestingTooDeep]);
-    expect(r.ast.rules.map((x) => x.name.name)).toEqual(["b"]);
+    expect(r.ast.rules.map((x) => [x.name.name, x.condition?.kind])).toEqual([["a", "ErrorExpr"], ["b", undefined]]);
+  });
+
+  it("keeps the name of a `let` or rule nested too deep, with an error for its value or condition", () => {
+    const nest = "(".repeat(MAX_NESTING + 1) + "1" + ")".repeat(MAX_NESTING + 1);
+    const text = `let X = ${nest}\n@reason("r") forbid f when ${nest} == x\npermit p when X == 1\n`;
+    const r = diag(text);
+    expect(r.list.map((d) => d.code)).toEqual([W.NestingTooDeep, W.NestingTooDeep]);
+    expect(r.ast.lets.map((l) => [l.name.name, l.value.kind, text.slice(l.value.span.start, l.value.span.end)])).toEqual([["X", "ErrorExpr", nest]]);
+    const [f, p] = r.ast.rules;
+    expect([f?.effect, f?.name.name, f?.annotations.map((a) => a.value.value), f?.condition?.kind]).toEqual(["forbid", "f", ["r"], "ErrorExpr"]);
+    expect(text.slice(f!.condition!.span.start, f!.condition!.span.end)).toBe(`${nest} == x`);
+    expect(p?.name.name).toBe("p");
+  });
+
+  it("still drops a declaration nested too deep whose head is not whole", () => {
+    const nest = "[".repeat(MAX_NESTING + 1) + "]".repeat(MAX_NESTING + 1);
+    for (const text of [`let = ${nest}`, `permit ${nest}`, `let X ${nest}`]) {
+      const r = diag(text);
+      expect(r.list.map((d) => d.code), text.slice(0, 12)).toContain(W.NestingTooDeep);
+      expect([...r.ast.lets, ...r.ast.rules], text.slice(0, 12)).toEqual([]);
+    }
   });
 
   it("refuses deep nesting of every kind without overflowing the stack", () => {

@@ -1,0 +1,30 @@
+// A declaration whose value or condition the parser refused is still declared: its uses are not
+// reported again as names that do not exist.
+
+import { describe, expect, it } from "vitest";
+import { compilePolicy } from "../../compiler/driver.js";
+import { MAX_NESTING } from "../../compiler/syntax/index.js";
+
+const head = `policy "d" version "1"\ninput { a: int }\n`;
+const codes = async (text: string) => (await compilePolicy(text, { stopAfter: "check" })).diagnostics.map((d) => `${d.code} ${d.message}`);
+
+describe("a declaration nested too deep", () => {
+  it("is a rule a test may name", async () => {
+    const deep = "(".repeat(MAX_NESTING + 1) + "a > 1" + ")".repeat(MAX_NESTING + 1);
+    expect(await codes(`${head}permit deep when ${deep}\ntest "t" { input { a: 5 } expect allow by [deep] }\n`)).toEqual([
+      `W0104 nested more than ${MAX_NESTING} levels deep`,
+    ]);
+  });
+
+  it("is a constant a rule may read", async () => {
+    const deep = "[".repeat(MAX_NESTING + 1) + "1" + "]".repeat(MAX_NESTING + 1);
+    expect(await codes(`${head}let X = ${deep}\npermit p when a == 1 && size(X) == 1\n`)).toEqual([`W0104 nested more than ${MAX_NESTING} levels deep`]);
+  });
+
+  it("is still a name declared twice when it is", async () => {
+    const deep = "[".repeat(MAX_NESTING + 1) + "1" + "]".repeat(MAX_NESTING + 1);
+    const found = await codes(`${head}let X = ${deep}\nlet X = 1\npermit p when a == X\n`);
+    expect(found).toContain(`W0104 nested more than ${MAX_NESTING} levels deep`);
+    expect(found.some((m) => m.includes("`X` is already declared"))).toBe(true);
+  });
+});
