@@ -80,8 +80,10 @@ function lexWithDiagnostics(text: string, diagnostics: Diagnostic[]): T.LexResul
   }
   const lexed = T.lex(text);
   for (const b of lexed.badChars) {
-    const shown = [...text.slice(b.offset, b.offset + b.length)].slice(0, 8).join("");
-    diagnostics.push(error(W.UnexpectedCharacter, `unexpected character${b.length > 1 ? "s" : ""} \`${shown.replace(/`/g, "'")}\``, { start: b.offset, end: b.offset + b.length }));
+    // characters, not UTF-16 units: one emoji is one character
+    const chars = [...text.slice(b.offset, b.offset + b.length)];
+    const shown = chars.slice(0, 8).join("");
+    diagnostics.push(error(W.UnexpectedCharacter, `unexpected character${chars.length > 1 ? "s" : ""} \`${shown.replace(/`/g, "'")}\``, { start: b.offset, end: b.offset + b.length }));
   }
   for (const c of lexed.foreignComments) {
     const what = c.image.startsWith("#") ? "`#`" : "`/* */`";
@@ -89,7 +91,7 @@ function lexWithDiagnostics(text: string, diagnostics: Diagnostic[]): T.LexResul
   }
   for (const t of lexed.tokens) {
     if (t.tokenType === T.UnterminatedString) {
-      diagnostics.push(error(W.UnterminatedString, "unterminated string literal", tokSpan(t), "close the string with the quote it starts with, on the same line (or use `\"\"\"` for text over several lines)"));
+      diagnostics.push(error(W.UnterminatedString, "unterminated string literal", tokSpan(t), unterminatedHelp(t.image)));
     } else if (t.tokenType === T.StringLiteral) {
       for (const p of decodeStringLiteral(t.image).problems) {
         diagnostics.push(error(W.InvalidEscape, p.message, { start: t.startOffset + p.offset, end: t.startOffset + p.offset + p.length }));
@@ -97,6 +99,17 @@ function lexWithDiagnostics(text: string, diagnostics: Diagnostic[]): T.LexResul
     }
   }
   return lexed;
+}
+
+/**
+ * How to close an unterminated string. One of three quotes (`"""` or `'''`, after any `r` or `b`
+ * prefix) ran to the end of the file: it needs its three quotes, and being told to use them says
+ * nothing. One of one quote ended with its line, and three quotes are the way past it.
+ */
+function unterminatedHelp(image: string): string {
+  const triple = /^[rRbB]{0,2}("""|''')/.exec(image)?.[1];
+  if (triple) return `close the string with \`${triple}\`, as it opens: nothing after it does, so it runs to the end of the file`;
+  return "close the string with the quote it starts with, on the same line (or use `\"\"\"` for text over several lines)";
 }
 
 const STRONG = new Set([T.Policy, T.Let, T.Permit, T.Forbid, T.Test, T.At]);

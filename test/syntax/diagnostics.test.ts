@@ -57,6 +57,23 @@ describe("syntax errors", () => {
     ]);
   });
 
+  it("says how to close an unterminated string as fits its quotes", () => {
+    const help = (literal: string) => parsePolicy({ name: "x", text: `permit p when a == ${literal}\n\n` }).diagnostics.map((d) => [d.code, d.help]);
+    const oneQuote = "close the string with the quote it starts with, on the same line (or use `\"\"\"` for text over several lines)";
+    expect(help(`"abc`)).toEqual([[W.UnterminatedString, oneQuote]]);
+    expect(help(`b'abc`)).toEqual([[W.UnterminatedString, oneQuote]]);
+    for (const [literal, quotes] of [[`"""abc`, `"""`], [`'''abc`, `'''`], [`rb"""abc`, `"""`], [`R'''`, `'''`]]) {
+      expect(help(literal!), literal).toEqual([[W.UnterminatedString, `close the string with \`${quotes}\`, as it opens: nothing after it does, so it runs to the end of the file`]]);
+    }
+  });
+
+  it("counts the characters that start no token as characters, not UTF-16 units", () => {
+    const stray = (text: string) => diag(`permit p when a == 1 ${text}`).list.filter((d) => d.code === W.UnexpectedCharacter);
+    expect(stray("😀")).toEqual([{ code: W.UnexpectedCharacter, message: "unexpected character `😀`", at: "😀" }]);
+    expect(stray("😀😀")).toEqual([{ code: W.UnexpectedCharacter, message: "unexpected characters `😀😀`", at: "😀😀" }]);
+    expect(stray("$")).toEqual([{ code: W.UnexpectedCharacter, message: "unexpected character `$`", at: "$" }]);
+  });
+
   it("reports invalid escapes at the escape, surrogates included", () => {
     const r = diag(`permit p when x == "ok\\uD800ok"`);
     expect(r.list).toEqual([{ code: W.InvalidEscape, message: "invalid escape `\\uD800`: surrogate code points are not characters", at: "\\uD800" }]);
