@@ -3,19 +3,21 @@
 // write the substitute back over the original bytes), and a request would be decided and digested
 // as another.
 
-import { firstNonUtf8Line } from "../runtime/text-lines.js";
+import { firstNonUtf8Line, type LineEnds } from "../runtime/text-lines.js";
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
- * `bytes` as text, or the line that is not UTF-8. Throws (a RangeError) for a file longer than a
- * string can be, which the caller reports as it is: it is not a matter of encoding.
+ * `bytes` as text, or the line that is not UTF-8, counted as the file's other messages count lines
+ * (`lineEnds`: a policy's diagnostics take a lone CR as a line end, JSON's do not). Throws (a
+ * RangeError) for a file longer than a string can be, which the caller reports as it is: it is not a
+ * matter of encoding.
  */
-export function decodeUtf8(bytes: Uint8Array): { ok: true; text: string } | { ok: false; line: number } {
+export function decodeUtf8(bytes: Uint8Array, lineEnds: LineEnds = "lf"): { ok: true; text: string } | { ok: false; line: number } {
   try {
     return { ok: true, text: strictUtf8.decode(bytes) };
   } catch (e) {
-    const index = firstNonUtf8Line(bytes);
+    const index = firstNonUtf8Line(bytes, bytes.length, lineEnds);
     if (index === null) throw e;
     return { ok: false, line: index + 1 };
   }

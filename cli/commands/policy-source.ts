@@ -15,7 +15,8 @@ export function readText(io: CliIO, file: string): ReadResult {
   const path = resolve(io.cwd, file);
   try {
     if (statSync(path).isDirectory()) return { ok: false, message: `${file}: is a directory, expected a .writ file` };
-    const decoded = decodeUtf8(readFileBounded(path, READ_LIMITS.policy));
+    // lines counted as the policy's diagnostics count them: a lone CR ends one
+    const decoded = decodeUtf8(readFileBounded(path, READ_LIMITS.policy), "lf-or-cr");
     return decoded.ok ? { ok: true, text: decoded.text, path } : { ok: false, message: `${file}:${decoded.line}: not UTF-8 text` };
   } catch (e) {
     if (e instanceof TooLargeError) return { ok: false, message: tooLargeMessage(file, e, "a policy source") };

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "../support/temp-dir.js";
 import { runWrit } from "../support/cli.js";
+import { decodeUtf8 } from "../../cli/text-files.js";
 
 const cwd = tempDir("fmt");
 
@@ -22,6 +23,25 @@ describe("policy files as the CLI reads them", () => {
       expect(r.err, argv.join(" ")).toContain("latin1.writ:3: not UTF-8 text");
     }
     expect(readFileSync(join(cwd, "latin1.writ")).equals(bytes)).toBe(true);
+  });
+
+  it("names the line that is not UTF-8 as the policy's diagnostics count lines: a lone CR ends one", async () => {
+    for (const [eol, name] of [["\r", "cr.writ"], ["\r\n", "crlf.writ"], ["\n", "lf.writ"]] as const) {
+      const lines = ['policy "p" version "1"', "input { a: int }", "permit p when zz == 1 // \xff"];
+      writeFileSync(join(cwd, name), Buffer.from(lines.join(eol) + eol, "latin1"));
+      const r = await run(["check", name]);
+      expect(r.err, JSON.stringify(eol)).toBe(`writ: ${name}:3: not UTF-8 text`);
+      // the same file with the byte made text: its diagnostic is on that line too
+      writeFileSync(join(cwd, name), lines.join(eol).replace("\xff", "x") + eol);
+      expect((await run(["check", name])).err, JSON.stringify(eol)).toContain(`${name}:3:15: error[W0204]: unknown name \`zz\``);
+    }
+  });
+
+  it("counts lines of a request by LF alone, as its JSON messages do", () => {
+    const bytes = Buffer.from('{"a":\r"\xff"}\n', "latin1");
+    expect(decodeUtf8(bytes)).toEqual({ ok: false, line: 1 });
+    expect(decodeUtf8(bytes, "lf-or-cr")).toEqual({ ok: false, line: 2 });
+    expect(decodeUtf8(Buffer.from("a\r\nb\r\n\xff", "latin1"), "lf-or-cr")).toEqual({ ok: false, line: 3 });
   });
 
   it("places a diagnostic on line 1 of a file that opens with a byte-order mark where an editor shows it", async () => {
