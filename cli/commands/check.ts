@@ -3,7 +3,7 @@
 
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, unknownFlags, type Command } from "../io.js";
 import { maxCostOption, maxCostUsage } from "./max-cost.js";
-import { compileFile, countLine, failed } from "./policy-source.js";
+import { compileFile, countLine, emptyPathError, failed } from "./policy-source.js";
 
 export const checkCommand: Command = {
   name: "check",
@@ -25,6 +25,11 @@ export const checkCommand: Command = {
     const budget = maxCostOption(parsed, "check");
     if (!budget.ok) {
       io.err(budget.message);
+      return EXIT_USAGE;
+    }
+    const empty = emptyPathError("check", parsed.positional);
+    if (empty) {
+      io.err(empty);
       return EXIT_USAGE;
     }
     let anyFailed = false;

@@ -5,7 +5,7 @@
 import { hasErrors, renderDiagnostics } from "../../compiler/diagnostics.js";
 import { formatPolicy, parsePolicy } from "../../compiler/syntax/index.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, printVerbatim, unknownFlags, type Command } from "../io.js";
-import { readText } from "./policy-source.js";
+import { emptyPathError, readText } from "./policy-source.js";
 import { FileWriteError, replaceFile } from "../../runtime/file-write.js";
 
 export const fmtCommand: Command = {
@@ -32,6 +32,11 @@ export const fmtCommand: Command = {
       return EXIT_USAGE;
     }
     const file = parsed.positional[0]!;
+    const empty = emptyPathError("fmt", [file]);
+    if (empty) {
+      io.err(empty);
+      return EXIT_USAGE;
+    }
     const read = readText(io, file);
     if (!read.ok) {
       io.err(`writ fmt: ${read.message}`);

@@ -7,7 +7,7 @@ import { loadPolicy } from "../../runtime/policy.js";
 import { describeThrown, escapeControls } from "../../runtime/thrown.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, unknownFlags, type Command, type CliIO } from "../io.js";
 import { maxCostOption, maxCostUsage } from "./max-cost.js";
-import { compileFile, failed } from "./policy-source.js";
+import { compileFile, emptyPathError, failed } from "./policy-source.js";
 
 /**
  * The policy files to test, and what could not be used: an input that does not exist or is not a
@@ -110,9 +110,10 @@ export const testCommand: Command = {
       io.err(budget.message);
       return EXIT_USAGE;
     }
-    if (parsed.positional.includes("")) {
-      // an unset variable ($DIR) would otherwise test the whole working directory
-      io.err("writ test: an empty path names no file or directory");
+    // an unset variable ($DIR) would otherwise test the whole working directory
+    const empty = emptyPathError("test", parsed.positional);
+    if (empty) {
+      io.err(empty);
       return EXIT_USAGE;
     }
     const { files, unusable } = policyFiles(io, parsed.positional);

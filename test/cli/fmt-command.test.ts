@@ -25,6 +25,15 @@ describe("policy files as the CLI reads them", () => {
     expect(readFileSync(join(cwd, "latin1.writ")).equals(bytes)).toBe(true);
   });
 
+  it("refuses an empty path (an unset variable) as a usage error, not as the working directory", async () => {
+    writeFileSync(join(cwd, "ok.writ"), 'policy "p" version "1"\ninput { a: int }\npermit p when a == 1\n');
+    for (const argv of [["check", ""], ["check", "ok.writ", ""], ["fmt", ""], ["fmt", "", "--write"], ["test", ""]]) {
+      expect(await run(argv), JSON.stringify(argv)).toEqual({ code: 2, out: "", err: `writ ${argv[0]}: an empty path names no file or directory` });
+    }
+    // compile reads it as a policy path too, and says the same
+    expect(await run(["compile", "", "-o", "out"])).toEqual({ code: 1, out: "", err: "writ: an empty path names no file or directory" });
+  });
+
   it("names the line that is not UTF-8 as the policy's diagnostics count lines: a lone CR ends one", async () => {
     for (const [eol, name] of [["\r", "cr.writ"], ["\r\n", "crlf.writ"], ["\n", "lf.writ"]] as const) {
       const lines = ['policy "p" version "1"', "input { a: int }", "permit p when zz == 1 // \xff"];
