@@ -25,7 +25,9 @@
 //                  record this is the only evidence of an edit, since no successor chained it)
 //   truncated      the final line is torn (no newline), the log ends inside a batch, or records the
 //                  checkpoint names are missing
-//   replay_mismatch re-deciding the record's request with the given policy gives another decision
+//   replay_mismatch re-deciding the record's request with the given policy gives another decision,
+//                  or a record of the policy's module (by its digests) names another policy name or
+//                  version than the module does (replay.ts policyNameDifference, as `writ replay`)
 //   bad_options    (index -1, no record's fault) the options cannot be used: checked before the log is read
 
 import { readFileBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../bounded-read.js";
@@ -39,6 +41,7 @@ import { decideSafely, unrepresentableDecision } from "./statement.js";
 import type { ChainHead, PublicKey, Statement } from "./types.js";
 import { verifyArtifact } from "./verify-artifact.js";
 import { verifyTreeHead } from "./batch-artifact.js";
+import { policyNameDifference } from "./replay.js";
 import { chainLinkProblem, parseRecordLine, sameDigests, type ParsedRecord, type ParseResult } from "./lineage-record.js";
 import { describeThrown, shownOption } from "../thrown.js";
 import { firstNonUtf8Line } from "../text-lines.js";
@@ -155,8 +158,9 @@ function readVerifyLogOptions(options: unknown): { ok: true; options: VerifyLogO
     const replay = o["replay"];
     if (replay !== undefined) {
       const r = replay as Partial<DecidingPolicy>;
-      if (typeof replay !== "object" || replay === null || !(r.module instanceof Uint8Array) || typeof r.decide !== "function")
-        return bad("replay must be a loaded policy (loadPolicy's result: its module and decide)");
+      // (its name and version too: a record of its module must name them, as `writ replay` checks)
+      if (typeof replay !== "object" || replay === null || !(r.module instanceof Uint8Array) || typeof r.decide !== "function" || typeof r.name !== "string" || typeof r.version !== "string")
+        return bad("replay must be a loaded policy (loadPolicy's result: its name, version, module and decide)");
       out.replay = replay as DecidingPolicy;
     }
     const requests = o["requests"];
@@ -393,6 +397,10 @@ function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
     if (options.replay && policyDigests) {
       if (p.statement.policy.sha3_512 === policyDigests.sha3_512 && p.statement.policy.blake2b_512 === policyDigests.blake2b_512) {
         tally.samePolicy++;
+        // the module names its policy: a statement of this module's digests naming another policy
+        // name or version is refused as `writ replay` refuses it, whether or not its request is known
+        const named = policyNameDifference(p.statement, options.replay);
+        if (named !== null) return fault(i, "replay_mismatch", `record ${i}: ${named}`);
         // the host's look-up failing is not the log's fault: said as what it is, at the record it was for
         let request: unknown;
         try {

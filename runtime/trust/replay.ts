@@ -12,6 +12,7 @@ import { statementOf } from "./lineage-record.js";
 import { describeThrown } from "../thrown.js";
 import { shownName } from "../shown-name.js";
 import { trimLineSpace } from "../strings.js";
+import type { Statement } from "./types.js";
 
 export type ReplayResult = { ok: true } | { ok: false; differences: string[] };
 
@@ -22,6 +23,17 @@ function short(hex: string): string {
 /** A policy's name and version as a difference names them (the artifact's are unverified here: anyone's text). */
 function named(p: { readonly name: string; readonly version: string }): string {
   return `${shownName(p.name)} ${shownName(p.version)}`;
+}
+
+/**
+ * The `policy:` difference when a statement whose module digests are `policy`'s names another policy
+ * name or version than the module does, or null. The module names its policy (its manifest section
+ * binds name and version), so the statement must name the same: one that does not was not issued
+ * by this module as it states. Shared with the log's replay (lineage-verify.ts).
+ */
+export function policyNameDifference(s: Statement, policy: DecidingPolicy): string | null {
+  if (s.policy.name === policy.name && s.policy.version === policy.version) return null;
+  return `policy: the artifact names ${named(s.policy)}, this module is ${named(policy)}`;
 }
 
 /** Re-decides and compares; never throws (a policy or options that cannot be used are a difference). */
@@ -52,9 +64,10 @@ function replay(token: string, request: unknown, policy: DecidingPolicy, options
     differences.push(
       `module: the artifact was issued by module sha3-512 ${short(s.policy.sha3_512)} (${named(s.policy)}), this module is ${short(module.sha3_512)} (${named(policy)})`,
     );
-  // the module names its policy (its manifest section binds name and version): so must the statement
-  else if (s.policy.name !== policy.name || s.policy.version !== policy.version)
-    differences.push(`policy: the artifact names ${named(s.policy)}, this module is ${named(policy)}`);
+  else {
+    const renamed = policyNameDifference(s, policy);
+    if (renamed !== null) differences.push(renamed);
+  }
 
   const { data, digest } = readRequest(request, options.path);
   if (digest.sha3_512 !== s.request.sha3_512)

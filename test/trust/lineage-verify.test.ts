@@ -11,6 +11,9 @@ import { requestDigest } from "../../runtime/trust/request-digest.js";
 import { buildLog, editStatement, readRecord, rechain, REQUESTS, writeLines } from "./lineage-fixtures.js";
 import { encodeRecord } from "../../runtime/trust/lineage-record.js";
 import { fakePolicy } from "./fake-policy.js";
+import { replayArtifact } from "../../runtime/trust/replay.js";
+import { signCompact } from "../../runtime/trust/jws.js";
+import { canonicalize } from "../../runtime/trust/jcs.js";
 import { openLog } from "../../runtime/trust/lineage.js";
 import { authorize } from "../../runtime/trust/authorize.js";
 import { artifactDigests, createSigner } from "../../runtime/trust/signer.js";
@@ -284,6 +287,46 @@ describe("verifyLog with replay", () => {
     const result = verifyLog(base.path, { replay: fakePolicy(), requests: (d) => { if (++calls === 3) throw new Error("db down"); return byDigest.get(d); } });
     expectFault(result, 2, "unreadable");
     expect((result as { reason: string }).reason).toBe("record 2: looking up its request failed, so it was not replayed: db down");
+  });
+
+  it.each([
+    ["name", { name: "treasury-override" }],
+    ["version", { version: "0.0.1" }],
+  ])("refuses a record of the module that names another policy %s than the module does, as replayArtifact does", (_what, named) => {
+    // the same module bytes (so the same digests) stated under another name or version: what a
+    // statement naming another policy over this module's digests is checked against
+    const policy = fakePolicy(named);
+    const first = readRecord(base.lines[0]!).artifact;
+    const expected = `policy: the artifact names payments 1.0.0, this module is ${policy.name} ${policy.version}`;
+    expect(replayArtifact(first, REQUESTS[0], policy)).toEqual({ ok: false, differences: [expected] });
+    const result = verifyLog(base.path, { trustedKeys, replay: policy, requests: (d) => byDigest.get(d) });
+    expect(result).toEqual({ ok: false, index: 0, kind: "replay_mismatch", reason: `record 0: ${expected}` });
+    // whether or not the record's request is known: its module's digests are all that make it this module's
+    expect(verifyLog(base.path, { replay: policy, requests: () => undefined })).toEqual({ ok: false, index: 0, kind: "replay_mismatch", reason: `record 0: ${expected}` });
+  });
+
+  it("refuses a record whose statement, signed by the issuer, names another policy over the module's digests", () => {
+    // the last record re-signed with the issuer's key, naming another policy: its signature and links hold
+    const last = readRecord(base.lines[N - 1]!);
+    const [header, payload] = last.artifact.split(".") as [string, string];
+    const statement = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { policy: { name: string; version: string } };
+    statement.policy.name = "treasury-override";
+    statement.policy.version = "0.0.1";
+    const forged = signCompact(JSON.parse(Buffer.from(header, "base64url").toString("utf8")), new TextEncoder().encode(canonicalize(statement)), base.key);
+    const lines = [...base.lines.slice(0, N - 1), encodeRecord({ seq: N - 1, prev: last.prev, artifact: forged })];
+    expect(verifyLines(lines, true)).toMatchObject({ ok: true, records: N });
+    const policy = fakePolicy();
+    expect(verifyLines(lines, true, { replay: policy, requests: (d: string) => byDigest.get(d) })).toEqual({
+      ok: false,
+      index: N - 1,
+      kind: "replay_mismatch",
+      reason: `record ${N - 1}: policy: the artifact names treasury-override 0.0.1, this module is payments 1.0.0`,
+    });
+  });
+
+  it("refuses a replay policy without a name and version (a record of its module must name them)", () => {
+    const { name: _name, ...unnamed } = fakePolicy();
+    expect(verifyLog(base.path, { replay: unnamed as never })).toMatchObject({ ok: false, index: -1, kind: "bad_options", reason: expect.stringMatching(/replay must be a loaded policy/) });
   });
 
   it("counts records of another module without failing them", () => {
