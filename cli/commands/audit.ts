@@ -7,7 +7,7 @@ import { resolve } from "node:path";
 import { danglingLink } from "../output-dir.js";
 import { tryLoadPolicy } from "../../runtime/policy.js";
 import { readBundleResult } from "../../runtime/trust/bundle-files.js";
-import { verifyLog, type ExpectedHead, type LogSummary, type VerifyLogOptions } from "../../runtime/trust/lineage-verify.js";
+import { verifyLog, type ExpectedHead, type LogFault, type LogSummary, type VerifyLogOptions } from "../../runtime/trust/lineage-verify.js";
 import { requestDigest } from "../../runtime/trust/request-digest.js";
 import type { DecidingPolicy } from "../../runtime/policy-types.js";
 import { loadPublicKeyList } from "./key-list.js";
@@ -104,7 +104,7 @@ export const auditCommand: Command = {
       return result.ok ? EXIT_OK : EXIT_FAILURE;
     }
     if (!result.ok) {
-      io.err(`writ audit: ${parsed.positional[0]}: record ${result.index} ${result.kind}: ${result.reason}`);
+      io.err(`writ audit: ${parsed.positional[0]}: ${faultText(result)}`);
       return EXIT_FAILURE;
     }
     io.out(summaryText(parsed.positional[0]!, result, options, bundleName));
@@ -140,6 +140,11 @@ function logMissing(name: string, path: string): string | undefined {
   return st.isDirectory() ? `${name} is a directory, not a lineage log` : undefined;
 }
 
+/** A fault as printed: the record it names, or none when it is no record's (index −1). */
+function faultText(f: LogFault): string {
+  return f.index < 0 ? `${f.kind}: ${f.reason}` : `record ${f.index} ${f.kind}: ${f.reason}`;
+}
+
 function summaryText(name: string, s: LogSummary, options: VerifyLogOptions, bundleName: string): string {
   const lines = [`${name}: ok, ${s.records} record${s.records === 1 ? "" : "s"}`];
   if (s.records > 0) {
@@ -164,7 +169,7 @@ function summaryText(name: string, s: LogSummary, options: VerifyLogOptions, bun
 function printHead(io: CliIO, logPath: string): number {
   const result = verifyLog(logPath);
   if (!result.ok) {
-    io.err(`writ audit: record ${result.index} ${result.kind}: ${result.reason}`);
+    io.err(`writ audit: ${faultText(result)}`);
     return EXIT_FAILURE;
   }
   if (!result.head.digests) {

@@ -44,7 +44,7 @@ import { verifyTreeHead } from "./batch-artifact.js";
 import { policyNameDifference } from "./replay.js";
 import { chainLinkProblem, parseRecordLine, sameDigests, type ParsedRecord, type ParseResult } from "./lineage-record.js";
 import { describeThrown, shownOption } from "../thrown.js";
-import { firstNonUtf8Line } from "../text-lines.js";
+import { firstNonUtf8Line, lineEnds } from "../text-lines.js";
 
 export type LogFaultKind =
   | "edited"
@@ -205,24 +205,106 @@ export function verifyLogBytes(buf: Uint8Array, options: VerifyLogOptions = {}):
 
 /** walk, on options already read; never throws. */
 function walkSafely(buf: Uint8Array, options: VerifyLogOptions): LogVerification {
+  const progress: WalkProgress = { at: -1, done: false };
   try {
-    return walk(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength), options);
+    return walk(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength), options, progress);
   } catch (e) {
-    // Nothing above throws on bad input; this guards the host against a bug, fail-closed.
-    return fault(0, "malformed", `verification failed: ${describeThrown(e)}`);
+    // Nothing in walk throws on bad input; this guards the host against a bug (or the process
+    // running short of memory), fail-closed. It is no record's fault, so no record is named as bad
+    // (index −1); the reason says how far the walk had come.
+    const where = progress.done ? "after every record was checked" : progress.at < 0 ? "before any record was checked" : `while checking record ${progress.at}`;
+    return fault(-1, "unreadable", `verification could not be completed (it failed ${where}, not because of a fault found in the log): ${describeThrown(e)}`);
   }
 }
 
-function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
+/** How far walk has come, for the message when it fails. */
+interface WalkProgress {
+  /** the record it is checking (−1 before the first) */
+  at: number;
+  /** whether it has checked every record */
+  done: boolean;
+}
+
+/**
+ * The whole lines of a log held as bytes, each decoded and parsed on its own when asked for. The file
+ * is never decoded as one string (V8 makes none longer than about 512 MiB, and a log may reach
+ * READ_LIMITS.log, 2 GiB), and the walk keeps only the records around the one it checks: every
+ * record parsed at once takes a few times the file's size.
+ */
+class LogLines {
+  readonly count: number;
+  private readonly ends: number[];
+  private readonly kept = new Map<number, ParseResult>();
+
+  constructor(
+    private readonly buf: Buffer,
+    end: number,
+    /** the first line that is not UTF-8 (firstNonUtf8Line), or null */
+    private readonly notText: number | null,
+  ) {
+    this.ends = lineEnds(buf, end);
+    this.count = this.ends.length;
+  }
+
+  /** line `i` parsed (undefined past the ends), kept until `forgetBefore` passes it */
+  at(i: number): ParseResult | undefined {
+    if (i < 0 || i >= this.count) return undefined;
+    let r = this.kept.get(i);
+    if (r === undefined) this.kept.set(i, (r = this.read(i)));
+    return r;
+  }
+
+  /** line `i` (0 ≤ i < count) parsed and not kept: for a pass over the whole log */
+  read(i: number): ParseResult {
+    // a line that is not UTF-8 decodes with U+FFFD in place of its bytes: it is no record, whatever it parses as
+    if (i === this.notText) return { ok: false, reason: "record is not UTF-8 text" };
+    return parseRecordLine(this.buf.toString("utf8", i === 0 ? 0 : this.ends[i - 1]! + 1, this.ends[i]!));
+  }
+
+  /** drops the lines kept before `i` */
+  forgetBefore(i: number): void {
+    for (const k of this.kept.keys()) if (k < i) this.kept.delete(k);
+  }
+}
+
+/**
+ * What classifying a broken order looks at across the whole log: the record seqs and statement seqs
+ * of the records that parse, and which record digests some record chains. Only a log found broken
+ * needs it, so it is built then, with one more pass over the file.
+ */
+interface OrderIndex {
+  /** each line's record seq, NaN for a line that is no record */
+  readonly recordSeqs: Float64Array;
+  readonly recordSeqCount: ReadonlyMap<number, number>;
+  readonly statementSeqAt: ReadonlyMap<number, readonly number[]>;
+  readonly chainedRecords: ReadonlySet<string>;
+}
+
+function orderIndex(lines: LogLines): OrderIndex {
+  const recordSeqs = new Float64Array(lines.count).fill(NaN);
+  const recordSeqCount = new Map<number, number>();
+  const statementSeqAt = new Map<number, number[]>();
+  const chainedRecords = new Set<string>();
+  for (let i = 0; i < lines.count; i++) {
+    const r = lines.read(i);
+    if (!r.ok) continue;
+    const p = r.parsed;
+    recordSeqs[i] = p.record.seq;
+    recordSeqCount.set(p.record.seq, (recordSeqCount.get(p.record.seq) ?? 0) + 1);
+    const at = statementSeqAt.get(p.statement.lineage.seq) ?? [];
+    at.push(i);
+    statementSeqAt.set(p.statement.lineage.seq, at);
+    if (p.record.prev) chainedRecords.add(p.record.prev.sha3_512);
+  }
+  return { recordSeqs, recordSeqCount, statementSeqAt, chainedRecords };
+}
+
+function walk(buf: Buffer, options: VerifyLogOptions, progress: WalkProgress): LogVerification {
   const end = buf.lastIndexOf(0x0a) + 1;
-  const lines = end === 0 ? [] : buf.toString("utf8", 0, end - 1).split("\n");
-  const n = lines.length;
-  const parsed: ParseResult[] = lines.map(parseRecordLine);
-  // a line that is not UTF-8 was read with U+FFFD in place of its bytes: it is no record, whatever it parses as
-  const notText = firstNonUtf8Line(buf, end);
-  if (notText !== null) parsed[notText] = { ok: false, reason: "record is not UTF-8 text" };
+  const lines = new LogLines(buf, end, firstNonUtf8Line(buf, end));
+  const n = lines.count;
   const ok = (i: number): ParsedRecord | null => {
-    const r = parsed[i];
+    const r = lines.at(i);
     return r !== undefined && r.ok ? r.parsed : null;
   };
   /** whether record `a`'s signed statement continues record `b`'s (lineage-record.ts chainLinkProblem) */
@@ -230,22 +312,14 @@ function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
   /** whether record `a` links to record `b` by the record chain or by its signed statement */
   const links = (a: ParsedRecord, b: ParsedRecord): boolean => sameDigests(a.record.prev, b.recordDigests) || continues(a, b);
 
-  // Indexes for classifying a broken order.
-  const recordSeqCount = new Map<number, number>();
-  const statementSeqAt = new Map<number, number[]>();
-  const chainedRecords = new Set<string>();
-  for (let i = 0; i < n; i++) {
-    const p = ok(i);
-    if (!p) continue;
-    recordSeqCount.set(p.record.seq, (recordSeqCount.get(p.record.seq) ?? 0) + 1);
-    const at = statementSeqAt.get(p.statement.lineage.seq) ?? [];
-    at.push(i);
-    statementSeqAt.set(p.statement.lineage.seq, at);
-    if (p.record.prev) chainedRecords.add(p.record.prev.sha3_512);
-  }
-  const laterRecordSeq = (seq: number, after: number): boolean => {
-    for (let j = after + 1; j < n; j++) if (ok(j)?.record.seq === seq) return true;
-    return false;
+  // Indexes for classifying a broken order, built when one is found.
+  let index: OrderIndex | null = null;
+  const order = (): OrderIndex => (index ??= orderIndex(lines));
+  const laterRecordSeq = (seq: number, after: number): boolean => order().recordSeqs.indexOf(seq, after + 1) >= 0;
+  /** a record parsed for a look back at it, not kept */
+  const recordAt = (i: number): ParsedRecord | null => {
+    const r = i >= 0 && i < n ? lines.read(i) : undefined;
+    return r !== undefined && r.ok ? r.parsed : null;
   };
 
   const policyDigests = options.replay ? digestPair(options.replay.module, options.path) : null;
@@ -277,8 +351,13 @@ function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
     return p.statement.iss === verifiedHead.iss ? null : fault(i, "bad_signature", `record ${i}: issuer_mismatch: statement issuer differs from the tree head's signing key`);
   };
 
+  let first: ParsedRecord | null = null;
+  let last: ParsedRecord | null = null;
   for (let i = 0; i < n; i++) {
-    const r = parsed[i]!;
+    progress.at = i;
+    // only the records around this one are looked at from here on (i − 1 back, i + 2 ahead)
+    lines.forgetBefore(i - 1);
+    const r = lines.at(i)!;
     if (!r.ok) return fault(i, "malformed", `record ${i} is not a valid record: ${r.reason}`);
     const p = r.parsed;
     const prev = i > 0 ? ok(i - 1)! : null;
@@ -291,11 +370,11 @@ function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
     if (s !== i) {
       if (linksBack) return fault(i, "edited", `record ${i} carries seq ${s} but chains to ${i === 0 ? "the log's start" : `record ${i - 1}`}: its seq was changed`);
       if (s < i) {
-        const dup = ok(s)?.record.artifact === p.record.artifact ? ` (a copy of record ${s})` : "";
+        const dup = recordAt(s)?.record.artifact === p.record.artifact ? ` (a copy of record ${s})` : "";
         return fault(i, "inserted", `record ${i} claims seq ${s}, which record ${s} already holds${dup}`);
       }
       if (!laterRecordSeq(i, i)) return fault(i, "removed", `record ${i} has seq ${s}: record${s - i > 1 ? `s ${i}..${s - 1} are` : ` ${i} is`} missing`);
-      const genuine = recordSeqCount.get(s) === 1 && (chainedRecords.has(p.recordDigests.sha3_512) || s === n - 1);
+      const genuine = order().recordSeqCount.get(s) === 1 && (order().chainedRecords.has(p.recordDigests.sha3_512) || s === n - 1);
       return genuine
         ? fault(i, "reordered", `record ${i} has seq ${s}; seq ${i} comes later in the file`)
         : fault(i, "inserted", `record ${i} (seq ${s}) is chained by no record: it was added`);
@@ -308,9 +387,9 @@ function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
     const got = p.statement.lineage.seq;
     if (got !== expected) {
       if (got < expected) return fault(i, "inserted", `record ${i} holds statement seq ${got} where ${expected} is due: an artifact was added`);
-      const later = (statementSeqAt.get(expected) ?? []).some((j) => j > i);
+      const later = (order().statementSeqAt.get(expected) ?? []).some((j) => j > i);
       if (!later) return fault(i, "removed", `record ${i} holds statement seq ${got}, ${expected} expected: statement${got - expected > 1 ? `s ${expected}..${got - 1} are` : ` ${expected} is`} missing`);
-      return (statementSeqAt.get(got) ?? []).length === 1
+      return (order().statementSeqAt.get(got) ?? []).length === 1
         ? fault(i, "reordered", `record ${i} holds statement seq ${got}; seq ${expected} comes later in the file`)
         : fault(i, "inserted", `record ${i} holds statement seq ${got}, which another record holds too`);
     }
@@ -422,12 +501,15 @@ function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
     issuers.add(p.statement.iss);
     firstIat = Math.min(firstIat, p.statement.iat);
     lastIat = Math.max(lastIat, p.statement.iat);
+    first ??= p;
+    last = p;
   }
+  progress.done = true;
 
   if (end < buf.length) return fault(n, "truncated", `the final record (${n}) is torn: ${buf.length - end} bytes without a newline; an append was interrupted (opening the log for writing moves them aside)`);
 
   // A batch is recorded whole (one write): a log that ends inside one lost its last records.
-  const final = n > 0 ? ok(n - 1) : null;
+  const final = last;
   if (final !== null && final.batch !== null && final.batch.index !== final.batch.size - 1) {
     const missing = final.batch.size - 1 - final.batch.index;
     return fault(n, "truncated", `the log ends at leaf ${final.batch.index} of a batch of ${final.batch.size}: its last ${missing === 1 ? "record is" : `${missing} records are`} missing`);
@@ -438,8 +520,6 @@ function walk(buf: Buffer, options: VerifyLogOptions): LogVerification {
     if (h.seq >= n) return fault(n, "truncated", `the checkpoint names record ${h.seq}, the log ends at ${n - 1}: record${h.seq > n ? `s ${n}..${h.seq} are` : ` ${n} is`} missing`);
   }
 
-  const first = ok(0);
-  const last = n > 0 ? ok(n - 1) : null;
   return {
     ok: true,
     records: n,

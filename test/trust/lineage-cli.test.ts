@@ -1,7 +1,7 @@
 // `writ audit`: end to end with a real compiled and signed policy, real keys on disk, a real log
 // written by `authorize`, and the command run in-process as the CLI runs it.
 
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { compilePolicy } from "../../compiler/index.js";
@@ -124,6 +124,37 @@ describe("writ audit verify", () => {
     for (const seq of ["99999999999999999999", "9007199254740992"]) {
       const r = await run("verify", "audit.jsonl", "--expect-head", `${seq}:${digest}`);
       expect(r, seq).toEqual({ code: 2, out: "", err: `writ audit: --expect-head seq ${seq} is beyond 2^53 - 1, the last seq a log can hold\n` });
+    }
+  });
+
+  it("audits a log longer than a string can be, record by record, and names no record for a failure of its own", async () => {
+    // V8's limit on a string's length (about 512 MiB) brought down to the longest record's: the
+    // log read as one string fails as a log over 512 MiB does (2 GiB is the limit a log is read to)
+    const lines = readLines(logPath);
+    const limit = Math.max(...lines.map((l) => Buffer.byteLength(l)));
+    const decode = Buffer.prototype.toString;
+    let failAt = -1;
+    const spy = vi.spyOn(Buffer.prototype, "toString").mockImplementation(function (this: Buffer, ...args: unknown[]) {
+      const [encoding, start, end] = args as [BufferEncoding | undefined, number | undefined, number | undefined];
+      const from = Math.max(0, start ?? 0);
+      if (Math.min(this.length, end ?? this.length) - from > limit) throw new Error(`Cannot create a string longer than ${limit} characters`);
+      if (from === failAt) throw new Error("out of memory");
+      return decode.call(this, encoding, start, end);
+    });
+    try {
+      const verified = await run("verify", "audit.jsonl", "--pub", pubPath);
+      expect(verified.err).toBe("");
+      expect(verified.out).toContain("audit.jsonl: ok, 9 records");
+      const head = await run("head", "audit.jsonl");
+      expect(head.out).toMatch(/^8:[0-9a-f]{128}\n$/);
+      // decoding record 5 fails (read ahead while record 4 is checked): no record is at fault
+      failAt = lines.slice(0, 5).reduce((sum, l) => sum + Buffer.byteLength(l) + 1, 0);
+      const failed = await run("verify", "audit.jsonl");
+      expect(failed.code).toBe(1);
+      expect(failed.err).toBe("writ audit: audit.jsonl: unreadable: verification could not be completed (it failed while checking record 4, not because of a fault found in the log): out of memory\n");
+      expect((await run("head", "audit.jsonl")).err).toMatch(/^writ audit: unreadable: verification could not be completed \(it failed while checking record 4,/);
+    } finally {
+      spy.mockRestore();
     }
   });
 

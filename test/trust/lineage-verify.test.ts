@@ -2,10 +2,11 @@
 // reorderings, truncation (with a checkpoint), damage, bad signatures and replay mismatches — on real
 // logs of signed artifacts, with and without the issuer's key.
 
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { appendFileSync } from "node:fs";
 import { join } from "node:path";
-import { verifyLog, type LogVerification } from "../../runtime/trust/lineage-verify.js";
+import { verifyLog, verifyLogBytes, type LogVerification } from "../../runtime/trust/lineage-verify.js";
+import { lineEnds } from "../../runtime/text-lines.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
 import { requestDigest } from "../../runtime/trust/request-digest.js";
 import { buildLog, editStatement, readRecord, rechain, REQUESTS, writeLines } from "./lineage-fixtures.js";
@@ -217,6 +218,57 @@ describe.each(both)("verifyLog finds the first bad record (trusted keys: %s)", (
     const path = writeLines(join(base.dir, `torn-${counter++}.jsonl`), L);
     appendFileSync(path, L[0]!.slice(0, 50));
     expectFault(verifyLog(path, withKeys ? { trustedKeys } : {}), N, "truncated");
+  });
+});
+
+describe("verifyLog on a log longer than a string can be", () => {
+  // V8 makes no string longer than 0x1fffffe8 characters (about 512 MiB), and a log may be read up
+  // to 2 GiB. Writing such a log here would take half a gigabyte of disk and a minute: instead, the
+  // limit is brought down to the length of the longest record, so that decoding the log as one
+  // string fails as it does for a log over 512 MiB, and decoding one record at a time does not.
+  const longest = Math.max(...base.lines.map((l) => Buffer.byteLength(l)));
+  /** runs `run` with Buffer decoding as V8 does with its limit at `limit` characters, and failing for the bytes from `failAt` on */
+  function withStringLimit<T>(limit: number, run: () => T, failAt?: number): T {
+    const decode = Buffer.prototype.toString;
+    const spy = vi.spyOn(Buffer.prototype, "toString").mockImplementation(function (this: Buffer, ...args: unknown[]) {
+      const [encoding, start, end] = args as [BufferEncoding | undefined, number | undefined, number | undefined];
+      const from = Math.max(0, start ?? 0);
+      const to = Math.min(this.length, end ?? this.length);
+      if (to - from > limit) throw new Error(`Cannot create a string longer than ${limit} characters`);
+      if (failAt !== undefined && from === failAt) throw new Error("out of memory");
+      return decode.call(this, encoding, start, end);
+    });
+    try {
+      return run();
+    } finally {
+      spy.mockRestore();
+    }
+  }
+  const bytes = Buffer.from(base.lines.map((l) => l + "\n").join(""));
+
+  it("decodes one record at a time, never the whole file", () => {
+    expect(bytes.length).toBeGreaterThan(4 * longest);
+    const result = withStringLimit(longest, () => verifyLogBytes(bytes, { trustedKeys }));
+    expect(result).toMatchObject({ ok: true, records: N, signatures: "verified" });
+    // and a fault is still found where it is
+    const broken = Buffer.from(rechain([...base.lines.slice(0, 5), ...base.lines.slice(6)]).map((l) => l + "\n").join(""));
+    expect(withStringLimit(longest, () => verifyLogBytes(broken))).toMatchObject({ ok: false, index: 5, kind: "removed" });
+  });
+
+  it("blames no record for a failure of its own (it says how far it came)", () => {
+    // decoding record 8 (read ahead while record 7 is checked) fails, as running out of memory there
+    // would: the log is not at fault
+    const at = base.lines.slice(0, 8).reduce((sum, l) => sum + Buffer.byteLength(l) + 1, 0);
+    const result = withStringLimit(longest, () => verifyLogBytes(bytes), at);
+    expect(result).toMatchObject({ ok: false, index: -1, kind: "unreadable" });
+    expect((result as { reason: string }).reason).toMatch(/^verification could not be completed \(it failed while checking record 7, not because of a fault found in the log\): .*out of memory/);
+  });
+
+  it("splits lines over the bytes", () => {
+    const text = Buffer.from("a\n\nbc\nd");
+    expect(lineEnds(text)).toEqual([1, 2, 5]);
+    expect(lineEnds(text, 5)).toEqual([1, 2]);
+    expect(lineEnds(Buffer.alloc(0))).toEqual([]);
   });
 });
 
