@@ -1,5 +1,5 @@
 // Verifies a lineage log offline and names the FIRST bad record: its 0-based index and what happened
-// to it. Read-only: it never repairs anything (openLog does that, for a torn final record only).
+// to it. Read-only: it never repairs anything (openLog does that, for what a crash leaves at the end only).
 //
 // Two chains are walked together. The record chain (each line's `prev` = digests of the previous
 // record, lineage-record.ts; `seq` = position) catches accidental damage and naive edits, but anyone

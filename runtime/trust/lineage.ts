@@ -9,12 +9,15 @@
 //
 // Crash repair: a crash (or SIGKILL) can leave only the last write incomplete. On open, a final
 // line without its newline, or a final line that is not a record and shows a lost write (a run of
-// zero bytes), is moved to `<log>.torn-<timestamp>` and truncated away; so are the records of a
-// batch that is not whole at the end of the log (a batch is one write, cut short); everything
+// zero bytes), is moved to `<log>.torn-<timestamp>` and truncated away; so are the whole records of
+// ONE batch that is not whole at the end of the log (a batch is one write, cut short): its leaves
+// 0 … k, which continue the log by both chains, after a record that ends a complete write; everything
 // before is kept.
 // Anything else that is wrong — a complete final line that does not parse, a record not in the
-// writer's serialisation, a batched statement that does not fold to its head's root, damage
-// anywhere else — is never repaired: open refuses, naming the record, so the evidence stays as it is.
+// writer's serialisation, a batched statement that does not fold to its head's root, leaves that do
+// not continue the log (another chain's batch, a batch after one that is not complete, a batch
+// whose leaf 0 links elsewhere), damage anywhere else — is never repaired: open refuses, naming the
+// record, so the evidence stays as it is.
 //
 // Exclusion: one writer per log, enforced by `<log>.lock` (lineage-lock.ts).
 
@@ -24,7 +27,7 @@ import type { DigestPair } from "../crypto/digest.js";
 import type { ChainHead, LineageSink, Statement } from "./types.js";
 import { acquireLock, releaseLock } from "./lineage-lock.js";
 import { MAX_ARTIFACT_LENGTH } from "./verify-artifact.js";
-import { chainEntryOf, chainLinkProblem, encodeRecord, issuedPlacesOf, linkTarget, NOT_FOLDING, parseRecordEnvelope, parseRecordLine, recordDigests, recordOpen, sameDigests, type ChainEntry, type ParsedRecord } from "./lineage-record.js";
+import { chainEntryOf, chainLinkProblem, encodeRecord, issuedPlacesOf, linkTarget, NOT_FOLDING, parseRecordEnvelope, parseRecordLine, recordDigests, recordOpen, sameDigests, type ChainEntry, type LineageRecord, type ParsedRecord } from "./lineage-record.js";
 import { withRecordBytes, type RecordBytes } from "./record-bytes.js";
 import type { BatchedArtifactPieces } from "./batch-artifact.js";
 import { firstNonUtf8Line } from "../text-lines.js";
@@ -57,7 +60,7 @@ export interface TornRepair {
   readonly bytes: number;
   /** where the torn bytes were saved */
   readonly savedTo: string;
-  /** whole records moved aside: the first leaves of a batch whose write did not complete (0 when none) */
+  /** whole records moved aside: the first leaves of the one batch whose write did not complete (0 when none) */
   readonly records: number;
   /** the size of that batch, or null when no whole record was moved aside */
   readonly batchSize: number | null;
@@ -126,41 +129,41 @@ const LOST_WRITE = /\0{64}|^\0+$/;
 /** Records at the end of the file that open decodes in full (artifact and statement). */
 const FULLY_CHECKED_TAIL = 2;
 
+type Damaged = (index: number, why: string) => LineageError;
+
 /**
  * Checks every whole line against its predecessor: the record chain (seq, prev) for every record,
  * and every batched statement's proof (reading a batched record's place folds it anyway); the
- * artifacts and signed statement links of the last FULLY_CHECKED_TAIL records, which is
- * what appending continues from (decoding every artifact would make opening a long log slow;
- * `verifyLog` checks them all). Returns the state after the last good record and, when the last
- * line is not a record at all (a crash artifact), where to cut.
+ * artifacts and signed statement links of the last FULLY_CHECKED_TAIL records, which is what
+ * appending continues from, and of the records a crash may have left cut short at the end
+ * (decoding every artifact would make opening a long log slow; `verifyLog` checks them all).
+ * Returns the state after the last record kept and, when the end of the file is what a crash
+ * leaves, where to cut and what is cut (cutAfterCrash).
  */
 function scan(buf: Buffer, logPath: string): { state: ScanState; tornFrom: number | null; found: CutFound } {
   const state: ScanState = { count: 0, lastDigests: null, last: null };
   const end = buf.lastIndexOf(0x0a) + 1; // bytes that belong to whole lines
   const hasTornTail = end < buf.length;
-  let tornFrom: number | null = hasTornTail ? end : null;
-  const found = { records: 0, batchSize: null as number | null, torn: hasTornTail };
-  let lastLineFrom = 0;
-  // Where the fully checked tail starts: after the FULLY_CHECKED_TAIL-th newline from the end.
-  let tailFrom = end;
-  for (let k = 0; k < FULLY_CHECKED_TAIL && tailFrom > 0; k++) tailFrom = previousLineStart(buf, tailFrom);
-  const damaged = (index: number, why: string) =>
+  const damaged: Damaged = (index, why) =>
     new LineageError("corrupt", `${logPath}: record ${index} ${why}; run \`writ audit verify\` — the log is left as it is`, index);
   const notText = firstNonUtf8Line(buf, end);
+  const decodedFrom = decodedTailStart(buf, end, hasTornTail);
+  /** the records decoded in full, and where each one's line starts */
+  const decoded: DecodedRecord[] = [];
+  let lostWriteFrom: number | null = null;
   let offset = 0;
   while (offset < end) {
     const nl = buf.indexOf(0x0a, offset);
     const line = buf.toString("utf8", offset, nl);
     const index = state.count;
     if (index === notText) throw damaged(index, "is not UTF-8 text");
-    const isLast = nl + 1 === end;
-    if (offset < tailFrom) {
+    if (offset < decodedFrom) {
       const envelope = parseRecordEnvelope(line);
       if (!envelope.ok) throw damaged(index, `is damaged (${envelope.reason})`);
       if (encodeRecord(envelope.record) !== line) throw damaged(index, REWRITTEN);
       if (!envelope.proofHolds) throw damaged(index, `holds ${NOT_FOLDING}`);
-      if (envelope.record.seq !== index) throw damaged(index, `carries seq ${envelope.record.seq} at position ${index}`);
-      if (!sameDigests(envelope.record.prev, state.lastDigests)) throw damaged(index, "does not chain to the record before it");
+      const problem = recordLinkProblem(envelope.record, index, state);
+      if (problem) throw damaged(index, problem);
       state.lastDigests = envelope.recordDigests;
     } else {
       const parsed = parseRecordLine(line);
@@ -169,22 +172,23 @@ function scan(buf: Buffer, logPath: string): { state: ScanState; tornFrom: numbe
         // torn tail below) or, whole, with zeros where a lost sector was: a run of NULs, or nothing
         // but NULs. A complete line otherwise damaged (a single byte turned to NUL included) was
         // written by something else: evidence, never cut away.
-        if (isLast && !hasTornTail && LOST_WRITE.test(line)) {
-          tornFrom = offset;
-          found.torn = true;
+        if (isLostWrite(line, nl + 1 === end && !hasTornTail)) {
+          lostWriteFrom = offset;
           break;
         }
         throw damaged(index, `is damaged (${parsed.reason})`);
       }
       if (!parsed.parsed.canonical) throw damaged(index, REWRITTEN);
       if (parsed.parsed.batch !== null && !parsed.parsed.batch.proofHolds) throw damaged(index, `holds ${NOT_FOLDING}`);
-      const problem = linkProblem(parsed.parsed, index, state);
+      // The first record decoded in full follows one read by its envelope only, whose statement is
+      // not at hand: it is checked against it by the record chain; every later one by both chains.
+      const problem = offset === decodedFrom && index > 0 ? recordLinkProblem(parsed.parsed.record, index, state) : linkProblem(parsed.parsed, index, state);
       if (problem) throw damaged(index, problem);
       state.lastDigests = parsed.parsed.recordDigests;
       state.last = parsed.parsed;
+      decoded.push({ from: offset, record: parsed.parsed });
     }
     state.count++;
-    lastLineFrom = offset;
     offset = nl + 1;
   }
   // A torn tail is the start of what the writer wrote next: the record after the last whole line
@@ -196,29 +200,82 @@ function scan(buf: Buffer, logPath: string): { state: ScanState; tornFrom: numbe
     for (let i = 0; i < tail.length; i++)
       if (tail[i] !== expected[i] && tail[i] !== 0) throw damaged(state.count, "would follow the last whole line, but the bytes there are not the start of a record (not a torn write)");
   }
-  // A batch is recorded with one write. A log whose last whole records are the first leaves of a
-  // batch that is not complete lost the rest of that write (a crash, or a power loss before the
-  // page cache reached the disk): like a torn line, everything from the batch's first leaf is cut
-  // (and kept aside by openLog); the log then ends where the last complete write ended.
+  return cutAfterCrash(state, decoded, hasTornTail ? end : lostWriteFrom, damaged);
+}
+
+/** A record open decoded in full, and where its line starts. */
+interface DecodedRecord {
+  readonly from: number;
+  readonly record: ParsedRecord;
+}
+
+/** Whether a line that is not a record holds what a lost write leaves; only the last line can. */
+function isLostWrite(line: string, isLast: boolean): boolean {
+  return isLast && LOST_WRITE.test(line);
+}
+
+/**
+ * What a crash leaves at the end of the log, and the log without it. `tornFrom` is where a torn line
+ * or a lost write's line starts, if there is one. A batch is recorded with one write: a log whose
+ * last records are the first leaves of a batch that is not complete lost the rest of that write (a
+ * crash, or a power loss before the page cache reached the disk), and, like a torn line, everything
+ * from the batch's first leaf is cut (and kept aside by openLog); the log then ends where the last
+ * complete write ended.
+ *
+ * Only ONE write is cut, and only what that write would have held: whole leaves 0 … k of one batch
+ * that continue the log. Every record decoded in full was checked against the one before it by
+ * both chains (scan), the batch's leaves included, and they reach back past the batch's first leaf
+ * (decodedTailStart): so the leaves are that batch's 0 … k in order, leaf 0's statement continues
+ * the record before it, and that record ends a complete write (a statement after the leaf of a batch
+ * that is not complete does not continue it). A batch that does not continue the log, the leaves of a
+ * batch after an incomplete one, leaves that do not start at 0: each was refused by scan as a break
+ * in the chain, naming its record.
+ */
+function cutAfterCrash(
+  state: ScanState,
+  decoded: readonly DecodedRecord[],
+  tornFrom: number | null,
+  damaged: Damaged,
+): { state: ScanState; tornFrom: number | null; found: CutFound } {
+  const torn = tornFrom !== null;
   const last = state.last;
-  if (last !== null && last.batch !== null && last.batch.index !== last.batch.size - 1) {
-    // The lines cut must be that write's: leaves 0 … index of one batch, in order. Any other lines
-    // there (leaves 4 and 5 of a batch after records of their own) are not what a crash leaves, and
-    // cutting them would take away records that were written whole: the log is refused instead.
-    let batchFrom = lastLineFrom;
-    for (let leaf = last.batch.index - 1; leaf >= 0; leaf--) {
-      if (batchFrom === 0) throw damaged(state.count - 1, `is leaf ${last.batch.index} of a batch whose first leaves are not in the log (not a write cut short)`);
-      batchFrom = previousLineStart(buf, batchFrom);
-      const record = parseRecordLine(buf.toString("utf8", batchFrom, buf.indexOf(0x0a, batchFrom)));
-      const place = record.ok ? record.parsed.batch : null;
-      if (place === null || place.head !== last.batch.head || place.index !== leaf)
-        throw damaged(state.count - 1 - (last.batch.index - leaf), `is not leaf ${leaf} of the batch the log ends in (its last records are not one write cut short)`);
-    }
-    const before = scan(buf.subarray(0, batchFrom), logPath);
-    // (what precedes a batch's first leaf ends with a whole record: it has nothing to cut)
-    return { state: before.state, tornFrom: before.tornFrom ?? batchFrom, found: { ...found, records: last.batch.index + 1, batchSize: last.batch.size } };
+  if (last === null || last.batch === null || last.batch.index === last.batch.size - 1) return { state, tornFrom, found: { records: 0, batchSize: null, torn } };
+  const leaves = last.batch.index + 1;
+  const first = decoded.length - leaves; // leaf 0's place among the records decoded in full
+  const count = state.count - leaves;
+  // (decodedTailStart decodes the leaves and the record before them: this guards that invariant)
+  if (first < 0 || (first === 0 && count > 0))
+    throw damaged(state.count - 1, `is leaf ${last.batch.index} of a batch whose first leaves were not read in full, so the end of the log cannot be taken for a write cut short`);
+  const before = first > 0 ? decoded[first - 1]!.record : null;
+  return {
+    state: { count, lastDigests: before === null ? null : before.recordDigests, last: before },
+    tornFrom: decoded[first]!.from,
+    found: { records: leaves, batchSize: last.batch.size, torn },
+  };
+}
+
+/**
+ * Where the lines scan decodes in full start: the last FULLY_CHECKED_TAIL records, besides a lost
+ * write's line at the end, and when the last record is leaf k of a batch that is not complete (a
+ * write that may have been cut short), its k + 1 leaves besides; then one line more, the record
+ * the first of them is checked against (by its envelope alone, as the records before).
+ */
+function decodedTailStart(buf: Buffer, end: number, hasTornTail: boolean): number {
+  if (end === 0) return 0;
+  let lines = FULLY_CHECKED_TAIL + 1;
+  let lastFrom = previousLineStart(buf, end);
+  let last = parseRecordLine(buf.toString("utf8", lastFrom, end - 1));
+  if (!last.ok && lastFrom > 0 && isLostWrite(buf.toString("utf8", lastFrom, end - 1), !hasTornTail)) {
+    lines++;
+    const lineEnd = lastFrom;
+    lastFrom = previousLineStart(buf, lineEnd);
+    last = parseRecordLine(buf.toString("utf8", lastFrom, lineEnd - 1));
   }
-  return { state, tornFrom, found };
+  const place = last.ok ? last.parsed.batch : null;
+  if (place !== null && place.index !== place.size - 1) lines += place.index + 1;
+  let from = end;
+  for (let k = 0; k < lines && from > 0; k++) from = previousLineStart(buf, from);
+  return from;
 }
 
 /** Where the line before the one starting at `lineStart` (> 0) starts. */
@@ -227,13 +284,21 @@ function previousLineStart(buf: Buffer, lineStart: number): number {
   return lineStart >= 2 ? buf.lastIndexOf(0x0a, lineStart - 2) + 1 : 0;
 }
 
+/** Why a record does not follow the record before it in the record chain (seq, prev), or null. */
+function recordLinkProblem(record: LineageRecord, index: number, state: ScanState): string | null {
+  if (record.seq !== index) return `carries seq ${record.seq} at position ${index}`;
+  if (!sameDigests(record.prev, state.lastDigests)) return "does not chain to the record before it";
+  return null;
+}
+
+/** Why a record decoded in full does not continue the record before it (`state.last`), by both chains, or null. */
 function linkProblem(p: ParsedRecord, index: number, state: ScanState): string | null {
-  if (p.record.seq !== index) return `carries seq ${p.record.seq} at position ${index}`;
-  if (!sameDigests(p.record.prev, state.lastDigests)) return "does not chain to the record before it";
+  const recordProblem = recordLinkProblem(p.record, index, state);
+  if (recordProblem !== null) return recordProblem;
   const link = p.statement.lineage;
-  // The first fully checked record: its predecessor (if any) was checked by its envelope only.
-  if (state.last === null) return null;
   const prev = state.last;
+  // record 0: the writer starts a log at a batch's first leaf (appendMany), nowhere else in a batch
+  if (prev === null) return p.batch !== null && p.batch.index !== 0 ? `is leaf ${p.batch.index} of a batch of ${p.batch.size}, and a log starts at a batch's first leaf` : null;
   if (link.seq !== prev.statement.lineage.seq + 1) return `holds statement seq ${link.seq} after statement seq ${prev.statement.lineage.seq}`;
   return chainLinkProblem(prev, p);
 }

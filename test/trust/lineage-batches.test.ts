@@ -6,7 +6,7 @@
 
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { authorize } from "../../runtime/trust/authorize.js";
 import { createBatchAuthorizer } from "../../runtime/trust/batch.js";
@@ -16,7 +16,7 @@ import { generateKeyPair } from "../../runtime/trust/keys.js";
 import { LineageError, openLog } from "../../runtime/trust/lineage.js";
 import { encodeRecord, withIssuedArtifact, withIssuedPlaces, type IssuedPlace, type LineageRecord } from "../../runtime/trust/lineage-record.js";
 import { verifyLog, type LogVerification } from "../../runtime/trust/lineage-verify.js";
-import { createSigner } from "../../runtime/trust/signer.js";
+import { artifactDigests, createSigner } from "../../runtime/trust/signer.js";
 import type { Statement } from "../../runtime/trust/types.js";
 import { fakePolicy } from "./fake-policy.js";
 import { applyChange, byteChange, editStatement, logChange, readLines, readRecord, rechain, REQUESTS, writeLines } from "./lineage-fixtures.js";
@@ -186,20 +186,80 @@ describe("the log writer and batches", () => {
     return captured;
   }
 
+  /** opening `lines` (written to a file) is refused as `corrupt` at `index`, the reason matching `why`, and the file is left as it is */
+  function expectRefused(name: string, lines: readonly string[], index: number, why: RegExp): void {
+    const path = writeLines(join(dir, name), lines);
+    const before = readFileSync(path);
+    let thrown: unknown;
+    try {
+      openLog(path, { fsync: "never" }).close();
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown, name).toBeInstanceOf(LineageError);
+    expect(thrown, name).toMatchObject({ code: "corrupt", index, message: expect.stringMatching(why) });
+    expect(readFileSync(path).equals(before), name).toBe(true);
+    expect(readdirSync(dir).filter((f) => f.startsWith(`${name}.torn-`)), name).toEqual([]);
+  }
+
   it("refuses, and leaves as it is, a log ending in a batch whose first leaves are not there (no crash leaves that)", () => {
     // whole records 0–5, then leaves 1 and 2 of the batch of records 6–9 without its leaf 0, the
     // chain recomputed: cutting "the unfinished batch" back to its leaf 0 would take record 5, of
     // another batch, with it (and then the rest of that batch, unfinished in turn)
-    const path = writeLines(join(dir, "foreign-leaves.jsonl"), rechain([...L.slice(0, 6), L[7]!, L[8]!]));
-    const before = readFileSync(path);
-    expect(() => openLog(path, { fsync: "never" })).toThrow(/record 5 is not leaf 0 of the batch the log ends in/);
-    expect(readFileSync(path).equals(before)).toBe(true);
+    expectRefused("foreign-leaves.jsonl", rechain([...L.slice(0, 6), L[7]!, L[8]!]), 6, /record 6 holds statement seq 7 after statement seq 5/);
     // the first leaves alone, as a crash leaves them: cut (and kept aside), the rest stays
     const torn = writeLines(join(dir, "first-leaves.jsonl"), L.slice(0, 8));
     const log = openLog(torn, { fsync: "never" });
     expect(log.repaired).toMatchObject({ records: 2, batchSize: 4 });
     expect(log.head().records).toBe(6);
     log.close();
+  });
+
+  it("refuses a batch cut short in the middle of the log, followed by the first leaves of the next (the record chain recomputed)", () => {
+    // …, the batch of records 2–5, leaf 0 of the batch of 6–9 alone, then leaves 0 and 1 of the
+    // batch of 10–12: a write that lost its end and then another, which no crash leaves; the last
+    // two records are not one write cut short, and moving them (and leaf 0 before them) aside would
+    // hide what was removed
+    const lines = rechain([...L.slice(0, 7), L[10]!, L[11]!]);
+    expectFault(verifyLines(lines, true), 7, "removed");
+    expectRefused("cut-in-the-middle.jsonl", lines, 7, /record 7 holds statement seq 10 after statement seq 6/);
+  });
+
+  describe("refuses first leaves of a batch that does not continue the log, which no crash leaves", () => {
+    const other = generateKeyPair();
+    /** records 0–9, then the first `leaves` leaves of a batch of `size` issued by `signer`, the record chain recomputed */
+    function batchAfterB(signer: ReturnType<typeof createSigner>, size: number, leaves: number): string[] {
+      const captured: { artifact: string; statement: Statement }[] = [];
+      const sink = { appendMany: (entries: readonly { artifact: string; statement: Statement }[]) => void captured.push(...entries) };
+      createBatchAuthorizer({ signer, maxBatch: size, lineage: sink }).authorizeBatch(policy, Array.from({ length: size }, (_, i) => REQUESTS[i % 3]));
+      return rechain([...L.slice(0, 10), ...captured.slice(0, leaves).map(({ artifact }) => encodeRecord({ seq: 0, prev: null, artifact }))]);
+    }
+
+    it("a batch of the same issuer that skips the batch before it (C after A, B missing)", () => {
+      expectRefused("skips-b.jsonl", rechain([...L.slice(0, 6), L[10]!, L[11]!]), 6, /record 6 holds statement seq 10 after statement seq 5/);
+    });
+
+    it("another chain's batch, from its start", () => {
+      expectRefused("other-chain.jsonl", batchAfterB(createSigner(other), 3, 2), 10, /record 10 holds statement seq 0 after statement seq 9/);
+    });
+
+    it.each([2, 5])("a batch whose seq continues the log but whose leaf 0 links to another artifact (%i leaves of 8)", (leaves) => {
+      // signed with the log's own key: only the link tells it from the batch that followed record 9
+      const elsewhere = { seq: 10, prev: readRecord(L[1]!).prev! };
+      expectRefused(`other-link-${leaves}.jsonl`, batchAfterB(createSigner(key, { head: elsewhere }), 8, leaves), 10, /record 10 holds a statement that does not link to the previous artifact/);
+    });
+
+    it("while the batch that does continue it, cut short, is moved aside: exactly its leaves", () => {
+      const head = { seq: 10, prev: artifactDigests(JSON.parse(readRecord(L[9]!).artifact).head as string) };
+      const lines = batchAfterB(createSigner(key, { head }), 8, 5);
+      const path = writeLines(join(dir, "continues.jsonl"), lines);
+      const log = openLog(path, { fsync: "never" });
+      expect(log.repaired).toMatchObject({ index: 10, records: 5, batchSize: 8, torn: false });
+      expect(readLines(log.repaired!.savedTo)).toEqual(lines.slice(10));
+      expect(log.head()).toMatchObject({ records: 10, chain: { seq: 10 } });
+      log.close();
+      expect(readLines(path)).toEqual(L.slice(0, 10));
+    });
   });
 
   it("starts a log only at a batch's first leaf", () => {

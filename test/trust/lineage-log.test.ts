@@ -20,7 +20,7 @@ import { createBatchAuthorizer } from "../../runtime/trust/batch.js";
 import { canonicalize } from "../../runtime/trust/jcs.js";
 import { createHash } from "node:crypto";
 import { MAX_ARTIFACT_LENGTH } from "../../runtime/trust/verify-artifact.js";
-import { buildLog, readLines, writeLines } from "./lineage-fixtures.js";
+import { buildLog, readLines, rechain, writeLines } from "./lineage-fixtures.js";
 import { tempDir } from "../support/temp-dir.js";
 import { ADMIN_OK, TOO_MUCH, USER_DENIED, fakePolicy } from "./fake-policy.js";
 
@@ -451,6 +451,8 @@ describe("opening after a crash", () => {
     ["a damaged record in the middle", 2, (l: string[]) => (l[2] = l[2]!.slice(0, 80))],
     ["a removed record", 3, (l: string[]) => l.splice(3, 1)],
     ["a final record that parses but does not chain", 4, (l: string[]) => (l[4] = l[3]!.replace('"seq":3', '"seq":4'))],
+    // the record open reads first in full (the last two are) must continue the one before it too
+    ["a record removed before the last two, the record chain recomputed", 2, (l: string[]) => l.splice(0, 5, ...rechain([...l.slice(0, 2), ...l.slice(3)]))],
     // a crash writes whole lines or leaves zeros: a complete final line without a NUL that is not
     // exactly a record was written by someone, and is evidence
     ["a complete final line that is not JSON", 4, (l: string[]) => (l[4] = "garbage")],
