@@ -43,6 +43,20 @@ export const EXIT_FAILURE = 1;
 /** the command line itself was wrong */
 export const EXIT_USAGE = 2;
 
+/**
+ * An empty path is what an unset variable gives (`writ check $FILE`). Resolved, it would name the
+ * working directory: "is a directory" for a policy, and for a command that also takes a bundle
+ * directory, whatever bundle is there. Every command refuses an empty path (a policy, a bundle, an artifact, a log) as a
+ * usage error (exit 2), before reading anything.
+ */
+export const EMPTY_PATH = "an empty path names no file or directory";
+
+/** `writ <command>: an empty path …` when one of `paths` is empty, else undefined. */
+export function emptyPathError(command: string, paths: readonly string[]): string | undefined {
+  return paths.includes("") ? `writ ${command}: ${EMPTY_PATH}` : undefined;
+}
+
+
 export interface ParsedArgs {
   readonly positional: string[];
   readonly flags: Map<string, string | true>;

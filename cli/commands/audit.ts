@@ -12,7 +12,7 @@ import { requestDigest } from "../../runtime/trust/request-digest.js";
 import type { DecidingPolicy } from "../../runtime/policy-types.js";
 import { loadPublicKeyList } from "./key-list.js";
 import { readRequestList } from "./request-json.js";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type CliIO, type Command } from "../io.js";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type CliIO, type Command, emptyPathError } from "../io.js";
 import { escapeControls } from "../../runtime/thrown.js";
 import { shownName } from "../../runtime/shown-name.js";
 
@@ -52,6 +52,11 @@ export const auditCommand: Command = {
     const unknown = unknownFlags(parsed, sub === "head" ? [] : ["pub", "replay", "requests", "expect-head", "any-start", "json"]);
     if ((sub !== "verify" && sub !== "head") || unknown.length || parsed.positional.length !== 1) {
       io.err(unknown.length ? `writ audit: unknown option --${unknown[0]}\n\n${USAGE}` : USAGE);
+      return EXIT_USAGE;
+    }
+    const empty = emptyPathError("audit", parsed.positional);
+    if (empty) {
+      io.err(empty);
       return EXIT_USAGE;
     }
     const logPath = resolve(io.cwd, parsed.positional[0]!);

@@ -16,7 +16,7 @@ import { tryOpenLog, type LineageLog, type TornRepair } from "../../runtime/trus
 import { createSigner } from "../../runtime/trust/signer.js";
 import { bundleRefusalReason } from "./bundle-dir.js";
 import { loadPublicKeyList } from "./key-list.js";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type Command } from "../io.js";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type Command, emptyPathError } from "../io.js";
 import { readRequestJson } from "./request-json.js";
 import { escapeControls } from "../../runtime/thrown.js";
 
@@ -47,6 +47,11 @@ export const authorizeCommand: Command = {
     const ttl = ttlText === undefined ? undefined : Number(ttlText);
     if (unknown.length || parsed.positional.length !== 1 || inputFile === undefined || keyFile === undefined) {
       io.err(unknown.length ? `writ authorize: unknown option --${unknown[0]}\n\n${this.usage}` : this.usage);
+      return EXIT_USAGE;
+    }
+    const empty = emptyPathError("authorize", parsed.positional);
+    if (empty) {
+      io.err(empty);
       return EXIT_USAGE;
     }
     if (ttl !== undefined && (!Number.isSafeInteger(ttl) || ttl <= 0 || ttl > MAX_TTL_SECONDS)) {

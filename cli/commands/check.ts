@@ -1,9 +1,9 @@
 // `writ check <files...> [--max-cost N]`: parse and type-check policies, report every diagnostic,
 // exit 1 on any error.
 
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, unknownFlags, type Command } from "../io.js";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, unknownFlags, type Command, emptyPathError } from "../io.js";
 import { maxCostOption, maxCostUsage } from "./max-cost.js";
-import { compileFile, countLine, emptyPathError, failed } from "./policy-source.js";
+import { compileFile, countLine, failed } from "./policy-source.js";
 
 export const checkCommand: Command = {
   name: "check",

@@ -11,7 +11,7 @@ import { resolve } from "node:path";
 import { existsSync } from "node:fs";
 import { cancelPrestartedAsc, prestartAsc } from "./prestart.js";
 import type { PrivateKey } from "../../runtime/trust/types.js";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type Command } from "../io.js";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type Command, emptyPathError } from "../io.js";
 import { escapeControls } from "../../runtime/thrown.js";
 import { maxCostOption, maxCostUsage } from "./max-cost.js";
 
@@ -33,6 +33,11 @@ export const compileCommand: Command = {
     const unknown = unknownFlags(parsed, ["o", "out", "sign", "emit", "O0", "max-cost"]);
     if (unknown.length || parsed.positional.length !== 1) {
       io.err(unknown.length ? `writ compile: unknown option --${unknown[0]}` : this.usage);
+      return EXIT_USAGE;
+    }
+    const empty = emptyPathError("compile", parsed.positional);
+    if (empty) {
+      io.err(empty);
       return EXIT_USAGE;
     }
     const file = parsed.positional[0]!;

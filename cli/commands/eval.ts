@@ -6,7 +6,7 @@
 // runtime are imported only once the command knows what it needs.
 
 import type { Decision } from "../../runtime/decision.js";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type CliIO, type Command } from "../io.js";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type CliIO, type Command, emptyPathError } from "../io.js";
 import { isBundlePath, loadBundleDirectory } from "./bundle-dir.js";
 import { maxCostOption, maxCostUsage } from "./max-cost.js";
 import { prestartAsc, cancelPrestartedAsc } from "./prestart.js";
@@ -39,6 +39,11 @@ export const evalCommand: Command = {
             ? `writ eval: --backend is wasm or interp, not \`${backend}\``
             : this.usage,
       );
+      return EXIT_USAGE;
+    }
+    const empty = emptyPathError("eval", parsed.positional);
+    if (empty) {
+      io.err(empty);
       return EXIT_USAGE;
     }
     const budget = maxCostOption(parsed, "eval");

@@ -4,8 +4,8 @@
 
 import { hasErrors, renderDiagnostics } from "../../compiler/diagnostics.js";
 import { formatPolicy, parsePolicy } from "../../compiler/syntax/index.js";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, printVerbatim, unknownFlags, type Command } from "../io.js";
-import { emptyPathError, readText } from "./policy-source.js";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, printVerbatim, unknownFlags, type Command, emptyPathError } from "../io.js";
+import { readText } from "./policy-source.js";
 import { FileWriteError, replaceFile } from "../../runtime/file-write.js";
 
 export const fmtCommand: Command = {

@@ -6,23 +6,10 @@ import { resolve } from "node:path";
 import { readFileBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../../runtime/bounded-read.js";
 import { compilePolicy, type CompileOptions, type CompileResult } from "../../compiler/driver.js";
 import { hasErrors, renderDiagnostics } from "../../compiler/diagnostics.js";
-import type { CliIO } from "../io.js";
+import { EMPTY_PATH, type CliIO } from "../io.js";
 import { decodeUtf8 } from "../text-files.js";
 
 export type ReadResult = { ok: true; text: string; path: string } | { ok: false; message: string };
-
-/**
- * An empty path is what an unset variable gives (`writ check $FILE`). Resolved, it would name the
- * working directory: "is a directory" for a policy, and for a command that also takes a bundle
- * directory, whatever bundle is there. Every command that takes a policy path refuses it as a
- * usage error (exit 2), before reading anything.
- */
-const EMPTY_PATH = "an empty path names no file or directory";
-
-/** `writ <command>: an empty path …` when one of `paths` is empty, else undefined. */
-export function emptyPathError(command: string, paths: readonly string[]): string | undefined {
-  return paths.includes("") ? `writ ${command}: ${EMPTY_PATH}` : undefined;
-}
 
 export function readText(io: CliIO, file: string): ReadResult {
   if (file === "") return { ok: false, message: EMPTY_PATH };

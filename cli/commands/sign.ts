@@ -9,7 +9,7 @@ import { signBundle } from "../../runtime/trust/bundle.js";
 import { FileWriteError, replaceFile } from "../../runtime/file-write.js";
 import { bundlePaths, readBundleResult } from "../../runtime/trust/bundle-files.js";
 import { loadPrivateKeyFile } from "../../runtime/trust/key-files.js";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type Command } from "../io.js";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type Command, emptyPathError } from "../io.js";
 import { escapeControls } from "../../runtime/thrown.js";
 
 export const signCommand: Command = {
@@ -33,6 +33,11 @@ export const signCommand: Command = {
     const keyFile = flagString(parsed, "key", "k");
     if (unknown.length || parsed.positional.length !== 1 || keyFile === undefined) {
       io.err(unknown.length ? `writ sign: unknown option --${unknown[0]}\n\n${this.usage}` : this.usage);
+      return EXIT_USAGE;
+    }
+    const empty = emptyPathError("sign", parsed.positional);
+    if (empty) {
+      io.err(empty);
       return EXIT_USAGE;
     }
     const key = loadPrivateKeyFile(resolve(io.cwd, keyFile));

@@ -5,9 +5,9 @@ import { join, resolve } from "node:path";
 import { runPolicyTests } from "../../compiler/testing.js";
 import { loadPolicy } from "../../runtime/policy.js";
 import { describeThrown, escapeControls } from "../../runtime/thrown.js";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, unknownFlags, type Command, type CliIO } from "../io.js";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, unknownFlags, type Command, type CliIO, emptyPathError } from "../io.js";
 import { maxCostOption, maxCostUsage } from "./max-cost.js";
-import { compileFile, emptyPathError, failed } from "./policy-source.js";
+import { compileFile, failed } from "./policy-source.js";
 
 /**
  * The policy files to test, and what could not be used: an input that does not exist or is not a

@@ -12,7 +12,7 @@ import { verifyArtifact, type VerifyArtifactOptions } from "../../runtime/trust/
 import { isBundlePath } from "./bundle-dir.js";
 import { loadPublicKeyList } from "./key-list.js";
 import { readInputText, readRequestJson } from "./request-json.js";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type CliIO, type Command } from "../io.js";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type CliIO, type Command, emptyPathError } from "../io.js";
 import { escapeControls } from "../../runtime/thrown.js";
 
 /** A date, or a date and time with an optional zone: 2026-11-28, 2026-11-28T12:00:00Z, …+01:00 */
@@ -58,6 +58,11 @@ export const verifyCommand: Command = {
     const pub = flagString(parsed, "pub");
     if (unknown.length || parsed.positional.length !== 1 || pub === undefined) {
       io.err(unknown.length ? `writ verify: unknown option --${unknown[0]}\n\n${this.usage}` : this.usage);
+      return EXIT_USAGE;
+    }
+    const empty = emptyPathError("verify", parsed.positional);
+    if (empty) {
+      io.err(empty);
       return EXIT_USAGE;
     }
     const trustedKeys = loadPublicKeyList(io, "verify", pub, true);

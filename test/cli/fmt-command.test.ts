@@ -30,8 +30,20 @@ describe("policy files as the CLI reads them", () => {
     for (const argv of [["check", ""], ["check", "ok.writ", ""], ["fmt", ""], ["fmt", "", "--write"], ["test", ""]]) {
       expect(await run(argv), JSON.stringify(argv)).toEqual({ code: 2, out: "", err: `writ ${argv[0]}: an empty path names no file or directory` });
     }
-    // compile reads it as a policy path too, and says the same
-    expect(await run(["compile", "", "-o", "out"])).toEqual({ code: 1, out: "", err: "writ: an empty path names no file or directory" });
+    // every other command whose argument is a path: a policy, a bundle directory, an artifact, a log
+    const others = [
+      ["compile", "", "-o", "out"],
+      ["eval", "", "--input", "r.json"],
+      ["bench", ""],
+      ["authorize", "", "--input", "r.json", "--key", "k.jwk"],
+      ["sign", "", "--key", "k.jwk"],
+      ["verify", "", "--pub", "k.jwk"],
+      ["replay", "", "--input", "r.json", "--bundle", "b"],
+    ];
+    for (const argv of others) {
+      expect(await run(argv), JSON.stringify(argv)).toEqual({ code: 2, out: "", err: `writ ${argv[0]}: an empty path names no file or directory` });
+    }
+    expect(await run(["audit", "verify", ""])).toEqual({ code: 2, out: "", err: "writ audit: an empty path names no file or directory" });
   });
 
   it("names the line that is not UTF-8 as the policy's diagnostics count lines: a lone CR ends one", async () => {
