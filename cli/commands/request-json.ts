@@ -5,7 +5,7 @@
 import { resolve } from "node:path";
 import { readFileBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../../runtime/bounded-read.js";
 import type { CliIO } from "../io.js";
-import { jsonAmbiguity } from "../json-ambiguity.js";
+import { jsonAmbiguity } from "../../runtime/json-ambiguity.js";
 import { jsonSyntaxErrorOffset } from "../json-syntax.js";
 import { escapeControls } from "../../runtime/thrown.js";
 import { decodeUtf8 } from "../text-files.js";

@@ -9,6 +9,7 @@ import { utf8Decode } from "../crypto/base64url.js";
 import { readFileBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../bounded-read.js";
 import { escapeControls } from "../thrown.js";
 import { trimLineSpace } from "../strings.js";
+import { jsonAmbiguity } from "../json-ambiguity.js";
 import { FileWriteError, stageFile, syncDirectory, systemErrorText, type StagedFile } from "../file-write.js";
 
 function isDirectoryPath(path: string): boolean {
@@ -124,6 +125,11 @@ export function readBundleResult(dir: string, name?: string): ReadBundleResult {
   } catch (e) {
     return { ok: false, path: paths.manifest, message: `bundle manifest ${paths.manifest} is not valid JSON: ${(e as Error).message}` };
   }
+  // A member named twice: JSON.parse keeps the last, and the signature (over the canonical JSON of
+  // what was parsed) still verifies, while a reader that keeps the first (or a person) sees another
+  // version, or a forbid as a permit. The file Writ writes never holds one.
+  const ambiguity = jsonAmbiguity(manifestText);
+  if (ambiguity !== undefined) return { ok: false, path: paths.manifest, message: `bundle manifest ${paths.manifest}:${ambiguity}` };
   if (typeof manifest !== "object" || manifest === null || Array.isArray(manifest))
     return { ok: false, path: paths.manifest, message: `bundle manifest ${paths.manifest} is not a JSON object` };
   // The files are written under the policy's name (writeBundle): another name is another policy's files.

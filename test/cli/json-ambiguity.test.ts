@@ -3,7 +3,7 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { jsonAmbiguity } from "../../cli/json-ambiguity.js";
+import { jsonAmbiguity } from "../../runtime/json-ambiguity.js";
 
 // JSON values whose numbers are exact (safe integers, or numbers with a fraction) and whose strings
 // hold what could mislead a scanner: quotes, backslashes, braces, brackets, commas, digits, minus signs

@@ -153,6 +153,19 @@ describe("bundle files", () => {
     writeFileSync(manifestPath, JSON.stringify(manifest));
     expect(verifyBundle(readBundle(dir), trusted)).toMatchObject({ code: "manifest_mismatch" });
   });
+  it("refuses a manifest file that names a member twice, though its last reading still verifies", () => {
+    const dir = join(root, "twice");
+    mkdirSync(dir);
+    writeBundle(dir, signBundle(fakeBundle(), authority));
+    const manifestPath = join(dir, "payments.manifest.json");
+    const text = readFileSync(manifestPath, "utf8");
+    // JSON.parse keeps the last member: what was signed. A reader keeping the first sees a permit.
+    const forbid = text.indexOf('"effect": "forbid"');
+    expect(forbid).toBeGreaterThan(0);
+    writeFileSync(manifestPath, `${text.slice(0, forbid)}"effect": "permit",\n      ${text.slice(forbid)}`);
+    expect(verifyBundle({ ...signBundle(fakeBundle(), authority), manifest: JSON.parse(readFileSync(manifestPath, "utf8")) }, trusted).ok).toBe(true);
+    expect(readBundleResult(dir)).toMatchObject({ ok: false, path: manifestPath, message: expect.stringMatching(/payments\.manifest\.json:\d+:\d+: the member "effect" appears twice in one object/) });
+  });
   it("writing an unsigned bundle removes a stale signature", () => {
     const dir = join(root, "stale");
     mkdirSync(dir);
