@@ -3,7 +3,7 @@
 
 import { writeSync } from "node:fs";
 import type { CliIO, Command } from "./io.js";
-import { EXIT_USAGE, UsageError, verbatimOut } from "./io.js";
+import { EXIT_FAILURE, EXIT_USAGE, UsageError, verbatimOut } from "./io.js";
 import { layoutPieces, terminalText } from "./terminal-text.js";
 import { preferAscCodeCache, tuneForOneShotCompile } from "../compiler/backend/asc.js";
 import { isMainModule } from "../compiler/main-module.js";
@@ -94,6 +94,9 @@ function terminalIO(io: CliIO, argv: readonly string[]): CliIO {
   return shown;
 }
 
+/** Commands that run no WebAssembly: the policy's syntax and types, and keys. */
+const WITHOUT_WEBASSEMBLY: ReadonlySet<string> = new Set(["fmt", "check", "keygen"]);
+
 export async function main(argv: readonly string[], given: CliIO): Promise<number> {
   const io = terminalIO(given, argv);
   const [name, ...rest] = argv;
@@ -116,6 +119,13 @@ export async function main(argv: readonly string[], given: CliIO): Promise<numbe
   if (rest.includes("--help") || rest.includes("-h")) {
     io.out(command.usage);
     return 0;
+  }
+  // Compiling runs binaryen as WebAssembly, and deciding runs the module: a Node started with
+  // --jitless or --no-expose-wasm has no WebAssembly, which is said once here rather than as a fault
+  // of the policy or the bundle. Formatting, checking and making keys need none.
+  if (typeof WebAssembly === "undefined" && !WITHOUT_WEBASSEMBLY.has(name)) {
+    io.err(`writ ${name}: this Node has no WebAssembly (was it started with --jitless or --no-expose-wasm?), which writ ${name} needs to compile or run a decision module`);
+    return EXIT_FAILURE;
   }
   try {
     return await command.run(rest, io);

@@ -5,7 +5,7 @@
 //   where the code expects it).
 // Failures of generated code are internal errors, reported as diagnostic W0901.
 
-import type { Diagnostic } from "../diagnostics.js";
+import { error, type Diagnostic } from "../diagnostics.js";
 import type { IRPolicy } from "../ir/ir.js";
 import type { Span } from "../source.js";
 import { WASM_ABI_VERSION, type InputLayout } from "../../runtime/wasm/layout.js";
@@ -37,6 +37,9 @@ export async function generateModule(ir: IRPolicy, options: { optimize?: boolean
   const span = policySpan(ir);
   const { layout, memoryPages, diagnostics, generated: gen } = options.plan ?? planModule(ir);
   if (!gen || diagnostics.length > 0) return { layout, memoryPages, diagnostics };
+  // asc runs binaryen as WebAssembly, and the module is checked by instantiating it: a Node started
+  // with --jitless or --no-expose-wasm has neither, which is no fault of the policy's
+  if (typeof WebAssembly === "undefined") return { layout, memoryPages, diagnostics: [noWebAssembly(span)] };
   try {
     const out = await compileModule(gen.source, { memoryPages, memoryBase: CONST_BASE, optimize: options.optimize ?? true });
     if (!out.binary) return internal(layout, memoryPages, `asc failed on the generated code: ${out.error ?? ""}`, span, gen.source);
@@ -46,6 +49,15 @@ export async function generateModule(ir: IRPolicy, options: { optimize?: boolean
   } catch (e) {
     return internal(layout, 0, e instanceof Error ? (e.stack ?? e.message) : String(e), span);
   }
+}
+
+function noWebAssembly(span: Span): Diagnostic {
+  return error(
+    "W0901",
+    "this JavaScript engine has no WebAssembly, which compiling a module needs (the policy itself was checked: it has no errors)",
+    span,
+    "run Node without --jitless or --no-expose-wasm",
+  );
 }
 
 function internal(layout: InputLayout, memoryPages: number, detail: string, span: Span, source?: string): GeneratedWasm {
