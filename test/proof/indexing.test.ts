@@ -64,7 +64,8 @@ describe("rule indexing is not observable", () => {
       if (!compiled.bundle || !compiled.ir || !compiled.checked) throw new Error(`did not compile:\n${source}\n${compiled.diagnostics.map((d) => d.message).join("\n")}`);
       const module = loadPolicy(compiled.bundle, { allowUnsigned: true });
       const interpreter = createInterpreter(compiled.ir, compiled.checked.errorSites);
-      if (source.includes("in principal.roles &&") || source.includes("in principal.levels &&")) indexed++;
+      // the compiler's own count: a policy whose rules it dispatched through an index
+      if ((compiled.indexedRules ?? 0) > 0) indexed++;
       for (const r of requests) {
         const expected = interpreter.decide(r);
         expect(JSON.parse(JSON.stringify(module.decide(r))), `${source}\n${JSON.stringify(r)}`).toEqual(JSON.parse(JSON.stringify(expected)));
@@ -74,8 +75,8 @@ describe("rule indexing is not observable", () => {
     });
     // shrinking would recompile a module per step; the failure message carries the policy and request
     await checkProperty(property, 24, "test/proof/indexing.test.ts", { endOnFailure: true });
-    // the runs exercised what the property is about
-    expect(indexed).toBeGreaterThan(10);
+    // the runs exercised what the property is about: most of the 24 policies had rules indexed
+    expect(indexed).toBeGreaterThan(12);
     expect(allows).toBeGreaterThan(200);
     expect(errors).toBeGreaterThan(50);
   }, 300_000);
