@@ -227,7 +227,8 @@ function recordChecker(t: RecordType): Check {
   };
 }
 
-function pathOf(segments: readonly string[]): string {
+/** The path that `segments` (innermost first) spell, as requests' errors name it. */
+export function pathOf(segments: readonly string[]): string {
   let path = "";
   for (let i = segments.length - 1; i >= 0; i--) path += segments[i]!;
   // a path that starts with a field starts with its name

@@ -1,14 +1,20 @@
 // The request encoder generated as JavaScript source for one input layout: straight-line stores with
 // constant property names and, for the request's own struct, constant addresses — what the closure
 // encoder in encoder.ts does, without its megamorphic calls. It must write exactly the bytes the
-// closure encoder writes (test/backend/encoder-codegen.test.ts checks that on random requests).
+// closure encoder writes (test/backend/encoder-codegen.test.ts checks that on random requests), and
+// refuse what it refuses: before each block it checks the count or byte length against the schema's
+// bound and the block's end against the input region's end, and throws the refusal the helpers
+// build, with the path to the value (field names and bounds known now, list indexes and map keys
+// joined in only when it throws).
 //
 // Safety: the only data spliced into the source are field names, through JSON.stringify, and layout
-// numbers, which must be safe integers. Where `new Function` is forbidden it returns undefined and the
+// numbers and bounds, which must be safe integers. Where `new Function` is forbidden it returns undefined and the
 // closure encoder is used.
 
+import type { RecordType, SchemaType } from "../schema.js";
 import type { RecordLayout, SlotLayout, InputLayout, StringSlot } from "./layout.js";
 import { elementStride } from "./layout.js";
+import { boundOf, fieldType, keyBoundOf, schemaPart } from "./slot-bounds.js";
 
 /** Writes a validated request; takes and returns the heap pointer. */
 export type GeneratedEncode = (request: unknown, heap: number) => number;
@@ -17,14 +23,41 @@ export interface EncoderHelpers {
   readonly i32: Int32Array;
   /** the id function of an id string slot (encoder.ts, idFunction) */
   readonly idOf: (slot: StringSlot) => (s: string) => number;
-  /** writes [len][UTF-8] at `p`, returns the next heap address (4-aligned) */
-  readonly writeStringAt: (s: string, p: number) => number;
+  /** writes [len][UTF-8] at `p` within `max` bytes and before `end`; the next heap address (4-aligned), or -1 (memoryWriters) */
+  readonly writeBoundedStringAt: (s: unknown, p: number, max: number, end: number) => number;
   /** writes an int that is not an int32 (a larger safe integer or a BigInt) at byte address `at` */
   readonly writeWideInt: (v: unknown, at: number) => void;
   /** reads an own property whose name plain objects also inherit */
   readonly readOwn: (obj: object, name: string) => unknown;
   readonly compareKeys: (a: string, b: string) => number;
   readonly inherited: ReadonlySet<string>;
+  /** the refusal to throw (encoder.ts, refusal) of the value at `path` (as the validator writes paths) */
+  readonly refuse: (path: string, kind: "list" | "map" | "string" | "key" | "record", value: unknown, max: number) => Error;
+  /** a map key as a path segment (request.ts) */
+  readonly keySegment: (key: string) => string;
+  /** the end of the input region: nothing is written at or past it */
+  readonly end: number;
+}
+
+/**
+ * The path to a value as a JS expression: literal segments (field names) and expressions (a list
+ * index, a map key's segment), joined only on the way to a refusal.
+ */
+type Path = readonly ({ readonly lit: string } | { readonly expr: string })[];
+
+function pathSource(path: Path): string {
+  const parts: string[] = [];
+  let lit = "";
+  for (const p of path) {
+    if ("lit" in p) lit += p.lit;
+    else {
+      if (lit !== "") parts.push(JSON.stringify(lit));
+      lit = "";
+      parts.push(`(${p.expr})`);
+    }
+  }
+  if (lit !== "" || parts.length === 0) parts.push(JSON.stringify(lit));
+  return parts.join(" + ");
 }
 
 /** An address: a number known now, or a JS expression evaluated per request. */
@@ -54,7 +87,16 @@ class EncoderGenerator {
     this.idSlots.push(t);
     return this.idSlots.length - 1;
   }
-  constructor(private readonly inherited: ReadonlySet<string>) {}
+  constructor(
+    private readonly inherited: ReadonlySet<string>,
+    /** the end of the input region, as source */
+    private readonly end: string,
+  ) {}
+
+  /** `throw <the refusal of x at path>` */
+  private refuse(path: Path, kind: string, x: string, max: number): string {
+    return `throw NO(${pathSource(path)}, "${kind}", ${x}, ${num(max)});`;
+  }
 
   private fresh(p: string): string {
     return `${p}$${this.n++}`; // the `$` keeps locals apart from the parameters (`i32`, `h`, `v`)
@@ -65,7 +107,7 @@ class EncoderGenerator {
   }
 
   /** `x` into the slot at `at`; records are inline when `inline` (a field), else behind a pointer */
-  slot(t: SlotLayout, x: string, at: Addr, inline: boolean): void {
+  slot(t: SlotLayout, type: SchemaType | undefined, x: string, at: Addr, inline: boolean, path: Path): void {
     switch (t.kind) {
       case "bool":
         this.emit(`i32[${index(at)}] = ${x} ? 1 : 0;`);
@@ -77,36 +119,45 @@ class EncoderGenerator {
       }
       case "string":
         if (t.rep === "id") this.emit(`i32[${index(at)}] = ID${this.idSlot(t)}(${x});`);
-        else this.emit(`i32[${index(at)}] = h; h = WS(${x}, h);`);
+        else {
+          const max = boundOf(type, "string");
+          this.emit(`i32[${index(at)}] = h; if ((h = WB(${x}, h, ${num(max)}, ${this.end})) < 0) ${this.refuse(path, "string", x, max)}`);
+        }
         return;
       case "list": {
         const stride = num(elementStride(t.element));
+        const max = boundOf(type, "list");
         const [n, p, i, e] = [this.fresh("n"), this.fresh("p"), this.fresh("i"), this.fresh("e")];
-        this.emit(`{ const ${n} = ${x}.length; const ${p} = h; h += 4 + ${n} * ${stride}; i32[${p} >> 2] = ${n}; i32[${index(at)}] = ${p};`);
+        const refused = this.refuse(path, "list", x, max);
+        this.emit(`{ const ${n} = ${x}.length; if (${n} >>> 0 !== ${n} || ${n} > ${num(max)}) ${refused}`);
+        this.emit(`const ${p} = h; h += 4 + ${n} * ${stride}; if (h > ${this.end}) ${refused} i32[${p} >> 2] = ${n}; i32[${index(at)}] = ${p};`);
         this.emit(`for (let ${i} = 0; ${i} < ${n}; ${i}++) { const ${e} = ${x}[${i}];`);
-        this.slot(t.element, e, { expr: `${p} + 4 + ${i} * ${stride}` }, false);
+        this.slot(t.element, schemaPart(type, "list")?.element, e, { expr: `${p} + 4 + ${i} * ${stride}` }, false, [...path, { expr: `"[" + ${i} + "]"` }]);
         this.emit("} }");
         return;
       }
       case "map": {
         const entry = num(4 + elementStride(t.value));
+        const [max, keyMax] = [boundOf(type, "map"), keyBoundOf(type)];
         const [keys, n, p, i, key, e, val] = ["ks", "n", "p", "i", "key", "e", "val"].map((s) => this.fresh(s));
-        this.emit(`{ const ${keys} = Object.keys(${x}); if (${keys}.length > 1) ${keys}.sort(CMP); const ${n} = ${keys}.length;`);
-        this.emit(`const ${p} = h; h += 4 + ${n} * ${entry}; i32[${p} >> 2] = ${n}; i32[${index(at)}] = ${p};`);
+        const refused = this.refuse(path, "map", n, max);
+        this.emit(`{ const ${keys} = Object.keys(${x}); const ${n} = ${keys}.length; if (${n} > ${num(max)}) ${refused} if (${n} > 1) ${keys}.sort(CMP);`);
+        this.emit(`const ${p} = h; h += 4 + ${n} * ${entry}; if (h > ${this.end}) ${refused} i32[${p} >> 2] = ${n}; i32[${index(at)}] = ${p};`);
         this.emit(`for (let ${i} = 0; ${i} < ${n}; ${i}++) { const ${key} = ${keys}[${i}]; const ${e} = ${p} + 4 + ${i} * ${entry};`);
-        this.emit(`i32[${e} >> 2] = h; h = WS(${key}, h); const ${val} = RF(${x}, ${key});`);
-        this.slot(t.value, val, { expr: `${e} + 4` }, false);
+        const at$ = [...path, { expr: `KS(${key})` }];
+        this.emit(`i32[${e} >> 2] = h; if ((h = WB(${key}, h, ${num(keyMax)}, ${this.end})) < 0) ${this.refuse(at$, "key", key, keyMax)} const ${val} = RF(${x}, ${key});`);
+        this.slot(t.value, schemaPart(type, "map")?.value, val, { expr: `${e} + 4` }, false, at$);
         this.emit("} }");
         return;
       }
       case "record": {
         if (inline) {
-          this.fill(t, x, at);
+          this.fill(t, type, x, at, path);
           return;
         }
         const p = this.fresh("p");
-        this.emit(`{ const ${p} = h; h += ${num(t.size)}; i32[${index(at)}] = ${p};`);
-        this.fill(t, x, { expr: p });
+        this.emit(`{ const ${p} = h; h += ${num(t.size)}; if (h > ${this.end}) ${this.refuse(path, "record", x, 0)} i32[${index(at)}] = ${p};`);
+        this.fill(t, type, x, { expr: p }, path);
         this.emit("}");
         return;
       }
@@ -114,31 +165,36 @@ class EncoderGenerator {
   }
 
   /** the fields of record `x` into the struct at `base` */
-  fill(rec: RecordLayout, x: string, base: Addr): void {
+  fill(rec: RecordLayout, type: SchemaType | undefined, x: string, base: Addr, path: Path): void {
     for (const f of rec.fields) {
       if (f.offset < 0 && f.presence < 0) continue;
       const v = this.fresh("f");
       const name = JSON.stringify(f.name);
+      const at = [...path, { lit: `.${f.name}` }];
+      const ft = fieldType(type, f.name);
       this.emit(`const ${v} = ${this.inherited.has(f.name) ? `RF(${x}, ${name})` : `${x}[${name}]`};`);
       if (f.presence < 0) {
-        this.slot(f.type, v, plus(base, f.offset), true);
+        this.slot(f.type, ft, v, plus(base, f.offset), true, at);
         continue;
       }
       const flag = index(plus(base, f.presence));
       this.emit(`if (${v} === undefined) i32[${flag}] = 0; else { i32[${flag}] = 1;`);
-      if (f.offset >= 0) this.slot(f.type, v, plus(base, f.offset), true);
+      if (f.offset >= 0) this.slot(f.type, ft, v, plus(base, f.offset), true, at);
       this.emit("}");
     }
   }
 }
 
-/** The generated encoder for `layout` at `inputPtr`, or undefined where code generation is not allowed. */
-export function generateEncoder(layout: InputLayout, inputPtr: number, helpers: EncoderHelpers): GeneratedEncode | undefined {
+/**
+ * The generated encoder for `layout` (planned from `schema`) at `inputPtr`, or undefined where code
+ * generation is not allowed.
+ */
+export function generateEncoder(layout: InputLayout, schema: RecordType, inputPtr: number, helpers: EncoderHelpers): GeneratedEncode | undefined {
   let source: string;
   let idSlots: readonly StringSlot[];
   try {
-    const g = new EncoderGenerator(helpers.inherited);
-    g.fill(layout.root, "v", { at: inputPtr });
+    const g = new EncoderGenerator(helpers.inherited, num(helpers.end));
+    g.fill(layout.root, schema, "v", { at: inputPtr }, []);
     const ids = g.idSlots.map((_, k) => `const ID${k} = IDS[${k}];`).join("\n");
     source = `"use strict";\n${ids}\nreturn function encodeRequest(v, h) {\n${g.lines.join("\n")}\nreturn h;\n};`;
     idSlots = g.idSlots;
@@ -146,8 +202,8 @@ export function generateEncoder(layout: InputLayout, inputPtr: number, helpers: 
     return undefined; // a layout number that is not an integer: leave it to the closure encoder
   }
   try {
-    const factory = new Function("i32", "IDS", "WS", "WI", "RF", "CMP", source) as (...a: unknown[]) => GeneratedEncode;
-    return factory(helpers.i32, idSlots.map(helpers.idOf), helpers.writeStringAt, helpers.writeWideInt, helpers.readOwn, helpers.compareKeys);
+    const factory = new Function("i32", "IDS", "WB", "WI", "RF", "CMP", "NO", "KS", source) as (...a: unknown[]) => GeneratedEncode;
+    return factory(helpers.i32, idSlots.map(helpers.idOf), helpers.writeBoundedStringAt, helpers.writeWideInt, helpers.readOwn, helpers.compareKeys, helpers.refuse, helpers.keySegment);
   } catch {
     return undefined;
   }

@@ -5,14 +5,21 @@
 // interned ids (a Map lookup, with per-request ids for strings outside the table) or as UTF-8 bytes
 // (an ASCII fast path, TextEncoder.encodeInto otherwise).
 //
-// The request has already passed the schema check (runtime/request.ts), so shapes and bounds hold:
-// the encoder never writes past the input region the compiler sized from those bounds.
+// It is handed requests that should have passed the schema check (runtime/request.ts), but it does
+// not rely on it: after the input region comes memory the module keeps between decisions (the result
+// region, which rules an indexed dispatch has visited), and a list longer than its bound written
+// there would change later decisions of valid requests. So before it writes a block it checks the
+// block's count or byte length against the schema's bound (the message the validator gives, with the
+// path) and the block's end against the region's end, and throws EncodingRefused instead of writing.
 
-import { INHERITED } from "../request.js";
-import { compareCodePoints, sortByCodePoint } from "../strings.js";
+import { INHERITED, describe, keySegment } from "../request.js";
+import type { RecordType, SchemaType } from "../schema.js";
+import { compareCodePoints, sortByCodePoint, utf8Length } from "../strings.js";
+import { isInstance } from "../thrown.js";
 import type { InputLayout, RecordLayout, SlotLayout, StringSlot } from "./layout.js";
 import { elementStride } from "./layout.js";
 import { generateEncoder } from "./encoder-codegen.js";
+import { boundOf, fieldType, keyBoundOf, NO_BOUND, schemaPart } from "./slot-bounds.js";
 
 export type Encode = (request: unknown) => void;
 
@@ -87,6 +94,11 @@ export interface MemoryWriters {
   readonly i32: Int32Array;
   /** writes [len i32][UTF-8 bytes] at `p`, padded to 4; returns the address after it */
   readonly writeStringAt: (s: string, p: number) => number;
+  /**
+   * writeStringAt of a value not known to be a string, or -1 (having written nothing past `end`, a
+   * 4-aligned address) when it is not one, has more than `max` UTF-8 bytes or does not fit before `end`
+   */
+  readonly writeBoundedStringAt: (s: unknown, p: number, max: number, end: number) => number;
   /** writes an int that is not an int32 (a larger safe integer or a BigInt) at byte address `at` */
   readonly writeWideInt: (v: unknown, at: number) => void;
 }
@@ -115,6 +127,32 @@ export function memoryWriters(memory: WebAssembly.Memory): MemoryWriters {
     return start + ((len + 3) & ~3);
   };
 
+  const writeBoundedStringAt = (s: unknown, p: number, max: number, end: number): number => {
+    if (typeof s !== "string") return -1;
+    const start = p + 4;
+    const n = s.length;
+    // a UTF-16 unit is at least one UTF-8 byte: the ASCII loop below stays within both
+    if (n > max || start + n > end) return -1;
+    let len = 0;
+    for (; len < n; len++) {
+      const c = s.charCodeAt(len);
+      if (c >= 0x80) break;
+      u8[start + len] = c;
+    }
+    if (len < n) {
+      // not ASCII: encodeInto writes only whole characters into the room it is given, and says how
+      // much of the string it read; the room ends at the bound and at the region's end
+      const rest = s.slice(len);
+      const room = Math.min(rest.length * 3, max - len, end - start - len);
+      const done = utf8.encodeInto(rest, u8.subarray(start + len, start + len + room));
+      if (done.read < rest.length) return -1;
+      len += done.written;
+    }
+    i32[p >> 2] = len;
+    // `end` is 4-aligned, so the padding stays inside it too
+    return start + ((len + 3) & ~3);
+  };
+
   const writeWideInt = (v: unknown, at: number): void => {
     const k = at >> 2;
     if (typeof v === "number") {
@@ -127,16 +165,73 @@ export function memoryWriters(memory: WebAssembly.Memory): MemoryWriters {
     }
   };
 
-  return { i32, writeStringAt, writeWideInt };
+  return { i32, writeStringAt, writeBoundedStringAt, writeWideInt };
 }
 
 /**
- * The encoder for a layout: generated straight-line code (encoder-codegen.ts) where the host allows
- * `new Function`, the closure tree below otherwise; both write the same bytes.
+ * Why the encoder did not write a request: a value beyond its schema bound (`internal` false), or a
+ * block that would end past the input region though within its bounds (`internal` true: the layout
+ * and the bounds disagree). Thrown before anything is written past the region; `segments` is the
+ * path to the value, innermost first, as the validator builds paths (request.ts, pathOf).
  */
-export function createEncoder(layout: InputLayout, memory: WebAssembly.Memory, inputPtr: number, options: EncoderOptions = {}): RequestEncoder {
-  const { i32, writeStringAt, writeWideInt } = memoryWriters(memory);
+export class EncodingRefused extends Error {
+  readonly segments: string[] = [];
+  constructor(
+    readonly problem: string,
+    readonly internal: boolean,
+  ) {
+    super(problem);
+  }
+}
+
+/** `e` with `segment` on its path when it is a refusal; anything else as it is. */
+function within(e: unknown, segment: string): unknown {
+  if (isInstance(e, EncodingRefused)) e.segments.push(segment);
+  return e;
+}
+
+/**
+ * What the encoder is refusing, with the validator's words: `count` is what a list or map holds (or
+ * `value` is the string), `max` its bound; a value within its bound that would still run past the
+ * region (`regionBytes` long) is the layout's fault, not the request's.
+ */
+export function refusal(kind: "list" | "map" | "string" | "key" | "record", value: unknown, max: number, regionBytes: number): EncodingRefused {
+  const overRegion = (): EncodingRefused =>
+    new EncodingRefused(`the encoding of this ${kind === "key" ? "map key" : kind} would run past this policy's input region of ${regionBytes} bytes, though it is within its bounds`, true);
+  switch (kind) {
+    case "list": {
+      if (!Array.isArray(value)) return new EncodingRefused(`expected list, got ${describe(value)}`, false);
+      const n: unknown = value.length; // (a Proxy's)
+      if (typeof n !== "number" || n >>> 0 !== n) return new EncodingRefused(`list length ${typeof n === "number" ? n : describe(n)} is not a count of elements`, false);
+      return n > max ? new EncodingRefused(`list has ${n} elements, more than the ${max} allowed`, false) : overRegion();
+    }
+    case "map": {
+      const n = typeof value === "number" ? value : 0;
+      return n > max ? new EncodingRefused(`map has ${n} entries, more than the ${max} allowed`, false) : overRegion();
+    }
+    case "string":
+    case "key": {
+      const prefix = kind === "key" ? "key: " : "";
+      if (typeof value !== "string") return new EncodingRefused(`${prefix}expected string, got ${describe(value)}`, false);
+      const bytes = utf8Length(value);
+      return bytes > max ? new EncodingRefused(`${prefix}string is ${bytes} bytes long, more than the ${max} allowed`, false) : overRegion();
+    }
+    case "record":
+      return overRegion();
+  }
+}
+
+/**
+ * The encoder for a layout and the schema it was planned from: generated straight-line code
+ * (encoder-codegen.ts) where the host allows `new Function`, the closure tree below otherwise; both
+ * write the same bytes, and refuse the same requests (EncodingRefused) without writing past the
+ * input region (`layout.inputSize` bytes at `inputPtr`, rounded up to whole words).
+ */
+export function createEncoder(layout: InputLayout, schema: RecordType, memory: WebAssembly.Memory, inputPtr: number, options: EncoderOptions = {}): RequestEncoder {
+  const { i32, writeBoundedStringAt, writeWideInt } = memoryWriters(memory);
   const heapStart = inputPtr + layout.root.size;
+  const regionBytes = Math.ceil(layout.inputSize / 4) * 4;
+  const end = inputPtr + regionBytes;
   let heap = heapStart;
 
   // interned strings: table ids for the constants a slot meets, then per-request ids for strings
@@ -155,10 +250,20 @@ export function createEncoder(layout: InputLayout, memory: WebAssembly.Memory, i
   };
   const idWriter = (slot: StringSlot): ((s: string) => number) => idFunction(slot, layout.strings, table, freshId);
 
-  /** [len i32][UTF-8 bytes], padded to 4, on the heap; returns its address */
-  const writeString = (s: string): number => {
+  /** [len i32][UTF-8 bytes], padded to 4, on the heap, within `max` bytes; returns its address */
+  const writeString = (s: unknown, max: number, kind: "string" | "key"): number => {
     const p = heap;
-    heap = writeStringAt(s, p);
+    const next = writeBoundedStringAt(s, p, max, end);
+    if (next < 0) throw refusal(kind, s, max, regionBytes);
+    heap = next;
+    return p;
+  };
+
+  /** reserves `bytes` on the heap for a block of `kind`, after checking that they end inside the region */
+  const allocate = (bytes: number, kind: "list" | "map" | "record", value: unknown, max: number): number => {
+    const p = heap;
+    if (p + bytes > end) throw refusal(kind, value, max, regionBytes);
+    heap = p + bytes;
     return p;
   };
 
@@ -176,20 +281,19 @@ export function createEncoder(layout: InputLayout, memory: WebAssembly.Memory, i
     INHERITED.has(name) ? Object.getOwnPropertyDescriptor(obj, name)?.value : (obj as Record<string, unknown>)[name];
 
   /** writer of a list element or map value slot (records there are pointers to a struct) */
-  const elementWriter = (slot: SlotLayout): SlotWriter => {
-    if (slot.kind !== "record") return fieldWriter(slot);
-    const fill = recordWriter(slot);
+  const elementWriter = (slot: SlotLayout, t: SchemaType | undefined): SlotWriter => {
+    if (slot.kind !== "record") return fieldWriter(slot, t);
+    const fill = recordWriter(slot, t);
     const size = slot.size;
     return (v, at) => {
-      const p = heap;
-      heap += size;
+      const p = allocate(size, "record", v, NO_BOUND);
       i32[at >> 2] = p;
       fill(v as object, p);
     };
   };
 
   /** writer of a record field slot (records there are inline) */
-  const fieldWriter = (slot: SlotLayout): SlotWriter => {
+  const fieldWriter = (slot: SlotLayout, t: SchemaType | undefined): SlotWriter => {
     switch (slot.kind) {
       case "bool":
         return (v, at) => {
@@ -197,62 +301,78 @@ export function createEncoder(layout: InputLayout, memory: WebAssembly.Memory, i
         };
       case "int":
         return writeInt;
-      case "string":
+      case "string": {
         if (slot.rep === "id") {
           const id = idWriter(slot);
           return (v, at) => {
             i32[at >> 2] = id(v as string);
           };
         }
+        const max = boundOf(t, "string");
         return (v, at) => {
-          i32[at >> 2] = writeString(v as string);
+          i32[at >> 2] = writeString(v, max, "string");
         };
+      }
       case "list": {
-        const write = elementWriter(slot.element);
+        const write = elementWriter(slot.element, schemaPart(t, "list")?.element);
         const stride = elementStride(slot.element);
+        const max = boundOf(t, "list");
         return (v, at) => {
           const list = v as readonly unknown[];
           const n = list.length;
-          const p = heap;
-          heap += 4 + n * stride;
+          // a length that is no count (a host's object, not an array) is refused like one too long
+          if (n >>> 0 !== n || n > max) throw refusal("list", v, max, regionBytes);
+          const p = allocate(4 + n * stride, "list", v, max);
           i32[p >> 2] = n;
           i32[at >> 2] = p;
-          for (let i = 0; i < n; i++) write(list[i], p + 4 + i * stride);
+          let i = 0;
+          try {
+            for (; i < n; i++) write(list[i], p + 4 + i * stride);
+          } catch (e) {
+            throw within(e, `[${i}]`);
+          }
         };
       }
       case "map": {
-        const write = elementWriter(slot.value);
+        const write = elementWriter(slot.value, schemaPart(t, "map")?.value);
         const entry = 4 + elementStride(slot.value);
+        const max = boundOf(t, "map");
+        const keyMax = keyBoundOf(t);
         return (v, at) => {
           const obj = v as object;
           const keys = Object.keys(obj);
-          // code-point order (JS sort compares UTF-16 units, which differs for astral characters)
-          if (keys.length > 1) sortByCodePoint(keys);
           const n = keys.length;
-          const p = heap;
-          heap += 4 + n * entry;
+          if (n > max) throw refusal("map", n, max, regionBytes);
+          // code-point order (JS sort compares UTF-16 units, which differs for astral characters)
+          if (n > 1) sortByCodePoint(keys);
+          const p = allocate(4 + n * entry, "map", n, max);
           i32[p >> 2] = n;
           i32[at >> 2] = p;
-          for (let i = 0; i < n; i++) {
-            const key = keys[i]!;
-            const e = p + 4 + i * entry;
-            i32[e >> 2] = writeString(key);
-            write(readField(obj, key), e + 4);
+          let key = "";
+          try {
+            for (let i = 0; i < n; i++) {
+              key = keys[i]!;
+              const e = p + 4 + i * entry;
+              i32[e >> 2] = writeString(key, keyMax, "key");
+              write(readField(obj, key), e + 4);
+            }
+          } catch (e) {
+            throw within(e, keySegment(key));
           }
         };
       }
       case "record": {
-        const fill = recordWriter(slot);
+        const fill = recordWriter(slot, t);
         return (v, at) => fill(v as object, at);
       }
     }
   };
 
   let sites = 0;
-  const recordWriter = (rec: RecordLayout): ((obj: object, base: number) => void) => {
+  const recordWriter = (rec: RecordLayout, t: SchemaType | undefined): ((obj: object, base: number) => void) => {
     const writers = rec.fields.map((f): FieldStep => {
       const name = f.name;
-      const write = f.offset >= 0 ? fieldWriter(f.type) : undefined;
+      const write = f.offset >= 0 ? fieldWriter(f.type, fieldType(t, name)) : undefined;
       const offset = f.offset;
       const presence = f.presence;
       const inherited = INHERITED.has(name);
@@ -268,25 +388,47 @@ export function createEncoder(layout: InputLayout, memory: WebAssembly.Memory, i
         if (write) write(v, base + offset);
       };
     });
+    const segments = rec.fields.map((f) => `.${f.name}`);
     const n = writers.length;
     return (obj, base) => {
-      for (let i = 0; i < n; i++) writers[i]!(obj, base);
+      let i = 0;
+      try {
+        for (; i < n; i++) writers[i]!(obj, base);
+      } catch (e) {
+        throw within(e, segments[i]!);
+      }
     };
   };
 
   const generated = options.portable
     ? undefined
-    : generateEncoder(layout, inputPtr, { i32, idOf: idWriter, writeStringAt, writeWideInt, readOwn: readField, compareKeys: compareCodePoints, inherited: INHERITED });
+    : generateEncoder(layout, schema, inputPtr, {
+        i32,
+        idOf: idWriter,
+        writeBoundedStringAt,
+        writeWideInt,
+        readOwn: readField,
+        compareKeys: compareCodePoints,
+        inherited: INHERITED,
+        refuse: (path, kind, value, max) => {
+          const refused = refusal(kind, value, max, regionBytes);
+          refused.segments.push(path);
+          return refused;
+        },
+        keySegment,
+        end,
+      });
   if (generated) {
     return {
       encode(request: unknown): void {
         scratchCount = 0;
+        heap = heapStart;
         heap = generated(request, heapStart);
       },
       usedBytes: () => heap - inputPtr,
     };
   }
-  const root = recordWriter(layout.root);
+  const root = recordWriter(layout.root, schema);
   return {
     encode(request: unknown): void {
       heap = heapStart;

@@ -8,8 +8,8 @@
 
 import { evalErrorName, ruleErrorMessage, type Decision, type RuleError } from "../decision.js";
 import type { Manifest } from "../manifest.js";
-import { compileRequestCheck, readValidRequest } from "../request.js";
-import { createEncoder, memoryWriters, type RequestEncoder } from "./encoder.js";
+import { compileRequestCheck, pathOf, readValidRequest } from "../request.js";
+import { createEncoder, EncodingRefused, memoryWriters, type RequestEncoder } from "./encoder.js";
 import { generateIngest, SLOW_PATH, type Ingest } from "./ingest-codegen.js";
 import { generateInputCopy, type InputCopy } from "./input-copy.js";
 import {
@@ -22,7 +22,7 @@ import {
   resultSize,
   type InputLayout,
 } from "./layout.js";
-import { describeThrown } from "../thrown.js";
+import { describeThrown, isInstance } from "../thrown.js";
 
 /** `rule` of an error that is not any rule's: the module itself failed */
 const MODULE_FAULT_RULE = "";
@@ -65,11 +65,16 @@ export interface WasmEvaluator {
    * schema is a deny naming the field.
    */
   decide(request: unknown): Decision;
-  /** fail-closed: a validated request in, a Decision out; never throws */
+  /**
+   * fail-closed: a validated request in, a Decision out; never throws. The request is not validated
+   * again, but nothing is written past the input region: a list, map or string beyond its schema
+   * bound is a deny naming it and its bound, as decide names it (`invalid_request`).
+   */
   evaluate(validatedRequest: unknown): Decision;
   /**
    * writes a validated request into the module's memory (for benchmarks: encode once, evaluate
-   * many); never throws: a request it cannot read gives an encoding that evaluates as a deny
+   * many); never throws: a request it cannot read, or one beyond its bounds (as evaluate), gives an
+   * encoding that evaluates as a deny
    */
   encode(validatedRequest: unknown): EncodedRequest;
   /**
@@ -157,7 +162,7 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
       exports,
       i32: new Int32Array(buffer),
       u8: new Uint8Array(buffer),
-      encoder: createEncoder(layout, exports.memory, inputPtr, { portable: options.portable }),
+      encoder: createEncoder(layout, manifest.schema, exports.memory, inputPtr, { portable: options.portable }),
       ingest: ingestFactory?.(memoryWriters(exports.memory)),
       copyInput: undefined,
       evaluate: exports.writ_evaluate,
@@ -338,14 +343,39 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
    * clean deny).
    */
   const recover = (e: unknown): Decision => {
+    replaceInstance();
+    return (answered = fault(`the decision module trapped: ${describeThrown(e)}`));
+  };
+
+  /** A fresh instance in place of one whose memory holds what no decision may see (recover). */
+  const replaceInstance = (): void => {
     current = undefined;
     try {
       inst = instantiate();
     } catch {
       // the module instantiated before; if it no longer does, every later call traps and denies too
     }
-    return (answered = fault(`the decision module trapped: ${describeThrown(e)}`));
   };
+
+  /**
+   * The answer to a request the encoder refused before writing it past the input region: a value
+   * beyond its bound is the request's fault, named with its path as the validator names it; a value
+   * within its bounds whose encoding would not fit is the layout's (internal).
+   */
+  const refusedRequest = (e: EncodingRefused): Decision => {
+    const path = pathOf(e.segments);
+    if (e.internal) return fault(`the request could not be encoded${path ? ` at ${path}` : ""}: ${e.problem}`);
+    return { decision: "deny", rules: EMPTY, errors: [{ rule: null, code: "invalid_request", message: path ? `${path}: ${e.problem}` : e.problem, path }] };
+  };
+
+  /**
+   * Whether the last encoding of `instance` ended past the input region. The encoders check every
+   * block before writing it, so this never holds; if it did, the module's own memory after the
+   * region (the result region, which rules an indexed dispatch has visited) would carry what the
+   * request wrote into later decisions: the instance is replaced instead.
+   */
+  const overran = (instance: Instance): boolean => instance.encoder.usedBytes() > inputWords * 4;
+  const OVERRAN = "the request's encoding ran past this policy's input region; the instance was replaced";
 
   /** A getter of the request called back into this evaluator while the request was written: what it wrote (or a trap's fresh instance) replaced part of this one. */
   const INTERRUPTED = "the request was being written when a getter of it called back into this policy's evaluator (encode, evaluate, decide), whose request replaced part of it";
@@ -371,8 +401,14 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
     try {
       written.encoder.encode(request);
       if (inputWrites !== started || inst !== written) return (answered = fault(INTERRUPTED));
+      if (overran(written)) {
+        replaceInstance();
+        return (answered = fault(OVERRAN));
+      }
       return decode((returned = inst.evaluate()));
     } catch (e) {
+      // refused before anything was written past the region: the instance stays
+      if (isInstance(e, EncodingRefused)) return (answered = refusedRequest(e));
       return recover(e);
     }
   };
@@ -426,9 +462,14 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
       try {
         written.encoder.encode(request);
       } catch (e) {
+        if (isInstance(e, EncodingRefused)) return refusedEncoding(refusedRequest(e));
         return refusedEncoding(fault(`the request could not be encoded: ${describeThrown(e)}`));
       }
       if (inputWrites !== started || inst !== written) return refusedEncoding(fault(INTERRUPTED));
+      if (overran(written)) {
+        replaceInstance();
+        return refusedEncoding(fault(OVERRAN));
+      }
       const start = inst.inputPtr >> 2;
       const n = inst.encoder.usedBytes() >> 2;
       // the whole region (zero-padded) for the generated copy; chunks are fresh, so already zero

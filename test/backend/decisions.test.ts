@@ -20,7 +20,7 @@ function decisionPolicy() {
   b.rule("f_big", "forbid", b.call("gt", b.path("n"), n(1000)));
   b.rule("p_items", "permit", b.comp("all", b.path("items"), "x", (x) => b.call("gt", b.call("div", n(10), x.v("x")), n(0))));
   b.rule("f_s", "forbid", b.call("eq", b.path("s"), b.lit("no")));
-  // builds a list in the scratch arena: sized for 8 items, so 100,000 unvalidated items trap
+  // builds a list in the scratch arena, sized for the 8 items the bound allows
   b.rule("f_filter", "forbid", b.call("gt", b.call("size", b.comp("filter", b.path("items"), "x", (x) => b.call("gt", x.v("x"), n(100)))), n(5)));
   return { ir: b.policy("decisions"), errorSites: b.errorSites() };
 }
@@ -63,16 +63,20 @@ describe("decisions from the module", () => {
   });
 
   it("turns a trap into a deny with an internal error, then recovers on a fresh instance", () => {
-    // an unvalidated list far past its bound: the encoder's writes past memory are dropped, and the
-    // module traps (the filter's result does not fit the scratch arena sized from the bound)
-    const bad = req({ items: new Array(100_000).fill(1) });
-    const d = c.evaluator.evaluate(bad);
+    // an encoding whose pointers lie far outside memory: the module traps on the first it reads
+    expect(c.evaluator.evaluateEncoded({ bytes: new Uint8Array(32).fill(0xff) })).toBe(0);
+    const d = c.evaluator.lastDecision();
     expect(d.decision).toBe("deny");
     expect(d.rules).toEqual([]);
     expect(d.errors).toHaveLength(1);
     expect(d.errors[0]).toMatchObject({ code: "internal", rule: "" });
     expect(d.errors[0]!.message).toMatch(/trapped/);
     for (const r of [req({}), req({ m: 0 }), req({ n: 0, items: [3, 0] })]) expect(plain(c.decide(r))).toEqual(plain(c.reference(r)));
+    // an unvalidated list far past its bound is refused before it is written (it would run past the
+    // input region), as decide refuses it
+    const over = req({ items: new Array(100_000).fill(1) });
+    expect(plain(c.evaluator.evaluate(over))).toEqual(plain(c.decide(over)));
+    expect(c.evaluator.evaluate(over).errors).toEqual([{ rule: null, code: "invalid_request", path: "items", message: "items: list has 100000 elements, more than the 8 allowed" }]);
     // a request the encoder cannot even read is a deny too, never an exception
     expect(c.evaluator.evaluate({ n: 1, m: 3, s: "ok", items: null }).errors[0]?.code).toBe("internal");
     expect(plain(c.decide(req({})))).toEqual(plain(c.reference(req({}))));

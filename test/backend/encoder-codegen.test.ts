@@ -7,11 +7,12 @@ import { expressionRequests, expressionsPolicy } from "./expressions-policy.js";
 
 describe("generated encoder", () => {
   it("writes the same bytes as the closure encoder on 2,000 requests", () => {
-    const { layout } = planLayout(expressionsPolicy().ir);
+    const { ir } = expressionsPolicy();
+    const { layout } = planLayout(ir);
     const pages = Math.ceil((1024 + layout.inputSize) / 65536) + 1;
     const memories = [0, 1].map(() => new WebAssembly.Memory({ initial: pages, maximum: pages }));
-    const generated = createEncoder(layout, memories[0]!, 1024);
-    const portable = createEncoder(layout, memories[1]!, 1024, { portable: true });
+    const generated = createEncoder(layout, ir.schema, memories[0]!, 1024);
+    const portable = createEncoder(layout, ir.schema, memories[1]!, 1024, { portable: true });
     const bytes = memories.map((m) => new Uint8Array(m.buffer));
     let compared = 0;
     for (const request of expressionRequests(2000, 7)) {
@@ -40,9 +41,13 @@ describe("generated encoder", () => {
       }));
       const fields = [...bools, ...lists];
       const layout = { abi: 1, strings: [], root: { kind: "record" as const, size: 4 * fields.length, fields }, inputSize: 4096 };
+      const schema = {
+        kind: "record" as const,
+        fields: fields.map((f) => ({ name: f.name, optional: false, type: f.type.kind === "bool" ? f.type : { kind: "list" as const, element: f.type.element, max: 3 } })),
+      };
       const memories = [0, 1].map(() => new WebAssembly.Memory({ initial: 1, maximum: 1 }));
-      const generated = createEncoder(layout, memories[0]!, 1024);
-      const portable = createEncoder(layout, memories[1]!, 1024, { portable: true });
+      const generated = createEncoder(layout, schema, memories[0]!, 1024);
+      const portable = createEncoder(layout, schema, memories[1]!, 1024, { portable: true });
       const request = Object.fromEntries(fields.map((f, i) => [f.name, f.type.kind === "bool" ? true : [i, -i, 2 ** 40 + i]]));
       generated.encode(request);
       portable.encode(request);

@@ -120,10 +120,11 @@ describe("the encoder", () => {
     b.call("eq", b.path("o"), b.path("id")),
     b.call("in_list", b.path("id"), b.path("words")),
   ));
-  const { layout } = planLayout(b.policy());
+  const policy = b.policy();
+  const { layout } = planLayout(policy);
   const memory = new WebAssembly.Memory({ initial: 1, maximum: 1 });
   const base = 1024;
-  const enc = createEncoder(layout, memory, base);
+  const enc = createEncoder(layout, policy.schema, memory, base);
   const i32 = new Int32Array(memory.buffer);
   const u8 = new Uint8Array(memory.buffer);
   const off = (name: string) => base + field(layout.root, name)!.offset;
@@ -174,8 +175,9 @@ describe("the encoder", () => {
     nb.rule("c", "permit", nb.call("eq", nb.path("tool"), nb.lit("curl")));
     nb.rule("k", "permit", nb.call("eq", nb.path("label"), nb.lit("acme")));
     nb.rule("v", "permit", nb.call("eq", nb.path("tenant"), nb.path("owner")));
-    const { layout: nl } = planLayout(nb.policy());
-    const e = createEncoder(nl, memory, base);
+    const np = nb.policy();
+    const { layout: nl } = planLayout(np);
+    const e = createEncoder(nl, np.schema, memory, base);
     const at = (name: string) => i32[(base + field(nl.root, name)!.offset) >> 2];
     const first = nl.strings.length + 1;
     e.encode({ tool: "curl", label: "acme", tenant: "acme", owner: "acme" });

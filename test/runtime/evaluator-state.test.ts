@@ -2,13 +2,16 @@
 // memory really holds: evaluateEncoded() without an encoding evaluates only what encode() wrote
 // whole; a request written while a getter of it called back into the same evaluator is refused;
 // a trap is reported, not read back as a clean deny from a fresh instance; an encoding longer than
-// the input region is refused before it can overwrite what the module keeps between decisions.
+// the input region is refused before it can overwrite what the module keeps between decisions, and
+// so is a request whose list is longer than its bound, handed to evaluate or encode unvalidated.
 // Each of these had given another request's allow, or an allow no request was given.
 
 import { beforeAll, describe, expect, it } from "vitest";
 import { compilePolicy } from "../../compiler/driver.js";
 import { loadPolicy } from "../../runtime/policy.js";
 import type { LoadedPolicy } from "../../runtime/policy.js";
+import { createWasmEvaluator, type WasmEvaluator } from "../../runtime/wasm/evaluator.js";
+import type { InputLayout } from "../../runtime/wasm/layout.js";
 
 async function load(source: string): Promise<LoadedPolicy> {
   const r = await compilePolicy(source, { optimize: false });
@@ -69,6 +72,41 @@ describe("the evaluator's state", () => {
     expect(ev.evaluateEncoded({ words: forged, bytes: new Uint8Array(forged.buffer) } as never)).toBe(0);
     expect(ev.lastDecision().errors[0]?.message).toMatch(/more than this policy's input region/);
     expect(indexed.decide({ user: "u", tags: ["blocked"] })).toMatchObject({ decision: "deny", rules: ["blocked"] });
+  });
+
+  it("refuses a request beyond its bounds in evaluate and encode, naming the list and its bound, before it overwrites the module's dispatch state", async () => {
+    const source = `policy "v" version "1"\ninput { roles: list<string(16)>(4), nums: list<int>(2) }\nforbid root_blocked when "root" in roles\nforbid admin_blocked when "admin" in roles\npermit anyone when size(nums) >= 0\n`;
+    const policy = await load(source);
+    const exports = new WebAssembly.Instance(new WebAssembly.Module(policy.module as Uint8Array<ArrayBuffer>), {}).exports as Record<string, () => number>;
+    // The module marks the rules an indexed forbid dispatch visits with the number of the decision,
+    // in words after the result region. `nums` is written on the heap after `roles` (a count and one
+    // id): enough ints, each of two words equal to the number of a coming decision, reach those words
+    // and mark both forbids as visited already, and `admin` is then allowed by `anyone`.
+    const visits = exports.writ_result_ptr!() + 12 + 16 * policy.manifest.rules.length;
+    const firstInt = exports.writ_input_ptr!() + (policy.manifest.layout as InputLayout).root.size + 8 + 4;
+    const count = Math.ceil((visits + 8 - firstInt) / 8) + 1;
+    const marked = (decision: number) => Array.from({ length: count }, () => decision + decision * 2 ** 32);
+    const refused = {
+      decision: "deny",
+      rules: [],
+      errors: [{ rule: null, code: "invalid_request", path: "nums", message: `nums: list has ${count} elements, more than the 2 allowed` }],
+    };
+    const admin = { roles: ["admin"], nums: [] };
+    const blocked = { decision: "deny", rules: ["admin_blocked"], errors: [] };
+    const evaluators: [string, WasmEvaluator][] = [
+      ["generated", policy.evaluator],
+      ["portable", createWasmEvaluator(new WebAssembly.Module(policy.module as Uint8Array<ArrayBuffer>), policy.manifest, { portable: true })],
+    ];
+    for (const [name, ev] of evaluators) {
+      expect(ev.decide(admin), name).toEqual(blocked); // decision 1
+      expect(ev.evaluate({ roles: ["root"], nums: marked(3) }), name).toEqual(refused); // decision 2, had denied by root_blocked
+      expect(ev.decide(admin), name).toEqual(blocked); // decision 3
+      const encoded = ev.encode({ roles: ["x"], nums: marked(4) });
+      expect(ev.decide(admin), name).toEqual(blocked); // decision 4
+      expect(ev.evaluateEncoded(encoded), name).toBe(0);
+      expect(ev.lastDecision(), name).toEqual(refused);
+      expect(ev.decide(admin), name).toEqual(blocked);
+    }
   });
 
   it("hands out frozen encodings: a refusal cannot be taken out of one", () => {

@@ -87,7 +87,7 @@ describe("the decision fast path", () => {
         expect(factory).toBeDefined();
         const memories = [0, 1].map(() => new WebAssembly.Memory({ initial: 2, maximum: 2 }));
         const ingest = factory!(memoryWriters(memories[0]!));
-        const encoder = createEncoder(layout, memories[1]!, INPUT, { portable: true });
+        const encoder = createEncoder(layout, schema, memories[1]!, INPUT, { portable: true });
         const check = compilePortableRequestCheck(schema);
         const bytes = memories.map((m) => new Uint8Array(m.buffer));
         const requests: unknown[] = [drawRequest(d, schema), ...junk];
