@@ -14,7 +14,7 @@
 // request is bad), so it can sit on the hot path of the WASM backend.
 
 import type { RequestError } from "./decision.js";
-import { INT64_MAX, INT64_MIN, type RecordType, type SchemaType } from "./schema.js";
+import { INT64_MAX, INT64_MIN, type RecordField, type RecordType, type SchemaType } from "./schema.js";
 import { compareCodePoints, isWellFormed, utf8Length } from "./strings.js";
 import type { MapValue, RecordValue, Value } from "./values.js";
 import { generateRequestCheck } from "./request-codegen.js";
@@ -304,14 +304,16 @@ function memberSegment(k: string): string {
 
 /**
  * `request` read once (snapshotRequest) and validated: the snapshot to decide, or the error to deny
- * with. What the general path of every backend starts with. Never throws.
+ * with. What the general path of every backend starts with. Never throws. With the `schema` `check`
+ * was built from, a request too large to copy because of a list or map longer than its bound is
+ * refused for it, as the validator would refuse it (overLongCollection).
  */
-export function readValidRequest(request: unknown, check: RequestCheck): { ok: true; data: unknown } | { ok: false; error: RequestError } {
+export function readValidRequest(request: unknown, check: RequestCheck, schema?: RecordType): { ok: true; data: unknown } | { ok: false; error: RequestError } {
   let data: unknown;
   try {
     data = snapshotRequest(request);
   } catch (e) {
-    return { ok: false, error: unreadableRequestError(e) };
+    return { ok: false, error: (schema && overLongCollection(e, schema)) ?? unreadableRequestError(e) };
   }
   const invalid = check(data);
   return invalid ? { ok: false, error: invalid } : { ok: true, data };
@@ -325,12 +327,15 @@ export function readValidRequest(request: unknown, check: RequestCheck): { ok: t
 export function compileHostRequestCheck(schema: RecordType): RequestCheck {
   const check = compileRequestCheck(schema);
   return (request) => {
-    const read = readValidRequest(request, check);
+    const read = readValidRequest(request, check, schema);
     return read.ok ? undefined : read.error;
   };
 }
 
-/** Most values a snapshot copies: far above any request a schema accepts, far below a hang. */
+/**
+ * Most values a snapshot copies: at least the largest request any schema accepts (the compiler
+ * refuses a schema whose largest request holds more, W0505: largestRequestValues), far below a hang.
+ */
 export const MAX_SNAPSHOT_VALUES = 1_000_000;
 /** Deepest nesting a snapshot copies; below it values are kept as they are (and refused). */
 const MAX_SNAPSHOT_DEPTH = 256;
@@ -373,11 +378,89 @@ export function snapshotPart(v: unknown, budget: SnapshotBudget): unknown {
   return snapshotValue(v, 0, budget);
 }
 
-/** The request as a whole is too large to copy: said of the request, not of the member it was met in. */
-class SnapshotTooLarge extends RangeError {}
+/**
+ * The request as a whole is too large to copy: said of the request, not of the member it was met in,
+ * unless it stopped at a list or map longer than its schema bound (overLongCollection). `members` is
+ * the length of the array, or the number of keys of the object, it stopped at, if it stopped at one
+ * before copying it; `steps` the keys and indexes down to it, innermost first, gathered only on the
+ * way out.
+ */
+class SnapshotTooLarge extends RangeError {
+  readonly steps: (string | number)[] = [];
+  constructor(readonly members?: number) {
+    super(`the request holds more than ${MAX_SNAPSHOT_VALUES} values`);
+  }
+}
 
-function overBudget(): RangeError {
-  return new SnapshotTooLarge(`the request holds more than ${MAX_SNAPSHOT_VALUES} values`);
+function overBudget(members?: number): RangeError {
+  return new SnapshotTooLarge(members);
+}
+
+/** `e` passing out of the member `step`: a snapshot too large notes where, anything else gets its path. */
+function outOf(e: unknown, step: string | number, segment: string): unknown {
+  if (!isInstance(e, SnapshotTooLarge)) return below(e, segment);
+  e.steps.push(step);
+  return e;
+}
+
+/**
+ * The refusal of a request whose snapshot stopped (`e`) at a list or map of `schema` longer than its
+ * bound, with the validator's path and words; undefined otherwise. Only a request that is invalid
+ * somewhere runs out of values: the compiler refuses a schema whose largest request holds more than
+ * MAX_SNAPSHOT_VALUES (largestRequestValues).
+ */
+function overLongCollection(e: unknown, schema: RecordType): RequestError | undefined {
+  if (!isInstance(e, SnapshotTooLarge) || e.members === undefined) return undefined;
+  let t: SchemaType = schema;
+  const segments: string[] = [];
+  for (let i = e.steps.length - 1; i >= 0; i--) {
+    const step = e.steps[i]!;
+    if (t.kind === "record" && typeof step === "string") {
+      const field: RecordField | undefined = t.fields.find((f) => f.name === step);
+      if (field === undefined) return undefined;
+      segments.unshift(`.${step}`);
+      t = field.type;
+    } else if (t.kind === "list" && typeof step === "number") {
+      segments.unshift(`[${step}]`);
+      t = t.element;
+    } else if (t.kind === "map" && typeof step === "string") {
+      segments.unshift(keySegment(step));
+      t = t.value;
+    } else return undefined;
+  }
+  const n = e.members;
+  if ((t.kind !== "list" && t.kind !== "map") || n <= t.max) return undefined;
+  const path = pathOf(segments);
+  const message = t.kind === "list" ? `list has ${n} elements, more than the ${t.max} allowed` : `map has ${n} entries, more than the ${t.max} allowed`;
+  return { rule: null, code: "invalid_request", message: path ? `${path}: ${message}` : message, path };
+}
+
+/** `n` values of `each`: none when there are none, however many each could be (0 × Infinity is NaN). */
+function times(n: number, each: number): number {
+  return n === 0 ? 0 : n * each;
+}
+
+/**
+ * The most values snapshotRequest counts for a request valid under `schema` (every optional field
+ * present, every list and map full): one for each record, list, map, bool, int and string, a map
+ * key being no value of its own, as the snapshot counts them. Saturates at Infinity.
+ */
+export function largestRequestValues(schema: SchemaType): number {
+  switch (schema.kind) {
+    case "bool":
+    case "int":
+    case "string":
+      return 1;
+    case "list":
+      return 1 + times(schema.max, largestRequestValues(schema.element));
+    case "map":
+      return 1 + times(schema.max, largestRequestValues(schema.value));
+    case "record": {
+      let n = 1;
+      for (const f of schema.fields) n += largestRequestValues(f.type);
+      return n;
+    }
+  }
 }
 
 function snapshotValue(v: unknown, depth: number, budget: SnapshotBudget): unknown {
@@ -387,14 +470,14 @@ function snapshotValue(v: unknown, depth: number, budget: SnapshotBudget): unkno
     const n = v.length;
     // A hole costs its index like a value: `new Array(2 ** 32 - 1)` (or a Proxy's `length`) is
     // otherwise a walk of four billion indexes holding nothing.
-    if (n > budget.left) throw overBudget();
+    if (n > budget.left) throw overBudget(n);
     const out: unknown[] = new Array(n);
     for (let i = 0; i < n; i++) {
       try {
         if (Object.hasOwn(v, i)) out[i] = snapshotValue(v[i], depth + 1, budget);
         else if (--budget.left < 0) throw overBudget(); // a hole stays a hole
       } catch (e) {
-        throw isInstance(e, SnapshotTooLarge) ? e : below(e, `[${i}]`);
+        throw outOf(e, i, `[${i}]`);
       }
     }
     return out;
@@ -406,12 +489,15 @@ function snapshotValue(v: unknown, depth: number, budget: SnapshotBudget): unkno
   // polluted Object.prototype offers — even pollution that is not enumerable, or that a getter of
   // this very request plants and removes while the request is being copied.
   const out: Record<string, unknown> = Object.create(null);
-  for (const k of Object.keys(v)) {
+  const keys = Object.keys(v);
+  // each member costs at least one value: an object of more keys than are left is too large already
+  if (keys.length > budget.left) throw overBudget(keys.length);
+  for (const k of keys) {
     let x: unknown;
     try {
       x = snapshotValue((v as Record<string, unknown>)[k], depth + 1, budget);
     } catch (e) {
-      throw isInstance(e, SnapshotTooLarge) ? e : below(e, memberSegment(k));
+      throw outOf(e, k, memberSegment(k));
     }
     // A member whose value is undefined is no member, as in JSON (JSON.stringify leaves it out):
     // `{ ticket: maybeTicket }` is the request without a ticket on every path — decide, the digest

@@ -28,6 +28,7 @@ export const Codes = {
   constantErrors: "W0502",
   costOverBudget: "W0503",
   tooManyRules: "W0504",
+  requestTooLarge: "W0505",
 
   unknownTestRule: "W0601",
   badTestValue: "W0602",

@@ -1,6 +1,6 @@
 // Resolves the `input { ... }` block into the request schema (runtime/schema.ts) with size bounds,
-// reporting unknown types, duplicate fields, bounds that make no sense and top-level fields no
-// condition could read.
+// reporting unknown types, duplicate fields, bounds that make no sense, top-level fields no
+// condition could read and schemas whose largest request is more than a request may hold.
 
 import type { FieldDecl, InputDecl, TypeExpr } from "../syntax/ast.js";
 import { type Diagnostic, error } from "../diagnostics.js";
@@ -8,6 +8,7 @@ import { DEFAULT_LIST_MAX, DEFAULT_MAP_MAX, DEFAULT_STRING_MAX, type RecordType,
 import { Codes } from "./codes.js";
 import { didYouMean } from "./suggest.js";
 import { isIdentName } from "../syntax/lexer.js";
+import { largestRequestValues, MAX_SNAPSHOT_VALUES } from "../../runtime/request.js";
 
 /** Bounds larger than this are refused: the module's memory is sized from them. */
 export const MAX_BOUND = 1 << 20;
@@ -30,7 +31,30 @@ export function resolveSchema(input: InputDecl | undefined, diagnostics: Diagnos
     const problem = topLevelNameProblem(f);
     if (problem) diagnostics.push(problem);
   }
-  return resolveRecord(input.fields, diagnostics);
+  const schema = resolveRecord(input.fields, diagnostics);
+  const tooLarge = tooManyValues(schema, input);
+  if (tooLarge) diagnostics.push(tooLarge);
+  return schema;
+}
+
+/**
+ * A schema whose largest valid request holds more values than the runtime reads of one request
+ * (MAX_SNAPSHOT_VALUES, counted as its snapshot counts them: runtime/request.ts) would have requests
+ * that the generated fast path decides and the general path and the interpreter refuse: refused
+ * here, at the input block, with the field that holds the most.
+ */
+function tooManyValues(schema: RecordType, input: InputDecl): Diagnostic | undefined {
+  const total = largestRequestValues(schema);
+  if (total <= MAX_SNAPSHOT_VALUES) return undefined;
+  const count = (n: number): string => (Number.isFinite(n) && n < 1e15 ? n.toLocaleString("en-US") : "over 10^15");
+  let largest = schema.fields[0]!;
+  for (const f of schema.fields) if (largestRequestValues(f.type) > largestRequestValues(largest.type)) largest = f;
+  return error(
+    Codes.requestTooLarge,
+    `the largest request this input block allows holds ${count(total)} values (every list and map full, every optional field present), more than the ${count(MAX_SNAPSHOT_VALUES)} a request may hold; \`${largest.name}\` alone holds ${count(largestRequestValues(largest.type))}`,
+    input.span,
+    "lower the `max` bounds of the largest lists and maps (a value is a record, list, map, bool, int or string; a list of N ints holds N + 1)",
+  );
 }
 
 /**

@@ -270,7 +270,7 @@ export function createInterpreter(ir: IRPolicy, errorSites: ErrorSites): Interpr
   return {
     decide(request: unknown): Decision {
       // read once (as the module's general path does): validation and conversion see the same values
-      const read = readValidRequest(request, check);
+      const read = readValidRequest(request, check, ir.schema);
       if (!read.ok) return { decision: "deny", rules: [], errors: [read.error] };
       const input = requestToValue(read.data, ir.schema);
       const denying: string[] = [];

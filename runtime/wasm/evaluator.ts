@@ -386,7 +386,7 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
    * valid value and the encoder another.
    */
   const validateThenEvaluate = (request: unknown): Decision => {
-    const read = readValidRequest(request, check);
+    const read = readValidRequest(request, check, manifest.schema);
     if (read.ok) return evaluate(read.data);
     // (a getter may have encoded another request meanwhile: the region is not this call's to offer)
     current = undefined;

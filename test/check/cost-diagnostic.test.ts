@@ -7,7 +7,7 @@ import { formatCost } from "../../compiler/ir/cost.js";
 
 const text = [
   `policy "p" version "1.0.0"`,
-  `input { xs: list<list<int>(1000)>(1000), n: int }`,
+  `input { xs: list<list<int>(999)>(999), n: int }`,
   `permit cheap when n > 0`,
   `permit costly when xs.exists(x, x.exists(y, xs.exists(z, z.exists(w, w == y))))`,
   ``,
@@ -135,7 +135,7 @@ describe("costs too large for a number", () => {
   const deep = nest(54, "a1 == a54");
 
   it("cost nothing inside a macro over an empty list, and are refused elsewhere in the same policy", async () => {
-    const text = `policy "p" version "1"\ninput { ys: list<int>(1048576), zs: list<int>(0) }\npermit empty when zs.exists(z, ${deep}) || [].exists(z, ${deep})\npermit full when ${deep}\n`;
+    const text = `policy "p" version "1"\ninput { ys: list<int>(999997), zs: list<int>(0) }\npermit empty when zs.exists(z, ${deep}) || [].exists(z, ${deep})\npermit full when ${deep}\n`;
     const r = await compilePolicy(text, { stopAfter: "cost" });
     expect(r.diagnostics.map((d) => d.code)).toEqual(["W0503"]);
     expect(r.diagnostics[0]!.message).toMatch(/rule `full` alone costs about/);
