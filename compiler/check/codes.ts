@@ -29,6 +29,7 @@ export const Codes = {
   costOverBudget: "W0503",
   tooManyRules: "W0504",
   requestTooLarge: "W0505",
+  schemaTooDeep: "W0506",
 
   unknownTestRule: "W0601",
   badTestValue: "W0602",

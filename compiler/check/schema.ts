@@ -1,6 +1,7 @@
 // Resolves the `input { ... }` block into the request schema (runtime/schema.ts) with size bounds,
 // reporting unknown types, duplicate fields, bounds that make no sense, top-level fields no
-// condition could read and schemas whose largest request is more than a request may hold.
+// condition could read, schemas whose largest request is more than a request may hold and schemas
+// nested too deep for the manifest that records them.
 
 import type { FieldDecl, InputDecl, TypeExpr } from "../syntax/ast.js";
 import { type Diagnostic, error } from "../diagnostics.js";
@@ -9,6 +10,7 @@ import { Codes } from "./codes.js";
 import { didYouMean } from "./suggest.js";
 import { isIdentName } from "../syntax/lexer.js";
 import { largestRequestValues, MAX_SNAPSHOT_VALUES } from "../../runtime/request.js";
+import { MAX_DEPTH } from "../../runtime/trust/jcs.js";
 
 /** Bounds larger than this are refused: the module's memory is sized from them. */
 export const MAX_BOUND = 1 << 20;
@@ -34,7 +36,65 @@ export function resolveSchema(input: InputDecl | undefined, diagnostics: Diagnos
   const schema = resolveRecord(input.fields, diagnostics);
   const tooLarge = tooManyValues(schema, input);
   if (tooLarge) diagnostics.push(tooLarge);
+  const tooDeep = tooDeepForManifest(schema, input);
+  if (tooDeep) diagnostics.push(tooDeep);
   return schema;
+}
+
+/**
+ * Levels of JSON around a top-level field's type in the manifest: the manifest object, `layout`,
+ * `layout.root`, its `fields` array and the field's object (the schema, `schema.fields[i].type`,
+ * sits one level higher).
+ */
+export const MANIFEST_LEVELS_AROUND_FIELDS = 5;
+
+/**
+ * The most levels of JSON a value of type `t` takes in the manifest: in `layout` (runtime/wasm/layout.ts),
+ * which is never shallower than `schema` — a record is its object, its `fields` array and a field's
+ * object around each field's type; a list or map its object around the element's or value's; a bool
+ * or int one object; a string one object and, sent as an interned id, the array of the constants it
+ * meets. Counted as if the policy read every field and sent every string as an id: the layout holds
+ * only what the policy reads, but a deep field read by no rule is as deep in `schema`, one level
+ * less deep, and that level is what a string's array adds.
+ */
+function manifestDepth(t: SchemaType): number {
+  switch (t.kind) {
+    case "bool":
+    case "int":
+      return 1;
+    case "string":
+      return 2;
+    case "list":
+      return 1 + manifestDepth(t.element);
+    case "map":
+      return 1 + manifestDepth(t.value);
+    case "record": {
+      let deepest = -1; // no field: the object and its empty array
+      for (const f of t.fields) deepest = Math.max(deepest, manifestDepth(f.type));
+      return 3 + deepest;
+    }
+  }
+}
+
+/**
+ * The manifest holds the schema and the layout as JSON, which has a canonical form (the module's
+ * digest of its manifest, runtime/manifest-binding.ts; its signature) only MAX_DEPTH levels deep:
+ * an input block nested deeper than that allows is refused here, at the input block, naming the
+ * deepest top-level field, rather than by the compiler after the module is built.
+ */
+function tooDeepForManifest(schema: RecordType, input: InputDecl): Diagnostic | undefined {
+  let deepest: { name: string; depth: number } | undefined;
+  for (const f of schema.fields) {
+    const depth = MANIFEST_LEVELS_AROUND_FIELDS + manifestDepth(f.type);
+    if (depth > MAX_DEPTH && (!deepest || depth > deepest.depth)) deepest = { name: f.name, depth };
+  }
+  if (!deepest) return undefined;
+  return error(
+    Codes.schemaTooDeep,
+    `the input block nests too deep for the policy's manifest: \`${deepest.name}\` takes ${deepest.depth} levels of its JSON, more than the ${MAX_DEPTH} its canonical form allows (${MANIFEST_LEVELS_AROUND_FIELDS} around a top-level field, 3 for each record, 1 for each list or map, 2 for a string and 1 for an int or bool)`,
+    input.span,
+    `nest fewer records: at most ${Math.floor((MAX_DEPTH - MANIFEST_LEVELS_AROUND_FIELDS - 2) / 3)} inside a top-level field, fewer with lists and maps among them`,
+  );
 }
 
 /**
