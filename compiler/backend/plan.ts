@@ -58,12 +58,39 @@ export function backendError(detail: string, span: Span): Diagnostic {
 }
 
 function tooMuchMemory(generated: GeneratedModule, layout: InputLayout, span: Span): Diagnostic {
-  const mib = (n: number): string => `${(n / (1024 * 1024)).toFixed(1)} MiB`;
   const { memoryBytes, inputPtr, arenaBytes } = generated;
+  // Just over the limit, a tenth of a MiB says "16.0 MiB, more than the 16.0 MiB allowed": every
+  // figure is then in bytes, exact, and the small rest (the results) is named so that they add up.
+  const exact = memorySize(memoryBytes) === memorySize(MAX_MEMORY_BYTES);
+  const size = exact ? exactBytes : memorySize;
+  const limit = exact ? `${exactBytes(MAX_MEMORY_BYTES)} (${memorySize(MAX_MEMORY_BYTES)})` : memorySize(MAX_MEMORY_BYTES);
+  const results = exact ? `, results ${exactBytes(memoryBytes - inputPtr - layout.inputSize - arenaBytes)}` : "";
   return error(
     "W0902",
-    `the policy needs ${mib(memoryBytes)} of fixed module memory (constants ${mib(inputPtr)}, input ${mib(layout.inputSize)}, scratch ${mib(arenaBytes)}), more than the ${mib(MAX_MEMORY_BYTES)} allowed`,
+    `the policy needs ${size(memoryBytes)} of fixed module memory (constants ${size(inputPtr)}, input ${size(layout.inputSize)}, scratch ${size(arenaBytes)}${results}), more than the ${limit} allowed`,
     span,
     "lower the `max` bounds of the largest strings, lists and maps in the input block, or use fewer constants",
   );
+}
+
+const UNITS = ["MiB", "GiB", "TiB"] as const;
+const MiB = 1024 * 1024;
+/** Sizes from here on are not written out: a policy that far over needs no figure, and a double's digits would not be one. */
+const LARGEST_SHOWN = 1024 * 1024 * 1024 * MiB;
+
+/** `n` bytes to a tenth of a MiB, GiB or TiB (the largest unit it holds one of, as rounded), or "more than 1,024 TiB". */
+export function memorySize(n: number): string {
+  if (!(n < LARGEST_SHOWN)) return "more than 1,024 TiB";
+  let value = n / MiB;
+  let unit = 0;
+  while (unit < UNITS.length - 1 && Number(value.toFixed(1)) >= 1024) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${UNITS[unit]}`;
+}
+
+/** `n` bytes, with thousands separators. */
+function exactBytes(n: number): string {
+  return `${n.toLocaleString("en-US")} bytes`;
 }

@@ -7,7 +7,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compilePolicy, STAGES } from "../../compiler/driver.js";
-import { MAX_MEMORY_BYTES } from "../../compiler/backend/plan.js";
+import { MAX_MEMORY_BYTES, memorySize } from "../../compiler/backend/plan.js";
 import { main } from "../../cli/writ.js";
 import { tempDir } from "../support/temp-dir.js";
 
@@ -53,6 +53,50 @@ describe("the module's fixed memory", () => {
     expect(code).toBe(1);
     expect(err.join("\n")).toContain("error[W0902]");
     expect(err.join("\n")).toContain("mem.writ: 1 error, 0 warnings");
+  });
+
+  it("says how much in exact bytes just over the limit, where tenths of a MiB would say 16.0 twice", async () => {
+    // 16 fields of 1 MiB whose text a rule needs: 16 MiB and a few hundred bytes
+    const near = [
+      `policy "near" version "1"`,
+      `input { ${fields.slice(0, 16).map((f) => `${f}: string(${MiB})`).join(", ")} }`,
+      `permit p when ${fields.slice(0, 16).map((f) => `${f}.startsWith("a")`).join(" && ")}`,
+      ``,
+    ].join("\n");
+    const r = await compilePolicy(near, { stopAfter: "plan" });
+    expect(r.diagnostics.map((d) => d.code)).toEqual(["W0902"]);
+    const message = r.diagnostics[0]!.message;
+    const match = /^the policy needs ([\d,]+) bytes of fixed module memory \(constants ([\d,]+) bytes, input ([\d,]+) bytes, scratch ([\d,]+) bytes, results ([\d,]+) bytes\), more than the 16,777,216 bytes \(16\.0 MiB\) allowed$/.exec(message);
+    expect(match, message).not.toBeNull();
+    const [total, ...parts] = match!.slice(1).map((n) => Number(n.replaceAll(",", "")));
+    expect(total).toBeGreaterThan(MAX_MEMORY_BYTES);
+    expect(total).toBeLessThan(MAX_MEMORY_BYTES + MiB / 20);
+    expect(parts.reduce((a, b) => a + b, 0)).toBe(total);
+    expect(parts[1]).toBe(16 * 4 + 16 * (4 + MiB)); // 16 pointers, 16 blocks of a length and 1 MiB
+  });
+
+  it("writes huge sizes in larger units, and past 1,024 TiB says only that", async () => {
+    // each `map` over 999,997 elements builds a list as long in scratch: lists of lists of lists
+    const policy = (depth: number) => {
+      let e = "l";
+      for (let k = 0; k < depth; k++) e = `l.map(x${k}, ${e})`;
+      return `policy "p" version "1"\ninput { l: list<int>(999997) }\npermit a when size(${e}) > 0\n`;
+    };
+    const message = async (depth: number) => (await compilePolicy(policy(depth), { stopAfter: "plan", maxCost: 1e300 })).diagnostics.map((d) => `${d.code} ${d.message}`);
+    expect(await message(2)).toEqual(["W0902 the policy needs 3.6 TiB of fixed module memory (constants 0.0 MiB, input 7.6 MiB, scratch 3.6 TiB), more than the 16.0 MiB allowed"]);
+    expect(await message(3)).toEqual([
+      "W0902 the policy needs more than 1,024 TiB of fixed module memory (constants 0.0 MiB, input 7.6 MiB, scratch more than 1,024 TiB), more than the 16.0 MiB allowed",
+    ]);
+    expect([0, 52428, 1023.96 * MiB, 1024 * MiB, 1.5 * 2 ** 40, 2 ** 50, NaN, Infinity].map(memorySize)).toEqual([
+      "0.0 MiB",
+      "0.0 MiB",
+      "1.0 GiB",
+      "1.0 GiB",
+      "1.5 TiB",
+      "more than 1,024 TiB",
+      "more than 1,024 TiB",
+      "more than 1,024 TiB",
+    ]);
   });
 
   it("counts a string by how the rules read it: an id when only compared, its bound when its text is needed", async () => {
