@@ -2,7 +2,8 @@
 // every engine (round-robin), times whole passes over its requests (each pass separately, keeping
 // the round's median pass), then times single calls; the per-decision figure of an engine is the
 // median over rounds, so a noisy moment (GC, a neighbour on the machine) hits every engine alike and
-// is voted out. Warm-up happens before round one.
+// is voted out. Warm-up happens before round one: at least MIN_WARMUP_PASSES passes over the whole
+// mix, the fastest deciding how the engine is timed.
 //
 // Fast engines are timed over the whole mix; engines that need milliseconds per decision are timed
 // over a subsample spaced evenly over the whole mix (at least MIN_SUBSAMPLE requests; stride()) so
@@ -35,6 +36,8 @@ export const QUICK_TIMING: TimingOptions = { rounds: 5, roundBudgetMs: 20, singl
 
 const MIN_SUBSAMPLE = 100;
 const MIN_SINGLE_CALLS = 20;
+/** warm-up passes at the least: the fastest sizes the rounds, so one stalled pass cannot */
+export const MIN_WARMUP_PASSES = 3;
 
 export interface EngineTiming {
   readonly engine: string;
@@ -151,11 +154,13 @@ export function timeEngineGroups<R>(
   const slots: Slot<R>[] = groups.flatMap(({ engines, size, expected }) =>
     engines.map((engine) => {
       const all = engine.only ?? everyRequest;
-      // warm-up over the whole mix, at least once (the agreement check ran one pass already) and for
-      // warmupMs; the fastest pass (compiled code, least disturbed by other work) sizes the rounds
+      // warm-up over the whole mix, at least MIN_WARMUP_PASSES times and for warmupMs; the fastest
+      // pass (compiled code, least disturbed by other work) sizes the rounds. Several passes, because
+      // a first pass stalled by the host (a descheduled process, V8 compiling) would otherwise be the
+      // only one once it outlasts warmupMs, and a fast engine would be timed as a slow one
       let fastest = Number.POSITIVE_INFINITY;
       const start = performance.now();
-      for (let n = 0; n < 1 || performance.now() - start < options.warmupMs; n++) {
+      for (let n = 0; n < MIN_WARMUP_PASSES || performance.now() - start < options.warmupMs; n++) {
         const t = performance.now();
         pass(engine, mix, all);
         fastest = Math.min(fastest, performance.now() - t);
