@@ -1,13 +1,21 @@
 // Timing, interleaved: all engines of one run share the process and take turns. Each round visits
-// every engine (round-robin), times whole passes over its requests (each pass separately, keeping
-// the round's median pass), then times single calls; the per-decision figure of an engine is the
-// median over rounds, so a noisy moment (GC, a neighbour on the machine) hits every engine alike and
-// is voted out. Warm-up happens before round one: at least MIN_WARMUP_PASSES passes over the whole
-// mix, the fastest deciding how the engine is timed.
+// every engine (round-robin), times its passes over its requests, then times single calls; the
+// per-decision figure of an engine is the median over rounds, so a noisy moment (GC, a neighbour on
+// the machine) hits every engine alike and is voted out. Warm-up happens before round one: at least
+// MIN_WARMUP_PASSES passes over the whole mix, the fastest deciding how the engine is timed.
 //
-// Fast engines are timed over the whole mix; engines that need milliseconds per decision are timed
-// over a subsample spaced evenly over the whole mix (at least MIN_SUBSAMPLE requests; stride()) so
-// a full run stays within minutes; results record how many requests were timed.
+// Within a round, what is timed is kept short, so that an interruption by the OS lands in a few
+// measurements and the round's median discards it, for every engine alike:
+//   * fast engines (MIN_PASSES passes over the whole mix fit the round's budget) are timed pass by
+//     pass over the whole mix, as many passes as the budget holds, the round keeping the median pass;
+//   * slow engines are timed over a subsample spaced evenly over the whole mix (at least
+//     MIN_SUBSAMPLE requests; stride()), small enough for MIN_PASSES passes in the budget, and at
+//     least MIN_PASSES passes; each call is timed on its own, each request keeps the median of its
+//     calls over the round's passes, and the round's figure is the mean of those. A slow engine's
+//     pass takes milliseconds, long enough to be interrupted every time another process wants the
+//     core; one of its calls is as short as a fast engine's pass.
+// Results record how many requests were timed, how many passes a round made, and which engines
+// were timed call by call.
 
 /**
  * What the harness times: a request in, allow (true) or deny (false) out. The peers' `Engine` is one
@@ -36,6 +44,8 @@ export const QUICK_TIMING: TimingOptions = { rounds: 5, roundBudgetMs: 20, singl
 
 const MIN_SUBSAMPLE = 100;
 const MIN_SINGLE_CALLS = 20;
+/** passes per round at the least, for every engine: the median of five discards two interrupted ones */
+export const MIN_PASSES = 5;
 /** warm-up passes at the least: the fastest sizes the rounds, so one stalled pass cannot */
 export const MIN_WARMUP_PASSES = 3;
 
@@ -47,6 +57,8 @@ export interface EngineTiming {
   /** how many requests of the mix were timed (the whole mix unless the engine is slow) */
   readonly requestsTimed: number;
   readonly passesPerRound: number;
+  /** present when each call was timed on its own (a slow engine): see timeCalls */
+  readonly callsTimed?: true;
   /** ns per decision, one figure per round (the round's median pass) */
   readonly roundsNsPerDecision: readonly number[];
   /** median over rounds of ns per decision */
@@ -57,13 +69,10 @@ export interface EngineTiming {
   readonly singleCalls: number;
 }
 
-interface Slot<R> {
+interface Slot<R> extends PassPlan {
   readonly engine: TimedEngine<R>;
   readonly size: string;
-  readonly indexes: readonly number[];
   readonly expectedAllows: number;
-  readonly passes: number;
-  readonly singleCalls: number;
   readonly rounds: number[];
   readonly singles: number[];
   cursor: number;
@@ -154,55 +163,26 @@ export function timeEngineGroups<R>(
   const slots: Slot<R>[] = groups.flatMap(({ engines, size, expected }) =>
     engines.map((engine) => {
       const all = engine.only ?? everyRequest;
-      // warm-up over the whole mix, at least MIN_WARMUP_PASSES times and for warmupMs; the fastest
-      // pass (compiled code, least disturbed by other work) sizes the rounds. Several passes, because
-      // a first pass stalled by the host (a descheduled process, V8 compiling) would otherwise be the
-      // only one once it outlasts warmupMs, and a fast engine would be timed as a slow one
-      let fastest = Number.POSITIVE_INFINITY;
-      const start = performance.now();
-      for (let n = 0; n < MIN_WARMUP_PASSES || performance.now() - start < options.warmupMs; n++) {
-        const t = performance.now();
-        pass(engine, mix, all);
-        fastest = Math.min(fastest, performance.now() - t);
-      }
-      const perDecisionMs = fastest / all.length;
-      const affordable = Math.floor(options.roundBudgetMs / perDecisionMs);
-      const indexes = affordable >= all.length ? all : stride(all.length, Math.max(MIN_SUBSAMPLE, affordable)).map((k) => all[k]!);
-      const passes = Math.max(1, Math.round(options.roundBudgetMs / (perDecisionMs * indexes.length)));
-      const singleCalls = Math.max(MIN_SINGLE_CALLS, Math.min(2000, Math.floor(options.singleCallBudgetMs / perDecisionMs)));
-      const expectedAllows = indexes.reduce((n, i) => n + (expected[i] ? 1 : 0), 0);
-      log(`  ${engine.name} (${size}): ~${formatNs(perDecisionMs * 1e6)}/decision in warm-up; ${indexes.length} requests x ${passes} passes per round`);
-      return { engine, size, indexes, expectedAllows, passes, singleCalls, rounds: [], singles: [], cursor: 0 };
+      const perDecisionMs = warmUp(engine, mix, all, options.warmupMs);
+      const plan = planPasses(all, perDecisionMs, options);
+      const expectedAllows = plan.indexes.reduce((n, i) => n + (expected[i] ? 1 : 0), 0);
+      log(
+        `  ${engine.name} (${size}): ~${formatNs(perDecisionMs * 1e6)}/decision in warm-up; ` +
+          `${plan.indexes.length} requests x ${plan.passes} passes per round${plan.perCall ? ", each call timed" : ""}`,
+      );
+      return { engine, size, ...plan, expectedAllows, rounds: [], singles: [], cursor: 0 };
     }),
   );
 
   for (let round = 0; round < options.rounds; round++) {
     for (const slot of slots) {
       gc?.();
-      const { engine, indexes } = slot;
-      // each pass is timed on its own and the round keeps the median pass: a pass is short (a
-      // millisecond or less for fast engines), so one that the OS scheduler interrupted is an
-      // outlier to discard rather than a cost spread over the whole round
-      const passNs = new Float64Array(slot.passes);
-      let allows = 0;
-      for (let p = 0; p < slot.passes; p++) {
-        const t0 = process.hrtime.bigint();
-        allows += pass(engine, mix, indexes);
-        passNs[p] = Number(process.hrtime.bigint() - t0);
-      }
+      const { allows, nsPerDecision } = slot.perCall ? timeCalls(slot, mix, timerOverheadNs) : timePasses(slot, mix);
       if (allows !== slot.expectedAllows * slot.passes) {
-        throw new Error(`${engine.name} (${slot.size}) changed its answers while being timed: ${allows} allows, expected ${slot.expectedAllows * slot.passes}`);
+        throw new Error(`${slot.engine.name} (${slot.size}) changed its answers while being timed: ${allows} allows, expected ${slot.expectedAllows * slot.passes}`);
       }
-      slot.rounds.push(quantile(Array.from(passNs), 0.5) / indexes.length);
-      for (let s = 0; s < slot.singleCalls; s++) {
-        const i = indexes[slot.cursor]!;
-        slot.cursor = (slot.cursor + 1) % indexes.length;
-        const request = mix[i]!;
-        const a = process.hrtime.bigint();
-        engine.decide(request, i);
-        const b = process.hrtime.bigint();
-        slot.singles.push(Math.max(0, Number(b - a) - timerOverheadNs));
-      }
+      slot.rounds.push(nsPerDecision);
+      timeSingleCalls(slot, mix, timerOverheadNs);
     }
   }
 
@@ -212,12 +192,114 @@ export function timeEngineGroups<R>(
     size: slot.size,
     requestsTimed: slot.indexes.length,
     passesPerRound: slot.passes,
+    ...(slot.perCall ? { callsTimed: true as const } : {}),
     roundsNsPerDecision: slot.rounds.map((x) => Math.round(x * 10) / 10),
     medianNsPerDecision: quantile(slot.rounds, 0.5),
     p50Ns: quantile(slot.singles, 0.5),
     p99Ns: quantile(slot.singles, 0.99),
     singleCalls: slot.singles.length,
   }));
+}
+
+/**
+ * Warm-up over the whole of `all`: at least MIN_WARMUP_PASSES passes and at least `warmupMs`.
+ * Returns the fastest pass's milliseconds per decision (compiled code, least disturbed by other
+ * work), which sizes the rounds. Several passes, because a first pass stalled by the host (a
+ * descheduled process, a page fault, V8 compiling) would otherwise be the only one once it outlasts
+ * `warmupMs`, and a fast engine would be sized as a slow one.
+ */
+function warmUp<R>(engine: TimedEngine<R>, mix: readonly R[], all: readonly number[], warmupMs: number): number {
+  let fastest = Number.POSITIVE_INFINITY;
+  const start = performance.now();
+  for (let n = 0; n < MIN_WARMUP_PASSES || performance.now() - start < warmupMs; n++) {
+    const t = performance.now();
+    pass(engine, mix, all);
+    fastest = Math.min(fastest, performance.now() - t);
+  }
+  return fastest / all.length;
+}
+
+interface PassPlan {
+  readonly indexes: readonly number[];
+  readonly passes: number;
+  readonly perCall: boolean;
+  readonly singleCalls: number;
+}
+
+/**
+ * How an engine is timed in each round, from its warm-up speed. An engine whose whole mix fits the
+ * round's budget MIN_PASSES times or more is fast: whole passes over the mix, as many as the budget
+ * holds. Any other is slow: an evenly spaced subsample (at least MIN_SUBSAMPLE requests) small
+ * enough for MIN_PASSES passes in the budget, and at least MIN_PASSES passes, whatever the budget.
+ */
+export function planPasses(all: readonly number[], perDecisionMs: number, options: TimingOptions): PassPlan {
+  const singleCalls = Math.max(MIN_SINGLE_CALLS, Math.min(2000, Math.floor(options.singleCallBudgetMs / perDecisionMs)));
+  const affordable = Math.floor(options.roundBudgetMs / (perDecisionMs * MIN_PASSES));
+  if (affordable >= all.length) {
+    const passes = Math.max(MIN_PASSES, Math.round(options.roundBudgetMs / (perDecisionMs * all.length)));
+    return { indexes: all, passes, perCall: false, singleCalls };
+  }
+  const indexes = stride(all.length, Math.max(MIN_SUBSAMPLE, affordable)).map((k) => all[k]!);
+  const passes = Math.max(MIN_PASSES, Math.round(options.roundBudgetMs / (perDecisionMs * indexes.length)));
+  return { indexes, passes, perCall: true, singleCalls };
+}
+
+/**
+ * A fast engine's round: each pass over its requests timed on its own, the round keeping the median
+ * pass. A pass is short (a millisecond or less), so one the OS scheduler interrupted is an outlier
+ * to discard rather than a cost spread over the round.
+ */
+function timePasses<R>(slot: Slot<R>, mix: readonly R[]): { allows: number; nsPerDecision: number } {
+  const passNs = new Float64Array(slot.passes);
+  let allows = 0;
+  for (let p = 0; p < slot.passes; p++) {
+    const t0 = process.hrtime.bigint();
+    allows += pass(slot.engine, mix, slot.indexes);
+    passNs[p] = Number(process.hrtime.bigint() - t0);
+  }
+  return { allows, nsPerDecision: quantile(Array.from(passNs), 0.5) / slot.indexes.length };
+}
+
+/**
+ * A slow engine's round: its passes with every call timed on its own (timer overhead subtracted);
+ * each request keeps the median of its calls over the round's passes, and the round's figure is the
+ * mean of those. A slow engine's pass lasts milliseconds, long enough for the OS to interrupt every
+ * one of them when another process wants the core, so the median pass would keep an interruption;
+ * one call is as short as a fast engine's pass, and an interrupted call is discarded as an
+ * interrupted pass is.
+ */
+function timeCalls<R>(slot: Slot<R>, mix: readonly R[], timerOverheadNs: number): { allows: number; nsPerDecision: number } {
+  const { engine, indexes, passes } = slot;
+  const callNs = new Float64Array(indexes.length * passes);
+  let allows = 0;
+  for (let p = 0; p < passes; p++) {
+    for (let k = 0; k < indexes.length; k++) {
+      const i = indexes[k]!;
+      const t0 = process.hrtime.bigint();
+      const allowed = engine.decide(mix[i]!, i);
+      const t1 = process.hrtime.bigint();
+      if (allowed) allows++;
+      callNs[k * passes + p] = Number(t1 - t0);
+    }
+  }
+  let sum = 0;
+  for (let k = 0; k < indexes.length; k++) {
+    sum += Math.max(0, quantile(Array.from(callNs.subarray(k * passes, (k + 1) * passes)), 0.5) - timerOverheadNs);
+  }
+  return { allows, nsPerDecision: sum / indexes.length };
+}
+
+/** Single calls, timed one by one, taking the engine's requests in turn from round to round. */
+function timeSingleCalls<R>(slot: Slot<R>, mix: readonly R[], timerOverheadNs: number): void {
+  for (let s = 0; s < slot.singleCalls; s++) {
+    const i = slot.indexes[slot.cursor]!;
+    slot.cursor = (slot.cursor + 1) % slot.indexes.length;
+    const request = mix[i]!;
+    const a = process.hrtime.bigint();
+    slot.engine.decide(request, i);
+    const b = process.hrtime.bigint();
+    slot.singles.push(Math.max(0, Number(b - a) - timerOverheadNs));
+  }
 }
 
 /** 42 ns, 6.8 µs, 1.5 ms, 2.1 s: three significant figures at most. */

@@ -2,7 +2,7 @@
 // run (all engines in one process, with Cedar's required V8 flag), then Writ's rows from the run
 // without the flag, followed by the machine and mix it was measured on.
 
-import { formatNs } from "../harness.js";
+import { MIN_PASSES, formatNs } from "../harness.js";
 import type { BenchResults, SizeFigures, SummaryRow } from "./results.js";
 import { renderScalingTable } from "../scaling.js";
 
@@ -24,6 +24,35 @@ function latency(f: SizeFigures | undefined): string {
 function row(r: SummaryRow, suffix: string, o0: boolean): string {
   const built = o0 && r.engine.startsWith("writ") ? ", compiled at O0" : "";
   return `| ${r.label}${built}${suffix} | ${median(r.small)} | ${median(r.large)} | ${ratio(r.small)} | ${ratio(r.large)} | ${latency(r.small)} | ${latency(r.large)} |`;
+}
+
+/**
+ * The footnote of the rows marked *: how those engines were timed. Results from before slow engines'
+ * calls were timed one by one (no `callsTimed`) timed each over one or a few whole passes a round.
+ */
+function subsampleNote(results: BenchResults): string {
+  const timings = results.runs.flatMap((r) => r.timings);
+  if (!timings.some((t) => t.requestsTimed < results.mix.count)) return "";
+  if (timings.some((t) => t.callsTimed === true)) {
+    return (
+      " \\* slow engine: timed over an evenly spaced subsample of the mix, at least five passes a round with each call timed on its own;" +
+      " a round's figure is the mean over the requests of each one's median call in that round, so that an interrupted call is discarded as an interrupted pass of a fast engine is."
+    );
+  }
+  return " \\* timed over an evenly spaced subsample of the mix (slow engine).";
+}
+
+/**
+ * What load does to the ratios: each engine's round keeps the median of short measurements (passes
+ * or calls), which discards the interrupted ones for every engine alike. An engine timed in fewer
+ * than MIN_PASSES passes a round, each one long (results from before slow engines' calls were timed
+ * one by one), took every interruption in its figure, and its ratio to Writ with it.
+ */
+function ratiosUnderLoad(results: BenchResults): string {
+  const exposed = results.runs.flatMap((r) => r.timings).filter((t) => t.callsTimed !== true && t.passesPerRound < MIN_PASSES);
+  if (exposed.length === 0) return "the ratios, measured interleaved, hold better.";
+  const names = [...new Set(exposed.map((t) => t.engine))].join(", ");
+  return `so are the ratios to the engines timed in fewer than ${MIN_PASSES} passes a round (${names}), whose every pass took its share of the interruptions.`;
 }
 
 export function renderTable(results: BenchResults): string {
@@ -49,9 +78,7 @@ export function renderTable(results: BenchResults): string {
       `(${(results.mix.allowRateSmall * 100).toFixed(1)}% allowed under 12 rules), all engines and both policy sizes in one Node process, ` +
       `interleaved in ${main?.timings[0]?.roundsNsPerDecision.length ?? 0} rounds; × Writ is the engine's time divided by Writ's ` +
       `in the same round, the median over the rounds. Single-call latencies are timed with \`process.hrtime.bigint()\`, timer overhead subtracted.` +
-      (results.summary.some((r) => (r.small?.requestsTimed ?? 1000) < 1000 || (r.large?.requestsTimed ?? 1000) < 1000)
-        ? " \\* timed over an evenly spaced subsample of the mix (slow engine)."
-        : ""),
+      subsampleNote(results),
     "",
     `Measured ${results.date.slice(0, 10)} on ${m.cpuModel} (${m.cpuCount} cores, ` +
       `${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB), Node ${m.node}` +
@@ -59,7 +86,7 @@ export function renderTable(results: BenchResults): string {
       (m.loadAverage !== undefined && Math.max(m.loadAverage.start[0] ?? 0, m.loadAverage.end[0] ?? 0) > m.cpuCount
         ? ` The 1-minute load average was ${m.loadAverage.start[0]!.toFixed(1)} at the start and ` +
           `${m.loadAverage.end[0]!.toFixed(1)} at the end, on ${m.cpuCount} cores (it counts this run's own compiling and whatever ran in the minute before): ` +
-          `where other work ran alongside, absolute figures are inflated; the ratios, measured interleaved, hold better.`
+          `where other work ran alongside, absolute figures are inflated; ${ratiosUnderLoad(results)}`
         : "") +
       (m.hostProbes !== undefined && m.hostProbes.length > 0
         ? ` How fast the host ran (one SHA3-512 of 1.4 KB, the median of 2,000; it rises when the host slows down): ${m.hostProbes.map((p) => `${p.us.toFixed(2)} µs ${p.at}`).join(", ")}.`

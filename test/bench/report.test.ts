@@ -197,6 +197,26 @@ describe("the table and the summary", () => {
     expect(o0.chart).toContain("Writ compiled at O0");
   });
 
+  it("says how the slow engines (*) were timed, as the results say they were", () => {
+    const base = sampleResults();
+    const [main, noFlag] = base.runs;
+    const slow = (t: EngineTiming, callsTimed: boolean): EngineTiming =>
+      t.engine === "cedar" ? { ...t, requestsTimed: 100, passesPerRound: callsTimed ? 5 : 1, ...(callsTimed ? { callsTimed: true as const } : {}) } : { ...t, passesPerRound: 300 };
+    const withSlow = (callsTimed: boolean): BenchResults => {
+      const runs = [{ ...main!, timings: main!.timings.map((t) => slow(t, callsTimed)) }, { ...noFlag!, timings: noFlag!.timings.map((t) => slow(t, callsTimed)) }];
+      const loaded = { ...base.machine, loadAverage: { start: [3.5, 3, 3], end: [3.1, 3, 3] } };
+      return { ...base, machine: loaded, runs, summary: summarize(runs) };
+    };
+    const now = renderResults(withSlow(true)).table;
+    expect(now).toContain("| cedar label | 200 µs* |");
+    expect(now).toContain("\\* slow engine: timed over an evenly spaced subsample of the mix, at least five passes a round with each call timed on its own;");
+    expect(now).toContain("absolute figures are inflated; the ratios, measured interleaved, hold better.");
+    // results from before: one long pass a round, which every interruption reached
+    const before = renderResults(withSlow(false)).table;
+    expect(before).toContain("\\* timed over an evenly spaced subsample of the mix (slow engine).");
+    expect(before).toContain("absolute figures are inflated; so are the ratios to the engines timed in fewer than 5 passes a round (cedar), whose every pass took its share of the interruptions.");
+  });
+
   it("says how fast the host ran before each run, when the run probed it", () => {
     const base = sampleResults();
     expect(renderResults(base).table).not.toContain("How fast the host ran");
