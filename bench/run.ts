@@ -1,9 +1,11 @@
 // The benchmark driver (`npm run bench`, or `npx tsx bench/run.ts` in development).
 //
-//   parent: builds the mix, compiles Writ's bundles and the reference answers (bench/writ-build.ts),
-//           then runs each measurement in a fresh child process and writes bench/results/.
-//   child:  checks every engine against the reference on the whole mix (stops on any disagreement),
-//           then times all engines interleaved (bench/harness.ts) and prints its figures as JSON.
+//   parent: builds the mix and the boundary requests (bench/boundary.ts), compiles Writ's bundles and
+//           the reference answers (bench/writ-build.ts), then runs each measurement in a fresh child
+//           process and writes bench/results/.
+//   child:  checks every engine against the reference on the boundary requests and the whole mix
+//           (stops on any disagreement), then times all engines interleaved on the mix
+//           (bench/harness.ts) and prints its figures as JSON.
 //
 // Two children: `wasm-flag` runs every engine under node --no-turbo-inline-js-wasm-calls (which
 // cedar-wasm needs on Node 20); `no-flag` runs Writ (and the JS floor) without it, because the flag
@@ -17,7 +19,8 @@ import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_MIX_SEED, DEFAULT_MIX_SIZE, describeMix, generateMix, measureMix } from "./mix.js";
-import { checkAgreement, describeDisagreements } from "./agreement.js";
+import { checkAgreement, checkEngine, describeDisagreements } from "./agreement.js";
+import { boundaryRequests } from "./boundary.js";
 import { FULL_TIMING, QUICK_TIMING, formatNs, measureTimerOverheadNs, timeEngineGroups, type EngineGroup } from "./harness.js";
 import { ENGINE_ORDER, createEngines, isEngineName, type EngineName } from "./engines/index.js";
 import { POLICY_SIZES, type PolicySize } from "./engines/types.js";
@@ -45,6 +48,7 @@ export const USAGE = [
   "",
   "  --quick                 a short run: indicative figures only",
   "  --check                 agreement only: every engine against the reference on the whole mix",
+  "                          and the boundary requests",
   "                          (and Writ on the scaling policies, with --scaling); times and writes nothing",
   "  --no-write              print the figures, do not touch bench/results/",
   "  --engines=a,b           a subset of the engines, at least one of:",
@@ -83,6 +87,8 @@ interface Job {
   readonly quick: boolean;
   readonly check: boolean;
   readonly reference: { readonly name: string; readonly answers: Readonly<Record<PolicySize, boolean[]>> };
+  /** requests on either side of the policy's constants (boundary.ts): checked, never timed */
+  readonly boundary: { readonly requests: readonly BenchRequest[]; readonly answers: Readonly<Record<PolicySize, boolean[]>> };
   /** bundle directories per size, when Writ compiled */
   readonly writBundleDirs: Readonly<Record<PolicySize, string>> | null;
   readonly runs: readonly RunSpec[];
@@ -183,20 +189,24 @@ async function runChild(jobPath: string, runId: string): Promise<number> {
     const created = await createEngines(spec.engines, bundles);
     if (groups.length === 0) notes.push(...created.notes);
     const expected = job.reference.answers[size];
+    const boundary = { requests: job.boundary.requests, expected: job.boundary.answers[size] };
     for (const engine of created.engines) {
       try {
         await engine.prepare(size);
-        engine.bindMix?.(mix);
       } catch (e) {
         console.error(`${engine.name} could not prepare the ${size} policy: ${e instanceof Error ? e.message : String(e)}`);
         return 3;
       }
-      const report = checkAgreement(engine, size, mix, expected);
-      if (report.disagreementCount > 0) {
-        console.error(describeDisagreements(report, job.reference.name));
+      const [edge, onMix] = checkEngine(engine, size, mix, expected, boundary);
+      const failed = [edge, onMix].find((r) => r !== undefined && r.disagreementCount > 0);
+      if (failed !== undefined) {
+        console.error(describeDisagreements(failed, job.reference.name));
         return 4;
       }
-      console.error(`  agree: ${engine.name} (${size}) matches ${job.reference.name} on all ${report.checked} requests (${report.allowed} allowed)`);
+      console.error(
+        `  agree: ${engine.name} (${size}) matches ${job.reference.name} on all ${onMix!.checked} requests (${onMix!.allowed} allowed)` +
+          ` and all ${edge!.checked} boundary requests (${edge!.allowed} allowed)`,
+      );
     }
     groups.push({ engines: created.engines, size, expected });
   }
@@ -289,14 +299,17 @@ async function runParent(options: Options): Promise<number> {
   console.error(`mix (seed ${options.seed}):\n${describeMix(stats).replace(/^/gm, "  ")}`);
 
   const wantsWrit = options.engines.some((e) => e.startsWith("writ"));
-  const writ = wantsWrit ? await buildWrit(mix, { optimize: !options.unoptimized }) : ({ ok: false, reason: "not requested" } as const);
+  const boundary = boundaryRequests();
+  const writ = wantsWrit ? await buildWrit(mix, { optimize: !options.unoptimized, boundary }) : ({ ok: false, reason: "not requested" } as const);
   const parentNotes: string[] = [];
   let reference: Job["reference"];
+  let boundaryAnswers: Job["boundary"]["answers"];
   const jobDir = mkdtempSync(join(tmpdir(), "writ-bench-"));
   let writBundleDirs: Job["writBundleDirs"] = null;
   if (writ.ok) {
     console.error(`writ: compiled 12 rules in ${writ.build.compileMs.small.toFixed(0)} ms, 1,012 rules in ${writ.build.compileMs.large.toFixed(0)} ms`);
     reference = { name: "writ-interp", answers: writ.build.reference };
+    boundaryAnswers = writ.build.boundaryReference;
     const { writeBundle } = await import("../runtime/trust/bundle-files.js");
     writBundleDirs = { small: join(jobDir, "small"), large: join(jobDir, "large") };
     for (const size of POLICY_SIZES) {
@@ -310,10 +323,12 @@ async function runParent(options: Options): Promise<number> {
       console.error(note);
     }
     const large = largePermitPairs().byTool;
-    reference = {
-      name: "js-ifelse",
-      answers: { small: mix.map((r) => decideAgentGovernance(r, null)), large: mix.map((r) => decideAgentGovernance(r, large)) },
-    };
+    const answers = (requests: readonly BenchRequest[]) => ({
+      small: requests.map((r) => decideAgentGovernance(r, null)),
+      large: requests.map((r) => decideAgentGovernance(r, large)),
+    });
+    reference = { name: "js-ifelse", answers: answers(mix) };
+    boundaryAnswers = answers(boundary);
   }
 
   // built under --check too: the scaling engines' agreement with the interpreter is checked in their
@@ -361,6 +376,7 @@ async function runParent(options: Options): Promise<number> {
     quick: options.quick,
     check: options.check,
     reference,
+    boundary: { requests: boundary, answers: boundaryAnswers },
     writBundleDirs,
     runs,
     scaling: scalingJobs,
@@ -392,7 +408,7 @@ async function runParent(options: Options): Promise<number> {
   }
   if (options.check) {
     const scaling = scalingJobs.length > 0 ? `; the scaling engines agree with writ-interp on the policies of ${scalingJobs.map((j) => j.rules).join(", ")} rules` : "";
-    console.error(`check: every engine agrees with ${reference.name} on all ${mix.length} requests, both policy sizes${scaling}`);
+    console.error(`check: every engine agrees with ${reference.name} on all ${mix.length} requests and ${boundary.length} boundary requests, both policy sizes${scaling}`);
     // a check asked for and not made is not a pass
     const unchecked: string[] = [];
     if (wantsWrit && !writ.ok) unchecked.push(`Writ was not checked (${writ.reason.split("\n")[0]!})`);

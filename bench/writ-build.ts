@@ -15,6 +15,8 @@ export interface WritBuild {
   readonly bundles: Readonly<Record<PolicySize, Bundle>>;
   /** the reference interpreter's allow/deny for each request of the mix, per size */
   readonly reference: Readonly<Record<PolicySize, boolean[]>>;
+  /** the same for each of the boundary requests passed in (boundary.ts), per size */
+  readonly boundaryReference: Readonly<Record<PolicySize, boolean[]>>;
   /** milliseconds to compile each policy (parse → validated module) */
   readonly compileMs: Readonly<Record<PolicySize, number>>;
 }
@@ -27,8 +29,14 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** `optimize: false` compiles at O0: faster, the same decisions (for agreement checks in tests). */
-export async function buildWrit(mix: readonly BenchRequest[], options: { optimize?: boolean } = {}): Promise<WritBuildResult> {
+/**
+ * `optimize: false` compiles at O0: faster, the same decisions (for agreement checks, and when the
+ * interpreter is wanted as the reference alone). `boundary`: more requests to answer, not timed.
+ */
+export async function buildWrit(
+  mix: readonly BenchRequest[],
+  options: { optimize?: boolean; boundary?: readonly BenchRequest[] } = {},
+): Promise<WritBuildResult> {
   let compiler: typeof import("../compiler/index.js");
   try {
     compiler = await import("../compiler/index.js");
@@ -37,6 +45,7 @@ export async function buildWrit(mix: readonly BenchRequest[], options: { optimiz
   }
   const bundles: Partial<Record<PolicySize, Bundle>> = {};
   const reference: Partial<Record<PolicySize, boolean[]>> = {};
+  const boundaryReference: Partial<Record<PolicySize, boolean[]>> = {};
   const compileMs: Partial<Record<PolicySize, number>> = {};
   for (const size of ["small", "large"] as const) {
     const fileName = POLICY_FILES[size];
@@ -56,12 +65,14 @@ export async function buildWrit(mix: readonly BenchRequest[], options: { optimiz
     bundles[size] = result.bundle;
     const interpreter = compiler.createInterpreter(result.ir, result.checked.errorSites);
     reference[size] = mix.map((r) => interpreter.decide(r).decision === "allow");
+    boundaryReference[size] = (options.boundary ?? []).map((r) => interpreter.decide(r).decision === "allow");
   }
   return {
     ok: true,
     build: {
       bundles: bundles as Record<PolicySize, Bundle>,
       reference: reference as Record<PolicySize, boolean[]>,
+      boundaryReference: boundaryReference as Record<PolicySize, boolean[]>,
       compileMs: compileMs as Record<PolicySize, number>,
     },
   };

@@ -4,7 +4,7 @@
 
 import { newEnforcer, newModelFromString, type Enforcer } from "casbin";
 import type { BenchRequest } from "../request.js";
-import { casbinRules } from "./policy-text.js";
+import { casbinRules, type TextRule } from "./policy-text.js";
 import type { Engine, PolicySize } from "./types.js";
 
 const MODEL = `
@@ -25,7 +25,8 @@ function hasRole(roles: readonly string[], role: string): boolean {
   return roles.includes(role);
 }
 
-export function createCasbinEngine(): Engine {
+/** `rules` gives the rule texts for a size (the policy's own by default; the tests change one). */
+export function createCasbinEngine(rules: (size: PolicySize) => readonly TextRule[] = casbinRules): Engine {
   let enforcer: Enforcer | undefined;
   return {
     name: "casbin",
@@ -35,7 +36,7 @@ export function createCasbinEngine(): Engine {
       const e = await newEnforcer(newModelFromString(MODEL));
       await e.addFunction("hasRole", hasRole as (...args: unknown[]) => boolean);
       // effect order does not matter to casbin's deny-override; keep declaration order anyway
-      await e.addPolicies(casbinRules(size).map((r) => [r.condition, r.effect === "permit" ? "allow" : "deny"]));
+      await e.addPolicies(rules(size).map((r) => [r.condition, r.effect === "permit" ? "allow" : "deny"]));
       enforcer = e;
     },
     decide(request: BenchRequest) {

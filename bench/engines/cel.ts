@@ -4,12 +4,13 @@
 
 import { parse } from "@marcbachmann/cel-js";
 import type { BenchRequest } from "../request.js";
-import { celRules } from "./policy-text.js";
+import { celRules, type TextRule } from "./policy-text.js";
 import type { Engine, PolicySize } from "./types.js";
 
 type Compiled = (activation: Record<string, unknown>) => unknown;
 
-export function createCelEngine(): Engine {
+/** `rules` gives the rule texts for a size (the policy's own by default; the tests change one). */
+export function createCelEngine(rules: (size: PolicySize) => readonly TextRule[] = celRules): Engine {
   let forbids: Compiled[] = [];
   let permits: Compiled[] = [];
   return {
@@ -17,9 +18,9 @@ export function createCelEngine(): Engine {
     label: "CEL (@marcbachmann/cel-js 8.0.0)",
     usesWasm: false,
     async prepare(size: PolicySize) {
-      const rules = celRules(size);
-      forbids = rules.filter((r) => r.effect === "forbid").map((r) => parse(r.condition) as Compiled);
-      permits = rules.filter((r) => r.effect === "permit").map((r) => parse(r.condition) as Compiled);
+      const texts = rules(size);
+      forbids = texts.filter((r) => r.effect === "forbid").map((r) => parse(r.condition) as Compiled);
+      permits = texts.filter((r) => r.effect === "permit").map((r) => parse(r.condition) as Compiled);
     },
     decide(request: BenchRequest) {
       const activation = request as unknown as Record<string, unknown>;

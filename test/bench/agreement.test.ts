@@ -1,5 +1,5 @@
 // Agreement before timing. Every engine must give the reference's allow/deny on every request of the
-// mix for both policy sizes: checked through the benchmark's own `--check` mode, in a real child
+// mix and every boundary request (bench/boundary.ts) for both policy sizes: checked through the benchmark's own `--check` mode, in a real child
 // process with the V8 flag Cedar needs, against Writ's interpreter. The
 // checker itself must catch a wrong engine, and the benchmark must stop on one.
 
@@ -16,6 +16,9 @@ import type { Engine } from "../../bench/engines/types.js";
 import { packageRoot } from "../../bench/paths.js";
 import { buildScaling, scalingEngines } from "../../bench/scaling.js";
 import { tempDir } from "../support/temp-dir.js";
+import { boundaryRequests } from "../../bench/boundary.js";
+import { largePermitPairs } from "../../bench/policies/large-permits.js";
+import type { BenchRequest } from "../../bench/request.js";
 
 const root = packageRoot();
 const runScript = join(root, "bench", "run.ts");
@@ -33,8 +36,11 @@ describe("agreement with the reference", () => {
   it("holds for every engine on the whole mix, both sizes (bench --check, child process)", () => {
     const run = runBench(["--check", "--unoptimized"]);
     expect(run.status, run.stderr).toBe(0);
+    const boundary = boundaryRequests().length;
     const agreed = new Set(
-      [...run.stderr.matchAll(/agree: (\S+) \((small|large)\) matches (\S+) on all 1000 requests/g)].map((m) => `${m[1]}/${m[2]}`),
+      [...run.stderr.matchAll(/agree: (\S+) \((small|large)\) matches (\S+) on all 1000 requests \(\d+ allowed\) and all (\d+) boundary requests/g)]
+        .filter((m) => Number(m[4]) === boundary)
+        .map((m) => `${m[1]}/${m[2]}`),
     );
     const peers = ENGINE_ORDER.filter((e) => !e.startsWith("writ"));
     for (const engine of peers) for (const size of ["small", "large"]) expect(agreed, `${engine} ${size}`).toContain(`${engine}/${size}`);
@@ -75,25 +81,49 @@ describe("agreement with the reference", () => {
     expect(report.disagreements[0]!.actual).toBe("threw: boom");
   });
 
-  it("stops the benchmark child with a clear message when an answer differs", () => {
-    const expected = generateMix().map((r) => decideAgentGovernance(r, null));
-    const small = [...expected];
-    small[7] = !small[7];
-    const job = {
+  /** A child's job over the default mix, js-ifelse against its own answers, one of them flipped. */
+  function tamperedJob(flip: "mix" | "boundary") {
+    const large = largePermitPairs().byTool;
+    const answers = (requests: readonly BenchRequest[]) => ({
+      small: requests.map((r) => decideAgentGovernance(r, null)),
+      large: requests.map((r) => decideAgentGovernance(r, large)),
+    });
+    const boundary = boundaryRequests();
+    const reference = answers(generateMix());
+    const edge = answers(boundary);
+    const flipped = flip === "mix" ? reference.small : edge.small;
+    flipped[7] = !flipped[7];
+    return {
       seed: 20261128,
       count: 1000,
       quick: true,
       check: true,
-      reference: { name: "tampered-reference", answers: { small, large: expected } },
+      reference: { name: "tampered-reference", answers: reference },
+      boundary: { requests: boundary, answers: edge },
       writBundleDirs: null,
       runs: [{ id: "t", description: "test", nodeFlags: [], engines: ["js-ifelse"] }],
     };
+  }
+
+  it("stops the benchmark child with a clear message when an answer differs", () => {
     const jobPath = join(tmp, "job.json");
-    writeFileSync(jobPath, JSON.stringify(job));
+    writeFileSync(jobPath, JSON.stringify(tamperedJob("mix")));
     const run = runBench(["--child", jobPath, "t"]);
     expect(run.status).toBe(4);
     expect(run.stderr).toContain("js-ifelse disagrees with tampered-reference on 1 of 1000 requests (small policy)");
     expect(run.stderr).toContain("request #7:");
+    expect(run.stdout).not.toContain("@@bench-result");
+  }, 60_000);
+
+  it("stops the benchmark child when an answer on a boundary request differs", () => {
+    const job = tamperedJob("boundary");
+    const jobPath = join(tmp, "job.json");
+    writeFileSync(jobPath, JSON.stringify(job));
+    const run = runBench(["--child", jobPath, "t"]);
+    expect(run.status).toBe(4);
+    expect(run.stderr).toContain(`js-ifelse disagrees with tampered-reference on 1 of ${job.boundary.requests.length} boundary requests (small policy)`);
+    expect(run.stderr).toContain("boundary request #7:");
+    expect(run.stderr).toContain(JSON.stringify(job.boundary.requests[7]));
     expect(run.stdout).not.toContain("@@bench-result");
   }, 60_000);
 
