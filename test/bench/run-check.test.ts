@@ -35,6 +35,16 @@ describe("npm run bench -- --check --scaling", () => {
     expect(r.stderr).toMatch(/check: every engine agrees with writ-interp on all 1000 requests and \d+ boundary requests, both policy sizes; the scaling engines agree with writ-interp on the policies of 10 rules\n/);
   }, 180_000);
 
+  it("checks the other engines against Writ's interpreter when no Writ engine is measured", async () => {
+    const r = await bench(build, ["--check", "--engines=js-ifelse,js-closures"]);
+    expect(r.code, r.stderr).toBe(0);
+    for (const engine of ["js-ifelse", "js-closures"]) {
+      for (const size of ["small", "large"]) expect(r.stderr).toMatch(new RegExp(`agree: ${engine} \\(${size}\\) matches writ-interp on all 1000 requests`));
+    }
+    expect(r.stderr).not.toMatch(/agree: writ/); // the interpreter answers; Writ's module is not measured
+    expect(r.stderr).toMatch(/check: every engine agrees with writ-interp on all 1000 requests and \d+ boundary requests/);
+  }, 180_000);
+
   it("fails, saying why, when it cannot check them", async () => {
     const r = await bench(build, ["--check", "--engines=js-ifelse", "--scaling=10"]);
     expect(r.code, r.stderr).toBe(1);
