@@ -8,9 +8,10 @@
 //           (stops on any disagreement), then times all engines interleaved on the mix
 //           (bench/harness.ts) and prints its figures as JSON.
 //
-// Two children: `wasm-flag` runs every engine under node --no-turbo-inline-js-wasm-calls (which
-// cedar-wasm needs on Node 20); `no-flag` runs Writ (and the JS floor) without it, because the flag
-// slows every JS→WASM call a little and Writ's users will not set it.
+// Two children: `wasm-flag` runs every engine under node --no-turbo-inline-js-wasm-calls, which
+// engines/cedar.ts requires (cedar-wasm 4.13.0 can make V8 abort on Node 20 without it; see there);
+// `no-flag` runs Writ (and the JS floor) without it, because the flag slows every JS→WASM call a
+// little and Writ's users will not set it.
 //
 // Options: USAGE below (`--help` prints it).
 

@@ -3,8 +3,10 @@
 // becomes a principal entity (roles, clearance, tenant), an action entity named after action.name, a
 // resource entity (type, owner, sensitivity) and a context record (tool plus the request's context).
 // Building those entities is part of each decision, as it would be in a host.
-// Node 20 needs --no-turbo-inline-js-wasm-calls with this module (V8 crashes otherwise), so prepare()
-// refuses to run without it.
+// prepare() refuses to run without node --no-turbo-inline-js-wasm-calls: with this module on Node 20,
+// V8 can abort with a fatal "unreachable code" error when a function that calls into the module is
+// deoptimised (after a GC, for instance). Whether it does depends on timing: a run of 200,000
+// decisions without the flag on Node v20.20.2 did not crash. The flag stops V8 inlining JS→WASM calls.
 
 import type { BenchRequest } from "../request.js";
 import { largePermitPairs } from "../policies/large-permits.js";
@@ -58,7 +60,9 @@ export function createCedarEngine(): Engine {
     usesWasm: true,
     async prepare(size: PolicySize) {
       if (!process.execArgv.includes(WASM_CALL_FLAG)) {
-        throw new Error(`the cedar engine needs node ${WASM_CALL_FLAG} (cedar-wasm 4.13.0 crashes Node 20 without it)`);
+        throw new Error(
+          `the cedar engine needs node ${WASM_CALL_FLAG}: without it, V8 on Node 20 can abort with "unreachable code" when a function calling into cedar-wasm 4.13.0 is deoptimised`,
+        );
       }
       cedar ??= await import("@cedar-policy/cedar-wasm/nodejs");
       policySetId = `agent-governance-${size}`;
