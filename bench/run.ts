@@ -23,6 +23,7 @@ import { fileURLToPath } from "node:url";
 import { DEFAULT_MIX_SEED, DEFAULT_MIX_SIZE, describeMix, generateMix, measureMix } from "./mix.js";
 import { checkAgreement, checkEngine, describeDisagreements } from "./agreement.js";
 import { boundaryRequests } from "./boundary.js";
+import { measuredCommit } from "./commit.js";
 import { FULL_TIMING, QUICK_TIMING, formatNs, measureTimerOverheadNs, timeEngineGroups, type EngineGroup } from "./harness.js";
 import { ENGINE_ORDER, createEngines, isEngineName, type EngineName } from "./engines/index.js";
 import { POLICY_SIZES, type PolicySize } from "./engines/types.js";
@@ -34,7 +35,7 @@ import type { WritBundles } from "./engines/writ.js";
 import { RESULTS_FORMAT, summarize, type BenchResults, type HostProbe, type RunResult } from "./report/results.js";
 import { hostProbeUs, waitForQuietHost } from "./host-probe.js";
 import { renderResults, writeResults } from "./report/render.js";
-import { resultsDir } from "./paths.js";
+import { packageRoot, resultsDir } from "./paths.js";
 import { buildScaling, scalingEngines } from "./scaling.js";
 import { SCALING_SIZES } from "./policies/generate-scaling.js";
 import type { BenchRequest } from "./request.js";
@@ -296,6 +297,8 @@ async function runParent(options: Options): Promise<number> {
   const quietStart = options.whenQuietUs === null ? undefined : await waitForQuietHost(options.whenQuietUs, (line) => console.error(line));
   const started = performance.now();
   const loadAtStart = loadavg();
+  // the code as it is when the run starts is the code measured
+  const commit = measuredCommit(packageRoot());
   const mix = generateMix(options.seed, DEFAULT_MIX_SIZE);
   const stats = measureMix(mix);
   console.error(`mix (seed ${options.seed}):\n${describeMix(stats).replace(/^/gm, "  ")}`);
@@ -430,6 +433,7 @@ async function runParent(options: Options): Promise<number> {
   const bench: BenchResults = {
     format: RESULTS_FORMAT,
     date: new Date().toISOString(),
+    ...(commit === null ? {} : { commit }),
     quick: options.quick,
     machine: {
       node: process.version,

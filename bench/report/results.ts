@@ -6,6 +6,7 @@ import type { MixStats } from "../mix.js";
 import type { PolicySize } from "../engines/types.js";
 import type { ScalingResult } from "../scaling.js";
 import type { QuietStart } from "../host-probe.js";
+import type { MeasuredCommit } from "../commit.js";
 
 export const RESULTS_FORMAT = "writ-bench/1";
 
@@ -54,6 +55,8 @@ export interface HostProbe {
 export interface BenchResults {
   readonly format: typeof RESULTS_FORMAT;
   readonly date: string;
+  /** the commit measured (bench/commit.ts); absent when git could not say, and in older results */
+  readonly commit?: MeasuredCommit;
   readonly quick: boolean;
   readonly machine: {
     readonly node: string;

@@ -26,6 +26,13 @@ function row(r: SummaryRow, suffix: string, o0: boolean): string {
   return `| ${r.label}${built}${suffix} | ${median(r.small)} | ${median(r.large)} | ${ratio(r.small)} | ${ratio(r.large)} | ${latency(r.small)} | ${latency(r.large)} |`;
 }
 
+/** " at commit 0123456789 (with uncommitted changes)", or nothing when the results do not say */
+function commitText(results: BenchResults): string {
+  const c = results.commit;
+  if (c === undefined) return "";
+  return ` at commit ${c.sha.slice(0, 10)}${c.dirty ? " (with uncommitted changes)" : ""}`;
+}
+
 /**
  * The footnote of the rows marked *: how those engines were timed. Results from before slow engines'
  * calls were timed one by one (no `callsTimed`) timed each over one or a few whole passes a round.
@@ -80,7 +87,7 @@ export function renderTable(results: BenchResults): string {
       `in the same round, the median over the rounds. Single-call latencies are timed with \`process.hrtime.bigint()\`, timer overhead subtracted.` +
       subsampleNote(results),
     "",
-    `Measured ${results.date.slice(0, 10)} on ${m.cpuModel} (${m.cpuCount} cores, ` +
+    `Measured ${results.date.slice(0, 10)}${commitText(results)} on ${m.cpuModel} (${m.cpuCount} cores, ` +
       `${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB), Node ${m.node}` +
       `${results.quick ? " — quick run, indicative only" : ""}. Main run flags: \`${main?.nodeFlags.join(" ") ?? ""}\`.` +
       (m.loadAverage !== undefined && Math.max(m.loadAverage.start[0] ?? 0, m.loadAverage.end[0] ?? 0) > m.cpuCount
