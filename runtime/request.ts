@@ -409,7 +409,7 @@ function outOf(e: unknown, step: string | number, segment: string): unknown {
  * somewhere runs out of values: the compiler refuses a schema whose largest request holds more than
  * MAX_SNAPSHOT_VALUES (largestRequestValues).
  */
-function overLongCollection(e: unknown, schema: RecordType): RequestError | undefined {
+export function overLongCollection(e: unknown, schema: RecordType): RequestError | undefined {
   if (!isInstance(e, SnapshotTooLarge) || e.members === undefined) return undefined;
   let t: SchemaType = schema;
   const segments: string[] = [];

@@ -9,7 +9,7 @@ import { sha3_512Hex, type CryptoPath } from "../crypto/digest.js";
 import type { RecordType } from "../schema.js";
 import { canonicalJson, type CanonicalOptions } from "./jcs.js";
 import { canonicalReaderFor } from "./jcs-codegen.js";
-import { snapshotRequest, whereUnreadable } from "../request.js";
+import { overLongCollection, snapshotRequest, whereUnreadable } from "../request.js";
 import { describeThrown } from "../thrown.js";
 
 export const UNREPRESENTABLE_REQUEST = "writ:unrepresentable-request";
@@ -51,6 +51,9 @@ export function readRequest(request: unknown, path?: CryptoPath, schema?: Record
   try {
     data = snapshotRequest(request);
   } catch (e) {
+    // too many values to copy because a list or map is longer than its bound: named as decide names it
+    const over = schema === undefined ? undefined : overLongCollection(e, schema);
+    if (over !== undefined) return { data: undefined, digest: { ok: false, sha3_512: sha3_512Hex(UNREPRESENTABLE_REQUEST, path), reason: over.message, path: over.path } };
     const where = whereUnreadable(e);
     return { data: undefined, digest: { ok: false, sha3_512: sha3_512Hex(UNREPRESENTABLE_REQUEST, path), reason: `reading the value threw: ${describeThrown(where.cause)}`, path: where.path } };
   }
