@@ -109,8 +109,8 @@ export function memoryWriters(memory: WebAssembly.Memory): MemoryWriters {
   const u8 = new Uint8Array(memory.buffer);
   const utf8 = new TextEncoder();
 
-  const writeStringAt = (s: string, p: number): number => {
-    const start = p + 4;
+  /** writes the ASCII characters `s` begins with at `start`, one byte each; returns how many */
+  const writeAsciiPrefix = (s: string, start: number): number => {
     const n = s.length;
     let len = 0;
     for (; len < n; len++) {
@@ -118,6 +118,13 @@ export function memoryWriters(memory: WebAssembly.Memory): MemoryWriters {
       if (c >= 0x80) break;
       u8[start + len] = c;
     }
+    return len;
+  };
+
+  const writeStringAt = (s: string, p: number): number => {
+    const start = p + 4;
+    const n = s.length;
+    let len = writeAsciiPrefix(s, start);
     if (len < n) {
       // not ASCII: encode the rest (at most 3 bytes per UTF-16 unit)
       const rest = s.slice(len);
@@ -133,12 +140,7 @@ export function memoryWriters(memory: WebAssembly.Memory): MemoryWriters {
     const n = s.length;
     // a UTF-16 unit is at least one UTF-8 byte: the ASCII loop below stays within both
     if (n > max || start + n > end) return -1;
-    let len = 0;
-    for (; len < n; len++) {
-      const c = s.charCodeAt(len);
-      if (c >= 0x80) break;
-      u8[start + len] = c;
-    }
+    let len = writeAsciiPrefix(s, start);
     if (len < n) {
       // not ASCII: encodeInto writes only whole characters into the room it is given, and says how
       // much of the string it read; the room ends at the bound and at the region's end
