@@ -49,11 +49,12 @@ const MAX_SEED = 2 ** 32 - 1;
 export const USAGE = [
   "usage: npm run bench -- [options]   (or node --expose-gc dist/bench/run.js [options])",
   "",
-  "  --quick                 a short run: indicative figures only",
+  "  --quick                 a short run: indicative figures only (printed, not written)",
   "  --check                 agreement only: every engine against the reference on the whole mix",
   "                          and the boundary requests",
   "                          (and Writ on the scaling policies, with --scaling); times and writes nothing",
   "  --no-write              print the figures, do not touch bench/results/",
+  "                          (a --quick run or a subset of the engines never writes there)",
   "  --engines=a,b           a subset of the engines, at least one of:",
   `                          ${ENGINE_ORDER.join(", ")}`,
   `  --seed=N                the mix's seed, from 0 to ${MAX_SEED} (default ${DEFAULT_MIX_SEED})`,
@@ -72,7 +73,10 @@ function decimal(text: string): number {
 export interface Options {
   readonly quick: boolean;
   readonly check: boolean;
+  /** whether the figures replace bench/results/: only a full run's do */
   readonly write: boolean;
+  /** why a timing run that was not told --no-write leaves bench/results/ alone, or null */
+  readonly notWritten: string | null;
   /** compile Writ at O0 (faster; the decisions are the same) */
   readonly unoptimized: boolean;
   /** rule counts of the scaling policies to time Writ on, or null */
@@ -156,11 +160,25 @@ export function parseOptions(argv: readonly string[]): Options | string {
       if (!(whenQuietUs > 0 && whenQuietUs < 1e6)) return `--when-quiet needs a probe time in µs, e.g. --when-quiet=8, got \`${arg.slice(13)}\``;
     } else return `unknown option \`${arg}\` (known: --quick, --check, --no-write, --unoptimized, --scaling[=10,100,...], --seed=N, --engines=a,b, --when-quiet=µs, --help)`;
   }
+  const notWritten = check || !write ? null : partialRun(quick, engines);
+  const writes = write && !check && notWritten === null;
   // an O0 module is not what `writ compile` builds (O3): its figures must not become the published ones
-  if (unoptimized && write && !check) {
+  if (unoptimized && writes) {
     return "--unoptimized compiles Writ at O0, not as writ compile does (O3), so its figures are not to replace bench/results/: add --no-write (or --check)";
   }
-  return { quick, check, write, unoptimized, scaling, seed, engines, whenQuietUs };
+  return { quick, check, write: writes, notWritten, unoptimized, scaling, seed, engines, whenQuietUs };
+}
+
+/**
+ * Why a run's figures are not the published ones (bench/results/, which the README shows), or null
+ * for a full run. A quick run's figures are indicative only, and a subset of the engines would
+ * leave the table without the others: either, written, would replace the full run's.
+ */
+function partialRun(quick: boolean, engines: readonly EngineName[]): string | null {
+  const missing = ENGINE_ORDER.filter((e) => !engines.includes(e));
+  if (quick) return "a --quick run's figures are indicative only";
+  if (missing.length > 0) return `this run left out ${missing.join(", ")}`;
+  return null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -470,6 +488,7 @@ async function runParent(options: Options): Promise<number> {
       console.error(`  ${run.id} ${t.engine} ${t.size}: ${formatNs(t.medianNsPerDecision)} (p50 ${formatNs(t.p50Ns)}, p99 ${formatNs(t.p99Ns)})`);
     }
   }
+  if (options.notWritten !== null) console.error(`bench/results/ left as it was: ${options.notWritten} (a full run without --quick or --engines writes them)`);
   if (options.write) {
     const paths = writeResults(bench, resultsDir());
     console.error(`wrote ${paths.join(", ")} (${bench.totalSeconds.toFixed(0)} s)`);

@@ -52,9 +52,24 @@ describe("npm run bench's options", () => {
 
   it("times Writ compiled at O0 (--unoptimized) only where the figures are not written", () => {
     expect(refused(["--unoptimized"])).toMatch(/^--unoptimized compiles Writ at O0, not as writ compile does \(O3\), so its figures are not to replace bench\/results\/: add --no-write \(or --check\)$/);
-    expect(refused(["--unoptimized", "--quick"])).toMatch(/^--unoptimized/);
+    expect(refused(["--unoptimized", "--seed=7"])).toMatch(/^--unoptimized/);
+    // a run that writes nothing anyway may compile at O0
+    expect(taken(["--unoptimized", "--quick"]).write).toBe(false);
     expect(taken(["--unoptimized", "--no-write"]).unoptimized).toBe(true);
     expect(taken(["--check", "--unoptimized"]).unoptimized).toBe(true);
+  });
+
+  it("writes bench/results/ only from a full run: a --quick run or a subset of the engines says why it does not", () => {
+    expect(taken([])).toMatchObject({ write: true, notWritten: null });
+    expect(taken(["--seed=7", "--scaling"])).toMatchObject({ write: true, notWritten: null });
+    expect(taken(["--quick"])).toMatchObject({ write: false, notWritten: "a --quick run's figures are indicative only" });
+    const left = ENGINE_ORDER.filter((e) => e !== "writ" && e !== "cedar");
+    expect(taken(["--engines=writ,cedar"])).toMatchObject({ write: false, notWritten: `this run left out ${left.join(", ")}` });
+    // every engine named, in any order, is a full run
+    expect(taken([`--engines=${[...ENGINE_ORDER].reverse().join(",")}`])).toMatchObject({ write: true, notWritten: null });
+    // told not to write, or only checking: nothing to explain
+    expect(taken(["--quick", "--no-write"])).toMatchObject({ write: false, notWritten: null });
+    expect(taken(["--check", "--engines=writ"])).toMatchObject({ write: false, notWritten: null });
   });
 
   it("prints its usage for --help, exit 0, where it refused --help as an unknown option", async () => {
