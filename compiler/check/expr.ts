@@ -442,6 +442,8 @@ export class ExpressionChecker {
     const arg = expr.args[0];
     // `has(f)` for a field of the input itself: the request is a record whose fields are in scope
     // by name, so its optional fields need a presence test as much as nested ones do
+    // a name whose declaration failed (reported there): nothing to say about its use
+    if (expr.args.length === 1 && arg?.kind === "Ident" && this.constants.get(arg.name) === null) return this.poison(expr.span);
     if (expr.args.length === 1 && arg?.kind === "Ident" && !arg.leadingDot && this.isInputField(arg.name)) {
       const input: Node = { op: "input", id: this.id(), span: arg.span, type: this.inputType };
       return { node: { op: "has", id: this.id(), span: expr.span, type: BOOL, record: input, field: arg.name }, type: BOOL };

@@ -53,6 +53,8 @@ export interface PolicyHeader {
 export interface InputDecl {
   readonly kind: "InputDecl";
   readonly fields: readonly FieldDecl[];
+  /** top-level fields whose types are nested too deep to parse (W0104 reported): declared, untyped */
+  readonly tooDeep?: readonly Identifier[];
   readonly span: Span;
 }
 

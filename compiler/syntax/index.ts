@@ -314,6 +314,56 @@ function deepDeclarationHead(chunk: Chunk, deep: IToken, builder: AstBuilder, te
   return undefined;
 }
 
+/**
+ * An input block refused for nesting too deep, field by field: each top-level field whose type is
+ * within the limit parsed as a block of its own, and each that is not kept by name in `tooDeep`
+ * (its W0104 is the one reported). Dropped whole, the block left every field undeclared, and each
+ * use of one, however shallow, was reported as an unknown name. Undefined when the block is not
+ * `input { … }` or a field cannot be told from its neighbours.
+ */
+function deepInputBlock(chunk: Chunk, builder: AstBuilder, textEnd: number, diagnostics: Diagnostic[]): A.InputDecl | undefined {
+  const tokens = chunk.tokens;
+  const [input, open] = tokens;
+  const close = tokens[tokens.length - 1]!;
+  if (input?.tokenType !== T.Input || open?.tokenType !== T.LBrace || close.tokenType !== T.RBrace || tokens.length < 3) return undefined;
+  const starts = topLevelFieldStarts(tokens, 2, tokens.length - 1);
+  if (starts[0] !== 2) return undefined;
+  const fields: A.FieldDecl[] = [];
+  const tooDeepNames: A.Identifier[] = [];
+  starts.forEach((start, i) => {
+    // the field in a block of its own, whose nesting counts as it did in the whole block
+    const block = [input, open, ...tokens.slice(start, starts[i + 1] ?? tokens.length - 1), close];
+    if (tooDeep(block, false, true)) {
+      const name = builder.identifier(tokens[start]!);
+      if (name) tooDeepNames.push(name);
+      return;
+    }
+    const cst = parseChunk("inputDecl", block, undefined, textEnd, diagnostics);
+    if (cst) fields.push(...builder.inputDecl(cst).fields);
+  });
+  return { kind: "InputDecl", fields, tooDeep: tooDeepNames, span: { start: input.startOffset, end: tokSpan(close).end } };
+}
+
+/**
+ * Where each field of a record's tokens [from, to) starts: a name followed by `:` or `?:` outside
+ * every bracket and `<…>` (separating commas are optional, so a field ends where the next starts).
+ */
+function topLevelFieldStarts(tokens: readonly IToken[], from: number, to: number): number[] {
+  const starts: number[] = [];
+  let depth = 0;
+  for (let i = from; i < to; i++) {
+    const t = tokens[i]!;
+    if (OPENERS.has(t.tokenType) || t.tokenType === T.Lt) depth++;
+    else if (CLOSERS.has(t.tokenType) || t.tokenType === T.Gt) depth--;
+    else if (depth === 0 && tokenMatcher(t, T.AnyName)) {
+      const next = tokens[i + 1]?.tokenType;
+      const colon = next === T.Question ? tokens[i + 2]?.tokenType : next;
+      if (colon === T.Colon) starts.push(i);
+    }
+  }
+  return starts;
+}
+
 /** Parses a `.writ` file. Never throws; syntax errors come back as W01xx diagnostics. */
 export function parsePolicy(source: SourceFile): ParsePolicyResult {
   const diagnostics: Diagnostic[] = [];
@@ -343,6 +393,11 @@ export function parsePolicy(source: SourceFile): ParsePolicyResult {
       const deep = tooDeep(chunk.tokens, chunk.rule === "letDecl" || chunk.rule === "ruleDecl", chunk.rule === "inputDecl");
       if (deep) {
         diagnostics.push(error(W.NestingTooDeep, `nested more than ${MAX_NESTING} levels deep`, tokSpan(deep)));
+        if (chunk.rule === "inputDecl") {
+          // a second input block is reported when it parses; one nested too deep is reported for that
+          input ??= deepInputBlock(chunk, builder, text.length, diagnostics);
+          return;
+        }
         const kept = deepDeclarationHead(chunk, deep, builder, text.length, diagnostics);
         if (kept?.kind === "LetDecl") lets.push(kept);
         else if (kept?.kind === "RuleDecl") rules.push(kept);

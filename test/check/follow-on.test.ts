@@ -27,4 +27,21 @@ describe("a declaration nested too deep", () => {
     expect(found).toContain(`W0104 nested more than ${MAX_NESTING} levels deep`);
     expect(found.some((m) => m.includes("`X` is already declared"))).toBe(true);
   });
+
+  it("is an input block whose shallow fields are still declared and typed, and whose deep field is declared", async () => {
+    const deep = "{ x: ".repeat(MAX_NESTING) + "int" + " }".repeat(MAX_NESTING);
+    const text = `policy "d" version "1"\ninput {\n  a: ${deep}\n  b: int, c?: { y: list<string>(3) }\n}\n`;
+    // uses of every field raise nothing more, the deep one's included (`has` too)
+    expect(await codes(`${text}permit p when b > 1 && a.x.x > 2 && has(a) && has(c.y) && size(c.y) == 1\n`)).toEqual([
+      `W0104 nested more than ${MAX_NESTING} levels deep`,
+    ]);
+    // the shallow fields keep their types: a type error in their use is still reported
+    const typed = await codes(`${text}permit p when b > "s" && c.y == 1\n`);
+    expect(typed[0]).toBe(`W0104 nested more than ${MAX_NESTING} levels deep`);
+    expect(typed.slice(1).map((m) => m.slice(0, 5))).toEqual(["W0306", "W0305"]);
+    // names that are declared nowhere are still unknown, and a constant may not take a field's name
+    const other = await codes(`${text}let a = 1\npermit p when q\n`);
+    expect(other).toContain("W0203 `a` is already declared as an input field");
+    expect(other).toContain("W0204 unknown name `q`");
+  });
 });
