@@ -3,9 +3,10 @@
 // formatViolations. The package entry exported validateProfile alone, so the sample failed to load.
 // The import here is of the entry "writ/runtime" names in package.json, as a host makes it.
 
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { compilePolicy } from "../../compiler/index.js";
 import { formatViolations, REQUIRED_EXPORTS, validateProfile } from "../../runtime/index.js";
 import { repositoryRoot } from "../support/transpiled-tree.js";
 import { ModuleBuilder, op } from "../support/wasm-builder.js";
@@ -46,4 +47,25 @@ describe("docs/profile.md's sample", () => {
     expect(() => ((REQUIRED_EXPORTS as string[]).length = 0)).toThrow(TypeError);
     expect(validateProfile(bytes).ok).toBe(false);
   });
+});
+
+describe("docs/profile.md's stack figures", () => {
+  it("give the deepest call chain of the example policies in policies/, as compiled (O3) and at O0", async () => {
+    const stated = /the four policies in `policies\/`\s+need at most ([\d,]+) bytes \(([\d,]+) compiled at O0\)/.exec(page);
+    expect(stated, "docs/profile.md no longer states the example policies' stack figures in the form this test reads").not.toBeNull();
+    const files = readdirSync(join(repositoryRoot, "policies")).filter((f) => f.endsWith(".writ"));
+    expect(files).toHaveLength(4);
+    const deepest = async (optimize: boolean): Promise<number> => {
+      let most = 0;
+      for (const file of files) {
+        const result = await compilePolicy(readFileSync(join(repositoryRoot, "policies", file), "utf8"), { fileName: file, optimize });
+        const checked = result.bundle && validateProfile(result.bundle.module);
+        if (!checked?.ok) throw new Error(`${file} did not compile to a valid module`);
+        most = Math.max(most, checked.info.stackBytes);
+      }
+      return most;
+    };
+    const number = (text: string): number => Number(text.replace(/,/g, ""));
+    expect([await deepest(true), await deepest(false)]).toEqual([number(stated![1]!), number(stated![2]!)]);
+  }, 120_000);
 });
