@@ -260,7 +260,7 @@ export class ExpressionChecker {
   private noOverload(op: string, types: CheckType[], span: Span): Checked {
     return this.report(
       Codes.noOverload,
-      `no overload of \`${op}\` for (${types.map((t) => `\`${typeToString(t)}\``).join(", ")})`,
+      `no overload of \`${op}\` for (${types.map((t) => `\`${typeToString(t)}\``).join(", ")})${alikeNote(types)}`,
       span,
     );
   }
@@ -533,7 +533,12 @@ function describeOperand(e: Expr): string {
  * their fields, so two can print alike: then the message says so rather than look self-contradictory.
  */
 function twoTypes(a: CheckType, b: CheckType, joiner = " and "): string {
-  const [x, y] = [typeToString(a), typeToString(b)];
-  const alike = x === y ? " (records declared in different places are different types, even with the same fields)" : "";
-  return `\`${x}\`${joiner}\`${y}\`${alike}`;
+  return `\`${typeToString(a)}\`${joiner}\`${typeToString(b)}\`${alikeNote([a, b])}`;
+}
+
+/** Said after a list of types of which two print alike but differ: only records declared apart can. */
+function alikeNote(types: readonly CheckType[]): string {
+  const shown = types.map(typeToString);
+  const alike = shown.some((x, i) => shown.indexOf(x) !== i && unify(types[i]!, types[shown.indexOf(x)]!) === undefined);
+  return alike ? " (records declared in different places are different types, even with the same fields)" : "";
 }

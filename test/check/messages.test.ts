@@ -18,6 +18,17 @@ describe("mismatch messages", () => {
     expect(r.diagnostics.map((d) => d.message)).toEqual(['map key `"x\\u202egnp.exe"` appears twice']);
   });
 
+  it("say so too where an operator has no overload for two lists of records that print alike", async () => {
+    const lists = 'policy "m" version "1.0.0"\ninput { a: list<{ x: int }>(3), b: list<{ x: int }>(3), l: list<int> }\n';
+    const apart = await compilePolicy(`${lists}permit p when size(a + b) > 0\n`, { stopAfter: "check" });
+    expect(apart.diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual([
+      "W0306 no overload of `+` for (`list<{ x: int }>`, `list<{ x: int }>`) (records declared in different places are different types, even with the same fields)",
+    ]);
+    // one type twice, with no overload: nothing to explain
+    const same = await compilePolicy(`${lists}permit p when l > l\n`, { stopAfter: "check" });
+    expect(same.diagnostics.map((d) => d.message)).toEqual(["no overload of `>` for (`list<int>`, `list<int>`)"]);
+  });
+
   it("stay plain when the types print differently", async () => {
     const r = await compilePolicy(policy("(b ? r1 : 1) == 1"), { stopAfter: "check" });
     expect(r.diagnostics[0]!.message).toBe("the branches of `?:` have different types: `{ a: int }` and `int`");
