@@ -61,7 +61,8 @@ export function checkPolicy(ast: PolicyFile): CheckResult {
   const diagnostics: Diagnostic[] = [];
   if (!ast.header)
     diagnostics.push(error(Codes.missingHeader, "a policy starts with `policy \"name\" version \"x.y.z\"`", { start: 0, end: 0 }));
-  else if (!isPolicyName(ast.header.name.value))
+  // (a bytes literal as the name is reported as one, W0108, not again as an empty name)
+  else if (!ast.header.name.refused && !isPolicyName(ast.header.name.value))
     // the name becomes the bundle's file names: refuse it here, with its span, not when writing them
     diagnostics.push(
       error(Codes.badPolicyName, `policy name ${JSON.stringify(ast.header.name.value.slice(0, 80))} cannot name the bundle's files: use letters, digits, \`.\`, \`_\` and \`-\`, not starting with \`.\` or \`-\` (at most 200)`, ast.header.name.span),

@@ -82,7 +82,7 @@ export class AstBuilder {
     const d = this.decode(t);
     if (d.kind === "bytes") {
       this.report(W.BytesNotString, `expected a string, found the bytes literal ${describe(t)}`, tokSpan(t));
-      return { kind: "StringLiteral", value: "", span: tokSpan(t) };
+      return { kind: "StringLiteral", value: "", refused: true, span: tokSpan(t) };
     }
     return { kind: "StringLiteral", value: d.value, span: tokSpan(t) };
   }

@@ -15,6 +15,8 @@ export interface StringLiteral {
   readonly kind: "StringLiteral";
   /** the decoded value (escapes processed) */
   readonly value: string;
+  /** a bytes literal stood here (W0108 reported): the value is empty and says nothing more */
+  readonly refused?: true;
   readonly span: Span;
 }
 

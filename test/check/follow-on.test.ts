@@ -45,3 +45,11 @@ describe("a declaration nested too deep", () => {
     expect(other).toContain("W0204 unknown name `q`");
   });
 });
+
+describe("a bytes literal where the header wants text", () => {
+  it("is reported once, as one (W0108), not again as an empty policy name", async () => {
+    expect(await codes('policy b"t" version "1"\ninput { a: int }\npermit p when a > 1\n')).toEqual(['W0108 expected a string, found the bytes literal `b"t"`']);
+    // a name that is text and still cannot name the files is reported as before
+    expect((await codes('policy "../t" version "1"\ninput { a: int }\npermit p when a > 1\n')).map((m) => m.slice(0, 5))).toEqual(["W0208"]);
+  });
+});
