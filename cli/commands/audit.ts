@@ -71,7 +71,7 @@ export const auditCommand: Command = {
     const pub = flagString(parsed, "pub");
     if (pub !== undefined) {
       const keys = loadPublicKeyList(io, "audit", pub, true);
-      if (!keys) return EXIT_FAILURE;
+      if (typeof keys === "number") return keys;
       options.trustedKeys = keys;
     }
     const head = flagString(parsed, "expect-head");

@@ -65,7 +65,7 @@ export const authorizeCommand: Command = {
       return EXIT_FAILURE;
     }
     const trustedKeys = loadPublicKeyList(io, "authorize", flagString(parsed, "pub"));
-    if (!trustedKeys) return EXIT_FAILURE;
+    if (typeof trustedKeys === "number") return trustedKeys;
     const read = readBundleResult(resolve(io.cwd, parsed.positional[0]!));
     if (!read.ok) {
       io.err(`writ authorize: ${read.message}`);

@@ -150,7 +150,7 @@ async function loadSubject(io: CliIO, target: string, pub: string | undefined, n
   let result;
   try {
     const { compileFile, failed } = await import("./policy-source.js");
-    result = await compileFile(io, target, { maxCost });
+    result = await compileFile(io, "bench", target, { maxCost });
     if (failed(result) || !result) return undefined;
   } finally {
     cancelPrestartedAsc(); // unused when the front end failed

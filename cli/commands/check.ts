@@ -36,7 +36,7 @@ export const checkCommand: Command = {
     for (const file of parsed.positional) {
       // stop once the module is planned: its memory is checked there (W0902), and nothing up to
       // that point needs AssemblyScript
-      const result = await compileFile(io, file, { stopAfter: "plan", maxCost: budget.maxCost });
+      const result = await compileFile(io, "check", file, { stopAfter: "plan", maxCost: budget.maxCost });
       if (failed(result)) anyFailed = true;
       if (result) io.err(countLine(file, result));
     }

@@ -69,7 +69,7 @@ export const compileCommand: Command = {
     let result;
     try {
       const { compileFile, failed } = await import("./policy-source.js");
-      result = await compileFile(io, file, { optimize, maxCost });
+      result = await compileFile(io, "compile", file, { optimize, maxCost });
       if (failed(result) || !result?.bundle) return EXIT_FAILURE;
     } finally {
       cancelPrestartedAsc(); // the front end failed before it needed asc
@@ -97,7 +97,7 @@ export const compileCommand: Command = {
     // how many rules an index dispatches: a large policy whose rules do not index decides in time
     // proportional to its size (docs/language.md, "Rules that scale")
     const indexed = result.indexedRules === undefined ? "" : ` (${result.indexedRules} indexed)`;
-    io.out(`compiled ${m.name} ${escapeControls(m.version)}: ${m.rules.length} rules${indexed}, ${bundle.module.length} bytes, cost bound ${m.costBound}`);
+    io.out(`compiled ${m.name} ${escapeControls(m.version)}: ${m.rules.length} rule${m.rules.length === 1 ? "" : "s"}${indexed}, ${bundle.module.length} bytes, cost bound ${m.costBound}`);
     io.out(`  sha3-512    ${m.digests.sha3_512}`);
     io.out(`  blake2b-512 ${m.digests.blake2b_512}`);
     if (key) io.out(`  signed by   ${key.keyId}`);

@@ -112,7 +112,7 @@ async function decider(io: CliIO, target: string, { backend, pub, maxCost }: Eva
   let result;
   try {
     const { compileFile, failed } = await import("./policy-source.js");
-    result = await compileFile(io, target, { stopAfter: backend === "interp" ? "cost" : undefined, maxCost });
+    result = await compileFile(io, "eval", target, { stopAfter: backend === "interp" ? "cost" : undefined, maxCost });
     if (failed(result) || !result) return undefined;
   } finally {
     cancelPrestartedAsc(); // unused when the front end failed

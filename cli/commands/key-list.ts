@@ -3,32 +3,33 @@
 import { resolve } from "node:path";
 import { loadPublicKeyFile } from "../../runtime/trust/key-files.js";
 import type { PublicKey } from "../../runtime/trust/types.js";
-import type { CliIO } from "../io.js";
+import { EXIT_FAILURE, EXIT_USAGE, type CliIO } from "../io.js";
 
 /**
  * Reads each key file of a comma-separated list (relative to the working directory). Prints the
- * first failure as `writ <command>: <why>` and returns undefined; with `required`, an empty list is
- * such a failure too.
+ * first failure as `writ <command>: <why>` and returns the exit status: a usage error for an empty
+ * name in the list (as for an empty path given to any command), a failure for a key that does not
+ * load; with `required`, an empty list is a failure too.
  */
-export function loadPublicKeyList(io: CliIO, command: string, list: string | undefined, required = false): PublicKey[] | undefined {
+export function loadPublicKeyList(io: CliIO, command: string, list: string | undefined, required = false): PublicKey[] | typeof EXIT_USAGE | typeof EXIT_FAILURE {
   const keys: PublicKey[] = [];
   if (list !== undefined && list.split(",").some((f) => f.trim() === "")) {
     // `--pub ""` or `--pub "$A,$B"` with B unset: a key the user meant to trust is missing, and
     // trusting fewer keys (or none, which accepts unsigned bundles) is not what was asked
     io.err(`writ ${command}: --pub lists an empty key file name (\`${list}\`)`);
-    return undefined;
+    return EXIT_USAGE;
   }
   for (const file of (list ?? "").split(",").filter((f) => f !== "")) {
     const key = loadPublicKeyFile(resolve(io.cwd, file));
     if (!key.ok) {
       io.err(`writ ${command}: ${key.message}`);
-      return undefined;
+      return EXIT_FAILURE;
     }
     keys.push(key.key);
   }
   if (required && keys.length === 0) {
     io.err(`writ ${command}: --pub names no key file`);
-    return undefined;
+    return EXIT_FAILURE;
   }
   return keys;
 }

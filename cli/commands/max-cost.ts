@@ -24,6 +24,6 @@ export function maxCostOption(parsed: ParsedArgs, command: string): MaxCostOptio
   if (text === undefined) return { ok: true, maxCost: undefined };
   const maxCost = decimalCount(text);
   if (!(Number.isSafeInteger(maxCost) && maxCost > 0))
-    return { ok: false, message: `writ ${command}: --max-cost takes a positive integer, not \`${escapeControls(text)}\`` };
+    return { ok: false, message: `writ ${command}: --max-cost takes a whole number from 1 to ${Number.MAX_SAFE_INTEGER}, not \`${escapeControls(text)}\`` };
   return { ok: true, maxCost };
 }

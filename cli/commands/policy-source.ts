@@ -26,11 +26,11 @@ export function readText(io: CliIO, file: string): ReadResult {
   }
 }
 
-/** Compiles a policy file; prints its diagnostics (warnings too) to stderr. */
-export async function compileFile(io: CliIO, file: string, options: CompileOptions = {}): Promise<CompileResult | undefined> {
+/** Compiles a policy file for `writ <command>`; prints its diagnostics (warnings too) to stderr. */
+export async function compileFile(io: CliIO, command: string, file: string, options: CompileOptions = {}): Promise<CompileResult | undefined> {
   const read = readText(io, file);
   if (!read.ok) {
-    io.err(`writ: ${read.message}`);
+    io.err(`writ ${command}: ${read.message}`);
     return undefined;
   }
   const result = await compilePolicy(read.text, { ...options, fileName: file });

@@ -54,7 +54,7 @@ export const replayCommand: Command = {
     }
     const pub = flagString(parsed, "pub");
     const trustedKeys = loadPublicKeyList(io, "replay", pub);
-    if (!trustedKeys) return EXIT_FAILURE;
+    if (typeof trustedKeys === "number") return trustedKeys;
     // Without --pub the signature is set aside: replay binds to the module by digest, not by signer.
     const bundle = pub === undefined ? { module: read.bundle.module, manifest: read.bundle.manifest } : read.bundle;
     const loaded = tryLoadPolicy(bundle, { trustedKeys, allowUnsigned: pub === undefined });

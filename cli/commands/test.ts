@@ -124,7 +124,7 @@ export const testCommand: Command = {
     let failedCount = unusable.length;
     for (const file of files) {
       const shown = escapeControls(file);
-      const result = await compileFile(io, file, { maxCost: budget.maxCost });
+      const result = await compileFile(io, "test", file, { maxCost: budget.maxCost });
       if (failed(result) || !result?.bundle || !result.checked) {
         io.out(`✗ ${shown}: does not compile`);
         failedCount++;

@@ -66,7 +66,7 @@ export const verifyCommand: Command = {
       return EXIT_USAGE;
     }
     const trustedKeys = loadPublicKeyList(io, "verify", pub, true);
-    if (!trustedKeys) return EXIT_FAILURE;
+    if (typeof trustedKeys === "number") return trustedKeys;
     const target = parsed.positional[0]!;
 
     // A bundle is named as every command names one: its directory, or one of its files (an existing

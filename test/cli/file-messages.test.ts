@@ -61,3 +61,19 @@ describe("an output directory that is a symbolic link to nothing", () => {
     });
   }, 60_000);
 });
+
+describe("a policy source that is not there", () => {
+  it("is named by the command that wanted it, as every other message of the command is", async () => {
+    writeFileSync(join(cwd, "r.json"), "{}");
+    for (const argv of [["check", "absent.writ"], ["compile", "absent.writ", "-o", "out"], ["eval", "absent.writ", "--input", "r.json"], ["bench", "absent.writ"]]) {
+      expect(await run(argv), argv[0]).toEqual({ code: 1, out: "", err: `writ ${argv[0]}: absent.writ: no such file` });
+    }
+  });
+
+  it("and one that is there compiles to `1 rule`, not `1 rules`", async () => {
+    writeFileSync(join(cwd, "one.writ"), 'policy "one" version "1"\ninput { a: int }\npermit p when a == 1\n');
+    const r = await run(["compile", "one.writ", "-o", "one-out", "--O0"]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out.split("\n")[0]).toMatch(/^compiled one 1: 1 rule \(\d+ indexed\), \d+ bytes, cost bound \d+$/);
+  });
+});

@@ -103,11 +103,14 @@ describe("keys and times on the command line", () => {
   const { artifact } = authorize(fakePolicy(), ADMIN_OK, { signer: createSigner(key) });
   writeFileSync(join(cwd, "a.jws"), artifact);
 
-  it("refuses --pub with an empty entry (an unset variable), which would trust fewer keys than asked", async () => {
+  it("refuses --pub with an empty entry (an unset variable), which would trust fewer keys than asked, as a usage error", async () => {
     for (const pub of [",", "issuer.public.jwk,"]) {
       const r = await run(["verify", "a.jws", "--pub", pub], cwd);
-      expect(r.code, pub).toBe(1);
+      expect(r.code, pub).toBe(2);
       expect(r.err).toContain("--pub lists an empty key file name");
+      // read before the bundle: the command stops there, as for an empty path
+      const a = await run(["authorize", "no-bundle", "--input", "r.json", "--key", "issuer.private.jwk", "--pub", pub], cwd);
+      expect(a, pub).toMatchObject({ code: 2, err: expect.stringContaining("writ authorize: --pub lists an empty key file name") });
     }
     // empty altogether, it is no value (as for every option)
     expect(await run(["verify", "a.jws", "--pub", ""], cwd)).toMatchObject({ code: 2, err: expect.stringContaining("--pub needs a value") });

@@ -51,7 +51,7 @@ describe("policy files as the CLI reads them", () => {
       const lines = ['policy "p" version "1"', "input { a: int }", "permit p when zz == 1 // \xff"];
       writeFileSync(join(cwd, name), Buffer.from(lines.join(eol) + eol, "latin1"));
       const r = await run(["check", name]);
-      expect(r.err, JSON.stringify(eol)).toBe(`writ: ${name}:3: not UTF-8 text`);
+      expect(r.err, JSON.stringify(eol)).toBe(`writ check: ${name}:3: not UTF-8 text`);
       // the same file with the byte made text: its diagnostic is on that line too
       writeFileSync(join(cwd, name), lines.join(eol).replace("\xff", "x") + eol);
       expect((await run(["check", name])).err, JSON.stringify(eol)).toContain(`${name}:3:15: error[W0204]: unknown name \`zz\``);
