@@ -1,16 +1,18 @@
 // The writer lock of a lineage log: `<log>.lock`, created with O_EXCL and holding
 // `{"pid":…,"host":…,"at":…}`, so two writers can never interleave records. A lock whose pid is dead
-// on this host is stale (its writer crashed) and is taken over; a lock from another host, or from a
-// live pid, refuses. A pid that was reused by an unrelated process reads as alive: we refuse rather
+// on this host is stale (its writer crashed) and is taken over, by one taker at a time (acquireLock
+// says how, and why no two processes ever hold the lock); a lock from another host, or from a live
+// pid, refuses. A pid that was reused by an unrelated process reads as alive: we refuse rather
 // than risk two writers (the operator removes the lock file by hand).
 //
 // The lock keeps honest writers apart; it is not the only guard. A writer that got past it (a hard
 // link to the log, a lock removed by hand) is caught by the log itself: an append to a file that is
 // not the size this writer left it at is refused (lineage.ts).
 
-import { randomBytes } from "node:crypto";
-import { closeSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, constants } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { closeSync, linkSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, constants } from "node:fs";
 import { hostname } from "node:os";
+import { basename, dirname, join } from "node:path";
 
 export type LockResult = { ok: true; lockPath: string } | { ok: false; reason: string };
 
@@ -101,58 +103,184 @@ export function acquireLock(logPath: string): LockResult {
   const lockPath = `${logPath}.lock`;
   for (let attempt = 0; attempt < 3; attempt++) {
     if (tryCreate(lockPath)) return { ok: true, lockPath };
-    // the file judged below, by identity: what is moved aside must be this very file, the same
-    // inode with the same text (each lock's text is unique: tryCreate)
-    let judged: { ino: number; dev: number; mtimeMs: number };
-    try {
-      judged = statSync(lockPath);
-    } catch {
-      continue; // it vanished: try again
+    const standing = judge(lockPath);
+    if (standing.state === "gone") continue; // it vanished: try again
+    if (standing.state === "held") return { ok: false, reason: heldReason(lockPath, standing.owner) };
+    const refused = takeOver(lockPath, standing.seen);
+    if (refused !== null) return refused;
+    // the stale lock is gone (removed here or by another taker): try again
+  }
+  return { ok: false, reason: `could not take the lock ${lockPath}: it keeps changing hands` };
+}
+
+// Taking a stale lock over. rename(2) and unlink(2) act on whatever file has the name by then, so a
+// taker that judged the lock X stale and then removed "the lock" could remove a live writer's lock
+// that replaced X meanwhile (another taker removed X and made its own), and that writer would go on
+// believing it holds the log while a third process creates the lock anew. So the right to remove X
+// is itself taken first, with a marker `<lock>.takeover-<X's identity>-<k>`, created by link(2) as a
+// lock is (tryCreate), for k = 1, 2, …: a taker creates marker k only once it has found markers
+// 1 … k−1 and judged the process of each dead (it died taking X over).
+//
+// Why no two processes ever hold the lock, whatever the order of the rename, link and unlink calls
+// of any number of them:
+//   1. The lock is only created by link(2), which fails while the name exists: a new holder needs
+//      the lock file gone, and a lock file goes only by close() (its own writer) or by a taker.
+//   2. No marker of X is removed while X is the lock: markers are cleared only by a process that
+//      found X gone, and X does not come back (its identity includes its text, which carries a
+//      random id). So while X is the lock its markers are 1 … n, created in that order, each one
+//      after judging the process of the one before dead: at most one live process holds a marker of
+//      X (the holder of n), and the dead do not come back either.
+//   3. The holder of a marker reads the lock again and moves it aside only if it is still X. Nothing
+//      else can have removed X between that reading and the move: X's writer is dead, and no other
+//      live process holds a marker of X. A taker that finds the lock is no longer X removes nothing.
+// So a live writer's lock is removed only by that writer, and the lock has one holder at a time.
+// A taker that dies leaves its marker to the next one (k + 1); one whose removal fails with an I/O
+// error keeps its marker until it exits, since giving it up while X is there would let a process
+// that judged it dead a moment later create marker k + 1 beside a new marker k. A lock changed by
+// something outside this protocol (edited, or removed and made again by hand) is the one case left:
+// the file moved aside is checked against X, and when it is not X it is put back and never deleted.
+
+/** A lock file as judged: its inode and its text (unique to it: tryCreate). */
+interface Seen {
+  ino: number;
+  dev: number;
+  mtimeMs: number;
+  text: string;
+}
+
+type Standing = { state: "gone" } | { state: "held"; owner: LockOwner | null } | { state: "stale"; seen: Seen };
+
+/**
+ * A lock file (or a takeover marker) and whether its process may still use it: a lock from another
+ * host, or of a live pid (this one's included), is held; one whose pid is dead on this host is stale.
+ */
+function judge(path: string): Standing {
+  const seen = readSeen(path);
+  if (seen === null) return { state: "gone" };
+  const owner = ownerOf(seen.text);
+  // written by a tool that is not this one, or damaged: only one older than a minute is stale
+  if (owner === null) return Date.now() - seen.mtimeMs < 60_000 ? { state: "held", owner } : { state: "stale", seen };
+  if (owner.host !== hostname() || owner.pid === process.pid || pidAlive(owner.pid)) return { state: "held", owner };
+  return { state: "stale", seen };
+}
+
+function heldReason(lockPath: string, owner: LockOwner | null): string {
+  if (owner === null) return `log is locked (${lockPath} exists and names no owner)`;
+  if (owner.host !== hostname()) return `log is locked by pid ${owner.pid} on host ${owner.host} (${lockPath}); remove it if that writer is gone`;
+  return `log is locked by pid ${owner.pid}${owner.pid === process.pid ? " (this process)" : ""}: another writer has it open`;
+}
+
+/** The file at `path` with its identity, or null when there is none. Other failures are thrown. */
+function readSeen(path: string): Seen | null {
+  try {
+    const { ino, dev, mtimeMs } = statSync(path);
+    return { ino, dev, mtimeMs, text: readFileSync(path, "utf8") };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw e;
+  }
+}
+
+/** Whether `path` is still the very file judged (same inode, same text). */
+function isStill(path: string, judged: Seen): boolean {
+  const now = readSeen(path);
+  return now !== null && now.ino === judged.ino && now.dev === judged.dev && now.text === judged.text;
+}
+
+/** The name shared by the markers of one judged lock. */
+function markerBase(lockPath: string, judged: Seen): string {
+  const identity = createHash("sha256").update(`${judged.dev}:${judged.ino}:`).update(judged.text).digest("hex").slice(0, 32);
+  return `${lockPath}.takeover-${identity}`;
+}
+
+/** How many takers may have died taking one lock over before the next one gives up. */
+const MAX_TAKERS = 32;
+
+/**
+ * Removes the stale lock `judged`, once this process holds the right to (above). Returns a refusal,
+ * or null when the judged lock is gone (removed here or by another taker).
+ */
+function takeOver(lockPath: string, judged: Seen): LockResult | null {
+  const base = markerBase(lockPath, judged);
+  const claim = claimTakeover(lockPath, base);
+  if (claim === "cleared") return null;
+  if (claim !== "claimed") return { ok: false, reason: claim };
+  let gone = false;
+  try {
+    if (!isStill(lockPath, judged)) {
+      gone = true; // another taker removed it: nothing to do here
+      return null;
     }
-    const judgedText = readLockText(lockPath);
-    if (judgedText === null) continue; // it vanished: try again
-    const owner = ownerOf(judgedText);
-    if (owner === null) {
-      // Written by a tool that is not this one, or damaged: only a lock older than a minute is stale.
-      if (Date.now() - judged.mtimeMs < 60_000) return { ok: false, reason: `log is locked (${lockPath} exists and names no owner)` };
-    } else if (owner.host !== hostname()) {
-      return { ok: false, reason: `log is locked by pid ${owner.pid} on host ${owner.host} (${lockPath}); remove it if that writer is gone` };
-    } else if (owner.pid === process.pid || pidAlive(owner.pid)) {
-      return { ok: false, reason: `log is locked by pid ${owner.pid}${owner.pid === process.pid ? " (this process)" : ""}: another writer has it open` };
-    }
-    // Stale: move it aside under a private name (atomic), check that what we moved is the lock we
-    // judged stale — not a fresh one another process just created — then try again.
     const aside = `${lockPath}.stale-${process.pid}-${Date.now()}`;
     try {
       renameSync(lockPath, aside);
-    } catch {
-      continue;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
     }
-    let movedFile: { ino: number; dev: number } | null = null;
-    try {
-      movedFile = statSync(aside);
-    } catch {
-      /* moved and already gone: treated as another's below */
-    }
-    if (movedFile === null || movedFile.ino !== judged.ino || movedFile.dev !== judged.dev || readLockText(aside) !== judgedText) {
-      // Between the judgment and the move another process took the stale lock over and made its
-      // own, and we moved that one: put it back if the name is still free, and leave the log to it.
-      const moved = readOwner(aside);
-      try {
-        linkSync(aside, lockPath);
-      } catch {
-        /* someone else holds the name now; they own the log */
-      }
-      try {
-        unlinkSync(aside);
-      } catch {
-        /* gone */
-      }
-      return { ok: false, reason: `log is locked${moved ? ` by pid ${moved.pid}` : ""}: another writer took it over just now` };
-    }
-    unlinkSync(aside);
+    gone = true;
+    return removeIfJudged(lockPath, aside, judged);
+  } finally {
+    // once the judged lock is gone its markers guard nothing, and no taker can use them again (2.)
+    if (gone) clearMarkers(base);
   }
-  return { ok: false, reason: `could not take the lock ${lockPath}: it keeps changing hands` };
+}
+
+/**
+ * Takes the next marker of the lock whose markers are named `base`: "claimed", "cleared" (they were
+ * cleared: the lock they guard is gone), or why the lock cannot be taken now.
+ */
+function claimTakeover(lockPath: string, base: string): "claimed" | "cleared" | string {
+  for (let k = 1; k <= MAX_TAKERS; k++) {
+    const marker = `${base}-${k}`;
+    if (tryCreate(marker)) return "claimed";
+    const standing = judge(marker);
+    if (standing.state === "gone") return "cleared";
+    if (standing.state === "held") return `log is locked: its writer died and ${takerName(standing.owner)} is taking its lock ${lockPath} over (${marker}); try again`;
+    // that taker died before it was done: the next marker
+  }
+  return `could not take the lock ${lockPath}: ${MAX_TAKERS} processes died taking it over (${base}-*); remove those files and the lock once no writer is running`;
+}
+
+function takerName(owner: LockOwner | null): string {
+  if (owner === null) return "a process it does not name";
+  if (owner.host !== hostname()) return `pid ${owner.pid} on host ${owner.host}`;
+  return `pid ${owner.pid}${owner.pid === process.pid ? " (this process)" : ""}`;
+}
+
+/**
+ * The lock moved to `aside` is deleted if it is the one judged stale, which it is whenever every
+ * writer follows this protocol. Otherwise something else changed the lock (by hand): what was moved
+ * is put back if the name is still free, kept aside if not, and never deleted.
+ */
+function removeIfJudged(lockPath: string, aside: string, judged: Seen): LockResult | null {
+  const moved = readSeen(aside);
+  if (moved === null) return null; // nothing was there to move
+  if (moved.ino === judged.ino && moved.dev === judged.dev && moved.text === judged.text) {
+    unlinkSync(aside);
+    return null;
+  }
+  const owner = ownerOf(moved.text);
+  let putBack = true;
+  try {
+    linkSync(aside, lockPath);
+    unlinkSync(aside);
+  } catch {
+    putBack = false; // someone holds the name now: the moved lock stays where it is, for its owner to see
+  }
+  return { ok: false, reason: `log is locked${owner ? ` by pid ${owner.pid}` : ""}: another writer took it over just now${putBack ? "" : ` (its lock is left at ${aside})`}` };
+}
+
+/** Deletes the markers named `base`-<k>; another taker may be clearing them at the same time. */
+function clearMarkers(base: string): void {
+  const prefix = `${basename(base)}-`;
+  for (const name of readdirSync(dirname(base))) {
+    if (!name.startsWith(prefix) || !/^\d+$/.test(name.slice(prefix.length))) continue;
+    try {
+      unlinkSync(join(dirname(base), name));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    }
+  }
 }
 
 /** Releases the lock if this process still holds it. */

@@ -14,25 +14,11 @@ import { openLog } from "../../runtime/trust/lineage.js";
 import { statementOf } from "../../runtime/trust/lineage-record.js";
 import { privateKeyFromSeed } from "../../runtime/trust/keys.js";
 import { mulberry32 } from "../../bench/prng.js";
+import { childCommand } from "../support/child-command.js";
 
 const CHILD = join(import.meta.dirname, "..", "support", "log-writer-child.ts");
 
-/**
- * How to start a writer. Through the tsx loader a child needs about a second to start on this
- * machine; bundled into one .mjs by esbuild (which tsx itself depends on) about 0.15 s, which keeps
- * 50+ kills within seconds. Without esbuild, fall back to the loader.
- */
-async function writerCommand(dir: string): Promise<string[]> {
-  try {
-    const esbuild = await import("esbuild");
-    const outfile = join(dir, "log-writer-child.mjs");
-    await esbuild.build({ entryPoints: [CHILD], bundle: true, platform: "node", format: "esm", target: "node20", outfile, logLevel: "silent" });
-    return [outfile];
-  } catch {
-    return ["--import", "tsx", CHILD];
-  }
-}
-let childCommand: string[] = [];
+let writerCommand: string[] = [];
 const ROUNDS_PER_LANE = 30;
 const LANES = 2;
 
@@ -53,7 +39,7 @@ function rng(seed: number): () => number {
 
 function runChild(log: string, seedHex: string, mode: Mode, killAfterMs: number): Promise<Round> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...childCommand, log, seedHex, mode, "200000"], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...writerCommand, log, seedHex, mode, "200000"], { stdio: ["ignore", "pipe", "pipe"] });
     const round: Round = { mode, acks: new Map(), readyRecords: -1, repaired: "" };
     let buffered = "";
     let stderr = "";
@@ -105,7 +91,7 @@ describe("lineage log under SIGKILL", () => {
   it("keeps every acknowledged record and repairs torn tails across 50+ kills", async () => {
     const dir = mkdtempSync(join(tmpdir(), "writ-kill-"));
     try {
-      childCommand = await writerCommand(dir);
+      writerCommand = await childCommand(CHILD, dir);
       const seed = new Uint8Array(32).map((_, i) => (i * 37 + 11) & 0xff);
       const seedHex = Buffer.from(seed).toString("hex");
       const key = privateKeyFromSeed(seed);

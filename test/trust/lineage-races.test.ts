@@ -1,31 +1,49 @@
 // The lineage log against a second writer that slips in at the worst moment, made to happen on cue:
 // node:fs is wrapped so that another writer acts right between two of the opener's own calls.
-//   - Taking over a stale lock: another process takes it over and writes its own lock between our
-//     judging the stale one and moving it aside. A file system hands a freed inode number straight
-//     back, so the new lock can have the old one's inode; only the text tells them apart.
+//   - Taking over a stale lock while other writer processes start at each of our calls on the lock's
+//     files (between judging it and moving it, between moving it and making ours, …): one of us holds
+//     the log, never two.
+//   - Taking over a stale lock that is rewritten in place (by hand, not by a writer) between our
+//     judging it and moving it aside. A file system hands a freed inode number straight back, so a
+//     new lock can have the old one's inode; only the text tells them apart.
 //   - Opening: another writer (through a hard link, which the lock does not cover) appends while the
 //     log is being read. The records read are then not the whole log, and continuing from them
 //     would fork the chain.
 
-import { describe, expect, it, vi } from "vitest";
-import { spawnSync } from "node:child_process";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { join } from "node:path";
 
-/** What the wrapped calls do next, set by each test; run once, then cleared. */
-const cue: { beforeRename?: (from: string) => void; afterEnd?: (fd: number) => void } = {};
+/** What the wrapped calls do next, set by each test; beforeRename and afterEnd run once, then are cleared. */
+const cue: {
+  beforeRename?: (from: string) => void;
+  afterEnd?: (fd: number) => void;
+  /** before every rename, link and unlink, with its paths */
+  step?: (call: "rename" | "link" | "unlink", paths: string[]) => void;
+} = {};
 
 vi.mock("node:fs", async (importOriginal) => {
   const fs = await importOriginal<typeof import("node:fs")>();
   const wrapped = {
     ...fs,
     renameSync(from: import("node:fs").PathLike, to: import("node:fs").PathLike) {
+      cue.step?.("rename", [String(from), String(to)]);
       const act = cue.beforeRename;
       if (act !== undefined && String(from).endsWith(".lock")) {
         cue.beforeRename = undefined;
         act(String(from));
       }
       return fs.renameSync(from, to);
+    },
+    linkSync(from: import("node:fs").PathLike, to: import("node:fs").PathLike) {
+      cue.step?.("link", [String(from), String(to)]);
+      return fs.linkSync(from, to);
+    },
+    unlinkSync(path: import("node:fs").PathLike) {
+      cue.step?.("unlink", [String(path)]);
+      return fs.unlinkSync(path);
     },
     readSync(...args: Parameters<typeof fs.readSync>) {
       const n = fs.readSync(...args);
@@ -49,6 +67,8 @@ const { tempDir } = await import("../support/temp-dir.js");
 const { authorize } = await import("../../runtime/trust/authorize.js");
 const { createSigner } = await import("../../runtime/trust/signer.js");
 const { ADMIN_OK, fakePolicy } = await import("./fake-policy.js");
+const { childCommand } = await import("../support/child-command.js");
+type LineageLog = import("../../runtime/trust/lineage.js").LineageLog;
 
 const dir = tempDir("lineage");
 
@@ -56,13 +76,165 @@ function deadPid(): number {
   return Number(spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" }).stdout);
 }
 
+const HOLDER = join(import.meta.dirname, "..", "support", "lock-holder-child.ts");
+let holderCommand: string[] = [];
+beforeAll(async () => {
+  holderCommand = await childCommand(HOLDER, dir);
+});
+
+const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/** A writer process (lock-holder-child.ts) and the file it says whether it holds the log in. */
+interface Writer {
+  name: string;
+  report: string;
+  child: ChildProcess;
+  exited: Promise<unknown>;
+}
+
+/**
+ * Starts a writer on the log `path` and waits, this process stopped in the call it is in, until the
+ * writer has opened the log or been refused.
+ */
+function startWriter(path: string, name: string, reports: string): Writer {
+  const report = join(reports, `${name}.report`);
+  const child = spawn(process.execPath, [...holderCommand, path, report], { stdio: ["pipe", "ignore", "inherit"] });
+  child.stdin!.on("error", () => {}); // a refused writer has exited: its stdin is closed
+  const exited = new Promise((resolve) => child.on("exit", resolve));
+  for (const deadline = Date.now() + 30_000; !fs.existsSync(report); sleep(5))
+    if (Date.now() > deadline) throw new Error(`writer ${name} said nothing within 30 s`);
+  return { name, report, child, exited };
+}
+
+/** Who started at which of this process's calls on the lock's files (counted from 0), given that call. */
+type Cues = (step: number, call: string, paths: string[], lockPath: string) => string[];
+
+interface Takeover {
+  /** this process ("B") and the writers that held the log at once */
+  holders: string[];
+  /** what each writer said */
+  said: Record<string, string>;
+  /** this process's refusal, if it was refused */
+  refused: unknown;
+  /** this process's calls on the lock's files, in order */
+  calls: string[];
+  /** what was left beside the log once every writer had closed it */
+  left: string[];
+}
+
+/**
+ * This process (B) takes over the lock of a writer that died, while writers start at the calls `cues`
+ * names; then everyone closes the log.
+ */
+async function takeOverWith(name: string, cues: Cues): Promise<Takeover> {
+  const caseDir = join(dir, name);
+  const logDir = join(caseDir, "log");
+  fs.mkdirSync(logDir, { recursive: true });
+  const path = join(logDir, "log.jsonl");
+  const lockPath = `${path}.lock`;
+  fs.writeFileSync(lockPath, JSON.stringify({ pid: deadPid(), host: hostname(), at: new Date().toISOString(), id: randomBytes(16).toString("hex") }) + "\n");
+  const writers: Writer[] = [];
+  const calls: string[] = [];
+  cue.step = (call, paths) => {
+    // the calls on the lock's files, but not on this process's private temporary files
+    if (!paths.some((p) => p.startsWith(lockPath) && !p.endsWith(".tmp"))) return;
+    for (const writer of cues(calls.length, call, paths, lockPath)) writers.push(startWriter(path, writer, caseDir));
+    calls.push(`${call} ${paths.map((p) => p.slice(logDir.length + 1)).join(" ")}`);
+  };
+  let mine: LineageLog | null = null;
+  let refused: unknown = null;
+  try {
+    mine = openLog(path, { fsync: "never" });
+  } catch (e) {
+    refused = e;
+  } finally {
+    cue.step = undefined;
+  }
+  const said = Object.fromEntries(writers.map((w) => [w.name, fs.readFileSync(w.report, "utf8")]));
+  const holders = [...(mine !== null ? ["B"] : []), ...writers.filter((w) => said[w.name] === "held").map((w) => w.name)];
+  mine?.close();
+  for (const w of writers) w.child.stdin!.end();
+  await Promise.all(writers.map((w) => w.exited));
+  return { holders, said, refused, calls, left: fs.readdirSync(logDir).filter((f) => f !== "log.jsonl") };
+}
+
+describe("taking over a stale lock while other writers start", () => {
+  it("three writers: one takes the stale lock over while this one judges it, a third opens while this one puts back the lock it moved: one holds the log", async () => {
+    let a = false;
+    let c = false;
+    const t = await takeOverWith("three", (_, call, [from, to], lockPath) => {
+      // A: when this process moves the lock it judged stale aside
+      if (!a && call === "rename" && from === lockPath) return (a = true), ["A"];
+      // C: at this process's next link to the lock's name (the lock it moved, put back; or its own)
+      if (a && !c && call === "link" && to === lockPath) return (c = true), ["C"];
+      return [];
+    });
+    expect(Object.keys(t.said), t.calls.join("; ")).toEqual(["A", "C"]); // both came in where meant
+    expect(t.holders, JSON.stringify(t.said)).toHaveLength(1);
+    for (const [name, said] of Object.entries(t.said)) if (said !== "held") expect(said, name).toMatch(/^refused locked /);
+    if (!t.holders.includes("B")) expect((t.refused as InstanceType<typeof LineageError>).code).toBe("locked");
+    expect(t.left).toEqual([]);
+  });
+
+  it("two other writers, each starting at any of this process's calls on the lock's files: one holds the log", async () => {
+    const alone = await takeOverWith("alone", () => []);
+    expect(alone.holders).toEqual(["B"]);
+    expect(alone.left).toEqual([]);
+    const wrong: string[] = [];
+    for (let i = 0; i < alone.calls.length; i++)
+      for (let j = i; j < alone.calls.length; j++) {
+        const t = await takeOverWith(`at-${i}-${j}`, (step) => [...(step === i ? ["A"] : []), ...(step === j ? ["C"] : [])]);
+        if (t.holders.length !== 1 || t.left.length !== 0)
+          wrong.push(`A at call ${i}, C at call ${j} (${t.calls.join("; ")}): held by ${t.holders.join(", ") || "no one"}, left ${t.left.join(", ") || "nothing"}`);
+      }
+    expect(wrong).toEqual([]);
+  }, 120_000);
+});
+
+describe("a writer that failed or died taking a stale lock over", () => {
+  it("keeps others out while it lives, and leaves the takeover to the next writer once it is dead", () => {
+    fs.mkdirSync(join(dir, "taker"));
+    const path = join(dir, "taker", "log.jsonl");
+    const lockPath = `${path}.lock`;
+    const stale = JSON.stringify({ pid: deadPid(), host: hostname(), at: new Date().toISOString(), id: "stale" }) + "\n";
+    fs.writeFileSync(lockPath, stale);
+    // moving the stale lock aside fails: this process has claimed the takeover and not finished it
+    cue.step = (call, [from]) => {
+      if (call === "rename" && from === lockPath) throw Object.assign(new Error("EIO: i/o error, rename"), { code: "EIO" });
+    };
+    let error: unknown;
+    try {
+      openLog(path).close();
+    } catch (e) {
+      error = e;
+    } finally {
+      cue.step = undefined;
+    }
+    expect(error).toMatchObject({ code: "io", message: expect.stringMatching(/cannot take the lock: EIO/) });
+    expect(fs.readFileSync(lockPath, "utf8")).toBe(stale);
+    const markers = fs.readdirSync(join(dir, "taker")).filter((f) => f.startsWith("log.jsonl.lock.takeover-"));
+    expect(markers).toHaveLength(1);
+    // while the taker lives, no one else takes the lock over (this process included)
+    expect(() => openLog(path)).toThrow(new RegExp(`its writer died and pid ${process.pid} \\(this process\\) is taking its lock .* over`));
+    // the taker dies: the next writer takes over from it
+    const marker = join(dir, "taker", markers[0]!);
+    fs.writeFileSync(marker, fs.readFileSync(marker, "utf8").replace(`"pid":${process.pid}`, `"pid":${deadPid()}`));
+    const log = openLog(path);
+    expect(JSON.parse(fs.readFileSync(lockPath, "utf8")).pid).toBe(process.pid);
+    expect(fs.readdirSync(join(dir, "taker")).sort()).toEqual(["log.jsonl", "log.jsonl.lock"]);
+    log.close();
+    expect(fs.readdirSync(join(dir, "taker"))).toEqual(["log.jsonl"]);
+  });
+});
+
 describe("a second writer on cue", () => {
-  it("taking over a stale lock: a lock another process wrote since, in the same inode, is not moved away", () => {
+  it("taking over a stale lock: a lock rewritten since it was judged, in the same inode, is not moved away", () => {
     const path = join(dir, "stale.jsonl");
     const lockPath = `${path}.lock`;
     fs.writeFileSync(lockPath, JSON.stringify({ pid: deadPid(), host: hostname(), at: new Date().toISOString() }) + "\n");
-    // the other process: its lock has the judged one's inode (rewritten in place here, which is what
-    // inode reuse amounts to) and names a live process (our parent)
+    // the lock rewritten in place (which is also what inode reuse amounts to), naming a live process
+    // (our parent): not what a writer does (it takes a lock over only with the right to, and makes a
+    // new file), but it must not be moved away either
     const theirs = JSON.stringify({ pid: process.ppid, host: hostname(), at: new Date().toISOString(), id: "theirs" }) + "\n";
     cue.beforeRename = (from) => fs.writeFileSync(from, theirs);
     let error: unknown;
