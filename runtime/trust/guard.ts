@@ -121,7 +121,7 @@ export async function guard<T>(
     issued = authorizeRead(policy, read, { ...options, now: () => at, lineage: recording });
   } catch (e) {
     const message = describeThrown(e);
-    if (sinkFailed) throw new GuardError("lineage_failed", [`the lineage log did not record the artifact: ${message}`]);
+    if (sinkFailed) throw new GuardError("lineage_failed", [`the lineage log did not acknowledge the artifact (the action did not run): ${message}`]);
     throw new GuardError("policy_error", [`authorization failed: ${message}`]);
   }
   const { decision, artifact } = issued;

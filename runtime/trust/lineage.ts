@@ -80,7 +80,8 @@ export interface LineageLog extends LineageSink {
   /** appends one record; throws a LineageError when the log is closed, the statement does not
    *  continue the chain, the artifact is longer than verifiers read (1 MiB), it is a batched
    *  artifact that is not its batch's last leaf (`incomplete_batch`: a batch is appended whole, with
-   *  appendMany), or the write fails (then nothing of the record remains in the file) */
+   *  appendMany), or the write fails (then the file is cut back to the last whole record; when that
+   *  fails too, the record may be in the file, and the log refuses every later append: reopen it) */
   append(artifact: string, statement: Statement): void;
   /** appends several records with one write and one fsync: all or none (batched signing uses it);
    *  they end at the last leaf of the batch they end in, if any (`incomplete_batch` otherwise) */
@@ -229,6 +230,8 @@ class FileLog implements LineageLog {
   private lastStatementSeq: number | null;
   /** the last record's artifact, which the next statement continues */
   private lastEntry: ChainEntry | null;
+  /** why this log takes no more appends: a failed append that could not be cut back (appendInto) */
+  private unwritable: string | null = null;
 
   constructor(
     readonly path: string,
@@ -261,14 +264,14 @@ class FileLog implements LineageLog {
 
   /** appendMany, the records gathered in `out` before their one write */
   private appendInto(entries: readonly { readonly artifact: string; readonly statement: Statement }[], out: RecordBytes): void {
-    if (this.fd === null) throw this.closedError();
+    this.requireWritable();
     // The host's entries are read, and checked on their own, before anything of the log is looked
     // at: reading them runs the host's code (an entry's getters, a Proxy's traps, the members of a
     // statement compared with its artifact's), which may append to this log or close it. Only then
     // is the log's state taken, so these entries continue what is in the log by now (an append made
     // meanwhile included), and no code of the host's runs between the checks and the write.
     const owned = this.readEntries(entries);
-    if (this.fd === null) throw this.closedError();
+    const fd = this.requireWritable();
     let count = this.count;
     let lastDigests = this.lastDigests;
     let lastStatementSeq = this.lastStatementSeq;
@@ -311,21 +314,15 @@ class FileLog implements LineageLog {
     const length = bytes.length;
     // A file that grew since our last append has another writer (one that ignored the lock, or a
     // path the lock did not cover): appending would fork the chain, so refuse and write nothing.
-    const size = fstatSync(this.fd).size;
+    const size = fstatSync(fd).size;
     if (size !== this.size)
       throw new LineageError("locked", `${this.path}: the file is ${size} bytes, not the ${this.size} this writer left: another process is writing it; nothing was recorded`);
     try {
-      const written = writeSync(this.fd, bytes, 0, length);
+      const written = writeSync(fd, bytes, 0, length);
       if (written !== length) throw new Error(`short write (${written} of ${length} bytes)`);
-      if (this.fsyncMode === "always") fdatasyncSync(this.fd);
+      if (this.fsyncMode === "always") fdatasyncSync(fd);
     } catch (e) {
-      // Leave no partial record behind: the next append must start on a line boundary.
-      try {
-        ftruncateSync(this.fd, this.size);
-      } catch {
-        /* the next open repairs the torn tail */
-      }
-      throw new LineageError("io", `${this.path}: append failed: ${e instanceof Error ? e.message : String(e)}`);
+      throw this.failedAppend(fd, e);
     }
     this.size += length;
     this.count = count;
@@ -391,6 +388,32 @@ class FileLog implements LineageLog {
 
   private closedError(): LineageError {
     return new LineageError("closed", `${this.path}: the log is closed`);
+  }
+
+  /** The descriptor to append to; throws when the log is closed or takes no more appends. */
+  private requireWritable(): number {
+    if (this.fd === null) throw this.closedError();
+    if (this.unwritable !== null)
+      throw new LineageError("io", `${this.path}: this log takes no more appends: ${this.unwritable}; close it and open the log again, which reads the file to decide what it holds; nothing was recorded`);
+    return this.fd;
+  }
+
+  /**
+   * The error of an append whose write or sync failed (`e`), once the file is cut back to the last
+   * whole record. When it cannot be, the file may hold the record (whole, or part of it) after what
+   * this writer knows of, and only reading the file can tell what is there: the log then refuses
+   * every later append (each would be refused as the work of another writer, or continue a chain the
+   * file does not hold), and the next open decides from the file.
+   */
+  private failedAppend(fd: number, e: unknown): LineageError {
+    const failure = describeThrown(e);
+    try {
+      ftruncateSync(fd, this.size);
+    } catch (cut) {
+      this.unwritable = `an append failed (${failure}) and the file could not be cut back to its last whole record (${describeThrown(cut)}), so that record may be in the file`;
+      return new LineageError("io", `${this.path}: append failed: ${failure}; cutting the file back to its last whole record failed too (${describeThrown(cut)}): the record may be in the file, whole or in part, so this log takes no more appends; close it and open the log again, which reads the file to decide what it holds`);
+    }
+    return new LineageError("io", `${this.path}: append failed: ${failure}; nothing was recorded`);
   }
 
   head(): LogHead {

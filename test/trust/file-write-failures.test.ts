@@ -3,12 +3,25 @@
 // A bundle already on disk stays as it was and loads; a failed key pair leaves no key file (an empty
 // one would make every later keygen refuse, and sign say it is neither JWK nor PEM); a writer lock
 // that could not be written leaves no temporary file; what was not written is named in the error.
+// A lineage log's append whose write or sync fails is cut back to the last whole record; when the
+// cut fails too (made to fail here with EIO), the log takes no more appends and says why, and the
+// log opened again decides from the file what it holds.
 
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { runWrit } from "../support/cli.js";
 
 /** Which file's write or rename fails; set by each test, cleared after it. */
-const cue: { failWrite?: (path: string) => boolean; failRename?: (to: string) => boolean; failCreate?: (path: string) => boolean } = {};
+const cue: {
+  failWrite?: (path: string) => boolean;
+  failRename?: (to: string) => boolean;
+  failCreate?: (path: string) => boolean;
+  /** a write to the file writes half of what it was given */
+  shortWrite?: (path: string) => boolean;
+  /** fdatasync of the file fails (EIO) */
+  failSync?: (path: string) => boolean;
+  /** ftruncate of the file fails (EIO) */
+  failTruncate?: (path: string) => boolean;
+} = {};
 
 function systemError(code: string, message: string, syscall: string): NodeJS.ErrnoException {
   return Object.assign(new Error(`${code}: ${message}, ${syscall}`), { code, syscall, errno: -28 });
@@ -32,7 +45,21 @@ vi.mock("node:fs", async (importOriginal) => {
     writeSync(fd: number, ...rest: unknown[]) {
       const path = opened.get(fd);
       if (path !== undefined && cue.failWrite?.(path)) throw systemError("ENOSPC", "no space left on device", "write");
+      if (path !== undefined && cue.shortWrite?.(path)) {
+        const [buffer, offset, length] = rest as [Uint8Array, number, number];
+        return fs.writeSync(fd, buffer, offset, Math.floor(length / 2));
+      }
       return (fs.writeSync as (...a: unknown[]) => number)(fd, ...rest);
+    },
+    fdatasyncSync(fd: number) {
+      const path = opened.get(fd);
+      if (path !== undefined && cue.failSync?.(path)) throw systemError("EIO", "i/o error", "fdatasync");
+      return fs.fdatasyncSync(fd);
+    },
+    ftruncateSync(fd: number, length?: number) {
+      const path = opened.get(fd);
+      if (path !== undefined && cue.failTruncate?.(path)) throw systemError("EIO", "i/o error", "ftruncate");
+      return fs.ftruncateSync(fd, length);
     },
     writeFileSync(path: unknown, data: unknown, options?: unknown) {
       if (typeof path === "string" && cue.failWrite?.(path)) {
@@ -58,7 +85,12 @@ const { signBundle, verifyBundle } = await import("../../runtime/trust/bundle.js
 const { generateKeyPair } = await import("../../runtime/trust/keys.js");
 const { writeKeyPair } = await import("../../runtime/trust/key-files.js");
 const { main } = await import("../../cli/writ.js");
-const { fakeBundle } = await import("./fake-policy.js");
+const { ADMIN_OK, fakeBundle, fakePolicy } = await import("./fake-policy.js");
+const { openLog, LineageError } = await import("../../runtime/trust/lineage.js");
+const { verifyLog } = await import("../../runtime/trust/lineage-verify.js");
+const { authorize } = await import("../../runtime/trust/authorize.js");
+const { createSigner } = await import("../../runtime/trust/signer.js");
+const { buildLog } = await import("./lineage-fixtures.js");
 
 const dir = fs.mkdtempSync(join(tmpdir(), "writ-write-failures-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -79,6 +111,9 @@ function onCue<T>(set: typeof cue, body: () => T): T {
     cue.failWrite = undefined;
     cue.failRename = undefined;
     cue.failCreate = undefined;
+    cue.shortWrite = undefined;
+    cue.failSync = undefined;
+    cue.failTruncate = undefined;
   }
 }
 
@@ -218,5 +253,78 @@ describe("a file in a directory where no file can be created", () => {
       err: `writ fmt: cannot write ${join(d, "p.writ")}: no file can be created in ${d}: permission denied (EACCES) (the new contents are written beside the file, then renamed over it); it is left as it was`,
     });
     expect(fs.readFileSync(join(d, "p.writ"), "utf8")).toBe(text);
+  });
+});
+
+describe("a lineage log's append that fails", () => {
+  /** A log of two records, opened to sync every append, and a signer continuing it. */
+  function twoRecords(name: string) {
+    const d = join(dir, name);
+    fs.mkdirSync(d);
+    const built = buildLog(2, undefined, d);
+    const log = openLog(built.path);
+    const signer = createSigner(built.key, { head: log.head().chain });
+    const append = () => authorize(fakePolicy(), ADMIN_OK, { signer, lineage: log });
+    return { ...built, log, signer, append };
+  }
+
+  function refusal(body: () => unknown): InstanceType<typeof LineageError> {
+    try {
+      body();
+    } catch (e) {
+      expect(e).toBeInstanceOf(LineageError);
+      return e as InstanceType<typeof LineageError>;
+    }
+    throw new Error("not refused");
+  }
+
+  it("whose sync fails is cut back: nothing of the record stays, and the log appends on", () => {
+    const t = twoRecords("sync-fails");
+    const before = fs.readFileSync(t.path);
+    const e = onCue({ failSync: (p) => p === t.path }, () => refusal(t.append));
+    expect(e.code).toBe("io");
+    expect(e.message).toBe(`${t.path}: append failed: EIO: i/o error, fdatasync; nothing was recorded`);
+    expect(fs.readFileSync(t.path)).toEqual(before);
+    t.append();
+    t.log.close();
+    expect(verifyLog(t.path, { trustedKeys: [t.key.publicKey] })).toMatchObject({ ok: true, records: 3 });
+  });
+
+  it("whose sync fails and cannot be cut back: the log takes no more appends and says why; opened again, it keeps the whole record it finds", () => {
+    const t = twoRecords("cut-fails");
+    const e = onCue({ failSync: (p) => p === t.path, failTruncate: (p) => p === t.path }, () => refusal(t.append));
+    expect(e.code).toBe("io");
+    expect(e.message).toMatch(/append failed: EIO: i\/o error, fdatasync; cutting the file back to its last whole record failed too \(EIO: i\/o error, ftruncate\): the record may be in the file, whole or in part, so this log takes no more appends; close it and open the log again/);
+    expect(t.signer.head.seq).toBe(2); // nothing was issued
+    // the record is in the file, whole; the writer does not take it for another writer's
+    const after = fs.readFileSync(t.path);
+    const later = refusal(t.append);
+    expect(later.code).toBe("io");
+    expect(later.message).toBe(
+      `${t.path}: this log takes no more appends: an append failed (EIO: i/o error, fdatasync) and the file could not be cut back to its last whole record (EIO: i/o error, ftruncate), so that record may be in the file; close it and open the log again, which reads the file to decide what it holds; nothing was recorded`,
+    );
+    expect(fs.readFileSync(t.path)).toEqual(after);
+    t.log.close();
+    // opened again, the log holds what the file holds: the record that was not acknowledged, whole
+    const again = openLog(t.path);
+    expect(again.repaired).toBeNull();
+    expect(again.head().records).toBe(3);
+    const signer = createSigner(t.key, { head: again.head().chain });
+    authorize(fakePolicy(), ADMIN_OK, { signer, lineage: again });
+    again.close();
+    expect(verifyLog(t.path, { trustedKeys: [t.key.publicKey] })).toMatchObject({ ok: true, records: 4 });
+  });
+
+  it("cut short and not cut back: the log takes no more appends; opened again, it moves the part aside as a torn record", () => {
+    const t = twoRecords("short-not-cut");
+    const e = onCue({ shortWrite: (p) => p === t.path, failTruncate: (p) => p === t.path }, () => refusal(t.append));
+    expect(e.message).toMatch(/append failed: short write \(\d+ of \d+ bytes\); cutting the file back .* failed too/);
+    expect(refusal(t.append).message).toMatch(/this log takes no more appends: an append failed \(short write/);
+    t.log.close();
+    const again = openLog(t.path);
+    expect(again.repaired).toMatchObject({ index: 2, torn: true, records: 0 });
+    expect(again.head().records).toBe(2);
+    again.close();
+    expect(verifyLog(t.path, { trustedKeys: [t.key.publicKey] })).toMatchObject({ ok: true, records: 2 });
   });
 });
