@@ -72,7 +72,7 @@ export interface BatchAuthorizer {
   authorizeBatch(policy: DecidingPolicy, requests: readonly unknown[]): BatchedAuthorization[];
   /** closes the open batch now */
   flush(): void;
-  /** where the next statement links */
+  /** where the next statement links (frozen: the authorizer's own) */
   readonly head: ChainHead;
   /** decisions waiting in the open batch */
   readonly pending: number;
@@ -259,7 +259,10 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
       close();
     },
     get head() {
-      return head;
+      // Frozen as it is handed out (its `prev` is frozen already: signer.ts): the authorizer replaces
+      // its head rather than changing it, so freezing here costs nothing per decision, and a host's
+      // edit of what it was handed cannot reach the link the next batch is signed with.
+      return Object.freeze(head);
     },
     get pending() {
       return batch.length;

@@ -28,7 +28,7 @@ import { batchPlaceOf, isBatchedText, parseBatchedArtifact, type BatchedArtifact
 import { parseCompact } from "./jws.js";
 import { parseStatement } from "./statement.js";
 import { MAX_ARTIFACT_LENGTH } from "./verify-artifact.js";
-import { artifactDigests, isLastIssuedToken } from "./signer.js";
+import { artifactDigests, frozenDigests, isLastIssuedToken } from "./signer.js";
 
 export interface LineageRecord {
   readonly seq: number;
@@ -126,7 +126,7 @@ function writeUint64(bytes: Uint8Array, at: number, value: number): void {
   }
 }
 
-/** The digests of a batched record's commitment (the line format above). */
+/** The digests of a batched record's commitment (the line format above); frozen, as the log's state and head() share them. */
 function commitmentDigests(place: BatchPlace, head: DigestPair): DigestPair {
   if (headBytes === null || headBytes.digests !== head) headBytes = { digests: head, sha3: digestBytes(head.sha3_512), blake2b: digestBytes(head.blake2b_512) };
   const bytes = commitment;
@@ -136,7 +136,7 @@ function commitmentDigests(place: BatchPlace, head: DigestPair): DigestPair {
   bytes.set(headBytes.sha3, HEAD_AT);
   const sha3 = sha3_512Hex(bytes);
   bytes.set(headBytes.blake2b, HEAD_AT);
-  return { sha3_512: sha3, blake2b_512: blake2b512Hex(bytes) };
+  return frozenDigests(sha3, blake2b512Hex(bytes));
 }
 
 

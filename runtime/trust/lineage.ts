@@ -36,6 +36,7 @@ import { describeLimit, readFdBounded, READ_LIMITS } from "../bounded-read.js";
 import { readClock, type Clock } from "./clock.js";
 import { LineageError } from "./lineage-error.js";
 import { scan, type ScanState } from "./lineage-scan.js";
+import { frozenHead, GENESIS } from "./signer.js";
 
 export { LineageError, type LineageErrorCode } from "./lineage-error.js";
 
@@ -201,7 +202,7 @@ export function openLog(path: string, options: LogOptions = {}): LineageLog {
       ftruncateSync(fd, tornFrom);
       fsyncSync(fd);
       fsyncDirectory(path);
-      repaired = { index: state.count, bytes: buf.length - tornFrom, savedTo, ...found };
+      repaired = Object.freeze({ index: state.count, bytes: buf.length - tornFrom, savedTo, ...found });
     }
     // the size appends are checked against is what was read (and repaired), not the file's size now
     return new FileLog(path, fd, lock.lockPath, fsyncMode, state, repaired, tornFrom ?? buf.length);
@@ -416,13 +417,17 @@ class FileLog implements LineageLog {
     return new LineageError("io", `${this.path}: append failed: ${failure}; nothing was recorded`);
   }
 
+  /**
+   * Frozen throughout: `digests` and `chain.prev` are the very pairs the log continues from and the
+   * signer links with (signer.ts, GENESIS), so a host's edit of its checkpoint must not reach them.
+   */
   head(): LogHead {
-    return {
+    return Object.freeze({
       records: this.count,
       seq: this.count - 1,
       digests: this.lastDigests,
-      chain: this.lastStatementSeq === null || this.lastEntry === null ? { seq: 0, prev: null } : { seq: this.lastStatementSeq + 1, prev: linkTarget(this.lastEntry) },
-    };
+      chain: this.lastStatementSeq === null || this.lastEntry === null ? GENESIS : frozenHead(this.lastStatementSeq + 1, linkTarget(this.lastEntry)),
+    });
   }
 
   close(): void {

@@ -11,7 +11,21 @@ import { batchPlaceOf, isBatchedText, parseBatchedArtifact } from "./batch-artif
 import type { ChainHead, PrivateKey, PublicKey, Statement } from "./types.js";
 import { readSigningKey } from "./keys.js";
 
-export const GENESIS: ChainHead = { seq: 0, prev: null };
+// Digest pairs and chain heads are frozen where they are made: the same object is the signer's head,
+// the lineage log's state, the digest memo's entry and what `head`, `log.head()` and `artifactDigests`
+// hand a host, and an edit of the host's copy (a digest dropped from a checkpoint, one upper-cased
+// for display) would otherwise change the link the next artifact is signed and recorded with.
+export const GENESIS: ChainHead = Object.freeze({ seq: 0, prev: null });
+
+/** A chain head that nothing can change (see GENESIS). `prev` must be frozen already (frozenDigests). */
+export function frozenHead(seq: number, prev: DigestPair | null): ChainHead {
+  return Object.freeze({ seq, prev });
+}
+
+/** A digest pair that nothing can change (see GENESIS). */
+export function frozenDigests(sha3_512: string, blake2b_512: string): DigestPair {
+  return Object.freeze({ sha3_512, blake2b_512 });
+}
 
 /**
  * The last seq an artifact is issued with, 2^53 − 2: the head after it (seq + 1) is still a safe
@@ -55,10 +69,15 @@ export class Signer {
   get keyId(): string {
     return this.#key.keyId;
   }
+  /**
+   * The signer's public key, a copy each time: a typed array cannot be frozen, and guard verifies
+   * with the key it reads here, so an edit of what one caller was handed must reach nothing else.
+   */
   get publicKey(): PublicKey {
-    return this.#key.publicKey;
+    const { keyId, bytes } = this.#key.publicKey;
+    return { keyId, bytes: Uint8Array.from(bytes) };
   }
-  /** where the next artifact links */
+  /** where the next artifact links (frozen: the signer's own) */
   get head(): ChainHead {
     return this.#head;
   }
@@ -87,7 +106,7 @@ export class Signer {
   /** Moves the head past `artifact`; called once the artifact has been recorded. Throws a RangeError, the head unchanged, past LAST_SEQ. */
   advance(artifact: string): void {
     requireIssuable(this.#head.seq);
-    this.#head = { seq: this.#head.seq + 1, prev: artifactDigests(artifact, this.path) };
+    this.#head = frozenHead(this.#head.seq + 1, artifactDigests(artifact, this.path));
   }
 }
 
@@ -102,9 +121,10 @@ export function isLastIssuedToken(text: string): boolean {
 }
 
 /**
- * A chain head a host hands over (a signer's start, verifyLog's chainStart), read once and copied:
- * its digests are written into signed payloads as they are, so they must be what a verifier reads
- * back (128 lowercase hex digits each), nothing more; seq 0 goes with prev null, and only it.
+ * A chain head a host hands over (a signer's start, verifyLog's chainStart), read once and copied
+ * (frozen: the host's object, changed later, reaches nothing): its digests are written into signed
+ * payloads as they are, so they must be what a verifier reads back (128 lowercase hex digits each),
+ * nothing more; seq 0 goes with prev null, and only it.
  */
 export function readChainHead(given: unknown): { ok: true; head: ChainHead } | { ok: false; message: string } {
   const g = (typeof given === "object" && given !== null ? given : {}) as { seq?: unknown; prev?: { sha3_512?: unknown; blake2b_512?: unknown } | null };
@@ -114,7 +134,7 @@ export function readChainHead(given: unknown): { ok: true; head: ChainHead } | {
   if ((seq === 0) !== (prev === null)) return { ok: false, message: "chain head: seq 0 goes with prev null, and only it" };
   if (prev !== null && !isDigestPair(prev))
     return { ok: false, message: "chain head prev must be null or { sha3_512, blake2b_512 }, 128 lowercase hex digits each (a log's head().chain)" };
-  return { ok: true, head: { seq: seq as number, prev: prev as ChainHead["prev"] } };
+  return { ok: true, head: frozenHead(seq as number, prev === null ? null : frozenDigests(prev.sha3_512 as string, prev.blake2b_512 as string)) };
 }
 
 export function createSigner(key: PrivateKey, options?: SignerOptions): Signer {
@@ -127,11 +147,14 @@ export function createSigner(key: PrivateKey, options?: SignerOptions): Signer {
 // that compares the two paths on one artifact really runs both.
 let memo: { artifact: string; path: CryptoPath; digests: DigestPair } | null = null;
 
-/** SHA3-512 and BLAKE2b-512 of an artifact's compact JWS (its ASCII bytes): what the next one links to. */
+/**
+ * SHA3-512 and BLAKE2b-512 of an artifact's compact JWS (its ASCII bytes): what the next one links to.
+ * Frozen: the pair is the memo's, and the signer's and the log's next link, shared without a copy.
+ */
 export function artifactDigests(artifact: string, path: CryptoPath = defaultCryptoPath()): DigestPair {
   if (memo !== null && memo.artifact === artifact && memo.path === path) return memo.digests;
   // The compact JWS is ASCII, so hashing the string as UTF-8 hashes exactly its bytes.
-  const digests = { sha3_512: sha3_512Hex(artifact, path), blake2b_512: blake2b512Hex(artifact, path) };
+  const digests = frozenDigests(sha3_512Hex(artifact, path), blake2b512Hex(artifact, path));
   memo = { artifact, path, digests };
   return digests;
 }
@@ -142,11 +165,11 @@ export function artifactDigests(artifact: string, path: CryptoPath = defaultCryp
  * Throws a RangeError for a batched artifact that is not its batch's last leaf, or is not one.
  */
 export function chainHeadAfter(artifact: string, statement: Statement, path?: CryptoPath): ChainHead {
-  if (!isBatchedText(artifact)) return { seq: statement.lineage.seq + 1, prev: artifactDigests(artifact, path) };
+  if (!isBatchedText(artifact)) return frozenHead(statement.lineage.seq + 1, artifactDigests(artifact, path));
   const parsed = parseBatchedArtifact(artifact);
   const place = parsed.ok ? batchPlaceOf(parsed) : parsed;
   if (!place.ok) throw new RangeError(`the chain cannot continue from this artifact: ${place.reason}`);
   const { index, size, head } = place.place;
   if (index !== size - 1) throw new RangeError(`the artifact is leaf ${index} of a batch of ${size}: the chain continues after the batch's last leaf`);
-  return { seq: statement.lineage.seq + 1, prev: artifactDigests(head, path) };
+  return frozenHead(statement.lineage.seq + 1, artifactDigests(head, path));
 }
