@@ -41,11 +41,12 @@ export const MAX_BUNDLE_SIGNATURE_LENGTH = 64 * 1024 * 1024;
  * Returns the bundle with `signature` set: a compact JWS, header `{alg: "EdDSA", kid, typ:
  * "writ-manifest+jws"}`, payload the RFC 8785 canonical JSON of the manifest. Throws a TypeError,
  * before signing anything, when `key` is not a private key (`generateKeyPair()`, or the `key` of an
- * ok `loadPrivateKeyFile` result; not that result itself, nor a public key), and when the manifest
- * is not JSON (a caller bug; compiled manifests always are).
+ * ok `loadPrivateKeyFile` result; not that result itself, nor a public key) or not one key pair (its
+ * public key not its seed's, or an id not that key's: readSigningKey), and when the manifest is not
+ * JSON (a caller bug; compiled manifests always are).
  */
 export function signBundle(bundle: Bundle, key: PrivateKey, path?: CryptoPath): Bundle {
-  const signing = readSigningKey(key, "signBundle");
+  const signing = readSigningKey(key, "signBundle", path);
   const payload = utf8Encode(canonicalize(bundle.manifest));
   const signature = signCompact({ alg: "EdDSA", kid: signing.keyId, typ: BUNDLE_SIGNATURE_TYP }, payload, signing, path);
   return { module: bundle.module, manifest: bundle.manifest, signature };

@@ -151,23 +151,65 @@ export function privateKeyFromJwk(jwk: unknown): KeyResult<PrivateKey> {
 /**
  * A private key handed to a signing entry point (`who`: signBundle, createSigner), read once and
  * checked before anything is signed: the `{ ok, key }` a key file loads as, or a public key, would
- * otherwise fail later with a message about something else (a statement's JSON).
+ * otherwise fail later with a message about something else (a statement's JSON). The seed is copied
+ * (the host may zero or reuse its array: signing must go on with the key it was given, on every
+ * path alike) and its public key derived with `path`: a seed that is not the public key's, or ids
+ * that are not that key's thumbprint, would sign artifacts that verify under no key the host names.
  */
-export function readSigningKey(key: unknown, who: string): PrivateKey {
-  let read: { keyId: unknown; seed: unknown; publicKey: unknown; loadResult: boolean; publicOnly: boolean } | undefined;
+export function readSigningKey(key: unknown, who: string, path?: CryptoPath): PrivateKey {
+  let read: SigningKeyMembers | undefined;
   try {
-    if (typeof key === "object" && key !== null) {
-      const k = key as Record<string, unknown>;
-      const loadResult = "ok" in k && ("key" in k || "message" in k);
-      read = { keyId: k["keyId"], seed: k["seed"], publicKey: k["publicKey"], loadResult, publicOnly: "bytes" in k && !("seed" in k) };
-    }
+    if (typeof key === "object" && key !== null) read = signingKeyMembers(key as Record<string, unknown>);
   } catch (e) {
     throw new TypeError(`${who}: the key could not be read: ${describeThrown(e)}`);
   }
-  if (read !== undefined && typeof read.keyId === "string" && isInstance(read.seed, Uint8Array) && read.seed.length === 32 && typeof read.publicKey === "object" && read.publicKey !== null)
-    return { keyId: read.keyId, seed: read.seed, publicKey: read.publicKey as PublicKey };
+  if (read !== undefined && typeof read.keyId === "string" && read.seed !== undefined && read.seed.length === 32 && read.publicKey !== undefined)
+    return checkedPair(read.keyId, read.seed, read.publicKey, who, path);
   const what = read?.loadResult ? "a key file's load result ({ ok, key } or { ok: false, message })" : read?.publicOnly ? "a public key" : shownOption(key);
   throw new TypeError(
     `${who}: the key is not a private key ({ keyId, seed: 32 bytes, publicKey }) but ${what}: pass generateKeyPair()'s, or the \`key\` of loadPrivateKeyFile(path) once its \`ok\` is true`,
   );
+}
+
+interface SigningKeyMembers {
+  readonly keyId: unknown;
+  /** a copy of the seed, when it is a byte array */
+  readonly seed: Uint8Array | undefined;
+  /** the public key's members, when it is an object */
+  readonly publicKey: { readonly keyId: unknown; readonly bytes: unknown } | undefined;
+  readonly loadResult: boolean;
+  readonly publicOnly: boolean;
+}
+
+/** A host's key object, each member read once (a getter or a Proxy's trap may throw: the caller says so). */
+function signingKeyMembers(k: Record<string, unknown>): SigningKeyMembers {
+  const seed = k["seed"];
+  const publicKey = k["publicKey"];
+  let pub: SigningKeyMembers["publicKey"];
+  if (typeof publicKey === "object" && publicKey !== null) {
+    const { keyId, bytes } = publicKey as Record<string, unknown>;
+    pub = { keyId, bytes: isInstance(bytes, Uint8Array) && bytes.length === 32 ? new Uint8Array(bytes) : bytes };
+  }
+  return {
+    keyId: k["keyId"],
+    // copied only when it is a seed's length: a host's megabyte array is refused, not copied
+    seed: isInstance(seed, Uint8Array) && seed.length === 32 ? new Uint8Array(seed) : undefined,
+    publicKey: pub,
+    loadResult: "ok" in k && ("key" in k || "message" in k),
+    publicOnly: "bytes" in k && !("seed" in k),
+  };
+}
+
+/**
+ * The key pair of `seed` (the signer's own copy), or a TypeError naming the member that is not that
+ * pair's: its public key's bytes, its public key's id, or its id.
+ */
+function checkedPair(keyId: string, seed: Uint8Array, given: NonNullable<SigningKeyMembers["publicKey"]>, who: string, path?: CryptoPath): PrivateKey {
+  const pair = privateKeyFromSeed(seed, path);
+  const refuse = (what: string) => new TypeError(`${who}: ${what}: this is not one key pair (the seed of one key with the public key of another, or a key changed since it was made); nothing was signed`);
+  if (!isInstance(given.bytes, Uint8Array) || !bytesEqual(given.bytes, pair.publicKey.bytes))
+    throw refuse(`the key's publicKey.bytes are not the public key of its seed (whose key id is ${pair.keyId})`);
+  if (given.keyId !== pair.keyId) throw refuse(`the key's publicKey.keyId ${shownName(given.keyId as string)} is not the RFC 7638 thumbprint of its seed's public key, ${pair.keyId}`);
+  if (keyId !== pair.keyId) throw refuse(`the key's keyId ${shownName(keyId)} is not the RFC 7638 thumbprint of its seed's public key, ${pair.keyId}`);
+  return Object.freeze({ keyId: pair.keyId, seed, publicKey: Object.freeze(pair.publicKey) });
 }

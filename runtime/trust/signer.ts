@@ -61,7 +61,7 @@ export class Signer {
   constructor(key: PrivateKey, options: SignerOptions = {}) {
     const head = readChainHead(options.head ?? GENESIS);
     if (!head.ok) throw new RangeError(head.message);
-    this.#key = readSigningKey(key, "createSigner");
+    this.#key = readSigningKey(key, "createSigner", options.path);
     this.#head = head.head;
     this.path = options.path;
   }

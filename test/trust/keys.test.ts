@@ -23,6 +23,13 @@ import {
   publicKeyFromBytes,
   publicKeyFromJwk,
 } from "../../runtime/trust/keys.js";
+import { createSigner } from "../../runtime/trust/signer.js";
+import { signBundle, verifyBundle } from "../../runtime/trust/bundle.js";
+import { authorize } from "../../runtime/trust/authorize.js";
+import { guard } from "../../runtime/trust/guard.js";
+import { verifyArtifact } from "../../runtime/trust/verify-artifact.js";
+import type { PrivateKey } from "../../runtime/trust/types.js";
+import { ADMIN_OK, fakeBundle, fakePolicy } from "./fake-policy.js";
 import { tempDir } from "../support/temp-dir.js";
 
 const RFC8032_TEST1_SEED = hexToBytes("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")!;
@@ -372,3 +379,46 @@ function modPow(base: bigint, exponent: bigint, m: bigint): bigint {
   }
   return result;
 }
+
+describe("signing keys handed to createSigner and signBundle", () => {
+  const a = generateKeyPair();
+  const b = generateKeyPair();
+
+  it("are refused, before anything is signed, when the seed is not the public key's or an id is not its thumbprint", () => {
+    const cases: [PrivateKey, RegExp][] = [
+      [{ keyId: a.keyId, seed: b.seed, publicKey: a.publicKey }, /the key's publicKey\.bytes are not the public key of its seed \(whose key id is /],
+      [{ keyId: b.keyId, seed: b.seed, publicKey: { keyId: b.keyId, bytes: a.publicKey.bytes } }, /the key's publicKey\.bytes are not the public key of its seed/],
+      [{ keyId: b.keyId, seed: b.seed, publicKey: { keyId: a.keyId, bytes: b.publicKey.bytes } }, new RegExp(`the key's publicKey\\.keyId ${a.keyId} is not the RFC 7638 thumbprint of its seed's public key, ${b.keyId}`)],
+      [{ keyId: a.keyId, seed: b.seed, publicKey: b.publicKey }, new RegExp(`the key's keyId ${a.keyId} is not the RFC 7638 thumbprint of its seed's public key, ${b.keyId}`)],
+      [{ keyId: b.keyId, seed: b.seed, publicKey: { keyId: b.keyId, bytes: "not bytes" } } as never, /the key's publicKey\.bytes are not the public key of its seed/],
+    ];
+    for (const [key, message] of cases) {
+      for (const path of ["native", "noble"] as const) {
+        expect(() => createSigner(key, { path }), path).toThrow(TypeError);
+        expect(() => createSigner(key, { path })).toThrow(message);
+        expect(() => signBundle(fakeBundle(), key, path)).toThrow(new RegExp(`^signBundle: ${message.source}`));
+      }
+    }
+    // a key pair as generateKeyPair makes it, or one built from its parts (a Buffer seed included), signs
+    const built = { keyId: b.keyId, seed: Buffer.from(b.seed), publicKey: { keyId: b.keyId, bytes: Uint8Array.from(b.publicKey.bytes) } };
+    expect(createSigner(built).keyId).toBe(b.keyId);
+    expect(verifyBundle(signBundle(fakeBundle(), built), { trustedKeys: [b.publicKey] })).toEqual({ ok: true, keyId: b.keyId });
+  });
+
+  it("are copied: a host zeroing its seed after createSigner changes nothing, on either path", async () => {
+    const signatures: string[] = [];
+    for (const path of ["noble", "native"] as const) {
+      const key = privateKeyFromSeed(Uint8Array.from(a.seed), path);
+      const signer = createSigner(key, { path });
+      key.seed.fill(0);
+      signatures.push(signer.signTyped("test+jws", "the same payload"));
+      const issued = authorize(fakePolicy(), ADMIN_OK, { signer });
+      expect(verifyArtifact(issued.artifact, { trustedKeys: [a.publicKey], path }).ok, path).toBe(true);
+      let ran = false;
+      await guard(fakePolicy(), ADMIN_OK, () => void (ran = true), { signer });
+      expect(ran, path).toBe(true);
+    }
+    // deterministic signatures: both paths signed with the same key
+    expect(signatures[0]).toBe(signatures[1]);
+  });
+});
