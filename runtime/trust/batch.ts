@@ -173,13 +173,13 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
   }
 
   // What is under way that a call back into this authorizer (from the lineage sink while a batch is
-  // sealed, or from a policy or a request's getter while authorizeBatch decides) would break: it
-  // would take seq numbers from the middle of a batch being sealed, and issue artifacts that do not
-  // verify or that the log refuses, leaving the chain head past what was recorded. Such calls are
-  // refused; the promise path's own deciding is not under way in this sense (each decision is
-  // stated, and its seq taken, before the next one starts).
-  let busy: "sealing a batch" | "running authorizeBatch" | null = null;
-  const reentered = (call: string) => new Error(`${call} was called back while the batch authorizer was ${busy} (from the lineage sink, a policy or a request's getter); nothing was decided`);
+  // sealed, or from a policy, a request's getter or the clock while a decision is made and stated)
+  // would break: it would take seq numbers from the middle of a batch being sealed, or the seq of a
+  // decision being stated (prepare takes the head, then reads the policy's name, version and digests,
+  // which may be getters), and issue artifacts that do not verify or that the log refuses, leaving
+  // the chain head past what was recorded. Such calls are refused.
+  let busy: "sealing a batch" | "running authorizeBatch" | "deciding a request" | null = null;
+  const reentered = (call: string) => new Error(`${call} was called back while the batch authorizer was ${busy} (from the lineage sink, a policy, a request's getter or the clock); nothing was decided`);
 
   /** Runs `f` with the authorizer marked busy, whatever it throws. */
   function whileBusy<T>(what: NonNullable<typeof busy>, f: () => T): T {
@@ -221,7 +221,7 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
       return new Promise<BatchedAuthorization>((resolve, reject) => {
         let prepared: Prepared;
         try {
-          prepared = prepare(policy, request, nowMs());
+          prepared = whileBusy("deciding a request", () => prepare(policy, request, nowMs()));
         } catch (e) {
           reject(e);
           return;

@@ -201,6 +201,55 @@ describe("authorizeBatch", () => {
     return expect(inner).rejects.toThrow(/authorize was called back while the batch authorizer was running authorizeBatch/);
   });
 
+  it("refuses a call back from a policy's getter, its decide or the clock while the promise path states a decision; what it issues verifies and is recorded", async () => {
+    const path = join(dir, `reentrant-prepare-${randomId()}.jsonl`);
+    const log = openLog(path, { fsync: "never" });
+    let batcher: ReturnType<typeof createBatchAuthorizer>;
+    const refused: unknown[] = [];
+    // each call back is tried once, from where host code runs while a decision is made and stated
+    const callBack = () => {
+      const inner = batcher.authorize(policy, ADMIN_OK);
+      inner.catch((e: unknown) => refused.push(e));
+      for (const call of [() => batcher.flush(), () => batcher.authorizeBatch(policy, [ADMIN_OK])]) {
+        try {
+          call();
+        } catch (e) {
+          refused.push(e);
+        }
+      }
+    };
+    let times = 0;
+    const calling = {
+      decide: (request: unknown) => (callBack(), policy.decide(request)),
+      get name() {
+        callBack();
+        return policy.name;
+      },
+      get version() {
+        callBack();
+        return policy.version;
+      },
+      get digests() {
+        callBack();
+        return policy.digests;
+      },
+      manifest: policy.manifest,
+      module: policy.module,
+    };
+    batcher = createBatchAuthorizer({ signer: createSigner(key, { head: log.head().chain }), maxBatch: 4, maxDelayMs: 1, lineage: log, now: () => (times++ < 3 && callBack(), clock()) });
+    const issued = await Promise.all([batcher.authorize(calling as never, ADMIN_OK), batcher.authorize(calling as never, TOO_MUCH)]);
+    expect(issued.map((r) => r.statement.lineage.seq)).toEqual([0, 1]);
+    for (const r of issued) expect(verifyBatchedArtifact(r.artifact, { trustedKeys, now: clock() }).ok).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    // (the clock is read when a batch is sealed too: those calls are refused as the sink's are)
+    for (const e of refused) expect(String(e)).toMatch(/(authorize|flush|authorizeBatch) was called back while the batch authorizer was (deciding a request|sealing a batch)/);
+    // three calls refused for each of decide, name, version, digests and the clock, for each decision
+    expect(refused.filter((e) => String(e).includes("deciding a request")).length).toBeGreaterThanOrEqual(2 * 5 * 3);
+    expect(batcher.head.seq).toBe(2);
+    log.close();
+    expect(verifyLog(path, { trustedKeys })).toMatchObject({ ok: true, records: 2 });
+  });
+
   it("takes the clock as a Date too, as the verifiers do", () => {
     const at = new Date(Date.now() - 60_000);
     const [issued] = createBatchAuthorizer({ signer: createSigner(key), now: at }).authorizeBatch(policy, [ADMIN_OK]);
