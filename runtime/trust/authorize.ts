@@ -56,12 +56,16 @@ export interface Authorization {
   readonly statement: Statement;
 }
 
+const CALLED_BACK =
+  "authorize was called back with the same signer while this artifact was being made (from the request's getters, the policy's code or the signer): that call issued the seq this one was stated at, so this one was not issued";
+
 /**
  * Decides `request` with `policy` and issues the signed artifact. Never throws for a bad request or a
  * faulty policy (both are denies stated in the artifact). Throws only when the caller's setup is
  * wrong (a ttl that is not a positive integer, a clock that is not a Date, a signer whose chain is
- * past its last seq: RangeError) or the lineage sink throws; then nothing was issued and the
- * signer's chain head is unchanged.
+ * past its last seq: RangeError), the lineage sink throws, or code of the host's that runs meanwhile
+ * called authorize with the same signer (an Error: that call issued the seq this one would have);
+ * then nothing was issued and the signer's chain head is the one before (or the call back's).
  */
 export function authorize(policy: DecidingPolicy, request: unknown, options: AuthorizeOptions): Authorization {
   // read once: the decision and the digest are of the same request (readRequest)
@@ -83,16 +87,21 @@ function issue(policy: DecidingPolicy, options: AuthorizeOptions, readOnce: (pat
   const nowMs = clockMs(options.now);
   if (!Number.isFinite(nowMs)) throw new RangeError(INVALID_CLOCK);
   const { signer } = options;
+  // taken before any of the host's code runs (the request's getters, the policy's, its decide)
+  const head = signer.head;
   // a seq past the last one issued would be signed and recorded, then read back by nothing
-  requireIssuable(signer.head.seq);
+  requireIssuable(head.seq);
 
   const { data, digest } = readOnce(signer.path);
   const decision = digest.ok ? decideSafely(policy, data) : unrepresentableDecision(digest);
 
   const iat = Math.floor(nowMs / 1000);
-  const statement: Statement = buildStatement({ policy, decision, requestSha3: digest.sha3_512, issuer: signer.keyId, iat, ttlSeconds: ttl, head: signer.head });
+  const statement: Statement = buildStatement({ policy, decision, requestSha3: digest.sha3_512, issuer: signer.keyId, iat, ttlSeconds: ttl, head });
 
   const artifact = signer.signTyped(ARTIFACT_TYP, canonicalStatement(statement, policy));
+  // A call back into authorize with this signer from that code issued the seq this statement
+  // names: issued too, this one would fork the chain (two artifacts at one seq, the next unissued)
+  if (signer.head.seq !== head.seq) throw new Error(CALLED_BACK);
   const { lineage } = options;
   if (lineage) requireSynchronous(withIssuedArtifact(artifact, statement, () => lineage.append(artifact, statement)), "the lineage sink's append");
   signer.advance(artifact);

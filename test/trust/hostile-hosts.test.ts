@@ -109,6 +109,40 @@ describe("a request is read once wherever a decision is signed", () => {
   });
 });
 
+describe("a call back into authorize with the same signer", () => {
+  it("from the request's getter, the policy's decide or a policy getter: the call back issues its seq, the outer call issues nothing, and the chain does not fork", () => {
+    const places = ["request getter", "decide", "name getter"] as const;
+    for (const place of places) {
+      const signer = createSigner(issuer);
+      const inner: { seq: number }[] = [];
+      let calls = 0;
+      // the call back happens once, then the host's code behaves
+      const callBack = () => {
+        if (calls++ === 0) inner.push(authorize(policy, payment(), { signer }).statement.lineage);
+      };
+      const request = payment();
+      if (place === "request getter") Object.defineProperty(request.payment, "currency", { enumerable: true, get: () => (callBack(), "USD") });
+      const calling: DecidingPolicy = {
+        decide: (r: unknown) => (place === "decide" && callBack(), policy.decide(r)),
+        get name() {
+          if (place === "name getter") callBack();
+          return policy.name;
+        },
+        version: policy.version,
+        digests: policy.digests,
+        manifest: policy.manifest,
+        module: policy.module,
+      } as DecidingPolicy;
+      expect(() => authorize(calling, request, { signer }), place).toThrow(/authorize was called back with the same signer while this artifact was being made/);
+      expect(inner.map((l) => l.seq), place).toEqual([0]);
+      // the chain goes on from the call back's artifact: the next one is seq 1, linked to it
+      const next = authorize(policy, payment(), { signer });
+      expect(next.statement.lineage.seq, place).toBe(1);
+      expect(verifyArtifact(next.artifact, { trustedKeys: [issuer.publicKey] }).ok, place).toBe(true);
+    }
+  });
+});
+
 describe("the general path of every backend validates and decides the same reading", () => {
   // The getter answers 0 (refused by a forbid) until the read where a backend that reads twice would
   // encode or convert it, then 2^64 + 5, which an int64 slot would hold as 5 (allowed). A BigInt
