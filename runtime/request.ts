@@ -18,7 +18,7 @@ import { INT64_MAX, INT64_MIN, type RecordField, type RecordType, type SchemaTyp
 import { compareCodePoints, isWellFormed, utf8Length } from "./strings.js";
 import type { MapValue, RecordValue, Value } from "./values.js";
 import { generateRequestCheck } from "./request-codegen.js";
-import { describeThrown, isInstance, shownKey } from "./thrown.js";
+import { describeThrown, isInstance, MAX_SHOWN_KEY, shownKey } from "./thrown.js";
 
 /**
  * A failure on the way up: the path is assembled only when something is wrong. Segments are pushed
@@ -270,36 +270,84 @@ export function compilePortableRequestCheck(schema: RecordType): RequestCheck {
   });
 }
 
-/** The denial of a request that threw while being read (a getter, a Proxy trap, too many values), where it threw. */
-export function unreadableRequestError(e: unknown): RequestError {
-  const { path, cause } = whereUnreadable(e);
+/**
+ * The denial of a request that threw while being read (a getter, a Proxy trap, too many values), where
+ * it threw: the path spelled along `schema` (schemaPath), as the validator would spell it there.
+ */
+export function unreadableRequestError(e: unknown, schema?: RecordType): RequestError {
+  const { path, cause } = whereUnreadable(e, schema);
   return { rule: null, code: "invalid_request", message: `request could not be read${path ? ` at ${path}` : ""}: ${describeThrown(cause)}`, path };
 }
 
 /**
+ * A key where no schema says whether it is a field or a map's key: `.name` for an identifier of at
+ * most MAX_SHOWN_KEY characters, `["…"]` otherwise, as trust/jcs.ts writes the path of any JSON value.
+ */
+function genericKeySegment(k: string): string {
+  return k.length <= MAX_SHOWN_KEY && /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(k) ? `.${k}` : keySegment(k);
+}
+
+/** One step down a request: a member's key, or a list element's index. */
+export type PathStep = string | number;
+
+/**
  * What a snapshot throws when reading a member throws (a getter, a Proxy trap): what was thrown and
- * where, the path built up as the error passes back through each level of the walk.
+ * the keys and indexes down to where, innermost first, gathered as the error passes back through
+ * each level of the walk. The snapshot knows no schema, so they are spelled as a path only once a
+ * caller that has one reports them (whereUnreadable).
  */
 class UnreadableMember {
-  readonly segments: string[] = [];
+  readonly steps: PathStep[] = [];
   constructor(readonly cause: unknown) {}
 }
 
-/** The path (as the validator writes paths) and the original error of a snapshot's failure. */
-export function whereUnreadable(e: unknown): { path: string; cause: unknown } {
-  return isInstance(e, UnreadableMember) ? { path: pathOf(e.segments), cause: e.cause } : { path: "", cause: e };
+/** The path (as the validator writes paths, along `schema`: schemaPath) and the original error of a snapshot's failure. */
+export function whereUnreadable(e: unknown, schema?: RecordType): { path: string; cause: unknown } {
+  return isInstance(e, UnreadableMember) ? { path: schemaPath(e.steps.toReversed(), schema).path, cause: e.cause } : { path: "", cause: e };
 }
 
-/** `e` (from reading the member `segment` or what lies below it) with `segment` on its path. */
-function below(e: unknown, segment: string): UnreadableMember {
+/** `e` (from reading the member `step` or what lies below it) with `step` on its path. */
+function below(e: unknown, step: PathStep): UnreadableMember {
   const unreadable = isInstance(e, UnreadableMember) ? e : new UnreadableMember(e);
-  unreadable.segments.push(segment);
+  unreadable.steps.push(step);
   return unreadable;
 }
 
-/** A member's name as a path shows it: `.name` for an identifier, `["…"]` otherwise (a map's key), cut as shownKey cuts it. */
-function memberSegment(k: string): string {
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `.${shownKey(k)}` : keySegment(k);
+/**
+ * The path to the value reached by `steps` (outermost first) and its type in `schema`, spelled as the
+ * validator spells paths, whatever the keys look like: a field of a record is `.name` (the schema's
+ * name, whole), a key of a map `["key"]`, an unknown key of a record `.key`, an index `[i]`; keys the
+ * request chose are cut as shownKey cuts them. Where the schema says nothing of a key (no schema is
+ * given, or the key lies under an unknown key or in a value of another type), it is spelled as
+ * trust/jcs.ts spells the paths of any JSON value (genericKeySegment), and the type is undefined.
+ */
+export function schemaPath(steps: readonly PathStep[], schema?: RecordType): { path: string; type: SchemaType | undefined } {
+  try {
+    return spelledAlong(steps, schema);
+  } catch {
+    // a host's policy object may hand over a schema that throws when read (a getter, a Proxy)
+    return spelledAlong(steps, undefined);
+  }
+}
+
+function spelledAlong(steps: readonly PathStep[], schema: RecordType | undefined): { path: string; type: SchemaType | undefined } {
+  let t: SchemaType | undefined = schema;
+  let path = "";
+  for (const step of steps) {
+    if (typeof step === "number") {
+      path += `[${step}]`;
+      t = t?.kind === "list" ? t.element : undefined;
+    } else if (t?.kind === "map") {
+      path += keySegment(step);
+      t = t.value;
+    } else if (t?.kind === "record") {
+      const field: RecordField | undefined = t.fields.find((f) => f.name === step);
+      path += `.${field === undefined ? shownKey(step) : field.name}`;
+      t = field?.type;
+    } else path += genericKeySegment(step);
+  }
+  // a path that starts with a field starts with its name (as pathOf writes it)
+  return { path: path.startsWith(".") ? path.slice(1) : path, type: t };
 }
 
 /**
@@ -313,7 +361,7 @@ export function readValidRequest(request: unknown, check: RequestCheck, schema?:
   try {
     data = snapshotRequest(request);
   } catch (e) {
-    return { ok: false, error: (schema && overLongCollection(e, schema)) ?? unreadableRequestError(e) };
+    return { ok: false, error: (schema && overLongCollection(e, schema)) ?? unreadableRequestError(e, schema) };
   }
   const invalid = check(data);
   return invalid ? { ok: false, error: invalid } : { ok: true, data };
@@ -386,7 +434,7 @@ export function snapshotPart(v: unknown, budget: SnapshotBudget): unknown {
  * way out.
  */
 class SnapshotTooLarge extends RangeError {
-  readonly steps: (string | number)[] = [];
+  readonly steps: PathStep[] = [];
   constructor(readonly members?: number) {
     super(`the request holds more than ${MAX_SNAPSHOT_VALUES} values`);
   }
@@ -397,8 +445,8 @@ function overBudget(members?: number): RangeError {
 }
 
 /** `e` passing out of the member `step`: a snapshot too large notes where, anything else gets its path. */
-function outOf(e: unknown, step: string | number, segment: string): unknown {
-  if (!isInstance(e, SnapshotTooLarge)) return below(e, segment);
+function outOf(e: unknown, step: PathStep): unknown {
+  if (!isInstance(e, SnapshotTooLarge)) return below(e, step);
   e.steps.push(step);
   return e;
 }
@@ -411,26 +459,9 @@ function outOf(e: unknown, step: string | number, segment: string): unknown {
  */
 export function overLongCollection(e: unknown, schema: RecordType): RequestError | undefined {
   if (!isInstance(e, SnapshotTooLarge) || e.members === undefined) return undefined;
-  let t: SchemaType = schema;
-  const segments: string[] = [];
-  for (let i = e.steps.length - 1; i >= 0; i--) {
-    const step = e.steps[i]!;
-    if (t.kind === "record" && typeof step === "string") {
-      const field: RecordField | undefined = t.fields.find((f) => f.name === step);
-      if (field === undefined) return undefined;
-      segments.unshift(`.${step}`);
-      t = field.type;
-    } else if (t.kind === "list" && typeof step === "number") {
-      segments.unshift(`[${step}]`);
-      t = t.element;
-    } else if (t.kind === "map" && typeof step === "string") {
-      segments.unshift(keySegment(step));
-      t = t.value;
-    } else return undefined;
-  }
+  const { path, type: t } = schemaPath(e.steps.toReversed(), schema);
   const n = e.members;
-  if ((t.kind !== "list" && t.kind !== "map") || n <= t.max) return undefined;
-  const path = pathOf(segments);
+  if ((t?.kind !== "list" && t?.kind !== "map") || n <= t.max) return undefined;
   const message = t.kind === "list" ? `list has ${n} elements, more than the ${t.max} allowed` : `map has ${n} entries, more than the ${t.max} allowed`;
   return { rule: null, code: "invalid_request", message: path ? `${path}: ${message}` : message, path };
 }
@@ -477,7 +508,7 @@ function snapshotValue(v: unknown, depth: number, budget: SnapshotBudget): unkno
         if (Object.hasOwn(v, i)) out[i] = snapshotValue(v[i], depth + 1, budget);
         else if (--budget.left < 0) throw overBudget(); // a hole stays a hole
       } catch (e) {
-        throw outOf(e, i, `[${i}]`);
+        throw outOf(e, i);
       }
     }
     return out;
@@ -497,7 +528,7 @@ function snapshotValue(v: unknown, depth: number, budget: SnapshotBudget): unkno
     try {
       x = snapshotValue((v as Record<string, unknown>)[k], depth + 1, budget);
     } catch (e) {
-      throw outOf(e, k, memberSegment(k));
+      throw outOf(e, k);
     }
     // A member whose value is undefined is no member, as in JSON (JSON.stringify leaves it out):
     // `{ ticket: maybeTicket }` is the request without a ticket on every path — decide, the digest

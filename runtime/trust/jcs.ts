@@ -238,27 +238,49 @@ export const fastParts: { readonly quote: (s: string) => string; readonly value:
   value: fastValue,
 };
 
-/** The general serialiser alone, so tests can hold the fast path to it. Never throws. */
-export function canonicalJsonReference(value: unknown, options: CanonicalOptions = {}): CanonicalResult {
+/**
+ * A value's canonical JSON, or why it has none with the keys and indexes from the root to the
+ * culprit (outermost first) rather than a path: for a caller that spells them along a request schema
+ * (request-digest.ts), where a map's key and a field are told apart by the schema, not by the key.
+ */
+export type KeyedCanonicalResult = { ok: true; text: string } | { ok: false; reason: string; keys: readonly (string | number)[] };
+
+/** The general serialiser alone, keyed (KeyedCanonicalResult). Never throws. */
+function canonicalJsonKeyedReference(value: unknown, options: CanonicalOptions): KeyedCanonicalResult {
   const serialiser = new Serialiser(options);
   try {
     return { ok: true, text: serialiser.value(value) };
   } catch (e) {
-    if (isInstance(e, Refusal)) return { ok: false, reason: e.reason, path: renderPath(e.keys) };
+    if (isInstance(e, Refusal)) return { ok: false, reason: e.reason, keys: e.keys };
     // A getter that throws, or a Proxy: still not JSON we can vouch for. The walk's path is where
     // it was reading (a member's name is pushed before the member is read).
-    return { ok: false, reason: `reading the value threw: ${describeThrown(e)}`, path: renderPath(serialiser.keys) };
+    return { ok: false, reason: `reading the value threw: ${describeThrown(e)}`, keys: [...serialiser.keys] };
+  }
+}
+
+/** The result with its keys rendered as a path (a generic one: no schema says which object is a map). */
+function rendered(result: KeyedCanonicalResult): CanonicalResult {
+  return result.ok ? result : { ok: false, reason: result.reason, path: renderPath(result.keys) };
+}
+
+/** The general serialiser alone, so tests can hold the fast path to it. Never throws. */
+export function canonicalJsonReference(value: unknown, options: CanonicalOptions = {}): CanonicalResult {
+  return rendered(canonicalJsonKeyedReference(value, options));
+}
+
+/** canonicalJson, keyed (KeyedCanonicalResult). Never throws. */
+export function canonicalJsonKeyed(value: unknown, options: CanonicalOptions = {}): KeyedCanonicalResult {
+  try {
+    return { ok: true, text: fastValue(value, 0) };
+  } catch {
+    // GIVE_UP, or a getter or Proxy that threw: the general serialiser gives the exact answer.
+    return canonicalJsonKeyedReference(value, options);
   }
 }
 
 /** Canonical JSON of `value`, or why it has none (with the dotted path of the culprit). Never throws. */
 export function canonicalJson(value: unknown, options: CanonicalOptions = {}): CanonicalResult {
-  try {
-    return { ok: true, text: fastValue(value, 0) };
-  } catch {
-    // GIVE_UP, or a getter or Proxy that threw: the general serialiser gives the exact answer.
-    return canonicalJsonReference(value, options);
-  }
+  return rendered(canonicalJsonKeyed(value, options));
 }
 
 /** As `canonicalJson`, for values the caller built itself and knows to be JSON; throws otherwise. */

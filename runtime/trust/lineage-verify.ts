@@ -36,7 +36,7 @@ import { readChainHead } from "./signer.js";
 import { copyPublicKeys } from "./artifact-checks.js";
 import type { DecidingPolicy } from "../policy-types.js";
 import { canonicalize } from "./jcs.js";
-import { readRequest } from "./request-digest.js";
+import { readRequest, requestSchemaOf } from "./request-digest.js";
 import { decideSafely, unrepresentableDecision } from "./statement.js";
 import type { ChainHead, PublicKey, Statement } from "./types.js";
 import { verifyArtifact } from "./verify-artifact.js";
@@ -540,7 +540,8 @@ function walk(buf: Buffer, options: VerifyLogOptions, progress: WalkProgress): L
 /** What differs between a statement and re-deciding its request now (empty: identical). */
 function replayStatement(s: Statement, request: unknown, policy: DecidingPolicy, path?: CryptoPath): string[] {
   const differences: string[] = [];
-  const { data, digest } = readRequest(request, path);
+  // read as authorize read it, along the policy's schema: a refusal then names the same path
+  const { data, digest } = readRequest(request, path, requestSchemaOf(policy));
   if (digest.sha3_512 !== s.request.sha3_512) differences.push("the request given for it has another digest");
   const decision = digest.ok ? decideSafely(policy, data) : unrepresentableDecision(digest);
   if (decision.decision !== s.decision) differences.push(`decision: recorded ${s.decision}, re-evaluation gives ${decision.decision}`);

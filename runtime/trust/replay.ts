@@ -6,7 +6,7 @@
 import { canonicalize } from "./jcs.js";
 import { digestPair, type CryptoPath } from "../crypto/digest.js";
 import type { DecidingPolicy } from "../policy-types.js";
-import { readRequest } from "./request-digest.js";
+import { readRequest, requestSchemaOf } from "./request-digest.js";
 import { decideSafely, unrepresentableDecision } from "./statement.js";
 import { statementOf } from "./lineage-record.js";
 import { describeThrown } from "../thrown.js";
@@ -69,7 +69,8 @@ function replay(token: string, request: unknown, policy: DecidingPolicy, options
     if (renamed !== null) differences.push(renamed);
   }
 
-  const { data, digest } = readRequest(request, options.path);
+  // read as authorize read it, along the policy's schema: a refusal then names the same path
+  const { data, digest } = readRequest(request, options.path, requestSchemaOf(policy));
   if (digest.sha3_512 !== s.request.sha3_512)
     differences.push(
       digest.ok

@@ -7,9 +7,9 @@
 
 import { sha3_512Hex, type CryptoPath } from "../crypto/digest.js";
 import type { RecordType } from "../schema.js";
-import { canonicalJson, type CanonicalOptions } from "./jcs.js";
+import { canonicalJsonKeyed, type CanonicalOptions } from "./jcs.js";
 import { canonicalReaderFor } from "./jcs-codegen.js";
-import { overLongCollection, snapshotRequest, whereUnreadable } from "../request.js";
+import { overLongCollection, schemaPath, snapshotRequest, whereUnreadable } from "../request.js";
 import { describeThrown } from "../thrown.js";
 
 export const UNREPRESENTABLE_REQUEST = "writ:unrepresentable-request";
@@ -54,17 +54,20 @@ export function readRequest(request: unknown, path?: CryptoPath, schema?: Record
     // too many values to copy because a list or map is longer than its bound: named as decide names it
     const over = schema === undefined ? undefined : overLongCollection(e, schema);
     if (over !== undefined) return { data: undefined, digest: { ok: false, sha3_512: sha3_512Hex(UNREPRESENTABLE_REQUEST, path), reason: over.message, path: over.path } };
-    const where = whereUnreadable(e);
+    const where = whereUnreadable(e, schema);
     return { data: undefined, digest: { ok: false, sha3_512: sha3_512Hex(UNREPRESENTABLE_REQUEST, path), reason: `reading the value threw: ${describeThrown(where.cause)}`, path: where.path } };
   }
-  return { data, digest: digestOfData(data, path) };
+  return { data, digest: digestOfData(data, path, schema) };
 }
 
-/** The digest of a snapshot (plain data our own code built). */
-function digestOfData(data: unknown, path?: CryptoPath): RequestDigest {
-  const canonical = canonicalJson(data, REQUEST_JSON);
+/**
+ * The digest of a snapshot (plain data our own code built). A refusal's path is spelled along
+ * `schema` (schemaPath) as decide spells paths: `m["k"]` for a map's key, whatever the key.
+ */
+function digestOfData(data: unknown, path?: CryptoPath, schema?: RecordType): RequestDigest {
+  const canonical = canonicalJsonKeyed(data, REQUEST_JSON);
   if (canonical.ok) return { ok: true, sha3_512: sha3_512Hex(canonical.text, path), canonical: canonical.text };
-  return { ok: false, sha3_512: sha3_512Hex(UNREPRESENTABLE_REQUEST, path), reason: canonical.reason, path: canonical.path };
+  return { ok: false, sha3_512: sha3_512Hex(UNREPRESENTABLE_REQUEST, path), reason: canonical.reason, path: schemaPath(canonical.keys, schema).path };
 }
 
 /** The request schema of a policy about to decide, when it has a readable one (for `requestDigest`). */
