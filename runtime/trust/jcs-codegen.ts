@@ -88,7 +88,9 @@ class Emitter {
           `if (${i} !== 0) out += ",";`,
         );
         const element = this.value(e, t.element, depth + 1);
-        this.lines.push(`${copy}.push(${element});`, `}`, `out += "]";`);
+        // as canonicalJson refuses it: a list of one long string shared a thousand times is small in
+        // memory, and would otherwise be written out whole before the length is looked at
+        this.lines.push(`${copy}.push(${element});`, `if (out.length > ${MAX_CANONICAL_LENGTH}) return undefined;`, `}`, `out += "]";`);
         return copy;
       }
       case "map": {
@@ -171,6 +173,8 @@ export function canonicalWriterSource(schema: RecordType): string | undefined {
       ...e.lines,
       "for (let q = 0; q < unchecked.length; q += 3) if (!unchecked[q](unchecked[q + 1], unchecked[q + 2])) return undefined;",
       "if (P() !== undefined) return undefined;",
+      // longer than canonicalJson writes (MAX_CANONICAL_LENGTH): it refuses the request, and says why
+      `if (out.length > ${MAX_CANONICAL_LENGTH}) return undefined;`,
       `return { text: out, data: ${copy} };`,
       "} catch { return undefined; }",
       "};",

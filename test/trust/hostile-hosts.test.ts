@@ -222,6 +222,22 @@ describe("requests that cost more than they weigh", () => {
     expect(decision.errors[0]!.message).toMatch(/canonical JSON longer than 67108864 characters/);
   });
 
+  it("a valid request of more canonical JSON than is signed is decided by decide, and refused by authorize", async () => {
+    const compiled = await compilePolicy('policy "long" version "1"\ninput { l: list<string(1048576)>(16) }\npermit any when size(l) > 0\n');
+    const long = loadPolicy(compiled.bundle!, { allowUnsigned: true });
+    // 16 MiB of strings, each character written out as `\u0001`: 96 MiB of canonical JSON
+    const request = { l: Array(16).fill("\u0001".repeat(1_048_576)) };
+    expect(long.decide(request).decision).toBe("allow");
+    const refusal = { code: "invalid_request", message: "request is not JSON-representable: canonical JSON longer than 67108864 characters", path: "l[10]" };
+    const { decision, statement } = authorize(long, request, { signer: createSigner(issuer) });
+    expect(decision).toEqual({ decision: "deny", rules: [], errors: [{ rule: null, ...refusal }] });
+    // the placeholder's digest, which a verifier given the request computes too (it has no canonical JSON)
+    expect(requestDigest(request)).toMatchObject({ ok: false, reason: "canonical JSON longer than 67108864 characters" });
+    expect(statement.request.sha3_512).toBe(requestDigest(request).sha3_512);
+    const [batched] = createBatchAuthorizer({ signer: createSigner(issuer) }).authorizeBatch(long, [request]);
+    expect(batched!.decision.errors[0]).toMatchObject(refusal);
+  }, 60_000);
+
   it("a getter that decides another request in the middle of this one's reading does not mix the two", () => {
     // the outer request must be denied (a non-positive amount); the inner one is allowed
     const outer = payment(-5);
