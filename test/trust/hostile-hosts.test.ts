@@ -160,6 +160,55 @@ describe("the general path of every backend validates and decides the same readi
   });
 });
 
+describe("a getter read twice is decided as the snapshot read it", () => {
+  // decide's fast path and authorize's canonical writer read each field once; when they give up on a
+  // request after reading a getter, what they read is dropped and the snapshot reads it again, alone
+  // deciding (docs/language.md, "Requests"). A getter answering 1 (allowed) and 99 (forbidden) in
+  // turn must get the decision of the value it gave the reading that decides, never the other's.
+  let small: LoadedPolicy;
+  let smallInterpreter: { decide(r: unknown): Decision };
+  beforeAll(async () => {
+    const compiled = await compilePolicy('policy "small" version "1"\ninput { a: int, b: int, s: string(4) }\nforbid big when a > 10\npermit ok when a >= 0\n');
+    small = loadPolicy(compiled.bundle!, { allowUnsigned: true });
+    smallInterpreter = createInterpreter(compiled.checked!.ir, compiled.checked!.errorSites);
+  }, 60_000);
+
+  /** `rest` with the field `a` a getter answering `values` in turn (the last one repeats). */
+  function answering(values: readonly number[], rest: { b: number | bigint; s: string }) {
+    let reads = 0;
+    const request = Object.defineProperty({ ...rest }, "a", { enumerable: true, get: () => values[Math.min(reads++, values.length - 1)] });
+    return { request, reads: () => reads };
+  }
+
+  it("decide: the fast path's reading decides when it takes the request, the snapshot's when it gives up", () => {
+    for (const values of [[1, 99], [99, 1]]) {
+      // read once: a plain request the fast path takes whole
+      let { request, reads } = answering(values, { b: 1, s: "a" });
+      expect(small.decide(request), `${values}`).toEqual(smallInterpreter.decide({ a: values[0], b: 1, s: "a" }));
+      expect(reads()).toBe(1);
+      // read twice: a BigInt, or a string longer than its bound at three bytes a character, sends it the general way
+      for (const rest of [{ b: 1n, s: "a" }, { b: 1, s: "ab" }]) {
+        ({ request, reads } = answering(values, rest));
+        const decision = small.decide(request);
+        expect(reads(), `${values} ${String(rest.b)} ${rest.s}`).toBe(2);
+        expect(decision, `${values} ${String(rest.b)} ${rest.s}`).toEqual(smallInterpreter.decide({ ...rest, a: values[1] }));
+        expect(decision.decision).toBe(values[1] === 1 ? "allow" : "deny");
+      }
+    }
+  });
+
+  it("authorize: the snapshot's reading is decided and signed when the canonical writer gives up", () => {
+    for (const values of [[1, 99], [99, 1]]) {
+      const { request, reads } = answering(values, { b: 1n, s: "a" }); // a BigInt: the writer gives up
+      const { decision, statement } = authorize(small, request, { signer: createSigner(issuer) });
+      expect(reads()).toBe(2);
+      const read = { a: values[1], b: 1n, s: "a" };
+      expect(decision).toEqual(smallInterpreter.decide(read));
+      expect(statement.request.sha3_512).toBe(requestDigest(read).sha3_512);
+    }
+  });
+});
+
 describe("denials stay small whatever the request holds", () => {
   it("an unknown key of 400 KB is named in 64 characters, and the artifact verifies", () => {
     const key = "k".repeat(400_000);
