@@ -57,7 +57,12 @@ const RELATION = new RegExp(String.raw`\b(${PATH})\s*(>=|<=|==|!=|<|>)\s*(${PATH
 const STRING_COMPARISON = new RegExp(String.raw`\b(${PATH})\s*(==|!=)\s*"([^"]*)"`, "g");
 const ROLE_IN = /"([^"]*)"\s+in\s+principal\.roles\b/g;
 const ROLE_EXISTS = /principal\.roles\.exists\(\s*([A-Za-z_]\w*)\s*,([^)]*)\)/g;
-const LITERAL = /"[^"]*"|\b\d+\b/g;
+/**
+ * What is left of a literal once the atoms are taken: any quoted text in either quote, prefixed or
+ * not (`'x'`, `r"x"`, `b"x"`), and any word holding a digit (`80`, `0x50`, the `5` of `1.5`). Broader
+ * than the literals the atoms read, so that a form they do not read is an error, never skipped.
+ */
+const LITERAL = /[rRbB]*(?:"[^"]*"?|'[^']*'?)|\w*\d\w*/g;
 
 /**
  * The rules of a policy text and the constants each one compares with. Every string or number

@@ -123,6 +123,16 @@ describe("the boundary requests", () => {
 
   it("refuse a policy form the scanner cannot read, rather than leave its constants out", () => {
     expect(() => scanPolicy("forbid odd when context.hour in [1, 2]")).toThrow(/rule odd: cannot place the literal 1/);
+    // literal forms the atoms do not read are errors too, never a comparison left out unsaid
+    const forms: [string, string][] = [
+      ["context.riskScore >= 0x50", "0x50"],
+      ["action.name == 'shell.exec'", "'shell.exec'"],
+      ['action.name == r"shell.exec"', 'r"shell.exec"'],
+      ["context.amount > 1.5", "5"],
+    ];
+    for (const [condition, literal] of forms) {
+      expect(() => scanPolicy(`permit odd when ${condition}`), condition).toThrow(`rule odd: cannot place the literal ${literal} in a comparison it knows`);
+    }
   });
 
   it("catch every one-token change to cel-js's rules that decides some request differently", async () => {
