@@ -10,12 +10,20 @@ const SAFE_DIGITS = 15;
 
 /**
  * The first such ambiguity in `text`, as `line:column: why`, or undefined. `text` must already have
- * parsed with JSON.parse (as one value, or as JSON Lines, one per line): this only looks again at what
- * it silently resolved.
+ * parsed with JSON.parse as one value: this only looks again at what it silently resolved. (JSON
+ * Lines are scanned a line at a time: jsonAmbiguityAt.)
  */
 export function jsonAmbiguity(text: string): string | undefined {
+  const found = jsonAmbiguityAt(text);
+  return found === undefined ? undefined : `${position(text, found.offset)}: ${found.why}`;
+}
+
+/** jsonAmbiguity's finding as the offset in `text` where it is, and why: for a caller that places it itself. */
+export function jsonAmbiguityAt(text: string): { offset: number; why: string } | undefined {
   // one entry per open object (its member names so far) or array (null)
   const open: (Set<string> | null)[] = [];
+  // whether the next string is a member name: after `{` or after `,` in an object, and after nothing
+  // else (an object or array that closes, empty or not, is a value; so is a string after `[`)
   let expectKey = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -24,7 +32,7 @@ export function jsonAmbiguity(text: string): string | undefined {
       if (expectKey) {
         const name = JSON.parse(text.slice(i, end + 1)) as string;
         const names = open[open.length - 1]!;
-        if (names.has(name)) return `${position(text, i)}: the member ${JSON.stringify(name.slice(0, 64))} appears twice in one object (JSON.parse keeps the last; other readers may keep the first)`;
+        if (names.has(name)) return { offset: i, why: `the member ${JSON.stringify(name.slice(0, 64))} appears twice in one object (JSON.parse keeps the last; other readers may keep the first)` };
         names.add(name);
         expectKey = false;
       }
@@ -34,8 +42,10 @@ export function jsonAmbiguity(text: string): string | undefined {
       expectKey = true;
     } else if (c === 0x5b /* [ */) {
       open.push(null);
+      expectKey = false;
     } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
       open.pop();
+      expectKey = false; // `{}` closes with expectKey still set by its `{`
     } else if (c === 0x2c /* , */) {
       expectKey = open[open.length - 1] instanceof Set;
     } else if (c === 0x2d /* - */ || (c >= 0x30 && c <= 0x39)) {
@@ -47,17 +57,17 @@ export function jsonAmbiguity(text: string): string | undefined {
       const read = Number(number);
       if (integer && digits.length > SAFE_DIGITS && !Number.isSafeInteger(read)) {
         const as = String(read) === number ? "its neighbours read as it" : `it would be read as ${read}`;
-        return `${position(text, i)}: the integer ${number} is beyond ±(2^53 − 1), where JSON numbers stop being exact (${as})`;
+        return { offset: i, why: `the integer ${number} is beyond ±(2^53 − 1), where JSON numbers stop being exact (${as})` };
       }
       // Beyond ±(2^53 − 1), or beyond any double, a fraction or an exponent is as inexact as a long
       // integer: 9007199254740993.0 reads as 9007199254740992.0 does, 1e400 as 1e500 does, and the
       // two requests would be denied under one digest
       if (!integer && !(Math.abs(read) <= Number.MAX_SAFE_INTEGER))
-        return `${position(text, i)}: the number ${number} is beyond ±(2^53 − 1), where JSON numbers stop being exact; it would be read as ${read}`;
+        return { offset: i, why: `the number ${number} is beyond ±(2^53 − 1), where JSON numbers stop being exact; it would be read as ${read}` };
       // Requests hold integers only: a fraction or exponent that JSON.parse rounds onto a safe one
       // (1.9999999999999999 reads as 2, 1e-400 as 0) is another request read as that one
       if (!integer && Number.isSafeInteger(read) && !denotesExactly(number, read))
-        return `${position(text, i)}: the number ${number} is not exactly a JSON number; it would be read as the integer ${read}`;
+        return { offset: i, why: `the number ${number} is not exactly a JSON number; it would be read as the integer ${read}` };
       i += number.length - 1;
     }
   }

@@ -5,7 +5,7 @@
 import { resolve } from "node:path";
 import { readFileBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../../runtime/bounded-read.js";
 import type { CliIO } from "../io.js";
-import { jsonAmbiguity } from "../../runtime/json-ambiguity.js";
+import { jsonAmbiguity, jsonAmbiguityAt } from "../../runtime/json-ambiguity.js";
 import { jsonSyntaxErrorOffset } from "../json-syntax.js";
 import { escapeControls } from "../../runtime/thrown.js";
 import { decodeUtf8 } from "../text-files.js";
@@ -92,16 +92,31 @@ export async function readRequestList(io: CliIO, file: string): Promise<{ ok: tr
   const values: unknown[] = [];
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
-    if (line === "") continue;
-    try {
-      values.push(JSON.parse(line));
-    } catch (e) {
-      const indent = lines[i]!.length - lines[i]!.trimStart().length;
-      return { ok: false, message: `${name}${jsonErrorPlace(line, e, i + 1, indent)}: not valid JSON: ${parseErrorText(e)}` };
-    }
+    const read = readLine(lines[i]!, i + 1);
+    if (!read.ok) return { ok: false, message: `${name}${read.message}` };
+    if (read.blank !== true) values.push(read.value);
   }
-  const ambiguity = jsonAmbiguity(text);
-  if (ambiguity !== undefined) return { ok: false, message: `${name}:${ambiguity}` };
   return values.length > 0 ? { ok: true, values } : { ok: false, message: `${name}: no requests (expected a JSON array or JSON Lines)` };
+}
+
+/**
+ * One line of JSON Lines, numbered `lineNumber`: blank, a request, or what
+ * is wrong with it as `:line:column: why`. Each line is checked for ambiguities on its own: it is one
+ * JSON text, and the state of the scan must not run on from the line before.
+ */
+function readLine(raw: string, lineNumber: number): { ok: true; blank: true } | { ok: true; blank?: false; value: unknown } | { ok: false; message: string } {
+  const line = raw.trim();
+  if (line === "") return { ok: true, blank: true };
+  // the columns before it: what trim took from the start
+  let indent = 0;
+  while (raw.charCodeAt(indent) !== line.charCodeAt(0)) indent++;
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (e) {
+    return { ok: false, message: `${jsonErrorPlace(line, e, lineNumber, indent)}: not valid JSON: ${parseErrorText(e)}` };
+  }
+  const ambiguity = jsonAmbiguityAt(line);
+  if (ambiguity !== undefined) return { ok: false, message: `:${lineNumber}:${indent + ambiguity.offset + 1}: ${ambiguity.why}` };
+  return { ok: true, value };
 }
