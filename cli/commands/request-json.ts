@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import { readFileBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../../runtime/bounded-read.js";
 import type { CliIO } from "../io.js";
 import { jsonAmbiguity, jsonAmbiguityAt } from "../../runtime/json-ambiguity.js";
+import { trimLineSpace } from "../../runtime/strings.js";
 import { jsonSyntaxErrorOffset } from "../json-syntax.js";
 import { escapeControls } from "../../runtime/thrown.js";
 import { decodeUtf8 } from "../text-files.js";
@@ -71,13 +72,16 @@ export async function readRequestJson(io: CliIO, file: string): Promise<{ ok: tr
 
 /**
  * Reads a list of requests from a file or (`-`) standard input: a JSON array, or JSON Lines (one
- * request per line; blank lines are skipped). Errors name the line that is not JSON.
+ * request per line; blank lines are skipped). Read as strictly as one request is (readRequestJson):
+ * around a request, or on a blank line, only JSON's own whitespace (space, tab, line feed, carriage
+ * return) is; a BOM, a no-break space, a vertical tab or U+2028 is refused where it is, by line and
+ * column. Errors name the line that is not JSON.
  */
 export async function readRequestList(io: CliIO, file: string): Promise<{ ok: true; values: unknown[] } | { ok: false; message: string }> {
   const input = await readInputText(io, file, true);
   if (!input.ok) return input;
   const { text, name } = input;
-  if (text.trimStart().startsWith("[")) {
+  if (trimLineSpace(text).startsWith("[")) {
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -100,14 +104,14 @@ export async function readRequestList(io: CliIO, file: string): Promise<{ ok: tr
 }
 
 /**
- * One line of JSON Lines, numbered `lineNumber`: blank, a request, or what
+ * One line of JSON Lines, numbered `lineNumber`: blank (JSON whitespace only), a request, or what
  * is wrong with it as `:line:column: why`. Each line is checked for ambiguities on its own: it is one
  * JSON text, and the state of the scan must not run on from the line before.
  */
 function readLine(raw: string, lineNumber: number): { ok: true; blank: true } | { ok: true; blank?: false; value: unknown } | { ok: false; message: string } {
-  const line = raw.trim();
+  const line = trimLineSpace(raw);
   if (line === "") return { ok: true, blank: true };
-  // the columns before it: what trim took from the start
+  // the columns before it: the JSON whitespace trimLineSpace took from the start
   let indent = 0;
   while (raw.charCodeAt(indent) !== line.charCodeAt(0)) indent++;
   let value: unknown;

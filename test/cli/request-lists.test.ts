@@ -1,11 +1,12 @@
 // Lists of requests (`writ bench --requests`, `writ audit verify --requests`): a JSON array or JSON
 // Lines, read as strictly as the one request of `eval` is. Each JSON Lines line is one JSON text and
-// is checked on its own.
+// is checked on its own; around a request only JSON's whitespace is taken away, and anything else
+// there (a BOM, a no-break space, U+2028, a vertical tab) is refused by line and column.
 
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { readRequestList } from "../../cli/commands/request-json.js";
+import { readRequestList, readRequestJson } from "../../cli/commands/request-json.js";
 import type { CliIO } from "../../cli/io.js";
 import { jsonAmbiguity } from "../../runtime/json-ambiguity.js";
 import { tempDir } from "../support/temp-dir.js";
@@ -49,5 +50,34 @@ describe("a list of requests as JSON Lines", () => {
       ok: false,
       message: "list.jsonl:2:3: the integer 9007199254740993 is beyond ±(2^53 − 1), where JSON numbers stop being exact (it would be read as 9007199254740992)",
     });
+  });
+
+  it("takes only JSON's whitespace around a request or as a blank line", async () => {
+    expect(await list(' \t{"a": 1}\r\n\r\n \t \n[2]\t\r\n')).toEqual({ ok: true, values: [{ a: 1 }, [2]] });
+    expect(await list(' \n\t[{"a": 1}]\r\n')).toEqual({ ok: true, values: [{ a: 1 }] });
+  });
+
+  it.each([
+    ["a BOM", "\uFEFF"],
+    ["a no-break space", "\u00A0"],
+    ["a vertical tab", "\u000B"],
+    ["a form feed", "\u000C"],
+    ["U+2028", "\u2028"],
+  ])("refuses %s before a request, as eval does, or on a line of its own, by line and column", async (_, c) => {
+    const request = '{"a": 1}';
+    const first = await list(`${c}${request}\n`);
+    expect(first.ok).toBe(false);
+    expect(!first.ok && first.message).toMatch(/^list\.jsonl:1:1: not valid JSON: /);
+    // the same refusal as for a single request
+    writeFileSync(join(dir, "one.json"), `${c}${request}`);
+    const one = await readRequestJson(io(), "one.json");
+    expect(!one.ok && one.message.replace("one.json", "")).toBe(!first.ok && first.message.replace("list.jsonl", ""));
+    const indented = await list(`${request}\n  ${c}${request}\n`);
+    expect(!indented.ok && indented.message).toMatch(/^list\.jsonl:2:3: not valid JSON: /);
+    const alone = await list(`${request}\n${c}\n${request}\n`);
+    expect(!alone.ok && alone.message).toMatch(/^list\.jsonl:2:1: not valid JSON: /);
+    // before an array as before an object: it is no array then, and line 1 is not JSON
+    const array = await list(`${c}[${request}]`);
+    expect(!array.ok && array.message).toMatch(/^list\.jsonl:1:1: not valid JSON: /);
   });
 });
