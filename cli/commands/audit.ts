@@ -8,7 +8,8 @@ import { danglingLink } from "../output-dir.js";
 import { tryLoadPolicy } from "../../runtime/policy.js";
 import { readBundleResult } from "../../runtime/trust/bundle-files.js";
 import { verifyLog, type ExpectedHead, type LogFault, type LogSummary, type VerifyLogOptions } from "../../runtime/trust/lineage-verify.js";
-import { requestDigest } from "../../runtime/trust/request-digest.js";
+import { requestDigest, UNREPRESENTABLE_REQUEST } from "../../runtime/trust/request-digest.js";
+import { sha3_512Hex } from "../../runtime/crypto/digest.js";
 import type { DecidingPolicy } from "../../runtime/policy-types.js";
 import { loadPublicKeyList } from "./key-list.js";
 import { readRequestList } from "./request-json.js";
@@ -30,7 +31,8 @@ const USAGE = [
   "                         digests; its own signature is not needed); records from other modules",
   "                         are counted, not failed",
   "  --requests <file>      the requests to replay: JSON Lines, or a JSON array, matched to records",
-  "                         by the SHA3-512 of their canonical JSON",
+  "                         by the SHA3-512 of their canonical JSON; a record whose request has",
+  "                         none (its artifact carries the placeholder digest) is named, not replayed",
   "  --expect-head <seq>:<sha3-512>",
   "                         a head kept elsewhere (from `writ audit head`): the log must still hold",
   "                         that record unchanged — the only way to see records cut from the end",
@@ -91,6 +93,8 @@ export const auditCommand: Command = {
       return EXIT_USAGE;
     }
     let bundleName = "";
+    // the seqs of records of the replayed module whose request has no canonical JSON (unmatchable)
+    const unmatched: number[] = [];
     if (bundleDir !== undefined) {
       const policy = loadReplayPolicy(io, resolve(io.cwd, bundleDir));
       if (!policy) return EXIT_FAILURE;
@@ -99,20 +103,25 @@ export const auditCommand: Command = {
       if (requestsFile !== undefined) {
         const requests = await readRequests(io, requestsFile);
         if (!requests) return EXIT_FAILURE;
-        options.requests = (digest) => requests.get(digest);
+        options.requests = (digest, statement) => {
+          if (digest !== PLACEHOLDER_DIGEST) return requests.get(digest);
+          unmatched.push(statement.lineage.seq);
+          return undefined;
+        };
       } else io.err("writ audit: warning: --replay without --requests re-decides nothing (a log holds request digests, not requests): give the requests as a JSON array or JSON Lines");
     }
 
     const result = verifyLog(logPath, options);
     if (parsed.flags.has("json")) {
-      (result.ok ? io.out : io.err)(JSON.stringify(result, null, 2));
+      const shown = result.ok && result.replay && unmatched.length > 0 ? { ...result, replay: { ...result.replay, notReplayable: { seqs: unmatched, reason: UNMATCHABLE } } } : result;
+      (result.ok ? io.out : io.err)(JSON.stringify(shown, null, 2));
       return result.ok ? EXIT_OK : EXIT_FAILURE;
     }
     if (!result.ok) {
       io.err(`writ audit: ${parsed.positional[0]}: ${faultText(result)}`);
       return EXIT_FAILURE;
     }
-    io.out(summaryText(parsed.positional[0]!, result, options, bundleName));
+    io.out(summaryText(parsed.positional[0]!, result, options, bundleName, unmatched));
     return EXIT_OK;
   },
 };
@@ -150,7 +159,7 @@ function faultText(f: LogFault): string {
   return f.index < 0 ? `${f.kind}: ${f.reason}` : `record ${f.index} ${f.kind}: ${f.reason}`;
 }
 
-function summaryText(name: string, s: LogSummary, options: VerifyLogOptions, bundleName: string): string {
+function summaryText(name: string, s: LogSummary, options: VerifyLogOptions, bundleName: string, unmatched: readonly number[]): string {
   const lines = [`${name}: ok, ${s.records} record${s.records === 1 ? "" : "s"}`];
   if (s.records > 0) {
     lines.push(`  statements  seq ${s.firstSeq}..${s.lastSeq}, issued ${s.firstTime} .. ${s.lastTime}`);
@@ -165,6 +174,7 @@ function summaryText(name: string, s: LogSummary, options: VerifyLogOptions, bun
     lines.push(
       `  replay      ${s.replay.samePolicy} decided by ${bundleName}, ${s.replay.replayed} re-decided identically; ${s.replay.otherPolicy} by other modules`,
     );
+    if (unmatched.length > 0) lines.push(`              not replayed (seq ${seqList(unmatched)}): ${UNMATCHABLE}`);
   }
   if (options.expectHead) lines.push(`  checkpoint  record ${options.expectHead.seq} matches`);
   if (s.head.digests) lines.push(`  head        ${s.head.seq}:${s.head.digests.sha3_512}`);
@@ -201,8 +211,26 @@ function loadReplayPolicy(io: CliIO, dir: string): { policy: DecidingPolicy; nam
   return { policy: loaded.policy, name: `${read.name} ${escapeControls(String(read.bundle.manifest.version))}` };
 }
 
-/** Requests as JSON Lines or one JSON array, keyed by the digest their artifacts carry. */
-/** The requests of `--requests`, by digest: read as every request file is (request-json.ts: I-JSON, strict UTF-8, the bad line named). */
+/**
+ * The digest an artifact carries for a request with no canonical JSON (a lone surrogate, nesting
+ * deeper than 256 levels): that of a fixed placeholder, the same for every such request. It names
+ * none of them, so a record carrying it is matched to no request rather than to whichever such
+ * request the file holds last.
+ */
+const PLACEHOLDER_DIGEST = sha3_512Hex(UNREPRESENTABLE_REQUEST);
+
+const UNMATCHABLE = `a request with no canonical JSON is digested as the placeholder ${UNREPRESENTABLE_REQUEST}, the same for every such request, so its record names no request to replay`;
+
+/** `0, 4, 9` (the first ten, then how many more). */
+function seqList(seqs: readonly number[]): string {
+  return seqs.length <= 10 ? seqs.join(", ") : `${seqs.slice(0, 10).join(", ")} and ${seqs.length - 10} more`;
+}
+
+/**
+ * The requests of `--requests`, by the digest their artifacts carry: read as every request file is
+ * (request-json.ts: I-JSON, strict UTF-8, the bad line named). A request with no canonical JSON is
+ * left out: its digest is the placeholder (PLACEHOLDER_DIGEST), which names no request.
+ */
 async function readRequests(io: CliIO, file: string): Promise<Map<string, unknown> | undefined> {
   const read = await readRequestList(io, file);
   if (!read.ok) {
@@ -210,6 +238,9 @@ async function readRequests(io: CliIO, file: string): Promise<Map<string, unknow
     return undefined;
   }
   const byDigest = new Map<string, unknown>();
-  for (const v of read.values) byDigest.set(requestDigest(v).sha3_512, v);
+  for (const v of read.values) {
+    const digest = requestDigest(v);
+    if (digest.ok) byDigest.set(digest.sha3_512, v);
+  }
   return byDigest;
 }

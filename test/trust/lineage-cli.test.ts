@@ -39,6 +39,8 @@ const REQUESTS = [
 const dir = tempDir("lineage");
 const logPath = join(dir, "audit.jsonl");
 let pubPath = "";
+let deciding: ReturnType<typeof loadPolicy>;
+let issuerKey: ReturnType<typeof generateKeyPair>;
 
 async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";
@@ -58,6 +60,8 @@ beforeAll(async () => {
   const signed = signBundle(compiled.bundle, authority);
   writeBundle(join(dir, "bundle"), signed);
   const policy = loadPolicy(signed, { trustedKeys: [authority.publicKey] });
+  deciding = policy;
+  issuerKey = issuer;
   const log = openLog(logPath);
   const signer = createSigner(issuer, { head: log.head().chain });
   for (let i = 0; i < 9; i++) authorize(policy, REQUESTS[i % 3], { signer, lineage: log });
@@ -85,6 +89,31 @@ describe("writ audit verify", () => {
     expect(bare.code).toBe(0);
     expect(bare.err).toMatch(/--replay without --requests re-decides nothing/);
     expect(bare.out).toMatch(/0 re-decided/);
+  });
+
+  it("replays no record whose request has no canonical JSON, and names them, rather than replay another such request", async () => {
+    // two requests with no canonical JSON (a lone surrogate), denied for different reasons: their
+    // artifacts carry the same placeholder digest, which tells neither from the other
+    const unrepresentable = [
+      { principal: { role: "\ud800" }, context: { amount: 10 } },
+      { principal: { role: "treasurer" }, context: { amount: 10, note: "\udc00" } },
+    ];
+    const path = join(dir, "placeholders.jsonl");
+    const log = openLog(path);
+    const signer = createSigner(issuerKey, { head: log.head().chain });
+    const issued = [...unrepresentable, REQUESTS[0]].map((r) => authorize(deciding, r, { signer, lineage: log }).statement);
+    log.close();
+    expect(issued[0]!.request.sha3_512).toBe(issued[1]!.request.sha3_512);
+    expect(issued[0]!.errors).not.toEqual(issued[1]!.errors);
+    writeFileSync(join(dir, "placeholders-requests.jsonl"), [...unrepresentable, REQUESTS[0]].map((r) => JSON.stringify(r)).join("\n") + "\n");
+    const r = await run("verify", "placeholders.jsonl", "--pub", pubPath, "--replay", "bundle", "--requests", "placeholders-requests.jsonl");
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/replay\s+3 decided by transfers 1\.0\.0, 1 re-decided identically; 0 by other modules\n\s+not replayed \(seq 0, 1\): a request with no canonical JSON is digested as the placeholder writ:unrepresentable-request, the same for every such request, so its record names no request to replay\n/);
+    const json = await run("verify", "placeholders.jsonl", "--replay", "bundle", "--requests", "placeholders-requests.jsonl", "--json");
+    expect(JSON.parse(json.out).replay).toMatchObject({ samePolicy: 3, replayed: 1, notReplayable: { seqs: [0, 1], reason: expect.stringContaining("writ:unrepresentable-request") } });
+    // a log with no such record says nothing of them
+    expect((await run("verify", "audit.jsonl", "--replay", "bundle", "--requests", "placeholders-requests.jsonl")).out).not.toContain("not replayed");
   });
 
   it("names the first bad record and exits 1", async () => {
