@@ -62,8 +62,8 @@ export interface ParsedArgs {
   readonly flags: Map<string, string | true>;
   /** flags that take a value but came without one, as written (`--sign`) */
   readonly missing: string[];
-  /** flags given more than once, as written */
-  readonly repeated: string[];
+  /** flags given more than once (by the same name, or once by each of its names), as written each time */
+  readonly repeated: { readonly first: string; readonly again: string }[];
   /** boolean flags written with a value (`--write=false`), as written: the value would be ignored */
   readonly valued: string[];
 }
@@ -87,8 +87,10 @@ export function parseArgs(args: readonly string[], booleans: readonly string[] =
   const positional: string[] = [];
   const flags = new Map<string, string | true>();
   const missing: string[] = [];
-  const repeated: string[] = [];
+  const repeated: { first: string; again: string }[] = [];
   const valued: string[] = [];
+  // each option given so far, by its long name, as it was written
+  const given = new Map<string, string>();
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === "--") {
@@ -97,9 +99,14 @@ export function parseArgs(args: readonly string[], booleans: readonly string[] =
     }
     if (a.startsWith("-") && a !== "-") {
       const eq = a.indexOf("=");
-      const name = (eq >= 0 ? a.slice(0, eq) : a).replace(/^--?/, "");
-      // given twice, the first would be silently dropped (`--pub a --pub b` trusting b alone)
-      if (flags.has(name)) repeated.push(eq >= 0 ? a.slice(0, eq) : a);
+      const written = eq >= 0 ? a.slice(0, eq) : a;
+      const name = written.replace(/^--?/, "");
+      // given twice, the first would be silently dropped (`--pub a --pub b` trusting b alone), and so
+      // would one of `-i a --input b`
+      const option = LONG_NAMES.get(name) ?? name;
+      const first = given.get(option);
+      if (first !== undefined) repeated.push({ first, again: written });
+      else given.set(option, written);
       if (booleans.includes(name)) {
         // `--write=false` would write: a boolean flag takes no value, and one given is refused
         if (eq >= 0) valued.push(a.slice(0, eq));
@@ -119,6 +126,17 @@ export function parseArgs(args: readonly string[], booleans: readonly string[] =
   return { positional, flags, missing, repeated, valued };
 }
 
+/**
+ * The long name of each option that also has a short one, by the short one. Every command that takes
+ * one of these takes it by both names, and no command gives a short name another meaning.
+ */
+const LONG_NAMES: ReadonlyMap<string, string> = new Map([
+  ["i", "input"],
+  ["o", "out"],
+  ["k", "key"],
+  ["w", "write"],
+]);
+
 /** `-x` or `--name`, but not `-` alone (standard input) nor a negative number (a value, checked by the command) */
 function isFlag(a: string): boolean {
   return a.startsWith("-") && a !== "-" && !/^-\d/.test(a);
@@ -132,8 +150,9 @@ export function unknownFlags(parsed: ParsedArgs, known: readonly string[]): stri
   const unknown = [...parsed.flags.keys()].filter((f) => !known.includes(f));
   if (unknown.length === 0 && parsed.missing.length > 0) throw new UsageError(`${parsed.missing[0]} needs a value`);
   if (unknown.length === 0 && parsed.valued.length > 0) throw new UsageError(`${parsed.valued[0]} takes no value (it is on when given)`);
-  if (unknown.length === 0 && parsed.repeated.length > 0)
-    throw new UsageError(`${parsed.repeated[0]} is given twice (an option takes one value; --pub takes several as a,b)`);
+  const twice = parsed.repeated[0];
+  if (unknown.length === 0 && twice !== undefined)
+    throw new UsageError(`${twice.first === twice.again ? twice.first : `${twice.first} and ${twice.again} name one option, which`} is given twice (an option takes one value; --pub takes several as a,b)`);
   return unknown;
 }
 

@@ -82,6 +82,23 @@ describe("flags that take a value", () => {
     expect(r.err).toContain("--pub is given twice");
   });
 
+  it.each([
+    [["eval", "bundle", "-i", "a.json", "--input", "b.json"], "-i", "--input"],
+    [["eval", "bundle", "--input=a.json", "-i", "b.json"], "--input", "-i"],
+    [["authorize", "bundle", "-i", "a.json", "--input", "b.json", "--key", "k.jwk"], "-i", "--input"],
+    [["replay", "a.jws", "--input", "a.json", "-i", "b.json", "--bundle", "bundle"], "--input", "-i"],
+    [["verify", "a.jws", "--pub", "a.jwk", "-i", "a.json", "--input", "b.json"], "-i", "--input"],
+    [["compile", "p.writ", "-o", "a", "--out", "b"], "-o", "--out"],
+    [["keygen", "--out", "a", "-o", "b"], "--out", "-o"],
+    [["sign", "bundle", "-k", "a.jwk", "--key", "b.jwk"], "-k", "--key"],
+    [["fmt", "p.writ", "-w", "--write"], "-w", "--write"],
+  ])("refuses an option given once by its short name and once by its long one: writ %j, exit 2", async (argv, first, again) => {
+    const r = await run(argv as string[], cwd);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`${first} and ${again} name one option, which is given twice`);
+    expect(existsSync(join(cwd, "a"))).toBe(false);
+  });
+
   it("reads a negative number as a value, for the command to judge", () => {
     expect(parseArgs(["x", "--skew", "-5"]).flags.get("skew")).toBe("-5");
   });
