@@ -15,7 +15,7 @@
 
 import type { RequestError } from "./decision.js";
 import { INT64_MAX, INT64_MIN, type RecordField, type RecordType, type SchemaType } from "./schema.js";
-import { compareCodePoints, isWellFormed, utf8Length } from "./strings.js";
+import { compareCodePoints, isWellFormed, longStringProblem, utf8Length } from "./strings.js";
 import type { MapValue, RecordValue, Value } from "./values.js";
 import { generateRequestCheck } from "./request-codegen.js";
 import { describeThrown, isInstance, MAX_SHOWN_KEY, shownKey } from "./thrown.js";
@@ -181,6 +181,9 @@ export function intProblem(v: unknown): string | undefined {
 
 /** Why the string `s` is not a valid string of at most `max` UTF-8 bytes, or undefined. */
 export function stringProblem(s: string, max: number): string | undefined {
+  // a long string over its bound is refused by its length, unread (longStringProblem)
+  const long = longStringProblem(s, max);
+  if (long !== undefined) return long;
   if (!isWellFormed(s)) return "string is not well-formed Unicode (lone surrogate)";
   // fast path: every UTF-16 unit is at most 3 UTF-8 bytes
   if (s.length * 3 <= max) return undefined;

@@ -56,6 +56,21 @@ export function utf8Length(s: string): number {
   return n;
 }
 
+/** Above this many UTF-16 units, a string longer than its bound is refused by its length alone. */
+const MEASURED_UNITS = 65_536;
+
+/**
+ * Why `s` is over its bound of `max` UTF-8 bytes when that shows from its length alone, unread;
+ * undefined otherwise (it may still be over: measure it). Every UTF-16 unit is at least one UTF-8
+ * byte, so more units than `max` is too long whatever they hold. Strings of more than MEASURED_UNITS
+ * are refused so, with their length as the least they take: measuring megabytes on every decision
+ * (`writ bench` decides each request a thousand times and more) is what a hostile request would ask
+ * for. A shorter one is left to be measured, and its message gives its exact size.
+ */
+export function longStringProblem(s: string, max: number): string | undefined {
+  return s.length > max && s.length > MEASURED_UNITS ? `string is at least ${s.length} bytes long, more than the ${max} allowed` : undefined;
+}
+
 /** Number of code points (CEL's `size` of a string). */
 export function codePointLength(s: string): number {
   let n = 0;

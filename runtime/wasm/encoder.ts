@@ -14,7 +14,7 @@
 
 import { INHERITED, describe, keySegment } from "../request.js";
 import type { RecordType, SchemaType } from "../schema.js";
-import { compareCodePoints, sortByCodePoint, utf8Length } from "../strings.js";
+import { compareCodePoints, longStringProblem, sortByCodePoint, utf8Length } from "../strings.js";
 import { isInstance } from "../thrown.js";
 import type { InputLayout, RecordLayout, SlotLayout, StringSlot } from "./layout.js";
 import { elementStride } from "./layout.js";
@@ -215,6 +215,9 @@ export function refusal(kind: "list" | "map" | "string" | "key" | "record", valu
     case "key": {
       const prefix = kind === "key" ? "key: " : "";
       if (typeof value !== "string") return new EncodingRefused(`${prefix}expected string, got ${describe(value)}`, false);
+      // in the validator's words: a long string by its length (longStringProblem), a shorter one measured
+      const long = longStringProblem(value, max);
+      if (long !== undefined) return new EncodingRefused(`${prefix}${long}`, false);
       const bytes = utf8Length(value);
       return bytes > max ? new EncodingRefused(`${prefix}string is ${bytes} bytes long, more than the ${max} allowed`, false) : overRegion();
     }

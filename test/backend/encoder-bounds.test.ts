@@ -65,6 +65,8 @@ describe("the request encoders", () => {
         [{ ...valid(), items: [{ name: "x".repeat(700), tags: [] }] }, "items[0].name", "string is 700 bytes long, more than the 6 allowed"],
         [{ ...valid(), s: "yé" + "é".repeat(400) }, "s", "string is 803 bytes long, more than the 5 allowed"],
         [{ ...valid(), s: "y😀😀" }, "s", "string is 9 bytes long, more than the 5 allowed"],
+        // past 65,536 UTF-16 units, by its length, unread, as the validator says it
+        [{ ...valid(), s: "é".repeat(70_000) }, "s", "string is at least 70000 bytes long, more than the 5 allowed"],
         [{ ...valid(), s: 12 }, "s", "expected string, got the number 12"],
         [{ ...valid(), m: Object.fromEntries(Array.from({ length: 90 }, (_, i) => [`k${i}`, i])) }, "m", "map has 90 entries, more than the 2 allowed"],
         [{ ...valid(), m: { q: 1, ["é".repeat(300)]: 2 } }, `m["${"é".repeat(63)}…"]`, "key: string is 600 bytes long, more than the 4 allowed"],
