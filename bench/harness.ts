@@ -71,6 +71,8 @@ export interface EngineTiming {
 
 interface Slot<R> extends PassPlan {
   readonly engine: TimedEngine<R>;
+  /** the warm-up's fastest speed, which the rounds' plan and cost come from */
+  readonly perDecisionMs: number;
   readonly size: string;
   readonly expectedAllows: number;
   readonly rounds: number[];
@@ -159,23 +161,87 @@ export function timeEngineGroups<R>(
   timerOverheadNs: number,
   log: (line: string) => void = () => {},
 ): EngineTiming[] {
-  const everyRequest = mix.map((_, i) => i);
-  const slots: Slot<R>[] = groups.flatMap(({ engines, size, expected }) =>
-    engines.map((engine) => {
-      const all = engine.only ?? everyRequest;
-      const perDecisionMs = warmUp(engine, mix, all, options.warmupMs);
-      const plan = planPasses(all, perDecisionMs, options);
-      const expectedAllows = plan.indexes.reduce((n, i) => n + (expected[i] ? 1 : 0), 0);
-      log(
-        `  ${engine.name} (${size}): ~${formatNs(perDecisionMs * 1e6)}/decision in warm-up; ` +
-          `${plan.indexes.length} requests x ${plan.passes} passes per round${plan.perCall ? ", each call timed" : ""}`,
-      );
-      return { engine, size, ...plan, expectedAllows, rounds: [], singles: [], cursor: 0 };
-    }),
-  );
+  return timeGroups(groups, mix, options, timerOverheadNs, log, Number.POSITIVE_INFINITY).timings;
+}
 
-  for (let round = 0; round < options.rounds; round++) {
+/** What timeEnginesWithin gives: the timings of the rounds that were timed, and why it stopped early when it did. */
+export interface TimedRun {
+  /** one per engine, over `roundsTimed` rounds (none when it stopped before the first round) */
+  readonly timings: EngineTiming[];
+  readonly roundsTimed: number;
+  /** why timing stopped before `options.rounds` rounds, or undefined when it did not */
+  readonly stopped?: string;
+}
+
+/**
+ * timeEngines, stopping at `deadline` (a performance.now() time) rather than passing it: for timing
+ * requests nobody vetted (`writ bench --requests`), of which one may take seconds to decide and
+ * would be decided thousands of times. The warm-up's first pass over the mix watches the clock
+ * call by call, and stops as soon as the deadline is past; a later warm-up pass, and a round, starts
+ * only when, at the speed seen so far, it would end in time; a round is abandoned (its figures
+ * dropped) if it runs past the deadline all the same. The rounds timed before it stopped are kept.
+ * What is timed is timed as timeEngines times it: the clock is read between passes and rounds, and
+ * call by call only in that first warm-up pass.
+ */
+export function timeEnginesWithin<R>(
+  engines: readonly TimedEngine<R>[],
+  size: string,
+  mix: readonly R[],
+  expected: readonly boolean[],
+  options: TimingOptions,
+  timerOverheadNs: number,
+  deadline: number,
+): TimedRun {
+  return timeGroups([{ engines, size, expected }], mix, options, timerOverheadNs, () => {}, deadline);
+}
+
+/** Timing ran out of time before its first round: the message says where. */
+class OutOfTime extends Error {}
+
+function timeGroups<R>(
+  groups: readonly EngineGroup<R>[],
+  mix: readonly R[],
+  options: TimingOptions,
+  timerOverheadNs: number,
+  log: (line: string) => void,
+  deadline: number,
+): TimedRun {
+  const everyRequest = mix.map((_, i) => i);
+  let slots: Slot<R>[];
+  try {
+    slots = groups.flatMap(({ engines, size, expected }) =>
+      engines.map((engine) => {
+        const all = engine.only ?? everyRequest;
+        const perDecisionMs = warmUp(engine, mix, all, options.warmupMs, deadline);
+        const plan = planPasses(all, perDecisionMs, options);
+        const expectedAllows = plan.indexes.reduce((n, i) => n + (expected[i] ? 1 : 0), 0);
+        log(
+          `  ${engine.name} (${size}): ~${formatNs(perDecisionMs * 1e6)}/decision in warm-up; ` +
+            `${plan.indexes.length} requests x ${plan.passes} passes per round${plan.perCall ? ", each call timed" : ""}`,
+        );
+        return { engine, size, ...plan, perDecisionMs, expectedAllows, rounds: [], singles: [], cursor: 0 };
+      }),
+    );
+  } catch (e) {
+    if (e instanceof OutOfTime) return { timings: [], roundsTimed: 0, stopped: e.message };
+    throw e;
+  }
+
+  // what a round costs at the warm-up's speed: its passes and its single calls, for every engine
+  const roundMs = slots.reduce((ms, s) => ms + (s.passes * s.indexes.length + s.singleCalls) * s.perDecisionMs, 0);
+  let stopped: string | undefined;
+  let round = 0;
+  for (; round < options.rounds; round++) {
+    if (performance.now() + roundMs > deadline) {
+      stopped = `round ${round + 1} would end past it (about ${formatNs(roundMs * 1e6)} a round at the warm-up's speed)`;
+      break;
+    }
+    const kept = slots.map((s) => s.singles.length);
+    let done = 0;
     for (const slot of slots) {
+      // slower than the warm-up said: a round that cannot end in time is dropped whole, so that
+      // every engine keeps as many rounds
+      if (performance.now() > deadline) break;
       gc?.();
       const { allows, nsPerDecision } = slot.perCall ? timeCalls(slot, mix, timerOverheadNs) : timePasses(slot, mix);
       if (allows !== slot.expectedAllows * slot.passes) {
@@ -183,10 +249,19 @@ export function timeEngineGroups<R>(
       }
       slot.rounds.push(nsPerDecision);
       timeSingleCalls(slot, mix, timerOverheadNs);
+      done++;
+    }
+    if (done < slots.length) {
+      slots.forEach((s, k) => {
+        if (k < done) s.rounds.pop();
+        s.singles.length = kept[k]!;
+      });
+      stopped = `round ${round + 1} had not ended (about ${formatNs(roundMs * 1e6)} a round was expected at the warm-up's speed)`;
+      break;
     }
   }
 
-  return slots.map((slot) => ({
+  const timings = slots.map((slot) => ({
     engine: slot.engine.name,
     label: slot.engine.label,
     size: slot.size,
@@ -199,6 +274,7 @@ export function timeEngineGroups<R>(
     p99Ns: quantile(slot.singles, 0.99),
     singleCalls: slot.singles.length,
   }));
+  return stopped === undefined ? { timings, roundsTimed: round } : { timings, roundsTimed: round, stopped };
 }
 
 /**
@@ -208,15 +284,31 @@ export function timeEngineGroups<R>(
  * descheduled process, a page fault, V8 compiling) would otherwise be the only one once it outlasts
  * `warmupMs`, and a fast engine would be sized as a slow one.
  */
-function warmUp<R>(engine: TimedEngine<R>, mix: readonly R[], all: readonly number[], warmupMs: number): number {
+function warmUp<R>(engine: TimedEngine<R>, mix: readonly R[], all: readonly number[], warmupMs: number, deadline: number): number {
   let fastest = Number.POSITIVE_INFINITY;
+  let slowest = 0;
   const start = performance.now();
   for (let n = 0; n < MIN_WARMUP_PASSES || performance.now() - start < warmupMs; n++) {
     const t = performance.now();
-    pass(engine, mix, all);
-    fastest = Math.min(fastest, performance.now() - t);
+    // the first pass, of a length nobody knows yet, watches the deadline; a later one is not begun
+    // unless a pass as slow as the slowest so far would end before it
+    if (n > 0 && t + slowest > deadline) throw new OutOfTime(`another warm-up pass of ${engine.label} would end past it (${formatNs(slowest * 1e6)} a pass over its ${all.length} requests)`);
+    if (n === 0 && deadline !== Number.POSITIVE_INFINITY) passWithin(engine, mix, all, deadline);
+    else pass(engine, mix, all);
+    const ms = performance.now() - t;
+    fastest = Math.min(fastest, ms);
+    slowest = Math.max(slowest, ms);
   }
   return fastest / all.length;
+}
+
+/** pass(), reading the clock after every call: throws OutOfTime once `deadline` is past. */
+function passWithin<R>(engine: TimedEngine<R>, mix: readonly R[], indexes: readonly number[], deadline: number): void {
+  for (let k = 0; k < indexes.length; k++) {
+    const i = indexes[k]!;
+    engine.decide(mix[i]!, i);
+    if (performance.now() > deadline) throw new OutOfTime(`the warm-up of ${engine.label} had not ended its first pass: ${k + 1} of its ${indexes.length} requests decided`);
+  }
 }
 
 interface PassPlan {

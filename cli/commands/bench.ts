@@ -1,4 +1,4 @@
-// `writ bench <file.writ | bundle dir> [--requests <file | ->] [--rounds N] [--json] [--pub key]`:
+// `writ bench <file.writ | bundle dir> [--requests <file | ->] [--rounds N] [--time-limit S] [--json] [--pub key]`:
 // how fast this policy decides these requests on this machine (what `opa bench` is to Rego).
 //
 // Times, interleaved in rounds with the harness of `npm run bench` (bench/harness.ts): `decide` on
@@ -13,7 +13,7 @@ import { cpus } from "node:os";
 import type { Decision } from "../../runtime/decision.js";
 import type { LoadedPolicy } from "../../runtime/policy.js";
 import type { EncodedRequest, WasmEvaluator } from "../../runtime/wasm/evaluator.js";
-import type { EngineTiming, TimedEngine, TimingOptions } from "../../bench/harness.js";
+import type { EngineTiming, TimedEngine, TimedRun, TimingOptions } from "../../bench/harness.js";
 import { decimalCount, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type CliIO, type Command, emptyPathError } from "../io.js";
 import { isBundlePath, loadBundleDirectory } from "./bundle-dir.js";
 import { cancelPrestartedAsc, prestartAsc } from "./prestart.js";
@@ -29,12 +29,19 @@ import { maxCostOption, maxCostUsage } from "./max-cost.js";
 const MIN_TIMED_REQUESTS = 1000;
 const DEFAULT_ROUNDS = 11;
 const MAX_ROUNDS = 1000;
+/**
+ * How long the agreement check and the timing may take, in seconds, unless --time-limit says
+ * otherwise: one request that takes a second to decide, repeated to a thousand a pass, would
+ * otherwise keep the command busy for hours. The default rounds of a policy's tests take seconds.
+ */
+const DEFAULT_TIME_LIMIT_S = 60;
+const MAX_TIME_LIMIT_S = 86_400;
 
 export const benchCommand: Command = {
   name: "bench",
   summary: "time a policy's decisions over a set of requests (module, encoded, interpreter)",
   usage: [
-    "usage: writ bench <file.writ | bundle dir> [--requests <file | ->] [--rounds N] [--json] [--pub <key>] [--max-cost N]",
+    "usage: writ bench <file.writ | bundle dir> [--requests <file | ->] [--rounds N] [--time-limit S] [--json] [--pub <key>] [--max-cost N]",
     "",
     "  --requests <file>  the requests: a JSON array or JSON Lines (`-` reads standard input);",
     `                     default: the inputs of the policy's test blocks. Fewer than ${MIN_TIMED_REQUESTS} are`,
@@ -42,6 +49,9 @@ export const benchCommand: Command = {
     `                     at least ${MIN_TIMED_REQUESTS} (3 requests: 1,002 per pass; 999: 1,998)`,
     `  --rounds N         timing rounds (default ${DEFAULT_ROUNDS}); each engine takes a turn per round and`,
     "                     the figure is the median over rounds",
+    `  --time-limit S     seconds the agreement check and the timing may take (default ${DEFAULT_TIME_LIMIT_S},`,
+    `                     at most ${MAX_TIME_LIMIT_S}): no round is begun that would end past it; the rounds timed`,
+    "                     by then are given, and the output says where and why timing stopped",
     "  --json             print the results as JSON",
     "  --pub <key>        a trusted public key: a signed bundle directory is verified against it",
     maxCostUsage(21, " of a .writ file"),
@@ -50,15 +60,22 @@ export const benchCommand: Command = {
     "encoded beforehand; valid requests only) and, for a .writ file, the reference interpreter.",
     "Before timing, the module and the interpreter must agree on every request.",
     "",
-    "Exit status: 0 when timed, 1 when the policy, the requests or the agreement check failed.",
+    "Exit status: 0 when timed (every round, or those that fit the time limit), 1 when the policy,",
+    "the requests or the agreement check failed, or nothing could be timed within the time limit.",
   ].join("\n"),
   async run(args, io) {
     const parsed = parseArgs(args, ["json"]);
-    const unknown = unknownFlags(parsed, ["requests", "rounds", "json", "pub", "max-cost"]);
+    const unknown = unknownFlags(parsed, ["requests", "rounds", "time-limit", "json", "pub", "max-cost"]);
     const roundsText = flagString(parsed, "rounds");
     const rounds = roundsText === undefined ? DEFAULT_ROUNDS : parseRounds(roundsText);
     if (unknown.length || parsed.positional.length !== 1 || rounds === undefined) {
       io.err(unknown.length ? `writ bench: unknown option --${unknown[0]}` : roundsText !== undefined && parsed.positional.length === 1 ? `writ bench: --rounds takes a whole number from 1 to ${MAX_ROUNDS} in decimal digits, not \`${escapeControls(roundsText)}\`` : this.usage);
+      return EXIT_USAGE;
+    }
+    const limitText = flagString(parsed, "time-limit");
+    const limitS = limitText === undefined ? DEFAULT_TIME_LIMIT_S : parseTimeLimit(limitText);
+    if (limitS === undefined) {
+      io.err(`writ bench: --time-limit takes a whole number of seconds from 1 to ${MAX_TIME_LIMIT_S} in decimal digits, not \`${escapeControls(limitText!)}\``);
       return EXIT_USAGE;
     }
     const empty = emptyPathError("bench", parsed.positional);
@@ -91,18 +108,28 @@ export const benchCommand: Command = {
     }
     const source = requestsFile === undefined ? "the policy's test blocks" : requestsFile === "-" ? "standard input" : requestsFile;
 
-    const agreed = await checkAgreement(subject, requests);
+    const limit = `the time limit of ${limitS} s (--time-limit)`;
+    const deadline = performance.now() + limitS * 1000;
+    const agreed = await checkAgreement(subject, requests, { deadline, text: limit });
     if (!agreed.ok) {
       io.err(`writ bench: ${agreed.message}`);
       return EXIT_FAILURE;
     }
     const harness = await import("../../bench/harness.js");
-    const report = measure(harness, subject, requests, agreed.decisions, { rounds, roundBudgetMs: 40, singleCallBudgetMs: 10, warmupMs: 200 });
+    const report = measure(harness, subject, requests, agreed.decisions, { rounds, roundBudgetMs: 40, singleCallBudgetMs: 10, warmupMs: 200 }, deadline);
+    if (report.roundsTimed === 0) {
+      const repeated = report.mixSize > requests.length ? ` (${requests.length} request${requests.length === 1 ? "" : "s"}, repeated to ${report.mixSize} a pass)` : "";
+      io.err(`writ bench: nothing was timed within ${limit}: ${report.stopped}${repeated}`);
+      return EXIT_FAILURE;
+    }
     const summary = {
       policy: { name: subject.policy.name, version: subject.policy.version, rules: subject.policy.manifest.rules.length, moduleBytes: subject.policy.module.length, sha3_512: subject.policy.digests.sha3_512 },
       requests: { source, count: requests.length, timedPerPass: report.mixSize, allowed: agreed.allowed, invalid: agreed.invalid },
       agreement: subject.interpreter ? "the module and the interpreter returned the same Decision for every request" : "module only (a bundle has no interpreter to compare with)",
       rounds,
+      roundsTimed: report.roundsTimed,
+      timeLimitSeconds: limitS,
+      ...(report.stopped === undefined ? {} : { stopped: `at ${limit}: ${report.stopped}` }),
       node: process.version,
       cpu: `${cpus()[0]?.model ?? "unknown CPU"} (${cpus().length} cores)`,
       results: report.timings.map((t) => ({
@@ -123,6 +150,12 @@ export const benchCommand: Command = {
 export function parseRounds(text: string): number | undefined {
   const n = decimalCount(text);
   return n >= 1 && n <= MAX_ROUNDS ? n : undefined;
+}
+
+/** --time-limit as written in decimal digits, from 1 to MAX_TIME_LIMIT_S seconds; undefined otherwise. */
+export function parseTimeLimit(text: string): number | undefined {
+  const n = decimalCount(text);
+  return n >= 1 && n <= MAX_TIME_LIMIT_S ? n : undefined;
 }
 
 export interface Subject {
@@ -176,13 +209,19 @@ type Agreement =
   | { ok: true; decisions: Decision[]; allowed: number; invalid: number }
   | { ok: false; message: string };
 
-/** Every request decided by the module, and by the interpreter when there is one: they must agree. */
-export async function checkAgreement(subject: Subject, requests: readonly unknown[]): Promise<Agreement> {
+/**
+ * Every request decided by the module, and by the interpreter when there is one: they must agree.
+ * Stops, out of time, once `limit.deadline` (a performance.now() time) is past; `limit.text` says
+ * what limit that is.
+ */
+export async function checkAgreement(subject: Subject, requests: readonly unknown[], limit?: { deadline: number; text: string }): Promise<Agreement> {
   const { sameDecision } = await import("../../compiler/testing.js");
   const decisions: Decision[] = [];
   let allowed = 0;
   let invalid = 0;
   for (let i = 0; i < requests.length; i++) {
+    if (limit !== undefined && i > 0 && performance.now() > limit.deadline)
+      return { ok: false, message: `the agreement check had decided ${i} of the ${requests.length} requests when ${limit.text} was reached; nothing was timed` };
     const d = subject.policy.decide(requests[i]);
     if (subject.interpreter) {
       const reference = subject.interpreter.decide(requests[i]);
@@ -201,7 +240,7 @@ export async function checkAgreement(subject: Subject, requests: readonly unknow
 
 type Harness = typeof import("../../bench/harness.js");
 
-function measure({ timeEngines, measureTimerOverheadNs }: Harness, subject: Subject, requests: readonly unknown[], decisions: readonly Decision[], options: TimingOptions): { timings: EngineTiming[]; mixSize: number } {
+function measure({ timeEnginesWithin, measureTimerOverheadNs }: Harness, subject: Subject, requests: readonly unknown[], decisions: readonly Decision[], options: TimingOptions, deadline: number): TimedRun & { mixSize: number } {
   // the requests in order, repeated up to MIN_TIMED_REQUESTS: `origin[k]` is the request at k
   const mixSize = Math.max(requests.length, Math.ceil(MIN_TIMED_REQUESTS / requests.length) * requests.length);
   const origin = Array.from({ length: mixSize }, (_, k) => k % requests.length);
@@ -216,7 +255,7 @@ function measure({ timeEngines, measureTimerOverheadNs }: Harness, subject: Subj
   const evaluate = evaluateOnlyEngine(policy.evaluator, mix, origin.flatMap((i, k) => (refused(decisions[i]!) ? [] : [k])));
   if (evaluate) engines.push(evaluate);
   if (interpreter) engines.push({ name: "interpreter", label: "reference interpreter (JS)", decide: (r) => interpreter.decide(r).decision === "allow" });
-  return { timings: timeEngines(engines, policy.name, mix, expected, options, measureTimerOverheadNs()), mixSize };
+  return { ...timeEnginesWithin(engines, policy.name, mix, expected, options, measureTimerOverheadNs(), deadline), mixSize };
 }
 
 /**
@@ -248,6 +287,8 @@ function renderText(s: {
   requests: { source: string; count: number; timedPerPass: number; allowed: number; invalid: number };
   agreement: string;
   rounds: number;
+  roundsTimed: number;
+  stopped?: string;
   node: string;
   cpu: string;
 }, timings: readonly EngineTiming[], formatNs: (ns: number) => string): string {
@@ -263,7 +304,8 @@ function renderText(s: {
     `policy "${p.name}" ${escapeControls(String(p.version))}: ${p.rules} rules, module ${p.moduleBytes} bytes, sha3-512 ${p.sha3_512.slice(0, 16)}…`,
     `requests: ${q.count} from ${q.source}${repeated}; ${q.allowed} allowed, ${q.invalid} refused as invalid`,
     `agreement: ${s.agreement}`,
-    `timing: ${s.rounds} rounds, engines interleaved; median over rounds; Node ${s.node}, ${s.cpu}`,
+    `timing: ${s.roundsTimed === s.rounds ? s.rounds : `${s.roundsTimed} of ${s.rounds}`} rounds, engines interleaved; median over rounds; Node ${s.node}, ${s.cpu}`,
+    ...(s.stopped === undefined ? [] : [`stopped early ${s.stopped}`]),
     "",
     line(header),
     ...rows.map(line),

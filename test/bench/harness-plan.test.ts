@@ -6,7 +6,7 @@
 // pass does not make a fast engine slow.
 
 import { describe, expect, it } from "vitest";
-import { FULL_TIMING, MIN_PASSES, MIN_WARMUP_PASSES, planPasses, timeEngines, type TimedEngine, type TimingOptions } from "../../bench/harness.js";
+import { FULL_TIMING, MIN_PASSES, MIN_WARMUP_PASSES, planPasses, timeEngines, timeEnginesWithin, type TimedEngine, type TimingOptions } from "../../bench/harness.js";
 import { generateMix } from "../../bench/mix.js";
 import { decideAgentGovernance } from "../../bench/engines/js-ifelse.js";
 
@@ -93,5 +93,51 @@ describe("interruptions", () => {
       expect(t.passesPerRound, t.engine).toBeGreaterThan(MIN_PASSES);
     }
     expect(lines.filter((l) => / 200 requests x \d+ passes per round$/.test(l))).toHaveLength(2);
+  });
+});
+
+describe("timing within a deadline (writ bench --time-limit)", () => {
+  it("stops in the warm-up's first pass, call by call, once the deadline is past", () => {
+    // a pass of 200 calls of 1 ms each against a deadline 30 ms away
+    const run = timeEnginesWithin([fake("slow", 1000)], "t", mix, expected, OPTIONS, 0, performance.now() + 30);
+    expect(run.roundsTimed).toBe(0);
+    expect(run.timings).toEqual([]);
+    const m = /^the warm-up of slow had not ended its first pass: (\d+) of its 200 requests decided$/.exec(run.stopped ?? "");
+    expect(m, run.stopped).not.toBeNull();
+    expect(Number(m![1])).toBeLessThan(200);
+  });
+
+  it("begins no round it expects to end past the deadline, and keeps the rounds timed before", () => {
+    const rounds = 1000; // about 2.5 ms a round each: far more than 150 ms hold
+    const run = timeEnginesWithin([fake("a", 0), fake("b", 0)], "t", mix, expected, { ...OPTIONS, rounds }, 0, performance.now() + 150);
+    expect(run.roundsTimed).toBeGreaterThan(0);
+    expect(run.roundsTimed).toBeLessThan(rounds);
+    expect(run.stopped).toMatch(new RegExp(`^round ${run.roundsTimed + 1} (would end past it|had not ended) \\(about .+ a round`));
+    for (const t of run.timings) expect(t.roundsNsPerDecision, t.engine).toHaveLength(run.roundsTimed);
+  });
+
+  it("drops a round that runs past the deadline all the same, for every engine", () => {
+    // exactly three warm-up passes (warmupMs 0), then ten calls of 30 ms: slower than the warm-up said
+    let calls = 0;
+    const slowing: TimedEngine<Request> = {
+      name: "slowing",
+      label: "slowing",
+      decide(_request, index) {
+        calls++;
+        if (calls > MIN_WARMUP_PASSES * mix.length && calls <= MIN_WARMUP_PASSES * mix.length + 10) spin(30_000);
+        return expected[index]!;
+      },
+    };
+    const run = timeEnginesWithin([slowing, fake("steady", 0)], "t", mix, expected, { ...OPTIONS, warmupMs: 0 }, 0, performance.now() + 200);
+    expect(run.roundsTimed).toBe(0);
+    expect(run.stopped).toMatch(/^round 1 had not ended/);
+    for (const t of run.timings) expect(t.roundsNsPerDecision, t.engine).toEqual([]);
+  });
+
+  it("times every round when they fit, and says nothing", () => {
+    const run = timeEnginesWithin([fake("a", 0)], "t", mix, expected, OPTIONS, 0, performance.now() + 60_000);
+    expect(run).toMatchObject({ roundsTimed: OPTIONS.rounds });
+    expect(run.stopped).toBeUndefined();
+    expect(run.timings[0]!.roundsNsPerDecision).toHaveLength(OPTIONS.rounds);
   });
 });

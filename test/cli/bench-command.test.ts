@@ -9,7 +9,7 @@ import { execFile } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { benchCommand, checkAgreement, evaluateOnlyEngine, parseRounds } from "../../cli/commands/bench.js";
+import { benchCommand, checkAgreement, evaluateOnlyEngine, parseRounds, parseTimeLimit } from "../../cli/commands/bench.js";
 import type { CliIO } from "../../cli/io.js";
 import type { EncodedRequest } from "../../runtime/wasm/evaluator.js";
 import { compilePolicy } from "../../compiler/driver.js";
@@ -106,6 +106,31 @@ describe("writ bench in a fresh process", () => {
     expect(none.stderr).toContain("a bundle carries no tests; give them with --requests");
   }, 120_000);
 
+  it("stops at --time-limit, giving the rounds timed by then and saying where and why it stopped", async () => {
+    const r = await writ(build, ["bench", join(repositoryRoot, "policies/agent-tools.writ"), "--rounds", "1000", "--time-limit", "4", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as BenchJson & { roundsTimed: number; timeLimitSeconds: number; stopped: string };
+    expect(out).toMatchObject({ rounds: 1000, timeLimitSeconds: 4 });
+    expect(out.roundsTimed).toBeGreaterThan(0);
+    expect(out.roundsTimed).toBeLessThan(1000);
+    expect(out.stopped).toMatch(new RegExp(`^at the time limit of 4 s \\(--time-limit\\): round ${out.roundsTimed + 1} (would end past it|had not ended) `));
+    for (const e of out.results) expect(e.medianNsPerDecision).toBeGreaterThan(0);
+  }, 120_000);
+
+  it("does not hang on a request that takes long to decide, repeated to a thousand a pass: nothing timed within the limit, exit 1", async () => {
+    // 200,000 unknown keys: listing them (to refuse the first) takes V8 a good part of a second
+    const slow = request(["admin"], "db.query", "psql") as Record<string, Record<string, unknown>>;
+    for (let i = 0; i < 200_000; i++) slow.context![`k${i}`] = 0;
+    writeFileSync(join(build, "slow.json"), JSON.stringify(slow));
+    const started = Date.now();
+    const r = await writ(build, ["bench", governance, "--requests", "slow.json", "--time-limit", "1"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^writ bench: nothing was timed within the time limit of 1 s \(--time-limit\): the warm-up of decide \(module, JS object → Decision\) had not ended its first pass: \d+ of its 1000 requests decided \(1 request, repeated to 1000 a pass\)\n$/,
+    );
+    expect(Date.now() - started).toBeLessThan(60_000); // a thousand decisions would take minutes
+  }, 120_000);
+
   it("names the line of a requests file that is not JSON, and refuses bad options", async () => {
     const broken = await writ(build, ["bench", governance, "--requests", "broken.jsonl"]);
     expect(broken.code).toBe(1);
@@ -141,6 +166,18 @@ describe("writ bench's agreement check", () => {
     const disagreeing = await checkAgreement({ policy, interpreter: skewed, testRequests: undefined }, requests);
     expect(disagreeing.ok).toBe(false);
     if (!disagreeing.ok) expect(disagreeing.message).toMatch(/^the module and the interpreter disagree on request 3: interpreter \{"decision":"deny".*nothing was timed$/);
+    // an interpreter taking 20 ms a decision, and a limit 50 ms away: it stops between two requests
+    const slow = {
+      decide(r: unknown) {
+        const end = performance.now() + 20;
+        while (performance.now() < end);
+        return interpreter.decide(r);
+      },
+    };
+    const many = Array.from({ length: 100 }, (_, i) => requests[i % 3]);
+    const late = await checkAgreement({ policy, interpreter: slow, testRequests: undefined }, many, { deadline: performance.now() + 50, text: "the limit" });
+    expect(late.ok).toBe(false);
+    if (!late.ok) expect(late.message).toMatch(/^the agreement check had decided ([1-9]|[1-9]\d) of the 100 requests when the limit was reached; nothing was timed$/);
   }, 60_000);
 });
 
@@ -154,6 +191,17 @@ describe("writ bench's options", () => {
       const io: CliIO = { cwd: repositoryRoot, out: () => {}, err: (t) => err.push(t), readStdin: async () => "" };
       expect(await benchCommand.run(["policies/payments.writ", "--rounds", text], io), JSON.stringify(text)).toBe(2);
       expect(err.join("\n")).toContain(`writ bench: --rounds takes a whole number from 1 to 1000 in decimal digits, not \`${text}\``);
+    }
+  });
+
+  it("takes --time-limit in whole seconds, from 1 to 86400", async () => {
+    expect([parseTimeLimit("1"), parseTimeLimit("60"), parseTimeLimit("86400")]).toEqual([1, 60, 86400]);
+    for (const text of ["0", "86401", "1.5", "1e3", " 5", "-1"]) {
+      expect(parseTimeLimit(text), JSON.stringify(text)).toBeUndefined();
+      const err: string[] = [];
+      const io: CliIO = { cwd: repositoryRoot, out: () => {}, err: (t) => err.push(t), readStdin: async () => "" };
+      expect(await benchCommand.run(["policies/payments.writ", "--time-limit", text], io), JSON.stringify(text)).toBe(2);
+      expect(err.join("\n")).toContain(`writ bench: --time-limit takes a whole number of seconds from 1 to 86400 in decimal digits, not \`${text}\``);
     }
   });
 
