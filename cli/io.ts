@@ -10,8 +10,18 @@ export interface CliIO {
    */
   out(text: string, ifLost?: string): void;
   err(text: string): void;
-  /** reads all of standard input (for `--input -`) */
-  readStdin(): Promise<string>;
+  /**
+   * Reads all of standard input (for `--input -`, `--requests -`), at most `limit.bytes` of it, as
+   * a file given for the same option is read; `limit.what` names what it holds, for the message
+   * that refuses more.
+   */
+  readStdin(limit: ReadLimit): Promise<string>;
+}
+
+/** How much of a file, or of standard input, one option reads, and what it holds ("a list of requests"). */
+export interface ReadLimit {
+  readonly bytes: number;
+  readonly what: string;
 }
 
 export interface Command {

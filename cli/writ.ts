@@ -7,7 +7,7 @@ import { EXIT_FAILURE, EXIT_USAGE, UsageError, verbatimOut } from "./io.js";
 import { layoutPieces, terminalText } from "./terminal-text.js";
 import { preferAscCodeCache, tuneForOneShotCompile } from "../compiler/backend/asc.js";
 import { isMainModule } from "../compiler/main-module.js";
-import { readFdBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../runtime/bounded-read.js";
+import { readFdBounded, TooLargeError, tooLargeMessage } from "../runtime/bounded-read.js";
 import { systemErrorText } from "../runtime/file-write.js";
 
 /**
@@ -35,12 +35,13 @@ function processIO(): CliIO {
       if (!streams.failed.stderr) process.stderr.write(t.endsWith("\n") ? t : t + "\n");
     },
     // strictly, as files are (commands/request-json.ts): a byte that is not UTF-8 is refused, not replaced
-    readStdin: async () => {
+    readStdin: async (limit) => {
       try {
-        // capped as files are (runtime/bounded-read.ts): `< /dev/zero` would be read until memory runs out
-        return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(readFdBounded(0, READ_LIMITS.input));
+        // capped as a file for the same option is (runtime/bounded-read.ts): `< /dev/zero` would be
+        // read until memory runs out
+        return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(readFdBounded(0, limit.bytes));
       } catch (e) {
-        if (e instanceof TooLargeError) throw new Error(tooLargeMessage("standard input", e, "a request or an artifact"));
+        if (e instanceof TooLargeError) throw new Error(tooLargeMessage("standard input", e, limit.what));
         if (e instanceof TypeError) throw new Error("standard input is not UTF-8 text");
         throw e;
       }
@@ -88,7 +89,7 @@ function terminalIO(io: CliIO, argv: readonly string[]): CliIO {
     cwd: io.cwd,
     out: (t, ifLost) => (ifLost === undefined ? io.out(terminalText(t, pieces)) : io.out(terminalText(t, pieces), terminalText(ifLost, pieces))),
     err: (t) => io.err(terminalText(t, pieces)),
-    readStdin: () => io.readStdin(),
+    readStdin: (limit) => io.readStdin(limit),
   };
   verbatimOut.set(shown, (t) => io.out(t));
   return shown;

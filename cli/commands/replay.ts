@@ -68,7 +68,7 @@ export const replayCommand: Command = {
       io.err(`writ replay: ${request.message}`);
       return EXIT_FAILURE;
     }
-    const artifactText = await readInputText(io, target);
+    const artifactText = await readInputText(io, target, "artifact");
     if (!artifactText.ok) {
       io.err(`writ replay: ${artifactText.message}`);
       return EXIT_FAILURE;

@@ -4,24 +4,33 @@
 
 import { resolve } from "node:path";
 import { readFileBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../../runtime/bounded-read.js";
-import type { CliIO } from "../io.js";
+import type { CliIO, ReadLimit } from "../io.js";
 import { jsonAmbiguity, jsonAmbiguityAt } from "../../runtime/json-ambiguity.js";
 import { trimLineSpace } from "../../runtime/strings.js";
 import { jsonSyntaxErrorOffset } from "../json-syntax.js";
 import { escapeControls } from "../../runtime/thrown.js";
 import { decodeUtf8 } from "../text-files.js";
 
+/** What readInputText reads, and so how much of it: a list of requests may be far longer than one. */
+const READ_AS = {
+  request: { bytes: READ_LIMITS.input, what: "a request" },
+  artifact: { bytes: READ_LIMITS.input, what: "an artifact" },
+  requests: { bytes: READ_LIMITS.requests, what: "a list of requests" },
+} as const satisfies Record<string, ReadLimit>;
+
 /**
- * The text of a file or (`-`) standard input, and the name messages give it. A file is decoded as
- * strict UTF-8: a byte that is not would read as U+FFFD, and the request (or artifact) decided,
- * digested or verified would not be the one in the file.
+ * The text of a file or (`-`) standard input, read as `kind` (up to its limit, whichever it comes
+ * from), and the name messages give it. A file is decoded as strict UTF-8: a byte that is not would
+ * read as U+FFFD, and the request (or artifact) decided, digested or verified would not be the one
+ * in the file.
  */
-export async function readInputText(io: CliIO, file: string, list = false): Promise<{ ok: true; text: string; name: string } | { ok: false; message: string }> {
+export async function readInputText(io: CliIO, file: string, kind: keyof typeof READ_AS): Promise<{ ok: true; text: string; name: string } | { ok: false; message: string }> {
+  const limit = READ_AS[kind];
   try {
     let text: string;
-    if (file === "-") text = await io.readStdin();
+    if (file === "-") text = await io.readStdin(limit);
     else {
-      const decoded = decodeUtf8(readFileBounded(resolve(io.cwd, file), list ? READ_LIMITS.requests : READ_LIMITS.input));
+      const decoded = decodeUtf8(readFileBounded(resolve(io.cwd, file), limit.bytes));
       if (!decoded.ok) return { ok: false, message: `${file}:${decoded.line}: not UTF-8 text` };
       text = decoded.text;
     }
@@ -29,7 +38,7 @@ export async function readInputText(io: CliIO, file: string, list = false): Prom
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (file === "-") return { ok: false, message: (e as Error).message };
-    if (e instanceof TooLargeError) return { ok: false, message: tooLargeMessage(file, e, list ? "a list of requests" : "a request or an artifact") };
+    if (e instanceof TooLargeError) return { ok: false, message: tooLargeMessage(file, e, limit.what) };
     return { ok: false, message: `${file}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (e as Error).message}` };
   }
 }
@@ -57,7 +66,7 @@ function parseErrorText(e: unknown): string {
 
 /** Reads a request as JSON from a file or (`-`) standard input. */
 export async function readRequestJson(io: CliIO, file: string): Promise<{ ok: true; value: unknown } | { ok: false; message: string }> {
-  const input = await readInputText(io, file);
+  const input = await readInputText(io, file, "request");
   if (!input.ok) return input;
   const { text, name } = input;
   let value: unknown;
@@ -78,7 +87,7 @@ export async function readRequestJson(io: CliIO, file: string): Promise<{ ok: tr
  * column. Errors name the line that is not JSON.
  */
 export async function readRequestList(io: CliIO, file: string): Promise<{ ok: true; values: unknown[] } | { ok: false; message: string }> {
-  const input = await readInputText(io, file, true);
+  const input = await readInputText(io, file, "requests");
   if (!input.ok) return input;
   const { text, name } = input;
   if (trimLineSpace(text).startsWith("[")) {

@@ -122,7 +122,7 @@ export const verifyCommand: Command = {
       options.request = request.value;
     }
 
-    const artifactText = await readInputText(io, target);
+    const artifactText = await readInputText(io, target, "artifact");
     if (!artifactText.ok) {
       io.err(`writ verify: ${artifactText.message}`);
       return EXIT_FAILURE;

@@ -49,7 +49,7 @@ describe.skipIf(!hasDevZero)("the commands, given /dev/zero", () => {
     const signing = await run(authorizeCommand, cwd, ["bundle", "--input", "request.json", "--key", "/dev/zero"]);
     expect(signing).toMatchObject({ code: 1, err: expect.stringMatching(/^writ authorize: key file \/dev\/zero holds more than the 64 KiB/) });
     const artifact = await run(verifyCommand, cwd, ["/dev/zero", "--pub", "keys/writ.public.jwk"]);
-    expect(artifact).toEqual({ code: 1, err: `writ verify: /dev/zero holds more than the 64 MiB read for a request or an artifact; it was not read further` });
+    expect(artifact).toEqual({ code: 1, err: `writ verify: /dev/zero holds more than the 64 MiB read for an artifact; it was not read further` });
     const policy = await run(checkCommand, cwd, ["/dev/zero"]);
     expect(policy).toMatchObject({ code: 1, err: expect.stringContaining("/dev/zero holds more than the 64 MiB read for a policy source") });
     // a log is opened for appending: a device is no log, and is not read
@@ -64,7 +64,7 @@ describe("a regular file past its limit", () => {
   it("is refused by its size", async () => {
     writeFileSync(join(cwd, "huge.jws"), Buffer.alloc(READ_LIMITS.input + 1, 0x41));
     const artifact = await run(verifyCommand, cwd, ["huge.jws", "--pub", "keys/writ.public.jwk"]);
-    expect(artifact).toEqual({ code: 1, err: `writ verify: huge.jws is ${READ_LIMITS.input + 1} bytes, more than the 64 MiB read for a request or an artifact` });
+    expect(artifact).toEqual({ code: 1, err: `writ verify: huge.jws is ${READ_LIMITS.input + 1} bytes, more than the 64 MiB read for an artifact` });
   });
 
   it("is one request's: a list of requests (one per record of an audited log) may be longer", async () => {

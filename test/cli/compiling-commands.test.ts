@@ -100,9 +100,23 @@ describe("writ test and writ eval in a fresh process", () => {
   it.skipIf(!existsSync("/dev/zero"))("reads a request from a device or from standard input only up to its limit", async () => {
     const source = join(policies, "a-tools.writ");
     const device = await writ(build, ["eval", source, "--input", "/dev/zero"]);
-    expect([device.code, device.stderr.trim()]).toEqual([1, "writ eval: /dev/zero holds more than the 64 MiB read for a request or an artifact; it was not read further"]);
+    expect([device.code, device.stderr.trim()]).toEqual([1, "writ eval: /dev/zero holds more than the 64 MiB read for a request; it was not read further"]);
     const stdin = await writ(build, ["eval", source, "--input", "-"], "/dev/zero");
-    expect([stdin.code, stdin.stderr.trim()]).toEqual([1, "writ eval: standard input holds more than the 64 MiB read for a request or an artifact; it was not read further"]);
+    expect([stdin.code, stdin.stderr.trim()]).toEqual([1, "writ eval: standard input holds more than the 64 MiB read for a request; it was not read further"]);
+    expect((await writ(build, ["keygen", "-o", join(build, "keys")])).code).toBe(0);
+    const artifact = await writ(build, ["verify", "-", "--pub", join(build, "keys/writ.public.jwk")], "/dev/zero");
+    expect([artifact.code, artifact.stderr.trim()]).toEqual([1, "writ verify: standard input holds more than the 64 MiB read for an artifact; it was not read further"]);
+  }, 120_000);
+
+  it("reads a list of requests from standard input up to a list's limit, as from a file, not a request's", async () => {
+    // 65 MiB of blank lines: past a request's 64 MiB, well within a list's 512 MiB; read whole, they hold no request
+    const blank = join(build, "blank.jsonl");
+    writeFileSync(blank, Buffer.alloc(65 * 1024 * 1024, 0x0a));
+    for (const from of [["--requests", blank], ["--requests", "-"]]) {
+      const r = await writ(build, ["bench", join(policies, "a-tools.writ"), ...from], from[1] === "-" ? blank : undefined);
+      const name = from[1] === "-" ? "standard input" : blank;
+      expect([r.code, r.stderr.trim()], from[1]).toEqual([1, `writ bench: ${name}: no requests (expected a JSON array or JSON Lines)`]);
+    }
   }, 120_000);
 
   it("says why it cannot write where -o points, exit 1, without a stack trace", async () => {
