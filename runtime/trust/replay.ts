@@ -12,6 +12,8 @@ import { statementOf } from "./lineage-record.js";
 import { describeThrown } from "../thrown.js";
 import { shownName } from "../shown-name.js";
 import { trimLineSpace } from "../strings.js";
+import { isBatchedText } from "./batch-artifact.js";
+import { openingProblem } from "./verify-artifact.js";
 import type { Statement } from "./types.js";
 
 export type ReplayResult = { ok: true } | { ok: false; differences: string[] };
@@ -47,8 +49,12 @@ export function replayArtifact(token: string, request: unknown, policy: Deciding
 
 function replay(token: string, request: unknown, policy: DecidingPolicy, options: { path?: CryptoPath }): ReplayResult {
   // either kind of artifact (a compact JWS, or a batched one), without checking signatures; read as
-  // verifyArtifact reads it (only ASCII spaces and line ends around it are taken away)
-  const read = typeof token === "string" ? statementOf(trimLineSpace(token)) : ({ ok: false, reason: "an artifact is text" } as const);
+  // verifyArtifact reads it: only ASCII spaces and line ends around it are taken away, and one that
+  // begins with neither kind's first character (a BOM) is refused for that, in its words
+  const text = typeof token === "string" ? trimLineSpace(token) : undefined;
+  const opening = text === undefined || isBatchedText(text) ? null : openingProblem(text);
+  if (opening !== null) return { ok: false, differences: [`malformed: ${opening}`] };
+  const read = text !== undefined ? statementOf(text) : ({ ok: false, reason: "an artifact is text" } as const);
   if (!read.ok) return { ok: false, differences: [`malformed: ${read.reason}`] };
   const s = read.statement;
   const differences: string[] = [];

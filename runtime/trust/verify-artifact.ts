@@ -37,11 +37,12 @@ function characterName(c: number): string {
 }
 
 /**
- * Why `text` (trimmed) is neither kind of artifact from its first character on, or null. Without it,
- * a batched artifact behind a no-break space or a BOM would be read as a compact JWS, and refused
- * for its count of dots.
+ * Why `text` (trimmed, and not a batched artifact's) is neither kind of artifact from its first
+ * character on, or null. Without it, a batched artifact behind a no-break space or a BOM would be
+ * read as a compact JWS, and refused for its count of dots, or for its header's first character.
+ * replayArtifact reads an artifact so too.
  */
-function openingProblem(text: string): string | null {
+export function openingProblem(text: string): string | null {
   if (text === "") return "the artifact is empty (nothing but ASCII spaces, tabs and line ends)";
   if (BASE64URL_START.test(text)) return null;
   return `an artifact begins with "{" (a batched artifact) or a base64url character (a compact JWS), and this one begins with ${characterName(text.codePointAt(0)!)}`;

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { authorize } from "../../runtime/trust/authorize.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
 import { replayArtifact } from "../../runtime/trust/replay.js";
+import { verifyArtifact } from "../../runtime/trust/verify-artifact.js";
 import { createBatchAuthorizer } from "../../runtime/trust/batch.js";
 import { requestDigest } from "../../runtime/trust/request-digest.js";
 import { canonicalize } from "../../runtime/trust/jcs.js";
@@ -61,6 +62,21 @@ describe("replayArtifact", () => {
   it("reports a malformed artifact instead of throwing", () => {
     expect(replayArtifact("x.y", ADMIN_OK, policy)).toMatchObject({ ok: false, differences: [expect.stringMatching(/malformed/)] });
     expect(replayArtifact(undefined as unknown as string, ADMIN_OK, policy)).toMatchObject({ ok: false });
+  });
+
+  it("reads an artifact as verifyArtifact reads it: one behind a BOM or a no-break space is refused for that, in the same words", () => {
+    const jws = issue(ADMIN_OK);
+    const [batched] = createBatchAuthorizer({ signer: createSigner(issuer) }).authorizeBatch(policy, [ADMIN_OK]);
+    const trustedKeys = [issuer.publicKey];
+    for (const artifact of [jws, batched!.artifact]) {
+      expect(replayArtifact(` \t${artifact}\r\n`, ADMIN_OK, policy)).toEqual({ ok: true });
+      for (const before of ["\ufeff", "\u00a0", " \u2028", "="]) {
+        const verified = verifyArtifact(`${before}${artifact}`, { trustedKeys });
+        expect(verified, JSON.stringify(before)).toMatchObject({ ok: false, code: "malformed", message: expect.stringMatching(/^an artifact begins with "\{" \(a batched artifact\) or a base64url character/) });
+        expect(replayArtifact(`${before}${artifact}`, ADMIN_OK, policy), JSON.stringify(before)).toEqual({ ok: false, differences: [`malformed: ${(verified as { message: string }).message}`] });
+      }
+    }
+    expect(replayArtifact(" \r\n", ADMIN_OK, policy)).toEqual({ ok: false, differences: ["malformed: the artifact is empty (nothing but ASCII spaces, tabs and line ends)"] });
   });
 
   it("reports a batched statement changed after issue: its proof no longer holds, whatever it now says", () => {
