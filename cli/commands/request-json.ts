@@ -10,6 +10,7 @@ import { trimLineSpace } from "../../runtime/strings.js";
 import { jsonSyntaxErrorOffset } from "../json-syntax.js";
 import { escapeControls } from "../../runtime/thrown.js";
 import { decodeUtf8 } from "../text-files.js";
+import { systemErrorText } from "../../runtime/file-write.js";
 
 /** What readInputText reads, and so how much of it: a list of requests may be far longer than one. */
 const READ_AS = {
@@ -37,9 +38,12 @@ export async function readInputText(io: CliIO, file: string, kind: keyof typeof 
     return { ok: true, text, name: file === "-" ? "standard input" : file };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (file === "-") return { ok: false, message: (e as Error).message };
+    // readStdin's own refusals (too long, not UTF-8) name standard input already; a system error
+    // (`< somedir`: EISDIR) is said of it as of a file
+    if (file === "-" && code === undefined) return { ok: false, message: (e as Error).message };
     if (e instanceof TooLargeError) return { ok: false, message: tooLargeMessage(file, e, limit.what) };
-    return { ok: false, message: `${file}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (e as Error).message}` };
+    const name = file === "-" ? "standard input" : file;
+    return { ok: false, message: `${name}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : systemErrorText(e)}` };
   }
 }
 

@@ -13,8 +13,16 @@ import { tempDir } from "../support/temp-dir.js";
 
 const dir = tempDir("request-lists");
 
-function io(stdin = ""): CliIO {
-  return { cwd: dir, out: () => {}, err: () => {}, readStdin: async () => stdin };
+function io(stdin: string | Error = ""): CliIO {
+  return {
+    cwd: dir,
+    out: () => {},
+    err: () => {},
+    readStdin: async () => {
+      if (stdin instanceof Error) throw stdin;
+      return stdin;
+    },
+  };
 }
 
 /** readRequestList of `text`, written to a file */
@@ -79,5 +87,18 @@ describe("a list of requests as JSON Lines", () => {
     // before an array as before an object: it is no array then, and line 1 is not JSON
     const array = await list(`${c}[${request}]`);
     expect(!array.ok && array.message).toMatch(/^list\.jsonl:1:1: not valid JSON: /);
+  });
+});
+
+describe("standard input that cannot be read", () => {
+  it("is named as standard input, as a file is named, whatever read(2) said", async () => {
+    // what reading fd 0 throws when it is a directory (`writ eval --input - < somedir`)
+    const directory = Object.assign(new Error("EISDIR: illegal operation on a directory, read"), { code: "EISDIR", errno: -21, syscall: "read" });
+    expect(await readRequestJson(io(directory), "-")).toEqual({ ok: false, message: "standard input: is a directory" });
+    expect(await readRequestList(io(directory), "-")).toEqual({ ok: false, message: "standard input: is a directory" });
+    const broken = Object.assign(new Error("EIO: i/o error, read"), { code: "EIO", errno: -5, syscall: "read" });
+    expect(await readRequestJson(io(broken), "-")).toEqual({ ok: false, message: "standard input: i/o error (EIO)" });
+    // its own refusals name it already, and are passed on as they are
+    expect(await readRequestJson(io(new Error("standard input is not UTF-8 text")), "-")).toEqual({ ok: false, message: "standard input is not UTF-8 text" });
   });
 });
