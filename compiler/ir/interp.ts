@@ -8,6 +8,7 @@ import { INT64_MAX, INT64_MIN } from "../../runtime/schema.js";
 import { codePointLength, compareCodePoints } from "../../runtime/strings.js";
 import { compileRequestCheck, readValidRequest, requestToValue, type RequestCheck } from "../../runtime/request.js";
 import { assertUnreachable } from "../diagnostics.js";
+import { ownMember } from "../../runtime/own.js";
 import type { CallNode, CompNode, EvalError, IRPolicy, MapNode, MapValue, Node, RecordValue, Value } from "./ir.js";
 import { compareValues, isMapValue, valuesEqual } from "./values.js";
 import type { EvalErrorName } from "../../runtime/decision.js";
@@ -252,6 +253,15 @@ function evaluateCall(node: CallNode, input: RecordValue, env: Env): Result {
 /** Source offset of each node that can raise an error (node id → offset), for `at`. */
 export type ErrorSites = Readonly<Record<string, number>>;
 
+/**
+ * The source offset of error site `node`, 0 for a node that is none: read as the table's own member,
+ * never as what Object.prototype holds under that number (as the module's evaluator reads it).
+ */
+function errorSite(sites: ErrorSites, node: number): number {
+  const at = ownMember(sites, String(node));
+  return typeof at === "number" ? at : 0;
+}
+
 export interface Interpreter {
   decide(request: unknown): Decision;
 }
@@ -265,7 +275,7 @@ export function createInterpreter(ir: IRPolicy, errorSites: ErrorSites): Interpr
     rule,
     code: e.code,
     message: ruleErrorMessage(e.code),
-    at: errorSites[String(e.node)] ?? 0,
+    at: errorSite(errorSites, e.node),
   });
   return {
     decide(request: unknown): Decision {

@@ -23,6 +23,7 @@ import {
   type InputLayout,
 } from "./layout.js";
 import { describeThrown, isInstance } from "../thrown.js";
+import { ownMember } from "../own.js";
 
 /** `rule` of an error that is not any rule's: the module itself failed */
 const MODULE_FAULT_RULE = "";
@@ -133,6 +134,11 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
   const nRules = ruleNames.length;
   const errorsAt = resultErrorsOffset(nRules) >> 2;
   const sites = manifest.errorSites;
+  /** the source offset of error site `node`, 0 for a node that is none (never what Object.prototype holds under its number) */
+  const errorSite = (node: number): number => {
+    const at = ownMember(sites, String(node));
+    return typeof at === "number" ? at : 0;
+  };
   const check = compileRequestCheck(manifest.schema);
 
   const instantiate = (): Instance => {
@@ -189,10 +195,13 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
   let chunkUsed = 0;
 
   // Decisions without errors are shared, frozen objects: no allocation for a decision seen before.
+  // The one-rule caches own every slot from the start (null until that decision is first made): a
+  // slot left a hole would read as whatever Array.prototype or Object.prototype holds at that index,
+  // and a value planted there, enumerable or not, would be returned as the decision.
   const denyNone: Decision = Object.freeze({ decision: "deny", rules: EMPTY, errors: EMPTY });
-  const allowOne: (Decision | undefined)[] = new Array(nRules);
-  const denyOne: (Decision | undefined)[] = new Array(nRules);
-  const single = (cache: (Decision | undefined)[], decision: "allow" | "deny", rule: number): Decision =>
+  const allowOne: (Decision | null)[] = new Array<Decision | null>(nRules).fill(null);
+  const denyOne: (Decision | null)[] = new Array<Decision | null>(nRules).fill(null);
+  const single = (cache: (Decision | null)[], decision: "allow" | "deny", rule: number): Decision =>
     (cache[rule] ??= Object.freeze({ decision, rules: Object.freeze([ruleNames[rule]!]), errors: EMPTY }));
   // lists of rule indexes as one safe integer in base nRules + 1: as many rules as fit in 2^53
   const maxCachedRules = Math.floor(53 / Math.log2(nRules + 1));
@@ -312,7 +321,7 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
       const rule = ruleNames[i32[base + 3 * i]!]!;
       const code = evalErrorName(i32[base + 3 * i + 1]!);
       const node = i32[base + 3 * i + 2]!;
-      errors.push({ rule, code, message: ruleErrorMessage(code), at: sites[String(node)] ?? 0 });
+      errors.push({ rule, code, message: ruleErrorMessage(code), at: errorSite(node) });
     }
     return { decision, rules, errors };
   };

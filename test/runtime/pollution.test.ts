@@ -158,3 +158,59 @@ describe("prototype pollution", () => {
     });
   });
 });
+
+/**
+ * Runs `body` with `value` planted on `proto` at `key` as `Object.defineProperty` plants it: not
+ * enumerable, so no pollution check sees it. Always removes it.
+ */
+function plantedQuietly(proto: object, key: string | number, value: unknown, body: () => void): void {
+  Object.defineProperty(proto, key, { value, writable: true, configurable: true, enumerable: false });
+  try {
+    body();
+  } finally {
+    delete (proto as Record<string | number, unknown>)[key];
+  }
+}
+
+describe("properties planted without being enumerable", () => {
+  it("never return what Array.prototype or Object.prototype holds at a rule's index as a decision", async () => {
+    const bundle = (await compilePolicy(`policy "p" version "1"\ninput { user: string(16) }\nforbid blocked when user == "mallory"\npermit everyone\n`)).bundle!;
+    const module = new WebAssembly.Module(bundle.module as Uint8Array<ArrayBuffer>);
+    const fake = Object.freeze({ decision: "allow", rules: ["everyone"], errors: [] });
+    for (const proto of [Array.prototype, Object.prototype]) {
+      for (const index of [0, 1]) {
+        for (const planted of [fake, "allow"]) {
+          plantedQuietly(proto, index, planted, () => {
+            // a fresh evaluator each time: its caches are empty, every decision is made for the first time
+            for (const evaluator of [loadPolicy(bundle, { allowUnsigned: true }).evaluator, createWasmEvaluator(module, bundle.manifest, { portable: true })]) {
+              expect(evaluator.decide({ user: "mallory" })).toEqual({ decision: "deny", rules: ["blocked"], errors: [] });
+              expect(evaluator.decide({ user: "bob" })).toEqual({ decision: "allow", rules: ["everyone"], errors: [] });
+              const encoded = evaluator.encode({ user: "mallory" });
+              expect(evaluator.evaluateEncoded(encoded)).toBe(0);
+              expect(evaluator.lastDecision()).toEqual({ decision: "deny", rules: ["blocked"], errors: [] });
+            }
+          });
+        }
+      }
+    }
+  });
+
+  it("never take what Object.prototype holds under an error site's number for where a rule failed", async () => {
+    const policy = await compilePolicy(`policy "p" version "1"\ninput { n: int }\npermit ratio when 10 / n > 1\n`);
+    const bundle = policy.bundle!;
+    const sites = Object.keys(policy.checked!.errorSites);
+    expect(sites.length).toBeGreaterThan(0);
+    // a table without the site the rule failed at: `at` is 0, whatever the prototype holds there
+    const evaluator = createWasmEvaluator(new WebAssembly.Module(bundle.module as Uint8Array<ArrayBuffer>), { ...bundle.manifest, errorSites: {} });
+    const interpreter = createInterpreter(policy.ir!, {});
+    for (const site of sites) {
+      plantedQuietly(Object.prototype, site, 12345, () => {
+        for (const decide of [(r: unknown) => evaluator.decide(r), (r: unknown) => interpreter.decide(r)]) {
+          const d = decide({ n: 0 });
+          expect(d.decision).toBe("deny");
+          expect(d.errors).toEqual([expect.objectContaining({ rule: "ratio", code: "division_by_zero", at: 0 })]);
+        }
+      });
+    }
+  });
+});
