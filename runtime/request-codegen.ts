@@ -12,6 +12,7 @@ import type { RequestError } from "./decision.js";
 import type { RecordType, SchemaType } from "./schema.js";
 import { describe, INHERITED, intProblem, isPlainObject, keySegment, ownValue, stringProblem, unreadableRequestError } from "./request.js";
 import { shownKey } from "./thrown.js";
+import { ownElement } from "./own.js";
 
 type Check = (request: unknown) => RequestError | undefined;
 
@@ -62,7 +63,8 @@ class Generator {
         const e = this.fresh("e");
         this.emit(`if (!Array.isArray(${x})) return E(${path}, "expected list, got " + D(${x}));`);
         this.emit(`if (${x}.length > ${max}) return E(${path}, "list has " + ${x}.length + " elements, more than the ${max} allowed");`);
-        this.emit(`for (let ${i} = 0; ${i} < ${x}.length; ${i}++) { const ${e} = ${x}[${i}];`);
+        // a hole is undefined, never what a prototype holds at its index (own.ts)
+        this.emit(`for (let ${i} = 0; ${i} < ${x}.length; ${i}++) { const ${e} = OE(${x}, ${i});`);
         this.value(t.element, e, `${path} + "[" + ${i} + "]"`);
         this.emit("}");
         return;
@@ -121,11 +123,11 @@ export function generateRequestCheck(schema: RecordType): Check | undefined {
   const body = `"use strict";\nreturn function checkRequest(v) {\n${g.lines.join("\n")}\nreturn undefined;\n};`;
   let factory: (...args: unknown[]) => (v: unknown) => RequestError | undefined;
   try {
-    factory = new Function("E", "D", "I", "S", "P", "O", "U", "K", "J", body) as typeof factory;
+    factory = new Function("E", "D", "I", "S", "P", "O", "U", "K", "J", "OE", body) as typeof factory;
   } catch {
     return undefined; // no eval here: the caller falls back to the closure validator
   }
-  const check = factory(requestError, describe, intProblem, stringProblem, isPlainObject, ownValue, shownKey, g.knownFieldSets, keySegment);
+  const check = factory(requestError, describe, intProblem, stringProblem, isPlainObject, ownValue, shownKey, g.knownFieldSets, keySegment, ownElement);
   return (request) => {
     try {
       return check(request);

@@ -19,6 +19,7 @@ import { compareCodePoints, isWellFormed, longStringProblem, utf8Length } from "
 import type { MapValue, RecordValue, Value } from "./values.js";
 import { generateRequestCheck } from "./request-codegen.js";
 import { describeThrown, isInstance, MAX_SHOWN_KEY, shownKey } from "./thrown.js";
+import { ownElement } from "./own.js";
 
 /**
  * A failure on the way up: the path is assembled only when something is wrong. Segments are pushed
@@ -115,7 +116,8 @@ function checkerFor(t: SchemaType): Check {
         if (!Array.isArray(v)) return fail(`expected list, got ${describe(v)}`);
         if (v.length > max) return fail(`list has ${v.length} elements, more than the ${max} allowed`);
         for (let i = 0; i < v.length; i++) {
-          const f = element(v[i]);
+          // a hole is undefined, never what a prototype holds at its index (own.ts)
+          const f = element(ownElement(v, i));
           if (f) {
             f.segments.push(`[${i}]`);
             return f;
@@ -393,7 +395,8 @@ const MAX_SNAPSHOT_DEPTH = 256;
 
 /**
  * The request as data, read once. Every own enumerable property of a plain object (into an object
- * without a prototype) and every own element of an array is read exactly once into a fresh copy, so that a getter or a Proxy cannot show the
+ * without a prototype) and every element of an array (into an array without holes, a hole copied as
+ * undefined) is read exactly once into a fresh copy, so that a getter or a Proxy cannot show the
  * validator one value and the encoder, the interpreter or the digest another: whoever reads the copy
  * reads the same request. As in JSON, properties that are not enumerable are not part of it, nor
  * are members whose value is undefined.
@@ -501,15 +504,20 @@ function snapshotValue(v: unknown, depth: number, budget: SnapshotBudget): unkno
   if (--budget.left < 0) throw overBudget();
   if (typeof v !== "object" || v === null || depth >= MAX_SNAPSHOT_DEPTH) return v;
   if (Array.isArray(v)) {
-    const n = v.length;
+    const n: unknown = v.length;
+    // an array's length always is a count; a Proxy's `length` may be anything
+    if (typeof n !== "number" || n >>> 0 !== n) throw new TypeError(`list length ${typeof n === "number" ? n : `(${describe(n)})`} is not a count of elements`);
     // A hole costs its index like a value: `new Array(2 ** 32 - 1)` (or a Proxy's `length`) is
     // otherwise a walk of four billion indexes holding nothing.
     if (n > budget.left) throw overBudget(n);
-    const out: unknown[] = new Array(n);
+    // Every index is written, a hole as `undefined` (which the validator refuses): a copy with a hole
+    // would read there, as `out[i]` reads it, whatever Array.prototype or Object.prototype holds at
+    // that index, and a value planted there, enumerable or not, would be validated and decided.
+    // Elements are read as the fast path reads them (own.ts, ownElement), so both read one request.
+    const out: unknown[] = [];
     for (let i = 0; i < n; i++) {
       try {
-        if (Object.hasOwn(v, i)) out[i] = snapshotValue(v[i], depth + 1, budget);
-        else if (--budget.left < 0) throw overBudget(); // a hole stays a hole
+        out.push(snapshotValue(ownElement(v, i), depth + 1, budget));
       } catch (e) {
         throw outOf(e, i);
       }

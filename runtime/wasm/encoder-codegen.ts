@@ -29,6 +29,10 @@ export interface EncoderHelpers {
   readonly writeWideInt: (v: unknown, at: number) => void;
   /** reads an own property whose name plain objects also inherit */
   readonly readOwn: (obj: object, name: string) => unknown;
+  /** a list's element, a hole as undefined (own.ts) */
+  readonly ownElement: (list: readonly unknown[], i: number) => unknown;
+  /** a record's member, one it lacks as undefined (own.ts) */
+  readonly ownMember: (obj: object, name: string) => unknown;
   readonly compareKeys: (a: string, b: string) => number;
   readonly inherited: ReadonlySet<string>;
   /** the refusal to throw (encoder.ts, refusal) of the value at `path` (as the validator writes paths) */
@@ -131,7 +135,7 @@ class EncoderGenerator {
         const refused = this.refuse(path, "list", x, max);
         this.emit(`{ const ${n} = ${x}.length; if (${n} >>> 0 !== ${n} || ${n} > ${num(max)}) ${refused}`);
         this.emit(`const ${p} = h; h += 4 + ${n} * ${stride}; if (h > ${this.end}) ${refused} i32[${p} >> 2] = ${n}; i32[${index(at)}] = ${p};`);
-        this.emit(`for (let ${i} = 0; ${i} < ${n}; ${i}++) { const ${e} = ${x}[${i}];`);
+        this.emit(`for (let ${i} = 0; ${i} < ${n}; ${i}++) { const ${e} = OE(${x}, ${i});`);
         this.slot(t.element, schemaPart(type, "list")?.element, e, { expr: `${p} + 4 + ${i} * ${stride}` }, false, [...path, { expr: `"[" + ${i} + "]"` }]);
         this.emit("} }");
         return;
@@ -172,7 +176,9 @@ class EncoderGenerator {
       const name = JSON.stringify(f.name);
       const at = [...path, { lit: `.${f.name}` }];
       const ft = fieldType(type, f.name);
-      this.emit(`const ${v} = ${this.inherited.has(f.name) ? `RF(${x}, ${name})` : `${x}[${name}]`};`);
+      // an optional field left out is absent, never what Object.prototype holds under its name
+      const read = this.inherited.has(f.name) ? `RF(${x}, ${name})` : f.presence >= 0 ? `OM(${x}, ${name})` : `${x}[${name}]`;
+      this.emit(`const ${v} = ${read};`);
       if (f.presence < 0) {
         this.slot(f.type, ft, v, plus(base, f.offset), true, at);
         continue;
@@ -202,8 +208,8 @@ export function generateEncoder(layout: InputLayout, schema: RecordType, inputPt
     return undefined; // a layout number that is not an integer: leave it to the closure encoder
   }
   try {
-    const factory = new Function("i32", "IDS", "WB", "WI", "RF", "CMP", "NO", "KS", source) as (...a: unknown[]) => GeneratedEncode;
-    return factory(helpers.i32, idSlots.map(helpers.idOf), helpers.writeBoundedStringAt, helpers.writeWideInt, helpers.readOwn, helpers.compareKeys, helpers.refuse, helpers.keySegment);
+    const factory = new Function("i32", "IDS", "WB", "WI", "RF", "CMP", "NO", "KS", "OE", "OM", source) as (...a: unknown[]) => GeneratedEncode;
+    return factory(helpers.i32, idSlots.map(helpers.idOf), helpers.writeBoundedStringAt, helpers.writeWideInt, helpers.readOwn, helpers.compareKeys, helpers.refuse, helpers.keySegment, helpers.ownElement, helpers.ownMember);
   } catch {
     return undefined;
   }

@@ -16,6 +16,7 @@ import { INHERITED, describe, keySegment } from "../request.js";
 import type { RecordType, SchemaType } from "../schema.js";
 import { compareCodePoints, longStringProblem, sortByCodePoint, utf8Length } from "../strings.js";
 import { isInstance } from "../thrown.js";
+import { ownElement, ownMember } from "../own.js";
 import type { InputLayout, RecordLayout, SlotLayout, StringSlot } from "./layout.js";
 import { elementStride } from "./layout.js";
 import { generateEncoder } from "./encoder-codegen.js";
@@ -332,7 +333,8 @@ export function createEncoder(layout: InputLayout, schema: RecordType, memory: W
           i32[at >> 2] = p;
           let i = 0;
           try {
-            for (; i < n; i++) write(list[i], p + 4 + i * stride);
+            // a hole is undefined, never what a prototype holds at its index (own.ts)
+            for (; i < n; i++) write(ownElement(list, i), p + 4 + i * stride);
           } catch (e) {
             throw within(e, `[${i}]`);
           }
@@ -383,8 +385,9 @@ export function createEncoder(layout: InputLayout, schema: RecordType, memory: W
       const inherited = INHERITED.has(name);
       if (presence < 0 && !inherited) return FIELD_SITES[sites++ % FIELD_SITES.length]!(name, write!, offset);
       if (presence < 0) return (obj, base) => write!(readField(obj, name), base + offset);
+      // an optional field left out is absent, never what Object.prototype holds under its name (own.ts)
       return (obj, base) => {
-        const v = inherited ? readField(obj, name) : (obj as Obj)[name];
+        const v = inherited ? readField(obj, name) : ownMember(obj, name);
         if (v === undefined) {
           i32[(base + presence) >> 2] = 0;
           return;
@@ -413,6 +416,8 @@ export function createEncoder(layout: InputLayout, schema: RecordType, memory: W
         writeBoundedStringAt,
         writeWideInt,
         readOwn: readField,
+        ownElement,
+        ownMember,
         compareKeys: compareCodePoints,
         inherited: INHERITED,
         refuse: (path, kind, value, max) => {

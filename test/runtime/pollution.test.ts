@@ -9,9 +9,10 @@ import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compilePolicy, type CompileResult } from "../../compiler/driver.js";
 import { createInterpreter } from "../../compiler/ir/interp.js";
-import type { Decision } from "../../runtime/decision.js";
+import type { Decision, RequestError } from "../../runtime/decision.js";
 import type { RecordType } from "../../runtime/schema.js";
 import { loadPolicy } from "../../runtime/policy.js";
+import { compileHostRequestCheck, compilePortableRequestCheck, compileRequestCheck } from "../../runtime/request.js";
 import { canonicalJson } from "../../runtime/trust/jcs.js";
 import { canonicalReaderFor } from "../../runtime/trust/jcs-codegen.js";
 import { requestDigest } from "../../runtime/trust/request-digest.js";
@@ -159,6 +160,9 @@ describe("prototype pollution", () => {
   });
 });
 
+/** The path of a decision's first error, when it is a request's. */
+const errorPath = (d: Decision): string | undefined => (d.errors[0] as RequestError | undefined)?.path;
+
 /**
  * Runs `body` with `value` planted on `proto` at `key` as `Object.defineProperty` plants it: not
  * enumerable, so no pollution check sees it. Always removes it.
@@ -212,5 +216,90 @@ describe("properties planted without being enumerable", () => {
         }
       });
     }
+  });
+
+  /** Every reader of a list of roles: decide (fast and portable), the interpreter, and the validators. */
+  async function rolesReaders() {
+    const compiled = await compilePolicy(`policy "p" version "1"\ninput { roles: list<string(16)>(4), admin?: bool }\npermit admin when "admin" in roles\npermit flagged when has(admin) && admin\n`);
+    const bundle = compiled.bundle!;
+    const module = new WebAssembly.Module(bundle.module as Uint8Array<ArrayBuffer>);
+    const policy = loadPolicy(bundle, { allowUnsigned: true });
+    const portable = createWasmEvaluator(module, bundle.manifest, { portable: true });
+    const interpreter = createInterpreter(compiled.ir!, compiled.checked!.errorSites);
+    const schema = bundle.manifest.schema;
+    const deciders: [string, (r: unknown) => Decision][] = [
+      ["fast path", (r) => policy.decide(r)],
+      ["portable", (r) => portable.decide(r)],
+      ["interpreter", (r) => interpreter.decide(r)],
+    ];
+    const checks: [string, (r: unknown) => unknown][] = [
+      ["compileRequestCheck (package)", compileHostRequestCheck(schema)],
+      ["generated validator", compileRequestCheck(schema)],
+      ["portable validator", compilePortableRequestCheck(schema)],
+    ];
+    return { bundle, module, deciders, checks };
+  }
+
+  it("read a hole in a request's list as a hole, whatever the prototypes hold at its index", async () => {
+    const { deciders, checks } = await rolesReaders();
+    const hole = "roles[2]: expected string, got undefined (a hole, or no value)";
+    for (const proto of [Array.prototype, Object.prototype]) {
+      plantedQuietly(proto, 2, "admin", () => {
+        for (const [path, decide] of deciders) {
+          // without the change the hole reads "admin", and the request is allowed
+          const d = decide({ roles: ["guest", "guest", , "guest"] });
+          expect([path, d.decision, d.rules, d.errors]).toEqual([path, "deny", [], [{ rule: null, code: "invalid_request", message: hole, path: "roles[2]" }]]);
+          expect([path, errorPath(decide({ roles: new Array(3) }))]).toEqual([path, "roles[0]"]);
+          // an element the list owns is its own, whatever the prototype holds beside it
+          expect([path, decide({ roles: ["guest", "guest", "admin"] }).decision]).toEqual([path, "allow"]);
+          expect([path, decide({ roles: ["guest"] }).decision]).toEqual([path, "deny"]);
+        }
+        for (const [path, check] of checks) {
+          // the package's validator reads the request as decide does; the inner ones a copy with a hole
+          expect([path, check({ roles: ["guest", "guest", , "guest"] })]).toEqual([path, { rule: null, code: "invalid_request", message: hole, path: "roles[2]" }]);
+        }
+      });
+    }
+  });
+
+  it("never let the encoders write what the prototypes hold for a hole or an optional field left out", async () => {
+    const { bundle, module } = await rolesReaders();
+    const evaluators = [loadPolicy(bundle, { allowUnsigned: true }).evaluator, createWasmEvaluator(module, bundle.manifest, { portable: true })];
+    // evaluate takes a request as validated: it writes a hole and a field left out as it writes them
+    // when nothing is planted (both deny here), never the planted value
+    const holey = () => ({ roles: ["guest", "guest", , "guest"] });
+    const unflagged = () => ({ roles: ["guest"] });
+    const clean = evaluators.map((e) => [e.evaluate(holey()), e.evaluate(unflagged())]);
+    expect(clean.flat().map((d) => d.decision)).toEqual(["deny", "deny", "deny", "deny"]);
+    plantedQuietly(Array.prototype, 2, "admin", () => {
+      plantedQuietly(Object.prototype, "admin", true, () => {
+        expect(evaluators.map((e) => [e.evaluate(holey()), e.evaluate(unflagged())])).toEqual(clean);
+        for (const e of evaluators) {
+          expect(e.evaluateEncoded(e.encode(holey()))).toBe(0);
+          expect(e.evaluateEncoded(e.encode(unflagged()))).toBe(0);
+        }
+      });
+    });
+  });
+
+  it("read a Proxy's list alike on every path: through its get trap, and its length only when it is a count", async () => {
+    const { deciders, checks } = await rolesReaders();
+    const hidden = () => ({ roles: new Proxy(["admin"], { getOwnPropertyDescriptor: (t, k) => (k === "0" ? undefined : Reflect.getOwnPropertyDescriptor(t, k)) }) });
+    // `new Array("admin")` is ["admin"]: a length that is no count must not be taken for an element
+    const oddLength = (length: unknown) => () => ({ roles: new Proxy(["admin"], { get: (t, k, r) => (k === "length" ? length : Reflect.get(t, k, r)) }) });
+    for (const [path, decide] of deciders) expect([path, decide(hidden()).decision, decide(hidden()).rules]).toEqual([path, "allow", ["admin"]]);
+    for (const [path, check] of checks.slice(0, 1)) expect([path, check(hidden())]).toEqual([path, undefined]);
+    for (const length of ["admin", 1.5, -1, "1"]) {
+      for (const [path, decide] of deciders) {
+        const d = decide(oddLength(length)());
+        expect([path, length, d.decision, errorPath(d)]).toEqual([path, length, "deny", "roles"]);
+        expect(d.errors[0]?.message).toContain("is not a count of elements");
+      }
+    }
+    // a hole the Proxy's get trap answers with the planted value: refused on every path
+    plantedQuietly(Array.prototype, 0, "admin", () => {
+      const emptied = () => ({ roles: new Proxy(["x"], { get: (t, k, r) => (k === "0" ? "admin" : Reflect.get(t, k, r)), getOwnPropertyDescriptor: (t, k) => (k === "0" ? undefined : Reflect.getOwnPropertyDescriptor(t, k)) }) });
+      for (const [path, decide] of deciders) expect([path, errorPath(decide(emptied()))]).toEqual([path, "roles[0]"]);
+    });
   });
 });
