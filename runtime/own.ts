@@ -32,6 +32,14 @@ export function ownElement(list: readonly unknown[], i: number): unknown {
   return inherited !== undefined && e === inherited && !Object.hasOwn(list, i) ? undefined : e;
 }
 
+/** The elements of `list` (ownElement each, in order) in a fresh array without holes, a hole as undefined. */
+export function ownElements(list: readonly unknown[]): unknown[] {
+  const out: unknown[] = [];
+  const n = list.length;
+  for (let i = 0; i < n; i++) out.push(ownElement(list, i));
+  return out;
+}
+
 /**
  * `obj[key]`, read once; undefined when what it read is what Object.prototype holds under `key` and
  * `obj` does not own `key`. A member a class defines (a getter on its prototype) is read as it is;

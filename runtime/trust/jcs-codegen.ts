@@ -75,16 +75,23 @@ class Emitter {
       case "list": {
         const i = this.fresh("i");
         const e = this.fresh("e");
+        const n = this.fresh("n");
+        const q = this.fresh("q");
         const copy = this.fresh("l");
         this.lines.push(
           // over its bound, a list is refused (by the general path) before any element is read: a
-          // few shared arrays would otherwise be copied and written out millions of times
-          `if (!Array.isArray(${v}) || ${v}.length > ${bound(t.max)}) return undefined;`,
+          // few shared arrays would otherwise be copied and written out millions of times. Its
+          // length is read once, and must be a count (a Proxy's may be anything), as the snapshot reads it
+          `if (!Array.isArray(${v})) return undefined;`,
+          `const ${n} = ${v}.length; if (${n} >>> 0 !== ${n} || ${n} > ${bound(t.max)}) return undefined;`,
           `const ${copy} = [];`,
           `out += "[";`,
-          `for (let ${i} = 0; ${i} < ${v}.length; ${i}++) {`,
+          `for (let ${i} = 0; ${i} < ${n}; ${i}++) {`,
           `const ${e} = ${v}[${i}];`,
           `if (${e} === undefined) return undefined;`, // a hole, or undefined
+          // what Array.prototype holds at the index: a hole would read a value planted there, so the
+          // general path, which asks whether the list owns it, decides (as decide's fast path does)
+          `{ const ${q} = AP[${i}]; if (${q} !== undefined && ${e} === ${q}) return undefined; }`,
           `if (${i} !== 0) out += ",";`,
         );
         const element = this.value(e, t.element, depth + 1);
@@ -159,7 +166,7 @@ export function canonicalWriterSource(schema: RecordType): string | undefined {
     const copy = e.record("v", schema, 0);
     return [
       '"use strict";',
-      "const OP = Object.prototype;",
+      "const OP = Object.prototype, AP = Array.prototype;",
       ...e.declarations,
       "return function canonicalRequest(v) {",
       // polluted prototypes (request.ts): a missing member would read as the inherited value; looked

@@ -6,9 +6,11 @@
 // units; strings escape only `"`, `\` and U+0000..U+001F (as \b \t \n \f \r or \u00xx); numbers as
 // ECMAScript's Number-to-String (so -0 is `0`, 1e21 is `1e+21`). Values outside I-JSON are refused,
 // never coerced: non-finite numbers, lone surrogates, undefined, functions, symbols, BigInt (unless the
-// caller opts in, below), class instances (Date, Map, typed arrays ...), array holes, cycles.
+// caller opts in, below), class instances (Date, Map, typed arrays ...), array holes (whatever a
+// prototype holds at their index: runtime/own.ts), cycles.
 
 import { describeThrown, isInstance, MAX_SHOWN_KEY, shownKey } from "../thrown.js";
+import { ARRAY_PROTOTYPE } from "../own.js";
 
 export type CanonicalResult = { ok: true; text: string } | { ok: false; reason: string; path: string };
 
@@ -113,8 +115,10 @@ class Serialiser {
       out = "[";
       for (let i = 0; i < object.length; i++) {
         keys.push(i);
-        if (!(i in object)) this.refuse("array has a hole");
-        out += (i === 0 ? "" : ",") + this.value(object[i]);
+        // a hole reads what Array.prototype or Object.prototype holds at its index: not the array's
+        const element: unknown = object[i];
+        if ((element === undefined || element === ARRAY_PROTOTYPE[i]) && !Object.hasOwn(object, i)) this.refuse("array has a hole");
+        out += (i === 0 ? "" : ",") + this.value(element);
         if (out.length > MAX_CANONICAL_LENGTH) this.refuse(TOO_LONG);
         keys.pop();
       }
@@ -207,6 +211,9 @@ function fastValue(value: unknown, depth: number): string {
         for (let i = 0; i < value.length; i++) {
           const element: unknown = value[i];
           if (element === undefined) throw GIVE_UP; // a hole, or undefined
+          // what a hole reads at i (a value planted on a prototype): the general serialiser asks
+          const inherited = ARRAY_PROTOTYPE[i];
+          if (inherited !== undefined && element === inherited) throw GIVE_UP;
           out += (i === 0 ? "" : ",") + fastValue(element, depth + 1);
           if (out.length > MAX_CANONICAL_LENGTH) throw GIVE_UP;
         }

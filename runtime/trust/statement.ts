@@ -11,6 +11,7 @@ import type { RequestDigest } from "./request-digest.js";
 import { isDigestHex, isDigestPair } from "../crypto/digest.js";
 import { describeThrown } from "../thrown.js";
 import { isWellFormed } from "../strings.js";
+import { ownElements, ownMember } from "../own.js";
 
 /** `rule` of the error recorded when the policy itself threw or returned garbage: no rule, the whole policy */
 export const POLICY_FAULT_RULE = "";
@@ -37,13 +38,14 @@ export function decideSafely(policy: DecidingPolicy, request: unknown): Decision
   try {
     // every part of the answer read once, into plain data: a Decision whose getters answer
     // differently on a second read must not be checked as one thing and signed as another
+    // (its own members and elements: a member it lacks, or a hole, is not what a prototype holds there)
     const d = policy.decide(request) as unknown;
     if (typeof d !== "object" || d === null) return policyFault("the policy returned something that is not a Decision");
-    const { decision, rules, errors } = d as Record<string, unknown>;
+    const [decision, rules, errors] = [ownMember(d, "decision"), ownMember(d, "rules"), ownMember(d, "errors")];
     read = {
       decision,
-      rules: Array.isArray(rules) ? Array.from(rules) : undefined,
-      errors: Array.isArray(errors) ? Array.from(errors, readError) : undefined,
+      rules: Array.isArray(rules) ? ownElements(rules) : undefined,
+      errors: Array.isArray(errors) ? ownElements(errors).map(readError) : undefined,
     };
   } catch (e) {
     return policyFault(`the policy threw: ${describeThrown(e)}`);
@@ -75,8 +77,9 @@ const MAX_DECISION_TEXT = 192 * 1024;
 /** The fields a DecisionError has, each read once into a plain object (anything else is left behind). */
 function readError(e: unknown): unknown {
   if (typeof e !== "object" || e === null) return e;
-  const { rule, code, message, path, at } = e as Record<string, unknown>;
-  return rule === null ? { rule, code, message, path } : { rule, code, message, at };
+  const rule = ownMember(e, "rule");
+  const [code, message] = [ownMember(e, "code"), ownMember(e, "message")];
+  return rule === null ? { rule, code, message, path: ownMember(e, "path") } : { rule, code, message, at: ownMember(e, "at") };
 }
 
 /** The decision for a request that has no canonical JSON: deny, naming why, without asking the policy. */

@@ -302,4 +302,37 @@ describe("properties planted without being enumerable", () => {
       for (const [path, decide] of deciders) expect([path, errorPath(decide(emptied()))]).toEqual([path, "roles[0]"]);
     });
   });
+
+  it("keep a hole a hole in what authorize reads, digests, decides and signs", async () => {
+    const { bundle } = await rolesReaders();
+    const policy = loadPolicy(bundle, { allowUnsigned: true });
+    const signer = createSigner(generateKeyPair());
+    const schema = bundle.manifest.schema;
+    const holey = () => ({ roles: ["guest", "guest", , "guest"] });
+    plantedQuietly(Array.prototype, 2, "admin", () => {
+      // without the change the canonical reader copies "admin" for the hole: digested, decided (allow), signed
+      expect(canonicalReaderFor(schema)!(holey())).toBeUndefined();
+      const issued = authorize(policy, holey(), { signer });
+      expect(issued.decision).toEqual({ decision: "deny", rules: [], errors: [{ rule: null, code: "invalid_request", message: "request is not JSON-representable: undefined is not JSON", path: "roles[2]" }] });
+      expect(authorize(policy, { roles: ["guest", "guest", "admin"] }, { signer }).decision.decision).toBe("allow");
+      // the serialiser's own reading of an array: a hole is refused, an own element equal to the planted value is the array's
+      expect(canonicalJson([1, 2, , 4])).toEqual({ ok: false, reason: "array has a hole", path: "[2]" });
+      expect(canonicalJson(["a", "b", "admin"])).toEqual({ ok: true, text: '["a","b","admin"]' });
+    });
+  });
+
+  it("never sign a decision whose missing member or hole a prototype answers", async () => {
+    const { bundle } = await rolesReaders();
+    const loaded = loadPolicy(bundle, { allowUnsigned: true });
+    const signer = createSigner(generateKeyPair());
+    const answering = (d: unknown) => ({ name: loaded.name, version: loaded.version, manifest: loaded.manifest, module: loaded.module, digests: loaded.digests, decide: () => d as Decision });
+    plantedQuietly(Object.prototype, "decision", "allow", () => {
+      const issued = authorize(answering({ rules: [], errors: [] }), { roles: [] }, { signer });
+      expect([issued.decision.decision, issued.decision.errors[0]?.message]).toEqual(["deny", "the policy returned something that is not a Decision"]);
+    });
+    plantedQuietly(Array.prototype, 0, "admin", () => {
+      const issued = authorize(answering({ decision: "allow", rules: [, "x"], errors: [] }), { roles: [] }, { signer });
+      expect([issued.decision.decision, issued.statement.rules]).toEqual(["deny", []]);
+    });
+  });
 });
