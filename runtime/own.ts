@@ -49,3 +49,31 @@ export function ownMember(obj: object, key: string): unknown {
   const v = (obj as Record<string, unknown>)[key];
   return v !== undefined && v === OBJECT_PROTOTYPE[key] && !Object.hasOwn(obj, key) ? undefined : v;
 }
+
+/**
+ * A copy of plain data (what structuredClone makes of JSON) whose objects have no prototype and whose
+ * arrays have no holes (a hole becomes undefined, which no canonical JSON holds): read by name or by
+ * index, it answers only what it holds. A member the data lacks (an optional one: a layout slot's
+ * `intern`, a field's `presence`) reads as undefined whatever Object.prototype holds under its name;
+ * read through it, a value planted there at load time would be taken for the member, and change how
+ * every later request is read. Other objects (a Date, a typed array) are kept as they are; shared
+ * and cyclic parts stay shared and cyclic.
+ */
+export function withoutPrototypes(value: unknown, copies: Map<object, unknown> = new Map()): unknown {
+  if (typeof value !== "object" || value === null) return value;
+  const known = copies.get(value);
+  if (known !== undefined) return known;
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    copies.set(value, out);
+    for (const e of ownElements(value)) out.push(withoutPrototypes(e, copies));
+    return out;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value;
+  const out: Record<string, unknown> = Object.create(null);
+  copies.set(value, out);
+  // defineProperty: an own `__proto__` member (JSON.parse makes them) stays a member
+  for (const k of Object.keys(value)) Object.defineProperty(out, k, { value: withoutPrototypes((value as Record<string, unknown>)[k], copies), enumerable: true, writable: true, configurable: true });
+  return out;
+}

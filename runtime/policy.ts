@@ -13,6 +13,7 @@ import type { PublicKey } from "./trust/types.js";
 import { describeThrown, isInstance, shownOption } from "./thrown.js";
 import { shownName } from "./shown-name.js";
 import { manifestBindingProblem } from "./manifest-binding.js";
+import { withoutPrototypes } from "./own.js";
 
 export type LoadErrorCode = BundleErrorCode | "abi_unsupported" | "profile_violation" | "instantiate_failed";
 
@@ -71,8 +72,10 @@ function ownedBundle(bundle: Bundle): Bundle {
     throw new PolicyLoadError("malformed", `the bundle could not be read: ${describeThrown(e)}`);
   }
   try {
-    // plain data, each member read once (a manifest is JSON: a function or a Proxy is none)
-    manifest = structuredClone(manifest);
+    // plain data, each member read once (a manifest is JSON: a function or a Proxy is none), in
+    // objects without a prototype: a member the manifest lacks (a layout slot's optional `intern`)
+    // must not read as what Object.prototype holds under its name, planted or not (own.ts)
+    manifest = withoutPrototypes(structuredClone(manifest));
   } catch (e) {
     throw new PolicyLoadError("malformed", `the bundle's manifest could not be copied: ${describeThrown(e)}`);
   }

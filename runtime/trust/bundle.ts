@@ -13,6 +13,7 @@ import { describeThrown, isInstance, shownOption } from "../thrown.js";
 import { shownName } from "../shown-name.js";
 import { copyPublicKeys } from "./artifact-checks.js";
 import { readSigningKey } from "./keys.js";
+import { ownMember } from "../own.js";
 
 export type BundleErrorCode =
   | "unsigned"
@@ -63,11 +64,12 @@ function fail(code: BundleErrorCode, message: string): BundleVerification {
 }
 
 
+/** The manifest's digests, its own members (never what Object.prototype holds under their names), or null. */
 function manifestDigests(manifest: unknown): Manifest["digests"] | null {
   if (typeof manifest !== "object" || manifest === null || Array.isArray(manifest)) return null;
-  const digests = (manifest as { digests?: unknown }).digests;
+  const digests = ownMember(manifest, "digests");
   if (typeof digests !== "object" || digests === null) return null;
-  const { sha3_512, blake2b_512 } = digests as Record<string, unknown>;
+  const [sha3_512, blake2b_512] = [ownMember(digests, "sha3_512"), ownMember(digests, "blake2b_512")];
   if (typeof sha3_512 !== "string" || typeof blake2b_512 !== "string") return null;
   return { sha3_512, blake2b_512 };
 }

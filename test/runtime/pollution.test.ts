@@ -17,7 +17,9 @@ import { canonicalJson } from "../../runtime/trust/jcs.js";
 import { canonicalReaderFor } from "../../runtime/trust/jcs-codegen.js";
 import { requestDigest } from "../../runtime/trust/request-digest.js";
 import { createWasmEvaluator } from "../../runtime/wasm/evaluator.js";
-import { authorize, createSigner, generateKeyPair } from "../../runtime/trust/index.js";
+import { authorize, createSigner, generateKeyPair, verifyBundle } from "../../runtime/trust/index.js";
+import type { Manifest } from "../../runtime/manifest.js";
+import type { InputLayout, StringSlot } from "../../runtime/wasm/layout.js";
 
 const complete = () => ({
   principal: { id: "a", roles: ["admin"], clearance: 1, tenant: "acme" },
@@ -333,6 +335,25 @@ describe("properties planted without being enumerable", () => {
     plantedQuietly(Array.prototype, 0, "admin", () => {
       const issued = authorize(answering({ decision: "allow", rules: [, "x"], errors: [] }), { roles: [] }, { signer });
       expect([issued.decision.decision, issued.statement.rules]).toEqual(["deny", []]);
+    });
+  });
+
+  it("never take what Object.prototype holds for a member the manifest lacks", async () => {
+    // tenant and owner are compared with constants and with each other: ids after the table for the
+    // others (no `intern` in their layout slots); "constants" would number every other string 0
+    const bundle = (await compilePolicy(`policy "p" version "1"\ninput { tenant: string(16), owner: string(16) }\nforbid cross_tenant when tenant != owner\nforbid evil when owner == "acme" && tenant == "evil"\npermit everyone\n`)).bundle!;
+    const slots = (bundle.manifest.layout as InputLayout).root.fields.map((f) => f.type as StringSlot);
+    expect(slots.map((t) => t.intern)).toEqual([undefined, undefined]);
+    plantedQuietly(Object.prototype, "intern", "constants", () => {
+      // without the change the loaded layout reads "constants", both strings are id 0, and equal
+      const policy = loadPolicy(bundle, { allowUnsigned: true });
+      expect(policy.decide({ tenant: "zzz", owner: "yyy" })).toEqual({ decision: "deny", rules: ["cross_tenant"], errors: [] });
+      expect(policy.evaluator.evaluate({ tenant: "zzz", owner: "yyy" }).decision).toBe("deny");
+    });
+    // a manifest without digests has none, whatever Object.prototype holds under the name
+    const { digests, ...undigested } = bundle.manifest;
+    plantedQuietly(Object.prototype, "digests", digests, () => {
+      expect(verifyBundle({ module: bundle.module, manifest: undigested as Manifest }, { allowUnsigned: true })).toMatchObject({ ok: false, code: "malformed" });
     });
   });
 });
