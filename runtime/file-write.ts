@@ -27,6 +27,7 @@ import {
   writeSync,
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { ownOption } from "./own.js";
 
 /** A file that could not be written; `path` is the file named by the caller, `reason` says why in words. */
 export class FileWriteError extends Error {
@@ -125,11 +126,14 @@ function existingFile(path: string, target: string): { mode: number; uid: number
  * when the file cannot be written.
  */
 export function stageFile(path: string, data: string | Uint8Array, options: StageOptions = {}): StagedFile {
-  const target = options.exclusive ? path : targetOf(path);
-  const existing = options.exclusive ? undefined : existingFile(path, target);
+  // each option as the object holds it: one left out is not what Object.prototype holds under its
+  // name (own.ts), or a planted `mode` would be a new file's
+  const exclusive = ownOption(options, "exclusive");
+  const target = exclusive ? path : targetOf(path);
+  const existing = exclusive ? undefined : existingFile(path, target);
   // the temporary name: hidden, unique, and short enough for a file system's 255-byte names
   const temp = join(dirname(target), `.${basename(target).slice(0, 160)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
-  const mode = existing?.mode ?? options.mode;
+  const mode = existing?.mode ?? ownOption(options, "mode");
   let fd: number;
   try {
     fd = openSync(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | (constants.O_NOFOLLOW ?? 0), mode ?? 0o666);

@@ -77,3 +77,8 @@ export function withoutPrototypes(value: unknown, copies: Map<object, unknown> =
   for (const k of Object.keys(value)) Object.defineProperty(out, k, { value: withoutPrototypes((value as Record<string, unknown>)[k], copies), enumerable: true, writable: true, configurable: true });
   return out;
 }
+
+/** ownMember of a typed object (an options object): the member's declared type, or undefined. */
+export function ownOption<T extends object, K extends keyof T & string>(obj: T, key: K): T[K] | undefined {
+  return ownMember(obj, key) as T[K] | undefined;
+}

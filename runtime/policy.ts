@@ -13,7 +13,7 @@ import type { PublicKey } from "./trust/types.js";
 import { describeThrown, isInstance, shownOption } from "./thrown.js";
 import { shownName } from "./shown-name.js";
 import { manifestBindingProblem } from "./manifest-binding.js";
-import { withoutPrototypes } from "./own.js";
+import { ownMember, withoutPrototypes } from "./own.js";
 
 export type LoadErrorCode = BundleErrorCode | "abi_unsupported" | "profile_violation" | "instantiate_failed";
 
@@ -65,7 +65,8 @@ function ownedBundle(bundle: Bundle): Bundle {
   if (typeof bundle !== "object" || bundle === null) return bundle;
   let module: unknown, manifest: unknown, signature: unknown;
   try {
-    ({ module, manifest, signature } = bundle);
+    // (its own members: a `signature` it lacks is not what Object.prototype holds under the name)
+    [module, manifest, signature] = [ownMember(bundle, "module"), ownMember(bundle, "manifest"), ownMember(bundle, "signature")];
     // the typed-array constructor copies the bytes themselves (no method of the object is called)
     if (module instanceof Uint8Array) module = new Uint8Array(module);
   } catch (e) {

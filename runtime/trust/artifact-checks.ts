@@ -9,6 +9,7 @@ import type { CryptoPath, DigestPair } from "../crypto/digest.js";
 import { requestDigest } from "./request-digest.js";
 import { MAX_EPOCH_SECONDS, type ArtifactErrorCode, type PublicKey, type Statement } from "./types.js";
 import { clockMs, INVALID_CLOCK, type Clock } from "./clock.js";
+import { ownElements, ownMember } from "../own.js";
 
 export const DEFAULT_CLOCK_SKEW_SECONDS = 30;
 
@@ -68,7 +69,9 @@ function isDigestPair(d: unknown): d is DigestPair {
  * answers differently on a second read cannot have one key checked and another used.
  */
 export function copyPublicKeys(keys: readonly unknown[]): { ok: true; keys: PublicKey[] } | { ok: false; index: number } {
-  const read = [...keys].map((k) => (typeof k === "object" && k !== null ? { keyId: (k as PublicKey).keyId, bytes: (k as PublicKey).bytes } : k));
+  // the list's own elements and each key's own members: a hole, or a member a key lacks, is not what
+  // a prototype holds there (own.ts), or a key planted on Array.prototype would be trusted
+  const read = ownElements(keys).map((k) => (typeof k === "object" && k !== null ? { keyId: ownMember(k, "keyId"), bytes: ownMember(k, "bytes") } : k));
   const index = read.findIndex((k) => !isPublicKey(k));
   if (index >= 0) return { ok: false, index };
   return { ok: true, keys: (read as PublicKey[]).map((k) => ({ keyId: k.keyId, bytes: Uint8Array.from(k.bytes) })) };
@@ -78,40 +81,45 @@ export function readCheckOptions(options: unknown): { ok: true; options: Checked
   const bad = (message: string): CheckFailure => ({ ok: false, code: "bad_options", message });
   if (typeof options !== "object" || options === null) return bad("the options must be an object giving `trustedKeys`, a list of public keys");
   try {
-    const o = options as Record<string, unknown>;
-    const keys = o["trustedKeys"];
+    // each option as the object holds it: one left out is not what Object.prototype holds under its
+    // name (own.ts), or a planted `clockSkewSeconds` would accept expired artifacts
+    const o = options as object;
+    const keys = ownMember(o, "trustedKeys");
     if (!Array.isArray(keys)) return bad("the options must give `trustedKeys`, a list of public keys");
     // each entry copied as read, once: a getter that answers differently (or throws) on a second
     // read must not have one value checked and another used
     const copied = copyPublicKeys(keys);
     if (!copied.ok) return bad(`trustedKeys[${copied.index}] is not a public key ({ keyId, bytes: 32 bytes })`);
     const trustedKeys = copied.keys;
-    const policies = o["trustedPolicies"];
+    const policies = ownMember(o, "trustedPolicies");
     let trustedPolicies: DigestPair[] | undefined;
     if (policies !== undefined) {
       if (!Array.isArray(policies)) return bad("`trustedPolicies` must be a list of digest pairs ({ sha3_512, blake2b_512 })");
-      trustedPolicies = [...policies].map((d) => (typeof d === "object" && d !== null ? { sha3_512: (d as DigestPair).sha3_512, blake2b_512: (d as DigestPair).blake2b_512 } : d));
+      trustedPolicies = ownElements(policies).map((d) => (typeof d === "object" && d !== null ? { sha3_512: ownMember(d, "sha3_512"), blake2b_512: ownMember(d, "blake2b_512") } : d)) as DigestPair[];
       const badPolicy = trustedPolicies.findIndex((d) => !isDigestPair(d));
       if (badPolicy >= 0) return bad(`trustedPolicies[${badPolicy}] is not a digest pair ({ sha3_512, blake2b_512 })`);
     }
-    const path = o["path"];
+    const path = ownMember(o, "path");
     if (path !== undefined && path !== "native" && path !== "noble") return bad('`path` must be "native" or "noble"');
-    const ms = clockMs(o["now"]);
+    const ms = clockMs(ownMember(o, "now"));
     if (!Number.isFinite(ms)) return bad(INVALID_CLOCK);
-    const skew = o["clockSkewSeconds"] ?? DEFAULT_CLOCK_SKEW_SECONDS;
+    const skew = ownMember(o, "clockSkewSeconds") ?? DEFAULT_CLOCK_SKEW_SECONDS;
     if (typeof skew !== "number" || !Number.isFinite(skew) || skew < 0)
       return bad(`clockSkewSeconds must be a non-negative number of seconds, got ${typeof skew === "number" ? skew : `a ${typeof skew}`}`);
     // flags are booleans: `requireAllow: "true"` (a flag read from text) must not be taken as false
-    const requireAllow = o["requireAllow"] ?? false;
-    const ignoreExpiry = o["ignoreExpiry"] ?? false;
+    const requireAllow = ownMember(o, "requireAllow") ?? false;
+    const ignoreExpiry = ownMember(o, "ignoreExpiry") ?? false;
     if (typeof requireAllow !== "boolean") return bad(`requireAllow must be true or false, got ${shownOption(requireAllow)}`);
     if (typeof ignoreExpiry !== "boolean") return bad(`ignoreExpiry must be true or false, got ${shownOption(ignoreExpiry)}`);
+    // asked for even as `request: undefined`, as long as the object holds the member
+    const request = ownMember(o, "request");
+    const checksRequest = request !== undefined || Object.hasOwn(o, "request");
     return {
       ok: true,
       options: {
         trustedKeys,
         trustedPolicies,
-        request: "request" in o ? { value: o["request"] } : undefined,
+        request: checksRequest ? { value: request } : undefined,
         requireAllow,
         ignoreExpiry,
         now: ms / 1000,

@@ -11,6 +11,7 @@ import { withIssuedArtifact } from "./lineage-record.js";
 import { buildStatement, canonicalStatement, decideSafely, unrepresentableDecision } from "./statement.js";
 import { ARTIFACT_TYP, type LineageSink, type Statement } from "./types.js";
 import { clockMs, INVALID_CLOCK, type Clock } from "./clock.js";
+import { ownOption } from "../own.js";
 
 export const DEFAULT_TTL_SECONDS = 300;
 
@@ -82,11 +83,13 @@ export function authorizeRead(policy: DecidingPolicy, read: ReadRequest, options
 
 /** authorize's work, the request read by `readOnce` once the options are found usable. */
 function issue(policy: DecidingPolicy, options: AuthorizeOptions, readOnce: (path: Signer["path"]) => ReadRequest): Authorization {
-  const ttl = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
+  // each option as the object holds it: one left out is not what Object.prototype holds under its
+  // name (own.ts), or a planted `ttlSeconds` would lengthen every artifact's validity
+  const ttl = ownOption(options, "ttlSeconds") ?? DEFAULT_TTL_SECONDS;
   checkTtl(ttl);
-  const nowMs = clockMs(options.now);
+  const nowMs = clockMs(ownOption(options, "now"));
   if (!Number.isFinite(nowMs)) throw new RangeError(INVALID_CLOCK);
-  const { signer } = options;
+  const signer = ownOption(options, "signer") as Signer;
   // taken before any of the host's code runs (the request's getters, the policy's, its decide)
   const head = signer.head;
   // a seq past the last one issued would be signed and recorded, then read back by nothing
@@ -102,7 +105,7 @@ function issue(policy: DecidingPolicy, options: AuthorizeOptions, readOnce: (pat
   // A call back into authorize with this signer from that code issued the seq this statement
   // names: issued too, this one would fork the chain (two artifacts at one seq, the next unissued)
   if (signer.head.seq !== head.seq) throw new Error(CALLED_BACK);
-  const { lineage } = options;
+  const lineage = ownOption(options, "lineage");
   if (lineage) requireSynchronous(withIssuedArtifact(artifact, statement, () => lineage.append(artifact, statement)), "the lineage sink's append");
   signer.advance(artifact);
   return { decision, artifact, statement };

@@ -30,6 +30,7 @@ import { type ChainHead, type LineageSink, type Statement } from "./types.js";
 import { BATCH_HEAD_FORMAT, batchedArtifactMiddle, batchedArtifactTail, batchedArtifactText, signTreeHead, type BatchedArtifactPieces, type TreeHead } from "./batch-artifact.js";
 import { checkTtl, DEFAULT_TTL_SECONDS, requireSynchronous } from "./authorize.js";
 import { clockMs, INVALID_CLOCK, type Clock } from "./clock.js";
+import { ownOption } from "../own.js";
 
 /** The longest delay setTimeout keeps (2^31 − 1 ms, about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -95,19 +96,21 @@ interface Pending {
 }
 
 export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAuthorizer {
-  const maxBatch = options.maxBatch ?? 256;
-  const maxDelayMs = options.maxDelayMs ?? 5;
-  const ttl = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
+  // each option as the object holds it: one left out is not what Object.prototype holds under its name (own.ts)
+  const maxBatch = ownOption(options, "maxBatch") ?? 256;
+  const maxDelayMs = ownOption(options, "maxDelayMs") ?? 5;
+  const ttl = ownOption(options, "ttlSeconds") ?? DEFAULT_TTL_SECONDS;
+  const lineage = ownOption(options, "lineage");
   if (!Number.isSafeInteger(maxBatch) || maxBatch < 1) throw new RangeError(`maxBatch must be a positive integer, got ${maxBatch}`);
   // setTimeout turns a delay beyond 2^31 − 1 ms (or Infinity) into 1 ms without a word
   if (!(maxDelayMs >= 0 && maxDelayMs <= MAX_TIMER_MS)) throw new RangeError(`maxDelayMs must be from 0 to ${MAX_TIMER_MS}, got ${maxDelayMs}`);
   // A sink that records one artifact at a time and fails half-way through a batch would keep records
   // of artifacts the caller is told were not issued: batches are recorded all or none.
-  if (options.lineage !== undefined && typeof options.lineage.appendMany !== "function")
+  if (lineage !== undefined && typeof lineage.appendMany !== "function")
     throw new TypeError("batched signing records a batch at once: the lineage sink must have appendMany (all or none), as LineageLog has");
   checkTtl(ttl);
-  const { signer } = options;
-  const clock = options.now;
+  const signer = ownOption(options, "signer") as Signer;
+  const clock = ownOption(options, "now");
   let head: ChainHead = signer.head;
   let batchStart: ChainHead = head;
   let batch: Pending[] = [];
@@ -158,8 +161,7 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
     const tail = batchedArtifactTail(headJws);
     const pieces: BatchedArtifactPieces[] = closing.map((p, i) => ({ statement: p.canonical, middle: batchedArtifactMiddle(i, tree.paths[i]!), tail }));
     const artifacts = pieces.map(batchedArtifactText);
-    if (options.lineage) {
-      const { lineage } = options;
+    if (lineage) {
       const entries = artifacts.map((artifact, i) => ({ artifact, statement: closing[i]!.statement }));
       // the log writes each record from the artifact's pieces rather than from its text (record-bytes.ts)
       const places = artifacts.map((artifact, i) => ({ artifact, pieces: pieces[i]!, place: { head: headJws, index: i, size: tree.size, leaf: closing[i]!.leaf, proofHolds: true } }));

@@ -77,19 +77,21 @@ function manifestDigests(manifest: unknown): Manifest["digests"] | null {
 /** The options, each read once and checked; or why they cannot be used (loadPolicy reads them first too). */
 export function readBundleOptions(options: unknown): { ok: true; options: VerifyBundleOptions } | { ok: false; code: BundleErrorCode; message: string } {
   const bad = (message: string) => ({ ok: false as const, code: "bad_options" as const, message });
-  if (options === undefined) return { ok: true, options: {} };
+  if (options === undefined) return { ok: true, options: { allowUnsigned: false, trustedKeys: [], path: undefined } };
   if (typeof options !== "object" || options === null) return bad("the options must be an object");
   try {
-    const o = options as Record<string, unknown>;
+    // each option as the object holds it: one left out is not what Object.prototype holds under its
+    // name (own.ts), or `allowUnsigned: true` planted there would load unsigned bundles
+    const o = options as object;
     // a flag is a boolean: `allowUnsigned: "false"` (a flag read from text) must not load an unsigned bundle
-    const allowUnsigned = o["allowUnsigned"] ?? false;
+    const allowUnsigned = ownMember(o, "allowUnsigned") ?? false;
     if (typeof allowUnsigned !== "boolean") return bad(`allowUnsigned must be true or false, got ${shownOption(allowUnsigned)}`);
-    const keys = o["trustedKeys"] ?? [];
+    const keys = ownMember(o, "trustedKeys") ?? [];
     if (!Array.isArray(keys)) return bad("`trustedKeys` must be a list of public keys");
     const copied = copyPublicKeys(keys);
     if (!copied.ok) return bad(`trustedKeys[${copied.index}] is not a public key ({ keyId, bytes: 32 bytes })`);
     const trustedKeys = copied.keys;
-    const path = o["path"];
+    const path = ownMember(o, "path");
     if (path !== undefined && path !== "native" && path !== "noble") return bad('`path` must be "native" or "noble"');
     return { ok: true, options: { allowUnsigned, trustedKeys, path } };
   } catch (e) {
@@ -112,7 +114,8 @@ function verifyReadBundle(bundle: Bundle, options: VerifyBundleOptions): BundleV
   if (typeof bundle !== "object" || bundle === null) return fail("malformed", "a bundle is an object with `module` and `manifest`");
   // each part read once: a getter answering differently later must not have one manifest's digests
   // checked against the module and another manifest's text against the signature
-  const { module, manifest, signature } = bundle;
+  // (its own members: a `signature` it lacks is not what Object.prototype holds under the name)
+  const [module, manifest, signature] = [ownMember(bundle, "module"), ownMember(bundle, "manifest"), ownMember(bundle, "signature")];
   if (!(module instanceof Uint8Array)) return fail("malformed", "bundle `module` must be the module's bytes (Uint8Array)");
   const declared = manifestDigests(manifest);
   if (!declared) return fail("malformed", "bundle manifest has no `digests` with `sha3_512` and `blake2b_512` strings");

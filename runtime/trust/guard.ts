@@ -14,6 +14,7 @@ import type { PublicKey, Statement } from "./types.js";
 import { describeThrown, shownOption } from "../thrown.js";
 import { readClock } from "./clock.js";
 import { bytesEqual } from "../crypto/base64url.js";
+import { ownOption } from "../own.js";
 
 /** `bad_options`: the caller's options cannot be used (found before anything is decided or signed) */
 export type GuardErrorCode = "denied" | "invalid_request" | "policy_error" | "artifact_invalid" | "lineage_failed" | "bad_options";
@@ -64,23 +65,26 @@ export async function guard<T>(
   // clock (read once) and what verification will use.
   if (typeof action !== "function") throw new GuardError("bad_options", [`the action must be a function, got ${shownOption(action)}`]);
   if (typeof options !== "object" || options === null) throw new GuardError("bad_options", ["guard needs options giving at least `signer`"]);
-  const clock = readClock(options.now);
+  // each option as the object holds it: one left out is not what Object.prototype holds under its
+  // name (own.ts), or planted `trustedKeys` would be the keys its artifact is verified with
+  const clock = readClock(ownOption(options, "now"));
   if (!clock.ok) throw new GuardError("bad_options", [clock.message]);
   const at = new Date(clock.ms);
   let verification;
   let signerKey: PublicKey;
   let policyDigests: DigestPair;
   try {
-    if (typeof options.signer !== "object" || options.signer === null) throw new Error("there is no `signer` (createSigner makes one)");
-    signerKey = options.signer.publicKey;
+    const signer = ownOption(options, "signer");
+    if (typeof signer !== "object" || signer === null) throw new Error("there is no `signer` (createSigner makes one)");
+    signerKey = signer.publicKey;
     policyDigests = policy.digests;
     verification = {
-      trustedKeys: options.trustedKeys ?? [signerKey],
-      trustedPolicies: options.trustedPolicies ?? [policyDigests],
+      trustedKeys: ownOption(options, "trustedKeys") ?? [signerKey],
+      trustedPolicies: ownOption(options, "trustedPolicies") ?? [policyDigests],
       requireAllow: true,
       now: at,
-      clockSkewSeconds: options.clockSkewSeconds,
-      path: options.signer.path,
+      clockSkewSeconds: ownOption(options, "clockSkewSeconds"),
+      path: signer.path,
     };
   } catch (e) {
     // no signer, no policy, or a getter that throws: the promise rejects with a GuardError all the same
@@ -98,7 +102,7 @@ export async function guard<T>(
     throw new GuardError("bad_options", ["trustedPolicies does not hold the policy's digests: its artifacts would not verify"]);
 
   let sinkFailed = false;
-  const sink = options.lineage;
+  const sink = ownOption(options, "lineage");
   const recording = sink && {
     append(artifact: string, statement: Statement): void {
       try {

@@ -45,6 +45,7 @@ import { policyNameDifference } from "./replay.js";
 import { chainLinkProblem, parseRecordLine, sameDigests, type ParsedRecord, type ParseResult } from "./lineage-record.js";
 import { describeThrown, shownOption } from "../thrown.js";
 import { firstNonUtf8Line, lineEnds } from "../text-lines.js";
+import { ownMember } from "../own.js";
 
 export type LogFaultKind =
   | "edited"
@@ -132,30 +133,34 @@ function fault(index: number, kind: LogFaultKind, reason: string): LogFault {
  */
 function readVerifyLogOptions(options: unknown): { ok: true; options: VerifyLogOptions } | { ok: false; reason: string } {
   const bad = (reason: string) => ({ ok: false as const, reason });
-  if (options === undefined) return { ok: true, options: {} };
+  // the copy has no prototype: an option it leaves out reads as undefined, not as what Object.prototype holds
+  const out: { -readonly [K in keyof VerifyLogOptions]: VerifyLogOptions[K] } = Object.create(null);
+  if (options === undefined) return { ok: true, options: out };
   if (typeof options !== "object" || options === null) return bad(`the options must be an object, got ${shownOption(options)}`);
   try {
-    const o = options as Record<string, unknown>;
-    const out: { -readonly [K in keyof VerifyLogOptions]: VerifyLogOptions[K] } = {};
-    const keys = o["trustedKeys"];
+    // each option as the object holds it: one left out is not what Object.prototype holds under its
+    // name (own.ts), or planted `trustedKeys` would have signatures reported verified with them
+    const o = options as object;
+    const keys = ownMember(o, "trustedKeys");
     if (keys !== undefined) {
       if (!Array.isArray(keys)) return bad("trustedKeys must be a list of public keys");
       const copied = copyPublicKeys(keys);
       if (!copied.ok) return bad(`trustedKeys[${copied.index}] is not a public key ({ keyId, bytes: 32 bytes }; a key file's { ok, key } is not one)`);
       out.trustedKeys = copied.keys;
     }
-    const head = o["expectHead"];
+    const head = ownMember(o, "expectHead");
     if (head !== undefined) {
-      const h = (typeof head === "object" && head !== null ? head : {}) as Record<string, unknown>;
+      const h = typeof head === "object" && head !== null ? head : {};
       const hex = (v: unknown) => (typeof v === "string" && /^[0-9a-fA-F]{128}$/.test(v) ? v.toLowerCase() : undefined);
-      const seq = h["seq"];
-      const sha3 = hex(h["sha3_512"]);
-      const blake = h["blake2b_512"] === undefined ? undefined : hex(h["blake2b_512"]);
-      if (!Number.isSafeInteger(seq) || (seq as number) < 0 || sha3 === undefined || (h["blake2b_512"] !== undefined && blake === undefined))
+      const seq = ownMember(h, "seq");
+      const sha3 = hex(ownMember(h, "sha3_512"));
+      const givenBlake = ownMember(h, "blake2b_512");
+      const blake = givenBlake === undefined ? undefined : hex(givenBlake);
+      if (!Number.isSafeInteger(seq) || (seq as number) < 0 || sha3 === undefined || (givenBlake !== undefined && blake === undefined))
         return bad("expectHead must be { seq: a whole number from 0, sha3_512: 128 hex digits, blake2b_512?: 128 hex digits } (a log's head, as writ audit head prints it)");
       out.expectHead = { seq: seq as number, sha3_512: sha3, ...(blake !== undefined ? { blake2b_512: blake } : {}) };
     }
-    const replay = o["replay"];
+    const replay = ownMember(o, "replay");
     if (replay !== undefined) {
       const r = replay as Partial<DecidingPolicy>;
       // (its name and version too: a record of its module must name them, as `writ replay` checks)
@@ -163,13 +168,13 @@ function readVerifyLogOptions(options: unknown): { ok: true; options: VerifyLogO
         return bad("replay must be a loaded policy (loadPolicy's result: its name, version, module and decide)");
       out.replay = replay as DecidingPolicy;
     }
-    const requests = o["requests"];
+    const requests = ownMember(o, "requests");
     if (requests !== undefined && typeof requests !== "function") return bad("requests must be a function from a request digest to the request");
     if (requests !== undefined) out.requests = requests as VerifyLogOptions["requests"];
-    const path = o["path"];
+    const path = ownMember(o, "path");
     if (path !== undefined && path !== "native" && path !== "noble") return bad('path must be "native" or "noble"');
     if (path !== undefined) out.path = path;
-    const start = o["chainStart"];
+    const start = ownMember(o, "chainStart");
     if (start !== undefined && start !== "any") {
       const head = readChainHead(start);
       if (!head.ok) return bad(`chainStart must be "any" or a chain head { seq, prev } (a log's head().chain): ${head.message}`);

@@ -37,6 +37,7 @@ import { readClock, type Clock } from "./clock.js";
 import { LineageError } from "./lineage-error.js";
 import { scan, type ScanState } from "./lineage-scan.js";
 import { frozenHead, GENESIS } from "./signer.js";
+import { ownOption } from "../own.js";
 
 export { LineageError, type LineageErrorCode } from "./lineage-error.js";
 
@@ -158,11 +159,13 @@ function isSymlink(path: string): boolean {
 export function openLog(path: string, options: LogOptions = {}): LineageLog {
   if (typeof path !== "string") throw new LineageError("bad_options", `a log's path is a string, got ${shownOption(path)}`);
   if (typeof options !== "object" || options === null) throw new LineageError("bad_options", "the options must be an object");
-  const fsyncMode = options.fsync ?? "always";
+  // each option as the object holds it: one left out is not what Object.prototype holds under its
+  // name (own.ts), or a planted `fsync: "never"` would keep records off the disk
+  const fsyncMode = ownOption(options, "fsync") ?? "always";
   // anything but the two modes is refused: `fsync: true` read as not "always" would sync nothing
   if (fsyncMode !== "always" && fsyncMode !== "never") throw new LineageError("bad_options", `fsync must be "always" or "never", got ${shownOption(fsyncMode)}`);
   // the clock names a torn tail's file: read before anything is locked or cut, as every option is
-  const clock = readClock(options.now);
+  const clock = readClock(ownOption(options, "now"));
   if (!clock.ok) throw new LineageError("bad_options", clock.message);
   if (!existsSync(dirname(path))) throw new LineageError("io", `${path}: the directory ${dirname(path)} does not exist`);
   const lockFor = lockName(path);

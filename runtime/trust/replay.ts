@@ -15,6 +15,7 @@ import { trimLineSpace } from "../strings.js";
 import { isBatchedText } from "./batch-artifact.js";
 import { openingProblem } from "./verify-artifact.js";
 import type { Statement } from "./types.js";
+import { ownOption } from "../own.js";
 
 export type ReplayResult = { ok: true } | { ok: false; differences: string[] };
 
@@ -47,7 +48,9 @@ export function replayArtifact(token: string, request: unknown, policy: Deciding
   }
 }
 
-function replay(token: string, request: unknown, policy: DecidingPolicy, options: { path?: CryptoPath }): ReplayResult {
+function replay(token: string, request: unknown, policy: DecidingPolicy, given: { path?: CryptoPath }): ReplayResult {
+  // the option as the object holds it: one left out is not what Object.prototype holds under its name (own.ts)
+  const options = { path: ownOption(given, "path") };
   // either kind of artifact (a compact JWS, or a batched one), without checking signatures; read as
   // verifyArtifact reads it: only ASCII spaces and line ends around it are taken away, and one that
   // begins with neither kind's first character (a BOM) is refused for that, in its words

@@ -10,6 +10,7 @@ import { signCompact } from "./jws.js";
 import { batchPlaceOf, isBatchedText, parseBatchedArtifact } from "./batch-artifact.js";
 import type { ChainHead, PrivateKey, PublicKey, Statement } from "./types.js";
 import { readSigningKey } from "./keys.js";
+import { ownMember, ownOption } from "../own.js";
 
 // Digest pairs and chain heads are frozen where they are made: the same object is the signer's head,
 // the lineage log's state, the digest memo's entry and what `head`, `log.head()` and `artifactDigests`
@@ -59,11 +60,12 @@ export class Signer {
   readonly path: CryptoPath | undefined;
 
   constructor(key: PrivateKey, options: SignerOptions = {}) {
-    const head = readChainHead(options.head ?? GENESIS);
+    // each option as the object holds it: one left out is not what Object.prototype holds under its name (own.ts)
+    const head = readChainHead(ownOption(options, "head") ?? GENESIS);
     if (!head.ok) throw new RangeError(head.message);
     this.#key = readSigningKey(key, "createSigner", options.path);
     this.#head = head.head;
-    this.path = options.path;
+    this.path = ownOption(options, "path");
   }
 
   get keyId(): string {
@@ -127,9 +129,12 @@ export function isLastIssuedToken(text: string): boolean {
  * nothing more; seq 0 goes with prev null, and only it.
  */
 export function readChainHead(given: unknown): { ok: true; head: ChainHead } | { ok: false; message: string } {
-  const g = (typeof given === "object" && given !== null ? given : {}) as { seq?: unknown; prev?: { sha3_512?: unknown; blake2b_512?: unknown } | null };
-  const seq = g.seq;
-  const prev = g.prev === null ? null : { sha3_512: g.prev?.sha3_512, blake2b_512: g.prev?.blake2b_512 };
+  // the head's own members: one it lacks is not what Object.prototype holds under its name (own.ts)
+  const g = typeof given === "object" && given !== null ? given : {};
+  const seq = ownMember(g, "seq");
+  const givenPrev = ownMember(g, "prev");
+  const p = typeof givenPrev === "object" && givenPrev !== null ? givenPrev : {};
+  const prev = givenPrev === null ? null : { sha3_512: ownMember(p, "sha3_512"), blake2b_512: ownMember(p, "blake2b_512") };
   if (!Number.isSafeInteger(seq) || (seq as number) < 0) return { ok: false, message: "chain head seq must be a non-negative integer" };
   if ((seq === 0) !== (prev === null)) return { ok: false, message: "chain head: seq 0 goes with prev null, and only it" };
   if (prev !== null && !isDigestPair(prev))

@@ -11,13 +11,26 @@ import { compilePolicy, type CompileResult } from "../../compiler/driver.js";
 import { createInterpreter } from "../../compiler/ir/interp.js";
 import type { Decision, RequestError } from "../../runtime/decision.js";
 import type { RecordType } from "../../runtime/schema.js";
-import { loadPolicy } from "../../runtime/policy.js";
+import { loadPolicy, tryLoadPolicy } from "../../runtime/policy.js";
 import { compileHostRequestCheck, compilePortableRequestCheck, compileRequestCheck } from "../../runtime/request.js";
 import { canonicalJson } from "../../runtime/trust/jcs.js";
 import { canonicalReaderFor } from "../../runtime/trust/jcs-codegen.js";
 import { requestDigest } from "../../runtime/trust/request-digest.js";
 import { createWasmEvaluator } from "../../runtime/wasm/evaluator.js";
-import { authorize, createSigner, generateKeyPair, verifyBundle } from "../../runtime/trust/index.js";
+import {
+  authorize,
+  createBatchAuthorizer,
+  createSigner,
+  generateKeyPair,
+  openLog,
+  signBundle,
+  verifyArtifact,
+  verifyBatchedArtifact,
+  verifyBundle,
+  verifyLog,
+} from "../../runtime/trust/index.js";
+import { join } from "node:path";
+import { tempDir } from "../support/temp-dir.js";
 import type { Manifest } from "../../runtime/manifest.js";
 import type { InputLayout, StringSlot } from "../../runtime/wasm/layout.js";
 
@@ -354,6 +367,57 @@ describe("properties planted without being enumerable", () => {
     const { digests, ...undigested } = bundle.manifest;
     plantedQuietly(Object.prototype, "digests", digests, () => {
       expect(verifyBundle({ module: bundle.module, manifest: undigested as Manifest }, { allowUnsigned: true })).toMatchObject({ ok: false, code: "malformed" });
+    });
+  });
+
+  it("never take an option left out for what Object.prototype holds under its name", async () => {
+    const { bundle } = await rolesReaders();
+    const authority = generateKeyPair();
+    const signed = signBundle(bundle, authority);
+    // an unsigned bundle loads only when the host allows it; a signed one only under a key it trusts
+    plantedQuietly(Object.prototype, "allowUnsigned", true, () => {
+      expect(tryLoadPolicy(bundle, { trustedKeys: [] })).toMatchObject({ ok: false, error: { code: "unsigned" } });
+      expect(verifyBundle(bundle)).toMatchObject({ ok: false, code: "unsigned" });
+    });
+    plantedQuietly(Object.prototype, "trustedKeys", [authority.publicKey], () => {
+      expect(tryLoadPolicy(signed)).toMatchObject({ ok: false, error: { code: "untrusted_key" } });
+    });
+    // a bundle without a signature has none, whatever Object.prototype holds under the name
+    plantedQuietly(Object.prototype, "signature", signed.signature, () => {
+      expect(tryLoadPolicy(bundle, { trustedKeys: [authority.publicKey] })).toMatchObject({ ok: false, error: { code: "unsigned" } });
+    });
+
+    const policy = loadPolicy(signed, { trustedKeys: [authority.publicKey] });
+    const key = generateKeyPair();
+    const issuedAt = new Date(Date.UTC(2020, 0, 1));
+    const old = authorize(policy, { roles: ["admin"] }, { signer: createSigner(key), now: issuedAt });
+    const batched = await createBatchAuthorizer({ signer: createSigner(key), now: issuedAt, maxBatch: 1 }).authorize(policy, { roles: ["admin"] });
+    const trusted = { trustedKeys: [key.publicKey] };
+    for (const [name, value] of [["clockSkewSeconds", 1e12], ["now", () => issuedAt], ["ignoreExpiry", true]] as const) {
+      plantedQuietly(Object.prototype, name, value, () => {
+        expect([name, verifyArtifact(old.artifact, trusted)]).toMatchObject([name, { ok: false, code: "expired" }]);
+        expect([name, verifyBatchedArtifact(batched.artifact, trusted)]).toMatchObject([name, { ok: false, code: "expired" }]);
+      });
+    }
+    // a trusted key planted in a hole of the list is no trusted key
+    plantedQuietly(Array.prototype, 0, key.publicKey, () => {
+      expect(verifyArtifact(old.artifact, { trustedKeys: new Array(1), now: issuedAt })).toMatchObject({ ok: false, code: "bad_options" });
+    });
+    // an artifact's validity and a signer's chain are the host's own
+    plantedQuietly(Object.prototype, "ttlSeconds", 10 ** 6, () => {
+      const { statement } = authorize(policy, { roles: ["admin"] }, { signer: createSigner(key) });
+      expect(statement.exp - statement.iat).toBe(300);
+    });
+    plantedQuietly(Object.prototype, "head", { seq: 7, prev: old.statement.lineage.prev ?? { sha3_512: "0".repeat(128), blake2b_512: "0".repeat(128) } }, () => {
+      expect(createSigner(key).head).toEqual({ seq: 0, prev: null });
+    });
+    // a log verified without keys is said to be so, whatever keys Object.prototype holds
+    const path = join(tempDir("own-options"), "log.jsonl");
+    const log = openLog(path, { fsync: "never" });
+    authorize(policy, { roles: ["admin"] }, { signer: createSigner(key), lineage: log });
+    log.close();
+    plantedQuietly(Object.prototype, "trustedKeys", [key.publicKey], () => {
+      expect(verifyLog(path)).toMatchObject({ ok: true, records: 1, signatures: "not checked" });
     });
   });
 });
