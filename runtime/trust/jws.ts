@@ -7,6 +7,7 @@ import { ed25519Sign, ed25519Verify } from "../crypto/ed25519.js";
 import type { CryptoPath } from "../crypto/digest.js";
 import { canonicalize } from "./jcs.js";
 import type { PrivateKey } from "./types.js";
+import { ownMember } from "../own.js";
 
 export interface ParsedJws {
   readonly header: Record<string, unknown>;
@@ -55,11 +56,15 @@ export function parseCompact(token: unknown, maxLength: number): JwsParseResult 
  * Returns the problem, or null.
  */
 export function headerProblem(header: Record<string, unknown>, typ: string): string | null {
-  if (header["alg"] !== "EdDSA") return `header \`alg\` is ${JSON.stringify(header["alg"])}, only "EdDSA" is accepted`;
-  if (header["typ"] !== typ) return `header \`typ\` is ${JSON.stringify(header["typ"])}, expected "${typ}"`;
-  if (typeof header["kid"] !== "string" || header["kid"] === "") return "header has no `kid` naming the signing key";
-  if ("crit" in header) return "header lists `crit` extensions, which are not understood";
-  if ("b64" in header) return "header `b64` is not supported";
+  // the header's own members: one it lacks is not what Object.prototype holds under its name (own.ts)
+  const alg = ownMember(header, "alg");
+  if (alg !== "EdDSA") return `header \`alg\` is ${JSON.stringify(alg)}, only "EdDSA" is accepted`;
+  const given = ownMember(header, "typ");
+  if (given !== typ) return `header \`typ\` is ${JSON.stringify(given)}, expected "${typ}"`;
+  const kid = ownMember(header, "kid");
+  if (typeof kid !== "string" || kid === "") return "header has no `kid` naming the signing key";
+  if (Object.hasOwn(header, "crit")) return "header lists `crit` extensions, which are not understood";
+  if (Object.hasOwn(header, "b64")) return "header `b64` is not supported";
   return null;
 }
 

@@ -10,6 +10,7 @@ import type { CryptoPath } from "../crypto/digest.js";
 import type { PrivateKey, PublicKey } from "./types.js";
 import { describeThrown, isInstance, shownOption } from "../thrown.js";
 import { shownName } from "../shown-name.js";
+import { ownElements, ownMember } from "../own.js";
 
 export interface Ed25519PublicJwk {
   readonly kty: "OKP";
@@ -76,24 +77,28 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function readOkp(jwk: unknown): { ok: true; x: Uint8Array; kid?: string; d?: unknown; ops?: unknown } | { ok: false; message: string } {
-  if (!isRecord(jwk)) return { ok: false, message: "a JWK must be a JSON object" };
-  if (jwk["kty"] !== "OKP" || jwk["crv"] !== "Ed25519")
-    return { ok: false, message: `expected an Ed25519 JWK (kty "OKP", crv "Ed25519"), got kty ${JSON.stringify(jwk["kty"])}, crv ${JSON.stringify(jwk["crv"])}` };
-  const x = typeof jwk["x"] === "string" ? base64urlDecode(jwk["x"]) : null;
+function readOkp(given: unknown): { ok: true; x: Uint8Array; kid?: string; d?: unknown; ops?: unknown } | { ok: false; message: string } {
+  if (!isRecord(given)) return { ok: false, message: "a JWK must be a JSON object" };
+  // its own members: one it lacks (an optional `d`, `use`, `key_ops`) is not what Object.prototype holds under its name (own.ts)
+  const jwk = (name: string): unknown => ownMember(given, name);
+  const [kty, crv, encoded] = [jwk("kty"), jwk("crv"), jwk("x")];
+  if (kty !== "OKP" || crv !== "Ed25519")
+    return { ok: false, message: `expected an Ed25519 JWK (kty "OKP", crv "Ed25519"), got kty ${JSON.stringify(kty)}, crv ${JSON.stringify(crv)}` };
+  const x = typeof encoded === "string" ? base64urlDecode(encoded) : null;
   if (!x || x.length !== 32) return { ok: false, message: "JWK member `x` must be 32 bytes of unpadded base64url" };
-  const kid = jwk["kid"];
+  const kid = jwk("kid");
   if (kid !== undefined && typeof kid !== "string") return { ok: false, message: "JWK member `kid` must be a string" };
   // RFC 7517 lets a key say what it is for; a key marked for anything but EdDSA signatures is not
   // one to sign or verify decisions with (the members are optional: absent means unrestricted)
-  const use = jwk["use"];
+  const use = jwk("use");
   if (use !== undefined && use !== "sig") return { ok: false, message: `JWK \`use\` is ${JSON.stringify(use)}: only a signing key ("sig") signs or verifies` };
-  const alg = jwk["alg"];
+  const alg = jwk("alg");
   if (alg !== undefined && alg !== "EdDSA" && alg !== "Ed25519") return { ok: false, message: `JWK \`alg\` is ${JSON.stringify(alg)}, not EdDSA` };
-  const ops = jwk["key_ops"];
+  const listed = jwk("key_ops");
+  const ops = Array.isArray(listed) ? ownElements(listed) : listed;
   if (ops !== undefined && (!Array.isArray(ops) || !ops.some((o) => o === "sign" || o === "verify")))
     return { ok: false, message: "JWK `key_ops` allows neither `sign` nor `verify`" };
-  return { ok: true, x, kid, d: jwk["d"], ops };
+  return { ok: true, x, kid, d: jwk("d"), ops };
 }
 
 /** The key pair of a private JWK's `d`, whose public key must be its `x`. */
@@ -159,7 +164,7 @@ export function privateKeyFromJwk(jwk: unknown): KeyResult<PrivateKey> {
 export function readSigningKey(key: unknown, who: string, path?: CryptoPath): PrivateKey {
   let read: SigningKeyMembers | undefined;
   try {
-    if (typeof key === "object" && key !== null) read = signingKeyMembers(key as Record<string, unknown>);
+    if (typeof key === "object" && key !== null) read = signingKeyMembers(key);
   } catch (e) {
     throw new TypeError(`${who}: the key could not be read: ${describeThrown(e)}`);
   }
@@ -182,21 +187,25 @@ interface SigningKeyMembers {
 }
 
 /** A host's key object, each member read once (a getter or a Proxy's trap may throw: the caller says so). */
-function signingKeyMembers(k: Record<string, unknown>): SigningKeyMembers {
-  const seed = k["seed"];
-  const publicKey = k["publicKey"];
+function signingKeyMembers(key: object): SigningKeyMembers {
+  // its own members (a getter a class defines included): one it lacks is not what Object.prototype
+  // holds under its name (own.ts)
+  const k = (name: string): unknown => ownMember(key, name);
+  const seed = k("seed");
+  const publicKey = k("publicKey");
   let pub: SigningKeyMembers["publicKey"];
   if (typeof publicKey === "object" && publicKey !== null) {
-    const { keyId, bytes } = publicKey as Record<string, unknown>;
+    const keyId = ownMember(publicKey, "keyId");
+    const bytes = ownMember(publicKey, "bytes");
     pub = { keyId, bytes: isInstance(bytes, Uint8Array) && bytes.length === 32 ? new Uint8Array(bytes) : bytes };
   }
   return {
-    keyId: k["keyId"],
+    keyId: k("keyId"),
     // copied only when it is a seed's length: a host's megabyte array is refused, not copied
     seed: isInstance(seed, Uint8Array) && seed.length === 32 ? new Uint8Array(seed) : undefined,
     publicKey: pub,
-    loadResult: "ok" in k && ("key" in k || "message" in k),
-    publicOnly: "bytes" in k && !("seed" in k),
+    loadResult: k("ok") !== undefined && (k("key") !== undefined || k("message") !== undefined),
+    publicOnly: k("bytes") !== undefined && seed === undefined,
   };
 }
 

@@ -22,10 +22,16 @@ function policyFault(message: string): Decision {
 
 function isDecisionError(e: unknown): e is DecisionError {
   if (typeof e !== "object" || e === null) return false;
-  const r = e as Record<string, unknown>;
-  if (typeof r["code"] !== "string" || typeof r["message"] !== "string") return false;
-  if (r["rule"] === null) return typeof r["path"] === "string";
-  return typeof r["rule"] === "string" && Number.isSafeInteger(r["at"]);
+  // its own members: one it lacks is not what Object.prototype holds under its name (own.ts)
+  if (typeof ownMember(e, "code") !== "string" || typeof ownMember(e, "message") !== "string") return false;
+  const rule = ownMember(e, "rule");
+  if (rule === null) return typeof ownMember(e, "path") === "string";
+  return typeof rule === "string" && Number.isSafeInteger(ownMember(e, "at"));
+}
+
+/** Whether `v` holds, as its own members, a digest pair (never what Object.prototype holds under their names). */
+export function holdsDigestPair(v: unknown): boolean {
+  return typeof v === "object" && v !== null && isDigestPair({ sha3_512: ownMember(v, "sha3_512"), blake2b_512: ownMember(v, "blake2b_512") });
 }
 
 /**
@@ -215,28 +221,33 @@ function isEpochSeconds(v: unknown): boolean {
  * artifact before the batch, so those of the batch that begins the chain all link to nothing).
  */
 function statementProblem(s: Record<string, unknown>, leafIndex: number | null): string | null {
-  if (s["v"] !== STATEMENT_FORMAT) return `statement format \`v\` is ${JSON.stringify(s["v"])}, expected "${STATEMENT_FORMAT}"`;
-  if (typeof s["jti"] !== "string" || !HEX32.test(s["jti"])) return "`jti` must be 32 lowercase hex digits";
-  if (typeof s["iss"] !== "string" || s["iss"] === "") return "`iss` must name the issuing key";
-  if (!isEpochSeconds(s["iat"]) || !isEpochSeconds(s["exp"]))
+  // its own members: one it lacks is not what Object.prototype holds under its name (own.ts); once
+  // each is checked here, the statement holds it, and later readers read it by name
+  const [v, jti, iss, iat, exp, decision, rules, errors] = ["v", "jti", "iss", "iat", "exp", "decision", "rules", "errors"].map((k) => ownMember(s, k));
+  if (v !== STATEMENT_FORMAT) return `statement format \`v\` is ${JSON.stringify(v)}, expected "${STATEMENT_FORMAT}"`;
+  if (typeof jti !== "string" || !HEX32.test(jti)) return "`jti` must be 32 lowercase hex digits";
+  if (typeof iss !== "string" || iss === "") return "`iss` must name the issuing key";
+  if (!isEpochSeconds(iat) || !isEpochSeconds(exp))
     return `\`iat\` and \`exp\` must be integers (seconds since the epoch) within ±${MAX_EPOCH_SECONDS}, the range of a date`;
-  if ((s["exp"] as number) < (s["iat"] as number)) return "`exp` is before `iat`";
-  if (s["decision"] !== "allow" && s["decision"] !== "deny") return "`decision` must be \"allow\" or \"deny\"";
-  if (!Array.isArray(s["rules"]) || !s["rules"].every((r) => typeof r === "string")) return "`rules` must be a list of rule names";
-  if (!Array.isArray(s["errors"]) || !s["errors"].every(isDecisionError)) return "`errors` must be a list of decision errors";
-  const p = s["policy"];
-  if (!isRecord(p) || typeof p["name"] !== "string" || typeof p["version"] !== "string" || !isDigestPair(p))
+  if ((exp as number) < (iat as number)) return "`exp` is before `iat`";
+  if (decision !== "allow" && decision !== "deny") return "`decision` must be \"allow\" or \"deny\"";
+  if (!Array.isArray(rules) || !rules.every((r) => typeof r === "string")) return "`rules` must be a list of rule names";
+  if (!Array.isArray(errors) || !errors.every(isDecisionError)) return "`errors` must be a list of decision errors";
+  const p = ownMember(s, "policy");
+  if (!isRecord(p) || typeof ownMember(p, "name") !== "string" || typeof ownMember(p, "version") !== "string" || !holdsDigestPair(p))
     return "`policy` must hold name, version and the module's sha3_512 and blake2b_512 digests";
-  const r = s["request"];
-  if (!isRecord(r) || !isDigestHex(r["sha3_512"])) return "`request.sha3_512` must be 128 hex digits";
-  const l = s["lineage"];
-  if (!isRecord(l) || !Number.isSafeInteger(l["seq"]) || (l["seq"] as number) < 0) return "`lineage.seq` must be a non-negative integer";
-  if (l["prev"] !== null && !isDigestPair(l["prev"])) return "`lineage.prev` must be null or a digest pair";
+  const r = ownMember(s, "request");
+  if (!isRecord(r) || !isDigestHex(ownMember(r, "sha3_512"))) return "`request.sha3_512` must be 128 hex digits";
+  const l = ownMember(s, "lineage");
+  const seq = isRecord(l) ? ownMember(l, "seq") : undefined;
+  if (!isRecord(l) || !Number.isSafeInteger(seq) || (seq as number) < 0) return "`lineage.seq` must be a non-negative integer";
+  const prev = ownMember(l, "prev");
+  if (prev !== null && !holdsDigestPair(prev)) return "`lineage.prev` must be null or a digest pair";
   if (leafIndex === null) {
-    if ((l["seq"] === 0) !== (l["prev"] === null)) return "`lineage`: seq 0 (genesis) goes with prev null, and only it";
+    if ((seq === 0) !== (prev === null)) return "`lineage`: seq 0 (genesis) goes with prev null, and only it";
   } else {
-    if ((l["seq"] as number) < leafIndex) return `\`lineage.seq\` ${l["seq"]} is less than the leaf index ${leafIndex}: the batch would begin before seq 0`;
-    if ((l["seq"] === leafIndex) !== (l["prev"] === null))
+    if ((seq as number) < leafIndex) return `\`lineage.seq\` ${seq} is less than the leaf index ${leafIndex}: the batch would begin before seq 0`;
+    if ((seq === leafIndex) !== (prev === null))
       return "`lineage`: prev is null exactly in the batch that begins the chain (seq equal to the leaf index)";
   }
   return null;

@@ -30,6 +30,11 @@ import {
   verifyLog,
 } from "../../runtime/trust/index.js";
 import { join } from "node:path";
+import { signCompact } from "../../runtime/trust/jws.js";
+import { canonicalize } from "../../runtime/trust/jcs.js";
+import { ARTIFACT_TYP } from "../../runtime/trust/types.js";
+import { parseRecordLine } from "../../runtime/trust/lineage-record.js";
+import { privateJwk, publicJwk, publicKeyFromJwk } from "../../runtime/trust/keys.js";
 import { tempDir } from "../support/temp-dir.js";
 import type { Manifest } from "../../runtime/manifest.js";
 import type { InputLayout, StringSlot } from "../../runtime/wasm/layout.js";
@@ -418,6 +423,42 @@ describe("properties planted without being enumerable", () => {
     log.close();
     plantedQuietly(Object.prototype, "trustedKeys", [key.publicKey], () => {
       expect(verifyLog(path)).toMatchObject({ ok: true, records: 1, signatures: "not checked" });
+    });
+  });
+
+  it("never take what Object.prototype holds for a member a token, a statement, a log line or a key lacks", async () => {
+    const { bundle } = await rolesReaders();
+    const policy = loadPolicy(bundle, { allowUnsigned: true });
+    const key = generateKeyPair();
+    const issued = authorize(policy, { roles: ["admin"] }, { signer: createSigner(key) });
+    const trusted = { trustedKeys: [key.publicKey] };
+    const encode = (text: string) => new TextEncoder().encode(text);
+    const { lineage, ...unlinked } = issued.statement;
+    // signed by the trusted key, but with no `alg` in its header, or no `lineage` in its statement
+    const noAlg = signCompact({ kid: key.keyId, typ: ARTIFACT_TYP }, encode(canonicalize(issued.statement)), key);
+    const noLineage = signCompact({ alg: "EdDSA", kid: key.keyId, typ: ARTIFACT_TYP }, encode(canonicalize(unlinked)), key);
+    plantedQuietly(Object.prototype, "alg", "EdDSA", () => {
+      expect(verifyArtifact(noAlg, trusted)).toMatchObject({ ok: false, code: "bad_header" });
+    });
+    plantedQuietly(Object.prototype, "lineage", lineage, () => {
+      expect(verifyArtifact(noLineage, trusted)).toMatchObject({ ok: false, code: "malformed", message: "statement: `lineage.seq` must be a non-negative integer" });
+    });
+    // a header's member that is not there is not there: no `crit` to refuse
+    plantedQuietly(Object.prototype, "crit", ["exp"], () => {
+      expect(verifyArtifact(issued.artifact, trusted)).toMatchObject({ ok: true });
+    });
+    // a log line without `prev`
+    const line = `{"seq":0,"artifact":${JSON.stringify(issued.artifact)}}`;
+    plantedQuietly(Object.prototype, "prev", null, () => {
+      expect(parseRecordLine(line)).toEqual({ ok: false, reason: "record `prev` is neither null nor a digest pair" });
+    });
+    // a public JWK without `key_ops` is not restricted by one Object.prototype holds; one without `d` has no `d`
+    const jwk = { kty: "OKP", crv: "Ed25519", x: publicJwk(key.publicKey).x };
+    plantedQuietly(Object.prototype, "key_ops", ["sign"], () => {
+      expect(publicKeyFromJwk(jwk)).toEqual({ ok: true, key: key.publicKey });
+    });
+    plantedQuietly(Object.prototype, "d", privateJwk(generateKeyPair()).d, () => {
+      expect(publicKeyFromJwk(jwk)).toEqual({ ok: true, key: key.publicKey });
     });
   });
 });
