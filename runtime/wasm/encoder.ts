@@ -83,7 +83,11 @@ export function idFunction(
   let met = table;
   if (slot.meets !== undefined) {
     const own = new Map<string, number>();
-    for (const id of slot.meets) if (strings[id - 1] !== undefined) own.set(strings[id - 1]!, id);
+    // an id past the table (a hand-made layout) names no string, whatever Array.prototype holds there (own.ts)
+    for (const id of slot.meets) {
+      const s = ownElement(strings, id - 1);
+      if (typeof s === "string") own.set(s, id);
+    }
     met = own;
   }
   if (slot.intern === "constants") return (s) => met.get(s) ?? 0;

@@ -36,6 +36,7 @@ import { elementStride } from "./layout.js";
 import { sortByCodePoint, utf8Length } from "../strings.js";
 import { INHERITED, pollutedPrototypeKey } from "../request.js";
 import { recordKeysCheck } from "../record-keys.js";
+import { ownElement } from "../own.js";
 
 /** What the fast path returns when the request must take the general path. */
 export const SLOW_PATH = -1;
@@ -205,7 +206,8 @@ class IngestGenerator {
   /** the constants an id slot can be equal to: those it meets, or the whole table */
   private constantsOf(slot: StringSlot): Constant[] {
     const ids = slot.meets ?? this.strings.map((_, i) => i + 1);
-    return ids.filter((id) => this.strings[id - 1] !== undefined).map((id) => ({ s: this.strings[id - 1]!, id }));
+    // an id past the table (a hand-made layout) names no string, whatever Array.prototype holds there (own.ts)
+    return ids.map((id) => ({ s: ownElement(this.strings, id - 1), id })).filter((c): c is Constant => typeof c.s === "string");
   }
 
   /** `id = <the id of x among constants, or 0>`, inline for a few constants, else through a function */

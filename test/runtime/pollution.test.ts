@@ -3,7 +3,10 @@
 // read as present, with the planted value, in every reader that reads `obj[name]`. While the
 // prototypes carry one, every path refuses every request, naming the property; the canonical request
 // writer declines, so digests stay those of the request's own members; once the property is gone,
-// decisions are as before.
+// decisions are as before. A property planted without being enumerable (Object.defineProperty) is
+// seen by no such check: there, every reader reads what an object or a list holds itself (a hole in
+// a list, a member left out of an option object, a manifest, a token), never what the prototype
+// holds at that index or under that name (runtime/own.ts).
 
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -30,6 +33,8 @@ import {
   verifyLog,
 } from "../../runtime/trust/index.js";
 import { join } from "node:path";
+import { createEncoder, memoryWriters } from "../../runtime/wasm/encoder.js";
+import { generateIngest } from "../../runtime/wasm/ingest-codegen.js";
 import { signCompact } from "../../runtime/trust/jws.js";
 import { canonicalize } from "../../runtime/trust/jcs.js";
 import { ARTIFACT_TYP } from "../../runtime/trust/types.js";
@@ -459,6 +464,27 @@ describe("properties planted without being enumerable", () => {
     });
     plantedQuietly(Object.prototype, "d", privateJwk(generateKeyPair()).d, () => {
       expect(publicKeyFromJwk(jwk)).toEqual({ ok: true, key: key.publicKey });
+    });
+  });
+
+  it("never number a string by what Array.prototype holds past a layout's table", () => {
+    const schema: RecordType = { kind: "record", fields: [{ name: "s", optional: false, type: { kind: "string", max: 16 } }] };
+    // a hand-made layout whose slot meets id 3, past its one-string table
+    const layout: InputLayout = { abi: 1, strings: ["a"], root: { kind: "record", size: 4, fields: [{ name: "s", offset: 0, presence: -1, type: { kind: "string", rep: "id", meets: [1, 3] } }] }, inputSize: 64 };
+    const at = 1024;
+    const idOf = (write: (memory: WebAssembly.Memory) => void): number => {
+      const memory = new WebAssembly.Memory({ initial: 1, maximum: 1 });
+      write(memory);
+      return new Int32Array(memory.buffer)[at >> 2]!;
+    };
+    const writers: [string, (memory: WebAssembly.Memory) => void][] = [
+      ["generated encoder", (m) => createEncoder(layout, schema, m, at).encode({ s: "zzz" })],
+      ["portable encoder", (m) => createEncoder(layout, schema, m, at, { portable: true }).encode({ s: "zzz" })],
+      ["fast path", (m) => generateIngest(schema, layout, at)!(memoryWriters(m))({ s: "zzz" })],
+    ];
+    plantedQuietly(Array.prototype, 2, "zzz", () => {
+      // the first id after the table (2), as when nothing is planted; not 3, as if "zzz" were the table's third string
+      for (const [path, write] of writers) expect([path, idOf(write)]).toEqual([path, 2]);
     });
   });
 });
