@@ -130,7 +130,8 @@ class Emitter {
     const first = this.fresh("first");
     const copy = this.fresh("r");
     this.lines.push(
-      `if (typeof ${v} !== "object" || ${v} === null || ${v}.__proto__ !== OP) return undefined;`,
+      // an array whose prototype was set to Object.prototype is a list all the same, never a record
+      `if (typeof ${v} !== "object" || ${v} === null || ${v}.__proto__ !== OP || Array.isArray(${v})) return undefined;`,
       `let ${n} = 0, ${first} = true;`,
       `const ${copy} = {};`,
       `out += "{";`,

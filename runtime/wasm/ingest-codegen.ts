@@ -15,8 +15,9 @@
 // It only ever accepts: anything unusual — a failed test, a key that is no field's name or a key
 // count that does not match (an optional field given as `undefined`, a field that is not enumerable:
 // record-keys.ts), an int beyond int32 that is not a safe integer, a BigInt, a prototype other than
-// Object.prototype or null, a list element equal to what Array.prototype holds at its index (a hole
-// would read a value planted there), a getter that throws — returns `SLOW_PATH`, and the caller runs the full validator
+// Object.prototype or null, an array where a record or map is expected, a list element equal to
+// what Array.prototype holds at its index (a hole would read a value planted there), a getter that
+// throws — returns `SLOW_PATH`, and the caller runs the full validator
 // (which names the field and the reason) and the general encoder. So the fast path accepts a subset
 // of what the validator accepts (but for one object no JSON text can produce, see `record`), and
 // writes the same bytes the encoder writes for it (test/runtime/ingest.test.ts checks both on random
@@ -60,12 +61,14 @@ class Unsupported extends Error {}
 /**
  * JS that is true when `x` is not a plain object: one whose prototype is Object.prototype (read as
  * `__proto__`, which V8 folds to a map check) or null (what the general path's snapshots are made
- * of; asked of Object.getPrototypeOf only when the first test fails). A null-prototype object has
- * nothing to inherit, and an own `__proto__` key is an unknown key (records) or an inherited name
- * (map keys), both of which send the request the general way.
+ * of; asked of Object.getPrototypeOf only when the first test fails), and that is not an array:
+ * an array whose prototype was set to either is still a list, never a record or a map (as the
+ * validator's isPlainObject says). A null-prototype object has nothing to inherit, and an own
+ * `__proto__` key is an unknown key (records) or an inherited name (map keys), both of which send
+ * the request the general way.
  */
 function notPlain(x: string): string {
-  return `typeof ${x} !== "object" || ${x} === null || (${x}.__proto__ !== OP && Object.getPrototypeOf(${x}) !== null)`;
+  return `typeof ${x} !== "object" || ${x} === null || (${x}.__proto__ !== OP && Object.getPrototypeOf(${x}) !== null) || Array.isArray(${x})`;
 }
 
 function num(n: number): string {

@@ -174,6 +174,11 @@ describe("the decision fast path", () => {
     expect(ingest({ r: inheriting, m: {} })).toBe(SLOW_PATH);
     expect(ingest({ r: {}, m: Object.create(bare({ k: 1 })) })).toBe(SLOW_PATH);
     expect(ingest({ r: new (class {})(), m: {} })).toBe(SLOW_PATH);
+    // an array is a list whatever its prototype: never a record or a map
+    for (const proto of [Object.prototype, null]) {
+      expect(ingest({ r: Object.setPrototypeOf([], proto), m: {} })).toBe(SLOW_PATH);
+      expect(ingest({ r: {}, m: Object.setPrototypeOf([1, 2], proto) })).toBe(SLOW_PATH);
+    }
   });
 
   it("keeps hostile field names and table strings inert", () => {
@@ -282,6 +287,9 @@ describe("decisions through the fast path", () => {
       ["too many roles", (r) => ((r.principal!.roles = Array.from({ length: 17 }, (_, i) => `r${i}`)), r)],
       ["hole in the roles", (r) => ((r.principal!.roles = [, "admin"] as unknown as string[]), r)],
       ["array as record", (r) => ((r.resource = [] as never), r)],
+      // an array is a list whatever its prototype, even one holding every field as a member
+      ["array with Object.prototype as its prototype, as record", (r) => ((r.resource = Object.assign(Object.setPrototypeOf([], Object.prototype), r.resource)), r)],
+      ["array with no prototype, as request", (r) => Object.assign(Object.setPrototypeOf([], null), r)],
       ["null", () => null],
     ];
     for (const [name, make] of variants) {

@@ -88,6 +88,8 @@ describe("canonical writer generated from the request schema", () => {
       { s: "a", m: { k: [true, , false] } }, // eslint-disable-line no-sparse-arrays
       new Proxy({ s: "a" }, { get: () => { throw new Error("no"); } }),
       [],
+      // an array holding the member, whose prototype was set to Object.prototype: a list, never a record
+      Object.setPrototypeOf(Object.assign([], { s: "a" }), Object.prototype),
       null,
       "s",
     ];
