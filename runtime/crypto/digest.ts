@@ -7,6 +7,7 @@ import * as nodeCrypto from "node:crypto";
 import { sha3_512 } from "@noble/hashes/sha3.js";
 import { blake2b } from "@noble/hashes/blake2.js";
 import { bytesToHex } from "./base64url.js";
+import { ownMember } from "../own.js";
 
 export type CryptoPath = "native" | "noble";
 
@@ -80,11 +81,14 @@ export function isDigestHex(v: unknown): v is string {
   return typeof v === "string" && HEX128.test(v);
 }
 
-/** Whether `v` holds a DigestPair, each digest as isDigestHex says. */
+/**
+ * Whether `v` holds a DigestPair, each digest as isDigestHex says, as its own members: one it lacks
+ * is not what Object.prototype holds under its name (own.ts), so a digest planted there cannot
+ * complete a parsed or host-given pair.
+ */
 export function isDigestPair(v: unknown): v is DigestPair {
   if (typeof v !== "object" || v === null) return false;
-  const d = v as Record<string, unknown>;
-  return isDigestHex(d["sha3_512"]) && isDigestHex(d["blake2b_512"]);
+  return isDigestHex(ownMember(v, "sha3_512")) && isDigestHex(ownMember(v, "blake2b_512"));
 }
 
 /** Both digests of `data`; text is hashed as its UTF-8 bytes, without an intermediate copy. */

@@ -13,6 +13,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { closeSync, linkSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, constants } from "node:fs";
 import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
+import { ownMember } from "../own.js";
 
 export type LockResult = { ok: true; lockPath: string } | { ok: false; reason: string };
 
@@ -56,7 +57,11 @@ function ownerOf(text: string): LockOwner | null {
   try {
     const v = JSON.parse(text);
     // a pid of 0 or below names no process (kill(0) would signal our own group): no owner
-    if (typeof v === "object" && v !== null && Number.isSafeInteger(v.pid) && v.pid > 0 && typeof v.host === "string") return { pid: v.pid, host: v.host };
+    if (typeof v !== "object" || v === null) return null;
+    // its own members: one the lock file lacks is not what Object.prototype holds under its name (own.ts)
+    const pid = ownMember(v, "pid");
+    const host = ownMember(v, "host");
+    if (typeof pid === "number" && Number.isSafeInteger(pid) && pid > 0 && typeof host === "string") return { pid, host };
   } catch {
     /* unreadable or half-written */
   }

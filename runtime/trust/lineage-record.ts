@@ -20,13 +20,13 @@
 // digests come from hashes its artifact was made with (the signer's link digests, the leaf hash, the
 // batch head's digests once per batch) rather than from hashing each line again.
 
-import { blake2b512Hex, sha3_512Hex, type DigestPair } from "../crypto/digest.js";
+import { blake2b512Hex, isDigestPair, sha3_512Hex, type DigestPair } from "../crypto/digest.js";
 import { hexInto, hexToBytes } from "../crypto/base64url.js";
 import type { Statement } from "./types.js";
 import { canonicalJson } from "./jcs.js";
 import { batchPlaceOf, isBatchedText, parseBatchedArtifact, type BatchedArtifactPieces, type BatchPlace } from "./batch-artifact.js";
 import { parseCompact } from "./jws.js";
-import { holdsDigestPair, parseStatement } from "./statement.js";
+import { parseStatement } from "./statement.js";
 import { ownMember } from "../own.js";
 import { MAX_ARTIFACT_LENGTH } from "./verify-artifact.js";
 import { artifactDigests, frozenDigests, isLastIssuedToken } from "./signer.js";
@@ -78,7 +78,7 @@ export function encodeRecord(record: LineageRecord, batched: boolean = isBatched
 /** A record's line up to its artifact: `{"seq":…,"prev":…,"artifact":` (encodeRecord). */
 export function recordOpen(seq: number, prev: DigestPair | null): string {
   // `prev` holds lowercase hex, as every DigestPair here does (hash output, or read back through
-  // holdsDigestPair), so it is written without JSON.stringify's scan for escapes (0.65 µs a record).
+  // isDigestPair), so it is written without JSON.stringify's scan for escapes (0.65 µs a record).
   const prevJson = prev === null ? "null" : `{"sha3_512":"${prev.sha3_512}","blake2b_512":"${prev.blake2b_512}"}`;
   return `{"seq":${JSON.stringify(seq)},"prev":${prevJson},"artifact":`;
 }
@@ -293,7 +293,7 @@ function readLine(line: string): { ok: true; record: LineageRecord } | { ok: fal
   // the line's own members: one it lacks is not what Object.prototype holds under its name (own.ts)
   const r = { seq: ownMember(value, "seq"), prev: ownMember(value, "prev"), artifact: ownMember(value, "artifact") };
   if (!Number.isSafeInteger(r.seq) || (r.seq as number) < 0) return { ok: false, reason: "record `seq` is not a non-negative integer" };
-  if (!(r.prev === null || holdsDigestPair(r.prev))) return { ok: false, reason: "record `prev` is neither null nor a digest pair" };
+  if (!(r.prev === null || isDigestPair(r.prev))) return { ok: false, reason: "record `prev` is neither null nor a digest pair" };
   let artifact: string;
   if (typeof r.artifact === "string") {
     if (isBatchedText(r.artifact)) return { ok: false, reason: "record `artifact` holds a batched artifact as a string: a record holds it as JSON" };

@@ -29,11 +29,6 @@ function isDecisionError(e: unknown): e is DecisionError {
   return typeof rule === "string" && Number.isSafeInteger(ownMember(e, "at"));
 }
 
-/** Whether `v` holds, as its own members, a digest pair (never what Object.prototype holds under their names). */
-export function holdsDigestPair(v: unknown): boolean {
-  return typeof v === "object" && v !== null && isDigestPair({ sha3_512: ownMember(v, "sha3_512"), blake2b_512: ownMember(v, "blake2b_512") });
-}
-
 /**
  * Calls `policy.decide`, turning a throw or a malformed result into a deny with one `internal` error
  * whose rule is POLICY_FAULT_RULE. A bad request never reaches here as an exception: the policy
@@ -234,7 +229,7 @@ function statementProblem(s: Record<string, unknown>, leafIndex: number | null):
   if (!Array.isArray(rules) || !rules.every((r) => typeof r === "string")) return "`rules` must be a list of rule names";
   if (!Array.isArray(errors) || !errors.every(isDecisionError)) return "`errors` must be a list of decision errors";
   const p = ownMember(s, "policy");
-  if (!isRecord(p) || typeof ownMember(p, "name") !== "string" || typeof ownMember(p, "version") !== "string" || !holdsDigestPair(p))
+  if (!isRecord(p) || typeof ownMember(p, "name") !== "string" || typeof ownMember(p, "version") !== "string" || !isDigestPair(p))
     return "`policy` must hold name, version and the module's sha3_512 and blake2b_512 digests";
   const r = ownMember(s, "request");
   if (!isRecord(r) || !isDigestHex(ownMember(r, "sha3_512"))) return "`request.sha3_512` must be 128 hex digits";
@@ -242,7 +237,7 @@ function statementProblem(s: Record<string, unknown>, leafIndex: number | null):
   const seq = isRecord(l) ? ownMember(l, "seq") : undefined;
   if (!isRecord(l) || !Number.isSafeInteger(seq) || (seq as number) < 0) return "`lineage.seq` must be a non-negative integer";
   const prev = ownMember(l, "prev");
-  if (prev !== null && !holdsDigestPair(prev)) return "`lineage.prev` must be null or a digest pair";
+  if (prev !== null && !isDigestPair(prev)) return "`lineage.prev` must be null or a digest pair";
   if (leafIndex === null) {
     if ((seq === 0) !== (prev === null)) return "`lineage`: seq 0 (genesis) goes with prev null, and only it";
   } else {
