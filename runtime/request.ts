@@ -441,13 +441,16 @@ export function snapshotPart(v: unknown, budget: SnapshotBudget): unknown {
  */
 class SnapshotTooLarge extends RangeError {
   readonly steps: PathStep[] = [];
-  constructor(readonly members?: number) {
+  constructor(
+    readonly members?: number,
+    readonly stoppedAt?: "list" | "object",
+  ) {
     super(`the request holds more than ${MAX_SNAPSHOT_VALUES} values`);
   }
 }
 
-function overBudget(members?: number): RangeError {
-  return new SnapshotTooLarge(members);
+function overBudget(members?: number, stoppedAt?: "list" | "object"): RangeError {
+  return new SnapshotTooLarge(members, stoppedAt);
 }
 
 /** `e` passing out of the member `step`: a snapshot too large notes where, anything else gets its path. */
@@ -464,12 +467,30 @@ function outOf(e: unknown, step: PathStep): unknown {
  * MAX_SNAPSHOT_VALUES (largestRequestValues).
  */
 export function overLongCollection(e: unknown, schema: RecordType): RequestError | undefined {
-  if (!isInstance(e, SnapshotTooLarge) || e.members === undefined) return undefined;
+  if (!isInstance(e, SnapshotTooLarge) || e.members === undefined || e.stoppedAt === undefined) return undefined;
   const { path, type: t } = schemaPath(e.steps.toReversed(), schema);
-  const n = e.members;
-  if ((t?.kind !== "list" && t?.kind !== "map") || n <= t.max) return undefined;
-  const message = t.kind === "list" ? `list has ${n} elements, more than the ${t.max} allowed` : `map has ${n} entries, more than the ${t.max} allowed`;
-  return { rule: null, code: "invalid_request", message: path ? `${path}: ${message}` : message, path };
+  if (t === undefined) return undefined;
+  const message = overLongMessage(t, e.members, e.stoppedAt);
+  return message === undefined ? undefined : { rule: null, code: "invalid_request", message: path ? `${path}: ${message}` : message, path };
+}
+
+/**
+ * What the validator says of a list (`stoppedAt` "list") or an object of `n` members where `t` is
+ * due: its bound passed, or the kind it is not (a list where a map is due is no map of n entries).
+ * Undefined for a record of that many keys, whose unknown field the snapshot never reached.
+ */
+function overLongMessage(t: SchemaType, n: number, stoppedAt: "list" | "object"): string | undefined {
+  const given = stoppedAt === "list" ? "a list" : "an object";
+  switch (t.kind) {
+    case "list":
+      return stoppedAt === "list" ? (n > t.max ? `list has ${n} elements, more than the ${t.max} allowed` : undefined) : `expected list, got ${given}`;
+    case "map":
+      return stoppedAt === "object" ? (n > t.max ? `map has ${n} entries, more than the ${t.max} allowed` : undefined) : `expected map, got ${given}`;
+    case "record":
+      return stoppedAt === "list" ? `expected a record, got ${given}` : undefined;
+    default:
+      return `expected ${t.kind}, got ${given}`;
+  }
 }
 
 /** `n` values of `each`: none when there are none, however many each could be (0 × Infinity is NaN). */
@@ -509,7 +530,7 @@ function snapshotValue(v: unknown, depth: number, budget: SnapshotBudget): unkno
     if (typeof n !== "number" || n >>> 0 !== n) throw new TypeError(`list length ${typeof n === "number" ? n : `(${describe(n)})`} is not a count of elements`);
     // A hole costs its index like a value: `new Array(2 ** 32 - 1)` (or a Proxy's `length`) is
     // otherwise a walk of four billion indexes holding nothing.
-    if (n > budget.left) throw overBudget(n);
+    if (n > budget.left) throw overBudget(n, "list");
     // Every index is written, a hole as `undefined` (which the validator refuses): a copy with a hole
     // would read there, as `out[i]` reads it, whatever Array.prototype or Object.prototype holds at
     // that index, and a value planted there, enumerable or not, would be validated and decided.
@@ -533,7 +554,7 @@ function snapshotValue(v: unknown, depth: number, budget: SnapshotBudget): unkno
   const out: Record<string, unknown> = Object.create(null);
   const keys = Object.keys(v);
   // each member costs at least one value: an object of more keys than are left is too large already
-  if (keys.length > budget.left) throw overBudget(keys.length);
+  if (keys.length > budget.left) throw overBudget(keys.length, "object");
   for (const k of keys) {
     let x: unknown;
     try {

@@ -111,6 +111,16 @@ describe("a request too large to read", () => {
     expect(check({ l: [], m })).toEqual({ rule: null, code: "invalid_request", path: "m", message: "m: map has 1000001 entries, more than the 10 allowed" });
   });
 
+  it("is refused for the kind it is not where it stopped at a list or object of another kind", () => {
+    const huge = new Array(2 ** 32 - 1);
+    const keys: Record<string, number> = {};
+    for (let i = 0; i <= MAX_SNAPSHOT_VALUES; i++) keys[`k${i}`] = i;
+    expect(check({ l: [], m: huge })).toEqual({ rule: null, code: "invalid_request", path: "m", message: "m: expected map, got a list" });
+    expect(check({ l: keys, m: {} })).toEqual({ rule: null, code: "invalid_request", path: "l", message: "l: expected list, got an object" });
+    expect(check({ l: [huge], m: {} })).toMatchObject({ path: "l[0]", message: "l[0]: expected int, got a list" });
+    expect(check(huge)).toMatchObject({ path: "", message: "expected a record, got a list" });
+  });
+
   it("is refused as too large where no list or map it stopped at is beyond its bound", () => {
     // ten lists of 10 are within their bound; the unknown field's values are what run out
     const junk = { l: new Array(10).fill(0), m: {}, x: new Array(1_000_000).fill(0) };
