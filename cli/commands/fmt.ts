@@ -69,7 +69,9 @@ export const fmtCommand: Command = {
       }
       return EXIT_OK;
     }
-    printVerbatim(io, formatted); // the policy's own text (a comment may hold any character), as `cat` would print it
+    // the policy's own text (a comment may hold any character), as `cat` would print it; the empty
+    // text (a file of white space) not at all, as output would end it with a line feed
+    if (formatted !== "") printVerbatim(io, formatted);
     return EXIT_OK;
   },
 };

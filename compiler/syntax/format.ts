@@ -159,6 +159,10 @@ class Printer {
   }
 
   fits(indent: number, text: string): boolean {
+    // A text has at least half as many code points as UTF-16 units, and at most as many: only a text
+    // between the two is counted (a long one is asked at every level that holds it).
+    if (indent + text.length <= MAX_WIDTH) return true;
+    if (indent + Math.ceil(text.length / 2) > MAX_WIDTH) return false;
     return indent + width(text) <= MAX_WIDTH;
   }
 
@@ -197,7 +201,16 @@ class Printer {
 
   // data ----------------------------------------------------------------------------------------
 
+  /** Each object's and array's one-line text, written once: every level that holds it asks for it. */
+  private readonly dataInlines = new WeakMap<A.DataValue, string>();
+
   dataInline(v: A.DataValue): string {
+    let text = this.dataInlines.get(v);
+    if (text === undefined) this.dataInlines.set(v, (text = this.dataInlineOnce(v)));
+    return text;
+  }
+
+  private dataInlineOnce(v: A.DataValue): string {
     switch (v.kind) {
       case "DataObject":
         return v.entries.length === 0 ? "{}" : `{ ${v.entries.map((e) => `${dataKey(e.key)}: ${this.dataInline(e.value)}`).join(", ")} }`;
@@ -321,11 +334,20 @@ function blankLineAfter(text: string, offset: number): boolean {
   return m !== null;
 }
 
-/** Whether a blank line separates `offset` from the text before it. */
+/**
+ * Whether a blank line separates `offset` from the text before it: two line feeds in the white space
+ * just before it. Read backwards over that white space only (a regular expression anchored at the
+ * end would try again from every line feed of a long blank run: quadratic in the run).
+ */
 function blankLineBefore(text: string, offset: number): boolean {
-  const before = text.slice(0, offset);
-  const m = /\n[ \t\r\f]*\n[ \t\r\f\n]*$/.exec(before);
-  return m !== null;
+  let feeds = 0;
+  for (let i = offset - 1; i >= 0; i--) {
+    const c = text.charCodeAt(i);
+    if (c === 10) {
+      if (++feeds === 2) return true;
+    } else if (c !== 32 && c !== 9 && c !== 13 && c !== 12) return false;
+  }
+  return false;
 }
 
 /** The index of the first of the ascending `values` that is `>= x` (`values.length` when none is). */

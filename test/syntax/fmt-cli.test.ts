@@ -80,4 +80,15 @@ describe("writ fmt", () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(canonical);
   });
+
+  it("prints a file of blank lines as nothing, as --write leaves it, in a real process", () => {
+    // the canonical form of a file holding nothing but white space is the empty text; standard
+    // output ends a line that has no end of its own, which printed one line feed
+    writeFileSync(join(dir, "blank.writ"), "\n \n");
+    const root = fileURLToPath(new URL("../../", import.meta.url));
+    const r = spawnSync(process.execPath, ["--import", "tsx", "cli/writ.ts", "fmt", join(dir, "blank.writ")], { cwd: root, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" } });
+    expect([r.status, r.stderr, r.stdout]).toEqual([0, "", ""]);
+    expect(spawnSync(process.execPath, ["--import", "tsx", "cli/writ.ts", "fmt", "--write", join(dir, "blank.writ")], { cwd: root, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" } }).status).toBe(0);
+    expect(readFileSync(join(dir, "blank.writ"), "utf8")).toBe("");
+  });
 });

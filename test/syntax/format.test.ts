@@ -345,6 +345,45 @@ describe("size", () => {
     expect(both / (rulesOnly + commentsOnly)).toBeLessThan(4);
   }, 120_000);
 
+  it("formats a long run of blank lines before a last comment in time linear in the run", () => {
+    // Whether a blank line comes before the comments at the end was asked by a regular expression
+    // anchored at the end of the text before them, which tried again from every line feed of the
+    // run: 80,000 blank lines took seconds. Timed against the same file without the comment (three
+    // runs each, the fastest compared), the comment costs next to nothing when the test is linear.
+    const run = "\n".repeat(80_000);
+    const files = ["", "// tail\n"].map((tail) => `policy "p" version "1"${run}permit p\n${tail}`).map((text) => ({ text, ast: parseOk(text) }));
+    const best = files.map(() => Infinity);
+    for (let k = 0; k < 3; k++) {
+      files.forEach(({ text, ast }, i) => {
+        const t0 = performance.now();
+        const out = formatPolicy(ast, { name: "x.writ", text });
+        best[i] = Math.min(best[i]!, performance.now() - t0);
+        expect(out).toBe(`policy "p" version "1"\n\npermit p\n${i === 0 ? "" : "// tail\n"}`);
+      });
+    }
+    const [without, withComment] = best as [number, number];
+    expect(withComment).toBeLessThan(Math.max(20 * without, 50));
+  }, 120_000);
+
+  it("formats a long string deep in test data in time linear in the text", () => {
+    // Every level of nested data asked for the one-line text of all it holds, and counted its code
+    // points, again: 95 levels around a 400,000-character string took seconds. Timed against the
+    // same string one level deep (three runs each, the fastest compared).
+    const long = `"${"a".repeat(400_000)}"`;
+    const files = [1, 95].map((depth) => `policy "p" version "1"\ntest "t" { input { a: ${"[".repeat(depth)}${long}${"]".repeat(depth)} } expect allow }\n`).map((text) => ({ text, ast: parseOk(text) }));
+    const best = files.map(() => Infinity);
+    for (let k = 0; k < 3; k++) {
+      files.forEach(({ text, ast }, i) => {
+        const t0 = performance.now();
+        const out = formatPolicy(ast, { name: "x.writ", text });
+        best[i] = Math.min(best[i]!, performance.now() - t0);
+        expect(out).toContain(long);
+      });
+    }
+    const [shallow, deep] = best as [number, number];
+    expect(deep, `${deep} ms at 95 levels, ${shallow} ms at one`).toBeLessThan(Math.max(8 * shallow, 100));
+  }, 120_000);
+
   it("finds lines by anchor and comments by offset as a scan of every one would", () => {
     const offsets = fc.array(fc.integer({ min: 0, max: 40 }), { maxLength: 30 });
     fc.assert(
