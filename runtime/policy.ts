@@ -96,6 +96,16 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/**
+ * The deny decide gives when the host's stack runs out while it writes another: built once and
+ * frozen, since where it is given not even an object can be made.
+ */
+const STACK_RAN_OUT: Decision = Object.freeze({
+  decision: "deny",
+  rules: Object.freeze([]),
+  errors: Object.freeze([Object.freeze({ rule: "", code: "internal", message: "evaluation failed: the host's stack ran out while the decision was being written", at: -1 })]),
+});
+
 /** Loads a bundle; throws a PolicyLoadError (with a code) when it must be refused. */
 export function loadPolicy(given: Bundle, options: LoadOptions = {}): LoadedPolicy {
   // the options first (bad_options before anything of the bundle), each read once: verifyBundle
@@ -138,9 +148,14 @@ export function loadPolicy(given: Bundle, options: LoadOptions = {}): LoadedPoli
       try {
         return evaluator.decide(request);
       } catch (e) {
-        // the evaluator turns traps into denies itself; this is the last line of fail-closed
-        const message = `evaluation failed: ${describeThrown(e)}`;
-        return { decision: "deny", rules: [], errors: [{ rule: "", code: "internal", message, at: -1 }] };
+        // The evaluator turns traps into denies itself; this is the last line of fail-closed. Called
+        // at the edge of the host's stack, what ran out may run out again while the deny is written
+        // (a call, even an object literal, takes stack): the deny built beforehand is given then.
+        try {
+          return { decision: "deny", rules: [], errors: [{ rule: "", code: "internal", message: `evaluation failed: ${describeThrown(e)}`, at: -1 }] };
+        } catch {
+          return STACK_RAN_OUT;
+        }
       }
     },
   });

@@ -327,6 +327,49 @@ describe("exceptions that cannot be described are described anyway", () => {
   }
 });
 
+describe("at the edge of the host's stack", () => {
+  it("decide returns a decision from every depth its reading of the request begins at, never an exception", () => {
+    // decide called from one depth after another, deeper each time, until the stack runs out before
+    // decide is reached. On the way the stack runs out inside decide, and it ran out again in the
+    // handler that wrote why, which let the second RangeError out to the host: no depth gave a deny.
+    // (At the very edge the call itself cannot begin, and throws as any call would: a getter of the
+    // request tells that decide had begun, and nothing may be thrown after that.)
+    let thrownAfterBegun = 0;
+    let denied = 0;
+    let reached = false;
+    const decide = (): void => {
+      reached = true;
+      let begun = false;
+      const request = payment();
+      const { principal } = request;
+      Object.defineProperty(request, "principal", { enumerable: true, get: () => ((begun = true), principal) });
+      try {
+        if (policy.decide(request).decision === "deny") denied++;
+      } catch {
+        if (begun) thrownAfterBegun++;
+      }
+    };
+    const at = (depth: number): void => {
+      if (depth > 0) return at(depth - 1);
+      decide();
+    };
+    let depth = 0;
+    for (; depth < 1 << 20; depth += depth < 5_000 ? 1_000 : 1) {
+      reached = false;
+      try {
+        at(depth);
+      } catch {
+        // the stack ran out on the way down
+      }
+      if (!reached) break;
+    }
+    expect(depth).toBeGreaterThan(5_000);
+    expect(thrownAfterBegun).toBe(0);
+    expect(denied).toBeGreaterThan(0); // the edge was reached: there, the allowed payment is denied
+    expect(policy.decide(payment()).decision).toBe("allow");
+  });
+});
+
 describe("verification options that would turn a check into something else are refused", () => {
   it("a skew given as text, or an invalid Date, for a JWS artifact and a batched one", () => {
     const dayAgo = new Date(Date.now() - 86_400_000);
