@@ -146,11 +146,16 @@ interface ReadBudget {
 /**
  * The walk stops at an array or object with more elements or keys than are left to read. Where the
  * schema has a list or map there bounded below that many, the request is refused for it at its
- * path; otherwise as too large, at "".
+ * path; where it has another kind there (an array where a map, a record or a scalar is due, an
+ * object where a list or a scalar is due), for the kind it is not, at its path; otherwise as too
+ * large, at "".
  */
-function stopped(type: RefereeType | undefined, members: number, path: string): Refusal {
-  const bounded = type !== undefined && (type.kind === "list" || type.kind === "map") && type.max < members;
-  return bounded ? new Refusal(path, "over-long") : new Refusal("", "too-large");
+function stopped(type: RefereeType | undefined, members: number, path: string, at: "array" | "object"): Refusal {
+  if (type === undefined) return new Refusal("", "too-large");
+  const due = at === "array" ? "list" : "map";
+  if (type.kind === due) return type.max < members ? new Refusal(path, "over-long") : new Refusal("", "too-large");
+  if (at === "object" && type.kind === "record") return new Refusal("", "too-large");
+  return new Refusal(path, "wrong-type");
 }
 
 /** Reads `v`, which the schema says is of `type` (undefined where it says nothing), at `path`. */
@@ -166,7 +171,7 @@ function read(type: RefereeType | undefined, v: unknown, path: string, budget: R
 
 function readList(type: RefereeType | undefined, v: readonly unknown[], path: string, budget: ReadBudget): ReadList {
   const length = v.length;
-  if (length > MAX_VALUES - budget.n) throw stopped(type, length, path);
+  if (length > MAX_VALUES - budget.n) throw stopped(type, length, path, "array");
   const element = type?.kind === "list" ? type.element : undefined;
   const out = new ReadList();
   for (let i = 0; i < length; i++) {
@@ -189,7 +194,7 @@ function readList(type: RefereeType | undefined, v: readonly unknown[], path: st
 
 function readObject(type: RefereeType | undefined, v: object, path: string, budget: ReadBudget): ReadObject {
   const keys = Object.keys(v);
-  if (keys.length > MAX_VALUES - budget.n) throw stopped(type, keys.length, path);
+  if (keys.length > MAX_VALUES - budget.n) throw stopped(type, keys.length, path, "object");
   const out = new ReadObject();
   for (const k of keys) {
     const { at, type: below } = member(type, k, path);
