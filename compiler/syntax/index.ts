@@ -258,21 +258,31 @@ function parseChunk(rule: DeclarationRule, tokens: IToken[], follower: IToken | 
     const echo = index >= 0 && index === lastIndex + 1;
     if (index >= 0) lastIndex = index;
     if (echo) continue;
-    let message = e.message;
-    if (e.name === "NotAllInputParsedException") {
-      const hasWhen = cst?.children["when"] !== undefined;
-      const found = describeToken(e.token);
-      if (rule === "ruleDecl" && !hasWhen) message = `expected \`when\` or a new declaration, found ${found}`;
-      else if (rule === "ruleDecl" || rule === "letDecl") message = `expected an operator or a new declaration, found ${found}`;
-      else if (rule === "expr") message = `expected an operator or the end of the expression, found ${found}`;
-      else message = `expected a new declaration, found ${found}`;
+    const hasWhen = cst?.children["when"] !== undefined;
+    // the commonest slip from other languages gets a hint, where a comparison could be meant
+    const help = e.token?.tokenType === T.Assign && readingExpression(e, rule, hasWhen) ? "compare with `==`" : undefined;
+    if (e.name !== "NotAllInputParsedException") {
+      diagnostics.push(error(W.UnexpectedToken, e.message, at(e.token), help));
+      continue;
     }
-    // the commonest slip from other languages gets a hint
-    const help = e.token?.tokenType === T.Assign && rule !== "letDecl" ? "compare with `==`" : undefined;
-    diagnostics.push(error(W.UnexpectedToken, message, at(e.token), help));
+    const found = describeToken(e.token);
+    if (rule === "ruleDecl" && !hasWhen) diagnostics.push(error(W.UnexpectedToken, `expected \`when\` or a new declaration, found ${found}`, at(e.token), help));
+    else if (rule === "ruleDecl" || rule === "letDecl") diagnostics.push(error(W.UnexpectedToken, `expected an operator or a new declaration, found ${found}`, at(e.token), help));
+    else if (rule === "expr") diagnostics.push(error(W.UnexpectedToken, `expected an operator or the end of the expression, found ${found}`, at(e.token), help));
+    else diagnostics.push(error(W.UnexpectedToken, `expected a new declaration, found ${found}`, at(e.token), help));
   }
+  // text the parser skipped in a record of the input block
+  for (const s of writParser.strays) diagnostics.push(error(W.UnexpectedToken, s.message, tokSpan(s.token)));
   setChunkFollower(undefined);
   return cst;
+}
+
+const EXPRESSION_RULES = new Set(["expr", "binary", "unary", "member", "memberSuffix", "primary", "exprList", "mapEntry", "fieldInits", "literal"]);
+
+/** Whether a parse error came where an expression was being read, or right after one. */
+function readingExpression(e: IRecognitionException, rule: DeclarationRule, hasWhen: boolean): boolean {
+  if (e.name === "NotAllInputParsedException") return rule === "expr" || rule === "letDecl" || (rule === "ruleDecl" && hasWhen);
+  return e.context?.ruleStack?.some((r) => EXPRESSION_RULES.has(r)) ?? false;
 }
 
 function emptyFile(text: string, comments: A.Comment[]): A.PolicyFile {

@@ -4,10 +4,12 @@
 // not parse a file in one go: index.ts cuts the token stream into declarations and runs one rule
 // per declaration, so a broken declaration cannot swallow the ones after it, and recovery
 // (`recoveryEnabled`) finds further errors inside each declaration. Rules build a CST only; the
-// AST comes from ast-builder.ts (no embedded actions: Chevrotain runs rules in a recording phase).
+// AST comes from ast-builder.ts (no embedded actions: Chevrotain runs rules in a recording phase;
+// the one exception, the input block's recovery in `fields`, is wrapped in ACTION, which that
+// phase does not run).
 
-import type { IParserErrorMessageProvider, IToken, TokenType } from "chevrotain";
-import { CstParser, EOF } from "./chevrotain.js";
+import type { CstElement, CstNode, IParserErrorMessageProvider, IToken, TokenType } from "chevrotain";
+import { CstParser, EOF, tokenMatcher } from "./chevrotain.js";
 import * as T from "./lexer.js";
 
 /** How a token is named in messages: its label (`` `when` ``, `a string`), or end of input. */
@@ -67,7 +69,114 @@ const messages: IParserErrorMessageProvider = {
   },
 };
 
+/** Text the parser skipped, reported as it was met (index.ts adds it to the parse errors). */
+export interface StrayText {
+  readonly token: IToken;
+  readonly message: string;
+}
+
+const CLOSING: ReadonlyMap<TokenType, readonly TokenType[]> = new Map([
+  [T.RParen, [T.LParen]],
+  [T.RBracket, [T.LBracket, T.LBracketQuestion]],
+  [T.RBrace, [T.LBrace]],
+]);
+const OPENING = new Set([T.LParen, T.LBracket, T.LBracketQuestion, T.LBrace]);
+
+/**
+ * How many brackets enclose each token: a closer counts as inside the bracket it closes, so a
+ * record's fields, the `,` between them and its `}` have one depth. A closer closes the innermost
+ * bracket of its kind (one left open inside it is closed with it); one that closes nothing counts
+ * as an ordinary token. `<` opens where type arguments start (after a name, before a name or `{`).
+ */
+function bracketDepths(tokens: readonly IToken[]): Map<IToken, number> {
+  const depths = new Map<IToken, number>();
+  const open: TokenType[] = [];
+  // per closer, where in `open` it may find its bracket, innermost last: an entry that no longer
+  // holds one of its brackets is stale and dropped when met, so that a search takes amortised
+  // constant time however many brackets are left unclosed
+  const places = new Map<TokenType, number[]>([...CLOSING.keys()].map((k) => [k, []]));
+  const innermost = (closer: TokenType): number => {
+    const at = places.get(closer)!;
+    for (let i = at[at.length - 1]; i !== undefined; i = at[at.length - 1]) {
+      if (i < open.length && CLOSING.get(closer)!.includes(open[i]!)) return i;
+      at.pop();
+    }
+    return -1;
+  };
+  tokens.forEach((t, i) => {
+    const kind = t.tokenType;
+    const at = CLOSING.has(kind) ? innermost(kind) : kind === T.Gt && open[open.length - 1] === T.Lt ? open.length - 1 : -1;
+    if (at >= 0) {
+      depths.set(t, at + 1);
+      open.length = at;
+      return;
+    }
+    depths.set(t, open.length);
+    const typeArguments = kind === T.Lt && tokenMatcher(tokens[i - 1] ?? t, T.Ident) && (tokenMatcher(tokens[i + 1] ?? t, T.Ident) || tokens[i + 1]?.tokenType === T.LBrace);
+    if (!OPENING.has(kind) && !typeArguments) return;
+    for (const [closer, opens] of CLOSING) if (opens.includes(kind)) places.get(closer)!.push(open.length);
+    open.push(kind);
+  });
+  return depths;
+}
+
+/** Whether a CST node, or one below it, ended in error recovery (its error is reported). */
+function recovered(n: CstNode): boolean {
+  if (n.recoveredNode) return true;
+  const isNode = (e: CstElement): e is CstNode => "children" in e;
+  return Object.values(n.children).some((list) => list.some((e) => (isNode(e) ? recovered(e) : e.isInsertedInRecovery === true)));
+}
+
 class WritParser extends CstParser {
+  /** text skipped in the input being parsed */
+  strays: StrayText[] = [];
+  /** bracket depths of the input being parsed, computed when first needed */
+  private depths: Map<IToken, number> | undefined;
+
+  override reset(): void {
+    super.reset();
+    this.strays = [];
+    this.depths = undefined;
+  }
+
+  private depthOf(t: IToken): number {
+    this.depths ??= bracketDepths(this.input);
+    return this.depths.get(t) ?? 0;
+  }
+
+  /**
+   * Skips text that can neither end the field just read (`field`) nor start one (no `field`) in a
+   * record whose fields are `depth` brackets deep, up to the next `,` or `}` at that depth or a
+   * field that starts without a comma (`name:`); reported once (where a field should start, once
+   * after each `,`), unless it follows an error of the field, of which it is the rest. Chevrotain's
+   * own recovery stops at the first `,` or `}` it meets, however deep in brackets (the `,` of
+   * `string(3, 4)`), and the record's later fields were read as the end of the block, or dropped.
+   */
+  private skipStrayText(depth: number, field: CstNode | undefined): void {
+    const depthAt = (t: IToken): number => (t.tokenType === EOF ? -1 : this.depthOf(t));
+    const atDepth = (type: TokenType) => this.LA(1).tokenType === type && depthAt(this.LA(1)) === depth;
+    // whether the next token may come where a field ends or starts: a name starts the next field
+    // (commas are optional), but past skipped text only a name before `:` or `?:` is taken as one
+    const fits = (skipping: boolean): boolean => {
+      const t = this.LA(1);
+      if (depthAt(t) !== depth) return depthAt(t) < depth;
+      if (t.tokenType === T.RBrace || (t.tokenType === T.Comma && (field !== undefined || skipping))) return true;
+      return tokenMatcher(t, T.AnyName) && (!skipping || [T.Colon, T.Question].includes(this.LA(2).tokenType));
+    };
+    const name = field?.children["name"]?.[0] as IToken | undefined;
+    while (!fits(false)) {
+      const found = describeToken(this.LA(1));
+      if (!field) this.strays.push({ token: this.LA(1), message: `expected a field name or \`}\`, found ${found}` });
+      else if (!recovered(field)) this.strays.push({ token: this.LA(1), message: `expected \`,\` or \`}\` after field \`${name?.image ?? ""}\`, found ${found}` });
+      do this.SKIP_TOKEN();
+      while (!fits(true));
+      // after a field, the `,` is read as the grammar reads it; where a field should have started,
+      // one may start after it
+      if (field || !atDepth(T.Comma)) return;
+      this.SKIP_TOKEN();
+    }
+  }
+
   constructor() {
     super(T.allTokens, {
       recoveryEnabled: true,
@@ -95,10 +204,20 @@ class WritParser extends CstParser {
   });
 
   // fields = field { [","] field } [","] ;   (written as: { field [","] })
+  // Text where a field should end or start (`a: int = 5`, a quoted name) is reported once and
+  // skipped to the next `,` or `}` of the record, so that the fields after it are still declared
+  // (see skipStrayText).
   fields = this.RULE("fields", () => {
+    let depth = 0;
+    this.ACTION(() => {
+      depth = this.depthOf(this.LA(1));
+      this.skipStrayText(depth, undefined);
+    });
     this.MANY(() => {
-      this.SUBRULE(this.field);
+      const field = this.SUBRULE(this.field);
+      this.ACTION(() => this.skipStrayText(depth, field));
       this.OPTION(() => this.CONSUME(T.Comma));
+      this.ACTION(() => this.skipStrayText(depth, undefined));
     });
   });
 

@@ -53,3 +53,40 @@ describe("a bytes literal where the header wants text", () => {
     expect((await codes('policy "../t" version "1"\ninput { a: int }\npermit p when a > 1\n')).map((m) => m.slice(0, 5))).toEqual(["W0208"]);
   });
 });
+
+describe("a field the parser refused in the input block", () => {
+  const policy = (input: string, rest = "permit p when c == 1\n") => `policy "d" version "1"\n${input}\n${rest}`;
+
+  it("is skipped to the next `,` or `}`: the fields after it are declared", async () => {
+    expect(await codes(policy("input { a: int = 5, c: int }"))).toEqual(["W0101 expected `,` or `}` after field `a`, found `=`"]);
+    // however deep the rest of the field is bracketed (the `,` of a bound is not the record's)
+    expect(await codes(policy("input { a: { x: int, y: map<string, int>(3, 4) }, c: int }", "permit p when c == 1 && a.x == 1\n"))).toEqual([
+      "W0101 expected `)`, found `,`",
+    ]);
+    // and at any depth, the record's own later fields included
+    expect(await codes(policy("input { a: { x: int = [1, {2}], y: int }, c: int }", "permit p when c == a.y\n"))).toEqual([
+      "W0101 expected `,` or `}` after field `x`, found `=`",
+    ]);
+  });
+
+  it("is reported once where a field should start, each time after a `,`", async () => {
+    expect(await codes(policy("input { a: { `x y`: int, z: int }, c: int }", "permit p when c == a.z\n"))).toEqual([
+      "W0101 expected a field name or `}`, found `'x y'`",
+    ]);
+    expect(await codes(policy("input { 1, 2, c: int,, { d: int } }"))).toEqual([
+      "W0101 expected a field name or `}`, found `1`",
+      "W0101 expected a field name or `}`, found `2`",
+      "W0101 expected a field name or `}`, found `,`",
+    ]);
+  });
+
+  it("gets the `==` hint only where an expression is read", async () => {
+    const helps = async (text: string) => (await compilePolicy(text, { stopAfter: "check" })).diagnostics.filter((d) => d.code === "W0101").map((d) => d.help);
+    expect(await helps(policy("input { a: int = 5, c: int }"))).toEqual([undefined]);
+    expect(await helps(policy("input { a: = 5, c: int }"))).toEqual([undefined]);
+    expect(await helps(policy("input { c: int }", "permit p when c = 1\n"))).toEqual(["compare with `==`"]);
+    expect(await helps(policy("input { c: int }", "permit p when [c = 1]\n"))).toEqual(["compare with `==`"]);
+    expect(await helps(policy("input { c: int }", "let X = 1 = 2\npermit p when c == X\n"))).toEqual(["compare with `==`"]);
+    expect(await helps(policy("input { c: int }", "let = 2\npermit p when c == 1\n"))).toEqual([undefined]);
+  });
+});
