@@ -15,7 +15,7 @@
 // | W0110 | wrong type arguments: `list` takes one, `map` two, other types none |
 // | W0111 | a message literal `{...}` that does not follow a type name |
 // | W0112 | a clause repeated in one `expect` (`by`, `errors` or `invalid` given twice) |
-// | W0113 | text that is not a declaration where a declaration must start |
+// | W0113 | text that is not a declaration where a declaration must start (before the header; after a header, an input block or a test) |
 // | W0114 | a policy too large to parse: more characters or tokens than the parser takes |
 
 export const W = {

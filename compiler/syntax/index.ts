@@ -269,7 +269,8 @@ function parseChunk(rule: DeclarationRule, tokens: IToken[], follower: IToken | 
     if (rule === "ruleDecl" && !hasWhen) diagnostics.push(error(W.UnexpectedToken, `expected \`when\` or a new declaration, found ${found}`, at(e.token), help));
     else if (rule === "ruleDecl" || rule === "letDecl") diagnostics.push(error(W.UnexpectedToken, `expected an operator or a new declaration, found ${found}`, at(e.token), help));
     else if (rule === "expr") diagnostics.push(error(W.UnexpectedToken, `expected an operator or the end of the expression, found ${found}`, at(e.token), help));
-    else diagnostics.push(error(W.UnexpectedToken, `expected a new declaration, found ${found}`, at(e.token), help));
+    // a header, an input block or a test ends where it ends: what follows must start a declaration
+    else diagnostics.push(notADeclaration(e.token, at(e.token)));
   }
   // text the parser skipped in a record of the input block
   for (const s of writParser.strays) diagnostics.push(error(W.UnexpectedToken, s.message, tokSpan(s.token)));
@@ -283,6 +284,11 @@ const EXPRESSION_RULES = new Set(["expr", "binary", "unary", "member", "memberSu
 function readingExpression(e: IRecognitionException, rule: DeclarationRule, hasWhen: boolean): boolean {
   if (e.name === "NotAllInputParsedException") return rule === "expr" || rule === "letDecl" || (rule === "ruleDecl" && hasWhen);
   return e.context?.ruleStack?.some((r) => EXPRESSION_RULES.has(r)) ?? false;
+}
+
+/** W0113: text where a declaration must start, before the header or after a declaration's end. */
+function notADeclaration(t: IToken, span: Span): Diagnostic {
+  return error(W.NotADeclaration, `expected a declaration (\`input\`, \`let\`, \`permit\`, \`forbid\` or \`test\`), found ${describeToken(t)}`, span);
 }
 
 function emptyFile(text: string, comments: A.Comment[]): A.PolicyFile {
@@ -393,13 +399,17 @@ export function parsePolicy(source: SourceFile): ParsePolicyResult {
     const rules: A.RuleDecl[] = [];
     const tests: A.TestDecl[] = [];
     const chunks = splitDeclarations(lexed.tokens);
+    let declared = false;
     chunks.forEach((chunk, index) => {
       const first = chunk.tokens[0]!;
       const follower = chunks[index + 1]?.tokens[0];
       if (chunk.rule === "junk") {
-        diagnostics.push(error(W.NotADeclaration, `expected a declaration (\`input\`, \`let\`, \`permit\`, \`forbid\` or \`test\`), found ${describeToken(first)}`, tokSpan(first)));
+        diagnostics.push(notADeclaration(first, tokSpan(first)));
         return;
       }
+      // (text before the header that is no declaration is reported as such, not as one the header follows)
+      const afterDeclaration = declared;
+      declared = true;
       const deep = tooDeep(chunk.tokens, chunk.rule === "letDecl" || chunk.rule === "ruleDecl", chunk.rule === "inputDecl");
       if (deep) {
         diagnostics.push(error(W.NestingTooDeep, `nested more than ${MAX_NESTING} levels deep`, tokSpan(deep)));
@@ -418,7 +428,7 @@ export function parsePolicy(source: SourceFile): ParsePolicyResult {
       switch (chunk.rule) {
         case "header": {
           const h = builder.header(cst);
-          if (header || index > 0) {
+          if (header || afterDeclaration) {
             diagnostics.push(error(W.MisplacedHeader, header ? "the `policy` header is given more than once" : "the `policy` header must come before every other declaration", tokSpan(first)));
           }
           if (!header) header = h;

@@ -90,3 +90,19 @@ describe("a field the parser refused in the input block", () => {
     expect(await helps(policy("input { c: int }", "let = 2\npermit p when c == 1\n"))).toEqual([undefined]);
   });
 });
+
+describe("text where a declaration must start", () => {
+  const stray = "W0113 expected a declaration (`input`, `let`, `permit`, `forbid` or `test`), found `garbage`";
+
+  it("before the header is not a declaration the header follows", async () => {
+    expect(await codes(`garbage\npolicy "d" version "1"\ninput { a: int }\npermit p when a == 1\n`)).toEqual([stray]);
+    // a declaration before the header still is
+    expect((await codes(`permit q\npolicy "d" version "1"\n`)).map((m) => m.slice(0, 5))).toEqual(["W0106"]);
+  });
+
+  it("is one diagnostic wherever it stands: after the header, the input block or a test", async () => {
+    expect(await codes(`policy "d" version "1" garbage\ninput { a: int }\npermit p when a == 1\n`)).toEqual([stray]);
+    expect(await codes(`policy "d" version "1"\ninput { a: int } garbage\npermit p when a == 1\n`)).toEqual([stray]);
+    expect(await codes(`policy "d" version "1"\ninput { a: int }\npermit p when a == 1\ntest "t" { input { a: 1 } expect allow } garbage\n`)).toEqual([stray]);
+  });
+});
