@@ -35,6 +35,13 @@ export interface Checked {
 
 const MACROS = new Set(["all", "exists", "exists_one", "filter", "map"]);
 
+/** The constant whose value is being checked: the names it may not use, and why. */
+export interface ConstantScope {
+  readonly name: string;
+  /** whether `name` is a constant declared after this one */
+  readonly declaredLater: (name: string) => boolean;
+}
+
 // `never` is the element type of an empty list literal (and the value type of `{}`) that nothing else
 // fixes. No value has it: a comprehension variable of that type is bound over a list that is always
 // empty, and any other expression of that type (`[][0]`, `{}.k`) errors when it is evaluated. CEL
@@ -56,6 +63,8 @@ export class ExpressionChecker {
     private readonly constants: ReadonlyMap<string, Constant | null>,
     readonly diagnostics: Diagnostic[],
     firstId = 0,
+    /** set when checking a constant's value, which may use only the constants before it */
+    private readonly constantScope?: ConstantScope,
   ) {
     this.nextId = firstId;
   }
@@ -187,7 +196,16 @@ export class ExpressionChecker {
       const input: Node = { op: "input", id: this.id(), span, type: this.inputType };
       return this.field({ node: input, type: this.inputType }, name, span);
     }
-    const candidates = [...this.bindings.map((b) => b.name), ...this.constants.keys(), ...this.inputType.fields.map((f) => f.name)];
+    const scope = this.constantScope;
+    if (scope?.name === name)
+      return this.report(Codes.unknownIdentifier, `constant \`${name}\` refers to itself`, span, "a constant may use only the constants declared before it");
+    if (scope?.declaredLater(name))
+      return this.report(Codes.unknownIdentifier, `constant \`${name}\` is declared after \`${scope.name}\``, span, `a constant may use only the constants declared before it: declare \`${name}\` first`);
+    // not offered: a constant whose declaration failed (its error is reported where it is
+    // declared), and in a constant's value the request's fields, which it may not read
+    const constants = [...this.constants].filter(([, c]) => c !== null).map(([n]) => n);
+    const fields = scope ? [] : this.inputType.fields.map((f) => f.name);
+    const candidates = [...this.bindings.map((b) => b.name), ...constants, ...fields];
     return this.report(
       Codes.unknownIdentifier,
       `unknown name \`${name}\``,

@@ -80,13 +80,19 @@ export function checkPolicy(ast: PolicyFile): CheckResult {
     constants.set(name.name, null);
   }
   let nextId = 0;
-  for (const decl of ast.lets) {
+  // where each constant is first declared, so that one used before it is told so
+  const declaredAt = new Map<string, number>();
+  ast.lets.forEach((decl, i) => {
+    if (!declaredAt.has(decl.name.name)) declaredAt.set(decl.name.name, i);
+  });
+  for (const [index, decl] of ast.lets.entries()) {
     const name = decl.name.name;
     if (constants.has(name) || inputNames.has(name)) {
       diagnostics.push(error(Codes.duplicateDeclaration, `\`${name}\` is already declared${inputNames.has(name) ? " as an input field" : ""}`, decl.name.span));
       continue;
     }
-    const checker = new ExpressionChecker(inputType, constants, diagnostics, nextId);
+    const declaredLater = (other: string) => (declaredAt.get(other) ?? -1) > index;
+    const checker = new ExpressionChecker(inputType, constants, diagnostics, nextId, { name, declaredLater });
     const checked = checker.check(decl.value);
     nextId = checker.nodeCount;
     // a constant that fails is known by name from here on, and its uses are not reported again
