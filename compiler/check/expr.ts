@@ -35,6 +35,18 @@ export interface Checked {
 
 const MACROS = new Set(["all", "exists", "exists_one", "filter", "map"]);
 
+/** Functions written only as methods, and how (`l.all(x, …)`), for a call written as a function. */
+const METHOD_FORMS: Readonly<Record<string, { receiver: string; args: string }>> = {
+  all: { receiver: "list", args: "x, predicate" },
+  exists: { receiver: "list", args: "x, predicate" },
+  exists_one: { receiver: "list", args: "x, predicate" },
+  filter: { receiver: "list", args: "x, predicate" },
+  map: { receiver: "list", args: "x, transform" },
+  startsWith: { receiver: "s", args: "prefix" },
+  endsWith: { receiver: "s", args: "suffix" },
+  contains: { receiver: "s", args: "text" },
+};
+
 /** The constant whose value is being checked: the names it may not use, and why. */
 export interface ConstantScope {
   readonly name: string;
@@ -433,6 +445,10 @@ export class ExpressionChecker {
     if (fn.startsWith(".")) return this.report(Codes.unsupported, UNSUPPORTED_LITERALS.leadingDot, expr.fnSpan);
     if (target === undefined && fn === "has") return this.checkHas(expr);
     if (target !== undefined && MACROS.has(fn)) return this.checkMacro(expr);
+    const methodOnly = target === undefined ? this.methodOnly(expr) : undefined;
+    if (methodOnly) return methodOnly;
+    if (target !== undefined && fn === "has")
+      return this.report(Codes.badHas, "`has` is not a method: it takes one field selection, like `has(context.ticket)`", expr.fnSpan);
     if (fn === "size" && ((target === undefined && args.length === 1) || (target !== undefined && args.length === 0))) {
       const operand = this.check(target ?? args[0]!);
       const k = operand.type.kind;
@@ -454,6 +470,21 @@ export class ExpressionChecker {
     if (known.includes(fn))
       return this.report(Codes.noOverload, `\`${fn}\` does not take ${args.length} argument${args.length === 1 ? "" : "s"}${target ? " as a method" : ""}`, expr.fnSpan);
     return this.report(Codes.unknownFunction, `unknown function \`${fn}\``, expr.fnSpan, didYouMean(fn, known));
+  }
+
+  /**
+   * A macro or a string method called as a function (`all(l, x, p)`): said to be a method, in the
+   * form it takes, rather than given the wrong number of arguments as if another number would do.
+   */
+  private methodOnly(expr: CallExpr): Checked | undefined {
+    const form = Object.hasOwn(METHOD_FORMS, expr.fn) ? METHOD_FORMS[expr.fn] : undefined;
+    if (!form) return undefined;
+    const [first, second] = expr.args;
+    // the call's own receiver and variable, where they are names: `all(l, x, …)` is `l.all(x, …)`
+    const receiver = first?.kind === "Ident" || first?.kind === "Select" ? describeOperand(first) : form.receiver;
+    const args = MACROS.has(expr.fn) && second?.kind === "Ident" ? `${second.name}, …` : form.args;
+    const of = MACROS.has(expr.fn) ? "the list or map it iterates over" : "the string";
+    return this.report(MACROS.has(expr.fn) ? Codes.badMacro : Codes.noOverload, `\`${expr.fn}\` is written as a method of ${of}: \`${receiver}.${expr.fn}(${args})\``, expr.fnSpan);
   }
 
   private checkHas(expr: CallExpr): Checked {

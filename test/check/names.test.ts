@@ -1,5 +1,5 @@
-// Messages for names a condition or constant cannot use: each says what is wrong with the name as
-// written, not what it resembles.
+// Messages for names a condition or constant cannot use, and for calls written in a form Writ does
+// not take: each says what is wrong with the name or call as written, not what it resembles.
 
 import { describe, expect, it } from "vitest";
 import { compilePolicy } from "../../compiler/driver.js";
@@ -35,5 +35,28 @@ describe("an unknown name", () => {
 
   it("in a constant's value is not offered a field of the request, which a constant may not read", async () => {
     expect(await found("let B = 1\nlet C = aa + b\npermit p when a == 1\n")).toEqual(["W0204 unknown name `aa` (names in scope: `B`)", "W0204 unknown name `b` (did you mean `B`?)"]);
+  });
+});
+
+describe("a method called as a function", () => {
+  it("is said to be a method, in the form it takes", async () => {
+    expect(await found("permit p when all(l, x, x > 0)\n")).toEqual(["W0307 `all` is written as a method of the list or map it iterates over: `l.all(x, …)`"]);
+    expect(await found("permit p when exists(r.t, y, true) || exists_one(l, y, true) || size(filter([1], z, true)) > 0 || map(l) == l\n")).toEqual([
+      "W0307 `exists` is written as a method of the list or map it iterates over: `r.t.exists(y, …)`",
+      "W0307 `exists_one` is written as a method of the list or map it iterates over: `l.exists_one(y, …)`",
+      "W0307 `filter` is written as a method of the list or map it iterates over: `list.filter(z, …)`",
+      "W0307 `map` is written as a method of the list or map it iterates over: `l.map(x, transform)`",
+    ]);
+    expect(await found('permit p when startsWith(s, "a") || endsWith(s) || contains()\n')).toEqual([
+      "W0306 `startsWith` is written as a method of the string: `s.startsWith(prefix)`",
+      "W0306 `endsWith` is written as a method of the string: `s.endsWith(suffix)`",
+      "W0306 `contains` is written as a method of the string: `s.contains(text)`",
+    ]);
+  });
+
+  it("and `has`, a function, called as a method, is said not to be one", async () => {
+    expect(await found("permit p when r.has(t)\n")).toEqual(["W0308 `has` is not a method: it takes one field selection, like `has(context.ticket)`"]);
+    // the forms Writ takes are unchanged
+    expect(await found("permit p when l.all(x, x > 0) && has(r.t) && s.startsWith(\"a\") && size(l) == l.size()\n")).toEqual([]);
   });
 });
