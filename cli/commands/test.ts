@@ -37,6 +37,10 @@ function policyFiles(io: CliIO, inputs: readonly string[]): { files: string[]; u
   // policy files found under each directory walked, by real path: a directory given again, or met
   // again through a link, is not walked twice, but still holds what it held
   const foundUnder = new Map<string, number>();
+  // directories under which an entry was not searched (its name starts with `.`, or is node_modules),
+  // and whether one was in the walk of the current input
+  const skippedUnder = new Set<string>();
+  let skipped = false;
   /** Walks `shown`, returning how many policy files it holds (found now or on an earlier walk). */
   const walk = (shown: string): number => {
     const abs = resolve(io.cwd, shown);
@@ -54,21 +58,31 @@ function policyFiles(io: CliIO, inputs: readonly string[]): { files: string[]; u
       try {
         real = realpathSync(abs);
         const known = foundUnder.get(real);
-        if (known !== undefined) return known;
+        if (known !== undefined) {
+          skipped ||= skippedUnder.has(real);
+          return known;
+        }
         entries = readdirSync(abs).sort();
       } catch (e) {
         unusable.push(`${shown}: the directory cannot be read (${(e as NodeJS.ErrnoException).code ?? describeThrown(e)})`);
         return 0;
       }
       foundUnder.set(real, 0); // a link back up the tree finds it being walked: not a loop
+      const skippedBefore = skipped;
+      skipped = false;
       let found = 0;
       for (const entry of entries) {
-        if (entry === "node_modules" || entry.startsWith(".")) continue;
+        if (entry === "node_modules" || entry.startsWith(".")) {
+          skipped = true;
+          continue;
+        }
         const child = join(shown, entry);
         const childAbs = resolve(io.cwd, child);
         if (entry.endsWith(".writ") ? !isSpecial(childAbs) : isDirectory(childAbs)) found += walk(child);
       }
       foundUnder.set(real, found);
+      if (skipped) skippedUnder.add(real);
+      skipped ||= skippedBefore;
       return found;
     }
     if (st.isFile()) {
@@ -80,8 +94,11 @@ function policyFiles(io: CliIO, inputs: readonly string[]): { files: string[]; u
   };
   for (const input of inputs) {
     const before = unusable.length;
-    // each input must give something to test: a directory of no policy, given beside others, too
-    if (walk(input) === 0 && unusable.length === before) unusable.push(`${input}: no .writ files in it`);
+    skipped = false;
+    // each input must give something to test: a directory of no policy, given beside others, too;
+    // where entries were left out, the message says which, since they may hold the policies meant
+    if (walk(input) === 0 && unusable.length === before)
+      unusable.push(`${input}: no .writ files in it${skipped ? " (entries starting with `.` and node_modules are not searched)" : ""}`);
   }
   return { files, unusable };
 }
@@ -95,7 +112,8 @@ export const testCommand: Command = {
     "Runs every `test` block of every policy through the interpreter and the WASM module,",
     "checks the expected decision, deciding rules and errors, and that both backends agree.",
     "Lists rules that no test exercised. Exits 1 on any failure, and when nothing was tested",
-    "(an input that holds no policy, or policies without a single test).",
+    "(an input that holds no policy, or policies without a single test). A directory is",
+    "searched for .writ files, leaving out entries starting with `.` and node_modules.",
     maxCostUsage(25),
   ].join("\n"),
   async run(args, io) {

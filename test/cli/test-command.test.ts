@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { testCommand } from "../../cli/commands/test.js";
+import { runWrit } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
 
 const dir = tempDir("test-names");
@@ -95,6 +96,25 @@ describe("writ test", () => {
     writeFileSync(join(dir, "outer", "inner", "ok.writ"), `policy "ok" version "1"\ninput { n: int }\npermit p when n > 0\ntest "t" { input { n: 1 } expect allow }\n`);
     expect(await run("outer/inner", "outer")).toMatchObject({ code: 0 });
     expect(await run("outer", "outer/inner")).toMatchObject({ code: 0 });
+  });
+
+  it("says, when a directory holds no .writ file it searched, that it did not search entries starting with `.` or node_modules", async () => {
+    const ok = `policy "ok" version "1"\ninput { n: int }\npermit p when n > 0\ntest "t" { input { n: 1 } expect allow }\n`;
+    const hidden = join(dir, "hidden");
+    for (const sub of [".ci", "node_modules", "deep/node_modules"]) mkdirSync(join(hidden, sub), { recursive: true });
+    for (const file of [".p.writ", ".ci/p.writ", "node_modules/p.writ", "deep/node_modules/p.writ"]) writeFileSync(join(hidden, file), ok);
+    const note = "no .writ files in it (entries starting with `.` and node_modules are not searched)";
+    expect(await runWrit(["test", "hidden"], dir)).toMatchObject({ code: 1, err: `writ test: hidden: ${note}` });
+    // below the directory given, and for a directory walked already (given again, or met again)
+    mkdirSync(join(dir, "nested", "inner", "node_modules"), { recursive: true });
+    writeFileSync(join(dir, "nested", "inner", "node_modules", "p.writ"), ok);
+    expect(await runWrit(["test", "nested/inner", "nested"], dir)).toMatchObject({ code: 1, err: `writ test: nested/inner: ${note}\nwrit test: nested: ${note}` });
+    // a directory with nothing left out says only that it holds no policy
+    mkdirSync(join(dir, "bare"));
+    expect(await runWrit(["test", "bare"], dir)).toMatchObject({ code: 1, err: "writ test: bare: no .writ files in it" });
+    // and a directory whose policies were found does not mention what it left out
+    writeFileSync(join(hidden, "deep", "ok.writ"), ok);
+    expect(await runWrit(["test", "hidden"], dir)).toMatchObject({ code: 0 });
   });
 
   it("skips what is not a file in a directory (a FIFO would block the run) and reports a directory it may not read", async () => {
