@@ -15,18 +15,63 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { loadAscFromCache, notedV8Flags, noteV8Flags } from "./asc-cache.js";
+import { describeThrown } from "../../runtime/thrown.js";
 
 export type AscModule = typeof import("assemblyscript/asc");
 
 let ascModule: Promise<AscModule> | undefined;
 let useCodeCache = false;
 
+/** How asc is imported: from the code cache when asked for and valid, else the ordinary way. */
+const importAsc = (): Promise<AscModule> =>
+  useCodeCache ? loadAscFromCache().then((cached) => cached ?? import("assemblyscript/asc")) : import("assemblyscript/asc");
+let ascImporter: () => Promise<AscModule> = importAsc;
+
+/**
+ * asc could not be imported: its files are missing, or the process had no file descriptor left
+ * (EMFILE) while it read them. A fault of the compiler's surroundings, not of a policy: the message
+ * names the cause in one line (Node's message and code, no stack).
+ */
+export class AscUnavailable extends Error {
+  constructor(cause: unknown) {
+    super(`the AssemblyScript compiler could not be loaded: ${loadFailure(cause)}`);
+    this.name = "AscUnavailable";
+  }
+}
+
+/** Node's message for a failed import, its first line, with the error's code when the message lacks it. */
+function loadFailure(cause: unknown): string {
+  const message = describeThrown(cause).split("\n", 1)[0]!;
+  let code: unknown;
+  try {
+    code = (cause as { code?: unknown } | null)?.code;
+  } catch {
+    code = undefined;
+  }
+  return typeof code === "string" && !message.includes(code) ? `${message} (${code})` : message;
+}
+
 /**
  * Importing asc takes about 0.5 s (0.2 s from the code cache): done once per thread, on first use.
+ * A load that failed is not kept: the next call tries again, so a shortage of file descriptors that
+ * has passed does not fail every later compile. (Node's module loader may keep a miss of its own: a
+ * package.json it could not read is not read again in that thread. The background compiler replaces
+ * a worker whose load failed for that reason.) Rejects with AscUnavailable.
  */
 export function loadAsc(): Promise<AscModule> {
-  ascModule ??= useCodeCache ? loadAscFromCache().then((cached) => cached ?? import("assemblyscript/asc")) : import("assemblyscript/asc");
+  if (ascModule === undefined) {
+    const loading: Promise<AscModule> = ascImporter().catch((e: unknown) => {
+      if (ascModule === loading) ascModule = undefined;
+      throw new AscUnavailable(e);
+    });
+    ascModule = loading;
+  }
   return ascModule;
+}
+
+/** Imports asc with `importer` from now on, or as usual without one (tests: a load that fails). */
+export function importAscWith(importer?: () => Promise<AscModule>): void {
+  ascImporter = importer ?? importAsc;
 }
 
 /** Uses the asc code cache (asc-cache.ts) when a valid one exists; call before the first loadAsc. */

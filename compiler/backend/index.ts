@@ -9,7 +9,7 @@ import { error, type Diagnostic } from "../diagnostics.js";
 import type { IRPolicy } from "../ir/ir.js";
 import type { Span } from "../source.js";
 import { WASM_ABI_VERSION, type InputLayout } from "../../runtime/wasm/layout.js";
-import { compileModule } from "./asc.js";
+import { AscUnavailable, compileModule } from "./asc.js";
 import { CONST_BASE } from "./codegen-values.js";
 import { backendError, planModule, policySpan, type ModulePlan } from "./plan.js";
 
@@ -47,8 +47,19 @@ export async function generateModule(ir: IRPolicy, options: { optimize?: boolean
     if (problem) return internal(layout, memoryPages, problem, span, gen.source);
     return { wasm: out.binary, layout, memoryPages, diagnostics: [], source: gen.source, indexedRules: gen.indexedRules };
   } catch (e) {
+    if (e instanceof AscUnavailable) return { layout, memoryPages, diagnostics: [ascUnavailable(e, span)] };
     return internal(layout, 0, e instanceof Error ? (e.stack ?? e.message) : String(e), span);
   }
+}
+
+/** asc did not load: no fault of the policy's, and the next compile loads it again (asc.ts, loadAsc). */
+function ascUnavailable(e: AscUnavailable, span: Span): Diagnostic {
+  return error(
+    "W0901",
+    `${e.message} (the policy itself was checked: it has no errors)`,
+    span,
+    "compile again; if this persists, check that the assemblyscript package is installed and readable",
+  );
 }
 
 function noWebAssembly(span: Span): Diagnostic {
