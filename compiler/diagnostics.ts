@@ -34,6 +34,18 @@ export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
   return diagnostics.some((d) => d.severity === "error");
 }
 
+/**
+ * The codes of the compiler's own faults, never the policy's (docs/language.md: "internal"): a
+ * generated module asc could not compile, asc that could not be loaded, a module outside the
+ * determinism profile. Compiling the same text again may succeed, so such a result is not cached.
+ */
+const COMPILER_FAULTS: ReadonlySet<string> = new Set(["W0901", "W0903"]);
+
+/** Whether any of `diagnostics` is a fault of the compiler's rather than of the policy's. */
+export function hasCompilerFault(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => COMPILER_FAULTS.has(d.code));
+}
+
 /** The most diagnostics reported for one file; the rest are summarised in one line. */
 export const MAX_DIAGNOSTICS = 50;
 

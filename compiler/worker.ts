@@ -6,9 +6,9 @@ import { Worker, isMainThread, parentPort, workerData, type ResourceLimits } fro
 import { fileURLToPath } from "node:url";
 import { sha3_512Hex } from "../runtime/crypto/digest.js";
 import type { Bundle } from "../runtime/manifest.js";
-import type { Diagnostic } from "./diagnostics.js";
+import { hasCompilerFault, type Diagnostic } from "./diagnostics.js";
 import { compilePolicy, compilerVersion, STAGES, type CompileOptions } from "./driver.js";
-import { loadAsc } from "./backend/asc.js";
+import { AscUnavailable, loadAsc } from "./backend/asc.js";
 import { describeThrown, isInstance } from "../runtime/thrown.js";
 
 interface Job {
@@ -26,14 +26,18 @@ export interface CompiledInWorker {
 type Reply = { id: number; ok: true; result: CompiledInWorker } | { id: number; ok: false; message: string };
 /** The worker's first message: the compiler and asc are loaded, compiles may come. */
 type Ready = { ready: true };
+/** Or instead: asc could not be loaded (the message says why), and the worker serves no compile. */
+type StartFailed = { startFailed: string };
 
 export interface BackgroundCompiler {
   /**
    * Compiles in the worker; a cached result is returned without compiling again. Each call gets its
    * own copy, so what one caller changes the next does not see. The options are read once, when
    * compile is called: changing the object afterwards changes nothing. Rejects (never throws, never
-   * hangs) on options that are not of their types, when the worker fails — a crash or running out
-   * of memory; the next call starts a new worker — or after `close`.
+   * hangs) on options that are not of their types, when the worker fails — a crash, running out of
+   * memory, or asc that could not be loaded; the next call starts a new worker — or after `close`. A
+   * result holding a fault of the compiler's own (W0901, W0903) is not cached, and its worker is
+   * replaced: the next compile runs afresh.
    */
   compile(text: string, options?: CompileOptions): Promise<CompiledInWorker>;
   /** how many compiles the cache saved */
@@ -290,6 +294,20 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
     workerFailed(w, new Error(`the compile worker did not start within ${startupTimeoutMs} ms (loading the compiler and asc); the compile did not run`));
     void w.terminate();
   };
+  /**
+   * The new worker could not load asc: it is stopped, and the compile waiting for it fails unrun,
+   * saying why. Those behind it go to a new worker, as after a crash: its module loader starts
+   * afresh, where this one's may have kept the miss (asc.ts, loadAsc).
+   */
+  const startFailed = (w: Worker, why: string): void => {
+    workerFailed(w, new Error(`the compile worker could not start: ${why}; the compile did not run`));
+    void w.terminate();
+  };
+  /** A worker whose compile met a fault of the compiler's serves no other: the next compile gets a new one. */
+  const retire = (w: Worker): void => {
+    if (worker === w) worker = undefined;
+    void w.terminate();
+  };
   /** The running worker, or a new one: a worker that crashed or ran out of memory is not reused. */
   const running = (): Worker => {
     if (worker) return worker;
@@ -303,13 +321,15 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
     started = false;
     deadline = setTimeout(() => startTimedOut(w), startupTimeoutMs);
     deadline.unref();
-    w.on("message", (reply: Reply | Ready) => {
+    w.on("message", (reply: Reply | Ready | StartFailed) => {
       if (worker !== w) return;
       if ("ready" in reply) return workerStarted(w);
+      if ("startFailed" in reply) return startFailed(w, reply.startFailed);
       const done = inFlight;
       if (done === undefined || done.job.id !== reply.id) return;
       inFlight = undefined;
       clearTimeout(deadline);
+      if (reply.ok && hasCompilerFault(reply.result.diagnostics)) retire(w);
       if (reply.ok) done.resolve(reply.result);
       else done.reject(new Error(reply.message));
       pump();
@@ -337,8 +357,9 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
         queue.push({ job: { id, text, options: copy }, resolve, reject });
         pump();
       });
-      // a failed compile (worker crash, bad options) is not cached; diagnostics are
-      shared.catch(() => cache.delete(key));
+      // a failed compile (worker crash, bad options) is not cached, nor a compiler's fault; diagnostics are
+      const forget = (): void => void (cache.get(key) === shared && cache.delete(key));
+      shared.then((r) => hasCompilerFault(r.diagnostics) && forget(), forget);
       cache.set(key, shared);
       if (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
     }
@@ -382,9 +403,9 @@ if (!isMainThread && parentPort && (workerData as Partial<WorkerSettings> | null
   const port = parentPort;
   const { startupDelayMs } = workerData as WorkerSettings;
   // asc is loaded before the worker says it is ready, not in its first compile: the host times a
-  // compile from then on. A failure to load is the first compile's to report (loadAsc keeps it).
+  // compile from then on. A worker that could not load it (EMFILE while it started, say) says so
+  // instead, and is replaced: every compile it served would have been an internal error.
   void loadAsc()
-    .catch(() => undefined)
     .then(() => new Promise((resolve) => setTimeout(resolve, startupDelayMs)))
     .then(() => {
       port.on("message", (job: Job) => {
@@ -394,5 +415,5 @@ if (!isMainThread && parentPort && (workerData as Partial<WorkerSettings> | null
         );
       });
       port.postMessage({ ready: true } satisfies Ready);
-    });
+    }, (e: unknown) => port.postMessage({ startFailed: isInstance(e, AscUnavailable) ? e.message : describeThrown(e) } satisfies StartFailed));
 }

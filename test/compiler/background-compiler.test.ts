@@ -5,10 +5,11 @@
 // brings the worker down goes to a new worker; a time limit that counts the compile, not the start
 // of its worker, which has a limit of its own; a cache that tells options apart by type; options
 // read once, when compile is called, and refused (never thrown) when not of their types; nothing
-// after close.
+// after close. A worker that could not load asc is replaced rather than kept, and a compiler's fault
+// is not cached.
 
 import { spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -19,6 +20,18 @@ import { tempDir } from "../support/temp-dir.js";
 
 type Options = Parameters<WorkerModule.BackgroundCompiler["compile"]>[1];
 
+/**
+ * Makes the tree's node_modules a folder of links to the repository's packages, one each, so that a
+ * test can take one away (assemblyscript, whose absence fails asc's load as deterministically as
+ * running out of file descriptors while a worker starts did by chance).
+ */
+function linkPackagesOneByOne(build: string): void {
+  const modules = join(build, "node_modules");
+  rmSync(modules);
+  mkdirSync(modules);
+  for (const name of readdirSync(join(repositoryRoot, "node_modules"))) symlinkSync(join(repositoryRoot, "node_modules", name), join(modules, name));
+}
+
 describe("the background compiler", () => {
   let build: string;
   let worker: typeof WorkerModule;
@@ -26,6 +39,7 @@ describe("the background compiler", () => {
   beforeAll(async () => {
     build = tempDir("bg");
     writeTranspiledTree(build, ["compiler", "runtime"], { name: "writ", version: "0.0.0-test" });
+    linkPackagesOneByOne(build);
     worker = (await import(pathToFileURL(join(build, "compiler/worker.js")).href)) as typeof WorkerModule;
   }, 60_000);
 
@@ -314,4 +328,57 @@ permit r when a.xs.exists(x, a.ys.exists(y, x.contains(y)))
       await compiler.close();
     }
   }, 60_000);
+
+  it("replaces a worker that could not load asc, saying why in one line, and loads it again for the next compile", async () => {
+    // a shortage of file descriptors while the worker loaded asc left it unable to compile for good:
+    // every later compile, of any source, was an internal error W0901 (a stack trace in its message),
+    // cached as a result
+    const link = join(build, "node_modules", "assemblyscript");
+    const compiler = worker.createBackgroundCompiler();
+    try {
+      rmSync(link);
+      let refusal: unknown;
+      try {
+        await compiler.compile(source, { optimize: false });
+      } catch (e) {
+        refusal = e;
+      } finally {
+        symlinkSync(join(repositoryRoot, "node_modules", "assemblyscript"), link);
+      }
+      expect(refusal).toBeInstanceOf(Error);
+      expect((refusal as Error).message).toMatch(
+        /^the compile worker could not start: the AssemblyScript compiler could not be loaded: Cannot find package 'assemblyscript' imported from \S+ \(ERR_MODULE_NOT_FOUND\); the compile did not run$/,
+      );
+      for (const text of [source, `${source}\n// another`]) {
+        const compiled = await compiler.compile(text, { optimize: false });
+        expect(compiled.diagnostics).toEqual([]);
+        expect(compiled.bundle).toBeDefined();
+      }
+      expect(compiler.cacheHits).toBe(0);
+    } finally {
+      await compiler.close();
+    }
+  }, 120_000);
+
+  it("keeps no result that is the compiler's fault: the same compile runs again, on a new worker", async () => {
+    // the support library asc compiles with every policy, broken: asc fails, W0901
+    const library = join(build, "assembly", "writ.ts");
+    const intact = readFileSync(library, "utf8");
+    const compiler = worker.createBackgroundCompiler();
+    try {
+      appendFileSync(library, "\nexport function broken(: i32 {\n");
+      let faulty: WorkerModule.CompiledInWorker;
+      try {
+        faulty = await compiler.compile(source, { optimize: false });
+      } finally {
+        writeFileSync(library, intact);
+      }
+      expect(faulty.diagnostics.map((d) => d.code)).toEqual(["W0901"]);
+      const again = await compiler.compile(source, { optimize: false });
+      expect(again.diagnostics).toEqual([]);
+      expect(compiler.cacheHits).toBe(0);
+    } finally {
+      await compiler.close();
+    }
+  }, 120_000);
 });
