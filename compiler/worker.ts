@@ -4,10 +4,11 @@
 
 import { Worker, isMainThread, parentPort, workerData, type ResourceLimits } from "node:worker_threads";
 import { fileURLToPath } from "node:url";
-import { sha3_512Hex } from "../runtime/crypto/digest.js";
+import { createHash } from "node:crypto";
 import type { Bundle } from "../runtime/manifest.js";
 import { hasCompilerFault, type Diagnostic } from "./diagnostics.js";
 import { compilePolicy, compilerVersion, STAGES, type CompileOptions } from "./driver.js";
+import { MAX_SOURCE_LENGTH } from "./syntax/index.js";
 import { AscUnavailable, loadAsc } from "./backend/asc.js";
 import { describeThrown, isInstance } from "../runtime/thrown.js";
 
@@ -36,8 +37,10 @@ export interface BackgroundCompiler {
    * compile is called: changing the object afterwards changes nothing. Rejects (never throws, never
    * hangs) on options that are not of their types, when the worker fails — a crash, running out of
    * memory, or asc that could not be loaded; the next call starts a new worker — or after `close`. A
-   * result holding a fault of the compiler's own (W0901, W0903) is not cached, and its worker is
-   * replaced: the next compile runs afresh.
+   * text longer than the parser takes (MAX_SOURCE_LENGTH characters) is answered at once, in this
+   * thread, with compilePolicy's W0114, unhashed and never sent to the worker. A result holding a
+   * fault of the compiler's own (W0901, W0903) is not cached, and its worker is replaced: the next
+   * compile runs afresh.
    */
   compile(text: string, options?: CompileOptions): Promise<CompiledInWorker>;
   /** how many compiles the cache saved */
@@ -89,16 +92,24 @@ const DEFAULT_TIMEOUT_MS = 120_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
- * The cache key of a compile: the digest of its parts written as JSON, which loses nothing. The text
- * was hashed as UTF-8, which turns a lone surrogate into U+FFFD: a text the compiler refuses for one
- * (W0105) shared its key with the same text holding U+FFFD, which it accepts, and each got the
- * other's result; JSON writes a lone surrogate as an escape. A budget is written as text, because
- * JSON writes NaN and Infinity as null, which stands for no budget.
+ * The cache key of a compile: the SHA3-512 of its parts, each fed to the hash on its own after its
+ * length, so that no two lists of parts give the same bytes. The file name and the text are hashed
+ * as their UTF-16 code units, which lose nothing: as UTF-8 a lone surrogate became U+FFFD, and a
+ * text the compiler refuses for one (W0105) shared its key with the same text holding U+FFFD, which
+ * it accepts, and each got the other's result. They are not written into one string first: as
+ * JSON, a file name of 90,000,000 control characters (6 each, escaped) was longer than V8's longest
+ * string, and compile rejected with a bare "Invalid string length". A budget is written as text,
+ * because JSON writes NaN and Infinity as null, which stands for no budget.
  */
 function cacheKey(text: string, options: CompileOptions): string {
   const { fileName, optimize, maxCost, stopAfter } = options;
   const budget = maxCost === undefined ? null : Object.is(maxCost, -0) ? "-0" : String(maxCost);
-  return sha3_512Hex(JSON.stringify([compilerVersion(), fileName ?? null, optimize ?? null, budget, stopAfter ?? null, text]));
+  const hash = createHash("sha3-512");
+  const part = (s: string): void => void hash.update(`${s.length}:`).update(s, "utf16le");
+  part(JSON.stringify([compilerVersion(), fileName === undefined, optimize ?? null, budget, stopAfter ?? null]));
+  part(fileName ?? "");
+  part(text);
+  return hash.digest("hex");
 }
 
 /** How a value is named in an error message: a string quoted (and cut), anything else by its type. */
@@ -345,6 +356,7 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
     // checked before the cache: a Buffer or an array would otherwise share its text's key
     if (typeof text !== "string") return Promise.reject(new TypeError(`the policy source must be a string, got ${text === null ? "null" : typeof text}`));
     const copy = copyOptions(options);
+    if (text.length > MAX_SOURCE_LENGTH) return tooLong(text, copy);
     const key = cacheKey(text, copy);
     let shared = cache.get(key);
     if (shared) {
@@ -365,6 +377,14 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
     }
     return shared.then((r) => structuredClone(r));
   };
+
+  /**
+   * A text the parser does not take (W0114), answered by compilePolicy in this thread, which looks
+   * at its length alone: making its cache key and sending it to the worker held the host's thread
+   * for seconds (JSON, SHA3-512 and a copy of 200,000,000 characters: 4.3 s) to get the same answer.
+   */
+  const tooLong = (text: string, options: CompileOptions): Promise<CompiledInWorker> =>
+    compilePolicy(text, options).then((r) => ({ bundle: r.bundle, diagnostics: r.diagnostics }));
 
   return {
     get cacheHits() {

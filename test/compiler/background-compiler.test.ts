@@ -5,8 +5,9 @@
 // brings the worker down goes to a new worker; a time limit that counts the compile, not the start
 // of its worker, which has a limit of its own; a cache that tells options apart by type; options
 // read once, when compile is called, and refused (never thrown) when not of their types; nothing
-// after close. A worker that could not load asc is replaced rather than kept, and a compiler's fault
-// is not cached.
+// after close. A worker that could not load asc is replaced rather than kept, a compiler's fault is
+// not cached, and a text the parser does not take is answered at once, without hashing it or
+// sending it to the worker.
 
 import { spawnSync } from "node:child_process";
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -14,6 +15,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compilePolicy } from "../../compiler/driver.js";
+import { MAX_SOURCE_LENGTH } from "../../compiler/syntax/index.js";
 import type * as WorkerModule from "../../compiler/worker.js";
 import { repositoryRoot, writeTranspiledTree } from "../support/transpiled-tree.js";
 import { tempDir } from "../support/temp-dir.js";
@@ -381,4 +383,35 @@ permit r when a.xs.exists(x, a.ys.exists(y, x.contains(y)))
       await compiler.close();
     }
   }, 120_000);
+
+  it("answers a text longer than the parser takes with compilePolicy's W0114, unhashed and not sent to the worker", async () => {
+    // 200,000,000 characters held the host's thread 4.3 s (JSON, SHA3-512, the copy to the worker);
+    // 100,000,000 × U+0001 rejected with a bare RangeError: its JSON was longer than V8's longest string
+    const compiler = worker.createBackgroundCompiler({}, { delayMs: 10_000, timeoutMs: 300 }); // a text sent to its worker fails
+    try {
+      for (const text of ["\u0001".repeat(100_000_000), "a".repeat(MAX_SOURCE_LENGTH + 1)]) {
+        const inThread = await compilePolicy(text, { fileName: "large.writ" });
+        expect(inThread.diagnostics.map((d) => d.code)).toEqual(["W0114"]);
+        expect(await compiler.compile(text, { fileName: "large.writ" })).toEqual({ bundle: undefined, diagnostics: inThread.diagnostics });
+      }
+      expect(compiler.cacheHits).toBe(0);
+    } finally {
+      await compiler.close();
+    }
+  }, 60_000);
+
+  it("keys a compile whatever the length of its file name", async () => {
+    // as JSON (6 characters each) this name was longer than V8's longest string: a bare RangeError
+    const fileName = "\u0001".repeat(90_000_000);
+    const text = `policy "p" version "1.0.0"\ninput { a: { n: int } }\npermit r when a.n == 1\n`;
+    const compiler = worker.createBackgroundCompiler();
+    try {
+      expect((await compiler.compile(text, { stopAfter: "parse", fileName })).diagnostics).toEqual([]);
+      await compiler.compile(text, { stopAfter: "parse", fileName });
+      await compiler.compile(text, { stopAfter: "parse", fileName: `${fileName}\u0001` });
+      expect(compiler.cacheHits).toBe(1);
+    } finally {
+      await compiler.close();
+    }
+  }, 60_000);
 });
