@@ -24,23 +24,32 @@ export interface CompiledInWorker {
   readonly diagnostics: Diagnostic[];
 }
 
-type Reply = { id: number; ok: true; result: CompiledInWorker } | { id: number; ok: false; message: string };
+type Reply = { id: number; ok: true; result: CompiledInWorker } | { id: number; ok: false; message: string; error: ErrorClass };
 /** The worker's first message: the compiler and asc are loaded, compiles may come. */
 type Ready = { ready: true };
 /** Or instead: asc could not be loaded (the message says why), and the worker serves no compile. */
 type StartFailed = { startFailed: string };
+
+/** The classes of error a compile's refusal keeps across the thread boundary. */
+const ERROR_CLASSES = { Error, RangeError, TypeError } as const;
+type ErrorClass = keyof typeof ERROR_CLASSES;
+
+/** The class `e` is rebuilt as on the other side: RangeError or TypeError as thrown, Error for anything else. */
+function errorClass(e: unknown): ErrorClass {
+  return isInstance(e, RangeError) ? "RangeError" : isInstance(e, TypeError) ? "TypeError" : "Error";
+}
 
 export interface BackgroundCompiler {
   /**
    * Compiles in the worker; a cached result is returned without compiling again. Each call gets its
    * own copy, so what one caller changes the next does not see. The options are read once, when
    * compile is called: changing the object afterwards changes nothing. Rejects (never throws, never
-   * hangs) on options that are not of their types, when the worker fails — a crash, running out of
-   * memory, or asc that could not be loaded; the next call starts a new worker — or after `close`. A
-   * text longer than the parser takes (MAX_SOURCE_LENGTH characters) is answered at once, in this
-   * thread, with compilePolicy's W0114, unhashed and never sent to the worker. A result holding a
-   * fault of the compiler's own (W0901, W0903) is not cached, and its worker is replaced: the next
-   * compile runs afresh.
+   * hangs) on options that are not of their types (a RangeError or TypeError, as compilePolicy
+   * throws it), when the worker fails — a crash, running out of memory, or asc that could not be
+   * loaded; the next call starts a new worker — or after `close`. A text longer than the parser takes
+   * (MAX_SOURCE_LENGTH characters) is answered at once, in this thread, with compilePolicy's W0114,
+   * unhashed and never sent to the worker. A result holding a fault of the compiler's own (W0901,
+   * W0903) is not cached, and its worker is replaced: the next compile runs afresh.
    */
   compile(text: string, options?: CompileOptions): Promise<CompiledInWorker>;
   /** how many compiles the cache saved */
@@ -52,8 +61,10 @@ export interface BackgroundCompiler {
 export interface BackgroundCompilerOptions {
   /**
    * memory limits of the worker (node:worker_threads): a compile that exceeds them fails alone, and
-   * those waiting behind it go to a new worker. `stackSizeMb` must be from MIN_WORKER_STACK_MB to
-   * MAX_WORKER_STACK_MB.
+   * those waiting behind it go to a new worker. `stackSizeMb` must be from MIN_WORKER_STACK_MB (1) to
+   * MAX_WORKER_STACK_MB (1,048,576), `codeRangeSizeMb` from MIN_WORKER_CODE_RANGE_MB (16) to
+   * MAX_WORKER_CODE_RANGE_MB (1,024), the two generation sizes above 0 (all exported from
+   * writ/compiler); any other limit is refused with a RangeError.
    */
   readonly resourceLimits?: ResourceLimits;
   /** results kept, least recently used first out (default 256; 0 keeps none): a whole number */
@@ -342,7 +353,7 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
       clearTimeout(deadline);
       if (reply.ok && hasCompilerFault(reply.result.diagnostics)) retire(w);
       if (reply.ok) done.resolve(reply.result);
-      else done.reject(new Error(reply.message));
+      else done.reject(new ERROR_CLASSES[reply.error](reply.message));
       pump();
     });
     w.on("error", (e) => workerFailed(w, e));
@@ -431,7 +442,7 @@ if (!isMainThread && parentPort && (workerData as Partial<WorkerSettings> | null
       port.on("message", (job: Job) => {
         compilePolicy(job.text, job.options).then(
           (r) => port.postMessage({ id: job.id, ok: true, result: { bundle: r.bundle, diagnostics: r.diagnostics } } satisfies Reply),
-          (e: unknown) => port.postMessage({ id: job.id, ok: false, message: describeThrown(e) } satisfies Reply),
+          (e: unknown) => port.postMessage({ id: job.id, ok: false, message: describeThrown(e), error: errorClass(e) } satisfies Reply),
         );
       });
       port.postMessage({ ready: true } satisfies Ready);

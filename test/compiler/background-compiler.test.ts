@@ -4,10 +4,10 @@
 // compile and the next one (which used to hang for ever), while one waiting behind a compile that
 // brings the worker down goes to a new worker; a time limit that counts the compile, not the start
 // of its worker, which has a limit of its own; a cache that tells options apart by type; options
-// read once, when compile is called, and refused (never thrown) when not of their types; nothing
-// after close. A worker that could not load asc is replaced rather than kept, a compiler's fault is
-// not cached, and a text the parser does not take is answered at once, without hashing it or
-// sending it to the worker.
+// read once, when compile is called, and refused (never thrown) when not of their types, with the
+// class of error an in-thread compile throws; nothing after close. A worker that could not load asc
+// is replaced rather than kept, a compiler's fault is not cached, and a text the parser does not
+// take is answered at once, without hashing it or sending it to the worker.
 
 import { spawnSync } from "node:child_process";
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compilePolicy } from "../../compiler/driver.js";
+import * as compilerApi from "../../compiler/index.js";
 import { MAX_SOURCE_LENGTH } from "../../compiler/syntax/index.js";
 import type * as WorkerModule from "../../compiler/worker.js";
 import { repositoryRoot, writeTranspiledTree } from "../support/transpiled-tree.js";
@@ -414,4 +415,38 @@ permit r when a.xs.exists(x, a.ys.exists(y, x.contains(y)))
       await compiler.close();
     }
   }, 60_000);
+
+  it("refuses options the worker refuses with the class of error compilePolicy throws", async () => {
+    const text = `policy "p" version "1.0.0"\ninput { a: { n: int } }\npermit r when a.n == 1\n`;
+    const compiler = worker.createBackgroundCompiler();
+    try {
+      for (const maxCost of [NaN, -1, 0]) {
+        const inThread = await compilePolicy(text, { maxCost }).catch((e: unknown) => e);
+        expect(inThread).toBeInstanceOf(RangeError);
+        const refused = await compiler.compile(text, { maxCost }).catch((e: unknown) => e);
+        expect(refused).toBeInstanceOf(RangeError);
+        expect((refused as Error).message).toBe((inThread as Error).message);
+      }
+    } finally {
+      await compiler.close();
+    }
+  }, 60_000);
+
+  it("exports from writ/compiler the bounds its options are checked against", () => {
+    expect({
+      MIN_WORKER_STACK_MB: compilerApi.MIN_WORKER_STACK_MB,
+      MAX_WORKER_STACK_MB: compilerApi.MAX_WORKER_STACK_MB,
+      MIN_WORKER_CODE_RANGE_MB: compilerApi.MIN_WORKER_CODE_RANGE_MB,
+      MAX_WORKER_CODE_RANGE_MB: compilerApi.MAX_WORKER_CODE_RANGE_MB,
+      STARTUP_TIMEOUT_MS: compilerApi.STARTUP_TIMEOUT_MS,
+    }).toEqual({ MIN_WORKER_STACK_MB: 1, MAX_WORKER_STACK_MB: 2 ** 20, MIN_WORKER_CODE_RANGE_MB: 16, MAX_WORKER_CODE_RANGE_MB: 1024, STARTUP_TIMEOUT_MS: 60_000 });
+    const { MIN_WORKER_STACK_MB, MAX_WORKER_STACK_MB, MIN_WORKER_CODE_RANGE_MB, MAX_WORKER_CODE_RANGE_MB } = compilerApi;
+    for (const resourceLimits of [
+      { stackSizeMb: MIN_WORKER_STACK_MB / 2 },
+      { stackSizeMb: MAX_WORKER_STACK_MB * 2 },
+      { codeRangeSizeMb: MIN_WORKER_CODE_RANGE_MB / 2 },
+      { codeRangeSizeMb: MAX_WORKER_CODE_RANGE_MB * 2 },
+    ])
+      expect(() => compilerApi.createBackgroundCompiler({ resourceLimits })).toThrow(RangeError);
+  });
 });
