@@ -28,7 +28,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import vm from "node:vm";
 
@@ -163,7 +163,8 @@ export function notedV8Flags(): readonly string[] {
 
 /**
  * Where caches live: `WRIT_ASC_CACHE` when set (`off` disables the cache), otherwise
- * node_modules/.cache/writ-asc next to the node_modules that holds assemblyscript.
+ * node_modules/.cache/writ-asc next to the node_modules that holds assemblyscript. The folder may be
+ * shared with other tools: a build removes only folders that are Writ's own caches (isWritCache).
  */
 function cacheRoot(files: ModuleFiles): string | undefined {
   const configured = process.env.WRIT_ASC_CACHE;
@@ -343,18 +344,37 @@ function readChecked(dir: string, name: string, digests: Record<string, string> 
   return bytes;
 }
 
+/** A cache folder's name, as environmentKey makes it in every format. */
+const CACHE_FOLDER = /^[0-9a-f]{24}$/;
+
 /**
- * Removes caches made for files that are no longer installed, or in another format (an upgrade
- * leaves ~13 MB behind).
+ * Whether the folder `name` holds a cache Writ built, of any format: every version named the folder
+ * by environmentKey and wrote a manifest whose `format` is a whole number, whose `key` is the path
+ * of the folder it was built in, and whose `files` name the four modules asc is loaded from. A folder
+ * of another tool's in a shared WRIT_ASC_CACHE (with a manifest.json of its own) is none of this.
+ */
+function isWritCache(name: string, manifest: unknown): manifest is CacheManifest {
+  if (!CACHE_FOLDER.test(name) || typeof manifest !== "object" || manifest === null) return false;
+  const { format, key, files } = manifest as Partial<Record<keyof CacheManifest, unknown>>;
+  if (!Number.isSafeInteger(format) || (format as number) < 1 || typeof key !== "string" || basename(key) !== name) return false;
+  if (typeof files !== "object" || files === null) return false;
+  return (["binaryen", "long", "assemblyscript", "asc"] as const).every((m) => typeof (files as Record<string, { path?: unknown } | null>)[m]?.path === "string");
+}
+
+/**
+ * Removes Writ's caches made for files that are no longer installed, or in another format (an
+ * upgrade leaves ~13 MB behind). Nothing else in the folder is touched: it may be shared.
  */
 function removeStale(root: string, keys: Record<keyof ModuleFiles, FileKey>): void {
   for (const name of readdirSync(root)) {
+    let manifest: unknown;
     try {
-      const manifest = JSON.parse(readFileSync(join(root, name, "manifest.json"), "utf8")) as CacheManifest;
-      if (manifest.format === CACHE_FORMAT && JSON.stringify(manifest.files) === JSON.stringify(keys)) continue;
+      manifest = JSON.parse(readFileSync(join(root, name, "manifest.json"), "utf8"));
     } catch {
       continue; // no manifest: not a cache, or one being written
     }
+    if (!isWritCache(name, manifest)) continue;
+    if (manifest.format === CACHE_FORMAT && JSON.stringify(manifest.files) === JSON.stringify(keys)) continue;
     rmSync(join(root, name), { recursive: true, force: true });
   }
 }

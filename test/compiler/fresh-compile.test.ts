@@ -2,7 +2,8 @@
 // its source exists (in this thread, or on a thread of its own) gives the bytes an ordinary compile gives;
 // the CLI — Liftoff-only V8, asc on a thread, with or without the asc code cache — writes the module
 // this process compiles; the code cache is built, used, and ignored, without a word, once it no
-// longer matches the installed files or a file of its own changed. The CLI and the cache run from
+// longer matches the installed files or a file of its own changed; a build removes Writ's stale
+// caches and nothing else in a folder it may share with other tools. The CLI and the cache run from
 // a transpiled copy of the tree, with plain node, as an installed package runs.
 
 import { execFile } from "node:child_process";
@@ -50,9 +51,9 @@ describe("a compile started ahead of its source", () => {
 
 // ------------------------------------------------------------------------------------------------
 
-function node(args: string[], env: Record<string, string>): Promise<{ stdout: string; stderr: string }> {
+function node(args: string[], env: Record<string, string>, timeout = 120_000): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, args, { env: { ...process.env, NODE_OPTIONS: "", ...env }, timeout: 120_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, args, { env: { ...process.env, NODE_OPTIONS: "", ...env }, timeout }, (err, stdout, stderr) => {
       if (err) reject(new Error(`${err.message}\n${stderr}`));
       else resolve({ stdout, stderr });
     });
@@ -89,14 +90,17 @@ describe("the CLI and the asc code cache", () => {
     expect(written(without).equals(Buffer.from(reference))).toBe(true);
     expect((await child("cache")).hit).toBe(false);
 
-    // a cache made for other installed files goes when a new one is built; other folders stay
-    mkdirSync(join(cache, "old"));
-    writeFileSync(join(cache, "old", "manifest.json"), JSON.stringify({ format: 1, key: "old", files: {} }));
-    mkdirSync(join(cache, "not-a-cache"));
-    const built = await node([join(build, "compiler/backend/asc-cache-build.js")], { WRIT_ASC_CACHE: cache });
+    // a cache made for other installed files goes when a new one is built (as format 1 wrote it);
+    // other folders stay, whatever their manifest.json holds: WRIT_ASC_CACHE may name a shared folder
+    const old = "0123456789abcdef01234567";
+    mkdirSync(join(cache, old));
+    writeFileSync(join(cache, old, "manifest.json"), JSON.stringify({ format: 1, key: join(cache, old), files: oldFiles }, null, 2));
+    writeFileSync(join(cache, old, "asc.js"), "");
+    const others = sharedFolder(cache);
+    const built = await node([join(build, "compiler/backend/asc-cache-build.js")], { WRIT_ASC_CACHE: cache }, 60_000);
     expect(built.stdout).toMatch(/asc code cache written to /);
-    expect(readdirSync(cache)).not.toContain("old");
-    rmSync(join(cache, "not-a-cache"), { recursive: true });
+    expect(readdirSync(cache)).not.toContain(old);
+    others.check();
     const entries = readdirSync(cache);
     expect(entries).toHaveLength(1);
     expect(readdirSync(join(cache, entries[0]!)).sort()).toEqual(
@@ -167,12 +171,41 @@ describe("the CLI and the asc code cache", () => {
 
     // a cache of the same files in the format before digests is never read again: the next build removes it
     const manifest = JSON.parse(readFileSync(join(root, key!, "manifest.json"), "utf8")) as { format: number };
-    mkdirSync(join(root, "format-1"));
-    writeFileSync(join(root, "format-1", "manifest.json"), JSON.stringify({ ...manifest, format: 1 }));
+    const formatOne = "fedcba9876543210fedcba98";
+    mkdirSync(join(root, formatOne));
+    writeFileSync(join(root, formatOne, "manifest.json"), JSON.stringify({ ...manifest, format: 1, key: join(root, formatOne), digests: undefined }));
     await node([join(build, "compiler/backend/asc-cache-build.js")], { WRIT_ASC_CACHE: root });
     expect(readdirSync(root)).toEqual([key]);
   }, 240_000);
 });
+
+/** What the manifest of a cache made for other installed files names. */
+const oldFiles = Object.fromEntries(
+  ["binaryen", "long", "assemblyscript", "asc"].map((m) => [m, { path: `/nowhere/node_modules/${m}/index.js`, size: 1, mtimeMs: 0, version: "0.0.1" }]),
+);
+
+/**
+ * Folders of other tools in a cache folder they share with Writ: one with a manifest.json of its own
+ * (a build deleted it, data and all), one named like a cache whose manifest names another folder,
+ * and one without a manifest.
+ * `check` says they are all still there, as they were.
+ */
+function sharedFolder(root: string): { check(): void } {
+  mkdirSync(join(root, "other-tool", "data"), { recursive: true });
+  writeFileSync(join(root, "other-tool", "manifest.json"), JSON.stringify({ name: "other-tool", version: "1.0.0", format: 1 }));
+  writeFileSync(join(root, "other-tool", "data", "important.txt"), "precious");
+  const lookalike = "aaaaaaaaaaaaaaaaaaaaaaaa";
+  mkdirSync(join(root, lookalike));
+  writeFileSync(join(root, lookalike, "manifest.json"), JSON.stringify({ format: 1, key: join(root, "elsewhere"), files: oldFiles }));
+  mkdirSync(join(root, "not-a-cache"));
+  return {
+    check() {
+      expect(readFileSync(join(root, "other-tool", "data", "important.txt"), "utf8")).toBe("precious");
+      expect(readdirSync(join(root, lookalike))).toEqual(["manifest.json"]);
+      for (const name of ["other-tool", lookalike, "not-a-cache"]) rmSync(join(root, name), { recursive: true });
+    },
+  };
+}
 
 /** Flips one bit in each of 16 bytes spread over the file (its header left as it is), keeping its length. */
 function flipBits(file: string): void {
