@@ -22,15 +22,18 @@
 // not check a code cache's payload (flipped bits in a .v8cache ended the process with a V8 fatal
 // error), an edited asc.js compiles wrong modules without a sign, and a cut binaryen.wasm made
 // binaryen print its failure. Anything else (no cache, stale, unreadable, changed since it was
-// built, rejected, a rewrite that no longer applies to a new release) means the ordinary import,
-// silently.
+// built, rejected, a rewrite that no longer applies to a new release, a file that is not a regular
+// file: a FIFO, a device, a folder) means the ordinary import, silently. Cache files are opened
+// without waiting and read with a bound, never by readFileSync: a FIFO in a manifest's place made
+// every compile wait for a writer that never came.
 
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import vm from "node:vm";
+import { readFdBounded, TooLargeError } from "../../runtime/bounded-read.js";
 
 type AscModule = typeof import("assemblyscript/asc");
 
@@ -311,9 +314,7 @@ export async function loadAscFromCache(root?: string): Promise<AscModule | undef
     const base = root ?? cacheRoot(files);
     if (base === undefined) return undefined;
     const dir = join(base, environmentKey(keys));
-    const manifestFile = join(dir, "manifest.json");
-    if (!existsSync(manifestFile)) return undefined;
-    const manifest = JSON.parse(readFileSync(manifestFile, "utf8")) as CacheManifest;
+    const manifest = readManifest(dir);
     if (manifest.format !== CACHE_FORMAT || JSON.stringify(manifest.files) !== JSON.stringify(keys)) return undefined;
     // the folder's name says so already; a folder copied or renamed must not bring another V8's code cache
     if (JSON.stringify(manifest.environment) !== JSON.stringify(currentEnvironment())) return undefined;
@@ -333,12 +334,38 @@ export async function loadAscFromCache(root?: string): Promise<AscModule | undef
   }
 }
 
+/** Most bytes read of a manifest (about 2 KB) and of any other cached file (binaryen.wasm: 9 MB). */
+const MAX_MANIFEST_BYTES = 1024 * 1024;
+const MAX_CACHED_FILE_BYTES = 256 * 1024 * 1024;
+
+/**
+ * The bytes of a cache's file, if it is a regular file of at most `limit` bytes; throws otherwise.
+ * Opened with O_NONBLOCK, which opens a FIFO without waiting for a writer (and leaves reads of a
+ * regular file as they are), then checked on the opened file, which is the one read.
+ */
+function readCacheFile(path: string, limit: number): Buffer {
+  const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new Error(`${path} is not a regular file`);
+    if (st.size > limit) throw new TooLargeError(limit, st.size);
+    return readFdBounded(fd, limit, st.size);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The manifest of the cache in `dir`, parsed (not checked); throws when it cannot be read. */
+function readManifest(dir: string): CacheManifest {
+  return JSON.parse(readCacheFile(join(dir, "manifest.json"), MAX_MANIFEST_BYTES).toString("utf8")) as CacheManifest;
+}
+
 /**
  * A cached file's bytes, read once and checked against the digest the manifest recorded when the
  * cache was built; the bytes checked are the bytes used. Throws on any difference (a missing digest too).
  */
 function readChecked(dir: string, name: string, digests: Record<string, string> | undefined): Buffer {
-  const bytes = readFileSync(join(dir, name));
+  const bytes = readCacheFile(join(dir, name), MAX_CACHED_FILE_BYTES);
   const recorded = digests?.[name];
   if (typeof recorded !== "string" || sha256Hex(bytes) !== recorded) throw new Error(`${name} is not the file the cache was built with`);
   return bytes;
@@ -369,7 +396,7 @@ function removeStale(root: string, keys: Record<keyof ModuleFiles, FileKey>): vo
   for (const name of readdirSync(root)) {
     let manifest: unknown;
     try {
-      manifest = JSON.parse(readFileSync(join(root, name, "manifest.json"), "utf8"));
+      manifest = readManifest(join(root, name));
     } catch {
       continue; // no manifest: not a cache, or one being written
     }

@@ -2,12 +2,13 @@
 // its source exists (in this thread, or on a thread of its own) gives the bytes an ordinary compile gives;
 // the CLI — Liftoff-only V8, asc on a thread, with or without the asc code cache — writes the module
 // this process compiles; the code cache is built, used, and ignored, without a word, once it no
-// longer matches the installed files or a file of its own changed; a build removes Writ's stale
-// caches and nothing else in a folder it may share with other tools. The CLI and the cache run from
+// longer matches the installed files or a file of its own changed, or is not a regular file (a FIFO
+// made every compile wait); a build removes Writ's stale caches and nothing else in a folder it may
+// share with other tools. The CLI and the cache run from
 // a transpiled copy of the tree, with plain node, as an installed package runs.
 
-import { execFile } from "node:child_process";
-import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { execFile, execFileSync } from "node:child_process";
+import { cpSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { repositoryRoot, writeTranspiledTree } from "../support/transpiled-tree.js";
@@ -177,6 +178,31 @@ describe("the CLI and the asc code cache", () => {
     await node([join(build, "compiler/backend/asc-cache-build.js")], { WRIT_ASC_CACHE: root });
     expect(readdirSync(root)).toEqual([key]);
   }, 240_000);
+
+  it("falls back without waiting when a cached file is a FIFO, a folder or a device", async () => {
+    const root = tempDir("asc-cache");
+    const built = await node([join(build, "compiler/backend/asc-cache-build.js")], { WRIT_ASC_CACHE: root });
+    expect(built.stdout).toMatch(/asc code cache written to /);
+    const [key] = readdirSync(root);
+    const replaced: Record<string, (file: string) => void> = {
+      // readFileSync waited for a writer: every compile hung
+      FIFO: (file) => execFileSync("mkfifo", [file]),
+      folder: (file) => mkdirSync(file),
+      // a device that never ends: readFileSync read until the process ran out of memory
+      "link to /dev/zero": (file) => symlinkSync("/dev/zero", file),
+    };
+    for (const name of ["manifest.json", "binaryen.wasm"])
+      for (const [what, put] of Object.entries(replaced)) {
+        const copy = tempDir("asc-cache");
+        cpSync(join(root, key!), join(copy, key!), { recursive: true });
+        rmSync(join(copy, key!, name));
+        put(join(copy, key!, name));
+        const { stdout, stderr } = await node([join(build, "test/compiler/children/asc-cache-child.js"), "cache", policyFile], { WRIT_ASC_CACHE: copy }, 30_000);
+        const r = JSON.parse(stdout) as { hit: boolean; module: string };
+        expect({ name, what, hit: r.hit, stderr }).toEqual({ name, what, hit: false, stderr: "" });
+        expect(Buffer.from(r.module, "base64").equals(Buffer.from(reference))).toBe(true);
+      }
+  }, 240_000);
 });
 
 /** What the manifest of a cache made for other installed files names. */
@@ -187,7 +213,7 @@ const oldFiles = Object.fromEntries(
 /**
  * Folders of other tools in a cache folder they share with Writ: one with a manifest.json of its own
  * (a build deleted it, data and all), one named like a cache whose manifest names another folder,
- * and one without a manifest.
+ * one whose manifest.json is a FIFO (a build waited on it for ever), and one without a manifest.
  * `check` says they are all still there, as they were.
  */
 function sharedFolder(root: string): { check(): void } {
@@ -197,12 +223,15 @@ function sharedFolder(root: string): { check(): void } {
   const lookalike = "aaaaaaaaaaaaaaaaaaaaaaaa";
   mkdirSync(join(root, lookalike));
   writeFileSync(join(root, lookalike, "manifest.json"), JSON.stringify({ format: 1, key: join(root, "elsewhere"), files: oldFiles }));
+  mkdirSync(join(root, "fifo-tool"));
+  execFileSync("mkfifo", [join(root, "fifo-tool", "manifest.json")]);
   mkdirSync(join(root, "not-a-cache"));
   return {
     check() {
       expect(readFileSync(join(root, "other-tool", "data", "important.txt"), "utf8")).toBe("precious");
       expect(readdirSync(join(root, lookalike))).toEqual(["manifest.json"]);
-      for (const name of ["other-tool", lookalike, "not-a-cache"]) rmSync(join(root, name), { recursive: true });
+      expect(lstatSync(join(root, "fifo-tool", "manifest.json")).isFIFO()).toBe(true);
+      for (const name of ["other-tool", lookalike, "fifo-tool", "not-a-cache"]) rmSync(join(root, name), { recursive: true });
     },
   };
 }
