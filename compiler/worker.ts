@@ -2,7 +2,7 @@
 // that compiles policies at run time does it here: in a worker thread, with a cache keyed by the
 // source digest, the compiler version and the options, so the same policy is compiled once.
 
-import { Worker, isMainThread, parentPort, workerData, type ResourceLimits } from "node:worker_threads";
+import { Worker, isMainThread, parentPort, workerData, type MessagePort, type ResourceLimits } from "node:worker_threads";
 import { fileURLToPath } from "node:url";
 import { createHash } from "node:crypto";
 import type { Bundle } from "../runtime/manifest.js";
@@ -24,7 +24,7 @@ export interface CompiledInWorker {
   readonly diagnostics: Diagnostic[];
 }
 
-type Reply = { id: number; ok: true; result: CompiledInWorker } | { id: number; ok: false; message: string; error: ErrorClass };
+export type Reply = { id: number; ok: true; result: CompiledInWorker } | { id: number; ok: false; message: string; error: ErrorClass };
 /** The worker's first message: the compiler and asc are loaded, compiles may come. */
 type Ready = { ready: true };
 /** Or instead: asc could not be loaded (the message says why), and the worker serves no compile. */
@@ -212,7 +212,8 @@ function readResourceLimits(limits: unknown): ResourceLimits | undefined {
   if (typeof limits !== "object" || limits === null) throw new RangeError(`resourceLimits must be an object, got ${describeValue(limits)}`);
   const copy: Record<string, number> = {};
   for (const name of Object.keys(limits)) {
-    const bounds = LIMITS[name as keyof ResourceLimits];
+    // its own members only: `constructor` is no limit, whatever Object.prototype holds under the name
+    const bounds = Object.hasOwn(LIMITS, name) ? LIMITS[name as keyof ResourceLimits] : undefined;
     if (bounds === undefined) throw new RangeError(`resourceLimits.${name} is not a limit node:worker_threads knows (${Object.keys(LIMITS).join(", ")})`);
     const value: unknown = (limits as Record<string, unknown>)[name];
     if (value === undefined) continue;
@@ -356,7 +357,9 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
       else done.reject(new ERROR_CLASSES[reply.error](reply.message));
       pump();
     });
-    w.on("error", (e) => workerFailed(w, e));
+    // what a worker dies of arrives as it was thrown there, cloned: a DOMException (a result that
+    // could not be sent) or anything else a thread throws arrives as a bare object, not an Error
+    w.on("error", (e: unknown) => workerFailed(w, isInstance(e, Error) ? e : new Error(`the compile worker failed: ${describeThrown(e)}`)));
     w.on("exit", (code) => workerFailed(w, new Error(`the compile worker stopped (exit code ${code})`)));
     worker = w;
     return w;
@@ -422,6 +425,20 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
   };
 }
 
+/**
+ * Sends a compile's reply to the host. A result that cannot be cloned (a value no structured clone
+ * takes, which a result holding only the bundle and diagnostics should never have) is answered with
+ * a failure saying so: thrown here, it would end the worker, and the host would have only what the
+ * thread threw, a DOMException cloned into a bare object, to reject the compile with.
+ */
+export function sendReply(port: Pick<MessagePort, "postMessage">, reply: Reply): void {
+  try {
+    port.postMessage(reply);
+  } catch (e) {
+    port.postMessage({ id: reply.id, ok: false, message: `the compile's result could not be sent from the worker: ${describeThrown(e)}`, error: "Error" } satisfies Reply);
+  }
+}
+
 /** What a worker is started with. */
 interface WorkerSettings {
   readonly writCompileWorker: true;
@@ -441,8 +458,8 @@ if (!isMainThread && parentPort && (workerData as Partial<WorkerSettings> | null
     .then(() => {
       port.on("message", (job: Job) => {
         compilePolicy(job.text, job.options).then(
-          (r) => port.postMessage({ id: job.id, ok: true, result: { bundle: r.bundle, diagnostics: r.diagnostics } } satisfies Reply),
-          (e: unknown) => port.postMessage({ id: job.id, ok: false, message: describeThrown(e), error: errorClass(e) } satisfies Reply),
+          (r) => sendReply(port, { id: job.id, ok: true, result: { bundle: r.bundle, diagnostics: r.diagnostics } }),
+          (e: unknown) => sendReply(port, { id: job.id, ok: false, message: describeThrown(e), error: errorClass(e) }),
         );
       });
       port.postMessage({ ready: true } satisfies Ready);

@@ -464,7 +464,7 @@ export class ExpressionChecker {
       const b: Builtin = fn === "startsWith" ? "starts_with" : fn === "endsWith" ? "ends_with" : "contains";
       return this.call(b, [s, a], BOOL, expr.span);
     }
-    const unsupported = UNSUPPORTED_FUNCTIONS[fn];
+    const unsupported = UNSUPPORTED_FUNCTIONS.get(fn);
     if (unsupported) return this.report(Codes.unsupported, unsupported, expr.fnSpan);
     const known = ["size", "startsWith", "endsWith", "contains", "has", "all", "exists", "exists_one", "filter", "map"];
     if (known.includes(fn))

@@ -15,7 +15,8 @@ import { MAX_DEPTH } from "../../runtime/trust/jcs.js";
 /** Bounds larger than this are refused: the module's memory is sized from them. */
 export const MAX_BOUND = 1 << 20;
 
-const UNSUPPORTED_TYPES: Record<string, string> = {
+/** CEL's types outside the subset, by name: a Map, as the name is the policy's (see UNSUPPORTED_FUNCTIONS). */
+const UNSUPPORTED_TYPES: ReadonlyMap<string, string> = new Map(Object.entries({
   double: "floating point is not supported: use int (for money, integer cents)",
   float: "floating point is not supported: use int (for money, integer cents)",
   uint: "unsigned integers are not supported: use int",
@@ -25,7 +26,7 @@ const UNSUPPORTED_TYPES: Record<string, string> = {
   null_type: "null is not supported: use an optional field (`name?: type`)",
   dyn: "dyn is not supported: every field has a static type",
   any: "dynamic types are not supported: every field has a static type",
-};
+}));
 
 export function resolveSchema(input: InputDecl | undefined, diagnostics: Diagnostic[]): RecordType {
   if (!input) return { kind: "record", fields: [] };
@@ -164,7 +165,7 @@ export function resolveType(t: TypeExpr, diagnostics: Diagnostic[]): SchemaType 
         if (t.max !== undefined) diagnostics.push(error(Codes.badBound, `\`${t.name}\` takes no size bound`, t.span));
         return { kind: t.name };
       }
-      const unsupported = UNSUPPORTED_TYPES[t.name];
+      const unsupported = UNSUPPORTED_TYPES.get(t.name);
       if (unsupported) diagnostics.push(error(Codes.unsupported, `type \`${t.name}\` is outside Writ's subset: ${unsupported}`, t.span));
       else
         diagnostics.push(

@@ -4,8 +4,12 @@
 
 const FLOAT = "floating point is not supported (nondeterministic across engines and a trap for money): use int, e.g. integer cents";
 
-/** Functions and methods CEL defines that the subset leaves out. */
-export const UNSUPPORTED_FUNCTIONS: Record<string, string> = {
+/**
+ * Functions and methods CEL defines that the subset leaves out, by name. A Map, looked up with the
+ * name a policy writes: an object would answer `constructor` or `__proto__` with what
+ * Object.prototype holds under it, and the diagnostic's message would be a function.
+ */
+export const UNSUPPORTED_FUNCTIONS: ReadonlyMap<string, string> = new Map(Object.entries({
   matches: "regular expressions (`matches`) are not supported",
   int: "type conversions (`int()`) are not supported",
   uint: "unsigned integers are not supported",
@@ -46,7 +50,7 @@ export const UNSUPPORTED_FUNCTIONS: Record<string, string> = {
   orValue: "optional values are not supported",
   hasValue: "optional values are not supported",
   value: "optional values are not supported",
-};
+}));
 
 export const UNSUPPORTED_LITERALS = {
   double: FLOAT,

@@ -308,7 +308,7 @@ function convertType(m: TextprotoMessage, problems: Problems): CelType {
   };
   switch (f.name) {
     case "primitive":
-      if (v.kind === "ident" && PRIMITIVES[v.name]) return PRIMITIVES[v.name]!;
+      if (v.kind === "ident" && Object.hasOwn(PRIMITIVES, v.name)) return PRIMITIVES[v.name]!;
       problems.add(f.line, "unknown primitive type");
       return unsupported("unknown types", "?");
     case "list_type": {
@@ -428,7 +428,9 @@ function readMatcher(matcher: TextprotoField, checkOnly: boolean, problems: Prob
 }
 
 function convertTypeEnv(test: TextprotoMessage, problems: Problems): { typeEnv: Record<string, CelType>; declaredFunctions: string[] } {
-  const typeEnv: Record<string, CelType> = {};
+  // no prototype: a name such as `__proto__` is declared like any other (assigned in an object
+  // literal, it would set the prototype), and one never declared reads as undefined
+  const typeEnv: Record<string, CelType> = Object.create(null) as Record<string, CelType>;
   const declaredFunctions: string[] = [];
   for (const d of fieldsNamed(test, "type_env")) {
     const dm = messageField(d, "type_env", problems);
@@ -451,7 +453,7 @@ function convertTypeEnv(test: TextprotoMessage, problems: Problems): { typeEnv: 
 }
 
 function convertBindings(test: TextprotoMessage, problems: Problems): { bindings: Record<string, CelValue>; unsupportedBindings: string[] } {
-  const bindings: Record<string, CelValue> = {};
+  const bindings: Record<string, CelValue> = Object.create(null) as Record<string, CelValue>; // as typeEnv
   const unsupportedBindings: string[] = [];
   for (const b of fieldsNamed(test, "bindings")) {
     const bm = asMessage(b);

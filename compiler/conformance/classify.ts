@@ -9,7 +9,8 @@
 import type { Span } from "../source.js";
 import type { Expr } from "../syntax/ast.js";
 import type { ConformanceCase } from "./cases.js";
-import { typeOfValue, unsupportedFeatureOfType, unsupportedFeatureOfValue, type CelType } from "./values.js";
+import { ownMember } from "../../runtime/own.js";
+import { typeOfValue, unsupportedFeatureOfType, unsupportedFeatureOfValue, type CelType, type CelValue } from "./values.js";
 
 /** A parsed expression, or why it could not be parsed (by Writ's own parser). */
 export type ParsedExpression = { readonly expr: Expr } | { readonly parseError: string };
@@ -123,8 +124,9 @@ class Walker {
   }
 
   private variable(name: string, span: Span): T {
-    const declared = this.c.typeEnv[name];
-    const bound = this.c.bindings[name];
+    // their own members: a variable named `constructor` is undeclared, not Object.prototype's
+    const declared = ownMember(this.c.typeEnv, name) as CelType | undefined;
+    const bound = ownMember(this.c.bindings, name) as CelValue | undefined;
     if (declared === undefined && bound === undefined) {
       if (this.c.unsupportedBindings.includes(name)) this.feature("error or unknown bindings");
       else if (TYPE_NAMES.has(name)) this.feature("type values");

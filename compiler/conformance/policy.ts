@@ -8,6 +8,7 @@
 
 import type { Span } from "../source.js";
 import type { ConformanceCase } from "./cases.js";
+import { ownMember } from "../../runtime/own.js";
 import type { Classification } from "./classify.js";
 import { celLiteral, requestValue, writBoundedTypeOf, type CelType, type CelValue } from "./values.js";
 
@@ -57,7 +58,7 @@ function variableFields(c: ConformanceCase, index: number, cls: Classification):
   const fields: Field[] = [];
   for (const name of cls.variables.keys()) {
     const type: CelType | undefined = cls.variableTypes.get(name);
-    const value = c.bindings[name];
+    const value = ownMember(c.bindings, name) as CelValue | undefined;
     const writType = type && value && writBoundedTypeOf(type, [value]);
     if (writType === undefined || value === undefined) return { reason: `variable \`${name}\` has no Writ type or value` };
     fields.push({ name: fieldName(index, name), type: writType, value });

@@ -210,7 +210,9 @@ export function requestValue(v: CelValue): unknown {
       return v.elements.map(requestValue);
     case "map": {
       const o: Record<string, unknown> = {};
-      for (const e of v.entries) if (e.key.kind === "string") o[e.key.value] = requestValue(e.value);
+      // defineProperty, so that a key such as `__proto__` is an own member as JSON.parse makes it
+      for (const e of v.entries)
+        if (e.key.kind === "string") Object.defineProperty(o, e.key.value, { value: requestValue(e.value), enumerable: true, writable: true, configurable: true });
       return o;
     }
     default:

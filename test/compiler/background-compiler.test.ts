@@ -11,6 +11,7 @@
 
 import { spawnSync } from "node:child_process";
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { MessageChannel } from "node:worker_threads";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -221,7 +222,37 @@ describe("the background compiler", () => {
     }
   }, 60_000);
 
+  it("answers a policy naming functions objects inherit with its diagnostics, not a worker's death", async () => {
+    // `constructor` was looked up in a plain object: the message was a function, which no message
+    // between threads can carry, and the worker died of it, the compile rejected with a bare `{}`
+    const compiler = worker.createBackgroundCompiler();
+    try {
+      const text = `policy "p" version "1"\ninput { a: int }\npermit r when constructor(a) || __proto__(a)\n`;
+      const compiled = await compiler.compile(text, { stopAfter: "check" });
+      expect(compiled.diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual(["W0309 unknown function `constructor`", "W0309 unknown function `__proto__`"]);
+    } finally {
+      await compiler.close();
+    }
+  }, 60_000);
+
+  it("answers a result its worker cannot send with a failure saying so, which the compile rejects with as an Error", async () => {
+    const { port1, port2 } = new MessageChannel();
+    try {
+      const received = new Promise<unknown>((resolve) => port2.once("message", resolve));
+      const unclonable = { bundle: undefined, diagnostics: [{ message: () => "a function" }] } as unknown as WorkerModule.CompiledInWorker;
+      worker.sendReply(port1, { id: 7, ok: true, result: unclonable });
+      expect(await received).toEqual({ id: 7, ok: false, message: expect.stringMatching(/^the compile's result could not be sent from the worker: .*could not be cloned/) as unknown as string });
+    } finally {
+      port1.close();
+      port2.close();
+    }
+  });
+
   it("refuses a code range V8 would abort the host for, and a limit Node does not know", () => {
+    for (const name of ["constructor", "toString", "__proto__"])
+      expect(() => worker.createBackgroundCompiler({ resourceLimits: JSON.parse(`{"${name}": 64}`) as never }), name).toThrow(
+        new RangeError(`resourceLimits.${name} is not a limit node:worker_threads knows (stackSizeMb, codeRangeSizeMb, maxOldGenerationSizeMb, maxYoungGenerationSizeMb)`),
+      );
     for (const codeRangeSizeMb of [1, 2, 1e9, Infinity, NaN])
       expect(() => worker.createBackgroundCompiler({ resourceLimits: { codeRangeSizeMb } }), String(codeRangeSizeMb)).toThrow(/resourceLimits.codeRangeSizeMb must be from 16 to 1024/);
     expect(() => worker.createBackgroundCompiler({ resourceLimits: { maxOldGenerationSizeMB: 64 } as never })).toThrow(/resourceLimits.maxOldGenerationSizeMB is not a limit node:worker_threads knows/);

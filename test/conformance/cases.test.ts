@@ -61,6 +61,8 @@ describe("values", () => {
     };
     expect(celLiteral(v)).toBe(String.raw`{"a\"\n": [(-9223372036854775807 - 1), (-3)]}`);
     expect(requestValue(v)).toEqual({ 'a"\n': [-(1n << 63n), -3n] });
+    const proto = requestValue({ kind: "map", entries: [{ key: { kind: "string", value: "__proto__" }, value: { kind: "int", value: 1n } }] }) as object;
+    expect(Object.hasOwn(proto, "__proto__") && Object.getPrototypeOf(proto)).toBe(Object.prototype);
   });
 });
 
@@ -88,6 +90,18 @@ describe("tests", () => {
     expect(c.bindings).toEqual({ x: { kind: "int", value: 7n } });
     expect(c.unsupportedBindings).toEqual(["e"]);
     expect(c.line).toBe(3);
+  });
+
+  it("keeps a declaration or binding named `__proto__` as its own, and knows no primitive type `constructor`", () => {
+    const c = oneCase(`
+      name: "inherited"
+      expr: "__proto__ == 1"
+      type_env: { name: "__proto__", ident: { type: { primitive: INT64 } } }
+      bindings: { key: "__proto__" value: { value: { int64_value: 1 } } }`);
+    expect(Object.hasOwn(c.typeEnv, "__proto__") && c.typeEnv["__proto__"]).toEqual({ kind: "int" });
+    expect(Object.hasOwn(c.bindings, "__proto__") && c.bindings["__proto__"]).toEqual({ kind: "int", value: 1n });
+    const r = casesFromText(`name: "f"\nsection { name: "s"\n test { name: "t" expr: "x"\n type_env: { name: "x", ident: { type: { primitive: constructor } } } } }`, "fallback");
+    expect(r.cases[0]!.problems.map((p) => p.message)).toEqual(["unknown primitive type"]);
   });
 
   it("reads every result matcher; an absent one means `true`", () => {

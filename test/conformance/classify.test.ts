@@ -49,6 +49,9 @@ describe("unsupported features are named", () => {
     ["[1] < [2]", "ordering `list<int>` values"],
     ["1 + 'a' == 2", "`int` + `string`"],
     ["x || true", "undeclared variables (resolved at run time)"],
+    // neither declared nor bound, whatever Object.prototype holds under the name
+    ["constructor || true", "undeclared variables (resolved at run time)"],
+    ["toString == 1", "undeclared variables (resolved at run time)"],
     ["int == int", "type values"],
   ];
   it.each(cases)("%s → %s", (expr, expected) => {
