@@ -133,7 +133,9 @@ export function checkPolicy(ast: PolicyFile): CheckResult {
     const name = decl.name.name;
     if (ruleNames.has(name)) diagnostics.push(error(Codes.duplicateDeclaration, `rule \`${name}\` is declared twice`, decl.name.span));
     ruleNames.add(name);
-    const annotations: Record<string, string> = {};
+    // no prototype: `@__proto__("…")` is an annotation like any other, an own member of the manifest's
+    // rule (in an object literal the assignment set its prototype and the annotation was lost)
+    const annotations: Record<string, string> = Object.create(null) as Record<string, string>;
     for (const a of decl.annotations) {
       if (Object.hasOwn(annotations, a.name.name))
         diagnostics.push(error(Codes.duplicateAnnotation, `annotation \`@${a.name.name}\` appears twice on rule \`${name}\``, a.name.span));
