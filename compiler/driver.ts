@@ -1,6 +1,8 @@
 // The compile driver: a named table of stages from source text to a bundle (module + manifest).
 // Tests can stop after any stage (`stopAfter`), and the benchmark times each one (`timings`).
-// compilePolicy never throws for bad user input: problems come back as diagnostics.
+// compilePolicy never throws for a bad policy: its problems come back as diagnostics. Arguments that
+// are not of their types (a source that is not a string, an unknown stage, a budget that is no whole
+// number) are the caller's mistake, refused before anything runs (options.ts).
 
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -17,21 +19,9 @@ import { manifestBinding, withManifestSection } from "../runtime/manifest-bindin
 import { digestPair, sha3_512Hex } from "../runtime/crypto/digest.js";
 import { ABI_VERSION, MANIFEST_FORMAT, type Bundle, type Manifest } from "../runtime/manifest.js";
 import { Codes } from "./check/codes.js";
+import { checkSource, readCompileOptions, type CompileOptions, type Stage } from "./options.js";
 
-// plan: the module's layout, source and fixed memory (W0902), without AssemblyScript; codegen: asc
-export const STAGES = ["parse", "check", "cost", "plan", "codegen", "validate"] as const;
-export type Stage = (typeof STAGES)[number];
-
-export interface CompileOptions {
-  /** the name shown in diagnostics */
-  readonly fileName?: string;
-  /** O3 (default) or O0: O0 compiles faster, for tests and conformance runs */
-  readonly optimize?: boolean;
-  /** worst-case cost budget (docs/language.md, "Cost"); default DEFAULT_COST_BUDGET */
-  readonly maxCost?: number;
-  /** stop after this stage (the result holds what was produced so far) */
-  readonly stopAfter?: Stage;
-}
+export { STAGES, type Stage, type CompileOptions } from "./options.js";
 
 export interface CompileResult {
   readonly source: SourceFile;
@@ -67,7 +57,16 @@ export function compilerVersion(): string {
   return (compilerVersionCache = "0.0.0");
 }
 
-export async function compilePolicy(text: string, options: CompileOptions = {}): Promise<CompileResult> {
+/**
+ * Compiles a policy's source text, stopping after `options.stopAfter` when given. Resolves with the
+ * diagnostics (a policy with errors has no bundle): a bad policy never makes it reject. Rejects with
+ * a TypeError when `text` is not a string or an option is not of its type (`stopAfter` not one of
+ * STAGES), and a RangeError when `maxCost` is not a whole number from 1 to MAX_COST_BUDGET; each
+ * option is read once.
+ */
+export async function compilePolicy(given: string, givenOptions: CompileOptions = {}): Promise<CompileResult> {
+  const text = checkSource(given);
+  const options = readCompileOptions(givenOptions);
   const source: SourceFile = { name: options.fileName ?? "policy.writ", text };
   const timings: Partial<Record<Stage, number>> = {};
   const diagnostics: Diagnostic[] = [];
@@ -98,9 +97,8 @@ export async function compilePolicy(text: string, options: CompileOptions = {}):
   const policy = checked.policy;
   if (options.stopAfter === "check") return done({ ast: parsed.ast, checked: policy, ir: policy.ir });
 
+  // a whole number from 1 to MAX_COST_BUDGET (readCompileOptions): the cost bound below it is one too
   const budget = options.maxCost ?? DEFAULT_COST_BUDGET;
-  // NaN (an unset environment variable, say) would compare false with every cost: no budget at all
-  if (typeof budget !== "number" || Number.isNaN(budget) || budget <= 0) throw new RangeError(`maxCost must be a positive number, got ${String(budget)}`);
   const costs = time("cost", () => ruleCosts(policy.ir));
   const costBound = costs.reduce((sum, c) => sum + c, 0);
   if (!within(costBound, budget)) {

@@ -7,7 +7,8 @@ import { fileURLToPath } from "node:url";
 import { createHash } from "node:crypto";
 import type { Bundle } from "../runtime/manifest.js";
 import { hasCompilerFault, type Diagnostic } from "./diagnostics.js";
-import { compilePolicy, compilerVersion, STAGES, type CompileOptions } from "./driver.js";
+import { compilePolicy, compilerVersion } from "./driver.js";
+import { checkSource, describeValue, readCompileOptions, type CompileOptions } from "./options.js";
 import { MAX_SOURCE_LENGTH } from "./syntax/index.js";
 import { AscUnavailable, loadAsc } from "./backend/asc.js";
 import { describeThrown, isInstance } from "../runtime/thrown.js";
@@ -109,62 +110,17 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * text the compiler refuses for one (W0105) shared its key with the same text holding U+FFFD, which
  * it accepts, and each got the other's result. They are not written into one string first: as
  * JSON, a file name of 90,000,000 control characters (6 each, escaped) was longer than V8's longest
- * string, and compile rejected with a bare "Invalid string length". A budget is written as text,
- * because JSON writes NaN and Infinity as null, which stands for no budget.
+ * string, and compile rejected with a bare "Invalid string length". The options are checked
+ * already (readCompileOptions): a budget is a whole number, which JSON writes exactly.
  */
 function cacheKey(text: string, options: CompileOptions): string {
   const { fileName, optimize, maxCost, stopAfter } = options;
-  const budget = maxCost === undefined ? null : Object.is(maxCost, -0) ? "-0" : String(maxCost);
   const hash = createHash("sha3-512");
   const part = (s: string): void => void hash.update(`${s.length}:`).update(s, "utf16le");
-  part(JSON.stringify([compilerVersion(), fileName === undefined, optimize ?? null, budget, stopAfter ?? null]));
+  part(JSON.stringify([compilerVersion(), fileName === undefined, optimize ?? null, maxCost ?? null, stopAfter ?? null]));
   part(fileName ?? "");
   part(text);
   return hash.digest("hex");
-}
-
-/** How a value is named in an error message: a string quoted (and cut), anything else by its type. */
-function describeValue(v: unknown): string {
-  if (typeof v === "string") return JSON.stringify(describeThrown(v));
-  if (typeof v === "number") return String(v);
-  return v === null ? "null" : typeof v;
-}
-
-/** `options[name]`, read once; a getter or a Proxy that throws is refused by name. */
-function readOption(options: object, name: keyof CompileOptions): unknown {
-  try {
-    return (options as Record<string, unknown>)[name];
-  } catch (e) {
-    throw new TypeError(`options.${name} could not be read: ${describeThrown(e)}`);
-  }
-}
-
-/**
- * The options a compile runs with, read once when compile() is called: the known fields only, each
- * of its type. The cache key and the job are both made from this copy: a host that changes its
- * options object afterwards (one object reused for a loop of files, a budget raised for a later
- * compile) changes neither, where the job used to be sent with whatever the object held by then and
- * cached under the key of what it held before. Other fields are ignored, as compilePolicy ignores
- * them; values are compilePolicy's to check (a maxCost of 0, say), as for a compile in this thread.
- */
-function copyOptions(options: unknown): CompileOptions {
-  if (options === undefined) return {};
-  if (typeof options !== "object" || options === null) throw new TypeError(`the compile options must be an object, got ${describeValue(options)}`);
-  const fileName = readOption(options, "fileName");
-  const optimize = readOption(options, "optimize");
-  const maxCost = readOption(options, "maxCost");
-  const stopAfter = readOption(options, "stopAfter");
-  if (fileName !== undefined && typeof fileName !== "string") throw new TypeError(`options.fileName must be a string, got ${describeValue(fileName)}`);
-  if (optimize !== undefined && typeof optimize !== "boolean") throw new TypeError(`options.optimize must be a boolean, got ${describeValue(optimize)}`);
-  if (maxCost !== undefined && typeof maxCost !== "number") throw new TypeError(`options.maxCost must be a positive number, got ${describeValue(maxCost)}`);
-  if (stopAfter !== undefined && !(STAGES as readonly unknown[]).includes(stopAfter))
-    throw new TypeError(`options.stopAfter must be one of ${STAGES.join(", ")}, got ${describeValue(stopAfter)}`);
-  return {
-    ...(fileName !== undefined ? { fileName } : {}),
-    ...(optimize !== undefined ? { optimize } : {}),
-    ...(maxCost !== undefined ? { maxCost } : {}),
-    ...(stopAfter !== undefined ? { stopAfter: stopAfter as CompileOptions["stopAfter"] } : {}),
-  };
 }
 
 /** Below this a worker's stack (node:worker_threads `stackSizeMb`) overflows while it starts, taking the host down. */
@@ -368,8 +324,11 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
   const compileOnce = (text: string, options: unknown): Promise<CompiledInWorker> => {
     if (closed) return Promise.reject(new Error("background compiler closed"));
     // checked before the cache: a Buffer or an array would otherwise share its text's key
-    if (typeof text !== "string") return Promise.reject(new TypeError(`the policy source must be a string, got ${text === null ? "null" : typeof text}`));
-    const copy = copyOptions(options);
+    checkSource(text);
+    // the options as they are now, read once and checked: the cache key and the job are both made
+    // from this copy, so a host that changes its object afterwards (one reused for a loop of files)
+    // changes neither
+    const copy = readCompileOptions(options);
     if (text.length > MAX_SOURCE_LENGTH) return tooLong(text, copy);
     const key = cacheKey(text, copy);
     let shared = cache.get(key);

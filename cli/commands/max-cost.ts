@@ -4,7 +4,7 @@
 // option whatever the command. Kept free of the front end (the cost model's constant alone), so that
 // `compile` and `eval` can refuse a bad value before they load it.
 
-import { DEFAULT_COST_BUDGET } from "../../compiler/ir/cost.js";
+import { DEFAULT_COST_BUDGET, isCostBudget, MAX_COST_BUDGET } from "../../compiler/ir/cost.js";
 import { decimalCount, flagString, type ParsedArgs } from "../io.js";
 import { escapeControls } from "../../runtime/thrown.js";
 
@@ -17,13 +17,13 @@ export type MaxCostOption = { ok: true; maxCost: number | undefined } | { ok: fa
 
 /**
  * The budget given with `--max-cost`, `undefined` when none was (the compiler's default), or the
- * usage error to print: a positive safe integer (NaN would be no budget at all).
+ * usage error to print: a whole number from 1 to MAX_COST_BUDGET, as compilePolicy takes it.
  */
 export function maxCostOption(parsed: ParsedArgs, command: string): MaxCostOption {
   const text = flagString(parsed, "max-cost");
   if (text === undefined) return { ok: true, maxCost: undefined };
   const maxCost = decimalCount(text);
-  if (!(Number.isSafeInteger(maxCost) && maxCost > 0))
-    return { ok: false, message: `writ ${command}: --max-cost takes a whole number from 1 to ${Number.MAX_SAFE_INTEGER}, not \`${escapeControls(text)}\`` };
+  if (!isCostBudget(maxCost))
+    return { ok: false, message: `writ ${command}: --max-cost takes a whole number from 1 to ${MAX_COST_BUDGET}, not \`${escapeControls(text)}\`` };
   return { ok: true, maxCost };
 }

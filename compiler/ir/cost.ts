@@ -28,6 +28,17 @@ export function within(x: number, limit: number): boolean {
 /** Default budget: about ten milliseconds of the slowest backend. */
 export const DEFAULT_COST_BUDGET = 10_000_000;
 
+/**
+ * The largest budget: costs are counted in doubles, exact as whole numbers up to 2^53, and a cost
+ * bound within the budget is recorded in the manifest, where the runtime takes a safe integer only.
+ */
+export const MAX_COST_BUDGET = Number.MAX_SAFE_INTEGER;
+
+/** Whether `n` is a budget a policy may be compiled under: a whole number from 1 to MAX_COST_BUDGET. */
+export function isCostBudget(n: unknown): n is number {
+  return Number.isSafeInteger(n) && (n as number) > 0;
+}
+
 interface Bound {
   readonly len: number;
   readonly element?: Bound;

@@ -60,9 +60,13 @@ describe("the background compiler", () => {
       expect(compiler.cacheHits).toBe(1);
       expect(second.bundle!.manifest.name).toBe("payments");
       expect(Buffer.from(second.bundle!.module).equals(Buffer.from(direct.bundle!.module))).toBe(true);
-      // options are part of the key, NaN and Infinity apart from each other and from the default
-      await compiler.compile(source, { maxCost: Number.POSITIVE_INFINITY });
-      await compiler.compile(source, { maxCost: Number.NaN }).catch(() => undefined);
+      // options are part of the key: two budgets apart from each other and from the default
+      await compiler.compile(source, { maxCost: 20_000_000 });
+      await compiler.compile(source, { maxCost: 30_000_000 });
+      expect(compiler.cacheHits).toBe(1);
+      // NaN and Infinity are no budget: refused, as compilePolicy refuses them, and nothing is cached
+      for (const maxCost of [Number.NaN, Number.POSITIVE_INFINITY])
+        await expect(compiler.compile(source, { maxCost })).rejects.toThrow(new RangeError(`options.maxCost must be a whole number from 1 to 9007199254740991, got ${maxCost}`));
       expect(compiler.cacheHits).toBe(1);
     } finally {
       await compiler.close();
@@ -149,9 +153,9 @@ describe("the background compiler", () => {
   it("keys its cache by the options' values and types, and by a source that is text", async () => {
     const compiler = worker.createBackgroundCompiler();
     try {
-      await compiler.compile(source, { maxCost: Number.POSITIVE_INFINITY, optimize: false });
-      // a string spelling what the key once wrote for Infinity is another option, and is refused
-      await expect(compiler.compile(source, { maxCost: "number:Infinity" as unknown as number, optimize: false })).rejects.toThrow(/maxCost must be a positive number/);
+      await compiler.compile(source, { maxCost: 20_000_000, optimize: false });
+      // a string spelling a budget is another option, and is refused
+      await expect(compiler.compile(source, { maxCost: "20000000" as unknown as number, optimize: false })).rejects.toThrow(new TypeError('options.maxCost must be a whole number from 1 to 9007199254740991, got "20000000"'));
       await compiler.compile(source, { optimize: false });
       for (const notText of [Buffer.from(source), [source]])
         await expect(compiler.compile(notText as unknown as string, { optimize: false })).rejects.toThrow(/the policy source must be a string/);
@@ -345,7 +349,7 @@ permit r when a.xs.exists(x, a.ys.exists(y, x.contains(y)))
         [throwingGetter, "options.maxCost could not be read: no budget today"],
         [throwingProxy, "options.fileName could not be read: not even an Error"],
         [{ fileName: 7 }, "options.fileName must be a string, got 7"],
-        [{ maxCost: "1e15" }, 'options.maxCost must be a positive number, got "1e15"'],
+        [{ maxCost: "1e15" }, 'options.maxCost must be a whole number from 1 to 9007199254740991, got "1e15"'],
         [{ stopAfter: "lunch" }, 'options.stopAfter must be one of parse, check, cost, plan, codegen, validate, got "lunch"'],
       ];
       const answers = [cyclic, ...refusals.map(([options]) => options)].map((options) => {
