@@ -499,6 +499,21 @@ describe("a signed manifest must describe its module", () => {
     expect(tryLoadPolicy(signBundle(bundle, issuer), { trustedKeys: [issuer.publicKey] }).ok).toBe(true);
   });
 
+  it("refuses a cost bound that is not a whole number from 0 to 2^53 - 1, even signed (the null JSON writes for Infinity)", () => {
+    const withBound = (costBound: unknown): Bundle => ({ module: bundle.module, manifest: { ...bundle.manifest, costBound: costBound as number } });
+    const shown: [unknown, string][] = [[null, "null"], [Infinity, "Infinity"], [-1, "-1"], [1.5, "1.5"], [2 ** 53, "9007199254740992"], ["5", '"5"'], [undefined, "undefined"]];
+    for (const [costBound, as] of shown) {
+      const r = tryLoadPolicy(withBound(costBound), { allowUnsigned: true });
+      expect(r.ok ? "loaded" : { code: r.error.code, message: r.error.message }, as).toEqual({
+        code: "malformed",
+        message: `the manifest's costBound ${as} is not a whole number from 0 to 9007199254740991`,
+      });
+    }
+    const signed = tryLoadPolicy(signBundle(withBound(null), issuer), { trustedKeys: [issuer.publicKey] });
+    expect(signed.ok ? "loaded" : signed.error.code).toBe("malformed");
+    for (const costBound of [0, Number.MAX_SAFE_INTEGER]) expect(tryLoadPolicy(withBound(costBound), { allowUnsigned: true }).ok).toBe(true);
+  });
+
   it("names an ABI version of the wrong type as what it is", () => {
     const r = tryLoadPolicy({ module: bundle.module, manifest: { ...bundle.manifest, abiVersion: "1" as unknown as number } }, { allowUnsigned: true });
     expect(r.ok).toBe(false);
