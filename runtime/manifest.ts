@@ -21,7 +21,7 @@ export interface ManifestRule {
   readonly name: string;
   readonly effect: "permit" | "forbid";
   readonly annotations: Readonly<Record<string, string>>;
-  /** 1-based line and column of the rule in its source, for messages */
+  /** 1-based line and column of the rule's `permit` or `forbid` keyword in its source (after its annotations), for messages */
   readonly line: number;
   readonly column: number;
 }

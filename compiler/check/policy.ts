@@ -2,7 +2,7 @@
 // ready to run. Reports every problem it finds (it does not stop at the first); the driver only
 // lowers further when there are no errors.
 
-import type { DataValue, Expectation, Identifier, PolicyFile } from "../syntax/ast.js";
+import type { DataValue, Expectation, Identifier, PolicyFile, RuleDecl } from "../syntax/ast.js";
 import { type Diagnostic, error, warning } from "../diagnostics.js";
 import type { Span } from "../source.js";
 import type { IRPolicy, IRRule, IRType, Node } from "../ir/ir.js";
@@ -125,7 +125,7 @@ export function checkPolicy(ast: PolicyFile): CheckResult {
 
   // Rules: at most MAX_RULES (the module's optimiser ran out of its memory on 50,000)
   if (ast.rules.length > MAX_RULES)
-    diagnostics.push(error(Codes.tooManyRules, `the policy has ${ast.rules.length.toLocaleString("en-US")} rules, more than the ${MAX_RULES.toLocaleString("en-US")} a module may hold`, ast.rules[MAX_RULES]!.span, "split it into policies, or index large tables of permissions as data (`x in [...]`)"));
+    diagnostics.push(error(Codes.tooManyRules, `the policy has ${ast.rules.length.toLocaleString("en-US")} rules, more than the ${MAX_RULES.toLocaleString("en-US")} a module may hold`, ruleSpan(ast.rules[MAX_RULES]!), "split it into policies, or index large tables of permissions as data (`x in [...]`)"));
   const rules: IRRule[] = [];
   const ruleNames = new Set<string>();
   const checker = new ExpressionChecker(inputType, constants, diagnostics, nextId);
@@ -144,7 +144,7 @@ export function checkPolicy(ast: PolicyFile): CheckResult {
     const condition: Node = decl.condition
       ? checker.checkCondition(decl.condition).node
       : { op: "lit", id: -1, span: decl.name.span, type: { kind: "bool" }, value: true };
-    rules.push({ index: rules.length, name, effect: decl.effect, condition, annotations, span: decl.span });
+    rules.push({ index: rules.length, name, effect: decl.effect, condition, annotations, span: ruleSpan(decl) });
   }
   // give an omitted condition a real id
   const finalRules = rules.map((r) =>
@@ -176,6 +176,15 @@ export function checkPolicy(ast: PolicyFile): CheckResult {
     nodeCount,
   };
   return { policy: { ir, errorSites: checker.errorSites, tests }, diagnostics };
+}
+
+/**
+ * Where a rule is, for the diagnostics about it (W0503, W0504) and the manifest's `line` and `column`:
+ * from its `permit` or `forbid` keyword to its end. Its annotations come before the keyword, and a
+ * diagnostic about one of them points at it.
+ */
+function ruleSpan(decl: RuleDecl): Span {
+  return { start: decl.effectSpan.start, end: decl.span.end };
 }
 
 function checkExpectation(e: Expectation, ruleNames: ReadonlySet<string>, diagnostics: Diagnostic[]): PolicyTest["expect"] {

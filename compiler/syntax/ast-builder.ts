@@ -186,7 +186,8 @@ export class AstBuilder {
     }
     const when = token(n, "when");
     const condition = when ? this.exprOrError(node(n, "expr"), { start: tokSpan(when).end, end: tokSpan(when).end }) : undefined;
-    return { kind: "RuleDecl", effect: effectTok.tokenType === T.Permit ? "permit" : "forbid", name, annotations, condition, span };
+    const effect = effectTok.tokenType === T.Permit ? "permit" : "forbid";
+    return { kind: "RuleDecl", effect, name, annotations, condition, effectSpan: tokSpan(effectTok), span };
   }
 
   testDecl(n: CstNode): A.TestDecl | undefined {

@@ -127,6 +127,9 @@ export interface RuleDecl {
   readonly name: Identifier;
   readonly annotations: readonly Annotation[];
   readonly condition: Expr | undefined;
+  /** the `permit` or `forbid` keyword: where the rule is, its annotations before it apart */
+  readonly effectSpan: Span;
+  /** the whole declaration, its annotations included */
   readonly span: Span;
 }
 

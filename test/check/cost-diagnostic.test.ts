@@ -22,6 +22,17 @@ describe("the cost budget", () => {
     expect(d!.message).toMatch(/^worst-case cost [\d,]+ is over the budget of [\d,]+; rule `costly` alone costs [\d,]+$/);
   });
 
+  it("points at the rule's `permit` or `forbid`, not at its annotations, as the manifest places the rule", async () => {
+    const annotated = text.replace("permit costly", '@reason("why it is there")\n@severity("high")\npermit costly');
+    const r = await compilePolicy(annotated, { stopAfter: "cost" });
+    const d = r.diagnostics.find((x) => x.code === "W0503")!;
+    expect(annotated.slice(d.span.start, d.span.end)).toMatch(/^permit costly when .*\)$/);
+    // the manifest's line and column of a rule: its keyword's, after its annotations (both there on line 4)
+    const cheap = `policy "p" version "1"\ninput { n: int }\n@reason("a")\n  @severity("b")  forbid r when n > 0\npermit s\n`;
+    const { bundle } = await compilePolicy(cheap, { optimize: false });
+    expect(bundle!.manifest.rules.map((x) => [x.name, x.line, x.column])).toEqual([["r", 4, 19], ["s", 5, 1]]);
+  });
+
   it("writes exact costs with separators", async () => {
     const r = await compilePolicy(text.replace(/permit costly.*\n/, "permit costly when xs.exists(x, x.exists(y, y == n))\n"), { stopAfter: "cost", maxCost: 1000 });
     const d = r.diagnostics.find((x) => x.code === "W0503");
@@ -182,6 +193,10 @@ describe("the number of rules", () => {
     expect(over.diagnostics.map((d) => [d.code, d.message])).toEqual([["W0504", "the policy has 20,001 rules, more than the 20,000 a module may hold"]]);
     const text = `policy "p" version "1"\ninput { n: int }\n${rules(20_001)}\n`;
     expect(text.slice(over.diagnostics[0]!.span.start).startsWith("permit r20000 ")).toBe(true);
+    // at the rule's keyword, as W0503, not at annotations before it
+    const annotated = await compilePolicy(`policy "p" version "1"\ninput { n: int }\n${rules(20_000)}\n@reason("one too many")\nforbid last\n`, { stopAfter: "check" });
+    expect(annotated.diagnostics.map((d) => d.code)).toEqual(["W0504"]);
+    expect(annotated.source.text.slice(annotated.diagnostics[0]!.span.start)).toBe("forbid last\n");
     const at = await compilePolicy(`policy "p" version "1"\ninput { n: int }\n${rules(20_000)}\n`, { stopAfter: "check" });
     expect(at.diagnostics).toEqual([]);
   });

@@ -131,6 +131,7 @@ const rule: fc.Arbitrary<A.RuleDecl> = fc
     name: id(r.name),
     annotations: r.annotations.map((a) => ({ kind: "Annotation" as const, name: id(a.name), value: str(a.value), span: S })),
     condition: r.condition,
+    effectSpan: S,
     span: S,
   }));
 

@@ -5,7 +5,7 @@ import type { Diagnostic } from "../../compiler/diagnostics.js";
 import type * as A from "../../compiler/syntax/ast.js";
 import { parseExpression, parsePolicy } from "../../compiler/syntax/index.js";
 
-const SPAN_KEYS = new Set(["span", "opSpan", "fnSpan", "fieldSpan", "keySpan"]);
+const SPAN_KEYS = new Set(["span", "opSpan", "fnSpan", "fieldSpan", "keySpan", "effectSpan"]);
 
 /** A deep copy without spans (and without comments when asked), for structural comparison. */
 export function stripSpans<T>(x: T, dropComments = true): T {
