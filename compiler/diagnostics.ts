@@ -7,7 +7,7 @@
 // Message style (from Cedar's guide): lowercase, no trailing period, user input in backticks.
 
 import { type SourceFile, type Span, lineColOf, lineTextAt } from "./source.js";
-import { escapeControls } from "../runtime/thrown.js";
+import { clip, escapeControls } from "../runtime/thrown.js";
 
 export type Severity = "error" | "warning";
 
@@ -20,6 +20,28 @@ export interface Diagnostic {
   /** the file the span points into; filled in by the compile driver when absent */
   readonly file?: string;
   readonly help?: string;
+}
+
+/** Longest name a message quotes, in UTF-16 units: a name of a megabyte must not make each message one. */
+export const MAX_QUOTED_NAME = 80;
+
+/**
+ * A name a policy gives (a name or function it uses, a field, a type, a constant, a rule, an
+ * annotation, a test, a key, the policy's own) as a message quotes it: cut after MAX_QUOTED_NAME
+ * UTF-16 units (ending with `…`), with every control, line or paragraph separator, zero-width and
+ * bidirectional character escaped, so that it stays on the message's line and reads as it is.
+ */
+export function quotedName(name: string): string {
+  return escapeControls(clip(name, MAX_QUOTED_NAME));
+}
+
+/** Most names a message lists (the names in scope, a record's fields); the rest are counted. */
+export const MAX_LISTED_NAMES = 10;
+
+/** Names as a message lists them: each quoted (quotedName) in backticks, at most MAX_LISTED_NAMES, then how many more. */
+export function listedNames(names: readonly string[]): string {
+  const shown = names.slice(0, MAX_LISTED_NAMES).map((n) => `\`${quotedName(n)}\``).join(", ");
+  return names.length > MAX_LISTED_NAMES ? `${shown} and ${(names.length - MAX_LISTED_NAMES).toLocaleString("en-US")} more` : shown;
 }
 
 export function error(code: string, message: string, span: Span, help?: string): Diagnostic {

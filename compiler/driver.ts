@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
-import { type Diagnostic, error, hasErrors, sortDiagnostics } from "./diagnostics.js";
+import { type Diagnostic, error, hasErrors, quotedName, sortDiagnostics } from "./diagnostics.js";
 import { lineColIndex, type SourceFile } from "./source.js";
 import type { PolicyFile } from "./syntax/ast.js";
 import { parsePolicy, W } from "./syntax/index.js";
@@ -108,7 +108,7 @@ export async function compilePolicy(given: string, givenOptions: CompileOptions 
     diagnostics.push(
       error(
         Codes.costOverBudget,
-        `worst-case cost ${formatCost(costBound)} is over the budget of ${formatCost(budget)}; rule \`${rule.name}\` alone costs ${formatCost(costs[worst]!)}`,
+        `worst-case cost ${formatCost(costBound)} is over the budget of ${formatCost(budget)}; rule \`${quotedName(rule.name)}\` alone costs ${formatCost(costs[worst]!)}`,
         rule.span,
         "tighten the size bounds of the lists, maps and strings the rules iterate over, or raise the budget (`--max-cost N` of writ check, compile, test, eval and bench; `maxCost` of compilePolicy)",
       ),

@@ -5,7 +5,7 @@
 // mistake gives one diagnostic.
 
 import type { BinaryExpr, CallExpr, Expr } from "../syntax/ast.js";
-import { assertUnreachable, type Diagnostic, error } from "../diagnostics.js";
+import { assertUnreachable, type Diagnostic, error, listedNames, quotedName } from "../diagnostics.js";
 import type { Span } from "../source.js";
 import { BOOL, INT, NEVER, RAISING_BUILTINS, STRING, type Builtin, type IRType, type Macro, type Node, type Value } from "../ir/ir.js";
 import { INT64_MAX, INT64_MIN } from "../../runtime/schema.js";
@@ -14,7 +14,6 @@ import { Codes } from "./codes.js";
 import { didYouMean } from "./suggest.js";
 import { ERROR_TYPE, containsRecord, typeToString, unify, type CheckType } from "./types.js";
 import { UNSUPPORTED_FUNCTIONS, UNSUPPORTED_LITERALS } from "./unsupported.js";
-import { escapeControls } from "../../runtime/thrown.js";
 
 export interface Constant {
   readonly value: Value;
@@ -220,9 +219,9 @@ export class ExpressionChecker {
     const candidates = [...this.bindings.map((b) => b.name), ...constants, ...fields];
     return this.report(
       Codes.unknownIdentifier,
-      `unknown name \`${name}\``,
+      `unknown name \`${quotedName(name)}\``,
       span,
-      didYouMean(name, candidates) ?? (candidates.length ? `names in scope: ${candidates.map((c) => `\`${c}\``).join(", ")}` : undefined),
+      didYouMean(name, candidates) ?? (candidates.length ? `names in scope: ${listedNames(candidates)}` : undefined),
     );
   }
 
@@ -251,9 +250,9 @@ export class ExpressionChecker {
         const names = t.fields.map((f) => f.name);
         return this.report(
           Codes.unknownField,
-          `no field \`${expr.field}\` in \`${describeOperand(expr.operand)}\``,
+          `no field \`${quotedName(expr.field)}\` in \`${quotedName(describeOperand(expr.operand))}\``,
           expr.fieldSpan,
-          didYouMean(expr.field, names) ?? `its fields are ${names.map((n) => `\`${n}\``).join(", ")}`,
+          didYouMean(expr.field, names) ?? `its fields are ${listedNames(names)}`,
         );
       }
       return this.field(operand, expr.field, expr.span);
@@ -262,7 +261,7 @@ export class ExpressionChecker {
       // CEL: `m.key` is `m["key"]` (a `never` operand is read as a map: it has no value to select from)
       return this.call("index_map", [operand, this.lit(expr.field, STRING, expr.fieldSpan)], t.kind === "map" ? t.value : NEVER, expr.span);
     }
-    return this.report(Codes.typeMismatch, `cannot select \`${expr.field}\` from a value of type \`${typeToString(t)}\``, expr.fieldSpan);
+    return this.report(Codes.typeMismatch, `cannot select \`${quotedName(expr.field)}\` from a value of type \`${typeToString(t)}\``, expr.fieldSpan);
   }
 
   private index(operand: Checked, index: Checked, span: Span, indexSpan: Span): Checked {
@@ -412,7 +411,7 @@ export class ExpressionChecker {
       }
       const key = k.node.value as string;
       if (keys.has(key)) {
-        this.report(Codes.duplicateMapKey, `map key \`${escapeControls(JSON.stringify(key))}\` appears twice`, e.key.span);
+        this.report(Codes.duplicateMapKey, `map key \`${quotedName(JSON.stringify(key))}\` appears twice`, e.key.span);
         failed = true;
         continue;
       }
@@ -469,7 +468,7 @@ export class ExpressionChecker {
     const known = ["size", "startsWith", "endsWith", "contains", "has", "all", "exists", "exists_one", "filter", "map"];
     if (known.includes(fn))
       return this.report(Codes.noOverload, `\`${fn}\` does not take ${args.length} argument${args.length === 1 ? "" : "s"}${target ? " as a method" : ""}`, expr.fnSpan);
-    return this.report(Codes.unknownFunction, `unknown function \`${fn}\``, expr.fnSpan, didYouMean(fn, known));
+    return this.report(Codes.unknownFunction, `unknown function \`${quotedName(fn)}\``, expr.fnSpan, didYouMean(fn, known));
   }
 
   /**
@@ -504,7 +503,7 @@ export class ExpressionChecker {
     if (t.kind === "error") return operand;
     if (t.kind === "record") {
       if (!t.fields.some((f) => f.name === arg.field))
-        return this.report(Codes.unknownField, `no field \`${arg.field}\` in \`${describeOperand(arg.operand)}\``, arg.fieldSpan, didYouMean(arg.field, t.fields.map((f) => f.name)));
+        return this.report(Codes.unknownField, `no field \`${quotedName(arg.field)}\` in \`${quotedName(describeOperand(arg.operand))}\``, arg.fieldSpan, didYouMean(arg.field, t.fields.map((f) => f.name)));
       return { node: { op: "has", id: this.id(), span: expr.span, type: BOOL, record: operand.node, field: arg.field }, type: BOOL };
     }
     // a `never` operand is read as a map, as for `x.f`

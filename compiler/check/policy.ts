@@ -3,7 +3,7 @@
 // lowers further when there are no errors.
 
 import type { DataValue, Expectation, Identifier, PolicyFile, RuleDecl } from "../syntax/ast.js";
-import { type Diagnostic, error, warning } from "../diagnostics.js";
+import { type Diagnostic, error, quotedName, warning } from "../diagnostics.js";
 import type { Span } from "../source.js";
 import type { IRPolicy, IRRule, IRType, Node } from "../ir/ir.js";
 import { evaluateNode, Err } from "../ir/interp.js";
@@ -11,7 +11,6 @@ import { constantCost, DEFAULT_COST_BUDGET, formatCost, valueSizeOver, within } 
 import { childrenOf } from "../ir/children.js";
 import type { RecordType } from "../../runtime/schema.js";
 import { isPolicyName } from "../../runtime/manifest.js";
-import { escapeControls } from "../../runtime/thrown.js";
 import { Codes } from "./codes.js";
 import { type Constant, ExpressionChecker } from "./expr.js";
 import { resolveSchema } from "./schema.js";
@@ -65,7 +64,7 @@ export function checkPolicy(ast: PolicyFile): CheckResult {
   else if (!ast.header.name.refused && !isPolicyName(ast.header.name.value))
     // the name becomes the bundle's file names: refuse it here, with its span, not when writing them
     diagnostics.push(
-      error(Codes.badPolicyName, `policy name ${JSON.stringify(ast.header.name.value.slice(0, 80))} cannot name the bundle's files: use letters, digits, \`.\`, \`_\` and \`-\`, not starting with \`.\` or \`-\` (at most 200)`, ast.header.name.span),
+      error(Codes.badPolicyName, `policy name \`${quotedName(ast.header.name.value)}\` cannot name the bundle's files: use letters, digits, \`.\`, \`_\` and \`-\`, not starting with \`.\` or \`-\` (at most 200)`, ast.header.name.span),
     );
   const schema: RecordType = resolveSchema(ast.input, diagnostics);
   const inputType = irTypeOfSchema(schema) as Extract<IRType, { kind: "record" }>;
@@ -88,7 +87,7 @@ export function checkPolicy(ast: PolicyFile): CheckResult {
   for (const [index, decl] of ast.lets.entries()) {
     const name = decl.name.name;
     if (constants.has(name) || inputNames.has(name)) {
-      diagnostics.push(error(Codes.duplicateDeclaration, `\`${name}\` is already declared${inputNames.has(name) ? " as an input field" : ""}`, decl.name.span));
+      diagnostics.push(error(Codes.duplicateDeclaration, `\`${quotedName(name)}\` is already declared${inputNames.has(name) ? " as an input field" : ""}`, decl.name.span));
       continue;
     }
     const declaredLater = (other: string) => (declaredAt.get(other) ?? -1) > index;
@@ -99,7 +98,7 @@ export function checkPolicy(ast: PolicyFile): CheckResult {
     constants.set(name, null);
     if (checked.type.kind === "error") continue;
     if (readsInput(checked.node)) {
-      diagnostics.push(error(Codes.constantDependsOnRequest, `constant \`${name}\` cannot depend on the request`, decl.value.span));
+      diagnostics.push(error(Codes.constantDependsOnRequest, `constant \`${quotedName(name)}\` cannot depend on the request`, decl.value.span));
       continue;
     }
     // Evaluated here, in the compiler's process: costed first (a few lines of doubling, or macros
@@ -108,16 +107,16 @@ export function checkPolicy(ast: PolicyFile): CheckResult {
     // elements and bytes, but shared parts count each time they appear, as the module stores them)
     const { cost } = constantCost(checked.node);
     if (!within(cost, MAX_CONSTANT_COST)) {
-      diagnostics.push(error(Codes.constantErrors, `constant \`${name}\` is too large to evaluate: it may take ${formatCost(cost)} steps (at most ${formatCost(MAX_CONSTANT_COST)})`, decl.value.span, "build it from smaller parts, or test the request against the parts"));
+      diagnostics.push(error(Codes.constantErrors, `constant \`${quotedName(name)}\` is too large to evaluate: it may take ${formatCost(cost)} steps (at most ${formatCost(MAX_CONSTANT_COST)})`, decl.value.span, "build it from smaller parts, or test the request against the parts"));
       continue;
     }
     const value = evaluateNode(checked.node, { kind: "record", fields: new Map() });
     if (value instanceof Err) {
-      diagnostics.push(error(Codes.constantErrors, `constant \`${name}\` fails to evaluate: ${value.code.replace(/_/g, " ")}`, decl.value.span));
+      diagnostics.push(error(Codes.constantErrors, `constant \`${quotedName(name)}\` fails to evaluate: ${value.code.replace(/_/g, " ")}`, decl.value.span));
       continue;
     }
     if (valueSizeOver(value, MAX_CONSTANT_SIZE)) {
-      diagnostics.push(error(Codes.constantErrors, `constant \`${name}\` holds more than ${formatCost(MAX_CONSTANT_SIZE)} elements and bytes, the most a module stores for one`, decl.value.span, "build it from smaller parts, or test the request against the parts"));
+      diagnostics.push(error(Codes.constantErrors, `constant \`${quotedName(name)}\` holds more than ${formatCost(MAX_CONSTANT_SIZE)} elements and bytes, the most a module stores for one`, decl.value.span, "build it from smaller parts, or test the request against the parts"));
       continue;
     }
     constants.set(name, { value, type: checked.type as IRType });
@@ -131,14 +130,14 @@ export function checkPolicy(ast: PolicyFile): CheckResult {
   const checker = new ExpressionChecker(inputType, constants, diagnostics, nextId);
   for (const decl of ast.rules) {
     const name = decl.name.name;
-    if (ruleNames.has(name)) diagnostics.push(error(Codes.duplicateDeclaration, `rule \`${name}\` is declared twice`, decl.name.span));
+    if (ruleNames.has(name)) diagnostics.push(error(Codes.duplicateDeclaration, `rule \`${quotedName(name)}\` is declared twice`, decl.name.span));
     ruleNames.add(name);
     // no prototype: `@__proto__("…")` is an annotation like any other, an own member of the manifest's
     // rule (in an object literal the assignment set its prototype and the annotation was lost)
     const annotations: Record<string, string> = Object.create(null) as Record<string, string>;
     for (const a of decl.annotations) {
       if (Object.hasOwn(annotations, a.name.name))
-        diagnostics.push(error(Codes.duplicateAnnotation, `annotation \`@${a.name.name}\` appears twice on rule \`${name}\``, a.name.span));
+        diagnostics.push(error(Codes.duplicateAnnotation, `annotation \`@${quotedName(a.name.name)}\` appears twice on rule \`${quotedName(name)}\``, a.name.span));
       annotations[a.name.name] = a.value.value;
     }
     const condition: Node = decl.condition
@@ -157,7 +156,7 @@ export function checkPolicy(ast: PolicyFile): CheckResult {
   const testNames = new Set<string>();
   for (const t of ast.tests) {
     // (a name and a key are any text: escaped, they cannot end the diagnostic's line or forge another)
-    if (testNames.has(t.name.value)) diagnostics.push(warning(Codes.duplicateTest, `test \`${escapeControls(t.name.value)}\` is declared twice`, t.name.span));
+    if (testNames.has(t.name.value)) diagnostics.push(warning(Codes.duplicateTest, `test \`${quotedName(t.name.value)}\` is declared twice`, t.name.span));
     testNames.add(t.name.value);
     tests.push({
       name: t.name.value,
@@ -191,7 +190,7 @@ function checkExpectation(e: Expectation, ruleNames: ReadonlySet<string>, diagno
   const names = (ids: readonly Identifier[] | undefined) => {
     if (!ids) return undefined;
     for (const id of ids)
-      if (!ruleNames.has(id.name)) diagnostics.push(error(Codes.unknownTestRule, `this policy has no rule \`${id.name}\``, id.span));
+      if (!ruleNames.has(id.name)) diagnostics.push(error(Codes.unknownTestRule, `this policy has no rule \`${quotedName(id.name)}\``, id.span));
     return ids.map((id) => id.name);
   };
   return { decision: e.decision, by: names(e.by), errors: names(e.errors), invalid: e.invalid };
@@ -203,7 +202,7 @@ export function dataToJs(v: DataValue, diagnostics: Diagnostic[]): unknown {
     case "DataObject": {
       const out: Record<string, unknown> = {};
       for (const e of v.entries) {
-        if (Object.hasOwn(out, e.key)) diagnostics.push(error(Codes.badTestValue, `key \`${escapeControls(e.key)}\` appears twice`, e.keySpan));
+        if (Object.hasOwn(out, e.key)) diagnostics.push(error(Codes.badTestValue, `key \`${quotedName(e.key)}\` appears twice`, e.keySpan));
         // defineProperty, so that a key such as `__proto__` is an own field like JSON.parse makes it
         Object.defineProperty(out, e.key, { value: dataToJs(e.value, diagnostics), enumerable: true, writable: true, configurable: true });
       }

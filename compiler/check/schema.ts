@@ -4,7 +4,7 @@
 // nested too deep for the manifest that records them.
 
 import type { FieldDecl, InputDecl, TypeExpr } from "../syntax/ast.js";
-import { type Diagnostic, error } from "../diagnostics.js";
+import { type Diagnostic, error, quotedName } from "../diagnostics.js";
 import { DEFAULT_LIST_MAX, DEFAULT_MAP_MAX, DEFAULT_STRING_MAX, type RecordType, type SchemaType } from "../../runtime/schema.js";
 import { Codes } from "./codes.js";
 import { didYouMean } from "./suggest.js";
@@ -92,7 +92,7 @@ function tooDeepForManifest(schema: RecordType, input: InputDecl): Diagnostic | 
   if (!deepest) return undefined;
   return error(
     Codes.schemaTooDeep,
-    `the input block nests too deep for the policy's manifest: \`${deepest.name}\` takes ${deepest.depth} levels of its JSON, more than the ${MAX_DEPTH} its canonical form allows (${MANIFEST_LEVELS_AROUND_FIELDS} around a top-level field, 3 for each record, 1 for each list or map, 2 for a string and 1 for an int or bool)`,
+    `the input block nests too deep for the policy's manifest: \`${quotedName(deepest.name)}\` takes ${deepest.depth} levels of its JSON, more than the ${MAX_DEPTH} its canonical form allows (${MANIFEST_LEVELS_AROUND_FIELDS} around a top-level field, 3 for each record, 1 for each list or map, 2 for a string and 1 for an int or bool)`,
     input.span,
     `nest fewer records: at most ${Math.floor((MAX_DEPTH - MANIFEST_LEVELS_AROUND_FIELDS - 2) / 3)} inside a top-level field, fewer with lists and maps among them`,
   );
@@ -112,7 +112,7 @@ function tooManyValues(schema: RecordType, input: InputDecl): Diagnostic | undef
   for (const f of schema.fields) if (largestRequestValues(f.type) > largestRequestValues(largest.type)) largest = f;
   return error(
     Codes.requestTooLarge,
-    `the largest request this input block allows holds ${count(total)} values (every list and map full, every optional field present), more than the ${count(MAX_SNAPSHOT_VALUES)} a request may hold; \`${largest.name}\` alone holds ${count(largestRequestValues(largest.type))}`,
+    `the largest request this input block allows holds ${count(total)} values (every list and map full, every optional field present), more than the ${count(MAX_SNAPSHOT_VALUES)} a request may hold; \`${quotedName(largest.name)}\` alone holds ${count(largestRequestValues(largest.type))}`,
     input.span,
     "lower the `max` bounds of the largest lists and maps (a value is a record, list, map, bool, int or string; a list of N ints holds N + 1)",
   );
@@ -128,7 +128,7 @@ function topLevelNameProblem(f: FieldDecl): Diagnostic | undefined {
   if (isIdentName(name)) return undefined;
   return error(
     Codes.reservedName,
-    `top-level field \`${name}\` could never be read: a condition reads a top-level field by its bare name, and \`${name}\` is a reserved word`,
+    `top-level field \`${quotedName(name)}\` could never be read: a condition reads a top-level field by its bare name, and \`${quotedName(name)}\` is a reserved word`,
     f.name.span,
     `rename it (the request's key changes with it), or nest it in a record and read it after \`.\` (\`meta: { ${name}: ... }\`, read as \`meta.${name}\`)`,
   );
@@ -139,7 +139,7 @@ function resolveRecord(fields: readonly FieldDecl[], diagnostics: Diagnostic[]):
   const out: { name: string; type: SchemaType; optional: boolean }[] = [];
   for (const f of fields) {
     if (seen.has(f.name.name)) {
-      diagnostics.push(error(Codes.duplicateField, `field \`${f.name.name}\` is declared twice`, f.name.span));
+      diagnostics.push(error(Codes.duplicateField, `field \`${quotedName(f.name.name)}\` is declared twice`, f.name.span));
       continue;
     }
     seen.add(f.name.name);
@@ -166,10 +166,10 @@ export function resolveType(t: TypeExpr, diagnostics: Diagnostic[]): SchemaType 
         return { kind: t.name };
       }
       const unsupported = UNSUPPORTED_TYPES.get(t.name);
-      if (unsupported) diagnostics.push(error(Codes.unsupported, `type \`${t.name}\` is outside Writ's subset: ${unsupported}`, t.span));
+      if (unsupported) diagnostics.push(error(Codes.unsupported, `type \`${quotedName(t.name)}\` is outside Writ's subset: ${unsupported}`, t.span));
       else
         diagnostics.push(
-          error(Codes.unknownType, `unknown type \`${t.name}\``, t.span, didYouMean(t.name, ["bool", "int", "string", "list", "map"]) ?? "types are bool, int, string, list<T>, map<string, T> and records { ... }"),
+          error(Codes.unknownType, `unknown type \`${quotedName(t.name)}\``, t.span, didYouMean(t.name, ["bool", "int", "string", "list", "map"]) ?? "types are bool, int, string, list<T>, map<string, T> and records { ... }"),
         );
       return { kind: "bool" };
     }

@@ -1,9 +1,21 @@
 // "did you mean" for misspelt names: the closest candidate within a small edit distance.
 
+import { quotedName } from "../diagnostics.js";
+
+/**
+ * Longest name a suggestion is looked for, or made of: the distance takes time in the product of the
+ * two lengths, and two names of a megabyte (a policy may be 4 MiB) would take hours. No one misspells
+ * a name that long by a few characters.
+ */
+export const MAX_SUGGESTED_NAME = 256;
+
 export function closest(name: string, candidates: Iterable<string>): string | undefined {
+  if (name.length > MAX_SUGGESTED_NAME) return undefined;
   let best: string | undefined;
   let bestDistance = Math.max(1, Math.floor(name.length / 3)) + 1;
   for (const c of candidates) {
+    // the distance is at least the difference in length: nothing to compute when that is too far
+    if (c.length > MAX_SUGGESTED_NAME || Math.abs(c.length - name.length) >= bestDistance) continue;
     const d = editDistance(name, c);
     if (d < bestDistance) {
       best = c;
@@ -29,5 +41,5 @@ function editDistance(a: string, b: string): number {
 
 export function didYouMean(name: string, candidates: Iterable<string>): string | undefined {
   const c = closest(name, candidates);
-  return c === undefined ? undefined : `did you mean \`${c}\`?`;
+  return c === undefined ? undefined : `did you mean \`${quotedName(c)}\`?`;
 }

@@ -2,11 +2,13 @@
 // produced a diagnostic (it unifies with everything, so one mistake gives one message).
 
 import type { IRType } from "../ir/ir.js";
+import { MAX_LISTED_NAMES, quotedName } from "../diagnostics.js";
 import type { SchemaType } from "../../runtime/schema.js";
 
 export type CheckType = IRType | { readonly kind: "error" };
 export const ERROR_TYPE: CheckType = Object.freeze({ kind: "error" });
 
+/** A type as messages write it (`list<{ a: int }>`). */
 export function typeToString(t: CheckType): string {
   switch (t.kind) {
     case "bool":
@@ -17,8 +19,12 @@ export function typeToString(t: CheckType): string {
       return `list<${typeToString(t.element)}>`;
     case "map":
       return `map<string, ${typeToString(t.value)}>`;
-    case "record":
-      return `{ ${t.fields.map((f) => `${f.name}${f.optional ? "?" : ""}: ${typeToString(f.type)}`).join(", ")} }`;
+    case "record": {
+      // as a message shows it: each field's name quoted (cut), at most MAX_LISTED_NAMES fields
+      const shown = t.fields.slice(0, MAX_LISTED_NAMES).map((f) => `${quotedName(f.name)}${f.optional ? "?" : ""}: ${typeToString(f.type)}`);
+      if (t.fields.length > MAX_LISTED_NAMES) shown.push(`… ${(t.fields.length - MAX_LISTED_NAMES).toLocaleString("en-US")} more`);
+      return `{ ${shown.join(", ")} }`;
+    }
     case "never":
       return "never";
     case "error":

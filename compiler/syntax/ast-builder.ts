@@ -4,7 +4,7 @@
 // ErrorExpr, a declaration without its name is dropped (its syntax error is already reported).
 
 import type { CstNode, IToken } from "chevrotain";
-import { error, type Diagnostic } from "../diagnostics.js";
+import { error, quotedName, type Diagnostic } from "../diagnostics.js";
 import type { Span } from "../source.js";
 import type * as A from "./ast.js";
 import { W } from "./diagnostic-codes.js";
@@ -159,7 +159,7 @@ export class AstBuilder {
       return { kind: "MapTypeExpr", key: args[0]!, value: args[1]!, max, span };
     }
     if (hasArgs) {
-      this.report(W.BadTypeArguments, `\`${name}\` takes no type arguments`, span);
+      this.report(W.BadTypeArguments, `\`${quotedName(name)}\` takes no type arguments`, span);
       return undefined;
     }
     return { kind: "PrimitiveTypeExpr", name, max, span };

@@ -58,3 +58,68 @@ describe("mismatch messages", () => {
     expect(r.diagnostics.map((d) => d.message)).toEqual(["an index must be an int or a string, but this is `bool`"]);
   });
 });
+
+describe("names in messages", () => {
+  // (19 such names in one policy: at most 4 MiB of text is parsed)
+  const long = (c: string) => c.repeat(150_000);
+  const shown = (c: string) => `${c.repeat(79)}…`;
+
+  it("are cut at 80 characters, however long the name: a name of 150,000 characters makes no message as long", async () => {
+    const [a, b, f, t] = [long("a"), long("b"), long("f"), long("t")];
+    const text = [
+      `policy "${long("p")}" version "1"`,
+      `input { r: { x: int }, ${f}: int, ${f}: int, v: ${t} }`,
+      `let ${a} = 1`,
+      `let ${a} = 2`,
+      `@${a}("1")`,
+      `@${a}("2")`,
+      `permit ${b} when ${b} == 1 || r.${b} == 1 || ${b}(1) || has(r.${b})`,
+      `permit ${b}`,
+      `test "${long("n")}" { input { ${a}: 1, ${a}: 2 } expect allow by [${long("c")}] }`,
+      `test "${long("n")}" { input {} expect deny }`,
+    ].join("\n");
+    const r = await compilePolicy(text, { stopAfter: "check" });
+    const said = r.diagnostics.map((d) => `${d.code} ${d.message} ${d.help ?? ""}`);
+    expect(said.every((m) => m.length < 400), said.map((m) => m.length).join(" ")).toBe(true);
+    const codes = r.diagnostics.map((d) => d.code);
+    for (const code of ["W0208", "W0202", "W0301", "W0203", "W0206", "W0204", "W0205", "W0309", "W0601", "W0602", "W0603"]) expect(codes).toContain(code);
+    const message = (code: string) => r.diagnostics.find((d) => d.code === code)!.message;
+    expect(message("W0204")).toBe(`unknown name \`${shown("b")}\``);
+    expect(message("W0205")).toBe(`no field \`${shown("b")}\` in \`r\``);
+    expect(message("W0309")).toBe(`unknown function \`${shown("b")}\``);
+    expect(message("W0301")).toBe(`unknown type \`${shown("t")}\``);
+    expect(message("W0206")).toBe(`annotation \`@${shown("a")}\` appears twice on rule \`${shown("b")}\``);
+    expect(message("W0208")).toMatch(new RegExp(`^policy name \`${shown("p")}\` cannot name`));
+  });
+
+  it("are cut in the costliest rule's name (W0503) too", async () => {
+    const r = await compilePolicy(`policy "p" version "1"\ninput { l: list<int>(1000) }\npermit ${long("r")} when l.all(x, l.all(y, l.all(z, x == y)))\n`, { stopAfter: "cost" });
+    expect(r.diagnostics.map((d) => d.message)).toEqual([expect.stringMatching(new RegExp(`rule \`${shown("r")}\` alone costs`))]);
+  });
+
+  it("list at most ten names in scope or fields, then how many more", async () => {
+    const fields = Array.from({ length: 25 }, (_, i) => `f${i}: int`).join(", ");
+    const r = await compilePolicy(`policy "p" version "1"\ninput { r: { ${fields} }, ${fields} }\npermit p when zzzzzz == 1 || r.zzzzzz == 1\n`, { stopAfter: "check" });
+    const fieldsFrom = (n: number) => Array.from({ length: n }, (_, i) => `\`f${i}\``).join(", ");
+    expect(r.diagnostics.map((d) => d.help)).toEqual([`names in scope: \`r\`, ${fieldsFrom(9)} and 16 more`, `its fields are ${fieldsFrom(10)} and 15 more`]);
+  });
+
+  it("are cut in a record's type too, which shows ten fields, then how many more", async () => {
+    const fields = Array.from({ length: 25 }, (_, i) => `f${i}: int`).join(", ");
+    const r = await compilePolicy(`policy "p" version "1"\ninput { r: { ${long("x")}: int }, s: { ${fields} } }\npermit p when r || s\n`, { stopAfter: "check" });
+    const ten = Array.from({ length: 10 }, (_, i) => `f${i}: int`).join(", ");
+    expect(r.diagnostics.map((d) => d.message)).toEqual([`no overload of \`||\` for (\`{ ${shown("x")}: int }\`, \`{ ${ten}, … 15 more }\`)`]);
+  });
+
+  it("escape what would end the line or change how it displays, in a quoted field name", async () => {
+    const r = await compilePolicy('policy "p" version "1"\ninput { r: { x: int } }\npermit p when r.`a\u001b[2Kb\u202e` == 1\n', { stopAfter: "check" });
+    expect(r.diagnostics.map((d) => d.message)).toEqual(["no field `a\\u001b[2Kb\\u202e` in `r`"]);
+  });
+
+  it("look for no suggestion among names too long to be misspelt: two names of 200,000 characters take no time", async () => {
+    const t0 = performance.now();
+    const r = await compilePolicy(`policy "p" version "1"\ninput { ${"x".repeat(200_000)}: int }\npermit p when ${"x".repeat(199_999)}y == 1\n`, { stopAfter: "check" });
+    expect(r.diagnostics.map((d) => d.code)).toEqual(["W0204"]);
+    expect(performance.now() - t0).toBeLessThan(5_000);
+  });
+});
