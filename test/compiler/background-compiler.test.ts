@@ -245,7 +245,7 @@ describe("the background compiler", () => {
       const received = new Promise<unknown>((resolve) => port2.once("message", resolve));
       const unclonable = { bundle: undefined, diagnostics: [{ message: () => "a function" }] } as unknown as WorkerModule.CompiledInWorker;
       worker.sendReply(port1, { id: 7, ok: true, result: unclonable });
-      expect(await received).toEqual({ id: 7, ok: false, message: expect.stringMatching(/^the compile's result could not be sent from the worker: .*could not be cloned/) as unknown as string });
+      expect(await received).toEqual({ id: 7, ok: false, message: expect.stringMatching(/^the compile's result could not be sent from the worker: .*could not be cloned/) as unknown as string, error: "Error" });
     } finally {
       port1.close();
       port2.close();
