@@ -7,7 +7,7 @@ import { type Diagnostic, error, quotedName, warning } from "../diagnostics.js";
 import type { Span } from "../source.js";
 import type { IRPolicy, IRRule, IRType, Node } from "../ir/ir.js";
 import { evaluateNode, Err } from "../ir/interp.js";
-import { constantCost, DEFAULT_COST_BUDGET, formatCost, valueSizeOver, within } from "../ir/cost.js";
+import { constantCost, DEFAULT_COST_BUDGET, formatCost, valueSize, within } from "../ir/cost.js";
 import { childrenOf } from "../ir/children.js";
 import type { RecordType } from "../../runtime/schema.js";
 import { isPolicyName } from "../../runtime/manifest.js";
@@ -51,6 +51,18 @@ export const MAX_CONSTANT_COST = DEFAULT_COST_BUDGET;
  */
 export const MAX_CONSTANT_SIZE = 4_000_000;
 /**
+ * Most steps the constants of one policy may take together. Each within MAX_CONSTANT_COST, a
+ * hundred constants took minutes, and the compiler keeps every value: it ran out of memory (V8
+ * aborts the process). Three constants at their limit take a few seconds.
+ */
+export const MAX_CONSTANTS_COST = 20_000_000;
+/**
+ * Most elements and bytes the constants of one policy may hold together: the compiler keeps each
+ * value until the policy is compiled, and an element takes up to about a hundred bytes there (a
+ * list or a map of one element, as V8 allocates it), so this is about 600 MB at most.
+ */
+export const MAX_CONSTANTS_SIZE = 5_000_000;
+/**
  * Most rules in one policy: 10,000 compile in about 10 s (730 MB); 50,000 took 106 s and 4.8 GB,
  * and the optimiser (binaryen, whose memory V8's heap limits do not cover) then aborted.
  */
@@ -84,6 +96,8 @@ export function checkPolicy(ast: PolicyFile): CheckResult {
   ast.lets.forEach((decl, i) => {
     if (!declaredAt.has(decl.name.name)) declaredAt.set(decl.name.name, i);
   });
+  // what the constants evaluated so far took and hold; past either limit, no more are evaluated
+  const spent = { steps: 0, size: 0, over: false };
   for (const [index, decl] of ast.lets.entries()) {
     const name = decl.name.name;
     if (constants.has(name) || inputNames.has(name)) {
@@ -110,15 +124,30 @@ export function checkPolicy(ast: PolicyFile): CheckResult {
       diagnostics.push(error(Codes.constantErrors, `constant \`${quotedName(name)}\` is too large to evaluate: it may take ${formatCost(cost)} steps (at most ${formatCost(MAX_CONSTANT_COST)})`, decl.value.span, "build it from smaller parts, or test the request against the parts"));
       continue;
     }
+    // (once the constants together are over a limit, it was reported at the one that went over)
+    if (spent.over) continue;
+    if (!within(spent.steps + cost, MAX_CONSTANTS_COST)) {
+      spent.over = true;
+      diagnostics.push(error(Codes.constantErrors, `constant \`${quotedName(name)}\` brings the steps the policy's constants may take to ${formatCost(spent.steps + cost)}, more than the ${formatCost(MAX_CONSTANTS_COST)} they may take together; the constants after it are not evaluated`, decl.value.span, "build fewer or smaller constants, or test the request against smaller parts"));
+      continue;
+    }
+    spent.steps += cost;
     const value = evaluateNode(checked.node, { kind: "record", fields: new Map() });
     if (value instanceof Err) {
       diagnostics.push(error(Codes.constantErrors, `constant \`${quotedName(name)}\` fails to evaluate: ${value.code.replace(/_/g, " ")}`, decl.value.span));
       continue;
     }
-    if (valueSizeOver(value, MAX_CONSTANT_SIZE)) {
+    const size = valueSize(value, MAX_CONSTANT_SIZE);
+    if (size > MAX_CONSTANT_SIZE) {
       diagnostics.push(error(Codes.constantErrors, `constant \`${quotedName(name)}\` holds more than ${formatCost(MAX_CONSTANT_SIZE)} elements and bytes, the most a module stores for one`, decl.value.span, "build it from smaller parts, or test the request against the parts"));
       continue;
     }
+    if (!within(spent.size + size, MAX_CONSTANTS_SIZE)) {
+      spent.over = true;
+      diagnostics.push(error(Codes.constantErrors, `constant \`${quotedName(name)}\` brings the elements and bytes the policy's constants hold to ${formatCost(spent.size + size)}, more than the ${formatCost(MAX_CONSTANTS_SIZE)} they may hold together; the constants after it are not evaluated`, decl.value.span, "build fewer or smaller constants, or test the request against smaller parts"));
+      continue;
+    }
+    spent.size += size;
     constants.set(name, { value, type: checked.type as IRType });
   }
 

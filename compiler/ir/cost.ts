@@ -244,27 +244,29 @@ export function constantCost(node: Node): { cost: number } {
 }
 
 /**
- * Whether `value` holds more than `limit` elements and bytes: each element, entry and scalar one,
+ * The elements and bytes `value` holds, counted up to `limit`: each element, entry and scalar one,
  * each string its UTF-8 bytes, a part that appears n times n times (as the module's constant pool
- * stores it). Stops counting past the limit, so a value of a billion shared parts is not walked.
+ * stores it). Stops counting past the limit, so a value of a billion shared parts is not walked:
+ * past it, the answer is only some number over the limit.
  */
-export function valueSizeOver(value: Value, limit: number): boolean {
-  let left = limit;
+export function valueSize(value: Value, limit: number): number {
+  let size = 0;
   const visit = (v: Value): boolean => {
-    if (typeof v === "string") left -= Buffer.byteLength(v);
+    if (typeof v === "string") size += Buffer.byteLength(v);
     else if (Array.isArray(v)) {
-      left -= 1;
-      for (const e of v) if (left < 0 || visit(e)) return true;
+      size += 1;
+      for (const e of v) if (size > limit || visit(e)) return true;
     } else if (isMapValue(v)) {
-      left -= 1;
+      size += 1;
       for (const [k, e] of (v as MapValue).entries) {
-        left -= Buffer.byteLength(k);
-        if (left < 0 || visit(e)) return true;
+        size += Buffer.byteLength(k);
+        if (size > limit || visit(e)) return true;
       }
-    } else left -= 1;
-    return left < 0;
+    } else size += 1;
+    return size > limit;
   };
-  return visit(value);
+  visit(value);
+  return size;
 }
 
 /** A cost as people read it: `1,234,567`, or `about 9.6e+81` beyond exact integers. */

@@ -135,6 +135,41 @@ describe("constants, evaluated at compile time", () => {
   });
 });
 
+describe("the constants of a policy, together", () => {
+  const A = `let A = [${Array.from({ length: 100 }, (_, i) => i).join(", ")}]`;
+  const policy = (lets: string[]) => `policy "p" version "1"\ninput { n: int }\n${lets.join("\n")}\npermit p when n > 0\n`;
+
+  it("may take at most 20,000,000 steps: the constant that goes over is refused, and none after it is evaluated", async () => {
+    // each may take about 9 million steps (each alone within its limit), though `exists` stops at
+    // its first element here; a hundred such constants that build lists ran the compiler out of memory
+    const cube = (i: number) => `let B${i} = A.exists(x, A.exists(y, A.exists(z, x + y + z >= ${i})))`;
+    const one = await compilePolicy(policy([A, cube(0)]), { stopAfter: "check" });
+    expect(one.diagnostics).toEqual([]);
+    const text = policy([A, cube(0), cube(1), cube(2), `let Z = 1 / 0`, cube(3)]);
+    const r = await compilePolicy(text, { stopAfter: "check" });
+    expect(r.diagnostics.map((d) => [d.code, d.message.replace(/to [\d,]+,/, "to N,")])).toEqual([
+      ["W0502", "constant `B2` brings the steps the policy's constants may take to N, more than the 20,000,000 they may take together; the constants after it are not evaluated"],
+    ]);
+    expect(text.slice(r.diagnostics[0]!.span.start, r.diagnostics[0]!.span.end)).toMatch(/^A\.exists\(x, .* >= 2\)\)\)$/);
+    const steps = Number(/to ([\d,]+),/.exec(r.diagnostics[0]!.message)![1]!.replace(/,/g, ""));
+    expect(steps).toBeGreaterThan(20_000_000);
+    expect(steps).toBeLessThan(30_000_000);
+  });
+
+  it("may hold at most 5,000,000 elements and bytes", async () => {
+    // S17 is a string of 2^20 bytes; with the strings it is built from, 2^21 - 8 bytes
+    const doubling = Array.from({ length: 17 }, (_, k) => `let S${k + 1} = S${k} + S${k}`);
+    const lets = [`let S0 = "abcdefgh"`, ...doubling, `let D = S17 + S17`, `let E = S17`, `let F = "x"`];
+    const r = await compilePolicy(policy(lets), { stopAfter: "check" });
+    const held = 2 ** 21 - 8 + 2 ** 21 + 2 ** 20;
+    expect(r.diagnostics.map((d) => [d.code, d.message])).toEqual([
+      ["W0502", `constant \`E\` brings the elements and bytes the policy's constants hold to ${held.toLocaleString("en-US")}, more than the 5,000,000 they may hold together; the constants after it are not evaluated`],
+    ]);
+    const within = await compilePolicy(policy(lets.filter((l) => !l.startsWith("let E"))), { stopAfter: "check" });
+    expect(within.diagnostics).toEqual([]);
+  });
+});
+
 describe("costs too large for a number", () => {
   // fifty-odd nested macros over a large list cost more than a double holds (Infinity); around them,
   // a macro over a list that is always empty multiplies that by 0, which is NaN in JavaScript
