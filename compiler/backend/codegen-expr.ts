@@ -15,14 +15,57 @@ import { elementStride, type RecordLayout, type SlotLayout } from "../../runtime
 import type { Analysis } from "./analysis.js";
 import { ConstPool, Helpers, asType, elementAddress, loadElement, storeElement } from "./codegen-values.js";
 import { placeOf, type InputChecks } from "./input-checks.js";
+import { localsOf, MAX_RULE_LOCALS, RuleTooLarge } from "./locals.js";
 
 const SIMPLE = /^(?:[A-Za-z_$][\w$]*|true|false|<(?:i32|i64|usize)>\(?-?\d+\)?|i64\.MIN_VALUE)$/;
+
+
+/**
+ * The locals the elements of a list or map literal share: each element takes those its statements
+ * need, its value is stored, and they are free for the next one. They are declared once, before the
+ * first element, so that their number is that of the largest element, not of the literal.
+ */
+class SharedLocals {
+  /** every one, by name: its type */
+  readonly declared = new Map<string, string>();
+  private readonly free = new Map<string, string[]>();
+  private readonly taken: { readonly name: string; readonly type: string }[] = [];
+
+  take(type: string, fresh: () => string): string {
+    const name = this.free.get(type)?.pop() ?? fresh();
+    this.declared.set(name, type);
+    this.taken.push({ name, type });
+    return name;
+  }
+
+  /** Their declarations, each with the zero of its type (an element assigns it before it reads it). */
+  declarations(): string[] {
+    return [...this.declared].map(([name, type]) => `let ${name}: ${type} = ${type === "bool" ? "false" : "0"};`);
+  }
+
+  /** How many are taken: what `release` gives back to. */
+  mark(): number {
+    return this.taken.length;
+  }
+
+  /** Frees the locals taken since `mark`. */
+  release(mark: number): void {
+    while (this.taken.length > mark) {
+      const { name, type } = this.taken.pop()!;
+      const free = this.free.get(type) ?? [];
+      free.push(name);
+      this.free.set(type, free);
+    }
+  }
+}
 
 export class ExprEmitter {
   private out: string[] = [];
   private depth = 1;
   private counter = 0;
   private readonly env = new Map<number, string>();
+  /** the locals of the literal whose elements are being emitted, if any */
+  private shared: SharedLocals | undefined;
 
   constructor(
     private readonly slots: ReadonlyMap<number, SlotLayout>,
@@ -35,13 +78,18 @@ export class ExprEmitter {
   /** nodes whose value is known to be true where this body runs (see codegen.ts, dispatch on elements) */
   private knownTrue: ReadonlySet<number> = new Set();
 
-  /** Emits a function body: statements, then the returned expression. */
+  /**
+   * Emits a function body: statements, then the returned expression. Throws RuleTooLarge when the
+   * body would have more locals than a rule may (locals.ts).
+   */
   body(node: Node, knownTrue: ReadonlySet<number> = new Set()): { lines: string[]; expr: string } {
     this.out = [];
     this.depth = 1;
     this.knownTrue = knownTrue;
     const expr = this.emit(node);
     this.knownTrue = new Set();
+    const locals = localsOf(this.out, expr);
+    if (locals > MAX_RULE_LOCALS) throw new RuleTooLarge(node, locals);
     return { lines: this.out, expr };
   }
 
@@ -70,6 +118,11 @@ export class ExprEmitter {
   }
 
   private temp(type: string, expr: string): string {
+    if (this.shared) {
+      const name = this.shared.take(type, () => this.fresh("t"));
+      this.line(`${name} = ${expr};`);
+      return name;
+    }
     const name = this.fresh("t");
     this.line(`let ${name}: ${type} = ${expr};`);
     return name;
@@ -78,6 +131,40 @@ export class ExprEmitter {
   /** Binds an expression used more than once to a local. */
   private simple(type: string, expr: string): string {
     return SIMPLE.test(expr) ? expr : this.temp(type, expr);
+  }
+
+  /**
+   * Emits the elements of a literal (`each` stores one) with the locals they need shared between
+   * them (SharedLocals), declared before the first. A literal of 9,000 elements computed from the
+   * request, each bound to locals of its own, made a function of 18,000 locals: binaryen's
+   * optimiser took six minutes and 4.5 GB over it and crashed, and unoptimised it took more stack
+   * than the profile allows. A literal inside an element shares the outer literal's locals.
+   */
+  private elements(count: number, each: (i: number) => void): void {
+    if (this.shared) {
+      for (let i = 0; i < count; i++) each(i);
+      return;
+    }
+    const shared = new SharedLocals();
+    const saved = this.out;
+    this.out = [];
+    this.shared = shared;
+    try {
+      for (let i = 0; i < count; i++) each(i);
+    } finally {
+      this.shared = undefined;
+    }
+    const lines = this.out;
+    this.out = saved;
+    for (const declaration of shared.declarations()) this.line(declaration);
+    this.put(lines);
+  }
+
+  /** Evaluates `n` and stores its value at `address`; the locals it took are then free. */
+  private storeValue(slot: SlotLayout, address: string, n: Node): void {
+    const mark = this.shared!.mark();
+    this.line(storeElement(slot, address, this.emit(n)));
+    this.shared!.release(mark);
   }
 
   private slot(n: Node): SlotLayout {
@@ -129,10 +216,10 @@ export class ExprEmitter {
       case "list": {
         const s = this.slot(n);
         const el = s.kind === "list" ? s.element : s;
-        const values = n.elements.map((e) => this.simple(asType(el), this.emit(e)));
-        const p = this.temp("usize", `alloc(${4 + values.length * elementStride(el)})`);
-        this.line(`store<i32>(${p}, ${values.length});`);
-        values.forEach((v, i) => this.line(storeElement(el, `${p} + ${4 + i * elementStride(el)}`, v)));
+        const stride = elementStride(el);
+        const p = this.temp("usize", `alloc(${4 + n.elements.length * stride})`);
+        this.line(`store<i32>(${p}, ${n.elements.length});`);
+        this.elements(n.elements.length, (i) => this.storeValue(el, `${p} + ${4 + i * stride}`, n.elements[i]!));
         return p;
       }
       case "map": {
@@ -140,14 +227,13 @@ export class ExprEmitter {
         const val = s.kind === "map" ? s.value : s;
         const entry = 4 + elementStride(val);
         // values are evaluated in source order (errors), stored in key order (code points = UTF-8 bytes)
-        const values = n.entries.map((e) => ({ key: e.key, v: this.simple(asType(val), this.emit(e.value)) }));
-        const sorted = [...values].sort((a, b) => Buffer.compare(Buffer.from(a.key, "utf8"), Buffer.from(b.key, "utf8")));
-        const p = this.temp("usize", `alloc(${4 + sorted.length * entry})`);
-        this.line(`store<i32>(${p}, ${sorted.length});`);
-        sorted.forEach((e, i) => {
-          this.line(`store<i32>(${p} + ${4 + i * entry}, ${this.pool.string(e.key)});`);
-          this.line(storeElement(val, `${p} + ${8 + i * entry}`, e.v));
-        });
+        const order = n.entries.map((e, i) => ({ key: e.key, i })).sort((a, b) => Buffer.compare(Buffer.from(a.key, "utf8"), Buffer.from(b.key, "utf8")));
+        const place = new Array<number>(n.entries.length);
+        order.forEach((e, k) => (place[e.i] = k));
+        const p = this.temp("usize", `alloc(${4 + n.entries.length * entry})`);
+        this.line(`store<i32>(${p}, ${n.entries.length});`);
+        order.forEach((e, k) => this.line(`store<i32>(${p} + ${4 + k * entry}, ${this.pool.string(e.key)});`));
+        this.elements(n.entries.length, (i) => this.storeValue(val, `${p} + ${8 + place[i]! * entry}`, n.entries[i]!.value));
         return p;
       }
       case "comp":
@@ -312,10 +398,12 @@ export class ExprEmitter {
     const el: SlotLayout = isMap ? { kind: "string", rep: "bytes" } : rangeSlot.kind === "list" ? rangeSlot.element : rangeSlot;
     const stride = isMap ? 4 + elementStride((rangeSlot as { value: SlotLayout }).value) : elementStride(el);
     const count = this.temp("i32", `load<i32>(${r})`);
-    const i = this.fresh("i");
-    const v = `v${n.id}`;
+    // in a literal's element, the index and the element are shared locals too (SharedLocals)
+    const shared = this.shared;
+    const i = shared ? shared.take("i32", () => this.fresh("i")) : this.fresh("i");
+    const v = shared ? shared.take(asType(el), () => `v${n.id}`) : `v${n.id}`;
     const elementLoad = isMap ? `load<usize>(${r} + 4 + <usize>(${i} * ${stride}))` : loadElement(el, elementAddress(el, r, i));
-    const head = `for (let ${i} = 0; ${i} < ${count}; ${i}++) {`;
+    const head = shared ? `for (${i} = 0; ${i} < ${count}; ${i}++) {` : `for (let ${i} = 0; ${i} < ${count}; ${i}++) {`;
     this.env.set(n.id, v);
     const pred = n.predicate;
     const predErrs = !!pred && this.analysis.canError(pred);
@@ -325,7 +413,7 @@ export class ExprEmitter {
     const loop = (body: () => void): void => {
       this.line(head);
       this.depth++;
-      this.line(`const ${v}: ${asType(el)} = ${elementLoad};`);
+      this.line(shared ? `${v} = ${elementLoad};` : `const ${v}: ${asType(el)} = ${elementLoad};`);
       body();
       this.depth--;
       this.line("}");

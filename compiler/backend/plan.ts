@@ -12,6 +12,8 @@ import { WASM_ABI_VERSION, type InputLayout } from "../../runtime/wasm/layout.js
 import { arenaBytes } from "./bounds.js";
 import { generateSource, type GeneratedModule } from "./codegen.js";
 import { planLayout } from "./layout.js";
+import { MAX_RULE_LOCALS, RuleTooLarge } from "./locals.js";
+import { Codes } from "../check/codes.js";
 
 /** The most linear memory a decision module may have (constants, input region, arena, results). */
 export const MAX_MEMORY_BYTES = 16 * 1024 * 1024;
@@ -43,8 +45,21 @@ export function planModule(ir: IRPolicy, inputSpan?: Span): ModulePlan {
     if (!within(generated.memoryBytes, MAX_MEMORY_BYTES)) return { layout, memoryPages, diagnostics: [tooMuchMemory(generated, layout, inputSpan ?? span)] };
     return { layout, memoryPages, diagnostics: [], generated };
   } catch (e) {
+    if (e instanceof RuleTooLarge) return { layout, memoryPages: 0, diagnostics: [ruleTooLarge(ir, e)] };
     return { layout, memoryPages: 0, diagnostics: [backendError(e instanceof Error ? (e.stack ?? e.message) : String(e), span)] };
   }
+}
+
+/** W0507, at the rule whose function would have more locals than the stack a module may take allows. */
+function ruleTooLarge(ir: IRPolicy, e: RuleTooLarge): Diagnostic {
+  const rule = ir.rules.find((r) => r.condition === e.node);
+  const span = rule?.span ?? e.node.span;
+  return error(
+    Codes.ruleTooLarge,
+    `rule${rule ? ` \`${rule.name}\`` : ""} is too large for one function of the module: it needs ${e.locals.toLocaleString("en-US")} locals (about one for each value it computes or field it reads), more than the ${MAX_RULE_LOCALS.toLocaleString("en-US")} a rule may have`,
+    span,
+    "split it into rules",
+  );
 }
 
 /** Where a backend diagnostic points: the policy as a whole has no span, its first rule stands for it. */

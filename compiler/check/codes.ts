@@ -30,6 +30,7 @@ export const Codes = {
   tooManyRules: "W0504",
   requestTooLarge: "W0505",
   schemaTooDeep: "W0506",
+  ruleTooLarge: "W0507",
 
   unknownTestRule: "W0601",
   badTestValue: "W0602",

@@ -1,0 +1,49 @@
+// How many locals a rule's function has, counted on the AssemblyScript the backend writes for it,
+// and the most it may have. Each local takes 8 bytes of stack in the profile's frame model
+// (runtime/wasm/frames.ts), and a module whose calls may take more than MAX_STACK_BYTES breaks the
+// profile: a rule that needs that much is refused as too large (W0507), at the rule, before asc runs.
+// Unoptimised, asc gives every declaration a local of its own (a block's locals are not reused), and
+// every call of an inlined support function its parameters and locals besides; optimised, binaryen
+// shares them, so the count bounds both.
+
+import type { Node } from "../ir/ir.js";
+
+/**
+ * Most locals one rule's function may have: 32 KiB of stack, a quarter of what a module's calls may
+ * take (MAX_STACK_BYTES, 128 KiB), the rest left to writ_evaluate, the helpers below the rule and
+ * the operands of every frame. Binaryen's optimiser slows sharply past it: a rule reading a bool
+ * field 4,090 times (a local each) compiled in 19 s, 8,190 times in 158 s and 1.3 GB.
+ */
+export const MAX_RULE_LOCALS = 4096;
+
+/**
+ * The support library's inlined functions (`@inline` in assembly/writ.ts), and the locals a call of
+ * each adds to its caller: its parameters and its own locals. The input checks' `read_checked_N`
+ * (input-checks.ts) hold one.
+ */
+export const INLINED_LOCALS: Readonly<Record<string, number>> = { flag: 1, inString: 5, inList: 6, inRecord: 3 };
+const READ_CHECKED_LOCALS = 1;
+
+const DECLARATION = /^\s*(?:let|const) |\bfor \((?:let|const) /;
+const INLINED_CALL = new RegExp(`\\b(?:(${Object.keys(INLINED_LOCALS).join("|")})|read_checked_\\d+)\\(`, "g");
+
+/** The locals asc gives a function body of these lines (and the expression the function then tests). */
+export function localsOf(lines: readonly string[], expr: string): number {
+  let n = 0;
+  for (const line of [...lines, expr]) {
+    if (DECLARATION.test(line)) n++;
+    for (const m of line.matchAll(INLINED_CALL)) n += m[1] === undefined ? READ_CHECKED_LOCALS : INLINED_LOCALS[m[1]]!;
+  }
+  return n;
+}
+
+/** A body with more than MAX_RULE_LOCALS locals: the planner reports it at its rule (W0507). */
+export class RuleTooLarge extends Error {
+  constructor(
+    readonly node: Node,
+    readonly locals: number,
+  ) {
+    super(`a function of ${locals} locals, more than the ${MAX_RULE_LOCALS} a rule may have`);
+    this.name = "RuleTooLarge";
+  }
+}
