@@ -39,7 +39,7 @@ export function checkCallGraph(g: CallGraph, label: (f: number) => string, add: 
   if (cycles.length > 0) return { depth: 0, stackBytes: 0 };
   const depth = longestChain(g, order);
   if (depth > MAX_CALL_DEPTH)
-    add("acyclic-calls", `the longest call chain is ${depth} functions deep, more than the ${MAX_CALL_DEPTH} the profile allows (engines' call stacks differ; Writ's modules stay under 20)`);
+    add("acyclic-calls", `the longest call chain is ${depth} functions deep, more than the ${MAX_CALL_DEPTH} the profile allows (engines' call stacks differ; Writ's modules take one call for each level of a list or map a rule compares, at most about 100)`);
   const { bytes, path } = heaviestPath(g, order);
   if (bytes > MAX_STACK_BYTES) {
     let largest = path[0]!;

@@ -68,4 +68,29 @@ describe("docs/profile.md's stack figures", () => {
     const number = (text: string): number => Number(text.replace(/,/g, ""));
     expect([await deepest(true), await deepest(false)]).toEqual([number(stated![1]!), number(stated![2]!)]);
   }, 120_000);
+
+  it("give the call chain and the stack of a rule comparing values nested as deep as types nest", async () => {
+    const depth = /a value\s+(\d+)\s+levels deep compared with `==`\s+makes a chain of (\d+) functions unoptimised, (\d+) optimised/.exec(page);
+    const stack = /a value\s+(\d+)\s+levels deep compared with `==`\s+takes ([\d,]+) bytes unoptimised \(([\d,]+) optimised\)/.exec(page);
+    expect(depth, "docs/profile.md no longer states the call depth of deeply nested values in the form this test reads").not.toBeNull();
+    expect(stack, "docs/profile.md no longer states their stack in the form this test reads").not.toBeNull();
+    expect(stack![1]).toBe(depth![1]);
+    let t = "int";
+    for (let i = 0; i < Number(depth![1]); i++) t = i % 2 ? `list<${t}>(1)` : `map<string(4), ${t}>(1)`;
+    const text = `policy "deep" version "1.0.0"\ninput { a: ${t}, b: ${t} }\npermit p when a == b\n`;
+    const measured = [];
+    for (const optimize of [false, true]) {
+      const result = await compilePolicy(text, { optimize });
+      const checked = result.bundle && validateProfile(result.bundle.module);
+      if (!checked?.ok) throw new Error("the nested comparison did not compile to a valid module");
+      measured.push(checked.info.callDepth, checked.info.stackBytes);
+    }
+    const number = (text: string): number => Number(text.replace(/,/g, ""));
+    expect(measured).toEqual([number(depth![2]!), number(stack![2]!), number(depth![3]!), number(stack![3]!)]);
+    // one level more is refused by the parser (W0104): no type nests deeper
+    let deeper = t;
+    deeper = Number(depth![1]) % 2 ? `list<${deeper}>(1)` : `map<string(4), ${deeper}>(1)`;
+    const refused = await compilePolicy(`policy "deep" version "1.0.0"\ninput { a: ${deeper} }\npermit p when size(a) == 1\n`, { stopAfter: "parse" });
+    expect(refused.diagnostics.map((d) => d.code)).toEqual(["W0104"]);
+  }, 120_000);
 });
