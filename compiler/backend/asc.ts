@@ -218,19 +218,71 @@ export class AscCrashed extends Error {
 /**
  * The phase and error of asc's crash banner (`▌ Whoops, the AssemblyScript compiler has crashed
  * during compile :-(` … `▌ RangeError: Maximum call stack size exceeded`): `during compile:
- * RangeError: …`, or undefined when the text is not that banner.
+ * RangeError: …`, or undefined when the text is not that banner. What asc caught had no stack when
+ * the banner says `There is no stack trace` and then `> undefined`: that is said in words.
  */
-function crashCause(banner: string): string | undefined {
+export function crashCause(banner: string): string | undefined {
   const lines = banner
     .replace(/\u001b\[[0-9;]*m/g, "")
     .split("\n")
     .map((l) => l.replace(/^\s*\u258c\s?/, "").trim())
     .filter((l) => l.length > 0);
   const phase = /crashed (during [\w ()]+?) :-\(/.exec(banner)?.[1];
+  if (phase === undefined) return undefined;
   const hint = lines.findIndex((l) => l.startsWith("Here is the stack trace") || l.startsWith("There is no stack trace"));
   const error = hint >= 0 ? lines[hint + 1]?.replace(/^> /, "") : undefined;
-  if (phase === undefined) return undefined;
-  return error === undefined ? phase : `${phase}: ${error}`;
+  if (error === undefined || error === "undefined") return `${phase}: it threw a value with neither a message nor a stack trace`;
+  return `${phase}: ${error}`;
+}
+
+/** What explainBinaryenExceptions needs of a binaryen module (asc's, as asc hands it to a transform). */
+interface BinaryenExceptions {
+  parseText(text: string): unknown;
+  getExceptionMessage(thrown: unknown): unknown;
+}
+
+/** Binaryen modules whose C++ exceptions have been given a `stack` (explainBinaryenExceptions). */
+const explained = new WeakSet<object>();
+
+/**
+ * Binaryen's C++ exceptions (std::bad_alloc when its memory runs out, std::runtime_error for its
+ * fatal errors) reach JavaScript as objects of a class of its own, with no message and no stack, and
+ * asc's crash banner then says `> undefined`: a rule whose function binaryen's optimiser ran out of
+ * memory on failed as "crashed during optimize: undefined". This gives that class a `stack` saying
+ * what was thrown, as binaryen's getExceptionMessage reads it ("std::bad_alloc: std::bad_alloc"),
+ * which the banner then shows. The class is found by catching one: parsing a text that is no module.
+ * Never throws; a binaryen without these functions is left as it is.
+ */
+export function explainBinaryenExceptions(binaryen: unknown): void {
+  if (typeof binaryen !== "object" || binaryen === null || explained.has(binaryen)) return;
+  explained.add(binaryen);
+  const b = binaryen as Partial<BinaryenExceptions>;
+  if (typeof b.parseText !== "function" || typeof b.getExceptionMessage !== "function") return;
+  let sample: unknown;
+  try {
+    b.parseText("(");
+  } catch (e) {
+    sample = e;
+  }
+  if (typeof sample !== "object" || sample === null || sample instanceof Error) return;
+  const proto: unknown = Object.getPrototypeOf(sample);
+  if (typeof proto !== "object" || proto === null || proto === Object.prototype || Object.hasOwn(proto, "stack")) return;
+  const describe = (thrown: unknown): string | undefined => {
+    try {
+      const read = b.getExceptionMessage!(thrown);
+      if (!Array.isArray(read) || typeof read[0] !== "string") return undefined;
+      const message = typeof read[1] === "string" ? read[1].trim() : "";
+      return message === "" || message === read[0] ? read[0] : `${read[0]}: ${message}`;
+    } catch {
+      return undefined;
+    }
+  };
+  Object.defineProperty(proto, "stack", {
+    configurable: true,
+    get(this: unknown) {
+      return describe(this);
+    },
+  });
 }
 
 let trapping = 0;
@@ -308,6 +360,14 @@ async function runAsc(pending: Promise<ModuleInput | undefined>, opts: ModuleOpt
     "--runPasses",
     "remove-unused-module-elements",
   ];
+  // a class: asc sets `binaryen`, its own binaryen module, on the prototype of a transform class
+  class Hooks {
+    declare readonly binaryen: unknown;
+    afterInitialize(program: { options: { initialMemory: number; maximumMemory: number } }): void {
+      explainBinaryenExceptions(this.binaryen);
+      if (input) program.options.initialMemory = program.options.maximumMemory = input.memoryPages;
+    }
+  }
   const stderr = asc.createMemoryStream();
   let result;
   try {
@@ -325,13 +385,7 @@ async function runAsc(pending: Promise<ModuleInput | undefined>, opts: ModuleOpt
       outputs[name] = contents;
     },
     listFiles: () => [],
-    transforms: [
-      {
-        afterInitialize(program: { options: { initialMemory: number; maximumMemory: number } }) {
-          if (input) program.options.initialMemory = program.options.maximumMemory = input.memoryPages;
-        },
-      } as unknown as import("assemblyscript/asc").Transform,
-    ],
+    transforms: [Hooks as unknown as import("assemblyscript/asc").Transform],
     }));
   } catch (e) {
     if (e instanceof AscCrashed) return { error: `${e.message}\n${stderr.toString()}` };

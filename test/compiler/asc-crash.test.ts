@@ -7,27 +7,46 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { AscCrashed, trappingAscExit } from "../../compiler/backend/asc.js";
+import { AscCrashed, explainBinaryenExceptions, loadAsc, trappingAscExit } from "../../compiler/backend/asc.js";
+import { compilePolicy } from "../../compiler/driver.js";
 import { tempDir } from "../support/temp-dir.js";
 
 /** A module at …/assemblyscript/dist/asc.js whose `crash` exits as asc's crash handler does. */
-function fakeAsc(): string {
+function fakeAsc(banner = compileBanner()): string {
   const dir = join(tempDir("asc-crash"), "assemblyscript", "dist");
   mkdirSync(dir, { recursive: true });
   const file = join(dir, "asc.js");
-  // the banner as asc.js prints it: console.error, a coloured bar before every line, then exit(1)
-  const banner = [
-    "",
-    "\\u001b[91m\\u258c \\u001b[0mWhoops, the AssemblyScript compiler has crashed during compile :-(",
-    "\\u001b[91m\\u258c \\u001b[0m",
-    "\\u001b[91m\\u258c \\u001b[0mHere is the stack trace hinting at the problem, perhaps it's useful?",
-    "\\u001b[91m\\u258c \\u001b[0m",
-    "\\u001b[91m\\u258c \\u001b[0mRangeError: Maximum call stack size exceeded",
-    "\\u001b[91m\\u258c \\u001b[0m    at Compiler.compileExpression (asc.js:1:1)",
-    "\\u001b[91m\\u258c \\u001b[0mplease let us know: https://github.com/AssemblyScript/assemblyscript/issues",
-  ].join("\\n");
   writeFileSync(file, `export async function crash() { await null; console.error("${banner}"); process.exit(1); }\n`);
   return pathToFileURL(file).href;
+}
+
+/** The banner as asc.js prints it (console.error, a coloured bar before every line), escaped for a string literal. */
+function bannerOf(lines: string[]): string {
+  return ["", ...lines.map((l) => `\\u001b[91m\\u258c \\u001b[0m${l}`)].join("\\n");
+}
+
+function compileBanner(): string {
+  return bannerOf([
+    "Whoops, the AssemblyScript compiler has crashed during compile :-(",
+    "",
+    "Here is the stack trace hinting at the problem, perhaps it's useful?",
+    "",
+    "RangeError: Maximum call stack size exceeded",
+    "    at Compiler.compileExpression (asc.js:1:1)",
+    "please let us know: https://github.com/AssemblyScript/assemblyscript/issues",
+  ]);
+}
+
+/** What asc prints when what it caught has no stack: a C++ exception of binaryen's, as binaryen throws it. */
+function noStackBanner(): string {
+  return bannerOf([
+    "Whoops, the AssemblyScript compiler has crashed during optimize :-(",
+    "",
+    "There is no stack trace. Perhaps a Binaryen exception above / in console?",
+    "",
+    "> undefined",
+    "please let us know: https://github.com/AssemblyScript/assemblyscript/issues",
+  ]);
 }
 
 describe("an asc crash in this thread", () => {
@@ -71,6 +90,60 @@ describe("an asc crash in this thread", () => {
     await first;
     expect(process.exit).toBe(exit);
   });
+
+  it("says so when what asc caught had no stack, never `undefined`", async () => {
+    const { crash } = (await import(fakeAsc(noStackBanner()))) as { crash: () => Promise<void> };
+    const thrown = await trappingAscExit(() => crash()).catch((e: unknown) => e);
+    expect(thrown).toBeInstanceOf(AscCrashed);
+    expect((thrown as Error).message).toBe(
+      "the AssemblyScript compiler crashed during optimize: it threw a value with neither a message nor a stack trace (it asked to exit with code 1)",
+    );
+  });
+
+  it("has binaryen's exceptions explained by every compile", async () => {
+    // (before any other test here explains them: asc's binaryen is the one this file imports)
+    const binaryen = ((await import("binaryen")) as { default: { parseText(text: string): unknown } }).default;
+    const parse = (): unknown => {
+      try {
+        binaryen.parseText("(");
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    };
+    const before = parse() as { stack?: unknown };
+    expect(before).toBeDefined();
+    expect(before.stack).toBeUndefined();
+    const r = await compilePolicy(`policy "p" version "1"\ninput { n: int }\npermit p when n > 0\n`, { optimize: false });
+    expect(r.diagnostics).toEqual([]);
+    expect((parse() as { stack?: unknown }).stack).toMatch(/^std::runtime_error: Fatal: /);
+  }, 60_000);
+
+  it("names the C++ exception binaryen threw (its type and message), given binaryen's exceptions explained", async () => {
+    // binaryen's fatal error for a pass it does not know: a std::runtime_error, thrown into asc as
+    // an object with no stack, which asc's banner showed as `> undefined`
+    const asc = await loadAsc();
+    class Hooks {
+      declare readonly binaryen: unknown; // set by asc on a transform class's prototype
+      afterInitialize(): void {
+        explainBinaryenExceptions(this.binaryen);
+      }
+    }
+    const run = () =>
+      asc.main(["m.ts", "--outFile", "m.wasm", "--runtime", "stub", "--runPasses", "no-such-pass"], {
+        stdout: asc.createMemoryStream(),
+        stderr: asc.createMemoryStream(),
+        readFile: async (name: string) => (name === "m.ts" ? "export function f(): i32 { return 1; }" : null),
+        writeFile: () => undefined,
+        listFiles: () => [],
+        transforms: [Hooks as unknown as import("assemblyscript/asc").Transform],
+      });
+    const thrown = await trappingAscExit(run).catch((e: unknown) => e);
+    expect(thrown).toBeInstanceOf(AscCrashed);
+    expect((thrown as Error).message).toBe(
+      "the AssemblyScript compiler crashed during runPasses: std::runtime_error: Fatal: Could not find pass: no-such-pass (it asked to exit with code 1)",
+    );
+  }, 60_000);
 
   it("lets an exit asked for by anything else through", async () => {
     const exit = process.exit;
