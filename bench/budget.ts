@@ -8,7 +8,7 @@
 
 import { compilePolicy } from "../compiler/driver.js";
 import { createInterpreter } from "../compiler/ir/interp.js";
-import { DEFAULT_COST_BUDGET } from "../compiler/ir/cost.js";
+import { DEFAULT_COST_BUDGET, MAX_COST_BUDGET } from "../compiler/ir/cost.js";
 import { isMainModule } from "../compiler/main-module.js";
 import { loadPolicy } from "../runtime/policy.js";
 import { waitForQuietHost } from "./host-probe.js";
@@ -82,7 +82,7 @@ export function shapePolicy(shape: BudgetShape, n: number): string {
  * checker refuses (a request of more than 1,000,000 values, W0505).
  */
 export async function shapeCost(shape: BudgetShape, n: number): Promise<number> {
-  return (await compilePolicy(shapePolicy(shape, n), { stopAfter: "cost", maxCost: Number.MAX_VALUE })).costBound ?? Infinity;
+  return (await compilePolicy(shapePolicy(shape, n), { stopAfter: "cost", maxCost: MAX_COST_BUDGET })).costBound ?? Infinity;
 }
 
 /** The largest size whose cost is within the default budget (a binary search on the compiler's bound). */
