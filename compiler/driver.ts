@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { type Diagnostic, error, hasErrors, quotedName, sortDiagnostics } from "./diagnostics.js";
 import { lineColIndex, type SourceFile } from "./source.js";
-import type { PolicyFile } from "./syntax/ast.js";
+import type { InputDecl, PolicyFile } from "./syntax/ast.js";
 import { parsePolicy, W } from "./syntax/index.js";
 import { checkPolicy, type CheckedPolicy } from "./check/policy.js";
 import { DEFAULT_COST_BUDGET, formatCost, ruleCosts, within } from "./ir/cost.js";
@@ -20,6 +20,7 @@ import { digestPair, sha3_512Hex } from "../runtime/crypto/digest.js";
 import { ABI_VERSION, MANIFEST_FORMAT, type Bundle, type Manifest } from "../runtime/manifest.js";
 import { Codes } from "./check/codes.js";
 import { checkSource, readCompileOptions, type CompileOptions, type Stage } from "./options.js";
+import type { CheckedOnce } from "./backend/input-checks.js";
 
 export { STAGES, type Stage, type CompileOptions } from "./options.js";
 
@@ -99,27 +100,22 @@ export async function compilePolicy(given: string, givenOptions: CompileOptions 
 
   // a whole number from 1 to MAX_COST_BUDGET (readCompileOptions): the cost bound below it is one too
   const budget = options.maxCost ?? DEFAULT_COST_BUDGET;
-  const costs = time("cost", () => ruleCosts(policy.ir));
-  const costBound = costs.reduce((sum, c) => sum + c, 0);
+  // loaded on first use: parsing and checking never pay for the backend's modules. The cost bound
+  // counts the module's checks of the request, which follow its input layout (docs/abi.md)
+  const { planInput, planModule } = await import("./backend/plan.js");
+  const { costs, input } = time("cost", () => ({ costs: ruleCosts(policy.ir), input: planInput(policy.ir) }));
+  if ("diagnostic" in input) {
+    diagnostics.push(input.diagnostic);
+    return done({ ast: parsed.ast, checked: policy, ir: policy.ir });
+  }
+  const costBound = costs.reduce((sum, c) => sum + c, 0) + input.checks.reduce((sum, c) => sum + c.work, 0);
   if (!within(costBound, budget)) {
-    // point at the costliest rule: that is where the bounds multiply
-    const worst = costs.indexOf(Math.max(...costs));
-    const rule = policy.ir.rules[worst]!;
-    diagnostics.push(
-      error(
-        Codes.costOverBudget,
-        `worst-case cost ${formatCost(costBound)} is over the budget of ${formatCost(budget)}; rule \`${quotedName(rule.name)}\` alone costs ${formatCost(costs[worst]!)}`,
-        rule.span,
-        "tighten the size bounds of the lists, maps and strings the rules iterate over, or raise the budget (`--max-cost N` of writ check, compile, test, eval and bench; `maxCost` of compilePolicy)",
-      ),
-    );
+    diagnostics.push(overBudget(policy.ir, costs, input.checks, costBound, budget, parsed.ast.input));
     return done({ ast: parsed.ast, checked: policy, ir: policy.ir, costBound });
   }
   if (options.stopAfter === "cost") return done({ ast: parsed.ast, checked: policy, ir: policy.ir, costBound });
 
-  // loaded on first use: parsing and checking never pay for the backend's modules
-  const { planModule } = await import("./backend/plan.js");
-  const plan = time("plan", () => planModule(policy.ir, parsed.ast.input?.span));
+  const plan = time("plan", () => planModule(policy.ir, parsed.ast.input?.span, input.plan));
   diagnostics.push(...plan.diagnostics);
   if (hasErrors(diagnostics) || options.stopAfter === "plan") return done({ ast: parsed.ast, checked: policy, ir: policy.ir, costBound });
 
@@ -168,4 +164,33 @@ export async function compilePolicy(given: string, givenOptions: CompileOptions 
   }
   const manifest: Manifest = { ...unbound, digests: digestPair(wasm) };
   return done({ ast: parsed.ast, checked: policy, ir: policy.ir, costBound, indexedRules: generated.indexedRules, bundle: { module: wasm, manifest } });
+}
+
+const BUDGET_HELP = "raise the budget (`--max-cost N` of writ check, compile, test, eval and bench; `maxCost` of compilePolicy)";
+
+/**
+ * W0503, at what costs most: the rule where the bounds multiply, or the field of the request whose
+ * check (made once per decision: a map's keys, a list's elements) outweighs every rule.
+ */
+function overBudget(ir: IRPolicy, costs: readonly number[], checks: readonly CheckedOnce[], total: number, budget: number, input: InputDecl | undefined): Diagnostic {
+  const over = `worst-case cost ${formatCost(total)} is over the budget of ${formatCost(budget)}`;
+  const worst = costs.indexOf(Math.max(...costs));
+  const check = checks.reduce<CheckedOnce | undefined>((a, c) => (a === undefined || !(c.work <= a.work) ? c : a), undefined);
+  if (check && (worst < 0 || !(check.work <= costs[worst]!))) {
+    const top = input?.fields.find((f) => f.name.name === check.path.split(".")[0]);
+    return error(
+      Codes.costOverBudget,
+      `${over}; checking the request's \`${quotedName(check.path)}\` alone costs ${formatCost(check.work)}`,
+      top?.span ?? input?.span ?? ir.rules[0]!.span,
+      `the module checks each list and map it reads whole, once per decision (a map's keys byte by byte): lower the bounds of \`${quotedName(check.path)}\` (its \`max\`, and a map's key bound), or ${BUDGET_HELP}`,
+    );
+  }
+  // point at the costliest rule: that is where the bounds multiply
+  const rule = ir.rules[worst]!;
+  return error(
+    Codes.costOverBudget,
+    `${over}; rule \`${quotedName(rule.name)}\` alone costs ${formatCost(costs[worst]!)}`,
+    rule.span,
+    `tighten the size bounds of the lists, maps and strings the rules iterate over, or ${BUDGET_HELP}`,
+  );
 }

@@ -11,7 +11,8 @@ import { NO_SPAN, type Span } from "../source.js";
 import { WASM_ABI_VERSION, type InputLayout } from "../../runtime/wasm/layout.js";
 import { arenaBytes } from "./bounds.js";
 import { generateSource, type GeneratedModule } from "./codegen.js";
-import { planLayout } from "./layout.js";
+import { checkedOnceFields, type CheckedOnce } from "./input-checks.js";
+import { planLayout, type LayoutPlan } from "./layout.js";
 import { MAX_RULE_LOCALS, RuleTooLarge } from "./locals.js";
 import { Codes } from "../check/codes.js";
 
@@ -30,15 +31,35 @@ export interface ModulePlan {
 
 const EMPTY_LAYOUT: InputLayout = { abi: WASM_ABI_VERSION, strings: [], root: { kind: "record", size: 0, fields: [] }, inputSize: 0 };
 
+/** The input layout and the checks of the request a decision makes once, each with its most work. */
+export interface InputPlan {
+  readonly plan: LayoutPlan;
+  readonly checks: readonly CheckedOnce[];
+}
+
+/**
+ * The input layout, and what checking the request the host wrote costs a decision (input-checks.ts),
+ * which the cost bound counts; W0901 when planning failed (a bug).
+ */
+export function planInput(ir: IRPolicy): InputPlan | { readonly diagnostic: Diagnostic } {
+  try {
+    const plan = planLayout(ir);
+    return { plan, checks: checkedOnceFields(plan, ir.schema) };
+  } catch (e) {
+    return { diagnostic: backendError(e instanceof Error ? (e.stack ?? e.message) : String(e), policySpan(ir)) };
+  }
+}
+
 /**
  * The module's layout, source and memory. `inputSpan` is the input block's, where W0902 points: the
  * input's bounds are most of the memory, and its help names them (without it, the first rule).
+ * `input`: the layout, when the caller planned it already (the driver does, for the cost bound).
  */
-export function planModule(ir: IRPolicy, inputSpan?: Span): ModulePlan {
+export function planModule(ir: IRPolicy, inputSpan?: Span, input?: LayoutPlan): ModulePlan {
   const span = policySpan(ir);
   let layout = EMPTY_LAYOUT;
   try {
-    const plan = planLayout(ir);
+    const plan = input ?? planLayout(ir);
     layout = plan.layout;
     const generated = generateSource(ir, plan, arenaBytes(ir, plan.slots));
     const memoryPages = Math.max(1, Math.ceil(generated.memoryBytes / PAGE));

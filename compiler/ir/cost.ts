@@ -1,6 +1,9 @@
 // The worst-case cost of evaluating a policy, computed from the schema's size bounds: the number of
-// IR steps plus the bytes and elements that builtins touch. It is recorded in the manifest and a
-// policy over the budget is refused at compile time, so every decision has a known upper bound.
+// IR steps plus the bytes and elements that builtins touch. The policy's cost bound is the sum of its
+// rules' costs and the work of the module's checks of the request (each list or map the rules read
+// whose check walks it, once per decision: compiler/backend/input-checks.ts, checkedOnceFields,
+// which follows the input layout). It is recorded in the manifest and a policy over the budget is
+// refused at compile time (compiler/driver.ts), so every decision has a known upper bound.
 //
 // Sizes are tracked as upper bounds: `len` = most elements (list/map) or bytes (string), `element`
 // the bound of one element (lists) or value (maps), and `key` the bound of a map's keys.

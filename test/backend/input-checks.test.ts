@@ -21,6 +21,7 @@ input {
   name: string(4)
   items: list<{ n: int }>(2)
   note?: string(4)
+  groups: list<{ tags: map<string(4), int>(3), extra?: map<string(4), int>(2) }>(2)
 }
 forbid override when "\\uff01override" in headers
 forbid private_use when "\\ue000" in headers
@@ -34,6 +35,8 @@ forbid guest when "guest" in roles
 forbid blank when name == ""
 forbid note_x when has(note) && note.startsWith("x")
 forbid note_y when has(note) && note.endsWith("y")
+forbid tagged when groups.exists(g, "t" in g.tags)
+forbid extra_x when groups.exists(g, has(g.extra) && "x" in g.extra)
 permit admin when "admin" in roles
 `;
 
@@ -47,9 +50,10 @@ interface Request {
   name: string;
   items: { n: number }[];
   note?: string;
+  groups: { tags: [string, number][]; extra?: [string, number][] }[];
 }
 
-const allowed = (): Request => ({ headers: [["a", "1"]], ticket: "T-1", flags: { dry: 0 }, stops: [], roles: ["admin"], name: "ab", items: [] });
+const allowed = (): Request => ({ headers: [["a", "1"]], ticket: "T-1", flags: { dry: 0 }, stops: [], roles: ["admin"], name: "ab", items: [], groups: [] });
 
 /** The module, instantiated with no imports; requests written into its input region by the layout. */
 class ForeignHost {
@@ -81,6 +85,17 @@ class ForeignHost {
   field(name: string, presence = false): number {
     const f = this.layout.root.fields.find((x) => x.name === name)!;
     return this.input + (presence ? f.presence : f.offset);
+  }
+  /**
+   * The address of field `field` (its presence flag with `presence`) of the record that is element
+   * `i` of root field `name`, a list of records.
+   */
+  elementField(name: string, i: number, field: string, presence = false): number {
+    const f = this.layout.root.fields.find((x) => x.name === name)!;
+    const record = (f.type as Extract<SlotLayout, { kind: "list" }>).element as RecordLayout;
+    const g = record.fields.find((x) => x.name === field)!;
+    const p = this.word(this.word(this.input + f.offset) + 4 + 4 * i);
+    return p + (presence ? g.presence : g.offset);
   }
   /** Writes `v` anew for root field `name`, in the heap after what is written (no rule checked). */
   rewrite(name: string, v: unknown): void {
@@ -281,6 +296,23 @@ const cases: { name: string; request: Request; decides: "allow" | "deny"; breach
     breach: (h) => swapEntries(h, 0, 1),
   },
   {
+    name: "map keys out of order in a record of a list (the search misses the forbidden key)",
+    request: { ...allowed(), groups: [{ tags: [["a", 1], ["s", 2], ["t", 3]] }] },
+    decides: "deny",
+    breach: (h) => {
+      const tags = h.word(h.elementField("groups", 0, "tags"));
+      swapAt(h, tags, 12, 0, 2);
+      swapAt(h, tags, 12, 1, 2);
+    },
+  },
+  {
+    // checked whole with the list, though the search stops at the first record
+    name: "map keys out of order in a record of a list that the rules do not reach",
+    request: { ...allowed(), groups: [{ tags: [["t", 1]] }, { tags: [["a", 1], ["b", 2]] }] },
+    decides: "deny",
+    breach: (h) => swapAt(h, h.word(h.elementField("groups", 1, "tags")), 12, 0, 1),
+  },
+  {
     name: "a map key twice",
     request: { ...allowed(), headers: [["x-once", "1"]] },
     decides: "deny",
@@ -289,9 +321,13 @@ const cases: { name: string; request: Request; decides: "allow" | "deny"; breach
 ];
 
 function swapEntries(h: ForeignHost, i: number, j: number): void {
-  const map = h.word(h.field("headers"));
-  const [a, b] = [map + 4 + 8 * i, map + 4 + 8 * j];
-  for (const off of [0, 4]) {
+  swapAt(h, h.word(h.field("headers")), 8, i, j);
+}
+
+/** Swaps entries `i` and `j` of the map block at `map`, whose entries are `entry` bytes. */
+function swapAt(h: ForeignHost, map: number, entry: number, i: number, j: number): void {
+  const [a, b] = [map + 4 + entry * i, map + 4 + entry * j];
+  for (let off = 0; off < entry; off += 4) {
     const x = h.word(a + off);
     h.setWord(a + off, h.word(b + off));
     h.setWord(b + off, x);
@@ -321,6 +357,13 @@ describe.each([true, false])("the module refuses encodings that break the ABI (o
     // the fields read in several places (roles, name, note) are checked once, as the decision starts
     host.write(allowed(), (h) => h.setWord(h.field("note"), 0x7ffffff0));
     expect(host.evaluate()).toBe("allow");
+  });
+
+  it("reads nothing of an absent optional field of a record in a list but its flag, though it checks the list whole", () => {
+    host.write({ ...allowed(), groups: [{ tags: [["a", 1]] }] }, (h) => h.setWord(h.elementField("groups", 0, "extra"), 0x7ffffff0));
+    expect(host.evaluate()).toBe("allow");
+    host.write({ ...allowed(), groups: [{ tags: [["a", 1]] }] }, (h) => h.setWord(h.elementField("groups", 0, "extra", true), 2));
+    expect(host.evaluate()).toBe("trap");
   });
 
   it.each(cases.map((c) => [c.name, c] as const))("traps on %s", (_, c) => {
