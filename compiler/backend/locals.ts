@@ -19,10 +19,10 @@ export const MAX_RULE_LOCALS = 4096;
 /**
  * The support library's inlined functions (`@inline` in assembly/writ.ts), and the locals a call of
  * each adds to its caller: its parameters and its own locals. The input checks' `read_checked_N`
- * (input-checks.ts) hold one.
+ * (input-checks.ts) hold two: the record's address and the pointer read from it.
  */
 export const INLINED_LOCALS: Readonly<Record<string, number>> = { flag: 1, inString: 5, inList: 6, inRecord: 3 };
-const READ_CHECKED_LOCALS = 1;
+const READ_CHECKED_LOCALS = 2;
 
 const DECLARATION = /^\s*(?:let|const) |\bfor \((?:let|const) /;
 const INLINED_CALL = new RegExp(`\\b(?:(${Object.keys(INLINED_LOCALS).join("|")})|read_checked_\\d+)\\(`, "g");
