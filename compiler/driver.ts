@@ -12,7 +12,7 @@ import { lineColIndex, type SourceFile } from "./source.js";
 import type { InputDecl, PolicyFile } from "./syntax/ast.js";
 import { parsePolicy, W } from "./syntax/index.js";
 import { checkPolicy, type CheckedPolicy } from "./check/policy.js";
-import { DEFAULT_COST_BUDGET, formatCost, ruleCosts, within } from "./ir/cost.js";
+import { DEFAULT_COST_BUDGET, formatCost, orderingCost, ruleCosts, within } from "./ir/cost.js";
 import type { IRPolicy } from "./ir/ir.js";
 import { validateProfile } from "../runtime/wasm/profile.js";
 import { manifestBinding, withManifestSection } from "../runtime/manifest-binding.js";
@@ -108,7 +108,8 @@ export async function compilePolicy(given: string, givenOptions: CompileOptions 
     diagnostics.push(input.diagnostic);
     return done({ ast: parsed.ast, checked: policy, ir: policy.ir });
   }
-  const costBound = costs.reduce((sum, c) => sum + c, 0) + input.checks.reduce((sum, c) => sum + c.work, 0);
+  // the rules' conditions, the module's checks of the request, and putting the results in declaration order
+  const costBound = costs.reduce((sum, c) => sum + c, 0) + input.checks.reduce((sum, c) => sum + c.work, 0) + orderingCost(policy.ir);
   if (!within(costBound, budget)) {
     diagnostics.push(overBudget(policy.ir, costs, input.checks, costBound, budget, parsed.ast.input));
     return done({ ast: parsed.ast, checked: policy, ir: policy.ir, costBound });

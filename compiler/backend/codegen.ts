@@ -1,7 +1,9 @@
 // IR policy → the AssemblyScript source of its decision module (`policy.ts`, compiled together with
 // the support library assembly/writ.ts). One function per rule; `writ_evaluate` runs the decision
 // procedure of runtime/decision.ts: every candidate forbid, then (if none held or errored) every
-// candidate permit, with results kept in declaration order.
+// candidate permit. Results are appended as rules run (indexed rules first, in the order their
+// dispatch finds them, then the rest) and put in declaration order once, at the end of each phase
+// (resultOrder in assembly/writ.ts).
 //
 // Rule indexing: a rule whose condition has a top-level conjunct `path == c` or `path in [c, ...]`
 // (an interned string or int path made only of required fields, so the conjunct never errors) cannot
@@ -431,8 +433,13 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
     ...(allocates ? [`  arenaInit(${arena}, ${arena} + ${arenaBytes});`] : []),
     ...(visitWords > 0 ? [`  nextVisit(${visits}, ${visitWords});`] : []),
     ...forbids,
-    `  if (load<i32>(${result}, 4) != 0) return 0;`,
+    // a forbid that errors is among the deciding rules: its errors are no more than its rules
+    `  if (load<i32>(${result}, 4) != 0) {`,
+    `    if (load<i32>(${result}, 4) > 1) resultOrder(${result}, ${nRules});`,
+    `    return 0;`,
+    `  }`,
     ...permits,
+    `  if (load<i32>(${result}, 4) > 1 || load<i32>(${result}, 8) > 1) resultOrder(${result}, ${nRules});`,
     `  if (load<i32>(${result}, 4) == 0) return 0;`,
     `  store<i32>(${result}, 1);`,
     `  return 1;`,
@@ -447,7 +454,8 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
     `import {`,
     `  E, EN, AP, raise, alloc, arenaInit, addI64, subI64, mulI64, negI64, divI64, modI64,`,
     `  strEq, strCmp, strSize, startsWith, endsWith, contains, catStr, catList,`,
-    `  listHasI32, listHasI64, listHasStr, mapIndex, resultReset, resultAddRule, resultAddError, nextVisit, firstVisit,`,
+    `  listHasI32, listHasI64, listHasStr, mapIndex, resultReset, resultAddRule, resultAddError, resultOrder, nextVisit,`,
+    `  firstVisit,`,
     `  flag, inString, inList, inRecord, inMap,`,
     `} from "./writ";`,
     ``,

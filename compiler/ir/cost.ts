@@ -242,10 +242,35 @@ function costOf(node: Node, input: Bound, env: Map<number, Bound>): Costed {
   }
 }
 
-/** Worst-case cost of each rule's condition, in rule-table order (the policy's cost is their sum). */
+/**
+ * Worst-case cost of each rule's condition, in rule-table order (the policy's cost is their sum and
+ * orderingCost).
+ */
 export function ruleCosts(ir: IRPolicy): number[] {
   const input = boundOfSchema(ir.schema as RecordType);
   return ir.rules.map((rule) => costOf(rule.condition, input, new Map()).cost);
+}
+
+/**
+ * Steps of putting `n` records in order at worst (assembly/writ.ts, orderRecords): a comparison of
+ * each with the one before, then a heapsort, whose heap takes at most 2n comparisons to build and
+ * each of its n - 1 extractions at most 2 per level.
+ */
+export function sortCost(n: number): number {
+  return n <= 1 ? 0 : n + 2 * n * (Math.ceil(Math.log2(n)) + 1);
+}
+
+/**
+ * The worst-case work of putting a decision's results in declaration order. The module appends them
+ * as its dispatch runs the rules, not in declaration order, and sorts them at the end of the phase
+ * that decides (resultOrder): the forbids, up to every forbid with an error each, or else the
+ * permits, each of which holds or errors at most. The interpreter runs rules in order and does no
+ * such work; the bound is the module's.
+ */
+export function orderingCost(ir: IRPolicy): number {
+  const forbids = ir.rules.filter((r) => r.effect === "forbid").length;
+  const permits = ir.rules.length - forbids;
+  return Math.max(2 * sortCost(forbids), sortCost(permits));
 }
 
 /** A constant's expression before it is evaluated: its worst-case cost. */
