@@ -71,14 +71,15 @@ export interface BackgroundCompilerOptions {
   /** results kept, least recently used first out (default 256; 0 keeps none): a whole number */
   readonly cacheSize?: number;
   /**
-   * Longest a compile may take, from the moment a started worker is given it (default 120,000 ms,
-   * about ten times a 20,000-rule compile): a compile still running then is stopped with its worker
-   * and fails, and those waiting go to a new worker. The optimiser's own memory lies outside
-   * `resourceLimits` (it is WebAssembly), so time is the bound that always holds. A new worker's
-   * start (loading the compiler and asc, about 1 s) is not counted: it has STARTUP_TIMEOUT_MS of its
-   * own, after which the compile waiting for it fails without having run. The first compile on a
-   * new worker still runs the compiler's code cold, and may take two or three times what the next
-   * one takes.
+   * Longest a compile may take, from the moment a started worker is given it (default 120,000 ms:
+   * 20,000 rules of one comparison each take about 7 s of CPU, and 16,000 erroring forbids sharing
+   * one index case, about the most rules of that size the token limit allows, 50 s): a compile still
+   * running then is stopped with its worker and fails, and those waiting go to a new worker. The
+   * optimiser's own memory lies outside `resourceLimits` (it is WebAssembly), so time is the bound
+   * that always holds. A new worker's start (loading the compiler and asc, about 1 s) is not counted:
+   * it has STARTUP_TIMEOUT_MS of its own, after which the compile waiting for it fails without having
+   * run. The first compile on a new worker still runs the compiler's code cold, and may take two or
+   * three times what the next one takes.
    */
   readonly timeoutMs?: number;
 }

@@ -203,6 +203,44 @@ function maxRecordSize(slot: SlotLayout): number {
   }
 }
 
+/**
+ * Binaryen, as asc sets it up at the shrink level the compiler uses (asc.ts, MIN_SHRINK_LEVEL),
+ * inlines a function into its only caller when its body is at most this many expressions; a rule of
+ * a few operations is that small, and a call of a rule is one expression.
+ */
+const ONE_CALLER_INLINE_MAX = 80;
+
+/**
+ * The fewest rule calls a function of calls holds: more than ONE_CALLER_INLINE_MAX, so that it is
+ * never inlined into its caller. Every rule a case runs, and every plain rule, used to be called from
+ * the one function that dispatched them, into which binaryen inlined them all: optimising that
+ * function grew far faster than the rules (4,000 erroring forbids sharing one case: 277 s of CPU,
+ * past the background compiler's time limit). A run of at least this many calls is made by functions
+ * of this many to twice as many calls each, so no function takes in more rules than that.
+ */
+export const RULE_CHUNK = 96;
+
+/**
+ * The lines that call `rules` in order: the calls themselves when they are fewer than RULE_CHUNK,
+ * else calls of functions (added to `fns`) that make them, in a tree as deep as it must be.
+ */
+function ruleCalls(rules: readonly number[], pad: string, fns: string[]): string[] {
+  let calls = rules.map((r) => `r${r}();`);
+  while (calls.length >= RULE_CHUNK) {
+    const n = calls.length;
+    const chunks = Math.floor(n / RULE_CHUNK);
+    const next: string[] = [];
+    for (let k = 0; k < chunks; k++) {
+      const name = `g${fns.length}`;
+      const part = calls.slice(Math.floor((k * n) / chunks), Math.floor(((k + 1) * n) / chunks));
+      fns.push([`function ${name}(): void {`, ...part.map((c) => `  ${c}`), `}`].join("\n"));
+      next.push(`${name}();`);
+    }
+    calls = next;
+  }
+  return calls.map((c) => `${pad}${c}`);
+}
+
 /** A constant of an index and the rules it runs; `n` is its place in ascending key order. */
 type Case = { readonly key: bigint; readonly rules: readonly number[]; readonly n: number };
 
@@ -229,9 +267,10 @@ function dispatchTree(d: Dispatch, cases: readonly Case[], depth: number, fns: s
   const pad = "  ".repeat(depth);
   const { key, isInt } = d;
   if (split && cases.length <= SUBTREE_CASES) {
-    const name = `d${fns.length}`;
-    fns.push(""); // reserve the name; nested trees are not split further
-    fns[fns.length - 1] = [`function ${name}(${key}: ${isInt ? "i64" : "i32"}): void {`, ...dispatchTree(d, cases, 1, fns, false), `}`].join("\n");
+    const at = fns.length;
+    const name = `d${at}`;
+    fns.push(""); // reserve the name; nested trees are not split further (their rule calls may add functions)
+    fns[at] = [`function ${name}(${key}: ${isInt ? "i64" : "i32"}): void {`, ...dispatchTree(d, cases, 1, fns, false), `}`].join("\n");
     return [`${pad}${name}(${key});`];
   }
   const lit = (v: bigint): string => (isInt ? intLiteral(v) : String(v));
@@ -241,7 +280,7 @@ function dispatchTree(d: Dispatch, cases: readonly Case[], depth: number, fns: s
       out.push(`${pad}${i === 0 ? "" : "else "}if (${key} == ${lit(c.key)}) {`);
       const inner = d.guard === undefined ? pad : `${pad}  `;
       if (d.guard !== undefined) out.push(`${pad}  if (${d.guard(c)}) {`);
-      for (const r of c.rules) out.push(`${inner}  r${r}();`);
+      out.push(...ruleCalls(c.rules, `${inner}  `, fns));
       if (d.guard !== undefined) out.push(`${pad}  }`);
       out.push(`${pad}}`);
     });
@@ -287,15 +326,17 @@ function caseTable(
   const number = `n${t.key}`;
   const pad = "  ".repeat(depth);
   const lookup = `${pad}const ${number} = <i32>load<u16>(${table} + (<usize>(${t.key} - ${t.low}) << 1));`;
-  const arm = (c: Case, pad: string): string[] => [`${pad}case ${c.n + 1}: {`, ...c.rules.map((r) => `${pad}  r${r}();`), `${pad}  break;`, `${pad}}`];
+  const arm = (c: Case, pad: string): string[] => [`${pad}case ${c.n + 1}: {`, ...ruleCalls(c.rules, `${pad}  `, fns), `${pad}  break;`, `${pad}}`];
   if (cases.length <= TABLE_CHUNK) {
     return { number, lookup, dispatch: [`${pad}switch (${number}) {`, ...cases.flatMap((c) => arm(c, `${pad}  `)), `${pad}}`] };
   }
   const dispatch = [`${pad}switch ((${number} - 1) / ${TABLE_CHUNK}) {`];
   for (let first = 0; first < cases.length; first += TABLE_CHUNK) {
-    const name = `d${fns.length}`;
+    const at = fns.length;
+    const name = `d${at}`;
     const chunk = cases.slice(first, first + TABLE_CHUNK);
-    fns.push([`function ${name}(n: i32): void {`, `  switch (n) {`, ...chunk.flatMap((c) => arm(c, "    ")), `  }`, `}`].join("\n"));
+    fns.push(""); // reserve the name: the arms' rule calls may add functions
+    fns[at] = [`function ${name}(n: i32): void {`, `  switch (n) {`, ...chunk.flatMap((c) => arm(c, "    ")), `  }`, `}`].join("\n");
     dispatch.push(`${pad}  case ${first / TABLE_CHUNK}: ${name}(${number}); break;`);
   }
   dispatch.push(`${pad}}`);
@@ -419,7 +460,7 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
       }
       out.push(`  }`);
     }
-    for (const r of plain) out.push(`  r${r}();`);
+    out.push(...ruleCalls(plain, "  ", treeFns));
     return out;
   };
 
