@@ -21,6 +21,17 @@ export function uleb(n: number): number[] {
   return out;
 }
 
+/** The unsigned LEB128 at `at` (at most five bytes: a u32), and how many bytes it takes. */
+export function readU32(bytes: Uint8Array, at: number): { value: number; length: number } {
+  let value = 0;
+  for (let i = 0; i < 5; i++) {
+    const b = bytes[at + i]!;
+    value += (b & 0x7f) * 2 ** (7 * i);
+    if ((b & 0x80) === 0) return { value, length: i + 1 };
+  }
+  throw new Error(`bad LEB128 at byte ${at}`);
+}
+
 /** Signed LEB128 (i32 and i64 constants). */
 export function sleb(value: number | bigint): number[] {
   let n = BigInt(value);

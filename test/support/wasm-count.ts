@@ -5,7 +5,7 @@
 // up to a constant factor, and does not depend on the machine or on what else runs on it.
 
 import { importCount, readModule, type WasmModule } from "../../runtime/wasm/reader.js";
-import { encodeName, uleb } from "./wasm-builder.js";
+import { encodeName, readU32, uleb } from "./wasm-builder.js";
 
 export const WORK_EXPORT = "__work";
 
@@ -64,12 +64,3 @@ function countedCode(module: Uint8Array, m: WasmModule, tick: number[]): number[
   return [...uleb(m.code.length), ...bodies];
 }
 
-function readU32(bytes: Uint8Array, at: number): { value: number; length: number } {
-  let value = 0;
-  for (let i = 0; i < 5; i++) {
-    const b = bytes[at + i]!;
-    value += (b & 0x7f) * 2 ** (7 * i);
-    if ((b & 0x80) === 0) return { value, length: i + 1 };
-  }
-  throw new Error("bad LEB128");
-}

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { importCount, readModule, type SectionInfo, type WasmModule } from "../../runtime/wasm/reader.js";
-import { encodeName, sleb, uleb } from "./wasm-builder.js";
+import { encodeName, readU32, sleb, uleb } from "./wasm-builder.js";
 
 /** The interpreter to run; WRIT_WASM_INTERP overrides it (another wabt build, or a path that does not exist to see the skip). */
 export const WASM_INTERP = process.env.WRIT_WASM_INTERP ?? "wasm-interp";
@@ -170,15 +170,6 @@ function spliceVectors(module: Uint8Array, sections: readonly SectionInfo[], add
   return new Uint8Array(out);
 }
 
-function readU32(bytes: Uint8Array, at: number): { value: number; length: number } {
-  let value = 0;
-  for (let i = 0; i < 5; i++) {
-    const b = bytes[at + i]!;
-    value += (b & 0x7f) * 2 ** (7 * i);
-    if ((b & 0x80) === 0) return { value, length: i + 1 };
-  }
-  throw new Error("bad LEB128 count");
-}
 
 export interface InterpRun {
   /** i32 results of the exports that returned one, as signed numbers (wasm-interp prints them unsigned) */
