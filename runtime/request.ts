@@ -493,34 +493,6 @@ function overLongMessage(t: SchemaType, n: number, stoppedAt: "list" | "object")
   }
 }
 
-/** `n` values of `each`: none when there are none, however many each could be (0 × Infinity is NaN). */
-function times(n: number, each: number): number {
-  return n === 0 ? 0 : n * each;
-}
-
-/**
- * The most values snapshotRequest counts for a request valid under `schema` (every optional field
- * present, every list and map full): one for each record, list, map, bool, int and string, a map
- * key being no value of its own, as the snapshot counts them. Saturates at Infinity.
- */
-export function largestRequestValues(schema: SchemaType): number {
-  switch (schema.kind) {
-    case "bool":
-    case "int":
-    case "string":
-      return 1;
-    case "list":
-      return 1 + times(schema.max, largestRequestValues(schema.element));
-    case "map":
-      return 1 + times(schema.max, largestRequestValues(schema.value));
-    case "record": {
-      let n = 1;
-      for (const f of schema.fields) n += largestRequestValues(f.type);
-      return n;
-    }
-  }
-}
-
 function snapshotValue(v: unknown, depth: number, budget: SnapshotBudget): unknown {
   if (--budget.left < 0) throw overBudget();
   if (typeof v !== "object" || v === null || depth >= MAX_SNAPSHOT_DEPTH) return v;

@@ -5,11 +5,11 @@
 
 import type { FieldDecl, InputDecl, TypeExpr } from "../syntax/ast.js";
 import { type Diagnostic, error, quotedName } from "../diagnostics.js";
-import { DEFAULT_LIST_MAX, DEFAULT_MAP_MAX, DEFAULT_STRING_MAX, type RecordType, type SchemaType } from "../../runtime/schema.js";
+import { DEFAULT_LIST_MAX, DEFAULT_MAP_MAX, DEFAULT_STRING_MAX, largestRequestValues, type RecordType, type SchemaType } from "../../runtime/schema.js";
 import { Codes } from "./codes.js";
 import { didYouMean } from "./suggest.js";
 import { isIdentName } from "../syntax/lexer.js";
-import { largestRequestValues, MAX_SNAPSHOT_VALUES } from "../../runtime/request.js";
+import { MAX_SNAPSHOT_VALUES } from "../../runtime/request.js";
 import { MAX_DEPTH } from "../../runtime/trust/jcs.js";
 
 /** Bounds larger than this are refused: the module's memory is sized from them. */

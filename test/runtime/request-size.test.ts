@@ -8,8 +8,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { compilePolicy } from "../../compiler/driver.js";
 import { createInterpreter } from "../../compiler/ir/interp.js";
 import { loadPolicy, type LoadedPolicy } from "../../runtime/policy.js";
-import { compileHostRequestCheck, largestRequestValues, MAX_SNAPSHOT_VALUES, newSnapshotBudget, snapshotPart } from "../../runtime/request.js";
-import type { RecordType, SchemaType } from "../../runtime/schema.js";
+import { compileHostRequestCheck, MAX_SNAPSHOT_VALUES, newSnapshotBudget, snapshotPart } from "../../runtime/request.js";
+import { largestRequestValues, type RecordType, type SchemaType } from "../../runtime/schema.js";
 
 /** The largest request `t` allows: every optional field present, every list and map full. */
 function fullest(t: SchemaType, at = 0): unknown {
