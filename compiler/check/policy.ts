@@ -85,9 +85,10 @@ export function checkPolicy(ast: PolicyFile): CheckResult {
 
   // Constants, in order: each may use the ones before it, never the request.
   const constants = new Map<string, Constant | null>();
-  // An input field whose type was too deep to parse is declared, but has no type: like a constant
-  // that failed, its uses are not reported again (the parser reported the field)
-  for (const name of ast.input?.tooDeep ?? []) {
+  // An input field whose type the parser could not read (too deep, or a syntax error) is declared,
+  // but has no type: like a constant that failed, its uses are not reported again (the parser
+  // reported the field)
+  for (const name of ast.input?.untyped ?? []) {
     inputNames.add(name.name);
     constants.set(name.name, null);
   }

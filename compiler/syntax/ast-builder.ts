@@ -10,6 +10,7 @@ import type * as A from "./ast.js";
 import { W } from "./diagnostic-codes.js";
 import * as T from "./lexer.js";
 import { decodeIntLiteral, decodeStringLiteral, type DecodedString } from "./literals.js";
+import { recovered } from "./parser.js";
 
 type Child = CstNode | IToken;
 
@@ -108,10 +109,18 @@ export class AstBuilder {
   }
 
   inputDecl(n: CstNode): A.InputDecl {
-    return { kind: "InputDecl", fields: this.fields(node(n, "fields")), span: cstSpan(n, { start: 0, end: 0 }) };
+    const untyped: A.Identifier[] = [];
+    const fields = this.fields(node(n, "fields"), untyped);
+    return { kind: "InputDecl", fields, ...(untyped.length > 0 && { untyped }), span: cstSpan(n, { start: 0, end: 0 }) };
   }
 
-  private fields(n: CstNode | undefined): A.FieldDecl[] {
+  /**
+   * A record's fields. With `untyped` (the request's own fields), a field the parser had to repair
+   * goes there by name instead: its type is a guess (in `e ok: int` the `:` inserted before `ok`
+   * made `ok` a type) or missing, and either would turn its one syntax error into more, an unknown
+   * type or each use an unknown name.
+   */
+  private fields(n: CstNode | undefined, untyped?: A.Identifier[]): A.FieldDecl[] {
     const out: A.FieldDecl[] = [];
     for (const f of nodes(n, "field")) {
       const name = this.identifier(token(f, "name"));
@@ -119,6 +128,10 @@ export class AstBuilder {
       if (!name) continue;
       const span = cstSpan(f, name.span);
       const type = typeNode ? this.typeExpr(typeNode) : undefined;
+      if (untyped && (!type || recovered(f))) {
+        untyped.push(name);
+        continue;
+      }
       if (!type) continue;
       out.push({ kind: "FieldDecl", name, optional: token(f, "Question") !== undefined, type, span });
     }
@@ -147,6 +160,8 @@ export class AstBuilder {
     const hasArgs = token(n, "Lt") !== undefined;
     const arity = (want: number, shape: string): boolean => {
       if (args.length === want) return true;
+      // arguments the parser could not read were reported as such: the count is no news
+      if (recovered(n)) return false;
       this.report(W.BadTypeArguments, `\`${name}\` takes ${want === 1 ? "one type argument" : `${want} type arguments`}: \`${shape}\``, span);
       return false;
     };

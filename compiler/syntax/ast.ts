@@ -55,8 +55,11 @@ export interface PolicyHeader {
 export interface InputDecl {
   readonly kind: "InputDecl";
   readonly fields: readonly FieldDecl[];
-  /** top-level fields whose types are nested too deep to parse (W0104 reported): declared, untyped */
-  readonly tooDeep?: readonly Identifier[];
+  /**
+   * top-level fields declared without a type: the parser could not read theirs (a syntax error, or
+   * nesting too deep to parse, W0104, reported), so their uses are not reported again
+   */
+  readonly untyped?: readonly Identifier[];
   readonly span: Span;
 }
 

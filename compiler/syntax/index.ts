@@ -332,7 +332,7 @@ function deepDeclarationHead(chunk: Chunk, deep: IToken, builder: AstBuilder, te
 
 /**
  * An input block refused for nesting too deep, field by field: each top-level field whose type is
- * within the limit parsed as a block of its own, and each that is not kept by name in `tooDeep`
+ * within the limit parsed as a block of its own, and each that is not kept by name in `untyped`
  * (its W0104 is the one reported). Dropped whole, the block left every field undeclared, and each
  * use of one, however shallow, was reported as an unknown name. Undefined when the block is not
  * `input { … }` or a field cannot be told from its neighbours.
@@ -345,19 +345,22 @@ function deepInputBlock(chunk: Chunk, builder: AstBuilder, textEnd: number, diag
   const starts = topLevelFieldStarts(tokens, 2, tokens.length - 1);
   if (starts[0] !== 2) return undefined;
   const fields: A.FieldDecl[] = [];
-  const tooDeepNames: A.Identifier[] = [];
+  const untyped: A.Identifier[] = [];
   starts.forEach((start, i) => {
     // the field in a block of its own, whose nesting counts as it did in the whole block
     const block = [input, open, ...tokens.slice(start, starts[i + 1] ?? tokens.length - 1), close];
     if (tooDeep(block, false, true)) {
       const name = builder.identifier(tokens[start]!);
-      if (name) tooDeepNames.push(name);
+      if (name) untyped.push(name);
       return;
     }
     const cst = parseChunk("inputDecl", block, undefined, textEnd, diagnostics);
-    if (cst) fields.push(...builder.inputDecl(cst).fields);
+    if (!cst) return;
+    const parsed = builder.inputDecl(cst);
+    fields.push(...parsed.fields);
+    untyped.push(...(parsed.untyped ?? []));
   });
-  return { kind: "InputDecl", fields, tooDeep: tooDeepNames, span: { start: input.startOffset, end: tokSpan(close).end } };
+  return { kind: "InputDecl", fields, untyped, span: { start: input.startOffset, end: tokSpan(close).end } };
 }
 
 /**

@@ -82,11 +82,26 @@ const CLOSING: ReadonlyMap<TokenType, readonly TokenType[]> = new Map([
 ]);
 const OPENING = new Set([T.LParen, T.LBracket, T.LBracketQuestion, T.LBrace]);
 
+/** brackets a field's type may leave open, which a field after them closes (bracketDepths) */
+const UNCLOSED_BEFORE_FIELD = new Set([T.Lt, T.LParen]);
+
+/** the types written with type arguments */
+const TAKES_ARGUMENTS = new Set(["list", "map"]);
+
+/** whether `name` and the token after it start a record's field (`name:` or `name?`) */
+const startsField = (name: IToken | undefined, after: IToken | undefined): boolean =>
+  name !== undefined && tokenMatcher(name, T.AnyName) && (after?.tokenType === T.Colon || after?.tokenType === T.Question);
+
+/** whether a type may start at token `t` */
+const startsType = (t: IToken): boolean => tokenMatcher(t, T.Ident) || t.tokenType === T.LBrace;
+
 /**
  * How many brackets enclose each token: a closer counts as inside the bracket it closes, so a
  * record's fields, the `,` between them and its `}` have one depth. A closer closes the innermost
  * bracket of its kind (one left open inside it is closed with it); one that closes nothing counts
- * as an ordinary token. `<` opens where type arguments start (after a name, before a name or `{`).
+ * as an ordinary token. `<` opens where type arguments start (after a name, before a name or `{`);
+ * a `<` or a bound's `(` still open at a `,` before `name:` or `name?` was never closed, as that is
+ * the next field.
  */
 function bracketDepths(tokens: readonly IToken[]): Map<IToken, number> {
   const depths = new Map<IToken, number>();
@@ -105,6 +120,7 @@ function bracketDepths(tokens: readonly IToken[]): Map<IToken, number> {
   };
   tokens.forEach((t, i) => {
     const kind = t.tokenType;
+    if (kind === T.Comma && startsField(tokens[i + 1], tokens[i + 2])) while (UNCLOSED_BEFORE_FIELD.has(open[open.length - 1]!)) open.pop();
     const at = CLOSING.has(kind) ? innermost(kind) : kind === T.Gt && open[open.length - 1] === T.Lt ? open.length - 1 : -1;
     if (at >= 0) {
       depths.set(t, at + 1);
@@ -112,7 +128,7 @@ function bracketDepths(tokens: readonly IToken[]): Map<IToken, number> {
       return;
     }
     depths.set(t, open.length);
-    const typeArguments = kind === T.Lt && tokenMatcher(tokens[i - 1] ?? t, T.Ident) && (tokenMatcher(tokens[i + 1] ?? t, T.Ident) || tokens[i + 1]?.tokenType === T.LBrace);
+    const typeArguments = kind === T.Lt && tokenMatcher(tokens[i - 1] ?? t, T.Ident) && startsType(tokens[i + 1] ?? t);
     if (!OPENING.has(kind) && !typeArguments) return;
     for (const [closer, opens] of CLOSING) if (opens.includes(kind)) places.get(closer)!.push(open.length);
     open.push(kind);
@@ -121,7 +137,7 @@ function bracketDepths(tokens: readonly IToken[]): Map<IToken, number> {
 }
 
 /** Whether a CST node, or one below it, ended in error recovery (its error is reported). */
-function recovered(n: CstNode): boolean {
+export function recovered(n: CstNode): boolean {
   if (n.recoveredNode) return true;
   const isNode = (e: CstElement): e is CstNode => "children" in e;
   return Object.values(n.children).some((list) => list.some((e) => (isNode(e) ? recovered(e) : e.isInsertedInRecovery === true)));
@@ -161,7 +177,7 @@ class WritParser extends CstParser {
       const t = this.LA(1);
       if (depthAt(t) !== depth) return depthAt(t) < depth;
       if (t.tokenType === T.RBrace || (t.tokenType === T.Comma && (field !== undefined || skipping))) return true;
-      return tokenMatcher(t, T.AnyName) && (!skipping || [T.Colon, T.Question].includes(this.LA(2).tokenType));
+      return tokenMatcher(t, T.AnyName) && (!skipping || startsField(t, this.LA(2)));
     };
     const name = field?.children["name"]?.[0] as IToken | undefined;
     while (!fits(false)) {
@@ -242,15 +258,25 @@ class WritParser extends CstParser {
       },
       {
         ALT: () => {
-          this.CONSUME(T.Ident, { LABEL: "name" });
-          this.OPTION(() => {
-            this.CONSUME(T.Lt);
-            this.SUBRULE(this.typeExpr, { LABEL: "args" });
-            this.MANY(() => {
-              this.CONSUME(T.Comma);
-              this.SUBRULE2(this.typeExpr, { LABEL: "args" });
-            });
-            this.CONSUME(T.Gt);
+          const name = this.CONSUME(T.Ident, { LABEL: "name" });
+          // `<` opens type arguments after `list` or `map`, or before a type (a name or `{`): in
+          // `a: int < 5, c: int` the `< 5` is stray text after the field, skipped to the `,`, where
+          // read as arguments it ran on into `c` and lost both fields
+          this.OPTION({
+            GATE: () => this.LA(1).tokenType !== T.Lt || TAKES_ARGUMENTS.has(name.image) || startsType(this.LA(2)),
+            DEF: () => {
+              this.CONSUME(T.Lt);
+              this.SUBRULE(this.typeExpr, { LABEL: "args" });
+              // (`, c:` after a missing `>` is the next field, not an argument)
+              this.MANY({
+                GATE: () => !startsField(this.LA(2), this.LA(3)),
+                DEF: () => {
+                  this.CONSUME(T.Comma);
+                  this.SUBRULE2(this.typeExpr, { LABEL: "args" });
+                },
+              });
+              this.CONSUME(T.Gt);
+            },
           });
           this.OPTION2(() => {
             this.CONSUME(T.LParen);

@@ -69,6 +69,27 @@ describe("a field the parser refused in the input block", () => {
     ]);
   });
 
+  it("ends at a `<` that starts no type arguments, and at a `,` before the next field when its brackets were left open", async () => {
+    // `< 5` is stray text after `a: int`: both fields are declared and typed
+    expect(await codes(policy("input { a: int < 5, c: int }", "permit p when c == 1 && a > 2\n"))).toEqual(["W0101 expected `,` or `}` after field `a`, found `<`"]);
+    expect((await codes(policy("input { a: int < 5, c: int }", "permit p when c == 1 && a == 's'\n"))).map((m) => m.slice(0, 5))).toEqual(["W0101", "W0305"]);
+    // `list` and `map` take `<` whatever follows it: the argument is what is missing
+    expect(await codes(policy("input { a: list<5>, c: int }", "permit p when c == 1 && size(a) > 2\n"))).toEqual(["W0101 expected `{` or an identifier, found `5`"]);
+    // a `<` or a bound's `(` left open: the next field is still one
+    expect(await codes(policy("input { a: list<string, c: int }", "permit p when c == 1 && size(a) > 2\n"))).toEqual(["W0101 expected `>`, found `,`"]);
+    expect(await codes(policy("input { a: map<string, list<int>, c: int }"))).toEqual(["W0101 expected `>`, found `,`"]);
+    expect(await codes(policy("input { a: list<{ y: int }>(3, c: int }"))).toEqual(["W0101 expected `)`, found `,`"]);
+  });
+
+  it("is declared untyped when the parser repaired it: its guessed type and its uses are not reported", async () => {
+    // the parser reads `e ok: int` as `e: ok` (a `:` inserted), then skips `: int`
+    expect(await codes(policy("input {\n  e ok: int\n  c: int\n}", "permit p when c == 1 && e > 2 && e.x == 'y'\n"))).toEqual(["W0101 expected `:`, found `ok`"]);
+    // a wrong count of type arguments the parser could not read is not reported again
+    expect(await codes(policy("input { a: map<string int>, c: int }", "permit p when c == 1 && size(a) > 2\n"))).toEqual(["W0101 expected `>`, found `int`"]);
+    // a count the parser read whole is
+    expect(await codes(policy("input { a: map<string, int, int>, c: int }"))).toEqual(["W0110 `map` takes 2 type arguments: `map<K, V>`"]);
+  });
+
   it("is reported once where a field should start, each time after a `,`", async () => {
     expect(await codes(policy("input { a: { `x y`: int, z: int }, c: int }", "permit p when c == a.z\n"))).toEqual([
       "W0101 expected a field name or `}`, found `'x y'`",
