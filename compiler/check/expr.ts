@@ -342,7 +342,12 @@ export class ExpressionChecker {
           return this.call("in_list", [l, r], BOOL, span);
         }
         if (rt.kind === "map") {
-          if (lt.kind !== "string" && l.type.kind !== "never") return this.noOverload("in", [l.type, r.type], expr.opSpan);
+          if (lt.kind !== "string" && l.type.kind !== "never") {
+            // A map with no entries (`{}`) has keys of any type in CEL, so `7 in {}` is CEL (false);
+            // here every map's keys are strings, and looking up another key is the feature left out
+            if (rt.value.kind === "never") return this.report(Codes.unsupported, UNSUPPORTED_LITERALS.mapKey, expr.opSpan);
+            return this.noOverload("in", [l.type, r.type], expr.opSpan);
+          }
           return this.call("in_map", [l, r], BOOL, span);
         }
         return this.noOverload("in", [l.type, r.type], expr.opSpan);

@@ -53,6 +53,15 @@ describe("mismatch messages", () => {
     expect(literal.diagnostics.map((d) => d.message)).toEqual(["records cannot be placed in list or map literals"]);
   });
 
+  it("name the feature left out for a key that is not a string looked up in a map with no entries (CEL's `7 in {}`)", async () => {
+    const codes = async (condition: string) => (await compilePolicy(policy(condition), { stopAfter: "check" })).diagnostics.map((d) => `${d.code} ${d.message}`);
+    expect(await codes("7 in {}")).toEqual(["W0401 map keys other than strings are not supported"]);
+    expect(await codes("b in {}")).toEqual(["W0401 map keys other than strings are not supported"]);
+    // a map with string keys: CEL has no overload either
+    expect(await codes('7 in {"a": 1}')).toEqual(["W0306 no overload of `in` for (`int`, `map<string, int>`)"]);
+    expect(await codes('"a" in {}')).toEqual([]);
+  });
+
   it("name what an index of a `never` value may be (it is read as a list or a map)", async () => {
     const r = await compilePolicy(policy("[].exists(x, x[b] == 1)"), { stopAfter: "check" });
     expect(r.diagnostics.map((d) => d.message)).toEqual(["an index must be an int or a string, but this is `bool`"]);
