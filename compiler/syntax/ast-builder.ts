@@ -278,7 +278,7 @@ export class AstBuilder {
     if (s) return { kind: "DataString", value: this.stringLiteral(s, span).value, span };
     const i = token(n, "int");
     if (i) {
-      const v = decodeIntLiteral(i.image);
+      const v = this.intLiteral(i);
       return { kind: "DataInt", value: token(n, "Minus") ? -v : v, span };
     }
     const b = token(n, "bool");
@@ -456,11 +456,20 @@ export class AstBuilder {
     return this.literal(t);
   }
 
+  /**
+   * An int token's value. CEL writes hexadecimal `0x` only (cel-spec langdef.md, `INT_LIT`; cel-go
+   * reads `0X2A` as `0` and a name): `0X` is refused, its value still taken so nothing else is said.
+   */
+  private intLiteral(t: IToken): bigint {
+    if (t.image.startsWith("0X")) this.report(W.CapitalHexPrefix, `a hexadecimal number starts with \`0x\`, lowercase, as CEL writes it: \`${t.image}\``, tokSpan(t));
+    return decodeIntLiteral(t.image);
+  }
+
   private literal(t: IToken): A.Expr {
     const span = tokSpan(t);
     switch (t.tokenType) {
       case T.IntLiteral:
-        return { kind: "IntLiteral", value: decodeIntLiteral(t.image), span };
+        return { kind: "IntLiteral", value: this.intLiteral(t), span };
       case T.UintLiteral:
         return { kind: "UintLiteral", value: decodeIntLiteral(t.image), span };
       case T.DoubleLiteral:

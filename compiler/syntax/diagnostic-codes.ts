@@ -17,6 +17,7 @@
 // | W0112 | a clause repeated in one `expect` (`by`, `errors` or `invalid` given twice) |
 // | W0113 | text that is not a declaration where a declaration must start (before the header; after a header, an input block or a test) |
 // | W0114 | a policy too large to parse: more characters or tokens than the parser takes |
+// | W0115 | a hexadecimal number written `0X` (CEL writes `0x`, lowercase) |
 
 export const W = {
   UnexpectedToken: "W0101",
@@ -33,6 +34,7 @@ export const W = {
   DuplicateClause: "W0112",
   NotADeclaration: "W0113",
   TooLarge: "W0114",
+  CapitalHexPrefix: "W0115",
 } as const;
 
 export type SyntaxCode = (typeof W)[keyof typeof W];

@@ -57,6 +57,14 @@ describe("syntax errors", () => {
     ]);
   });
 
+  it("refuses a hexadecimal number written `0X`, which CEL does not read as one, and only that", () => {
+    const r = diag(`permit p when a == 0X2A || a == 0x2A || a == 0x2a\ntest "t" { input { a: 0X1f } expect allow }`);
+    expect(r.list).toEqual([
+      { code: W.CapitalHexPrefix, message: "a hexadecimal number starts with `0x`, lowercase, as CEL writes it: `0X2A`", at: "0X2A" },
+      { code: W.CapitalHexPrefix, message: "a hexadecimal number starts with `0x`, lowercase, as CEL writes it: `0X1f`", at: "0X1f" },
+    ]);
+  });
+
   it("says how to close an unterminated string as fits its quotes", () => {
     const help = (literal: string) => parsePolicy({ name: "x", text: `permit p when a == ${literal}\n\n` }).diagnostics.map((d) => [d.code, d.help]);
     const oneQuote = "close the string with the quote it starts with, on the same line (or use `\"\"\"` for text over several lines)";
