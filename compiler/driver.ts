@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { type Diagnostic, error, hasErrors, quotedName, sortDiagnostics } from "./diagnostics.js";
 import { lineColIndex, type SourceFile } from "./source.js";
-import type { InputDecl, PolicyFile } from "./syntax/ast.js";
+import type { FieldDecl, InputDecl, PolicyFile } from "./syntax/ast.js";
 import { parsePolicy, W } from "./syntax/index.js";
 import { checkPolicy, type CheckedPolicy } from "./check/policy.js";
 import { DEFAULT_COST_BUDGET, formatCost, orderingCost, ruleCosts, within } from "./ir/cost.js";
@@ -173,16 +173,28 @@ const BUDGET_HELP = "raise the budget (`--max-cost N` of writ check, compile, te
  * W0503, at what costs most: the rule where the bounds multiply, or the field of the request whose
  * check (made once per decision: a map's keys, a list's elements) outweighs every rule.
  */
+/** The declaration of the field at `names` (through nested records) in the input block, or of the deepest record on the way. */
+function fieldDeclaration(input: InputDecl | undefined, names: readonly string[]): FieldDecl | undefined {
+  let fields = input?.fields;
+  let found: FieldDecl | undefined;
+  for (const name of names) {
+    const next = fields?.find((f) => f.name.name === name);
+    if (next === undefined) break;
+    found = next;
+    fields = next.type.kind === "RecordTypeExpr" ? next.type.fields : undefined;
+  }
+  return found;
+}
+
 function overBudget(ir: IRPolicy, costs: readonly number[], checks: readonly CheckedOnce[], total: number, budget: number, input: InputDecl | undefined): Diagnostic {
   const over = `worst-case cost ${formatCost(total)} is over the budget of ${formatCost(budget)}`;
   const worst = costs.indexOf(Math.max(...costs));
   const check = checks.reduce<CheckedOnce | undefined>((a, c) => (a === undefined || !(c.work <= a.work) ? c : a), undefined);
   if (check && (worst < 0 || !(check.work <= costs[worst]!))) {
-    const top = input?.fields.find((f) => f.name.name === check.path.split(".")[0]);
     return error(
       Codes.costOverBudget,
       `${over}; checking the request's \`${quotedName(check.path)}\` alone costs ${formatCost(check.work)}`,
-      top?.span ?? input?.span ?? ir.rules[0]!.span,
+      fieldDeclaration(input, check.fields)?.span ?? input?.span ?? ir.rules[0]!.span,
       `the module checks each list and map it reads whole, once per decision (a map's keys byte by byte): lower the bounds of \`${quotedName(check.path)}\` (its \`max\`, and a map's key bound), or ${BUDGET_HELP}`,
     );
   }

@@ -121,6 +121,9 @@ type Place = number | "pointed";
 
 /** A walking check made once per decision: the field's path in the request, and the check's most work. */
 export interface CheckedOnce {
+  /** the field names from the request down to the field (records only: a walked field is in none) */
+  readonly fields: readonly string[];
+  /** `fields` joined with `.`, as messages show it */
   readonly path: string;
   readonly work: number;
 }
@@ -261,17 +264,18 @@ export class InputChecks {
    */
   checkedOnceFields(): CheckedOnce[] {
     const out: CheckedOnce[] = [];
-    const visit = (rec: RecordLayout, path: string): void => {
+    const visit = (rec: RecordLayout, above: readonly string[]): void => {
       for (const f of rec.fields) {
         if (f.offset < 0) continue;
-        if (f.type.kind === "record") visit(f.type, `${path}${f.name}.`);
+        const fields = [...above, f.name];
+        if (f.type.kind === "record") visit(f.type, fields);
         else {
           const c = this.check(f.type, this.types.get(rec)!.get(f.name)!);
-          if (c?.walks) out.push({ path: path + f.name, work: c.work });
+          if (c?.walks) out.push({ fields, path: fields.join("."), work: c.work });
         }
       }
     };
-    visit(this.root, "");
+    visit(this.root, []);
     return out;
   }
 
