@@ -5,7 +5,8 @@
 // is repaired and what never is).
 
 import type { DigestPair } from "../crypto/digest.js";
-import { chainLinkProblem, encodeRecord, NOT_FOLDING, parseRecordEnvelope, parseRecordLine, recordDigests, recordOpen, sameDigests, type LineageRecord, type ParsedRecord } from "./lineage-record.js";
+import { chainLinkProblem, encodeRecord, NOT_FOLDING, parseRecordEnvelope, parseRecordLine, recordDigests, sameDigests, type LineageRecord, type ParsedRecord } from "./lineage-record.js";
+import { isLostWrite, isTornRecord } from "./lineage-tail.js";
 import { firstNonUtf8Line } from "../text-lines.js";
 import { LineageError } from "./lineage-error.js";
 import type { TornRepair } from "./lineage.js";
@@ -20,9 +21,6 @@ export interface ScanState {
 }
 
 const REWRITTEN = "is not in the writer's serialisation (it was rewritten)";
-
-/** What a lost write leaves in a line: 64 NULs in a row (a sector is 512), or a line of NULs only. */
-const LOST_WRITE = /\0{64}|^\0+$/;
 
 /** Records at the end of the file that open decodes in full (artifact and statement). */
 const FULLY_CHECKED_TAIL = 2;
@@ -45,7 +43,7 @@ export function scan(buf: Buffer, logPath: string): { state: ScanState; tornFrom
   const damaged: Damaged = (index, why) =>
     new LineageError("corrupt", `${logPath}: record ${index} ${why}; run \`writ audit verify\` — the log is left as it is`, index);
   const notText = firstNonUtf8Line(buf, end);
-  const decodedFrom = decodedTailStart(buf, end, hasTornTail);
+  const decodedFrom = decodedTailStart(buf, end);
   /** the records decoded in full, and where each one's line starts */
   const decoded: DecodedRecord[] = [];
   let lostWriteFrom: number | null = null;
@@ -67,10 +65,9 @@ export function scan(buf: Buffer, logPath: string): { state: ScanState; tornFrom
       const parsed = parseRecordLine(line);
       if (!parsed.ok) {
         // Only the very last write can be torn, and a crash leaves it either without its `\n` (the
-        // torn tail below) or, whole, with zeros where a lost sector was: a run of NULs, or nothing
-        // but NULs. A complete line otherwise damaged (a single byte turned to NUL included) was
-        // written by something else: evidence, never cut away.
-        if (isLostWrite(line, nl + 1 === end && !hasTornTail)) {
+        // torn tail below) or, whole, with zeros where a lost sector was (lineage-tail.ts). A complete
+        // line otherwise damaged was written by something else: evidence, never cut away.
+        if (isLostWrite(buf, offset, nl)) {
           lostWriteFrom = offset;
           break;
         }
@@ -89,15 +86,11 @@ export function scan(buf: Buffer, logPath: string): { state: ScanState; tornFrom
     state.count++;
     offset = nl + 1;
   }
-  // A torn tail is the start of what the writer wrote next: the record after the last whole line
-  // (zeros where a lost sector was aside). Anything else after the last newline — a file that is no
-  // log, a line someone appended by hand — is not a torn write, and is not cut away.
-  if (hasTornTail) {
-    const expected = Buffer.from(recordOpen(state.count, state.lastDigests));
-    const tail = buf.subarray(end, end + expected.length);
-    for (let i = 0; i < tail.length; i++)
-      if (tail[i] !== expected[i] && tail[i] !== 0) throw damaged(state.count, "would follow the last whole line, but the bytes there are not the start of a record (not a torn write)");
-  }
+  // A torn tail is the start of what the writer wrote next: the record after the last whole line.
+  // Anything else after the last newline — a file that is no log, a line someone appended by hand —
+  // is not a torn write, and is not cut away (lineage-tail.ts).
+  if (hasTornTail && !isTornRecord(buf.subarray(end), state.count, state.lastDigests))
+    throw damaged(state.count, "would follow the last whole line, but the bytes there are not the start of a record (not a torn write)");
   return cutAfterCrash(state, decoded, hasTornTail ? end : lostWriteFrom, damaged);
 }
 
@@ -105,11 +98,6 @@ export function scan(buf: Buffer, logPath: string): { state: ScanState; tornFrom
 interface DecodedRecord {
   readonly from: number;
   readonly record: ParsedRecord;
-}
-
-/** Whether a line that is not a record holds what a lost write leaves; only the last line can. */
-function isLostWrite(line: string, isLast: boolean): boolean {
-  return isLast && LOST_WRITE.test(line);
 }
 
 /**
@@ -158,12 +146,12 @@ function cutAfterCrash(
  * write that may have been cut short), its k + 1 leaves besides; then one line more, the record
  * the first of them is checked against (by its envelope alone, as the records before).
  */
-function decodedTailStart(buf: Buffer, end: number, hasTornTail: boolean): number {
+function decodedTailStart(buf: Buffer, end: number): number {
   if (end === 0) return 0;
   let lines = FULLY_CHECKED_TAIL + 1;
   let lastFrom = previousLineStart(buf, end);
   let last = parseRecordLine(buf.toString("utf8", lastFrom, end - 1));
-  if (!last.ok && lastFrom > 0 && isLostWrite(buf.toString("utf8", lastFrom, end - 1), !hasTornTail)) {
+  if (!last.ok && lastFrom > 0 && isLostWrite(buf, lastFrom, end - 1)) {
     lines++;
     const lineEnd = lastFrom;
     lastFrom = previousLineStart(buf, lineEnd);

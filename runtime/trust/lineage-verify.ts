@@ -12,7 +12,9 @@
 // shorter, valid log: only a head kept elsewhere (`expectHead`, from `LineageLog.head()`) reveals it.
 //
 // How a break is classified (checked in this order for each record i):
-//   malformed      the line is not a record, or its artifact/statement is not well-formed
+//   malformed      the line is not a record, or its artifact/statement is not well-formed; or bytes
+//                  after the last line are not the start of the record that would follow (not a
+//                  torn write: opening the log refuses it as corrupt)
 //   removed        seq jumps forward and the missing seq appears nowhere later
 //   reordered      seq is out of place but every record is there once (the expected one comes later)
 //   inserted       a record claims a seq that another record holds, or the records around it link
@@ -23,8 +25,10 @@
 //                  folds to its head's root, or it differs from the checkpoint
 //   bad_signature  the artifact's signature does not verify with the trusted keys (for the last
 //                  record this is the only evidence of an edit, since no successor chained it)
-//   truncated      the final line is torn (no newline), the log ends inside a batch, or records the
-//                  checkpoint names are missing
+//   truncated      what a crash leaves, which opening the log moves aside (lineage-tail.ts): the
+//                  start of the next record without its newline, or a last line holding a lost
+//                  write's zeros; or the log ends inside a batch, or records the checkpoint names
+//                  are missing
 //   replay_mismatch re-deciding the record's request with the given policy gives another decision,
 //                  or a record of the policy's module (by its digests) names another policy name or
 //                  version than the module does (replay.ts policyNameDifference, as `writ replay`)
@@ -43,6 +47,7 @@ import { verifyArtifact } from "./verify-artifact.js";
 import { verifyTreeHead } from "./batch-artifact.js";
 import { policyNameDifference } from "./replay.js";
 import { chainLinkProblem, parseRecordLine, sameDigests, type ParsedRecord, type ParseResult } from "./lineage-record.js";
+import { isLostWrite, lostWriteReason, NOT_A_CRASH, tornTailFinding } from "./lineage-tail.js";
 import { describeThrown, shownOption } from "../thrown.js";
 import { firstNonUtf8Line, lineEnds } from "../text-lines.js";
 import { ownMember } from "../own.js";
@@ -263,7 +268,17 @@ class LogLines {
   read(i: number): ParseResult {
     // a line that is not UTF-8 decodes with U+FFFD in place of its bytes: it is no record, whatever it parses as
     if (i === this.notText) return { ok: false, reason: "record is not UTF-8 text" };
-    return parseRecordLine(this.buf.toString("utf8", i === 0 ? 0 : this.ends[i - 1]! + 1, this.ends[i]!));
+    return parseRecordLine(this.buf.toString("utf8", this.start(i), this.ends[i]!));
+  }
+
+  /** whether line `i` (0 ≤ i < count), which is not a record, holds what a lost write leaves (lineage-tail.ts) */
+  isLostWrite(i: number): boolean {
+    return isLostWrite(this.buf, this.start(i), this.ends[i]!);
+  }
+
+  /** where line `i` starts */
+  private start(i: number): number {
+    return i === 0 ? 0 : this.ends[i - 1]! + 1;
   }
 
   /** drops the lines kept before `i` */
@@ -363,7 +378,7 @@ function walk(buf: Buffer, options: VerifyLogOptions, progress: WalkProgress): L
     // only the records around this one are looked at from here on (i − 1 back, i + 2 ahead)
     lines.forgetBefore(i - 1);
     const r = lines.at(i)!;
-    if (!r.ok) return fault(i, "malformed", `record ${i} is not a valid record: ${r.reason}`);
+    if (!r.ok) return lines.isLostWrite(i) ? fault(i, "truncated", lostWriteReason(i, last)) : fault(i, "malformed", `record ${i} is not a valid record: ${r.reason}${i === n - 1 ? NOT_A_CRASH : ""}`);
     const p = r.parsed;
     const prev = i > 0 ? ok(i - 1)! : null;
     const linksBack = sameDigests(p.record.prev, prev ? prev.recordDigests : null);
@@ -511,7 +526,10 @@ function walk(buf: Buffer, options: VerifyLogOptions, progress: WalkProgress): L
   }
   progress.done = true;
 
-  if (end < buf.length) return fault(n, "truncated", `the final record (${n}) is torn: ${buf.length - end} bytes without a newline; an append was interrupted (opening the log for writing moves them aside)`);
+  if (end < buf.length) {
+    const tail = tornTailFinding(buf.subarray(end), n, last);
+    return fault(n, tail.kind, tail.reason);
+  }
 
   // A batch is recorded whole (one write): a log that ends inside one lost its last records.
   const final = last;

@@ -11,7 +11,7 @@ import { signBundle } from "../../runtime/trust/bundle.js";
 import { writeBundle } from "../../runtime/trust/bundle-files.js";
 import { writeKeyPair } from "../../runtime/trust/key-files.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
-import { openLog } from "../../runtime/trust/lineage.js";
+import { openLog, tryOpenLog } from "../../runtime/trust/lineage.js";
 import { createSigner } from "../../runtime/trust/signer.js";
 import { auditCommand } from "../../cli/commands/audit.js";
 import type { CliIO } from "../../cli/io.js";
@@ -123,6 +123,23 @@ describe("writ audit verify", () => {
     const r = await run("verify", "cut.jsonl");
     expect(r.code).toBe(1);
     expect(r.err).toContain("record 3 removed");
+  });
+
+  it("says of bytes at the end of a log what opening it for writing does with them", async () => {
+    // `garbage` after the last line is no torn write: refused on open, and the audit says so
+    writeFileSync(join(dir, "garbage.jsonl"), readFileSync(logPath, "utf8") + "garbage");
+    const garbage = await run("verify", "garbage.jsonl");
+    expect(garbage.code).toBe(1);
+    expect(garbage.err).toMatch(/record 9 malformed: the 7 bytes after the last whole line are not the start of record 9, .* opening the log for writing refuses it as corrupt and leaves it as it is\n$/);
+    expect(tryOpenLog(join(dir, "garbage.jsonl"))).toMatchObject({ ok: false, error: { code: "corrupt", index: 9 } });
+    // a final line of zeros is what a lost write leaves: moved aside on open, and the audit says so
+    writeFileSync(join(dir, "zeros.jsonl"), readFileSync(logPath, "utf8") + "\0".repeat(100) + "\n");
+    const zeros = await run("verify", "zeros.jsonl");
+    expect(zeros.code).toBe(1);
+    expect(zeros.err).toMatch(/record 9 truncated: the final line \(record 9\) is not a record but what a lost write leaves .*\(opening the log for writing moves it aside\)\n$/);
+    const opened = tryOpenLog(join(dir, "zeros.jsonl"));
+    expect(opened).toMatchObject({ ok: true, log: { repaired: { index: 9, bytes: 101, torn: true } } });
+    if (opened.ok) opened.log.close();
   });
 
   it("checks a checkpoint from `writ audit head`", async () => {

@@ -381,6 +381,47 @@ describe("opening after a crash", () => {
     expect(readFileSync(notALog, "utf8")).toBe('{"principal":{"id":"u1"}}');
   });
 
+  // What `writ audit verify` says of the end of a log is what opening it for writing then does: a
+  // tail it finds `truncated` (a crash's) is moved aside, one it finds `malformed` is refused as
+  // corrupt and left as it is — the same record named either way.
+  const NUL = "\0";
+  it.each<[string, "truncated" | "malformed", (next: string, last: string) => string | Buffer]>([
+    ["the start of the next record, without its newline (a torn write)", "truncated", (next) => next.slice(0, 333)],
+    ["the start of the next record with a sector of zeros inside, without its newline", "truncated", (next) => next.slice(0, 40) + NUL.repeat(512) + next.slice(552, 700)],
+    ["100 zero bytes without a newline (a torn write's lost sector)", "truncated", () => NUL.repeat(100)],
+    ["a line of 100 zero bytes (a lost write)", "truncated", () => NUL.repeat(100) + "\n"],
+    ["the next record whole, a sector of it zeros (a lost write)", "truncated", (next) => next.slice(0, 200) + NUL.repeat(512) + next.slice(712) + "\n"],
+    ["`garbage` without a newline", "malformed", () => "garbage"],
+    ["a single space", "malformed", () => " "],
+    ["a copy of the last record without its newline", "malformed", (_next, last) => last],
+    ["the next record whole with one byte turned to zero (an edit)", "malformed", (next) => next.slice(0, 100) + NUL + next.slice(101) + "\n"],
+    ["a line of zeros followed by a torn write (two faults, not one crash)", "malformed", (next) => NUL.repeat(100) + "\n" + next.slice(0, 50)],
+    ["a line of zeros and a byte that is not UTF-8", "malformed", () => Buffer.from([...Buffer.alloc(100), 0xff, 0x0a])],
+  ])("audits and opens alike a log ending in %s", (_name, kind, tail) => {
+    const { path, lines } = buildLog(5, undefined, dir, `tail-${counter++}.jsonl`);
+    const [next, last] = [lines.pop()!, lines[3]!];
+    writeLines(path, lines);
+    appendFileSync(path, tail(next, last));
+    const before = readFileSync(path);
+    const audit = verifyLog(path);
+    expect(audit).toMatchObject({ ok: false, index: 4, kind });
+    const opened = tryOpenLog(path, { now: () => new Date("2026-01-02T03:04:05.678Z") });
+    if (kind === "truncated") {
+      expect(audit).toMatchObject({ reason: expect.stringMatching(/opening the log for writing moves (it|them) aside\)$/) });
+      expect(opened).toMatchObject({ ok: true, log: { repaired: { index: 4, records: 0, torn: true } } });
+      if (!opened.ok) return;
+      expect(readFileSync(opened.log.repaired!.savedTo)).toEqual(before.subarray(Buffer.byteLength(lines.map((l) => l + "\n").join(""))));
+      opened.log.close();
+      expect(readLines(path)).toEqual(lines);
+      expect(verifyLog(path)).toMatchObject({ ok: true, records: 4 });
+    } else {
+      expect(audit).toMatchObject({ reason: expect.stringMatching(/opening the log for writing refuses it as corrupt and leaves it as it is$/) });
+      expect(opened).toMatchObject({ ok: false, error: { code: "corrupt", index: 4 } });
+      expect(readFileSync(path).equals(before)).toBe(true);
+      expect(readdirSync(dir).some((f) => f.startsWith(`tail-${counter - 1}.jsonl.torn`))).toBe(false);
+    }
+  });
+
   /** A single artifact, a batch of 8 and the first `leaves` records of a batch of 8 (the rest of its write lost). */
   function cutBatchLog(leaves: number, tail = ""): { path: string; key: ReturnType<typeof generateKeyPair>; whole: string[]; cut: string[] } {
     const path = fresh();
@@ -411,6 +452,8 @@ describe("opening after a crash", () => {
 
   it("cuts such a batch from its first leaf when its last record is torn as well", () => {
     const { path, whole, cut } = cutBatchLog(3, '{"seq":12,"prev":{"sha3');
+    // the audit names the torn record, and the leaves opening moves aside with it
+    expect(verifyLog(path)).toMatchObject({ ok: false, index: 12, kind: "truncated", reason: expect.stringMatching(/moves them aside, together with the 3 records 9\.\.11 of the batch of 8 the log ends inside\)$/) });
     const log = openLog(path);
     expect(log.repaired).toMatchObject({ index: 9, records: 3, batchSize: 8, torn: true });
     expect(readFileSync(log.repaired!.savedTo, "utf8")).toBe(cut.map((l) => l + "\n").join("") + '{"seq":12,"prev":{"sha3');

@@ -10,7 +10,7 @@ import { lineEnds } from "../../runtime/text-lines.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
 import { requestDigest } from "../../runtime/trust/request-digest.js";
 import { buildLog, editStatement, readRecord, rechain, REQUESTS, writeLines } from "./lineage-fixtures.js";
-import { encodeRecord } from "../../runtime/trust/lineage-record.js";
+import { encodeRecord, parseRecordEnvelope, recordOpen } from "../../runtime/trust/lineage-record.js";
 import { fakePolicy } from "./fake-policy.js";
 import { replayArtifact } from "../../runtime/trust/replay.js";
 import { signCompact } from "../../runtime/trust/jws.js";
@@ -214,10 +214,18 @@ describe.each(both)("verifyLog finds the first bad record (trusted keys: %s)", (
     expectFault(verifyLines(lines, withKeys), 4, "malformed");
   });
 
-  it("a torn final record", () => {
+  it("a torn final record: the start of the record that would follow the last one", () => {
     const path = writeLines(join(base.dir, `torn-${counter++}.jsonl`), L);
-    appendFileSync(path, L[0]!.slice(0, 50));
+    const last = parseRecordEnvelope(L[N - 1]!);
+    if (!last.ok) throw new Error("the base log's last record must read");
+    appendFileSync(path, `${recordOpen(N, last.recordDigests)}"eyJhbGci`);
     expectFault(verifyLog(path, withKeys ? { trustedKeys } : {}), N, "truncated");
+  });
+
+  it("bytes after the last line that are not the start of the record that would follow: malformed, not torn", () => {
+    const path = writeLines(join(base.dir, `stray-${counter++}.jsonl`), L);
+    appendFileSync(path, L[0]!.slice(0, 50)); // the start of record 0, not of record N
+    expectFault(verifyLog(path, withKeys ? { trustedKeys } : {}), N, "malformed");
   });
 });
 

@@ -1,0 +1,89 @@
+// What a crash can leave at the end of a lineage log, told apart from what it cannot. Only the very
+// last write can be incomplete, and it leaves either the start of a record without its `\n` (a torn
+// write) or a whole line with zeros where a lost sector was (a lost write). Opening a log
+// (lineage-scan.ts) moves such a tail aside and refuses anything else as corrupt; `verifyLog`
+// (lineage-verify.ts) finds it `truncated` and anything else `malformed` by the same two tests, and
+// says which of the two opening the log will do (the findings below).
+
+import { isUtf8 } from "node:buffer";
+import type { DigestPair } from "../crypto/digest.js";
+import { recordOpen, type ParsedRecord } from "./lineage-record.js";
+
+/** What a lost write leaves in a line: this many zero bytes in a row (a sector is 512), or nothing but zero bytes. */
+const LOST_WRITE_RUN = 64;
+
+/**
+ * Whether the bytes after the last whole line (`tail`, not empty) are the start of the record the
+ * writer would write next: record `count`, chained to `lastDigests` (the last record's digests, null
+ * for an empty log) — `{"seq":<count>,"prev":<lastDigests>,"artifact":` as far as the bytes go, a
+ * zero byte standing for any byte (a lost sector), and whatever follows that opening. Anything else
+ * — a file that is no log given as one, a line appended by hand, a copy of a record — was not written
+ * by an interrupted append.
+ */
+export function isTornRecord(tail: Uint8Array, count: number, lastDigests: DigestPair | null): boolean {
+  const expected = Buffer.from(recordOpen(count, lastDigests));
+  const compared = Math.min(tail.length, expected.length);
+  for (let i = 0; i < compared; i++) if (tail[i] !== expected[i] && tail[i] !== 0) return false;
+  return true;
+}
+
+/**
+ * Whether the line `buf[from, to)` (`buf[to]` its `\n`), which is not a record, holds what a lost
+ * write leaves: it is the file's last line, nothing after its newline (a torn line after it would
+ * make two faults, which no single crash leaves), it is UTF-8 text as the writer wrote it, and it
+ * holds LOST_WRITE_RUN zero bytes in a row or nothing but zero bytes. A complete line otherwise
+ * damaged, a single byte turned to zero included, was written by something else: evidence.
+ */
+export function isLostWrite(buf: Uint8Array, from: number, to: number): boolean {
+  if (to + 1 !== buf.length || buf[to] !== 0x0a || to <= from) return false;
+  const line = buf.subarray(from, to);
+  if (!isUtf8(line)) return false;
+  let run = 0;
+  for (const byte of line) {
+    run = byte === 0 ? run + 1 : 0;
+    if (run >= LOST_WRITE_RUN) return true;
+  }
+  return run === line.length;
+}
+
+/**
+ * What `verifyLog` finds of the bytes after the last whole line (`tail`), the `n` records before
+ * them sound and `last` the last of them: `truncated` when they are the start of record `n` cut
+ * short, which opening the log moves aside; otherwise `malformed`, since opening refuses the log as
+ * corrupt.
+ */
+export function tornTailFinding(tail: Uint8Array, n: number, last: ParsedRecord | null): { kind: "truncated" | "malformed"; reason: string } {
+  const bytes = `${tail.length} byte${tail.length === 1 ? "" : "s"}`;
+  if (!isTornRecord(tail, n, last === null ? null : last.recordDigests)) {
+    const where = n === 0 ? "the log's only bytes (no whole line)" : `the ${bytes} after the last whole line`;
+    const next = n === 0 ? "start the log" : `follow record ${n - 1}`;
+    return {
+      kind: "malformed",
+      reason: `${where} ${tail.length === 1 ? "is" : "are"} not the start of record ${n}, the record that would ${next}, so no append was cut short there (not a torn write): opening the log for writing refuses it as corrupt and leaves it as it is`,
+    };
+  }
+  return { kind: "truncated", reason: `the final record (${n}) is torn: ${bytes} without a newline, the start of record ${n}; an append was interrupted (opening the log for writing moves them aside${alsoCut(last)})` };
+}
+
+/** What `verifyLog` finds of a last line, record `i`, holding what a lost write leaves (`last`: the record before it). */
+export function lostWriteReason(i: number, last: ParsedRecord | null): string {
+  return `the final line (record ${i}) is not a record but what a lost write leaves (zero bytes where its data was): an append did not reach the disk whole (opening the log for writing moves it aside${alsoCut(last)})`;
+}
+
+/**
+ * What `verifyLog` adds to its finding of a last whole line that is not a record and not a lost
+ * write's: the one place a crash could have left one, so the audit says it did not.
+ */
+export const NOT_A_CRASH =
+  "; a crash does not leave it (appends write whole lines, and a lost write leaves zero bytes in the file's last line, nothing after it), so opening the log for writing refuses it as corrupt and leaves it as it is";
+
+/**
+ * What opening moves aside besides a record cut short at the end: the leaves of a batch the records
+ * before it end inside (lineage-scan.ts cutAfterCrash); `last` is the last whole record.
+ */
+function alsoCut(last: ParsedRecord | null): string {
+  if (last === null || last.batch === null || last.batch.index === last.batch.size - 1) return "";
+  const leaves = last.batch.index + 1;
+  const first = last.record.seq - last.batch.index;
+  return `, together with the ${leaves === 1 ? `record ${first}` : `${leaves} records ${first}..${last.record.seq}`} of the batch of ${last.batch.size} the log ends inside`;
+}
