@@ -23,3 +23,45 @@ export function shownName(name: string): string {
   if (name.length <= MAX_SHOWN_NAME && PLAIN_NAME.test(name)) return name;
   return escapeControls(JSON.stringify(clip(name, MAX_SHOWN_NAME)));
 }
+
+/** Most elements of a list, or members of an object, a message shows: the rest are counted. */
+export const MAX_SHOWN_ITEMS = 10;
+
+/** Deepest nesting a message shows: a statement may nest its errors as deep as canonical JSON allows. */
+const MAX_SHOWN_DEPTH = 4;
+
+/** Longest JSON a message shows, in UTF-16 units before escaping: ten errors of 200-character texts would be 6,000. */
+export const MAX_SHOWN_JSON = 1000;
+
+/**
+ * A JSON value read from an artifact or a key file (a header's `alg`, a statement's `v`, its rules
+ * or errors), as a message shows it: JSON, in RFC 8785 member order, with each string and member
+ * name cut at MAX_SHOWN_NAME, each list and object after MAX_SHOWN_ITEMS (`…N more`), nesting
+ * below MAX_SHOWN_DEPTH as `…`, the whole cut at MAX_SHOWN_JSON (ending with `…`), and the same
+ * characters escaped as shownName escapes. A value that is not JSON (`undefined`: a member left
+ * out) is said as shownOption says it. So a value of any size is a short line, and a forged one
+ * prints no line of its own.
+ */
+export function shownJson(value: unknown): string {
+  return escapeControls(clip(jsonText(value, 0), MAX_SHOWN_JSON));
+}
+
+function jsonText(value: unknown, depth: number): string {
+  if (typeof value === "string") return JSON.stringify(clip(value, MAX_SHOWN_NAME));
+  if (typeof value === "number") return Number.isFinite(value) ? String(value) : shownOption(value);
+  if (typeof value === "boolean" || value === null) return String(value);
+  if (typeof value !== "object") return shownOption(value);
+  if (depth >= MAX_SHOWN_DEPTH) return Array.isArray(value) ? "[…]" : "{…}";
+  if (Array.isArray(value)) return `[${items(value, (v) => jsonText(v, depth + 1))}]`;
+  // code-unit order, as RFC 8785 sorts member names (Array.prototype.sort compares strings so)
+  const names = Object.keys(value).sort();
+  const member = (name: string) => `${JSON.stringify(clip(name, MAX_SHOWN_NAME))}:${jsonText((value as Record<string, unknown>)[name], depth + 1)}`;
+  return `{${items(names, member)}}`;
+}
+
+/** The first MAX_SHOWN_ITEMS of `list` shown, comma-separated, and how many more there are. */
+function items<T>(list: readonly T[], show: (item: T) => string): string {
+  const shown = list.slice(0, MAX_SHOWN_ITEMS).map(show);
+  if (list.length > MAX_SHOWN_ITEMS) shown.push(`…${list.length - MAX_SHOWN_ITEMS} more`);
+  return shown.join(",");
+}

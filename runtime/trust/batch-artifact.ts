@@ -177,7 +177,7 @@ export function verifyTreeHead(
   const head = treeHeadOf(payloadText(parsed.jws));
   if (head === null) return { ok: false, code: "malformed", message: `tree head payload is not a valid ${BATCH_HEAD_FORMAT}` };
   // as a compact artifact's statement must name its signing key (verify-artifact.ts), with the same code
-  if (head.iss !== kid) return { ok: false, code: "malformed", message: `tree head issuer ${JSON.stringify(head.iss)} is not the signing key ${kid}` };
+  if (head.iss !== kid) return { ok: false, code: "malformed", message: `tree head issuer ${shownName(head.iss)} is not the signing key ${shownName(kid)}` };
   return { ok: true, head };
 }
 

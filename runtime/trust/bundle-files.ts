@@ -8,6 +8,7 @@ import { isPolicyName, type Bundle, type Manifest } from "../manifest.js";
 import { utf8Decode } from "../crypto/base64url.js";
 import { readFileBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../bounded-read.js";
 import { escapeControls } from "../thrown.js";
+import { shownJson } from "../shown-name.js";
 import { trimLineSpace } from "../strings.js";
 import { jsonAmbiguity } from "../json-ambiguity.js";
 import { FileWriteError, stageFile, syncDirectory, systemErrorText, type StagedFile } from "../file-write.js";
@@ -89,7 +90,7 @@ export function readBundleResult(dir: string, name?: string): ReadBundleResult {
   if (file !== undefined && !isDirectoryPath(dir)) {
     // the file names its bundle; a name given as well must be that one (it would be looked for inside the file)
     if (name !== undefined && name !== file.name)
-      return { ok: false, path: dir, message: `${dir} is a file of bundle ${JSON.stringify(file.name)}, not of ${JSON.stringify(name)}: give the bundle's directory with the name, or one of its files alone` };
+      return { ok: false, path: dir, message: `${dir} is a file of bundle ${shownJson(file.name)}, not of ${shownJson(name)}: give the bundle's directory with the name, or one of its files alone` };
     return readBundleResult(file.dir, file.name);
   }
   if (name === undefined) {
@@ -135,7 +136,7 @@ export function readBundleResult(dir: string, name?: string): ReadBundleResult {
   // The files are written under the policy's name (writeBundle): another name is another policy's files.
   const named = (manifest as { name?: unknown }).name;
   if (named !== name)
-    return { ok: false, path: paths.manifest, message: `bundle manifest ${paths.manifest} is the manifest of policy ${JSON.stringify(named)}, not of ${JSON.stringify(name)}: its files are named for another policy` };
+    return { ok: false, path: paths.manifest, message: `bundle manifest ${paths.manifest} is the manifest of policy ${shownJson(named)}, not of ${shownJson(name)}: its files are named for another policy` };
 
   let signature: string | undefined;
   if (existsSync(paths.signature)) {

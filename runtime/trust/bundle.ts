@@ -9,7 +9,7 @@ import type { Bundle, Manifest } from "../manifest.js";
 import { canonicalJson, canonicalize } from "./jcs.js";
 import { headerProblem, parseCompact, payloadText, signCompact, verifyJws } from "./jws.js";
 import { BUNDLE_SIGNATURE_TYP, type PrivateKey, type PublicKey } from "./types.js";
-import { describeThrown, isInstance, shownOption } from "../thrown.js";
+import { describeThrown, escapeControls, isInstance, shownOption } from "../thrown.js";
 import { shownName } from "../shown-name.js";
 import { copyPublicKeys } from "./artifact-checks.js";
 import { readSigningKey } from "./keys.js";
@@ -137,7 +137,7 @@ function verifyReadBundle(bundle: Bundle, options: VerifyBundleOptions): BundleV
     if (!verifyJws(jws, key.bytes, options.path)) return fail("bad_signature", `bundle signature does not verify with key ${shownName(kid)}`);
     const signed = payloadText(jws);
     const supplied = canonicalJson(manifest);
-    if (!supplied.ok) return fail("malformed", `manifest is not JSON at \`${supplied.path}\`: ${supplied.reason}`);
+    if (!supplied.ok) return fail("malformed", `manifest is not JSON at \`${escapeControls(supplied.path)}\`: ${supplied.reason}`);
     if (signed !== supplied.text) return fail("manifest_mismatch", "the manifest differs from the manifest that was signed");
     keyId = kid;
   }

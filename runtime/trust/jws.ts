@@ -8,6 +8,7 @@ import type { CryptoPath } from "../crypto/digest.js";
 import { canonicalize } from "./jcs.js";
 import type { PrivateKey } from "./types.js";
 import { ownMember } from "../own.js";
+import { shownJson } from "../shown-name.js";
 
 export interface ParsedJws {
   readonly header: Record<string, unknown>;
@@ -58,9 +59,9 @@ export function parseCompact(token: unknown, maxLength: number): JwsParseResult 
 export function headerProblem(header: Record<string, unknown>, typ: string): string | null {
   // the header's own members: one it lacks is not what Object.prototype holds under its name (own.ts)
   const alg = ownMember(header, "alg");
-  if (alg !== "EdDSA") return `header \`alg\` is ${JSON.stringify(alg)}, only "EdDSA" is accepted`;
+  if (alg !== "EdDSA") return `header \`alg\` is ${shownJson(alg)}, only "EdDSA" is accepted`;
   const given = ownMember(header, "typ");
-  if (given !== typ) return `header \`typ\` is ${JSON.stringify(given)}, expected "${typ}"`;
+  if (given !== typ) return `header \`typ\` is ${shownJson(given)}, expected "${typ}"`;
   const kid = ownMember(header, "kid");
   if (typeof kid !== "string" || kid === "") return "header has no `kid` naming the signing key";
   if (Object.hasOwn(header, "crit")) return "header lists `crit` extensions, which are not understood";

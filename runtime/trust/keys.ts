@@ -9,7 +9,7 @@ import { ed25519PublicKey, isEd25519Point, isPrimeOrderEd25519Point, isWeakEd255
 import type { CryptoPath } from "../crypto/digest.js";
 import type { PrivateKey, PublicKey } from "./types.js";
 import { describeThrown, isInstance, shownOption } from "../thrown.js";
-import { shownName } from "../shown-name.js";
+import { shownJson, shownName } from "../shown-name.js";
 import { ownElements, ownMember } from "../own.js";
 
 export interface Ed25519PublicJwk {
@@ -83,7 +83,7 @@ function readOkp(given: unknown): { ok: true; x: Uint8Array; kid?: string; d?: u
   const jwk = (name: string): unknown => ownMember(given, name);
   const [kty, crv, encoded] = [jwk("kty"), jwk("crv"), jwk("x")];
   if (kty !== "OKP" || crv !== "Ed25519")
-    return { ok: false, message: `expected an Ed25519 JWK (kty "OKP", crv "Ed25519"), got kty ${JSON.stringify(kty)}, crv ${JSON.stringify(crv)}` };
+    return { ok: false, message: `expected an Ed25519 JWK (kty "OKP", crv "Ed25519"), got kty ${shownJson(kty)}, crv ${shownJson(crv)}` };
   const x = typeof encoded === "string" ? base64urlDecode(encoded) : null;
   if (!x || x.length !== 32) return { ok: false, message: "JWK member `x` must be 32 bytes of unpadded base64url" };
   const kid = jwk("kid");
@@ -91,9 +91,9 @@ function readOkp(given: unknown): { ok: true; x: Uint8Array; kid?: string; d?: u
   // RFC 7517 lets a key say what it is for; a key marked for anything but EdDSA signatures is not
   // one to sign or verify decisions with (the members are optional: absent means unrestricted)
   const use = jwk("use");
-  if (use !== undefined && use !== "sig") return { ok: false, message: `JWK \`use\` is ${JSON.stringify(use)}: only a signing key ("sig") signs or verifies` };
+  if (use !== undefined && use !== "sig") return { ok: false, message: `JWK \`use\` is ${shownJson(use)}: only a signing key ("sig") signs or verifies` };
   const alg = jwk("alg");
-  if (alg !== undefined && alg !== "EdDSA" && alg !== "Ed25519") return { ok: false, message: `JWK \`alg\` is ${JSON.stringify(alg)}, not EdDSA` };
+  if (alg !== undefined && alg !== "EdDSA" && alg !== "Ed25519") return { ok: false, message: `JWK \`alg\` is ${shownJson(alg)}, not EdDSA` };
   const listed = jwk("key_ops");
   const ops = Array.isArray(listed) ? ownElements(listed) : listed;
   if (ops !== undefined && (!Array.isArray(ops) || !ops.some((o) => o === "sign" || o === "verify")))

@@ -10,7 +10,7 @@ import { readRequest, requestSchemaOf } from "./request-digest.js";
 import { decideSafely, unrepresentableDecision } from "./statement.js";
 import { statementOf } from "./lineage-record.js";
 import { describeThrown } from "../thrown.js";
-import { shownName } from "../shown-name.js";
+import { shownJson, shownName } from "../shown-name.js";
 import { trimLineSpace } from "../strings.js";
 import { isBatchedText } from "./batch-artifact.js";
 import { openingProblem } from "./verify-artifact.js";
@@ -89,12 +89,10 @@ function replay(token: string, request: unknown, policy: DecidingPolicy, given: 
 
   const decision = digest.ok ? decideSafely(policy, data) : unrepresentableDecision(digest);
   if (decision.decision !== s.decision) differences.push(`decision: the artifact says ${s.decision}, re-evaluation gives ${decision.decision}`);
-  const rulesThen = canonicalize(s.rules);
-  const rulesNow = canonicalize(decision.rules);
-  if (rulesThen !== rulesNow) differences.push(`rules: the artifact names ${rulesThen}, re-evaluation gives ${rulesNow}`);
-  const errorsThen = canonicalize(s.errors);
-  const errorsNow = canonicalize(decision.errors);
-  if (errorsThen !== errorsNow) differences.push(`errors: the artifact records ${errorsThen}, re-evaluation gives ${errorsNow}`);
+  // compared whole, shown cut and escaped: the artifact's rules and errors are anyone's text here
+  if (canonicalize(s.rules) !== canonicalize(decision.rules)) differences.push(`rules: the artifact names ${shownJson(s.rules)}, re-evaluation gives ${shownJson(decision.rules)}`);
+  if (canonicalize(s.errors) !== canonicalize(decision.errors))
+    differences.push(`errors: the artifact records ${shownJson(s.errors)}, re-evaluation gives ${shownJson(decision.errors)}`);
 
   return differences.length === 0 ? { ok: true } : { ok: false, differences };
 }

@@ -12,6 +12,7 @@ import { isDigestHex, isDigestPair } from "../crypto/digest.js";
 import { describeThrown } from "../thrown.js";
 import { isWellFormed } from "../strings.js";
 import { ownElements, ownMember } from "../own.js";
+import { shownJson } from "../shown-name.js";
 
 /** `rule` of the error recorded when the policy itself threw or returned garbage: no rule, the whole policy */
 export const POLICY_FAULT_RULE = "";
@@ -219,7 +220,7 @@ function statementProblem(s: Record<string, unknown>, leafIndex: number | null):
   // its own members: one it lacks is not what Object.prototype holds under its name (own.ts); once
   // each is checked here, the statement holds it, and later readers read it by name
   const [v, jti, iss, iat, exp, decision, rules, errors] = ["v", "jti", "iss", "iat", "exp", "decision", "rules", "errors"].map((k) => ownMember(s, k));
-  if (v !== STATEMENT_FORMAT) return `statement format \`v\` is ${JSON.stringify(v)}, expected "${STATEMENT_FORMAT}"`;
+  if (v !== STATEMENT_FORMAT) return `statement format \`v\` is ${shownJson(v)}, expected "${STATEMENT_FORMAT}"`;
   if (typeof jti !== "string" || !HEX32.test(jti)) return "`jti` must be 32 lowercase hex digits";
   if (typeof iss !== "string" || iss === "") return "`iss` must name the issuing key";
   if (!isEpochSeconds(iat) || !isEpochSeconds(exp))

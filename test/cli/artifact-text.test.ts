@@ -109,6 +109,14 @@ describe("a value an artifact, a bundle, a log or a key file holds is shown on o
     expect(r.err).toBe(`writ verify: refused (unknown_key): artifact is signed by key ${quoted}, which is not a trusted issuer`);
   });
 
+  it("writ verify cuts and escapes the `alg` of a forged artifact, whatever its size", async () => {
+    const alg = `EdDSA\u2028${FORGED_LINE}\u202e${"A".repeat(100_000)}`;
+    writeFileSync(join(dir, "alg.jws"), `${b64(canonicalize({ alg, kid: issuer.keyId, typ: ARTIFACT_TYP }))}.${b64("{}")}.${b64(new Uint8Array(64))}`);
+    const r = await writ("verify", "alg.jws", "--pub", "issuer.public.jwk");
+    expect(r).toMatchObject({ code: 1, out: "" });
+    expect(r.err).toBe(`writ verify: refused (bad_header): header \`alg\` is "EdDSA\\u2028${FORGED_LINE}\\u202e${"A".repeat(162)}…", only "EdDSA" is accepted`);
+  });
+
   it("writ verify quotes the kid of a batched artifact's forged tree head", async () => {
     const [issued] = createBatchAuthorizer({ signer: createSigner(issuer) }).authorizeBatch(policy, [ADMIN]);
     const batched = JSON.parse(issued!.artifact);
