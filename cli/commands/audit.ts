@@ -131,11 +131,12 @@ export const auditCommand: Command = {
  * 2^53 - 1 is no record's (Number would round it to another): a bad value, not a fault of the log.
  */
 function expectedHead(value: string): ExpectedHead | string {
-  const m = /^(\d+):([0-9a-f]{128})$/.exec(value);
+  // the digest in either case, as verifyLog's expectHead takes it (a checkpoint kept by hand may be upper-cased)
+  const m = /^(\d+):([0-9a-fA-F]{128})$/.exec(value);
   if (!m) return "--expect-head takes `<seq>:<128 hex digits>` (see `writ audit head`)";
   const seq = Number(m[1]);
   if (!Number.isSafeInteger(seq)) return `--expect-head seq ${m[1]} is beyond 2^53 - 1, the last seq a log can hold`;
-  return { seq, sha3_512: m[2]! };
+  return { seq, sha3_512: m[2]!.toLowerCase() };
 }
 
 /**

@@ -153,6 +153,20 @@ describe("writ audit verify", () => {
     expect((await run("verify", "audit.jsonl", "--expect-head", head.out.trim())).code).toBe(0);
   });
 
+  it("takes a checkpoint's digest in either case, as verifyLog's expectHead does", async () => {
+    const head = (await run("head", "audit.jsonl")).out.trim();
+    const upper = head.toUpperCase();
+    expect(upper).not.toBe(head);
+    expect(await run("verify", "audit.jsonl", "--expect-head", upper)).toMatchObject({ code: 0, err: "" });
+    // and compares it: another digest, in either case, is a record that differs from the checkpoint
+    const other = head.slice(0, -1) + (head.endsWith("0") ? "1" : "0");
+    for (const given of [other, other.toUpperCase()]) {
+      const r = await run("verify", "audit.jsonl", "--expect-head", given);
+      expect(r.code, given).toBe(1);
+      expect(r.err, given).toContain("record 8 differs from the checkpoint");
+    }
+  });
+
   it("prints JSON with --json", async () => {
     const r = await run("verify", "audit.jsonl", "--json");
     expect(JSON.parse(r.out)).toMatchObject({ ok: true, records: 9, signatures: "not checked" });
