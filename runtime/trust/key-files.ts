@@ -13,6 +13,7 @@ import { basename, dirname, join } from "node:path";
 import { privateJwk, privateKeyFromJwk, publicJwk, publicKeyFromJwk, type KeyResult } from "./keys.js";
 import type { PrivateKey, PublicKey } from "./types.js";
 import { escapeControls } from "../thrown.js";
+import { jsonAmbiguity } from "../json-ambiguity.js";
 
 export interface WrittenKeyPair {
   readonly privateKeyPath: string;
@@ -90,7 +91,10 @@ function readText(path: string): { ok: true; text: string; mode: number; special
   }
 }
 
-function parseKeyText(text: string, kind: "private" | "public"): { ok: true; jwk: unknown } | { ok: false; message: string } {
+/** A key file's text read as a JWK; a refusal `located` when its message begins with `line:column`. */
+type ParsedKeyText = { ok: true; jwk: unknown } | { ok: false; message: string; located?: true };
+
+function parseKeyText(text: string, kind: "private" | "public"): ParsedKeyText {
   const trimmed = text.trim();
   if (trimmed.startsWith("-----BEGIN")) {
     try {
@@ -101,11 +105,23 @@ function parseKeyText(text: string, kind: "private" | "public"): { ok: true; jwk
       return { ok: false, message: `not a readable ${kind === "private" ? "PKCS8" : "SPKI"} PEM key: ${(e as Error).message}` };
     }
   }
+  let jwk: unknown;
   try {
-    return { ok: true, jwk: JSON.parse(trimmed) };
+    jwk = JSON.parse(trimmed);
   } catch {
     return { ok: false, message: "neither a JWK (JSON) nor a PEM key" };
   }
+  // A member named twice (`x`, `kid`): JSON.parse keeps the last, so the key trusted or signed with
+  // would be another than the one a person, or a reader that keeps the first, sees in the file.
+  // Refused as a bundle's manifest is; the file Writ writes never holds one.
+  const ambiguity = jsonAmbiguity(text);
+  if (ambiguity !== undefined) return { ok: false, message: ambiguity, located: true };
+  return { ok: true, jwk };
+}
+
+/** Why `path` (a `kind` key file) is refused for `parsed`, as `path:line:column: why` when it names where. */
+function keyTextMessage(kind: "private" | "public", path: string, parsed: Extract<ParsedKeyText, { ok: false }>): string {
+  return `${kind} key file ${path}${parsed.located ? ":" : ": "}${escapeControls(parsed.message)}`;
 }
 
 /** Group/other permission bits of a private key file that make it refused. */
@@ -155,7 +171,7 @@ export function loadPrivateKeyFile(path: string): KeyResult<PrivateKey> {
     };
   }
   const parsed = parseKeyText(text.text, "private");
-  if (!parsed.ok) return { ok: false, message: `private key file ${path}: ${parsed.message}` };
+  if (!parsed.ok) return { ok: false, message: keyTextMessage("private", path, parsed) };
   const key = privateKeyFromJwk(parsed.jwk);
   return key.ok ? key : { ok: false, message: `private key file ${path}: ${escapeControls(key.message)}` };
 }
@@ -164,7 +180,7 @@ export function loadPublicKeyFile(path: string): KeyResult<PublicKey> {
   const text = readText(path);
   if (!text.ok) return text;
   const parsed = parseKeyText(text.text, "public");
-  if (!parsed.ok) return { ok: false, message: `public key file ${path}: ${parsed.message}` };
+  if (!parsed.ok) return { ok: false, message: keyTextMessage("public", path, parsed) };
   const key = publicKeyFromJwk(parsed.jwk);
   // the reason may quote the file's `kid`, which is the file's text: one line, whatever it holds
   return key.ok ? key : { ok: false, message: `public key file ${path}: ${escapeControls(key.message)}` };

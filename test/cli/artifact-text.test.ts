@@ -194,6 +194,21 @@ describe("a value an artifact, a bundle, a log or a key file holds is shown on o
     expect(r.err).not.toContain("\n");
   });
 
+  it("a key file that names a member twice is refused, the member named on one line", async () => {
+    // a person, or a reader that keeps the first member, sees the authority's key; JSON.parse keeps the issuer's
+    const [shown, kept] = [publicJwk(authority.publicKey), publicJwk(issuer.publicKey)];
+    writeFileSync(join(dir, "dup.public.jwk"), `{"kty":"OKP","crv":"Ed25519","x":"${shown.x}","kid":"${shown.kid}","x":"${kept.x}","kid":"${kept.kid}"}`);
+    writeFileSync(join(dir, "allow.jws"), allow);
+    const r = await writ("verify", "allow.jws", "--pub", "dup.public.jwk");
+    expect(r).toMatchObject({ code: 1, out: "" });
+    expect(r.err).toMatch(/^writ verify: public key file .*dup\.public\.jwk:1:\d+: the member "x" appears twice in one object \(JSON\.parse keeps the last; other readers may keep the first\)$/);
+    const name = `m\u2028${FORGED_LINE}`;
+    writeFileSync(join(dir, "line.public.jwk"), JSON.stringify({ ...kept, [name]: 1 }).replace(/}$/, `,${JSON.stringify(name)}:2}`));
+    const line = await writ("verify", "allow.jws", "--pub", "line.public.jwk");
+    expect(line).toMatchObject({ code: 1, out: "" });
+    expect(line.err).toContain(`the member "m\\u2028${FORGED_LINE}" appears twice`);
+  });
+
   it("a bundle's manifest format is quoted where the load refuses it", async () => {
     const manifest = { ...bundle.manifest, format: `writ-manifest/9\n${FORGED_LINE}` } as unknown as Bundle["manifest"];
     writeBundle(join(dir, "format"), { module: bundle.module, manifest });

@@ -291,6 +291,29 @@ describe("key files", () => {
     expect(() => writeKeyPair(dir, generateKeyPair(), "whole")).toThrow(/EEXIST/); // the private key is there
     expect(existsSync(first.publicKeyPath)).toBe(false); // and no public key of another pair appeared
   });
+  it("refuses a key file that names a member twice, saying which and where, whichever key either would be", () => {
+    const trusted = generateKeyPair();
+    const shown = generateKeyPair();
+    const [a, b] = [publicJwk(trusted.publicKey), publicJwk(shown.publicKey)];
+    // a person, or a reader that keeps the first member, sees `shown`; JSON.parse keeps the last: `trusted`
+    const publicPath = join(dir, "dup.public.jwk");
+    writeFileSync(publicPath, `{"kty":"OKP","crv":"Ed25519","x":"${b.x}","kid":"${b.kid}",\n"x":"${a.x}","kid":"${a.kid}"}\n`);
+    expect(loadPublicKeyFile(publicPath)).toEqual({
+      ok: false,
+      message: `public key file ${publicPath}:2:1: the member "x" appears twice in one object (JSON.parse keeps the last; other readers may keep the first)`,
+    });
+    // a private key file whose `d` is given twice, mode 0600 as keygen writes it
+    const privatePath = join(dir, "dup.private.jwk");
+    const [pa, pb] = [privateJwk(trusted), privateJwk(shown)];
+    writeFileSync(privatePath, JSON.stringify({ ...pa, d: pb.d }).replace(/}$/, `,"d":"${pa.d}"}`), { mode: 0o600 });
+    expect(loadPrivateKeyFile(privatePath)).toMatchObject({ ok: false, message: expect.stringMatching(new RegExp(`^private key file ${privatePath}:1:\\d+: the member "d" appears twice in one object`)) });
+    // a member named twice in a nested object too; the same members once each load
+    const nested = join(dir, "nested.public.jwk");
+    writeFileSync(nested, JSON.stringify({ ...a, ext: { n: 1 } }).replace('"n":1', '"n":1,"n":2'));
+    expect(loadPublicKeyFile(nested)).toMatchObject({ ok: false, message: expect.stringContaining('the member "n" appears twice') });
+    writeFileSync(nested, JSON.stringify({ ...a, ext: { n: 1 } }));
+    expect(loadPublicKeyFile(nested)).toEqual({ ok: true, key: trusted.publicKey });
+  });
   it("refuses a key file far larger than any key without reading it", () => {
     const big = join(dir, "big.jwk");
     writeFileSync(big, " ".repeat(100_000));
