@@ -5,6 +5,8 @@
 // (1.9999999999999999), which JSON.parse rounds, so two different requests would read (and digest)
 // as one.
 
+import { clip, escapeControls } from "./thrown.js";
+
 /** Integers at most this many digits long are exact as JS numbers without comparing further. */
 const SAFE_DIGITS = 15;
 
@@ -32,7 +34,8 @@ export function jsonAmbiguityAt(text: string): { offset: number; why: string } |
       if (expectKey) {
         const name = JSON.parse(text.slice(i, end + 1)) as string;
         const names = open[open.length - 1]!;
-        if (names.has(name)) return { offset: i, why: `the member ${JSON.stringify(name.slice(0, 64))} appears twice in one object (JSON.parse keeps the last; other readers may keep the first)` };
+        // the name is the file's text (a manifest's, a key file's, a request's): shown on one line
+        if (names.has(name)) return { offset: i, why: `the member ${escapeControls(JSON.stringify(clip(name, 64)))} appears twice in one object (JSON.parse keeps the last; other readers may keep the first)` };
         names.add(name);
         expectKey = false;
       }

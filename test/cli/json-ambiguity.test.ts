@@ -37,6 +37,12 @@ describe("jsonAmbiguity", () => {
     expect(jsonAmbiguity(text)).toBe(`${at}: the member ${name} appears twice in one object (JSON.parse keeps the last; other readers may keep the first)`);
   });
 
+  it("names a member that appears twice on one line, cut, whatever characters its name holds", () => {
+    const name = `a\u2028\u202e\u200b${"b".repeat(100)}`;
+    const text = `{${JSON.stringify(name)}: 1, ${JSON.stringify(name)}: 2}`;
+    expect(jsonAmbiguity(text)).toBe(`1:${text.lastIndexOf('"a') + 1}: the member "a\\u2028\\u202e\\u200b${"b".repeat(59)}…" appears twice in one object (JSON.parse keeps the last; other readers may keep the first)`);
+  });
+
   it("names an integer JSON.parse would round, and leaves exact ones alone", () => {
     expect(jsonAmbiguity('{"amount": 9007199254740993}')).toBe(
       "1:12: the integer 9007199254740993 is beyond ±(2^53 − 1), where JSON numbers stop being exact (it would be read as 9007199254740992)",
