@@ -10,6 +10,7 @@ import { validateProfile } from "./wasm/profile.js";
 import { createWasmEvaluator, type WasmEvaluator } from "./wasm/evaluator.js";
 import { readBundleOptions, verifyBundle, type BundleErrorCode } from "./trust/bundle.js";
 import type { PublicKey } from "./trust/types.js";
+import type { CryptoPath } from "./crypto/digest.js";
 import { describeThrown, isInstance, shownOption } from "./thrown.js";
 import { shownName } from "./shown-name.js";
 import { manifestBindingProblem } from "./manifest-binding.js";
@@ -33,6 +34,8 @@ export interface LoadOptions {
   readonly trustedKeys?: readonly PublicKey[];
   /** load a bundle that carries no signature; only ever for development */
   readonly allowUnsigned?: boolean;
+  /** the digest and Ed25519 implementation the bundle is verified with; the process default when absent */
+  readonly path?: CryptoPath;
 }
 
 export interface LoadedPolicy extends DecidingPolicy {

@@ -10,6 +10,7 @@ import { requestDigest } from "./request-digest.js";
 import { MAX_EPOCH_SECONDS, type ArtifactErrorCode, type PublicKey, type Statement } from "./types.js";
 import { clockMs, INVALID_CLOCK, type Clock } from "./clock.js";
 import { ownElements, ownMember } from "../own.js";
+import { optionNames, unknownOptionProblem } from "../option-names.js";
 
 export const DEFAULT_CLOCK_SKEW_SECONDS = 30;
 
@@ -31,6 +32,18 @@ export interface ArtifactCheckOptions {
   readonly clockSkewSeconds?: number;
   readonly path?: CryptoPath;
 }
+
+/** The names ArtifactCheckOptions has: any other is refused (`requireallow` must not leave a deny verified). */
+const CHECK_OPTIONS = optionNames<ArtifactCheckOptions>({
+  trustedKeys: true,
+  trustedPolicies: true,
+  request: true,
+  requireAllow: true,
+  now: true,
+  ignoreExpiry: true,
+  clockSkewSeconds: true,
+  path: true,
+});
 
 /** The options as read once and checked: plain values, whatever object the caller passed. */
 export interface CheckedOptions {
@@ -57,13 +70,6 @@ function isDigestPair(d: unknown): d is DigestPair {
 }
 
 /**
- * Reads the caller's options once, into plain values, or says what is wrong with them. Each field is
- * read a single time and inside a `try`: a getter that throws, or answers differently the second
- * time, cannot make a verifier throw or check one thing and use another. A skew passed as the string
- * "30" would turn `exp + skew` into text and accept expired artifacts, and an invalid Date would
- * compare false everywhere: both are refused before the artifact is read.
- */
-/**
  * A host's list of public keys, each member read once and copied (the bytes too: the host keeps its
  * array, and may change it), or the index of the first entry that is not a key. A getter that
  * answers differently on a second read cannot have one key checked and another used.
@@ -77,9 +83,21 @@ export function copyPublicKeys(keys: readonly unknown[]): { ok: true; keys: Publ
   return { ok: true, keys: (read as PublicKey[]).map((k) => ({ keyId: k.keyId, bytes: Uint8Array.from(k.bytes) })) };
 }
 
+/**
+ * Reads the caller's options once, into plain values, or says what is wrong with them. Each field is
+ * read a single time and inside a `try`: a getter that throws, or answers differently the second
+ * time, cannot make a verifier throw or check one thing and use another. A skew passed as the string
+ * "30" would turn `exp + skew` into text and accept expired artifacts, and an invalid Date would
+ * compare false everywhere: both are refused before the artifact is read, as is a name the options
+ * do not have (`requireallow`).
+ */
 export function readCheckOptions(options: unknown): { ok: true; options: CheckedOptions } | CheckFailure {
   const bad = (message: string): CheckFailure => ({ ok: false, code: "bad_options", message });
   if (typeof options !== "object" || options === null) return bad("the options must be an object giving `trustedKeys`, a list of public keys");
+  // a name it does not know first: a misspelt `requireAllow` would leave a deny verified, and a
+  // misspelt `trustedKeys` is better named as such than as no keys given
+  const unknown = unknownOptionProblem(options, CHECK_OPTIONS);
+  if (unknown !== null) return bad(unknown);
   try {
     // each option as the object holds it: one left out is not what Object.prototype holds under its
     // name (own.ts), or a planted `clockSkewSeconds` would accept expired artifacts

@@ -12,6 +12,7 @@ import { buildStatement, canonicalStatement, decideSafely, unrepresentableDecisi
 import { ARTIFACT_TYP, type LineageSink, type Statement } from "./types.js";
 import { clockMs, INVALID_CLOCK, type Clock } from "./clock.js";
 import { ownOption } from "../own.js";
+import { optionNames, unknownOptionProblem } from "../option-names.js";
 
 export const DEFAULT_TTL_SECONDS = 300;
 
@@ -50,6 +51,29 @@ export interface AuthorizeOptions {
   readonly now?: Clock;
 }
 
+/** The names AuthorizeOptions has: any other is refused, as a ttl that is none is. */
+const AUTHORIZE_OPTIONS = optionNames<AuthorizeOptions>({ signer: true, lineage: true, ttlSeconds: true, now: true });
+
+/**
+ * The options, each read once, before anything is decided; a TypeError for options that are no
+ * object or hold a name AuthorizeOptions does not have (`ttlseconds` must not leave the default
+ * validity in place without a word), and a RangeError for a ttl that is not a whole number of seconds.
+ */
+function readAuthorizeOptions(options: unknown): { signer: Signer; lineage: LineageSink | undefined; ttl: number; now: Clock | undefined } {
+  if (typeof options !== "object" || options === null) throw new TypeError("authorize needs options giving at least `signer` (createSigner makes one)");
+  const unknown = unknownOptionProblem(options, AUTHORIZE_OPTIONS);
+  if (unknown !== null) throw new TypeError(`authorize: ${unknown}`);
+  // each option as the object holds it: one left out is not what Object.prototype holds under its
+  // name (own.ts), or a planted `ttlSeconds` would lengthen every artifact's validity
+  const o = options as AuthorizeOptions;
+  const ttl = ownOption(o, "ttlSeconds") ?? DEFAULT_TTL_SECONDS;
+  checkTtl(ttl);
+  const now = ownOption(o, "now");
+  const signer = ownOption(o, "signer") as Signer;
+  const lineage = ownOption(o, "lineage");
+  return { signer, lineage, ttl, now };
+}
+
 export interface Authorization {
   readonly decision: Decision;
   /** compact JWS, header `{alg: "EdDSA", kid, typ: "writ-authz+jws"}`, payload the statement's canonical JSON */
@@ -63,8 +87,9 @@ const CALLED_BACK =
 /**
  * Decides `request` with `policy` and issues the signed artifact. Never throws for a bad request or a
  * faulty policy (both are denies stated in the artifact). Throws only when the caller's setup is
- * wrong (a ttl that is not a positive integer, a clock that is not a Date, a signer whose chain is
- * past its last seq: RangeError), the lineage sink throws, or code of the host's that runs meanwhile
+ * wrong (options that are no object or hold a name AuthorizeOptions does not have: TypeError; a ttl
+ * that is not a positive integer, a clock that is not a Date, a signer whose chain is past its last
+ * seq: RangeError), the lineage sink throws, or code of the host's that runs meanwhile
  * called authorize with the same signer (an Error: that call issued the seq this one would have);
  * then nothing was issued and the signer's chain head is the one before (or the call back's).
  */
@@ -83,13 +108,9 @@ export function authorizeRead(policy: DecidingPolicy, read: ReadRequest, options
 
 /** authorize's work, the request read by `readOnce` once the options are found usable. */
 function issue(policy: DecidingPolicy, options: AuthorizeOptions, readOnce: (path: Signer["path"]) => ReadRequest): Authorization {
-  // each option as the object holds it: one left out is not what Object.prototype holds under its
-  // name (own.ts), or a planted `ttlSeconds` would lengthen every artifact's validity
-  const ttl = ownOption(options, "ttlSeconds") ?? DEFAULT_TTL_SECONDS;
-  checkTtl(ttl);
-  const nowMs = clockMs(ownOption(options, "now"));
+  const { signer, lineage, ttl, now } = readAuthorizeOptions(options);
+  const nowMs = clockMs(now);
   if (!Number.isFinite(nowMs)) throw new RangeError(INVALID_CLOCK);
-  const signer = ownOption(options, "signer") as Signer;
   // taken before any of the host's code runs (the request's getters, the policy's, its decide)
   const head = signer.head;
   // a seq past the last one issued would be signed and recorded, then read back by nothing
@@ -105,7 +126,6 @@ function issue(policy: DecidingPolicy, options: AuthorizeOptions, readOnce: (pat
   // A call back into authorize with this signer from that code issued the seq this statement
   // names: issued too, this one would fork the chain (two artifacts at one seq, the next unissued)
   if (signer.head.seq !== head.seq) throw new Error(CALLED_BACK);
-  const lineage = ownOption(options, "lineage");
   if (lineage) requireSynchronous(withIssuedArtifact(artifact, statement, () => lineage.append(artifact, statement)), "the lineage sink's append");
   signer.advance(artifact);
   return { decision, artifact, statement };

@@ -31,6 +31,7 @@ import { BATCH_HEAD_FORMAT, batchedArtifactMiddle, batchedArtifactTail, batchedA
 import { checkTtl, DEFAULT_TTL_SECONDS, requireSynchronous } from "./authorize.js";
 import { clockMs, INVALID_CLOCK, type Clock } from "./clock.js";
 import { ownOption } from "../own.js";
+import { optionNames, unknownOptionProblem } from "../option-names.js";
 
 /** The longest delay setTimeout keeps (2^31 − 1 ms, about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -52,6 +53,9 @@ export interface BatchAuthorizerOptions {
    */
   readonly lineage?: { appendMany(entries: readonly { artifact: string; statement: Statement }[]): void };
 }
+
+/** The names BatchAuthorizerOptions has: any other is refused, as a batch size that is none is. */
+const BATCH_OPTIONS = optionNames<BatchAuthorizerOptions>({ signer: true, maxBatch: true, maxDelayMs: true, ttlSeconds: true, now: true, lineage: true });
 
 export interface BatchedAuthorization {
   readonly decision: Decision;
@@ -95,7 +99,16 @@ interface Pending {
   readonly reject: (e: unknown) => void;
 }
 
+/**
+ * A batch authorizer signing with `options.signer`. Throws before anything is decided when the
+ * options cannot be used: a TypeError for options that are no object, a name BatchAuthorizerOptions
+ * does not have (`maxbatch` would leave the default in place without a word) or a lineage sink
+ * without appendMany; a RangeError for a batch size, delay or ttl out of range.
+ */
 export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAuthorizer {
+  if (typeof options !== "object" || options === null) throw new TypeError("createBatchAuthorizer needs options giving at least `signer` (createSigner makes one)");
+  const unknown = unknownOptionProblem(options, BATCH_OPTIONS);
+  if (unknown !== null) throw new TypeError(`createBatchAuthorizer: ${unknown}`);
   // each option as the object holds it: one left out is not what Object.prototype holds under its name (own.ts)
   const maxBatch = ownOption(options, "maxBatch") ?? 256;
   const maxDelayMs = ownOption(options, "maxDelayMs") ?? 5;

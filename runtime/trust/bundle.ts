@@ -14,6 +14,7 @@ import { shownName } from "../shown-name.js";
 import { copyPublicKeys } from "./artifact-checks.js";
 import { readSigningKey } from "./keys.js";
 import { ownMember } from "../own.js";
+import { optionNames, unknownOptionProblem } from "../option-names.js";
 
 export type BundleErrorCode =
   | "unsigned"
@@ -22,7 +23,7 @@ export type BundleErrorCode =
   | "manifest_mismatch"
   | "module_digest_mismatch"
   | "malformed"
-  /** the options cannot be used: a flag that is not a boolean, keys that are not keys, a getter that throws */
+  /** the options cannot be used: a name they do not have, a flag that is not a boolean, keys that are not keys, a getter that throws */
   | "bad_options";
 
 export type BundleVerification = { ok: true; keyId?: string } | { ok: false; code: BundleErrorCode; message: string };
@@ -34,6 +35,9 @@ export interface VerifyBundleOptions {
   readonly allowUnsigned?: boolean;
   readonly path?: CryptoPath;
 }
+
+/** The names VerifyBundleOptions has (loadPolicy's too): any other is refused. */
+const BUNDLE_OPTIONS = optionNames<VerifyBundleOptions>({ trustedKeys: true, allowUnsigned: true, path: true });
 
 /** Manifests can be large (rule tables, layouts); anything past this is not a Writ manifest. */
 export const MAX_BUNDLE_SIGNATURE_LENGTH = 64 * 1024 * 1024;
@@ -79,6 +83,10 @@ export function readBundleOptions(options: unknown): { ok: true; options: Verify
   const bad = (message: string) => ({ ok: false as const, code: "bad_options" as const, message });
   if (options === undefined) return { ok: true, options: { allowUnsigned: false, trustedKeys: [], path: undefined } };
   if (typeof options !== "object" || options === null) return bad("the options must be an object");
+  // a misspelt name is refused, not left out: `trustedkeys` would otherwise be a bundle signed by an
+  // untrusted key, and `allowunsigned` an unsigned one, with no word of the typo
+  const unknown = unknownOptionProblem(options, BUNDLE_OPTIONS);
+  if (unknown !== null) return bad(unknown);
   try {
     // each option as the object holds it: one left out is not what Object.prototype holds under its
     // name (own.ts), or `allowUnsigned: true` planted there would load unsigned bundles

@@ -15,6 +15,7 @@ import { describeThrown, shownOption } from "../thrown.js";
 import { readClock } from "./clock.js";
 import { bytesEqual } from "../crypto/base64url.js";
 import { ownOption } from "../own.js";
+import { optionNames, unknownOptionProblem } from "../option-names.js";
 
 /** `bad_options`: the caller's options cannot be used (found before anything is decided or signed) */
 export type GuardErrorCode = "denied" | "invalid_request" | "policy_error" | "artifact_invalid" | "lineage_failed" | "bad_options";
@@ -41,6 +42,17 @@ export interface GuardOptions extends AuthorizeOptions {
   readonly clockSkewSeconds?: number;
 }
 
+/** The names GuardOptions has: any other is refused (`trustedkeys` must not leave the default keys in place). */
+const GUARD_OPTIONS = optionNames<GuardOptions>({
+  signer: true,
+  lineage: true,
+  ttlSeconds: true,
+  now: true,
+  trustedKeys: true,
+  trustedPolicies: true,
+  clockSkewSeconds: true,
+});
+
 export interface Grant {
   readonly artifact: string;
   readonly statement: Statement;
@@ -65,6 +77,8 @@ export async function guard<T>(
   // clock (read once) and what verification will use.
   if (typeof action !== "function") throw new GuardError("bad_options", [`the action must be a function, got ${shownOption(action)}`]);
   if (typeof options !== "object" || options === null) throw new GuardError("bad_options", ["guard needs options giving at least `signer`"]);
+  const unknown = unknownOptionProblem(options, GUARD_OPTIONS);
+  if (unknown !== null) throw new GuardError("bad_options", [unknown]);
   // each option as the object holds it: one left out is not what Object.prototype holds under its
   // name (own.ts), or planted `trustedKeys` would be the keys its artifact is verified with
   const clock = readClock(ownOption(options, "now"));
@@ -73,9 +87,15 @@ export async function guard<T>(
   let verification;
   let signerKey: PublicKey;
   let policyDigests: DigestPair;
+  // each option read once, here: authorize is handed these values, not the host's object again
+  let signer: GuardOptions["signer"];
+  let sink: GuardOptions["lineage"];
+  let ttlSeconds: GuardOptions["ttlSeconds"];
   try {
-    const signer = ownOption(options, "signer");
+    signer = ownOption(options, "signer") as GuardOptions["signer"];
     if (typeof signer !== "object" || signer === null) throw new Error("there is no `signer` (createSigner makes one)");
+    sink = ownOption(options, "lineage");
+    ttlSeconds = ownOption(options, "ttlSeconds");
     signerKey = signer.publicKey;
     policyDigests = policy.digests;
     verification = {
@@ -102,12 +122,12 @@ export async function guard<T>(
     throw new GuardError("bad_options", ["trustedPolicies does not hold the policy's digests: its artifacts would not verify"]);
 
   let sinkFailed = false;
-  const sink = ownOption(options, "lineage");
-  const recording = sink && {
+  const lineage = sink;
+  const recording = lineage && {
     append(artifact: string, statement: Statement): void {
       try {
         // its return value goes back to authorize, which refuses a sink that returns a promise
-        const returned = sink.append(artifact, statement);
+        const returned = lineage.append(artifact, statement);
         if (typeof returned === "object" && returned !== null && typeof (returned as { then?: unknown }).then === "function") sinkFailed = true;
         return returned;
       } catch (e) {
@@ -122,7 +142,7 @@ export async function guard<T>(
   const read = readRequest(request, verification.path, requestSchemaOf(policy));
   let issued;
   try {
-    issued = authorizeRead(policy, read, { ...options, now: () => at, lineage: recording });
+    issued = authorizeRead(policy, read, { signer, ttlSeconds, now: () => at, lineage: recording });
   } catch (e) {
     const message = describeThrown(e);
     if (sinkFailed) throw new GuardError("lineage_failed", [`the lineage log did not acknowledge the artifact (the action did not run): ${message}`]);

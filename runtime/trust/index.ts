@@ -32,7 +32,7 @@ export {
   type VerifyArtifactOptions,
 } from "./verify-artifact.js";
 export { guard, GuardError, type GuardErrorCode, type GuardOptions, type Grant } from "./guard.js";
-export { replayArtifact, type ReplayResult } from "./replay.js";
+export { replayArtifact, type ReplayResult, type ReplayOptions } from "./replay.js";
 export { openLog, tryOpenLog, LineageError, type LineageLog, type LogOptions, type LogHead, type TornRepair, type LineageErrorCode } from "./lineage.js";
 export { verifyLog, verifyLogBytes, type LogVerification, type LogSummary, type LogFault, type LogFaultKind, type VerifyLogOptions, type ExpectedHead } from "./lineage-verify.js";
 export { createBatchAuthorizer, type BatchAuthorizer, type BatchAuthorizerOptions, type BatchedAuthorization } from "./batch.js";

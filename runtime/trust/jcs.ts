@@ -9,8 +9,9 @@
 // caller opts in, below), class instances (Date, Map, typed arrays ...), array holes (whatever a
 // prototype holds at their index: runtime/own.ts), cycles.
 
-import { describeThrown, isInstance, MAX_SHOWN_KEY, shownKey } from "../thrown.js";
-import { ARRAY_PROTOTYPE } from "../own.js";
+import { describeThrown, isInstance, MAX_SHOWN_KEY, shownKey, shownOption } from "../thrown.js";
+import { ARRAY_PROTOTYPE, ownMember } from "../own.js";
+import { optionNames, unknownOptionProblem } from "../option-names.js";
 
 export type CanonicalResult = { ok: true; text: string } | { ok: false; reason: string; path: string };
 
@@ -285,14 +286,51 @@ export function canonicalJsonKeyed(value: unknown, options: CanonicalOptions = {
   }
 }
 
-/** Canonical JSON of `value`, or why it has none (with the dotted path of the culprit). Never throws. */
-export function canonicalJson(value: unknown, options: CanonicalOptions = {}): CanonicalResult {
-  return rendered(canonicalJsonKeyed(value, options));
+/** The names CanonicalOptions has: any other is refused (`bigInt: "safe-number"` must not refuse every BigInt without a word). */
+const CANONICAL_OPTIONS = optionNames<CanonicalOptions>({ bigint: true });
+
+const NO_OPTIONS: CanonicalOptions = Object.freeze({});
+
+/**
+ * A host's options, read once into a copy (the serialiser consults `bigint` at every BigInt: a
+ * getter must not answer differently from one to the next), or why they cannot be used: no object,
+ * a name CanonicalOptions does not have, a `bigint` that is neither mode.
+ */
+function readCanonicalOptions(options: unknown): { ok: true; options: CanonicalOptions } | { ok: false; reason: string } {
+  if (options === undefined) return { ok: true, options: NO_OPTIONS };
+  const bad = (reason: string) => ({ ok: false as const, reason: `the options cannot be used: ${reason}` });
+  if (typeof options !== "object" || options === null) return bad(`they must be an object, got ${shownOption(options)}`);
+  const unknown = unknownOptionProblem(options, CANONICAL_OPTIONS);
+  if (unknown !== null) return bad(unknown);
+  let bigint: unknown;
+  try {
+    // as the object holds it: one left out is not what Object.prototype holds under its name (own.ts)
+    bigint = ownMember(options, "bigint");
+  } catch (e) {
+    return bad(`reading them threw: ${describeThrown(e)}`);
+  }
+  if (bigint !== undefined && bigint !== "refuse" && bigint !== "safe-number") return bad(`bigint must be "refuse" or "safe-number", got ${shownOption(bigint)}`);
+  return { ok: true, options: bigint === undefined ? NO_OPTIONS : { bigint } };
 }
 
-/** As `canonicalJson`, for values the caller built itself and knows to be JSON; throws otherwise. */
-export function canonicalize(value: unknown, options: CanonicalOptions = {}): string {
-  const result = canonicalJson(value, options);
+/**
+ * Canonical JSON of `value`, or why it has none (with the dotted path of the culprit; the path is
+ * empty, and the reason says so, when it is the options that cannot be used). Never throws.
+ */
+export function canonicalJson(value: unknown, options?: CanonicalOptions): CanonicalResult {
+  const read = readCanonicalOptions(options);
+  if (!read.ok) return { ok: false, reason: read.reason, path: "" };
+  return rendered(canonicalJsonKeyed(value, read.options));
+}
+
+/**
+ * As `canonicalJson`, for values the caller built itself and knows to be JSON; throws a TypeError
+ * otherwise, and for options canonicalJson refuses.
+ */
+export function canonicalize(value: unknown, options?: CanonicalOptions): string {
+  const read = readCanonicalOptions(options);
+  if (!read.ok) throw new TypeError(`canonicalize: ${read.reason}`);
+  const result = rendered(canonicalJsonKeyed(value, read.options));
   if (!result.ok) throw new TypeError(`not canonicalisable JSON at \`${result.path || "(root)"}\`: ${result.reason}`);
   return result.text;
 }

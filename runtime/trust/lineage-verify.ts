@@ -32,7 +32,8 @@
 //   replay_mismatch re-deciding the record's request with the given policy gives another decision,
 //                  or a record of the policy's module (by its digests) names another policy name or
 //                  version than the module does (replay.ts policyNameDifference, as `writ replay`)
-//   bad_options    (index -1, no record's fault) the options cannot be used: checked before the log is read
+//   bad_options    (index -1, no record's fault) the options cannot be used (a name VerifyLogOptions
+//                  does not have, a value not of its type): checked before the log is read
 
 import { readFileBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../bounded-read.js";
 import { digestPair, type CryptoPath, type DigestPair } from "../crypto/digest.js";
@@ -52,6 +53,7 @@ import { describeThrown, shownOption } from "../thrown.js";
 import { shownJson } from "../shown-name.js";
 import { firstNonUtf8Line, lineEnds } from "../text-lines.js";
 import { ownMember } from "../own.js";
+import { optionNames, unknownOptionProblem } from "../option-names.js";
 
 export type LogFaultKind =
   | "edited"
@@ -90,6 +92,9 @@ export interface VerifyLogOptions {
    */
   readonly chainStart?: ChainHead | "any";
 }
+
+/** The names VerifyLogOptions has: any other is refused (`trustedkeys` must not leave signatures unchecked). */
+const VERIFY_LOG_OPTIONS = optionNames<VerifyLogOptions>({ trustedKeys: true, expectHead: true, replay: true, requests: true, path: true, chainStart: true });
 
 const GENESIS_START: ChainHead = { seq: 0, prev: null };
 
@@ -134,8 +139,9 @@ function fault(index: number, kind: LogFaultKind, reason: string): LogFault {
 /**
  * The options read once and checked, before any record is: a checkpoint whose `seq` is not a
  * whole number would match no record and be skipped (a replaced last record then verified), a
- * key file's `{ ok, key }` given as a key would be reported as record 0's bad signature. Hex
- * digests are taken in either case. Returns the copy to use, or why the options cannot be used.
+ * key file's `{ ok, key }` given as a key would be reported as record 0's bad signature, and a
+ * misspelt `trustedKeys` would leave every signature unchecked without a word. Hex digests are taken
+ * in either case. Returns the copy to use, or why the options cannot be used.
  */
 function readVerifyLogOptions(options: unknown): { ok: true; options: VerifyLogOptions } | { ok: false; reason: string } {
   const bad = (reason: string) => ({ ok: false as const, reason });
@@ -143,6 +149,8 @@ function readVerifyLogOptions(options: unknown): { ok: true; options: VerifyLogO
   const out: { -readonly [K in keyof VerifyLogOptions]: VerifyLogOptions[K] } = Object.create(null);
   if (options === undefined) return { ok: true, options: out };
   if (typeof options !== "object" || options === null) return bad(`the options must be an object, got ${shownOption(options)}`);
+  const unknown = unknownOptionProblem(options, VERIFY_LOG_OPTIONS);
+  if (unknown !== null) return bad(unknown);
   try {
     // each option as the object holds it: one left out is not what Object.prototype holds under its
     // name (own.ts), or planted `trustedKeys` would have signatures reported verified with them

@@ -38,6 +38,7 @@ import { LineageError } from "./lineage-error.js";
 import { scan, type ScanState } from "./lineage-scan.js";
 import { frozenHead, GENESIS } from "./signer.js";
 import { ownOption } from "../own.js";
+import { optionNames, unknownOptionProblem } from "../option-names.js";
 
 export { LineageError, type LineageErrorCode } from "./lineage-error.js";
 
@@ -47,6 +48,9 @@ export interface LogOptions {
   /** the time a torn tail's file is named after: a Date or a function returning one (clock.ts) */
   readonly now?: Clock;
 }
+
+/** The names LogOptions has: any other is refused (`fsync: "never"` misspelt must not be taken for the default, nor the default for it). */
+const LOG_OPTIONS = optionNames<LogOptions>({ fsync: true, now: true });
 
 /** Where the log stands: enough to checkpoint it and to resume a signer's chain. */
 export interface LogHead {
@@ -154,11 +158,15 @@ function isSymlink(path: string): boolean {
 
 /**
  * Opens (creating if needed) the log at `path` for appending, after taking its lock, checking every
- * record and repairing a torn final record. Throws a LineageError (`locked`, `corrupt`, `io`).
+ * record and repairing a torn final record. Throws a LineageError (`locked`, `corrupt`, `io`, and
+ * `bad_options`, before anything is opened, for options that are no object, hold a name LogOptions
+ * does not have, or an `fsync` or clock that is none).
  */
 export function openLog(path: string, options: LogOptions = {}): LineageLog {
   if (typeof path !== "string") throw new LineageError("bad_options", `a log's path is a string, got ${shownOption(path)}`);
   if (typeof options !== "object" || options === null) throw new LineageError("bad_options", "the options must be an object");
+  const unknown = unknownOptionProblem(options, LOG_OPTIONS);
+  if (unknown !== null) throw new LineageError("bad_options", unknown);
   // each option as the object holds it: one left out is not what Object.prototype holds under its
   // name (own.ts), or a planted `fsync: "never"` would keep records off the disk
   const fsyncMode = ownOption(options, "fsync") ?? "always";

@@ -16,6 +16,8 @@ import { isBatchedText } from "./batch-artifact.js";
 import { openingProblem } from "./verify-artifact.js";
 import type { Statement } from "./types.js";
 import { ownOption } from "../own.js";
+import { optionNames, unknownOptionProblem } from "../option-names.js";
+import { shownOption } from "../thrown.js";
 
 export type ReplayResult = { ok: true } | { ok: false; differences: string[] };
 
@@ -39,18 +41,43 @@ export function policyNameDifference(s: Statement, policy: DecidingPolicy): stri
   return `policy: the artifact names ${named(s.policy)}, this module is ${named(policy)}`;
 }
 
-/** Re-decides and compares; never throws (a policy or options that cannot be used are a difference). */
-export function replayArtifact(token: string, request: unknown, policy: DecidingPolicy, options: { path?: CryptoPath } = {}): ReplayResult {
+export interface ReplayOptions {
+  /** the digest implementation the module and the request are digested with; the process default when absent */
+  readonly path?: CryptoPath;
+}
+
+/** The names ReplayOptions has: any other is refused. */
+const REPLAY_OPTIONS = optionNames<ReplayOptions>({ path: true });
+
+/**
+ * Re-decides and compares; never throws (a policy or options that cannot be used are a difference:
+ * `options:` when the options are neither an object nor null, hold a name ReplayOptions does not have, or a `path`
+ * that is not "native" or "noble", and then nothing else is compared).
+ */
+export function replayArtifact(token: string, request: unknown, policy: DecidingPolicy, options: ReplayOptions = {}): ReplayResult {
   try {
-    return replay(token, request, policy, options ?? {});
+    const read = readReplayOptions(options);
+    if (typeof read === "string") return { ok: false, differences: [`options: ${read}`] };
+    return replay(token, request, policy, read);
   } catch (e) {
     return { ok: false, differences: [`replay failed: ${describeThrown(e)}`] };
   }
 }
 
-function replay(token: string, request: unknown, policy: DecidingPolicy, given: { path?: CryptoPath }): ReplayResult {
+/** The options, read once, or what is wrong with them. */
+function readReplayOptions(given: unknown): ReplayOptions | string {
+  // null as no options, as replay has always taken it
+  if (given === undefined || given === null) return {};
+  if (typeof given !== "object" || given === null) return `the options must be an object, got ${shownOption(given)}`;
+  const unknown = unknownOptionProblem(given, REPLAY_OPTIONS);
+  if (unknown !== null) return unknown;
   // the option as the object holds it: one left out is not what Object.prototype holds under its name (own.ts)
-  const options = { path: ownOption(given, "path") };
+  const path = ownOption(given as ReplayOptions, "path");
+  if (path !== undefined && path !== "native" && path !== "noble") return `path must be "native" or "noble", got ${shownOption(path)}`;
+  return { path };
+}
+
+function replay(token: string, request: unknown, policy: DecidingPolicy, options: ReplayOptions): ReplayResult {
   // either kind of artifact (a compact JWS, or a batched one), without checking signatures; read as
   // verifyArtifact reads it: only ASCII spaces and line ends around it are taken away, and one that
   // begins with neither kind's first character (a BOM) is refused for that, in its words

@@ -9,8 +9,10 @@ import { canonicalize } from "./jcs.js";
 import { signCompact } from "./jws.js";
 import { batchPlaceOf, isBatchedText, parseBatchedArtifact } from "./batch-artifact.js";
 import type { ChainHead, PrivateKey, PublicKey, Statement } from "./types.js";
+import { shownOption } from "../thrown.js";
 import { readSigningKey } from "./keys.js";
 import { ownMember, ownOption } from "../own.js";
+import { optionNames, unknownOptionProblem } from "../option-names.js";
 
 // Digest pairs and chain heads are frozen where they are made: the same object is the signer's head,
 // the lineage log's state, the digest memo's entry and what `head`, `log.head()` and `artifactDigests`
@@ -51,6 +53,9 @@ export interface SignerOptions {
   readonly path?: CryptoPath;
 }
 
+/** The names SignerOptions has: any other is refused (`Head` must not start a chain at genesis without a word). */
+const SIGNER_OPTIONS = optionNames<SignerOptions>({ head: true, path: true });
+
 export class Signer {
   // Private so the seed never shows in logs, JSON.stringify or util.inspect of a signer.
   readonly #key: PrivateKey;
@@ -59,13 +64,22 @@ export class Signer {
   readonly #encodedHeaders = new Map<string, string>();
   readonly path: CryptoPath | undefined;
 
+  /**
+   * Throws a TypeError for options that are no object or hold a name SignerOptions does not have,
+   * or a key that is not a private key (readSigningKey); a RangeError for a head it cannot use.
+   */
   constructor(key: PrivateKey, options: SignerOptions = {}) {
-    // each option as the object holds it: one left out is not what Object.prototype holds under its name (own.ts)
+    if (typeof options !== "object" || options === null) throw new TypeError(`createSigner: the options must be an object, got ${shownOption(options)}`);
+    const unknown = unknownOptionProblem(options, SIGNER_OPTIONS);
+    if (unknown !== null) throw new TypeError(`createSigner: ${unknown}`);
+    // each option as the object holds it: one left out is not what Object.prototype holds under its
+    // name (own.ts), and read once: the key is derived on the path the signer then signs on
+    const path = ownOption(options, "path");
     const head = readChainHead(ownOption(options, "head") ?? GENESIS);
     if (!head.ok) throw new RangeError(head.message);
-    this.#key = readSigningKey(key, "createSigner", options.path);
+    this.#key = readSigningKey(key, "createSigner", path);
     this.#head = head.head;
-    this.path = ownOption(options, "path");
+    this.path = path;
   }
 
   get keyId(): string {
