@@ -1,8 +1,8 @@
 // The compile driver: a named table of stages from source text to a bundle (module + manifest).
 // Tests can stop after any stage (`stopAfter`), and the benchmark times each one (`timings`).
 // compilePolicy never throws for a bad policy: its problems come back as diagnostics. Arguments that
-// are not of their types (a source that is not a string, an unknown stage, a budget that is no whole
-// number) are the caller's mistake, refused before anything runs (options.ts).
+// are not of their types (a source that is not a string, an unknown stage or option, a budget that is
+// no whole number) are the caller's mistake, refused before anything runs (options.ts).
 
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -61,8 +61,8 @@ export function compilerVersion(): string {
 /**
  * Compiles a policy's source text, stopping after `options.stopAfter` when given. Resolves with the
  * diagnostics (a policy with errors has no bundle): a bad policy never makes it reject. Rejects with
- * a TypeError when `text` is not a string or an option is not of its type (`stopAfter` not one of
- * STAGES), and a RangeError when `maxCost` is not a whole number from 1 to MAX_COST_BUDGET; each
+ * a TypeError when `text` is not a string, an option is not of its type (`stopAfter` not one of
+ * STAGES) or the options hold a name CompileOptions does not have, and a RangeError when `maxCost` is not a whole number from 1 to MAX_COST_BUDGET; each
  * option is read once.
  */
 export async function compilePolicy(given: string, givenOptions: CompileOptions = {}): Promise<CompileResult> {

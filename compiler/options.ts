@@ -1,9 +1,11 @@
 // The arguments of a compile, checked the one way for compilePolicy (driver.ts) and the background
-// compiler (worker.ts). A source that is not text or an option that is not of its type is the host's
-// mistake, not the policy's: it is refused with a TypeError (a RangeError for a budget out of range)
-// naming the argument, before anything is compiled, where a policy's own problems are diagnostics.
+// compiler (worker.ts). A source that is not text, or an option that is not of its type or not an
+// option at all, is the host's mistake, not the policy's: it is refused with a TypeError (a
+// RangeError for a budget out of range) naming the argument, before anything is compiled, where a
+// policy's own problems are diagnostics.
 
 import { describeThrown } from "../runtime/thrown.js";
+import { optionNames, unknownOptionProblem } from "../runtime/option-names.js";
 import { isCostBudget, MAX_COST_BUDGET } from "./ir/cost.js";
 
 // plan: the module's layout, source and fixed memory (W0902), without AssemblyScript; codegen: asc
@@ -20,6 +22,9 @@ export interface CompileOptions {
   /** stop after this stage (the result holds what was produced so far) */
   readonly stopAfter?: Stage;
 }
+
+/** The names CompileOptions has: any other is refused (`maxcost: 1` must not compile under the default budget). */
+const COMPILE_OPTIONS = optionNames<CompileOptions>({ fileName: true, optimize: true, maxCost: true, stopAfter: true });
 
 /** How a value is named in an error message: a string quoted (and cut), anything else by its type. */
 export function describeValue(v: unknown): string {
@@ -49,8 +54,9 @@ function readOption(options: object, name: keyof CompileOptions): unknown {
 /**
  * The options a compile runs with, read once: the known fields only, each of its type, in a copy
  * that a host changing its object afterwards (one object reused for a loop of files, a budget raised
- * for a later compile) does not change. Other fields are ignored. Throws a TypeError for an option
- * that is not of its type, or a stage that is none, and a RangeError for a budget that is not a whole
+ * for a later compile) does not change. Throws a TypeError for an own enumerable name CompileOptions
+ * does not have (a misspelt `maxCost` would compile under the default budget without a word), an
+ * option that is not of its type, or a stage that is none, and a RangeError for a budget that is not a whole
  * number from 1 to MAX_COST_BUDGET (as `--max-cost` takes it): NaN compares false with every cost
  * (no budget at all), and a budget of Infinity or past 2^53 let a cost bound through that the
  * manifest cannot hold (JSON writes Infinity as null).
@@ -58,6 +64,8 @@ function readOption(options: object, name: keyof CompileOptions): unknown {
 export function readCompileOptions(options: unknown): CompileOptions {
   if (options === undefined) return {};
   if (typeof options !== "object" || options === null) throw new TypeError(`the compile options must be an object, got ${describeValue(options)}`);
+  const unknown = unknownOptionProblem(options, COMPILE_OPTIONS);
+  if (unknown !== null) throw new TypeError(unknown);
   const fileName = readOption(options, "fileName");
   const optimize = readOption(options, "optimize");
   const maxCost = readOption(options, "maxCost");

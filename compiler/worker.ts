@@ -12,6 +12,7 @@ import { checkSource, describeValue, readCompileOptions, type CompileOptions } f
 import { MAX_SOURCE_LENGTH } from "./syntax/index.js";
 import { AscUnavailable, loadAsc } from "./backend/asc.js";
 import { describeThrown, isInstance } from "../runtime/thrown.js";
+import { optionNames, unknownNameProblem, unknownOptionProblem } from "../runtime/option-names.js";
 
 interface Job {
   readonly id: number;
@@ -45,8 +46,8 @@ export interface BackgroundCompiler {
    * Compiles in the worker; a cached result is returned without compiling again. Each call gets its
    * own copy, so what one caller changes the next does not see. The options are read once, when
    * compile is called: changing the object afterwards changes nothing. Rejects (never throws, never
-   * hangs) on options that are not of their types (a RangeError or TypeError, as compilePolicy
-   * throws it), when the worker fails — a crash, running out of memory, or asc that could not be
+   * hangs) on options that are not of their types or hold a name CompileOptions does not have (a
+   * RangeError or TypeError, as compilePolicy throws it), when the worker fails — a crash, running out of memory, or asc that could not be
    * loaded; the next call starts a new worker — or after `close`. A text longer than the parser takes
    * (MAX_SOURCE_LENGTH characters) is answered at once, in this thread, with compilePolicy's W0114,
    * unhashed and never sent to the worker. A result holding a fault of the compiler's own (W0901,
@@ -65,7 +66,8 @@ export interface BackgroundCompilerOptions {
    * those waiting behind it go to a new worker. `stackSizeMb` must be from MIN_WORKER_STACK_MB (1) to
    * MAX_WORKER_STACK_MB (1,048,576), `codeRangeSizeMb` from MIN_WORKER_CODE_RANGE_MB (16) to
    * MAX_WORKER_CODE_RANGE_MB (1,024), the two generation sizes above 0 (all exported from
-   * writ/compiler); any other limit is refused with a RangeError.
+   * writ/compiler); any other limit, or a name Node does not know, is refused with a RangeError
+   * (as is a name these options do not have, or a value out of range, for each of them).
    */
   readonly resourceLimits?: ResourceLimits;
   /** results kept, least recently used first out (default 256; 0 keeps none): a whole number */
@@ -91,6 +93,10 @@ export interface WorkerStartup {
   /** instead of STARTUP_TIMEOUT_MS */
   readonly timeoutMs?: number;
 }
+
+/** The names BackgroundCompilerOptions and WorkerStartup have: any other is refused. */
+const COMPILER_OPTIONS = optionNames<BackgroundCompilerOptions>({ resourceLimits: true, cacheSize: true, timeoutMs: true });
+const STARTUP_OPTIONS = optionNames<WorkerStartup>({ delayMs: true, timeoutMs: true });
 
 /**
  * Longest a new worker may take to start. It loads the compiler and asc in about 1 s, several on a
@@ -158,6 +164,9 @@ const LIMITS: Readonly<Record<keyof ResourceLimits, { readonly min: number; read
   maxYoungGenerationSizeMb: { min: Number.MIN_VALUE, max: Infinity, why: "a positive number of MB" },
 };
 
+/** The limits node:worker_threads knows. */
+const LIMIT_NAMES = optionNames<ResourceLimits>({ stackSizeMb: true, codeRangeSizeMb: true, maxOldGenerationSizeMb: true, maxYoungGenerationSizeMb: true });
+
 /**
  * The host's resource limits, read once and checked, when the compiler is created: the worker is
  * started later, and again after each failure, from this copy — a value changed afterwards (or a
@@ -168,10 +177,13 @@ function readResourceLimits(limits: unknown): ResourceLimits | undefined {
   if (limits === undefined) return undefined;
   if (typeof limits !== "object" || limits === null) throw new RangeError(`resourceLimits must be an object, got ${describeValue(limits)}`);
   const copy: Record<string, number> = {};
-  for (const name of Object.keys(limits)) {
-    // its own members only: `constructor` is no limit, whatever Object.prototype holds under the name
-    const bounds = Object.hasOwn(LIMITS, name) ? LIMITS[name as keyof ResourceLimits] : undefined;
-    if (bounds === undefined) throw new RangeError(`resourceLimits.${name} is not a limit node:worker_threads knows (${Object.keys(LIMITS).join(", ")})`);
+  const names = Object.keys(limits);
+  // its own names, listed once and read by that list: `constructor` is no limit, whatever
+  // Object.prototype holds under the name
+  const unknown = unknownNameProblem(names, LIMIT_NAMES);
+  if (unknown !== null) throw new RangeError(`resourceLimits: ${unknown}`);
+  for (const name of names) {
+    const bounds = LIMITS[name as keyof ResourceLimits];
     const value: unknown = (limits as Record<string, unknown>)[name];
     if (value === undefined) continue;
     if (typeof value !== "number" || !(value >= bounds.min && value <= bounds.max))
@@ -188,6 +200,16 @@ function readResourceLimits(limits: unknown): ResourceLimits | undefined {
  * waiting go to a new worker.
  */
 export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {}, startup: WorkerStartup = {}): BackgroundCompiler {
+  // a name the options do not have is refused as a value out of range is: `timeoutms` must not
+  // leave the default in place without a word
+  for (const [what, options, known] of [
+    ["createBackgroundCompiler", settings, COMPILER_OPTIONS],
+    ["createBackgroundCompiler's startup", startup, STARTUP_OPTIONS],
+  ] as const) {
+    if (typeof options !== "object" || options === null) throw new RangeError(`${what}: the options must be an object, got ${describeValue(options)}`);
+    const unknown = unknownOptionProblem(options, known);
+    if (unknown !== null) throw new RangeError(`${what}: ${unknown}`);
+  }
   const resourceLimits = readResourceLimits(settings.resourceLimits);
   const isTs = import.meta.url.endsWith(".ts");
   const cacheSize = settings.cacheSize ?? DEFAULT_CACHE_SIZE;

@@ -252,14 +252,25 @@ describe("the background compiler", () => {
     }
   });
 
+  it("refuses, with a RangeError as for a value out of range, a name its options or its startup options do not have", () => {
+    expect(() => worker.createBackgroundCompiler({ timeoutms: 5 } as never)).toThrow(new RangeError("createBackgroundCompiler: unknown option timeoutms (did you mean timeoutMs?)"));
+    expect(() => worker.createBackgroundCompiler({ cacheSize: 1, limits: {} } as never)).toThrow(
+      new RangeError("createBackgroundCompiler: unknown option limits (the options are resourceLimits, cacheSize, timeoutMs)"),
+    );
+    expect(() => worker.createBackgroundCompiler({}, { delayMS: 5 } as never)).toThrow(new RangeError("createBackgroundCompiler's startup: unknown option delayMS (did you mean delayMs?)"));
+    expect(() => worker.createBackgroundCompiler(null as never)).toThrow(new RangeError("createBackgroundCompiler: the options must be an object, got null"));
+    // what a prototype holds is no option the host gave
+    worker.createBackgroundCompiler(Object.create({ timeoutms: 5 }) as never).close();
+  });
+
   it("refuses a code range V8 would abort the host for, and a limit Node does not know", () => {
     for (const name of ["constructor", "toString", "__proto__"])
       expect(() => worker.createBackgroundCompiler({ resourceLimits: JSON.parse(`{"${name}": 64}`) as never }), name).toThrow(
-        new RangeError(`resourceLimits.${name} is not a limit node:worker_threads knows (stackSizeMb, codeRangeSizeMb, maxOldGenerationSizeMb, maxYoungGenerationSizeMb)`),
+        new RangeError(`resourceLimits: unknown option ${name} (the options are stackSizeMb, codeRangeSizeMb, maxOldGenerationSizeMb, maxYoungGenerationSizeMb)`),
       );
     for (const codeRangeSizeMb of [1, 2, 1e9, Infinity, NaN])
       expect(() => worker.createBackgroundCompiler({ resourceLimits: { codeRangeSizeMb } }), String(codeRangeSizeMb)).toThrow(/resourceLimits.codeRangeSizeMb must be from 16 to 1024/);
-    expect(() => worker.createBackgroundCompiler({ resourceLimits: { maxOldGenerationSizeMB: 64 } as never })).toThrow(/resourceLimits.maxOldGenerationSizeMB is not a limit node:worker_threads knows/);
+    expect(() => worker.createBackgroundCompiler({ resourceLimits: { maxOldGenerationSizeMB: 64 } as never })).toThrow(new RangeError("resourceLimits: unknown option maxOldGenerationSizeMB (did you mean maxOldGenerationSizeMb?)"));
     expect(() => worker.createBackgroundCompiler({ resourceLimits: { maxOldGenerationSizeMb: 0 } })).toThrow(/maxOldGenerationSizeMb must be from above 0/);
   });
 
@@ -335,7 +346,7 @@ permit r when a.xs.exists(x, a.ys.exists(y, x.contains(y)))
     const compiler = worker.createBackgroundCompiler();
     try {
       const cyclic: Record<string, unknown> = { stopAfter: "check" };
-      cyclic.self = cyclic; // used to overflow the stack while the cache key was made, thrown at the caller
+      cyclic.self = cyclic; // used to overflow the stack while the cache key was made, thrown at the caller; now a name no compile has
       const throwingGetter = Object.defineProperty({}, "maxCost", {
         get() {
           throw new Error("no budget today");
@@ -343,6 +354,8 @@ permit r when a.xs.exists(x, a.ys.exists(y, x.contains(y)))
       });
       const throwingProxy = new Proxy({}, { get: () => { throw "not even an Error"; } });
       const refusals: [unknown, string][] = [
+        [cyclic, "unknown option self (the options are fileName, optimize, maxCost, stopAfter)"],
+        [{ maxcost: 1 }, "unknown option maxcost (did you mean maxCost?)"],
         [null, "the compile options must be an object, got null"],
         [5, "the compile options must be an object, got 5"],
         ["check", 'the compile options must be an object, got "check"'],
@@ -352,15 +365,16 @@ permit r when a.xs.exists(x, a.ys.exists(y, x.contains(y)))
         [{ maxCost: "1e15" }, 'options.maxCost must be a whole number from 1 to 9007199254740991, got "1e15"'],
         [{ stopAfter: "lunch" }, 'options.stopAfter must be one of parse, check, cost, plan, codegen, validate, got "lunch"'],
       ];
-      const answers = [cyclic, ...refusals.map(([options]) => options)].map((options) => {
+      const answers = [{ stopAfter: "check" }, ...refusals.map(([options]) => options)].map((options) => {
         let answer: Promise<WorkerModule.CompiledInWorker> | undefined;
         expect(() => (answer = compiler.compile(source, options as Options))).not.toThrow();
         return answer!;
       });
       const [compiled, ...refused] = await Promise.allSettled(answers);
-      // fields compilePolicy does not know are ignored, as it ignores them
       expect(compiled).toMatchObject({ status: "fulfilled", value: { diagnostics: [] } });
       expect(refused.map((r) => r.status === "rejected" && (r.reason as Error).message)).toEqual(refusals.map(([, message]) => message));
+      // a name no compile has is refused as compilePolicy refuses it: a TypeError
+      expect(refused.slice(0, 2).map((r) => r.status === "rejected" && (r.reason as Error).constructor.name)).toEqual(["TypeError", "TypeError"]);
       expect(compiler.cacheHits).toBe(0);
     } finally {
       await compiler.close();

@@ -1,8 +1,9 @@
 // compilePolicy's arguments (compiler/options.ts): a bad policy is diagnostics, but a source that is
-// not text or an option that is not of its type is the caller's mistake, refused with a TypeError (a
-// RangeError for a budget out of range) that names it, before anything is compiled — never an
-// internal TypeError from deep inside, never an option silently ignored. The background compiler
-// refuses the same arguments in the same words (test/compiler/background-compiler.test.ts).
+// not text, an option that is not of its type or a name that is no option is the caller's mistake,
+// refused with a TypeError (a RangeError for a budget out of range) that names it, before anything is
+// compiled — never an internal TypeError from deep inside, never an option silently ignored. The
+// background compiler refuses the same arguments in the same words
+// (test/compiler/background-compiler.test.ts).
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -29,6 +30,22 @@ describe("compilePolicy's arguments", () => {
     ];
     for (const [options, message] of refusals)
       await expect(compilePolicy("policy", options as CompileOptions)).rejects.toThrow(new TypeError(message));
+  });
+
+  it("refuse a name CompileOptions does not have, naming the one meant: `maxcost: 1` compiled under the default budget", async () => {
+    const policy = 'policy "p" version "1"\ninput { n: int }\npermit r when n > 1\n';
+    expect((await compilePolicy(policy, { maxCost: 1, stopAfter: "cost" })).diagnostics.map((d) => d.code)).toEqual(["W0503"]);
+    const refusals: [unknown, string][] = [
+      [{ maxcost: 1 }, "unknown option maxcost (did you mean maxCost?)"],
+      [{ stopAfter: "cost", stopafter: "parse" }, "unknown option stopafter (did you mean stopAfter?)"],
+      [{ filename: "p.writ" }, "unknown option filename (did you mean fileName?)"],
+      [{ optimise: false }, "unknown option optimise (did you mean optimize?)"],
+      [{ budget: 1 }, "unknown option budget (the options are fileName, optimize, maxCost, stopAfter)"],
+    ];
+    for (const [options, message] of refusals) await expect(compilePolicy(policy, options as CompileOptions)).rejects.toThrow(new TypeError(message));
+    // what a prototype holds is no option the host gave: ignored, as before
+    const inherited = Object.assign(Object.create({ maxcost: 1 }) as object, { stopAfter: "cost" }) as CompileOptions;
+    expect((await compilePolicy(policy, inherited)).diagnostics).toEqual([]);
   });
 
   it("refuse a budget that is not a whole number from 1 to 2^53 - 1, as --max-cost does", async () => {
