@@ -32,6 +32,9 @@ function isoTime(text: string): Date | string {
   return when;
 }
 
+/** The options that judge an artifact, as parsed: a bundle is verified without any of them. */
+const ARTIFACT_OPTIONS = ["input", "i", "bundle", "allow", "at", "skew"];
+
 export const verifyCommand: Command = {
   name: "verify",
   summary: "verify an authorization artifact (or a signed bundle) and print its statement",
@@ -49,7 +52,8 @@ export const verifyCommand: Command = {
     "",
     "Given a bundle instead (its directory, or one of its files: <name>.wasm, <name>.manifest.json,",
     "<name>.manifest.jws), verifies the bundle as every command loads it: its signature against --pub,",
-    "the module's digests, and that the module is the one its manifest describes.",
+    "the module's digests, and that the module is the one its manifest describes. The options that",
+    "judge an artifact (--input, --bundle, --allow, --at, --skew) are refused with a bundle.",
     "Exit status: 0 verified (the statement is printed as JSON), 1 refused (the reason is printed).",
   ].join("\n"),
   async run(args, io) {
@@ -65,13 +69,22 @@ export const verifyCommand: Command = {
       io.err(empty);
       return EXIT_USAGE;
     }
-    const trustedKeys = loadPublicKeyList(io, "verify", pub, true);
-    if (typeof trustedKeys === "number") return trustedKeys;
     const target = parsed.positional[0]!;
-
     // A bundle is named as every command names one: its directory, or one of its files (an existing
     // `<name>.wasm` or `<name>.manifest.jws` is a bundle's file, never an artifact to read).
-    if (target !== "-" && isBundlePath(io, target)) return verifyBundleDir(io, resolve(io.cwd, target), trustedKeys);
+    const bundleTarget = target !== "-" && isBundlePath(io, target);
+    if (bundleTarget) {
+      // what judges an artifact has nothing to judge in a bundle: ignored, `--at` or `--allow` would
+      // let the caller believe it was applied (and a bad value would pass unseen)
+      const given = [...parsed.flags.keys()].filter((f) => ARTIFACT_OPTIONS.includes(f)).map((f) => (f.length === 1 ? `-${f}` : `--${f}`));
+      if (given.length > 0) {
+        io.err(`writ verify: ${given.join(", ")} ${given.length === 1 ? "checks" : "check"} an artifact, and ${target} is a bundle, verified against --pub alone: leave ${given.length === 1 ? "it" : "them"} out`);
+        return EXIT_USAGE;
+      }
+    }
+    const trustedKeys = loadPublicKeyList(io, "verify", pub, true);
+    if (typeof trustedKeys === "number") return trustedKeys;
+    if (bundleTarget) return verifyBundleDir(io, resolve(io.cwd, target), trustedKeys);
 
     const options: { -readonly [K in keyof VerifyArtifactOptions]: VerifyArtifactOptions[K] } = { trustedKeys, requireAllow: parsed.flags.has("allow") };
     const at = flagString(parsed, "at");

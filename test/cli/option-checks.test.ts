@@ -1,0 +1,46 @@
+// Options the commands could not use are refused, never ignored: an option that does not apply to
+// what was named (`--at` for a bundle), and a value that is not what the option takes, are usage
+// errors (exit 2) naming the option.
+
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { signBundle } from "../../runtime/trust/bundle.js";
+import { writeBundle } from "../../runtime/trust/bundle-files.js";
+import { writeKeyPair } from "../../runtime/trust/key-files.js";
+import { generateKeyPair } from "../../runtime/trust/keys.js";
+import { compiledBundle } from "../support/compiled-bundle.js";
+import { runWrit } from "../support/cli.js";
+import { tempDir } from "../support/temp-dir.js";
+
+const cwd = tempDir("option-checks");
+const run = (argv: string[]) => runWrit(argv, cwd);
+
+beforeAll(async () => {
+  const authority = generateKeyPair();
+  writeKeyPair(cwd, authority, "authority");
+  writeKeyPair(cwd, generateKeyPair(), "issuer");
+  writeBundle(join(cwd, "bundle"), signBundle(await compiledBundle(), authority));
+  writeFileSync(join(cwd, "admin.json"), JSON.stringify({ principal: { role: "admin" }, amount: 10 }));
+}, 60_000);
+
+describe("writ verify <bundle>", () => {
+  it("refuses the options that judge an artifact, naming them, exit 2", async () => {
+    const r = await run(["verify", "bundle", "--pub", "authority.public.jwk", "--input", "nonexistent.json", "--allow", "--at", "not-a-time", "--skew", "5", "--bundle", "other"]);
+    expect(r).toEqual({
+      code: 2,
+      out: "",
+      err: "writ verify: --input, --allow, --at, --skew, --bundle check an artifact, and bundle is a bundle, verified against --pub alone: leave them out",
+    });
+    // one of them, by its short name, and a bundle named by one of its files
+    expect(await run(["verify", "bundle/payments.wasm", "-i", "admin.json", "--pub", "authority.public.jwk"])).toEqual({
+      code: 2,
+      out: "",
+      err: "writ verify: -i checks an artifact, and bundle/payments.wasm is a bundle, verified against --pub alone: leave it out",
+    });
+    // without them the bundle verifies
+    const verified = await run(["verify", "bundle", "--pub", "authority.public.jwk"]);
+    expect(verified.code, verified.err).toBe(0);
+    expect(verified.out).toMatch(/^bundle payments 1\.0\.0 verified: signed by /);
+  });
+});
