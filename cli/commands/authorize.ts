@@ -16,7 +16,7 @@ import { tryOpenLog, type LineageLog, type TornRepair } from "../../runtime/trus
 import { createSigner } from "../../runtime/trust/signer.js";
 import { bundleRefusalReason } from "./bundle-dir.js";
 import { loadPublicKeyList } from "./key-list.js";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type Command, emptyPathError } from "../io.js";
+import { decimalCount, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type Command, emptyPathError } from "../io.js";
 import { readRequestJson } from "./request-json.js";
 import { escapeControls } from "../../runtime/thrown.js";
 
@@ -33,7 +33,7 @@ export const authorizeCommand: Command = {
     "                   unsigned bundle loads (a warning says so)",
     "  --log <file>     append the artifact to this lineage log (created if absent) and continue",
     "                   its chain; without it the artifact starts a chain of its own",
-    "  --ttl <seconds>  how long the artifact is valid (default 300)",
+    "  --ttl <seconds>  how long the artifact is valid, in decimal digits (default 300)",
     "",
     "Prints the artifact (compact JWS) on standard output. A deny is an artifact too.",
     "Exit status: 0 an artifact was issued (allow or deny), 1 none could be (the reason is printed).",
@@ -44,7 +44,8 @@ export const authorizeCommand: Command = {
     const inputFile = flagString(parsed, "input", "i");
     const keyFile = flagString(parsed, "key");
     const ttlText = flagString(parsed, "ttl");
-    const ttl = ttlText === undefined ? undefined : Number(ttlText);
+    // in decimal digits, as every count the CLI takes: Number() would read `0x10` as 16 and `1e3` as 1000
+    const ttl = ttlText === undefined ? undefined : decimalCount(ttlText);
     if (unknown.length || parsed.positional.length !== 1 || inputFile === undefined || keyFile === undefined) {
       io.err(unknown.length ? `writ authorize: unknown option --${unknown[0]}\n\n${this.usage}` : this.usage);
       return EXIT_USAGE;
@@ -55,7 +56,7 @@ export const authorizeCommand: Command = {
       return EXIT_USAGE;
     }
     if (ttl !== undefined && (!Number.isSafeInteger(ttl) || ttl <= 0 || ttl > MAX_TTL_SECONDS)) {
-      io.err(`writ authorize: --ttl needs a whole number of seconds from 1 to ${MAX_TTL_SECONDS} (a hundred years), got \`${ttlText}\``);
+      io.err(`writ authorize: --ttl needs a whole number of seconds from 1 to ${MAX_TTL_SECONDS} (a hundred years) in decimal digits, got \`${ttlText}\``);
       return EXIT_USAGE;
     }
 

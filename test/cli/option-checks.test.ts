@@ -5,6 +5,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { MAX_TTL_SECONDS } from "../../runtime/trust/authorize.js";
 import { signBundle } from "../../runtime/trust/bundle.js";
 import { writeBundle } from "../../runtime/trust/bundle-files.js";
 import { writeKeyPair } from "../../runtime/trust/key-files.js";
@@ -42,5 +43,23 @@ describe("writ verify <bundle>", () => {
     const verified = await run(["verify", "bundle", "--pub", "authority.public.jwk"]);
     expect(verified.code, verified.err).toBe(0);
     expect(verified.out).toMatch(/^bundle payments 1\.0\.0 verified: signed by /);
+  });
+});
+
+describe("writ authorize --ttl", () => {
+  const authorize = (ttl: string) => run(["authorize", "bundle", "--input", "admin.json", "--key", "issuer.private.jwk", "--pub", "authority.public.jwk", "--ttl", ttl]);
+
+  it("takes seconds in decimal digits only, as every count the CLI takes (not 0x10, 1e3, ` 7`, 2.0), exit 2", async () => {
+    for (const ttl of ["0x10", "1e3", " 7", "2.0", "+5", "1_000"]) {
+      expect(await authorize(ttl), JSON.stringify(ttl)).toEqual({
+        code: 2,
+        out: "",
+        err: `writ authorize: --ttl needs a whole number of seconds from 1 to ${MAX_TTL_SECONDS} (a hundred years) in decimal digits, got \`${ttl}\``,
+      });
+    }
+    const issued = await authorize("60");
+    expect(issued.code, issued.err).toBe(0);
+    const statement = JSON.parse(Buffer.from(issued.out.split(".")[1]!, "base64url").toString("utf8"));
+    expect(statement.exp - statement.iat).toBe(60);
   });
 });
