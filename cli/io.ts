@@ -162,8 +162,16 @@ export function unknownFlags(parsed: ParsedArgs, known: readonly string[]): stri
   if (unknown.length === 0 && parsed.valued.length > 0) throw new UsageError(`${parsed.valued[0]} takes no value (it is on when given)`);
   const twice = parsed.repeated[0];
   if (unknown.length === 0 && twice !== undefined)
-    throw new UsageError(`${twice.first === twice.again ? twice.first : `${twice.first} and ${twice.again} name one option, which`} is given twice (an option takes one value; --pub takes several as a,b)`);
+    throw new UsageError(`${twice.first === twice.again ? twice.first : `${twice.first} and ${twice.again} name one option, which`} is given twice (${twiceHint(twice.first)})`);
   return unknown;
+}
+
+/**
+ * What to do instead of giving `written` twice. Every command that takes --pub reads a list of
+ * keys from it; any other option holds one value.
+ */
+function twiceHint(written: string): string {
+  return written === "--pub" ? "--pub takes several keys as one list: --pub a.jwk,b.jwk" : "an option takes one value";
 }
 
 export function flagString(parsed: ParsedArgs, ...names: string[]): string | undefined {

@@ -1,4 +1,4 @@
-// `writ bench <file.writ | bundle dir> [--requests <file | ->] [--rounds N] [--time-limit S] [--json] [--pub key]`:
+// `writ bench <file.writ | bundle dir> [--requests <file | ->] [--rounds N] [--time-limit S] [--json] [--pub keys]`:
 // how fast this policy decides these requests on this machine (what `opa bench` is to Rego).
 //
 // Times, interleaved in rounds with the harness of `npm run bench` (bench/harness.ts): `decide` on
@@ -41,7 +41,7 @@ export const benchCommand: Command = {
   name: "bench",
   summary: "time a policy's decisions over a set of requests (module, encoded, interpreter)",
   usage: [
-    "usage: writ bench <file.writ | bundle dir> [--requests <file | ->] [--rounds N] [--time-limit S] [--json] [--pub <key>] [--max-cost N]",
+    "usage: writ bench <file.writ | bundle dir> [--requests <file | ->] [--rounds N] [--time-limit S] [--json] [--pub <key>[,<key>...]] [--max-cost N]",
     "",
     "  --requests <file>  the requests: a JSON array or JSON Lines (`-` reads standard input);",
     `                     default: the inputs of the policy's test blocks. Fewer than ${MIN_TIMED_REQUESTS} are`,
@@ -53,7 +53,8 @@ export const benchCommand: Command = {
     `                     at most ${MAX_TIME_LIMIT_S}): no round is begun that would end past it; the rounds timed`,
     "                     by then are given, and the output says where and why timing stopped",
     "  --json             print the results as JSON",
-    "  --pub <key>        a trusted public key: a signed bundle directory is verified against it",
+    "  --pub <files>      trusted public keys (JWK or SPKI PEM), comma-separated: a bundle directory",
+    "                     loads only if one of them signed it (without --pub, only an unsigned one)",
     maxCostUsage(21, " of a .writ file"),
     "",
     "Timed: decide (the compiled module, JS object → Decision), evaluate only (the module on requests",
@@ -100,7 +101,7 @@ export const benchCommand: Command = {
     }
     const target = parsed.positional[0]!;
     const subject = await loadSubject(io, target, flagString(parsed, "pub"), given === undefined, budget.maxCost);
-    if (!subject) return EXIT_FAILURE;
+    if (typeof subject === "number") return subject;
     const requests = given ?? subject.testRequests;
     if (requests === undefined || requests.length === 0) {
       io.err(`writ bench: no requests: ${isBundlePath(io, target) ? "a bundle carries no tests" : `${target} has no test blocks`}; give them with --requests`);
@@ -165,26 +166,27 @@ export interface Subject {
   readonly testRequests: readonly unknown[] | undefined;
 }
 
-async function loadSubject(io: CliIO, target: string, pub: string | undefined, needTests: boolean, maxCost: number | undefined): Promise<Subject | undefined> {
+/** What is timed, or the exit status when it cannot be had (the reason is printed). */
+async function loadSubject(io: CliIO, target: string, pub: string | undefined, needTests: boolean, maxCost: number | undefined): Promise<Subject | number> {
   if (isBundlePath(io, target)) {
     if (maxCost !== undefined) {
       // a bundle was compiled under its budget already: ignoring the option would let the caller believe it was applied
       io.err("writ bench: --max-cost is the budget a .writ source is compiled under; a bundle directory is compiled already");
-      return undefined;
+      return EXIT_FAILURE;
     }
     const policy = await loadBundleDirectory(io, "bench", target, pub);
-    return policy && { policy, interpreter: undefined, testRequests: undefined };
+    return typeof policy === "number" ? policy : { policy, interpreter: undefined, testRequests: undefined };
   }
   if (pub !== undefined) {
     io.err("writ bench: --pub verifies a signed bundle directory; a .writ source has no signature to check");
-    return undefined;
+    return EXIT_FAILURE;
   }
   prestartAsc(true);
   let result;
   try {
     const { compileFile, failed } = await import("./policy-source.js");
     result = await compileFile(io, "bench", target, { maxCost });
-    if (failed(result) || !result) return undefined;
+    if (failed(result) || !result) return EXIT_FAILURE;
   } finally {
     cancelPrestartedAsc(); // unused when the front end failed
   }
@@ -192,7 +194,7 @@ async function loadSubject(io: CliIO, target: string, pub: string | undefined, n
   const loaded = tryLoadPolicy(result.bundle!, { allowUnsigned: true });
   if (!loaded.ok) {
     io.err(`writ bench: ${loaded.error.message}`);
-    return undefined;
+    return EXIT_FAILURE;
   }
   const checked = result.checked!;
   return {

@@ -1,13 +1,12 @@
 // Loading a compiled bundle directory for the commands that decide with one (`eval`, `bench`):
-// read it, verify it against a trusted key when one is given (unsigned bundles are accepted only
-// without one), and instantiate it. Imports the runtime lazily so that a command that compiles a
+// read it, verify it against the trusted keys --pub lists when given (unsigned bundles are accepted
+// only without them), and instantiate it. Imports the runtime lazily so that a command that compiles a
 // .writ file instead does not pay for it first.
 
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { LoadedPolicy } from "../../runtime/policy.js";
-import type { PublicKey } from "../../runtime/trust/types.js";
-import type { CliIO } from "../io.js";
+import { EXIT_FAILURE, type EXIT_USAGE, type CliIO } from "../io.js";
 import { bundleFileLocation } from "../../runtime/trust/bundle-files.js";
 
 /**
@@ -38,31 +37,28 @@ export function bundleRefusalReason(error: { readonly code: string; readonly mes
   return error.message;
 }
 
-/** The bundle in `dir`, loaded; on failure prints why (prefixed with `writ <command>:`) and returns undefined. */
-export async function loadBundleDirectory(io: CliIO, command: string, dir: string, pub: string | undefined): Promise<LoadedPolicy | undefined> {
-  const [{ tryLoadPolicy }, { readBundleResult }, { loadPublicKeyFile }] = await Promise.all([
+/**
+ * The bundle in `dir`, loaded, verified against the keys `pub` lists (`a.jwk,b.jwk`, as every
+ * command's --pub); on failure prints why (prefixed with `writ <command>:`) and returns the exit
+ * status: a usage error for an empty name in the list, else a failure.
+ */
+export async function loadBundleDirectory(io: CliIO, command: string, dir: string, pub: string | undefined): Promise<LoadedPolicy | typeof EXIT_USAGE | typeof EXIT_FAILURE> {
+  const [{ tryLoadPolicy }, { readBundleResult }, { loadPublicKeyList }] = await Promise.all([
     import("../../runtime/policy.js"),
     import("../../runtime/trust/bundle-files.js"),
-    import("../../runtime/trust/key-files.js"),
+    import("./key-list.js"),
   ]);
+  const trustedKeys = loadPublicKeyList(io, command, pub);
+  if (typeof trustedKeys === "number") return trustedKeys;
   const read = readBundleResult(resolve(io.cwd, dir));
   if (!read.ok) {
     io.err(`writ ${command}: ${read.message}`);
-    return undefined;
-  }
-  const trustedKeys: PublicKey[] = [];
-  if (pub !== undefined) {
-    const key = loadPublicKeyFile(resolve(io.cwd, pub));
-    if (!key.ok) {
-      io.err(`writ ${command}: ${key.message}`);
-      return undefined;
-    }
-    trustedKeys.push(key.key);
+    return EXIT_FAILURE;
   }
   const loaded = tryLoadPolicy(read.bundle, { trustedKeys, allowUnsigned: pub === undefined });
   if (!loaded.ok) {
     io.err(`writ ${command}: bundle refused (${loaded.error.code}): ${bundleRefusalReason(loaded.error, pub !== undefined)}`);
-    return undefined;
+    return EXIT_FAILURE;
   }
   return loaded.policy;
 }

@@ -1,4 +1,4 @@
-// `writ eval <file.writ | bundle dir> --input <request.json | -> [--backend wasm|interp] [--pub key]
+// `writ eval <file.writ | bundle dir> --input <request.json | -> [--backend wasm|interp] [--pub keys]
 // [--max-cost N]`: decide one request and print the decision as JSON.
 //
 // On a .writ file with the WASM backend it compiles first; like `writ compile`, it starts
@@ -16,12 +16,13 @@ export const evalCommand: Command = {
   name: "eval",
   summary: "decide one request and print the decision as JSON",
   usage: [
-    "usage: writ eval <file.writ | bundle dir> --input <request.json | -> [--backend wasm|interp] [--pub <key>] [--max-cost N]",
+    "usage: writ eval <file.writ | bundle dir> --input <request.json | -> [--backend wasm|interp] [--pub <key>[,<key>...]] [--max-cost N]",
     "",
     "  --input <file>     the request as JSON (`-` reads standard input)",
     "  --backend          wasm (default: the compiled module) or interp (the reference interpreter;",
     "                     needs a .writ file)",
-    "  --pub <key>        a trusted public key: a signed bundle directory is verified against it",
+    "  --pub <files>      trusted public keys (JWK or SPKI PEM), comma-separated: a bundle directory",
+    "                     loads only if one of them signed it (without --pub, only an unsigned one)",
     maxCostUsage(21, " of a .writ file"),
     "",
     "Exit status: 0 when the request was decided (allow or deny), 1 when it could not be.",
@@ -57,7 +58,7 @@ export const evalCommand: Command = {
       return EXIT_FAILURE;
     }
     const chosen = await decider(io, parsed.positional[0]!, { backend, pub: flagString(parsed, "pub"), maxCost: budget.maxCost });
-    if (!chosen) return EXIT_FAILURE;
+    if (typeof chosen === "number") return chosen;
     const decision = chosen.decide(request.value);
     io.out(JSON.stringify(decision, null, 2));
     // `at` is an offset into the source: with the source at hand, say where that is
@@ -87,33 +88,34 @@ interface EvalChoices {
   readonly maxCost: number | undefined;
 }
 
-async function decider(io: CliIO, target: string, { backend, pub, maxCost }: EvalChoices): Promise<Decider | undefined> {
+/** How to decide the request, or the exit status when there is no way (the reason is printed). */
+async function decider(io: CliIO, target: string, { backend, pub, maxCost }: EvalChoices): Promise<Decider | number> {
   if (isBundlePath(io, target)) {
     if (backend === "interp") {
       io.err("writ eval: --backend interp needs the policy's .writ source, not a bundle directory");
-      return undefined;
+      return EXIT_FAILURE;
     }
     if (maxCost !== undefined) {
       // a bundle was compiled under its budget already (its cost bound is in its manifest): ignoring
       // the option would let the caller believe it was applied
       io.err("writ eval: --max-cost is the budget a .writ source is compiled under; a bundle directory is compiled already");
-      return undefined;
+      return EXIT_FAILURE;
     }
     const policy = await loadBundleDirectory(io, "eval", target, pub);
-    return policy && { decide: (r) => policy.decide(r) };
+    return typeof policy === "number" ? policy : { decide: (r) => policy.decide(r) };
   }
   if (pub !== undefined) {
     // a .writ file is compiled here: there is no signature to check, and ignoring --pub would let the
     // caller believe one was
     io.err("writ eval: --pub verifies a signed bundle directory; a .writ source has no signature to check");
-    return undefined;
+    return EXIT_FAILURE;
   }
   if (backend === "wasm") prestartAsc(true);
   let result;
   try {
     const { compileFile, failed } = await import("./policy-source.js");
     result = await compileFile(io, "eval", target, { stopAfter: backend === "interp" ? "cost" : undefined, maxCost });
-    if (failed(result) || !result) return undefined;
+    if (failed(result) || !result) return EXIT_FAILURE;
   } finally {
     cancelPrestartedAsc(); // unused when the front end failed
   }
@@ -126,7 +128,7 @@ async function decider(io: CliIO, target: string, { backend, pub, maxCost }: Eva
   const loaded = tryLoadPolicy(result.bundle!, { allowUnsigned: true });
   if (!loaded.ok) {
     io.err(`writ eval: ${loaded.error.message}`);
-    return undefined;
+    return EXIT_FAILURE;
   }
   return { decide: (r) => loaded.policy.decide(r), source: result.source };
 }

@@ -63,3 +63,38 @@ describe("writ authorize --ttl", () => {
     expect(statement.exp - statement.iat).toBe(60);
   });
 });
+
+describe("--pub of eval and bench", () => {
+  it("takes several keys as a,b, as the refusal of --pub given twice says", async () => {
+    const twice = await run(["eval", "bundle", "--input", "admin.json", "--pub", "issuer.public.jwk", "--pub", "authority.public.jwk"]);
+    expect(twice).toEqual({
+      code: 2,
+      out: "",
+      err: "writ eval: --pub is given twice (--pub takes several keys as one list: --pub a.jwk,b.jwk) (writ eval --help shows the options)",
+    });
+    const listed = await run(["eval", "bundle", "--input", "admin.json", "--pub", "issuer.public.jwk,authority.public.jwk"]);
+    expect(listed.code, listed.err).toBe(0);
+    expect(JSON.parse(listed.out).decision).toBe("allow");
+    writeFileSync(join(cwd, "admin.jsonl"), `${JSON.stringify({ principal: { role: "admin" }, amount: 10 })}\n`);
+    const bench = await run(["bench", "bundle", "--requests", "admin.jsonl", "--rounds", "1", "--json", "--pub", "issuer.public.jwk,authority.public.jwk"]);
+    expect(bench.code, bench.err).toBe(0);
+    expect(JSON.parse(bench.out).requests.allowed).toBe(1);
+  });
+
+  it("refuses a bundle none of the keys signed, and an empty name in the list as every --pub does", async () => {
+    const stranger = await run(["eval", "bundle", "--input", "admin.json", "--pub", "issuer.public.jwk"]);
+    expect(stranger.code).toBe(1);
+    expect(stranger.err).toMatch(/^writ eval: bundle refused \(untrusted_key\)/);
+    for (const argv of [["eval", "bundle", "--input", "admin.json"], ["bench", "bundle", "--requests", "admin.jsonl"]]) {
+      expect(await run([...argv, "--pub", "authority.public.jwk,"])).toEqual({
+        code: 2,
+        out: "",
+        err: `writ ${argv[0]}: --pub lists an empty key file name (\`authority.public.jwk,\`)`,
+      });
+    }
+  });
+
+  it("says of any other option given twice that it takes one value", async () => {
+    expect(await run(["eval", "bundle", "--input", "a.json", "--input", "b.json"])).toMatchObject({ code: 2, err: "writ eval: --input is given twice (an option takes one value) (writ eval --help shows the options)" });
+  });
+});
