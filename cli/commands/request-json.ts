@@ -88,7 +88,7 @@ export async function readRequestJson(io: CliIO, file: string): Promise<{ ok: tr
  * request per line; blank lines are skipped). Read as strictly as one request is (readRequestJson):
  * around a request, or on a blank line, only JSON's own whitespace (space, tab, line feed, carriage
  * return) is; a BOM, a no-break space, a vertical tab or U+2028 is refused where it is, by line and
- * column. Errors name the line that is not JSON.
+ * column. Errors name the line that is not JSON, and say the text was read as JSON Lines.
  */
 export async function readRequestList(io: CliIO, file: string): Promise<{ ok: true; values: unknown[] } | { ok: false; message: string }> {
   const input = await readInputText(io, file, "requests");
@@ -110,18 +110,36 @@ export async function readRequestList(io: CliIO, file: string): Promise<{ ok: tr
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
     const read = readLine(lines[i]!, i + 1);
-    if (!read.ok) return { ok: false, message: `${name}${read.message}` };
+    // a line that is no JSON text may be part of a request written over several lines: say how the text was read
+    if (!read.ok) return { ok: false, message: `${name}${read.message}${read.notJson ? linesReading(text) : ""}` };
     if (read.blank !== true) values.push(read.value);
   }
   return values.length > 0 ? { ok: true, values } : { ok: false, message: `${name}: no requests (expected a JSON array or JSON Lines)` };
 }
 
 /**
+ * What a line that is not JSON was read as, said after its fault: a text not starting with `[` is
+ * JSON Lines, one request per line, and a request written over several lines (as `--input` takes
+ * one, pretty-printed) is no line of it. When the whole text is one JSON object, that is said too.
+ */
+function linesReading(text: string): string {
+  const read = " (read as JSON Lines, one request per line, since it does not start with `[`";
+  let whole: unknown;
+  try {
+    whole = JSON.parse(text);
+  } catch {
+    return `${read})`;
+  }
+  if (typeof whole !== "object" || whole === null) return `${read})`;
+  return `${read}: the whole text is one JSON object, a request written over several lines; put it on one line, or in a JSON array)`;
+}
+
+/**
  * One line of JSON Lines, numbered `lineNumber`: blank (JSON whitespace only), a request, or what
- * is wrong with it as `:line:column: why`. Each line is checked for ambiguities on its own: it is one
+ * is wrong with it as `:line:column: why` (`notJson` when it is no JSON text). Each line is checked for ambiguities on its own: it is one
  * JSON text, and the state of the scan must not run on from the line before.
  */
-function readLine(raw: string, lineNumber: number): { ok: true; blank: true } | { ok: true; blank?: false; value: unknown } | { ok: false; message: string } {
+function readLine(raw: string, lineNumber: number): { ok: true; blank: true } | { ok: true; blank?: false; value: unknown } | { ok: false; message: string; notJson?: true } {
   const line = trimLineSpace(raw);
   if (line === "") return { ok: true, blank: true };
   // the columns before it: the JSON whitespace trimLineSpace took from the start
@@ -131,7 +149,7 @@ function readLine(raw: string, lineNumber: number): { ok: true; blank: true } | 
   try {
     value = JSON.parse(line);
   } catch (e) {
-    return { ok: false, message: `${jsonErrorPlace(line, e, lineNumber, indent)}: not valid JSON: ${parseErrorText(e)}` };
+    return { ok: false, message: `${jsonErrorPlace(line, e, lineNumber, indent)}: not valid JSON: ${parseErrorText(e)}`, notJson: true };
   }
   const ambiguity = jsonAmbiguityAt(line);
   if (ambiguity !== undefined) return { ok: false, message: `:${lineNumber}:${indent + ambiguity.offset + 1}: ${ambiguity.why}` };

@@ -5,10 +5,13 @@
 
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { readRequestList, readRequestJson } from "../../cli/commands/request-json.js";
 import type { CliIO } from "../../cli/io.js";
 import { jsonAmbiguity } from "../../runtime/json-ambiguity.js";
+import { writeBundle } from "../../runtime/trust/bundle-files.js";
+import { compiledBundle } from "../support/compiled-bundle.js";
+import { runWrit } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
 
 const dir = tempDir("request-lists");
@@ -79,7 +82,7 @@ describe("a list of requests as JSON Lines", () => {
     // the same refusal as for a single request
     writeFileSync(join(dir, "one.json"), `${c}${request}`);
     const one = await readRequestJson(io(), "one.json");
-    expect(!one.ok && one.message.replace("one.json", "")).toBe(!first.ok && first.message.replace("list.jsonl", ""));
+    expect(!first.ok && first.message).toBe(!one.ok && `list.jsonl${one.message.slice("one.json".length)}${AS_LINES})`);
     const indented = await list(`${request}\n  ${c}${request}\n`);
     expect(!indented.ok && indented.message).toMatch(/^list\.jsonl:2:3: not valid JSON: /);
     const alone = await list(`${request}\n${c}\n${request}\n`);
@@ -87,6 +90,35 @@ describe("a list of requests as JSON Lines", () => {
     // before an array as before an object: it is no array then, and line 1 is not JSON
     const array = await list(`${c}[${request}]`);
     expect(!array.ok && array.message).toMatch(/^list\.jsonl:1:1: not valid JSON: /);
+  });
+});
+
+/** What a list's refusal of a line says it was read as (a text not starting with `[`). */
+const AS_LINES = " (read as JSON Lines, one request per line, since it does not start with `[`";
+
+describe("a list that is not JSON Lines", () => {
+  const request = { principal: { role: "admin" }, amount: 10 };
+
+  beforeAll(async () => {
+    writeBundle(join(dir, "bundle"), await compiledBundle());
+    writeFileSync(join(dir, "empty.jsonl"), "");
+  }, 60_000);
+
+  it("one request written over several lines, as --input takes it: bench and audit say it was read as JSON Lines, and that it is one object", async () => {
+    writeFileSync(join(dir, "pretty.json"), `${JSON.stringify(request, null, 2)}\n`);
+    // JSON.parse's own words (V8's, which vary with its version) between the place and the reading
+    const why = (command: string) => new RegExp(`^writ ${command}: pretty\\.json:1:2: not valid JSON: [^\\n]+ \\(read as JSON Lines, one request per line, since it does not start with \`\\[\`: the whole text is one JSON object, a request written over several lines; put it on one line, or in a JSON array\\)$`);
+    expect(await runWrit(["bench", "bundle", "--requests", "pretty.json"], dir)).toMatchObject({ code: 1, out: "", err: expect.stringMatching(why("bench")) });
+    expect(await runWrit(["audit", "verify", "empty.jsonl", "--replay", "bundle", "--requests", "pretty.json"], dir)).toMatchObject({ code: 1, out: "", err: expect.stringMatching(why("audit")) });
+    // on one line it is a list of one request
+    const one = await list(`${JSON.stringify(request)}\n`);
+    expect(one).toEqual({ ok: true, values: [request] });
+  });
+
+  it("several requests over several lines each: said to be read as JSON Lines", async () => {
+    const r = await list(`${JSON.stringify(request, null, 2)}\n${JSON.stringify(request, null, 2)}\n`);
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.message).toMatch(/^list\.jsonl:1:2: not valid JSON: .*\(read as JSON Lines, one request per line, since it does not start with `\[`\)$/);
   });
 });
 
