@@ -74,10 +74,6 @@ export const compileCommand: Command = {
     } finally {
       cancelPrestartedAsc(); // the front end failed before it needed asc
     }
-    if (flagString(parsed, "emit") === "ir" && result.ir) {
-      const { printPolicy } = await import("../../compiler/ir/print.js");
-      io.out(printPolicy(result.ir));
-    }
     const outDir = resolve(io.cwd, flagString(parsed, "o", "out") ?? ".");
     if (!makeOutputDir(io, "compile", outDir)) return EXIT_FAILURE;
     const bundle = key ? (await import("../../runtime/trust/bundle.js")).signBundle(result.bundle, key) : result.bundle;
@@ -93,11 +89,18 @@ export const compileCommand: Command = {
       io.err(`writ compile: ${e instanceof Error ? e.message : String(e)}`);
       return EXIT_FAILURE;
     }
+    // the bundle is written before anything is printed: should standard output fail, the message
+    // says what was written (and removed), where it would otherwise say nothing of it
+    const done = `the bundle was written: ${written.join(", ")}${staleSignature === undefined ? "" : `; ${staleSignature} was removed`}`;
+    if (emit === "ir" && result.ir) {
+      const { printPolicy } = await import("../../compiler/ir/print.js");
+      io.out(printPolicy(result.ir), done);
+    }
     const m = bundle.manifest;
     // how many rules an index dispatches: a large policy whose rules do not index decides in time
     // proportional to its size (docs/language.md, "Rules that scale")
     const indexed = result.indexedRules === undefined ? "" : ` (${result.indexedRules} indexed)`;
-    io.out(`compiled ${m.name} ${escapeControls(m.version)}: ${m.rules.length} rule${m.rules.length === 1 ? "" : "s"}${indexed}, ${bundle.module.length} bytes, cost bound ${m.costBound}`);
+    io.out(`compiled ${m.name} ${escapeControls(m.version)}: ${m.rules.length} rule${m.rules.length === 1 ? "" : "s"}${indexed}, ${bundle.module.length} bytes, cost bound ${m.costBound}`, done);
     io.out(`  sha3-512    ${m.digests.sha3_512}`);
     io.out(`  blake2b-512 ${m.digests.blake2b_512}`);
     if (key) io.out(`  signed by   ${key.keyId}`);

@@ -38,7 +38,8 @@ export const keygenCommand: Command = {
     if (!makeOutputDir(io, "keygen", dir)) return EXIT_FAILURE;
     try {
       const written = writeKeyPair(dir, key, name);
-      io.out(`key id      ${key.keyId}`);
+      // written before they are named: should standard output fail, the message must say where they are
+      io.out(`key id      ${key.keyId}`, `the key pair was written: ${written.privateKeyPath} and ${written.publicKeyPath} (key id ${key.keyId})`);
       io.out(`private key ${written.privateKeyPath} (mode 0600: keep it secret)`);
       io.out(`public key  ${written.publicKeyPath}`);
       return EXIT_OK;

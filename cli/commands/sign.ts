@@ -69,7 +69,8 @@ export const signCommand: Command = {
       io.err(`writ sign: ${e instanceof FileWriteError ? e.message : `cannot write ${signaturePath}: ${e instanceof Error ? e.message : String(e)}`}${old}`);
       return EXIT_FAILURE;
     }
-    io.out(`signed ${read.name} ${escapeControls(String(read.bundle.manifest.version))} with key ${key.key.keyId}`);
+    // written before it is named: should standard output fail, the message must say so
+    io.out(`signed ${read.name} ${escapeControls(String(read.bundle.manifest.version))} with key ${key.key.keyId}`, `${signaturePath} was written (signed with key ${key.key.keyId})`);
     io.out(`  wrote ${signaturePath}`);
     return EXIT_OK;
   },

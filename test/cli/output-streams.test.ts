@@ -1,6 +1,7 @@
 // Standard output that cannot be written (`> /dev/full`: ENOSPC, as on a full disk) is refused in
 // one line on standard error and exit status 1, never a stack trace; what the lost output was to
-// show, an artifact already issued and logged, is said in that line so that it is not lost unseen.
+// show, when it is done already (an artifact issued and logged, key files, a bundle or a signature
+// written), is said in that line so that it is not lost unseen.
 
 import { spawnSync } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
@@ -55,6 +56,32 @@ describe.skipIf(!existsSync("/dev/full"))("standard output that cannot be writte
       `writ authorize: cannot write standard output: no space left on device (ENOSPC); the artifact ${jti} was issued and is in log.jsonl at sequence 0`,
     ]);
   });
+
+  it("after keygen, compile and sign have written their files: the line says what was written", () => {
+    const keys = writ(["keygen", "-o", "lost-keys"]);
+    expect(keys.status).toBe(1);
+    const keyId = JSON.parse(readFileSync(join(dir, "lost-keys", "writ.public.jwk"), "utf8")).kid;
+    const keyFiles = `${join(dir, "lost-keys", "writ.private.jwk")} and ${join(dir, "lost-keys", "writ.public.jwk")}`;
+    expect(keys.stderr).toBe(`writ keygen: cannot write standard output: no space left on device (ENOSPC); the key pair was written: ${keyFiles} (key id ${keyId})\n`);
+
+    const compiled = writ(["compile", "p.writ", "-o", "lost-build", "--O0"]);
+    expect(compiled.status).toBe(1);
+    const bundle = `${join(dir, "lost-build", "p.wasm")}, ${join(dir, "lost-build", "p.manifest.json")}`;
+    expect(compiled.stderr).toBe(`writ compile: cannot write standard output: no space left on device (ENOSPC); the bundle was written: ${bundle}\n`);
+    // with --emit ir the IR is printed after the bundle is written, and said with it
+    const ir = writ(["compile", "p.writ", "-o", "lost-build", "--O0", "--emit", "ir"]);
+    expect(ir.stderr).toBe(`writ compile: cannot write standard output: no space left on device (ENOSPC); the bundle was written: ${bundle}\n`);
+
+    const signed = writ(["sign", "lost-build", "--key", "keys/writ.private.jwk"]);
+    expect(signed.status).toBe(1);
+    const signature = join(dir, "lost-build", "p.manifest.jws");
+    expect(existsSync(signature)).toBe(true);
+    const signer = JSON.parse(readFileSync(join(dir, "keys", "writ.public.jwk"), "utf8")).kid;
+    expect(signed.stderr).toBe(`writ sign: cannot write standard output: no space left on device (ENOSPC); ${signature} was written (signed with key ${signer})\n`);
+    // compiled again unsigned, over the signed bundle: its old signature is removed, and said to be
+    const again = writ(["compile", "p.writ", "-o", "lost-build", "--O0"]);
+    expect(again.stderr).toBe(`writ compile: cannot write standard output: no space left on device (ENOSPC); the bundle was written: ${bundle}; ${signature} was removed\n`);
+  }, 120_000);
 
   it("with standard error unwritable too, exits 1 and says nothing", () => {
     expect(writ(["fmt", "p.writ"], "both")).toMatchObject({ status: 1, stdout: "", stderr: "" });
