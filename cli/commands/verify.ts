@@ -12,7 +12,7 @@ import { verifyArtifact, type VerifyArtifactOptions } from "../../runtime/trust/
 import { isBundlePath } from "./bundle-dir.js";
 import { loadPublicKeyList } from "./key-list.js";
 import { readInputText, readRequestJson } from "./request-json.js";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type CliIO, type Command, emptyPathError } from "../io.js";
+import { decimalCount, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type CliIO, type Command, emptyPathError } from "../io.js";
 import { escapeControls } from "../../runtime/thrown.js";
 
 /** A date, or a date and time with an optional zone: 2026-11-28, 2026-11-28T12:00:00Z, …+01:00 */
@@ -98,11 +98,14 @@ export const verifyCommand: Command = {
     }
     const skew = flagString(parsed, "skew");
     if (skew !== undefined) {
-      if (!/^\d+$/.test(skew)) {
-        io.err(`writ verify: --skew \`${skew}\` is not a whole number of seconds`);
+      // digits past 2^53 - 1 would be rounded to another number of seconds (past about 10^308, to
+      // Infinity, which verifyArtifact refuses as an artifact's fault): a bad value, said as such
+      const seconds = decimalCount(skew);
+      if (!Number.isSafeInteger(seconds)) {
+        io.err(`writ verify: --skew takes a whole number of seconds from 0 to ${Number.MAX_SAFE_INTEGER} in decimal digits, not \`${escapeControls(skew)}\``);
         return EXIT_USAGE;
       }
-      options.clockSkewSeconds = Number(skew);
+      options.clockSkewSeconds = seconds;
     }
     const bundleDir = flagString(parsed, "bundle");
     if (bundleDir !== undefined) {

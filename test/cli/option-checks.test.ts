@@ -98,3 +98,41 @@ describe("--pub of eval and bench", () => {
     expect(await run(["eval", "bundle", "--input", "a.json", "--input", "b.json"])).toMatchObject({ code: 2, err: "writ eval: --input is given twice (an option takes one value) (writ eval --help shows the options)" });
   });
 });
+
+describe("numbers past what a number holds", () => {
+  const huge = "9".repeat(400); // Infinity, read with Number()
+
+  it("--skew: refused as bad usage naming it, not passed on as an artifact's fault or rounded", async () => {
+    const issued = await run(["authorize", "bundle", "--input", "admin.json", "--key", "issuer.private.jwk", "--pub", "authority.public.jwk"]);
+    expect(issued.code, issued.err).toBe(0);
+    writeFileSync(join(cwd, "allow.jws"), issued.out);
+    for (const skew of [huge, "99999999999999999999", "9007199254740992", "1e3", "-5", "abc"]) {
+      expect(await run(["verify", "allow.jws", "--pub", "issuer.public.jwk", "--skew", skew]), skew.slice(0, 20)).toEqual({
+        code: 2,
+        out: "",
+        err: `writ verify: --skew takes a whole number of seconds from 0 to ${Number.MAX_SAFE_INTEGER} in decimal digits, not \`${skew}\``,
+      });
+    }
+    // the largest one taken: an artifact long expired is then still within the window
+    for (const skew of ["0", String(Number.MAX_SAFE_INTEGER)]) {
+      const r = await run(["verify", "allow.jws", "--pub", "issuer.public.jwk", "--skew", skew, "--at", "2200-01-01"]);
+      expect(r.code, `${skew}: ${r.err}`).toBe(skew === "0" ? 1 : 0);
+    }
+  });
+
+  it("every other numeric option refuses it too, naming itself, exit 2", async () => {
+    const cases: [string[], string][] = [
+      [["authorize", "bundle", "--input", "admin.json", "--key", "issuer.private.jwk", "--ttl", huge], "--ttl"],
+      [["bench", "bundle", "--rounds", huge], "--rounds"],
+      [["bench", "bundle", "--time-limit", huge], "--time-limit"],
+      [["check", "p.writ", "--max-cost", huge], "--max-cost"],
+      [["audit", "verify", "log.jsonl", "--expect-head", `${huge}:${"0".repeat(128)}`], "--expect-head"],
+    ];
+    writeFileSync(join(cwd, "log.jsonl"), "");
+    for (const [argv, option] of cases) {
+      const r = await run(argv);
+      expect(r.code, argv.join(" ").slice(0, 60)).toBe(2);
+      expect(r.err).toMatch(new RegExp(`^writ ${argv[0]}: ${option} `));
+    }
+  });
+});
