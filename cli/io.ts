@@ -140,7 +140,7 @@ export function parseArgs(args: readonly string[], booleans: readonly string[] =
  * The long name of each option that also has a short one, by the short one. Every command that takes
  * one of these takes it by both names, and no command gives a short name another meaning.
  */
-const LONG_NAMES: ReadonlyMap<string, string> = new Map([
+export const LONG_NAMES: ReadonlyMap<string, string> = new Map([
   ["i", "input"],
   ["o", "out"],
   ["k", "key"],

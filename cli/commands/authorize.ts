@@ -40,9 +40,9 @@ export const authorizeCommand: Command = {
   ].join("\n"),
   async run(args, io) {
     const parsed = parseArgs(args);
-    const unknown = unknownFlags(parsed, ["input", "i", "key", "pub", "log", "ttl"]);
+    const unknown = unknownFlags(parsed, ["input", "i", "key", "k", "pub", "log", "ttl"]);
     const inputFile = flagString(parsed, "input", "i");
-    const keyFile = flagString(parsed, "key");
+    const keyFile = flagString(parsed, "key", "k");
     const ttlText = flagString(parsed, "ttl");
     // in decimal digits, as every count the CLI takes: Number() would read `0x10` as 16 and `1e3` as 1000
     const ttl = ttlText === undefined ? undefined : decimalCount(ttlText);

@@ -5,7 +5,8 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseArgs, unknownFlags, UsageError } from "../../cli/io.js";
+import { commands } from "../../cli/commands/index.js";
+import { LONG_NAMES, parseArgs, unknownFlags, UsageError } from "../../cli/io.js";
 import { main } from "../../cli/writ.js";
 import { authorize } from "../../runtime/trust/authorize.js";
 import { writeKeyPair } from "../../runtime/trust/key-files.js";
@@ -110,6 +111,33 @@ describe("flags that take a value", () => {
     expect([p.flags.get("O0"), p.flags.get("o"), p.positional]).toEqual([true, "out", ["p.writ"]]);
     expect(() => unknownFlags(parseArgs(["p.writ", "-o"]), ["o"])).toThrow(UsageError);
     expect(unknownFlags(parseArgs(["p.writ", "--bogus"]), ["o"])).toEqual(["bogus"]); // unknown first
+  });
+});
+
+describe("short names", () => {
+  // each run in a directory of its own: `keygen -o v` writes a key pair there
+  const fresh = () => tempDir("flags-short");
+
+  it.each(commands.map((c) => [c.name]))("writ %s takes each option of LONG_NAMES by both names, or by neither", async (name) => {
+    const start = name === "audit" ? ["audit", "verify", "nonexistent"] : [name, "nonexistent"];
+    for (const [short, long] of LONG_NAMES) {
+      const byLong = await run([...start, `--${long}`, "v"], fresh());
+      const byShort = await run([...start, `-${short}`, "v"], fresh());
+      const knows = { [`--${long}`]: !byLong.err.includes(`unknown option --${long}`), [`-${short}`]: !byShort.err.includes(`unknown option --${short}`) };
+      expect(knows, `${byLong.err}\n${byShort.err}`).toEqual({ [`--${long}`]: knows[`--${long}`], [`-${short}`]: knows[`--${long}`] });
+      expect(byShort.code, byShort.err).toBe(byLong.code);
+    }
+  }, 60_000);
+
+  it("writ authorize takes -k for --key, as writ sign does", async () => {
+    const cwd = fresh();
+    writeKeyPair(cwd, generateKeyPair(), "issuer");
+    for (const argv of [["authorize", "no-bundle", "-i", "r.json", "-k", "issuer.private.jwk"], ["sign", "no-bundle", "-k", "issuer.private.jwk"]]) {
+      const r = await run(argv, cwd);
+      // past the key, at the bundle, which is not there
+      expect(r, argv[0]).toEqual({ code: 1, err: `writ ${argv[0]}: bundle directory ${join(cwd, "no-bundle")} does not exist` });
+    }
+    expect(await run(["authorize", "no-bundle", "-i", "r.json", "-k", "absent.jwk"], cwd)).toEqual({ code: 1, err: `writ authorize: key file ${join(cwd, "absent.jwk")} does not exist` });
   });
 });
 
