@@ -147,6 +147,9 @@ export const LONG_NAMES: ReadonlyMap<string, string> = new Map([
   ["w", "write"],
 ]);
 
+/** The short name of each option that has one, by its long name. */
+const SHORT_NAMES: ReadonlyMap<string, string> = new Map([...LONG_NAMES].map(([short, long]) => [long, short]));
+
 /** `-x` or `--name`, but not `-` alone (standard input) nor a negative number (a value, checked by the command) */
 function isFlag(a: string): boolean {
   return a.startsWith("-") && a !== "-" && !/^-\d/.test(a);
@@ -172,6 +175,40 @@ export function unknownFlags(parsed: ParsedArgs, known: readonly string[]): stri
  */
 function twiceHint(written: string): string {
   return written === "--pub" ? "--pub takes several keys as one list: --pub a.jwk,b.jwk" : "an option takes one value";
+}
+
+/** What a command takes besides its options: what its usage calls them, and how few and how many. */
+export interface Arguments {
+  readonly what: string;
+  readonly min: number;
+  readonly max: number;
+}
+
+/**
+ * What is wrong with a command line, said as the refusal's first line, or undefined: an option not
+ * in the command's list (`unknown`, from unknownFlags), too few or too many arguments, or one of
+ * `required` (options by their long names; a short name counts as its long one) left out. Printing
+ * the usage alone would leave the user to find which.
+ */
+export function commandLineProblem(command: string, parsed: ParsedArgs, unknown: readonly string[], args: Arguments, required: readonly string[] = []): string | undefined {
+  if (unknown.length > 0) return `unknown option ${optionShown(unknown[0]!)}`;
+  const { positional } = parsed;
+  if (positional.length < args.min) return `missing ${args.what}`;
+  if (positional.length > args.max)
+    return `unexpected argument \`${positional[args.max]}\`: writ ${command} takes ${args.max === 0 ? "options only" : `one ${args.what}`}`;
+  const left = required.find((name) => !parsed.flags.has(name) && !parsed.flags.has(SHORT_NAMES.get(name) ?? name));
+  return left === undefined ? undefined : `${optionShown(left)} is required`;
+}
+
+/** `-k` for a one-letter name, `--key` for another. */
+function optionShown(name: string): string {
+  return `${name.length === 1 ? "-" : "--"}${name}`;
+}
+
+/** Prints `writ <command>: <problem>` and the command's usage; returns EXIT_USAGE. */
+export function refuseUsage(io: CliIO, command: Pick<Command, "name" | "usage">, problem: string): typeof EXIT_USAGE {
+  io.err(`writ ${command.name}: ${problem}\n\n${command.usage}`);
+  return EXIT_USAGE;
 }
 
 export function flagString(parsed: ParsedArgs, ...names: string[]): string | undefined {

@@ -13,7 +13,7 @@ import { sha3_512Hex } from "../../runtime/crypto/digest.js";
 import type { DecidingPolicy } from "../../runtime/policy-types.js";
 import { loadPublicKeyList } from "./key-list.js";
 import { readRequestList } from "./request-json.js";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type CliIO, type Command, emptyPathError } from "../io.js";
+import { commandLineProblem, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, refuseUsage, unknownFlags, type CliIO, type Command, emptyPathError } from "../io.js";
 import { escapeControls } from "../../runtime/thrown.js";
 import { shownName } from "../../runtime/shown-name.js";
 
@@ -53,10 +53,9 @@ export const auditCommand: Command = {
     const [sub, ...rest] = args;
     const parsed = parseArgs(rest, ["json", "any-start"]);
     const unknown = unknownFlags(parsed, sub === "head" ? [] : ["pub", "replay", "requests", "expect-head", "any-start", "json"]);
-    if ((sub !== "verify" && sub !== "head") || unknown.length || parsed.positional.length !== 1) {
-      io.err(unknown.length ? `writ audit: unknown option --${unknown[0]}\n\n${USAGE}` : USAGE);
-      return EXIT_USAGE;
-    }
+    if (sub !== "verify" && sub !== "head") return refuseUsage(io, this, sub === undefined ? "missing `verify` or `head`" : `\`${sub}\` is neither \`verify\` nor \`head\``);
+    const problem = commandLineProblem(`audit ${sub}`, parsed, unknown, { what: "<log>", min: 1, max: 1 });
+    if (problem !== undefined) return refuseUsage(io, this, problem);
     const empty = emptyPathError("audit", parsed.positional);
     if (empty) {
       io.err(empty);

@@ -16,7 +16,7 @@ import { tryOpenLog, type LineageLog, type TornRepair } from "../../runtime/trus
 import { createSigner } from "../../runtime/trust/signer.js";
 import { bundleRefusalReason } from "./bundle-dir.js";
 import { loadPublicKeyList } from "./key-list.js";
-import { decimalCount, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type Command, emptyPathError } from "../io.js";
+import { commandLineProblem, decimalCount, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, refuseUsage, unknownFlags, type Command, emptyPathError } from "../io.js";
 import { readRequestJson } from "./request-json.js";
 import { escapeControls } from "../../runtime/thrown.js";
 
@@ -46,10 +46,8 @@ export const authorizeCommand: Command = {
     const ttlText = flagString(parsed, "ttl");
     // in decimal digits, as every count the CLI takes: Number() would read `0x10` as 16 and `1e3` as 1000
     const ttl = ttlText === undefined ? undefined : decimalCount(ttlText);
-    if (unknown.length || parsed.positional.length !== 1 || inputFile === undefined || keyFile === undefined) {
-      io.err(unknown.length ? `writ authorize: unknown option --${unknown[0]}\n\n${this.usage}` : this.usage);
-      return EXIT_USAGE;
-    }
+    const problem = commandLineProblem("authorize", parsed, unknown, { what: "<bundle dir>", min: 1, max: 1 }, ["input", "key"]);
+    if (problem !== undefined || inputFile === undefined || keyFile === undefined) return refuseUsage(io, this, problem ?? "--input and --key are required");
     const empty = emptyPathError("authorize", parsed.positional);
     if (empty) {
       io.err(empty);

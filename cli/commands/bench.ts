@@ -14,7 +14,7 @@ import type { Decision } from "../../runtime/decision.js";
 import type { LoadedPolicy } from "../../runtime/policy.js";
 import type { EncodedRequest, WasmEvaluator } from "../../runtime/wasm/evaluator.js";
 import type { EngineTiming, TimedEngine, TimedRun, TimingOptions } from "../../bench/harness.js";
-import { decimalCount, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type CliIO, type Command, emptyPathError } from "../io.js";
+import { commandLineProblem, decimalCount, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, refuseUsage, unknownFlags, type CliIO, type Command, emptyPathError } from "../io.js";
 import { isBundlePath, loadBundleDirectory } from "./bundle-dir.js";
 import { cancelPrestartedAsc, prestartAsc } from "./prestart.js";
 import { readRequestList } from "./request-json.js";
@@ -70,8 +70,10 @@ export const benchCommand: Command = {
     const unknown = unknownFlags(parsed, ["requests", "rounds", "time-limit", "json", "pub", "max-cost"]);
     const roundsText = flagString(parsed, "rounds");
     const rounds = roundsText === undefined ? DEFAULT_ROUNDS : parseRounds(roundsText);
-    if (unknown.length || parsed.positional.length !== 1 || rounds === undefined) {
-      io.err(unknown.length ? `writ bench: unknown option --${unknown[0]}` : roundsText !== undefined && parsed.positional.length === 1 ? `writ bench: --rounds takes a whole number from 1 to ${MAX_ROUNDS} in decimal digits, not \`${escapeControls(roundsText)}\`` : this.usage);
+    const problem = commandLineProblem("bench", parsed, unknown, { what: "<file.writ | bundle dir>", min: 1, max: 1 });
+    if (problem !== undefined) return refuseUsage(io, this, problem);
+    if (rounds === undefined) {
+      io.err(`writ bench: --rounds takes a whole number from 1 to ${MAX_ROUNDS} in decimal digits, not \`${escapeControls(roundsText!)}\``);
       return EXIT_USAGE;
     }
     const limitText = flagString(parsed, "time-limit");

@@ -1,7 +1,7 @@
 // `writ check <files...> [--max-cost N]`: parse and type-check policies, report every diagnostic,
 // exit 1 on any error.
 
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, unknownFlags, type Command, emptyPathError } from "../io.js";
+import { commandLineProblem, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, refuseUsage, unknownFlags, type Command, emptyPathError } from "../io.js";
 import { maxCostOption, maxCostUsage } from "./max-cost.js";
 import { compileFile, countLine, failed } from "./policy-source.js";
 
@@ -18,10 +18,8 @@ export const checkCommand: Command = {
   async run(args, io) {
     const parsed = parseArgs(args);
     const unknown = unknownFlags(parsed, ["max-cost"]);
-    if (unknown.length || parsed.positional.length === 0) {
-      io.err(unknown.length ? `writ check: unknown option --${unknown[0]}` : this.usage);
-      return EXIT_USAGE;
-    }
+    const problem = commandLineProblem("check", parsed, unknown, { what: "<file.writ>", min: 1, max: Number.POSITIVE_INFINITY });
+    if (problem !== undefined) return refuseUsage(io, this, problem);
     const budget = maxCostOption(parsed, "check");
     if (!budget.ok) {
       io.err(budget.message);

@@ -11,7 +11,7 @@ import { resolve } from "node:path";
 import { existsSync } from "node:fs";
 import { cancelPrestartedAsc, prestartAsc } from "./prestart.js";
 import type { PrivateKey } from "../../runtime/trust/types.js";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type Command, emptyPathError } from "../io.js";
+import { commandLineProblem, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, refuseUsage, unknownFlags, type Command, emptyPathError } from "../io.js";
 import { escapeControls } from "../../runtime/thrown.js";
 import { maxCostOption, maxCostUsage } from "./max-cost.js";
 
@@ -31,10 +31,8 @@ export const compileCommand: Command = {
   async run(args, io) {
     const parsed = parseArgs(args, ["O0"]);
     const unknown = unknownFlags(parsed, ["o", "out", "sign", "emit", "O0", "max-cost"]);
-    if (unknown.length || parsed.positional.length !== 1) {
-      io.err(unknown.length ? `writ compile: unknown option --${unknown[0]}` : this.usage);
-      return EXIT_USAGE;
-    }
+    const problem = commandLineProblem("compile", parsed, unknown, { what: "<file.writ>", min: 1, max: 1 });
+    if (problem !== undefined) return refuseUsage(io, this, problem);
     const empty = emptyPathError("compile", parsed.positional);
     if (empty) {
       io.err(empty);

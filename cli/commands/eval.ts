@@ -6,7 +6,7 @@
 // runtime are imported only once the command knows what it needs.
 
 import type { Decision } from "../../runtime/decision.js";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type CliIO, type Command, emptyPathError } from "../io.js";
+import { commandLineProblem, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, refuseUsage, unknownFlags, type CliIO, type Command, emptyPathError } from "../io.js";
 import { isBundlePath, loadBundleDirectory } from "./bundle-dir.js";
 import { maxCostOption, maxCostUsage } from "./max-cost.js";
 import { prestartAsc, cancelPrestartedAsc } from "./prestart.js";
@@ -32,14 +32,10 @@ export const evalCommand: Command = {
     const unknown = unknownFlags(parsed, ["input", "i", "backend", "pub", "max-cost"]);
     const inputFile = flagString(parsed, "input", "i");
     const backend = flagString(parsed, "backend") ?? "wasm";
-    if (unknown.length || parsed.positional.length !== 1 || inputFile === undefined || (backend !== "wasm" && backend !== "interp")) {
-      io.err(
-        unknown.length
-          ? `writ eval: unknown option --${unknown[0]}`
-          : backend !== "wasm" && backend !== "interp"
-            ? `writ eval: --backend is wasm or interp, not \`${backend}\``
-            : this.usage,
-      );
+    const problem = commandLineProblem("eval", parsed, unknown, { what: "<file.writ | bundle dir>", min: 1, max: 1 }, ["input"]);
+    if (problem !== undefined || inputFile === undefined) return refuseUsage(io, this, problem ?? "--input is required");
+    if (backend !== "wasm" && backend !== "interp") {
+      io.err(`writ eval: --backend is wasm or interp, not \`${backend}\``);
       return EXIT_USAGE;
     }
     const empty = emptyPathError("eval", parsed.positional);

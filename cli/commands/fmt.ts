@@ -4,7 +4,7 @@
 
 import { hasErrors, renderDiagnostics } from "../../compiler/diagnostics.js";
 import { formatPolicy, parsePolicy } from "../../compiler/syntax/index.js";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, printVerbatim, unknownFlags, type Command, emptyPathError } from "../io.js";
+import { commandLineProblem, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, printVerbatim, refuseUsage, unknownFlags, type Command, emptyPathError } from "../io.js";
 import { readText } from "./policy-source.js";
 import { FileWriteError, replaceFile } from "../../runtime/file-write.js";
 
@@ -27,10 +27,8 @@ export const fmtCommand: Command = {
   async run(args, io) {
     const parsed = parseArgs(args, ["write", "w"]);
     const unknown = unknownFlags(parsed, ["write", "w"]);
-    if (unknown.length > 0 || parsed.positional.length !== 1) {
-      io.err(unknown.length > 0 ? `writ fmt: unknown option --${unknown[0]}\n\n${this.usage}` : this.usage);
-      return EXIT_USAGE;
-    }
+    const problem = commandLineProblem("fmt", parsed, unknown, { what: "<file.writ>", min: 1, max: 1 });
+    if (problem !== undefined) return refuseUsage(io, this, problem);
     const file = parsed.positional[0]!;
     const empty = emptyPathError("fmt", [file]);
     if (empty) {

@@ -6,7 +6,7 @@ import { resolve } from "node:path";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
 import { writeKeyPair } from "../../runtime/trust/key-files.js";
 import { FileWriteError } from "../../runtime/file-write.js";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type Command } from "../io.js";
+import { commandLineProblem, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, refuseUsage, unknownFlags, type Command } from "../io.js";
 
 export const keygenCommand: Command = {
   name: "keygen",
@@ -24,10 +24,8 @@ export const keygenCommand: Command = {
   async run(args, io) {
     const parsed = parseArgs(args);
     const unknown = unknownFlags(parsed, ["o", "out", "name"]);
-    if (unknown.length || parsed.positional.length > 0) {
-      io.err(unknown.length ? `writ keygen: unknown option --${unknown[0]}\n\n${this.usage}` : this.usage);
-      return EXIT_USAGE;
-    }
+    const problem = commandLineProblem("keygen", parsed, unknown, { what: "", min: 0, max: 0 });
+    if (problem !== undefined) return refuseUsage(io, this, problem);
     const name = flagString(parsed, "name") ?? "writ";
     if (!/^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(name)) {
       io.err(`writ keygen: --name \`${name}\` is not a plain file name`);

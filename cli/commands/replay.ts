@@ -7,7 +7,7 @@ import { tryLoadPolicy } from "../../runtime/policy.js";
 import { readBundleResult } from "../../runtime/trust/bundle-files.js";
 import { replayArtifact } from "../../runtime/trust/replay.js";
 import { loadPublicKeyList } from "./key-list.js";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type Command, emptyPathError } from "../io.js";
+import { commandLineProblem, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, refuseUsage, unknownFlags, type Command, emptyPathError } from "../io.js";
 import { bundleRefusalReason } from "./bundle-dir.js";
 import { readInputText, readRequestJson } from "./request-json.js";
 import { escapeControls } from "../../runtime/thrown.js";
@@ -32,10 +32,8 @@ export const replayCommand: Command = {
     const unknown = unknownFlags(parsed, ["input", "i", "bundle", "pub"]);
     const inputFile = flagString(parsed, "input", "i");
     const bundleDir = flagString(parsed, "bundle");
-    if (unknown.length || parsed.positional.length !== 1 || inputFile === undefined || bundleDir === undefined) {
-      io.err(unknown.length ? `writ replay: unknown option --${unknown[0]}\n\n${this.usage}` : this.usage);
-      return EXIT_USAGE;
-    }
+    const problem = commandLineProblem("replay", parsed, unknown, { what: "<artifact file | ->", min: 1, max: 1 }, ["input", "bundle"]);
+    if (problem !== undefined || inputFile === undefined || bundleDir === undefined) return refuseUsage(io, this, problem ?? "--input and --bundle are required");
     const empty = emptyPathError("replay", parsed.positional);
     if (empty) {
       io.err(empty);

@@ -9,7 +9,7 @@ import { signBundle } from "../../runtime/trust/bundle.js";
 import { FileWriteError, replaceFile } from "../../runtime/file-write.js";
 import { bundlePaths, readBundleResult } from "../../runtime/trust/bundle-files.js";
 import { loadPrivateKeyFile } from "../../runtime/trust/key-files.js";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type Command, emptyPathError } from "../io.js";
+import { commandLineProblem, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, refuseUsage, unknownFlags, type Command, emptyPathError } from "../io.js";
 import { escapeControls } from "../../runtime/thrown.js";
 
 export const signCommand: Command = {
@@ -31,10 +31,8 @@ export const signCommand: Command = {
     const parsed = parseArgs(args);
     const unknown = unknownFlags(parsed, ["key", "k", "name"]);
     const keyFile = flagString(parsed, "key", "k");
-    if (unknown.length || parsed.positional.length !== 1 || keyFile === undefined) {
-      io.err(unknown.length ? `writ sign: unknown option --${unknown[0]}\n\n${this.usage}` : this.usage);
-      return EXIT_USAGE;
-    }
+    const problem = commandLineProblem("sign", parsed, unknown, { what: "<bundle dir | bundle file>", min: 1, max: 1 }, ["key"]);
+    if (problem !== undefined || keyFile === undefined) return refuseUsage(io, this, problem ?? "--key is required");
     const empty = emptyPathError("sign", parsed.positional);
     if (empty) {
       io.err(empty);

@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 import { runPolicyTests } from "../../compiler/testing.js";
 import { loadPolicy } from "../../runtime/policy.js";
 import { describeThrown, escapeControls } from "../../runtime/thrown.js";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, unknownFlags, type Command, type CliIO, emptyPathError } from "../io.js";
+import { commandLineProblem, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, refuseUsage, unknownFlags, type Command, type CliIO, emptyPathError } from "../io.js";
 import { maxCostOption, maxCostUsage } from "./max-cost.js";
 import { compileFile, failed } from "./policy-source.js";
 
@@ -119,10 +119,8 @@ export const testCommand: Command = {
   async run(args, io) {
     const parsed = parseArgs(args);
     const unknown = unknownFlags(parsed, ["max-cost"]);
-    if (unknown.length || parsed.positional.length === 0) {
-      io.err(unknown.length ? `writ test: unknown option --${unknown[0]}` : this.usage);
-      return EXIT_USAGE;
-    }
+    const problem = commandLineProblem("test", parsed, unknown, { what: "<file.writ | dir>", min: 1, max: Number.POSITIVE_INFINITY });
+    if (problem !== undefined) return refuseUsage(io, this, problem);
     const budget = maxCostOption(parsed, "test");
     if (!budget.ok) {
       io.err(budget.message);

@@ -12,7 +12,7 @@ import { verifyArtifact, type VerifyArtifactOptions } from "../../runtime/trust/
 import { isBundlePath } from "./bundle-dir.js";
 import { loadPublicKeyList } from "./key-list.js";
 import { readInputText, readRequestJson } from "./request-json.js";
-import { decimalCount, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, unknownFlags, type CliIO, type Command, emptyPathError } from "../io.js";
+import { commandLineProblem, decimalCount, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, refuseUsage, unknownFlags, type CliIO, type Command, emptyPathError } from "../io.js";
 import { escapeControls } from "../../runtime/thrown.js";
 
 /** A date, or a date and time with an optional zone: 2026-11-28, 2026-11-28T12:00:00Z, …+01:00 */
@@ -60,10 +60,8 @@ export const verifyCommand: Command = {
     const parsed = parseArgs(args, ["allow"]);
     const unknown = unknownFlags(parsed, ["pub", "input", "i", "bundle", "allow", "at", "skew"]);
     const pub = flagString(parsed, "pub");
-    if (unknown.length || parsed.positional.length !== 1 || pub === undefined) {
-      io.err(unknown.length ? `writ verify: unknown option --${unknown[0]}\n\n${this.usage}` : this.usage);
-      return EXIT_USAGE;
-    }
+    const problem = commandLineProblem("verify", parsed, unknown, { what: "<artifact file | - | bundle>", min: 1, max: 1 }, ["pub"]);
+    if (problem !== undefined || pub === undefined) return refuseUsage(io, this, problem ?? "--pub is required");
     const empty = emptyPathError("verify", parsed.positional);
     if (empty) {
       io.err(empty);

@@ -123,7 +123,7 @@ describe("short names", () => {
     for (const [short, long] of LONG_NAMES) {
       const byLong = await run([...start, `--${long}`, "v"], fresh());
       const byShort = await run([...start, `-${short}`, "v"], fresh());
-      const knows = { [`--${long}`]: !byLong.err.includes(`unknown option --${long}`), [`-${short}`]: !byShort.err.includes(`unknown option --${short}`) };
+      const knows = { [`--${long}`]: !byLong.err.includes(`unknown option --${long}`), [`-${short}`]: !byShort.err.includes(`unknown option -${short}\n`) };
       expect(knows, `${byLong.err}\n${byShort.err}`).toEqual({ [`--${long}`]: knows[`--${long}`], [`-${short}`]: knows[`--${long}`] });
       expect(byShort.code, byShort.err).toBe(byLong.code);
     }
@@ -138,6 +138,45 @@ describe("short names", () => {
       expect(r, argv[0]).toEqual({ code: 1, err: `writ ${argv[0]}: bundle directory ${join(cwd, "no-bundle")} does not exist` });
     }
     expect(await run(["authorize", "no-bundle", "-i", "r.json", "-k", "absent.jwk"], cwd)).toEqual({ code: 1, err: `writ authorize: key file ${join(cwd, "absent.jwk")} does not exist` });
+  });
+});
+
+describe("a command line a command cannot run", () => {
+  const cwd = tempDir("flags-lines");
+
+  it.each(commands.map((c) => [c.name, c]))("writ %s names an unknown option and shows its usage, exit 2", async (name, command) => {
+    const start = name === "audit" ? ["audit", "verify", "log.jsonl"] : [name, "p.writ"];
+    expect(await run([...start, "--bogus"], cwd)).toEqual({ code: 2, err: `writ ${name}: unknown option --bogus\n\n${command.usage}` });
+    expect(await run([...start, "-x", "1"], cwd)).toEqual({ code: 2, err: `writ ${name}: unknown option -x\n\n${command.usage}` });
+  });
+
+  it.each(commands.filter((c) => c.name !== "keygen").map((c) => [c.name, c]))("writ %s alone says what is missing, then its usage, exit 2", async (name, command) => {
+    const r = await run([name], cwd);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(new RegExp(`^writ ${name}: missing \\S.*\n\n`));
+    expect(r.err.endsWith(`\n\n${command.usage}`)).toBe(true);
+  });
+
+  it.each([
+    [["compile", "a.writ", "b.writ"], "unexpected argument `b.writ`: writ compile takes one <file.writ>"],
+    [["fmt", "a.writ", "b.writ", "--write"], "unexpected argument `b.writ`: writ fmt takes one <file.writ>"],
+    [["keygen", "keys"], "unexpected argument `keys`: writ keygen takes options only"],
+    [["eval", "p.writ", "q.writ", "--input", "r.json"], "unexpected argument `q.writ`: writ eval takes one <file.writ | bundle dir>"],
+    [["verify", "a.jws", "b.jws", "--pub", "k.jwk"], "unexpected argument `b.jws`: writ verify takes one <artifact file | - | bundle>"],
+    [["audit", "head", "a.jsonl", "b.jsonl"], "unexpected argument `b.jsonl`: writ audit head takes one <log>"],
+    [["verify", "a.jws"], "--pub is required"],
+    [["eval", "p.writ"], "--input is required"],
+    [["sign", "build"], "--key is required"],
+    [["authorize", "build", "-i", "r.json"], "--key is required"],
+    [["authorize", "build", "-k", "k.jwk"], "--input is required"],
+    [["replay", "a.jws", "--input", "r.json"], "--bundle is required"],
+    [["audit", "check", "log.jsonl"], "`check` is neither `verify` nor `head`"],
+    [["audit"], "missing `verify` or `head`"],
+    [["check"], "missing <file.writ>"],
+    [["test"], "missing <file.writ | dir>"],
+  ])("writ %j says what is wrong: %s", async (argv, problem) => {
+    const command = commands.find((c) => c.name === argv[0])!;
+    expect(await run(argv, cwd)).toEqual({ code: 2, err: `writ ${argv[0]}: ${problem}\n\n${command.usage}` });
   });
 });
 
