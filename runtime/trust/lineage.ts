@@ -221,6 +221,8 @@ export function openLog(path: string, options: LogOptions = {}): LineageLog {
     if (fd !== null) closeSync(fd);
     releaseLock(lock.lockPath);
     if (e instanceof LineageError) throw e;
+    // a directory cannot be opened for appending: said in words, as a device is, not as Node's EISDIR
+    if ((e as NodeJS.ErrnoException).code === "EISDIR") throw new LineageError("io", `${path} is a directory, not a lineage log (give a file's path, or one to create)`);
     throw new LineageError("io", `${path}: ${e instanceof Error ? e.message : String(e)}`);
   }
 }

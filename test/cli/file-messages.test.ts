@@ -1,13 +1,17 @@
 // What the commands say of a file that is not what it should be: a device given as a private key
 // is said to be no regular file (not to need `chmod 600`), a lineage log that does not exist or is a
-// directory is said to be so (not "record 0 unreadable"), and an output directory that is a
-// symbolic link to nothing is named with where it points (not a raw ENOENT from mkdir).
+// directory is said to be so (not "record 0 unreadable", nor Node's EISDIR when authorize would
+// append to it), and an output directory that is a symbolic link to nothing is named with where it
+// points (not a raw ENOENT from mkdir).
 
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { writeBundle } from "../../runtime/trust/bundle-files.js";
+import { writeKeyPair } from "../../runtime/trust/key-files.js";
+import { generateKeyPair } from "../../runtime/trust/keys.js";
 import { fakeBundle } from "../trust/fake-policy.js";
+import { compiledBundle } from "../support/compiled-bundle.js";
 import { runWrit } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
 
@@ -44,6 +48,21 @@ describe("writ audit on a log that is not there", () => {
       });
     });
   }
+});
+
+describe("writ authorize --log naming a directory", () => {
+  it("is said to be one, as every command says it, not in Node's words (EISDIR)", async () => {
+    writeBundle(join(cwd, "real"), await compiledBundle());
+    writeKeyPair(cwd, generateKeyPair(), "issuer");
+    writeFileSync(join(cwd, "admin.json"), JSON.stringify({ principal: { role: "admin" }, amount: 10 }));
+    for (const log of ["adir", "."]) {
+      expect(await run(["authorize", "real", "--input", "admin.json", "--key", "issuer.private.jwk", "--log", log]), log).toEqual({
+        code: 1,
+        out: "",
+        err: `writ authorize: warning: the bundle is not signed; its artifacts still name its module digests\nwrit authorize: ${join(cwd, log)} is a directory, not a lineage log (give a file's path, or one to create)`,
+      });
+    }
+  }, 60_000);
 });
 
 describe("an output directory that is a symbolic link to nothing", () => {
