@@ -11,11 +11,16 @@ import { decodeUtf8 } from "../text-files.js";
 
 export type ReadResult = { ok: true; text: string; path: string } | { ok: false; message: string };
 
+/** The text of the policy source `file`: a regular file of strict UTF-8, up to READ_LIMITS.policy. */
 export function readText(io: CliIO, file: string): ReadResult {
   if (file === "") return { ok: false, message: EMPTY_PATH };
   const path = resolve(io.cwd, file);
   try {
-    if (statSync(path).isDirectory()) return { ok: false, message: `${file}: is a directory, expected a .writ file` };
+    const st = statSync(path);
+    if (st.isDirectory()) return { ok: false, message: `${file}: is a directory, expected a .writ file` };
+    // a FIFO would block the command until something wrote to it, and a device has no end: a policy
+    // is a file, as `writ test` finds them
+    if (!st.isFile()) return { ok: false, message: `${file}: not a regular file` };
     // lines counted as the policy's diagnostics count them: a lone CR ends one
     const decoded = decodeUtf8(readFileBounded(path, READ_LIMITS.policy), "lf-or-cr");
     return decoded.ok ? { ok: true, text: decoded.text, path } : { ok: false, message: `${file}:${decoded.line}: not UTF-8 text` };

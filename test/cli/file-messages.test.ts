@@ -2,8 +2,10 @@
 // is said to be no regular file (not to need `chmod 600`), a lineage log that does not exist or is a
 // directory is said to be so (not "record 0 unreadable", nor Node's EISDIR when authorize would
 // append to it), and an output directory that is a symbolic link to nothing is named with where it
-// points (not a raw ENOENT from mkdir).
+// points (not a raw ENOENT from mkdir). A policy source that is no regular file (a FIFO) is refused
+// by every command, not read.
 
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -63,6 +65,23 @@ describe("writ authorize --log naming a directory", () => {
       });
     }
   }, 60_000);
+});
+
+describe.skipIf(process.platform === "win32")("a policy source that is not a regular file", () => {
+  // in a process of its own, with a time limit: a FIFO opened for reading blocks the whole process
+  // until something writes to it, and would stop this one
+  const cli = new URL("../../cli/writ.ts", import.meta.url).pathname;
+  const tsx = new URL("../../node_modules/tsx/dist/loader.mjs", import.meta.url).href;
+  const writ = (argv: string[]) => spawnSync(process.execPath, ["--import", tsx, cli, ...argv], { cwd, encoding: "utf8", timeout: 30_000, env: { ...process.env, NODE_OPTIONS: "" } });
+
+  it("is refused by every command that reads one, as writ test refuses it, rather than read (a FIFO would block)", () => {
+    execFileSync("mkfifo", [join(cwd, "fifo.writ")]);
+    writeFileSync(join(cwd, "r.json"), "{}");
+    for (const argv of [["check", "fifo.writ"], ["compile", "fifo.writ", "-o", "out"], ["eval", "fifo.writ", "--input", "r.json"], ["bench", "fifo.writ"], ["fmt", "fifo.writ"], ["test", "fifo.writ"]]) {
+      const r = writ(argv);
+      expect([r.status, r.stderr], argv[0]).toEqual([1, `writ ${argv[0]}: fifo.writ: not a regular file\n`]);
+    }
+  }, 240_000);
 });
 
 describe("an output directory that is a symbolic link to nothing", () => {
