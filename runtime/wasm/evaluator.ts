@@ -405,19 +405,26 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
   const evaluate = (request: unknown): Decision => {
     const started = nextInputWrite();
     answered = undefined;
-    current = undefined;
     const written = inst;
     try {
       written.encoder.encode(request);
-      if (inputWrites !== started || inst !== written) return (answered = fault(INTERRUPTED));
-      if (overran(written)) {
-        replaceInstance();
-        return (answered = fault(OVERRAN));
-      }
-      return decode((returned = inst.evaluate()));
     } catch (e) {
+      current = undefined; // (after the write, as below)
       // refused before anything was written past the region: the instance stays
       if (isInstance(e, EncodingRefused)) return (answered = refusedRequest(e));
+      return recover(e);
+    }
+    // Only now, after the write: a getter of the request may have encoded (or evaluated) another
+    // request meanwhile, naming it the one in memory, and this write then went on over its bytes.
+    current = undefined;
+    if (inputWrites !== started || inst !== written) return (answered = fault(INTERRUPTED));
+    if (overran(written)) {
+      replaceInstance();
+      return (answered = fault(OVERRAN));
+    }
+    try {
+      return decode((returned = inst.evaluate()));
+    } catch (e) {
       return recover(e);
     }
   };
@@ -447,7 +454,6 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
 
   return {
     decide(request: unknown): Decision {
-      current = undefined; // the fast path writes the input region even when it gives up
       answered = undefined;
       const { ingest } = inst;
       // A getter the fast path reads may decide another request with this evaluator: that call writes
@@ -455,7 +461,12 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
       // gone. The count tells; the request is then read again the general way, whose snapshot is
       // taken whole before anything is encoded.
       const started = nextInputWrite();
-      if (ingest === undefined || ingest(request) === SLOW_PATH || inputWrites !== started) return validateThenEvaluate(request);
+      if (ingest === undefined) return validateThenEvaluate(request);
+      const end = ingest(request);
+      // the region holds this request, or what the fast path wrote of it before it gave up, over
+      // whatever a getter's call wrote meanwhile (and named the one in memory): no encoding
+      current = undefined;
+      if (end === SLOW_PATH || inputWrites !== started) return validateThenEvaluate(request);
       try {
         return decode((returned = inst.evaluate()));
       } catch (e) {

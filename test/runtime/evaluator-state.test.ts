@@ -10,7 +10,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { compilePolicy } from "../../compiler/driver.js";
 import { loadPolicy } from "../../runtime/policy.js";
 import type { LoadedPolicy } from "../../runtime/policy.js";
-import { createWasmEvaluator, type WasmEvaluator } from "../../runtime/wasm/evaluator.js";
+import type { Decision } from "../../runtime/decision.js";
+import { createWasmEvaluator, type EncodedRequest, type WasmEvaluator } from "../../runtime/wasm/evaluator.js";
 import type { InputLayout } from "../../runtime/wasm/layout.js";
 
 async function load(source: string): Promise<LoadedPolicy> {
@@ -52,6 +53,41 @@ describe("the evaluator's state", () => {
       expect(ev.evaluateEncoded(encoded)).toBe(0);
       expect(ev.evaluateEncoded()).toBe(0);
       expect(admin.decide(bob()).decision).toBe("deny");
+    }
+  });
+
+  it("names no encoding as the one in memory after a request whose getter encoded or evaluated one went on over it", async () => {
+    // the getter's request (B: denied by `guest`) is written whole, then the outer request's roles
+    // over B's: memory holds B's tool and the outer roles, which `reader` allows
+    const policy = await load(`policy "g" version "1"\ninput { tool: string(8), roles: list<string(8)>(4) }\nforbid guest when "guest" in roles\npermit reader when tool == "read" && "admin" in roles\n`);
+    const B = { tool: "read", roles: ["admin", "guest"] };
+    const guestDeny = { decision: "deny", rules: ["guest"], errors: [] };
+    for (const portable of [false, true]) {
+      const ev = createWasmEvaluator(new WebAssembly.Module(policy.module as Uint8Array<ArrayBuffer>), policy.manifest, { portable });
+      const kept = ev.encode(B);
+      const inners: [string, () => EncodedRequest][] = [
+        ["encode", () => ev.encode(B)],
+        ["evaluateEncoded", () => (ev.evaluateEncoded(kept), kept)],
+      ];
+      const outers: [string, (request: unknown) => Decision][] = [
+        ["evaluate", (r) => ev.evaluate(r)],
+        ["decide", (r) => ev.decide(r)],
+      ];
+      for (const [innerName, inner] of inners) {
+        for (const [outerName, outer] of outers) {
+          const what = `${outerName} interrupted by ${innerName}${portable ? " (portable)" : ""}`;
+          let encB: EncodedRequest | undefined;
+          const d = outer({ tool: "write", get roles(): string[] { encB = inner(); return ["admin"]; } });
+          expect(d.decision, what).toBe("deny");
+          expect(ev.evaluateEncoded(encB), what).toBe(0);
+          expect(ev.lastDecision(), what).toEqual(guestDeny);
+          // what the getter wrote was overwritten (evaluate) or decided over (decide): none is in memory
+          const again = outer({ tool: "write", get roles(): string[] { encB = inner(); return ["admin"]; } });
+          expect(again.decision, what).toBe("deny");
+          expect(ev.evaluateEncoded(), what).toBe(0);
+          expect(ev.lastDecision().decision, what).toBe("deny");
+        }
+      }
     }
   });
 
