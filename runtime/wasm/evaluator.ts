@@ -38,20 +38,32 @@ export interface EncodedRequest {
   readonly bytes: Uint8Array;
 }
 
-/** What encode() returns for a request the encoder could not read: it evaluates as a deny. */
-interface RefusedEncoding extends EncodedRequest {
-  readonly refusal: Decision;
-}
+// The typed-array getters themselves, called on a value: what a typed array is and holds, read from
+// its internal slots, never from a property planted on it (an own `length` of 8 on an array of
+// thousands of bytes, which `TypedArray.prototype.set` would copy whole); the tag is undefined for
+// anything but a typed array (a Proxy of one included), without running the host's code.
+const typedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
+const typedArrayGetter = (name: PropertyKey): ((this: unknown) => unknown) => Object.getOwnPropertyDescriptor(typedArrayPrototype, name)!.get!;
+const typedArrayTag = typedArrayGetter(Symbol.toStringTag);
+const typedArrayLength = typedArrayGetter("length");
+const typedArrayBuffer = typedArrayGetter("buffer");
+const typedArrayByteOffset = typedArrayGetter("byteOffset");
+const arrayBufferByteLength = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, "byteLength")!.get!;
 
+/** `name` with its indefinite article (`an Int32Array`, `a Uint8Array`, `an object`) */
+const withArticle = (name: string): string => `${/^[aeioAEIO]/.test(name) ? "an" : "a"} ${name}`;
 
-/**
- * The words behind an EncodedRequest (the input region is 4-aligned, and so is what the encoder
- * writes): a view into a shared chunk, so that many small copies do not each pay for a buffer of
- * their own. When the instance has a generated copy (input-copy.ts), the view spans the whole input
- * region, zero-padded; otherwise just the words written, and the copy back is one same-type `set`.
- */
-interface EncodedWords extends EncodedRequest {
-  readonly words: Int32Array;
+/** What `bytes` is, for a message saying it is not a Uint8Array; never throws. */
+function describeBytes(bytes: unknown): string {
+  const tag = typedArrayTag.call(bytes);
+  if (typeof tag === "string") return withArticle(tag);
+  if (bytes === null || bytes === undefined) return String(bytes);
+  try {
+    arrayBufferByteLength.call(bytes);
+    return "an ArrayBuffer (a Uint8Array over it is a view of its bytes)";
+  } catch {
+    return typeof bytes === "object" ? "an object that is not a typed array" : withArticle(typeof bytes);
+  }
 }
 
 /** Most distinct multi-rule decisions kept per verdict, so that the cache stays small whatever comes. */
@@ -190,6 +202,7 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
 
   let inst = instantiate();
   let current: EncodedRequest | undefined;
+  const regionBytes = inputWords * 4;
   // where encode() keeps its copies
   let chunk = new Int32Array(0);
   let chunkUsed = 0;
@@ -429,10 +442,64 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
     }
   };
 
-  /** An encoding handed out: frozen, so that a refusal cannot be taken out of one (it would then evaluate). */
-  const issue = <T extends EncodedRequest>(encoding: T): T => Object.freeze(encoding);
+  /**
+   * An encoding this evaluator handed out (encode()). Its words are private: evaluateEncoded tells
+   * one from any other object (a Proxy of one included) by them, and copies them back without
+   * reading anything a host could plant or change. They are the words the encoder wrote (the input
+   * region is 4-aligned, and so is what it writes), in a view into a shared chunk, so that many small
+   * copies do not each pay for a buffer of their own: when the instance has a generated copy
+   * (input-copy.ts) the view spans the whole input region, zero-padded; otherwise just the words
+   * written, and the copy back is one same-type `set`. A refused encoding has none, and its refusal.
+   * Frozen, so that a refusal cannot be taken out of one (it would then evaluate).
+   */
+  class Issued implements EncodedRequest {
+    readonly #words: Int32Array;
+    readonly #refusal: Decision | undefined;
+    readonly bytes: Uint8Array;
+    declare readonly refusal?: Decision;
+    constructor(words: Int32Array, bytes: number, refusal?: Decision) {
+      this.#words = words;
+      this.#refusal = refusal;
+      this.bytes = new Uint8Array(words.buffer, words.byteOffset, bytes);
+      if (refusal !== undefined) Object.defineProperty(this, "refusal", { value: refusal, enumerable: true });
+      Object.freeze(this);
+    }
+    /** the words of `x` when this evaluator issued it, else undefined */
+    static wordsOf(x: object): Int32Array | undefined {
+      return #words in x ? x.#words : undefined;
+    }
+    static refusalOf(x: Issued): Decision | undefined {
+      return x.#refusal;
+    }
+  }
+  const NO_WORDS = new Int32Array(0);
   /** a refused encoding, which evaluates as a deny; what the region holds now (half a request) */
-  const refusedEncoding = (refusal: Decision): EncodedRequest => (current = issue<RefusedEncoding>({ bytes: new Uint8Array(0), refusal }));
+  const refusedEncoding = (refusal: Decision): EncodedRequest => (current = new Issued(NO_WORDS, 0, refusal));
+
+  /**
+   * The bytes of an encoding this evaluator did not issue (a host's copy of one), read once, as a
+   * view of exactly the bytes checked, or what is wrong with them. Its `bytes` must be a Uint8Array
+   * (its kind and length read from its internal slots: a `bytes` getter answering a short array to
+   * a check and a long one to the copy, or an own `length`, would otherwise have the copy run past
+   * the input region into what the module keeps between decisions, which rules an indexed dispatch
+   * has visited, and skip a forbid in a later decision); an encoding longer than the region is none
+   * of this policy's. One that carries a refusal was refused when it was made. Never throws: what
+   * the host's getters throw is the encoding's fault, not the module's.
+   */
+  const hostBytes = (encoded: unknown): Uint8Array | string => {
+    if (typeof encoded !== "object" || encoded === null) return `the encoding is ${encoded === null ? "null" : withArticle(typeof encoded)}, not an object with \`bytes\``;
+    try {
+      const { refusal, bytes } = encoded as { refusal?: unknown; bytes?: unknown };
+      if (refusal !== undefined) return "the encoding carries a refusal: the request was refused when it was encoded";
+      if (typedArrayTag.call(bytes) !== "Uint8Array") return `the encoding's \`bytes\` is ${describeBytes(bytes)}, not a Uint8Array`;
+      const n = typedArrayLength.call(bytes) as number;
+      if (n > regionBytes) return `the encoding is ${n} bytes, more than this policy's input region of ${regionBytes}: it is not one of this policy's encodings`;
+      // a view of its own, of a fixed length: one over a resizable buffer could grow before the copy
+      return new Uint8Array(typedArrayBuffer.call(bytes) as ArrayBuffer, typedArrayByteOffset.call(bytes) as number, n);
+    } catch (e) {
+      return `the encoding could not be read: ${describeThrown(e)}`;
+    }
+  };
 
   /**
    * Calls begun that write the input region (decide, evaluate, encode, evaluateEncoded): a decide
@@ -502,37 +569,41 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
       chunkUsed += kept;
       words.set(inst.i32.subarray(start, start + n));
       // `bytes` is what the encoder wrote, without the padding
-      return (current = issue<EncodedWords>({ words, bytes: new Uint8Array(words.buffer, words.byteOffset, n * 4) }));
+      return (current = new Issued(words, n * 4));
     },
     evaluateEncoded(encoded?: EncodedRequest): number {
       nextInputWrite();
       answered = undefined;
       try {
-        const target = encoded ?? current;
+        // (null is no encoding, not the one in memory)
+        const target = encoded === undefined ? current : encoded;
         if (target === undefined) {
           // the region holds no whole request: a fresh instance, or what decide and evaluate (or a
           // request they refused half-way) left there, which is no encoding to evaluate again
           answered = fault("evaluateEncoded() without an encoding evaluates the one encode() last wrote, and there is none in memory");
           return 0; // deny
         }
-        const { refusal } = target as Partial<RefusedEncoding>;
+        const words = typeof target === "object" && target !== null ? Issued.wordsOf(target) : undefined;
+        const refusal = words !== undefined ? Issued.refusalOf(target as Issued) : undefined;
         if (refusal !== undefined) {
           answered = refusal;
           return 0; // deny
         }
         if (encoded !== undefined && encoded !== current) {
-          const { words } = encoded as Partial<EncodedWords>;
-          // An encoding longer than the input region is none of this policy's (another's, or bytes
-          // a host changed): copied, it would run past the region into what the module keeps
-          // between decisions (which rules an indexed dispatch has visited) and change later ones.
-          if (words !== undefined ? words.length > inputWords : encoded.bytes.length > inputWords * 4) {
-            answered = fault(`the encoding is ${words !== undefined ? words.length * 4 : encoded.bytes.length} bytes, more than this policy's input region of ${inputWords * 4}: it is not one of this policy's encodings`);
-            return 0; // deny
+          if (words !== undefined) {
+            // issued here: as long as the region at most (encode() refuses a longer one)
+            const copyInput = copierOf(inst);
+            if (copyInput !== null && words.length === inputWords) copyInput(words);
+            else inst.i32.set(words, inst.inputPtr >> 2);
+          } else {
+            const bytes = hostBytes(encoded);
+            answered = undefined; // (a getter of the encoding may have called back into this evaluator)
+            if (typeof bytes === "string") {
+              answered = fault(bytes);
+              return 0; // deny
+            }
+            inst.u8.set(bytes, inst.inputPtr);
           }
-          const copyInput = copierOf(inst);
-          if (words === undefined) inst.u8.set(encoded.bytes, inst.inputPtr);
-          else if (copyInput !== null && words.length === inputWords) copyInput(words);
-          else inst.i32.set(words, inst.inputPtr >> 2);
           current = encoded;
         }
         // the verdict lastDecision() gives: an allow only when the result region is one (breach)

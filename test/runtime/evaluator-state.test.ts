@@ -102,12 +102,58 @@ describe("the evaluator's state", () => {
 
   it("refuses an encoding longer than the input region before it overwrites the module's dispatch state", () => {
     const ev = indexed.evaluator;
-    const genuine = ev.encode({ user: "u", tags: [] }) as unknown as { words: Int32Array };
+    const genuine = ev.encode({ user: "u", tags: [] });
     const forged = new Int32Array(4096).fill(2); // 2: the number the next decision's visits are marked with
-    forged.set(genuine.words);
-    expect(ev.evaluateEncoded({ words: forged, bytes: new Uint8Array(forged.buffer) } as never)).toBe(0);
+    new Uint8Array(forged.buffer).set(genuine.bytes);
+    expect(ev.evaluateEncoded({ bytes: new Uint8Array(forged.buffer) })).toBe(0);
     expect(ev.lastDecision().errors[0]?.message).toMatch(/more than this policy's input region/);
     expect(indexed.decide({ user: "u", tags: ["blocked"] })).toMatchObject({ decision: "deny", rules: ["blocked"] });
+  });
+
+  it("reads a host's encoding once, by what its bytes are, so that no copy runs past the input region", () => {
+    // 2: the number of the decision after the forged one, with which its visits are marked
+    const module = new WebAssembly.Module(indexed.module as Uint8Array<ArrayBuffer>);
+    const genuine = indexed.evaluator.encode({ user: "u", tags: [] }).bytes;
+    const forged = new Int32Array(4096).fill(2);
+    new Uint8Array(forged.buffer).set(genuine);
+    const long = () => new Uint8Array(forged.buffer);
+    const cases: [string, () => unknown, RegExp | undefined][] = [
+      // a getter answering a short array to the length check and the long one to the copy
+      ["a getter answering differently", () => { let reads = 0; return { get bytes() { return reads++ === 0 ? genuine : long(); } }; }, undefined],
+      ["an own length", () => ({ bytes: Object.defineProperty(long(), "length", { value: genuine.length }) }), /16384 bytes, more than this policy's input region/],
+      ["words of its own, with an own length", () => ({ words: Object.defineProperty(new Int32Array(forged), "length", { value: genuine.length / 4 }), bytes: long() }), /16384 bytes, more than this policy's input region/],
+    ];
+    for (const portable of [false, true]) {
+      for (const [what, encoding, refused] of cases) {
+        const ev = createWasmEvaluator(module, indexed.manifest, { portable });
+        ev.evaluateEncoded(encoding() as EncodedRequest); // the getter's first answer is an allowed request
+        if (refused) expect(ev.lastDecision().errors[0]?.message, what).toMatch(refused);
+        expect(ev.decide({ user: "u", tags: ["blocked"] }), what).toEqual({ decision: "deny", rules: ["blocked"], errors: [] });
+      }
+    }
+  });
+
+  it("denies an encoding whose bytes are not a Uint8Array, saying so, and keeps the instance and what it holds", () => {
+    const src = indexed.evaluator;
+    const denied = src.encode({ user: "u", tags: ["blocked"] }).bytes.slice();
+    const cases: [string, unknown, RegExp][] = [
+      ["an ArrayBuffer", { bytes: denied.buffer }, /`bytes` is an ArrayBuffer .*not a Uint8Array/],
+      ["undefined", { bytes: undefined }, /`bytes` is undefined, not a Uint8Array/],
+      ["an Int32Array", { bytes: new Int32Array(denied.buffer) }, /`bytes` is an Int32Array, not a Uint8Array/],
+      ["an array of numbers", { bytes: Array.from(denied) }, /`bytes` is an object that is not a typed array/],
+      ["a getter that throws", { get bytes() { throw new Error("no bytes here"); } }, /could not be read: no bytes here/],
+      ["null", null, /the encoding is null, not an object/],
+      ["a number", 7, /the encoding is a number, not an object/],
+    ];
+    for (const [what, encoding, message] of cases) {
+      const ev = createWasmEvaluator(new WebAssembly.Module(indexed.module as Uint8Array<ArrayBuffer>), indexed.manifest);
+      const allowed = ev.encode({ user: "u", tags: [] });
+      expect(ev.evaluateEncoded(allowed), what).toBe(1);
+      expect(ev.evaluateEncoded(encoding as EncodedRequest), what).toBe(0);
+      expect(ev.lastDecision().errors[0], what).toMatchObject({ code: "internal", message: expect.stringMatching(message) });
+      // nothing was written, and the module was not blamed: the instance and its request stay
+      expect(ev.evaluateEncoded(), what).toBe(1);
+    }
   });
 
   it("refuses a request beyond its bounds in evaluate and encode, naming the list and its bound, before it overwrites the module's dispatch state", async () => {
