@@ -203,6 +203,8 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
   let inst = instantiate();
   let current: EncodedRequest | undefined;
   const regionBytes = inputWords * 4;
+  /** the fewest bytes an encoding takes: every one holds the root record (the encoder writes whole words) */
+  const minBytes = Math.ceil(layout.root.size / 4) * 4;
   // where encode() keeps its copies
   let chunk = new Int32Array(0);
   let chunkUsed = 0;
@@ -482,9 +484,11 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
    * (its kind and length read from its internal slots: a `bytes` getter answering a short array to
    * a check and a long one to the copy, or an own `length`, would otherwise have the copy run past
    * the input region into what the module keeps between decisions, which rules an indexed dispatch
-   * has visited, and skip a forbid in a later decision); an encoding longer than the region is none
-   * of this policy's. One that carries a refusal was refused when it was made. Never throws: what
-   * the host's getters throw is the encoding's fault, not the module's.
+   * has visited, and skip a forbid in a later decision). An encoding longer than the region, shorter
+   * than the root record (the empty bytes of a refused encoding, kept without its refusal) or not
+   * whole words is none of this policy's: copied, a short one would leave the module deciding what
+   * an earlier request left in the region. One that carries a refusal was refused when it was made.
+   * Never throws: what the host's getters throw is the encoding's fault, not the module's.
    */
   const hostBytes = (encoded: unknown): Uint8Array | string => {
     if (typeof encoded !== "object" || encoded === null) return `the encoding is ${encoded === null ? "null" : withArticle(typeof encoded)}, not an object with \`bytes\``;
@@ -494,6 +498,8 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
       if (typedArrayTag.call(bytes) !== "Uint8Array") return `the encoding's \`bytes\` is ${describeBytes(bytes)}, not a Uint8Array`;
       const n = typedArrayLength.call(bytes) as number;
       if (n > regionBytes) return `the encoding is ${n} bytes, more than this policy's input region of ${regionBytes}: it is not one of this policy's encodings`;
+      if (n < minBytes) return `the encoding is ${n} bytes, fewer than the ${minBytes} of this policy's request record, which every encoding holds${n === 0 ? " (a refused encoding's bytes are empty: its `refusal` says why it was refused)" : ""}: it is not one of this policy's encodings`;
+      if (n % 4 !== 0) return `the encoding is ${n} bytes, not a whole number of 4-byte words as every encoding is: it is not one of this policy's encodings`;
       // a view of its own, of a fixed length: one over a resizable buffer could grow before the copy
       return new Uint8Array(typedArrayBuffer.call(bytes) as ArrayBuffer, typedArrayByteOffset.call(bytes) as number, n);
     } catch (e) {
@@ -602,7 +608,10 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
               answered = fault(bytes);
               return 0; // deny
             }
+            // the rest of the region zeroed: what the bytes' own pointers reach past their end reads
+            // as nothing, not as what an earlier request left there
             inst.u8.set(bytes, inst.inputPtr);
+            inst.u8.fill(0, inst.inputPtr + bytes.length, inst.inputPtr + regionBytes);
           }
           current = encoded;
         }

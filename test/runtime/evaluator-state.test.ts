@@ -156,6 +156,28 @@ describe("the evaluator's state", () => {
     }
   });
 
+  it("denies an encoding too short or not of whole words, and decides a short one on its own bytes, never on what an earlier request left", async () => {
+    const policy = await load(`policy "r" version "1"\ninput { roles: list<string(8)>(4) }\npermit reader when "reader" in roles\n`);
+    const root = (policy.manifest.layout as InputLayout).root.size;
+    const ev = policy.evaluator;
+    const refused = ev.encode({ roles: ["x", "x", "x", "x", "x"] }) as EncodedRequest & { refusal?: unknown };
+    expect(refused.refusal).toBeDefined();
+    const denied = ev.encode({ roles: ["x", "y"] }).bytes.slice();
+    const cases: [string, Uint8Array, RegExp | undefined][] = [
+      ["a refused encoding's bytes, without its refusal", refused.bytes, /0 bytes, fewer than the 4 .*refused encoding's bytes are empty/],
+      ["fewer bytes than the request record", denied.slice(0, root - 2), /2 bytes, fewer than the 4 of this policy.s request record/],
+      ["bytes that are not whole words", denied.slice(0, root + 2), /6 bytes, not a whole number of 4-byte words/],
+      // the record alone: its list pointer reaches past its end, where the allowed request's list was
+      ["the record of a denied request without its list", denied.slice(0, root), undefined],
+    ];
+    for (const [what, bytes, message] of cases) {
+      expect(policy.decide({ roles: ["reader"] }).decision, what).toBe("allow");
+      expect(ev.evaluateEncoded({ bytes }), what).toBe(0);
+      if (message) expect(ev.lastDecision().errors[0]?.message, what).toMatch(message);
+      else expect(ev.lastDecision(), what).toEqual({ decision: "deny", rules: [], errors: [] });
+    }
+  });
+
   it("refuses a request beyond its bounds in evaluate and encode, naming the list and its bound, before it overwrites the module's dispatch state", async () => {
     const source = `policy "v" version "1"\ninput { roles: list<string(16)>(4), nums: list<int>(2) }\nforbid root_blocked when "root" in roles\nforbid admin_blocked when "admin" in roles\npermit anyone when size(nums) >= 0\n`;
     const policy = await load(source);
