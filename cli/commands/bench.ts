@@ -265,12 +265,11 @@ function measure({ timeEnginesWithin, measureTimerOverheadNs }: Harness, subject
 
 /**
  * The evaluate-only engine over the positions `valid` of `mix`, each request encoded beforehand.
- * evaluateEncoded copies an encoding into the module's memory unless it is the one there already, so
- * an encoding object shared by the positions of a repeated request (every position, for a single
- * request) would be timed without its copy, about a quarter faster than the same request given twice.
- * Each position has an encoding of its own, so that every timed call copies, as `npm run bench`'s
- * writ-eval engine does (one encoding per request of its mix); and when a single position is valid
- * (one valid request among 1,000 or more), two encodings of it are used in turn.
+ * evaluateEncoded copies an encoding into the module's memory at every call, so every timed call
+ * copies one. Each position has an encoding of its own, as `npm run bench`'s writ-eval engine has
+ * (one encoding per request of its mix); and when a single position is valid (one valid request
+ * among 1,000 or more), two encodings of it are used in turn, so that no encoding is passed twice in
+ * a row either.
  */
 export function evaluateOnlyEngine(evaluator: Pick<WasmEvaluator, "encode" | "evaluateEncoded">, mix: readonly unknown[], valid: readonly number[]): TimedEngine<unknown> | undefined {
   if (valid.length === 0) return undefined;

@@ -28,11 +28,16 @@ import { ownMember } from "../own.js";
 /** `rule` of an error that is not any rule's: the module itself failed */
 const MODULE_FAULT_RULE = "";
 
+/** what `current` is while the input region holds a whole encoding */
+const WHOLE = "whole";
+
 
 /**
  * A request encoded into the module's memory, kept so it can be evaluated again later. The bytes are
  * this policy's layout (docs/abi.md): bytes kept from another policy's evaluator would be read as
- * if they were this one's, so a host keeps each encoding with the policy that made it.
+ * if they were this one's, so a host keeps each encoding with the policy that made it. An encoding
+ * encode() returns is frozen and cannot be changed: its `bytes` are a fresh copy at each read. A
+ * refused one also has a `refusal` (the deny it evaluates as), and its `bytes` are empty.
  */
 export interface EncodedRequest {
   readonly bytes: Uint8Array;
@@ -66,6 +71,62 @@ function describeBytes(bytes: unknown): string {
   }
 }
 
+/**
+ * An encoding an evaluator handed out (encode()). Its words are private: evaluateEncoded tells one
+ * from any other object (a Proxy of one included) by them, and copies them back without reading
+ * anything a host could plant or change; `bytes` is a fresh copy of them at each read (a byte array
+ * cannot be frozen), so nothing the host does changes what an encoding evaluates as. They are the
+ * words the encoder wrote (the input region is 4-aligned, and so is what it writes), in a view into
+ * a shared chunk, so that many small copies do not each pay for a buffer of their own: when the
+ * instance has a generated copy (input-copy.ts) the view spans the whole input region, zero-padded;
+ * otherwise just the words written, and the copy back is one same-type `set`. A refused encoding
+ * has none (NO_WORDS), and its refusal. Frozen, so that a refusal cannot be taken out of one (it
+ * would then evaluate). One class for every evaluator: a class (and so a private name) of each
+ * would make evaluateEncoded's checks, whose feedback all evaluators share, look at many names,
+ * which V8 reads several nanoseconds more slowly; the evaluator that issued one is its `owner`.
+ */
+class IssuedEncoding implements EncodedRequest {
+  /** the evaluator that issued it (its token) */
+  readonly #owner: object;
+  readonly #words: Int32Array;
+  /** bytes the encoder wrote (the words without their padding) */
+  readonly #size: number;
+  readonly #refusal: Decision | undefined;
+  declare readonly refusal?: Decision;
+  constructor(owner: object, words: Int32Array, size: number, refusal?: Decision) {
+    this.#owner = owner;
+    this.#words = words;
+    this.#size = size;
+    this.#refusal = refusal;
+    if (refusal !== undefined) Object.defineProperty(this, "refusal", { value: refusal, enumerable: true });
+    Object.freeze(this);
+  }
+  get bytes(): Uint8Array {
+    return new Uint8Array(this.#words.buffer, this.#words.byteOffset, this.#size).slice();
+  }
+  /**
+   * The words of `x` when an evaluator issued it (NO_WORDS for a refused one), else undefined.
+   * (Reading a private field of what has none throws: that is quicker to catch than `#words in x`
+   * is to ask, on the path evaluate-only times.)
+   */
+  static wordsOf(x: unknown): Int32Array | undefined {
+    try {
+      return (x as IssuedEncoding).#words;
+    } catch {
+      return undefined;
+    }
+  }
+  static ownerOf(x: IssuedEncoding): object {
+    return x.#owner;
+  }
+  static refusalOf(x: IssuedEncoding): Decision | undefined {
+    return x.#refusal;
+  }
+}
+Object.freeze(IssuedEncoding.prototype);
+
+const NO_WORDS = new Int32Array(0);
+
 /** Most distinct multi-rule decisions kept per verdict, so that the cache stays small whatever comes. */
 const MANY_CACHE_SIZE = 1024;
 
@@ -85,19 +146,24 @@ export interface WasmEvaluator {
    */
   evaluate(validatedRequest: unknown): Decision;
   /**
-   * writes a validated request into the module's memory (for benchmarks: encode once, evaluate
-   * many); never throws: a request it cannot read, or one beyond its bounds (as evaluate), gives an
-   * encoding that evaluates as a deny
+   * writes a validated request into the module's memory and returns its encoding, kept apart from
+   * memory (for benchmarks: encode once, evaluate many); never throws: a request it cannot read, or
+   * one beyond its bounds (as evaluate), gives an encoding that evaluates as a deny
    */
   encode(validatedRequest: unknown): EncodedRequest;
   /**
-   * Evaluates the request in memory and returns the verdict lastDecision() gives (1 allow, 0 deny):
+   * Evaluates a request in memory and returns the verdict lastDecision() gives (1 allow, 0 deny):
    * 1 only when the module returned 1 and its result region is an allow the decision procedure can
-   * give; a trap, or any other result, denies. With an argument, first copies that encoded request
-   * back into memory unless it is the one there.
-   * Without one, "the request in memory" is the one encode() last wrote whole: after decide,
-   * evaluate, a refusal or a trap there is none, and it denies. An encoding longer than this
-   * policy's input region is refused (it is not this policy's); encodings are frozen.
+   * give; a trap, or any other result, denies.
+   * With an encoding, first copies it into memory, at every call: one encode() returned as the
+   * encoder wrote it (another evaluator's as its bytes would be); any other object by its `bytes`,
+   * read once, as they are at the call, the rest of the input region zeroed. Those must be a Uint8Array of whole words, at
+   * least the request record and at most the input region; anything else, or an object with a
+   * `refusal`, denies saying what is wrong, and memory is left as it was; a refused encoding denies
+   * with its refusal.
+   * Without one, it evaluates what memory holds when the last encode() or evaluateEncoded(e) wrote
+   * a whole encoding there; after decide, evaluate, a refusal (it gives that refusal) or a trap there
+   * is none, and it denies. (null is not "without one": it is no encoding, and denies.)
    */
   evaluateEncoded(encoded?: EncodedRequest): number;
   /** the last answer: a refusal, a trap or an interrupted write as such, else the result region decoded */
@@ -201,7 +267,13 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
   const inputWords = Math.ceil(layout.inputSize / 4);
 
   let inst = instantiate();
-  let current: EncodedRequest | undefined;
+  /**
+   * What evaluateEncoded() without an argument evaluates: WHOLE while the input region holds a whole
+   * encoding (the last write was encode()'s or evaluateEncoded's, whole), the refusal while what
+   * the last encode() left there is half a request, undefined after anything else (a decide, an
+   * evaluate, a fresh instance), whose write (or a getter's call during it) left no encoding whole.
+   */
+  let current: typeof WHOLE | Decision | undefined;
   const regionBytes = inputWords * 4;
   /** the fewest bytes an encoding takes: every one holds the root record (the encoder writes whole words) */
   const minBytes = Math.ceil(layout.root.size / 4) * 4;
@@ -444,43 +516,18 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
     }
   };
 
-  /**
-   * An encoding this evaluator handed out (encode()). Its words are private: evaluateEncoded tells
-   * one from any other object (a Proxy of one included) by them, and copies them back without
-   * reading anything a host could plant or change. They are the words the encoder wrote (the input
-   * region is 4-aligned, and so is what it writes), in a view into a shared chunk, so that many small
-   * copies do not each pay for a buffer of their own: when the instance has a generated copy
-   * (input-copy.ts) the view spans the whole input region, zero-padded; otherwise just the words
-   * written, and the copy back is one same-type `set`. A refused encoding has none, and its refusal.
-   * Frozen, so that a refusal cannot be taken out of one (it would then evaluate).
-   */
-  class Issued implements EncodedRequest {
-    readonly #words: Int32Array;
-    readonly #refusal: Decision | undefined;
-    readonly bytes: Uint8Array;
-    declare readonly refusal?: Decision;
-    constructor(words: Int32Array, bytes: number, refusal?: Decision) {
-      this.#words = words;
-      this.#refusal = refusal;
-      this.bytes = new Uint8Array(words.buffer, words.byteOffset, bytes);
-      if (refusal !== undefined) Object.defineProperty(this, "refusal", { value: refusal, enumerable: true });
-      Object.freeze(this);
-    }
-    /** the words of `x` when this evaluator issued it, else undefined */
-    static wordsOf(x: object): Int32Array | undefined {
-      return #words in x ? x.#words : undefined;
-    }
-    static refusalOf(x: Issued): Decision | undefined {
-      return x.#refusal;
-    }
-  }
-  const NO_WORDS = new Int32Array(0);
+  /** what marks the encodings this evaluator issued */
+  const owner = Object.freeze({});
   /** a refused encoding, which evaluates as a deny; what the region holds now (half a request) */
-  const refusedEncoding = (refusal: Decision): EncodedRequest => (current = new Issued(NO_WORDS, 0, refusal));
+  const refusedEncoding = (refusal: Decision): EncodedRequest => {
+    current = refusal;
+    return new IssuedEncoding(owner, NO_WORDS, 0, refusal);
+  };
 
   /**
-   * The bytes of an encoding this evaluator did not issue (a host's copy of one), read once, as a
-   * view of exactly the bytes checked, or what is wrong with them. Its `bytes` must be a Uint8Array
+   * The bytes of an encoding this evaluator did not issue (a host's copy of one, or another
+   * evaluator's), read once, as a view of exactly the bytes checked, or what is wrong with them.
+   * Its `bytes` must be a Uint8Array
    * (its kind and length read from its internal slots: a `bytes` getter answering a short array to
    * a check and a long one to the copy, or an own `length`, would otherwise have the copy run past
    * the input region into what the module keeps between decisions, which rules an indexed dispatch
@@ -522,6 +569,18 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
    * fresh instance's region is all zero, a deny, which is what 0 says.
    */
   let returned = 0;
+  /** The verdict of the request in memory, which lastDecision() gives: an allow only when the result region is one (breach). */
+  const evaluateInMemory = (): number => ((returned = inst.evaluate()) === 1 && allows() ? 1 : 0);
+
+  /** evaluateEncoded() without an argument: the whole encoding in memory, or a deny saying why there is none */
+  const evaluateCurrent = (): number => {
+    if (current === WHOLE) return evaluateInMemory();
+    // the region holds no whole request: a fresh instance, or what decide and evaluate (or a
+    // request they or encode() refused half-way) left there, which is no encoding to evaluate again
+    answered = current ?? fault("evaluateEncoded() without an encoding evaluates the one encode() or evaluateEncoded() last wrote whole, and there is none in memory");
+    return 0; // deny
+  };
+
   /** counts one more, wrapping within V8's small integers so that counting never allocates */
   const nextInputWrite = (): number => (inputWrites = (inputWrites + 1) & 0x3fffffff);
 
@@ -575,48 +634,45 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
       chunkUsed += kept;
       words.set(inst.i32.subarray(start, start + n));
       // `bytes` is what the encoder wrote, without the padding
-      return (current = new Issued(words, n * 4));
+      current = WHOLE;
+      return new IssuedEncoding(owner, words, n * 4);
     },
     evaluateEncoded(encoded?: EncodedRequest): number {
       nextInputWrite();
       answered = undefined;
       try {
         // (null is no encoding, not the one in memory)
-        const target = encoded === undefined ? current : encoded;
-        if (target === undefined) {
-          // the region holds no whole request: a fresh instance, or what decide and evaluate (or a
-          // request they refused half-way) left there, which is no encoding to evaluate again
-          answered = fault("evaluateEncoded() without an encoding evaluates the one encode() last wrote, and there is none in memory");
-          return 0; // deny
-        }
-        const words = typeof target === "object" && target !== null ? Issued.wordsOf(target) : undefined;
-        const refusal = words !== undefined ? Issued.refusalOf(target as Issued) : undefined;
-        if (refusal !== undefined) {
-          answered = refusal;
-          return 0; // deny
-        }
-        if (encoded !== undefined && encoded !== current) {
-          if (words !== undefined) {
-            // issued here: as long as the region at most (encode() refuses a longer one)
-            const copyInput = copierOf(inst);
-            if (copyInput !== null && words.length === inputWords) copyInput(words);
-            else inst.i32.set(words, inst.inputPtr >> 2);
-          } else {
-            const bytes = hostBytes(encoded);
-            answered = undefined; // (a getter of the encoding may have called back into this evaluator)
-            if (typeof bytes === "string") {
-              answered = fault(bytes);
-              return 0; // deny
-            }
-            // the rest of the region zeroed: what the bytes' own pointers reach past their end reads
-            // as nothing, not as what an earlier request left there
-            inst.u8.set(bytes, inst.inputPtr);
-            inst.u8.fill(0, inst.inputPtr + bytes.length, inst.inputPtr + regionBytes);
+        if (encoded === undefined) return evaluateCurrent();
+        const words = IssuedEncoding.wordsOf(encoded);
+        const copyInput = copierOf(inst);
+        // Copied at every call, even when the region holds it already: an encoding's verdict is its
+        // own, whatever was evaluated before.
+        if (words !== undefined && words.length === inputWords && copyInput !== null) {
+          // the whole region, zero-padded, as an evaluator keeps its encodings where there is a
+          // generated copy: nothing of an earlier request is left (the same as its bytes would give)
+          copyInput(words);
+        } else if (words !== undefined && IssuedEncoding.ownerOf(encoded as IssuedEncoding) === owner) {
+          if (words === NO_WORDS) {
+            answered = IssuedEncoding.refusalOf(encoded as IssuedEncoding)!; // (a refused encoding's)
+            return 0; // deny
           }
-          current = encoded;
+          // the words this evaluator's encoder wrote (as many as the region at most): their
+          // pointers reach nothing past them
+          inst.i32.set(words, inst.inputPtr >> 2);
+        } else {
+          const bytes = hostBytes(encoded);
+          answered = undefined; // (a getter of the encoding may have called back into this evaluator)
+          if (typeof bytes === "string") {
+            answered = fault(bytes);
+            return 0; // deny
+          }
+          // the rest of the region zeroed: what the bytes' own pointers reach past their end reads
+          // as nothing, not as what an earlier request left there
+          inst.u8.set(bytes, inst.inputPtr);
+          inst.u8.fill(0, inst.inputPtr + bytes.length, inst.inputPtr + regionBytes);
         }
-        // the verdict lastDecision() gives: an allow only when the result region is one (breach)
-        return (returned = inst.evaluate()) === 1 && allows() ? 1 : 0;
+        current = WHOLE;
+        return evaluateInMemory();
       } catch (e) {
         recover(e);
         return 0; // deny

@@ -1,10 +1,15 @@
 // The evaluator's lower-level calls (encode, evaluate, evaluateEncoded, lastDecision) keep to what
-// memory really holds: evaluateEncoded() without an encoding evaluates only what encode() wrote
-// whole; a request written while a getter of it called back into the same evaluator is refused;
-// a trap is reported, not read back as a clean deny from a fresh instance; an encoding longer than
-// the input region is refused before it can overwrite what the module keeps between decisions, and
-// so is a request whose list is longer than its bound, handed to evaluate or encode unvalidated.
-// Each of these had given another request's allow, or an allow no request was given.
+// memory really holds: evaluateEncoded() without an encoding evaluates only what encode() or
+// evaluateEncoded(e) wrote whole, and no write that a getter's call interrupted counts; a request
+// written while a getter of it called back into the same evaluator is refused; a trap is reported,
+// not read back as a clean deny from a fresh instance; a host's encoding is read once, by what its
+// bytes are, and one longer than the input region is refused before it can overwrite what the
+// module keeps between decisions, as is a request whose list is longer than its bound, handed to
+// evaluate or encode unvalidated; one that is not a Uint8Array, or shorter than the request record,
+// is refused rather than leave the module deciding what an earlier request left in memory; and an
+// encoding is copied at every call, its verdict its bytes' whatever came before (an issued one's
+// bytes cannot be changed). Each of these had given another request's allow, or an allow no request
+// was given.
 
 import { beforeAll, describe, expect, it } from "vitest";
 import { compilePolicy } from "../../compiler/driver.js";
@@ -210,6 +215,57 @@ describe("the evaluator's state", () => {
       expect(ev.evaluateEncoded(encoded), name).toBe(0);
       expect(ev.lastDecision(), name).toEqual(refused);
       expect(ev.decide(admin), name).toEqual(blocked);
+    }
+  });
+
+  it("evaluates an encoding as its bytes are at the call, whatever was evaluated before, and an issued one as encode() wrote it", () => {
+    const blocked = { decision: "deny", rules: ["blocked"], errors: [] };
+    const anyone = { decision: "allow", rules: ["anyone"], errors: [] };
+    for (const portable of [false, true]) {
+      const ev = createWasmEvaluator(new WebAssembly.Module(indexed.module as Uint8Array<ArrayBuffer>), indexed.manifest, { portable });
+      const other = ev.encode({ user: "u", tags: ["other"] }).bytes;
+      const encoded = ev.encode({ user: "u", tags: ["blocked"] });
+      const written = encoded.bytes;
+      expect(other.length).toBe(written.length);
+      // an issued encoding's bytes are a copy at each read: changing one changes no encoding
+      const view = encoded.bytes;
+      view.set(other);
+      expect(encoded.bytes).not.toBe(view);
+      expect(encoded.bytes).toEqual(written);
+      expect(ev.evaluateEncoded(encoded)).toBe(0); // the region holds it already
+      expect(ev.lastDecision()).toEqual(blocked);
+      expect(ev.decide({ user: "u", tags: [] })).toEqual(anyone);
+      expect(ev.evaluateEncoded(encoded)).toBe(0);
+      expect(ev.lastDecision()).toEqual(blocked);
+      // a host's bytes are read at each call, even by the encoding evaluated last
+      const host = { bytes: written.slice() };
+      expect(ev.evaluateEncoded(host)).toBe(0);
+      host.bytes.set(other);
+      expect(ev.evaluateEncoded(host)).toBe(1);
+      expect(ev.lastDecision()).toEqual(anyone);
+      expect(ev.decide({ user: "u", tags: ["blocked"] })).toEqual(blocked);
+      expect(ev.evaluateEncoded(host)).toBe(1);
+      // and without an argument, what the last call copied is what is in memory
+      expect(ev.evaluateEncoded()).toBe(1);
+    }
+  });
+
+  it("takes another evaluator's encoding by what it holds: the same policy's as its own, another's longer one refused, a refusal as a deny", async () => {
+    const wide = await load(`policy "w" version "1"\ninput { tags: list<string(16)>(12) }\nforbid blocked when "blocked" in tags\n`);
+    const module = new WebAssembly.Module(indexed.module as Uint8Array<ArrayBuffer>);
+    for (const portable of [false, true]) {
+      const [ev, other] = [0, 1].map(() => createWasmEvaluator(module, indexed.manifest, { portable }));
+      const blocked = other!.encode({ user: "u", tags: ["blocked"] });
+      const refused = other!.encode({ user: "u", tags: ["a", "b", "c", "d", "e"] });
+      expect(ev!.decide({ user: "u", tags: [] }).decision).toBe("allow");
+      expect(ev!.evaluateEncoded(blocked)).toBe(0);
+      expect(ev!.lastDecision()).toEqual({ decision: "deny", rules: ["blocked"], errors: [] });
+      expect(ev!.evaluateEncoded(refused)).toBe(0);
+      expect(ev!.lastDecision().errors[0]?.message).toMatch(/carries a refusal/);
+      const longer = wide.evaluator.encode({ tags: Array.from({ length: 12 }, (_, i) => `t${i}`) });
+      expect(ev!.evaluateEncoded(longer)).toBe(0);
+      expect(ev!.lastDecision().errors[0]?.message).toMatch(/more than this policy's input region/);
+      expect(ev!.decide({ user: "u", tags: ["blocked"] })).toEqual({ decision: "deny", rules: ["blocked"], errors: [] });
     }
   });
 
