@@ -42,7 +42,7 @@ export interface TimingOptions {
 export const FULL_TIMING: TimingOptions = { rounds: 21, roundBudgetMs: 40, singleCallBudgetMs: 15, warmupMs: 300 };
 export const QUICK_TIMING: TimingOptions = { rounds: 5, roundBudgetMs: 20, singleCallBudgetMs: 5, warmupMs: 50 };
 
-const MIN_SUBSAMPLE = 100;
+export const MIN_SUBSAMPLE = 100;
 const MIN_SINGLE_CALLS = 20;
 /** passes per round at the least, for every engine: the median of five discards two interrupted ones */
 export const MIN_PASSES = 5;
