@@ -132,7 +132,7 @@ export function expr(d: Draw, env: Env, t: SchemaType, depth: number): string {
       options.push(
         [3, () => `(${sub(INT)} ${d.pick(["+", "-", "*"])} ${sub(INT)})`],
         // a zero divisor often enough that division and modulo by zero reach rule outcomes
-        [2, () => `(${sub(INT)} ${d.pick(["/", "%"])} ${d.chance(0.3) ? "0" : sub(INT)})`],
+        [3, () => `(${sub(INT)} ${d.pick(["/", "%"])} ${d.chance(0.5) ? "0" : sub(INT)})`],
         [1, () => `(-${sub(INT)})`],
         [2, () => sized(d, env, depth)],
       );
