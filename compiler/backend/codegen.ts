@@ -23,6 +23,7 @@ import { ExprEmitter } from "./codegen-expr.js";
 import { CONST_BASE, ConstPool, Helpers, intLiteral } from "./codegen-values.js";
 import { InputChecks, readsByPlace } from "./input-checks.js";
 import type { LayoutPlan } from "./layout.js";
+import { callTree, RESET_CHUNK, splitStatements, STATEMENT_CHUNK, type Define } from "./split.js";
 
 export interface GeneratedModule {
   /** the AssemblyScript source of `policy.ts` */
@@ -203,42 +204,21 @@ function maxRecordSize(slot: SlotLayout): number {
   }
 }
 
-/**
- * Binaryen, as asc sets it up at the shrink level the compiler uses (asc.ts, MIN_SHRINK_LEVEL),
- * inlines a function into its only caller when its body is at most this many expressions; a rule of
- * a few operations is that small, and a call of a rule is one expression.
- */
-const ONE_CALLER_INLINE_MAX = 80;
-
-/**
- * The fewest rule calls a function of calls holds: more than ONE_CALLER_INLINE_MAX, so that it is
- * never inlined into its caller. Every rule a case runs, and every plain rule, used to be called from
- * the one function that dispatched them, into which binaryen inlined them all: optimising that
- * function grew far faster than the rules (4,000 erroring forbids sharing one case: 277 s of CPU,
- * past the background compiler's time limit). A run of at least this many calls is made by functions
- * of this many to twice as many calls each, so no function takes in more rules than that.
- */
-export const RULE_CHUNK = 96;
+/** Adds functions to `fns`, each named by `prefix` and its place there. */
+function definer(fns: string[], prefix: string): Define {
+  return (code) => {
+    const name = `${prefix}${fns.length}`;
+    fns.push(code(name));
+    return name;
+  };
+}
 
 /**
  * The lines that call `rules` in order: the calls themselves when they are fewer than RULE_CHUNK,
- * else calls of functions (added to `fns`) that make them, in a tree as deep as it must be.
+ * else calls of functions (added to `fns`) that make them, in a tree (split.ts).
  */
 function ruleCalls(rules: readonly number[], pad: string, fns: string[]): string[] {
-  let calls = rules.map((r) => `r${r}();`);
-  while (calls.length >= RULE_CHUNK) {
-    const n = calls.length;
-    const chunks = Math.floor(n / RULE_CHUNK);
-    const next: string[] = [];
-    for (let k = 0; k < chunks; k++) {
-      const name = `g${fns.length}`;
-      const part = calls.slice(Math.floor((k * n) / chunks), Math.floor(((k + 1) * n) / chunks));
-      fns.push([`function ${name}(): void {`, ...part.map((c) => `  ${c}`), `}`].join("\n"));
-      next.push(`${name}();`);
-    }
-    calls = next;
-  }
-  return calls.map((c) => `${pad}${c}`);
+  return callTree(rules.map((r) => `r${r}();`), pad, definer(fns, "g"));
 }
 
 /** A constant of an index and the rules it runs; `n` is its place in ascending key order. */
@@ -409,59 +389,66 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
   const visitsOffset = inputSize + arenaBytes + resultSize(nRules);
   const visits = `(__heap_base + ${visitsOffset})`;
   const treeFns: string[] = [];
+  const parts = definer(treeFns, "part");
+  /** The statement of one index: read its path, and dispatch its rules on the value or on each element. */
+  const indexed = (g: Group): string[] => {
+    const { lines, expr } = emitter.body(g.path);
+    const out = lines.slice();
+    const n = keyCounter++;
+    const key = `k${n}`;
+    const isInt = typeof [...g.cases.keys()][0] === "bigint";
+    const type = isInt ? "i64" : "i32";
+    const cases = [...g.cases]
+      .map(([value, rules]) => ({ key: typeof value === "bigint" ? value : BigInt(plan.ids.get(value)!), rules }))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .map((c, n): Case => ({ ...c, n }));
+    indexedRules += new Set(cases.flatMap((c) => c.rules)).size;
+    const split = cases.length > 2 * SUBTREE_CASES;
+    const lit = (v: bigint): string => (isInt ? intLiteral(v) : String(v));
+    const [low, high] = [cases[0]!.key, cases[cases.length - 1]!.key];
+    const table = tabled(isInt, cases) ? caseTable({ key, low: Number(low), span: Number(high - low) + 1, pool }, cases, treeFns, 2) : undefined;
+    if (g.on === "value") {
+      out.push(`  const ${key}: ${type} = ${expr};`);
+      if (table === undefined) {
+        out.push(...dispatchTree({ key, isInt }, cases, 1, treeFns, split));
+        return out;
+      }
+      out.push(`  if (${key} >= ${low} && ${key} <= ${high}) {`, table.lookup, `    if (${table.number} != 0) {`);
+      out.push(...table.dispatch.map((l) => `  ${l}`), `    }`, `  }`);
+      return out;
+    }
+    // each element in turn; a case runs once per decision however often the list repeats its value
+    // (a word per case holds the number of the last decision that ran it: firstVisit in writ.ts)
+    const [list, count, i] = [`l${n}`, `c${n}`, `i${n}`];
+    const firstWord = visitWords;
+    visitWords += cases.length;
+    const stride = isInt ? 8 : 4;
+    out.push(`  const ${list}: usize = ${expr};`);
+    out.push(`  const ${count} = load<i32>(${list});`);
+    out.push(`  for (let ${i}: i32 = 0; ${i} < ${count}; ${i}++) {`);
+    out.push(`    const ${key}: ${type} = load<${type}>(${list} + 4 + <usize>${i} * ${stride});`);
+    // most elements match no case (a role no rule names has id 0): skip them before the search
+    out.push(`    if (${key} < ${lit(low)} || ${key} > ${lit(high)}) continue;`);
+    if (table !== undefined) {
+      const index = firstWord === 0 ? `${table.number} - 1` : `${table.number} + ${firstWord - 1}`;
+      const word = `${visits} + (<usize>(${index}) << 2)`;
+      out.push(table.lookup, `    if (${table.number} == 0 || !firstVisit(${word})) continue;`, ...table.dispatch);
+    } else {
+      const guard = (c: Case) => `firstVisit(${visits} + ${4 * (firstWord + c.n)})`;
+      out.push(...dispatchTree({ key, isInt, guard }, cases, 2, treeFns, split));
+    }
+    out.push(`  }`);
+    return out;
+  };
+  // Each index reads its path into locals of its own (a dispatch on elements takes 5, and its list's
+  // check 6 more where it is not checked as the decision starts), so a policy of many indexed paths
+  // runs its indexes from functions of a bounded number of them (split.ts): all in writ_evaluate,
+  // 1,000 dispatches on lists made one function of 10,000 locals unoptimised, which binaryen took
+  // 122 s and 1.4 GB to optimise.
   const dispatch = (effect: "permit" | "forbid"): string[] => {
     const { groups, plain } = plans[effect];
-    const out: string[] = [];
-    for (const g of groups.values()) {
-      const { lines, expr } = emitter.body(g.path);
-      out.push(...lines);
-      const n = keyCounter++;
-      const key = `k${n}`;
-      const isInt = typeof [...g.cases.keys()][0] === "bigint";
-      const type = isInt ? "i64" : "i32";
-      const cases = [...g.cases]
-        .map(([value, rules]) => ({ key: typeof value === "bigint" ? value : BigInt(plan.ids.get(value)!), rules }))
-        .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-        .map((c, n): Case => ({ ...c, n }));
-      indexedRules += new Set(cases.flatMap((c) => c.rules)).size;
-      const split = cases.length > 2 * SUBTREE_CASES;
-      const lit = (v: bigint): string => (isInt ? intLiteral(v) : String(v));
-      const [low, high] = [cases[0]!.key, cases[cases.length - 1]!.key];
-      const table = tabled(isInt, cases) ? caseTable({ key, low: Number(low), span: Number(high - low) + 1, pool }, cases, treeFns, 2) : undefined;
-      if (g.on === "value") {
-        out.push(`  const ${key}: ${type} = ${expr};`);
-        if (table === undefined) {
-          out.push(...dispatchTree({ key, isInt }, cases, 1, treeFns, split));
-          continue;
-        }
-        out.push(`  if (${key} >= ${low} && ${key} <= ${high}) {`, table.lookup, `    if (${table.number} != 0) {`);
-        out.push(...table.dispatch.map((l) => `  ${l}`), `    }`, `  }`);
-        continue;
-      }
-      // each element in turn; a case runs once per decision however often the list repeats its value
-      // (a word per case holds the number of the last decision that ran it: firstVisit in writ.ts)
-      const [list, count, i] = [`l${n}`, `c${n}`, `i${n}`];
-      const firstWord = visitWords;
-      visitWords += cases.length;
-      const stride = isInt ? 8 : 4;
-      out.push(`  const ${list}: usize = ${expr};`);
-      out.push(`  const ${count} = load<i32>(${list});`);
-      out.push(`  for (let ${i}: i32 = 0; ${i} < ${count}; ${i}++) {`);
-      out.push(`    const ${key}: ${type} = load<${type}>(${list} + 4 + <usize>${i} * ${stride});`);
-      // most elements match no case (a role no rule names has id 0): skip them before the search
-      out.push(`    if (${key} < ${lit(low)} || ${key} > ${lit(high)}) continue;`);
-      if (table !== undefined) {
-        const index = firstWord === 0 ? `${table.number} - 1` : `${table.number} + ${firstWord - 1}`;
-        const word = `${visits} + (<usize>(${index}) << 2)`;
-        out.push(table.lookup, `    if (${table.number} == 0 || !firstVisit(${word})) continue;`, ...table.dispatch);
-      } else {
-        const guard = (c: Case) => `firstVisit(${visits} + ${4 * (firstWord + c.n)})`;
-        out.push(...dispatchTree({ key, isInt, guard }, cases, 2, treeFns, split));
-      }
-      out.push(`  }`);
-    }
-    out.push(...ruleCalls(plain, "  ", treeFns));
-    return out;
+    const statements = [...groups.values()].map(indexed);
+    return splitStatements(statements, STATEMENT_CHUNK, "  ", parts).concat(ruleCalls(plain, "  ", treeFns));
   };
 
   const allocates = ir.rules.some((r) => analysis.allocates(r.condition));
@@ -470,7 +457,7 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
   const evaluate = [
     `export function writ_evaluate(): i32 {`,
     `  resultReset(${result});`,
-    ...checks.start(),
+    ...checks.start(parts),
     ...(allocates ? [`  arenaInit(${arena}, ${arena} + ${arenaBytes});`] : []),
     ...(visitWords > 0 ? [`  nextVisit(${visits}, ${visitWords});`] : []),
     ...forbids,

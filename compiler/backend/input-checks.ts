@@ -44,6 +44,10 @@ import type { RecordType, SchemaType } from "../../runtime/schema.js";
 import { elementStride, type FieldLayout, type RecordLayout, type SlotLayout } from "../../runtime/wasm/layout.js";
 import { times } from "../ir/cost.js";
 import { forEachChild, type LayoutPlan } from "./layout.js";
+import { RESET_CHUNK, splitStatements, STATEMENT_CHUNK, type Define, type Passed } from "./split.js";
+
+/** What the functions a record's check is split into take: the record's address. */
+const RECORD: Passed = { declared: "p: usize", name: "p" };
 
 /** The larger bounds of two positions of the schema that share one slot. */
 function join(a: SchemaType, b: SchemaType): SchemaType {
@@ -140,6 +144,12 @@ export class InputChecks {
   private functions = 0;
   /** the checks of records behind pointers, by their slot */
   private readonly records = new Map<RecordLayout, Check>();
+  /** adds a function of the checks, named as the others */
+  private readonly define: Define = (code) => {
+    const name = `check_${this.functions++}`;
+    this.code.set(name, code(name));
+    return name;
+  };
   /** flags of the checks made once per decision, by the field's place in the input region */
   private readonly once = new Map<number, string>();
   /** checks made at the start of every decision, by the field's place in the input region */
@@ -199,10 +209,15 @@ export class InputChecks {
 
   /**
    * Statements for the start of a decision: forget which fields the last one checked, and check the
-   * fields checked then.
+   * fields checked then. There are as many of each as such fields, so many are made by functions of
+   * a bounded number each (added by `define`, split.ts): in writ_evaluate, 3,500 strings read twice
+   * each made one function of 17,500 locals (140 KB of stack unoptimised, more than a module may
+   * take; 13 minutes and 3.2 GB of binaryen's optimiser for 4,000).
    */
-  start(): string[] {
-    return [...[...this.once.values()].map((f) => `  ${f} = false;`), ...[...this.first.values()].map((c) => `  ${c}`)];
+  start(define: Define): string[] {
+    const resets = [...this.once.values()].map((f) => [`  ${f} = false;`]);
+    const checks = [...this.first.values()].map((c) => [`  ${c}`]);
+    return splitStatements(resets, RESET_CHUNK, "  ", define).concat(splitStatements(checks, STATEMENT_CHUNK, "  ", define));
   }
 
   /** An expression: the presence flag at `addr + off`, checked. */
@@ -331,10 +346,11 @@ export class InputChecks {
     const block = (w: string): string => `inRecord(${w}, ${this.size}, ${s.size})`;
     const inside = this.inside(s, "p");
     let check: Check;
-    if (inside.lines.length === 0) check = { of: block, walks: false, work: 1 };
+    if (inside.statements.length === 0) check = { of: block, walks: false, work: 1 };
     else {
       const name = `check_${this.functions++}`;
-      this.code.set(name, [`function ${name}(p: usize): usize {`, `  ${block("p")};`, ...inside.lines.map((l) => `  ${l}`), `  return p;`, `}`].join("\n"));
+      const lines = splitStatements(inside.statements, STATEMENT_CHUNK, "  ", this.define, RECORD);
+      this.code.set(name, [`function ${name}(p: usize): usize {`, `  ${block("p")};`, ...lines, `  return p;`, `}`].join("\n"));
       check = { of: (w) => `${name}(${w})`, walks: true, work: 1 + inside.work };
     }
     this.records.set(s, check);
@@ -343,26 +359,31 @@ export class InputChecks {
 
   /**
    * Statements checking the fields of the record at `base` whose checks walk (those of the records
-   * inline in it too, each if present), and the most work they do.
+   * inline in it too, each if present), each as its lines in a function of `p`, and the most work
+   * they do. A record may have as many such fields as the policy declares, so the statements of a
+   * record are made by functions of a bounded number each (split.ts), which take `p` too.
    */
-  private inside(rec: RecordLayout, base: string): { lines: string[]; work: number } {
-    const lines: string[] = [];
+  private inside(rec: RecordLayout, base: string): { statements: string[][]; work: number } {
+    const statements: string[][] = [];
     let work = 0;
     for (const f of rec.fields) {
       if (f.offset < 0) continue;
-      let body: { lines: string[]; work: number };
+      let body: { statements: string[][]; work: number };
       if (f.type.kind === "record") body = this.inside(f.type, `(${base} + ${f.offset})`);
       else {
         const c = this.check(f.type, this.types.get(rec)!.get(f.name)!);
         if (!c?.walks) continue;
-        body = { lines: [`${c.of(`load<usize>(${base}, ${f.offset})`)};`], work: c.work };
+        body = { statements: [[`  ${c.of(`load<usize>(${base}, ${f.offset})`)};`]], work: c.work };
       }
-      if (body.lines.length === 0) continue;
-      if (f.presence < 0) lines.push(...body.lines);
-      else lines.push(`if (${this.presence(base, f.presence)}) {`, ...body.lines.map((l) => `  ${l}`), `}`);
+      if (body.statements.length === 0) continue;
+      if (f.presence < 0) for (const statement of body.statements) statements.push(statement);
+      else {
+        const inner = splitStatements(body.statements, STATEMENT_CHUNK, "  ", this.define, RECORD).map((l) => `  ${l}`);
+        statements.push([`  if (${this.presence(base, f.presence)}) {`].concat(inner, [`  }`]));
+      }
       work += body.work + (f.presence < 0 ? 0 : 1);
     }
-    return { lines, work };
+    return { statements, work };
   }
 
   /** A function checking a list or map block (`block`), then each element or value (at `first` + i * `stride`). */

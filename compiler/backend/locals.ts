@@ -5,6 +5,15 @@
 // Unoptimised, asc gives every declaration a local of its own (a block's locals are not reused), and
 // every call of an inlined support function its parameters and locals besides; optimised, binaryen
 // shares them, so the count bounds both.
+//
+// The limit is a rule's: its function is the only one whose locals grow with what one part of the
+// policy says. The module's other functions have a bounded number whatever the policy: the support
+// library's, the comparisons of lists and maps and the checks walking them a few each; the
+// functions of an index's search or case table a key each, and those that run rule calls none
+// (split.ts, callTree); and what the module does for each field of the request (its checks as the
+// decision starts, the flags it resets, the dispatches of indexed rules, the checks of a record's
+// fields) is made by functions of at most SPLIT_LOCALS (512) locals each, counted here too
+// (split.ts, splitStatements), of which writ_evaluate holds at most four runs.
 
 import type { Node } from "../ir/ir.js";
 

@@ -1,12 +1,13 @@
-// Rules that share one index case, and plain rules, are called from functions of a bounded number of
-// calls (codegen.ts, ruleCalls): called from the one function that dispatched them, every rule was
-// inlined into it, and optimising that function took time far beyond linear in the rules (4,000
-// erroring forbids sharing a case: 277 s of CPU). Checked by size, which does not depend on the
-// machine: a case of n rules beside n plain rules has no generated function call 2 × RULE_CHUNK rules
-// or more, whatever n, and the largest function of the optimised module stays about the same size.
+// Rules that share one index case, and plain rules, are called from functions of a bounded number
+// of calls (codegen.ts, ruleCalls; split.ts): called from the one function that dispatched them,
+// every rule was inlined into it, and optimising that function took time far beyond linear in the
+// rules (4,000 erroring forbids sharing a case: 277 s of CPU). Checked by size, which does not
+// depend on the machine: a case of n rules beside n plain rules has no generated function call 2 ×
+// RULE_CHUNK rules or more, whatever n, and the largest function of the optimised module stays
+// about the same size.
 
 import { describe, expect, it } from "vitest";
-import { RULE_CHUNK } from "../../compiler/backend/codegen.js";
+import { RULE_CHUNK } from "../../compiler/backend/split.js";
 import { planModule } from "../../compiler/backend/plan.js";
 import { compilePolicy, createInterpreter, type CompileResult } from "../../compiler/index.js";
 import { loadPolicy } from "../../runtime/index.js";
