@@ -21,6 +21,7 @@ import { ABI_VERSION, MANIFEST_FORMAT, type Bundle, type Manifest } from "../run
 import { Codes } from "./check/codes.js";
 import { checkSource, readCompileOptions, type CompileOptions, type Stage } from "./options.js";
 import type { CheckedOnce } from "./backend/input-checks.js";
+import { append, largest } from "../runtime/arrays.js";
 
 export { STAGES, type Stage, type CompileOptions } from "./options.js";
 
@@ -87,13 +88,13 @@ export async function compilePolicy(given: string, givenOptions: CompileOptions 
   };
 
   const parsed = time("parse", () => parsePolicy(source));
-  diagnostics.push(...parsed.diagnostics);
+  append(diagnostics, parsed.diagnostics);
   if (options.stopAfter === "parse") return done({ ast: parsed.ast });
   // a text too large to parse was not parsed: nothing to check (its missing header least of all)
   if (parsed.diagnostics.some((d) => d.code === W.TooLarge)) return done({ ast: parsed.ast });
 
   const checked = time("check", () => checkPolicy(parsed.ast));
-  diagnostics.push(...checked.diagnostics);
+  append(diagnostics, checked.diagnostics);
   if (hasErrors(diagnostics) || !checked.policy) return done({ ast: parsed.ast });
   const policy = checked.policy;
   if (options.stopAfter === "check") return done({ ast: parsed.ast, checked: policy, ir: policy.ir });
@@ -117,7 +118,7 @@ export async function compilePolicy(given: string, givenOptions: CompileOptions 
   if (options.stopAfter === "cost") return done({ ast: parsed.ast, checked: policy, ir: policy.ir, costBound });
 
   const plan = time("plan", () => planModule(policy.ir, parsed.ast.input?.span, input.plan));
-  diagnostics.push(...plan.diagnostics);
+  append(diagnostics, plan.diagnostics);
   if (hasErrors(diagnostics) || options.stopAfter === "plan") return done({ ast: parsed.ast, checked: policy, ir: policy.ir, costBound });
 
   const t0 = performance.now();
@@ -126,7 +127,7 @@ export async function compilePolicy(given: string, givenOptions: CompileOptions 
   const generated = await generateModule(policy.ir, { optimize: options.optimize ?? true, plan });
   timings.codegen = performance.now() - t0;
   // the plan's diagnostics were taken above: generateModule hands back only its own
-  diagnostics.push(...generated.diagnostics);
+  append(diagnostics, generated.diagnostics);
   if (!generated.wasm || hasErrors(diagnostics)) return done({ ast: parsed.ast, checked: policy, ir: policy.ir, costBound });
   if (options.stopAfter === "codegen") return done({ ast: parsed.ast, checked: policy, ir: policy.ir, costBound });
 
@@ -188,7 +189,7 @@ function fieldDeclaration(input: InputDecl | undefined, names: readonly string[]
 
 function overBudget(ir: IRPolicy, costs: readonly number[], checks: readonly CheckedOnce[], total: number, budget: number, input: InputDecl | undefined): Diagnostic {
   const over = `worst-case cost ${formatCost(total)} is over the budget of ${formatCost(budget)}`;
-  const worst = costs.indexOf(Math.max(...costs));
+  const worst = costs.indexOf(largest(costs));
   const check = checks.reduce<CheckedOnce | undefined>((a, c) => (a === undefined || !(c.work <= a.work) ? c : a), undefined);
   if (check && (worst < 0 || !(check.work <= costs[worst]!))) {
     return error(

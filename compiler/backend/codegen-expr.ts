@@ -16,6 +16,7 @@ import type { Analysis } from "./analysis.js";
 import { ConstPool, Helpers, asType, elementAddress, loadElement, storeElement } from "./codegen-values.js";
 import { placeOf, type InputChecks } from "./input-checks.js";
 import { localsOf, MAX_RULE_LOCALS, RuleTooLarge } from "./locals.js";
+import { append } from "../../runtime/arrays.js";
 
 const SIMPLE = /^(?:[A-Za-z_$][\w$]*|true|false|<(?:i32|i64|usize)>\(?-?\d+\)?|i64\.MIN_VALUE)$/;
 
@@ -110,7 +111,7 @@ export class ExprEmitter {
   }
 
   private put(lines: string[]): void {
-    this.out.push(...lines);
+    append(this.out, lines);
   }
 
   private fresh(prefix: string): string {

@@ -18,6 +18,7 @@
 
 import type { FieldNode, IRPolicy, IRRule, Node, Value } from "../ir/ir.js";
 import { resultSize, type RecordLayout, type SlotLayout } from "../../runtime/wasm/layout.js";
+import { append, largest } from "../../runtime/arrays.js";
 import { Analysis } from "./analysis.js";
 import { ExprEmitter } from "./codegen-expr.js";
 import { CONST_BASE, ConstPool, Helpers, intLiteral } from "./codegen-values.js";
@@ -194,7 +195,7 @@ function planIndex(rules: readonly IRRule[], slots: ReadonlyMap<number, SlotLayo
 function maxRecordSize(slot: SlotLayout): number {
   switch (slot.kind) {
     case "record":
-      return Math.max(slot.size, ...slot.fields.map((f) => maxRecordSize(f.type)));
+      return largest(slot.fields.map((f) => maxRecordSize(f.type)), slot.size);
     case "list":
       return maxRecordSize(slot.element);
     case "map":
@@ -260,7 +261,7 @@ function dispatchTree(d: Dispatch, cases: readonly Case[], depth: number, fns: s
       out.push(`${pad}${i === 0 ? "" : "else "}if (${key} == ${lit(c.key)}) {`);
       const inner = d.guard === undefined ? pad : `${pad}  `;
       if (d.guard !== undefined) out.push(`${pad}  if (${d.guard(c)}) {`);
-      out.push(...ruleCalls(c.rules, `${inner}  `, fns));
+      append(out, ruleCalls(c.rules, `${inner}  `, fns));
       if (d.guard !== undefined) out.push(`${pad}  }`);
       out.push(`${pad}}`);
     });
@@ -369,7 +370,7 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
     const body: string[] = [`// ${rule.effect} ${rule.name}`, `function r${rule.index}(): void {`];
     if (errs) body.push("  E = 0;");
     if (analysis.allocates(rule.condition)) body.push(`  AP = ${arena};`);
-    body.push(...lines);
+    append(body, lines);
     if (errs) {
       body.push(`  if (E != 0) {`);
       if (rule.effect === "forbid") body.push(`    resultAddRule(${result}, ${rule.index});`);
@@ -410,11 +411,11 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
     if (g.on === "value") {
       out.push(`  const ${key}: ${type} = ${expr};`);
       if (table === undefined) {
-        out.push(...dispatchTree({ key, isInt }, cases, 1, treeFns, split));
+        append(out, dispatchTree({ key, isInt }, cases, 1, treeFns, split));
         return out;
       }
       out.push(`  if (${key} >= ${low} && ${key} <= ${high}) {`, table.lookup, `    if (${table.number} != 0) {`);
-      out.push(...table.dispatch.map((l) => `  ${l}`), `    }`, `  }`);
+      append(out, table.dispatch.map((l) => `  ${l}`)).push(`    }`, `  }`);
       return out;
     }
     // each element in turn; a case runs once per decision however often the list repeats its value
@@ -432,10 +433,11 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
     if (table !== undefined) {
       const index = firstWord === 0 ? `${table.number} - 1` : `${table.number} + ${firstWord - 1}`;
       const word = `${visits} + (<usize>(${index}) << 2)`;
-      out.push(table.lookup, `    if (${table.number} == 0 || !firstVisit(${word})) continue;`, ...table.dispatch);
+      out.push(table.lookup, `    if (${table.number} == 0 || !firstVisit(${word})) continue;`);
+      append(out, table.dispatch);
     } else {
       const guard = (c: Case) => `firstVisit(${visits} + ${4 * (firstWord + c.n)})`;
-      out.push(...dispatchTree({ key, isInt, guard }, cases, 2, treeFns, split));
+      append(out, dispatchTree({ key, isInt, guard }, cases, 2, treeFns, split));
     }
     out.push(`  }`);
     return out;

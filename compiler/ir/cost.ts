@@ -143,7 +143,8 @@ interface Costed {
 }
 
 function costOf(node: Node, input: Bound, env: Map<number, Bound>): Costed {
-  const sum = (...xs: Costed[]) => xs.reduce((s, x) => s + x.cost, 1);
+  // an array, not arguments: a list literal of 130,000 elements spread into a call overflowed the stack
+  const sum = (xs: readonly Costed[]) => xs.reduce((s, x) => s + x.cost, 1);
   switch (node.op) {
     case "lit":
       return { cost: 1, bound: boundOfValue(node.value) };
@@ -160,7 +161,7 @@ function costOf(node: Node, input: Bound, env: Map<number, Bound>): Costed {
     case "call": {
       const args = node.args.map((a) => costOf(a, input, env));
       const [a, b] = args;
-      const base = sum(...args);
+      const base = sum(args);
       switch (node.fn) {
         case "eq":
         case "ne":
@@ -204,7 +205,7 @@ function costOf(node: Node, input: Bound, env: Map<number, Bound>): Costed {
     }
     case "and":
     case "or":
-      return { cost: sum(costOf(node.left, input, env), costOf(node.right, input, env)), bound: SCALAR };
+      return { cost: sum([costOf(node.left, input, env), costOf(node.right, input, env)]), bound: SCALAR };
     case "cond": {
       const t = costOf(node.test, input, env);
       const x = costOf(node.then, input, env);
@@ -213,14 +214,14 @@ function costOf(node: Node, input: Bound, env: Map<number, Bound>): Costed {
     }
     case "list": {
       const es = node.elements.map((e) => costOf(e, input, env));
-      return { cost: sum(...es), bound: { len: es.length, element: maxBound(es.map((e) => e.bound)) } };
+      return { cost: sum(es), bound: { len: es.length, element: maxBound(es.map((e) => e.bound)) } };
     }
     case "map": {
       const es = node.entries.map((e) => costOf(e.value, input, env));
       const key = maxBound(node.entries.map((e) => boundOfValue(e.key)));
       // each entry's key is hashed into the map the literal builds (the interpreter's Map)
       const keyBytes = node.entries.reduce((n, e) => n + weight(boundOfValue(e.key)), 0);
-      return { cost: sum(...es) + keyBytes, bound: { len: es.length, element: maxBound(es.map((e) => e.bound)), key } };
+      return { cost: sum(es) + keyBytes, bound: { len: es.length, element: maxBound(es.map((e) => e.bound)), key } };
     }
     case "comp": {
       const range = costOf(node.range, input, env);

@@ -16,6 +16,7 @@ import { AstBuilder } from "./ast-builder.js";
 import { tokenMatcher } from "./chevrotain.js";
 import { W } from "./diagnostic-codes.js";
 import { formatFile } from "./format.js";
+import { append } from "../../runtime/arrays.js";
 import * as T from "./lexer.js";
 import { decodeStringLiteral } from "./literals.js";
 import { isWellFormed } from "../../runtime/strings.js";
@@ -357,8 +358,8 @@ function deepInputBlock(chunk: Chunk, builder: AstBuilder, textEnd: number, diag
     const cst = parseChunk("inputDecl", block, undefined, textEnd, diagnostics);
     if (!cst) return;
     const parsed = builder.inputDecl(cst);
-    fields.push(...parsed.fields);
-    untyped.push(...(parsed.untyped ?? []));
+    append(fields, parsed.fields);
+    append(untyped, parsed.untyped ?? []);
   });
   return { kind: "InputDecl", fields, untyped, span: { start: input.startOffset, end: tokSpan(close).end } };
 }
@@ -462,7 +463,7 @@ export function parsePolicy(source: SourceFile): ParsePolicyResult {
           break;
       }
     });
-    diagnostics.push(...builder.diagnostics);
+    append(diagnostics, builder.diagnostics);
     const ast: A.PolicyFile = { kind: "PolicyFile", header, input, lets, rules, tests, comments, span: { start: 0, end: text.length } };
     return { ast, diagnostics: sortDiagnostics(diagnostics) };
   } catch (e) {
@@ -492,7 +493,7 @@ export function parseExpression(text: string): ParseExpressionResult {
     const cst = parseChunk("expr", lexed.tokens, undefined, text.length, diagnostics);
     const builder = new AstBuilder();
     const expr = cst ? builder.exprOrError(cst, whole) : ({ kind: "ErrorExpr", span: whole } as const);
-    diagnostics.push(...builder.diagnostics);
+    append(diagnostics, builder.diagnostics);
     const guarded = guardExpr(expr, diagnostics);
     return { expr: guarded, diagnostics: sortDiagnostics(diagnostics) };
   } catch (e) {

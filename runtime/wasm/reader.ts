@@ -15,6 +15,7 @@ import { ByteReader, ReadError } from "./bytes.js";
 
 import type { ValType, BlockType, FuncType, Limits, TableType, TagType, GlobalType, ImportDesc, Import, ExternKind, Export, MemArg, Instruction, Global, ElementSegment, DataSegment, FunctionBody, OpView, SectionInfo, WasmModule, ReadResult } from "./module-types.js";
 import { clip, describeThrown } from "../thrown.js";
+import { append } from "../arrays.js";
 export type { ValType, BlockType, FuncType, Limits, TableType, TagType, GlobalType, ImportDesc, Import, ExternKind, Export, MemArg, Instruction, Global, ElementSegment, DataSegment, FunctionBody, OpView, SectionInfo, WasmModule, ReadResult } from "./module-types.js";
 export { importCount, functionType } from "./module-types.js";
 
@@ -125,7 +126,7 @@ class ModuleReader extends ByteReader {
       case 2: return void this.vec(() => this.import());
       case 3: {
         const list = this.vec(() => this.u32());
-        for (const t of list) this.functions.push(t); // not push(...list): a long list overflows the stack
+        append(this.functions, list);
         this.functionCountDeclared = list.length;
         return;
       }
