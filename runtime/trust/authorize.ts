@@ -84,6 +84,38 @@ export interface Authorization {
 const CALLED_BACK =
   "authorize was called back with the same signer while this artifact was being made (from the request's getters, the policy's code or the signer): that call issued the seq this one was stated at, so this one was not issued";
 
+const CALLED_BACK_RECORDING =
+  "authorize was called back with the same signer from the lineage sink while it recorded that signer's artifact: the artifact being recorded holds the seq this call would take, so nothing was issued for this call";
+
+/**
+ * The signers whose artifact a lineage sink is recording now, innermost first (a sink may authorize
+ * with another signer, whose sink may do the same). A call back with one of them is refused: the seq
+ * it would take is the one being recorded, and the signer advances from it once the sink returns.
+ * A list of plain objects, set and restored by assignment alone, so that leaving a sink near the end
+ * of the stack cannot fail to unmark a signer and leave it refusing every later call.
+ */
+interface Recording {
+  readonly signer: Signer;
+  readonly outer: Recording | null;
+}
+let recording: Recording | null = null;
+
+/** Throws unless no lineage sink is recording an artifact of `signer` (a call back from one). */
+function requireNotRecording(signer: Signer): void {
+  for (let r = recording; r !== null; r = r.outer) if (r.signer === signer) throw new Error(CALLED_BACK_RECORDING);
+}
+
+/** Hands the artifact to the sink with its signer marked as recording, whatever the sink does. */
+function record(lineage: LineageSink, signer: Signer, artifact: string, statement: Statement): void {
+  const outer = recording;
+  recording = { signer, outer };
+  try {
+    requireSynchronous(withIssuedArtifact(artifact, statement, () => lineage.append(artifact, statement)), "the lineage sink's append");
+  } finally {
+    recording = outer;
+  }
+}
+
 /**
  * Decides `request` with `policy` and issues the signed artifact. Never throws for a bad request or a
  * faulty policy (both are denies stated in the artifact). Throws only when the caller's setup is
@@ -91,7 +123,9 @@ const CALLED_BACK =
  * that is not a positive integer, a clock that is not a Date, a signer whose chain is past its last
  * seq: RangeError), the lineage sink throws, or code of the host's that runs meanwhile
  * called authorize with the same signer (an Error: that call issued the seq this one would have);
- * then nothing was issued and the signer's chain head is the one before (or the call back's).
+ * then nothing was issued and the signer's chain head is the one before (or the call back's). A call
+ * back from the lineage sink is refused instead (an Error, nothing issued for it): the artifact the
+ * sink is recording holds the seq it would take.
  */
 export function authorize(policy: DecidingPolicy, request: unknown, options: AuthorizeOptions): Authorization {
   // read once: the decision and the digest are of the same request (readRequest)
@@ -111,6 +145,7 @@ function issue(policy: DecidingPolicy, options: AuthorizeOptions, readOnce: (pat
   const { signer, lineage, ttl, now } = readAuthorizeOptions(options);
   const nowMs = clockMs(now);
   if (!Number.isFinite(nowMs)) throw new RangeError(INVALID_CLOCK);
+  requireNotRecording(signer);
   // taken before any of the host's code runs (the request's getters, the policy's, its decide)
   const head = signer.head;
   // a seq past the last one issued would be signed and recorded, then read back by nothing
@@ -126,7 +161,8 @@ function issue(policy: DecidingPolicy, options: AuthorizeOptions, readOnce: (pat
   // A call back into authorize with this signer from that code issued the seq this statement
   // names: issued too, this one would fork the chain (two artifacts at one seq, the next unissued)
   if (signer.head.seq !== head.seq) throw new Error(CALLED_BACK);
-  if (lineage) requireSynchronous(withIssuedArtifact(artifact, statement, () => lineage.append(artifact, statement)), "the lineage sink's append");
+  // a call back from the sink is refused (record): the signer advances from `head`, once
+  if (lineage) record(lineage, signer, artifact, statement);
   signer.advance(artifact);
   return { decision, artifact, statement };
 }
