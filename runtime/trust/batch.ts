@@ -99,6 +99,35 @@ interface Pending {
   readonly reject: (e: unknown) => void;
 }
 
+/** What became of a batch being closed: its artifacts once sealed, or why it was not. */
+interface SealOutcome {
+  artifacts: string[] | null;
+  error: unknown;
+}
+
+/**
+ * Resolves every promise of a sealed batch, or rejects every one of a batch that was not: with what
+ * sealing threw (the sink's error, say), or with an error saying the stack ran out when it did.
+ */
+function settle(closing: readonly Pending[], outcome: SealOutcome): void {
+  const { artifacts, error } = outcome;
+  if (artifacts !== null) {
+    closing.forEach(({ prepared, resolve }, i) => resolve({ decision: prepared.decision, artifact: artifacts[i]!, statement: prepared.statement }));
+    return;
+  }
+  // no error kept: the stack ran out before the handler could keep it
+  const reason = error === null ? new Error(STACK_RAN_OUT) : ranOutOfStack(error) ? new Error(STACK_RAN_OUT, { cause: error }) : error;
+  for (const p of closing) p.reject(reason);
+}
+
+const STACK_RAN_OUT =
+  "the batch was not sealed: the host's stack ran out while it was being closed (flush, or the authorize that filled it, was called too deep); nothing of it was issued, and the chain continues from where it began";
+
+/** Whether `e` is V8's error for a call stack that ran out. */
+function ranOutOfStack(e: unknown): boolean {
+  return e instanceof RangeError && e.message === "Maximum call stack size exceeded";
+}
+
 /**
  * A batch authorizer signing with `options.signer`. Throws before anything is decided when the
  * options cannot be used: a TypeError for options that are no object, a name BatchAuthorizerOptions
@@ -174,6 +203,9 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
     const tail = batchedArtifactTail(headJws);
     const pieces: BatchedArtifactPieces[] = closing.map((p, i) => ({ statement: p.canonical, middle: batchedArtifactMiddle(i, tree.paths[i]!), tail }));
     const artifacts = pieces.map(batchedArtifactText);
+    // the head after the batch, made before it is recorded: once it is, nothing left may fail (near
+    // the end of the stack, a call could) and have a recorded batch reported as not issued
+    const after: ChainHead = { seq: head.seq, prev: artifactDigests(headJws, signer.path) };
     if (lineage) {
       const entries = artifacts.map((artifact, i) => ({ artifact, statement: closing[i]!.statement }));
       // the log writes each record from the artifact's pieces rather than from its text (record-bytes.ts)
@@ -183,7 +215,7 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
         "the lineage sink's appendMany",
       );
     }
-    head = { seq: head.seq, prev: artifactDigests(headJws, signer.path) };
+    head = after;
     return artifacts;
   }
 
@@ -206,28 +238,39 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
     }
   }
 
-  function close(): void {
+  function stopTimer(): void {
     if (timer !== null) {
       clearTimeout(timer);
       timer = null;
     }
-    if (batch.length === 0) return;
+  }
+
+  /**
+   * Seals the open batch and settles its promises. They are settled from a microtask scheduled
+   * before the batch is taken: near the end of the host's stack (a flush called deep down) sealing
+   * can run out of stack, and so can the handler that would reject them, which left them pending for
+   * ever. Whatever throws here, the microtask runs on a fresh stack and settles every one of them;
+   * and if scheduling it fails, the batch was not taken and its timer still closes it.
+   */
+  function close(): void {
+    if (batch.length === 0) return stopTimer();
     const closing = batch;
-    const start = batchStart;
+    const outcome: SealOutcome = { artifacts: null, error: null };
+    queueMicrotask(() => settle(closing, outcome));
     batch = [];
-    let artifacts: string[];
+    const start = batchStart;
     try {
-      artifacts = whileBusy("sealing a batch", () => seal(closing.map((p) => p.prepared)));
+      stopTimer();
+      outcome.artifacts = whileBusy("sealing a batch", () => seal(closing.map((p) => p.prepared)));
       batchStart = head;
     } catch (e) {
       // Nothing of this batch was issued: the chain continues from where the batch started, and any
-      // decision taken since (none: closing is synchronous) would link to it.
+      // decision taken since (none: closing is synchronous) would link to it. Assignments only: a
+      // call could run out of the stack that just ran out.
       head = start;
       batchStart = start;
-      for (const p of closing) p.reject(e);
-      return;
+      outcome.error = e;
     }
-    closing.forEach(({ prepared, resolve }, i) => resolve({ decision: prepared.decision, artifact: artifacts[i]!, statement: prepared.statement }));
   }
 
   return {
