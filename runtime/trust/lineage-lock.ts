@@ -39,32 +39,26 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-function readOwner(lockPath: string): LockOwner | null {
-  const text = readLockText(lockPath);
-  return text === null ? null : ownerOf(text);
-}
-
-/** The lock file's text, or null when it cannot be read (gone, or not a file). */
-function readLockText(lockPath: string): string | null {
-  try {
-    return readFileSync(lockPath, "utf8");
-  } catch {
-    return null;
-  }
-}
-
+/**
+ * The process a lock's text names, or null when it names none (not JSON, or not a lock's JSON).
+ * Only the text's failing to parse means that: anything else thrown (the stack running out, near
+ * its end) is thrown on, since taken for "no owner" it would have a live writer's lock judged stale,
+ * or a lock of this process's kept when it is closed.
+ */
 function ownerOf(text: string): LockOwner | null {
+  let v: unknown;
   try {
-    const v = JSON.parse(text);
-    // a pid of 0 or below names no process (kill(0) would signal our own group): no owner
-    if (typeof v !== "object" || v === null) return null;
-    // its own members: one the lock file lacks is not what Object.prototype holds under its name (own.ts)
-    const pid = ownMember(v, "pid");
-    const host = ownMember(v, "host");
-    if (typeof pid === "number" && Number.isSafeInteger(pid) && pid > 0 && typeof host === "string") return { pid, host };
-  } catch {
-    /* unreadable or half-written */
+    v = JSON.parse(text);
+  } catch (e) {
+    if (e instanceof SyntaxError) return null; // unreadable or half-written
+    throw e;
   }
+  // a pid of 0 or below names no process (kill(0) would signal our own group): no owner
+  if (typeof v !== "object" || v === null) return null;
+  // its own members: one the lock file lacks is not what Object.prototype holds under its name (own.ts)
+  const pid = ownMember(v, "pid");
+  const host = ownMember(v, "host");
+  if (typeof pid === "number" && Number.isSafeInteger(pid) && pid > 0 && typeof host === "string") return { pid, host };
   return null;
 }
 
@@ -288,14 +282,25 @@ function clearMarkers(base: string): void {
   }
 }
 
-/** Releases the lock if this process still holds it. */
+/**
+ * Releases the lock if this process still holds it: removes it, or finds it gone or another's (a
+ * writer that took it over). Throws when it can tell neither (the lock cannot be read, or the stack
+ * ran out) or cannot remove it: a lock left behind keeps the log from being opened again while this
+ * process lives, so the caller must hear of it, and may try again.
+ */
 export function releaseLock(lockPath: string): void {
-  const owner = readOwner(lockPath);
-  if (owner !== null && owner.pid === process.pid && owner.host === hostname()) {
-    try {
-      unlinkSync(lockPath);
-    } catch {
-      /* already gone */
-    }
+  let text: string;
+  try {
+    text = readFileSync(lockPath, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw e;
+  }
+  const owner = ownerOf(text);
+  if (owner === null || owner.pid !== process.pid || owner.host !== hostname()) return;
+  try {
+    unlinkSync(lockPath);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
   }
 }

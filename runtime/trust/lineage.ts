@@ -93,7 +93,8 @@ export interface LineageLog extends LineageSink {
    *  they end at the last leaf of the batch they end in, if any (`incomplete_batch` otherwise) */
   appendMany(entries: readonly { readonly artifact: string; readonly statement: Statement }[]): void;
   head(): LogHead;
-  /** releases the lock; idempotent */
+  /** closes the file and removes the lock; idempotent. Throws a LineageError (`io`) when the lock
+   *  cannot be removed, which a later close tries again */
   close(): void;
 }
 
@@ -219,11 +220,20 @@ export function openLog(path: string, options: LogOptions = {}): LineageLog {
     return new FileLog(path, fd, lock.lockPath, fsyncMode, state, repaired, tornFrom ?? buf.length);
   } catch (e) {
     if (fd !== null) closeSync(fd);
-    releaseLock(lock.lockPath);
-    if (e instanceof LineageError) throw e;
     // a directory cannot be opened for appending: said in words, as a device is, not as Node's EISDIR
-    if ((e as NodeJS.ErrnoException).code === "EISDIR") throw new LineageError("io", `${path} is a directory, not a lineage log (give a file's path, or one to create)`);
-    throw new LineageError("io", `${path}: ${e instanceof Error ? e.message : String(e)}`);
+    const failure =
+      e instanceof LineageError
+        ? e
+        : (e as NodeJS.ErrnoException).code === "EISDIR"
+          ? new LineageError("io", `${path} is a directory, not a lineage log (give a file's path, or one to create)`)
+          : new LineageError("io", `${path}: ${e instanceof Error ? e.message : String(e)}`);
+    try {
+      releaseLock(lock.lockPath);
+    } catch (r) {
+      // a lock left behind keeps the log from being opened again: the failure says so
+      throw new LineageError(failure.code, `${failure.message}; and the lock ${lock.lockPath} could not be removed (${describeThrown(r)}): remove it once no writer runs`, failure.index);
+    }
+    throw failure;
   }
 }
 
@@ -246,6 +256,8 @@ class FileLog implements LineageLog {
   private lastEntry: ChainEntry | null;
   /** why this log takes no more appends: a failed append that could not be cut back (appendInto) */
   private unwritable: string | null = null;
+  /** whether the lock is still to be released: until close has removed it, a close tries again */
+  private locked = true;
 
   constructor(
     readonly path: string,
@@ -444,9 +456,16 @@ class FileLog implements LineageLog {
   }
 
   close(): void {
-    if (this.fd === null) return;
-    closeSync(this.fd);
-    this.fd = null;
-    releaseLock(this.lockPath);
+    if (this.fd !== null) {
+      closeSync(this.fd);
+      this.fd = null;
+    }
+    if (!this.locked) return;
+    try {
+      releaseLock(this.lockPath);
+    } catch (e) {
+      throw new LineageError("io", `${this.path}: closed, but its lock ${this.lockPath} could not be removed (${describeThrown(e)}): the log cannot be opened again while the lock is there; close again to retry`);
+    }
+    this.locked = false;
   }
 }

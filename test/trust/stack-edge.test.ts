@@ -4,6 +4,7 @@
 // the policy. Each test calls one operation from one depth after another, with 8 bytes more stack
 // used at each step, through the last few hundred frames before the stack runs out.
 
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createBatchAuthorizer } from "../../runtime/trust/batch.js";
@@ -117,5 +118,31 @@ describe("at the edge of the host's stack", () => {
     expect(records).toBe(states.filter((s) => s.state === "resolved").length);
     log.close();
     expect(verifyLog(path, { trustedKeys: [issuer.publicKey] })).toMatchObject({ ok: true, records });
+  });
+
+  it("log.close removes the lock, or throws and removes it when called again: it never returns and leaves it", () => {
+    const path = join(tempDir("stack-edge"), "closed.jsonl");
+    const lock = `${path}.lock`;
+    let leftBehind = 0;
+    let threw = 0;
+    const began = sweepUp((run) => {
+      const log = openLog(path, { fsync: "never" });
+      const { thrown } = run(() => log.close());
+      if (thrown !== undefined) {
+        // the host heard of it; closing again, with stack to spare, finishes the job
+        threw++;
+        log.close();
+      }
+      if (existsSync(lock)) {
+        leftBehind++;
+        rmSync(lock); // by hand, as an operator would, so that the sweep goes on
+      }
+      return thrown === undefined;
+    });
+    expect(began).toBeGreaterThan(0);
+    expect(threw).toBeGreaterThan(0); // the edge was reached
+    expect(leftBehind).toBe(0);
+    // and the log opens again
+    openLog(path, { fsync: "never" }).close();
   });
 });
