@@ -159,7 +159,10 @@ class Emitter {
   }
 }
 
-/** The source of the writer's factory; undefined when the schema has no writer. */
+/**
+ * The source of the writer's factory; undefined when the schema has no writer. Throws a RangeError
+ * when the stack runs out while it is written (called near its end): that says nothing of the schema.
+ */
 export function canonicalWriterSource(schema: RecordType): string | undefined {
   try {
     if (typeof schema !== "object" || schema === null || schema.kind !== "record") return undefined;
@@ -188,7 +191,8 @@ export function canonicalWriterSource(schema: RecordType): string | undefined {
       "};",
     ].join("\n");
   } catch (e) {
-    if (isInstance(e, Unsupported) || isInstance(e, TypeError) || isInstance(e, RangeError)) return undefined;
+    // a malformed schema: members of the wrong type are met as TypeErrors
+    if (isInstance(e, Unsupported) || isInstance(e, TypeError)) return undefined;
     throw e;
   }
 }
@@ -197,23 +201,36 @@ const readers = new WeakMap<object, CanonicalReader | null>();
 
 /**
  * The reader for a request schema (generated once per schema object), or undefined when there is
- * none: the schema is malformed, uses inherited names, or `new Function` is not allowed.
+ * none: the schema is malformed, uses inherited names, or `new Function` is not allowed. Only those
+ * are kept as the schema's answer. When the stack runs out while the reader is made (the first
+ * authorize of a policy called near its end), this call goes without, and the next one makes it:
+ * kept, the failure would send every later request of the schema down the general path for the
+ * life of the process.
  */
 export function canonicalReaderFor(schema: RecordType): CanonicalReader | undefined {
   if (typeof schema !== "object" || schema === null) return undefined;
   let reader = readers.get(schema);
   if (reader === undefined) {
-    reader = null;
-    const source = canonicalWriterSource(schema);
-    if (source !== undefined) {
-      try {
-        type Factory = (q: typeof fastParts.quote, v: typeof fastParts.value, p: typeof pollutedPrototypeKey, s: typeof snapshotPart, b: typeof newSnapshotBudget) => CanonicalReader;
-        reader = (new Function("Q", "V", "P", "S", "B", source) as Factory)(fastParts.quote, fastParts.value, pollutedPrototypeKey, snapshotPart, newSnapshotBudget);
-      } catch {
-        reader = null; // a Content Security Policy without 'unsafe-eval'
-      }
+    try {
+      reader = makeReader(schema);
+    } catch (e) {
+      if (isInstance(e, RangeError)) return undefined; // the stack ran out: nothing is known of the schema
+      throw e;
     }
     readers.set(schema, reader);
   }
   return reader ?? undefined;
+}
+
+/** The reader for `schema`, or null when it has none; throws a RangeError when the stack runs out. */
+function makeReader(schema: RecordType): CanonicalReader | null {
+  const source = canonicalWriterSource(schema);
+  if (source === undefined) return null;
+  try {
+    type Factory = (q: typeof fastParts.quote, v: typeof fastParts.value, p: typeof pollutedPrototypeKey, s: typeof snapshotPart, b: typeof newSnapshotBudget) => CanonicalReader;
+    return (new Function("Q", "V", "P", "S", "B", source) as Factory)(fastParts.quote, fastParts.value, pollutedPrototypeKey, snapshotPart, newSnapshotBudget);
+  } catch (e) {
+    if (isInstance(e, RangeError)) throw e;
+    return null; // a Content Security Policy without 'unsafe-eval' (an EvalError)
+  }
 }

@@ -1,12 +1,14 @@
 // The trust layer called near the end of the host's stack. A call there may fail (any call can, at
 // the very edge), but it must fail as a whole: no batch taken and left with its promises pending, no
-// lock file left behind by a close that returned, no failure remembered as if it were a fact about
-// the policy. Each test calls one operation from one depth after another, with 8 bytes more stack
-// used at each step, through the last few hundred frames before the stack runs out.
+// lock file left behind by a close that returned, no failure remembered as if it were a fact about a
+// schema. Each test calls one operation from one frame above the edge after another, with
+// 8 bytes more stack at each step, up to where it is done in full (test/support/stack-edge.ts).
 
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import type { RecordType } from "../../runtime/schema.js";
+import { canonicalReaderFor } from "../../runtime/trust/jcs-codegen.js";
 import { createBatchAuthorizer } from "../../runtime/trust/batch.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
 import { openLog } from "../../runtime/trust/lineage.js";
@@ -14,71 +16,10 @@ import { verifyLog } from "../../runtime/trust/lineage-verify.js";
 import { createSigner } from "../../runtime/trust/signer.js";
 import { ADMIN_OK, USER_DENIED, fakePolicy } from "./fake-policy.js";
 import { tempDir } from "../support/temp-dir.js";
+import { sweepUp } from "../support/stack-edge.js";
 
 const issuer = generateKeyPair();
 const policy = fakePolicy();
-
-// Arguments of a call take a stack slot each: a call with n of them moves the edge by 8n bytes,
-// finer than one frame of `down`.
-const PADS = Array.from({ length: 16 }, (_, n) => new Array<number>(n).fill(0));
-
-/**
- * Runs `f` `back` frames above the deepest frame the stack holds, with `pad` extra stack slots: it
- * recurses until the stack runs out, then calls `f` on the way back up. Measured from the edge
- * itself, the stack left to `f` does not depend on how large the engine makes its frames (which
- * changes as it optimises). Says whether `f` began, and what it threw.
- */
-function nearEdge(back: number, pad: number, f: () => void): { reached: boolean; thrown: unknown } {
-  let reached = false;
-  let thrown: unknown;
-  const begin = function () {
-    reached = true;
-    f();
-  };
-  const down = (): number => {
-    let below: number;
-    try {
-      below = down();
-    } catch {
-      return 0; // the deepest frame: no call can begin from here
-    }
-    if (below === back)
-      try {
-        Reflect.apply(begin, null, PADS[pad]!);
-      } catch (e) {
-        thrown = e;
-      }
-    return below + 1;
-  };
-  down();
-  return { reached, thrown };
-}
-
-type Run = (f: () => void) => { reached: boolean; thrown: unknown };
-
-/**
- * Calls `each` from every padding at one frame above the edge after another, upward, until `each`
- * has found its call done in full (it says so) at three heights in a row: through the stretch where
- * the call begins and the stack runs out inside it. Returns how many calls began.
- */
-function sweepUp(each: (run: Run) => boolean): number {
-  // once well clear of the edge first: a function's first call compiles it, which takes far more
-  // stack than running it, and the sweep is of the call, not of the compiler
-  each((f) => nearEdge(3_000, 0, f));
-  let began = 0;
-  for (let back = 0, doneInARow = 0; doneInARow < 3 * PADS.length; back += back < 64 ? 1 : 4) {
-    if (back > 20_000) throw new Error("the call was never done in full, however far from the edge");
-    for (let pad = 0; pad < PADS.length; pad++) {
-      const done = each((f) => {
-        const r = nearEdge(back, pad, f);
-        if (r.reached) began++;
-        return r;
-      });
-      doneInARow = done ? doneInARow + 1 : 0;
-    }
-  }
-  return began;
-}
 
 describe("at the edge of the host's stack", () => {
   it("flush leaves no batch it took unsettled: every promise resolves, or rejects saying the stack ran out", async () => {
@@ -144,5 +85,32 @@ describe("at the edge of the host's stack", () => {
     expect(leftBehind).toBe(0);
     // and the log opens again
     openLog(path, { fsync: "never" }).close();
+  });
+
+  it("a request schema whose canonical writer could not be made there gets one at the next call, not none for good", () => {
+    // a schema object of its own each time: the writer is made once per schema object
+    const schemaOfItsOwn = (): RecordType => ({
+      kind: "record",
+      fields: [
+        { name: "amount", optional: false, type: { kind: "int" } },
+        { name: "note", optional: true, type: { kind: "string", max: 16 } },
+      ],
+    });
+    let missed = 0;
+    let withoutWriter = 0;
+    const began = sweepUp((run) => {
+      const schema = schemaOfItsOwn();
+      let made = false;
+      run(() => {
+        made = canonicalReaderFor(schema) !== undefined;
+      });
+      if (!made) missed++;
+      // asked again with stack to spare, as the next authorize of the policy would
+      if (canonicalReaderFor(schema) === undefined) withoutWriter++;
+      return made;
+    });
+    expect(began).toBeGreaterThan(0);
+    expect(missed).toBeGreaterThan(0); // the edge was reached: there, no writer could be made
+    expect(withoutWriter).toBe(0);
   });
 });

@@ -1,0 +1,64 @@
+// Calling code near the end of the host's stack, for the tests of what it does there: from a given
+// number of frames above the deepest one the stack holds, and with a few bytes more or less in use.
+
+// Arguments of a call take a stack slot each: a call with n of them moves the edge by 8n bytes,
+// finer than one frame of `down`.
+export const PADS = Array.from({ length: 16 }, (_, n) => new Array<number>(n).fill(0));
+
+/**
+ * Runs `f` `back` frames above the deepest frame the stack holds, with `pad` extra stack slots: it
+ * recurses until the stack runs out, then calls `f` on the way back up. Measured from the edge
+ * itself, the stack left to `f` does not depend on how large the engine makes its frames (which
+ * changes as it optimises). Says whether `f` began, and what it threw.
+ */
+export function nearEdge(back: number, pad: number, f: () => void): { reached: boolean; thrown: unknown } {
+  let reached = false;
+  let thrown: unknown;
+  const begin = function () {
+    reached = true;
+    f();
+  };
+  const down = (): number => {
+    let below: number;
+    try {
+      below = down();
+    } catch {
+      return 0; // the deepest frame: no call can begin from here
+    }
+    if (below === back)
+      try {
+        Reflect.apply(begin, null, PADS[pad]!);
+      } catch (e) {
+        thrown = e;
+      }
+    return below + 1;
+  };
+  down();
+  return { reached, thrown };
+}
+
+export type Run = (f: () => void) => { reached: boolean; thrown: unknown };
+
+/**
+ * Calls `each` from every padding at one frame above the edge after another, upward, until `each`
+ * has found its call done in full (it says so) at three heights in a row: through the stretch where
+ * the call begins and the stack runs out inside it. Returns how many calls began.
+ */
+export function sweepUp(each: (run: Run) => boolean): number {
+  // once well clear of the edge first: a function's first call compiles it, which takes far more
+  // stack than running it, and the sweep is of the call, not of the compiler
+  each((f) => nearEdge(3_000, 0, f));
+  let began = 0;
+  for (let back = 0, doneInARow = 0; doneInARow < 3 * PADS.length; back += back < 64 ? 1 : 4) {
+    if (back > 20_000) throw new Error("the call was never done in full, however far from the edge");
+    for (let pad = 0; pad < PADS.length; pad++) {
+      const done = each((f) => {
+        const r = nearEdge(back, pad, f);
+        if (r.reached) began++;
+        return r;
+      });
+      doneInARow = done ? doneInARow + 1 : 0;
+    }
+  }
+  return began;
+}
