@@ -13,6 +13,7 @@ import * as ed from "@noble/ed25519";
 import { sha256 as nobleSha256, sha512 } from "@noble/hashes/sha2.js";
 import { defaultCryptoPath, type CryptoPath } from "./digest.js";
 import { bytesEqual, hexToBytes } from "./base64url.js";
+import { isInstance } from "../thrown.js";
 
 // @noble/ed25519 v3 has no synchronous SHA-512 of its own; the sync API needs it set once.
 ed.hashes.sha512 = sha512;
@@ -107,12 +108,20 @@ function nativePrivateKey(seed: Uint8Array): nodeCrypto.KeyObject {
   return key;
 }
 
+/**
+ * The KeyObject of a public key, or null when OpenSSL refuses its encoding; kept per byte array.
+ * Only OpenSSL's refusal is kept: when the stack runs out while the key is made (a verification
+ * called near its end), the RangeError is thrown on, that verification fails, and the next one makes
+ * the key. Kept as a refusal, it would have every later signature under that key refused for the
+ * life of the process.
+ */
 function nativePublicKey(publicKey: Uint8Array): nodeCrypto.KeyObject | null {
   let key = publicKeyObjects.get(publicKey);
   if (key === undefined) {
     try {
       key = nodeCrypto.createPublicKey({ key: Buffer.from(concat(SPKI_PREFIX, publicKey)), format: "der", type: "spki" });
-    } catch {
+    } catch (e) {
+      if (isInstance(e, RangeError)) throw e;
       key = null; // not a point encoding OpenSSL accepts
     }
     publicKeyObjects.set(publicKey, key);

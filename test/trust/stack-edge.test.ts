@@ -1,11 +1,13 @@
 // The trust layer called near the end of the host's stack. A call there may fail (any call can, at
 // the very edge), but it must fail as a whole: no batch taken and left with its promises pending, no
 // lock file left behind by a close that returned, no failure remembered as if it were a fact about a
-// schema. Each test calls one operation from one frame above the edge after another, with
+// schema or a key. Each test calls one operation from one frame above the edge after another, with
 // 8 bytes more stack at each step, up to where it is done in full (test/support/stack-edge.ts).
 
-import { existsSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { RecordType } from "../../runtime/schema.js";
 import { canonicalReaderFor } from "../../runtime/trust/jcs-codegen.js";
@@ -112,5 +114,40 @@ describe("at the edge of the host's stack", () => {
     expect(began).toBeGreaterThan(0);
     expect(missed).toBeGreaterThan(0); // the edge was reached: there, no writer could be made
     expect(withoutWriter).toBe(0);
+  });
+
+  it("a public key OpenSSL could not read there verifies at the next call, not refused for good", () => {
+    // OpenSSL is the native path only where libsodium is not, so in a process told to use it
+    const dir = tempDir("stack-edge");
+    const ed25519 = fileURLToPath(new URL("../../runtime/crypto/ed25519.ts", import.meta.url));
+    const support = fileURLToPath(new URL("../support/stack-edge.ts", import.meta.url));
+    const script = join(dir, "verify-near-edge.mts");
+    writeFileSync(
+      script,
+      `import { ed25519NativeBackend, ed25519PublicKey, ed25519Sign, ed25519Verify } from ${JSON.stringify(ed25519)};
+import { sweepUp } from ${JSON.stringify(support)};
+const seed = new Uint8Array(32).fill(7), message = new TextEncoder().encode("near the edge");
+const signature = ed25519Sign(message, seed, "native"), publicKey = ed25519PublicKey(seed, "native");
+let key = Uint8Array.from(publicKey), verified = false;
+const verify = () => { verified = ed25519Verify(signature, message, key, "native"); };
+let began = 0, missed = 0, refusedForGood = 0;
+sweepUp((run) => {
+  key = Uint8Array.from(publicKey); // a byte array of its own: the key is made once per array
+  verified = false;
+  if (run(verify).reached) began++;
+  if (!verified) missed++;
+  // asked again with stack to spare
+  if (!ed25519Verify(signature, message, key, "native")) refusedForGood++;
+  return verified;
+});
+console.log(JSON.stringify({ backend: ed25519NativeBackend(), began, missed, refusedForGood }));`,
+    );
+    const run = spawnSync(process.execPath, ["--import", "tsx", script], { encoding: "utf8", env: { ...process.env, WRIT_NATIVE_ED25519: "openssl" } });
+    expect(run.stderr).toBe("");
+    const found = JSON.parse(run.stdout) as { backend: string; began: number; missed: number; refusedForGood: number };
+    expect(found.backend).toBe("openssl");
+    expect(found.began).toBeGreaterThan(0);
+    expect(found.missed).toBeGreaterThan(0); // the edge was reached: there, the signature could not be checked
+    expect(found.refusedForGood).toBe(0);
   });
 });
