@@ -25,13 +25,18 @@ export type Result = Value | Err;
 
 const isErr = (r: Result): r is Err => r instanceof Err;
 
-type Env = ReadonlyMap<number, Value>; // comprehension node id → current element
+/**
+ * Comprehension node id → its variable's current element. One map for a whole evaluation, bound and
+ * unbound in place: a comprehension sets its id for each element and puts back what the id held
+ * before when it ends. A copy of the scope for each comprehension took time in proportion to the
+ * nesting depth on every evaluation of a nested macro, work the cost bound does not count.
+ */
+type Scope = Map<number, Value>;
 
 function checkedInt(v: bigint, node: number): Result {
   return v < INT64_MIN || v > INT64_MAX ? new Err("overflow", node) : v;
 }
 
-/** Evaluates one node of the IR against the request value. */
 /**
  * The entries of a map literal in code-point order of their keys (constants), sorted once per node:
  * sorting on every evaluation, inside a macro, cost seconds a decision the cost bound did not count.
@@ -46,7 +51,15 @@ function keyOrder(node: MapNode): readonly number[] {
   return order;
 }
 
-export function evaluateNode(node: Node, input: RecordValue, env: Env = new Map()): Result {
+/**
+ * Evaluates one node of the IR against the request value, with `env` holding the elements of the
+ * comprehensions it is inside (it is read, never changed).
+ */
+export function evaluateNode(node: Node, input: RecordValue, env: ReadonlyMap<number, Value> = new Map()): Result {
+  return evaluate(node, input, new Map(env));
+}
+
+function evaluate(node: Node, input: RecordValue, env: Scope): Result {
   switch (node.op) {
     case "lit":
       return node.value;
@@ -58,45 +71,45 @@ export function evaluateNode(node: Node, input: RecordValue, env: Env = new Map(
       return v;
     }
     case "field": {
-      const r = evaluateNode(node.record, input, env);
+      const r = evaluate(node.record, input, env);
       if (isErr(r)) return r;
       const v = (r as RecordValue).fields.get(node.field);
       return v === undefined ? new Err("no_such_field", node.id) : v;
     }
     case "has": {
-      const r = evaluateNode(node.record, input, env);
+      const r = evaluate(node.record, input, env);
       if (isErr(r)) return r;
       return (r as RecordValue).fields.has(node.field);
     }
     case "call":
       return evaluateCall(node, input, env);
     case "and": {
-      const l = evaluateNode(node.left, input, env);
+      const l = evaluate(node.left, input, env);
       if (l === false) return false;
-      const r = evaluateNode(node.right, input, env);
+      const r = evaluate(node.right, input, env);
       if (r === false) return false;
       if (isErr(l)) return l;
       if (isErr(r)) return r;
       return true;
     }
     case "or": {
-      const l = evaluateNode(node.left, input, env);
+      const l = evaluate(node.left, input, env);
       if (l === true) return true;
-      const r = evaluateNode(node.right, input, env);
+      const r = evaluate(node.right, input, env);
       if (r === true) return true;
       if (isErr(l)) return l;
       if (isErr(r)) return r;
       return false;
     }
     case "cond": {
-      const t = evaluateNode(node.test, input, env);
+      const t = evaluate(node.test, input, env);
       if (isErr(t)) return t;
-      return evaluateNode(t ? node.then : node.otherwise, input, env);
+      return evaluate(t ? node.then : node.otherwise, input, env);
     }
     case "list": {
       const out: Value[] = [];
       for (const e of node.elements) {
-        const v = evaluateNode(e, input, env);
+        const v = evaluate(e, input, env);
         if (isErr(v)) return v;
         out.push(v);
       }
@@ -106,7 +119,7 @@ export function evaluateNode(node: Node, input: RecordValue, env: Env = new Map(
       // values in the order written (the first error is the first written), entries in key order
       const values: Value[] = [];
       for (const e of node.entries) {
-        const v = evaluateNode(e.value, input, env);
+        const v = evaluate(e.value, input, env);
         if (isErr(v)) return v;
         values.push(v);
       }
@@ -121,22 +134,31 @@ export function evaluateNode(node: Node, input: RecordValue, env: Env = new Map(
   }
 }
 
-function evaluateComprehension(node: CompNode, input: RecordValue, env: Env): Result {
-  const range = evaluateNode(node.range, input, env);
+function evaluateComprehension(node: CompNode, input: RecordValue, env: Scope): Result {
+  const range = evaluate(node.range, input, env);
   if (isErr(range)) return range;
   const items: readonly Value[] = Array.isArray(range) ? range : [...(range as MapValue).entries.keys()];
-  const scope = new Map(env);
-  const run = (item: Value, body: Node): Result => {
-    scope.set(node.id, item);
-    return evaluateNode(body, input, scope);
-  };
+  // the variable is bound in `env` for each element, and what its id held before is put back at the end
+  const shadowed = env.get(node.id);
+  try {
+    return iterate(node, items, input, env);
+  } finally {
+    if (shadowed === undefined) env.delete(node.id);
+    else env.set(node.id, shadowed);
+  }
+}
+
+/** Runs a comprehension's macro over its elements, binding its variable in `env` to each in turn. */
+function iterate(node: CompNode, items: readonly Value[], input: RecordValue, env: Scope): Result {
+  const id = node.id;
   switch (node.macro) {
     case "all":
     case "exists": {
       const stopOn = node.macro === "exists"; // exists stops on true, all on false
       let firstError: Err | undefined;
-      for (const item of items) {
-        const r = run(item, node.predicate!);
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i]!;
+        const r = evaluate(node.predicate!, input, env.set(id, item));
         if (r === stopOn) return stopOn;
         if (isErr(r) && !firstError) firstError = r;
       }
@@ -144,8 +166,9 @@ function evaluateComprehension(node: CompNode, input: RecordValue, env: Env): Re
     }
     case "exists_one": {
       let count = 0;
-      for (const item of items) {
-        const r = run(item, node.predicate!);
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i]!;
+        const r = evaluate(node.predicate!, input, env.set(id, item));
         if (isErr(r)) return r;
         if (r === true) count++;
       }
@@ -153,8 +176,9 @@ function evaluateComprehension(node: CompNode, input: RecordValue, env: Env): Re
     }
     case "filter": {
       const out: Value[] = [];
-      for (const item of items) {
-        const r = run(item, node.predicate!);
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i]!;
+        const r = evaluate(node.predicate!, input, env.set(id, item));
         if (isErr(r)) return r;
         if (r === true) out.push(item);
       }
@@ -162,13 +186,14 @@ function evaluateComprehension(node: CompNode, input: RecordValue, env: Env): Re
     }
     case "map": {
       const out: Value[] = [];
-      for (const item of items) {
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i]!;
         if (node.predicate) {
-          const p = run(item, node.predicate);
+          const p = evaluate(node.predicate, input, env.set(id, item));
           if (isErr(p)) return p;
           if (p !== true) continue;
         }
-        const r = run(item, node.transform!);
+        const r = evaluate(node.transform!, input, env.set(id, item));
         if (isErr(r)) return r;
         out.push(r);
       }
@@ -179,10 +204,10 @@ function evaluateComprehension(node: CompNode, input: RecordValue, env: Env): Re
   }
 }
 
-function evaluateCall(node: CallNode, input: RecordValue, env: Env): Result {
+function evaluateCall(node: CallNode, input: RecordValue, env: Scope): Result {
   const args: Value[] = [];
   for (const a of node.args) {
-    const v = evaluateNode(a, input, env);
+    const v = evaluate(a, input, env);
     if (isErr(v)) return v;
     args.push(v);
   }
