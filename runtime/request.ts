@@ -15,7 +15,7 @@
 
 import type { RequestError } from "./decision.js";
 import { INT64_MAX, INT64_MIN, type RecordField, type RecordType, type SchemaType } from "./schema.js";
-import { compareCodePoints, isWellFormed, longStringProblem, utf8Length } from "./strings.js";
+import { isWellFormed, longStringProblem, sortByCodePoint, utf8Length } from "./strings.js";
 import type { MapValue, RecordValue, Value } from "./values.js";
 import { generateRequestCheck } from "./request-codegen.js";
 import { describeThrown, isInstance, MAX_SHOWN_KEY, shownKey } from "./thrown.js";
@@ -560,7 +560,8 @@ function toValue(v: unknown, t: SchemaType): Value {
     case "list":
       return (v as unknown[]).map((x) => toValue(x, t.element));
     case "map": {
-      const keys = Object.keys(v as object).sort(compareCodePoints);
+      const keys = Object.keys(v as object);
+      sortByCodePoint(keys);
       const entries = new Map<string, Value>();
       for (const k of keys) entries.set(k, toValue(ownValue(v as object, k), t.value));
       return { kind: "map", entries } satisfies MapValue;

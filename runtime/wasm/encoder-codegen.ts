@@ -33,7 +33,8 @@ export interface EncoderHelpers {
   readonly ownElement: (list: readonly unknown[], i: number) => unknown;
   /** a record's member, one it lacks as undefined (own.ts) */
   readonly ownMember: (obj: object, name: string) => unknown;
-  readonly compareKeys: (a: string, b: string) => number;
+  /** sorts a map's keys in code-point order, in place (strings.ts, sortByCodePoint) */
+  readonly sortKeys: (keys: string[]) => void;
   readonly inherited: ReadonlySet<string>;
   /** the refusal to throw (encoder.ts, refusal) of the value at `path` (as the validator writes paths) */
   readonly refuse: (path: string, kind: "list" | "map" | "string" | "key" | "record", value: unknown, max: number) => Error;
@@ -145,7 +146,7 @@ class EncoderGenerator {
         const [max, keyMax] = [boundOf(type, "map"), keyBoundOf(type)];
         const [keys, n, p, i, key, e, val] = ["ks", "n", "p", "i", "key", "e", "val"].map((s) => this.fresh(s));
         const refused = this.refuse(path, "map", n, max);
-        this.emit(`{ const ${keys} = Object.keys(${x}); const ${n} = ${keys}.length; if (${n} > ${num(max)}) ${refused} if (${n} > 1) ${keys}.sort(CMP);`);
+        this.emit(`{ const ${keys} = Object.keys(${x}); const ${n} = ${keys}.length; if (${n} > ${num(max)}) ${refused} if (${n} > 1) SORT(${keys});`);
         this.emit(`const ${p} = h; h += 4 + ${n} * ${entry}; if (h > ${this.end}) ${refused} i32[${p} >> 2] = ${n}; i32[${index(at)}] = ${p};`);
         this.emit(`for (let ${i} = 0; ${i} < ${n}; ${i}++) { const ${key} = ${keys}[${i}]; const ${e} = ${p} + 4 + ${i} * ${entry};`);
         const at$ = [...path, { expr: `KS(${key})` }];
@@ -208,8 +209,8 @@ export function generateEncoder(layout: InputLayout, schema: RecordType, inputPt
     return undefined; // a layout number that is not an integer: leave it to the closure encoder
   }
   try {
-    const factory = new Function("i32", "IDS", "WB", "WI", "RF", "CMP", "NO", "KS", "OE", "OM", source) as (...a: unknown[]) => GeneratedEncode;
-    return factory(helpers.i32, idSlots.map(helpers.idOf), helpers.writeBoundedStringAt, helpers.writeWideInt, helpers.readOwn, helpers.compareKeys, helpers.refuse, helpers.keySegment, helpers.ownElement, helpers.ownMember);
+    const factory = new Function("i32", "IDS", "WB", "WI", "RF", "SORT", "NO", "KS", "OE", "OM", source) as (...a: unknown[]) => GeneratedEncode;
+    return factory(helpers.i32, idSlots.map(helpers.idOf), helpers.writeBoundedStringAt, helpers.writeWideInt, helpers.readOwn, helpers.sortKeys, helpers.refuse, helpers.keySegment, helpers.ownElement, helpers.ownMember);
   } catch {
     return undefined;
   }

@@ -14,7 +14,7 @@
 
 import { INHERITED, describe, keySegment } from "../request.js";
 import type { RecordType, SchemaType } from "../schema.js";
-import { compareCodePoints, longStringProblem, sortByCodePoint, utf8Length } from "../strings.js";
+import { longStringProblem, sortByCodePoint, utf8Length } from "../strings.js";
 import { isInstance } from "../thrown.js";
 import { ownElement, ownMember } from "../own.js";
 import type { InputLayout, RecordLayout, SlotLayout, StringSlot } from "./layout.js";
@@ -422,7 +422,7 @@ export function createEncoder(layout: InputLayout, schema: RecordType, memory: W
         readOwn: readField,
         ownElement,
         ownMember,
-        compareKeys: compareCodePoints,
+        sortKeys: sortByCodePoint,
         inherited: INHERITED,
         refuse: (path, kind, value, max) => {
           const refused = refusal(kind, value, max, regionBytes);

@@ -248,9 +248,15 @@ class IngestGenerator {
     return `${this.tooLong(x, max)} || ${this.illFormed(x)}`;
   }
 
-  /** true when `x` might exceed `max` UTF-8 bytes (at most 3 per UTF-16 unit) */
+  /**
+   * true when `x` exceeds `max` UTF-8 bytes: measured (U8) only when its length leaves it in doubt
+   * (a UTF-16 unit is 1 to 3 bytes). Measured, not sent the general way on its length alone: keys of
+   * eight ASCII characters under `map<string(8), int>` would send every request that fills such a
+   * map through the snapshot, the validator and the encoder, several times this pass's work.
+   */
   private tooLong(x: string, max: number): string {
-    return `${x}.length * 3 > ${num(max)}`;
+    const m = num(max);
+    return `(${x}.length * 3 > ${m} && (${x}.length > ${m} || U8(${x}) > ${m}))`;
   }
 
   /** true when `x` holds a lone surrogate */
@@ -342,10 +348,13 @@ class IngestGenerator {
         this.emit(`const ${ks} = Object.keys(${x}); const ${n} = ${ks}.length; if (${n} > ${num(t.max)}) return -1;`);
         if (valueSlot) {
           const entry = num(4 + elementStride(valueSlot));
+          // the keys are checked before they are sorted: one that sends the request the general way
+          // (which sorts them again) costs no sort here
+          this.emit(`for (let ${i} = 0; ${i} < ${n}; ${i}++) { const ${k} = ${ks}[${i}];`);
+          this.emit(`if (INHERITED.has(${k}) || ${this.stringProblem(k, t.keyMax)}) return -1; }`);
           this.emit(`if (${n} > 1) SORT(${ks});`);
           this.emit(`const ${p} = h; h += 4 + ${n} * ${entry}; i32[${p} >> 2] = ${n}; i32[${index(at)}] = ${p};`);
           this.emit(`for (let ${i} = 0; ${i} < ${n}; ${i}++) { const ${k} = ${ks}[${i}];`);
-          this.emit(`if (INHERITED.has(${k}) || ${this.stringProblem(k, t.keyMax)}) return -1;`);
           this.emit(`const ${e} = ${p} + 4 + ${i} * ${entry}; i32[${e} >> 2] = h; h = WS(${k}, h);`);
           const v = this.fresh("v");
           this.emit(`const ${v} = ${x}[${k}];`);
@@ -420,7 +429,7 @@ class IngestGenerator {
 
 /** The generated source of a fast path, and the data it refers to. */
 export interface IngestSource {
-  /** the body of a function of (i32, WS, WI, MAPS, SORT, INHERITED, POLLUTED) that returns the fast path */
+  /** the body of a function of (i32, WS, WI, MAPS, SORT, U8, INHERITED, POLLUTED) that returns the fast path */
   readonly body: string;
   /** constant sets too large for a tree, as `MAPS` */
   readonly maps: readonly Map<string, number>[];
@@ -457,11 +466,11 @@ export function ingestSource(schema: RecordType, layout: InputLayout, inputPtr: 
 export function compileIngest(source: IngestSource): IngestFactory | undefined {
   let factory: (...args: unknown[]) => Ingest;
   try {
-    factory = new Function("i32", "WS", "WI", "MAPS", "SORT", "INHERITED", "POLLUTED", source.body) as typeof factory;
+    factory = new Function("i32", "WS", "WI", "MAPS", "SORT", "U8", "INHERITED", "POLLUTED", source.body) as typeof factory;
   } catch {
     return undefined; // no eval here: every request takes the general path
   }
-  return (helpers) => factory(helpers.i32, helpers.writeStringAt, helpers.writeWideInt, source.maps, sortByCodePoint, INHERITED, pollutedPrototypeKey);
+  return (helpers) => factory(helpers.i32, helpers.writeStringAt, helpers.writeWideInt, source.maps, sortByCodePoint, utf8Length, INHERITED, pollutedPrototypeKey);
 }
 
 /**

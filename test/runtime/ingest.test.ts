@@ -107,10 +107,43 @@ describe("the decision fast path", () => {
       }),
       { numRuns: 400 },
     );
-    // it is a path, not a wall: many valid requests take it. Those that do not hold a BigInt, or a
-    // string or map key whose UTF-16 length times 3 exceeds its byte bound (these random bounds are
-    // tiny; the validator then measures the UTF-8 length)
+    // it is a path, not a wall: many valid requests take it. Those that do not hold a BigInt, an int
+    // beyond 2^53 given as a number, or a key that plain objects inherit
     expect(fast / valid).toBeGreaterThan(0.3);
+  });
+
+  it("takes a string or map key that fits its bound in UTF-8 bytes, however many a character could take", () => {
+    const layout: InputLayout = {
+      abi: 1,
+      strings: [],
+      root: {
+        kind: "record",
+        size: 8,
+        fields: [
+          { name: "s", offset: 0, presence: -1, type: { kind: "string", rep: "bytes" } },
+          { name: "m", offset: 4, presence: -1, type: { kind: "map", value: { kind: "int" } } },
+        ],
+      },
+      inputSize: 256,
+    };
+    const schema: RecordType = {
+      kind: "record",
+      fields: [
+        { name: "s", optional: false, type: { kind: "string", max: 8 } },
+        { name: "m", optional: false, type: { kind: "map", value: { kind: "int" }, max: 2, keyMax: 8 } },
+      ],
+    };
+    const ingest = generateIngest(schema, layout, INPUT)!(memoryWriters(new WebAssembly.Memory({ initial: 1, maximum: 1 })));
+    // 8 bytes in ASCII, two-byte and four-byte characters: more units than a third of the bound
+    for (const fits of ["kkkk1234", "éééé", "😀😀"]) {
+      expect(ingest({ s: fits, m: { a: 1 } })).not.toBe(SLOW_PATH);
+      expect(ingest({ s: "a", m: { [fits]: 1, b: 2 } })).not.toBe(SLOW_PATH);
+    }
+    // one byte more, or not Unicode text: the general way, which says what is wrong
+    for (const over of ["kkkk12345", "éééé1", "😀😀1", "\ud800"]) {
+      expect(ingest({ s: over, m: { a: 1 } })).toBe(SLOW_PATH);
+      expect(ingest({ s: "a", m: { [over]: 1, b: 2 } })).toBe(SLOW_PATH);
+    }
   });
 
   it("has no fast path for schemas with inherited field names; maps have one, but not inherited keys", () => {
