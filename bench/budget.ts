@@ -25,12 +25,29 @@ export interface BudgetShape {
 
 const ints = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
+/** The inner macros of the nested shape: with the one over the request, as deep as the parser allows (W0104). */
+const NESTED = 99;
+
+/** `l.exists(x, [1].exists(a1, … [99].exists(a99, x == -1)))`: each level costs a few units, whatever its depth. */
+function nestedCondition(depth: number): string {
+  let body = "x == -1";
+  for (let k = depth; k >= 1; k--) body = `[${k}].exists(a${k}, ${body})`;
+  return `l.exists(x, ${body})`;
+}
+
 export const BUDGET_SHAPES: readonly BudgetShape[] = [
   {
     name: "pairs",
     what: "a macro in a macro over ints",
     input: (n) => `l: list<int>(${n})`,
     condition: "l.exists(x, l.exists(y, x + y == -1))",
+    request: (n) => ({ l: ints(n) }),
+  },
+  {
+    name: "nested",
+    what: `${NESTED + 1} macros nested, ${NESTED} over one element`,
+    input: (n) => `l: list<int>(${n})`,
+    condition: nestedCondition(NESTED),
     request: (n) => ({ l: ints(n) }),
   },
   {
