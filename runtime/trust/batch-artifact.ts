@@ -23,6 +23,13 @@ import { trimLineSpace } from "../strings.js";
 import type { Signer } from "./signer.js";
 import { shownName } from "../shown-name.js";
 import { shownOption } from "../thrown.js";
+import { STACK_RAN_OUT, unfinished } from "./unfinished.js";
+
+/**
+ * The refusal for a verification the host's stack ran out in, held here: read where the stack has
+ * run out, an imported binding can be a call (a loader that rewrites imports into getters).
+ */
+const RAN_OUT = STACK_RAN_OUT;
 
 export const BATCHED_ARTIFACT_TYP = "writ-authz-batched/2";
 export const BATCH_HEAD_FORMAT = "writ-batch-head/1";
@@ -250,6 +257,19 @@ function proofReaches(artifact: BatchedArtifact, leaf: Uint8Array, head: TreeHea
  * the text (a file's last line end), and nothing else. Never throws.
  */
 export function verifyBatchedArtifact(artifact: string, options: BatchVerifyOptions): BatchVerifyResult {
+  try {
+    return verifyBatchedOnce(artifact, options);
+  } catch (e) {
+    // called too deep, the host's stack ran out before it finished: refused, not verified
+    try {
+      return unfinished(e);
+    } catch {
+      return RAN_OUT;
+    }
+  }
+}
+
+function verifyBatchedOnce(artifact: string, options: BatchVerifyOptions): BatchVerifyResult {
   const read = readCheckOptions(options);
   if (!read.ok) return read;
   return verifyBatchedChecked(typeof artifact === "string" ? trimLineSpace(artifact) : artifact, read.options);

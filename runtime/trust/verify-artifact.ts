@@ -12,6 +12,13 @@ import { isBatchedText, verifyBatchedChecked } from "./batch-artifact.js";
 import { trimLineSpace } from "../strings.js";
 import { shownName } from "../shown-name.js";
 import { shownOption } from "../thrown.js";
+import { STACK_RAN_OUT, unfinished } from "./unfinished.js";
+
+/**
+ * The refusal for a verification the host's stack ran out in, held here: read where the stack has
+ * run out, an imported binding can be a call (a loader that rewrites imports into getters).
+ */
+const RAN_OUT = STACK_RAN_OUT;
 
 export { DEFAULT_CLOCK_SKEW_SECONDS } from "./artifact-checks.js";
 export type { ArtifactErrorCode } from "./types.js";
@@ -55,6 +62,19 @@ export function openingProblem(text: string): string | null {
  * signature. Then, for both, the validity window and the checks `options` ask for. Never throws.
  */
 export function verifyArtifact(token: string, options: VerifyArtifactOptions): ArtifactVerification {
+  try {
+    return verifyArtifactOnce(token, options);
+  } catch (e) {
+    // called too deep, the host's stack ran out before it finished: refused, not verified
+    try {
+      return unfinished(e);
+    } catch {
+      return RAN_OUT;
+    }
+  }
+}
+
+function verifyArtifactOnce(token: string, options: VerifyArtifactOptions): ArtifactVerification {
   // `ignoreExpiry` is the batched verifier's option (audits of old batches); here the window always counts
   const read = readCheckOptions(options);
   if (!read.ok) return read;

@@ -19,9 +19,45 @@ import { createSigner } from "../../runtime/trust/signer.js";
 import { ADMIN_OK, USER_DENIED, fakePolicy } from "./fake-policy.js";
 import { tempDir } from "../support/temp-dir.js";
 import { sweepUp } from "../support/stack-edge.js";
+import { authorize } from "../../runtime/trust/authorize.js";
+import { verifyArtifact } from "../../runtime/trust/verify-artifact.js";
+import { verifyBatchedArtifact } from "../../runtime/trust/batch-artifact.js";
 
 const issuer = generateKeyPair();
 const policy = fakePolicy();
+
+/**
+ * Whether `e` was thrown from inside code of the runtime: two of the top frames of its stack are
+ * the runtime's (one alone is the call into it that could not begin, which any call can fail so).
+ */
+function thrownFromInside(e: unknown): boolean {
+  const frames = String((e as Error | undefined)?.stack).split("\n").slice(1, 4);
+  return frames.filter((f) => /[\\/]runtime[\\/]/.test(f)).length >= 2;
+}
+
+/**
+ * Sweeps `call` up from the edge of the stack: how often it threw from inside, and each result it
+ * gave where it began.
+ */
+function sweepResults<R>(call: () => R, done: (r: R) => boolean): { began: number; thrownInside: unknown[]; results: R[] } {
+  const thrownInside: unknown[] = [];
+  const results: R[] = [];
+  // a few times first, with stack to spare: V8 compiles a regular expression to machine code at its
+  // second use, and its compiler near the edge fails the whole process, whatever the code called
+  for (let i = 0; i < 5; i++) call();
+  const began = sweepUp((run) => {
+    let result: { r: R } | undefined;
+    const { thrown } = run(() => {
+      result = { r: call() };
+    });
+    if (thrown !== undefined && thrownFromInside(thrown)) thrownInside.push(thrown);
+    if (result !== undefined) results.push(result.r);
+    return result !== undefined && done(result.r);
+  });
+  return { began, thrownInside, results };
+}
+
+const RAN_OUT = /the host's stack ran out/;
 
 describe("at the edge of the host's stack", () => {
   it("flush leaves no batch it took unsettled: every promise resolves, or rejects saying the stack ran out", async () => {
@@ -149,5 +185,28 @@ console.log(JSON.stringify({ backend: ed25519NativeBackend(), began, missed, ref
     expect(found.began).toBeGreaterThan(0);
     expect(found.missed).toBeGreaterThan(0); // the edge was reached: there, the signature could not be checked
     expect(found.refusedForGood).toBe(0);
+  });
+
+  it("verifyArtifact and verifyBatchedArtifact refuse what they could not finish checking, saying the stack ran out; they never throw", () => {
+    const signer = createSigner(issuer);
+    const { artifact } = authorize(policy, ADMIN_OK, { signer });
+    const [batched] = createBatchAuthorizer({ signer: createSigner(issuer) }).authorizeBatch(policy, [ADMIN_OK]);
+    const options = { trustedKeys: [issuer.publicKey], request: ADMIN_OK };
+    const calls = {
+      jws: () => verifyArtifact(artifact, options),
+      batched: () => verifyArtifact(batched!.artifact, options),
+      batchedOnly: () => verifyBatchedArtifact(batched!.artifact, options),
+    };
+    for (const [name, call] of Object.entries(calls)) {
+      const { began, thrownInside, results } = sweepResults(call, (r) => r.ok);
+      expect(began, name).toBeGreaterThan(0);
+      expect(thrownInside, name).toEqual([]);
+      const refused = results.filter((r) => !r.ok);
+      expect(refused.length, name).toBeGreaterThan(0); // the edge was reached
+      for (const r of refused) expect(r, name).toMatchObject({ ok: false, code: "malformed", message: expect.stringMatching(RAN_OUT) });
+      // what was verified was verified in full, and a call with stack to spare verifies
+      for (const r of results) if (r.ok) expect(r.statement.decision, name).toBe("allow");
+      expect(call().ok, name).toBe(true);
+    }
   });
 });
