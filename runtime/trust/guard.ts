@@ -15,6 +15,7 @@ import { describeThrown, shownOption } from "../thrown.js";
 import { readClock } from "./clock.js";
 import { bytesEqual } from "../crypto/base64url.js";
 import { ownOption } from "../own.js";
+import { ranOutOfStack } from "../stack-ran-out.js";
 import { optionNames, unknownOptionProblem } from "../option-names.js";
 
 /** `bad_options`: the caller's options cannot be used (found before anything is decided or signed) */
@@ -72,6 +73,42 @@ export async function guard<T>(
   action: (grant: Grant) => T | Promise<T>,
   options: GuardOptions,
 ): Promise<T> {
+  let progress: Progress | undefined;
+  let grant: Grant;
+  try {
+    progress = { decision: undefined, artifact: undefined, sinkFailed: false };
+    grant = grantFor(policy, request, action, options, progress);
+  } catch (e) {
+    // Called too deep, guard may run out of the host's stack anywhere, this handler too: what it
+    // rejects with is made after an await, on a fresh stack, and is a GuardError all the same.
+    await undefined;
+    throw e instanceof GuardError ? e : unfinishedError(e, progress);
+  }
+  return await action(grant);
+}
+
+/** How far a guard call got: what it issued, for the GuardError of a call that could not finish. */
+interface Progress {
+  decision: Decision | undefined;
+  artifact: string | undefined;
+  sinkFailed: boolean;
+}
+
+/**
+ * The GuardError for a call that threw other than a GuardError before the action (the host's
+ * stack ran out, guard being called too deep): lineage_failed when the sink failed, artifact_invalid
+ * when an artifact was issued (and is carried) but not verified, policy_error before that.
+ */
+function unfinishedError(e: unknown, progress: Progress | undefined): GuardError {
+  const why = ranOutOfStack(e) ? "the host's stack ran out (guard was called too deep)" : describeThrown(e);
+  const { decision, artifact, sinkFailed } = progress ?? { decision: undefined, artifact: undefined, sinkFailed: false };
+  if (sinkFailed) return new GuardError("lineage_failed", [`the lineage log did not acknowledge the artifact (the action did not run): ${why}`], decision, artifact);
+  if (artifact !== undefined) return new GuardError("artifact_invalid", [`the artifact was issued but not verified (the action did not run): ${why}`], decision, artifact);
+  return new GuardError("policy_error", [`authorization failed (the action did not run): ${why}`]);
+}
+
+/** What guard does before the action: the options read, the request decided, the allow issued and verified. Throws a GuardError. */
+function grantFor<T>(policy: DecidingPolicy, request: unknown, action: (grant: Grant) => T | Promise<T>, options: GuardOptions, progress: Progress): Grant {
   // Whatever would keep the action from running is found before anything is decided: an allow must
   // not be signed and logged for an action that then does not run. So: the action, the options, the
   // clock (read once) and what verification will use.
@@ -121,17 +158,18 @@ export async function guard<T>(
   if (trustedPolicies !== undefined && !trustedPolicies.some((d) => d.sha3_512 === policyDigests.sha3_512 && d.blake2b_512 === policyDigests.blake2b_512))
     throw new GuardError("bad_options", ["trustedPolicies does not hold the policy's digests: its artifacts would not verify"]);
 
-  let sinkFailed = false;
   const lineage = sink;
   const recording = lineage && {
     append(artifact: string, statement: Statement): void {
       try {
         // its return value goes back to authorize, which refuses a sink that returns a promise
         const returned = lineage.append(artifact, statement);
-        if (typeof returned === "object" && returned !== null && typeof (returned as { then?: unknown }).then === "function") sinkFailed = true;
+        if (typeof returned === "object" && returned !== null && typeof (returned as { then?: unknown }).then === "function") progress.sinkFailed = true;
+        // recorded: issued, whatever happens next
+        progress.artifact = artifact;
         return returned;
       } catch (e) {
-        sinkFailed = true;
+        progress.sinkFailed = true;
         throw e;
       }
     },
@@ -145,10 +183,12 @@ export async function guard<T>(
     issued = authorizeRead(policy, read, { signer, ttlSeconds, now: () => at, lineage: recording });
   } catch (e) {
     const message = describeThrown(e);
-    if (sinkFailed) throw new GuardError("lineage_failed", [`the lineage log did not acknowledge the artifact (the action did not run): ${message}`]);
+    if (progress.sinkFailed) throw new GuardError("lineage_failed", [`the lineage log did not acknowledge the artifact (the action did not run): ${message}`]);
     throw new GuardError("policy_error", [`authorization failed: ${message}`]);
   }
   const { decision, artifact } = issued;
+  progress.decision = decision;
+  progress.artifact = artifact;
   if (decision.errors.some((e) => e.rule === POLICY_FAULT_RULE && e.code === "internal"))
     throw new GuardError("policy_error", denialReasons(decision), decision, artifact);
   if (decision.errors.some((e) => e.rule === null)) throw new GuardError("invalid_request", denialReasons(decision), decision, artifact);
@@ -159,5 +199,5 @@ export async function guard<T>(
   const signed: unknown = read.digest.ok ? JSON.parse(read.digest.canonical) : read.data;
   const verified = verifyArtifact(artifact, { ...verification, request: signed });
   if (!verified.ok) throw new GuardError("artifact_invalid", [`${verified.code}: ${verified.message}`], decision, artifact);
-  return await action({ artifact, statement: verified.statement });
+  return { artifact, statement: verified.statement };
 }

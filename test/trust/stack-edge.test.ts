@@ -22,6 +22,7 @@ import { sweepUp } from "../support/stack-edge.js";
 import { authorize } from "../../runtime/trust/authorize.js";
 import { verifyArtifact } from "../../runtime/trust/verify-artifact.js";
 import { verifyBatchedArtifact } from "../../runtime/trust/batch-artifact.js";
+import { GuardError, guard } from "../../runtime/trust/guard.js";
 
 const issuer = generateKeyPair();
 const policy = fakePolicy();
@@ -208,5 +209,52 @@ console.log(JSON.stringify({ backend: ed25519NativeBackend(), began, missed, ref
       for (const r of results) if (r.ok) expect(r.statement.decision, name).toBe("allow");
       expect(call().ok, name).toBe(true);
     }
+  });
+
+  it("guard rejects only with a GuardError, carrying the artifact it issued, and the action does not run", async () => {
+    const signer = createSigner(issuer);
+    type Call = { promise: Promise<unknown> | undefined; ran: boolean; recorded: string[] };
+    const calls: Call[] = [];
+    const once = (): Call => {
+      const call: Call = { promise: undefined, ran: false, recorded: [] };
+      calls.push(call);
+      const lineage = { append: (artifact: string) => void call.recorded.push(artifact) };
+      const theAction = () => void (call.ran = true);
+      call.promise = guard(policy, ADMIN_OK, theAction, { signer, lineage });
+      return call;
+    };
+    for (let i = 0; i < 5; i++) await once().promise;
+    calls.length = 0;
+    let thrownInside = 0;
+    const began = sweepUp((run) => {
+      let call: ReturnType<typeof once> | undefined;
+      const { thrown } = run(() => {
+        call = once();
+      });
+      if (thrown !== undefined && thrownFromInside(thrown)) thrownInside++;
+      return call?.ran === true;
+    });
+    // (a call of guard that could not begin threw, and returned no promise)
+    const begun = calls.filter((c) => c.promise !== undefined);
+    const outcomes = await Promise.all(begun.map((c) => c.promise!.then(() => null, (e: unknown) => e)));
+    expect(began).toBeGreaterThan(0);
+    expect(thrownInside).toBe(0);
+    let ranOut = 0;
+    outcomes.forEach((outcome, i) => {
+      const { ran, recorded } = begun[i]!;
+      if (outcome === null) return expect(ran).toBe(true);
+      // the action's own failure is its own, passed on as it is: here, the action could not begin
+      if (/^\s*at theAction /.test(String((outcome as Error).stack).split("\n")[1])) return expect(ran).toBe(false);
+      expect(outcome, String((outcome as Error).stack)).toBeInstanceOf(GuardError);
+      expect(ran).toBe(false);
+      const e = outcome as GuardError;
+      // an allow recorded for an action that did not run is named on the error
+      if (recorded.length > 0) expect(e.artifact).toBe(recorded[0]);
+      if (RAN_OUT.test(e.message)) ranOut++;
+    });
+    expect(ranOut).toBeGreaterThan(0); // the edge was reached
+    const after = once();
+    await after.promise;
+    expect(after.ran).toBe(true);
   });
 });
