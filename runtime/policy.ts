@@ -15,6 +15,7 @@ import { describeThrown, isInstance, shownOption } from "./thrown.js";
 import { shownName } from "./shown-name.js";
 import { manifestBindingProblem } from "./manifest-binding.js";
 import { ownMember, withoutPrototypes } from "./own.js";
+import { ranOutOfStack } from "./stack-ran-out.js";
 
 export type LoadErrorCode = BundleErrorCode | "abi_unsupported" | "profile_violation" | "instantiate_failed";
 
@@ -52,9 +53,34 @@ export function tryLoadPolicy(bundle: Bundle, options: LoadOptions = {}): LoadRe
   try {
     return { ok: true, policy: loadPolicy(bundle, options) };
   } catch (e) {
-    if (isInstance(e, PolicyLoadError)) return { ok: false, error: e };
-    return { ok: false, error: new PolicyLoadError("malformed", describeThrown(e)) };
+    try {
+      return { ok: false, error: loadErrorOf(e) };
+    } catch {
+      // the host's stack ran out again, here
+      return LOAD_RAN_OUT;
+    }
   }
+}
+
+/**
+ * The refusal of a load the host's stack ran out in (loadPolicy or tryLoadPolicy called too deep):
+ * built once and frozen, since where it is given not even an object can be made. Nothing of the
+ * bundle is loaded.
+ */
+const STACK_RAN_OUT_LOADING = Object.freeze(
+  new PolicyLoadError("malformed", "the bundle was not loaded: the host's stack ran out while it was being verified and loaded (the policy was loaded too deep)"),
+);
+const LOAD_RAN_OUT: LoadResult = Object.freeze({ ok: false, error: STACK_RAN_OUT_LOADING });
+
+/**
+ * What a load that threw `e` is refused with: a PolicyLoadError as it is, STACK_RAN_OUT_LOADING
+ * when the stack ran out, any other thrown value described. Called where the stack may have run
+ * out: its caller gives STACK_RAN_OUT_LOADING when this throws.
+ */
+function loadErrorOf(e: unknown): PolicyLoadError {
+  if (isInstance(e, PolicyLoadError)) return e;
+  if (ranOutOfStack(e)) return STACK_RAN_OUT_LOADING;
+  return new PolicyLoadError("malformed", describeThrown(e));
 }
 
 /**
@@ -109,8 +135,23 @@ const STACK_RAN_OUT: Decision = Object.freeze({
   errors: Object.freeze([Object.freeze({ rule: "", code: "internal", message: "evaluation failed: the host's stack ran out while the decision was being written", at: -1 })]),
 });
 
-/** Loads a bundle; throws a PolicyLoadError (with a code) when it must be refused. */
+/** Loads a bundle; throws a PolicyLoadError (with a code) when it must be refused, and nothing else. */
 export function loadPolicy(given: Bundle, options: LoadOptions = {}): LoadedPolicy {
+  try {
+    return loadPolicyOnce(given, options);
+  } catch (e) {
+    let error: PolicyLoadError;
+    try {
+      error = loadErrorOf(e);
+    } catch {
+      // the host's stack ran out again, here
+      error = STACK_RAN_OUT_LOADING;
+    }
+    throw error;
+  }
+}
+
+function loadPolicyOnce(given: Bundle, options: LoadOptions): LoadedPolicy {
   // the options first (bad_options before anything of the bundle), each read once: verifyBundle
   // gets the checked copy
   const read = readBundleOptions(options);

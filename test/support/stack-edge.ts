@@ -62,3 +62,35 @@ export function sweepUp(each: (run: Run) => boolean): number {
   }
   return began;
 }
+
+/**
+ * Whether `e` was thrown from inside code of the runtime: two of the top frames of its stack are
+ * the runtime's (one alone is the call into it that could not begin, which any call can fail so).
+ */
+export function thrownFromInside(e: unknown): boolean {
+  const frames = String((e as Error | undefined)?.stack).split("\n").slice(1, 4);
+  // (the runtime's own directory, not test/runtime)
+  return frames.filter((f) => /(?<![\\/]test)[\\/]runtime[\\/]/.test(f)).length >= 2;
+}
+
+/**
+ * Sweeps `call` up from the edge of the stack: how often it threw from inside, and each result it
+ * gave where it began.
+ */
+export function sweepResults<R>(call: () => R, done: (r: R) => boolean): { began: number; thrownInside: unknown[]; results: R[] } {
+  const thrownInside: unknown[] = [];
+  const results: R[] = [];
+  // a few times first, with stack to spare: V8 compiles a regular expression to machine code at its
+  // second use, and its compiler near the edge fails the whole process, whatever the code called
+  for (let i = 0; i < 5; i++) call();
+  const began = sweepUp((run) => {
+    let result: { r: R } | undefined;
+    const { thrown } = run(() => {
+      result = { r: call() };
+    });
+    if (thrown !== undefined && thrownFromInside(thrown)) thrownInside.push(thrown);
+    if (result !== undefined) results.push(result.r);
+    return result !== undefined && done(result.r);
+  });
+  return { began, thrownInside, results };
+}

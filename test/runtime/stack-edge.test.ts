@@ -1,0 +1,54 @@
+// Loading a policy and its evaluator, called near the end of the host's stack: each gives the kind
+// of failure it documents, saying the stack ran out, and never lets the RangeError out from inside
+// (test/support/stack-edge.ts sweeps a call up from the edge).
+
+import { beforeAll, describe, expect, it } from "vitest";
+import { PolicyLoadError, loadPolicy, tryLoadPolicy } from "../../runtime/policy.js";
+import type { Bundle } from "../../runtime/manifest.js";
+import { generateKeyPair } from "../../runtime/trust/keys.js";
+import { signBundle } from "../../runtime/trust/bundle.js";
+import { compiledBundle } from "../support/compiled-bundle.js";
+import { sweepResults, thrownFromInside } from "../support/stack-edge.js";
+
+const RAN_OUT = /the host's stack ran out/;
+const authority = generateKeyPair();
+let bundle: Bundle;
+
+beforeAll(async () => {
+  bundle = signBundle(await compiledBundle(), authority);
+});
+
+describe("at the edge of the host's stack", () => {
+  it("tryLoadPolicy refuses, saying the stack ran out, and loadPolicy throws only a PolicyLoadError", () => {
+    const options = { trustedKeys: [authority.publicKey] };
+    const tried = sweepResults(() => tryLoadPolicy(bundle, options), (r) => r.ok);
+    expect(tried.began).toBeGreaterThan(0);
+    expect(tried.thrownInside).toEqual([]);
+    const refused = tried.results.filter((r) => !r.ok);
+    expect(refused.length).toBeGreaterThan(0); // the edge was reached
+    for (const r of refused) expect(r.ok === false && r.error.message).toMatch(RAN_OUT);
+    expect(tryLoadPolicy(bundle, options).ok).toBe(true);
+
+    // loadPolicy: what it throws where it began is a PolicyLoadError
+    // (the error itself given back, as caught: an object made in the handler would run out there)
+    const loaded = sweepResults(
+      (): unknown => {
+        try {
+          return loadPolicy(bundle, options);
+        } catch (e) {
+          return e;
+        }
+      },
+      (r) => !(r instanceof Error),
+    );
+    expect(loaded.thrownInside).toEqual([]);
+    // a RangeError from the call into loadPolicy, which could not begin, is no throw of its own
+    const thrown = loaded.results.filter((r) => r instanceof PolicyLoadError || thrownFromInside(r));
+    expect(thrown.length).toBeGreaterThan(0); // the edge was reached
+    for (const e of thrown) {
+      expect(e, String((e as Error).stack)).toBeInstanceOf(PolicyLoadError);
+      expect((e as Error).message).toMatch(RAN_OUT);
+    }
+    expect(loadPolicy(bundle, options).name).toBe("payments");
+  });
+});
