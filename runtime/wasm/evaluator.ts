@@ -23,6 +23,7 @@ import {
   type InputLayout,
 } from "./layout.js";
 import { describeThrown, isInstance } from "../thrown.js";
+import { ranOutOfStack } from "../stack-ran-out.js";
 import { ownMember } from "../own.js";
 import { IssuedEncoding, NO_WORDS, readHostEncoding, type EncodedRequest } from "./encoding.js";
 
@@ -113,6 +114,19 @@ interface Instance {
 
 const EMPTY: readonly never[] = Object.freeze([]);
 
+/**
+ * The deny given when the host's stack runs out in a call of the evaluator (it was called too deep)
+ * and again in its handler: built once and frozen, since where it is given not even an object can
+ * be made, nor a message written.
+ */
+const STACK_RAN_OUT: Decision = Object.freeze({
+  decision: "deny",
+  rules: EMPTY,
+  errors: Object.freeze([
+    Object.freeze({ rule: MODULE_FAULT_RULE, code: "internal", message: "evaluation failed: the host's stack ran out while the request was being evaluated (the policy was called too deep)", at: -1 }),
+  ]),
+}) as Decision;
+
 export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manifest, options: EvaluatorOptions = {}): WasmEvaluator {
   const layout = manifest.layout as InputLayout;
   if (typeof layout !== "object" || layout === null || layout.abi !== WASM_ABI_VERSION || typeof layout.root !== "object")
@@ -183,6 +197,11 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
    * evaluate, a fresh instance), whose write (or a getter's call during it) left no encoding whole.
    */
   let current: typeof WHOLE | Decision | undefined;
+  /**
+   * Whether the instance must be replaced before the next call: the host's stack ran out in a call
+   * (in the module, maybe, or in making a fresh instance after a trap) and left it as it was then.
+   */
+  let stale = false;
   const regionBytes = inputWords * 4;
   /** the fewest bytes an encoding takes: every one holds the root record (the encoder writes whole words) */
   const minBytes = Math.ceil(layout.root.size / 4) * 4;
@@ -349,14 +368,18 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
    */
   const recover = (e: unknown): Decision => {
     replaceInstance();
+    // (the profile bounds the module's own stack: where it runs out, the host called too deep)
+    if (ranOutOfStack(e)) return (answered = STACK_RAN_OUT);
     return (answered = fault(`the decision module trapped: ${describeThrown(e)}`));
   };
 
   /** A fresh instance in place of one whose memory holds what no decision may see (recover). */
   const replaceInstance = (): void => {
     current = undefined;
+    stale = true;
     try {
       inst = instantiate();
+      stale = false;
     } catch {
       // the module instantiated before; if it no longer does, every later call traps and denies too
     }
@@ -398,7 +421,25 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
     return (answered = { decision: "deny", rules: [], errors: [read.error] });
   };
 
+  /**
+   * Where the host's stack runs out in a call and again in its handler (it was called too deep),
+   * each call (evaluate, decide, encode, evaluateEncoded) gives the deny built beforehand, making
+   * no call (that could run out too), and the instance, which may have been left in the middle of
+   * an evaluation, is replaced at the next call. Nothing else throws from there: their handlers
+   * catch everything but the stack running out.
+   */
   const evaluate = (request: unknown): Decision => {
+    try {
+      if (stale) replaceInstance();
+      return evaluateOnce(request);
+    } catch {
+      stale = true;
+      current = undefined;
+      return (answered = STACK_RAN_OUT);
+    }
+  };
+
+  const evaluateOnce = (request: unknown): Decision => {
     const started = nextInputWrite();
     answered = undefined;
     const written = inst;
@@ -427,6 +468,8 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
 
   /** what marks the encodings this evaluator issued */
   const owner = Object.freeze({});
+  /** the encoding encode() gives where the host's stack ran out: refused, it evaluates as STACK_RAN_OUT */
+  const ranOutEncoding = new IssuedEncoding(owner, NO_WORDS, 0, STACK_RAN_OUT);
   /** a refused encoding, which evaluates as a deny; what the region holds now (half a request) */
   const refusedEncoding = (refusal: Decision): EncodedRequest => {
     current = refusal;
@@ -468,98 +511,134 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
 
   return {
     decide(request: unknown): Decision {
-      answered = undefined;
-      const { ingest } = inst;
-      // A getter the fast path reads may decide another request with this evaluator: that call writes
-      // the same input region (or replaces a trapped instance), and what this one wrote before it is
-      // gone. The count tells; the request is then read again the general way, whose snapshot is
-      // taken whole before anything is encoded.
-      const started = nextInputWrite();
-      if (ingest === undefined) return validateThenEvaluate(request);
-      const end = ingest(request);
-      // the region holds this request, or what the fast path wrote of it before it gave up, over
-      // whatever a getter's call wrote meanwhile (and named the one in memory): no encoding
-      current = undefined;
-      if (end === SLOW_PATH || inputWrites !== started) return validateThenEvaluate(request);
       try {
-        return decode((returned = inst.evaluate()));
-      } catch (e) {
-        return recover(e);
+        if (stale) replaceInstance();
+        return decideOnce(request);
+      } catch {
+        stale = true;
+        current = undefined;
+        return (answered = STACK_RAN_OUT);
       }
     },
     evaluate,
     encode(request: unknown): EncodedRequest {
-      const started = nextInputWrite();
-      // the region no longer holds the last encoding, whether or not this one is written whole
-      current = undefined;
-      const written = inst;
       try {
-        written.encoder.encode(request);
-      } catch (e) {
-        if (isInstance(e, EncodingRefused)) return refusedEncoding(refusedRequest(e));
-        return refusedEncoding(fault(`the request could not be encoded: ${describeThrown(e)}`));
+        if (stale) replaceInstance();
+        return encodeOnce(request);
+      } catch {
+        // the region holds what was written of the request: the refusal, as for a refused request
+        stale = true;
+        current = STACK_RAN_OUT;
+        return ranOutEncoding;
       }
-      if (inputWrites !== started || inst !== written) return refusedEncoding(fault(INTERRUPTED));
-      if (overran(written)) {
-        replaceInstance();
-        return refusedEncoding(fault(OVERRAN));
-      }
-      const start = inst.inputPtr >> 2;
-      const n = inst.encoder.usedBytes() >> 2;
-      // the whole region (zero-padded) for the generated copy; chunks are fresh, so already zero
-      const kept = copierOf(inst) !== null && n <= inputWords ? inputWords : n;
-      if (chunkUsed + kept > chunk.length) {
-        chunk = new Int32Array(Math.max(CHUNK_WORDS, kept));
-        chunkUsed = 0;
-      }
-      const words = chunk.subarray(chunkUsed, chunkUsed + kept);
-      chunkUsed += kept;
-      words.set(inst.i32.subarray(start, start + n));
-      // `bytes` is what the encoder wrote, without the padding
-      current = WHOLE;
-      return new IssuedEncoding(owner, words, n * 4);
     },
     evaluateEncoded(encoded?: EncodedRequest): number {
-      nextInputWrite();
-      answered = undefined;
       try {
-        // (null is no encoding, not the one in memory)
-        if (encoded === undefined) return evaluateCurrent();
-        const words = IssuedEncoding.wordsOf(encoded);
-        const copyInput = copierOf(inst);
-        // Copied at every call, even when the region holds it already: an encoding's verdict is its
-        // own, whatever was evaluated before.
-        if (words !== undefined && words.length === inputWords && copyInput !== null) {
-          // the whole region, zero-padded, as an evaluator keeps its encodings where there is a
-          // generated copy: nothing of an earlier request is left (the same as its bytes would give)
-          copyInput(words);
-        } else if (words !== undefined && IssuedEncoding.ownerOf(encoded as IssuedEncoding) === owner) {
-          if (words === NO_WORDS) {
-            answered = IssuedEncoding.refusalOf(encoded as IssuedEncoding)!; // (a refused encoding's)
-            return 0; // deny
-          }
-          // the words this evaluator's encoder wrote (as many as the region at most): their
-          // pointers reach nothing past them
-          inst.i32.set(words, inst.inputPtr >> 2);
-        } else {
-          const bytes = hostBytes(encoded);
-          answered = undefined; // (a getter of the encoding may have called back into this evaluator)
-          if (typeof bytes === "string") {
-            answered = fault(bytes);
-            return 0; // deny
-          }
-          // the rest of the region zeroed: what the bytes' own pointers reach past their end reads
-          // as nothing, not as what an earlier request left there
-          inst.u8.set(bytes, inst.inputPtr);
-          inst.u8.fill(0, inst.inputPtr + bytes.length, inst.inputPtr + regionBytes);
-        }
-        current = WHOLE;
-        return evaluateInMemory();
-      } catch (e) {
-        recover(e);
+        if (stale) replaceInstance();
+        return evaluateEncodedOnce(encoded);
+      } catch {
+        stale = true;
+        current = undefined;
+        answered = STACK_RAN_OUT;
         return 0; // deny
       }
     },
     lastDecision: () => answered ?? decode(returned),
   };
+
+  function decideOnce(request: unknown): Decision {
+    answered = undefined;
+    const { ingest } = inst;
+    // A getter the fast path reads may decide another request with this evaluator: that call writes
+    // the same input region (or replaces a trapped instance), and what this one wrote before it is
+    // gone. The count tells; the request is then read again the general way, whose snapshot is
+    // taken whole before anything is encoded.
+    const started = nextInputWrite();
+    if (ingest === undefined) return validateThenEvaluate(request);
+    const end = ingest(request);
+    // the region holds this request, or what the fast path wrote of it before it gave up, over
+    // whatever a getter's call wrote meanwhile (and named the one in memory): no encoding
+    current = undefined;
+    if (end === SLOW_PATH || inputWrites !== started) return validateThenEvaluate(request);
+    try {
+      return decode((returned = inst.evaluate()));
+    } catch (e) {
+      return recover(e);
+    }
+  }
+
+  function encodeOnce(request: unknown): EncodedRequest {
+    const started = nextInputWrite();
+    // the region no longer holds the last encoding, whether or not this one is written whole
+    current = undefined;
+    const written = inst;
+    try {
+      written.encoder.encode(request);
+    } catch (e) {
+      if (isInstance(e, EncodingRefused)) return refusedEncoding(refusedRequest(e));
+      if (ranOutOfStack(e)) return ((current = STACK_RAN_OUT), ranOutEncoding);
+      return refusedEncoding(fault(`the request could not be encoded: ${describeThrown(e)}`));
+    }
+    if (inputWrites !== started || inst !== written) return refusedEncoding(fault(INTERRUPTED));
+    if (overran(written)) {
+      replaceInstance();
+      return refusedEncoding(fault(OVERRAN));
+    }
+    const start = inst.inputPtr >> 2;
+    const n = inst.encoder.usedBytes() >> 2;
+    // the whole region (zero-padded) for the generated copy; chunks are fresh, so already zero
+    const kept = copierOf(inst) !== null && n <= inputWords ? inputWords : n;
+    if (chunkUsed + kept > chunk.length) {
+      chunk = new Int32Array(Math.max(CHUNK_WORDS, kept));
+      chunkUsed = 0;
+    }
+    const words = chunk.subarray(chunkUsed, chunkUsed + kept);
+    chunkUsed += kept;
+    words.set(inst.i32.subarray(start, start + n));
+    // `bytes` is what the encoder wrote, without the padding
+    current = WHOLE;
+    return new IssuedEncoding(owner, words, n * 4);
+  }
+
+  function evaluateEncodedOnce(encoded?: EncodedRequest): number {
+    nextInputWrite();
+    answered = undefined;
+    try {
+      // (null is no encoding, not the one in memory)
+      if (encoded === undefined) return evaluateCurrent();
+      const words = IssuedEncoding.wordsOf(encoded);
+      const copyInput = copierOf(inst);
+      // Copied at every call, even when the region holds it already: an encoding's verdict is its
+      // own, whatever was evaluated before.
+      if (words !== undefined && words.length === inputWords && copyInput !== null) {
+        // the whole region, zero-padded, as an evaluator keeps its encodings where there is a
+        // generated copy: nothing of an earlier request is left (the same as its bytes would give)
+        copyInput(words);
+      } else if (words !== undefined && IssuedEncoding.ownerOf(encoded as IssuedEncoding) === owner) {
+        if (words === NO_WORDS) {
+          answered = IssuedEncoding.refusalOf(encoded as IssuedEncoding)!; // (a refused encoding's)
+          return 0; // deny
+        }
+        // the words this evaluator's encoder wrote (as many as the region at most): their
+        // pointers reach nothing past them
+        inst.i32.set(words, inst.inputPtr >> 2);
+      } else {
+        const bytes = hostBytes(encoded);
+        answered = undefined; // (a getter of the encoding may have called back into this evaluator)
+        if (typeof bytes === "string") {
+          answered = fault(bytes);
+          return 0; // deny
+        }
+        // the rest of the region zeroed: what the bytes' own pointers reach past their end reads
+        // as nothing, not as what an earlier request left there
+        inst.u8.set(bytes, inst.inputPtr);
+        inst.u8.fill(0, inst.inputPtr + bytes.length, inst.inputPtr + regionBytes);
+      }
+      current = WHOLE;
+      return evaluateInMemory();
+    } catch (e) {
+      recover(e);
+      return 0; // deny
+    }
+  }
 }

@@ -5,6 +5,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { PolicyLoadError, loadPolicy, tryLoadPolicy } from "../../runtime/policy.js";
 import type { Bundle } from "../../runtime/manifest.js";
+import type { Decision } from "../../runtime/decision.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
 import { signBundle } from "../../runtime/trust/bundle.js";
 import { compiledBundle } from "../support/compiled-bundle.js";
@@ -51,4 +52,30 @@ describe("at the edge of the host's stack", () => {
     }
     expect(loadPolicy(bundle, options).name).toBe("payments");
   });
+
+  it("the evaluator's encode, evaluate and decide deny, saying the stack ran out, and decide again afterwards", () => {
+    const { evaluator } = loadPolicy(bundle, { trustedKeys: [authority.publicKey] });
+    const request = { principal: { role: "admin" }, amount: 5 };
+    const calls = {
+      encode: () => {
+        const encoded = evaluator.encode(request);
+        return (encoded as { refusal?: Decision }).refusal ?? { decision: "allow", rules: [], errors: [] };
+      },
+      evaluate: () => evaluator.evaluate(request),
+      decide: () => evaluator.decide(request),
+    };
+    for (const [name, call] of Object.entries(calls)) {
+      const { began, thrownInside, results } = sweepResults(call, (d) => d.decision === "allow");
+      expect(began, name).toBeGreaterThan(0);
+      expect(thrownInside, name).toEqual([]);
+      const denied = results.filter((d) => d.decision !== "allow");
+      expect(denied.length, name).toBeGreaterThan(0); // the edge was reached
+      for (const d of denied) expect(d.errors[0]?.message, name).toMatch(RAN_OUT);
+      // with stack to spare, the next calls decide
+      expect(evaluator.evaluate(request).decision, name).toBe("allow");
+      expect(evaluator.evaluateEncoded(evaluator.encode(request)), name).toBe(1);
+      expect(evaluator.decide({ principal: { role: "admin" }, amount: 5000 }), name).toMatchObject({ decision: "deny", rules: ["too_much"] });
+    }
+  });
 });
+
