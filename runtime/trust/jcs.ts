@@ -9,6 +9,7 @@
 // caller opts in, below), class instances (Date, Map, typed arrays ...), array holes (whatever a
 // prototype holds at their index: runtime/own.ts), cycles.
 
+import { ranOutOfStack } from "../stack-ran-out.js";
 import { describeThrown, isInstance, MAX_SHOWN_KEY, shownKey, shownOption } from "../thrown.js";
 import { ARRAY_PROTOTYPE, ownMember } from "../own.js";
 import { optionNames, unknownOptionProblem } from "../option-names.js";
@@ -260,6 +261,8 @@ function canonicalJsonKeyedReference(value: unknown, options: CanonicalOptions):
     return { ok: true, text: serialiser.value(value) };
   } catch (e) {
     if (isInstance(e, Refusal)) return { ok: false, reason: e.reason, keys: e.keys };
+    // (nesting is bounded: where the stack runs out, the host called too deep)
+    if (ranOutOfStack(e)) return KEYED_RAN_OUT;
     // A getter that throws, or a Proxy: still not JSON we can vouch for. The walk's path is where
     // it was reading (a member's name is pushed before the member is read).
     return { ok: false, reason: `reading the value threw: ${describeThrown(e)}`, keys: [...serialiser.keys] };
@@ -276,13 +279,27 @@ export function canonicalJsonReference(value: unknown, options: CanonicalOptions
   return rendered(canonicalJsonKeyedReference(value, options));
 }
 
+/**
+ * The refusal canonicalJson gives when the host's stack runs out while it writes a value (it was
+ * called too deep), and again in its handler: built once and frozen, since where it is given not
+ * even an object can be made.
+ */
+const STACK_RAN_OUT_REASON = "the value was not written: the host's stack ran out while it was being written (canonicalJson was called too deep)";
+const KEYED_RAN_OUT: KeyedCanonicalResult = Object.freeze({ ok: false, reason: STACK_RAN_OUT_REASON, keys: Object.freeze([]) });
+const RAN_OUT: CanonicalResult = Object.freeze({ ok: false, reason: STACK_RAN_OUT_REASON, path: "" });
+
 /** canonicalJson, keyed (KeyedCanonicalResult). Never throws. */
 export function canonicalJsonKeyed(value: unknown, options: CanonicalOptions = {}): KeyedCanonicalResult {
   try {
     return { ok: true, text: fastValue(value, 0) };
   } catch {
     // GIVE_UP, or a getter or Proxy that threw: the general serialiser gives the exact answer.
-    return canonicalJsonKeyedReference(value, options);
+    try {
+      return canonicalJsonKeyedReference(value, options);
+    } catch {
+      // its own handler catches all but the stack running out
+      return KEYED_RAN_OUT;
+    }
   }
 }
 
@@ -318,9 +335,14 @@ function readCanonicalOptions(options: unknown): { ok: true; options: CanonicalO
  * empty, and the reason says so, when it is the options that cannot be used). Never throws.
  */
 export function canonicalJson(value: unknown, options?: CanonicalOptions): CanonicalResult {
-  const read = readCanonicalOptions(options);
-  if (!read.ok) return { ok: false, reason: read.reason, path: "" };
-  return rendered(canonicalJsonKeyed(value, read.options));
+  try {
+    const read = readCanonicalOptions(options);
+    if (!read.ok) return { ok: false, reason: read.reason, path: "" };
+    return rendered(canonicalJsonKeyed(value, read.options));
+  } catch {
+    // nothing there throws but the stack running out (the host called too deep)
+    return RAN_OUT;
+  }
 }
 
 /**

@@ -23,6 +23,7 @@ import { authorize } from "../../runtime/trust/authorize.js";
 import { verifyArtifact } from "../../runtime/trust/verify-artifact.js";
 import { verifyBatchedArtifact } from "../../runtime/trust/batch-artifact.js";
 import { GuardError, guard } from "../../runtime/trust/guard.js";
+import { canonicalJson } from "../../runtime/trust/jcs.js";
 
 const issuer = generateKeyPair();
 const policy = fakePolicy();
@@ -226,4 +227,18 @@ console.log(JSON.stringify({ backend: ed25519NativeBackend(), began, missed, ref
     await after.promise;
     expect(after.ran).toBe(true);
   });
+
+  it("canonicalJson refuses, saying the stack ran out, and never throws", () => {
+    const value = { b: [1, 2.5, "three", { d: null, c: true }], a: "x\u0001" };
+    const expected = '{"a":"x\\u0001","b":[1,2.5,"three",{"c":true,"d":null}]}';
+    const { began, thrownInside, results } = sweepResults(() => canonicalJson(value), (r) => r.ok);
+    expect(began).toBeGreaterThan(0);
+    expect(thrownInside).toEqual([]);
+    const refused = results.filter((r) => !r.ok);
+    expect(refused.length).toBeGreaterThan(0); // the edge was reached
+    for (const r of refused) expect(r).toMatchObject({ ok: false, path: "", reason: expect.stringMatching(RAN_OUT) });
+    for (const r of results) if (r.ok) expect(r.text).toBe(expected);
+    expect(canonicalJson(value)).toEqual({ ok: true, text: expected });
+  });
 });
+
