@@ -54,6 +54,7 @@ import { shownJson } from "../shown-name.js";
 import { firstNonUtf8Line, lineEnds } from "../text-lines.js";
 import { ownMember } from "../own.js";
 import { optionNames, unknownOptionProblem } from "../option-names.js";
+import { ranOutOfStack } from "../stack-ran-out.js";
 
 export type LogFaultKind =
   | "edited"
@@ -203,6 +204,27 @@ function readVerifyLogOptions(options: unknown): { ok: true; options: VerifyLogO
 
 /** Verifies the log file at `path`. Never throws. */
 export function verifyLog(path: string, options: VerifyLogOptions = {}): LogVerification {
+  try {
+    return verifyLogOnce(path, options);
+  } catch {
+    // nothing there throws but the stack running out, in a handler (the host called too deep)
+    return RAN_OUT;
+  }
+}
+
+/**
+ * What verifyLog and verifyLogBytes give when the host's stack runs out while they check a log
+ * (they were called too deep): built once and frozen, since where it is given not even an object
+ * can be made. It is no record's fault (index −1).
+ */
+const RAN_OUT: LogFault = Object.freeze({
+  ok: false,
+  index: -1,
+  kind: "unreadable",
+  reason: "verification could not be completed: the host's stack ran out while the log was being checked (the verifier was called too deep), not because of a fault found in the log",
+});
+
+function verifyLogOnce(path: string, options: VerifyLogOptions): LogVerification {
   const read = readVerifyLogOptions(options);
   if (!read.ok) return fault(-1, "bad_options", read.reason);
   let buf: Buffer;
@@ -210,6 +232,7 @@ export function verifyLog(path: string, options: VerifyLogOptions = {}): LogVeri
     // capped: a log given as a device (/dev/zero) has no end to read to
     buf = readFileBounded(path, READ_LIMITS.log);
   } catch (e) {
+    if (ranOutOfStack(e)) return RAN_OUT;
     if (e instanceof TooLargeError) return fault(0, "unreadable", tooLargeMessage(path, e, "a log"));
     return fault(0, "unreadable", `cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -218,8 +241,12 @@ export function verifyLog(path: string, options: VerifyLogOptions = {}): LogVeri
 
 /** Verifies a log given as bytes (what `verifyLog` reads). Never throws. */
 export function verifyLogBytes(buf: Uint8Array, options: VerifyLogOptions = {}): LogVerification {
-  const read = readVerifyLogOptions(options);
-  return read.ok ? walkSafely(buf, read.options) : fault(-1, "bad_options", read.reason);
+  try {
+    const read = readVerifyLogOptions(options);
+    return read.ok ? walkSafely(buf, read.options) : fault(-1, "bad_options", read.reason);
+  } catch {
+    return RAN_OUT;
+  }
 }
 
 /** walk, on options already read; never throws. */
@@ -230,7 +257,9 @@ function walkSafely(buf: Uint8Array, options: VerifyLogOptions): LogVerification
   } catch (e) {
     // Nothing in walk throws on bad input; this guards the host against a bug (or the process
     // running short of memory), fail-closed. It is no record's fault, so no record is named as bad
-    // (index −1); the reason says how far the walk had come.
+    // (index −1); the reason says how far the walk had come. Where the stack ran out (the host
+    // called too deep), the fault built beforehand: saying more could run out again.
+    if (ranOutOfStack(e)) return RAN_OUT;
     const where = progress.done ? "after every record was checked" : progress.at < 0 ? "before any record was checked" : `while checking record ${progress.at}`;
     return fault(-1, "unreadable", `verification could not be completed (it failed ${where}, not because of a fault found in the log): ${describeThrown(e)}`);
   }

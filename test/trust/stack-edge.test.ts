@@ -240,5 +240,22 @@ console.log(JSON.stringify({ backend: ed25519NativeBackend(), began, missed, ref
     for (const r of results) if (r.ok) expect(r.text).toBe(expected);
     expect(canonicalJson(value)).toEqual({ ok: true, text: expected });
   });
+
+  it("verifyLog says the log is unreadable, the stack having run out, and never throws", () => {
+    const path = join(tempDir("stack-edge"), "verified.jsonl");
+    const log = openLog(path, { fsync: "never" });
+    const signer = createSigner(issuer);
+    for (const request of [ADMIN_OK, USER_DENIED, ADMIN_OK]) authorize(policy, request, { signer, lineage: log });
+    log.close();
+    const options = { trustedKeys: [issuer.publicKey] };
+    const { began, thrownInside, results } = sweepResults(() => verifyLog(path, options), (r) => r.ok);
+    expect(began).toBeGreaterThan(0);
+    expect(thrownInside).toEqual([]);
+    const faults = results.filter((r) => !r.ok);
+    expect(faults.length).toBeGreaterThan(0); // the edge was reached
+    for (const r of faults) expect(r).toMatchObject({ ok: false, index: -1, kind: "unreadable", reason: expect.stringMatching(RAN_OUT) });
+    for (const r of results) if (r.ok) expect(r.records).toBe(3);
+    expect(verifyLog(path, options)).toMatchObject({ ok: true, records: 3 });
+  });
 });
 
