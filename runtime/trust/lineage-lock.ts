@@ -100,8 +100,11 @@ function tryCreate(lockPath: string): boolean {
 /** Takes the writer lock of `logPath`. I/O errors other than contention are thrown. */
 export function acquireLock(logPath: string): LockResult {
   const lockPath = `${logPath}.lock`;
+  // made before the lock is: once it is, nothing may run out of stack before the caller holds it
+  // (openLog called too deep), or the lock would be left with no one to remove it
+  const taken: LockResult = { ok: true, lockPath };
   for (let attempt = 0; attempt < 3; attempt++) {
-    if (tryCreate(lockPath)) return { ok: true, lockPath };
+    if (tryCreate(lockPath)) return taken;
     const standing = judge(lockPath);
     if (standing.state === "gone") continue; // it vanished: try again
     if (standing.state === "held") return { ok: false, reason: heldReason(lockPath, standing.owner) };

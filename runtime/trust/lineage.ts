@@ -32,6 +32,7 @@ import { chainEntryOf, chainLinkProblem, encodeRecord, issuedPlacesOf, linkTarge
 import { withRecordBytes, type RecordBytes } from "./record-bytes.js";
 import type { BatchedArtifactPieces } from "./batch-artifact.js";
 import { describeThrown, isInstance, shownOption } from "../thrown.js";
+import { ranOutOfStack } from "../stack-ran-out.js";
 import { describeLimit, readFdBounded, READ_LIMITS } from "../bounded-read.js";
 import { readClock, type Clock } from "./clock.js";
 import { LineageError } from "./lineage-error.js";
@@ -164,6 +165,36 @@ function isSymlink(path: string): boolean {
  * does not have, or an `fsync` or clock that is none).
  */
 export function openLog(path: string, options: LogOptions = {}): LineageLog {
+  try {
+    return openLogOnce(path, options);
+  } catch (e) {
+    let failure: LineageError;
+    try {
+      failure = lineageErrorOf(e);
+    } catch {
+      // the host's stack ran out again, here
+      failure = OPEN_RAN_OUT;
+    }
+    throw failure;
+  }
+}
+
+/**
+ * The failure of an open the host's stack ran out in (openLog called too deep): built once and
+ * frozen, since where it is thrown not even an object can be made.
+ */
+const OPEN_RAN_OUT = Object.freeze(
+  new LineageError("io", "the log was not opened: the host's stack ran out while it was being opened (openLog was called too deep); open it again from a shallower call"),
+);
+
+/** What an open that threw `e` fails with: a LineageError as it is, OPEN_RAN_OUT where the stack ran out, anything else described. */
+function lineageErrorOf(e: unknown): LineageError {
+  if (e instanceof LineageError) return e;
+  if (ranOutOfStack(e)) return OPEN_RAN_OUT;
+  return new LineageError("io", describeThrown(e));
+}
+
+function openLogOnce(path: string, options: LogOptions): LineageLog {
   if (typeof path !== "string") throw new LineageError("bad_options", `a log's path is a string, got ${shownOption(path)}`);
   if (typeof options !== "object" || options === null) throw new LineageError("bad_options", "the options must be an object");
   const unknown = unknownOptionProblem(options, LOG_OPTIONS);
@@ -183,6 +214,8 @@ export function openLog(path: string, options: LogOptions = {}): LineageLog {
   try {
     lock = acquireLock(lockFor);
   } catch (e) {
+    // the stack running out is not the lock's fault
+    if (ranOutOfStack(e)) throw OPEN_RAN_OUT;
     throw new LineageError("io", `${path}: cannot take the lock: ${e instanceof Error ? e.message : String(e)}`);
   }
   if (!lock.ok) throw new LineageError("locked", `${path}: ${lock.reason}`);
@@ -219,7 +252,19 @@ export function openLog(path: string, options: LogOptions = {}): LineageLog {
     // the size appends are checked against is what was read (and repaired), not the file's size now
     return new FileLog(path, fd, lock.lockPath, fsyncMode, state, repaired, tornFrom ?? buf.length);
   } catch (e) {
-    if (fd !== null) closeSync(fd);
+    // the descriptor closed and the lock removed before anything is said: where the stack ran out
+    // (openLog called too deep), saying it may run out again, and must not leave the lock behind
+    let unreleased: unknown = null;
+    try {
+      if (fd !== null) closeSync(fd);
+    } finally {
+      try {
+        releaseLock(lock.lockPath);
+      } catch (r) {
+        unreleased = r;
+      }
+    }
+    if (ranOutOfStack(e) && unreleased === null) throw OPEN_RAN_OUT;
     // a directory cannot be opened for appending: said in words, as a device is, not as Node's EISDIR
     const failure =
       e instanceof LineageError
@@ -227,22 +272,26 @@ export function openLog(path: string, options: LogOptions = {}): LineageLog {
         : (e as NodeJS.ErrnoException).code === "EISDIR"
           ? new LineageError("io", `${path} is a directory, not a lineage log (give a file's path, or one to create)`)
           : new LineageError("io", `${path}: ${e instanceof Error ? e.message : String(e)}`);
-    try {
-      releaseLock(lock.lockPath);
-    } catch (r) {
-      // a lock left behind keeps the log from being opened again: the failure says so
-      throw new LineageError(failure.code, `${failure.message}; and the lock ${lock.lockPath} could not be removed (${describeThrown(r)}): remove it once no writer runs`, failure.index);
-    }
+    // a lock left behind keeps the log from being opened again: the failure says so
+    if (unreleased !== null)
+      throw new LineageError(failure.code, `${failure.message}; and the lock ${lock.lockPath} could not be removed (${describeThrown(unreleased)}): remove it once no writer runs`, failure.index);
     throw failure;
   }
 }
+
+const OPEN_RAN_OUT_RESULT: { ok: false; error: LineageError } = Object.freeze({ ok: false, error: OPEN_RAN_OUT });
 
 /** As `openLog`, with the failure as a value. */
 export function tryOpenLog(path: string, options: LogOptions = {}): { ok: true; log: LineageLog } | { ok: false; error: LineageError } {
   try {
     return { ok: true, log: openLog(path, options) };
   } catch (e) {
-    return { ok: false, error: e instanceof LineageError ? e : new LineageError("io", describeThrown(e)) };
+    try {
+      return { ok: false, error: lineageErrorOf(e) };
+    } catch {
+      // the host's stack ran out again, here
+      return OPEN_RAN_OUT_RESULT;
+    }
   }
 }
 

@@ -13,7 +13,8 @@ import type { RecordType } from "../../runtime/schema.js";
 import { canonicalReaderFor } from "../../runtime/trust/jcs-codegen.js";
 import { createBatchAuthorizer } from "../../runtime/trust/batch.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
-import { openLog } from "../../runtime/trust/lineage.js";
+import { openLog, tryOpenLog } from "../../runtime/trust/lineage.js";
+import { LineageError } from "../../runtime/trust/lineage-error.js";
 import { verifyLog } from "../../runtime/trust/lineage-verify.js";
 import { createSigner } from "../../runtime/trust/signer.js";
 import { ADMIN_OK, USER_DENIED, fakePolicy } from "./fake-policy.js";
@@ -256,6 +257,53 @@ console.log(JSON.stringify({ backend: ed25519NativeBackend(), began, missed, ref
     for (const r of faults) expect(r).toMatchObject({ ok: false, index: -1, kind: "unreadable", reason: expect.stringMatching(RAN_OUT) });
     for (const r of results) if (r.ok) expect(r.records).toBe(3);
     expect(verifyLog(path, options)).toMatchObject({ ok: true, records: 3 });
+  });
+
+  it("tryOpenLog and openLog fail with a LineageError saying the stack ran out, not blaming the lock, and the log opens afterwards", () => {
+    const path = join(tempDir("stack-edge"), "opened.jsonl");
+    const seed = openLog(path, { fsync: "never" });
+    authorize(policy, ADMIN_OK, { signer: createSigner(issuer), lineage: seed });
+    seed.close();
+    let leftBehind = 0;
+    const afterwards = () => {
+      // with stack to spare, the log opens (a lock left behind would keep it from opening)
+      if (existsSync(`${path}.lock`)) {
+        leftBehind++;
+        rmSync(`${path}.lock`);
+      }
+      openLog(path, { fsync: "never" }).close();
+    };
+    const tried = sweepResults(
+      () => {
+        const r = tryOpenLog(path, { fsync: "never" });
+        if (r.ok) r.log.close();
+        return r;
+      },
+      (r) => (afterwards(), r.ok),
+    );
+    expect(tried.began).toBeGreaterThan(0);
+    expect(tried.thrownInside).toEqual([]);
+    const failed = tried.results.filter((r) => !r.ok);
+    expect(failed.length).toBeGreaterThan(0); // the edge was reached
+    for (const r of failed) expect(r.ok === false && r.error).toMatchObject({ code: "io", message: expect.stringMatching(RAN_OUT) });
+
+    // openLog: what it throws where it began is a LineageError (the error itself given back, as caught)
+    const opened = sweepResults(
+      (): unknown => {
+        try {
+          openLog(path, { fsync: "never" }).close();
+          return null;
+        } catch (e) {
+          return e;
+        }
+      },
+      (r) => (afterwards(), r === null),
+    );
+    expect(opened.thrownInside).toEqual([]);
+    const thrown = opened.results.filter((r) => r instanceof LineageError || thrownFromInside(r));
+    expect(thrown.length).toBeGreaterThan(0);
+    for (const e of thrown) expect(e, String((e as Error).stack)).toMatchObject({ name: "LineageError", code: "io", message: expect.stringMatching(RAN_OUT) });
+    expect(leftBehind).toBe(0);
   });
 });
 
