@@ -31,6 +31,8 @@ import { BATCH_HEAD_FORMAT, batchedArtifactMiddle, batchedArtifactTail, batchedA
 import { checkTtl, DEFAULT_TTL_SECONDS, requireSynchronous } from "./authorize.js";
 import { clockMs, INVALID_CLOCK, type Clock } from "./clock.js";
 import { ownOption } from "../own.js";
+import { ranOutOfStack } from "../stack-ran-out.js";
+import { ranOutAppending } from "./lineage.js";
 import { optionNames, unknownOptionProblem } from "../option-names.js";
 
 /** The longest delay setTimeout keeps (2^31 − 1 ms, about 24.8 days). */
@@ -116,17 +118,14 @@ function settle(closing: readonly Pending[], outcome: SealOutcome): void {
     return;
   }
   // no error kept: the stack ran out before the handler could keep it
-  const reason = error === null ? new Error(STACK_RAN_OUT) : ranOutOfStack(error) ? new Error(STACK_RAN_OUT, { cause: error }) : error;
+  // (the lineage log's own failure for an append the stack ran out in is that too: nothing was recorded)
+  const reason = error === null ? new Error(STACK_RAN_OUT) : ranOutOfStack(error) || ranOutAppending(error) ? new Error(STACK_RAN_OUT, { cause: error }) : error;
   for (const p of closing) p.reject(reason);
 }
 
 const STACK_RAN_OUT =
   "the batch was not sealed: the host's stack ran out while it was being closed (flush, or the authorize that filled it, was called too deep); nothing of it was issued, and the chain continues from where it began";
 
-/** Whether `e` is V8's error for a call stack that ran out. */
-function ranOutOfStack(e: unknown): boolean {
-  return e instanceof RangeError && e.message === "Maximum call stack size exceeded";
-}
 
 /**
  * A batch authorizer signing with `options.signer`. Throws before anything is decided when the

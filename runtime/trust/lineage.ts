@@ -279,6 +279,23 @@ function openLogOnce(path: string, options: LogOptions): LineageLog {
   }
 }
 
+/** What appendMany throws where the host's stack ran out before its write (appendMany called too deep): built beforehand, frozen. */
+const APPEND_RAN_OUT = Object.freeze(
+  new LineageError("io", "nothing was recorded: the host's stack ran out while the entries were being appended (the append was called too deep); append them again from a shallower call"),
+);
+/** Whether `e` is appendMany's failure for an append the host's stack ran out in before its write: nothing was recorded. */
+export function ranOutAppending(e: unknown): boolean {
+  return e === APPEND_RAN_OUT;
+}
+const RAN_OUT_WRITING = "the host's stack ran out while an append was being written (it was called too deep), so its record may be in the file";
+/** What appendMany throws where the host's stack ran out from its write on, before the log knew the write's outcome. */
+const APPEND_RAN_OUT_WRITING = Object.freeze(
+  new LineageError(
+    "io",
+    `the append did not complete: ${RAN_OUT_WRITING}, whole or in part, so this log takes no more appends; close it and open the log again, which reads the file to decide what it holds`,
+  ),
+);
+
 const OPEN_RAN_OUT_RESULT: { ok: false; error: LineageError } = Object.freeze({ ok: false, error: OPEN_RAN_OUT });
 
 /** As `openLog`, with the failure as a value. */
@@ -307,6 +324,8 @@ class FileLog implements LineageLog {
   private unwritable: string | null = null;
   /** whether the lock is still to be released: until close has removed it, a close tries again */
   private locked = true;
+  /** from the write of an append until what the log knows of the file is brought up to it */
+  private writing = false;
 
   constructor(
     readonly path: string,
@@ -334,7 +353,25 @@ class FileLog implements LineageLog {
    * all of them or none. Each statement must continue the chain from the one before it.
    */
   appendMany(entries: readonly { readonly artifact: string; readonly statement: Statement }[]): void {
-    withRecordBytes((out) => this.appendInto(entries, out));
+    try {
+      withRecordBytes((out) => this.appendInto(entries, out));
+    } catch (e) {
+      // Called too deep, the append may run out of the host's stack anywhere, its handlers too:
+      // what it throws then is built beforehand. Run out between the write and what follows it,
+      // the record may be in the file, and only reading the file can tell: no more appends.
+      if (this.writing) {
+        this.writing = false;
+        this.unwritable = RAN_OUT_WRITING;
+        throw APPEND_RAN_OUT_WRITING;
+      }
+      let failure: unknown;
+      try {
+        failure = e instanceof LineageError ? e : ranOutOfStack(e) ? APPEND_RAN_OUT : e;
+      } catch {
+        failure = APPEND_RAN_OUT;
+      }
+      throw failure;
+    }
   }
 
   /** appendMany, the records gathered in `out` before their one write */
@@ -392,18 +429,23 @@ class FileLog implements LineageLog {
     const size = fstatSync(fd).size;
     if (size !== this.size)
       throw new LineageError("locked", `${this.path}: the file is ${size} bytes, not the ${this.size} this writer left: another process is writing it; nothing was recorded`);
+    this.writing = true;
     try {
       const written = writeSync(fd, bytes, 0, length);
       if (written !== length) throw new Error(`short write (${written} of ${length} bytes)`);
       if (this.fsyncMode === "always") fdatasyncSync(fd);
     } catch (e) {
-      throw this.failedAppend(fd, e);
+      // (cut back, or marked as taking no more appends, by failedAppend)
+      const failure = this.failedAppend(fd, e);
+      this.writing = false;
+      throw failure;
     }
     this.size += length;
     this.count = count;
     this.lastDigests = lastDigests;
     this.lastStatementSeq = lastStatementSeq;
     this.lastEntry = lastEntry;
+    this.writing = false;
   }
 
   /**

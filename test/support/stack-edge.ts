@@ -74,15 +74,16 @@ export function thrownFromInside(e: unknown): boolean {
 }
 
 /**
- * Sweeps `call` up from the edge of the stack: how often it threw from inside, and each result it
- * gave where it began.
+ * Sweeps `call` up from the edge of the stack until `done` says a result is the call done in full:
+ * how often it threw from inside, and each result it gave where it began.
  */
 export function sweepResults<R>(call: () => R, done: (r: R) => boolean): { began: number; thrownInside: unknown[]; results: R[] } {
   const thrownInside: unknown[] = [];
   const results: R[] = [];
   // a few times first, with stack to spare: V8 compiles a regular expression to machine code at its
   // second use, and its compiler near the edge fails the whole process, whatever the code called
-  for (let i = 0; i < 5; i++) call();
+  // (each result handed to `done`, as in the sweep, for a call whose every result is to be seen)
+  for (let i = 0; i < 5; i++) done(call());
   const began = sweepUp((run) => {
     let result: { r: R } | undefined;
     const { thrown } = run(() => {

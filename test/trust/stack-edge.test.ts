@@ -305,5 +305,54 @@ console.log(JSON.stringify({ backend: ed25519NativeBackend(), began, missed, ref
     for (const e of thrown) expect(e, String((e as Error).stack)).toMatchObject({ name: "LineageError", code: "io", message: expect.stringMatching(RAN_OUT) });
     expect(leftBehind).toBe(0);
   });
+
+  it("appendMany throws only a LineageError saying the stack ran out, and the log goes on", () => {
+    const path = join(tempDir("stack-edge"), "appended.jsonl");
+    let log = openLog(path, { fsync: "never" });
+    const nextEntry = () => {
+      // a statement continuing the log as it is now
+      const { artifact, statement } = authorize(policy, ADMIN_OK, { signer: createSigner(issuer, { head: log.head().chain }) });
+      return [{ artifact, statement }];
+    };
+    let appended = 0;
+    // made with stack to spare, before each call (authorize is not what is swept here)
+    let entries = nextEntry();
+    let before = log.head().records;
+    const { began, thrownInside, results } = sweepResults(
+      (): unknown => {
+        try {
+          log.appendMany(entries);
+        } catch (e) {
+          return e;
+        }
+        return null;
+      },
+      (r) => {
+        const added = log.head().records - before;
+        if (r === null) expect(added).toBe(1);
+        else expect(added).toBe(0);
+        if (r === null) appended++;
+        if (r instanceof LineageError && /takes no more appends/.test(r.message)) {
+          // as its message says: closed and opened again, which reads the file
+          log.close();
+          log = openLog(path, { fsync: "never" });
+        }
+        entries = nextEntry();
+        before = log.head().records;
+        return r === null;
+      },
+    );
+    expect(began).toBeGreaterThan(0);
+    expect(thrownInside).toEqual([]);
+    const thrown = results.filter((r) => r instanceof LineageError || thrownFromInside(r));
+    expect(thrown.length).toBeGreaterThan(0); // the edge was reached
+    for (const e of thrown) expect(e, String((e as Error).stack)).toMatchObject({ name: "LineageError", code: "io", message: expect.stringMatching(RAN_OUT) });
+    // with stack to spare, the log takes the next entry, and what it holds verifies
+    log.appendMany(nextEntry());
+    const records = log.head().records;
+    log.close();
+    expect(records).toBeGreaterThanOrEqual(appended + 1);
+    expect(verifyLog(path, { trustedKeys: [issuer.publicKey] })).toMatchObject({ ok: true, records });
+  });
 });
 
