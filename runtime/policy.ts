@@ -13,6 +13,7 @@ import type { PublicKey } from "./trust/types.js";
 import type { CryptoPath } from "./crypto/digest.js";
 import { describeThrown, isInstance, shownOption } from "./thrown.js";
 import { shownName } from "./shown-name.js";
+import { provenanceProblem } from "./manifest-provenance.js";
 import { manifestBindingProblem } from "./manifest-binding.js";
 import { ownMember, withoutPrototypes } from "./own.js";
 import { ranOutOfStack } from "./stack-ran-out.js";
@@ -174,10 +175,8 @@ function loadPolicyOnce(given: Bundle, options: LoadOptions): LoadedPolicy {
   // the signed manifest states the memory the module was built with: a module that differs is not it
   if (profile.info.memoryPages !== manifest.memoryPages)
     throw new PolicyLoadError("malformed", `the manifest says ${typeof manifest.memoryPages === "number" ? manifest.memoryPages : shownOption(manifest.memoryPages)} pages of memory, the module has ${profile.info.memoryPages}`);
-  // the cost bound is provenance, bound to nothing in the module, but a host reads it as the
-  // policy's worst case: a whole number, as the compiler writes it, not the null JSON makes of Infinity
-  if (!Number.isSafeInteger(manifest.costBound) || manifest.costBound < 0)
-    throw new PolicyLoadError("malformed", `the manifest's costBound ${typeof manifest.costBound === "number" ? manifest.costBound : shownOption(manifest.costBound)} is not a whole number from 0 to ${Number.MAX_SAFE_INTEGER}`);
+  const unstated = provenanceProblem(manifest);
+  if (unstated !== undefined) throw new PolicyLoadError("malformed", unstated);
   let evaluator: WasmEvaluator;
   try {
     evaluator = createWasmEvaluator(new WebAssembly.Module(bundle.module as Uint8Array<ArrayBuffer>), manifest);

@@ -33,7 +33,7 @@ const manifestOf = (): Omit<Manifest, "digests"> =>
     errorSites: {},
     costBound: 0,
     memoryPages: 1,
-    sourceDigest: "",
+    sourceDigest: "00".repeat(64),
   }) as unknown as Omit<Manifest, "digests">;
 
 /** An unsigned bundle of a module reporting these regions (by default apart, inside its one page). */

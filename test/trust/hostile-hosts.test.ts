@@ -516,6 +516,28 @@ describe("a signed manifest must describe its module", () => {
     for (const costBound of [0, Number.MAX_SAFE_INTEGER]) expect(tryLoadPolicy(withBound(costBound), { allowUnsigned: true }).ok).toBe(true);
   });
 
+  it("refuses provenance the compiler would not write: a compiler that is not { name, version }, a source digest that is not 128 lowercase hex, a rule without its line or column", () => {
+    const m = bundle.manifest;
+    const edits: [string, Manifest, string][] = [
+      ["no compiler", { ...m, compiler: undefined as unknown as Manifest["compiler"] }, "the manifest's compiler is not `{ name, version }` with both strings"],
+      ["compiler without version", { ...m, compiler: { name: "writ" } as unknown as Manifest["compiler"] }, "the manifest's compiler is not `{ name, version }` with both strings"],
+      ["source digest 'x'", { ...m, sourceDigest: "x" }, `the manifest's sourceDigest ("x") is not a SHA3-512 in 128 lowercase hex digits`],
+      ["source digest in capitals", { ...m, sourceDigest: m.sourceDigest.toUpperCase() }, `the manifest's sourceDigest (${JSON.stringify(m.sourceDigest.toUpperCase().slice(0, 40))}) is not a SHA3-512 in 128 lowercase hex digits`],
+      ["no source digest", { ...m, sourceDigest: undefined as unknown as string }, "the manifest's sourceDigest (undefined) is not a SHA3-512 in 128 lowercase hex digits"],
+      ["a rule without its line", { ...m, rules: m.rules.map((r, i) => (i === 1 ? { ...r, line: undefined as unknown as number } : r)) }, "the manifest's rules[1].line undefined is not a whole number from 1"],
+      ["a rule at column 0", { ...m, rules: m.rules.map((r, i) => (i === 0 ? { ...r, column: 0 } : r)) }, "the manifest's rules[0].column 0 is not a whole number from 1"],
+    ];
+    for (const [what, manifest, message] of edits) {
+      const r = tryLoadPolicy({ module: bundle.module, manifest }, { allowUnsigned: true });
+      expect(r.ok ? "loaded" : { code: r.error.code, message: r.error.message }, what).toEqual({ code: "malformed", message });
+    }
+    // provenance is bound to the signature, not the module: signed, the same edit is still refused
+    const signed = tryLoadPolicy(signBundle({ module: bundle.module, manifest: edits[2]![1] }, issuer), { trustedKeys: [issuer.publicKey] });
+    expect(signed.ok ? "loaded" : signed.error.code).toBe("malformed");
+    // a member the format does not name is ignored
+    expect(tryLoadPolicy({ module: bundle.module, manifest: { ...m, note: "x" } as Manifest }, { allowUnsigned: true }).ok).toBe(true);
+  });
+
   it("names an ABI version of the wrong type as what it is", () => {
     const r = tryLoadPolicy({ module: bundle.module, manifest: { ...bundle.manifest, abiVersion: "1" as unknown as number } }, { allowUnsigned: true });
     expect(r.ok).toBe(false);

@@ -1,0 +1,34 @@
+// The manifest's provenance members: the compiler that wrote it, the source's digest, the cost bound
+// and each rule's place in the source. None of them is bound to the module (manifest-binding.ts
+// binds the decision-bearing part), so the module's digest does not vouch for them; but hosts read
+// them (the cost bound as the policy's worst case, the lines in messages, the source digest to find
+// the source), and a manifest that states them wrongly, or not at all, is not one the compiler
+// wrote: it is refused as malformed rather than read as whatever it holds.
+
+import type { Manifest } from "./manifest.js";
+import { shownOption } from "./thrown.js";
+
+const HEX_128 = /^[0-9a-f]{128}$/;
+
+/** What is wrong with the manifest's provenance members, or undefined when each is as docs/abi.md describes it. */
+export function provenanceProblem(manifest: Manifest): string | undefined {
+  // the cost bound is read as the policy's worst case: a whole number, as the compiler writes it,
+  // not the null JSON makes of Infinity
+  const { costBound, compiler, sourceDigest, rules } = manifest;
+  if (!Number.isSafeInteger(costBound) || costBound < 0)
+    return `the manifest's costBound ${typeof costBound === "number" ? costBound : shownOption(costBound)} is not a whole number from 0 to ${Number.MAX_SAFE_INTEGER}`;
+  if (typeof compiler !== "object" || compiler === null || typeof compiler.name !== "string" || typeof compiler.version !== "string")
+    return "the manifest's compiler is not `{ name, version }` with both strings";
+  if (typeof sourceDigest !== "string" || !HEX_128.test(sourceDigest))
+    return `the manifest's sourceDigest (${shownOption(sourceDigest)}) is not a SHA3-512 in 128 lowercase hex digits`;
+  if (!Array.isArray(rules)) return undefined; // (the binding and the evaluator name what is wrong with the rules)
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i];
+    if (typeof rule !== "object" || rule === null) continue; // (as above)
+    for (const member of ["line", "column"] as const) {
+      const at = rule[member];
+      if (!Number.isSafeInteger(at) || at < 1) return `the manifest's rules[${i}].${member} ${typeof at === "number" ? at : shownOption(at)} is not a whole number from 1`;
+    }
+  }
+  return undefined;
+}
