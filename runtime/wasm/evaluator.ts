@@ -1,44 +1,28 @@
 // Evaluates validated requests with a decision module (ABI 1, docs/abi.md): encode the request into
-// the module's input region, call `writ_evaluate`, decode the result region into a Decision (rule
-// names from the manifest's rule table, error offsets from its errorSites). A trap inside the module
-// is caught and becomes a deny with an `internal` error, and the instance is replaced by a fresh one
-// so that no state of the failed evaluation leaks into the next. A result the decision procedure
-// cannot give (an allow naming a forbid or carrying a forbid's error, a rule named twice, a return
-// value that is not the result region's decision: breach) is a deny with an `internal` error too.
+// the module's input region, call `writ_evaluate`, decode the result region into a Decision
+// (result-decoder.ts), on an instance whose ABI and regions were checked first (instance-regions.ts).
+// A trap inside the module is caught and becomes a deny with an `internal` error, and the instance
+// is replaced by a fresh one so that no state of the failed evaluation leaks into the next. A result
+// the decision procedure cannot give is a deny with an `internal` error too (result-decoder.ts says
+// which).
 
-import { evalErrorName, ruleErrorMessage, type Decision, type RuleError } from "../decision.js";
+import type { Decision } from "../decision.js";
 import type { Manifest } from "../manifest.js";
 import { compileRequestCheck, pathOf, readValidRequest } from "../request.js";
 import { createEncoder, EncodingRefused, memoryWriters, type RequestEncoder } from "./encoder.js";
 import { generateIngest, SLOW_PATH, type Ingest } from "./ingest-codegen.js";
 import { generateInputCopy, type InputCopy } from "./input-copy.js";
-import {
-  RESULT_DECISION,
-  RESULT_ERROR_COUNT,
-  RESULT_RULE_COUNT,
-  RESULT_RULES,
-  WASM_ABI_VERSION,
-  resultErrorsOffset,
-  resultSize,
-  type InputLayout,
-} from "./layout.js";
+import { WASM_ABI_VERSION, resultSize, type InputLayout } from "./layout.js";
+import { instantiateChecked, type Exports } from "./instance-regions.js";
+import { createResultDecoder, EMPTY, fault, MODULE_FAULT_RULE } from "./result-decoder.js";
 import { describeThrown, isInstance } from "../thrown.js";
 import { ranOutOfStack } from "../stack-ran-out.js";
-import { ownMember } from "../own.js";
 import { IssuedEncoding, NO_WORDS, readHostEncoding, type EncodedRequest } from "./encoding.js";
 
 export type { EncodedRequest } from "./encoding.js";
 
-/** `rule` of an error that is not any rule's: the module itself failed */
-const MODULE_FAULT_RULE = "";
-
 /** what `current` is while the input region holds a whole encoding */
 const WHOLE = "whole";
-
-
-
-/** Most distinct multi-rule decisions kept per verdict, so that the cache stays small whatever comes. */
-const MANY_CACHE_SIZE = 1024;
 
 /** Words per chunk of kept encodings (256 KiB). */
 const CHUNK_WORDS = 1 << 16;
@@ -85,15 +69,6 @@ export interface EvaluatorOptions {
   readonly portable?: boolean;
 }
 
-interface Exports {
-  readonly memory: WebAssembly.Memory;
-  writ_abi_version(): number;
-  writ_input_ptr(): number;
-  writ_input_size(): number;
-  writ_evaluate(): number;
-  writ_result_ptr(): number;
-}
-
 interface Instance {
   readonly exports: Exports;
   readonly i32: Int32Array;
@@ -112,8 +87,6 @@ interface Instance {
   readonly result: number;
 }
 
-const EMPTY: readonly never[] = Object.freeze([]);
-
 /**
  * The deny given when the host's stack runs out in a call of the evaluator (it was called too deep)
  * and again in its handler: built once and frozen, since where it is given not even an object can
@@ -131,39 +104,12 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
   const layout = manifest.layout as InputLayout;
   if (typeof layout !== "object" || layout === null || layout.abi !== WASM_ABI_VERSION || typeof layout.root !== "object")
     throw new Error(`manifest layout is not an ABI ${WASM_ABI_VERSION} input layout`);
-  const ruleNames = manifest.rules.map((r) => r.name);
-  const nRules = ruleNames.length;
-  const errorsAt = resultErrorsOffset(nRules) >> 2;
-  const sites = manifest.errorSites;
-  /** the source offset of error site `node`, 0 for a node that is none (never what Object.prototype holds under its number) */
-  const errorSite = (node: number): number => {
-    const at = ownMember(sites, String(node));
-    return typeof at === "number" ? at : 0;
-  };
+  const { decode, allows } = createResultDecoder(manifest);
+  const nRules = manifest.rules.length;
   const check = compileRequestCheck(manifest.schema);
 
   const instantiate = (): Instance => {
-    const exports = new WebAssembly.Instance(module, {}).exports as unknown as Exports;
-    if (exports.writ_abi_version() !== WASM_ABI_VERSION) throw new Error(`module speaks ABI ${exports.writ_abi_version()}, not ${WASM_ABI_VERSION}`);
-    // Addresses are i32s read as unsigned: a "negative" one is past 2 GiB, not before the memory.
-    // Each region must lie inside the memory (a typed array drops writes past its end, and the module
-    // would decide on whatever the region held), 4-aligned (both are read and written as words) and
-    // apart from the other (the module would overwrite a request kept for evaluateEncoded).
-    const inputPtr = exports.writ_input_ptr() >>> 0;
-    const inputSize = exports.writ_input_size() >>> 0;
-    if (inputSize < layout.inputSize) throw new Error(`module input region (${inputSize} bytes) is smaller than the layout needs (${layout.inputSize})`);
-    const resultPtr = exports.writ_result_ptr() >>> 0;
-    const buffer = exports.memory.buffer;
-    // the host writes whole words: inputWords of them, however few bytes the layout needs
-    const input = { name: "input", at: inputPtr, end: inputPtr + Math.max(inputSize, inputWords * 4) };
-    const output = { name: "result", at: resultPtr, end: resultPtr + resultSize(nRules) };
-    for (const region of [input, output]) {
-      const where = `module ${region.name} region (${region.end - region.at} bytes at ${region.at})`;
-      if (region.end > buffer.byteLength) throw new Error(`${where} runs past the end of its memory (${buffer.byteLength} bytes)`);
-      if (region.at % 4 !== 0) throw new Error(`${where} is not 4-byte aligned`);
-    }
-    if (input.at < output.end && output.at < input.end)
-      throw new Error(`module input region (${input.end - input.at} bytes at ${input.at}) and result region (${output.end - output.at} bytes at ${output.at}) overlap`);
+    const { exports, inputPtr, resultPtr, buffer } = instantiateChecked(module, layout.inputSize, inputWords, resultSize(nRules));
     ingestFactory ??= options.portable ? undefined : generateIngest(manifest.schema, layout, inputPtr);
     return {
       exports,
@@ -208,158 +154,6 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
   // where encode() keeps its copies
   let chunk = new Int32Array(0);
   let chunkUsed = 0;
-
-  // Decisions without errors are shared, frozen objects: no allocation for a decision seen before.
-  // The one-rule caches own every slot from the start (null until that decision is first made): a
-  // slot left a hole would read as whatever Array.prototype or Object.prototype holds at that index,
-  // and a value planted there, enumerable or not, would be returned as the decision.
-  const denyNone: Decision = Object.freeze({ decision: "deny", rules: EMPTY, errors: EMPTY });
-  const allowOne: (Decision | null)[] = new Array<Decision | null>(nRules).fill(null);
-  const denyOne: (Decision | null)[] = new Array<Decision | null>(nRules).fill(null);
-  const single = (cache: (Decision | null)[], decision: "allow" | "deny", rule: number): Decision =>
-    (cache[rule] ??= Object.freeze({ decision, rules: Object.freeze([ruleNames[rule]!]), errors: EMPTY }));
-  // lists of rule indexes as one safe integer in base nRules + 1: as many rules as fit in 2^53
-  const maxCachedRules = Math.floor(53 / Math.log2(nRules + 1));
-  const allowMany = new Map<number, Decision>();
-  const denyMany = new Map<number, Decision>();
-
-  // What each rule is, for checking a result against the decision procedure (docs/abi.md): 1 for a
-  // permit, 0 for a forbid, indexed as the result region indexes rules; compared with the decision
-  // word (1 allow, 0 deny), whose deciding rules are permits and forbids respectively.
-  const permits = Uint8Array.from(manifest.rules, (r) => (r.effect === "permit" ? 1 : 0));
-  const ruleName = (r: number): string => `\`${ruleNames[r]!}\``;
-  const effectName = (r: number): string => (permits[r] === 1 ? "permit" : "forbid");
-
-  /**
-   * What is wrong with the result region of an evaluation that returned `verdict`, or undefined when
-   * it is one the decision procedure can give (docs/abi.md, "The result region"): the return value is
-   * the decision word, 1 or 0; the counts are within the rules; the deciding rules exist, ascend
-   * strictly (each at most once) and are permits for an allow, forbids for a deny; an allow has at
-   * least one; errors ascend strictly by rule, and are those of permits that did not hold for an
-   * allow or a deny without deciding rules, those of deciding forbids for a deny by forbids. Reads
-   * the region and allocates nothing unless something is wrong, when it says what.
-   */
-  const breach = (verdict: number): string | undefined => {
-    const { i32, result } = inst;
-    const word = i32[result + (RESULT_DECISION >> 2)]!;
-    const nr = i32[result + (RESULT_RULE_COUNT >> 2)]!;
-    const ne = i32[result + (RESULT_ERROR_COUNT >> 2)]!;
-    if (word !== verdict || word >>> 1 !== 0 || nr >>> 0 > nRules || ne >>> 0 > nRules) return headerBreach(verdict, word, nr, ne);
-    const rulesAt = result + (RESULT_RULES >> 2);
-    let previous = -1;
-    for (let i = 0; i < nr; i++) {
-      const r = i32[rulesAt + i]!;
-      if (r <= previous || r >= nRules) return r < 0 || r >= nRules ? `the module named a rule that does not exist (index ${r}; the policy has ${nRules} rules)` : `the module named rule ${ruleName(r)} twice or out of order (deciding rules ascend)`;
-      if (permits[r] !== word) return `the module ${word === 1 ? "allowed" : "denied"} with ${effectName(r)} ${ruleName(r)} as a deciding rule (an allow is decided by permits, a deny by forbids)`;
-      previous = r;
-    }
-    if (nr === 0 && word === 1) return "the module allowed without a deciding rule";
-    return ne === 0 ? undefined : errorBreach(word, nr, ne);
-  };
-
-  /** what is wrong with the decision word or the counts (breach) */
-  const headerBreach = (verdict: number, word: number, nr: number, ne: number): string => {
-    if (word >>> 1 !== 0) return `the module's result region holds decision ${word}, neither 1 (allow) nor 0 (deny)`;
-    if (word !== verdict) return `the module returned ${verdict} but its result region holds decision ${word} (${word === 1 ? "allow" : "deny"})`;
-    return `the module returned a malformed result: ${nr} deciding rules and ${ne} errors, where the policy has ${nRules} rules`;
-  };
-
-  /** what is wrong with the errors of a result whose decision and deciding rules are sound (breach) */
-  const errorBreach = (word: number, nr: number, ne: number): string | undefined => {
-    const { i32, result } = inst;
-    const rulesAt = result + (RESULT_RULES >> 2);
-    const base = result + errorsAt;
-    let previous = -1;
-    let j = 0; // the first deciding rule not below the erring one (both lists ascend)
-    for (let i = 0; i < ne; i++) {
-      const r = i32[base + 3 * i]!;
-      if (r <= previous || r >= nRules) return r < 0 || r >= nRules ? `the module reported an error of a rule that does not exist (index ${r}; the policy has ${nRules} rules)` : `the module reported errors of rule ${ruleName(r)} twice or out of order (errors ascend by rule)`;
-      previous = r;
-      while (j < nr && i32[rulesAt + j]! < r) j++;
-      const deciding = j < nr && i32[rulesAt + j] === r;
-      if (permits[r] === 0 && word === 1) return `the module allowed with an error of forbid ${ruleName(r)} (a forbid that errors denies)`;
-      if (permits[r] === 0 && !deciding) return `the module denied with an error of forbid ${ruleName(r)} that is not among its deciding rules (a forbid that errors is one)`;
-      if (permits[r] === 1 && deciding) return `the module allowed by permit ${ruleName(r)}, which errored (a permit that errors does not hold)`;
-      if (permits[r] === 1 && word === 0 && nr > 0) return `the module denied by forbids with an error of permit ${ruleName(r)} (no permit is evaluated once a forbid decides)`;
-    }
-    return undefined;
-  };
-
-  /**
-   * The result region as a Decision, for an evaluation that returned `verdict`; a deny with an
-   * `internal` error saying what is wrong when it is not a result of the decision procedure (breach).
-   * Results without errors are checked inline, on the way to their shared Decision: the same checks
-   * as breach's (a rule outside the table has no effect, `undefined`), which then says what failed.
-   */
-  const decode = (verdict: number): Decision => {
-    const { i32, result } = inst;
-    const word = i32[result + (RESULT_DECISION >> 2)]!;
-    const nr = i32[result + (RESULT_RULE_COUNT >> 2)]!;
-    const ne = i32[result + (RESULT_ERROR_COUNT >> 2)]!;
-    if (word !== verdict || word >>> 1 !== 0 || nr >>> 0 > nRules || ne >>> 0 > nRules) return fault(headerBreach(verdict, word, nr, ne));
-    const allow = word === 1;
-    const decision = allow ? "allow" : "deny";
-    const rulesAt = result + (RESULT_RULES >> 2);
-    if (ne === 0) {
-      if (nr === 1) {
-        const r = i32[rulesAt]!;
-        return permits[r] === word ? single(allow ? allowOne : denyOne, decision, r) : refuse(verdict);
-      }
-      if (nr === 0) return allow ? refuse(verdict) : denyNone;
-      // several rules, no errors: shared too, by the list of rule indexes (while the cache is small)
-      if (nr <= maxCachedRules) {
-        let key = 0;
-        let previous = -1;
-        for (let i = 0; i < nr; i++) {
-          const r = i32[rulesAt + i]!;
-          if (r <= previous || permits[r] !== word) return refuse(verdict);
-          previous = r;
-          key = key * (nRules + 1) + r + 1;
-        }
-        const cache = allow ? allowMany : denyMany;
-        const known = cache.get(key);
-        if (known !== undefined) return known;
-        const rules: string[] = [];
-        for (let i = 0; i < nr; i++) rules.push(ruleNames[i32[rulesAt + i]!]!);
-        const d: Decision = Object.freeze({ decision, rules: Object.freeze(rules), errors: EMPTY });
-        if (cache.size < MANY_CACHE_SIZE) cache.set(key, d);
-        return d;
-      }
-    }
-    const wrong = breach(verdict);
-    if (wrong !== undefined) return fault(wrong);
-    const rules: string[] = [];
-    for (let i = 0; i < nr; i++) rules.push(ruleNames[i32[rulesAt + i]!]!);
-    const errors: RuleError[] = [];
-    const base = result + errorsAt;
-    for (let i = 0; i < ne; i++) {
-      const rule = ruleNames[i32[base + 3 * i]!]!;
-      const code = evalErrorName(i32[base + 3 * i + 1]!);
-      const node = i32[base + 3 * i + 2]!;
-      errors.push({ rule, code, message: ruleErrorMessage(code), at: errorSite(node) });
-    }
-    return { decision, rules, errors };
-  };
-
-  /**
-   * Whether the result region is an allow the decision procedure can give, for an evaluation that
-   * returned 1 (breach(1); an allow by one rule without errors, the common one, checked inline).
-   */
-  const allows = (): boolean => {
-    const { i32, result } = inst;
-    if (i32[result + (RESULT_ERROR_COUNT >> 2)] === 0 && i32[result + (RESULT_RULE_COUNT >> 2)] === 1 && i32[result + (RESULT_DECISION >> 2)] === 1)
-      return permits[i32[result + (RESULT_RULES >> 2)]!] === 1;
-    return breach(1) === undefined;
-  };
-
-  /** the fault for a result the inline checks of decode refused: breach says what is wrong */
-  const refuse = (verdict: number): Decision => fault(breach(verdict) ?? "the module returned a malformed result");
-
-  const fault = (message: string): Decision => ({
-    decision: "deny",
-    rules: EMPTY,
-    errors: [{ rule: MODULE_FAULT_RULE, code: "internal", message, at: -1 }],
-  });
 
   /**
    * After a trap: a fresh instance, so nothing of the failed evaluation survives. Its input region
@@ -460,7 +254,7 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
       return (answered = fault(OVERRAN));
     }
     try {
-      return decode((returned = inst.evaluate()));
+      return decode(inst.i32, inst.result, (returned = inst.evaluate()));
     } catch (e) {
       return recover(e);
     }
@@ -490,12 +284,12 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
    */
   let answered: Decision | undefined;
   /**
-   * What `writ_evaluate` last returned: the result region is read against it (decode, breach). A
+   * What `writ_evaluate` last returned: the result region is read against it (result-decoder.ts). A
    * fresh instance's region is all zero, a deny, which is what 0 says.
    */
   let returned = 0;
-  /** The verdict of the request in memory, which lastDecision() gives: an allow only when the result region is one (breach). */
-  const evaluateInMemory = (): number => ((returned = inst.evaluate()) === 1 && allows() ? 1 : 0);
+  /** The verdict of the request in memory, which lastDecision() gives: an allow only when the result region is one (result-decoder.ts). */
+  const evaluateInMemory = (): number => ((returned = inst.evaluate()) === 1 && allows(inst.i32, inst.result) ? 1 : 0);
 
   /** evaluateEncoded() without an argument: the whole encoding in memory, or a deny saying why there is none */
   const evaluateCurrent = (): number => {
@@ -543,7 +337,7 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
         return 0; // deny
       }
     },
-    lastDecision: () => answered ?? decode(returned),
+    lastDecision: () => answered ?? decode(inst.i32, inst.result, returned),
   };
 
   function decideOnce(request: unknown): Decision {
@@ -561,7 +355,7 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
     current = undefined;
     if (end === SLOW_PATH || inputWrites !== started) return validateThenEvaluate(request);
     try {
-      return decode((returned = inst.evaluate()));
+      return decode(inst.i32, inst.result, (returned = inst.evaluate()));
     } catch (e) {
       return recover(e);
     }
