@@ -34,27 +34,31 @@
 //                  version than the module does (replay.ts policyNameDifference, as `writ replay`)
 //   bad_options    (index -1, no record's fault) the options cannot be used (a name VerifyLogOptions
 //                  does not have, a value not of its type): checked before the log is read
+//                  (lineage-verify-options.ts)
+//
+// The log's lines are parsed one at a time as the walk reaches them (lineage-lines.ts); this file
+// holds the walk that classifies a break, and its results.
 
 import { readFileBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../bounded-read.js";
 import { digestPair, type CryptoPath, type DigestPair } from "../crypto/digest.js";
-import { readChainHead } from "./signer.js";
-import { copyPublicKeys } from "./artifact-checks.js";
 import type { DecidingPolicy } from "../policy-types.js";
 import { canonicalize } from "./jcs.js";
 import { readRequest, requestSchemaOf } from "./request-digest.js";
 import { decideSafely, unrepresentableDecision } from "./statement.js";
-import type { ChainHead, PublicKey, Statement } from "./types.js";
+import type { ChainHead, Statement } from "./types.js";
 import { verifyArtifact } from "./verify-artifact.js";
 import { verifyTreeHead } from "./batch-artifact.js";
 import { policyNameDifference } from "./replay.js";
-import { chainLinkProblem, parseRecordLine, sameDigests, type ParsedRecord, type ParseResult } from "./lineage-record.js";
-import { isLostWrite, lostWriteReason, NOT_A_CRASH, tornTailFinding } from "./lineage-tail.js";
-import { describeThrown, shownOption } from "../thrown.js";
+import { chainLinkProblem, sameDigests, type ParsedRecord } from "./lineage-record.js";
+import { lostWriteReason, NOT_A_CRASH, tornTailFinding } from "./lineage-tail.js";
+import { LogLines, orderIndex, type OrderIndex } from "./lineage-lines.js";
+import { readVerifyLogOptions, type VerifyLogOptions } from "./lineage-verify-options.js";
+import { describeThrown } from "../thrown.js";
 import { shownJson } from "../shown-name.js";
-import { firstNonUtf8Line, lineEnds } from "../text-lines.js";
-import { ownMember } from "../own.js";
-import { optionNames, unknownOptionProblem } from "../option-names.js";
+import { firstNonUtf8Line } from "../text-lines.js";
 import { ranOutOfStack } from "../stack-ran-out.js";
+
+export type { ExpectedHead, VerifyLogOptions } from "./lineage-verify-options.js";
 
 export type LogFaultKind =
   | "edited"
@@ -67,35 +71,6 @@ export type LogFaultKind =
   | "replay_mismatch"
   | "unreadable"
   | "bad_options";
-
-/** A checkpoint of the log's head kept elsewhere: seq of the last record and its digests. */
-export interface ExpectedHead {
-  readonly seq: number;
-  readonly sha3_512: string;
-  /** optional: compared when given */
-  readonly blake2b_512?: string;
-}
-
-export interface VerifyLogOptions {
-  /** issuer keys: every artifact's signature is checked (without them only the chains are checked) */
-  readonly trustedKeys?: readonly PublicKey[];
-  /** a head recorded earlier: the log must still contain that record, unchanged */
-  readonly expectHead?: ExpectedHead;
-  /** re-decide with this policy: records from another module are counted, not failed */
-  readonly replay?: DecidingPolicy;
-  /** the request behind a statement, found by its SHA3-512 digest; undefined when unknown */
-  readonly requests?: (requestSha3: string, statement: Statement) => unknown;
-  readonly path?: CryptoPath;
-  /**
-   * Where record 0's statement must continue the chain: genesis (`{ seq: 0, prev: null }`) when
-   * absent, another head for a log that continues a chain recorded elsewhere (after rotation), or
-   * `"any"` to accept whatever record 0 holds (then records removed from the start go unseen).
-   */
-  readonly chainStart?: ChainHead | "any";
-}
-
-/** The names VerifyLogOptions has: any other is refused (`trustedkeys` must not leave signatures unchecked). */
-const VERIFY_LOG_OPTIONS = optionNames<VerifyLogOptions>({ trustedKeys: true, expectHead: true, replay: true, requests: true, path: true, chainStart: true });
 
 const GENESIS_START: ChainHead = { seq: 0, prev: null };
 
@@ -135,71 +110,6 @@ export type LogVerification = LogSummary | LogFault;
 
 function fault(index: number, kind: LogFaultKind, reason: string): LogFault {
   return { ok: false, index, kind, reason };
-}
-
-/**
- * The options read once and checked, before any record is: a checkpoint whose `seq` is not a
- * whole number would match no record and be skipped (a replaced last record then verified), a
- * key file's `{ ok, key }` given as a key would be reported as record 0's bad signature, and a
- * misspelt `trustedKeys` would leave every signature unchecked without a word. Hex digests are taken
- * in either case. Returns the copy to use, or why the options cannot be used.
- */
-function readVerifyLogOptions(options: unknown): { ok: true; options: VerifyLogOptions } | { ok: false; reason: string } {
-  const bad = (reason: string) => ({ ok: false as const, reason });
-  // the copy has no prototype: an option it leaves out reads as undefined, not as what Object.prototype holds
-  const out: { -readonly [K in keyof VerifyLogOptions]: VerifyLogOptions[K] } = Object.create(null);
-  if (options === undefined) return { ok: true, options: out };
-  if (typeof options !== "object" || options === null) return bad(`the options must be an object, got ${shownOption(options)}`);
-  const unknown = unknownOptionProblem(options, VERIFY_LOG_OPTIONS);
-  if (unknown !== null) return bad(unknown);
-  try {
-    // each option as the object holds it: one left out is not what Object.prototype holds under its
-    // name (own.ts), or planted `trustedKeys` would have signatures reported verified with them
-    const o = options as object;
-    const keys = ownMember(o, "trustedKeys");
-    if (keys !== undefined) {
-      if (!Array.isArray(keys)) return bad("trustedKeys must be a list of public keys");
-      const copied = copyPublicKeys(keys);
-      if (!copied.ok) return bad(`trustedKeys[${copied.index}] is not a public key ({ keyId, bytes: 32 bytes }; a key file's { ok, key } is not one)`);
-      out.trustedKeys = copied.keys;
-    }
-    const head = ownMember(o, "expectHead");
-    if (head !== undefined) {
-      const h = typeof head === "object" && head !== null ? head : {};
-      const hex = (v: unknown) => (typeof v === "string" && /^[0-9a-fA-F]{128}$/.test(v) ? v.toLowerCase() : undefined);
-      const seq = ownMember(h, "seq");
-      const sha3 = hex(ownMember(h, "sha3_512"));
-      const givenBlake = ownMember(h, "blake2b_512");
-      const blake = givenBlake === undefined ? undefined : hex(givenBlake);
-      if (!Number.isSafeInteger(seq) || (seq as number) < 0 || sha3 === undefined || (givenBlake !== undefined && blake === undefined))
-        return bad("expectHead must be { seq: a whole number from 0, sha3_512: 128 hex digits, blake2b_512?: 128 hex digits } (a log's head, as writ audit head prints it)");
-      out.expectHead = { seq: seq as number, sha3_512: sha3, ...(blake !== undefined ? { blake2b_512: blake } : {}) };
-    }
-    const replay = ownMember(o, "replay");
-    if (replay !== undefined) {
-      const r = replay as Partial<DecidingPolicy>;
-      // (its name and version too: a record of its module must name them, as `writ replay` checks)
-      if (typeof replay !== "object" || replay === null || !(r.module instanceof Uint8Array) || typeof r.decide !== "function" || typeof r.name !== "string" || typeof r.version !== "string")
-        return bad("replay must be a loaded policy (loadPolicy's result: its name, version, module and decide)");
-      out.replay = replay as DecidingPolicy;
-    }
-    const requests = ownMember(o, "requests");
-    if (requests !== undefined && typeof requests !== "function") return bad("requests must be a function from a request digest to the request");
-    if (requests !== undefined) out.requests = requests as VerifyLogOptions["requests"];
-    const path = ownMember(o, "path");
-    if (path !== undefined && path !== "native" && path !== "noble") return bad('path must be "native" or "noble"');
-    if (path !== undefined) out.path = path;
-    const start = ownMember(o, "chainStart");
-    if (start !== undefined && start !== "any") {
-      const head = readChainHead(start);
-      if (!head.ok) return bad(`chainStart must be "any" or a chain head { seq, prev } (a log's head().chain): ${head.message}`);
-      out.chainStart = head.head;
-    }
-    if (start === "any") out.chainStart = "any";
-    return { ok: true, options: out };
-  } catch (e) {
-    return bad(`reading the options threw: ${describeThrown(e)}`);
-  }
 }
 
 /** Verifies the log file at `path`. Never throws. */
@@ -271,90 +181,6 @@ interface WalkProgress {
   at: number;
   /** whether it has checked every record */
   done: boolean;
-}
-
-/**
- * The whole lines of a log held as bytes, each decoded and parsed on its own when asked for. The file
- * is never decoded as one string (V8 makes none longer than about 512 MiB, and a log may reach
- * READ_LIMITS.log, 2 GiB), and the walk keeps only the records around the one it checks: every
- * record parsed at once takes a few times the file's size.
- */
-class LogLines {
-  readonly count: number;
-  private readonly ends: number[];
-  private readonly kept = new Map<number, ParseResult>();
-
-  constructor(
-    private readonly buf: Buffer,
-    end: number,
-    /** the first line that is not UTF-8 (firstNonUtf8Line), or null */
-    private readonly notText: number | null,
-  ) {
-    this.ends = lineEnds(buf, end);
-    this.count = this.ends.length;
-  }
-
-  /** line `i` parsed (undefined past the ends), kept until `forgetBefore` passes it */
-  at(i: number): ParseResult | undefined {
-    if (i < 0 || i >= this.count) return undefined;
-    let r = this.kept.get(i);
-    if (r === undefined) this.kept.set(i, (r = this.read(i)));
-    return r;
-  }
-
-  /** line `i` (0 ≤ i < count) parsed and not kept: for a pass over the whole log */
-  read(i: number): ParseResult {
-    // a line that is not UTF-8 decodes with U+FFFD in place of its bytes: it is no record, whatever it parses as
-    if (i === this.notText) return { ok: false, reason: "record is not UTF-8 text" };
-    return parseRecordLine(this.buf.toString("utf8", this.start(i), this.ends[i]!));
-  }
-
-  /** whether line `i` (0 ≤ i < count), which is not a record, holds what a lost write leaves (lineage-tail.ts) */
-  isLostWrite(i: number): boolean {
-    return isLostWrite(this.buf, this.start(i), this.ends[i]!);
-  }
-
-  /** where line `i` starts */
-  private start(i: number): number {
-    return i === 0 ? 0 : this.ends[i - 1]! + 1;
-  }
-
-  /** drops the lines kept before `i` */
-  forgetBefore(i: number): void {
-    for (const k of this.kept.keys()) if (k < i) this.kept.delete(k);
-  }
-}
-
-/**
- * What classifying a broken order looks at across the whole log: the record seqs and statement seqs
- * of the records that parse, and which record digests some record chains. Only a log found broken
- * needs it, so it is built then, with one more pass over the file.
- */
-interface OrderIndex {
-  /** each line's record seq, NaN for a line that is no record */
-  readonly recordSeqs: Float64Array;
-  readonly recordSeqCount: ReadonlyMap<number, number>;
-  readonly statementSeqAt: ReadonlyMap<number, readonly number[]>;
-  readonly chainedRecords: ReadonlySet<string>;
-}
-
-function orderIndex(lines: LogLines): OrderIndex {
-  const recordSeqs = new Float64Array(lines.count).fill(NaN);
-  const recordSeqCount = new Map<number, number>();
-  const statementSeqAt = new Map<number, number[]>();
-  const chainedRecords = new Set<string>();
-  for (let i = 0; i < lines.count; i++) {
-    const r = lines.read(i);
-    if (!r.ok) continue;
-    const p = r.parsed;
-    recordSeqs[i] = p.record.seq;
-    recordSeqCount.set(p.record.seq, (recordSeqCount.get(p.record.seq) ?? 0) + 1);
-    const at = statementSeqAt.get(p.statement.lineage.seq) ?? [];
-    at.push(i);
-    statementSeqAt.set(p.statement.lineage.seq, at);
-    if (p.record.prev) chainedRecords.add(p.record.prev.sha3_512);
-  }
-  return { recordSeqs, recordSeqCount, statementSeqAt, chainedRecords };
 }
 
 function walk(buf: Buffer, options: VerifyLogOptions, progress: WalkProgress): LogVerification {
