@@ -6,13 +6,16 @@
 import type { Decision } from "../decision.js";
 import type { DecidingPolicy } from "../policy-types.js";
 import { readRequest, requestSchemaOf, type ReadRequest } from "./request-digest.js";
-import { requireIssuable, type Signer } from "./signer.js";
+import { headAfter, headCellOf, requireIssuable, type HeadCell, type Signer } from "./signer.js";
 import { withIssuedArtifact } from "./lineage-record.js";
 import { buildStatement, canonicalStatement, decideSafely, unrepresentableDecision } from "./statement.js";
 import { ARTIFACT_TYP, type LineageSink, type Statement } from "./types.js";
 import { clockMs, INVALID_CLOCK, type Clock } from "./clock.js";
 import { ownOption } from "../own.js";
 import { optionNames, unknownOptionProblem } from "../option-names.js";
+import { V8_STACK_MESSAGE } from "../stack-ran-out.js";
+import { shownOption } from "../thrown.js";
+import { APPEND_RAN_OUT } from "./lineage.js";
 
 export const DEFAULT_TTL_SECONDS = 300;
 
@@ -56,10 +59,11 @@ const AUTHORIZE_OPTIONS = optionNames<AuthorizeOptions>({ signer: true, lineage:
 
 /**
  * The options, each read once, before anything is decided; a TypeError for options that are no
- * object or hold a name AuthorizeOptions does not have (`ttlseconds` must not leave the default
- * validity in place without a word), and a RangeError for a ttl that is not a whole number of seconds.
+ * object, hold a name AuthorizeOptions does not have (`ttlseconds` must not leave the default
+ * validity in place without a word) or a signer createSigner did not make, and a RangeError for a
+ * ttl that is not a whole number of seconds.
  */
-function readAuthorizeOptions(options: unknown): { signer: Signer; lineage: LineageSink | undefined; ttl: number; now: Clock | undefined } {
+function readAuthorizeOptions(options: unknown): { signer: Signer; cell: HeadCell; lineage: LineageSink | undefined; ttl: number; now: Clock | undefined } {
   if (typeof options !== "object" || options === null) throw new TypeError("authorize needs options giving at least `signer` (createSigner makes one)");
   const unknown = unknownOptionProblem(options, AUTHORIZE_OPTIONS);
   if (unknown !== null) throw new TypeError(`authorize: ${unknown}`);
@@ -70,8 +74,11 @@ function readAuthorizeOptions(options: unknown): { signer: Signer; lineage: Line
   checkTtl(ttl);
   const now = ownOption(o, "now");
   const signer = ownOption(o, "signer") as Signer;
+  // where the head is set once the artifact is recorded (issue)
+  const cell = headCellOf(signer);
+  if (cell === undefined) throw new TypeError(`authorize: \`signer\` must be a signer createSigner made, got ${shownOption(signer)}`);
   const lineage = ownOption(o, "lineage");
-  return { signer, lineage, ttl, now };
+  return { signer, cell, lineage, ttl, now };
 }
 
 export interface Authorization {
@@ -105,12 +112,48 @@ function requireNotRecording(signer: Signer): void {
   for (let r = recording; r !== null; r = r.outer) if (r.signer === signer) throw new Error(CALLED_BACK_RECORDING);
 }
 
-/** Hands the artifact to the sink with its signer marked as recording, whatever the sink does. */
+// What authorize throws where the host's stack runs out (it was called too deep): built beforehand
+// and frozen, since where it is thrown not even an error can be made. Plain Errors, as for a call
+// back: not the RangeError of a setup authorize refuses, nor V8's own. The handlers that throw them
+// make no call (V8_STACK_MESSAGE says why), and read what they compare with from this module's own
+// constants: a module loader may hand an imported binding through a getter, which is a call.
+const STACK_MESSAGE = V8_STACK_MESSAGE;
+const LOG_RAN_OUT = APPEND_RAN_OUT;
+/** The stack ran out before the sink was given the artifact, or in a LineageLog that says it recorded nothing. */
+const RAN_OUT = Object.freeze(
+  new Error(
+    "authorize did not finish: the host's stack ran out before the artifact was recorded (authorize was called too deep); nothing was issued or recorded for it, and it did not move the signer's head: authorize again from a shallower call",
+  ),
+);
+/** The stack ran out while the sink was being called: it may have recorded the artifact before. */
+const RAN_OUT_RECORDING = Object.freeze(
+  new Error(
+    "authorize did not finish: the host's stack ran out while the lineage sink was recording the artifact (authorize was called too deep); it was not issued and did not move the signer's head, but the sink may hold a record of it, as a sink that fails after recording does: continue the signer from what the sink holds",
+  ),
+);
+
+/**
+ * Hands the artifact to the sink with its signer marked as recording, whatever the sink does. The
+ * stack running out here is RAN_OUT_RECORDING (or RAN_OUT, where the lineage log says it recorded
+ * nothing); anything else the sink throws goes through as it is.
+ */
 function record(lineage: LineageSink, signer: Signer, artifact: string, statement: Statement): void {
   const outer = recording;
   recording = { signer, outer };
   try {
-    requireSynchronous(withIssuedArtifact(artifact, statement, () => lineage.append(artifact, statement)), "the lineage sink's append");
+    const returned = withIssuedArtifact(artifact, statement, () => lineage.append(artifact, statement));
+    // No call once the sink has returned (having recorded), but for what may be a promise: near the
+    // end of the stack the call could fail, and the caller be told that a recorded artifact was not issued.
+    if (typeof returned === "object" && returned !== null) requireSynchronous(returned, "the lineage sink's append");
+  } catch (e) {
+    let failure: unknown = e;
+    try {
+      if (e === LOG_RAN_OUT) failure = RAN_OUT;
+      else if (typeof e === "object" && e !== null && (e as Error).name === "RangeError" && (e as Error).message === STACK_MESSAGE) failure = RAN_OUT_RECORDING;
+    } catch {
+      // a sink's own object, whose prototype or message is code that threw: not V8's error
+    }
+    throw failure;
   } finally {
     recording = outer;
   }
@@ -119,17 +162,31 @@ function record(lineage: LineageSink, signer: Signer, artifact: string, statemen
 /**
  * Decides `request` with `policy` and issues the signed artifact. Never throws for a bad request or a
  * faulty policy (both are denies stated in the artifact). Throws only when the caller's setup is
- * wrong (options that are no object or hold a name AuthorizeOptions does not have: TypeError; a ttl
- * that is not a positive integer, a clock that is not a Date, a signer whose chain is past its last
- * seq: RangeError), the lineage sink throws, or code of the host's that runs meanwhile
- * called authorize with the same signer (an Error: that call issued the seq this one would have);
- * then nothing was issued and the signer's chain head is the one before (or the call back's). A call
- * back from the lineage sink is refused instead (an Error, nothing issued for it): the artifact the
- * sink is recording holds the seq it would take.
+ * wrong (options that are no object, hold a name AuthorizeOptions does not have or a signer
+ * createSigner did not make: TypeError; a ttl that is not a positive integer, a clock that is not a
+ * Date, a signer whose chain is past its last seq: RangeError), the lineage sink throws, or code of
+ * the host's that runs meanwhile called authorize with the same signer (an Error: that call issued
+ * the seq this one would have); then nothing was issued and the signer's chain head is the one
+ * before (or the call back's). A call back from the lineage sink is refused instead (an Error,
+ * nothing issued for it): the artifact the sink is recording holds the seq it would take. Called so
+ * deep that the host's stack runs out, it throws an Error built beforehand saying so (RAN_OUT, or
+ * RAN_OUT_RECORDING where the sink was being called), having not moved the head.
  */
 export function authorize(policy: DecidingPolicy, request: unknown, options: AuthorizeOptions): Authorization {
-  // read once: the decision and the digest are of the same request (readRequest)
-  return issue(policy, options, (path) => readRequest(request, path, requestSchemaOf(policy)));
+  try {
+    // read once: the decision and the digest are of the same request (readRequest)
+    return issue(policy, options, request, undefined);
+  } catch (e) {
+    // V8's own error is the stack having run out before the sink was called (record says what it
+    // was in the sink); anything else goes through as it is. No call here: V8_STACK_MESSAGE.
+    let failure: unknown = e;
+    try {
+      if (typeof e === "object" && e !== null && (e as Error).name === "RangeError" && (e as Error).message === STACK_MESSAGE) failure = RAN_OUT;
+    } catch {
+      // a host's own object (the clock's or the sink's), whose prototype or message is code that threw: not V8's error
+    }
+    throw failure;
+  }
 }
 
 /**
@@ -137,21 +194,36 @@ export function authorize(policy: DecidingPolicy, request: unknown, options: Aut
  * requestSchemaOf(policy)): guard checks the artifact against the very copy that was decided.
  */
 export function authorizeRead(policy: DecidingPolicy, read: ReadRequest, options: AuthorizeOptions): Authorization {
-  return issue(policy, options, () => read);
+  try {
+    return issue(policy, options, undefined, read);
+  } catch (e) {
+    // (as in authorize)
+    let failure: unknown = e;
+    try {
+      if (typeof e === "object" && e !== null && (e as Error).name === "RangeError" && (e as Error).message === STACK_MESSAGE) failure = RAN_OUT;
+    } catch {
+      // not V8's error
+    }
+    throw failure;
+  }
 }
 
-/** authorize's work, the request read by `readOnce` once the options are found usable. */
-function issue(policy: DecidingPolicy, options: AuthorizeOptions, readOnce: (path: Signer["path"]) => ReadRequest): Authorization {
-  const { signer, lineage, ttl, now } = readAuthorizeOptions(options);
+/**
+ * authorize's work: `request` read once the options are found usable, unless `read` holds it read.
+ * Where the stack runs out before the sink is called, the stack's own error is thrown and nothing is
+ * done (authorize says so); in the sink, record says so.
+ */
+function issue(policy: DecidingPolicy, options: AuthorizeOptions, request: unknown, read: ReadRequest | undefined): Authorization {
+  const { signer, cell, lineage, ttl, now } = readAuthorizeOptions(options);
   const nowMs = clockMs(now);
   if (!Number.isFinite(nowMs)) throw new RangeError(INVALID_CLOCK);
   requireNotRecording(signer);
   // taken before any of the host's code runs (the request's getters, the policy's, its decide)
-  const head = signer.head;
+  const head = cell.head;
   // a seq past the last one issued would be signed and recorded, then read back by nothing
   requireIssuable(head.seq);
 
-  const { data, digest } = readOnce(signer.path);
+  const { data, digest } = read ?? readRequest(request, signer.path, requestSchemaOf(policy));
   const decision = digest.ok ? decideSafely(policy, data) : unrepresentableDecision(digest);
 
   const iat = Math.floor(nowMs / 1000);
@@ -160,9 +232,14 @@ function issue(policy: DecidingPolicy, options: AuthorizeOptions, readOnce: (pat
   const artifact = signer.signTyped(ARTIFACT_TYP, canonicalStatement(statement, policy));
   // A call back into authorize with this signer from that code issued the seq this statement
   // names: issued too, this one would fork the chain (two artifacts at one seq, the next unissued)
-  if (signer.head.seq !== head.seq) throw new Error(CALLED_BACK);
+  if (cell.head.seq !== head.seq) throw new Error(CALLED_BACK);
+  // The head after this artifact and what is returned, made before the sink records it: once it
+  // has, nothing may be left that can fail (near the end of the host's stack any call can), or the
+  // sink would hold an artifact the signer is not past and the caller was told was not issued.
+  const after = headAfter(head, artifact, signer.path);
+  const issued: Authorization = { decision, artifact, statement };
   // a call back from the sink is refused (record): the signer advances from `head`, once
   if (lineage) record(lineage, signer, artifact, statement);
-  signer.advance(artifact);
-  return { decision, artifact, statement };
+  cell.head = after;
+  return issued;
 }

@@ -279,8 +279,11 @@ function openLogOnce(path: string, options: LogOptions): LineageLog {
   }
 }
 
-/** What appendMany throws where the host's stack ran out before its write (appendMany called too deep): built beforehand, frozen. */
-const APPEND_RAN_OUT = Object.freeze(
+/**
+ * What appendMany throws where the host's stack ran out before its write (appendMany called too
+ * deep): built beforehand, frozen; a caller's handler compares with it where it can make no call.
+ */
+export const APPEND_RAN_OUT = Object.freeze(
   new LineageError("io", "nothing was recorded: the host's stack ran out while the entries were being appended (the append was called too deep); append them again from a shallower call"),
 );
 /** Whether `e` is appendMany's failure for an append the host's stack ran out in before its write: nothing was recorded. */

@@ -56,10 +56,22 @@ export interface SignerOptions {
 /** The names SignerOptions has: any other is refused (`Head` must not start a chain at genesis without a word). */
 const SIGNER_OPTIONS = optionNames<SignerOptions>({ head: true, path: true });
 
+/**
+ * Where a signer keeps its chain head: a cell that authorize sets by assignment once the artifact is
+ * recorded (headCellOf). Near the end of the host's stack any call can fail, and one made after the
+ * sink has recorded an artifact would leave the signer behind what the sink holds.
+ */
+export interface HeadCell {
+  head: ChainHead;
+}
+
+/** The head cell of a signer createSigner made; undefined for anything else. */
+let cellOf: (signer: unknown) => HeadCell | undefined;
+
 export class Signer {
   // Private so the seed never shows in logs, JSON.stringify or util.inspect of a signer.
   readonly #key: PrivateKey;
-  #head: ChainHead;
+  readonly #cell: HeadCell;
   /** typ → base64url of the canonical header `{alg, kid, typ}`: the same for every token of a typ */
   readonly #encodedHeaders = new Map<string, string>();
   readonly path: CryptoPath | undefined;
@@ -78,8 +90,12 @@ export class Signer {
     const head = readChainHead(ownOption(options, "head") ?? GENESIS);
     if (!head.ok) throw new RangeError(head.message);
     this.#key = readSigningKey(key, "createSigner", path);
-    this.#head = head.head;
+    this.#cell = { head: head.head };
     this.path = path;
+  }
+
+  static {
+    cellOf = (signer) => (typeof signer === "object" && signer !== null && #cell in signer ? (signer as Signer).#cell : undefined);
   }
 
   get keyId(): string {
@@ -95,7 +111,7 @@ export class Signer {
   }
   /** where the next artifact links (frozen: the signer's own) */
   get head(): ChainHead {
-    return this.#head;
+    return this.#cell.head;
   }
 
   /** Signs a JWS with this signer's key; `kid` is set here so it always names the signing key. */
@@ -121,9 +137,23 @@ export class Signer {
 
   /** Moves the head past `artifact`; called once the artifact has been recorded. Throws a RangeError, the head unchanged, past LAST_SEQ. */
   advance(artifact: string): void {
-    requireIssuable(this.#head.seq);
-    this.#head = frozenHead(this.#head.seq + 1, artifactDigests(artifact, this.path));
+    this.#cell.head = headAfter(this.#cell.head, artifact, this.path);
   }
+}
+
+/**
+ * The cell holding `signer`'s head, for authorize, which makes the head after an artifact before the
+ * sink records it and sets it here by assignment alone once the sink has; undefined for an object
+ * createSigner did not make.
+ */
+export function headCellOf(signer: unknown): HeadCell | undefined {
+  return cellOf(signer);
+}
+
+/** The head after `artifact`, issued at `head`. Throws a RangeError past LAST_SEQ. */
+export function headAfter(head: ChainHead, artifact: string, path: CryptoPath | undefined): ChainHead {
+  requireIssuable(head.seq);
+  return frozenHead(head.seq + 1, artifactDigests(artifact, path));
 }
 
 // The last token signTyped issued (an artifact, about to be recorded by the lineage log): base64url
