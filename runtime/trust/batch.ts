@@ -31,8 +31,8 @@ import { BATCH_HEAD_FORMAT, batchedArtifactMiddle, batchedArtifactTail, batchedA
 import { checkTtl, DEFAULT_TTL_SECONDS, requireSynchronous } from "./authorize.js";
 import { clockMs, INVALID_CLOCK, type Clock } from "./clock.js";
 import { ownOption } from "../own.js";
-import { ranOutOfStack } from "../stack-ran-out.js";
-import { ranOutAppending } from "./lineage.js";
+import { ranOutOfStack, V8_STACK_MESSAGE } from "../stack-ran-out.js";
+import { APPEND_RAN_OUT, ranOutAppending } from "./lineage.js";
 import { optionNames, unknownOptionProblem } from "../option-names.js";
 
 /** The longest delay setTimeout keeps (2^31 − 1 ms, about 24.8 days). */
@@ -126,6 +126,20 @@ function settle(closing: readonly Pending[], outcome: SealOutcome): void {
 const STACK_RAN_OUT =
   "the batch was not sealed: the host's stack ran out while it was being closed (flush, or the authorize that filled it, was called too deep); nothing of it was issued, and the chain continues from where it began";
 
+/**
+ * What authorizeBatch throws where the host's stack runs out (it was called too deep): built
+ * beforehand and frozen, since where it is thrown not even an error can be made. A batch's sink
+ * records all of it or none (a LineageLog whose write may have gone through says so itself).
+ */
+const BATCH_RAN_OUT = Object.freeze(
+  new Error(
+    "authorizeBatch did not finish: the host's stack ran out while a batch was being decided, signed or recorded (authorizeBatch was called too deep); that batch was not issued, nothing of it was recorded, and the chain continues from where it began (the batches before it in this call were issued and recorded)",
+  ),
+);
+// what authorizeBatch's handler compares with, as this module's own constants (authorize.ts says why)
+const STACK_MESSAGE = V8_STACK_MESSAGE;
+const LOG_RAN_OUT = APPEND_RAN_OUT;
+
 
 /**
  * A batch authorizer signing with `options.signer`. Throws before anything is decided when the
@@ -184,9 +198,10 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
   /**
    * Builds the tree over a batch, signs its head, writes every artifact and records them, then links
    * the chain to the signed head; returns the artifacts in order, or throws with nothing issued (and
-   * the chain head untouched: the caller rolls back the seq).
+   * the chain head untouched: the caller rolls back the seq). With `into`, the batch's
+   * authorizations are added to it before the batch is recorded (and stand only if seal returns).
    */
-  function seal(closing: readonly Prepared[]): string[] {
+  function seal(closing: readonly Prepared[], into?: BatchedAuthorization[]): string[] {
     const tree = buildTreeText(closing.map((p) => p.leaf));
     const treeHead: TreeHead = {
       v: BATCH_HEAD_FORMAT,
@@ -202,17 +217,18 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
     const tail = batchedArtifactTail(headJws);
     const pieces: BatchedArtifactPieces[] = closing.map((p, i) => ({ statement: p.canonical, middle: batchedArtifactMiddle(i, tree.paths[i]!), tail }));
     const artifacts = pieces.map(batchedArtifactText);
-    // the head after the batch, made before it is recorded: once it is, nothing left may fail (near
-    // the end of the stack, a call could) and have a recorded batch reported as not issued
+    // the head after the batch (and what authorizeBatch returns), made before it is recorded: once
+    // it is, nothing left may fail (near the end of the stack, a call could) and have a recorded
+    // batch reported as not issued
     const after: ChainHead = { seq: head.seq, prev: artifactDigests(headJws, signer.path) };
+    if (into !== undefined) closing.forEach((p, i) => into.push({ decision: p.decision, artifact: artifacts[i]!, statement: p.statement }));
     if (lineage) {
       const entries = artifacts.map((artifact, i) => ({ artifact, statement: closing[i]!.statement }));
       // the log writes each record from the artifact's pieces rather than from its text (record-bytes.ts)
       const places = artifacts.map((artifact, i) => ({ artifact, pieces: pieces[i]!, place: { head: headJws, index: i, size: tree.size, leaf: closing[i]!.leaf, proofHolds: true } }));
-      requireSynchronous(
-        withIssuedPlaces(entries, places, () => lineage.appendMany(entries)),
-        "the lineage sink's appendMany",
-      );
+      const returned = withIssuedPlaces(entries, places, () => lineage.appendMany(entries));
+      // no call once the sink has returned, but for what may be a promise (as above)
+      if (typeof returned === "object" && returned !== null) requireSynchronous(returned, "the lineage sink's appendMany");
     }
     head = after;
     return artifacts;
@@ -272,6 +288,34 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
     }
   }
 
+  /**
+   * authorizeBatch's work. Where the stack runs out, the batch under way is rolled back by
+   * assignment, and once a batch is recorded nothing is left to do for it but assignments (seal).
+   */
+  function authorizeBatchOnce(policy: DecidingPolicy, requests: readonly unknown[]): BatchedAuthorization[] {
+    if (busy !== null) throw reentered("authorizeBatch");
+    if (!Array.isArray(requests)) throw new TypeError("authorizeBatch takes an array of requests");
+    close();
+    return whileBusy("running authorizeBatch", () => {
+      const out: BatchedAuthorization[] = [];
+      for (let from = 0; from < requests.length; from += maxBatch) {
+        const start = head;
+        try {
+          const prepared: Prepared[] = [];
+          for (let i = from; i < Math.min(from + maxBatch, requests.length); i++) prepared.push(prepare(policy, requests[i], nowMs()));
+          seal(prepared, out);
+        } catch (e) {
+          // (what seal added to `out` for this batch goes with it: nothing is returned)
+          head = start;
+          throw e;
+        } finally {
+          batchStart = head;
+        }
+      }
+      return out;
+    });
+  }
+
   return {
     authorize(policy, request) {
       if (busy !== null) return Promise.reject(reentered("authorize"));
@@ -289,27 +333,19 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
       });
     },
     authorizeBatch(policy, requests) {
-      if (busy !== null) throw reentered("authorizeBatch");
-      if (!Array.isArray(requests)) throw new TypeError("authorizeBatch takes an array of requests");
-      close();
-      return whileBusy("running authorizeBatch", () => {
-        const out: BatchedAuthorization[] = [];
-        for (let from = 0; from < requests.length; from += maxBatch) {
-          const start = head;
-          try {
-            const prepared: Prepared[] = [];
-            for (let i = from; i < Math.min(from + maxBatch, requests.length); i++) prepared.push(prepare(policy, requests[i], nowMs()));
-            const artifacts = seal(prepared);
-            prepared.forEach((p, i) => out.push({ decision: p.decision, artifact: artifacts[i]!, statement: p.statement }));
-          } catch (e) {
-            head = start;
-            throw e;
-          } finally {
-            batchStart = head;
-          }
+      try {
+        return authorizeBatchOnce(policy, requests);
+      } catch (e) {
+        // V8's own error, or the lineage log's for an append the stack ran out in (nothing was
+        // recorded); anything else goes through as it is. No call here: V8_STACK_MESSAGE.
+        let failure: unknown = e;
+        try {
+          if (e === LOG_RAN_OUT || (typeof e === "object" && e !== null && (e as Error).name === "RangeError" && (e as Error).message === STACK_MESSAGE)) failure = BATCH_RAN_OUT;
+        } catch {
+          // a host's own object (the clock's or the sink's), whose prototype or message is code that threw: not V8's error
         }
-        return out;
-      });
+        throw failure;
+      }
     },
     flush() {
       if (busy !== null) throw reentered("flush");

@@ -1,4 +1,4 @@
-// authorize and authorizeRead called near the end of the host's stack. Where the call
+// authorize, authorizeRead and authorizeBatch called near the end of the host's stack. Where the call
 // begins, it either issues an artifact that verifies, or throws what authorize documents: an Error
 // saying the stack ran out (or the lineage log's own error), never V8's bare RangeError. And whatever
 // it does, the signer's head and the lineage sink stay one chain: no seq taken without an artifact,
@@ -8,6 +8,8 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { authorize, authorizeRead, type Authorization } from "../../runtime/trust/authorize.js";
+import { createBatchAuthorizer, type BatchedAuthorization } from "../../runtime/trust/batch.js";
+import { verifyBatchedArtifact } from "../../runtime/trust/batch-artifact.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
 import { openLog, type LineageLog } from "../../runtime/trust/lineage.js";
 import { LineageError } from "../../runtime/trust/lineage-error.js";
@@ -189,6 +191,88 @@ describe("authorize at the edge of the host's stack", () => {
     expect(bare.map(topFrames)).toEqual([]);
     expect(ranOut).toBeGreaterThan(0); // the edge was reached
     authorize(policy, ADMIN_OK, { signer, lineage: log });
+    const records = log.head().records;
+    log.close();
+    expect(verifyLog(path, { trustedKeys })).toMatchObject({ ok: true, records });
+  });
+});
+
+describe("authorizeBatch at the edge of the host's stack", () => {
+  const requests = [ADMIN_OK, USER_DENIED, ADMIN_OK];
+
+  /** Checks what one sweep step gave: artifacts that verify, or an error saying the stack ran out. */
+  function checkOutcome(got: BatchedAuthorization[] | undefined, thrown: unknown, bare: unknown[]): "issued" | "ran out" | "none" {
+    const sorted = sortThrown(thrown);
+    if (sorted.kind === "bare") bare.push(sorted.e);
+    if (sorted.kind === "error") {
+      const e = sorted.e as Error;
+      expect(e, String(e.stack)).toBeInstanceOf(Error);
+      expect(e).not.toBeInstanceOf(RangeError);
+      expect(e.message).toMatch(RAN_OUT);
+      return "ran out";
+    }
+    if (got === undefined) return "none";
+    expect(got).toHaveLength(requests.length);
+    got.forEach((a, i) => expect(verifyBatchedArtifact(a.artifact, { trustedKeys, request: requests[i] })).toMatchObject({ ok: true }));
+    return "issued";
+  }
+
+  it("with a sink of the host's: issues every artifact, or throws an Error saying the stack ran out; the authorizer and the sink stay one chain", () => {
+    // each call's entries as given (seal makes a list of them per batch): all of a batch or none
+    const appends: (readonly Entry[])[] = [];
+    const sink = { appendMany: (entries: readonly Entry[]) => void appends.push(entries) };
+    const batcher = createBatchAuthorizer({ signer: createSigner(issuer), lineage: sink, maxDelayMs: 60_000 });
+    const bare: unknown[] = [];
+    let ranOut = 0;
+    let issued = 0;
+    const began = sweepUp((run) => {
+      const before = appends.length;
+      let got: BatchedAuthorization[] | undefined;
+      const { thrown } = run(() => (got = batcher.authorizeBatch(policy, requests)));
+      const outcome = checkOutcome(got, thrown, bare);
+      if (outcome === "ran out") ranOut++;
+      if (outcome === "issued") {
+        issued += requests.length;
+        expect(appends).toHaveLength(before + 1);
+        expect(appends[before]!.map((r) => r.artifact)).toEqual(got!.map((a) => a.artifact));
+      } else expect(appends).toHaveLength(before);
+      expect(batcher.head).toEqual(headAfterEntries(appends.flat()));
+      return outcome === "issued";
+    });
+    expect(began).toBeGreaterThan(0);
+    expect(bare.map(topFrames)).toEqual([]);
+    expect(ranOut).toBeGreaterThan(0); // the edge was reached
+    issued += batcher.authorizeBatch(policy, requests).length;
+    expect(verifiedAsOneChain(appends)).toMatchObject({ ok: true, records: issued });
+  });
+
+  it("with a lineage log: the log and the authorizer stay one chain, and the log verifies", () => {
+    const path = join(tempDir("authorize-stack-edge"), "batched.jsonl");
+    let log: LineageLog = openLog(path, { fsync: "never" });
+    const authorizer = (head?: ChainHead) => createBatchAuthorizer({ signer: createSigner(issuer, { head }), lineage: log, maxDelayMs: 60_000 });
+    let batcher = authorizer();
+    const bare: unknown[] = [];
+    let ranOut = 0;
+    const began = sweepUp((run) => {
+      const records = log.head().records;
+      let got: BatchedAuthorization[] | undefined;
+      const { thrown } = run(() => (got = batcher.authorizeBatch(policy, requests)));
+      const outcome = checkOutcome(got, thrown, bare);
+      if (outcome === "ran out") ranOut++;
+      if (outcome === "ran out" && thrown instanceof LineageError && TAKES_NO_MORE.test(thrown.message)) {
+        // as the log's error says (and the authorizer continues from what the log holds)
+        log.close();
+        log = openLog(path, { fsync: "never" });
+        batcher = authorizer(log.head().chain);
+      } else if (outcome === "issued") expect(log.head().records).toBe(records + requests.length);
+      else expect(log.head().records).toBe(records); // nothing of the batch was recorded
+      expect(batcher.head).toEqual(log.head().chain);
+      return outcome === "issued";
+    });
+    expect(began).toBeGreaterThan(0);
+    expect(bare.map(topFrames)).toEqual([]);
+    expect(ranOut).toBeGreaterThan(0); // the edge was reached
+    batcher.authorizeBatch(policy, requests);
     const records = log.head().records;
     log.close();
     expect(verifyLog(path, { trustedKeys })).toMatchObject({ ok: true, records });
