@@ -76,8 +76,14 @@ export async function guard<T>(
   let progress: Progress | undefined;
   let grant: Grant;
   try {
-    progress = { decision: undefined, artifact: undefined, sinkFailed: false };
+    progress = { decision: undefined, artifact: undefined, sinkFailed: false, verified: false };
     grant = grantFor(policy, request, action, options, progress);
+    // The action is called on a fresh stack. Called where guard was, near the end of the host's
+    // stack, the call could fail before the action's code began, and nothing tells that failure from
+    // one the action throws: it went out as the action's own RangeError, after an allow was recorded
+    // and verified. Here, the stack running out is a GuardError; after this await, the action has
+    // the host's whole stack, and what it throws is its own.
+    await undefined;
   } catch (e) {
     // Called too deep, guard may run out of the host's stack anywhere, this handler too: what it
     // rejects with is made after an await, on a fresh stack, and is a GuardError all the same.
@@ -92,17 +98,20 @@ interface Progress {
   decision: Decision | undefined;
   artifact: string | undefined;
   sinkFailed: boolean;
+  /** the artifact verified: all that was left was to call the action */
+  verified: boolean;
 }
 
 /**
  * The GuardError for a call that threw other than a GuardError before the action (the host's
  * stack ran out, guard being called too deep): lineage_failed when the sink failed, artifact_invalid
- * when an artifact was issued (and is carried) but not verified, policy_error before that.
+ * when an artifact was issued (and is carried), verified or not, policy_error before that.
  */
 function unfinishedError(e: unknown, progress: Progress | undefined): GuardError {
   const why = ranOutOfStack(e) ? "the host's stack ran out (guard was called too deep)" : describeThrown(e);
-  const { decision, artifact, sinkFailed } = progress ?? { decision: undefined, artifact: undefined, sinkFailed: false };
+  const { decision, artifact, sinkFailed, verified } = progress ?? { decision: undefined, artifact: undefined, sinkFailed: false, verified: false };
   if (sinkFailed) return new GuardError("lineage_failed", [`the lineage log did not acknowledge the artifact (the action did not run): ${why}`], decision, artifact);
+  if (verified) return new GuardError("artifact_invalid", [`the artifact was issued and verified, but the action could not be called (it did not run): ${why}`], decision, artifact);
   if (artifact !== undefined) return new GuardError("artifact_invalid", [`the artifact was issued but not verified (the action did not run): ${why}`], decision, artifact);
   return new GuardError("policy_error", [`authorization failed (the action did not run): ${why}`]);
 }
@@ -199,5 +208,6 @@ function grantFor<T>(policy: DecidingPolicy, request: unknown, action: (grant: G
   const signed: unknown = read.digest.ok ? JSON.parse(read.digest.canonical) : read.data;
   const verified = verifyArtifact(artifact, { ...verification, request: signed });
   if (!verified.ok) throw new GuardError("artifact_invalid", [`${verified.code}: ${verified.message}`], decision, artifact);
+  progress.verified = true;
   return { artifact, statement: verified.statement };
 }

@@ -64,6 +64,27 @@ export function sweepUp(each: (run: Run) => boolean): number {
 }
 
 /**
+ * sweepUp for a call whose being done in full shows only once its promise settles: `each` starts the
+ * call at the edge and resolves whether it was done in full.
+ */
+export async function sweepUpAsync(each: (run: Run) => Promise<boolean>): Promise<number> {
+  await each((f) => nearEdge(3_000, 0, f));
+  let began = 0;
+  for (let back = 0, doneInARow = 0; doneInARow < 3 * PADS.length; back += back < 64 ? 1 : 4) {
+    if (back > 20_000) throw new Error("the call was never done in full, however far from the edge");
+    for (let pad = 0; pad < PADS.length; pad++) {
+      const done = await each((f) => {
+        const r = nearEdge(back, pad, f);
+        if (r.reached) began++;
+        return r;
+      });
+      doneInARow = done ? doneInARow + 1 : 0;
+    }
+  }
+  return began;
+}
+
+/**
  * Whether `e` was thrown from inside code of the runtime: two of the top frames of its stack are
  * the runtime's (one alone is the call into it that could not begin, which any call can fail so).
  */
