@@ -5,16 +5,18 @@
 import type { Decision } from "../decision.js";
 import type { DigestPair } from "../crypto/digest.js";
 import type { DecidingPolicy } from "../policy-types.js";
+import { isDigestPair } from "../crypto/digest.js";
 import { authorizeRead, type AuthorizeOptions } from "./authorize.js";
 import { readRequest, requestSchemaOf } from "./request-digest.js";
 import { POLICY_FAULT_RULE } from "./statement.js";
-import { verifyArtifact } from "./verify-artifact.js";
-import { readCheckOptions } from "./artifact-checks.js";
-import type { PublicKey, Statement } from "./types.js";
+import { verifyArtifact, type VerifyArtifactOptions } from "./verify-artifact.js";
+import { readCheckOptions, type CheckedOptions } from "./artifact-checks.js";
+import type { Signer } from "./signer.js";
+import type { LineageSink, PublicKey, Statement } from "./types.js";
 import { describeThrown, shownOption } from "../thrown.js";
 import { readClock } from "./clock.js";
 import { bytesEqual } from "../crypto/base64url.js";
-import { ownOption } from "../own.js";
+import { ownMember, ownOption } from "../own.js";
 import { ranOutOfStack } from "../stack-ran-out.js";
 import { optionNames, unknownOptionProblem } from "../option-names.js";
 
@@ -116,59 +118,132 @@ function unfinishedError(e: unknown, progress: Progress | undefined): GuardError
   return new GuardError("policy_error", [`authorization failed (the action did not run): ${why}`]);
 }
 
-/** What guard does before the action: the options read, the request decided, the allow issued and verified. Throws a GuardError. */
-function grantFor<T>(policy: DecidingPolicy, request: unknown, action: (grant: Grant) => T | Promise<T>, options: GuardOptions, progress: Progress): Grant {
-  // Whatever would keep the action from running is found before anything is decided: an allow must
-  // not be signed and logged for an action that then does not run. So: the action, the options, the
-  // clock (read once) and what verification will use.
-  if (typeof action !== "function") throw new GuardError("bad_options", [`the action must be a function, got ${shownOption(action)}`]);
-  if (typeof options !== "object" || options === null) throw new GuardError("bad_options", ["guard needs options giving at least `signer`"]);
+/** The options as guard reads them, each once, before anything is decided: the rest of the call uses these values alone. */
+interface ReadOptions {
+  readonly signer: Signer;
+  readonly lineage: LineageSink | undefined;
+  readonly ttlSeconds: number | undefined;
+  readonly at: Date;
+  /** the policy's digests, copied as read: the statement states what was checked */
+  readonly digests: DigestPair;
+  /** what verification uses, read and copied once */
+  readonly checks: CheckedOptions;
+}
+
+function badOptions(reason: string): GuardError {
+  return new GuardError("bad_options", [reason]);
+}
+
+function unreadable(e: unknown): GuardError {
+  // no signer, no policy, or a getter (or a Proxy's trap) that throws
+  return badOptions(`the options or the policy could not be read: ${describeThrown(e)}`);
+}
+
+/**
+ * Reads the options, the signer's key and path, and the policy's digests, each once, and refuses
+ * (bad_options) whatever would keep the action from running: an allow must not be signed and logged
+ * for an action that then does not run. authorize and verifyArtifact are handed the values read
+ * here, never the host's objects again: a getter answering differently on a second read had the
+ * pre-check pass and the verification refuse, after the allow was signed and logged.
+ */
+function readGuardOptions(policy: DecidingPolicy, action: unknown, options: GuardOptions): ReadOptions {
+  if (typeof action !== "function") throw badOptions(`the action must be a function, got ${shownOption(action)}`);
+  if (typeof options !== "object" || options === null) throw badOptions("guard needs options giving at least `signer`");
   const unknown = unknownOptionProblem(options, GUARD_OPTIONS);
-  if (unknown !== null) throw new GuardError("bad_options", [unknown]);
+  if (unknown !== null) throw badOptions(unknown);
   // each option as the object holds it: one left out is not what Object.prototype holds under its
   // name (own.ts), or planted `trustedKeys` would be the keys its artifact is verified with
-  const clock = readClock(ownOption(options, "now"));
-  if (!clock.ok) throw new GuardError("bad_options", [clock.message]);
-  const at = new Date(clock.ms);
-  let verification;
-  let signerKey: PublicKey;
-  let policyDigests: DigestPair;
-  // each option read once, here: authorize is handed these values, not the host's object again
-  let signer: GuardOptions["signer"];
-  let sink: GuardOptions["lineage"];
-  let ttlSeconds: GuardOptions["ttlSeconds"];
+  let given;
   try {
-    signer = ownOption(options, "signer") as GuardOptions["signer"];
-    if (typeof signer !== "object" || signer === null) throw new Error("there is no `signer` (createSigner makes one)");
-    sink = ownOption(options, "lineage");
-    ttlSeconds = ownOption(options, "ttlSeconds");
-    signerKey = signer.publicKey;
-    policyDigests = policy.digests;
-    verification = {
-      trustedKeys: ownOption(options, "trustedKeys") ?? [signerKey],
-      trustedPolicies: ownOption(options, "trustedPolicies") ?? [policyDigests],
-      requireAllow: true,
-      now: at,
+    given = {
+      now: ownOption(options, "now"),
+      signer: ownOption(options, "signer") as unknown,
+      lineage: ownOption(options, "lineage") as unknown,
+      ttlSeconds: ownOption(options, "ttlSeconds"),
+      trustedKeys: ownOption(options, "trustedKeys"),
+      trustedPolicies: ownOption(options, "trustedPolicies"),
       clockSkewSeconds: ownOption(options, "clockSkewSeconds"),
-      path: signer.path,
     };
   } catch (e) {
-    // no signer, no policy, or a getter that throws: the promise rejects with a GuardError all the same
-    throw new GuardError("bad_options", [`the options or the policy could not be read: ${describeThrown(e)}`]);
+    throw unreadable(e);
   }
-  const checks = readCheckOptions(verification);
-  if (!checks.ok) throw new GuardError("bad_options", [checks.message]);
-  // What verification will refuse whatever is decided is refused now, before anything is signed
-  // and logged: an allow for an action that then does not run must not be on record.
-  const signerBytes = signerKey?.bytes;
-  if (!(signerBytes instanceof Uint8Array) || !checks.options.trustedKeys.some((k) => k.keyId === signerKey.keyId && bytesEqual(k.bytes, signerBytes)))
-    throw new GuardError("bad_options", ["trustedKeys does not hold the signer's public key: its artifacts would not verify"]);
-  const trustedPolicies = checks.options.trustedPolicies;
-  if (trustedPolicies !== undefined && !trustedPolicies.some((d) => d.sha3_512 === policyDigests.sha3_512 && d.blake2b_512 === policyDigests.blake2b_512))
-    throw new GuardError("bad_options", ["trustedPolicies does not hold the policy's digests: its artifacts would not verify"]);
+  const clock = readClock(given.now);
+  if (!clock.ok) throw badOptions(clock.message);
+  const at = new Date(clock.ms);
+  let signer: Signer;
+  let signerKey: PublicKey;
+  let path: Signer["path"];
+  let digests: unknown;
+  try {
+    if (typeof given.signer !== "object" || given.signer === null) throw new Error("there is no `signer` (createSigner makes one)");
+    signer = given.signer as Signer;
+    signerKey = signer.publicKey;
+    path = signer.path;
+    digests = copyDigests(policy.digests);
+  } catch (e) {
+    throw unreadable(e);
+  }
+  if (!isDigestPair(digests)) throw badOptions("the policy's digests are not two digests of 128 hex digits ({ sha3_512, blake2b_512 }): its artifacts would not verify");
+  const checks = readCheckOptions({
+    trustedKeys: given.trustedKeys ?? [signerKey],
+    trustedPolicies: given.trustedPolicies ?? [digests],
+    requireAllow: true,
+    now: at,
+    clockSkewSeconds: given.clockSkewSeconds,
+    path,
+  });
+  if (!checks.ok) throw badOptions(checks.message);
+  requireVerifiable(checks.options, signerKey, digests);
+  return { signer, lineage: given.lineage as LineageSink | undefined, ttlSeconds: given.ttlSeconds, at, digests, checks: checks.options };
+}
 
-  const lineage = sink;
-  const recording = lineage && {
+/** A policy's digests, each read once into a frozen pair (not checked here). */
+function copyDigests(d: unknown): unknown {
+  return typeof d === "object" && d !== null ? Object.freeze({ sha3_512: ownMember(d, "sha3_512"), blake2b_512: ownMember(d, "blake2b_512") }) : d;
+}
+
+/**
+ * Refuses now what verification would refuse whatever is decided, before anything is signed and
+ * logged: an allow for an action that then does not run must not be on record.
+ */
+function requireVerifiable(checks: CheckedOptions, signerKey: PublicKey, digests: DigestPair): void {
+  const signerBytes = signerKey?.bytes;
+  if (!(signerBytes instanceof Uint8Array) || !checks.trustedKeys.some((k) => k.keyId === signerKey.keyId && bytesEqual(k.bytes, signerBytes)))
+    throw badOptions("trustedKeys does not hold the signer's public key: its artifacts would not verify");
+  const trustedPolicies = checks.trustedPolicies;
+  if (trustedPolicies !== undefined && !trustedPolicies.some((d) => d.sha3_512 === digests.sha3_512 && d.blake2b_512 === digests.blake2b_512))
+    throw badOptions("trustedPolicies does not hold the policy's digests: its artifacts would not verify");
+}
+
+/**
+ * `policy` stating the digests guard read and checked. Read again by authorize, a host's policy whose
+ * `digests` answered differently had an allow signed, and logged, naming a module the verification
+ * then refused. The rest is read from `policy` when authorize reads it.
+ */
+function withDigests(policy: DecidingPolicy, digests: DigestPair): DecidingPolicy {
+  return {
+    get name() {
+      return policy.name;
+    },
+    get version() {
+      return policy.version;
+    },
+    get manifest() {
+      return policy.manifest;
+    },
+    get module() {
+      return policy.module;
+    },
+    digests,
+    decide: (request: unknown) => policy.decide(request),
+  };
+}
+
+/**
+ * The sink authorize is handed: the host's, with what it did noted in `progress`.
+ */
+function recordingSink(lineage: LineageSink, progress: Progress): LineageSink {
+  return {
     append(artifact: string, statement: Statement): void {
       try {
         // its return value goes back to authorize, which refuses a sink that returns a promise
@@ -183,13 +258,28 @@ function grantFor<T>(policy: DecidingPolicy, request: unknown, action: (grant: G
       }
     },
   };
+}
+
+/** The verification of the issued artifact: the options as read, against the request as signed. */
+function verificationOf(read: ReadOptions, request: unknown): VerifyArtifactOptions {
+  const { trustedKeys, trustedPolicies, skew, path } = read.checks;
+  return { trustedKeys, trustedPolicies, requireAllow: true, now: read.at, clockSkewSeconds: skew, path, request };
+}
+
+/** What guard does before the action: the options read, the request decided, the allow issued and verified. Throws a GuardError. */
+function grantFor<T>(policy: DecidingPolicy, request: unknown, action: (grant: Grant) => T | Promise<T>, options: GuardOptions, progress: Progress): Grant {
+  // Whatever would keep the action from running is found before anything is decided: the action,
+  // the options, the clock (read once) and what verification will use.
+  const read = readGuardOptions(policy, action, options);
+  const lineage = read.lineage ? recordingSink(read.lineage, progress) : undefined;
   // Read once, as authorize reads it: the artifact is checked against the request that was decided
   // and signed. Checked against `request` itself, a getter answering differently on a second read
   // had an allow signed and logged and then the action refused.
-  const read = readRequest(request, verification.path, requestSchemaOf(policy));
+  const once = readRequest(request, read.checks.path, requestSchemaOf(policy));
   let issued;
   try {
-    issued = authorizeRead(policy, read, { signer, ttlSeconds, now: () => at, lineage: recording });
+    const at = read.at;
+    issued = authorizeRead(withDigests(policy, read.digests), once, { signer: read.signer, ttlSeconds: read.ttlSeconds, now: () => at, lineage });
   } catch (e) {
     const message = describeThrown(e);
     if (progress.sinkFailed) throw new GuardError("lineage_failed", [`the lineage log did not acknowledge the artifact (the action did not run): ${message}`]);
@@ -205,8 +295,8 @@ function grantFor<T>(policy: DecidingPolicy, request: unknown, action: (grant: G
 
   // as signed: its canonical JSON (the policy, handed the copy, may have changed that; and a request
   // without canonical JSON was denied above)
-  const signed: unknown = read.digest.ok ? JSON.parse(read.digest.canonical) : read.data;
-  const verified = verifyArtifact(artifact, { ...verification, request: signed });
+  const signed: unknown = once.digest.ok ? JSON.parse(once.digest.canonical) : once.data;
+  const verified = verifyArtifact(artifact, verificationOf(read, signed));
   if (!verified.ok) throw new GuardError("artifact_invalid", [`${verified.code}: ${verified.message}`], decision, artifact);
   progress.verified = true;
   return { artifact, statement: verified.statement };

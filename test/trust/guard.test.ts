@@ -104,6 +104,7 @@ describe("guard", () => {
       ["trusted keys without the signer's", { trustedKeys: [generateKeyPair().publicKey] }, /trustedKeys does not hold the signer's public key/],
       ["trusted policies without this one", { trustedPolicies: [{ sha3_512: "0".repeat(128), blake2b_512: "0".repeat(128) }] }, /trustedPolicies does not hold the policy's digests/],
       ["a getter that throws", { get clockSkewSeconds(): number { throw new Error("getter"); } }, /getter/],
+      ["a `now` getter that throws", { get now(): Date { throw new Error("now getter"); } }, /could not be read: now getter/],
     ];
     for (const [what, extra, message] of cases) {
       const appended: string[] = [];
@@ -179,6 +180,82 @@ describe("guard", () => {
     expect(log.map((s) => s.decision)).toEqual(["allow"]);
     const grant = ran[0] as { artifact: string };
     expect(verifyArtifact(grant.artifact, { trustedKeys: [issuer.publicKey], request: { n: 1 }, requireAllow: true }).ok).toBe(true);
+  });
+
+  it("refuses options behind a Proxy whose trap throws as options, before anything is signed or logged (a trap for `now` was a policy_error)", async () => {
+    for (const name of ["now", "signer", "lineage", "trustedKeys", "trustedPolicies", "clockSkewSeconds"]) {
+      const appended: string[] = [];
+      const signer = createSigner(issuer);
+      const { ran, action } = recorder();
+      const target = { signer, lineage: { append: (a: string) => void appended.push(a) } };
+      const options = new Proxy(target, {
+        get(t, key) {
+          if (key === name) throw new Error(`trap ${name}`);
+          return Reflect.get(t, key);
+        },
+      });
+      const e = await refusal(guard(policy, ADMIN_OK, action, options));
+      expect(e.code, name).toBe("bad_options");
+      expect(e.reasons.join(" "), name).toMatch(new RegExp(`could not be read: trap ${name}`));
+      expect(appended, name).toEqual([]);
+      expect(signer.head, name).toEqual({ seq: 0, prev: null });
+      expect(ran, name).toEqual([]);
+    }
+  });
+
+  it("reads trustedKeys and trustedPolicies once: the allow is verified with the lists it was checked against", async () => {
+    // read again by the verification, a list answering differently had the allow signed and logged,
+    // then refused (artifact_invalid), and the action not run
+    const once = <T>(value: T, other: T | (() => never)) => {
+      let reads = 0;
+      const list: T[] = [];
+      Object.defineProperty(list, 0, {
+        enumerable: true,
+        get: () => (++reads === 1 ? value : typeof other === "function" ? (other as () => never)() : other),
+      });
+      return { list, reads: () => reads };
+    };
+    const otherKey = generateKeyPair().publicKey;
+    const otherDigests = fakePolicy({ moduleText: "another module" }).digests;
+    const lists = {
+      "trustedKeys throwing at a second read": { trustedKeys: once(issuer.publicKey, () => { throw new Error("read twice"); }) },
+      "trustedKeys answering another key": { trustedKeys: once(issuer.publicKey, otherKey) },
+      "trustedPolicies throwing at a second read": { trustedPolicies: once(policy.digests, () => { throw new Error("read twice"); }) },
+      "trustedPolicies answering other digests": { trustedPolicies: once(policy.digests, otherDigests) },
+    };
+    for (const [what, given] of Object.entries(lists)) {
+      const [name, { list, reads }] = Object.entries(given)[0]!;
+      const log: Statement[] = [];
+      const { ran, action } = recorder();
+      await expect(guard(policy, ADMIN_OK, action, { signer: createSigner(issuer), lineage: { append: (_a, s) => log.push(s) }, [name]: list }), what).resolves.toBe("done");
+      expect(reads(), what).toBe(1);
+      expect(ran, what).toHaveLength(1);
+      expect(log.map((s) => s.decision), what).toEqual(["allow"]);
+    }
+  });
+
+  it("reads a host's policy's digests once: the artifact states the digests that were checked", async () => {
+    // read again for the statement, digests answering differently had an allow signed and logged
+    // for a module the verification then refused (untrusted_policy), and the action not run
+    const base = fakePolicy();
+    const other = fakePolicy({ moduleText: "another module" }).digests;
+    let reads = 0;
+    const shifty = {
+      name: base.name,
+      version: base.version,
+      manifest: base.manifest,
+      module: base.module,
+      get digests() {
+        return ++reads === 1 ? base.digests : other;
+      },
+      decide: (r: unknown) => base.decide(r),
+    };
+    const log: Statement[] = [];
+    const { ran, action } = recorder();
+    await expect(guard(shifty, ADMIN_OK, action, { signer: createSigner(issuer), lineage: { append: (_a, s) => log.push(s) } })).resolves.toBe("done");
+    expect(reads).toBe(1);
+    expect(ran).toHaveLength(1);
+    expect(log.map((s) => [s.decision, s.policy.sha3_512])).toEqual([["allow", base.digests.sha3_512]]);
   });
 
   it("calls a sink that records asynchronously a lineage failure", async () => {
