@@ -239,23 +239,41 @@ function withDigests(policy: DecidingPolicy, digests: DigestPair): DecidingPolic
   };
 }
 
+const RETURNED_PROMISE = "the lineage sink's append returned a promise: lineage sinks record synchronously, so nothing was issued";
+
 /**
- * The sink authorize is handed: the host's, with what it did noted in `progress`.
+ * Whether what a sink's append returned is a promise (a thenable), its `then` read once: read again
+ * by authorize, a getter answering differently had a promise taken for a record, or the refusal
+ * taken for the policy's fault. A rejection it holds is handled here, not left unhandled (which
+ * ends the process).
+ */
+function isThenable(returned: unknown): boolean {
+  if (typeof returned !== "object" || returned === null) return false;
+  const then: unknown = (returned as { then?: unknown }).then;
+  if (typeof then !== "function") return false;
+  try {
+    Reflect.apply(then, returned, [undefined, () => {}]);
+  } catch {
+    // its own failure: a promise is refused all the same
+  }
+  return true;
+}
+
+/**
+ * The sink authorize is handed: the host's, with what it did noted in `progress`. Its append's
+ * result is judged here, and authorize is handed nothing to read again.
  */
 function recordingSink(lineage: LineageSink, progress: Progress): LineageSink {
   return {
     append(artifact: string, statement: Statement): void {
       try {
-        // its return value goes back to authorize, which refuses a sink that returns a promise
-        const returned = lineage.append(artifact, statement);
-        if (typeof returned === "object" && returned !== null && typeof (returned as { then?: unknown }).then === "function") progress.sinkFailed = true;
-        // recorded: issued, whatever happens next
-        progress.artifact = artifact;
-        return returned;
+        if (isThenable(lineage.append(artifact, statement))) throw new TypeError(RETURNED_PROMISE);
       } catch (e) {
         progress.sinkFailed = true;
         throw e;
       }
+      // recorded: issued, whatever happens next
+      progress.artifact = artifact;
     },
   };
 }

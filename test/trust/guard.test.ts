@@ -258,6 +258,32 @@ describe("guard", () => {
     expect(log.map((s) => [s.decision, s.policy.sha3_512])).toEqual([["allow", base.digests.sha3_512]]);
   });
 
+  it("reads the `then` of what the sink returned once: a promise is a lineage failure, and anything else a record", async () => {
+    // read by guard and again by authorize, a getter answering a function and then nothing had a
+    // promise taken for a record, and one answering nothing and then a function was a policy_error
+    const thenable = (answers: unknown[]) => {
+      const read = { count: 0 };
+      const sink = { append: () => ({ get then() { return answers[read.count++]; } }) as unknown as void };
+      return { sink, read };
+    };
+    const promise = thenable([() => {}, undefined]);
+    const signer = createSigner(issuer);
+    const refused = recorder();
+    const e = await refusal(guard(policy, ADMIN_OK, refused.action, { signer, lineage: promise.sink }));
+    expect(e.code).toBe("lineage_failed");
+    expect(e.reasons[0]).toMatch(/returned a promise/);
+    expect(promise.read.count).toBe(1);
+    expect(signer.head.seq).toBe(0);
+    expect(refused.ran).toEqual([]);
+
+    const record = thenable([undefined, () => {}]);
+    const recorded = recorder();
+    await expect(guard(policy, ADMIN_OK, recorded.action, { signer, lineage: record.sink })).resolves.toBe("done");
+    expect(record.read.count).toBe(1);
+    expect(signer.head.seq).toBe(1);
+    expect(recorded.ran).toHaveLength(1);
+  });
+
   it("calls a sink that records asynchronously a lineage failure", async () => {
     const { ran, action } = recorder();
     const e = await refusal(guard(policy, ADMIN_OK, action, { signer: createSigner(issuer), lineage: { append: () => Promise.resolve() as unknown as void } }));
