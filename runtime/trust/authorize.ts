@@ -58,10 +58,22 @@ export interface AuthorizeOptions {
 const AUTHORIZE_OPTIONS = optionNames<AuthorizeOptions>({ signer: true, lineage: true, ttlSeconds: true, now: true });
 
 /**
+ * What is wrong with `lineage` as a lineage sink, or null: absent (undefined) is no log, and anything
+ * else must be an object with an `append` function. `false`, `0` or `""` left the artifact unrecorded
+ * without a word, and a path where a log was meant (`"log.jsonl"`) failed only once the decision was
+ * signed. guard reads the option with it too.
+ */
+export function lineageProblem(lineage: unknown): string | null {
+  if (lineage === undefined) return null;
+  if (typeof lineage === "object" && lineage !== null && typeof (lineage as { append?: unknown }).append === "function") return null;
+  return `lineage must be a lineage sink (an object with an append function, as openLog returns), or left out for no log; got ${shownOption(lineage)}`;
+}
+
+/**
  * The options, each read once, before anything is decided; a TypeError for options that are no
  * object, hold a name AuthorizeOptions does not have (`ttlseconds` must not leave the default
- * validity in place without a word) or a signer createSigner did not make, and a RangeError for a
- * ttl that is not a whole number of seconds.
+ * validity in place without a word), a signer createSigner did not make or a lineage that is no sink
+ * (lineageProblem), and a RangeError for a ttl that is not a whole number of seconds.
  */
 function readAuthorizeOptions(options: unknown): { signer: Signer; cell: HeadCell; lineage: LineageSink | undefined; ttl: number; now: Clock | undefined } {
   if (typeof options !== "object" || options === null) throw new TypeError("authorize needs options giving at least `signer` (createSigner makes one)");
@@ -78,6 +90,8 @@ function readAuthorizeOptions(options: unknown): { signer: Signer; cell: HeadCel
   const cell = headCellOf(signer);
   if (cell === undefined) throw new TypeError(`authorize: \`signer\` must be a signer createSigner made, got ${shownOption(signer)}`);
   const lineage = ownOption(o, "lineage");
+  const problem = lineageProblem(lineage);
+  if (problem !== null) throw new TypeError(`authorize: ${problem}`);
   return { signer, cell, lineage, ttl, now };
 }
 
@@ -162,15 +176,15 @@ function record(lineage: LineageSink, signer: Signer, artifact: string, statemen
 /**
  * Decides `request` with `policy` and issues the signed artifact. Never throws for a bad request or a
  * faulty policy (both are denies stated in the artifact). Throws only when the caller's setup is
- * wrong (options that are no object, hold a name AuthorizeOptions does not have or a signer
- * createSigner did not make: TypeError; a ttl that is not a positive integer, a clock that is not a
- * Date, a signer whose chain is past its last seq: RangeError), the lineage sink throws, or code of
- * the host's that runs meanwhile called authorize with the same signer (an Error: that call issued
- * the seq this one would have); then nothing was issued and the signer's chain head is the one
- * before (or the call back's). A call back from the lineage sink is refused instead (an Error,
- * nothing issued for it): the artifact the sink is recording holds the seq it would take. Called so
- * deep that the host's stack runs out, it throws an Error built beforehand saying so (RAN_OUT, or
- * RAN_OUT_RECORDING where the sink was being called), having not moved the head.
+ * wrong (options that are no object, hold a name AuthorizeOptions does not have, a signer
+ * createSigner did not make or a lineage that is no sink: TypeError; a ttl that is not a positive
+ * integer, a clock that is not a Date, a signer whose chain is past its last seq: RangeError), the
+ * lineage sink throws, or code of the host's that runs meanwhile called authorize with the same
+ * signer (an Error: that call issued the seq this one would have); then nothing was issued and the
+ * signer's chain head is the one before (or the call back's). A call back from the lineage sink is
+ * refused instead (an Error, nothing issued for it): the artifact the sink is recording holds the seq
+ * it would take. Called so deep that the host's stack runs out, it throws an Error built beforehand
+ * saying so (RAN_OUT, or RAN_OUT_RECORDING where the sink was being called), having not moved the head.
  */
 export function authorize(policy: DecidingPolicy, request: unknown, options: AuthorizeOptions): Authorization {
   try {
@@ -239,7 +253,7 @@ function issue(policy: DecidingPolicy, options: AuthorizeOptions, request: unkno
   const after = headAfter(head, artifact, signer.path);
   const issued: Authorization = { decision, artifact, statement };
   // a call back from the sink is refused (record): the signer advances from `head`, once
-  if (lineage) record(lineage, signer, artifact, statement);
+  if (lineage !== undefined) record(lineage, signer, artifact, statement);
   cell.head = after;
   return issued;
 }

@@ -6,7 +6,7 @@ import type { Decision } from "../decision.js";
 import type { DigestPair } from "../crypto/digest.js";
 import type { DecidingPolicy } from "../policy-types.js";
 import { isDigestPair } from "../crypto/digest.js";
-import { authorizeRead, type AuthorizeOptions } from "./authorize.js";
+import { authorizeRead, lineageProblem, type AuthorizeOptions } from "./authorize.js";
 import { readRequest, requestSchemaOf } from "./request-digest.js";
 import { POLICY_FAULT_RULE } from "./statement.js";
 import { verifyArtifact, type VerifyArtifactOptions } from "./verify-artifact.js";
@@ -174,15 +174,18 @@ function readGuardOptions(policy: DecidingPolicy, action: unknown, options: Guar
   let signerKey: PublicKey;
   let path: Signer["path"];
   let digests: unknown;
+  let sinkProblem: string | null;
   try {
     if (typeof given.signer !== "object" || given.signer === null) throw new Error("there is no `signer` (createSigner makes one)");
     signer = given.signer as Signer;
     signerKey = signer.publicKey;
     path = signer.path;
     digests = copyDigests(policy.digests);
+    sinkProblem = lineageProblem(given.lineage);
   } catch (e) {
     throw unreadable(e);
   }
+  if (sinkProblem !== null) throw badOptions(sinkProblem);
   if (!isDigestPair(digests)) throw badOptions("the policy's digests are not two digests of 128 hex digits ({ sha3_512, blake2b_512 }): its artifacts would not verify");
   const checks = readCheckOptions({
     trustedKeys: given.trustedKeys ?? [signerKey],
@@ -289,7 +292,7 @@ function grantFor<T>(policy: DecidingPolicy, request: unknown, action: (grant: G
   // Whatever would keep the action from running is found before anything is decided: the action,
   // the options, the clock (read once) and what verification will use.
   const read = readGuardOptions(policy, action, options);
-  const lineage = read.lineage ? recordingSink(read.lineage, progress) : undefined;
+  const lineage = read.lineage === undefined ? undefined : recordingSink(read.lineage, progress);
   // Read once, as authorize reads it: the artifact is checked against the request that was decided
   // and signed. Checked against `request` itself, a getter answering differently on a second read
   // had an allow signed and logged and then the action refused.

@@ -96,6 +96,21 @@ describe("authorize", () => {
     expect(signer.head).toBe(head);
     expect(authorize(policy, ADMIN_OK, { signer, now: clock }).statement.lineage.seq).toBe(1);
   });
+  it("refuses a lineage that is no sink, before deciding; only a lineage left out means no log", () => {
+    // false, 0 and "" issued an artifact recorded nowhere; "log.jsonl" or {} failed once it was signed
+    for (const lineage of [null, false, 0, "", "log.jsonl", 1, {}, { append: "log.jsonl" }]) {
+      const signer = createSigner(issuer);
+      let decided = 0;
+      const counted = fakePolicy({ decide: (r) => (decided++, policy.decide(r)) });
+      expect(() => authorize(counted, ADMIN_OK, { signer, lineage: lineage as never }), String(lineage)).toThrow(TypeError);
+      expect(() => authorize(counted, ADMIN_OK, { signer, lineage: lineage as never }), String(lineage)).toThrow(/lineage must be a lineage sink \(an object with an append function/);
+      expect(decided, String(lineage)).toBe(0);
+      expect(signer.head, String(lineage)).toEqual({ seq: 0, prev: null });
+    }
+    const signer = createSigner(issuer);
+    authorize(policy, ADMIN_OK, { signer, lineage: undefined, now: clock });
+    expect(signer.head.seq).toBe(1);
+  });
   it("starts a signer only from a head whose digests a verifier reads back: 128 lowercase hex digits each", () => {
     const h = "a".repeat(128);
     for (const prev of [{ sha3_512: h.toUpperCase(), blake2b_512: h }, {}, "digest", { sha3_512: `${h}","zz":"yes`, blake2b_512: h }])

@@ -258,6 +258,24 @@ describe("guard", () => {
     expect(log.map((s) => [s.decision, s.policy.sha3_512])).toEqual([["allow", base.digests.sha3_512]]);
   });
 
+  it("refuses a lineage that is no sink before anything is decided; only a lineage left out means no log", async () => {
+    // false, 0 and "" meant no log, the action run and nothing recorded; "log.jsonl" or {} were
+    // found only once the allow was signed (lineage_failed)
+    for (const lineage of [null, false, 0, "", "log.jsonl", 1, {}, { append: "log.jsonl" }]) {
+      const signer = createSigner(issuer);
+      const { ran, action } = recorder();
+      const e = await refusal(guard(policy, ADMIN_OK, action, { signer, lineage: lineage as never }));
+      expect(e.code, String(lineage)).toBe("bad_options");
+      expect(e.reasons.join(" "), String(lineage)).toMatch(/lineage must be a lineage sink \(an object with an append function/);
+      expect(e.artifact, String(lineage)).toBeUndefined();
+      expect(signer.head, String(lineage)).toEqual({ seq: 0, prev: null });
+      expect(ran, String(lineage)).toEqual([]);
+    }
+    const { ran, action } = recorder();
+    await expect(guard(policy, ADMIN_OK, action, { signer: createSigner(issuer), lineage: undefined })).resolves.toBe("done");
+    expect(ran).toHaveLength(1);
+  });
+
   it("reads the `then` of what the sink returned once: a promise is a lineage failure, and anything else a record", async () => {
     // read by guard and again by authorize, a getter answering a function and then nothing had a
     // promise taken for a record, and one answering nothing and then a function was a policy_error
