@@ -30,7 +30,7 @@ import { type ChainHead, type LineageSink, type Statement } from "./types.js";
 import { BATCH_HEAD_FORMAT, batchedArtifactMiddle, batchedArtifactTail, batchedArtifactText, signTreeHead, type BatchedArtifactPieces, type TreeHead } from "./batch-artifact.js";
 import { checkTtl, DEFAULT_TTL_SECONDS, requireSynchronous } from "./authorize.js";
 import { clockMs, INVALID_CLOCK, type Clock } from "./clock.js";
-import { ownOption } from "../own.js";
+import { ownElement, ownOption } from "../own.js";
 import { ranOutOfStack, V8_STACK_MESSAGE } from "../stack-ran-out.js";
 import { APPEND_RAN_OUT, ranOutAppending } from "./lineage.js";
 import { optionNames, unknownOptionProblem } from "../option-names.js";
@@ -302,7 +302,7 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
         const start = head;
         try {
           const prepared: Prepared[] = [];
-          for (let i = from; i < Math.min(from + maxBatch, requests.length); i++) prepared.push(prepare(policy, requests[i], nowMs()));
+          for (let i = from; i < Math.min(from + maxBatch, requests.length); i++) prepared.push(prepare(policy, ownElement(requests, i), nowMs()));
           seal(prepared, out);
         } catch (e) {
           // (what seal added to `out` for this batch goes with it: nothing is returned)

@@ -38,7 +38,7 @@ import { readClock, type Clock } from "./clock.js";
 import { LineageError } from "./lineage-error.js";
 import { scan, type ScanState } from "./lineage-scan.js";
 import { frozenHead, GENESIS } from "./signer.js";
-import { ownOption } from "../own.js";
+import { ownElement, ownMember, ownOption } from "../own.js";
 import { optionNames, unknownOptionProblem } from "../option-names.js";
 
 export { LineageError, type LineageErrorCode } from "./lineage-error.js";
@@ -495,9 +495,12 @@ class FileLog implements LineageLog {
     let artifact: unknown;
     let statement: unknown;
     try {
-      const entry = entries[k];
+      // the list's own element and the entry's own members: a hole, or a member left out, is not
+      // what Array.prototype or Object.prototype holds there (own.ts)
+      const entry = ownElement(entries, k);
       if (typeof entry !== "object" || entry === null) throw refuse(`it is ${shownOption(entry)}`);
-      ({ artifact, statement } = entry as { artifact?: unknown; statement?: unknown });
+      artifact = ownMember(entry, "artifact");
+      statement = ownMember(entry, "statement");
     } catch (e) {
       throw isInstance(e, LineageError) ? e : refuse(`reading it threw: ${describeThrown(e)}`);
     }

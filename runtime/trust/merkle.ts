@@ -11,6 +11,7 @@
 import * as nodeCrypto from "node:crypto";
 import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex, hexToBytes } from "../crypto/base64url.js";
+import { ownElement, ownElements } from "../own.js";
 
 export const MERKLE_HASH = "sha256";
 export const HASH_BYTES = 32;
@@ -84,15 +85,20 @@ export interface MerkleTree {
 /**
  * Builds the tree over already-hashed leaves and every leaf's audit path in one pass
  * (O(n log n) hashes-worth of copying, n − 1 node hashes). Throws on an empty batch: RFC 9162's
- * empty-tree hash is never signed here, a batch always holds at least one decision.
+ * empty-tree hash is never signed here, a batch always holds at least one decision; and a TypeError
+ * for a leaf that is not a Uint8Array of 32 bytes (a leaf hash), a hole included.
  */
-export function buildTree(leaves: readonly Uint8Array[]): MerkleTree {
+export function buildTree(given: readonly Uint8Array[]): MerkleTree {
+  // the list's own elements, read once: a hole is no leaf, whatever Array.prototype holds at its index (own.ts)
+  const leaves = ownElements(given);
   if (leaves.length === 0) throw new RangeError("a Merkle tree needs at least one leaf");
+  const bad = leaves.findIndex((leaf) => !isNode(leaf));
+  if (bad !== -1) throw new TypeError(`leaf ${bad} of the tree is not a leaf hash (a Uint8Array of ${HASH_BYTES} bytes)`);
   const proofs: Uint8Array[][] = leaves.map(() => []);
   // PATH(m, D[n]) = PATH(m, D[0:k]) : MTH(D[k:n]) for m < k, PATH(m − k, D[k:n]) : MTH(D[0:k]) otherwise.
   // Subtrees are built bottom-up by the recursion, so siblings are appended deepest first.
   const build = (lo: number, hi: number): Uint8Array => {
-    if (hi - lo === 1) return leaves[lo]!;
+    if (hi - lo === 1) return leaves[lo] as Uint8Array;
     const k = splitPoint(hi - lo);
     const left = build(lo, lo + k);
     const right = build(lo + k, hi);
@@ -190,7 +196,8 @@ function pathNodes(path: unknown): Uint8Array[] | null {
     if (!Number.isSafeInteger(count) || (count as number) > MAX_PATH_NODES) return null;
     const nodes: Uint8Array[] = [];
     for (let i = 0; i < (count as number); i++) {
-      const node: unknown = path[i];
+      // its own element: a hole is no node, whatever Array.prototype holds at its index (own.ts)
+      const node: unknown = ownElement(path, i);
       if (!isNode(node)) return null;
       nodes.push(node);
     }
