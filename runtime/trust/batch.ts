@@ -104,8 +104,17 @@ interface Pending {
 /** What became of a batch being closed: its artifacts once sealed, or why it was not. */
 interface SealOutcome {
   artifacts: string[] | null;
+  /** what sealing threw, or NOT_KEPT until the handler keeps it */
   error: unknown;
 }
+
+/**
+ * What a closing batch's outcome holds as its error until sealing's handler keeps what was thrown:
+ * still there when the batch was not sealed, the stack ran out before the handler could run. Its
+ * own object, since a sink (or the clock) may throw anything, null and undefined included, and that
+ * is what the batch's promises reject with, as authorizeBatch throws it.
+ */
+const NOT_KEPT: unique symbol = Symbol("no error kept");
 
 /**
  * Resolves every promise of a sealed batch, or rejects every one of a batch that was not: with what
@@ -119,7 +128,7 @@ function settle(closing: readonly Pending[], outcome: SealOutcome): void {
   }
   // no error kept: the stack ran out before the handler could keep it
   // (the lineage log's own failure for an append the stack ran out in is that too: nothing was recorded)
-  const reason = error === null ? new Error(STACK_RAN_OUT) : ranOutOfStack(error) || ranOutAppending(error) ? new Error(STACK_RAN_OUT, { cause: error }) : error;
+  const reason = error === NOT_KEPT ? new Error(STACK_RAN_OUT) : ranOutOfStack(error) || ranOutAppending(error) ? new Error(STACK_RAN_OUT, { cause: error }) : error;
   for (const p of closing) p.reject(reason);
 }
 
@@ -270,7 +279,7 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
   function close(): void {
     if (batch.length === 0) return stopTimer();
     const closing = batch;
-    const outcome: SealOutcome = { artifacts: null, error: null };
+    const outcome: SealOutcome = { artifacts: null, error: NOT_KEPT };
     queueMicrotask(() => settle(closing, outcome));
     batch = [];
     const start = batchStart;

@@ -136,6 +136,34 @@ describe("authorizeBatch", () => {
     expect(batcher.authorizeBatch(policy, [USER_DENIED])[0]!.statement.lineage.seq).toBe(3);
   });
 
+  it("a sink or clock that throws null or undefined: every promise rejects with what was thrown, as authorizeBatch throws it", async () => {
+    for (const thrown of [null, undefined]) {
+      const throwing = { appendMany: () => { throw thrown; } };
+      let reads = 0;
+      const lateClock = () => {
+        if (++reads > 1) throw thrown;
+        return clock();
+      };
+      for (const options of [{ lineage: throwing }, { now: lateClock }] as Partial<BatchAuthorizerOptions>[]) {
+        reads = 0;
+        const batcher = createBatchAuthorizer({ signer: createSigner(key), ...options });
+        const pending = [batcher.authorize(policy, ADMIN_OK), batcher.authorize(policy, USER_DENIED)];
+        batcher.flush();
+        const outcomes = await Promise.allSettled(pending);
+        expect(outcomes).toEqual([{ status: "rejected", reason: thrown }, { status: "rejected", reason: thrown }]);
+        expect(batcher.head).toEqual({ seq: 0, prev: null });
+        reads = 0;
+        let synchronous: unknown = "returned";
+        try {
+          batcher.authorizeBatch(policy, [ADMIN_OK]);
+        } catch (e) {
+          synchronous = e;
+        }
+        expect(synchronous).toBe(thrown);
+      }
+    }
+  });
+
   it("a batched artifact replays like a JWS one", () => {
     const [allowed] = createBatchAuthorizer({ signer: createSigner(key) }).authorizeBatch(policy, [ADMIN_OK]);
     expect(replayArtifact(allowed!.artifact, ADMIN_OK, policy)).toEqual({ ok: true });
