@@ -24,7 +24,7 @@ import type { DecidingPolicy } from "../policy-types.js";
 import { buildTreeText, leafHashHexOfText } from "./merkle.js";
 import { readRequest, requestSchemaOf } from "./request-digest.js";
 import { withIssuedPlaces } from "./lineage-record.js";
-import { artifactDigests, requireIssuable, type Signer } from "./signer.js";
+import { artifactDigests, requireIssuable, Signer } from "./signer.js";
 import { buildStatement, canonicalStatement, decideSafely, randomId, unrepresentableDecision } from "./statement.js";
 import { type ChainHead, type LineageSink, type Statement } from "./types.js";
 import { BATCH_HEAD_FORMAT, batchedArtifactMiddle, batchedArtifactTail, batchedArtifactText, signTreeHead, type BatchedArtifactPieces, type TreeHead } from "./batch-artifact.js";
@@ -32,6 +32,7 @@ import { checkTtl, DEFAULT_TTL_SECONDS, requireSynchronous } from "./authorize.j
 import { clockMs, INVALID_CLOCK, type Clock } from "./clock.js";
 import { ownElement, ownOption } from "../own.js";
 import { ranOutOfStack, V8_STACK_MESSAGE } from "../stack-ran-out.js";
+import { isInstance, shownOption } from "../thrown.js";
 import { APPEND_RAN_OUT, ranOutAppending } from "./lineage.js";
 import { optionNames, unknownOptionProblem } from "../option-names.js";
 
@@ -150,31 +151,75 @@ const STACK_MESSAGE = V8_STACK_MESSAGE;
 const LOG_RAN_OUT = APPEND_RAN_OUT;
 
 
+/** The options of createBatchAuthorizer, each read once and checked. */
+interface BatchSettings {
+  readonly signer: Signer;
+  readonly maxBatch: number;
+  readonly maxDelayMs: number;
+  readonly ttl: number;
+  readonly lineage: BatchAuthorizerOptions["lineage"];
+  readonly clock: Clock | undefined;
+}
+
 /**
- * A batch authorizer signing with `options.signer`. Throws before anything is decided when the
- * options cannot be used: a TypeError for options that are no object, a name BatchAuthorizerOptions
- * does not have (`maxbatch` would leave the default in place without a word) or a lineage sink
+ * A number option as the object holds it, `fallback` when absent. A TypeError for one that is no
+ * number: `"5"`, `[7]`, `true` or `" "` compared with a bound is coerced (to 5, 7, 1, 0) and
+ * passes, and a delay of `"5"` then reaches setTimeout as text.
+ */
+function numberOption(options: BatchAuthorizerOptions, name: "maxBatch" | "maxDelayMs" | "ttlSeconds", fallback: number, what: string): number {
+  const value: unknown = ownOption(options, name) ?? fallback;
+  if (typeof value !== "number") throw new TypeError(`createBatchAuthorizer: \`${name}\` must be ${what}, got ${shownOption(value)}`);
+  return value;
+}
+
+/**
+ * The options, each read once, before anything is decided: a TypeError for options that are no
+ * object, a name BatchAuthorizerOptions does not have (`maxbatch` would leave the default in place
+ * without a word), a signer that is no Signer, a number option that is no number or a lineage sink
  * without appendMany; a RangeError for a batch size, delay or ttl out of range.
  */
-export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAuthorizer {
+function readBatchOptions(options: unknown): BatchSettings {
   if (typeof options !== "object" || options === null) throw new TypeError("createBatchAuthorizer needs options giving at least `signer` (createSigner makes one)");
   const unknown = unknownOptionProblem(options, BATCH_OPTIONS);
   if (unknown !== null) throw new TypeError(`createBatchAuthorizer: ${unknown}`);
   // each option as the object holds it: one left out is not what Object.prototype holds under its name (own.ts)
-  const maxBatch = ownOption(options, "maxBatch") ?? 256;
-  const maxDelayMs = ownOption(options, "maxDelayMs") ?? 5;
-  const ttl = ownOption(options, "ttlSeconds") ?? DEFAULT_TTL_SECONDS;
-  const lineage = ownOption(options, "lineage");
+  const o = options as BatchAuthorizerOptions;
+  // the chain continues from its head and every batch is signed with its key: found now, not as a
+  // "Cannot read properties of undefined" from every authorize
+  const signer: unknown = ownOption(o, "signer");
+  if (!isInstance(signer, Signer)) throw new TypeError(`createBatchAuthorizer: \`signer\` must be a Signer (createSigner makes one), got ${shownOption(signer)}`);
+  const maxBatch = numberOption(o, "maxBatch", 256, "a positive integer");
+  const maxDelayMs = numberOption(o, "maxDelayMs", 5, `a number of milliseconds from 0 to ${MAX_TIMER_MS}`);
+  const ttl = numberOption(o, "ttlSeconds", DEFAULT_TTL_SECONDS, "a whole number of seconds");
   if (!Number.isSafeInteger(maxBatch) || maxBatch < 1) throw new RangeError(`maxBatch must be a positive integer, got ${maxBatch}`);
   // setTimeout turns a delay beyond 2^31 − 1 ms (or Infinity) into 1 ms without a word
   if (!(maxDelayMs >= 0 && maxDelayMs <= MAX_TIMER_MS)) throw new RangeError(`maxDelayMs must be from 0 to ${MAX_TIMER_MS}, got ${maxDelayMs}`);
-  // A sink that records one artifact at a time and fails half-way through a batch would keep records
-  // of artifacts the caller is told were not issued: batches are recorded all or none.
-  if (lineage !== undefined && typeof lineage.appendMany !== "function")
-    throw new TypeError("batched signing records a batch at once: the lineage sink must have appendMany (all or none), as LineageLog has");
   checkTtl(ttl);
-  const signer = ownOption(options, "signer") as Signer;
-  const clock = ownOption(options, "now");
+  return { signer, maxBatch, maxDelayMs, ttl, lineage: readBatchSink(ownOption(o, "lineage")), clock: ownOption(o, "now") };
+}
+
+/**
+ * The lineage sink, when one is given. A sink that records one artifact at a time and fails
+ * half-way through a batch would keep records of artifacts the caller is told were not issued:
+ * batches are recorded all or none, by appendMany. Anything else given (null, false, a path) is
+ * refused rather than read as "no log" or found wanting at the first batch.
+ */
+function readBatchSink(lineage: unknown): BatchAuthorizerOptions["lineage"] {
+  if (lineage === undefined) return undefined;
+  const sink = typeof lineage === "object" || typeof lineage === "function" ? (lineage as { appendMany?: unknown } | null) : null;
+  if (sink === null || typeof sink.appendMany !== "function")
+    throw new TypeError(
+      `createBatchAuthorizer: \`lineage\` is ${shownOption(lineage)}: batched signing records a batch at once, so the lineage sink must have appendMany (all or none), as LineageLog has`,
+    );
+  return lineage as BatchAuthorizerOptions["lineage"];
+}
+
+/**
+ * A batch authorizer signing with `options.signer`. Throws before anything is decided when the
+ * options cannot be used (readBatchOptions).
+ */
+export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAuthorizer {
+  const { signer, maxBatch, maxDelayMs, ttl, lineage, clock } = readBatchOptions(options);
   let head: ChainHead = signer.head;
   let batchStart: ChainHead = head;
   let batch: Pending[] = [];
