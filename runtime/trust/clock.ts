@@ -8,6 +8,9 @@ import { describeThrown, isInstance } from "../thrown.js";
 /** A moment, or where to read one (called once per decision or per verification). */
 export type Clock = Date | (() => Date);
 
+/** The furthest a date reaches from the epoch either way, in ms (ECMAScript's time value range). */
+const MAX_DATE_MS = 8.64e15;
+
 /**
  * Milliseconds since the epoch for `now` (the current time when absent), or NaN when it is neither
  * a valid Date nor a function returning one. Throws what the host's function throws.
@@ -15,7 +18,12 @@ export type Clock = Date | (() => Date);
 export function clockMs(now: unknown): number {
   if (now === undefined) return Date.now();
   const date = typeof now === "function" ? (now as () => unknown)() : now;
-  return isInstance(date, Date) ? date.getTime() : NaN;
+  if (!isInstance(date, Date)) return NaN;
+  // A Date (a subclass, a mocked clock) whose getTime is the host's may answer anything: a time no
+  // date holds (-1e17, 1.5, "5") would be signed as an iat that no verifier, nor the lineage log's
+  // reader, reads back. Only a time a date can hold is a reading.
+  const ms: unknown = date.getTime();
+  return Number.isInteger(ms) && Math.abs(ms as number) <= MAX_DATE_MS ? (ms as number) : NaN;
 }
 
 /**
@@ -33,4 +41,5 @@ export function readClock(now: unknown): { ok: true; ms: number } | { ok: false;
 }
 
 /** What is wrong with a clock whose reading was NaN. */
-export const INVALID_CLOCK = "`now` is neither a valid Date nor a function returning one";
+export const INVALID_CLOCK =
+  "`now` is neither a valid Date nor a function returning one (a Date whose getTime() is a whole number of milliseconds within ±8640000000000000, the range of a date)";

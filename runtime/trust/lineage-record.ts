@@ -26,7 +26,7 @@ import type { Statement } from "./types.js";
 import { canonicalJson } from "./jcs.js";
 import { batchPlaceOf, isBatchedText, parseBatchedArtifact, type BatchedArtifactPieces, type BatchPlace } from "./batch-artifact.js";
 import { parseCompact } from "./jws.js";
-import { parseStatement } from "./statement.js";
+import { isEpochSeconds, parseStatement } from "./statement.js";
 import { ownMember } from "../own.js";
 import { MAX_ARTIFACT_LENGTH } from "./verify-artifact.js";
 import { artifactDigests, frozenDigests, isLastIssuedToken } from "./signer.js";
@@ -219,10 +219,13 @@ export const NOT_FOLDING = "a batched statement that does not fold through its p
 export function chainEntryOf(artifact: string, statement: Statement, issued?: IssuedPlace): { ok: true; entry: ChainEntry } | { ok: false; reason: string } {
   const issuedTogether = issuedSingle !== null && issuedSingle.artifact === artifact && issuedSingle.statement === statement;
   // A statement taken as issued, not read back from its artifact, must still be one the log's reader
-  // reads back: its seq a safe integer (statement.ts), as a seq past the signer's last would not be.
+  // reads back: its seq a safe integer (statement.ts), as a seq past the signer's last would not be,
+  // and its iat and exp times a date holds, as a clock's out-of-range reading would not give.
   if (issued !== undefined || issuedTogether) {
     const seq = statement.lineage.seq;
     if (!Number.isSafeInteger(seq) || seq < 0) return { ok: false, reason: `its statement's lineage.seq ${seq} is not a non-negative safe integer, which the log's reader refuses` };
+    if (!isEpochSeconds(statement.iat) || !isEpochSeconds(statement.exp))
+      return { ok: false, reason: `its statement's iat ${statement.iat} or exp ${statement.exp} is not a whole number of seconds within the range of a date, which the log's reader refuses` };
   }
   // the issued place first: it is known without reading the artifact (see encodeRecord)
   if (issued !== undefined) return { ok: true, entry: { artifact, statement, batch: issued.place } };

@@ -116,8 +116,9 @@ export function randomId(): string {
 
 /**
  * The statement for one decision (shared by single and batched artifacts). Throws a RangeError when
- * `exp` would pass the last moment a date can hold (a clock set some 270,000 years ahead): the
- * statement would be one that no verifier, this one included, reads back.
+ * `iat` is not a whole number of seconds within the range of a date, or `exp` would pass the last
+ * moment a date can hold (a clock set some 270,000 years ahead): the statement would be one that no
+ * verifier, this one included, reads back.
  */
 export function buildStatement(args: {
   readonly policy: DecidingPolicy;
@@ -129,6 +130,7 @@ export function buildStatement(args: {
   readonly head: ChainHead;
 }): Statement {
   const { policy, decision, head } = args;
+  if (!isEpochSeconds(args.iat)) throw new RangeError(`the clock is out of range: an artifact issued at ${args.iat} s would not be at a whole second within ±${MAX_EPOCH_SECONDS} s, the range of a date`);
   const exp = args.iat + args.ttlSeconds;
   if (!(exp <= MAX_EPOCH_SECONDS)) throw new RangeError(`the clock is too late: an artifact issued at ${args.iat} s would expire after the last date (${MAX_EPOCH_SECONDS} s)`);
   return {
@@ -206,7 +208,8 @@ const HEX32 = /^[0-9a-f]{32}$/;
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
-function isEpochSeconds(v: unknown): boolean {
+/** Whether `v` is a time a statement may hold: a whole number of seconds within the range of a date. */
+export function isEpochSeconds(v: unknown): boolean {
   return Number.isSafeInteger(v) && Math.abs(v as number) <= MAX_EPOCH_SECONDS;
 }
 
