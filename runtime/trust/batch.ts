@@ -23,7 +23,7 @@ import type { Decision } from "../decision.js";
 import type { DecidingPolicy } from "../policy-types.js";
 import { buildTreeText, leafHashHexOfText } from "./merkle.js";
 import { readRequest, requestSchemaOf } from "./request-digest.js";
-import { withIssuedPlaces } from "./lineage-record.js";
+import { issuedCopy, withIssuedPlaces, type IssuedPlace } from "./lineage-record.js";
 import { artifactDigests, requireIssuable, Signer } from "./signer.js";
 import { buildStatement, canonicalStatement, decideSafely, randomId, unrepresentableDecision } from "./statement.js";
 import { type ChainHead, type LineageSink, type Statement } from "./types.js";
@@ -278,8 +278,15 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
     if (into !== undefined) closing.forEach((p, i) => into.push({ decision: p.decision, artifact: artifacts[i]!, statement: p.statement }));
     if (lineage) {
       const entries = artifacts.map((artifact, i) => ({ artifact, statement: closing[i]!.statement }));
-      // the log writes each record from the artifact's pieces rather than from its text (record-bytes.ts)
-      const places = artifacts.map((artifact, i) => ({ artifact, pieces: pieces[i]!, place: { head: headJws, index: i, size: tree.size, leaf: closing[i]!.leaf, proofHolds: true } }));
+      // the log writes each record from the artifact's pieces rather than from its text (record-bytes.ts),
+      // and checks the chain with its own copy of each statement, made before the sink is handed them
+      const places: IssuedPlace[] = artifacts.map((artifact, i) => ({
+        artifact,
+        handed: closing[i]!.statement,
+        statement: issuedCopy(closing[i]!.statement),
+        pieces: pieces[i]!,
+        place: { head: headJws, index: i, size: tree.size, leaf: closing[i]!.leaf, proofHolds: true },
+      }));
       const returned = withIssuedPlaces(entries, places, () => lineage.appendMany(entries));
       // no call once the sink has returned, but for what may be a promise (as above)
       if (typeof returned === "object" && returned !== null) requireSynchronous(returned, "the lineage sink's appendMany");

@@ -473,7 +473,9 @@ class FileLog implements LineageLog {
       const { artifact, statement } = this.entryAt(entries, k);
       // the batch authorizer's place for this very artifact, if it handed one over
       const candidate = issued?.[k];
-      const place = candidate !== undefined && candidate.artifact === artifact ? candidate : undefined;
+      // handed with the very statement object issued in it (whose copy the place holds): any other is
+      // read back from the artifact and compared
+      const place = candidate !== undefined && candidate.artifact === artifact && candidate.handed === statement ? candidate : undefined;
       // A record the log's own reader would refuse would make the log unopenable once followed by
       // another: refuse it here, before anything is written (and before the artifact is read).
       if (artifact.length > MAX_ARTIFACT_LENGTH)

@@ -387,7 +387,7 @@ describe("the log writer and batches", () => {
       const place = parsed.ok ? batchPlaceOf(parsed) : parsed;
       if (!place.ok) throw new Error(place.reason);
       const misplaced = afterTwo(b[2]!);
-      const places = [undefined, undefined, { artifact: b[2]!.artifact, place: { ...place.place, index: 3 } }] as unknown as IssuedPlace[];
+      const places = [undefined, undefined, { artifact: b[2]!.artifact, handed: b[2]!.statement, statement: b[2]!.statement, place: { ...place.place, index: 3 } }] as unknown as IssuedPlace[];
       expect(withIssuedPlaces(misplaced, places, () => refusal(log, misplaced))).toMatch(/is leaf 3 of its batch, after leaf 1/);
       // moved to another place of its tree, its statement no longer folds to the root
       expect(refusal(log, afterTwo(reindexed(b[2]!, 3)))).toMatch(/does not fold through its proof to the root its batch head states/);
