@@ -167,6 +167,17 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
     return (answered = fault(`the decision module trapped: ${describeThrown(e)}`));
   };
 
+  /**
+   * After the encoder threw reading the request (a required record missing, a value of another
+   * type: evaluate takes a request the host validated, and reads it as one): the module never ran,
+   * so it is no trap. The region holds half a request, so the instance is replaced all the same.
+   */
+  const unencoded = (e: unknown): Decision => {
+    replaceInstance();
+    if (ranOutOfStack(e)) return (answered = STACK_RAN_OUT);
+    return (answered = fault(`the request could not be encoded: ${describeThrown(e)}`));
+  };
+
   /** A fresh instance in place of one whose memory holds what no decision may see (recover). */
   const replaceInstance = (): void => {
     current = undefined;
@@ -243,7 +254,7 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
       current = undefined; // (after the write, as below)
       // refused before anything was written past the region: the instance stays
       if (isInstance(e, EncodingRefused)) return (answered = refusedRequest(e));
-      return recover(e);
+      return unencoded(e);
     }
     // Only now, after the write: a getter of the request may have encoded (or evaluated) another
     // request meanwhile, naming it the one in memory, and this write then went on over its bytes.

@@ -105,6 +105,41 @@ describe("the evaluator's state", () => {
     expect(small.decide({ n: 100, tags: ["blocked"] }).decision).toBe("deny");
   });
 
+  it("says a request the encoder could not read was not encoded, not that the module trapped; denies and replaces the instance", async () => {
+    const records = await load(`policy "r" version "1"\ninput { a: { n: int }, b: { s: string(8) } }\npermit x when a.n == 1 && b.s == "ok"\n`);
+    const ev = records.evaluator;
+    // counts the instances made: the one that holds half a request is replaced
+    const Original = WebAssembly.Instance;
+    let made = 0;
+    WebAssembly.Instance = class extends Original {
+      constructor(module: WebAssembly.Module, imports?: WebAssembly.Imports) {
+        super(module, imports);
+        made++;
+      }
+    };
+    let d: Decision;
+    try {
+      // `b` missing: evaluate takes a validated request, and its encoder fails reading `b.s`
+      d = ev.evaluate({ a: { n: 1 } });
+    } finally {
+      WebAssembly.Instance = Original;
+    }
+    expect(d.decision).toBe("deny");
+    expect(d.rules).toEqual([]);
+    expect(d.errors).toHaveLength(1);
+    expect(d.errors[0]).toMatchObject({ rule: "", code: "internal", at: -1 });
+    expect(d.errors[0]!.message).toMatch(/^the request could not be encoded: .*reading 's'/);
+    expect(d.errors[0]!.message).not.toMatch(/trapped/);
+    expect(ev.lastDecision()).toEqual(d);
+    expect(made).toBe(1);
+    // nothing whole is in memory, and the fresh instance decides
+    expect(ev.evaluateEncoded()).toBe(0);
+    expect(ev.evaluate({ a: { n: 1 }, b: { s: "ok" } }).decision).toBe("allow");
+    // encode says the same of the same request, in its refusal
+    const refused = ev.encode({ a: { n: 1 } }) as { refusal?: Decision };
+    expect(refused.refusal?.errors[0]?.message).toBe(d.errors[0]!.message);
+  });
+
   it("refuses an encoding longer than the input region before it overwrites the module's dispatch state", () => {
     const ev = indexed.evaluator;
     const genuine = ev.encode({ user: "u", tags: [] });
