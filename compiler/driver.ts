@@ -2,7 +2,8 @@
 // Tests can stop after any stage (`stopAfter`), and the benchmark times each one (`timings`).
 // compilePolicy never throws for a bad policy: its problems come back as diagnostics. Arguments that
 // are not of their types (a source that is not a string, an unknown stage or option, a budget that is
-// no whole number) are the caller's mistake, refused before anything runs (options.ts).
+// no whole number) are the caller's mistake, refused before anything runs (options.ts). A host whose
+// prototypes carry a planted property is answered with W0904 alone (prototypes.ts).
 
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -20,6 +21,7 @@ import { digestPair, sha3_512Hex } from "../runtime/crypto/digest.js";
 import { ABI_VERSION, MANIFEST_FORMAT, type Bundle, type Manifest } from "../runtime/manifest.js";
 import { Codes } from "./check/codes.js";
 import { checkSource, readCompileOptions, type CompileOptions, type Stage } from "./options.js";
+import { pollutionDiagnostic } from "./prototypes.js";
 import type { CheckedOnce } from "./backend/input-checks.js";
 import { append, largest } from "../runtime/arrays.js";
 
@@ -64,12 +66,41 @@ export function compilerVersion(): string {
  * diagnostics (a policy with errors has no bundle): a bad policy never makes it reject. Rejects with
  * a TypeError when `text` is not a string, an option is not of its type (`stopAfter` not one of
  * STAGES) or the options hold a name CompileOptions does not have, and a RangeError when `maxCost` is not a whole number from 1 to MAX_COST_BUDGET; each
- * option is read once.
+ * option is read once, as the options object holds it (an option it lacks is not taken from
+ * Object.prototype). In a host whose Object.prototype or Array.prototype carries a planted property,
+ * before or after the compile, it resolves with W0904 alone, naming it, and no bundle.
  */
 export async function compilePolicy(given: string, givenOptions: CompileOptions = {}): Promise<CompileResult> {
   const text = checkSource(given);
   const options = readCompileOptions(givenOptions);
   const source: SourceFile = { name: options.fileName ?? "policy.writ", text };
+  const refused = refusedInPollutedHost(source);
+  if (refused !== undefined) return refused;
+  let result: CompileResult;
+  try {
+    result = await compileStages(text, source, options);
+  } catch (e) {
+    // a property planted while the compile awaited (by the host's other code) makes it throw
+    // where no policy could: that is said, not thrown
+    const planted = refusedInPollutedHost(source);
+    if (planted !== undefined) return planted;
+    throw e;
+  }
+  // one planted meanwhile may have been read, and the result is not the policy's
+  return refusedInPollutedHost(source) ?? result;
+}
+
+/**
+ * W0904 alone, when Object.prototype or Array.prototype carries a planted property (prototypes.ts),
+ * else undefined: the compiler reads its own objects by name, and would read it.
+ */
+export function refusedInPollutedHost(source: SourceFile): CompileResult | undefined {
+  const d = pollutionDiagnostic();
+  return d === undefined ? undefined : { source, diagnostics: [{ ...d, file: source.name }], timings: {} };
+}
+
+/** The stages, from the text to a bundle, with the options read and a host found unpolluted. */
+async function compileStages(text: string, source: SourceFile, options: CompileOptions): Promise<CompileResult> {
   const timings: Partial<Record<Stage, number>> = {};
   const diagnostics: Diagnostic[] = [];
   const done = (extra: Omit<CompileResult, "source" | "diagnostics" | "timings">): CompileResult => ({

@@ -7,6 +7,7 @@
 import { describeThrown } from "../runtime/thrown.js";
 import { optionNames, unknownOptionProblem } from "../runtime/option-names.js";
 import { isCostBudget, MAX_COST_BUDGET } from "./ir/cost.js";
+import { ownOption } from "../runtime/own.js";
 
 // plan: the module's layout, source and fixed memory (W0902), without AssemblyScript; codegen: asc
 export const STAGES = ["parse", "check", "cost", "plan", "codegen", "validate"] as const;
@@ -42,18 +43,23 @@ export function checkSource(text: unknown): string {
   return text;
 }
 
-/** `options[name]`, read once; a getter or a Proxy that throws is refused by name. */
+/**
+ * `options[name]` as the object holds it (ownOption), read once; a getter or a Proxy that throws is
+ * refused by name. An option left out is undefined (the default), never what Object.prototype holds
+ * under its name: a planted `optimize: false` compiled another module, a planted `maxCost` let a
+ * policy over the budget through.
+ */
 function readOption(options: object, name: keyof CompileOptions): unknown {
   try {
-    return (options as Record<string, unknown>)[name];
+    return ownOption(options as CompileOptions, name);
   } catch (e) {
     throw new TypeError(`options.${name} could not be read: ${describeThrown(e)}`);
   }
 }
 
 /**
- * The options a compile runs with, read once: the known fields only, each of its type, in a copy
- * that a host changing its object afterwards (one object reused for a loop of files, a budget raised
+ * The options a compile runs with, read once, as the object holds them: the known fields only, each
+ * of its type, in a copy without a prototype that a host changing its object afterwards (one object reused for a loop of files, a budget raised
  * for a later compile) does not change. Throws a TypeError for an own enumerable name CompileOptions
  * does not have (a misspelt `maxCost` would compile under the default budget without a word), an
  * option that is not of its type, or a stage that is none, and a RangeError for a budget that is not a whole
@@ -62,7 +68,7 @@ function readOption(options: object, name: keyof CompileOptions): unknown {
  * manifest cannot hold (JSON writes Infinity as null).
  */
 export function readCompileOptions(options: unknown): CompileOptions {
-  if (options === undefined) return {};
+  if (options === undefined) return Object.create(null) as CompileOptions;
   if (typeof options !== "object" || options === null) throw new TypeError(`the compile options must be an object, got ${describeValue(options)}`);
   const unknown = unknownOptionProblem(options, COMPILE_OPTIONS);
   if (unknown !== null) throw new TypeError(unknown);
@@ -78,10 +84,12 @@ export function readCompileOptions(options: unknown): CompileOptions {
   }
   if (stopAfter !== undefined && !(STAGES as readonly unknown[]).includes(stopAfter))
     throw new TypeError(`options.stopAfter must be one of ${STAGES.join(", ")}, got ${describeValue(stopAfter)}`);
-  return {
+  // without a prototype: an option left out reads as undefined wherever the copy is read, whatever
+  // Object.prototype comes to hold under its name while the compile runs
+  return Object.assign(Object.create(null) as CompileOptions, {
     ...(fileName !== undefined ? { fileName } : {}),
     ...(optimize !== undefined ? { optimize } : {}),
     ...(maxCost !== undefined ? { maxCost } : {}),
     ...(stopAfter !== undefined ? { stopAfter: stopAfter as Stage } : {}),
-  };
+  });
 }

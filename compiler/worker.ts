@@ -7,11 +7,12 @@ import { fileURLToPath } from "node:url";
 import { createHash } from "node:crypto";
 import type { Bundle } from "../runtime/manifest.js";
 import { hasCompilerFault, type Diagnostic } from "./diagnostics.js";
-import { compilePolicy, compilerVersion } from "./driver.js";
+import { compilePolicy, compilerVersion, refusedInPollutedHost } from "./driver.js";
 import { checkSource, describeValue, readCompileOptions, type CompileOptions } from "./options.js";
 import { MAX_SOURCE_LENGTH } from "./syntax/index.js";
 import { AscUnavailable, loadAsc } from "./backend/asc.js";
 import { describeThrown, isInstance } from "../runtime/thrown.js";
+import { ownOption } from "../runtime/own.js";
 import { optionNames, unknownNameProblem, unknownOptionProblem } from "../runtime/option-names.js";
 
 interface Job {
@@ -210,13 +211,15 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
     const unknown = unknownOptionProblem(options, known);
     if (unknown !== null) throw new RangeError(`${what}: ${unknown}`);
   }
-  const resourceLimits = readResourceLimits(settings.resourceLimits);
+  // each option as the host's object holds it: one left out is the default, never what
+  // Object.prototype holds under its name (a planted `timeoutMs: 1` stopped every compile)
+  const resourceLimits = readResourceLimits(ownOption(settings, "resourceLimits"));
   const isTs = import.meta.url.endsWith(".ts");
-  const cacheSize = settings.cacheSize ?? DEFAULT_CACHE_SIZE;
+  const cacheSize = ownOption(settings, "cacheSize") ?? DEFAULT_CACHE_SIZE;
   // the cache is cut when its size exceeds cacheSize: never, against NaN or a string such as "abc"
   if (!Number.isSafeInteger(cacheSize) || cacheSize < 0)
     throw new RangeError(`cacheSize must be a whole number from 0 (no cache) to ${Number.MAX_SAFE_INTEGER}, got ${describeValue(cacheSize)}`);
-  const timeoutMs = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const timeoutMs = ownOption(settings, "timeoutMs") ?? DEFAULT_TIMEOUT_MS;
   // setTimeout runs a longer delay (Infinity too) after 1 ms: every compile would be stopped at once
   // a whole number: 0.5, true or "50" were taken, and then stopped every compile
   if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMER_MS)
@@ -226,7 +229,8 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
     resolve(r: CompiledInWorker): void;
     reject(e: Error): void;
   }
-  const startupTimeoutMs = startup.timeoutMs ?? STARTUP_TIMEOUT_MS;
+  const startupTimeoutMs = ownOption(startup, "timeoutMs") ?? STARTUP_TIMEOUT_MS;
+  const startupDelayMs = ownOption(startup, "delayMs") ?? 0;
   const queue: Waiting[] = [];
   /** the compile given to the worker, or waiting for a new worker to start */
   let inFlight: Waiting | undefined;
@@ -315,7 +319,7 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
     if (worker) return worker;
     // Under tsx (development) the worker must load TypeScript too.
     const w = new Worker(fileURLToPath(import.meta.url), {
-      workerData: { writCompileWorker: true, startupDelayMs: startup.delayMs ?? 0 } satisfies WorkerSettings,
+      workerData: { writCompileWorker: true, startupDelayMs } satisfies WorkerSettings,
       ...(isTs ? { execArgv: ["--import", "tsx"] } : {}),
       ...(resourceLimits ? { resourceLimits } : {}),
     });
@@ -352,6 +356,11 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
     // from this copy, so a host that changes its object afterwards (one reused for a loop of files)
     // changes neither
     const copy = readCompileOptions(options);
+    // a host whose prototypes carry a planted property is answered here as compilePolicy answers it
+    // (W0904), uncached and unsent: the worker's prototypes are not the host's, and the same text
+    // and options are to get the same answer from both
+    const refused = refusedInPollutedHost({ name: copy.fileName ?? "policy.writ", text });
+    if (refused !== undefined) return Promise.resolve({ bundle: undefined, diagnostics: refused.diagnostics });
     if (text.length > MAX_SOURCE_LENGTH) return tooLong(text, copy);
     const key = cacheKey(text, copy);
     let shared = cache.get(key);

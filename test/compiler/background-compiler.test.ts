@@ -481,6 +481,40 @@ permit r when a.xs.exists(x, a.ys.exists(y, x.contains(y)))
     }
   }, 60_000);
 
+  it("answers a host whose prototypes carry a planted property with compilePolicy's W0904, uncached; reads its own options as the host's object holds them", async () => {
+    // over the default budget: a planted `maxCost` let compilePolicy compile it, where the worker refused it
+    const big = 'policy "big" version "1"\ninput { l: list<string(4096)>(64), t: string(4096) }\npermit p when l.exists(x, x.contains(t))\n';
+    /** `f` called with `key` planted on Object.prototype, removed before the test runner runs again */
+    const planted = <T>(key: string, value: unknown, enumerable: boolean, f: () => T): T => {
+      Object.defineProperty(Object.prototype, key, { value, enumerable, configurable: true, writable: true });
+      try {
+        return f();
+      } finally {
+        delete (Object.prototype as Record<string, unknown>)[key];
+      }
+    };
+    // options left out are the defaults, never Object.prototype's: these were taken, and refused
+    for (const [key, value] of [["cacheSize", -1], ["timeoutMs", 0], ["resourceLimits", { stackSizeMb: 0 }]] as const)
+      expect(() => planted(key, value, false, () => void worker.createBackgroundCompiler().close())).not.toThrow();
+    // a planted `timeoutMs: 1` (the compile's and the start's) stopped every compile
+    const compiler = planted("timeoutMs", 1, false, () => worker.createBackgroundCompiler());
+    try {
+      const [inThread, background] = planted("maxCost", 2 ** 53 - 1, true, () => [compilePolicy(big, { fileName: "big.writ" }), compiler.compile(big, { fileName: "big.writ" })]);
+      const refused = await background;
+      expect(refused.bundle).toBeUndefined();
+      expect(refused.diagnostics.map((d) => d.code)).toEqual(["W0904"]);
+      expect(refused.diagnostics).toEqual((await inThread).diagnostics);
+      expect(refused.diagnostics[0]!.message).toMatch(/^Object\.prototype carries the enumerable property `maxCost` \(prototype pollution\)/);
+      // once it is gone: the budget's W0503 from both, the refusal not kept
+      const clean = await compiler.compile(big, { fileName: "big.writ" });
+      expect(clean.diagnostics.map((d) => d.code)).toEqual(["W0503"]);
+      expect(clean.diagnostics).toEqual((await compilePolicy(big, { fileName: "big.writ" })).diagnostics);
+      expect(compiler.cacheHits).toBe(0);
+    } finally {
+      await compiler.close();
+    }
+  }, 60_000);
+
   it("exports from writ/compiler the bounds its options are checked against", () => {
     expect({
       MIN_WORKER_STACK_MB: compilerApi.MIN_WORKER_STACK_MB,
