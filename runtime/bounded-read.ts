@@ -3,7 +3,7 @@
 // read from /dev/zero never finished. Every file read whole is read through here, with a limit that
 // fits what it should hold; past the limit the read stops and the file is refused.
 
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from "node:fs";
 
 const MiB = 1024 * 1024;
 /** The most one read asks for. */
@@ -69,6 +69,50 @@ export function readFileBounded(path: string, limit: number): Buffer {
     const st = fstatSync(fd);
     if (st.isFile() && st.size > limit) throw new TooLargeError(limit, st.size);
     return readFdBounded(fd, limit, st.isFile() ? st.size : undefined);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * What a file that is not a regular file is, in words (`a FIFO`, `a character device`), for the
+ * messages that refuse one; undefined for a regular file.
+ */
+export function notRegularKind(st: Stats): string | undefined {
+  if (st.isFile()) return undefined;
+  if (st.isDirectory()) return "a directory";
+  if (st.isFIFO()) return "a FIFO";
+  if (st.isCharacterDevice()) return "a character device";
+  if (st.isBlockDevice()) return "a block device";
+  if (st.isSocket()) return "a socket";
+  return "not a file";
+}
+
+/** A file read where only a regular file may be; `kind` says what it is instead (notRegularKind). */
+export class NotRegularFileError extends Error {
+  constructor(readonly kind: string) {
+    super(`not a regular file (${kind})`);
+    this.name = "NotRegularFileError";
+  }
+}
+
+/**
+ * As readFileBounded, for a file that must be a regular file (a bundle's): anything else is refused
+ * with a NotRegularFileError before it is opened, since a FIFO would block the process until
+ * something wrote to it, and a device may have no end or act when opened. It is opened without
+ * waiting (O_NONBLOCK, which leaves reads of a regular file as they are) and checked again once
+ * open, so a file put in its place in between is refused too, not waited on.
+ */
+export function readRegularFileBounded(path: string, limit: number): Buffer {
+  const before = notRegularKind(statSync(path));
+  if (before !== undefined) throw new NotRegularFileError(before);
+  const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  try {
+    const st = fstatSync(fd);
+    const kind = notRegularKind(st);
+    if (kind !== undefined) throw new NotRegularFileError(kind);
+    if (st.size > limit) throw new TooLargeError(limit, st.size);
+    return readFdBounded(fd, limit, st.size);
   } finally {
     closeSync(fd);
   }

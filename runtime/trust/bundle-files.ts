@@ -1,12 +1,12 @@
 // Bundles on disk: `<dir>/<name>.wasm`, `<dir>/<name>.manifest.json` and, when signed,
-// `<dir>/<name>.manifest.jws` (the compact JWS on one line). Reading checks only that the files exist
-// and parse; whether the bundle may be trusted is verifyBundle's job.
+// `<dir>/<name>.manifest.jws` (the compact JWS on one line). Reading checks only that the files exist,
+// are regular files, and parse; whether the bundle may be trusted is verifyBundle's job.
 
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { isPolicyName, type Bundle, type Manifest } from "../manifest.js";
 import { utf8Decode } from "../crypto/base64url.js";
-import { readFileBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../bounded-read.js";
+import { NotRegularFileError, readRegularFileBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../bounded-read.js";
 import { escapeControls } from "../thrown.js";
 import { shownJson } from "../shown-name.js";
 import { trimLineSpace } from "../strings.js";
@@ -45,8 +45,9 @@ function findName(dir: string): { ok: true; name: string } | { ok: false; messag
     entries = readdirSync(dir);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOTDIR") return { ok: false, path: dir, message: notABundleFile(dir) };
-    return { ok: false, path: dir, message: code === "ENOENT" ? `bundle directory ${dir} does not exist` : `cannot list bundle directory ${dir}: ${(e as Error).message}` };
+    // ENOTDIR: `dir` is a file, or a file stands where one of the directories it lies in should be
+    if (code === "ENOTDIR") return { ok: false, path: dir, message: existsSync(dir) ? notABundleFile(dir) : notADirectoryOnTheWay(dir) };
+    return { ok: false, path: dir, message: code === "ENOENT" ? `bundle directory ${dir} does not exist` : `cannot list bundle directory ${dir}: ${systemErrorText(e)}` };
   }
   const names = entries.filter((f) => f.endsWith(".manifest.json")).map((f) => f.slice(0, -".manifest.json".length)).sort();
   if (names.length === 0) return { ok: false, path: dir, message: `no <name>.manifest.json in ${dir}: not a bundle directory` };
@@ -66,6 +67,44 @@ function notABundleFile(path: string): string {
   if (path.endsWith(".writ"))
     return `${path} is a policy source, not a compiled bundle: compile it first (\`writ compile ${path} -o <dir>\`) and give the bundle's directory, or its <name>.wasm`;
   return `${path} is a file, not a bundle: give the bundle's directory, or one of its files (<name>.wasm, <name>.manifest.json, <name>.manifest.jws)`;
+}
+
+/**
+ * Why `path` cannot be read when a part of it is not a directory (`a.txt/x`, where a.txt is a file):
+ * said as `ls` says it, naming that part, not as if `path` were a file given for a bundle.
+ */
+function notADirectoryOnTheWay(path: string): string {
+  const part = firstNonDirectory(path);
+  return `cannot read bundle ${path}: a part of its path is not a directory${part === undefined ? "" : ` (${part})`}`;
+}
+
+/** The nearest directory `path` lies in that is there and is not a directory, if there is one. */
+function firstNonDirectory(path: string): string | undefined {
+  for (let p = dirname(path); p !== dirname(p); p = dirname(p)) {
+    try {
+      return statSync(p).isDirectory() ? undefined : p;
+    } catch {
+      // not there (ENOTDIR, itself below a file): look further up
+    }
+  }
+  return undefined;
+}
+
+type PartRefusal = { ok: false; path: string; message: string };
+
+/**
+ * Why the bundle's `what` (module, manifest, signature) at `path` could not be read, as a refusal
+ * naming it. A part that is not a regular file is refused as a policy source is: a FIFO would block
+ * the command until something wrote to it.
+ */
+function partRefusal(what: "module" | "manifest" | "signature", path: string, e: unknown): PartRefusal {
+  const refuse = (message: string): PartRefusal => ({ ok: false, path, message });
+  if (e instanceof NotRegularFileError) return refuse(`bundle ${what} ${path}: not a regular file (${e.kind}); a bundle's files are regular files, as \`writ compile\` writes them`);
+  if (e instanceof TooLargeError) return refuse(tooLargeMessage(`bundle ${what} ${path}`, e, `a ${what}`));
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return refuse(`bundle ${what} ${path} is missing`);
+  if (code === "ENOTDIR") return refuse(notADirectoryOnTheWay(path));
+  return refuse(`cannot read bundle ${what} ${path}: ${systemErrorText(e)}`);
 }
 
 const BUNDLE_FILE = /^(.+)\.(wasm|manifest\.json|manifest\.jws)$/;
@@ -99,24 +138,19 @@ export function readBundleResult(dir: string, name?: string): ReadBundleResult {
     name = found.name;
   }
   const paths = bundlePaths(dir, name);
-  const missing = (path: string, what: string): ReadBundleResult => ({ ok: false, path, message: `bundle ${what} ${path} is missing` });
 
   let module: Uint8Array;
   try {
-    module = new Uint8Array(readFileBounded(paths.module, READ_LIMITS.module));
+    module = new Uint8Array(readRegularFileBounded(paths.module, READ_LIMITS.module));
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return missing(paths.module, "module");
-    if (e instanceof TooLargeError) return { ok: false, path: paths.module, message: tooLargeMessage(`bundle module ${paths.module}`, e, "a module") };
-    return { ok: false, path: paths.module, message: `cannot read bundle module ${paths.module}: ${(e as Error).message}` };
+    return partRefusal("module", paths.module, e);
   }
 
   let manifestText: string | null;
   try {
-    manifestText = utf8Decode(readFileBounded(paths.manifest, READ_LIMITS.manifest));
+    manifestText = utf8Decode(readRegularFileBounded(paths.manifest, READ_LIMITS.manifest));
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return missing(paths.manifest, "manifest");
-    if (e instanceof TooLargeError) return { ok: false, path: paths.manifest, message: tooLargeMessage(`bundle manifest ${paths.manifest}`, e, "a manifest") };
-    return { ok: false, path: paths.manifest, message: `cannot read bundle manifest ${paths.manifest}: ${(e as Error).message}` };
+    return partRefusal("manifest", paths.manifest, e);
   }
   // strictly: a byte that is not UTF-8 would read as U+FFFD, and the manifest would say what its file does not
   if (manifestText === null) return { ok: false, path: paths.manifest, message: `bundle manifest ${paths.manifest} is not UTF-8 text` };
@@ -142,10 +176,9 @@ export function readBundleResult(dir: string, name?: string): ReadBundleResult {
   if (existsSync(paths.signature)) {
     try {
       // the line end the file ends with is not part of the JWS; a BOM or a no-break space is (as for an artifact)
-      signature = trimLineSpace(readFileBounded(paths.signature, READ_LIMITS.manifest).toString("utf8"));
+      signature = trimLineSpace(readRegularFileBounded(paths.signature, READ_LIMITS.manifest).toString("utf8"));
     } catch (e) {
-      if (e instanceof TooLargeError) return { ok: false, path: paths.signature, message: tooLargeMessage(`bundle signature ${paths.signature}`, e, "a signature") };
-      return { ok: false, path: paths.signature, message: `cannot read bundle signature ${paths.signature}: ${(e as Error).message}` };
+      return partRefusal("signature", paths.signature, e);
     }
     if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+$/.test(signature))
       return { ok: false, path: paths.signature, message: `bundle signature ${paths.signature} is not a compact JWS` };

@@ -1,0 +1,98 @@
+// What the commands do with a path that is not a plain file where one is read: a bundle's file that
+// is a FIFO is refused, naming it, rather than waited on; a named FIFO given as a private key is
+// refused for its mode before it is read; a pipe given as a log is said to be no regular file, not
+// refused by the lock it would be given; a log that is a device is no empty log; a path that runs
+// through a file, or a loop of symbolic links, is said to be so in the words every command uses.
+
+import { execFileSync, spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { signBundle } from "../../runtime/trust/bundle.js";
+import { writeBundle } from "../../runtime/trust/bundle-files.js";
+import { writeKeyPair } from "../../runtime/trust/key-files.js";
+import { generateKeyPair } from "../../runtime/trust/keys.js";
+import { compiledBundle } from "../support/compiled-bundle.js";
+import { runWrit } from "../support/cli.js";
+import { tempDir } from "../support/temp-dir.js";
+
+const cwd = tempDir("special-files");
+const run = (argv: string[]) => runWrit(argv, cwd);
+const posix = process.platform !== "win32";
+
+/** `writ <argv>` in a process of its own, with a time limit: a FIFO opened for reading blocks the whole process until something writes to it. */
+const cli = new URL("../../cli/writ.ts", import.meta.url).pathname;
+const tsx = new URL("../../node_modules/tsx/dist/loader.mjs", import.meta.url).href;
+function writInChild(argv: string[], input = "") {
+  const r = spawnSync(process.execPath, ["--import", tsx, cli, ...argv], { cwd, input, encoding: "utf8", timeout: 20_000, env: { ...process.env, NODE_OPTIONS: "" } });
+  return { status: r.status, stderr: r.stderr };
+}
+
+const ISSUE = ["--key", "issuer.private.jwk", "--pub", "authority.public.jwk"];
+
+beforeAll(async () => {
+  const authority = generateKeyPair();
+  writeBundle(join(cwd, "real"), signBundle(await compiledBundle("p"), authority));
+  writeKeyPair(cwd, authority, "authority");
+  writeKeyPair(cwd, generateKeyPair(), "issuer");
+  writeFileSync(join(cwd, "req.json"), JSON.stringify({ principal: { role: "admin" }, amount: 10 }));
+  writeFileSync(join(cwd, "reqs.json"), JSON.stringify([{ principal: { role: "admin" }, amount: 10 }]));
+  const issued = await run(["authorize", "real", "--input", "req.json", ...ISSUE, "--log", "log.jsonl"]);
+  if (issued.code !== 0) throw new Error(issued.err);
+  writeFileSync(join(cwd, "art.jws"), issued.out);
+  writeFileSync(join(cwd, "a.txt"), "hi\n");
+  symlinkSync("loop2", join(cwd, "loop1"));
+  symlinkSync("loop1", join(cwd, "loop2"));
+}, 120_000);
+
+describe.skipIf(!posix)("a bundle whose file is a FIFO", () => {
+  /** A copy of the bundle in `real` with its `part` made a FIFO. */
+  function fifoBundle(dir: string, part: string): string {
+    mkdirSync(join(cwd, dir));
+    for (const f of ["p.wasm", "p.manifest.json", "p.manifest.jws"]) {
+      if (f === part) execFileSync("mkfifo", [join(cwd, dir, f)]);
+      else copyFileSync(join(cwd, "real", f), join(cwd, dir, f));
+    }
+    return join(cwd, dir, part);
+  }
+  const refusal = (command: string, path: string, what: string) =>
+    `writ ${command}: bundle ${what} ${path}: not a regular file (a FIFO); a bundle's files are regular files, as \`writ compile\` writes them\n`;
+
+  it("is refused, naming the file, by every command that reads a bundle, rather than waited on", () => {
+    const jws = fifoBundle("fjws", "p.manifest.jws");
+    const commands = [
+      ["eval", "fjws", "--input", "req.json", "--pub", "authority.public.jwk"],
+      ["bench", "fjws", "--pub", "authority.public.jwk", "--rounds", "1"],
+      ["sign", "fjws", "--key", "authority.private.jwk"],
+      ["authorize", "fjws", "--input", "req.json", ...ISSUE],
+      ["verify", "fjws", "--pub", "authority.public.jwk"],
+      ["verify", "art.jws", "--pub", "issuer.public.jwk", "--bundle", "fjws"],
+      ["replay", "art.jws", "--input", "req.json", "--bundle", "fjws"],
+      ["audit", "verify", "log.jsonl", "--replay", "fjws", "--requests", "reqs.json"],
+    ];
+    for (const argv of commands) expect(writInChild(argv), argv.join(" ")).toEqual({ status: 1, stderr: refusal(argv[0]!, jws, "signature") });
+  }, 400_000);
+
+  it("is refused as the module or the manifest as well", () => {
+    for (const [dir, part, what] of [["fwasm", "p.wasm", "module"], ["fjson", "p.manifest.json", "manifest"]] as const) {
+      const path = fifoBundle(dir, part);
+      expect(writInChild(["eval", dir, "--input", "req.json", "--pub", "authority.public.jwk"]), part).toEqual({ status: 1, stderr: refusal("eval", path, what) });
+    }
+  }, 120_000);
+});
+
+describe.skipIf(!posix)("a bundle path that runs through a file (a.txt/x)", () => {
+  it("is said to have a part that is not a directory, naming it, not to be a file", async () => {
+    const refusal = (command: string) => `writ ${command}: cannot read bundle ${join(cwd, "a.txt", "x")}: a part of its path is not a directory (${join(cwd, "a.txt")})`;
+    const commands = [
+      ["sign", "a.txt/x", "--key", "authority.private.jwk"],
+      ["authorize", "a.txt/x", "--input", "req.json", ...ISSUE],
+      ["verify", "art.jws", "--pub", "issuer.public.jwk", "--bundle", "a.txt/x"],
+      ["replay", "art.jws", "--input", "req.json", "--bundle", "a.txt/x"],
+      ["audit", "verify", "log.jsonl", "--replay", "a.txt/x", "--requests", "reqs.json"],
+    ];
+    for (const argv of commands) expect(await run(argv), argv.join(" ")).toEqual({ code: 1, out: "", err: refusal(argv[0]!) });
+    // a file itself is still said to be one
+    expect((await run(["sign", "a.txt", "--key", "authority.private.jwk"])).err).toMatch(/^writ sign: \S+a\.txt is a file, not a bundle: /);
+  });
+});
