@@ -6,8 +6,8 @@
 // `openssl genpkey -algorithm ed25519` writes them. Errors come back as values naming the file.
 
 import { existsSync, rmSync, statSync, type Stats } from "node:fs";
-import { stageFile, syncDirectory } from "../file-write.js";
-import { readFileBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../bounded-read.js";
+import { stageFile, syncDirectory, systemErrorText } from "../file-write.js";
+import { notRegularKind, readFileBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../bounded-read.js";
 import { createPrivateKey, createPublicKey } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 import { privateJwk, privateKeyFromJwk, publicJwk, publicKeyFromJwk, type KeyResult } from "./keys.js";
@@ -64,31 +64,41 @@ function keyDirectoryMessage(path: string): string {
   return `key file ${path} is a directory; give the key file in it (\`writ keygen -o ${path}\` writes <name>.private.jwk and <name>.public.jwk)`;
 }
 
-/** What a file that is not a regular file is, in words (undefined for a regular file). */
-function notRegular(st: Stats): string | undefined {
-  if (st.isFile()) return undefined;
-  if (st.isCharacterDevice()) return "a character device";
-  if (st.isBlockDevice()) return "a block device";
-  if (st.isFIFO()) return "a pipe";
-  if (st.isSocket()) return "a socket";
-  return "not a file";
+/** The key file at `path` as stat sees it, or why it cannot be used (missing, a directory, too large). */
+function statKeyFile(path: string): { ok: true; st: Stats } | { ok: false; message: string } {
+  let st: Stats;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    return { ok: false, message: unreadableKeyFile(path, e) };
+  }
+  if (st.isDirectory()) return { ok: false, message: keyDirectoryMessage(path) };
+  if (st.size > MAX_KEY_FILE_BYTES) return { ok: false, message: `key file ${path} is ${st.size} bytes; a key file is a few hundred` };
+  return { ok: true, st };
 }
 
-function readText(path: string): { ok: true; text: string; mode: number; special?: string } | { ok: false; message: string } {
+/** Why the key file at `path` could not be read: said as every command says it of a file (systemErrorText), not in Node's words. */
+function unreadableKeyFile(path: string, e: unknown): string {
+  if (e instanceof TooLargeError) return tooLargeMessage(`key file ${path}`, e, "a key file (a key is a few hundred bytes)");
+  return (e as NodeJS.ErrnoException).code === "ENOENT" ? `key file ${path} does not exist` : `cannot read key file ${path}: ${systemErrorText(e)}`;
+}
+
+/**
+ * The text of the key file at `path`. A FIFO or a pipe (`--key <(…)`) is read as `cat` would read
+ * it, to its end; capped as it is read, since a device (/dev/zero) has no size to check beforehand, and no end.
+ */
+function readText(path: string): { ok: true; text: string } | { ok: false; message: string } {
   try {
-    const st = statSync(path);
-    if (st.isDirectory()) return { ok: false, message: keyDirectoryMessage(path) };
-    const size = st.size;
-    if (size > MAX_KEY_FILE_BYTES) return { ok: false, message: `key file ${path} is ${size} bytes; a key file is a few hundred` };
-    // capped as it is read too: a device (/dev/zero) has no size to check beforehand, and no end
-    const special = notRegular(st);
-    const text = readFileBounded(path, MAX_KEY_FILE_BYTES).toString("utf8");
-    return special === undefined ? { ok: true, text, mode: st.mode } : { ok: true, text, mode: st.mode, special };
+    return { ok: true, text: readFileBounded(path, MAX_KEY_FILE_BYTES).toString("utf8") };
   } catch (e) {
-    if (e instanceof TooLargeError) return { ok: false, message: tooLargeMessage(`key file ${path}`, e, "a key file (a key is a few hundred bytes)") };
-    const code = (e as NodeJS.ErrnoException).code;
-    return { ok: false, message: code === "ENOENT" ? `key file ${path} does not exist` : `cannot read key file ${path}: ${(e as Error).message}` };
+    return { ok: false, message: unreadableKeyFile(path, e) };
   }
+}
+
+/** statKeyFile, then readText: a key file's text, or why it cannot be had. */
+function statAndRead(path: string): { ok: true; text: string } | { ok: false; message: string } {
+  const found = statKeyFile(path);
+  return found.ok ? readText(path) : found;
 }
 
 /** A key file's text read as a JWK; a refusal `located` when its message begins with `line:column`. */
@@ -153,23 +163,39 @@ function publicKeyGivenMessage(path: string): string {
   return `key file ${path} is a public key, and a private key is needed here: give ${what}`;
 }
 
-export function loadPrivateKeyFile(path: string): KeyResult<PrivateKey> {
-  const text = readText(path); // a directory is said to be one: its 0755 is not a key's mode to complain about
-  if (!text.ok) return text;
-  if (isPublicKeyText(text.text)) return { ok: false, message: publicKeyGivenMessage(path) };
+/**
+ * Why a private key file of `mode` is refused for that mode, or undefined when it is not; `kind` is
+ * what the file is when it is not a regular file (notRegularKind).
+ */
+function privateModeRefusal(path: string, mode: number, kind: string | undefined): string | undefined {
   // Windows has no POSIX modes to check.
-  const mode = text.mode;
-  if (process.platform !== "win32" && (mode & PRIVATE_KEY_FORBIDDEN_MODE) !== 0) {
-    // a device (/dev/null) is no key file, and `chmod 600` on it would lead nowhere (a pipe from
-    // `--key <(…)` is 0600, and read as the file it stands for)
-    if (text.special !== undefined)
-      return { ok: false, message: `private key file ${path} is not a regular file (${text.special}): give the file of a private key, as \`writ keygen\` writes it (<name>.private.jwk)` };
-    const octal = (mode & 0o777).toString(8).padStart(3, "0");
-    return {
-      ok: false,
-      message: `private key file ${path} is accessible to group or others (mode 0${octal}); refusing to use it — run \`chmod 600 ${path}\``,
-    };
+  if (process.platform === "win32" || (mode & PRIVATE_KEY_FORBIDDEN_MODE) === 0) return undefined;
+  // a device (/dev/null) or a socket is no key file, and `chmod 600` on it would lead nowhere; a
+  // named FIFO is, when only its owner may open it (a pipe from `--key <(…)` is 0600)
+  if (kind !== undefined && kind !== "a FIFO")
+    return `private key file ${path} is not a regular file (${kind}): give the file of a private key, as \`writ keygen\` writes it (<name>.private.jwk)`;
+  const octal = (mode & 0o777).toString(8).padStart(3, "0");
+  return `private key file ${path}${kind === undefined ? "" : ` (${kind})`} is accessible to group or others (mode 0${octal}); refusing to use it — run \`chmod 600 ${path}\``;
+}
+
+export function loadPrivateKeyFile(path: string): KeyResult<PrivateKey> {
+  const found = statKeyFile(path); // a directory is said to be one: its 0755 is not a key's mode to complain about
+  if (!found.ok) return found;
+  const { mode } = found.st;
+  const kind = notRegularKind(found.st);
+  // A file that is not a regular file is judged by its mode before it is read: a FIFO blocks until
+  // something writes to it, and what is written is gone once read, so reading it only to refuse it
+  // would wait for, and take, a key for nothing.
+  if (kind !== undefined) {
+    const refused = privateModeRefusal(path, mode, kind);
+    if (refused !== undefined) return { ok: false, message: refused };
   }
+  const text = readText(path);
+  if (!text.ok) return text;
+  // a regular file's text is looked at first: a public key is 0644 as written, and `chmod 600` for it would lead nowhere
+  if (isPublicKeyText(text.text)) return { ok: false, message: publicKeyGivenMessage(path) };
+  const refused = kind === undefined ? privateModeRefusal(path, mode, undefined) : undefined;
+  if (refused !== undefined) return { ok: false, message: refused };
   const parsed = parseKeyText(text.text, "private");
   if (!parsed.ok) return { ok: false, message: keyTextMessage("private", path, parsed) };
   const key = privateKeyFromJwk(parsed.jwk);
@@ -177,7 +203,7 @@ export function loadPrivateKeyFile(path: string): KeyResult<PrivateKey> {
 }
 
 export function loadPublicKeyFile(path: string): KeyResult<PublicKey> {
-  const text = readText(path);
+  const text = statAndRead(path);
   if (!text.ok) return text;
   const parsed = parseKeyText(text.text, "public");
   if (!parsed.ok) return { ok: false, message: keyTextMessage("public", path, parsed) };

@@ -81,6 +81,17 @@ describe.skipIf(!posix)("a bundle whose file is a FIFO", () => {
   }, 120_000);
 });
 
+describe.skipIf(!posix)("a named FIFO given as a private key", () => {
+  it("is refused for its mode, which lets others read it, before anything is read from it", () => {
+    const key = join(cwd, "k644");
+    execFileSync("mkfifo", ["-m", "0644", key]);
+    expect(writInChild(["sign", "real", "--key", "k644"])).toEqual({
+      status: 1,
+      stderr: `writ sign: private key file ${key} (a FIFO) is accessible to group or others (mode 0644); refusing to use it — run \`chmod 600 ${key}\`\n`,
+    });
+  }, 60_000);
+});
+
 describe.skipIf(!posix)("a bundle path that runs through a file (a.txt/x)", () => {
   it("is said to have a part that is not a directory, naming it, not to be a file", async () => {
     const refusal = (command: string) => `writ ${command}: cannot read bundle ${join(cwd, "a.txt", "x")}: a part of its path is not a directory (${join(cwd, "a.txt")})`;
