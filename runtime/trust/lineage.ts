@@ -22,7 +22,8 @@
 //
 // Exclusion: one writer per log, enforced by `<log>.lock` (lineage-lock.ts).
 
-import { closeSync, existsSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, lstatSync, openSync, readlinkSync, realpathSync, writeFileSync, writeSync, constants } from "node:fs";
+import { closeSync, existsSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, lstatSync, openSync, readlinkSync, realpathSync, statSync, writeFileSync, writeSync, constants } from "node:fs";
+import { systemErrorText } from "../file-write.js";
 import { basename, dirname, join, resolve } from "node:path";
 import type { DigestPair } from "../crypto/digest.js";
 import type { ChainHead, LineageSink, Statement } from "./types.js";
@@ -194,6 +195,29 @@ function lineageErrorOf(e: unknown): LineageError {
   return new LineageError("io", describeThrown(e));
 }
 
+const notRegularLog = (path: string): string => `${path} is not a regular file; a lineage log is one (give a file's path, or one to create)`;
+const directoryLog = (path: string): string => `${path} is a directory, not a lineage log (give a file's path, or one to create)`;
+
+/**
+ * Refuses `path` where it cannot be a log, before its lock is taken: its directory does not exist,
+ * or it is a device, a FIFO or a directory, said to be no log rather than refused by the lock it
+ * would be given (a pipe from `--log <(…)` has no directory to hold one). A regular file passes, and
+ * so does nothing there in a directory that is (opening creates it). Throws a LineageError (io).
+ */
+function refuseUnlessLog(path: string): void {
+  if (!existsSync(dirname(path))) throw new LineageError("io", `${path}: the directory ${dirname(path)} does not exist`);
+  let st;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    if (ranOutOfStack(e)) throw e; // openLog says so
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return; // opening creates it
+    throw new LineageError("io", `${path}: ${systemErrorText(e)}`);
+  }
+  if (st.isDirectory()) throw new LineageError("io", directoryLog(path));
+  if (!st.isFile()) throw new LineageError("io", notRegularLog(path));
+}
+
 function openLogOnce(path: string, options: LogOptions): LineageLog {
   if (typeof path !== "string") throw new LineageError("bad_options", `a log's path is a string, got ${shownOption(path)}`);
   if (typeof options !== "object" || options === null) throw new LineageError("bad_options", "the options must be an object");
@@ -207,7 +231,7 @@ function openLogOnce(path: string, options: LogOptions): LineageLog {
   // the clock names a torn tail's file: read before anything is locked or cut, as every option is
   const clock = readClock(ownOption(options, "now"));
   if (!clock.ok) throw new LineageError("bad_options", clock.message);
-  if (!existsSync(dirname(path))) throw new LineageError("io", `${path}: the directory ${dirname(path)} does not exist`);
+  refuseUnlessLog(path);
   const lockFor = lockName(path);
   if (!existsSync(dirname(lockFor))) throw new LineageError("io", `${path} leads to ${lockFor}, whose directory ${dirname(lockFor)} does not exist`);
   let lock: ReturnType<typeof acquireLock>;
@@ -224,8 +248,9 @@ function openLogOnce(path: string, options: LogOptions): LineageLog {
     const created = !existsSync(path);
     fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_APPEND, 0o644);
     if (created) fsyncDirectory(path);
-    // A log is a file: a device opens as well (and /dev/zero would be read until memory ran out)
-    if (!fstatSync(fd).isFile()) throw new LineageError("io", `${path} is not a regular file; a lineage log is one (give a file's path, or one to create)`);
+    // A log is a file: a device opens as well (and /dev/zero would be read until memory ran out).
+    // Looked at before the lock too (notALog); again here, on the file opened
+    if (!fstatSync(fd).isFile()) throw new LineageError("io", notRegularLog(path));
     // read through the descriptor appended to (the name may have been given to another file since)
     const size = fstatSync(fd).size;
     if (size > READ_LIMITS.log) throw new LineageError("io", `${path} is ${size} bytes, more than the ${describeLimit(READ_LIMITS.log)} a log is read up to: start a new log (and keep this one for audits)`);
@@ -270,7 +295,7 @@ function openLogOnce(path: string, options: LogOptions): LineageLog {
       e instanceof LineageError
         ? e
         : (e as NodeJS.ErrnoException).code === "EISDIR"
-          ? new LineageError("io", `${path} is a directory, not a lineage log (give a file's path, or one to create)`)
+          ? new LineageError("io", directoryLog(path))
           : new LineageError("io", `${path}: ${e instanceof Error ? e.message : String(e)}`);
     // a lock left behind keeps the log from being opened again: the failure says so
     if (unreleased !== null)

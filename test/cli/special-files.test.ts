@@ -92,6 +92,16 @@ describe.skipIf(!posix)("a named FIFO given as a private key", () => {
   }, 60_000);
 });
 
+describe.skipIf(!posix || !existsSync("/dev/stdin"))("a pipe given as the lineage log", () => {
+  it("is said to be no regular file, as /dev/null is, not refused by the lock it would be given", () => {
+    // /dev/stdin of a process whose standard input is a pipe: what `--log <(…)` gives
+    expect(writInChild(["authorize", "real", "--input", "req.json", ...ISSUE, "--log", "/dev/stdin"])).toEqual({
+      status: 1,
+      stderr: "writ authorize: /dev/stdin is not a regular file; a lineage log is one (give a file's path, or one to create)\n",
+    });
+  }, 60_000);
+});
+
 describe.skipIf(!posix)("a bundle path that runs through a file (a.txt/x)", () => {
   it("is said to have a part that is not a directory, naming it, not to be a file", async () => {
     const refusal = (command: string) => `writ ${command}: cannot read bundle ${join(cwd, "a.txt", "x")}: a part of its path is not a directory (${join(cwd, "a.txt")})`;
