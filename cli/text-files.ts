@@ -4,6 +4,7 @@
 // as another.
 
 import { firstNonUtf8Line, type LineEnds } from "../runtime/text-lines.js";
+import { systemErrorText } from "../runtime/file-write.js";
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
@@ -21,4 +22,14 @@ export function decodeUtf8(bytes: Uint8Array, lineEnds: LineEnds = "lf"): { ok: 
     if (index === null) throw e;
     return { ok: false, line: index + 1 };
   }
+}
+
+/**
+ * Why the file `file` could not be opened or read, as every command says it of a file it reads
+ * (`buidl: no such file`, `loop.writ: too many symbolic links encountered (ELOOP)`), not in Node's
+ * words, which end with the system call and the path again.
+ */
+export function unreachableFileText(file: string, e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return `${file}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : systemErrorText(e)}`;
 }

@@ -15,7 +15,7 @@ import type { LoadedPolicy } from "../../runtime/policy.js";
 import type { EncodedRequest, WasmEvaluator } from "../../runtime/wasm/evaluator.js";
 import type { EngineTiming, TimedEngine, TimedRun, TimingOptions } from "../../bench/harness.js";
 import { commandLineProblem, decimalCount, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, refuseUsage, unknownFlags, type CliIO, type Command, emptyPathError } from "../io.js";
-import { isBundlePath, loadBundleDirectory } from "./bundle-dir.js";
+import { isBundlePath, loadBundleDirectory, pubWithoutBundle } from "./bundle-dir.js";
 import { cancelPrestartedAsc, prestartAsc } from "./prestart.js";
 import { readRequestList } from "./request-json.js";
 import { escapeControls } from "../../runtime/thrown.js";
@@ -181,7 +181,7 @@ async function loadSubject(io: CliIO, target: string, pub: string | undefined, n
     return typeof policy === "number" ? policy : { policy, interpreter: undefined, testRequests: undefined };
   }
   if (pub !== undefined) {
-    io.err("writ bench: --pub verifies a signed bundle directory; a .writ source has no signature to check");
+    io.err(pubWithoutBundle(io, "bench", target));
     return EXIT_FAILURE;
   }
   prestartAsc(true);

@@ -8,6 +8,7 @@ import { resolve } from "node:path";
 import type { LoadedPolicy } from "../../runtime/policy.js";
 import { EXIT_FAILURE, type EXIT_USAGE, type CliIO } from "../io.js";
 import { bundleFileLocation } from "../../runtime/trust/bundle-files.js";
+import { unreachableFileText } from "../text-files.js";
 
 /**
  * Whether `target` names a compiled bundle: a directory, or one of a bundle's files (`<dir>/<name>.wasm`,
@@ -21,6 +22,21 @@ export function isBundlePath(io: CliIO, target: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * What `writ <command>` says when --pub is given with a target that is not a bundle: a path that is
+ * not there (a mistyped bundle directory) is said to be missing, as it is without --pub, since it
+ * is no .writ source either; a file is a .writ source, which has no signature to check.
+ */
+export function pubWithoutBundle(io: CliIO, command: string, target: string): string {
+  try {
+    statSync(resolve(io.cwd, target));
+  } catch (e) {
+    return `writ ${command}: ${unreachableFileText(target, e)}`;
+  }
+  // compiled here, a .writ source has no signature, and ignoring --pub would let the caller believe one was checked
+  return `writ ${command}: --pub verifies a signed bundle directory; a .writ source has no signature to check`;
 }
 
 /**

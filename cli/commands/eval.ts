@@ -7,7 +7,7 @@
 
 import type { Decision } from "../../runtime/decision.js";
 import { commandLineProblem, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, refuseUsage, unknownFlags, type CliIO, type Command, emptyPathError } from "../io.js";
-import { isBundlePath, loadBundleDirectory } from "./bundle-dir.js";
+import { isBundlePath, loadBundleDirectory, pubWithoutBundle } from "./bundle-dir.js";
 import { maxCostOption, maxCostUsage } from "./max-cost.js";
 import { prestartAsc, cancelPrestartedAsc } from "./prestart.js";
 import { readRequestJson } from "./request-json.js";
@@ -101,9 +101,7 @@ async function decider(io: CliIO, target: string, { backend, pub, maxCost }: Eva
     return typeof policy === "number" ? policy : { decide: (r) => policy.decide(r) };
   }
   if (pub !== undefined) {
-    // a .writ file is compiled here: there is no signature to check, and ignoring --pub would let the
-    // caller believe one was
-    io.err("writ eval: --pub verifies a signed bundle directory; a .writ source has no signature to check");
+    io.err(pubWithoutBundle(io, "eval", target));
     return EXIT_FAILURE;
   }
   if (backend === "wasm") prestartAsc(true);

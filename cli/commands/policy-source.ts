@@ -7,7 +7,7 @@ import { readFileBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "..
 import { compilePolicy, type CompileOptions, type CompileResult } from "../../compiler/driver.js";
 import { hasErrors, renderDiagnostics } from "../../compiler/diagnostics.js";
 import { EMPTY_PATH, type CliIO } from "../io.js";
-import { decodeUtf8 } from "../text-files.js";
+import { decodeUtf8, unreachableFileText } from "../text-files.js";
 
 export type ReadResult = { ok: true; text: string; path: string } | { ok: false; message: string };
 
@@ -26,8 +26,7 @@ export function readText(io: CliIO, file: string): ReadResult {
     return decoded.ok ? { ok: true, text: decoded.text, path } : { ok: false, message: `${file}:${decoded.line}: not UTF-8 text` };
   } catch (e) {
     if (e instanceof TooLargeError) return { ok: false, message: tooLargeMessage(file, e, "a policy source") };
-    const code = (e as NodeJS.ErrnoException).code;
-    return { ok: false, message: `${file}: ${code === "ENOENT" ? "no such file" : e instanceof Error ? e.message : String(e)}` };
+    return { ok: false, message: unreachableFileText(file, e) };
   }
 }
 

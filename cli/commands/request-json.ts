@@ -9,8 +9,7 @@ import { jsonAmbiguity, jsonAmbiguityAt } from "../../runtime/json-ambiguity.js"
 import { trimLineSpace } from "../../runtime/strings.js";
 import { jsonSyntaxErrorOffset } from "../json-syntax.js";
 import { escapeControls } from "../../runtime/thrown.js";
-import { decodeUtf8 } from "../text-files.js";
-import { systemErrorText } from "../../runtime/file-write.js";
+import { decodeUtf8, unreachableFileText } from "../text-files.js";
 
 /** What readInputText reads, and so how much of it: a list of requests may be far longer than one. */
 const READ_AS = {
@@ -42,8 +41,7 @@ export async function readInputText(io: CliIO, file: string, kind: keyof typeof 
     // (`< somedir`: EISDIR) is said of it as of a file
     if (file === "-" && code === undefined) return { ok: false, message: (e as Error).message };
     if (e instanceof TooLargeError) return { ok: false, message: tooLargeMessage(file, e, limit.what) };
-    const name = file === "-" ? "standard input" : file;
-    return { ok: false, message: `${name}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : systemErrorText(e)}` };
+    return { ok: false, message: unreachableFileText(file === "-" ? "standard input" : file, e) };
   }
 }
 

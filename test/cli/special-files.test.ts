@@ -102,6 +102,21 @@ describe.skipIf(!posix || !existsSync("/dev/stdin"))("a pipe given as the lineag
   }, 60_000);
 });
 
+describe("--pub with a path that is not there", () => {
+  it("is said to be missing, as without --pub, not to be a .writ source", async () => {
+    for (const command of ["eval", "bench"]) {
+      const input = command === "eval" ? ["--input", "req.json"] : [];
+      expect(await run([command, "buidl", ...input, "--pub", "authority.public.jwk"]), command).toEqual({ code: 1, out: "", err: `writ ${command}: buidl: no such file` });
+      expect(await run([command, "real/q.wasm", ...input, "--pub", "authority.public.jwk"]), command).toEqual({ code: 1, out: "", err: `writ ${command}: real/q.wasm: no such file` });
+    }
+    // a .writ source that is there is still told it has no signature
+    writeFileSync(join(cwd, "p.writ"), 'policy "p" version "1.0.0"\ninput { a: int }\npermit ok when a > 0\n');
+    expect((await run(["eval", "p.writ", "--input", "req.json", "--pub", "authority.public.jwk"])).err).toBe(
+      "writ eval: --pub verifies a signed bundle directory; a .writ source has no signature to check",
+    );
+  });
+});
+
 describe.skipIf(!posix)("a bundle path that runs through a file (a.txt/x)", () => {
   it("is said to have a part that is not a directory, naming it, not to be a file", async () => {
     const refusal = (command: string) => `writ ${command}: cannot read bundle ${join(cwd, "a.txt", "x")}: a part of its path is not a directory (${join(cwd, "a.txt")})`;
