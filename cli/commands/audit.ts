@@ -15,6 +15,8 @@ import { loadPublicKeyList } from "./key-list.js";
 import { readRequestList } from "./request-json.js";
 import { commandLineProblem, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, refuseUsage, unknownFlags, type CliIO, type Command, emptyPathError } from "../io.js";
 import { escapeControls } from "../../runtime/thrown.js";
+import { notRegularKind } from "../../runtime/bounded-read.js";
+import { systemErrorText } from "../../runtime/file-write.js";
 import { shownName } from "../../runtime/shown-name.js";
 
 const USAGE = [
@@ -62,9 +64,9 @@ export const auditCommand: Command = {
       return EXIT_USAGE;
     }
     const logPath = resolve(io.cwd, parsed.positional[0]!);
-    const missing = logMissing(parsed.positional[0]!, logPath);
-    if (missing !== undefined) {
-      io.err(`writ audit: ${missing}`);
+    const unfit = logProblem(parsed.positional[0]!, logPath);
+    if (unfit !== undefined) {
+      io.err(`writ audit: ${unfit}`);
       return EXIT_FAILURE;
     }
     if (sub === "head") return printHead(io, logPath);
@@ -140,19 +142,23 @@ function expectedHead(value: string): ExpectedHead | string {
 }
 
 /**
- * Why the log named `name` is not there to be read (it does not exist, it is a directory), or
- * undefined: a log that is missing is not one whose record 0 is unreadable.
+ * Why the log named `name` cannot be read as one (it does not exist, it is a directory, a device),
+ * or undefined: a log that is missing is not one whose record 0 is unreadable, and /dev/null is no
+ * empty log. A FIFO is read as `cat` would read it (`writ audit verify <(ssh host cat log.jsonl)`).
  */
-function logMissing(name: string, path: string): string | undefined {
+function logProblem(name: string, path: string): string | undefined {
   let st;
   try {
     st = statSync(path);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "ENOENT") return undefined; // verifyLog says why it cannot be read
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") return `log ${name}: ${systemErrorText(e)}`;
     const link = danglingLink(path);
     return link === undefined ? `log ${name} does not exist` : `log ${name} does not exist: ${link}`;
   }
-  return st.isDirectory() ? `${name} is a directory, not a lineage log` : undefined;
+  if (st.isDirectory()) return `${name} is a directory, not a lineage log`;
+  // a device reads as no records (/dev/null) or never ends (/dev/zero): said as the log's writer says it
+  if (!st.isFile() && !st.isFIFO()) return `${name} is not a regular file (${notRegularKind(st)}); a lineage log is one`;
+  return undefined;
 }
 
 /** A fault as printed: the record it names, or none when it is no record's (index −1). */

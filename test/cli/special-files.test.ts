@@ -132,3 +132,39 @@ describe.skipIf(!posix)("a bundle path that runs through a file (a.txt/x)", () =
     expect((await run(["sign", "a.txt", "--key", "authority.private.jwk"])).err).toMatch(/^writ sign: \S+a\.txt is a file, not a bundle: /);
   });
 });
+
+describe.skipIf(!posix)("a loop of symbolic links", () => {
+  it("is said to be one in the same words for every kind of file, not in Node's", async () => {
+    const loop = "too many symbolic links encountered (ELOOP)";
+    const abs = join(cwd, "loop1");
+    const cases: [string[], string][] = [
+      [["eval", "real", "--input", "loop1", "--pub", "authority.public.jwk"], `writ eval: loop1: ${loop}`],
+      [["check", "loop1"], `writ check: loop1: ${loop}`],
+      [["eval", "loop1", "--input", "req.json"], `writ eval: loop1: ${loop}`],
+      [["sign", "real", "--key", "loop1"], `writ sign: cannot read key file ${abs}: ${loop}`],
+      [["verify", "art.jws", "--pub", "loop1"], `writ verify: cannot read key file ${abs}: ${loop}`],
+      [["verify", "art.jws", "--pub", "issuer.public.jwk", "--bundle", "loop1"], `writ verify: cannot list bundle directory ${abs}: ${loop}`],
+      [["audit", "verify", "loop1"], `writ audit: log loop1: ${loop}`],
+      [["authorize", "real", "--input", "req.json", ...ISSUE, "--log", "loop1"], `writ authorize: ${abs}: ${loop}`],
+    ];
+    for (const [argv, err] of cases) expect(await run(argv), argv.join(" ")).toEqual({ code: 1, out: "", err });
+  });
+});
+
+describe.skipIf(!existsSync("/dev/null"))("writ audit on a device", () => {
+  it("refuses it as no regular file, as the log's writer does, rather than verify it as an empty log", async () => {
+    const err = "writ audit: /dev/null is not a regular file (a character device); a lineage log is one";
+    expect(await run(["audit", "verify", "/dev/null", "--pub", "issuer.public.jwk"])).toEqual({ code: 1, out: "", err });
+    expect(await run(["audit", "head", "/dev/null"])).toEqual({ code: 1, out: "", err });
+  });
+
+  it("while an empty regular file is a log of no records: it verifies, and has no head", async () => {
+    writeFileSync(join(cwd, "empty.jsonl"), "");
+    expect(await run(["audit", "verify", "empty.jsonl", "--pub", "issuer.public.jwk"])).toEqual({
+      code: 0,
+      out: "empty.jsonl: ok, 0 records\n  signatures  verified with 1 trusted key",
+      err: "",
+    });
+    expect(await run(["audit", "head", "empty.jsonl"])).toEqual({ code: 1, out: "", err: "writ audit: the log is empty: it has no head yet" });
+  });
+});
