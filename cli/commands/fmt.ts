@@ -4,6 +4,7 @@
 
 import { hasErrors, renderDiagnostics } from "../../compiler/diagnostics.js";
 import { formatPolicy, parsePolicy } from "../../compiler/syntax/index.js";
+import { missingHeaderDiagnostic } from "../../compiler/check/codes.js";
 import { commandLineProblem, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, printVerbatim, refuseUsage, unknownFlags, type Command, emptyPathError } from "../io.js";
 import { readText } from "./policy-source.js";
 import { FileWriteError, replaceFile } from "../../runtime/file-write.js";
@@ -15,8 +16,9 @@ export const fmtCommand: Command = {
     "usage: writ fmt <file.writ> [--write]",
     "",
     "Prints the canonical formatting of a policy to stdout. With --write, rewrites the file instead",
-    "(only when it changes). A file with syntax errors is left alone: its diagnostics go to stderr",
-    "and the exit code is 1.",
+    "(only when it changes). A file with syntax errors, or with no `policy \"name\" version \"x.y.z\"`",
+    "header (an empty file, only white space or comments), is left alone: its diagnostics go to",
+    "stderr and the exit code is 1.",
     "",
     "--write replaces the file whole: the new text is written to a temporary file beside it and",
     "renamed over it, so a full disk or a killed run leaves the old text, never a part. The file",
@@ -43,6 +45,9 @@ export const fmtCommand: Command = {
     const { text, path } = read;
     const source = { name: file, text };
     const { ast, diagnostics } = parsePolicy(source);
+    // A file without a header (empty, white space, comments: what `writ fmt p.writ > p.writ` reads,
+    // the shell having emptied the file first) is no policy, as every other command says
+    if (!ast.header && !hasErrors(diagnostics)) diagnostics.push(missingHeaderDiagnostic());
     if (hasErrors(diagnostics)) {
       io.err(renderDiagnostics(diagnostics, source) + "\n");
       return EXIT_FAILURE;
@@ -67,9 +72,9 @@ export const fmtCommand: Command = {
       }
       return EXIT_OK;
     }
-    // the policy's own text (a comment may hold any character), as `cat` would print it; the empty
-    // text (a file of white space) not at all, as output would end it with a line feed
-    if (formatted !== "") printVerbatim(io, formatted);
+    // the policy's own text (a comment may hold any character), as `cat` would print it (never
+    // empty: a file without a header was refused above)
+    printVerbatim(io, formatted);
     return EXIT_OK;
   },
 };

@@ -1,6 +1,8 @@
 // Diagnostic codes of the checker (W02xx names and structure, W03xx types, W04xx outside the
 // subset, W05xx constants, bounds and cost, W06xx tests). docs/language.md lists them all.
 
+import { type Diagnostic, error } from "../diagnostics.js";
+
 export const Codes = {
   missingHeader: "W0201",
   duplicateField: "W0202",
@@ -36,3 +38,12 @@ export const Codes = {
   badTestValue: "W0602",
   duplicateTest: "W0603",
 } as const;
+
+/**
+ * W0201, for a file without `policy "name" version "x.y.z"` (empty, white space or comments only):
+ * raised by the checker, and by `writ fmt`, which does not run it, so that no command takes such a
+ * file for a policy.
+ */
+export function missingHeaderDiagnostic(): Diagnostic {
+  return error(Codes.missingHeader, "a policy starts with `policy \"name\" version \"x.y.z\"`", { start: 0, end: 0 });
+}

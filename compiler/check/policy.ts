@@ -11,7 +11,7 @@ import { constantCost, DEFAULT_COST_BUDGET, formatCost, valueSize, within } from
 import { childrenOf } from "../ir/children.js";
 import type { RecordType } from "../../runtime/schema.js";
 import { isPolicyName } from "../../runtime/manifest.js";
-import { Codes } from "./codes.js";
+import { Codes, missingHeaderDiagnostic } from "./codes.js";
 import { type Constant, ExpressionChecker } from "./expr.js";
 import { resolveSchema } from "./schema.js";
 import { irTypeOfSchema } from "./types.js";
@@ -71,8 +71,7 @@ export const MAX_RULES = 20_000;
 
 export function checkPolicy(ast: PolicyFile): CheckResult {
   const diagnostics: Diagnostic[] = [];
-  if (!ast.header)
-    diagnostics.push(error(Codes.missingHeader, "a policy starts with `policy \"name\" version \"x.y.z\"`", { start: 0, end: 0 }));
+  if (!ast.header) diagnostics.push(missingHeaderDiagnostic());
   // (a bytes literal as the name is reported as one, W0108, not again as an empty name)
   else if (!ast.header.name.refused && !isPolicyName(ast.header.name.value))
     // the name becomes the bundle's file names: refuse it here, with its span, not when writing them

@@ -89,4 +89,20 @@ describe("policy files as the CLI reads them", () => {
     expect(readFileSync(join(cwd, "deep.writ"), "utf8")).toBe(text);
     expect((await run(["fmt", "deep.writ"])).out).toBe(""); // nothing printed either
   });
+
+  it("refuses a file with no policy header (empty, white space, comments) as every command does, and leaves it alone", async () => {
+    // `writ fmt p.writ > p.writ` reads the file the shell has just emptied
+    for (const [name, text] of [["empty.writ", ""], ["blank.writ", "   \n\n"], ["notes.writ", "// notes\n"]] as const) {
+      writeFileSync(join(cwd, name), text);
+      const checked = await run(["check", name]);
+      expect(checked.err, name).toMatch(new RegExp(`^${name}:1:1: error\\[W0201\\]: a policy starts with \`policy "name" version "x\\.y\\.z"\`\n`));
+      for (const argv of [["fmt", name], ["fmt", name, "--write"]]) {
+        const r = await run(argv);
+        // the diagnostic check prints, without check's count of errors
+        expect(r, argv.join(" ")).toEqual({ code: 1, out: "", err: checked.err.replace(/\n[^\n]*: 1 error, 0 warnings$/, "") });
+        expect(r.err, argv.join(" ")).toContain("W0201");
+        expect(readFileSync(join(cwd, name), "utf8"), argv.join(" ")).toBe(text);
+      }
+    }
+  });
 });

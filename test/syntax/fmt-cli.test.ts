@@ -81,14 +81,17 @@ describe("writ fmt", () => {
     expect(r.stdout).toBe(canonical);
   });
 
-  it("prints a file of blank lines as nothing, as --write leaves it, in a real process", () => {
-    // the canonical form of a file holding nothing but white space is the empty text; standard
-    // output ends a line that has no end of its own, which printed one line feed
+  it("refuses a file of blank lines as no policy, printing nothing and leaving --write's file alone, in a real process", () => {
+    // no header: W0201, as every other command says; before, fmt printed nothing, exited 0 and
+    // --write emptied the file
     writeFileSync(join(dir, "blank.writ"), "\n \n");
     const root = fileURLToPath(new URL("../../", import.meta.url));
-    const r = spawnSync(process.execPath, ["--import", "tsx", "cli/writ.ts", "fmt", join(dir, "blank.writ")], { cwd: root, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" } });
-    expect([r.status, r.stderr, r.stdout]).toEqual([0, "", ""]);
-    expect(spawnSync(process.execPath, ["--import", "tsx", "cli/writ.ts", "fmt", "--write", join(dir, "blank.writ")], { cwd: root, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" } }).status).toBe(0);
-    expect(readFileSync(join(dir, "blank.writ"), "utf8")).toBe("");
+    const env = { ...process.env, NODE_OPTIONS: "" };
+    const r = spawnSync(process.execPath, ["--import", "tsx", "cli/writ.ts", "fmt", join(dir, "blank.writ")], { cwd: root, encoding: "utf8", env });
+    expect([r.status, r.stdout]).toEqual([1, ""]);
+    expect(r.stderr).toContain("blank.writ:1:1: error[W0201]: a policy starts with `policy \"name\" version \"x.y.z\"`");
+    const written = spawnSync(process.execPath, ["--import", "tsx", "cli/writ.ts", "fmt", "--write", join(dir, "blank.writ")], { cwd: root, encoding: "utf8", env });
+    expect([written.status, written.stdout]).toEqual([1, ""]);
+    expect(readFileSync(join(dir, "blank.writ"), "utf8")).toBe("\n \n");
   });
 });
