@@ -68,7 +68,11 @@ export interface BatchedAuthorization {
 }
 
 export interface BatchAuthorizer {
-  /** decides now; resolves once the decision's batch is signed (and recorded) */
+  /**
+   * Decides now; resolves once the decision's batch is signed (and recorded). Returns a promise
+   * wherever it begins: where the host's stack runs out while the request is decided or added to
+   * the batch, it rejects with an Error built beforehand saying so, the request not in the batch.
+   */
   authorize(policy: DecidingPolicy, request: unknown): Promise<BatchedAuthorization>;
   /**
    * Decides every request now and signs them in batches of at most `maxBatch` (the open batch of
@@ -96,10 +100,42 @@ interface Prepared {
   readonly leaf: string;
 }
 
-interface Pending {
-  readonly prepared: Prepared;
-  readonly resolve: (a: BatchedAuthorization) => void;
-  readonly reject: (e: unknown) => void;
+/** What a decision's batch came to for it: its authorization, or why it was not issued. */
+type TicketOutcome = { readonly authorization: BatchedAuthorization } | { readonly error: unknown };
+
+/**
+ * One decision waiting in the open batch, and what settles the promise authorize returned for it.
+ * authorize is an async function that returns the ticket, so the engine calls `then` from a
+ * microtask, on a fresh stack, with the functions that settle the caller's promise: no promise is
+ * made or settled in authorize's own frame. Near the end of the host's stack, neither could be
+ * done there: a promise whose executor could not begin was thrown out of authorize, and one
+ * rejected there runs Node's rejection tracking, which ran out of stack again and wrote to stderr.
+ */
+class Ticket {
+  private resolve: ((a: BatchedAuthorization) => void) | undefined;
+  private reject: ((e: unknown) => void) | undefined;
+  /** the batch's outcome, kept when the batch is settled before the engine has called `then` */
+  private outcome: TicketOutcome | undefined;
+
+  constructor(readonly prepared: Prepared) {}
+
+  /** Called once, by the engine, for the promise of the authorize that returned this ticket. */
+  then(resolve: (a: BatchedAuthorization) => void, reject: (e: unknown) => void): void {
+    this.resolve = resolve;
+    this.reject = reject;
+    if (this.outcome !== undefined) this.deliver(this.outcome);
+  }
+
+  /** The batch's outcome for this decision (settle, from a microtask). */
+  settle(outcome: TicketOutcome): void {
+    if (this.resolve === undefined) this.outcome = outcome;
+    else this.deliver(outcome);
+  }
+
+  private deliver(outcome: TicketOutcome): void {
+    if ("authorization" in outcome) this.resolve!(outcome.authorization);
+    else this.reject!(outcome.error);
+  }
 }
 
 /** What became of a batch being closed: its artifacts once sealed, or why it was not. */
@@ -121,16 +157,16 @@ const NOT_KEPT: unique symbol = Symbol("no error kept");
  * Resolves every promise of a sealed batch, or rejects every one of a batch that was not: with what
  * sealing threw (the sink's error, say), or with an error saying the stack ran out when it did.
  */
-function settle(closing: readonly Pending[], outcome: SealOutcome): void {
+function settle(closing: readonly Ticket[], outcome: SealOutcome): void {
   const { artifacts, error } = outcome;
   if (artifacts !== null) {
-    closing.forEach(({ prepared, resolve }, i) => resolve({ decision: prepared.decision, artifact: artifacts[i]!, statement: prepared.statement }));
+    closing.forEach((t, i) => t.settle({ authorization: { decision: t.prepared.decision, artifact: artifacts[i]!, statement: t.prepared.statement } }));
     return;
   }
   // no error kept: the stack ran out before the handler could keep it
   // (the lineage log's own failure for an append the stack ran out in is that too: nothing was recorded)
   const reason = error === NOT_KEPT ? new Error(STACK_RAN_OUT) : ranOutOfStack(error) || ranOutAppending(error) ? new Error(STACK_RAN_OUT, { cause: error }) : error;
-  for (const p of closing) p.reject(reason);
+  for (const t of closing) t.settle({ error: reason });
 }
 
 const STACK_RAN_OUT =
@@ -146,7 +182,18 @@ const BATCH_RAN_OUT = Object.freeze(
     "authorizeBatch did not finish: the host's stack ran out while a batch was being decided, signed or recorded (authorizeBatch was called too deep); that batch was not issued, nothing of it was recorded, and the chain continues from where it began (the batches before it in this call were issued and recorded)",
   ),
 );
-// what authorizeBatch's handler compares with, as this module's own constants (authorize.ts says why)
+/**
+ * What the promise of a batch authorizer's authorize rejects with where the host's stack runs out
+ * while the request is decided, stated or added to the open batch: built beforehand and frozen, as
+ * BATCH_RAN_OUT is. Whatever failed there was undone: the request is not in the batch, and the seq
+ * it took is given back.
+ */
+const AUTHORIZE_RAN_OUT = Object.freeze(
+  new Error(
+    "authorize did not finish: the host's stack ran out while the request was being decided or added to a batch (the batch authorizer's authorize was called too deep); it was not added to a batch and nothing was issued for it, the other decisions of the batch are issued as they would have been, and the chain continues from where it was",
+  ),
+);
+// what the handlers of authorizeBatch and authorize compare with, as this module's own constants (authorize.ts says why)
 const STACK_MESSAGE = V8_STACK_MESSAGE;
 const LOG_RAN_OUT = APPEND_RAN_OUT;
 
@@ -222,7 +269,7 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
   const { signer, maxBatch, maxDelayMs, ttl, lineage, clock } = readBatchOptions(options);
   let head: ChainHead = signer.head;
   let batchStart: ChainHead = head;
-  let batch: Pending[] = [];
+  let batch: Ticket[] = [];
   let timer: ReturnType<typeof setTimeout> | null = null;
 
   /** The clock in milliseconds; throws a RangeError when it returns something that is not a valid Date. */
@@ -333,11 +380,12 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
     const closing = batch;
     const outcome: SealOutcome = { artifacts: null, error: NOT_KEPT };
     queueMicrotask(() => settle(closing, outcome));
+    // (from here on, close cannot throw: enqueue relies on it)
     batch = [];
     const start = batchStart;
     try {
       stopTimer();
-      outcome.artifacts = whileBusy("sealing a batch", () => seal(closing.map((p) => p.prepared)));
+      outcome.artifacts = whileBusy("sealing a batch", () => seal(closing.map((t) => t.prepared)));
       batchStart = head;
     } catch (e) {
       // Nothing of this batch was issued: the chain continues from where the batch started, and any
@@ -346,6 +394,32 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
       head = start;
       batchStart = start;
       outcome.error = e;
+    }
+  }
+
+  /**
+   * authorize's work: decides and states the request and adds it to the open batch, closing the batch
+   * once it is full or starting its timer; returns the request's ticket. Where anything throws (the
+   * host's stack running out, say), the request is taken back out and its seq given back, by
+   * assignment, and nothing else of the batch changes. close throws only before it takes the batch,
+   * so a request added here is either in the open batch or taken with it and settled.
+   */
+  function enqueue(policy: DecidingPolicy, request: unknown): Ticket {
+    if (busy !== null) throw reentered("authorize");
+    const open = batch;
+    const before = open.length;
+    const start = head;
+    try {
+      const ticket = new Ticket(whileBusy("deciding a request", () => prepare(policy, request, nowMs())));
+      open.push(ticket);
+      if (open.length >= maxBatch) close();
+      else if (timer === null) timer = setTimeout(close, maxDelayMs);
+      return ticket;
+    } catch (e) {
+      // (no call: the stack may have just run out)
+      open.length = before;
+      head = start;
+      throw e;
     }
   }
 
@@ -378,20 +452,27 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
   }
 
   return {
-    authorize(policy, request) {
-      if (busy !== null) return Promise.reject(reentered("authorize"));
-      return new Promise<BatchedAuthorization>((resolve, reject) => {
-        let prepared: Prepared;
+    // An async function: once it has begun, whatever happens is its promise's outcome, at any depth
+    // (only a call that cannot begin at all throws, as any call would).
+    async authorize(policy, request) {
+      let ticket: Ticket;
+      try {
+        ticket = enqueue(policy, request);
+      } catch (e) {
+        // V8's own error is the stack having run out (enqueue undid what it had done); anything
+        // else goes through as it is. No call here: V8_STACK_MESSAGE.
+        let failure: unknown = e;
         try {
-          prepared = whileBusy("deciding a request", () => prepare(policy, request, nowMs()));
-        } catch (e) {
-          reject(e);
-          return;
+          if (typeof e === "object" && e !== null && (e as Error).name === "RangeError" && (e as Error).message === STACK_MESSAGE) failure = AUTHORIZE_RAN_OUT;
+        } catch {
+          // a host's own object (the clock's or the policy's), whose prototype or message is code that threw: not V8's error
         }
-        batch.push({ prepared, resolve, reject });
-        if (batch.length >= maxBatch) close();
-        else if (timer === null) timer = setTimeout(close, maxDelayMs);
-      });
+        // rejected from a fresh stack: rejecting runs Node's rejection tracking, which would run out here too
+        await undefined;
+        throw failure;
+      }
+      // the engine calls the ticket's `then` from a microtask (Ticket says why)
+      return ticket;
     },
     authorizeBatch(policy, requests) {
       try {
