@@ -21,7 +21,7 @@ import { shownName } from "../../runtime/shown-name.js";
 
 const USAGE = [
   "usage: writ audit verify <log> [options]",
-  "       writ audit head <log>",
+  "       writ audit head <log> [--any-start]",
   "",
   "verify walks a lineage log (JSON Lines of authorization artifacts) and prints a summary, or the",
   "first bad record: its 0-based index and whether it was edited, removed, inserted, reordered,",
@@ -40,7 +40,8 @@ const USAGE = [
   "                         a head kept elsewhere (from `writ audit head`): the log must still hold",
   "                         that record unchanged — the only way to see records cut from the end",
   "  --any-start            accept a log whose first record continues a chain begun elsewhere",
-  "                         (a rotated log); by default record 0 must be the chain's genesis",
+  "                         (a rotated log; head takes it too); by default record 0 must be the",
+  "                         chain's genesis",
   "  --json                 print the summary or the fault as JSON",
   "",
   "head prints `<seq>:<sha3-512 of the last record>`, the value --expect-head takes.",
@@ -54,7 +55,7 @@ export const auditCommand: Command = {
   async run(args, io) {
     const [sub, ...rest] = args;
     const parsed = parseArgs(rest, ["json", "any-start"]);
-    const unknown = unknownFlags(parsed, sub === "head" ? [] : ["pub", "replay", "requests", "expect-head", "any-start", "json"]);
+    const unknown = unknownFlags(parsed, sub === "head" ? ["any-start"] : ["pub", "replay", "requests", "expect-head", "any-start", "json"]);
     if (sub !== "verify" && sub !== "head") return refuseUsage(io, this, sub === undefined ? "missing `verify` or `head`" : `\`${sub}\` is neither \`verify\` nor \`head\``);
     const problem = commandLineProblem(`audit ${sub}`, parsed, unknown, { what: "<log>", min: 1, max: 1 });
     if (problem !== undefined) return refuseUsage(io, this, problem);
@@ -69,7 +70,8 @@ export const auditCommand: Command = {
       io.err(`writ audit: ${unfit}`);
       return EXIT_FAILURE;
     }
-    if (sub === "head") return printHead(io, logPath);
+    // a rotated log's head is kept as any log's is: head reads it as verify --any-start does
+    if (sub === "head") return printHead(io, logPath, parsed.flags.has("any-start"));
 
     const options: { -readonly [K in keyof VerifyLogOptions]: VerifyLogOptions[K] } = {};
     const pub = flagString(parsed, "pub");
@@ -188,8 +190,8 @@ function summaryText(name: string, s: LogSummary, options: VerifyLogOptions, bun
   return lines.join("\n");
 }
 
-function printHead(io: CliIO, logPath: string): number {
-  const result = verifyLog(logPath);
+function printHead(io: CliIO, logPath: string, anyStart: boolean): number {
+  const result = verifyLog(logPath, anyStart ? { chainStart: "any" } : {});
   if (!result.ok) {
     io.err(`writ audit: ${faultText(result)}`);
     return EXIT_FAILURE;
