@@ -53,4 +53,23 @@ describe("an authorization recorded in a lineage log", () => {
     expect(verifyLog(join(dir, "log.jsonl"))).toMatchObject({ ok: true, records: 5 });
     expect(signer.head.seq).toBe(5);
   });
+
+  it("hashes it once again from the next authorization on when another signer's came in between", () => {
+    const log = openLog(join(dir, "shared.jsonl"), { fsync: "never" });
+    const logged = createSigner(generateKeyPair());
+    const other = createSigner(generateKeyPair());
+    for (let i = 0; i < 6; i++) {
+      // a host deciding for two chains, one of them logged
+      authorize(policy, ADMIN, { signer: other });
+      hashed.length = 0;
+      const { artifact } = authorize(policy, ADMIN, { signer: logged, lineage: log });
+      // (the memo holds two: the other chain's artifact pushed out this chain's last one)
+      expect(hashed.filter((h) => h === artifact), `authorization ${i}`).toHaveLength(1);
+      hashed.length = 0;
+      const second = authorize(policy, ADMIN, { signer: logged, lineage: log }).artifact;
+      expect(hashed, `authorization ${i}, the next one`).toEqual([second]);
+    }
+    log.close();
+    expect(verifyLog(join(dir, "shared.jsonl"))).toMatchObject({ ok: true, records: 12 });
+  });
 });
