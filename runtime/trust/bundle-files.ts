@@ -2,7 +2,7 @@
 // `<dir>/<name>.manifest.jws` (the compact JWS on one line). Reading checks only that the files exist,
 // are regular files, and parse; whether the bundle may be trusted is verifyBundle's job.
 
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { isPolicyName, type Bundle, type Manifest } from "../manifest.js";
 import { utf8Decode } from "../crypto/base64url.js";
@@ -107,6 +107,20 @@ function partRefusal(what: "module" | "manifest" | "signature", path: string, e:
   return refuse(`cannot read bundle ${what} ${path}: ${systemErrorText(e)}`);
 }
 
+/**
+ * Whether the directory holds an entry at `path`, a symbolic link to nothing (or in a loop)
+ * included: existsSync follows links and says no for those, and a bundle whose signature file could
+ * not be read would then load as unsigned. Only "no such entry" is no entry.
+ */
+function hasEntry(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== "ENOENT";
+  }
+}
+
 const BUNDLE_FILE = /^(.+)\.(wasm|manifest\.json|manifest\.jws)$/;
 
 /**
@@ -173,11 +187,14 @@ export function readBundleResult(dir: string, name?: string): ReadBundleResult {
     return { ok: false, path: paths.manifest, message: `bundle manifest ${paths.manifest} is the manifest of policy ${shownJson(named)}, not of ${shownJson(name)}: its files are named for another policy` };
 
   let signature: string | undefined;
-  if (existsSync(paths.signature)) {
+  if (hasEntry(paths.signature)) {
     try {
       // the line end the file ends with is not part of the JWS; a BOM or a no-break space is (as for an artifact)
       signature = trimLineSpace(readRegularFileBounded(paths.signature, READ_LIMITS.manifest).toString("utf8"));
     } catch (e) {
+      // there is an entry: a link to nothing is a signature that cannot be read, not no signature
+      if ((e as NodeJS.ErrnoException).code === "ENOENT")
+        return { ok: false, path: paths.signature, message: `bundle signature ${paths.signature} is a symbolic link to a file that does not exist` };
       return partRefusal("signature", paths.signature, e);
     }
     if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+$/.test(signature))

@@ -2,7 +2,7 @@
 // changed, module changed, malformed), unsigned is accepted only with allowUnsigned, and bundles
 // round-trip through real files with clear errors for missing or garbled ones.
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, mkdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, mkdirSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compactVerify, importJWK } from "jose";
@@ -194,6 +194,26 @@ describe("bundle files", () => {
     writeFileSync(manifestPath, Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from([0xff]), Buffer.from(text.slice(at))]));
     expect(readBundleResult(bad)).toMatchObject({ ok: false, path: manifestPath, message: expect.stringMatching(/is not UTF-8 text/) });
   });
+  it("refuses a signature file that is there but cannot be read (a link to nothing, a loop) rather than loading the bundle as unsigned", () => {
+    for (const [name, link, why] of [
+      ["dangling", "nowhere.jws", /payments\.manifest\.jws is a symbolic link to a file that does not exist/],
+      ["looping", "payments.manifest.jws", /payments\.manifest\.jws: .*\(ELOOP\)/],
+    ] as const) {
+      const dir = join(root, `signature-${name}`);
+      mkdirSync(dir);
+      writeBundle(dir, fakeBundle());
+      symlinkSync(link, join(dir, "payments.manifest.jws"));
+      expect(readBundleResult(dir), name).toMatchObject({ ok: false, path: join(dir, "payments.manifest.jws"), message: expect.stringMatching(why) });
+    }
+    // no entry at all is an unsigned bundle, as before
+    const unsigned = join(root, "signature-none");
+    mkdirSync(unsigned);
+    writeBundle(unsigned, fakeBundle());
+    const read = readBundleResult(unsigned);
+    expect(read.ok && read.bundle.signature).toBe(undefined);
+    expect(read.ok).toBe(true);
+  });
+
   it("names the missing or garbled file", () => {
     const dir = join(root, "broken");
     mkdirSync(dir);
