@@ -42,6 +42,15 @@ function sortThrown(thrown: unknown): { kind: "none" } | { kind: "bare"; e: unkn
   return { kind: "error", e: thrown };
 }
 
+/** An error thrown at the edge must be the runtime's own Error saying the stack ran out, never V8's RangeError. */
+function expectRanOutError(thrown: unknown): Error {
+  const e = thrown as Error;
+  expect(e, String(e.stack)).toBeInstanceOf(Error);
+  expect(e).not.toBeInstanceOf(RangeError);
+  expect(e.message).toMatch(RAN_OUT);
+  return e;
+}
+
 type Entry = { artifact: string; statement: Statement };
 
 /** Where an error was thrown: its top frames, for a failure's message. */
@@ -167,10 +176,7 @@ describe("authorize at the edge of the host's stack", () => {
       const sorted = sortThrown(run(() => (got = authorize(policy, USER_DENIED, options))).thrown);
       if (sorted.kind === "bare") bare.push(sorted.e);
       if (sorted.kind === "error") {
-        const e = sorted.e as Error;
-        expect(e, String(e.stack)).toBeInstanceOf(Error);
-        expect(e).not.toBeInstanceOf(RangeError);
-        expect(e.message).toMatch(RAN_OUT);
+        const e = expectRanOutError(sorted.e);
         ranOut++;
         if (e instanceof LineageError && TAKES_NO_MORE.test(e.message)) {
           // as the log's error says: opened again, it reads the file, which may hold the record;
@@ -205,10 +211,7 @@ describe("authorizeBatch at the edge of the host's stack", () => {
     const sorted = sortThrown(thrown);
     if (sorted.kind === "bare") bare.push(sorted.e);
     if (sorted.kind === "error") {
-      const e = sorted.e as Error;
-      expect(e, String(e.stack)).toBeInstanceOf(Error);
-      expect(e).not.toBeInstanceOf(RangeError);
-      expect(e.message).toMatch(RAN_OUT);
+      expectRanOutError(sorted.e);
       return "ran out";
     }
     if (got === undefined) return "none";
