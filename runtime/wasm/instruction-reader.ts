@@ -121,8 +121,11 @@ export abstract class InstructionReader extends ByteReader {
         v.types = x === -16 ? FUNCREF : EXTERNREF;
         return;
       }
-      case Imm.MemArg: v.align = this.u32(); v.memOffset = this.u32(); return;
-      case Imm.MemArgLane: v.align = this.u32(); v.memOffset = this.u32(); v.lane = this.byte(); return;
+      case Imm.MemArg: v.align = this.alignment(id); v.memOffset = this.u32(); return;
+      case Imm.MemArgLane: v.align = this.alignment(id); v.memOffset = this.u32(); v.lane = this.byte(); return;
+      case Imm.MemIndex: v.index = this.memoryIndex(name); return;
+      case Imm.TwoMemIndices: v.index = this.memoryIndex(name); v.index2 = this.memoryIndex(name); return;
+      case Imm.DataMemIndex: v.index = this.u32(); v.index2 = this.memoryIndex(name); return;
       case Imm.Lane: v.lane = this.byte(); return;
       case Imm.I32: v.value = this.s32(); return;
       case Imm.I64:
@@ -153,6 +156,34 @@ export abstract class InstructionReader extends ByteReader {
         return;
       }
     }
+  }
+
+  // A memarg's alignment: the exponent of the alignment the access states (a u32, as every engine
+  // reads it). Under multi-memory (Wasm 3.0; V8 12 and later, Node 22) bit 0x40 of this field says
+  // that a memory index follows, and engines read one more LEB128 before the offset: a reader taking
+  // such a field as an alignment would read the rest of the body out of step with the engine, and
+  // could take a float instruction or memory.grow for an immediate. No access may state more than its
+  // natural alignment (the core specification's rule, V8's too), so anything from 0x40 up, or above
+  // the natural alignment, is refused: the reader and any engine then read the same instructions.
+  private alignment(id: number): number {
+    const at = this.pos;
+    const align = this.u32();
+    const { name, natural } = OPCODES[id]!;
+    if (align >= 0x40) {
+      this.fail(`\`${name}\` has alignment field ${align}, with bit 0x40 or above set: under multi-memory that says a memory index follows, and a decision module has one memory`, at);
+    }
+    if (align > natural) this.fail(`\`${name}\` states alignment 2^${align}, more than its natural alignment 2^${natural}`, at);
+    return align;
+  }
+
+  // The memory index of memory.size, memory.grow, memory.fill, memory.copy and memory.init: one byte,
+  // 0x00 (V8 of Node 20 reads one byte and wants 0). Under multi-memory it is a u32 index, so a byte
+  // other than 0x00 (0x80 would begin a longer one) would be read otherwise by such an engine.
+  private memoryIndex(name: string): number {
+    const at = this.pos;
+    const b = this.byte();
+    if (b !== 0) this.fail(`\`${name}\` must name memory 0 with the byte 0x00, not 0x${b.toString(16).padStart(2, "0")}: a decision module has one memory`, at);
+    return 0;
   }
 
   // A block type is a signed LEB128 of 33 bits: a type index when it is not negative, else a

@@ -6,9 +6,12 @@
 // Names follow the text format. Immediate kinds decide how many bytes follow an opcode; a wrong kind
 // would desynchronise decoding, so every prefixed range is listed explicitly.
 
+// MemIndex, TwoMemIndices and DataMemIndex are the memory indices of memory.size, memory.grow,
+// memory.fill, memory.copy and memory.init: one byte that must be 0x00 (see the decoder).
 export const Imm = {
   None: 0, Block: 1, Index: 2, TwoIndices: 3, BrTable: 4, SelectTypes: 5, RefType: 6, MemArg: 7,
   MemArgLane: 8, Lane: 9, I32: 10, I64: 11, F32: 12, F64: 13, Bytes16: 14, ZeroByte: 15,
+  MemIndex: 16, TwoMemIndices: 17, DataMemIndex: 18,
 } as const;
 export type ImmKind = (typeof Imm)[keyof typeof Imm];
 
@@ -121,7 +124,10 @@ const SIMD = table([
 function immediateKind(prefix: number, code: number): ImmKind {
   if (prefix === 0xfc) {
     if (code <= 7) return Imm.None;
-    if (code === 8 || code === 10 || code === 12 || code === 14) return Imm.TwoIndices;
+    if (code === 8) return Imm.DataMemIndex; // memory.init: a data segment, then the memory
+    if (code === 10) return Imm.TwoMemIndices; // memory.copy: destination and source memories
+    if (code === 11) return Imm.MemIndex; // memory.fill
+    if (code === 12 || code === 14) return Imm.TwoIndices;
     return Imm.Index;
   }
   if (prefix === 0xfe) return code === 3 ? Imm.ZeroByte : Imm.MemArg;
@@ -141,7 +147,7 @@ function immediateKind(prefix: number, code: number): ImmKind {
     case 0x11: case 0x13: return Imm.TwoIndices;
     case 0x1c: return Imm.SelectTypes;
     case 0x20: case 0x21: case 0x22: case 0x23: case 0x24: case 0x25: case 0x26: return Imm.Index;
-    case 0x3f: case 0x40: return Imm.Index;
+    case 0x3f: case 0x40: return Imm.MemIndex; // memory.size, memory.grow
     case 0x41: return Imm.I32;
     case 0x42: return Imm.I64;
     case 0x43: return Imm.F32;
@@ -151,15 +157,41 @@ function immediateKind(prefix: number, code: number): ImmKind {
   return Imm.None;
 }
 
+/**
+ * The natural alignment of a load, store or atomic access, as the exponent of its width in bytes
+ * (i32.load 2, i64.load8_u 0, v128.load 4, v128.load8x8_s 3); -1 for an instruction with no memarg.
+ * A memarg may not state a larger alignment (the core specification's rule, which V8 enforces), and
+ * the reader refuses one that does.
+ */
+function naturalAlignment(name: string, imm: ImmKind): number {
+  if (imm !== Imm.MemArg && imm !== Imm.MemArgLane) return -1;
+  const bits = accessBits(name);
+  return Math.log2(bits / 8);
+}
+
+// The width of the access in bits, read from the mnemonic: a width after load, store, rmw or wait
+// (i64.load32_s, v128.load8_splat, i32.atomic.rmw16.add_u, memory.atomic.wait64), 64 for the
+// extending SIMD loads (v128.load8x8_s reads 8 bytes), else the width of the type the name begins with.
+function accessBits(name: string): number {
+  if (/^v128\.load(8x8|16x4|32x2)_/.test(name)) return 64;
+  const sized = /\.(?:load|store|rmw|wait)(8|16|32|64)(?![0-9x])/.exec(name);
+  if (sized) return Number(sized[1]);
+  if (name === "memory.atomic.notify") return 32;
+  const type = /^(i32|i64|f32|f64|v128)\./.exec(name);
+  if (!type) throw new Error(`no access width for ${name}`);
+  return type[1] === "v128" ? 128 : type[1]!.endsWith("32") ? 32 : 64;
+}
+
 // The opcode registry: every instruction gets a dense id; per-prefix tables map opcodes to ids so
 // that decoding looks up name and immediate kind by index rather than by hashing.
-export const OPCODES: { prefix: number; code: number; name: string; imm: ImmKind }[] = [];
+export const OPCODES: { prefix: number; code: number; name: string; imm: ImmKind; natural: number }[] = [];
 const ID_TABLES = new Map<number, Int16Array>();
 for (const [prefix, names] of [[0, MVP], [0xfc, MISC], [0xfd, SIMD], [0xfe, ATOMIC]] as const) {
   const ids = new Int16Array(Math.max(...names.keys()) + 1).fill(-1);
   for (const [code, name] of [...names].sort((a, b) => a[0] - b[0])) {
     ids[code] = OPCODES.length;
-    OPCODES.push({ prefix, code, name, imm: immediateKind(prefix, code) });
+    const imm = immediateKind(prefix, code);
+    OPCODES.push({ prefix, code, name, imm, natural: naturalAlignment(name, imm) });
   }
   ID_TABLES.set(prefix, ids);
 }

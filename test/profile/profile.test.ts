@@ -3,7 +3,10 @@
 // validator (WebAssembly.validate) confirms the hand-made modules are well-formed WebAssembly, so a
 // refusal is the profile speaking, not a broken test module.
 
-import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import fc from "fast-check";
 import {
   MAX_CALL_DEPTH,
@@ -16,6 +19,7 @@ import {
 } from "../../runtime/wasm/profile.js";
 import { readModule } from "../../runtime/wasm/reader.js";
 import { ModuleBuilder, op, type FunctionSpec } from "../support/wasm-builder.js";
+import { tempDir } from "../support/temp-dir.js";
 
 interface Shape {
   /** runs before the ABI functions are defined (imports must come first) */
@@ -538,5 +542,85 @@ describe("the reader never throws and is never stricter than the engine", () => 
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe("memory immediates an engine with multi-memory reads otherwise", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+    vi.unstubAllGlobals();
+  });
+
+  // writ_evaluate: i32.const 0; i32.load with alignment field 0x42; then bytes that a multi-memory
+  // engine (V8 12+, Node 22) reads as memory index 0, offset 65, f32.convert_i32_s,
+  // i32.reinterpret_f32, memory.grow 0, drop, i32.const 7, and that a reader taking 0x42 for an
+  // alignment read as offset 0, i32.const -1040846, unreachable, drop, i32.const 7: no float, no growth.
+  const hidden = [...op.i32Const(0), 0x28, 0x42, 0x00, 0x41, 0xb2, 0xbc, 0x40, 0x00, op.drop, ...op.i32Const(7)];
+  const module = () =>
+    decisionModule({ omitExport: "writ_evaluate", after: (b) => void b.func({ results: ["i32"], body: hidden, export: "writ_evaluate" }) });
+  // where the alignment field is: the body's i32.load is the first 0x28 0x42 of the module
+  const alignAt = (bytes: Uint8Array) => bytes.findIndex((x, i) => x === 0x28 && bytes[i + 1] === 0x42) + 1;
+
+  it("the reader refuses an alignment field with bit 0x40 set, at its offset", () => {
+    const bytes = module();
+    const r = readModule(bytes);
+    expect(r.ok ? "read" : `${r.reason} @${r.offset}`).toBe(
+      `\`i32.load\` has alignment field 66, with bit 0x40 or above set: under multi-memory that says a memory index follows, and a decision module has one memory @${alignAt(bytes)}`,
+    );
+  });
+
+  it("validateProfile refuses it as malformed when the engine accepts it, or when there is no engine", () => {
+    const bytes = module();
+    expect(WebAssembly.validate(bytes)).toBe(false); // Node 20's V8 has no multi-memory
+    const expected = [{ rule: "malformed", offset: alignAt(bytes), message: expect.stringMatching(/^`i32\.load` has alignment field 66/) }];
+    vi.spyOn(WebAssembly, "validate").mockReturnValue(true); // an engine with multi-memory
+    expect(validateProfile(bytes)).toEqual({ ok: false, violations: expected });
+    vi.stubGlobal("WebAssembly", undefined); // a host with no engine: the reader alone decides
+    expect(validateProfile(bytes)).toEqual({ ok: false, violations: expected });
+  });
+
+  const hasWabt = spawnSync("wasm2wat", ["--version"]).status === 0;
+  it.skipIf(!hasWabt)("an engine with multi-memory reads a float and memory.grow there (wabt as the referee)", () => {
+    const file = join(tempDir("multi-memory"), "m.wasm");
+    writeFileSync(file, module());
+    expect(spawnSync("wasm-validate", ["--enable-multi-memory", file]).status).toBe(0);
+    const wat = spawnSync("wasm2wat", ["--enable-multi-memory", file], { encoding: "utf8" }).stdout;
+    expect(wat).toMatch(/i32\.load offset=65\s+f32\.convert_i32_s\s+i32\.reinterpret_f32\s+memory\.grow/);
+  });
+
+  it("refuses an alignment above the access's natural one, as V8 does", () => {
+    for (const [body, name] of [
+      [[...op.i32Const(0), 0x28, 0x03, 0x00], "i32.load"], // 2^3 for 4 bytes
+      [[...op.i32Const(0), 0x31, 0x01, 0x00], "i64.load8_u"], // 2^1 for 1 byte
+      [[...op.i32Const(0), 0x28, 0x80, 0x01, 0x00], "i32.load"], // 128, bit 0x80 set
+    ] as const) {
+      const bytes = decisionModule({ after: (b) => void b.func({ results: name === "i32.load" ? ["i32"] : ["i64"], body: [...body] }) });
+      expect(WebAssembly.validate(bytes), name).toBe(false);
+      const r = readModule(bytes);
+      expect(r.ok ? "read" : r.reason, name).toMatch(new RegExp(`^\`${name.replace(".", "\\.")}\` (states alignment|has alignment field)`));
+    }
+    // the natural alignment and below, padded or not, are read as V8 reads them
+    for (const align of [[0x02], [0x00], [0x82, 0x00]]) {
+      const bytes = decisionModule({ after: (b) => void b.func({ results: ["i32"], body: [...op.i32Const(0), 0x28, ...align, 0x00] }) });
+      expect(WebAssembly.validate(bytes)).toBe(true);
+      expect(validateProfile(bytes).ok).toBe(true);
+    }
+  });
+
+  it("refuses a memory index other than the byte 0x00 after memory.size, grow, fill, copy and init", () => {
+    const cases: { name: string; body: number[] }[] = [
+      { name: "memory.size", body: [0x3f, 0x01, op.drop] },
+      { name: "memory.size", body: [0x3f, 0x80, 0x00, op.drop] }, // 0 padded: one memory index for multi-memory, none for V8 of Node 20
+      { name: "memory.grow", body: [...op.i32Const(0), 0x40, 0x01, op.drop] },
+      { name: "memory.fill", body: [...op.i32Const(0), ...op.i32Const(0), ...op.i32Const(0), 0xfc, 11, 0x01] },
+      { name: "memory.copy", body: [...op.i32Const(0), ...op.i32Const(0), ...op.i32Const(0), 0xfc, 10, 0x00, 0x01] },
+      { name: "memory.init", body: [...op.i32Const(0), ...op.i32Const(0), ...op.i32Const(0), 0xfc, 8, 0x00, 0x01] },
+    ];
+    for (const c of cases) {
+      const bytes = decisionModule({ after: (b) => void b.func({ body: c.body }) });
+      expect(WebAssembly.validate(bytes), c.name).toBe(false);
+      const r = readModule(bytes);
+      expect(r.ok ? "read" : r.reason, c.name).toMatch(new RegExp(`^\`${c.name.replace(".", "\\.")}\` must name memory 0 with the byte 0x00, not 0x(01|80)`));
+    }
   });
 });

@@ -84,6 +84,28 @@ describe.skipIf(!hasWat2wasm)("the reader agrees with wabt's assembler", () => {
     expect(scanned).toEqual(want);
   });
 
+  it("knows the natural alignment of every access: the one wabt writes is read, one more is refused", () => {
+    // wat2wasm writes each access's natural alignment when the text states none. The reader takes
+    // that, and refuses the same module with any one of them raised by one: a larger alignment is
+    // invalid in every engine, and from 0x40 up a multi-memory engine reads a memory index after it.
+    const text: string[] = [];
+    for (const op of listOpcodes()) text.push(...linesFor(op.name));
+    const bytes = assemble(`(module ${PRELUDE} (func (local i32 v128)\n${text.join("\n")}\n))`);
+    const accesses = bodyOf(bytes).filter((i) => i.memarg !== undefined);
+    expect(accesses.length).toBeGreaterThan(90); // loads, stores, atomics, SIMD loads and stores
+    for (const ins of accesses) {
+      const opcodeBytes = ins.prefix === undefined ? 1 : 1 + (ins.code < 0x80 ? 1 : 2);
+      const at = ins.offset + opcodeBytes;
+      expect(bytes[at], ins.name).toBe(ins.memarg!.align); // one byte: the natural alignment
+      const raised = bytes.slice();
+      raised[at] = ins.memarg!.align + 1;
+      const r = readModule(raised);
+      expect(r.ok ? "read" : `${r.reason} @${r.offset}`, ins.name).toBe(
+        `\`${ins.name}\` states alignment 2^${ins.memarg!.align + 1}, more than its natural alignment 2^${ins.memarg!.align} @${at}`,
+      );
+    }
+  });
+
   it("decodes immediates to the values written", () => {
     const bytes = assemble(`(module ${PRELUDE} (func (local i32 v128)
       i32.load offset=12 align=2
