@@ -6,7 +6,7 @@
 import type { Decision } from "./decision.js";
 import { ABI_VERSION, MANIFEST_FORMAT, type Bundle, type Manifest } from "./manifest.js";
 import type { DecidingPolicy } from "./policy-types.js";
-import { validateProfile } from "./wasm/profile.js";
+import { listViolations, validateProfile } from "./wasm/profile.js";
 import { createWasmEvaluator, type WasmEvaluator } from "./wasm/evaluator.js";
 import { readBundleOptions, verifyBundle, type BundleErrorCode } from "./trust/bundle.js";
 import type { PublicKey } from "./trust/types.js";
@@ -167,7 +167,7 @@ function loadPolicyOnce(given: Bundle, options: LoadOptions): LoadedPolicy {
     throw new PolicyLoadError("abi_unsupported", `module ABI version ${JSON.stringify(manifest.abiVersion) ?? String(manifest.abiVersion)} is not supported (this runtime speaks ${ABI_VERSION})`);
   const profile = validateProfile(bundle.module);
   if (!profile.ok)
-    throw new PolicyLoadError("profile_violation", `module breaks the determinism profile: ${profile.violations.map((v) => `${v.rule}: ${v.message}`).join("; ")}`);
+    throw new PolicyLoadError("profile_violation", `module breaks the determinism profile: ${listViolations(profile.violations)}`);
   // the module states the manifest it was compiled with (manifest-binding.ts): its schema, rules and
   // error sites are part of what its digest identifies
   const unbound = manifestBindingProblem(profile.info.customSections, manifest);

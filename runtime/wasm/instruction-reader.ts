@@ -207,6 +207,16 @@ export abstract class InstructionReader extends ByteReader {
     return { kind: "type", index: Number(x) };
   }
 
+  // The local declarations at `pos`, as the module reader checked them (reader.ts): at most
+  // MAX_LOCAL_GROUPS groups, each as written.
+  localGroups(): readonly { count: number; type: ValType }[] {
+    const groups = this.u32();
+    if (groups === 0) return NO_LOCALS;
+    const locals = new Array<{ count: number; type: ValType }>(groups);
+    for (let i = 0; i < groups; i++) locals[i] = { count: this.u32(), type: this.valType() };
+    return locals;
+  }
+
   protected valType(): ValType {
     const at = this.pos;
     const b = this.byte();
@@ -253,20 +263,32 @@ function toInstruction(v: View): Instruction {
   return ins;
 }
 
-// A body that was validated while reading; its instructions are decoded again on demand, so a
-// validator that only scans never builds instruction objects. One small object per body (no
-// closures), and one reader per module for the scans: a module may have hundreds of thousands of
-// bodies. The reader's position is saved and restored, so a visitor may scan another body.
+// A body that was validated while reading; its local declarations and instructions are decoded
+// again on demand, so a validator that only scans never builds instruction objects, and nothing is
+// kept per local group. One small object per body (no closures), and one reader per module for the
+// scans: a module may have hundreds of thousands of bodies. The reader's position is saved and
+// restored, so a visitor may scan another body.
 export class LazyBody implements FunctionBody {
   private decoded: Instruction[] | undefined;
 
   constructor(
     private readonly reader: InstructionReader,
-    readonly locals: readonly { count: number; type: ValType }[],
+    private readonly localsStart: number,
     readonly offset: number,
     readonly codeStart: number,
     readonly codeEnd: number,
   ) {}
+
+  get locals(): readonly { count: number; type: ValType }[] {
+    const r = this.reader;
+    const saved = r.pos;
+    r.pos = this.localsStart;
+    try {
+      return r.localGroups();
+    } finally {
+      r.pos = saved;
+    }
+  }
 
   get instructions(): readonly Instruction[] {
     if (!this.decoded) {

@@ -99,7 +99,10 @@ export interface DataSegment {
   readonly offset: number;
 }
 export interface FunctionBody {
-  /** local declarations beyond the parameters, as run-length groups */
+  /**
+   * local declarations beyond the parameters, as run-length groups, as the module writes them (groups
+   * of 0 locals included; at most MAX_LOCAL_GROUPS): decoded again on each access, read it once
+   */
   readonly locals: readonly { readonly count: number; readonly type: ValType }[];
   /** every instruction, including the final `end` (decoded on first access) */
   readonly instructions: readonly Instruction[];

@@ -151,6 +151,21 @@ export function formatViolations(violations: readonly ProfileViolation[]): strin
     .join("\n");
 }
 
+/** How many violations `listViolations` names before it says how many more there are. */
+export const MAX_LISTED_VIOLATIONS = 20;
+
+/**
+ * The violations on one line, for an error message: `<rule>: <message> (at byte <offset>)` joined by
+ * `; `, the first `limit` of them and then how many more there are, so that a module breaking the
+ * profile in a hundred thousand functions makes a message of a few kilobytes, not of megabytes.
+ */
+export function listViolations(violations: readonly ProfileViolation[], limit = MAX_LISTED_VIOLATIONS): string {
+  const listed = violations.slice(0, limit).map((v) => `${v.rule}: ${v.message}${v.offset === undefined ? "" : ` (at byte ${v.offset})`}`);
+  const more = violations.length - listed.length;
+  if (more > 0) listed.push(`and ${more.toLocaleString("en-US")} more violation${more === 1 ? "" : "s"}`);
+  return listed.join("; ");
+}
+
 type Add = (rule: ProfileRule, message: string, offset?: number) => void;
 
 /**
@@ -201,10 +216,13 @@ function checkValType(t: ValType, where: string | (() => string), add: Add, offs
   else add("no-floats", `${w} has type ${t}`, offset);
 }
 
+// One violation per type and rule, naming its first parameter or result of a float or SIMD type.
 function checkSignatures(m: WasmModule, add: Add): void {
   m.types.forEach((t, i) => {
-    t.params.forEach((p, j) => checkValType(p, `type ${i} parameter ${j}`, add));
-    t.results.forEach((r, j) => checkValType(r, `type ${i} result ${j}`, add));
+    const findings = new Findings();
+    t.params.forEach((p, j) => findings.valType(p, () => `parameter ${j} has type ${p}`, undefined));
+    t.results.forEach((r, j) => findings.valType(r, () => `result ${j} has type ${r}`, undefined));
+    findings.report(() => `type ${i}`, add);
   });
   for (const imp of m.imports) {
     if (imp.kind === "global") checkValType(imp.global.type, `imported global \`${shown(imp.module)}.${shown(imp.name)}\``, add, imp.offset);
@@ -213,12 +231,6 @@ function checkSignatures(m: WasmModule, add: Add): void {
   m.globals.forEach((g, i) => {
     checkValType(g.type.type, `global ${globalBase + i}`, add, g.offset);
     checkInstructions(g.init, `global ${globalBase + i} initialiser`, add);
-  });
-  const funcBase = importCount(m, "func");
-  m.code.forEach((body, i) => {
-    for (const group of body.locals) {
-      checkValType(group.type, () => `a local of function ${funcLabel(m, funcBase + i)}`, add, body.offset);
-    }
   });
   for (const seg of m.elements) {
     if (seg.offsetExpr) checkInstructions(seg.offsetExpr, "element segment offset", add);
@@ -299,15 +311,27 @@ interface Op {
   readonly types?: OpView["types"];
 }
 
-// Collects, per rule, the first offending instruction and how many there are, so that a module
-// full of floats gives one readable line per function rather than thousands.
+// Collects, per rule, the first offending declaration or instruction and how many there are, so that
+// a function or a type full of floats gives one readable line per rule rather than thousands (a
+// function may declare a thousand groups of locals, a type a thousand parameters).
 class Findings {
-  private readonly found = new Map<ProfileRule, { name: string; offset: number; count: number; what: string }>();
+  private readonly found = new Map<ProfileRule, { text: string; offset: number | undefined; count: number }>();
 
-  note(rule: ProfileRule, op: Op, what: string): void {
+  // `text` is built for the first finding of a rule only
+  private add(rule: ProfileRule, text: () => string, offset: number | undefined): void {
     const f = this.found.get(rule);
     if (f) f.count++;
-    else this.found.set(rule, { name: op.name, offset: op.offset, count: 1, what });
+    else this.found.set(rule, { text: text(), offset, count: 1 });
+  }
+
+  note(rule: ProfileRule, op: Op, what: string): void {
+    this.add(rule, () => `uses ${what}: \`${op.name}\``, op.offset);
+  }
+
+  /** a declaration of a value type: float types break no-floats, v128 no-simd */
+  valType(t: ValType, text: () => string, offset: number | undefined): void {
+    if (t === "f32" || t === "f64") this.add("no-floats", text, offset);
+    else if (t === "v128") this.add("no-simd", text, offset);
   }
 
   instruction(op: Op, c = classOfName(op.name)): void {
@@ -341,7 +365,7 @@ class Findings {
     const w = typeof where === "string" ? where : where();
     for (const [rule, f] of this.found) {
       const more = f.count > 1 ? ` (${f.count} in all)` : "";
-      add(rule, `${w} uses ${f.what}: \`${f.name}\`${more}`, f.offset);
+      add(rule, `${w} ${f.text}${more}`, f.offset);
     }
   }
 }
@@ -372,7 +396,10 @@ function checkBodies(m: WasmModule, add: Add): CallGraph {
     const findings = new Findings();
     const f = funcBase + i;
     start[f] = to.length;
-    meter.start(funcTypes[f]!, body.locals);
+    const locals = body.locals; // decoded on each access: once here
+    meter.start(funcTypes[f]!, locals);
+    // a group of no locals declares a type all the same, and is refused for it
+    for (const g of locals) findings.valType(g.type, () => `declares ${g.count === 1 ? "a local" : `${g.count} locals`} of type ${g.type}`, body.offset);
     body.forEachInstruction((op) => {
       meter.visit(op);
       const c = CLASS_BY_ID[op.id]!;

@@ -13,7 +13,7 @@
 
 export { listOpcodes } from "./opcodes.js";
 import { ReadError } from "./bytes.js";
-import { InstructionReader, LazyBody, NO_LOCALS } from "./instruction-reader.js";
+import { InstructionReader, LazyBody } from "./instruction-reader.js";
 
 import type { ValType, FuncType, Limits, TableType, TagType, GlobalType, ImportDesc, Import, ExternKind, Export, Instruction, Global, ElementSegment, DataSegment, FunctionBody, SectionInfo, WasmModule, ReadResult } from "./module-types.js";
 import { clip, describeThrown } from "../thrown.js";
@@ -42,6 +42,14 @@ const SECTION_NAMES: Record<number, string> = {
   7: "export", 8: "start", 9: "element", 10: "code", 11: "data", 12: "data count", 13: "tag",
 };
 const MAX_LOCALS = 50_000; // the JS API's limit; a larger count is a module no engine accepts
+/**
+ * The most local declarations (groups: a count and a type) a function may have, groups of no locals
+ * included. Engines bound the locals (MAX_LOCALS), not the groups: a group of 0 locals takes two
+ * bytes, so a function could declare millions and every one of them would be read and checked. asc
+ * (Binaryen) writes one group per value type, seven at most; wat2wasm one per run of locals of one
+ * type.
+ */
+export const MAX_LOCAL_GROUPS = 1_024;
 
 
 class ModuleReader extends InstructionReader {
@@ -276,22 +284,33 @@ class ModuleReader extends InstructionReader {
     if (end > this.b.length) this.fail(`body of function ${index} runs past the end`, offset);
     const type = this.types[this.functions[index] ?? -1];
     if (!type) this.fail(`function ${index} has an out-of-range type index`, offset);
-    let total = type.params.length;
-    const groups = this.u32();
-    this.checkCount(groups, end);
-    const locals: { count: number; type: ValType }[] = [];
-    for (let i = 0; i < groups; i++) {
-      const at = this.pos;
-      const count = this.u32();
-      total += count;
-      if (total > MAX_LOCALS) this.fail(`too many locals (over ${MAX_LOCALS})`, at);
-      locals.push({ count, type: this.valType() });
-    }
+    const localsStart = this.pos;
+    const total = this.localDeclarations(index, type.params.length, end);
     const codeStart = this.pos;
     this.sequence(end, false, { locals: total, funcs: this.funcCount, types: this.types.length }, undefined, undefined);
     if (this.pos !== end) this.fail(`body of function ${index} does not end at its declared size`, this.pos);
     this.rescan ??= new ModuleReader(this.b);
-    return new LazyBody(this.rescan, locals.length === 0 ? NO_LOCALS : locals, offset, codeStart, end);
+    // the declarations are read again when asked for (LazyBody.locals): nothing is kept per group
+    return new LazyBody(this.rescan, localsStart, offset, codeStart, end);
+  }
+
+  // Checks a body's local declarations (at most MAX_LOCAL_GROUPS groups, at most MAX_LOCALS locals
+  // with the parameters) and returns how many locals the function has, parameters included.
+  private localDeclarations(index: number, params: number, end: number): number {
+    const at = this.pos;
+    const groups = this.u32();
+    this.checkCount(groups, end);
+    if (groups > MAX_LOCAL_GROUPS) {
+      this.fail(`function ${index} declares its locals in ${groups} groups, more than the ${MAX_LOCAL_GROUPS} a function may have`, at);
+    }
+    let total = params;
+    for (let i = 0; i < groups; i++) {
+      const groupAt = this.pos;
+      total += this.u32();
+      if (total > MAX_LOCALS) this.fail(`too many locals (over ${MAX_LOCALS})`, groupAt);
+      this.valType();
+    }
+    return total;
   }
 
   private constExpr(): Instruction[] {

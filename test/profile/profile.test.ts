@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import fc from "fast-check";
 import {
   MAX_CALL_DEPTH,
+  MAX_LISTED_VIOLATIONS,
   MAX_STACK_BYTES,
   PROFILE_RULES,
   REQUIRED_EXPORTS,
@@ -17,8 +18,10 @@ import {
   validateProfile,
   type ProfileRule,
 } from "../../runtime/wasm/profile.js";
-import { readModule } from "../../runtime/wasm/reader.js";
-import { ModuleBuilder, op, type FunctionSpec } from "../support/wasm-builder.js";
+import { MAX_LOCAL_GROUPS, readModule } from "../../runtime/wasm/reader.js";
+import { tryLoadPolicy } from "../../runtime/policy.js";
+import { ModuleBuilder, op, uleb, type FunctionSpec } from "../support/wasm-builder.js";
+import { handBundle } from "../runtime/hand-bundle.js";
 import { tempDir } from "../support/temp-dir.js";
 
 interface Shape {
@@ -622,5 +625,67 @@ describe("memory immediates an engine with multi-memory reads otherwise", () => 
       const r = readModule(bytes);
       expect(r.ok ? "read" : r.reason, c.name).toMatch(new RegExp(`^\`${c.name.replace(".", "\\.")}\` must name memory 0 with the byte 0x00, not 0x(01|80)`));
     }
+  });
+});
+
+describe("a module that declares its locals in very many groups", () => {
+  // `n` groups of 0 locals of type f32 (two bytes each), as the body declares them
+  const emptyF32Groups = (n: number) => {
+    const count = uleb(n);
+    const out = new Uint8Array(count.length + 2 * n);
+    out.set(count);
+    for (let i = 0; i < n; i++) out[count.length + 2 * i + 1] = 0x7d;
+    return out;
+  };
+
+  it(`refuses more than ${MAX_LOCAL_GROUPS} groups in a function, groups of no locals counted, at once`, () => {
+    // 2,000,000 groups of no locals, 4 MB that V8 accepts: every group was kept and reported as a
+    // violation of its own, 2 s and a 132 MB message from loadPolicy; 3,000,000 in each of seven
+    // functions ended the process, out of memory
+    const bytes = decisionModule({ after: (b) => void b.func({ declaredLocals: emptyF32Groups(2_000_000), body: [] }) });
+    expect(WebAssembly.validate(bytes)).toBe(true);
+    const t0 = performance.now();
+    const r = validateProfile(bytes);
+    expect(performance.now() - t0).toBeLessThan(1_000);
+    expect(r.ok).toBe(false);
+    const v = !r.ok ? r.violations : [];
+    expect(v).toHaveLength(1);
+    expect(v[0]).toMatchObject({ rule: "malformed", message: `function 6 declares its locals in 2000000 groups, more than the ${MAX_LOCAL_GROUPS} a function may have` });
+    expect(bytes.subarray(v[0]!.offset!, v[0]!.offset! + 3)).toEqual(new Uint8Array(uleb(2_000_000))); // the count of groups
+  });
+
+  it(`takes ${MAX_LOCAL_GROUPS} groups, and reports a function's float locals and instructions once for the rule`, () => {
+    const bytes = decisionModule({
+      after: (b) => void b.func({ declaredLocals: emptyF32Groups(MAX_LOCAL_GROUPS), body: [...op.f32Const(1), op.drop] }),
+    });
+    expect(WebAssembly.validate(bytes)).toBe(true);
+    const r = validateProfile(bytes);
+    expect(!r.ok && r.violations.map((v) => `${v.rule}: ${v.message}`)).toEqual([
+      `no-floats: function 6 declares 0 locals of type f32 (${MAX_LOCAL_GROUPS + 1} in all)`,
+    ]);
+  });
+
+  it("names a type's float parameters once, with how many there are", () => {
+    const bytes = decisionModule({ after: (b) => void b.func({ params: new Array(500).fill("f64"), results: ["f32"], body: op.f32Const(0) }) });
+    expect(WebAssembly.validate(bytes)).toBe(true);
+    const r = validateProfile(bytes);
+    expect(!r.ok && r.violations.map((v) => `${v.rule}: ${v.message}`)).toEqual([
+      expect.stringMatching(/^no-floats: type \d+ parameter 0 has type f64 \(501 in all\)$/),
+      expect.stringMatching(/^no-floats: function 6 uses a float instruction: `f32\.const`$/),
+    ]);
+  });
+
+  it(`loadPolicy names the first ${MAX_LISTED_VIOLATIONS} violations and says how many more there are`, () => {
+    const functions = 30_000;
+    const bundle = handBundle({ extra: (b) => { for (let i = 0; i < functions; i++) b.func({ locals: ["f64"], body: [] }); } });
+    const r = tryLoadPolicy(bundle, { allowUnsigned: true });
+    expect(r.ok).toBe(false);
+    const error = !r.ok ? r.error : undefined;
+    expect(error?.code).toBe("profile_violation");
+    const listed = error!.message.split("; ");
+    expect(listed).toHaveLength(MAX_LISTED_VIOLATIONS + 1);
+    expect(listed[0]).toMatch(/^module breaks the determinism profile: no-floats: function 5 declares a local of type f64 \(at byte \d+\)$/);
+    expect(listed[MAX_LISTED_VIOLATIONS]).toBe(`and ${(functions - MAX_LISTED_VIOLATIONS).toLocaleString("en-US")} more violations`);
+    expect(error!.message.length).toBeLessThan(3_000);
   });
 });

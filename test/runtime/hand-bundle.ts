@@ -18,6 +18,8 @@ export interface HandModule {
   readonly result?: number;
   /** allow by `ok` (the result region says so), else deny with no rule (all zero) */
   readonly allow?: boolean;
+  /** adds to the module after the ABI's functions (more functions, say) */
+  readonly extra?: (b: ModuleBuilder) => void;
 }
 
 const manifestOf = (): Omit<Manifest, "digests"> =>
@@ -37,7 +39,7 @@ const manifestOf = (): Omit<Manifest, "digests"> =>
   }) as unknown as Omit<Manifest, "digests">;
 
 /** An unsigned bundle of a module reporting these regions (by default apart, inside its one page). */
-export function handBundle({ input = 1024, inputSize = 64, result = 4096, allow = false }: HandModule = {}): Bundle {
+export function handBundle({ input = 1024, inputSize = 64, result = 4096, allow = false, extra }: HandModule = {}): Bundle {
   const b = new ModuleBuilder();
   b.memory(1, 1);
   b.export("memory", "memory", 0);
@@ -46,6 +48,7 @@ export function handBundle({ input = 1024, inputSize = 64, result = 4096, allow 
   b.func({ results: ["i32"], body: op.i32Const(inputSize | 0), export: "writ_input_size" });
   b.func({ results: ["i32"], body: op.i32Const(result | 0), export: "writ_result_ptr" });
   b.func({ results: ["i32"], body: op.i32Const(allow ? 1 : 0), export: "writ_evaluate" });
+  extra?.(b);
   // decision 1, one deciding rule, no errors, rule 0
   if (allow) b.data(result, new Uint8Array(new Int32Array([1, 1, 0, 0]).buffer));
   const unbound = manifestOf();

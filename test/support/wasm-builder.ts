@@ -81,6 +81,7 @@ const EXPORT_KIND: Record<ExportKind, number> = { func: 0, table: 1, memory: 2, 
 interface FunctionDef {
   type: number;
   locals: ValTypeName[];
+  declaredLocals?: Uint8Array;
   body: number[];
 }
 
@@ -88,6 +89,11 @@ export interface FunctionSpec {
   params?: ValTypeName[];
   results?: ValTypeName[];
   locals?: ValTypeName[];
+  /**
+   * the local declarations as the body writes them (the count of groups, then each group's count and
+   * type), in place of `locals`: groups of no locals, or of one type in a row, as no compiler writes
+   */
+  declaredLocals?: Uint8Array;
   /** instruction bytes; the final `end` is appended by the builder */
   body: readonly number[] | Uint8Array;
   /** export the function under this name */
@@ -144,7 +150,7 @@ export class ModuleBuilder {
   /** Defines a function and returns its index in the function index space. */
   func(spec: FunctionSpec): number {
     const type = this.type(spec.params ?? [], spec.results ?? []);
-    this.funcs.push({ type, locals: spec.locals ?? [], body: [...spec.body] });
+    this.funcs.push({ type, locals: spec.locals ?? [], ...(spec.declaredLocals ? { declaredLocals: spec.declaredLocals } : {}), body: [...spec.body] });
     const index = this.importedFuncs + this.funcs.length - 1;
     if (spec.export !== undefined) this.export(spec.export, "func", index);
     if (spec.name !== undefined) this.names.set(index, spec.name);
@@ -230,13 +236,17 @@ function limits(min: number, max?: number, shared = false): number[] {
 }
 
 function encodeBody(f: FunctionDef): number[] {
-  // Locals are run-length encoded: consecutive equal types share one group.
+  const bytes = [...(f.declaredLocals ?? encodeLocals(f.locals)), ...f.body, op.end];
+  return [...uleb(bytes.length), ...bytes];
+}
+
+// Locals are run-length encoded: consecutive equal types share one group.
+function encodeLocals(locals: readonly ValTypeName[]): number[] {
   const groups: [number, ValTypeName][] = [];
-  for (const t of f.locals) {
+  for (const t of locals) {
     const last = groups[groups.length - 1];
     if (last && last[1] === t) last[0]++;
     else groups.push([1, t]);
   }
-  const bytes = [...uleb(groups.length), ...groups.flatMap(([n, t]) => [...uleb(n), VALTYPE[t]]), ...f.body, op.end];
-  return [...uleb(bytes.length), ...bytes];
+  return [...uleb(groups.length), ...groups.flatMap(([n, t]) => [...uleb(n), VALTYPE[t]])];
 }
