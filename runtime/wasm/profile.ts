@@ -17,7 +17,7 @@ import {
   type ValType,
   type WasmModule,
 } from "./reader.js";
-import { describeThrown, escapeControls, shownKey } from "../thrown.js";
+import { clip, describeThrown, escapeControls, shownKey } from "../thrown.js";
 import { FrameMeter } from "./frames.js";
 import { checkCallGraph, type CallGraph } from "./call-graph.js";
 
@@ -115,7 +115,8 @@ function check(bytes: Uint8Array, requiredExports: readonly string[]): ProfileRe
 
   // The reader decodes structure; the engine's validator (where the host has one) checks types.
   // Both run so that a module failing type checks is reported with its profile breaches too.
-  if (!engineAccepts(bytes)) add("malformed", "the WebAssembly engine rejects the module (validation failed)");
+  const engine = engineVerdict(bytes);
+  if (!engine.ok) add("malformed", `the WebAssembly engine rejects the module: ${engine.reason}`, engine.offset);
 
   checkImports(m, add);
   checkSignatures(m, add);
@@ -191,14 +192,58 @@ function checkRequiredExports(m: WasmModule, required: readonly string[], add: A
   }
 }
 
-function engineAccepts(bytes: Uint8Array): boolean {
-  const wasm = (globalThis as { WebAssembly?: { validate(b: Uint8Array): boolean } }).WebAssembly;
-  if (!wasm || typeof wasm.validate !== "function") return true; // no engine here: the reader alone decides
+interface Engine {
+  validate(b: Uint8Array): boolean;
+  Module?: new (b: Uint8Array) => unknown;
+}
+type EngineVerdict = { readonly ok: true } | { readonly ok: false; readonly reason: string; readonly offset?: number };
+const ACCEPTED: EngineVerdict = { ok: true };
+/** how much of the engine's reason a violation quotes */
+export const MAX_ENGINE_REASON = 300;
+
+// The engine's validation, where the host has one. validate says only yes or no; on a no, compiling
+// the module says why and where (V8: "Compiling function #3 failed: type error in fallthru[0]
+// (expected i32, got i64) @+153"), at no cost to a module that passes.
+function engineVerdict(bytes: Uint8Array): EngineVerdict {
+  const wasm = (globalThis as { WebAssembly?: Engine }).WebAssembly;
+  if (!wasm || typeof wasm.validate !== "function") return ACCEPTED; // no engine here: the reader alone decides
   try {
-    return wasm.validate(bytes);
-  } catch {
-    return false;
+    if (wasm.validate(bytes)) return ACCEPTED;
+  } catch (e) {
+    return { ok: false, reason: engineText(`validate threw: ${describeThrown(e)}`) };
   }
+  return { ok: false, ...engineReason(wasm, bytes) };
+}
+
+function engineReason(wasm: Engine, bytes: Uint8Array): { reason: string; offset?: number } {
+  if (typeof wasm.Module !== "function") return { reason: "validation failed" };
+  let text: string;
+  try {
+    new wasm.Module(bytes);
+    return { reason: "validation failed, though it compiles the module" };
+  } catch (e) {
+    // the whole message, not describeThrown's first 200 characters: a function's name may come
+    // before the offset at its end
+    text = fullMessage(e).replace(/^WebAssembly\.Module\(\): /, "");
+  }
+  // V8 ends its reason with the byte offset of the problem, "@+153": that is the violation's offset
+  const at = /\s*@\+(\d+)$/.exec(text);
+  const offset = at ? Number(at[1]) : undefined;
+  if (at === null || offset === undefined || offset > bytes.length) return { reason: engineText(text) };
+  return { reason: engineText(text.slice(0, at.index)), offset };
+}
+
+function fullMessage(e: unknown): string {
+  try {
+    return e instanceof Error ? String(e.message) : String(e);
+  } catch {
+    return describeThrown(e);
+  }
+}
+
+// The engine's words as a message quotes them: one line (a function's name may be in them), cut short.
+function engineText(text: string): string {
+  return clip(escapeControls(text), MAX_ENGINE_REASON);
 }
 
 function checkImports(m: WasmModule, add: Add): void {

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import fc from "fast-check";
 import {
   MAX_CALL_DEPTH,
+  MAX_ENGINE_REASON,
   MAX_LISTED_VIOLATIONS,
   MAX_STACK_BYTES,
   PROFILE_RULES,
@@ -687,5 +688,37 @@ describe("a module that declares its locals in very many groups", () => {
     expect(listed[0]).toMatch(/^module breaks the determinism profile: no-floats: function 5 declares a local of type f64 \(at byte \d+\)$/);
     expect(listed[MAX_LISTED_VIOLATIONS]).toBe(`and ${(functions - MAX_LISTED_VIOLATIONS).toLocaleString("en-US")} more violations`);
     expect(error!.message.length).toBeLessThan(3_000);
+  });
+});
+
+describe("a module the engine refuses", () => {
+  // writ_evaluate returns an i64 where its type says i32: the reader reads it, V8 refuses it
+  const typeError = (name = "writ_evaluate") =>
+    decisionModule({ omitExport: "writ_evaluate", after: (b) => void b.func({ results: ["i32"], body: op.i64Const(0), export: "writ_evaluate", name }) });
+
+  it("is refused with the engine's reason and the byte it names", () => {
+    const bytes = typeError();
+    const r = validateProfile(bytes);
+    expect(r.ok).toBe(false);
+    const v = !r.ok ? r.violations : [];
+    expect(v).toHaveLength(1);
+    // the message said only "the WebAssembly engine rejects the module (validation failed)"
+    expect(v[0]!.rule).toBe("malformed");
+    expect(v[0]!.message).toMatch(/^the WebAssembly engine rejects the module: Compiling function #\d+:"writ_evaluate" failed: type error in fallthru\[0\] \(expected i32, got i64\)$/);
+    // the offset is in writ_evaluate's body
+    const read = readModule(bytes);
+    const evaluate = read.ok ? read.module.exports.find((e) => e.name === "writ_evaluate")!.index : -1;
+    const body = read.ok ? read.module.code[evaluate]! : undefined;
+    expect(v[0]!.offset).toBeGreaterThanOrEqual(body!.codeStart);
+    expect(v[0]!.offset).toBeLessThanOrEqual(body!.codeEnd);
+  });
+
+  it(`quotes at most ${MAX_ENGINE_REASON} characters of it, on one line, whatever the function is named`, () => {
+    const r = validateProfile(typeError("x\n".repeat(5_000)));
+    const v = !r.ok ? r.violations[0]! : undefined;
+    expect(v?.message).toMatch(/^the WebAssembly engine rejects the module: Compiling function #\d+:"x\\u000ax/);
+    expect(v!.message.length).toBeLessThanOrEqual("the WebAssembly engine rejects the module: ".length + MAX_ENGINE_REASON);
+    expect(formatViolations([v!]).split("\n")).toHaveLength(1);
+    expect(v!.offset).toBeGreaterThan(0);
   });
 });
