@@ -155,11 +155,17 @@ export interface SectionInfo {
 
 export interface WasmModule {
   readonly types: readonly FuncType[];
+  /** byte offset of each type (its 0x60), by type index */
+  readonly typeOffsets: readonly number[];
   readonly imports: readonly Import[];
   /** type index of each defined (non-imported) function */
   readonly functions: readonly number[];
   readonly tables: readonly TableType[];
+  /** byte offset of each table the module declares (not imports), in the order of `tables` */
+  readonly tableOffsets: readonly number[];
   readonly memories: readonly Limits[];
+  /** byte offset of each memory the module declares (not imports), in the order of `memories` */
+  readonly memoryOffsets: readonly number[];
   readonly globals: readonly Global[];
   /** exception tags defined by the module (the tag section), with their offsets */
   readonly tags: readonly (TagType & { readonly offset: number })[];

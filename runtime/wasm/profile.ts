@@ -265,8 +265,9 @@ function checkValType(t: ValType, where: string | (() => string), add: Add, offs
 function checkSignatures(m: WasmModule, add: Add): void {
   m.types.forEach((t, i) => {
     const findings = new Findings();
-    t.params.forEach((p, j) => findings.valType(p, () => `parameter ${j} has type ${p}`, undefined));
-    t.results.forEach((r, j) => findings.valType(r, () => `result ${j} has type ${r}`, undefined));
+    const at = m.typeOffsets[i];
+    t.params.forEach((p, j) => findings.valType(p, () => `parameter ${j} has type ${p}`, at));
+    t.results.forEach((r, j) => findings.valType(r, () => `result ${j} has type ${r}`, at));
     findings.report(() => `type ${i}`, add);
   });
   for (const imp of m.imports) {
@@ -285,19 +286,20 @@ function checkSignatures(m: WasmModule, add: Add): void {
   }
 }
 
+// Each memory's violations point at its declaration: the import, or the entry of the memory section.
 function checkMemory(m: WasmModule, add: Add): void {
-  const imported = m.imports.flatMap((i) => (i.kind === "memory" ? [i.memory] : []));
-  const all = [...imported, ...m.memories];
-  if (all.length !== 1) {
-    add("fixed-memory", all.length === 0 ? "the module has no memory" : `the module has ${all.length} memories, not one`);
-  }
-  const memory = all[0];
-  if (memory) {
-    if (memory.shared) add("no-threads", "memory is shared");
-    if (memory.index64) add("fixed-memory", "memory is 64-bit; the ABI uses 32-bit addresses");
-    if (memory.max === undefined) add("fixed-memory", `memory declares no maximum (minimum ${memory.min} pages)`);
+  const imported = m.imports.flatMap((i) => (i.kind === "memory" ? [{ memory: i.memory, offset: i.offset }] : []));
+  const all = [...imported, ...m.memories.map((memory, i) => ({ memory, offset: m.memoryOffsets[i] }))];
+  if (all.length === 0) add("fixed-memory", "the module has no memory");
+  else if (all.length > 1) add("fixed-memory", `the module has ${all.length} memories, not one`, all[1]!.offset);
+  const first = all[0];
+  if (first) {
+    const { memory, offset } = first;
+    if (memory.shared) add("no-threads", "memory is shared", offset);
+    if (memory.index64) add("fixed-memory", "memory is 64-bit; the ABI uses 32-bit addresses", offset);
+    if (memory.max === undefined) add("fixed-memory", `memory declares no maximum (minimum ${memory.min} pages)`, offset);
     else if (memory.max !== memory.min) {
-      add("fixed-memory", `memory minimum ${memory.min} differs from maximum ${memory.max} pages`);
+      add("fixed-memory", `memory minimum ${memory.min} differs from maximum ${memory.max} pages`, offset);
     }
   }
 }
@@ -306,7 +308,7 @@ function checkTables(m: WasmModule, add: Add): void {
   for (const imp of m.imports) {
     if (imp.kind === "table") add("no-call-indirect", `imports table \`${shown(imp.module)}.${shown(imp.name)}\``, imp.offset);
   }
-  m.tables.forEach((_, i) => add("no-call-indirect", `declares table ${importCount(m, "table") + i}`));
+  m.tables.forEach((_, i) => add("no-call-indirect", `declares table ${importCount(m, "table") + i}`, m.tableOffsets[i]));
   for (const seg of m.elements) {
     add("no-call-indirect", `has a${seg.mode === "active" ? "n" : ""} ${seg.mode} element segment`, seg.offset);
   }

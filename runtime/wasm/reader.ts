@@ -54,13 +54,16 @@ export const MAX_LOCAL_GROUPS = 1_024;
 
 class ModuleReader extends InstructionReader {
   private readonly types: FuncType[] = [];
+  private readonly typeOffsets: number[] = [];
   private readonly imports: Import[] = [];
   /** imported functions so far: function indices start after them (kept, not recounted per body) */
   private importedFuncs = 0;
   private readonly exportNames = new Set<string>();
   private readonly functions: number[] = [];
   private readonly tables: TableType[] = [];
+  private readonly tableOffsets: number[] = [];
   private readonly memories: Limits[] = [];
+  private readonly memoryOffsets: number[] = [];
   private readonly globals: Global[] = [];
   private readonly tags: (TagType & { offset: number })[] = [];
   private readonly exports: Export[] = [];
@@ -116,8 +119,9 @@ class ModuleReader extends InstructionReader {
     }
     this.checkIndices();
     return {
-      types: this.types, imports: this.imports, functions: this.functions, tables: this.tables,
-      memories: this.memories, globals: this.globals, tags: this.tags, exports: this.exports,
+      types: this.types, typeOffsets: this.typeOffsets, imports: this.imports, functions: this.functions,
+      tables: this.tables, tableOffsets: this.tableOffsets, memories: this.memories, memoryOffsets: this.memoryOffsets,
+      globals: this.globals, tags: this.tags, exports: this.exports,
       ...(this.start ? { start: this.start } : {}),
       elements: this.elements, ...(this.dataCount !== undefined ? { dataCount: this.dataCount } : {}),
       data: this.data, code: this.code, sections: this.sections, functionNames: this.functionNames,
@@ -143,8 +147,14 @@ class ModuleReader extends InstructionReader {
         this.functionCountDeclared = list.length;
         return;
       }
-      case 4: return void this.vec(() => this.tables.push(this.tableType()));
-      case 5: return void this.vec(() => this.memories.push(this.limits(true)));
+      case 4: return void this.vec(() => {
+        this.tableOffsets.push(this.pos);
+        this.tables.push(this.tableType());
+      });
+      case 5: return void this.vec(() => {
+        this.memoryOffsets.push(this.pos);
+        this.memories.push(this.limits(true));
+      });
       case 6: return void this.vec(() => {
         const offset = this.pos;
         const type = this.globalType();
@@ -175,6 +185,7 @@ class ModuleReader extends InstructionReader {
     const params = this.vec(() => this.valType());
     const results = this.vec(() => this.valType());
     this.types.push({ params, results });
+    this.typeOffsets.push(at);
   }
 
   private import(): void {

@@ -722,3 +722,50 @@ describe("a module the engine refuses", () => {
     expect(v!.offset).toBeGreaterThan(0);
   });
 });
+
+describe("violations of declarations point at them", () => {
+  // the first entry of section `id`: after its count (one byte, in these modules)
+  const firstEntry = (bytes: Uint8Array, id: number) => {
+    const read = readModule(bytes);
+    const section = read.ok ? read.module.sections.find((sec) => sec.id === id) : undefined;
+    return section!.payloadStart + 1;
+  };
+  const found = (bytes: Uint8Array, rule: ProfileRule) => {
+    const r = validateProfile(bytes);
+    return (!r.ok ? r.violations : []).filter((v) => v.rule === rule).map((v) => ({ message: v.message, offset: v.offset }));
+  };
+  const of = (what: string) => breaking.find((c) => c.what === what)!.bytes();
+
+  it("a type's float parameter: at the type", () => {
+    const bytes = of("an f64 parameter");
+    const read = readModule(bytes);
+    const index = read.ok ? read.module.types.findIndex((t) => t.params[0] === "f64") : -1;
+    const v = found(bytes, "no-floats").find((x) => x.message.startsWith(`type ${index} `));
+    expect(v).toMatchObject({ message: `type ${index} parameter 0 has type f64`, offset: expect.any(Number) });
+    expect(bytes[v!.offset!]).toBe(0x60);
+    expect(bytes[v!.offset! + 2]).toBe(0x7c); // its one parameter, f64
+    expect(v!.offset).toBe(read.ok ? read.module.typeOffsets[index] : -1);
+  });
+
+  it("a memory that is not fixed, or shared: at the memory", () => {
+    const growable = of("memory with min != max");
+    expect(found(growable, "fixed-memory")).toEqual([{ message: "memory minimum 1 differs from maximum 2 pages", offset: firstEntry(growable, 5) }]);
+    const unbounded = of("memory with no maximum");
+    expect(found(unbounded, "fixed-memory")).toEqual([{ message: "memory declares no maximum (minimum 1 pages)", offset: firstEntry(unbounded, 5) }]);
+    const shared = of("a shared memory");
+    expect(found(shared, "no-threads")).toEqual([{ message: "memory is shared", offset: firstEntry(shared, 5) }]);
+    expect(shared[firstEntry(shared, 5)]).toBe(0x03); // the limits' flags: a maximum, shared
+  });
+
+  it("a second memory: at the second one", () => {
+    const bytes = decisionModule({ memory: null, after: (b) => void b.memory(1, 1).memory(1, 1).export("memory", "memory", 0) });
+    const at = firstEntry(bytes, 5);
+    expect(found(bytes, "fixed-memory")).toEqual([{ message: "the module has 2 memories, not one", offset: at + 3 }]); // after 01 01 01
+  });
+
+  it("a table: at the table", () => {
+    const bytes = of("a table alone");
+    expect(found(bytes, "no-call-indirect")).toEqual([{ message: "declares table 0", offset: firstEntry(bytes, 4) }]);
+    expect(bytes[firstEntry(bytes, 4)]).toBe(0x70); // funcref
+  });
+});
