@@ -11,7 +11,7 @@ import { createInterpreter } from "../compiler/ir/interp.js";
 import { DEFAULT_COST_BUDGET, MAX_COST_BUDGET } from "../compiler/ir/cost.js";
 import { isMainModule } from "../compiler/main-module.js";
 import { loadPolicy } from "../runtime/policy.js";
-import { waitForQuietHost } from "./host-probe.js";
+import { parseWhenQuiet, waitForQuietHost } from "./host-probe.js";
 
 export interface BudgetShape {
   readonly name: string;
@@ -131,9 +131,38 @@ function timed<T>(run: () => T, times: number): { first: number; best: number; v
   return { first, best, value };
 }
 
-async function main(argv: readonly string[]): Promise<number> {
-  const quiet = argv.find((a) => a.startsWith("--when-quiet="));
-  if (quiet) await waitForQuietHost(Number(quiet.slice("--when-quiet=".length)), (line) => console.error(line));
+export const BUDGET_USAGE = [
+  "usage: node dist/bench/budget.js [--when-quiet=µs]",
+  "",
+  "  --when-quiet=µs   start once two host probes in a row take under that many µs",
+  "  --help            this text",
+].join("\n");
+
+/** The µs to wait for (null: start at once), or a message saying which option is wrong and how. */
+export function parseBudgetOptions(argv: readonly string[]): { readonly whenQuietUs: number | null } | string {
+  let whenQuietUs: number | null = null;
+  for (const arg of argv) {
+    if (!arg.startsWith("--when-quiet=")) return `unknown option \`${arg}\` (known: --when-quiet=µs, --help)`;
+    if (whenQuietUs !== null) return "--when-quiet is given twice: give it once";
+    // as npm run bench reads it: Number() took `8us` as NaN (no probe under it: 15 minutes' wait) and `0x10` as 16
+    const us = parseWhenQuiet(arg.slice("--when-quiet=".length));
+    if (typeof us === "string") return us;
+    whenQuietUs = us;
+  }
+  return { whenQuietUs };
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    console.log(BUDGET_USAGE);
+    return 0;
+  }
+  const options = parseBudgetOptions(argv);
+  if (typeof options === "string") {
+    console.error(`budget: ${options}\n${BUDGET_USAGE}`);
+    return 2;
+  }
+  if (options.whenQuietUs !== null) await waitForQuietHost(options.whenQuietUs, (line) => console.error(line));
   console.log(`default cost budget ${DEFAULT_COST_BUDGET.toLocaleString("en-US")}: the worst request of each shape at the budget`);
   for (const shape of BUDGET_SHAPES) {
     const n = await sizeAtBudget(shape);

@@ -50,3 +50,15 @@ export async function waitForQuietHost(thresholdUs: number, log: (line: string) 
     await new Promise((resolve) => setTimeout(resolve, everySeconds * 1000));
   }
 }
+
+/**
+ * The µs of a `--when-quiet=µs` option (`npm run bench`, budget.js), or a message saying what is
+ * wrong with it. Decimal only, above 0 and under a second: Number() would also read `0x10` as 16,
+ * `1e1`, ` 8` and `` (as 0), and `8us` as NaN, under which no probe counts as quiet and the tool
+ * waits its whole 15 minutes.
+ */
+export function parseWhenQuiet(text: string): number | string {
+  const us = /^[0-9]+(\.[0-9]+)?$/.test(text) ? Number(text) : Number.NaN;
+  if (!(us > 0 && us < 1e6)) return `--when-quiet needs a probe time in µs, e.g. --when-quiet=8, got \`${text}\``;
+  return us;
+}

@@ -33,7 +33,7 @@ import { largePermitPairs } from "./policies/large-permits.js";
 import { buildWrit } from "./writ-build.js";
 import type { WritBundles } from "./engines/writ.js";
 import { RESULTS_FORMAT, summarize, type BenchResults, type HostProbe, type RunResult } from "./report/results.js";
-import { hostProbeUs, waitForQuietHost } from "./host-probe.js";
+import { hostProbeUs, parseWhenQuiet, waitForQuietHost } from "./host-probe.js";
 import { renderResults, writeResults } from "./report/render.js";
 import { packageRoot, resultsDir } from "./paths.js";
 import { buildScaling, scalingEngines } from "./scaling.js";
@@ -154,10 +154,9 @@ export function parseOptions(argv: readonly string[]): Options | string {
       if (twice !== undefined) return `--engines names \`${twice}\` twice`;
       engines = names as EngineName[];
     } else if (arg.startsWith("--when-quiet=")) {
-      const text = arg.slice("--when-quiet=".length);
-      // decimal only: Number() also reads 0x10, 1e1 and " 8"
-      whenQuietUs = /^[0-9]+(\.[0-9]+)?$/.test(text) ? Number(text) : NaN;
-      if (!(whenQuietUs > 0 && whenQuietUs < 1e6)) return `--when-quiet needs a probe time in µs, e.g. --when-quiet=8, got \`${arg.slice(13)}\``;
+      const us = parseWhenQuiet(arg.slice("--when-quiet=".length));
+      if (typeof us === "string") return us;
+      whenQuietUs = us;
     } else return `unknown option \`${arg}\` (known: --quick, --check, --no-write, --unoptimized, --scaling[=10,100,...], --seed=N, --engines=a,b, --when-quiet=µs, --help)`;
   }
   const notWritten = check || !write ? null : partialRun(quick, engines);
