@@ -491,18 +491,19 @@ async function runParent(options: Options): Promise<number> {
   if (options.write) {
     const paths = writeResults(bench, resultsDir());
     console.error(`wrote ${paths.join(", ")} (${bench.totalSeconds.toFixed(0)} s)`);
-    // Writ's own figures (authorize, verify, bundle load, compile, memory) in a process of their own
+    // Writ's own figures (authorize, verify, bundle load, compile, memory) in a process of their own;
+    // only a written run gets here, never a --quick one, so they are full figures and written too
     console.error("writ figures:");
-    const figures = await runWritFigures(options.quick);
+    const figures = await runWritFigures();
     if (figures !== 0) return figures;
   }
   return 0;
 }
 
-function runWritFigures(quick: boolean): Promise<number> {
+function runWritFigures(): Promise<number> {
   const script = fileURLToPath(new URL("./writ-figures.js", import.meta.url));
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--expose-gc", script, ...(quick ? ["--quick"] : [])], { stdio: ["ignore", "inherit", "inherit"] });
+    const child = spawn(process.execPath, ["--expose-gc", script], { stdio: ["ignore", "inherit", "inherit"] });
     child.on("exit", (code) => resolve(code ?? 1));
     child.on("error", () => resolve(1));
   });

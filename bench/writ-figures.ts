@@ -2,13 +2,15 @@
 // lineage append in each fsync mode) on both crypto paths, batched authorize throughput (promise and
 // synchronous APIs), artifact verification, bundle load (verify + instantiate), `writ compile` in a
 // fresh process and in a warm one, module size and memory per loaded policy. Run by `npm run bench`
-// (after the comparison) or on its own: `node --expose-gc dist/bench/writ-figures.js [--quick]`.
-// Writes bench/results/writ-figures.{json,md}.
+// (after a full comparison, which writes its results) or on its own: `node --expose-gc
+// dist/bench/writ-figures.js [--quick]`. A full run writes bench/results/writ-figures.{json,md}, which
+// the README includes; a --quick run's figures are indicative only, printed and never written there.
 
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
+import { isMainModule } from "../compiler/main-module.js";
 import { loadPolicy, type LoadedPolicy } from "../runtime/policy.js";
 import type { Bundle } from "../runtime/manifest.js";
 import { setDefaultCryptoPath, type CryptoPath } from "../runtime/crypto/digest.js";
@@ -17,10 +19,34 @@ import { authorize, createBatchAuthorizer, createSigner, generateKeyPair, openLo
 import { hostProbeUs } from "./host-probe.js";
 import { generateMix } from "./mix.js";
 import { packageRoot, policiesDir, resultsDir } from "./paths.js";
+import { withTempDir } from "./temp-dir.js";
 
-const quick = process.argv.includes("--quick");
+export const FIGURES_USAGE = [
+  "usage: node --expose-gc dist/bench/writ-figures.js [--quick]",
+  "",
+  "  --quick   fewer runs: indicative figures, printed only (bench/results/ is left as it was)",
+  "  --help    this text",
+  "",
+  "Without --quick the figures are written to bench/results/writ-figures.{json,md}.",
+].join("\n");
 
-interface Figure {
+export interface FiguresOptions {
+  readonly quick: boolean;
+}
+
+/** The options of `argv`, or a message saying which one is wrong (a usage error; `--help` is main's). */
+export function parseFiguresOptions(argv: readonly string[]): FiguresOptions | string {
+  let quick = false;
+  for (const arg of argv) {
+    // a mistyped --quick (--quik) would start a full run of several minutes, and write its figures
+    if (arg !== "--quick") return `unknown option \`${arg}\` (known: --quick, --help)`;
+    if (quick) return "--quick is given twice: give it once";
+    quick = true;
+  }
+  return { quick };
+}
+
+export interface Figure {
   readonly what: string;
   readonly value: number;
   readonly unit: "ns" | "µs" | "ms" | "s" | "/s" | "bytes" | "KiB";
@@ -69,7 +95,11 @@ function timeUs(n: number, warm: number, f: (i: number) => void): number {
   return median(xs);
 }
 
-async function main(): Promise<void> {
+/**
+ * Every figure, `quick` with fewer runs. `scratch` (removed by the caller however this ends) holds
+ * the bundles `writ compile` writes and the lineage logs authorize appends to.
+ */
+async function measure(quick: boolean, scratch: string): Promise<{ meta: FiguresMeta; figures: Figure[] }> {
   const figures: Figure[] = [];
   const add = (what: string, value: number, unit: Figure["unit"], target?: string) => {
     figures.push(target === undefined ? { what, value, unit } : { what, value, unit, target });
@@ -82,7 +112,8 @@ async function main(): Promise<void> {
   // `writ compile` in a fresh process, as a user runs it; the bundles it writes are the ones measured
   // below, so this process never loads the compiler (a host that only decides does not either)
   const cli = join(packageRoot(), "dist", "cli", "writ.js");
-  const out = mkdtempSync(join(tmpdir(), "writ-figures-"));
+  const out = join(scratch, "bundles");
+  mkdirSync(out);
   const fresh = (file: string, dir: string, runs: number) => {
     const xs: number[] = [];
     for (let i = 0; i < runs; i++) {
@@ -135,7 +166,8 @@ async function main(): Promise<void> {
     setDefaultCryptoPath(path);
     const runs = path === "native" ? n : Math.max(50, n / 20);
     const signer = createSigner(key, { path });
-    const dir = mkdtempSync(join(tmpdir(), "writ-log-"));
+    const dir = join(scratch, `log-${path}`);
+    mkdirSync(dir);
     const logs = (["never", "always"] as const).map((fsync) => {
       const log = openLog(join(dir, `log-${fsync}.jsonl`), { fsync });
       return { fsync, log, signer: createSigner(key, { path, head: log.head().chain }) };
@@ -163,7 +195,6 @@ async function main(): Promise<void> {
     const medians = timeInRounds(modes, 10);
     modes.forEach((mode, k) => add(mode.label, medians[k]!, "µs", mode.target));
     for (const { log } of logs) log.close();
-    rmSync(dir, { recursive: true, force: true });
   }
   setDefaultCryptoPath("native");
   add("host probe after verify: SHA3-512 of 1.4 KB", hostProbeUs(), "µs");
@@ -212,7 +243,8 @@ async function main(): Promise<void> {
   const rounds = 4;
   const roundQueues = Array.from({ length: rounds }, (_, r) => queues.filter((_, q) => q % rounds === r));
   const syncBatcher = createBatchAuthorizer({ signer: createSigner(key), maxBatch: 256 });
-  const logDir = mkdtempSync(join(tmpdir(), "writ-log-"));
+  const logDir = join(scratch, "log-batched");
+  mkdirSync(logDir);
   let pass = 0;
   const passes = {
     sync: (part: readonly unknown[][]) => {
@@ -241,13 +273,11 @@ async function main(): Promise<void> {
       rates[mode].cpu.push(decisions / ((cpu.user + cpu.system) / 1e6));
     }
   }
-  rmSync(logDir, { recursive: true, force: true });
   add("batched authorizeBatch (synchronous), 256 per call: signed decisions per second (wall)", median(rates.sync.wall), "/s");
   add("batched authorizeBatch (synchronous), 256 per call: signed decisions per CPU-second", median(rates.sync.cpu), "/s", "≥ 50,000/s");
   add('batched authorizeBatch + lineage append (fsync "never"), 256 per call: signed decisions per second (wall)', median(rates.logged.wall), "/s");
   add('batched authorizeBatch + lineage append (fsync "never"), 256 per call: signed decisions per CPU-second', median(rates.logged.cpu), "/s", "≥ 50,000/s");
   add("host probe after batched: SHA3-512 of 1.4 KB", hostProbeUs(), "µs");
-  rmSync(out, { recursive: true, force: true });
 
   // warm compile last: it loads AssemblyScript into this process
   const { compilePolicy } = await import("../compiler/driver.js");
@@ -259,7 +289,7 @@ async function main(): Promise<void> {
   }
   add("compile 12 rules, warm process", median(warm.slice(1)), "ms");
 
-  const meta = {
+  const meta: FiguresMeta = {
     date: new Date().toISOString(),
     node: process.version,
     cpu: cpus()[0]?.model ?? "unknown",
@@ -269,15 +299,64 @@ async function main(): Promise<void> {
     nativeEd25519: ed25519NativeBackend(),
     quick,
   };
-  writeFileSync(join(resultsDir(), "writ-figures.json"), JSON.stringify({ ...meta, figures }, null, 2) + "\n");
-  const rows = figures.map((f) => `| ${f.what} | ${f.unit === "bytes" ? f.value.toFixed(0) : f.value < 10 ? f.value.toFixed(2) : f.value.toFixed(0)} ${f.unit} | ${f.target ?? ""} |`);
-  writeFileSync(
-    join(resultsDir(), "writ-figures.md"),
-    ["| Writ figure | measured | target |", "| --- | ---: | --- |", ...rows, "", `Measured ${meta.date.slice(0, 10)} on ${meta.cpu} (${meta.cores} cores), Node ${meta.node}; native Ed25519: ${meta.nativeEd25519 ?? "none"}.`, ""].join("\n"),
-  );
+  return { meta, figures };
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`writ figures failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exitCode = 1;
-});
+export interface FiguresMeta {
+  readonly date: string;
+  readonly node: string;
+  readonly cpu: string;
+  readonly cores: number;
+  readonly memoryGiB: number;
+  readonly nativeEd25519: string | null;
+  readonly quick: boolean;
+}
+
+/** writ-figures.md: one row per figure, and where it was measured. */
+export function figuresTable(meta: FiguresMeta, figures: readonly Figure[]): string {
+  const rows = figures.map((f) => `| ${f.what} | ${f.unit === "bytes" ? f.value.toFixed(0) : f.value < 10 ? f.value.toFixed(2) : f.value.toFixed(0)} ${f.unit} | ${f.target ?? ""} |`);
+  const where = `Measured ${meta.date.slice(0, 10)} on ${meta.cpu} (${meta.cores} cores), Node ${meta.node}; native Ed25519: ${meta.nativeEd25519 ?? "none"}.`;
+  return ["| Writ figure | measured | target |", "| --- | ---: | --- |", ...rows, "", where, ""].join("\n");
+}
+
+/**
+ * Writes a full run's figures into `dir` (bench/results/, which the README includes) and says so on
+ * `log`; a --quick run's are printed on `print` only, since they are indicative and would replace the
+ * full run's. Returns the files written.
+ */
+export function reportFigures(meta: FiguresMeta, figures: readonly Figure[], dir: string, print: (text: string) => void, log: (line: string) => void): string[] {
+  const table = figuresTable(meta, figures);
+  if (meta.quick) {
+    print(table);
+    log("writ figures: a --quick run's figures are indicative only: printed, not written (bench/results/ left as it was)");
+    return [];
+  }
+  const files = [join(dir, "writ-figures.json"), join(dir, "writ-figures.md")];
+  writeFileSync(files[0]!, JSON.stringify({ ...meta, figures }, null, 2) + "\n");
+  writeFileSync(files[1]!, table);
+  log(`writ figures: wrote ${files.join(", ")}`);
+  return files;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    console.log(FIGURES_USAGE);
+    return 0;
+  }
+  const options = parseFiguresOptions(argv);
+  if (typeof options === "string") {
+    console.error(`writ-figures: ${options}\n${FIGURES_USAGE}`);
+    return 2;
+  }
+  try {
+    const { meta, figures } = await withTempDir("writ-figures-", (scratch) => measure(options.quick, scratch));
+    reportFigures(meta, figures, resultsDir(), (text) => console.log(text), (line) => console.error(line));
+    return 0;
+  } catch (e) {
+    console.error(`writ figures failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    return 1;
+  }
+}
+
+// imported (by the tests), nothing runs
+if (isMainModule(import.meta.url)) process.exitCode = await main(process.argv.slice(2));
