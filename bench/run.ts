@@ -37,7 +37,7 @@ import { hostProbeUs, parseWhenQuiet, waitForQuietHost } from "./host-probe.js";
 import { renderResults, writeResults } from "./report/render.js";
 import { packageRoot, resultsDir } from "./paths.js";
 import { buildScaling, scalingEngines } from "./scaling.js";
-import { SCALING_SIZES } from "./policies/generate-scaling.js";
+import { MAX_SCALING_RULES, PARSER_MAX_TOKENS, SCALING_SIZES } from "./policies/generate-scaling.js";
 import type { BenchRequest } from "./request.js";
 import { isMainModule } from "../compiler/main-module.js";
 
@@ -60,14 +60,26 @@ export const USAGE = [
   `  --seed=N                the mix's seed, from 0 to ${MAX_SEED} (default ${DEFAULT_MIX_SEED})`,
   "  --unoptimized           compile Writ at O0 (quicker, the same decisions); with --check or",
   "                          --no-write only, and the table says so: not the module writ compile builds",
-  `  --scaling[=10,100,...]  also Writ on the scaling policies (default ${SCALING_SIZES.join(", ")} rules)`,
+  `  --scaling[=10,100,...]  also Writ on the scaling policies (default ${SCALING_SIZES.join(", ")} rules;`,
+  `                          each size once, at most ${MAX_SCALING_RULES.toLocaleString("en-US")}: the parser takes no larger policy)`,
   "  --when-quiet=µs         start once two host probes in a row take under that many µs",
   "  --help                  this text",
+  "",
+  "Each option may be given once.",
 ].join("\n");
 
 /** A whole number written in decimal digits (Number() would also take ``, `0x10`, `1e3`, ` 7`), or NaN. */
 function decimal(text: string): number {
   return /^[0-9]+$/.test(text) ? Number(text) : Number.NaN;
+}
+
+/** The options that take no value or one: each may be given once (`--scaling` and `--scaling=` are one). */
+const OPTION_NAMES = ["--quick", "--check", "--no-write", "--unoptimized", "--scaling", "--seed", "--engines", "--when-quiet"];
+
+/** An argument's option name: `--seed` of `--seed=7`. */
+function optionName(arg: string): string {
+  const eq = arg.indexOf("=");
+  return eq < 0 ? arg : arg.slice(0, eq);
 }
 
 export interface Options {
@@ -130,29 +142,30 @@ export function parseOptions(argv: readonly string[]): Options | string {
   let seed = DEFAULT_MIX_SEED;
   let engines: EngineName[] = [...ENGINE_ORDER];
   let whenQuietUs: number | null = null;
+  // an option given twice would have the second win (`--seed=1 --seed=2` ran seed 2) or drop the
+  // first (`--engines=writ --engines=cedar` checked Cedar alone): neither is what was asked
+  const given = new Map<string, string>();
   for (const arg of argv) {
+    const name = optionName(arg);
+    const before = given.get(name);
+    if (before !== undefined) return `${name} is given twice (\`${before}\`, then \`${arg}\`): give each option once`;
+    if (OPTION_NAMES.includes(name)) given.set(name, arg);
     if (arg === "--quick") quick = true;
     else if (arg === "--check") check = true;
     else if (arg === "--no-write") write = false;
     else if (arg === "--unoptimized") unoptimized = true;
     else if (arg === "--scaling") scaling = [...SCALING_SIZES];
     else if (arg.startsWith("--scaling=")) {
-      scaling = arg.slice("--scaling=".length).split(",").map(decimal);
-      if (scaling.some((n) => !Number.isSafeInteger(n) || n < 1)) return `--scaling needs rule counts, e.g. --scaling=10,100,1000, got \`${arg.slice(10)}\``;
-    }
-    else if (arg.startsWith("--seed=")) {
+      const sizes = parseScalingSizes(arg.slice("--scaling=".length));
+      if (typeof sizes === "string") return sizes;
+      scaling = sizes;
+    } else if (arg.startsWith("--seed=")) {
       seed = decimal(arg.slice("--seed=".length));
       if (!(seed <= MAX_SEED)) return `--seed needs a whole number from 0 to ${MAX_SEED}, got \`${arg.slice(7)}\``;
     } else if (arg.startsWith("--engines=")) {
-      const names = arg.slice("--engines=".length).split(",").filter((s) => s.length > 0);
-      // no engine would check nothing ("every engine agrees") and time nothing
-      if (names.length === 0) return `--engines needs at least one engine, e.g. --engines=writ,cedar (known: ${ENGINE_ORDER.join(", ")})`;
-      const unknown = names.filter((n) => !isEngineName(n));
-      if (unknown.length > 0) return `unknown engine \`${unknown.join("`, `")}\` (known: ${ENGINE_ORDER.join(", ")})`;
-      // one engine twice would be timed twice, its rounds counted as two engines'
-      const twice = names.find((n, i) => names.indexOf(n) !== i);
-      if (twice !== undefined) return `--engines names \`${twice}\` twice`;
-      engines = names as EngineName[];
+      const names = parseEngineNames(arg.slice("--engines=".length));
+      if (typeof names === "string") return names;
+      engines = names;
     } else if (arg.startsWith("--when-quiet=")) {
       const us = parseWhenQuiet(arg.slice("--when-quiet=".length));
       if (typeof us === "string") return us;
@@ -166,6 +179,38 @@ export function parseOptions(argv: readonly string[]): Options | string {
     return "--unoptimized compiles Writ at O0, not as writ compile does (O3), so its figures are not to replace bench/results/: add --no-write (or --check)";
   }
   return { quick, check, write: writes, notWritten, unoptimized, scaling, seed, engines, whenQuietUs };
+}
+
+/** The engines of `--engines=a,b`, or what is wrong with them. */
+function parseEngineNames(text: string): EngineName[] | string {
+  const names = text.split(",");
+  // no engine would check nothing ("every engine agrees") and time nothing
+  if (names.every((n) => n === "")) return `--engines needs at least one engine, e.g. --engines=writ,cedar (known: ${ENGINE_ORDER.join(", ")})`;
+  if (names.includes("")) return `--engines has an empty name in \`${text}\` (a comma too many): name each engine once, e.g. --engines=writ,cedar`;
+  const unknown = names.filter((n) => !isEngineName(n));
+  if (unknown.length > 0) return `unknown engine \`${unknown.join("`, `")}\` (known: ${ENGINE_ORDER.join(", ")})`;
+  // one engine twice would be timed twice, its rounds counted as two engines'
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice !== undefined) return `--engines names \`${twice}\` twice`;
+  return names as EngineName[];
+}
+
+/**
+ * The rule counts of `--scaling=10,100`, or what is wrong with them. A size given twice would be
+ * compiled twice into one directory (and its rounds counted as two sizes'); a size above
+ * MAX_SCALING_RULES makes a policy the parser refuses, after generating its text and every rule.
+ */
+function parseScalingSizes(text: string): number[] | string {
+  const sizes = text.split(",").map(decimal);
+  if (sizes.some((n) => !Number.isSafeInteger(n) || n < 1)) return `--scaling needs rule counts, e.g. --scaling=10,100,1000, got \`${text}\``;
+  const twice = sizes.find((n, i) => sizes.indexOf(n) !== i);
+  if (twice !== undefined) return `--scaling names ${twice} rules twice, in \`${text}\`: give each size once`;
+  const over = sizes.find((n) => n > MAX_SCALING_RULES);
+  if (over !== undefined) {
+    const most = MAX_SCALING_RULES.toLocaleString("en-US");
+    return `--scaling: ${over.toLocaleString("en-US")} rules is too many; the largest size allowed is ${most} (a scaling policy of more rules has more than the ${PARSER_MAX_TOKENS.toLocaleString("en-US")} tokens the parser takes)`;
+  }
+  return sizes;
 }
 
 /**

@@ -12,6 +12,20 @@ import { GENERATED_ROLE_COUNT, generatedRole } from "../request.js";
 import { policiesDir } from "../paths.js";
 
 export const SCALING_SIZES = [10, 100, 1000, 10_000] as const;
+
+/**
+ * The most rules a scaling policy can have and still be parsed: the parser takes a text of at most
+ * 300,000 tokens (MAX_TOKENS, compiler/syntax/index.ts; not imported, so that the timed children
+ * need not load the parser), and the policy of n rules has 81 + 14·n (the header and the input
+ * block, then one `permit NAME when action . tool == "tool-NNN" && "role-MM" in principal . roles`
+ * a rule), which makes 21,422. A larger size is refused before anything is built: its text alone
+ * would be generated only for the compiler to refuse it (W0114). test/bench/scaling-size.test.ts
+ * lexes the policies of this size and the next to hold the figure to the parser's limit.
+ */
+export const PARSER_MAX_TOKENS = 300_000;
+const HEADER_TOKENS = 81;
+const RULE_TOKENS = 14;
+export const MAX_SCALING_RULES = Math.floor((PARSER_MAX_TOKENS - HEADER_TOKENS) / RULE_TOKENS);
 const SCALING_SEED = 4242;
 const ROLES_PER_TOOL = 4;
 

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { main, parseOptions, USAGE, type Options } from "../../bench/run.js";
 import { ENGINE_ORDER } from "../../bench/engines/index.js";
 import { DEFAULT_MIX_SEED } from "../../bench/mix.js";
+import { MAX_SCALING_RULES } from "../../bench/policies/generate-scaling.js";
 
 const refused = (argv: string[]): string => {
   const parsed = parseOptions(argv);
@@ -48,6 +49,39 @@ describe("npm run bench's options", () => {
   it("takes scaling rule counts in decimal digits only", () => {
     expect(taken(["--scaling=10,100"]).scaling).toEqual([10, 100]);
     for (const text of ["", "1e3", "10,", "0x10", "0"]) expect(refused([`--scaling=${text}`]), text).toMatch(/^--scaling needs rule counts/);
+  });
+
+  it("refuses a scaling size given twice, which made the run fail with EEXIST after compiling it twice", () => {
+    expect(refused(["--check", "--engines=writ", "--unoptimized", "--scaling=10,10"])).toBe("--scaling names 10 rules twice, in `10,10`: give each size once");
+    // the same number however written
+    expect(refused(["--scaling=100,10,0100"])).toBe("--scaling names 100 rules twice, in `100,10,0100`: give each size once");
+  });
+
+  it("refuses a scaling size whose policy the parser would refuse, naming the largest it takes", () => {
+    expect(MAX_SCALING_RULES).toBe(21_422);
+    expect(taken([`--scaling=10,${MAX_SCALING_RULES}`]).scaling).toEqual([10, MAX_SCALING_RULES]);
+    const largest = "the largest size allowed is 21,422 (a scaling policy of more rules has more than the 300,000 tokens the parser takes)";
+    expect(refused([`--scaling=${MAX_SCALING_RULES + 1}`])).toBe(`--scaling: 21,423 rules is too many; ${largest}`);
+    // a size that would have built 10^8 rules before the compiler refused it
+    expect(refused(["--scaling=10,100000000"])).toBe(`--scaling: 100,000,000 rules is too many; ${largest}`);
+  });
+
+  it("refuses an option given twice, where the second won or dropped the first", () => {
+    expect(refused(["--seed=1", "--seed=2"])).toBe("--seed is given twice (`--seed=1`, then `--seed=2`): give each option once");
+    expect(refused(["--engines=writ", "--check", "--engines=cedar"])).toBe("--engines is given twice (`--engines=writ`, then `--engines=cedar`): give each option once");
+    // --scaling and --scaling=… are one option
+    expect(refused(["--scaling", "--scaling=10"])).toBe("--scaling is given twice (`--scaling`, then `--scaling=10`): give each option once");
+    expect(refused(["--scaling=10", "--scaling=100"])).toMatch(/^--scaling is given twice/);
+    expect(refused(["--when-quiet=8", "--when-quiet=9"])).toMatch(/^--when-quiet is given twice/);
+    for (const flag of ["--quick", "--check", "--no-write", "--unoptimized"]) expect(refused([flag, "--seed=3", flag])).toBe(`${flag} is given twice (\`${flag}\`, then \`${flag}\`): give each option once`);
+    // each once is taken
+    expect(taken(["--seed=1", "--engines=writ", "--scaling=10", "--check", "--unoptimized", "--when-quiet=8"])).toMatchObject({ seed: 1, engines: ["writ"], scaling: [10], check: true });
+  });
+
+  it("refuses an empty engine name, which was dropped without a word", () => {
+    for (const text of ["writ,,cedar", "writ,", ",writ"]) {
+      expect(refused([`--engines=${text}`]), text).toBe(`--engines has an empty name in \`${text}\` (a comma too many): name each engine once, e.g. --engines=writ,cedar`);
+    }
   });
 
   it("times Writ compiled at O0 (--unoptimized) only where the figures are not written", () => {
