@@ -16,8 +16,8 @@
 // Options: USAGE below (`--help` prints it).
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_MIX_SEED, DEFAULT_MIX_SIZE, describeMix, generateMix, measureMix } from "./mix.js";
@@ -25,19 +25,19 @@ import { checkAgreement, checkEngine, describeDisagreements } from "./agreement.
 import { boundaryRequests } from "./boundary.js";
 import { measuredCommit } from "./commit.js";
 import { FULL_TIMING, QUICK_TIMING, formatNs, measureTimerOverheadNs, timeEngineGroups, type EngineGroup } from "./harness.js";
-import { ENGINE_ORDER, createEngines, isEngineName, type EngineName } from "./engines/index.js";
+import { ENGINE_ORDER, createEngines, isEngineName, type EngineName, type MissingEngine, type WritSupply } from "./engines/index.js";
 import { POLICY_SIZES, type PolicySize } from "./engines/types.js";
 import { WASM_CALL_FLAG } from "./engines/cedar.js";
 import { decideAgentGovernance } from "./engines/js-ifelse.js";
 import { largePermitPairs } from "./policies/large-permits.js";
-import { buildWrit } from "./writ-build.js";
-import type { WritBundles } from "./engines/writ.js";
+import { buildWrit, type WritBuildResult } from "./writ-build.js";
 import { RESULTS_FORMAT, summarize, type BenchResults, type HostProbe, type RunResult } from "./report/results.js";
 import { hostProbeUs, parseWhenQuiet, waitForQuietHost } from "./host-probe.js";
 import { renderResults, writeResults } from "./report/render.js";
 import { packageRoot, resultsDir } from "./paths.js";
 import { buildScaling, scalingEngines } from "./scaling.js";
 import { MAX_SCALING_RULES, PARSER_MAX_TOKENS, SCALING_SIZES } from "./policies/generate-scaling.js";
+import { withTempDir } from "./temp-dir.js";
 import type { BenchRequest } from "./request.js";
 import { isMainModule } from "../compiler/main-module.js";
 
@@ -108,8 +108,11 @@ interface Job {
   readonly reference: { readonly name: string; readonly answers: Readonly<Record<PolicySize, boolean[]>> };
   /** requests on either side of the policy's constants (boundary.ts): checked, never timed */
   readonly boundary: { readonly requests: readonly BenchRequest[]; readonly answers: Readonly<Record<PolicySize, boolean[]>> };
-  /** bundle directories per size, when Writ compiled */
-  readonly writBundleDirs: Readonly<Record<PolicySize, string>> | null;
+  /**
+   * Writ's bundle directories per size, when a Writ engine is measured and Writ compiled; else why
+   * there are none, which the child gives as the reason each Writ engine asked for is missing
+   */
+  readonly writ: { readonly bundleDirs: Readonly<Record<PolicySize, string>> } | { readonly missing: string };
   readonly runs: readonly RunSpec[];
   /** the scaling policies, compiled (run `scaling`) */
   readonly scaling: readonly ScalingJob[];
@@ -130,6 +133,24 @@ interface RunSpec {
   readonly description: string;
   readonly nodeFlags: readonly string[];
   readonly engines: readonly EngineName[];
+}
+
+/**
+ * What a child prints, after RESULT_MARKER, when it has checked (and timed) what it could: its
+ * figures, and the engines its run asked for that it could neither check nor time, each with why.
+ * Under --check, where nothing is timed, `missing` is how the parent learns of a check not made.
+ */
+export interface ChildReport {
+  readonly result: RunResult;
+  readonly missing: readonly MissingEngine[];
+}
+
+const isWritEngine = (name: EngineName): boolean => name === "writ" || name === "writ-eval";
+
+/** A reason on one line: its first, with the first diagnostic's headline when it goes on below ("p.writ did not compile:"). */
+function oneLine(reason: string): string {
+  const [first, next] = reason.split("\n");
+  return first!.endsWith(":") && next !== undefined && next.trim() !== "" ? `${first} ${next.trim()}` : first!;
 }
 
 /** The options of `argv`, or a message saying which one is wrong and how (a usage error). */
@@ -238,21 +259,27 @@ async function runChild(jobPath: string, runId: string): Promise<number> {
   const started = performance.now();
   const mix = generateMix(job.seed, job.count);
   if (spec.id === SCALING_RUN) return runScalingChild(job, spec, mix, started);
-  let bundles: WritBundles | null = null;
-  const notes: string[] = [];
-  if (job.writBundleDirs !== null) {
-    const { readBundleResult } = await import("../runtime/trust/bundle-files.js");
-    const small = readBundleResult(job.writBundleDirs.small);
-    const large = readBundleResult(job.writBundleDirs.large);
-    if (small.ok && large.ok) bundles = { small: small.bundle, large: large.bundle };
-    else notes.push(`writ: cannot read a compiled bundle: ${!small.ok ? small.message : !large.ok ? large.message : ""}`);
+  const writ = await readWritSupply(job, spec);
+  if (typeof writ === "string") {
+    console.error(writ);
+    return 3;
   }
+  const notes: string[] = [];
+  let missing: readonly MissingEngine[] = [];
   // one set of engines per policy size, so that both sizes are timed in every round (a slow stretch
   // of the host then falls on both, and the 1,012-rule figure compares with the 12-rule one)
   const groups: EngineGroup<BenchRequest>[] = [];
   for (const size of POLICY_SIZES) {
-    const created = await createEngines(spec.engines, bundles);
-    if (groups.length === 0) notes.push(...created.notes);
+    const created = await createEngines(spec.engines, writ);
+    if (groups.length === 0) {
+      // the same engines are missing at both sizes: said once, on stderr and in the run's notes
+      missing = created.missing;
+      for (const m of missing) {
+        const note = `${m.engine}: not ${job.check ? "checked" : "measured"}: ${m.why}`;
+        notes.push(note);
+        console.error(`  ${note}`);
+      }
+    }
     const expected = job.reference.answers[size];
     const boundary = { requests: job.boundary.requests, expected: job.boundary.answers[size] };
     for (const engine of created.engines) {
@@ -288,8 +315,26 @@ async function runChild(jobPath: string, runId: string): Promise<number> {
     notes,
     wallSeconds: (performance.now() - started) / 1000,
   };
-  process.stdout.write(`${RESULT_MARKER}${JSON.stringify(result)}\n`);
+  const report: ChildReport = { result, missing };
+  process.stdout.write(`${RESULT_MARKER}${JSON.stringify(report)}\n`);
   return 0;
+}
+
+/**
+ * Writ's bundles for a run, or the parent's reason for having none; or, as a message, why the
+ * bundles the parent wrote cannot be read: the Writ engines the run asks for can then be neither
+ * checked nor timed, and the run stops rather than go on without them.
+ */
+async function readWritSupply(job: Job, spec: RunSpec): Promise<WritSupply | string> {
+  if ("missing" in job.writ) return job.writ;
+  const wanted = spec.engines.filter(isWritEngine);
+  if (wanted.length === 0) return { missing: "no Writ engine in this run" };
+  const { readBundleResult } = await import("../runtime/trust/bundle-files.js");
+  const small = readBundleResult(job.writ.bundleDirs.small);
+  const large = readBundleResult(job.writ.bundleDirs.large);
+  if (small.ok && large.ok) return { bundles: { small: small.bundle, large: large.bundle } };
+  const why = !small.ok ? small.message : !large.ok ? large.message : "";
+  return `${wanted.join(" and ")} cannot be ${job.check ? "checked" : "timed"}: the bundle the parent compiled cannot be read: ${why}`;
 }
 
 async function runScalingChild(job: Job, spec: RunSpec, mix: BenchRequest[], started: number): Promise<number> {
@@ -326,7 +371,8 @@ async function runScalingChild(job: Job, spec: RunSpec, mix: BenchRequest[], sta
     notes: [],
     wallSeconds: (performance.now() - started) / 1000,
   };
-  process.stdout.write(`${RESULT_MARKER}${JSON.stringify(result)}\n`);
+  const report: ChildReport = { result, missing: [] };
+  process.stdout.write(`${RESULT_MARKER}${JSON.stringify(report)}\n`);
   return 0;
 }
 
@@ -338,7 +384,7 @@ function inheritedExecArgv(): string[] {
   return process.execArgv.filter((a) => a !== "--expose-gc" && a !== WASM_CALL_FLAG);
 }
 
-function spawnRun(jobPath: string, spec: RunSpec): Promise<{ result?: RunResult; error?: string }> {
+function spawnRun(jobPath: string, spec: RunSpec): Promise<{ report?: ChildReport; error?: string }> {
   const script = fileURLToPath(import.meta.url);
   const args = [...spec.nodeFlags, ...inheritedExecArgv(), script, "--child", jobPath, spec.id];
   return new Promise((resolve) => {
@@ -349,10 +395,32 @@ function spawnRun(jobPath: string, spec: RunSpec): Promise<{ result?: RunResult;
     child.on("error", (e) => resolve({ error: `cannot start the ${spec.id} run: ${e.message}` }));
     child.on("close", (code, signal) => {
       const line = out.split("\n").find((l) => l.startsWith(RESULT_MARKER));
-      if (code === 0 && line !== undefined) resolve({ result: JSON.parse(line.slice(RESULT_MARKER.length)) as RunResult });
+      if (code === 0 && line !== undefined) resolve({ report: JSON.parse(line.slice(RESULT_MARKER.length)) as ChildReport });
       else resolve({ error: `the ${spec.id} run failed (${signal !== null ? `signal ${signal}` : `exit code ${code}`}); see the messages above` });
     });
   });
+}
+
+/** What the parent has made before the job directory: the job's contents, bar Writ's bundles. */
+interface Prepared {
+  readonly options: Options;
+  readonly mix: BenchRequest[];
+  readonly boundary: readonly BenchRequest[];
+  readonly writ: WritBuildResult;
+  readonly writMeasured: boolean;
+  /** why there are no Writ bundles for the children, when there are none */
+  readonly writMissing: string;
+  readonly reference: Job["reference"];
+  readonly boundaryAnswers: Job["boundary"]["answers"];
+}
+
+/** What the children ran, once the job directory is gone. */
+interface Ran {
+  readonly reports: ChildReport[];
+  readonly hostProbes: HostProbe[];
+  readonly scalingJobs: ScalingJob[];
+  /** why the scaling policies asked for were not built, or undefined */
+  readonly scalingMissed: string | undefined;
 }
 
 async function runParent(options: Options): Promise<number> {
@@ -365,7 +433,7 @@ async function runParent(options: Options): Promise<number> {
   const stats = measureMix(mix);
   console.error(`mix (seed ${options.seed}):\n${describeMix(stats).replace(/^/gm, "  ")}`);
 
-  const wantsWrit = options.engines.some((e) => e.startsWith("writ"));
+  const wantsWrit = options.engines.some(isWritEngine);
   const boundary = boundaryRequests();
   // Writ's interpreter is the reference whichever engines are measured: compiled here even when no
   // Writ engine is (at O0 then, which decides alike and compiles faster)
@@ -373,15 +441,14 @@ async function runParent(options: Options): Promise<number> {
   const parentNotes: string[] = [];
   let reference: Job["reference"];
   let boundaryAnswers: Job["boundary"]["answers"];
-  const jobDir = mkdtempSync(join(tmpdir(), "writ-bench-"));
-  let writBundleDirs: Job["writBundleDirs"] = null;
   if (writ.ok) {
     reference = { name: "writ-interp", answers: writ.build.reference };
     boundaryAnswers = writ.build.boundaryReference;
   } else {
     // the hand-written JS answers instead, and every message names it as the reference
     const note = `${wantsWrit ? "Writ not measured" : "the engines are checked against js-ifelse, not Writ's interpreter"}: ${writ.reason}`;
-    parentNotes.push(note.split("\n")[0]!);
+    // a Writ engine asked for is named, with this reason, by the child's note on it
+    if (!wantsWrit) parentNotes.push(oneLine(note));
     console.error(note);
     const large = largePermitPairs().byTool;
     const answers = (requests: readonly BenchRequest[]) => ({
@@ -391,104 +458,27 @@ async function runParent(options: Options): Promise<number> {
     reference = { name: "js-ifelse", answers: answers(mix) };
     boundaryAnswers = answers(boundary);
   }
-  if (writ.ok && wantsWrit) {
-    console.error(`writ: compiled 12 rules in ${writ.build.compileMs.small.toFixed(0)} ms, 1,012 rules in ${writ.build.compileMs.large.toFixed(0)} ms`);
-    const { writeBundle } = await import("../runtime/trust/bundle-files.js");
-    writBundleDirs = { small: join(jobDir, "small"), large: join(jobDir, "large") };
-    for (const size of POLICY_SIZES) {
-      mkdirSync(writBundleDirs[size]);
-      writeBundle(writBundleDirs[size], writ.build.bundles[size]);
-    }
-  }
   const writMeasured = writ.ok && wantsWrit;
+  const writMissing = writ.ok ? "Writ is not among the engines" : oneLine(writ.reason);
+  const prepared: Prepared = { options, mix, boundary, writ, writMeasured, writMissing, reference, boundaryAnswers };
 
-  // built under --check too: the scaling engines' agreement with the interpreter is checked in their
-  // child, as every other engine's is in its run, and a check that was asked for must be made
-  const scalingJobs: ScalingJob[] = [];
-  let scalingMissed: string | undefined;
-  if (options.scaling !== null && !writMeasured) scalingMissed = wantsWrit ? "Writ did not compile" : "they are Writ's, and Writ is not among the engines";
-  if (options.scaling !== null && writMeasured) {
-    const built = await buildScaling(mix, options.scaling, { optimize: !options.unoptimized, log: (l) => console.error(l) });
-    if (!built.ok) scalingMissed = built.reason.split("\n")[0]!;
-    else {
-      const { writeBundle } = await import("../runtime/trust/bundle-files.js");
-      for (const b of built.builds) {
-        const dir = join(jobDir, `scaling-${b.rules}`);
-        mkdirSync(dir);
-        writeBundle(dir, b.bundle);
-        scalingJobs.push({ rules: b.rules, dir, answers: b.answers, compileMs: b.compileMs, moduleBytes: b.bundle.module.length });
-      }
-    }
-  }
-  if (scalingMissed !== undefined) {
-    parentNotes.push(`scaling not measured: ${scalingMissed}`);
-    console.error(`scaling policies not ${options.check ? "checked" : "measured"}: ${scalingMissed}`);
-  }
-
-  const gcFlag = ["--expose-gc"];
-  const runs: RunSpec[] = [
-    {
-      id: "wasm-flag",
-      description: `all engines, node ${WASM_CALL_FLAG}`,
-      nodeFlags: [...gcFlag, WASM_CALL_FLAG],
-      engines: options.engines,
-    },
-  ];
-  const writAlone = options.engines.filter((e) => e === "writ" || e === "writ-eval" || e === "js-ifelse");
-  if (writMeasured && !options.check && writAlone.some((e) => e.startsWith("writ"))) {
-    runs.push({ id: "no-flag", description: "without the flag", nodeFlags: gcFlag, engines: writAlone });
-  }
-  if (scalingJobs.length > 0) {
-    runs.push({ id: SCALING_RUN, description: `Writ on ${scalingJobs.map((j) => j.rules.toLocaleString("en-US")).join(", ")} indexable rules, without the flag`, nodeFlags: gcFlag, engines: [] });
-  }
-  const job: Job = {
-    seed: options.seed,
-    count: DEFAULT_MIX_SIZE,
-    quick: options.quick,
-    check: options.check,
-    reference,
-    boundary: { requests: boundary, answers: boundaryAnswers },
-    writBundleDirs,
-    runs,
-    scaling: scalingJobs,
-  };
-  const jobPath = join(jobDir, "job.json");
-  writeFileSync(jobPath, JSON.stringify(job));
-
-  const results: RunResult[] = [];
-  const hostProbes: HostProbe[] = [];
-  const probe = (at: string): void => {
-    const us = hostProbeUs();
-    hostProbes.push({ at, us });
-    console.error(`  host probe ${at}: SHA3-512 of 1.4 KB in ${us.toFixed(2)} µs`);
-  };
-  try {
-    for (const spec of runs) {
-      console.error(`run ${spec.id}: ${spec.description}${spec.engines.length > 0 ? ` (${spec.engines.join(", ")})` : ""}`);
-      if (!options.check) probe(`before ${spec.id}`);
-      const outcome = await spawnRun(jobPath, spec);
-      if (outcome.error !== undefined) {
-        console.error(`bench stopped: ${outcome.error}`);
-        return 1;
-      }
-      results.push(outcome.result!);
-    }
-    if (!options.check) probe("after the last run");
-  } finally {
-    rmSync(jobDir, { recursive: true, force: true });
-  }
+  // removed whatever fails once it is made (a bundle that cannot be written, a child that cannot start)
+  const ran = await withTempDir("writ-bench-", (jobDir) => runJob(jobDir, prepared));
+  if (typeof ran === "number") return ran;
+  const { reports, hostProbes, scalingJobs, scalingMissed } = ran;
+  const scalingLine = scalingMissed === undefined ? undefined : scalingMissedText(scalingMissed, options.check).line;
+  if (scalingLine !== undefined) parentNotes.push(`scaling not measured: ${scalingLine}`);
   if (options.check) {
+    const referenceMissed = writ.ok || wantsWrit ? null : oneLine(writ.reason);
+    const unchecked = uncheckedParts(reports, referenceMissed, scalingLine);
     const scaling = scalingJobs.length > 0 ? `; the scaling engines agree with writ-interp on the policies of ${scalingJobs.map((j) => j.rules).join(", ")} rules` : "";
-    console.error(`check: every engine agrees with ${reference.name} on all ${mix.length} requests and ${boundary.length} boundary requests, both policy sizes${scaling}`);
-    // a check asked for and not made is not a pass
-    const unchecked: string[] = [];
-    if (wantsWrit && !writ.ok) unchecked.push(`Writ was not checked (${writ.reason.split("\n")[0]!})`);
-    if (!wantsWrit && !writ.ok) unchecked.push(`the engines were checked against js-ifelse, not Writ's interpreter (${writ.reason.split("\n")[0]!})`);
-    if (scalingMissed !== undefined) unchecked.push(`the scaling policies were not checked (${scalingMissed})`);
+    const engines = unchecked.length === 0 ? "every engine agrees" : "every engine checked agrees";
+    console.error(`check: ${engines} with ${reference.name} on all ${mix.length} requests and ${boundary.length} boundary requests, both policy sizes${scaling}`);
     for (const what of unchecked) console.error(`check incomplete: ${what}`);
     return unchecked.length > 0 ? 1 : 0;
   }
 
+  const results = reports.map((r) => r.result);
   const mainRuns = results.filter((r) => r.id !== SCALING_RUN);
   const scalingRun = results.find((r) => r.id === SCALING_RUN);
   const cpuList = cpus();
@@ -510,7 +500,7 @@ async function runParent(options: Options): Promise<number> {
       ...(quietStart === undefined ? {} : { quietStart }),
     },
     mix: { ...stats, seed: options.seed },
-    writCompileMs: writMeasured ? writ.build.compileMs : null,
+    writCompileMs: writ.ok && writMeasured ? writ.build.compileMs : null,
     ...(options.unoptimized && writMeasured ? { writUnoptimized: true as const } : {}),
     runs: mainRuns.map((r, i) => (i === 0 ? { ...r, notes: [...parentNotes, ...r.notes] } : r)),
     summary: summarize(mainRuns),
@@ -543,6 +533,130 @@ async function runParent(options: Options): Promise<number> {
     if (figures !== 0) return figures;
   }
   return 0;
+}
+
+/**
+ * Writes the job into `jobDir` (Writ's bundles, the scaling policies', job.json) and runs each child
+ * on it; an exit status when one fails.
+ */
+async function runJob(jobDir: string, p: Prepared): Promise<Ran | number> {
+  const { options, mix, writ } = p;
+  let writDirs: Job["writ"] = { missing: p.writMissing };
+  if (writ.ok && p.writMeasured) {
+    console.error(`writ: compiled 12 rules in ${writ.build.compileMs.small.toFixed(0)} ms, 1,012 rules in ${writ.build.compileMs.large.toFixed(0)} ms`);
+    const { writeBundle } = await import("../runtime/trust/bundle-files.js");
+    const bundleDirs = { small: join(jobDir, "small"), large: join(jobDir, "large") };
+    for (const size of POLICY_SIZES) {
+      mkdirSync(bundleDirs[size]);
+      writeBundle(bundleDirs[size], writ.build.bundles[size]);
+    }
+    writDirs = { bundleDirs };
+  }
+
+  // built under --check too: the scaling engines' agreement with the interpreter is checked in their
+  // child, as every other engine's is in its run, and a check that was asked for must be made
+  const scalingJobs: ScalingJob[] = [];
+  let scalingMissed: string | undefined;
+  const wantsWrit = options.engines.some(isWritEngine);
+  if (options.scaling !== null && !p.writMeasured) scalingMissed = wantsWrit ? "Writ did not compile" : "they are Writ's, and Writ is not among the engines";
+  if (options.scaling !== null && p.writMeasured) {
+    const built = await buildScaling(mix, options.scaling, { optimize: !options.unoptimized, log: (l) => console.error(l) });
+    if (!built.ok) scalingMissed = built.reason;
+    else {
+      const { writeBundle } = await import("../runtime/trust/bundle-files.js");
+      for (const b of built.builds) {
+        const dir = join(jobDir, `scaling-${b.rules}`);
+        mkdirSync(dir);
+        writeBundle(dir, b.bundle);
+        scalingJobs.push({ rules: b.rules, dir, answers: b.answers, compileMs: b.compileMs, moduleBytes: b.bundle.module.length });
+      }
+    }
+  }
+  if (scalingMissed !== undefined) console.error(scalingMissedText(scalingMissed, options.check).printed);
+
+  const runs = runSpecs(options, p.writMeasured, scalingJobs);
+  const job: Job = {
+    seed: options.seed,
+    count: DEFAULT_MIX_SIZE,
+    quick: options.quick,
+    check: options.check,
+    reference: p.reference,
+    boundary: { requests: p.boundary, answers: p.boundaryAnswers },
+    writ: writDirs,
+    runs,
+    scaling: scalingJobs,
+  };
+  const jobPath = join(jobDir, "job.json");
+  writeFileSync(jobPath, JSON.stringify(job));
+
+  const reports: ChildReport[] = [];
+  const hostProbes: HostProbe[] = [];
+  const probe = (at: string): void => {
+    const us = hostProbeUs();
+    hostProbes.push({ at, us });
+    console.error(`  host probe ${at}: SHA3-512 of 1.4 KB in ${us.toFixed(2)} µs`);
+  };
+  for (const spec of runs) {
+    console.error(`run ${spec.id}: ${spec.description}${spec.engines.length > 0 ? ` (${spec.engines.join(", ")})` : ""}`);
+    if (!options.check) probe(`before ${spec.id}`);
+    const outcome = await spawnRun(jobPath, spec);
+    if (outcome.error !== undefined) {
+      console.error(`bench stopped: ${outcome.error}`);
+      return 1;
+    }
+    reports.push(outcome.report!);
+  }
+  if (!options.check) probe("after the last run");
+  return { reports, hostProbes, scalingJobs, scalingMissed };
+}
+
+/** The children to run: every engine under the flag Cedar needs, Writ again without it, the scaling policies. */
+function runSpecs(options: Options, writMeasured: boolean, scalingJobs: readonly ScalingJob[]): RunSpec[] {
+  const gcFlag = ["--expose-gc"];
+  const runs: RunSpec[] = [
+    {
+      id: "wasm-flag",
+      description: `all engines, node ${WASM_CALL_FLAG}`,
+      nodeFlags: [...gcFlag, WASM_CALL_FLAG],
+      engines: options.engines,
+    },
+  ];
+  const writAlone = options.engines.filter((e) => e === "writ" || e === "writ-eval" || e === "js-ifelse");
+  if (writMeasured && !options.check && writAlone.some(isWritEngine)) {
+    runs.push({ id: "no-flag", description: "without the flag", nodeFlags: gcFlag, engines: writAlone });
+  }
+  if (scalingJobs.length > 0) {
+    runs.push({ id: SCALING_RUN, description: `Writ on ${scalingJobs.map((j) => j.rules.toLocaleString("en-US")).join(", ")} indexable rules, without the flag`, nodeFlags: gcFlag, engines: [] });
+  }
+  return runs;
+}
+
+/**
+ * Why the scaling policies asked for are not checked or measured: the whole reason to print (a
+ * policy that did not compile is "scaling-N.writ did not compile:" and then the compiler's
+ * diagnostics, which are the reason), and a line of it for the table's notes and --check's verdict.
+ */
+export function scalingMissedText(reason: string, check: boolean): { readonly printed: string; readonly line: string } {
+  return { printed: `scaling policies not ${check ? "checked" : "measured"}: ${reason}`, line: oneLine(reason) };
+}
+
+/**
+ * What a --check did not check, one line each (a check asked for and not made is not a pass): each
+ * engine a child could not check (named once, though more than one run asked for it), the
+ * reference when no Writ engine was asked for and it is not Writ's interpreter (`referenceMissed`:
+ * why), and the scaling policies when they were not built (`scalingMissed`: why).
+ */
+export function uncheckedParts(reports: readonly ChildReport[], referenceMissed: string | null, scalingMissed: string | undefined): string[] {
+  const lines: string[] = [];
+  const named = new Set<string>();
+  for (const m of reports.flatMap((r) => r.missing)) {
+    if (named.has(m.engine)) continue;
+    named.add(m.engine);
+    lines.push(`${m.engine} was not checked (${m.why})`);
+  }
+  if (referenceMissed !== null) lines.push(`the engines were checked against js-ifelse, not Writ's interpreter (${referenceMissed})`);
+  if (scalingMissed !== undefined) lines.push(`the scaling policies were not checked (${scalingMissed})`);
+  return lines;
 }
 
 function runWritFigures(): Promise<number> {

@@ -15,27 +15,43 @@ export function isEngineName(name: string): name is EngineName {
   return (ENGINE_ORDER as readonly string[]).includes(name);
 }
 
-export interface CreatedEngines {
-  readonly engines: Engine[];
-  /** why a requested engine is not there */
-  readonly notes: string[];
+/** A requested engine that was not created, and why: it can be neither checked nor timed. */
+export interface MissingEngine {
+  readonly engine: EngineName;
+  readonly why: string;
 }
 
-/** Creates the requested engines (in ENGINE_ORDER); Writ's need `bundles`. */
-export async function createEngines(names: readonly EngineName[], bundles: WritBundles | null): Promise<CreatedEngines> {
+export interface CreatedEngines {
+  readonly engines: Engine[];
+  /** every requested engine that is not among `engines`, each with why */
+  readonly missing: MissingEngine[];
+}
+
+/** Writ's compiled bundles, or why there are none (Writ did not compile). */
+export type WritSupply = { readonly bundles: WritBundles } | { readonly missing: string };
+
+/**
+ * Creates the requested engines (in ENGINE_ORDER). Writ's are made from `writ`'s bundles; without
+ * them each Writ engine requested is reported missing with `writ`'s reason, as is one that cannot
+ * be made: a requested engine is never left out without a word.
+ */
+export async function createEngines(names: readonly EngineName[], writ: WritSupply): Promise<CreatedEngines> {
   const engines: Engine[] = [];
-  const notes: string[] = [];
+  const missing: MissingEngine[] = [];
   for (const name of ENGINE_ORDER) {
     if (!names.includes(name)) continue;
     switch (name) {
       case "writ":
-        if (bundles === null) notes.push("writ: no compiled bundles (see the parent's note)");
-        else engines.push(createWritEngine(bundles));
+        if ("missing" in writ) missing.push({ engine: name, why: writ.missing });
+        else engines.push(createWritEngine(writ.bundles));
         break;
       case "writ-eval": {
-        if (bundles === null) break;
-        const e = await createWritEvalEngine(bundles);
-        if (e === null) notes.push("writ-eval: the WASM evaluator has no encode()/evaluateEncoded() pair");
+        if ("missing" in writ) {
+          missing.push({ engine: name, why: writ.missing });
+          break;
+        }
+        const e = await createWritEvalEngine(writ.bundles);
+        if (e === null) missing.push({ engine: name, why: "the WASM evaluator has no encode()/evaluateEncoded() pair" });
         else engines.push(e);
         break;
       }
@@ -56,5 +72,5 @@ export async function createEngines(names: readonly EngineName[], bundles: WritB
         break;
     }
   }
-  return { engines, notes };
+  return { engines, missing };
 }

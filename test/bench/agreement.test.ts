@@ -100,7 +100,7 @@ describe("agreement with the reference", () => {
       check: true,
       reference: { name: "tampered-reference", answers: reference },
       boundary: { requests: boundary, answers: edge },
-      writBundleDirs: null,
+      writ: { missing: "Writ is not among the engines" },
       runs: [{ id: "t", description: "test", nodeFlags: [], engines: ["js-ifelse"] }],
     };
   }
