@@ -169,6 +169,9 @@ export function openLog(path: string, options: LogOptions = {}): LineageLog {
   try {
     return openLogOnce(path, options);
   } catch (e) {
+    // what openLogOnce could not let go, the stack having run out there too: let go here, with the
+    // stack its frame held
+    if (openingLock !== null || openingFd !== null) letGo();
     let failure: LineageError;
     try {
       failure = lineageErrorOf(e);
@@ -177,6 +180,33 @@ export function openLog(path: string, options: LogOptions = {}): LineageLog {
       failure = OPEN_RAN_OUT;
     }
     throw failure;
+  }
+}
+
+/**
+ * The lock and the descriptor an open holds until it has returned the log or let them go (its
+ * failure's cleanup). Near the end of the host's stack that cleanup may run out of stack itself,
+ * and a lock left behind keeps the log from being opened again while this process lives: openLog
+ * and tryOpenLog, a frame or two shallower, let go what is still held (letGo). No code of the
+ * host's runs while a log is being opened (its options are read before the lock is taken), so no
+ * other open comes between.
+ */
+let openingLock: string | null = null;
+let openingFd: number | null = null;
+
+/** Closes the descriptor and removes the lock of an open that failed, as far as it can; what it cannot is left held, for the caller's frame to try. */
+function letGo(): void {
+  try {
+    if (openingFd !== null) closeSync(openingFd);
+    openingFd = null;
+  } catch {
+    // (still held: tried again further up)
+  }
+  try {
+    if (openingLock !== null) releaseLock(openingLock);
+    openingLock = null;
+  } catch {
+    // (still held: tried again further up)
   }
 }
 
@@ -243,10 +273,11 @@ function openLogOnce(path: string, options: LogOptions): LineageLog {
     throw new LineageError("io", `${path}: cannot take the lock: ${e instanceof Error ? e.message : String(e)}`);
   }
   if (!lock.ok) throw new LineageError("locked", `${path}: ${lock.reason}`);
+  openingLock = lock.lockPath;
   let fd: number | null = null;
   try {
     const created = !existsSync(path);
-    fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_APPEND, 0o644);
+    fd = openingFd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_APPEND, 0o644);
     if (created) fsyncDirectory(path);
     // A log is a file: a device opens as well (and /dev/zero would be read until memory ran out).
     // Looked at before the lock too (notALog); again here, on the file opened
@@ -275,16 +306,21 @@ function openLogOnce(path: string, options: LogOptions): LineageLog {
       repaired = Object.freeze({ index: state.count, bytes: buf.length - tornFrom, savedTo, ...found });
     }
     // the size appends are checked against is what was read (and repaired), not the file's size now
-    return new FileLog(path, fd, lock.lockPath, fsyncMode, state, repaired, tornFrom ?? buf.length);
+    const log = new FileLog(path, fd, lock.lockPath, fsyncMode, state, repaired, tornFrom ?? buf.length);
+    // the log holds them now
+    openingLock = openingFd = null;
+    return log;
   } catch (e) {
     // the descriptor closed and the lock removed before anything is said: where the stack ran out
     // (openLog called too deep), saying it may run out again, and must not leave the lock behind
     let unreleased: unknown = null;
     try {
       if (fd !== null) closeSync(fd);
+      openingFd = null;
     } finally {
       try {
         releaseLock(lock.lockPath);
+        openingLock = null;
       } catch (r) {
         unreleased = r;
       }
@@ -297,9 +333,12 @@ function openLogOnce(path: string, options: LogOptions): LineageLog {
         : (e as NodeJS.ErrnoException).code === "EISDIR"
           ? new LineageError("io", directoryLog(path))
           : new LineageError("io", `${path}: ${e instanceof Error ? e.message : String(e)}`);
-    // a lock left behind keeps the log from being opened again: the failure says so
-    if (unreleased !== null)
+    // a lock left behind keeps the log from being opened again: the failure says so (and openLog
+    // does not try again what it says could not be done)
+    if (unreleased !== null) {
+      openingLock = null;
       throw new LineageError(failure.code, `${failure.message}; and the lock ${lock.lockPath} could not be removed (${describeThrown(unreleased)}): remove it once no writer runs`, failure.index);
+    }
     throw failure;
   }
 }
@@ -331,6 +370,7 @@ export function tryOpenLog(path: string, options: LogOptions = {}): { ok: true; 
   try {
     return { ok: true, log: openLog(path, options) };
   } catch (e) {
+    if (openingLock !== null || openingFd !== null) letGo();
     try {
       return { ok: false, error: lineageErrorOf(e) };
     } catch {
