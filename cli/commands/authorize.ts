@@ -12,7 +12,7 @@ import { tryLoadPolicy } from "../../runtime/policy.js";
 import { authorize, MAX_TTL_SECONDS } from "../../runtime/trust/authorize.js";
 import { readBundleResult } from "../../runtime/trust/bundle-files.js";
 import { loadPrivateKeyFile } from "../../runtime/trust/key-files.js";
-import { tryOpenLog, type LineageLog, type TornRepair } from "../../runtime/trust/lineage.js";
+import { tryOpenLog, type LineageLog, type LogRepair } from "../../runtime/trust/lineage.js";
 import { createSigner } from "../../runtime/trust/signer.js";
 import { bundleRefusalReason } from "./bundle-dir.js";
 import { loadPublicKeyList } from "./key-list.js";
@@ -119,11 +119,14 @@ export const authorizeCommand: Command = {
 };
 
 /**
- * What opening the log moved aside, as the log's repair reports it: a record cut short, or whole
- * records of a batch whose write did not complete (with a record cut short after them, or not).
- * Whoever reads it may go looking for those records: saying "a torn record" of whole ones misleads.
+ * What opening the log repaired, as the log's repair reports it: a record cut short moved aside,
+ * whole records of a batch whose write did not complete (with a record cut short after them, or
+ * not), or the newline written after a whole last record that lacked it. Whoever reads it may go
+ * looking for those records: saying "a torn record" of whole ones misleads.
  */
-export function describeRepair(r: TornRepair): string {
+export function describeRepair(r: LogRepair): string {
+  if (r.kind === "newline")
+    return `its last record (${r.index}) is whole, but the file ended without its newline: the newline was written, nothing was moved aside, and the log continues at record ${r.index + 1}`;
   const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
   const where = `moved to ${r.savedTo}, and the log continues at record ${r.index}`;
   if (r.records === 0) return `its last record was cut short (${plural(r.bytes, "byte")}, a write interrupted by a crash); its bytes were ${where}`;

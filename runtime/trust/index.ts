@@ -33,7 +33,7 @@ export {
 } from "./verify-artifact.js";
 export { guard, GuardError, type GuardErrorCode, type GuardOptions, type Grant } from "./guard.js";
 export { replayArtifact, type ReplayResult, type ReplayOptions } from "./replay.js";
-export { openLog, tryOpenLog, LineageError, type LineageLog, type LogOptions, type LogHead, type TornRepair, type LineageErrorCode } from "./lineage.js";
+export { openLog, tryOpenLog, LineageError, type LineageLog, type LogOptions, type LogHead, type LogRepair, type TornRepair, type NewlineRepair, type LineageErrorCode } from "./lineage.js";
 export { verifyLog, verifyLogBytes, type LogVerification, type LogSummary, type LogFault, type LogFaultKind, type VerifyLogOptions, type ExpectedHead } from "./lineage-verify.js";
 export { createBatchAuthorizer, type BatchAuthorizer, type BatchAuthorizerOptions, type BatchedAuthorization } from "./batch.js";
 export { verifyBatchedArtifact, parseBatchedArtifact, type BatchedArtifact, type TreeHead, type BatchErrorCode, type BatchVerifyResult, type BatchVerifyOptions } from "./batch-artifact.js";

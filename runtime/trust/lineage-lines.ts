@@ -22,8 +22,11 @@ export class LogLines {
     end: number,
     /** the first line that is not UTF-8 (firstNonUtf8Line), or null */
     private readonly notText: number | null,
+    /** whether the bytes after `end` are a whole record without its newline, read as one line more (lineage-tail.ts wholeTail) */
+    unterminated = false,
   ) {
     this.ends = lineEnds(buf, end);
+    if (unterminated) this.ends.push(buf.length);
     this.count = this.ends.length;
   }
 

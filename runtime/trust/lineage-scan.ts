@@ -1,18 +1,28 @@
 // What opening a lineage log reads (lineage.ts, openLog): every whole line checked against the one
 // before it, the last records decoded in full, and the one thing a crash may leave at the end — a
 // line cut short, a lost write, the first leaves of one batch whose write did not complete — told
-// apart from everything else, which is refused as `corrupt` (the header of lineage.ts says what
-// is repaired and what never is).
+// apart from a last record that is whole but lacks its final newline (kept, its newline written)
+// and from everything else, which is refused as `corrupt` (the header of lineage.ts says what is
+// repaired and what never is).
 
 import type { DigestPair } from "../crypto/digest.js";
 import { chainLinkProblem, encodeRecord, NOT_FOLDING, parseRecordEnvelope, parseRecordLine, recordDigests, sameDigests, type LineageRecord, type ParsedRecord } from "./lineage-record.js";
-import { isLostWrite, isTornRecord } from "./lineage-tail.js";
+import { isLostWrite, isTornRecord, wholeTail } from "./lineage-tail.js";
 import { firstNonUtf8Line } from "../text-lines.js";
 import { LineageError } from "./lineage-error.js";
 import type { TornRepair } from "./lineage.js";
 
 /** What open found to move aside, besides where it starts. */
 export type CutFound = Pick<TornRepair, "records" | "batchSize" | "torn">;
+
+/** What scan found: the state to continue from, where to cut (null: nothing), and what is cut. */
+export interface ScanResult {
+  readonly state: ScanState;
+  readonly tornFrom: number | null;
+  readonly found: CutFound;
+  /** whether the file ends with the last record kept, whole, without its final newline (open writes it) */
+  readonly newline: boolean;
+}
 
 export interface ScanState {
   count: number;
@@ -34,9 +44,10 @@ type Damaged = (index: number, why: string) => LineageError;
  * appending continues from, and of the records a crash may have left cut short at the end
  * (decoding every artifact would make opening a long log slow; `verifyLog` checks them all).
  * Returns the state after the last record kept and, when the end of the file is what a crash
- * leaves, where to cut and what is cut (cutAfterCrash).
+ * leaves, where to cut and what is cut (cutAfterCrash); and whether the last record kept is one
+ * after the last newline, whole, that lacks only its own (its newline is to be written).
  */
-export function scan(buf: Buffer, logPath: string): { state: ScanState; tornFrom: number | null; found: CutFound } {
+export function scan(buf: Buffer, logPath: string): ScanResult {
   const state: ScanState = { count: 0, lastDigests: null, last: null };
   const end = buf.lastIndexOf(0x0a) + 1; // bytes that belong to whole lines
   const hasTornTail = end < buf.length;
@@ -61,6 +72,7 @@ export function scan(buf: Buffer, logPath: string): { state: ScanState; tornFrom
       const problem = recordLinkProblem(envelope.record, index, state);
       if (problem) throw damaged(index, problem);
       state.lastDigests = envelope.recordDigests;
+      state.count++;
     } else {
       const parsed = parseRecordLine(line);
       if (!parsed.ok) {
@@ -73,25 +85,62 @@ export function scan(buf: Buffer, logPath: string): { state: ScanState; tornFrom
         }
         throw damaged(index, `is damaged (${parsed.reason})`);
       }
-      if (!parsed.parsed.canonical) throw damaged(index, REWRITTEN);
-      if (parsed.parsed.batch !== null && !parsed.parsed.batch.proofHolds) throw damaged(index, `holds ${NOT_FOLDING}`);
-      // The first record decoded in full follows one read by its envelope only, whose statement is
-      // not at hand: it is checked against it by the record chain; every later one by both chains.
-      const problem = offset === decodedFrom && index > 0 ? recordLinkProblem(parsed.parsed.record, index, state) : linkProblem(parsed.parsed, index, state);
+      const problem = decodedProblem(parsed.parsed, index, state, offset === decodedFrom);
       if (problem) throw damaged(index, problem);
-      state.lastDigests = parsed.parsed.recordDigests;
-      state.last = parsed.parsed;
-      decoded.push({ from: offset, record: parsed.parsed });
+      keep(state, decoded, offset, parsed.parsed);
     }
-    state.count++;
     offset = nl + 1;
   }
-  // A torn tail is the start of what the writer wrote next: the record after the last whole line.
-  // Anything else after the last newline — a file that is no log, a line someone appended by hand —
-  // is not a torn write, and is not cut away (lineage-tail.ts).
-  if (hasTornTail && !isTornRecord(buf.subarray(end), state.count, state.lastDigests))
-    throw damaged(state.count, "would follow the last whole line, but the bytes there are not the start of a record (not a torn write)");
-  return cutAfterCrash(state, decoded, hasTornTail ? end : lostWriteFrom, damaged);
+  const newline = hasTornTail && readTail(buf, end, state, decoded, damaged);
+  const cut = cutAfterCrash(state, decoded, hasTornTail && !newline ? end : lostWriteFrom, damaged);
+  // a record kept whole without its newline, unless it is moved aside with the batch it ends inside
+  return { ...cut, newline: newline && cut.tornFrom === null };
+}
+
+/** Takes the record decoded in full whose line starts at `from` as the log's next. */
+function keep(state: ScanState, decoded: DecodedRecord[], from: number, record: ParsedRecord): void {
+  state.lastDigests = record.recordDigests;
+  state.last = record;
+  state.count++;
+  decoded.push({ from, record });
+}
+
+/**
+ * Reads the bytes after the last newline (from `end`): true when they are a whole record, the one
+ * the log expects next, which is kept (its newline lost, nothing of it: a crash cut nothing short
+ * there, and an acknowledged record must not be moved aside); false when they are the start of that
+ * record, cut short (a torn write). Anything else — a whole line that is no record or not the record
+ * due there, a file that is no log, a line someone appended by hand — is not a torn write, and is
+ * not cut away: it is refused (lineage-tail.ts).
+ */
+function readTail(buf: Buffer, end: number, state: ScanState, decoded: DecodedRecord[], damaged: Damaged): boolean {
+  const tail = buf.subarray(end);
+  const index = state.count;
+  const whole = wholeTail(tail);
+  if (whole === null) {
+    if (!isTornRecord(tail, index, state.lastDigests)) throw damaged(index, "would follow the last whole line, but the bytes there are not the start of a record (not a torn write)");
+    return false;
+  }
+  const why = " (it is whole, without its final newline: no append was cut short there, not a torn write)";
+  if (!whole.ok) throw damaged(index, `would follow the last whole line, but the bytes there are a whole JSON text that is not a record (${whole.reason}), not the start of a record (not a torn write)`);
+  // byte for byte the writer's (canonical, and UTF-8: wholeTail), and continuing the log by both chains
+  const problem = decodedProblem(whole.parsed, index, state, false);
+  if (problem) throw damaged(index, problem + why);
+  keep(state, decoded, end, whole.parsed);
+  return true;
+}
+
+/**
+ * Why a record decoded in full, at `index`, cannot follow the records scanned (`state`), or null: it
+ * is not byte for byte the writer's serialisation, a batched statement does not fold to its head's
+ * root, or it does not continue the record before it. The first record decoded in full (`first`)
+ * follows one read by its envelope only, whose statement is not at hand: it is checked against it
+ * by the record chain; every later one by both chains.
+ */
+function decodedProblem(p: ParsedRecord, index: number, state: ScanState, first: boolean): string | null {
+  if (!p.canonical) return REWRITTEN;
+  if (p.batch !== null && !p.batch.proofHolds) return `holds ${NOT_FOLDING}`;
+  return first && index > 0 ? recordLinkProblem(p.record, index, state) : linkProblem(p, index, state);
 }
 
 /** A record open decoded in full, and where its line starts. */

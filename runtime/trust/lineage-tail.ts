@@ -4,16 +4,50 @@
 // (lineage-scan.ts) moves such a tail aside and refuses anything else as corrupt; `verifyLog`
 // (lineage-verify.ts) finds it `truncated` and anything else `malformed` by the same two tests, and
 // says which of the two opening the log will do (the findings below).
+//
+// A whole record that has lost only its final `\n` (a file cut by one byte, an editor that strips the
+// final newline) is neither: nothing of it is missing, and it may have been acknowledged. No proper
+// prefix of a record is one whole JSON text (a record is one JSON object, closed by its last byte),
+// so bytes after the last newline that are one (wholeTail) were not cut short: opening keeps such a
+// record, when it is the one the log expects next, and writes its newline; `verifyLog` checks it as
+// any record and finds it `unterminated`.
 
 import { isUtf8 } from "node:buffer";
 import type { DigestPair } from "../crypto/digest.js";
-import { recordOpen, type ParsedRecord } from "./lineage-record.js";
+import { parseRecordLine, recordOpen, type ParsedRecord } from "./lineage-record.js";
+import { MAX_ARTIFACT_LENGTH } from "./verify-artifact.js";
 
 /** What a lost write leaves in a line: this many zero bytes in a row (a sector is 512), or nothing but zero bytes. */
 const LOST_WRITE_RUN = 64;
 
 /**
- * Whether the bytes after the last whole line (`tail`, not empty) are the start of the record the
+ * More bytes than a record's line holds: its opening (a few hundred bytes) and an artifact of at most
+ * MAX_ARTIFACT_LENGTH characters, three bytes each at the most in UTF-8.
+ */
+const LONGEST_RECORD = 3 * MAX_ARTIFACT_LENGTH + 4096;
+
+/**
+ * The bytes after the last whole line (`tail`, not empty) read as a whole line that lacks only its
+ * newline: the record it parses as, or why the JSON text it is is no record; null when the bytes are
+ * not one whole JSON text in UTF-8 (the start of a record cut short, or bytes no writer wrote:
+ * isTornRecord tells the two apart).
+ */
+export function wholeTail(tail: Uint8Array): { ok: true; parsed: ParsedRecord } | { ok: false; reason: string } | null {
+  // longer than any record, it is none (and decoding a file's worth of bytes may outgrow a string)
+  if (tail.length > LONGEST_RECORD || !isUtf8(tail)) return null;
+  const text = Buffer.from(tail.buffer, tail.byteOffset, tail.byteLength).toString("utf8");
+  try {
+    JSON.parse(text);
+  } catch (e) {
+    // only the text's failing to parse says it is not whole; anything else (the stack running out) is no answer
+    if (e instanceof SyntaxError) return null;
+    throw e;
+  }
+  return parseRecordLine(text);
+}
+
+/**
+ * Whether the bytes after the last whole line (`tail`, not empty, not one whole JSON text: wholeTail) are the start of the record the
  * writer would write next: record `count`, chained to `lastDigests` (the last record's digests, null
  * for an empty log) — `{"seq":<count>,"prev":<lastDigests>,"artifact":` as far as the bytes go, a
  * zero byte standing for any byte (a lost sector), and whatever follows that opening. Anything else
@@ -48,18 +82,30 @@ export function isLostWrite(buf: Uint8Array, from: number, to: number): boolean 
 
 /**
  * What `verifyLog` finds of the bytes after the last whole line (`tail`), the `n` records before
- * them sound and `last` the last of them: `truncated` when they are the start of record `n` cut
- * short, which opening the log moves aside; otherwise `malformed`, since opening refuses the log as
- * corrupt.
+ * them sound and `last` the last of them, when they are not a whole record (`whole`: wholeTail's
+ * answer, a JSON text that is no record, or null): `truncated` when they are the start of record `n`
+ * cut short, which opening the log moves aside; otherwise `malformed`, since opening refuses the log
+ * as corrupt.
  */
-export function tornTailFinding(tail: Uint8Array, n: number, last: ParsedRecord | null): { kind: "truncated" | "malformed"; reason: string } {
+export function tornTailFinding(
+  tail: Uint8Array,
+  n: number,
+  last: ParsedRecord | null,
+  whole: { ok: false; reason: string } | null,
+): { kind: "truncated" | "malformed"; reason: string } {
   const bytes = `${tail.length} byte${tail.length === 1 ? "" : "s"}`;
+  const where = n === 0 ? "the log's only bytes (no whole line)" : `the ${bytes} after the last whole line`;
+  const refused = "opening the log for writing refuses it as corrupt and leaves it as it is";
+  if (whole !== null)
+    return {
+      kind: "malformed",
+      reason: `${where} ${tail.length === 1 ? "is" : "are"} a whole JSON text without its newline, not a record (${whole.reason}), so no append was cut short there (not a torn write): ${refused}`,
+    };
   if (!isTornRecord(tail, n, last === null ? null : last.recordDigests)) {
-    const where = n === 0 ? "the log's only bytes (no whole line)" : `the ${bytes} after the last whole line`;
     const next = n === 0 ? "start the log" : `follow record ${n - 1}`;
     return {
       kind: "malformed",
-      reason: `${where} ${tail.length === 1 ? "is" : "are"} not the start of record ${n}, the record that would ${next}, so no append was cut short there (not a torn write): opening the log for writing refuses it as corrupt and leaves it as it is`,
+      reason: `${where} ${tail.length === 1 ? "is" : "are"} not the start of record ${n}, the record that would ${next}, so no append was cut short there (not a torn write): ${refused}`,
     };
   }
   return { kind: "truncated", reason: `the final record (${n}) is torn: ${bytes} without a newline, the start of record ${n}; an append was interrupted (opening the log for writing moves them aside${alsoCut(last)})` };
@@ -68,6 +114,11 @@ export function tornTailFinding(tail: Uint8Array, n: number, last: ParsedRecord 
 /** What `verifyLog` finds of a last line, record `i`, holding what a lost write leaves (`last`: the record before it). */
 export function lostWriteReason(i: number, last: ParsedRecord | null): string {
   return `the final line (record ${i}) is not a record but what a lost write leaves (zero bytes where its data was): an append did not reach the disk whole (opening the log for writing moves it aside${alsoCut(last)})`;
+}
+
+/** What `verifyLog` finds of a last record, `i`, that is whole and sound but ends the file without its newline. */
+export function unterminatedReason(i: number): string {
+  return `record ${i} is whole, but the file ends without its final newline (every record ends with one, and only that byte is missing): no append was cut short there (not a torn write), and opening the log for writing keeps the record and writes its newline`;
 }
 
 /**

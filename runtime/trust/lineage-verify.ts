@@ -29,6 +29,8 @@
 //                  start of the next record without its newline, or a last line holding a lost
 //                  write's zeros; or the log ends inside a batch, or records the checkpoint names
 //                  are missing
+//   unterminated   the last record, whole and sound, ends the file without its newline (only that
+//                  byte is missing: not a torn write); opening the log keeps it and writes the newline
 //   replay_mismatch re-deciding the record's request with the given policy gives another decision,
 //                  or a record of the policy's module (by its digests) names another policy name or
 //                  version than the module does (replay.ts policyNameDifference, as `writ replay`)
@@ -50,7 +52,7 @@ import { verifyArtifact } from "./verify-artifact.js";
 import { verifyTreeHead } from "./batch-artifact.js";
 import { policyNameDifference } from "./replay.js";
 import { chainLinkProblem, sameDigests, type ParsedRecord } from "./lineage-record.js";
-import { lostWriteReason, NOT_A_CRASH, tornTailFinding } from "./lineage-tail.js";
+import { lostWriteReason, NOT_A_CRASH, tornTailFinding, unterminatedReason, wholeTail } from "./lineage-tail.js";
 import { LogLines, orderIndex, type OrderIndex } from "./lineage-lines.js";
 import { readVerifyLogOptions, type VerifyLogOptions } from "./lineage-verify-options.js";
 import { describeThrown } from "../thrown.js";
@@ -66,6 +68,7 @@ export type LogFaultKind =
   | "inserted"
   | "reordered"
   | "truncated"
+  | "unterminated"
   | "malformed"
   | "bad_signature"
   | "replay_mismatch"
@@ -185,7 +188,10 @@ interface WalkProgress {
 
 function walk(buf: Buffer, options: VerifyLogOptions, progress: WalkProgress): LogVerification {
   const end = buf.lastIndexOf(0x0a) + 1;
-  const lines = new LogLines(buf, end, firstNonUtf8Line(buf, end));
+  // bytes after the last newline that are a whole record are walked as the last record (lineage-tail.ts)
+  const whole = end < buf.length ? wholeTail(buf.subarray(end)) : null;
+  const unterminated = whole !== null && whole.ok;
+  const lines = new LogLines(buf, end, firstNonUtf8Line(buf, end), unterminated);
   const n = lines.count;
   const ok = (i: number): ParsedRecord | null => {
     const r = lines.at(i);
@@ -390,8 +396,8 @@ function walk(buf: Buffer, options: VerifyLogOptions, progress: WalkProgress): L
   }
   progress.done = true;
 
-  if (end < buf.length) {
-    const tail = tornTailFinding(buf.subarray(end), n, last);
+  if (end < buf.length && !unterminated) {
+    const tail = tornTailFinding(buf.subarray(end), n, last, whole !== null && !whole.ok ? whole : null);
     return fault(n, tail.kind, tail.reason);
   }
 
@@ -406,6 +412,9 @@ function walk(buf: Buffer, options: VerifyLogOptions, progress: WalkProgress): L
     const h = options.expectHead;
     if (h.seq >= n) return fault(n, "truncated", `the checkpoint names record ${h.seq}, the log ends at ${n - 1}: record${h.seq > n ? `s ${n}..${h.seq} are` : ` ${n} is`} missing`);
   }
+
+  // every record sound, the last one whole: only its newline is missing
+  if (unterminated) return fault(n - 1, "unterminated", unterminatedReason(n - 1));
 
   return {
     ok: true,

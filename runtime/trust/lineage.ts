@@ -8,11 +8,14 @@
 // power loss or kernel crash; appends are then about a thousand times cheaper on a real disk.
 //
 // Crash repair: a crash (or SIGKILL) can leave only the last write incomplete. On open, a final
-// line without its newline, or a final line that is not a record and shows a lost write (a run of
-// zero bytes), is moved to `<log>.torn-<timestamp>` and truncated away; so are the whole records of
-// ONE batch that is not whole at the end of the log (a batch is one write, cut short): its leaves
-// 0 … k, which continue the log by both chains, after a record that ends a complete write; everything
-// before is kept.
+// line without its newline that is the start of the next record, or a final line that is not a
+// record and shows a lost write (a run of zero bytes), is moved to `<log>.torn-<timestamp>` and
+// truncated away; so are the whole records of ONE batch that is not whole at the end of the log (a
+// batch is one write, cut short): its leaves 0 … k, which continue the log by both chains, after a
+// record that ends a complete write; everything before is kept. A final record that is whole and
+// is the one the log expects next, lacking only its newline (a file cut by one byte, an editor
+// stripping the final newline), was not cut short: it is kept and its newline written (a record is
+// never moved aside whole, but for a batch cut short: it may have been acknowledged).
 // Anything else that is wrong — a complete final line that does not parse, a record not in the
 // writer's serialisation, a batched statement that does not fold to its head's root, leaves that do
 // not continue the log (another chain's batch, a batch after one that is not complete, a batch
@@ -66,7 +69,9 @@ export interface LogHead {
   readonly chain: ChainHead;
 }
 
+/** What open moved aside: a record cut short, or the first whole records of a batch cut short. */
 export interface TornRepair {
+  readonly kind: "moved";
   /** index the torn record would have had (the first record moved aside) */
   readonly index: number;
   readonly bytes: number;
@@ -80,11 +85,25 @@ export interface TornRepair {
   readonly torn: boolean;
 }
 
+/**
+ * What open wrote: the newline after the last record, whole and continuing the log, that the file
+ * ended without. Nothing was moved aside; appending continues after that record.
+ */
+export interface NewlineRepair {
+  readonly kind: "newline";
+  /** the last record, kept, whose newline was written */
+  readonly index: number;
+}
+
+/** What open repaired at the end of the log (lineage-scan.ts tells which). */
+export type LogRepair = TornRepair | NewlineRepair;
+
 
 export interface LineageLog extends LineageSink {
   readonly path: string;
-  /** set when open found and repaired a torn final record */
-  readonly repaired: TornRepair | null;
+  /** set when open repaired the end of the log: moved aside what a crash left (`kind: "moved"`), or
+   *  wrote the newline a whole last record lacked (`kind: "newline"`) */
+  readonly repaired: LogRepair | null;
   /** appends one record; throws a LineageError when the log is closed, the statement does not
    *  continue the chain, the artifact is longer than verifiers read (1 MiB), it is a batched
    *  artifact that is not its batch's last leaf (`incomplete_batch`: a batch is appended whole, with
@@ -248,6 +267,23 @@ function refuseUnlessLog(path: string): void {
   if (!st.isFile()) throw new LineageError("io", notRegularLog(path));
 }
 
+/**
+ * Writes the newline the log's last record, `index`, lacks, and syncs it whatever the fsync mode (as a
+ * repair that moves a torn tail aside is): the next append then starts a line of its own. Throws a
+ * LineageError (io) when it cannot.
+ */
+function writeNewline(fd: number, path: string, index: number): void {
+  try {
+    if (writeSync(fd, NEWLINE) !== 1) throw new Error("nothing was written");
+    fsyncSync(fd);
+  } catch (e) {
+    throw new LineageError("io", `${path}: its last record (${index}) is whole but the file ends without its newline, and writing the newline failed (${describeThrown(e)}): the record is in the file, with its newline or without; opening the log again decides from the file`);
+  }
+}
+
+/** (not a Buffer: runtime/trust loads where the global Buffer is not, test/trust/portable.test.ts) */
+const NEWLINE = new Uint8Array([0x0a]);
+
 function openLogOnce(path: string, options: LogOptions): LineageLog {
   if (typeof path !== "string") throw new LineageError("bad_options", `a log's path is a string, got ${shownOption(path)}`);
   if (typeof options !== "object" || options === null) throw new LineageError("bad_options", "the options must be an object");
@@ -286,7 +322,7 @@ function openLogOnce(path: string, options: LogOptions): LineageLog {
     const size = fstatSync(fd).size;
     if (size > READ_LIMITS.log) throw new LineageError("io", `${path} is ${size} bytes, more than the ${describeLimit(READ_LIMITS.log)} a log is read up to: start a new log (and keep this one for audits)`);
     const buf = readFdBounded(fd, READ_LIMITS.log, size);
-    const { state, tornFrom, found } = scan(buf, path);
+    const { state, tornFrom, found, newline } = scan(buf, path);
     // A file that grew while it was read has another writer, one the lock did not keep out (a hard
     // link, a lock removed by hand): continuing from the records read would fork the chain.
     const now = fstatSync(fd).size;
@@ -295,18 +331,21 @@ function openLogOnce(path: string, options: LogOptions): LineageLog {
         "locked",
         `${path}: the file ${now > buf.length ? "grew" : "shrank"} from ${buf.length} to ${now} bytes while it was opened: another process is writing it; nothing was changed`,
       );
-    let repaired: TornRepair | null = null;
-    if (tornFrom !== null) {
+    let repaired: LogRepair | null = null;
+    if (newline) {
+      writeNewline(fd, path, state.count - 1);
+      repaired = Object.freeze({ kind: "newline", index: state.count - 1 });
+    } else if (tornFrom !== null) {
       // Save what the crash left before cutting it, so nothing written disappears silently.
       const savedTo = tornFileName(path, new Date(clock.ms));
       writeFileSync(savedTo, buf.subarray(tornFrom), { mode: 0o644, flush: true });
       ftruncateSync(fd, tornFrom);
       fsyncSync(fd);
       fsyncDirectory(path);
-      repaired = Object.freeze({ index: state.count, bytes: buf.length - tornFrom, savedTo, ...found });
+      repaired = Object.freeze({ kind: "moved", index: state.count, bytes: buf.length - tornFrom, savedTo, ...found });
     }
     // the size appends are checked against is what was read (and repaired), not the file's size now
-    const log = new FileLog(path, fd, lock.lockPath, fsyncMode, state, repaired, tornFrom ?? buf.length);
+    const log = new FileLog(path, fd, lock.lockPath, fsyncMode, state, repaired, tornFrom ?? buf.length + (newline ? 1 : 0));
     // the log holds them now
     openingLock = openingFd = null;
     return log;
@@ -401,7 +440,7 @@ class FileLog implements LineageLog {
     private readonly lockPath: string,
     private readonly fsyncMode: "always" | "never",
     state: ScanState,
-    readonly repaired: TornRepair | null,
+    readonly repaired: LogRepair | null,
     size: number,
   ) {
     this.fd = fd;

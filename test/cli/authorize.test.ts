@@ -3,7 +3,7 @@
 // decision), successive runs with --log form one chain the audit command accepts, and every bad
 // input is a refusal with the reason and exit 1 or 2, never an exception.
 
-import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, readdirSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compilePolicy } from "../../compiler/index.js";
@@ -185,6 +185,29 @@ describe("writ authorize", () => {
     expect(all, both.err).not.toBeNull();
     expect(Number(all![1])).toBe(Buffer.byteLength(moved) + '{"seq":6,"prev"'.length);
     expect(readFileSync(all![2]!, "utf8")).toBe(moved + '{"seq":6,"prev"');
+  });
+  it("keeps a last record that lost only its final newline, says so, and continues after it", async () => {
+    const args = ["bundle", "--input", "small.json", "--key", "issuer.private.jwk", "--pub", "authority.public.jwk", "--log", "unterminated.jsonl"];
+    for (let i = 0; i < 3; i++) expect((await run(authorizeCommand, args)).code).toBe(0);
+    const path = join(dir, "unterminated.jsonl");
+    const head = (await run(auditCommand, ["head", "unterminated.jsonl"])).out.trim();
+    const whole = readFileSync(path);
+    truncateSync(path, whole.length - 1); // what an editor that strips the final newline leaves
+    const audit = await run(auditCommand, ["verify", "unterminated.jsonl", "--pub", "issuer.public.jwk"]);
+    expect(audit.code).toBe(1);
+    expect(audit.err).toBe(
+      "writ audit: unterminated.jsonl: record 2 unterminated: record 2 is whole, but the file ends without its final newline (every record ends with one, and only that byte is missing): no append was cut short there (not a torn write), and opening the log for writing keeps the record and writes its newline",
+    );
+    const issued = await run(authorizeCommand, args);
+    expect(issued.code, issued.err).toBe(0);
+    expect(issued.err).toMatch(/^writ authorize: unterminated\.jsonl: its last record \(2\) is whole, but the file ended without its newline: the newline was written, nothing was moved aside, and the log continues at record 3$/m);
+    expect(issued.err).toMatch(/sequence 3, appended to unterminated\.jsonl/);
+    expect(issued.err).not.toMatch(/cut short|torn/);
+    expect(readFileSync(path).subarray(0, whole.length).equals(whole)).toBe(true);
+    expect(readdirSync(dir).filter((f) => f.startsWith("unterminated.jsonl.torn"))).toEqual([]);
+    const after = await run(auditCommand, ["verify", "unterminated.jsonl", "--pub", "issuer.public.jwk", "--expect-head", head]);
+    expect(after.code, after.err).toBe(0);
+    expect(after.out).toMatch(/ok, 4 records/);
   });
   it("says how to give a bundle: a policy source is compiled first, a signed bundle needs --pub, an unsigned one no --pub", async () => {
     writeFileSync(join(dir, "policy.writ"), readFileSync(new URL("../trust/fixtures/transfers.writ", import.meta.url), "utf8"));

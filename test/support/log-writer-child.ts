@@ -44,7 +44,7 @@ const policy: DecidingPolicy = {
 const key = privateKeyFromSeed(new Uint8Array(Buffer.from(seedHex, "hex")));
 const log = openLog(logPath, { fsync: "always" });
 const signer = createSigner(key, { head: log.head().chain });
-const repaired = log.repaired ? `${log.repaired.index}:${log.repaired.bytes}` : "-";
+const repaired = log.repaired === null ? "-" : `${log.repaired.index}:${log.repaired.kind === "moved" ? log.repaired.bytes : "newline"}`;
 process.stdout.write(`ready ${log.head().records} ${repaired}\n`);
 
 // A writer whose parent died is never killed: stop on its own after a while rather than fill the disk.

@@ -19,7 +19,7 @@ import { verifyLog, type LogVerification } from "../../runtime/trust/lineage-ver
 import { artifactDigests, createSigner } from "../../runtime/trust/signer.js";
 import type { Statement } from "../../runtime/trust/types.js";
 import { fakePolicy } from "./fake-policy.js";
-import { applyChange, byteChange, editStatement, logChange, readLines, readRecord, rechain, REQUESTS, writeLines } from "./lineage-fixtures.js";
+import { applyChange, byteChange, editStatement, logChange, movedTo, readLines, readRecord, rechain, REQUESTS, writeLines } from "./lineage-fixtures.js";
 import { tempDir } from "../support/temp-dir.js";
 
 const key = generateKeyPair();
@@ -255,7 +255,7 @@ describe("the log writer and batches", () => {
       const path = writeLines(join(dir, "continues.jsonl"), lines);
       const log = openLog(path, { fsync: "never" });
       expect(log.repaired).toMatchObject({ index: 10, records: 5, batchSize: 8, torn: false });
-      expect(readLines(log.repaired!.savedTo)).toEqual(lines.slice(10));
+      expect(readLines(movedTo(log.repaired))).toEqual(lines.slice(10));
       expect(log.head()).toMatchObject({ records: 10, chain: { seq: 10 } });
       log.close();
       expect(readLines(path)).toEqual(L.slice(0, 10));

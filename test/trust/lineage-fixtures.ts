@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { authorize } from "../../runtime/trust/authorize.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
-import { openLog } from "../../runtime/trust/lineage.js";
+import { openLog, type LogRepair } from "../../runtime/trust/lineage.js";
 import { encodeRecord, parseRecordEnvelope, type LineageRecord } from "../../runtime/trust/lineage-record.js";
 import { createSigner } from "../../runtime/trust/signer.js";
 import type { PrivateKey } from "../../runtime/trust/types.js";
@@ -31,6 +31,12 @@ export function buildLog(n: number, key: PrivateKey = generateKeyPair(), dir = t
   for (let i = 0; i < n; i++) authorize(policy, REQUESTS[i % REQUESTS.length], { signer, lineage: log });
   log.close();
   return { dir, path, key, lines: readLines(path) };
+}
+
+/** Where open saved what it moved aside; throws when it moved nothing (no repair, or a newline written). */
+export function movedTo(repair: LogRepair | null): string {
+  if (repair === null || repair.kind !== "moved") throw new Error(`open moved nothing aside: ${JSON.stringify(repair)}`);
+  return repair.savedTo;
 }
 
 export function readLines(path: string): string[] {

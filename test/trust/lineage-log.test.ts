@@ -20,7 +20,7 @@ import { createBatchAuthorizer } from "../../runtime/trust/batch.js";
 import { canonicalize } from "../../runtime/trust/jcs.js";
 import { createHash } from "node:crypto";
 import { MAX_ARTIFACT_LENGTH } from "../../runtime/trust/verify-artifact.js";
-import { buildLog, readLines, rechain, writeLines } from "./lineage-fixtures.js";
+import { buildLog, movedTo, readLines, rechain, writeLines } from "./lineage-fixtures.js";
 import { tempDir } from "../support/temp-dir.js";
 import { ADMIN_OK, TOO_MUCH, USER_DENIED, fakePolicy } from "./fake-policy.js";
 
@@ -352,8 +352,8 @@ describe("opening after a crash", () => {
     writeLines(path, lines);
     appendFileSync(path, torn);
     const log = openLog(path, { now: () => new Date("2026-01-02T03:04:05.678Z") });
-    expect(log.repaired).toEqual({ index: 5, bytes: 333, savedTo: `${path}.torn-2026-01-02T03-04-05-678Z`, records: 0, batchSize: null, torn: true });
-    expect(readFileSync(log.repaired!.savedTo, "utf8")).toBe(torn);
+    expect(log.repaired).toEqual({ kind: "moved", index: 5, bytes: 333, savedTo: `${path}.torn-2026-01-02T03-04-05-678Z`, records: 0, batchSize: null, torn: true });
+    expect(readFileSync(movedTo(log.repaired), "utf8")).toBe(torn);
     expect(readLines(path)).toEqual(lines);
     // Appending continues on a clean line boundary.
     const signer = createSigner(key, { head: log.head().chain });
@@ -393,7 +393,6 @@ describe("opening after a crash", () => {
     ["the next record whole, a sector of it zeros (a lost write)", "truncated", (next) => next.slice(0, 200) + NUL.repeat(512) + next.slice(712) + "\n"],
     ["`garbage` without a newline", "malformed", () => "garbage"],
     ["a single space", "malformed", () => " "],
-    ["a copy of the last record without its newline", "malformed", (_next, last) => last],
     ["the next record whole with one byte turned to zero (an edit)", "malformed", (next) => next.slice(0, 100) + NUL + next.slice(101) + "\n"],
     ["a line of zeros followed by a torn write (two faults, not one crash)", "malformed", (next) => NUL.repeat(100) + "\n" + next.slice(0, 50)],
     ["a line of zeros and a byte that is not UTF-8", "malformed", () => Buffer.from([...Buffer.alloc(100), 0xff, 0x0a])],
@@ -410,7 +409,7 @@ describe("opening after a crash", () => {
       expect(audit).toMatchObject({ reason: expect.stringMatching(/opening the log for writing moves (it|them) aside\)$/) });
       expect(opened).toMatchObject({ ok: true, log: { repaired: { index: 4, records: 0, torn: true } } });
       if (!opened.ok) return;
-      expect(readFileSync(opened.log.repaired!.savedTo)).toEqual(before.subarray(Buffer.byteLength(lines.map((l) => l + "\n").join(""))));
+      expect(readFileSync(movedTo(opened.log.repaired))).toEqual(before.subarray(Buffer.byteLength(lines.map((l) => l + "\n").join(""))));
       opened.log.close();
       expect(readLines(path)).toEqual(lines);
       expect(verifyLog(path)).toMatchObject({ ok: true, records: 4 });
@@ -441,7 +440,7 @@ describe("opening after a crash", () => {
     expect(verifyLog(path)).toMatchObject({ ok: false, index: 9 + leaves, kind: "truncated" });
     const log = openLog(path);
     expect(log.repaired).toMatchObject({ index: 9, bytes: cut.join("\n").length + 1, records: leaves, batchSize: 8, torn: false });
-    expect(readFileSync(log.repaired!.savedTo, "utf8")).toBe(cut.map((l) => l + "\n").join(""));
+    expect(readFileSync(movedTo(log.repaired), "utf8")).toBe(cut.map((l) => l + "\n").join(""));
     expect(readLines(path)).toEqual(whole);
     expect(log.head()).toMatchObject({ records: 9, chain: { seq: 9 } });
     createBatchAuthorizer({ signer: createSigner(key, { head: log.head().chain }), maxBatch: 8, lineage: log }).authorizeBatch(fakePolicy(), [ADMIN_OK, TOO_MUCH]);
@@ -456,9 +455,98 @@ describe("opening after a crash", () => {
     expect(verifyLog(path)).toMatchObject({ ok: false, index: 12, kind: "truncated", reason: expect.stringMatching(/moves them aside, together with the 3 records 9\.\.11 of the batch of 8 the log ends inside\)$/) });
     const log = openLog(path);
     expect(log.repaired).toMatchObject({ index: 9, records: 3, batchSize: 8, torn: true });
-    expect(readFileSync(log.repaired!.savedTo, "utf8")).toBe(cut.map((l) => l + "\n").join("") + '{"seq":12,"prev":{"sha3');
+    expect(readFileSync(movedTo(log.repaired), "utf8")).toBe(cut.map((l) => l + "\n").join("") + '{"seq":12,"prev":{"sha3');
     log.close();
     expect(readLines(path)).toEqual(whole);
+  });
+
+  // A whole record that lost only its final newline was not cut short: it may have been acknowledged
+  // (an editor strips a final newline, a file is cut by one byte), so it is kept and the newline written.
+  const tornFiles = (path: string) => readdirSync(dir).filter((f) => f.startsWith(`${path.split("/").pop()}.torn-`));
+
+  it("keeps a whole last record that lost only its newline, writes the newline, and appends after it", () => {
+    const { path, key, lines } = buildLog(5, undefined, dir, `newline-${counter++}.jsonl`);
+    const whole = readFileSync(path);
+    const head = verifyLog(path);
+    if (!head.ok) throw new Error(head.reason);
+    truncateSync(path, whole.length - 1);
+    // the audit checks the record as any other (its signature too), then names the missing newline
+    for (const options of [{}, { trustedKeys: [key.publicKey] }]) {
+      const audit = verifyLog(path, options);
+      expect(audit).toMatchObject({ ok: false, index: 4, kind: "unterminated", reason: expect.stringMatching(/^record 4 is whole, but the file ends without its final newline .*not a torn write.*keeps the record and writes its newline$/) });
+      expect(audit).not.toMatchObject({ reason: expect.stringMatching(/torn:|cut short,|the start of record/) });
+    }
+    const log = openLog(path);
+    expect(log.repaired).toEqual({ kind: "newline", index: 4 });
+    expect(log.head()).toMatchObject({ records: 5, seq: 4, digests: head.head.digests });
+    expect(readFileSync(path).equals(whole)).toBe(true);
+    expect(tornFiles(path)).toEqual([]);
+    // the next statement continues record 4 (seq 5), not a second seq 4 linking to record 3
+    const next = authorize(fakePolicy(), ADMIN_OK, { signer: createSigner(key, { head: log.head().chain }), lineage: log });
+    expect(next.statement.lineage.seq).toBe(5);
+    log.close();
+    expect(readLines(path).slice(0, 5)).toEqual(lines);
+    const checkpoint = { seq: 4, sha3_512: head.head.digests!.sha3_512, blake2b_512: head.head.digests!.blake2b_512 };
+    expect(verifyLog(path, { trustedKeys: [key.publicKey], expectHead: checkpoint })).toMatchObject({ ok: true, records: 6 });
+  });
+
+  it("keeps every whole record of a last batch whose final newline alone is missing", () => {
+    const { path, key, whole, cut } = cutBatchLog(8);
+    const bytes = readFileSync(path);
+    truncateSync(path, bytes.length - 1);
+    expect(verifyLog(path, { trustedKeys: [key.publicKey] })).toMatchObject({ ok: false, index: 16, kind: "unterminated" });
+    const log = openLog(path);
+    expect(log.repaired).toEqual({ kind: "newline", index: 16 });
+    expect(log.head()).toMatchObject({ records: 17, chain: { seq: 17 } });
+    authorize(fakePolicy(), ADMIN_OK, { signer: createSigner(key, { head: log.head().chain }), lineage: log });
+    log.close();
+    expect(tornFiles(path)).toEqual([]);
+    expect(readLines(path).slice(0, 17)).toEqual([...whole, ...cut]);
+    expect(verifyLog(path, { trustedKeys: [key.publicKey] })).toMatchObject({ ok: true, records: 18 });
+  });
+
+  it("moves aside the whole leaves of a batch cut short, the last of them without its newline", () => {
+    // the batch's write stopped right before leaf 2's newline: leaves 3..7 are missing, so leaves
+    // 0..2 are the tail of one write cut short, whole as they are (none of them was acknowledged)
+    const { path, whole, cut } = cutBatchLog(3);
+    truncateSync(path, readFileSync(path).length - 1);
+    expect(verifyLog(path)).toMatchObject({ ok: false, index: 12, kind: "truncated", reason: expect.stringMatching(/ends at leaf 2 of a batch of 8/) });
+    const log = openLog(path);
+    expect(log.repaired).toMatchObject({ kind: "moved", index: 9, records: 3, batchSize: 8, torn: false });
+    expect(readFileSync(movedTo(log.repaired), "utf8")).toBe(cut.join("\n"));
+    log.close();
+    expect(readLines(path)).toEqual(whole);
+  });
+
+  it("still moves aside a last record cut short by one byte more (its closing brace gone)", () => {
+    const { path, lines } = buildLog(3, undefined, dir, `brace-${counter++}.jsonl`);
+    truncateSync(path, readFileSync(path).length - 2);
+    expect(verifyLog(path)).toMatchObject({ ok: false, index: 2, kind: "truncated" });
+    const log = openLog(path);
+    expect(log.repaired).toMatchObject({ kind: "moved", index: 2, bytes: lines[2]!.length - 1, torn: true });
+    log.close();
+    expect(readLines(path)).toEqual(lines.slice(0, 2));
+  });
+
+  // (the audit names the record as it names any whole record that does not belong: without a key, a
+  // last record of another chain may as well be record 3 changed)
+  it.each<[string, string, number, (lines: string[]) => string]>([
+    ["a copy of the last record", "inserted", 4, (l) => l[3]!],
+    ["the next record with its seq changed", "edited", 4, (l) => l[4]!.replace('"seq":4', '"seq":5')],
+    ["the next record with a space before its closing brace", "edited", 4, (l) => l[4]!.slice(0, -1) + " }"],
+    ["the next record of another chain", "edited", 3, () => buildLog(5, undefined, dir, `other-${counter++}.jsonl`).lines[4]!],
+    ["a whole JSON text that is no record", "malformed", 4, () => '{"seq":4,"note":"added by hand"}'],
+  ])("refuses, and leaves alone, %s without its newline: whole, and not the record due there", (_name, kind, index, tail) => {
+    const { path, lines } = buildLog(5, undefined, dir, `whole-tail-${counter++}.jsonl`);
+    writeLines(path, lines.slice(0, 4));
+    appendFileSync(path, tail(lines));
+    const before = readFileSync(path);
+    expect(verifyLog(path)).toMatchObject({ ok: false, index, kind });
+    const opened = tryOpenLog(path);
+    expect(opened).toMatchObject({ ok: false, error: { code: "corrupt", index: 4 } });
+    if (!opened.ok) expect(opened.error.message).toMatch(/not a torn write/);
+    expect(readFileSync(path).equals(before)).toBe(true);
+    expect(tornFiles(path)).toEqual([]);
   });
 
   it("repairs a final line with a sector's worth of zeros inside (a lost write)", () => {
