@@ -2,6 +2,7 @@
 // on its own when asked for (LogLines), and, for a log found broken, the index of every record's
 // place that classifying the break looks at (orderIndex).
 
+import type { DigestPair } from "../crypto/digest.js";
 import { parseRecordLine, type ParseResult } from "./lineage-record.js";
 import { isLostWrite } from "./lineage-tail.js";
 import { lineEnds } from "../text-lines.js";
@@ -45,9 +46,12 @@ export class LogLines {
     return parseRecordLine(this.buf.toString("utf8", this.start(i), this.ends[i]!));
   }
 
-  /** whether line `i` (0 ≤ i < count), which is not a record, holds what a lost write leaves (lineage-tail.ts) */
-  isLostWrite(i: number): boolean {
-    return isLostWrite(this.buf, this.start(i), this.ends[i]!);
+  /**
+   * whether line `i` (0 ≤ i < count), which is not a record, holds what a lost write leaves where
+   * record `i` was written after a record whose digests are `lastDigests` (null: none) (lineage-tail.ts)
+   */
+  isLostWrite(i: number, lastDigests: DigestPair | null): boolean {
+    return isLostWrite(this.buf, this.start(i), this.ends[i]!, i, lastDigests);
   }
 
   /** where line `i` starts */

@@ -7,7 +7,7 @@
 
 import type { DigestPair } from "../crypto/digest.js";
 import { chainLinkProblem, encodeRecord, NOT_FOLDING, parseRecordEnvelope, parseRecordLine, recordDigests, sameDigests, type LineageRecord, type ParsedRecord } from "./lineage-record.js";
-import { isLostWrite, isTornRecord, wholeTail } from "./lineage-tail.js";
+import { holdsLostSectors, isLostWrite, isTornRecord, wholeTail } from "./lineage-tail.js";
 import { firstNonUtf8Line } from "../text-lines.js";
 import { LineageError } from "./lineage-error.js";
 import type { TornRepair } from "./lineage.js";
@@ -77,9 +77,10 @@ export function scan(buf: Buffer, logPath: string): ScanResult {
       const parsed = parseRecordLine(line);
       if (!parsed.ok) {
         // Only the very last write can be torn, and a crash leaves it either without its `\n` (the
-        // torn tail below) or, whole, with zeros where a lost sector was (lineage-tail.ts). A complete
-        // line otherwise damaged was written by something else: evidence, never cut away.
-        if (isLostWrite(buf, offset, nl)) {
+        // torn tail below) or, whole, with zeros where lost sectors were and the writer's bytes of
+        // this record around them (lineage-tail.ts). A complete line otherwise damaged was written
+        // by something else: evidence, never cut away.
+        if (isLostWrite(buf, offset, nl, index, state.lastDigests)) {
           lostWriteFrom = offset;
           break;
         }
@@ -200,7 +201,8 @@ function decodedTailStart(buf: Buffer, end: number): number {
   let lines = FULLY_CHECKED_TAIL + 1;
   let lastFrom = previousLineStart(buf, end);
   let last = parseRecordLine(buf.toString("utf8", lastFrom, end - 1));
-  if (!last.ok && lastFrom > 0 && isLostWrite(buf, lastFrom, end - 1)) {
+  // (whether it is the record due there, the scan asks once it has read the records before it)
+  if (!last.ok && lastFrom > 0 && holdsLostSectors(buf, lastFrom, end - 1)) {
     lines++;
     const lineEnd = lastFrom;
     lastFrom = previousLineStart(buf, lineEnd);

@@ -1,9 +1,9 @@
 // What a crash can leave at the end of a lineage log, told apart from what it cannot. Only the very
 // last write can be incomplete, and it leaves either the start of a record without its `\n` (a torn
-// write) or a whole line with zeros where a lost sector was (a lost write). Opening a log
-// (lineage-scan.ts) moves such a tail aside and refuses anything else as corrupt; `verifyLog`
-// (lineage-verify.ts) finds it `truncated` and anything else `malformed` by the same two tests, and
-// says which of the two opening the log will do (the findings below).
+// write) or a whole line with zeros where lost sectors were, the writer's bytes around them (a lost
+// write). Opening a log (lineage-scan.ts) moves such a tail aside and refuses anything else as
+// corrupt; `verifyLog` (lineage-verify.ts) finds it `truncated` and anything else `malformed` by the
+// same two tests, and says which of the two opening the log will do (the findings below).
 //
 // A whole record that has lost only its final `\n` (a file cut by one byte, an editor that strips the
 // final newline) is neither: nothing of it is missing, and it may have been acknowledged. No proper
@@ -17,8 +17,12 @@ import type { DigestPair } from "../crypto/digest.js";
 import { parseRecordLine, recordOpen, type ParsedRecord } from "./lineage-record.js";
 import { MAX_ARTIFACT_LENGTH } from "./verify-artifact.js";
 
-/** What a lost write leaves in a line: this many zero bytes in a row (a sector is 512), or nothing but zero bytes. */
-const LOST_WRITE_RUN = 64;
+/**
+ * The least a lost write zeroes, and where: a disk writes whole sectors of 512 bytes (or whole
+ * blocks or pages, multiples of them), each starting at a multiple of 512 in the file.
+ */
+const SECTOR = 512;
+const CLOSE = 0x7d; // `}`, a record's last byte
 
 /**
  * More bytes than a record's line holds: its opening (a few hundred bytes) and an artifact of at most
@@ -47,37 +51,71 @@ export function wholeTail(tail: Uint8Array): { ok: true; parsed: ParsedRecord } 
 }
 
 /**
- * Whether the bytes after the last whole line (`tail`, not empty, not one whole JSON text: wholeTail) are the start of the record the
- * writer would write next: record `count`, chained to `lastDigests` (the last record's digests, null
- * for an empty log) — `{"seq":<count>,"prev":<lastDigests>,"artifact":` as far as the bytes go, a
- * zero byte standing for any byte (a lost sector), and whatever follows that opening. Anything else
- * — a file that is no log given as one, a line appended by hand, a copy of a record — was not written
- * by an interrupted append.
+ * Whether the bytes after the last whole line (`tail`, not empty, not one whole JSON text: wholeTail)
+ * are the start of the record the writer would write next: record `count`, chained to `lastDigests`
+ * (the last record's digests, null for an empty log) — `{"seq":<count>,"prev":<lastDigests>,"artifact":`
+ * as far as the bytes go, a zero byte standing for any byte (a lost sector), and whatever follows
+ * that opening. Anything else — a file that is no log given as one, a line appended by hand, a copy
+ * of a record — was not written by an interrupted append.
  */
 export function isTornRecord(tail: Uint8Array, count: number, lastDigests: DigestPair | null): boolean {
-  const expected = Buffer.from(recordOpen(count, lastDigests));
-  const compared = Math.min(tail.length, expected.length);
-  for (let i = 0; i < compared; i++) if (tail[i] !== expected[i] && tail[i] !== 0) return false;
+  return opensAs(tail, Buffer.from(recordOpen(count, lastDigests)));
+}
+
+/** Whether `bytes` are `expected` as far as both go, a zero byte of `bytes` standing for any byte. */
+function opensAs(bytes: Uint8Array, expected: Uint8Array): boolean {
+  const compared = Math.min(bytes.length, expected.length);
+  for (let i = 0; i < compared; i++) if (bytes[i] !== expected[i] && bytes[i] !== 0) return false;
   return true;
 }
 
 /**
- * Whether the line `buf[from, to)` (`buf[to]` its `\n`), which is not a record, holds what a lost
- * write leaves: it is the file's last line, nothing after its newline (a torn line after it would
- * make two faults, which no single crash leaves), it is UTF-8 text as the writer wrote it, and it
- * holds LOST_WRITE_RUN zero bytes in a row or nothing but zero bytes. A complete line otherwise
- * damaged, a single byte turned to zero included, was written by something else: evidence.
+ * Whether the line `buf[from, to)` (`buf[to]` its `\n`; `buf` the file from its first byte), which
+ * is not a record, has the zeros a lost write leaves, whatever record was written there: it is the
+ * file's last line, nothing after its newline (a torn line after it would make two faults, which no
+ * single crash leaves), it is UTF-8 text as the writer wrote it, and it holds zero bytes where, and
+ * only where, whole sectors were lost. The writer writes JSON text, which holds no zero byte, so
+ * every zero byte is lost data, and each run of them ends where a sector the disk did write starts
+ * (a multiple of SECTOR in the file) and starts where a sector starts or where the line does (the
+ * sector holding the line's start also holds the records before it, written earlier, and reads back
+ * as them and zeros): a run of zeros inside the line spans one sector at the least. A complete line
+ * otherwise damaged, a single byte or a few dozen turned to zero included, was written by something
+ * else: evidence. (lineage-scan.ts asks this to decide how many lines to read in full; isLostWrite
+ * asks besides whether the rest is the record the writer would have written there.)
  */
-export function isLostWrite(buf: Uint8Array, from: number, to: number): boolean {
+export function holdsLostSectors(buf: Uint8Array, from: number, to: number): boolean {
   if (to + 1 !== buf.length || buf[to] !== 0x0a || to <= from) return false;
-  const line = buf.subarray(from, to);
-  if (!isUtf8(line)) return false;
-  let run = 0;
-  for (const byte of line) {
-    run = byte === 0 ? run + 1 : 0;
-    if (run >= LOST_WRITE_RUN) return true;
+  if (!isUtf8(buf.subarray(from, to))) return false;
+  let zeros = false;
+  for (let i = from; i < to; ) {
+    if (buf[i] !== 0) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < to && buf[i] === 0) i++;
+    if (i % SECTOR !== 0 || (start !== from && start % SECTOR !== 0)) return false;
+    zeros = true;
   }
-  return run === line.length;
+  return zeros;
+}
+
+/**
+ * Whether the line `buf[from, to)`, which is not a record, holds what a lost write leaves where the
+ * writer wrote record `count`, chained to `lastDigests`: zeros where whole sectors were lost
+ * (holdsLostSectors), and the writer's own bytes wherever they are not zero — the record's opening
+ * (as isTornRecord reads it, a zero byte standing for any), an artifact of two bytes at the least
+ * after it, and its closing `}`. A line appended by hand, a copied record or a line from another
+ * chain with zeros written into it does not open as the record due there: it is refused, not moved
+ * aside.
+ */
+export function isLostWrite(buf: Uint8Array, from: number, to: number, count: number, lastDigests: DigestPair | null): boolean {
+  if (!holdsLostSectors(buf, from, to)) return false;
+  const line = buf.subarray(from, to);
+  const open = Buffer.from(recordOpen(count, lastDigests));
+  if (line.length < open.length + 3 || !opensAs(line, open)) return false;
+  const last = line[line.length - 1];
+  return last === CLOSE || last === 0;
 }
 
 /**
@@ -113,7 +151,7 @@ export function tornTailFinding(
 
 /** What `verifyLog` finds of a last line, record `i`, holding what a lost write leaves (`last`: the record before it). */
 export function lostWriteReason(i: number, last: ParsedRecord | null): string {
-  return `the final line (record ${i}) is not a record but what a lost write leaves (zero bytes where its data was): an append did not reach the disk whole (opening the log for writing moves it aside${alsoCut(last)})`;
+  return `the final line (record ${i}) is not a record but what a lost write leaves (zero bytes in whole sectors where its data was, and around them the writer's bytes of record ${i}): an append did not reach the disk whole (opening the log for writing moves it aside${alsoCut(last)})`;
 }
 
 /** What `verifyLog` finds of a last record, `i`, that is whole and sound but ends the file without its newline. */
@@ -126,7 +164,7 @@ export function unterminatedReason(i: number): string {
  * write's: the one place a crash could have left one, so the audit says it did not.
  */
 export const NOT_A_CRASH =
-  "; a crash does not leave it (appends write whole lines, and a lost write leaves zero bytes in the file's last line, nothing after it), so opening the log for writing refuses it as corrupt and leaves it as it is";
+  "; a crash does not leave it (appends write whole lines, and a lost write leaves zero bytes in whole sectors of the file's last line, nothing after it, and the writer's bytes of the record due there around them), so opening the log for writing refuses it as corrupt and leaves it as it is";
 
 /**
  * What opening moves aside besides a record cut short at the end: the leaves of a batch the records

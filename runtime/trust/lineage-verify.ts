@@ -152,7 +152,7 @@ function verifyLogOnce(path: string, options: VerifyLogOptions): LogVerification
   return walkSafely(buf, read.options);
 }
 
-/** Verifies a log given as bytes (what `verifyLog` reads). Never throws. */
+/** Verifies a log given as bytes (what `verifyLog` reads: the file from its first byte, from which a lost write's sectors are counted). Never throws. */
 export function verifyLogBytes(buf: Uint8Array, options: VerifyLogOptions = {}): LogVerification {
   try {
     const read = readVerifyLogOptions(options);
@@ -248,7 +248,7 @@ function walk(buf: Buffer, options: VerifyLogOptions, progress: WalkProgress): L
     // only the records around this one are looked at from here on (i − 1 back, i + 2 ahead)
     lines.forgetBefore(i - 1);
     const r = lines.at(i)!;
-    if (!r.ok) return lines.isLostWrite(i) ? fault(i, "truncated", lostWriteReason(i, last)) : fault(i, "malformed", `record ${i} is not a valid record: ${r.reason}${i === n - 1 ? NOT_A_CRASH : ""}`);
+    if (!r.ok) return lines.isLostWrite(i, last === null ? null : last.recordDigests) ? fault(i, "truncated", lostWriteReason(i, last)) : fault(i, "malformed", `record ${i} is not a valid record: ${r.reason}${i === n - 1 ? NOT_A_CRASH : ""}`);
     const p = r.parsed;
     const prev = i > 0 ? ok(i - 1)! : null;
     const linksBack = sameDigests(p.record.prev, prev ? prev.recordDigests : null);

@@ -9,10 +9,11 @@
 //
 // Crash repair: a crash (or SIGKILL) can leave only the last write incomplete. On open, a final
 // line without its newline that is the start of the next record, or a final line that is not a
-// record and shows a lost write (a run of zero bytes), is moved to `<log>.torn-<timestamp>` and
-// truncated away; so are the whole records of ONE batch that is not whole at the end of the log (a
-// batch is one write, cut short): its leaves 0 … k, which continue the log by both chains, after a
-// record that ends a complete write; everything before is kept. A final record that is whole and
+// record and shows a lost write (zeros in whole sectors, the record due there around them:
+// lineage-tail.ts), is moved to `<log>.torn-<timestamp>` and truncated away; so are the whole
+// records of ONE batch that is not whole at the end of the log (a batch is one write, cut short):
+// its leaves 0 … k, which continue the log by both chains, after a record that ends a complete
+// write; everything before is kept. A final record that is whole and
 // is the one the log expects next, lacking only its newline (a file cut by one byte, an editor
 // stripping the final newline), was not cut short: it is kept and its newline written (a record is
 // never moved aside whole, but for a batch cut short: it may have been acknowledged).

@@ -132,14 +132,22 @@ describe("writ audit verify", () => {
     expect(garbage.code).toBe(1);
     expect(garbage.err).toMatch(/record 9 malformed: the 7 bytes after the last whole line are not the start of record 9, .* opening the log for writing refuses it as corrupt and leaves it as it is\n$/);
     expect(tryOpenLog(join(dir, "garbage.jsonl"))).toMatchObject({ ok: false, error: { code: "corrupt", index: 9 } });
-    // a final line of zeros is what a lost write leaves: moved aside on open, and the audit says so
-    writeFileSync(join(dir, "zeros.jsonl"), readFileSync(logPath, "utf8") + "\0".repeat(100) + "\n");
+    // a final line of zeros up to a sector's end is what a lost write leaves: moved aside on open, and the audit says so
+    const at = readFileSync(logPath).length;
+    const lost = 2 * 512 - (at % 512);
+    writeFileSync(join(dir, "zeros.jsonl"), readFileSync(logPath, "utf8") + "\0".repeat(lost) + "\n");
     const zeros = await run("verify", "zeros.jsonl");
     expect(zeros.code).toBe(1);
     expect(zeros.err).toMatch(/record 9 truncated: the final line \(record 9\) is not a record but what a lost write leaves .*\(opening the log for writing moves it aside\)\n$/);
     const opened = tryOpenLog(join(dir, "zeros.jsonl"));
-    expect(opened).toMatchObject({ ok: true, log: { repaired: { index: 9, bytes: 101, torn: true } } });
+    expect(opened).toMatchObject({ ok: true, log: { repaired: { index: 9, bytes: lost + 1, torn: true } } });
     if (opened.ok) opened.log.close();
+    // a line appended by hand with zeros written into it is no lost write: refused, and the audit says so
+    writeFileSync(join(dir, "by-hand.jsonl"), readFileSync(logPath, "utf8") + '{"note":"entry added by hand"}' + "\0".repeat(64) + "\n");
+    const byHand = await run("verify", "by-hand.jsonl");
+    expect(byHand.code).toBe(1);
+    expect(byHand.err).toMatch(/record 9 malformed: record 9 is not a valid record: record is not JSON; a crash does not leave it .* opening the log for writing refuses it as corrupt and leaves it as it is\n$/);
+    expect(tryOpenLog(join(dir, "by-hand.jsonl"))).toMatchObject({ ok: false, error: { code: "corrupt", index: 9 } });
   });
 
   it("checks a checkpoint from `writ audit head`", async () => {

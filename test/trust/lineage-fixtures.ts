@@ -33,6 +33,25 @@ export function buildLog(n: number, key: PrivateKey = generateKeyPair(), dir = t
   return { dir, path, key, lines: readLines(path) };
 }
 
+/** A disk sector: what a lost write zeroes, at a multiple of it in the file (lineage-tail.ts). */
+export const SECTOR = 512;
+
+/**
+ * `line` and its newline as a lost write leaves them at offset `at` of the file: the sectors holding
+ * the line's bytes at `lost` (offsets in the line) read back as zeros, as far as they hold the line
+ * (the bytes before it, in the first one, were written earlier). The sector holding the newline is
+ * written: a file whose last sector was lost ends without it, a torn tail.
+ */
+export function lostWrite(line: string, at: number, lost: readonly number[]): Buffer {
+  const bytes = Buffer.from(line + "\n");
+  for (const offset of lost) {
+    const start = Math.floor((at + offset) / SECTOR) * SECTOR;
+    bytes.fill(0, Math.max(start - at, 0), Math.min(start + SECTOR - at, bytes.length));
+  }
+  if (bytes[bytes.length - 1] !== 0x0a) throw new Error("the sector holding the newline was lost: a torn tail, not a lost write");
+  return bytes;
+}
+
 /** Where open saved what it moved aside; throws when it moved nothing (no repair, or a newline written). */
 export function movedTo(repair: LogRepair | null): string {
   if (repair === null || repair.kind !== "moved") throw new Error(`open moved nothing aside: ${JSON.stringify(repair)}`);

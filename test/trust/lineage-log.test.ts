@@ -20,7 +20,7 @@ import { createBatchAuthorizer } from "../../runtime/trust/batch.js";
 import { canonicalize } from "../../runtime/trust/jcs.js";
 import { createHash } from "node:crypto";
 import { MAX_ARTIFACT_LENGTH } from "../../runtime/trust/verify-artifact.js";
-import { buildLog, movedTo, readLines, rechain, writeLines } from "./lineage-fixtures.js";
+import { buildLog, lostWrite, movedTo, readLines, rechain, SECTOR, writeLines } from "./lineage-fixtures.js";
 import { tempDir } from "../support/temp-dir.js";
 import { ADMIN_OK, TOO_MUCH, USER_DENIED, fakePolicy } from "./fake-policy.js";
 
@@ -385,22 +385,31 @@ describe("opening after a crash", () => {
   // tail it finds `truncated` (a crash's) is moved aside, one it finds `malformed` is refused as
   // corrupt and left as it is — the same record named either way.
   const NUL = "\0";
-  it.each<[string, "truncated" | "malformed", (next: string, last: string) => string | Buffer]>([
+  it.each<[string, "truncated" | "malformed", (next: string, last: string, at: number) => string | Buffer]>([
     ["the start of the next record, without its newline (a torn write)", "truncated", (next) => next.slice(0, 333)],
     ["the start of the next record with a sector of zeros inside, without its newline", "truncated", (next) => next.slice(0, 40) + NUL.repeat(512) + next.slice(552, 700)],
     ["100 zero bytes without a newline (a torn write's lost sector)", "truncated", () => NUL.repeat(100)],
-    ["a line of 100 zero bytes (a lost write)", "truncated", () => NUL.repeat(100) + "\n"],
-    ["the next record whole, a sector of it zeros (a lost write)", "truncated", (next) => next.slice(0, 200) + NUL.repeat(512) + next.slice(712) + "\n"],
+    ["the next record whole, the sector holding its start lost (a lost write)", "truncated", (next, _last, at) => lostWrite(next, at, [0])],
+    ["the next record whole, a sector inside it lost (a lost write)", "truncated", (next, _last, at) => lostWrite(next, at, [1000])],
+    ["the next record whole, every sector of it lost but its newline's (a lost write)", "truncated", (next, _last, at) => lostWrite(next, at, Array.from({ length: next.length }, (_, o) => o).filter((o) => Math.floor((at + o) / SECTOR) < Math.floor((at + next.length) / SECTOR)))],
     ["`garbage` without a newline", "malformed", () => "garbage"],
     ["a single space", "malformed", () => " "],
     ["the next record whole with one byte turned to zero (an edit)", "malformed", (next) => next.slice(0, 100) + NUL + next.slice(101) + "\n"],
+    // zeros where no sector of the file is: written by hand, not lost
+    ["the next record whole with 64 zero bytes inside (no sector)", "malformed", (next) => next.slice(0, 600) + NUL.repeat(64) + next.slice(664) + "\n"],
+    ["a line of 100 zero bytes (shorter than the record due there)", "malformed", () => NUL.repeat(100) + "\n"],
+    // zeros where a sector of the file is, in a line that is not the record due there
+    ["a line appended by hand with a run of 64 zero bytes in it", "malformed", () => '{"note":"entry added by hand"}' + NUL.repeat(64) + "\n"],
+    ["a copy of the last record, a sector inside it lost", "malformed", (_next, last, at) => lostWrite(last, at, [1000])],
+    ["a record of another chain, a sector inside it lost", "malformed", (_next, _last, at) => lostWrite(buildLog(5, undefined, dir, `other-${counter++}.jsonl`).lines[4]!, at, [1000])],
+    ["a line appended by hand, a sector inside it zeros", "malformed", (_next, _last, at) => lostWrite(`{"note":"${"x".repeat(1500)}"}`, at, [1000])],
     ["a line of zeros followed by a torn write (two faults, not one crash)", "malformed", (next) => NUL.repeat(100) + "\n" + next.slice(0, 50)],
     ["a line of zeros and a byte that is not UTF-8", "malformed", () => Buffer.from([...Buffer.alloc(100), 0xff, 0x0a])],
   ])("audits and opens alike a log ending in %s", (_name, kind, tail) => {
     const { path, lines } = buildLog(5, undefined, dir, `tail-${counter++}.jsonl`);
     const [next, last] = [lines.pop()!, lines[3]!];
     writeLines(path, lines);
-    appendFileSync(path, tail(next, last));
+    appendFileSync(path, tail(next, last, readFileSync(path).length));
     const before = readFileSync(path);
     const audit = verifyLog(path);
     expect(audit).toMatchObject({ ok: false, index: 4, kind });
@@ -551,21 +560,31 @@ describe("opening after a crash", () => {
 
   it("repairs a final line with a sector's worth of zeros inside (a lost write)", () => {
     const { path, lines } = buildLog(4, undefined, dir, `hole-${counter++}.jsonl`);
-    const holed = lines[3]!.slice(0, 200) + "\0".repeat(512) + lines[3]!.slice(712);
-    writeLines(path, [...lines.slice(0, 3), holed]);
+    writeLines(path, lines.slice(0, 3));
+    appendFileSync(path, lostWrite(lines[3]!, readFileSync(path).length, [800]));
     const log = openLog(path);
     expect(log.repaired).toMatchObject({ index: 3, records: 0, torn: true });
     log.close();
     expect(readLines(path)).toEqual(lines.slice(0, 3));
   });
 
-  it("repairs a final line that is not a record (zeros from a lost write)", () => {
+  it("repairs a final line that is not a record (zeros from a lost write: every sector of it but its newline's)", () => {
     const { path, lines } = buildLog(3, undefined, dir, `zeros-${counter++}.jsonl`);
-    appendFileSync(path, "\0".repeat(40) + "\n");
+    const at = readFileSync(path).length;
+    const zeros = 2 * SECTOR - (at % SECTOR); // up to the start of a sector, as long as a record's line
+    appendFileSync(path, "\0".repeat(zeros) + "\n");
     const log = openLog(path);
-    expect(log.repaired).toMatchObject({ index: 3, bytes: 41, records: 0, batchSize: null, torn: true });
+    expect(log.repaired).toMatchObject({ index: 3, bytes: zeros + 1, records: 0, batchSize: null, torn: true });
     log.close();
     expect(readLines(path)).toEqual(lines);
+  });
+
+  it("refuses a final line of a record's length that holds zeros short of a sector's end (not a lost write)", () => {
+    const { path } = buildLog(3, undefined, dir, `zeros-${counter++}.jsonl`);
+    const at = readFileSync(path).length;
+    appendFileSync(path, "\0".repeat(2 * SECTOR - (at % SECTOR) - 1) + "\n");
+    expect(verifyLog(path)).toMatchObject({ ok: false, index: 3, kind: "malformed" });
+    expect(tryOpenLog(path)).toMatchObject({ ok: false, error: { code: "corrupt", index: 3 } });
   });
 
   it("repairs an empty file's torn first record", () => {
