@@ -3,7 +3,7 @@
 // on this host is stale (its writer crashed) and is taken over, by one taker at a time (acquireLock
 // says how, and why no two processes ever hold the lock); a lock from another host, or from a live
 // pid, refuses. A pid that was reused by an unrelated process reads as alive: we refuse rather
-// than risk two writers (the operator removes the lock file by hand).
+// than risk two writers, and the refusal names the lock file for the operator to remove by hand.
 //
 // The lock keeps honest writers apart; it is not the only guard. A writer that got past it (a hard
 // link to the log, a lock removed by hand) is caught by the log itself: an append to a file that is
@@ -166,10 +166,17 @@ function judge(path: string): Standing {
   return { state: "stale", seen };
 }
 
+/**
+ * Why a lock held by `owner` keeps this writer out, naming the lock file: a live pid may be the
+ * writer, or a process that was given the dead writer's pid (after a reboot, say), which only the
+ * operator can tell apart. The lock is never removed here; the operator removes it once sure.
+ */
 function heldReason(lockPath: string, owner: LockOwner | null): string {
   if (owner === null) return `log is locked (${lockPath} exists and names no owner)`;
   if (owner.host !== hostname()) return `log is locked by pid ${owner.pid} on host ${owner.host} (${lockPath}); remove it if that writer is gone`;
-  return `log is locked by pid ${owner.pid}${owner.pid === process.pid ? " (this process)" : ""}: another writer has it open`;
+  if (owner.pid === process.pid)
+    return `log is locked by pid ${owner.pid} (this process): another writer in this process has it open, or ${lockPath} was left by an earlier process with this pid; remove ${lockPath} if this process has no writer of this log open`;
+  return `log is locked by pid ${owner.pid}: another writer has it open, or the writer that took ${lockPath} died and its pid now belongs to another process; remove ${lockPath} if pid ${owner.pid} is not a writer of this log`;
 }
 
 /** The file at `path` with its identity, or null when there is none. Other failures are thrown. */

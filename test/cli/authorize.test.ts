@@ -5,6 +5,8 @@
 
 import { chmodSync, readdirSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { spawn } from "node:child_process";
+import { hostname } from "node:os";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compilePolicy } from "../../compiler/index.js";
 import { auditCommand } from "../../cli/commands/audit.js";
@@ -208,6 +210,21 @@ describe("writ authorize", () => {
     const after = await run(auditCommand, ["verify", "unterminated.jsonl", "--pub", "issuer.public.jwk", "--expect-head", head]);
     expect(after.code, after.err).toBe(0);
     expect(after.out).toMatch(/ok, 4 records/);
+  });
+  it("names the lock file to remove when the log's lock names a live pid that may be no writer", async () => {
+    const other = spawn(process.execPath, ["-e", "setTimeout(() => {}, 20000)"], { stdio: "ignore" });
+    try {
+      const lock = join(dir, "locked.jsonl.lock");
+      writeFileSync(lock, JSON.stringify({ pid: other.pid, host: hostname(), at: "2020-01-01T00:00:00.000Z", id: "0" }));
+      const issued = await run(authorizeCommand, ["bundle", "--input", "small.json", "--key", "issuer.private.jwk", "--pub", "authority.public.jwk", "--log", "locked.jsonl"]);
+      expect(issued).toMatchObject({ code: 1, out: "" });
+      expect(issued.err).toBe(
+        `writ authorize: ${join(dir, "locked.jsonl")}: log is locked by pid ${other.pid}: another writer has it open, or the writer that took ${lock} died and its pid now belongs to another process; remove ${lock} if pid ${other.pid} is not a writer of this log`,
+      );
+    } finally {
+      other.kill();
+      await new Promise((resolve) => (other.exitCode !== null || other.signalCode !== null ? resolve(null) : other.on("exit", resolve)));
+    }
   });
   it("says how to give a bundle: a policy source is compiled first, a signed bundle needs --pub, an unsigned one no --pub", async () => {
     writeFileSync(join(dir, "policy.writ"), readFileSync(new URL("../trust/fixtures/transfers.writ", import.meta.url), "utf8"));

@@ -697,7 +697,7 @@ describe("the writer lock", () => {
     const first = openLog(path);
     const second = tryOpenLog(path);
     expect(second).toMatchObject({ ok: false, error: { code: "locked" } });
-    if (!second.ok) expect(second.error.message).toContain(String(process.pid));
+    if (!second.ok) expect(second.error.message).toBe(`${path}: log is locked by pid ${process.pid} (this process): another writer in this process has it open, or ${path}.lock was left by an earlier process with this pid; remove ${path}.lock if this process has no writer of this log open`);
     first.close();
     const third = openLog(path);
     third.close();
@@ -721,6 +721,26 @@ describe("the writer lock", () => {
     await new Promise((resolve) => holder.on("exit", resolve));
     openLog(path).close();
   }, 30_000);
+
+  it("names the lock file to remove when its pid is alive but may have been given to another process, and leaves it", async () => {
+    // a writer's lock whose pid now belongs to a process that is no writer (after a reboot, say)
+    const path = fresh();
+    const other = spawn(process.execPath, ["-e", "setTimeout(() => {}, 20000)"], { stdio: "ignore" });
+    try {
+      const lock = JSON.stringify({ pid: other.pid, host: hostname(), at: "2020-01-01T00:00:00.000Z", id: "0" });
+      writeFileSync(`${path}.lock`, lock);
+      const result = tryOpenLog(path);
+      expect(result).toMatchObject({ ok: false, error: { code: "locked" } });
+      if (!result.ok)
+        expect(result.error.message).toBe(
+          `${path}: log is locked by pid ${other.pid}: another writer has it open, or the writer that took ${path}.lock died and its pid now belongs to another process; remove ${path}.lock if pid ${other.pid} is not a writer of this log`,
+        );
+      expect(readFileSync(`${path}.lock`, "utf8")).toBe(lock);
+    } finally {
+      other.kill();
+      await new Promise((resolve) => (other.exitCode !== null || other.signalCode !== null ? resolve(null) : other.on("exit", resolve)));
+    }
+  });
 
   it("takes over the lock of a writer that died", () => {
     const path = fresh();
