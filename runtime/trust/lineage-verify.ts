@@ -410,7 +410,9 @@ function walk(buf: Buffer, options: VerifyLogOptions, progress: WalkProgress): L
 
   if (options.expectHead) {
     const h = options.expectHead;
-    if (h.seq >= n) return fault(n, "truncated", `the checkpoint names record ${h.seq}, the log ends at ${n - 1}: record${h.seq > n ? `s ${n}..${h.seq} are` : ` ${n} is`} missing`);
+    // (a log of no records has no last record to name)
+    const ends = n === 0 ? "but the log is empty" : `the log ends at record ${n - 1}`;
+    if (h.seq >= n) return fault(n, "truncated", `the checkpoint names record ${h.seq}, ${ends}: record${h.seq > n ? `s ${n}..${h.seq} are` : ` ${n} is`} missing`);
   }
 
   // every record sound, the last one whole: only its newline is missing

@@ -159,6 +159,11 @@ describe("writ audit verify", () => {
     expect(r.code).toBe(1);
     expect(r.err).toContain("record 7 truncated");
     expect((await run("verify", "audit.jsonl", "--expect-head", head.out.trim())).code).toBe(0);
+    // a log cut to nothing: said to be empty, not to end at record -1
+    writeFileSync(join(dir, "emptied.jsonl"), "");
+    const emptied = await run("verify", "emptied.jsonl", "--expect-head", head.out.trim());
+    expect(emptied).toMatchObject({ code: 1, out: "" });
+    expect(emptied.err).toBe("writ audit: emptied.jsonl: record 0 truncated: the checkpoint names record 8, but the log is empty: records 0..8 are missing\n");
   });
 
   it("takes a checkpoint's digest in either case, as verifyLog's expectHead does", async () => {

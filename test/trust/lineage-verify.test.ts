@@ -139,6 +139,21 @@ describe.each(both)("verifyLog finds the first bad record (trusted keys: %s)", (
     expectFault(verifyLines(lines, withKeys, { expectHead: { seq: head.head.seq, ...head.head.digests! } }), N - 3, "truncated");
   });
 
+  it("every record removed: the checkpoint's records are missing from a log said to be empty", () => {
+    const head = verifyLog(base.path);
+    if (!head.ok) throw new Error("base log must verify");
+    const checkpoint = { seq: head.head.seq, ...head.head.digests! };
+    expect(verifyLines([], withKeys, { expectHead: checkpoint })).toEqual({
+      ok: false,
+      index: 0,
+      kind: "truncated",
+      reason: `the checkpoint names record ${N - 1}, but the log is empty: records 0..${N - 1} are missing`,
+    });
+    expect(verifyLines([], withKeys, { expectHead: { ...checkpoint, seq: 0 } })).toMatchObject({ reason: "the checkpoint names record 0, but the log is empty: record 0 is missing" });
+    // a log with records says where it ends
+    expect(verifyLines(L.slice(0, 2), withKeys, { expectHead: checkpoint })).toMatchObject({ reason: `the checkpoint names record ${N - 1}, the log ends at record 1: records 2..${N - 1} are missing` });
+  });
+
   it("a duplicated record", () => {
     const lines = [...L];
     lines.splice(6, 0, L[2]!);
