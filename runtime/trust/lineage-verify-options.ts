@@ -2,7 +2,9 @@
 // how a caller's options are read once and checked before any record is (a misspelt or mistyped
 // option is refused as bad_options, not taken as absent).
 
-import type { CryptoPath } from "../crypto/digest.js";
+import { digestPair, type CryptoPath } from "../crypto/digest.js";
+import type { Decision } from "../decision.js";
+import type { Manifest } from "../manifest.js";
 import { readChainHead } from "./signer.js";
 import { copyPublicKeys } from "./artifact-checks.js";
 import type { DecidingPolicy } from "../policy-types.js";
@@ -24,7 +26,8 @@ export interface VerifyLogOptions {
   readonly trustedKeys?: readonly PublicKey[];
   /** a head recorded earlier: the log must still contain that record, unchanged */
   readonly expectHead?: ExpectedHead;
-  /** re-decide with this policy: records from another module are counted, not failed */
+  /** re-decide with this policy: records from another module are counted, not failed (its name,
+   *  version, manifest, module and decide are read once, when the options are) */
   readonly replay?: DecidingPolicy;
   /** the request behind a statement, found by its SHA3-512 digest; undefined when unknown */
   readonly requests?: (requestSha3: string, statement: Statement) => unknown;
@@ -35,6 +38,34 @@ export interface VerifyLogOptions {
    * `"any"` to accept whatever record 0 holds (then records removed from the start go unseen).
    */
   readonly chainStart?: ChainHead | "any";
+}
+
+/**
+ * The replay policy as the verifier uses it: its own members (own.ts) read once, into a frozen copy
+ * whose `digests` are those of the module bytes read (computed here, not taken from the policy), and
+ * whose `decide` calls the decide read, on the policy. The module a record is matched by and the
+ * decide that re-decides it then come from the one reading: read again, a getter answering
+ * differently had every record counted another module's, or records matched by one module
+ * re-decided by another's decide. A host's policy object is taken as `authorize` and `guard` take
+ * one (any object with a policy's members: neither asks whether loadPolicy made it; guard reads its
+ * digests once, as this reads every member it uses). Null when it has not those members.
+ */
+function replayPolicy(given: unknown, path: CryptoPath | undefined): DecidingPolicy | null {
+  if (typeof given !== "object" || given === null) return null;
+  const name = ownMember(given, "name");
+  const version = ownMember(given, "version");
+  const manifest = ownMember(given, "manifest");
+  const module = ownMember(given, "module");
+  const decide = ownMember(given, "decide");
+  if (typeof name !== "string" || typeof version !== "string" || !(module instanceof Uint8Array) || typeof decide !== "function") return null;
+  return Object.freeze({
+    name,
+    version,
+    manifest: manifest as Manifest,
+    module,
+    digests: digestPair(module, path),
+    decide: (request: unknown) => Reflect.apply(decide, given, [request]) as Decision,
+  });
 }
 
 /** The names VerifyLogOptions has: any other is refused (`trustedkeys` must not leave signatures unchecked). */
@@ -78,20 +109,20 @@ export function readVerifyLogOptions(options: unknown): { ok: true; options: Ver
         return bad("expectHead must be { seq: a whole number from 0, sha3_512: 128 hex digits, blake2b_512?: 128 hex digits } (a log's head, as writ audit head prints it)");
       out.expectHead = { seq: seq as number, sha3_512: sha3, ...(blake !== undefined ? { blake2b_512: blake } : {}) };
     }
+    const path = ownMember(o, "path");
+    if (path !== undefined && path !== "native" && path !== "noble") return bad('path must be "native" or "noble"');
+    if (path !== undefined) out.path = path;
+    // (after the path: the replay module is digested along it)
     const replay = ownMember(o, "replay");
     if (replay !== undefined) {
-      const r = replay as Partial<DecidingPolicy>;
+      const policy = replayPolicy(replay, out.path);
       // (its name and version too: a record of its module must name them, as `writ replay` checks)
-      if (typeof replay !== "object" || replay === null || !(r.module instanceof Uint8Array) || typeof r.decide !== "function" || typeof r.name !== "string" || typeof r.version !== "string")
-        return bad("replay must be a loaded policy (loadPolicy's result: its name, version, module and decide)");
-      out.replay = replay as DecidingPolicy;
+      if (policy === null) return bad("replay must be a loaded policy (loadPolicy's result: its name, version, module and decide)");
+      out.replay = policy;
     }
     const requests = ownMember(o, "requests");
     if (requests !== undefined && typeof requests !== "function") return bad("requests must be a function from a request digest to the request");
     if (requests !== undefined) out.requests = requests as VerifyLogOptions["requests"];
-    const path = ownMember(o, "path");
-    if (path !== undefined && path !== "native" && path !== "noble") return bad('path must be "native" or "noble"');
-    if (path !== undefined) out.path = path;
     const start = ownMember(o, "chainStart");
     if (start !== undefined && start !== "any") {
       const head = readChainHead(start);

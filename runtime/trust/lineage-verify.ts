@@ -42,7 +42,7 @@
 // holds the walk that classifies a break, and its results.
 
 import { readFileBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../bounded-read.js";
-import { digestPair, type CryptoPath, type DigestPair } from "../crypto/digest.js";
+import type { CryptoPath, DigestPair } from "../crypto/digest.js";
 import type { DecidingPolicy } from "../policy-types.js";
 import { canonicalize } from "./jcs.js";
 import { readRequest, requestSchemaOf } from "./request-digest.js";
@@ -212,7 +212,8 @@ function walk(buf: Buffer, options: VerifyLogOptions, progress: WalkProgress): L
     return r !== undefined && r.ok ? r.parsed : null;
   };
 
-  const policyDigests = options.replay ? digestPair(options.replay.module, options.path) : null;
+  // the replay module's digests, of the bytes read with the options (lineage-verify-options.ts)
+  const policyDigests = options.replay ? options.replay.digests : null;
   const tally = { allows: 0, denies: 0, batched: 0, samePolicy: 0, otherPolicy: 0, replayed: 0 };
   // The tree head JWS last verified, and who signed it: the records of one batch carry the same head,
   // so its signature is checked once per batch rather than once per record (an Ed25519 verification,

@@ -404,6 +404,43 @@ describe("verifyLog with replay", () => {
     expect(verifyLog(base.path, { replay: unnamed as never })).toMatchObject({ ok: false, index: -1, kind: "bad_options", reason: expect.stringMatching(/replay must be a loaded policy/) });
   });
 
+  it("reads the replay policy's members once: the module records are matched by and the decide that re-decides them come from one reading", () => {
+    // getters answering otherwise after their first read: another module's bytes, a decide that denies everything
+    const real = fakePolicy();
+    const reads = { module: 0, decide: 0 };
+    const shifting = {
+      name: real.name,
+      version: real.version,
+      manifest: real.manifest,
+      digests: real.digests,
+      get module() {
+        return reads.module++ === 0 ? real.module : new TextEncoder().encode("another module");
+      },
+      get decide() {
+        return reads.decide++ === 0 ? real.decide : () => ({ decision: "deny", rules: [], errors: [] });
+      },
+    };
+    const result = verifyLog(base.path, { replay: shifting as never, requests: (d) => byDigest.get(d) });
+    expect(result).toMatchObject({ ok: true, replay: { samePolicy: N, otherPolicy: 0, replayed: N } });
+    expect(reads).toEqual({ module: 1, decide: 1 });
+  });
+
+  it("re-decides with the policy's own decide, called on the policy, and refuses members the policy does not hold", () => {
+    // a host's policy object, as authorize takes one: its decide is called on it
+    const real = fakePolicy();
+    const host = { ...real, calls: 0, decide(this: { calls: number }, request: unknown) { this.calls++; return real.decide(request); } };
+    expect(verifyLog(base.path, { replay: host, requests: (d) => byDigest.get(d) })).toMatchObject({ ok: true, replay: { replayed: N } });
+    expect(host.calls).toBe(N);
+    // a member Object.prototype holds is not the policy's (own.ts)
+    const { module: _module, ...moduleless } = real;
+    Object.defineProperty(Object.prototype, "module", { value: real.module, configurable: true, writable: true });
+    try {
+      expect(verifyLog(base.path, { replay: moduleless as never })).toMatchObject({ ok: false, index: -1, kind: "bad_options", reason: expect.stringMatching(/replay must be a loaded policy/) });
+    } finally {
+      delete (Object.prototype as { module?: unknown }).module;
+    }
+  });
+
   it("counts records of another module without failing them", () => {
     const result = verifyLog(base.path, { replay: fakePolicy({ moduleText: "another module" }), requests: (d) => byDigest.get(d) });
     expect(result).toMatchObject({ ok: true, replay: { samePolicy: 0, otherPolicy: N, replayed: 0 } });
