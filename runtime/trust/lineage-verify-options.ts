@@ -2,9 +2,8 @@
 // how a caller's options are read once and checked before any record is (a misspelt or mistyped
 // option is refused as bad_options, not taken as absent).
 
-import { digestPair, type CryptoPath } from "../crypto/digest.js";
-import type { Decision } from "../decision.js";
-import type { Manifest } from "../manifest.js";
+import type { CryptoPath } from "../crypto/digest.js";
+import { readReplayPolicy } from "./replay-policy.js";
 import { readChainHead } from "./signer.js";
 import { copyPublicKeys } from "./artifact-checks.js";
 import type { DecidingPolicy } from "../policy-types.js";
@@ -38,34 +37,6 @@ export interface VerifyLogOptions {
    * `"any"` to accept whatever record 0 holds (then records removed from the start go unseen).
    */
   readonly chainStart?: ChainHead | "any";
-}
-
-/**
- * The replay policy as the verifier uses it: its own members (own.ts) read once, into a frozen copy
- * whose `digests` are those of the module bytes read (computed here, not taken from the policy), and
- * whose `decide` calls the decide read, on the policy. The module a record is matched by and the
- * decide that re-decides it then come from the one reading: read again, a getter answering
- * differently had every record counted another module's, or records matched by one module
- * re-decided by another's decide. A host's policy object is taken as `authorize` and `guard` take
- * one (any object with a policy's members: neither asks whether loadPolicy made it; guard reads its
- * digests once, as this reads every member it uses). Null when it has not those members.
- */
-function replayPolicy(given: unknown, path: CryptoPath | undefined): DecidingPolicy | null {
-  if (typeof given !== "object" || given === null) return null;
-  const name = ownMember(given, "name");
-  const version = ownMember(given, "version");
-  const manifest = ownMember(given, "manifest");
-  const module = ownMember(given, "module");
-  const decide = ownMember(given, "decide");
-  if (typeof name !== "string" || typeof version !== "string" || !(module instanceof Uint8Array) || typeof decide !== "function") return null;
-  return Object.freeze({
-    name,
-    version,
-    manifest: manifest as Manifest,
-    module,
-    digests: digestPair(module, path),
-    decide: (request: unknown) => Reflect.apply(decide, given, [request]) as Decision,
-  });
 }
 
 /** The names VerifyLogOptions has: any other is refused (`trustedkeys` must not leave signatures unchecked). */
@@ -115,7 +86,7 @@ export function readVerifyLogOptions(options: unknown): { ok: true; options: Ver
     // (after the path: the replay module is digested along it)
     const replay = ownMember(o, "replay");
     if (replay !== undefined) {
-      const policy = replayPolicy(replay, out.path);
+      const policy = readReplayPolicy(replay, out.path);
       // (its name and version too: a record of its module must name them, as `writ replay` checks)
       if (policy === null) return bad("replay must be a loaded policy (loadPolicy's result: its name, version, module and decide)");
       out.replay = policy;

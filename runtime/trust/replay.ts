@@ -4,7 +4,8 @@
 // verifyArtifact's job), so an auditor can replay artifacts from issuers they do not hold keys for.
 
 import { canonicalize } from "./jcs.js";
-import { digestPair, type CryptoPath } from "../crypto/digest.js";
+import type { CryptoPath } from "../crypto/digest.js";
+import { readReplayPolicy } from "./replay-policy.js";
 import type { DecidingPolicy } from "../policy-types.js";
 import { readRequest, requestSchemaOf } from "./request-digest.js";
 import { decideSafely, unrepresentableDecision } from "./statement.js";
@@ -77,7 +78,7 @@ function readReplayOptions(given: unknown): ReplayOptions | string {
   return { path };
 }
 
-function replay(token: string, request: unknown, policy: DecidingPolicy, options: ReplayOptions): ReplayResult {
+function replay(token: string, request: unknown, given: unknown, options: ReplayOptions): ReplayResult {
   // either kind of artifact (a compact JWS, or a batched one), without checking signatures; read as
   // verifyArtifact reads it: only ASCII spaces and line ends around it are taken away, and one that
   // begins with neither kind's first character (a BOM) is refused for that, in its words
@@ -93,9 +94,12 @@ function replay(token: string, request: unknown, policy: DecidingPolicy, options
   if (read.batch !== null && !read.batch.proofHolds)
     differences.push(`proof: the statement is not leaf ${read.batch.index} of the tree its batch head states: it was changed after issue`);
 
-  // The module's identity is its bytes: recompute rather than trusting what the policy object claims.
-  if (typeof policy !== "object" || policy === null || !(policy.module instanceof Uint8Array)) return { ok: false, differences: ["policy: not a loaded policy (no module bytes)"] };
-  const module = digestPair(policy.module, options.path);
+  // The module's identity is its bytes: recomputed from the bytes read, rather than trusting what the
+  // policy object claims; its members are read once, so that the module compared is the one whose
+  // decide re-decides (replay-policy.ts)
+  const policy = readReplayPolicy(given, options.path);
+  if (policy === null) return { ok: false, differences: ["policy: not a loaded policy (its own name, version, module bytes and decide)"] };
+  const module = policy.digests;
   if (module.sha3_512 !== s.policy.sha3_512 || module.blake2b_512 !== s.policy.blake2b_512)
     differences.push(
       `module: the artifact was issued by module sha3-512 ${short(s.policy.sha3_512)} (${named(s.policy)}), this module is ${short(module.sha3_512)} (${named(policy)})`,

@@ -99,6 +99,33 @@ describe("replayArtifact", () => {
     expect(replayArtifact(relabelled, ADMIN_OK, policy)).toMatchObject({ ok: false, differences: [expect.stringMatching(/^policy: the artifact names payments 9\.9\.9, this module is payments 1\.0\.0/)] });
   });
 
+  it("reads the policy's members once: the module compared and the decide that re-decides come from one reading", () => {
+    // getters answering otherwise after their first read: another module's bytes, a decide that denies everything
+    const reads = { module: 0, decide: 0 };
+    const shifting = {
+      name: policy.name,
+      version: policy.version,
+      manifest: policy.manifest,
+      digests: policy.digests,
+      get module() {
+        return reads.module++ === 0 ? policy.module : new TextEncoder().encode("another module");
+      },
+      get decide() {
+        return reads.decide++ === 0 ? policy.decide : () => ({ decision: "deny", rules: [], errors: [] });
+      },
+    };
+    expect(replayArtifact(issue(ADMIN_OK), ADMIN_OK, shifting as never)).toEqual({ ok: true });
+    expect(reads).toEqual({ module: 1, decide: 1 });
+    // a member Object.prototype holds is not the policy's (own.ts)
+    const { module: _module, ...moduleless } = policy;
+    Object.defineProperty(Object.prototype, "module", { value: policy.module, configurable: true, writable: true });
+    try {
+      expect(replayArtifact(issue(ADMIN_OK), ADMIN_OK, moduleless as never)).toEqual({ ok: false, differences: [expect.stringMatching(/^policy: not a loaded policy/)] });
+    } finally {
+      delete (Object.prototype as { module?: unknown }).module;
+    }
+  });
+
   it("reports a policy or options it cannot use instead of throwing", () => {
     const { artifact } = authorize(policy, ADMIN_OK, { signer: createSigner(issuer) });
     for (const bad of [null, {}, { module: 5 }]) expect(replayArtifact(artifact, ADMIN_OK, bad as unknown as typeof policy)).toMatchObject({ ok: false });
