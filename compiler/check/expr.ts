@@ -24,6 +24,8 @@ interface Binding {
   readonly name: string;
   readonly comprehension: number;
   readonly type: CheckType;
+  /** set when a name in scope resolves to it: whether a refused call's leading name is its variable */
+  used?: boolean;
 }
 
 /** A checked expression: its IR node and its type (`error` after a diagnostic). */
@@ -33,6 +35,16 @@ export interface Checked {
 }
 
 const MACROS = new Set(["all", "exists", "exists_one", "filter", "map"]);
+
+/** CEL's comprehensions the subset leaves out (unsupported.ts): their leading arguments name variables. */
+const UNSUPPORTED_COMPREHENSIONS = new Set(["transformList", "transformMap"]);
+
+/**
+ * How a refused call's leading bare names (`x` in `l.exist(x, x > 0)`) are read when its arguments
+ * are checked: as that many variables the call binds, as variables only where an argument after them
+ * uses one (a function the checker does not know may be a macro), or as expressions like the rest.
+ */
+type RefusedNames = number | "if-used";
 
 /** Functions written only as methods, and how (`l.all(x, …)`), for a call written as a function. */
 const METHOD_FORMS: Readonly<Record<string, { receiver: string; args: string }>> = {
@@ -195,6 +207,7 @@ export class ExpressionChecker {
     for (let i = this.bindings.length - 1; i >= 0; i--) {
       const b = this.bindings[i]!;
       if (b.name === name) {
+        b.used = true;
         if (b.type.kind === "error") return this.poison(span);
         return { node: { op: "var", id: this.id(), span, type: b.type, name, comprehension: b.comprehension }, type: b.type };
       }
@@ -446,13 +459,14 @@ export class ExpressionChecker {
   private checkCall(expr: CallExpr): Checked {
     const { fn, target, args } = expr;
     // the parser keeps a leading-dot global call `.f(x)` as the name `.f`
-    if (fn.startsWith(".")) return this.report(Codes.unsupported, UNSUPPORTED_LITERALS.leadingDot, expr.fnSpan);
+    if (fn.startsWith(".")) return this.refuse(expr, "if-used", Codes.unsupported, UNSUPPORTED_LITERALS.leadingDot, expr.fnSpan);
     if (target === undefined && fn === "has") return this.checkHas(expr);
     if (target !== undefined && MACROS.has(fn)) return this.checkMacro(expr);
     const methodOnly = target === undefined ? this.methodOnly(expr) : undefined;
     if (methodOnly) return methodOnly;
     if (target !== undefined && fn === "has")
-      return this.report(Codes.badHas, "`has` is not a method: it takes one field selection, like `has(context.ticket)`", expr.fnSpan);
+      // a name it is given is the field meant (`r.has(t)` for `has(r.t)`), not a name in scope
+      return this.refuse(expr, leadingNames(args), Codes.badHas, "`has` is not a method: it takes one field selection, like `has(context.ticket)`", expr.fnSpan);
     if (fn === "size" && ((target === undefined && args.length === 1) || (target !== undefined && args.length === 0))) {
       const operand = this.check(target ?? args[0]!);
       const k = operand.type.kind;
@@ -469,11 +483,41 @@ export class ExpressionChecker {
       return this.call(b, [s, a], BOOL, expr.span);
     }
     const unsupported = UNSUPPORTED_FUNCTIONS.get(fn);
-    if (unsupported) return this.report(Codes.unsupported, unsupported, expr.fnSpan);
+    if (unsupported) return this.refuse(expr, UNSUPPORTED_COMPREHENSIONS.has(fn) ? leadingNames(args) : 0, Codes.unsupported, unsupported, expr.fnSpan);
     const known = ["size", "startsWith", "endsWith", "contains", "has", "all", "exists", "exists_one", "filter", "map"];
     if (known.includes(fn))
-      return this.report(Codes.noOverload, `\`${fn}\` does not take ${args.length} argument${args.length === 1 ? "" : "s"}${target ? " as a method" : ""}`, expr.fnSpan);
-    return this.report(Codes.unknownFunction, `unknown function \`${quotedName(fn)}\``, expr.fnSpan, didYouMean(fn, known));
+      return this.refuse(expr, 0, Codes.noOverload, `\`${fn}\` does not take ${args.length} argument${args.length === 1 ? "" : "s"}${target ? " as a method" : ""}`, expr.fnSpan);
+    return this.refuse(expr, "if-used", Codes.unknownFunction, `unknown function \`${quotedName(fn)}\``, expr.fnSpan, didYouMean(fn, known));
+  }
+
+  /**
+   * Reports a call refused for its function or its number of arguments, after checking its receiver
+   * and arguments for errors of their own (an unknown name, a float literal, a call refused inside),
+   * so that a file's errors all come in one run. Their types are not used: an argument that would not
+   * fit the call is no error of its own.
+   */
+  private refuse(expr: CallExpr, names: RefusedNames, code: string, message: string, span: Span, help?: string): Checked {
+    if (expr.target !== undefined) this.check(expr.target);
+    this.checkRefusedArgs(expr.args, names);
+    return this.report(code, message, span, help);
+  }
+
+  /**
+   * Checks a refused call's arguments for their own errors. Its leading bare names, where `names`
+   * takes them for variables (`x` in `l.exist(x, x > 0)`), are bound, without a type, in the
+   * arguments after them, so that neither they nor their uses are reported as unknown names.
+   */
+  private checkRefusedArgs(args: readonly Expr[], names: RefusedNames): void {
+    const count = names === "if-used" ? leadingNames(args) : names;
+    const variables: Binding[] = args.slice(0, count).map((a) => ({ name: (a as Extract<Expr, { kind: "Ident" }>).name, comprehension: -1, type: ERROR_TYPE }));
+    this.bindings.push(...variables);
+    try {
+      for (const a of args.slice(count)) this.check(a);
+    } finally {
+      this.bindings.length -= variables.length;
+    }
+    // not used by the arguments after them: they were expressions, and are checked as such
+    if (names === "if-used" && !variables.some((v) => v.used)) for (const a of args.slice(0, count)) this.check(a);
   }
 
   /**
@@ -488,6 +532,11 @@ export class ExpressionChecker {
     const receiver = first?.kind === "Ident" || first?.kind === "Select" ? describeOperand(first) : form.receiver;
     const args = MACROS.has(expr.fn) && second?.kind === "Ident" ? `${second.name}, …` : form.args;
     const of = MACROS.has(expr.fn) ? "the list or map it iterates over" : "the string";
+    // its receiver and arguments still are checked: `all(l, x, p)` as `l.all(x, p)`
+    if (MACROS.has(expr.fn) && first !== undefined) {
+      this.check(first);
+      this.checkRefusedArgs(expr.args.slice(1), leadingNames(expr.args.slice(1)));
+    } else this.checkRefusedArgs(expr.args, 0);
     return this.report(MACROS.has(expr.fn) ? Codes.badMacro : Codes.noOverload, `\`${expr.fn}\` is written as a method of ${of}: \`${receiver}.${expr.fn}(${args})\``, expr.fnSpan);
   }
 
@@ -501,8 +550,11 @@ export class ExpressionChecker {
       const input: Node = { op: "input", id: this.id(), span: arg.span, type: this.inputType };
       return { node: { op: "has", id: this.id(), span: expr.span, type: BOOL, record: input, field: arg.name }, type: BOOL };
     }
-    if (expr.args.length !== 1 || arg === undefined || arg.kind !== "Select" || arg.optional)
+    if (expr.args.length !== 1 || arg === undefined || arg.kind !== "Select" || arg.optional) {
+      // what it was given is still checked; of `a.?b`, only `a`: the optional selection is the error
+      for (const a of expr.args) this.check(a.kind === "Select" && a.optional ? a.operand : a);
       return this.report(Codes.badHas, "`has()` takes one field selection, like `has(context.ticket)`", expr.span);
+    }
     const operand = this.check(arg.operand);
     const t = operand.type;
     if (t.kind === "error") return operand;
@@ -520,18 +572,26 @@ export class ExpressionChecker {
     const macro = expr.fn as Macro;
     const arity = macro === "map" ? [2, 3] : [2];
     if (!arity.includes(expr.args.length))
-      return this.report(Codes.badMacro, `\`${macro}\` takes ${arity.join(" or ")} arguments: a variable name and ${macro === "map" ? "[a predicate and] a transform" : "a predicate"}`, expr.span);
+      return this.refuse(expr, leadingNames(expr.args), Codes.badMacro, `\`${macro}\` takes ${arity.join(" or ")} arguments: a variable name and ${macro === "map" ? "[a predicate and] a transform" : "a predicate"}`, expr.span);
     const variable = expr.args[0]!;
-    if (variable.kind !== "Ident" || variable.leadingDot)
+    if (variable.kind !== "Ident" || variable.leadingDot) {
+      // the range is still checked, not the predicate: with no variable named, its names cannot be
+      // told from the one it meant to bind
+      this.check(expr.target!);
       return this.report(Codes.badMacro, `the first argument of \`${macro}\` must be a variable name`, variable.span);
+    }
     const range = this.check(expr.target!);
     const rt = range.type;
-    if (rt.kind === "error") return range;
     let elementType: CheckType;
     if (rt.kind === "list") elementType = rt.element;
     else if (rt.kind === "map") elementType = STRING;
     else if (rt.kind === "never") elementType = NEVER; // read as a list: it has no elements
-    else return this.report(Codes.badMacro, `\`${macro}\` iterates over a list or a map, but this is \`${typeToString(rt)}\``, expr.target!.span);
+    else {
+      // no element type to give the variable: the predicate is checked with it bound, untyped
+      this.checkRefusedArgs(expr.args, 1);
+      if (rt.kind === "error") return range;
+      return this.report(Codes.badMacro, `\`${macro}\` iterates over a list or a map, but this is \`${typeToString(rt)}\``, expr.target!.span);
+    }
     const id = this.id();
     this.bindings.push({ name: variable.name, comprehension: id, type: elementType });
     try {
@@ -568,6 +628,17 @@ export class ExpressionChecker {
       this.bindings.pop();
     }
   }
+}
+
+/**
+ * How many of a call's arguments lead as bare names (`x`, not `.x` or `x.y`), the last argument
+ * excepted when there are more: a macro's variables come first and a predicate or transform after.
+ */
+function leadingNames(args: readonly Expr[]): number {
+  const most = args.length > 1 ? args.length - 1 : args.length;
+  let n = 0;
+  while (n < most && args[n]!.kind === "Ident" && !(args[n] as Extract<Expr, { kind: "Ident" }>).leadingDot) n++;
+  return n;
 }
 
 function describeOperand(e: Expr): string {
