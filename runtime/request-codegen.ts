@@ -11,7 +11,7 @@
 import type { RequestError } from "./decision.js";
 import type { RecordType, SchemaType } from "./schema.js";
 import { describe, INHERITED, intProblem, isPlainObject, keySegment, ownValue, stringProblem, unreadableRequestError } from "./request.js";
-import { shownKey } from "./thrown.js";
+import { shownBareKey } from "./thrown.js";
 import { ownElement } from "./own.js";
 
 type Check = (request: unknown) => RequestError | undefined;
@@ -127,7 +127,7 @@ export function generateRequestCheck(schema: RecordType): Check | undefined {
   } catch {
     return undefined; // no eval here: the caller falls back to the closure validator
   }
-  const check = factory(requestError, describe, intProblem, stringProblem, isPlainObject, ownValue, shownKey, g.knownFieldSets, keySegment, ownElement);
+  const check = factory(requestError, describe, intProblem, stringProblem, isPlainObject, ownValue, shownBareKey, g.knownFieldSets, keySegment, ownElement);
   return (request) => {
     try {
       return check(request);

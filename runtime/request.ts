@@ -18,13 +18,13 @@ import { INT64_MAX, INT64_MIN, type RecordField, type RecordType, type SchemaTyp
 import { isWellFormed, longStringProblem, sortByCodePoint, utf8Length } from "./strings.js";
 import type { MapValue, RecordValue, Value } from "./values.js";
 import { generateRequestCheck } from "./request-codegen.js";
-import { describeThrown, isInstance, MAX_SHOWN_KEY, shownKey } from "./thrown.js";
+import { describeThrown, isInstance, MAX_SHOWN_KEY, quotedKey, shownBareKey } from "./thrown.js";
 import { ownElement } from "./own.js";
 
 /**
  * A failure on the way up: the path is assembled only when something is wrong. Segments are pushed
  * innermost first, each as it is joined: `.name` for a field (or an unknown key, whatever characters
- * it holds), `[3]` for a list index, `["k"]` for a map key.
+ * it holds, cut and escaped: shownBareKey), `[3]` for a list index, `["k"]` for a map key.
  */
 interface Failure {
   segments: string[];
@@ -75,14 +75,14 @@ export function pollutionError(key: string): RequestError {
   return {
     rule: null,
     code: "invalid_request",
-    message: `Object.prototype or Array.prototype carries the enumerable property \`${key}\` (prototype pollution): a missing field would read as that value, so no request is read`,
+    message: `Object.prototype or Array.prototype carries the enumerable property \`${shownBareKey(key)}\` (prototype pollution): a missing field would read as that value, so no request is read`,
     path: "",
   };
 }
 
-/** A map key as a path segment: `["key"]`, cut like `shownKey`. */
+/** A map key as a path segment: `["key"]`, cut and escaped as `quotedKey` does. */
 export function keySegment(key: string): string {
-  return `[${JSON.stringify(shownKey(key))}]`;
+  return `[${quotedKey(key)}]`;
 }
 
 export function ownValue(obj: object, key: string): unknown {
@@ -222,7 +222,7 @@ function recordChecker(t: RecordType): Check {
     // unknown key cancel out on a host's object).
     for (const k in v) {
       if (!known.has(k)) {
-        const shown = shownKey(k);
+        const shown = shownBareKey(k);
         const f = fail(`unknown field \`${shown}\``);
         f.segments.push(`.${shown}`);
         return f;
@@ -322,7 +322,7 @@ function below(e: unknown, step: PathStep): UnreadableMember {
  * The path to the value reached by `steps` (outermost first) and its type in `schema`, spelled as the
  * validator spells paths, whatever the keys look like: a field of a record is `.name` (the schema's
  * name, whole), a key of a map `["key"]`, an unknown key of a record `.key`, an index `[i]`; keys the
- * request chose are cut as shownKey cuts them. Where the schema says nothing of a key (no schema is
+ * request chose are cut and escaped as shownBareKey and quotedKey do. Where the schema says nothing of a key (no schema is
  * given, or the key lies under an unknown key or in a value of another type), it is spelled as
  * trust/jcs.ts spells the paths of any JSON value (genericKeySegment), and the type is undefined.
  */
@@ -347,7 +347,7 @@ function spelledAlong(steps: readonly PathStep[], schema: RecordType | undefined
       t = t.value;
     } else if (t?.kind === "record") {
       const field: RecordField | undefined = t.fields.find((f) => f.name === step);
-      path += `.${field === undefined ? shownKey(step) : field.name}`;
+      path += `.${field === undefined ? shownBareKey(step) : field.name}`;
       t = field?.type;
     } else path += genericKeySegment(step);
   }

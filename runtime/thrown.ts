@@ -37,13 +37,23 @@ export function isInstance<T>(e: unknown, C: abstract new (...args: never[]) => 
 }
 
 /**
+ * What escapeControls escapes: C0 and C1 controls, zero-width characters, line and paragraph
+ * separators, bidirectional overrides and isolates, the byte-order mark, and a lone surrogate (a
+ * high one not followed by a low one, a low one not after a high one). Without the `u` flag the
+ * class reads UTF-16 units, so a pair is two units that neither alternative matches.
+ */
+const ESCAPED = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
  * `s` with control characters written as `\u001b` escapes: text from a request or a module (a key,
  * a function name) or a policy (a test's name) shown in a one-line message must not be able to end
  * the line, erase it with an ANSI sequence, forge another, or display as other text than it holds
- * (zero-width characters, bidirectional overrides and isolates).
+ * (zero-width characters, bidirectional overrides and isolates). A lone surrogate is escaped too
+ * (`\ud800`): text holding one has no UTF-8 form, so a message quoting it could be neither written
+ * out nor signed as it is.
  */
 export function escapeControls(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return s.replace(ESCAPED, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /**
@@ -54,6 +64,23 @@ export function escapeControls(s: string): string {
 export const MAX_SHOWN_KEY = 64;
 export function shownKey(key: string): string {
   return clip(key, MAX_SHOWN_KEY);
+}
+
+/**
+ * A key the request chose, as a message or a path shows it bare (an unknown field, `.a-b`): cut as
+ * shownKey cuts it, then escaped as escapeControls escapes (a key is anyone's text: `"a\ud800b"`
+ * is shown `a\ud800b`, a line end `\u000a`).
+ */
+export function shownBareKey(key: string): string {
+  return escapeControls(shownKey(key));
+}
+
+/**
+ * A key the request chose, quoted (a map key, `["k"]`): cut as shownKey cuts it, written as a JSON
+ * string, and what JSON leaves as it is of escapeControls's characters (U+2028, U+202E…) escaped.
+ */
+export function quotedKey(key: string): string {
+  return escapeControls(JSON.stringify(shownKey(key)));
 }
 
 /** An option's value as a refusal names it: a string quoted (its first 40 characters), anything else by its type. */

@@ -10,7 +10,7 @@
 // prototype holds at their index: runtime/own.ts), cycles.
 
 import { ranOutOfStack } from "../stack-ran-out.js";
-import { describeThrown, isInstance, MAX_SHOWN_KEY, shownKey, shownOption } from "../thrown.js";
+import { describeThrown, isInstance, MAX_SHOWN_KEY, quotedKey, shownBareKey, shownOption } from "../thrown.js";
 import { ARRAY_PROTOTYPE, ownMember } from "../own.js";
 import { optionNames, unknownOptionProblem } from "../option-names.js";
 
@@ -55,9 +55,9 @@ function renderPath(keys: readonly (string | number)[]): string {
   let path = "";
   for (const key of keys) {
     if (typeof key === "number") path += `[${key}]`;
-    // a refused request's path is quoted in its signed denial: keys are cut as messages cut them
+    // a refused request's path is quoted in its signed denial: keys are cut and escaped as messages show them
     else if (key.length <= MAX_SHOWN_KEY && /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key)) path += path === "" ? key : `.${key}`;
-    else path += `[${JSON.stringify(shownKey(key))}]`;
+    else path += `[${quotedKey(key)}]`;
   }
   return path;
 }
@@ -129,7 +129,7 @@ class Serialiser {
       const proto = Object.getPrototypeOf(object);
       if (proto !== Object.prototype && proto !== null) {
         const name = (proto as { constructor?: { name?: string } }).constructor?.name ?? "object";
-        this.refuse(`${shownKey(String(name))} is not a plain JSON object`);
+        this.refuse(`${shownBareKey(String(name))} is not a plain JSON object`);
       }
       // Default sort compares UTF-16 code units, which is the order RFC 8785 prescribes.
       const names = Object.keys(object).sort();

@@ -69,12 +69,36 @@ export function cutKey(key: string): string {
   return `${key.slice(0, high ? MAX_KEY - 2 : MAX_KEY - 1)}…`;
 }
 
+/**
+ * abi.md: in a key the request chose, cut (and, for a map key, quoted), each control character
+ * (U+0000–U+001F, U+007F–U+009F), zero-width character (U+200B–U+200F), line or paragraph separator,
+ * bidirectional override or isolate (U+202A–U+202E, U+2066–U+2069), byte-order mark and lone
+ * surrogate is written `\uXXXX`, lowercase.
+ */
+export function escapeKey(key: string): string {
+  let out = "";
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    const high = c >= 0xd800 && c <= 0xdbff;
+    const low = c >= 0xdc00 && c <= 0xdfff;
+    const next = key.charCodeAt(i + 1);
+    if (high && next >= 0xdc00 && next <= 0xdfff) {
+      out += key[i]! + key[i + 1]!; // a pair: one character, shown as it is
+      i++;
+      continue;
+    }
+    const escaped = c <= 0x1f || (c >= 0x7f && c <= 0x9f) || (c >= 0x200b && c <= 0x200f) || (c >= 0x2028 && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c === 0xfeff || high || low;
+    out += escaped ? `\\u${c.toString(16).padStart(4, "0")}` : key[i]!;
+  }
+  return out;
+}
+
 // abi.md: a field is joined with `.` by its name in the schema, whole; an unknown key with `.` as it
-// is (cut); a list index with `[i]`; a map key with `["…"]` in JSON quoting, of the cut key. A path
-// that starts with a field starts with its name.
+// is (cut, escaped); a list index with `[i]`; a map key with `["…"]` in JSON quoting, of the cut key,
+// then escaped. A path that starts with a field starts with its name.
 const joinField = (parent: string, name: string): string => (parent === "" ? name : `${parent}.${name}`);
-const joinUnknown = (parent: string, key: string): string => joinField(parent, cutKey(key));
-const joinMapKey = (parent: string, key: string): string => `${parent}[${JSON.stringify(cutKey(key))}]`;
+const joinUnknown = (parent: string, key: string): string => joinField(parent, escapeKey(cutKey(key)));
+const joinMapKey = (parent: string, key: string): string => `${parent}[${escapeKey(JSON.stringify(cutKey(key)))}]`;
 const joinIndex = (parent: string, i: number): string => `${parent}[${i}]`;
 // abi.md: where the schema has no place for a key, it is spelled as any JSON value's path is: `.key`
 // for an identifier of at most 64 characters, `["key"]` otherwise (cut, then quoted).
