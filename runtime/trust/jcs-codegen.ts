@@ -130,8 +130,11 @@ class Emitter {
     const first = this.fresh("first");
     const copy = this.fresh("r");
     this.lines.push(
-      // an array whose prototype was set to Object.prototype is a list all the same, never a record
-      `if (typeof ${v} !== "object" || ${v} === null || ${v}.__proto__ !== OP || Array.isArray(${v})) return undefined;`,
+      // an array whose prototype was set to Object.prototype is a list all the same, never a record.
+      // The prototype is asked of Object.getPrototypeOf, as canonicalJson asks it: a `v.__proto__`
+      // read answers an own `__proto__` property instead (one holding Object.prototype had a Date or
+      // a Map written as a plain record, and signed, where canonicalJson refuses it).
+      `if (typeof ${v} !== "object" || ${v} === null || Object.getPrototypeOf(${v}) !== OP || Array.isArray(${v})) return undefined;`,
       `let ${n} = 0, ${first} = true;`,
       `const ${copy} = {};`,
       `out += "{";`,

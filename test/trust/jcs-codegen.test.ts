@@ -119,6 +119,26 @@ describe("canonical writer generated from the request schema", () => {
       expect(reader(declined)).toBeUndefined();
   });
 
+  it("reads a record's prototype as it is, not through a `__proto__` the object holds itself", () => {
+    // An own `__proto__` data property answering Object.prototype hides the real one from a
+    // `v.__proto__` read: a Date, Map or class instance would be written as a plain record, and its
+    // digest signed where canonicalJson (and verifyArtifact's request check) says it has no JSON form.
+    const schema: RecordType = { kind: "record", fields: [{ name: "a", optional: false, type: { kind: "int" } }] };
+    const outer: RecordType = { kind: "record", fields: [{ name: "r", optional: false, type: schema }] };
+    const disguised = <T extends object>(o: T): T => Object.assign(Object.defineProperty(o, "__proto__", { value: Object.prototype, enumerable: false }), { a: 1 });
+    for (const [s, request] of [
+      [schema, disguised(new Date(0))],
+      [schema, disguised(new Map())],
+      [outer, { r: disguised(new (class Point {})()) }],
+    ] as const) {
+      expect(canonicalJson(request, REQUEST_JSON)).toMatchObject({ ok: false });
+      expect(canonicalReaderFor(s)!(request)).toBeUndefined();
+      expect(requestDigest(request, "native", s)).toEqual(requestDigest(request, "native"));
+    }
+    // a plain record with the same own `__proto__` is a plain record still (not enumerable, JSON leaves it out)
+    expect(agrees(schema, disguised({}))).toBe(true);
+  });
+
   it("has no writer for schemas with inherited member names or a malformed shape", () => {
     const int = { kind: "int" } as const;
     expect(canonicalWriterSource({ kind: "record", fields: [{ name: "constructor", optional: false, type: int }] })).toBeUndefined();
