@@ -70,6 +70,28 @@ export function fakePolicy(options: FakeOptions = {}): DecidingPolicy {
   };
 }
 
+/**
+ * `real` with getters for its module and decide that answer otherwise after their first read
+ * (another module's bytes, a decide that denies everything), and the count of their reads: a reader
+ * that reads either twice uses a module and a decide that do not belong together.
+ */
+export function shiftingPolicy(real: DecidingPolicy): { policy: DecidingPolicy; reads: { module: number; decide: number } } {
+  const reads = { module: 0, decide: 0 };
+  const policy = {
+    name: real.name,
+    version: real.version,
+    manifest: real.manifest,
+    digests: real.digests,
+    get module() {
+      return reads.module++ === 0 ? real.module : new TextEncoder().encode("another module");
+    },
+    get decide() {
+      return reads.decide++ === 0 ? real.decide : (): Decision => ({ decision: "deny", rules: [], errors: [] });
+    },
+  };
+  return { policy, reads };
+}
+
 export const ADMIN_OK = { principal: { role: "admin" }, amount: 10 };
 export const USER_DENIED = { principal: { role: "user" }, amount: 10 };
 export const TOO_MUCH = { principal: { role: "admin" }, amount: 5000 };

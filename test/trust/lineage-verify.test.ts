@@ -11,7 +11,7 @@ import { generateKeyPair } from "../../runtime/trust/keys.js";
 import { requestDigest } from "../../runtime/trust/request-digest.js";
 import { buildLog, editStatement, readRecord, rechain, REQUESTS, writeLines } from "./lineage-fixtures.js";
 import { encodeRecord, parseRecordEnvelope, recordOpen } from "../../runtime/trust/lineage-record.js";
-import { fakePolicy } from "./fake-policy.js";
+import { fakePolicy, shiftingPolicy } from "./fake-policy.js";
 import { replayArtifact } from "../../runtime/trust/replay.js";
 import { signCompact } from "../../runtime/trust/jws.js";
 import { canonicalize } from "../../runtime/trust/jcs.js";
@@ -405,22 +405,8 @@ describe("verifyLog with replay", () => {
   });
 
   it("reads the replay policy's members once: the module records are matched by and the decide that re-decides them come from one reading", () => {
-    // getters answering otherwise after their first read: another module's bytes, a decide that denies everything
-    const real = fakePolicy();
-    const reads = { module: 0, decide: 0 };
-    const shifting = {
-      name: real.name,
-      version: real.version,
-      manifest: real.manifest,
-      digests: real.digests,
-      get module() {
-        return reads.module++ === 0 ? real.module : new TextEncoder().encode("another module");
-      },
-      get decide() {
-        return reads.decide++ === 0 ? real.decide : () => ({ decision: "deny", rules: [], errors: [] });
-      },
-    };
-    const result = verifyLog(base.path, { replay: shifting as never, requests: (d) => byDigest.get(d) });
+    const { policy: shifting, reads } = shiftingPolicy(fakePolicy());
+    const result = verifyLog(base.path, { replay: shifting, requests: (d) => byDigest.get(d) });
     expect(result).toMatchObject({ ok: true, replay: { samePolicy: N, otherPolicy: 0, replayed: N } });
     expect(reads).toEqual({ module: 1, decide: 1 });
   });

@@ -10,7 +10,7 @@ import { createBatchAuthorizer } from "../../runtime/trust/batch.js";
 import { requestDigest } from "../../runtime/trust/request-digest.js";
 import { canonicalize } from "../../runtime/trust/jcs.js";
 import { createSigner } from "../../runtime/trust/signer.js";
-import { ADMIN_OK, TOO_MUCH, USER_DENIED, fakePolicy, payments } from "./fake-policy.js";
+import { ADMIN_OK, TOO_MUCH, USER_DENIED, fakePolicy, payments, shiftingPolicy } from "./fake-policy.js";
 
 const issuer = generateKeyPair();
 const policy = fakePolicy();
@@ -100,21 +100,8 @@ describe("replayArtifact", () => {
   });
 
   it("reads the policy's members once: the module compared and the decide that re-decides come from one reading", () => {
-    // getters answering otherwise after their first read: another module's bytes, a decide that denies everything
-    const reads = { module: 0, decide: 0 };
-    const shifting = {
-      name: policy.name,
-      version: policy.version,
-      manifest: policy.manifest,
-      digests: policy.digests,
-      get module() {
-        return reads.module++ === 0 ? policy.module : new TextEncoder().encode("another module");
-      },
-      get decide() {
-        return reads.decide++ === 0 ? policy.decide : () => ({ decision: "deny", rules: [], errors: [] });
-      },
-    };
-    expect(replayArtifact(issue(ADMIN_OK), ADMIN_OK, shifting as never)).toEqual({ ok: true });
+    const { policy: shifting, reads } = shiftingPolicy(policy);
+    expect(replayArtifact(issue(ADMIN_OK), ADMIN_OK, shifting)).toEqual({ ok: true });
     expect(reads).toEqual({ module: 1, decide: 1 });
     // a member Object.prototype holds is not the policy's (own.ts)
     const { module: _module, ...moduleless } = policy;
