@@ -8,6 +8,7 @@
 
 import { type SourceFile, type Span, lineColOf, lineTextAt } from "./source.js";
 import { clip, escapeControls } from "../runtime/thrown.js";
+import { cellWidth } from "./cell-width.js";
 
 export type Severity = "error" | "warning";
 
@@ -127,10 +128,14 @@ function shownChar(c: string): string {
   return c === "\t" ? c : escapeControls(c);
 }
 
-/** The columns a character of a shown line takes: one, or its escape's length (an astral character is one column, two UTF-16 units). */
+/**
+ * The cells a character of a shown line takes on a terminal: its escape's length where it is shown
+ * escaped, else as the terminal gives it (cellWidth): two for a wide character (`管`, an emoji),
+ * none for a combining mark (the accent of `é` written as `e` and U+0301), one for the rest.
+ */
 function shownWidth(c: string): number {
   const shown = shownChar(c);
-  return shown === c ? 1 : shown.length;
+  return shown === c ? cellWidth(c) : shown.length;
 }
 
 /** Renders a list of diagnostics for one file, capped at MAX_DIAGNOSTICS. */

@@ -213,6 +213,27 @@ describe("syntax errors", () => {
     expect(lines.join("\n")).not.toMatch(/[\u0000-\u0008\u001b]/);
   });
 
+  it("puts the caret under the culprit past wide characters (two cells) and combining marks (none)", () => {
+    // CJK ideographs and an emoji take two cells each on a terminal; `é` written as e + U+0301 takes
+    // one, its accent none; a fullwidth letter two; a Hangul syllable two, a medial vowel after it none
+    const cases: [string, number][] = [
+      ["管理员", 6],
+      ["😀", 2],
+      ["e\u0301e\u0301e\u0301", 3],
+      ["Ａ", 2],
+      ["가\u1161", 2],
+    ];
+    for (const [literal, cells] of cases) {
+      const text = `policy "p" version "1"\npermit a when s == "${literal}" !! 1\n`;
+      const r = parsePolicy({ name: "p.writ", text });
+      const lines = renderDiagnostics(r.diagnostics, { name: "p.writ", text }).split("\n");
+      const before = 'permit a when s == "';
+      expect(lines[0]).toBe(`p.writ:2:${[...before, ...literal].length + 3}: error[W0101]: expected an operator or a new declaration, found \`!\``);
+      expect(lines[2]).toBe(`2 | ${before}${literal}" !! 1`);
+      expect(lines[3]).toBe(`  | ${" ".repeat(before.length + cells + '" '.length)}^`);
+    }
+  });
+
   it("writes messages lowercase, without a trailing period", () => {
     const r = parsePolicy({ name: "x", text: `policy 1 version\ninput { a: }\nlet x =\npermit\n@ forbid f when (a\ntest { }` });
     expect(r.diagnostics.length).toBeGreaterThan(4);
