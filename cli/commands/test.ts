@@ -4,10 +4,11 @@ import { readdirSync, realpathSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { runPolicyTests } from "../../compiler/testing.js";
 import { loadPolicy } from "../../runtime/policy.js";
-import { describeThrown, escapeControls } from "../../runtime/thrown.js";
+import { escapeControls } from "../../runtime/thrown.js";
 import { commandLineProblem, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, refuseUsage, unknownFlags, type Command, type CliIO, emptyPathError } from "../io.js";
 import { maxCostOption, maxCostUsage } from "./max-cost.js";
 import { compileFile, failed } from "./policy-source.js";
+import { unreachableFileText } from "../text-files.js";
 
 /**
  * The policy files to test, and what could not be used: an input that does not exist or is not a
@@ -48,8 +49,9 @@ function policyFiles(io: CliIO, inputs: readonly string[]): { files: string[]; u
     try {
       st = statSync(abs);
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      unusable.push(`${shown}: ${code === "ENOENT" || code === undefined ? "no such file or directory" : `cannot be read (${code})`}`);
+      // in the words every command uses for a path it cannot follow (README: "in the same words for
+      // every kind of file"): `no such file`, `too many symbolic links encountered (ELOOP)`
+      unusable.push(unreachableFileText(shown, e));
       return 0;
     }
     if (st.isDirectory()) {
@@ -64,7 +66,7 @@ function policyFiles(io: CliIO, inputs: readonly string[]): { files: string[]; u
         }
         entries = readdirSync(abs).sort();
       } catch (e) {
-        unusable.push(`${shown}: the directory cannot be read (${(e as NodeJS.ErrnoException).code ?? describeThrown(e)})`);
+        unusable.push(unreachableFileText(shown, e));
         return 0;
       }
       foundUnder.set(real, 0); // a link back up the tree finds it being walked: not a loop

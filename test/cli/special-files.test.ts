@@ -151,6 +151,20 @@ describe.skipIf(!posix)("a loop of symbolic links", () => {
   });
 });
 
+describe.skipIf(!posix)("writ test on a path it cannot follow", () => {
+  it("says why in the words writ check uses for the same path: a loop, a path through a file, nothing there", async () => {
+    const cases: [string, string][] = [
+      ["loop1", "too many symbolic links encountered (ELOOP)"],
+      ["a.txt/x.writ", "not a directory (ENOTDIR)"],
+      ["gone.writ", "no such file"],
+    ];
+    for (const [path, why] of cases) {
+      expect((await run(["check", path])).err, path).toBe(`writ check: ${path}: ${why}`);
+      expect(await run(["test", path]), path).toEqual({ code: 1, out: "0 passed, 1 failed", err: `writ test: ${path}: ${why}` });
+    }
+  });
+});
+
 describe.skipIf(!existsSync("/dev/null"))("writ audit on a device", () => {
   it("refuses it as no regular file, as the log's writer does, rather than verify it as an empty log", async () => {
     const err = "writ audit: /dev/null is not a regular file (a character device); a lineage log is one";

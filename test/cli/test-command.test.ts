@@ -134,7 +134,7 @@ describe("writ test", () => {
     if (process.getuid?.() === 0) expect(code).toBe(0);
     else {
       expect(code).toBe(1);
-      expect(out.join("\n")).toMatch(/writ test: tree\/locked: the directory cannot be read \(EACCES\)/);
+      expect(out.join("\n")).toMatch(/writ test: tree\/locked: permission denied \(EACCES\)/);
       expect(out.join("\n")).toContain("1 passed, 1 failed");
     }
   });
