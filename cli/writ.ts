@@ -103,8 +103,14 @@ export async function main(argv: readonly string[], given: CliIO): Promise<numbe
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     const { commands } = await import("./commands/index.js");
+    // asked for, the help is the output; with no command at all it is a usage error, and goes where
+    // every other usage error goes (a script's `writ "$CMD"` must not print it into its output)
+    if (name === undefined) {
+      io.err(help(commands));
+      return EXIT_USAGE;
+    }
     io.out(help(commands));
-    return name === undefined ? EXIT_USAGE : 0;
+    return 0;
   }
   if (name === "--version" || name === "-V") {
     const { compilerVersion } = await import("../compiler/driver.js");

@@ -13,6 +13,7 @@ import { writeKeyPair } from "../../runtime/trust/key-files.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
 import { createSigner } from "../../runtime/trust/signer.js";
 import { ADMIN_OK, fakePolicy } from "../trust/fake-policy.js";
+import { runWrit } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
 
 async function run(argv: string[], cwd: string): Promise<{ code: number; err: string }> {
@@ -143,6 +144,14 @@ describe("short names", () => {
 
 describe("a command line a command cannot run", () => {
   const cwd = tempDir("flags-lines");
+
+  it("writ alone prints its help on standard error, exit 2, as every usage error; writ --help on standard output, exit 0", async () => {
+    const alone = await runWrit([], cwd);
+    expect(alone.code).toBe(2);
+    expect(alone.out).toBe("");
+    expect(alone.err).toMatch(/^writ — compile, check, test and evaluate Writ policies/);
+    for (const asked of ["--help", "-h", "help"]) expect(await runWrit([asked], cwd), asked).toEqual({ code: 0, out: alone.err, err: "" });
+  });
 
   it.each(commands.map((c) => [c.name, c]))("writ %s names an unknown option and shows its usage, exit 2", async (name, command) => {
     const start = name === "audit" ? ["audit", "verify", "log.jsonl"] : [name, "p.writ"];
