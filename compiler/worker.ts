@@ -87,11 +87,15 @@ export interface BackgroundCompilerOptions {
   readonly timeoutMs?: number;
 }
 
-/** How a new worker starts (tests): a start made slower on purpose, and a shorter allowance. */
+/**
+ * How a new worker starts: for the project's own tests, which make a start slow on purpose and give it
+ * a shorter allowance, to see a start that takes too long fail the compile waiting for it. A host has
+ * no use for it. Its values are checked as BackgroundCompilerOptions' are, with a RangeError.
+ */
 export interface WorkerStartup {
-  /** the worker waits this long before it says it is ready */
+  /** the worker waits this long before it says it is ready: a whole number of ms from 0 (default) to 2^31 − 1 */
   readonly delayMs?: number;
-  /** instead of STARTUP_TIMEOUT_MS */
+  /** instead of STARTUP_TIMEOUT_MS: a whole number of ms from 1 to 2^31 − 1 */
   readonly timeoutMs?: number;
 }
 
@@ -195,6 +199,17 @@ function readResourceLimits(limits: unknown): ResourceLimits | undefined {
 }
 
 /**
+ * A delay in milliseconds given to setTimeout, as `name` (an option) holds it: a whole number from
+ * `min` to MAX_TIMER_MS, or a RangeError. setTimeout runs a longer delay (Infinity too) after 1 ms,
+ * and takes 0.5, true or "50" as they come: every compile would be stopped at once.
+ */
+function timerOption(name: string, value: unknown, min: 0 | 1): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min || value > MAX_TIMER_MS)
+    throw new RangeError(`${name} must be a whole number of milliseconds from ${min} to ${MAX_TIMER_MS}, got ${describeValue(value)}`);
+  return value;
+}
+
+/**
  * A compile worker with a cache keyed by the source digest, the compiler version and the options.
  * The worker compiles one policy at a time (a compile keeps its thread busy anyway); the others wait
  * here, so that when a compile brings the worker down (out of memory, say) it fails alone and those
@@ -219,18 +234,16 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
   // the cache is cut when its size exceeds cacheSize: never, against NaN or a string such as "abc"
   if (!Number.isSafeInteger(cacheSize) || cacheSize < 0)
     throw new RangeError(`cacheSize must be a whole number from 0 (no cache) to ${Number.MAX_SAFE_INTEGER}, got ${describeValue(cacheSize)}`);
-  const timeoutMs = ownOption(settings, "timeoutMs") ?? DEFAULT_TIMEOUT_MS;
-  // setTimeout runs a longer delay (Infinity too) after 1 ms: every compile would be stopped at once
-  // a whole number: 0.5, true or "50" were taken, and then stopped every compile
-  if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMER_MS)
-    throw new RangeError(`timeoutMs must be a whole number of milliseconds from 1 to ${MAX_TIMER_MS}, got ${describeValue(timeoutMs)}`);
+  const timeoutMs = timerOption("timeoutMs", ownOption(settings, "timeoutMs") ?? DEFAULT_TIMEOUT_MS, 1);
   interface Waiting {
     readonly job: Job;
     resolve(r: CompiledInWorker): void;
     reject(e: Error): void;
   }
-  const startupTimeoutMs = ownOption(startup, "timeoutMs") ?? STARTUP_TIMEOUT_MS;
-  const startupDelayMs = ownOption(startup, "delayMs") ?? 0;
+  // checked as timeoutMs is: "abc", 0 or Infinity made every worker's start time out at once, and
+  // every compile fail
+  const startupTimeoutMs = timerOption("startup.timeoutMs", ownOption(startup, "timeoutMs") ?? STARTUP_TIMEOUT_MS, 1);
+  const startupDelayMs = timerOption("startup.delayMs", ownOption(startup, "delayMs") ?? 0, 0);
   const queue: Waiting[] = [];
   /** the compile given to the worker, or waiting for a new worker to start */
   let inFlight: Waiting | undefined;

@@ -263,6 +263,27 @@ describe("the background compiler", () => {
     worker.createBackgroundCompiler(Object.create({ timeoutms: 5 }) as never).close();
   });
 
+  it("refuses, with a RangeError as timeoutMs is refused, startup values setTimeout cannot wait for as given", () => {
+    // each of these was taken, and every worker's start then timed out at once: every compile failed
+    const whole = (name: string, min: number, got: string) => new RangeError(`startup.${name} must be a whole number of milliseconds from ${min} to 2147483647, got ${got}`);
+    const refused: [WorkerModule.WorkerStartup, RangeError][] = [
+      [{ timeoutMs: "abc" as never }, whole("timeoutMs", 1, '"abc"')],
+      [{ timeoutMs: 0 }, whole("timeoutMs", 1, "0")],
+      [{ timeoutMs: -5 }, whole("timeoutMs", 1, "-5")],
+      [{ timeoutMs: Infinity }, whole("timeoutMs", 1, "Infinity")],
+      [{ timeoutMs: 0.5 }, whole("timeoutMs", 1, "0.5")],
+      [{ timeoutMs: 2 ** 31 }, whole("timeoutMs", 1, "2147483648")],
+      [{ delayMs: "x" as never }, whole("delayMs", 0, '"x"')],
+      [{ delayMs: -1 }, whole("delayMs", 0, "-1")],
+      [{ delayMs: NaN }, whole("delayMs", 0, "NaN")],
+      [{ delayMs: true as never }, whole("delayMs", 0, "boolean")],
+    ];
+    for (const [startup, e] of refused) expect(() => worker.createBackgroundCompiler({}, startup), JSON.stringify(startup)).toThrow(e);
+    // the bounds themselves are taken (nothing is started until the first compile)
+    void worker.createBackgroundCompiler({}, { delayMs: 0, timeoutMs: 1 }).close();
+    void worker.createBackgroundCompiler({}, { delayMs: 2 ** 31 - 1, timeoutMs: 2 ** 31 - 1 }).close();
+  });
+
   it("refuses a code range V8 would abort the host for, and a limit Node does not know", () => {
     for (const name of ["constructor", "toString", "__proto__"])
       expect(() => worker.createBackgroundCompiler({ resourceLimits: JSON.parse(`{"${name}": 64}`) as never }), name).toThrow(
