@@ -70,7 +70,11 @@ export function hasCompilerFault(diagnostics: readonly Diagnostic[]): boolean {
   return diagnostics.some((d) => COMPILER_FAULTS.has(d.code));
 }
 
-/** The most diagnostics reported for one file; the rest are summarised in one line. */
+/**
+ * The most diagnostics renderDiagnostics shows for one file unless told otherwise (`writ`'s
+ * `--max-diagnostics`): a file broken throughout (a paste of another language) would otherwise bury
+ * the first, which is often the cause of the rest. Those not shown are counted in one line.
+ */
 export const MAX_DIAGNOSTICS = 50;
 
 /** Sorts by position (then code) and drops exact duplicates, so output is stable. */
@@ -138,11 +142,30 @@ function shownWidth(c: string): number {
   return shown === c ? cellWidth(c) : shown.length;
 }
 
-/** Renders a list of diagnostics for one file, capped at MAX_DIAGNOSTICS. */
-export function renderDiagnostics(diagnostics: readonly Diagnostic[], source: SourceFile): string {
+/** How renderDiagnostics shows a file's diagnostics. */
+export interface RenderOptions {
+  /** the most shown, the first by position: a whole number from 1, or Infinity for all (default MAX_DIAGNOSTICS) */
+  readonly max?: number;
+  /** said after the count of those not shown, such as how to see them */
+  readonly moreHelp?: string;
+}
+
+/**
+ * Renders a list of diagnostics for one file, sorted by position: the first `max` of them, then, when
+ * there were more, one line saying how many were not shown (`... and 10 more diagnostics: the first
+ * 50 of 60 are shown`). Throws a RangeError for a `max` that is not a whole number from 1 or Infinity.
+ */
+export function renderDiagnostics(diagnostics: readonly Diagnostic[], source: SourceFile, options: RenderOptions = {}): string {
+  const { max = MAX_DIAGNOSTICS, moreHelp } = options;
+  if (max !== Infinity && !(Number.isSafeInteger(max) && max >= 1))
+    throw new RangeError(`renderDiagnostics: max must be a whole number from 1, or Infinity for all, got ${String(max)}`);
   const sorted = sortDiagnostics(diagnostics);
-  const shown = sorted.slice(0, MAX_DIAGNOSTICS).map((d) => renderDiagnostic(d, source));
-  if (sorted.length > MAX_DIAGNOSTICS) shown.push(`... and ${sorted.length - MAX_DIAGNOSTICS} more`);
+  const shown = sorted.slice(0, max).map((d) => renderDiagnostic(d, source));
+  if (sorted.length > max) {
+    const more = sorted.length - max;
+    const count = (n: number) => n.toLocaleString("en-US");
+    shown.push(`... and ${count(more)} more diagnostic${more === 1 ? "" : "s"}: the first ${count(max)} of ${count(sorted.length)} are shown${moreHelp ? `; ${moreHelp}` : ""}`);
+  }
   return shown.join("\n\n");
 }
 

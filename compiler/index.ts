@@ -12,7 +12,7 @@ export {
   type BackgroundCompilerOptions,
   type CompiledInWorker,
 } from "./worker.js";
-export { type Diagnostic, renderDiagnostic, renderDiagnostics, hasErrors } from "./diagnostics.js";
+export { type Diagnostic, type RenderOptions, MAX_DIAGNOSTICS, renderDiagnostic, renderDiagnostics, hasErrors } from "./diagnostics.js";
 export type { SourceFile, Span } from "./source.js";
 export { parsePolicy, parseExpression, formatPolicy } from "./syntax/index.js";
 export { checkPolicy, type CheckedPolicy, type PolicyTest } from "./check/policy.js";

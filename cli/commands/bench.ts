@@ -20,6 +20,7 @@ import { cancelPrestartedAsc, prestartAsc } from "./prestart.js";
 import { readRequestList } from "./request-json.js";
 import { escapeControls } from "../../runtime/thrown.js";
 import { maxCostOption, maxCostUsage } from "./max-cost.js";
+import { maxDiagnosticsOption, maxDiagnosticsUsage, maxDiagnosticsWithBundle, type MaxDiagnosticsOption } from "./max-diagnostics.js";
 
 /**
  * Fewer requests than this are repeated, whole and in order, as many times as it takes for a timed
@@ -41,7 +42,7 @@ export const benchCommand: Command = {
   name: "bench",
   summary: "time a policy's decisions over a set of requests (module, encoded, interpreter)",
   usage: [
-    "usage: writ bench <file.writ | bundle dir> [--requests <file | ->] [--rounds N] [--time-limit S] [--json] [--pub <key>[,<key>...]] [--max-cost N]",
+    "usage: writ bench <file.writ | bundle dir> [--requests <file | ->] [--rounds N] [--time-limit S] [--json] [--pub <key>[,<key>...]] [--max-cost N] [--max-diagnostics N]",
     "",
     "  --requests <file>  the requests: a JSON array, or JSON Lines, one request per line (`-` reads",
     "                     standard input); default: the inputs of the policy's test blocks.",
@@ -57,6 +58,7 @@ export const benchCommand: Command = {
     "  --pub <files>      trusted public keys (JWK or SPKI PEM), comma-separated: a bundle directory",
     "                     loads only if one of them signed it (without --pub, only an unsigned one)",
     maxCostUsage(21, " of a .writ file"),
+    maxDiagnosticsUsage(21),
     "",
     "Timed: decide (the compiled module, JS object → Decision), evaluate only (the module on requests",
     "encoded beforehand; valid requests only) and, for a .writ file, the reference interpreter.",
@@ -67,7 +69,7 @@ export const benchCommand: Command = {
   ].join("\n"),
   async run(args, io) {
     const parsed = parseArgs(args, ["json"]);
-    const unknown = unknownFlags(parsed, ["requests", "rounds", "time-limit", "json", "pub", "max-cost"]);
+    const unknown = unknownFlags(parsed, ["requests", "rounds", "time-limit", "json", "pub", "max-cost", "max-diagnostics"]);
     const roundsText = flagString(parsed, "rounds");
     const rounds = roundsText === undefined ? DEFAULT_ROUNDS : parseRounds(roundsText);
     const problem = commandLineProblem("bench", parsed, unknown, { what: "<file.writ | bundle dir>", min: 1, max: 1 });
@@ -92,6 +94,11 @@ export const benchCommand: Command = {
       io.err(budget.message);
       return EXIT_USAGE;
     }
+    const shown = maxDiagnosticsOption(parsed, "bench");
+    if (!shown.ok) {
+      io.err(shown.message);
+      return EXIT_USAGE;
+    }
     const requestsFile = flagString(parsed, "requests");
     let given: unknown[] | undefined;
     if (requestsFile !== undefined) {
@@ -103,7 +110,7 @@ export const benchCommand: Command = {
       given = read.values;
     }
     const target = parsed.positional[0]!;
-    const subject = await loadSubject(io, target, flagString(parsed, "pub"), given === undefined, budget.maxCost);
+    const subject = await loadSubject(io, target, flagString(parsed, "pub"), given === undefined, budget.maxCost, shown);
     if (typeof subject === "number") return subject;
     const requests = given ?? subject.testRequests;
     if (requests === undefined || requests.length === 0) {
@@ -170,11 +177,15 @@ export interface Subject {
 }
 
 /** What is timed, or the exit status when it cannot be had (the reason is printed). */
-async function loadSubject(io: CliIO, target: string, pub: string | undefined, needTests: boolean, maxCost: number | undefined): Promise<Subject | number> {
+async function loadSubject(io: CliIO, target: string, pub: string | undefined, needTests: boolean, maxCost: number | undefined, shown: Extract<MaxDiagnosticsOption, { ok: true }>): Promise<Subject | number> {
   if (isBundlePath(io, target)) {
     if (maxCost !== undefined) {
       // a bundle was compiled under its budget already: ignoring the option would let the caller believe it was applied
       io.err("writ bench: --max-cost is the budget a .writ source is compiled under; a bundle directory is compiled already");
+      return EXIT_FAILURE;
+    }
+    if (shown.given) {
+      io.err(maxDiagnosticsWithBundle("bench"));
       return EXIT_FAILURE;
     }
     const policy = await loadBundleDirectory(io, "bench", target, pub);
@@ -188,7 +199,7 @@ async function loadSubject(io: CliIO, target: string, pub: string | undefined, n
   let result;
   try {
     const { compileFile, failed } = await import("./policy-source.js");
-    result = await compileFile(io, "bench", target, { maxCost });
+    result = await compileFile(io, "bench", target, { maxCost }, shown.render);
     if (failed(result) || !result) return EXIT_FAILURE;
   } finally {
     cancelPrestartedAsc(); // unused when the front end failed

@@ -1,28 +1,36 @@
-// `writ check <files...> [--max-cost N]`: parse and type-check policies, report every diagnostic,
-// exit 1 on any error.
+// `writ check <files...> [--max-cost N] [--max-diagnostics N]`: parse and type-check policies, report
+// their diagnostics (the first 50 of a file unless told otherwise), exit 1 on any error.
 
 import { commandLineProblem, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, refuseUsage, unknownFlags, type Command, emptyPathError } from "../io.js";
 import { maxCostOption, maxCostUsage } from "./max-cost.js";
+import { maxDiagnosticsOption, maxDiagnosticsUsage } from "./max-diagnostics.js";
 import { compileFile, countLine, failed } from "./policy-source.js";
 
 export const checkCommand: Command = {
   name: "check",
-  summary: "report every syntax and type error in policies",
+  summary: "report the syntax and type errors in policies",
   usage: [
-    "usage: writ check <file.writ>... [--max-cost N]",
+    "usage: writ check <file.writ>... [--max-cost N] [--max-diagnostics N]",
     "",
-    "Parses and type-checks each file and prints every diagnostic with its line, column and a caret.",
+    "Parses and type-checks each file and prints its diagnostics with their line, column and a caret:",
+    "the first 50 of a file, then how many more there are (--max-diagnostics=0 prints them all).",
     "Exits 1 if any file has an error.",
     maxCostUsage(25),
+    maxDiagnosticsUsage(25),
   ].join("\n"),
   async run(args, io) {
     const parsed = parseArgs(args);
-    const unknown = unknownFlags(parsed, ["max-cost"]);
+    const unknown = unknownFlags(parsed, ["max-cost", "max-diagnostics"]);
     const problem = commandLineProblem("check", parsed, unknown, { what: "<file.writ>", min: 1, max: Number.POSITIVE_INFINITY });
     if (problem !== undefined) return refuseUsage(io, this, problem);
     const budget = maxCostOption(parsed, "check");
     if (!budget.ok) {
       io.err(budget.message);
+      return EXIT_USAGE;
+    }
+    const shown = maxDiagnosticsOption(parsed, "check");
+    if (!shown.ok) {
+      io.err(shown.message);
       return EXIT_USAGE;
     }
     const empty = emptyPathError("check", parsed.positional);
@@ -34,7 +42,7 @@ export const checkCommand: Command = {
     for (const file of parsed.positional) {
       // stop once the module is planned: its memory is checked there (W0902), and nothing up to
       // that point needs AssemblyScript
-      const result = await compileFile(io, "check", file, { stopAfter: "plan", maxCost: budget.maxCost });
+      const result = await compileFile(io, "check", file, { stopAfter: "plan", maxCost: budget.maxCost }, shown.render);
       if (failed(result)) anyFailed = true;
       if (result) io.err(countLine(file, result));
     }

@@ -1,4 +1,4 @@
-// `writ compile <file.writ> [-o dir] [--sign key] [--emit ir] [--O0] [--max-cost N]`: compile a
+// `writ compile <file.writ> [-o dir] [--sign key] [--emit ir] [--O0] [--max-cost N] [--max-diagnostics N]`: compile a
 // policy to a bundle (`<name>.wasm` + `<name>.manifest.json`, and `<name>.manifest.jws` when signed).
 //
 // A fresh `writ compile` is dominated by AssemblyScript: loading asc and binaryen, and parsing asc's
@@ -14,12 +14,13 @@ import type { PrivateKey } from "../../runtime/trust/types.js";
 import { commandLineProblem, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, refuseUsage, unknownFlags, type Command, emptyPathError } from "../io.js";
 import { escapeControls } from "../../runtime/thrown.js";
 import { maxCostOption, maxCostUsage } from "./max-cost.js";
+import { maxDiagnosticsOption, maxDiagnosticsUsage } from "./max-diagnostics.js";
 
 export const compileCommand: Command = {
   name: "compile",
   summary: "compile a policy to a WebAssembly decision module and manifest",
   usage: [
-    "usage: writ compile <file.writ> [-o <dir>] [--sign <private key>] [--emit ir] [--O0] [--max-cost N]",
+    "usage: writ compile <file.writ> [-o <dir>] [--sign <private key>] [--emit ir] [--O0] [--max-cost N] [--max-diagnostics N]",
     "",
     "Writes <name>.wasm and <name>.manifest.json into <dir> (default: the current directory).",
     "  -o, --out <dir>        output directory (created if missing)",
@@ -27,10 +28,11 @@ export const compileCommand: Command = {
     "  --emit ir              also print the decision IR",
     "  --O0                   skip optimisation (faster compile, same decisions)",
     maxCostUsage(25),
+    maxDiagnosticsUsage(25),
   ].join("\n"),
   async run(args, io) {
     const parsed = parseArgs(args, ["O0"]);
-    const unknown = unknownFlags(parsed, ["o", "out", "sign", "emit", "O0", "max-cost"]);
+    const unknown = unknownFlags(parsed, ["o", "out", "sign", "emit", "O0", "max-cost", "max-diagnostics"]);
     const problem = commandLineProblem("compile", parsed, unknown, { what: "<file.writ>", min: 1, max: 1 });
     if (problem !== undefined) return refuseUsage(io, this, problem);
     const empty = emptyPathError("compile", parsed.positional);
@@ -50,6 +52,11 @@ export const compileCommand: Command = {
       return EXIT_USAGE;
     }
     const { maxCost } = budget;
+    const shown = maxDiagnosticsOption(parsed, "compile");
+    if (!shown.ok) {
+      io.err(shown.message);
+      return EXIT_USAGE;
+    }
     let key: PrivateKey | undefined;
     const keyFile = flagString(parsed, "sign");
     if (keyFile !== undefined) {
@@ -67,7 +74,7 @@ export const compileCommand: Command = {
     let result;
     try {
       const { compileFile, failed } = await import("./policy-source.js");
-      result = await compileFile(io, "compile", file, { optimize, maxCost });
+      result = await compileFile(io, "compile", file, { optimize, maxCost }, shown.render);
       if (failed(result) || !result?.bundle) return EXIT_FAILURE;
     } finally {
       cancelPrestartedAsc(); // the front end failed before it needed asc

@@ -1,5 +1,5 @@
 // `writ eval <file.writ | bundle dir> --input <request.json | -> [--backend wasm|interp] [--pub keys]
-// [--max-cost N]`: decide one request and print the decision as JSON.
+// [--max-cost N] [--max-diagnostics N]`: decide one request and print the decision as JSON.
 //
 // On a .writ file with the WASM backend it compiles first; like `writ compile`, it starts
 // AssemblyScript on its thread before loading the front end (prestart.ts), so the compiler and the
@@ -9,6 +9,8 @@ import type { Decision } from "../../runtime/decision.js";
 import { commandLineProblem, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, refuseUsage, unknownFlags, type CliIO, type Command, emptyPathError } from "../io.js";
 import { isBundlePath, loadBundleDirectory, pubWithoutBundle } from "./bundle-dir.js";
 import { maxCostOption, maxCostUsage } from "./max-cost.js";
+import { maxDiagnosticsOption, maxDiagnosticsUsage, maxDiagnosticsWithBundle } from "./max-diagnostics.js";
+import type { RenderOptions } from "../../compiler/diagnostics.js";
 import { prestartAsc, cancelPrestartedAsc } from "./prestart.js";
 import { readRequestJson } from "./request-json.js";
 
@@ -16,7 +18,7 @@ export const evalCommand: Command = {
   name: "eval",
   summary: "decide one request and print the decision as JSON",
   usage: [
-    "usage: writ eval <file.writ | bundle dir> --input <request.json | -> [--backend wasm|interp] [--pub <key>[,<key>...]] [--max-cost N]",
+    "usage: writ eval <file.writ | bundle dir> --input <request.json | -> [--backend wasm|interp] [--pub <key>[,<key>...]] [--max-cost N] [--max-diagnostics N]",
     "",
     "  --input <file>     the request as JSON (`-` reads standard input)",
     "  --backend          wasm (default: the compiled module) or interp (the reference interpreter;",
@@ -24,12 +26,13 @@ export const evalCommand: Command = {
     "  --pub <files>      trusted public keys (JWK or SPKI PEM), comma-separated: a bundle directory",
     "                     loads only if one of them signed it (without --pub, only an unsigned one)",
     maxCostUsage(21, " of a .writ file"),
+    maxDiagnosticsUsage(21),
     "",
     "Exit status: 0 when the request was decided (allow or deny), 1 when it could not be.",
   ].join("\n"),
   async run(args, io) {
     const parsed = parseArgs(args);
-    const unknown = unknownFlags(parsed, ["input", "i", "backend", "pub", "max-cost"]);
+    const unknown = unknownFlags(parsed, ["input", "i", "backend", "pub", "max-cost", "max-diagnostics"]);
     const inputFile = flagString(parsed, "input", "i");
     const backend = flagString(parsed, "backend") ?? "wasm";
     const problem = commandLineProblem("eval", parsed, unknown, { what: "<file.writ | bundle dir>", min: 1, max: 1 }, ["input"]);
@@ -48,12 +51,17 @@ export const evalCommand: Command = {
       io.err(budget.message);
       return EXIT_USAGE;
     }
+    const shown = maxDiagnosticsOption(parsed, "eval");
+    if (!shown.ok) {
+      io.err(shown.message);
+      return EXIT_USAGE;
+    }
     const request = await readRequestJson(io, inputFile);
     if (!request.ok) {
       io.err(`writ eval: ${request.message}`);
       return EXIT_FAILURE;
     }
-    const chosen = await decider(io, parsed.positional[0]!, { backend, pub: flagString(parsed, "pub"), maxCost: budget.maxCost });
+    const chosen = await decider(io, parsed.positional[0]!, { backend, pub: flagString(parsed, "pub"), maxCost: budget.maxCost, shown });
     if (typeof chosen === "number") return chosen;
     const decision = chosen.decide(request.value);
     io.out(JSON.stringify(decision, null, 2));
@@ -82,10 +90,12 @@ interface EvalChoices {
   readonly backend: string;
   readonly pub: string | undefined;
   readonly maxCost: number | undefined;
+  /** how many of a .writ source's diagnostics are printed, and whether --max-diagnostics was given */
+  readonly shown: { readonly render: RenderOptions; readonly given: boolean };
 }
 
 /** How to decide the request, or the exit status when there is no way (the reason is printed). */
-async function decider(io: CliIO, target: string, { backend, pub, maxCost }: EvalChoices): Promise<Decider | number> {
+async function decider(io: CliIO, target: string, { backend, pub, maxCost, shown }: EvalChoices): Promise<Decider | number> {
   if (isBundlePath(io, target)) {
     if (backend === "interp") {
       io.err("writ eval: --backend interp needs the policy's .writ source, not a bundle directory");
@@ -95,6 +105,10 @@ async function decider(io: CliIO, target: string, { backend, pub, maxCost }: Eva
       // a bundle was compiled under its budget already (its cost bound is in its manifest): ignoring
       // the option would let the caller believe it was applied
       io.err("writ eval: --max-cost is the budget a .writ source is compiled under; a bundle directory is compiled already");
+      return EXIT_FAILURE;
+    }
+    if (shown.given) {
+      io.err(maxDiagnosticsWithBundle("eval"));
       return EXIT_FAILURE;
     }
     const policy = await loadBundleDirectory(io, "eval", target, pub);
@@ -108,7 +122,7 @@ async function decider(io: CliIO, target: string, { backend, pub, maxCost }: Eva
   let result;
   try {
     const { compileFile, failed } = await import("./policy-source.js");
-    result = await compileFile(io, "eval", target, { stopAfter: backend === "interp" ? "cost" : undefined, maxCost });
+    result = await compileFile(io, "eval", target, { stopAfter: backend === "interp" ? "cost" : undefined, maxCost }, shown.render);
     if (failed(result) || !result) return EXIT_FAILURE;
   } finally {
     cancelPrestartedAsc(); // unused when the front end failed

@@ -1,4 +1,4 @@
-// `writ fmt <file> [--write]`: print a policy in canonical form, or rewrite the file in place.
+// `writ fmt <file> [--write] [--max-diagnostics N]`: print a policy in canonical form, or rewrite the file in place.
 // Needs only the syntax phase: a file with syntax errors is never rewritten (its diagnostics are
 // printed instead), so formatting cannot lose text the parser did not understand.
 
@@ -7,18 +7,20 @@ import { formatPolicy, parsePolicy } from "../../compiler/syntax/index.js";
 import { missingHeaderDiagnostic } from "../../compiler/check/codes.js";
 import { commandLineProblem, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, printVerbatim, refuseUsage, unknownFlags, type Command, emptyPathError } from "../io.js";
 import { readText } from "./policy-source.js";
+import { maxDiagnosticsOption, maxDiagnosticsUsage } from "./max-diagnostics.js";
 import { FileWriteError, replaceFile } from "../../runtime/file-write.js";
 
 export const fmtCommand: Command = {
   name: "fmt",
   summary: "print a policy in canonical form (--write rewrites the file)",
   usage: [
-    "usage: writ fmt <file.writ> [--write]",
+    "usage: writ fmt <file.writ> [--write] [--max-diagnostics N]",
     "",
     "Prints the canonical formatting of a policy to stdout. With --write, rewrites the file instead",
     "(only when it changes). A file with syntax errors, or with no `policy \"name\" version \"x.y.z\"`",
     "header (an empty file, only white space or comments), is left alone: its diagnostics go to",
-    "stderr and the exit code is 1.",
+    "stderr (the first 50, then how many more there are) and the exit code is 1.",
+    maxDiagnosticsUsage(25),
     "",
     "--write replaces the file whole: the new text is written to a temporary file beside it and",
     "renamed over it, so a full disk or a killed run leaves the old text, never a part. The file",
@@ -28,13 +30,18 @@ export const fmtCommand: Command = {
   ].join("\n"),
   async run(args, io) {
     const parsed = parseArgs(args, ["write", "w"]);
-    const unknown = unknownFlags(parsed, ["write", "w"]);
+    const unknown = unknownFlags(parsed, ["write", "w", "max-diagnostics"]);
     const problem = commandLineProblem("fmt", parsed, unknown, { what: "<file.writ>", min: 1, max: 1 });
     if (problem !== undefined) return refuseUsage(io, this, problem);
     const file = parsed.positional[0]!;
     const empty = emptyPathError("fmt", [file]);
     if (empty) {
       io.err(empty);
+      return EXIT_USAGE;
+    }
+    const shown = maxDiagnosticsOption(parsed, "fmt");
+    if (!shown.ok) {
+      io.err(shown.message);
       return EXIT_USAGE;
     }
     const read = readText(io, file);
@@ -49,7 +56,7 @@ export const fmtCommand: Command = {
     // the shell having emptied the file first) is no policy, as every other command says
     if (!ast.header && !hasErrors(diagnostics)) diagnostics.push(missingHeaderDiagnostic());
     if (hasErrors(diagnostics)) {
-      io.err(renderDiagnostics(diagnostics, source) + "\n");
+      io.err(renderDiagnostics(diagnostics, source, shown.render) + "\n");
       return EXIT_FAILURE;
     }
     const formatted = formatPolicy(ast, source);
@@ -58,7 +65,7 @@ export const fmtCommand: Command = {
     // is printed or written, so a file is never replaced by one that does not compile.
     const again = parsePolicy({ name: file, text: formatted });
     if (hasErrors(again.diagnostics)) {
-      io.err(`writ fmt: ${file}: its canonical form would not parse, so it is left as it is:\n${renderDiagnostics(again.diagnostics, { name: `${file} (formatted)`, text: formatted })}\n`);
+      io.err(`writ fmt: ${file}: its canonical form would not parse, so it is left as it is:\n${renderDiagnostics(again.diagnostics, { name: `${file} (formatted)`, text: formatted }, shown.render)}\n`);
       return EXIT_FAILURE;
     }
     if (parsed.flags.has("write") || parsed.flags.has("w")) {

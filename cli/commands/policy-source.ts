@@ -5,7 +5,7 @@ import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { readFileBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../../runtime/bounded-read.js";
 import { compilePolicy, type CompileOptions, type CompileResult } from "../../compiler/driver.js";
-import { hasErrors, renderDiagnostics } from "../../compiler/diagnostics.js";
+import { hasErrors, renderDiagnostics, type RenderOptions } from "../../compiler/diagnostics.js";
 import { EMPTY_PATH, type CliIO } from "../io.js";
 import { decodeUtf8, unreachableFileText } from "../text-files.js";
 
@@ -30,15 +30,18 @@ export function readText(io: CliIO, file: string): ReadResult {
   }
 }
 
-/** Compiles a policy file for `writ <command>`; prints its diagnostics (warnings too) to stderr. */
-export async function compileFile(io: CliIO, command: string, file: string, options: CompileOptions = {}): Promise<CompileResult | undefined> {
+/**
+ * Compiles a policy file for `writ <command>`; prints its diagnostics (warnings too) to stderr, as
+ * many as `render` says (`--max-diagnostics`: maxDiagnosticsOption), then how many more there were.
+ */
+export async function compileFile(io: CliIO, command: string, file: string, options: CompileOptions = {}, render: RenderOptions = {}): Promise<CompileResult | undefined> {
   const read = readText(io, file);
   if (!read.ok) {
     io.err(`writ ${command}: ${read.message}`);
     return undefined;
   }
   const result = await compilePolicy(read.text, { ...options, fileName: file });
-  if (result.diagnostics.length > 0) io.err(renderDiagnostics(result.diagnostics, result.source) + "\n");
+  if (result.diagnostics.length > 0) io.err(renderDiagnostics(result.diagnostics, result.source, render) + "\n");
   return result;
 }
 

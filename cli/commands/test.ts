@@ -1,4 +1,4 @@
-// `writ test <files or dirs...> [--max-cost N]`: run every `test` block through both backends.
+// `writ test <files or dirs...> [--max-cost N] [--max-diagnostics N]`: run every `test` block through both backends.
 
 import { readdirSync, realpathSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -7,6 +7,7 @@ import { loadPolicy } from "../../runtime/policy.js";
 import { escapeControls } from "../../runtime/thrown.js";
 import { commandLineProblem, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, refuseUsage, unknownFlags, type Command, type CliIO, emptyPathError } from "../io.js";
 import { maxCostOption, maxCostUsage } from "./max-cost.js";
+import { maxDiagnosticsOption, maxDiagnosticsUsage } from "./max-diagnostics.js";
 import { compileFile, failed } from "./policy-source.js";
 import { unreachableFileText } from "../text-files.js";
 
@@ -109,7 +110,7 @@ export const testCommand: Command = {
   name: "test",
   summary: "run the tests in policies through both backends",
   usage: [
-    "usage: writ test <file.writ | dir>... [--max-cost N]",
+    "usage: writ test <file.writ | dir>... [--max-cost N] [--max-diagnostics N]",
     "",
     "Runs every `test` block of every policy through the interpreter and the WASM module,",
     "checks the expected decision, deciding rules and errors, and that both backends agree.",
@@ -117,15 +118,21 @@ export const testCommand: Command = {
     "(an input that holds no policy, or policies without a single test). A directory is",
     "searched for .writ files, leaving out entries starting with `.` and node_modules.",
     maxCostUsage(25),
+    maxDiagnosticsUsage(25),
   ].join("\n"),
   async run(args, io) {
     const parsed = parseArgs(args);
-    const unknown = unknownFlags(parsed, ["max-cost"]);
+    const unknown = unknownFlags(parsed, ["max-cost", "max-diagnostics"]);
     const problem = commandLineProblem("test", parsed, unknown, { what: "<file.writ | dir>", min: 1, max: Number.POSITIVE_INFINITY });
     if (problem !== undefined) return refuseUsage(io, this, problem);
     const budget = maxCostOption(parsed, "test");
     if (!budget.ok) {
       io.err(budget.message);
+      return EXIT_USAGE;
+    }
+    const shownDiagnostics = maxDiagnosticsOption(parsed, "test");
+    if (!shownDiagnostics.ok) {
+      io.err(shownDiagnostics.message);
       return EXIT_USAGE;
     }
     // an unset variable ($DIR) would otherwise test the whole working directory
@@ -142,7 +149,7 @@ export const testCommand: Command = {
     let failedCount = unusable.length;
     for (const file of files) {
       const shown = escapeControls(file);
-      const result = await compileFile(io, "test", file, { maxCost: budget.maxCost });
+      const result = await compileFile(io, "test", file, { maxCost: budget.maxCost }, shownDiagnostics.render);
       if (failed(result) || !result?.bundle || !result.checked) {
         io.out(`✗ ${shown}: does not compile`);
         failedCount++;
