@@ -124,7 +124,7 @@ async function compileStages(text: string, source: SourceFile, options: CompileO
   // a text too large to parse was not parsed: nothing to check (its missing header least of all)
   if (parsed.diagnostics.some((d) => d.code === W.TooLarge)) return done({ ast: parsed.ast });
 
-  const checked = time("check", () => checkPolicy(parsed.ast));
+  const checked = time("check", () => checkPolicy(parsed.ast, { syntaxErrors: hasErrors(parsed.diagnostics) }));
   append(diagnostics, checked.diagnostics);
   if (hasErrors(diagnostics) || !checked.policy) return done({ ast: parsed.ast });
   const policy = checked.policy;

@@ -4,6 +4,7 @@ import { readdirSync, realpathSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { runPolicyTests } from "../../compiler/testing.js";
 import { loadPolicy } from "../../runtime/policy.js";
+import { lineColOf } from "../../compiler/source.js";
 import { escapeControls } from "../../runtime/thrown.js";
 import { commandLineProblem, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, refuseUsage, unknownFlags, type Command, type CliIO, emptyPathError } from "../io.js";
 import { maxCostOption, maxCostUsage } from "./max-cost.js";
@@ -164,7 +165,9 @@ export const testCommand: Command = {
           io.out(`  ✓ ${escapeControls(o.test.name)}`);
         } else {
           failedCount++;
-          io.out(`  ✗ ${escapeControls(o.test.name)}`);
+          // where the test is: two tests may share a name (W0603 warns of it), and the file is long
+          const { line, column } = lineColOf(result.source.text, o.test.span.start);
+          io.out(`  ✗ ${escapeControls(o.test.name)} (${shown}:${line}:${column})`);
           for (const p of o.problems) io.out(`      ${escapeControls(p)}`);
         }
       }

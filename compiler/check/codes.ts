@@ -37,6 +37,8 @@ export const Codes = {
   unknownTestRule: "W0601",
   badTestValue: "W0602",
   duplicateTest: "W0603",
+  impossibleExpectation: "W0604",
+  badTestInput: "W0605",
 } as const;
 
 /**

@@ -2,7 +2,7 @@
 // ready to run. Reports every problem it finds (it does not stop at the first); the driver only
 // lowers further when there are no errors.
 
-import type { DataValue, Expectation, Identifier, PolicyFile, RuleDecl } from "../syntax/ast.js";
+import type { DataValue, PolicyFile, RuleDecl } from "../syntax/ast.js";
 import { type Diagnostic, error, quotedName, warning } from "../diagnostics.js";
 import type { Span } from "../source.js";
 import type { IRPolicy, IRRule, IRType, Node } from "../ir/ir.js";
@@ -15,18 +15,15 @@ import { Codes, missingHeaderDiagnostic } from "./codes.js";
 import { type Constant, ExpressionChecker } from "./expr.js";
 import { resolveSchema } from "./schema.js";
 import { irTypeOfSchema } from "./types.js";
+import { checkExpectation, checkTestInput, type CheckedExpectation, type Effect } from "./test-blocks.js";
+import { compileHostRequestCheck } from "../../runtime/request.js";
 
 /** A `test` block, ready to run against any backend. */
 export interface PolicyTest {
   readonly name: string;
   /** the request as a host would send it: plain objects, ints as numbers (BigInt beyond 2^53) */
   readonly request: unknown;
-  readonly expect: {
-    readonly decision: "allow" | "deny";
-    readonly by: readonly string[] | undefined;
-    readonly errors: readonly string[] | undefined;
-    readonly invalid: boolean;
-  };
+  readonly expect: CheckedExpectation;
   readonly span: Span;
 }
 
@@ -69,7 +66,12 @@ export const MAX_CONSTANTS_SIZE = 5_000_000;
  */
 export const MAX_RULES = 20_000;
 
-export function checkPolicy(ast: PolicyFile): CheckResult {
+/**
+ * Checks a parsed policy. `syntaxErrors`: whether its parse had errors, after which the parser's
+ * recovery may have left out a field of the input block or an entry of a test's data: tests' inputs
+ * are then not held to the schema (each difference would be the syntax error's, said again).
+ */
+export function checkPolicy(ast: PolicyFile, { syntaxErrors = false }: { readonly syntaxErrors?: boolean } = {}): CheckResult {
   const diagnostics: Diagnostic[] = [];
   if (!ast.header) diagnostics.push(missingHeaderDiagnostic());
   // (a bytes literal as the name is reported as one, W0108, not again as an empty name)
@@ -78,7 +80,10 @@ export function checkPolicy(ast: PolicyFile): CheckResult {
     diagnostics.push(
       error(Codes.badPolicyName, `policy name \`${quotedName(ast.header.name.value)}\` cannot name the bundle's files: use letters, digits, \`.\`, \`_\` and \`-\`, not starting with \`.\` or \`-\` (at most 200)`, ast.header.name.span),
     );
+  const errorsBefore = diagnostics.length;
   const schema: RecordType = resolveSchema(ast.input, diagnostics);
+  // a schema with errors is not the one meant: tests' inputs are not held to it
+  const schemaSound = !diagnostics.slice(errorsBefore).some((d) => d.severity === "error") && !ast.input?.untyped?.length;
   const inputType = irTypeOfSchema(schema) as Extract<IRType, { kind: "record" }>;
   const inputNames = new Set(schema.fields.map((f) => f.name));
 
@@ -156,12 +161,12 @@ export function checkPolicy(ast: PolicyFile): CheckResult {
   if (ast.rules.length > MAX_RULES)
     diagnostics.push(error(Codes.tooManyRules, `the policy has ${ast.rules.length.toLocaleString("en-US")} rules, more than the ${MAX_RULES.toLocaleString("en-US")} a module may hold`, ruleSpan(ast.rules[MAX_RULES]!), "split it into policies, or index large tables of permissions as data (`x in [...]`)"));
   const rules: IRRule[] = [];
-  const ruleNames = new Set<string>();
+  const ruleEffects = new Map<string, Effect>();
   const checker = new ExpressionChecker(inputType, constants, diagnostics, nextId);
   for (const decl of ast.rules) {
     const name = decl.name.name;
-    if (ruleNames.has(name)) diagnostics.push(error(Codes.duplicateDeclaration, `rule \`${quotedName(name)}\` is declared twice`, decl.name.span));
-    ruleNames.add(name);
+    if (ruleEffects.has(name)) diagnostics.push(error(Codes.duplicateDeclaration, `rule \`${quotedName(name)}\` is declared twice`, decl.name.span));
+    else ruleEffects.set(name, decl.effect);
     // no prototype: `@__proto__("…")` is an annotation like any other, an own member of the manifest's
     // rule (in an object literal the assignment set its prototype and the annotation was lost)
     const annotations: Record<string, string> = Object.create(null) as Record<string, string>;
@@ -184,16 +189,16 @@ export function checkPolicy(ast: PolicyFile): CheckResult {
   // Tests.
   const tests: PolicyTest[] = [];
   const testNames = new Set<string>();
+  // the validator every backend decides with: a test's input is refused by `writ check` exactly
+  // where `writ test` would see it refused
+  const validate = schemaSound && !syntaxErrors && ast.tests.length > 0 ? compileHostRequestCheck(schema) : undefined;
   for (const t of ast.tests) {
     // (a name and a key are any text: escaped, they cannot end the diagnostic's line or forge another)
     if (testNames.has(t.name.value)) diagnostics.push(warning(Codes.duplicateTest, `test \`${quotedName(t.name.value)}\` is declared twice`, t.name.span));
     testNames.add(t.name.value);
-    tests.push({
-      name: t.name.value,
-      request: dataToJs(t.input, diagnostics),
-      expect: checkExpectation(t.expect, ruleNames, diagnostics),
-      span: t.span,
-    });
+    const request = dataToJs(t.input, diagnostics);
+    if (validate) checkTestInput(t.input, request, validate, t.expect, diagnostics);
+    tests.push({ name: t.name.value, request, expect: checkExpectation(t.expect, ruleEffects, diagnostics), span: t.span });
   }
 
   if (diagnostics.some((d) => d.severity === "error")) return { policy: undefined, diagnostics };
@@ -214,16 +219,6 @@ export function checkPolicy(ast: PolicyFile): CheckResult {
  */
 function ruleSpan(decl: RuleDecl): Span {
   return { start: decl.effectSpan.start, end: decl.span.end };
-}
-
-function checkExpectation(e: Expectation, ruleNames: ReadonlySet<string>, diagnostics: Diagnostic[]): PolicyTest["expect"] {
-  const names = (ids: readonly Identifier[] | undefined) => {
-    if (!ids) return undefined;
-    for (const id of ids)
-      if (!ruleNames.has(id.name)) diagnostics.push(error(Codes.unknownTestRule, `this policy has no rule \`${quotedName(id.name)}\``, id.span));
-    return ids.map((id) => id.name);
-  };
-  return { decision: e.decision, by: names(e.by), errors: names(e.errors), invalid: e.invalid };
 }
 
 /** Converts a test's data literal to the JS value a host would send. */

@@ -29,9 +29,18 @@ describe("writ test", () => {
     const code = await testCommand.run([file], { cwd: dir, out: (t) => out.push(t), err: (t) => out.push(t), readStdin: async () => "" });
     expect(code).toBe(1);
     const lines = out.join("\n").split("\n");
-    expect(lines).toContain("  ✗ real\\u000a  ✓ security review passed");
+    expect(lines).toContain(`  ✗ real\\u000a  ✓ security review passed (${file}:4:1)`);
     expect(lines).toContain("  ✓ red \\u001b[31m and \\u202eright-to-left");
     expect(lines.filter((l) => l.startsWith("  ✓ security"))).toEqual([]);
+  });
+
+  it("names where each failing test is, so that two tests of one name can be told apart", async () => {
+    const file = join(dir, "twins.writ");
+    writeFileSync(file, [`policy "twins" version "1"`, `input { age: int }`, `permit adults when age >= 18`, `test "same" { input { age: 30 } expect allow }`, `  test "same" {`, `    input { age: 3 }`, `    expect allow`, `  }`, ``].join("\n"));
+    const out: string[] = [];
+    const code = await testCommand.run(["twins.writ"], { cwd: dir, out: (t) => out.push(t), err: () => {}, readStdin: async () => "" });
+    expect(code).toBe(1);
+    expect(out).toEqual(["twins.writ (twins 1)", "  ✓ same", "  ✗ same (twins.writ:5:3)", "      expected allow, got deny", "1 passed, 1 failed"]);
   });
 
   it("escapes the policy's version in its header line too", async () => {
@@ -71,8 +80,9 @@ describe("writ test", () => {
     // no line the texts above could forge: a passing security test, a diagnostic, a file's header
     expect(lines.filter((l) => /^\s*✓ security review|^forged\.writ|^\s*✓ fake\.writ/.test(l)), lines.join("\n")).toEqual([]);
     expect(lines.some((l) => l.includes("\u001b")), "a raw ESC reached the output").toBe(false);
-    expect(lines.some((l) => l.includes("a\\u000a  ✓ fake.writ (k 1)"))).toBe(true);
-    expect(lines.some((l) => l.includes("request was refused: x\\u000a  ✓ security review passed: unknown field"))).toBe(true);
+    // the test's input is refused by the checker (W0605), so the file does not compile
+    expect(lines.some((l) => /^✗ .*a\\u000a  ✓ fake\.writ: does not compile$/.test(l))).toBe(true);
+    expect(lines.some((l) => l.includes("error[W0605]: the schema refuses this test's input: x\\u000a  ✓ security review passed: unknown field"))).toBe(true);
     expect(lines.some((l) => l.includes("warning[W0603]: test `t\\u000aforged.writ:1:1: error[W0201]: forged` is declared twice"))).toBe(true);
     expect(lines.some((l) => l.includes("error[W0602]: key `k\\u000aforged.writ:1:1: error[W0201]: forged` appears twice"))).toBe(true);
   });
