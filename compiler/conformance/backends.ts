@@ -6,6 +6,7 @@
 
 import { parseExpression, parsePolicy } from "../syntax/index.js";
 import { checkPolicy } from "../check/policy.js";
+import { hasErrors } from "../diagnostics.js";
 import { createInterpreter, evaluateNode, Err } from "../ir/interp.js";
 import { requestToValue } from "../../runtime/request.js";
 import type { Backends } from "./runner.js";
@@ -36,7 +37,7 @@ export async function realBackends(options: { wasm: boolean; optimize?: boolean 
         return { ir: r.ir, errorSites: r.checked?.errorSites, bundle: r.bundle, diagnostics: r.diagnostics };
       }
       const parsed = parsePolicy({ name: fileName, text: source });
-      const checked = checkPolicy(parsed.ast);
+      const checked = checkPolicy(parsed.ast, { syntaxErrors: hasErrors(parsed.diagnostics) });
       return {
         ir: checked.policy?.ir,
         errorSites: checked.policy?.errorSites,
