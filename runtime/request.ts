@@ -154,6 +154,15 @@ function checkerFor(t: SchemaType): Check {
   }
 }
 
+/**
+ * The validator's check of one value of type `t`, for a reader that takes a value without validating
+ * the request (the encoder, of a value it does not write): what is wrong with it, in the validator's
+ * words, and where below it (segments innermost first), or undefined when it is valid.
+ */
+export function compileValueCheck(t: SchemaType): (value: unknown) => { readonly message: string; readonly segments: readonly string[] } | undefined {
+  return checkerFor(t);
+}
+
 function checkString(s: string, max: number): Failure | undefined {
   const m = stringProblem(s, max);
   return m === undefined ? undefined : fail(m);

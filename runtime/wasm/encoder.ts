@@ -6,15 +6,17 @@
 // (an ASCII fast path, TextEncoder.encodeInto otherwise).
 //
 // It is handed requests that should have passed the schema check (runtime/request.ts), but it does
-// not rely on it: after the input region comes memory the module keeps between decisions (the result
+// not rely on it. After the input region comes memory the module keeps between decisions (the result
 // region, which rules an indexed dispatch has visited), and a list longer than its bound written
-// there would change later decisions of valid requests. So before it writes a block it checks the
-// block's count or byte length against the schema's bound (the message the validator gives, with the
-// path) and the block's end against the region's end, and throws EncodingRefused instead of writing.
+// there would change later decisions of valid requests; and a value written as another type than it
+// is (the string "false" as true, 2^64 + 5 as 5) decides a request the validator refuses, an allow
+// among them. So every value it writes is checked first as the validator checks it — its type, and
+// a list's, map's or string's bound — and each block's end against the region's end, and it throws
+// EncodingRefused (with the validator's message and path) instead of writing.
 
-import { INHERITED, describe, keySegment } from "../request.js";
+import { INHERITED, compileValueCheck, describe, intProblem, isPlainObject, keySegment, stringProblem } from "../request.js";
 import type { RecordType, SchemaType } from "../schema.js";
-import { longStringProblem, sortByCodePoint, utf8Length } from "../strings.js";
+import { isWellFormed, sortByCodePoint, utf8Length } from "../strings.js";
 import { isInstance } from "../thrown.js";
 import { ownElement, ownMember } from "../own.js";
 import type { InputLayout, RecordLayout, SlotLayout, StringSlot } from "./layout.js";
@@ -38,25 +40,31 @@ type FieldStep = (obj: object, base: number) => void;
  * stays monomorphic. Each field a layout reads takes the next literal; past the end they are reused.
  */
 const FIELD_SITES: readonly ((name: string, write: SlotWriter, offset: number) => FieldStep)[] = [
-  (k, w, d) => (o, b) => w((o as Obj)[k], b + d), (k, w, d) => (o, b) => w((o as Obj)[k], b + d),
-  (k, w, d) => (o, b) => w((o as Obj)[k], b + d), (k, w, d) => (o, b) => w((o as Obj)[k], b + d),
-  (k, w, d) => (o, b) => w((o as Obj)[k], b + d), (k, w, d) => (o, b) => w((o as Obj)[k], b + d),
-  (k, w, d) => (o, b) => w((o as Obj)[k], b + d), (k, w, d) => (o, b) => w((o as Obj)[k], b + d),
-  (k, w, d) => (o, b) => w((o as Obj)[k], b + d), (k, w, d) => (o, b) => w((o as Obj)[k], b + d),
-  (k, w, d) => (o, b) => w((o as Obj)[k], b + d), (k, w, d) => (o, b) => w((o as Obj)[k], b + d),
-  (k, w, d) => (o, b) => w((o as Obj)[k], b + d), (k, w, d) => (o, b) => w((o as Obj)[k], b + d),
-  (k, w, d) => (o, b) => w((o as Obj)[k], b + d), (k, w, d) => (o, b) => w((o as Obj)[k], b + d),
-  (k, w, d) => (o, b) => w((o as Obj)[k], b + d), (k, w, d) => (o, b) => w((o as Obj)[k], b + d),
-  (k, w, d) => (o, b) => w((o as Obj)[k], b + d), (k, w, d) => (o, b) => w((o as Obj)[k], b + d),
-  (k, w, d) => (o, b) => w((o as Obj)[k], b + d), (k, w, d) => (o, b) => w((o as Obj)[k], b + d),
-  (k, w, d) => (o, b) => w((o as Obj)[k], b + d), (k, w, d) => (o, b) => w((o as Obj)[k], b + d),
-  (k, w, d) => (o, b) => w((o as Obj)[k], b + d), (k, w, d) => (o, b) => w((o as Obj)[k], b + d),
-  (k, w, d) => (o, b) => w((o as Obj)[k], b + d), (k, w, d) => (o, b) => w((o as Obj)[k], b + d),
-  (k, w, d) => (o, b) => w((o as Obj)[k], b + d), (k, w, d) => (o, b) => w((o as Obj)[k], b + d),
-  (k, w, d) => (o, b) => w((o as Obj)[k], b + d), (k, w, d) => (o, b) => w((o as Obj)[k], b + d),
+  (k, w, d) => (o, b) => w(required((o as Obj)[k]), b + d), (k, w, d) => (o, b) => w(required((o as Obj)[k]), b + d),
+  (k, w, d) => (o, b) => w(required((o as Obj)[k]), b + d), (k, w, d) => (o, b) => w(required((o as Obj)[k]), b + d),
+  (k, w, d) => (o, b) => w(required((o as Obj)[k]), b + d), (k, w, d) => (o, b) => w(required((o as Obj)[k]), b + d),
+  (k, w, d) => (o, b) => w(required((o as Obj)[k]), b + d), (k, w, d) => (o, b) => w(required((o as Obj)[k]), b + d),
+  (k, w, d) => (o, b) => w(required((o as Obj)[k]), b + d), (k, w, d) => (o, b) => w(required((o as Obj)[k]), b + d),
+  (k, w, d) => (o, b) => w(required((o as Obj)[k]), b + d), (k, w, d) => (o, b) => w(required((o as Obj)[k]), b + d),
+  (k, w, d) => (o, b) => w(required((o as Obj)[k]), b + d), (k, w, d) => (o, b) => w(required((o as Obj)[k]), b + d),
+  (k, w, d) => (o, b) => w(required((o as Obj)[k]), b + d), (k, w, d) => (o, b) => w(required((o as Obj)[k]), b + d),
+  (k, w, d) => (o, b) => w(required((o as Obj)[k]), b + d), (k, w, d) => (o, b) => w(required((o as Obj)[k]), b + d),
+  (k, w, d) => (o, b) => w(required((o as Obj)[k]), b + d), (k, w, d) => (o, b) => w(required((o as Obj)[k]), b + d),
+  (k, w, d) => (o, b) => w(required((o as Obj)[k]), b + d), (k, w, d) => (o, b) => w(required((o as Obj)[k]), b + d),
+  (k, w, d) => (o, b) => w(required((o as Obj)[k]), b + d), (k, w, d) => (o, b) => w(required((o as Obj)[k]), b + d),
+  (k, w, d) => (o, b) => w(required((o as Obj)[k]), b + d), (k, w, d) => (o, b) => w(required((o as Obj)[k]), b + d),
+  (k, w, d) => (o, b) => w(required((o as Obj)[k]), b + d), (k, w, d) => (o, b) => w(required((o as Obj)[k]), b + d),
+  (k, w, d) => (o, b) => w(required((o as Obj)[k]), b + d), (k, w, d) => (o, b) => w(required((o as Obj)[k]), b + d),
+  (k, w, d) => (o, b) => w(required((o as Obj)[k]), b + d), (k, w, d) => (o, b) => w(required((o as Obj)[k]), b + d),
 ];
 
 const TWO_32 = 4294967296;
+
+/** A required field's value, refused as the validator refuses it when the request leaves it out. */
+function required(v: unknown): unknown {
+  if (v === undefined) throw refusal("missing", v, 0, 0);
+  return v;
+}
 
 export interface RequestEncoder {
   /** writes a validated request into the input region */
@@ -71,15 +79,21 @@ export interface EncoderOptions {
 }
 
 /**
- * The id of a string in an id slot (layout.ts, StringSlot): its table id when it is one of the
- * constants the slot meets, else `freshId(s)`, or 0 where the slot is only compared with constants.
+ * The id of a value in an id slot (layout.ts, StringSlot), or -1 when the validator refuses it as a
+ * string of at most `max` UTF-8 bytes: its table id when it is one of the constants the slot meets,
+ * else `freshId(s)`, or 0 where the slot is only compared with constants. An id stands for the
+ * string, so a value refused (another type, a lone surrogate, one beyond its bound) would be compared
+ * with the policy's constants as if valid. Where every constant the slot meets is a valid string of
+ * at most `max` bytes, one of them needs no check and only the other strings are measured, as the
+ * decide fast path does (ingest-codegen.ts); where one is longer than the bound, every string is.
  */
 export function idFunction(
   slot: StringSlot,
   strings: readonly string[],
   table: ReadonlyMap<string, number>,
   freshId: (s: string) => number,
-): (s: string) => number {
+  max: number,
+): (v: unknown) => number {
   let met = table;
   if (slot.meets !== undefined) {
     const own = new Map<string, number>();
@@ -90,9 +104,18 @@ export function idFunction(
     }
     met = own;
   }
-  if (slot.intern === "constants") return (s) => met.get(s) ?? 0;
-  if (met.size === 0) return freshId;
-  return (s) => met.get(s) ?? freshId(s);
+  let metValid = true;
+  for (const s of met.keys()) if (stringProblem(s, max) !== undefined) metValid = false;
+  const other = slot.intern === "constants" ? (): number => 0 : freshId;
+  return (v) => {
+    if (typeof v !== "string") return -1;
+    const id = met.get(v);
+    if (id !== undefined && metValid) return id;
+    // stringProblem's answer, written out (every string outside the constants is asked): a string of
+    // more UTF-16 units than `max` has more bytes too, and one of at most max / 3 units is within it
+    if ((v.length * 3 > max && (v.length > max || utf8Length(v) > max)) || !isWellFormed(v)) return -1;
+    return id ?? other(v);
+  };
 }
 
 export interface MemoryWriters {
@@ -101,7 +124,8 @@ export interface MemoryWriters {
   readonly writeStringAt: (s: string, p: number) => number;
   /**
    * writeStringAt of a value not known to be a string, or -1 (having written nothing past `end`, a
-   * 4-aligned address) when it is not one, has more than `max` UTF-8 bytes or does not fit before `end`
+   * 4-aligned address) when it is not one, is not well-formed (a lone surrogate, which UTF-8 cannot
+   * hold), has more than `max` UTF-8 bytes or does not fit before `end`
    */
   readonly writeBoundedStringAt: (s: unknown, p: number, max: number, end: number) => number;
   /** writes an int that is not an int32 (a larger safe integer or a BigInt) at byte address `at` */
@@ -148,8 +172,10 @@ export function memoryWriters(memory: WebAssembly.Memory): MemoryWriters {
     let len = writeAsciiPrefix(s, start);
     if (len < n) {
       // not ASCII: encodeInto writes only whole characters into the room it is given, and says how
-      // much of the string it read; the room ends at the bound and at the region's end
+      // much of the string it read; the room ends at the bound and at the region's end. A lone
+      // surrogate it would write as U+FFFD, another string than the request's: refused instead
       const rest = s.slice(len);
+      if (!isWellFormed(rest)) return -1;
       const room = Math.min(rest.length * 3, max - len, end - start - len);
       const done = utf8.encodeInto(rest, u8.subarray(start + len, start + len + room));
       if (done.read < rest.length) return -1;
@@ -176,10 +202,11 @@ export function memoryWriters(memory: WebAssembly.Memory): MemoryWriters {
 }
 
 /**
- * Why the encoder did not write a request: a value beyond its schema bound (`internal` false), or a
- * block that would end past the input region though within its bounds (`internal` true: the layout
- * and the bounds disagree). Thrown before anything is written past the region; `segments` is the
- * path to the value, innermost first, as the validator builds paths (request.ts, pathOf).
+ * Why the encoder did not write a request: a value the validator refuses (`internal` false: of
+ * another type than its schema's, beyond its bound, a required field left out), or a block that would
+ * end past the input region though within its bounds (`internal` true: the layout and the bounds
+ * disagree). Thrown before anything is written past the region; `segments` is the path to the value,
+ * innermost first, as the validator builds paths (request.ts, pathOf).
  */
 export class EncodingRefused extends Error {
   readonly segments: string[] = [];
@@ -198,37 +225,83 @@ function within(e: unknown, segment: string): unknown {
 }
 
 /**
- * What the encoder is refusing, with the validator's words: `count` is what a list or map holds (or
- * `value` is the string), `max` its bound; a value within its bound that would still run past the
+ * What an encoder refuses a value as: a value due as a slot of that kind (a map's `key`), the
+ * `entries` of a map (the value is their count), or a required field left out (`missing`).
+ */
+export type RefusedKind = "bool" | "int" | "string" | "key" | "list" | "map" | "entries" | "record" | "missing";
+
+/**
+ * What the validator says of `value` where a `kind` value of bound `max` is due (request.ts, in its
+ * words), or undefined when it says nothing: the value is one.
+ */
+function problemOf(kind: RefusedKind, value: unknown, max: number): string | undefined {
+  switch (kind) {
+    case "missing":
+      return "missing required field";
+    case "bool":
+      return typeof value === "boolean" ? undefined : `expected bool, got ${describe(value)}`;
+    case "int":
+      return intProblem(value);
+    case "string":
+      return typeof value === "string" ? stringProblem(value, max) : `expected string, got ${describe(value)}`;
+    case "key": {
+      const problem = typeof value === "string" ? stringProblem(value, max) : `expected string, got ${describe(value)}`;
+      return problem === undefined ? undefined : `key: ${problem}`;
+    }
+    case "list": {
+      if (!Array.isArray(value)) return `expected list, got ${describe(value)}`;
+      const n: unknown = value.length; // (a Proxy's)
+      if (typeof n !== "number" || n >>> 0 !== n) return `list length ${typeof n === "number" ? n : describe(n)} is not a count of elements`;
+      return n > max ? `list has ${n} elements, more than the ${max} allowed` : undefined;
+    }
+    case "map":
+      return isPlainObject(value) ? undefined : `expected map, got ${describe(value)}`;
+    case "entries":
+      return typeof value === "number" && value > max ? `map has ${value} entries, more than the ${max} allowed` : undefined;
+    case "record":
+      return isPlainObject(value) ? undefined : `expected a record, got ${describe(value)}`;
+  }
+}
+
+/** How the region's refusal names a block of `kind`. */
+const BLOCK_NAMES: Readonly<Record<RefusedKind, string>> = {
+  bool: "bool",
+  int: "int",
+  string: "string",
+  key: "map key",
+  list: "list",
+  map: "map",
+  entries: "map",
+  record: "record",
+  missing: "field",
+};
+
+/**
+ * What the encoder is refusing: `value` where a `kind` value of bound `max` is due, with the
+ * validator's words when the validator refuses it; a value it accepts that would still run past the
  * region (`regionBytes` long) is the layout's fault, not the request's.
  */
-export function refusal(kind: "list" | "map" | "string" | "key" | "record", value: unknown, max: number, regionBytes: number): EncodingRefused {
-  const overRegion = (): EncodingRefused =>
-    new EncodingRefused(`the encoding of this ${kind === "key" ? "map key" : kind} would run past this policy's input region of ${regionBytes} bytes, though it is within its bounds`, true);
-  switch (kind) {
-    case "list": {
-      if (!Array.isArray(value)) return new EncodingRefused(`expected list, got ${describe(value)}`, false);
-      const n: unknown = value.length; // (a Proxy's)
-      if (typeof n !== "number" || n >>> 0 !== n) return new EncodingRefused(`list length ${typeof n === "number" ? n : describe(n)} is not a count of elements`, false);
-      return n > max ? new EncodingRefused(`list has ${n} elements, more than the ${max} allowed`, false) : overRegion();
-    }
-    case "map": {
-      const n = typeof value === "number" ? value : 0;
-      return n > max ? new EncodingRefused(`map has ${n} entries, more than the ${max} allowed`, false) : overRegion();
-    }
-    case "string":
-    case "key": {
-      const prefix = kind === "key" ? "key: " : "";
-      if (typeof value !== "string") return new EncodingRefused(`${prefix}expected string, got ${describe(value)}`, false);
-      // in the validator's words: a long string by its length (longStringProblem), a shorter one measured
-      const long = longStringProblem(value, max);
-      if (long !== undefined) return new EncodingRefused(`${prefix}${long}`, false);
-      const bytes = utf8Length(value);
-      return bytes > max ? new EncodingRefused(`${prefix}string is ${bytes} bytes long, more than the ${max} allowed`, false) : overRegion();
-    }
-    case "record":
-      return overRegion();
-  }
+export function refusal(kind: RefusedKind, value: unknown, max: number, regionBytes: number): EncodingRefused {
+  const problem = problemOf(kind, value, max);
+  if (problem !== undefined) return new EncodingRefused(problem, false);
+  return new EncodingRefused(`the encoding of this ${BLOCK_NAMES[kind]} would run past this policy's input region of ${regionBytes} bytes, though it is within its bounds`, true);
+}
+
+/**
+ * The check of a value of `t` that the encoder does not write, only marks present (an optional field
+ * whose presence alone the policy tests): the whole value as the validator checks it, so that a
+ * value it refuses is never taken for one of its type. Undefined where the schema gives no type.
+ */
+export function presentValueCheck(t: SchemaType | undefined): ((value: unknown) => EncodingRefused | undefined) | undefined {
+  if (t === undefined) return undefined;
+  const check = compileValueCheck(t);
+  return (value) => {
+    const failure = check(value);
+    if (failure === undefined) return undefined;
+    const refused = new EncodingRefused(failure.message, false);
+    refused.segments.push(...failure.segments);
+    return refused;
+  };
 }
 
 /**
@@ -258,7 +331,7 @@ export function createEncoder(layout: InputLayout, schema: RecordType, memory: W
     scratch[scratchCount] = s;
     return firstFresh + scratchCount++;
   };
-  const idWriter = (slot: StringSlot): ((s: string) => number) => idFunction(slot, layout.strings, table, freshId);
+  const idWriter = (slot: StringSlot, max: number): ((v: unknown) => number) => idFunction(slot, layout.strings, table, freshId, max);
 
   /** [len i32][UTF-8 bytes], padded to 4, on the heap, within `max` bytes; returns its address */
   const writeString = (s: unknown, max: number, kind: "string" | "key"): number => {
@@ -270,21 +343,23 @@ export function createEncoder(layout: InputLayout, schema: RecordType, memory: W
   };
 
   /** reserves `bytes` on the heap for a block of `kind`, after checking that they end inside the region */
-  const allocate = (bytes: number, kind: "list" | "map" | "record", value: unknown, max: number): number => {
+  const allocate = (bytes: number, kind: "list" | "entries" | "record", value: unknown, max: number): number => {
     const p = heap;
     if (p + bytes > end) throw refusal(kind, value, max, regionBytes);
     heap = p + bytes;
     return p;
   };
 
+  /** an int32 as it is; anything else only when it is an int (a safe integer, a BigInt in int64), which writeWideInt writes whole */
   const writeInt = (v: unknown, at: number): void => {
     const k = at >> 2;
-    if (typeof v === "number") {
-      if ((v | 0) === v) {
-        i32[k] = v;
-        i32[k + 1] = v < 0 ? -1 : 0;
-      } else writeWideInt(v, at);
-    } else writeWideInt(v, at);
+    if (typeof v === "number" && (v | 0) === v) {
+      i32[k] = v;
+      i32[k + 1] = v < 0 ? -1 : 0;
+      return;
+    }
+    if (intProblem(v) !== undefined) throw refusal("int", v, 0, regionBytes);
+    writeWideInt(v, at);
   };
 
   const readField = (obj: object, name: string): unknown =>
@@ -307,18 +382,21 @@ export function createEncoder(layout: InputLayout, schema: RecordType, memory: W
     switch (slot.kind) {
       case "bool":
         return (v, at) => {
+          if (typeof v !== "boolean") throw refusal("bool", v, 0, regionBytes);
           i32[at >> 2] = v ? 1 : 0;
         };
       case "int":
         return writeInt;
       case "string": {
+        const max = boundOf(t, "string");
         if (slot.rep === "id") {
-          const id = idWriter(slot);
+          const idOf = idWriter(slot, max);
           return (v, at) => {
-            i32[at >> 2] = id(v as string);
+            const id = idOf(v);
+            if (id < 0) throw refusal("string", v, max, regionBytes);
+            i32[at >> 2] = id;
           };
         }
-        const max = boundOf(t, "string");
         return (v, at) => {
           i32[at >> 2] = writeString(v, max, "string");
         };
@@ -328,9 +406,10 @@ export function createEncoder(layout: InputLayout, schema: RecordType, memory: W
         const stride = elementStride(slot.element);
         const max = boundOf(t, "list");
         return (v, at) => {
+          if (!Array.isArray(v)) throw refusal("list", v, max, regionBytes);
           const list = v as readonly unknown[];
           const n = list.length;
-          // a length that is no count (a host's object, not an array) is refused like one too long
+          // a length that is no count (a Proxy's) is refused like one too long
           if (n >>> 0 !== n || n > max) throw refusal("list", v, max, regionBytes);
           const p = allocate(4 + n * stride, "list", v, max);
           i32[p >> 2] = n;
@@ -350,13 +429,15 @@ export function createEncoder(layout: InputLayout, schema: RecordType, memory: W
         const max = boundOf(t, "map");
         const keyMax = keyBoundOf(t);
         return (v, at) => {
-          const obj = v as object;
+          // (Object.keys of a string or a class instance would read as a map too)
+          if (!isPlainObject(v)) throw refusal("map", v, max, regionBytes);
+          const obj = v;
           const keys = Object.keys(obj);
           const n = keys.length;
-          if (n > max) throw refusal("map", n, max, regionBytes);
+          if (n > max) throw refusal("entries", n, max, regionBytes);
           // code-point order (JS sort compares UTF-16 units, which differs for astral characters)
           if (n > 1) sortByCodePoint(keys);
-          const p = allocate(4 + n * entry, "map", n, max);
+          const p = allocate(4 + n * entry, "entries", n, max);
           i32[p >> 2] = n;
           i32[at >> 2] = p;
           let key = "";
@@ -388,7 +469,9 @@ export function createEncoder(layout: InputLayout, schema: RecordType, memory: W
       const presence = f.presence;
       const inherited = INHERITED.has(name);
       if (presence < 0 && !inherited) return FIELD_SITES[sites++ % FIELD_SITES.length]!(name, write!, offset);
-      if (presence < 0) return (obj, base) => write!(readField(obj, name), base + offset);
+      if (presence < 0) return (obj, base) => write!(required(readField(obj, name)), base + offset);
+      // a value whose presence alone is read is checked whole: the flag says a value of its type is there
+      const checkPresent = write ? undefined : presentValueCheck(fieldType(t, name));
       // an optional field left out is absent, never what Object.prototype holds under its name (own.ts)
       return (obj, base) => {
         const v = inherited ? readField(obj, name) : ownMember(obj, name);
@@ -396,6 +479,8 @@ export function createEncoder(layout: InputLayout, schema: RecordType, memory: W
           i32[(base + presence) >> 2] = 0;
           return;
         }
+        const refused = checkPresent?.(v);
+        if (refused !== undefined) throw refused;
         i32[(base + presence) >> 2] = 1;
         if (write) write(v, base + offset);
       };
@@ -403,6 +488,8 @@ export function createEncoder(layout: InputLayout, schema: RecordType, memory: W
     const segments = rec.fields.map((f) => `.${f.name}`);
     const n = writers.length;
     return (obj, base) => {
+      // (a string or a class instance has members to read too, that are no record's fields)
+      if (!isPlainObject(obj)) throw refusal("record", obj, 0, regionBytes);
       let i = 0;
       try {
         for (; i < n; i++) writers[i]!(obj, base);
@@ -426,6 +513,13 @@ export function createEncoder(layout: InputLayout, schema: RecordType, memory: W
         inherited: INHERITED,
         refuse: (path, kind, value, max) => {
           const refused = refusal(kind, value, max, regionBytes);
+          refused.segments.push(path);
+          return refused;
+        },
+        isPlainObject,
+        isInt: (v) => intProblem(v) === undefined,
+        presentValueCheck,
+        at: (refused, path) => {
           refused.segments.push(path);
           return refused;
         },

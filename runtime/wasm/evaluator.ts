@@ -35,14 +35,16 @@ export interface WasmEvaluator {
   decide(request: unknown): Decision;
   /**
    * fail-closed: a validated request in, a Decision out; never throws. The request is not validated
-   * again, but nothing is written past the input region: a list, map or string beyond its schema
-   * bound is a deny naming it and its bound, as decide names it (`invalid_request`).
+   * again, but every value written is checked first, as the validator checks it: one of another
+   * type, beyond its bound or missing is a deny naming it, as decide names it (`invalid_request`),
+   * never written as another value; nothing is written past the input region. Fields the policy
+   * does not read are not checked (docs/abi.md, "Per decision").
    */
   evaluate(validatedRequest: unknown): Decision;
   /**
    * writes a validated request into the module's memory and returns its encoding, kept apart from
    * memory (for benchmarks: encode once, evaluate many); never throws: a request it cannot read, or
-   * one beyond its bounds (as evaluate), gives an encoding that evaluates as a deny
+   * one with a value it refuses (as evaluate), gives an encoding that evaluates as that deny
    */
   encode(validatedRequest: unknown): EncodedRequest;
   /**
@@ -168,9 +170,9 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
   };
 
   /**
-   * After the encoder threw reading the request (a required record missing, a value of another
-   * type: evaluate takes a request the host validated, and reads it as one): the module never ran,
-   * so it is no trap. The region holds half a request, so the instance is replaced all the same.
+   * After reading the request threw in the encoder (a getter, a Proxy trap; a value it refuses is an
+   * EncodingRefused instead): the module never ran, so it is no trap. The region holds half a
+   * request, so the instance is replaced all the same.
    */
   const unencoded = (e: unknown): Decision => {
     replaceInstance();
@@ -191,9 +193,10 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
   };
 
   /**
-   * The answer to a request the encoder refused before writing it past the input region: a value
-   * beyond its bound is the request's fault, named with its path as the validator names it; a value
-   * within its bounds whose encoding would not fit is the layout's (internal).
+   * The answer to a request the encoder refused before writing it (or anything past the input
+   * region): a value the validator refuses (of another type, beyond its bound, missing) is the
+   * request's fault, named with its path as the validator names it; a value within its bounds whose
+   * encoding would not fit is the layout's (internal).
    */
   const refusedRequest = (e: EncodingRefused): Decision => {
     const path = pathOf(e.segments);

@@ -77,8 +77,18 @@ describe("decisions from the module", () => {
     const over = req({ items: new Array(100_000).fill(1) });
     expect(plain(c.evaluator.evaluate(over))).toEqual(plain(c.decide(over)));
     expect(c.evaluator.evaluate(over).errors).toEqual([{ rule: null, code: "invalid_request", path: "items", message: "items: list has 100000 elements, more than the 8 allowed" }]);
-    // a request the encoder cannot even read is a deny too, never an exception
-    expect(c.evaluator.evaluate({ n: 1, m: 3, s: "ok", items: null }).errors[0]?.code).toBe("internal");
+    // a value of another type is refused as decide refuses it, and one the encoder cannot even read
+    // (a getter that throws) is a deny too, never an exception
+    expect(c.evaluator.evaluate({ n: 1, m: 3, s: "ok", items: null }).errors).toEqual([{ rule: null, code: "invalid_request", path: "items", message: "items: expected list, got null" }]);
+    const unreadable = {
+      n: 1,
+      m: 3,
+      s: "ok",
+      get items(): number[] {
+        throw new Error("no items");
+      },
+    };
+    expect(c.evaluator.evaluate(unreadable).errors[0]).toMatchObject({ code: "internal", message: expect.stringMatching(/^the request could not be encoded: .*no items/) });
     expect(plain(c.decide(req({})))).toEqual(plain(c.reference(req({}))));
   });
 

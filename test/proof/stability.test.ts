@@ -69,14 +69,23 @@ describe("stable decisions", () => {
     const probes = Array.from({ length: 50 }, () => drawBatchRequest(d, batch, true));
     const before = probes.map((p) => json(policy.decide(p)));
     let faults = 0;
+    let refused = 0;
     for (let round = 0; round < 30; round++) {
       // Bypass validation: hand the evaluator what no validated request could be, so the encoder
-      // or the module fails mid-evaluation; and feed it garbage bytes as an encoded request.
-      const hostile: unknown[] = [{ sel: 0 }, { sel: "x", p0: 5 }, null, [], { ...(probes[round] as object), p0: { deep: [1, 2, 3] } }];
+      // refuses it half-way or fails mid-evaluation (a getter that throws); and feed it garbage
+      // bytes as an encoded request.
+      const unreadable = Object.defineProperty({ ...(probes[round] as object) }, "sel", {
+        enumerable: true,
+        get() {
+          throw new Error("unreadable");
+        },
+      });
+      const hostile: unknown[] = [{ sel: 0 }, { sel: "x", p0: 5 }, null, [], { ...(probes[round] as object), p0: { deep: [1, 2, 3] } }, unreadable];
       for (const h of hostile) {
         const r = policy.evaluator.evaluate(h);
         expect(r.decision).toBe("deny");
         if (r.errors.some((e) => e.code === "internal")) faults++;
+        if (r.errors.some((e) => e.code === "invalid_request")) refused++;
       }
       const enc = policy.evaluator.encode(probes[round]);
       const garbage = new Uint8Array(enc.bytes.length);
@@ -84,8 +93,9 @@ describe("stable decisions", () => {
       expect([0, 1]).toContain(policy.evaluator.evaluateEncoded({ bytes: garbage }));
       expect(probes.map((p) => json(policy.decide(p)))).toEqual(before);
     }
-    // the hostile inputs really did fail inside the evaluator (otherwise this proves nothing)
+    // the hostile inputs really were refused, or failed inside the evaluator (otherwise this proves nothing)
     expect(faults).toBeGreaterThan(0);
+    expect(refused).toBeGreaterThan(0);
     expect(before).toEqual(probes.map((p) => json(pair.interp.decide(p))));
   });
 
