@@ -179,11 +179,26 @@ export function readChainHead(given: unknown): { ok: true; head: ChainHead } | {
   const givenPrev = ownMember(g, "prev");
   const p = typeof givenPrev === "object" && givenPrev !== null ? givenPrev : {};
   const prev = givenPrev === null ? null : { sha3_512: ownMember(p, "sha3_512"), blake2b_512: ownMember(p, "blake2b_512") };
-  if (!Number.isSafeInteger(seq) || (seq as number) < 0) return { ok: false, message: "chain head seq must be a non-negative integer" };
+  const seqProblem = headSeqProblem(seq);
+  if (seqProblem !== undefined) return { ok: false, message: seqProblem };
   if ((seq === 0) !== (prev === null)) return { ok: false, message: "chain head: seq 0 goes with prev null, and only it" };
   if (prev !== null && !isDigestPair(prev))
     return { ok: false, message: "chain head prev must be null or { sha3_512, blake2b_512 }, 128 lowercase hex digits each (a log's head().chain)" };
   return { ok: true, head: frozenHead(seq as number, prev === null ? null : frozenDigests(prev.sha3_512 as string, prev.blake2b_512 as string)) };
+}
+
+/**
+ * Why `seq` is no chain head's seq, or undefined: a whole number from 0 that is a safe integer, as a
+ * statement's `lineage.seq` and the lineage log's reader require. 2^53 and above are whole numbers
+ * too, but not exact ones (2^53 + 1 reads as 2^53), so the message says which rule a whole number
+ * breaks.
+ */
+function headSeqProblem(seq: unknown): string | undefined {
+  if (Number.isSafeInteger(seq) && (seq as number) >= 0) return undefined;
+  const limit = `at most 2^53 − 1 (${Number.MAX_SAFE_INTEGER})`;
+  if (typeof seq === "number" && Number.isInteger(seq) && seq > 0)
+    return `chain head seq ${seq} is not a safe integer: a seq must be ${limit}, past which numbers are not exact`;
+  return `chain head seq must be a non-negative safe integer, ${limit}, got ${typeof seq === "number" ? seq : shownOption(seq)}`;
 }
 
 export function createSigner(key: PrivateKey, options?: SignerOptions): Signer {

@@ -120,6 +120,29 @@ describe("authorize", () => {
     expect(verifyArtifact(artifact, base)).toEqual({ ok: true, statement });
   });
 
+  it("refuses a head whose seq is no safe integer, saying which rule it breaks: 2^53 is a whole number, past the safe ones", () => {
+    const h = "a".repeat(128);
+    const prev = { sha3_512: h, blake2b_512: h };
+    const refusal = (seq: unknown): string => {
+      try {
+        createSigner(issuer, { head: { seq, prev } as never });
+      } catch (e) {
+        expect(e).toBeInstanceOf(RangeError);
+        return (e as Error).message;
+      }
+      return "accepted";
+    };
+    expect(refusal(2 ** 53)).toBe("chain head seq 9007199254740992 is not a safe integer: a seq must be at most 2^53 − 1 (9007199254740991), past which numbers are not exact");
+    expect(refusal(1e300)).toBe("chain head seq 1e+300 is not a safe integer: a seq must be at most 2^53 − 1 (9007199254740991), past which numbers are not exact");
+    const notWhole = "chain head seq must be a non-negative safe integer, at most 2^53 − 1 (9007199254740991), got";
+    expect(refusal(-1)).toBe(`${notWhole} -1`);
+    expect(refusal(1.5)).toBe(`${notWhole} 1.5`);
+    expect(refusal(NaN)).toBe(`${notWhole} NaN`);
+    expect(refusal("3")).toBe(`${notWhole} "3"`);
+    expect(refusal(3n)).toBe(`${notWhole} a bigint`);
+    expect(refusal(Number.MAX_SAFE_INTEGER)).toBe("accepted");
+  });
+
   it("issues no seq past 2^53 − 2, whose successor is the last safe integer: a refusal (RangeError) issues nothing and keeps the head", () => {
     const h = "a".repeat(128);
     const last = Number.MAX_SAFE_INTEGER - 1;
