@@ -38,10 +38,14 @@ export function requireSynchronous(returned: unknown, what: string): void {
  */
 export const MAX_TTL_SECONDS = 100 * 366 * 24 * 3600;
 
-/** Throws a RangeError unless `ttl` is a whole number of seconds from 1 to MAX_TTL_SECONDS. */
-export function checkTtl(ttl: number): void {
-  if (!Number.isSafeInteger(ttl) || ttl <= 0 || ttl > MAX_TTL_SECONDS)
-    throw new RangeError(`ttlSeconds must be a whole number of seconds from 1 to ${MAX_TTL_SECONDS} (a hundred years), got ${ttl}`);
+/**
+ * Throws a RangeError unless `ttl` is a whole number of seconds from 1 to MAX_TTL_SECONDS, naming
+ * what it is: a number as it is, anything else as shownOption names it (`"5"`, an object), never as
+ * the number a template would make of it (`[7]` printed as 7).
+ */
+export function checkTtl(ttl: unknown): void {
+  if (!Number.isSafeInteger(ttl) || (ttl as number) <= 0 || (ttl as number) > MAX_TTL_SECONDS)
+    throw new RangeError(`ttlSeconds must be a whole number of seconds from 1 to ${MAX_TTL_SECONDS} (a hundred years), got ${typeof ttl === "number" ? ttl : shownOption(ttl)}`);
 }
 
 export interface AuthorizeOptions {

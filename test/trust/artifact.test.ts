@@ -230,6 +230,27 @@ describe("authorize", () => {
     expect(() => issue(ADMIN_OK, { ttlSeconds: 0 })).toThrow(RangeError);
     expect(() => issue(ADMIN_OK, { ttlSeconds: 1.5 })).toThrow(RangeError);
   });
+  it("names a ttl that is no number as what it is, never as the number it would be coerced to", () => {
+    const refused = "ttlSeconds must be a whole number of seconds from 1 to 3162240000 (a hundred years), got";
+    const cases: [unknown, string][] = [
+      ["5", `${refused} "5"`],
+      [[7], `${refused} an object`],
+      [true, `${refused} a boolean`],
+      [5n, `${refused} a bigint`],
+      [5.5, `${refused} 5.5`],
+      [-1, `${refused} -1`],
+    ];
+    for (const [ttl, message] of cases) {
+      let thrown: unknown;
+      try {
+        issue(ADMIN_OK, { ttlSeconds: ttl as number });
+      } catch (e) {
+        thrown = e;
+      }
+      expect(thrown, String(ttl)).toBeInstanceOf(RangeError);
+      expect((thrown as Error).message, String(ttl)).toBe(message);
+    }
+  });
 });
 
 describe("verifyArtifact", () => {
