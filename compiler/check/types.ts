@@ -55,6 +55,15 @@ export function unify(a: CheckType, b: CheckType): CheckType | undefined {
   }
 }
 
+// `never` is the element type of an empty list literal (and the value type of `{}`) that nothing else
+// fixes. No value has it: a comprehension variable of that type is bound over a list that is always
+// empty, and any other expression of that type (`[][0]`, `{}.k`) errors when it is evaluated. CEL
+// types it as a type parameter, so it is accepted wherever a value of any type is — as an operand,
+// a condition, a predicate, a test, a range, an operand of `.`, `[]` or `has` — and the operation
+// takes the type it gives when its other operands fix it, or `never` itself (`x.y`, `x[0]`).
+/** Whether a value of type `t` can stand where a value of kind `kind` is required. */
+export const fits = (t: CheckType, kind: IRType["kind"]): boolean => t.kind === kind || t.kind === "never";
+
 export function isError(t: CheckType): boolean {
   return t.kind === "error";
 }

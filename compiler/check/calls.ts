@@ -1,0 +1,256 @@
+// The checking of calls, apart from the expression checker (expr.ts) that hands them over: the
+// builtins called by name (`size`, `startsWith`, …), `has()`, the macros (`all`, `exists`, …) that
+// bind a comprehension variable, and every call refused — an unknown function, one the subset leaves
+// out, a method written as a function, a wrong number of arguments — with its receiver and arguments
+// still checked for errors of their own, so that a file's errors all come in one run. Kept apart
+// from the operators and literals because calls have their own rules (arity, method or function,
+// variables a macro binds); it reaches the checker only through CallScope, so the checker's state
+// (its node ids, its names in scope) stays its own.
+
+import type { CallExpr, Expr } from "../syntax/ast.js";
+import { quotedName } from "../diagnostics.js";
+import type { Span } from "../source.js";
+import { BOOL, INT, NEVER, STRING, type Builtin, type IRType, type Macro, type Node, type Value } from "../ir/ir.js";
+import { Codes } from "./codes.js";
+import type { Binding, Checked } from "./expr.js";
+import { didYouMean } from "./suggest.js";
+import { ERROR_TYPE, containsRecord, fits, typeToString, type CheckType } from "./types.js";
+import { UNSUPPORTED_FUNCTIONS, UNSUPPORTED_LITERALS } from "./unsupported.js";
+
+const MACROS = new Set(["all", "exists", "exists_one", "filter", "map"]);
+
+/** CEL's comprehensions the subset leaves out (unsupported.ts): their leading arguments name variables. */
+const UNSUPPORTED_COMPREHENSIONS = new Set(["transformList", "transformMap"]);
+
+/**
+ * How a refused call's leading bare names (`x` in `l.exist(x, x > 0)`) are read when its arguments
+ * are checked: as that many variables the call binds, as variables only where an argument after them
+ * uses one (a function the checker does not know may be a macro), or as expressions like the rest.
+ */
+type RefusedNames = number | "if-used";
+
+/** Functions written only as methods, and how (`l.all(x, …)`), for a call written as a function. */
+const METHOD_FORMS: Readonly<Record<string, { receiver: string; args: string }>> = {
+  all: { receiver: "list", args: "x, predicate" },
+  exists: { receiver: "list", args: "x, predicate" },
+  exists_one: { receiver: "list", args: "x, predicate" },
+  filter: { receiver: "list", args: "x, predicate" },
+  map: { receiver: "list", args: "x, transform" },
+  startsWith: { receiver: "s", args: "prefix" },
+  endsWith: { receiver: "s", args: "suffix" },
+  contains: { receiver: "s", args: "text" },
+};
+
+/** What checking a call needs of the expression checker (expr.ts): its checks, the nodes it makes, its names in scope. */
+export interface CallScope {
+  check(expr: Expr): Checked;
+  /** reports an error and gives the poisoned node that stands for the expression */
+  report(code: string, message: string, span: Span, help?: string): Checked;
+  poison(span: Span): Checked;
+  lit(value: Value, type: IRType, span: Span): Checked;
+  call(fn: Builtin, args: Checked[], type: IRType, span: Span): Checked;
+  noOverload(op: string, types: CheckType[], span: Span): Checked;
+  id(): number;
+  /** the node that reads the request itself */
+  inputNode(span: Span): Node;
+  /** whether `name` reads a field of the input (no comprehension variable or constant hides it) */
+  isInputField(name: string): boolean;
+  /** whether `name` is a constant whose declaration failed (its error is reported there) */
+  failedConstant(name: string): boolean;
+  /** runs `f` with `variables` in scope, innermost last, and takes them out again however it ends */
+  withBindings<T>(variables: readonly Binding[], f: () => T): T;
+}
+
+export class CallChecker {
+  constructor(private readonly scope: CallScope) {}
+
+  check(expr: CallExpr): Checked {
+    const { fn, target, args } = expr;
+    // the parser keeps a leading-dot global call `.f(x)` as the name `.f`
+    if (fn.startsWith(".")) return this.refuse(expr, "if-used", Codes.unsupported, UNSUPPORTED_LITERALS.leadingDot, expr.fnSpan);
+    if (target === undefined && fn === "has") return this.checkHas(expr);
+    if (target !== undefined && MACROS.has(fn)) return this.checkMacro(expr);
+    const methodOnly = target === undefined ? this.methodOnly(expr) : undefined;
+    if (methodOnly) return methodOnly;
+    if (target !== undefined && fn === "has")
+      // a name it is given is the field meant (`r.has(t)` for `has(r.t)`), not a name in scope
+      return this.refuse(expr, leadingNames(args), Codes.badHas, "`has` is not a method: it takes one field selection, like `has(context.ticket)`", expr.fnSpan);
+    if (fn === "size" && ((target === undefined && args.length === 1) || (target !== undefined && args.length === 0))) {
+      const operand = this.scope.check(target ?? args[0]!);
+      const k = operand.type.kind;
+      if (k === "error") return operand;
+      if (k !== "string" && k !== "list" && k !== "map" && k !== "never") return this.scope.noOverload("size", [operand.type], expr.span);
+      return this.scope.call("size", [operand], INT, expr.span);
+    }
+    if ((fn === "startsWith" || fn === "endsWith" || fn === "contains") && target !== undefined && args.length === 1) {
+      const s = this.scope.check(target);
+      const a = this.scope.check(args[0]!);
+      if (s.type.kind === "error" || a.type.kind === "error") return this.scope.poison(expr.span);
+      if (!fits(s.type, "string") || !fits(a.type, "string")) return this.scope.noOverload(fn, [s.type, a.type], expr.fnSpan);
+      const b: Builtin = fn === "startsWith" ? "starts_with" : fn === "endsWith" ? "ends_with" : "contains";
+      return this.scope.call(b, [s, a], BOOL, expr.span);
+    }
+    const unsupported = UNSUPPORTED_FUNCTIONS.get(fn);
+    if (unsupported) return this.refuse(expr, UNSUPPORTED_COMPREHENSIONS.has(fn) ? leadingNames(args) : 0, Codes.unsupported, unsupported, expr.fnSpan);
+    const known = ["size", "startsWith", "endsWith", "contains", "has", "all", "exists", "exists_one", "filter", "map"];
+    if (known.includes(fn))
+      return this.refuse(expr, 0, Codes.noOverload, `\`${fn}\` does not take ${args.length} argument${args.length === 1 ? "" : "s"}${target ? " as a method" : ""}`, expr.fnSpan);
+    return this.refuse(expr, "if-used", Codes.unknownFunction, `unknown function \`${quotedName(fn)}\``, expr.fnSpan, didYouMean(fn, known));
+  }
+
+  /**
+   * Reports a call refused for its function or its number of arguments, after checking its receiver
+   * and arguments for errors of their own (an unknown name, a float literal, a call refused inside),
+   * so that a file's errors all come in one run. Their types are not used: an argument that would not
+   * fit the call is no error of its own.
+   */
+  private refuse(expr: CallExpr, names: RefusedNames, code: string, message: string, span: Span, help?: string): Checked {
+    if (expr.target !== undefined) this.scope.check(expr.target);
+    this.checkRefusedArgs(expr.args, names);
+    return this.scope.report(code, message, span, help);
+  }
+
+  /**
+   * Checks a refused call's arguments for their own errors. Its leading bare names, where `names`
+   * takes them for variables (`x` in `l.exist(x, x > 0)`), are bound, without a type, in the
+   * arguments after them, so that neither they nor their uses are reported as unknown names.
+   */
+  private checkRefusedArgs(args: readonly Expr[], names: RefusedNames): void {
+    const count = names === "if-used" ? leadingNames(args) : names;
+    const variables: Binding[] = args.slice(0, count).map((a) => ({ name: (a as Extract<Expr, { kind: "Ident" }>).name, comprehension: -1, type: ERROR_TYPE }));
+    this.scope.withBindings(variables, () => {
+      for (const a of args.slice(count)) this.scope.check(a);
+    });
+    // not used by the arguments after them: they were expressions, and are checked as such
+    if (names === "if-used" && !variables.some((v) => v.used)) for (const a of args.slice(0, count)) this.scope.check(a);
+  }
+
+  /**
+   * A macro or a string method called as a function (`all(l, x, p)`): said to be a method, in the
+   * form it takes, rather than given the wrong number of arguments as if another number would do.
+   */
+  private methodOnly(expr: CallExpr): Checked | undefined {
+    const form = Object.hasOwn(METHOD_FORMS, expr.fn) ? METHOD_FORMS[expr.fn] : undefined;
+    if (!form) return undefined;
+    const [first, second] = expr.args;
+    // the call's own receiver and variable, where they are names: `all(l, x, …)` is `l.all(x, …)`
+    const receiver = first?.kind === "Ident" || first?.kind === "Select" ? describeOperand(first) : form.receiver;
+    const args = MACROS.has(expr.fn) && second?.kind === "Ident" ? `${second.name}, …` : form.args;
+    const of = MACROS.has(expr.fn) ? "the list or map it iterates over" : "the string";
+    // its receiver and arguments still are checked: `all(l, x, p)` as `l.all(x, p)`
+    if (MACROS.has(expr.fn) && first !== undefined) {
+      this.scope.check(first);
+      this.checkRefusedArgs(expr.args.slice(1), leadingNames(expr.args.slice(1)));
+    } else this.checkRefusedArgs(expr.args, 0);
+    return this.scope.report(MACROS.has(expr.fn) ? Codes.badMacro : Codes.noOverload, `\`${expr.fn}\` is written as a method of ${of}: \`${receiver}.${expr.fn}(${args})\``, expr.fnSpan);
+  }
+
+  private checkHas(expr: CallExpr): Checked {
+    const arg = expr.args[0];
+    // `has(f)` for a field of the input itself: the request is a record whose fields are in scope
+    // by name, so its optional fields need a presence test as much as nested ones do
+    // a name whose declaration failed (reported there): nothing to say about its use
+    if (expr.args.length === 1 && arg?.kind === "Ident" && this.scope.failedConstant(arg.name)) return this.scope.poison(expr.span);
+    if (expr.args.length === 1 && arg?.kind === "Ident" && !arg.leadingDot && this.scope.isInputField(arg.name)) {
+      const input = this.scope.inputNode(arg.span);
+      return { node: { op: "has", id: this.scope.id(), span: expr.span, type: BOOL, record: input, field: arg.name }, type: BOOL };
+    }
+    if (expr.args.length !== 1 || arg === undefined || arg.kind !== "Select" || arg.optional) {
+      // what it was given is still checked; of `a.?b`, only `a`: the optional selection is the error
+      for (const a of expr.args) this.scope.check(a.kind === "Select" && a.optional ? a.operand : a);
+      return this.scope.report(Codes.badHas, "`has()` takes one field selection, like `has(context.ticket)`", expr.span);
+    }
+    const operand = this.scope.check(arg.operand);
+    const t = operand.type;
+    if (t.kind === "error") return operand;
+    if (t.kind === "record") {
+      if (!t.fields.some((f) => f.name === arg.field))
+        return this.scope.report(Codes.unknownField, `no field \`${quotedName(arg.field)}\` in \`${quotedName(describeOperand(arg.operand))}\``, arg.fieldSpan, didYouMean(arg.field, t.fields.map((f) => f.name)));
+      return { node: { op: "has", id: this.scope.id(), span: expr.span, type: BOOL, record: operand.node, field: arg.field }, type: BOOL };
+    }
+    // a `never` operand is read as a map, as for `x.f`
+    if (t.kind === "map" || t.kind === "never") return this.scope.call("in_map", [this.scope.lit(arg.field, STRING, arg.fieldSpan), operand], BOOL, expr.span);
+    return this.scope.report(Codes.badHas, `\`has()\` needs a record or map, but this is \`${typeToString(t)}\``, arg.operand.span);
+  }
+
+  private checkMacro(expr: CallExpr): Checked {
+    const macro = expr.fn as Macro;
+    const arity = macro === "map" ? [2, 3] : [2];
+    if (!arity.includes(expr.args.length))
+      return this.refuse(expr, leadingNames(expr.args), Codes.badMacro, `\`${macro}\` takes ${arity.join(" or ")} arguments: a variable name and ${macro === "map" ? "[a predicate and] a transform" : "a predicate"}`, expr.span);
+    const variable = expr.args[0]!;
+    if (variable.kind !== "Ident" || variable.leadingDot) {
+      // the range is still checked, not the predicate: with no variable named, its names cannot be
+      // told from the one it meant to bind
+      this.scope.check(expr.target!);
+      return this.scope.report(Codes.badMacro, `the first argument of \`${macro}\` must be a variable name`, variable.span);
+    }
+    const range = this.scope.check(expr.target!);
+    const rt = range.type;
+    let elementType: CheckType;
+    if (rt.kind === "list") elementType = rt.element;
+    else if (rt.kind === "map") elementType = STRING;
+    else if (rt.kind === "never") elementType = NEVER; // read as a list: it has no elements
+    else {
+      // no element type to give the variable: the predicate is checked with it bound, untyped
+      this.checkRefusedArgs(expr.args, 1);
+      if (rt.kind === "error") return range;
+      return this.scope.report(Codes.badMacro, `\`${macro}\` iterates over a list or a map, but this is \`${typeToString(rt)}\``, expr.target!.span);
+    }
+    const id = this.scope.id();
+    return this.scope.withBindings([{ name: variable.name, comprehension: id, type: elementType }], (): Checked => {
+      const bodies = expr.args.slice(1).map((a) => this.scope.check(a));
+      if (bodies.some((b) => b.type.kind === "error")) return this.scope.poison(expr.span);
+      const needsBool = macro === "map" ? (bodies.length === 2 ? [bodies[0]!] : []) : bodies;
+      for (const b of needsBool)
+        if (!fits(b.type, "bool")) return this.scope.report(Codes.badMacro, `the predicate of \`${macro}\` must be a bool, but this is \`${typeToString(b.type)}\``, b.node.span);
+      let type: IRType;
+      let predicate: Node | undefined;
+      let transform: Node | undefined;
+      switch (macro) {
+        case "all":
+        case "exists":
+        case "exists_one":
+          type = BOOL;
+          predicate = bodies[0]!.node;
+          break;
+        case "filter":
+          type = { kind: "list", element: elementType as IRType };
+          predicate = bodies[0]!.node;
+          break;
+        case "map": {
+          const t = bodies[bodies.length - 1]!;
+          if (containsRecord(t.type)) return this.scope.report(Codes.unsupported, UNSUPPORTED_LITERALS.recordInMapResult, t.node.span);
+          type = { kind: "list", element: t.type as IRType };
+          transform = t.node;
+          predicate = bodies.length === 2 ? bodies[0]!.node : undefined;
+          break;
+        }
+      }
+      return { node: { op: "comp", id, span: expr.span, type, macro, variable: variable.name, range: range.node, predicate, transform }, type };
+    });
+  }
+}
+
+/**
+ * How many of a call's arguments lead as bare names (`x`, not `.x` or `x.y`), the last argument
+ * excepted when there are more: a macro's variables come first and a predicate or transform after.
+ */
+function leadingNames(args: readonly Expr[]): number {
+  const most = args.length > 1 ? args.length - 1 : args.length;
+  let n = 0;
+  while (n < most && args[n]!.kind === "Ident" && !(args[n] as Extract<Expr, { kind: "Ident" }>).leadingDot) n++;
+  return n;
+}
+
+/** An operand as a message names it: its dotted name, or `expression`. */
+export function describeOperand(e: Expr): string {
+  switch (e.kind) {
+    case "Ident":
+      return e.name;
+    case "Select":
+      return `${describeOperand(e.operand)}.${e.field}`;
+    default:
+      return "expression";
+  }
+}
