@@ -52,7 +52,7 @@ export interface BatchAuthorizerOptions {
   /**
    * records every artifact of a batch, in order, before the batch's promises resolve: all of them or
    * none (`appendMany` must throw having recorded nothing), as the built-in LineageLog does (unless
-   * cutting a failed write back fails too: it then says so and takes no more appends, lineage.ts)
+   * cutting a failed write back fails too: it then says so and takes no more appends, lineage-append.ts)
    */
   readonly lineage?: { appendMany(entries: readonly { artifact: string; statement: Statement }[]): void };
 }

@@ -1,6 +1,6 @@
 // The lineage log's error: a stable code, a message saying what and why, and for `corrupt` the
-// index of the first bad record. Shared by the log (lineage.ts) and its open-time scan
-// (lineage-scan.ts).
+// index of the first bad record. Shared by the log (lineage.ts, lineage-append.ts) and its open-time
+// scan (lineage-scan.ts).
 
 export type LineageErrorCode = "locked" | "corrupt" | "chain_break" | "incomplete_batch" | "too_large" | "closed" | "io" | "bad_options";
 

@@ -7,7 +7,7 @@
 //
 // The lock keeps honest writers apart; it is not the only guard. A writer that got past it (a hard
 // link to the log, a lock removed by hand) is caught by the log itself: an append to a file that is
-// not the size this writer left it at is refused (lineage.ts).
+// not the size this writer left it at is refused (lineage-append.ts).
 
 import { createHash, randomBytes } from "node:crypto";
 import { closeSync, linkSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, constants } from "node:fs";

@@ -1,5 +1,5 @@
 // One record of the lineage log: its line format, how a line is parsed back, and what the next
-// record and the next statement link to. Shared by the writer (lineage.ts) and the verifier
+// record and the next statement link to. Shared by the writer (lineage-append.ts) and the verifier
 // (lineage-verify.ts) so both read the same bytes the same way.
 //
 // A record is one line of JSON, written with its members in this fixed order and no whitespace:

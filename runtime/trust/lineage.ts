@@ -1,11 +1,8 @@
 // The lineage log: the embedded default LineageSink. An append-only JSON Lines file of authorization
 // artifacts, each record chained to its predecessor by that record's SHA3-512 and BLAKE2b-512
 // digests (record format and what is digested: lineage-record.ts; verification: lineage-verify.ts).
-//
-// Durability: `append` writes the whole line with one write(2) on an O_APPEND descriptor and, with
-// `fsync: "always"` (the default), fdatasync(2)s it before returning; returning means acknowledged.
-// With `fsync: "never"` a record survives a crash of the process (it is in the page cache) but not a
-// power loss or kernel crash; appends are then about a thousand times cheaper on a real disk.
+// This file opens it: takes its lock, reads and checks every record, repairs a crash's tail. The log
+// it returns appends (lineage-append.ts, which says what an append makes durable).
 //
 // Crash repair: a crash (or SIGKILL) can leave only the last write incomplete. On open, a final
 // line without its newline that is the start of the next record, or a final line that is not a
@@ -26,27 +23,24 @@
 //
 // Exclusion: one writer per log, enforced by `<log>.lock` (lineage-lock.ts).
 
-import { closeSync, existsSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, lstatSync, openSync, readlinkSync, realpathSync, statSync, writeFileSync, writeSync, constants } from "node:fs";
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, lstatSync, openSync, readlinkSync, realpathSync, statSync, writeFileSync, writeSync, constants } from "node:fs";
 import { systemErrorText } from "../file-write.js";
 import { basename, dirname, join, resolve } from "node:path";
 import type { DigestPair } from "../crypto/digest.js";
 import type { ChainHead, LineageSink, Statement } from "./types.js";
 import { acquireLock, releaseLock } from "./lineage-lock.js";
-import { MAX_ARTIFACT_LENGTH } from "./verify-artifact.js";
-import { chainEntryOf, chainLinkProblem, encodeRecord, issuedPlacesOf, linkTarget, recordDigests, recordOpen, type ChainEntry } from "./lineage-record.js";
-import { withRecordBytes, type RecordBytes } from "./record-bytes.js";
-import type { BatchedArtifactPieces } from "./batch-artifact.js";
-import { describeThrown, isInstance, shownOption } from "../thrown.js";
+import { describeThrown, shownOption } from "../thrown.js";
 import { ranOutOfStack } from "../stack-ran-out.js";
 import { describeLimit, readFdBounded, READ_LIMITS } from "../bounded-read.js";
 import { readClock, type Clock } from "./clock.js";
 import { LineageError } from "./lineage-error.js";
-import { scan, type ScanState } from "./lineage-scan.js";
-import { frozenHead, GENESIS } from "./signer.js";
-import { ownElement, ownMember, ownOption } from "../own.js";
+import { scan } from "./lineage-scan.js";
+import { FileLog } from "./lineage-append.js";
+import { ownOption } from "../own.js";
 import { optionNames, unknownOptionProblem } from "../option-names.js";
 
 export { LineageError, type LineageErrorCode } from "./lineage-error.js";
+export { APPEND_RAN_OUT, ranOutAppending } from "./lineage-append.js";
 
 export interface LogOptions {
   /** `always` (default): fdatasync after every append. `never`: leave flushing to the OS. */
@@ -383,26 +377,6 @@ function openLogOnce(path: string, options: LogOptions): LineageLog {
   }
 }
 
-/**
- * What appendMany throws where the host's stack ran out before its write (appendMany called too
- * deep): built beforehand, frozen; a caller's handler compares with it where it can make no call.
- */
-export const APPEND_RAN_OUT = Object.freeze(
-  new LineageError("io", "nothing was recorded: the host's stack ran out while the entries were being appended (the append was called too deep); append them again from a shallower call"),
-);
-/** Whether `e` is appendMany's failure for an append the host's stack ran out in before its write: nothing was recorded. */
-export function ranOutAppending(e: unknown): boolean {
-  return e === APPEND_RAN_OUT;
-}
-const RAN_OUT_WRITING = "the host's stack ran out while an append was being written (it was called too deep), so its record may be in the file";
-/** What appendMany throws where the host's stack ran out from its write on, before the log knew the write's outcome. */
-const APPEND_RAN_OUT_WRITING = Object.freeze(
-  new LineageError(
-    "io",
-    `the append did not complete: ${RAN_OUT_WRITING}, whole or in part, so this log takes no more appends; close it and open the log again, which reads the file to decide what it holds`,
-  ),
-);
-
 const OPEN_RAN_OUT_RESULT: { ok: false; error: LineageError } = Object.freeze({ ok: false, error: OPEN_RAN_OUT });
 
 /** As `openLog`, with the failure as a value. */
@@ -417,259 +391,5 @@ export function tryOpenLog(path: string, options: LogOptions = {}): { ok: true; 
       // the host's stack ran out again, here
       return OPEN_RAN_OUT_RESULT;
     }
-  }
-}
-
-class FileLog implements LineageLog {
-  private fd: number | null;
-  private size: number;
-  private count: number;
-  private lastDigests: DigestPair | null;
-  private lastStatementSeq: number | null;
-  /** the last record's artifact, which the next statement continues */
-  private lastEntry: ChainEntry | null;
-  /** why this log takes no more appends: a failed append that could not be cut back (appendInto) */
-  private unwritable: string | null = null;
-  /** whether the lock is still to be released: until close has removed it, a close tries again */
-  private locked = true;
-  /** from the write of an append until what the log knows of the file is brought up to it */
-  private writing = false;
-
-  constructor(
-    readonly path: string,
-    fd: number,
-    private readonly lockPath: string,
-    private readonly fsyncMode: "always" | "never",
-    state: ScanState,
-    readonly repaired: LogRepair | null,
-    size: number,
-  ) {
-    this.fd = fd;
-    this.size = size;
-    this.count = state.count;
-    this.lastDigests = state.lastDigests;
-    this.lastStatementSeq = state.last ? state.last.statement.lineage.seq : null;
-    this.lastEntry = state.last;
-  }
-
-  append(artifact: string, statement: Statement): void {
-    this.appendMany([{ artifact, statement }]);
-  }
-
-  /**
-   * Appends several records with one write and one fsync (group commit, used by batched signing):
-   * all of them or none. Each statement must continue the chain from the one before it.
-   */
-  appendMany(entries: readonly { readonly artifact: string; readonly statement: Statement }[]): void {
-    try {
-      withRecordBytes((out) => this.appendInto(entries, out));
-    } catch (e) {
-      // Called too deep, the append may run out of the host's stack anywhere, its handlers too:
-      // what it throws then is built beforehand. Run out between the write and what follows it,
-      // the record may be in the file, and only reading the file can tell: no more appends.
-      if (this.writing) {
-        this.writing = false;
-        this.unwritable = RAN_OUT_WRITING;
-        throw APPEND_RAN_OUT_WRITING;
-      }
-      let failure: unknown;
-      try {
-        failure = e instanceof LineageError ? e : ranOutOfStack(e) ? APPEND_RAN_OUT : e;
-      } catch {
-        failure = APPEND_RAN_OUT;
-      }
-      throw failure;
-    }
-  }
-
-  /** appendMany, the records gathered in `out` before their one write */
-  private appendInto(entries: readonly { readonly artifact: string; readonly statement: Statement }[], out: RecordBytes): void {
-    this.requireWritable();
-    // The host's entries are read, and checked on their own, before anything of the log is looked
-    // at: reading them runs the host's code (an entry's getters, a Proxy's traps, the members of a
-    // statement compared with its artifact's), which may append to this log or close it. Only then
-    // is the log's state taken, so these entries continue what is in the log by now (an append made
-    // meanwhile included), and no code of the host's runs between the checks and the write.
-    const owned = this.readEntries(entries);
-    const fd = this.requireWritable();
-    let count = this.count;
-    let lastDigests = this.lastDigests;
-    let lastStatementSeq = this.lastStatementSeq;
-    let lastEntry = this.lastEntry;
-    for (const { entry, pieces } of owned) {
-      const link = entry.statement.lineage;
-      if (lastStatementSeq === null || lastEntry === null) {
-        // verifyLog reads a log that starts inside a batch as one whose first records were removed
-        if (entry.batch !== null && entry.batch.index !== 0)
-          throw new LineageError("chain_break", `${this.path}: a log starts at the first leaf of a batch, not at leaf ${entry.batch.index}; nothing was recorded`);
-        if ((link.seq === 0) !== (link.prev === null)) throw new LineageError("chain_break", "a genesis statement (seq 0) and only it has no previous-artifact digest");
-      } else {
-        const problem = link.seq !== lastStatementSeq + 1 ? `holds seq ${link.seq}` : chainLinkProblem(lastEntry, entry);
-        if (problem !== null)
-          throw new LineageError(
-            "chain_break",
-            `${this.path}: statement seq ${link.seq} does not continue the log (it ${problem}; next expected: seq ${lastStatementSeq + 1} linking to the last artifact); start the signer from log.head().chain`,
-          );
-      }
-      // the record's bytes: a batched artifact just issued from the pieces it was built of (record-bytes.ts)
-      if (pieces !== undefined) out.addBatched(recordOpen(count, lastDigests), pieces);
-      else out.addLine(encodeRecord({ seq: count, prev: lastDigests, artifact: entry.artifact }, entry.batch !== null));
-      count++;
-      lastDigests = recordDigests(entry);
-      lastStatementSeq = link.seq;
-      lastEntry = entry;
-    }
-    // A batch is recorded with one write, and open reads a log whose last records are the first
-    // leaves of a batch as that write cut short (by a crash), and moves them aside: a write that
-    // ended inside a batch would have its records, acknowledged, taken out of the log at the next
-    // open. So the entries end at the last leaf of the batch they end in.
-    const final = owned.length > 0 ? owned[owned.length - 1]!.entry.batch : null;
-    if (final !== null && final.index !== final.size - 1)
-      throw new LineageError(
-        "incomplete_batch",
-        `${this.path}: the entries end at leaf ${final.index} of a batch of ${final.size}, not at its last leaf: a batch is appended whole, with one appendMany (a log that ends inside a batch reads as a write cut short, whose records the next open moves aside); nothing was recorded`,
-      );
-    if (out.length === 0) return;
-    const bytes = out.bytes();
-    const length = bytes.length;
-    // A file that grew since our last append has another writer (one that ignored the lock, or a
-    // path the lock did not cover): appending would fork the chain, so refuse and write nothing.
-    const size = fstatSync(fd).size;
-    if (size !== this.size)
-      throw new LineageError("locked", `${this.path}: the file is ${size} bytes, not the ${this.size} this writer left: another process is writing it; nothing was recorded`);
-    this.writing = true;
-    try {
-      const written = writeSync(fd, bytes, 0, length);
-      if (written !== length) throw new Error(`short write (${written} of ${length} bytes)`);
-      if (this.fsyncMode === "always") fdatasyncSync(fd);
-    } catch (e) {
-      // (cut back, or marked as taking no more appends, by failedAppend)
-      const failure = this.failedAppend(fd, e);
-      this.writing = false;
-      throw failure;
-    }
-    this.size += length;
-    this.count = count;
-    this.lastDigests = lastDigests;
-    this.lastStatementSeq = lastStatementSeq;
-    this.lastEntry = lastEntry;
-    this.writing = false;
-  }
-
-  /**
-   * The entries as the log's own: each artifact with the statement it carries, read from the host's
-   * list once and checked on its own (not yet against the log). Throws a LineageError for what the
-   * log cannot record, whatever the host's code does meanwhile.
-   */
-  private readEntries(entries: readonly { readonly artifact: string; readonly statement: Statement }[]): { entry: ChainEntry; pieces?: BatchedArtifactPieces }[] {
-    // where the batch authorizer says each entry sits in its batch (lineage-record.ts), if it handed them over
-    const issued = issuedPlacesOf(entries);
-    let n: number;
-    try {
-      // (Array.isArray throws for a revoked Proxy)
-      if (!Array.isArray(entries)) throw new LineageError("chain_break", `${this.path}: appendMany takes an array of { artifact, statement }, not ${shownOption(entries)}; nothing was recorded`);
-      n = entries.length;
-    } catch (e) {
-      if (isInstance(e, LineageError)) throw e;
-      throw new LineageError("chain_break", `${this.path}: the entries' length cannot be read (${describeThrown(e)}); nothing was recorded`);
-    }
-    const owned: { entry: ChainEntry; pieces?: BatchedArtifactPieces }[] = [];
-    for (let k = 0; k < n; k++) {
-      const { artifact, statement } = this.entryAt(entries, k);
-      // the batch authorizer's place for this very artifact, if it handed one over
-      const candidate = issued?.[k];
-      // handed with the very statement object issued in it (whose copy the place holds): any other is
-      // read back from the artifact and compared
-      const place = candidate !== undefined && candidate.artifact === artifact && candidate.handed === statement ? candidate : undefined;
-      // A record the log's own reader would refuse would make the log unopenable once followed by
-      // another: refuse it here, before anything is written (and before the artifact is read).
-      if (artifact.length > MAX_ARTIFACT_LENGTH)
-        throw new LineageError("too_large", `${this.path}: an artifact of ${artifact.length} characters is more than the ${MAX_ARTIFACT_LENGTH} verifiers read; nothing was recorded`);
-      const read = chainEntryOf(artifact, statement, place);
-      if (!read.ok) throw new LineageError("chain_break", `${this.path}: the artifact cannot continue a chain (${read.reason}); nothing was recorded`);
-      owned.push({ entry: read.entry, pieces: place?.pieces });
-    }
-    return owned;
-  }
-
-  /**
-   * The artifact and statement of `entries[k]`, each read once: a host's entry may be anything (null,
-   * a getter that throws), and what is wrong with it is a refusal of the append, not a TypeError.
-   */
-  private entryAt(entries: readonly unknown[], k: number): { artifact: string; statement: Statement } {
-    const refuse = (what: string) =>
-      new LineageError("chain_break", `${this.path}: entry ${k} is not an { artifact, statement } pair (${what}); nothing was recorded`);
-    let artifact: unknown;
-    let statement: unknown;
-    try {
-      // the list's own element and the entry's own members: a hole, or a member left out, is not
-      // what Array.prototype or Object.prototype holds there (own.ts)
-      const entry = ownElement(entries, k);
-      if (typeof entry !== "object" || entry === null) throw refuse(`it is ${shownOption(entry)}`);
-      artifact = ownMember(entry, "artifact");
-      statement = ownMember(entry, "statement");
-    } catch (e) {
-      throw isInstance(e, LineageError) ? e : refuse(`reading it threw: ${describeThrown(e)}`);
-    }
-    if (typeof artifact !== "string") throw refuse(`its artifact is ${shownOption(artifact)}, not the artifact's text`);
-    if (typeof statement !== "object" || statement === null) throw refuse(`its statement is ${shownOption(statement)}`);
-    return { artifact, statement: statement as Statement };
-  }
-
-  private closedError(): LineageError {
-    return new LineageError("closed", `${this.path}: the log is closed`);
-  }
-
-  /** The descriptor to append to; throws when the log is closed or takes no more appends. */
-  private requireWritable(): number {
-    if (this.fd === null) throw this.closedError();
-    if (this.unwritable !== null)
-      throw new LineageError("io", `${this.path}: this log takes no more appends: ${this.unwritable}; close it and open the log again, which reads the file to decide what it holds; nothing was recorded`);
-    return this.fd;
-  }
-
-  /**
-   * The error of an append whose write or sync failed (`e`), once the file is cut back to the last
-   * whole record. When it cannot be, the file may hold the record (whole, or part of it) after what
-   * this writer knows of, and only reading the file can tell what is there: the log then refuses
-   * every later append (each would be refused as the work of another writer, or continue a chain the
-   * file does not hold), and the next open decides from the file.
-   */
-  private failedAppend(fd: number, e: unknown): LineageError {
-    const failure = describeThrown(e);
-    try {
-      ftruncateSync(fd, this.size);
-    } catch (cut) {
-      this.unwritable = `an append failed (${failure}) and the file could not be cut back to its last whole record (${describeThrown(cut)}), so that record may be in the file`;
-      return new LineageError("io", `${this.path}: append failed: ${failure}; cutting the file back to its last whole record failed too (${describeThrown(cut)}): the record may be in the file, whole or in part, so this log takes no more appends; close it and open the log again, which reads the file to decide what it holds`);
-    }
-    return new LineageError("io", `${this.path}: append failed: ${failure}; nothing was recorded`);
-  }
-
-  /**
-   * Frozen throughout: `digests` and `chain.prev` are the very pairs the log continues from and the
-   * signer links with (signer.ts, GENESIS), so a host's edit of its checkpoint must not reach them.
-   */
-  head(): LogHead {
-    return Object.freeze({
-      records: this.count,
-      seq: this.count - 1,
-      digests: this.lastDigests,
-      chain: this.lastStatementSeq === null || this.lastEntry === null ? GENESIS : frozenHead(this.lastStatementSeq + 1, linkTarget(this.lastEntry)),
-    });
-  }
-
-  close(): void {
-    if (this.fd !== null) {
-      closeSync(this.fd);
-      this.fd = null;
-    }
-    if (!this.locked) return;
-    try {
-      releaseLock(this.lockPath);
-    } catch (e) {
-      throw new LineageError("io", `${this.path}: closed, but its lock ${this.lockPath} could not be removed (${describeThrown(e)}): the log cannot be opened again while the lock is there; close again to retry`);
-    }
-    this.locked = false;
   }
 }

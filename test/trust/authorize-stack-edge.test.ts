@@ -27,7 +27,7 @@ const trustedKeys = [issuer.publicKey];
 const policy = fakePolicy();
 
 const RAN_OUT = /the host's stack ran out/;
-/** the lineage log's own failure for an append whose record may be in the file (lineage.ts) */
+/** the lineage log's own failure for an append whose record may be in the file (lineage-append.ts) */
 const TAKES_NO_MORE = /takes no more appends/;
 
 /**
