@@ -23,8 +23,8 @@
 // refuses. The runtime never builds them.
 
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
+import { withTempDir } from "./temp-dir.js";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isMainModule } from "../compiler/main-module.js";
@@ -272,15 +272,12 @@ export async function main(args: readonly string[], out: (line: string) => void 
     err(checked.message);
     return 1;
   }
-  const bundleDir = mkdtempSync(join(tmpdir(), "writ-decide-profile-"));
-  try {
-    writeBundle(bundleDir, compiled.bundle);
+  await withTempDir("writ-decide-profile-", (bundleDir) => {
+    writeBundle(bundleDir, compiled.bundle!);
     const best = bestOfRounds(variantsOf(checked.profile), bundleDir, ROUNDS);
     out(`${file}: ${SAMPLES} passes over the benchmark mix per process, best of ${ROUNDS} processes taken in rounds, ns per request`);
     for (const line of profileRows(checked.profile, best)) out(line);
-  } finally {
-    rmSync(bundleDir, { recursive: true, force: true });
-  }
+  });
   return 0;
 }
 

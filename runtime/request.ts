@@ -168,7 +168,6 @@ function checkString(s: string, max: number): Failure | undefined {
   return m === undefined ? undefined : fail(m);
 }
 
-/** Why `v` is not an int, or undefined when it is one. */
 /**
  * A BigInt as messages show it: whole up to 128 bits, else by its size (a denial must stay small,
  * and the decimal digits of a huge BigInt take time to write out; its hexadecimal ones do not).
@@ -180,6 +179,7 @@ function shownBigInt(v: bigint): string {
   return `${v < 0n ? "-" : ""}(a BigInt of ${bits} bits)`;
 }
 
+/** Why `v` is not an int, or undefined when it is one. */
 export function intProblem(v: unknown): string | undefined {
   if (typeof v === "number") {
     if (Number.isSafeInteger(v)) return undefined;

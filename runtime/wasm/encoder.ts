@@ -16,7 +16,7 @@
 
 import { INHERITED, compileValueCheck, describe, intProblem, isPlainObject, keySegment, stringProblem } from "../request.js";
 import type { RecordType, SchemaType } from "../schema.js";
-import { isWellFormed, sortByCodePoint, utf8Length } from "../strings.js";
+import { isWellFormed, sortByCodePoint } from "../strings.js";
 import { isInstance } from "../thrown.js";
 import { ownElement, ownMember } from "../own.js";
 import type { InputLayout, RecordLayout, SlotLayout, StringSlot } from "./layout.js";
@@ -111,9 +111,7 @@ export function idFunction(
     if (typeof v !== "string") return -1;
     const id = met.get(v);
     if (id !== undefined && metValid) return id;
-    // stringProblem's answer, written out (every string outside the constants is asked): a string of
-    // more UTF-16 units than `max` has more bytes too, and one of at most max / 3 units is within it
-    if ((v.length * 3 > max && (v.length > max || utf8Length(v) > max)) || !isWellFormed(v)) return -1;
+    if (stringProblem(v, max) !== undefined) return -1;
     return id ?? other(v);
   };
 }
