@@ -164,6 +164,38 @@ describe("authorizeBatch", () => {
     }
   });
 
+  it("a sink or clock that throws what cannot be looked at: every promise of a batch closed by flush or by its timer rejects with it, none left pending", async () => {
+    const { proxy: revoked, revoke } = Proxy.revocable(new Error("clock down"), {});
+    revoke();
+    // a RangeError by its prototype whose `message` is code that throws: it cannot be told from V8's own error without running that code
+    const sly = Object.create(RangeError.prototype, { message: { get: () => { throw new Error("message getter"); } } }) as object;
+    const PENDING = Symbol("pending");
+    const settledOrPending = (p: Promise<unknown>) => Promise.race([p.then((value) => ({ value }), (reason: unknown) => ({ reason })), new Promise((r) => setTimeout(() => r(PENDING), 500))]);
+    for (const [name, thrown] of [["a revoked Proxy", revoked], ["a RangeError whose message getter throws", sly]] as const) {
+      const throwing = { appendMany: () => { throw thrown; } };
+      let reads = 0;
+      const lateClock = () => {
+        if (++reads > 2) throw thrown; // the two decisions read it, then the batch's seal
+        return clock();
+      };
+      for (const [source, options] of [["sink", { lineage: throwing }], ["clock", { now: lateClock }]] as [string, Partial<BatchAuthorizerOptions>][]) {
+        for (const closedBy of ["flush", "timer"]) {
+          reads = 0;
+          const batcher = createBatchAuthorizer({ signer: createSigner(key), maxDelayMs: 1, ...options });
+          const pending = [batcher.authorize(policy, ADMIN_OK), batcher.authorize(policy, USER_DENIED)];
+          if (closedBy === "flush") batcher.flush();
+          const outcomes = await Promise.all(pending.map(settledOrPending));
+          for (const outcome of outcomes) {
+            expect(outcome, `${name} thrown by the ${source}, batch closed by ${closedBy}`).not.toBe(PENDING);
+            expect((outcome as { reason?: unknown }).reason === thrown, `${name} thrown by the ${source}, batch closed by ${closedBy}: rejected with it`).toBe(true);
+          }
+          expect(batcher.head).toEqual({ seq: 0, prev: null });
+          expect(batcher.pending).toBe(0);
+        }
+      }
+    }
+  });
+
   it("a batched artifact replays like a JWS one", () => {
     const [allowed] = createBatchAuthorizer({ signer: createSigner(key) }).authorizeBatch(policy, [ADMIN_OK]);
     expect(replayArtifact(allowed!.artifact, ADMIN_OK, policy)).toEqual({ ok: true });
