@@ -186,12 +186,12 @@ const MAX_PATH_NODES = 64;
 
 /**
  * The nodes of an audit path, copied out of the host's array, or null when it is not an array of
- * Merkle nodes. Read by index inside a `try`: an array whose elements are getters, or a Proxy of
- * one, may throw.
+ * Merkle nodes. Looked at and read by index inside a `try`: an array whose elements are getters, or a
+ * Proxy of one, may throw, and Array.isArray throws for a revoked Proxy.
  */
 function pathNodes(path: unknown): Uint8Array[] | null {
-  if (!Array.isArray(path)) return null;
   try {
+    if (!Array.isArray(path)) return null;
     const count: unknown = path.length;
     if (!Number.isSafeInteger(count) || (count as number) > MAX_PATH_NODES) return null;
     const nodes: Uint8Array[] = [];

@@ -136,4 +136,24 @@ describe("Merkle tree", () => {
       expect(verifyInclusion(0, 2, leaf, path as Uint8Array[], root), `path: ${name}`).toBe(false);
     }
   });
+  it("a revoked Proxy as path, leaf, sibling or root is no Merkle input, and nothing throws", () => {
+    const leaf = leafHash(new TextEncoder().encode("statement"));
+    const zeros = new Uint8Array(32);
+    const root = nodeHash(leaf, zeros);
+    const revoked = (target: object): never => {
+      const { proxy, revoke } = Proxy.revocable(target, {});
+      revoke();
+      return proxy as never;
+    };
+    // Array.isArray and every reflective look at a revoked Proxy throw a TypeError
+    for (const [name, path] of [["of an array of the right sibling", revoked([zeros])], ["of an empty array", revoked([])]] as const) {
+      expect(() => rootFromInclusionProof(0, 2, leaf, path), `path: a revoked Proxy ${name}`).not.toThrow();
+      expect(rootFromInclusionProof(0, 2, leaf, path), `path: a revoked Proxy ${name}`).toBeNull();
+      expect(verifyInclusion(0, 2, leaf, path, root), `path: a revoked Proxy ${name}`).toBe(false);
+    }
+    const node = revoked(new Uint8Array(32));
+    expect(rootFromInclusionProof(0, 2, node, [zeros])).toBeNull();
+    expect(rootFromInclusionProof(0, 2, leaf, [node])).toBeNull();
+    expect(verifyInclusion(0, 2, leaf, [zeros], node)).toBe(false);
+  });
 });
