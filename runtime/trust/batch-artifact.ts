@@ -23,6 +23,7 @@ import { trimLineSpace } from "../strings.js";
 import type { Signer } from "./signer.js";
 import { shownName } from "../shown-name.js";
 import { shownOption } from "../thrown.js";
+import { ownMember } from "../own.js";
 import { STACK_RAN_OUT, unfinished } from "./unfinished.js";
 
 /**
@@ -113,7 +114,11 @@ export function isBatchedText(artifact: string): boolean {
   return artifact.startsWith("{");
 }
 
-/** Parses the outer structure (no cryptography). Never throws. */
+/**
+ * Parses the outer structure. No signature is checked; a statement whose lineage does not fit its
+ * `index` is let through when its proof does not fold at that index to the root its head states
+ * (misplacedStatement), for the proof check to refuse. Never throws.
+ */
 export function parseBatchedArtifact(text: string): { ok: true; artifact: BatchedArtifact; leaf: string } | { ok: false; reason: string } {
   if (typeof text !== "string") return { ok: false, reason: `a batched artifact is JSON text, got ${shownOption(text)}` };
   if (text.length > MAX_BATCHED_LENGTH) return { ok: false, reason: `batched artifact is ${text.length} characters, more than the ${MAX_BATCHED_LENGTH} accepted` };
@@ -134,7 +139,8 @@ export function parseBatchedArtifact(text: string): { ok: true; artifact: Batche
   const canonical = canonicalJson(a.statement);
   if (!canonical.ok) return { ok: false, reason: `batched artifact statement has no canonical JSON: ${canonical.reason}` };
   const st = parseStatement(utf8Encode(canonical.text), a.index as number);
-  if (!st.ok) return { ok: false, reason: indexOutsideStatedTree(a.index as number, a.head) ?? `batched artifact ${st.message}` };
+  if (!st.ok && !misplacedStatement(a as unknown as BatchedArtifact, canonical.text))
+    return { ok: false, reason: indexOutsideStatedTree(a.index as number, a.head) ?? `batched artifact ${st.message}` };
   // Only the statement is signed (as a leaf of the tree); the envelope around it is not. It must be
   // exactly what the issuer writes, so that no member can be added, repeated or reordered unnoticed
   // in an artifact or a lineage record that still verifies.
@@ -157,9 +163,40 @@ function indexOutside(index: number, size: number): string | null {
  * it is verified.
  */
 function indexOutsideStatedTree(index: number, jws: string): string | null {
-  const parsed = parseCompact(jws, MAX_HEAD_LENGTH);
-  const head = parsed.ok ? treeHeadOf(payloadText(parsed.jws)) : null;
+  const head = statedTreeHead(jws);
   return head === null ? null : indexOutside(index, head.size);
+}
+
+/** The tree head a head JWS states, its signature not verified; null when it states none. */
+function statedTreeHead(jws: string): TreeHead | null {
+  const parsed = parseCompact(jws, MAX_HEAD_LENGTH);
+  return parsed.ok ? treeHeadOf(payloadText(parsed.jws)) : null;
+}
+
+/**
+ * Whether a statement that parseStatement refuses at the artifact's `index` was refused for that
+ * place alone, and the place is not the one its proof shows: then the index (or the statement, or
+ * a sibling) was changed after issue, and it is the proof that fails, as the same edit in a batch
+ * whose lineage rule it keeps fails (bad_proof; a log's record `edited`). The index is not signed:
+ * only the fold of `path` to the root places a statement, and the lineage rule that ties seq to the
+ * index (prev null exactly where seq equals it) would blame a statement nobody touched.
+ *
+ * Refused for its place alone: the statement holds at another index. The rule allows, for a link to
+ * nothing, only seq itself, and for any other link every index below seq, 0 among them: those two
+ * are tried. A statement refused at both is malformed wherever it sits; one whose proof folds at
+ * this index was signed there as it is, and its lineage is what is wrong; and an index outside the
+ * stated tree, or a head that states no tree, is named as such (indexOutsideStatedTree,
+ * verifyTreeHead): those stay refused here.
+ */
+function misplacedStatement(artifact: BatchedArtifact, canonical: string): boolean {
+  const lineage = ownMember(artifact.statement, "lineage");
+  const seq = typeof lineage === "object" && lineage !== null ? ownMember(lineage, "seq") : undefined;
+  if (!Number.isSafeInteger(seq)) return false;
+  const bytes = utf8Encode(canonical);
+  if (![seq as number, 0].some((at) => at !== artifact.index && parseStatement(bytes, at).ok)) return false;
+  const head = statedTreeHead(artifact.head);
+  if (head === null || indexOutside(artifact.index, head.size) !== null) return false;
+  return !proofReaches(artifact, leafHash(bytes), head);
 }
 
 /** Signs a tree head as a compact JWS with the signer's key. */
@@ -236,8 +273,7 @@ export interface BatchPlace {
 /** The place of a parsed batched artifact, or why it has none (its head is not a tree head). */
 export function batchPlaceOf(parsed: { readonly artifact: BatchedArtifact; readonly leaf: string }): { ok: true; place: BatchPlace } | { ok: false; reason: string } {
   const { artifact } = parsed;
-  const jws = parseCompact(artifact.head, MAX_HEAD_LENGTH);
-  const head = jws.ok ? treeHeadOf(payloadText(jws.jws)) : null;
+  const head = statedTreeHead(artifact.head);
   if (head === null) return { ok: false, reason: `batched artifact \`head\` is not a signed ${BATCH_HEAD_FORMAT}` };
   const leaf = leafHash(utf8Encode(parsed.leaf));
   return { ok: true, place: { head: artifact.head, index: artifact.index, size: head.size, leaf: bytesToHex(leaf), proofHolds: proofReaches(artifact, leaf, head) } };

@@ -286,8 +286,10 @@ function walk(buf: Buffer, options: VerifyLogOptions, progress: WalkProgress): L
     }
     if (!prev && start !== "any" && !sameDigests(p.statement.lineage.prev, start.prev))
       return fault(i, "edited", `record 0's statement does not link to the expected start of the chain`);
-    // A batch is recorded whole: a log that starts inside one lost the batch's first records.
-    if (!prev && start !== "any" && p.batch !== null && p.batch.index !== 0)
+    // A batch is recorded whole: a log that starts inside one lost the batch's first records. Only a
+    // record whose proof folds at its index is that leaf: one that does not had its index (or its
+    // statement) changed, which step 3 names.
+    if (!prev && start !== "any" && p.batch !== null && p.batch.index !== 0 && p.batch.proofHolds)
       return fault(i, "removed", `record 0 is leaf ${p.batch.index} of its batch: the batch's leaves before it are missing`);
 
     // 3. Its own bytes and backward links. A record its successor links past was added.

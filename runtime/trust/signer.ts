@@ -245,7 +245,9 @@ export function artifactDigests(artifact: string, path: CryptoPath = defaultCryp
 /**
  * The head that continues a chain whose last artifact is `artifact` (e.g. read back from a log): a
  * compact JWS, or the last leaf of a batch (whose successor links to the batch's signed tree head).
- * Throws a RangeError for a batched artifact that is not its batch's last leaf, or is not one.
+ * Throws a RangeError for a batched artifact that is not its batch's last leaf, or is not one, or
+ * whose statement does not fold through its proof to the root its head states at the index it gives
+ * (its statement or index changed after issue: it is not shown to be that leaf).
  */
 export function chainHeadAfter(artifact: string, statement: Statement, path?: CryptoPath): ChainHead {
   if (!isBatchedText(artifact)) return frozenHead(statement.lineage.seq + 1, artifactDigests(artifact, path));
@@ -253,6 +255,7 @@ export function chainHeadAfter(artifact: string, statement: Statement, path?: Cr
   const place = parsed.ok ? batchPlaceOf(parsed) : parsed;
   if (!place.ok) throw new RangeError(`the chain cannot continue from this artifact: ${place.reason}`);
   const { index, size, head } = place.place;
+  if (!place.place.proofHolds) throw new RangeError(`the chain cannot continue from this artifact: its statement is not leaf ${index} of the tree its batch head states (it was changed after issue)`);
   if (index !== size - 1) throw new RangeError(`the artifact is leaf ${index} of a batch of ${size}: the chain continues after the batch's last leaf`);
   return frozenHead(statement.lineage.seq + 1, artifactDigests(head, path));
 }

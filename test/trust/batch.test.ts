@@ -89,6 +89,13 @@ describe("batch authorizer", () => {
     expect(chainHeadAfter(results[7]!.artifact, results[7]!.statement)).toEqual(batcher.head);
     expect(() => chainHeadAfter(results[4]!.artifact, results[4]!.statement)).toThrow(/leaf 1 of a batch of 3/);
     expect(() => chainHeadAfter("{}", results[4]!.statement)).toThrow(RangeError);
+    // nor from a leaf moved to the last place, in the first batch or a later one: its proof does not fold there
+    for (const r of [results[1]!, results[4]!]) {
+      const moved = JSON.stringify({ ...parse(r.artifact), index: 2 });
+      expect(() => chainHeadAfter(moved, r.statement), `seq ${r.statement.lineage.seq}`).toThrow(
+        new RangeError("the chain cannot continue from this artifact: its statement is not leaf 2 of the tree its batch head states (it was changed after issue)"),
+      );
+    }
   });
 
   it("the noble path issues what the native path verifies, with the same link digests", async () => {
@@ -110,10 +117,16 @@ describe("batch authorizer", () => {
 
 describe("verifyBatchedArtifact refuses", () => {
   it("a changed statement", async () => {
-    const [r] = await issue(5, 5);
+    const [r, second] = await issue(5, 5);
     const a = parse(r!.artifact);
     (a.statement as { decision: string }).decision = "deny";
     expect(verifyBatchedArtifact(JSON.stringify(a), { trustedKeys })).toMatchObject({ ok: false, code: "bad_proof" });
+    // a link given to a statement of the batch that begins the chain: the lineage rule no longer
+    // holds at its index, and it is the change that is refused, as the proof shows it
+    const linked = parse(second!.artifact);
+    (linked.statement as { lineage: unknown }).lineage = { seq: 1, prev: digestPair(new TextEncoder().encode("another artifact")) };
+    linked.statement = JSON.parse(canonicalize(linked.statement)); // in the issuer's serialisation
+    expect(verifyBatchedArtifact(JSON.stringify(linked), { trustedKeys })).toEqual({ ok: false, code: "bad_proof", message: "the statement is not leaf 1 of the signed tree of size 5" });
   });
 
   it("a tree head signed by the trusted key whose payload is not its canonical form with exactly the head's members", async () => {
@@ -150,6 +163,42 @@ describe("verifyBatchedArtifact refuses", () => {
       (c as { index: number }).index = (c.index + 1) % 13;
       expect(verifyBatchedArtifact(JSON.stringify(c), { trustedKeys })).toMatchObject({ ok: false, code: "bad_proof" });
     }
+  });
+
+  it("an index changed within the tree, in the batch that begins the chain as in a later one, as the proof's fault rather than the untouched lineage's", async () => {
+    // the first batch begins the chain (prev null, seq equal to the index): every other index breaks
+    // that rule, and it is still the index that was changed, as in the second batch, whose rule it keeps
+    const results = await issue(8, 4);
+    for (const r of results) {
+      for (let index = 0; index < 4; index++) {
+        if (index === parse(r.artifact).index) continue;
+        const moved = JSON.stringify({ ...parse(r.artifact), index });
+        const refusal = { ok: false, code: "bad_proof", message: `the statement is not leaf ${index} of the signed tree of size 4` };
+        expect(verifyBatchedArtifact(moved, { trustedKeys }), `seq ${r.statement.lineage.seq}, index ${index}`).toEqual(refusal);
+        expect(verifyArtifact(moved, { trustedKeys })).toEqual(refusal);
+      }
+    }
+  });
+
+  it("a batched statement signed at an index its lineage does not fit is malformed, naming its lineage", () => {
+    // the first batch's two statements, in a tree signed by the issuer with their leaves swapped:
+    // both proofs fold, so nothing was changed after issue, and it is the statements that do not fit
+    const issued = createBatchAuthorizer({ signer: createSigner(key) }).authorizeBatch(policy, [ADMIN_OK, USER_DENIED]);
+    const swapped = [issued[1]!.statement, issued[0]!.statement].map((st) => canonicalize(st));
+    const tree = buildTree(swapped.map((text) => leafHash(new TextEncoder().encode(text))));
+    const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+    const head = signTreeHead({ v: "writ-batch-head/1", batch: "cd".repeat(16), size: 2, root: hex(tree.root), hash: "sha256", iss: key.keyId, iat: issued[0]!.statement.iat }, createSigner(key));
+    const artifactAt = (i: number) => `{"typ":"writ-authz-batched/2","statement":${swapped[i]},"index":${i},"path":[${tree.proofs[i]!.map((h) => `"${hex(h)}"`).join(",")}],"head":"${head}"}`;
+    expect(verifyBatchedArtifact(artifactAt(0), { trustedKeys })).toEqual({
+      ok: false,
+      code: "malformed",
+      message: "batched artifact statement: `lineage`: prev is null exactly in the batch that begins the chain (seq equal to the leaf index)",
+    });
+    expect(verifyBatchedArtifact(artifactAt(1), { trustedKeys })).toEqual({
+      ok: false,
+      code: "malformed",
+      message: "batched artifact statement: `lineage.seq` 0 is less than the leaf index 1: the batch would begin before seq 0",
+    });
   });
 
   it("an index outside the tree, named as such rather than as a fault of the statement's lineage", async () => {

@@ -127,19 +127,35 @@ describe("a log of batches", () => {
     expect(verifyLines(lines, true)).toMatchObject({ ok: false, index: 10, kind: "bad_signature", reason: expect.stringMatching(/unknown_key/) });
   });
 
-  it("a batched artifact whose index no longer fits its seq and link is malformed", () => {
-    // in the batch that begins a chain, `prev` is null exactly because seq equals the leaf index
+  it("a batched artifact whose index was changed within its tree, in the batch that begins the chain, is edited: its proof fails, not its untouched lineage", () => {
+    // in the batch that begins a chain, `prev` is null exactly because seq equals the leaf index: any
+    // other index breaks that rule, but it is the index that was changed, and the proof shows it
     const log = join(dir, "genesis.jsonl");
     const opened = openLog(log, { fsync: "never" });
-    createBatchAuthorizer({ signer: createSigner(key), maxBatch: 4, lineage: opened }).authorizeBatch(policy, [REQUESTS[0], REQUESTS[1]]);
+    createBatchAuthorizer({ signer: createSigner(key), maxBatch: 3, lineage: opened }).authorizeBatch(policy, [...REQUESTS, REQUESTS[0]]);
     opened.close();
     const lines = readLines(log);
-    const moved = withArtifact(lines[1]!, (a) => {
-      a.index = 0;
-    });
-    const artifact = readRecord(moved).artifact;
-    expect(verifyBatchedArtifact(artifact, { trustedKeys })).toMatchObject({ ok: false, code: "malformed" });
-    expectFault(verifyLines([lines[0]!, moved], true), 1, "malformed");
+    // every leaf of the first batch moved to leaf 0 or to a later leaf of its tree
+    for (let at = 0; at < 3; at++) {
+      for (const index of [0, 1, 2].filter((i) => (i === 0 ? at !== 0 : i > at))) {
+        const changed = [...lines];
+        changed[at] = withArtifact(lines[at]!, (a) => void (a.index = index));
+        expect(verifyBatchedArtifact(readRecord(changed[at]!).artifact, { trustedKeys }), `record ${at}, index ${index}`).toEqual({
+          ok: false,
+          code: "bad_proof",
+          message: `the statement is not leaf ${index} of the signed tree of size 3`,
+        });
+        for (const withKeys of [false, true]) {
+          const result = verifyLines(changed, withKeys);
+          expect(result, `record ${at}, index ${index}, keys ${withKeys}`).toMatchObject({
+            ok: false,
+            index: at,
+            kind: "edited",
+            reason: `record ${at}'s statement is not leaf ${index} of the tree its batch head states: it was changed`,
+          });
+        }
+      }
+    }
   });
 });
 
