@@ -16,7 +16,7 @@ import type { LineageSink, PublicKey, Statement } from "./types.js";
 import { describeThrown, shownOption } from "../thrown.js";
 import { readClock } from "./clock.js";
 import { bytesEqual } from "../crypto/base64url.js";
-import { ownMember, ownOption } from "../own.js";
+import { ownMember } from "../own.js";
 import { ranOutOfStack } from "../stack-ran-out.js";
 import { optionNames, unknownOptionProblem } from "../option-names.js";
 
@@ -134,9 +134,29 @@ function badOptions(reason: string): GuardError {
   return new GuardError("bad_options", [reason]);
 }
 
-function unreadable(e: unknown): GuardError {
-  // no signer, no policy, or a getter (or a Proxy's trap) that throws
-  return badOptions(`the options or the policy could not be read: ${describeThrown(e)}`);
+/** `read()`, or a bad_options GuardError saying `what` could not be read: a getter (or a Proxy's trap) that throws. */
+function readOrRefuse<T>(what: string, read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    throw badOptions(`${what} could not be read: ${describeThrown(e)}`);
+  }
+}
+
+/** Each option as the object holds it, read once, a throw naming the option. */
+function readGivenOptions(options: object): { [K in keyof GuardOptions]-?: unknown } {
+  // one left out is not what Object.prototype holds under its name (own.ts), or planted
+  // `trustedKeys` would be the keys its artifact is verified with
+  const read = (name: keyof GuardOptions & string): unknown => readOrRefuse(`\`${name}\``, () => ownMember(options, name));
+  return {
+    now: read("now"),
+    signer: read("signer"),
+    lineage: read("lineage"),
+    ttlSeconds: read("ttlSeconds"),
+    trustedKeys: read("trustedKeys"),
+    trustedPolicies: read("trustedPolicies"),
+    clockSkewSeconds: read("clockSkewSeconds"),
+  };
 }
 
 /**
@@ -151,40 +171,17 @@ function readGuardOptions(policy: DecidingPolicy, action: unknown, options: Guar
   if (typeof options !== "object" || options === null) throw badOptions("guard needs options giving at least `signer`");
   const unknown = unknownOptionProblem(options, GUARD_OPTIONS);
   if (unknown !== null) throw badOptions(unknown);
-  // each option as the object holds it: one left out is not what Object.prototype holds under its
-  // name (own.ts), or planted `trustedKeys` would be the keys its artifact is verified with
-  let given;
-  try {
-    given = {
-      now: ownOption(options, "now"),
-      signer: ownOption(options, "signer") as unknown,
-      lineage: ownOption(options, "lineage") as unknown,
-      ttlSeconds: ownOption(options, "ttlSeconds"),
-      trustedKeys: ownOption(options, "trustedKeys"),
-      trustedPolicies: ownOption(options, "trustedPolicies"),
-      clockSkewSeconds: ownOption(options, "clockSkewSeconds"),
-    };
-  } catch (e) {
-    throw unreadable(e);
-  }
+  const given = readGivenOptions(options);
   const clock = readClock(given.now);
   if (!clock.ok) throw badOptions(clock.message);
   const at = new Date(clock.ms);
-  let signer: Signer;
-  let signerKey: PublicKey;
-  let path: Signer["path"];
-  let digests: unknown;
-  let sinkProblem: string | null;
-  try {
-    if (typeof given.signer !== "object" || given.signer === null) throw new Error("there is no `signer` (createSigner makes one)");
-    signer = given.signer as Signer;
-    signerKey = signer.publicKey;
-    path = signer.path;
-    digests = copyDigests(policy.digests);
-    sinkProblem = lineageProblem(given.lineage);
-  } catch (e) {
-    throw unreadable(e);
-  }
+  if (typeof given.signer !== "object" || given.signer === null) throw badOptions("there is no `signer`: guard signs with one (createSigner makes one)");
+  const signer = given.signer as Signer;
+  const signerKey = readOrRefuse("the signer's `publicKey`", () => signer.publicKey);
+  const path = readOrRefuse("the signer's `path`", () => signer.path);
+  if ((typeof policy !== "object" && typeof policy !== "function") || policy === null) throw badOptions(`there is no policy: guard decides with one (loadPolicy makes one), got ${shownOption(policy)}`);
+  const digests = copyDigests(policy);
+  const sinkProblem = readOrRefuse("the lineage sink's `append`", () => lineageProblem(given.lineage));
   if (sinkProblem !== null) throw badOptions(sinkProblem);
   if (!isDigestPair(digests)) throw badOptions("the policy's digests are not two digests of 128 hex digits ({ sha3_512, blake2b_512 }): its artifacts would not verify");
   const checks = readCheckOptions({
@@ -197,12 +194,17 @@ function readGuardOptions(policy: DecidingPolicy, action: unknown, options: Guar
   });
   if (!checks.ok) throw badOptions(checks.message);
   requireVerifiable(checks.options, signerKey, digests);
-  return { signer, lineage: given.lineage as LineageSink | undefined, ttlSeconds: given.ttlSeconds, at, digests, checks: checks.options };
+  return { signer, lineage: given.lineage as LineageSink | undefined, ttlSeconds: given.ttlSeconds as number | undefined, at, digests, checks: checks.options };
 }
 
-/** A policy's digests, each read once into a frozen pair (not checked here). */
-function copyDigests(d: unknown): unknown {
-  return typeof d === "object" && d !== null ? Object.freeze({ sha3_512: ownMember(d, "sha3_512"), blake2b_512: ownMember(d, "blake2b_512") }) : d;
+/** A policy's digests, each read once into a frozen pair (not checked here), a throw naming the member. */
+function copyDigests(policy: DecidingPolicy): unknown {
+  const d: unknown = readOrRefuse("the policy's `digests`", () => policy.digests);
+  if (typeof d !== "object" || d === null) return d;
+  return Object.freeze({
+    sha3_512: readOrRefuse("the policy's `digests.sha3_512`", () => ownMember(d, "sha3_512")),
+    blake2b_512: readOrRefuse("the policy's `digests.blake2b_512`", () => ownMember(d, "blake2b_512")),
+  });
 }
 
 /**

@@ -4,7 +4,8 @@
 
 import { describe, expect, it } from "vitest";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
-import { GuardError, guard, type GuardErrorCode } from "../../runtime/trust/guard.js";
+import { GuardError, guard, type GuardErrorCode, type Grant } from "../../runtime/trust/guard.js";
+import type { DecidingPolicy } from "../../runtime/policy-types.js";
 import { createSigner } from "../../runtime/trust/signer.js";
 import type { Statement } from "../../runtime/trust/types.js";
 import { verifyArtifact } from "../../runtime/trust/verify-artifact.js";
@@ -93,19 +94,8 @@ describe("guard", () => {
     expect(verifyArtifact(grant.artifact, { trustedKeys: [issuer.publicKey], request: { ...ADMIN_OK, amount: 999 } })).toMatchObject({ ok: false, code: "request_mismatch" });
   });
 
-  it("refuses options it cannot use before anything is decided, signed or logged", async () => {
-    const cases: [string, Record<string, unknown>, RegExp][] = [
-      ["a clock that throws", { now: () => { throw new Error("clock broke"); } }, /the clock threw: clock broke/],
-      ["a clock that is not a Date", { now: () => "noon" }, /`now` is neither a valid Date nor a function returning one/],
-      ["a moment that is not a Date", { now: "noon" }, /`now` is neither a valid Date/],
-      ["a skew given as text", { clockSkewSeconds: "30" }, /clockSkewSeconds must be a non-negative number/],
-      ["a trusted key that is not one", { trustedKeys: [null] }, /trustedKeys\[0\] is not a public key/],
-      // what verification would refuse after the fact: an allow signed and logged, the action not run
-      ["trusted keys without the signer's", { trustedKeys: [generateKeyPair().publicKey] }, /trustedKeys does not hold the signer's public key/],
-      ["trusted policies without this one", { trustedPolicies: [{ sha3_512: "0".repeat(128), blake2b_512: "0".repeat(128) }] }, /trustedPolicies does not hold the policy's digests/],
-      ["a getter that throws", { get clockSkewSeconds(): number { throw new Error("getter"); } }, /getter/],
-      ["a `now` getter that throws", { get now(): Date { throw new Error("now getter"); } }, /could not be read: now getter/],
-    ];
+  /** Each case's options (with a signer and a sink of their own) refused as bad_options, nothing decided, signed or logged. */
+  async function expectRefusedUpFront(cases: [string, Record<string, unknown>, RegExp][]): Promise<void> {
     for (const [what, extra, message] of cases) {
       const appended: string[] = [];
       const signer = createSigner(issuer);
@@ -119,6 +109,21 @@ describe("guard", () => {
       expect(signer.head, what).toEqual({ seq: 0, prev: null });
       expect(ran, what).toEqual([]);
     }
+  }
+
+  it("refuses options it cannot use before anything is decided, signed or logged", async () => {
+    await expectRefusedUpFront([
+      ["a clock that throws", { now: () => { throw new Error("clock broke"); } }, /the clock threw: clock broke/],
+      ["a clock that is not a Date", { now: () => "noon" }, /`now` is neither a valid Date nor a function returning one/],
+      ["a moment that is not a Date", { now: "noon" }, /`now` is neither a valid Date/],
+      ["a skew given as text", { clockSkewSeconds: "30" }, /clockSkewSeconds must be a non-negative number/],
+      ["a trusted key that is not one", { trustedKeys: [null] }, /trustedKeys\[0\] is not a public key/],
+      // what verification would refuse after the fact: an allow signed and logged, the action not run
+      ["trusted keys without the signer's", { trustedKeys: [generateKeyPair().publicKey] }, /trustedKeys does not hold the signer's public key/],
+      ["trusted policies without this one", { trustedPolicies: [{ sha3_512: "0".repeat(128), blake2b_512: "0".repeat(128) }] }, /trustedPolicies does not hold the policy's digests/],
+      ["a getter that throws", { get clockSkewSeconds(): number { throw new Error("getter"); } }, /getter/],
+      ["a `now` getter that throws", { get now(): Date { throw new Error("now getter"); } }, /^`now` could not be read: now getter$/],
+    ]);
   });
 
   it("refuses an action that is not a function before anything is signed or logged (an allow was on record, then a TypeError)", async () => {
@@ -143,9 +148,10 @@ describe("guard", () => {
   it("rejects with a GuardError when there is no signer or no policy to speak of", async () => {
     const { ran, action } = recorder();
     for (const [p, options, message] of [
-      [policy, {}, /there is no `signer`/],
+      // missing, not unreadable
+      [policy, {}, /^there is no `signer`: guard signs with one \(createSigner makes one\)$/],
       [policy, undefined, /guard needs options giving at least `signer`/],
-      [null, { signer: createSigner(issuer) }, /could not be read/],
+      [null, { signer: createSigner(issuer) }, /there is no policy: guard decides with one \(loadPolicy makes one\), got null/],
     ] as const) {
       const e = await refusal(guard(p as never, ADMIN_OK, action, options as never));
       expect(e).toBeInstanceOf(GuardError);
@@ -196,7 +202,7 @@ describe("guard", () => {
       });
       const e = await refusal(guard(policy, ADMIN_OK, action, options));
       expect(e.code, name).toBe("bad_options");
-      expect(e.reasons.join(" "), name).toMatch(new RegExp(`could not be read: trap ${name}`));
+      expect(e.reasons.join(" "), name).toBe(`\`${name}\` could not be read: trap ${name}`);
       expect(appended, name).toEqual([]);
       expect(signer.head, name).toEqual({ seq: 0, prev: null });
       expect(ran, name).toEqual([]);
@@ -308,5 +314,32 @@ describe("guard", () => {
     expect(e.code).toBe("lineage_failed");
     expect(e.reasons[0]).toMatch(/returned a promise/);
     expect(ran).toEqual([]);
+  });
+
+  it("names the option or the policy's member whose getter threw", async () => {
+    const vault = (): never => {
+      throw new Error("vault unreachable");
+    };
+    const base = fakePolicy();
+    const digestsWith = (member: string) => Object.defineProperty({ ...base.digests }, member, { get: vault, enumerable: true });
+    const cases: [string, DecidingPolicy, Record<string, unknown>, string][] = [
+      ["trustedPolicies", base, { get trustedPolicies() { return vault(); } }, "`trustedPolicies` could not be read: vault unreachable"],
+      ["trustedKeys", base, { get trustedKeys() { return vault(); } }, "`trustedKeys` could not be read: vault unreachable"],
+      ["ttlSeconds", base, { get ttlSeconds() { return vault(); } }, "`ttlSeconds` could not be read: vault unreachable"],
+      ["the policy's digests", { ...base, get digests() { return vault(); } }, {}, "the policy's `digests` could not be read: vault unreachable"],
+      ["the policy's sha3_512", { ...base, digests: digestsWith("sha3_512") as never }, {}, "the policy's `digests.sha3_512` could not be read: vault unreachable"],
+      ["the policy's blake2b_512", { ...base, digests: digestsWith("blake2b_512") as never }, {}, "the policy's `digests.blake2b_512` could not be read: vault unreachable"],
+      ["the sink's append", base, { lineage: { get append() { return vault(); } } }, "the lineage sink's `append` could not be read: vault unreachable"],
+    ];
+    for (const [what, p, extra, reason] of cases) {
+      const signer = createSigner(issuer);
+      const { ran, action } = recorder();
+      const options = Object.defineProperties({ signer }, Object.getOwnPropertyDescriptors(extra));
+      const e = await refusal(guard(p, ADMIN_OK, action, options));
+      expect(e.code, what).toBe("bad_options");
+      expect(e.reasons, what).toEqual([reason]);
+      expect(signer.head, what).toEqual({ seq: 0, prev: null });
+      expect(ran, what).toEqual([]);
+    }
   });
 });
