@@ -6,12 +6,12 @@ import type { Decision } from "../decision.js";
 import type { DigestPair } from "../crypto/digest.js";
 import type { DecidingPolicy } from "../policy-types.js";
 import { isDigestPair } from "../crypto/digest.js";
-import { authorizeRead, lineageProblem, type AuthorizeOptions } from "./authorize.js";
+import { authorizeRead, checkTtl, DEFAULT_TTL_SECONDS, lineageProblem, type AuthorizeOptions } from "./authorize.js";
 import { readRequest, requestSchemaOf } from "./request-digest.js";
-import { POLICY_FAULT_RULE } from "./statement.js";
+import { expiryOf, POLICY_FAULT_RULE } from "./statement.js";
 import { verifyArtifact, type VerifyArtifactOptions } from "./verify-artifact.js";
 import { readCheckOptions, type CheckedOptions } from "./artifact-checks.js";
-import type { Signer } from "./signer.js";
+import { headCellOf, requireIssuable, type Signer } from "./signer.js";
 import type { LineageSink, PublicKey, Statement } from "./types.js";
 import { describeThrown, shownOption } from "../thrown.js";
 import { readClock } from "./clock.js";
@@ -175,8 +175,7 @@ function readGuardOptions(policy: DecidingPolicy, action: unknown, options: Guar
   const clock = readClock(given.now);
   if (!clock.ok) throw badOptions(clock.message);
   const at = new Date(clock.ms);
-  if (typeof given.signer !== "object" || given.signer === null) throw badOptions("there is no `signer`: guard signs with one (createSigner makes one)");
-  const signer = given.signer as Signer;
+  const { signer, ttlSeconds } = readIssuing(given.signer, given.ttlSeconds, clock.ms);
   const signerKey = readOrRefuse("the signer's `publicKey`", () => signer.publicKey);
   const path = readOrRefuse("the signer's `path`", () => signer.path);
   if ((typeof policy !== "object" && typeof policy !== "function") || policy === null) throw badOptions(`there is no policy: guard decides with one (loadPolicy makes one), got ${shownOption(policy)}`);
@@ -194,7 +193,30 @@ function readGuardOptions(policy: DecidingPolicy, action: unknown, options: Guar
   });
   if (!checks.ok) throw badOptions(checks.message);
   requireVerifiable(checks.options, signerKey, digests);
-  return { signer, lineage: given.lineage as LineageSink | undefined, ttlSeconds: given.ttlSeconds as number | undefined, at, digests, checks: checks.options };
+  return { signer, lineage: given.lineage as LineageSink | undefined, ttlSeconds, at, digests, checks: checks.options };
+}
+
+/**
+ * The signer and the validity, refused now (bad_options) where authorize would refuse them after
+ * the request was read and the policy's code run: no signer, one createSigner did not make, or one
+ * past its last seq; a ttl that is no whole number of seconds in range; a clock so late that the
+ * artifact would expire after the last date. The checks are authorize's own (checkTtl, expiryOf,
+ * requireIssuable), so guard refuses what it refuses, with its words.
+ */
+function readIssuing(given: unknown, ttl: unknown, ms: number): { signer: Signer; ttlSeconds: number } {
+  if (given === undefined) throw badOptions("there is no `signer`: guard signs with one (createSigner makes one)");
+  const cell = headCellOf(given);
+  if (cell === undefined) throw badOptions(`\`signer\` must be a signer createSigner made, got ${shownOption(given)}`);
+  const ttlSeconds = ttl ?? DEFAULT_TTL_SECONDS;
+  try {
+    checkTtl(ttlSeconds);
+    // iat as authorize takes it from the clock
+    expiryOf(Math.floor(ms / 1000), ttlSeconds as number);
+    requireIssuable(cell.head.seq);
+  } catch (e) {
+    throw badOptions(describeThrown(e));
+  }
+  return { signer: given as Signer, ttlSeconds: ttlSeconds as number };
 }
 
 /** A policy's digests, each read once into a frozen pair (not checked here), a throw naming the member. */

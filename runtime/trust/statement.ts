@@ -115,6 +115,18 @@ export function randomId(): string {
 }
 
 /**
+ * `exp` of an artifact issued at `iat` for `ttlSeconds`. Throws a RangeError when `iat` is not a
+ * whole number of seconds within the range of a date, or `exp` would pass the last moment a date can
+ * hold (buildStatement; guard asks before anything is decided).
+ */
+export function expiryOf(iat: number, ttlSeconds: number): number {
+  if (!isEpochSeconds(iat)) throw new RangeError(`the clock is out of range: an artifact issued at ${iat} s would not be at a whole second within ±${MAX_EPOCH_SECONDS} s, the range of a date`);
+  const exp = iat + ttlSeconds;
+  if (!(exp <= MAX_EPOCH_SECONDS)) throw new RangeError(`the clock is too late: an artifact issued at ${iat} s would expire after the last date (${MAX_EPOCH_SECONDS} s)`);
+  return exp;
+}
+
+/**
  * The statement for one decision (shared by single and batched artifacts). Throws a RangeError when
  * `iat` is not a whole number of seconds within the range of a date, or `exp` would pass the last
  * moment a date can hold (a clock set some 270,000 years ahead): the statement would be one that no
@@ -130,9 +142,7 @@ export function buildStatement(args: {
   readonly head: ChainHead;
 }): Statement {
   const { policy, decision, head } = args;
-  if (!isEpochSeconds(args.iat)) throw new RangeError(`the clock is out of range: an artifact issued at ${args.iat} s would not be at a whole second within ±${MAX_EPOCH_SECONDS} s, the range of a date`);
-  const exp = args.iat + args.ttlSeconds;
-  if (!(exp <= MAX_EPOCH_SECONDS)) throw new RangeError(`the clock is too late: an artifact issued at ${args.iat} s would expire after the last date (${MAX_EPOCH_SECONDS} s)`);
+  const exp = expiryOf(args.iat, args.ttlSeconds);
   return {
     v: STATEMENT_FORMAT,
     jti: randomId(),

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
 import { GuardError, guard, type GuardErrorCode, type Grant } from "../../runtime/trust/guard.js";
 import type { DecidingPolicy } from "../../runtime/policy-types.js";
-import { createSigner } from "../../runtime/trust/signer.js";
+import { createSigner, LAST_SEQ } from "../../runtime/trust/signer.js";
 import type { Statement } from "../../runtime/trust/types.js";
 import { verifyArtifact } from "../../runtime/trust/verify-artifact.js";
 import { ADMIN_OK, TOO_MUCH, USER_DENIED, fakePolicy } from "./fake-policy.js";
@@ -123,6 +123,17 @@ describe("guard", () => {
       ["trusted policies without this one", { trustedPolicies: [{ sha3_512: "0".repeat(128), blake2b_512: "0".repeat(128) }] }, /trustedPolicies does not hold the policy's digests/],
       ["a getter that throws", { get clockSkewSeconds(): number { throw new Error("getter"); } }, /getter/],
       ["a `now` getter that throws", { get now(): Date { throw new Error("now getter"); } }, /^`now` could not be read: now getter$/],
+    ]);
+  });
+
+  it("refuses a ttl, a signer or a clock authorize would refuse before the request is read (they were a policy_error)", async () => {
+    await expectRefusedUpFront([
+      ["a ttl given as text", { ttlSeconds: "5" }, /^ttlSeconds must be a whole number of seconds from 1 to \d+ \(a hundred years\), got "5"$/],
+      ["a ttl of 0", { ttlSeconds: 0 }, /^ttlSeconds must be a whole number of seconds .*, got 0$/],
+      ["a signer createSigner did not make", { signer: { publicKey: issuer.publicKey, path: undefined } }, /^`signer` must be a signer createSigner made, got an object$/],
+      ["a signer past its last seq", { signer: createSigner(issuer, { head: { seq: LAST_SEQ + 1, prev: policy.digests } }) }, /^the chain head is at seq \d+: the last seq an artifact is issued with is/],
+      ["a clock so late the artifact would expire after the last date", { now: new Date(8.64e15) }, /^the clock is too late: an artifact issued at 8640000000000 s would expire after the last date/],
+      ["a clock late enough for the ttl given to pass the last date", { now: new Date(8.64e15 - 10_000), ttlSeconds: 11 }, /^the clock is too late/],
     ]);
   });
 
