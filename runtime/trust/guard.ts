@@ -38,9 +38,9 @@ export class GuardError extends Error {
 }
 
 export interface GuardOptions extends AuthorizeOptions {
-  /** issuer keys the artifact must verify against; the signer's own key when absent */
+  /** issuer keys the artifact must verify against; the signer's own key when absent (undefined; null is refused) */
   readonly trustedKeys?: readonly PublicKey[];
-  /** module digests accepted; the policy's own digests when absent */
+  /** module digests accepted; the policy's own digests when absent (undefined; null is refused) */
   readonly trustedPolicies?: readonly DigestPair[];
   readonly clockSkewSeconds?: number;
 }
@@ -184,8 +184,8 @@ function readGuardOptions(policy: DecidingPolicy, action: unknown, options: Guar
   if (sinkProblem !== null) throw badOptions(sinkProblem);
   if (!isDigestPair(digests)) throw badOptions("the policy's digests are not two digests of 128 hex digits ({ sha3_512, blake2b_512 }): its artifacts would not verify");
   const checks = readCheckOptions({
-    trustedKeys: given.trustedKeys ?? [signerKey],
-    trustedPolicies: given.trustedPolicies ?? [digests],
+    trustedKeys: listOrDefault("trustedKeys", given.trustedKeys, "public keys", [signerKey], "the signer's key"),
+    trustedPolicies: listOrDefault("trustedPolicies", given.trustedPolicies, "digest pairs", [digests], "the policy's digests"),
     requireAllow: true,
     now: at,
     clockSkewSeconds: given.clockSkewSeconds,
@@ -194,6 +194,16 @@ function readGuardOptions(policy: DecidingPolicy, action: unknown, options: Guar
   if (!checks.ok) throw badOptions(checks.message);
   requireVerifiable(checks.options, signerKey, digests);
   return { signer, lineage: given.lineage as LineageSink | undefined, ttlSeconds, at, digests, checks: checks.options };
+}
+
+/**
+ * `list` as given, `absent` when it is left out (undefined). Anything else that is no list is
+ * refused, null as verifyArtifact refuses it: it does not stand for the default.
+ */
+function listOrDefault(name: string, list: unknown, of: string, absent: readonly unknown[], absentText: string): unknown {
+  if (list === undefined) return absent;
+  if (!Array.isArray(list)) throw badOptions(`\`${name}\` must be a list of ${of}, or left out for ${absentText}; got ${shownOption(list)}`);
+  return list;
 }
 
 /**

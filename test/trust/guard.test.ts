@@ -126,6 +126,14 @@ describe("guard", () => {
     ]);
   });
 
+  it("takes only trustedKeys or trustedPolicies left out as the default: null is no list, as verifyArtifact says (it was the default)", async () => {
+    await expectRefusedUpFront([
+      ["trustedKeys: null", { trustedKeys: null }, /^`trustedKeys` must be a list of public keys, or left out for the signer's key; got null$/],
+      ["trustedPolicies: null", { trustedPolicies: null }, /^`trustedPolicies` must be a list of digest pairs, or left out for the policy's digests; got null$/],
+      ["trustedKeys: a key", { trustedKeys: issuer.publicKey }, /^`trustedKeys` must be a list of public keys, or left out for the signer's key; got an object$/],
+    ]);
+  });
+
   it("refuses a ttl, a signer or a clock authorize would refuse before the request is read (they were a policy_error)", async () => {
     await expectRefusedUpFront([
       ["a ttl given as text", { ttlSeconds: "5" }, /^ttlSeconds must be a whole number of seconds from 1 to \d+ \(a hundred years\), got "5"$/],
