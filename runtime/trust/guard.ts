@@ -159,6 +159,44 @@ function readGivenOptions(options: object): { [K in keyof GuardOptions]-?: unkno
   };
 }
 
+// Function.prototype.toString as this module found it: a host's replacement is not asked what a
+// class is
+const functionText = Function.prototype.toString;
+
+/**
+ * A class's source text: `class`, then its name, `extends` or its body (`{`), past whitespace and
+ * comments, a name only after one of them. A method named `class` (`{ class() {} }`), the one other
+ * function whose text starts with `class`, has `(` there; a function of any other kind starts
+ * otherwise (`function`, `async`, its name, `get `, `*`, `(`), a native one with `function`. Each
+ * comment is matched whole, as JavaScript reads it: a block comment to its first `*` `/` (not on to
+ * one in the body), a line comment to the end of its line (not cut short before a letter in it).
+ */
+const CLASS_TEXT = /^class(?:\s|\/\*(?:[^*]|\*(?!\/))*\*\/|\/\/.*(?!.))*(?:\{|(?<=[\s/])[\p{ID_Start}$_\\])/u;
+
+/** Whether `action` (a function) is a class constructor, told from its source text alone: nothing of the host's is called. */
+function isClass(action: object): boolean {
+  let text: unknown;
+  try {
+    text = Reflect.apply(functionText, action, []);
+  } catch {
+    return false; // not a function toString answers for: not told to be a class
+  }
+  return typeof text === "string" && CLASS_TEXT.test(text);
+}
+
+/**
+ * What keeps `action` from being called as guard calls it (`action(grant)`), as far as can be told
+ * without calling it, or null: it must be a function, and not a class, whose constructor refuses a
+ * call without `new`. A class bound (`Transfer.bind(null)`) or behind a Proxy shows no source text,
+ * and a revoked Proxy of a function is still a function: those pass, and their call's TypeError
+ * rejects guard's promise as the action's own error would, the allow issued (docs/artifacts.md).
+ */
+function actionProblemOf(action: unknown): string | null {
+  if (typeof action !== "function") return `the action must be a function, got ${shownOption(action)}`;
+  if (isClass(action)) return "the action must be a function guard can call as `action(grant)`, got a class (a class constructor cannot be called without `new`)";
+  return null;
+}
+
 /**
  * Reads the options, the signer's key and path, and the policy's digests, each once, and refuses
  * (bad_options) whatever would keep the action from running: an allow must not be signed and logged
@@ -167,7 +205,8 @@ function readGivenOptions(options: object): { [K in keyof GuardOptions]-?: unkno
  * pre-check pass and the verification refuse, after the allow was signed and logged.
  */
 function readGuardOptions(policy: DecidingPolicy, action: unknown, options: GuardOptions): ReadOptions {
-  if (typeof action !== "function") throw badOptions(`the action must be a function, got ${shownOption(action)}`);
+  const actionProblem = actionProblemOf(action);
+  if (actionProblem !== null) throw badOptions(actionProblem);
   if (typeof options !== "object" || options === null) throw badOptions("guard needs options giving at least `signer`");
   const unknown = unknownOptionProblem(options, GUARD_OPTIONS);
   if (unknown !== null) throw badOptions(unknown);

@@ -361,4 +361,65 @@ describe("guard", () => {
       expect(ran, what).toEqual([]);
     }
   });
+
+  it("refuses a class as the action before anything is signed or logged; a method named `class` is a function", async () => {
+    // made from source text, which is the function's text as written (a test file's is transformed,
+    // its comments dropped)
+    const made = (source: string): unknown => new Function(`return ${source}`)();
+    const refused = [
+      "class Transfer { constructor(grant) { this.grant = grant; } }",
+      "class {}",
+      "class extends Object {}",
+      "class extends(Object) {}",
+      "class{}",
+      "class $ {}",
+      "class Überweisung {}",
+      "class /* the transfer */ Commented /* of funds */ {}",
+      "class/**/Tight{}",
+      "class // the transfer\n Lined {}",
+      "class /* over\n lines */ Lines {}",
+    ];
+    for (const source of refused) {
+      const appended: string[] = [];
+      const signer = createSigner(issuer);
+      const e = await refusal(guard(policy, ADMIN_OK, made(source) as never, { signer, lineage: { append: (a: string) => void appended.push(a) } }));
+      expect(e.code, source).toBe("bad_options");
+      expect(e.reasons, source).toEqual(["the action must be a function guard can call as `action(grant)`, got a class (a class constructor cannot be called without `new`)"]);
+      expect(appended, source).toEqual([]);
+      expect(signer.head, source).toEqual({ seq: 0, prev: null });
+    }
+    // functions whose text starts with `class`: methods, called as guard calls them
+    const called = [
+      "({ class() { return 1; } }).class",
+      "({ class /* a comment */ () { return 2; } }).class",
+      // a comment in the body is not the header's
+      "({ class /* a */ () { /* b */ return 3; } }).class",
+      // nor is a line comment's text a name
+      "({ class // a line comment\n () { return 4; } }).class",
+      "({ class//c\n () { return 5; } }).class",
+      "({ classify() { return 6; } }).classify",
+    ];
+    for (const [i, source] of called.entries()) {
+      expect(Function.prototype.toString.call(made(source)), source).toMatch(/^class/);
+      await expect(guard(policy, ADMIN_OK, made(source) as () => number, { signer: createSigner(issuer) }), source).resolves.toBe(i + 1);
+    }
+  });
+
+  it("does not tell a bound class or a revoked Proxy from a function: the call's TypeError is what guard rejects with, the allow issued", async () => {
+    // guard cannot know without calling them (docs/artifacts.md says so); this is what the host gets
+    class Transfer {}
+    const revocable = Proxy.revocable(() => "ran", {});
+    revocable.revoke();
+    for (const [what, action, thrown] of [
+      ["a bound class", Transfer.bind(null), /Class constructor Transfer cannot be invoked without 'new'/],
+      ["a revoked Proxy", revocable.proxy, /revoked/],
+    ] as const) {
+      const appended: string[] = [];
+      const rejected = await guard(policy, ADMIN_OK, action as never, { signer: createSigner(issuer), lineage: { append: (a: string) => void appended.push(a) } }).catch((e: unknown) => e);
+      expect(rejected, what).toBeInstanceOf(TypeError);
+      expect(rejected, what).not.toBeInstanceOf(GuardError);
+      expect((rejected as Error).message, what).toMatch(thrown);
+      expect(appended, what).toHaveLength(1);
+    }
+  });
 });
