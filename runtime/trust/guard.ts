@@ -1,6 +1,7 @@
-// guard: run an action only after an allow whose artifact verifies for this very request. On a
-// deny, an invalid artifact, a faulty policy, a bad request or a failed lineage append, the action
-// never runs and the caller gets a GuardError with a code and the reasons.
+// guard: run an action only after an allow whose artifact verifies for this very request, handing it
+// the request as verified (Grant.request). On a deny, an invalid artifact, a faulty policy, a bad
+// request or a failed lineage append, the action never runs and the caller gets a GuardError with a
+// code and the reasons.
 
 import type { Decision } from "../decision.js";
 import type { DigestPair } from "../crypto/digest.js";
@@ -56,9 +57,16 @@ const GUARD_OPTIONS = optionNames<GuardOptions>({
   clockSkewSeconds: true,
 });
 
+/** What the action is handed: the verified artifact, its statement, and the request they are about. */
 export interface Grant {
   readonly artifact: string;
   readonly statement: Statement;
+  /**
+   * The request as decided, signed and verified: the value of its canonical JSON (the text whose
+   * SHA3-512 is `statement.request.sha3_512`), deep-frozen. The action must act on this, not on the
+   * object it handed guard, which a getter or an edit made while guard awaited may have changed.
+   */
+  readonly request: unknown;
 }
 
 function denialReasons(d: Decision): string[] {
@@ -387,11 +395,23 @@ function grantFor<T>(policy: DecidingPolicy, request: unknown, action: (grant: G
   if (decision.errors.some((e) => e.rule === null)) throw new GuardError("invalid_request", denialReasons(decision), decision, artifact);
   if (decision.decision !== "allow") throw new GuardError("denied", denialReasons(decision), decision, artifact);
 
-  // as signed: its canonical JSON (the policy, handed the copy, may have changed that; and a request
-  // without canonical JSON was denied above)
-  const signed: unknown = once.digest.ok ? JSON.parse(once.digest.canonical) : once.data;
+  // as signed: its canonical JSON (the policy, handed the copy, may have changed that), frozen:
+  // verified, and handed to the action, as it is. A request without canonical JSON was denied above
+  // (undefined, which no artifact is about, could not verify either).
+  const signed: unknown = once.digest.ok ? frozenJson(once.digest.canonical) : undefined;
   const verified = verifyArtifact(artifact, verificationOf(read, signed));
   if (!verified.ok) throw new GuardError("artifact_invalid", [`${verified.code}: ${verified.message}`], decision, artifact);
   progress.verified = true;
-  return { artifact, statement: verified.statement };
+  return { artifact, statement: verified.statement, request: signed };
+}
+
+/**
+ * The value of JSON `text`, every object and array in it frozen (each once its members are: a
+ * reviver is called from the leaves up). The action acts on this, not on the host's object, which
+ * may read otherwise once guard has returned to the host's code (a getter, an edit while guard
+ * awaited): what it holds is what the artifact's request digest covers, integers as JSON numbers
+ * (a BigInt the digest took as its number, within ±(2^53 − 1)), maps and records as plain objects.
+ */
+function frozenJson(text: string): unknown {
+  return JSON.parse(text, (_key, value: unknown) => (typeof value === "object" && value !== null ? Object.freeze(value) : value));
 }

@@ -7,6 +7,7 @@ import { generateKeyPair } from "../../runtime/trust/keys.js";
 import { GuardError, guard, type GuardErrorCode, type Grant } from "../../runtime/trust/guard.js";
 import type { DecidingPolicy } from "../../runtime/policy-types.js";
 import { createSigner, LAST_SEQ } from "../../runtime/trust/signer.js";
+import { requestDigest } from "../../runtime/trust/request-digest.js";
 import type { Statement } from "../../runtime/trust/types.js";
 import { verifyArtifact } from "../../runtime/trust/verify-artifact.js";
 import { ADMIN_OK, TOO_MUCH, USER_DENIED, fakePolicy } from "./fake-policy.js";
@@ -19,6 +20,13 @@ const policy = fakePolicy();
 function recorder() {
   const ran: unknown[] = [];
   return { ran, action: (grant: unknown) => { ran.push(grant); return "done"; } };
+}
+
+/** The paths of the objects in `value` (itself included) that are not frozen. */
+function unfrozen(value: unknown, path = "request"): string[] {
+  if (typeof value !== "object" || value === null) return [];
+  const inner = Object.entries(value).flatMap(([k, v]) => unfrozen(v, `${path}.${k}`));
+  return Object.isFrozen(value) ? inner : [path, ...inner];
 }
 
 async function refusal(promise: Promise<unknown>): Promise<GuardError> {
@@ -360,6 +368,47 @@ describe("guard", () => {
       expect(signer.head, what).toEqual({ seq: 0, prev: null });
       expect(ran, what).toEqual([]);
     }
+  });
+
+  it("hands the action the request as verified (grant.request), frozen, whatever the host's object reads by then", async () => {
+    // The action ran on the host's object, read again after guard had awaited: a getter answering 10
+    // and then 5000, or an edit made once guard was called, had it act on a request no artifact covers.
+    const allowing = fakePolicy({ decide: () => ({ decision: "allow", rules: ["admin"], errors: [] }) });
+    let reads = 0;
+    // of the policy's schema ({ amount: int }), read once
+    const getter = {
+      get amount() {
+        return ++reads === 1 ? 10 : 5000;
+      },
+    };
+    const edited = { principal: { role: "admin" }, amount: 10, tags: JSON.parse('{"__proto__": "kept", "big": 9007199254740991}') as unknown };
+    const bigint = { principal: { role: "admin" }, amount: 10n };
+    const expected = [
+      { amount: 10 },
+      { principal: { role: "admin" }, amount: 10, tags: JSON.parse('{"__proto__": "kept", "big": 9007199254740991}') as unknown },
+      // a BigInt within ±(2^53 − 1) as the number the digest took it as
+      { principal: { role: "admin" }, amount: 10 },
+    ];
+    const grants: Grant[] = [];
+    const pending = [getter, edited, bigint].map((request) => guard(allowing, request, (g) => void grants.push(g), { signer: createSigner(issuer) }));
+    // the host's code runs while guard awaits: the edit is made after the request was read
+    edited.amount = 5000;
+    (edited.tags as Record<string, unknown>).big = 1;
+    await Promise.all(pending);
+    expect(grants).toHaveLength(3);
+    expect(reads).toBe(1);
+    expect(getter.amount).toBe(5000);
+    grants.forEach((grant, i) => {
+      expect(grant.request, String(i)).toStrictEqual(expected[i]);
+      expect(requestDigest(grant.request).sha3_512, String(i)).toBe(grant.statement.request.sha3_512);
+      expect(verifyArtifact(grant.artifact, { trustedKeys: [issuer.publicKey], request: grant.request, requireAllow: true }).ok, String(i)).toBe(true);
+      expect(unfrozen(grant.request), String(i)).toEqual([]);
+      expect(() => {
+        "use strict";
+        (grant.request as { amount: number }).amount = 5000;
+      }, String(i)).toThrow(TypeError);
+    });
+    expect(Object.hasOwn(grants[1]!.request as object, "tags") && Object.hasOwn((grants[1]!.request as { tags: object }).tags, "__proto__")).toBe(true);
   });
 
   it("refuses a class as the action before anything is signed or logged; a method named `class` is a function", async () => {
