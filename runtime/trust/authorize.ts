@@ -8,7 +8,8 @@ import type { DecidingPolicy } from "../policy-types.js";
 import { readRequest, requestSchemaOf, type ReadRequest } from "./request-digest.js";
 import { headAfter, headCellOf, requireIssuable, type HeadCell, type Signer } from "./signer.js";
 import { withIssuedArtifact } from "./lineage-record.js";
-import { buildStatement, canonicalStatement, decideSafely, unrepresentableDecision } from "./statement.js";
+import { buildStatement, canonicalStatement, decideSafely, statementTooLong, unrepresentableDecision } from "./statement.js";
+import { MAX_ARTIFACT_LENGTH } from "./verify-artifact.js";
 import { ARTIFACT_TYP, type LineageSink, type Statement } from "./types.js";
 import { clockMs, INVALID_CLOCK, type Clock } from "./clock.js";
 import { ownOption } from "../own.js";
@@ -179,10 +180,12 @@ function record(lineage: LineageSink, signer: Signer, artifact: string, statemen
 
 /**
  * Decides `request` with `policy` and issues the signed artifact. Never throws for a bad request or a
- * faulty policy (both are denies stated in the artifact). Throws only when the caller's setup is
- * wrong (options that are no object, hold a name AuthorizeOptions does not have, a signer
- * createSigner did not make or a lineage that is no sink: TypeError; a ttl that is not a positive
- * integer, a clock that is not a Date, a signer whose chain is past its last seq: RangeError), the
+ * policy whose decide is faulty (both are denies stated in the artifact). Throws only when the
+ * caller's setup is wrong (options that are no object, hold a name AuthorizeOptions does not have, a
+ * signer createSigner did not make or a lineage that is no sink, a policy object whose name, version
+ * or digests no statement can hold, or whose statement would make an artifact longer than verifiers
+ * read, so that not even a deny can be issued: TypeError; a ttl that is not a positive integer, a
+ * clock that is not a Date, a signer whose chain is past its last seq: RangeError), the
  * lineage sink throws, or code of the host's that runs meanwhile called authorize with the same
  * signer (an Error: that call issued the seq this one would have); then nothing was issued and the
  * signer's chain head is the one before (or the call back's). A call back from the lineage sink is
@@ -247,7 +250,11 @@ function issue(policy: DecidingPolicy, options: AuthorizeOptions, request: unkno
   const iat = Math.floor(nowMs / 1000);
   const statement: Statement = buildStatement({ policy, decision, requestSha3: digest.sha3_512, issuer: signer.keyId, iat, ttlSeconds: ttl, head });
 
-  const artifact = signer.signTyped(ARTIFACT_TYP, canonicalStatement(statement, policy));
+  const payload = canonicalStatement(statement, policy);
+  // an artifact longer than verifiers read (a policy's name of megabytes) is refused before it is signed
+  const past = signer.typedLengthPast(ARTIFACT_TYP, payload, MAX_ARTIFACT_LENGTH);
+  if (past !== null) throw statementTooLong(statement, `the artifact of this decision would be ${past} characters, more than the ${MAX_ARTIFACT_LENGTH} a verifier reads`);
+  const artifact = signer.signTyped(ARTIFACT_TYP, payload);
   // A call back into authorize with this signer from that code issued the seq this statement
   // names: issued too, this one would fork the chain (two artifacts at one seq, the next unissued)
   if (cell.head.seq !== head.seq) throw new Error(CALLED_BACK);

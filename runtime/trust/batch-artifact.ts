@@ -109,6 +109,23 @@ export function batchedArtifactText(pieces: BatchedArtifactPieces): string {
   return `${BATCHED_ARTIFACT_OPEN}${pieces.statement}${pieces.middle}${pieces.tail}`;
 }
 
+/** The most hashes an audit path holds: a batch of up to 2^53 − 1 statements is a tree 53 levels deep. */
+const MAX_PATH_HASHES = 53;
+
+/**
+ * The longest statement (its canonical JSON, in UTF-16 units) a batched artifact can carry and still
+ * be read (MAX_BATCHED_LENGTH), whatever its place in whatever batch: the rest of the artifact is
+ * at most the longest index and audit path a batch can give, and the longest tree head the reader
+ * takes (MAX_HEAD_LENGTH; a signer's is some 500 characters). The batch authorizer refuses a longer
+ * statement before its batch is signed; some 20,000 characters short of the megabyte, where the
+ * exact rest is only known once the batch is.
+ */
+export const MAX_BATCHED_STATEMENT_LENGTH =
+  MAX_BATCHED_LENGTH -
+  BATCHED_ARTIFACT_OPEN.length -
+  batchedArtifactMiddle(Number.MAX_SAFE_INTEGER, new Array(MAX_PATH_HASHES).fill(`"${"0".repeat(64)}"`).join(",")).length -
+  batchedArtifactTail("A".repeat(MAX_HEAD_LENGTH)).length;
+
 /** Whether an artifact's text is a batched artifact (JSON text; a compact JWS never begins with `{`). */
 export function isBatchedText(artifact: string): boolean {
   return artifact.startsWith("{");

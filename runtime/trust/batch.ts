@@ -25,9 +25,9 @@ import { buildTreeText, leafHashHexOfText } from "./merkle.js";
 import { readRequest, requestSchemaOf } from "./request-digest.js";
 import { issuedCopy, withIssuedPlaces, type IssuedPlace } from "./lineage-record.js";
 import { artifactDigests, requireIssuable, Signer } from "./signer.js";
-import { buildStatement, canonicalStatement, decideSafely, randomId, unrepresentableDecision } from "./statement.js";
+import { buildStatement, canonicalStatement, decideSafely, randomId, statementTooLong, unrepresentableDecision } from "./statement.js";
 import { type ChainHead, type LineageSink, type Statement } from "./types.js";
-import { BATCH_HEAD_FORMAT, batchedArtifactMiddle, batchedArtifactTail, batchedArtifactText, signTreeHead, type BatchedArtifactPieces, type TreeHead } from "./batch-artifact.js";
+import { BATCH_HEAD_FORMAT, MAX_BATCHED_STATEMENT_LENGTH, batchedArtifactMiddle, batchedArtifactTail, batchedArtifactText, signTreeHead, type BatchedArtifactPieces, type TreeHead } from "./batch-artifact.js";
 import { checkTtl, DEFAULT_TTL_SECONDS, requireSynchronous } from "./authorize.js";
 import { clockMs, INVALID_CLOCK, type Clock } from "./clock.js";
 import { ownElement, ownOption } from "../own.js";
@@ -78,8 +78,10 @@ export interface BatchAuthorizer {
    * Decides every request now and signs them in batches of at most `maxBatch` (the open batch of
    * `authorize` is closed first, so the chain stays in order); returns the authorizations in request
    * order, exactly as `authorize` would have issued them. Throws what `authorize` would reject with
-   * (a bad clock, a lineage sink that throws); the batch that failed is not issued and the chain
-   * continues from before it, while batches before it were issued (and recorded) already.
+   * (a bad clock, a lineage sink that throws, a policy object whose name, version or digests no
+   * statement can hold, a statement too long for its artifact: TypeError); the batch that failed
+   * is not issued and the chain continues from before it, while batches before it were issued (and
+   * recorded) already.
    */
   authorizeBatch(policy: DecidingPolicy, requests: readonly unknown[]): BatchedAuthorization[];
   /** closes the open batch now */
@@ -307,6 +309,9 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
     const iat = Math.floor(ms / 1000);
     const statement: Statement = buildStatement({ policy, decision, requestSha3: digest.sha3_512, issuer: signer.keyId, iat, ttlSeconds: ttl, head });
     const canonical = canonicalStatement(statement, policy);
+    // an artifact longer than verifiers read (a policy's name of megabytes) is refused before its batch is signed
+    if (canonical.length > MAX_BATCHED_STATEMENT_LENGTH)
+      throw statementTooLong(statement, `the statement of this decision would be ${canonical.length} characters, more than the ${MAX_BATCHED_STATEMENT_LENGTH} a batched artifact carries for a verifier to read it`);
     head = { seq: head.seq + 1, prev: head.prev };
     // The leaf now, while the statement text is fresh: SHA-256(0x00 || canonical statement).
     return { decision, statement, canonical, leaf: leafHashHexOfText(canonical) };

@@ -10,6 +10,7 @@ import { signCompact } from "./jws.js";
 import { batchPlaceOf, isBatchedText, parseBatchedArtifact } from "./batch-artifact.js";
 import type { ChainHead, PrivateKey, PublicKey, Statement } from "./types.js";
 import { shownOption } from "../thrown.js";
+import { utf8Length } from "../strings.js";
 import { readSigningKey } from "./keys.js";
 import { ownMember, ownOption } from "../own.js";
 import { optionNames, unknownOptionProblem } from "../option-names.js";
@@ -55,6 +56,9 @@ export interface SignerOptions {
 
 /** The names SignerOptions has: any other is refused (`Head` must not start a chain at genesis without a word). */
 const SIGNER_OPTIONS = optionNames<SignerOptions>({ head: true, path: true });
+
+/** Characters of an Ed25519 signature (64 bytes) in unpadded base64url. */
+const SIGNATURE_LENGTH = 86;
 
 /**
  * Where a signer keeps its chain head: a cell that authorize sets by assignment once the artifact is
@@ -124,15 +128,35 @@ export class Signer {
    * the same token as `signJws({ typ }, bytes)`, with the encoded header computed once per typ.
    */
   signTyped(typ: string, payload: string | Uint8Array): string {
+    const header = this.#typedHeader(typ);
+    const signingInput = `${header}.${typeof payload === "string" ? base64urlEncodeText(payload) : base64urlEncode(payload)}`;
+    const token = `${signingInput}.${base64urlEncode(ed25519Sign(asciiBytes(signingInput), this.#key.seed, this.path))}`;
+    lastTyped = token;
+    return token;
+  }
+
+  /**
+   * The length of the token `signTyped(typ, payload)` would make, when it is more than `limit`
+   * characters; null when it is not. Nothing is signed: an issuer asks before signing a statement
+   * whose artifact no verifier would read (MAX_ARTIFACT_LENGTH). A payload short enough to fit
+   * whatever its characters is not measured (at most 3 UTF-8 bytes a UTF-16 unit, 4 base64url
+   * characters for 3 bytes).
+   */
+  typedLengthPast(typ: string, payload: string, limit: number): number | null {
+    const fixed = this.#typedHeader(typ).length + 2 + SIGNATURE_LENGTH;
+    if (fixed + 4 * payload.length <= limit) return null;
+    const length = fixed + Math.ceil((4 * utf8Length(payload)) / 3);
+    return length > limit ? length : null;
+  }
+
+  /** The base64url of the header `{alg: "EdDSA", kid, typ}`, made once per typ. */
+  #typedHeader(typ: string): string {
     let header = this.#encodedHeaders.get(typ);
     if (header === undefined) {
       header = base64urlEncode(utf8Encode(canonicalize({ alg: "EdDSA", kid: this.#key.keyId, typ })));
       if (this.#encodedHeaders.size < 16) this.#encodedHeaders.set(typ, header);
     }
-    const signingInput = `${header}.${typeof payload === "string" ? base64urlEncodeText(payload) : base64urlEncode(payload)}`;
-    const token = `${signingInput}.${base64urlEncode(ed25519Sign(asciiBytes(signingInput), this.#key.seed, this.path))}`;
-    lastTyped = token;
-    return token;
+    return header;
   }
 
   /** Moves the head past `artifact`; called once the artifact has been recorded. Throws a RangeError, the head unchanged, past LAST_SEQ. */
