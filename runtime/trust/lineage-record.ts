@@ -26,7 +26,8 @@ import type { Statement } from "./types.js";
 import { canonicalJson } from "./jcs.js";
 import { batchPlaceOf, isBatchedText, parseBatchedArtifact, type BatchedArtifactPieces, type BatchPlace } from "./batch-artifact.js";
 import { parseCompact } from "./jws.js";
-import { isEpochSeconds, parseStatement } from "./statement.js";
+import { isEpochSeconds, parseStatement, policyMemberProblem } from "./statement.js";
+import { shownOption } from "../thrown.js";
 import { ownMember } from "../own.js";
 import { MAX_ARTIFACT_LENGTH } from "./verify-artifact.js";
 import { artifactDigests, frozenDigests, isLastIssuedToken } from "./signer.js";
@@ -199,14 +200,15 @@ export function issuedPlacesOf(entries: readonly unknown[]): readonly IssuedPlac
  * (which read its lineage, iat and exp). The sink is handed the issuer's object and may edit it
  * before it passes it on to a log (its seq and link "fixed up" to the log's head, say): checked with
  * that object, the log would take a link the artifact, signed with the real one, does not hold, and
- * record a chain that does not verify. Its lineage is copied through, its other members one level
- * deep (iat and exp are numbers); the log reads nothing deeper. (A copy rather than freezing the
- * statement handed out: freezing its seven objects and lists cost several times as much, about half
- * a microsecond a decision, some 5% of a batched one.)
+ * record a chain that does not verify. Its lineage and policy are copied through (chainEntryOf
+ * checks both), its other members one level deep (iat and exp are numbers); the log reads nothing
+ * deeper. (A copy rather than freezing the statement handed out: freezing its seven objects and
+ * lists cost several times as much, about half a microsecond a decision, some 5% of a batched one.)
  */
 export function issuedCopy(s: Statement): Statement {
   const { seq, prev } = s.lineage;
-  return { ...s, lineage: { seq, prev: prev === null ? null : { sha3_512: prev.sha3_512, blake2b_512: prev.blake2b_512 } } };
+  const { name, version, sha3_512, blake2b_512 } = s.policy;
+  return { ...s, policy: { name, version, sha3_512, blake2b_512 }, lineage: { seq, prev: prev === null ? null : { sha3_512: prev.sha3_512, blake2b_512: prev.blake2b_512 } } };
 }
 
 // The compact artifact `authorize` is recording now, the statement object it hands the sink with it,
@@ -247,12 +249,18 @@ export function chainEntryOf(artifact: string, statement: Statement, issued?: Is
   const own = issued !== undefined ? issued.statement : single !== null ? single.statement : null;
   // A statement taken as issued, not read back from its artifact, must still be one the log's reader
   // reads back: its seq a safe integer (statement.ts), as a seq past the signer's last would not be,
-  // and its iat and exp times a date holds, as a clock's out-of-range reading would not give.
+  // its iat and exp times a date holds, as a clock's out-of-range reading would not give, and its
+  // policy's name, version and digests what the reader takes (policyMemberProblem), as a host's
+  // policy object need not hold. Its rules and errors are decideSafely's, checked where decided.
   if (own !== null) {
     const seq = own.lineage.seq;
     if (!Number.isSafeInteger(seq) || seq < 0) return { ok: false, reason: `its statement's lineage.seq ${seq} is not a non-negative safe integer, which the log's reader refuses` };
     if (!isEpochSeconds(own.iat) || !isEpochSeconds(own.exp))
       return { ok: false, reason: `its statement's iat ${own.iat} or exp ${own.exp} is not a whole number of seconds within the range of a date, which the log's reader refuses` };
+    const { name, version, sha3_512, blake2b_512 } = own.policy;
+    const policy = policyMemberProblem(name, version, sha3_512, blake2b_512);
+    if (policy !== null)
+      return { ok: false, reason: `its statement's policy.${policy.member} is ${shownOption(policy.value)}, not ${policy.must}, which the log's reader refuses` };
   }
   // the issued place first: it is known without reading the artifact (see encodeRecord)
   if (issued !== undefined) return { ok: true, entry: { artifact, statement: issued.statement, batch: issued.place } };

@@ -280,8 +280,8 @@ const POLICY_MEMBERS: readonly PolicyMember[] = [
 /**
  * The first of the members of a statement's `policy` that the statement reader refuses, with its
  * value and what it must be; null when all four hold. The reader (statementProblem, with the members
- * its parsed `policy` owns: own.ts) and the issuer (buildStatement) both ask it, so nothing is
- * signed with a policy the reader refuses.
+ * its parsed `policy` owns: own.ts), the issuer (buildStatement) and the lineage log (chainEntryOf)
+ * all ask it, so none of them signs, records or accepts a policy another refuses.
  */
 export function policyMemberProblem(name: unknown, version: unknown, sha3_512: unknown, blake2b_512: unknown): PolicyMemberProblem | null {
   const good = lastGoodPolicy;
@@ -299,7 +299,7 @@ export interface PolicyMemberProblem {
 }
 
 // The last policy members found good, its own frozen copy: a host deciding with one policy (the usual
-// case) has them tested once rather than for every decision, where testing two
+// case) has them tested once rather than for every decision and every record, where testing two
 // digests of 128 hex digits took some 0.3 µs, 4% of a batched decision. The test is of the values
 // alone, so values equal to ones that passed pass.
 let lastGoodPolicy: Statement["policy"] | null = null;

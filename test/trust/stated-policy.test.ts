@@ -10,14 +10,16 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { authorize } from "../../runtime/trust/authorize.js";
 import { createBatchAuthorizer } from "../../runtime/trust/batch.js";
-import { MAX_BATCHED_STATEMENT_LENGTH } from "../../runtime/trust/batch-artifact.js";
+import { batchedArtifactMiddle, batchedArtifactTail, batchedArtifactText, MAX_BATCHED_STATEMENT_LENGTH, signTreeHead } from "../../runtime/trust/batch-artifact.js";
 import { guard, GuardError } from "../../runtime/trust/guard.js";
 import { canonicalize } from "../../runtime/trust/jcs.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
-import { openLog, tryOpenLog, type LineageLog } from "../../runtime/trust/lineage.js";
+import { LineageError, openLog, tryOpenLog, type LineageLog } from "../../runtime/trust/lineage.js";
+import { issuedCopy, withIssuedArtifact, withIssuedPlaces } from "../../runtime/trust/lineage-record.js";
 import { verifyLog } from "../../runtime/trust/lineage-verify.js";
+import { buildTreeText, leafHashHexOfText } from "../../runtime/trust/merkle.js";
 import { createSigner, type Signer } from "../../runtime/trust/signer.js";
-import type { Statement } from "../../runtime/trust/types.js";
+import { ARTIFACT_TYP, type Statement } from "../../runtime/trust/types.js";
 import { MAX_ARTIFACT_LENGTH, verifyArtifact } from "../../runtime/trust/verify-artifact.js";
 import type { DecidingPolicy } from "../../runtime/policy-types.js";
 import { ADMIN_OK, USER_DENIED, fakePolicy } from "./fake-policy.js";
@@ -191,4 +193,54 @@ describe("a statement too long for its artifact to be read", () => {
       `the statement of this decision would be ${MAX_BATCHED_STATEMENT_LENGTH + 1} characters, more than the ${MAX_BATCHED_STATEMENT_LENGTH} a batched artifact carries`,
     );
   });
+});
+
+describe("the lineage log, handed a statement as issued whose policy its reader refuses", () => {
+  /** A statement at seq 0 naming `over` in its policy, as an issuer that did not check would have made it. */
+  function statementNaming(over: Record<string, unknown>): Statement {
+    const { statement } = authorize(policy, ADMIN_OK, { signer: createSigner(key), now: NOW });
+    return { ...statement, policy: { ...statement.policy, ...over } } as Statement;
+  }
+
+  for (const over of [{ name: 5 }, { version: null }, { sha3_512: policy.digests.sha3_512.toUpperCase() }, { blake2b_512: "cd" }]) {
+    const member = Object.keys(over)[0]!;
+
+    it(`refuses a compact artifact whose policy.${member} the reader refuses, writing nothing`, () => {
+      const path = join(dir, `log-single-${member}.jsonl`);
+      const log = openLog(path, { fsync: "never" });
+      const signer = createSigner(key);
+      const statement = statementNaming(over);
+      const artifact = signer.signTyped(ARTIFACT_TYP, canonicalize(statement));
+      expect(verifyArtifact(artifact, { trustedKeys, now: NOW })).toMatchObject({ ok: false, code: "malformed" });
+      const e = thrown(() => withIssuedArtifact(artifact, statement, () => log.append(artifact, statement)));
+      expect(e).toBeInstanceOf(LineageError);
+      expect((e as LineageError).code).toBe("chain_break");
+      expect((e as Error).message).toContain(`its statement's policy.${member} is`);
+      expect((e as Error).message).toMatch(/which the log's reader refuses\); nothing was recorded/);
+      expect(readFileSync(path, "utf8")).toBe("");
+      authorize(policy, ADMIN_OK, { signer: createSigner(key), lineage: log, now: NOW });
+      stillReadable(path, log, 1);
+    });
+
+    it(`refuses a batch whose statement's policy.${member} the reader refuses, writing nothing`, () => {
+      const path = join(dir, `log-batch-${member}.jsonl`);
+      const log = openLog(path, { fsync: "never" });
+      const signer = createSigner(key);
+      const statement = statementNaming(over);
+      const canonical = canonicalize(statement);
+      const leaf = leafHashHexOfText(canonical);
+      const tree = buildTreeText([leaf]);
+      const head = signTreeHead({ v: "writ-batch-head/1", batch: "0".repeat(32), size: 1, root: tree.root, hash: "sha256", iss: signer.keyId, iat: statement.iat }, signer);
+      const pieces = { statement: canonical, middle: batchedArtifactMiddle(0, tree.paths[0]!), tail: batchedArtifactTail(head) };
+      const artifact = batchedArtifactText(pieces);
+      const entries = [{ artifact, statement }];
+      const places = [{ artifact, handed: statement, statement: issuedCopy(statement), pieces, place: { head, index: 0, size: 1, leaf, proofHolds: true } }];
+      const e = thrown(() => withIssuedPlaces(entries, places, () => log.appendMany(entries)));
+      expect(e).toBeInstanceOf(LineageError);
+      expect((e as Error).message).toContain(`its statement's policy.${member} is`);
+      expect(readFileSync(path, "utf8")).toBe("");
+      authorize(policy, ADMIN_OK, { signer: createSigner(key), lineage: log, now: NOW });
+      stillReadable(path, log, 1);
+    });
+  }
 });
