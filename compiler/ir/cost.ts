@@ -114,12 +114,26 @@ function maxBound(bs: readonly Bound[]): Bound {
   };
 }
 
-/** total size in elements/bytes of a value with this bound (for equality and membership cost); a map's
- * entries count their keys' bytes and their values */
+/**
+ * What comparing a list or map itself costs, besides its elements: reaching it (the module loads its
+ * address from each side and calls its eq_N helper; the interpreter calls valuesEqual) and comparing
+ * the two counts. Both engines compare level by level, so a level of nesting costs this much however
+ * few elements it holds: counted as its elements alone, a list of one list of one ... of an int
+ * weighed 1 at any depth, and membership in lists 95 deep was within the budget where it took the
+ * module 150 times as long as in lists one deep (test/backend/compare-work.test.ts counts the work).
+ */
+const LEVEL = 2;
+
+/**
+ * The most an equality with a value of this bound touches (and so membership, one equality per
+ * element): a scalar 1, a string its bytes (1 at least), a list LEVEL and then each element's
+ * weight, a map LEVEL and then each entry's key bytes and value's weight.
+ */
 function weight(b: Bound | undefined): number {
   if (!b) return 1;
-  const each = b.key ? weight(b.key) + weight(b.element) : b.element ? weight(b.element) : 1;
-  return times(Math.max(1, b.len), each);
+  if (b.key) return LEVEL + times(b.len, weight(b.key) + weight(b.element));
+  if (b.element) return LEVEL + times(b.len, weight(b.element));
+  return Math.max(1, b.len);
 }
 
 /**
