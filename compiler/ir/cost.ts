@@ -197,7 +197,9 @@ function costOf(node: Node, input: Bound, env: Map<number, Bound>): Costed {
         case "contains":
           return { cost: base + times(a!.bound.len, Math.max(1, b!.bound.len)), bound: SCALAR };
         case "size":
-          return { cost: base + a!.bound.len, bound: SCALAR };
+          // a string's size counts its code points, byte by byte; a list's or map's is its count,
+          // read in one step (a load in the module, .length or .size in the interpreter)
+          return { cost: base + (node.args[0]!.type.kind === "string" ? a!.bound.len : 0), bound: SCALAR };
         case "concat_string":
           return { cost: base + a!.bound.len + b!.bound.len, bound: { len: a!.bound.len + b!.bound.len } };
         case "concat_list":
