@@ -35,6 +35,15 @@ function nestedCondition(depth: number): string {
   return `l.exists(x, ${body})`;
 }
 
+/** How deep the lists of the deep shape are nested, one element a level. */
+const DEEP = 95;
+
+/** `list<list<…list<int>(1)…>(1)>(1)`, DEEP lists deep */
+const deepType = (): string => Array.from({ length: DEEP }).reduce<string>((t) => `list<${t}>(1)`, "int");
+
+/** `[[…[leaf]…]]`, DEEP lists deep */
+const deepValue = (leaf: number): unknown => Array.from({ length: DEEP }).reduce<unknown>((v) => [v], leaf);
+
 export const BUDGET_SHAPES: readonly BudgetShape[] = [
   {
     name: "pairs",
@@ -87,6 +96,14 @@ export const BUDGET_SHAPES: readonly BudgetShape[] = [
       const keys = ints(n).map((i) => `key-${String(i).padStart(10, "0")}`);
       return { m: Object.fromEntries(keys.map((k, i) => [k, i])), l: keys };
     },
+  },
+  {
+    name: "deep",
+    what: `a list nested ${DEEP} deep looked for among 8`,
+    input: (n) => `a: ${deepType()}, l: list<${deepType()}>(8), z: list<int>(${n})`,
+    // each element differs from the one looked for at the bottom only: every comparison walks every level
+    condition: "z.exists(i, a in l)",
+    request: (n) => ({ a: deepValue(-1), l: ints(8).map(deepValue), z: ints(n) }),
   },
 ];
 
