@@ -51,9 +51,11 @@ export const benchCommand: Command = {
     "                     pass; 999: 1,998)",
     `  --rounds N         timing rounds (default ${DEFAULT_ROUNDS}); each engine takes a turn per round and`,
     "                     the figure is the median over rounds",
-    `  --time-limit S     seconds the agreement check and the timing may take (default ${DEFAULT_TIME_LIMIT_S},`,
-    `                     at most ${MAX_TIME_LIMIT_S}): no round is begun that would end past it; the rounds timed`,
-    "                     by then are given, and the output says where and why timing stopped",
+    `  --time-limit S     seconds the agreement check and the timing may take (default ${DEFAULT_TIME_LIMIT_S}, at most`,
+    `                     ${MAX_TIME_LIMIT_S}): the agreement check, the encoding of the requests for evaluate only`,
+    "                     and the warm-up's first pass each stop once it is past, and no round is begun",
+    "                     that would end past it; the rounds timed by then are given, and the output says",
+    "                     where and why timing stopped",
     "  --json             print the results as JSON",
     "  --pub <files>      trusted public keys (JWK or SPKI PEM), comma-separated: a bundle directory",
     "                     loads only if one of them signed it (without --pub, only an unsigned one)",
@@ -227,8 +229,9 @@ type Agreement =
 
 /**
  * Every request decided by the module, and by the interpreter when there is one: they must agree.
- * Stops, out of time, once `limit.deadline` (a performance.now() time) is past; `limit.text` says
- * what limit that is.
+ * Stops, out of time, as soon as `limit.deadline` (a performance.now() time) is past after a
+ * request, the last one too, so that no later step begins past it; `limit.text` says what limit
+ * that is.
  */
 export async function checkAgreement(subject: Subject, requests: readonly unknown[], limit?: { deadline: number; text: string }): Promise<Agreement> {
   const { sameDecision } = await import("../../compiler/testing.js");
@@ -236,8 +239,6 @@ export async function checkAgreement(subject: Subject, requests: readonly unknow
   let allowed = 0;
   let invalid = 0;
   for (let i = 0; i < requests.length; i++) {
-    if (limit !== undefined && i > 0 && performance.now() > limit.deadline)
-      return { ok: false, message: `the agreement check had decided ${i} of the ${requests.length} requests when ${limit.text} was reached; nothing was timed` };
     const d = subject.policy.decide(requests[i]);
     if (subject.interpreter) {
       const reference = subject.interpreter.decide(requests[i]);
@@ -250,6 +251,8 @@ export async function checkAgreement(subject: Subject, requests: readonly unknow
     if (d.decision === "allow") allowed++;
     if (refused(d)) invalid++;
     decisions.push(d);
+    if (limit !== undefined && performance.now() > limit.deadline)
+      return { ok: false, message: `the agreement check had decided ${i + 1} of the ${requests.length} requests when ${limit.text} was reached; nothing was timed` };
   }
   return { ok: true, decisions, allowed, invalid };
 }
@@ -268,31 +271,45 @@ function measure({ timeEnginesWithin, measureTimerOverheadNs }: Harness, subject
     { name: "decide", label: "decide (module, JS object → Decision)", decide: (r) => policy.decide(r).decision === "allow" },
   ];
   // evaluate only: the positions whose request the schema accepts (an invalid one has no encoding)
-  const evaluate = evaluateOnlyEngine(policy.evaluator, mix, origin.flatMap((i, k) => (refused(decisions[i]!) ? [] : [k])));
-  if (evaluate) engines.push(evaluate);
+  const evaluate = evaluateOnlyEngine(policy.evaluator, mix, origin.flatMap((i, k) => (refused(decisions[i]!) ? [] : [k])), deadline);
+  if (!evaluate.ok) return { timings: [], roundsTimed: 0, stopped: evaluate.stopped, mixSize };
+  if (evaluate.engine) engines.push(evaluate.engine);
   if (interpreter) engines.push({ name: "interpreter", label: "reference interpreter (JS)", decide: (r) => interpreter.decide(r).decision === "allow" });
   return { ...timeEnginesWithin(engines, policy.name, mix, expected, options, measureTimerOverheadNs(), deadline), mixSize };
 }
 
+/** The evaluate-only engine (none when no position is valid), or why it was not had by the deadline. */
+export type EvaluateOnly = { readonly ok: true; readonly engine: TimedEngine<unknown> | undefined } | { readonly ok: false; readonly stopped: string };
+
 /**
- * The evaluate-only engine over the positions `valid` of `mix`, each request encoded beforehand.
- * evaluateEncoded copies an encoding into the module's memory at every call, so every timed call
- * copies one. Each position has an encoding of its own, as `npm run bench`'s writ-eval engine has
- * (one encoding per request of its mix); and when a single position is valid (one valid request
- * among 1,000 or more), two encodings of it are used in turn, so that no encoding is passed twice in
- * a row either.
+ * The evaluate-only engine over the positions `valid` of `mix`, each request encoded beforehand:
+ * once, however many positions repeat it (the mix repeats a request as the same object), since a
+ * request of megabytes repeated to a thousand positions would otherwise be encoded a thousand times
+ * over, gigabytes kept, before anything is timed. evaluateEncoded copies the encoding it is given
+ * into the module's memory at every call, whether or not it is there already, so a shared encoding
+ * costs each call what one of its own would. The clock is read after every encoding: once
+ * `deadline` (a performance.now() time) is past, no more is encoded and `stopped` says how far the
+ * encoding had gone.
  */
-export function evaluateOnlyEngine(evaluator: Pick<WasmEvaluator, "encode" | "evaluateEncoded">, mix: readonly unknown[], valid: readonly number[]): TimedEngine<unknown> | undefined {
-  if (valid.length === 0) return undefined;
+export function evaluateOnlyEngine(evaluator: Pick<WasmEvaluator, "encode" | "evaluateEncoded">, mix: readonly unknown[], valid: readonly number[], deadline = Number.POSITIVE_INFINITY): EvaluateOnly {
+  if (valid.length === 0) return { ok: true, engine: undefined };
   const name = "evaluate";
   const label = "evaluate only (module, request encoded beforehand)";
+  const requests = new Set(valid.map((k) => mix[k]));
+  const byRequest = new Map<unknown, EncodedRequest>();
   // dense, as the timed look-up wants it (an array first written at a high index is a dictionary)
   const encoded: (EncodedRequest | undefined)[] = mix.map(() => undefined);
-  for (const k of valid) encoded[k] = evaluator.encode(mix[k]);
-  if (valid.length > 1) return { name, label, only: valid, decide: (_r, k) => evaluator.evaluateEncoded(encoded[k]) === 1 };
-  const both = [encoded[valid[0]!], evaluator.encode(mix[valid[0]!])];
-  let turn = 0;
-  return { name, label, only: valid, decide: () => evaluator.evaluateEncoded(both[(turn ^= 1)]) === 1 };
+  for (const k of valid) {
+    let encoding = byRequest.get(mix[k]);
+    if (encoding === undefined) {
+      encoding = evaluator.encode(mix[k]);
+      byRequest.set(mix[k], encoding);
+      if (performance.now() > deadline)
+        return { ok: false, stopped: `the requests of ${label} were being encoded: ${byRequest.size} of its ${requests.size} encoded` };
+    }
+    encoded[k] = encoding;
+  }
+  return { ok: true, engine: { name, label, only: valid, decide: (_r, k) => evaluator.evaluateEncoded(encoded[k]) === 1 } };
 }
 
 const round1 = (x: number): number => Math.round(x * 10) / 10;
