@@ -7,18 +7,20 @@
 // is timed, the module and the interpreter must return the same Decision for every request; on the
 // first difference the command names the request and stops, since a figure for wrong answers means
 // nothing. Requests come from `--requests` (a JSON array or JSON Lines) or, for a .writ file, from
-// its `test` blocks.
+// its `test` blocks. A request the schema refuses is timed as a refusal: the first is named, with why,
+// and when every request is refused nothing is timed, since the refusal is all there would be to time.
 
 import { cpus } from "node:os";
-import type { Decision } from "../../runtime/decision.js";
+import type { Decision, RequestError } from "../../runtime/decision.js";
 import type { LoadedPolicy } from "../../runtime/policy.js";
 import type { EncodedRequest, WasmEvaluator } from "../../runtime/wasm/evaluator.js";
 import type { EngineTiming, TimedEngine, TimedRun, TimingOptions } from "../../bench/harness.js";
 import { commandLineProblem, decimalCount, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, refuseUsage, unknownFlags, type CliIO, type Command, emptyPathError } from "../io.js";
 import { isBundlePath, loadBundleDirectory, pubWithoutBundle } from "./bundle-dir.js";
 import { cancelPrestartedAsc, prestartAsc } from "./prestart.js";
-import { readRequestList } from "./request-json.js";
+import { readRequestList, type RequestList } from "./request-json.js";
 import { escapeControls } from "../../runtime/thrown.js";
+import { lineColOf } from "../../compiler/source.js";
 import { maxCostOption, maxCostUsage } from "./max-cost.js";
 import { maxDiagnosticsOption, maxDiagnosticsUsage, maxDiagnosticsWithBundle, type MaxDiagnosticsOption } from "./max-diagnostics.js";
 
@@ -64,10 +66,13 @@ export const benchCommand: Command = {
     "",
     "Timed: decide (the compiled module, JS object → Decision), evaluate only (the module on requests",
     "encoded beforehand; valid requests only) and, for a .writ file, the reference interpreter.",
-    "Before timing, the module and the interpreter must agree on every request.",
+    "Before timing, the module and the interpreter must agree on every request. Requests the schema",
+    "refuses are counted, and the first is named with the reason; when it refuses every one, nothing",
+    "is timed (the refusal is all there would be to time).",
     "",
     "Exit status: 0 when timed (every round, or those that fit the time limit), 1 when the policy,",
-    "the requests or the agreement check failed, or nothing could be timed within the time limit.",
+    "the requests or the agreement check failed, the schema refused every request, or nothing could",
+    "be timed within the time limit.",
   ].join("\n"),
   async run(args, io) {
     const parsed = parseArgs(args, ["json"]);
@@ -102,30 +107,37 @@ export const benchCommand: Command = {
       return EXIT_USAGE;
     }
     const requestsFile = flagString(parsed, "requests");
-    let given: unknown[] | undefined;
+    let given: RequestList | undefined;
     if (requestsFile !== undefined) {
       const read = await readRequestList(io, requestsFile);
       if (!read.ok) {
         io.err(`writ bench: ${read.message}`);
         return EXIT_FAILURE;
       }
-      given = read.values;
+      given = read;
     }
     const target = parsed.positional[0]!;
     const subject = await loadSubject(io, target, flagString(parsed, "pub"), given === undefined, budget.maxCost, shown);
     if (typeof subject === "number") return subject;
-    const requests = given ?? subject.testRequests;
+    const requests = given?.values ?? subject.testRequests;
     if (requests === undefined || requests.length === 0) {
       io.err(`writ bench: no requests: ${isBundlePath(io, target) ? "a bundle carries no tests" : `${target} has no test blocks`}; give them with --requests`);
       return EXIT_FAILURE;
     }
-    const source = requestsFile === undefined ? "the policy's test blocks" : requestsFile === "-" ? "standard input" : requestsFile;
+    const source = given?.name ?? "the policy's test blocks";
 
     const limit = `the time limit of ${limitS} s (--time-limit)`;
     const deadline = performance.now() + limitS * 1000;
     const agreed = await checkAgreement(subject, requests, { deadline, text: limit });
     if (!agreed.ok) {
       io.err(`writ bench: ${agreed.message}`);
+      return EXIT_FAILURE;
+    }
+    const firstRefused = agreed.firstRefused === undefined ? undefined : refusalShown(agreed.firstRefused, requestPlaces(given, subject));
+    if (firstRefused !== undefined && agreed.invalid === requests.length) {
+      // every timed call would end at the schema's first refusal: a figure for that says nothing of the policy
+      const all = requests.length === 1 ? "the only request is refused as invalid" : `all ${requests.length} requests are refused as invalid, the first`;
+      io.err(`writ bench: ${all}: ${firstRefused.text}; nothing was timed, since only the refusal would be`);
       return EXIT_FAILURE;
     }
     const harness = await import("../../bench/harness.js");
@@ -137,7 +149,14 @@ export const benchCommand: Command = {
     }
     const summary = {
       policy: { name: subject.policy.name, version: subject.policy.version, rules: subject.policy.manifest.rules.length, moduleBytes: subject.policy.module.length, sha3_512: subject.policy.digests.sha3_512 },
-      requests: { source, count: requests.length, timedPerPass: report.mixSize, allowed: agreed.allowed, invalid: agreed.invalid },
+      requests: {
+        source,
+        count: requests.length,
+        timedPerPass: report.mixSize,
+        allowed: agreed.allowed,
+        invalid: agreed.invalid,
+        ...(firstRefused === undefined ? {} : { firstRefused: firstRefused.json }),
+      },
       agreement: subject.interpreter ? "the module and the interpreter returned the same Decision for every request" : "module only (a bundle has no interpreter to compare with)",
       rounds,
       roundsTimed: report.roundsTimed,
@@ -154,7 +173,7 @@ export const benchCommand: Command = {
         p99Ns: round1(t.p99Ns),
       })),
     };
-    io.out(parsed.flags.has("json") ? JSON.stringify(summary, null, 2) : renderText(summary, report.timings, harness.formatNs));
+    io.out(parsed.flags.has("json") ? JSON.stringify(summary, null, 2) : renderText(summary, report.timings, harness.formatNs, firstRefused?.text));
     return EXIT_OK;
   },
 };
@@ -176,6 +195,8 @@ export interface Subject {
   readonly interpreter: { decide(request: unknown): Decision } | undefined;
   /** the inputs of the policy's test blocks (a .writ file only) */
   readonly testRequests: readonly unknown[] | undefined;
+  /** where each of testRequests is: `test "name" at file:line:column` */
+  readonly testPlaces?: readonly string[];
 }
 
 /** What is timed, or the exit status when it cannot be had (the reason is printed). */
@@ -213,19 +234,47 @@ async function loadSubject(io: CliIO, target: string, pub: string | undefined, n
     return EXIT_FAILURE;
   }
   const checked = result.checked!;
+  const shownFile = escapeControls(target);
+  const testPlace = (t: (typeof checked.tests)[number]): string => {
+    const { line, column } = lineColOf(result.source.text, t.span.start);
+    return `test "${escapeControls(t.name)}" at ${shownFile}:${line}:${column}`;
+  };
   return {
     policy: loaded.policy,
     interpreter: createInterpreter(checked.ir, checked.errorSites),
     testRequests: needTests ? checked.tests.map((t) => t.request) : undefined,
+    ...(needTests ? { testPlaces: checked.tests.map(testPlace) } : {}),
   };
 }
 
-/** Whether the schema refused the request (its one error is `invalid_request`, rule null). */
-const refused = (d: Decision): boolean => d.errors.some((e) => e.rule === null);
+/** The schema's refusal of the request (its one error, `invalid_request`, rule null), if it refused it. */
+const refusalOf = (d: Decision): RequestError | undefined => d.errors.find((e): e is RequestError => e.rule === null);
+const refused = (d: Decision): boolean => refusalOf(d) !== undefined;
 
 type Agreement =
-  | { ok: true; decisions: Decision[]; allowed: number; invalid: number }
+  | { ok: true; decisions: Decision[]; allowed: number; invalid: number; firstRefused?: { index: number; error: RequestError } }
   | { ok: false; message: string };
+
+/** Where request i came from, as messages say it: `file:line` (JSON Lines), the file (a JSON array) or its test block. */
+function requestPlaces(given: RequestList | undefined, subject: Subject): (i: number) => string {
+  if (given === undefined) return (i) => subject.testPlaces?.[i] ?? "a test block";
+  const { name, lines } = given;
+  return lines === undefined ? () => name : (i) => `${name}:${lines[i]}`;
+}
+
+/**
+ * The first request the schema refused, and why, for the output: `placeOf(i)` says where request i
+ * came from (a file and line, or a test block).
+ */
+function refusalShown({ index, error }: { index: number; error: RequestError }, placeOf: (i: number) => string) {
+  const place = placeOf(index);
+  // the message starts with the path of what is wrong, except where that is the request itself
+  const why = error.path === "" ? `the request itself: ${error.message}` : error.message;
+  return {
+    text: `request ${index + 1} (${place}): ${why}`,
+    json: { request: index + 1, from: place, path: error.path, message: error.message },
+  };
+}
 
 /**
  * Every request decided by the module, and by the interpreter when there is one: they must agree.
@@ -238,6 +287,7 @@ export async function checkAgreement(subject: Subject, requests: readonly unknow
   const decisions: Decision[] = [];
   let allowed = 0;
   let invalid = 0;
+  let firstRefused: { index: number; error: RequestError } | undefined;
   for (let i = 0; i < requests.length; i++) {
     const d = subject.policy.decide(requests[i]);
     if (subject.interpreter) {
@@ -249,12 +299,13 @@ export async function checkAgreement(subject: Subject, requests: readonly unknow
         };
     }
     if (d.decision === "allow") allowed++;
-    if (refused(d)) invalid++;
+    const refusal = refusalOf(d);
+    if (refusal !== undefined && invalid++ === 0) firstRefused = { index: i, error: refusal };
     decisions.push(d);
     if (limit !== undefined && performance.now() > limit.deadline)
       return { ok: false, message: `the agreement check had decided ${i + 1} of the ${requests.length} requests when ${limit.text} was reached; nothing was timed` };
   }
-  return { ok: true, decisions, allowed, invalid };
+  return { ok: true, decisions, allowed, invalid, ...(firstRefused === undefined ? {} : { firstRefused }) };
 }
 
 type Harness = typeof import("../../bench/harness.js");
@@ -323,7 +374,7 @@ function renderText(s: {
   stopped?: string;
   node: string;
   cpu: string;
-}, timings: readonly EngineTiming[], formatNs: (ns: number) => string): string {
+}, timings: readonly EngineTiming[], formatNs: (ns: number) => string, firstRefused: string | undefined): string {
   const { policy: p, requests: q } = s;
   const repeated = q.timedPerPass > q.count ? `, repeated to ${q.timedPerPass} per pass` : "";
   // the last column only when an engine timed fewer requests (evaluate only skips invalid ones)
@@ -335,6 +386,7 @@ function renderText(s: {
   return [
     `policy "${p.name}" ${escapeControls(String(p.version))}: ${p.rules} rules, module ${p.moduleBytes} bytes, sha3-512 ${p.sha3_512.slice(0, 16)}…`,
     `requests: ${q.count} from ${q.source}${repeated}; ${q.allowed} allowed, ${q.invalid} refused as invalid`,
+    ...(firstRefused === undefined ? [] : [`first refused: ${firstRefused}`]),
     `agreement: ${s.agreement}`,
     `timing: ${s.roundsTimed === s.rounds ? s.rounds : `${s.roundsTimed} of ${s.rounds}`} rounds, engines interleaved; median over rounds; Node ${s.node}, ${s.cpu}`,
     ...(s.stopped === undefined ? [] : [`stopped early ${s.stopped}`]),

@@ -81,14 +81,25 @@ export async function readRequestJson(io: CliIO, file: string): Promise<{ ok: tr
   return ambiguity === undefined ? { ok: true, value } : { ok: false, message: `${name}:${ambiguity}` };
 }
 
+/** A list of requests as read, with what messages call where it came from. */
+export interface RequestList {
+  readonly ok: true;
+  readonly values: unknown[];
+  /** the file, or standard input */
+  readonly name: string;
+  /** from JSON Lines: the line each of `values` was read from */
+  readonly lines?: readonly number[];
+}
+
 /**
  * Reads a list of requests from a file or (`-`) standard input: a JSON array, or JSON Lines (one
  * request per line; blank lines are skipped). Read as strictly as one request is (readRequestJson):
  * around a request, or on a blank line, only JSON's own whitespace (space, tab, line feed, carriage
  * return) is; a BOM, a no-break space, a vertical tab or U+2028 is refused where it is, by line and
  * column. Errors name the line that is not JSON, and say the text was read as JSON Lines.
+ * From JSON Lines, the line of each request is kept, so that a message about one can name it.
  */
-export async function readRequestList(io: CliIO, file: string): Promise<{ ok: true; values: unknown[] } | { ok: false; message: string }> {
+export async function readRequestList(io: CliIO, file: string): Promise<RequestList | { ok: false; message: string }> {
   const input = await readInputText(io, file, "requests");
   if (!input.ok) return input;
   const { text, name } = input;
@@ -102,17 +113,21 @@ export async function readRequestList(io: CliIO, file: string): Promise<{ ok: tr
     if (!Array.isArray(value)) return { ok: false, message: `${name}: expected a JSON array of requests or JSON Lines` };
     const ambiguity = jsonAmbiguity(text);
     if (ambiguity !== undefined) return { ok: false, message: `${name}:${ambiguity}` };
-    return value.length > 0 ? { ok: true, values: value } : { ok: false, message: `${name}: the array holds no requests` };
+    return value.length > 0 ? { ok: true, values: value, name } : { ok: false, message: `${name}: the array holds no requests` };
   }
   const values: unknown[] = [];
+  const at: number[] = [];
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
     const read = readLine(lines[i]!, i + 1);
     // a line that is no JSON text may be part of a request written over several lines: say how the text was read
     if (!read.ok) return { ok: false, message: `${name}${read.message}${read.notJson ? linesReading(text) : ""}` };
-    if (read.blank !== true) values.push(read.value);
+    if (read.blank !== true) {
+      values.push(read.value);
+      at.push(i + 1);
+    }
   }
-  return values.length > 0 ? { ok: true, values } : { ok: false, message: `${name}: no requests (expected a JSON array or JSON Lines)` };
+  return values.length > 0 ? { ok: true, values, name, lines: at } : { ok: false, message: `${name}: no requests (expected a JSON array or JSON Lines)` };
 }
 
 /**

@@ -4,7 +4,7 @@
 // positive number: timings are the benchmark's business, not a test's. In-process: the agreement
 // check names the first request on which the module and the interpreter differ and times nothing;
 // --rounds is read as a count is written; evaluate-only encodes each request once, within the time
-// limit.
+// limit; a request the schema refuses is named with why, and nothing is timed when every one is.
 
 import { execFile } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -19,6 +19,7 @@ import { loadPolicy } from "../../runtime/policy.js";
 import { repositoryRoot, writeTranspiledTree } from "../support/transpiled-tree.js";
 import { tempDir } from "../support/temp-dir.js";
 import { MIN_SUBSAMPLE } from "../../bench/harness.js";
+import { runWrit } from "../support/cli.js";
 
 function writ(build: string, args: string[], cwd = build): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -129,13 +130,14 @@ describe("writ bench in a fresh process", () => {
     // 200,000 unknown keys: listing them (to refuse the first) takes V8 a good part of a second
     const slow = request(["admin"], "db.query", "psql") as Record<string, Record<string, unknown>>;
     for (let i = 0; i < 200_000; i++) slow.context![`k${i}`] = 0;
-    writeFileSync(join(build, "slow.json"), JSON.stringify(slow));
+    // beside a request the schema accepts: one refused alone is not timed
+    writeFileSync(join(build, "slow.jsonl"), `${JSON.stringify(request(["admin"], "db.query", "psql"))}\n${JSON.stringify(slow)}\n`);
     const started = Date.now();
-    const r = await writ(build, ["bench", governance, "--requests", "slow.json", "--time-limit", "1"]);
+    const r = await writ(build, ["bench", governance, "--requests", "slow.jsonl", "--time-limit", "3"]);
     expect(r.code).toBe(1);
-    // deciding it in the agreement check (module and interpreter) takes about a second, more on a loaded machine
+    // deciding the slow one in the agreement check (module and interpreter) takes a second or so, more on a loaded machine
     expect(r.stderr).toMatch(
-      /^writ bench: (the agreement check had decided 1 of the 1 requests when the time limit of 1 s \(--time-limit\) was reached; nothing was timed|nothing was timed within the time limit of 1 s \(--time-limit\): the warm-up of decide \(module, JS object → Decision\) had not ended its first pass: \d+ of its 1000 requests decided \(1 request, repeated to 1000 a pass\))\n$/,
+      /^writ bench: (the agreement check had decided 2 of the 2 requests when the time limit of 3 s \(--time-limit\) was reached; nothing was timed|nothing was timed within the time limit of 3 s \(--time-limit\): the warm-up of decide \(module, JS object → Decision\) had not ended its first pass: \d+ of its 1000 requests decided \(2 requests, repeated to 1000 a pass\))\n$/,
     );
     expect(Date.now() - started).toBeLessThan(60_000); // a thousand decisions would take minutes
   }, 120_000);
@@ -287,4 +289,67 @@ describe("writ bench's evaluate-only engine", () => {
     const never = { encode: () => ({ bytes: new Uint8Array(0) }), evaluateEncoded: () => 0 };
     expect(evaluateOnlyEngine(never, [{}, {}], [])).toEqual({ ok: true, engine: undefined });
   });
+});
+
+describe("writ bench on requests the schema refuses", () => {
+  const dir = tempDir("bench-refused");
+  writeFileSync(
+    join(dir, "zs.writ"),
+    [
+      'policy "zs" version "1.0.0"',
+      "input {",
+      "  zs: list<int>(8)",
+      "}",
+      "permit one when size(zs) == 1",
+      'test "one" {',
+      "  input { zs: [1] }",
+      "  expect allow by [one]",
+      "}",
+      'test "a string among the ints" {',
+      '  input { zs: ["x"] }',
+      "  expect deny invalid",
+      "}",
+      "",
+    ].join("\n"),
+  );
+  const bench = (requestsText: string | undefined, ...more: string[]) => {
+    if (requestsText !== undefined) writeFileSync(join(dir, "requests"), requestsText);
+    return runWrit(["bench", "zs.writ", ...(requestsText === undefined ? [] : ["--requests", "requests"]), "--rounds", "1", ...more], dir);
+  };
+
+  it("refuses to time when the schema refuses every request, saying why: only the refusal would be timed", async () => {
+    const cases: [string, string][] = [
+      ['{"a":1}\n', "the only request is refused as invalid: request 1 (requests:1): zs: missing required field"],
+      ["null\n", "the only request is refused as invalid: request 1 (requests:1): the request itself: expected a record, got null"],
+      ["[1,2]", "all 2 requests are refused as invalid, the first: request 1 (requests): the request itself: expected a record, got the number 1"],
+      ['\n{"zs":[1.5]}\n\n{"zs":"no"}\n', "all 2 requests are refused as invalid, the first: request 1 (requests:2): zs[0]: expected int, got the non-integer number 1.5"],
+    ];
+    for (const [text, why] of cases) {
+      for (const json of [[], ["--json"]]) {
+        const r = await bench(text, ...json);
+        expect({ code: r.code, out: r.out, err: r.err }, text).toEqual({ code: 1, out: "", err: `writ bench: ${why}; nothing was timed, since only the refusal would be` });
+      }
+    }
+  }, 60_000);
+
+  it("names the first refused request and why, by its line, its place in an array or its test, and times the rest", async () => {
+    const lines = await bench('{"zs":[1]}\n\n{"zs":[2,"x"]}\n{"zs":null}\n');
+    expect(lines.code, lines.err).toBe(0);
+    expect(lines.out).toContain("requests: 3 from requests, repeated to 1002 per pass; 1 allowed, 2 refused as invalid\nfirst refused: request 2 (requests:3): zs[1]: expected int, got a string\n");
+    expect(lines.out).toMatch(/^evaluate only \(module, request encoded beforehand\) .* 334 of 1002$/m);
+
+    const array = await bench('[{"zs":[1]}, [1], {"zs":[]}]', "--json");
+    expect(array.code, array.err).toBe(0);
+    const out = JSON.parse(array.out) as BenchJson & { requests: { firstRefused: unknown } };
+    expect(out.requests).toMatchObject({ count: 3, allowed: 1, invalid: 1, firstRefused: { request: 2, from: "requests", path: "", message: "expected a record, got a list" } });
+    expect(out.results.map((e) => e.engine)).toEqual(["decide", "evaluate", "interpreter"]);
+
+    const tests = await bench(undefined);
+    expect(tests.code, tests.err).toBe(0);
+    expect(tests.out).toContain('\nfirst refused: request 2 (test "a string among the ints" at zs.writ:10:1): zs[0]: expected int, got a string\n');
+
+    const none = await bench('{"zs":[1]}\n');
+    expect(none.code, none.err).toBe(0);
+    expect(none.out).toContain("1 allowed, 0 refused as invalid\nagreement:");
+  }, 60_000);
 });

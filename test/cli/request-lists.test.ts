@@ -47,9 +47,9 @@ describe("the ambiguity scan", () => {
 
 describe("a list of requests as JSON Lines", () => {
   it("reads a line after one that ends in an empty object, whatever it starts with", async () => {
-    expect(await list('{"context":{}}\n["x"]\n')).toEqual({ ok: true, values: [{ context: {} }, ["x"]] });
-    expect(await list('{}\n"x"\n')).toEqual({ ok: true, values: [{}, "x"] });
-    expect(await list('{}\n{"a": 1}\n')).toEqual({ ok: true, values: [{}, { a: 1 }] });
+    expect(await list('{"context":{}}\n["x"]\n')).toEqual({ ok: true, values: [{ context: {} }, ["x"]], name: "list.jsonl", lines: [1, 2] });
+    expect(await list('{}\n"x"\n')).toEqual({ ok: true, values: [{}, "x"], name: "list.jsonl", lines: [1, 2] });
+    expect(await list('{}\n{"a": 1}\n')).toEqual({ ok: true, values: [{}, { a: 1 }], name: "list.jsonl", lines: [1, 2] });
   });
 
   it("scans each line on its own, and places what it finds by line and column", async () => {
@@ -63,9 +63,10 @@ describe("a list of requests as JSON Lines", () => {
     });
   });
 
-  it("takes only JSON's whitespace around a request or as a blank line", async () => {
-    expect(await list(' \t{"a": 1}\r\n\r\n \t \n[2]\t\r\n')).toEqual({ ok: true, values: [{ a: 1 }, [2]] });
-    expect(await list(' \n\t[{"a": 1}]\r\n')).toEqual({ ok: true, values: [{ a: 1 }] });
+  it("takes only JSON's whitespace around a request or as a blank line, and says which line each request is on", async () => {
+    expect(await list(' \t{"a": 1}\r\n\r\n \t \n[2]\t\r\n')).toEqual({ ok: true, values: [{ a: 1 }, [2]], name: "list.jsonl", lines: [1, 4] });
+    // a JSON array: its requests are its elements, on whatever lines
+    expect(await list(' \n\t[{"a": 1}]\r\n')).toEqual({ ok: true, values: [{ a: 1 }], name: "list.jsonl" });
   });
 
   it.each([
@@ -112,7 +113,7 @@ describe("a list that is not JSON Lines", () => {
     expect(await runWrit(["audit", "verify", "empty.jsonl", "--replay", "bundle", "--requests", "pretty.json"], dir)).toMatchObject({ code: 1, out: "", err: expect.stringMatching(why("audit")) });
     // on one line it is a list of one request
     const one = await list(`${JSON.stringify(request)}\n`);
-    expect(one).toEqual({ ok: true, values: [request] });
+    expect(one).toEqual({ ok: true, values: [request], name: "list.jsonl", lines: [1] });
   });
 
   it("several requests over several lines each: said to be read as JSON Lines", async () => {
