@@ -70,9 +70,9 @@ export const benchCommand: Command = {
     "refuses are counted, and the first is named with the reason; when it refuses every one, nothing",
     "is timed (the refusal is all there would be to time).",
     "",
-    "Exit status: 0 when timed (every round, or those that fit the time limit), 1 when the policy,",
-    "the requests or the agreement check failed, the schema refused every request, or nothing could",
-    "be timed within the time limit.",
+    "Exit status: 0 when timed (every round, or those that fit the time limit), 1 when the policy or",
+    "the requests could not be used (the reason is printed), the agreement check failed, the schema",
+    "refused every request, or nothing could be timed within the time limit, 2 bad usage.",
   ].join("\n"),
   async run(args, io) {
     const parsed = parseArgs(args, ["json"]);

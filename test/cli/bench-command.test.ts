@@ -353,3 +353,15 @@ describe("writ bench on requests the schema refuses", () => {
     expect(none.out).toContain("1 allowed, 0 refused as invalid\nagreement:");
   }, 60_000);
 });
+
+describe("writ bench --help", () => {
+  it("gives the exit status of bad usage, 2, as a usage error exits", async () => {
+    const help = await runWrit(["bench", "--help"], repositoryRoot);
+    expect(help.code).toBe(0);
+    expect(help.out.replace(/\s+/g, " ")).toMatch(/Exit status: 0 when timed .*, 1 when .*, 2 bad usage\.$/);
+    for (const args of [["--rounds", "0"], ["--json=1"], ["--rounds", "1", "--rounds", "2"], ["--time-limit", "0"]]) {
+      const r = await runWrit(["bench", "policies/payments.writ", ...args], repositoryRoot);
+      expect(r.code, args.join(" ")).toBe(2);
+    }
+  });
+});
