@@ -36,8 +36,8 @@ export function within(x: number, limit: number): boolean {
  * the reference interpreter 0.2 to 210 ms; a first call took the module up to 50 ms (0.2 s for the
  * 10 MB request) and the interpreter up to 0.73 s. 100 nested macros took the interpreter about
  * three times what a macro in a macro took, timed in the same runs on a busy host; so timed, a list
- * nested 95 deep looked for among 8 (a call a level) took the module 7 to 11 times what a macro in a
- * macro took (22 to 35 ms), and the interpreter less.
+ * nested 95 deep looked for among 8 (a call a level, LEVEL below) took the module 2.2 ms where a
+ * macro in a macro took 1.3 ms, and the interpreter less.
  */
 export const DEFAULT_COST_BUDGET = 10_000_000;
 
@@ -123,8 +123,12 @@ function maxBound(bs: readonly Bound[]): Bound {
  * few elements it holds: counted as its elements alone, a list of one list of one ... of an int
  * weighed 1 at any depth, and membership in lists 95 deep was within the budget where it took the
  * module 150 times as long as in lists one deep (test/backend/compare-work.test.ts counts the work).
+ * A level is a call in the module, which costs more than the loads it makes: weighed 2, the deep
+ * shape of bench/budget.ts took the module 17.3 ms at the budget where its first shape took 1.28 ms
+ * (13.5 times as long a unit, both timed in one process); weighed 16, a level is counted about as
+ * long as it takes.
  */
-const LEVEL = 2;
+const LEVEL = 16;
 
 /**
  * The most an equality with a value of this bound touches (and so membership, one equality per
