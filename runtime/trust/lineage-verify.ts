@@ -18,7 +18,8 @@
 //   removed        seq jumps forward and the missing seq appears nowhere later
 //   reordered      seq is out of place but every record is there once (the expected one comes later)
 //   inserted       a record claims a seq that another record holds, or the records around it link
-//                  to each other past it
+//                  to each other past it (a batched statement whose proof does not fold at its
+//                  record's index links to nothing: it is edited, at its own index)
 //   edited         the record's bytes no longer match what its successor chained, its own `prev` or
 //                  its statement's link was changed (the other link still names its predecessor),
 //                  it is not in the writer's exact serialisation, a batched statement no longer
@@ -197,8 +198,14 @@ function walk(buf: Buffer, options: VerifyLogOptions, progress: WalkProgress): L
     const r = lines.at(i);
     return r !== undefined && r.ok ? r.parsed : null;
   };
-  /** whether record `a`'s signed statement continues record `b`'s (lineage-record.ts chainLinkProblem) */
-  const continues = (a: ParsedRecord, b: ParsedRecord): boolean => chainLinkProblem(b, a, () => b.linkDigests) === null;
+  /**
+   * Whether record `a`'s signed statement continues record `b`'s (lineage-record.ts chainLinkProblem).
+   * A batched statement whose proof does not fold at the index its record gives is not at that leaf
+   * (its index or statement was changed): it continues nothing. Otherwise a leaf given the index just
+   * before its own would seem to continue the record two before it, and the record between them
+   * would be taken for one added (step 3 names the moved record edited instead).
+   */
+  const continues = (a: ParsedRecord, b: ParsedRecord): boolean => (a.batch === null || a.batch.proofHolds) && chainLinkProblem(b, a, () => b.linkDigests) === null;
   /** whether record `a` links to record `b` by the record chain or by its signed statement */
   const links = (a: ParsedRecord, b: ParsedRecord): boolean => sameDigests(a.record.prev, b.recordDigests) || continues(a, b);
 
