@@ -15,20 +15,48 @@ import { clockMs, INVALID_CLOCK, type Clock } from "./clock.js";
 import { ownOption } from "../own.js";
 import { optionNames, unknownOptionProblem } from "../option-names.js";
 import { V8_STACK_MESSAGE } from "../stack-ran-out.js";
-import { shownOption } from "../thrown.js";
+import { describeThrown, shownOption } from "../thrown.js";
 import { APPEND_RAN_OUT } from "./lineage.js";
 
 export const DEFAULT_TTL_SECONDS = 300;
 
 /**
- * Lineage sinks record synchronously: returning means recorded. One that returns a promise (an
- * async database client, say) is refused — whether the record was kept cannot be known, and its
- * failure would surface later as an unhandled rejection that ends the process — so nothing is issued.
+ * Lineage sinks record synchronously: returning means recorded, and what they return is looked at
+ * only for a `then`. One that returns a promise (an async database client, say) is refused —
+ * whether the record was kept cannot be known, and its failure would surface later as an unhandled
+ * rejection that ends the process — so nothing is issued. So is one that returns an object whose
+ * `then` cannot be read (a revoked Proxy, a getter that throws): it may be a promise, and what
+ * reading it threw is the sink's fault, said as such, not an error of authorize's own. `then` is
+ * read once: read again, a getter answering a function and then nothing had a promise taken for a
+ * record. A rejection the promise holds is handled here, not left unhandled. Where the stack runs
+ * out reading it, that error goes through as it is (the callers tell it by its name and message).
  */
 export function requireSynchronous(returned: unknown, what: string): void {
-  if (typeof returned === "object" && returned !== null && typeof (returned as { then?: unknown }).then === "function") {
-    (returned as PromiseLike<unknown>).then(undefined, () => {}); // reported here, not as an unhandled rejection
-    throw new TypeError(`${what} returned a promise: lineage sinks record synchronously, so nothing was issued`);
+  if (typeof returned !== "object" || returned === null) return;
+  let then: unknown;
+  try {
+    then = (returned as { then?: unknown }).then;
+  } catch (e) {
+    if (isStackError(e)) throw e;
+    // what reading it threw last: a message quoting this one (guard's) may be cut
+    throw new TypeError(`${what} returned an object whose \`then\` could not be read, which may be a promise: lineage sinks record synchronously, so nothing was issued (reading it threw: ${describeThrown(e)})`);
+  }
+  if (typeof then !== "function") return;
+  try {
+    Reflect.apply(then, returned, [undefined, () => {}]);
+  } catch {
+    // its own failure: a promise is refused all the same
+  }
+  throw new TypeError(`${what} returned a promise: lineage sinks record synchronously, so nothing was issued`);
+}
+
+/** Whether `e` is V8's error for the stack running out, read as record reads it (without throwing). */
+function isStackError(e: unknown): boolean {
+  try {
+    return typeof e === "object" && e !== null && (e as Error).name === "RangeError" && (e as Error).message === STACK_MESSAGE;
+  } catch {
+    // the host's own object, whose prototype or name is code that threw: not V8's error
+    return false;
   }
 }
 

@@ -7,7 +7,7 @@ import type { Decision } from "../decision.js";
 import type { DigestPair } from "../crypto/digest.js";
 import type { DecidingPolicy } from "../policy-types.js";
 import { isDigestPair } from "../crypto/digest.js";
-import { authorizeRead, checkTtl, DEFAULT_TTL_SECONDS, lineageProblem, type AuthorizeOptions } from "./authorize.js";
+import { authorizeRead, checkTtl, DEFAULT_TTL_SECONDS, lineageProblem, requireSynchronous, type AuthorizeOptions } from "./authorize.js";
 import { readRequest, requestSchemaOf } from "./request-digest.js";
 import { expiryOf, POLICY_FAULT_RULE } from "./statement.js";
 import { verifyArtifact, type VerifyArtifactOptions } from "./verify-artifact.js";
@@ -323,35 +323,17 @@ function withDigests(policy: DecidingPolicy, digests: DigestPair): DecidingPolic
   };
 }
 
-const RETURNED_PROMISE = "the lineage sink's append returned a promise: lineage sinks record synchronously, so nothing was issued";
-
-/**
- * Whether what a sink's append returned is a promise (a thenable), its `then` read once: read again
- * by authorize, a getter answering differently had a promise taken for a record, or the refusal
- * taken for the policy's fault. A rejection it holds is handled here, not left unhandled (which
- * ends the process).
- */
-function isThenable(returned: unknown): boolean {
-  if (typeof returned !== "object" || returned === null) return false;
-  const then: unknown = (returned as { then?: unknown }).then;
-  if (typeof then !== "function") return false;
-  try {
-    Reflect.apply(then, returned, [undefined, () => {}]);
-  } catch {
-    // its own failure: a promise is refused all the same
-  }
-  return true;
-}
-
 /**
  * The sink authorize is handed: the host's, with what it did noted in `progress`. Its append's
- * result is judged here, and authorize is handed nothing to read again.
+ * result is judged here (requireSynchronous, which reads its `then` once), and authorize is handed
+ * nothing to read again: read twice, a getter answering differently had a promise taken for a
+ * record, or the refusal taken for the policy's fault.
  */
 function recordingSink(lineage: LineageSink, progress: Progress): LineageSink {
   return {
     append(artifact: string, statement: Statement): void {
       try {
-        if (isThenable(lineage.append(artifact, statement))) throw new TypeError(RETURNED_PROMISE);
+        requireSynchronous(lineage.append(artifact, statement), "the lineage sink's append");
       } catch (e) {
         progress.sinkFailed = true;
         throw e;

@@ -196,6 +196,43 @@ describe("authorizeBatch", () => {
     }
   });
 
+  it("refuses a sink whose appendMany returns an object whose `then` cannot be read, as one returning a promise: a TypeError saying what it returned, nothing issued", async () => {
+    // the sink recorded the batch and then returned it: V8's or the getter's own error was thrown
+    // to the host, saying nothing of the sink
+    const revoked = () => {
+      const r = Proxy.revocable({}, {});
+      r.revoke();
+      return r.proxy;
+    };
+    const cases: [string, () => unknown, RegExp][] = [
+      ["a revoked Proxy", revoked, /reading it threw: Cannot perform 'get' on a proxy that has been revoked\)$/],
+      ["a getter that throws", () => ({ get then() { throw new Error("no then here"); } }), /reading it threw: no then here\)$/],
+    ];
+    for (const [name, returned, detail] of cases) {
+      const recorded: unknown[] = [];
+      const lineage = { appendMany: (entries: readonly unknown[]) => (recorded.push(...entries), returned()) as never };
+      const batcher = createBatchAuthorizer({ signer: createSigner(key), lineage });
+      let thrown: unknown;
+      try {
+        batcher.authorizeBatch(policy, [ADMIN_OK]);
+      } catch (e) {
+        thrown = e;
+      }
+      expect(thrown, name).toBeInstanceOf(TypeError);
+      expect((thrown as Error).message, name).toMatch(/^the lineage sink's appendMany returned an object whose `then` could not be read, which may be a promise: lineage sinks record synchronously, so nothing was issued \(/);
+      expect((thrown as Error).message, name).toMatch(detail);
+      expect(batcher.head, name).toEqual({ seq: 0, prev: null });
+      // a batch closed by flush: every promise rejects with the same refusal
+      const pending = batcher.authorize(policy, ADMIN_OK);
+      batcher.flush();
+      const rejected = await pending.then(() => undefined, (e: unknown) => e);
+      expect(rejected, name).toBeInstanceOf(TypeError);
+      expect((rejected as Error).message, name).toBe((thrown as Error).message);
+      expect(batcher.head, name).toEqual({ seq: 0, prev: null });
+      expect(recorded, name).toHaveLength(2);
+    }
+  });
+
   it("a batched artifact replays like a JWS one", () => {
     const [allowed] = createBatchAuthorizer({ signer: createSigner(key) }).authorizeBatch(policy, [ADMIN_OK]);
     expect(replayArtifact(allowed!.artifact, ADMIN_OK, policy)).toEqual({ ok: true });

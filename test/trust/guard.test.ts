@@ -335,6 +335,19 @@ describe("guard", () => {
     expect(recorded.ran).toHaveLength(1);
   });
 
+  it("calls a sink that returns an object whose `then` cannot be read a lineage failure, saying what it returned", async () => {
+    // V8's message was the reason, saying nothing of the sink
+    const r = Proxy.revocable({}, {});
+    r.revoke();
+    const signer = createSigner(issuer);
+    const { ran, action } = recorder();
+    const e = await refusal(guard(policy, ADMIN_OK, action, { signer, lineage: { append: () => r.proxy as unknown as void } }));
+    expect(e.code).toBe("lineage_failed");
+    expect(e.reasons[0]).toMatch(/^the lineage log did not acknowledge the artifact \(the action did not run\): the lineage sink's append returned an object whose `then` could not be read, which may be a promise: lineage sinks record synchronously, so nothing was issued/);
+    expect(signer.head.seq).toBe(0);
+    expect(ran).toEqual([]);
+  });
+
   it("calls a sink that records asynchronously a lineage failure", async () => {
     const { ran, action } = recorder();
     const e = await refusal(guard(policy, ADMIN_OK, action, { signer: createSigner(issuer), lineage: { append: () => Promise.resolve() as unknown as void } }));

@@ -490,6 +490,38 @@ describe("what the host plugs in is read once, and must be synchronous", () => {
     expect(() => authorize(policy, payment(), { signer, lineage })).toThrow(/returned a promise/);
     expect(signer.head).toEqual({ seq: 0, prev: null });
   });
+
+  it("a lineage sink that returns what may be a promise is refused as one, its `then` read once, saying what it returned", () => {
+    const revoked = () => {
+      const r = Proxy.revocable({}, {});
+      r.revoke();
+      return r.proxy;
+    };
+    let reads = 0;
+    const cases: [string, () => unknown, RegExp][] = [
+      // the getter's or V8's own error was thrown, saying nothing of the sink
+      ["a revoked Proxy", revoked, /^the lineage sink's append returned an object whose `then` could not be read, which may be a promise: lineage sinks record synchronously, so nothing was issued \(reading it threw: Cannot perform 'get' on a proxy that has been revoked\)$/],
+      ["a `then` getter that throws", () => ({ get then() { throw new Error("no then here"); } }), /^the lineage sink's append returned an object whose `then` could not be read, .*\(reading it threw: no then here\)$/],
+      ["a `then` getter throwing an object whose `name` getter throws", () => ({ get then() { throw { get name() { throw new Error("no name"); } }; } }), /^the lineage sink's append returned an object whose `then` could not be read, .*\(reading it threw: \[object Object\]\)$/],
+      // the error of calling `then` was thrown
+      ["a `then` that throws when called", () => ({ then() { throw new Error("not now"); } }), /^the lineage sink's append returned a promise: lineage sinks record synchronously, so nothing was issued$/],
+      // read twice, the second read's error was thrown
+      ["a `then` getter answering a function, then throwing", () => ({ get then() { if (reads++ > 0) throw new Error("second read"); return () => {}; } }), /^the lineage sink's append returned a promise: /],
+    ];
+    for (const [name, returned, message] of cases) {
+      const signer = createSigner(issuer);
+      let thrown: unknown;
+      try {
+        authorize(policy, payment(), { signer, lineage: { append: () => returned() as void } });
+      } catch (e) {
+        thrown = e;
+      }
+      expect(thrown, name).toBeInstanceOf(TypeError);
+      expect((thrown as Error).message, name).toMatch(message);
+      expect(signer.head, name).toEqual({ seq: 0, prev: null });
+    }
+    expect(reads).toBe(1);
+  });
 });
 
 describe("a signed manifest must describe its module", () => {
