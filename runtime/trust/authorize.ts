@@ -94,11 +94,19 @@ const AUTHORIZE_OPTIONS = optionNames<AuthorizeOptions>({ signer: true, lineage:
  * What is wrong with `lineage` as a lineage sink, or null: absent (undefined) is no log, and anything
  * else must be an object with an `append` function. `false`, `0` or `""` left the artifact unrecorded
  * without a word, and a path where a log was meant (`"log.jsonl"`) failed only once the decision was
- * signed. guard reads the option with it too.
+ * signed. A sink whose `append` cannot be read (a revoked Proxy, a getter that throws) is named so,
+ * with what reading it threw. guard reads the option with it too.
  */
 export function lineageProblem(lineage: unknown): string | null {
   if (lineage === undefined) return null;
-  if (typeof lineage === "object" && lineage !== null && typeof (lineage as { append?: unknown }).append === "function") return null;
+  let append: unknown;
+  try {
+    append = typeof lineage === "object" && lineage !== null ? (lineage as { append?: unknown }).append : undefined;
+  } catch (e) {
+    // a revoked Proxy, a getter that throws: named as the option it is, not as V8's bare message
+    return `the lineage sink's \`append\` could not be read: ${describeThrown(e)}`;
+  }
+  if (typeof append === "function") return null;
   return `lineage must be a lineage sink (an object with an append function, as openLog returns), or left out for no log; got ${shownOption(lineage)}`;
 }
 

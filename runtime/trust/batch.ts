@@ -32,7 +32,7 @@ import { checkTtl, DEFAULT_TTL_SECONDS, requireSynchronous } from "./authorize.j
 import { clockMs, INVALID_CLOCK, type Clock } from "./clock.js";
 import { ownElement, ownOption } from "../own.js";
 import { ranOutOfStack, V8_STACK_MESSAGE } from "../stack-ran-out.js";
-import { isInstance, shownOption } from "../thrown.js";
+import { describeThrown, isInstance, shownOption } from "../thrown.js";
 import { APPEND_RAN_OUT, ranOutAppending } from "./lineage.js";
 import { optionNames, unknownOptionProblem } from "../option-names.js";
 
@@ -272,11 +272,30 @@ function readBatchOptions(options: unknown): BatchSettings {
 function readBatchSink(lineage: unknown): BatchAuthorizerOptions["lineage"] {
   if (lineage === undefined) return undefined;
   const sink = typeof lineage === "object" || typeof lineage === "function" ? (lineage as { appendMany?: unknown } | null) : null;
-  if (sink === null || typeof sink.appendMany !== "function")
+  let appendMany: unknown;
+  try {
+    appendMany = sink?.appendMany;
+  } catch (e) {
+    // a revoked Proxy, a getter that throws: named as the option it is, not as V8's bare message
+    throw new TypeError(`createBatchAuthorizer: the lineage sink's \`appendMany\` could not be read: ${describeThrown(e)}`);
+  }
+  if (sink === null || typeof appendMany !== "function")
     throw new TypeError(
       `createBatchAuthorizer: \`lineage\` is ${shownOption(lineage)}: batched signing records a batch at once, so the lineage sink must have appendMany (all or none), as LineageLog has`,
     );
   return lineage as BatchAuthorizerOptions["lineage"];
+}
+
+/**
+ * Whether authorizeBatch's `requests` is an array. Array.isArray throws for a revoked Proxy: that is
+ * refused naming the argument, not with V8's bare message.
+ */
+function isArray(requests: unknown): boolean {
+  try {
+    return Array.isArray(requests);
+  } catch (e) {
+    throw new TypeError(`authorizeBatch takes an array of requests: \`requests\` could not be read: ${describeThrown(e)}`);
+  }
 }
 
 /**
@@ -450,7 +469,7 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
    */
   function authorizeBatchOnce(policy: DecidingPolicy, requests: readonly unknown[]): BatchedAuthorization[] {
     if (busy !== null) throw reentered("authorizeBatch");
-    if (!Array.isArray(requests)) throw new TypeError("authorizeBatch takes an array of requests");
+    if (!isArray(requests)) throw new TypeError("authorizeBatch takes an array of requests");
     close();
     return whileBusy("running authorizeBatch", () => {
       const out: BatchedAuthorization[] = [];

@@ -111,6 +111,18 @@ describe("authorize", () => {
     authorize(policy, ADMIN_OK, { signer, lineage: undefined, now: clock });
     expect(signer.head.seq).toBe(1);
   });
+  it("refuses a lineage whose append cannot be read (a revoked Proxy), naming it, before deciding", () => {
+    const { proxy, revoke } = Proxy.revocable({ append() {} }, {});
+    revoke();
+    const signer = createSigner(issuer);
+    let decided = 0;
+    const counted = fakePolicy({ decide: (r) => (decided++, policy.decide(r)) });
+    expect(() => authorize(counted, ADMIN_OK, { signer, lineage: proxy })).toThrow(
+      new TypeError("authorize: the lineage sink's `append` could not be read: Cannot perform 'get' on a proxy that has been revoked"),
+    );
+    expect(decided).toBe(0);
+    expect(signer.head).toEqual({ seq: 0, prev: null });
+  });
   it("starts a signer only from a head whose digests a verifier reads back: 128 lowercase hex digits each", () => {
     const h = "a".repeat(128);
     for (const prev of [{ sha3_512: h.toUpperCase(), blake2b_512: h }, {}, "digest", { sha3_512: `${h}","zz":"yes`, blake2b_512: h }])

@@ -58,6 +58,17 @@ describe("createBatchAuthorizer", () => {
     }
   });
 
+  it("refuses a lineage sink whose appendMany cannot be read (a revoked Proxy, a getter that throws), naming it, not with V8's bare message", () => {
+    const signer = createSigner(key);
+    for (const target of [{}, () => {}]) {
+      const { proxy, revoke } = Proxy.revocable(target, {});
+      revoke();
+      expect(refusal({ signer, lineage: proxy })).toEqual(new TypeError("createBatchAuthorizer: the lineage sink's `appendMany` could not be read: Cannot perform 'get' on a proxy that has been revoked"));
+    }
+    const throwing = { get appendMany() { throw new Error("not yet"); } };
+    expect(refusal({ signer, lineage: throwing })).toEqual(new TypeError("createBatchAuthorizer: the lineage sink's `appendMany` could not be read: not yet"));
+  });
+
   it("takes what it can use: an absent option is its default, and a sink with appendMany is one", async () => {
     const recorded: number[] = [];
     const batcher = createBatchAuthorizer({ signer: createSigner(key), maxDelayMs: 0, lineage: { appendMany: (entries) => void recorded.push(entries.length) } });
@@ -65,5 +76,24 @@ describe("createBatchAuthorizer", () => {
     batcher.flush();
     expect((await issued).decision.decision).toBe("allow");
     expect(recorded).toEqual([1]);
+  });
+});
+
+describe("authorizeBatch", () => {
+  it("refuses requests that cannot be read as an array (a revoked Proxy), naming the argument, with nothing decided", () => {
+    let decided = 0;
+    const counted = fakePolicy({ decide: (r) => (decided++, policy.decide(r)) });
+    const batcher = createBatchAuthorizer({ signer: createSigner(key) });
+    const { proxy, revoke } = Proxy.revocable([ADMIN_OK], {});
+    revoke();
+    let thrown: unknown;
+    try {
+      batcher.authorizeBatch(counted, proxy);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toEqual(new TypeError("authorizeBatch takes an array of requests: `requests` could not be read: Cannot perform 'IsArray' on a proxy that has been revoked"));
+    expect(decided).toBe(0);
+    expect(batcher.head).toEqual({ seq: 0, prev: null });
   });
 });
