@@ -37,14 +37,18 @@ export interface ReadRequest {
 }
 
 /**
- * Reads `request` once and digests what was read. Whoever issues a statement decides `data`, never
- * the request again: a getter or a Proxy that answers differently on a second read must not get a
- * decision for one request signed under the digest of another. Never throws.
+ * Reads `request` into one copy and digests that copy. Whoever issues a statement decides `data`,
+ * never the request again: a getter or a Proxy that answers differently on a second read must not
+ * get a decision for one request signed under the digest of another. Never throws.
  */
 export function readRequest(request: unknown, path?: CryptoPath, schema?: RecordType): ReadRequest {
   // A request of the policy's schema: the generated reader writes its canonical JSON and copies it in
-  // one pass, each field read once (jcs-codegen.ts). Anything else: the generic snapshot, then the
-  // general serialiser on that copy.
+  // one pass, each field read once (jcs-codegen.ts), and that copy is decided. Anything else — a
+  // member the schema does not declare, a value of another type, anything the reader is not sure of —
+  // is found only once the reader has read the fields before it, getters included: it gives up, its
+  // reads are dropped, and the generic snapshot reads the request again from the start (a getter is
+  // then called twice), the general serialiser writing that copy. Either way `data` and the digest
+  // come from one read: the reader's, or the snapshot's alone (docs/language.md, "Requests").
   const read = schema === undefined ? undefined : canonicalReaderFor(schema)?.(request);
   if (read !== undefined) return { data: read.data, digest: { ok: true, sha3_512: sha3_512Hex(read.text, path), canonical: read.text } };
   let data: unknown;

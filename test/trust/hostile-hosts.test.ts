@@ -22,7 +22,7 @@ import { createBatchAuthorizer } from "../../runtime/trust/batch.js";
 import { parseBatchedArtifact, verifyBatchedArtifact } from "../../runtime/trust/batch-artifact.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
 import { replayArtifact } from "../../runtime/trust/replay.js";
-import { requestDigest } from "../../runtime/trust/request-digest.js";
+import { readRequest, requestDigest, requestSchemaOf } from "../../runtime/trust/request-digest.js";
 import { createSigner } from "../../runtime/trust/signer.js";
 import { verifyArtifact, type VerifyArtifactOptions } from "../../runtime/trust/verify-artifact.js";
 import { canonicalJson, canonicalize } from "../../runtime/trust/jcs.js";
@@ -207,6 +207,19 @@ describe("a getter read twice is decided as the snapshot read it", () => {
       const read = { a: values[1], b: 1n, s: "a" };
       expect(decision).toEqual(smallInterpreter.decide(read));
       expect(statement.request.sha3_512).toBe(requestDigest(read).sha3_512);
+    }
+  });
+
+  it("readRequest: a member the schema does not declare, found once the writer has read the getter, leaves data and digest of the snapshot's reading", () => {
+    const schema = requestSchemaOf(small)!;
+    for (const values of [[1, 99], [99, 1]]) {
+      const { request, reads } = answering(values, { b: 1, s: "a" });
+      (request as Record<string, unknown>).extra = true;
+      const { data, digest } = readRequest(request, undefined, schema);
+      expect(reads()).toBe(2);
+      const read = { a: values[1], b: 1, s: "a", extra: true };
+      expect(data).toEqual(read);
+      expect(digest).toMatchObject({ ok: true, canonical: canonicalize(read), sha3_512: requestDigest(read).sha3_512 });
     }
   });
 });
