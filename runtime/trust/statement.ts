@@ -62,19 +62,69 @@ export function decideSafely(policy: DecidingPolicy, request: unknown): Decision
   )
     return policyFault("the policy returned something that is not a Decision");
   // What is signed must be what a verifier reads back: text that has a canonical JSON (no lone
-  // surrogates) and a statement that fits an artifact (MAX_ARTIFACT_LENGTH, in base64url)
+  // surrogates) and a statement that fits an artifact (MAX_DECISION_JSON)
   const texts = [...(rules as string[]), ...(errors as DecisionError[]).flatMap((e) => [e.code, e.message, e.rule ?? e.path])];
   if (!texts.every((t) => isWellFormed(t))) return policyFault("the policy's decision holds text that is not well-formed Unicode (a lone surrogate): it cannot be signed");
-  const length = texts.reduce((n, t) => n + t.length, 0);
-  if (length > MAX_DECISION_TEXT) return policyFault(`the policy's decision holds ${length} characters of rule names and messages, more than the ${MAX_DECISION_TEXT} an artifact can carry`);
+  const past = decisionJsonPast(rules as string[], errors as DecisionError[], texts);
+  if (past !== null)
+    return policyFault(`the policy's decision takes ${past} bytes in its statement (its rules and errors as canonical JSON, in UTF-8), more than the ${MAX_DECISION_JSON} an artifact can carry`);
   return { decision, rules: rules as string[], errors: errors as DecisionError[] };
 }
 
 /**
- * Most characters of rule names, codes and messages one decision may carry: its statement is signed
- * in base64url (4 characters for 3 bytes, up to 3 bytes a character) within MAX_ARTIFACT_LENGTH.
+ * Most bytes the `rules` and `errors` of one decision may take in its statement: their canonical
+ * JSON in UTF-8, quotes, escapes, brackets, commas and member names included. Counted in characters
+ * of text alone, the bound let through a decision whose text JSON writes 6-fold (a control character
+ * is `\u0001`), or whose errors are many and empty, and authorize then threw. A statement holding
+ * this much, and a policy's name and version of up to some 195,000 bytes, is within
+ * MAX_ARTIFACT_LENGTH in base64url; a batched statement takes as many UTF-16 units as bytes or
+ * fewer, within MAX_BATCHED_STATEMENT_LENGTH.
  */
-const MAX_DECISION_TEXT = 192 * 1024;
+export const MAX_DECISION_JSON = 576 * 1024;
+
+// What an error takes in canonical JSON besides its texts' characters and its `at`'s digits: the
+// braces, member names, colons, commas and the texts' quotes (canonical order: at, code, message, rule;
+// code, message, path, rule).
+const RULE_ERROR_FRAME = canonicalize({ at: 0, code: "", message: "", rule: "" }).length - 1;
+const PATH_ERROR_FRAME = canonicalize({ code: "", message: "", path: "", rule: null }).length;
+
+/**
+ * The UTF-8 length of the canonical JSON of `rules` and `errors` when it is more than
+ * MAX_DECISION_JSON; null when it is not. `texts` are their strings, well-formed. Text is measured
+ * only when it might not fit at 6 bytes a UTF-16 unit (the most JSON writes one in: `\u0001`), so
+ * a decision of ordinary size is only counted.
+ */
+function decisionJsonPast(rules: readonly string[], errors: readonly DecisionError[], texts: readonly string[]): number | null {
+  // `[]` each, a comma between items, a rule's quotes, each error's frame
+  let frame = 4 + Math.max(0, rules.length - 1) + Math.max(0, errors.length - 1) + 2 * rules.length;
+  for (const e of errors) frame += e.rule === null ? PATH_ERROR_FRAME : RULE_ERROR_FRAME + String(e.at).length;
+  let units = 0;
+  for (const t of texts) units += t.length;
+  if (frame + 6 * units <= MAX_DECISION_JSON) return null;
+  let length = frame;
+  for (const t of texts) length += jsonTextLength(t);
+  return length > MAX_DECISION_JSON ? length : null;
+}
+
+/**
+ * The UTF-8 length of well-formed text `t` written in a JSON string, less its quotes, as RFC 8785
+ * writes it (jcs.ts): `"` and `\` escaped with a backslash, as are backspace, tab, line feed, form
+ * feed and carriage return; any other control character as `\u00xx`. Counted without writing it out:
+ * text of any length is measured in place.
+ */
+function jsonTextLength(t: string): number {
+  let n = 0;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c === 0x22 || c === 0x5c) n += 2;
+    else if (c < 0x20) n += c === 0x08 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d ? 2 : 6;
+    else if (c < 0x80) n += 1;
+    // a surrogate is half a pair (the text is well-formed): 4 bytes the pair
+    else if (c < 0x800 || (c >= 0xd800 && c <= 0xdfff)) n += 2;
+    else n += 3;
+  }
+  return n;
+}
 
 /** The fields a DecisionError has, each read once into a plain object (anything else is left behind). */
 function readError(e: unknown): unknown {
