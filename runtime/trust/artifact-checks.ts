@@ -5,6 +5,7 @@
 
 import { describeThrown, isInstance, shownOption } from "../thrown.js";
 import { shownName } from "../shown-name.js";
+import { bytesEqual } from "../crypto/base64url.js";
 import type { CryptoPath, DigestPair } from "../crypto/digest.js";
 import { requestDigest } from "./request-digest.js";
 import { MAX_EPOCH_SECONDS, type ArtifactErrorCode, type PublicKey, type Statement } from "./types.js";
@@ -71,16 +72,44 @@ function isDigestPair(d: unknown): d is DigestPair {
 
 /**
  * A host's list of public keys, each member read once and copied (the bytes too: the host keeps its
- * array, and may change it), or the index of the first entry that is not a key. A getter that
- * answers differently on a second read cannot have one key checked and another used.
+ * array, and may change it); or where it fails: the index of the first entry that is not a key
+ * (`ambiguous` null), or, with `ambiguous` saying so, of the first that names a keyId an earlier entry
+ * names with other bytes. A getter that answers differently on a second read cannot have one key
+ * checked and another used.
  */
-export function copyPublicKeys(keys: readonly unknown[]): { ok: true; keys: PublicKey[] } | { ok: false; index: number } {
+export function copyPublicKeys(keys: readonly unknown[]): { ok: true; keys: PublicKey[] } | { ok: false; index: number; ambiguous: string | null } {
   // the list's own elements and each key's own members: a hole, or a member a key lacks, is not what
   // a prototype holds there (own.ts), or a key planted on Array.prototype would be trusted
   const read = ownElements(keys).map((k) => (typeof k === "object" && k !== null ? { keyId: ownMember(k, "keyId"), bytes: ownMember(k, "bytes") } : k));
   const index = read.findIndex((k) => !isPublicKey(k));
-  if (index >= 0) return { ok: false, index };
-  return { ok: true, keys: (read as PublicKey[]).map((k) => ({ keyId: k.keyId, bytes: Uint8Array.from(k.bytes) })) };
+  if (index >= 0) return { ok: false, index, ambiguous: null };
+  const copied = (read as PublicKey[]).map((k) => ({ keyId: k.keyId, bytes: Uint8Array.from(k.bytes) }));
+  const clash = keyIdClash(copied);
+  return clash === null ? { ok: true, keys: copied } : { ok: false, index: clash.index, ambiguous: clash.message };
+}
+
+/**
+ * The first key of `keys` whose keyId an earlier one has with other bytes, and what is wrong with
+ * that; null when each keyId stands for one key. Verifiers take the first key of the artifact's
+ * `kid`, and the list held a second, the signer's own, under it: guard found the signer's key in
+ * the list, signed and logged an allow, and the verification then refused it. Such a list says two
+ * things of one key id, and is refused, by every reader of trusted keys alike; the same key twice
+ * says one thing, and is taken.
+ */
+function keyIdClash(keys: readonly PublicKey[]): { index: number; message: string } | null {
+  if (keys.length < 2) return null;
+  const first = new Map<string, number>();
+  for (let i = 0; i < keys.length; i++) {
+    const { keyId, bytes } = keys[i]!;
+    const at = first.get(keyId);
+    if (at === undefined) first.set(keyId, i);
+    else if (!bytesEqual(keys[at]!.bytes, bytes))
+      return {
+        index: i,
+        message: `trustedKeys[${at}] and trustedKeys[${i}] both have keyId ${shownName(keyId)} but different bytes: an artifact signed under that id is checked against the first alone, so which key is trusted would depend on their order; give each key id once`,
+      };
+  }
+  return null;
 }
 
 /**
@@ -107,7 +136,7 @@ export function readCheckOptions(options: unknown): { ok: true; options: Checked
     // each entry copied as read, once: a getter that answers differently (or throws) on a second
     // read must not have one value checked and another used
     const copied = copyPublicKeys(keys);
-    if (!copied.ok) return bad(`trustedKeys[${copied.index}] is not a public key ({ keyId, bytes: 32 bytes })`);
+    if (!copied.ok) return bad(copied.ambiguous ?? `trustedKeys[${copied.index}] is not a public key ({ keyId, bytes: 32 bytes })`);
     const trustedKeys = copied.keys;
     const policies = ownMember(o, "trustedPolicies");
     let trustedPolicies: DigestPair[] | undefined;

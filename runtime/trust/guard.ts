@@ -292,7 +292,9 @@ function copyDigests(policy: DecidingPolicy): unknown {
  */
 function requireVerifiable(checks: CheckedOptions, signerKey: PublicKey, digests: DigestPair): void {
   const signerBytes = signerKey?.bytes;
-  if (!(signerBytes instanceof Uint8Array) || !checks.trustedKeys.some((k) => k.keyId === signerKey.keyId && bytesEqual(k.bytes, signerBytes)))
+  // the key verifyArtifact takes for the signer's kid: the first of that id
+  const trusted = checks.trustedKeys.find((k) => k.keyId === signerKey?.keyId);
+  if (!(signerBytes instanceof Uint8Array) || trusted === undefined || !bytesEqual(trusted.bytes, signerBytes))
     throw badOptions("trustedKeys does not hold the signer's public key: its artifacts would not verify");
   const trustedPolicies = checks.trustedPolicies;
   if (trustedPolicies !== undefined && !trustedPolicies.some((d) => d.sha3_512 === digests.sha3_512 && d.blake2b_512 === digests.blake2b_512))
