@@ -171,15 +171,41 @@ function readGivenOptions(options: object): { [K in keyof GuardOptions]-?: unkno
 // class is
 const functionText = Function.prototype.toString;
 
+// The parts of CLASS_TEXT: what JavaScript (a script, with Annex B's HTML-like comments) skips
+// between `class` and what follows it, each part matched whole and each beginning otherwise, so that
+// a text that is no class is refused in one pass, not by trying every way to split it.
+/** whitespace within a line, and the characters that end one */
+const SPACE = String.raw`[^\S\n\r\u2028\u2029]`;
+const LINE_END = String.raw`[\n\r\u2028\u2029]`;
+/** a block comment to its first `*` `/` (not on to one in the body), on one line or over several */
+const ONE_LINE_BLOCK = String.raw`/\*(?:[^*\n\r\u2028\u2029]|\*(?!/))*\*/`;
+const LINES_BLOCK = String.raw`/\*(?:[^*\n\r\u2028\u2029]|\*(?!/))*${LINE_END}(?:[^*]|\*(?!/))*\*/`;
+/** to the end of its line (not cut short before a letter in it) */
+const REST_OF_LINE = String.raw`.*(?!.)`;
+/**
+ * A line's beginning: its end of line (or a block comment over lines, which ends one), then all the
+ * whitespace and one-line block comments that follow, taken at once (a lookahead, which is not gone
+ * back into, and its capture), then, when `-->` is next, the rest of the line: only there is `-->` a
+ * comment.
+ */
+const LINE_START = String.raw`(?:${LINE_END}|${LINES_BLOCK})(?=((?:${SPACE}|${ONE_LINE_BLOCK})*))\1(?:-->${REST_OF_LINE})?`;
+
 /**
  * A class's source text: `class`, then its name, `extends` or its body (`{`), past whitespace and
  * comments, a name only after one of them. A method named `class` (`{ class() {} }`), the one other
  * function whose text starts with `class`, has `(` there; a function of any other kind starts
- * otherwise (`function`, `async`, its name, `get `, `*`, `(`), a native one with `function`. Each
- * comment is matched whole, as JavaScript reads it: a block comment to its first `*` `/` (not on to
- * one in the body), a line comment to the end of its line (not cut short before a letter in it).
+ * otherwise (`function`, `async`, its name, `get `, `*`, `(`), a native one with `function`. The
+ * comments are those JavaScript reads in a script or a CommonJS module: block comments, line comments
+ * (`//`), and Annex B's HTML-like ones, `<!--` to the end of its line anywhere, and `-->` to the end of
+ * its line where only whitespace and block comments precede it on that line (the line begun by a
+ * line end or by a block comment over lines). Missed, a class written `class <!-- note` with its
+ * name on the next line was taken for a function, and its allow signed and logged for an action that
+ * then threw.
  */
-const CLASS_TEXT = /^class(?:\s|\/\*(?:[^*]|\*(?!\/))*\*\/|\/\/.*(?!.))*(?:\{|(?<=[\s/])[\p{ID_Start}$_\\])/u;
+const CLASS_TEXT = new RegExp(
+  String.raw`^class(?:${SPACE}|${ONE_LINE_BLOCK}|//${REST_OF_LINE}|<!--${REST_OF_LINE}|${LINE_START})*(?:\{|(?<=[\s/])[\p{ID_Start}$_\\])`,
+  "u",
+);
 
 /** Whether `action` (a function) is a class constructor, told from its source text alone: nothing of the host's is called. */
 function isClass(action: object): boolean {
