@@ -9,11 +9,12 @@
 // scavenges before it is promoted anyway.
 //
 // The result is the same as compileModule's in-thread compile (the same function runs, on the same
-// asc, with the same options); only the thread differs.
+// asc, with the same options), and so is a failure to load asc: AscUnavailable, which the backend
+// reports as the installation's fault, not the policy's; only the thread differs.
 
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { noteV8Flags } from "./asc-cache.js";
-import { type AscResult, type ModuleOptions, type PendingCompile, preferAscCodeCache, startCompile } from "./asc.js";
+import { AscUnavailable, type AscResult, type ModuleOptions, type PendingCompile, preferAscCodeCache, startCompile } from "./asc.js";
 
 const MARK = "writ-asc-thread";
 
@@ -26,6 +27,12 @@ interface ThreadData {
 }
 
 type ToThread = { kind: "finish"; source: string; memoryPages: number };
+
+/**
+ * What the thread answers: asc's result, or that asc could not be loaded there (sent as its reason,
+ * so that the caller gets the AscUnavailable an in-thread compile throws, not a compile error).
+ */
+type FromThread = { kind: "result"; result: AscResult } | { kind: "unavailable"; reason: string };
 
 /** Young generation of the compile thread, in MiB (V8's default semi-space is 16 MiB on 64-bit). */
 const YOUNG_GENERATION_MB = 96;
@@ -57,8 +64,8 @@ export function startCompileThread(opts: ModuleOptions, settings: { v8Flags: rea
   // an abandoned thread must not keep the process alive
   worker.unref();
   let settled = false;
-  const result = new Promise<AscResult | undefined>((resolve) => {
-    worker.once("message", (r: AscResult) => {
+  const result = new Promise<FromThread | undefined>((resolve) => {
+    worker.once("message", (r: FromThread) => {
       settled = true;
       resolve(r);
     });
@@ -72,7 +79,9 @@ export function startCompileThread(opts: ModuleOptions, settings: { v8Flags: rea
       const r = await result;
       void worker.terminate();
       // a thread that failed (not a compile error: those are results) gives way to this thread
-      return settled && r ? r : startCompile(opts).finish(source, memoryPages);
+      if (!settled || !r) return startCompile(opts).finish(source, memoryPages);
+      if (r.kind === "unavailable") throw AscUnavailable.because(r.reason);
+      return r.result;
     },
     cancel() {
       void worker.terminate();
@@ -91,8 +100,14 @@ if (!isMainThread && parentPort && (workerData as ThreadData | undefined)?.mark 
   port.once("message", (m: ToThread) => {
     pending.finish(m.source, m.memoryPages).then(
       // copied, not transferred: the bytes may share a buffer with asc's
-      (r) => port.postMessage(r),
-      (e: unknown) => port.postMessage({ error: e instanceof Error ? e.message : String(e) } satisfies AscResult),
+      (result) => port.postMessage({ kind: "result", result } satisfies FromThread),
+      (e: unknown) => port.postMessage(thrownInThread(e)),
     );
   });
+}
+
+/** What a compile that threw becomes: asc that did not load stays that; anything else is a failed compile. */
+function thrownInThread(e: unknown): FromThread {
+  if (e instanceof AscUnavailable) return { kind: "unavailable", reason: e.reason };
+  return { kind: "result", result: { error: e instanceof Error ? e.message : String(e) } };
 }

@@ -33,9 +33,17 @@ let ascImporter: () => Promise<AscModule> = importAsc;
  * names the cause in one line (Node's message and code, no stack).
  */
 export class AscUnavailable extends Error {
-  constructor(cause: unknown) {
-    super(`the AssemblyScript compiler could not be loaded: ${loadFailure(cause)}`);
+  /** why, in one line: Node's message and code */
+  readonly reason: string;
+  constructor(cause: unknown, reason: string = loadFailure(cause)) {
+    super(`the AssemblyScript compiler could not be loaded: ${reason}`);
     this.name = "AscUnavailable";
+    this.reason = reason;
+  }
+
+  /** The failure another thread met (asc-thread.ts): an error crosses threads as a plain copy, so its reason is sent. */
+  static because(reason: string): AscUnavailable {
+    return new AscUnavailable(undefined, reason);
   }
 }
 
