@@ -28,7 +28,7 @@
 // every compile wait for a writer that never came.
 
 import { createHash } from "node:crypto";
-import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -167,7 +167,8 @@ export function notedV8Flags(): readonly string[] {
 /**
  * Where caches live: `WRIT_ASC_CACHE` when set (`off` disables the cache), otherwise
  * node_modules/.cache/writ-asc next to the node_modules that holds assemblyscript. The folder may be
- * shared with other tools: a build removes only folders that are Writ's own caches (isWritCache).
+ * shared with other tools: a build removes only folders that are Writ's own caches (isWritCache) or
+ * the temporary folders of its builds whose process has ended (isAbandonedTemporary).
  */
 function cacheRoot(files: ModuleFiles): string | undefined {
   const configured = process.env.WRIT_ASC_CACHE;
@@ -388,12 +389,47 @@ function isWritCache(name: string, manifest: unknown): manifest is CacheManifest
   return (["binaryen", "long", "assemblyscript", "asc"] as const).every((m) => typeof (files as Record<string, { path?: unknown } | null>)[m]?.path === "string");
 }
 
+/** The temporary folder of a build (buildAscCache): the cache's folder name and the builder's process id. */
+const TEMP_FOLDER = /^[0-9a-f]{24}\.tmp-([1-9][0-9]*)$/;
+
+/** Whether a process with this id exists (one of another user's counts: only ESRCH says there is none). */
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: unknown }).code !== "ESRCH";
+  }
+}
+
+/**
+ * Whether `name` is the temporary folder of a build whose process has ended: it was left by a build
+ * that was killed, or by a version that did not remove it when a write failed. A live builder's
+ * folder is kept.
+ */
+function isAbandonedTemporary(root: string, name: string): boolean {
+  const pid = TEMP_FOLDER.exec(name)?.[1];
+  if (pid === undefined || Number(pid) === process.pid || !Number.isSafeInteger(Number(pid)) || processExists(Number(pid))) return false;
+  try {
+    return lstatSync(join(root, name)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Removes Writ's caches made for files that are no longer installed, or in another format (an
- * upgrade leaves ~13 MB behind). Nothing else in the folder is touched: it may be shared.
+ * upgrade leaves ~13 MB behind), and the temporary folders of builds whose process has ended.
+ * Caches made by another Node or V8, or under other V8 flags, for the same files are kept: one
+ * install may be run by more than one Node, each with a cache of its own. Nothing else in the
+ * folder is touched: it may be shared.
  */
 function removeStale(root: string, keys: Record<keyof ModuleFiles, FileKey>): void {
   for (const name of readdirSync(root)) {
+    if (isAbandonedTemporary(root, name)) {
+      rmSync(join(root, name), { recursive: true, force: true });
+      continue;
+    }
     let manifest: unknown;
     try {
       manifest = readManifest(join(root, name));
@@ -403,6 +439,27 @@ function removeStale(root: string, keys: Record<keyof ModuleFiles, FileKey>): vo
     if (!isWritCache(name, manifest)) continue;
     if (manifest.format === CACHE_FORMAT && JSON.stringify(manifest.files) === JSON.stringify(keys)) continue;
     rmSync(join(root, name), { recursive: true, force: true });
+  }
+}
+
+/**
+ * Writes a cache's files and then its manifest into the folder `temp`, made anew. A write that fails
+ * (a full disk, a file size limit) removes the folder before the error goes on: a cache is ~13 MB,
+ * and a half-written one would never be read.
+ */
+function writeTemporary(temp: string, contents: Record<string, Uint8Array>, manifest: (digests: Record<string, string>) => CacheManifest): void {
+  rmSync(temp, { recursive: true, force: true });
+  try {
+    mkdirSync(temp);
+    const digests: Record<string, string> = {};
+    for (const name of CACHED_FILES) {
+      writeFileSync(join(temp, name), contents[name]!);
+      digests[name] = sha256Hex(contents[name]!);
+    }
+    writeFileSync(join(temp, "manifest.json"), JSON.stringify(manifest(digests), null, 2));
+  } catch (e) {
+    rmSync(temp, { recursive: true, force: true });
+    throw e;
   }
 }
 
@@ -460,21 +517,13 @@ export async function buildAscCache(compile: (asc: AscModule) => Promise<Uint8Ar
     // write to a temporary folder, then rename: concurrent builders never expose a half cache
     mkdirSync(root, { recursive: true });
     const temp = `${dir}.tmp-${process.pid}`;
-    rmSync(temp, { recursive: true, force: true });
-    mkdirSync(temp);
     const contents: Record<string, Uint8Array> = { "binaryen.wasm": wasm };
     for (const name of SCRIPTS) {
       contents[`${name}.js`] = Buffer.from(sources[name].text, "utf8");
       contents[`${name}.bindings.json`] = Buffer.from(JSON.stringify(sources[name].bindings), "utf8");
       contents[`${name}.v8cache`] = loaded.scripts[name].createCachedData();
     }
-    const digests: Record<string, string> = {};
-    for (const name of CACHED_FILES) {
-      writeFileSync(join(temp, name), contents[name]!);
-      digests[name] = sha256Hex(contents[name]!);
-    }
-    const manifest: CacheManifest = { format: CACHE_FORMAT, key: dir, environment: currentEnvironment(), files: keys, digests };
-    writeFileSync(join(temp, "manifest.json"), JSON.stringify(manifest, null, 2));
+    writeTemporary(temp, contents, (digests) => ({ format: CACHE_FORMAT, key: dir, environment: currentEnvironment(), files: keys, digests }));
     rmSync(dir, { recursive: true, force: true });
     try {
       renameSync(temp, dir);
