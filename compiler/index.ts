@@ -8,6 +8,7 @@ export {
   MIN_WORKER_CODE_RANGE_MB,
   MAX_WORKER_CODE_RANGE_MB,
   STARTUP_TIMEOUT_MS,
+  DEFAULT_CACHE_BYTES,
   type BackgroundCompiler,
   type BackgroundCompilerOptions,
   type CompiledInWorker,

@@ -57,6 +57,10 @@ export interface BackgroundCompiler {
   compile(text: string, options?: CompileOptions): Promise<CompiledInWorker>;
   /** how many compiles the cache saved */
   readonly cacheHits: number;
+  /** how many results the cache holds now (compiles still running not counted) */
+  readonly cachedResults: number;
+  /** the bytes the cache's results are estimated to hold now (estimatedBytes): at most `cacheBytes` */
+  readonly cachedBytes: number;
   /** stops the worker; pending compiles are rejected, later ones too */
   close(): Promise<void>;
 }
@@ -73,6 +77,14 @@ export interface BackgroundCompilerOptions {
   readonly resourceLimits?: ResourceLimits;
   /** results kept, least recently used first out (default 256; 0 keeps none): a whole number */
   readonly cacheSize?: number;
+  /**
+   * bytes the kept results may hold together, as estimatedBytes counts them (default 64 MiB,
+   * DEFAULT_CACHE_BYTES; 0 keeps none): a whole number. Least recently used results go first; a
+   * result estimated above a quarter of it (16 MiB by default) is not kept at all. A policy of a
+   * megabyte can have tens of megabytes of diagnostics: counted by results alone, a few hundred
+   * such compiles held gigabytes, and V8 aborted the host.
+   */
+  readonly cacheBytes?: number;
   /**
    * Longest a compile may take, from the moment a started worker is given it (default 120,000 ms:
    * 20,000 rules of one comparison each take about 7 s of CPU, and 16,000 erroring forbids sharing
@@ -100,7 +112,7 @@ export interface WorkerStartup {
 }
 
 /** The names BackgroundCompilerOptions and WorkerStartup have: any other is refused. */
-const COMPILER_OPTIONS = optionNames<BackgroundCompilerOptions>({ resourceLimits: true, cacheSize: true, timeoutMs: true });
+const COMPILER_OPTIONS = optionNames<BackgroundCompilerOptions>({ resourceLimits: true, cacheSize: true, cacheBytes: true, timeoutMs: true });
 const STARTUP_OPTIONS = optionNames<WorkerStartup>({ delayMs: true, timeoutMs: true });
 
 /**
@@ -111,6 +123,8 @@ const STARTUP_OPTIONS = optionNames<WorkerStartup>({ delayMs: true, timeoutMs: t
 export const STARTUP_TIMEOUT_MS = 60_000;
 
 const DEFAULT_CACHE_SIZE = 256;
+/** The bytes the cache's results may hold together by default (cacheBytes): 64 MiB. */
+export const DEFAULT_CACHE_BYTES = 64 * 2 ** 20;
 const DEFAULT_TIMEOUT_MS = 120_000;
 /** The longest delay setTimeout keeps (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -133,6 +147,34 @@ function cacheKey(text: string, options: CompileOptions): string {
   part(fileName ?? "");
   part(text);
   return hash.digest("hex");
+}
+
+/**
+ * The bytes a compile's result holds in the host's heap, estimated from above, or a number above
+ * `limit` as soon as the count passes it (a result too large to keep is not walked to its end).
+ * Strings count two bytes a character (V8 may keep them so) and a header; typed arrays (the
+ * module) their bytes; objects and arrays a header and a slot each member. A value reached twice
+ * counts once.
+ */
+export function estimatedBytes(value: unknown, limit = Infinity): number {
+  let total = 0;
+  const seen = new Set<object>();
+  const pending: unknown[] = [value];
+  while (pending.length > 0 && total <= limit) {
+    const v = pending.pop();
+    if (typeof v === "string") total += 16 + 2 * v.length;
+    else if (typeof v !== "object" || v === null) total += 8;
+    else if (!seen.has(v)) {
+      seen.add(v);
+      if (ArrayBuffer.isView(v)) total += 64 + v.byteLength;
+      else {
+        const values = Object.values(v);
+        total += 32 + 16 * values.length;
+        for (const member of values) pending.push(member);
+      }
+    }
+  }
+  return total;
 }
 
 /** Below this a worker's stack (node:worker_threads `stackSizeMb`) overflows while it starts, taking the host down. */
@@ -199,6 +241,16 @@ function readResourceLimits(limits: unknown): ResourceLimits | undefined {
 }
 
 /**
+ * A bound of the cache, as `name` (an option) holds it: a whole number from 0, or a RangeError. The
+ * cache is cut when it holds more: never, against NaN or a string such as "abc".
+ */
+function cacheBound(name: "cacheSize" | "cacheBytes", value: unknown): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0)
+    throw new RangeError(`${name} must be a whole number from 0 (no cache) to ${Number.MAX_SAFE_INTEGER}, got ${describeValue(value)}`);
+  return value;
+}
+
+/**
  * A delay in milliseconds given to setTimeout, as `name` (an option) holds it: a whole number from
  * `min` to MAX_TIMER_MS, or a RangeError. setTimeout runs a longer delay (Infinity too) after 1 ms,
  * and takes 0.5, true or "50" as they come: every compile would be stopped at once.
@@ -230,10 +282,10 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
   // Object.prototype holds under its name (a planted `timeoutMs: 1` stopped every compile)
   const resourceLimits = readResourceLimits(ownOption(settings, "resourceLimits"));
   const isTs = import.meta.url.endsWith(".ts");
-  const cacheSize = ownOption(settings, "cacheSize") ?? DEFAULT_CACHE_SIZE;
-  // the cache is cut when its size exceeds cacheSize: never, against NaN or a string such as "abc"
-  if (!Number.isSafeInteger(cacheSize) || cacheSize < 0)
-    throw new RangeError(`cacheSize must be a whole number from 0 (no cache) to ${Number.MAX_SAFE_INTEGER}, got ${describeValue(cacheSize)}`);
+  const cacheSize = cacheBound("cacheSize", ownOption(settings, "cacheSize") ?? DEFAULT_CACHE_SIZE);
+  const cacheBytes = cacheBound("cacheBytes", ownOption(settings, "cacheBytes") ?? DEFAULT_CACHE_BYTES);
+  /** a result estimated above this is not kept: it would push out most others */
+  const entryBytes = Math.floor(cacheBytes / 4);
   const timeoutMs = timerOption("timeoutMs", ownOption(settings, "timeoutMs") ?? DEFAULT_TIMEOUT_MS, 1);
   interface Waiting {
     readonly job: Job;
@@ -249,7 +301,10 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
   let inFlight: Waiting | undefined;
   /** stops a worker that takes longer than startupTimeoutMs to start, then the compile in flight after timeoutMs */
   let deadline: ReturnType<typeof setTimeout> | undefined;
-  const cache = new Map<string, Promise<CompiledInWorker>>();
+  /** the compiles by key, least recently used first, each with the bytes its result holds (0 until it has one) */
+  const cache = new Map<string, { readonly result: Promise<CompiledInWorker>; bytes: number }>();
+  /** the sum of the cache's bytes */
+  let cachedBytes = 0;
   let worker: Worker | undefined;
   /** the worker has said it is ready */
   let started = false;
@@ -376,24 +431,53 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
     if (refused !== undefined) return Promise.resolve({ bundle: undefined, diagnostics: refused.diagnostics });
     if (text.length > MAX_SOURCE_LENGTH) return tooLong(text, copy);
     const key = cacheKey(text, copy);
-    let shared = cache.get(key);
-    if (shared) {
+    const entry = cache.get(key);
+    let shared: Promise<CompiledInWorker>;
+    if (entry) {
       hits++;
       cache.delete(key); // most recently used: to the end
-      cache.set(key, shared);
+      cache.set(key, entry);
+      shared = entry.result;
     } else {
       const id = nextId++;
-      shared = new Promise<CompiledInWorker>((resolve, reject) => {
+      const result = new Promise<CompiledInWorker>((resolve, reject) => {
         queue.push({ job: { id, text, options: copy }, resolve, reject });
         pump();
       });
-      // a failed compile (worker crash, bad options) is not cached, nor a compiler's fault; diagnostics are
-      const forget = (): void => void (cache.get(key) === shared && cache.delete(key));
-      shared.then((r) => hasCompilerFault(r.diagnostics) && forget(), forget);
-      cache.set(key, shared);
-      if (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
+      shared = result;
+      result.then((r) => keep(key, result, r), () => forget(key, result));
+      cache.set(key, { result, bytes: 0 });
+      if (cache.size > cacheSize) drop(cache.keys().next().value!);
     }
     return shared.then((r) => structuredClone(r));
+  };
+
+  /** Takes `key` out of the cache, and its bytes with it. */
+  const drop = (key: string): void => {
+    cachedBytes -= cache.get(key)?.bytes ?? 0;
+    cache.delete(key);
+  };
+  /** Takes `key` out of the cache if it still holds `result`: a failed compile (worker crash, bad options) is not kept. */
+  const forget = (key: string, result: Promise<CompiledInWorker>): void => {
+    if (cache.get(key)?.result === result) drop(key);
+  };
+  /**
+   * Counts the bytes of a compile's result, still cached: a compiler's fault, or a result above
+   * entryBytes, is not kept; the least recently used results go until the rest fit in cacheBytes.
+   * Diagnostics are kept, as any result is.
+   */
+  const keep = (key: string, result: Promise<CompiledInWorker>, r: CompiledInWorker): void => {
+    const entry = cache.get(key);
+    if (entry?.result !== result) return;
+    const bytes = hasCompilerFault(r.diagnostics) ? Infinity : estimatedBytes(r, entryBytes);
+    if (bytes > entryBytes) return drop(key);
+    entry.bytes = bytes;
+    cachedBytes += bytes;
+    // compiles still running hold nothing yet: they stay, for those who ask for them meanwhile
+    for (const [older, { bytes: held }] of cache) {
+      if (cachedBytes <= cacheBytes) break;
+      if (held > 0) drop(older);
+    }
   };
 
   /**
@@ -407,6 +491,14 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
   return {
     get cacheHits() {
       return hits;
+    },
+    get cachedResults() {
+      let results = 0;
+      for (const entry of cache.values()) if (entry.bytes > 0) results++;
+      return results;
+    },
+    get cachedBytes() {
+      return cachedBytes;
     },
     compile(text, options) {
       // whatever the options are (a Proxy, a throwing getter), the answer is a promise, as documented

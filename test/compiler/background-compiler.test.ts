@@ -252,10 +252,67 @@ describe("the background compiler", () => {
     }
   });
 
+  it("keeps results within cacheBytes, as estimated from what they hold, and none above a quarter of it", async () => {
+    // a short text with a long diagnostic for each rule: 632 characters of message each
+    const chatty = (tag: string, rules: number) => {
+      let text = `policy "p${tag}" version "1.0.0"\ninput { a: int }\nlet L = ${"[".repeat(99)}1${"]".repeat(99)}\n`;
+      for (let i = 0; i < rules; i++) text += `permit r${i} when a in L\n`;
+      return text;
+    };
+    const bound = 2 ** 20;
+    const compiler = worker.createBackgroundCompiler({ cacheBytes: bound });
+    try {
+      const first = await compiler.compile(chatty("0", 100));
+      expect(first.diagnostics).toHaveLength(100);
+      // estimated from above: at least the text of the diagnostics
+      expect(compiler.cachedBytes).toBeGreaterThan(JSON.stringify(first.diagnostics).length);
+      expect(compiler.cachedBytes).toBeLessThan(bound / 4);
+      for (let i = 1; i < 12; i++) {
+        await compiler.compile(chatty(String(i), 100));
+        expect(compiler.cachedBytes).toBeLessThanOrEqual(bound);
+      }
+      const kept = compiler.cachedResults;
+      expect(kept).toBeGreaterThan(3);
+      expect(kept).toBeLessThan(12);
+      await compiler.compile(chatty("11", 100)); // the latest is kept
+      expect(compiler.cacheHits).toBe(1);
+      await compiler.compile(chatty("0", 100)); // the oldest went first
+      expect(compiler.cacheHits).toBe(1);
+      // above a quarter of the bound: not kept, nor does it push out what is
+      const before = compiler.cachedBytes;
+      const large = await compiler.compile(chatty("large", 300));
+      expect(large.diagnostics).toHaveLength(300);
+      expect(compiler.cachedBytes).toBe(before);
+      expect(compiler.cachedResults).toBe(kept);
+      await compiler.compile(chatty("large", 300));
+      expect(compiler.cacheHits).toBe(1);
+    } finally {
+      await compiler.close();
+    }
+    // by default 64 MiB, 16 MiB for one result: 14,000 diagnostics of 632 characters are not kept
+    expect(compilerApi.DEFAULT_CACHE_BYTES).toBe(64 * 2 ** 20);
+    const byDefault = worker.createBackgroundCompiler();
+    try {
+      const many = await byDefault.compile(chatty("many", 14_000));
+      expect(many.diagnostics).toHaveLength(14_000);
+      expect([byDefault.cachedResults, byDefault.cachedBytes]).toEqual([0, 0]);
+      await byDefault.compile(chatty("few", 100));
+      expect(byDefault.cachedResults).toBe(1);
+      await byDefault.compile(chatty("many", 14_000));
+      expect(byDefault.cacheHits).toBe(0);
+    } finally {
+      await byDefault.close();
+    }
+    for (const cacheBytes of [NaN, "abc", -1, 1.5, Infinity])
+      expect(() => worker.createBackgroundCompiler({ cacheBytes: cacheBytes as number })).toThrow(
+        new RangeError(`cacheBytes must be a whole number from 0 (no cache) to 9007199254740991, got ${typeof cacheBytes === "string" ? `"${cacheBytes}"` : cacheBytes}`),
+      );
+  }, 60_000);
+
   it("refuses, with a RangeError as for a value out of range, a name its options or its startup options do not have", () => {
     expect(() => worker.createBackgroundCompiler({ timeoutms: 5 } as never)).toThrow(new RangeError("createBackgroundCompiler: unknown option timeoutms (did you mean timeoutMs?)"));
     expect(() => worker.createBackgroundCompiler({ cacheSize: 1, limits: {} } as never)).toThrow(
-      new RangeError("createBackgroundCompiler: unknown option limits (the options are resourceLimits, cacheSize, timeoutMs)"),
+      new RangeError("createBackgroundCompiler: unknown option limits (the options are resourceLimits, cacheSize, cacheBytes, timeoutMs)"),
     );
     expect(() => worker.createBackgroundCompiler({}, { delayMS: 5 } as never)).toThrow(new RangeError("createBackgroundCompiler's startup: unknown option delayMS (did you mean delayMs?)"));
     expect(() => worker.createBackgroundCompiler(null as never)).toThrow(new RangeError("createBackgroundCompiler: the options must be an object, got null"));
