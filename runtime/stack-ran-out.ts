@@ -15,7 +15,15 @@
  */
 export const V8_STACK_MESSAGE = "Maximum call stack size exceeded";
 
-/** Whether `e` is V8's error for a call stack that ran out. */
+/**
+ * Whether `e` is V8's error for a call stack that ran out. Never throws: a host's value whose
+ * prototype cannot be asked for (a revoked Proxy) or whose `message` is a getter that throws is not
+ * that error.
+ */
 export function ranOutOfStack(e: unknown): boolean {
-  return e instanceof RangeError && e.message === V8_STACK_MESSAGE;
+  try {
+    return e instanceof RangeError && e.message === V8_STACK_MESSAGE;
+  } catch {
+    return false;
+  }
 }

@@ -14,7 +14,7 @@ import { ARTIFACT_TYP, type LineageSink, type Statement } from "./types.js";
 import { clockMs, INVALID_CLOCK, type Clock } from "./clock.js";
 import { ownOption } from "../own.js";
 import { optionNames, unknownOptionProblem } from "../option-names.js";
-import { V8_STACK_MESSAGE } from "../stack-ran-out.js";
+import { ranOutOfStack, V8_STACK_MESSAGE } from "../stack-ran-out.js";
 import { describeThrown, shownOption } from "../thrown.js";
 import { APPEND_RAN_OUT } from "./lineage.js";
 
@@ -37,7 +37,7 @@ export function requireSynchronous(returned: unknown, what: string): void {
   try {
     then = (returned as { then?: unknown }).then;
   } catch (e) {
-    if (isStackError(e)) throw e;
+    if (ranOutOfStack(e)) throw e;
     // what reading it threw last: a message quoting this one (guard's) may be cut
     throw new TypeError(`${what} returned an object whose \`then\` could not be read, which may be a promise: lineage sinks record synchronously, so nothing was issued (reading it threw: ${describeThrown(e)})`);
   }
@@ -50,15 +50,6 @@ export function requireSynchronous(returned: unknown, what: string): void {
   throw new TypeError(`${what} returned a promise: lineage sinks record synchronously, so nothing was issued`);
 }
 
-/** Whether `e` is V8's error for the stack running out, read as record reads it (without throwing). */
-function isStackError(e: unknown): boolean {
-  try {
-    return typeof e === "object" && e !== null && (e as Error).name === "RangeError" && (e as Error).message === STACK_MESSAGE;
-  } catch {
-    // the host's own object, whose prototype or name is code that threw: not V8's error
-    return false;
-  }
-}
 
 /**
  * The longest validity an artifact may be issued with: a hundred years. `exp` = `iat` + ttl must stay
