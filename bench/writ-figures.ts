@@ -1,9 +1,9 @@
 // Writ's own figures beside the comparison: authorize (decide + signed artifact, alone and with a
 // lineage append in each fsync mode) on both crypto paths, batched authorize throughput (promise and
 // synchronous APIs), artifact verification, bundle load (verify + instantiate), `writ compile` in a
-// fresh process and in a warm one, module size and memory per loaded policy. Run by `npm run bench`
-// (after a full comparison, which writes its results) or on its own: `node --expose-gc
-// dist/bench/writ-figures.js [--quick]`. A full run writes bench/results/writ-figures.{json,md}, which
+// fresh process and in a warm one, what the background compiler costs the host's thread, module size
+// and memory per loaded policy. Run by `npm run bench` (after a full comparison, which writes its
+// results) or on its own: `node --expose-gc dist/bench/writ-figures.js [--quick]`. A full run writes bench/results/writ-figures.{json,md}, which
 // the README includes; a --quick run's figures are indicative only, printed and never written there.
 
 import { execFileSync } from "node:child_process";
@@ -17,6 +17,7 @@ import { setDefaultCryptoPath, type CryptoPath } from "../runtime/crypto/digest.
 import { ed25519NativeBackend } from "../runtime/crypto/ed25519.js";
 import { authorize, createBatchAuthorizer, createSigner, generateKeyPair, openLog, readBundle, signBundle, verifyArtifact } from "../runtime/trust/index.js";
 import { hostProbeUs } from "./host-probe.js";
+import { measureBackgroundCompiler } from "./background-compiler-figures.js";
 import { generateMix } from "./mix.js";
 import { packageRoot, policiesDir, resultsDir } from "./paths.js";
 import { withTempDir } from "./temp-dir.js";
@@ -288,6 +289,8 @@ async function measure(quick: boolean, scratch: string): Promise<{ meta: Figures
     warm.push(performance.now() - t0);
   }
   add("compile 12 rules, warm process", median(warm.slice(1)), "ms");
+  // compiling at run time off the event loop: what the host's thread still pays
+  await measureBackgroundCompiler(smallFile, largeFile, quick, add);
 
   const meta: FiguresMeta = {
     date: new Date().toISOString(),

@@ -20,6 +20,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { compilePolicy } from "../../compiler/driver.js";
 import * as compilerApi from "../../compiler/index.js";
 import { MAX_SOURCE_LENGTH } from "../../compiler/syntax/index.js";
+import { chattyPolicy } from "../../bench/background-compiler-figures.js";
 import type * as WorkerModule from "../../compiler/worker.js";
 import { repositoryRoot, writeTranspiledTree } from "../support/transpiled-tree.js";
 import { tempDir } from "../support/temp-dir.js";
@@ -256,11 +257,7 @@ describe("the background compiler", () => {
 
   it("keeps results within cacheBytes, as estimated from what they hold, and none above a quarter of it", async () => {
     // a short text with a long diagnostic for each rule: 632 characters of message each
-    const chatty = (tag: string, rules: number) => {
-      let text = `policy "p${tag}" version "1.0.0"\ninput { a: int }\nlet L = ${"[".repeat(99)}1${"]".repeat(99)}\n`;
-      for (let i = 0; i < rules; i++) text += `permit r${i} when a in L\n`;
-      return text;
-    };
+    const chatty = chattyPolicy;
     const bound = 2 ** 20;
     const compiler = worker.createBackgroundCompiler({ cacheBytes: bound });
     try {
