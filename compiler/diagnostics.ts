@@ -9,6 +9,9 @@
 import { type SourceFile, type Span, lineColOf, lineTextAt } from "./source.js";
 import { clip, escapeControls } from "../runtime/thrown.js";
 import { cellWidth } from "./cell-width.js";
+import { optionNames } from "../runtime/option-names.js";
+import { ownMember } from "../runtime/own.js";
+import { knownOptions, ownOptionOf, shownValue } from "./option-reading.js";
 
 export type Severity = "error" | "warning";
 
@@ -100,8 +103,13 @@ const SHOWN_AFTER = 100;
 
 export function renderDiagnostic(d: Diagnostic, source: SourceFile): string {
   const { line, column } = lineColOf(source.text, d.span.start);
+  // the optional members as the diagnostic holds them: one it lacks is not what Object.prototype
+  // holds under the name (a planted `help` would add its line to every diagnostic, a planted `file`
+  // name another file)
+  const file = ownMember(d, "file") as string | undefined;
+  const help = ownMember(d, "help") as string | undefined;
   // a file's name is any text: escaped, it cannot end the line or forge another diagnostic
-  const head = `${escapeControls(d.file ?? source.name)}:${line}:${column}: ${d.severity}[${d.code}]: ${d.message}`;
+  const head = `${escapeControls(file ?? source.name)}:${line}:${column}: ${d.severity}[${d.code}]: ${d.message}`;
   const gutter = String(line).length;
   const pad = " ".repeat(gutter);
   const lineEnd = source.text.indexOf("\n", d.span.start);
@@ -123,7 +131,7 @@ export function renderDiagnostic(d: Diagnostic, source: SourceFile): string {
   const before = (cutBefore ? " " : "") + chars.slice(from, column - 1).map((c) => (c === "\t" ? "\t" : " ".repeat(shownWidth(c)))).join("");
   const caret = before + "^".repeat(width);
   const lines = [head, `${pad} |`, `${line} | ${text}`, `${pad} | ${caret}`];
-  if (d.help) lines.push(`${pad} = help: ${d.help}`);
+  if (help) lines.push(`${pad} = help: ${help}`);
   return lines.join("\n");
 }
 
@@ -150,15 +158,37 @@ export interface RenderOptions {
   readonly moreHelp?: string;
 }
 
+/** The names RenderOptions has: any other is refused (`{ Max: 3 }` must not render the default 50). */
+const RENDER_OPTIONS = optionNames<RenderOptions>({ max: true, moreHelp: true });
+
+/**
+ * The options a rendering runs with, each read once as the object holds it (a `max` planted on
+ * Object.prototype is no option the host gave). Throws a TypeError for options that are no object,
+ * a name RenderOptions does not have, or an option that is not of its type, and a RangeError for a
+ * `max` that is a number but not a whole number from 1 or Infinity.
+ */
+function readRenderOptions(options: unknown): { readonly max: number; readonly moreHelp: string | undefined } {
+  const what = "renderDiagnostics";
+  const given = knownOptions(what, options, RENDER_OPTIONS);
+  const max = ownOptionOf(what, given, "max") ?? MAX_DIAGNOSTICS;
+  const moreHelp = ownOptionOf(what, given, "moreHelp");
+  if (max !== Infinity && !(Number.isSafeInteger(max) && (max as number) >= 1)) {
+    const problem = `${what}: max must be a whole number from 1, or Infinity for all, got ${shownValue(max)}`;
+    throw typeof max === "number" ? new RangeError(problem) : new TypeError(problem);
+  }
+  if (moreHelp !== undefined && typeof moreHelp !== "string") throw new TypeError(`${what}: moreHelp must be a string, got ${shownValue(moreHelp)}`);
+  return { max: max as number, moreHelp };
+}
+
 /**
  * Renders a list of diagnostics for one file, sorted by position: the first `max` of them, then, when
  * there were more, one line saying how many were not shown (`... and 10 more diagnostics: the first
- * 50 of 60 are shown`). Throws a RangeError for a `max` that is not a whole number from 1 or Infinity.
+ * 50 of 60 are shown`). Throws a TypeError for options that are no object, hold a name RenderOptions
+ * does not have or an option that is not of its type, and a RangeError for a `max` that is not a
+ * whole number from 1 or Infinity.
  */
 export function renderDiagnostics(diagnostics: readonly Diagnostic[], source: SourceFile, options: RenderOptions = {}): string {
-  const { max = MAX_DIAGNOSTICS, moreHelp } = options;
-  if (max !== Infinity && !(Number.isSafeInteger(max) && max >= 1))
-    throw new RangeError(`renderDiagnostics: max must be a whole number from 1, or Infinity for all, got ${String(max)}`);
+  const { max, moreHelp } = readRenderOptions(options);
   const sorted = sortDiagnostics(diagnostics);
   const shown = sorted.slice(0, max).map((d) => renderDiagnostic(d, source));
   if (sorted.length > max) {

@@ -16,7 +16,7 @@ export {
 export { type Diagnostic, type RenderOptions, MAX_DIAGNOSTICS, renderDiagnostic, renderDiagnostics, hasErrors } from "./diagnostics.js";
 export type { SourceFile, Span } from "./source.js";
 export { parsePolicy, parseExpression, formatPolicy } from "./syntax/index.js";
-export { checkPolicy, type CheckedPolicy, type PolicyTest } from "./check/policy.js";
+export { checkPolicy, type CheckedPolicy, type CheckOptions, type PolicyTest } from "./check/policy.js";
 export { createInterpreter, evaluateNode, type Interpreter } from "./ir/interp.js";
 export { printPolicy } from "./ir/print.js";
 export type { IRPolicy } from "./ir/ir.js";

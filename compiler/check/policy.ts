@@ -17,6 +17,8 @@ import { resolveSchema } from "./schema.js";
 import { irTypeOfSchema } from "./types.js";
 import { checkExpectation, checkTestInput, type CheckedExpectation, type Effect } from "./test-blocks.js";
 import { compileHostRequestCheck } from "../../runtime/request.js";
+import { optionNames } from "../../runtime/option-names.js";
+import { knownOptions, ownOptionOf, shownValue } from "../option-reading.js";
 
 /** A `test` block, ready to run against any backend. */
 export interface PolicyTest {
@@ -66,12 +68,39 @@ export const MAX_CONSTANTS_SIZE = 5_000_000;
  */
 export const MAX_RULES = 20_000;
 
+/** How checkPolicy checks a parsed policy. */
+export interface CheckOptions {
+  /**
+   * whether its parse had errors, after which the parser's recovery may have left out a field of the
+   * input block or an entry of a test's data: tests' inputs are then not held to the schema (each
+   * difference would be the syntax error's, said again); default false
+   */
+  readonly syntaxErrors?: boolean;
+}
+
+/** The names CheckOptions has: any other is refused (`syntaxerrors: true` must not be ignored). */
+const CHECK_OPTIONS = optionNames<CheckOptions>({ syntaxErrors: true });
+
 /**
- * Checks a parsed policy. `syntaxErrors`: whether its parse had errors, after which the parser's
- * recovery may have left out a field of the input block or an entry of a test's data: tests' inputs
- * are then not held to the schema (each difference would be the syntax error's, said again).
+ * `syntaxErrors`, read once as the options object holds it: a `syntaxErrors` planted on
+ * Object.prototype must not stop tests' inputs from being held to the schema. A TypeError for options
+ * that are no object, a name CheckOptions does not have, or a `syntaxErrors` that is no boolean.
  */
-export function checkPolicy(ast: PolicyFile, { syntaxErrors = false }: { readonly syntaxErrors?: boolean } = {}): CheckResult {
+function readCheckOptions(options: unknown): boolean {
+  const what = "checkPolicy";
+  const given = knownOptions(what, options, CHECK_OPTIONS);
+  const syntaxErrors = ownOptionOf(what, given, "syntaxErrors") ?? false;
+  if (typeof syntaxErrors !== "boolean") throw new TypeError(`${what}: syntaxErrors must be true or false, got ${shownValue(syntaxErrors)}`);
+  return syntaxErrors;
+}
+
+/**
+ * Checks a parsed policy (see CheckOptions). Throws a TypeError, before anything is checked, for
+ * options that are no object, hold a name CheckOptions does not have or an option of another type;
+ * a policy's own problems are diagnostics.
+ */
+export function checkPolicy(ast: PolicyFile, options: CheckOptions = {}): CheckResult {
+  const syntaxErrors = readCheckOptions(options);
   const diagnostics: Diagnostic[] = [];
   if (!ast.header) diagnostics.push(missingHeaderDiagnostic());
   // (a bytes literal as the name is reported as one, W0108, not again as an empty name)
