@@ -272,9 +272,12 @@ class Printer {
   rule(r: A.RuleDecl): void {
     for (const a of r.annotations) this.line(0, `@${a.name.name}(${quoteString(a.value.value)})`, a.span.start, a.span.end);
     const head = `${r.effect} ${r.name.name}`;
+    // The rule's first line is anchored at its effect keyword, where its source starts: a comment
+    // between `permit` and the name is then inside that line (and goes before it), not after the
+    // previous declaration's last line (where a trailing comment would go)
     const c = r.condition;
     if (!c) {
-      this.line(0, head, r.name.span.start, r.name.span.end);
+      this.line(0, head, r.effectSpan.start, r.name.span.end);
       return;
     }
     const inline = `${head} when ${printExpr(c)}`;
@@ -284,10 +287,10 @@ class Printer {
     // condition's span stops before it): a comment written before that bracket stays in the rule.
     const end = Math.max(r.span.end, c.span.end);
     if (this.fits(0, inline) && !this.hasComment(r.name.span.end, end)) {
-      this.line(0, inline, r.name.span.start, end);
+      this.line(0, inline, r.effectSpan.start, end);
       return;
     }
-    this.line(0, head, r.name.span.start, r.name.span.end);
+    this.line(0, head, r.effectSpan.start, r.name.span.end);
     const op = c.kind === "Binary" && (c.op === "&&" || c.op === "||") ? c.op : undefined;
     if (!op) {
       this.line(4, `when ${printExpr(c)}`, c.span.start, end);

@@ -33,6 +33,34 @@ function assertCanonical(text: string, name: string): string {
   return once;
 }
 
+/** A file's declarations in source order, each as [start, end) (a rule's after any bracket closing its condition). */
+function declarationSpans(ast: A.PolicyFile): [number, number][] {
+  const spans: [number, number][] = [];
+  if (ast.header) spans.push([ast.header.span.start, ast.header.span.end]);
+  if (ast.input) spans.push([ast.input.span.start, ast.input.span.end]);
+  for (const l of ast.lets) spans.push([l.span.start, l.span.end]);
+  for (const r of ast.rules) spans.push([r.span.start, Math.max(r.span.end, r.condition?.span.end ?? 0)]);
+  for (const t of ast.tests) spans.push([t.span.start, t.span.end]);
+  return spans.sort((a, b) => a[0] - b[0]);
+}
+
+/**
+ * The declaration each comment of a parsed file belongs to, by its index in source order: a comment
+ * after code on its line belongs to the declaration that code is in; one on its own line to the
+ * declaration it is inside or, between two, to the one after it (as fmt keeps a comment with what
+ * follows it); one after the last declaration to none (the count of declarations).
+ */
+function commentOwners(ast: A.PolicyFile, text: string): number[] {
+  const spans = declarationSpans(ast);
+  return ast.comments.map((c) => {
+    const at = c.span.start;
+    const lineStart = Math.max(text.lastIndexOf("\n", at - 1), text.lastIndexOf("\r", at - 1)) + 1;
+    if (text.slice(lineStart, at).trim() !== "") return spans.reduce((owner, [start], k) => (start <= at ? k : owner), -1);
+    const next = spans.findIndex(([, end]) => end > at);
+    return next < 0 ? spans.length : next;
+  });
+}
+
 const fixturesDir = new URL("./fixtures/", import.meta.url);
 const policiesDir = new URL("../../policies/", import.meta.url);
 const writFiles = (dir: URL) => {
@@ -251,6 +279,43 @@ test "t" {
     expect(fmt(out)).toBe(out);
   });
 
+  it("keeps a comment between `permit` or `forbid` and the rule's name in that rule", () => {
+    const src = `policy "p" version "1"
+
+input {
+  a: int
+}
+
+forbid huge when a > 1000
+
+permit // grants everything
+  debug_all
+
+permit // only small amounts
+  small when a < 10
+`;
+    const out = assertCanonical(src, "effect-comment.writ");
+    expect(out).toBe(`policy "p" version "1"
+
+input {
+  a: int
+}
+
+forbid huge when a > 1000
+
+// grants everything
+permit debug_all
+
+// only small amounts
+permit small when a < 10
+`);
+    expect(commentOwners(parseOk(out), out)).toEqual(commentOwners(parseOk(src), src));
+    // with no declaration before the rule but the header, the comment stays off the header's line
+    expect(fmt(`policy "p" version "1"\nforbid // why\n  f when x\n`)).toBe(`policy "p" version "1"\n\n// why\nforbid f when x\n`);
+    // and a rule broken over lines keeps it too
+    expect(fmt(`permit q\nforbid // why\n  f when x // first\n  && y\n`)).toBe(`permit q\n\n// why\nforbid f\n    when x // first\n    && y\n`);
+  });
+
   it("keeps all comments, in order, on messy input", () => {
     const src = `//a\npermit p when x //b\n//c\n&& y //d\n//e\ntest "t" { //f\ninput { //g\nk: 1 //h\n} //i\nexpect allow //j\n} //k\n//l`;
     const out = assertCanonical(src, "messy.writ");
@@ -292,7 +357,7 @@ describe("generated files (property)", () => {
     );
   });
 
-  it("keeps every comment, in order, wherever comments are inserted", () => {
+  it("keeps every comment, in order and in the declaration it was written in, wherever comments are inserted", () => {
     fc.assert(
       fc.property(policyFile, fc.infiniteStream(fc.constantFrom("none", "none", "none", "own", "trailing")), (ast, choices) => {
         const text = formatPolicy(ast, { name: "gen.writ", text: "" });
@@ -313,6 +378,7 @@ describe("generated files (property)", () => {
         expect(again.diagnostics, out).toEqual([]);
         expect(stripSpans(again.ast), out).toEqual(stripSpans(first.ast));
         expect(lex(out).comments.map((c) => c.image), `${withComments}\n=====\n${out}`).toEqual(Array.from({ length: n }, (_, k) => `// c${k}`));
+        expect(commentOwners(again.ast, out), `${withComments}\n=====\n${out}`).toEqual(commentOwners(first.ast, withComments));
         expect(formatPolicy(again.ast, { name: "c.writ", text: out }), out).toBe(out);
       }),
       { numRuns: 200 },
