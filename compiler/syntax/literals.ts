@@ -129,12 +129,21 @@ export function decodeIntLiteral(image: string): bigint {
 }
 
 /**
- * Canonical source form of a text string: double quotes, the shortest CEL escapes for control
- * characters, quotes and backslashes; everything else printed as itself. INVARIANT: decoding the
- * result gives back `value` exactly (the formatter relies on this).
+ * The characters a reader cannot see for what they are, written as escapes: controls, format
+ * characters (zero-width ones, the bidirectional overrides and isolates, which make a string display
+ * as other text than it holds: CVE-2021-42574, "Trojan Source"), line and paragraph separators, the
+ * default-ignorable code points a terminal or editor shows as nothing (U+034F combining grapheme
+ * joiner, the variation selectors, U+3164 Hangul filler, the tags) and every space but U+0020 (a
+ * no-break space or an ideographic space reads as the space it is not).
  */
-const INVISIBLE = /^[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]$/u;
+const INVISIBLE = /^(?! )[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Zs}\p{Default_Ignorable_Code_Point}]$/u;
 
+/**
+ * Canonical source form of a text string: double quotes, the shortest CEL escapes for control
+ * characters, quotes and backslashes, `\xHH`, `\uHHHH` or `\UHHHHHHHH` for the other INVISIBLE
+ * characters; everything else printed as itself. INVARIANT: decoding the result gives back `value`
+ * exactly (the formatter relies on this).
+ */
 export function quoteString(value: string): string {
   let out = '"';
   for (const ch of value) {
@@ -153,9 +162,7 @@ export function quoteString(value: string): string {
         if (cp < 0x20 || cp === 0x7f) out += "\\x" + cp.toString(16).padStart(2, "0");
         // lone surrogates cannot come from a valid literal, but keep the output decodable
         else if (cp >= 0xd800 && cp <= 0xdfff) out += "\\ufffd";
-        // C1 controls, line and paragraph separators, and format characters — zero-width ones and
-        // the bidirectional overrides and isolates, which make a string display as other text than
-        // it holds (CVE-2021-42574, "Trojan Source") — are written as escapes, so what is shown is what is compared
+        // what cannot be seen for what it is (INVISIBLE) is written as an escape, so what is shown is what is compared
         else if (INVISIBLE.test(ch)) out += cp <= 0xff ? "\\x" + cp.toString(16).padStart(2, "0") : cp <= 0xffff ? "\\u" + cp.toString(16).padStart(4, "0") : "\\U" + cp.toString(16).padStart(8, "0");
         else out += ch;
     }

@@ -93,6 +93,33 @@ describe("invisible characters in strings", () => {
     expect(once).toContain('a == "x\\u202e\\u200b\\u2066\\xad\\U000e0001\\u2028y"');
     expect([...once].some((c) => hidden.includes(c))).toBe(false);
   });
+
+  it("writes spaces and default-ignorable characters as escapes wherever a string is printed", () => {
+    // a no-break space, a combining grapheme joiner, a variation selector, a Hangul filler, an ideographic space
+    const text = [
+      `policy "p\u00a0" version "1\u3000"`,
+      `input { role: string }`,
+      `@reason("why\u034f")`,
+      `forbid a when role == "admin\u00a0" || role in ["adm\u034fin", "root\ufe0f"] || role == "\u3164"`,
+      `test "t\ufe0f" { input { role: "admin\u00a0", "k\u3164": ["x\u3000"] } expect deny }`,
+      ``,
+    ].join("\n");
+    const once = assertCanonical(text, "spaces.writ");
+    expect(once).toContain(`policy "p\\xa0" version "1\\u3000"`);
+    expect(once).toContain(`@reason("why\\u034f")`);
+    expect(once).toContain(`forbid a when role == "admin\\xa0" || role in ["adm\\u034fin", "root\\ufe0f"] || role == "\\u3164"`);
+    expect(once).toContain(`test "t\\ufe0f" {`);
+    expect(once).toContain(`role: "admin\\xa0",`);
+    expect(once).toContain(`"k\\u3164": ["x\\u3000"]`);
+    expect([...once].filter((c) => c.codePointAt(0)! > 0x7e)).toEqual([]);
+    // the values are those written: the formatted text parses to the same strings
+    const values = (ast: A.PolicyFile) => [ast.header!.name.value, ast.rules[0]!.annotations[0]!.value.value, ast.tests[0]!.name.value];
+    expect(values(parseOk(once))).toEqual(["p\u00a0", "why\u034f", "t\ufe0f"]);
+    // written as escapes, they stay escapes
+    expect(cond(`a == "admin\\u00a0" || a == "adm\\u034fin" || a == "root\\ufe0f" || a == "\\u3164"`)).toBe(
+      `a == "admin\\xa0" || a == "adm\\u034fin" || a == "root\\ufe0f" || a == "\\u3164"`,
+    );
+  });
 });
 
 describe("layout", () => {

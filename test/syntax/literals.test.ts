@@ -92,13 +92,42 @@ describe("canonical quoting", () => {
     expect(quoteBytes(Uint8Array.from([0, 65, 34, 92, 255]))).toBe(`b"\\x00A\\"\\\\\\xff"`);
   });
 
+  it("writes characters that cannot be seen for what they are as escapes, and keeps the value", () => {
+    // a no-break space, a combining grapheme joiner, a variation selector, a Hangul filler; an
+    // ideographic space, an en quad, a narrow no-break space, an ogham space, a word joiner and a
+    // halfwidth Hangul filler; a variation selector beyond the BMP
+    const cases: [string, string][] = [
+      ["admin\u00a0", `"admin\\xa0"`],
+      ["adm\u034fin", `"adm\\u034fin"`],
+      ["root\ufe0f", `"root\\ufe0f"`],
+      ["\u3164", `"\\u3164"`],
+      ["a\u3000b\u2000c\u202fd\u1680e\u2060f\uffa0", `"a\\u3000b\\u2000c\\u202fd\\u1680e\\u2060f\\uffa0"`],
+      ["x\u{e0100}", `"x\\U000e0100"`],
+    ];
+    for (const [value, quoted] of cases) {
+      expect(quoteString(value)).toBe(quoted);
+      expect(text(quoted)).toBe(value);
+    }
+    // the plain space is the one space printed as itself
+    expect(quoteString("a b")).toBe(`"a b"`);
+  });
+
   it("round-trips any string of code points (property)", () => {
-    const codePoint = fc.oneof(fc.integer({ min: 0, max: 0xd7ff }), fc.integer({ min: 0xe000, max: 0x10ffff }), fc.constantFrom(0x22, 0x27, 0x5c, 0x0a, 0x60, 0x3f));
+    const codePoint = fc.oneof(
+      fc.integer({ min: 0, max: 0xd7ff }),
+      fc.integer({ min: 0xe000, max: 0x10ffff }),
+      fc.constantFrom(0x22, 0x27, 0x5c, 0x0a, 0x60, 0x3f, 0x20),
+      // spaces and default-ignorable code points, which a uniform pick rarely meets
+      fc.constantFrom(0xa0, 0x34f, 0x115f, 0x1680, 0x180e, 0x2000, 0x200a, 0x202f, 0x205f, 0x2060, 0x3000, 0x3164, 0xfe00, 0xfe0f, 0xffa0, 0x1d173, 0xe0020, 0xe01ef),
+    );
     fc.assert(
       fc.property(fc.array(codePoint, { maxLength: 40 }), (cps) => {
         const s = String.fromCodePoint(...cps);
-        const d = decodeStringLiteral(quoteString(s));
-        return d.problems.length === 0 && d.kind === "string" && d.value === s;
+        const quoted = quoteString(s);
+        const d = decodeStringLiteral(quoted);
+        // and nothing is printed as itself that a reader would not see for what it is
+        const hidden = [...quoted].filter((c) => c !== " " && /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Zs}\p{Default_Ignorable_Code_Point}]/u.test(c));
+        return d.problems.length === 0 && d.kind === "string" && d.value === s && hidden.length === 0;
       }),
       { numRuns: 500 },
     );
