@@ -102,8 +102,9 @@ export function printExpr(e: A.Expr): string {
     }
     case "Unary":
       // A minus written apart from the digits (`- 5`, `-(5)`) negates the literal; only `-5` is a
-      // literal (CEL's INT_LIT, and the checker folds only that): printed apart, the meaning stays
-      if (e.op === "-" && e.operand.kind === "IntLiteral" && e.operand.span.start !== e.span.start + 1) return `-(${printExpr(e.operand)})`;
+      // literal (CEL's INT_LIT, and the checker folds only that): printed apart, `- 5`, the meaning
+      // stays. A space keeps it apart, where brackets would add a level toward the nesting limit
+      if (e.op === "-" && e.operand.kind === "IntLiteral" && e.operand.span.start !== e.span.start + 1) return `- ${printExpr(e.operand)}`;
       return e.op + operand(e.operand, e, "unary");
     case "Binary": return `${operand(e.left, e, "left")} ${e.op} ${operand(e.right, e, "right")}`;
     case "Conditional":

@@ -5,9 +5,11 @@
 import { readdirSync, readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { compilePolicy } from "../../compiler/driver.js";
+import { printPolicy } from "../../compiler/ir/print.js";
 import type * as A from "../../compiler/syntax/ast.js";
 import { anchorIndex, firstAtLeast } from "../../compiler/syntax/format.js";
-import { formatPolicy, parsePolicy } from "../../compiler/syntax/index.js";
+import { formatPolicy, MAX_NESTING, parsePolicy } from "../../compiler/syntax/index.js";
 import { lex } from "../../compiler/syntax/lexer.js";
 import { policyFile } from "./arbitraries.js";
 import { parseOk, stripSpans } from "./helpers.js";
@@ -152,12 +154,43 @@ test "one" {
 `);
   });
 
-  it("keeps a minus written apart from its digits apart: `-5` is a literal, `- 5` a negation", () => {
-    expect(cond("n == -5")).toBe("n == -5");
-    expect(cond("n == - 5")).toBe("n == -(5)");
-    expect(cond("n == -(5)")).toBe("n == -(5)");
-    // so a literal out of range stays one (the checker refuses `- 9223372036854775808` and `-(…)`)
-    expect(cond("n == - 9223372036854775808")).toBe("n == -(9223372036854775808)");
+  it("keeps a minus written apart from its digits apart: `-5` is a literal, `- 5` a negation", async () => {
+    const cases: [string, string][] = [
+      ["-5", "-5"],
+      ["- 5", "- 5"],
+      ["-(5)", "- 5"],
+      ["-- 5", "-- 5"],
+      ["- -5", "--5"],
+      ["-(-5)", "--5"],
+      ["-(- 5)", "-- 5"],
+      ["1 - - 5", "1 - - 5"],
+      ["- 5 * 2", "- 5 * 2"],
+      ["(- 5).size()", "(- 5).size()"],
+      ["- 5.size()", "-5.size()"],
+      ["-(5).size()", "-5.size()"],
+      ["- 0x10", "- 16"],
+      // out of range as a negation (refused), in range as a literal
+      ["- 9223372036854775808", "- 9223372036854775808"],
+      ["-9223372036854775808", "-9223372036854775808"],
+    ];
+    for (const [written, printed] of cases) {
+      const text = `policy "p" version "1"\ninput { n: int }\npermit p when n == ${written}\n`;
+      const once = assertCanonical(text, "minus.writ");
+      expect(once, written).toBe(`policy "p" version "1"\n\ninput {\n  n: int\n}\n\npermit p when n == ${printed}\n`);
+      // the same meaning: what the checker makes of it, or what it refuses, is the same
+      const meaning = async (t: string) => {
+        const r = await compilePolicy(t, { stopAfter: "check" });
+        return [r.diagnostics.map((d) => `${d.code} ${d.message}`), r.ir ? printPolicy(r.ir) : undefined];
+      };
+      expect(await meaning(once), written).toEqual(await meaning(text));
+    }
+  });
+
+  it("adds no bracket around a minus written apart from its digits: a file at the nesting limit stays formattable", () => {
+    const deep = `${"[".repeat(MAX_NESTING)}- 5${"]".repeat(MAX_NESTING)}`;
+    const text = `policy "p" version "1"\ninput { a: int }\nlet X = ${deep}\npermit r when a > 1\n`;
+    const once = assertCanonical(text, "deep.writ");
+    expect(once).toContain(`${"[".repeat(MAX_NESTING - 1)}- 5${"]".repeat(MAX_NESTING - 1)},`);
   });
 
   it("uses minimal parentheses and keeps the readable ones", () => {
