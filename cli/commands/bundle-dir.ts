@@ -39,17 +39,24 @@ export function pubWithoutBundle(io: CliIO, command: string, target: string): st
   return `writ ${command}: --pub verifies a signed bundle directory; a .writ source has no signature to check`;
 }
 
+/** How a command takes --pub: left out to use an unsigned bundle, or required (`writ verify`, which vouches for a signature). */
+export type PubUse = "optional" | "required";
+
 /**
  * Why the runtime refused a bundle, said as the command line has it: the runtime's reasons speak of
  * its options (allowUnsigned, the trusted keys), where the CLI has --pub. Without --pub an unsigned
  * bundle is accepted and a signed one is not (no key to check it with); with --pub, only a bundle
- * signed by one of its keys.
+ * signed by one of its keys. A command that requires --pub cannot be told to leave it out.
  */
-export function bundleRefusalReason(error: { readonly code: string; readonly message: string }, pubGiven: boolean): string {
+export function bundleRefusalReason(error: { readonly code: string; readonly message: string }, pubGiven: boolean, pubUse: PubUse = "optional"): string {
   if (error.code === "untrusted_key" && !pubGiven)
     return `${error.message}: give the key that signed it with --pub <public key> (without --pub only an unsigned bundle loads)`;
-  if (error.code === "unsigned" && pubGiven)
-    return "bundle is not signed, and with --pub only a bundle signed by one of its keys loads: sign it (`writ sign <bundle> --key <private key>`), or leave out --pub to use it unsigned";
+  if (error.code === "unsigned" && pubGiven) {
+    const sign = "sign it (`writ sign <bundle> --key <private key>`)";
+    return pubUse === "required"
+      ? `bundle is not signed, and only a bundle signed by one of the --pub keys verifies: ${sign}`
+      : `bundle is not signed, and with --pub only a bundle signed by one of its keys loads: ${sign}, or leave out --pub to use it unsigned`;
+  }
   return error.message;
 }
 

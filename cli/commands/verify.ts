@@ -9,7 +9,7 @@ import { verifyBundle } from "../../runtime/trust/bundle.js";
 import { readBundleResult } from "../../runtime/trust/bundle-files.js";
 import type { PublicKey } from "../../runtime/trust/types.js";
 import { verifyArtifact, type VerifyArtifactOptions } from "../../runtime/trust/verify-artifact.js";
-import { isBundlePath } from "./bundle-dir.js";
+import { bundleRefusalReason, isBundlePath } from "./bundle-dir.js";
 import { loadPublicKeyList } from "./key-list.js";
 import { readInputText, readRequestJson } from "./request-json.js";
 import { commandLineProblem, decimalCount, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, refuseUsage, unknownFlags, type CliIO, type Command, emptyPathError } from "../io.js";
@@ -166,7 +166,7 @@ function verifyBundleDir(io: CliIO, dir: string, trustedKeys: PublicKey[]): numb
   }
   const loaded = tryLoadPolicy(read.bundle, { trustedKeys });
   if (!loaded.ok) {
-    io.err(`writ verify: bundle ${read.name} refused (${loaded.error.code}): ${loaded.error.message}`);
+    io.err(`writ verify: bundle ${read.name} refused (${loaded.error.code}): ${bundleRefusalReason(loaded.error, true, "required")}`);
     return EXIT_FAILURE;
   }
   const p = loaded.policy;
