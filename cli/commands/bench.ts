@@ -16,7 +16,7 @@ import type { LoadedPolicy } from "../../runtime/policy.js";
 import type { EncodedRequest, WasmEvaluator } from "../../runtime/wasm/evaluator.js";
 import type { EngineTiming, TimedEngine, TimedRun, TimingOptions } from "../../bench/harness.js";
 import { commandLineProblem, decimalCount, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, refuseUsage, unknownFlags, type CliIO, type Command, emptyPathError } from "../io.js";
-import { isBundlePath, loadBundleDirectory, pubWithoutBundle } from "./bundle-dir.js";
+import { isBundlePath, loadBundleDirectory, refusePubWithoutBundle } from "./bundle-dir.js";
 import { cancelPrestartedAsc, prestartAsc } from "./prestart.js";
 import { readRequestList, type RequestList } from "./request-json.js";
 import { escapeControls } from "../../runtime/thrown.js";
@@ -72,7 +72,9 @@ export const benchCommand: Command = {
     "",
     "Exit status: 0 when timed (every round, or those that fit the time limit), 1 when the policy or",
     "the requests could not be used (the reason is printed), the agreement check failed, the schema",
-    "refused every request, or nothing could be timed within the time limit, 2 bad usage.",
+    "refused every request, or nothing could be timed within the time limit, 2 bad usage (as an option",
+    "its target has no use for: --max-cost or --max-diagnostics with a bundle directory, --pub with a",
+    ".writ file).",
   ].join("\n"),
   async run(args, io) {
     const parsed = parseArgs(args, ["json"]);
@@ -205,19 +207,16 @@ async function loadSubject(io: CliIO, target: string, pub: string | undefined, n
     if (maxCost !== undefined) {
       // a bundle was compiled under its budget already: ignoring the option would let the caller believe it was applied
       io.err("writ bench: --max-cost is the budget a .writ source is compiled under; a bundle directory is compiled already");
-      return EXIT_FAILURE;
+      return EXIT_USAGE;
     }
     if (shown.given) {
       io.err(maxDiagnosticsWithBundle("bench"));
-      return EXIT_FAILURE;
+      return EXIT_USAGE;
     }
     const policy = await loadBundleDirectory(io, "bench", target, pub);
     return typeof policy === "number" ? policy : { policy, interpreter: undefined, testRequests: undefined };
   }
-  if (pub !== undefined) {
-    io.err(pubWithoutBundle(io, "bench", target));
-    return EXIT_FAILURE;
-  }
+  if (pub !== undefined) return refusePubWithoutBundle(io, "bench", target);
   prestartAsc(true);
   let result;
   try {

@@ -6,7 +6,7 @@
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { LoadedPolicy } from "../../runtime/policy.js";
-import { EXIT_FAILURE, type EXIT_USAGE, type CliIO } from "../io.js";
+import { EXIT_FAILURE, EXIT_USAGE, type CliIO } from "../io.js";
 import { bundleFileLocation } from "../../runtime/trust/bundle-files.js";
 import { unreachableFileText } from "../text-files.js";
 
@@ -25,18 +25,21 @@ export function isBundlePath(io: CliIO, target: string): boolean {
 }
 
 /**
- * What `writ <command>` says when --pub is given with a target that is not a bundle: a path that is
- * not there (a mistyped bundle directory) is said to be missing, as it is without --pub, since it
- * is no .writ source either; a file is a .writ source, which has no signature to check.
+ * Refuses --pub given with a target that is not a bundle, and returns the exit status: a path that
+ * is not there (a mistyped bundle directory) is said to be missing, as it is without --pub, since it
+ * is no .writ source either (exit 1); a file is a .writ source, which has no signature to check, so
+ * the command line means nothing (exit 2).
  */
-export function pubWithoutBundle(io: CliIO, command: string, target: string): string {
+export function refusePubWithoutBundle(io: CliIO, command: string, target: string): typeof EXIT_USAGE | typeof EXIT_FAILURE {
   try {
     statSync(resolve(io.cwd, target));
   } catch (e) {
-    return `writ ${command}: ${unreachableFileText(target, e)}`;
+    io.err(`writ ${command}: ${unreachableFileText(target, e)}`);
+    return EXIT_FAILURE;
   }
   // compiled here, a .writ source has no signature, and ignoring --pub would let the caller believe one was checked
-  return `writ ${command}: --pub verifies a signed bundle directory; a .writ source has no signature to check`;
+  io.err(`writ ${command}: --pub verifies a signed bundle directory; a .writ source has no signature to check`);
+  return EXIT_USAGE;
 }
 
 /** How a command takes --pub: left out to use an unsigned bundle, or required (`writ verify`, which vouches for a signature). */

@@ -7,7 +7,7 @@
 
 import type { Decision } from "../../runtime/decision.js";
 import { commandLineProblem, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, refuseUsage, unknownFlags, type CliIO, type Command, emptyPathError } from "../io.js";
-import { isBundlePath, loadBundleDirectory, pubWithoutBundle } from "./bundle-dir.js";
+import { isBundlePath, loadBundleDirectory, refusePubWithoutBundle } from "./bundle-dir.js";
 import { maxCostOption, maxCostUsage } from "./max-cost.js";
 import { maxDiagnosticsOption, maxDiagnosticsUsage, maxDiagnosticsWithBundle } from "./max-diagnostics.js";
 import type { RenderOptions } from "../../compiler/diagnostics.js";
@@ -28,7 +28,9 @@ export const evalCommand: Command = {
     maxCostUsage(21, " of a .writ file"),
     maxDiagnosticsUsage(21),
     "",
-    "Exit status: 0 when the request was decided (allow or deny), 1 when it could not be.",
+    "Exit status: 0 when the request was decided (allow or deny), 1 when it could not be, 2 bad usage",
+    "(as an option its target has no use for: --max-cost, --max-diagnostics or --backend interp with",
+    "a bundle directory, --pub with a .writ file).",
   ].join("\n"),
   async run(args, io) {
     const parsed = parseArgs(args);
@@ -99,25 +101,22 @@ async function decider(io: CliIO, target: string, { backend, pub, maxCost, shown
   if (isBundlePath(io, target)) {
     if (backend === "interp") {
       io.err("writ eval: --backend interp needs the policy's .writ source, not a bundle directory");
-      return EXIT_FAILURE;
+      return EXIT_USAGE;
     }
     if (maxCost !== undefined) {
       // a bundle was compiled under its budget already (its cost bound is in its manifest): ignoring
       // the option would let the caller believe it was applied
       io.err("writ eval: --max-cost is the budget a .writ source is compiled under; a bundle directory is compiled already");
-      return EXIT_FAILURE;
+      return EXIT_USAGE;
     }
     if (shown.given) {
       io.err(maxDiagnosticsWithBundle("eval"));
-      return EXIT_FAILURE;
+      return EXIT_USAGE;
     }
     const policy = await loadBundleDirectory(io, "eval", target, pub);
     return typeof policy === "number" ? policy : { decide: (r) => policy.decide(r) };
   }
-  if (pub !== undefined) {
-    io.err(pubWithoutBundle(io, "eval", target));
-    return EXIT_FAILURE;
-  }
+  if (pub !== undefined) return refusePubWithoutBundle(io, "eval", target);
   if (backend === "wasm") prestartAsc(true);
   let result;
   try {

@@ -63,16 +63,19 @@ describe("--max-cost", () => {
     expect(r.err).toBe("writ check: --max-cost takes a whole number from 1 to 9007199254740991, not `5\\u000a\\u001b[32mok`");
   });
 
-  it("is refused with a bundle directory, which was compiled under its budget already", async () => {
+  it("is refused with a bundle directory, which was compiled under its budget already, as a command line that means nothing (exit 2)", async () => {
     const compiled = await run(["compile", "costly.writ", "-o", "bundle", "--O0", "--max-cost", RAISED]);
     expect(compiled.code, compiled.err).toBe(0);
     const r = await run(["eval", "bundle", "--input", "request.json", "--max-cost", RAISED]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.err).toContain("--max-cost is the budget a .writ source is compiled under");
     expect((await run(["eval", "bundle", "--input", "request.json"])).code).toBe(0);
     const bench = await run(["bench", "bundle", "--requests", "request.json", "--max-cost", RAISED]);
-    expect(bench.code).toBe(1);
+    expect(bench.code).toBe(2);
     expect(bench.err).toContain("writ bench: --max-cost is the budget a .writ source is compiled under");
+    // as is the other option only a .writ source has a use for
+    const interp = await run(["eval", "bundle", "--input", "request.json", "--backend", "interp"]);
+    expect(interp).toMatchObject({ code: 2, out: "", err: "writ eval: --backend interp needs the policy's .writ source, not a bundle directory" });
   }, 60_000);
 
   it("is in the usage of every command that compiles a source", async () => {

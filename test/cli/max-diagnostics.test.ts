@@ -68,11 +68,11 @@ describe("--max-diagnostics", () => {
     }
   });
 
-  it("is refused with a bundle directory, which has no diagnostics to print", async () => {
+  it("is refused with a bundle directory, which has no diagnostics to print, as a command line that means nothing (exit 2)", async () => {
     expect((await run(["compile", "ok.writ", "-o", "bundle", "--O0"])).code).toBe(0);
     for (const argv of [["eval", "bundle", "--input", "request.json"], ["bench", "bundle", "--requests", "request.json", "--rounds", "1"]]) {
       const r = await run([...argv, "--max-diagnostics", "0"]);
-      expect(r.code).toBe(1);
+      expect(r.code).toBe(2);
       expect(r.err).toBe(`writ ${argv[0]}: --max-diagnostics is how many of a .writ source's diagnostics are printed; a bundle directory is compiled already`);
     }
   }, 60_000);

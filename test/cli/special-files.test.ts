@@ -109,11 +109,16 @@ describe("--pub with a path that is not there", () => {
       expect(await run([command, "buidl", ...input, "--pub", "authority.public.jwk"]), command).toEqual({ code: 1, out: "", err: `writ ${command}: buidl: no such file` });
       expect(await run([command, "real/q.wasm", ...input, "--pub", "authority.public.jwk"]), command).toEqual({ code: 1, out: "", err: `writ ${command}: real/q.wasm: no such file` });
     }
-    // a .writ source that is there is still told it has no signature
+    // a .writ source that is there is still told it has no signature: a command line that means nothing (exit 2)
     writeFileSync(join(cwd, "p.writ"), 'policy "p" version "1.0.0"\ninput { a: int }\npermit ok when a > 0\n');
-    expect((await run(["eval", "p.writ", "--input", "req.json", "--pub", "authority.public.jwk"])).err).toBe(
-      "writ eval: --pub verifies a signed bundle directory; a .writ source has no signature to check",
-    );
+    for (const command of ["eval", "bench"]) {
+      const input = command === "eval" ? ["--input", "req.json"] : [];
+      expect(await run([command, "p.writ", ...input, "--pub", "authority.public.jwk"]), command).toEqual({
+        code: 2,
+        out: "",
+        err: `writ ${command}: --pub verifies a signed bundle directory; a .writ source has no signature to check`,
+      });
+    }
   });
 });
 
