@@ -12,6 +12,7 @@ import { MAX_EPOCH_SECONDS, type ArtifactErrorCode, type PublicKey, type Stateme
 import { clockMs, INVALID_CLOCK, type Clock } from "./clock.js";
 import { ownElements, ownMember } from "../own.js";
 import { optionNames, unknownOptionProblem } from "../option-names.js";
+import { isKeyLoadResult, KEY_LOAD_RESULT } from "./keys.js";
 
 export const DEFAULT_CLOCK_SKEW_SECONDS = 30;
 
@@ -72,20 +73,40 @@ function isDigestPair(d: unknown): d is DigestPair {
 
 /**
  * A host's list of public keys, each member read once and copied (the bytes too: the host keeps its
- * array, and may change it); or where it fails: the index of the first entry that is not a key
- * (`ambiguous` null), or, with `ambiguous` saying so, of the first that names a keyId an earlier entry
- * names with other bytes. A getter that answers differently on a second read cannot have one key
- * checked and another used.
+ * array, and may change it); or why it cannot be used: the first entry that is not a key (notAPublicKey
+ * says so), or the first that names a keyId an earlier entry names with other bytes. A getter that
+ * answers differently on a second read cannot have one key checked and another used. Every reader
+ * of trusted keys (verifyArtifact, verifyBatchedArtifact, guard, verifyBundle and loadPolicy,
+ * verifyLog) copies them here, so that each refuses a list in the same words.
  */
-export function copyPublicKeys(keys: readonly unknown[]): { ok: true; keys: PublicKey[] } | { ok: false; index: number; ambiguous: string | null } {
+export function copyPublicKeys(keys: readonly unknown[]): { ok: true; keys: PublicKey[] } | { ok: false; message: string } {
   // the list's own elements and each key's own members: a hole, or a member a key lacks, is not what
   // a prototype holds there (own.ts), or a key planted on Array.prototype would be trusted
-  const read = ownElements(keys).map((k) => (typeof k === "object" && k !== null ? { keyId: ownMember(k, "keyId"), bytes: ownMember(k, "bytes") } : k));
+  const entries = ownElements(keys);
+  const read = entries.map((k) => (typeof k === "object" && k !== null ? { keyId: ownMember(k, "keyId"), bytes: ownMember(k, "bytes") } : k));
   const index = read.findIndex((k) => !isPublicKey(k));
-  if (index >= 0) return { ok: false, index, ambiguous: null };
+  if (index >= 0) return { ok: false, message: notAPublicKey(index, entries[index]) };
   const copied = (read as PublicKey[]).map((k) => ({ keyId: k.keyId, bytes: Uint8Array.from(k.bytes) }));
   const clash = keyIdClash(copied);
-  return clash === null ? { ok: true, keys: copied } : { ok: false, index: clash.index, ambiguous: clash.message };
+  return clash === null ? { ok: true, keys: copied } : { ok: false, message: clash.message };
+}
+
+/**
+ * Why `trustedKeys[index]` is no public key, and what to pass where the mistake is a usual one: a key
+ * file's `{ ok, key }` (which would otherwise be taken for a malformed key), or a private key, whose
+ * `publicKey` is meant. What the entry is, read to say so, is read once more; a getter that throws
+ * then leaves the message without the hint, as the entry is refused all the same.
+ */
+function notAPublicKey(index: number, entry: unknown): string {
+  const refusal = `trustedKeys[${index}] is not a public key ({ keyId, bytes: 32 bytes })`;
+  try {
+    if (isKeyLoadResult(entry)) return `${refusal} but ${KEY_LOAD_RESULT}: pass the \`key\` of loadPublicKeyFile(path) once its \`ok\` is true`;
+    if (typeof entry === "object" && entry !== null && ownMember(entry, "seed") !== undefined && ownMember(entry, "publicKey") !== undefined)
+      return `${refusal} but a private key: pass its \`publicKey\``;
+  } catch {
+    // the entry is refused as no public key whatever it is
+  }
+  return refusal;
 }
 
 /**
@@ -136,7 +157,7 @@ export function readCheckOptions(options: unknown): { ok: true; options: Checked
     // each entry copied as read, once: a getter that answers differently (or throws) on a second
     // read must not have one value checked and another used
     const copied = copyPublicKeys(keys);
-    if (!copied.ok) return bad(copied.ambiguous ?? `trustedKeys[${copied.index}] is not a public key ({ keyId, bytes: 32 bytes })`);
+    if (!copied.ok) return bad(copied.message);
     const trustedKeys = copied.keys;
     const policies = ownMember(o, "trustedPolicies");
     let trustedPolicies: DigestPair[] | undefined;

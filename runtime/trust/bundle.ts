@@ -97,7 +97,7 @@ export function readBundleOptions(options: unknown): { ok: true; options: Verify
     const keys = ownMember(o, "trustedKeys") ?? [];
     if (!Array.isArray(keys)) return bad("`trustedKeys` must be a list of public keys");
     const copied = copyPublicKeys(keys);
-    if (!copied.ok) return bad(copied.ambiguous ?? `trustedKeys[${copied.index}] is not a public key ({ keyId, bytes: 32 bytes })`);
+    if (!copied.ok) return bad(copied.message);
     const trustedKeys = copied.keys;
     const path = ownMember(o, "path");
     if (path !== undefined && path !== "native" && path !== "noble") return bad('`path` must be "native" or "noble"');

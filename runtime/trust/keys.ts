@@ -153,6 +153,19 @@ export function privateKeyFromJwk(jwk: unknown): KeyResult<PrivateKey> {
   return { ok: true, key };
 }
 
+/** How a key file's load result handed over whole as a key is named, by every entry point that takes keys. */
+export const KEY_LOAD_RESULT = "a key file's load result ({ ok, key } or { ok: false, message })";
+
+/**
+ * Whether `value` is what loadPublicKeyFile and loadPrivateKeyFile return, `{ ok, key }` or
+ * `{ ok: false, message }`, rather than a key: the mistake of passing the result where its `key` is
+ * meant. Its own members, each read once; a getter that throws is the caller's to catch.
+ */
+export function isKeyLoadResult(value: unknown): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  return ownMember(value, "ok") !== undefined && (ownMember(value, "key") !== undefined || ownMember(value, "message") !== undefined);
+}
+
 /**
  * A private key handed to a signing entry point (`who`: signBundle, createSigner), read once and
  * checked before anything is signed: the `{ ok, key }` a key file loads as, or a public key, would
@@ -170,7 +183,7 @@ export function readSigningKey(key: unknown, who: string, path?: CryptoPath): Pr
   }
   if (read !== undefined && typeof read.keyId === "string" && read.seed !== undefined && read.seed.length === 32 && read.publicKey !== undefined)
     return checkedPair(read.keyId, read.seed, read.publicKey, who, path);
-  const what = read?.loadResult ? "a key file's load result ({ ok, key } or { ok: false, message })" : read?.publicOnly ? "a public key" : shownOption(key);
+  const what = read?.loadResult ? KEY_LOAD_RESULT : read?.publicOnly ? "a public key" : shownOption(key);
   throw new TypeError(
     `${who}: the key is not a private key ({ keyId, seed: 32 bytes, publicKey }) but ${what}: pass generateKeyPair()'s, or the \`key\` of loadPrivateKeyFile(path) once its \`ok\` is true`,
   );
@@ -204,7 +217,7 @@ function signingKeyMembers(key: object): SigningKeyMembers {
     // copied only when it is a seed's length: a host's megabyte array is refused, not copied
     seed: isInstance(seed, Uint8Array) && seed.length === 32 ? new Uint8Array(seed) : undefined,
     publicKey: pub,
-    loadResult: k("ok") !== undefined && (k("key") !== undefined || k("message") !== undefined),
+    loadResult: isKeyLoadResult(key),
     publicOnly: k("bytes") !== undefined && seed === undefined,
   };
 }

@@ -65,7 +65,7 @@ export function readVerifyLogOptions(options: unknown): { ok: true; options: Ver
     if (keys !== undefined) {
       if (!Array.isArray(keys)) return bad("trustedKeys must be a list of public keys");
       const copied = copyPublicKeys(keys);
-      if (!copied.ok) return bad(copied.ambiguous ?? `trustedKeys[${copied.index}] is not a public key ({ keyId, bytes: 32 bytes }; a key file's { ok, key } is not one)`);
+      if (!copied.ok) return bad(copied.message);
       out.trustedKeys = copied.keys;
     }
     const head = ownMember(o, "expectHead");
