@@ -243,11 +243,11 @@ describe("keys and times on the command line", () => {
     expect(big.err).toMatch(/^writ bench: big\.json:1:7: the integer 9007199254740993 is beyond ±\(2\^53 − 1\), where JSON numbers stop being exact/);
   });
 
-  it("refuses --pub with a .writ source, which has no signature to check", async () => {
+  it("refuses --pub with a .writ source, which has no signature to check, as bad usage (exit 2)", async () => {
     writeFileSync(join(cwd, "p.writ"), 'policy "p" version "1"\ninput { a: int }\npermit x when a > 0\n');
     writeFileSync(join(cwd, "r.json"), '{"a": 1}');
     const r = await run(["eval", "p.writ", "--input", "r.json", "--pub", "issuer.public.jwk"], cwd);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.err).toContain("--pub verifies a signed bundle directory");
   });
 });
