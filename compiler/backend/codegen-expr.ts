@@ -16,9 +16,10 @@ import type { Analysis } from "./analysis.js";
 import { ConstPool, Helpers, asType, elementAddress, loadElement, storeElement } from "./codegen-values.js";
 import { placeOf, type InputChecks } from "./input-checks.js";
 import { localsOf, MAX_RULE_LOCALS, RuleTooLarge } from "./locals.js";
+import { generatedName } from "./names.js";
 import { append } from "../../runtime/arrays.js";
 
-const SIMPLE = /^(?:[A-Za-z_$][\w$]*|true|false|<(?:i32|i64|usize)>\(?-?\d+\)?|i64\.MIN_VALUE)$/;
+const SIMPLE = /^(?:[A-Za-z_$][\w$]*|true|false|<(?:i32|i64|usize)>\(?-?\d+\)?)$/;
 
 
 /**
@@ -114,8 +115,9 @@ export class ExprEmitter {
     append(this.out, lines);
   }
 
-  private fresh(prefix: string): string {
-    return `${prefix}${this.counter++}`;
+  /** A new local's name (names.ts: never one AssemblyScript gives a meaning). */
+  private fresh(kind: string): string {
+    return generatedName(kind, this.counter++);
   }
 
   private temp(type: string, expr: string): string {
@@ -402,7 +404,7 @@ export class ExprEmitter {
     // in a literal's element, the index and the element are shared locals too (SharedLocals)
     const shared = this.shared;
     const i = shared ? shared.take("i32", () => this.fresh("i")) : this.fresh("i");
-    const v = shared ? shared.take(asType(el), () => `v${n.id}`) : `v${n.id}`;
+    const v = shared ? shared.take(asType(el), () => generatedName("v", n.id)) : generatedName("v", n.id);
     const elementLoad = isMap ? `load<usize>(${r} + 4 + <usize>(${i} * ${stride}))` : loadElement(el, elementAddress(el, r, i));
     const head = shared ? `for (${i} = 0; ${i} < ${count}; ${i}++) {` : `for (let ${i} = 0; ${i} < ${count}; ${i}++) {`;
     this.env.set(n.id, v);

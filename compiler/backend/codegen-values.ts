@@ -5,6 +5,7 @@
 import { assertUnreachable } from "../diagnostics.js";
 import type { MapValue, Value } from "../ir/ir.js";
 import { elementStride, type SlotLayout } from "../../runtime/wasm/layout.js";
+import { generatedName } from "./names.js";
 
 /** Where the constant pool starts (asc --memoryBase); [0, 16) stays zero: a null pointer reads as empty. */
 export const CONST_BASE = 16;
@@ -56,8 +57,11 @@ export function elementAddress(s: SlotLayout, list: string, i: string): string {
   return `(${list} + 4 + (<usize>${i} * ${elementStride(s)}))`;
 }
 
+/**
+ * An int constant. INT64_MIN too is written as its digits (asc reads them as one i64 constant): not
+ * as `i64.MIN_VALUE`, which names the type as a value, and a local of that name would be taken for it.
+ */
 export function intLiteral(v: bigint): string {
-  if (v === -(1n << 63n)) return "i64.MIN_VALUE";
   return v < 0n ? `<i64>(${v})` : `<i64>${v}`;
 }
 
@@ -200,7 +204,7 @@ export class Helpers {
     const key = `${prefix}:${JSON.stringify(s)}`;
     let name = this.names.get(key);
     if (!name) {
-      name = `${prefix}_${this.names.size}`;
+      name = generatedName(prefix, this.names.size);
       this.names.set(key, name);
     }
     return name;

@@ -23,6 +23,7 @@ import { Analysis } from "./analysis.js";
 import { ExprEmitter } from "./codegen-expr.js";
 import { CONST_BASE, ConstPool, Helpers, intLiteral } from "./codegen-values.js";
 import { InputChecks, readsByPlace } from "./input-checks.js";
+import { generatedName } from "./names.js";
 import type { LayoutPlan } from "./layout.js";
 import { callTree, RESET_CHUNK, splitStatements, STATEMENT_CHUNK, type Define } from "./split.js";
 
@@ -205,10 +206,13 @@ function maxRecordSize(slot: SlotLayout): number {
   }
 }
 
+/** The function of the rule of index `rule`. */
+const ruleFunction = (rule: number): string => generatedName("r", rule);
+
 /** Adds functions to `fns`, each named by `prefix` and its place there. */
 function definer(fns: string[], prefix: string): Define {
   return (code) => {
-    const name = `${prefix}${fns.length}`;
+    const name = generatedName(prefix, fns.length);
     fns.push(code(name));
     return name;
   };
@@ -219,7 +223,7 @@ function definer(fns: string[], prefix: string): Define {
  * else calls of functions (added to `fns`) that make them, in a tree (split.ts).
  */
 function ruleCalls(rules: readonly number[], pad: string, fns: string[]): string[] {
-  return callTree(rules.map((r) => `r${r}();`), pad, definer(fns, "g"));
+  return callTree(rules.map((r) => `${ruleFunction(r)}();`), pad, definer(fns, "g"));
 }
 
 /** A constant of an index and the rules it runs; `n` is its place in ascending key order. */
@@ -249,7 +253,7 @@ function dispatchTree(d: Dispatch, cases: readonly Case[], depth: number, fns: s
   const { key, isInt } = d;
   if (split && cases.length <= SUBTREE_CASES) {
     const at = fns.length;
-    const name = `d${at}`;
+    const name = generatedName("d", at);
     fns.push(""); // reserve the name; nested trees are not split further (their rule calls may add functions)
     fns[at] = [`function ${name}(${key}: ${isInt ? "i64" : "i32"}): void {`, ...dispatchTree(d, cases, 1, fns, false), `}`].join("\n");
     return [`${pad}${name}(${key});`];
@@ -314,7 +318,7 @@ function caseTable(
   const dispatch = [`${pad}switch ((${number} - 1) / ${TABLE_CHUNK}) {`];
   for (let first = 0; first < cases.length; first += TABLE_CHUNK) {
     const at = fns.length;
-    const name = `d${at}`;
+    const name = generatedName("d", at);
     const chunk = cases.slice(first, first + TABLE_CHUNK);
     fns.push(""); // reserve the name: the arms' rule calls may add functions
     fns[at] = [`function ${name}(n: i32): void {`, `  switch (n) {`, ...chunk.flatMap((c) => arm(c, "    ")), `  }`, `}`].join("\n");
@@ -367,7 +371,7 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
     const found = plans[rule.effect].found.get(rule.index);
     const { lines, expr } = emitter.body(rule.condition, found && new Set([found.id]));
     const errs = analysis.canError(rule.condition);
-    const body: string[] = [`// ${rule.effect} ${rule.name}`, `function r${rule.index}(): void {`];
+    const body: string[] = [`// ${rule.effect} ${rule.name}`, `function ${ruleFunction(rule.index)}(): void {`];
     if (errs) body.push("  E = 0;");
     if (analysis.allocates(rule.condition)) body.push(`  AP = ${arena};`);
     append(body, lines);
@@ -396,7 +400,7 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
     const { lines, expr } = emitter.body(g.path);
     const out = lines.slice();
     const n = keyCounter++;
-    const key = `k${n}`;
+    const key = generatedName("k", n);
     const isInt = typeof [...g.cases.keys()][0] === "bigint";
     const type = isInt ? "i64" : "i32";
     const cases = [...g.cases]
@@ -420,7 +424,7 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
     }
     // each element in turn; a case runs once per decision however often the list repeats its value
     // (a word per case holds the number of the last decision that ran it: firstVisit in writ.ts)
-    const [list, count, i] = [`l${n}`, `c${n}`, `i${n}`];
+    const [list, count, i] = [generatedName("l", n), generatedName("c", n), generatedName("i", n)];
     const firstWord = visitWords;
     visitWords += cases.length;
     const stride = isInt ? 8 : 4;

@@ -44,6 +44,7 @@ import type { RecordType, SchemaType } from "../../runtime/schema.js";
 import { elementStride, type FieldLayout, type RecordLayout, type SlotLayout } from "../../runtime/wasm/layout.js";
 import { times } from "../ir/cost.js";
 import { forEachChild, type LayoutPlan } from "./layout.js";
+import { generatedName } from "./names.js";
 import { RESET_CHUNK, splitStatements, STATEMENT_CHUNK, type Define, type Passed } from "./split.js";
 
 /** What the functions a record's check is split into take: the record's address. */
@@ -146,7 +147,7 @@ export class InputChecks {
   private readonly records = new Map<RecordLayout, Check>();
   /** adds a function of the checks, named as the others */
   private readonly define: Define = (code) => {
-    const name = `check_${this.functions++}`;
+    const name = generatedName("check", this.functions++);
     this.code.set(name, code(name));
     return name;
   };
@@ -348,7 +349,7 @@ export class InputChecks {
     let check: Check;
     if (inside.statements.length === 0) check = { of: block, walks: false, work: 1 };
     else {
-      const name = `check_${this.functions++}`;
+      const name = generatedName("check", this.functions++);
       const lines = splitStatements(inside.statements, STATEMENT_CHUNK, "  ", this.define, RECORD);
       this.code.set(name, [`function ${name}(p: usize): usize {`, `  ${block("p")};`, ...lines, `  return p;`, `}`].join("\n"));
       check = { of: (w) => `${name}(${w})`, walks: true, work: 1 + inside.work };
@@ -391,7 +392,7 @@ export class InputChecks {
     const key = `${JSON.stringify(s)}:${JSON.stringify(t)}`;
     let name = this.names.get(key);
     if (name === undefined) {
-      name = `check_${this.functions++}`;
+      name = generatedName("check", this.functions++);
       this.names.set(key, name);
       const word = `load<u32>(p + ${first} + <usize>i * ${stride})`;
       const body = [`  ${block};`, `  const n = load<i32>(p);`, `  for (let i = 0; i < n; i++) ${element.of(word)};`, `  return p;`];
@@ -408,7 +409,7 @@ export class InputChecks {
   private checkedOnce(place: number, offset: number, c: Check): string {
     let flag = this.once.get(place);
     if (flag === undefined) {
-      flag = `checked_${this.once.size}`;
+      flag = generatedName("checked", this.once.size);
       this.once.set(place, flag);
       this.code.set(
         `read_${flag}`,

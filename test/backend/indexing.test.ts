@@ -60,8 +60,8 @@ describe("rule indexing", () => {
   it("dispatches the indexable rules through a search on the key", () => {
     expect(indexed.indexedRules).toBeGreaterThanOrEqual(1000);
     expect(scanned.indexedRules).toBe(0);
-    expect(indexed.source).toMatch(/const k\d+: i64 = load<i64>/); // an int key
-    expect(indexed.source).toMatch(/const k\d+: i32 = load<i32>/); // an interned-string key
+    expect(indexed.source).toMatch(/const k_\d+: i64 = load<i64>/); // an int key
+    expect(indexed.source).toMatch(/const k_\d+: i32 = load<i32>/); // an interned-string key
   });
 
   it("gives the same decisions, rules (in declaration order) and errors as the unindexed rules and the interpreter", () => {

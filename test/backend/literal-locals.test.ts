@@ -116,7 +116,7 @@ describe("a rule too large for one function", () => {
       const r = await compilePolicy(text, { optimize: false });
       expect(r.diagnostics).toEqual([]);
       const source = planModule(r.ir!).generated!.source;
-      const from = source.indexOf("function r0(): void {\n");
+      const from = source.indexOf("function r_0(): void {\n");
       const body = source.slice(from, source.indexOf("\n}\n", from)).split("\n").slice(1);
       expect(localsOf(body, "")).toBe(ruleLocals(r.bundle!.module));
     }

@@ -21,10 +21,10 @@ function policy(n: number): string {
   return lines.join("\n") + "\n";
 }
 
-/** The most rule calls (`rN();`) any one function of the generated source makes. */
+/** The most rule calls (`r_N();`) any one function of the generated source makes. */
 function mostRuleCalls(source: string): number {
   let most = 0;
-  for (const fn of source.split(/^(?=(?:export )?function )/m)) most = Math.max(most, (fn.match(/^\s*r\d+\(\);$/gm) ?? []).length);
+  for (const fn of source.split(/^(?=(?:export )?function )/m)) most = Math.max(most, (fn.match(/^\s*r_\d+\(\);$/gm) ?? []).length);
   return most;
 }
 
@@ -48,7 +48,7 @@ describe("rule calls are split into functions of bounded size", () => {
       const most = mostRuleCalls(source);
       expect(most).toBeLessThan(2 * RULE_CHUNK);
       // every rule is still called, once
-      expect(source.match(/^\s*r\d+\(\);$/gm)).toHaveLength(2 * n);
+      expect(source.match(/^\s*r_\d+\(\);$/gm)).toHaveLength(2 * n);
     }
   });
 
@@ -64,7 +64,7 @@ describe("rule calls are split into functions of bounded size", () => {
       expect(generated.source).toContain("load<u16>"); // the case table's look-up
       expect(generated.indexedRules).toBe(2 * n + 11);
       expect(mostRuleCalls(generated.source)).toBeLessThan(2 * RULE_CHUNK);
-      expect(generated.source.match(/^\s*r\d+\(\);$/gm)).toHaveLength(2 * n + 11);
+      expect(generated.source.match(/^\s*r_\d+\(\);$/gm)).toHaveLength(2 * n + 11);
     }
   });
 
