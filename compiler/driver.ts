@@ -167,7 +167,7 @@ async function compileStages(text: string, source: SourceFile, options: CompileO
     format: MANIFEST_FORMAT,
     name: policy.ir.name,
     version: policy.ir.version,
-    compiler: { name: "writ", version: compilerVersion() },
+    compiler: { name: "writ", version: compilerVersion(), optimize: options.optimize ?? true },
     abiVersion: ABI_VERSION,
     schema: policy.ir.schema,
     layout: generated.layout,

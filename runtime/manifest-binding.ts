@@ -7,11 +7,16 @@
 //
 // The section is a WebAssembly custom section named `writ.manifest`, appended last. Its content is
 // the SHA3-512 (128 lowercase hex digits, ASCII) of the RFC 8785 canonical JSON of the manifest's
-// decision-bearing part: `format`, `name`, `version`, `abiVersion`, `schema`, `layout`, each rule's
-// `name`, `effect` and `annotations`, `errorSites` and `memoryPages`. The rest is provenance (the
-// compiler's version, the source digest and the rules' lines, the cost bound) and the module's own
-// digests: the same code and decision-bearing part from another compiler version, or from the same
-// source reformatted without moving an error site, is the same module.
+// bound part: `format`, `name`, `version`, `abiVersion`, `schema`, `layout`, each rule's `name`,
+// `effect` and `annotations`, `errorSites`, `memoryPages`, `costBound`, and `optimize` (the
+// manifest's `compiler.optimize`). The cost bound is bound because hosts read it as the policy's
+// worst case, and it follows from the decision IR and the schema's bounds alone (not from how the
+// source is laid out); whether the module was optimised is bound because it is a fact about these
+// very bytes. The rest is provenance (the compiler's version, the source digest and the rules'
+// lines and columns), which a signature covers and the module does not, and the module's own
+// digests: the same code and bound part from another compiler version, or from the same source
+// reformatted without moving an error site, is the same module. The manifest's `format` is bound as
+// well, so a manifest of an earlier format (whose section bound less) cannot pass for this one.
 
 import { sha3_512Hex } from "./crypto/digest.js";
 import type { Manifest } from "./manifest.js";
@@ -35,6 +40,8 @@ export function manifestBinding(manifest: Omit<Manifest, "digests">): { ok: true
       rules: m.rules.map((r) => ({ name: r.name, effect: r.effect, annotations: r.annotations })),
       errorSites: m.errorSites,
       memoryPages: m.memoryPages,
+      costBound: m.costBound,
+      optimize: m.compiler.optimize,
     };
   } catch (e) {
     return { ok: false, reason: `the manifest cannot be read: ${describeThrown(e)}` };
@@ -76,6 +83,6 @@ export function manifestBindingProblem(sections: readonly { readonly name: strin
   const stated = new TextDecoder().decode(carried[0]!.content);
   const binding = manifestBinding(manifest);
   if (!binding.ok) return `the manifest has no canonical JSON: ${binding.reason}`;
-  if (stated !== binding.sha3_512) return "the manifest is not the one the module was compiled with (the module's `writ.manifest` section states another): its name, version, schema, layout, rules, error sites or memory were changed, or the manifest is another policy's";
+  if (stated !== binding.sha3_512) return "the manifest is not the one the module was compiled with (the module's `writ.manifest` section states another): its name, version, schema, layout, rules, error sites, memory, cost bound or `compiler.optimize` were changed, or the manifest is another policy's";
   return null;
 }

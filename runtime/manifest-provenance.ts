@@ -1,9 +1,12 @@
-// The manifest's provenance members: the compiler that wrote it, the source's digest, the cost bound
-// and each rule's place in the source. None of them is bound to the module (manifest-binding.ts
-// binds the decision-bearing part), so the module's digest does not vouch for them; but hosts read
-// them (the cost bound as the policy's worst case, the lines in messages, the source digest to find
-// the source), and a manifest that states them wrongly, or not at all, is not one the compiler
-// wrote: it is refused as malformed rather than read as whatever it holds.
+// The manifest's members besides its decision-bearing part: the compiler that wrote it (and whether
+// it optimised the module), the source's digest, the cost bound and each rule's place in the source.
+// The cost bound and `compiler.optimize` are bound to the module (manifest-binding.ts); the
+// compiler's version, the source digest and the rules' lines and columns are provenance, which the
+// module's digest does not vouch for (a signature does, and `writ sign --source` checks them against
+// the source). Hosts read them all (the cost bound as the policy's worst case, the lines in messages,
+// the source digest to find the source), and a manifest that states them wrongly, or not at all, is
+// not one the compiler wrote: it is refused as malformed rather than read as whatever it holds. They
+// are checked before the binding, so that a member of the wrong type is named as such.
 
 import type { Manifest } from "./manifest.js";
 import { shownOption } from "./thrown.js";
@@ -17,8 +20,8 @@ export function provenanceProblem(manifest: Manifest): string | undefined {
   const { costBound, compiler, sourceDigest, rules } = manifest;
   if (!Number.isSafeInteger(costBound) || costBound < 0)
     return `the manifest's costBound ${typeof costBound === "number" ? costBound : shownOption(costBound)} is not a whole number from 0 to ${Number.MAX_SAFE_INTEGER}`;
-  if (typeof compiler !== "object" || compiler === null || typeof compiler.name !== "string" || typeof compiler.version !== "string")
-    return "the manifest's compiler is not `{ name, version }` with both strings";
+  if (typeof compiler !== "object" || compiler === null || typeof compiler.name !== "string" || typeof compiler.version !== "string" || typeof compiler.optimize !== "boolean")
+    return "the manifest's compiler is not `{ name, version, optimize }` with two strings and a boolean";
   if (typeof sourceDigest !== "string" || !HEX_128.test(sourceDigest))
     return `the manifest's sourceDigest (${shownOption(sourceDigest)}) is not a SHA3-512 in 128 lowercase hex digits`;
   if (!Array.isArray(rules)) return undefined; // (the binding and the evaluator name what is wrong with the rules)

@@ -4,7 +4,13 @@
 
 import type { RecordType } from "./schema.js";
 
-export const MANIFEST_FORMAT = "writ-manifest/1";
+export const MANIFEST_FORMAT = "writ-manifest/2";
+/**
+ * The formats earlier compilers wrote. Their modules' `writ.manifest` section binds less than this
+ * runtime checks (manifest-binding.ts): `writ-manifest/1` bound neither the cost bound nor whether
+ * the module was optimised, so it is refused by name, with what to do, rather than as a mismatch.
+ */
+export const EARLIER_MANIFEST_FORMATS: readonly string[] = ["writ-manifest/1"];
 /** The decision-module ABI this runtime speaks (docs/abi.md). */
 export const ABI_VERSION = 1;
 
@@ -30,7 +36,11 @@ export interface Manifest {
   readonly format: typeof MANIFEST_FORMAT;
   readonly name: string;
   readonly version: string;
-  readonly compiler: { readonly name: "writ"; readonly version: string };
+  /**
+   * the compiler that wrote the module, and whether it optimised it (`writ compile --O0`,
+   * `optimize: false`: another module, another digest, for the same source)
+   */
+  readonly compiler: { readonly name: "writ"; readonly version: string; readonly optimize: boolean };
   readonly abiVersion: number;
   /** the request schema, validated by the runtime before evaluation */
   readonly schema: RecordType;

@@ -4,7 +4,7 @@
 // a bad request is a deny naming the field, a trap in the module is a deny with an internal error.
 
 import type { Decision } from "./decision.js";
-import { ABI_VERSION, MANIFEST_FORMAT, type Bundle, type Manifest } from "./manifest.js";
+import { ABI_VERSION, EARLIER_MANIFEST_FORMATS, MANIFEST_FORMAT, type Bundle, type Manifest } from "./manifest.js";
 import type { DecidingPolicy } from "./policy-types.js";
 import { listViolations, validateProfile } from "./wasm/profile.js";
 import { createWasmEvaluator, type WasmEvaluator } from "./wasm/evaluator.js";
@@ -127,6 +127,18 @@ function deepFreeze<T>(value: T): T {
 }
 
 /**
+ * Why a manifest of format `format` is not loaded. One an earlier compiler wrote is named as such,
+ * with what to do: its module binds less of its manifest than this runtime checks
+ * (manifest-binding.ts), and it would otherwise read as a manifest changed after compiling.
+ */
+function formatProblem(format: string): string {
+  const stated = `manifest format ${shownName(format)} is not \`${MANIFEST_FORMAT}\``;
+  if (EARLIER_MANIFEST_FORMATS.includes(format))
+    return `${stated}: the bundle was compiled by an earlier writ, whose module does not bind its manifest's cost bound or whether it was optimised; compile the policy again (\`writ compile\`) and sign the new bundle`;
+  return stated;
+}
+
+/**
  * The deny decide gives when the host's stack runs out while it writes another: built once and
  * frozen, since where it is given not even an object can be made.
  */
@@ -161,22 +173,24 @@ function loadPolicyOnce(given: Bundle, options: LoadOptions): LoadedPolicy {
   const verified = verifyBundle(bundle, read.options);
   if (!verified.ok) throw new PolicyLoadError(verified.code, verified.message);
   const manifest: Manifest = deepFreeze(bundle.manifest);
-  if (manifest.format !== MANIFEST_FORMAT) throw new PolicyLoadError("malformed", `manifest format ${shownName(manifest.format)} is not \`${MANIFEST_FORMAT}\``);
+  if (manifest.format !== MANIFEST_FORMAT) throw new PolicyLoadError("malformed", formatProblem(manifest.format));
   if (manifest.abiVersion !== ABI_VERSION)
     // JSON.stringify: the string "1" is not the number 1, and the message must not read as if it were
     throw new PolicyLoadError("abi_unsupported", `module ABI version ${JSON.stringify(manifest.abiVersion) ?? String(manifest.abiVersion)} is not supported (this runtime speaks ${ABI_VERSION})`);
   const profile = validateProfile(bundle.module);
   if (!profile.ok)
     throw new PolicyLoadError("profile_violation", `module breaks the determinism profile: ${listViolations(profile.violations)}`);
-  // the module states the manifest it was compiled with (manifest-binding.ts): its schema, rules and
-  // error sites are part of what its digest identifies
+  // a member of the wrong type (a cost bound of null) is named as such, before the binding finds
+  // the manifest changed
+  const unstated = provenanceProblem(manifest);
+  if (unstated !== undefined) throw new PolicyLoadError("malformed", unstated);
+  // the module states the manifest it was compiled with (manifest-binding.ts): its schema, rules,
+  // error sites and cost bound are part of what its digest identifies
   const unbound = manifestBindingProblem(profile.info.customSections, manifest);
   if (unbound !== null) throw new PolicyLoadError("manifest_mismatch", unbound);
   // the signed manifest states the memory the module was built with: a module that differs is not it
   if (profile.info.memoryPages !== manifest.memoryPages)
     throw new PolicyLoadError("malformed", `the manifest says ${typeof manifest.memoryPages === "number" ? manifest.memoryPages : shownOption(manifest.memoryPages)} pages of memory, the module has ${profile.info.memoryPages}`);
-  const unstated = provenanceProblem(manifest);
-  if (unstated !== undefined) throw new PolicyLoadError("malformed", unstated);
   let evaluator: WasmEvaluator;
   try {
     evaluator = createWasmEvaluator(new WebAssembly.Module(bundle.module as Uint8Array<ArrayBuffer>), manifest);

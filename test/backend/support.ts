@@ -25,7 +25,7 @@ export function manifestFor(ir: IRPolicy, errorSites: Record<string, number>, la
     format: MANIFEST_FORMAT,
     name: ir.name,
     version: ir.version,
-    compiler: { name: "writ", version: "0.0.0" },
+    compiler: { name: "writ", version: "0.0.0", optimize: false },
     abiVersion: ABI_VERSION,
     schema: ir.schema,
     layout,

@@ -36,7 +36,7 @@ const manifest: Manifest = {
   format: MANIFEST_FORMAT,
   name: "decode",
   version: "1",
-  compiler: { name: "writ", version: "test" },
+  compiler: { name: "writ", version: "test", optimize: false },
   abiVersion: ABI_VERSION,
   schema: { kind: "record", fields: [] },
   layout: { abi: 1, strings: [], root: { kind: "record", size: 0, fields: [] }, inputSize: 0 },

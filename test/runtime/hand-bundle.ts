@@ -27,7 +27,7 @@ const manifestOf = (): Omit<Manifest, "digests"> =>
     format: MANIFEST_FORMAT,
     name: "hand",
     version: "1",
-    compiler: { name: "writ", version: "test" },
+    compiler: { name: "writ", version: "test", optimize: false },
     abiVersion: ABI_VERSION,
     schema: { kind: "record", fields: [{ name: "n", type: { kind: "int" }, optional: false }] },
     layout: { abi: 1, strings: [], root: { kind: "record", size: 8, fields: [{ name: "n", offset: 0, presence: -1, type: { kind: "int" } }] }, inputSize: 8 },

@@ -37,7 +37,7 @@ export function fakeManifest(name: string, version: string, module: Uint8Array):
     format: MANIFEST_FORMAT,
     name,
     version,
-    compiler: { name: "writ", version: "0.1.0" },
+    compiler: { name: "writ", version: "0.1.0", optimize: true },
     abiVersion: ABI_VERSION,
     schema: { kind: "record", fields: [{ name: "amount", type: { kind: "int" }, optional: false }] },
     layout: { fields: [] },

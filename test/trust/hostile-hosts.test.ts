@@ -558,14 +558,22 @@ describe("a signed manifest must describe its module", () => {
     }
     const signed = tryLoadPolicy(signBundle(withBound(null), issuer), { trustedKeys: [issuer.publicKey] });
     expect(signed.ok ? "loaded" : signed.error.code).toBe("malformed");
-    for (const costBound of [0, Number.MAX_SAFE_INTEGER]) expect(tryLoadPolicy(withBound(costBound), { allowUnsigned: true }).ok).toBe(true);
+    // a whole number is of its type, and the module binds it (manifest-binding.ts): another is refused
+    for (const costBound of [0, bundle.manifest.costBound + 1, Number.MAX_SAFE_INTEGER]) {
+      const r = tryLoadPolicy(withBound(costBound), { allowUnsigned: true });
+      expect(r.ok ? "loaded" : r.error.code, String(costBound)).toBe("manifest_mismatch");
+    }
+    expect(tryLoadPolicy(withBound(bundle.manifest.costBound), { allowUnsigned: true }).ok).toBe(true);
   });
 
-  it("refuses provenance the compiler would not write: a compiler that is not { name, version }, a source digest that is not 128 lowercase hex, a rule without its line or column", () => {
+  it("refuses provenance the compiler would not write: a compiler that is not { name, version, optimize }, a source digest that is not 128 lowercase hex, a rule without its line or column", () => {
     const m = bundle.manifest;
+    const notCompiler = "the manifest's compiler is not `{ name, version, optimize }` with two strings and a boolean";
     const edits: [string, Manifest, string][] = [
-      ["no compiler", { ...m, compiler: undefined as unknown as Manifest["compiler"] }, "the manifest's compiler is not `{ name, version }` with both strings"],
-      ["compiler without version", { ...m, compiler: { name: "writ" } as unknown as Manifest["compiler"] }, "the manifest's compiler is not `{ name, version }` with both strings"],
+      ["no compiler", { ...m, compiler: undefined as unknown as Manifest["compiler"] }, notCompiler],
+      ["compiler without version", { ...m, compiler: { name: "writ", optimize: m.compiler.optimize } as unknown as Manifest["compiler"] }, notCompiler],
+      ["compiler without optimize", { ...m, compiler: { name: "writ", version: m.compiler.version } as unknown as Manifest["compiler"] }, notCompiler],
+      ["optimize as a string", { ...m, compiler: { ...m.compiler, optimize: "true" as unknown as boolean } }, notCompiler],
       ["source digest 'x'", { ...m, sourceDigest: "x" }, `the manifest's sourceDigest ("x") is not a SHA3-512 in 128 lowercase hex digits`],
       ["source digest in capitals", { ...m, sourceDigest: m.sourceDigest.toUpperCase() }, `the manifest's sourceDigest (${JSON.stringify(m.sourceDigest.toUpperCase().slice(0, 40))}) is not a SHA3-512 in 128 lowercase hex digits`],
       ["no source digest", { ...m, sourceDigest: undefined as unknown as string }, "the manifest's sourceDigest (undefined) is not a SHA3-512 in 128 lowercase hex digits"],
