@@ -49,15 +49,23 @@ function findName(dir: string): { ok: true; name: string } | { ok: false; messag
     if (code === "ENOTDIR") return { ok: false, path: dir, message: existsSync(dir) ? notABundleFile(dir) : notADirectoryOnTheWay(dir) };
     return { ok: false, path: dir, message: code === "ENOENT" ? `bundle directory ${dir} does not exist` : `cannot list bundle directory ${dir}: ${systemErrorText(e)}` };
   }
-  const names = entries.filter((f) => f.endsWith(".manifest.json")).map((f) => f.slice(0, -".manifest.json".length)).sort();
-  if (names.length === 0) return { ok: false, path: dir, message: `no <name>.manifest.json in ${dir}: not a bundle directory` };
-  // the names are the directory's, whatever characters they hold: shown escaped, so a file named
-  // with an ANSI or OSC sequence cannot recolour, clear or retitle the terminal that shows this
+  // only a name a policy can have names a bundle (writeBundle writes no other): `.manifest.json`
+  // (a stray file, an editor's backup) or `.x.manifest.json` is no bundle, and is passed over
+  // rather than read as one with an empty or hidden name beside the real one
+  const manifests = entries.filter((f) => f.endsWith(".manifest.json"));
+  const names = manifests.map((f) => f.slice(0, -".manifest.json".length)).filter(isPolicyName).sort();
+  if (names.length === 0) {
+    // a name read from the directory may hold any character: shown escaped, so a file named with an
+    // ANSI or OSC sequence cannot recolour, clear or retitle the terminal that shows this
+    const passedOver = manifests.length === 0 ? "" : ` (\`${escapeControls(manifests.sort()[0]!)}\`${manifests.length > 1 ? ` and ${manifests.length - 1} more` : ""} not named as a policy can be: letters, digits, \`.\`, \`_\` and \`-\`, not starting with \`.\` or \`-\`)`;
+    return { ok: false, path: dir, message: `no <name>.manifest.json in ${dir}${passedOver}: not a bundle directory` };
+  }
+  // quoted: a list of names is read whole, and one could be mistaken for the separator around it
   if (names.length > 1)
     return {
       ok: false,
       path: dir,
-      message: `${dir} holds several bundles (${names.map(escapeControls).join(", ")}): name the one to read by one of its files, as ${join(dir, `${escapeControls(names[0]!)}.wasm`)}`,
+      message: `${dir} holds several bundles (${names.map((n) => `\`${escapeControls(n)}\``).join(", ")}): name the one to read by one of its files, as ${join(dir, `${escapeControls(names[0]!)}.wasm`)}`,
     };
   return { ok: true, name: names[0]! };
 }

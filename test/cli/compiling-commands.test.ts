@@ -155,7 +155,7 @@ describe("writ test and writ eval in a fresh process", () => {
     const request = join(build, "several-request.json");
     writeFileSync(request, JSON.stringify({ principal: { id: "u-cfo", tenant: "acme", roles: ["cfo"] }, payment: { amount: 100, currency: "USD", usd_rate_bp: 10000, beneficiary: "bank-2", new_beneficiary: false }, context: { approvals: [], spent_today: 0 } }));
     const both = await writ(build, ["eval", out, "--input", request]);
-    expect(both).toMatchObject({ code: 1, stderr: expect.stringMatching(/holds several bundles \(agent-tools, payments\): name the one to read by one of its files/) });
+    expect(both).toMatchObject({ code: 1, stderr: expect.stringMatching(/holds several bundles \(`agent-tools`, `payments`\): name the one to read by one of its files/) });
     const one = await writ(build, ["eval", join(out, "payments.wasm"), "--input", request]);
     expect(one.code, one.stderr).toBe(0);
     expect(JSON.parse(one.stdout)).toMatchObject({ decision: expect.stringMatching(/allow|deny/) });

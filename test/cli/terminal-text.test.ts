@@ -112,11 +112,20 @@ describe("paths with control characters, in every command's messages", () => {
 
 describe("names read from a bundle directory", () => {
   it("are shown escaped: a file named with an OSC and a clear-screen sequence does not reach the terminal", async () => {
+    // no policy is named so: the file is passed over beside a bundle, and named escaped when alone
     writeBundle(join(cwd, "multi"), fakeBundle({ name: "p" }));
     writeFileSync(join(cwd, "multi", "x\u001b]0;PWNED\u0007\u001b[2J.manifest.json"), "{}");
-    const r = await run(["eval", "multi", "--input", "req.json"]);
+    const beside = await run(["eval", "multi", "--input", "req.json"]);
+    expect(beside.code).toBe(1);
+    expect(beside.err).toMatch(/^writ eval: bundle refused \(profile_violation\)/); // p's, read: fakeBundle's module is no module
+    mkdirSync(join(cwd, "alone"));
+    writeFileSync(join(cwd, "alone", "x\u001b]0;PWNED\u0007\u001b[2J.manifest.json"), "{}");
+    const r = await run(["eval", "alone", "--input", "req.json"]);
     expect(r.code).toBe(1);
-    expect(r.err).toBe(`writ eval: ${join(cwd, "multi")} holds several bundles (p, x\\u001b]0;PWNED\\u0007\\u001b[2J): name the one to read by one of its files, as ${join(cwd, "multi", "p.wasm")}`);
+    expect(r.err).toBe(
+      `writ eval: no <name>.manifest.json in ${join(cwd, "alone")} (\`x\\u001b]0;PWNED\\u0007\\u001b[2J.manifest.json\` not named as a policy can be: letters, digits, \`.\`, \`_\` and \`-\`, not starting with \`.\` or \`-\`): not a bundle directory`,
+    );
+    expect(r.err).not.toMatch(RAW);
   });
 });
 

@@ -234,11 +234,23 @@ describe("bundle files", () => {
     mkdirSync(dir);
     writeBundle(dir, fakeBundle({ name: "alpha" }));
     writeBundle(dir, fakeBundle({ name: "beta" }));
-    expect(() => readBundle(dir)).toThrow(/several bundles \(alpha, beta\): name the one to read by one of its files, as .*alpha\.wasm/);
+    expect(() => readBundle(dir)).toThrow(/several bundles \(`alpha`, `beta`\): name the one to read by one of its files, as .*alpha\.wasm/);
     expect(readBundle(dir, "beta").manifest.name).toBe("beta");
     // one of its files names it, wherever a bundle directory is asked for
     for (const file of ["beta.wasm", "beta.manifest.json"]) expect(readBundle(join(dir, file)).manifest.name).toBe("beta");
     expect(() => readBundle(join(dir, "gamma.wasm"))).toThrow(/gamma\.wasm is missing/);
+  });
+  it("passes over a `<name>.manifest.json` whose name no policy can have, as a stray `.manifest.json`", () => {
+    const dir = join(root, "stray");
+    mkdirSync(dir);
+    writeBundle(dir, fakeBundle({ name: "payments" }));
+    for (const stray of [".manifest.json", ".hidden.manifest.json", "-x.manifest.json", "a b.manifest.json"]) writeFileSync(join(dir, stray), "{}\n");
+    expect(readBundle(dir).manifest.name).toBe("payments");
+    // alone, they are no bundle, and the message says why
+    const only = join(root, "only-stray");
+    mkdirSync(only);
+    writeFileSync(join(only, ".manifest.json"), "{}\n");
+    expect(() => readBundle(only)).toThrow(/no <name>\.manifest\.json in .*only-stray \(`\.manifest\.json` not named as a policy can be: .*\): not a bundle directory$/);
   });
   it("refuses a policy name that is not a safe file name", () => {
     expect(() => writeBundle(root, fakeBundle({ name: "../escape" }))).toThrow(/cannot be used as a file name/);
