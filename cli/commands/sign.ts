@@ -1,7 +1,10 @@
-// `writ sign <bundle dir | bundle file> --key <private key> [--name <policy>]`: signs a compiled
-// bundle's manifest, writing `<name>.manifest.jws` beside it. A bundle that does not load (a module
-// that does not match its manifest, or is not the module that manifest describes) is refused: a
-// signature vouches for both.
+// `writ sign <bundle dir | bundle file> --key <private key> [--name <policy>] [--source <file.writ>]`:
+// signs a compiled bundle's manifest, writing `<name>.manifest.jws` beside it. A bundle that does not
+// load (a module that does not match its manifest, or is not the module that manifest describes) is
+// refused: a signature vouches for both. Loading cannot check the provenance (the source digest, the
+// compiler's version, the rules' lines and columns), which only the signature binds: `--source`
+// compiles the policy again and refuses a bundle that is not what it compiles to; without it, the
+// command says that the provenance was signed as the manifest states it.
 
 import { resolve } from "node:path";
 import { tryLoadPolicy } from "../../runtime/policy.js";
@@ -16,12 +19,20 @@ export const signCommand: Command = {
   name: "sign",
   summary: "sign a compiled bundle with a policy-authority key",
   usage: [
-    "usage: writ sign <bundle dir | bundle file> --key <private key> [--name <policy>]",
+    "usage: writ sign <bundle dir | bundle file> --key <private key> [--name <policy>] [--source <file.writ>]",
     "",
     "  --key <file>      the private key (JWK from `writ keygen`, or PKCS8 PEM); must not be",
     "                    readable by group or others",
     "  --name <policy>   which bundle, when the directory holds several (or name it by one of its",
     "                    files: <dir>/<name>.wasm)",
+    "  --source <file>   the policy source: compile it again (with the optimisation the manifest",
+    "                    records) and sign only if the module and manifest are what it compiles to,",
+    "                    naming what differs. Without it, the manifest's provenance (sourceDigest,",
+    "                    compiler.version, the rules' lines and columns) is signed as it stands",
+    "",
+    "A bundle that does not load is refused: a module that is not its manifest's, or a manifest whose",
+    "name, version, schema, layout, rules, error sites, memory, cost bound or compiler.optimize differ",
+    "from those the module was compiled with.",
     "",
     "Writes <dir>/<name>.manifest.jws: a compact JWS (EdDSA) over the manifest's RFC 8785 canonical",
     "JSON. An existing signature is replaced whole: the new one is written beside it and renamed",
@@ -29,7 +40,7 @@ export const signCommand: Command = {
   ].join("\n"),
   async run(args, io) {
     const parsed = parseArgs(args);
-    const unknown = unknownFlags(parsed, ["key", "k", "name"]);
+    const unknown = unknownFlags(parsed, ["key", "k", "name", "source"]);
     const keyFile = flagString(parsed, "key", "k");
     const problem = commandLineProblem("sign", parsed, unknown, { what: "<bundle dir | bundle file>", min: 1, max: 1 }, ["key"]);
     if (problem !== undefined || keyFile === undefined) return refuseUsage(io, this, problem ?? "--key is required");
@@ -57,6 +68,15 @@ export const signCommand: Command = {
       io.err(`writ sign: refusing to sign ${read.name} (${check.error.code}): ${check.error.message}`);
       return EXIT_FAILURE;
     }
+    const sourceFile = flagString(parsed, "source");
+    if (sourceFile !== undefined) {
+      const { checkAgainstSource } = await import("./sign-source.js");
+      const matched = await checkAgainstSource(io, unsigned, sourceFile);
+      if (!matched.ok) {
+        io.err(`writ sign: refusing to sign ${read.name}: ${matched.message}`);
+        return EXIT_FAILURE;
+      }
+    }
     // Only the signature file is written: the module and manifest stay byte for byte as they were.
     // It goes beside them: the bundle may have been named by one of its files rather than its directory.
     const signaturePath = bundlePaths(read.dir, read.name).signature;
@@ -70,6 +90,11 @@ export const signCommand: Command = {
     // written before it is named: should standard output fail, the message must say so
     io.out(`signed ${read.name} ${escapeControls(String(read.bundle.manifest.version))} with key ${key.key.keyId}`, `${signaturePath} was written (signed with key ${key.key.keyId})`);
     io.out(`  wrote ${signaturePath}`);
+    if (sourceFile !== undefined) io.out(`  checked against ${escapeControls(sourceFile)}: the module and manifest are what it compiles to`);
+    else
+      io.err(
+        "writ sign: note: the manifest's provenance (sourceDigest, compiler.version, the rules' lines and columns) was not checked against a source, and is signed as it stands: --source <file.writ> checks it",
+      );
     return EXIT_OK;
   },
 };

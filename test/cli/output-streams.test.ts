@@ -77,7 +77,11 @@ describe.skipIf(!existsSync("/dev/full"))("standard output that cannot be writte
     const signature = join(dir, "lost-build", "p.manifest.jws");
     expect(existsSync(signature)).toBe(true);
     const signer = JSON.parse(readFileSync(join(dir, "keys", "writ.public.jwk"), "utf8")).kid;
-    expect(signed.stderr).toBe(`writ sign: cannot write standard output: no space left on device (ENOSPC); ${signature} was written (signed with key ${signer})\n`);
+    // (and, on standard error as ever, the note that the manifest's provenance went unchecked: no --source)
+    expect(signed.stderr).toBe(
+      "writ sign: note: the manifest's provenance (sourceDigest, compiler.version, the rules' lines and columns) was not checked against a source, and is signed as it stands: --source <file.writ> checks it\n" +
+        `writ sign: cannot write standard output: no space left on device (ENOSPC); ${signature} was written (signed with key ${signer})\n`,
+    );
     // compiled again unsigned, over the signed bundle: its old signature is removed, and said to be
     const again = writ(["compile", "p.writ", "-o", "lost-build", "--O0"]);
     expect(again.stderr).toBe(`writ compile: cannot write standard output: no space left on device (ENOSPC); the bundle was written: ${bundle}; ${signature} was removed\n`);
