@@ -63,10 +63,10 @@ export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
 /**
  * The codes of the compiler's own faults, or its host's, never the policy's (docs/language.md:
  * "internal"): a generated module asc could not compile, asc that could not be loaded, a module
- * outside the determinism profile, prototypes carrying a planted property (W0904). Compiling the
- * same text again may succeed, so such a result is not cached.
+ * outside the determinism profile, prototypes carrying a planted property (W0904), a stack that ran
+ * out (W0905). Compiling the same text again may succeed, so such a result is not cached.
  */
-const COMPILER_FAULTS: ReadonlySet<string> = new Set(["W0901", "W0903", "W0904"]);
+const COMPILER_FAULTS: ReadonlySet<string> = new Set(["W0901", "W0903", "W0904", "W0905"]);
 
 /** Whether any of `diagnostics` is a fault of the compiler's rather than of the policy's. */
 export function hasCompilerFault(diagnostics: readonly Diagnostic[]): boolean {

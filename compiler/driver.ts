@@ -3,7 +3,8 @@
 // compilePolicy never throws for a bad policy: its problems come back as diagnostics. Arguments that
 // are not of their types (a source that is not a string, an unknown stage or option, a budget that is
 // no whole number) are the caller's mistake, refused before anything runs (options.ts). A host whose
-// prototypes carry a planted property is answered with W0904 alone (prototypes.ts).
+// prototypes carry a planted property is answered with W0904 alone (prototypes.ts), and a stage the
+// host's stack ran out in with W0905 (stack-ran-out.ts).
 
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -24,6 +25,8 @@ import { checkSource, readCompileOptions, type CompileOptions, type Stage } from
 import { pollutionDiagnostic } from "./prototypes.js";
 import type { CheckedOnce } from "./backend/input-checks.js";
 import { append, largest } from "../runtime/arrays.js";
+import { STACK_RAN_OUT, type StackStage, stackRanOut } from "./stack-ran-out.js";
+import { ranOutOfStack } from "../runtime/stack-ran-out.js";
 
 export { STAGES, type Stage, type CompileOptions } from "./options.js";
 
@@ -68,7 +71,9 @@ export function compilerVersion(): string {
  * STAGES) or the options hold a name CompileOptions does not have, and a RangeError when `maxCost` is not a whole number from 1 to MAX_COST_BUDGET; each
  * option is read once, as the options object holds it (an option it lacks is not taken from
  * Object.prototype). In a host whose Object.prototype or Array.prototype carries a planted property,
- * before or after the compile, it resolves with W0904 alone, naming it, and no bundle.
+ * before or after the compile, it resolves with W0904 alone, naming it, and no bundle. Where the
+ * host's stack runs out in a stage, it resolves with W0905 and no bundle (stack-ran-out.ts); the
+ * stages begin from the bottom of the stack, however deep the call was made.
  */
 export async function compilePolicy(given: string, givenOptions: CompileOptions = {}): Promise<CompileResult> {
   const text = checkSource(given);
@@ -76,9 +81,14 @@ export async function compilePolicy(given: string, givenOptions: CompileOptions 
   const source: SourceFile = { name: options.fileName ?? "policy.writ", text };
   const refused = refusedInPollutedHost(source);
   if (refused !== undefined) return refused;
+  // The stages walk the policy's expressions recursively. Run where compilePolicy was called, they
+  // had only what the host's stack had left there; from here on they run in a job of their own,
+  // from the bottom of the stack, however deep the call was. (The arguments are read, and the
+  // prototypes looked at, before: what the host holds when it calls is what is compiled.)
+  await undefined;
   let result: CompileResult;
   try {
-    result = await compileStages(text, source, options);
+    result = await compileGuarded(text, source, options);
   } catch (e) {
     // a property planted while the compile awaited (by the host's other code) makes it throw
     // where no policy could: that is said, not thrown
@@ -99,17 +109,47 @@ export function refusedInPollutedHost(source: SourceFile): CompileResult | undef
   return d === undefined ? undefined : { source, diagnostics: [{ ...d, file: source.name }], timings: {} };
 }
 
-/** The stages, from the text to a bundle, with the options read and a host found unpolluted. */
-async function compileStages(text: string, source: SourceFile, options: CompileOptions): Promise<CompileResult> {
-  const timings: Partial<Record<Stage, number>> = {};
-  const diagnostics: Diagnostic[] = [];
-  const done = (extra: Omit<CompileResult, "source" | "diagnostics" | "timings">): CompileResult => ({
+/** How far the stages have come: what a compile the host's stack ran out in answers with. */
+interface Progress {
+  /** the stage running */
+  stage: StackStage;
+  ast?: PolicyFile;
+  readonly diagnostics: Diagnostic[];
+  readonly timings: Partial<Record<Stage, number>>;
+}
+
+/** The result of a compile that came this far: its diagnostics sorted, each naming the file. */
+function finished(source: SourceFile, progress: Progress, extra: Omit<CompileResult, "source" | "diagnostics" | "timings">): CompileResult {
+  return {
     source,
-    diagnostics: sortDiagnostics(diagnostics).map((d) => (d.file ? d : { ...d, file: source.name })),
-    timings,
+    diagnostics: sortDiagnostics(progress.diagnostics).map((d) => (d.file ? d : { ...d, file: source.name })),
+    timings: progress.timings,
     ...extra,
-  });
+  };
+}
+
+/**
+ * compileStages, with W0905 and no bundle where the host's stack runs out in a stage (each walks the
+ * policy's expressions recursively: a small `--stack-size`, or a worker's small stack, may not hold
+ * them), and nothing thrown for it. The handler runs here, a few frames from the job's start.
+ */
+async function compileGuarded(text: string, source: SourceFile, options: CompileOptions): Promise<CompileResult> {
+  const progress: Progress = { stage: "parse", diagnostics: [], timings: {} };
+  try {
+    return await compileStages(text, source, options, progress);
+  } catch (e) {
+    if (!ranOutOfStack(e)) throw e;
+    progress.diagnostics.push(stackRanOut(progress.stage));
+    return finished(source, progress, { ast: progress.ast });
+  }
+}
+
+/** The stages, from the text to a bundle, with the options read and a host found unpolluted. */
+async function compileStages(text: string, source: SourceFile, options: CompileOptions, progress: Progress): Promise<CompileResult> {
+  const { timings, diagnostics } = progress;
+  const done = (extra: Omit<CompileResult, "source" | "diagnostics" | "timings">): CompileResult => finished(source, progress, extra);
   const time = <T>(stage: Stage, f: () => T): T => {
+    progress.stage = stage;
     const t0 = performance.now();
     try {
       return f();
@@ -119,10 +159,12 @@ async function compileStages(text: string, source: SourceFile, options: CompileO
   };
 
   const parsed = time("parse", () => parsePolicy(source));
+  progress.ast = parsed.ast;
   append(diagnostics, parsed.diagnostics);
   if (options.stopAfter === "parse") return done({ ast: parsed.ast });
-  // a text too large to parse was not parsed: nothing to check (its missing header least of all)
-  if (parsed.diagnostics.some((d) => d.code === W.TooLarge)) return done({ ast: parsed.ast });
+  // a text too large to parse, or one the host's stack ran out parsing, was not parsed: nothing to
+  // check (its missing header least of all)
+  if (parsed.diagnostics.some((d) => d.code === W.TooLarge || d.code === STACK_RAN_OUT)) return done({ ast: parsed.ast });
 
   const checked = time("check", () => checkPolicy(parsed.ast, { syntaxErrors: hasErrors(parsed.diagnostics) }));
   append(diagnostics, checked.diagnostics);
@@ -152,6 +194,7 @@ async function compileStages(text: string, source: SourceFile, options: CompileO
   append(diagnostics, plan.diagnostics);
   if (hasErrors(diagnostics) || options.stopAfter === "plan") return done({ ast: parsed.ast, checked: policy, ir: policy.ir, costBound });
 
+  progress.stage = "codegen";
   const t0 = performance.now();
   // loaded on first use: checking a policy never pays for importing AssemblyScript
   const { generateModule } = await import("./backend/index.js");
@@ -162,6 +205,7 @@ async function compileStages(text: string, source: SourceFile, options: CompileO
   if (!generated.wasm || hasErrors(diagnostics)) return done({ ast: parsed.ast, checked: policy, ir: policy.ir, costBound });
   if (options.stopAfter === "codegen") return done({ ast: parsed.ast, checked: policy, ir: policy.ir, costBound });
 
+  progress.stage = "manifest";
   const ruleLineCol = lineColIndex(text);
   const unbound: Omit<Manifest, "digests"> = {
     format: MANIFEST_FORMAT,

@@ -10,6 +10,7 @@
 import { type OptionNames, unknownOptionProblem } from "../runtime/option-names.js";
 import { ownMember } from "../runtime/own.js";
 import { describeThrown, shownOption } from "../runtime/thrown.js";
+import { ranOutOfStack } from "../runtime/stack-ran-out.js";
 
 /**
  * `options` when it is an object holding only names in `known`; a TypeError, prefixed with `what`
@@ -32,6 +33,8 @@ export function ownOptionOf(what: string, options: object, name: string): unknow
   try {
     return ownMember(options, name);
   } catch (e) {
+    // the host's stack running out is no fault of the option's (the caller tells it apart)
+    if (ranOutOfStack(e)) throw e;
     throw new TypeError(`${what}: options.${name} could not be read: ${describeThrown(e)}`);
   }
 }

@@ -8,6 +8,7 @@ import { describeThrown } from "../runtime/thrown.js";
 import { optionNames, unknownOptionProblem } from "../runtime/option-names.js";
 import { isCostBudget, MAX_COST_BUDGET } from "./ir/cost.js";
 import { ownOption } from "../runtime/own.js";
+import { ranOutOfStack } from "../runtime/stack-ran-out.js";
 
 // plan: the module's layout, source and fixed memory (W0902), without AssemblyScript; codegen: asc
 export const STAGES = ["parse", "check", "cost", "plan", "codegen", "validate"] as const;
@@ -53,6 +54,8 @@ function readOption(options: object, name: keyof CompileOptions): unknown {
   try {
     return ownOption(options as CompileOptions, name);
   } catch (e) {
+    // the host's stack running out (a call made at its very end) is no fault of the option's
+    if (ranOutOfStack(e)) throw e;
     throw new TypeError(`options.${name} could not be read: ${describeThrown(e)}`);
   }
 }

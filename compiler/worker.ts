@@ -56,7 +56,7 @@ export interface BackgroundCompiler {
    * loaded; the next call starts a new worker — or after `close`. A text longer than the parser takes
    * (MAX_SOURCE_LENGTH characters) is answered at once, in this thread, with compilePolicy's W0114,
    * unhashed and never sent to the worker. A result holding a fault of the compiler's own (W0901,
-   * W0903) is not cached, and its worker is replaced: the next compile runs afresh.
+   * W0903, W0905) is not cached, and its worker is replaced: the next compile runs afresh.
    */
   compile(text: string, options?: CompileOptions): Promise<CompiledInWorker>;
   /** how many compiles the cache saved */

@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { loadAscFromCache, notedV8Flags, noteV8Flags } from "./asc-cache.js";
 import { describeThrown } from "../../runtime/thrown.js";
+import { V8_STACK_MESSAGE } from "../../runtime/stack-ran-out.js";
 
 export type AscModule = typeof import("assemblyscript/asc");
 
@@ -167,6 +168,8 @@ export interface AscResult {
   readonly binary?: Uint8Array;
   /** asc's diagnostics when the compile failed */
   readonly error?: string;
+  /** true when the compile failed because the host's stack ran out in asc (AscCrashed.ranOutOfStack) */
+  readonly ranOutOfStack?: boolean;
 }
 
 /** What a module's compile needs besides its source; known before the front end runs. */
@@ -216,10 +219,18 @@ const ASC_FRAME = /assemblyscript[\\/]dist[\\/]asc\.js/;
 
 /** What an exit called from asc.js becomes while trappingAscExit runs. */
 export class AscCrashed extends Error {
+  /**
+   * Whether what asc crashed on was V8's error for a stack that ran out (asc's parser and binaryen
+   * recurse over the generated code's nesting, on the host's stack): the host's condition, not a
+   * fault of the generated code. asc caught the error itself, and its banner is all that is left of
+   * it: the banner's error line is the one V8 writes for that error, and nothing else.
+   */
+  readonly ranOutOfStack: boolean;
   constructor(code: unknown, banner?: string) {
     const cause = banner === undefined ? undefined : crashCause(banner);
     super(`the AssemblyScript compiler crashed${cause ? ` ${cause}` : ""} (it asked to exit with code ${String(code)})`);
     this.name = "AscCrashed";
+    this.ranOutOfStack = cause !== undefined && cause.endsWith(`: RangeError: ${V8_STACK_MESSAGE}`);
   }
 }
 
@@ -396,7 +407,7 @@ async function runAsc(pending: Promise<ModuleInput | undefined>, opts: ModuleOpt
     transforms: [Hooks as unknown as import("assemblyscript/asc").Transform],
     }));
   } catch (e) {
-    if (e instanceof AscCrashed) return { error: `${e.message}\n${stderr.toString()}` };
+    if (e instanceof AscCrashed) return { error: `${e.message}\n${stderr.toString()}`, ...(e.ranOutOfStack ? { ranOutOfStack: true } : {}) };
     throw e;
   }
   if (!input) return { error: "cancelled" };

@@ -3,7 +3,8 @@
 //   (AssemblyScript source and memory plan; W0902 when the memory is too large)
 //   → asc.ts (in-memory asc) → checks of the output (no imports, the ABI exports, the constant pool
 //   where the code expects it).
-// Failures of generated code are internal errors, reported as diagnostic W0901.
+// Failures of generated code are internal errors, reported as diagnostic W0901; the host's stack
+// running out is W0905 (stack-ran-out.ts).
 
 import { error, type Diagnostic } from "../diagnostics.js";
 import type { IRPolicy } from "../ir/ir.js";
@@ -12,6 +13,8 @@ import { WASM_ABI_VERSION, type InputLayout } from "../../runtime/wasm/layout.js
 import { AscUnavailable, compileModule } from "./asc.js";
 import { CONST_BASE } from "./codegen-values.js";
 import { backendError, planModule, policySpan, type ModulePlan } from "./plan.js";
+import { stackRanOut } from "../stack-ran-out.js";
+import { ranOutOfStack } from "../../runtime/stack-ran-out.js";
 
 export type { InputLayout, RecordLayout, FieldLayout, SlotLayout } from "../../runtime/wasm/layout.js";
 export { MAX_MEMORY_BYTES, planModule, type ModulePlan } from "./plan.js";
@@ -42,12 +45,15 @@ export async function generateModule(ir: IRPolicy, options: { optimize?: boolean
   if (typeof WebAssembly === "undefined") return { layout, memoryPages, diagnostics: [noWebAssembly(span)] };
   try {
     const out = await compileModule(gen.source, { memoryPages, memoryBase: CONST_BASE, optimize: options.optimize ?? true });
+    if (!out.binary && out.ranOutOfStack) return { layout, memoryPages, diagnostics: [stackRanOut("codegen")], source: gen.source };
     if (!out.binary) return internal(layout, memoryPages, `asc failed on the generated code: ${out.error ?? ""}`, span, gen.source);
     const problem = checkOutput(out.binary, gen.constants, gen.inputPtr, layout.inputSize);
     if (problem) return internal(layout, memoryPages, problem, span, gen.source);
     return { wasm: out.binary, layout, memoryPages, diagnostics: [], source: gen.source, indexedRules: gen.indexedRules };
   } catch (e) {
     if (e instanceof AscUnavailable) return { layout, memoryPages, diagnostics: [ascUnavailable(e, span)] };
+    // a host's small stack is W0905, no bug of the compiler's
+    if (ranOutOfStack(e)) return { layout, memoryPages, diagnostics: [stackRanOut("codegen")] };
     return internal(layout, 0, e instanceof Error ? (e.stack ?? e.message) : String(e), span);
   }
 }

@@ -15,6 +15,8 @@ import { checkedOnceFields, type CheckedOnce } from "./input-checks.js";
 import { planLayout, type LayoutPlan } from "./layout.js";
 import { MAX_RULE_LOCALS, RuleTooLarge } from "./locals.js";
 import { Codes } from "../check/codes.js";
+import { stackRanOut } from "../stack-ran-out.js";
+import { ranOutOfStack } from "../../runtime/stack-ran-out.js";
 
 /** The most linear memory a decision module may have (constants, input region, arena, results). */
 export const MAX_MEMORY_BYTES = 16 * 1024 * 1024;
@@ -23,7 +25,7 @@ const PAGE = 65536;
 export interface ModulePlan {
   readonly layout: InputLayout;
   readonly memoryPages: number;
-  /** W0902, or W0901 when planning failed (a bug); empty when the module can be compiled */
+  /** W0902, W0507, W0905 when the host's stack ran out, or W0901 when planning failed (a bug); empty when the module can be compiled */
   readonly diagnostics: Diagnostic[];
   /** the source and memory plan, present when there are no diagnostics */
   readonly generated?: GeneratedModule;
@@ -39,13 +41,15 @@ export interface InputPlan {
 
 /**
  * The input layout, and what checking the request the host wrote costs a decision (input-checks.ts),
- * which the cost bound counts; W0901 when planning failed (a bug).
+ * which the cost bound counts; W0905 when the host's stack ran out, W0901 when planning failed (a bug).
  */
 export function planInput(ir: IRPolicy): InputPlan | { readonly diagnostic: Diagnostic } {
   try {
     const plan = planLayout(ir);
     return { plan, checks: checkedOnceFields(plan, ir.schema) };
   } catch (e) {
+    // the layout walks the rules' expressions: a host's small stack is W0905, no bug of the compiler's
+    if (ranOutOfStack(e)) return { diagnostic: stackRanOut("cost") };
     return { diagnostic: backendError(e instanceof Error ? (e.stack ?? e.message) : String(e), policySpan(ir)) };
   }
 }
@@ -67,6 +71,7 @@ export function planModule(ir: IRPolicy, inputSpan?: Span, input?: LayoutPlan): 
     return { layout, memoryPages, diagnostics: [], generated };
   } catch (e) {
     if (e instanceof RuleTooLarge) return { layout, memoryPages: 0, diagnostics: [ruleTooLarge(ir, e)] };
+    if (ranOutOfStack(e)) return { layout, memoryPages: 0, diagnostics: [stackRanOut("plan")] };
     return { layout, memoryPages: 0, diagnostics: [backendError(e instanceof Error ? (e.stack ?? e.message) : String(e), span)] };
   }
 }

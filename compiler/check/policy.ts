@@ -19,6 +19,8 @@ import { checkExpectation, checkTestInput, type CheckedExpectation, type Effect 
 import { compileHostRequestCheck } from "../../runtime/request.js";
 import { optionNames } from "../../runtime/option-names.js";
 import { knownOptions, ownOptionOf, shownValue } from "../option-reading.js";
+import { STACK_RAN_OUT_IN, stackRanOut } from "../stack-ran-out.js";
+import { V8_STACK_MESSAGE } from "../../runtime/stack-ran-out.js";
 
 /** A `test` block, ready to run against any backend. */
 export interface PolicyTest {
@@ -97,10 +99,40 @@ function readCheckOptions(options: unknown): boolean {
 /**
  * Checks a parsed policy (see CheckOptions). Throws a TypeError, before anything is checked, for
  * options that are no object, hold a name CheckOptions does not have or an option of another type;
- * a policy's own problems are diagnostics.
+ * a policy's own problems are diagnostics. Where the host's stack runs out (a small stack, or a call
+ * made deep in the host's own), it answers with W0905 alone (stack-ran-out.ts) and no policy.
  */
 export function checkPolicy(ast: PolicyFile, options: CheckOptions = {}): CheckResult {
-  const syntaxErrors = readCheckOptions(options);
+  try {
+    return checked(ast, readCheckOptions(options));
+  } catch (e) {
+    // The checker walks each expression recursively (so does the constants' evaluation). A TypeError
+    // for the options goes out as it is. The handler runs as deep as the call: it tells V8's error
+    // with no call (V8_STACK_MESSAGE says why), and where it has no room to build the result, the
+    // one built beforehand is given.
+    let ranOut = false;
+    try {
+      ranOut = typeof e === "object" && e !== null && (e as Error).name === "RangeError" && (e as Error).message === STACK_MESSAGE;
+    } catch {
+      // a value whose name or message is code that threw: not V8's error
+    }
+    if (!ranOut) throw e;
+    try {
+      return { policy: undefined, diagnostics: [stackRanOut("check")] };
+    } catch {
+      return CHECK_RAN_OUT;
+    }
+  }
+}
+
+// V8's message, copied into this module: a loader may hand an imported binding through a getter,
+// which is a call, and the handler that compares with it makes none
+const STACK_MESSAGE = V8_STACK_MESSAGE;
+
+/** checkPolicy's answer where the stack ran out even in its handler: built beforehand and frozen. */
+const CHECK_RAN_OUT: CheckResult = Object.freeze({ policy: undefined, diagnostics: Object.freeze([STACK_RAN_OUT_IN.check]) as Diagnostic[] });
+
+function checked(ast: PolicyFile, syntaxErrors: boolean): CheckResult {
   const diagnostics: Diagnostic[] = [];
   if (!ast.header) diagnostics.push(missingHeaderDiagnostic());
   // (a bytes literal as the name is reported as one, W0108, not again as an empty name)

@@ -10,7 +10,9 @@
 
 import type { IRecognitionException, IToken } from "chevrotain";
 import { error, sortDiagnostics, type Diagnostic } from "../diagnostics.js";
-import type { SourceFile, Span } from "../source.js";
+import { NO_SPAN, type SourceFile, type Span } from "../source.js";
+import { STACK_RAN_OUT_IN, stackRanOut } from "../stack-ran-out.js";
+import { V8_STACK_MESSAGE } from "../../runtime/stack-ran-out.js";
 import type * as A from "./ast.js";
 import { AstBuilder } from "./ast-builder.js";
 import { tokenMatcher } from "./chevrotain.js";
@@ -467,13 +469,42 @@ export function parsePolicy(source: SourceFile): ParsePolicyResult {
     const ast: A.PolicyFile = { kind: "PolicyFile", header, input, lets, rules, tests, comments, span: { start: 0, end: text.length } };
     return { ast, diagnostics: sortDiagnostics(diagnostics) };
   } catch (e) {
-    // Only exhaustion of the call stack can get here (every other path returns values); report it
-    // as nesting rather than crash the host.
-    if (!(e instanceof RangeError)) throw e;
-    diagnostics.push(error(W.NestingTooDeep, "the file is nested too deeply to parse", { start: 0, end: Math.min(1, text.length) }));
-    return { ast: emptyFile(text, comments), diagnostics };
+    // Only the host's stack running out can get here (every other path returns values): within the
+    // nesting limits, a small stack or a call made deep in the host's own. It is W0905, not W0104:
+    // the policy is within the limits. The handler runs as deep as the call: it tells V8's error
+    // with no call (V8_STACK_MESSAGE says why), and where it has no room to build the result, the
+    // one built beforehand is given.
+    let ranOut = false;
+    try {
+      ranOut = typeof e === "object" && e !== null && (e as Error).name === "RangeError" && (e as Error).message === STACK_MESSAGE;
+    } catch {
+      // a value whose name or message is code that threw: not V8's error
+    }
+    if (!ranOut) throw e;
+    try {
+      diagnostics.push(stackRanOut("parse"));
+      return { ast: emptyFile(text, comments), diagnostics };
+    } catch {
+      return PARSE_RAN_OUT;
+    }
   }
 }
+
+// V8's message, copied into this module: a loader may hand an imported binding through a getter,
+// which is a call, and the handlers that compare with it make none
+const STACK_MESSAGE = V8_STACK_MESSAGE;
+
+/** parsePolicy's answer where the stack ran out even in its handler: built beforehand and frozen. */
+const PARSE_RAN_OUT: ParsePolicyResult = Object.freeze({
+  ast: Object.freeze({ kind: "PolicyFile", header: undefined, input: undefined, lets: [], rules: [], tests: [], comments: [], span: NO_SPAN }) as A.PolicyFile,
+  diagnostics: Object.freeze([STACK_RAN_OUT_IN.parse]) as Diagnostic[],
+});
+
+/** parseExpression's, likewise. */
+const PARSE_EXPRESSION_RAN_OUT: ParseExpressionResult = Object.freeze({
+  expr: Object.freeze({ kind: "ErrorExpr", span: NO_SPAN }) as A.Expr,
+  diagnostics: Object.freeze([STACK_RAN_OUT_IN.parse]) as Diagnostic[],
+});
 
 /** Parses one bare CEL expression (no declarations, no comments kept). Never throws. */
 export function parseExpression(text: string): ParseExpressionResult {
@@ -497,9 +528,20 @@ export function parseExpression(text: string): ParseExpressionResult {
     const guarded = guardExpr(expr, diagnostics);
     return { expr: guarded, diagnostics: sortDiagnostics(diagnostics) };
   } catch (e) {
-    if (!(e instanceof RangeError)) throw e;
-    diagnostics.push(error(W.NestingTooDeep, "the expression is nested too deeply to parse", whole));
-    return { expr: { kind: "ErrorExpr", span: whole }, diagnostics };
+    // as in parsePolicy: only the host's stack running out can get here
+    let ranOut = false;
+    try {
+      ranOut = typeof e === "object" && e !== null && (e as Error).name === "RangeError" && (e as Error).message === STACK_MESSAGE;
+    } catch {
+      // not V8's error
+    }
+    if (!ranOut) throw e;
+    try {
+      diagnostics.push(stackRanOut("parse"));
+      return { expr: { kind: "ErrorExpr", span: whole }, diagnostics };
+    } catch {
+      return PARSE_EXPRESSION_RAN_OUT;
+    }
   }
 }
 

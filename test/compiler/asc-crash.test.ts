@@ -76,6 +76,8 @@ describe("an asc crash in this thread", () => {
     expect((thrown as Error).message).toBe(
       "the AssemblyScript compiler crashed during compile: RangeError: Maximum call stack size exceeded (it asked to exit with code 1)",
     );
+    // the host's stack ran out in asc: the backend answers W0905 for it, not W0901
+    expect((thrown as AscCrashed).ranOutOfStack).toBe(true);
     expect(printed).toEqual([["host: still here"]]);
   });
 
@@ -98,6 +100,7 @@ describe("an asc crash in this thread", () => {
     expect((thrown as Error).message).toBe(
       "the AssemblyScript compiler crashed during optimize: it threw a value with neither a message nor a stack trace (it asked to exit with code 1)",
     );
+    expect((thrown as AscCrashed).ranOutOfStack).toBe(false);
   });
 
   it("has binaryen's exceptions explained by every compile", async () => {
@@ -143,6 +146,7 @@ describe("an asc crash in this thread", () => {
     expect((thrown as Error).message).toBe(
       "the AssemblyScript compiler crashed during runPasses: std::runtime_error: Fatal: Could not find pass: no-such-pass (it asked to exit with code 1)",
     );
+    expect((thrown as AscCrashed).ranOutOfStack).toBe(false);
   }, 60_000);
 
   it("lets an exit asked for by anything else through", async () => {
