@@ -10,7 +10,8 @@
 //     `&&`/`||`;
 //   - tests: the input object one entry per line, nested values inline when they fit;
 //   - expressions: minimal parentheses from precedence, plus parentheses kept around `&&` inside
-//     `||` and around a `?:` nested in another expression; strings re-escaped canonically.
+//     `||` and around a `?:` nested in another expression; strings re-escaped canonically, and a
+//     quoted field name holding a character no reader can see printed as an index (printSelect).
 // Comments: the formatter first lays out lines, each anchored at the source offset of what it
 // prints; then an own-line comment goes before the first line anchored after it (a comment
 // belongs to what follows it) and a trailing comment goes at the end of the last line anchored
@@ -20,7 +21,7 @@
 import { assertUnreachable } from "../diagnostics.js";
 import type { SourceFile } from "../source.js";
 import type * as A from "./ast.js";
-import { quoteBytes, quoteString } from "./literals.js";
+import { firstInvisible, quoteBytes, quoteString } from "./literals.js";
 
 export const MAX_WIDTH = 100;
 
@@ -83,6 +84,21 @@ function fieldName(name: string): string {
   return NAME.test(name) ? name : "`" + name + "`";
 }
 
+/**
+ * `operand.field` as it is printed. A quoted name (`` m.`content-type` ``) has no escapes, so one
+ * holding a character a reader cannot see for what it is (a bidirectional override, a no-break
+ * space: literals.ts, INVISIBLE) is printed as the index it means, its key an escaped string:
+ * `` m.`ad<U+202E>min` `` is `m["ad\u202emin"]`, as CEL reads `m.key` on a map, and both are checked to
+ * the same IR. Only a map can hold such a key (a record's fields are named by identifiers, so either
+ * form of one is refused). `has()` and a message's type name have no index form: the lint in
+ * hidden-characters.ts refuses such a name there (W0702), before the formatter is asked.
+ */
+function printSelect(e: A.SelectExpr): string {
+  const operandText = operand(e.operand, e, "member");
+  if (firstInvisible(e.field) !== undefined) return `${operandText}${e.optional ? "[?" : "["}${quoteString(e.field)}]`;
+  return `${operandText}${e.optional ? ".?" : "."}${fieldName(e.field)}`;
+}
+
 /** Prints an expression on one line. */
 export function printExpr(e: A.Expr): string {
   switch (e.kind) {
@@ -94,7 +110,7 @@ export function printExpr(e: A.Expr): string {
     case "BoolLiteral": return e.value ? "true" : "false";
     case "NullLiteral": return "null";
     case "Ident": return (e.leadingDot ? "." : "") + e.name;
-    case "Select": return `${operand(e.operand, e, "member")}${e.optional ? ".?" : "."}${fieldName(e.field)}`;
+    case "Select": return printSelect(e);
     case "Index": return `${operand(e.operand, e, "member")}${e.optional ? "[?" : "["}${printExpr(e.index)}]`;
     case "Call": {
       const args = e.args.map(printExpr).join(", ");

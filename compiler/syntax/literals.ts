@@ -136,7 +136,18 @@ export function decodeIntLiteral(image: string): bigint {
  * joiner, the variation selectors, U+3164 Hangul filler, the tags) and every space but U+0020 (a
  * no-break space or an ideographic space reads as the space it is not).
  */
-const INVISIBLE = /^(?! )[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Zs}\p{Default_Ignorable_Code_Point}]$/u;
+const INVISIBLE_CHARACTER = String.raw`(?! )[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Zs}\p{Default_Ignorable_Code_Point}]`;
+const INVISIBLE = new RegExp(`^${INVISIBLE_CHARACTER}$`, "u");
+const FIRST_INVISIBLE = new RegExp(INVISIBLE_CHARACTER, "u");
+
+/**
+ * The first INVISIBLE character of `text` (undefined when there is none): one quoteString writes as
+ * an escape. A quoted field name has no escapes, so the formatter prints a name holding one as the
+ * index it means, and the lint in hidden-characters.ts names it where there is no index to print.
+ */
+export function firstInvisible(text: string): string | undefined {
+  return FIRST_INVISIBLE.exec(text)?.[0];
+}
 
 /**
  * Canonical source form of a text string: double quotes, the shortest CEL escapes for control

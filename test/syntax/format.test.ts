@@ -7,6 +7,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compilePolicy } from "../../compiler/driver.js";
 import { printPolicy } from "../../compiler/ir/print.js";
+import { describeDecision, runPolicyTests } from "../../compiler/testing.js";
 import type * as A from "../../compiler/syntax/ast.js";
 import { anchorIndex, firstAtLeast } from "../../compiler/syntax/format.js";
 import { formatPolicy, MAX_NESTING, parsePolicy } from "../../compiler/syntax/index.js";
@@ -121,6 +122,68 @@ describe("invisible characters in strings", () => {
     expect(cond(`a == "admin\\u00a0" || a == "adm\\u034fin" || a == "root\\ufe0f" || a == "\\u3164"`)).toBe(
       `a == "admin\\xa0" || a == "adm\\u034fin" || a == "root\\ufe0f" || a == "\\u3164"`,
     );
+  });
+});
+
+describe("invisible characters in quoted field names", () => {
+  // a quoted name has no escapes: the formatter prints one holding such a character as the index it means
+  const policy = (selection: string, key: string) =>
+    [
+      `policy "p" version "1.0.0"`,
+      `input { m: map<string, int>(4) }`,
+      `forbid r when ${selection} == 1`,
+      `permit ok`,
+      `test "hidden key" { input { m: { ${key}: 1 } } expect deny by [r] }`,
+      `test "another value" { input { m: { ${key}: 2 } } expect allow by [ok] }`,
+      ``,
+    ].join("\n");
+  // a right-to-left override and a no-break space
+  const repro = policy("m.`ad\u202emin\u00a0`", `"ad\u202emin\u00a0"`);
+
+  /** What the checker makes of a text: its errors, its rules' IR and its tests' outcomes. */
+  const meaning = async (text: string) => {
+    const r = await compilePolicy(text, { stopAfter: "check" });
+    const errors = r.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.code} ${d.message}`);
+    return [errors, r.ir ? printPolicy(r.ir) : undefined, r.checked ? runPolicyTests(r.checked, undefined).outcomes.map((o) => [o.test.name, o.passed, describeDecision(o.interp)]) : undefined];
+  };
+
+  it("prints the name as an escaped index, with the same meaning, idempotently", async () => {
+    const once = fmt(repro);
+    expect(once).toContain(`forbid r when m["ad\\u202emin\\xa0"] == 1`);
+    expect(once).toContain(`m: { "ad\\u202emin\\xa0": 1 }`);
+    expect([...once].filter((c) => c.codePointAt(0)! > 0x7e)).toEqual([]);
+    expect(fmt(once)).toBe(once);
+    const [errors, ir, outcomes] = await meaning(once);
+    expect(errors).toEqual([]);
+    expect(outcomes).toEqual([
+      ["hidden key", true, "deny by [r]"],
+      ["another value", true, "allow by [ok]"],
+    ]);
+    expect(await meaning(repro)).toEqual([errors, ir, outcomes]);
+    // the index it is printed as is the key the data holds
+    const reparsed = parseOk(once);
+    const index = (reparsed.rules[0]!.condition as A.BinaryExpr).left as A.IndexExpr;
+    expect(index.kind).toBe("Index");
+    expect(index.index).toMatchObject({ kind: "StringLiteralExpr", value: "ad\u202emin\u00a0" });
+    expect(reparsed.tests[0]!.input.entries[0]!.value).toMatchObject({ kind: "DataObject", entries: [{ key: "ad\u202emin\u00a0" }] });
+  });
+
+  it("prints every such selection so: optional, nested, after a bracketed operand, in a constant", () => {
+    expect(cond("m.?`a\u200bb` == 1")).toBe(`m[?"a\\u200bb"] == 1`);
+    expect(cond("m.`x\u3000`.`y` == 1")).toBe(`m["x\\u3000"].y == 1`);
+    expect(cond("(a ? m : n).`\u2066k\u2069`.size() > 0")).toBe(`(a ? m : n)["\\u2066k\\u2069"].size() > 0`);
+    expect(fmt(`let K = {"a": 1}.\`a\ufe0f\``)).toBe(`let K = {"a": 1}["a\\ufe0f"]\n`);
+    // names a reader sees as they are stay quoted names
+    expect(cond("m.`content-type` == 'x' && m.`caf\u00e9 au lait` == 'y'")).toBe(`m.\`content-type\` == "x" && m.\`caf\u00e9 au lait\` == "y"`);
+  });
+
+  it("means what the index means on records too: neither form names a field (fields are identifiers)", async () => {
+    const text = `policy "p" version "1"\ninput { r: { a: int } }\npermit ok when r.\`a\u00a0\` == 1\n`;
+    const once = fmt(text);
+    expect(once).toContain(`permit ok when r["a\\xa0"] == 1`);
+    const codes = async (t: string) => (await compilePolicy(t, { stopAfter: "check" })).diagnostics.filter((d) => d.severity === "error").map((d) => d.code);
+    expect(await codes(text)).toEqual(["W0205"]);
+    expect(await codes(once)).toEqual(["W0305"]);
   });
 });
 
