@@ -14,6 +14,7 @@ import { lineColIndex, type SourceFile } from "./source.js";
 import type { FieldDecl, InputDecl, PolicyFile } from "./syntax/ast.js";
 import { parsePolicy, W } from "./syntax/index.js";
 import { checkPolicy, type CheckedPolicy } from "./check/policy.js";
+import { lintHiddenCharacters } from "./syntax/hidden-characters.js";
 import { DEFAULT_COST_BUDGET, formatCost, orderingCost, ruleCosts, within } from "./ir/cost.js";
 import type { IRPolicy } from "./ir/ir.js";
 import { validateProfile } from "../runtime/wasm/profile.js";
@@ -168,6 +169,8 @@ async function compileStages(text: string, source: SourceFile, options: CompileO
 
   const checked = time("check", () => checkPolicy(parsed.ast, { syntaxErrors: hasErrors(parsed.diagnostics) }));
   append(diagnostics, checked.diagnostics);
+  // characters a reader cannot see for what they are, where fmt cannot escape them (W0701, W0702)
+  append(diagnostics, lintHiddenCharacters(parsed.ast, source.text));
   if (hasErrors(diagnostics) || !checked.policy) return done({ ast: parsed.ast });
   const policy = checked.policy;
   if (options.stopAfter === "check") return done({ ast: parsed.ast, checked: policy, ir: policy.ir });

@@ -1,9 +1,12 @@
 // `writ fmt <file> [--write] [--max-diagnostics N]`: print a policy in canonical form, or rewrite the file in place.
 // Needs only the syntax phase: a file with syntax errors is never rewritten (its diagnostics are
-// printed instead), so formatting cannot lose text the parser did not understand.
+// printed instead), so formatting cannot lose text the parser did not understand; nor is one with a
+// quoted name fmt could not print so that it shows (W0702, hidden-characters.ts).
 
 import { hasErrors, renderDiagnostics } from "../../compiler/diagnostics.js";
 import { formatPolicy, parsePolicy } from "../../compiler/syntax/index.js";
+import { lintHiddenCharacters } from "../../compiler/syntax/hidden-characters.js";
+import { append } from "../../runtime/arrays.js";
 import { missingHeaderDiagnostic } from "../../compiler/check/codes.js";
 import { commandLineProblem, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, printVerbatim, refuseUsage, unknownFlags, type Command, emptyPathError } from "../io.js";
 import { readText } from "./policy-source.js";
@@ -52,6 +55,10 @@ export const fmtCommand: Command = {
     const { text, path } = read;
     const source = { name: file, text };
     const { ast, diagnostics } = parsePolicy(source);
+    // A quoted field name holding a character no reader can see, in `has()` (W0702), has no form fmt
+    // could print it in that shows it: refused here as by every other command. (Its warnings, W0701,
+    // are `writ check`'s to say.)
+    if (!hasErrors(diagnostics)) append(diagnostics, lintHiddenCharacters(ast, text).filter((d) => d.severity === "error"));
     // A file without a header (empty, white space, comments: what `writ fmt p.writ > p.writ` reads,
     // the shell having emptied the file first) is no policy, as every other command says
     if (!ast.header && !hasErrors(diagnostics)) diagnostics.push(missingHeaderDiagnostic());

@@ -15,7 +15,8 @@ describe("mismatch messages", () => {
 
   it("quote a duplicate map key with what could change how the line displays escaped (a right-to-left override)", async () => {
     const r = await compilePolicy(policy('{"x\u202egnp.exe": 1, "x\u202egnp.exe": 2}["a"] == 1'), { stopAfter: "check" });
-    expect(r.diagnostics.map((d) => d.message)).toEqual(['map key `"x\\u202egnp.exe"` appears twice']);
+    // (the override, written as it is, is also warned of: W0701, test/syntax/hidden-characters.test.ts)
+    expect(r.diagnostics.filter((d) => d.code !== "W0701").map((d) => d.message)).toEqual(['map key `"x\\u202egnp.exe"` appears twice']);
   });
 
   it("say so too where an operator has no overload for two lists of records that print alike", async () => {
@@ -122,7 +123,7 @@ describe("names in messages", () => {
 
   it("escape what would end the line or change how it displays, in a quoted field name", async () => {
     const r = await compilePolicy('policy "p" version "1"\ninput { r: { x: int } }\npermit p when r.`a\u001b[2Kb\u202e` == 1\n', { stopAfter: "check" });
-    expect(r.diagnostics.map((d) => d.message)).toEqual(["no field `a\\u001b[2Kb\\u202e` in `r`"]);
+    expect(r.diagnostics.filter((d) => d.code !== "W0701").map((d) => d.message)).toEqual(["no field `a\\u001b[2Kb\\u202e` in `r`"]);
   });
 
   it("look for no suggestion among names too long to be misspelt: two names of 200,000 characters take no time", async () => {

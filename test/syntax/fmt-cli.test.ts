@@ -46,6 +46,26 @@ describe("writ fmt", () => {
     expect(readFileSync(join(dir, "b.writ"), "utf8")).toBe(canonical);
   });
 
+  it("prints a quoted name holding a character no reader can see as the escaped index it means", async () => {
+    const text = 'policy "p" version "1"\ninput { m: map<string, int> }\nforbid r when m.`ad\u202emin\u00a0` == 1\n';
+    writeFileSync(join(dir, "hidden.writ"), text);
+    const s = io();
+    expect(await fmtCommand.run(["hidden.writ"], s)).toBe(0);
+    expect(s.stdout).toBe('policy "p" version "1"\n\ninput {\n  m: map<string, int>\n}\n\nforbid r when m["ad\\u202emin\\xa0"] == 1\n');
+    expect(s.stderr).toBe("");
+  });
+
+  it("refuses, and never rewrites, a file with such a name in has(), which has no index form (W0702)", async () => {
+    const text = 'policy "p" version "1"\ninput { m: map<string, int> }\nforbid r when has(m.`admin\u00a0`)\n';
+    writeFileSync(join(dir, "hidden-has.writ"), text);
+    const s = io();
+    expect(await fmtCommand.run(["hidden-has.writ", "--write"], s)).toBe(1);
+    expect(s.stdout).toBe("");
+    expect(s.stderr).toContain("hidden-has.writ:3:21: error[W0702]: the quoted field name `\"admin\\xa0\"` holds U+00A0");
+    expect(s.stderr).toContain('help: on a map, `has(m.f)` is `"f" in m`: write `"admin\\xa0" in m`');
+    expect(readFileSync(join(dir, "hidden-has.writ"), "utf8")).toBe(text);
+  });
+
   it("reports syntax errors on stderr, exits 1 and never rewrites", async () => {
     const broken = `permit p when a >\nforbid f when (b\n`;
     writeFileSync(join(dir, "c.writ"), broken);
