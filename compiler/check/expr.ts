@@ -116,7 +116,7 @@ export class ExpressionChecker {
     switch (expr.kind) {
       case "IntLiteral":
         if (expr.value > INT64_MAX)
-          return this.report(Codes.intOutOfRange, `integer literal \`${expr.value}\` is outside the int64 range`, expr.span);
+          return this.report(Codes.intOutOfRange, `integer literal \`${expr.written ?? expr.value}\` is outside the int64 range`, expr.span);
         return this.lit(expr.value, INT, expr.span);
       case "UintLiteral":
         return this.report(Codes.unsupported, UNSUPPORTED_LITERALS.uint, expr.span);
@@ -147,7 +147,7 @@ export class ExpressionChecker {
           // fold `-<digits>` so that INT64_MIN can be written: CEL's INT_LIT is `-? DIGIT+`, one token,
           // so only a minus right before the digits (not `- 9…`, not `-(9…)`) belongs to the literal
           const v = -expr.operand.value;
-          if (v < INT64_MIN) return this.report(Codes.intOutOfRange, `integer literal \`${v}\` is outside the int64 range`, expr.span);
+          if (v < INT64_MIN) return this.report(Codes.intOutOfRange, `integer literal \`${expr.operand.written === undefined ? v : `-${expr.operand.written}`}\` is outside the int64 range`, expr.span);
           return this.lit(v, INT, expr.span);
         }
         const operand = this.check(expr.operand);
@@ -174,8 +174,10 @@ export class ExpressionChecker {
         return { node: { op: "cond", id: this.id(), span: expr.span, type: t, test: test.node, then: then.node, otherwise: otherwise.node }, type: t };
       }
       case "List":
+        if (expr.optionalElements) return this.report(Codes.unsupported, UNSUPPORTED_LITERALS.optionalElements, expr.span);
         return this.checkList(expr.elements, expr.span);
       case "Map":
+        if (expr.entries.some((e) => e.optional)) return this.report(Codes.unsupported, UNSUPPORTED_LITERALS.optionalElements, expr.span);
         return this.checkMap(expr);
       case "Struct":
         return this.report(Codes.unsupported, UNSUPPORTED_LITERALS.struct, expr.span);

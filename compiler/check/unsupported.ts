@@ -60,6 +60,7 @@ export const UNSUPPORTED_LITERALS = {
   struct: "message construction (`Name{...}`) is not supported",
   leadingDot: "absolute names (`.name`) are not supported",
   optionalSyntax: "optional field and index syntax (`.?`, `[?]`) is not supported",
+  optionalElements: "optional list elements and map entries (`[?x]`, `{?k: v}`) are not supported",
   mapKey: "map keys other than strings are not supported",
   recordComparison: "comparing records is not supported: compare their fields",
   recordInList: "records cannot be placed in list or map literals",

@@ -221,6 +221,7 @@ class Walker {
         return join(a, b);
       }
       case "List": {
+        if (e.optionalElements) this.feature("optional syntax (`.?`, `[?]`)");
         let t: T = DYN;
         for (const el of e.elements) {
           const u = this.infer(el, scope);
@@ -230,6 +231,7 @@ class Walker {
         return { k: "list", e: t };
       }
       case "Map": {
+        if (e.entries.some((x) => x.optional)) this.feature("optional syntax (`.?`, `[?]`)");
         let t: T = DYN;
         for (const entry of e.entries) {
           const k = this.infer(entry.key, scope);

@@ -10,7 +10,7 @@ import type * as A from "./ast.js";
 import { W } from "./diagnostic-codes.js";
 import * as T from "./lexer.js";
 import { decodeIntLiteral, decodeStringLiteral, type DecodedString } from "./literals.js";
-import { recovered } from "./parser.js";
+import { recovered, wordOperatorHelp } from "./parser.js";
 
 type Child = CstNode | IToken;
 
@@ -64,8 +64,8 @@ function cstSpan(n: CstNode | undefined, fallback: Span): Span {
 export class AstBuilder {
   readonly diagnostics: Diagnostic[] = [];
 
-  private report(code: string, message: string, at: Span): void {
-    this.diagnostics.push(error(code, message, at));
+  private report(code: string, message: string, at: Span, help?: string): void {
+    this.diagnostics.push(error(code, message, at, help));
   }
 
   /** Decodes a string token; unterminated strings (already reported) decode up to the line end. */
@@ -420,11 +420,75 @@ export class AstBuilder {
     return { kind: "Struct", typeName, type, fields, span };
   }
 
-  /** call arguments (no trailing comma, as in CEL) or list elements (trailing comma allowed) */
+  /**
+   * Call arguments (no trailing comma, as in CEL, and none marked optional: the grammar reads a `?`
+   * before any item, for lists) or list elements (trailing comma allowed).
+   */
   private exprList(n: CstNode | undefined, trailing: boolean): A.Expr[] {
     const items = nodes(n, "items").map((i) => this.expr(i));
-    this.checkCommas(items.map((i) => i.span), tokens(n, "commas"), trailing, trailing ? "elements" : "arguments");
+    const commas = tokens(n, "commas");
+    this.checkCommas(this.wordOperators(items, commas), commas, trailing, trailing ? "elements" : "arguments");
+    if (!trailing) for (const mark of tokens(n, "optionalMarks")) this.report(W.UnexpectedToken, "expected an expression, found `?`", tokSpan(mark));
     return items;
+  }
+
+  /**
+   * The spans of a list's items for checkCommas, with `a or b` (no comma on either side of the
+   * `or`, a name to CEL) reported once as the operator it was meant to be and taken as one item:
+   * as three, each `,` missing around the `or` was reported, twice for one mistake.
+   */
+  private wordOperators(items: A.Expr[], commas: IToken[]): Span[] {
+    const spans: Span[] = [];
+    // (commas are in text order: the first at or after `a`'s end, found by halving)
+    const commaBetween = (a: A.Expr, b: A.Expr) => {
+      let lo = 0;
+      let hi = commas.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (commas[mid]!.startOffset < a.span.end) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo < commas.length && commas[lo]!.startOffset < b.span.start;
+    };
+    for (let k = 0; k < items.length; k++) {
+      const word = items[k + 1];
+      const right = items[k + 2];
+      const help = word?.kind === "Ident" && !word.leadingDot ? wordOperatorHelp(word.name) : undefined;
+      if (help === undefined || right === undefined || commaBetween(items[k]!, word!) || commaBetween(word!, right)) {
+        spans.push(items[k]!.span);
+        continue;
+      }
+      this.report(W.UnexpectedToken, `expected an operator, found \`${(word as A.IdentExpr).name}\``, word!.span, help);
+      spans.push({ start: items[k]!.span.start, end: right.span.end });
+      k += 2;
+    }
+    return spans;
+  }
+
+  /**
+   * A list literal, `[…]` or `[?…]`. The elements marked `?` (CEL's optional elements: `[?x]`,
+   * `[1, ?x]`) are kept as such, for the checker to name as outside the subset; read as anything
+   * else they were a `?:` missing its `:`, or `[?` an index with nothing before it.
+   */
+  private list(n: CstNode, open: IToken, span: Span): A.ListExpr {
+    const elementsNode = node(n, "elements");
+    const elements = this.exprList(elementsNode, true);
+    const optional = new Set<number>();
+    // each mark stands before the first element after it (both are in text order)
+    let k = 0;
+    for (const mark of tokens(elementsNode, "optionalMarks")) {
+      while (k < elements.length && elements[k]!.span.start <= mark.startOffset) k++;
+      if (k < elements.length) optional.add(k);
+    }
+    if (open.tokenType === T.LBracketQuestion) {
+      if (elements.length > 0) optional.add(0);
+      else {
+        const close = token(n, "RBracket");
+        this.report(W.UnexpectedToken, `expected an expression, found ${close ? "`]`" : "the end of the list"}`, close ? tokSpan(close) : tokSpan(open));
+      }
+    }
+    if (optional.size === 0) return { kind: "List", elements, span };
+    return { kind: "List", elements, optionalElements: [...optional].sort((a, b) => a - b), span };
   }
 
   private primary(n: CstNode | undefined, fallback: Span): A.Expr {
@@ -440,13 +504,17 @@ export class AstBuilder {
       return { kind: "Ident", name: name.image, leadingDot, span };
     }
     if (token(n, "paren")) return this.exprOrError(node(n, "inner"), span);
-    if (token(n, "list")) return { kind: "List", elements: this.exprList(node(n, "elements"), true), span };
+    const open = token(n, "list");
+    if (open) return this.list(n, open, span);
     if (token(n, "map")) {
       const entryNodes = nodes(n, "entries");
       this.checkCommas(entryNodes.map((e) => cstSpan(e, span)), tokens(n, "Comma"), true, "entries");
       const entries = entryNodes.map((e) => {
         const es = cstSpan(e, span);
-        return { key: this.exprOrError(node(e, "key"), es), value: this.exprOrError(node(e, "value"), { start: es.end, end: es.end }), span: es };
+        const key = this.exprOrError(node(e, "key"), es);
+        const value = this.exprOrError(node(e, "value"), { start: es.end, end: es.end });
+        // `{?k: v}`, CEL's optional entry: kept as such, for the checker to name as outside the subset
+        return token(e, "optional") ? { key, value, optional: true as const, span: es } : { key, value, span: es };
       });
       return { kind: "Map", entries, span };
     }
@@ -468,8 +536,10 @@ export class AstBuilder {
   private literal(t: IToken): A.Expr {
     const span = tokSpan(t);
     switch (t.tokenType) {
-      case T.IntLiteral:
-        return { kind: "IntLiteral", value: this.intLiteral(t), span };
+      case T.IntLiteral: {
+        const value = this.intLiteral(t);
+        return t.image === value.toString() ? { kind: "IntLiteral", value, span } : { kind: "IntLiteral", value, written: t.image, span };
+      }
       case T.UintLiteral:
         return { kind: "UintLiteral", value: decodeIntLiteral(t.image), span };
       case T.DoubleLiteral:

@@ -217,7 +217,9 @@ export type Expr =
   | ErrorExpr;
 
 export type LiteralExpr =
-  | { readonly kind: "IntLiteral"; readonly value: bigint; readonly span: Span } // value may exceed int64 before negation
+  // value may exceed int64 before negation; `written` is the literal as written where that is not
+  // the value's decimal digits (`0x…`, leading zeros), for messages that quote it
+  | { readonly kind: "IntLiteral"; readonly value: bigint; readonly written?: string; readonly span: Span }
   | { readonly kind: "UintLiteral"; readonly value: bigint; readonly span: Span }
   | { readonly kind: "DoubleLiteral"; readonly text: string; readonly span: Span }
   | { readonly kind: "StringLiteralExpr"; readonly value: string; readonly span: Span }
@@ -291,12 +293,15 @@ export interface ConditionalExpr {
 export interface ListExpr {
   readonly kind: "List";
   readonly elements: readonly Expr[];
+  /** the indices of the elements written `?x`, CEL's optional elements (outside the subset); absent when none are */
+  readonly optionalElements?: readonly number[];
   readonly span: Span;
 }
 
 export interface MapExpr {
   readonly kind: "Map";
-  readonly entries: readonly { readonly key: Expr; readonly value: Expr; readonly span: Span }[];
+  /** `optional` for an entry written `?k: v`, CEL's optional entry (outside the subset); absent when not */
+  readonly entries: readonly { readonly key: Expr; readonly value: Expr; readonly optional?: true; readonly span: Span }[];
   readonly span: Span;
 }
 

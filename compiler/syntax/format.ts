@@ -125,12 +125,17 @@ export function printExpr(e: A.Expr): string {
     case "Binary": return `${operand(e.left, e, "left")} ${e.op} ${operand(e.right, e, "right")}`;
     case "Conditional":
       return `${operand(e.test, e, "left")} ? ${operand(e.then, e, "left")} : ${operand(e.otherwise, e, "right")}`;
-    case "List": return `[${e.elements.map(printExpr).join(", ")}]`;
-    case "Map": return `{${e.entries.map((x) => `${printExpr(x.key)}: ${printExpr(x.value)}`).join(", ")}}`;
+    case "List": return `[${e.elements.map((el, k) => listElement(e, el, k)).join(", ")}]`;
+    case "Map": return `{${e.entries.map((x) => `${x.optional ? "?" : ""}${printExpr(x.key)}: ${printExpr(x.value)}`).join(", ")}}`;
     case "Struct": return `${printExpr(e.type)}{${e.fields.map((f) => `${f.name}: ${printExpr(f.value)}`).join(", ")}}`;
     case "ErrorExpr": return "<error>";
     default: return assertUnreachable(e);
   }
+}
+
+/** A list's element as printed, with the `?` of an optional one (`[?x]`, which the checker refuses). */
+function listElement(list: A.ListExpr, element: A.Expr, index: number): string {
+  return (list.optionalElements?.includes(index) ? "?" : "") + printExpr(element);
 }
 
 /** The operands of a left-leaning chain of one operator: `a && b && c` → [a, b, c]. */
@@ -281,7 +286,7 @@ class Printer {
     const v = d.value;
     if (v.kind === "List" && v.elements.length > 0 && (!this.fits(0, inline) || this.hasComment(v.span.start + 1, v.span.end))) {
       this.line(0, head + "[", d.span.start, v.span.start + 1);
-      for (const el of v.elements) this.line(2, printExpr(el) + ",", el.span.start, el.span.end);
+      v.elements.forEach((el, k) => this.line(2, listElement(v, el, k) + ",", el.span.start, el.span.end));
       this.line(0, "]", v.span.end - 1, v.span.end, true);
     } else this.line(0, inline, d.span.start, d.span.end);
   }

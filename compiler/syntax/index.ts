@@ -22,7 +22,7 @@ import { append } from "../../runtime/arrays.js";
 import * as T from "./lexer.js";
 import { decodeStringLiteral } from "./literals.js";
 import { isWellFormed } from "../../runtime/strings.js";
-import { describeToken, setChunkFollower, writParser, type DeclarationRule } from "./parser.js";
+import { describeToken, setChunkFollower, wordOperatorHelp, writParser, type DeclarationRule } from "./parser.js";
 
 export { W } from "./diagnostic-codes.js";
 
@@ -68,13 +68,18 @@ const tokSpan = (t: IToken): Span => ({ start: t.startOffset, end: t.startOffset
 /** A UTF-16 unit of a surrogate pair without its other half. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
+/** A run of characters that start no token: where it starts in the text, and its length. */
+type StrayRun = T.LexResult["badChars"][number];
+
 /**
  * Lexes and reports lexical problems: stray characters, unterminated strings, bad escapes, and lone
  * surrogates anywhere in the text. A file read as UTF-8 cannot hold one, but a string handed to
  * the API can; inside a literal it would reach the interpreter as a UTF-16 unit and the module as
- * U+FFFD (UTF-8 has no form for it), and the two backends would decide differently.
+ * U+FFFD (UTF-8 has no form for it), and the two backends would decide differently. Runs of
+ * letters outside ASCII are handed back unreported, in `letterRuns`: in an expression they are
+ * names (see readForeignNames), elsewhere the caller reports them as strays (reportStray).
  */
-function lexWithDiagnostics(text: string, diagnostics: Diagnostic[]): T.LexResult {
+function lexWithDiagnostics(text: string, diagnostics: Diagnostic[]): { lexed: T.LexResult; letterRuns: StrayRun[] } {
   if (!isWellFormed(text)) {
     for (const m of text.matchAll(LONE_SURROGATE)) {
       const unit = m[0].charCodeAt(0).toString(16).toUpperCase();
@@ -82,11 +87,10 @@ function lexWithDiagnostics(text: string, diagnostics: Diagnostic[]): T.LexResul
     }
   }
   const lexed = T.lex(text);
+  const letterRuns: StrayRun[] = [];
   for (const b of lexed.badChars) {
-    // characters, not UTF-16 units: one emoji is one character
-    const chars = [...text.slice(b.offset, b.offset + b.length)];
-    const shown = chars.slice(0, 8).join("");
-    diagnostics.push(error(W.UnexpectedCharacter, `unexpected character${chars.length > 1 ? "s" : ""} \`${shown.replace(/`/g, "'")}\``, { start: b.offset, end: b.offset + b.length }));
+    if (NAME_CHARACTERS.test(text.slice(b.offset, b.offset + b.length))) letterRuns.push(b);
+    else reportStray(text, b, diagnostics);
   }
   for (const c of lexed.foreignComments) {
     const what = c.image.startsWith("#") ? "`#`" : "`/* */`";
@@ -101,7 +105,71 @@ function lexWithDiagnostics(text: string, diagnostics: Diagnostic[]): T.LexResul
       }
     }
   }
-  return lexed;
+  return { lexed, letterRuns };
+}
+
+/** W0105 for characters that start no token, left out of the tokens the parser reads. */
+function reportStray(text: string, b: StrayRun, diagnostics: Diagnostic[]): void {
+  // characters, not UTF-16 units: one emoji is one character
+  const chars = [...text.slice(b.offset, b.offset + b.length)];
+  const shown = chars.slice(0, 8).join("");
+  diagnostics.push(error(W.UnexpectedCharacter, `unexpected character${chars.length > 1 ? "s" : ""} \`${shown.replace(/`/g, "'")}\``, { start: b.offset, end: b.offset + b.length }));
+}
+
+/** The names readForeignNames made: each is reported, and a parse error at one is not reported again. */
+const FOREIGN_NAMES = new WeakSet<IToken>();
+
+/** Letters, marks and digits of any script, and `_`: what a name outside ASCII is made of. */
+const NAME_CHARACTERS = /^[\p{L}\p{M}\p{N}_]+$/u;
+/** A token that is part of a name where letters outside ASCII continue it: a name or a number. */
+const ASCII_NAME_PART = /^[_A-Za-z0-9]+$/;
+
+/**
+ * An expression's tokens with each name written with letters outside ASCII (`résumé`, `é`) read
+ * as one identifier, and reported once, whole (W0105). The lexer leaves those letters out, and the
+ * parser, reading what was left (`r`, `sum`), reported errors that were the name's, said again:
+ * `exists(é, é == "a")` was read as `exists(, == "a")`. Outside expressions (a test's data, where
+ * a name is no value) the runs are strays as any other (reportStray). `runs` are in text order.
+ */
+function readForeignNames(text: string, tokens: IToken[], runs: readonly StrayRun[], diagnostics: Diagnostic[]): IToken[] {
+  if (runs.length === 0) return tokens;
+  // the tokens and the letter runs in text order; touching, they are pieces of one name
+  type Piece = { readonly start: number; readonly end: number; readonly image: string; readonly token?: IToken };
+  const pieces: Piece[] = [];
+  const run = (r: StrayRun): Piece => ({ start: r.offset, end: r.offset + r.length, image: text.slice(r.offset, r.offset + r.length) });
+  let k = 0;
+  for (const t of tokens) {
+    for (; k < runs.length && runs[k]!.offset < t.startOffset; k++) pieces.push(run(runs[k]!));
+    pieces.push({ start: t.startOffset, end: t.startOffset + t.image.length, image: t.image, token: t });
+  }
+  for (; k < runs.length; k++) pieces.push(run(runs[k]!));
+  const read: IToken[] = [];
+  const joins = (p: Piece) => p.token === undefined || ASCII_NAME_PART.test(p.image);
+  for (let i = 0; i < pieces.length; ) {
+    // the longest run of touching name pieces from here
+    let j = i + 1;
+    if (joins(pieces[i]!)) while (j < pieces.length && joins(pieces[j]!) && pieces[j]!.start === pieces[j - 1]!.end) j++;
+    const group = pieces.slice(i, j);
+    i = j;
+    if (group.every((p) => p.token !== undefined)) {
+      append(read, group.map((p) => p.token!));
+      continue;
+    }
+    const image = group.map((p) => p.image).join("");
+    const start = group[0]!.start;
+    const name: IToken = { image, startOffset: start, endOffset: start + image.length - 1, tokenType: T.Identifier, tokenTypeIdx: T.Identifier.tokenTypeIdx! };
+    FOREIGN_NAMES.add(name);
+    read.push(name);
+    const strays = [...new Set(group.filter((p) => p.token === undefined).flatMap((p) => [...p.image]))];
+    const shown = [...image].length > 24 ? [...image].slice(0, 21).join("") + "..." : image;
+    const plural = strays.length > 1 ? "s" : "";
+    // (a name of such letters alone is not named twice)
+    const message = group.every((p) => p.token === undefined)
+      ? `unexpected character${plural} \`${shown}\``
+      : `unexpected character${plural} ${strays.slice(0, 8).map((c) => `\`${c}\``).join(", ")} in the name \`${shown}\``;
+    diagnostics.push(error(W.UnexpectedCharacter, message, { start, end: start + image.length }, "a name is written with ASCII letters, digits and `_`; other text goes in a string"));
+  }
+  return read;
 }
 
 /**
@@ -260,10 +328,17 @@ function parseChunk(rule: DeclarationRule, tokens: IToken[], follower: IToken | 
     const index = tokens.indexOf(e.token);
     const echo = index >= 0 && index === lastIndex + 1;
     if (index >= 0) lastIndex = index;
-    if (echo) continue;
+    // (a name written outside ASCII where none may stand is reported as such, W0105, and only so)
+    if (echo || FOREIGN_NAMES.has(e.token)) continue;
     const hasWhen = cst?.children["when"] !== undefined;
     // the commonest slip from other languages gets a hint, where a comparison could be meant
-    const help = e.token?.tokenType === T.Assign && readingExpression(e, rule, hasWhen) ? "compare with `==`" : undefined;
+    const help = !readingExpression(e, rule, hasWhen)
+      ? undefined
+      : e.token?.tokenType === T.Assign
+        ? "compare with `==`"
+        : e.token?.tokenType === T.Identifier
+          ? wordOperatorHelp(e.token.image)
+          : undefined;
     if (e.name !== "NotAllInputParsedException") {
       diagnostics.push(error(W.UnexpectedToken, e.message, at(e.token), help));
       continue;
@@ -302,6 +377,18 @@ function guardExpr(e: A.Expr, diagnostics: Diagnostic[]): A.Expr {
   if (exprDepth(e) <= MAX_EXPR_DEPTH) return e;
   diagnostics.push(error(W.NestingTooDeep, `expression nested more than ${MAX_EXPR_DEPTH} levels deep`, e.span, "split it with `let` constants or shorter chains"));
   return { kind: "ErrorExpr", span: e.span };
+}
+
+/**
+ * The value or condition of a declaration whose text holds a syntax error is not checked: it
+ * becomes an ErrorExpr, which the checker takes as reported. What recovery made of the text (an
+ * expression cut short at a `=`, an argument list with a `,` missing, a character left out) is
+ * not what was written, and each type error found in it would be the syntax error's, said again
+ * and said first, since diagnostics come in source order. The declaration itself stays, so that
+ * its name is still declared (a constant that failed, a rule a test may name).
+ */
+function unlessBroken(e: A.Expr, broken: boolean): A.Expr {
+  return broken && e.kind !== "ErrorExpr" ? { kind: "ErrorExpr", span: e.span } : e;
 }
 
 /**
@@ -394,9 +481,25 @@ export function parsePolicy(source: SourceFile): ParsePolicyResult {
   try {
     const long = tooLarge(text, undefined);
     if (long) return { ast: emptyFile(text, comments), diagnostics: [long] };
-    const lexed = lexWithDiagnostics(text, diagnostics);
+    const { lexed, letterRuns } = lexWithDiagnostics(text, diagnostics);
     const many = tooLarge(text, lexed.tokens);
     if (many) return { ast: emptyFile(text, comments), diagnostics: [many] };
+    // where each lexical error so far starts, in text order, and whether there is one before `end`
+    // not yet taken (declarations take theirs in order, each up to where the next one starts)
+    const lexical = diagnostics.filter((d) => d.severity === "error").map((d) => d.span.start).sort((a, b) => a - b);
+    let nextLexical = 0;
+    const lexicalBefore = (end: number): boolean => {
+      const from = nextLexical;
+      while (nextLexical < lexical.length && lexical[nextLexical]! < end) nextLexical++;
+      return nextLexical > from;
+    };
+    // the letter runs outside ASCII before `end` not yet taken, in text order
+    let nextRun = 0;
+    const runsBefore = (end: number): StrayRun[] => {
+      const from = nextRun;
+      while (nextRun < letterRuns.length && letterRuns[nextRun]!.offset < end) nextRun++;
+      return letterRuns.slice(from, nextRun);
+    };
     comments = lexed.comments.map((c) => ({ kind: "Comment", text: c.image, span: tokSpan(c) }));
     const builder = new AstBuilder();
     let header: A.PolicyHeader | undefined;
@@ -405,10 +508,22 @@ export function parsePolicy(source: SourceFile): ParsePolicyResult {
     const rules: A.RuleDecl[] = [];
     const tests: A.TestDecl[] = [];
     const chunks = splitDeclarations(lexed.tokens);
+    const firstStart = chunks[0]?.tokens[0]!.startOffset ?? text.length;
+    lexicalBefore(firstStart);
+    for (const r of runsBefore(firstStart)) reportStray(text, r, diagnostics);
     let declared = false;
-    chunks.forEach((chunk, index) => {
-      const first = chunk.tokens[0]!;
+    chunks.forEach((cut, index) => {
+      const first = cut.tokens[0]!;
       const follower = chunks[index + 1]?.tokens[0];
+      const parseErrorsBefore = diagnostics.length;
+      const buildErrorsBefore = builder.diagnostics.length;
+      const lexicalError = lexicalBefore(follower?.startOffset ?? text.length);
+      // letters outside ASCII in the declaration's text (up to where the next one starts): names
+      // where an expression is read, strays elsewhere
+      const runs = runsBefore(follower?.startOffset ?? text.length);
+      const expression = cut.rule === "letDecl" || cut.rule === "ruleDecl";
+      if (!expression) for (const r of runs) reportStray(text, r, diagnostics);
+      const chunk: Chunk = expression ? { rule: cut.rule, tokens: readForeignNames(text, cut.tokens, runs, diagnostics) } : cut;
       if (chunk.rule === "junk") {
         diagnostics.push(notADeclaration(first, tokSpan(first)));
         return;
@@ -429,6 +544,13 @@ export function parsePolicy(source: SourceFile): ParsePolicyResult {
         else if (kept?.kind === "RuleDecl") rules.push(kept);
         return;
       }
+      // whether this declaration's text holds a syntax error: one the lexer found in its text, up
+      // to where the next declaration starts, or one reported while reading it (wherever it
+      // points: an error at the end of a declaration points at the next one)
+      const broken = () =>
+        lexicalError ||
+        diagnostics.slice(parseErrorsBefore).some((d) => d.severity === "error") ||
+        builder.diagnostics.slice(buildErrorsBefore).some((d) => d.severity === "error");
       const cst = parseChunk(chunk.rule, chunk.tokens, follower, text.length, diagnostics);
       if (!cst) return;
       switch (chunk.rule) {
@@ -448,12 +570,12 @@ export function parsePolicy(source: SourceFile): ParsePolicyResult {
         }
         case "letDecl": {
           const d = builder.letDecl(cst);
-          if (d) lets.push({ ...d, value: guardExpr(d.value, diagnostics) });
+          if (d) lets.push({ ...d, value: unlessBroken(guardExpr(d.value, diagnostics), broken()) });
           break;
         }
         case "ruleDecl": {
           const d = builder.ruleDecl(cst);
-          if (d) rules.push(d.condition ? { ...d, condition: guardExpr(d.condition, diagnostics) } : d);
+          if (d) rules.push(d.condition ? { ...d, condition: unlessBroken(guardExpr(d.condition, diagnostics), broken()) } : d);
           break;
         }
         case "testDecl": {
@@ -465,6 +587,7 @@ export function parsePolicy(source: SourceFile): ParsePolicyResult {
           break;
       }
     });
+    for (const r of runsBefore(Infinity)) reportStray(text, r, diagnostics);
     append(diagnostics, builder.diagnostics);
     const ast: A.PolicyFile = { kind: "PolicyFile", header, input, lets, rules, tests, comments, span: { start: 0, end: text.length } };
     return { ast, diagnostics: sortDiagnostics(diagnostics) };
@@ -513,15 +636,16 @@ export function parseExpression(text: string): ParseExpressionResult {
   try {
     const long = tooLarge(text, undefined);
     if (long) return { expr: { kind: "ErrorExpr", span: whole }, diagnostics: [long] };
-    const lexed = lexWithDiagnostics(text, diagnostics);
+    const { lexed, letterRuns } = lexWithDiagnostics(text, diagnostics);
     const many = tooLarge(text, lexed.tokens);
     if (many) return { expr: { kind: "ErrorExpr", span: whole }, diagnostics: [many] };
-    const deep = tooDeep(lexed.tokens, true);
+    const tokens = readForeignNames(text, lexed.tokens, letterRuns, diagnostics);
+    const deep = tooDeep(tokens, true);
     if (deep) {
       diagnostics.push(error(W.NestingTooDeep, `nested more than ${MAX_NESTING} levels deep`, tokSpan(deep)));
       return { expr: { kind: "ErrorExpr", span: whole }, diagnostics };
     }
-    const cst = parseChunk("expr", lexed.tokens, undefined, text.length, diagnostics);
+    const cst = parseChunk("expr", tokens, undefined, text.length, diagnostics);
     const builder = new AstBuilder();
     const expr = cst ? builder.exprOrError(cst, whole) : ({ kind: "ErrorExpr", span: whole } as const);
     append(diagnostics, builder.diagnostics);

@@ -34,6 +34,16 @@ export function describeToken(tok: IToken | undefined): string {
   return "`" + image.replace(/`/g, "'").replace(/[\r\n]+/g, " ") + "`";
 }
 
+/**
+ * What to write for a logical operator spelled as a word, as other languages do (`a or b`): CEL has
+ * none, and reads `or` as a name. Undefined for any other name.
+ */
+export function wordOperatorHelp(name: string | undefined): string | undefined {
+  if (name === "or") return "write `||` for `or`";
+  if (name === "and") return "write `&&` for `and`";
+  return undefined;
+}
+
 const EXPRESSION_RULES = new Set(["expr", "binary", "unary", "member", "primary", "literal"]);
 
 function oneOf(items: string[]): string {
@@ -503,7 +513,8 @@ class WritParser extends CstParser {
       },
       {
         ALT: () => {
-          this.CONSUME(T.LBracket, { LABEL: "list" });
+          // `[?` opens a list whose first element is optional (CEL's `[?x]`, outside the subset)
+          this.OR2([{ ALT: () => this.CONSUME(T.LBracket, { LABEL: "list" }) }, { ALT: () => this.CONSUME(T.LBracketQuestion, { LABEL: "list" }) }]);
           this.SUBRULE2(this.exprList, { LABEL: "elements" });
           this.CONSUME(T.RBracket);
         },
@@ -522,16 +533,20 @@ class WritParser extends CstParser {
     ]);
   });
 
-  // ExprList = Expr {"," Expr} [","] ;  (the trailing comma is checked by the builder for calls)
+  // ExprList = ["?"] Expr {"," ["?"] Expr} [","] ;  (the trailing comma is checked by the builder
+  // for calls; so is a `?`, which marks an optional element of a list, CEL's `[1, ?x]`, and nothing
+  // in a call)
   exprList = this.RULE("exprList", () => {
     this.MANY(() => {
+      this.OPTION2(() => this.CONSUME(T.Question, { LABEL: "optionalMarks" }));
       this.SUBRULE(this.expr, { LABEL: "items" });
       this.OPTION(() => this.CONSUME(T.Comma, { LABEL: "commas" }));
     });
   });
 
-  // MapInits = Expr ":" Expr {"," Expr ":" Expr} ;
+  // MapInits = ["?"] Expr ":" Expr {"," ["?"] Expr ":" Expr} ;  (`{?k: v}` is CEL's optional entry)
   mapEntry = this.RULE("mapEntry", () => {
+    this.OPTION(() => this.CONSUME(T.Question, { LABEL: "optional" }));
     this.SUBRULE(this.expr, { LABEL: "key" });
     this.CONSUME(T.Colon);
     this.SUBRULE2(this.expr, { LABEL: "value" });

@@ -127,3 +127,80 @@ describe("text where a declaration must start", () => {
     expect(await codes(`policy "d" version "1"\ninput { a: int }\npermit p when a == 1\ntest "t" { input { a: 1 } expect allow } garbage\n`)).toEqual([stray]);
   });
 });
+
+describe("a declaration with a syntax error", () => {
+  const input = `policy "d" version "1"\ninput { p: { n: int, s: string, roles: list<string>, o?: int } }\n`;
+  const said = async (text: string) =>
+    (await compilePolicy(input + text, { stopAfter: "check" })).diagnostics.map((d) => `${d.code} ${d.message}${d.help === undefined ? "" : ` (help: ${d.help})`}`);
+  const nonAscii = "W0105 unexpected character `é` (help: a name is written with ASCII letters, digits and `_`; other text goes in a string)";
+
+  it("gives the syntax error alone, not first a type error in what recovery made of the rest", async () => {
+    const compare = "W0101 expected an operator or a new declaration, found `=` (help: compare with `==`)";
+    expect(await said("permit r when p.n = 1\n")).toEqual([compare]);
+    expect(await said(`permit r when p.n == 1 && p.s = "a"\n`)).toEqual([compare]);
+    expect(await said(`permit r when p.roles.exists(x, x = "a")\n`)).toEqual(["W0101 expected `)`, found `=` (help: compare with `==`)"]);
+    // a name outside ASCII is one name, said once each: the text around it parses as written
+    expect(await said(`permit r when p.roles.exists(é, é == "a")\n`)).toEqual([nonAscii, nonAscii]);
+    // where no name may stand, it is that name alone that is reported
+    expect(await said("permit r when p.n == 1 é\n")).toEqual([nonAscii]);
+    expect(await said("permit r when p.s == résumé\n")).toEqual([
+      "W0105 unexpected character `é` in the name `résumé` (help: a name is written with ASCII letters, digits and `_`; other text goes in a string)",
+    ]);
+    // a logical operator spelled as a word is the operator it was meant to be, said once
+    expect(await said(`permit r when p.roles.exists(x, x == "a" or x == "b")\n`)).toEqual(["W0101 expected an operator, found `or` (help: write `||` for `or`)"]);
+    expect(await said("permit r when p.n == 1 and p.n == 2\n")).toEqual([
+      "W0101 expected an operator or a new declaration, found `and` (help: write `&&` for `and`)",
+    ]);
+  });
+
+  it("leaves a rule declared, a test may name it", async () => {
+    expect(await said(`permit r when p.n = 1\ntest "t" { input { p: { n: 1, s: "a", roles: [] } } expect allow by [r] }\n`)).toEqual([
+      "W0101 expected an operator or a new declaration, found `=` (help: compare with `==`)",
+    ]);
+  });
+
+  it("leaves a constant declared, its uses not reported again", async () => {
+    expect(await said("let X = p.n = 1\npermit r when X\n")).toEqual(["W0101 expected an operator or a new declaration, found `=` (help: compare with `==`)"]);
+    expect(await said(`let X = 1 = 2\npermit r when X == "a"\n`)).toEqual(["W0101 expected an operator or a new declaration, found `=` (help: compare with `==`)"]);
+  });
+
+  it("leaves the other declarations' genuine errors reported", async () => {
+    const found = await said(`permit r when p.n = 1\npermit q when p.n == "a"\nlet Y = "a" - 1\n`);
+    expect(found).toEqual([
+      "W0101 expected an operator or a new declaration, found `=` (help: compare with `==`)",
+      "W0305 cannot compare `int` with `string`",
+      "W0306 no overload of `-` for (`string`, `int`)",
+    ]);
+    // an error that points at the next declaration is its own declaration's: the next one is checked
+    expect(await said(`permit r when p.n ==\npermit q when p.n == "a"\n`)).toEqual([
+      "W0101 expected an expression, found `permit`",
+      "W0305 cannot compare `int` with `string`",
+    ]);
+    // a stray character after a declaration is that declaration's
+    expect(await said(`permit r when p.n == "b" $\npermit q when p.n == "a"\n`)).toEqual([
+      "W0105 unexpected character `$`",
+      "W0305 cannot compare `int` with `string`",
+    ]);
+  });
+});
+
+describe("CEL's optional list elements and map entries", () => {
+  const input = `policy "d" version "1"\ninput { p: { n: int, o?: int } }\n`;
+  const said = async (condition: string) =>
+    (await compilePolicy(`${input}permit r when ${condition}\n`, { stopAfter: "check" })).diagnostics.map((d) => `${d.code} ${d.message}`);
+  const optional = "W0401 optional list elements and map entries (`[?x]`, `{?k: v}`) are not supported";
+
+  it("are named as the optional syntax they are, once, not read as a `?:`", async () => {
+    expect(await said(`{?"a": p.o}.size() == 1`)).toEqual([optional]);
+    expect(await said("[1, ?p.o].size() == 1")).toEqual([optional]);
+    expect(await said("[?p.o].size() == 1")).toEqual([optional]);
+    expect(await said("[?p.o, ?p.n] == [1]")).toEqual([optional]);
+    // as the other optional syntax is
+    expect(await said("p.?o == 1")).toEqual(["W0401 optional field and index syntax (`.?`, `[?]`) is not supported"]);
+  });
+
+  it("leave a `?:` in a list or a map a `?:`", async () => {
+    expect(await said("[p.n > 1 ? 1 : 2] == [1]")).toEqual([]);
+    expect(await said(`{"a": p.n > 1 ? 1 : 2}["a"] == 1`)).toEqual([]);
+  });
+});

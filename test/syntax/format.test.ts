@@ -331,6 +331,15 @@ ${Array.from({ length: 12 }, (_, k) => `      field_${k}: "value-${k}"`).join(",
     expect(fmt(`let ROLES = [${roles.join(", ")}]`)).toBe(`let ROLES = [\n${roles.map((r) => `  ${r},`).join("\n")}\n]\n`);
   });
 
+  it("keeps the `?` of CEL's optional list elements and map entries (which the checker refuses), on one line or broken", () => {
+    expect(cond(`[ ?a,1, ?b ] == [] && {?'k' :a}.size() == 1`)).toBe(`[?a, 1, ?b] == [] && {?"k": a}.size() == 1`);
+    assertCanonical(`permit p when [?a, ?b] == [] && {?"k": a, "l": b}.size() == 1\n`, "optional.writ");
+    const roles = Array.from({ length: 10 }, (_, k) => `"role-number-${k}"`);
+    const broken = fmt(`let ROLES = [?${roles.join(", ?")}]`);
+    expect(broken).toBe(`let ROLES = [\n${roles.map((r) => `  ?${r},`).join("\n")}\n]\n`);
+    assertCanonical(broken, "optional.writ");
+  });
+
   it("prints expectation clauses in canonical order", () => {
     expect(fmt(`test "t" { input {} expect deny invalid errors [b] by [a] }`)).toBe(`test "t" {\n  input {}\n  expect deny by [a] errors [b] invalid\n}\n`);
   });

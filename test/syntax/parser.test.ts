@@ -176,6 +176,27 @@ describe("CEL expressions", () => {
     expect(grouped("a.package()")).toBe("a.package()");
   });
 
+  it("reads CEL's optional list elements and map entries, marked for the checker to refuse", () => {
+    const a = { kind: "Ident", name: "a", leadingDot: false };
+    const b = { kind: "Ident", name: "b", leadingDot: false };
+    expect(stripSpans(exprOk("[?a]"))).toEqual({ kind: "List", elements: [a], optionalElements: [0] });
+    expect(stripSpans(exprOk("[1, ?a, b, ?b,]"))).toEqual({ kind: "List", elements: [{ kind: "IntLiteral", value: 1n }, a, b, b], optionalElements: [1, 3] });
+    expect(stripSpans(exprOk("[ ?a]"))).toEqual({ kind: "List", elements: [a], optionalElements: [0] });
+    expect(stripSpans(exprOk("{?'k': a, 'l': b}"))).toEqual({
+      kind: "Map",
+      entries: [
+        { key: { kind: "StringLiteralExpr", value: "k" }, value: a, optional: true },
+        { key: { kind: "StringLiteralExpr", value: "l" }, value: b },
+      ],
+    });
+    // a `?:` is still one, in a list as anywhere
+    expect(exprOk("[a ? 1 : 2]")).toMatchObject({ kind: "List", elements: [{ kind: "Conditional" }] });
+    expect(exprOk("[a ? 1 : 2]")).not.toHaveProperty("optionalElements");
+    // an empty `[?]` and a call's argument are no place for one
+    expect(parseExpression("[?]").diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual(["W0101 expected an expression, found `]`"]);
+    expect(parseExpression("f(?a)").diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual(["W0101 expected an expression, found `?`"]);
+  });
+
   it("reads list, map and message literals with trailing commas", () => {
     expect(stripSpans(exprOk("[1, 2,]"))).toEqual({ kind: "List", elements: [{ kind: "IntLiteral", value: 1n }, { kind: "IntLiteral", value: 2n }] });
     expect(stripSpans(exprOk("{'a': 1, 2: b,}"))).toEqual({ kind: "Map", entries: [
@@ -194,6 +215,10 @@ describe("CEL expressions", () => {
   it("reads every literal kind", () => {
     const lit = (t: string) => stripSpans(exprOk(t));
     expect(lit("0x10")).toEqual({ kind: "IntLiteral", value: 16n });
+    // as written, where that is not the value's digits, for the messages that quote it
+    expect(exprOk("0x10")).toMatchObject({ kind: "IntLiteral", written: "0x10" });
+    expect(exprOk("010")).toMatchObject({ kind: "IntLiteral", written: "010" });
+    expect(exprOk("16")).not.toHaveProperty("written");
     expect(lit("18446744073709551615u")).toEqual({ kind: "UintLiteral", value: 18446744073709551615n });
     expect(lit("1.5e-3")).toEqual({ kind: "DoubleLiteral", text: "1.5e-3" });
     expect(lit("'a\\tb'")).toEqual({ kind: "StringLiteralExpr", value: "a\tb" });
