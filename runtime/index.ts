@@ -6,7 +6,7 @@ export { EvalErrorCode } from "./decision.js";
 export type { Manifest, Bundle, ManifestRule } from "./manifest.js";
 export { ABI_VERSION, MANIFEST_FORMAT } from "./manifest.js";
 export type { SchemaType, RecordType } from "./schema.js";
-export { loadPolicy, tryLoadPolicy, PolicyLoadError, type LoadedPolicy, type LoadOptions, type LoadErrorCode } from "./policy.js";
+export { loadPolicy, tryLoadPolicy, loadPolicyForReplay, tryLoadPolicyForReplay, PolicyLoadError, type LoadedPolicy, type LoadOptions, type LoadErrorCode } from "./policy.js";
 export type { DecidingPolicy } from "./policy-types.js";
 export { compileHostRequestCheck as compileRequestCheck } from "./request.js";
 export { validateProfile, REQUIRED_EXPORTS, formatViolations, type ProfileResult, type ProfileViolation, type ProfileInfo, type ProfileRule } from "./wasm/profile.js";

@@ -17,32 +17,45 @@
 // digests: the same code and bound part from another compiler version, or from the same source
 // reformatted without moving an error site, is the same module. The manifest's `format` is bound as
 // well, so a manifest of an earlier format (whose section bound less) cannot pass for this one.
+//
+// A `writ-manifest/1` module's section is the digest of the same object without `costBound` and
+// `optimize`: the part is read by the manifest's own format, so that a replay can check an earlier
+// bundle's binding exactly as the runtime of its day did (the format being bound, a manifest whose
+// format was edited to name the other states another digest, whichever way).
 
 import { sha3_512Hex } from "./crypto/digest.js";
-import type { Manifest } from "./manifest.js";
+import { MANIFEST_FORMAT_1, type Manifest } from "./manifest.js";
 import { canonicalJson } from "./trust/jcs.js";
 import { describeThrown } from "./thrown.js";
 
 export const MANIFEST_SECTION = "writ.manifest";
 
+/** Whether the manifest is of the earlier format whose module binds neither its cost bound nor `compiler.optimize`. */
+function bindsLess(manifest: { readonly format: string }): boolean {
+  return manifest.format === MANIFEST_FORMAT_1;
+}
+
+/** The part of `m` its module binds, as `m`'s format defines it. Throws when `m` cannot be read. */
+function boundPart(m: Omit<Manifest, "digests">): object {
+  const decisionBearing = {
+    format: m.format,
+    name: m.name,
+    version: m.version,
+    abiVersion: m.abiVersion,
+    schema: m.schema,
+    layout: m.layout,
+    rules: m.rules.map((r) => ({ name: r.name, effect: r.effect, annotations: r.annotations })),
+    errorSites: m.errorSites,
+    memoryPages: m.memoryPages,
+  };
+  return bindsLess(m) ? decisionBearing : { ...decisionBearing, costBound: m.costBound, optimize: m.compiler.optimize };
+}
+
 /** The digest a module carries of its manifest, or why the manifest has none. Never throws. */
 export function manifestBinding(manifest: Omit<Manifest, "digests">): { ok: true; sha3_512: string } | { ok: false; reason: string } {
   let bound: unknown;
   try {
-    const m = manifest;
-    bound = {
-      format: m.format,
-      name: m.name,
-      version: m.version,
-      abiVersion: m.abiVersion,
-      schema: m.schema,
-      layout: m.layout,
-      rules: m.rules.map((r) => ({ name: r.name, effect: r.effect, annotations: r.annotations })),
-      errorSites: m.errorSites,
-      memoryPages: m.memoryPages,
-      costBound: m.costBound,
-      optimize: m.compiler.optimize,
-    };
+    bound = boundPart(manifest);
   } catch (e) {
     return { ok: false, reason: `the manifest cannot be read: ${describeThrown(e)}` };
   }
@@ -83,6 +96,9 @@ export function manifestBindingProblem(sections: readonly { readonly name: strin
   const stated = new TextDecoder().decode(carried[0]!.content);
   const binding = manifestBinding(manifest);
   if (!binding.ok) return `the manifest has no canonical JSON: ${binding.reason}`;
-  if (stated !== binding.sha3_512) return "the manifest is not the one the module was compiled with (the module's `writ.manifest` section states another): its name, version, schema, layout, rules, error sites, memory, cost bound or `compiler.optimize` were changed, or the manifest is another policy's";
+  if (stated !== binding.sha3_512) {
+    const changed = bindsLess(manifest) ? "its format, name, version, schema, layout, rules, error sites or memory were changed" : "its name, version, schema, layout, rules, error sites, memory, cost bound or `compiler.optimize` were changed";
+    return `the manifest is not the one the module was compiled with (the module's \`${MANIFEST_SECTION}\` section states another): ${changed}, or the manifest is another policy's`;
+  }
   return null;
 }

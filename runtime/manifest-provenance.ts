@@ -7,8 +7,11 @@
 // the source digest to find the source), and a manifest that states them wrongly, or not at all, is
 // not one the compiler wrote: it is refused as malformed rather than read as whatever it holds. They
 // are checked before the binding, so that a member of the wrong type is named as such.
+//
+// A `writ-manifest/1` manifest's compiler is `{ name, version }`: the earlier compilers wrote no
+// `optimize`, and a replay reads such a manifest.
 
-import type { Manifest } from "./manifest.js";
+import { MANIFEST_FORMAT_1, type Manifest } from "./manifest.js";
 import { shownOption } from "./thrown.js";
 
 const HEX_128 = /^[0-9a-f]{128}$/;
@@ -20,8 +23,8 @@ export function provenanceProblem(manifest: Manifest): string | undefined {
   const { costBound, compiler, sourceDigest, rules } = manifest;
   if (!Number.isSafeInteger(costBound) || costBound < 0)
     return `the manifest's costBound ${typeof costBound === "number" ? costBound : shownOption(costBound)} is not a whole number from 0 to ${Number.MAX_SAFE_INTEGER}`;
-  if (typeof compiler !== "object" || compiler === null || typeof compiler.name !== "string" || typeof compiler.version !== "string" || typeof compiler.optimize !== "boolean")
-    return "the manifest's compiler is not `{ name, version, optimize }` with two strings and a boolean";
+  const compilerProblem = compilerShapeProblem(manifest.format, compiler);
+  if (compilerProblem !== undefined) return compilerProblem;
   if (typeof sourceDigest !== "string" || !HEX_128.test(sourceDigest))
     return `the manifest's sourceDigest (${shownOption(sourceDigest)}) is not a SHA3-512 in 128 lowercase hex digits`;
   if (!Array.isArray(rules)) return undefined; // (the binding and the evaluator name what is wrong with the rules)
@@ -33,5 +36,15 @@ export function provenanceProblem(manifest: Manifest): string | undefined {
       if (!Number.isSafeInteger(at) || at < 1) return `the manifest's rules[${i}].${member} ${typeof at === "number" ? at : shownOption(at)} is not a whole number from 1`;
     }
   }
+  return undefined;
+}
+
+/** What is wrong with the manifest's `compiler`, as its format has it, or undefined. */
+function compilerShapeProblem(format: string, compiler: Manifest["compiler"]): string | undefined {
+  const earlier = format === MANIFEST_FORMAT_1;
+  if (typeof compiler !== "object" || compiler === null || typeof compiler.name !== "string" || typeof compiler.version !== "string" || (!earlier && typeof compiler.optimize !== "boolean"))
+    return earlier
+      ? "the manifest's compiler is not `{ name, version }` with both strings"
+      : "the manifest's compiler is not `{ name, version, optimize }` with two strings and a boolean";
   return undefined;
 }

@@ -6,11 +6,19 @@ import type { RecordType } from "./schema.js";
 
 export const MANIFEST_FORMAT = "writ-manifest/2";
 /**
- * The formats earlier compilers wrote. Their modules' `writ.manifest` section binds less than this
- * runtime checks (manifest-binding.ts): `writ-manifest/1` bound neither the cost bound nor whether
- * the module was optimised, so it is refused by name, with what to do, rather than as a mismatch.
+ * The format earlier compilers wrote: its module's `writ.manifest` section binds the manifest
+ * without its cost bound or whether the module was optimised (manifest-binding.ts), and its
+ * `compiler` is `{ name, version }`.
  */
-export const EARLIER_MANIFEST_FORMATS: readonly string[] = ["writ-manifest/1"];
+export const MANIFEST_FORMAT_1 = "writ-manifest/1";
+/**
+ * The formats earlier compilers wrote. Their modules bind less than this runtime checks, so a load
+ * that decides refuses them by name, with what to do, rather than as a mismatch; a load for replay
+ * (loadPolicyForReplay) reads them, checking what their module binds as the runtime of their day
+ * did: a decision never reads the cost bound, and the artifacts issued under them name their
+ * modules' digests, which compiling again would not give back.
+ */
+export const EARLIER_MANIFEST_FORMATS: readonly string[] = [MANIFEST_FORMAT_1];
 /** The decision-module ABI this runtime speaks (docs/abi.md). */
 export const ABI_VERSION = 1;
 

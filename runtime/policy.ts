@@ -49,10 +49,44 @@ export interface LoadedPolicy extends DecidingPolicy {
 
 export type LoadResult = { ok: true; policy: LoadedPolicy } | { ok: false; error: PolicyLoadError };
 
+/**
+ * What a load is for. A policy loaded to decide (`loadPolicy`) is read in the current manifest format
+ * alone. One loaded to replay what was decided (`loadPolicyForReplay`) may be of an earlier format
+ * too: the artifacts and lineage records issued under it name its module's digests, which compiling
+ * the policy again does not give back, and re-deciding never reads what the earlier module left
+ * unbound (the cost bound, whether it was optimised).
+ */
+type LoadPurpose = "decide" | "replay";
+
+// Each entry point holds its own try around loadPolicyOnce: a shared wrapper would be one more call
+// made outside any try, which, at the edge of the host's stack, could fail before it began and
+// throw the host's RangeError out of a function that promises never to (or to throw only a
+// PolicyLoadError).
+
 /** Loads a bundle, or says exactly why not. Never throws. */
 export function tryLoadPolicy(bundle: Bundle, options: LoadOptions = {}): LoadResult {
   try {
-    return { ok: true, policy: loadPolicy(bundle, options) };
+    return { ok: true, policy: loadPolicyOnce(bundle, options, "decide") };
+  } catch (e) {
+    try {
+      return { ok: false, error: loadErrorOf(e) };
+    } catch {
+      // the host's stack ran out again, here
+      return LOAD_RAN_OUT;
+    }
+  }
+}
+
+/**
+ * Loads a bundle to replay the artifacts and lineage records issued under it (replayArtifact,
+ * verifyLog's `replay`), or says exactly why not. Never throws. As tryLoadPolicy, but a bundle of an
+ * earlier manifest format (`writ-manifest/1`) is read too, its module's binding checked as the
+ * runtime of its format checked it (manifest-binding.ts). Such a policy is for replay: a bundle a
+ * host decides with is loaded by loadPolicy, which refuses the earlier formats.
+ */
+export function tryLoadPolicyForReplay(bundle: Bundle, options: LoadOptions = {}): LoadResult {
+  try {
+    return { ok: true, policy: loadPolicyOnce(bundle, options, "replay") };
   } catch (e) {
     try {
       return { ok: false, error: loadErrorOf(e) };
@@ -126,15 +160,25 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** Whether a load for `purpose` reads a manifest of format `format`. */
+function readsFormat(format: unknown, purpose: LoadPurpose): boolean {
+  return format === MANIFEST_FORMAT || (purpose === "replay" && typeof format === "string" && EARLIER_MANIFEST_FORMATS.includes(format));
+}
+
 /**
- * Why a manifest of format `format` is not loaded. One an earlier compiler wrote is named as such,
- * with what to do: its module binds less of its manifest than this runtime checks
- * (manifest-binding.ts), and it would otherwise read as a manifest changed after compiling.
+ * Why a manifest of format `format` is not loaded for `purpose`. One an earlier compiler wrote is
+ * named as such, with what to do: its module binds less of its manifest than this runtime checks
+ * (manifest-binding.ts), and it would otherwise read as a manifest changed after compiling. What was
+ * issued under it still replays, which the advice says, so that no one takes compiling again for
+ * the way to replay it (the new module has other digests). A replay's refusal names the formats a
+ * replay reads, and does not send anyone to compile.
  */
-function formatProblem(format: string): string {
+function formatProblem(format: string, purpose: LoadPurpose): string {
+  if (purpose === "replay")
+    return `manifest format ${shownName(format)} is neither \`${MANIFEST_FORMAT}\` nor an earlier format a replay reads (${EARLIER_MANIFEST_FORMATS.map((f) => `\`${f}\``).join(", ")})`;
   const stated = `manifest format ${shownName(format)} is not \`${MANIFEST_FORMAT}\``;
   if (EARLIER_MANIFEST_FORMATS.includes(format))
-    return `${stated}: the bundle was compiled by an earlier writ, whose module does not bind its manifest's cost bound or whether it was optimised; compile the policy again (\`writ compile\`) and sign the new bundle`;
+    return `${stated}: the bundle was compiled by an earlier writ, whose module does not bind its manifest's cost bound or whether it was optimised; to decide with the policy, compile it again (\`writ compile\`) and sign the new bundle (what was issued under this bundle still replays against it: \`writ replay\`, \`writ audit verify --replay\`)`;
   return stated;
 }
 
@@ -151,7 +195,7 @@ const STACK_RAN_OUT: Decision = Object.freeze({
 /** Loads a bundle; throws a PolicyLoadError (with a code) when it must be refused, and nothing else. */
 export function loadPolicy(given: Bundle, options: LoadOptions = {}): LoadedPolicy {
   try {
-    return loadPolicyOnce(given, options);
+    return loadPolicyOnce(given, options, "decide");
   } catch (e) {
     let error: PolicyLoadError;
     try {
@@ -164,7 +208,26 @@ export function loadPolicy(given: Bundle, options: LoadOptions = {}): LoadedPoli
   }
 }
 
-function loadPolicyOnce(given: Bundle, options: LoadOptions): LoadedPolicy {
+/**
+ * Loads a bundle to replay what was issued under it, as tryLoadPolicyForReplay says; throws a
+ * PolicyLoadError when it must be refused, and nothing else.
+ */
+export function loadPolicyForReplay(given: Bundle, options: LoadOptions = {}): LoadedPolicy {
+  try {
+    return loadPolicyOnce(given, options, "replay");
+  } catch (e) {
+    let error: PolicyLoadError;
+    try {
+      error = loadErrorOf(e);
+    } catch {
+      // the host's stack ran out again, here
+      error = STACK_RAN_OUT_LOADING;
+    }
+    throw error;
+  }
+}
+
+function loadPolicyOnce(given: Bundle, options: LoadOptions, purpose: LoadPurpose): LoadedPolicy {
   // the options first (bad_options before anything of the bundle), each read once: verifyBundle
   // gets the checked copy
   const read = readBundleOptions(options);
@@ -173,7 +236,7 @@ function loadPolicyOnce(given: Bundle, options: LoadOptions): LoadedPolicy {
   const verified = verifyBundle(bundle, read.options);
   if (!verified.ok) throw new PolicyLoadError(verified.code, verified.message);
   const manifest: Manifest = deepFreeze(bundle.manifest);
-  if (manifest.format !== MANIFEST_FORMAT) throw new PolicyLoadError("malformed", formatProblem(manifest.format));
+  if (!readsFormat(manifest.format, purpose)) throw new PolicyLoadError("malformed", formatProblem(manifest.format, purpose));
   if (manifest.abiVersion !== ABI_VERSION)
     // JSON.stringify: the string "1" is not the number 1, and the message must not read as if it were
     throw new PolicyLoadError("abi_unsupported", `module ABI version ${JSON.stringify(manifest.abiVersion) ?? String(manifest.abiVersion)} is not supported (this runtime speaks ${ABI_VERSION})`);

@@ -5,7 +5,7 @@
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { danglingLink } from "../output-dir.js";
-import { tryLoadPolicy } from "../../runtime/policy.js";
+import { tryLoadPolicyForReplay } from "../../runtime/policy.js";
 import { readBundleResult } from "../../runtime/trust/bundle-files.js";
 import { verifyLog, type ExpectedHead, type LogFault, type LogSummary, type VerifyLogOptions } from "../../runtime/trust/lineage-verify.js";
 import { requestDigest, UNREPRESENTABLE_REQUEST } from "../../runtime/trust/request-digest.js";
@@ -30,7 +30,8 @@ const USAGE = [
   "  --pub <files>          trusted issuer public keys (JWK or SPKI PEM), comma-separated; every",
   "                         artifact's signature is checked (without it only the hash chains are)",
   "  --replay <bundle dir>  re-decide with this policy bundle (matched to records by its module",
-  "                         digests; its own signature is not needed); records from other modules",
+  "                         digests; its own signature is not needed; one an earlier writ",
+  "                         compiled, writ-manifest/1, is read too); records from other modules",
   "                         are counted, not failed",
   "  --requests <file>      the requests to replay: JSON Lines (one request per line), or a JSON",
   "                         array, matched to records by the SHA3-512 of their canonical JSON; a",
@@ -211,8 +212,9 @@ function loadReplayPolicy(io: CliIO, dir: string): { policy: DecidingPolicy; nam
     return undefined;
   }
   // The bundle's signature is set aside: replay binds records to the module by its digests, which
-  // each signed statement names, whoever signed the bundle.
-  const loaded = tryLoadPolicy({ module: read.bundle.module, manifest: read.bundle.manifest }, { allowUnsigned: true });
+  // each signed statement names, whoever signed the bundle. Loaded for replay: a bundle an earlier
+  // writ compiled (writ-manifest/1) re-decides the records issued under it.
+  const loaded = tryLoadPolicyForReplay({ module: read.bundle.module, manifest: read.bundle.manifest }, { allowUnsigned: true });
   if (!loaded.ok) {
     io.err(`writ audit: bundle ${read.name} refused (${loaded.error.code}): ${loaded.error.message}`);
     return undefined;

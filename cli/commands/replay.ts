@@ -3,7 +3,7 @@
 // decision (same module, same request, same decision, rules and errors), or lists what differs.
 
 import { resolve } from "node:path";
-import { tryLoadPolicy } from "../../runtime/policy.js";
+import { tryLoadPolicyForReplay } from "../../runtime/policy.js";
 import { readBundleResult } from "../../runtime/trust/bundle-files.js";
 import { replayArtifact } from "../../runtime/trust/replay.js";
 import { loadPublicKeyList } from "./key-list.js";
@@ -19,7 +19,9 @@ export const replayCommand: Command = {
     "usage: writ replay <artifact file | -> --input <request.json> --bundle <dir> [--pub <key>[,<key>...]]",
     "",
     "  --input <file>   the request the artifact was issued for (`-` reads standard input)",
-    "  --bundle <dir>   the compiled bundle (module + manifest) to re-evaluate with",
+    "  --bundle <dir>   the compiled bundle (module + manifest) to re-evaluate with: the one the",
+    "                   artifact was issued under (one an earlier writ compiled, writ-manifest/1,",
+    "                   is read too)",
     "  --pub <files>    verify the bundle's signature against these keys first; without it the",
     "                   bundle is loaded for replay only (the artifact is checked against the",
     "                   module's digests either way)",
@@ -54,8 +56,10 @@ export const replayCommand: Command = {
     const trustedKeys = loadPublicKeyList(io, "replay", pub);
     if (typeof trustedKeys === "number") return trustedKeys;
     // Without --pub the signature is set aside: replay binds to the module by digest, not by signer.
+    // Loaded for replay: a bundle an earlier writ compiled (writ-manifest/1) replays the artifacts
+    // issued under it, which no bundle compiled today could (its module has other digests).
     const bundle = pub === undefined ? { module: read.bundle.module, manifest: read.bundle.manifest } : read.bundle;
-    const loaded = tryLoadPolicy(bundle, { trustedKeys, allowUnsigned: pub === undefined });
+    const loaded = tryLoadPolicyForReplay(bundle, { trustedKeys, allowUnsigned: pub === undefined });
     if (!loaded.ok) {
       io.err(`writ replay: bundle ${read.name} refused (${loaded.error.code}): ${bundleRefusalReason(loaded.error, pub !== undefined)}`);
       return EXIT_FAILURE;

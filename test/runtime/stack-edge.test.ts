@@ -3,7 +3,7 @@
 // (test/support/stack-edge.ts sweeps a call up from the edge).
 
 import { beforeAll, describe, expect, it } from "vitest";
-import { PolicyLoadError, loadPolicy, tryLoadPolicy } from "../../runtime/policy.js";
+import { PolicyLoadError, loadPolicy, loadPolicyForReplay, tryLoadPolicy, tryLoadPolicyForReplay } from "../../runtime/policy.js";
 import type { Bundle } from "../../runtime/manifest.js";
 import type { Decision } from "../../runtime/decision.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
@@ -20,38 +20,44 @@ beforeAll(async () => {
 });
 
 describe("at the edge of the host's stack", () => {
-  it("tryLoadPolicy refuses, saying the stack ran out, and loadPolicy throws only a PolicyLoadError", () => {
-    const options = { trustedKeys: [authority.publicKey] };
-    const tried = sweepResults(() => tryLoadPolicy(bundle, options), (r) => r.ok);
-    expect(tried.began).toBeGreaterThan(0);
-    expect(tried.thrownInside).toEqual([]);
-    const refused = tried.results.filter((r) => !r.ok);
-    expect(refused.length).toBeGreaterThan(0); // the edge was reached
-    for (const r of refused) expect(r.ok === false && r.error.message).toMatch(RAN_OUT);
-    expect(tryLoadPolicy(bundle, options).ok).toBe(true);
+  const loads = [
+    { tryLoad: tryLoadPolicy, load: loadPolicy, names: "tryLoadPolicy refuses, saying the stack ran out, and loadPolicy" },
+    { tryLoad: tryLoadPolicyForReplay, load: loadPolicyForReplay, names: "tryLoadPolicyForReplay refuses, saying the stack ran out, and loadPolicyForReplay" },
+  ];
+  for (const { tryLoad, load, names } of loads) {
+    it(`${names} throws only a PolicyLoadError`, () => {
+      const options = { trustedKeys: [authority.publicKey] };
+      const tried = sweepResults(() => tryLoad(bundle, options), (r) => r.ok);
+      expect(tried.began).toBeGreaterThan(0);
+      expect(tried.thrownInside).toEqual([]);
+      const refused = tried.results.filter((r) => !r.ok);
+      expect(refused.length).toBeGreaterThan(0); // the edge was reached
+      for (const r of refused) expect(r.ok === false && r.error.message).toMatch(RAN_OUT);
+      expect(tryLoad(bundle, options).ok).toBe(true);
 
-    // loadPolicy: what it throws where it began is a PolicyLoadError
-    // (the error itself given back, as caught: an object made in the handler would run out there)
-    const loaded = sweepResults(
-      (): unknown => {
-        try {
-          return loadPolicy(bundle, options);
-        } catch (e) {
-          return e;
-        }
-      },
-      (r) => !(r instanceof Error),
-    );
-    expect(loaded.thrownInside).toEqual([]);
-    // a RangeError from the call into loadPolicy, which could not begin, is no throw of its own
-    const thrown = loaded.results.filter((r) => r instanceof PolicyLoadError || thrownFromInside(r));
-    expect(thrown.length).toBeGreaterThan(0); // the edge was reached
-    for (const e of thrown) {
-      expect(e, String((e as Error).stack)).toBeInstanceOf(PolicyLoadError);
-      expect((e as Error).message).toMatch(RAN_OUT);
-    }
-    expect(loadPolicy(bundle, options).name).toBe("payments");
-  });
+      // what it throws where it began is a PolicyLoadError
+      // (the error itself given back, as caught: an object made in the handler would run out there)
+      const loaded = sweepResults(
+        (): unknown => {
+          try {
+            return load(bundle, options);
+          } catch (e) {
+            return e;
+          }
+        },
+        (r) => !(r instanceof Error),
+      );
+      expect(loaded.thrownInside).toEqual([]);
+      // a RangeError from the call into the load, which could not begin, is no throw of its own
+      const thrown = loaded.results.filter((r) => r instanceof PolicyLoadError || thrownFromInside(r));
+      expect(thrown.length).toBeGreaterThan(0); // the edge was reached
+      for (const e of thrown) {
+        expect(e, String((e as Error).stack)).toBeInstanceOf(PolicyLoadError);
+        expect((e as Error).message).toMatch(RAN_OUT);
+      }
+      expect(load(bundle, options).name).toBe("payments");
+    });
+  }
 
   it("the evaluator's encode, evaluate and decide deny, saying the stack ran out, and decide again afterwards", () => {
     const { evaluator } = loadPolicy(bundle, { trustedKeys: [authority.publicKey] });

@@ -2,14 +2,15 @@
 // hosts read the cost bound as the policy's worst case, and an edited one must not load, signed or
 // not. The cost bound follows from the policy's rules and bounds, not from how its source is laid
 // out, so binding it does not make a reformatted policy another module on that account. A bundle of
-// the earlier format, whose module bound neither, is refused by its format, saying what to do.
+// the earlier format, whose module bound neither, is refused by its format, saying what to do, by
+// every load but one for replay, which checks it as the earlier runtime did.
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compilePolicy } from "../../compiler/driver.js";
 import { formatPolicy, parsePolicy } from "../../compiler/syntax/index.js";
-import { tryLoadPolicy } from "../../runtime/policy.js";
+import { tryLoadPolicy, tryLoadPolicyForReplay } from "../../runtime/policy.js";
 import { MANIFEST_FORMAT, type Bundle, type Manifest } from "../../runtime/manifest.js";
 import { MANIFEST_SECTION, withManifestSection } from "../../runtime/manifest-binding.js";
 import { digestPair, sha3_512Hex } from "../../runtime/crypto/digest.js";
@@ -104,9 +105,30 @@ describe("a bundle of the earlier format, writ-manifest/1", () => {
       const r = tryLoadPolicy(b, { trustedKeys: [issuer.publicKey], allowUnsigned: true });
       expect(r.ok ? "loaded" : { code: r.error.code, message: r.error.message }).toEqual({
         code: "malformed",
-        message: `manifest format "writ-manifest/1" is not \`${MANIFEST_FORMAT}\`: the bundle was compiled by an earlier writ, whose module does not bind its manifest's cost bound or whether it was optimised; compile the policy again (\`writ compile\`) and sign the new bundle`,
+        message: `manifest format "writ-manifest/1" is not \`${MANIFEST_FORMAT}\`: the bundle was compiled by an earlier writ, whose module does not bind its manifest's cost bound or whether it was optimised; to decide with the policy, compile it again (\`writ compile\`) and sign the new bundle (what was issued under this bundle still replays against it: \`writ replay\`, \`writ audit verify --replay\`)`,
       });
     }
+  });
+
+  it("is read by a load for replay, signed or not, its binding checked as the earlier runtime checked it", () => {
+    const earlier = earlierBundle();
+    for (const b of [earlier, signBundle(earlier, issuer)]) {
+      const r = tryLoadPolicyForReplay(b, { trustedKeys: [issuer.publicKey], allowUnsigned: true });
+      expect(r.ok ? r.policy.digests : r.error.message).toEqual(earlier.manifest.digests);
+    }
+    const replayed = (manifest: Manifest): string => {
+      const r = tryLoadPolicyForReplay({ module: earlier.module, manifest }, { allowUnsigned: true });
+      return r.ok ? "loaded" : `${r.error.code}: ${r.error.message}`;
+    };
+    const m = earlier.manifest;
+    // what its module binds: an edit is refused, naming what the earlier format binds
+    expect(replayed({ ...m, rules: m.rules.map((r, i) => (i === 0 ? { ...r, name: "renamed" } : r)) })).toMatch(
+      /^manifest_mismatch: the manifest is not the one the module was compiled with .*: its format, name, version, schema, layout, rules, error sites or memory were changed/,
+    );
+    // what it did not bind, as the runtime of its day: a decision never reads the cost bound
+    expect(replayed({ ...m, costBound: m.costBound + 1 })).toBe("loaded");
+    // its provenance as its format has it: a compiler of { name, version }
+    expect(replayed({ ...m, compiler: { name: "writ" } as unknown as Manifest["compiler"] })).toBe("malformed: the manifest's compiler is not `{ name, version }` with both strings");
   });
 
   it("cannot pass for the new format by its manifest's format alone: the module bound the old one", () => {
