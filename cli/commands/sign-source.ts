@@ -74,12 +74,22 @@ export function bundleDifferences(given: Bundle, compiled: Bundle): string[] {
     out.push(`the module (${given.module.length} bytes, sha3-512 ${shortHex(given.manifest.digests.sha3_512)}) is not the compiled one (${compiled.module.length} bytes, sha3-512 ${shortHex(compiled.manifest.digests.sha3_512)})`);
   const a = canonicalJson(given.manifest);
   const b = canonicalJson(compiled.manifest);
+  // A manifest with no canonical JSON (a lone surrogate in a member loading ignores) has no form a
+  // signature could cover: said as such, rather than compared as the JSON `null`. Were the compiled
+  // one's to fail too, the two would otherwise compare equal, and the bundle be taken for compiled.
+  if (!a.ok || !b.ok) {
+    if (!a.ok) out.push(`the manifest has no canonical JSON: ${a.reason} at \`${escapeControls(a.path)}\``);
+    if (!b.ok) out.push(`the compiled manifest has no canonical JSON: ${b.reason} at \`${escapeControls(b.path)}\``);
+    return out;
+  }
   // the manifest signed is its canonical JSON: equal texts are the same manifest, as a signature sees it
-  if (a.ok && b.ok && a.text === b.text) return out;
+  if (a.text === b.text) return out;
   const paths: string[] = [];
-  walkDifferences(JSON.parse(a.ok ? a.text : "null"), JSON.parse(b.ok ? b.text : "null"), "", paths);
-  for (const p of paths) if (!(moduleDiffers && p.startsWith("the manifest's digests"))) out.push(p);
-  return out;
+  walkDifferences(JSON.parse(a.text), JSON.parse(b.text), "", paths);
+  const named = paths.filter((p) => !(moduleDiffers && p.startsWith("the manifest's digests")));
+  // texts that differ are manifests that differ, whether or not a member was found to name
+  if (paths.length === 0) out.push("the manifest's canonical JSON is not the compiled one's");
+  return [...out, ...named];
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

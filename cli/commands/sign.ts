@@ -9,11 +9,12 @@
 import { resolve } from "node:path";
 import { tryLoadPolicy } from "../../runtime/policy.js";
 import { signBundle } from "../../runtime/trust/bundle.js";
+import { canonicalJson } from "../../runtime/trust/jcs.js";
 import { FileWriteError, replaceFile } from "../../runtime/file-write.js";
 import { bundlePaths, readBundleResult } from "../../runtime/trust/bundle-files.js";
 import { loadPrivateKeyFile } from "../../runtime/trust/key-files.js";
 import { commandLineProblem, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, refuseUsage, unknownFlags, type Command, emptyPathError } from "../io.js";
-import { escapeControls } from "../../runtime/thrown.js";
+import { describeThrown, escapeControls } from "../../runtime/thrown.js";
 
 export const signCommand: Command = {
   name: "sign",
@@ -77,11 +78,26 @@ export const signCommand: Command = {
         return EXIT_FAILURE;
       }
     }
+    // What is signed is the manifest's canonical JSON. One that has none (a lone surrogate in a
+    // member loading ignores) cannot be signed: refused as the bundle's fault, before anything is
+    // written, not reported as a write that failed.
+    const canonical = canonicalJson(unsigned.manifest);
+    if (!canonical.ok) {
+      io.err(`writ sign: refusing to sign ${read.name} (malformed): the manifest has no canonical JSON: ${canonical.reason} at \`${escapeControls(canonical.path)}\``);
+      return EXIT_FAILURE;
+    }
     // Only the signature file is written: the module and manifest stay byte for byte as they were.
     // It goes beside them: the bundle may have been named by one of its files rather than its directory.
     const signaturePath = bundlePaths(read.dir, read.name).signature;
+    let signature: string;
     try {
-      replaceFile(signaturePath, signBundle(unsigned, key.key).signature + "\n");
+      signature = signBundle(unsigned, key.key).signature!;
+    } catch (e) {
+      io.err(`writ sign: refusing to sign ${read.name}: it could not be signed: ${describeThrown(e)}`);
+      return EXIT_FAILURE;
+    }
+    try {
+      replaceFile(signaturePath, signature + "\n");
     } catch (e) {
       const old = read.bundle.signature === undefined ? "" : "; the old signature is as it was";
       io.err(`writ sign: ${e instanceof FileWriteError ? e.message : `cannot write ${signaturePath}: ${e instanceof Error ? e.message : String(e)}`}${old}`);

@@ -12,6 +12,8 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { writeTranspiledTree } from "../support/transpiled-tree.js";
 import { tempDir } from "../support/temp-dir.js";
+import { bundleDifferences } from "../../cli/commands/sign-source.js";
+import type { Bundle } from "../../runtime/manifest.js";
 
 function writ(build: string, cwd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -158,6 +160,20 @@ describe("writ sign and the manifest's provenance, in a fresh process", () => {
     expect(existsSync(join(dir, "payments.manifest.jws"))).toBe(false);
   }, 180_000);
 
+  it("refuses to sign a manifest with no canonical JSON, naming why, with --source and without", async () => {
+    // a member the format does not name is ignored by loading, so this bundle loads; it cannot be signed
+    const dir = copyEdited("o3", "no-canonical-json", (m) => void ((m as unknown as Record<string, unknown>)["x"] = "\ud800"));
+    expect(readFileSync(join(dir, "payments.manifest.json"), "utf8")).toContain('"x": "\\ud800"');
+    const reason = "the manifest has no canonical JSON: string contains a lone surrogate (not I-JSON) at `x`";
+    const checked = await writ(build, cwd, ["sign", dir, "--key", "keys/writ.private.jwk", "--source", "p.writ"]);
+    expect(checked.code).toBe(1);
+    expect(checked.stderr.trim()).toBe(`writ sign: refusing to sign payments: the bundle is not what p.writ compiles to (optimize: true, as its manifest records): ${reason}`);
+    const unchecked = await writ(build, cwd, ["sign", dir, "--key", "keys/writ.private.jwk"]);
+    expect(unchecked.code).toBe(1);
+    expect(unchecked.stderr.trim()).toBe(`writ sign: refusing to sign payments (malformed): ${reason}`);
+    expect(existsSync(join(dir, "payments.manifest.jws"))).toBe(false);
+  }, 120_000);
+
   it("passes over a `.manifest.json` no policy can be named by, and quotes the names of several bundles", async () => {
     const dir = copyEdited("o3", "stray", () => {});
     writeFileSync(join(dir, ".manifest.json"), "{}\n");
@@ -169,4 +185,21 @@ describe("writ sign and the manifest's provenance, in a fresh process", () => {
     expect(two.code).toBe(1);
     expect(two.stderr.trim()).toBe(`writ eval: ${dir} holds several bundles (\`other\`, \`payments\`): name the one to read by one of its files, as ${join(dir, "other.wasm")}`);
   }, 60_000);
+});
+
+describe("bundleDifferences, on manifests with no canonical JSON", () => {
+  const module = Uint8Array.of(0, 97, 115, 109, 1, 0, 0, 0);
+  const manifest = (extra: object) => ({ name: "p", digests: { sha3_512: "0".repeat(128), blake2b_512: "0".repeat(128) }, ...extra }) as unknown as Bundle["manifest"];
+
+  it("names the manifest that has none, and never finds two that have none alike", () => {
+    const lone = manifest({ x: "\ud800" });
+    expect(bundleDifferences({ module, manifest: lone }, { module, manifest: manifest({}) })).toEqual([
+      "the manifest has no canonical JSON: string contains a lone surrogate (not I-JSON) at `x`",
+    ]);
+    // compared as the JSON `null`, the two were found alike, and the bundle taken for the compiled one
+    expect(bundleDifferences({ module, manifest: lone }, { module, manifest: manifest({ y: "\udc00" }) })).toEqual([
+      "the manifest has no canonical JSON: string contains a lone surrogate (not I-JSON) at `x`",
+      "the compiled manifest has no canonical JSON: string contains a lone surrogate (not I-JSON) at `y`",
+    ]);
+  });
 });
