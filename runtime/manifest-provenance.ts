@@ -8,11 +8,16 @@
 // not one the compiler wrote: it is refused as malformed rather than read as whatever it holds. They
 // are checked before the binding, so that a member of the wrong type is named as such.
 //
-// A `writ-manifest/1` manifest's compiler is `{ name, version }`: the earlier compilers wrote no
-// `optimize`, and a replay reads such a manifest.
+// The compiler's name is "writ", the only compiler that writes these manifests: a manifest naming
+// another claims a provenance no writ compiler gave it. A `writ-manifest/1` manifest's compiler is
+// `{ name, version }`: the earlier compilers wrote no `optimize`, and a replay reads such a manifest.
 
 import { MANIFEST_FORMAT_1, type Manifest } from "./manifest.js";
-import { shownOption } from "./thrown.js";
+import { MAX_SHOWN_NAME } from "./shown-name.js";
+import { clip, escapeControls, shownOption } from "./thrown.js";
+
+/** The name every writ compiler writes in the manifest's `compiler.name` (docs/abi.md). */
+export const COMPILER_NAME = "writ";
 
 const HEX_128 = /^[0-9a-f]{128}$/;
 
@@ -46,5 +51,8 @@ function compilerShapeProblem(format: string, compiler: Manifest["compiler"]): s
     return earlier
       ? "the manifest's compiler is not `{ name, version }` with both strings"
       : "the manifest's compiler is not `{ name, version, optimize }` with two strings and a boolean";
+  if (compiler.name !== COMPILER_NAME)
+    // quoted whole, escaped and cut: anyone's text (a line end in it must not print a line of its own)
+    return `the manifest's compiler.name is ${escapeControls(JSON.stringify(clip(compiler.name, MAX_SHOWN_NAME)))}, not "${COMPILER_NAME}": writ's compiler writes its own name there, so a manifest naming another compiler is not one it wrote`;
   return undefined;
 }

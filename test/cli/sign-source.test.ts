@@ -12,6 +12,9 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { writeTranspiledTree } from "../support/transpiled-tree.js";
 import { tempDir } from "../support/temp-dir.js";
+import { readBundle, writeBundle } from "../../runtime/trust/bundle-files.js";
+import { signBundle } from "../../runtime/trust/bundle.js";
+import { loadPrivateKeyFile } from "../../runtime/trust/key-files.js";
 import { bundleDifferences } from "../../cli/commands/sign-source.js";
 import type { Bundle } from "../../runtime/manifest.js";
 
@@ -172,6 +175,24 @@ describe("writ sign and the manifest's provenance, in a fresh process", () => {
     expect(unchecked.code).toBe(1);
     expect(unchecked.stderr.trim()).toBe(`writ sign: refusing to sign payments (malformed): ${reason}`);
     expect(existsSync(join(dir, "payments.manifest.jws"))).toBe(false);
+  }, 120_000);
+
+  it("refuses a manifest whose compiler.name is not writ: to sign, to verify signed, to decide with", async () => {
+    const dir = copyEdited("o3", "compiler-renamed", (m) => void (m.compiler.name = "evil"));
+    const reason = `the manifest's compiler.name is "evil", not "writ": writ's compiler writes its own name there, so a manifest naming another compiler is not one it wrote`;
+    const signing = await writ(build, cwd, ["sign", dir, "--key", "keys/writ.private.jwk"]);
+    expect(signing.code).toBe(1);
+    expect(signing.stderr.trim()).toBe(`writ sign: refusing to sign payments (malformed): ${reason}`);
+    // signed all the same, by a host holding the key: the signature is good, the manifest is not one writ wrote
+    const key = loadPrivateKeyFile(join(cwd, "keys/writ.private.jwk"));
+    if (!key.ok) throw new Error(key.message);
+    writeBundle(dir, signBundle(readBundle(dir), key.key));
+    const pub = ["--pub", "keys/writ.public.jwk"];
+    const [verified, decided] = await Promise.all([writ(build, cwd, ["verify", dir, ...pub]), writ(build, cwd, ["eval", dir, "--input", "req.json", ...pub])]);
+    expect(verified.code).toBe(1);
+    expect(verified.stderr.trim()).toBe(`writ verify: bundle payments refused (malformed): ${reason}`);
+    expect(decided.code).toBe(1);
+    expect(decided.stderr.trim()).toBe(`writ eval: bundle refused (malformed): ${reason}`);
   }, 120_000);
 
   it("passes over a `.manifest.json` no policy can be named by, and quotes the names of several bundles", async () => {

@@ -566,7 +566,7 @@ describe("a signed manifest must describe its module", () => {
     expect(tryLoadPolicy(withBound(bundle.manifest.costBound), { allowUnsigned: true }).ok).toBe(true);
   });
 
-  it("refuses provenance the compiler would not write: a compiler that is not { name, version, optimize }, a source digest that is not 128 lowercase hex, a rule without its line or column", () => {
+  it("refuses provenance the compiler would not write: a compiler that is not { name: \"writ\", version, optimize }, a source digest that is not 128 lowercase hex, a rule without its line or column", () => {
     const m = bundle.manifest;
     const notCompiler = "the manifest's compiler is not `{ name, version, optimize }` with two strings and a boolean";
     const edits: [string, Manifest, string][] = [
@@ -574,6 +574,9 @@ describe("a signed manifest must describe its module", () => {
       ["compiler without version", { ...m, compiler: { name: "writ", optimize: m.compiler.optimize } as unknown as Manifest["compiler"] }, notCompiler],
       ["compiler without optimize", { ...m, compiler: { name: "writ", version: m.compiler.version } as unknown as Manifest["compiler"] }, notCompiler],
       ["optimize as a string", { ...m, compiler: { ...m.compiler, optimize: "true" as unknown as boolean } }, notCompiler],
+      // the compiler's name is provenance no writ compiler writes otherwise (docs/abi.md)
+      ["another compiler's name", { ...m, compiler: { ...m.compiler, name: "evil" as "writ" } }, `the manifest's compiler.name is "evil", not "writ": writ's compiler writes its own name there, so a manifest naming another compiler is not one it wrote`],
+      ["a compiler name with a line end", { ...m, compiler: { ...m.compiler, name: "writ\nloaded" as "writ" } }, `the manifest's compiler.name is "writ\\nloaded", not "writ": writ's compiler writes its own name there, so a manifest naming another compiler is not one it wrote`],
       ["source digest 'x'", { ...m, sourceDigest: "x" }, `the manifest's sourceDigest ("x") is not a SHA3-512 in 128 lowercase hex digits`],
       ["source digest in capitals", { ...m, sourceDigest: m.sourceDigest.toUpperCase() }, `the manifest's sourceDigest (${JSON.stringify(m.sourceDigest.toUpperCase().slice(0, 40))}) is not a SHA3-512 in 128 lowercase hex digits`],
       ["no source digest", { ...m, sourceDigest: undefined as unknown as string }, "the manifest's sourceDigest (undefined) is not a SHA3-512 in 128 lowercase hex digits"],

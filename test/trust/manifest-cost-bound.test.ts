@@ -127,8 +127,9 @@ describe("a bundle of the earlier format, writ-manifest/1", () => {
     );
     // what it did not bind, as the runtime of its day: a decision never reads the cost bound
     expect(replayed({ ...m, costBound: m.costBound + 1 })).toBe("loaded");
-    // its provenance as its format has it: a compiler of { name, version }
+    // its provenance as its format has it: a compiler of { name, version }, named writ
     expect(replayed({ ...m, compiler: { name: "writ" } as unknown as Manifest["compiler"] })).toBe("malformed: the manifest's compiler is not `{ name, version }` with both strings");
+    expect(replayed({ ...m, compiler: { ...m.compiler, name: "evil" as "writ" } })).toMatch(/^malformed: the manifest's compiler.name is "evil", not "writ"/);
   });
 
   it("cannot pass for the new format by its manifest's format alone: the module bound the old one", () => {
