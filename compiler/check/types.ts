@@ -3,25 +3,45 @@
 
 import type { IRType } from "../ir/ir.js";
 import { MAX_LISTED_NAMES, quotedName } from "../diagnostics.js";
+import { clip } from "../../runtime/thrown.js";
 import type { SchemaType } from "../../runtime/schema.js";
 
 export type CheckType = IRType | { readonly kind: "error" };
 export const ERROR_TYPE: CheckType = Object.freeze({ kind: "error" });
 
-/** A type as messages write it (`list<{ a: int }>`). */
+/**
+ * Longest text a type takes in a message, in UTF-16 units: a record type is written with its fields,
+ * and a schema of long names and deep records printed whole took a hundred kilobytes for one type,
+ * in every message that names it.
+ */
+export const MAX_TYPE_TEXT = 500;
+
+/**
+ * A type as messages write it (`list<{ a: int }>`): the first record it reaches with its fields (at
+ * most MAX_LISTED_NAMES, each name quoted and cut), records inside that one as `{ … }`, and the whole
+ * cut after MAX_TYPE_TEXT UTF-16 units, ending with `…`.
+ */
 export function typeToString(t: CheckType): string {
+  const text = typeText(t, true);
+  if (text.length <= MAX_TYPE_TEXT) return text;
+  // not in the middle of an escaped character of a name (`\u001b`): its start is dropped too
+  return clip(text, MAX_TYPE_TEXT).replace(/\\(?:u[0-9a-f]{0,3})?…$/, "…");
+}
+
+function typeText(t: CheckType, withFields: boolean): string {
   switch (t.kind) {
     case "bool":
     case "int":
     case "string":
       return t.kind;
     case "list":
-      return `list<${typeToString(t.element)}>`;
+      return `list<${typeText(t.element, withFields)}>`;
     case "map":
-      return `map<string, ${typeToString(t.value)}>`;
+      return `map<string, ${typeText(t.value, withFields)}>`;
     case "record": {
+      if (!withFields && t.fields.length > 0) return "{ … }";
       // as a message shows it: each field's name quoted (cut), at most MAX_LISTED_NAMES fields
-      const shown = t.fields.slice(0, MAX_LISTED_NAMES).map((f) => `${quotedName(f.name)}${f.optional ? "?" : ""}: ${typeToString(f.type)}`);
+      const shown = t.fields.slice(0, MAX_LISTED_NAMES).map((f) => `${quotedName(f.name)}${f.optional ? "?" : ""}: ${typeText(f.type, false)}`);
       if (t.fields.length > MAX_LISTED_NAMES) shown.push(`… ${(t.fields.length - MAX_LISTED_NAMES).toLocaleString("en-US")} more`);
       return `{ ${shown.join(", ")} }`;
     }
