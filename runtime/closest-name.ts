@@ -9,15 +9,49 @@
  */
 export const MAX_SUGGESTED_NAME = 256;
 
-/** The candidate nearest `name` (the first of those as near), within a third of its length (at least 1), or undefined. */
-export function closest(name: string, candidates: Iterable<string>): string | undefined {
+/**
+ * Work that searches for suggestions may do together, counted as they do it: one for each candidate
+ * looked at, one for each cell of an edit distance computed. Each name's search is bounded, but a
+ * policy can hold many unknown names and many candidates for each (the names of its constants, the
+ * fields of a record), and their product took hours; a search that would go past the limit stops,
+ * suggests nothing, and spends what was left, so that the searches after it stop at once.
+ */
+export class SuggestionBudget {
+  /** the work done so far, at most `limit` */
+  spent = 0;
+
+  constructor(readonly limit: number) {}
+
+  get exhausted(): boolean {
+    return this.spent >= this.limit;
+  }
+
+  /** Takes `work` units if that many are left (true); else spends all that is left (false). */
+  take(work: number): boolean {
+    if (this.limit - this.spent >= work) {
+      this.spent += work;
+      return true;
+    }
+    this.spent = this.limit;
+    return false;
+  }
+}
+
+/**
+ * The candidate nearest `name` (the first of those as near), within a third of its length (at least
+ * 1), or undefined; undefined too when `budget` runs out before every candidate is weighed (a nearer
+ * one may be among those left), and at once when it has run out already.
+ */
+export function closest(name: string, candidates: Iterable<string>, budget?: SuggestionBudget): string | undefined {
   if (name.length > MAX_SUGGESTED_NAME) return undefined;
   let best: string | undefined;
   let bestDistance = Math.max(1, Math.floor(name.length / 3)) + 1;
   for (const c of candidates) {
+    if (budget && !budget.take(1)) return undefined;
     // the distance is at least the difference in length: nothing to compute when that is too far
     if (c.length > MAX_SUGGESTED_NAME || Math.abs(c.length - name.length) >= bestDistance) continue;
-    const d = editDistance(name, c);
+    const d = editDistance(name, c, bestDistance, budget);
+    if (d === undefined) return undefined;
     if (d < bestDistance) {
       best = c;
       bestDistance = d;
@@ -26,16 +60,26 @@ export function closest(name: string, candidates: Iterable<string>): string | un
   return best;
 }
 
-function editDistance(a: string, b: string): number {
+/**
+ * The edit distance of `a` and `b` when it is less than `bound`, else `bound` (it stops at the first
+ * row whose least entry is `bound` or more: the entries of a row never go below the least of the row
+ * before); undefined when `budget` cannot pay for a row.
+ */
+function editDistance(a: string, b: string, bound: number, budget: SuggestionBudget | undefined): number | undefined {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
+    if (budget && !budget.take(b.length)) return undefined;
     let prev = row[0]!;
     row[0] = i;
+    let least = i;
     for (let j = 1; j <= b.length; j++) {
       const cur = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      const d = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row[j] = d;
+      if (d < least) least = d;
       prev = cur;
     }
+    if (least >= bound) return bound;
   }
-  return row[b.length]!;
+  return Math.min(row[b.length]!, bound);
 }

@@ -13,7 +13,6 @@ import type { Span } from "../source.js";
 import { BOOL, INT, NEVER, STRING, type Builtin, type IRType, type Macro, type Node, type Value } from "../ir/ir.js";
 import { Codes } from "./codes.js";
 import type { Binding, Checked } from "./expr.js";
-import { didYouMean } from "./suggest.js";
 import { ERROR_TYPE, containsRecord, fits, typeToString, type CheckType } from "./types.js";
 import { UNSUPPORTED_FUNCTIONS, UNSUPPORTED_LITERALS } from "./unsupported.js";
 
@@ -50,6 +49,8 @@ export interface CallScope {
   lit(value: Value, type: IRType, span: Span): Checked;
   call(fn: Builtin, args: Checked[], type: IRType, span: Span): Checked;
   noOverload(op: string, types: CheckType[], span: Span): Checked;
+  /** "did you mean …?" for a misspelt `name`, within what the policy's suggestions may still spend */
+  suggest(name: string, candidates: readonly string[]): string | undefined;
   id(): number;
   /** the node that reads the request itself */
   inputNode(span: Span): Node;
@@ -95,7 +96,7 @@ export class CallChecker {
     const known = ["size", "startsWith", "endsWith", "contains", "has", "all", "exists", "exists_one", "filter", "map"];
     if (known.includes(fn))
       return this.refuse(expr, 0, Codes.noOverload, `\`${fn}\` does not take ${args.length} argument${args.length === 1 ? "" : "s"}${target ? " as a method" : ""}`, expr.fnSpan);
-    return this.refuse(expr, "if-used", Codes.unknownFunction, `unknown function \`${quotedName(fn)}\``, expr.fnSpan, didYouMean(fn, known));
+    return this.refuse(expr, "if-used", Codes.unknownFunction, `unknown function \`${quotedName(fn)}\``, expr.fnSpan, this.scope.suggest(fn, known));
   }
 
   /**
@@ -165,7 +166,7 @@ export class CallChecker {
     if (t.kind === "error") return operand;
     if (t.kind === "record") {
       if (!t.fields.some((f) => f.name === arg.field))
-        return this.scope.report(Codes.unknownField, `no field \`${quotedName(arg.field)}\` in \`${quotedName(describeOperand(arg.operand))}\``, arg.fieldSpan, didYouMean(arg.field, t.fields.map((f) => f.name)));
+        return this.scope.report(Codes.unknownField, `no field \`${quotedName(arg.field)}\` in \`${quotedName(describeOperand(arg.operand))}\``, arg.fieldSpan, this.scope.suggest(arg.field, t.fields.map((f) => f.name)));
       return { node: { op: "has", id: this.scope.id(), span: expr.span, type: BOOL, record: operand.node, field: arg.field }, type: BOOL };
     }
     // a `never` operand is read as a map, as for `x.f`

@@ -13,7 +13,7 @@ import { INT64_MAX, INT64_MIN } from "../../runtime/schema.js";
 import { mapValue } from "../ir/values.js";
 import { CallChecker, describeOperand } from "./calls.js";
 import { Codes } from "./codes.js";
-import { didYouMean } from "./suggest.js";
+import { didYouMean, suggestionBudget, type SuggestionBudget } from "./suggest.js";
 import { ERROR_TYPE, containsRecord, fits, typeToString, unify, type CheckType } from "./types.js";
 import { UNSUPPORTED_LITERALS } from "./unsupported.js";
 
@@ -59,6 +59,8 @@ export class ExpressionChecker {
     firstId = 0,
     /** set when checking a constant's value, which may use only the constants before it */
     private readonly constantScope?: ConstantScope,
+    /** what looking for "did you mean" suggestions may still spend: one budget for a whole policy's checkers */
+    private readonly suggestions: SuggestionBudget = suggestionBudget(),
   ) {
     this.nextId = firstId;
     this.calls = new CallChecker({
@@ -68,6 +70,7 @@ export class ExpressionChecker {
       lit: (value, type, span) => this.lit(value, type, span),
       call: (fn, args, type, span) => this.call(fn, args, type, span),
       noOverload: (op, types, span) => this.noOverload(op, types, span),
+      suggest: (name, candidates) => didYouMean(name, candidates, this.suggestions),
       id: () => this.id(),
       inputNode: (span) => this.inputNode(span),
       isInputField: (name) => this.isInputField(name),
@@ -208,16 +211,20 @@ export class ExpressionChecker {
       return this.report(Codes.unknownIdentifier, `constant \`${name}\` refers to itself`, span, "a constant may use only the constants declared before it");
     if (scope?.declaredLater(name))
       return this.report(Codes.unknownIdentifier, `constant \`${name}\` is declared after \`${scope.name}\``, span, `a constant may use only the constants declared before it: declare \`${name}\` first`);
+    // Gathering the names in scope takes a step for each constant and field, at each unknown name:
+    // it draws on the suggestions' budget, and past it the name is reported with no help
+    const fields = scope ? [] : this.inputType.fields.map((f) => f.name);
+    if (!this.suggestions.take(this.bindings.length + this.constants.size + fields.length))
+      return this.report(Codes.unknownIdentifier, `unknown name \`${quotedName(name)}\``, span);
     // not offered: a constant whose declaration failed (its error is reported where it is
     // declared), and in a constant's value the request's fields, which it may not read
     const constants = [...this.constants].filter(([, c]) => c !== null).map(([n]) => n);
-    const fields = scope ? [] : this.inputType.fields.map((f) => f.name);
     const candidates = [...this.bindings.map((b) => b.name), ...constants, ...fields];
     return this.report(
       Codes.unknownIdentifier,
       `unknown name \`${quotedName(name)}\``,
       span,
-      didYouMean(name, candidates) ?? (candidates.length ? `names in scope: ${listedNames(candidates)}` : undefined),
+      didYouMean(name, candidates, this.suggestions) ?? (candidates.length ? `names in scope: ${listedNames(candidates)}` : undefined),
     );
   }
 
@@ -263,7 +270,7 @@ export class ExpressionChecker {
           Codes.unknownField,
           `no field \`${quotedName(expr.field)}\` in \`${quotedName(describeOperand(expr.operand))}\``,
           expr.fieldSpan,
-          didYouMean(expr.field, names) ?? `its fields are ${listedNames(names)}`,
+          didYouMean(expr.field, names, this.suggestions) ?? `its fields are ${listedNames(names)}`,
         );
       }
       return this.field(operand, expr.field, expr.span);

@@ -13,6 +13,7 @@ import type { RecordType } from "../../runtime/schema.js";
 import { isPolicyName } from "../../runtime/manifest.js";
 import { Codes, missingHeaderDiagnostic } from "./codes.js";
 import { type Constant, ExpressionChecker } from "./expr.js";
+import { suggestionBudget } from "./suggest.js";
 import { resolveSchema } from "./schema.js";
 import { irTypeOfSchema } from "./types.js";
 import { checkExpectation, checkTestInput, type CheckedExpectation, type Effect } from "./test-blocks.js";
@@ -158,6 +159,8 @@ function checked(ast: PolicyFile, syntaxErrors: boolean): CheckResult {
     constants.set(name.name, null);
   }
   let nextId = 0;
+  // what looking for "did you mean" suggestions may spend, over all the policy's expressions
+  const suggestions = suggestionBudget();
   // where each constant is first declared, so that one used before it is told so
   const declaredAt = new Map<string, number>();
   ast.lets.forEach((decl, i) => {
@@ -172,7 +175,7 @@ function checked(ast: PolicyFile, syntaxErrors: boolean): CheckResult {
       continue;
     }
     const declaredLater = (other: string) => (declaredAt.get(other) ?? -1) > index;
-    const checker = new ExpressionChecker(inputType, constants, diagnostics, nextId, { name, declaredLater });
+    const checker = new ExpressionChecker(inputType, constants, diagnostics, nextId, { name, declaredLater }, suggestions);
     const checked = checker.check(decl.value);
     nextId = checker.nodeCount;
     // a constant that fails is known by name from here on, and its uses are not reported again
@@ -223,7 +226,7 @@ function checked(ast: PolicyFile, syntaxErrors: boolean): CheckResult {
     diagnostics.push(error(Codes.tooManyRules, `the policy has ${ast.rules.length.toLocaleString("en-US")} rules, more than the ${MAX_RULES.toLocaleString("en-US")} a module may hold`, ruleSpan(ast.rules[MAX_RULES]!), "split it into policies, or index large tables of permissions as data (`x in [...]`)"));
   const rules: IRRule[] = [];
   const ruleEffects = new Map<string, Effect>();
-  const checker = new ExpressionChecker(inputType, constants, diagnostics, nextId);
+  const checker = new ExpressionChecker(inputType, constants, diagnostics, nextId, undefined, suggestions);
   for (const decl of ast.rules) {
     const name = decl.name.name;
     if (ruleEffects.has(name)) diagnostics.push(error(Codes.duplicateDeclaration, `rule \`${quotedName(name)}\` is declared twice`, decl.name.span));
