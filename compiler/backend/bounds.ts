@@ -15,11 +15,11 @@ import { elementStride, type SlotLayout } from "../../runtime/wasm/layout.js";
 
 /** Size bounds of a value: string bytes, list / map entries, and those of the parts. */
 interface Bound {
-  bytes: number;
-  count: number;
-  element?: Bound;
-  value?: Bound;
-  fields?: Map<string, Bound>;
+  readonly bytes: number;
+  readonly count: number;
+  readonly element?: Bound;
+  readonly value?: Bound;
+  readonly fields?: ReadonlyMap<string, Bound>;
 }
 
 const SCALAR: Bound = { bytes: 0, count: 0 };
@@ -27,11 +27,16 @@ const SCALAR: Bound = { bytes: 0, count: 0 };
 const align4 = (n: number): number => Math.ceil(n / 4) * 4;
 
 function join(a: Bound, b: Bound): Bound {
-  const out: Bound = { bytes: Math.max(a.bytes, b.bytes), count: Math.max(a.count, b.count) };
-  if (a.element || b.element) out.element = join(a.element ?? SCALAR, b.element ?? SCALAR);
-  if (a.value || b.value) out.value = join(a.value ?? SCALAR, b.value ?? SCALAR);
-  if (a.fields || b.fields) out.fields = new Map([...(a.fields ?? []), ...(b.fields ?? [])]);
-  return out;
+  // one bound twice (both branches of a `?:` reading the same part of the request): nothing to
+  // merge, and merging a record's fields would copy them all at every such read
+  if (a === b) return a;
+  return {
+    bytes: Math.max(a.bytes, b.bytes),
+    count: Math.max(a.count, b.count),
+    ...(a.element || b.element ? { element: join(a.element ?? SCALAR, b.element ?? SCALAR) } : {}),
+    ...(a.value || b.value ? { value: join(a.value ?? SCALAR, b.value ?? SCALAR) } : {}),
+    ...(a.fields || b.fields ? { fields: new Map([...(a.fields ?? []), ...(b.fields ?? [])]) } : {}),
+  };
 }
 
 function ofSchema(t: SchemaType): Bound {
@@ -64,6 +69,9 @@ function ofValue(v: Value): Bound {
 /** The arena bytes each rule may need at most; the arena is sized by the largest. */
 export function arenaBytes(ir: IRPolicy, slots: ReadonlyMap<number, SlotLayout>): number {
   const env = new Map<number, Bound>();
+  // the request's bound, made once: every read of a field starts from it, and making it again at
+  // each read took the schema's fields times the reads
+  let inputBound: Bound | undefined;
   const stride = (n: Node): number => {
     const s = slots.get(n.id);
     return s && s.kind === "list" ? elementStride(s.element) : 4;
@@ -74,7 +82,7 @@ export function arenaBytes(ir: IRPolicy, slots: ReadonlyMap<number, SlotLayout>)
       case "lit":
         return { bound: ofValue(n.value), usage: 0 };
       case "input":
-        return { bound: ofSchema(ir.schema), usage: 0 };
+        return { bound: (inputBound ??= ofSchema(ir.schema)), usage: 0 };
       case "var":
         return { bound: env.get(n.comprehension) ?? SCALAR, usage: 0 };
       case "field": {

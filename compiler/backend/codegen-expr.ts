@@ -12,6 +12,7 @@
 import { assertUnreachable } from "../diagnostics.js";
 import type { CallNode, CompNode, Node } from "../ir/ir.js";
 import { elementStride, type RecordLayout, type SlotLayout } from "../../runtime/wasm/layout.js";
+import { fieldNamed } from "../../runtime/field-named.js";
 import type { Analysis } from "./analysis.js";
 import { ConstPool, Helpers, asType, elementAddress, loadElement, storeElement } from "./codegen-values.js";
 import { placeOf, type InputChecks } from "./input-checks.js";
@@ -190,7 +191,7 @@ export class ExprEmitter {
       }
       case "field": {
         const rec = this.slot(n.record) as RecordLayout;
-        const f = rec.fields.find((x) => x.name === n.field);
+        const f = fieldNamed(rec.fields, n.field);
         if (!f || f.offset < 0) throw new Error(`field ${n.field} missing from the layout`);
         const r = this.emit(n.record);
         // the host wrote the value: it is checked (input-checks.ts)
@@ -205,7 +206,7 @@ export class ExprEmitter {
       case "has": {
         const r = this.emit(n.record);
         const rec = this.slot(n.record) as RecordLayout;
-        const f = rec.fields.find((x) => x.name === n.field);
+        const f = fieldNamed(rec.fields, n.field);
         if (!f || f.presence < 0) return "true"; // a required field is always present
         return this.checks.presence(r, f.presence);
       }

@@ -347,8 +347,10 @@ function tabled(isInt: boolean, cases: readonly Case[]): boolean {
 }
 
 export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: number): GeneratedModule {
+  // each slot once: the nodes share slots (every read of the request has the root's), and walking
+  // the root's fields at every read took the fields times the reads
   let zero = maxRecordSize(plan.layout.root);
-  for (const s of plan.slots.values()) zero = Math.max(zero, maxRecordSize(s));
+  for (const s of new Set(plan.slots.values())) zero = Math.max(zero, maxRecordSize(s));
   const pool = new ConstPool(zero, plan.ids);
   const helpers = new Helpers();
   const analysis = new Analysis();

@@ -42,6 +42,7 @@ import { assertUnreachable } from "../diagnostics.js";
 import type { IRRule, Node } from "../ir/ir.js";
 import type { RecordType, SchemaType } from "../../runtime/schema.js";
 import { elementStride, type FieldLayout, type RecordLayout, type SlotLayout } from "../../runtime/wasm/layout.js";
+import { fieldNamed } from "../../runtime/field-named.js";
 import { times } from "../ir/cost.js";
 import { forEachChild, type LayoutPlan } from "./layout.js";
 import { generatedName } from "./names.js";
@@ -70,16 +71,19 @@ function join(a: SchemaType, b: SchemaType): SchemaType {
     case "record": {
       const c = b as typeof a;
       const fields = a.fields.map((f) => {
-        const g = c.fields.find((x) => x.name === f.name);
+        const g = fieldNamed(c.fields, f.name);
         return g ? { ...f, type: join(f.type, g.type) } : f;
       });
-      for (const g of c.fields) if (!fields.some((f) => f.name === g.name)) fields.push(g);
+      for (const g of c.fields) if (fieldNamed(a.fields, g.name) === undefined) fields.push(g);
       return { kind: "record", fields };
     }
     default:
       return assertUnreachable(a);
   }
 }
+
+/** The field `name` of a record slot's layout (the slot of a node whose value is a record). */
+const fieldIn = (slot: SlotLayout | undefined, name: string): FieldLayout | undefined => fieldNamed((slot as RecordLayout | undefined)?.fields ?? [], name);
 
 /**
  * The byte offset of a record value in the input region when it is at a fixed place there: the
@@ -89,7 +93,7 @@ export function placeOf(n: Node, slots: ReadonlyMap<number, SlotLayout>): number
   if (n.op === "input") return 0;
   if (n.op !== "field" || n.optional) return undefined;
   const at = placeOf(n.record, slots);
-  const f = (slots.get(n.record.id) as RecordLayout | undefined)?.fields.find((x) => x.name === n.field);
+  const f = fieldIn(slots.get(n.record.id), n.field);
   return at === undefined || !f || f.type.kind !== "record" ? undefined : at + f.offset;
 }
 
@@ -99,7 +103,7 @@ export function readsByPlace(rules: readonly IRRule[], slots: ReadonlyMap<number
   const count = (n: Node): void => {
     if (n.op === "field") {
       const at = placeOf(n.record, slots);
-      const f = (slots.get(n.record.id) as RecordLayout | undefined)?.fields.find((x) => x.name === n.field);
+      const f = fieldIn(slots.get(n.record.id), n.field);
       // an inline record shares its place with its first field, and is not a read of the region
       if (at !== undefined && f && f.type.kind !== "record") reads.set(at + f.offset, (reads.get(at + f.offset) ?? 0) + 1);
     }
@@ -173,7 +177,7 @@ export class InputChecks {
       let types = this.types.get(slot);
       if (!types) this.types.set(slot, (types = new Map()));
       for (const f of slot.fields) {
-        const decl = t.fields.find((x) => x.name === f.name);
+        const decl = fieldNamed(t.fields, f.name);
         if (!decl) throw new Error(`field ${f.name} of the layout is not in the schema`);
         const known = types.get(f.name);
         types.set(f.name, known ? join(known, decl.type) : decl.type);

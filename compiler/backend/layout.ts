@@ -7,6 +7,7 @@ import { assertUnreachable } from "../diagnostics.js";
 import type { IRPolicy, MapValue, Node, Value } from "../ir/ir.js";
 import { times } from "../ir/cost.js";
 import type { RecordType, SchemaType } from "../../runtime/schema.js";
+import { fieldNamed } from "../../runtime/field-named.js";
 import {
   WASM_ABI_VERSION,
   elementStride,
@@ -173,7 +174,7 @@ function heapBytes(slot: SlotLayout, t: SchemaType): number {
       if (t.kind !== "record") return 0;
       let n = 0;
       for (const f of slot.fields) {
-        const decl = (t as RecordType).fields.find((x) => x.name === f.name);
+        const decl = fieldNamed((t as RecordType).fields, f.name);
         if (decl && f.offset >= 0) n += heapBytes(f.type, decl.type);
       }
       return n;

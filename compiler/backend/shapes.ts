@@ -13,6 +13,7 @@
 import { assertUnreachable } from "../diagnostics.js";
 import type { IRPolicy, IRType, MapValue, Node, Value } from "../ir/ir.js";
 import type { SchemaType } from "../../runtime/schema.js";
+import { fieldNamed } from "../../runtime/field-named.js";
 
 type AnyType = IRType | SchemaType;
 
@@ -112,7 +113,7 @@ export function fieldOf(s: Shape, name: string): Shape {
   let f = r.fields.get(name);
   if (!f) {
     const t = r.type;
-    const decl = t.kind === "record" ? t.fields.find((x) => x.name === name) : undefined;
+    const decl = t.kind === "record" ? fieldNamed(t.fields, name) : undefined;
     f = new Shape(decl ? decl.type : { kind: "never" });
     r.fields.set(name, f);
   }
@@ -175,7 +176,7 @@ export function analyzeShapes(ir: IRPolicy): ShapeAnalysis {
         const r = visit(node.record);
         const rr = find(r);
         const t = rr.type;
-        const decl = t.kind === "record" ? t.fields.find((f) => f.name === node.field) : undefined;
+        const decl = t.kind === "record" ? fieldNamed(t.fields, node.field) : undefined;
         if (decl?.optional) (rr.tested ??= new Set()).add(node.field);
         return new Shape(node.type);
       }

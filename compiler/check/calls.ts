@@ -14,6 +14,7 @@ import { BOOL, INT, NEVER, STRING, type Builtin, type IRType, type Macro, type N
 import { Codes } from "./codes.js";
 import type { Binding, Checked } from "./expr.js";
 import { ERROR_TYPE, containsRecord, fits, typeToString, type CheckType } from "./types.js";
+import { fieldNamed, fieldNames } from "../../runtime/field-named.js";
 import { UNSUPPORTED_FUNCTIONS, UNSUPPORTED_LITERALS } from "./unsupported.js";
 
 const MACROS = new Set(["all", "exists", "exists_one", "filter", "map"]);
@@ -165,8 +166,8 @@ export class CallChecker {
     const t = operand.type;
     if (t.kind === "error") return operand;
     if (t.kind === "record") {
-      if (!t.fields.some((f) => f.name === arg.field))
-        return this.scope.report(Codes.unknownField, `no field \`${quotedName(arg.field)}\` in \`${quotedName(describeOperand(arg.operand))}\``, arg.fieldSpan, this.scope.suggest(arg.field, t.fields.map((f) => f.name)));
+      if (fieldNamed(t.fields, arg.field) === undefined)
+        return this.scope.report(Codes.unknownField, `no field \`${quotedName(arg.field)}\` in \`${quotedName(describeOperand(arg.operand))}\``, arg.fieldSpan, this.scope.suggest(arg.field, fieldNames(t.fields)));
       return { node: { op: "has", id: this.scope.id(), span: expr.span, type: BOOL, record: operand.node, field: arg.field }, type: BOOL };
     }
     // a `never` operand is read as a map, as for `x.f`

@@ -15,6 +15,7 @@ import { CallChecker, describeOperand } from "./calls.js";
 import { Codes } from "./codes.js";
 import { didYouMean, suggestionBudget, type SuggestionBudget } from "./suggest.js";
 import { ERROR_TYPE, containsRecord, fits, typeToString, unify, type CheckType } from "./types.js";
+import { fieldNamed, fieldNames } from "../../runtime/field-named.js";
 import { UNSUPPORTED_LITERALS } from "./unsupported.js";
 
 export interface Constant {
@@ -204,8 +205,7 @@ export class ExpressionChecker {
     const constant = this.constants.get(name);
     if (constant === null) return this.poison(span);
     if (constant) return this.lit(constant.value, constant.type, span);
-    const field = this.inputType.fields.find((f) => f.name === name);
-    if (field) return this.field({ node: this.inputNode(span), type: this.inputType }, name, span);
+    if (fieldNamed(this.inputType.fields, name) !== undefined) return this.field({ node: this.inputNode(span), type: this.inputType }, name, span);
     const scope = this.constantScope;
     if (scope?.name === name)
       return this.report(Codes.unknownIdentifier, `constant \`${name}\` refers to itself`, span, "a constant may use only the constants declared before it");
@@ -213,7 +213,7 @@ export class ExpressionChecker {
       return this.report(Codes.unknownIdentifier, `constant \`${name}\` is declared after \`${scope.name}\``, span, `a constant may use only the constants declared before it: declare \`${name}\` first`);
     // Gathering the names in scope takes a step for each constant and field, at each unknown name:
     // it draws on the suggestions' budget, and past it the name is reported with no help
-    const fields = scope ? [] : this.inputType.fields.map((f) => f.name);
+    const fields = scope ? [] : fieldNames(this.inputType.fields);
     if (!this.suggestions.take(this.bindings.length + this.constants.size + fields.length))
       return this.report(Codes.unknownIdentifier, `unknown name \`${quotedName(name)}\``, span);
     // not offered: a constant whose declaration failed (its error is reported where it is
@@ -231,7 +231,7 @@ export class ExpressionChecker {
   /** whether `name` reads a field of the input (no comprehension variable or constant hides it) */
   private isInputField(name: string): boolean {
     if (this.bindings.some((b) => b.name === name) || this.constants.has(name)) return false;
-    return this.inputType.fields.some((f) => f.name === name);
+    return fieldNamed(this.inputType.fields, name) !== undefined;
   }
 
   /** the node that reads the request itself, whose fields are in scope by name */
@@ -251,8 +251,7 @@ export class ExpressionChecker {
 
   /** `record.name` for a record-typed operand. */
   private field(record: Checked, name: string, span: Span): Checked {
-    const t = record.type as Extract<IRType, { kind: "record" }>;
-    const f = t.fields.find((x) => x.name === name)!;
+    const f = fieldNamed((record.type as Extract<IRType, { kind: "record" }>).fields, name)!;
     const id = this.id();
     if (f.optional) this.errorSites[String(id)] = span.start;
     return { node: { op: "field", id, span, type: f.type, record: record.node, field: name, optional: f.optional }, type: f.type };
@@ -264,8 +263,8 @@ export class ExpressionChecker {
     const t = operand.type;
     if (t.kind === "error") return operand;
     if (t.kind === "record") {
-      if (!t.fields.some((f) => f.name === expr.field)) {
-        const names = t.fields.map((f) => f.name);
+      if (fieldNamed(t.fields, expr.field) === undefined) {
+        const names = fieldNames(t.fields);
         return this.report(
           Codes.unknownField,
           `no field \`${quotedName(expr.field)}\` in \`${quotedName(describeOperand(expr.operand))}\``,

@@ -98,6 +98,9 @@ function boundOfValue(v: Value): Bound {
  */
 function maxBound(bs: readonly Bound[]): Bound {
   if (bs.length === 0) return { len: 0 };
+  // one bound every time (both branches of a `?:` reading the same part of the request): nothing to
+  // join, and joining a record's fields would copy them all at every such read
+  if (bs.every((b) => b === bs[0])) return bs[0]!;
   let len = 0;
   const elements: Bound[] = [];
   const keys: Bound[] = [];

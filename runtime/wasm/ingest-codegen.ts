@@ -34,6 +34,7 @@
 import type { RecordType, SchemaType } from "../schema.js";
 import type { InputLayout, RecordLayout, SlotLayout, StringSlot } from "./layout.js";
 import { elementStride } from "./layout.js";
+import { fieldNamed } from "../field-named.js";
 import { sortByCodePoint, utf8Length } from "../strings.js";
 import { INHERITED, pollutedPrototypeKey } from "../request.js";
 import { recordKeysCheck } from "../record-keys.js";
@@ -406,7 +407,7 @@ class IngestGenerator {
     else this.emit(`let ${count} = 0;`);
     for (const f of t.fields) {
       if (INHERITED.has(f.name)) throw new Unsupported(`field name \`${f.name}\` is inherited by plain objects`);
-      const fl = layout?.fields.find((l) => l.name === f.name);
+      const fl = layout ? fieldNamed(layout.fields, f.name) : undefined;
       const v = this.fresh("f");
       // a record field read outside loops is a record the deferred checks read: declared on top
       const hoist = deferred && f.type.kind === "record";

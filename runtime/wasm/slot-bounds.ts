@@ -2,6 +2,7 @@
 // (encoder.ts, encoder-codegen.ts) check each list, map and string against them before writing it.
 
 import type { SchemaType } from "../schema.js";
+import { fieldNamed } from "../field-named.js";
 
 /** A slot's bound where the schema gives none (a layout slot the schema does not describe). */
 export const NO_BOUND = Number.MAX_SAFE_INTEGER;
@@ -28,6 +29,6 @@ export function keyBoundOf(t: SchemaType | undefined): number {
 
 /** The schema type of a record's field `name`. */
 export function fieldType(t: SchemaType | undefined, name: string): SchemaType | undefined {
-  return t?.kind === "record" ? t.fields.find((f) => f.name === name)?.type : undefined;
+  return t?.kind === "record" ? fieldNamed(t.fields, name)?.type : undefined;
 }
 
