@@ -18,6 +18,9 @@ import { ConstPool, Helpers, asType, elementAddress, loadElement, storeElement }
 import { placeOf, type InputChecks } from "./input-checks.js";
 import { localsOf, MAX_RULE_LOCALS, RuleTooLarge } from "./locals.js";
 import { generatedName } from "./names.js";
+import { namesIn, OUTLINE_NODES, OutlinedFunctions, reindent, runsOfNodes } from "./outline.js";
+import { MAX_RULE_STATEMENTS, statementsOf } from "./rule-size.js";
+import { callTree } from "./split.js";
 import { append } from "../../runtime/arrays.js";
 
 const SIMPLE = /^(?:[A-Za-z_$][\w$]*|true|false|<(?:i32|i64|usize)>\(?-?\d+\)?)$/;
@@ -41,9 +44,13 @@ class SharedLocals {
     return name;
   }
 
-  /** Their declarations, each with the zero of its type (an element assigns it before it reads it). */
-  declarations(): string[] {
-    return [...this.declared].map(([name, type]) => `let ${name}: ${type} = ${type === "bool" ? "false" : "0"};`);
+  /**
+   * The declarations of those of them `used` names (all of them but those only code moved into
+   * functions of its own used: outline.ts), each with the zero of its type (an element assigns it
+   * before it reads it).
+   */
+  declarations(used: ReadonlySet<string>): string[] {
+    return [...this.declared].filter(([name]) => used.has(name)).map(([name, type]) => `let ${name}: ${type} = ${type === "bool" ? "false" : "0"};`);
   }
 
   /** How many are taken: what `release` gives back to. */
@@ -66,9 +73,14 @@ export class ExprEmitter {
   private out: string[] = [];
   private depth = 1;
   private counter = 0;
-  private readonly env = new Map<number, string>();
+  /** the variables of the macros around the node being emitted, by macro: name and type */
+  private readonly env = new Map<number, { readonly name: string; readonly type: string }>();
   /** the locals of the literal whose elements are being emitted, if any */
   private shared: SharedLocals | undefined;
+  /** how many IR nodes have their code in the function being written (outline.ts) */
+  private nodes = 0;
+  /** functions made of code moved out of the rules' (outline.ts): the module holds them before the rules */
+  readonly outlined = new OutlinedFunctions();
 
   constructor(
     private readonly slots: ReadonlyMap<number, SlotLayout>,
@@ -82,18 +94,24 @@ export class ExprEmitter {
   private knownTrue: ReadonlySet<number> = new Set();
 
   /**
-   * Emits a function body: statements, then the returned expression. Throws RuleTooLarge when the
-   * body would have more locals than a rule may (locals.ts).
+   * Emits a function body: statements, then the returned expression, and counts the statements of
+   * its code, the functions outlined from it included (rule-size.ts). Throws RuleTooLarge when the
+   * body, with the deepest chain of the functions it calls that were outlined from it (outline.ts),
+   * would have more locals than a rule may (locals.ts), unless its code is too long anyway: the
+   * caller refuses that (W0508) first.
    */
-  body(node: Node, knownTrue: ReadonlySet<number> = new Set()): { lines: string[]; expr: string } {
+  body(node: Node, knownTrue: ReadonlySet<number> = new Set()): { lines: string[]; expr: string; statements: number } {
     this.out = [];
     this.depth = 1;
+    this.nodes = 0;
     this.knownTrue = knownTrue;
+    const outlinedBefore = this.outlined.statements;
     const expr = this.emit(node);
     this.knownTrue = new Set();
-    const locals = localsOf(this.out, expr);
-    if (locals > MAX_RULE_LOCALS) throw new RuleTooLarge(node, locals);
-    return { lines: this.out, expr };
+    const statements = this.outlined.statements - outlinedBefore + statementsOf([...this.out, expr]);
+    const locals = localsOf(this.out, expr) + this.outlined.deepestCall([...this.out, expr]);
+    if (locals > MAX_RULE_LOCALS && statements <= MAX_RULE_STATEMENTS) throw new RuleTooLarge(node, locals);
+    return { lines: this.out, expr, statements };
   }
 
   private line(text: string): void {
@@ -138,30 +156,64 @@ export class ExprEmitter {
   }
 
   /**
-   * Emits the elements of a literal (`each` stores one) with the locals they need shared between
-   * them (SharedLocals), declared before the first. A literal of 9,000 elements computed from the
+   * Emits the elements of the literal at `address` (`each` stores one), after `lead` (lines that
+   * store what is constant: a map's keys), with the locals they need shared between them
+   * (SharedLocals), declared before the first. A literal of 9,000 elements computed from the
    * request, each bound to locals of its own, made a function of 18,000 locals: binaryen's
    * optimiser took six minutes and 4.5 GB over it and crashed, and unoptimised it took more stack
    * than the profile allows. A literal inside an element shares the outer literal's locals.
+   *
+   * Elements whose code comes to more than OUTLINE_NODES nodes are stored by functions of their own
+   * (outline.ts, runsOfNodes), each declaring the shared locals it uses, called through a tree of
+   * calls (split.ts, callTree): the locals alone no longer bound the size of the code, and one
+   * function of 8,000 macros made binaryen run out of memory after twelve minutes.
    */
-  private elements(count: number, each: (i: number) => void): void {
-    if (this.shared) {
-      for (let i = 0; i < count; i++) each(i);
-      return;
-    }
-    const shared = new SharedLocals();
+  private elements(address: string, lead: readonly string[], count: number, each: (i: number) => void): void {
+    const outer = this.shared;
+    const shared = outer ?? new SharedLocals();
     const saved = this.out;
-    this.out = [];
+    const before = this.nodes;
+    const parts: string[][] = lead.map((l) => ["  ".repeat(this.depth) + l]);
+    const nodes: number[] = lead.map(() => 1);
     this.shared = shared;
     try {
-      for (let i = 0; i < count; i++) each(i);
+      for (let i = 0; i < count; i++) {
+        this.out = [];
+        const at = this.nodes;
+        each(i);
+        parts.push(this.out);
+        nodes.push(this.nodes - at);
+      }
     } finally {
-      this.shared = undefined;
+      this.shared = outer;
+      this.out = saved;
     }
-    const lines = this.out;
-    this.out = saved;
-    for (const declaration of shared.declarations()) this.line(declaration);
-    this.put(lines);
+    let total = 0;
+    for (const n of nodes) total += n;
+    if (total <= OUTLINE_NODES) {
+      this.nodes = before + total;
+      const [leading, rest] = [parts.slice(0, lead.length).flat(), parts.slice(lead.length).flat()];
+      this.put(leading);
+      if (!outer) for (const declaration of shared.declarations(namesIn(rest))) this.line(declaration);
+      this.put(rest);
+      return;
+    }
+    // the literal's address and the variables of the macros around it that the elements read
+    const used = namesIn(parts.flat());
+    const params = [{ name: address, type: "usize" }, ...[...this.env.values()].filter((v) => used.has(v.name) && v.name !== address)];
+    const passed = { declared: params.map((p) => `${p.name}: ${p.type}`).join(", "), name: params.map((p) => p.name).join(", ") };
+    const define = (code: (name: string) => string): string => this.outlined.define("elems", params.length, code);
+    const calls = runsOfNodes(nodes).map(({ from, to }) => {
+      const lines = parts.slice(from, to).flat();
+      const names = namesIn(lines);
+      for (const p of params) names.delete(p.name);
+      const declarations = shared.declarations(names).map((d) => `  ${d}`);
+      const name = define((name) => [`function ${name}(${passed.declared}): void {`, ...declarations, ...reindent(lines, this.depth), `}`].join("\n"));
+      return `${name}(${passed.name});`;
+    });
+    const tree = callTree(calls, "  ".repeat(this.depth), define, passed);
+    this.put(tree);
+    this.nodes = before + tree.length;
   }
 
   /** Evaluates `n` and stores its value at `address`; the locals it took are then free. */
@@ -177,7 +229,38 @@ export class ExprEmitter {
     return s;
   }
 
+  /**
+   * Emits `n`; when its code, less what was moved out of it already, comes to more than
+   * OUTLINE_NODES nodes, it is moved into a function of its own that returns its value (outline.ts).
+   */
   emit(n: Node): string {
+    const [start, depth, before] = [this.out.length, this.depth, this.nodes];
+    const expr = this.emitNode(n);
+    this.nodes++;
+    return this.nodes - before > OUTLINE_NODES ? this.outline(n, start, depth, before, expr) : expr;
+  }
+
+  /**
+   * Moves the code `n` wrote (the lines from `start`, at `depth`, and the expression `expr` of its
+   * value) into a function that returns the value, and calls it: its parameters are the variables
+   * of the macros around `n` that the code reads, its locals those it declares and the shared ones
+   * it uses (each assigned before it is read: SharedLocals).
+   */
+  private outline(n: Node, start: number, depth: number, before: number, expr: string): string {
+    const lines = this.out.splice(start);
+    const used = namesIn([...lines, expr]);
+    const params = [...this.env.values()].filter((v) => used.has(v.name));
+    for (const p of params) used.delete(p.name);
+    const declarations = this.shared ? this.shared.declarations(used).map((d) => `  ${d}`) : [];
+    const type = asType(this.slot(n));
+    const name = this.outlined.define("expr", params.length, (name) =>
+      [`function ${name}(${params.map((p) => `${p.name}: ${p.type}`).join(", ")}): ${type} {`, ...declarations, ...reindent(lines, depth), `  return ${expr};`, `}`].join("\n"),
+    );
+    this.nodes = before + 1;
+    return this.temp(type, `${name}(${params.map((p) => p.name).join(", ")})`);
+  }
+
+  private emitNode(n: Node): string {
     if (this.knownTrue.has(n.id)) return "true";
     switch (n.op) {
       case "lit":
@@ -187,7 +270,7 @@ export class ExprEmitter {
       case "var": {
         const v = this.env.get(n.comprehension);
         if (!v) throw new Error(`unbound comprehension variable ${n.name}`);
-        return v;
+        return v.name;
       }
       case "field": {
         const rec = this.slot(n.record) as RecordLayout;
@@ -223,7 +306,7 @@ export class ExprEmitter {
         const stride = elementStride(el);
         const p = this.temp("usize", `alloc(${4 + n.elements.length * stride})`);
         this.line(`store<i32>(${p}, ${n.elements.length});`);
-        this.elements(n.elements.length, (i) => this.storeValue(el, `${p} + ${4 + i * stride}`, n.elements[i]!));
+        this.elements(p, [], n.elements.length, (i) => this.storeValue(el, `${p} + ${4 + i * stride}`, n.elements[i]!));
         return p;
       }
       case "map": {
@@ -236,8 +319,8 @@ export class ExprEmitter {
         order.forEach((e, k) => (place[e.i] = k));
         const p = this.temp("usize", `alloc(${4 + n.entries.length * entry})`);
         this.line(`store<i32>(${p}, ${n.entries.length});`);
-        order.forEach((e, k) => this.line(`store<i32>(${p} + ${4 + k * entry}, ${this.pool.string(e.key)});`));
-        this.elements(n.entries.length, (i) => this.storeValue(val, `${p} + ${8 + place[i]! * entry}`, n.entries[i]!.value));
+        const keys = order.map((e, k) => `store<i32>(${p} + ${4 + k * entry}, ${this.pool.string(e.key)});`);
+        this.elements(p, keys, n.entries.length, (i) => this.storeValue(val, `${p} + ${8 + place[i]! * entry}`, n.entries[i]!.value));
         return p;
       }
       case "comp":
@@ -408,7 +491,7 @@ export class ExprEmitter {
     const v = shared ? shared.take(asType(el), () => generatedName("v", n.id)) : generatedName("v", n.id);
     const elementLoad = isMap ? `load<usize>(${r} + 4 + <usize>(${i} * ${stride}))` : loadElement(el, elementAddress(el, r, i));
     const head = shared ? `for (${i} = 0; ${i} < ${count}; ${i}++) {` : `for (let ${i} = 0; ${i} < ${count}; ${i}++) {`;
-    this.env.set(n.id, v);
+    this.env.set(n.id, { name: v, type: asType(el) });
     const pred = n.predicate;
     const predErrs = !!pred && this.analysis.canError(pred);
     // allocations of a boolean predicate die with it: release them after each element

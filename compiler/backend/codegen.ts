@@ -25,6 +25,7 @@ import { CONST_BASE, ConstPool, Helpers, intLiteral } from "./codegen-values.js"
 import { InputChecks, readsByPlace } from "./input-checks.js";
 import { generatedName } from "./names.js";
 import type { LayoutPlan } from "./layout.js";
+import { MAX_RULE_STATEMENTS, RulesTooLong } from "./rule-size.js";
 import { callTree, RESET_CHUNK, splitStatements, STATEMENT_CHUNK, type Define } from "./split.js";
 
 export interface GeneratedModule {
@@ -367,11 +368,13 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
   };
 
   const ruleFns: string[] = [];
+  const tooLong: { rule: IRRule; statements: number }[] = [];
   for (const rule of ir.rules) {
     // an indexed rule runs only once its dispatch has found its conjunct true: the rule does not
     // test it again (compare the value, or search the list)
     const found = plans[rule.effect].found.get(rule.index);
-    const { lines, expr } = emitter.body(rule.condition, found && new Set([found.id]));
+    const { lines, expr, statements } = emitter.body(rule.condition, found && new Set([found.id]));
+    if (statements > MAX_RULE_STATEMENTS) tooLong.push({ rule, statements });
     const errs = analysis.canError(rule.condition);
     const body: string[] = [`// ${rule.effect} ${rule.name}`, `function ${ruleFunction(rule.index)}(): void {`];
     if (errs) body.push("  E = 0;");
@@ -388,6 +391,8 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
     body.push("}");
     ruleFns.push(body.join("\n"));
   }
+  // every rule too long to compile is reported, before the rest of the module is written
+  if (tooLong.length > 0) throw new RulesTooLong(tooLong);
 
   let indexedRules = 0;
   let keyCounter = 0;
@@ -518,6 +523,8 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
     ``,
     ...checks.all(),
     ``,
+    // code moved out of the rules' functions, which call it (outline.ts)
+    ...(emitter.outlined.texts.length > 0 ? [...emitter.outlined.texts, ``] : []),
     ...ruleFns,
     ``,
     ...treeFns,

@@ -6,8 +6,10 @@
 // every call of an inlined support function its parameters and locals besides; optimised, binaryen
 // shares them, so the count bounds both.
 //
-// The limit is a rule's: its function is the only one whose locals grow with what one part of the
-// policy says. The module's other functions have a bounded number whatever the policy: the support
+// The limit is a rule's: its function, and the functions made of parts of its code (outline.ts),
+// are the only ones whose locals grow with what one part of the policy says; what counts of them is
+// the deepest chain of calls from the rule's function, each function made of its code counted with
+// its parameters and its frame (outline.ts, FRAME_LOCALS). The module's other functions have a bounded number whatever the policy: the support
 // library's, the comparisons of lists and maps and the checks walking them a few each; the
 // functions of an index's search or case table a key each, and those that run rule calls none
 // (split.ts, callTree); and what the module does for each field of the request (its checks as the
@@ -18,10 +20,12 @@
 import type { Node } from "../ir/ir.js";
 
 /**
- * Most locals one rule's function may have: 32 KiB of stack, a quarter of what a module's calls may
- * take (MAX_STACK_BYTES, 128 KiB), the rest left to writ_evaluate, the helpers below the rule and
- * the operands of every frame. Binaryen's optimiser slows sharply past it: a rule reading a bool
- * field 4,090 times (a local each) compiled in 19 s, 8,190 times in 158 s and 1.3 GB.
+ * Most locals one rule's function, with the deepest chain of the functions made of its code, may
+ * have: 32 KiB of stack, a quarter of what a module's calls may take (MAX_STACK_BYTES, 128 KiB), the
+ * rest left to writ_evaluate, the helpers below the rule and the operands of every frame. (When a
+ * rule was one function whatever its size, it also kept that function small enough to optimise: a
+ * rule reading a bool field 4,090 times, a local each, compiled in 19 s, 8,190 times in 158 s and
+ * 1.3 GB. That is now outline.ts's and rule-size.ts's.)
  */
 export const MAX_RULE_LOCALS = 4096;
 
@@ -46,7 +50,14 @@ export function localsOf(lines: readonly string[], expr: string): number {
   return n;
 }
 
-/** A body with more than MAX_RULE_LOCALS locals: the planner reports it at its rule (W0507). */
+/** How many calls of the support library's inlined functions (INLINED_LOCALS) and of `read_checked_N` `lines` make. */
+export function inlinedCallsOf(lines: readonly string[]): number {
+  let n = 0;
+  for (const line of lines) for (const _ of line.matchAll(INLINED_CALL)) n++;
+  return n;
+}
+
+/** A body whose deepest calls have more than MAX_RULE_LOCALS locals: the planner reports it at its rule (W0507). */
 export class RuleTooLarge extends Error {
   constructor(
     readonly node: Node,

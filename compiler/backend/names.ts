@@ -10,7 +10,8 @@
 // library exports (assembly/writ.ts): test/backend/generated-names.test.ts reads their declarations.
 //
 // The kinds of locals (t, i, v, k, l, c, nk) and of module-level names (functions r, g, d, part, eq,
-// in, check, read_checked; flags checked) differ, so that a local never hides what its body calls.
+// in, check, read_checked, and expr and elems made of a rule's code, outline.ts; flags checked)
+// differ, so that a local never hides what its body calls.
 
 /** The form of every numbered name: a kind and its number. */
 export const GENERATED_NAME = /^[a-z][a-z_]*_\d+$/;

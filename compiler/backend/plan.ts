@@ -6,7 +6,7 @@
 
 import { within } from "../ir/cost.js";
 import { error, type Diagnostic } from "../diagnostics.js";
-import type { IRPolicy } from "../ir/ir.js";
+import type { IRPolicy, IRRule } from "../ir/ir.js";
 import { NO_SPAN, type Span } from "../source.js";
 import { WASM_ABI_VERSION, type InputLayout } from "../../runtime/wasm/layout.js";
 import { arenaBytes } from "./bounds.js";
@@ -14,6 +14,7 @@ import { generateSource, type GeneratedModule } from "./codegen.js";
 import { checkedOnceFields, type CheckedOnce } from "./input-checks.js";
 import { planLayout, type LayoutPlan } from "./layout.js";
 import { MAX_RULE_LOCALS, RuleTooLarge } from "./locals.js";
+import { MAX_RULE_STATEMENTS, RulesTooLong } from "./rule-size.js";
 import { Codes } from "../check/codes.js";
 import { stackRanOut } from "../stack-ran-out.js";
 import { ranOutOfStack } from "../../runtime/stack-ran-out.js";
@@ -25,7 +26,7 @@ const PAGE = 65536;
 export interface ModulePlan {
   readonly layout: InputLayout;
   readonly memoryPages: number;
-  /** W0902, W0507, W0905 when the host's stack ran out, or W0901 when planning failed (a bug); empty when the module can be compiled */
+  /** W0902, W0507, W0508, W0905 when the host's stack ran out, or W0901 when planning failed (a bug); empty when the module can be compiled */
   readonly diagnostics: Diagnostic[];
   /** the source and memory plan, present when there are no diagnostics */
   readonly generated?: GeneratedModule;
@@ -71,19 +72,33 @@ export function planModule(ir: IRPolicy, inputSpan?: Span, input?: LayoutPlan): 
     return { layout, memoryPages, diagnostics: [], generated };
   } catch (e) {
     if (e instanceof RuleTooLarge) return { layout, memoryPages: 0, diagnostics: [ruleTooLarge(ir, e)] };
+    if (e instanceof RulesTooLong) return { layout, memoryPages: 0, diagnostics: e.rules.map(({ rule, statements }) => ruleTooLong(rule, statements)) };
     if (ranOutOfStack(e)) return { layout, memoryPages: 0, diagnostics: [stackRanOut("plan")] };
     return { layout, memoryPages: 0, diagnostics: [backendError(e instanceof Error ? (e.stack ?? e.message) : String(e), span)] };
   }
 }
 
-/** W0507, at the rule whose function would have more locals than the stack a module may take allows. */
+/**
+ * W0507, at the rule whose function, with the deepest chain of the functions it calls that were
+ * made of its code (outline.ts), would have more locals than the stack a module may take allows.
+ */
 function ruleTooLarge(ir: IRPolicy, e: RuleTooLarge): Diagnostic {
   const rule = ir.rules.find((r) => r.condition === e.node);
   const span = rule?.span ?? e.node.span;
   return error(
     Codes.ruleTooLarge,
-    `rule${rule ? ` \`${rule.name}\`` : ""} is too large for one function of the module: it needs ${e.locals.toLocaleString("en-US")} locals (about one for each value it computes or field it reads), more than the ${MAX_RULE_LOCALS.toLocaleString("en-US")} a rule may have`,
+    `rule${rule ? ` \`${rule.name}\`` : ""} is too large for the module's stack: it needs ${e.locals.toLocaleString("en-US")} locals (about one for each value it computes or field it reads, counted along its deepest nesting), more than the ${MAX_RULE_LOCALS.toLocaleString("en-US")} a rule may have`,
     span,
+    "split it into rules",
+  );
+}
+
+/** W0508, at a rule whose code would have more statements than one rule's may (rule-size.ts). */
+function ruleTooLong(rule: IRRule, statements: number): Diagnostic {
+  return error(
+    Codes.ruleTooLong,
+    `rule \`${rule.name}\` is too large to compile: its code in the module would be ${statements.toLocaleString("en-US")} statements (about one for each field it reads or value it computes, a dozen for each macro, twenty for each \`&&\` or \`||\` whose sides can fail), more than the ${MAX_RULE_STATEMENTS.toLocaleString("en-US")} a rule may have`,
+    rule.span,
     "split it into rules",
   );
 }

@@ -33,6 +33,7 @@ export const Codes = {
   requestTooLarge: "W0505",
   schemaTooDeep: "W0506",
   ruleTooLarge: "W0507",
+  ruleTooLong: "W0508",
 
   unknownTestRule: "W0601",
   badTestValue: "W0602",
