@@ -20,20 +20,13 @@ import { W } from "./diagnostic-codes.js";
 import { formatFile } from "./format.js";
 import { append } from "../../runtime/arrays.js";
 import * as T from "./lexer.js";
-import { decodeStringLiteral } from "./literals.js";
-import { isWellFormed } from "../../runtime/strings.js";
 import { describeToken, setChunkFollower, wordOperatorHelp, writParser, type DeclarationRule } from "./parser.js";
+import { FOREIGN_NAMES, lexWithDiagnostics, readForeignNames, reportStray, tokSpan, type StrayRun } from "./lexing.js";
+import { CLOSERS, guardExpr, MAX_NESTING, OPENERS, tooDeep } from "./nesting.js";
 
 export { W } from "./diagnostic-codes.js";
+export { exprDepth, MAX_EXPR_DEPTH, MAX_NESTING } from "./nesting.js";
 
-/**
- * Brackets (and chained `?:`) nested deeper than this are refused before parsing. CEL asks for 12;
- * Chevrotain spends several stack frames per level, and 100 keeps a safe margin below the default
- * Node stack even when the parser is called from deep inside a host.
- */
-export const MAX_NESTING = 100;
-/** Expression trees deeper than this (long operator chains, `!!!…x`) are refused after parsing. */
-export const MAX_EXPR_DEPTH = 500;
 /**
  * Most characters and tokens in one text. Parsing takes about 1.4 KB of memory a token (a list
  * literal of two million elements ran a host out of its 4 GB heap, and V8 aborted it); these keep a
@@ -63,129 +56,7 @@ export interface ParseExpressionResult {
   readonly diagnostics: Diagnostic[];
 }
 
-const tokSpan = (t: IToken): Span => ({ start: t.startOffset, end: t.startOffset + t.image.length });
-
-/** A UTF-16 unit of a surrogate pair without its other half. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-
-/** A run of characters that start no token: where it starts in the text, and its length. */
-type StrayRun = T.LexResult["badChars"][number];
-
-/**
- * Lexes and reports lexical problems: stray characters, unterminated strings, bad escapes, and lone
- * surrogates anywhere in the text. A file read as UTF-8 cannot hold one, but a string handed to
- * the API can; inside a literal it would reach the interpreter as a UTF-16 unit and the module as
- * U+FFFD (UTF-8 has no form for it), and the two backends would decide differently. Runs of
- * letters outside ASCII are handed back unreported, in `letterRuns`: in an expression they are
- * names (see readForeignNames), elsewhere the caller reports them as strays (reportStray).
- */
-function lexWithDiagnostics(text: string, diagnostics: Diagnostic[]): { lexed: T.LexResult; letterRuns: StrayRun[] } {
-  if (!isWellFormed(text)) {
-    for (const m of text.matchAll(LONE_SURROGATE)) {
-      const unit = m[0].charCodeAt(0).toString(16).toUpperCase();
-      diagnostics.push(error(W.UnexpectedCharacter, `a lone surrogate (U+${unit}) is not a character: policy text must be well-formed Unicode`, { start: m.index, end: m.index + 1 }, "write the character whole, or as an escape such as `\\u00e9` (surrogates cannot be escaped either)"));
-    }
-  }
-  const lexed = T.lex(text);
-  const letterRuns: StrayRun[] = [];
-  for (const b of lexed.badChars) {
-    if (NAME_CHARACTERS.test(text.slice(b.offset, b.offset + b.length))) letterRuns.push(b);
-    else reportStray(text, b, diagnostics);
-  }
-  for (const c of lexed.foreignComments) {
-    const what = c.image.startsWith("#") ? "`#`" : "`/* */`";
-    diagnostics.push(error(W.UnexpectedCharacter, `${what} does not start a comment in Writ`, { start: c.startOffset, end: c.startOffset + (c.image.startsWith("#") ? 1 : 2) }, "a comment starts with `//` and runs to the end of the line"));
-  }
-  for (const t of lexed.tokens) {
-    if (t.tokenType === T.UnterminatedString) {
-      diagnostics.push(error(W.UnterminatedString, "unterminated string literal", tokSpan(t), unterminatedHelp(t.image)));
-    } else if (t.tokenType === T.StringLiteral) {
-      for (const p of decodeStringLiteral(t.image).problems) {
-        diagnostics.push(error(W.InvalidEscape, p.message, { start: t.startOffset + p.offset, end: t.startOffset + p.offset + p.length }));
-      }
-    }
-  }
-  return { lexed, letterRuns };
-}
-
-/** W0105 for characters that start no token, left out of the tokens the parser reads. */
-function reportStray(text: string, b: StrayRun, diagnostics: Diagnostic[]): void {
-  // characters, not UTF-16 units: one emoji is one character
-  const chars = [...text.slice(b.offset, b.offset + b.length)];
-  const shown = chars.slice(0, 8).join("");
-  diagnostics.push(error(W.UnexpectedCharacter, `unexpected character${chars.length > 1 ? "s" : ""} \`${shown.replace(/`/g, "'")}\``, { start: b.offset, end: b.offset + b.length }));
-}
-
-/** The names readForeignNames made: each is reported, and a parse error at one is not reported again. */
-const FOREIGN_NAMES = new WeakSet<IToken>();
-
-/** Letters, marks and digits of any script, and `_`: what a name outside ASCII is made of. */
-const NAME_CHARACTERS = /^[\p{L}\p{M}\p{N}_]+$/u;
-/** A token that is part of a name where letters outside ASCII continue it: a name or a number. */
-const ASCII_NAME_PART = /^[_A-Za-z0-9]+$/;
-
-/**
- * An expression's tokens with each name written with letters outside ASCII (`résumé`, `é`) read
- * as one identifier, and reported once, whole (W0105). The lexer leaves those letters out, and the
- * parser, reading what was left (`r`, `sum`), reported errors that were the name's, said again:
- * `exists(é, é == "a")` was read as `exists(, == "a")`. Outside expressions (a test's data, where
- * a name is no value) the runs are strays as any other (reportStray). `runs` are in text order.
- */
-function readForeignNames(text: string, tokens: IToken[], runs: readonly StrayRun[], diagnostics: Diagnostic[]): IToken[] {
-  if (runs.length === 0) return tokens;
-  // the tokens and the letter runs in text order; touching, they are pieces of one name
-  type Piece = { readonly start: number; readonly end: number; readonly image: string; readonly token?: IToken };
-  const pieces: Piece[] = [];
-  const run = (r: StrayRun): Piece => ({ start: r.offset, end: r.offset + r.length, image: text.slice(r.offset, r.offset + r.length) });
-  let k = 0;
-  for (const t of tokens) {
-    for (; k < runs.length && runs[k]!.offset < t.startOffset; k++) pieces.push(run(runs[k]!));
-    pieces.push({ start: t.startOffset, end: t.startOffset + t.image.length, image: t.image, token: t });
-  }
-  for (; k < runs.length; k++) pieces.push(run(runs[k]!));
-  const read: IToken[] = [];
-  const joins = (p: Piece) => p.token === undefined || ASCII_NAME_PART.test(p.image);
-  for (let i = 0; i < pieces.length; ) {
-    // the longest run of touching name pieces from here
-    let j = i + 1;
-    if (joins(pieces[i]!)) while (j < pieces.length && joins(pieces[j]!) && pieces[j]!.start === pieces[j - 1]!.end) j++;
-    const group = pieces.slice(i, j);
-    i = j;
-    if (group.every((p) => p.token !== undefined)) {
-      append(read, group.map((p) => p.token!));
-      continue;
-    }
-    const image = group.map((p) => p.image).join("");
-    const start = group[0]!.start;
-    const name: IToken = { image, startOffset: start, endOffset: start + image.length - 1, tokenType: T.Identifier, tokenTypeIdx: T.Identifier.tokenTypeIdx! };
-    FOREIGN_NAMES.add(name);
-    read.push(name);
-    const strays = [...new Set(group.filter((p) => p.token === undefined).flatMap((p) => [...p.image]))];
-    const shown = [...image].length > 24 ? [...image].slice(0, 21).join("") + "..." : image;
-    const plural = strays.length > 1 ? "s" : "";
-    // (a name of such letters alone is not named twice)
-    const message = group.every((p) => p.token === undefined)
-      ? `unexpected character${plural} \`${shown}\``
-      : `unexpected character${plural} ${strays.slice(0, 8).map((c) => `\`${c}\``).join(", ")} in the name \`${shown}\``;
-    diagnostics.push(error(W.UnexpectedCharacter, message, { start, end: start + image.length }, "a name is written with ASCII letters, digits and `_`; other text goes in a string"));
-  }
-  return read;
-}
-
-/**
- * How to close an unterminated string. One of three quotes (`"""` or `'''`, after any `r` or `b`
- * prefix) ran to the end of the file: it needs its three quotes, and being told to use them says
- * nothing. One of one quote ended with its line, and three quotes are the way past it.
- */
-function unterminatedHelp(image: string): string {
-  const triple = /^[rRbB]{0,2}("""|''')/.exec(image)?.[1];
-  if (triple) return `close the string with \`${triple}\`, as it opens: nothing after it does, so it runs to the end of the file`;
-  return "close the string with the quote it starts with, on the same line (or use `\"\"\"` for text over several lines)";
-}
-
 const STRONG = new Set([T.Policy, T.Let, T.Permit, T.Forbid, T.Test, T.At]);
-const OPENERS = new Set([T.LParen, T.LBracket, T.LBracketQuestion, T.LBrace]);
-const CLOSERS = new Set([T.RParen, T.RBracket, T.RBrace]);
 
 interface Chunk {
   readonly rule: DeclarationRule | "junk";
@@ -251,58 +122,6 @@ export function splitDeclarations(tokens: readonly IToken[]): Chunk[] {
   return chunks;
 }
 
-/**
- * The first token nested deeper than MAX_NESTING, counting brackets, chained `?` in expressions and,
- * in the input schema, the `<…>` of `list<…>` and `map<…>` (where `<` is never a comparison). A type
- * nested a few hundred levels deep parses, but every level becomes a level of generated code that
- * AssemblyScript compiles recursively, and its stack runs out.
- */
-function tooDeep(tokens: readonly IToken[], expression: boolean, types = false): IToken | undefined {
-  // per open bracket: how many `?` of a conditional chain are pending at that level
-  const ternaries: number[] = [0];
-  let total = 0;
-  for (const t of tokens) {
-    if (OPENERS.has(t.tokenType) || (types && t.tokenType === T.Lt)) ternaries.push(0);
-    else if (CLOSERS.has(t.tokenType) || (types && t.tokenType === T.Gt)) {
-      if (ternaries.length > 1) total -= ternaries.pop()!;
-    } else if (expression && t.tokenType === T.Question) {
-      ternaries[ternaries.length - 1]!++;
-      total++;
-    } else if (t.tokenType === T.Comma) {
-      total -= ternaries[ternaries.length - 1]!;
-      ternaries[ternaries.length - 1] = 0;
-    }
-    if (ternaries.length - 1 + total > MAX_NESTING) return t;
-  }
-  return undefined;
-}
-
-/** Depth of an expression tree, computed without recursion so any tree can be measured. */
-export function exprDepth(root: A.Expr): number {
-  let max = 0;
-  const stack: [A.Expr, number][] = [[root, 1]];
-  while (stack.length > 0) {
-    const [e, d] = stack.pop()!;
-    if (d > max) max = d;
-    for (const c of childExprs(e)) stack.push([c, d + 1]);
-  }
-  return max;
-}
-
-function childExprs(e: A.Expr): A.Expr[] {
-  switch (e.kind) {
-    case "Select": return [e.operand];
-    case "Index": return [e.operand, e.index];
-    case "Call": return e.target ? [e.target, ...e.args] : [...e.args];
-    case "Unary": return [e.operand];
-    case "Binary": return [e.left, e.right];
-    case "Conditional": return [e.test, e.then, e.otherwise];
-    case "List": return [...e.elements];
-    case "Map": return e.entries.flatMap((x) => [x.key, x.value]);
-    case "Struct": return e.fields.map((f) => f.value);
-    default: return [];
-  }
-}
 
 /** Runs one grammar rule over a token run; returns the CST and the parse diagnostics. */
 function parseChunk(rule: DeclarationRule, tokens: IToken[], follower: IToken | undefined, textEnd: number, diagnostics: Diagnostic[]) {
@@ -373,11 +192,6 @@ function emptyFile(text: string, comments: A.Comment[]): A.PolicyFile {
   return { kind: "PolicyFile", header: undefined, input: undefined, lets: [], rules: [], tests: [], comments, span: { start: 0, end: text.length } };
 }
 
-function guardExpr(e: A.Expr, diagnostics: Diagnostic[]): A.Expr {
-  if (exprDepth(e) <= MAX_EXPR_DEPTH) return e;
-  diagnostics.push(error(W.NestingTooDeep, `expression nested more than ${MAX_EXPR_DEPTH} levels deep`, e.span, "split it with `let` constants or shorter chains"));
-  return { kind: "ErrorExpr", span: e.span };
-}
 
 /**
  * The value or condition of a declaration whose text holds a syntax error is not checked: it

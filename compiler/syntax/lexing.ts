@@ -1,0 +1,133 @@
+// Lexing with diagnostics: the token stream the parser reads, and the lexical problems found on the
+// way (stray characters, unterminated strings, bad escapes, lone surrogates, names written with
+// letters outside ASCII), each reported once with its span.
+
+import type { IToken } from "chevrotain";
+import { error, type Diagnostic } from "../diagnostics.js";
+import type { Span } from "../source.js";
+import { append } from "../../runtime/arrays.js";
+import { isWellFormed } from "../../runtime/strings.js";
+import { W } from "./diagnostic-codes.js";
+import * as T from "./lexer.js";
+import { decodeStringLiteral } from "./literals.js";
+
+/** The span of a token's text. */
+export const tokSpan = (t: IToken): Span => ({ start: t.startOffset, end: t.startOffset + t.image.length });
+
+/** A UTF-16 unit of a surrogate pair without its other half. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** A run of characters that start no token: where it starts in the text, and its length. */
+export type StrayRun = T.LexResult["badChars"][number];
+
+/**
+ * Lexes and reports lexical problems: stray characters, unterminated strings, bad escapes, and lone
+ * surrogates anywhere in the text. A file read as UTF-8 cannot hold one, but a string handed to
+ * the API can; inside a literal it would reach the interpreter as a UTF-16 unit and the module as
+ * U+FFFD (UTF-8 has no form for it), and the two backends would decide differently. Runs of
+ * letters outside ASCII are handed back unreported, in `letterRuns`: in an expression they are
+ * names (see readForeignNames), elsewhere the caller reports them as strays (reportStray).
+ */
+export function lexWithDiagnostics(text: string, diagnostics: Diagnostic[]): { lexed: T.LexResult; letterRuns: StrayRun[] } {
+  if (!isWellFormed(text)) {
+    for (const m of text.matchAll(LONE_SURROGATE)) {
+      const unit = m[0].charCodeAt(0).toString(16).toUpperCase();
+      diagnostics.push(error(W.UnexpectedCharacter, `a lone surrogate (U+${unit}) is not a character: policy text must be well-formed Unicode`, { start: m.index, end: m.index + 1 }, "write the character whole, or as an escape such as `\\u00e9` (surrogates cannot be escaped either)"));
+    }
+  }
+  const lexed = T.lex(text);
+  const letterRuns: StrayRun[] = [];
+  for (const b of lexed.badChars) {
+    if (NAME_CHARACTERS.test(text.slice(b.offset, b.offset + b.length))) letterRuns.push(b);
+    else reportStray(text, b, diagnostics);
+  }
+  for (const c of lexed.foreignComments) {
+    const what = c.image.startsWith("#") ? "`#`" : "`/* */`";
+    diagnostics.push(error(W.UnexpectedCharacter, `${what} does not start a comment in Writ`, { start: c.startOffset, end: c.startOffset + (c.image.startsWith("#") ? 1 : 2) }, "a comment starts with `//` and runs to the end of the line"));
+  }
+  for (const t of lexed.tokens) {
+    if (t.tokenType === T.UnterminatedString) {
+      diagnostics.push(error(W.UnterminatedString, "unterminated string literal", tokSpan(t), unterminatedHelp(t.image)));
+    } else if (t.tokenType === T.StringLiteral) {
+      for (const p of decodeStringLiteral(t.image).problems) {
+        diagnostics.push(error(W.InvalidEscape, p.message, { start: t.startOffset + p.offset, end: t.startOffset + p.offset + p.length }));
+      }
+    }
+  }
+  return { lexed, letterRuns };
+}
+
+/** W0105 for characters that start no token, left out of the tokens the parser reads. */
+export function reportStray(text: string, b: StrayRun, diagnostics: Diagnostic[]): void {
+  // characters, not UTF-16 units: one emoji is one character
+  const chars = [...text.slice(b.offset, b.offset + b.length)];
+  const shown = chars.slice(0, 8).join("");
+  diagnostics.push(error(W.UnexpectedCharacter, `unexpected character${chars.length > 1 ? "s" : ""} \`${shown.replace(/`/g, "'")}\``, { start: b.offset, end: b.offset + b.length }));
+}
+
+/** The names readForeignNames made: each is reported, and a parse error at one is not reported again. */
+export const FOREIGN_NAMES = new WeakSet<IToken>();
+
+/** Letters, marks and digits of any script, and `_`: what a name outside ASCII is made of. */
+const NAME_CHARACTERS = /^[\p{L}\p{M}\p{N}_]+$/u;
+/** A token that is part of a name where letters outside ASCII continue it: a name or a number. */
+const ASCII_NAME_PART = /^[_A-Za-z0-9]+$/;
+
+/**
+ * An expression's tokens with each name written with letters outside ASCII (`résumé`, `é`) read
+ * as one identifier, and reported once, whole (W0105). The lexer leaves those letters out, and the
+ * parser, reading what was left (`r`, `sum`), reported errors that were the name's, said again:
+ * `exists(é, é == "a")` was read as `exists(, == "a")`. Outside expressions (a test's data, where
+ * a name is no value) the runs are strays as any other (reportStray). `runs` are in text order.
+ */
+export function readForeignNames(text: string, tokens: IToken[], runs: readonly StrayRun[], diagnostics: Diagnostic[]): IToken[] {
+  if (runs.length === 0) return tokens;
+  // the tokens and the letter runs in text order; touching, they are pieces of one name
+  type Piece = { readonly start: number; readonly end: number; readonly image: string; readonly token?: IToken };
+  const pieces: Piece[] = [];
+  const run = (r: StrayRun): Piece => ({ start: r.offset, end: r.offset + r.length, image: text.slice(r.offset, r.offset + r.length) });
+  let k = 0;
+  for (const t of tokens) {
+    for (; k < runs.length && runs[k]!.offset < t.startOffset; k++) pieces.push(run(runs[k]!));
+    pieces.push({ start: t.startOffset, end: t.startOffset + t.image.length, image: t.image, token: t });
+  }
+  for (; k < runs.length; k++) pieces.push(run(runs[k]!));
+  const read: IToken[] = [];
+  const joins = (p: Piece) => p.token === undefined || ASCII_NAME_PART.test(p.image);
+  for (let i = 0; i < pieces.length; ) {
+    // the longest run of touching name pieces from here
+    let j = i + 1;
+    if (joins(pieces[i]!)) while (j < pieces.length && joins(pieces[j]!) && pieces[j]!.start === pieces[j - 1]!.end) j++;
+    const group = pieces.slice(i, j);
+    i = j;
+    if (group.every((p) => p.token !== undefined)) {
+      append(read, group.map((p) => p.token!));
+      continue;
+    }
+    const image = group.map((p) => p.image).join("");
+    const start = group[0]!.start;
+    const name: IToken = { image, startOffset: start, endOffset: start + image.length - 1, tokenType: T.Identifier, tokenTypeIdx: T.Identifier.tokenTypeIdx! };
+    FOREIGN_NAMES.add(name);
+    read.push(name);
+    const strays = [...new Set(group.filter((p) => p.token === undefined).flatMap((p) => [...p.image]))];
+    const shown = [...image].length > 24 ? [...image].slice(0, 21).join("") + "..." : image;
+    const plural = strays.length > 1 ? "s" : "";
+    // (a name of such letters alone is not named twice)
+    const message = group.every((p) => p.token === undefined)
+      ? `unexpected character${plural} \`${shown}\``
+      : `unexpected character${plural} ${strays.slice(0, 8).map((c) => `\`${c}\``).join(", ")} in the name \`${shown}\``;
+    diagnostics.push(error(W.UnexpectedCharacter, message, { start, end: start + image.length }, "a name is written with ASCII letters, digits and `_`; other text goes in a string"));
+  }
+  return read;
+}
+
+/**
+ * How to close an unterminated string. One of three quotes (`"""` or `'''`, after any `r` or `b`
+ * prefix) ran to the end of the file: it needs its three quotes, and being told to use them says
+ * nothing. One of one quote ended with its line, and three quotes are the way past it.
+ */
+function unterminatedHelp(image: string): string {
+  const triple = /^[rRbB]{0,2}("""|''')/.exec(image)?.[1];
+  if (triple) return `close the string with \`${triple}\`, as it opens: nothing after it does, so it runs to the end of the file`;
+  return "close the string with the quote it starts with, on the same line (or use `\"\"\"` for text over several lines)";
+}
