@@ -67,3 +67,46 @@ export class RuleTooLarge extends Error {
     this.name = "RuleTooLarge";
   }
 }
+
+/**
+ * The locals the elements of a list or map literal share: each element takes those its statements
+ * need, its value is stored, and they are free for the next one. They are declared once, before the
+ * first element, so that their number is that of the largest element, not of the literal.
+ */
+export class SharedLocals {
+  /** every one, by name: its type */
+  readonly declared = new Map<string, string>();
+  private readonly free = new Map<string, string[]>();
+  private readonly taken: { readonly name: string; readonly type: string }[] = [];
+
+  take(type: string, fresh: () => string): string {
+    const name = this.free.get(type)?.pop() ?? fresh();
+    this.declared.set(name, type);
+    this.taken.push({ name, type });
+    return name;
+  }
+
+  /**
+   * The declarations of those of them `used` names (all of them but those only code moved into
+   * functions of its own used: outline.ts), each with the zero of its type (an element assigns it
+   * before it reads it).
+   */
+  declarations(used: ReadonlySet<string>): string[] {
+    return [...this.declared].filter(([name]) => used.has(name)).map(([name, type]) => `let ${name}: ${type} = ${type === "bool" ? "false" : "0"};`);
+  }
+
+  /** How many are taken: what `release` gives back to. */
+  mark(): number {
+    return this.taken.length;
+  }
+
+  /** Frees the locals taken since `mark`. */
+  release(mark: number): void {
+    while (this.taken.length > mark) {
+      const { name, type } = this.taken.pop()!;
+      const free = this.free.get(type) ?? [];
+      free.push(name);
+      this.free.set(type, free);
+    }
+  }
+}
