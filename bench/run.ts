@@ -515,7 +515,7 @@ async function runParent(options: Options): Promise<number> {
           })),
     totalSeconds: (performance.now() - started) / 1000,
   };
-  const { table, chart } = renderResults(bench);
+  const { table } = renderResults(bench);
   console.log(table);
   for (const run of results) {
     for (const t of run.timings) {

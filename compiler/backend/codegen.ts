@@ -26,7 +26,7 @@ import { InputChecks, readsByPlace } from "./input-checks.js";
 import { generatedName } from "./names.js";
 import type { LayoutPlan } from "./layout.js";
 import { MAX_RULE_STATEMENTS, RulesTooLong } from "./rule-size.js";
-import { callTree, RESET_CHUNK, splitStatements, STATEMENT_CHUNK, type Define } from "./split.js";
+import { callTree, splitStatements, STATEMENT_CHUNK, type Define } from "./split.js";
 
 export interface GeneratedModule {
   /** the AssemblyScript source of `policy.ts` */

@@ -9,7 +9,7 @@ import type { Bundle, Manifest } from "../manifest.js";
 import { canonicalJson, canonicalize } from "./jcs.js";
 import { headerProblem, parseCompact, payloadText, signCompact, verifyJws } from "./jws.js";
 import { BUNDLE_SIGNATURE_TYP, type PrivateKey, type PublicKey } from "./types.js";
-import { describeThrown, escapeControls, isInstance, shownOption } from "../thrown.js";
+import { describeThrown, escapeControls, shownOption } from "../thrown.js";
 import { shownName } from "../shown-name.js";
 import { copyPublicKeys } from "./artifact-checks.js";
 import { readSigningKey } from "./keys.js";

@@ -6,7 +6,7 @@
 // repaired and what never is).
 
 import type { DigestPair } from "../crypto/digest.js";
-import { chainLinkProblem, encodeRecord, NOT_FOLDING, parseRecordEnvelope, parseRecordLine, recordDigests, sameDigests, type LineageRecord, type ParsedRecord } from "./lineage-record.js";
+import { chainLinkProblem, encodeRecord, NOT_FOLDING, parseRecordEnvelope, parseRecordLine, sameDigests, type LineageRecord, type ParsedRecord } from "./lineage-record.js";
 import { holdsLostSectors, isLostWrite, isTornRecord, wholeTail } from "./lineage-tail.js";
 import { firstNonUtf8Line } from "../text-lines.js";
 import { LineageError } from "./lineage-error.js";

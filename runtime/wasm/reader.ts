@@ -15,7 +15,7 @@ export { listOpcodes } from "./opcodes.js";
 import { ReadError } from "./bytes.js";
 import { InstructionReader, LazyBody } from "./instruction-reader.js";
 
-import type { ValType, FuncType, Limits, TableType, TagType, GlobalType, ImportDesc, Import, ExternKind, Export, Instruction, Global, ElementSegment, DataSegment, FunctionBody, SectionInfo, WasmModule, ReadResult } from "./module-types.js";
+import type { ValType, FuncType, Limits, TableType, TagType, GlobalType, Import, ExternKind, Export, Instruction, Global, ElementSegment, DataSegment, FunctionBody, SectionInfo, WasmModule, ReadResult } from "./module-types.js";
 import { clip, describeThrown } from "../thrown.js";
 import { append } from "../arrays.js";
 export type { ValType, BlockType, FuncType, Limits, TableType, TagType, GlobalType, ImportDesc, Import, ExternKind, Export, MemArg, Instruction, Global, ElementSegment, DataSegment, FunctionBody, OpView, SectionInfo, WasmModule, ReadResult } from "./module-types.js";

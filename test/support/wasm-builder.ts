@@ -2,7 +2,6 @@
 // body bytes, memory, tables and element segments, globals, exports, start, data, custom sections)
 // so that tests can build exactly the module a rule needs, including ones no compiler would emit.
 
-import { append } from "../../runtime/arrays.js";
 
 export type ValTypeName = "i32" | "i64" | "f32" | "f64" | "v128" | "funcref" | "externref";
 

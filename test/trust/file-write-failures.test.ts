@@ -84,7 +84,6 @@ const { readBundle, writeBundle, BundleFileError } = await import("../../runtime
 const { signBundle, verifyBundle } = await import("../../runtime/trust/bundle.js");
 const { generateKeyPair } = await import("../../runtime/trust/keys.js");
 const { writeKeyPair } = await import("../../runtime/trust/key-files.js");
-const { main } = await import("../../cli/writ.js");
 const { ADMIN_OK, fakeBundle, fakePolicy } = await import("./fake-policy.js");
 const { openLog, LineageError } = await import("../../runtime/trust/lineage.js");
 const { verifyLog } = await import("../../runtime/trust/lineage-verify.js");

@@ -14,7 +14,7 @@ import { batchPlaceOf, parseBatchedArtifact, signTreeHead, verifyBatchedArtifact
 import { canonicalize } from "../../runtime/trust/jcs.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
 import { LineageError, openLog } from "../../runtime/trust/lineage.js";
-import { encodeRecord, withIssuedArtifact, withIssuedPlaces, type IssuedPlace, type LineageRecord } from "../../runtime/trust/lineage-record.js";
+import { encodeRecord, withIssuedArtifact, withIssuedPlaces, type IssuedPlace } from "../../runtime/trust/lineage-record.js";
 import { verifyLog, type LogVerification } from "../../runtime/trust/lineage-verify.js";
 import { artifactDigests, createSigner } from "../../runtime/trust/signer.js";
 import type { Statement } from "../../runtime/trust/types.js";

@@ -17,7 +17,7 @@ import { generateKeyPair, publicJwk, publicKeyFromJwk } from "../../runtime/trus
 import { verifyLogBytes } from "../../runtime/trust/lineage-verify.js";
 import { replayArtifact } from "../../runtime/trust/replay.js";
 import { createSigner } from "../../runtime/trust/signer.js";
-import { ARTIFACT_TYP, BUNDLE_SIGNATURE_TYP } from "../../runtime/trust/types.js";
+import { ARTIFACT_TYP } from "../../runtime/trust/types.js";
 import { BATCH_HEAD_TYP } from "../../runtime/trust/batch-artifact.js";
 import { verifyArtifact } from "../../runtime/trust/verify-artifact.js";
 import { MAX_SHOWN_ITEMS, MAX_SHOWN_JSON, shownJson } from "../../runtime/shown-name.js";

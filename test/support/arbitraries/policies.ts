@@ -14,7 +14,6 @@ import fc from "fast-check";
 import type { RecordType, SchemaType } from "../../../runtime/schema.js";
 import { Draw } from "./draw.js";
 import { expr, inputEnv, literal, type Term } from "./expressions.js";
-import { stringLiteral } from "./literals.js";
 import { drawSchema, recordFieldsToWrit, typeToWrit } from "./schema.js";
 import { drawMutation, drawRequest, type MutatedRequest } from "./requests.js";
 
