@@ -17,6 +17,7 @@ import { provenanceProblem } from "./manifest-provenance.js";
 import { manifestBindingProblem } from "./manifest-binding.js";
 import { ownMember, withoutPrototypes } from "./own.js";
 import { ranOutOfStack } from "./stack-ran-out.js";
+import { markLoadedForReplay } from "./replay-loaded.js";
 
 export type LoadErrorCode = BundleErrorCode | "abi_unsupported" | "profile_violation" | "instantiate_failed";
 
@@ -82,7 +83,9 @@ export function tryLoadPolicy(bundle: Bundle, options: LoadOptions = {}): LoadRe
  * verifyLog's `replay`), or says exactly why not. Never throws. As tryLoadPolicy, but a bundle of an
  * earlier manifest format (`writ-manifest/1`) is read too, its module's binding checked as the
  * runtime of its format checked it (manifest-binding.ts). Such a policy is for replay: a bundle a
- * host decides with is loaded by loadPolicy, which refuses the earlier formats.
+ * host decides with is loaded by loadPolicy, which refuses the earlier formats. Its `decide` answers
+ * as loadPolicy's does; authorize, guard and the batch authorizer refuse to issue with it
+ * (replay-loaded.ts), whatever its format.
  */
 export function tryLoadPolicyForReplay(bundle: Bundle, options: LoadOptions = {}): LoadResult {
   try {
@@ -260,7 +263,7 @@ function loadPolicyOnce(given: Bundle, options: LoadOptions, purpose: LoadPurpos
   } catch (e) {
     throw new PolicyLoadError("instantiate_failed", `module could not be instantiated: ${describeThrown(e)}`);
   }
-  return Object.freeze({
+  const policy: LoadedPolicy = Object.freeze({
     name: manifest.name,
     version: manifest.version,
     manifest,
@@ -283,4 +286,7 @@ function loadPolicyOnce(given: Bundle, options: LoadOptions, purpose: LoadPurpos
       }
     },
   });
+  // a policy loaded for replay re-decides; authorize, guard and the batch authorizer refuse to issue
+  // with it (replay-loaded.ts), as loadPolicy refuses the earlier formats it may be of
+  return purpose === "replay" ? markLoadedForReplay(policy) : policy;
 }

@@ -17,6 +17,7 @@ import { optionNames, unknownOptionProblem } from "../option-names.js";
 import { ranOutOfStack, V8_STACK_MESSAGE } from "../stack-ran-out.js";
 import { describeThrown, shownOption } from "../thrown.js";
 import { APPEND_RAN_OUT } from "./lineage.js";
+import { isLoadedForReplay, loadedForReplayProblem } from "../replay-loaded.js";
 
 export const DEFAULT_TTL_SECONDS = 300;
 
@@ -209,10 +210,12 @@ function record(lineage: LineageSink, signer: Signer, artifact: string, statemen
  * Decides `request` with `policy` and issues the signed artifact. Never throws for a bad request or a
  * policy whose decide is faulty (both are denies stated in the artifact). Throws only when the
  * caller's setup is wrong (options that are no object, hold a name AuthorizeOptions does not have, a
- * signer createSigner did not make or a lineage that is no sink, a policy object whose name, version
- * or digests no statement can hold, or whose statement would make an artifact longer than verifiers
- * read, so that not even a deny can be issued: TypeError; a ttl that is not a positive integer, a
- * clock that is not a Date, a signer whose chain is past its last seq: RangeError), the
+ * signer createSigner did not make or a lineage that is no sink, a policy loaded for replay
+ * (loadPolicyForReplay: it re-decides, and loadPolicy loads the policy to issue with), a policy
+ * object whose name, version or digests no statement can hold, or whose statement would make an
+ * artifact longer than verifiers read, so that not even a deny can be issued: TypeError; a ttl that
+ * is not a positive integer, a clock that is not a Date, a signer whose chain is past its last seq:
+ * RangeError), the
  * lineage sink throws, or code of the host's that runs meanwhile called authorize with the same
  * signer (an Error: that call issued the seq this one would have); then nothing was issued and the
  * signer's chain head is the one before (or the call back's). A call back from the lineage sink is
@@ -262,6 +265,8 @@ export function authorizeRead(policy: DecidingPolicy, read: ReadRequest, options
  * done (authorize says so); in the sink, record says so.
  */
 function issue(policy: DecidingPolicy, options: AuthorizeOptions, request: unknown, read: ReadRequest | undefined): Authorization {
+  // before anything of the host's is read or run: its bundle may be one loadPolicy refuses
+  if (isLoadedForReplay(policy)) throw new TypeError(loadedForReplayProblem("authorize"));
   const { signer, cell, lineage, ttl, now } = readAuthorizeOptions(options);
   const nowMs = clockMs(now);
   if (!Number.isFinite(nowMs)) throw new RangeError(INVALID_CLOCK);

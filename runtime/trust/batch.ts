@@ -35,6 +35,7 @@ import { ranOutOfStack, V8_STACK_MESSAGE } from "../stack-ran-out.js";
 import { describeThrown, isInstance, shownOption } from "../thrown.js";
 import { APPEND_RAN_OUT, ranOutAppending } from "./lineage.js";
 import { optionNames, unknownOptionProblem } from "../option-names.js";
+import { isLoadedForReplay, loadedForReplayProblem } from "../replay-loaded.js";
 
 /** The longest delay setTimeout keeps (2^31 − 1 ms, about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -72,14 +73,16 @@ export interface BatchAuthorizer {
    * Decides now; resolves once the decision's batch is signed (and recorded). Returns a promise
    * wherever it begins: where the host's stack runs out while the request is decided or added to
    * the batch, it rejects with an Error built beforehand saying so, the request not in the batch.
+   * A policy loaded for replay (loadPolicyForReplay) is refused, a TypeError, nothing decided.
    */
   authorize(policy: DecidingPolicy, request: unknown): Promise<BatchedAuthorization>;
   /**
    * Decides every request now and signs them in batches of at most `maxBatch` (the open batch of
    * `authorize` is closed first, so the chain stays in order); returns the authorizations in request
    * order, exactly as `authorize` would have issued them. Throws what `authorize` would reject with
-   * (a bad clock, a lineage sink that throws, a policy object whose name, version or digests no
-   * statement can hold, a statement too long for its artifact: TypeError); the batch that failed
+   * (a bad clock, a lineage sink that throws, a policy loaded for replay, refused before the open
+   * batch is closed, a policy object whose name, version or digests no statement can hold, a
+   * statement too long for its artifact: TypeError); the batch that failed
    * is not issued and the chain continues from before it, while batches before it were issued (and
    * recorded) already.
    */
@@ -441,6 +444,7 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
    */
   function enqueue(policy: DecidingPolicy, request: unknown): Ticket {
     if (busy !== null) throw reentered("authorize");
+    if (isLoadedForReplay(policy)) throw new TypeError(loadedForReplayProblem("the batch authorizer's authorize"));
     const open = batch;
     const before = open.length;
     const start = head;
@@ -464,6 +468,8 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
    */
   function authorizeBatchOnce(policy: DecidingPolicy, requests: readonly unknown[]): BatchedAuthorization[] {
     if (busy !== null) throw reentered("authorizeBatch");
+    // before the open batch is closed: a refused call changes nothing
+    if (isLoadedForReplay(policy)) throw new TypeError(loadedForReplayProblem("authorizeBatch"));
     if (!isArray(requests)) throw new TypeError("authorizeBatch takes an array of requests");
     close();
     return whileBusy("running authorizeBatch", () => {

@@ -20,6 +20,7 @@ import { bytesEqual } from "../crypto/base64url.js";
 import { ownMember } from "../own.js";
 import { ranOutOfStack } from "../stack-ran-out.js";
 import { optionNames, unknownOptionProblem } from "../option-names.js";
+import { isLoadedForReplay, loadedForReplayProblem } from "../replay-loaded.js";
 
 /** `bad_options`: the caller's options cannot be used (found before anything is decided or signed) */
 export type GuardErrorCode = "denied" | "invalid_request" | "policy_error" | "artifact_invalid" | "lineage_failed" | "bad_options";
@@ -252,6 +253,8 @@ function readGuardOptions(policy: DecidingPolicy, action: unknown, options: Guar
   const signerKey = readOrRefuse("the signer's `publicKey`", () => signer.publicKey);
   const path = readOrRefuse("the signer's `path`", () => signer.path);
   if ((typeof policy !== "object" && typeof policy !== "function") || policy === null) throw badOptions(`there is no policy: guard decides with one (loadPolicy makes one), got ${shownOption(policy)}`);
+  // asked of the host's object itself: authorize is handed a copy stating the digests read here
+  if (isLoadedForReplay(policy)) throw badOptions(loadedForReplayProblem("guard"));
   const digests = copyDigests(policy);
   const sinkProblem = readOrRefuse("the lineage sink's `append`", () => lineageProblem(given.lineage));
   if (sinkProblem !== null) throw badOptions(sinkProblem);

@@ -15,7 +15,8 @@ import { ownMember } from "../own.js";
  * differently had every record counted another module's, or records matched by one module
  * re-decided by another's decide. A host's policy object is taken as `authorize` and `guard` take
  * one (any object with a policy's members: neither asks whether loadPolicy made it; guard reads its
- * digests once, as this reads every member it uses). Null when it has not those members.
+ * digests once, as this reads every member it uses). Unlike them, a replay takes a policy the replay
+ * loaders made (replay-loaded.ts): re-deciding is what it is for. Null when it has not those members.
  */
 export function readReplayPolicy(given: unknown, path: CryptoPath | undefined): DecidingPolicy | null {
   if (typeof given !== "object" || given === null) return null;
