@@ -26,7 +26,7 @@ import { readRequest, requestSchemaOf } from "./request-digest.js";
 import { issuedCopy, withIssuedPlaces, type IssuedPlace } from "./lineage-record.js";
 import { artifactDigests, requireIssuable, Signer } from "./signer.js";
 import { buildStatement, canonicalStatement, decideSafely, randomId, statementTooLong, unrepresentableDecision } from "./statement.js";
-import { type ChainHead, type LineageSink, type Statement } from "./types.js";
+import { type ChainHead, type Statement } from "./types.js";
 import { BATCH_HEAD_FORMAT, MAX_BATCHED_STATEMENT_LENGTH, batchedArtifactMiddle, batchedArtifactTail, batchedArtifactText, signTreeHead, type BatchedArtifactPieces, type TreeHead } from "./batch-artifact.js";
 import { checkTtl, DEFAULT_TTL_SECONDS, requireSynchronous } from "./authorize.js";
 import { clockMs, INVALID_CLOCK, type Clock } from "./clock.js";
