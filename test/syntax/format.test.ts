@@ -518,61 +518,8 @@ describe("generated files (property)", () => {
   });
 });
 
-/**
- * Formats each text three times, in turn, and gives the fastest time of each in ms, so that a pause
- * of a loaded machine does not decide a comparison of them; `check` sees every output.
- */
-function fastestFormats(texts: readonly string[], check: (out: string, i: number) => void): number[] {
-  const files = texts.map((text) => ({ text, ast: parseOk(text) }));
-  const best = files.map(() => Infinity);
-  for (let run = 0; run < 3; run++) {
-    files.forEach(({ text, ast }, i) => {
-      const t0 = performance.now();
-      const out = formatPolicy(ast, { name: "x.writ", text });
-      best[i] = Math.min(best[i]!, performance.now() - t0);
-      check(out, i);
-    });
-  }
-  return best;
-}
-
 describe("size", () => {
-  it("formats a file of many lines and many comments in time linear in its size", () => {
-    // 10,000 rules and 10,000 comments. Each comment was placed by a pass over every line, and each
-    // rule asked whether a comment fell inside it by a pass over every comment: 200 million steps,
-    // seconds. Linear, the file takes about as long as the rules alone plus the comments alone (two
-    // files timed alongside it); quadratic, many times more.
-    const n = 10_000;
-    const head = `policy "p" version "1"\ninput { a: int }\n`;
-    const rules = Array.from({ length: n }, (_, k) => `permit r${k} when a == ${k}\n`).join("");
-    const comments = "// c\n".repeat(n);
-    const [rulesOnly, commentsOnly, both] = fastestFormats([head + rules, head + comments, head + rules + comments], (out, i) =>
-      expect(out.match(/^\/\/ c$/gm)?.length ?? 0).toBe(i === 0 ? 0 : n),
-    ) as [number, number, number];
-    expect(both / (rulesOnly + commentsOnly)).toBeLessThan(4);
-  }, 120_000);
-
-  it("formats a long run of blank lines before a last comment in time linear in the run", () => {
-    // Whether a blank line comes before the comments at the end was asked by a regular expression
-    // anchored at the end of the text before them, which tried again from every line feed of the
-    // run: 80,000 blank lines took seconds. Timed against the same file without the comment (three
-    // runs each, the fastest compared), the comment costs next to nothing when the test is linear.
-    const run = "\n".repeat(80_000);
-    const texts = ["", "// tail\n"].map((tail) => `policy "p" version "1"${run}permit p\n${tail}`);
-    const [without, withComment] = fastestFormats(texts, (out, i) => expect(out).toBe(`policy "p" version "1"\n\npermit p\n${i === 0 ? "" : "// tail\n"}`)) as [number, number];
-    expect(withComment).toBeLessThan(Math.max(20 * without, 50));
-  }, 120_000);
-
-  it("formats a long string deep in test data in time linear in the text", () => {
-    // Every level of nested data asked for the one-line text of all it holds, and counted its code
-    // points, again: 95 levels around a 400,000-character string took seconds. Timed against the
-    // same string one level deep (three runs each, the fastest compared).
-    const long = `"${"a".repeat(400_000)}"`;
-    const texts = [1, 95].map((depth) => `policy "p" version "1"\ntest "t" { input { a: ${"[".repeat(depth)}${long}${"]".repeat(depth)} } expect allow }\n`);
-    const [shallow, deep] = fastestFormats(texts, (out) => expect(out).toContain(long)) as [number, number];
-    expect(deep, `${deep} ms at 95 levels, ${shallow} ms at one`).toBeLessThan(Math.max(8 * shallow, 100));
-  }, 120_000);
-
+  // the searches that keep a large file's formatting linear; its work is counted in syntax-work.test.ts
   it("finds lines by anchor and comments by offset as a scan of every one would", () => {
     const offsets = fc.array(fc.integer({ min: 0, max: 40 }), { maxLength: 30 });
     fc.assert(
