@@ -45,9 +45,8 @@ describe("budget.js's options", () => {
     const err = vi.spyOn(console, "error").mockImplementation(() => {});
     const log = vi.spyOn(console, "log").mockImplementation(() => {});
     try {
-      const t0 = performance.now();
       expect(await main(["--when-quiet=8us"])).toBe(2);
-      expect(performance.now() - t0).toBeLessThan(5_000);
+      // the usage alone: waiting for a quiet host says so on stderr, and compiling begins with a line on stdout
       expect(err.mock.calls).toEqual([[`budget: --when-quiet needs a probe time in µs, e.g. --when-quiet=8, got \`8us\`\n${BUDGET_USAGE}`]]);
       expect(log).not.toHaveBeenCalled();
       expect(await main(["--help"])).toBe(0);

@@ -15,8 +15,6 @@ import { Draw, drawBatch, drawBatchMutation, drawBatchRequest, drawMutation, pol
 import { checkProperty } from "../support/arbitraries/replay.js";
 import { compilePair, type CompiledPair } from "../fuzz/differential.js";
 
-/** The most one decision may take, however hostile the input (generous: CI machines are slow). */
-const MAX_MS = 5_000;
 const FILE = "test/proof/fail-closed.test.ts";
 
 describe("every failure denies", () => {
@@ -40,15 +38,12 @@ describe("every failure denies", () => {
 
   /** The property every input must satisfy. */
   function decidesFailClosed(request: unknown, knownInvalid = false): void {
-    const t0 = performance.now();
     let got: Decision;
     try {
       got = pair.wasm.decide(request);
     } catch (e) {
       throw new Error(`decide threw for ${describeInput(request)}: ${e instanceof Error ? e.stack : String(e)}`);
     }
-    const ms = performance.now() - t0;
-    if (ms > MAX_MS) throw new Error(`decide took ${ms.toFixed(0)} ms for ${describeInput(request)}`);
     // `knownInvalid` comes from the mutation itself, independently of the validator under test
     const isValid = !knownInvalid && safeValid(request);
     if (isValid) {
