@@ -6,7 +6,8 @@
 //      |                           ^^^^^
 // Message style (from Cedar's guide): lowercase, no trailing period, user input in backticks.
 
-import { type SourceFile, type Span, lineColOf, lineTextAt } from "./source.js";
+import { type SourceFile, type Span } from "./source.js";
+import { type LineIndex, buildLineIndex, continuesCodePoint, offsetInText, placeOf, stepCodePoints } from "./line-index.js";
 import { clip, escapeControls } from "../runtime/thrown.js";
 import { cellWidth } from "./cell-width.js";
 import { optionNames } from "../runtime/option-names.js";
@@ -95,14 +96,33 @@ export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[
   return out;
 }
 
-/** Renders one diagnostic with its source line and a caret under the span. */
 /** A line longer than this is shown from SHOWN_BEFORE characters before a span's start to SHOWN_AFTER after. */
 const SHOWN_LINE = 160;
 const SHOWN_BEFORE = 60;
 const SHOWN_AFTER = 100;
 
+/**
+ * Each source's line index, built for the first of its diagnostics rendered and kept as long as the
+ * source is: every diagnostic of a file is placed in it by a binary search, not by a rescan of the
+ * file from its start (quadratic over tens of thousands of diagnostics on a long line). An index is
+ * of the text it was built for: a source given another text is indexed again.
+ */
+const lineIndexes = new WeakMap<SourceFile, LineIndex>();
+
+function lineIndexOf(source: SourceFile, text: string): LineIndex {
+  const known = lineIndexes.get(source);
+  if (known !== undefined && known.text === text) return known;
+  const index = buildLineIndex(text);
+  lineIndexes.set(source, index);
+  return index;
+}
+
+/** Renders one diagnostic with its source line and a caret under the span. */
 export function renderDiagnostic(d: Diagnostic, source: SourceFile): string {
-  const { line, column } = lineColOf(source.text, d.span.start);
+  const text = source.text;
+  const index = lineIndexOf(source, text);
+  const start = offsetInText(text, d.span.start);
+  const { line, column, textStart, codePoints } = placeOf(index, start);
   // the optional members as the diagnostic holds them: one it lacks is not what Object.prototype
   // holds under the name (a planted `help` would add its line to every diagnostic, a planted `file`
   // name another file)
@@ -112,27 +132,42 @@ export function renderDiagnostic(d: Diagnostic, source: SourceFile): string {
   const head = `${escapeControls(file ?? source.name)}:${line}:${column}: ${d.severity}[${d.code}]: ${d.message}`;
   const gutter = String(line).length;
   const pad = " ".repeat(gutter);
-  const lineEnd = source.text.indexOf("\n", d.span.start);
-  const spanEndOnLine = lineEnd < 0 ? d.span.end : Math.min(d.span.end, lineEnd);
   // a long line (a constant of a thousand elements, a minified file) is shown around the span only,
-  // with `…` where it was cut, rather than as megabytes of one line
-  const chars = [...lineTextAt(source.text, d.span.start)];
-  const whole = chars.length <= SHOWN_LINE;
+  // with `…` where it was cut, rather than as megabytes of one line; only the code points shown are
+  // taken from the text, `from` to `to` of the line's
+  const whole = codePoints <= SHOWN_LINE;
   const from = whole ? 0 : Math.max(0, column - 1 - SHOWN_BEFORE);
-  const to = whole ? chars.length : Math.min(chars.length, column - 1 + SHOWN_AFTER);
+  const to = whole ? codePoints : Math.min(codePoints, column - 1 + SHOWN_AFTER);
+  // the line's code point `column - 1` starts at the span's start, or just past it when the span
+  // starts within a surrogate pair (whose first half the column counts)
+  const columnAt = start < textStart ? textStart : continuesCodePoint(text, start) ? start + 1 : start;
+  const chars = [...text.slice(stepCodePoints(text, columnAt, from - (column - 1)), stepCodePoints(text, columnAt, to - (column - 1)))];
+  const at = column - 1 - from; // the span's first code point among those shown
   const cutBefore = from > 0 ? "…" : "";
   // control characters (an ESC in a string literal) are shown escaped, as \u001b: the terminal is
   // not to act on them; the caret counts the escape's width
-  const text = cutBefore + chars.slice(from, to).map(shownChar).join("") + (to < chars.length ? "…" : "");
-  const spanChars = Math.min([...source.text.slice(d.span.start, spanEndOnLine)].length, to - (column - 1));
-  const width = Math.max(1, chars.slice(column - 1, column - 1 + spanChars).reduce((n, c) => n + shownWidth(c), 0));
+  const shownText = cutBefore + chars.map(shownChar).join("") + (to < codePoints ? "…" : "");
+  const spanChars = spanCodePointsOnLine(text, start, d.span.end, to - (column - 1));
+  const width = Math.max(1, chars.slice(at, at + spanChars).reduce((n, c) => n + shownWidth(c), 0));
   // under the line as the terminal shows it: a tab before the span is echoed as a tab, so the caret
   // lands where the tab stop puts the text (one space per tab would leave it short)
-  const before = (cutBefore ? " " : "") + chars.slice(from, column - 1).map((c) => (c === "\t" ? "\t" : " ".repeat(shownWidth(c)))).join("");
+  const before = (cutBefore ? " " : "") + chars.slice(0, at).map((c) => (c === "\t" ? "\t" : " ".repeat(shownWidth(c)))).join("");
   const caret = before + "^".repeat(width);
-  const lines = [head, `${pad} |`, `${line} | ${text}`, `${pad} | ${caret}`];
+  const lines = [head, `${pad} |`, `${line} | ${shownText}`, `${pad} | ${caret}`];
   if (help) lines.push(`${pad} = help: ${help}`);
   return lines.join("\n");
+}
+
+/**
+ * The code points the caret marks: those of the span up to the first `\n` from its start, but at
+ * most `most` (those shown after the span's start). They are counted over the first `2 * most`
+ * UTF-16 units only, which hold at least `most` code points: a span of megabytes is not copied.
+ */
+function spanCodePointsOnLine(text: string, start: number, end: number, most: number): number {
+  if (most <= 0) return 0;
+  const window = text.slice(start, Math.min(end, start + 2 * most));
+  const newline = window.indexOf("\n");
+  return Math.min([...(newline < 0 ? window : window.slice(0, newline))].length, most);
 }
 
 /** A character of a shown source line: itself, a tab as a tab, a control character as its escape. */

@@ -1,6 +1,8 @@
 // Source text and spans. Every AST node and IR operation carries a Span (byte offsets into the
 // UTF-16 source string); line and column are computed only when a diagnostic is rendered.
 
+import { buildLineIndex, continuesCodePoint, endsLine, placeOf, startsWithBom } from "./line-index.js";
+
 export interface Span {
   /** offset of the first character (UTF-16 code units into SourceFile.text) */
   readonly start: number;
@@ -31,15 +33,6 @@ export interface LineCol {
   column: number;
 }
 
-/**
- * Whether the character at `i` ends a line: `\n`, or a `\r` not followed by `\n` (old Mac line
- * endings, which the lexer accepts as whitespace; counting only `\n` put a whole such file on line 1).
- */
-function endsLine(text: string, i: number): boolean {
-  const c = text.charCodeAt(i);
-  return c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10);
-}
-
 /** Computes the 1-based line and column of an offset. Columns count code points so carets line up. */
 export function lineColOf(text: string, offset: number): LineCol {
   let line = 1;
@@ -54,26 +47,12 @@ export function lineColOf(text: string, offset: number): LineCol {
   return { line, column: columnOf(text, lineStart, end) };
 }
 
-/**
- * Whether the text starts with a byte-order mark (editors on Windows write one). The text as read
- * keeps it, and the lexer reads it as a space, which keeps offsets; but an editor shows nothing
- * there, so line 1's columns and its echoed text leave it out (counted, every column was one off).
- */
-function startsWithBom(text: string): boolean {
-  return text.charCodeAt(0) === 0xfeff;
-}
-
 /** The 1-based column of `end` on the line starting at `lineStart`, in code points. */
 function columnOf(text: string, lineStart: number, end: number): number {
   let column = 1;
   for (let i = lineStart === 0 && startsWithBom(text) ? 1 : lineStart; i < end; i++) {
-    const c = text.charCodeAt(i);
     // count a surrogate pair once
-    if (c >= 0xdc00 && c <= 0xdfff && i > lineStart) {
-      const p = text.charCodeAt(i - 1);
-      if (p >= 0xd800 && p <= 0xdbff) continue;
-    }
-    column++;
+    if (!continuesCodePoint(text, i)) column++;
   }
   return column;
 }
@@ -89,21 +68,14 @@ export function lineTextAt(text: string, offset: number): string {
 }
 
 /**
- * Line and column for many offsets of one text: the line starts are found once, then each lookup is a
- * binary search (lineColOf rescans from the start, which is quadratic over a large file's rules).
+ * Line and column for many offsets of one text: the lines are found once (buildLineIndex), then each
+ * lookup is a binary search and a count of at most a checkpoint's code points (lineColOf rescans from
+ * the start, which is quadratic over a large file's rules).
  */
 export function lineColIndex(text: string): (offset: number) => LineCol {
-  const starts = [0];
-  for (let i = 0; i < text.length; i++) if (endsLine(text, i)) starts.push(i + 1);
+  const index = buildLineIndex(text);
   return (offset) => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    const lineStart = starts[lo]!;
-    return { line: lo + 1, column: columnOf(text, lineStart, Math.min(Math.max(offset, 0), text.length)) };
+    const { line, column } = placeOf(index, offset);
+    return { line, column };
   };
 }

@@ -11,6 +11,18 @@ describe("line and column", () => {
       }),
     );
   });
+  it("the index gives what a rescan gives across its code-point checkpoints, on long lines of astral characters", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom("a", "😀", "\ud83d", "\ude00", "\n", "\r", "\ufeff"), minLength: 100, maxLength: 700 }), (text) => {
+        const index = lineColIndex(text);
+        for (let o = -1; o <= text.length + 1; o++) expect(index(o)).toEqual(lineColOf(text, o));
+      }),
+      { numRuns: 50 },
+    );
+    const long = `x\n${"😀a".repeat(100_000)}`;
+    const index = lineColIndex(long);
+    for (const o of [2, 63, 64, 65, 127, 128, 129, 150_001, 299_999, 300_000, 300_001, 300_002]) expect(index(o)).toEqual(lineColOf(long, o));
+  });
   it("counts columns in code points", () => {
     expect(lineColOf("a😀b\nxy", 4)).toEqual({ line: 1, column: 4 });
     expect(lineColOf("a😀b\nxy", 6)).toEqual({ line: 2, column: 2 });
