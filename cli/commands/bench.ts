@@ -20,7 +20,7 @@ import { isBundlePath, loadBundleDirectory, refusePubWithoutBundle } from "./bun
 import { cancelPrestartedAsc, prestartAsc } from "./prestart.js";
 import { readRequestList, type RequestList } from "./request-json.js";
 import { escapeControls } from "../../runtime/thrown.js";
-import { lineColOf } from "../../compiler/source.js";
+import { lineColIndex } from "../../compiler/source.js";
 import { maxCostOption, maxCostUsage } from "./max-cost.js";
 import { maxDiagnosticsOption, maxDiagnosticsUsage, maxDiagnosticsWithBundle, type MaxDiagnosticsOption } from "./max-diagnostics.js";
 
@@ -234,15 +234,18 @@ async function loadSubject(io: CliIO, target: string, pub: string | undefined, n
   }
   const checked = result.checked!;
   const shownFile = escapeControls(target);
-  const testPlace = (t: (typeof checked.tests)[number]): string => {
-    const { line, column } = lineColOf(result.source.text, t.span.start);
-    return `test "${escapeControls(t.name)}" at ${shownFile}:${line}:${column}`;
+  const testPlaces = (): string[] => {
+    const lineColOf = lineColIndex(result.source.text); // the file's lines found once for all its tests
+    return checked.tests.map((t) => {
+      const { line, column } = lineColOf(t.span.start);
+      return `test "${escapeControls(t.name)}" at ${shownFile}:${line}:${column}`;
+    });
   };
   return {
     policy: loaded.policy,
     interpreter: createInterpreter(checked.ir, checked.errorSites),
     testRequests: needTests ? checked.tests.map((t) => t.request) : undefined,
-    ...(needTests ? { testPlaces: checked.tests.map(testPlace) } : {}),
+    ...(needTests ? { testPlaces: testPlaces() } : {}),
   };
 }
 

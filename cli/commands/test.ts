@@ -4,7 +4,7 @@ import { readdirSync, realpathSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { runPolicyTests } from "../../compiler/testing.js";
 import { loadPolicy } from "../../runtime/policy.js";
-import { lineColOf } from "../../compiler/source.js";
+import { lineColIndex } from "../../compiler/source.js";
 import { escapeControls } from "../../runtime/thrown.js";
 import { commandLineProblem, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, refuseUsage, unknownFlags, type Command, type CliIO, emptyPathError } from "../io.js";
 import { maxCostOption, maxCostUsage } from "./max-cost.js";
@@ -159,6 +159,8 @@ export const testCommand: Command = {
       const policy = loadPolicy(result.bundle, { allowUnsigned: true });
       const report = runPolicyTests(result.checked, policy);
       io.out(`${shown} (${result.checked.ir.name} ${escapeControls(result.checked.ir.version)})`);
+      // the file's lines found once, at its first failing test, not rescanned for each
+      let lineColOf: ReturnType<typeof lineColIndex> | undefined;
       for (const o of report.outcomes) {
         if (o.passed) {
           passed++;
@@ -166,7 +168,8 @@ export const testCommand: Command = {
         } else {
           failedCount++;
           // where the test is: two tests may share a name (W0603 warns of it), and the file is long
-          const { line, column } = lineColOf(result.source.text, o.test.span.start);
+          lineColOf ??= lineColIndex(result.source.text);
+          const { line, column } = lineColOf(o.test.span.start);
           io.out(`  ✗ ${escapeControls(o.test.name)} (${shown}:${line}:${column})`);
           for (const p of o.problems) io.out(`      ${escapeControls(p)}`);
         }
