@@ -39,8 +39,11 @@ export class SuggestionBudget {
 
 /**
  * The candidate nearest `name` (the first of those as near), within a third of its length (at least
- * 1), or undefined; undefined too when `budget` runs out before every candidate is weighed (a nearer
- * one may be among those left), and at once when it has run out already.
+ * 1) and nearer than its length, or undefined; undefined too when `budget` runs out before every
+ * candidate is weighed (a nearer one may be among those left), and at once when it has run out
+ * already. A candidate as many edits away as `name` is long is no nearer than any other name (`a` for
+ * `x`: every one-letter name is one edit from every other), unless the two differ in case alone (`B`
+ * for `b`).
  */
 export function closest(name: string, candidates: Iterable<string>, budget?: SuggestionBudget): string | undefined {
   if (name.length > MAX_SUGGESTED_NAME) return undefined;
@@ -52,7 +55,7 @@ export function closest(name: string, candidates: Iterable<string>, budget?: Sug
     if (c.length > MAX_SUGGESTED_NAME || Math.abs(c.length - name.length) >= bestDistance) continue;
     const d = editDistance(name, c, bestDistance, budget);
     if (d === undefined) return undefined;
-    if (d < bestDistance) {
+    if (d < bestDistance && (d < name.length || name.toLowerCase() === c.toLowerCase())) {
       best = c;
       bestDistance = d;
     }

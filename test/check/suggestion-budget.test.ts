@@ -35,6 +35,19 @@ describe("the edit distance behind a suggestion", () => {
     expect(closest("tenant", ["owner", "tenants", "tenant_"], budget)).toBe("tenants");
   });
 
+  it("suggests nothing as far from a name as the name is long, unless the two differ in case alone", async () => {
+    const budget = new SuggestionBudget(Infinity);
+    // one edit turns any one-letter name into any other: `x` has nothing of `a`
+    expect(closest("x", ["a", "b", "s", "xs", "ax", ""], budget)).toBeUndefined();
+    expect(closest("b", ["a", "B"], budget)).toBe("B");
+    // two letters or more: one edit, as before
+    expect(closest("ab", ["x", "a"], budget)).toBe("a");
+    const fields = async (rule: string) =>
+      (await compilePolicy(`policy "s" version "1"\ninput { p: { a: int, b: int, s: string } }\npermit r when ${rule}\n`, { stopAfter: "check" })).diagnostics.map((d) => d.help);
+    expect(await fields("p.x > 0")).toEqual(["its fields are `a`, `b`, `s`"]);
+    expect(await fields("p.B > 0")).toEqual(["did you mean `b`?"]);
+  });
+
   it("suggests nothing once the budget is spent, or when it runs out before every name is weighed", () => {
     expect(closest("principle", ["principal"], new SuggestionBudget(0))).toBeUndefined();
     // `principal` is weighed, then the budget runs out before `principle` itself is
