@@ -252,6 +252,8 @@ export class ExpressionChecker {
   /** `record.name` for a record-typed operand. */
   private field(record: Checked, name: string, span: Span): Checked {
     const f = fieldNamed((record.type as Extract<IRType, { kind: "record" }>).fields, name)!;
+    // a field whose type was not resolved (reported at the input block): nothing to say about its use
+    if ((f.type as CheckType).kind === "error") return this.poison(span);
     const id = this.id();
     if (f.optional) this.errorSites[String(id)] = span.start;
     return { node: { op: "field", id, span, type: f.type, record: record.node, field: name, optional: f.optional }, type: f.type };

@@ -9,13 +9,12 @@ import type { IRPolicy, IRRule, IRType, Node } from "../ir/ir.js";
 import { evaluateNode, Err } from "../ir/interp.js";
 import { constantCost, DEFAULT_COST_BUDGET, formatCost, valueSize, within } from "../ir/cost.js";
 import { childrenOf } from "../ir/children.js";
-import type { RecordType } from "../../runtime/schema.js";
 import { isPolicyName } from "../../runtime/manifest.js";
 import { Codes, missingHeaderDiagnostic } from "./codes.js";
 import { type Constant, ExpressionChecker } from "./expr.js";
 import { suggestionBudget } from "./suggest.js";
 import { resolveSchema } from "./schema.js";
-import { irTypeOfSchema } from "./types.js";
+import { checkTypeOfSchema } from "./types.js";
 import { checkExpectation, checkTestInput, type CheckedExpectation, type Effect } from "./test-blocks.js";
 import { compileHostRequestCheck } from "../../runtime/request.js";
 import { optionNames } from "../../runtime/option-names.js";
@@ -143,10 +142,10 @@ function checked(ast: PolicyFile, syntaxErrors: boolean): CheckResult {
       error(Codes.badPolicyName, `policy name \`${quotedName(ast.header.name.value)}\` cannot name the bundle's files: use letters, digits, \`.\`, \`_\` and \`-\`, not starting with \`.\` or \`-\` (at most 200)`, ast.header.name.span),
     );
   const errorsBefore = diagnostics.length;
-  const schema: RecordType = resolveSchema(ast.input, diagnostics);
+  const { schema, unresolved } = resolveSchema(ast.input, diagnostics);
   // a schema with errors is not the one meant: tests' inputs are not held to it
   const schemaSound = !diagnostics.slice(errorsBefore).some((d) => d.severity === "error") && !ast.input?.untyped?.length;
-  const inputType = irTypeOfSchema(schema) as Extract<IRType, { kind: "record" }>;
+  const inputType = checkTypeOfSchema(schema, unresolved) as Extract<IRType, { kind: "record" }>;
   const inputNames = new Set(schema.fields.map((f) => f.name));
 
   // Constants, in order: each may use the ones before it, never the request.

@@ -1,9 +1,11 @@
 // Resolves the `input { ... }` block into the request schema (runtime/schema.ts) with size bounds,
-// reporting unknown types, duplicate fields, bounds that make no sense, top-level fields no
-// condition could read, schemas whose largest request is more than a request may hold and schemas
-// nested too deep for the manifest that records them.
+// reporting unknown types (told Writ's name for what another language calls them), duplicate
+// fields, bounds that make no sense, top-level fields no condition could read, schemas whose largest
+// request is more than a request may hold and schemas nested too deep for the manifest that records
+// them.
 
 import type { FieldDecl, InputDecl, TypeExpr } from "../syntax/ast.js";
+import type { Span } from "../source.js";
 import { type Diagnostic, error, quotedName } from "../diagnostics.js";
 import { DEFAULT_LIST_MAX, DEFAULT_MAP_MAX, DEFAULT_STRING_MAX, largestRequestValues, type RecordType, type SchemaType } from "../../runtime/schema.js";
 import { Codes } from "./codes.js";
@@ -28,18 +30,32 @@ const UNSUPPORTED_TYPES: ReadonlyMap<string, string> = new Map(Object.entries({
   any: "dynamic types are not supported: every field has a static type",
 }));
 
-export function resolveSchema(input: InputDecl | undefined, diagnostics: Diagnostic[]): RecordType {
-  if (!input) return { kind: "record", fields: [] };
+/**
+ * The request schema of an input block, and the types in it that could not be resolved. Such a type
+ * (an unknown type, W0301; one outside the subset, W0401; a list or map of one) stands in `schema`
+ * as a `bool`, so that the schema is always one the runtime can read: a policy with one has errors,
+ * and is never compiled. The checker gives a field of such a type the error type (types.ts,
+ * checkTypeOfSchema), whose uses raise nothing more.
+ */
+export interface ResolvedSchema {
+  readonly schema: RecordType;
+  /** the nodes of `schema` standing for a type that was reported: a field of one has no type to check */
+  readonly unresolved: ReadonlySet<SchemaType>;
+}
+
+export function resolveSchema(input: InputDecl | undefined, diagnostics: Diagnostic[]): ResolvedSchema {
+  const unresolved = new Set<SchemaType>();
+  if (!input) return { schema: { kind: "record", fields: [] }, unresolved };
   for (const f of input.fields) {
     const problem = topLevelNameProblem(f);
     if (problem) diagnostics.push(problem);
   }
-  const schema = resolveRecord(input.fields, diagnostics);
+  const schema = resolveRecord(input.fields, { diagnostics, unresolved });
   const tooLarge = tooManyValues(schema, input);
   if (tooLarge) diagnostics.push(tooLarge);
   const tooDeep = tooDeepForManifest(schema, input);
   if (tooDeep) diagnostics.push(tooDeep);
-  return schema;
+  return { schema, unresolved };
 }
 
 /**
@@ -134,16 +150,22 @@ function topLevelNameProblem(f: FieldDecl): Diagnostic | undefined {
   );
 }
 
-function resolveRecord(fields: readonly FieldDecl[], diagnostics: Diagnostic[]): RecordType {
+/** What resolving types reports into: the diagnostics, and the types that could not be resolved. */
+interface Resolution {
+  readonly diagnostics: Diagnostic[];
+  readonly unresolved: Set<SchemaType>;
+}
+
+function resolveRecord(fields: readonly FieldDecl[], into: Resolution): RecordType {
   const seen = new Set<string>();
   const out: { name: string; type: SchemaType; optional: boolean }[] = [];
   for (const f of fields) {
     if (seen.has(f.name.name)) {
-      diagnostics.push(error(Codes.duplicateField, `field \`${quotedName(f.name.name)}\` is declared twice`, f.name.span));
+      into.diagnostics.push(error(Codes.duplicateField, `field \`${quotedName(f.name.name)}\` is declared twice`, f.name.span));
       continue;
     }
     seen.add(f.name.name);
-    out.push({ name: f.name.name, optional: f.optional, type: resolveType(f.type, diagnostics) });
+    out.push({ name: f.name.name, optional: f.optional, type: resolveType(f.type, into) });
   }
   return { kind: "record", fields: out };
 }
@@ -157,7 +179,14 @@ function bound(t: TypeExpr & { max: number | undefined }, fallback: number, diag
   return t.max;
 }
 
-export function resolveType(t: TypeExpr, diagnostics: Diagnostic[]): SchemaType {
+/** `type`, taken as a stand-in for a type that could not be resolved (see ResolvedSchema). */
+function unresolvedType<T extends SchemaType>(type: T, into: Resolution): T {
+  into.unresolved.add(type);
+  return type;
+}
+
+function resolveType(t: TypeExpr, into: Resolution): SchemaType {
+  const { diagnostics } = into;
   switch (t.kind) {
     case "PrimitiveTypeExpr": {
       if (t.name === "string") return { kind: "string", max: bound(t, DEFAULT_STRING_MAX, diagnostics) };
@@ -165,24 +194,53 @@ export function resolveType(t: TypeExpr, diagnostics: Diagnostic[]): SchemaType 
         if (t.max !== undefined) diagnostics.push(error(Codes.badBound, `\`${t.name}\` takes no size bound`, t.span));
         return { kind: t.name };
       }
-      const unsupported = UNSUPPORTED_TYPES.get(t.name);
-      if (unsupported) diagnostics.push(error(Codes.unsupported, `type \`${quotedName(t.name)}\` is outside Writ's subset: ${unsupported}`, t.span));
-      else
-        diagnostics.push(
-          error(Codes.unknownType, `unknown type \`${quotedName(t.name)}\``, t.span, didYouMean(t.name, ["bool", "int", "string", "list", "map"]) ?? "types are bool, int, string, list<T>, map<string, T> and records { ... }"),
-        );
-      return { kind: "bool" };
+      diagnostics.push(unknownType(t.name, t.span));
+      return unresolvedType({ kind: "bool" }, into);
     }
-    case "ListTypeExpr":
-      return { kind: "list", element: resolveType(t.element, diagnostics), max: bound(t, DEFAULT_LIST_MAX, diagnostics) };
+    case "ListTypeExpr": {
+      const element = resolveType(t.element, into);
+      const list: SchemaType = { kind: "list", element, max: bound(t, DEFAULT_LIST_MAX, diagnostics) };
+      return into.unresolved.has(element) ? unresolvedType(list, into) : list;
+    }
     case "MapTypeExpr": {
-      const key = resolveType(t.key, diagnostics);
+      const key = resolveType(t.key, into);
       let keyMax = DEFAULT_STRING_MAX;
       if (key.kind === "string") keyMax = key.max;
-      else diagnostics.push(error(Codes.unsupported, "map keys other than strings are outside Writ's subset", t.key.span));
-      return { kind: "map", value: resolveType(t.value, diagnostics), max: bound(t, DEFAULT_MAP_MAX, diagnostics), keyMax };
+      // (a key whose type was not resolved is reported once, as that)
+      else if (!into.unresolved.has(key)) diagnostics.push(error(Codes.unsupported, "map keys other than strings are outside Writ's subset", t.key.span));
+      const value = resolveType(t.value, into);
+      const map: SchemaType = { kind: "map", value, max: bound(t, DEFAULT_MAP_MAX, diagnostics), keyMax };
+      return into.unresolved.has(key) || into.unresolved.has(value) ? unresolvedType(map, into) : map;
     }
     case "RecordTypeExpr":
-      return resolveRecord(t.fields, diagnostics);
+      return resolveRecord(t.fields, into);
   }
 }
+
+/**
+ * A type other than bool, int and string (list, map and records are written with their own
+ * syntax): one of CEL's outside the subset (W0401), or an unknown one (W0301), with the name Writ
+ * uses for what another language calls it, or the closest of Writ's names.
+ */
+function unknownType(name: string, span: Span): Diagnostic {
+  const unsupported = UNSUPPORTED_TYPES.get(name) ?? UNSUPPORTED_TYPES.get(name.toLowerCase());
+  if (unsupported) return error(Codes.unsupported, `type \`${quotedName(name)}\` is outside Writ's subset: ${unsupported}`, span);
+  const help = TYPES_OF_OTHER_LANGUAGES.get(name.toLowerCase()) ?? didYouMean(name, ["bool", "int", "string", "list", "map"]) ?? TYPES_HELP;
+  return error(Codes.unknownType, `unknown type \`${quotedName(name)}\``, span, help);
+}
+
+const TYPES_HELP = "types are bool, int, string, list<T>, map<string, T> and records { ... }";
+
+/** What another language calls a type, and Writ's name for it: a Map, looked up with the name lowercased (see UNSUPPORTED_TYPES). */
+const TYPES_OF_OTHER_LANGUAGES: ReadonlyMap<string, string> = (() => {
+  const hints: [readonly string[], string][] = [
+    [["integer", "number", "long", "i64", "int64", "int32", "i32"], "did you mean `int`? Writ's one number type is `int` (64-bit, signed)"],
+    [["boolean"], "did you mean `bool`?"],
+    [["str", "text"], "did you mean `string`? (`string(N)` for at most N UTF-8 bytes)"],
+    [["array", "vector", "vec", "slice", "list"], "did you mean `list<T>`? (a list of one type, like `list<string>`; `list<T>(N)` for at most N elements)"],
+    [["dict", "object", "record", "struct", "hash", "hashmap", "map"], "did you mean `map<string, T>` (string keys to values of one type) or a record `{ name: type, … }` (its fields named in advance)?"],
+    [["decimal", "real", "float32", "float64", "f32", "f64"], "floating point and decimals are not supported: use int (for money, integer cents)"],
+    [["date", "datetime", "time", "instant"], "dates and times are not supported: pass time as int (e.g. seconds since the epoch)"],
+  ];
+  return new Map(hints.flatMap(([names, help]) => names.map((n): [string, string] => [n, help])));
+})();

@@ -96,11 +96,18 @@ export function containsRecord(t: CheckType): boolean {
   return false;
 }
 
-/** The IR type of a schema type (bounds dropped; records keep identity per schema node). */
-export function irTypeOfSchema(t: SchemaType, cache = new Map<SchemaType, IRType>()): IRType {
+/**
+ * The type the checker gives a value of schema type `t`: its IR type (bounds dropped; records keep
+ * identity per schema node), or the error type where `t` is one of `unresolved`, the stand-ins for
+ * a type that was reported (schema.ts, ResolvedSchema), so that the uses of such a field raise
+ * nothing more. A record with such a field keeps its other fields' types; the field's error type is
+ * seen by the checker alone, as a policy with an unresolved type has errors and gets no IR.
+ */
+export function checkTypeOfSchema(t: SchemaType, unresolved: ReadonlySet<SchemaType>, cache = new Map<SchemaType, CheckType>()): CheckType {
+  if (unresolved.has(t)) return ERROR_TYPE;
   const hit = cache.get(t);
   if (hit) return hit;
-  let out: IRType;
+  let out: CheckType;
   switch (t.kind) {
     case "bool":
     case "int":
@@ -108,13 +115,14 @@ export function irTypeOfSchema(t: SchemaType, cache = new Map<SchemaType, IRType
       out = { kind: t.kind };
       break;
     case "list":
-      out = { kind: "list", element: irTypeOfSchema(t.element, cache) };
+      out = { kind: "list", element: checkTypeOfSchema(t.element, unresolved, cache) as IRType };
       break;
     case "map":
-      out = { kind: "map", value: irTypeOfSchema(t.value, cache) };
+      out = { kind: "map", value: checkTypeOfSchema(t.value, unresolved, cache) as IRType };
       break;
     case "record":
-      out = { kind: "record", fields: t.fields.map((f) => ({ name: f.name, optional: f.optional, type: irTypeOfSchema(f.type, cache) })) };
+      // (IRType's fields have no error type: see above)
+      out = { kind: "record", fields: t.fields.map((f) => ({ name: f.name, optional: f.optional, type: checkTypeOfSchema(f.type, unresolved, cache) as IRType })) };
       break;
   }
   cache.set(t, out);
