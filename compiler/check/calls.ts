@@ -59,6 +59,8 @@ export interface CallScope {
   isInputField(name: string): boolean;
   /** whether `name` is a constant whose declaration failed (its error is reported there) */
   failedConstant(name: string): boolean;
+  /** whether `name` is in scope: a comprehension variable, a constant (one that failed too) or a field of the input */
+  knows(name: string): boolean;
   /** runs `f` with `variables` in scope, innermost last, and takes them out again however it ends */
   withBindings<T>(variables: readonly Binding[], f: () => T): T;
 }
@@ -135,6 +137,17 @@ export class CallChecker {
     const form = Object.hasOwn(METHOD_FORMS, expr.fn) ? METHOD_FORMS[expr.fn] : undefined;
     if (!form) return undefined;
     const [first, second] = expr.args;
+    const alone = MACROS.has(expr.fn) ? conditionAlone(expr.args) : undefined;
+    if (alone) {
+      // `exists(t == "pii")`: neither the list nor the variable is given, and the condition's names
+      // are the variable's, not unknown ones (as for a macro given no variable name, nothing is checked)
+      return this.scope.report(
+        Codes.badMacro,
+        `\`${expr.fn}\` is written as a method of the list or map it iterates over, with a variable and ${conditionOf(expr.fn)}: \`list.${expr.fn}(${this.variableOf(alone)}, …)\``,
+        expr.fnSpan,
+        exampleOf(expr.fn),
+      );
+    }
     // the call's own receiver and variable, where they are names: `all(l, x, …)` is `l.all(x, …)`
     const receiver = first?.kind === "Ident" || first?.kind === "Select" ? describeOperand(first) : form.receiver;
     const args = MACROS.has(expr.fn) && second?.kind === "Ident" ? `${second.name}, …` : form.args;
@@ -145,6 +158,61 @@ export class CallChecker {
       this.checkRefusedArgs(expr.args.slice(1), leadingNames(expr.args.slice(1)));
     } else this.checkRefusedArgs(expr.args, 0);
     return this.scope.report(MACROS.has(expr.fn) ? Codes.badMacro : Codes.noOverload, `\`${expr.fn}\` is written as a method of ${of}: \`${receiver}.${expr.fn}(${args})\``, expr.fnSpan);
+  }
+
+  /**
+   * The variable a macro given its condition alone meant to bind: the first name in the condition
+   * that is not in scope (nor bound by a macro inside it), or `x`.
+   */
+  private variableOf(condition: Expr): string {
+    const bound = new Set<string>();
+    // left to right, without recursion: a condition may nest as deep as the parser allows
+    const pending: Expr[] = [condition];
+    for (let e = pending.pop(); e !== undefined; e = pending.pop()) {
+      if (e.kind === "Ident") {
+        if (!e.leadingDot && !bound.has(e.name) && !this.scope.knows(e.name)) return quotedName(e.name);
+        continue;
+      }
+      const children: Expr[] = [];
+      switch (e.kind) {
+        case "Select":
+          children.push(e.operand);
+          break;
+        case "Index":
+          children.push(e.operand, e.index);
+          break;
+        case "Call": {
+          let args = e.args;
+          const variable = args[0];
+          if (e.target !== undefined && MACROS.has(e.fn) && args.length > 1 && variable?.kind === "Ident") {
+            bound.add(variable.name);
+            args = args.slice(1);
+          }
+          if (e.target !== undefined) children.push(e.target);
+          children.push(...args);
+          break;
+        }
+        case "Unary":
+          children.push(e.operand);
+          break;
+        case "Binary":
+          children.push(e.left, e.right);
+          break;
+        case "Conditional":
+          children.push(e.test, e.then, e.otherwise);
+          break;
+        case "List":
+          children.push(...e.elements);
+          break;
+        case "Map":
+          for (const entry of e.entries) children.push(entry.key, entry.value);
+          break;
+        default:
+          break;
+      }
+      pending.push(...children.reverse());
+    }
+    return "x";
   }
 
   private checkHas(expr: CallExpr): Checked {
@@ -178,6 +246,18 @@ export class CallChecker {
   private checkMacro(expr: CallExpr): Checked {
     const macro = expr.fn as Macro;
     const arity = macro === "map" ? [2, 3] : [2];
+    const alone = conditionAlone(expr.args);
+    if (alone) {
+      // the common slip `roles.exists(r == "operator")`: the condition's names are the variable it
+      // meant to bind, not unknown ones; as for a first argument that is no name, only the range is checked
+      this.scope.check(expr.target!);
+      return this.scope.report(
+        Codes.badMacro,
+        `\`${macro}\` takes a variable and ${conditionOf(macro)}, not ${macro === "map" ? "the transform" : "the condition"} alone: \`${describeReceiver(expr.target)}.${macro}(${this.variableOf(alone)}, …)\``,
+        expr.span,
+        exampleOf(macro),
+      );
+    }
     if (!arity.includes(expr.args.length))
       return this.refuse(expr, leadingNames(expr.args), Codes.badMacro, `\`${macro}\` takes ${arity.join(" or ")} arguments: a variable name and ${macro === "map" ? "[a predicate and] a transform" : "a predicate"}`, expr.span);
     const variable = expr.args[0]!;
@@ -243,6 +323,30 @@ function leadingNames(args: readonly Expr[]): number {
   let n = 0;
   while (n < most && args[n]!.kind === "Ident" && !(args[n] as Extract<Expr, { kind: "Ident" }>).leadingDot) n++;
   return n;
+}
+
+/** A macro's receiver as a message writes it: its dotted name, or `list`. */
+function describeReceiver(target: Expr | undefined): string {
+  const name = target === undefined ? "expression" : describeOperand(target);
+  return name === "expression" ? "list" : quotedName(name);
+}
+
+/** A macro's one argument when it is not a bare name (`exists(t == "pii")`): a condition written without its variable. */
+function conditionAlone(args: readonly Expr[]): Expr | undefined {
+  const [only] = args;
+  if (args.length !== 1 || only === undefined || (only.kind === "Ident" && !only.leadingDot) || only.kind === "ErrorExpr") return undefined;
+  return only;
+}
+
+/** What a macro takes after its variable, as its messages say it. */
+function conditionOf(macro: string): string {
+  return macro === "map" ? "a transform (a condition before it, to keep only some elements)" : "a condition";
+}
+
+/** A macro used as it is written, for the help of one given its condition alone. */
+function exampleOf(macro: string): string {
+  const example = macro === "map" ? 'names.map(n, n + "@example.com")' : `roles.${macro}(r, r == "operator")`;
+  return `the variable names each element in turn: \`${example}\``;
 }
 
 /** An operand as a message names it: its dotted name, or `expression`. */

@@ -76,6 +76,7 @@ export class ExpressionChecker {
       inputNode: (span) => this.inputNode(span),
       isInputField: (name) => this.isInputField(name),
       failedConstant: (name) => this.constants.get(name) === null,
+      knows: (name) => this.bindings.some((b) => b.name === name) || this.constants.has(name) || fieldNamed(this.inputType.fields, name) !== undefined,
       withBindings: (variables, f) => this.withBindings(variables, f),
     });
   }

@@ -38,6 +38,37 @@ describe("an unknown name", () => {
   });
 });
 
+describe("a macro given its condition alone", () => {
+  it("is said to take a variable and a condition, once: the condition's names are the variable it meant", async () => {
+    expect(await found('permit p when r.t.exists(t == 2) && l.all(x > 0)\n')).toEqual([
+      '`exists` takes a variable and a condition, not the condition alone: `r.t.exists(t, …)` (the variable names each element in turn: `roles.exists(r, r == "operator")`)',
+      '`all` takes a variable and a condition, not the condition alone: `l.all(x, …)` (the variable names each element in turn: `roles.all(r, r == "operator")`)',
+    ].map((m) => `W0307 ${m}`));
+    // a name in scope is not the variable: the first one that is not, or `x`
+    expect(await found("permit p when l.exists_one(a + y == 1) || size(l.filter(a > 1)) > 0\n")).toEqual([
+      '`exists_one` takes a variable and a condition, not the condition alone: `l.exists_one(y, …)` (the variable names each element in turn: `roles.exists_one(r, r == "operator")`)',
+      '`filter` takes a variable and a condition, not the condition alone: `l.filter(x, …)` (the variable names each element in turn: `roles.filter(r, r == "operator")`)',
+    ].map((m) => `W0307 ${m}`));
+    expect(await found('permit p when size(l.map(v * 2)) > 0\n')).toEqual([
+      'W0307 `map` takes a variable and a transform (a condition before it, to keep only some elements), not the transform alone: `l.map(v, …)` (the variable names each element in turn: `names.map(n, n + "@example.com")`)',
+    ]);
+  });
+
+  it("written as a function is told the method form, with neither list nor variable reported again", async () => {
+    expect(await found('permit p when exists(t == "pii")\n')).toEqual([
+      'W0307 `exists` is written as a method of the list or map it iterates over, with a variable and a condition: `list.exists(t, …)` (the variable names each element in turn: `roles.exists(r, r == "operator")`)',
+    ]);
+  });
+
+  it("still has its range checked, and a bare name is still the variable, given no condition", async () => {
+    expect(await found("permit p when r.u.exists(t == 2)\n")).toEqual([
+      "W0307 `exists` takes a variable and a condition, not the condition alone: `r.u.exists(t, …)` (the variable names each element in turn: `roles.exists(r, r == \"operator\")`)",
+      "W0205 no field `u` in `r` (its fields are `t`)",
+    ]);
+    expect(await found("permit p when l.exists(x)\n")).toEqual(["W0307 `exists` takes 2 arguments: a variable name and a predicate"]);
+  });
+});
+
 describe("a method called as a function", () => {
   it("is said to be a method, in the form it takes", async () => {
     expect(await found("permit p when all(l, x, x > 0)\n")).toEqual(["W0307 `all` is written as a method of the list or map it iterates over: `l.all(x, …)`"]);
