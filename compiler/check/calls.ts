@@ -99,7 +99,7 @@ export class CallChecker {
     const known = ["size", "startsWith", "endsWith", "contains", "has", "all", "exists", "exists_one", "filter", "map"];
     if (known.includes(fn))
       return this.refuse(expr, 0, Codes.noOverload, `\`${fn}\` does not take ${args.length} argument${args.length === 1 ? "" : "s"}${target ? " as a method" : ""}`, expr.fnSpan);
-    return this.refuse(expr, "if-used", Codes.unknownFunction, `unknown function \`${quotedName(fn)}\``, expr.fnSpan, this.scope.suggest(fn, known));
+    return this.refuse(expr, "if-used", Codes.unknownFunction, `unknown function \`${quotedName(fn)}\``, expr.fnSpan, otherLanguagesFunction(expr) ?? this.scope.suggest(fn, known));
   }
 
   /**
@@ -324,6 +324,39 @@ function leadingNames(args: readonly Expr[]): number {
   while (n < most && args[n]!.kind === "Ident" && !(args[n] as Extract<Expr, { kind: "Ident" }>).leadingDot) n++;
   return n;
 }
+
+/** What other languages call a string's or a list's length (`s.length`, `len(l)`, `l.count()`): Writ's is `size()`. */
+export const LENGTH_NAMES: ReadonlySet<string> = new Set(["length", "len", "count", "size"]);
+
+/** The help for a length written another language's way: `size()` of the operand, named where it has a name. */
+export function sizeOf(operand: Expr): string {
+  const name = describeOperand(operand);
+  return `did you mean \`size(${name === "expression" ? "…" : quotedName(name)})\`? (a string's, list's or map's length is \`size\`, also written as a method: \`x.size()\`)`;
+}
+
+/**
+ * The help for a call of a function by the name another language gives it (`len(l)`, `l.count()`,
+ * `l.some(…)`): the function Writ has for it.
+ */
+function otherLanguagesFunction(expr: CallExpr): string | undefined {
+  // (of the length: `len(l)` or `l.count()`, not `l.count(x, …)`, which counts some elements)
+  if (LENGTH_NAMES.has(expr.fn) && expr.args.length === (expr.target === undefined ? 1 : 0)) return sizeOf(expr.target ?? expr.args[0]!);
+  // `l.count(x, p)`, of the elements that hold: the size of those `filter` keeps
+  const [variable] = expr.args;
+  if (expr.fn === "count" && expr.target !== undefined && expr.args.length === 2 && variable?.kind === "Ident")
+    return `did you mean \`size(${describeReceiver(expr.target)}.filter(${quotedName(variable.name)}, …))\`? (the elements for which the condition holds)`;
+  const macro = MACROS_OF_OTHER_LANGUAGES.get(expr.fn);
+  if (macro) return `did you mean \`${macro}\`? (\`${describeReceiver(expr.target)}.${macro}(x, …)\`, with a variable and a condition on it)`;
+  if (expr.fn === "includes") return "did you mean `in`? (`x in list`, `key in map`; for text, `s.contains(t)`)";
+  return undefined;
+}
+
+/** Other languages' names of the macros that test elements (Python's `any`, JavaScript's `some`, `every`), and Writ's. */
+const MACROS_OF_OTHER_LANGUAGES: ReadonlyMap<string, string> = new Map([
+  ["some", "exists"],
+  ["any", "exists"],
+  ["every", "all"],
+]);
 
 /** A macro's receiver as a message writes it: its dotted name, or `list`. */
 function describeReceiver(target: Expr | undefined): string {

@@ -11,7 +11,7 @@ import type { Span } from "../source.js";
 import { BOOL, INT, NEVER, RAISING_BUILTINS, STRING, type Builtin, type IRType, type Node, type Value } from "../ir/ir.js";
 import { INT64_MAX, INT64_MIN } from "../../runtime/schema.js";
 import { mapValue } from "../ir/values.js";
-import { CallChecker, describeOperand } from "./calls.js";
+import { CallChecker, describeOperand, LENGTH_NAMES, sizeOf } from "./calls.js";
 import { Codes } from "./codes.js";
 import { didYouMean, suggestionBudget, type SuggestionBudget } from "./suggest.js";
 import { ERROR_TYPE, containsRecord, fits, typeToString, unify, type CheckType } from "./types.js";
@@ -212,6 +212,9 @@ export class ExpressionChecker {
       return this.report(Codes.unknownIdentifier, `constant \`${name}\` refers to itself`, span, "a constant may use only the constants declared before it");
     if (scope?.declaredLater(name))
       return this.report(Codes.unknownIdentifier, `constant \`${name}\` is declared after \`${scope.name}\``, span, `a constant may use only the constants declared before it: declare \`${name}\` first`);
+    // `True`, `None`: another language's literal, told Writ's (CEL's) own
+    const literal = LITERALS_OF_OTHER_LANGUAGES.get(name.toLowerCase());
+    if (literal) return this.report(Codes.unknownIdentifier, `unknown name \`${quotedName(name)}\``, span, literal);
     // Gathering the names in scope takes a step for each constant and field, at each unknown name:
     // it draws on the suggestions' budget, and past it the name is reported with no help
     const fields = scope ? [] : fieldNames(this.inputType.fields);
@@ -281,7 +284,9 @@ export class ExpressionChecker {
       // CEL: `m.key` is `m["key"]` (a `never` operand is read as a map: it has no value to select from)
       return this.call("index_map", [operand, this.lit(expr.field, STRING, expr.fieldSpan)], t.kind === "map" ? t.value : NEVER, expr.span);
     }
-    return this.report(Codes.typeMismatch, `cannot select \`${quotedName(expr.field)}\` from a value of type \`${typeToString(t)}\``, expr.fieldSpan);
+    // `s.length`: a string's or a list's length is `size()`
+    const sizeHelp = (t.kind === "string" || t.kind === "list") && LENGTH_NAMES.has(expr.field) ? sizeOf(expr.operand) : undefined;
+    return this.report(Codes.typeMismatch, `cannot select \`${quotedName(expr.field)}\` from a value of type \`${typeToString(t)}\``, expr.fieldSpan, sizeHelp);
   }
 
   private index(operand: Checked, index: Checked, span: Span, indexSpan: Span): Checked {
@@ -463,6 +468,17 @@ export class ExpressionChecker {
     };
   }
 }
+
+/**
+ * Names other languages give their literals, lowercased, and what Writ writes instead: a name that
+ * is none of the policy's is one of these slips (`True`, `TRUE`, `None`). A Map, looked up with a
+ * name the policy chose (see UNSUPPORTED_FUNCTIONS).
+ */
+const LITERALS_OF_OTHER_LANGUAGES: ReadonlyMap<string, string> = new Map([
+  ["true", "did you mean `true`? (the bool literals are `true` and `false`, in lowercase)"],
+  ["false", "did you mean `false`? (the bool literals are `true` and `false`, in lowercase)"],
+  ...["none", "nil", "null", "undefined"].map((n): [string, string] => [n, UNSUPPORTED_LITERALS.null]),
+]);
 
 /**
  * Two types for a mismatch message. Record types are told apart by where they are declared, not by

@@ -12,7 +12,7 @@ import { childrenOf } from "../ir/children.js";
 import { isPolicyName } from "../../runtime/manifest.js";
 import { Codes, missingHeaderDiagnostic } from "./codes.js";
 import { type Constant, ExpressionChecker } from "./expr.js";
-import { suggestionBudget } from "./suggest.js";
+import { didYouMean, suggestionBudget } from "./suggest.js";
 import { resolveSchema } from "./schema.js";
 import { checkTypeOfSchema } from "./types.js";
 import { checkExpectation, checkTestInput, type CheckedExpectation, type Effect } from "./test-blocks.js";
@@ -255,13 +255,15 @@ function checked(ast: PolicyFile, syntaxErrors: boolean): CheckResult {
   // the validator every backend decides with: a test's input is refused by `writ check` exactly
   // where `writ test` would see it refused
   const validate = schemaSound && !syntaxErrors && ast.tests.length > 0 ? compileHostRequestCheck(schema) : undefined;
+  // a misspelt rule in `by` or `errors` is told the nearest of the policy's, within the same budget
+  const suggestRule = (name: string, rules: Iterable<string>) => didYouMean(name, rules, suggestions);
   for (const t of ast.tests) {
     // (a name and a key are any text: escaped, they cannot end the diagnostic's line or forge another)
     if (testNames.has(t.name.value)) diagnostics.push(warning(Codes.duplicateTest, `test \`${quotedName(t.name.value)}\` is declared twice`, t.name.span));
     testNames.add(t.name.value);
     const request = dataToJs(t.input, diagnostics);
     if (validate) checkTestInput(t.input, request, validate, t.expect, diagnostics);
-    tests.push({ name: t.name.value, request, expect: checkExpectation(t.expect, ruleEffects, diagnostics), span: t.span });
+    tests.push({ name: t.name.value, request, expect: checkExpectation(t.expect, ruleEffects, diagnostics, suggestRule), span: t.span });
   }
 
   if (diagnostics.some((d) => d.severity === "error")) return { policy: undefined, diagnostics };

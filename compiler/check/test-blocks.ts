@@ -26,12 +26,12 @@ export interface CheckedExpectation {
 
 /**
  * The expectation `e`, with a diagnostic for each rule it names that the policy does not have
- * (W0601) and each way in which no decision can meet it (W0604). `effects` holds each rule's effect
- * by name.
+ * (W0601, with the one `suggest` finds nearest) and each way in which no decision can meet it
+ * (W0604). `effects` holds each rule's effect by name.
  */
-export function checkExpectation(e: Expectation, effects: ReadonlyMap<string, Effect>, diagnostics: Diagnostic[]): CheckedExpectation {
-  const by = knownNames(e.by, "by", effects, diagnostics);
-  const errors = knownNames(e.errors, "errors", effects, diagnostics);
+export function checkExpectation(e: Expectation, effects: ReadonlyMap<string, Effect>, diagnostics: Diagnostic[], suggest: SuggestRule): CheckedExpectation {
+  const by = knownNames(e.by, "by", effects, diagnostics, suggest);
+  const errors = knownNames(e.errors, "errors", effects, diagnostics, suggest);
   const never = (message: string, span: Span) => diagnostics.push(error(Codes.impossibleExpectation, `${message}: the test can never pass`, span));
   if (e.invalid) {
     // a refused request is denied before any rule is evaluated, with its own error alone
@@ -68,13 +68,19 @@ function deniedErrors(by: readonly Identifier[] | undefined, errors: readonly Id
     never(`permit \`${quotedName(id.name)}\` cannot error where forbid \`${quotedName(forbid.name)}\` decides: the permits are evaluated only when no forbid holds or errors`, id.span);
 }
 
-/** The names of a `by` or `errors` clause; an unknown rule (W0601) or one named twice (W0604) is reported, and left out. */
-function knownNames(ids: readonly Identifier[] | undefined, clause: string, effects: ReadonlyMap<string, Effect>, diagnostics: Diagnostic[]): Identifier[] | undefined {
+/** "did you mean …?" for a rule name a test misspells, among the policy's rules (`effects`' names). */
+export type SuggestRule = (name: string, rules: Iterable<string>) => string | undefined;
+
+/**
+ * The names of a `by` or `errors` clause; an unknown rule (W0601, with the rule it is nearest) or
+ * one named twice (W0604) is reported, and left out.
+ */
+function knownNames(ids: readonly Identifier[] | undefined, clause: string, effects: ReadonlyMap<string, Effect>, diagnostics: Diagnostic[], suggest: SuggestRule): Identifier[] | undefined {
   if (!ids) return undefined;
   const seen = new Set<string>();
   const known: Identifier[] = [];
   for (const id of ids) {
-    if (!effects.has(id.name)) diagnostics.push(error(Codes.unknownTestRule, `this policy has no rule \`${quotedName(id.name)}\``, id.span));
+    if (!effects.has(id.name)) diagnostics.push(error(Codes.unknownTestRule, `this policy has no rule \`${quotedName(id.name)}\``, id.span, suggest(id.name, effects.keys())));
     else if (seen.has(id.name))
       diagnostics.push(error(Codes.impossibleExpectation, `rule \`${quotedName(id.name)}\` is named twice in \`${clause}\`, where a decision lists each rule once: the test can never pass`, id.span));
     else known.push(id);

@@ -68,6 +68,22 @@ describe("an expectation that can never pass (W0604)", () => {
       "W0601 this policy has no rule `nobody` @ nobody",
     ]);
   });
+
+  it("suggests the policy's rule nearest a misspelt one, in `by` and in `errors`", async () => {
+    const text = `${header}
+test "t" {
+  input ${child}
+  expect deny by [minor] errors [brokn, zzz]
+}
+`;
+    const r = await compilePolicy(text, { stopAfter: "check" });
+    expect(r.diagnostics.map((d) => [d.code, d.message, d.help])).toEqual([
+      ["W0601", "this policy has no rule `minor`", "did you mean `minors`?"],
+      ["W0601", "this policy has no rule `brokn`", "did you mean `broken`?"],
+      // a name near none of the rules has no help
+      ["W0601", "this policy has no rule `zzz`", undefined],
+    ]);
+  });
 });
 
 describe("a test input held to the schema (W0605)", () => {
