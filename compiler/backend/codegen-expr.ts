@@ -16,10 +16,10 @@ import { fieldNamed } from "../../runtime/field-named.js";
 import type { Analysis } from "./analysis.js";
 import { ConstPool, Helpers, asType, elementAddress, loadElement, storeElement } from "./codegen-values.js";
 import { placeOf, type InputChecks } from "./input-checks.js";
-import { localsOf, MAX_RULE_LOCALS, RuleTooLarge, SharedLocals } from "./locals.js";
+import { localsOf, SharedLocals } from "./locals.js";
 import { generatedName } from "./names.js";
 import { namesIn, OUTLINE_NODES, OutlinedFunctions, reindent, runsOfNodes } from "./outline.js";
-import { MAX_RULE_STATEMENTS, statementsOf } from "./rule-size.js";
+import { statementsOf } from "./rule-size.js";
 import { callTree } from "./split.js";
 import { append } from "../../runtime/arrays.js";
 
@@ -50,13 +50,12 @@ export class ExprEmitter {
   private knownTrue: ReadonlySet<number> = new Set();
 
   /**
-   * Emits a function body: statements, then the returned expression, and counts the statements of
-   * its code, the functions outlined from it included (rule-size.ts). Throws RuleTooLarge when the
-   * body, with the deepest chain of the functions it calls that were outlined from it (outline.ts),
-   * would have more locals than a rule may (locals.ts), unless its code is too long anyway: the
-   * caller refuses that (W0508) first.
+   * Emits a function body: statements, then the returned expression. Counts the statements of its
+   * code, the functions outlined from it included (rule-size.ts), and the locals of the body with the
+   * deepest chain of the functions it calls that were outlined from it (outline.ts, locals.ts): the
+   * caller refuses a rule over either limit (W0508, W0507).
    */
-  body(node: Node, knownTrue: ReadonlySet<number> = new Set()): { lines: string[]; expr: string; statements: number } {
+  body(node: Node, knownTrue: ReadonlySet<number> = new Set()): { lines: string[]; expr: string; statements: number; locals: number } {
     this.out = [];
     this.depth = 1;
     this.nodes = 0;
@@ -66,8 +65,7 @@ export class ExprEmitter {
     this.knownTrue = new Set();
     const statements = this.outlined.statements - outlinedBefore + statementsOf([...this.out, expr]);
     const locals = localsOf(this.out, expr) + this.outlined.deepestCall([...this.out, expr]);
-    if (locals > MAX_RULE_LOCALS && statements <= MAX_RULE_STATEMENTS) throw new RuleTooLarge(node, locals);
-    return { lines: this.out, expr, statements };
+    return { lines: this.out, expr, statements, locals };
   }
 
   private line(text: string): void {

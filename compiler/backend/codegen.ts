@@ -25,7 +25,11 @@ import { CONST_BASE, ConstPool, Helpers, intLiteral } from "./codegen-values.js"
 import { InputChecks, readsByPlace } from "./input-checks.js";
 import { generatedName } from "./names.js";
 import type { LayoutPlan } from "./layout.js";
-import { MAX_RULE_STATEMENTS, RulesTooLong } from "./rule-size.js";
+import { MAX_CALL_DEPTH } from "../../runtime/wasm/call-graph.js";
+import { callDepths } from "./call-depth.js";
+import { MAX_RULE_LOCALS } from "./locals.js";
+import { PolicyRefused, type PolicyTooLong, type RuleRefusal } from "./refusals.js";
+import { MAX_POLICY_STATEMENTS, MAX_RULE_STATEMENTS } from "./rule-size.js";
 import { callTree, splitStatements, STATEMENT_CHUNK, type Define } from "./split.js";
 
 export interface GeneratedModule {
@@ -40,6 +44,10 @@ export interface GeneratedModule {
   readonly memoryBytes: number;
   /** number of rules dispatched through an index */
   readonly indexedRules: number;
+  /** the longest chain of calls of the module unoptimised, in functions (call-depth.ts) */
+  readonly callDepth: number;
+  /** the statements of the rules' code, the functions made of it included (rule-size.ts) */
+  readonly ruleStatements: number;
 }
 
 const align = (n: number, a: number): number => Math.ceil(n / a) * a;
@@ -368,13 +376,20 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
   };
 
   const ruleFns: string[] = [];
-  const tooLong: { rule: IRRule; statements: number }[] = [];
+  // every rule too large to compile is found, each for the first reason it has, and reported with
+  // the others once the module is written (its call depth needs the whole module)
+  const refused: RuleRefusal[] = [];
+  const sizes: { rule: IRRule; statements: number }[] = [];
+  let ruleStatements = 0;
   for (const rule of ir.rules) {
     // an indexed rule runs only once its dispatch has found its conjunct true: the rule does not
     // test it again (compare the value, or search the list)
     const found = plans[rule.effect].found.get(rule.index);
-    const { lines, expr, statements } = emitter.body(rule.condition, found && new Set([found.id]));
-    if (statements > MAX_RULE_STATEMENTS) tooLong.push({ rule, statements });
+    const { lines, expr, statements, locals } = emitter.body(rule.condition, found && new Set([found.id]));
+    sizes.push({ rule, statements });
+    ruleStatements += statements;
+    if (statements > MAX_RULE_STATEMENTS) refused.push({ rule, reason: "statements", statements });
+    else if (locals > MAX_RULE_LOCALS) refused.push({ rule, reason: "locals", locals });
     const errs = analysis.canError(rule.condition);
     const body: string[] = [`// ${rule.effect} ${rule.name}`, `function ${ruleFunction(rule.index)}(): void {`];
     if (errs) body.push("  E = 0;");
@@ -391,8 +406,6 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
     body.push("}");
     ruleFns.push(body.join("\n"));
   }
-  // every rule too long to compile is reported, before the rest of the module is written
-  if (tooLong.length > 0) throw new RulesTooLong(tooLong);
 
   let indexedRules = 0;
   let keyCounter = 0;
@@ -487,6 +500,20 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
     `}`,
   ];
 
+  // how deep a decision's calls go through each rule's function, with what the module calls it
+  // through and what it calls (call-depth.ts): the profile refuses a chain deeper than MAX_CALL_DEPTH
+  const calls = callDepths([...helpers.all(), ...checks.all(), ...emitter.outlined.texts, ...ruleFns, ...treeFns, evaluate.join("\n")]);
+  const refusedRules = new Set(refused.map((r) => r.rule));
+  for (const rule of ir.rules) {
+    if (refusedRules.has(rule)) continue;
+    const name = ruleFunction(rule.index);
+    const depth = calls.through(name);
+    if (depth > MAX_CALL_DEPTH) refused.push({ rule, reason: "calls", depth, below: calls.below(name) });
+  }
+  const tooLong: PolicyTooLong | undefined =
+    ruleStatements > MAX_POLICY_STATEMENTS ? { statements: ruleStatements, largest: sizes.sort((a, b) => b.statements - a.statements || a.rule.index - b.rule.index).slice(0, 3) } : undefined;
+  if (refused.length > 0 || tooLong) throw new PolicyRefused(refused.sort((a, b) => a.rule.index - b.rule.index), tooLong);
+
   const constants = Uint8Array.from(pool.bytes);
   const inputPtr = align(CONST_BASE + constants.length, 16);
   const source = [
@@ -539,6 +566,8 @@ export function generateSource(ir: IRPolicy, plan: LayoutPlan, arenaBytes: numbe
     arenaBytes,
     memoryBytes: inputPtr + visitsOffset + 4 * visitWords,
     indexedRules,
+    callDepth: calls.deepest,
+    ruleStatements,
   };
 }
 

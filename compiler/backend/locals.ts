@@ -17,8 +17,6 @@
 // fields) is made by functions of at most SPLIT_LOCALS (512) locals each, counted here too
 // (split.ts, splitStatements), of which writ_evaluate holds at most four runs.
 
-import type { Node } from "../ir/ir.js";
-
 /**
  * Most locals one rule's function, with the deepest chain of the functions made of its code, may
  * have: 32 KiB of stack, a quarter of what a module's calls may take (MAX_STACK_BYTES, 128 KiB), the
@@ -55,17 +53,6 @@ export function inlinedCallsOf(lines: readonly string[]): number {
   let n = 0;
   for (const line of lines) for (const _ of line.matchAll(INLINED_CALL)) n++;
   return n;
-}
-
-/** A body whose deepest calls have more than MAX_RULE_LOCALS locals: the planner reports it at its rule (W0507). */
-export class RuleTooLarge extends Error {
-  constructor(
-    readonly node: Node,
-    readonly locals: number,
-  ) {
-    super(`a function of ${locals} locals, more than the ${MAX_RULE_LOCALS} a rule may have`);
-    this.name = "RuleTooLarge";
-  }
 }
 
 /**

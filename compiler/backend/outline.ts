@@ -22,7 +22,10 @@
 //
 // What a rule's calls take of the stack is still bounded (W0507, locals.ts): the count is now of the
 // deepest chain of calls from the rule's function, each outlined frame counting its parameters, its
-// locals and FRAME_LOCALS for the rest of the frame.
+// locals and FRAME_LOCALS for the rest of the frame. So is how deep they nest (W0507 too,
+// call-depth.ts): a part that holds another large part calls the function made of it, so a chain of
+// `&&` whose operands are each more than OUTLINE_NODES is as many functions deep as it is long, and
+// the profile allows a decision 256.
 
 import { localsOf } from "./locals.js";
 import { generatedName } from "./names.js";

@@ -13,9 +13,12 @@ import { arenaBytes } from "./bounds.js";
 import { generateSource, type GeneratedModule } from "./codegen.js";
 import { checkedOnceFields, type CheckedOnce } from "./input-checks.js";
 import { planLayout, type LayoutPlan } from "./layout.js";
-import { MAX_RULE_LOCALS, RuleTooLarge } from "./locals.js";
-import { MAX_RULE_STATEMENTS, RulesTooLong } from "./rule-size.js";
+import { MAX_RULE_LOCALS } from "./locals.js";
+import { PolicyRefused, type PolicyTooLong, type RuleRefusal } from "./refusals.js";
+import { MAX_POLICY_STATEMENTS, MAX_RULE_STATEMENTS } from "./rule-size.js";
+import { MAX_CALL_DEPTH } from "../../runtime/wasm/call-graph.js";
 import { Codes } from "../check/codes.js";
+import { OUTLINE_NODES } from "./outline.js";
 import { stackRanOut } from "../stack-ran-out.js";
 import { ranOutOfStack } from "../../runtime/stack-ran-out.js";
 
@@ -26,7 +29,7 @@ const PAGE = 65536;
 export interface ModulePlan {
   readonly layout: InputLayout;
   readonly memoryPages: number;
-  /** W0902, W0507, W0508, W0905 when the host's stack ran out, or W0901 when planning failed (a bug); empty when the module can be compiled */
+  /** W0902, W0507 and W0508 (every rule refused, and the policy), W0905 when the host's stack ran out, or W0901 when planning failed (a bug); empty when the module can be compiled */
   readonly diagnostics: Diagnostic[];
   /** the source and memory plan, present when there are no diagnostics */
   readonly generated?: GeneratedModule;
@@ -71,10 +74,21 @@ export function planModule(ir: IRPolicy, inputSpan?: Span, input?: LayoutPlan): 
     if (!within(generated.memoryBytes, MAX_MEMORY_BYTES)) return { layout, memoryPages, diagnostics: [tooMuchMemory(generated, layout, inputSpan ?? span)] };
     return { layout, memoryPages, diagnostics: [], generated };
   } catch (e) {
-    if (e instanceof RuleTooLarge) return { layout, memoryPages: 0, diagnostics: [ruleTooLarge(ir, e)] };
-    if (e instanceof RulesTooLong) return { layout, memoryPages: 0, diagnostics: e.rules.map(({ rule, statements }) => ruleTooLong(rule, statements)) };
+    if (e instanceof PolicyRefused) return { layout, memoryPages: 0, diagnostics: [...e.rules.map(ruleRefused), ...(e.tooLong ? [policyTooLong(e.tooLong)] : [])] };
     if (ranOutOfStack(e)) return { layout, memoryPages: 0, diagnostics: [stackRanOut("plan")] };
     return { layout, memoryPages: 0, diagnostics: [backendError(e instanceof Error ? (e.stack ?? e.message) : String(e), span)] };
+  }
+}
+
+/** The diagnostic of a rule the module cannot hold, at the rule. */
+function ruleRefused(r: RuleRefusal): Diagnostic {
+  switch (r.reason) {
+    case "statements":
+      return ruleTooLong(r.rule, r.statements);
+    case "locals":
+      return ruleTooLarge(r.rule, r.locals);
+    case "calls":
+      return ruleTooDeep(r.rule, r.depth, r.below);
   }
 }
 
@@ -82,14 +96,26 @@ export function planModule(ir: IRPolicy, inputSpan?: Span, input?: LayoutPlan): 
  * W0507, at the rule whose function, with the deepest chain of the functions it calls that were
  * made of its code (outline.ts), would have more locals than the stack a module may take allows.
  */
-function ruleTooLarge(ir: IRPolicy, e: RuleTooLarge): Diagnostic {
-  const rule = ir.rules.find((r) => r.condition === e.node);
-  const span = rule?.span ?? e.node.span;
+function ruleTooLarge(rule: IRRule, locals: number): Diagnostic {
   return error(
     Codes.ruleTooLarge,
-    `rule${rule ? ` \`${rule.name}\`` : ""} is too large for the module's stack: it needs ${e.locals.toLocaleString("en-US")} locals (about one for each value it computes or field it reads, counted along its deepest nesting), more than the ${MAX_RULE_LOCALS.toLocaleString("en-US")} a rule may have`,
-    span,
+    `rule \`${rule.name}\` is too large for the module's stack: it needs ${locals.toLocaleString("en-US")} locals (about one for each value it computes or field it reads, counted along its deepest nesting), more than the ${MAX_RULE_LOCALS.toLocaleString("en-US")} a rule may have`,
+    rule.span,
     "split it into rules",
+  );
+}
+
+/**
+ * W0507, at a rule through whose function a decision's chain of calls would be deeper than the
+ * profile allows (call-depth.ts): the functions made of its code nest one in another, most often
+ * one for each large operand of a long chain of `&&` or `||`, which brackets cut short.
+ */
+function ruleTooDeep(rule: IRRule, depth: number, below: number): Diagnostic {
+  return error(
+    Codes.ruleTooLarge,
+    `rule \`${rule.name}\` is nested too deeply for the module's stack: a decision would make a chain of ${depth.toLocaleString("en-US")} calls through it (${below.toLocaleString("en-US")} from its function down: a function for each part of its condition of more than ${OUTLINE_NODES} operations that holds another, such as each operand of a long chain of \`&&\` or \`||\`, and those comparing the lists and maps it compares), more than the ${MAX_CALL_DEPTH} the determinism profile allows`,
+    rule.span,
+    "bracket a long chain of `&&` or `||` into groups, `(a && b && c) && (d && e && f)`, so that no part holds the next; or split it into rules",
   );
 }
 
@@ -100,6 +126,17 @@ function ruleTooLong(rule: IRRule, statements: number): Diagnostic {
     `rule \`${rule.name}\` is too large to compile: its code in the module would be ${statements.toLocaleString("en-US")} statements (about one for each field it reads or value it computes, a dozen for each macro, twenty for each \`&&\` or \`||\` whose sides can fail), more than the ${MAX_RULE_STATEMENTS.toLocaleString("en-US")} a rule may have`,
     rule.span,
     "split it into rules",
+  );
+}
+
+/** W0508, once for the policy, at its largest rule: the code of its rules together is more than a policy's may be (rule-size.ts). */
+function policyTooLong(t: PolicyTooLong): Diagnostic {
+  const named = t.largest.map(({ rule, statements }) => `\`${rule.name}\` (${statements.toLocaleString("en-US")})`).join(", ");
+  return error(
+    Codes.ruleTooLong,
+    `the policy is too large to compile: the code of its rules in the module would be ${t.statements.toLocaleString("en-US")} statements in all, more than the ${MAX_POLICY_STATEMENTS.toLocaleString("en-US")} a policy may have; the largest rules: ${named}`,
+    t.largest[0]!.rule.span,
+    "make its largest rules smaller, or split it into policies",
   );
 }
 
