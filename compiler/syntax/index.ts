@@ -20,7 +20,7 @@ import { W } from "./diagnostic-codes.js";
 import { formatFile } from "./format.js";
 import { append } from "../../runtime/arrays.js";
 import * as T from "./lexer.js";
-import { describeToken, setChunkFollower, wordOperatorHelp, writParser, type DeclarationRule } from "./parser.js";
+import { describeToken, keywordHelp, setChunkFollower, wordOperatorHelp, writParser, type DeclarationRule } from "./parser.js";
 import { FOREIGN_NAMES, lexWithDiagnostics, readForeignNames, reportStray, tokSpan, type StrayRun } from "./lexing.js";
 import { CLOSERS, guardExpr, MAX_NESTING, OPENERS, tooDeep } from "./nesting.js";
 
@@ -77,22 +77,53 @@ function ruleFor(t: IToken): DeclarationRule | "junk" {
 }
 
 /**
+ * Which part of a rule's head comes next, in a declaration that starts with `@`: `@`, or the
+ * effect (`at`), then an annotation's name, its `(`, its string and its `)`; `over` once the head
+ * holds text that is neither an annotation nor the effect.
+ */
+type HeadSlot = "at" | "name" | "open" | "value" | "close" | "over";
+
+/**
+ * The slot after token `t` of a rule's head (an effect, `permit` or `forbid`, ends the head and is
+ * not passed here). An annotation written wrong (`@reason "x"`, `@reason("a", "b")`, a `)` left
+ * out) keeps the head going to the rule it annotates: its error is the parser's to report. Where
+ * the effect should come, any other word (`permitt`, or the rule's name with the effect left out)
+ * ends it, and so does `when` anywhere: what follows is a rule's name or its condition, not more of
+ * the head.
+ */
+function nextHeadSlot(slot: HeadSlot, t: IToken): HeadSlot {
+  if (slot === "over" || t.tokenType === T.When) return "over";
+  if (t.tokenType === T.At) return "name";
+  switch (slot) {
+    case "at": return "over";
+    case "name": return "open";
+    case "open": return t.tokenType === T.LParen ? "value" : t.tokenType === T.RParen ? "at" : "close";
+    case "value": return t.tokenType === T.RParen ? "at" : "close";
+    case "close": return t.tokenType === T.RParen ? "at" : "close";
+  }
+}
+
+/**
  * Cuts the token stream before each declaration. `policy let permit forbid test @` start a
  * declaration anywhere (they cannot appear inside one, except as a name after `.` or before `:`/`?`);
  * `input` does only at bracket depth 0, since tests contain `input { ... }`. Annotations stay with
- * the rule they precede.
+ * the rule they precede, as long as what follows them is the rule's effect: after
+ * `@reason("x") permitt first when …` (the effect misspelt or left out) the next `@`, `permit` or
+ * `forbid` starts a declaration of its own, which the broken head would otherwise have swallowed.
  */
 export function splitDeclarations(tokens: readonly IToken[]): Chunk[] {
   const chunks: Chunk[] = [];
   let current: IToken[] = [];
   let depth = 0;
   let seenEffect = false;
+  let head: HeadSlot = "at";
   let inNameList = false;
   const flush = () => {
     if (current.length > 0) chunks.push({ rule: ruleFor(current[0]!), tokens: current });
     current = [];
     depth = 0;
     seenEffect = false;
+    head = "at";
   };
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
@@ -108,7 +139,7 @@ export function splitDeclarations(tokens: readonly IToken[]): Chunk[] {
     // anywhere but in a test (whose request is `input { … }` too) it could be nothing else
     const inputBlock = t.tokenType === T.Input && (depth === 0 || (next === T.LBrace && current[0]?.tokenType !== T.Test));
     if (!nameUse && (STRONG.has(t.tokenType) || inputBlock)) {
-      const inRuleHead = current.length > 0 && current[0]!.tokenType === T.At && !seenEffect;
+      const inRuleHead = current.length > 0 && current[0]!.tokenType === T.At && !seenEffect && head !== "over";
       // `@a("x") @b("y") permit r`: the annotations and the rule are one declaration
       starts = !(inRuleHead && (t.tokenType === T.At || t.tokenType === T.Permit || t.tokenType === T.Forbid));
     }
@@ -117,6 +148,7 @@ export function splitDeclarations(tokens: readonly IToken[]): Chunk[] {
     if (OPENERS.has(t.tokenType)) depth++;
     else if (CLOSERS.has(t.tokenType)) depth = Math.max(0, depth - 1);
     current.push(t);
+    if (current[0]!.tokenType === T.At && !seenEffect) head = nextHeadSlot(head, t);
   }
   flush();
   return chunks;
@@ -151,13 +183,14 @@ function parseChunk(rule: DeclarationRule, tokens: IToken[], follower: IToken | 
     if (echo || FOREIGN_NAMES.has(e.token)) continue;
     const hasWhen = cst?.children["when"] !== undefined;
     // the commonest slip from other languages gets a hint, where a comparison could be meant
-    const help = !readingExpression(e, rule, hasWhen)
-      ? undefined
-      : e.token?.tokenType === T.Assign
-        ? "compare with `==`"
-        : e.token?.tokenType === T.Identifier
-          ? wordOperatorHelp(e.token.image)
-          : undefined;
+    const help =
+      (!readingExpression(e, rule, hasWhen)
+        ? undefined
+        : e.token?.tokenType === T.Assign
+          ? "compare with `==`"
+          : e.token?.tokenType === T.Identifier
+            ? wordOperatorHelp(e.token.image)
+            : undefined) ?? keywordHelp(e.token);
     if (e.name !== "NotAllInputParsedException") {
       diagnostics.push(error(W.UnexpectedToken, e.message, at(e.token), help));
       continue;
@@ -185,7 +218,7 @@ function readingExpression(e: IRecognitionException, rule: DeclarationRule, hasW
 
 /** W0113: text where a declaration must start, before the header or after a declaration's end. */
 function notADeclaration(t: IToken, span: Span): Diagnostic {
-  return error(W.NotADeclaration, `expected a declaration (\`input\`, \`let\`, \`permit\`, \`forbid\` or \`test\`), found ${describeToken(t)}`, span);
+  return error(W.NotADeclaration, `expected a declaration (\`input\`, \`let\`, \`permit\`, \`forbid\` or \`test\`), found ${describeToken(t)}`, span, keywordHelp(t));
 }
 
 function emptyFile(text: string, comments: A.Comment[]): A.PolicyFile {

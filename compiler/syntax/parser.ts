@@ -11,6 +11,7 @@
 import type { CstElement, CstNode, IParserErrorMessageProvider, IToken, TokenType } from "chevrotain";
 import { CstParser, EOF, tokenMatcher } from "./chevrotain.js";
 import * as T from "./lexer.js";
+import { closest } from "../../runtime/closest-name.js";
 
 /** How a token is named in messages: its label (`` `when` ``, `a string`), or end of input. */
 function describeExpected(t: TokenType): string {
@@ -42,6 +43,20 @@ export function wordOperatorHelp(name: string | undefined): string | undefined {
   if (name === "or") return "write `||` for `or`";
   if (name === "and") return "write `&&` for `and`";
   return undefined;
+}
+
+/** the keywords a rule is written with, which a word misspelt or capitalised may have meant */
+const RULE_KEYWORDS = ["permit", "forbid", "when"];
+
+/**
+ * "did you mean `permit`?" for a name where a parse error came that is close to a rule's keyword,
+ * written wrong (`permitt`, `forbd`) or in capitals (`Forbid`, `When`): the lexer reads it as a
+ * name, and the error it causes says nothing of the keyword. Undefined for any other token.
+ */
+export function keywordHelp(t: IToken | undefined): string | undefined {
+  if (t === undefined || t.tokenType !== T.Identifier) return undefined;
+  const meant = closest(t.image.toLowerCase(), RULE_KEYWORDS);
+  return meant === undefined ? undefined : `did you mean \`${meant}\`?`;
 }
 
 const EXPRESSION_RULES = new Set(["expr", "binary", "unary", "member", "primary", "literal"]);

@@ -1,0 +1,58 @@
+// Common slips in a policy written by hand (a keyword misspelt, a bracket left open, a habit from
+// another language): each is reported where it is made, with what to write where that is known, and
+// the declarations around it are still parsed, so that their own errors are reported too.
+
+import { describe, expect, it } from "vitest";
+import { parsePolicy } from "../../compiler/syntax/index.js";
+import { W } from "../../compiler/syntax/diagnostic-codes.js";
+
+function diag(text: string) {
+  const r = parsePolicy({ name: "slip.writ", text });
+  return { ...r, list: r.diagnostics.map((d) => ({ code: d.code, message: d.message, at: text.slice(d.span.start, d.span.end), ...(d.help !== undefined && { help: d.help }) })) };
+}
+
+const names = (r: { ast: { rules: readonly { name: { name: string } }[] } }) => r.ast.rules.map((x) => x.name.name);
+
+describe("a rule's effect misspelt or left out after an annotation", () => {
+  it("does not swallow the rules after it", () => {
+    const text = [
+      `input { payment: { amount: int } }`,
+      `@reason("one")`,
+      `permitt first when payment.amount > 1`,
+      `permit second when payment.amout > 2`,
+      `@severity("high")`,
+      `forbid third when payment.amout > 3`,
+    ].join("\n");
+    const r = diag(text);
+    expect(r.list).toEqual([{ code: W.UnexpectedToken, message: "expected `permit` or `forbid`, found `permitt`", at: "permitt", help: "did you mean `permit`?" }]);
+    // the rules after it are whole: their conditions are checked, not error nodes
+    expect(r.ast.rules.map((x) => [x.name.name, x.annotations.map((a) => a.value.value), x.condition?.kind])).toEqual([
+      ["second", [], "Binary"],
+      ["third", ["high"], "Binary"],
+    ]);
+  });
+
+  it("does not swallow them when the effect is left out, the annotation left", () => {
+    const r = diag(`@reason("one")\nfirst when a > 1\npermit second when a > 2\n@reason("two") forbid third`);
+    expect(r.list).toEqual([{ code: W.UnexpectedToken, message: "expected `permit` or `forbid`, found `first`", at: "first" }]);
+    expect(names(r)).toEqual(["second", "third"]);
+    expect(r.ast.rules[0]!.condition?.kind).toBe("Binary");
+  });
+
+  it("still reads an annotation written wrong with the rule it annotates", () => {
+    for (const head of [`@reason "x"`, `@reason("a", "b")`, `@reason("x"`, `@reason(x)`, `@a("x") @b("y")`]) {
+      const r = diag(`${head} permit r when a\npermit s`);
+      expect(names(r), head).toEqual(["r", "s"]);
+    }
+  });
+
+  it("asks whether a word close to `permit`, `forbid` or `when` was meant", () => {
+    const helps = (text: string) => diag(text).list.map((d) => [d.at, d.help]);
+    expect(helps(`permit a when x\nforbd b when y`)).toEqual([["forbd", "did you mean `forbid`?"]]);
+    expect(helps(`Forbid a when x`)).toEqual([["Forbid", "did you mean `forbid`?"]]);
+    expect(helps(`forbid a When x`)).toEqual([["When", "did you mean `when`?"]]);
+    expect(helps(`@reason("r") PERMIT a`)).toEqual([["PERMIT", "did you mean `permit`?"]]);
+    // a name far from every keyword gets no such help
+    expect(helps(`forbid a when x y`)).toEqual([["y", undefined]]);
+  });
+});
