@@ -9,8 +9,8 @@
 // leaves the next ones intact and every declaration's errors are reported in one run.
 
 import type { IRecognitionException, IToken } from "chevrotain";
-import { error, sortDiagnostics, type Diagnostic } from "../diagnostics.js";
-import { NO_SPAN, type SourceFile, type Span } from "../source.js";
+import { error, quotedName, sortDiagnostics, type Diagnostic } from "../diagnostics.js";
+import { lineColIndex, NO_SPAN, type LineCol, type SourceFile, type Span } from "../source.js";
 import { STACK_RAN_OUT_IN, stackRanOut } from "../stack-ran-out.js";
 import { V8_STACK_MESSAGE } from "../../runtime/stack-ran-out.js";
 import type * as A from "./ast.js";
@@ -23,6 +23,7 @@ import * as T from "./lexer.js";
 import { describeToken, keywordHelp, setChunkFollower, wordOperatorHelp, writParser, type DeclarationRule } from "./parser.js";
 import { FOREIGN_NAMES, lexWithDiagnostics, readForeignNames, reportStray, tokSpan, type StrayRun } from "./lexing.js";
 import { CLOSERS, guardExpr, MAX_NESTING, OPENERS, tooDeep } from "./nesting.js";
+import { openBracketsReader, recordLeftOpen } from "./unclosed.js";
 
 export { W } from "./diagnostic-codes.js";
 export { exprDepth, MAX_EXPR_DEPTH, MAX_NESTING } from "./nesting.js";
@@ -348,6 +349,9 @@ export function parsePolicy(source: SourceFile): ParsePolicyResult {
       return letterRuns.slice(from, nextRun);
     };
     comments = lexed.comments.map((c) => ({ kind: "Comment", text: c.image, span: tokSpan(c) }));
+    // line and column of an offset, for messages that name a place other than their own
+    let lineColAt: ((offset: number) => LineCol) | undefined;
+    const lineCol = () => (lineColAt ??= lineColIndex(text));
     const builder = new AstBuilder();
     let header: A.PolicyHeader | undefined;
     let input: A.InputDecl | undefined;
@@ -410,7 +414,18 @@ export function parsePolicy(source: SourceFile): ParsePolicyResult {
           break;
         }
         case "inputDecl": {
-          const d = builder.inputDecl(cst);
+          let d = builder.inputDecl(cst);
+          // the block's `}` missing: a record in it may have been left open and have swallowed the
+          // fields after it, and the error, at the next declaration, names the `{` to close
+          const blockLeftOpen = first.tokenType === T.Input && chunk.tokens[1]?.tokenType === T.LBrace && openBracketsReader(chunk.tokens)(chunk.tokens.length)?.[0] === chunk.tokens[1];
+          const leftOpen = blockLeftOpen ? recordLeftOpen(d, text) : undefined;
+          if (leftOpen) {
+            d = leftOpen.input;
+            const at = diagnostics.findLastIndex((x, k) => k >= parseErrorsBefore && x.message.startsWith("expected `}`"));
+            const { line, column } = lineCol()(leftOpen.opener.span.start);
+            const help = `the \`{\` of \`${quotedName(leftOpen.field.name.name)}\` at ${line}:${column} is never closed`;
+            if (at >= 0) diagnostics[at] = { ...diagnostics[at]!, help };
+          }
           if (input) diagnostics.push(error(W.DuplicateInput, "the `input` block is given more than once", tokSpan(first), "declare every request field in one `input` block"));
           else input = d;
           break;

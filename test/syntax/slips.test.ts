@@ -3,6 +3,7 @@
 // the declarations around it are still parsed, so that their own errors are reported too.
 
 import { describe, expect, it } from "vitest";
+import { checkPolicy } from "../../compiler/check/policy.js";
 import { parsePolicy } from "../../compiler/syntax/index.js";
 import { W } from "../../compiler/syntax/diagnostic-codes.js";
 
@@ -54,5 +55,29 @@ describe("a rule's effect misspelt or left out after an annotation", () => {
     expect(helps(`@reason("r") PERMIT a`)).toEqual([["PERMIT", "did you mean `permit`?"]]);
     // a name far from every keyword gets no such help
     expect(helps(`forbid a when x y`)).toEqual([["y", undefined]]);
+  });
+});
+
+describe("a record of the input block left open", () => {
+  const text = [
+    `policy "p" version "1"`,
+    `input {`,
+    `  principal: { id: string, roles: list<string>`,
+    `  payment: { amount: int }`,
+    `  context: { approvals: list<string> }`,
+    `}`,
+    `forbid a when payment.amount <= 0`,
+    `forbid b when principal.id in context.approvals && "r" in principal.roles`,
+  ].join("\n");
+
+  it("is named where the block's `}` is found missing", () => {
+    expect(diag(text).list).toEqual([{ code: W.UnexpectedToken, message: "expected `}`, found `forbid`", at: "forbid", help: "the `{` of `principal` at 3:14 is never closed" }]);
+  });
+
+  it("keeps the fields after it declared, untyped, so that their uses raise nothing more", () => {
+    const r = diag(text);
+    expect(r.ast.input!.fields.map((f) => [f.name.name, f.type.kind === "RecordTypeExpr" ? f.type.fields.map((g) => g.name.name) : []])).toEqual([["principal", ["id", "roles"]]]);
+    expect(r.ast.input!.untyped?.map((n) => n.name)).toEqual(["payment", "context"]);
+    expect(checkPolicy(r.ast).diagnostics).toEqual([]);
   });
 });
