@@ -11,6 +11,7 @@ import { W } from "./diagnostic-codes.js";
 import * as T from "./lexer.js";
 import { decodeIntLiteral, decodeStringLiteral, type DecodedString } from "./literals.js";
 import { recovered, wordOperatorHelp } from "./parser.js";
+import { closest } from "../../runtime/closest-name.js";
 
 type Child = CstNode | IToken;
 
@@ -174,7 +175,9 @@ export class AstBuilder {
       return { kind: "MapTypeExpr", key: args[0]!, value: args[1]!, max, span };
     }
     if (hasArgs) {
-      this.report(W.BadTypeArguments, `\`${quotedName(name)}\` takes no type arguments`, span);
+      // `array<string>`, `set<int>`: a type from another language, which no type argument makes one
+      if (!PRIMITIVE_TYPES.has(name)) this.report(W.BadTypeArguments, `unknown type \`${quotedName(name)}\``, span, collectionHelp(name));
+      else this.report(W.BadTypeArguments, `\`${quotedName(name)}\` takes no type arguments`, span);
       return undefined;
     }
     return { kind: "PrimitiveTypeExpr", name, max, span };
@@ -558,6 +561,17 @@ export class AstBuilder {
       }
     }
   }
+}
+
+/** the types written without type arguments */
+const PRIMITIVE_TYPES = new Set(["bool", "int", "string"]);
+
+/** What to write for a collection type named as another language names it (`array<string>`, `List<int>`). */
+function collectionHelp(name: string): string {
+  const meant = closest(name.toLowerCase(), ["list", "map"]);
+  if (meant === "list") return "did you mean `list<T>`?";
+  if (meant === "map") return "did you mean `map<string, T>`?";
+  return "a list is written `list<T>`, a map `map<string, T>`";
 }
 
 /** binding strength of CEL's binary operators (langdef.md precedence table, inverted) */

@@ -81,3 +81,17 @@ describe("a record of the input block left open", () => {
     expect(checkPolicy(r.ast).diagnostics).toEqual([]);
   });
 });
+
+describe("a collection type named as another language names it", () => {
+  it("is an unknown type, with `list<T>` or `map<string, T>` to write", () => {
+    const r = diag(`input { tags: array<string>, roles: List<string>, attrs: Map<string, int>, n: int<string> }`);
+    expect(r.list).toEqual([
+      { code: W.BadTypeArguments, message: "unknown type `array`", at: "array<string>", help: "a list is written `list<T>`, a map `map<string, T>`" },
+      { code: W.BadTypeArguments, message: "unknown type `List`", at: "List<string>", help: "did you mean `list<T>`?" },
+      { code: W.BadTypeArguments, message: "unknown type `Map`", at: "Map<string, int>", help: "did you mean `map<string, T>`?" },
+      { code: W.BadTypeArguments, message: "`int` takes no type arguments", at: "int<string>" },
+    ]);
+    // the fields are declared untyped, so that their uses raise nothing more
+    expect(r.ast.input!.untyped?.map((n) => n.name)).toEqual(["tags", "roles", "attrs", "n"]);
+  });
+});
