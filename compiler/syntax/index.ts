@@ -23,7 +23,7 @@ import * as T from "./lexer.js";
 import { describeToken, keywordHelp, setChunkFollower, wordOperatorHelp, writParser, type DeclarationRule } from "./parser.js";
 import { FOREIGN_NAMES, lexWithDiagnostics, readForeignNames, reportStray, tokSpan, type StrayRun } from "./lexing.js";
 import { CLOSERS, guardExpr, MAX_NESTING, OPENERS, tooDeep } from "./nesting.js";
-import { openBracketsReader, recordLeftOpen } from "./unclosed.js";
+import { leftOpenHelp, objectLeftOpen, openBracketsReader, recordLeftOpen } from "./unclosed.js";
 
 export { W } from "./diagnostic-codes.js";
 export { exprDepth, MAX_EXPR_DEPTH, MAX_NESTING } from "./nesting.js";
@@ -156,8 +156,30 @@ export function splitDeclarations(tokens: readonly IToken[]): Chunk[] {
 }
 
 
+/** What reading one declaration needs to know of the whole text. */
+interface WholeText {
+  readonly text: string;
+  /** where the text ends */
+  readonly end: number;
+  /** an offset's line and column, `12:5`, for messages that name a place other than their own */
+  place(offset: number): string;
+}
+
+/** The WholeText of `text`; its lines are found when first asked for. */
+function wholeText(text: string): WholeText {
+  let lineCol: ((offset: number) => LineCol) | undefined;
+  return {
+    text,
+    end: text.length,
+    place(offset) {
+      const { line, column } = (lineCol ??= lineColIndex(text))(offset);
+      return `${line}:${column}`;
+    },
+  };
+}
+
 /** Runs one grammar rule over a token run; returns the CST and the parse diagnostics. */
-function parseChunk(rule: DeclarationRule, tokens: IToken[], follower: IToken | undefined, textEnd: number, diagnostics: Diagnostic[]) {
+function parseChunk(rule: DeclarationRule, tokens: IToken[], follower: IToken | undefined, whole: WholeText, diagnostics: Diagnostic[]) {
   setChunkFollower(follower);
   writParser.input = tokens;
   // Chevrotain reports recognition errors as Error objects; their stack traces are never used
@@ -172,16 +194,33 @@ function parseChunk(rule: DeclarationRule, tokens: IToken[], follower: IToken | 
   }
   const errors = writParser.errors as IRecognitionException[];
   const at = (t: IToken | undefined): Span =>
-    t && !t.isInsertedInRecovery && Number.isFinite(t.startOffset) ? tokSpan(t) : follower ? tokSpan(follower) : { start: textEnd, end: textEnd };
+    t && !t.isInsertedInRecovery && Number.isFinite(t.startOffset) ? tokSpan(t) : follower ? tokSpan(follower) : { start: whole.end, end: whole.end };
+  // the brackets open before each error, for naming one left open where its closer was expected
+  const openBefore = openBracketsReader(tokens);
+  // what the next declaration cut short, where one ends this one
+  const cutShort = follower === undefined ? undefined : rule === "letDecl" ? "a value" : rule === "ruleDecl" ? "a condition" : undefined;
   // An error on the token right after the previous error's token is nearly always that error's
   // echo (recovery resynchronising): report the first only.
   let lastIndex = -2;
+  // whether a test's `expect` was read as a key of its data, left open: the `expect` missing at
+  // the end of the test is then that error again
+  let expectInData = false;
   for (const e of errors) {
     const index = tokens.indexOf(e.token);
     const echo = index >= 0 && index === lastIndex + 1;
     if (index >= 0) lastIndex = index;
     // (a name written outside ASCII where none may stand is reported as such, W0105, and only so)
     if (echo || FOREIGN_NAMES.has(e.token)) continue;
+    if (rule === "testDecl" && index > 0 && tokens[index - 1]!.tokenType === T.Expect && !expectInData) {
+      const open = openBefore(index - 1);
+      // (brackets open around it besides the test's own: the `expect` is in the data)
+      if (open !== undefined && open.length >= 2) {
+        expectInData = true;
+        diagnostics.push(error(W.UnexpectedToken, e.message, at(e.token), expectInDataHelp(tokens, index - 1, open, whole)));
+        continue;
+      }
+    }
+    if (expectInData && e.message.startsWith("expected `expect`")) continue;
     const hasWhen = cst?.children["when"] !== undefined;
     // the commonest slip from other languages gets a hint, where a comparison could be meant
     const help =
@@ -191,7 +230,10 @@ function parseChunk(rule: DeclarationRule, tokens: IToken[], follower: IToken | 
           ? "compare with `==`"
           : e.token?.tokenType === T.Identifier
             ? wordOperatorHelp(e.token.image)
-            : undefined) ?? keywordHelp(e.token);
+            : undefined) ??
+      keywordHelp(e.token) ??
+      // (an error at the end of the declaration is at Chevrotain's end-of-input token, not one of `tokens`)
+      leftOpenHelp(e.message, e.token, index < 0, tokens, openBefore(index < 0 ? tokens.length : index), tokens[tokens.length - 1], cutShort, whole.place);
     if (e.name !== "NotAllInputParsedException") {
       diagnostics.push(error(W.UnexpectedToken, e.message, at(e.token), help));
       continue;
@@ -207,6 +249,18 @@ function parseChunk(rule: DeclarationRule, tokens: IToken[], follower: IToken | 
   for (const s of writParser.strays) diagnostics.push(error(W.UnexpectedToken, s.message, tokSpan(s.token)));
   setChunkFollower(undefined);
   return cst;
+}
+
+/**
+ * Where a test's `expect` was read as a key of its data: the `{` left open before it, told by layout
+ * where it can be (objectLeftOpen), else the innermost bracket open around the `expect`.
+ */
+function expectInDataHelp(tokens: readonly IToken[], expect: number, open: readonly number[], whole: WholeText): string {
+  // open[0] is the test's own `{`, open[1] the `{` of its request
+  const leftOpen = objectLeftOpen(tokens, open[1]!, expect, whole.text);
+  const bracket = leftOpen?.opener ?? tokens[open[open.length - 1]!]!;
+  const of = leftOpen ? ` of \`${leftOpen.key.image}\`` : "";
+  return `the \`${bracket.image}\`${of} at ${whole.place(bracket.startOffset)} is never closed: \`expect\` is read as one of its keys`;
 }
 
 const EXPRESSION_RULES = new Set(["expr", "binary", "unary", "member", "memberSuffix", "primary", "exprList", "mapEntry", "fieldInits", "literal"]);
@@ -246,7 +300,7 @@ function unlessBroken(e: A.Expr, broken: boolean): A.Expr {
  * `by [name]` naming no rule) though it is declared; an ErrorExpr is what the checker already takes
  * as reported. Undefined when the head itself is not whole or the nesting starts in it.
  */
-function deepDeclarationHead(chunk: Chunk, deep: IToken, builder: AstBuilder, textEnd: number, diagnostics: Diagnostic[]): A.LetDecl | A.RuleDecl | undefined {
+function deepDeclarationHead(chunk: Chunk, deep: IToken, builder: AstBuilder, whole: WholeText, diagnostics: Diagnostic[]): A.LetDecl | A.RuleDecl | undefined {
   const tokens = chunk.tokens;
   const deepIndex = tokens.indexOf(deep);
   const last = tokens[tokens.length - 1]!;
@@ -261,7 +315,7 @@ function deepDeclarationHead(chunk: Chunk, deep: IToken, builder: AstBuilder, te
     // `@a("…") permit NAME when …`: the part before `when` is a rule on its own, parsed as one
     const when = tokens.findIndex((t) => t.tokenType === T.When);
     if (when < 0 || when >= deepIndex) return undefined;
-    const cst = parseChunk("ruleDecl", tokens.slice(0, when), tokens[when], textEnd, diagnostics);
+    const cst = parseChunk("ruleDecl", tokens.slice(0, when), tokens[when], whole, diagnostics);
     const head = cst ? builder.ruleDecl(cst) : undefined;
     return head && { ...head, condition: { kind: "ErrorExpr", span: rest(when + 1) }, span: { start: head.span.start, end: tokSpan(last).end } };
   }
@@ -275,7 +329,7 @@ function deepDeclarationHead(chunk: Chunk, deep: IToken, builder: AstBuilder, te
  * use of one, however shallow, was reported as an unknown name. Undefined when the block is not
  * `input { … }` or a field cannot be told from its neighbours.
  */
-function deepInputBlock(chunk: Chunk, builder: AstBuilder, textEnd: number, diagnostics: Diagnostic[]): A.InputDecl | undefined {
+function deepInputBlock(chunk: Chunk, builder: AstBuilder, whole: WholeText, diagnostics: Diagnostic[]): A.InputDecl | undefined {
   const tokens = chunk.tokens;
   const [input, open] = tokens;
   const close = tokens[tokens.length - 1]!;
@@ -292,7 +346,7 @@ function deepInputBlock(chunk: Chunk, builder: AstBuilder, textEnd: number, diag
       if (name) untyped.push(name);
       return;
     }
-    const cst = parseChunk("inputDecl", block, undefined, textEnd, diagnostics);
+    const cst = parseChunk("inputDecl", block, undefined, whole, diagnostics);
     if (!cst) return;
     const parsed = builder.inputDecl(cst);
     append(fields, parsed.fields);
@@ -349,9 +403,7 @@ export function parsePolicy(source: SourceFile): ParsePolicyResult {
       return letterRuns.slice(from, nextRun);
     };
     comments = lexed.comments.map((c) => ({ kind: "Comment", text: c.image, span: tokSpan(c) }));
-    // line and column of an offset, for messages that name a place other than their own
-    let lineColAt: ((offset: number) => LineCol) | undefined;
-    const lineCol = () => (lineColAt ??= lineColIndex(text));
+    const whole = wholeText(text);
     const builder = new AstBuilder();
     let header: A.PolicyHeader | undefined;
     let input: A.InputDecl | undefined;
@@ -387,10 +439,10 @@ export function parsePolicy(source: SourceFile): ParsePolicyResult {
         diagnostics.push(error(W.NestingTooDeep, `nested more than ${MAX_NESTING} levels deep`, tokSpan(deep)));
         if (chunk.rule === "inputDecl") {
           // a second input block is reported when it parses; one nested too deep is reported for that
-          input ??= deepInputBlock(chunk, builder, text.length, diagnostics);
+          input ??= deepInputBlock(chunk, builder, whole, diagnostics);
           return;
         }
-        const kept = deepDeclarationHead(chunk, deep, builder, text.length, diagnostics);
+        const kept = deepDeclarationHead(chunk, deep, builder, whole, diagnostics);
         if (kept?.kind === "LetDecl") lets.push(kept);
         else if (kept?.kind === "RuleDecl") rules.push(kept);
         return;
@@ -402,7 +454,7 @@ export function parsePolicy(source: SourceFile): ParsePolicyResult {
         lexicalError ||
         diagnostics.slice(parseErrorsBefore).some((d) => d.severity === "error") ||
         builder.diagnostics.slice(buildErrorsBefore).some((d) => d.severity === "error");
-      const cst = parseChunk(chunk.rule, chunk.tokens, follower, text.length, diagnostics);
+      const cst = parseChunk(chunk.rule, chunk.tokens, follower, whole, diagnostics);
       if (!cst) return;
       switch (chunk.rule) {
         case "header": {
@@ -417,13 +469,12 @@ export function parsePolicy(source: SourceFile): ParsePolicyResult {
           let d = builder.inputDecl(cst);
           // the block's `}` missing: a record in it may have been left open and have swallowed the
           // fields after it, and the error, at the next declaration, names the `{` to close
-          const blockLeftOpen = first.tokenType === T.Input && chunk.tokens[1]?.tokenType === T.LBrace && openBracketsReader(chunk.tokens)(chunk.tokens.length)?.[0] === chunk.tokens[1];
+          const blockLeftOpen = first.tokenType === T.Input && chunk.tokens[1]?.tokenType === T.LBrace && openBracketsReader(chunk.tokens)(chunk.tokens.length)?.[0] === 1;
           const leftOpen = blockLeftOpen ? recordLeftOpen(d, text) : undefined;
           if (leftOpen) {
             d = leftOpen.input;
             const at = diagnostics.findLastIndex((x, k) => k >= parseErrorsBefore && x.message.startsWith("expected `}`"));
-            const { line, column } = lineCol()(leftOpen.opener.span.start);
-            const help = `the \`{\` of \`${quotedName(leftOpen.field.name.name)}\` at ${line}:${column} is never closed`;
+            const help = `the \`{\` of \`${quotedName(leftOpen.field.name.name)}\` at ${whole.place(leftOpen.opener.span.start)} is never closed`;
             if (at >= 0) diagnostics[at] = { ...diagnostics[at]!, help };
           }
           if (input) diagnostics.push(error(W.DuplicateInput, "the `input` block is given more than once", tokSpan(first), "declare every request field in one `input` block"));
@@ -507,7 +558,7 @@ export function parseExpression(text: string): ParseExpressionResult {
       diagnostics.push(error(W.NestingTooDeep, `nested more than ${MAX_NESTING} levels deep`, tokSpan(deep)));
       return { expr: { kind: "ErrorExpr", span: whole }, diagnostics };
     }
-    const cst = parseChunk("expr", tokens, undefined, text.length, diagnostics);
+    const cst = parseChunk("expr", tokens, undefined, wholeText(text), diagnostics);
     const builder = new AstBuilder();
     const expr = cst ? builder.exprOrError(cst, whole) : ({ kind: "ErrorExpr", span: whole } as const);
     append(diagnostics, builder.diagnostics);

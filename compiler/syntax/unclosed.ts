@@ -2,8 +2,9 @@
 // at the next one, often lines below the bracket that needed it: these find the bracket, so that
 // the error can name it, and what an input block's record left open swallowed.
 
-import type { IToken } from "chevrotain";
+import type { IToken, TokenType } from "chevrotain";
 import type * as A from "./ast.js";
+import { tokenMatcher } from "./chevrotain.js";
 import * as T from "./lexer.js";
 import { CLOSERS, OPENERS } from "./nesting.js";
 
@@ -14,26 +15,42 @@ const OPENER_OF = new Map([
   [T.RBrace, [T.LBrace]],
 ]);
 
+/** the closer that closes each opener, as messages name it */
+const CLOSER_IMAGE = new Map([
+  [T.LParen, ")"],
+  [T.LBracket, "]"],
+  [T.LBracketQuestion, "]"],
+  [T.LBrace, "}"],
+]);
+
 /**
- * The brackets open before each token of a declaration, met in order: `before(i)` answers for the
- * token at index `i` (the length of the tokens for the end of the declaration), innermost last.
- * A closer closes the innermost bracket of its kind, and any left open inside it with it; one that
- * closes nothing is passed over. Asked in increasing order, the tokens are read once in all;
- * asked for an earlier token, it answers undefined.
+ * The brackets open before each token of a declaration, met in order: `before(i)` answers, with
+ * their indices in `tokens`, innermost last, for the token at index `i` (the length of the tokens
+ * for the end of the declaration). A closer closes the innermost bracket of its kind, and any left
+ * open inside it with it; one that closes nothing is passed over. Asked in increasing order, the
+ * tokens are read once in all; asked for an earlier token, it answers undefined.
  */
-export function openBracketsReader(tokens: readonly IToken[]): (index: number) => readonly IToken[] | undefined {
-  const open: IToken[] = [];
+export function openBracketsReader(tokens: readonly IToken[]): (index: number) => readonly number[] | undefined {
+  const open: number[] = [];
+  // per closer, where in `open` it may find its bracket, innermost last: an entry that no longer
+  // holds one of its brackets is stale and dropped when met, so that a closer finds its bracket
+  // in amortised constant time however many of another kind are left open (`( ] ( ] …`)
+  const places = new Map<TokenType, number[]>([...OPENER_OF.keys()].map((k) => [k, []]));
   let read = 0;
   return (index) => {
     if (index < read) return undefined;
     for (; read < index && read < tokens.length; read++) {
-      const t = tokens[read]!;
-      if (OPENERS.has(t.tokenType)) open.push(t);
-      else if (CLOSERS.has(t.tokenType)) {
-        const kinds = OPENER_OF.get(t.tokenType)!;
-        for (let k = open.length - 1; k >= 0; k--) {
-          if (kinds.includes(open[k]!.tokenType)) {
-            open.length = k;
+      const kind = tokens[read]!.tokenType;
+      if (OPENERS.has(kind)) {
+        for (const [closer, opens] of OPENER_OF) if (opens.includes(kind)) places.get(closer)!.push(open.length);
+        open.push(read);
+      } else if (CLOSERS.has(kind)) {
+        const at = places.get(kind)!;
+        const opens = OPENER_OF.get(kind)!;
+        for (let p = at[at.length - 1]; p !== undefined; p = at[at.length - 1]) {
+          at.pop();
+          if (p < open.length && opens.includes(tokens[open[p]!]!.tokenType)) {
+            open.length = p;
             break;
           }
         }
@@ -41,6 +58,48 @@ export function openBracketsReader(tokens: readonly IToken[]): (index: number) =
     }
     return open;
   };
+}
+
+/**
+ * Whether a parse error's message says a closer was expected, and the bracket it closes: the
+ * innermost of `open` when it is that closer's (`expected \`)\`` with a `(` open).
+ */
+function bracketExpected(message: string, tokens: readonly IToken[], open: readonly number[] | undefined): IToken | undefined {
+  const last = open?.[open.length - 1];
+  const innermost = last === undefined ? undefined : tokens[last];
+  const closer = innermost && CLOSER_IMAGE.get(innermost.tokenType);
+  return closer !== undefined && message.startsWith(`expected \`${closer}\``) ? innermost : undefined;
+}
+
+/**
+ * Help for a parse error at the end of a declaration or at a closer of the wrong kind, which is
+ * where the parser meets a bracket left open, or an operator left without its right side: the
+ * bracket or the operator, and where it is (`place` tells an offset's line and column). `open` are
+ * the brackets open before the error's token (their indices in the declaration's `tokens`, as
+ * openBracketsReader gives them); `last` is the declaration's last token, and
+ * `cutShort` what another declaration after it cut short (`a condition`), if one comes after it.
+ */
+export function leftOpenHelp(
+  message: string,
+  found: IToken,
+  atEnd: boolean,
+  tokens: readonly IToken[],
+  open: readonly number[] | undefined,
+  last: IToken | undefined,
+  cutShort: string | undefined,
+  place: (offset: number) => string,
+): string | undefined {
+  const bracket = bracketExpected(message, tokens, open);
+  if (bracket && atEnd) return `the \`${bracket.image}\` at ${place(bracket.startOffset)} is never closed`;
+  if (bracket && CLOSERS.has(found.tokenType)) return `the \`${bracket.image}\` at ${place(bracket.startOffset)} is not closed before this \`${found.image}\``;
+  if (!atEnd || last === undefined || !message.startsWith("expected an expression")) return undefined;
+  const where = place(last.startOffset);
+  // (a declaration ends where the next starts, not at a line's end: the next is what was found)
+  const next = cutShort === undefined ? "" : `: ${cutShort} ends where the next declaration starts`;
+  if (last.tokenType === T.When) return `nothing follows the \`when\` at ${where}${next}`;
+  if (last.tokenType === T.Assign) return `nothing follows the \`=\` at ${where}${next}`;
+  if (tokenMatcher(last, T.BinOp) || last.tokenType === T.Bang) return `the \`${last.image}\` at ${where} has nothing on its right${next}`;
+  return undefined;
 }
 
 /** Where a line starts and how far in its first token is: for telling fields apart by layout. */
@@ -51,6 +110,34 @@ function indentation(text: string, offset: number): { startsLine: boolean; colum
   let lineStart = i;
   while (lineStart > 0 && text[lineStart - 1] !== "\n" && text[lineStart - 1] !== "\r") lineStart--;
   return { startsLine, column: offset - lineStart };
+}
+
+/**
+ * The `{` of an object left open in a test's data, told by layout, with the key it is the value of:
+ * the outermost object, inside the one whose `{` is at `outer` (the test's request), holding a key
+ * that starts a line no further in than the key before that object's `{`. In
+ * `request: { op: "q",` left open with `dataset: {…}` on the next line under `request`, every key
+ * after it was read as `request`'s, `expect` too. Undefined where layout tells nothing.
+ */
+export function objectLeftOpen(tokens: readonly IToken[], outer: number, end: number, text: string): { key: IToken; opener: IToken } | undefined {
+  // the objects open inside the outer one, with the key each is the value of and how far in it is
+  const open: { opener: IToken; key: IToken | undefined; column: number }[] = [];
+  for (let i = outer + 1; i < end; i++) {
+    const t = tokens[i]!;
+    if (OPENERS.has(t.tokenType)) {
+      const key = tokens[i - 1]?.tokenType === T.Colon ? tokens[i - 2] : undefined;
+      open.push({ opener: t, key, column: key ? indentation(text, key.startOffset).column : Infinity });
+    } else if (CLOSERS.has(t.tokenType)) {
+      if (open.length === 0) return undefined;
+      open.pop();
+    } else if (tokens[i + 1]?.tokenType === T.Colon) {
+      const at = indentation(text, t.startOffset);
+      if (!at.startsLine) continue;
+      const leftOpen = open.find((o) => o.opener.tokenType === T.LBrace && o.key !== undefined && o.column >= at.column);
+      if (leftOpen) return { key: leftOpen.key!, opener: leftOpen.opener };
+    }
+  }
+  return undefined;
 }
 
 /** A record of the input block left open, and the block as it was more likely meant. */

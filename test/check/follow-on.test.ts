@@ -173,7 +173,7 @@ describe("a declaration with a syntax error", () => {
     ]);
     // an error that points at the next declaration is its own declaration's: the next one is checked
     expect(await said(`permit r when p.n ==\npermit q when p.n == "a"\n`)).toEqual([
-      "W0101 expected an expression, found `permit`",
+      "W0101 expected an expression, found `permit` (help: the `==` at 3:19 has nothing on its right: a condition ends where the next declaration starts)",
       "W0305 cannot compare `int` with `string`",
     ]);
     // a stray character after a declaration is that declaration's

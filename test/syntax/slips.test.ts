@@ -80,6 +80,12 @@ describe("a record of the input block left open", () => {
     expect(r.ast.input!.untyped?.map((n) => n.name)).toEqual(["payment", "context"]);
     expect(checkPolicy(r.ast).diagnostics).toEqual([]);
   });
+
+  it("names the block's own `{` when the layout tells no record left open", () => {
+    const r = diag(`input { a: int, b: { c: int }\npermit p when a > 0`);
+    expect(r.list).toEqual([{ code: W.UnexpectedToken, message: "expected `}`, found `permit`", at: "permit", help: "the `{` at 1:7 is never closed" }]);
+    expect(r.ast.input!.fields.map((f) => f.name.name)).toEqual(["a", "b"]);
+  });
 });
 
 describe("a collection type named as another language names it", () => {
@@ -93,5 +99,61 @@ describe("a collection type named as another language names it", () => {
     ]);
     // the fields are declared untyped, so that their uses raise nothing more
     expect(r.ast.input!.untyped?.map((n) => n.name)).toEqual(["tags", "roles", "attrs", "n"]);
+  });
+});
+
+describe("a bracket left open, or an operator left without its right side", () => {
+  it("names the bracket and where it opens, where its closer was expected", () => {
+    const text = [
+      `let K = [1, 2`,
+      `forbid a when !(p.currency in K`,
+      `forbid b when size(p.tags > 1`,
+      `permit c when p.n > 0`,
+      `test "t" {`,
+      `  input { p: { tags: ["x" } }`,
+      `  expect allow`,
+      `}`,
+      `test "u" { input { p: {} } expect deny`,
+      `permit d`,
+    ].join("\n");
+    expect(diag(text).list.map((d) => [d.message, d.at, d.help])).toEqual([
+      ["expected `]`, found `forbid`", "forbid", "the `[` at 1:9 is never closed"],
+      ["expected `)`, found `forbid`", "forbid", "the `(` at 2:16 is never closed"],
+      ["expected `)`, found `permit`", "permit", "the `(` at 3:19 is never closed"],
+      ["expected `]`, found `}`", "}", "the `[` at 6:22 is not closed before this `}`"],
+      ["expected `}`, found `permit`", "permit", "the `{` at 9:10 is never closed"],
+    ]);
+  });
+
+  it("says which operator or `when` was left with nothing after it", () => {
+    const text = [`forbid a when p.n <= 0 &&`, `@reason("x")`, `forbid b when`, `let X =`, `permit c when p.n in`, `permit d`].join("\n");
+    expect(diag(text).list.map((d) => [d.message, d.help])).toEqual([
+      ["expected an expression, found `@`", "the `&&` at 1:24 has nothing on its right: a condition ends where the next declaration starts"],
+      ["expected an expression, found `let`", "nothing follows the `when` at 3:10: a condition ends where the next declaration starts"],
+      ["expected an expression, found `permit`", "nothing follows the `=` at 4:7: a value ends where the next declaration starts"],
+      ["expected an expression, found `permit`", "the `in` at 5:19 has nothing on its right: a condition ends where the next declaration starts"],
+    ]);
+    // at the end of the text, no next declaration is blamed
+    expect(diag(`permit a when p.n > 0 ||`).list.map((d) => d.help)).toEqual(["the `||` at 1:23 has nothing on its right"]);
+  });
+
+  it("names the object of a test's data left open, whose key `expect` became, and says so once", () => {
+    const text = [
+      `test "t" {`,
+      `  input {`,
+      `    request: { operation: "query", purpose: "reporting",`,
+      `    dataset: { id: "x" }`,
+      `  }`,
+      `  expect allow`,
+      `}`,
+      `test "u" {`,
+      `  input { request: { operation: "x" }`,
+      `  expect deny`,
+      `}`,
+    ].join("\n");
+    expect(diag(text).list.map((d) => [d.message, d.at, d.help])).toEqual([
+      ["expected `:`, found `allow`", "allow", "the `{` of `request` at 3:14 is never closed: `expect` is read as one of its keys"],
+      ["expected `:`, found `deny`", "deny", "the `{` at 9:9 is never closed: `expect` is read as one of its keys"],
+    ]);
   });
 });
