@@ -134,7 +134,9 @@ export function splitDeclarations(tokens: readonly IToken[]): Chunk[] {
     if (t.tokenType === T.LBracket && (prev === T.By || prev === T.Errors)) inNameList = true;
     // any closer ends it: `by [r }` must not leave every later keyword read as a name
     else if (CLOSERS.has(t.tokenType)) inNameList = false;
-    const nameUse = inNameList || prev === T.Dot || prev === T.DotQuestion || next === T.Colon || next === T.Question;
+    // (`input.agent`, as Rego and Cedar write a request's field, is a name in a condition too:
+    // read as a second input block, it cut the rule short and was reported as one)
+    const nameUse = inNameList || prev === T.Dot || prev === T.DotQuestion || next === T.Colon || next === T.Question || (t.tokenType === T.Input && next === T.Dot);
     let starts = false;
     // `input {` starts the input block even after a bracket left open above it (`let X = [1, 2`):
     // anywhere but in a test (whose request is `input { … }` too) it could be nothing else
@@ -232,6 +234,7 @@ function parseChunk(rule: DeclarationRule, tokens: IToken[], follower: IToken | 
             ? wordOperatorHelp(e.token.image)
             : undefined) ??
       keywordHelp(e.token) ??
+      inputPrefixHelp(tokens, index) ??
       // (an error at the end of the declaration is at Chevrotain's end-of-input token, not one of `tokens`)
       leftOpenHelp(e.message, e.token, index < 0, tokens, openBefore(index < 0 ? tokens.length : index), tokens[tokens.length - 1], cutShort, whole.place);
     if (e.name !== "NotAllInputParsedException") {
@@ -249,6 +252,17 @@ function parseChunk(rule: DeclarationRule, tokens: IToken[], follower: IToken | 
   for (const s of writParser.strays) diagnostics.push(error(W.UnexpectedToken, s.message, tokSpan(s.token)));
   setChunkFollower(undefined);
   return cst;
+}
+
+/**
+ * Help for `input.agent` in an expression, as Rego and Cedar write a request's field: in Writ a
+ * condition reads the request's top-level fields by their names.
+ */
+function inputPrefixHelp(tokens: readonly IToken[], index: number): string | undefined {
+  if (tokens[index]?.tokenType !== T.Input || tokens[index + 1]?.tokenType !== T.Dot) return undefined;
+  const field = tokens[index + 2];
+  const write = field && tokenMatcher(field, T.AnyName) ? `: write \`${field.image}\`, not \`input.${field.image}\`` : "";
+  return `an expression reads the request's top-level fields by their names, without \`input.\`${write}`;
 }
 
 /**

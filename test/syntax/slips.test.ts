@@ -157,3 +157,25 @@ describe("a bracket left open, or an operator left without its right side", () =
     ]);
   });
 });
+
+describe("a request's field written `input.field`, as Rego and Cedar write it", () => {
+  it("is one error in the condition, with the name to write, and cuts nothing short", () => {
+    const text = [
+      `input { agent: { roles: list<string>, trust: int } }`,
+      `forbid a when input.agent.trust < 3`,
+      `permit b when "x" in agent.roles`,
+    ].join("\n");
+    const r = diag(text);
+    expect(r.list).toEqual([
+      {
+        code: W.UnexpectedToken,
+        message: "expected an expression, found `input` (`input` is a reserved word)",
+        at: "input",
+        help: "an expression reads the request's top-level fields by their names, without `input.`: write `agent`, not `input.agent`",
+      },
+    ]);
+    // read as a second input block, it was W0107 and took the rest of the rule with it
+    expect(r.ast.input!.fields.map((f) => f.name.name)).toEqual(["agent"]);
+    expect(r.ast.rules.map((x) => [x.name.name, x.condition?.kind])).toEqual([["a", "ErrorExpr"], ["b", "Binary"]]);
+  });
+});
