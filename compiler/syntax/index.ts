@@ -24,6 +24,7 @@ import { describeToken, keywordHelp, setChunkFollower, wordOperatorHelp, writPar
 import { FOREIGN_NAMES, lexWithDiagnostics, readForeignNames, reportStray, tokSpan, type StrayRun } from "./lexing.js";
 import { CLOSERS, guardExpr, MAX_NESTING, OPENERS, tooDeep } from "./nesting.js";
 import { leftOpenHelp, objectLeftOpen, openBracketsReader, recordLeftOpen } from "./unclosed.js";
+import { arrowEnd, arrowHelp, isArrow } from "./arrow.js";
 
 export { W } from "./diagnostic-codes.js";
 export { exprDepth, MAX_EXPR_DEPTH, MAX_NESTING } from "./nesting.js";
@@ -207,12 +208,23 @@ function parseChunk(rule: DeclarationRule, tokens: IToken[], follower: IToken | 
   // whether a test's `expect` was read as a key of its data, left open: the `expect` missing at
   // the end of the test is then that error again
   let expectInData = false;
+  // up to which token the parser's errors are in the body of an arrow function, already reported
+  let arrowUntil = -1;
   for (const e of errors) {
     const index = tokens.indexOf(e.token);
     const echo = index >= 0 && index === lastIndex + 1;
     if (index >= 0) lastIndex = index;
     // (a name written outside ASCII where none may stand is reported as such, W0105, and only so)
     if (echo || FOREIGN_NAMES.has(e.token)) continue;
+    if ((index < 0 ? tokens.length : index) <= arrowUntil) continue;
+    if (isArrow(tokens, index)) {
+      const open = openBefore(index);
+      const arrow: Span = { start: e.token.startOffset, end: e.token.startOffset + 2 };
+      const message = e.name === "NotAllInputParsedException" ? "expected an operator or a new declaration, found `=>`" : e.message.replace(/found `=`$/, "found `=>`");
+      diagnostics.push(error(W.UnexpectedToken, message, arrow, arrowHelp(tokens, index, open?.[open.length - 1])));
+      arrowUntil = arrowEnd(tokens, index);
+      continue;
+    }
     if (rule === "testDecl" && index > 0 && tokens[index - 1]!.tokenType === T.Expect && !expectInData) {
       const open = openBefore(index - 1);
       // (brackets open around it besides the test's own: the `expect` is in the data)

@@ -179,3 +179,20 @@ describe("a request's field written `input.field`, as Rego and Cedar write it", 
     expect(r.ast.rules.map((x) => [x.name.name, x.condition?.kind])).toEqual([["a", "ErrorExpr"], ["b", "Binary"]]);
   });
 });
+
+describe("an arrow function, as JavaScript writes a list's predicate", () => {
+  it("is one error at the `=>`, with the macro to write, not `compare with ==`", () => {
+    const said = (condition: string) => diag(`permit p when ${condition}\npermit q`).list.map((d) => [d.message, d.at, d.help]);
+    expect(said(`agent.roles.some(r => r == "operator")`)).toEqual([
+      ["expected `)`, found `=>`", "=>", "Writ has no arrow functions: write the macro `exists(r, …)`, its variable first and then the expression"],
+    ]);
+    expect(said(`l.every((x) => x > 0) && l.filter(y => y > 1).size() > 0`)).toEqual([
+      ["expected `)`, found `=>`", "=>", "Writ has no arrow functions: write the macro `all(x, …)`, its variable first and then the expression"],
+    ]);
+    expect(said(`f(v => v)`)).toEqual([
+      ["expected `)`, found `=>`", "=>", "Writ has no arrow functions: write the macro `exists(v, …)` or `all(v, …)`, its variable first and then the expression"],
+    ]);
+    // a lone `=`, or one with a `>` apart from it, is still a comparison written with one `=`
+    expect(said(`a = > 1`)).toEqual([["expected an operator or a new declaration, found `=`", "=", "compare with `==`"]]);
+  });
+});
