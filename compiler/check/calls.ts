@@ -15,6 +15,7 @@ import { Codes } from "./codes.js";
 import type { Binding, Checked } from "./expr.js";
 import { ERROR_TYPE, containsRecord, fits, typeToString, type CheckType } from "./types.js";
 import { fieldNamed, fieldNames } from "../../runtime/field-named.js";
+import { append } from "../../runtime/arrays.js";
 import { UNSUPPORTED_FUNCTIONS, UNSUPPORTED_LITERALS } from "./unsupported.js";
 
 const MACROS = new Set(["all", "exists", "exists_one", "filter", "map"]);
@@ -189,7 +190,7 @@ export class CallChecker {
             args = args.slice(1);
           }
           if (e.target !== undefined) children.push(e.target);
-          children.push(...args);
+          append(children, args);
           break;
         }
         case "Unary":
@@ -202,7 +203,7 @@ export class CallChecker {
           children.push(e.test, e.then, e.otherwise);
           break;
         case "List":
-          children.push(...e.elements);
+          append(children, e.elements);
           break;
         case "Map":
           for (const entry of e.entries) children.push(entry.key, entry.value);
@@ -210,7 +211,9 @@ export class CallChecker {
         default:
           break;
       }
-      pending.push(...children.reverse());
+      // last child first onto the stack, so the first is looked at first; a loop, not a spread:
+      // a literal of 150,000 elements spread into push's arguments overflows the stack (arrays.ts)
+      for (let i = children.length - 1; i >= 0; i--) pending.push(children[i]!);
     }
     return "x";
   }

@@ -60,6 +60,16 @@ describe("a macro given its condition alone", () => {
     ]);
   });
 
+  it("given a literal too long to spread into a call's arguments, is still told so, not that the stack ran out", async () => {
+    // 140,000 elements (within the token limit): as push's arguments, more than the stack holds (runtime/arrays.ts)
+    const zeros = new Array(140_000).fill("0").join(",");
+    for (const condition of [`l.exists([${zeros}])`, `l.exists(f(${zeros}))`]) {
+      const codes = (await found(`permit p when ${condition}\n`)).map((d) => d.slice(0, 5));
+      expect(codes).toContain("W0307");
+      expect(codes).not.toContain("W0905");
+    }
+  });
+
   it("still has its range checked, and a bare name is still the variable, given no condition", async () => {
     expect(await found("permit p when r.u.exists(t == 2)\n")).toEqual([
       "W0307 `exists` takes a variable and a condition, not the condition alone: `r.u.exists(t, …)` (the variable names each element in turn: `roles.exists(r, r == \"operator\")`)",
