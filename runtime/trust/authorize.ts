@@ -265,7 +265,7 @@ export function authorizeRead(policy: DecidingPolicy, read: ReadRequest, options
  * done (authorize says so); in the sink, record says so.
  */
 function issue(policy: DecidingPolicy, options: AuthorizeOptions, request: unknown, read: ReadRequest | undefined): Authorization {
-  // before anything of the host's is read or run: its bundle may be one loadPolicy refuses
+  // first (its `decide` the only thing of the host's read): its bundle may be one loadPolicy refuses
   if (isLoadedForReplay(policy)) throw new TypeError(loadedForReplayProblem("authorize"));
   const { signer, cell, lineage, ttl, now } = readAuthorizeOptions(options);
   const nowMs = clockMs(now);

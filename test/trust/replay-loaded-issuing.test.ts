@@ -4,7 +4,8 @@
 // be issued under it: authorize, authorizeRead, guard and the batch authorizer refuse it before
 // anything is decided, signed or recorded, saying to load the bundle with loadPolicy. Before, they
 // signed and logged new decisions under a bundle the deciding load refuses. Its `decide`, and the
-// replays that use it, go on as they did.
+// replays that use it, go on as they did. A copy of such a policy (spread, a Proxy, its members
+// picked by hand) hands over its `decide`, and is refused as the policy is.
 
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -55,11 +56,16 @@ const CASES: readonly Case[] = [
   earlierCase(),
 ];
 
-/** Both replay loaders' policies for `c`: they must be refused alike. */
+/**
+ * Both replay loaders' policies for `c`, and copies of one a host may make to wrap it (to log or
+ * count its decisions), which hand over its `decide`: all must be refused alike.
+ */
 function replayPolicies(c: Case): LoadedPolicy[] {
   const tried = tryLoadPolicyForReplay(c.bundle, c.options);
   if (!tried.ok) throw tried.error;
-  return [loadPolicyForReplay(c.bundle, c.options), tried.policy];
+  const p = loadPolicyForReplay(c.bundle, c.options);
+  const picked = { name: p.name, version: p.version, manifest: p.manifest, module: p.module, digests: p.digests, decide: p.decide };
+  return [p, tried.policy, { ...p }, Object.create(p) as LoadedPolicy, new Proxy(p, {}), picked as LoadedPolicy];
 }
 
 /** A signer whose signing is counted, and a sink whose every call is counted. */
