@@ -143,8 +143,9 @@ function checked(ast: PolicyFile, syntaxErrors: boolean): CheckResult {
     );
   const errorsBefore = diagnostics.length;
   const { schema, unresolved } = resolveSchema(ast.input, diagnostics);
-  // a schema with errors is not the one meant: tests' inputs are not held to it
-  const schemaSound = !diagnostics.slice(errorsBefore).some((d) => d.severity === "error") && !ast.input?.untyped?.length;
+  // a schema with errors is not the one meant: tests' inputs are not held to it (nor to one with a
+  // type the parser could not read, which stands in it as a `bool`: its error is the parser's)
+  const schemaSound = !diagnostics.slice(errorsBefore).some((d) => d.severity === "error") && !ast.input?.untyped?.length && unresolved.size === 0;
   const inputType = checkTypeOfSchema(schema, unresolved) as Extract<IRType, { kind: "record" }>;
   const inputNames = new Set(schema.fields.map((f) => f.name));
 

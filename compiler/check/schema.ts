@@ -32,7 +32,8 @@ const UNSUPPORTED_TYPES: ReadonlyMap<string, string> = new Map(Object.entries({
 
 /**
  * The request schema of an input block, and the types in it that could not be resolved. Such a type
- * (an unknown type, W0301; one outside the subset, W0401; a list or map of one) stands in `schema`
+ * (an unknown type, W0301; one outside the subset, W0401; one the parser could not read, its syntax
+ * error reported; a list or map of one) stands in `schema`
  * as a `bool`, so that the schema is always one the runtime can read: a policy with one has errors,
  * and is never compiled. The checker gives a field of such a type the error type (types.ts,
  * checkTypeOfSchema), whose uses raise nothing more.
@@ -214,6 +215,9 @@ function resolveType(t: TypeExpr, into: Resolution): SchemaType {
     }
     case "RecordTypeExpr":
       return resolveRecord(t.fields, into);
+    case "ErrorTypeExpr":
+      // a type the parser could not read: its syntax error is the one reported
+      return unresolvedType({ kind: "bool" }, into);
   }
 }
 

@@ -119,7 +119,9 @@ export class AstBuilder {
    * A record's fields. With `untyped` (the request's own fields), a field the parser had to repair
    * goes there by name instead: its type is a guess (in `e ok: int` the `:` inserted before `ok`
    * made `ok` a type) or missing, and either would turn its one syntax error into more, an unknown
-   * type or each use an unknown name.
+   * type or each use an unknown name. In a nested record, a field whose type could not be read
+   * (reported) is kept with an ErrorTypeExpr: left out, each use of it was reported again as a
+   * field its record lacks.
    */
   private fields(n: CstNode | undefined, untyped?: A.Identifier[]): A.FieldDecl[] {
     const out: A.FieldDecl[] = [];
@@ -133,8 +135,9 @@ export class AstBuilder {
         untyped.push(name);
         continue;
       }
-      if (!type) continue;
-      out.push({ kind: "FieldDecl", name, optional: token(f, "Question") !== undefined, type, span });
+      const end: Span = { start: span.end, end: span.end };
+      const kept: A.TypeExpr = type ?? { kind: "ErrorTypeExpr", span: typeNode ? cstSpan(typeNode, end) : end };
+      out.push({ kind: "FieldDecl", name, optional: token(f, "Question") !== undefined, type: kept, span });
     }
     return out;
   }
@@ -144,8 +147,9 @@ export class AstBuilder {
     if (token(n, "LBrace")) return { kind: "RecordTypeExpr", fields: this.fields(node(n, "fields")), span };
     const nameTok = token(n, "name");
     if (!nameTok) return undefined;
-    const args = nodes(n, "args").map((a) => this.typeExpr(a));
-    if (args.some((a) => a === undefined)) return undefined;
+    const built = nodes(n, "args").map((a) => this.typeExpr(a));
+    const args = built.filter((a): a is A.TypeExpr => a !== undefined);
+    if (args.length < built.length) return undefined;
     const boundTok = token(n, "bound");
     let max: number | undefined;
     if (boundTok) {
@@ -158,6 +162,10 @@ export class AstBuilder {
       }
     }
     const name = nameTok.image;
+    if (token(n, "LBracket")) {
+      this.reportSquareBrackets(name, args, span);
+      return undefined;
+    }
     const hasArgs = token(n, "Lt") !== undefined;
     const arity = (want: number, shape: string): boolean => {
       if (args.length === want) return true;
@@ -181,6 +189,36 @@ export class AstBuilder {
       return undefined;
     }
     return { kind: "PrimitiveTypeExpr", name, max, span };
+  }
+
+  /**
+   * Type arguments in square brackets: `list[string]`, `map[string, int]` as Python writes them,
+   * `string[]` as TypeScript writes a list. One error, with the type as Writ writes it.
+   */
+  private reportSquareBrackets(name: string, args: readonly A.TypeExpr[], span: Span): void {
+    if (args.length === 0) {
+      // `string[]`: a list of what is before the brackets
+      const element = TYPE_ARGUMENTS.has(name) ? "T" : name;
+      this.report(W.BadTypeArguments, `\`${quotedName(name)}[]\` is not a type`, span, `a list is written \`list<${element}>\``);
+      return;
+    }
+    if (PRIMITIVE_TYPES.has(name)) {
+      this.report(W.BadTypeArguments, `\`${name}\` takes no type arguments`, span);
+      return;
+    }
+    // (`List[str]`, `Map[str, int]`: the type meant, with the arguments as written)
+    const meant = TYPE_ARGUMENTS.has(name) ? name : closest(name.toLowerCase(), [...TYPE_ARGUMENTS.keys()]);
+    const written = TYPE_ARGUMENTS.get(meant ?? "") === args.length ? args.map(typeText).join(", ") : undefined;
+    const help =
+      meant === "list" ? `a list is written \`list<${written ?? "T"}>\``
+      : meant === "map" ? `a map is written \`map<${written ?? "string, T"}>\``
+      : collectionHelp(name);
+    if (!TYPE_ARGUMENTS.has(name)) {
+      this.report(W.BadTypeArguments, `unknown type \`${quotedName(name)}\``, span, help);
+      return;
+    }
+    const them = TYPE_ARGUMENTS.get(name) === 1 ? "its type argument" : "its type arguments";
+    this.report(W.BadTypeArguments, `\`${name}\` takes ${them} in \`<\` and \`>\`, not in \`[\` and \`]\``, span, help);
   }
 
   letDecl(n: CstNode): A.LetDecl | undefined {
@@ -565,6 +603,21 @@ export class AstBuilder {
 
 /** the types written without type arguments */
 const PRIMITIVE_TYPES = new Set(["bool", "int", "string"]);
+
+/** the types written with type arguments, and how many each takes */
+const TYPE_ARGUMENTS: ReadonlyMap<string, number> = new Map([["list", 1], ["map", 2]]);
+
+/** A type as Writ writes it, for a help that shows the type to write. */
+function typeText(t: A.TypeExpr): string {
+  const bound = (max: number | undefined): string => (max === undefined ? "" : `(${max})`);
+  switch (t.kind) {
+    case "PrimitiveTypeExpr": return t.name + bound(t.max);
+    case "ListTypeExpr": return `list<${typeText(t.element)}>${bound(t.max)}`;
+    case "MapTypeExpr": return `map<${typeText(t.key)}, ${typeText(t.value)}>${bound(t.max)}`;
+    case "RecordTypeExpr": return t.fields.length === 0 ? "{}" : "{ … }";
+    case "ErrorTypeExpr": return "T";
+  }
+}
 
 /** What to write for a collection type named as another language names it (`array<string>`, `List<int>`). */
 function collectionHelp(name: string): string {

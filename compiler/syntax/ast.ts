@@ -72,7 +72,7 @@ export interface FieldDecl {
   readonly span: Span;
 }
 
-export type TypeExpr = PrimitiveTypeExpr | ListTypeExpr | MapTypeExpr | RecordTypeExpr;
+export type TypeExpr = PrimitiveTypeExpr | ListTypeExpr | MapTypeExpr | RecordTypeExpr | ErrorTypeExpr;
 
 /** `bool`, `int`, `string`, `string(64)`; any other name is kept so the checker can report it */
 export interface PrimitiveTypeExpr {
@@ -104,6 +104,17 @@ export interface MapTypeExpr {
 export interface RecordTypeExpr {
   readonly kind: "RecordTypeExpr";
   readonly fields: readonly FieldDecl[];
+  readonly span: Span;
+}
+
+/**
+ * A nested record's field whose type could not be read (`map<string>`, `list[string]`, `list<>`, or
+ * none at all): its error is reported, and the field is kept, so that its uses are not reported
+ * again as a field the record lacks. The checker gives it the error type (check/schema.ts), whose
+ * uses raise nothing. (A top-level field in that state is declared by name in `InputDecl.untyped`.)
+ */
+export interface ErrorTypeExpr {
+  readonly kind: "ErrorTypeExpr";
   readonly span: Span;
 }
 

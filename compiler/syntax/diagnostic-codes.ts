@@ -12,7 +12,7 @@
 // | W0107 | repeated `input` block (a file declares its request schema once) |
 // | W0108 | a bytes literal where a text string is required (header, annotation, test name, test data) |
 // | W0109 | invalid size bound: a number that is not a decimal integer, or too large (no number at all: W0101) |
-// | W0110 | wrong type arguments: `list` takes one, `map` two, other types none (an unknown name given some: an unknown type) |
+// | W0110 | wrong type arguments: `list` takes one, `map` two, other types none (an unknown name given some: an unknown type); type arguments in `[…]` (`list[string]`, `string[]`) |
 // | W0111 | a message literal `{...}` that does not follow a type name |
 // | W0112 | a clause repeated in one `expect` (`by`, `errors` or `invalid` given twice) |
 // | W0113 | text that is not a declaration where a declaration must start (before the header; after a header, an input block or a test) |

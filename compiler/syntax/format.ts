@@ -198,6 +198,7 @@ class Printer {
       case "MapTypeExpr": return `map<${this.typeInline(t.key)}, ${this.typeInline(t.value)}>${bound(t.max)}`;
       case "RecordTypeExpr":
         return t.fields.length === 0 ? "{}" : `{ ${t.fields.map((f) => this.fieldHead(f) + this.typeInline(f.type)).join(", ")} }`;
+      case "ErrorTypeExpr": return "<error>";
       default: return assertUnreachable(t);
     }
   }
@@ -463,7 +464,7 @@ function placeComments(lines: Line[], comments: readonly A.Comment[], text: stri
   return out.filter((l, k) => l.anchor !== undefined || (k > 0 && out[k - 1]!.anchor !== undefined));
 }
 
-/** Formats a parsed file. The AST should be free of syntax errors (ErrorExpr prints as `<error>`). */
+/** Formats a parsed file. The AST should be free of syntax errors (ErrorExpr and ErrorTypeExpr print as `<error>`). */
 export function formatFile(ast: A.PolicyFile, given: SourceFile): string {
   // A lone CR ends a line as LF does (the lexer says so); as LF it is what the line scans below look
   // for, at the same offsets (one character for one)

@@ -271,7 +271,10 @@ class WritParser extends CstParser {
   });
 
   // type = "{" fields "}" | IDENT [ "<" type { "," type } ">" ] [ bound ] ;
-  // (list and map are ordinary names here; the builder checks their type arguments)
+  // (list and map are ordinary names here; the builder checks their type arguments). Type
+  // arguments in square brackets as Python writes them (`list[string]`), or `string[]` as
+  // TypeScript writes a list, are read too, for the builder to report once with the type to write:
+  // skipped as stray text, they were a second error after the first
   typeExpr = this.RULE("typeExpr", () => {
     this.OR([
       {
@@ -286,21 +289,49 @@ class WritParser extends CstParser {
           const name = this.CONSUME(T.Ident, { LABEL: "name" });
           // `<` opens type arguments after `list` or `map`, or before a type (a name or `{`): in
           // `a: int < 5, c: int` the `< 5` is stray text after the field, skipped to the `,`, where
-          // read as arguments it ran on into `c` and lost both fields
+          // read as arguments it ran on into `c` and lost both fields; `[` opens them before a
+          // type or a `]` (`a: int [5]` is stray text)
           this.OPTION({
-            GATE: () => this.LA(1).tokenType !== T.Lt || TAKES_ARGUMENTS.has(name.image) || startsType(this.LA(2)),
+            GATE: () => {
+              const next = this.LA(1).tokenType;
+              if (next === T.Lt) return TAKES_ARGUMENTS.has(name.image) || startsType(this.LA(2));
+              if (next === T.LBracket) return startsType(this.LA(2)) || this.LA(2).tokenType === T.RBracket;
+              return true;
+            },
             DEF: () => {
-              this.CONSUME(T.Lt);
-              this.SUBRULE(this.typeExpr, { LABEL: "args" });
-              // (`, c:` after a missing `>` is the next field, not an argument)
-              this.MANY({
-                GATE: () => !startsField(this.LA(2), this.LA(3)),
-                DEF: () => {
-                  this.CONSUME(T.Comma);
-                  this.SUBRULE2(this.typeExpr, { LABEL: "args" });
+              this.OR2([
+                {
+                  ALT: () => {
+                    this.CONSUME(T.Lt);
+                    this.SUBRULE(this.typeExpr, { LABEL: "args" });
+                    // (`, c:` after a missing `>` is the next field, not an argument)
+                    this.MANY({
+                      GATE: () => !startsField(this.LA(2), this.LA(3)),
+                      DEF: () => {
+                        this.CONSUME(T.Comma);
+                        this.SUBRULE2(this.typeExpr, { LABEL: "args" });
+                      },
+                    });
+                    this.CONSUME(T.Gt);
+                  },
                 },
-              });
-              this.CONSUME(T.Gt);
+                {
+                  ALT: () => {
+                    this.CONSUME(T.LBracket);
+                    this.OPTION3(() => {
+                      this.SUBRULE3(this.typeExpr, { LABEL: "args" });
+                      this.MANY2({
+                        GATE: () => !startsField(this.LA(2), this.LA(3)),
+                        DEF: () => {
+                          this.CONSUME2(T.Comma);
+                          this.SUBRULE4(this.typeExpr, { LABEL: "args" });
+                        },
+                      });
+                    });
+                    this.CONSUME(T.RBracket);
+                  },
+                },
+              ]);
             },
           });
           this.OPTION2(() => {
