@@ -148,6 +148,11 @@ export class AstBuilder {
     const nameTok = token(n, "name");
     if (!nameTok) return undefined;
     const built = nodes(n, "args").map((a) => this.typeExpr(a));
+    if (token(n, "LBracket")) {
+      // (an argument that could not be read is reported as such, and shown as `T`)
+      this.reportSquareBrackets(nameTok.image, built.map((a) => a ?? { kind: "ErrorTypeExpr", span }), span);
+      return undefined;
+    }
     const args = built.filter((a): a is A.TypeExpr => a !== undefined);
     if (args.length < built.length) return undefined;
     const boundTok = token(n, "bound");
@@ -162,10 +167,6 @@ export class AstBuilder {
       }
     }
     const name = nameTok.image;
-    if (token(n, "LBracket")) {
-      this.reportSquareBrackets(name, args, span);
-      return undefined;
-    }
     const hasArgs = token(n, "Lt") !== undefined;
     const arity = (want: number, shape: string): boolean => {
       if (args.length === want) return true;

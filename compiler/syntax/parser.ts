@@ -120,6 +120,14 @@ const startsField = (name: IToken | undefined, after: IToken | undefined): boole
 /** whether a type may start at token `t` */
 const startsType = (t: IToken): boolean => tokenMatcher(t, T.Ident) || t.tokenType === T.LBrace;
 
+/** How brackets nest in the tokens of a declaration (bracketDepths). */
+interface Brackets {
+  /** how many brackets enclose each token */
+  readonly depths: Map<IToken, number>;
+  /** the openers a closer closes (one left open inside a bracket that is closed is not among them) */
+  readonly closed: Set<IToken>;
+}
+
 /**
  * How many brackets enclose each token: a closer counts as inside the bracket it closes, so a
  * record's fields, the `,` between them and its `}` have one depth. A closer closes the innermost
@@ -128,9 +136,12 @@ const startsType = (t: IToken): boolean => tokenMatcher(t, T.Ident) || t.tokenTy
  * a `<` or a bound's `(` still open at a `,` before `name:` or `name?` was never closed, as that is
  * the next field.
  */
-function bracketDepths(tokens: readonly IToken[]): Map<IToken, number> {
+function bracketDepths(tokens: readonly IToken[]): Brackets {
   const depths = new Map<IToken, number>();
+  const closed = new Set<IToken>();
   const open: TokenType[] = [];
+  // (the tokens of `open`, for `closed`)
+  const openers: IToken[] = [];
   // per closer, where in `open` it may find its bracket, innermost last: an entry that no longer
   // holds one of its brackets is stale and dropped when met, so that a search takes amortised
   // constant time however many brackets are left unclosed
@@ -145,11 +156,18 @@ function bracketDepths(tokens: readonly IToken[]): Map<IToken, number> {
   };
   tokens.forEach((t, i) => {
     const kind = t.tokenType;
-    if (kind === T.Comma && startsField(tokens[i + 1], tokens[i + 2])) while (UNCLOSED_BEFORE_FIELD.has(open[open.length - 1]!)) open.pop();
+    if (kind === T.Comma && startsField(tokens[i + 1], tokens[i + 2])) {
+      while (UNCLOSED_BEFORE_FIELD.has(open[open.length - 1]!)) {
+        open.pop();
+        openers.pop();
+      }
+    }
     const at = CLOSING.has(kind) ? innermost(kind) : kind === T.Gt && open[open.length - 1] === T.Lt ? open.length - 1 : -1;
     if (at >= 0) {
       depths.set(t, at + 1);
+      closed.add(openers[at]!);
       open.length = at;
+      openers.length = at;
       return;
     }
     depths.set(t, open.length);
@@ -157,8 +175,9 @@ function bracketDepths(tokens: readonly IToken[]): Map<IToken, number> {
     if (!OPENING.has(kind) && !typeArguments) return;
     for (const [closer, opens] of CLOSING) if (opens.includes(kind)) places.get(closer)!.push(open.length);
     open.push(kind);
+    openers.push(t);
   });
-  return depths;
+  return { depths, closed };
 }
 
 /** Whether a CST node, or one below it, ended in error recovery (its error is reported). */
@@ -171,18 +190,24 @@ export function recovered(n: CstNode): boolean {
 class WritParser extends CstParser {
   /** text skipped in the input being parsed */
   strays: StrayText[] = [];
-  /** bracket depths of the input being parsed, computed when first needed */
-  private depths: Map<IToken, number> | undefined;
+  /** how brackets nest in the input being parsed, computed when first needed */
+  private brackets: Brackets | undefined;
 
   override reset(): void {
     super.reset();
     this.strays = [];
-    this.depths = undefined;
+    this.brackets = undefined;
   }
 
   private depthOf(t: IToken): number {
-    this.depths ??= bracketDepths(this.input);
-    return this.depths.get(t) ?? 0;
+    this.brackets ??= bracketDepths(this.input);
+    return this.brackets.depths.get(t) ?? 0;
+  }
+
+  /** whether a closer closes the bracket `t` opens */
+  private isClosed(t: IToken): boolean {
+    this.brackets ??= bracketDepths(this.input);
+    return this.brackets.closed.has(t);
   }
 
   /**
@@ -290,12 +315,12 @@ class WritParser extends CstParser {
           // `<` opens type arguments after `list` or `map`, or before a type (a name or `{`): in
           // `a: int < 5, c: int` the `< 5` is stray text after the field, skipped to the `,`, where
           // read as arguments it ran on into `c` and lost both fields; `[` opens them before a
-          // type or a `]` (`a: int [5]` is stray text)
+          // type or a `]`, where a `]` closes it (`a: int [5]`, `a: int [x` are stray text)
           this.OPTION({
             GATE: () => {
               const next = this.LA(1).tokenType;
               if (next === T.Lt) return TAKES_ARGUMENTS.has(name.image) || startsType(this.LA(2));
-              if (next === T.LBracket) return startsType(this.LA(2)) || this.LA(2).tokenType === T.RBracket;
+              if (next === T.LBracket) return (startsType(this.LA(2)) || this.LA(2).tokenType === T.RBracket) && this.isClosed(this.LA(1));
               return true;
             },
             DEF: () => {

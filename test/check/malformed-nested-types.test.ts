@@ -72,6 +72,14 @@ describe("type arguments in square brackets", () => {
     expect(await said(policy("List[str]"))).toEqual(["W0110 unknown type `List` (help: a list is written `list<str>`)", laterRuleError]);
   });
 
+  it("are reported at each type that has them", async () => {
+    expect(await said(policy("map[string, list[int]]"))).toEqual([
+      "W0110 `map` takes its type arguments in `<` and `>`, not in `[` and `]` (help: a map is written `map<string, T>`)",
+      "W0110 `list` takes its type argument in `<` and `>`, not in `[` and `]` (help: a list is written `list<int>`)",
+      laterRuleError,
+    ]);
+  });
+
   it("are one error at the top level too, the field declared untyped", async () => {
     const text = `policy "t" version "1"\ninput { roles: list[string], n: int }\npermit a when "admin" in roles\npermit e when n == "x"\n`;
     expect(await said(text)).toEqual([
@@ -80,9 +88,12 @@ describe("type arguments in square brackets", () => {
     ]);
   });
 
-  it("do not take a `[` that starts no type: that is text after the field", async () => {
+  it("do not take a `[` that starts no type, or that no `]` closes: that is text after the field", async () => {
     expect(await said(`policy "t" version "1"\ninput { a: int [5], n: int }\npermit e when n == a\n`)).toEqual([
       "W0101 expected `,` or `}` after field `a`, found `[`",
+    ]);
+    expect(await said(`policy "t" version "1"\ninput { a: { b: int [x }, n: int }\npermit e when n == a.b\n`)).toEqual([
+      "W0101 expected `,` or `}` after field `b`, found `[`",
     ]);
   });
 });
