@@ -204,7 +204,11 @@ function resolveType(t: TypeExpr, into: Resolution): SchemaType {
       return into.unresolved.has(element) ? unresolvedType(list, into) : list;
     }
     case "MapTypeExpr": {
+      const reportedBefore = diagnostics.length;
       const key = resolveType(t.key, into);
+      // an unknown key type is told what a key is: `map<integer, T>` follows `int` into W0401
+      if (into.unresolved.has(key) && t.key.kind === "PrimitiveTypeExpr" && diagnostics.length > reportedBefore)
+        diagnostics[reportedBefore] = { ...diagnostics[reportedBefore]!, help: "a map's keys are strings: `map<string, T>`" };
       let keyMax = DEFAULT_STRING_MAX;
       if (key.kind === "string") keyMax = key.max;
       // (a key whose type was not resolved is reported once, as that)
@@ -238,9 +242,10 @@ const TYPES_HELP = "types are bool, int, string, list<T>, map<string, T> and rec
 /** What another language calls a type, and Writ's name for it: a Map, looked up with the name lowercased (see UNSUPPORTED_TYPES). */
 const TYPES_OF_OTHER_LANGUAGES: ReadonlyMap<string, string> = (() => {
   const hints: [readonly string[], string][] = [
-    [["integer", "number", "long", "i64", "int64", "int32", "i32"], "did you mean `int`? Writ's one number type is `int` (64-bit, signed)"],
-    [["boolean"], "did you mean `bool`?"],
-    [["str", "text"], "did you mean `string`? (`string(N)` for at most N UTF-8 bytes)"],
+    // Writ's own names in other cases (`INT`, `Bool`): looked up lowercased, as every name here
+    [["int", "integer", "number", "long", "i64", "int64", "int32", "i32"], "did you mean `int`? Writ's one number type is `int` (64-bit, signed)"],
+    [["bool", "boolean"], "did you mean `bool`?"],
+    [["string", "str", "text"], "did you mean `string`? (`string(N)` for at most N UTF-8 bytes)"],
     [["array", "vector", "vec", "slice", "list"], "did you mean `list<T>`? (a list of one type, like `list<string>`; `list<T>(N)` for at most N elements)"],
     [["dict", "object", "record", "struct", "hash", "hashmap", "map"], "did you mean `map<string, T>` (string keys to values of one type) or a record `{ name: type, … }` (its fields named in advance)?"],
     [["decimal", "real", "float32", "float64", "f32", "f64"], "floating point and decimals are not supported: use int (for money, integer cents)"],

@@ -15,6 +15,11 @@ describe("a type another language names", () => {
   it.each([
     ["integer", INT],
     ["Integer", INT],
+    // Writ's own names in another case
+    ["INT", INT],
+    ["Int", INT],
+    ["BOOL", "did you mean `bool`?"],
+    ["STRING", "did you mean `string`? (`string(N)` for at most N UTF-8 bytes)"],
     ["number", INT],
     ["long", INT],
     ["i64", INT],
@@ -34,6 +39,11 @@ describe("a type another language names", () => {
     ["frob", "types are bool, int, string, list<T>, map<string, T> and records { ... }"],
   ])("`%s` is an unknown type told Writ's", async (type, said) => {
     expect(await help(withInput(`x: ${type}`))).toEqual([`W0301 ${said}`]);
+  });
+
+  it("as a map's key is told a map's keys are strings, not the name of a type no key may have", async () => {
+    expect(await help(withInput("x: map<integer, string>"))).toEqual(["W0301 a map's keys are strings: `map<string, T>`"]);
+    expect(await help(withInput("x: map<Str, int>"))).toEqual(["W0301 a map's keys are strings: `map<string, T>`"]);
   });
 
   it.each([
