@@ -11,6 +11,8 @@ import { W } from "./diagnostic-codes.js";
 import * as T from "./lexer.js";
 import { decodeIntLiteral, decodeStringLiteral, type DecodedString } from "./literals.js";
 import { recovered, wordOperatorHelp } from "./parser.js";
+import { printExpr } from "./format.js";
+import { negationHelpFor } from "./operator-slips.js";
 import { closest } from "../../runtime/closest-name.js";
 
 type Child = CstNode | IToken;
@@ -96,14 +98,17 @@ export class AstBuilder {
   // -------------------------------------------------------------------------------------------
   // declarations
 
-  header(n: CstNode): A.PolicyHeader | undefined {
+  /**
+   * The header, whose name the parser may not have found (`policy payments version 1`, reported
+   * there): the name is then refused, so that the file is not told it has no header as well.
+   */
+  header(n: CstNode): A.PolicyHeader {
     const s = cstSpan(n, { start: 0, end: 0 });
     const name = token(n, "name");
     const version = token(n, "version");
-    if (!name) return undefined;
     return {
       kind: "PolicyHeader",
-      name: this.stringLiteral(name, s),
+      name: name ? this.stringLiteral(name, s) : { kind: "StringLiteral", value: "", refused: true, span: s },
       version: this.stringLiteral(version, { start: s.end, end: s.end }),
       span: s,
     };
@@ -384,7 +389,7 @@ export class AstBuilder {
       const left = values.pop()!;
       values.push({
         kind: "Binary",
-        op: op.image as A.BinaryOp,
+        op: operatorOf(op),
         left,
         right,
         opSpan: tokSpan(op),
@@ -392,7 +397,7 @@ export class AstBuilder {
       });
     };
     ops.forEach((op, k) => {
-      while (pending.length > 0 && PRECEDENCE[pending[pending.length - 1]!.image]! >= PRECEDENCE[op.image]!) reduce();
+      while (pending.length > 0 && PRECEDENCE[operatorOf(pending[pending.length - 1]!)]! >= PRECEDENCE[operatorOf(op)]!) reduce();
       pending.push(op);
       const end = tokSpan(op).end;
       values.push(this.unaryNode(operandNodes[k + 1], { start: end, end }));
@@ -469,7 +474,8 @@ export class AstBuilder {
   private exprList(n: CstNode | undefined, trailing: boolean): A.Expr[] {
     const items = nodes(n, "items").map((i) => this.expr(i));
     const commas = tokens(n, "commas");
-    this.checkCommas(this.wordOperators(items, commas), commas, trailing, trailing ? "elements" : "arguments");
+    const what = trailing ? "elements" : "arguments";
+    this.checkCommas(this.wordOperators(items, commas, what), commas, trailing, what);
     if (!trailing) for (const mark of tokens(n, "optionalMarks")) this.report(W.UnexpectedToken, "expected an expression, found `?`", tokSpan(mark));
     return items;
   }
@@ -477,9 +483,11 @@ export class AstBuilder {
   /**
    * The spans of a list's items for checkCommas, with `a or b` (no comma on either side of the
    * `or`, a name to CEL) reported once as the operator it was meant to be and taken as one item:
-   * as three, each `,` missing around the `or` was reported, twice for one mistake.
+   * as three, each `,` missing around the `or` was reported, twice for one mistake. `not x` and
+   * `x not in L` (as Python negates) are taken as one item too, their `,` missing reported with
+   * the `!` to write.
    */
-  private wordOperators(items: A.Expr[], commas: IToken[]): Span[] {
+  private wordOperators(items: A.Expr[], commas: IToken[], what: string): Span[] {
     const spans: Span[] = [];
     // (commas are in text order: the first at or after `a`'s end, found by halving)
     const commaBetween = (a: A.Expr, b: A.Expr) => {
@@ -493,6 +501,14 @@ export class AstBuilder {
       return lo < commas.length && commas[lo]!.startOffset < b.span.start;
     };
     for (let k = 0; k < items.length; k++) {
+      const next = items[k + 1];
+      const negated = next === undefined || commaBetween(items[k]!, next) ? undefined : negationOf(items[k]!, next);
+      if (negated !== undefined) {
+        this.report(W.UnexpectedToken, `expected \`,\` between ${what}`, { start: next!.span.start, end: next!.span.start + 1 }, negated);
+        spans.push({ start: items[k]!.span.start, end: next!.span.end });
+        k += 1;
+        continue;
+      }
       const word = items[k + 1];
       const right = items[k + 2];
       const help = word?.kind === "Ident" && !word.leadingDot ? wordOperatorHelp(word.name) : undefined;
@@ -626,6 +642,37 @@ function collectionHelp(name: string): string {
   if (meant === "list") return "did you mean `list<T>`?";
   if (meant === "map") return "did you mean `map<string, T>`?";
   return "a list is written `list<T>`, a map `map<string, T>`";
+}
+
+/** whether `e` is the name `not`, which CEL does not have */
+const isNot = (e: A.Expr | undefined): boolean => e?.kind === "Ident" && !e.leadingDot && e.name === "not";
+
+/**
+ * Help for two items with no comma between them that are a negation written as Python writes it:
+ * `not x` (`item` the name `not`) or `x not in L` (`next` is `not in L`). Undefined for any others.
+ */
+function negationOf(item: A.Expr, next: A.Expr): string | undefined {
+  if (isNot(item)) return negationHelpFor(next.kind === "Ident" || next.kind === "Select" || next.kind === "Call" || next.kind === "Index" ? `!${shownExpr(next)}` : `!(${shownExpr(next)})`);
+  if (next.kind === "Binary" && next.op === "in" && isNot(next.left)) return negationHelpFor(`!(${shownExpr(item)} in ${shownExpr(next.right)})`);
+  return undefined;
+}
+
+/** Longest expression, in source characters, a help prints; a longer one is written `…`. */
+const MAX_SHOWN_EXPR = 40;
+
+/** An expression as a help writes it: printed, or `…` where it is long. */
+function shownExpr(e: A.Expr): string {
+  return e.span.end - e.span.start > MAX_SHOWN_EXPR || e.kind === "ErrorExpr" ? "…" : printExpr(e);
+}
+
+/**
+ * The binary operator a token stands for: its text, but `&&` or `||` for a lone `&` or `|` read as
+ * one (lexing.ts, readStrayOperators; reported there).
+ */
+function operatorOf(op: IToken): A.BinaryOp {
+  if (op.tokenType === T.AndAnd) return "&&";
+  if (op.tokenType === T.OrOr) return "||";
+  return op.image as A.BinaryOp;
 }
 
 /** binding strength of CEL's binary operators (langdef.md precedence table, inverted) */

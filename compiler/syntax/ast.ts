@@ -15,7 +15,10 @@ export interface StringLiteral {
   readonly kind: "StringLiteral";
   /** the decoded value (escapes processed) */
   readonly value: string;
-  /** a bytes literal stood here (W0108 reported): the value is empty and says nothing more */
+  /**
+   * a bytes literal stood here (W0108 reported), or no string where the header's name goes (the
+   * syntax error reported): the value is empty and says nothing more
+   */
   readonly refused?: true;
   readonly span: Span;
 }
@@ -25,7 +28,10 @@ export interface StringLiteral {
 
 export interface PolicyFile {
   readonly kind: "PolicyFile";
-  /** absent only when the file has a syntax error there; the checker reports the absence */
+  /**
+   * absent where the file has no `policy` header (the checker reports the absence); one written
+   * wrong is here, its name refused where the parser found no string
+   */
   readonly header: PolicyHeader | undefined;
   readonly input: InputDecl | undefined;
   readonly lets: readonly LetDecl[];

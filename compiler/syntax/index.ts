@@ -21,10 +21,12 @@ import { formatFile } from "./format.js";
 import { append } from "../../runtime/arrays.js";
 import * as T from "./lexer.js";
 import { describeToken, keywordHelp, setChunkFollower, wordOperatorHelp, writParser, type DeclarationRule } from "./parser.js";
-import { FOREIGN_NAMES, lexWithDiagnostics, readForeignNames, reportStray, tokSpan, type StrayRun } from "./lexing.js";
+import { FOREIGN_NAMES, lexWithDiagnostics, readForeignNames, readStrayOperators, reportStray, STRAY_OPERATOR_TOKENS, tokSpan, type StrayRun } from "./lexing.js";
 import { CLOSERS, guardExpr, MAX_NESTING, OPENERS, tooDeep } from "./nesting.js";
 import { leftOpenHelp, objectLeftOpen, openBracketsReader, recordLeftOpen } from "./unclosed.js";
 import { arrowEnd, arrowHelp, isArrow } from "./arrow.js";
+import { negationHelp, notEqualHelp } from "./operator-slips.js";
+import { expectClauseHelp, headerHelp } from "./declaration-slips.js";
 
 export { W } from "./diagnostic-codes.js";
 export { exprDepth, MAX_EXPR_DEPTH, MAX_NESTING } from "./nesting.js";
@@ -214,8 +216,9 @@ function parseChunk(rule: DeclarationRule, tokens: IToken[], follower: IToken | 
     const index = tokens.indexOf(e.token);
     const echo = index >= 0 && index === lastIndex + 1;
     if (index >= 0) lastIndex = index;
-    // (a name written outside ASCII where none may stand is reported as such, W0105, and only so)
-    if (echo || FOREIGN_NAMES.has(e.token)) continue;
+    // (a name written outside ASCII where none may stand is reported as such, W0105, and only so;
+    // so is a lone `&` or `|` read as `&&` or `||` where no operator may stand)
+    if (echo || FOREIGN_NAMES.has(e.token) || STRAY_OPERATOR_TOKENS.has(e.token)) continue;
     if ((index < 0 ? tokens.length : index) <= arrowUntil) continue;
     if (isArrow(tokens, index)) {
       const open = openBefore(index);
@@ -236,17 +239,19 @@ function parseChunk(rule: DeclarationRule, tokens: IToken[], follower: IToken | 
     }
     if (expectInData && e.message.startsWith("expected `expect`")) continue;
     const hasWhen = cst?.children["when"] !== undefined;
-    // the commonest slip from other languages gets a hint, where a comparison could be meant
+    // the commonest slips from other languages get a hint, where a comparison could be meant
     const help =
       (!readingExpression(e, rule, hasWhen)
         ? undefined
         : e.token?.tokenType === T.Assign
           ? "compare with `==`"
-          : e.token?.tokenType === T.Identifier
-            ? wordOperatorHelp(e.token.image)
-            : undefined) ??
+          : (negationHelp(tokens, index, whole.text) ??
+            notEqualHelp(tokens, index) ??
+            (e.token?.tokenType === T.Identifier ? wordOperatorHelp(e.token.image) : undefined))) ??
       keywordHelp(e.token) ??
       inputPrefixHelp(tokens, index) ??
+      (rule === "header" ? headerHelp(tokens, index, e.message, whole.text) : undefined) ??
+      (rule === "testDecl" && index >= 0 ? expectClauseHelp(tokens, index, e.message, openBefore(index)?.length) : undefined) ??
       // (an error at the end of the declaration is at Chevrotain's end-of-input token, not one of `tokens`)
       leftOpenHelp(e.message, e.token, index < 0, tokens, openBefore(index < 0 ? tokens.length : index), tokens[tokens.length - 1], cutShort, whole.place);
     if (e.name !== "NotAllInputParsedException") {
@@ -409,7 +414,7 @@ export function parsePolicy(source: SourceFile): ParsePolicyResult {
   try {
     const long = tooLarge(text, undefined);
     if (long) return { ast: emptyFile(text, comments), diagnostics: [long] };
-    const { lexed, letterRuns } = lexWithDiagnostics(text, diagnostics);
+    const { lexed, letterRuns, operatorRuns } = lexWithDiagnostics(text, diagnostics);
     const many = tooLarge(text, lexed.tokens);
     if (many) return { ast: emptyFile(text, comments), diagnostics: [many] };
     // where each lexical error so far starts, in text order, and whether there is one before `end`
@@ -428,6 +433,13 @@ export function parsePolicy(source: SourceFile): ParsePolicyResult {
       while (nextRun < letterRuns.length && letterRuns[nextRun]!.offset < end) nextRun++;
       return letterRuns.slice(from, nextRun);
     };
+    // the lone `&` and `|` before `end` not yet taken, in text order
+    let nextOperator = 0;
+    const operatorsBefore = (end: number): StrayRun[] => {
+      const from = nextOperator;
+      while (nextOperator < operatorRuns.length && operatorRuns[nextOperator]!.offset < end) nextOperator++;
+      return operatorRuns.slice(from, nextOperator);
+    };
     comments = lexed.comments.map((c) => ({ kind: "Comment", text: c.image, span: tokSpan(c) }));
     const whole = wholeText(text);
     const builder = new AstBuilder();
@@ -440,6 +452,7 @@ export function parsePolicy(source: SourceFile): ParsePolicyResult {
     const firstStart = chunks[0]?.tokens[0]!.startOffset ?? text.length;
     lexicalBefore(firstStart);
     for (const r of runsBefore(firstStart)) reportStray(text, r, diagnostics);
+    operatorsBefore(firstStart);
     let declared = false;
     chunks.forEach((cut, index) => {
       const first = cut.tokens[0]!;
@@ -450,9 +463,11 @@ export function parsePolicy(source: SourceFile): ParsePolicyResult {
       // letters outside ASCII in the declaration's text (up to where the next one starts): names
       // where an expression is read, strays elsewhere
       const runs = runsBefore(follower?.startOffset ?? text.length);
+      // and a lone `&` or `|` is read as the operator it stands for there (reported wherever it is)
+      const operators = operatorsBefore(follower?.startOffset ?? text.length);
       const expression = cut.rule === "letDecl" || cut.rule === "ruleDecl";
       if (!expression) for (const r of runs) reportStray(text, r, diagnostics);
-      const chunk: Chunk = expression ? { rule: cut.rule, tokens: readForeignNames(text, cut.tokens, runs, diagnostics) } : cut;
+      const chunk: Chunk = expression ? { rule: cut.rule, tokens: readStrayOperators(readForeignNames(text, cut.tokens, runs, diagnostics), operators, text) } : cut;
       if (chunk.rule === "junk") {
         diagnostics.push(notADeclaration(first, tokSpan(first)));
         return;
@@ -575,10 +590,10 @@ export function parseExpression(text: string): ParseExpressionResult {
   try {
     const long = tooLarge(text, undefined);
     if (long) return { expr: { kind: "ErrorExpr", span: whole }, diagnostics: [long] };
-    const { lexed, letterRuns } = lexWithDiagnostics(text, diagnostics);
+    const { lexed, letterRuns, operatorRuns } = lexWithDiagnostics(text, diagnostics);
     const many = tooLarge(text, lexed.tokens);
     if (many) return { expr: { kind: "ErrorExpr", span: whole }, diagnostics: [many] };
-    const tokens = readForeignNames(text, lexed.tokens, letterRuns, diagnostics);
+    const tokens = readStrayOperators(readForeignNames(text, lexed.tokens, letterRuns, diagnostics), operatorRuns, text);
     const deep = tooDeep(tokens, true);
     if (deep) {
       diagnostics.push(error(W.NestingTooDeep, `nested more than ${MAX_NESTING} levels deep`, tokSpan(deep)));

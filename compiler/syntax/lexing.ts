@@ -2,14 +2,16 @@
 // way (stray characters, unterminated strings, bad escapes, lone surrogates, names written with
 // letters outside ASCII), each reported once with its span.
 
-import type { IToken } from "chevrotain";
+import type { IToken, TokenType } from "chevrotain";
 import { error, type Diagnostic } from "../diagnostics.js";
 import type { Span } from "../source.js";
 import { append } from "../../runtime/arrays.js";
 import { isWellFormed } from "../../runtime/strings.js";
 import { W } from "./diagnostic-codes.js";
 import * as T from "./lexer.js";
+import { tokenMatcher } from "./chevrotain.js";
 import { decodeStringLiteral } from "./literals.js";
+import { LONE_CURLY_QUOTE_HELP, readCurlyQuotes } from "./curly-quotes.js";
 
 /** The span of a token's text. */
 export const tokSpan = (t: IToken): Span => ({ start: t.startOffset, end: t.startOffset + t.image.length });
@@ -28,18 +30,26 @@ export type StrayRun = T.LexResult["badChars"][number];
  * letters outside ASCII are handed back unreported, in `letterRuns`: in an expression they are
  * names (see readForeignNames), elsewhere the caller reports them as strays (reportStray).
  */
-export function lexWithDiagnostics(text: string, diagnostics: Diagnostic[]): { lexed: T.LexResult; letterRuns: StrayRun[] } {
+export function lexWithDiagnostics(text: string, diagnostics: Diagnostic[]): { lexed: T.LexResult; letterRuns: StrayRun[]; operatorRuns: StrayRun[] } {
   if (!isWellFormed(text)) {
     for (const m of text.matchAll(LONE_SURROGATE)) {
       const unit = m[0].charCodeAt(0).toString(16).toUpperCase();
       diagnostics.push(error(W.UnexpectedCharacter, `a lone surrogate (U+${unit}) is not a character: policy text must be well-formed Unicode`, { start: m.index, end: m.index + 1 }, "write the character whole, or as an escape such as `\\u00e9` (surrogates cannot be escaped either)"));
     }
   }
-  const lexed = T.lex(text);
+  const raw = T.lex(text);
+  // text between curly quotes is read as the string it was meant to be (reported once)
+  const quoted = readCurlyQuotes(text, raw.tokens, raw.badChars, diagnostics);
+  const lexed: T.LexResult = { ...raw, tokens: quoted.tokens, badChars: quoted.runs };
   const letterRuns: StrayRun[] = [];
+  const operatorRuns: StrayRun[] = [];
   for (const b of lexed.badChars) {
-    if (NAME_CHARACTERS.test(text.slice(b.offset, b.offset + b.length))) letterRuns.push(b);
-    else reportStray(text, b, diagnostics);
+    const chars = text.slice(b.offset, b.offset + b.length);
+    if (NAME_CHARACTERS.test(chars)) letterRuns.push(b);
+    else {
+      if (STRAY_OPERATORS.has(chars)) operatorRuns.push(b);
+      reportStray(text, b, diagnostics);
+    }
   }
   for (const c of lexed.foreignComments) {
     const what = c.image.startsWith("#") ? "`#`" : "`/* */`";
@@ -54,7 +64,7 @@ export function lexWithDiagnostics(text: string, diagnostics: Diagnostic[]): { l
       }
     }
   }
-  return { lexed, letterRuns };
+  return { lexed, letterRuns, operatorRuns };
 }
 
 /** W0105 for characters that start no token, left out of the tokens the parser reads. */
@@ -62,7 +72,61 @@ export function reportStray(text: string, b: StrayRun, diagnostics: Diagnostic[]
   // characters, not UTF-16 units: one emoji is one character
   const chars = [...text.slice(b.offset, b.offset + b.length)];
   const shown = chars.slice(0, 8).join("");
-  diagnostics.push(error(W.UnexpectedCharacter, `unexpected character${chars.length > 1 ? "s" : ""} \`${shown.replace(/`/g, "'")}\``, { start: b.offset, end: b.offset + b.length }));
+  const help = STRAY_OPERATORS.get(shown)?.help ?? (CURLY_QUOTES.has(shown) ? LONE_CURLY_QUOTE_HELP : undefined);
+  diagnostics.push(error(W.UnexpectedCharacter, `unexpected character${chars.length > 1 ? "s" : ""} \`${shown.replace(/`/g, "'")}\``, { start: b.offset, end: b.offset + b.length }, help));
+}
+
+/** the curly quotes, which one alone on its line is told to write straight (curly-quotes.ts) */
+const CURLY_QUOTES = new Set(["\u201c", "\u201d", "\u2018", "\u2019"]);
+
+/**
+ * A lone `&` or `|`, as other languages write a logical operator (and as Writ has no bitwise one):
+ * the operator it is read as in an expression (readStrayOperators), and its help.
+ */
+const STRAY_OPERATORS: ReadonlyMap<string, { readonly meant: TokenType; readonly help: string }> = new Map([
+  ["&", { meant: T.AndAnd, help: "write `&&` for `&`" }],
+  ["|", { meant: T.OrOr, help: "write `||` for `|`" }],
+]);
+
+const LITERALS = new Set([T.IntLiteral, T.UintLiteral, T.DoubleLiteral, T.True, T.False, T.Null]);
+
+/** whether an operand may end with token `t`: a name, a literal or a closing bracket */
+const endsOperand = (t: IToken): boolean =>
+  tokenMatcher(t, T.Ident) || tokenMatcher(t, T.AnyString) || LITERALS.has(t.tokenType) || t.tokenType === T.RParen || t.tokenType === T.RBracket || t.tokenType === T.RBrace;
+
+/** whether an operand may start with token `t`: a name, a literal, an opening bracket, `!`, `-` or a leading `.` */
+const startsOperand = (t: IToken): boolean =>
+  tokenMatcher(t, T.Ident) || tokenMatcher(t, T.AnyString) || LITERALS.has(t.tokenType) || [T.LParen, T.LBracket, T.LBrace, T.Bang, T.Minus, T.Dot].includes(t.tokenType);
+
+/** The operators readStrayOperators made: each is reported (W0105), and a parse error at one is not reported again. */
+export const STRAY_OPERATOR_TOKENS = new WeakSet<IToken>();
+
+/**
+ * An expression's tokens with each lone `&` or `|` (`operatorRuns`, in text order, reported by
+ * lexWithDiagnostics) read as the `&&` or `||` it stands for: left out, the operands on either side
+ * of it met with no operator between them, and the parser reported that too, a second error for
+ * one slip. The token keeps the character's text, so that its span is the character's own. Only one
+ * between two operands is read so: elsewhere (`(a &)`, `f(& x)`) an operator would be an error
+ * where, left out, there is none.
+ */
+export function readStrayOperators(tokens: IToken[], operatorRuns: readonly StrayRun[], text: string): IToken[] {
+  if (operatorRuns.length === 0) return tokens;
+  const read: IToken[] = [];
+  let k = 0;
+  const operator = (r: StrayRun): IToken => {
+    const meant = STRAY_OPERATORS.get(text.slice(r.offset, r.offset + r.length))!.meant;
+    const t: IToken = { image: text.slice(r.offset, r.offset + r.length), startOffset: r.offset, endOffset: r.offset, tokenType: meant, tokenTypeIdx: meant.tokenTypeIdx! };
+    STRAY_OPERATOR_TOKENS.add(t);
+    return t;
+  };
+  for (const t of tokens) {
+    for (; k < operatorRuns.length && operatorRuns[k]!.offset < t.startOffset; k++) {
+      const before = read[read.length - 1];
+      if (before !== undefined && endsOperand(before) && startsOperand(t)) read.push(operator(operatorRuns[k]!));
+    }
+    read.push(t);
+  }
+  return read;
 }
 
 /** The names readForeignNames made: each is reported, and a parse error at one is not reported again. */

@@ -98,8 +98,8 @@ describe("paths with control characters, in every command's messages", () => {
   it("a diagnostic keeps its own lines (the caret under the source), with the file's name escaped", async () => {
     const r = await run(["check", `${NAME}.writ`]);
     expect(r.code).toBe(1);
-    expect(r.err).toContain(`${SHOWN}.writ:1:1: error[W0201]`);
-    expect(r.err).toContain("\n1 | policy x\n  | ^");
+    expect(r.err).toContain(`${SHOWN}.writ:1:8: error[W0101]`);
+    expect(r.err).toContain("\n1 | policy x\n  |        ^");
     expect(r.err).not.toMatch(RAW);
   });
 

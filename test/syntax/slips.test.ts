@@ -196,3 +196,118 @@ describe("an arrow function, as JavaScript writes a list's predicate", () => {
     expect(said(`a = > 1`)).toEqual([["expected an operator or a new declaration, found `=`", "=", "compare with `==`"]]);
   });
 });
+
+describe("a negation written `not`, as Python and SQL write it", () => {
+  it("is told the `!` to write, with the operands it negates", () => {
+    const said = (condition: string) => diag(`permit p when ${condition}\npermit q`).list.map((d) => [d.message, d.at, d.help]);
+    expect(said(`a && not has(context.ticket)`)).toEqual([
+      ["expected an operator or a new declaration, found `has`", "has", "Writ negates with `!`: write `!has(context.ticket)`"],
+    ]);
+    expect(said(`payment.currency not in CURRENCIES`)).toEqual([
+      ["expected an operator or a new declaration, found `not`", "not", "Writ negates with `!`: write `!(payment.currency in CURRENCIES)`"],
+    ]);
+    expect(said(`not r.id in ["a", "b"]`)).toEqual([["expected an operator or a new declaration, found `r`", "r", 'Writ negates with `!`: write `!(r.id in ["a", "b"])`']]);
+    // an operand too long to quote is written `…`
+    expect(said(`a.b.c(d, e, f).g["a long key, as keys go"] not in L`)).toEqual([
+      ["expected an operator or a new declaration, found `not`", "not", "Writ negates with `!`: write `!(… in L)`"],
+    ]);
+  });
+
+  it("is told so among a call's arguments too, where the `,` missing is reported once", () => {
+    const said = (condition: string) => diag(`permit p when ${condition}`).list.map((d) => [d.message, d.at, d.help]);
+    expect(said(`roles.exists(r, not has(m.x))`)).toEqual([["expected `,` between arguments", "h", "Writ negates with `!`: write `!has(m.x)`"]]);
+    expect(said(`roles.exists(r, r not in L)`)).toEqual([["expected `,` between arguments", "n", "Writ negates with `!`: write `!(r in L)`"]]);
+    expect(said(`[s not in L, 1]`)).toEqual([["expected `,` between elements", "n", "Writ negates with `!`: write `!(s in L)`"]]);
+  });
+
+  it("leaves a name `not` that negates nothing as it was", () => {
+    expect(diag(`permit p when a.not b`).list.map((d) => [d.message, d.help])).toEqual([["expected an operator or a new declaration, found `b`", undefined]]);
+  });
+});
+
+describe("an operator as another language writes it", () => {
+  it("`<>` is told `!=`", () => {
+    expect(diag(`forbid a when agent.tenant <> session.tenant\npermit b`).list).toEqual([
+      { code: W.UnexpectedToken, message: "expected an expression, found `>`", at: ">", help: "write `!=` for `<>`" },
+    ]);
+    // `<` and `>` apart are a comparison with its operand missing, as before
+    expect(diag(`forbid a when x < > y`).list.map((d) => d.help)).toEqual([undefined]);
+  });
+
+  it("a lone `&` or `|` is one error, told `&&` or `||`, and what follows it is read as its right side", () => {
+    const r = diag(`forbid a when call.tool == "db" & session.by == agent.id\npermit b when roles.exists(r, r == "op" | r == "sre")\npermit c`);
+    expect(r.list).toEqual([
+      { code: W.UnexpectedCharacter, message: "unexpected character `&`", at: "&", help: "write `&&` for `&`" },
+      { code: W.UnexpectedCharacter, message: "unexpected character `|`", at: "|", help: "write `||` for `|`" },
+    ]);
+    // the conditions are not checked, as for any syntax error in them
+    expect(r.ast.rules.map((x) => [x.name.name, x.condition?.kind])).toEqual([["a", "ErrorExpr"], ["b", "ErrorExpr"], ["c", undefined]]);
+  });
+
+  it("a lone `&` or `|` where no operator can stand is that one error alone, as before", () => {
+    for (const condition of [`(a &)`, `f(& x)`, `a |`, `& a`]) {
+      expect(diag(`permit p when ${condition}\npermit q`).list.map((d) => [d.code, d.at]), condition).toEqual([[W.UnexpectedCharacter, condition.includes("&") ? "&" : "|"]]);
+    }
+  });
+});
+
+describe("curly quotes, as a document pasted from a word processor has them", () => {
+  it("around text are one error, told the string to write, and read as that string", () => {
+    const r = diag(`forbid a when call.method == “GET request” || call.tenant == ‘acme’\npermit b`);
+    expect(r.list).toEqual([
+      { code: W.UnexpectedCharacter, message: "unexpected characters `“` and `”`", at: "“GET request”", help: 'use straight quotes: `"GET request"`' },
+      { code: W.UnexpectedCharacter, message: "unexpected characters `‘` and `’`", at: "‘acme’", help: 'use straight quotes: `"acme"`' },
+    ]);
+    expect(names(r)).toEqual(["a", "b"]);
+  });
+
+  it("are read so in a test's data, and one alone on its line is told to write straight ones", () => {
+    const text = `input { m: string }\ntest "t" { input { m: “GET” } expect allow }\nforbid a when m == “GET`;
+    expect(diag(text).list).toEqual([
+      { code: W.UnexpectedCharacter, message: "unexpected characters `“` and `”`", at: "“GET”", help: 'use straight quotes: `"GET"`' },
+      { code: W.UnexpectedCharacter, message: "unexpected character `“`", at: "“", help: "a string is written between straight quotes, `\"` or `'`" },
+    ]);
+  });
+
+  it("around text holding a `\"` are told single quotes", () => {
+    expect(diag(`permit a when m == “say "hi"”`).list.map((d) => d.help)).toEqual(["use straight quotes: `'say \"hi\"'`"]);
+  });
+});
+
+describe("a test's expectation misspelt", () => {
+  it("is told the clause it may have meant", () => {
+    const said = (expectation: string) => diag(`forbid r\ntest "t" { input {} expect ${expectation} }\npermit p`).list.map((d) => [d.message, d.at, d.help]);
+    const grammar = "(an expectation is `allow` or `deny`, then any of `by [...]`, `errors [...]` and `invalid`)";
+    expect(said(`deny by [r] error [r]`)).toEqual([["expected `}`, found `error`", "error", `did you mean \`errors [...]\`? ${grammar}`]]);
+    expect(said(`deny error [r]`)).toEqual([["expected `}`, found `error`", "error", `did you mean \`errors [...]\`? ${grammar}`]]);
+    expect(said(`deny Invalid`)).toEqual([["expected `}`, found `Invalid`", "Invalid", `did you mean \`invalid\`? ${grammar}`]]);
+    // a word close to none of them gets no such help
+    expect(said(`deny because [r]`)).toEqual([["expected `}`, found `because`", "because", undefined]]);
+  });
+});
+
+describe("a header whose name or version is not quoted", () => {
+  const said = (header: string) => {
+    const r = diag(`// a comment first\n${header}\npermit p`);
+    return [...r.list, ...checkPolicy(r.ast, { syntaxErrors: true }).diagnostics.map((d) => ({ code: d.code }))];
+  };
+
+  it("is one error, at the name or version, told the header to write; not a header missing too", () => {
+    expect(said(`policy payments version 1`)).toEqual([
+      { code: W.UnexpectedToken, message: "expected a string, found `payments`", at: "payments", help: 'the name and version are strings: `policy "payments" version "1"`' },
+    ]);
+    expect(said(`policy data-access version 1.3.0`)).toEqual([
+      { code: W.UnexpectedToken, message: "expected a string, found `data`", at: "data", help: 'the name and version are strings: `policy "data-access" version "1.3.0"`' },
+    ]);
+    expect(said(`policy "payments" version 1.0`)).toEqual([
+      { code: W.UnexpectedToken, message: "expected a string, found `1.0`", at: "1.0", help: 'the name and version are strings: `policy "payments" version "1.0"`' },
+    ]);
+    expect(said(`policy payments`)).toEqual([
+      { code: W.UnexpectedToken, message: "expected a string, found `payments`", at: "payments", help: 'the name and version are strings: `policy "payments" version "x.y.z"`' },
+    ]);
+  });
+
+  it("leaves a file with no header at all told so", () => {
+    expect(checkPolicy(parsePolicy({ name: "p.writ", text: "permit p" }).ast).diagnostics.map((d) => d.code)).toEqual(["W0201"]);
+  });
+});
