@@ -8,6 +8,7 @@
 // (its node ids, its names in scope) stays its own.
 
 import type { CallExpr, Expr } from "../syntax/ast.js";
+import { printExpr } from "../syntax/format.js";
 import { quotedName } from "../diagnostics.js";
 import type { Span } from "../source.js";
 import { BOOL, INT, NEVER, STRING, type Builtin, type IRType, type Macro, type Node, type Value } from "../ir/ir.js";
@@ -50,7 +51,7 @@ export interface CallScope {
   poison(span: Span): Checked;
   lit(value: Value, type: IRType, span: Span): Checked;
   call(fn: Builtin, args: Checked[], type: IRType, span: Span): Checked;
-  noOverload(op: string, types: CheckType[], span: Span): Checked;
+  noOverload(op: string, types: CheckType[], span: Span, help?: string): Checked;
   /** "did you mean …?" for a misspelt `name`, within what the policy's suggestions may still spend */
   suggest(name: string, candidates: readonly string[]): string | undefined;
   id(): number;
@@ -91,12 +92,14 @@ export class CallChecker {
       const s = this.scope.check(target);
       const a = this.scope.check(args[0]!);
       if (s.type.kind === "error" || a.type.kind === "error") return this.scope.poison(expr.span);
-      if (!fits(s.type, "string") || !fits(a.type, "string")) return this.scope.noOverload(fn, [s.type, a.type], expr.fnSpan);
+      if (!fits(s.type, "string") || !fits(a.type, "string")) return this.scope.noOverload(fn, [s.type, a.type], expr.fnSpan, fn === "contains" ? membershipOf(s.type, target, args[0]!) : undefined);
       const b: Builtin = fn === "startsWith" ? "starts_with" : fn === "endsWith" ? "ends_with" : "contains";
       return this.scope.call(b, [s, a], BOOL, expr.span);
     }
     const unsupported = UNSUPPORTED_FUNCTIONS.get(fn);
     if (unsupported) return this.refuse(expr, UNSUPPORTED_COMPREHENSIONS.has(fn) ? leadingNames(args) : 0, Codes.unsupported, unsupported, expr.fnSpan);
+    const functionForm = target === undefined ? this.macroAsFunction(expr) : undefined;
+    if (functionForm) return functionForm;
     const known = ["size", "startsWith", "endsWith", "contains", "has", "all", "exists", "exists_one", "filter", "map"];
     if (known.includes(fn))
       return this.refuse(expr, 0, Codes.noOverload, `\`${fn}\` does not take ${args.length} argument${args.length === 1 ? "" : "s"}${target ? " as a method" : ""}`, expr.fnSpan);
@@ -162,16 +165,45 @@ export class CallChecker {
   }
 
   /**
+   * A macro called by another language's name as a function, with the list it ranges over and a
+   * condition (`any(l, x > 1)`, Python's `any`; or a variable and a condition, `some(l, x, x > 1)`):
+   * an unknown function, told the macro to write with this list and variable (`l.exists(x, …)`).
+   * The list is checked as an expression and the condition with its variable bound, untyped: the
+   * variable is the macro's, no unknown name.
+   */
+  private macroAsFunction(expr: CallExpr): Checked | undefined {
+    const macro = MACROS_OF_OTHER_LANGUAGES.get(expr.fn);
+    const [range, second] = expr.args;
+    if (macro === undefined || range === undefined || expr.args.length < 2 || expr.args.length > 3) return undefined;
+    let variable: string;
+    if (expr.args.length === 3) {
+      if (second?.kind !== "Ident" || second.leadingDot) return undefined;
+      variable = second.name;
+    } else variable = this.unboundName(second!) ?? "x";
+    this.scope.check(range);
+    const condition = expr.args[expr.args.length - 1]!;
+    this.scope.withBindings([{ name: variable, comprehension: -1, type: ERROR_TYPE }], () => this.scope.check(condition));
+    const help = `did you mean \`${macro}\`? (\`${describeReceiver(range)}.${macro}(${quotedName(variable)}, …)\`, with a variable and a condition on it)`;
+    return this.scope.report(Codes.unknownFunction, `unknown function \`${quotedName(expr.fn)}\``, expr.fnSpan, help);
+  }
+
+  /**
    * The variable a macro given its condition alone meant to bind: the first name in the condition
    * that is not in scope (nor bound by a macro inside it), or `x`.
    */
   private variableOf(condition: Expr): string {
+    const name = this.unboundName(condition);
+    return name === undefined ? "x" : quotedName(name);
+  }
+
+  /** The first name in `condition` that is not in scope, nor bound by a macro inside it. */
+  private unboundName(condition: Expr): string | undefined {
     const bound = new Set<string>();
     // left to right, without recursion: a condition may nest as deep as the parser allows
     const pending: Expr[] = [condition];
     for (let e = pending.pop(); e !== undefined; e = pending.pop()) {
       if (e.kind === "Ident") {
-        if (!e.leadingDot && !bound.has(e.name) && !this.scope.knows(e.name)) return quotedName(e.name);
+        if (!e.leadingDot && !bound.has(e.name) && !this.scope.knows(e.name)) return e.name;
         continue;
       }
       const children: Expr[] = [];
@@ -215,7 +247,7 @@ export class CallChecker {
       // a literal of 150,000 elements spread into push's arguments overflows the stack (arrays.ts)
       for (let i = children.length - 1; i >= 0; i--) pending.push(children[i]!);
     }
-    return "x";
+    return undefined;
   }
 
   private checkHas(expr: CallExpr): Checked {
@@ -351,7 +383,33 @@ function otherLanguagesFunction(expr: CallExpr): string | undefined {
   const macro = MACROS_OF_OTHER_LANGUAGES.get(expr.fn);
   if (macro) return `did you mean \`${macro}\`? (\`${describeReceiver(expr.target)}.${macro}(x, …)\`, with a variable and a condition on it)`;
   if (expr.fn === "includes") return "did you mean `in`? (`x in list`, `key in map`; for text, `s.contains(t)`)";
+  // `not (x in l)`, as Python negates (without the brackets, the parser tells it)
+  if (expr.fn === "not" && expr.target === undefined && expr.args.length === 1) {
+    const operand = describeOperand(expr.args[0]!);
+    return `Writ negates with \`!\`: write \`!${operand === "expression" ? "(…)" : quotedName(operand)}\``;
+  }
   return undefined;
+}
+
+/** Longest operand, in source characters, a help writes out; a longer one is named by what it is. */
+const MAX_SHOWN_OPERAND = 40;
+
+/**
+ * The help for `contains` called on a list or a map (`roles.contains(r)`, as Java and Kotlin write
+ * it): CEL's is a string's method, and a list's elements and a map's keys are tested with `in`.
+ * Undefined for any other receiver.
+ */
+function membershipOf(receiver: CheckType, target: Expr, element: Expr): string | undefined {
+  if (receiver.kind !== "list" && receiver.kind !== "map") return undefined;
+  // written out where short, as printed (`call.args["program"] in READONLY_PROGRAMS`), in brackets
+  // where an operator would take it apart
+  const name = (e: Expr, otherwise: string) => {
+    const printed = e.span.end - e.span.start > MAX_SHOWN_OPERAND || e.kind === "ErrorExpr" ? undefined : printExpr(e);
+    if (printed === undefined || printed.includes("`")) return otherwise;
+    return e.kind === "Binary" || e.kind === "Conditional" ? `(${printed})` : printed;
+  };
+  const what = receiver.kind === "list" ? "a list's elements" : "a map's keys";
+  return `${what} are tested with \`in\`: \`${name(element, receiver.kind === "list" ? "x" : "key")} in ${name(target, receiver.kind === "list" ? "list" : "map")}\` (\`contains\` is a string's method)`;
 }
 
 /** Other languages' names of the macros that test elements (Python's `any`, JavaScript's `some`, `every`), and Writ's. */

@@ -70,7 +70,7 @@ export class ExpressionChecker {
       poison: (span) => this.poison(span),
       lit: (value, type, span) => this.lit(value, type, span),
       call: (fn, args, type, span) => this.call(fn, args, type, span),
-      noOverload: (op, types, span) => this.noOverload(op, types, span),
+      noOverload: (op, types, span, help) => this.noOverload(op, types, span, help),
       suggest: (name, candidates) => didYouMean(name, candidates, this.suggestions),
       id: () => this.id(),
       inputNode: (span) => this.inputNode(span),
@@ -223,7 +223,8 @@ export class ExpressionChecker {
     // not offered: a constant whose declaration failed (its error is reported where it is
     // declared), and in a constant's value the request's fields, which it may not read
     const constants = [...this.constants].filter(([, c]) => c !== null).map(([n]) => n);
-    const candidates = [...this.bindings.map((b) => b.name), ...constants, ...fields];
+    // (each once: a comprehension variable may be named like a field or a constant it hides)
+    const candidates = [...new Set([...this.bindings.map((b) => b.name), ...constants, ...fields])];
     return this.report(
       Codes.unknownIdentifier,
       `unknown name \`${quotedName(name)}\``,
@@ -311,11 +312,12 @@ export class ExpressionChecker {
     return this.report(Codes.typeMismatch, `cannot index a value of type \`${typeToString(t)}\``, span);
   }
 
-  private noOverload(op: string, types: CheckType[], span: Span): Checked {
+  private noOverload(op: string, types: CheckType[], span: Span, help?: string): Checked {
     return this.report(
       Codes.noOverload,
       `no overload of \`${op}\` for (${types.map((t) => `\`${typeToString(t)}\``).join(", ")})${alikeNote(types)}`,
       span,
+      help,
     );
   }
 

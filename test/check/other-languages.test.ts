@@ -107,3 +107,52 @@ describe("a macro another language names", () => {
     expect(await help(withRule(`permit p when ${rule}`))).toEqual([`W0309 ${said}`]);
   });
 });
+
+describe("a list's membership written as another language's method", () => {
+  it.each([
+    ["l.contains(1)", "a list's elements are tested with `in`: `1 in l` (`contains` is a string's method)"],
+    ["l.contains(n + 1)", "a list's elements are tested with `in`: `(n + 1) in l` (`contains` is a string's method)"],
+    ['m.contains("k")', 'a map\'s keys are tested with `in`: `"k" in m` (`contains` is a string\'s method)'],
+  ])("`%s` is told `in`", async (rule, said) => {
+    expect(await help(withRule(`permit p when ${rule}`))).toEqual([`W0306 ${said}`]);
+  });
+
+  it("is CEL's own method of a string", async () => {
+    expect(await help(withRule('permit p when s.contains("a")'))).toEqual([]);
+  });
+});
+
+describe("a macro called as a function by another language's name", () => {
+  it.each([
+    ["any(l, x > 1)", "did you mean `exists`? (`l.exists(x, …)`, with a variable and a condition on it)"],
+    ["some(l, x, x > 1)", "did you mean `exists`? (`l.exists(x, …)`, with a variable and a condition on it)"],
+    ["every(l, y > n)", "did you mean `all`? (`l.all(y, …)`, with a variable and a condition on it)"],
+  ])("`%s` is told the macro on its own list, and its variable is no unknown name", async (rule, said) => {
+    expect(await help(withRule(`permit p when ${rule}`))).toEqual([`W0309 ${said}`]);
+  });
+
+  it("still has its list and condition checked for their own errors", async () => {
+    const { diagnostics } = await compilePolicy(withRule("permit p when any(nope, x > 1 && z)"), { stopAfter: "check" });
+    expect(diagnostics.map((d) => [d.code, d.message])).toEqual([
+      ["W0309", "unknown function `any`"],
+      ["W0204", "unknown name `nope`"],
+      ["W0204", "unknown name `z`"],
+    ]);
+  });
+});
+
+describe("the names in scope an unknown name is told", () => {
+  it("list each name once, though a macro's variable hides a field of that name", async () => {
+    const { diagnostics } = await compilePolicy(withRule("permit p when l.exists(l, x > 1)"), { stopAfter: "check" });
+    expect(diagnostics.map((d) => d.help)).toEqual(["names in scope: `l`, `n`, `s`, `m`"]);
+  });
+});
+
+describe("a negation written `not(…)`, as Python writes it", () => {
+  it.each([
+    ["not (n in l)", "Writ negates with `!`: write `!(…)`"],
+    ["not(b)", "Writ negates with `!`: write `!b`"],
+  ])("`%s` is told `!`", async (rule, said) => {
+    expect(await help(withInput("n: int, l: list<int>(4), b: bool", `permit p when ${rule}`))).toEqual([`W0309 ${said}`]);
+  });
+});
