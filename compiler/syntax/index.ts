@@ -23,7 +23,7 @@ import * as T from "./lexer.js";
 import { describeToken, keywordHelp, setChunkFollower, wordOperatorHelp, writParser, type DeclarationRule } from "./parser.js";
 import { FOREIGN_NAMES, lexWithDiagnostics, readForeignNames, readStrayOperators, reportStray, STRAY_OPERATOR_TOKENS, tokSpan, type StrayRun } from "./lexing.js";
 import { CLOSERS, guardExpr, MAX_NESTING, OPENERS, tooDeep } from "./nesting.js";
-import { leftOpenHelp, objectLeftOpen, openBracketsReader, recordLeftOpen } from "./unclosed.js";
+import { leftOpenHelp, objectLeftOpen, openBracketsReader, recordLeftOpen, textLayout, type Layout } from "./unclosed.js";
 import { arrowEnd, arrowHelp, isArrow } from "./arrow.js";
 import { negationHelp, notEqualHelp } from "./operator-slips.js";
 import { expectClauseHelp, headerHelp } from "./declaration-slips.js";
@@ -168,6 +168,8 @@ interface WholeText {
   readonly end: number;
   /** an offset's line and column, `12:5`, for messages that name a place other than their own */
   place(offset: number): string;
+  /** where an offset stands on its line, for telling fields apart by layout */
+  readonly layout: Layout;
 }
 
 /** The WholeText of `text`; its lines are found when first asked for. */
@@ -176,6 +178,7 @@ function wholeText(text: string): WholeText {
   return {
     text,
     end: text.length,
+    layout: textLayout(text),
     place(offset) {
       const { line, column } = (lineCol ??= lineColIndex(text))(offset);
       return `${line}:${column}`;
@@ -288,7 +291,7 @@ function inputPrefixHelp(tokens: readonly IToken[], index: number): string | und
  */
 function expectInDataHelp(tokens: readonly IToken[], expect: number, open: readonly number[], whole: WholeText): string {
   // open[0] is the test's own `{`, open[1] the `{` of its request
-  const leftOpen = objectLeftOpen(tokens, open[1]!, expect, whole.text);
+  const leftOpen = objectLeftOpen(tokens, open[1]!, expect, whole.layout);
   const bracket = leftOpen?.opener ?? tokens[open[open.length - 1]!]!;
   const of = leftOpen ? ` of \`${leftOpen.key.image}\`` : "";
   return `the \`${bracket.image}\`${of} at ${whole.place(bracket.startOffset)} is never closed: \`expect\` is read as one of its keys`;
@@ -511,7 +514,7 @@ export function parsePolicy(source: SourceFile): ParsePolicyResult {
           // the block's `}` missing: a record in it may have been left open and have swallowed the
           // fields after it, and the error, at the next declaration, names the `{` to close
           const blockLeftOpen = first.tokenType === T.Input && chunk.tokens[1]?.tokenType === T.LBrace && openBracketsReader(chunk.tokens)(chunk.tokens.length)?.[0] === 1;
-          const leftOpen = blockLeftOpen ? recordLeftOpen(d, text) : undefined;
+          const leftOpen = blockLeftOpen ? recordLeftOpen(d, whole.layout) : undefined;
           if (leftOpen) {
             d = leftOpen.input;
             const at = diagnostics.findLastIndex((x, k) => k >= parseErrorsBefore && x.message.startsWith("expected `}`"));
