@@ -276,7 +276,7 @@ export class ExpressionChecker {
           Codes.unknownField,
           `no field \`${quotedName(expr.field)}\` in \`${quotedName(describeOperand(expr.operand))}\``,
           expr.fieldSpan,
-          didYouMean(expr.field, names, this.suggestions) ?? `its fields are ${listedNames(names)}`,
+          didYouMean(expr.field, names, this.suggestions) ?? (names.length === 0 ? "it is a record with no fields" : `its fields are ${listedNames(names)}`),
         );
       }
       return this.field(operand, expr.field, expr.span);

@@ -187,19 +187,22 @@ export interface RecordLeftOpen {
 /**
  * The record left open in an input block that lacks its own `}`: with `principal: { id: string`
  * unclosed, every field after it (`payment`, `context`) was read as one of `principal`'s, and the
- * block's `}` as the record's. Which record was left open is told by layout: the first field inside
- * a top-level field's record that starts a line no further in than that top-level field is taken
- * as its sibling. The block given back ends that record before it, and declares it and the fields
+ * block's `}` as the record's. Only the record that reaches the block's end can be the one: any
+ * before it found its own `}`. Which record was left open is told by layout: the first field inside
+ * a top-level field's record that starts a line no further in than that top-level field's line is
+ * taken as its sibling. The block given back ends that record before it, and declares it and the fields
  * after it in the same record untyped: their types as read are still a guess, and each use would
  * be reported as a field of the wrong record. Undefined where layout tells nothing.
  */
 export function recordLeftOpen(input: A.InputDecl, layout: Layout): RecordLeftOpen | undefined {
   for (const [i, field] of input.fields.entries()) {
-    if (field.type.kind !== "RecordTypeExpr") continue;
-    const own = layout(field.name.span.start);
+    // (a record closed before the block's end found its own `}`: the `}` missing is another's)
+    if (field.type.kind !== "RecordTypeExpr" || field.type.span.end < input.span.end) continue;
+    // how far in the field's line starts: `input { agent: {` puts `agent` far in, its fields less
+    const own = layout(field.name.span.start).indent;
     const sibling = firstField(field.type, (f) => {
       const at = layout(f.name.span.start);
-      return at.startsLine && at.column <= own.column;
+      return at.startsLine && at.column <= own;
     });
     if (!sibling) continue;
     const cut = sibling.name.span.start;

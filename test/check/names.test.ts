@@ -38,6 +38,13 @@ describe("an unknown name", () => {
   });
 });
 
+describe("an unknown field", () => {
+  it("of a record with no fields is told so, not given an empty list of its fields", async () => {
+    const diagnostics = (await compilePolicy(`policy "n" version "1"\ninput { agent: {} }\npermit p when agent.x == 1\n`, { stopAfter: "check" })).diagnostics;
+    expect(diagnostics.map((d) => `${d.code} ${d.message} (${d.help})`)).toEqual(["W0205 no field `x` in `agent` (it is a record with no fields)"]);
+  });
+});
+
 describe("a macro given its condition alone", () => {
   it("is said to take a variable and a condition, once: the condition's names are the variable it meant", async () => {
     expect(await found('permit p when r.t.exists(t == 2) && l.all(x > 0)\n')).toEqual([

@@ -81,6 +81,22 @@ describe("a record of the input block left open", () => {
     expect(checkPolicy(r.ast).diagnostics).toEqual([]);
   });
 
+  it("names the block's own `{`, and no record, when every record found its own `}`", () => {
+    const cases = [
+      // the field on the block's line: its fields are further in than its line, not than it
+      [`input { agent: {`, `  id: string,`, `  trust: int`, `}`, `permit r when agent.trust > 1`],
+      // a record closed before the block's end, its fields written as if the block's
+      [`input {`, `  agent: { id: string,`, `  trust: int }`, `  tool: string`, `permit r when agent.trust > 1 && tool == "x"`],
+      // a field indented with spaces, its record's fields with tabs
+      [`input {`, `    principal: {`, `\t\tid: string`, `    }`, `    payment: { amount: int }`, `permit r when principal.id == "a" && payment.amount > 1`],
+    ];
+    for (const lines of cases) {
+      const r = diag([`policy "p" version "1"`, ...lines].join("\n"));
+      expect(r.list).toEqual([{ code: W.UnexpectedToken, message: "expected `}`, found `permit`", at: "permit", help: "the `{` at 2:7 is never closed" }]);
+      expect(checkPolicy(r.ast).diagnostics).toEqual([]);
+    }
+  });
+
   it("names the block's own `{` when the layout tells no record left open", () => {
     const r = diag(`input { a: int, b: { c: int }\npermit p when a > 0`);
     expect(r.list).toEqual([{ code: W.UnexpectedToken, message: "expected `}`, found `permit`", at: "permit", help: "the `{` at 1:7 is never closed" }]);
