@@ -23,7 +23,7 @@ import * as T from "./lexer.js";
 import { describeToken, keywordHelp, setChunkFollower, wordOperatorHelp, writParser, type DeclarationRule } from "./parser.js";
 import { FOREIGN_NAMES, lexWithDiagnostics, readForeignNames, readStrayOperators, reportStray, STRAY_OPERATOR_TOKENS, tokSpan, type StrayRun } from "./lexing.js";
 import { CLOSERS, guardExpr, MAX_NESTING, OPENERS, tooDeep } from "./nesting.js";
-import { leftOpenHelp, objectLeftOpen, openBracketsReader, recordLeftOpen, textLayout, type Layout } from "./unclosed.js";
+import { closedBrackets, leftOpenHelp, objectLeftOpen, openBracketsReader, recordLeftOpen, textLayout, type Layout } from "./unclosed.js";
 import { arrowEnd, arrowHelp, isArrow } from "./arrow.js";
 import { negationHelp, notEqualHelp } from "./operator-slips.js";
 import { expectClauseHelp, headerHelp } from "./declaration-slips.js";
@@ -170,15 +170,19 @@ interface WholeText {
   place(offset: number): string;
   /** where an offset stands on its line, for telling fields apart by layout */
   readonly layout: Layout;
+  /** whether a closer further on in the text closes a bracket, where the text is a file's */
+  closedLater(bracket: IToken): boolean;
 }
 
-/** The WholeText of `text`; its lines are found when first asked for. */
-function wholeText(text: string): WholeText {
+/** The WholeText of `text`, whose tokens are `tokens`; its lines and brackets are found when first asked for. */
+function wholeText(text: string, tokens: readonly IToken[]): WholeText {
   let lineCol: ((offset: number) => LineCol) | undefined;
+  let closed: ReadonlySet<number> | undefined;
   return {
     text,
     end: text.length,
     layout: textLayout(text),
+    closedLater: (bracket) => (closed ??= closedBrackets(tokens)).has(bracket.startOffset),
     place(offset) {
       const { line, column } = (lineCol ??= lineColIndex(text))(offset);
       return `${line}:${column}`;
@@ -256,7 +260,7 @@ function parseChunk(rule: DeclarationRule, tokens: IToken[], follower: IToken | 
       (rule === "header" ? headerHelp(tokens, index, e.message, whole.text) : undefined) ??
       (rule === "testDecl" && index >= 0 ? expectClauseHelp(tokens, index, e.message, openBefore(index)?.length) : undefined) ??
       // (an error at the end of the declaration is at Chevrotain's end-of-input token, not one of `tokens`)
-      leftOpenHelp(e.message, e.token, index < 0, tokens, openBefore(index < 0 ? tokens.length : index), tokens[tokens.length - 1], cutShort, whole.place);
+      leftOpenHelp(e.message, index < 0 && follower ? follower : e.token, index < 0, tokens, openBefore(index < 0 ? tokens.length : index), tokens[tokens.length - 1], cutShort, whole.place, whole.closedLater);
     if (e.name !== "NotAllInputParsedException") {
       diagnostics.push(error(W.UnexpectedToken, e.message, at(e.token), help));
       continue;
@@ -444,7 +448,7 @@ export function parsePolicy(source: SourceFile): ParsePolicyResult {
       return operatorRuns.slice(from, nextOperator);
     };
     comments = lexed.comments.map((c) => ({ kind: "Comment", text: c.image, span: tokSpan(c) }));
-    const whole = wholeText(text);
+    const whole = wholeText(text, lexed.tokens);
     const builder = new AstBuilder();
     let header: A.PolicyHeader | undefined;
     let input: A.InputDecl | undefined;
@@ -513,7 +517,7 @@ export function parsePolicy(source: SourceFile): ParsePolicyResult {
           let d = builder.inputDecl(cst);
           // the block's `}` missing: a record in it may have been left open and have swallowed the
           // fields after it, and the error, at the next declaration, names the `{` to close
-          const blockLeftOpen = first.tokenType === T.Input && chunk.tokens[1]?.tokenType === T.LBrace && openBracketsReader(chunk.tokens)(chunk.tokens.length)?.[0] === 1;
+          const blockLeftOpen = first.tokenType === T.Input && chunk.tokens[1]?.tokenType === T.LBrace && openBracketsReader(chunk.tokens)(chunk.tokens.length)?.[0] === 1 && !whole.closedLater(chunk.tokens[1]);
           const leftOpen = blockLeftOpen ? recordLeftOpen(d, whole.layout) : undefined;
           if (leftOpen) {
             d = leftOpen.input;
@@ -602,7 +606,7 @@ export function parseExpression(text: string): ParseExpressionResult {
       diagnostics.push(error(W.NestingTooDeep, `nested more than ${MAX_NESTING} levels deep`, tokSpan(deep)));
       return { expr: { kind: "ErrorExpr", span: whole }, diagnostics };
     }
-    const cst = parseChunk("expr", tokens, undefined, wholeText(text), diagnostics);
+    const cst = parseChunk("expr", tokens, undefined, wholeText(text, tokens), diagnostics);
     const builder = new AstBuilder();
     const expr = cst ? builder.exprOrError(cst, whole) : ({ kind: "ErrorExpr", span: whole } as const);
     append(diagnostics, builder.diagnostics);

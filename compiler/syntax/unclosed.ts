@@ -29,9 +29,10 @@ const CLOSER_IMAGE = new Map([
  * their indices in `tokens`, innermost last, for the token at index `i` (the length of the tokens
  * for the end of the declaration). A closer closes the innermost bracket of its kind, and any left
  * open inside it with it; one that closes nothing is passed over. Asked in increasing order, the
- * tokens are read once in all; asked for an earlier token, it answers undefined.
+ * tokens are read once in all; asked for an earlier token, it answers undefined. `closes` is told
+ * the index of each bracket a closer closes.
  */
-export function openBracketsReader(tokens: readonly IToken[]): (index: number) => readonly number[] | undefined {
+export function openBracketsReader(tokens: readonly IToken[], closes?: (opener: number) => void): (index: number) => readonly number[] | undefined {
   const open: number[] = [];
   // per closer, where in `open` it may find its bracket, innermost last: an entry that no longer
   // holds one of its brackets is stale and dropped when met, so that a closer finds its bracket
@@ -51,6 +52,7 @@ export function openBracketsReader(tokens: readonly IToken[]): (index: number) =
         for (let p = at[at.length - 1]; p !== undefined; p = at[at.length - 1]) {
           at.pop();
           if (p < open.length && opens.includes(tokens[open[p]!]!.tokenType)) {
+            closes?.(open[p]!);
             open.length = p;
             break;
           }
@@ -59,6 +61,18 @@ export function openBracketsReader(tokens: readonly IToken[]): (index: number) =
     }
     return open;
   };
+}
+
+/**
+ * Where the brackets a closer closes start, read over the whole text rather than one declaration:
+ * a keyword that starts a declaration (`@`, `permit`) cuts the one around it short wherever it
+ * is written, and the bracket it was written inside is left open in that declaration, though a
+ * closer further on closes it.
+ */
+export function closedBrackets(tokens: readonly IToken[]): ReadonlySet<number> {
+  const closed = new Set<number>();
+  openBracketsReader(tokens, (opener) => closed.add(tokens[opener]!.startOffset))(tokens.length);
+  return closed;
 }
 
 /**
@@ -75,10 +89,12 @@ function bracketExpected(message: string, tokens: readonly IToken[], open: reado
 /**
  * Help for a parse error at the end of a declaration or at a closer of the wrong kind, which is
  * where the parser meets a bracket left open, or an operator left without its right side: the
- * bracket or the operator, and where it is (`place` tells an offset's line and column). `open` are
+ * bracket or the operator, and where it is (`place` tells an offset's line and column). `found`
+ * is the token the error is at, at the end of a declaration the next one's first. `open` are
  * the brackets open before the error's token (their indices in the declaration's `tokens`, as
  * openBracketsReader gives them); `last` is the declaration's last token, and
- * `cutShort` what another declaration after it cut short (`a condition`), if one comes after it.
+ * `cutShort` what another declaration after it cut short (`a condition`), if one comes after it;
+ * `closedLater` tells a bracket that a closer after the declaration closes (closedBrackets).
  */
 export function leftOpenHelp(
   message: string,
@@ -89,8 +105,10 @@ export function leftOpenHelp(
   last: IToken | undefined,
   cutShort: string | undefined,
   place: (offset: number) => string,
+  closedLater: (bracket: IToken) => boolean,
 ): string | undefined {
   const bracket = bracketExpected(message, tokens, open);
+  if (bracket && atEnd && closedLater(bracket)) return `\`${found.image}\` starts a new declaration wherever it is written: it cut this one short inside the \`${bracket.image}\` at ${place(bracket.startOffset)}`;
   if (bracket && atEnd) return `the \`${bracket.image}\` at ${place(bracket.startOffset)} is never closed`;
   if (bracket && CLOSERS.has(found.tokenType)) return `the \`${bracket.image}\` at ${place(bracket.startOffset)} is not closed before this \`${found.image}\``;
   if (!atEnd || last === undefined || !message.startsWith("expected an expression")) return undefined;

@@ -141,6 +141,25 @@ describe("a bracket left open, or an operator left without its right side", () =
     ]);
   });
 
+  it("does not call a bracket never closed where a keyword inside it cut the declaration short", () => {
+    // `@`, `let`, `permit`… start a declaration wherever they are written: the bracket they are
+    // written in is left open in the declaration before them, though a closer after them closes it
+    const text = [
+      `input {`,
+      `  @doc("the caller")`,
+      `  agent: string`,
+      `}`,
+      `permit r when agent in ["a", "b",`,
+      `  @reason("x") "c"]`,
+    ].join("\n");
+    expect(diag(text).list.map((d) => [d.message, d.at, d.help])).toEqual([
+      ["expected `}`, found `@`", "@", "`@` starts a new declaration wherever it is written: it cut this one short inside the `{` at 1:7"],
+      ["expected `permit` or `forbid`, found `agent`", "agent", undefined],
+      ["expected `]`, found `@`", "@", "`@` starts a new declaration wherever it is written: it cut this one short inside the `[` at 5:24"],
+      ["expected `permit` or `forbid`, found `\"c\"`", "\"c\"", undefined],
+    ]);
+  });
+
   it("says which operator or `when` was left with nothing after it", () => {
     const text = [`forbid a when p.n <= 0 &&`, `@reason("x")`, `forbid b when`, `let X =`, `permit c when p.n in`, `permit d`].join("\n");
     expect(diag(text).list.map((d) => [d.message, d.help])).toEqual([
