@@ -217,6 +217,8 @@ function parseChunk(rule: DeclarationRule, tokens: IToken[], follower: IToken | 
   // whether a test's `expect` was read as a key of its data, left open: the `expect` missing at
   // the end of the test is then that error again
   let expectInData = false;
+  // the brackets open at the end of the declaration, found when first asked for
+  let openAtEnd: readonly number[] | undefined;
   // up to which token the parser's errors are in the body of an arrow function, already reported
   let arrowUntil = -1;
   for (const e of errors) {
@@ -237,8 +239,11 @@ function parseChunk(rule: DeclarationRule, tokens: IToken[], follower: IToken | 
     }
     if (rule === "testDecl" && index > 0 && tokens[index - 1]!.tokenType === T.Expect && !expectInData) {
       const open = openBefore(index - 1);
-      // (brackets open around it besides the test's own: the `expect` is in the data)
-      if (open !== undefined && open.length >= 2) {
+      // (brackets open around it besides the test's own: the `expect` is in the data; and it is the
+      // test's clause, written where a key was read, where `allow` or `deny` follows it or the
+      // bracket around it is never closed: else it is a key, `{ expect true }` a `:` left out)
+      const clause = () => tokens[index]!.tokenType === T.Allow || tokens[index]!.tokenType === T.Deny || (openAtEnd ??= openBracketsReader(tokens)(tokens.length)!).includes(open![open!.length - 1]!);
+      if (open !== undefined && open.length >= 2 && clause()) {
         expectInData = true;
         diagnostics.push(error(W.UnexpectedToken, e.message, at(e.token), expectInDataHelp(tokens, index - 1, open, whole)));
         continue;

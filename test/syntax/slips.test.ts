@@ -193,6 +193,18 @@ describe("a bracket left open, or an operator left without its right side", () =
   });
 });
 
+describe("`expect` as a key of a test's data", () => {
+  it("is a key, its `:` left out, where neither `allow` nor `deny` follows it and its object is closed", () => {
+    const test = (...body: string[]) => diag([`input { meta: { expect: bool } }`, `test "t" {`, ...body, `}`].join("\n")).list.map((d) => [d.message, d.at, d.help]);
+    expect(test(`  input { meta: { expect true } }`, `  expect allow`)).toEqual([["expected `:`, found `true`", "true", undefined]]);
+    // the test's own `expect` left out is still reported
+    expect(test(`  input { meta: { expect true } }`)).toEqual([
+      ["expected `:`, found `true`", "true", undefined],
+      ["expected `expect`, found `}`", "}", undefined],
+    ]);
+  });
+});
+
 describe("a request's field written `input.field`, as Rego and Cedar write it", () => {
   it("is one error in the condition, with the name to write, and cuts nothing short", () => {
     const text = [
