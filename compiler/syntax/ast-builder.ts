@@ -204,7 +204,7 @@ export class AstBuilder {
   private reportSquareBrackets(name: string, args: readonly A.TypeExpr[], span: Span): void {
     if (args.length === 0) {
       // `string[]`: a list of what is before the brackets
-      const element = TYPE_ARGUMENTS.has(name) ? "T" : name;
+      const element = PRIMITIVE_TYPES.has(name) ? name : "T";
       this.report(W.BadTypeArguments, `\`${quotedName(name)}[]\` is not a type`, span, `a list is written \`list<${element}>\``);
       return;
     }
@@ -212,9 +212,11 @@ export class AstBuilder {
       this.report(W.BadTypeArguments, `\`${name}\` takes no type arguments`, span);
       return;
     }
-    // (`List[str]`, `Map[str, int]`: the type meant, with the arguments as written)
+    // (`List[str]`, `Map[str, int]`: the type meant, with the arguments as written where Writ has
+    // them, and `T` (a map's key `string`) where it does not: `list<str>` would be wrong again)
     const meant = TYPE_ARGUMENTS.has(name) ? name : closest(name.toLowerCase(), [...TYPE_ARGUMENTS.keys()]);
-    const written = TYPE_ARGUMENTS.get(meant ?? "") === args.length ? args.map(typeText).join(", ") : undefined;
+    const placeholders = meant === "map" ? ["string", "T"] : ["T"];
+    const written = TYPE_ARGUMENTS.get(meant ?? "") === args.length ? args.map((a, i) => (isWritType(a) ? typeText(a) : placeholders[i])).join(", ") : undefined;
     const help =
       meant === "list" ? `a list is written \`list<${written ?? "T"}>\``
       : meant === "map" ? `a map is written \`map<${written ?? "string, T"}>\``
@@ -620,6 +622,17 @@ export class AstBuilder {
 
 /** the types written without type arguments */
 const PRIMITIVE_TYPES = new Set(["bool", "int", "string"]);
+
+/** Whether a type as written is one of Writ's all through (`list<str>` is not), for helps to copy. */
+function isWritType(t: A.TypeExpr): boolean {
+  switch (t.kind) {
+    case "PrimitiveTypeExpr": return PRIMITIVE_TYPES.has(t.name);
+    case "ListTypeExpr": return isWritType(t.element);
+    case "MapTypeExpr": return isWritType(t.key) && isWritType(t.value);
+    case "RecordTypeExpr": return true;
+    case "ErrorTypeExpr": return false;
+  }
+}
 
 /** the types written with type arguments, and how many each takes */
 const TYPE_ARGUMENTS: ReadonlyMap<string, number> = new Map([["list", 1], ["map", 2]]);

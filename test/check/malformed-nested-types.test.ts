@@ -69,7 +69,10 @@ describe("type arguments in square brackets", () => {
       laterRuleError,
     ]);
     expect(await said(policy("string[]"))).toEqual(["W0110 `string[]` is not a type (help: a list is written `list<string>`)", laterRuleError]);
-    expect(await said(policy("List[str]"))).toEqual(["W0110 unknown type `List` (help: a list is written `list<str>`)", laterRuleError]);
+    // an argument Writ has no such type for is not copied into the type to write
+    expect(await said(policy("List[str]"))).toEqual(["W0110 unknown type `List` (help: a list is written `list<T>`)", laterRuleError]);
+    expect(await said(policy("Map[str, int]"))).toEqual(["W0110 unknown type `Map` (help: a map is written `map<string, int>`)", laterRuleError]);
+    expect(await said(policy("str[]"))).toEqual(["W0110 `str[]` is not a type (help: a list is written `list<T>`)", laterRuleError]);
   });
 
   it("are reported at each type that has them", async () => {
