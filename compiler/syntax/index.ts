@@ -229,7 +229,8 @@ function parseChunk(rule: DeclarationRule, tokens: IToken[], follower: IToken | 
     // so is a lone `&` or `|` read as `&&` or `||` where no operator may stand)
     if (echo || FOREIGN_NAMES.has(e.token) || STRAY_OPERATOR_TOKENS.has(e.token)) continue;
     if ((index < 0 ? tokens.length : index) <= arrowUntil) continue;
-    if (isArrow(tokens, index)) {
+    // (an arrow only where an expression is read: in a schema or a test's data the help was wrong)
+    if ((rule === "letDecl" || rule === "ruleDecl" || rule === "expr") && isArrow(tokens, index)) {
       const open = openBefore(index);
       const arrow: Span = { start: e.token.startOffset, end: e.token.startOffset + 2 };
       const message = e.name === "NotAllInputParsedException" ? "expected an operator or a new declaration, found `=>`" : e.message.replace(/found `=`$/, "found `=>`");
@@ -261,7 +262,7 @@ function parseChunk(rule: DeclarationRule, tokens: IToken[], follower: IToken | 
             notEqualHelp(tokens, index) ??
             (e.token?.tokenType === T.Identifier ? wordOperatorHelp(e.token.image) : undefined))) ??
       keywordHelp(e.token) ??
-      inputPrefixHelp(tokens, index) ??
+      (readingExpression(e, rule, hasWhen) ? inputPrefixHelp(tokens, index) : undefined) ??
       (rule === "header" ? headerHelp(tokens, index, e.message, whole.text) : undefined) ??
       (rule === "testDecl" && index >= 0 ? expectClauseHelp(tokens, index, e.message, openBefore(index)?.length) : undefined) ??
       // (an error at the end of the declaration is at Chevrotain's end-of-input token, not one of `tokens`)

@@ -225,6 +225,10 @@ describe("a request's field written `input.field`, as Rego and Cedar write it", 
     expect(r.ast.input!.fields.map((f) => f.name.name)).toEqual(["agent"]);
     expect(r.ast.rules.map((x) => [x.name.name, x.condition?.kind])).toEqual([["a", "ErrorExpr"], ["b", "Binary"]]);
   });
+
+  it("gets no such help outside an expression", () => {
+    expect(diag(`input { a: int }\npermit input. when a > 1`).list.map((d) => [d.message, d.help])).toEqual([["expected an identifier, found `input` (`input` is a reserved word)", undefined]]);
+  });
 });
 
 describe("an arrow function, as JavaScript writes a list's predicate", () => {
@@ -238,6 +242,11 @@ describe("an arrow function, as JavaScript writes a list's predicate", () => {
     ]);
     expect(said(`f(v => v)`)).toEqual([
       ["expected `)`, found `=>`", "=>", "Writ has no arrow functions: write the macro `exists(v, …)` or `all(v, …)`, its variable first and then the expression"],
+    ]);
+    // in a schema an arrow is no function: the errors are the schema's, each reported
+    expect(diag(`input { p: { nr => r int }, a: int }\npermit q`).list.map((d) => [d.message, d.at, d.help])).toEqual([
+      ["expected `:`, found `=`", "=", undefined],
+      ["expected `:`, found `int`", "int", undefined],
     ]);
     // a lone `=`, or one with a `>` apart from it, is still a comparison written with one `=`
     expect(said(`a = > 1`)).toEqual([["expected an operator or a new declaration, found `=`", "=", "compare with `==`"]]);
