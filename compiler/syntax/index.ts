@@ -317,7 +317,9 @@ function readingExpression(e: IRecognitionException, rule: DeclarationRule, hasW
 
 /** W0113: text where a declaration must start, before the header or after a declaration's end. */
 function notADeclaration(t: IToken, span: Span): Diagnostic {
-  return error(W.NotADeclaration, `expected a declaration (\`input\`, \`let\`, \`permit\`, \`forbid\` or \`test\`), found ${describeToken(t)}`, span, keywordHelp(t));
+  // (`input` here is not the block's: `input.agent: string`, a field declared outside it)
+  const help = t.tokenType === T.Input ? "`input` starts a declaration only as the block `input { … }`: declare each request field inside it" : keywordHelp(t);
+  return error(W.NotADeclaration, `expected a declaration (\`input\`, \`let\`, \`permit\`, \`forbid\` or \`test\`), found ${describeToken(t)}`, span, help);
 }
 
 function emptyFile(text: string, comments: A.Comment[]): A.PolicyFile {

@@ -226,6 +226,12 @@ describe("a request's field written `input.field`, as Rego and Cedar write it", 
     expect(r.ast.rules.map((x) => [x.name.name, x.condition?.kind])).toEqual([["a", "ErrorExpr"], ["b", "Binary"]]);
   });
 
+  it("at the top level, declaring a field, is told that fields are declared in the block", () => {
+    expect(diag(`input { a: int }\ninput.agent: string\npermit p when a > 1`).list.map((d) => [d.code, d.at, d.help])).toEqual([
+      [W.NotADeclaration, "input", "`input` starts a declaration only as the block `input { … }`: declare each request field inside it"],
+    ]);
+  });
+
   it("gets no such help outside an expression", () => {
     expect(diag(`input { a: int }\npermit input. when a > 1`).list.map((d) => [d.message, d.help])).toEqual([["expected an identifier, found `input` (`input` is a reserved word)", undefined]]);
   });
