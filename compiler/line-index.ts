@@ -93,17 +93,23 @@ export interface Place {
   readonly codePoints: number;
 }
 
-/** Where `offset` (moved into the text) is, by a binary search over the line starts. */
-export function placeOf(index: LineIndex, offset: number): Place {
-  const { text, lineStarts } = index;
-  const at = offsetInText(text, offset);
+/** The index (0-based) of the line holding `offset`, by a binary search over the ascending `lineStarts` (the first is 0). */
+export function lineHolding(lineStarts: Uint32Array, offset: number): number {
   let lo = 0;
   let hi = lineStarts.length - 1;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
-    if (lineStarts[mid]! <= at) lo = mid;
+    if (lineStarts[mid]! <= offset) lo = mid;
     else hi = mid - 1;
   }
+  return lo;
+}
+
+/** Where `offset` (moved into the text) is, by a binary search over the line starts. */
+export function placeOf(index: LineIndex, offset: number): Place {
+  const { text, lineStarts } = index;
+  const at = offsetInText(text, offset);
+  const lo = lineHolding(lineStarts, at);
   const lineStart = lineStarts[lo]!;
   const textStart = lineStart === 0 && startsWithBom(text) ? 1 : lineStart;
   // the line's own terminator: a line holds no `\n` nor `\r` but the `\n`, lone `\r` or `\r\n` ending it

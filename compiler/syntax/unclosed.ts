@@ -7,7 +7,7 @@ import type * as A from "./ast.js";
 import { tokenMatcher } from "./chevrotain.js";
 import * as T from "./lexer.js";
 import { CLOSERS, OPENERS } from "./nesting.js";
-import { buildLineIndex } from "../line-index.js";
+import { buildLineIndex, lineHolding } from "../line-index.js";
 
 /** the opener each closer closes */
 const OPENER_OF = new Map([
@@ -144,13 +144,7 @@ export function textLayout(text: string): Layout {
   const indents = new Map<number, number>();
   return (offset) => {
     lineStarts ??= buildLineIndex(text).lineStarts;
-    let lo = 0;
-    let hi = lineStarts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (lineStarts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
+    const lo = lineHolding(lineStarts, offset);
     const lineStart = lineStarts[lo]!;
     let indent = indents.get(lo);
     if (indent === undefined) {
