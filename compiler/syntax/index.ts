@@ -5,8 +5,8 @@
 //   formatPolicy(ast, src)   the canonical formatting of a parsed file
 //
 // None of them throws for any input string. A file is parsed one declaration at a time: the token
-// stream is cut before each declaration keyword (see `splitDeclarations`), so an error in one rule
-// leaves the next ones intact and every declaration's errors are reported in one run.
+// stream is cut before each declaration keyword (`splitDeclarations`, declarations.ts), so an error
+// in one rule leaves the next ones intact and every declaration's errors are reported in one run.
 
 import type { IRecognitionException, IToken } from "chevrotain";
 import { error, quotedName, sortDiagnostics, type Diagnostic } from "../diagnostics.js";
@@ -21,6 +21,7 @@ import { formatFile } from "./format.js";
 import { append } from "../../runtime/arrays.js";
 import * as T from "./lexer.js";
 import { describeToken, keywordHelp, setChunkFollower, wordOperatorHelp, writParser, type DeclarationRule } from "./parser.js";
+import { splitDeclarations, type Chunk } from "./declarations.js";
 import { FOREIGN_NAMES, lexWithDiagnostics, readForeignNames, readStrayOperators, reportStray, STRAY_OPERATOR_TOKENS, tokSpan, type StrayRun } from "./lexing.js";
 import { CLOSERS, guardExpr, MAX_NESTING, OPENERS, tooDeep } from "./nesting.js";
 import { closedBrackets, leftOpenHelp, objectLeftOpen, openBracketsReader, recordLeftOpen, textLayout, type Layout } from "./unclosed.js";
@@ -29,6 +30,7 @@ import { negationHelp, notEqualHelp } from "./operator-slips.js";
 import { expectClauseHelp, headerHelp } from "./declaration-slips.js";
 
 export { W } from "./diagnostic-codes.js";
+export { splitDeclarations } from "./declarations.js";
 export { exprDepth, MAX_EXPR_DEPTH, MAX_NESTING } from "./nesting.js";
 
 /**
@@ -59,107 +61,6 @@ export interface ParseExpressionResult {
   readonly expr: A.Expr;
   readonly diagnostics: Diagnostic[];
 }
-
-const STRONG = new Set([T.Policy, T.Let, T.Permit, T.Forbid, T.Test, T.At]);
-
-interface Chunk {
-  readonly rule: DeclarationRule | "junk";
-  readonly tokens: IToken[];
-}
-
-function ruleFor(t: IToken): DeclarationRule | "junk" {
-  switch (t.tokenType) {
-    case T.Policy: return "header";
-    case T.Input: return "inputDecl";
-    case T.Let: return "letDecl";
-    case T.At:
-    case T.Permit:
-    case T.Forbid: return "ruleDecl";
-    case T.Test: return "testDecl";
-    default: return "junk";
-  }
-}
-
-/**
- * Which part of a rule's head comes next, in a declaration that starts with `@`: `@`, or the
- * effect (`at`), then an annotation's name, its `(`, its string and its `)`; `over` once the head
- * holds text that is neither an annotation nor the effect.
- */
-type HeadSlot = "at" | "name" | "open" | "value" | "close" | "over";
-
-/**
- * The slot after token `t` of a rule's head (an effect, `permit` or `forbid`, ends the head and is
- * not passed here). An annotation written wrong (`@reason "x"`, `@reason("a", "b")`, a `)` left
- * out) keeps the head going to the rule it annotates: its error is the parser's to report. Where
- * the effect should come, any other word (`permitt`, or the rule's name with the effect left out)
- * ends it, and so does `when` anywhere: what follows is a rule's name or its condition, not more of
- * the head.
- */
-function nextHeadSlot(slot: HeadSlot, t: IToken): HeadSlot {
-  if (slot === "over" || t.tokenType === T.When) return "over";
-  if (t.tokenType === T.At) return "name";
-  switch (slot) {
-    case "at": return "over";
-    case "name": return "open";
-    case "open": return t.tokenType === T.LParen ? "value" : t.tokenType === T.RParen ? "at" : "close";
-    case "value": return t.tokenType === T.RParen ? "at" : "close";
-    case "close": return t.tokenType === T.RParen ? "at" : "close";
-  }
-}
-
-/**
- * Cuts the token stream before each declaration. `policy let permit forbid test @` start a
- * declaration anywhere (they cannot appear inside one, except as a name after `.` or before `:`/`?`);
- * `input` does only at bracket depth 0, since tests contain `input { ... }`. Annotations stay with
- * the rule they precede, as long as what follows them is the rule's effect: after
- * `@reason("x") permitt first when …` (the effect misspelt or left out) the next `@`, `permit` or
- * `forbid` starts a declaration of its own, which the broken head would otherwise have swallowed.
- */
-export function splitDeclarations(tokens: readonly IToken[]): Chunk[] {
-  const chunks: Chunk[] = [];
-  let current: IToken[] = [];
-  let depth = 0;
-  let seenEffect = false;
-  let head: HeadSlot = "at";
-  let inNameList = false;
-  const flush = () => {
-    if (current.length > 0) chunks.push({ rule: ruleFor(current[0]!), tokens: current });
-    current = [];
-    depth = 0;
-    seenEffect = false;
-    head = "at";
-  };
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i]!;
-    const prev = tokens[i - 1]?.tokenType;
-    const next = tokens[i + 1]?.tokenType;
-    // a keyword used as a name: a selector, a field or data key, an entry of `by [...]`/`errors [...]`
-    if (t.tokenType === T.LBracket && (prev === T.By || prev === T.Errors)) inNameList = true;
-    // any closer ends it: `by [r }` must not leave every later keyword read as a name
-    else if (CLOSERS.has(t.tokenType)) inNameList = false;
-    // (`input.agent`, as Rego and Cedar write a request's field, is a name in a condition too:
-    // read as a second input block, it cut the rule short and was reported as one)
-    const nameUse = inNameList || prev === T.Dot || prev === T.DotQuestion || next === T.Colon || next === T.Question || (t.tokenType === T.Input && next === T.Dot);
-    let starts = false;
-    // `input {` starts the input block even after a bracket left open above it (`let X = [1, 2`):
-    // anywhere but in a test (whose request is `input { … }` too) it could be nothing else
-    const inputBlock = t.tokenType === T.Input && (depth === 0 || (next === T.LBrace && current[0]?.tokenType !== T.Test));
-    if (!nameUse && (STRONG.has(t.tokenType) || inputBlock)) {
-      const inRuleHead = current.length > 0 && current[0]!.tokenType === T.At && !seenEffect && head !== "over";
-      // `@a("x") @b("y") permit r`: the annotations and the rule are one declaration
-      starts = !(inRuleHead && (t.tokenType === T.At || t.tokenType === T.Permit || t.tokenType === T.Forbid));
-    }
-    if (starts) flush();
-    if (t.tokenType === T.Permit || t.tokenType === T.Forbid) seenEffect = true;
-    if (OPENERS.has(t.tokenType)) depth++;
-    else if (CLOSERS.has(t.tokenType)) depth = Math.max(0, depth - 1);
-    current.push(t);
-    if (current[0]!.tokenType === T.At && !seenEffect) head = nextHeadSlot(head, t);
-  }
-  flush();
-  return chunks;
-}
-
 
 /** What reading one declaration needs to know of the whole text. */
 interface WholeText {
