@@ -16,7 +16,7 @@ import { Codes } from "./codes.js";
 import type { Binding, Checked } from "./expr.js";
 import { ERROR_TYPE, containsRecord, fits, typeToString, type CheckType } from "./types.js";
 import { fieldNamed, fieldNames } from "../../runtime/field-named.js";
-import { append } from "../../runtime/arrays.js";
+import { childExprs } from "../syntax/nesting.js";
 import { UNSUPPORTED_FUNCTIONS, UNSUPPORTED_LITERALS } from "./unsupported.js";
 
 const MACROS = new Set(["all", "exists", "exists_one", "filter", "map"]);
@@ -206,43 +206,14 @@ export class CallChecker {
         if (!e.leadingDot && !bound.has(e.name) && !this.scope.knows(e.name)) return e.name;
         continue;
       }
-      const children: Expr[] = [];
-      switch (e.kind) {
-        case "Select":
-          children.push(e.operand);
-          break;
-        case "Index":
-          children.push(e.operand, e.index);
-          break;
-        case "Call": {
-          let args = e.args;
-          const variable = args[0];
-          if (e.target !== undefined && MACROS.has(e.fn) && args.length > 1 && variable?.kind === "Ident") {
-            bound.add(variable.name);
-            args = args.slice(1);
-          }
-          if (e.target !== undefined) children.push(e.target);
-          append(children, args);
-          break;
-        }
-        case "Unary":
-          children.push(e.operand);
-          break;
-        case "Binary":
-          children.push(e.left, e.right);
-          break;
-        case "Conditional":
-          children.push(e.test, e.then, e.otherwise);
-          break;
-        case "List":
-          append(children, e.elements);
-          break;
-        case "Map":
-          for (const entry of e.entries) children.push(entry.key, entry.value);
-          break;
-        default:
-          break;
-      }
+      // a macro's variable is bound in the rest of its arguments, not a name looked for; a struct
+      // literal's fields (outside Writ's subset, reported as such) are not looked into
+      let children: readonly Expr[];
+      const variable = e.kind === "Call" ? e.args[0] : undefined;
+      if (e.kind === "Call" && e.target !== undefined && MACROS.has(e.fn) && e.args.length > 1 && variable?.kind === "Ident") {
+        bound.add(variable.name);
+        children = [e.target, ...e.args.slice(1)];
+      } else children = e.kind === "Struct" ? [] : childExprs(e);
       // last child first onto the stack, so the first is looked at first; a loop, not a spread:
       // a literal of 150,000 elements spread into push's arguments overflows the stack (arrays.ts)
       for (let i = children.length - 1; i >= 0; i--) pending.push(children[i]!);

@@ -58,7 +58,8 @@ export function exprDepth(root: A.Expr): number {
   return max;
 }
 
-function childExprs(e: A.Expr): A.Expr[] {
+/** The expressions directly inside `e`, in source order (array literals, never a spread into a call's arguments). */
+export function childExprs(e: A.Expr): A.Expr[] {
   switch (e.kind) {
     case "Select": return [e.operand];
     case "Index": return [e.operand, e.index];
