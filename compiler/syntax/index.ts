@@ -15,6 +15,7 @@ import { STACK_RAN_OUT_IN, stackRanOut } from "../stack-ran-out.js";
 import { V8_STACK_MESSAGE } from "../../runtime/stack-ran-out.js";
 import type * as A from "./ast.js";
 import { AstBuilder } from "./ast-builder.js";
+import { real } from "./cst-access.js";
 import { tokenMatcher } from "./chevrotain.js";
 import { W } from "./diagnostic-codes.js";
 import { formatFile } from "./format.js";
@@ -107,7 +108,7 @@ function parseChunk(rule: DeclarationRule, tokens: IToken[], follower: IToken | 
   }
   const errors = writParser.errors as IRecognitionException[];
   const at = (t: IToken | undefined): Span =>
-    t && !t.isInsertedInRecovery && Number.isFinite(t.startOffset) ? tokSpan(t) : follower ? tokSpan(follower) : { start: whole.end, end: whole.end };
+    real(t) ? tokSpan(t) : follower ? tokSpan(follower) : { start: whole.end, end: whole.end };
   // the brackets open before each error, for naming one left open where its closer was expected
   const openBefore = openBracketsReader(tokens);
   // what the next declaration cut short, where one ends this one
