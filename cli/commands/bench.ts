@@ -21,8 +21,9 @@ import { cancelPrestartedAsc, prestartAsc } from "./prestart.js";
 import { readRequestList, type RequestList } from "./request-json.js";
 import { escapeControls } from "../../runtime/thrown.js";
 import { lineColIndex } from "../../compiler/source.js";
-import { maxCostOption, maxCostUsage } from "./max-cost.js";
-import { maxDiagnosticsOption, maxDiagnosticsUsage, maxDiagnosticsWithBundle, type MaxDiagnosticsOption } from "./max-diagnostics.js";
+import { maxCostUsage } from "./max-cost.js";
+import { sourceOptions } from "./source-options.js";
+import { maxDiagnosticsUsage, maxDiagnosticsWithBundle, type MaxDiagnosticsOption } from "./max-diagnostics.js";
 
 /**
  * Fewer requests than this are repeated, whole and in order, as many times as it takes for a timed
@@ -98,16 +99,12 @@ export const benchCommand: Command = {
       io.err(empty);
       return EXIT_USAGE;
     }
-    const budget = maxCostOption(parsed, "bench");
-    if (!budget.ok) {
-      io.err(budget.message);
+    const options = sourceOptions(parsed, "bench");
+    if (!options.ok) {
+      io.err(options.message);
       return EXIT_USAGE;
     }
-    const shown = maxDiagnosticsOption(parsed, "bench");
-    if (!shown.ok) {
-      io.err(shown.message);
-      return EXIT_USAGE;
-    }
+    const { maxCost, shown } = options;
     const requestsFile = flagString(parsed, "requests");
     let given: RequestList | undefined;
     if (requestsFile !== undefined) {
@@ -119,7 +116,7 @@ export const benchCommand: Command = {
       given = read;
     }
     const target = parsed.positional[0]!;
-    const subject = await loadSubject(io, target, flagString(parsed, "pub"), given === undefined, budget.maxCost, shown);
+    const subject = await loadSubject(io, target, flagString(parsed, "pub"), given === undefined, maxCost, shown);
     if (typeof subject === "number") return subject;
     const requests = given?.values ?? subject.testRequests;
     if (requests === undefined || requests.length === 0) {

@@ -2,8 +2,9 @@
 // their diagnostics (the first 50 of a file unless told otherwise), exit 1 on any error.
 
 import { commandLineProblem, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, refuseUsage, unknownFlags, type Command, emptyPathError } from "../io.js";
-import { maxCostOption, maxCostUsage } from "./max-cost.js";
-import { maxDiagnosticsOption, maxDiagnosticsUsage } from "./max-diagnostics.js";
+import { maxCostUsage } from "./max-cost.js";
+import { sourceOptions } from "./source-options.js";
+import { maxDiagnosticsUsage } from "./max-diagnostics.js";
 import { compileFile, countLine, failed } from "./policy-source.js";
 
 export const checkCommand: Command = {
@@ -23,16 +24,12 @@ export const checkCommand: Command = {
     const unknown = unknownFlags(parsed, ["max-cost", "max-diagnostics"]);
     const problem = commandLineProblem("check", parsed, unknown, { what: "<file.writ>", min: 1, max: Number.POSITIVE_INFINITY });
     if (problem !== undefined) return refuseUsage(io, this, problem);
-    const budget = maxCostOption(parsed, "check");
-    if (!budget.ok) {
-      io.err(budget.message);
+    const options = sourceOptions(parsed, "check");
+    if (!options.ok) {
+      io.err(options.message);
       return EXIT_USAGE;
     }
-    const shown = maxDiagnosticsOption(parsed, "check");
-    if (!shown.ok) {
-      io.err(shown.message);
-      return EXIT_USAGE;
-    }
+    const { maxCost, shown } = options;
     const empty = emptyPathError("check", parsed.positional);
     if (empty) {
       io.err(empty);
@@ -42,7 +39,7 @@ export const checkCommand: Command = {
     for (const file of parsed.positional) {
       // stop once the module is planned: its memory is checked there (W0902), and nothing up to
       // that point needs AssemblyScript
-      const result = await compileFile(io, "check", file, { stopAfter: "plan", maxCost: budget.maxCost }, shown.render);
+      const result = await compileFile(io, "check", file, { stopAfter: "plan", maxCost }, shown.render);
       if (failed(result)) anyFailed = true;
       if (result) io.err(countLine(file, result));
     }

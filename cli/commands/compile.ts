@@ -13,8 +13,9 @@ import { cancelPrestartedAsc, prestartAsc } from "./prestart.js";
 import type { PrivateKey } from "../../runtime/trust/types.js";
 import { commandLineProblem, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, refuseUsage, unknownFlags, type Command, emptyPathError } from "../io.js";
 import { escapeControls } from "../../runtime/thrown.js";
-import { maxCostOption, maxCostUsage } from "./max-cost.js";
-import { maxDiagnosticsOption, maxDiagnosticsUsage } from "./max-diagnostics.js";
+import { maxCostUsage } from "./max-cost.js";
+import { sourceOptions } from "./source-options.js";
+import { maxDiagnosticsUsage } from "./max-diagnostics.js";
 
 export const compileCommand: Command = {
   name: "compile",
@@ -46,17 +47,12 @@ export const compileCommand: Command = {
       io.err(`writ compile: --emit takes \`ir\` (the decision IR), not \`${emit}\``);
       return EXIT_USAGE;
     }
-    const budget = maxCostOption(parsed, "compile");
-    if (!budget.ok) {
-      io.err(budget.message);
+    const options = sourceOptions(parsed, "compile");
+    if (!options.ok) {
+      io.err(options.message);
       return EXIT_USAGE;
     }
-    const { maxCost } = budget;
-    const shown = maxDiagnosticsOption(parsed, "compile");
-    if (!shown.ok) {
-      io.err(shown.message);
-      return EXIT_USAGE;
-    }
+    const { maxCost, shown } = options;
     let key: PrivateKey | undefined;
     const keyFile = flagString(parsed, "sign");
     if (keyFile !== undefined) {

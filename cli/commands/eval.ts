@@ -8,8 +8,9 @@
 import type { Decision } from "../../runtime/decision.js";
 import { commandLineProblem, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, refuseUsage, unknownFlags, type CliIO, type Command, emptyPathError } from "../io.js";
 import { isBundlePath, loadBundleDirectory, refusePubWithoutBundle } from "./bundle-dir.js";
-import { maxCostOption, maxCostUsage } from "./max-cost.js";
-import { maxDiagnosticsOption, maxDiagnosticsUsage, maxDiagnosticsWithBundle } from "./max-diagnostics.js";
+import { maxCostUsage } from "./max-cost.js";
+import { sourceOptions } from "./source-options.js";
+import { maxDiagnosticsUsage, maxDiagnosticsWithBundle } from "./max-diagnostics.js";
 import type { RenderOptions } from "../../compiler/diagnostics.js";
 import { prestartAsc, cancelPrestartedAsc } from "./prestart.js";
 import { readRequestJson } from "./request-json.js";
@@ -48,22 +49,18 @@ export const evalCommand: Command = {
       io.err(empty);
       return EXIT_USAGE;
     }
-    const budget = maxCostOption(parsed, "eval");
-    if (!budget.ok) {
-      io.err(budget.message);
+    const options = sourceOptions(parsed, "eval");
+    if (!options.ok) {
+      io.err(options.message);
       return EXIT_USAGE;
     }
-    const shown = maxDiagnosticsOption(parsed, "eval");
-    if (!shown.ok) {
-      io.err(shown.message);
-      return EXIT_USAGE;
-    }
+    const { maxCost, shown } = options;
     const request = await readRequestJson(io, inputFile);
     if (!request.ok) {
       io.err(`writ eval: ${request.message}`);
       return EXIT_FAILURE;
     }
-    const chosen = await decider(io, parsed.positional[0]!, { backend, pub: flagString(parsed, "pub"), maxCost: budget.maxCost, shown });
+    const chosen = await decider(io, parsed.positional[0]!, { backend, pub: flagString(parsed, "pub"), maxCost, shown });
     if (typeof chosen === "number") return chosen;
     const decision = chosen.decide(request.value);
     io.out(JSON.stringify(decision, null, 2));

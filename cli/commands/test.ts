@@ -7,8 +7,9 @@ import { loadPolicy } from "../../runtime/policy.js";
 import { lineColIndex } from "../../compiler/source.js";
 import { escapeControls } from "../../runtime/thrown.js";
 import { commandLineProblem, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, refuseUsage, unknownFlags, type Command, type CliIO, emptyPathError } from "../io.js";
-import { maxCostOption, maxCostUsage } from "./max-cost.js";
-import { maxDiagnosticsOption, maxDiagnosticsUsage } from "./max-diagnostics.js";
+import { maxCostUsage } from "./max-cost.js";
+import { sourceOptions } from "./source-options.js";
+import { maxDiagnosticsUsage } from "./max-diagnostics.js";
 import { compileFile, failed } from "./policy-source.js";
 import { unreachableFileText } from "../text-files.js";
 
@@ -126,16 +127,12 @@ export const testCommand: Command = {
     const unknown = unknownFlags(parsed, ["max-cost", "max-diagnostics"]);
     const problem = commandLineProblem("test", parsed, unknown, { what: "<file.writ | dir>", min: 1, max: Number.POSITIVE_INFINITY });
     if (problem !== undefined) return refuseUsage(io, this, problem);
-    const budget = maxCostOption(parsed, "test");
-    if (!budget.ok) {
-      io.err(budget.message);
+    const options = sourceOptions(parsed, "test");
+    if (!options.ok) {
+      io.err(options.message);
       return EXIT_USAGE;
     }
-    const shownDiagnostics = maxDiagnosticsOption(parsed, "test");
-    if (!shownDiagnostics.ok) {
-      io.err(shownDiagnostics.message);
-      return EXIT_USAGE;
-    }
+    const { maxCost, shown: shownDiagnostics } = options;
     // an unset variable ($DIR) would otherwise test the whole working directory
     const empty = emptyPathError("test", parsed.positional);
     if (empty) {
@@ -150,7 +147,7 @@ export const testCommand: Command = {
     let failedCount = unusable.length;
     for (const file of files) {
       const shown = escapeControls(file);
-      const result = await compileFile(io, "test", file, { maxCost: budget.maxCost }, shownDiagnostics.render);
+      const result = await compileFile(io, "test", file, { maxCost }, shownDiagnostics.render);
       if (failed(result) || !result?.bundle || !result.checked) {
         io.out(`✗ ${shown}: does not compile`);
         failedCount++;
