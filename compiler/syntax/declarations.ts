@@ -4,6 +4,7 @@
 
 import type { IToken } from "chevrotain";
 import * as T from "./lexer.js";
+import { annotationsBeforeEntry } from "./field-annotations.js";
 import { CLOSERS, OPENERS } from "./nesting.js";
 import type { DeclarationRule } from "./parser.js";
 
@@ -55,12 +56,27 @@ function nextHeadSlot(slot: HeadSlot, t: IToken): HeadSlot {
 }
 
 /**
+ * Where the annotations from tokens[at] (an `@`) end, when they are written in the declaration
+ * `current` holds, `depth` brackets deep in it, on a field of the input block or a key of a test's
+ * data (inside its `input {`); undefined when they are not.
+ */
+function annotationsInBlock(current: readonly IToken[], depth: number, tokens: readonly IToken[], at: number): number | undefined {
+  const first = current[0]?.tokenType;
+  if (first === T.Input && depth >= 1) return annotationsBeforeEntry(tokens, at, "input");
+  if (first === T.Test && depth >= 2) return annotationsBeforeEntry(tokens, at, "data");
+  return undefined;
+}
+
+/**
  * Cuts the token stream before each declaration. `policy let permit forbid test @` start a
  * declaration anywhere (they cannot appear inside one, except as a name after `.` or before `:`/`?`);
  * `input` does only at bracket depth 0, since tests contain `input { ... }`. Annotations stay with
  * the rule they precede, as long as what follows them is the rule's effect: after
  * `@reason("x") permitt first when …` (the effect misspelt or left out) the next `@`, `permit` or
  * `forbid` starts a declaration of its own, which the broken head would otherwise have swallowed.
+ * An annotation a field or data key follows, inside an input block or a test's data, stays in it:
+ * annotations go on rules only, and the block reports it (field-annotations.ts); cut there, the
+ * block lost every field after it.
  */
 export function splitDeclarations(tokens: readonly IToken[]): Chunk[] {
   const chunks: Chunk[] = [];
@@ -78,6 +94,13 @@ export function splitDeclarations(tokens: readonly IToken[]): Chunk[] {
   };
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
+    const annotated = t.tokenType === T.At ? annotationsInBlock(current, depth, tokens, i) : undefined;
+    if (annotated !== undefined) {
+      // (the annotations' brackets are balanced: the depth is the same after them)
+      for (; i < annotated; i++) current.push(tokens[i]!);
+      i--;
+      continue;
+    }
     const prev = tokens[i - 1]?.tokenType;
     const next = tokens[i + 1]?.tokenType;
     // a keyword used as a name: a selector, a field or data key, an entry of `by [...]`/`errors [...]`

@@ -3,7 +3,7 @@
 //
 // | code  | meaning |
 // | ----- | ------- |
-// | W0101 | unexpected token: the parser expected something else here (also missing or extra commas) |
+// | W0101 | unexpected token: the parser expected something else here (also missing or extra commas; an annotation on a field of the input block or a key of a test's data) |
 // | W0102 | unterminated string literal (a quote without its closing quote on the same line) |
 // | W0103 | invalid escape sequence in a string or bytes literal (bad `\` escape, surrogate, `\u` in bytes) |
 // | W0104 | nesting too deep: brackets, conditionals or operators nested beyond the parser's limit |

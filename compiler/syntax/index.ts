@@ -23,6 +23,7 @@ import { append } from "../../runtime/arrays.js";
 import * as T from "./lexer.js";
 import { describeToken, keywordHelp, setChunkFollower, wordOperatorHelp, writParser, type DeclarationRule } from "./parser.js";
 import { splitDeclarations, type Chunk } from "./declarations.js";
+import { dropAnnotations } from "./field-annotations.js";
 import { FOREIGN_NAMES, lexWithDiagnostics, readForeignNames, readStrayOperators, reportStray, STRAY_OPERATOR_TOKENS, tokSpan, type StrayRun } from "./lexing.js";
 import { CLOSERS, guardExpr, MAX_NESTING, OPENERS, tooDeep } from "./nesting.js";
 import { closedBrackets, leftOpenHelp, objectLeftOpen, openBracketsReader, recordLeftOpen, textLayout, type Layout } from "./unclosed.js";
@@ -384,7 +385,13 @@ export function parsePolicy(source: SourceFile): ParsePolicyResult {
       const operators = operatorsBefore(follower?.startOffset ?? text.length);
       const expression = cut.rule === "letDecl" || cut.rule === "ruleDecl";
       if (!expression) for (const r of runs) reportStray(text, r, diagnostics);
-      const chunk: Chunk = expression ? { rule: cut.rule, tokens: readStrayOperators(readForeignNames(text, cut.tokens, runs, diagnostics), operators, text) } : cut;
+      // an annotation on a field or a data key is reported and left out: the block is read as written around it
+      const annotated = cut.rule === "inputDecl" ? "input" : cut.rule === "testDecl" ? "data" : undefined;
+      const chunk: Chunk = expression
+        ? { rule: cut.rule, tokens: readStrayOperators(readForeignNames(text, cut.tokens, runs, diagnostics), operators, text) }
+        : annotated
+          ? { rule: cut.rule, tokens: dropAnnotations(cut.tokens, annotated, diagnostics) }
+          : cut;
       if (chunk.rule === "junk") {
         diagnostics.push(notADeclaration(first, tokSpan(first)));
         return;

@@ -114,7 +114,7 @@ const UNCLOSED_BEFORE_FIELD = new Set([T.Lt, T.LParen]);
 const TAKES_ARGUMENTS = new Set(["list", "map"]);
 
 /** whether `name` and the token after it start a record's field (`name:` or `name?`) */
-const startsField = (name: IToken | undefined, after: IToken | undefined): boolean =>
+export const startsField = (name: IToken | undefined, after: IToken | undefined): boolean =>
   name !== undefined && tokenMatcher(name, T.AnyName) && (after?.tokenType === T.Colon || after?.tokenType === T.Question);
 
 /** whether a type may start at token `t` */

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { checkPolicy } from "../../compiler/check/policy.js";
 import { parsePolicy } from "../../compiler/syntax/index.js";
 import { W } from "../../compiler/syntax/diagnostic-codes.js";
+import { lineColIndex } from "../../compiler/source.js";
 
 function diag(text: string) {
   const r = parsePolicy({ name: "slip.writ", text });
@@ -144,18 +145,20 @@ describe("a bracket left open, or an operator left without its right side", () =
   it("does not call a bracket never closed where a keyword inside it cut the declaration short", () => {
     // `@`, `let`, `permit`… start a declaration wherever they are written: the bracket they are
     // written in is left open in the declaration before them, though a closer after them closes it
+    // (an annotation on a field of the input block stays in it: see "an annotation on a field")
     const text = [
       `input {`,
-      `  @doc("the caller")`,
       `  agent: string`,
       `}`,
-      `permit r when agent in ["a", "b",`,
+      `permit r when agent in {"a": 1,`,
+      `  @reason("x") "c": 2}`,
+      `permit s when agent in ["a", "b",`,
       `  @reason("x") "c"]`,
     ].join("\n");
     expect(diag(text).list.map((d) => [d.message, d.at, d.help])).toEqual([
-      ["expected `}`, found `@`", "@", "`@` starts a new declaration wherever it is written: it cut this one short inside the `{` at 1:7"],
-      ["expected `permit` or `forbid`, found `agent`", "agent", undefined],
-      ["expected `]`, found `@`", "@", "`@` starts a new declaration wherever it is written: it cut this one short inside the `[` at 5:24"],
+      ["expected `}`, found `@`", "@", "`@` starts a new declaration wherever it is written: it cut this one short inside the `{` at 4:24"],
+      ["expected `permit` or `forbid`, found `\"c\"`", "\"c\"", undefined],
+      ["expected `]`, found `@`", "@", "`@` starts a new declaration wherever it is written: it cut this one short inside the `[` at 6:24"],
       ["expected `permit` or `forbid`, found `\"c\"`", "\"c\"", undefined],
     ]);
   });
@@ -371,5 +374,144 @@ describe("a header whose name or version is not quoted", () => {
 
   it("leaves a file with no header at all told so", () => {
     expect(checkPolicy(parsePolicy({ name: "p.writ", text: "permit p" }).ast).diagnostics.map((d) => d.code)).toEqual(["W0201"]);
+  });
+});
+
+describe("an annotation on a field of the input block", () => {
+  // `@` starts a declaration wherever it is written, and an annotation before a field cut the input
+  // block short there: "expected `permit` or `forbid`" at the field after it, and every later field
+  // undeclared, each use of one an unknown name
+  const documented = [
+    `policy "p" version "1"`,
+    ``,
+    `input {`,
+    `  principal: { id: string, tenant: string }`,
+    `  @doc("the action")`,
+    `  action: { name: string }`,
+    `  resource: { owner: string }`,
+    `}`,
+    ``,
+    `permit a when action.name == "x" && principal.tenant == resource.owner`,
+  ].join("\n");
+  const fieldNames = (fields: readonly { name: { name: string }; type: { kind: string } }[]): unknown[] =>
+    fields.map((f) => (f.type.kind === "RecordTypeExpr" ? [f.name.name, fieldNames((f.type as unknown as { fields: typeof fields }).fields)] : f.name.name));
+  const checked = (text: string) => {
+    const r = diag(text);
+    return [...r.list, ...checkPolicy(r.ast, { syntaxErrors: true }).diagnostics.map((d) => ({ code: d.code, message: d.message, at: text.slice(d.span.start, d.span.end) }))];
+  };
+  const FIELD_MESSAGE = "an annotation goes on a rule only, not on a field of the input block";
+
+  it("is one error at its `@`, told to document the field with a `//` comment, the block read whole", () => {
+    const r = diag(documented);
+    expect(r.list).toEqual([{ code: W.UnexpectedToken, message: FIELD_MESSAGE, at: `@doc("the action")`, help: "to document a field, write a `//` comment above it: `// the action`" }]);
+    expect(lineColIndex(documented)(r.diagnostics[0]!.span.start)).toEqual({ line: 5, column: 3 });
+    expect(fieldNames(r.ast.input!.fields)).toEqual([["principal", ["id", "tenant"]], ["action", ["name"]], ["resource", ["owner"]]]);
+    // the rule after it is checked with every field declared: no unknown name
+    expect(checkPolicy(r.ast, { syntaxErrors: true }).diagnostics).toEqual([]);
+  });
+
+  it("is the one error the compiler reports, and nothing is compiled", async () => {
+    const { compilePolicy } = await import("../../compiler/driver.js");
+    const r = await compilePolicy(documented, { fileName: "docf.writ" });
+    expect(r.diagnostics.map((d) => [d.code, d.severity, d.message])).toEqual([[W.UnexpectedToken, "error", FIELD_MESSAGE]]);
+    expect(r.bundle).toBeUndefined();
+  });
+
+  it("is one error each in a nested record, before an optional field or its `}`, the records read whole", () => {
+    const text = [
+      `policy "p" version "1"`,
+      `input {`,
+      `  principal: {`,
+      `    id: string,`,
+      `    @doc("the tenant") @since("2")`,
+      `    tenant: string`,
+      `    @doc("flags") flags?: list<string>`,
+      `  }`,
+      `  action: { name: string @doc("the last") }`,
+      `  resource: { owner: string }`,
+      `}`,
+      `permit a when action.name == "x" && principal.tenant == resource.owner && "f" in principal.flags`,
+    ].join("\n");
+    const r = diag(text);
+    expect(r.list.map((d) => [d.message, d.at, d.help])).toEqual([
+      [FIELD_MESSAGE, `@doc("the tenant")`, "to document a field, write a `//` comment above it: `// the tenant`"],
+      [FIELD_MESSAGE, `@since("2")`, "to document a field, write a `//` comment above it: `// 2`"],
+      [FIELD_MESSAGE, `@doc("flags")`, "to document a field, write a `//` comment above it: `// flags`"],
+      [FIELD_MESSAGE, `@doc("the last")`, "to document a field, write a `//` comment above it: `// the last`"],
+    ]);
+    expect(r.diagnostics.map((d) => lineColIndex(text)(d.span.start))).toEqual([
+      { line: 5, column: 5 },
+      { line: 5, column: 24 },
+      { line: 7, column: 5 },
+      { line: 9, column: 26 },
+    ]);
+    expect(fieldNames(r.ast.input!.fields)).toEqual([["principal", ["id", "tenant", "flags"]], ["action", ["name"]], ["resource", ["owner"]]]);
+    expect(r.ast.input!.fields[0]!.type.kind === "RecordTypeExpr" && r.ast.input!.fields[0]!.type.fields[2]!.optional).toBe(true);
+    expect(checkPolicy(r.ast, { syntaxErrors: true }).diagnostics).toEqual([]);
+  });
+
+  it("leaves a real error later in the file reported, and only it", () => {
+    const wrongField = documented.replace("resource.owner", "resource.ownr");
+    expect(checked(wrongField)).toEqual([
+      { code: W.UnexpectedToken, message: FIELD_MESSAGE, at: `@doc("the action")`, help: "to document a field, write a `//` comment above it: `// the action`" },
+      { code: "W0205", message: "no field `ownr` in `resource`", at: "ownr" },
+    ]);
+    const wrongRule = `${documented}\npermitt b when action.name == "y"\nforbid c when resource.owner == "z"`;
+    const r = diag(wrongRule);
+    expect(r.list.map((d) => [d.message, d.at])).toEqual([
+      [FIELD_MESSAGE, `@doc("the action")`],
+      ["expected an operator or a new declaration, found `permitt`", "permitt"],
+    ]);
+    expect(names(r)).toEqual(["a", "c"]);
+  });
+
+  it("says the field's text in the comment only where it prints as itself", () => {
+    const help = (annotation: string) => diag(`input {\n  ${annotation}\n  a: int\n}`).list.map((d) => d.help);
+    expect(help(`@doc`)).toEqual(["to document a field, write a `//` comment above it"]);
+    expect(help(`@doc("")`)).toEqual(["to document a field, write a `//` comment above it"]);
+    expect(help(`@doc("a\\nb")`)).toEqual(["to document a field, write a `//` comment above it"]);
+    expect(help(`@doc("\`x\`")`)).toEqual(["to document a field, write a `//` comment above it"]);
+    expect(help(`@doc("a", "b")`)).toEqual(["to document a field, write a `//` comment above it"]);
+    expect(help(`@doc(r"the \\d")`)).toEqual(["to document a field, write a `//` comment above it: `// the \\d`"]);
+  });
+
+  it("still starts the rule it annotates where a rule's effect follows it, after an input block left open", () => {
+    const r = diag(`input {\n  a: int\n\n@reason("why")\npermit r when a == 1`);
+    expect(r.list.map((d) => [d.message, d.at, d.help])).toEqual([["expected `}`, found `@`", "@", "the `{` at 1:7 is never closed"]]);
+    expect(r.ast.rules.map((x) => [x.name.name, x.annotations.map((a) => a.value.value)])).toEqual([["r", ["why"]]]);
+    expect(fieldNames(r.ast.input!.fields)).toEqual(["a"]);
+  });
+
+  it("on a key of a test's data is one error too, the data read whole", () => {
+    const text = [
+      `policy "p" version "1"`,
+      `input { principal: { id: string }, action: { name: string } }`,
+      `permit a when action.name == "x"`,
+      `test "t" {`,
+      `  input {`,
+      `    principal: { id: "u" },`,
+      `    @doc("the action")`,
+      `    action: { @doc("its name") name: "x" }`,
+      `  }`,
+      `  expect allow by [a]`,
+      `}`,
+    ].join("\n");
+    const r = diag(text);
+    expect(r.list.map((d) => [d.message, d.at, d.help])).toEqual([
+      ["an annotation goes on a rule only, not in a test's data", `@doc("the action")`, "to note something in a test's data, write a `//` comment above it: `// the action`"],
+      ["an annotation goes on a rule only, not in a test's data", `@doc("its name")`, "to note something in a test's data, write a `//` comment above it: `// its name`"],
+    ]);
+    expect(r.ast.tests.map((t) => t.input.entries.map((e) => e.key))).toEqual([["principal", "action"]]);
+    expect(checkPolicy(r.ast, { syntaxErrors: true }).diagnostics).toEqual([]);
+  });
+
+  it("in a rule's condition still starts a declaration there, as it did", () => {
+    // the condition is cut short at the `@`, whose annotation starts a rule of its own with no effect
+    const r = diag(`input { a: int, b: int }\npermit r when a == 1 && @doc("x") b == 2\nforbid s when b == 3`);
+    expect(r.list.map((d) => [d.message, d.at])).toEqual([
+      ["expected an expression, found `@`", "@"],
+      ["expected `permit` or `forbid`, found `b`", "b"],
+    ]);
+    expect(names(r)).toEqual(["r", "s"]);
   });
 });
