@@ -7,6 +7,7 @@
 // Message style (from Cedar's guide): lowercase, no trailing period, user input in backticks.
 
 import { type SourceFile, type Span } from "./source.js";
+import { diagnosticsArgument, sourceFileArgument } from "./arguments.js";
 import { type LineIndex, buildLineIndex, continuesCodePoint, offsetInText, placeOf, stepCodePoints } from "./line-index.js";
 import { clip, escapeControls } from "../runtime/thrown.js";
 import { cellWidth } from "./cell-width.js";
@@ -224,8 +225,9 @@ function readRenderOptions(options: unknown): { readonly max: number; readonly m
  */
 export function renderDiagnostics(diagnostics: readonly Diagnostic[], source: SourceFile, options: RenderOptions = {}): string {
   const { max, moreHelp } = readRenderOptions(options);
-  const sorted = sortDiagnostics(diagnostics);
-  const shown = sorted.slice(0, max).map((d) => renderDiagnostic(d, source));
+  const sorted = sortDiagnostics(diagnosticsArgument("renderDiagnostics", diagnostics));
+  const file = sourceFileArgument("renderDiagnostics", source);
+  const shown = sorted.slice(0, max).map((d) => renderDiagnostic(d, file));
   if (sorted.length > max) {
     const more = sorted.length - max;
     const count = (n: number) => n.toLocaleString("en-US");

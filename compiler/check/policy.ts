@@ -21,6 +21,7 @@ import { optionNames } from "../../runtime/option-names.js";
 import { knownOptions, ownOptionOf, shownValue } from "../option-reading.js";
 import { STACK_RAN_OUT_IN, stackRanOut } from "../stack-ran-out.js";
 import { V8_STACK_MESSAGE } from "../../runtime/stack-ran-out.js";
+import { policyFileArgument } from "../arguments.js";
 
 /** A `test` block, ready to run against any backend. */
 export interface PolicyTest {
@@ -98,13 +99,13 @@ function readCheckOptions(options: unknown): boolean {
 
 /**
  * Checks a parsed policy (see CheckOptions). Throws a TypeError, before anything is checked, for
- * options that are no object, hold a name CheckOptions does not have or an option of another type;
+ * an `ast` that is no parsed policy (arguments.ts), options that are no object, hold a name CheckOptions does not have or an option of another type;
  * a policy's own problems are diagnostics. Where the host's stack runs out (a small stack, or a call
  * made deep in the host's own), it answers with W0905 alone (stack-ran-out.ts) and no policy.
  */
 export function checkPolicy(ast: PolicyFile, options: CheckOptions = {}): CheckResult {
   try {
-    return checked(ast, readCheckOptions(options));
+    return checked(policyFileArgument("checkPolicy", ast), readCheckOptions(options));
   } catch (e) {
     // The checker walks each expression recursively (so does the constants' evaluation). A TypeError
     // for the options goes out as it is. The handler runs as deep as the call: it tells V8's error

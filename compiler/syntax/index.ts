@@ -16,6 +16,7 @@ import { V8_STACK_MESSAGE } from "../../runtime/stack-ran-out.js";
 import type * as A from "./ast.js";
 import { AstBuilder } from "./ast-builder.js";
 import { real } from "./cst-access.js";
+import { policyFileArgument, sourceFileArgument, textArgument } from "../arguments.js";
 import { tokenMatcher } from "./chevrotain.js";
 import { W } from "./diagnostic-codes.js";
 import { formatFile } from "./format.js";
@@ -324,12 +325,16 @@ function topLevelFieldStarts(tokens: readonly IToken[], from: number, to: number
   return starts;
 }
 
-/** Parses a `.writ` file. Never throws; syntax errors come back as W01xx diagnostics. */
+/**
+ * Parses a `.writ` file. Syntax errors come back as W01xx diagnostics; it throws only a TypeError
+ * for a source that is not `{ name, text }` (arguments.ts).
+ */
 export function parsePolicy(source: SourceFile): ParsePolicyResult {
   const diagnostics: Diagnostic[] = [];
-  const text = source.text;
+  let text = "";
   let comments: A.Comment[] = [];
   try {
+    text = sourceFileArgument("parsePolicy", source).text;
     const long = tooLarge(text, undefined);
     if (long) return { ast: emptyFile(text, comments), diagnostics: [long] };
     const { lexed, letterRuns, operatorRuns } = lexWithDiagnostics(text, diagnostics);
@@ -507,8 +512,12 @@ const PARSE_EXPRESSION_RAN_OUT: ParseExpressionResult = Object.freeze({
   diagnostics: Object.freeze([STACK_RAN_OUT_IN.parse]) as Diagnostic[],
 });
 
-/** Parses one bare CEL expression (no declarations, no comments kept). Never throws. */
+/**
+ * Parses one bare CEL expression (no declarations, no comments kept). It throws only a TypeError
+ * for an expression that is not a string (arguments.ts).
+ */
 export function parseExpression(text: string): ParseExpressionResult {
+  textArgument("parseExpression", text);
   const diagnostics: Diagnostic[] = [];
   const whole: Span = { start: 0, end: text.length };
   try {
@@ -547,7 +556,10 @@ export function parseExpression(text: string): ParseExpressionResult {
   }
 }
 
-/** The canonical text of a parsed file (see format.ts). */
+/**
+ * The canonical text of a parsed file (see format.ts). A TypeError for arguments that are not a
+ * parsed policy and its source file (arguments.ts).
+ */
 export function formatPolicy(ast: A.PolicyFile, source: SourceFile): string {
-  return formatFile(ast, source);
+  return formatFile(policyFileArgument("formatPolicy", ast), sourceFileArgument("formatPolicy", source));
 }
