@@ -32,11 +32,67 @@ export const MulOp = createToken({ name: "MulOp", pattern: Lexer.NA, label: "`*`
 export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n\f]+/, group: Lexer.SKIPPED });
 export const Comment = createToken({ name: "Comment", pattern: /\/\/[^\n\r]*/, group: "comments" });
 /**
+ * Where a `/* … *\/` comment starting at `offset` ends, and whether its `*\/` closes it.
+ *
+ * It is closed by the first `*\/` after it, unless another `/*` comes first: then the `*\/` is that
+ * one's, and this one is never closed (`/* note * /`, a space in its `*\/`); read on to that `*\/`,
+ * it would swallow every declaration between the two, unreported.
+ *
+ * A comment never closed ends before the first line after it that starts a declaration (a line
+ * whose first word is `policy`, `input`, `let`, `permit`, `forbid` or `test`, or that starts with
+ * `@`), else at the end of the file. Ended with its own line, each further line of a comment over
+ * several (`/*` then prose, as C heads a file) would be read as code, an error or more a line;
+ * ended nowhere, it would hide the rest of the file. A lowercase declaration keyword opening a line
+ * is where a Writ file starts a declaration, and seldom how a line of prose starts: so the
+ * declarations after the comment are checked, and its own lines are not read as code.
+ * INVARIANT: it takes at least the `/*`, and no text after the line break before such a line.
+ */
+export function scanBlockComment(text: string, offset: number): { end: number; closed: boolean } {
+  COMMENT_MARK.lastIndex = offset + 2;
+  const mark = COMMENT_MARK.exec(text);
+  if (mark?.[0] === "*/") return { end: mark.index + 2, closed: true };
+  DECLARATION_LINE.lastIndex = offset + 2;
+  const line = DECLARATION_LINE.exec(text);
+  return { end: line ? line.index : text.length, closed: false };
+}
+/** the next `*\/` or `/*`: searching no further than the next `/*` keeps lexing many comments linear */
+const COMMENT_MARK = /\*\/|\/\*/g;
+/** a line break before a line that starts a declaration */
+const DECLARATION_LINE = /(?:\r\n|[\n\r])(?=[ \t\f]*(?:(?:policy|input|let|permit|forbid|test)(?![_a-zA-Z0-9.:?])|@))/g;
+/** `#` to the end of its line, as Rego and shells write a comment */
+const HASH_COMMENT = /#[^\n\r]*/y;
+
+const foreignComment = (closed: boolean) => (text: string, offset: number): [string] | null => {
+  if (text[offset] === "#") {
+    if (!closed) return null;
+    HASH_COMMENT.lastIndex = offset;
+    return HASH_COMMENT.exec(text) as [string] | null;
+  }
+  if (text[offset] !== "/" || text[offset + 1] !== "*") return null;
+  const c = scanBlockComment(text, offset);
+  return c.closed === closed ? [text.slice(offset, c.end)] : null;
+};
+
+/**
  * Comments of other languages (`# …` of Rego and shells, `/* … *\/` of C and Cedar), taken whole so
  * that one error says what they are, where the tokens inside would each give an error of their own.
  * Neither `#` nor `/*` can start valid code outside a string.
  */
-export const ForeignComment = createToken({ name: "ForeignComment", pattern: /#[^\n\r]*|\/\*(?:[^*]|\*(?!\/))*(?:\*\/)?/, group: "foreign" });
+export const ForeignComment = createToken({
+  name: "ForeignComment",
+  pattern: { exec: foreignComment(true) },
+  start_chars_hint: ["#", "/"],
+  line_breaks: true,
+  group: "foreign",
+});
+/** a `/*` no `*\/` closes (scanBlockComment says where it is taken to end) */
+export const UnclosedBlockComment = createToken({
+  name: "UnclosedBlockComment",
+  pattern: { exec: foreignComment(false) },
+  start_chars_hint: ["/"],
+  line_breaks: true,
+  group: "foreign",
+});
 
 /**
  * Where a string literal starting at `offset` ends, or undefined when there is no string there.
@@ -208,6 +264,7 @@ export const allTokens: TokenType[] = [
   WhiteSpace,
   Comment,
   ForeignComment,
+  UnclosedBlockComment,
   StringLiteral,
   UnterminatedString,
   DoubleLiteral,

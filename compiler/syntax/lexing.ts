@@ -4,7 +4,7 @@
 
 import type { IToken, TokenType } from "chevrotain";
 import { error, type Diagnostic } from "../diagnostics.js";
-import type { Span } from "../source.js";
+import { lineColIndex, type LineCol, type Span } from "../source.js";
 import { append } from "../../runtime/arrays.js";
 import { isWellFormed } from "../../runtime/strings.js";
 import { W } from "./diagnostic-codes.js";
@@ -51,9 +51,14 @@ export function lexWithDiagnostics(text: string, diagnostics: Diagnostic[]): { l
       reportStray(text, b, diagnostics);
     }
   }
+  let lines: ((offset: number) => LineCol) | undefined;
   for (const c of lexed.foreignComments) {
     const what = c.image.startsWith("#") ? "`#`" : "`/* */`";
-    diagnostics.push(error(W.UnexpectedCharacter, `${what} does not start a comment in Writ`, { start: c.startOffset, end: c.startOffset + (c.image.startsWith("#") ? 1 : 2) }, "a comment starts with `//` and runs to the end of the line"));
+    const span = { start: c.startOffset, end: c.startOffset + (c.image.startsWith("#") ? 1 : 2) };
+    const message = c.tokenType === T.UnclosedBlockComment
+      ? `\`/*\` does not start a comment in Writ, and this one is never closed: it is read as a comment ${readTo(text, c, (lines ??= lineColIndex(text)))}`
+      : `${what} does not start a comment in Writ`;
+    diagnostics.push(error(W.UnexpectedCharacter, message, span, "a comment starts with `//` and runs to the end of the line"));
   }
   for (const t of lexed.tokens) {
     if (t.tokenType === T.UnterminatedString) {
@@ -65,6 +70,17 @@ export function lexWithDiagnostics(text: string, diagnostics: Diagnostic[]): { l
     }
   }
   return { lexed, letterRuns, operatorRuns };
+}
+
+/**
+ * Where a `/*` never closed is read to (lexer.ts, scanBlockComment): the end of its line, of a later
+ * line (the one before a declaration), or of the file.
+ */
+function readTo(text: string, comment: IToken, lines: (offset: number) => LineCol): string {
+  const end = comment.startOffset + comment.image.length;
+  if (end === text.length) return "to the end of the file";
+  const last = lines(end).line;
+  return last === lines(comment.startOffset).line ? "to the end of its line" : `to the end of line ${last}`;
 }
 
 /** W0105 for characters that start no token, left out of the tokens the parser reads. */

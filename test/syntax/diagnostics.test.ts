@@ -105,7 +105,7 @@ describe("syntax errors", () => {
     expect(r.list).toEqual([
       { code: "W0105", message: "`#` does not start a comment in Writ", at: "#" },
       { code: "W0105", message: "`/* */` does not start a comment in Writ", at: "/*" },
-      { code: "W0105", message: "`/* */` does not start a comment in Writ", at: "/*" },
+      { code: "W0105", message: "`/*` does not start a comment in Writ, and this one is never closed: it is read as a comment to the end of the file", at: "/*" },
     ]);
     expect(r.diagnostics.every((d) => d.help === "a comment starts with `//` and runs to the end of the line")).toBe(true);
     expect(r.ast.rules.map((x) => x.name.name)).toEqual(["p"]);

@@ -60,6 +60,19 @@ describe("lexer", () => {
     expect(r.comments.map((t) => [t.image, t.startOffset])).toEqual([["// one", 2], ["//two", 12], ["// three", 18]]);
   });
 
+  it("takes another language's comment whole, and a `/*` never closed up to the next line that starts a declaration", () => {
+    const foreign = (text: string) => lex(text).foreignComments.map((t) => `${t.tokenType.name}:${t.image}`);
+    expect(foreign("# a\n/* b\n c */ x")).toEqual(["ForeignComment:# a", "ForeignComment:/* b\n c */"]);
+    // (a space in its `*/`; then prose, and lines that start no declaration: `letter`, `input.x`)
+    expect(foreign("/* a * /\n b\n letter\n input.x\r\n  let X = 1")).toEqual(["UnclosedBlockComment:/* a * /\n b\n letter\n input.x"]);
+    expect(kinds("/* a * /\n b\n  let X = 1")).toEqual(["Kw_let:let", "Identifier:X", "Assign:=", "IntLiteral:1"]);
+    expect(foreign("/* a\n@r(\"x\") permit p")).toEqual(["UnclosedBlockComment:/* a"]);
+    expect(foreign("/*/ a")).toEqual(["UnclosedBlockComment:/*/ a"]);
+    // a later comment's `*/` does not close it: the `/*` between is that one's
+    expect(foreign("/* a\n/* b */\nlet X = 1\n/* c */")).toEqual(["UnclosedBlockComment:/* a\n/* b */", "ForeignComment:/* c */"]);
+    expect(foreign("/* a\npermit p\n/* b */")).toEqual(["UnclosedBlockComment:/* a", "ForeignComment:/* b */"]);
+  });
+
   it("reports characters no token matches, with offsets", () => {
     const r = lex("a ~ b $$ é");
     expect(r.badChars).toEqual([{ offset: 2, length: 1 }, { offset: 6, length: 2 }, { offset: 9, length: 1 }]);

@@ -515,3 +515,62 @@ describe("an annotation on a field of the input block", () => {
     expect(names(r)).toEqual(["r", "s"]);
   });
 });
+
+describe("a comment written `/* */` whose `*/` is missing", () => {
+  const checked = (text: string) => {
+    const r = diag(text);
+    return [...r.list, ...checkPolicy(r.ast, { syntaxErrors: true }).diagnostics.map((d) => ({ code: d.code, message: d.message, at: text.slice(d.span.start, d.span.end) }))];
+  };
+  const HELP = "a comment starts with `//` and runs to the end of the line";
+  const neverClosed = (to: string) => ({ code: W.UnexpectedCharacter, message: `\`/*\` does not start a comment in Writ, and this one is never closed: it is read as a comment ${to}`, at: "/*", help: HELP });
+
+  it("is one error saying it is never closed, and the declarations after it are checked", () => {
+    // (a space in its `*/`: read to the end of the file, it hid the rule's misspelt field)
+    const text = [
+      `policy "payments" version "2.1.0"`,
+      `input { principal: { id: string(64), roles: list<string(32)>(16) }, payment: { amount: int } }`,
+      `/* Limits agreed with treasury, see FIN-12 * /`,
+      `let LIMIT = 100000`,
+      `permit small when payment.amount < LIMIT && principal.rols.exists(r, r == "payer")`,
+    ].join("\n");
+    expect(checked(text)).toEqual([
+      neverClosed("to the end of its line"),
+      { code: "W0205", message: "no field `rols` in `principal`", at: "rols" },
+    ]);
+    expect(diag(text).ast.lets.map((l) => l.name.name)).toEqual(["LIMIT"]);
+  });
+
+  it("over several lines, takes them up to the next line that starts a declaration, and no more", () => {
+    const text = [
+      `policy "p" version "1"`,
+      `input { a: { x: int } }`,
+      `/* Written by the payments team.`,
+      `   Don't change the limits without treasury's "yes" #FIN-12`,
+      `   * /`,
+      `@severity("high")`,
+      `forbid big when a.y > 10`,
+      `permit small when a.x < 10`,
+    ].join("\n");
+    expect(checked(text)).toEqual([neverClosed("to the end of line 5"), { code: "W0205", message: "no field `y` in `a`", at: "y" }]);
+    expect(diag(text).ast.rules.map((x) => [x.name.name, x.annotations.map((n) => n.value.value)])).toEqual([["big", ["high"]], ["small", []]]);
+  });
+
+  it("is not closed by the `*/` of a later comment, which would hide the declarations between", () => {
+    const text = [`policy "p" version "1"`, `input { a: { x: int } }`, `/* first * /`, `permit p when a.y > 1`, `/* second */`, `permit q when a.x > 1`].join("\n");
+    const r = diag(text);
+    expect(r.list).toEqual([neverClosed("to the end of its line"), { code: W.UnexpectedCharacter, message: "`/* */` does not start a comment in Writ", at: "/*", help: HELP }]);
+    expect(names(r)).toEqual(["p", "q"]);
+  });
+
+  it("at the end of the file, says so", () => {
+    const r = diag(`policy "p" version "1"\npermit p when 1 > 0 /* note\n   more`);
+    expect(r.list).toEqual([neverClosed("to the end of the file")]);
+  });
+
+  it("is the one error the compiler reports, and nothing is compiled", async () => {
+    const { compilePolicy } = await import("../../compiler/driver.js");
+    const r = await compilePolicy(`policy "p" version "1"\ninput { a: { x: int } }\n/* note * /\npermit p when a.x > 1`, { fileName: "c.writ" });
+    expect(r.diagnostics.map((d) => [d.code, d.severity])).toEqual([[W.UnexpectedCharacter, "error"]]);
+    expect(r.bundle).toBeUndefined();
+  });
+});
