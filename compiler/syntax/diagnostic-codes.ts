@@ -18,6 +18,7 @@
 // | W0113 | text that is not a declaration where a declaration must start (before the header; after a header, an input block or a test) |
 // | W0114 | a policy too large to parse: more characters or tokens than the parser takes |
 // | W0115 | a hexadecimal number written `0X` (CEL writes `0x`, lowercase) |
+// | W0703 | (warning) an annotation starting on the line where the `let` or rule before it ends: it is the next rule's (annotation-placement.ts) |
 
 export const W = {
   UnexpectedToken: "W0101",
@@ -35,6 +36,7 @@ export const W = {
   NotADeclaration: "W0113",
   TooLarge: "W0114",
   CapitalHexPrefix: "W0115",
+  AnnotationAfterDeclaration: "W0703",
 } as const;
 
 export type SyntaxCode = (typeof W)[keyof typeof W];

@@ -31,6 +31,7 @@ import { closedBrackets, leftOpenHelp, objectLeftOpen, openBracketsReader, recor
 import { arrowEnd, arrowHelp, isArrow } from "./arrow.js";
 import { negationHelp, notEqualHelp } from "./operator-slips.js";
 import { expectClauseHelp, headerHelp } from "./declaration-slips.js";
+import { annotationsOnPreviousLine } from "./annotation-placement.js";
 
 export { W } from "./diagnostic-codes.js";
 export { splitDeclarations } from "./declarations.js";
@@ -473,6 +474,8 @@ export function parsePolicy(source: SourceFile): ParsePolicyResult {
     for (const r of runsBefore(Infinity)) reportStray(text, r, diagnostics);
     append(diagnostics, builder.diagnostics);
     const ast: A.PolicyFile = { kind: "PolicyFile", header, input, lets, rules, tests, comments, span: { start: 0, end: text.length } };
+    // an annotation on the line where the declaration before it ends, which a reader takes for that one's (W0703)
+    append(diagnostics, annotationsOnPreviousLine(ast, text));
     return { ast, diagnostics: sortDiagnostics(diagnostics) };
   } catch (e) {
     // Only the host's stack running out can get here (every other path returns values): within the

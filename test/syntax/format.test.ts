@@ -482,7 +482,8 @@ describe("generated files (property)", () => {
           last = t.startOffset + t.image.length;
         }
         const r = parsePolicy({ name: "messy.writ", text: messy });
-        expect(r.diagnostics, messy).toEqual([]);
+        // (an annotation moved onto the line where the declaration before it ends is warned of, W0703)
+        expect(r.diagnostics.filter((d) => d.code !== "W0703"), messy).toEqual([]);
         expect(formatPolicy(r.ast, { name: "messy.writ", text: messy })).toBe(text);
       }),
       { numRuns: 150 },
@@ -504,7 +505,8 @@ describe("generated files (property)", () => {
           if (choice === "trailing") withComments += `// c${n++}\n`;
         }
         const first = parsePolicy({ name: "c.writ", text: withComments });
-        expect(first.diagnostics, withComments).toEqual([]);
+        // (an annotation on the line where the declaration before it ends is warned of, W0703; not in fmt's text)
+        expect(first.diagnostics.filter((d) => d.code !== "W0703"), withComments).toEqual([]);
         const out = formatPolicy(first.ast, { name: "c.writ", text: withComments });
         const again = parsePolicy({ name: "c.writ", text: out });
         expect(again.diagnostics, out).toEqual([]);

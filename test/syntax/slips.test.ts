@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from "vitest";
 import { checkPolicy } from "../../compiler/check/policy.js";
-import { parsePolicy } from "../../compiler/syntax/index.js";
+import { formatPolicy, parsePolicy } from "../../compiler/syntax/index.js";
 import { W } from "../../compiler/syntax/diagnostic-codes.js";
 import { lineColIndex } from "../../compiler/source.js";
 
@@ -572,5 +572,52 @@ describe("a comment written `/* */` whose `*/` is missing", () => {
     const r = await compilePolicy(`policy "p" version "1"\ninput { a: { x: int } }\n/* note * /\npermit p when a.x > 1`, { fileName: "c.writ" });
     expect(r.diagnostics.map((d) => [d.code, d.severity])).toEqual([[W.UnexpectedCharacter, "error"]]);
     expect(r.bundle).toBeUndefined();
+  });
+});
+
+describe("an annotation after a rule's condition, on its line", () => {
+  const file = (...lines: string[]) => [`policy "p" version "1.0.0"`, `input { a: { x: int } }`, ``, ...lines].join("\n");
+
+  it("is warned of: it annotates the next rule, whose name the warning gives", () => {
+    const text = file(`forbid too_big when a.x > 100 @severity("critical")`, ``, `permit small when a.x < 10`);
+    const r = diag(text);
+    expect(r.list).toEqual([
+      {
+        code: W.AnnotationAfterDeclaration,
+        message: "`@severity` annotates the rule after it, `small`, not `too_big`, which ends on the same line",
+        at: `@severity("critical")`,
+        help: "put it on its own line before the rule it is for: before `forbid too_big` for `too_big`, before `permit small` for `small`",
+      },
+    ]);
+    expect(r.diagnostics[0]!.severity).toBe("warning");
+    // (what it warns of: the annotation is the next rule's)
+    expect(r.ast.rules.map((x) => [x.name.name, x.annotations.map((n) => n.value.value)])).toEqual([["too_big", []], ["small", ["critical"]]]);
+  });
+
+  it("is one warning for the annotations on that line, after a rule without `when` or a constant too", () => {
+    const r = diag(file(`permit r @a("1") @b("2")`, `  @c("3")`, `forbid s when a.x > 1`, `let L = 3 @d("4")`, `permit t`));
+    expect(r.list.map((d) => [d.code, d.message, d.at])).toEqual([
+      [W.AnnotationAfterDeclaration, "`@a` and `@b` annotate the rule after them, `s`, not `r`, which ends on the same line", `@a("1") @b("2")`],
+      [W.AnnotationAfterDeclaration, "`@d` annotates the rule after it, `t`: the constant `L` before it on the same line takes no annotation", `@d("4")`],
+    ]);
+    expect(r.list[1]!.help).toBe("put it on its own line before `permit t`");
+  });
+
+  it("is not warned of on its own line, nor on the line of its rule, nor in what `writ fmt` prints", () => {
+    const placed = file(
+      `permit r when a.x > 1`,
+      `@a("x") @b("y")`,
+      `permit s when a.x > 2`,
+      `@c("z") permit t when a.x > 3 // @d("w")`,
+      `  @e("v")`,
+      `forbid u`,
+    );
+    expect(diag(placed).list).toEqual([]);
+    const warned = diag(file(`forbid too_big when a.x > 100 @severity("critical")`, `permit small when a.x < 10`));
+    expect(warned.list.map((d) => d.code)).toEqual([W.AnnotationAfterDeclaration]);
+    const formatted = formatPolicy(warned.ast, { name: "slip.writ", text: file(`forbid too_big when a.x > 100 @severity("critical")`, `permit small when a.x < 10`) });
+    // fmt moves it onto its own line before the rule it annotates, the next one
+    expect(formatted).toContain(`forbid too_big when a.x > 100\n\n@severity("critical")\npermit small when a.x < 10`);
+    expect(diag(formatted).list).toEqual([]);
   });
 });
