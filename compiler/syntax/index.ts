@@ -32,6 +32,7 @@ import { arrowEnd, arrowHelp, isArrow } from "./arrow.js";
 import { negationHelp, notEqualHelp } from "./operator-slips.js";
 import { expectClauseHelp, headerHelp } from "./declaration-slips.js";
 import { annotationsOnPreviousLine } from "./annotation-placement.js";
+import { misnamedInputHelp, readInputBlocks } from "./schema-slips.js";
 
 export { W } from "./diagnostic-codes.js";
 export { splitDeclarations } from "./declarations.js";
@@ -184,7 +185,7 @@ function parseChunk(rule: DeclarationRule, tokens: IToken[], follower: IToken | 
     else diagnostics.push(notADeclaration(e.token, at(e.token)));
   }
   // text the parser skipped in a record of the input block
-  for (const s of writParser.strays) diagnostics.push(error(W.UnexpectedToken, s.message, tokSpan(s.token)));
+  for (const s of writParser.strays) diagnostics.push(error(W.UnexpectedToken, s.message, tokSpan(s.token), s.help));
   setChunkFollower(undefined);
   return cst;
 }
@@ -221,9 +222,9 @@ function readingExpression(e: IRecognitionException, rule: DeclarationRule, hasW
 }
 
 /** W0113: text where a declaration must start, before the header or after a declaration's end. */
-function notADeclaration(t: IToken, span: Span): Diagnostic {
+function notADeclaration(t: IToken, span: Span, otherHelp?: string): Diagnostic {
   // (`input` here is not the block's: `input.agent: string`, a field declared outside it)
-  const help = t.tokenType === T.Input ? "`input` starts a declaration only as the block `input { … }`: declare each request field inside it" : keywordHelp(t);
+  const help = t.tokenType === T.Input ? "`input` starts a declaration only as the block `input { … }`: declare each request field inside it" : (keywordHelp(t) ?? otherHelp);
   return error(W.NotADeclaration, `expected a declaration (\`input\`, \`let\`, \`permit\`, \`forbid\` or \`test\`), found ${describeToken(t)}`, span, help);
 }
 
@@ -372,13 +373,15 @@ export function parsePolicy(source: SourceFile): ParsePolicyResult {
     const lets: A.LetDecl[] = [];
     const rules: A.RuleDecl[] = [];
     const tests: A.TestDecl[] = [];
-    const chunks = splitDeclarations(lexed.tokens);
+    // (the input block read for slips in its shape: written `Input {`, read as the block, its name reported)
+    const { chunks, misnamed } = readInputBlocks(splitDeclarations(lexed.tokens));
     const firstStart = chunks[0]?.tokens[0]!.startOffset ?? text.length;
     lexicalBefore(firstStart);
     for (const r of runsBefore(firstStart)) reportStray(text, r, diagnostics);
     operatorsBefore(firstStart);
     let declared = false;
     chunks.forEach((cut, index) => {
+      if (index === misnamed?.index) diagnostics.push(notADeclaration(misnamed.name, tokSpan(misnamed.name), misnamedInputHelp(misnamed.name)));
       const first = cut.tokens[0]!;
       const follower = chunks[index + 1]?.tokens[0];
       const parseErrorsBefore = diagnostics.length;

@@ -12,6 +12,7 @@ import type { CstElement, CstNode, IParserErrorMessageProvider, IToken, TokenTyp
 import { CstParser, EOF, tokenMatcher } from "./chevrotain.js";
 import * as T from "./lexer.js";
 import { closest } from "../../runtime/closest-name.js";
+import { strayAfterFieldHelp } from "./schema-slips.js";
 
 /** How a token is named in messages: its label (`` `when` ``, `a string`), or end of input. */
 function describeExpected(t: TokenType): string {
@@ -98,6 +99,8 @@ const messages: IParserErrorMessageProvider = {
 export interface StrayText {
   readonly token: IToken;
   readonly message: string;
+  /** what to write instead, where the text is a slip with a known fix (schema-slips.ts) */
+  readonly help?: string;
 }
 
 const CLOSING: ReadonlyMap<TokenType, readonly TokenType[]> = new Map([
@@ -233,7 +236,10 @@ class WritParser extends CstParser {
     while (!fits(false)) {
       const found = describeToken(this.LA(1));
       if (!field) this.strays.push({ token: this.LA(1), message: `expected a field name or \`}\`, found ${found}` });
-      else if (!recovered(field)) this.strays.push({ token: this.LA(1), message: `expected \`,\` or \`}\` after field \`${name?.image ?? ""}\`, found ${found}` });
+      else if (!recovered(field)) {
+        const help = strayAfterFieldHelp(field, this.LA(1), this.LA(2));
+        this.strays.push({ token: this.LA(1), message: `expected \`,\` or \`}\` after field \`${name?.image ?? ""}\`, found ${found}`, ...(help !== undefined && { help }) });
+      }
       do this.SKIP_TOKEN();
       while (!fits(true));
       // after a field, the `,` is read as the grammar reads it; where a field should have started,
@@ -270,7 +276,7 @@ class WritParser extends CstParser {
   });
 
   // fields = field { [","] field } [","] ;   (written as: { field [","] })
-  // Text where a field should end or start (`a: int = 5`, a quoted name) is reported once and
+  // Text where a field should end or start (`a: int = 5`, a string not before `:`) is reported once and
   // skipped to the next `,` or `}` of the record, so that the fields after it are still declared
   // (see skipStrayText).
   fields = this.RULE("fields", () => {

@@ -10,6 +10,7 @@ import { cstSpan, describe, identifierOf, node, nodes, token } from "./cst-acces
 import { tokSpan } from "./lexing.js";
 import { W } from "./diagnostic-codes.js";
 import { recovered } from "./parser.js";
+import { isSuppliedBrace, nameWrittenAsString, nameWrittenAsStringHelp } from "./schema-slips.js";
 
 /** Where a type's problems go: the AST builder's diagnostics. */
 type Report = (code: string, message: string, at: Span, help?: string) => void;
@@ -28,9 +29,10 @@ export class TypeBuilder {
   fields(n: CstNode | undefined, untyped?: A.Identifier[]): A.FieldDecl[] {
     const out: A.FieldDecl[] = [];
     for (const f of nodes(n, "field")) {
-      const name = identifierOf(token(f, "name"));
+      const name = this.fieldName(f);
       const typeNode = node(f, "typeExpr");
       if (!name) continue;
+      this.reportMissingBrace(name, typeNode);
       const span = cstSpan(f, name.span);
       const type = typeNode ? this.typeExpr(typeNode) : undefined;
       if (untyped && (!type || recovered(f))) {
@@ -42,6 +44,33 @@ export class TypeBuilder {
       out.push({ kind: "FieldDecl", name, optional: token(f, "Question") !== undefined, type: kept, span });
     }
     return out;
+  }
+
+  /**
+   * A field's name: a name, or a string whose text is one (`"id": string`), reported once and read
+   * as the name it holds. Undefined where there is none, or a string that holds no name (reported).
+   */
+  private fieldName(f: CstNode): A.Identifier | undefined {
+    const nameToken = token(f, "name");
+    const quoted = nameWrittenAsString(nameToken);
+    if (!nameToken || !quoted) return identifierOf(nameToken);
+    const span = tokSpan(nameToken);
+    this.report(W.UnexpectedToken, `expected a field name, found ${describe(nameToken)}`, span, nameWrittenAsStringHelp(quoted.name));
+    return quoted.name === undefined ? undefined : { kind: "Identifier", name: quoted.name, span };
+  }
+
+  /** The one error of a record whose `{` is missing (supplyMissingBraces), at its first field. */
+  private reportMissingBrace(name: A.Identifier, typeNode: CstNode | undefined): void {
+    if (!isSuppliedBrace(token(typeNode, "LBrace"))) return;
+    const first = node(node(typeNode, "fields"), "field");
+    const firstName = token(first, "name");
+    if (!firstName) return;
+    this.report(
+      W.UnexpectedToken,
+      `expected \`{\` to open the record of \`${quotedName(name.name)}\`, found ${describe(firstName)}`,
+      tokSpan(firstName),
+      `a record's fields are written in braces: \`${quotedName(name.name)}: { ${firstName.image}: … }\``,
+    );
   }
 
   private typeExpr(n: CstNode): A.TypeExpr | undefined {

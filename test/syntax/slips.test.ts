@@ -621,3 +621,55 @@ describe("an annotation after a rule's condition, on its line", () => {
     expect(diag(formatted).list).toEqual([]);
   });
 });
+
+describe("the input block's schema written as another language writes one", () => {
+  // a record's fields as names, nested records' as [name, fields]
+  type Fields = readonly { name: { name: string }; optional: boolean; type: { kind: string } }[];
+  const shape = (fields: Fields): unknown[] =>
+    fields.map((f) => {
+      const name = f.name.name + (f.optional ? "?" : "");
+      return f.type.kind === "RecordTypeExpr" ? [name, shape((f.type as unknown as { fields: Fields }).fields)] : name;
+    });
+
+  it("under another name (`Input {`) is read as the input block, its name the one error", () => {
+    const text = `policy "infra" version "1.0.0"\nInput {\n  actor: { id: string(64), oncall: bool }\n  change: { kind: string(16) }\n}\npermit p when actor.oncall\n`;
+    const r = diag(text);
+    expect(r.list).toEqual([
+      { code: W.NotADeclaration, message: "expected a declaration (`input`, `let`, `permit`, `forbid` or `test`), found `Input`", at: "Input", help: "did you mean `input`?" },
+    ]);
+    expect(shape(r.ast.input!.fields)).toEqual([["actor", ["id", "oncall"]], ["change", ["kind"]]]);
+    expect(text.slice(r.ast.input!.span.start, r.ast.input!.span.end)).toMatch(/^Input \{[^]*\}$/);
+    expect(names(r)).toEqual(["p"]);
+  });
+
+  it("with a record's `{` left out reads the record whole, and the block's fields after it", () => {
+    const text = `input {\n  actor: id: string(64), roles?: list<string(32)>(16), oncall: bool }\n  change: { kind: string(16) }\n  flags: { freeze: bool }\n}\n`;
+    const r = diag(text);
+    expect(r.list).toEqual([
+      { code: W.UnexpectedToken, message: "expected `{` to open the record of `actor`, found `id`", at: "id", help: "a record's fields are written in braces: `actor: { id: … }`" },
+    ]);
+    expect(shape(r.ast.input!.fields)).toEqual([["actor", ["id", "roles?", "oncall"]], ["change", ["kind"]], ["flags", ["freeze"]]]);
+  });
+
+  it("with fields' names in quotes declares each field under the name it holds", () => {
+    const r = diag(`input { subject: { "id": string(64), 'tenant'?: string(64), clearance: int } }`);
+    expect(r.list.map((d) => [d.at, d.help])).toEqual([
+      ['"id"', "field names are written without quotes: `id`"],
+      ["'tenant'", "field names are written without quotes: `tenant`"],
+    ]);
+    expect(shape(r.ast.input!.fields)).toEqual([["subject", ["id", "tenant?", "clearance"]]]);
+  });
+
+  it("with `n: int?` or `string<64>` keeps the field and its type", () => {
+    const r = diag(`input { n: int?, s: string<64>, t: int }`);
+    expect(r.list.map((d) => [d.at, d.help])).toEqual([
+      ["?", "an optional field is written `n?: int`"],
+      ["<", "a string's bound is written `string(64)`"],
+    ]);
+    expect(r.ast.input!.fields.map((f) => [f.name.name, f.type.kind === "PrimitiveTypeExpr" ? f.type.name : f.type.kind])).toEqual([
+      ["n", "int"],
+      ["s", "string"],
+      ["t", "int"],
+    ]);
+  });
+});
