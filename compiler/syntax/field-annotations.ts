@@ -12,10 +12,9 @@ import { error, type Diagnostic } from "../diagnostics.js";
 import { tokenMatcher } from "./chevrotain.js";
 import { W } from "./diagnostic-codes.js";
 import * as T from "./lexer.js";
-import { tokSpan } from "./lexing.js";
+import { startsField, tokSpan } from "./lexing.js";
 import { decodeStringLiteral, firstInvisible } from "./literals.js";
 import { CLOSERS, OPENERS } from "./nesting.js";
-import { startsField } from "./parser.js";
 
 /** Where annotations are dropped: the input block's records, or the objects of a test's data. */
 export type AnnotatedBlock = "input" | "data";

@@ -16,6 +16,10 @@ import { LONE_CURLY_QUOTE_HELP, readCurlyQuotes } from "./curly-quotes.js";
 /** The span of a token's text. */
 export const tokSpan = (t: IToken): Span => ({ start: t.startOffset, end: t.startOffset + t.image.length });
 
+/** whether `name` and the token after it start a record's field (`name:` or `name?`) */
+export const startsField = (name: IToken | undefined, after: IToken | undefined): boolean =>
+  name !== undefined && tokenMatcher(name, T.AnyName) && (after?.tokenType === T.Colon || after?.tokenType === T.Question);
+
 /** A UTF-16 unit of a surrogate pair without its other half. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 

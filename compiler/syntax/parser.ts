@@ -13,6 +13,7 @@ import { CstParser, EOF, tokenMatcher } from "./chevrotain.js";
 import * as T from "./lexer.js";
 import { closest } from "../../runtime/closest-name.js";
 import { strayAfterFieldHelp } from "./schema-slips.js";
+import { startsField } from "./lexing.js";
 
 /** How a token is named in messages: its label (`` `when` ``, `a string`), or end of input. */
 function describeExpected(t: TokenType): string {
@@ -116,9 +117,6 @@ const UNCLOSED_BEFORE_FIELD = new Set([T.Lt, T.LParen]);
 /** the types written with type arguments */
 const TAKES_ARGUMENTS = new Set(["list", "map"]);
 
-/** whether `name` and the token after it start a record's field (`name:` or `name?`) */
-export const startsField = (name: IToken | undefined, after: IToken | undefined): boolean =>
-  name !== undefined && tokenMatcher(name, T.AnyName) && (after?.tokenType === T.Colon || after?.tokenType === T.Question);
 
 /** whether a type may start at token `t` */
 const startsType = (t: IToken): boolean => tokenMatcher(t, T.Ident) || t.tokenType === T.LBrace;

@@ -10,6 +10,7 @@ import { isToken, node, real, token } from "./cst-access.js";
 import { tokenMatcher } from "./chevrotain.js";
 import type { Chunk } from "./declarations.js";
 import * as T from "./lexer.js";
+import { startsField } from "./lexing.js";
 import { decodeStringLiteral } from "./literals.js";
 import { CLOSERS, OPENERS } from "./nesting.js";
 import { closest } from "../../runtime/closest-name.js";
@@ -113,9 +114,6 @@ const SUPPLIED_BRACES = new WeakSet<IToken>();
 /** whether `t` is a `{` supplyMissingBraces put in where a record's is missing */
 export const isSuppliedBrace = (t: IToken | undefined): boolean => t !== undefined && SUPPLIED_BRACES.has(t);
 
-/** whether `name` and the token after it start a record's field (`name:` or `name?`) */
-const startsField = (name: IToken | undefined, after: IToken | undefined): boolean =>
-  name !== undefined && tokenMatcher(name, T.AnyName) && (after?.tokenType === T.Colon || after?.tokenType === T.Question);
 
 /**
  * An input block's tokens with the `{` put in of each record whose `{` is missing (`actor: id:
