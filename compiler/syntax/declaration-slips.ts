@@ -1,12 +1,15 @@
 // Slips in the fixed words of a declaration, where the parser's "expected a string" or "expected
 // `}`" says what it wanted but not what was meant: a header whose name and version are written
-// without quotes (`policy payments version 1`), and a test's expectation misspelt (`error [r]` for
-// `errors [r]`).
+// without quotes (`policy payments version 1`), a test's expectation misspelt (`error [r]` for
+// `errors [r]`) or its `{` left out, and a word written for a declaration's keyword (`Permit`,
+// `tset`, `const`, `allow`), which the cutting into declarations reads as the keyword
+// (declarations.ts).
 
-import type { IToken } from "chevrotain";
+import type { IToken, TokenType } from "chevrotain";
 import { tokenMatcher } from "./chevrotain.js";
 import * as T from "./lexer.js";
 import { closest } from "../../runtime/closest-name.js";
+import { keywordHelp } from "./parser.js";
 
 /** Longest name or version the header's help writes out; past it, the help shows the form alone. */
 const MAX_SHOWN_PART = 60;
@@ -73,4 +76,105 @@ export function expectClauseHelp(tokens: readonly IToken[], index: number, messa
   const meant = closest(found.image.toLowerCase(), [...EXPECT_CLAUSES.keys()]);
   if (meant === undefined) return undefined;
   return `did you mean ${EXPECT_CLAUSES.get(meant)}? (an expectation is \`allow\` or \`deny\`, then any of \`by [...]\`, \`errors [...]\` and \`invalid\`)`;
+}
+
+/**
+ * A word written where a declaration's keyword belongs: a keyword misspelt or capitalised
+ * (`Permit`, `tset`), or another language's for it (`const`, `var`, `allow`, `deny`). `keyword` is
+ * the one meant, which the declaration is read with.
+ */
+export interface KeywordStandIn {
+  readonly keyword: TokenType;
+  readonly help: string;
+}
+
+/** the declaration keywords a word misspelt or capitalised may stand for, and their tokens */
+const DECLARATION_KEYWORDS: ReadonlyMap<string, TokenType> = new Map([
+  ["permit", T.Permit],
+  ["forbid", T.Forbid],
+  ["let", T.Let],
+  ["test", T.Test],
+]);
+
+/** whether `a` is `b` with two letters next to each other swapped (`tset` for `test`) */
+function swapsTwoLetters(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  const differ = [...a].flatMap((c, i) => (c === b[i] ? [] : [i]));
+  const [i, j] = differ;
+  return differ.length === 2 && j === i! + 1 && a[i!] === b[j] && a[j] === b[i!];
+}
+
+/** the declaration keyword `word` is close to, by the usual closest-name distance or one swap */
+function meantKeyword(word: string): string | undefined {
+  const lower = word.toLowerCase();
+  const keywords = [...DECLARATION_KEYWORDS.keys()];
+  return closest(lower, keywords) ?? keywords.find((k) => swapsTwoLetters(lower, k));
+}
+
+/**
+ * Whether what follows the word at `at` is the rest of a declaration of `keyword`: `NAME when` or
+ * `NAME` at the end of its line for a rule, `NAME =` for a constant, `STRING {` (or `STRING input`,
+ * its `{` left out) for a test. Never an expression's text: no expression has a name or a string
+ * right after a name.
+ */
+function declarationShape(keyword: string, tokens: readonly IToken[], at: number, text: string | undefined): boolean {
+  const [name, after] = [tokens[at + 1], tokens[at + 2]];
+  if (keyword === "test") return name !== undefined && tokenMatcher(name, T.AnyString) && (after?.tokenType === T.LBrace || after?.tokenType === T.Input);
+  if (name?.tokenType !== T.Identifier) return false;
+  if (keyword === "let") return after?.tokenType === T.Assign;
+  return after === undefined || after.tokenType === T.When || (text !== undefined && !oneLine(text, name, after));
+}
+
+/**
+ * The keyword the word at `at` stands for, where a declaration may start there and what follows it
+ * is the rest of that declaration (declarationShape): undefined for any other word or shape. `text`
+ * is the whole text, for telling where a line ends (without it a rule's name must be followed by
+ * `when`).
+ */
+export function keywordStandIn(tokens: readonly IToken[], at: number, text: string | undefined): KeywordStandIn | undefined {
+  const word = tokens[at];
+  if (word === undefined) return undefined;
+  const fits = (keyword: string) => declarationShape(keyword, tokens, at, text);
+  switch (word.tokenType) {
+    case T.Allow:
+    case T.Deny: {
+      const meant = word.tokenType === T.Allow ? "permit" : "forbid";
+      if (!fits(meant)) return undefined;
+      return { keyword: DECLARATION_KEYWORDS.get(meant)!, help: `write \`${meant}\` for \`${word.image}\`: Writ's rules are \`permit NAME when …\` and \`forbid NAME when …\`` };
+    }
+    case T.Reserved:
+      if ((word.image !== "const" && word.image !== "var") || !fits("let")) return undefined;
+      return { keyword: T.Let, help: `write \`let\` for \`${word.image}\`: Writ's constants are \`let NAME = …\`` };
+    case T.Identifier: {
+      const meant = meantKeyword(word.image);
+      if (meant === undefined || !fits(meant)) return undefined;
+      return { keyword: DECLARATION_KEYWORDS.get(meant)!, help: `did you mean \`${meant}\`?` };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Help for the word at `at`, where a declaration was expected: the declaration keyword it stands
+ * for, where what follows fits (keywordStandIn; `Input {` for the input block), else the rule
+ * keyword it is close to (keywordHelp). A name close to a keyword with anything else after it gets
+ * no help: `lat` is not taken for `let` unless `NAME =` follows it.
+ */
+export function declarationKeywordHelp(tokens: readonly IToken[], at: number, text: string | undefined): string | undefined {
+  const word = tokens[at];
+  const standIn = keywordStandIn(tokens, at, text);
+  if (standIn !== undefined) return standIn.help;
+  if (word?.tokenType === T.Identifier && tokens[at + 1]?.tokenType === T.LBrace && closest(word.image.toLowerCase(), ["input"]) !== undefined) return "did you mean `input`?";
+  return keywordHelp(word);
+}
+
+/**
+ * Help for a test whose `{` is left out after its name (`test "t"` then `input { … }` on the next
+ * line), where the parser stopped at the token at `index` expecting it: the parser reads the test as
+ * if it were there. Undefined for any other error.
+ */
+export function testBraceHelp(tokens: readonly IToken[], index: number, message: string): string | undefined {
+  if (tokens[0]?.tokenType !== T.Test || index !== 2 || !tokenMatcher(tokens[1]!, T.AnyString) || !message.startsWith("expected `{`")) return undefined;
+  return "a test's body is in braces after its name: `test \"name\" { input { … } expect … }`";
 }

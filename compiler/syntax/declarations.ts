@@ -3,7 +3,9 @@
 // one run (index.ts parses them).
 
 import type { IToken } from "chevrotain";
+import { tokenMatcher } from "./chevrotain.js";
 import * as T from "./lexer.js";
+import { keywordStandIn } from "./declaration-slips.js";
 import { annotationsBeforeEntry } from "./field-annotations.js";
 import { CLOSERS, OPENERS } from "./nesting.js";
 import type { DeclarationRule } from "./parser.js";
@@ -13,6 +15,12 @@ const STRONG = new Set([T.Policy, T.Let, T.Permit, T.Forbid, T.Test, T.At]);
 export interface Chunk {
   readonly rule: DeclarationRule | "junk";
   readonly tokens: IToken[];
+  /**
+   * A word that stood where the declaration's keyword belongs (`Permit`, `const`, `allow`), to be
+   * reported once, at `token`, with `help`: the chunk's first token is the keyword it stands for,
+   * so that the declaration is read and checked as written.
+   */
+  readonly slip?: { readonly token: IToken; readonly help: string };
 }
 
 function ruleFor(t: IToken): DeclarationRule | "junk" {
@@ -27,6 +35,48 @@ function ruleFor(t: IToken): DeclarationRule | "junk" {
     default: return "junk";
   }
 }
+
+/**
+ * Tokens after which an operand must come: a word at the start of the next line is that operand
+ * (or the start of a broken one), never a declaration of its own.
+ */
+const WANTS_OPERAND = new Set([T.Bang, T.Assign, T.Question, T.Colon, T.Comma, T.Dot, T.DotQuestion, T.When, T.At, ...OPENERS]);
+
+/** whether the token at `i` is the first of its line (`text` is the whole text) */
+function startsLine(tokens: readonly IToken[], i: number, text: string): boolean {
+  const prev = tokens[i - 1];
+  return prev === undefined || /[\r\n]/.test(text.slice(prev.startOffset + prev.image.length, tokens[i]!.startOffset));
+}
+
+/** how many tokens after `input {` are looked at to tell a test's data from a schema */
+const DATA_LOOKAHEAD = 256;
+
+/**
+ * Whether `input {` at `at` is followed by a test's data rather than a schema: in the block (or
+ * its first DATA_LOOKAHEAD tokens) some field's value is a string, a number, a list or `true`,
+ * `false` or `null`, and none is a type (a name after `:`, or `?:`). A schema with a type written
+ * as a string (`kind: "string"`, `n: 'a' | 'b'`) still has its other fields' types, and stays one.
+ */
+function dataFollows(tokens: readonly IToken[], at: number): boolean {
+  let data = false;
+  let depth = 0;
+  const end = Math.min(tokens.length, at + 1 + DATA_LOOKAHEAD);
+  for (let i = at + 1; i < end; i++) {
+    const t = tokens[i]!;
+    if (OPENERS.has(t.tokenType)) depth++;
+    else if (CLOSERS.has(t.tokenType) && --depth === 0) break;
+    if (t.tokenType === T.Question && tokens[i + 1]?.tokenType === T.Colon) return false;
+    if (t.tokenType !== T.Colon) continue;
+    const value = tokens[i + 1];
+    if (value === undefined) break;
+    if (tokenMatcher(value, T.Ident)) return false;
+    if (DATA_STARTS.has(value.tokenType) || tokenMatcher(value, T.AnyString)) data = true;
+  }
+  return data;
+}
+
+/** the tokens a value of a test's data may start with, besides `{` and a string */
+const DATA_STARTS = new Set([T.IntLiteral, T.UintLiteral, T.DoubleLiteral, T.Minus, T.LBracket, T.True, T.False, T.Null]);
 
 /**
  * Which part of a rule's head comes next, in a declaration that starts with `@`: `@`, or the
@@ -70,30 +120,42 @@ function annotationsInBlock(current: readonly IToken[], depth: number, tokens: r
 /**
  * Cuts the token stream before each declaration. `policy let permit forbid test @` start a
  * declaration anywhere (they cannot appear inside one, except as a name after `.` or before `:`/`?`);
- * `input` does only at bracket depth 0, since tests contain `input { ... }`. Annotations stay with
- * the rule they precede, as long as what follows them is the rule's effect: after
- * `@reason("x") permitt first when …` (the effect misspelt or left out) the next `@`, `permit` or
- * `forbid` starts a declaration of its own, which the broken head would otherwise have swallowed.
+ * `input` does only at bracket depth 0, since tests contain `input { ... }`, and neither right after
+ * a test's name (its `{` left out: the `input` is the test's) nor where a test's data follows it
+ * rather than a schema (dataFollows). Annotations stay with the rule they precede, as long as what
+ * follows them is the rule's effect: after `@reason("x") permitt first when …` (the effect misspelt
+ * or left out) the next `@`, `permit` or `forbid` starts a declaration of its own, which the broken
+ * head would otherwise have swallowed.
  * An annotation a field or data key follows, inside an input block or a test's data, stays in it:
  * annotations go on rules only, and the block reports it (field-annotations.ts); cut there, the
  * block lost every field after it.
+ *
+ * Given the text, a word standing for a declaration keyword (`Permit`, `tset`, `const`, `allow`:
+ * keywordStandIn) starts a declaration too, where it is the first token of its line, outside every
+ * bracket of the declaration before it, not after a token that wants an operand, and what follows
+ * it is that declaration's shape (`NAME when`, `NAME =`, `STRING {`): no expression continues so.
+ * The chunk is read with the keyword and carries the slip, reported once. After a broken
+ * declaration, such a line was swallowed with no error of its own, and so was every declaration up
+ * to the next keyword.
  */
-export function splitDeclarations(tokens: readonly IToken[]): Chunk[] {
+export function splitDeclarations(tokens: readonly IToken[], text?: string): Chunk[] {
   const chunks: Chunk[] = [];
   let current: IToken[] = [];
   let depth = 0;
   let seenEffect = false;
   let head: HeadSlot = "at";
   let inNameList = false;
+  let slip: Chunk["slip"];
   const flush = () => {
-    if (current.length > 0) chunks.push({ rule: ruleFor(current[0]!), tokens: current });
+    if (current.length > 0) chunks.push({ rule: ruleFor(current[0]!), tokens: current, ...(slip && { slip }) });
     current = [];
+    slip = undefined;
     depth = 0;
     seenEffect = false;
     head = "at";
   };
   for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i]!;
+    let t = tokens[i]!;
     const annotated = t.tokenType === T.At ? annotationsInBlock(current, depth, tokens, i) : undefined;
     if (annotated !== undefined) {
       // (the annotations' brackets are balanced: the depth is the same after them)
@@ -107,17 +169,29 @@ export function splitDeclarations(tokens: readonly IToken[]): Chunk[] {
     if (t.tokenType === T.LBracket && (prev === T.By || prev === T.Errors)) inNameList = true;
     // any closer ends it: `by [r }` must not leave every later keyword read as a name
     else if (CLOSERS.has(t.tokenType)) inNameList = false;
-    // (`input.agent`, as Rego and Cedar write a request's field, is a name in a condition too:
-    // read as a second input block, it cut the rule short and was reported as one)
-    const nameUse = inNameList || prev === T.Dot || prev === T.DotQuestion || next === T.Colon || next === T.Question || (t.tokenType === T.Input && next === T.Dot);
+    // (`input.agent` and `input["agent"]`, as Rego and Cedar write a request's field, are names in
+    // a condition too: read as a second input block, they cut the rule short and were reported as one)
+    const inputField = t.tokenType === T.Input && (next === T.Dot || next === T.LBracket || next === T.LBracketQuestion);
+    const nameUse = inNameList || prev === T.Dot || prev === T.DotQuestion || next === T.Colon || next === T.Question || inputField;
     let starts = false;
+    const inRuleHead = current.length > 0 && current[0]!.tokenType === T.At && !seenEffect && head !== "over";
     // `input {` starts the input block even after a bracket left open above it (`let X = [1, 2`):
     // anywhere but in a test (whose request is `input { … }` too) it could be nothing else
-    const inputBlock = t.tokenType === T.Input && (depth === 0 || (next === T.LBrace && current[0]?.tokenType !== T.Test));
+    const inputBlock =
+      t.tokenType === T.Input &&
+      (depth === 0 || (next === T.LBrace && current[0]?.tokenType !== T.Test)) &&
+      !(current.length === 2 && current[0]!.tokenType === T.Test && tokenMatcher(current[1]!, T.AnyString)) &&
+      !(next === T.LBrace && dataFollows(tokens, i));
     if (!nameUse && (STRONG.has(t.tokenType) || inputBlock)) {
-      const inRuleHead = current.length > 0 && current[0]!.tokenType === T.At && !seenEffect && head !== "over";
       // `@a("x") @b("y") permit r`: the annotations and the rule are one declaration
       starts = !(inRuleHead && (t.tokenType === T.At || t.tokenType === T.Permit || t.tokenType === T.Forbid));
+    } else if (text !== undefined && depth === 0 && !inNameList && !inRuleHead && startsLine(tokens, i, text) && !(prev !== undefined && (WANTS_OPERAND.has(prev) || tokenMatcher(tokens[i - 1]!, T.BinOp)))) {
+      const standIn = keywordStandIn(tokens, i, text);
+      if (standIn !== undefined) {
+        flush();
+        slip = { token: t, help: standIn.help };
+        t = { ...t, tokenType: standIn.keyword, tokenTypeIdx: standIn.keyword.tokenTypeIdx! };
+      }
     }
     if (starts) flush();
     if (t.tokenType === T.Permit || t.tokenType === T.Forbid) seenEffect = true;

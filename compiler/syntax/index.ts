@@ -30,7 +30,7 @@ import { CLOSERS, guardExpr, MAX_NESTING, OPENERS, tooDeep } from "./nesting.js"
 import { closedBrackets, leftOpenHelp, objectLeftOpen, openBracketsReader, recordLeftOpen, textLayout, type Layout } from "./unclosed.js";
 import { arrowEnd, arrowHelp, isArrow } from "./arrow.js";
 import { negationHelp, notEqualHelp } from "./operator-slips.js";
-import { expectClauseHelp, headerHelp } from "./declaration-slips.js";
+import { declarationKeywordHelp, expectClauseHelp, headerHelp, testBraceHelp } from "./declaration-slips.js";
 import { annotationsOnPreviousLine } from "./annotation-placement.js";
 import { misnamedInputHelp, readInputBlocks } from "./schema-slips.js";
 
@@ -167,10 +167,11 @@ function parseChunk(rule: DeclarationRule, tokens: IToken[], follower: IToken | 
           : (negationHelp(tokens, index, whole.text) ??
             notEqualHelp(tokens, index) ??
             (e.token?.tokenType === T.Identifier ? wordOperatorHelp(e.token.image) : undefined))) ??
-      keywordHelp(e.token) ??
+      // (where a new declaration may come, a word may stand for any declaration's keyword)
+      (e.name === "NotAllInputParsedException" ? declarationKeywordHelp(tokens, index, whole.text) : keywordHelp(e.token)) ??
       (readingExpression(e, rule, hasWhen) ? inputPrefixHelp(tokens, index) : undefined) ??
       (rule === "header" ? headerHelp(tokens, index, e.message, whole.text) : undefined) ??
-      (rule === "testDecl" && index >= 0 ? expectClauseHelp(tokens, index, e.message, openBefore(index)?.length) : undefined) ??
+      (rule === "testDecl" && index >= 0 ? expectClauseHelp(tokens, index, e.message, openBefore(index)?.length) ?? testBraceHelp(tokens, index, e.message) : undefined) ??
       // (an error at the end of the declaration is at Chevrotain's end-of-input token, not one of `tokens`)
       leftOpenHelp(e.message, index < 0 && follower ? follower : e.token, index < 0, tokens, openBefore(index < 0 ? tokens.length : index), tokens[tokens.length - 1], cutShort, whole.place, whole.closedLater);
     if (e.name !== "NotAllInputParsedException") {
@@ -182,7 +183,7 @@ function parseChunk(rule: DeclarationRule, tokens: IToken[], follower: IToken | 
     else if (rule === "ruleDecl" || rule === "letDecl") diagnostics.push(error(W.UnexpectedToken, `expected an operator or a new declaration, found ${found}`, at(e.token), help));
     else if (rule === "expr") diagnostics.push(error(W.UnexpectedToken, `expected an operator or the end of the expression, found ${found}`, at(e.token), help));
     // a header, an input block or a test ends where it ends: what follows must start a declaration
-    else diagnostics.push(notADeclaration(e.token, at(e.token)));
+    else diagnostics.push(notADeclaration(e.token, at(e.token), declarationKeywordHelp(tokens, index, whole.text)));
   }
   // text the parser skipped in a record of the input block
   for (const s of writParser.strays) diagnostics.push(error(W.UnexpectedToken, s.message, tokSpan(s.token), s.help));
@@ -191,14 +192,22 @@ function parseChunk(rule: DeclarationRule, tokens: IToken[], follower: IToken | 
 }
 
 /**
- * Help for `input.agent` in an expression, as Rego and Cedar write a request's field: in Writ a
- * condition reads the request's top-level fields by their names.
+ * Help for `input.agent` or `input["agent"]` in an expression, as Rego and Cedar write a request's
+ * field: in Writ a condition reads the request's top-level fields by their names.
  */
 function inputPrefixHelp(tokens: readonly IToken[], index: number): string | undefined {
-  if (tokens[index]?.tokenType !== T.Input || tokens[index + 1]?.tokenType !== T.Dot) return undefined;
+  if (tokens[index]?.tokenType !== T.Input) return undefined;
+  const next = tokens[index + 1]?.tokenType;
+  if (next === T.Dot) {
+    const field = tokens[index + 2];
+    const write = field && tokenMatcher(field, T.AnyName) ? `: write \`${field.image}\`, not \`input.${field.image}\`` : "";
+    return `an expression reads the request's top-level fields by their names, without \`input.\`${write}`;
+  }
+  if (next !== T.LBracket && next !== T.LBracketQuestion) return undefined;
   const field = tokens[index + 2];
-  const write = field && tokenMatcher(field, T.AnyName) ? `: write \`${field.image}\`, not \`input.${field.image}\`` : "";
-  return `an expression reads the request's top-level fields by their names, without \`input.\`${write}`;
+  const name = field && tokenMatcher(field, T.StringLiteral) && tokens[index + 3]?.tokenType === T.RBracket ? /^(["'])([_a-zA-Z][_a-zA-Z0-9]*)\1$/.exec(field.image)?.[2] : undefined;
+  const write = name === undefined ? "" : `: write \`${name}\`, not \`input[${field!.image}]\``;
+  return `an expression reads the request's top-level fields by their names, without \`input\`${write}`;
 }
 
 /**
@@ -221,11 +230,14 @@ function readingExpression(e: IRecognitionException, rule: DeclarationRule, hasW
   return e.context?.ruleStack?.some((r) => EXPRESSION_RULES.has(r)) ?? false;
 }
 
-/** W0113: text where a declaration must start, before the header or after a declaration's end. */
-function notADeclaration(t: IToken, span: Span, otherHelp?: string): Diagnostic {
+/**
+ * W0113: text where a declaration must start, before the header or after a declaration's end;
+ * `help` says which keyword a word there may stand for (declarationKeywordHelp).
+ */
+function notADeclaration(t: IToken, span: Span, help: string | undefined): Diagnostic {
   // (`input` here is not the block's: `input.agent: string`, a field declared outside it)
-  const help = t.tokenType === T.Input ? "`input` starts a declaration only as the block `input { … }`: declare each request field inside it" : (keywordHelp(t) ?? otherHelp);
-  return error(W.NotADeclaration, `expected a declaration (\`input\`, \`let\`, \`permit\`, \`forbid\` or \`test\`), found ${describeToken(t)}`, span, help);
+  const shown = t.tokenType === T.Input ? "`input` starts a declaration only as the block `input { … }`: declare each request field inside it" : help;
+  return error(W.NotADeclaration, `expected a declaration (\`input\`, \`let\`, \`permit\`, \`forbid\` or \`test\`), found ${describeToken(t)}`, span, shown);
 }
 
 function emptyFile(text: string, comments: A.Comment[]): A.PolicyFile {
@@ -374,7 +386,7 @@ export function parsePolicy(source: SourceFile): ParsePolicyResult {
     const rules: A.RuleDecl[] = [];
     const tests: A.TestDecl[] = [];
     // (the input block read for slips in its shape: written `Input {`, read as the block, its name reported)
-    const { chunks, misnamed } = readInputBlocks(splitDeclarations(lexed.tokens));
+    const { chunks, misnamed } = readInputBlocks(splitDeclarations(lexed.tokens, text));
     const firstStart = chunks[0]?.tokens[0]!.startOffset ?? text.length;
     lexicalBefore(firstStart);
     for (const r of runsBefore(firstStart)) reportStray(text, r, diagnostics);
@@ -382,6 +394,9 @@ export function parsePolicy(source: SourceFile): ParsePolicyResult {
     let declared = false;
     chunks.forEach((cut, index) => {
       if (index === misnamed?.index) diagnostics.push(notADeclaration(misnamed.name, tokSpan(misnamed.name), misnamedInputHelp(misnamed.name)));
+      // (a word standing for the keyword is reported before the declaration's own errors are
+      // counted: the declaration is read as written, with the keyword, and checked as usual)
+      if (cut.slip) diagnostics.push(notADeclaration(cut.slip.token, tokSpan(cut.slip.token), cut.slip.help));
       const first = cut.tokens[0]!;
       const follower = chunks[index + 1]?.tokens[0];
       const parseErrorsBefore = diagnostics.length;
@@ -402,7 +417,7 @@ export function parsePolicy(source: SourceFile): ParsePolicyResult {
           ? { rule: cut.rule, tokens: dropAnnotations(cut.tokens, annotated, diagnostics) }
           : cut;
       if (chunk.rule === "junk") {
-        diagnostics.push(notADeclaration(first, tokSpan(first)));
+        diagnostics.push(notADeclaration(first, tokSpan(first), declarationKeywordHelp(cut.tokens, 0, text)));
         return;
       }
       // (text before the header that is no declaration is reported as such, not as one the header follows)

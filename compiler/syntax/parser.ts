@@ -77,7 +77,10 @@ const reservedHint = (tok: IToken | undefined): string =>
 
 const messages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage({ expected, actual }) {
-    return `expected ${describeExpected(expected)}, found ${describeToken(actual)}${reservedHint(actual)}`;
+    // (the hint where a name was expected only: `test "t"` then `input`, its `{` left out, is not
+    // a reserved word written for a `{`)
+    const named = expected === T.Ident || expected === T.AnyName || expected === T.Identifier;
+    return `expected ${describeExpected(expected)}, found ${describeToken(actual)}${named ? reservedHint(actual) : ""}`;
   },
   buildNotAllInputParsedMessage({ firstRedundant }) {
     return `expected a new declaration, found ${describeToken(firstRedundant)}`;

@@ -460,9 +460,10 @@ describe("an annotation on a field of the input block", () => {
     const r = diag(wrongRule);
     expect(r.list.map((d) => [d.message, d.at])).toEqual([
       [FIELD_MESSAGE, `@doc("the action")`],
-      ["expected an operator or a new declaration, found `permitt`", "permitt"],
+      ["expected a declaration (`input`, `let`, `permit`, `forbid` or `test`), found `permitt`", "permitt"],
     ]);
-    expect(names(r)).toEqual(["a", "c"]);
+    // (the misspelt rule, at the start of its line, is read as the rule it stands for)
+    expect(names(r)).toEqual(["a", "b", "c"]);
   });
 
   it("says the field's text in the comment only where it prints as itself", () => {
