@@ -29,7 +29,7 @@ import { FOREIGN_NAMES, lexWithDiagnostics, readForeignNames, readStrayOperators
 import { CLOSERS, guardExpr, MAX_NESTING, OPENERS, tooDeep } from "./nesting.js";
 import { closedBrackets, leftOpenHelp, objectLeftOpen, openBracketsReader, recordLeftOpen, textLayout, type Layout } from "./unclosed.js";
 import { arrowEnd, arrowHelp, isArrow } from "./arrow.js";
-import { negationHelp, notEqualHelp } from "./operator-slips.js";
+import { negationHelp, notEqualHelp, readComparisonSlips } from "./operator-slips.js";
 import { declarationKeywordHelp, expectClauseHelp, headerHelp, testBraceHelp } from "./declaration-slips.js";
 import { annotationsOnPreviousLine } from "./annotation-placement.js";
 import { misnamedInputHelp, readInputBlocks } from "./schema-slips.js";
@@ -136,7 +136,7 @@ function parseChunk(rule: DeclarationRule, tokens: IToken[], follower: IToken | 
     if (echo || FOREIGN_NAMES.has(e.token) || STRAY_OPERATOR_TOKENS.has(e.token)) continue;
     if ((index < 0 ? tokens.length : index) <= arrowUntil) continue;
     // (an arrow only where an expression is read: in a schema or a test's data the help was wrong)
-    if ((rule === "letDecl" || rule === "ruleDecl" || rule === "expr") && isArrow(tokens, index)) {
+    if ((rule === "letDecl" || rule === "ruleDecl" || rule === "expr") && isArrow(tokens, index, openBefore(index))) {
       const open = openBefore(index);
       const arrow: Span = { start: e.token.startOffset, end: e.token.startOffset + 2 };
       const message = e.name === "NotAllInputParsedException" ? "expected an operator or a new declaration, found `=>`" : e.message.replace(/found `=`$/, "found `=>`");
@@ -412,7 +412,7 @@ export function parsePolicy(source: SourceFile): ParsePolicyResult {
       // an annotation on a field or a data key is reported and left out: the block is read as written around it
       const annotated = cut.rule === "inputDecl" ? "input" : cut.rule === "testDecl" ? "data" : undefined;
       const chunk: Chunk = expression
-        ? { rule: cut.rule, tokens: readStrayOperators(readForeignNames(text, cut.tokens, runs, diagnostics), operators, text) }
+        ? { rule: cut.rule, tokens: readComparisonSlips(readStrayOperators(readForeignNames(text, cut.tokens, runs, diagnostics), operators, text), diagnostics) }
         : annotated
           ? { rule: cut.rule, tokens: dropAnnotations(cut.tokens, annotated, diagnostics) }
           : cut;
@@ -547,7 +547,7 @@ export function parseExpression(text: string): ParseExpressionResult {
     const { lexed, letterRuns, operatorRuns } = lexWithDiagnostics(text, diagnostics);
     const many = tooLarge(text, lexed.tokens);
     if (many) return { expr: { kind: "ErrorExpr", span: whole }, diagnostics: [many] };
-    const tokens = readStrayOperators(readForeignNames(text, lexed.tokens, letterRuns, diagnostics), operatorRuns, text);
+    const tokens = readComparisonSlips(readStrayOperators(readForeignNames(text, lexed.tokens, letterRuns, diagnostics), operatorRuns, text), diagnostics);
     const deep = tooDeep(tokens, true);
     if (deep) {
       diagnostics.push(error(W.NestingTooDeep, `nested more than ${MAX_NESTING} levels deep`, tokSpan(deep)));

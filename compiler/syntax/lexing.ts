@@ -118,7 +118,10 @@ const endsOperand = (t: IToken): boolean =>
 const startsOperand = (t: IToken): boolean =>
   tokenMatcher(t, T.Ident) || tokenMatcher(t, T.AnyString) || LITERALS.has(t.tokenType) || [T.LParen, T.LBracket, T.LBrace, T.Bang, T.Minus, T.Dot].includes(t.tokenType);
 
-/** The operators readStrayOperators made: each is reported (W0105), and a parse error at one is not reported again. */
+/**
+ * The operators readStrayOperators made, and those readComparisonSlips made (operator-slips.ts):
+ * each is reported (W0105, W0101), and a parse error at one is not reported again.
+ */
 export const STRAY_OPERATOR_TOKENS = new WeakSet<IToken>();
 
 /**

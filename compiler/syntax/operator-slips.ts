@@ -3,11 +3,20 @@
 // comparisons, so the parser stops at the token after them with "expected an operator" or
 // "expected an expression", which says nothing of what to write. (`and` and `or` get theirs from
 // wordOperatorHelp in parser.ts; a lone `&` or `|` from lexing.ts, as no token starts with them.)
+// A comparison written with an `=` too many or in the wrong place (`===` and `!==` of JavaScript,
+// `=<`, `=>` and `=!` for `<=`, `>=` and `!=`) was read as a lone `=` beside an operator: the
+// parser stopped there with "compare with `==`", whichever was meant, and what it made of the
+// rest of the bracket gave errors more. readComparisonSlips reads it as the comparison meant.
 
-import type { IToken } from "chevrotain";
+import type { IToken, TokenType } from "chevrotain";
+import { error, type Diagnostic } from "../diagnostics.js";
+import { isArrow } from "./arrow.js";
 import { tokenMatcher } from "./chevrotain.js";
+import { W } from "./diagnostic-codes.js";
 import * as T from "./lexer.js";
 import { CLOSERS, OPENERS } from "./nesting.js";
+import { STRAY_OPERATOR_TOKENS } from "./lexing.js";
+import { openBracketsReader } from "./unclosed.js";
 
 /** Longest operand a help writes out as it is; a longer one is written `…`. */
 const MAX_SHOWN_OPERAND = 40;
@@ -132,4 +141,65 @@ export function notEqualHelp(tokens: readonly IToken[], index: number): string |
   const lt = tokens[index - 1];
   if (gt?.tokenType !== T.Gt || lt?.tokenType !== T.Lt || gt.startOffset !== lt.startOffset + 1) return undefined;
   return "write `!=` for `<>`";
+}
+
+
+/** A comparison as it is spelled, and its token. */
+type Comparison = readonly [spelled: string, type: TokenType];
+const NOT_EQUAL: Comparison = ["!=", T.NotEq];
+
+/** the comparison an `=` touching the operator before it is written for (`!==` is `!=`) */
+const SLIP_AFTER: ReadonlyMap<TokenType, Comparison> = new Map([
+  [T.NotEq, NOT_EQUAL],
+  [T.EqEq, ["==", T.EqEq]],
+]);
+/** the comparison an `=` touching the operator after it is written for (`=<` is `<=`) */
+const SLIP_BEFORE: ReadonlyMap<TokenType, Comparison> = new Map([
+  [T.Lt, ["<=", T.LtEq]],
+  [T.Gt, [">=", T.GtEq]],
+  [T.Bang, NOT_EQUAL],
+]);
+
+/** whether token `b` starts right where token `a` ends, with nothing between them */
+const touching = (a: IToken | undefined, b: IToken | undefined): boolean => a !== undefined && b !== undefined && a.startOffset + a.image.length === b.startOffset;
+
+/**
+ * An expression's tokens (or a `let`'s) with each comparison written with an `=` out of place
+ * (`!==`, `===`, `=<`, `=>`, `=!`, the characters touching) read as the comparison meant (`!=`,
+ * `==`, `<=`, `>=`, `!=`), reported once (W0101) with what to write: an expression holds no `=`,
+ * so no valid text changes. The token keeps the text as written, so that its span is the
+ * operator's own. Not read so: an `=>` that is an arrow function (arrow.ts, which tells the macro
+ * to write), and the `=` of `let NAME =` (`let X =!a` is `let X = !a`).
+ */
+export function readComparisonSlips(tokens: IToken[], diagnostics: Diagnostic[]): IToken[] {
+  if (!tokens.some((t) => t.tokenType === T.Assign)) return tokens;
+  const openBefore = openBracketsReader(tokens);
+  const read: IToken[] = [];
+  const slip = (from: IToken, to: IToken, [spelled, type]: Comparison): IToken => {
+    const image = from.image + to.image;
+    diagnostics.push(error(W.UnexpectedToken, `unexpected operator \`${image}\``, { start: from.startOffset, end: to.startOffset + to.image.length }, `write \`${spelled}\` for \`${image}\``));
+    const read: IToken = { image, startOffset: from.startOffset, endOffset: from.startOffset + image.length - 1, tokenType: type, tokenTypeIdx: type.tokenTypeIdx! };
+    // (where no comparison may stand either, `(=< 1)`, the parse error there is this one again)
+    STRAY_OPERATOR_TOKENS.add(read);
+    return read;
+  };
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    const letsOwn = i === 2 && tokens[0]!.tokenType === T.Let;
+    if (t.tokenType !== T.Assign || letsOwn) {
+      read.push(t);
+      continue;
+    }
+    // (a token as written: one read as a comparison already is not read again, `=!=`)
+    const before = read[read.length - 1] === tokens[i - 1] ? tokens[i - 1] : undefined;
+    const after = tokens[i + 1];
+    const meantBefore = touching(before, t) ? SLIP_AFTER.get(before!.tokenType) : undefined;
+    const meantAfter = touching(t, after) ? SLIP_BEFORE.get(after!.tokenType) : undefined;
+    if (meantBefore !== undefined) read[read.length - 1] = slip(before!, t, meantBefore);
+    else if (meantAfter !== undefined && !(meantAfter[1] === T.GtEq && isArrow(tokens, i, openBefore(i)))) {
+      read.push(slip(t, after!, meantAfter));
+      i++;
+    } else read.push(t);
+  }
+  return read;
 }

@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from "vitest";
 import { checkPolicy } from "../../compiler/check/policy.js";
-import { formatPolicy, parsePolicy } from "../../compiler/syntax/index.js";
+import { formatPolicy, parseExpression, parsePolicy } from "../../compiler/syntax/index.js";
 import { W } from "../../compiler/syntax/diagnostic-codes.js";
 import { lineColIndex } from "../../compiler/source.js";
 
@@ -297,6 +297,47 @@ describe("an operator as another language writes it", () => {
     ]);
     // `<` and `>` apart are a comparison with its operand missing, as before
     expect(diag(`forbid a when x < > y`).list.map((d) => d.help)).toEqual([undefined]);
+  });
+
+  it("a comparison written with an `=` out of place is one error, told the comparison it stands for", () => {
+    const text = [
+      `input { a: { x: int, s: string, l: list<string> } }`,
+      `permit r1 when a.s !== "root"`,
+      `permit r2 when a.x =< 5`,
+      `permit r3 when a.x => 1`,
+      `permit r4 when a.l.exists(x, size(x) => 3)`,
+      `permit r5 when a.s =! "x" || a.s === "y"`,
+      `permit r6 when f(a.x =< 1) && a.l.exists(x, x => 3) && [a.x => 1] == [true] && (a.x => 1)`,
+      `permit r7`,
+    ].join("\n");
+    const r = diag(text);
+    expect(r.list.map((d) => [d.code, d.message, d.at, d.help])).toEqual([
+      [W.UnexpectedToken, "unexpected operator `!==`", "!==", "write `!=` for `!==`"],
+      [W.UnexpectedToken, "unexpected operator `=<`", "=<", "write `<=` for `=<`"],
+      [W.UnexpectedToken, "unexpected operator `=>`", "=>", "write `>=` for `=>`"],
+      [W.UnexpectedToken, "unexpected operator `=>`", "=>", "write `>=` for `=>`"],
+      [W.UnexpectedToken, "unexpected operator `=!`", "=!", "write `!=` for `=!`"],
+      [W.UnexpectedToken, "unexpected operator `===`", "===", "write `==` for `===`"],
+      // one error each, and nothing more for the rest of its bracket
+      [W.UnexpectedToken, "unexpected operator `=<`", "=<", "write `<=` for `=<`"],
+      [W.UnexpectedToken, "unexpected operator `=>`", "=>", "write `>=` for `=>`"],
+      [W.UnexpectedToken, "unexpected operator `=>`", "=>", "write `>=` for `=>`"],
+      [W.UnexpectedToken, "unexpected operator `=>`", "=>", "write `>=` for `=>`"],
+    ]);
+    // the rules are declared, their conditions not checked, as for any syntax error in them
+    expect(r.ast.rules.map((x) => [x.name.name, x.condition?.kind])).toEqual([...[1, 2, 3, 4, 5, 6].map((n) => [`r${n}`, "ErrorExpr"]), ["r7", undefined]]);
+    // the same in a bare expression
+    expect(parseExpression(`a =< 1 || b !== c`).diagnostics.map((d) => d.help)).toEqual(["write `<=` for `=<`", "write `!=` for `!==`"]);
+  });
+
+  it("leaves the `=` of a `let`, a lone `=` and an arrow function as they were", () => {
+    expect(diag(`let X =!true\nlet Y =-1\npermit p when X && Y < 0`).list).toEqual([]);
+    expect(diag(`permit p when a = > 1`).list.map((d) => d.help)).toEqual(["compare with `==`"]);
+    expect(diag(`permit p when a == = 1`).list.map((d) => d.help)).toEqual(["compare with `==`"]);
+    const arrows = [`l.some(r => r > 1)`, `l.some((r) => r > 1)`, `f(a, r => r)`, `l.filter(y => y.z)`];
+    for (const condition of arrows) {
+      expect(diag(`permit p when ${condition}`).list.map((d) => [d.at, d.help?.startsWith("Writ has no arrow functions")]), condition).toEqual([["=>", true]]);
+    }
   });
 
   it("a lone `&` or `|` is one error, told `&&` or `||`, and what follows it is read as its right side", () => {
