@@ -33,6 +33,7 @@ import { negationHelp, notEqualHelp, readComparisonSlips } from "./operator-slip
 import { declarationKeywordHelp, expectClauseHelp, headerHelp, testBraceHelp } from "./declaration-slips.js";
 import { annotationsOnPreviousLine } from "./annotation-placement.js";
 import { misnamedInputHelp, readInputBlocks } from "./schema-slips.js";
+import { readUnionTypes, untypeUnions } from "./union-types.js";
 
 export { W } from "./diagnostic-codes.js";
 export { splitDeclarations } from "./declarations.js";
@@ -390,7 +391,7 @@ export function parsePolicy(source: SourceFile): ParsePolicyResult {
     const firstStart = chunks[0]?.tokens[0]!.startOffset ?? text.length;
     lexicalBefore(firstStart);
     for (const r of runsBefore(firstStart)) reportStray(text, r, diagnostics);
-    operatorsBefore(firstStart);
+    for (const r of operatorsBefore(firstStart)) reportStray(text, r, diagnostics);
     let declared = false;
     chunks.forEach((cut, index) => {
       if (index === misnamed?.index) diagnostics.push(notADeclaration(misnamed.name, tokSpan(misnamed.name), misnamedInputHelp(misnamed.name)));
@@ -405,17 +406,19 @@ export function parsePolicy(source: SourceFile): ParsePolicyResult {
       // letters outside ASCII in the declaration's text (up to where the next one starts): names
       // where an expression is read, strays elsewhere
       const runs = runsBefore(follower?.startOffset ?? text.length);
-      // and a lone `&` or `|` is read as the operator it stands for there (reported wherever it is)
+      // and a lone `&` or `|` is read as the operator it stands for there, and in the input block a
+      // `|` as joining a union type, reported as one (union-types.ts); any other is a stray
       const operators = operatorsBefore(follower?.startOffset ?? text.length);
       const expression = cut.rule === "letDecl" || cut.rule === "ruleDecl";
       if (!expression) for (const r of runs) reportStray(text, r, diagnostics);
       // an annotation on a field or a data key is reported and left out: the block is read as written around it
       const annotated = cut.rule === "inputDecl" ? "input" : cut.rule === "testDecl" ? "data" : undefined;
+      const read = annotated ? dropAnnotations(cut.tokens, annotated, diagnostics) : cut.tokens;
+      const unions = cut.rule === "inputDecl" ? readUnionTypes(text, read, operators, diagnostics) : { tokens: read, strays: operators };
+      for (const r of unions.strays) reportStray(text, r, diagnostics, expression);
       const chunk: Chunk = expression
         ? { rule: cut.rule, tokens: readComparisonSlips(readStrayOperators(readForeignNames(text, cut.tokens, runs, diagnostics), operators, text), diagnostics) }
-        : annotated
-          ? { rule: cut.rule, tokens: dropAnnotations(cut.tokens, annotated, diagnostics) }
-          : cut;
+        : { rule: cut.rule, tokens: unions.tokens };
       if (chunk.rule === "junk") {
         diagnostics.push(notADeclaration(first, tokSpan(first), declarationKeywordHelp(cut.tokens, 0, text)));
         return;
@@ -491,7 +494,7 @@ export function parsePolicy(source: SourceFile): ParsePolicyResult {
     });
     for (const r of runsBefore(Infinity)) reportStray(text, r, diagnostics);
     append(diagnostics, builder.diagnostics);
-    const ast: A.PolicyFile = { kind: "PolicyFile", header, input, lets, rules, tests, comments, span: { start: 0, end: text.length } };
+    const ast: A.PolicyFile = { kind: "PolicyFile", header, input: input && untypeUnions(input), lets, rules, tests, comments, span: { start: 0, end: text.length } };
     // an annotation on the line where the declaration before it ends, which a reader takes for that one's (W0703)
     append(diagnostics, annotationsOnPreviousLine(ast, text));
     return { ast, diagnostics: sortDiagnostics(diagnostics) };
@@ -547,6 +550,7 @@ export function parseExpression(text: string): ParseExpressionResult {
     const { lexed, letterRuns, operatorRuns } = lexWithDiagnostics(text, diagnostics);
     const many = tooLarge(text, lexed.tokens);
     if (many) return { expr: { kind: "ErrorExpr", span: whole }, diagnostics: [many] };
+    for (const r of operatorRuns) reportStray(text, r, diagnostics, true);
     const tokens = readComparisonSlips(readStrayOperators(readForeignNames(text, lexed.tokens, letterRuns, diagnostics), operatorRuns, text), diagnostics);
     const deep = tooDeep(tokens, true);
     if (deep) {

@@ -32,7 +32,10 @@ export type StrayRun = T.LexResult["badChars"][number];
  * the API can; inside a literal it would reach the interpreter as a UTF-16 unit and the module as
  * U+FFFD (UTF-8 has no form for it), and the two backends would decide differently. Runs of
  * letters outside ASCII are handed back unreported, in `letterRuns`: in an expression they are
- * names (see readForeignNames), elsewhere the caller reports them as strays (reportStray).
+ * names (see readForeignNames), elsewhere the caller reports them as strays (reportStray). So is
+ * each lone `&` or `|`, in `operatorRuns`: in an expression it stands for `&&` or `||`
+ * (readStrayOperators), and in the input block a `|` joins a union type (union-types.ts); the
+ * caller reports it as that, or as a stray.
  */
 export function lexWithDiagnostics(text: string, diagnostics: Diagnostic[]): { lexed: T.LexResult; letterRuns: StrayRun[]; operatorRuns: StrayRun[] } {
   if (!isWellFormed(text)) {
@@ -50,10 +53,8 @@ export function lexWithDiagnostics(text: string, diagnostics: Diagnostic[]): { l
   for (const b of lexed.badChars) {
     const chars = text.slice(b.offset, b.offset + b.length);
     if (NAME_CHARACTERS.test(chars)) letterRuns.push(b);
-    else {
-      if (STRAY_OPERATORS.has(chars)) operatorRuns.push(b);
-      reportStray(text, b, diagnostics);
-    }
+    else if (STRAY_OPERATORS.has(chars)) operatorRuns.push(b);
+    else reportStray(text, b, diagnostics);
   }
   let lines: ((offset: number) => LineCol) | undefined;
   for (const c of lexed.foreignComments) {
@@ -87,12 +88,16 @@ function readTo(text: string, comment: IToken, lines: (offset: number) => LineCo
   return last === lines(comment.startOffset).line ? "to the end of its line" : `to the end of line ${last}`;
 }
 
-/** W0105 for characters that start no token, left out of the tokens the parser reads. */
-export function reportStray(text: string, b: StrayRun, diagnostics: Diagnostic[]): void {
+/**
+ * W0105 for characters that start no token, left out of the tokens the parser reads. A lone `&` or
+ * `|` is told the operator to write where an expression is read (`inExpression`): elsewhere, in a
+ * schema or a test's data, no operator may stand.
+ */
+export function reportStray(text: string, b: StrayRun, diagnostics: Diagnostic[], inExpression = false): void {
   // characters, not UTF-16 units: one emoji is one character
   const chars = [...text.slice(b.offset, b.offset + b.length)];
   const shown = chars.slice(0, 8).join("");
-  const help = STRAY_OPERATORS.get(shown)?.help ?? (CURLY_QUOTES.has(shown) ? LONE_CURLY_QUOTE_HELP : undefined);
+  const help = (inExpression ? STRAY_OPERATORS.get(shown)?.help : undefined) ?? (CURLY_QUOTES.has(shown) ? LONE_CURLY_QUOTE_HELP : undefined);
   diagnostics.push(error(W.UnexpectedCharacter, `unexpected character${chars.length > 1 ? "s" : ""} \`${shown.replace(/`/g, "'")}\``, { start: b.offset, end: b.offset + b.length }, help));
 }
 
@@ -126,7 +131,7 @@ export const STRAY_OPERATOR_TOKENS = new WeakSet<IToken>();
 
 /**
  * An expression's tokens with each lone `&` or `|` (`operatorRuns`, in text order, reported by
- * lexWithDiagnostics) read as the `&&` or `||` it stands for: left out, the operands on either side
+ * the caller) read as the `&&` or `||` it stands for: left out, the operands on either side
  * of it met with no operator between them, and the parser reported that too, a second error for
  * one slip. The token keeps the character's text, so that its span is the character's own. Only one
  * between two operands is read so: elsewhere (`(a &)`, `f(& x)`) an operator would be an error

@@ -15,6 +15,10 @@ function diag(text: string) {
 
 const names = (r: { ast: { rules: readonly { name: { name: string } }[] } }) => r.ast.rules.map((x) => x.name.name);
 
+/** the names of a record's fields, each record's with its own fields */
+const fieldNames = (fields: readonly { name: { name: string }; type: { kind: string } }[]): unknown[] =>
+  fields.map((f) => (f.type.kind === "RecordTypeExpr" ? [f.name.name, fieldNames((f.type as unknown as { fields: typeof fields }).fields)] : f.name.name));
+
 describe("a rule's effect misspelt or left out after an annotation", () => {
   it("does not swallow the rules after it", () => {
     const text = [
@@ -116,6 +120,53 @@ describe("a collection type named as another language names it", () => {
     ]);
     // the fields are declared untyped, so that their uses raise nothing more
     expect(r.ast.input!.untyped?.map((n) => n.name)).toEqual(["tags", "roles", "attrs", "n"]);
+  });
+});
+
+describe("a union type in the input block, as TypeScript writes one", () => {
+  const UNION = "a field has one type: Writ has no union types";
+
+  it("is one error at the union, the rest of the record read, the field's uses raising nothing", () => {
+    const text = [
+      `policy "orders" version "1.0.0"`,
+      `input {`,
+      `  order: { total: int, status: string | int, currency: string }`,
+      `  plan: "free" | "pro"`,
+      `}`,
+      `permit ok when order.total < 1000 && order.currency == "EUR" && order.status == 1 && plan == "free"`,
+    ].join("\n");
+    const r = diag(text);
+    expect(r.list).toEqual([
+      { code: W.UnexpectedCharacter, message: UNION, at: "string | int", help: "declare one type for the field: `string` or `int`" },
+      { code: W.UnexpectedCharacter, message: UNION, at: `"free" | "pro"`, help: 'declare `plan: string` and test the values in a rule: `plan in ["free", "pro"]`' },
+    ]);
+    expect(fieldNames(r.ast.input!.fields)).toEqual([["order", ["total", "status", "currency"]]]);
+    expect(r.ast.input!.untyped?.map((n) => n.name)).toEqual(["plan"]);
+    expect(checkPolicy(r.ast, { syntaxErrors: true }).diagnostics).toEqual([]);
+  });
+
+  it("is told the type to declare: the values' type, optional for `null`, one of the types", () => {
+    const help = (type: string) => diag(`input {\n  a: { b: { c: ${type}, d: int } }\n}`).list.map((d) => [d.message, d.at, d.help]);
+    expect(help(`1 | 2 | -3`)).toEqual([[UNION, "1 | 2 | -3", "declare `c: int` and test the values in a rule: `a.b.c in [1, 2, -3]`"]]);
+    expect(help(`string | null`)).toEqual([[UNION, "string | null", "declare `c?: string`: a field that may be absent is optional"]]);
+    expect(help(`"x" | "y" | undefined`)).toEqual([[UNION, `"x" | "y" | undefined`, 'declare `c?: string` and test the values in a rule: `a.b.c in ["x", "y"]`']]);
+    expect(help(`| "x" | "y"`)).toEqual([[UNION, `| "x" | "y"`, 'declare `c: string` and test the values in a rule: `a.b.c in ["x", "y"]`']]);
+    expect(help(`list<string> | map<string, int> | bool`)).toEqual([[UNION, "list<string> | map<string, int> | bool", "declare one type for the field: `list<string>`, `map<string, int>` or `bool`"]]);
+    expect(help(`list<"x" | "y">`)).toEqual([[UNION, `"x" | "y"`, "declare `string` and test the values in a rule"]]);
+    expect(help(`"x" | 1`)).toEqual([[UNION, `"x" | 1`, "declare one type for the field: `string` or `int`"]]);
+    expect(help(`1.5 | "x"`)).toEqual([[UNION, `1.5 | "x"`, "declare one type for the field"]]);
+  });
+
+  it("leaves a `|` that joins no two types, and a lone `&`, unexpected characters, told no operator", () => {
+    const r = diag(`input { a: string |, b: string | c: int, d: int & }\npermit p when a == "x" && b == "y" && c == 1 && d == 2`);
+    expect(r.list.map((d) => [d.message, d.at, d.help])).toEqual([
+      ["unexpected character `|`", "|", undefined],
+      ["unexpected character `|`", "|", undefined],
+      ["unexpected character `&`", "&", undefined],
+    ]);
+    expect(fieldNames(r.ast.input!.fields)).toEqual(["a", "b", "c", "d"]);
+    // in a test's data neither is an operator either
+    expect(diag(`test "t" { input { a: 1 } | expect allow }`).list.map((d) => [d.message, d.help])).toEqual([["unexpected character `|`", undefined]]);
   });
 });
 
@@ -434,8 +485,6 @@ describe("an annotation on a field of the input block", () => {
     ``,
     `permit a when action.name == "x" && principal.tenant == resource.owner`,
   ].join("\n");
-  const fieldNames = (fields: readonly { name: { name: string }; type: { kind: string } }[]): unknown[] =>
-    fields.map((f) => (f.type.kind === "RecordTypeExpr" ? [f.name.name, fieldNames((f.type as unknown as { fields: typeof fields }).fields)] : f.name.name));
   const checked = (text: string) => {
     const r = diag(text);
     return [...r.list, ...checkPolicy(r.ast, { syntaxErrors: true }).diagnostics.map((d) => ({ code: d.code, message: d.message, at: text.slice(d.span.start, d.span.end) }))];
