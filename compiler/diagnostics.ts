@@ -41,6 +41,19 @@ export function quotedName(name: string): string {
   return escapeControls(clip(name, MAX_QUOTED_NAME));
 }
 
+/**
+ * `code` as a message quotes it: in backticks, or, where it holds a backtick, between a run of
+ * backticks longer than any in it, a space inside each end (`` `x` ``, as Markdown writes such code):
+ * a backtick in it is shown as itself, where one replaced by another character (`'`) quoted code
+ * that was not written.
+ */
+export function inBackticks(code: string): string {
+  if (!code.includes("`")) return "`" + code + "`";
+  const longest = Math.max(...code.match(/`+/g)!.map((run) => run.length));
+  const fence = "`".repeat(longest + 1);
+  return `${fence} ${code} ${fence}`;
+}
+
 /** Most names a message lists (the names in scope, a record's fields); the rest are counted. */
 export const MAX_LISTED_NAMES = 10;
 

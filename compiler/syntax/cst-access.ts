@@ -5,6 +5,7 @@
 import type { CstNode, IToken } from "chevrotain";
 import type * as A from "./ast.js";
 import type { Span } from "../source.js";
+import { inBackticks } from "../diagnostics.js";
 import { tokSpan } from "./lexing.js";
 
 type Child = CstNode | IToken;
@@ -54,8 +55,7 @@ export function identifierOf(t: IToken | undefined): A.Identifier | undefined {
   return t ? { kind: "Identifier", name: t.image, span: tokSpan(t) } : undefined;
 }
 
-/** A token as a message quotes it, cut after 21 characters. */
+/** A token as a message quotes it (inBackticks), cut after 21 characters. */
 export function describe(t: IToken): string {
-  const image = t.image.length > 24 ? t.image.slice(0, 21) + "..." : t.image;
-  return "`" + image + "`";
+  return inBackticks(t.image.length > 24 ? t.image.slice(0, 21) + "..." : t.image);
 }

@@ -5,10 +5,11 @@
 // with the string to write, and read as that string, so that the text around it parses as written.
 
 import type { IToken } from "chevrotain";
-import { error, type Diagnostic } from "../diagnostics.js";
+import { error, inBackticks, type Diagnostic } from "../diagnostics.js";
 import { W } from "./diagnostic-codes.js";
 import * as T from "./lexer.js";
 import type { StrayRun } from "./lexing.js";
+import { firstInvisible } from "./literals.js";
 
 /** each curly quote, and its kind: a pair is two of one kind, either way round (`”GET”` too) */
 const KIND: ReadonlyMap<string, "double" | "single"> = new Map([
@@ -35,8 +36,23 @@ interface Pair {
   readonly straight: '"' | "'";
 }
 
-/** Longest text a help writes out between the quotes; a longer one is cut, ending with `...`. */
-const MAX_SHOWN_TEXT = 24;
+/** Longest text a help writes out between the quotes; a longer one is not written out. */
+const MAX_SHOWN_TEXT = 60;
+
+/**
+ * The help for a pair of curly quotes around `inside`: the string to write, exactly as the text
+ * is, between straight quotes; where it is too long to read, or holds a character a reader cannot
+ * see, only the quote to write, as a string cut short or looking like another would be one that
+ * was not written.
+ */
+function straightQuotesHelp(inside: string, straight: '"' | "'"): string {
+  if (inside.length > MAX_SHOWN_TEXT || firstInvisible(inside) !== undefined) return `use straight quotes: \`${straight}\` at each end of the string`;
+  return `use straight quotes: ${inBackticks(straight + inside + straight)}`;
+}
+
+/** whether the quote at `at` is an apostrophe, a `’` between two letters (`it’s`): no quote opens or closes there */
+const isApostrophe = (text: string, at: number): boolean => text[at] === "\u2019" && LETTER.test(text[at - 1] ?? "") && LETTER.test(text[at + 1] ?? "");
+const LETTER = /^\p{L}$/u;
 
 /** The help for a curly quote left without a partner on its line. */
 export const LONE_CURLY_QUOTE_HELP = 'a string is written between straight quotes, `"` or `\'`';
@@ -59,9 +75,14 @@ export function readCurlyQuotes(text: string, tokens: IToken[], runs: readonly S
   for (let k = 0; k + 1 < quotes.length; ) {
     const open = quotes[k]!;
     const kind = KIND.get(text[open]!)!;
-    // the next quote of the same kind (one of the other kind may stand inside: `“it’s”`)
+    if (isApostrophe(text, open)) {
+      k++;
+      continue;
+    }
+    // the next quote of the same kind (one of the other kind may stand inside: `“it’s”`, and an
+    // apostrophe: `‘it’s’`)
     let m = k + 1;
-    while (m < quotes.length && KIND.get(text[quotes[m]!]!) !== kind) m++;
+    while (m < quotes.length && (KIND.get(text[quotes[m]!]!) !== kind || isApostrophe(text, quotes[m]!))) m++;
     const close = quotes[m];
     const straight = close === undefined ? undefined : straightQuote(text.slice(open + 1, close));
     if (close === undefined || straight === undefined) {
@@ -73,11 +94,7 @@ export function readCurlyQuotes(text: string, tokens: IToken[], runs: readonly S
   }
   if (pairs.length === 0) return { tokens, runs: [...runs] };
   for (const { open, close, straight } of pairs) {
-    const inside = text.slice(open + 1, close);
-    const shown = inside.length > MAX_SHOWN_TEXT ? inside.slice(0, MAX_SHOWN_TEXT - 3) + "..." : inside;
-    diagnostics.push(
-      error(W.UnexpectedCharacter, `unexpected characters \`${text[open]}\` and \`${text[close]}\``, { start: open, end: close + 1 }, `use straight quotes: \`${straight}${shown.replace(/`/g, "'")}${straight}\``),
-    );
+    diagnostics.push(error(W.UnexpectedCharacter, `unexpected characters \`${text[open]}\` and \`${text[close]}\``, { start: open, end: close + 1 }, straightQuotesHelp(text.slice(open + 1, close), straight)));
   }
   return { tokens: replaceQuoted(text, tokens, pairs), runs: cutRuns(runs, pairs) };
 }

@@ -3,7 +3,7 @@
 // letters outside ASCII), each reported once with its span.
 
 import type { IToken, TokenType } from "chevrotain";
-import { error, type Diagnostic } from "../diagnostics.js";
+import { error, inBackticks, type Diagnostic } from "../diagnostics.js";
 import { lineColIndex, type LineCol, type Span } from "../source.js";
 import { append } from "../../runtime/arrays.js";
 import { isWellFormed } from "../../runtime/strings.js";
@@ -98,7 +98,7 @@ export function reportStray(text: string, b: StrayRun, diagnostics: Diagnostic[]
   const chars = [...text.slice(b.offset, b.offset + b.length)];
   const shown = chars.slice(0, 8).join("");
   const help = (inExpression ? STRAY_OPERATORS.get(shown)?.help : undefined) ?? (CURLY_QUOTES.has(shown) ? LONE_CURLY_QUOTE_HELP : undefined);
-  diagnostics.push(error(W.UnexpectedCharacter, `unexpected character${chars.length > 1 ? "s" : ""} \`${shown.replace(/`/g, "'")}\``, { start: b.offset, end: b.offset + b.length }, help));
+  diagnostics.push(error(W.UnexpectedCharacter, `unexpected character${chars.length > 1 ? "s" : ""} ${inBackticks(shown)}`, { start: b.offset, end: b.offset + b.length }, help));
 }
 
 /** the curly quotes, which one alone on its line is told to write straight (curly-quotes.ts) */

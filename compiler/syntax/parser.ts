@@ -14,6 +14,7 @@ import * as T from "./lexer.js";
 import { closest } from "../../runtime/closest-name.js";
 import { strayAfterFieldHelp } from "./schema-slips.js";
 import { startsField } from "./lexing.js";
+import { inBackticks } from "../diagnostics.js";
 
 /** How a token is named in messages: its label (`` `when` ``, `a string`), or end of input. */
 function describeExpected(t: TokenType): string {
@@ -30,11 +31,11 @@ export function setChunkFollower(t: IToken | undefined): void {
   chunkFollower = t;
 }
 
-/** How an actual token is shown in messages: its text in backticks, shortened. */
+/** How an actual token is shown in messages: its text in backticks (inBackticks), shortened. */
 export function describeToken(tok: IToken | undefined): string {
   if (!tok || tok.tokenType === EOF) return chunkFollower ? describeToken(chunkFollower) : "end of input";
   const image = tok.image.length > 24 ? tok.image.slice(0, 21) + "..." : tok.image;
-  return "`" + image.replace(/`/g, "'").replace(/[\r\n]+/g, " ") + "`";
+  return inBackticks(image.replace(/[\r\n]+/g, " "));
 }
 
 /**

@@ -92,7 +92,8 @@ describe("a field the parser refused in the input block", () => {
 
   it("is reported once where a field should start, each time after a `,`", async () => {
     expect(await codes(policy("input { a: { `x y`: int, z: int }, c: int }", "permit p when c == a.z\n"))).toEqual([
-      "W0101 expected a field name or `}`, found `'x y'`",
+      // (the quoted name shown as written, backticks and all)
+      "W0101 expected a field name or `}`, found `` `x y` ``",
     ]);
     expect(await codes(policy("input { 1, 2, c: int,, { d: int } }"))).toEqual([
       "W0101 expected a field name or `}`, found `1`",

@@ -429,6 +429,34 @@ describe("curly quotes, as a document pasted from a word processor has them", ()
   it("around text holding a `\"` are told single quotes", () => {
     expect(diag(`permit a when m == “say "hi"”`).list.map((d) => d.help)).toEqual(["use straight quotes: `'say \"hi\"'`"]);
   });
+
+  it("are told exactly the string written, or only the quote where it cannot be shown as it is", () => {
+    const helps = (condition: string) => diag(`permit a when ${condition}`).list.map((d) => [d.at, d.help]);
+    // a backtick in it is shown as itself, the string quoted as Markdown quotes code holding one
+    expect(helps("m == “a`b`c”")).toEqual([["“a`b`c”", 'use straight quotes: `` "a`b`c" ``']]);
+    // an apostrophe in a word is no quote: the pair is the quotes around the text
+    expect(helps(`m == ‘it’s’ || m == ‘don’t’`)).toEqual([
+      ["‘it’s’", 'use straight quotes: `"it’s"`'],
+      ["‘don’t’", 'use straight quotes: `"don’t"`'],
+    ]);
+    const long = "a string long enough that a help would have to cut it short to show it";
+    expect(helps(`m == “${long}”`)).toEqual([[`“${long}”`, 'use straight quotes: `"` at each end of the string']]);
+    expect(helps(`m == ‘zero\u200bwidth’`)).toEqual([["‘zero\u200bwidth’", 'use straight quotes: `"` at each end of the string']]);
+  });
+});
+
+describe("a backtick in a message", () => {
+  it("is shown as itself, the text around it quoted as Markdown quotes code holding one", () => {
+    const said = (text: string) => diag(text).list.map((d) => [d.message, d.at]);
+    expect(said("input { a: { x: int } }\npermit r when a.`x > 1")).toEqual([["unexpected character `` ` ``", "`"]]);
+    // a Markdown fence pasted around a policy
+    expect(said("permit r when a\n```\npermit s")).toEqual([
+      ["expected an operator or a new declaration, found ``` `` ```", "``"],
+      ["unexpected character `` ` ``", "`"],
+    ]);
+    expect(said("input { a: { `x y`: int } }")).toEqual([["expected a field name or `}`, found `` `x y` ``", "`x y`"]]);
+    expect(said('policy b"`v`" version "1"')).toEqual([["expected a string, found the bytes literal `` b\"`v`\" ``", 'b"`v`"']]);
+  });
 });
 
 describe("a test's expectation misspelt", () => {
