@@ -10,7 +10,7 @@ import type * as A from "./ast.js";
 import { W } from "./diagnostic-codes.js";
 import * as T from "./lexer.js";
 import { decodeIntLiteral, decodeStringLiteral, type DecodedString } from "./literals.js";
-import { wordOperatorHelp } from "./parser.js";
+import { recovered, wordOperatorHelp } from "./parser.js";
 import { printExpr } from "./format.js";
 import { negationHelpFor } from "./operator-slips.js";
 import { cstSpan, describe, identifierOf, isToken, node, nodes, real, token, tokens } from "./cst-access.js";
@@ -150,7 +150,9 @@ export class AstBuilder {
     const span = cstSpan(n, { start: 0, end: 0 });
     const entries: { key: string; keySpan: Span; value: A.DataValue }[] = [];
     const entryNodes = nodes(n, "dataEntry");
-    this.checkCommas(entryNodes.map((e) => cstSpan(e, span)), tokens(n, "Comma"), true, "entries");
+    // (an entry the parser had to repair has its error: a value it could not read, `y: True`, was
+    // read on as an entry `True` of its own, and a comma "missing" before it was a second error)
+    this.checkCommas(entryNodes.filter((e) => !recovered(e)).map((e) => cstSpan(e, span)), tokens(n, "Comma"), true, "entries");
     for (const e of entryNodes) {
       const k = token(e, "key");
       const v = node(e, "dataValue");

@@ -178,3 +178,21 @@ export function testBraceHelp(tokens: readonly IToken[], index: number, message:
   if (tokens[0]?.tokenType !== T.Test || index !== 2 || !tokenMatcher(tokens[1]!, T.AnyString) || !message.startsWith("expected `{`")) return undefined;
   return "a test's body is in braces after its name: `test \"name\" { input { … } expect … }`";
 }
+
+/** Another language's names for a test data's literals (lowercased), and what a test's data writes. */
+const DATA_LITERALS: ReadonlyMap<string, string> = new Map([
+  ["true", "`true`"],
+  ["false", "`false`"],
+  ...["none", "nil", "null", "undefined"].map((n): [string, string] => [n, "`null`"]),
+]);
+
+/**
+ * Help for a value of a test's data written as another language writes it (`True`, `None`,
+ * `undefined`), where the parser stopped at it expecting a value: the literal to write. Undefined
+ * for any other error.
+ */
+export function dataValueHelp(t: IToken | undefined, message: string): string | undefined {
+  if (t === undefined || t.tokenType !== T.Identifier || !message.startsWith("expected a value")) return undefined;
+  const meant = DATA_LITERALS.get(t.image.toLowerCase());
+  return meant === undefined ? undefined : `write ${meant}: a test's data is written as JSON writes it`;
+}

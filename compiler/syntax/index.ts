@@ -30,7 +30,7 @@ import { CLOSERS, guardExpr, MAX_NESTING, OPENERS, tooDeep } from "./nesting.js"
 import { closedBrackets, leftOpenHelp, objectLeftOpen, openBracketsReader, recordLeftOpen, textLayout, type Layout } from "./unclosed.js";
 import { arrowEnd, arrowHelp, isArrow } from "./arrow.js";
 import { negationHelp, notEqualHelp, readComparisonSlips } from "./operator-slips.js";
-import { declarationKeywordHelp, expectClauseHelp, headerHelp, testBraceHelp } from "./declaration-slips.js";
+import { dataValueHelp, declarationKeywordHelp, expectClauseHelp, headerHelp, testBraceHelp } from "./declaration-slips.js";
 import { annotationsOnPreviousLine } from "./annotation-placement.js";
 import { misnamedInputHelp, readInputBlocks } from "./schema-slips.js";
 import { readUnionTypes, untypeUnions } from "./union-types.js";
@@ -172,7 +172,7 @@ function parseChunk(rule: DeclarationRule, tokens: IToken[], follower: IToken | 
       (e.name === "NotAllInputParsedException" ? declarationKeywordHelp(tokens, index, whole.text) : keywordHelp(e.token)) ??
       (readingExpression(e, rule, hasWhen) ? inputPrefixHelp(tokens, index) : undefined) ??
       (rule === "header" ? headerHelp(tokens, index, e.message, whole.text) : undefined) ??
-      (rule === "testDecl" && index >= 0 ? expectClauseHelp(tokens, index, e.message, openBefore(index)?.length) ?? testBraceHelp(tokens, index, e.message) : undefined) ??
+      (rule === "testDecl" && index >= 0 ? expectClauseHelp(tokens, index, e.message, openBefore(index)?.length) ?? testBraceHelp(tokens, index, e.message) ?? dataValueHelp(e.token, e.message) : undefined) ??
       // (an error at the end of the declaration is at Chevrotain's end-of-input token, not one of `tokens`)
       leftOpenHelp(e.message, index < 0 && follower ? follower : e.token, index < 0, tokens, openBefore(index < 0 ? tokens.length : index), tokens[tokens.length - 1], cutShort, whole.place, whole.closedLater);
     if (e.name !== "NotAllInputParsedException") {

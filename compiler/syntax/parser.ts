@@ -89,6 +89,8 @@ const messages: IParserErrorMessageProvider = {
   buildNoViableAltMessage({ expectedPathsPerAlt, actual, ruleName }) {
     const first = actual[0];
     if (EXPRESSION_RULES.has(ruleName)) return `expected an expression, found ${describeToken(first)}${reservedHint(first)}`;
+    // (its alternatives are too many to list by their first tokens: "`{`, `[`, a string, `-` or another token")
+    if (ruleName === "dataValue") return `expected a value (\`{…}\`, \`[…]\`, a string, an int, \`true\`, \`false\` or \`null\`), found ${describeToken(first)}`;
     const starts = expectedPathsPerAlt.flatMap((alt) => alt.map((path) => describeExpected(path[0] ?? EOF)));
     return `expected ${oneOf(starts)}, found ${describeToken(first)}${reservedHint(first)}`;
   },

@@ -792,3 +792,33 @@ describe("the input block's schema written as another language writes one", () =
     ]);
   });
 });
+
+describe("a value of a test's data written as another language writes it", () => {
+  const test = (value: string) =>
+    ['policy "p" version "1"', "input { a: { x: int, y: bool } }", "permit r when a.y", 'test "t" {', `  input { a: { x: 1, y: ${value} } }`, "  expect allow by [r]", "}"].join("\n");
+
+  it("is one error naming the values data holds, with the literal to write", () => {
+    const expected = (found: string, write: string) => [
+      {
+        code: W.UnexpectedToken,
+        message: `expected a value (\`{…}\`, \`[…]\`, a string, an int, \`true\`, \`false\` or \`null\`), found \`${found}\``,
+        at: found,
+        help: `write \`${write}\`: a test's data is written as JSON writes it`,
+      },
+    ];
+    expect(diag(test("True")).list).toEqual(expected("True", "true"));
+    expect(diag(test("FALSE")).list).toEqual(expected("FALSE", "false"));
+    expect(diag(test("None")).list).toEqual(expected("None", "null"));
+    expect(diag(test("undefined")).list).toEqual(expected("undefined", "null"));
+  });
+
+  it("gives no help for a word that is no other language's literal, and no comma error for the entry it broke", () => {
+    expect(diag(test("yes")).list).toEqual([
+      { code: W.UnexpectedToken, message: "expected a value (`{…}`, `[…]`, a string, an int, `true`, `false` or `null`), found `yes`", at: "yes" },
+    ]);
+  });
+
+  it("still has a comma missing between intact entries reported", () => {
+    expect(diag(test("true z: 1")).list.map((d) => d.message)).toEqual(["expected `,` between entries"]);
+  });
+});
