@@ -10,10 +10,10 @@ import type * as A from "./ast.js";
 import { W } from "./diagnostic-codes.js";
 import * as T from "./lexer.js";
 import { decodeIntLiteral, decodeStringLiteral, type DecodedString } from "./literals.js";
-import { recovered, wordOperatorHelp } from "./parser.js";
+import { wordOperatorHelp } from "./parse-messages.js";
 import { printExpr } from "./format.js";
 import { negationHelpFor } from "./operator-slips.js";
-import { cstSpan, describe, identifierOf, isToken, node, nodes, real, token, tokens } from "./cst-access.js";
+import { cstSpan, describe, identifierOf, isToken, node, nodes, real, recovered, token, tokens } from "./cst-access.js";
 import { tokSpan } from "./lexing.js";
 import { TypeBuilder } from "./type-builder.js";
 

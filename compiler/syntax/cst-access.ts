@@ -2,7 +2,7 @@
 // children out, so every accessor answers with nothing rather than throwing, and only tokens that
 // are really in the source are returned.
 
-import type { CstNode, IToken } from "chevrotain";
+import type { CstElement, CstNode, IToken } from "chevrotain";
 import type * as A from "./ast.js";
 import type { Span } from "../source.js";
 import { inBackticks } from "../diagnostics.js";
@@ -58,4 +58,11 @@ export function identifierOf(t: IToken | undefined): A.Identifier | undefined {
 /** A token as a message quotes it (inBackticks), cut after 21 characters. */
 export function describe(t: IToken): string {
   return inBackticks(t.image.length > 24 ? t.image.slice(0, 21) + "..." : t.image);
+}
+
+/** Whether a CST node, or one below it, ended in error recovery (its error is reported). */
+export function recovered(n: CstNode): boolean {
+  if (n.recoveredNode) return true;
+  const isNode = (e: CstElement): e is CstNode => "children" in e;
+  return Object.values(n.children).some((list) => list.some((e) => (isNode(e) ? recovered(e) : e.isInsertedInRecovery === true)));
 }

@@ -9,7 +9,7 @@ import type { IToken, TokenType } from "chevrotain";
 import { tokenMatcher } from "./chevrotain.js";
 import * as T from "./lexer.js";
 import { closest } from "../../runtime/closest-name.js";
-import { keywordHelp } from "./parser.js";
+import { keywordHelp } from "./parse-messages.js";
 
 /** Longest name or version the header's help writes out; past it, the help shows the form alone. */
 const MAX_SHOWN_PART = 60;

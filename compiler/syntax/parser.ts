@@ -6,101 +6,17 @@
 // (`recoveryEnabled`) finds further errors inside each declaration. Rules build a CST only; the
 // AST comes from ast-builder.ts (no embedded actions: Chevrotain runs rules in a recording phase;
 // the one exception, the input block's recovery in `fields`, is wrapped in ACTION, which that
-// phase does not run).
+// phase does not run). Its error messages are worded in parse-messages.ts; the bracket nesting that
+// recovery reads is bracket-depths.ts's.
 
-import type { CstElement, CstNode, IParserErrorMessageProvider, IToken, TokenType } from "chevrotain";
+import type { CstNode, IToken, TokenType } from "chevrotain";
 import { CstParser, EOF, tokenMatcher } from "./chevrotain.js";
 import * as T from "./lexer.js";
-import { closest } from "../../runtime/closest-name.js";
 import { strayAfterFieldHelp } from "./schema-slips.js";
 import { startsField } from "./lexing.js";
-import { inBackticks } from "../diagnostics.js";
-
-/** How a token is named in messages: its label (`` `when` ``, `a string`), or end of input. */
-function describeExpected(t: TokenType): string {
-  if (t === EOF) return "end of input";
-  return t.LABEL ?? t.name;
-}
-
-/**
- * The token after the declaration being parsed. A declaration is parsed on its own, so where
- * Chevrotain sees the end of its input the user sees the next declaration: messages name that.
- */
-let chunkFollower: IToken | undefined;
-export function setChunkFollower(t: IToken | undefined): void {
-  chunkFollower = t;
-}
-
-/** How an actual token is shown in messages: its text in backticks (inBackticks), shortened. */
-export function describeToken(tok: IToken | undefined): string {
-  if (!tok || tok.tokenType === EOF) return chunkFollower ? describeToken(chunkFollower) : "end of input";
-  const image = tok.image.length > 24 ? tok.image.slice(0, 21) + "..." : tok.image;
-  return inBackticks(image.replace(/[\r\n]+/g, " "));
-}
-
-/**
- * What to write for a logical operator spelled as a word, as other languages do (`a or b`): CEL has
- * none, and reads `or` as a name. Undefined for any other name.
- */
-export function wordOperatorHelp(name: string | undefined): string | undefined {
-  if (name === "or") return "write `||` for `or`";
-  if (name === "and") return "write `&&` for `and`";
-  return undefined;
-}
-
-/** the keywords a rule is written with, which a word misspelt or capitalised may have meant */
-const RULE_KEYWORDS = ["permit", "forbid", "when"];
-
-/**
- * "did you mean `permit`?" for a name where a parse error came that is close to a rule's keyword,
- * written wrong (`permitt`, `forbd`) or in capitals (`Forbid`, `When`): the lexer reads it as a
- * name, and the error it causes says nothing of the keyword. Undefined for any other token.
- */
-export function keywordHelp(t: IToken | undefined): string | undefined {
-  if (t === undefined || t.tokenType !== T.Identifier) return undefined;
-  const meant = closest(t.image.toLowerCase(), RULE_KEYWORDS);
-  return meant === undefined ? undefined : `did you mean \`${meant}\`?`;
-}
-
-const EXPRESSION_RULES = new Set(["expr", "binary", "unary", "member", "primary", "literal"]);
-
-function oneOf(items: string[]): string {
-  const unique = [...new Set(items)];
-  if (unique.length <= 1) return unique[0] ?? "something else";
-  if (unique.length > 5) return unique.slice(0, 4).join(", ") + " or another token";
-  return unique.slice(0, -1).join(", ") + " or " + unique[unique.length - 1];
-}
-
-const reservedHint = (tok: IToken | undefined): string =>
-  tok && (tok.tokenType === T.Reserved || [T.Policy, T.Input, T.Let, T.Permit, T.Forbid, T.When, T.Test].includes(tok.tokenType))
-    ? ` (\`${tok.image}\` is a reserved word)`
-    : "";
-
-const messages: IParserErrorMessageProvider = {
-  buildMismatchTokenMessage({ expected, actual }) {
-    // (the hint where a name was expected only: `test "t"` then `input`, its `{` left out, is not
-    // a reserved word written for a `{`)
-    const named = expected === T.Ident || expected === T.AnyName || expected === T.Identifier;
-    return `expected ${describeExpected(expected)}, found ${describeToken(actual)}${named ? reservedHint(actual) : ""}`;
-  },
-  buildNotAllInputParsedMessage({ firstRedundant }) {
-    return `expected a new declaration, found ${describeToken(firstRedundant)}`;
-  },
-  buildNoViableAltMessage({ expectedPathsPerAlt, actual, ruleName }) {
-    const first = actual[0];
-    if (EXPRESSION_RULES.has(ruleName)) return `expected an expression, found ${describeToken(first)}${reservedHint(first)}`;
-    // (its alternatives are too many to list by their first tokens: "`{`, `[`, a string, `-` or another token")
-    if (ruleName === "dataValue") return `expected a value (\`{…}\`, \`[…]\`, a string, an int, \`true\`, \`false\` or \`null\`), found ${describeToken(first)}`;
-    const starts = expectedPathsPerAlt.flatMap((alt) => alt.map((path) => describeExpected(path[0] ?? EOF)));
-    return `expected ${oneOf(starts)}, found ${describeToken(first)}${reservedHint(first)}`;
-  },
-  buildEarlyExitMessage({ expectedIterationPaths, actual, ruleName }) {
-    const first = actual[0];
-    if (EXPRESSION_RULES.has(ruleName)) return `expected an expression, found ${describeToken(first)}`;
-    const starts = expectedIterationPaths.map((path) => describeExpected(path[0] ?? EOF));
-    return `expected ${oneOf(starts)}, found ${describeToken(first)}`;
-  },
-};
+import { bracketDepths, startsType, type Brackets } from "./bracket-depths.js";
+import { recovered } from "./cst-access.js";
+import { describeToken, messages } from "./parse-messages.js";
 
 /** Text the parser skipped, reported as it was met (index.ts adds it to the parse errors). */
 export interface StrayText {
@@ -110,89 +26,8 @@ export interface StrayText {
   readonly help?: string;
 }
 
-const CLOSING: ReadonlyMap<TokenType, readonly TokenType[]> = new Map([
-  [T.RParen, [T.LParen]],
-  [T.RBracket, [T.LBracket, T.LBracketQuestion]],
-  [T.RBrace, [T.LBrace]],
-]);
-const OPENING = new Set([T.LParen, T.LBracket, T.LBracketQuestion, T.LBrace]);
-
-/** brackets a field's type may leave open, which a field after them closes (bracketDepths) */
-const UNCLOSED_BEFORE_FIELD = new Set([T.Lt, T.LParen]);
-
 /** the types written with type arguments */
 const TAKES_ARGUMENTS = new Set(["list", "map"]);
-
-
-/** whether a type may start at token `t` */
-const startsType = (t: IToken): boolean => tokenMatcher(t, T.Ident) || t.tokenType === T.LBrace;
-
-/** How brackets nest in the tokens of a declaration (bracketDepths). */
-interface Brackets {
-  /** how many brackets enclose each token */
-  readonly depths: Map<IToken, number>;
-  /** the openers a closer closes (one left open inside a bracket that is closed is not among them) */
-  readonly closed: Set<IToken>;
-}
-
-/**
- * How many brackets enclose each token: a closer counts as inside the bracket it closes, so a
- * record's fields, the `,` between them and its `}` have one depth. A closer closes the innermost
- * bracket of its kind (one left open inside it is closed with it); one that closes nothing counts
- * as an ordinary token. `<` opens where type arguments start (after a name, before a name or `{`);
- * a `<` or a bound's `(` still open at a `,` before `name:` or `name?` was never closed, as that is
- * the next field.
- */
-function bracketDepths(tokens: readonly IToken[]): Brackets {
-  const depths = new Map<IToken, number>();
-  const closed = new Set<IToken>();
-  const open: TokenType[] = [];
-  // (the tokens of `open`, for `closed`)
-  const openers: IToken[] = [];
-  // per closer, where in `open` it may find its bracket, innermost last: an entry that no longer
-  // holds one of its brackets is stale and dropped when met, so that a search takes amortised
-  // constant time however many brackets are left unclosed
-  const places = new Map<TokenType, number[]>([...CLOSING.keys()].map((k) => [k, []]));
-  const innermost = (closer: TokenType): number => {
-    const at = places.get(closer)!;
-    for (let i = at[at.length - 1]; i !== undefined; i = at[at.length - 1]) {
-      if (i < open.length && CLOSING.get(closer)!.includes(open[i]!)) return i;
-      at.pop();
-    }
-    return -1;
-  };
-  tokens.forEach((t, i) => {
-    const kind = t.tokenType;
-    if (kind === T.Comma && startsField(tokens[i + 1], tokens[i + 2])) {
-      while (UNCLOSED_BEFORE_FIELD.has(open[open.length - 1]!)) {
-        open.pop();
-        openers.pop();
-      }
-    }
-    const at = CLOSING.has(kind) ? innermost(kind) : kind === T.Gt && open[open.length - 1] === T.Lt ? open.length - 1 : -1;
-    if (at >= 0) {
-      depths.set(t, at + 1);
-      closed.add(openers[at]!);
-      open.length = at;
-      openers.length = at;
-      return;
-    }
-    depths.set(t, open.length);
-    const typeArguments = kind === T.Lt && tokenMatcher(tokens[i - 1] ?? t, T.Ident) && startsType(tokens[i + 1] ?? t);
-    if (!OPENING.has(kind) && !typeArguments) return;
-    for (const [closer, opens] of CLOSING) if (opens.includes(kind)) places.get(closer)!.push(open.length);
-    open.push(kind);
-    openers.push(t);
-  });
-  return { depths, closed };
-}
-
-/** Whether a CST node, or one below it, ended in error recovery (its error is reported). */
-export function recovered(n: CstNode): boolean {
-  if (n.recoveredNode) return true;
-  const isNode = (e: CstElement): e is CstNode => "children" in e;
-  return Object.values(n.children).some((list) => list.some((e) => (isNode(e) ? recovered(e) : e.isInsertedInRecovery === true)));
-}
 
 class WritParser extends CstParser {
   /** text skipped in the input being parsed */

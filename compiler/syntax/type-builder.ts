@@ -9,7 +9,7 @@ import type * as A from "./ast.js";
 import { cstSpan, describe, identifierOf, node, nodes, token } from "./cst-access.js";
 import { tokSpan } from "./lexing.js";
 import { W } from "./diagnostic-codes.js";
-import { recovered } from "./parser.js";
+import { recovered } from "./cst-access.js";
 import { isSuppliedBrace, nameWrittenAsString, nameWrittenAsStringHelp } from "./schema-slips.js";
 
 /** Where a type's problems go: the AST builder's diagnostics. */
