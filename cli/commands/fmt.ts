@@ -4,7 +4,7 @@
 // quoted name fmt could not print so that it shows (W0702, hidden-characters.ts).
 
 import { hasErrors, renderDiagnostics } from "../../compiler/diagnostics.js";
-import { formatPolicy, parsePolicy } from "../../compiler/syntax/index.js";
+import { formatPolicy, parsePolicy, W } from "../../compiler/syntax/index.js";
 import { lintHiddenCharacters } from "../../compiler/syntax/hidden-characters.js";
 import { append } from "../../runtime/arrays.js";
 import { missingHeaderDiagnostic } from "../../compiler/check/codes.js";
@@ -66,6 +66,11 @@ export const fmtCommand: Command = {
       io.err(renderDiagnostics(diagnostics, source, shown.render) + "\n");
       return EXIT_FAILURE;
     }
+    // An annotation on the line where the rule before it ends (W0703) is the next rule's, and the
+    // canonical form puts it on that rule's line: the layout that showed which rule its author may
+    // have meant is gone once formatted, so the warning is said here, on stderr, as it is done.
+    const misplaced = diagnostics.filter((d) => d.code === W.AnnotationAfterDeclaration);
+    if (misplaced.length > 0) io.err(renderDiagnostics(misplaced, source, shown.render) + "\n");
     const formatted = formatPolicy(ast, source);
     // The canonical form adds parentheses (around `&&` inside `||`, around a `?:` in another), which
     // count towards the nesting limit: near it, the formatted text may not parse. Checked before it

@@ -106,3 +106,19 @@ describe("policy files as the CLI reads them", () => {
     }
   });
 });
+
+describe("writ fmt and an annotation on the line where the rule before it ends", () => {
+  it("formats the file and says, on stderr, which rule the annotation goes to (W0703), the layout that showed it being gone after", async () => {
+    const text = 'policy "p" version "1.0.0"\ninput { a: { x: int } }\n\nforbid too_big when a.x > 100 @severity("critical")\n\npermit small when a.x < 10\n';
+    writeFileSync(join(cwd, "annotated.writ"), text);
+    const r = await run(["fmt", "annotated.writ"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('@severity("critical")\npermit small when a.x < 10');
+    expect(r.err).toContain("annotated.writ:4:31: warning[W0703]: `@severity` annotates the rule after it, `small`, not `too_big`");
+    // formatted, the layout is fmt's own, and nothing is said
+    writeFileSync(join(cwd, "formatted.writ"), r.out);
+    const again = await run(["fmt", "formatted.writ"]);
+    expect(again.code).toBe(0);
+    expect(again.err).toBe("");
+  });
+});
