@@ -129,8 +129,12 @@ function parseChunk(rule: DeclarationRule, tokens: IToken[], follower: IToken | 
   let openAtEnd: readonly number[] | undefined;
   // up to which token the parser's errors are in the body of an arrow function, already reported
   let arrowUntil = -1;
+  // each error's token's index, looked up in a map built once: an indexOf per error was quadratic
+  // over a declaration of many errors (`@` 295,000 times: 21 s)
+  let indexes: Map<IToken, number> | undefined;
+  const indexOfToken = (t: IToken): number => (indexes ??= new Map(tokens.map((x, i) => [x, i]))).get(t) ?? -1;
   for (const e of errors) {
-    const index = tokens.indexOf(e.token);
+    const index = indexOfToken(e.token);
     const echo = index >= 0 && index === lastIndex + 1;
     if (index >= 0) lastIndex = index;
     // (a name written outside ASCII where none may stand is reported as such, W0105, and only so;
