@@ -193,7 +193,8 @@ export function readComparisonSlips(tokens: IToken[], diagnostics: Diagnostic[])
     // (a token as written: one read as a comparison already is not read again, `=!=`)
     const before = read[read.length - 1] === tokens[i - 1] ? tokens[i - 1] : undefined;
     const after = tokens[i + 1];
-    const meantBefore = touching(before, t) ? SLIP_AFTER.get(before!.tokenType) : undefined;
+    // (nor is a let's own place for its `=`: `let X === 1` is no comparison to write `==` for)
+    const meantBefore = touching(before, t) && !(i === 3 && tokens[0]!.tokenType === T.Let) ? SLIP_AFTER.get(before!.tokenType) : undefined;
     const meantAfter = touching(t, after) ? SLIP_BEFORE.get(after!.tokenType) : undefined;
     if (meantBefore !== undefined) read[read.length - 1] = slip(before!, t, meantBefore);
     else if (meantAfter !== undefined && !(meantAfter[1] === T.GtEq && isArrow(tokens, i, openBefore(i)))) {

@@ -385,6 +385,8 @@ describe("an operator as another language writes it", () => {
     expect(diag(`let X =!true\nlet Y =-1\npermit p when X && Y < 0`).list).toEqual([]);
     expect(diag(`permit p when a = > 1`).list.map((d) => d.help)).toEqual(["compare with `==`"]);
     expect(diag(`permit p when a == = 1`).list.map((d) => d.help)).toEqual(["compare with `==`"]);
+    // a let's `===` is no comparison: writing `==` for it would be wrong again
+    expect(diag(`let X === 1`).list.map((d) => [d.message, d.help])).toEqual([["expected `=`, found `==`", undefined]]);
     const arrows = [`l.some(r => r > 1)`, `l.some((r) => r > 1)`, `f(a, r => r)`, `l.filter(y => y.z)`];
     for (const condition of arrows) {
       expect(diag(`permit p when ${condition}`).list.map((d) => [d.at, d.help?.startsWith("Writ has no arrow functions")]), condition).toEqual([["=>", true]]);
