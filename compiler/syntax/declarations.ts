@@ -48,6 +48,19 @@ function startsLine(tokens: readonly IToken[], i: number, text: string): boolean
   return prev === undefined || /[\r\n]/.test(text.slice(prev.startOffset + prev.image.length, tokens[i]!.startOffset));
 }
 
+/**
+ * Whether the `input` at `at` comes right after a test's head, where its data is what may follow:
+ * `test` or a name (the test's word misspelt where keywordStandIn took none, as in a rule's text:
+ * `Test "t" {`), then a string, then the test's `{` or not. Anywhere else a block after
+ * `input {` is the input block, whatever its fields hold: a schema whose first fields are unions of
+ * literals (`action: "read" | "write"`) has no type among them either (a lone `|` is no token).
+ */
+function afterTestHead(tokens: readonly IToken[], at: number): boolean {
+  const name = tokens[at - 1]?.tokenType === T.LBrace ? at - 2 : at - 1;
+  const word = tokens[name - 1];
+  return tokens[name] !== undefined && tokenMatcher(tokens[name]!, T.AnyString) && (word?.tokenType === T.Test || word?.tokenType === T.Identifier);
+}
+
 /** how many tokens after `input {` are looked at to tell a test's data from a schema */
 const DATA_LOOKAHEAD = 256;
 
@@ -121,9 +134,9 @@ function annotationsInBlock(current: readonly IToken[], depth: number, tokens: r
  * Cuts the token stream before each declaration. `policy let permit forbid test @` start a
  * declaration anywhere (they cannot appear inside one, except as a name after `.` or before `:`/`?`);
  * `input` does only at bracket depth 0, since tests contain `input { ... }`, and neither right after
- * a test's name (its `{` left out: the `input` is the test's) nor where a test's data follows it
- * rather than a schema (dataFollows). Annotations stay with the rule they precede, as long as what
- * follows them is the rule's effect: after `@reason("x") permitt first when …` (the effect misspelt
+ * a test's name (its `{` left out: the `input` is the test's) nor, right after a test's head
+ * (afterTestHead), where a test's data follows it rather than a schema (dataFollows). Annotations
+ * stay with the rule they precede, as long as what follows them is the rule's effect: after `@reason("x") permitt first when …` (the effect misspelt
  * or left out) the next `@`, `permit` or `forbid` starts a declaration of its own, which the broken
  * head would otherwise have swallowed.
  * An annotation a field or data key follows, inside an input block or a test's data, stays in it:
@@ -181,7 +194,7 @@ export function splitDeclarations(tokens: readonly IToken[], text?: string): Chu
       t.tokenType === T.Input &&
       (depth === 0 || (next === T.LBrace && current[0]?.tokenType !== T.Test)) &&
       !(current.length === 2 && current[0]!.tokenType === T.Test && tokenMatcher(current[1]!, T.AnyString)) &&
-      !(next === T.LBrace && dataFollows(tokens, i));
+      !(next === T.LBrace && afterTestHead(tokens, i) && dataFollows(tokens, i));
     if (!nameUse && (STRONG.has(t.tokenType) || inputBlock)) {
       // `@a("x") @b("y") permit r`: the annotations and the rule are one declaration
       starts = !(inRuleHead && (t.tokenType === T.At || t.tokenType === T.Permit || t.tokenType === T.Forbid));

@@ -160,7 +160,8 @@ function startsTypedField(tokens: readonly IToken[], at: number): boolean {
 /** whether tokens[at] starts a block written as the input block is (`NAME { name: type`, `NAME { }`) */
 function startsInputLikeBlock(tokens: readonly IToken[], at: number): boolean {
   const name = tokens[at];
-  if (name === undefined || !tokenMatcher(name, T.AnyName) || tokens[at + 1]?.tokenType !== T.LBrace) return false;
+  // (`input` itself is no other name for it: where it is not the input block, it is a test's data)
+  if (name === undefined || name.tokenType === T.Input || !tokenMatcher(name, T.AnyName) || tokens[at + 1]?.tokenType !== T.LBrace) return false;
   if (tokens[at + 2]?.tokenType !== T.RBrace && !startsTypedField(tokens, at + 2)) return false;
   const meant = closest(name.image.toLowerCase(), DECLARATION_KEYWORDS);
   return meant === undefined || meant === "input";

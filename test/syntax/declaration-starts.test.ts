@@ -58,6 +58,17 @@ describe("a test's data after `input`", () => {
     expect(r.ast.tests.map((t) => [t.name.value, t.expect.decision])).toEqual([["nobody", "deny"]]);
   });
 
+  it("with the test's `{` left out is the test's, never the input block under another name, in a file with none", () => {
+    // (read as a misnamed block, `input` was told it starts a declaration, and `expect` was an error of its own)
+    const r = said([`policy "p" version "1"`, `test "t"`, `  input { a: int }`, `  expect allow`, `}`, `permit r when a > 1`].join("\n"));
+    expect(r.parse.map((d) => [d.code, d.message, d.at])).toEqual([
+      [W.UnexpectedToken, "expected `{`, found `input`", "input"],
+      [W.UnexpectedToken, "expected a value (`{…}`, `[…]`, a string, an int, `true`, `false` or `null`), found `int`", "int"],
+    ]);
+    expect(r.ast.input).toBeUndefined();
+    expect(r.ast.tests.map((t) => t.name.value)).toEqual(["t"]);
+  });
+
   it("after `test` misspelt or capitalised is one error each, told `test`, and the tests are read", () => {
     const test = (keyword: string, name: string) => [`${keyword} "${name}" {`, `  input { actor: { id: "a", roles: ["deployer"], oncall: false } }`, `  expect allow by [deploy]`, `}`];
     const text = [...HEAD, ...test("tset", "one"), ...test("Test", "two"), `forbid x when actor.idd == "x"`].join("\n");

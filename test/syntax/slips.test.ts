@@ -157,6 +157,29 @@ describe("a union type in the input block, as TypeScript writes one", () => {
     expect(help(`1.5 | "x"`)).toEqual([[UNION, `1.5 | "x"`, "declare one type for the field"]]);
   });
 
+  it("as the block's first fields, with no type before them, is still the input block: one error each", () => {
+    // (only after a test's head may `input {` with values and no type be a test's data)
+    const text = [`policy "p" version "1"`, `input {`, `  action: "read" | "write" | "delete"`, `  role: "admin" | "user"`, `}`, `permit r when action == "read" && role == "admin"`].join("\n");
+    const r = diag(text);
+    expect(r.list.map((d) => [d.code, d.at])).toEqual([
+      [W.UnexpectedCharacter, `"read" | "write" | "delete"`],
+      [W.UnexpectedCharacter, `"admin" | "user"`],
+    ]);
+    expect(r.ast.input!.untyped?.map((n) => n.name)).toEqual(["action", "role"]);
+    expect(names(r)).toEqual(["r"]);
+    expect(checkPolicy(r.ast, { syntaxErrors: true }).diagnostics).toEqual([]);
+  });
+
+  it("as the block's only field, or in a record on the block's one line, is one error and no W0113", () => {
+    const said = (text: string) => {
+      const r = diag(text);
+      return { parse: r.list.map((d) => [d.code, d.at]), check: checkPolicy(r.ast, { syntaxErrors: true }).diagnostics.map((d) => d.code) };
+    };
+    expect(said(`policy "p" version "1"\ninput {\n  kind: "a" | "b"\n}\npermit r when kind == "a"`)).toEqual({ parse: [[W.UnexpectedCharacter, `"a" | "b"`]], check: [] });
+    expect(said(`policy "p" version "1"\ninput {\n  note: null | string\n}\npermit r when note == "x"`)).toEqual({ parse: [[W.UnexpectedCharacter, "null | string"]], check: [] });
+    expect(said(`policy "p" version "1"\ninput { order: { status: "a" | "b" } }\npermit r when order.status == "a"`)).toEqual({ parse: [[W.UnexpectedCharacter, `"a" | "b"`]], check: [] });
+  });
+
   it("leaves a `|` that joins no two types, and a lone `&`, unexpected characters, told no operator", () => {
     const r = diag(`input { a: string |, b: string | c: int, d: int & }\npermit p when a == "x" && b == "y" && c == 1 && d == 2`);
     expect(r.list.map((d) => [d.message, d.at, d.help])).toEqual([
