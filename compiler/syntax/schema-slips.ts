@@ -67,7 +67,7 @@ function readQuotedNames(tokens: IToken[]): IToken[] {
  */
 export function readInputBlocks(chunks: Chunk[]): WithMisnamedInput {
   const found = withMisnamedInput(chunks);
-  const read = found.chunks.map((c) => (c.rule === "inputDecl" ? { rule: c.rule, tokens: supplyMissingBraces(readQuotedNames(c.tokens)) } : c));
+  const read = found.chunks.map((c) => (c.rule === "inputDecl" ? { ...c, tokens: supplyMissingBraces(readQuotedNames(c.tokens)) } : c));
   return { ...found, chunks: read };
 }
 
@@ -199,7 +199,8 @@ function withMisnamedInput(chunks: Chunk[]): WithMisnamedInput {
         const name = tokens[at]!;
         const input: IToken = { ...name, tokenType: T.Input, tokenTypeIdx: T.Input.tokenTypeIdx! };
         const block: Chunk = { rule: "inputDecl", tokens: [input, ...tokens.slice(at + 1)] };
-        const before: Chunk[] = at > 0 ? [{ rule: chunk.rule, tokens: tokens.slice(0, at) }] : [];
+        // (the text before it keeps its slip: `tset "t" { … }` then `Input {` is an error at each)
+        const before: Chunk[] = at > 0 ? [{ ...chunk, tokens: tokens.slice(0, at) }] : [];
         return { chunks: [...chunks.slice(0, index), ...before, block, ...chunks.slice(index + 1)], misnamed: { index: index + before.length, name } };
       }
       if (OPENERS.has(kind)) depth++;

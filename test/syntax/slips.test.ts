@@ -786,6 +786,16 @@ describe("the input block's schema written as another language writes one", () =
     expect(names(r)).toEqual(["p"]);
   });
 
+  it("under another name after a misspelt test is an error at each name, the test's kept", () => {
+    const r = diag(`tset "t" { input { a: 1 } expect allow }\nInput { a: int }\npermit r when a > 1\n`);
+    expect(r.list.map((d) => [d.code, d.at, d.help])).toEqual([
+      [W.NotADeclaration, "tset", "did you mean `test`?"],
+      [W.NotADeclaration, "Input", "did you mean `input`?"],
+    ]);
+    expect(r.ast.input!.fields.map((f) => f.name.name)).toEqual(["a"]);
+    expect(r.ast.tests.map((t) => t.name.value)).toEqual(["t"]);
+  });
+
   it("with a record's `{` left out reads the record whole, and the block's fields after it", () => {
     const text = `input {\n  actor: id: string(64), roles?: list<string(32)>(16), oncall: bool }\n  change: { kind: string(16) }\n  flags: { freeze: bool }\n}\n`;
     const r = diag(text);
