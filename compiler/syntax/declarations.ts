@@ -136,9 +136,9 @@ function annotationsInBlock(current: readonly IToken[], depth: number, tokens: r
  * `input` does only at bracket depth 0, since tests contain `input { ... }`, and neither right after
  * a test's name (its `{` left out: the `input` is the test's) nor, right after a test's head
  * (afterTestHead), where a test's data follows it rather than a schema (dataFollows). Annotations
- * stay with the rule they precede, as long as what follows them is the rule's effect: after `@reason("x") permitt first when …` (the effect misspelt
- * or left out) the next `@`, `permit` or `forbid` starts a declaration of its own, which the broken
- * head would otherwise have swallowed.
+ * stay with the rule they precede, as long as what follows them is the rule's effect: after
+ * `@reason("x") permitt first when …` (the effect misspelt or left out) the next `@`, `permit` or
+ * `forbid` starts a declaration of its own, which the broken head would otherwise have swallowed.
  * An annotation a field or data key follows, inside an input block or a test's data, stays in it:
  * annotations go on rules only, and the block reports it (field-annotations.ts); cut there, the
  * block lost every field after it.
