@@ -23,15 +23,16 @@ import { formatFile } from "./format.js";
 import { append } from "../../runtime/arrays.js";
 import * as T from "./lexer.js";
 import { writParser, type DeclarationRule } from "./parser.js";
-import { describeToken, keywordHelp, setChunkFollower, wordOperatorHelp } from "./parse-messages.js";
+import { describeToken, setChunkFollower } from "./parse-messages.js";
+import { parseErrorHelp } from "./parse-error-help.js";
 import { splitDeclarations, type Chunk } from "./declarations.js";
 import { dropAnnotations } from "./field-annotations.js";
 import { FOREIGN_NAMES, lexWithDiagnostics, readForeignNames, readStrayOperators, reportStray, STRAY_OPERATOR_TOKENS, tokSpan, type StrayRun } from "./lexing.js";
 import { CLOSERS, guardExpr, MAX_NESTING, OPENERS, tooDeep } from "./nesting.js";
-import { closedBrackets, leftOpenHelp, objectLeftOpen, openBracketsReader, recordLeftOpen, textLayout, type Layout } from "./unclosed.js";
+import { closedBrackets, objectLeftOpen, openBracketsReader, recordLeftOpen, textLayout, type Layout } from "./unclosed.js";
 import { arrowEnd, arrowHelp, isArrow } from "./arrow.js";
-import { negationHelp, notEqualHelp, readComparisonSlips } from "./operator-slips.js";
-import { dataValueHelp, declarationKeywordHelp, expectClauseHelp, headerHelp, testBraceHelp } from "./declaration-slips.js";
+import { readComparisonSlips } from "./operator-slips.js";
+import { declarationKeywordHelp } from "./declaration-slips.js";
 import { annotationsOnPreviousLine } from "./annotation-placement.js";
 import { misnamedInputHelp, readInputBlocks } from "./schema-slips.js";
 import { readUnionTypes, untypeUnions } from "./union-types.js";
@@ -70,7 +71,7 @@ export interface ParseExpressionResult {
 }
 
 /** What reading one declaration needs to know of the whole text. */
-interface WholeText {
+export interface WholeText {
   readonly text: string;
   /** where the text ends */
   readonly end: number;
@@ -164,22 +165,7 @@ function parseChunk(rule: DeclarationRule, tokens: IToken[], follower: IToken | 
     }
     if (expectInData && e.message.startsWith("expected `expect`")) continue;
     const hasWhen = cst?.children["when"] !== undefined;
-    // the commonest slips from other languages get a hint, where a comparison could be meant
-    const help =
-      (!readingExpression(e, rule, hasWhen)
-        ? undefined
-        : e.token?.tokenType === T.Assign
-          ? "compare with `==`"
-          : (negationHelp(tokens, index, whole.text) ??
-            notEqualHelp(tokens, index) ??
-            (e.token?.tokenType === T.Identifier ? wordOperatorHelp(e.token.image) : undefined))) ??
-      // (where a new declaration may come, a word may stand for any declaration's keyword)
-      (e.name === "NotAllInputParsedException" ? declarationKeywordHelp(tokens, index, whole.text) : keywordHelp(e.token)) ??
-      (readingExpression(e, rule, hasWhen) ? inputPrefixHelp(tokens, index) : undefined) ??
-      (rule === "header" ? headerHelp(tokens, index, e.message, whole.text) : undefined) ??
-      (rule === "testDecl" && index >= 0 ? expectClauseHelp(tokens, index, e.message, openBefore(index)?.length) ?? testBraceHelp(tokens, index, e.message) ?? dataValueHelp(e.token, e.message) : undefined) ??
-      // (an error at the end of the declaration is at Chevrotain's end-of-input token, not one of `tokens`)
-      leftOpenHelp(e.message, index < 0 && follower ? follower : e.token, index < 0, tokens, openBefore(index < 0 ? tokens.length : index), tokens[tokens.length - 1], cutShort, whole.place, whole.closedLater);
+    const help = parseErrorHelp(e, { rule, tokens, index, hasWhen, follower, cutShort, whole, openBefore });
     if (e.name !== "NotAllInputParsedException") {
       diagnostics.push(error(W.UnexpectedToken, e.message, at(e.token), help));
       continue;
@@ -198,25 +184,6 @@ function parseChunk(rule: DeclarationRule, tokens: IToken[], follower: IToken | 
 }
 
 /**
- * Help for `input.agent` or `input["agent"]` in an expression, as Rego and Cedar write a request's
- * field: in Writ a condition reads the request's top-level fields by their names.
- */
-function inputPrefixHelp(tokens: readonly IToken[], index: number): string | undefined {
-  if (tokens[index]?.tokenType !== T.Input) return undefined;
-  const next = tokens[index + 1]?.tokenType;
-  if (next === T.Dot) {
-    const field = tokens[index + 2];
-    const write = field && tokenMatcher(field, T.AnyName) ? `: write \`${field.image}\`, not \`input.${field.image}\`` : "";
-    return `an expression reads the request's top-level fields by their names, without \`input.\`${write}`;
-  }
-  if (next !== T.LBracket && next !== T.LBracketQuestion) return undefined;
-  const field = tokens[index + 2];
-  const name = field && tokenMatcher(field, T.StringLiteral) && tokens[index + 3]?.tokenType === T.RBracket ? /^(["'])([_a-zA-Z][_a-zA-Z0-9]*)\1$/.exec(field.image)?.[2] : undefined;
-  const write = name === undefined ? "" : `: write \`${name}\`, not \`input[${field!.image}]\``;
-  return `an expression reads the request's top-level fields by their names, without \`input\`${write}`;
-}
-
-/**
  * Where a test's `expect` was read as a key of its data: the `{` left open before it, told by layout
  * where it can be (objectLeftOpen), else the innermost bracket open around the `expect`.
  */
@@ -226,14 +193,6 @@ function expectInDataHelp(tokens: readonly IToken[], expect: number, open: reado
   const bracket = leftOpen?.opener ?? tokens[open[open.length - 1]!]!;
   const of = leftOpen ? ` of \`${leftOpen.key.image}\`` : "";
   return `the \`${bracket.image}\`${of} at ${whole.place(bracket.startOffset)} is never closed: \`expect\` is read as one of its keys`;
-}
-
-const EXPRESSION_RULES = new Set(["expr", "binary", "unary", "member", "memberSuffix", "primary", "exprList", "mapEntry", "fieldInits", "literal"]);
-
-/** Whether a parse error came where an expression was being read, or right after one. */
-function readingExpression(e: IRecognitionException, rule: DeclarationRule, hasWhen: boolean): boolean {
-  if (e.name === "NotAllInputParsedException") return rule === "expr" || rule === "letDecl" || (rule === "ruleDecl" && hasWhen);
-  return e.context?.ruleStack?.some((r) => EXPRESSION_RULES.has(r)) ?? false;
 }
 
 /**
