@@ -13,6 +13,7 @@ import { tokenMatcher } from "./chevrotain.js";
 import { W } from "./diagnostic-codes.js";
 import * as T from "./lexer.js";
 import { startsField, type StrayRun } from "./lexing.js";
+import { nameWrittenAsString } from "./schema-slips.js";
 
 export const UNION_MESSAGE = "a field has one type: Writ has no union types";
 
@@ -176,7 +177,12 @@ function fieldPaths(tokens: readonly IToken[]): (at: number) => Field | undefine
   const fieldAt = (at: number): { name: string; optional: boolean } | undefined => {
     const optional = tokens[at - 2]?.tokenType === T.Question;
     const name = tokens[at - (optional ? 3 : 2)];
-    return tokens[at - 1]?.tokenType === T.Colon && name !== undefined && tokenMatcher(name, T.AnyName) ? { name: name.image, optional } : undefined;
+    if (tokens[at - 1]?.tokenType !== T.Colon || name === undefined || !tokenMatcher(name, T.AnyName)) return undefined;
+    // (a name written in quotes, `"d": …`, is the name it holds: quoted, a rule's `"d" in […]` is a
+    // string, and always false; one holding no name is no field a rule can read)
+    const quotedName = nameWrittenAsString(name);
+    if (quotedName === undefined) return { name: name.image, optional };
+    return quotedName.name === undefined ? undefined : { name: quotedName.name, optional };
   };
   return (at) => {
     for (; read < at; read++) {
@@ -220,7 +226,7 @@ function unionHelp(text: string, tokens: readonly IToken[], u: Union, field: Fie
   const present = members.filter((m) => m.kind !== "absent");
   const absent = present.length < members.length;
   // the type of each member: a value's (`"free"` is a `string`), or the type it is
-  const types = [...new Set(present.map((m) => (m.kind === "type" ? m.image : m.kind === "other" ? undefined : m.kind)))];
+  const types = [...new Set(present.map((m) => (m.kind === "type" ? boundAsWritten(m.image) : m.kind === "other" ? undefined : m.kind)))];
   const [type] = types;
   if (types.length !== 1 || type === undefined) {
     const shown = types.map((t) => (t === undefined ? undefined : quoted(t)));
@@ -235,6 +241,12 @@ function unionHelp(text: string, tokens: readonly IToken[], u: Union, field: Fie
     return `${declare} and test the values in a rule${test === undefined ? "" : `: ${test}`}`;
   }
   return absent ? `${declare}: a field that may be absent is optional` : declare;
+}
+
+/** A member's type as Writ writes it: a string's bound in `<…>` or `[…]` (`string<64>`) is `string(64)`. */
+function boundAsWritten(type: string): string {
+  const bound = /^string\s*[<[]\s*(\d+)\s*[>\]]$/.exec(type);
+  return bound === null ? type : `string(${bound[1]})`;
 }
 
 /** whether a type is a union (readUnionTypes), or holds one as a type argument (`list<string | int>`) */

@@ -126,6 +126,18 @@ describe("a collection type named as another language names it", () => {
 describe("a union type in the input block, as TypeScript writes one", () => {
   const UNION = "a field has one type: Writ has no union types";
 
+  it("is told the type and the rule to write as Writ writes them: a quoted name unquoted, a string's bound in `( )`", () => {
+    const helps = (fields: string) =>
+      diag(`policy "p" version "1"\ninput {\n${fields}\n}\n`).list.filter((d) => d.message === UNION).map((d) => d.help);
+    // quoted, the rule `"d" in ["x", "y"]` compiles and never holds: a string is in the list or not
+    expect(helps(`  "d": "x" | "y"`)).toEqual(['declare `d: string` and test the values in a rule: `d in ["x", "y"]`']);
+    expect(helps(`  "user": { role: "admin" | "user" }`)).toEqual(['declare `role: string` and test the values in a rule: `user.role in ["admin", "user"]`']);
+    expect(helps(`  a: string<64> | null\n  b: string[64] | int`)).toEqual([
+      "declare `a?: string(64)`: a field that may be absent is optional",
+      "declare one type for the field: `string(64)` or `int`",
+    ]);
+  });
+
   it("is one error at the union, the rest of the record read, the field's uses raising nothing", () => {
     const text = [
       `policy "orders" version "1.0.0"`,
