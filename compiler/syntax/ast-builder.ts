@@ -152,7 +152,7 @@ export class AstBuilder {
     const entryNodes = nodes(n, "dataEntry");
     // (an entry the parser had to repair has its error: a value it could not read, `y: True`, was
     // read on as an entry `True` of its own, and a comma "missing" before it was a second error)
-    this.checkCommas(entryNodes.filter((e) => !recovered(e)).map((e) => cstSpan(e, span)), tokens(n, "Comma"), true, "entries");
+    this.checkCommas(entryNodes.map((e) => cstSpan(e, span)), tokens(n, "Comma"), true, "entries", entryNodes.map(recovered));
     for (const e of entryNodes) {
       const k = token(e, "key");
       const v = node(e, "dataValue");
@@ -190,9 +190,10 @@ export class AstBuilder {
 
   /**
    * Items must be separated by single commas; a trailing comma is allowed where `trailing`. The
-   * grammar rules accept commas loosely so that a missing one is reported here, precisely.
+   * grammar rules accept commas loosely so that a missing one is reported here, precisely. No comma
+   * is said to be missing beside an item `repaired` marks: its parse error is the one to report.
    */
-  private checkCommas(items: Span[], commas: IToken[], trailing: boolean, what: string): void {
+  private checkCommas(items: Span[], commas: IToken[], trailing: boolean, what: string, repaired?: readonly boolean[]): void {
     let c = 0;
     for (let k = 0; k < items.length; k++) {
       const item = items[k]!;
@@ -203,7 +204,7 @@ export class AstBuilder {
         if (seen > 1 || k === 0) this.report(W.UnexpectedToken, `unexpected \`,\` between ${what}`, tokSpan(commas[c]!));
         c++;
       }
-      if (k > 0 && seen === 0) this.report(W.UnexpectedToken, `expected \`,\` between ${what}`, { start: item.start, end: item.start + 1 });
+      if (k > 0 && seen === 0 && !repaired?.[k] && !repaired?.[k - 1]) this.report(W.UnexpectedToken, `expected \`,\` between ${what}`, { start: item.start, end: item.start + 1 });
     }
     const rest = commas.length - c;
     if (rest > (trailing && items.length > 0 ? 1 : 0)) this.report(W.UnexpectedToken, `unexpected \`,\` after the last of the ${what}`, tokSpan(commas[commas.length - 1]!));

@@ -865,6 +865,11 @@ describe("a value of a test's data written as another language writes it", () =>
     ]);
   });
 
+  it("followed by a comma and more entries, is still the one error", () => {
+    const text = ['policy "p" version "1"', "input { a: string, b: string }", 'permit r when a == "x"', 'test "t" {', '  input { a: True, b: "x" }', "  expect allow", "}"].join("\n");
+    expect(diag(text).list.map((d) => d.at)).toEqual(["True"]);
+  });
+
   it("still has a comma missing between intact entries reported", () => {
     expect(diag(test("true z: 1")).list.map((d) => d.message)).toEqual(["expected `,` between entries"]);
   });
