@@ -8,6 +8,7 @@ import * as T from "./lexer.js";
 import { keywordStandIn } from "./declaration-slips.js";
 import { annotationsBeforeEntry } from "./field-annotations.js";
 import { CLOSERS, OPENERS } from "./nesting.js";
+import { namesInputLikeBlock } from "./schema-slips.js";
 import type { DeclarationRule } from "./parser.js";
 
 const STRONG = new Set([T.Policy, T.Let, T.Permit, T.Forbid, T.Test, T.At]);
@@ -119,14 +120,38 @@ function nextHeadSlot(slot: HeadSlot, t: IToken): HeadSlot {
 }
 
 /**
+ * Whether the declaration `current` holds is, at its outermost bracket still open, a block written
+ * as the input block is under another name (`Input {`, `schema {`): text no declaration's keyword
+ * starts (the header's, a test's, or none), in which a name then `{` opens that bracket. The block
+ * is cut out and read as the input block after the split (schema-slips.ts): an annotation on a
+ * field in it stays in it, as in the input block.
+ */
+function inMisnamedBlock(current: readonly IToken[]): boolean {
+  const first = current[0]!.tokenType;
+  if (first !== T.Policy && first !== T.Test && ruleFor(current[0]!) !== "junk") return false;
+  let depth = 0;
+  let opener: number | undefined;
+  current.forEach((t, i) => {
+    if (OPENERS.has(t.tokenType) && depth++ === 0) opener = i;
+    else if (CLOSERS.has(t.tokenType)) depth = Math.max(0, depth - 1);
+  });
+  return opener !== undefined && current[opener]!.tokenType === T.LBrace && opener > 0 && namesInputLikeBlock(current[opener - 1]!);
+}
+
+/**
  * Where the annotations from tokens[at] (an `@`) end, when they are written in the declaration
  * `current` holds, `depth` brackets deep in it, on a field of the input block or a key of a test's
- * data (inside its `input {`); undefined when they are not.
+ * data (inside its `input {`); undefined when they are not. In the input block or a test, a field
+ * or key after them keeps them there at any depth: a record's `{` left out (`user: id: string, … }`)
+ * or a test's (`test "t"` then `input {`) leaves the brackets counted here one short, and a rule's
+ * head is never followed by `name:`.
  */
 function annotationsInBlock(current: readonly IToken[], depth: number, tokens: readonly IToken[], at: number): number | undefined {
   const first = current[0]?.tokenType;
-  if (first === T.Input && depth >= 1) return annotationsBeforeEntry(tokens, at, "input");
+  if (first === T.Input) return annotationsBeforeEntry(tokens, at, "input");
   if (first === T.Test && depth >= 2) return annotationsBeforeEntry(tokens, at, "data");
+  if (depth >= 1 && inMisnamedBlock(current)) return annotationsBeforeEntry(tokens, at, "input");
+  if (first === T.Test) return annotationsBeforeEntry(tokens, at, "data");
   return undefined;
 }
 

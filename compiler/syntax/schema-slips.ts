@@ -9,6 +9,7 @@ import type { CstNode, IToken } from "chevrotain";
 import { isToken, node, real, token } from "./cst-access.js";
 import { tokenMatcher } from "./chevrotain.js";
 import type { Chunk } from "./declarations.js";
+import { annotationsBeforeEntry } from "./field-annotations.js";
 import * as T from "./lexer.js";
 import { startsField } from "./lexing.js";
 import { decodeStringLiteral } from "./literals.js";
@@ -108,6 +109,12 @@ export function strayAfterFieldHelp(field: CstNode, stray: IToken, next: IToken 
   return undefined;
 }
 
+/** whether tokens[at] starts a field with its `:` (`name:`, `name?:`) */
+function startsNamedField(tokens: readonly IToken[], at: number): boolean {
+  const colon = tokens[at + 1]?.tokenType === T.Question ? at + 2 : at + 1;
+  return startsField(tokens[at], tokens[at + 1]) && tokens[colon]?.tokenType === T.Colon;
+}
+
 /** the `{` supplyMissingBraces puts in, which the text does not have: the builder reports each */
 const SUPPLIED_BRACES = new WeakSet<IToken>();
 
@@ -132,7 +139,9 @@ function supplyMissingBraces(tokens: IToken[]): IToken[] {
   const out: IToken[] = [];
   tokens.forEach((t, i) => {
     out.push(t);
-    if (extra === 0 || t.tokenType !== T.Colon || !startsField(tokens[i + 1], tokens[i + 2])) return;
+    // (a field where its type should be is `name:` or `name?:`: `team: string?`, an optional field
+    // marked after its type, is a type and a `?`, not a field)
+    if (extra === 0 || t.tokenType !== T.Colon || !startsNamedField(tokens, i + 1)) return;
     // (the `:` is a field's: `name:` or `name?:`)
     const name = tokens[i - 1]?.tokenType === T.Question ? i - 2 : i - 1;
     if (!startsField(tokens[name], tokens[name + 1])) return;
@@ -157,14 +166,24 @@ function startsTypedField(tokens: readonly IToken[], at: number): boolean {
   return tokens[colon]?.tokenType === T.Colon && type !== undefined && (tokenMatcher(type, T.Ident) || type.tokenType === T.LBrace);
 }
 
+/**
+ * Whether `name`, before a block's `{`, may be the input block's written under another name: a name
+ * other than `input` itself (where it is not the input block, it is a test's data), not closer to
+ * another declaration's word (`Test {`).
+ */
+export function namesInputLikeBlock(name: IToken): boolean {
+  if (name.tokenType === T.Input || !tokenMatcher(name, T.AnyName)) return false;
+  const meant = closest(name.image.toLowerCase(), DECLARATION_KEYWORDS);
+  return meant === undefined || meant === "input";
+}
+
 /** whether tokens[at] starts a block written as the input block is (`NAME { name: type`, `NAME { }`) */
 function startsInputLikeBlock(tokens: readonly IToken[], at: number): boolean {
   const name = tokens[at];
-  // (`input` itself is no other name for it: where it is not the input block, it is a test's data)
-  if (name === undefined || name.tokenType === T.Input || !tokenMatcher(name, T.AnyName) || tokens[at + 1]?.tokenType !== T.LBrace) return false;
-  if (tokens[at + 2]?.tokenType !== T.RBrace && !startsTypedField(tokens, at + 2)) return false;
-  const meant = closest(name.image.toLowerCase(), DECLARATION_KEYWORDS);
-  return meant === undefined || meant === "input";
+  if (name === undefined || tokens[at + 1]?.tokenType !== T.LBrace || !namesInputLikeBlock(name)) return false;
+  // (an annotation before the first field, `@doc("…")`, is the block's to report: field-annotations.ts)
+  const first = tokens[at + 2]?.tokenType === T.At ? annotationsBeforeEntry(tokens, at + 2, "input") : at + 2;
+  return first !== undefined && (tokens[first]?.tokenType === T.RBrace || startsTypedField(tokens, first));
 }
 
 /** the declarations after whose end the input block may have been written under another name */

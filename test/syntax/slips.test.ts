@@ -661,6 +661,45 @@ describe("an annotation on a field of the input block", () => {
     expect(checkPolicy(r.ast, { syntaxErrors: true }).diagnostics).toEqual([]);
   });
 
+  it("stays in the input block after a record whose `{` is left out, the fields after it declared", () => {
+    // (the record's `}` closed every bracket counted, and the `@` started a rule: the fields after
+    // it were "expected `permit` or `forbid`" and unknown names)
+    const text = [
+      `policy "p" version "1"`,
+      `input {`,
+      `  user: id: string, role: string }`,
+      `  @doc("the count")`,
+      `  n: int`,
+      `  m: int`,
+      `}`,
+      `permit ok when user.role == "a" && n == 1 && m == 2`,
+    ].join("\n");
+    expect(checked(text).map((d) => [d.message, d.at])).toEqual([
+      ["expected `{` to open the record of `user`, found `id`", "id"],
+      [FIELD_MESSAGE, `@doc("the count")`],
+    ]);
+    expect(fieldNames(diag(text).ast.input!.fields)).toEqual([["user", ["id", "role"]], "n", "m"]);
+  });
+
+  it("stays in a test's data when the test's `{` is left out", () => {
+    const text = [`policy "p" version "1"`, `input { a: string }`, `permit ok when a == "x"`, `test "t"`, `  input { @doc("x") a: "x" }`, `  expect allow by [ok]`, `}`].join("\n");
+    expect(diag(text).list.map((d) => [d.message, d.at])).toEqual([
+      ["expected `{`, found `input`", "input"],
+      ["an annotation goes on a rule only, not in a test's data", `@doc("x")`],
+    ]);
+  });
+
+  it("stays in an input block written under another name, which is still read as the input block", () => {
+    for (const name of ["Input", "schema"]) {
+      const text = [`policy "p" version "1"`, `${name} {`, `  @doc("the action")`, `  action: string`, `  n: int`, `}`, `permit ok when action == "read" && n == 1`].join("\n");
+      expect(checked(text).map((d) => [d.code, d.at])).toEqual([
+        ["W0113", name],
+        [W.UnexpectedToken, `@doc("the action")`],
+      ]);
+      expect(fieldNames(diag(text).ast.input!.fields)).toEqual(["action", "n"]);
+    }
+  });
+
   it("in a rule's condition still starts a declaration there, as it did", () => {
     // the condition is cut short at the `@`, whose annotation starts a rule of its own with no effect
     const r = diag(`input { a: int, b: int }\npermit r when a == 1 && @doc("x") b == 2\nforbid s when b == 3`);
@@ -815,6 +854,17 @@ describe("the input block's schema written as another language writes one", () =
       { code: W.UnexpectedToken, message: "expected `{` to open the record of `actor`, found `id`", at: "id", help: "a record's fields are written in braces: `actor: { id: … }`" },
     ]);
     expect(shape(r.ast.input!.fields)).toEqual([["actor", ["id", "roles?", "oncall"]], ["change", ["kind"]], ["flags", ["freeze"]]]);
+  });
+
+  it("with a record's `{` left out and `team: string?` elsewhere puts the `{` in the record, not after the `?`", () => {
+    // (`string ?` was taken for a field `string?`, and the `{` put in there)
+    const text = `input {\n  principal: { id: string(64), team: string? }\n  action: name: string(64), tool: string }\n}\n`;
+    const r = diag(text);
+    expect(r.list.map((d) => [d.message, d.at])).toEqual([
+      ["expected `,` or `}` after field `team`, found `?`", "?"],
+      ["expected `{` to open the record of `action`, found `name`", "name"],
+    ]);
+    expect(shape(r.ast.input!.fields)).toEqual([["principal", ["id", "team"]], ["action", ["name", "tool"]]]);
   });
 
   it("with fields' names in quotes declares each field under the name it holds", () => {
