@@ -22,6 +22,11 @@ export interface Chunk {
    * so that the declaration is read and checked as written.
    */
   readonly slip?: { readonly token: IToken; readonly help: string };
+  /**
+   * The file's text, where the split was given it: what the lexer left out between tokens (a lone
+   * `|`) is read there (schema-slips.ts tells a union of literals in a misnamed block by it).
+   */
+  readonly text?: string;
 }
 
 function ruleFor(t: IToken): DeclarationRule | "junk" {
@@ -185,7 +190,7 @@ export function splitDeclarations(tokens: readonly IToken[], text?: string): Chu
   let inNameList = false;
   let slip: Chunk["slip"];
   const flush = () => {
-    if (current.length > 0) chunks.push({ rule: ruleFor(current[0]!), tokens: current, ...(slip && { slip }) });
+    if (current.length > 0) chunks.push({ rule: ruleFor(current[0]!), tokens: current, ...(slip && { slip }), ...(text !== undefined && { text }) });
     current = [];
     slip = undefined;
     depth = 0;

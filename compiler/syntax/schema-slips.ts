@@ -158,12 +158,25 @@ function supplyMissingBraces(tokens: IToken[]): IToken[] {
 const DECLARATION_KEYWORDS = ["input", "policy", "let", "permit", "forbid", "when", "test"];
 
 /** whether tokens[at] starts a field with its type (`name: type`, `name?: type`, `"name": type`) */
-function startsTypedField(tokens: readonly IToken[], at: number): boolean {
+function startsTypedField(tokens: readonly IToken[], at: number, text: string | undefined): boolean {
   const name = tokens[at];
   if (name === undefined || !(tokenMatcher(name, T.AnyName) || name.tokenType === T.StringLiteral)) return false;
   const colon = tokens[at + 1]?.tokenType === T.Question ? at + 2 : at + 1;
   const type = tokens[colon + 1];
-  return tokens[colon]?.tokenType === T.Colon && type !== undefined && (tokenMatcher(type, T.Ident) || type.tokenType === T.LBrace);
+  if (tokens[colon]?.tokenType !== T.Colon || type === undefined) return false;
+  return tokenMatcher(type, T.Ident) || type.tokenType === T.LBrace || unionOfLiterals(tokens, colon + 1, text);
+}
+
+/**
+ * Whether tokens[at], a string or an int, is the first member of a union type (`"read" | "write"`,
+ * as TypeScript writes one): a lone `|` follows it, which is no token, so it is read in the text
+ * between it and the next token. A test's data never holds one.
+ */
+function unionOfLiterals(tokens: readonly IToken[], at: number, text: string | undefined): boolean {
+  const literal = tokens[at]!;
+  const next = tokens[at + 1];
+  if (text === undefined || next === undefined || !(tokenMatcher(literal, T.AnyString) || literal.tokenType === T.IntLiteral)) return false;
+  return /^\s*\|\s*$/.test(text.slice(literal.startOffset + literal.image.length, next.startOffset));
 }
 
 /**
@@ -178,12 +191,12 @@ export function namesInputLikeBlock(name: IToken): boolean {
 }
 
 /** whether tokens[at] starts a block written as the input block is (`NAME { name: type`, `NAME { }`) */
-function startsInputLikeBlock(tokens: readonly IToken[], at: number): boolean {
+function startsInputLikeBlock(tokens: readonly IToken[], at: number, text: string | undefined): boolean {
   const name = tokens[at];
   if (name === undefined || tokens[at + 1]?.tokenType !== T.LBrace || !namesInputLikeBlock(name)) return false;
   // (an annotation before the first field, `@doc("…")`, is the block's to report: field-annotations.ts)
   const first = tokens[at + 2]?.tokenType === T.At ? annotationsBeforeEntry(tokens, at + 2, "input") : at + 2;
-  return first !== undefined && (tokens[first]?.tokenType === T.RBrace || startsTypedField(tokens, first));
+  return first !== undefined && (tokens[first]?.tokenType === T.RBrace || startsTypedField(tokens, first, text));
 }
 
 /** the declarations after whose end the input block may have been written under another name */
@@ -214,7 +227,7 @@ function withMisnamedInput(chunks: Chunk[]): WithMisnamedInput {
     let depth = 0;
     for (let at = 0; at < tokens.length; at++) {
       const kind = tokens[at]!.tokenType;
-      if (depth === 0 && (at > 0 || chunk.rule === "junk") && startsInputLikeBlock(tokens, at)) {
+      if (depth === 0 && (at > 0 || chunk.rule === "junk") && startsInputLikeBlock(tokens, at, chunk.text)) {
         const name = tokens[at]!;
         const input: IToken = { ...name, tokenType: T.Input, tokenTypeIdx: T.Input.tokenTypeIdx! };
         const block: Chunk = { rule: "inputDecl", tokens: [input, ...tokens.slice(at + 1)] };

@@ -837,6 +837,18 @@ describe("the input block's schema written as another language writes one", () =
     expect(names(r)).toEqual(["p"]);
   });
 
+  it("under another name whose first field is a union of literals is still the input block", () => {
+    for (const union of [`"x" | "y"`, `1 | 2`]) {
+      const r = diag(`policy "p" version "1"\nInput {\n  a: ${union}\n  b: int\n}\npermit ok when b == 1\n`);
+      expect(r.list.map((d) => [d.code, d.message, d.at])).toEqual([
+        [W.NotADeclaration, "expected a declaration (`input`, `let`, `permit`, `forbid` or `test`), found `Input`", "Input"],
+        [W.UnexpectedCharacter, "a field has one type: Writ has no union types", union],
+      ]);
+      expect(r.ast.input!.fields.map((f) => f.name.name)).toEqual(["b"]);
+      expect(r.ast.input!.untyped?.map((n) => n.name)).toEqual(["a"]);
+    }
+  });
+
   it("under another name after a misspelt test is an error at each name, the test's kept", () => {
     const r = diag(`tset "t" { input { a: 1 } expect allow }\nInput { a: int }\npermit r when a > 1\n`);
     expect(r.list.map((d) => [d.code, d.at, d.help])).toEqual([
