@@ -125,21 +125,17 @@ function nextHeadSlot(slot: HeadSlot, t: IToken): HeadSlot {
 }
 
 /**
- * Whether the declaration `current` holds is, at its outermost bracket still open, a block written
- * as the input block is under another name (`Input {`, `schema {`): text no declaration's keyword
- * starts (the header's, a test's, or none), in which a name then `{` opens that bracket. The block
+ * Whether the declaration `current` holds is, at its outermost bracket still open (`opener`, its
+ * index in `current`, kept by splitDeclarations: found by a scan here, it was a scan an `@`), a
+ * block written as the input block is under another name (`Input {`, `schema {`): text no
+ * declaration's keyword starts (the header's, a test's, or none), in which a name then `{` opens
+ * that bracket. The block
  * is cut out and read as the input block after the split (schema-slips.ts): an annotation on a
  * field in it stays in it, as in the input block.
  */
-function inMisnamedBlock(current: readonly IToken[]): boolean {
+function inMisnamedBlock(current: readonly IToken[], opener: number | undefined): boolean {
   const first = current[0]!.tokenType;
   if (first !== T.Policy && first !== T.Test && ruleFor(current[0]!) !== "junk") return false;
-  let depth = 0;
-  let opener: number | undefined;
-  current.forEach((t, i) => {
-    if (OPENERS.has(t.tokenType) && depth++ === 0) opener = i;
-    else if (CLOSERS.has(t.tokenType)) depth = Math.max(0, depth - 1);
-  });
   return opener !== undefined && current[opener]!.tokenType === T.LBrace && opener > 0 && namesInputLikeBlock(current[opener - 1]!);
 }
 
@@ -151,11 +147,11 @@ function inMisnamedBlock(current: readonly IToken[]): boolean {
  * or a test's (`test "t"` then `input {`) leaves the brackets counted here one short, and a rule's
  * head is never followed by `name:`.
  */
-function annotationsInBlock(current: readonly IToken[], depth: number, tokens: readonly IToken[], at: number): number | undefined {
+function annotationsInBlock(current: readonly IToken[], depth: number, opener: number | undefined, tokens: readonly IToken[], at: number): number | undefined {
   const first = current[0]?.tokenType;
   if (first === T.Input) return annotationsBeforeEntry(tokens, at, "input");
   if (first === T.Test && depth >= 2) return annotationsBeforeEntry(tokens, at, "data");
-  if (depth >= 1 && inMisnamedBlock(current)) return annotationsBeforeEntry(tokens, at, "input");
+  if (depth >= 1 && inMisnamedBlock(current, opener)) return annotationsBeforeEntry(tokens, at, "input");
   if (first === T.Test) return annotationsBeforeEntry(tokens, at, "data");
   return undefined;
 }
@@ -189,17 +185,20 @@ export function splitDeclarations(tokens: readonly IToken[], text?: string): Chu
   let head: HeadSlot = "at";
   let inNameList = false;
   let slip: Chunk["slip"];
+  // the index in `current` of the bracket that last opened at depth 0 (inMisnamedBlock)
+  let outerOpener: number | undefined;
   const flush = () => {
     if (current.length > 0) chunks.push({ rule: ruleFor(current[0]!), tokens: current, ...(slip && { slip }), ...(text !== undefined && { text }) });
     current = [];
     slip = undefined;
+    outerOpener = undefined;
     depth = 0;
     seenEffect = false;
     head = "at";
   };
   for (let i = 0; i < tokens.length; i++) {
     let t = tokens[i]!;
-    const annotated = t.tokenType === T.At ? annotationsInBlock(current, depth, tokens, i) : undefined;
+    const annotated = t.tokenType === T.At ? annotationsInBlock(current, depth, outerOpener, tokens, i) : undefined;
     if (annotated !== undefined) {
       // (the annotations' brackets are balanced: the depth is the same after them)
       for (; i < annotated; i++) current.push(tokens[i]!);
@@ -238,7 +237,7 @@ export function splitDeclarations(tokens: readonly IToken[], text?: string): Chu
     }
     if (starts) flush();
     if (t.tokenType === T.Permit || t.tokenType === T.Forbid) seenEffect = true;
-    if (OPENERS.has(t.tokenType)) depth++;
+    if (OPENERS.has(t.tokenType) && depth++ === 0) outerOpener = current.length;
     else if (CLOSERS.has(t.tokenType)) depth = Math.max(0, depth - 1);
     current.push(t);
     if (current[0]!.tokenType === T.At && !seenEffect) head = nextHeadSlot(head, t);
