@@ -11,8 +11,7 @@
 import type { Diagnostic } from "./diagnostics.js";
 import type { SourceFile } from "./source.js";
 import type { PolicyFile } from "./syntax/ast.js";
-import { ranOutOfStack } from "../runtime/stack-ran-out.js";
-import { describeThrown } from "../runtime/thrown.js";
+import { readNamed } from "./option-reading.js";
 
 /** How an argument of the wrong shape is named: its kind, never its contents. */
 function kindOf(v: unknown): string {
@@ -22,15 +21,7 @@ function kindOf(v: unknown): string {
 }
 
 /** `v[name]`, a TypeError naming `fn` and the member where reading it throws (a getter, a Proxy). */
-function member(fn: string, what: string, v: object, name: string): unknown {
-  try {
-    return (v as Record<string, unknown>)[name];
-  } catch (e) {
-    // the host's stack running out is no fault of the argument's (the callers tell it apart)
-    if (ranOutOfStack(e)) throw e;
-    throw new TypeError(`${fn}: ${what}.${name} could not be read: ${describeThrown(e)}`);
-  }
-}
+const member = (fn: string, what: string, v: object, name: string): unknown => readNamed(fn, `${what}.${name}`, () => (v as Record<string, unknown>)[name]);
 
 /**
  * `source` when it is a source file, `{ name, text }` with both strings: the object itself, which

@@ -30,12 +30,20 @@ export function knownOptions(what: string, options: unknown, known: OptionNames)
  * a TypeError naming the option.
  */
 export function ownOptionOf(what: string, options: object, name: string): unknown {
+  return readNamed(what, `options.${name}`, () => ownMember(options, name));
+}
+
+/**
+ * `read()`, or a TypeError naming `what` and the `member` it reads (`options.max`, `source.text`)
+ * where that throws (a getter, a Proxy).
+ */
+export function readNamed(what: string, member: string, read: () => unknown): unknown {
   try {
-    return ownMember(options, name);
+    return read();
   } catch (e) {
-    // the host's stack running out is no fault of the option's (the caller tells it apart)
+    // the host's stack running out is no fault of the member's (the caller tells it apart)
     if (ranOutOfStack(e)) throw e;
-    throw new TypeError(`${what}: options.${name} could not be read: ${describeThrown(e)}`);
+    throw new TypeError(`${what}: ${member} could not be read: ${describeThrown(e)}`);
   }
 }
 
