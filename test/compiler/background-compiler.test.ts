@@ -377,6 +377,19 @@ await c.compile("x", { optimize: () => true }).catch((e) => console.log("refused
     expect(child.status).toBe(0);
   }, 30_000);
 
+  it("lets the process exit after a compile without close(): an idle worker does not keep it alive", async () => {
+    const script = `import { createBackgroundCompiler } from ${JSON.stringify(pathToFileURL(join(build, "compiler/worker.js")).href)};
+const c = createBackgroundCompiler();
+const r = await c.compile(${JSON.stringify(source)});
+console.log(r.bundle ? "compiled" : "no bundle");`;
+    const file = join(build, "exit-after-compile.mjs");
+    writeFileSync(file, script);
+    const child = spawnSync(process.execPath, [file], { timeout: 60_000, encoding: "utf8" });
+    expect(child.stdout).toBe("compiled\n");
+    expect(child.signal).toBeNull(); // not killed by the timeout: it exited on its own
+    expect(child.status).toBe(0);
+  }, 90_000);
+
   it("refuses options that are not of their types, and everything after close", async () => {
     const compiler = worker.createBackgroundCompiler();
     await expect(compiler.compile(source, { optimize: (() => true) as unknown as boolean })).rejects.toThrow("options.optimize must be a boolean, got function");
