@@ -44,6 +44,10 @@ export function checkExpectation(e: Expectation, effects: ReadonlyMap<string, Ef
       never(`\`${quotedName(id.name)}\` is a forbid, and an allow is decided by permits alone`, id.span);
     for (const id of ofEffect(errors, "forbid", effects))
       never(`\`${quotedName(id.name)}\` is a forbid, and a forbid whose condition errors denies`, id.span);
+    // a permit whose condition errors did not hold, and an allow's deciding rules are those that held
+    const byNames = new Set(by?.map((id) => id.name));
+    for (const id of ofEffect(errors, "permit", effects))
+      if (byNames.has(id.name)) never(`permit \`${quotedName(id.name)}\` errors, so it does not hold: an allow's \`by\` names only permits that held`, id.span);
   } else {
     for (const id of ofEffect(by, "permit", effects))
       never(`\`${quotedName(id.name)}\` is a permit, and a deny is decided by forbids alone`, id.span);

@@ -37,6 +37,8 @@ describe("an expectation that can never pass (W0604)", () => {
     [child, "expect deny by [adults]", "W0604 `adults` is a permit, and a deny is decided by forbids alone: the test can never pass @ adults"],
     [adult, "expect allow by []", "W0604 an allow is decided by at least one permit: `by []` is a deny's: the test can never pass @ expect allow by []"],
     [adult, "expect allow errors [broken]", "W0604 `broken` is a forbid, and a forbid whose condition errors denies: the test can never pass @ broken"],
+    // a permit that errors did not hold, so it never decides an allow
+    [adult, "expect allow by [adults] errors [adults]", "W0604 permit `adults` errors, so it does not hold: an allow's `by` names only permits that held: the test can never pass @ adults"],
     [child, "expect deny by [minors] errors [broken]", "W0604 forbid `broken` errors, so it is a deciding rule, and `by` does not name it: the test can never pass @ broken"],
     [child, "expect deny by [minors] errors [erring]", "W0604 permit `erring` cannot error where forbid `minors` decides: the permits are evaluated only when no forbid holds or errors: the test can never pass @ erring"],
     [child, "expect deny errors [broken, erring]", "W0604 permit `erring` cannot error where forbid `broken` decides: the permits are evaluated only when no forbid holds or errors: the test can never pass @ erring"],
@@ -60,6 +62,13 @@ describe("an expectation that can never pass (W0604)", () => {
     const r = await compilePolicy(`${header}\ntest "t" { input ${input} ${expectation} }\n`, { stopAfter: "check" });
     const report = runPolicyTests(r.checked!, undefined);
     expect(report.outcomes.map((o) => o.problems)).toEqual([[]]);
+  });
+
+  it("takes, and writ test passes, an allow by one permit with another's error", async () => {
+    const text = `policy "q" version "1"\ninput { a: int }\npermit held when a == 0\npermit erring when 1 / a == 1\ntest "t" { input { a: 0 } expect allow by [held] errors [erring] }\n`;
+    const r = await compilePolicy(text, { stopAfter: "check" });
+    expect(r.diagnostics).toEqual([]);
+    expect(runPolicyTests(r.checked!, undefined).outcomes.map((o) => o.problems)).toEqual([[]]);
   });
 
   it("still reports a rule the policy does not have as W0601, and nothing more for it", async () => {
