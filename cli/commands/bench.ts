@@ -331,6 +331,9 @@ function measure({ timeEnginesWithin, measureTimerOverheadNs }: Harness, subject
 /** The evaluate-only engine (none when no position is valid), or why it was not had by the deadline. */
 export type EvaluateOnly = { readonly ok: true; readonly engine: TimedEngine<unknown> | undefined } | { readonly ok: false; readonly stopped: string };
 
+/** What the evaluate-only engine calls: encode, and evaluateEncoded always with an encoding, never in its form without one. */
+type EncodingEvaluator = Pick<WasmEvaluator, "encode"> & { evaluateEncoded(encoded: EncodedRequest): number };
+
 /**
  * The evaluate-only engine over the positions `valid` of `mix`, each request encoded beforehand:
  * once, however many positions repeat it (the mix repeats a request as the same object), since a
@@ -341,13 +344,15 @@ export type EvaluateOnly = { readonly ok: true; readonly engine: TimedEngine<unk
  * `deadline` (a performance.now() time) is past, no more is encoded and `stopped` says how far the
  * encoding had gone.
  */
-export function evaluateOnlyEngine(evaluator: Pick<WasmEvaluator, "encode" | "evaluateEncoded">, mix: readonly unknown[], valid: readonly number[], deadline = Number.POSITIVE_INFINITY): EvaluateOnly {
+export function evaluateOnlyEngine(evaluator: EncodingEvaluator, mix: readonly unknown[], valid: readonly number[], deadline = Number.POSITIVE_INFINITY): EvaluateOnly {
   if (valid.length === 0) return { ok: true, engine: undefined };
   const name = "evaluate";
   const label = "evaluate only (module, request encoded beforehand)";
   const requests = new Set(valid.map((k) => mix[k]));
   const byRequest = new Map<unknown, EncodedRequest>();
   // dense, as the timed look-up wants it (an array first written at a high index is a dictionary)
+  // (the engine decides only the positions in `valid`, each encoded below; another's undefined,
+  // were it evaluated, would be no encoding, and deny)
   const encoded: (EncodedRequest | undefined)[] = mix.map(() => undefined);
   for (const k of valid) {
     let encoding = byRequest.get(mix[k]);
@@ -359,7 +364,7 @@ export function evaluateOnlyEngine(evaluator: Pick<WasmEvaluator, "encode" | "ev
     }
     encoded[k] = encoding;
   }
-  return { ok: true, engine: { name, label, only: valid, decide: (_r, k) => evaluator.evaluateEncoded(encoded[k]) === 1 } };
+  return { ok: true, engine: { name, label, only: valid, decide: (_r, k) => evaluator.evaluateEncoded(encoded[k] as EncodedRequest) === 1 } };
 }
 
 const round1 = (x: number): number => Math.round(x * 10) / 10;

@@ -114,7 +114,7 @@ export const NO_WORDS = new Int32Array(0);
  * Never throws: what the host's getters throw is the encoding's fault, not the module's.
  */
 export function readHostEncoding(encoded: unknown, regionBytes: number, minBytes: number): Uint8Array | string {
-  if (typeof encoded !== "object" || encoded === null) return `the encoding is ${encoded === null ? "null" : withArticle(typeof encoded)}, not an object with \`bytes\``;
+  if (typeof encoded !== "object" || encoded === null) return `the encoding is ${encoded === null || encoded === undefined ? String(encoded) : withArticle(typeof encoded)}, not an object with \`bytes\``;
   try {
     const { refusal, bytes } = encoded as { refusal?: unknown; bytes?: unknown };
     if (refusal !== undefined) return "the encoding carries a refusal: the request was refused when it was encoded";

@@ -57,11 +57,13 @@ export interface WasmEvaluator {
    * least the request record and at most the input region; anything else, or an object with a
    * `refusal`, denies saying what is wrong, and memory is left as it was; a refused encoding denies
    * with its refusal.
-   * Without one, it evaluates what memory holds when the last encode() or evaluateEncoded(e) wrote
-   * a whole encoding there; after decide, evaluate, a refusal (it gives that refusal) or a trap there
-   * is none, and it denies. (null is not "without one": it is no encoding, and denies.)
+   * Without one (called with no argument at all), it evaluates what memory holds when the last
+   * encode() or evaluateEncoded(e) wrote a whole encoding there; after decide, evaluate, a refusal
+   * (it gives that refusal) or a trap there is none, and it denies. An argument given as `undefined`
+   * or `null` (a cache's miss) is not "without one": it is no encoding, and denies saying so.
    */
-  evaluateEncoded(encoded?: EncodedRequest): number;
+  evaluateEncoded(): number;
+  evaluateEncoded(encoded: EncodedRequest): number;
   /** the last answer: a refusal, a trap or an interrupted write as such, else the result region decoded */
   lastDecision(): Decision;
 }
@@ -341,9 +343,13 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
       }
     },
     evaluateEncoded(encoded?: EncodedRequest): number {
+      // Only a call with no argument at all evaluates the encoding in memory: an explicit
+      // `undefined` is what a host's look-up gives for an encoding it never made, and evaluating
+      // the one in memory instead would answer with the verdict of the request before.
+      const withoutArgument = arguments.length === 0;
       try {
         if (stale) replaceInstance();
-        return evaluateEncodedOnce(encoded);
+        return evaluateEncodedOnce(withoutArgument, encoded);
       } catch {
         stale = true;
         current = undefined;
@@ -408,12 +414,15 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
     return new IssuedEncoding(owner, words, n * 4);
   }
 
-  function evaluateEncodedOnce(encoded?: EncodedRequest): number {
+  /**
+   * evaluateEncoded: without an argument, the encoding memory holds (if a whole one); with one,
+   * whatever it is, that encoding (`undefined` and `null` are none, and deny)
+   */
+  function evaluateEncodedOnce(withoutArgument: boolean, encoded: unknown): number {
     nextInputWrite();
     answered = undefined;
     try {
-      // (null is no encoding, not the one in memory)
-      if (encoded === undefined) return evaluateCurrent();
+      if (withoutArgument) return evaluateCurrent();
       const words = IssuedEncoding.wordsOf(encoded);
       const copyInput = copierOf(inst);
       // Copied at every call, even when the region holds it already: an encoding's verdict is its

@@ -243,8 +243,8 @@ describe("writ bench's evaluate-only engine", () => {
         encodedFrom.set(e, r);
         return e;
       },
-      evaluateEncoded: (e?: EncodedRequest) => {
-        calls.push({ position, encoding: e! });
+      evaluateEncoded: (e: EncodedRequest) => {
+        calls.push({ position, encoding: e });
         return evaluator.evaluateEncoded(e);
       },
     };

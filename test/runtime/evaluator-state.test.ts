@@ -84,7 +84,7 @@ describe("the evaluator's state", () => {
           let encB: EncodedRequest | undefined;
           const d = outer({ tool: "write", get roles(): string[] { encB = inner(); return ["admin"]; } });
           expect(d.decision, what).toBe("deny");
-          expect(ev.evaluateEncoded(encB), what).toBe(0);
+          expect(ev.evaluateEncoded(encB!), what).toBe(0);
           expect(ev.lastDecision(), what).toEqual(guestDeny);
           // what the getter wrote was overwritten (evaluate) or decided over (decide): none is in memory
           const again = outer({ tool: "write", get roles(): string[] { encB = inner(); return ["admin"]; } });
@@ -179,6 +179,18 @@ describe("the evaluator's state", () => {
     }
   });
 
+  it("denies an explicit undefined (a cache's miss) rather than evaluate the encoding in memory, which is the request before's", () => {
+    const ev = indexed.evaluator;
+    const cache = new Map<string, EncodedRequest>([["A", ev.encode({ user: "u", tags: [] })]]);
+    expect(ev.evaluateEncoded(cache.get("A")!)).toBe(1);
+    // B was never encoded: the host passes what its look-up gave
+    expect(ev.evaluateEncoded(cache.get("B") as EncodedRequest)).toBe(0);
+    expect(ev.lastDecision()).toMatchObject({ decision: "deny", rules: [], errors: [{ code: "internal", message: "the encoding is undefined, not an object with `bytes`" }] });
+    // left out, the argument still means the encoding in memory, which is A's
+    expect(ev.evaluateEncoded()).toBe(1);
+    expect(ev.lastDecision()).toMatchObject({ decision: "allow", rules: ["anyone"] });
+  });
+
   it("denies an encoding whose bytes are not a Uint8Array, saying so, and keeps the instance and what it holds", () => {
     const src = indexed.evaluator;
     const denied = src.encode({ user: "u", tags: ["blocked"] }).bytes.slice();
@@ -189,6 +201,8 @@ describe("the evaluator's state", () => {
       ["an array of numbers", { bytes: Array.from(denied) }, /`bytes` is an object that is not a typed array/],
       ["a getter that throws", { get bytes() { throw new Error("no bytes here"); } }, /could not be read: no bytes here/],
       ["null", null, /the encoding is null, not an object/],
+      // given, not left out: a host's look-up that missed, not "the encoding in memory"
+      ["undefined itself", undefined, /the encoding is undefined, not an object/],
       ["a number", 7, /the encoding is a number, not an object/],
     ];
     for (const [what, encoding, message] of cases) {
