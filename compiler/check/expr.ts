@@ -326,9 +326,11 @@ export class ExpressionChecker {
     const r = this.check(expr.right);
     if (l.type.kind === "error" || r.type.kind === "error") return this.poison(expr.span);
     // An operand of type `never` (an element of an empty list literal) is never evaluated, so it
-    // takes the other operand's type, or int when both are `never`: CEL types it as a type parameter.
-    // Messages name the operands' own types (`never` included), not the ones taken.
-    const lt = l.type.kind === "never" ? (r.type.kind === "never" ? INT : r.type) : l.type;
+    // takes the other operand's type, or, when both are `never`, the one the operator takes: bool
+    // for `&&` and `||`, else int. CEL types it as a type parameter. Messages name the operands' own
+    // types (`never` shown as `no type`), not the ones taken.
+    const neither = expr.op === "&&" || expr.op === "||" ? BOOL : INT;
+    const lt = l.type.kind === "never" ? (r.type.kind === "never" ? neither : r.type) : l.type;
     const rt = r.type.kind === "never" ? lt : r.type;
     const span = expr.span;
     switch (expr.op) {

@@ -46,7 +46,8 @@ function typeText(t: CheckType, withFields: boolean): string {
       return `{ ${shown.join(", ")} }`;
     }
     case "never":
-      return "never";
+      // as docs/language.md names it: no policy writes this type, so a message does not give it a name of its own
+      return "no type";
     case "error":
       return "<error>";
   }

@@ -79,6 +79,32 @@ describe("empty literals meeting request lists and maps", () => {
     }, 60_000);
   }
 
+  it("a condition joining two values of no type by `&&` or `||` compiles, and errors when it is decided (it had been refused: both operands were taken as ints)", async () => {
+    const cases: [string, string][] = [
+      ["[][0] && [][0]", "index_out_of_range"],
+      ["[][0] || [][0]", "index_out_of_range"],
+      ["{}.k || {}.j", "no_such_key"],
+      ["!({}.k && [][0])", "no_such_key"],
+    ];
+    for (const optimize of [false, true])
+      for (const [condition, code] of cases) {
+        const what = `${condition}${optimize ? " (optimized)" : ""}`;
+        const compiled = await compilePolicy(`policy "w" version "1"\ninput { n: int }\npermit r when ${condition}\npermit ok when n == 1\n`, { optimize });
+        expect(compiled.diagnostics.map((d) => `${d.code} ${d.message}`), what).toEqual([]);
+        const bundle = compiled.bundle!;
+        const module = loadPolicy(bundle, { allowUnsigned: true });
+        const portable = createWasmEvaluator(new WebAssembly.Module(bundle.module as Uint8Array<ArrayBuffer>), bundle.manifest, { portable: true });
+        const interpreter = createInterpreter(compiled.ir!, compiled.checked!.errorSites);
+        for (const [n, decision] of [[0, "deny"], [1, "allow"]] as const) {
+          const reference = plain(interpreter.decide({ n })) as { decision: string; errors: { rule: string; code: string }[] };
+          expect(reference.decision, what).toBe(decision);
+          expect(reference.errors.map((e) => [e.rule, e.code]), what).toEqual([["r", code]]);
+          expect(plain(module.decide({ n })), what).toEqual(reference);
+          expect(plain(portable.decide({ n })), what).toEqual(reference);
+        }
+      }
+  }, 120_000);
+
   it("a literal list compared with the result of a macro over `[]` compiles (its constant was laid out as bools)", async () => {
     for (const condition of ["[].map(x, x) == [1]", "[[][0]] == [1]"]) {
       const compiled = await compilePolicy(`policy "w" version "1"\ninput { n: int }\npermit r when ${condition}\n`, { optimize: false });

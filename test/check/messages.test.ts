@@ -36,11 +36,15 @@ describe("mismatch messages", () => {
     expect(r.diagnostics[0]!.message).toBe("the branches of `?:` have different types: `{ a: int }` and `int`");
   });
 
-  it("name an operand's own type, never included, not the one it took from the other side", async () => {
+  it("name an operand's own type, not the one it took from the other side; that of an empty literal's element is `no type`, as docs/language.md says, never a name no policy writes", async () => {
     const r = await compilePolicy(policy('"a" - [][0] == 1'), { stopAfter: "check" });
-    expect(r.diagnostics[0]!.message).toBe("no overload of `-` for (`string`, `never`)");
+    expect(r.diagnostics[0]!.message).toBe("no overload of `-` for (`string`, `no type`)");
     const plus = await compilePolicy(policy("[][0] + b"), { stopAfter: "check" });
-    expect(plus.diagnostics[0]!.message).toBe("no overload of `+` for (`never`, `bool`)");
+    expect(plus.diagnostics[0]!.message).toBe("no overload of `+` for (`no type`, `bool`)");
+    const messages = async (condition: string) => (await compilePolicy(policy(condition), { stopAfter: "check" })).diagnostics.map((d) => d.message);
+    expect(await messages("[] + 1 == []")).toEqual(["no overload of `+` for (`list<no type>`, `int`)"]);
+    expect(await messages("[].map(x, x) == 1")).toEqual(["cannot compare `list<no type>` with `int`"]);
+    expect(await messages("{}")).toEqual(["a condition must be a bool, but this is `map<string, no type>`"]);
   });
 
   it("say that a `map` cannot produce records, where there is no literal to blame", async () => {
