@@ -210,6 +210,9 @@ describe("CEL expressions", () => {
     });
     expect(stripSpans(exprOk("[]"))).toEqual({ kind: "List", elements: [] });
     expect(stripSpans(exprOk("{}"))).toEqual({ kind: "Map", entries: [] });
+    // a trailing comma follows an element (docs/language-grammar.md), as in CEL
+    for (const [text, closer] of [["[,]", "]"], ["{,}", "}"], ["a.B{,}", "}"]])
+      expect(parseExpression(text).diagnostics.map((d) => `${d.code} ${d.message}`), text).toEqual([`W0101 expected \`${closer}\`, found \`,\``]);
   });
 
   it("reads every literal kind", () => {
