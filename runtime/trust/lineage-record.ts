@@ -23,13 +23,11 @@
 import { blake2b512Hex, isDigestPair, sha3_512Hex, type DigestPair } from "../crypto/digest.js";
 import { hexInto, hexToBytes } from "../crypto/base64url.js";
 import type { Statement } from "./types.js";
-import { canonicalJson } from "./jcs.js";
-import { batchPlaceOf, isBatchedText, parseBatchedArtifact, type BatchedArtifactPieces, type BatchPlace } from "./batch-artifact.js";
-import { parseCompact } from "./jws.js";
-import { isEpochSeconds, parseStatement, policyMemberProblem } from "./statement.js";
+import { isBatchedText, type BatchedArtifactPieces, type BatchPlace } from "./batch-artifact.js";
+import { isEpochSeconds, policyMemberProblem } from "./statement.js";
+import { sameStatement, statementOf } from "./artifact-statement.js";
 import { shownOption } from "../thrown.js";
 import { ownMember } from "../own.js";
-import { MAX_ARTIFACT_LENGTH } from "./verify-artifact.js";
 import { artifactDigests, frozenDigests, isLastIssuedToken } from "./signer.js";
 
 export interface LineageRecord {
@@ -139,25 +137,6 @@ function commitmentDigests(place: BatchPlace, head: DigestPair): DigestPair {
   const sha3 = sha3_512Hex(bytes);
   bytes.set(headBytes.blake2b, HEAD_AT);
   return frozenDigests(sha3, blake2b512Hex(bytes));
-}
-
-
-/** The statement an artifact carries (either kind), strictly parsed, or why it has none. No signature check. */
-export function statementOf(
-  artifact: string,
-): { ok: true; statement: Statement; batch: BatchPlace | null } | { ok: false; reason: string } {
-  if (isBatchedText(artifact)) {
-    const batched = parseBatchedArtifact(artifact);
-    if (!batched.ok) return { ok: false, reason: batched.reason };
-    const place = batchPlaceOf(batched);
-    if (!place.ok) return { ok: false, reason: place.reason };
-    return { ok: true, statement: batched.artifact.statement, batch: place.place };
-  }
-  const jws = parseCompact(artifact, MAX_ARTIFACT_LENGTH);
-  if (!jws.ok) return { ok: false, reason: `artifact: ${jws.message}` };
-  const read = parseStatement(jws.jws.payload);
-  if (!read.ok) return { ok: false, reason: `artifact: ${read.message}` };
-  return { ok: true, statement: read.statement, batch: null };
 }
 
 // Places of batched statements that the batch authorizer issued (batch.ts): the log appending them
@@ -273,13 +252,6 @@ export function chainEntryOf(artifact: string, statement: Statement, issued?: Is
   // a host's statement, equal as JSON to the one the artifact carries, may still read differently a
   // second time (a getter): the log goes on with the artifact's own, strictly parsed
   return { ok: true, entry: { artifact, statement: single !== null ? single.statement : read.statement, batch: read.batch } };
-}
-
-/** Whether two statements have the same canonical JSON (a host's object that is not JSON has none). */
-function sameStatement(a: Statement, b: Statement): boolean {
-  const x = canonicalJson(a);
-  const y = canonicalJson(b);
-  return x.ok && y.ok && x.text === y.text;
 }
 
 /**

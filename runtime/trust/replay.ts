@@ -9,7 +9,7 @@ import { readReplayPolicy } from "./replay-policy.js";
 import type { DecidingPolicy } from "../policy-types.js";
 import { readRequest, requestSchemaOf } from "./request-digest.js";
 import { decideSafely, unrepresentableDecision } from "./statement.js";
-import { statementOf } from "./lineage-record.js";
+import { statementOf } from "./artifact-statement.js";
 import { describeThrown } from "../thrown.js";
 import { shownJson, shownName } from "../shown-name.js";
 import { trimLineSpace } from "../strings.js";

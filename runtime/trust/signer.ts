@@ -7,7 +7,7 @@ import { blake2b512Hex, defaultCryptoPath, isDigestPair, sha3_512Hex, type Crypt
 import { ed25519Sign } from "../crypto/ed25519.js";
 import { canonicalize } from "./jcs.js";
 import { signCompact } from "./jws.js";
-import { batchPlaceOf, isBatchedText, parseBatchedArtifact } from "./batch-artifact.js";
+import { sameStatement, statementOf } from "./artifact-statement.js";
 import type { ChainHead, PrivateKey, PublicKey, Statement } from "./types.js";
 import { shownOption } from "../thrown.js";
 import { utf8Length } from "../strings.js";
@@ -269,17 +269,25 @@ export function artifactDigests(artifact: string, path: CryptoPath = defaultCryp
 /**
  * The head that continues a chain whose last artifact is `artifact` (e.g. read back from a log): a
  * compact JWS, or the last leaf of a batch (whose successor links to the batch's signed tree head).
- * Throws a RangeError for a batched artifact that is not its batch's last leaf, or is not one, or
- * whose statement does not fold through its proof to the root its head states at the index it gives
- * (its statement or index changed after issue: it is not shown to be that leaf).
+ * The seq is the one the artifact's own statement carries. `statement`, when given (the one issued
+ * with the artifact), must be that statement: another's seq would resume the chain at a seq already
+ * issued, and the signer would sign a second artifact there that verifies as well as the first.
+ * Throws a RangeError for an artifact whose statement cannot be read; for a `statement` that is not
+ * the artifact's (another canonical JSON); for a batched artifact that is not its batch's last leaf,
+ * or whose statement does not fold through its proof to the root its head states at the index it
+ * gives (its statement or index changed after issue: it is not shown to be that leaf).
  */
-export function chainHeadAfter(artifact: string, statement: Statement, path?: CryptoPath): ChainHead {
-  if (!isBatchedText(artifact)) return frozenHead(statement.lineage.seq + 1, artifactDigests(artifact, path));
-  const parsed = parseBatchedArtifact(artifact);
-  const place = parsed.ok ? batchPlaceOf(parsed) : parsed;
-  if (!place.ok) throw new RangeError(`the chain cannot continue from this artifact: ${place.reason}`);
-  const { index, size, head } = place.place;
-  if (!place.place.proofHolds) throw new RangeError(`the chain cannot continue from this artifact: its statement is not leaf ${index} of the tree its batch head states (it was changed after issue)`);
+export function chainHeadAfter(artifact: string, statement?: Statement, path?: CryptoPath): ChainHead {
+  const read = typeof artifact === "string" ? statementOf(artifact) : ({ ok: false, reason: `an artifact is text, not ${shownOption(artifact)}` } as const);
+  if (!read.ok) throw new RangeError(`the chain cannot continue from this artifact: ${read.reason}`);
+  const own = read.statement;
+  if (statement !== undefined && !sameStatement(own, statement))
+    throw new RangeError(
+      `the chain cannot continue from this artifact: the statement given with it is not the one it carries (seq ${own.lineage.seq}, jti ${own.jti}); pass the artifact alone, or with its own statement`,
+    );
+  if (read.batch === null) return frozenHead(own.lineage.seq + 1, artifactDigests(artifact, path));
+  const { index, size, head, proofHolds } = read.batch;
+  if (!proofHolds) throw new RangeError(`the chain cannot continue from this artifact: its statement is not leaf ${index} of the tree its batch head states (it was changed after issue)`);
   if (index !== size - 1) throw new RangeError(`the artifact is leaf ${index} of a batch of ${size}: the chain continues after the batch's last leaf`);
-  return frozenHead(statement.lineage.seq + 1, artifactDigests(head, path));
+  return frozenHead(own.lineage.seq + 1, artifactDigests(head, path));
 }

@@ -18,7 +18,7 @@ import { readBundle } from "../../runtime/trust/bundle-files.js";
 import { replayArtifact } from "../../runtime/trust/replay.js";
 import { verifyLog } from "../../runtime/trust/lineage-verify.js";
 import { loadPublicKeyFile } from "../../runtime/trust/key-files.js";
-import { statementOf } from "../../runtime/trust/lineage-record.js";
+import { statementOf } from "../../runtime/trust/artifact-statement.js";
 import { requestDigest } from "../../runtime/trust/request-digest.js";
 import { canonicalize } from "../../runtime/trust/jcs.js";
 import type { Statement } from "../../runtime/trust/types.js";

@@ -86,6 +86,28 @@ describe("authorize", () => {
     const resumed = createSigner(issuer, { head: chainHeadAfter(c.artifact, c.statement) });
     expect(authorize(policy, ADMIN_OK, { signer: resumed, now: clock }).statement.lineage).toEqual({ seq: 3, prev: artifactDigests(c.artifact) });
   });
+  it("resumes from the seq the artifact's own statement carries; another statement beside it is a RangeError, not a fork", () => {
+    const signer = createSigner(issuer);
+    const a = authorize(policy, ADMIN_OK, { signer, now: clock });
+    const b = authorize(policy, TOO_MUCH, { signer, now: clock });
+    const after = { seq: 2, prev: artifactDigests(b.artifact) };
+    expect(chainHeadAfter(b.artifact)).toEqual(after);
+    expect(chainHeadAfter(b.artifact, b.statement)).toEqual(after);
+    // a copy of its own statement is the same statement (compared as canonical JSON)
+    expect(chainHeadAfter(b.artifact, structuredClone(b.statement))).toEqual(after);
+    // a's statement beside b's artifact would resume at seq 1, which b already holds
+    expect(() => chainHeadAfter(b.artifact, a.statement)).toThrow(
+      new RangeError(
+        `the chain cannot continue from this artifact: the statement given with it is not the one it carries (seq 1, jti ${b.statement.jti}); pass the artifact alone, or with its own statement`,
+      ),
+    );
+    // nor one whose seq a host "fixed up", nor an object that is no JSON
+    expect(() => chainHeadAfter(b.artifact, { ...b.statement, lineage: { ...b.statement.lineage, seq: 7 } })).toThrow(RangeError);
+    expect(() => chainHeadAfter(b.artifact, { ...b.statement, iat: 1n } as unknown as Statement)).toThrow(RangeError);
+    // an artifact whose statement cannot be read is refused, with why
+    expect(() => chainHeadAfter("not.an.artifact")).toThrow(/^the chain cannot continue from this artifact: artifact: /);
+    expect(() => chainHeadAfter(42 as unknown as string)).toThrow(new RangeError("the chain cannot continue from this artifact: an artifact is text, not a number"));
+  });
   it("hands each artifact to the lineage sink; a failing sink issues nothing and keeps the head", () => {
     const signer = createSigner(issuer);
     const log: [string, Statement][] = [];

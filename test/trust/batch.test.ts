@@ -89,6 +89,13 @@ describe("batch authorizer", () => {
     expect(chainHeadAfter(results[7]!.artifact, results[7]!.statement)).toEqual(batcher.head);
     expect(() => chainHeadAfter(results[4]!.artifact, results[4]!.statement)).toThrow(/leaf 1 of a batch of 3/);
     expect(() => chainHeadAfter("{}", results[4]!.statement)).toThrow(RangeError);
+    // the seq is the last leaf's own: given alone, or with its own statement; with another leaf's
+    // statement (whose seq is already issued) it is refused, so that no signer resumes into a fork
+    expect(chainHeadAfter(results[7]!.artifact)).toEqual(batcher.head);
+    expect(() => chainHeadAfter(results[5]!.artifact, results[3]!.statement)).toThrow(
+      /^the chain cannot continue from this artifact: the statement given with it is not the one it carries \(seq 5, /,
+    );
+    expect(() => chainHeadAfter(results[7]!.artifact, results[5]!.statement)).toThrow(RangeError);
     // nor from a leaf moved to the last place, in the first batch or a later one: its proof does not fold there
     for (const r of [results[1]!, results[4]!]) {
       const moved = JSON.stringify({ ...parse(r.artifact), index: 2 });

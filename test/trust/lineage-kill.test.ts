@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { verifyLog } from "../../runtime/trust/lineage-verify.js";
 import { openLog } from "../../runtime/trust/lineage.js";
-import { statementOf } from "../../runtime/trust/lineage-record.js";
+import { statementOf } from "../../runtime/trust/artifact-statement.js";
 import { privateKeyFromSeed } from "../../runtime/trust/keys.js";
 import { mulberry32 } from "../../bench/prng.js";
 import { childCommand } from "../support/child-command.js";
