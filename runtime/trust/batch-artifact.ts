@@ -2,9 +2,13 @@
 // signed head of the tree (batch) it belongs to. One Ed25519 signature covers a whole batch; each
 // artifact proves its own membership. Anyone can check one offline, with standard tools:
 //   1. leaf = SHA-256(0x00 || RFC 8785 canonical JSON of `statement`)
-//   2. fold `path` from the leaf at `index` (RFC 9162 section 2.1.3.2) → root
+//   2. fold `path` from the leaf at `index` (RFC 9162 section 2.1.3.2) → root, with the RFC's
+//      checks: fail if `index` >= `size` (a leaf's proof also folds to its root from indexes past
+//      the tree's end), and fail if `sn` reaches 0 while path elements remain (rootFromInclusionProof)
 //   3. `head` is a compact JWS (alg EdDSA, typ writ-batch-head+jws) whose payload is the canonical
 //      JSON of the tree head; verify it, then compare its `root` and `size` with step 2.
+//   4. check the statement as a JWS artifact's, and its lineage against its place: `lineage.seq` is
+//      at least `index` (the batch began at seq − index), and `prev` is null exactly when they are equal.
 //
 // Format (JSON text on one line, so it fits a JSON Lines record):
 //   {"typ":"writ-authz-batched/2","statement":{...},"index":3,"path":["<hex>",...],"head":"<JWS>"}
