@@ -8,8 +8,8 @@ import { danglingLink } from "../output-dir.js";
 import { tryLoadPolicyForReplay } from "../../runtime/policy.js";
 import { readBundleResult } from "../../runtime/trust/bundle-files.js";
 import { verifyLog, type ExpectedHead, type LogFault, type LogSummary, type VerifyLogOptions } from "../../runtime/trust/lineage-verify.js";
-import { requestDigest, UNREPRESENTABLE_REQUEST } from "../../runtime/trust/request-digest.js";
-import { sha3_512Hex } from "../../runtime/crypto/digest.js";
+import { requestDigest } from "../../runtime/trust/request-digest.js";
+import { PLACEHOLDER_DIGEST, PLACEHOLDER_NAMES_NO_REQUEST } from "./request-placeholder.js";
 import type { DecidingPolicy } from "../../runtime/policy-types.js";
 import { loadPublicKeyList } from "./key-list.js";
 import { readRequestList } from "./request-json.js";
@@ -222,15 +222,9 @@ function loadReplayPolicy(io: CliIO, dir: string): { policy: DecidingPolicy; nam
   return { policy: loaded.policy, name: `${read.name} ${escapeControls(String(read.bundle.manifest.version))}` };
 }
 
-/**
- * The digest an artifact carries for a request with no canonical JSON (a lone surrogate, nesting
- * deeper than 256 levels): that of a fixed placeholder, the same for every such request. It names
- * none of them, so a record carrying it is matched to no request rather than to whichever such
- * request the file holds last.
- */
-const PLACEHOLDER_DIGEST = sha3_512Hex(UNREPRESENTABLE_REQUEST);
-
-const UNMATCHABLE = `a request with no canonical JSON is digested as the placeholder ${UNREPRESENTABLE_REQUEST}, the same for every such request, so its record names no request to replay`;
+// A record carrying the placeholder digest is matched to no request, rather than to whichever such
+// request the file holds last (request-placeholder.ts).
+const UNMATCHABLE = `${PLACEHOLDER_NAMES_NO_REQUEST}, so its record names no request to replay`;
 
 /** `0, 4, 9` (the first ten, then how many more). */
 function seqList(seqs: readonly number[]): string {

@@ -1,6 +1,9 @@
 // `writ replay <artifact | -> --input <request.json> --bundle <dir> [--pub <key>]`: re-evaluates
 // the artifact's request with the bundle's module and confirms the artifact states exactly that
 // decision (same module, same request, same decision, rules and errors), or lists what differs.
+// An artifact issued for a request with no canonical JSON carries the placeholder digest, which
+// every such request shares: it names no request, so replay confirms nothing for it (exit 1), as
+// `writ audit` replays no record carrying it, even when this request's decision is the same.
 
 import { resolve } from "node:path";
 import { tryLoadPolicyForReplay } from "../../runtime/policy.js";
@@ -11,6 +14,9 @@ import { commandLineProblem, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, pars
 import { bundleRefusalReason } from "./bundle-dir.js";
 import { readInputText, readRequestJson } from "./request-json.js";
 import { escapeControls } from "../../runtime/thrown.js";
+import { statementOf } from "../../runtime/trust/artifact-statement.js";
+import { trimLineSpace } from "../../runtime/strings.js";
+import { PLACEHOLDER_DIGEST, PLACEHOLDER_NAMES_NO_REQUEST } from "./request-placeholder.js";
 
 export const replayCommand: Command = {
   name: "replay",
@@ -27,7 +33,9 @@ export const replayCommand: Command = {
     "                   module's digests either way)",
     "",
     "Replay checks content, not who signed the artifact: use `writ verify` for that.",
-    "Exit status: 0 confirmed, 1 differences found (each is printed) or the bundle could not load.",
+    "Exit status: 0 confirmed, 1 differences found (each is printed), the artifact names no request",
+    "(it was issued for one with no canonical JSON, which carries a placeholder digest shared by all",
+    "such requests, so which request it was issued for cannot be checked), or the bundle could not load.",
   ].join("\n"),
   async run(args, io) {
     const parsed = parseArgs(args);
@@ -82,7 +90,17 @@ export const replayCommand: Command = {
       for (const d of result.differences) io.err(`  ${d}`);
       return EXIT_FAILURE;
     }
-    io.out(`replay confirmed: ${read.name} ${escapeControls(String(read.bundle.manifest.version))} decides the same for this request`);
+    const bundleName = `${read.name} ${escapeControls(String(read.bundle.manifest.version))}`;
+    // The same digest as this request's, and the placeholder: this request has no canonical JSON
+    // either, and the artifact may have been issued for any other such request.
+    const issued = statementOf(trimLineSpace(artifactText.text));
+    if (issued.ok && issued.statement.request.sha3_512 === PLACEHOLDER_DIGEST) {
+      io.err(
+        `writ replay: not confirmed: the artifact names no request (${PLACEHOLDER_NAMES_NO_REQUEST}, and this request has none either): re-evaluating this request with ${bundleName} gives the artifact's decision, rules and errors, but which request the artifact was issued for cannot be checked`,
+      );
+      return EXIT_FAILURE;
+    }
+    io.out(`replay confirmed: ${bundleName} decides the same for this request`);
     return EXIT_OK;
   },
 };
