@@ -86,6 +86,12 @@ export const replayCommand: Command = {
     // as it is: replayArtifact takes away the line end a file adds, and only that (as verifyArtifact)
     const result = replayArtifact(artifactText.text, request.value, loaded.policy);
     if (!result.ok) {
+      // an artifact that cannot be read was not compared with anything: said as verify says it
+      const malformed = result.differences.length === 1 && result.differences[0]!.startsWith("malformed: ") ? result.differences[0]!.slice("malformed: ".length) : null;
+      if (malformed !== null) {
+        io.err(`writ replay: the artifact is malformed: ${malformed}`);
+        return EXIT_FAILURE;
+      }
       io.err(`writ replay: the artifact does not match re-evaluation:`);
       for (const d of result.differences) io.err(`  ${d}`);
       return EXIT_FAILURE;

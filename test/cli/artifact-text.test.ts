@@ -86,9 +86,18 @@ describe("an artifact file is read as verifyArtifact reads it", () => {
     expect(replayed).toMatchObject({ code: 1, out: "" });
     // before it, in verify's words (the same check of its first character); after it, the JWS's last part
     const reason = verified.err.replace("writ verify: refused (malformed): ", "");
-    if (before !== "") expect(replayed.err).toBe(`writ replay: the artifact does not match re-evaluation:\n  malformed: ${reason}`);
-    else expect(replayed.err).toMatch(/\n {2}malformed: artifact: JWS signature is not unpadded base64url$/);
+    // said malformed, as verify says it, not a mismatch: nothing was compared
+    if (before !== "") expect(replayed.err).toBe(`writ replay: the artifact is malformed: ${reason}`);
+    else expect(replayed.err).toBe("writ replay: the artifact is malformed: artifact: JWS signature is not unpadded base64url");
     expect(replayArtifact(text, ADMIN, policy)).toMatchObject({ ok: false, differences: [expect.stringMatching(/^malformed: /)] });
+  });
+
+  it("writ replay says an empty artifact file is malformed, not that it differs from re-evaluation", async () => {
+    writeFileSync(join(dir, "empty.jws"), "\n");
+    const replayed = await writ("replay", "empty.jws", "--input", "admin.json", "--bundle", "bundle");
+    expect(replayed).toMatchObject({ code: 1, out: "" });
+    expect(replayed.err).toMatch(/^writ replay: the artifact is malformed: .*empty/);
+    expect(replayed.err).not.toContain("re-evaluation");
   });
 
   it("takes away the ASCII spaces and line ends around it, and only those", async () => {
