@@ -10,7 +10,7 @@
 // leaks out.
 
 import { assertUnreachable } from "../diagnostics.js";
-import type { CallNode, CompNode, Node } from "../ir/ir.js";
+import type { Builtin, CallNode, CompNode, Node } from "../ir/ir.js";
 import { elementStride, type RecordLayout, type SlotLayout } from "../../runtime/wasm/layout.js";
 import { fieldNamed } from "../../runtime/field-named.js";
 import type { Analysis } from "./analysis.js";
@@ -22,6 +22,9 @@ import { namesIn, OUTLINE_NODES, OutlinedFunctions, reindent, runsOfNodes } from
 import { statementsOf } from "./rule-size.js";
 import { callTree } from "./split.js";
 import { append } from "../../runtime/arrays.js";
+
+/** the builtins of the binary arithmetic operators, whose result is an int, or of no type over two operands of no type */
+const ARITHMETIC: ReadonlySet<Builtin> = new Set<Builtin>(["add", "sub", "mul", "div", "mod"]);
 
 const SIMPLE = /^(?:[A-Za-z_$][\w$]*|true|false|<(?:i32|i64|usize)>\(?-?\d+\)?)$/;
 
@@ -290,6 +293,10 @@ export class ExprEmitter {
     const [a, b] = args as [string, string];
     const [sa, sb] = argSlots as [SlotLayout, SlotLayout];
     const id = n.id;
+    // An operand of no type never yields a value (it raises), so the arithmetic is never applied:
+    // the node's slot is the placeholder's, which need not be an int (`[][i] + [][j]` is of no type
+    // and may meet a string or a list), nor need the operands' slots be
+    if (ARITHMETIC.has(n.fn) && n.args.some((arg) => arg.type.kind === "never")) return this.pool.defaultOf(this.slot(n));
     switch (n.fn) {
       case "not":
         return `!${a}`;

@@ -333,6 +333,11 @@ export class ExpressionChecker {
     const lt = l.type.kind === "never" ? (r.type.kind === "never" ? neither : r.type) : l.type;
     const rt = r.type.kind === "never" ? lt : r.type;
     const span = expr.span;
+    // Arithmetic over two values of no type has no value either (each operand can only evaluate to
+    // an error), so, as CEL types `dyn + dyn` as dyn, its result is of no type too, accepted where a
+    // value of any type is; the int builtin stands in for the operation the backends never apply.
+    const bothNever = l.type.kind === "never" && r.type.kind === "never";
+    const arithmetic = bothNever ? NEVER : INT;
     switch (expr.op) {
       case "&&":
       case "||":
@@ -381,7 +386,7 @@ export class ExpressionChecker {
         }
         return this.noOverload("in", [l.type, r.type], expr.opSpan);
       case "+":
-        if (lt.kind === "int" && rt.kind === "int") return this.call("add", [l, r], INT, span);
+        if (lt.kind === "int" && rt.kind === "int") return this.call("add", [l, r], arithmetic, span);
         if (lt.kind === "string" && rt.kind === "string") return this.call("concat_string", [l, r], STRING, span);
         if (lt.kind === "list" && rt.kind === "list") {
           const t = unify(lt, rt);
@@ -394,7 +399,7 @@ export class ExpressionChecker {
       case "%": {
         if (lt.kind !== "int" || rt.kind !== "int") return this.noOverload(expr.op, [l.type, r.type], expr.opSpan);
         const fn: Builtin = expr.op === "-" ? "sub" : expr.op === "*" ? "mul" : expr.op === "/" ? "div" : "mod";
-        return this.call(fn, [l, r], INT, span);
+        return this.call(fn, [l, r], arithmetic, span);
       }
       default:
         return assertUnreachable(expr.op);

@@ -105,6 +105,37 @@ describe("empty literals meeting request lists and maps", () => {
       }
   }, 120_000);
 
+  it("arithmetic over two values of no type is of no type, used where a string, list, map or bool is due; it compiles and errors when it is decided (it had been refused: the result was taken as an int)", async () => {
+    const cases: [string, string][] = [
+      ['([][n] + [][1]) + "x" == "y"', "index_out_of_range"],
+      ['([][n] + [][1]).startsWith("a")', "index_out_of_range"],
+      ['([][n] + [][1]) == "a"', "index_out_of_range"],
+      ["({}.k - [][n]) + [1] == [1]", "no_such_key"],
+      ['"a" in ([][n] * {}.k)', "index_out_of_range"],
+      ["([][n] / [][1]).all(x, x > 0)", "index_out_of_range"],
+      ["{}.k % {}.j", "no_such_key"],
+      ['[1].map(x, [][x] + [][n]) == ["a"]', "index_out_of_range"],
+      ["(([][n] + [][1]) + ([][n] * [][1])) < 2", "index_out_of_range"],
+    ];
+    for (const optimize of [false, true])
+      for (const [condition, code] of cases) {
+        const what = `${condition}${optimize ? " (optimized)" : ""}`;
+        const compiled = await compilePolicy(`policy "w" version "1"\ninput { n: int }\npermit r when ${condition}\npermit ok when n == 1\n`, { optimize });
+        expect(compiled.diagnostics.map((d) => `${d.code} ${d.message}`), what).toEqual([]);
+        const bundle = compiled.bundle!;
+        const module = loadPolicy(bundle, { allowUnsigned: true });
+        const portable = createWasmEvaluator(new WebAssembly.Module(bundle.module as Uint8Array<ArrayBuffer>), bundle.manifest, { portable: true });
+        const interpreter = createInterpreter(compiled.ir!, compiled.checked!.errorSites);
+        for (const [n, decision] of [[0, "deny"], [1, "allow"]] as const) {
+          const reference = plain(interpreter.decide({ n })) as { decision: string; errors: { rule: string; code: string }[] };
+          expect(reference.decision, what).toBe(decision);
+          expect(reference.errors.map((e) => [e.rule, e.code]), what).toEqual([["r", code]]);
+          expect(plain(module.decide({ n })), what).toEqual(reference);
+          expect(plain(portable.decide({ n })), what).toEqual(reference);
+        }
+      }
+  }, 180_000);
+
   it("a literal list compared with the result of a macro over `[]` compiles (its constant was laid out as bools)", async () => {
     for (const condition of ["[].map(x, x) == [1]", "[[][0]] == [1]"]) {
       const compiled = await compilePolicy(`policy "w" version "1"\ninput { n: int }\npermit r when ${condition}\n`, { optimize: false });
