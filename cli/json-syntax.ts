@@ -13,19 +13,19 @@ const isHex = (c: number): boolean => isDigit(c) || (c >= 0x41 && c <= 0x46) || 
 
 /**
  * The offset of the first character in `text` that makes it not one JSON value (`text.length` when
- * it ends too soon), or undefined when it is valid JSON. Nesting is kept on a list rather than the
- * call stack: a request nested a million deep must not overflow it.
+ * it ends too soon), or undefined when it is valid JSON. Nesting is kept on a stack of its own rather
+ * than the call stack: a request nested a million deep must not overflow it.
  */
 export function jsonSyntaxErrorOffset(text: string): number | undefined {
-  const open: number[] = []; // 0x5b [ or 0x7b { per open container
+  const open = new Nesting(); // 0x5b [ or 0x7b { per open container
   let expect: Expect = "value";
   let i = 0;
   for (;;) {
     while (i < text.length && isSpace(text.charCodeAt(i))) i++;
-    if (i === text.length) return expect === "after" && open.length === 0 ? undefined : i;
+    if (i === text.length) return expect === "after" && open.top() === undefined ? undefined : i;
     const c = text.charCodeAt(i);
     if (expect === "after") {
-      const top = open.at(-1);
+      const top = open.top();
       if (top === undefined) return i; // something after the value
       if (c === 0x2c /* , */) expect = top === 0x7b ? "key" : "value";
       else if (c === (top === 0x7b ? 0x7d : 0x5d)) open.pop();
@@ -61,6 +61,33 @@ export function jsonSyntaxErrorOffset(text: string): number | undefined {
     if (end < 0) return -end - 1;
     i = end;
     expect = "after";
+  }
+}
+
+/**
+ * The containers open, innermost last: one byte each (`[` or `{`), in a typed array grown by doubling.
+ * A text of 512 MiB may open as many, more than V8 holds in an array of numbers.
+ */
+class Nesting {
+  private bytes = new Uint8Array(64);
+  private depth = 0;
+
+  push(c: number): void {
+    if (this.depth === this.bytes.length) {
+      const grown = new Uint8Array(this.bytes.length * 2);
+      grown.set(this.bytes);
+      this.bytes = grown;
+    }
+    this.bytes[this.depth++] = c;
+  }
+
+  pop(): void {
+    if (this.depth > 0) this.depth--;
+  }
+
+  /** the innermost open container, or undefined when none is */
+  top(): number | undefined {
+    return this.depth === 0 ? undefined : this.bytes[this.depth - 1];
   }
 }
 

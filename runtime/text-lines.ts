@@ -43,14 +43,3 @@ function lfOrCrAt(bytes: Uint8Array, offset: number, end: number): number {
   while (i < end && bytes[i] !== 0x0a && bytes[i] !== 0x0d) i++;
   return i;
 }
-
-/**
- * The offset of each `\n` in `bytes[0, end)`, found over the bytes: line i runs from the byte after
- * `\n` number i − 1 (or 0) to `\n` number i. A file is split this way rather than decoded into one
- * string first, which V8 refuses past about 512 MiB (a lineage log may reach 2 GiB).
- */
-export function lineEnds(bytes: Uint8Array, end = bytes.length): number[] {
-  const ends: number[] = [];
-  for (let nl = bytes.indexOf(0x0a); nl >= 0 && nl < end; nl = bytes.indexOf(0x0a, nl + 1)) ends.push(nl);
-  return ends;
-}

@@ -53,12 +53,28 @@ export async function readInputText(io: CliIO, file: string, kind: keyof typeof 
  */
 function jsonErrorPlace(text: string, e: unknown, firstLine?: number, indent = 0): string {
   const m = /at position (\d+)/.exec(e instanceof Error ? e.message : "");
-  const offset = m !== null ? Number(m[1]) : jsonSyntaxErrorOffset(text);
-  if (offset === undefined) return firstLine === undefined ? "" : `:${firstLine}`;
-  const before = text.slice(0, offset);
-  const line = (firstLine ?? 1) - 1 + before.split("\n").length;
-  const lineStart = before.lastIndexOf("\n");
-  return `:${line}:${before.length - lineStart + (lineStart < 0 ? indent : 0)}`;
+  const found = m !== null ? Number(m[1]) : jsonSyntaxErrorOffset(text);
+  if (found === undefined) return firstLine === undefined ? "" : `:${firstLine}`;
+  const offset = Math.min(found, text.length);
+  const before = newlinesBefore(text, offset);
+  const line = (firstLine ?? 1) + before.count;
+  return `:${line}:${offset - before.last + (before.last < 0 ? indent : 0)}`;
+}
+
+/**
+ * How many newlines `text` holds before `end`, and where the last of them is (−1: none). Counted, a
+ * run of them at once, not split out: a text of 512 MiB may hold as many lines, more than V8 holds
+ * in an array.
+ */
+function newlinesBefore(text: string, end: number): { count: number; last: number } {
+  let count = 0;
+  let last = -1;
+  for (let nl = text.indexOf("\n"); nl >= 0 && nl < end; nl = text.indexOf("\n", last + 1)) {
+    const run = Math.min(pastNewlines(text, nl), end);
+    count += run - nl;
+    last = run - 1;
+  }
+  return { count, last };
 }
 
 /** JSON.parse's reason, on one line: V8 quotes the text around the error, newlines and all. */
@@ -117,15 +133,31 @@ export async function readRequestList(io: CliIO, file: string): Promise<RequestL
   }
   const values: unknown[] = [];
   const at: number[] = [];
-  const lines = text.split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    const read = readLine(lines[i]!, i + 1);
-    // a line that is no JSON text may be part of a request written over several lines: say how the text was read
-    if (!read.ok) return { ok: false, message: `${name}${read.message}${read.notJson ? linesReading(text) : ""}` };
-    if (read.blank !== true) {
-      values.push(read.value);
-      at.push(i + 1);
+  // line by line, each found after the one before: a text of 512 MiB may hold as many (blank) lines,
+  // more than V8 holds in an array, so it is not split into one
+  let lineNumber = 1;
+  for (let start = 0; start <= text.length; ) {
+    if (text.charCodeAt(start) === 0x0a) {
+      // an empty line, and the empty lines after it, each a newline: passed over at once
+      const next = pastNewlines(text, start);
+      lineNumber += next - start;
+      start = next;
+      continue;
     }
+    const nl = text.indexOf("\n", start);
+    const stop = nl < 0 ? text.length : nl;
+    // (empty only as the last line, after the text's last newline)
+    if (stop > start) {
+      const read = readLine(text.slice(start, stop), lineNumber);
+      // a line that is no JSON text may be part of a request written over several lines: say how the text was read
+      if (!read.ok) return { ok: false, message: `${name}${read.message}${read.notJson ? linesReading(text) : ""}` };
+      if (read.blank !== true) {
+        values.push(read.value);
+        at.push(lineNumber);
+      }
+    }
+    lineNumber++;
+    start = stop + 1;
   }
   return values.length > 0 ? { ok: true, values, name, lines: at } : { ok: false, message: `${name}: no requests (expected a JSON array or JSON Lines)` };
 }
@@ -147,14 +179,24 @@ function linesReading(text: string): string {
   return `${read}: the whole text is one JSON object, a request written over several lines; put it on one line, or in a JSON array)`;
 }
 
+/** Where the run of newlines from `from` in `text` ends: at the first other character, or the text's end. */
+function pastNewlines(text: string, from: number): number {
+  NOT_NEWLINE.lastIndex = from;
+  return NOT_NEWLINE.exec(text) === null ? text.length : NOT_NEWLINE.lastIndex - 1;
+}
+const NOT_NEWLINE = /[^\n]/g;
+
+/** What readLine says of a blank line. */
+const BLANK = Object.freeze({ ok: true, blank: true } as const);
+
 /**
  * One line of JSON Lines, numbered `lineNumber`: blank (JSON whitespace only), a request, or what
  * is wrong with it as `:line:column: why` (`notJson` when it is no JSON text). Each line is checked for ambiguities on its own: it is one
  * JSON text, and the state of the scan must not run on from the line before.
  */
-function readLine(raw: string, lineNumber: number): { ok: true; blank: true } | { ok: true; blank?: false; value: unknown } | { ok: false; message: string; notJson?: true } {
+function readLine(raw: string, lineNumber: number): typeof BLANK | { ok: true; blank?: false; value: unknown } | { ok: false; message: string; notJson?: true } {
   const line = trimLineSpace(raw);
-  if (line === "") return { ok: true, blank: true };
+  if (line === "") return BLANK;
   // the columns before it: the JSON whitespace trimLineSpace took from the start
   let indent = 0;
   while (raw.charCodeAt(indent) !== line.charCodeAt(0)) indent++;

@@ -192,8 +192,9 @@ function walk(buf: Buffer, options: VerifyLogOptions, progress: WalkProgress): L
   // bytes after the last newline that are a whole record are walked as the last record (lineage-tail.ts)
   const whole = end < buf.length ? wholeTail(buf.subarray(end)) : null;
   const unterminated = whole !== null && whole.ok;
+  // found as the walk reaches them: nothing is held per line, so a file of nothing but newlines
+  // (2 GiB of them is 2^31 lines) is walked as any other, to its first line that is no record
   const lines = new LogLines(buf, end, firstNonUtf8Line(buf, end), unterminated);
-  const n = lines.count;
   const ok = (i: number): ParsedRecord | null => {
     const r = lines.at(i);
     return r !== undefined && r.ok ? r.parsed : null;
@@ -212,10 +213,10 @@ function walk(buf: Buffer, options: VerifyLogOptions, progress: WalkProgress): L
   // Indexes for classifying a broken order, built when one is found.
   let index: OrderIndex | null = null;
   const order = (): OrderIndex => (index ??= orderIndex(lines));
-  const laterRecordSeq = (seq: number, after: number): boolean => order().recordSeqs.indexOf(seq, after + 1) >= 0;
+  const laterRecordSeq = (seq: number, after: number): boolean => (order().recordSeqAt.get(seq) ?? []).some((j) => j > after);
   /** a record parsed for a look back at it, not kept */
   const recordAt = (i: number): ParsedRecord | null => {
-    const r = i >= 0 && i < n ? lines.read(i) : undefined;
+    const r = lines.read(i);
     return r !== undefined && r.ok ? r.parsed : null;
   };
 
@@ -251,12 +252,18 @@ function walk(buf: Buffer, options: VerifyLogOptions, progress: WalkProgress): L
 
   let first: ParsedRecord | null = null;
   let last: ParsedRecord | null = null;
-  for (let i = 0; i < n; i++) {
+  /** the number of lines, once the walk has passed the last */
+  let n = 0;
+  for (let i = 0; ; i++) {
     progress.at = i;
     // only the records around this one are looked at from here on (i − 1 back, i + 2 ahead)
     lines.forgetBefore(i - 1);
-    const r = lines.at(i)!;
-    if (!r.ok) return lines.isLostWrite(i, last === null ? null : last.recordDigests) ? fault(i, "truncated", lostWriteReason(i, last)) : fault(i, "malformed", `record ${i} is not a valid record: ${r.reason}${i === n - 1 ? NOT_A_CRASH : ""}`);
+    const r = lines.at(i);
+    if (r === undefined) {
+      n = i;
+      break;
+    }
+    if (!r.ok) return lines.isLostWrite(i, last === null ? null : last.recordDigests) ? fault(i, "truncated", lostWriteReason(i, last)) : fault(i, "malformed", `record ${i} is not a valid record: ${r.reason}${lines.isLast(i) ? NOT_A_CRASH : ""}`);
     const p = r.parsed;
     const prev = i > 0 ? ok(i - 1)! : null;
     const linksBack = sameDigests(p.record.prev, prev ? prev.recordDigests : null);
@@ -272,7 +279,7 @@ function walk(buf: Buffer, options: VerifyLogOptions, progress: WalkProgress): L
         return fault(i, "inserted", `record ${i} claims seq ${s}, which record ${s} already holds${dup}`);
       }
       if (!laterRecordSeq(i, i)) return fault(i, "removed", `record ${i} has seq ${s}: record${s - i > 1 ? `s ${i}..${s - 1} are` : ` ${i} is`} missing`);
-      const genuine = order().recordSeqCount.get(s) === 1 && (order().chainedRecords.has(p.recordDigests.sha3_512) || s === n - 1);
+      const genuine = order().recordSeqAt.get(s)?.length === 1 && (order().chainedRecords.has(p.recordDigests.sha3_512) || s === order().lines - 1);
       return genuine
         ? fault(i, "reordered", `record ${i} has seq ${s}; seq ${i} comes later in the file`)
         : fault(i, "inserted", `record ${i} (seq ${s}) is chained by no record: it was added`);
@@ -325,7 +332,7 @@ function walk(buf: Buffer, options: VerifyLogOptions, progress: WalkProgress): L
     // it was replaced, unless it is the last record and nothing can tell an edit of record i − 1 from
     // it (no keys: with them, record i − 1's signature held in its step 6).
     if (!linksBackSigned) {
-      if (next === null && i === n - 1 && !options.trustedKeys)
+      if (next === null && lines.isLast(i) && !options.trustedKeys)
         return fault(i - 1, "edited", `record ${i - 1} was changed after record ${i} chained it, or record ${i} was replaced`);
       return fault(i, "edited", `record ${i} was replaced: it does not link to record ${i - 1}${next ? `, and record ${i + 1} does not link to it` : ""}`);
     }
@@ -338,7 +345,7 @@ function walk(buf: Buffer, options: VerifyLogOptions, progress: WalkProgress): L
       if (!recordOk || !signedOk) {
         if (skipsThis) return insertedHere();
         const after = ok(i + 2);
-        const anchored = i + 2 >= n || (after !== null && links(after, next));
+        const anchored = !lines.has(i + 2) || (after !== null && links(after, next));
         // Both links broke: this record is no longer what its successor chained. When one of them
         // still holds, this record is intact and the successor's `prev` or statement was changed:
         // step 3 names it at i + 1.

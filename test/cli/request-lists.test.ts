@@ -69,6 +69,16 @@ describe("a list of requests as JSON Lines", () => {
     expect(await list(' \n\t[{"a": 1}]\r\n')).toEqual({ ok: true, values: [{ a: 1 }], name: "list.jsonl" });
   });
 
+  it("counts runs of blank lines in the line it names", async () => {
+    expect(await list('\n\n{"a": 1}\n\n\n')).toEqual({ ok: true, values: [{ a: 1 }], name: "list.jsonl", lines: [3] });
+    expect(await list('\n\n\n{"a": 1}\r\n\n\n{"b":\n\n')).toEqual({ ok: false, message: expect.stringMatching(/^list\.jsonl:7:6: not valid JSON: /) });
+    expect(await list("\n\n\n")).toEqual({ ok: false, message: "list.jsonl: no requests (expected a JSON array or JSON Lines)" });
+    // in a JSON array, the line and column of the fault, V8 naming its position or not
+    expect(await list("[\n1,\n\n\n  ]\n\n")).toEqual({ ok: false, message: expect.stringMatching(/^list\.jsonl:5:3: not a valid JSON array: /) });
+    expect(await list("\n\n[1,2")).toEqual({ ok: false, message: expect.stringMatching(/^list\.jsonl:3:5: not a valid JSON array: /) });
+    expect(await list("\n[1,\n]")).toEqual({ ok: false, message: expect.stringMatching(/^list\.jsonl:3:1: not a valid JSON array: /) });
+  });
+
   it.each([
     ["a BOM", "\uFEFF"],
     ["a no-break space", "\u00A0"],

@@ -6,7 +6,7 @@ import { describe, expect, it, vi } from "vitest";
 import { appendFileSync } from "node:fs";
 import { join } from "node:path";
 import { verifyLog, verifyLogBytes, type LogVerification } from "../../runtime/trust/lineage-verify.js";
-import { lineEnds } from "../../runtime/text-lines.js";
+import { LogLines } from "../../runtime/trust/lineage-lines.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
 import { requestDigest } from "../../runtime/trust/request-digest.js";
 import { buildLog, editStatement, readRecord, rechain, REQUESTS, writeLines } from "./lineage-fixtures.js";
@@ -287,11 +287,20 @@ describe("verifyLog on a log longer than a string can be", () => {
     expect((result as { reason: string }).reason).toMatch(/^verification could not be completed \(it failed while checking record 7, not because of a fault found in the log\): .*out of memory/);
   });
 
-  it("splits lines over the bytes", () => {
-    const text = Buffer.from("a\n\nbc\nd");
-    expect(lineEnds(text)).toEqual([1, 2, 5]);
-    expect(lineEnds(text, 5)).toEqual([1, 2]);
-    expect(lineEnds(Buffer.alloc(0))).toEqual([]);
+  it("finds lines over the bytes, going forward and back", () => {
+    const text = Buffer.from("1\n\n[]\n{}");
+    const reasons = (lines: LogLines, from: number, to: number) => Array.from({ length: to - from }, (_, k) => lines.read(from + k)).map((r) => (r === undefined ? undefined : r.ok ? "record" : r.reason));
+    const lines = new LogLines(text, 6, null);
+    expect(reasons(lines, 0, 4)).toEqual(["record is not a JSON object", "record is not JSON", "record is not a JSON object", undefined]);
+    expect([lines.has(2), lines.has(3), lines.isLast(1), lines.isLast(2), lines.has(-1)]).toEqual([true, false, false, true, false]);
+    // the last line forgotten, the first found again from the start
+    lines.forgetBefore(3);
+    expect(reasons(lines, 0, 1)).toEqual(["record is not a JSON object"]);
+    // the bytes after the last newline, as a last line, when they are a whole record
+    const unterminated = new LogLines(text, 6, null, true);
+    expect(reasons(unterminated, 3, 5)).toEqual(["record `seq` is not a non-negative integer", undefined]);
+    expect([unterminated.isLast(2), unterminated.isLast(3)]).toEqual([false, true]);
+    expect(new LogLines(Buffer.alloc(0), 0, null).has(0)).toBe(false);
   });
 });
 
