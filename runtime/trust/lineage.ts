@@ -23,7 +23,7 @@
 //
 // Exclusion: one writer per log, enforced by `<log>.lock` (lineage-lock.ts).
 
-import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, lstatSync, openSync, readlinkSync, realpathSync, statSync, writeFileSync, writeSync, constants } from "node:fs";
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, lstatSync, openSync, readlinkSync, realpathSync, statSync, unlinkSync, writeSync, constants } from "node:fs";
 import { systemErrorText } from "../file-write.js";
 import { basename, dirname, join, resolve } from "node:path";
 import type { DigestPair } from "../crypto/digest.js";
@@ -130,8 +130,72 @@ function fsyncDirectory(path: string): void {
 function tornFileName(logPath: string, now: Date): string {
   const stamp = now.toISOString().replace(/[:.]/g, "-");
   let name = `${logPath}.torn-${stamp}`;
-  for (let i = 1; existsSync(name); i++) name = `${logPath}.torn-${stamp}-${i}`;
+  for (let i = 1; taken(name); i++) name = `${logPath}.torn-${stamp}-${i}`;
   return name;
+}
+
+/**
+ * Whether anything is at `name`, a symbolic link to nothing included (existsSync follows it and says
+ * no). A name that cannot be looked at (too long) is not taken: creating the file says why.
+ */
+function taken(name: string): boolean {
+  try {
+    lstatSync(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Writes the torn tail of the log at `path` (its bytes from record `index` on) to `savedTo`, a new
+ * file, and syncs it: only then is the tail cut from the log. When it cannot (a full disk), the
+ * file is removed again, so that no empty or partial copy is left beside the log for a later open
+ * to add another to, and a LineageError (io) says that nothing was cut.
+ */
+function saveTornTail(path: string, savedTo: string, tail: Uint8Array, index: number): void {
+  const failed = (e: unknown, left = "") =>
+    new LineageError(
+      "io",
+      `${path}: its last ${tail.length} bytes (from record ${index} on) are what a crash left, and saving them to ${savedTo} before cutting them failed: ${systemErrorText(e)}${left}; nothing was cut, the log is as it was (opening it again repairs it, once they can be saved)`,
+    );
+  let fd: number;
+  try {
+    // a new file only: the name was free a moment ago, and whatever took it since is not ours to overwrite
+    fd = openSync(savedTo, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | (constants.O_NOFOLLOW ?? 0), 0o644);
+  } catch (e) {
+    throw failed(e);
+  }
+  try {
+    for (let off = 0; off < tail.length; ) {
+      const written = writeSync(fd, tail, off, tail.length - off);
+      if (written <= 0) throw new Error(`short write (${off} of ${tail.length} bytes)`);
+      off += written;
+    }
+    fsyncSync(fd);
+  } catch (e) {
+    try {
+      closeSync(fd);
+    } catch {
+      /* the write's failure is the one said */
+    }
+    throw failed(e, removed(savedTo));
+  }
+  try {
+    closeSync(fd);
+  } catch (e) {
+    throw failed(e, removed(savedTo));
+  }
+}
+
+/** Removes the part of a torn tail written to `savedTo`: "" when done, else what the message adds. */
+function removed(savedTo: string): string {
+  try {
+    unlinkSync(savedTo);
+    return "";
+  } catch (e) {
+    return `, and the part written could not be removed (${systemErrorText(e)}): remove ${savedTo}`;
+  }
 }
 
 /**
@@ -333,7 +397,7 @@ function openLogOnce(path: string, options: LogOptions): LineageLog {
     } else if (tornFrom !== null) {
       // Save what the crash left before cutting it, so nothing written disappears silently.
       const savedTo = tornFileName(path, new Date(clock.ms));
-      writeFileSync(savedTo, buf.subarray(tornFrom), { mode: 0o644, flush: true });
+      saveTornTail(path, savedTo, buf.subarray(tornFrom), state.count);
       ftruncateSync(fd, tornFrom);
       fsyncSync(fd);
       fsyncDirectory(path);

@@ -5,7 +5,8 @@
 // that could not be written leaves no temporary file; what was not written is named in the error.
 // A lineage log's append whose write or sync fails is cut back to the last whole record; when the
 // cut fails too (made to fail here with EIO), the log takes no more appends and says why, and the
-// log opened again decides from the file what it holds.
+// log opened again decides from the file what it holds. A torn tail that opening cannot save aside
+// is not cut, and no empty or partial copy of it is left beside the log.
 
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { runWrit } from "../support/cli.js";
@@ -85,7 +86,7 @@ const { signBundle, verifyBundle } = await import("../../runtime/trust/bundle.js
 const { generateKeyPair } = await import("../../runtime/trust/keys.js");
 const { writeKeyPair } = await import("../../runtime/trust/key-files.js");
 const { ADMIN_OK, fakeBundle, fakePolicy } = await import("./fake-policy.js");
-const { openLog, LineageError } = await import("../../runtime/trust/lineage.js");
+const { openLog, tryOpenLog, LineageError } = await import("../../runtime/trust/lineage.js");
 const { verifyLog } = await import("../../runtime/trust/lineage-verify.js");
 const { authorize } = await import("../../runtime/trust/authorize.js");
 const { createSigner } = await import("../../runtime/trust/signer.js");
@@ -325,5 +326,35 @@ describe("a lineage log's append that fails", () => {
     expect(again.head().records).toBe(2);
     again.close();
     expect(verifyLog(t.path, { trustedKeys: [t.key.publicKey] })).toMatchObject({ ok: true, records: 2 });
+  });
+});
+
+describe("a lineage log's torn tail that cannot be saved aside", () => {
+  it("on a full disk: the log is left as it was, no copy is left beside it, and the error names the file and says nothing was cut", () => {
+    const d = join(dir, "torn-full");
+    fs.mkdirSync(d);
+    const { path, key, lines } = buildLog(4, undefined, d);
+    // what a crash in the middle of writing record 3 leaves: its first 200 bytes, no newline
+    const torn = lines[3]!.slice(0, 200);
+    fs.writeFileSync(path, lines.slice(0, 3).map((l) => l + "\n").join("") + torn);
+    const before = snapshot(d);
+    const now = () => new Date("2026-01-02T03:04:05.678Z");
+    const savedTo = `${path}.torn-2026-01-02T03-04-05-678Z`;
+    for (let i = 0; i < 2; i++) {
+      const opened = onCue({ failWrite: (p) => p.startsWith(`${path}.torn-`) }, () => tryOpenLog(path, { now }));
+      expect(opened).toMatchObject({ ok: false, error: { code: "io" } });
+      // the log, its torn tail included, and nothing beside it: opening again tries the same name
+      expect(snapshot(d)).toEqual(before);
+      expect(!opened.ok && opened.error.message).toBe(
+        `${path}: its last 200 bytes (from record 3 on) are what a crash left, and saving them to ${savedTo} before cutting them failed: no space left on device (ENOSPC); nothing was cut, the log is as it was (opening it again repairs it, once they can be saved)`,
+      );
+    }
+    // with room, the tail is moved aside to one file
+    const log = openLog(path, { now });
+    expect(log.repaired).toMatchObject({ kind: "moved", index: 3, bytes: 200, savedTo, torn: true });
+    log.close();
+    expect(fs.readdirSync(d).sort()).toEqual(["audit.jsonl", "audit.jsonl.torn-2026-01-02T03-04-05-678Z"]);
+    expect(fs.readFileSync(savedTo, "utf8")).toBe(torn);
+    expect(verifyLog(path, { trustedKeys: [key.publicKey] })).toMatchObject({ ok: true, records: 3 });
   });
 });
