@@ -362,6 +362,20 @@ describe("opening after a crash", () => {
     expect(verifyLog(path, { trustedKeys: [key.publicKey] })).toMatchObject({ ok: true, records: 6 });
   });
 
+  it("saves a torn tail under another name when a symbolic link to nothing holds the first, and does not follow the link", () => {
+    const { path, lines } = buildLog(3, undefined, dir, `torn-${counter++}.jsonl`);
+    const torn = lines[2]!.slice(0, 300);
+    writeLines(path, lines.slice(0, 2));
+    appendFileSync(path, torn);
+    const elsewhere = join(dir, `elsewhere-${counter++}`);
+    symlinkSync(elsewhere, `${path}.torn-2026-01-02T03-04-05-678Z`);
+    const log = openLog(path, { now: () => new Date("2026-01-02T03:04:05.678Z") });
+    expect(log.repaired).toMatchObject({ kind: "moved", index: 2, bytes: 300, savedTo: `${path}.torn-2026-01-02T03-04-05-678Z-1` });
+    log.close();
+    expect(readFileSync(`${path}.torn-2026-01-02T03-04-05-678Z-1`, "utf8")).toBe(torn);
+    expect(existsSync(elsewhere)).toBe(false);
+  });
+
   it("refuses, and leaves alone, bytes after the last line that are not the start of the next record", () => {
     // a file that is no log (a request file given as --log), or a line appended by hand: not a torn write
     for (const stray of ['{"principal":{"id":"u1"}}', '{"seq":2,"prev":null,"artifact":"x"', "hello"]) {
