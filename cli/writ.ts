@@ -9,6 +9,7 @@ import { preferAscCodeCache, tuneForOneShotCompile } from "../compiler/backend/a
 import { isMainModule } from "../compiler/main-module.js";
 import { readFdBounded, TooLargeError, tooLargeMessage } from "../runtime/bounded-read.js";
 import { systemErrorText } from "../runtime/file-write.js";
+import { cleanUpStagedFilesOnSignals } from "./signal-cleanup.js";
 
 /**
  * Standard output or error as this process writes them. Writing may fail (a full disk, `> /dev/full`):
@@ -155,6 +156,8 @@ if (isMainModule(import.meta.url)) {
   // (see asc.ts, asc-cache.ts). A long-running command (a server) must not run under these flags.
   tuneForOneShotCompile();
   preferAscCodeCache();
+  // Ctrl-C or a SIGTERM while a file is written waits for the write to end, and leaves no temporary file
+  cleanUpStagedFilesOnSignals();
   for (const which of ["stdout", "stderr"] as const) process[which].on("error", (e: NodeJS.ErrnoException) => onStreamError(which, e));
   main(process.argv.slice(2), processIO()).then((code) => {
     // a command that finished but whose output was lost has not done what it was asked

@@ -4,8 +4,17 @@
 // new contents go to a temporary file beside the target (same directory, so same file system),
 // created exclusively with the mode the file is to have, written whole and flushed to disk, and only
 // then renamed over the target (or, for a file that must not be overwritten, hard-linked to its name).
-// A reader sees the old file or the new one, never a part. On any failure the temporary file is
-// removed; only a kill (SIGKILL, power loss) can leave one, named `.<name>.<pid>.<random>.tmp`.
+// A reader sees the old file or the new one, never a part. That holds for each file on its own: a
+// bundle, several files replaced together, adds a record of the write that whoever comes next
+// finishes (trust/bundle-pending.ts).
+//
+// On any failure the temporary file is removed. The temporary files this process has staged and not
+// yet put in place are also listed (removeStagedFiles), so that the command line, which installs its
+// handlers for SIGINT, SIGTERM and SIGHUP when it first stages a file (setStagingHook), removes
+// them before it stops for one: every write here is synchronous, so such a signal waits for the
+// write under way to end, and is never the cause of a temporary file left behind. Only a kill that
+// cannot be caught (SIGKILL, the OOM killer, power loss) can leave one, named
+// `.<name>.<pid>.<random>.tmp`.
 //
 // The target is replaced, not rewritten: a hard link to the old file keeps the old contents (as with
 // `sed -i`). A symbolic link is followed: the file it points to is replaced and the link stays.
@@ -70,6 +79,11 @@ export interface StagedFile {
   commitExclusive(): void;
   /** Removes the temporary file (after a failure elsewhere); never throws. */
   discard(): void;
+  /**
+   * Leaves the temporary file to the caller: removeStagedFiles no longer removes it. For a file a
+   * record names (a bundle's pending write), which whoever reads that record puts in place.
+   */
+  handOver(): void;
 }
 
 export interface StageOptions {
@@ -82,6 +96,27 @@ export interface StageOptions {
   readonly exclusive?: boolean;
 }
 
+/** The temporary files this process has staged and neither put in place, removed nor handed over. */
+const liveTemps = new Set<string>();
+
+/** Called before each temporary file is created; see setStagingHook. */
+let stagingHook: (() => void) | undefined;
+
+/**
+ * Has `hook` called before each file is staged (undefined: no longer). The command line installs its
+ * signal handlers there, on its first write rather than at start: a handler defers a signal until
+ * the event loop turns, which a long synchronous step (formatting, a benchmark) would delay.
+ */
+export function setStagingHook(hook: (() => void) | undefined): void {
+  stagingHook = hook;
+}
+
+/** Removes every temporary file this process has staged and not yet put in place, removed or handed over; never throws. */
+export function removeStagedFiles(): void {
+  for (const temp of liveTemps) removeQuietly(temp);
+  liveTemps.clear();
+}
+
 function removeQuietly(path: string): void {
   try {
     unlinkSync(path);
@@ -90,8 +125,8 @@ function removeQuietly(path: string): void {
   }
 }
 
-/** Where a write to `path` lands: `path`, or the file its symbolic link points to. */
-function targetOf(path: string): string {
+/** Where a write to `path` lands: `path`, or the file its symbolic link points to. Throws a FileWriteError for a link that cannot be followed. */
+export function targetOf(path: string): string {
   let link = false;
   try {
     link = lstatSync(path).isSymbolicLink();
@@ -134,6 +169,7 @@ export function stageFile(path: string, data: string | Uint8Array, options: Stag
   // the temporary name: hidden, unique, and short enough for a file system's 255-byte names
   const temp = join(dirname(target), `.${basename(target).slice(0, 160)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
   const mode = existing?.mode ?? ownOption(options, "mode");
+  stagingHook?.();
   let fd: number;
   try {
     fd = openSync(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | (constants.O_NOFOLLOW ?? 0), mode ?? 0o666);
@@ -150,6 +186,11 @@ export function stageFile(path: string, data: string | Uint8Array, options: Stag
             : systemErrorText(e);
     throw new FileWriteError(path, why, code);
   }
+  liveTemps.add(temp);
+  const remove = (): void => {
+    liveTemps.delete(temp);
+    removeQuietly(temp);
+  };
   try {
     // the umask may have taken bits from the mode asked for: a replaced file keeps exactly its own,
     // a key is exactly 0600
@@ -170,13 +211,13 @@ export function stageFile(path: string, data: string | Uint8Array, options: Stag
     } catch {
       /* reported below */
     }
-    removeQuietly(temp);
+    remove();
     throw new FileWriteError(path, systemErrorText(e), (e as NodeJS.ErrnoException).code);
   }
   try {
     closeSync(fd);
   } catch (e) {
-    removeQuietly(temp);
+    remove();
     throw new FileWriteError(path, systemErrorText(e), (e as NodeJS.ErrnoException).code);
   }
   return {
@@ -186,8 +227,9 @@ export function stageFile(path: string, data: string | Uint8Array, options: Stag
     commit() {
       try {
         renameSync(temp, target);
+        liveTemps.delete(temp);
       } catch (e) {
-        removeQuietly(temp);
+        remove();
         throw new FileWriteError(path, systemErrorText(e), (e as NodeJS.ErrnoException).code);
       }
     },
@@ -198,11 +240,14 @@ export function stageFile(path: string, data: string | Uint8Array, options: Stag
         const code = (e as NodeJS.ErrnoException).code;
         throw new FileWriteError(path, code === "EEXIST" ? "it already exists (EEXIST)" : systemErrorText(e), code);
       } finally {
-        removeQuietly(temp);
+        remove();
       }
     },
     discard() {
-      removeQuietly(temp);
+      remove();
+    },
+    handOver() {
+      liveTemps.delete(temp);
     },
   };
 }

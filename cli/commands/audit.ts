@@ -211,6 +211,8 @@ function loadReplayPolicy(io: CliIO, dir: string): { policy: DecidingPolicy; nam
     io.err(`writ audit: ${read.message}`);
     return undefined;
   }
+  // a write of the bundle that had been stopped half-way was finished (or abandoned) first: said, as it is done
+  if (read.recovered !== undefined) io.err(`writ audit: note: ${read.recovered}`);
   // The bundle's signature is set aside: replay binds records to the module by its digests, which
   // each signed statement names, whoever signed the bundle. Loaded for replay: a bundle an earlier
   // writ compiled (writ-manifest/1) re-decides the records issued under it.

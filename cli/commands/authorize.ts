@@ -70,6 +70,8 @@ export const authorizeCommand: Command = {
       io.err(`writ authorize: ${read.message}`);
       return EXIT_FAILURE;
     }
+    // a write of the bundle that had been stopped half-way was finished (or abandoned) first: said, as it is done
+    if (read.recovered !== undefined) io.err(`writ authorize: note: ${read.recovered}`);
     const loaded = tryLoadPolicy(read.bundle, { trustedKeys, allowUnsigned: trustedKeys.length === 0 });
     if (!loaded.ok) {
       io.err(`writ authorize: bundle refused (${loaded.error.code}): ${bundleRefusalReason(loaded.error, trustedKeys.length > 0)}`);

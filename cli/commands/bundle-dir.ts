@@ -81,6 +81,8 @@ export async function loadBundleDirectory(io: CliIO, command: string, dir: strin
     io.err(`writ ${command}: ${read.message}`);
     return EXIT_FAILURE;
   }
+  // a write of the bundle that had been stopped half-way was finished (or abandoned) first: said, as it is done
+  if (read.recovered !== undefined) io.err(`writ ${command}: note: ${read.recovered}`);
   const loaded = tryLoadPolicy(read.bundle, { trustedKeys, allowUnsigned: pub === undefined });
   if (!loaded.ok) {
     io.err(`writ ${command}: bundle refused (${loaded.error.code}): ${bundleRefusalReason(loaded.error, pub !== undefined)}`);

@@ -4,7 +4,7 @@
 import { makeOutputDir } from "../output-dir.js";
 import { resolve } from "node:path";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
-import { writeKeyPair } from "../../runtime/trust/key-files.js";
+import { restorePublicKey, writeKeyPair } from "../../runtime/trust/key-files.js";
 import { FileWriteError } from "../../runtime/file-write.js";
 import { commandLineProblem, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, refuseUsage, unknownFlags, type Command } from "../io.js";
 
@@ -19,7 +19,9 @@ export const keygenCommand: Command = {
     "",
     "The private key file is created with mode 0600; writ refuses private keys that group or others",
     "can read. The key id is the RFC 7638 thumbprint of the public key. Existing files are never",
-    "overwritten, and a keygen that fails (a full disk) leaves no key file behind.",
+    "overwritten, and a keygen that fails (a full disk) leaves no key file behind. A private key",
+    "found without its public key (a keygen killed between the two files) is kept, and its public",
+    "key written from it: no new key is made then.",
   ].join("\n"),
   async run(args, io) {
     const parsed = parseArgs(args);
@@ -42,6 +44,21 @@ export const keygenCommand: Command = {
       io.out(`public key  ${written.publicKeyPath}`);
       return EXIT_OK;
     } catch (e) {
+      // the private key is linked first: one alone is what a keygen killed between the two links leaves
+      if (e instanceof FileWriteError && e.code === "EEXIST" && e.path.endsWith(".private.jwk")) {
+        const restored = restorePublicKey(dir, name);
+        if (restored?.ok) {
+          const { key: kept, privateKeyPath, publicKeyPath } = restored;
+          io.out(`key id      ${kept.keyId}`, `the public key of ${privateKeyPath} was written: ${publicKeyPath} (key id ${kept.keyId})`);
+          io.out(`private key ${privateKeyPath} (already there, without its public key: kept, no new key was made)`);
+          io.out(`public key  ${publicKeyPath} (written now, from the private key)`);
+          return EXIT_OK;
+        }
+        if (restored !== undefined) {
+          io.err(`writ keygen: ${restored.message}`);
+          return EXIT_FAILURE;
+        }
+      }
       if (e instanceof FileWriteError && e.code === "EEXIST") io.err(`writ keygen: ${e.path} already exists; refusing to overwrite a key (choose another --name or -o)`);
       // the pair is written whole or not at all (writeKeyPair): a failed keygen leaves no key file
       else if (e instanceof FileWriteError) io.err(`writ keygen: ${e.message}; no key file was written`);

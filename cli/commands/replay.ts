@@ -60,6 +60,8 @@ export const replayCommand: Command = {
       io.err(`writ replay: ${read.message}`);
       return EXIT_FAILURE;
     }
+    // a write of the bundle that had been stopped half-way was finished (or abandoned) first: said, as it is done
+    if (read.recovered !== undefined) io.err(`writ replay: note: ${read.recovered}`);
     const pub = flagString(parsed, "pub");
     const trustedKeys = loadPublicKeyList(io, "replay", pub);
     if (typeof trustedKeys === "number") return trustedKeys;

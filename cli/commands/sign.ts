@@ -60,6 +60,8 @@ export const signCommand: Command = {
       io.err(`writ sign: ${read.message}`);
       return EXIT_FAILURE;
     }
+    // a write of the bundle that had been stopped half-way was finished (or abandoned) first: said, as it is done
+    if (read.recovered !== undefined) io.err(`writ sign: note: ${read.recovered}`);
     // Drop any old signature; load the bundle before vouching for it: the module must match the
     // manifest's digests and be the module that manifest describes (a manifest edited after compiling
     // would be signed, and then refused by every loader).

@@ -112,6 +112,8 @@ export const verifyCommand: Command = {
         io.err(`writ verify: ${read.message}`);
         return EXIT_FAILURE;
       }
+      // a write of the bundle that had been stopped half-way was finished (or abandoned) first: said, as it is done
+      if (read.recovered !== undefined) io.err(`writ verify: note: ${read.recovered}`);
       // The module must be the one its manifest names: a directory whose `.wasm` was swapped is not
       // that bundle. Its signature is the policy authority's, checked by `writ verify <dir>`.
       const { module, manifest } = read.bundle;
@@ -164,6 +166,8 @@ function verifyBundleDir(io: CliIO, dir: string, trustedKeys: PublicKey[]): numb
     io.err(`writ verify: ${read.message}`);
     return EXIT_FAILURE;
   }
+  // a write of the bundle that had been stopped half-way was finished (or abandoned) first: said, as it is done
+  if (read.recovered !== undefined) io.err(`writ verify: note: ${read.recovered}`);
   const loaded = tryLoadPolicy(read.bundle, { trustedKeys });
   if (!loaded.ok) {
     io.err(`writ verify: bundle ${read.name} refused (${loaded.error.code}): ${bundleRefusalReason(loaded.error, true, "required")}`);

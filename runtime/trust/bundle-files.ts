@@ -1,8 +1,10 @@
 // Bundles on disk: `<dir>/<name>.wasm`, `<dir>/<name>.manifest.json` and, when signed,
 // `<dir>/<name>.manifest.jws` (the compact JWS on one line). Reading checks only that the files exist,
-// are regular files, and parse; whether the bundle may be trusted is verifyBundle's job.
+// are regular files, and parse; whether the bundle may be trusted is verifyBundle's job. Replacing a
+// bundle is one write of several files, which whoever reads or writes the bundle next finishes if it
+// was stopped half-way (bundle-pending.ts).
 
-import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { isPolicyName, type Bundle, type Manifest } from "../manifest.js";
 import { utf8Decode } from "../crypto/base64url.js";
@@ -11,7 +13,8 @@ import { escapeControls } from "../thrown.js";
 import { shownJson } from "../shown-name.js";
 import { trimLineSpace } from "../strings.js";
 import { jsonAmbiguity } from "../json-ambiguity.js";
-import { FileWriteError, stageFile, syncDirectory, systemErrorText, type StagedFile } from "../file-write.js";
+import { FileWriteError, stageFile, systemErrorText } from "../file-write.js";
+import { finishPendingWrite, pendingNames, pendingRecordPath, recordPendingWrite, recoverPendingWrite, type BundleView, type StagedPart } from "./bundle-pending.js";
 
 function isDirectoryPath(path: string): boolean {
   try {
@@ -32,8 +35,12 @@ export class BundleFileError extends Error {
   }
 }
 
-/** `dir` is the directory the bundle's files are in, also when the bundle was named by one of them. */
-export type ReadBundleResult = { ok: true; bundle: Bundle; name: string; dir: string } | { ok: false; message: string; path: string };
+/**
+ * `dir` is the directory the bundle's files are in, also when the bundle was named by one of them.
+ * `recovered`, when there, says how a write of the bundle that had been stopped half-way was
+ * finished or abandoned before it was read (bundle-pending.ts): a command prints it as a note.
+ */
+export type ReadBundleResult = { ok: true; bundle: Bundle; name: string; dir: string; recovered?: string } | { ok: false; message: string; path: string };
 
 export function bundlePaths(dir: string, name: string): { module: string; manifest: string; signature: string } {
   return { module: join(dir, `${name}.wasm`), manifest: join(dir, `${name}.manifest.json`), signature: join(dir, `${name}.manifest.jws`) };
@@ -53,7 +60,8 @@ function findName(dir: string): { ok: true; name: string } | { ok: false; messag
   // (a stray file, an editor's backup) or `.x.manifest.json` is no bundle, and is passed over
   // rather than read as one with an empty or hidden name beside the real one
   const manifests = entries.filter((f) => f.endsWith(".manifest.json"));
-  const names = manifests.map((f) => f.slice(0, -".manifest.json".length)).filter(isPolicyName).sort();
+  // a bundle whose first write was stopped before its manifest was in place has only the record of that write
+  const names = [...new Set([...manifests.map((f) => f.slice(0, -".manifest.json".length)).filter(isPolicyName), ...pendingNames(entries)])].sort();
   if (names.length === 0) {
     // a name read from the directory may hold any character: shown escaped, so a file named with an
     // ANSI or OSC sequence cannot recolour, clear or retitle the terminal that shows this
@@ -159,8 +167,43 @@ export function readBundleResult(dir: string, name?: string): ReadBundleResult {
     if (!found.ok) return found;
     name = found.name;
   }
-  const paths = bundlePaths(dir, name);
+  // A write under way may put a new file in place between two of the reads below: the files are
+  // read again (after the write's record is looked at once more) when one changed meanwhile.
+  let recovered: string | undefined;
+  for (let attempt = 1; ; attempt++) {
+    const recovery = recoverPendingWrite(dir, name);
+    if (recovery.kind === "unreadable") return { ok: false, path: recovery.path, message: recovery.message };
+    if (recovery.kind !== "none") recovered ??= recovery.note;
+    const view = recovery.kind === "unfinished" ? recovery.view : undefined;
+    const paths = view ?? bundlePaths(dir, name);
+    const before = identities(paths);
+    const read = readParts(paths, name, view !== undefined);
+    if (attempt < 3 && view === undefined && identities(paths) !== before) continue;
+    if (!read.ok) return read;
+    return recovered === undefined ? { ok: true, bundle: read.bundle, name, dir } : { ok: true, bundle: read.bundle, name, dir, recovered };
+  }
+}
 
+/** What names each of a bundle's files now (device, inode, size, times): a file renamed into place changes it. */
+function identities(paths: BundleView): string {
+  return [paths.module, paths.manifest, paths.signature]
+    .map((p) => {
+      if (p === undefined) return "-";
+      try {
+        const st = statSync(p);
+        return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+      } catch {
+        return "absent";
+      }
+    })
+    .join(" ");
+}
+
+/**
+ * Reads a bundle's files from `paths`. `viewed`: they are where a write that could not be finished
+ * left them (BundleView), and a signature is there exactly when `paths.signature` is given.
+ */
+function readParts(paths: BundleView, name: string, viewed: boolean): { ok: true; bundle: Bundle } | { ok: false; message: string; path: string } {
   let module: Uint8Array;
   try {
     module = new Uint8Array(readRegularFileBounded(paths.module, READ_LIMITS.module));
@@ -195,7 +238,7 @@ export function readBundleResult(dir: string, name?: string): ReadBundleResult {
     return { ok: false, path: paths.manifest, message: `bundle manifest ${paths.manifest} is the manifest of policy ${shownJson(named)}, not of ${shownJson(name)}: its files are named for another policy` };
 
   let signature: string | undefined;
-  if (hasEntry(paths.signature)) {
+  if (paths.signature !== undefined && (viewed || hasEntry(paths.signature))) {
     try {
       // the line end the file ends with is not part of the JWS; a BOM or a no-break space is (as for an artifact)
       signature = trimLineSpace(readRegularFileBounded(paths.signature, READ_LIMITS.manifest).toString("utf8"));
@@ -209,7 +252,7 @@ export function readBundleResult(dir: string, name?: string): ReadBundleResult {
       return { ok: false, path: paths.signature, message: `bundle signature ${paths.signature} is not a compact JWS` };
   }
   const bundle: Bundle = signature === undefined ? { module, manifest: manifest as Manifest } : { module, manifest: manifest as Manifest, signature };
-  return { ok: true, bundle, name, dir };
+  return { ok: true, bundle };
 }
 
 /** As readBundleResult; throws a BundleFileError (naming the file) when the bundle cannot be read. */
@@ -223,16 +266,15 @@ export function readBundle(dir: string, name?: string): Bundle {
  * Writes the bundle's files under `manifest.name` (creating `dir` if needed) and returns their paths. An unsigned bundle removes
  * a stale `<name>.manifest.jws`, which would otherwise pair an old signature with the new manifest.
  *
- * A bundle already there is replaced, never damaged (file-write.ts): each new file is written whole
- * beside its old one first, and only when all are written are they renamed into place — module,
- * then manifest, then signature (or the stale signature removed). A write that fails (a full disk)
- * leaves the old bundle as it was. A kill between two renames leaves a mix of old and new files,
- * and every mix is refused when the bundle is loaded or verified, never taken for a bundle: the
- * manifest states the module's digests (checked signed or not), and the signature signs the
- * manifest. The manifest is renamed after the module so that a manifest on disk is never newer
- * than its module, and the signature last, so that one is never seen vouching for a manifest that
- * is not yet in place; an old signature is removed only once the new files are in place, so a
- * failed write never leaves the old bundle unsigned.
+ * A bundle already there is replaced whole, never damaged (file-write.ts, bundle-pending.ts): each
+ * new file is written whole and flushed beside its old one; only when all are written is a record of
+ * the write flushed beside them, and then they are renamed into place (module, then manifest, then
+ * signature, and a stale signature removed) and the record removed. A write that fails before the
+ * record is written (a full disk) leaves the old bundle as it was. One stopped after (a kill, power
+ * loss, a rename that fails) leaves the record, and whoever next reads or writes the bundle finishes
+ * the write from it: what is read is the old bundle or the new one, whole. A pending write of this
+ * bundle found here, from an earlier write that was stopped, is finished first, so that a write that
+ * fails now leaves a whole bundle as it found it.
  */
 export function writeBundle(dir: string, bundle: Bundle): string[] {
   const name = bundle.manifest.name;
@@ -244,36 +286,35 @@ export function writeBundle(dir: string, bundle: Bundle): string[] {
   } catch (e) {
     throw new BundleFileError(`cannot create the bundle directory ${dir}: ${systemErrorText(e)}`, dir);
   }
-  const files: [string, string | Uint8Array][] = [
+  const earlier = recoverPendingWrite(dir, name);
+  if (earlier.kind === "unreadable") throw new BundleFileError(earlier.message, earlier.path);
+  if (earlier.kind === "unfinished") throw new BundleFileError(`${earlier.why}; no file of the bundle in ${dir} was written`, pendingRecordPath(dir, name));
+  const encoder = new TextEncoder();
+  const files: [string, Uint8Array][] = [
     [paths.module, bundle.module],
-    [paths.manifest, JSON.stringify(bundle.manifest, null, 2) + "\n"],
+    [paths.manifest, encoder.encode(JSON.stringify(bundle.manifest, null, 2) + "\n")],
   ];
-  if (bundle.signature !== undefined) files.push([paths.signature, bundle.signature + "\n"]);
-  const staged: StagedFile[] = [];
-  try {
-    for (const [path, data] of files) staged.push(stageFile(path, data));
-  } catch (e) {
-    for (const s of staged) s.discard();
+  if (bundle.signature !== undefined) files.push([paths.signature, encoder.encode(bundle.signature + "\n")]);
+  const parts: StagedPart[] = [];
+  const nothingReplaced = (e: unknown): never => {
+    for (const p of parts) p.staged.discard();
     if (e instanceof FileWriteError) throw new BundleFileError(`${e.message}; no file of the bundle in ${dir} was replaced`, e.path);
     throw e;
+  };
+  let write;
+  try {
+    for (const [path, bytes] of files) parts.push({ staged: stageFile(path, bytes), bytes });
+    write = recordPendingWrite(dir, name, parts, bundle.signature === undefined ? [basename(paths.signature)] : []);
+  } catch (e) {
+    return nothingReplaced(e);
   }
-  for (const [i, s] of staged.entries()) {
-    try {
-      s.commit();
-    } catch (e) {
-      for (const rest of staged.slice(i + 1)) rest.discard();
-      const done = staged.slice(0, i).map((d) => basename(d.path));
-      const state = done.length === 0 ? "no file of the bundle was replaced" : `${done.join(" and ")} already replaced: the bundle will be refused until it is written again`;
-      throw new BundleFileError(`${e instanceof Error ? e.message : String(e)}; ${state}`, s.path);
-    }
+  const finished = finishPendingWrite(write);
+  if (!finished.ok) {
+    const { path, message } = finished.failure;
+    throw new BundleFileError(
+      `${message}; the write is recorded in ${write.recordPath}, and the next command to read or write the bundle finishes it (or reads it as that write leaves it)`,
+      path,
+    );
   }
-  if (bundle.signature === undefined) {
-    try {
-      rmSync(paths.signature, { force: true });
-    } catch (e) {
-      throw new BundleFileError(`cannot remove the old signature ${paths.signature}: ${systemErrorText(e)}; it does not sign the new manifest, and the bundle will be refused until it is removed`, paths.signature);
-    }
-  }
-  for (const d of new Set([dir, ...staged.map((s) => dirname(s.target))])) syncDirectory(d);
-  return staged.map((s) => s.path);
+  return parts.map((p) => p.staged.path);
 }

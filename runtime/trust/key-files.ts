@@ -5,7 +5,7 @@
 // Accepted on load: JWK (the format written) and PEM — PKCS8 `PRIVATE KEY` / SPKI `PUBLIC KEY`, as
 // `openssl genpkey -algorithm ed25519` writes them. Errors come back as values naming the file.
 
-import { existsSync, rmSync, statSync, type Stats } from "node:fs";
+import { existsSync, lstatSync, rmSync, statSync, type Stats } from "node:fs";
 import { stageFile, syncDirectory, systemErrorText } from "../file-write.js";
 import { notRegularKind, readFileBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../bounded-read.js";
 import { createPrivateKey, createPublicKey } from "node:crypto";
@@ -22,7 +22,9 @@ export interface WrittenKeyPair {
 
 /**
  * Writes a key pair; never overwrites an existing file (fails with a FileWriteError of code EEXIST
- * instead), and never leaves a key file that is empty, cut short, or without its pair.
+ * instead), and never leaves a key file that is empty or cut short. A failed write leaves neither
+ * key; only a kill between the two links (SIGKILL, power loss) can leave the private key without its
+ * public key, which restorePublicKey then writes from it.
  */
 export function writeKeyPair(dir: string, key: PrivateKey, name = "writ"): WrittenKeyPair {
   const privateKeyPath = join(dir, `${name}.private.jwk`);
@@ -32,7 +34,9 @@ export function writeKeyPair(dir: string, key: PrivateKey, name = "writ"): Writt
   // does only where no file is (EEXIST otherwise, atomically: an existing key is never replaced). A
   // write that fails (a full disk) leaves no key file, so the next keygen is not refused for an
   // empty one; if the public key's name is taken, the private key just linked goes again, so a
-  // directory never holds a pair of keys that do not belong together.
+  // directory never holds a pair of keys that do not belong together. The private key is linked
+  // first: a kill between the two links leaves it alone, and its public key can be derived from it
+  // (restorePublicKey), where a lone public key would be a pair lost for good.
   const priv = stageFile(privateKeyPath, JSON.stringify(privateJwk(key), null, 2) + "\n", { mode: 0o600, exclusive: true });
   let pub;
   try {
@@ -55,6 +59,40 @@ export function writeKeyPair(dir: string, key: PrivateKey, name = "writ"): Writt
   }
   syncDirectory(dir);
   return { privateKeyPath, publicKeyPath };
+}
+
+/** What restorePublicKey did: wrote `publicKeyPath` for the private key `key` in `privateKeyPath`, or why it could not. */
+export type RestoredPublicKey = { ok: true; key: PrivateKey; privateKeyPath: string; publicKeyPath: string } | { ok: false; message: string };
+
+/**
+ * When `<name>.private.jwk` is in `dir` and `<name>.public.jwk` is not (a keygen killed between its
+ * two files): writes the public key, derived from the private one, as writeKeyPair would have (0644,
+ * never over a file). Undefined when the pair is not in that state: no private key, or a public key
+ * file there already (whatever it holds).
+ */
+export function restorePublicKey(dir: string, name = "writ"): RestoredPublicKey | undefined {
+  const privateKeyPath = join(dir, `${name}.private.jwk`);
+  const publicKeyPath = join(dir, `${name}.public.jwk`);
+  if (!hasEntry(privateKeyPath) || hasEntry(publicKeyPath)) return undefined;
+  const loaded = loadPrivateKeyFile(privateKeyPath);
+  if (!loaded.ok) return { ok: false, message: `${privateKeyPath} is there without its public key ${publicKeyPath}, which cannot be written from it: ${loaded.message}` };
+  try {
+    stageFile(publicKeyPath, JSON.stringify(publicJwk(loaded.key.publicKey), null, 2) + "\n", { mode: 0o644, exclusive: true }).commitExclusive();
+  } catch (e) {
+    return { ok: false, message: `${privateKeyPath} is there without its public key, which cannot be written from it: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  syncDirectory(dir);
+  return { ok: true, key: loaded.key, privateKeyPath, publicKeyPath };
+}
+
+/** Whether there is a directory entry at `path` (a symbolic link to nothing included). */
+function hasEntry(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== "ENOENT";
+  }
 }
 
 /** A key file is a few hundred bytes; anything past this is not one (and is not read into memory). */

@@ -2,7 +2,9 @@
 // renewed) or creates (a key pair) survives a write that fails or is killed: real `writ` processes
 // under a file-size limit (`ulimit -f`, which makes write(2) fail with EFBIG as a full disk fails
 // with ENOSPC), and killed with SIGKILL half-way through writing a file (a preload wraps node:fs).
-// The old file stays whole, and no temporary file is left beside it.
+// The old file stays whole, and no temporary file is left beside it. A bundle, three files, killed
+// between its renames is whole at the next read; a key pair killed between its two files is made
+// whole by the next keygen; SIGTERM during a write leaves no temporary file.
 
 import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
@@ -15,6 +17,7 @@ import { writeKeyPair } from "../../runtime/trust/key-files.js";
 import { fakeBundle } from "../trust/fake-policy.js";
 import { tempDir } from "../support/temp-dir.js";
 import { compiledBundle } from "../support/compiled-bundle.js";
+import { runWrit } from "../support/cli.js";
 import type { Bundle } from "../../runtime/manifest.js";
 
 const root = new URL("../../", import.meta.url).pathname;
@@ -57,6 +60,26 @@ syncBuiltinESMExports();
 `,
 );
 
+// Kills the process (SIGKILL) just before its $WRIT_KILL_AT-th call of fs.$WRIT_KILL_CALL (renameSync,
+// linkSync) whose destination is under $WRIT_KILL_IN: as \`strace -e inject=rename:signal=SIGKILL\` does.
+const callKiller = join(dir, "kill-at-call.mjs");
+writeFileSync(
+  callKiller,
+  `import fs from "node:fs";
+import { syncBuiltinESMExports } from "node:module";
+const where = process.env.WRIT_KILL_IN;
+const call = process.env.WRIT_KILL_CALL;
+const at = Number(process.env.WRIT_KILL_AT);
+let calls = 0;
+const original = fs[call];
+fs[call] = function (from, to, ...rest) {
+  if (typeof to === "string" && to.startsWith(where) && ++calls === at) process.kill(process.pid, "SIGKILL");
+  return original.call(this, from, to, ...rest);
+};
+syncBuiltinESMExports();
+`,
+);
+
 interface Run {
   status: number | null;
   signal: NodeJS.Signals | null;
@@ -64,11 +87,22 @@ interface Run {
   stderr: string;
 }
 
-/** `writ args` in a process of its own, with a file-size limit in KiB (`ulimit -f`) or killed mid-write in `killIn`. */
-function writ(args: string[], options: { limitKiB?: number; killIn?: string } = {}): Run {
-  const preload = options.killIn === undefined ? [] : ["--import", killer];
-  const env = { ...process.env, NODE_OPTIONS: "", WRIT_KILL_IN: options.killIn ?? "" };
-  const command = [process.execPath, "--import", tsx, ...preload, cli, ...args];
+/** Where a process is killed (SIGKILL): just before its `at`-th `call` whose destination is under `under`. */
+interface KillAt {
+  readonly call: "renameSync" | "linkSync";
+  readonly at: number;
+  readonly under: string;
+}
+
+/**
+ * `writ args` in a process of its own, with a file-size limit in KiB (`ulimit -f`), killed mid-write
+ * in `killIn`, or killed at a call (`killAt`). `script`: a script of this file's to run instead of writ.
+ */
+function writ(args: string[], options: { limitKiB?: number; killIn?: string; killAt?: KillAt; script?: string } = {}): Run {
+  const preload = options.killIn !== undefined ? ["--import", killer] : options.killAt !== undefined ? ["--import", callKiller] : [];
+  const killAt = options.killAt === undefined ? {} : { WRIT_KILL_CALL: options.killAt.call, WRIT_KILL_AT: String(options.killAt.at) };
+  const env = { ...process.env, NODE_OPTIONS: "", WRIT_KILL_IN: options.killIn ?? options.killAt?.under ?? "", ...killAt };
+  const command = [process.execPath, "--import", tsx, ...preload, options.script ?? cli, ...args];
   const r =
     options.limitKiB === undefined
       ? spawnSync(command[0]!, command.slice(1), { cwd: dir, encoding: "utf8", env })
@@ -207,5 +241,205 @@ describe("writ keygen", () => {
     // a temporary file may remain (the kill left no time to remove it), but no key file: keygen is not blocked
     expect(readdirSync(d).filter((n) => n.endsWith(".jwk"))).toEqual([]);
     expect(writ(["keygen", "-o", d]).status).toBe(0);
+  });
+});
+
+// Sends SIGTERM to the process at its first write of a file under $WRIT_SIGNAL_IN, and writes on: the
+// signal arrives with the new contents half-staged, as Ctrl-C or a `kill` may.
+const signaller = join(dir, "signal-mid-write.mjs");
+writeFileSync(
+  signaller,
+  `import fs from "node:fs";
+import { syncBuiltinESMExports } from "node:module";
+const where = process.env.WRIT_SIGNAL_IN;
+const files = new Set();
+let sent = false;
+const { openSync, writeSync } = fs;
+fs.openSync = function (path, ...rest) {
+  const fd = openSync.call(this, path, ...rest);
+  if (typeof path === "string" && path.startsWith(where)) files.add(fd);
+  return fd;
+};
+fs.writeSync = function (fd, ...rest) {
+  if (files.has(fd) && !sent) {
+    sent = true;
+    process.kill(process.pid, "SIGTERM");
+  }
+  return writeSync.call(this, fd, ...rest);
+};
+syncBuiltinESMExports();
+`,
+);
+
+// Writes the bundle described in the JSON file $1 into the directory $2, with writeBundle.
+const bundleWriter = join(dir, "write-bundle.mjs");
+writeFileSync(
+  bundleWriter,
+  `import { readFileSync } from "node:fs";
+const { writeBundle } = await import(${JSON.stringify(join(root, "runtime", "trust", "bundle-files.ts"))});
+const [spec, out] = process.argv.slice(2);
+const b = JSON.parse(readFileSync(spec, "utf8"));
+writeBundle(out, { module: Buffer.from(b.module, "base64"), manifest: b.manifest, ...(b.signature === undefined ? {} : { signature: b.signature }) });
+`,
+);
+
+// Stages new contents for the file $1 as writ does, with writ's signal handling, and sends itself SIGTERM
+// with the file staged. $2 \`waits\`: the write then waits on the event loop before it puts the file in
+// place (so the handler runs first); otherwise it puts it in place at once, synchronously, as every
+// write of writ's does. Either way it then waits, for the handler to stop it.
+const signalledWrite = join(dir, "signalled-write.mjs");
+writeFileSync(
+  signalledWrite,
+  `const { stageFile } = await import(${JSON.stringify(join(root, "runtime", "file-write.ts"))});
+const { cleanUpStagedFilesOnSignals } = await import(${JSON.stringify(join(root, "cli", "signal-cleanup.ts"))});
+const [target, how] = process.argv.slice(2);
+cleanUpStagedFilesOnSignals();
+const staged = stageFile(target, "new contents\\n");
+process.kill(process.pid, "SIGTERM");
+const loopTurns = () => new Promise((resolve) => setTimeout(resolve, 20_000));
+if (how === "waits") await loopTurns();
+staged.commit();
+await loopTurns();
+`,
+);
+
+const policyText = (version: string): string =>
+  `policy "p" version "${version}"\ninput { principal: { role: string }, amount: int }\nforbid too_much when amount > 1000\npermit admin when principal.role == "admin"\n`;
+
+describe("writ compile -o over a signed bundle, killed between two of its renames", () => {
+  it("leaves a bundle the next command reads whole: writ verify finishes the write and verifies the new bundle", async () => {
+    const d = join(dir, "compile-kill-rename");
+    mkdirSync(d);
+    writeKeyPair(d, generateKeyPair(), "k");
+    writeFileSync(join(d, "p.writ"), policyText("1.0.0"));
+    expect((await runWrit(["compile", "p.writ", "-o", "b", "--sign", "k.private.jwk", "--O0"], d)).code).toBe(0);
+    writeFileSync(join(d, "p.writ"), policyText("2.0.0"));
+    // renames into b: the record of the write, then the module, then the manifest: killed before the manifest's
+    const r = writ(["compile", join(d, "p.writ"), "-o", join(d, "b"), "--sign", join(d, "k.private.jwk"), "--O0"], { killAt: { call: "renameSync", at: 3, under: join(d, "b") } });
+    expect(r.signal).toBe("SIGKILL");
+    // as the kill left it: the new module beside the old manifest and signature
+    expect(JSON.parse(readFileSync(join(d, "b", "p.manifest.json"), "utf8")).version).toBe("1.0.0");
+    expect(readdirSync(join(d, "b"))).toContain(".p.bundle-pending.json");
+    const verified = await runWrit(["verify", "b", "--pub", "k.public.jwk"], d);
+    expect(verified.err).toBe(
+      `writ verify: note: bundle "p" in ${join(d, "b")} was being replaced by a write that was stopped before it was done; its new files were whole, and it was finished here (p.wasm, p.manifest.json, p.manifest.jws put in place)`,
+    );
+    expect(verified.code).toBe(0);
+    expect(verified.out).toMatch(/^bundle p 2\.0\.0 verified: signed by /);
+    expect(readdirSync(join(d, "b")).sort()).toEqual(["p.manifest.json", "p.manifest.jws", "p.wasm"]);
+  }, 120_000);
+
+  it("unsigned over signed, killed before the old signature is removed: the next command reads the new bundle, unsigned", async () => {
+    const d = join(dir, "compile-kill-unsigned");
+    mkdirSync(d);
+    writeKeyPair(d, generateKeyPair(), "k");
+    writeFileSync(join(d, "p.writ"), policyText("1.0.0"));
+    expect((await runWrit(["compile", "p.writ", "-o", "b", "--sign", "k.private.jwk", "--O0"], d)).code).toBe(0);
+    writeFileSync(join(d, "p.writ"), policyText("2.0.0"));
+    const r = writ(["compile", join(d, "p.writ"), "-o", join(d, "b"), "--O0"], { killAt: { call: "renameSync", at: 3, under: join(d, "b") } });
+    expect(r.signal).toBe("SIGKILL");
+    const evaluated = await runWrit(["eval", "b", "--input", "-"], d, '{"principal":{"role":"admin"},"amount":5}');
+    expect(evaluated.err).toMatch(/^writ eval: note: .*it was finished here \(p\.wasm, p\.manifest\.json put in place, and p\.manifest\.jws removed\)$/);
+    expect(evaluated.code).toBe(0);
+    expect(JSON.parse(evaluated.out)).toMatchObject({ decision: "allow" });
+    expect(readdirSync(join(d, "b")).sort()).toEqual(["p.manifest.json", "p.wasm"]);
+    expect(readBundle(join(d, "b")).manifest.version).toBe("2.0.0");
+  }, 120_000);
+});
+
+describe("writeBundle killed at each of its renames", () => {
+  it("leaves the old bundle or the new one, whole, at the next read: never a mix", () => {
+    const key = generateKeyPair();
+    const old = signBundle(fakeBundle({ name: "p", version: "1.0.0", moduleText: "old module" }), key);
+    const next = signBundle(fakeBundle({ name: "p", version: "2.0.0", moduleText: "the new module, longer" }), key);
+    const spec = join(dir, "next-bundle.json");
+    writeFileSync(spec, JSON.stringify({ module: Buffer.from(next.module).toString("base64"), manifest: next.manifest, signature: next.signature }));
+    // the record's rename, then the module's, the manifest's and the signature's
+    for (const at of [1, 2, 3, 4]) {
+      const b = join(dir, `bundle-kill-${at}`);
+      writeBundle(b, old);
+      const r = writ([spec, b], { script: bundleWriter, killAt: { call: "renameSync", at, under: b } });
+      expect(r.signal, `killed at rename ${at}`).toBe("SIGKILL");
+      const read = readBundle(b);
+      // before its record was in place the write had not begun; after, it is finished
+      expect(read.manifest.version, `killed at rename ${at}`).toBe(at === 1 ? "1.0.0" : "2.0.0");
+      expect(verifyBundle(read, { trustedKeys: [key.publicKey] }), `killed at rename ${at}`).toMatchObject({ ok: true });
+    }
+  });
+});
+
+describe("SIGTERM while writ writes a file", () => {
+  it("with the file staged, the write waiting: the staged file is removed, the old file stays, and the process ends by the signal", () => {
+    const d = join(dir, "sigterm-waits");
+    mkdirSync(d);
+    writeFileSync(join(d, "f"), "old contents\n");
+    const r = writ([join(d, "f"), "waits"], { script: signalledWrite });
+    expect(r.signal).toBe("SIGTERM");
+    expect(readFileSync(join(d, "f"), "utf8")).toBe("old contents\n");
+    expect(readdirSync(d)).toEqual(["f"]);
+  });
+
+  it("during a synchronous write (every write of writ's): the write ends first, whole, then the process ends by the signal", () => {
+    const d = join(dir, "sigterm-sync");
+    mkdirSync(d);
+    writeFileSync(join(d, "f"), "old contents\n");
+    const r = writ([join(d, "f"), "at-once"], { script: signalledWrite });
+    expect(r.signal).toBe("SIGTERM");
+    expect(readFileSync(join(d, "f"), "utf8")).toBe("new contents\n");
+    expect(readdirSync(d)).toEqual(["f"]);
+  });
+
+  it("writ fmt --write: the file is replaced whole and no temporary file is left", () => {
+    const d = join(dir, "sigterm-fmt");
+    mkdirSync(d);
+    const file = join(d, "p.writ");
+    writeFileSync(file, messyPolicy(200));
+    const env = { ...process.env, NODE_OPTIONS: "", WRIT_SIGNAL_IN: d };
+    const r = spawnSync(process.execPath, ["--import", tsx, "--import", signaller, cli, "fmt", file, "--write"], { cwd: dir, encoding: "utf8", env });
+    // the signal waits for the write; it then stops the process, or arrives as it ends
+    expect(r.signal === "SIGTERM" || r.status === 0).toBe(true);
+    expect(readFileSync(file, "utf8")).toContain('forbid r199 when a == 199 && s == "x199"');
+    expect(readdirSync(d)).toEqual(["p.writ"]);
+  });
+});
+
+describe("writ keygen killed between its two key files", () => {
+  it("leaves the private key, whose public key the next keygen writes from it; then the pair is whole", async () => {
+    const d = join(dir, "keygen-kill-link");
+    mkdirSync(d);
+    const r = writ(["keygen", "-o", d], { killAt: { call: "linkSync", at: 2, under: d } });
+    expect(r.signal).toBe("SIGKILL");
+    expect(readdirSync(d).filter((n) => n.endsWith(".jwk"))).toEqual(["writ.private.jwk"]);
+    const again = writ(["keygen", "-o", d]);
+    expect(again.stderr).toBe("");
+    expect(again.status).toBe(0);
+    const { loadPrivateKeyFile, loadPublicKeyFile } = await import("../../runtime/trust/key-files.js");
+    const priv = loadPrivateKeyFile(join(d, "writ.private.jwk"));
+    const pub = loadPublicKeyFile(join(d, "writ.public.jwk"));
+    if (!priv.ok || !pub.ok) throw new Error("the pair does not load");
+    expect(pub.key.keyId).toBe(priv.key.keyId);
+    expect(again.stdout).toBe(
+      [
+        `key id      ${priv.key.keyId}`,
+        `private key ${join(d, "writ.private.jwk")} (already there, without its public key: kept, no new key was made)`,
+        `public key  ${join(d, "writ.public.jwk")} (written now, from the private key)`,
+        "",
+      ].join("\n"),
+    );
+    expect(statSync(join(d, "writ.public.jwk")).mode & 0o777).toBe(0o644);
+    // whole now: a third keygen refuses, as for any pair
+    const third = writ(["keygen", "-o", d]);
+    expect(third.status).toBe(1);
+    expect(third.stderr).toMatch(/writ\.private\.jwk already exists; refusing to overwrite a key/);
+  });
+
+  it("a lone private key that cannot be read is not guessed at: keygen says why and writes nothing", () => {
+    const d = join(dir, "keygen-lone-bad");
+    mkdirSync(d);
+    writeFileSync(join(d, "writ.private.jwk"), "not a key", { mode: 0o600 });
+    const r = writ(["keygen", "-o", d]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`writ keygen: ${join(d, "writ.private.jwk")} is there without its public key ${join(d, "writ.public.jwk")}, which cannot be written from it: private key file ${join(d, "writ.private.jwk")}: neither a JWK (JSON) nor a PEM key\n`);
+    expect(readdirSync(d)).toEqual(["writ.private.jwk"]);
   });
 });

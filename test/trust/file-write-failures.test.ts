@@ -22,6 +22,8 @@ const cue: {
   failSync?: (path: string) => boolean;
   /** ftruncate of the file fails (EIO) */
   failTruncate?: (path: string) => boolean;
+  /** called before the file is opened */
+  beforeOpen?: (path: string) => void;
 } = {};
 
 function systemError(code: string, message: string, syscall: string): NodeJS.ErrnoException {
@@ -34,6 +36,7 @@ vi.mock("node:fs", async (importOriginal) => {
   const wrapped = {
     ...fs,
     openSync(path: import("node:fs").PathLike, ...rest: unknown[]) {
+      cue.beforeOpen?.(String(path));
       if (cue.failCreate?.(String(path))) throw systemError("EACCES", "permission denied", "open");
       const fd = (fs.openSync as (...a: unknown[]) => number)(path, ...rest);
       opened.set(fd, String(path));
@@ -81,7 +84,7 @@ vi.mock("node:fs", async (importOriginal) => {
 const fs = await import("node:fs");
 const { join } = await import("node:path");
 const { tmpdir } = await import("node:os");
-const { readBundle, writeBundle, BundleFileError } = await import("../../runtime/trust/bundle-files.js");
+const { readBundle, readBundleResult, writeBundle, BundleFileError } = await import("../../runtime/trust/bundle-files.js");
 const { signBundle, verifyBundle } = await import("../../runtime/trust/bundle.js");
 const { generateKeyPair } = await import("../../runtime/trust/keys.js");
 const { writeKeyPair } = await import("../../runtime/trust/key-files.js");
@@ -114,6 +117,7 @@ function onCue<T>(set: typeof cue, body: () => T): T {
     cue.shortWrite = undefined;
     cue.failSync = undefined;
     cue.failTruncate = undefined;
+    cue.beforeOpen = undefined;
   }
 }
 
@@ -121,6 +125,9 @@ describe("a bundle written over another", () => {
   const key = generateKeyPair();
   const old = signBundle(fakeBundle({ name: "p", version: "1.0.0", moduleText: "old module" }), key);
   const next = signBundle(fakeBundle({ name: "p", version: "2.0.0", moduleText: "the new module, longer" }), key);
+  /** the bytes writeBundle writes for `file` of `bundle` */
+  const snapshotOf = (bundle: typeof next, file: string): Buffer =>
+    file === "p.wasm" ? Buffer.from(bundle.module) : Buffer.from(file === "p.manifest.json" ? JSON.stringify(bundle.manifest, null, 2) + "\n" : bundle.signature + "\n");
 
   it("on a full disk leaves the old bundle as it was, and the error names the file and says nothing was replaced", () => {
     const d = join(dir, "full");
@@ -151,25 +158,59 @@ describe("a bundle written over another", () => {
     expect(snapshot(d)).toEqual(before);
   });
 
-  it("stopped between its renames leaves a mix that is refused, never loaded as a bundle", () => {
+  it("stopped between its renames is read whole: as the write leaves it where it cannot be finished, finished where it can", () => {
     // module, then manifest, then signature: each stop leaves new files before it and old ones after
     const stops = [
-      { at: "p.manifest.json", replaced: "p.wasm already replaced", code: "module_digest_mismatch" },
-      { at: "p.manifest.jws", replaced: "p.wasm and p.manifest.json already replaced", code: "manifest_mismatch" },
+      { at: "p.manifest.json", replaced: ["p.wasm"] },
+      { at: "p.manifest.jws", replaced: ["p.wasm", "p.manifest.json"] },
     ];
     for (const stop of stops) {
       const d = join(dir, `stop-${stop.at}`);
       writeBundle(d, old);
-      expect(() => onCue({ failRename: (to) => to.endsWith(stop.at) }, () => writeBundle(d, next))).toThrow(
-        `cannot write ${join(d, stop.at)}: i/o error (EIO); ${stop.replaced}: the bundle will be refused until it is written again`,
+      const failRename = (to: string) => to.endsWith(stop.at);
+      expect(() => onCue({ failRename }, () => writeBundle(d, next))).toThrow(
+        `cannot write ${join(d, stop.at)}: i/o error (EIO); the write is recorded in ${join(d, ".p.bundle-pending.json")}, and the next command to read or write the bundle finishes it (or reads it as that write leaves it)`,
       );
+      // the files in place are a mix: the record is what makes the bundle whole
+      for (const file of stop.replaced) expect(fs.readFileSync(join(d, file)).equals(snapshotOf(next, file)), file).toBe(true);
+      // a reader that cannot rename there either reads the new bundle from the staged files, and says so
+      const viewed = onCue({ failRename }, () => readBundleResult(d));
+      if (!viewed.ok) throw new Error(viewed.message);
+      expect(viewed.recovered).toMatch(new RegExp(`it cannot be finished here \\(cannot write .*${stop.at.replace(".", "\\.")}: i/o error \\(EIO\\)\\): read as that write leaves it, from its staged files; a writ command that may write in .* finishes it$`));
+      expect(verifyBundle(viewed.bundle, { trustedKeys: [key.publicKey] })).toMatchObject({ ok: true });
+      expect(viewed.bundle.manifest.version).toBe("2.0.0");
+      // a writer that cannot finish it refuses, writing nothing
+      expect(() => onCue({ failRename }, () => writeBundle(d, old))).toThrow(/cannot be finished here .*; no file of the bundle in .* was written$/);
+      // one that can read it finishes it
+      const read = readBundleResult(d);
+      if (!read.ok) throw new Error(read.message);
+      expect(read.recovered).toMatch(/its new files were whole, and it was finished here/);
+      expect(verifyBundle(read.bundle, { trustedKeys: [key.publicKey] })).toMatchObject({ ok: true });
+      expect(read.bundle.manifest.version).toBe("2.0.0");
       expect(fs.readdirSync(d).sort()).toEqual(["p.manifest.json", "p.manifest.jws", "p.wasm"]);
-      const mixed = readBundle(d);
-      expect(verifyBundle(mixed, { trustedKeys: [key.publicKey] })).toMatchObject({ ok: false, code: stop.code });
-      expect(verifyBundle(mixed, { allowUnsigned: true, trustedKeys: [key.publicKey] })).toMatchObject({ ok: false, code: stop.code });
-      writeBundle(d, next); // written again, it is whole
-      expect(verifyBundle(readBundle(d), { trustedKeys: [key.publicKey] })).toMatchObject({ ok: true });
     }
+  });
+
+  it("replaced while it is read: the reader reads it again, and never returns old and new files together", () => {
+    const d = join(dir, "read-during-write");
+    writeBundle(d, old);
+    // the whole write happens between the reader's read of the module (old) and of the manifest
+    let written = false;
+    const read = onCue(
+      {
+        beforeOpen: (p) => {
+          if (!written && p === join(d, "p.manifest.json")) {
+            written = true;
+            writeBundle(d, next);
+          }
+        },
+      },
+      () => readBundle(d),
+    );
+    expect(written).toBe(true);
+    expect(read.manifest.version).toBe("2.0.0");
+    expect(Buffer.from(read.module).equals(Buffer.from(next.module))).toBe(true);
+    expect(verifyBundle(read, { trustedKeys: [key.publicKey] })).toMatchObject({ ok: true });
   });
 
   it("writ compile -o on a full disk names the file it could not write, and the old bundle stays", async () => {

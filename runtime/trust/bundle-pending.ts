@@ -1,0 +1,349 @@
+// A bundle replaced whole. A bundle is two or three files (module, manifest, signature), and no file
+// system renames several files at once: a process stopped between two renames (SIGKILL, the OOM
+// killer, power loss) would leave new files beside old ones, which every loader refuses, and a
+// signed bundle would stay refused until signed again with the authority's private key.
+//
+// So writeBundle, once every new file is staged whole and flushed beside its old one, writes a record
+// of the write, `<dir>/.<name>.bundle-pending.json`, naming each staged file, the file it replaces
+// and the SHA-256 of its contents, and flushes it; only then does it rename the staged files into
+// place, and it removes the record once they all are. Whoever next reads or writes that bundle
+// (readBundleResult, readBundle, writeBundle: every command) and finds a record finishes that write:
+//
+// - roll forward: when every file the record names is complete, staged or already in place, the
+//   staged ones are renamed into place, a signature the write removes is removed, and the record goes;
+// - roll back: when one is neither (which no stopped write leaves, the record being written only once
+//   every staged file is flushed), the staged files and the record are removed and the files in
+//   place stand, as they were before that write;
+//
+// and says which it did. A reader that may not rename in the directory (read-only, another user's)
+// reads the bundle as that write was to leave it, from its staged files, and says so; the record
+// stays for a writer to finish. The module's digests in the manifest, and the signature over the
+// manifest, stay the last line of defence: a mix that no record explains is refused when loaded,
+// never taken for a bundle.
+//
+// A record is read as untrusted: it names only the bundle's own files, and staged files by the names
+// stageFile gives them beside those files, so finishing one writes nowhere a write of that bundle
+// would not, and only what the record's digests say was written.
+
+import { createHash, randomBytes } from "node:crypto";
+import { lstatSync, readFileSync, renameSync, rmSync, unlinkSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { stageFile, syncDirectory, systemErrorText, targetOf, type StagedFile } from "../file-write.js";
+import { READ_LIMITS } from "../bounded-read.js";
+import { isPolicyName } from "../manifest.js";
+import { shownJson } from "../shown-name.js";
+
+const FORMAT = "writ-bundle-pending/1";
+const RECORD_SUFFIX = ".bundle-pending.json";
+/** a record names three files at most: a few hundred bytes */
+const MAX_RECORD_BYTES = 16 * 1024;
+
+/** One staged file of a pending write: the bundle file it replaces, by name in the bundle's directory. */
+interface PendingFile {
+  /** `<name>.wasm`, `<name>.manifest.json` or `<name>.manifest.jws` */
+  readonly file: string;
+  /** the staged file's name, beside the file it replaces (or beside the file a symbolic link there points to) */
+  readonly staged: string;
+  readonly size: number;
+  readonly sha256: string;
+}
+
+interface PendingRecord {
+  readonly v: typeof FORMAT;
+  /** which write this is: a record is removed only by a process that holds this one */
+  readonly id: string;
+  readonly name: string;
+  /** in the order they are put in place: module, manifest, signature */
+  readonly files: readonly PendingFile[];
+  /** bundle files the write removes once the others are in place (an old signature) */
+  readonly remove: readonly string[];
+}
+
+/** Where the record of a pending write of bundle `name` is. */
+export function pendingRecordPath(dir: string, name: string): string {
+  return join(dir, `.${name}${RECORD_SUFFIX}`);
+}
+
+/** The names of the bundles that directory entries `entries` hold a pending write of. */
+export function pendingNames(entries: readonly string[]): string[] {
+  return entries.filter((e) => e.startsWith(".") && e.endsWith(RECORD_SUFFIX)).map((e) => e.slice(1, -RECORD_SUFFIX.length)).filter(isPolicyName);
+}
+
+function bundleFileNames(name: string): { module: string; manifest: string; signature: string } {
+  return { module: `${name}.wasm`, manifest: `${name}.manifest.json`, signature: `${name}.manifest.jws` };
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/** A file staged for a bundle, with the bytes it holds. */
+export interface StagedPart {
+  readonly staged: StagedFile;
+  readonly bytes: Uint8Array;
+}
+
+/** A write of a bundle under way: its record is on disk. */
+export interface PendingWrite {
+  readonly dir: string;
+  readonly record: PendingRecord;
+  readonly recordPath: string;
+  /** each staged file with where it goes */
+  readonly moves: readonly Move[];
+}
+
+interface Move {
+  readonly part: PendingFile;
+  readonly temp: string;
+  readonly target: string;
+}
+
+/**
+ * Writes the record of a write of bundle `name` whose files are `parts` (staged and flushed), and
+ * which removes `remove`; flushed, with the staged files' directory entries, before it returns.
+ * The staged files are handed over to the record. Throws a FileWriteError naming the record when it
+ * cannot be written (nothing is then in place, and the caller discards the staged files).
+ */
+export function recordPendingWrite(dir: string, name: string, parts: readonly StagedPart[], remove: readonly string[]): PendingWrite {
+  const moves = parts.map(({ staged, bytes }) => ({
+    part: { file: basename(staged.path), staged: basename(staged.temp), size: bytes.length, sha256: sha256(bytes) },
+    temp: staged.temp,
+    target: staged.target,
+  }));
+  const record: PendingRecord = { v: FORMAT, id: randomBytes(16).toString("hex"), name, files: moves.map((m) => m.part), remove };
+  // the staged files' names must be on disk before a record that names them
+  for (const d of new Set(moves.map((m) => dirname(m.temp)))) syncDirectory(d);
+  const recordPath = pendingRecordPath(dir, name);
+  // `exclusive`: the record's own name, never the file a symbolic link there points to (renamed over, the link goes)
+  stageFile(recordPath, JSON.stringify(record) + "\n", { exclusive: true }).commit();
+  syncDirectory(dir);
+  for (const p of parts) p.staged.handOver();
+  return { dir, record, recordPath, moves };
+}
+
+/** A file of a pending write that could not be put in place (or removed), and why, in words. */
+export interface MoveFailure {
+  readonly path: string;
+  /** `cannot write <path>: <why>` */
+  readonly message: string;
+}
+
+/**
+ * Puts the files of a pending write in place, in order, then removes what it removes and the record.
+ * Stops at the first file that cannot be put in place (the record stays, for whoever comes next).
+ * A staged file already gone is taken as put in place by another process (a reader finishing the
+ * write) when its file holds what it was to hold.
+ */
+export function finishPendingWrite(write: PendingWrite): { ok: true } | { ok: false; failure: MoveFailure } {
+  for (const m of write.moves) {
+    try {
+      renameSync(m.temp, m.target);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT" && holds(m.target, m.part)) continue;
+      const path = join(write.dir, m.part.file);
+      return { ok: false, failure: { path, message: `cannot write ${path}: ${systemErrorText(e)}` } };
+    }
+  }
+  for (const file of write.record.remove) {
+    try {
+      rmSync(join(write.dir, file), { force: true });
+    } catch (e) {
+      const path = join(write.dir, file);
+      return { ok: false, failure: { path, message: `cannot remove the old signature ${path}: ${systemErrorText(e)}; it does not sign the new manifest` } };
+    }
+  }
+  for (const d of new Set([write.dir, ...write.moves.map((m) => dirname(m.target))])) syncDirectory(d);
+  removeRecord(write.recordPath, write.record.id);
+  syncDirectory(write.dir);
+  return { ok: true };
+}
+
+/** Removes the record at `path` if it is still the one of write `id` (another write may have begun since); never throws. */
+function removeRecord(path: string, id: string): void {
+  const read = readRecordFile(path);
+  if (read.kind !== "record" || read.record.id !== id) return;
+  try {
+    unlinkSync(path);
+  } catch {
+    /* gone already: another process finished the write */
+  }
+}
+
+/** Whether the regular file at `path` (not a link) holds the contents `part` records. */
+function holds(path: string, part: PendingFile): boolean {
+  try {
+    const st = lstatSync(path);
+    if (!st.isFile() || st.size !== part.size) return false;
+    return sha256(readFileSync(path)) === part.sha256;
+  } catch {
+    return false;
+  }
+}
+
+type RecordRead = { kind: "none" } | { kind: "record"; record: PendingRecord } | { kind: "unreadable"; why: string };
+
+function readRecordFile(path: string): RecordRead {
+  let st;
+  try {
+    st = lstatSync(path);
+  } catch {
+    // none there, or the directory cannot be looked in (not there, a file, no permission): reading
+    // the bundle's own files then says why, as it always has
+    return { kind: "none" };
+  }
+  if (!st.isFile()) return { kind: "unreadable", why: "it is not a regular file" };
+  if (st.size > MAX_RECORD_BYTES) return { kind: "unreadable", why: `it is ${st.size} bytes, and a record is a few hundred` };
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    return { kind: "unreadable", why: systemErrorText(e) };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    return { kind: "unreadable", why: `it is not valid JSON: ${(e as Error).message}` };
+  }
+  const record = recordShape(value);
+  return record === undefined ? { kind: "unreadable", why: `it is not a record of a write of a bundle (${FORMAT})` } : { kind: "record", record };
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const hasExactly = (o: Record<string, unknown>, names: readonly string[]): boolean => {
+  const own = Object.keys(o);
+  return own.length === names.length && names.every((n) => Object.hasOwn(o, n));
+};
+
+/** The record `value` is, when it has exactly the shape writeBundle writes; undefined otherwise. */
+function recordShape(value: unknown): PendingRecord | undefined {
+  if (!isObject(value) || !hasExactly(value, ["v", "id", "name", "files", "remove"])) return undefined;
+  const { v, id, name, files, remove } = value;
+  if (v !== FORMAT || typeof id !== "string" || !/^[0-9a-f]{32}$/.test(id) || typeof name !== "string" || !isPolicyName(name)) return undefined;
+  if (!Array.isArray(files) || !Array.isArray(remove)) return undefined;
+  const names = bundleFileNames(name);
+  const parts: PendingFile[] = [];
+  for (const f of files) {
+    if (!isObject(f) || !hasExactly(f, ["file", "staged", "size", "sha256"])) return undefined;
+    const { file, staged, size, sha256: digest } = f;
+    if (typeof file !== "string" || typeof staged !== "string" || typeof size !== "number" || typeof digest !== "string") return undefined;
+    if (!Object.values(names).includes(file) || parts.some((p) => p.file === file)) return undefined;
+    if (!Number.isSafeInteger(size) || size < 0 || size > READ_LIMITS.module || !/^[0-9a-f]{64}$/.test(digest)) return undefined;
+    parts.push({ file, staged, size, sha256: digest });
+  }
+  // a write of a bundle always writes its module and its manifest, and removes only a signature it does not write
+  if (!parts.some((p) => p.file === names.module) || !parts.some((p) => p.file === names.manifest)) return undefined;
+  if (!remove.every((r) => r === names.signature) || remove.length > 1 || parts.some((p) => p.file === names.signature) === (remove.length === 1)) return undefined;
+  return { v: FORMAT, id, name, files: parts, remove: remove as string[] };
+}
+
+/**
+ * Where the staged file `part` is, beside the file its bundle file is written to, when its name is
+ * one stageFile gives (`.<file>.<pid>.<random>.tmp`); undefined otherwise, or when that file's
+ * symbolic link cannot be followed.
+ */
+function moveOf(dir: string, part: PendingFile): Move | undefined {
+  let target: string;
+  try {
+    target = targetOf(join(dir, part.file));
+  } catch {
+    return undefined;
+  }
+  const prefix = `.${basename(target).slice(0, 160)}.`;
+  if (!part.staged.startsWith(prefix) || !/^\d+\.[0-9a-f]{12}\.tmp$/.test(part.staged.slice(prefix.length))) return undefined;
+  return { part, temp: join(dirname(target), part.staged), target };
+}
+
+/** Where each of a bundle's files is read from, when not from its own name: a staged file, or no signature. */
+export interface BundleView {
+  readonly module: string;
+  readonly manifest: string;
+  /** undefined: the bundle has no signature (the write removes the old one) */
+  readonly signature: string | undefined;
+}
+
+export type Recovery =
+  /** no pending write */
+  | { readonly kind: "none" }
+  /** a pending write was finished (rolled forward), or abandoned (rolled back): `note` says which */
+  | { readonly kind: "finished" | "abandoned"; readonly note: string }
+  /**
+   * a pending write that could not be finished here (`why`): read the bundle from `view`, as the
+   * write was to leave it; `note` says so
+   */
+  | { readonly kind: "unfinished"; readonly why: string; readonly note: string; readonly view: BundleView }
+  /** a record there that cannot be read: nothing can be said of the bundle's files */
+  | { readonly kind: "unreadable"; readonly path: string; readonly message: string };
+
+/**
+ * Finishes the pending write of bundle `name` in `dir`, if there is one (see the top of this file).
+ * Never throws.
+ */
+export function recoverPendingWrite(dir: string, name: string): Recovery {
+  const recordPath = pendingRecordPath(dir, name);
+  const read = readRecordFile(recordPath);
+  if (read.kind === "none") return { kind: "none" };
+  const bundle = `bundle ${shownJson(name)} in ${dir}`;
+  if (read.kind === "unreadable" || read.record.name !== name)
+    return {
+      kind: "unreadable",
+      path: recordPath,
+      message: `${bundle} has a record of a write under way, ${recordPath}, that cannot be read (${read.kind === "unreadable" ? read.why : `it names bundle ${shownJson(read.record.name)}`}): no writ command wrote it as it is; remove it, and compile or sign the bundle again`,
+    };
+  const record = read.record;
+  const stopped = `${bundle} was being replaced by a write that was stopped before it was done`;
+  const moves: Move[] = [];
+  const missing: string[] = [];
+  for (const part of record.files) {
+    const move = moveOf(dir, part);
+    if (move !== undefined && holds(move.temp, part)) moves.push(move);
+    else if (!holds(move?.target ?? join(dir, part.file), part)) missing.push(part.file);
+  }
+  if (missing.length > 0) {
+    // roll back: the staged files named are removed, and the files in place are what they are
+    const left: string[] = [];
+    for (const part of record.files) {
+      const move = moveOf(dir, part);
+      if (move === undefined) continue;
+      try {
+        rmSync(move.temp, { force: true });
+      } catch {
+        left.push(move.temp);
+      }
+    }
+    removeRecord(recordPath, record.id);
+    const stays = left.length === 0 && !isThere(recordPath) ? "" : `; it could not be cleared away here (${[...left, recordPath].filter(isThere).join(", ")} stay)`;
+    return {
+      kind: "abandoned",
+      note: `${stopped}, and its new ${missing.join(" and ")} ${missing.length === 1 ? "is" : "are"} not whole: that write was abandoned, and the bundle's files are those in place${stays}`,
+    };
+  }
+  // roll forward: every new file is whole, staged or in place
+  const write: PendingWrite = { dir, record, recordPath, moves };
+  const finished = finishPendingWrite(write);
+  const placed = record.files.map((p) => p.file).join(", ");
+  const removed = record.remove.length === 0 ? "" : `, and ${record.remove.join(", ")} removed`;
+  if (finished.ok) return { kind: "finished", note: `${stopped}; its new files were whole, and it was finished here (${placed} put in place${removed})` };
+  // could not be finished here: read as the write was to leave it, from wherever each new file is now
+  const names = bundleFileNames(name);
+  const source = (file: string): string => {
+    const move = moves.find((m) => m.part.file === file);
+    return move !== undefined && isThere(move.temp) ? move.temp : join(dir, file);
+  };
+  const view: BundleView = {
+    module: source(names.module),
+    manifest: source(names.manifest),
+    signature: record.remove.length > 0 ? undefined : source(names.signature),
+  };
+  const why = `${stopped}; its new files are whole, but it cannot be finished here (${finished.failure.message})`;
+  return { kind: "unfinished", view, why, note: `${why}: read as that write leaves it, from its staged files; a writ command that may write in ${dir} finishes it` };
+}
+
+function isThere(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
