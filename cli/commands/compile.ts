@@ -16,6 +16,7 @@ import { escapeControls } from "../../runtime/thrown.js";
 import { maxCostUsage } from "./max-cost.js";
 import { sourceOptions } from "./source-options.js";
 import { maxDiagnosticsUsage } from "./max-diagnostics.js";
+import { outputClash } from "./output-clash.js";
 
 export const compileCommand: Command = {
   name: "compile",
@@ -78,12 +79,23 @@ export const compileCommand: Command = {
     const outDir = resolve(io.cwd, flagString(parsed, "o", "out") ?? ".");
     if (!makeOutputDir(io, "compile", outDir)) return EXIT_FAILURE;
     const bundle = key ? (await import("../../runtime/trust/bundle.js")).signBundle(result.bundle, key) : result.bundle;
+    const { bundlePaths, writeBundle } = await import("../../runtime/trust/bundle-files.js");
+    const outputs = bundlePaths(outDir, bundle.manifest.name);
+    // the bundle's files are named for the policy, known only now: one may be the very file read
+    const reads = [{ what: "the policy source", given: file, path: resolve(io.cwd, file) }];
+    if (keyFile !== undefined) reads.push({ what: "the signing key", given: keyFile, path: resolve(io.cwd, keyFile) });
+    const clash = outputClash(reads, [outputs.module, outputs.manifest, outputs.signature]);
+    if (clash !== undefined) {
+      io.err(
+        `writ compile: refusing to write the bundle: ${clash.output} is ${clash.read.given}, ${clash.read.what}, which it would replace; give another -o, or move ${clash.read.given} out of the way (a bundle's files are named for its policy: <name>.wasm, <name>.manifest.json, <name>.manifest.jws)`,
+      );
+      return EXIT_FAILURE;
+    }
     let written: string[];
     let staleSignature: string | undefined;
     try {
-      const { bundlePaths, writeBundle } = await import("../../runtime/trust/bundle-files.js");
       // an unsigned bundle written over a signed one takes its old signature away (writeBundle): say so
-      const signature = bundlePaths(outDir, bundle.manifest.name).signature;
+      const signature = outputs.signature;
       if (bundle.signature === undefined && existsSync(signature)) staleSignature = signature;
       written = writeBundle(outDir, bundle);
     } catch (e) {

@@ -7,7 +7,7 @@
 // whole by the next keygen; SIGTERM during a write leaves no temporary file.
 
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readBundle, writeBundle } from "../../runtime/trust/bundle-files.js";
@@ -442,4 +442,54 @@ describe("writ keygen killed between its two key files", () => {
     expect(r.stderr).toBe(`writ keygen: ${join(d, "writ.private.jwk")} is there without its public key ${join(d, "writ.public.jwk")}, which cannot be written from it: private key file ${join(d, "writ.private.jwk")}: neither a JWK (JSON) nor a PEM key\n`);
     expect(readdirSync(d)).toEqual(["writ.private.jwk"]);
   });
+});
+
+describe("writ compile whose output would replace a file it read", () => {
+  it("refuses, naming both, and leaves the file as it was", async () => {
+    const d = join(dir, "self-overwrite");
+    mkdirSync(d);
+    const text = policyText("1.0.0");
+    for (const source of ["p.manifest.json", "p.wasm", "p.manifest.jws"]) {
+      writeFileSync(join(d, source), text);
+      const r = await runWrit(["compile", source, "-o", ".", "--O0"], d);
+      expect(r.code, source).toBe(1);
+      expect(r.err, source).toContain(`writ compile: refusing to write the bundle: ${join(d, source)} is ${source}, the policy source, which it would replace; give another -o, or move ${source} out of the way`);
+      expect(readFileSync(join(d, source), "utf8"), source).toBe(text);
+      expect(readdirSync(d), source).toEqual([source]);
+      rmSync(join(d, source));
+    }
+    // through a symbolic link: the write would land on the file the link points to
+    mkdirSync(join(d, "out"));
+    writeFileSync(join(d, "out", "p.manifest.json"), text);
+    symlinkSync(join("out", "p.manifest.json"), join(d, "linked.writ"));
+    const linked = await runWrit(["compile", "linked.writ", "-o", "out", "--O0"], d);
+    expect(linked.code).toBe(1);
+    expect(linked.err).toContain("is linked.writ, the policy source, which it would replace");
+    expect(readFileSync(join(d, "out", "p.manifest.json"), "utf8")).toBe(text);
+  }, 60_000);
+
+  it("refuses a signing key the bundle's signature would replace", async () => {
+    const d = join(dir, "key-overwrite");
+    mkdirSync(d);
+    writeKeyPair(d, generateKeyPair(), "k");
+    writeFileSync(join(d, "p.writ"), policyText("1.0.0"));
+    const keyText = readFileSync(join(d, "k.private.jwk"), "utf8");
+    writeFileSync(join(d, "p.manifest.jws"), keyText, { mode: 0o600 });
+    const r = await runWrit(["compile", "p.writ", "-o", ".", "--sign", "p.manifest.jws", "--O0"], d);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("is p.manifest.jws, the signing key, which it would replace");
+    expect(readFileSync(join(d, "p.manifest.jws"), "utf8")).toBe(keyText);
+  }, 60_000);
+
+  it("writes over another hard link to its source: that name is replaced, and the source keeps its text", async () => {
+    const d = join(dir, "hard-link");
+    mkdirSync(d);
+    const text = policyText("1.0.0");
+    writeFileSync(join(d, "p.writ"), text);
+    linkSync(join(d, "p.writ"), join(d, "p.manifest.json"));
+    const r = await runWrit(["compile", "p.writ", "-o", ".", "--O0"], d);
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(d, "p.writ"), "utf8")).toBe(text);
+    expect(JSON.parse(readFileSync(join(d, "p.manifest.json"), "utf8")).name).toBe("p");
+  }, 60_000);
 });
