@@ -2,6 +2,7 @@
 // Commands take this instead of reaching for `process` so tests can run them in-process.
 
 export interface CliIO {
+  /** the working directory, or CWD_GONE when it no longer exists */
   readonly cwd: string;
   /**
    * Prints `text` on standard output. `ifLost` says what the command has already done that this
@@ -52,6 +53,15 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 /** the command line itself was wrong */
 export const EXIT_USAGE = 2;
+/** a bug in writ itself (EX_SOFTWARE) */
+export const EXIT_INTERNAL = 70;
+
+/**
+ * CliIO.cwd when the working directory has been removed. Empty, `resolve(io.cwd, path)` gives an
+ * absolute path as it is, and for a relative one asks the process for its directory, which throws
+ * (ENOENT from uv_cwd): environmentFailure (environment-failure.ts) says it in one line.
+ */
+export const CWD_GONE = "";
 
 /**
  * An empty path is what an unset variable gives (`writ check $FILE`). Resolved, it would name the

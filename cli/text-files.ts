@@ -5,6 +5,7 @@
 
 import { firstNonUtf8Line, type LineEnds } from "../runtime/text-lines.js";
 import { systemErrorText } from "../runtime/file-write.js";
+import { CWD_GONE_TEXT, cwdGone } from "./environment-failure.js";
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
@@ -30,6 +31,8 @@ export function decodeUtf8(bytes: Uint8Array, lineEnds: LineEnds = "lf"): { ok: 
  * words, which end with the system call and the path again.
  */
 export function unreachableFileText(file: string, e: unknown): string {
+  // a relative path in a directory that has been removed: not this file's fault
+  if (cwdGone(e)) return `${file}: ${CWD_GONE_TEXT}`;
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   return `${file}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : systemErrorText(e)}`;
 }

@@ -3,7 +3,8 @@
 
 import { writeSync } from "node:fs";
 import type { CliIO, Command } from "./io.js";
-import { EXIT_FAILURE, EXIT_USAGE, UsageError, verbatimOut } from "./io.js";
+import { CWD_GONE, EXIT_FAILURE, EXIT_INTERNAL, EXIT_USAGE, UsageError, verbatimOut } from "./io.js";
+import { environmentFailure } from "./environment-failure.js";
 import { layoutPieces, terminalText } from "./terminal-text.js";
 import { preferAscCodeCache, tuneForOneShotCompile } from "../compiler/backend/asc.js";
 import { isMainModule } from "../compiler/main-module.js";
@@ -26,7 +27,7 @@ const streams = {
 
 function processIO(): CliIO {
   return {
-    cwd: process.cwd(),
+    cwd: currentDirectory(),
     out: (t, ifLost) => {
       if (streams.failed.stdout) return;
       if (ifLost !== undefined) streams.note = ifLost; // kept: the write it goes with may be the one that fails
@@ -48,6 +49,19 @@ function processIO(): CliIO {
       }
     },
   };
+}
+
+/**
+ * The working directory, or CWD_GONE when it has been removed (`mkdir d; cd d; rmdir ../d`): a
+ * command given absolute paths, or none, still runs; a relative path then fails where it is resolved
+ * (commandFailure says so in one line).
+ */
+function currentDirectory(): string {
+  try {
+    return process.cwd();
+  } catch {
+    return CWD_GONE;
+  }
 }
 
 function help(all: readonly Command[]): string {
@@ -101,6 +115,27 @@ const WITHOUT_WEBASSEMBLY: ReadonlySet<string> = new Set(["fmt", "check", "keyge
 
 export async function main(argv: readonly string[], given: CliIO): Promise<number> {
   const io = terminalIO(given, argv);
+  // the command, once known, as messages name it; before that, `writ`
+  const named = { prefix: "writ" };
+  try {
+    return await runCommandLine(argv, io, named);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`${named.prefix}: ${e.message} (${named.prefix} --help shows the options)`);
+      return EXIT_USAGE;
+    }
+    const failure = environmentFailure(e);
+    if (failure !== undefined) {
+      io.err(`${named.prefix}: ${failure}`);
+      return EXIT_FAILURE;
+    }
+    // A command must turn bad input into diagnostics; reaching here is a bug in writ itself.
+    io.err(`${named.prefix}: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    return EXIT_INTERNAL;
+  }
+}
+
+async function runCommandLine(argv: readonly string[], io: CliIO, named: { prefix: string }): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     const { commands } = await import("./commands/index.js");
@@ -124,6 +159,7 @@ export async function main(argv: readonly string[], given: CliIO): Promise<numbe
     io.err(`writ: unknown command \`${name}\`\n\n${help(await all())}`);
     return EXIT_USAGE;
   }
+  named.prefix = `writ ${name}`;
   if (rest.includes("--help") || rest.includes("-h")) {
     io.out(command.usage);
     return 0;
@@ -135,17 +171,7 @@ export async function main(argv: readonly string[], given: CliIO): Promise<numbe
     io.err(`writ ${name}: this Node has no WebAssembly (was it started with --jitless or --no-expose-wasm?), which writ ${name} needs to compile or run a decision module`);
     return EXIT_FAILURE;
   }
-  try {
-    return await command.run(rest, io);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      io.err(`writ ${name}: ${e.message} (writ ${name} --help shows the options)`);
-      return EXIT_USAGE;
-    }
-    // A command must turn bad input into diagnostics; reaching here is a bug in writ itself.
-    io.err(`writ ${name}: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-    return 70;
-  }
+  return await command.run(rest, io);
 }
 
 // Run only when executed as a program (directly, or through the npm bin link), not when imported.
@@ -159,10 +185,22 @@ if (isMainModule(import.meta.url)) {
   // Ctrl-C or a SIGTERM while a file is written waits for the write to end, and leaves no temporary file
   cleanUpStagedFilesOnSignals();
   for (const which of ["stdout", "stderr"] as const) process[which].on("error", (e: NodeJS.ErrnoException) => onStreamError(which, e));
-  main(process.argv.slice(2), processIO()).then((code) => {
-    // a command that finished but whose output was lost has not done what it was asked
-    process.exitCode = code === 0 && (streams.failed.stdout || streams.failed.stderr) ? 1 : code;
-  });
+  main(process.argv.slice(2), processIO()).then(
+    (code) => {
+      // a command that finished but whose output was lost has not done what it was asked
+      process.exitCode = code === 0 && (streams.failed.stdout || streams.failed.stderr) ? 1 : code;
+    },
+    (e: unknown) => {
+      // main turns every failure into a status; this is writ itself failing outside it (printing
+      // the failure threw): one line, no trace, the status of an internal error
+      try {
+        writeSync(2, terminalText(`writ: internal error: ${e instanceof Error ? e.message : String(e)}`) + "\n");
+      } catch {
+        /* standard error cannot be written either: the exit status says it */
+      }
+      process.exitCode = EXIT_INTERNAL;
+    },
+  );
 }
 
 /**
