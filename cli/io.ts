@@ -47,6 +47,20 @@ export function printVerbatim(io: CliIO, text: string): void {
   (verbatimOut.get(io) ?? io.out)(text);
 }
 
+/** How main() lets a command print machine-readable output (printJson); see terminalIO in writ.ts. */
+export const machineOut = new WeakMap<CliIO, (text: string) => void>();
+
+/**
+ * Prints `value` as JSON on standard output, for programs to read (`writ eval`, `--json`). JSON
+ * writes every line break and tab inside a string as an escape, so what the command line gave cannot
+ * reach the terminal raw through it; what main() escapes in messages wherever the command line's
+ * pieces occur (terminal-text.ts) is not looked for here, where a piece could only match the JSON's
+ * own layout and break it.
+ */
+export function printJson(io: CliIO, value: unknown): void {
+  (machineOut.get(io) ?? io.out)(JSON.stringify(value, null, 2));
+}
+
 /** Exit codes shared by every command. */
 export const EXIT_OK = 0;
 /** the command ran and found a problem: diagnostics, a failing test, a deny, a refused artifact */

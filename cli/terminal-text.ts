@@ -18,15 +18,20 @@ const LAYOUT = /([\n\t])/;
 /**
  * The pieces of the command line that hold a line break or a tab, as messages quote them: each
  * argument, each part of it between `/`, `=` and `,` (a path's file name, a flag's value, one key of
- * a list), and each of those cut at the first `.` after its last line break or tab (the bundle named
- * by `x<LF>y.wasm` is quoted as `x<LF>y.manifest.json`). Longest first.
+ * a list), each directory on a path's way (`a/x<LF>y` of `a/x<LF>y/p.writ`), and each of those cut at
+ * the first `.` after its last line break or tab (the bundle named by `x<LF>y.wasm` is quoted as
+ * `x<LF>y.manifest.json`). Longest first.
+ *
+ * A piece that is only white space (a directory named `<LF>`) is left out: it would match every line
+ * break of every message, a usage text's and a diagnostic's, and it holds nothing that could pass for
+ * text of writ's own. What quotes it whole (`nl/<LF>/p.writ`, the directory `nl/<LF>`) is still escaped.
  */
 export function layoutPieces(argv: readonly string[]): string[] {
   const pieces = new Set<string>();
   for (const arg of argv) {
     if (!LAYOUT.test(arg)) continue;
-    for (const piece of [arg, ...arg.split(/[/=,]/)]) {
-      if (!LAYOUT.test(piece)) continue;
+    for (const piece of [arg, ...arg.split(/[/=,]/), ...directoriesOf(arg)]) {
+      if (!LAYOUT.test(piece) || !/\S/.test(piece)) continue;
       pieces.add(piece);
       const last = Math.max(piece.lastIndexOf("\n"), piece.lastIndexOf("\t"));
       const dot = piece.indexOf(".", last);
@@ -34,6 +39,13 @@ export function layoutPieces(argv: readonly string[]): string[] {
     }
   }
   return [...pieces].sort((a, b) => b.length - a.length);
+}
+
+/** `a`, `a/b` of `a/b/c`: the directories a path passes through, as a message quotes them. */
+function directoriesOf(path: string): string[] {
+  const dirs: string[] = [];
+  for (let slash = path.indexOf("/", 1); slash > 0; slash = path.indexOf("/", slash + 1)) dirs.push(path.slice(0, slash));
+  return dirs;
 }
 
 /**

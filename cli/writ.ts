@@ -3,7 +3,7 @@
 
 import { writeSync } from "node:fs";
 import type { CliIO, Command } from "./io.js";
-import { CWD_GONE, EXIT_FAILURE, EXIT_INTERNAL, EXIT_USAGE, UsageError, verbatimOut } from "./io.js";
+import { CWD_GONE, EXIT_FAILURE, EXIT_INTERNAL, EXIT_USAGE, UsageError, machineOut, verbatimOut } from "./io.js";
 import { environmentFailure } from "./environment-failure.js";
 import { layoutPieces, terminalText } from "./terminal-text.js";
 import { preferAscCodeCache, tuneForOneShotCompile } from "../compiler/backend/asc.js";
@@ -96,7 +96,8 @@ async function findCommand(name: string): Promise<{ command: Command | undefined
 
 /**
  * `io` as commands print through it: every message and line of output escaped (terminal-text.ts),
- * what the command line gave included, but a file's own text printed as it is (printVerbatim).
+ * what the command line gave included, but a file's own text printed as it is (printVerbatim), and
+ * JSON for programs without looking for the command line in it (printJson).
  */
 function terminalIO(io: CliIO, argv: readonly string[]): CliIO {
   const pieces = layoutPieces(argv);
@@ -107,6 +108,8 @@ function terminalIO(io: CliIO, argv: readonly string[]): CliIO {
     readStdin: (limit) => io.readStdin(limit),
   };
   verbatimOut.set(shown, (t) => io.out(t));
+  // JSON: its strings hold no raw control character; what else JSON leaves (U+2028, DEL) is escaped
+  machineOut.set(shown, (t) => io.out(terminalText(t)));
   return shown;
 }
 

@@ -15,7 +15,7 @@ import type { Decision, RequestError } from "../../runtime/decision.js";
 import type { LoadedPolicy } from "../../runtime/policy.js";
 import type { EncodedRequest, WasmEvaluator } from "../../runtime/wasm/evaluator.js";
 import type { EngineTiming, TimedEngine, TimedRun, TimingOptions } from "../../bench/harness.js";
-import { commandLineProblem, decimalCount, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, refuseUsage, unknownFlags, type CliIO, type Command, emptyPathError } from "../io.js";
+import { commandLineProblem, decimalCount, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, printJson, refuseUsage, unknownFlags, type CliIO, type Command, emptyPathError } from "../io.js";
 import { isBundlePath, loadBundleDirectory, refusePubWithoutBundle } from "./bundle-dir.js";
 import { cancelPrestartedAsc, prestartAsc } from "./prestart.js";
 import { readRequestList, type RequestList } from "./request-json.js";
@@ -172,7 +172,8 @@ export const benchCommand: Command = {
         p99Ns: round1(t.p99Ns),
       })),
     };
-    io.out(parsed.flags.has("json") ? JSON.stringify(summary, null, 2) : renderText(summary, report.timings, harness.formatNs, firstRefused?.text));
+    if (parsed.flags.has("json")) printJson(io, summary);
+    else io.out(renderText(summary, report.timings, harness.formatNs, firstRefused?.text));
     return EXIT_OK;
   },
 };

@@ -6,7 +6,7 @@
 // runtime are imported only once the command knows what it needs.
 
 import type { Decision } from "../../runtime/decision.js";
-import { commandLineProblem, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, refuseUsage, unknownFlags, type CliIO, type Command, emptyPathError } from "../io.js";
+import { commandLineProblem, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, printJson, refuseUsage, unknownFlags, type CliIO, type Command, emptyPathError } from "../io.js";
 import { isBundlePath, loadBundleDirectory, refusePubWithoutBundle } from "./bundle-dir.js";
 import { maxCostUsage } from "./max-cost.js";
 import { sourceOptions } from "./source-options.js";
@@ -63,7 +63,7 @@ export const evalCommand: Command = {
     const chosen = await decider(io, parsed.positional[0]!, { backend, pub: flagString(parsed, "pub"), maxCost, shown });
     if (typeof chosen === "number") return chosen;
     const decision = chosen.decide(request.value);
-    io.out(JSON.stringify(decision, null, 2));
+    printJson(io, decision);
     // `at` is an offset into the source: with the source at hand, say where that is
     if (chosen.source) {
       const { lineColOf } = await import("../../compiler/source.js");

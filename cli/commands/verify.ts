@@ -12,7 +12,7 @@ import { verifyArtifact, type VerifyArtifactOptions } from "../../runtime/trust/
 import { bundleRefusalReason, isBundlePath } from "./bundle-dir.js";
 import { loadPublicKeyList } from "./key-list.js";
 import { readInputText, readRequestJson } from "./request-json.js";
-import { commandLineProblem, decimalCount, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, refuseUsage, unknownFlags, type CliIO, type Command, emptyPathError } from "../io.js";
+import { commandLineProblem, decimalCount, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, printJson, refuseUsage, unknownFlags, type CliIO, type Command, emptyPathError } from "../io.js";
 import { escapeControls } from "../../runtime/thrown.js";
 
 /** A date, or a date and time with an optional zone: 2026-11-28, 2026-11-28T12:00:00Z, …+01:00 */
@@ -149,7 +149,7 @@ export const verifyCommand: Command = {
       io.err(`writ verify: refused (${result.code}): ${result.message}`);
       return EXIT_FAILURE;
     }
-    io.out(JSON.stringify(result.statement, null, 2));
+    printJson(io, result.statement);
     return EXIT_OK;
   },
 };

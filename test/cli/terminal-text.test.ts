@@ -138,3 +138,39 @@ describe("writ fmt's output", () => {
     expect(r.out).toBe(text);
   });
 });
+
+describe("an argument holding a bare line break", () => {
+  it("is no piece when it is only white space: every other line break of a message stays", () => {
+    const pieces = layoutPieces(["eval", "nl/\n/p.writ", "--input=\t"]);
+    expect(pieces).not.toContain("\n");
+    expect(pieces).not.toContain("\t");
+    expect(terminalText("usage: writ x\n\n  --input <file>\tthe request", pieces)).toBe("usage: writ x\n\n  --input <file>\tthe request");
+    // quoted whole, or as the directory on its way, it is still escaped
+    expect(terminalText("cannot read /cwd/nl/\n/p.writ", pieces)).toBe("cannot read /cwd/nl/\\u000a/p.writ");
+    expect(terminalText("cannot create /cwd/nl/\n: no such file", pieces)).toBe("cannot create /cwd/nl/\\u000a: no such file");
+  });
+
+  it("leaves writ eval's JSON and the usage text as they are", async () => {
+    // a directory named by a line break, and one whose name is the JSON's own layout
+    for (const dir of ["nl/\n", 'js/\n  "decision"']) {
+      mkdirSync(join(cwd, dir), { recursive: true });
+      writeFileSync(join(cwd, dir, "p.writ"), 'policy "p" version "1.0.0"\ninput { a: int }\npermit ok when a > 0\n');
+      const r = await run(["eval", `${dir}/p.writ`, "--input", "req.json"]);
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.out)).toMatchObject({ decision: "allow" });
+      expect(r.out).toContain('{\n  "decision": "allow"');
+      const usage = await run(["eval", `${dir}/p.writ`, "extra"]);
+      expect(usage.code).toBe(2);
+      expect(usage.err).toContain("\n\nusage: writ eval");
+      expect(usage.err).not.toContain("\\u000a");
+    }
+  }, 30_000);
+
+  it("leaves --json output parseable", async () => {
+    mkdirSync(join(cwd, "logs/\n"), { recursive: true });
+    writeFileSync(join(cwd, "logs/\n/log.jsonl"), "");
+    const r = await run(["audit", "verify", "logs/\n/log.jsonl", "--json"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ ok: true, records: 0 });
+  });
+});
