@@ -2,7 +2,7 @@
 // walks a lineage log and prints its summary, or names the first bad record and what happened to it.
 // `writ audit head <log>` prints the log's head, to keep elsewhere as a checkpoint. Exit 0 / 1.
 
-import { statSync } from "node:fs";
+import { closeSync, openSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { danglingLink } from "../output-dir.js";
 import { tryLoadPolicyForReplay } from "../../runtime/policy.js";
@@ -13,7 +13,7 @@ import { PLACEHOLDER_DIGEST, PLACEHOLDER_NAMES_NO_REQUEST } from "./request-plac
 import type { DecidingPolicy } from "../../runtime/policy-types.js";
 import { loadPublicKeyList } from "./key-list.js";
 import { readRequestList } from "./request-json.js";
-import { commandLineProblem, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, refuseUsage, unknownFlags, type CliIO, type Command, emptyPathError } from "../io.js";
+import { commandLineProblem, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, printJson, refuseUsage, unknownFlags, type CliIO, type Command, emptyPathError } from "../io.js";
 import { escapeControls } from "../../runtime/thrown.js";
 import { notRegularKind } from "../../runtime/bounded-read.js";
 import { systemErrorText } from "../../runtime/file-write.js";
@@ -43,7 +43,8 @@ const USAGE = [
   "  --any-start            accept a log whose first record continues a chain begun elsewhere",
   "                         (a rotated log; head takes it too); by default record 0 must be the",
   "                         chain's genesis",
-  "  --json                 print the summary or the fault as JSON",
+  "  --json                 print the summary, or the fault (a log that cannot be read too), as JSON",
+  "                         on standard output; the exit status says which",
   "",
   "head prints `<seq>:<sha3-512 of the last record>`, the value --expect-head takes.",
   "Exit status: 0 the log verifies, 1 it does not (or cannot be read), 2 bad usage.",
@@ -65,14 +66,23 @@ export const auditCommand: Command = {
       io.err(empty);
       return EXIT_USAGE;
     }
-    const logPath = resolve(io.cwd, parsed.positional[0]!);
-    const unfit = logProblem(parsed.positional[0]!, logPath);
+    const logName = parsed.positional[0]!;
+    // `-` is standard input everywhere else: said to be no log here rather than read as a file so named
+    if (logName === "-") {
+      io.err(`writ audit: ${STDIN_IS_NO_LOG}`);
+      return EXIT_USAGE;
+    }
+    const json = parsed.flags.has("json");
+    const logPath = resolve(io.cwd, logName);
+    const unfit = logProblem(logName, logPath);
     if (unfit !== undefined) {
-      io.err(`writ audit: ${unfit}`);
+      // with --json, as the fault of a log that cannot be read: no record's (index −1)
+      if (json) printJson(io, { ok: false, index: -1, kind: "unreadable", reason: unfit });
+      else io.err(`writ audit: ${unfit}`);
       return EXIT_FAILURE;
     }
     // a rotated log's head is kept as any log's is: head reads it as verify --any-start does
-    if (sub === "head") return printHead(io, logPath, parsed.flags.has("any-start"));
+    if (sub === "head") return printHead(io, logName, logPath, parsed.flags.has("any-start"));
 
     const options: { -readonly [K in keyof VerifyLogOptions]: VerifyLogOptions[K] } = {};
     const pub = flagString(parsed, "pub");
@@ -117,19 +127,25 @@ export const auditCommand: Command = {
     }
 
     const result = verifyLog(logPath, options);
-    if (parsed.flags.has("json")) {
+    if (json) {
+      // the summary or the fault, either one on standard output for a program to read: the exit
+      // status says which (warnings stay on standard error)
       const shown = result.ok && result.replay && unmatched.length > 0 ? { ...result, replay: { ...result.replay, notReplayable: { seqs: unmatched, reason: UNMATCHABLE } } } : result;
-      (result.ok ? io.out : io.err)(JSON.stringify(shown, null, 2));
+      printJson(io, shown);
       return result.ok ? EXIT_OK : EXIT_FAILURE;
     }
     if (!result.ok) {
-      io.err(`writ audit: ${parsed.positional[0]}: ${faultText(result)}`);
+      io.err(`writ audit: ${logName}: ${faultText(result)}`);
       return EXIT_FAILURE;
     }
-    io.out(summaryText(parsed.positional[0]!, result, options, bundleName, unmatched));
+    io.out(summaryText(logName, result, options, bundleName, unmatched));
     return EXIT_OK;
   },
 };
+
+/** Why `writ audit verify -` reads nothing. */
+const STDIN_IS_NO_LOG =
+  "`-` names no log: a lineage log is read from its file, not from standard input (a pipe is given as a path, `<(ssh host cat log.jsonl)`; a file named `-` as ./-)";
 
 /**
  * The checkpoint `--expect-head <seq>:<sha3-512>` names, or what is wrong with the value. A seq past
@@ -145,8 +161,8 @@ function expectedHead(value: string): ExpectedHead | string {
 }
 
 /**
- * Why the log named `name` cannot be read as one (it does not exist, it is a directory, a device),
- * or undefined: a log that is missing is not one whose record 0 is unreadable, and /dev/null is no
+ * Why the log named `name` cannot be read as one (it does not exist, it is a directory, a device,
+ * it cannot be opened), or undefined: a log that is missing is not one whose record 0 is unreadable, and /dev/null is no
  * empty log. A FIFO is read as `cat` would read it (`writ audit verify <(ssh host cat log.jsonl)`).
  */
 function logProblem(name: string, path: string): string | undefined {
@@ -161,6 +177,14 @@ function logProblem(name: string, path: string): string | undefined {
   if (st.isDirectory()) return `${name} is a directory, not a lineage log`;
   // a device reads as no records (/dev/null) or never ends (/dev/zero): said as the log's writer says it
   if (!st.isFile() && !st.isFIFO()) return `${name} is not a regular file (${notRegularKind(st)}); a lineage log is one`;
+  // a file that cannot be opened (its mode) is said so as any file is: not as record 0's fault
+  if (st.isFile()) {
+    try {
+      closeSync(openSync(path, "r"));
+    } catch (e) {
+      return `log ${name}: ${systemErrorText(e)}`;
+    }
+  }
   return undefined;
 }
 
@@ -191,14 +215,15 @@ function summaryText(name: string, s: LogSummary, options: VerifyLogOptions, bun
   return lines.join("\n");
 }
 
-function printHead(io: CliIO, logPath: string, anyStart: boolean): number {
+/** Prints the head of the log `name` (at `logPath`); its faults are said as verify says them, after the log's name. */
+function printHead(io: CliIO, name: string, logPath: string, anyStart: boolean): number {
   const result = verifyLog(logPath, anyStart ? { chainStart: "any" } : {});
   if (!result.ok) {
-    io.err(`writ audit: ${faultText(result)}`);
+    io.err(`writ audit: ${name}: ${faultText(result)}`);
     return EXIT_FAILURE;
   }
   if (!result.head.digests) {
-    io.err("writ audit: the log is empty: it has no head yet");
+    io.err(`writ audit: ${name}: the log is empty: it has no head yet`);
     return EXIT_FAILURE;
   }
   io.out(`${result.head.seq}:${result.head.digests.sha3_512}`);

@@ -2,6 +2,7 @@
 // in another file (a rotated log) verifies with --any-start, and its head must be printable the same
 // way, or a rotated log could never be checked for records cut from its end.
 
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadPolicy } from "../../runtime/policy.js";
@@ -52,6 +53,15 @@ describe("writ audit head", () => {
     const any = await runWrit(["audit", "head", "first.jsonl", "--any-start"], dir);
     expect(plain).toMatchObject({ code: 0, out: expect.stringMatching(/^1:[0-9a-f]{128}\n?$/) });
     expect(any.out).toBe(plain.out);
+  });
+
+  it("names the log in what it says of it, as verify does", async () => {
+    const head = await runWrit(["audit", "head", "second.jsonl"], dir);
+    const verify = await runWrit(["audit", "verify", "second.jsonl"], dir);
+    expect(head.err).toMatch(/^writ audit: second\.jsonl: record 0 removed: /);
+    expect(head.err).toBe(verify.err);
+    writeFileSync(join(dir, "empty.jsonl"), "");
+    expect(await runWrit(["audit", "head", "empty.jsonl"], dir)).toEqual({ code: 1, out: "", err: "writ audit: empty.jsonl: the log is empty: it has no head yet" });
   });
 
   it("takes no option of verify's but --any-start", async () => {

@@ -184,6 +184,6 @@ describe.skipIf(!existsSync("/dev/null"))("writ audit on a device", () => {
       out: "empty.jsonl: ok, 0 records\n  signatures  verified with 1 trusted key",
       err: "",
     });
-    expect(await run(["audit", "head", "empty.jsonl"])).toEqual({ code: 1, out: "", err: "writ audit: the log is empty: it has no head yet" });
+    expect(await run(["audit", "head", "empty.jsonl"])).toEqual({ code: 1, out: "", err: "writ audit: empty.jsonl: the log is empty: it has no head yet" });
   });
 });

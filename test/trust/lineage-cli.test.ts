@@ -225,7 +225,7 @@ describe("writ audit verify", () => {
       const failed = await run("verify", "audit.jsonl");
       expect(failed.code).toBe(1);
       expect(failed.err).toBe("writ audit: audit.jsonl: unreadable: verification could not be completed (it failed while checking record 4, not because of a fault found in the log): out of memory\n");
-      expect((await run("head", "audit.jsonl")).err).toMatch(/^writ audit: unreadable: verification could not be completed \(it failed while checking record 4,/);
+      expect((await run("head", "audit.jsonl")).err).toMatch(/^writ audit: audit\.jsonl: unreadable: verification could not be completed \(it failed while checking record 4,/);
     } finally {
       spy.mockRestore();
     }

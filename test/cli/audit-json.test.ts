@@ -1,0 +1,88 @@
+// `writ audit verify --json` prints what it found on standard output as JSON, whatever it found: the
+// summary, the first bad record, or a log that cannot be read (as a fault of no record, index −1),
+// the exit status saying which; warnings stay on standard error, so each stream parses or is read as
+// text. `-` names no log: a log is read from its file (and appended to by `authorize --log`).
+
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadPolicy } from "../../runtime/policy.js";
+import { authorize } from "../../runtime/trust/authorize.js";
+import { writeBundle } from "../../runtime/trust/bundle-files.js";
+import { generateKeyPair } from "../../runtime/trust/keys.js";
+import { openLog } from "../../runtime/trust/lineage.js";
+import { createSigner } from "../../runtime/trust/signer.js";
+import { compiledBundle } from "../support/compiled-bundle.js";
+import { runWrit } from "../support/cli.js";
+import { tempDir } from "../support/temp-dir.js";
+
+const dir = tempDir("audit-json");
+const ADMIN = { principal: { role: "admin" }, amount: 10 };
+const REPLAY_WARNING = /^writ audit: warning: --replay without --requests re-decides nothing/;
+
+beforeAll(async () => {
+  const bundle = await compiledBundle();
+  writeBundle(join(dir, "build"), bundle);
+  const policy = loadPolicy(bundle, { allowUnsigned: true });
+  const signer = createSigner(generateKeyPair());
+  const log = openLog(join(dir, "good.jsonl"));
+  for (let i = 0; i < 2; i++) authorize(policy, ADMIN, { signer, lineage: log });
+  log.close();
+  // record 1's seq changed: the log's fault
+  const [first, second] = readFileSync(join(dir, "good.jsonl"), "utf8").trim().split("\n");
+  writeFileSync(join(dir, "bad.jsonl"), `${first}\n${second!.replace('"seq":1', '"seq":7')}\n`);
+  mkdirSync(join(dir, "adir"));
+}, 120_000);
+
+describe("writ audit verify --json", () => {
+  it("prints the fault on standard output, the warning alone on standard error, exit 1", async () => {
+    const r = await runWrit(["audit", "verify", "bad.jsonl", "--json", "--replay", "build"], dir);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out)).toMatchObject({ ok: false, index: 1, kind: expect.any(String), reason: expect.stringContaining("record 1") });
+    expect(r.err).toMatch(REPLAY_WARNING);
+    expect(r.err.split("\n")).toHaveLength(1);
+  });
+
+  it("prints the summary on standard output, exit 0", async () => {
+    const r = await runWrit(["audit", "verify", "good.jsonl", "--json", "--replay", "build"], dir);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ ok: true, records: 2 });
+    expect(r.err).toMatch(REPLAY_WARNING);
+  });
+
+  it("prints a log that cannot be read as a fault of no record, kind unreadable, exit 1", async () => {
+    for (const [log, reason] of [
+      ["missing.jsonl", "log missing.jsonl does not exist"],
+      ["adir", "adir is a directory, not a lineage log"],
+    ]) {
+      const r = await runWrit(["audit", "verify", log!, "--json"], dir);
+      expect(r, log).toEqual({ code: 1, out: expect.any(String), err: "" });
+      expect(JSON.parse(r.out)).toEqual({ ok: false, index: -1, kind: "unreadable", reason });
+    }
+  });
+});
+
+describe("`-` as a log", () => {
+  it("is refused by audit verify and audit head, not read as a file so named", async () => {
+    writeFileSync(join(dir, "-"), readFileSync(join(dir, "good.jsonl")));
+    for (const sub of ["verify", "head"]) {
+      const r = await runWrit(["audit", sub, "-"], dir);
+      expect(r.code).toBe(2);
+      expect(r.out).toBe("");
+      expect(r.err).toMatch(/^writ audit: `-` names no log: a lineage log is read from its file, not from standard input/);
+    }
+    // the file named `-` is still there to be read by its path
+    expect((await runWrit(["audit", "verify", "./-"], dir)).code).toBe(0);
+  });
+
+  it("is refused by authorize --log, which creates no file named `-`", async () => {
+    const keys = await runWrit(["keygen", "--name", "k"], dir);
+    expect(keys.code).toBe(0);
+    writeFileSync(join(dir, "admin.json"), JSON.stringify(ADMIN));
+    const logDir = join(dir, "fresh");
+    mkdirSync(logDir);
+    const r = await runWrit(["authorize", join(dir, "build"), "--input", join(dir, "admin.json"), "--key", join(dir, "k.private.jwk"), "--log", "-"], logDir);
+    expect(r).toEqual({ code: 2, out: "", err: expect.stringMatching(/^writ authorize: --log - names no log: a lineage log is a file/) });
+    expect(() => readFileSync(join(logDir, "-"))).toThrow();
+  });
+});
