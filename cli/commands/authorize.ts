@@ -58,6 +58,14 @@ export const authorizeCommand: Command = {
       return EXIT_USAGE;
     }
 
+    const logFile = flagString(parsed, "log");
+    // `-` is standard input or output everywhere else: a log is a file appended to in place, and one
+    // created under that name would be found by no one
+    if (logFile === "-") {
+      io.err("writ authorize: --log - names no log: a lineage log is a file, appended to and read back, not standard output (a file named `-` is ./-)");
+      return EXIT_USAGE;
+    }
+
     const key = loadPrivateKeyFile(resolve(io.cwd, keyFile));
     if (!key.ok) {
       io.err(`writ authorize: ${key.message}`);
@@ -85,7 +93,6 @@ export const authorizeCommand: Command = {
     }
 
     let log: LineageLog | undefined;
-    const logFile = flagString(parsed, "log");
     if (logFile !== undefined) {
       const opened = tryOpenLog(resolve(io.cwd, logFile));
       if (!opened.ok) {
