@@ -14,6 +14,8 @@ import { closeSync, linkSync, openSync, readdirSync, readFileSync, renameSync, s
 import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { ownMember } from "../own.js";
+import { systemErrorText } from "../file-write.js";
+import { ranOutOfStack } from "../stack-ran-out.js";
 
 export type LockResult = { ok: true; lockPath: string } | { ok: false; reason: string };
 
@@ -69,7 +71,15 @@ function ownerOf(text: string): LockOwner | null {
 let attempts = 0;
 function tryCreate(lockPath: string): boolean {
   const tmp = `${lockPath}.${process.pid}.${Date.now()}.${attempts++}.tmp`;
-  const fd = openSync(tmp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o644);
+  let fd: number;
+  try {
+    fd = openSync(tmp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o644);
+  } catch (e) {
+    // the directory takes no new file (its mode, a read-only file system): said of the directory, in
+    // words, as a file a command cannot create is, not in Node's words naming the temporary file
+    if (ranOutOfStack(e)) throw e;
+    throw Object.assign(new Error(`no file can be created in ${dirname(lockPath)}: ${systemErrorText(e)}`), { code: (e as NodeJS.ErrnoException).code });
+  }
   // the temporary file goes on every path out, a failed write (a full disk) too
   try {
     try {

@@ -60,6 +60,7 @@ import { describeThrown } from "../thrown.js";
 import { shownJson } from "../shown-name.js";
 import { firstNonUtf8Line } from "../text-lines.js";
 import { ranOutOfStack } from "../stack-ran-out.js";
+import { systemErrorText } from "../file-write.js";
 
 export type { ExpectedHead, VerifyLogOptions } from "./lineage-verify-options.js";
 
@@ -147,8 +148,9 @@ function verifyLogOnce(path: string, options: VerifyLogOptions): LogVerification
     buf = readFileBounded(path, READ_LIMITS.log);
   } catch (e) {
     if (ranOutOfStack(e)) return RAN_OUT;
-    if (e instanceof TooLargeError) return fault(0, "unreadable", tooLargeMessage(path, e, "a log"));
-    return fault(0, "unreadable", `cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`);
+    // the file's fault, not record 0's (index −1), said in words as any file's is (`permission denied (EACCES)`)
+    if (e instanceof TooLargeError) return fault(-1, "unreadable", tooLargeMessage(path, e, "a log"));
+    return fault(-1, "unreadable", `cannot read ${path}: ${systemErrorText(e)}`);
   }
   return walkSafely(buf, read.options);
 }

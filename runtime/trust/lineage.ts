@@ -309,8 +309,9 @@ const directoryLog = (path: string): string => `${path} is a directory, not a li
 /**
  * Refuses `path` where it cannot be a log, before its lock is taken: its directory does not exist,
  * or it is a device, a FIFO or a directory, said to be no log rather than refused by the lock it
- * would be given (a pipe from `--log <(…)` has no directory to hold one). A regular file passes, and
- * so does nothing there in a directory that is (opening creates it). Throws a LineageError (io).
+ * would be given (a pipe from `--log <(…)` has no directory to hold one), or a file that cannot be
+ * opened for appending. A regular file passes, and so does nothing there in a directory that is
+ * (opening creates it). Throws a LineageError (io).
  */
 function refuseUnlessLog(path: string): void {
   if (!existsSync(dirname(path))) throw new LineageError("io", `${path}: the directory ${dirname(path)} does not exist`);
@@ -324,6 +325,15 @@ function refuseUnlessLog(path: string): void {
   }
   if (st.isDirectory()) throw new LineageError("io", directoryLog(path));
   if (!st.isFile()) throw new LineageError("io", notRegularLog(path));
+  // a log that cannot be opened to be appended to (its mode, a read-only file system) is said so in
+  // words, as any file is, not in Node's (`EACCES: permission denied, open '…'`) nor as the lock's
+  // failure: opened as the writer opens it, and closed at once (a regular file: nothing is changed)
+  try {
+    closeSync(openSync(path, constants.O_RDWR | constants.O_APPEND));
+  } catch (e) {
+    if (ranOutOfStack(e)) throw e; // openLog says so
+    throw new LineageError("io", `${path}: ${systemErrorText(e)}`);
+  }
 }
 
 /**
