@@ -83,7 +83,9 @@ export const benchCommand: Command = {
     const roundsText = flagString(parsed, "rounds");
     const rounds = roundsText === undefined ? DEFAULT_ROUNDS : parseRounds(roundsText);
     const problem = commandLineProblem("bench", parsed, unknown, { what: "<file.writ | bundle dir>", min: 1, max: 1 });
-    if (problem !== undefined) return refuseUsage(io, this, problem);
+    // an unknown option is said first; then a bad value, before the arguments are counted:
+    // `--rounds p.writ` took the file for the value, and "missing <file.writ>" would not say why
+    if (problem !== undefined && unknown.length > 0) return refuseUsage(io, this, problem);
     if (rounds === undefined) {
       io.err(`writ bench: --rounds takes a whole number from 1 to ${MAX_ROUNDS} in decimal digits, not \`${escapeControls(roundsText!)}\``);
       return EXIT_USAGE;
@@ -94,14 +96,15 @@ export const benchCommand: Command = {
       io.err(`writ bench: --time-limit takes a whole number of seconds from 1 to ${MAX_TIME_LIMIT_S} in decimal digits, not \`${escapeControls(limitText!)}\``);
       return EXIT_USAGE;
     }
-    const empty = emptyPathError("bench", parsed.positional);
-    if (empty) {
-      io.err(empty);
-      return EXIT_USAGE;
-    }
     const options = sourceOptions(parsed, "bench");
     if (!options.ok) {
       io.err(options.message);
+      return EXIT_USAGE;
+    }
+    if (problem !== undefined) return refuseUsage(io, this, problem);
+    const empty = emptyPathError("bench", parsed.positional);
+    if (empty) {
+      io.err(empty);
       return EXIT_USAGE;
     }
     const { maxCost, shown } = options;
@@ -389,7 +392,7 @@ function renderText(s: {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
   const line = (cells: string[]) => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  ").trimEnd();
   return [
-    `policy "${p.name}" ${escapeControls(String(p.version))}: ${p.rules} rules, module ${p.moduleBytes} bytes, sha3-512 ${p.sha3_512.slice(0, 16)}…`,
+    `policy "${p.name}" ${escapeControls(String(p.version))}: ${p.rules} rule${p.rules === 1 ? "" : "s"}, module ${p.moduleBytes} bytes, sha3-512 ${p.sha3_512.slice(0, 16)}…`,
     `requests: ${q.count} from ${q.source}${repeated}; ${q.allowed} allowed, ${q.invalid} refused as invalid`,
     ...(firstRefused === undefined ? [] : [`first refused: ${firstRefused}`]),
     `agreement: ${s.agreement}`,

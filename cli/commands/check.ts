@@ -23,12 +23,15 @@ export const checkCommand: Command = {
     const parsed = parseArgs(args);
     const unknown = unknownFlags(parsed, ["max-cost", "max-diagnostics"]);
     const problem = commandLineProblem("check", parsed, unknown, { what: "<file.writ>", min: 1, max: Number.POSITIVE_INFINITY });
-    if (problem !== undefined) return refuseUsage(io, this, problem);
+    // an unknown option is said first; then a bad value, before the arguments are counted:
+    // `--max-cost p.writ` took the file for the value, and "missing <file.writ>" would not say why
+    if (problem !== undefined && unknown.length > 0) return refuseUsage(io, this, problem);
     const options = sourceOptions(parsed, "check");
     if (!options.ok) {
       io.err(options.message);
       return EXIT_USAGE;
     }
+    if (problem !== undefined) return refuseUsage(io, this, problem);
     const { maxCost, shown } = options;
     const empty = emptyPathError("check", parsed.positional);
     if (empty) {

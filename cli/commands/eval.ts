@@ -39,6 +39,14 @@ export const evalCommand: Command = {
     const inputFile = flagString(parsed, "input", "i");
     const backend = flagString(parsed, "backend") ?? "wasm";
     const problem = commandLineProblem("eval", parsed, unknown, { what: "<file.writ | bundle dir>", min: 1, max: 1 }, ["input"]);
+    // an unknown option is said first; then a bad value, before the arguments are counted:
+    // `--max-cost p.writ` took the file for the value, and "missing <file.writ>" would not say why
+    if (problem !== undefined && unknown.length > 0) return refuseUsage(io, this, problem);
+    const options = sourceOptions(parsed, "eval");
+    if (!options.ok) {
+      io.err(options.message);
+      return EXIT_USAGE;
+    }
     if (problem !== undefined || inputFile === undefined) return refuseUsage(io, this, problem ?? "--input is required");
     if (backend !== "wasm" && backend !== "interp") {
       io.err(`writ eval: --backend is wasm or interp, not \`${backend}\``);
@@ -47,11 +55,6 @@ export const evalCommand: Command = {
     const empty = emptyPathError("eval", parsed.positional);
     if (empty) {
       io.err(empty);
-      return EXIT_USAGE;
-    }
-    const options = sourceOptions(parsed, "eval");
-    if (!options.ok) {
-      io.err(options.message);
       return EXIT_USAGE;
     }
     const { maxCost, shown } = options;

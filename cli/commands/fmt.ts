@@ -35,16 +35,19 @@ export const fmtCommand: Command = {
     const parsed = parseArgs(args, ["write", "w"]);
     const unknown = unknownFlags(parsed, ["write", "w", "max-diagnostics"]);
     const problem = commandLineProblem("fmt", parsed, unknown, { what: "<file.writ>", min: 1, max: 1 });
+    // an unknown option is said first; then a bad value, before the arguments are counted:
+    // `--max-diagnostics p.writ` took the file for the value, and "missing <file.writ>" would not say why
+    if (problem !== undefined && unknown.length > 0) return refuseUsage(io, this, problem);
+    const shown = maxDiagnosticsOption(parsed, "fmt");
+    if (!shown.ok) {
+      io.err(shown.message);
+      return EXIT_USAGE;
+    }
     if (problem !== undefined) return refuseUsage(io, this, problem);
     const file = parsed.positional[0]!;
     const empty = emptyPathError("fmt", [file]);
     if (empty) {
       io.err(empty);
-      return EXIT_USAGE;
-    }
-    const shown = maxDiagnosticsOption(parsed, "fmt");
-    if (!shown.ok) {
-      io.err(shown.message);
       return EXIT_USAGE;
     }
     const read = readText(io, file);

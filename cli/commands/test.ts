@@ -41,6 +41,8 @@ function policyFiles(io: CliIO, inputs: readonly string[]): { files: string[]; u
   // policy files found under each directory walked, by real path: a directory given again, or met
   // again through a link, is not walked twice, but still holds what it held
   const foundUnder = new Map<string, number>();
+  // the policy files listed, by real path
+  const testedFiles = new Set<string>();
   // directories under which an entry was not searched (its name starts with `.`, or is node_modules),
   // and whether one was in the walk of the current input
   const skippedUnder = new Set<string>();
@@ -91,7 +93,17 @@ function policyFiles(io: CliIO, inputs: readonly string[]): { files: string[]; u
       return found;
     }
     if (st.isFile()) {
-      files.push(shown);
+      // a file given twice, or given and found again in a directory given, is tested once
+      let real = abs;
+      try {
+        real = realpathSync(abs);
+      } catch {
+        /* followed by statSync a moment ago: kept by the path given */
+      }
+      if (!testedFiles.has(real)) {
+        testedFiles.add(real);
+        files.push(shown);
+      }
       return 1;
     }
     unusable.push(`${shown}: not a regular file`);
@@ -126,12 +138,15 @@ export const testCommand: Command = {
     const parsed = parseArgs(args);
     const unknown = unknownFlags(parsed, ["max-cost", "max-diagnostics"]);
     const problem = commandLineProblem("test", parsed, unknown, { what: "<file.writ | dir>", min: 1, max: Number.POSITIVE_INFINITY });
-    if (problem !== undefined) return refuseUsage(io, this, problem);
+    // an unknown option is said first; then a bad value, before the arguments are counted:
+    // `--max-cost p.writ` took the file for the value, and "missing <file.writ>" would not say why
+    if (problem !== undefined && unknown.length > 0) return refuseUsage(io, this, problem);
     const options = sourceOptions(parsed, "test");
     if (!options.ok) {
       io.err(options.message);
       return EXIT_USAGE;
     }
+    if (problem !== undefined) return refuseUsage(io, this, problem);
     const { maxCost, shown: shownDiagnostics } = options;
     // an unset variable ($DIR) would otherwise test the whole working directory
     const empty = emptyPathError("test", parsed.positional);

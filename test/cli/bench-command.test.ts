@@ -351,6 +351,8 @@ describe("writ bench on requests the schema refuses", () => {
     const none = await bench('{"zs":[1]}\n');
     expect(none.code, none.err).toBe(0);
     expect(none.out).toContain("1 allowed, 0 refused as invalid\nagreement:");
+    // a policy of one rule: one rule, not "1 rules"
+    expect(none.out).toMatch(/^policy "zs" 1\.0\.0: 1 rule, module \d+ bytes/m);
   }, 60_000);
 });
 

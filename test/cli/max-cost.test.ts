@@ -57,6 +57,18 @@ describe("--max-cost", () => {
     }
   });
 
+  it("is read before the files are counted: a file taken for its value is said to be no number, not missing", async () => {
+    for (const command of [["check"], ["test"], ["eval", "--input", "request.json"], ["bench"]]) {
+      const r = await run([...command, "--max-cost", "costly.writ"]);
+      expect(r).toEqual({ code: 2, out: "", err: `writ ${command[0]}: --max-cost takes a whole number from 1 to 9007199254740991, not \`costly.writ\`` });
+    }
+    // as are the other counts of the commands that take a source
+    expect(await run(["fmt", "--max-diagnostics", "costly.writ"])).toEqual({ code: 2, out: "", err: "writ fmt: --max-diagnostics takes a whole number (0 for all), not `costly.writ`" });
+    expect(await run(["bench", "--rounds", "costly.writ"])).toEqual({ code: 2, out: "", err: "writ bench: --rounds takes a whole number from 1 to 1000 in decimal digits, not `costly.writ`" });
+    // an unknown option is still said first
+    expect((await run(["check", "--max-cost", "costly.writ", "--bogus"])).err).toMatch(/^writ check: unknown option --bogus/);
+  });
+
   it("quotes a refused value escaped: a line end or an ANSI sequence in it cannot forge output", async () => {
     const r = await run(["check", "costly.writ", "--max-cost", "5\n\u001b[32mok"]);
     expect(r.code).toBe(2);

@@ -34,6 +34,17 @@ describe("writ test", () => {
     expect(lines.filter((l) => l.startsWith("  ✓ security"))).toEqual([]);
   });
 
+  it("tests a file once, given twice or found again in a directory given, as a directory given twice is walked once", async () => {
+    const sub = join(dir, "once");
+    mkdirSync(sub);
+    writeFileSync(join(sub, "one.writ"), `policy "one" version "1"\ninput { n: int }\npermit p when n > 0\ntest "positive" { input { n: 1 } expect allow by [p] }\n`);
+    for (const args of [["once/one.writ", "once/one.writ"], ["once", "once/one.writ"], ["once/one.writ", "./once/../once/one.writ"], ["once", "once"]]) {
+      const r = await runWrit(["test", ...args], dir);
+      expect(r.code, args.join(" ")).toBe(0);
+      expect(r.out, args.join(" ")).toMatch(/^[^\n]*\(one 1\)\n  ✓ positive\n1 passed, 0 failed$/);
+    }
+  });
+
   it("names where each failing test is, so that two tests of one name can be told apart", async () => {
     const file = join(dir, "twins.writ");
     writeFileSync(file, [`policy "twins" version "1"`, `input { age: int }`, `permit adults when age >= 18`, `test "same" { input { age: 30 } expect allow }`, `  test "same" {`, `    input { age: 3 }`, `    expect allow`, `  }`, ``].join("\n"));
