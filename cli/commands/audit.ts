@@ -162,8 +162,9 @@ function expectedHead(value: string): ExpectedHead | string {
 
 /**
  * Why the log named `name` cannot be read as one (it does not exist, it is a directory, a device,
- * it cannot be opened), or undefined: a log that is missing is not one whose record 0 is unreadable, and /dev/null is no
- * empty log. A FIFO is read as `cat` would read it (`writ audit verify <(ssh host cat log.jsonl)`).
+ * it cannot be opened), or undefined: a log that is missing is not one whose record 0 is unreadable,
+ * and /dev/null is no empty log. A FIFO is read as `cat` would read it (`writ audit verify <(ssh
+ * host cat log.jsonl)`).
  */
 function logProblem(name: string, path: string): string | undefined {
   let st;
