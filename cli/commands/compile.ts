@@ -36,6 +36,13 @@ export const compileCommand: Command = {
     const parsed = parseArgs(args, ["O0"]);
     const unknown = unknownFlags(parsed, ["o", "out", "sign", "emit", "O0", "max-cost", "max-diagnostics"]);
     const problem = commandLineProblem("compile", parsed, unknown, { what: "<file.writ>", min: 1, max: 1 });
+    // an unknown option is said first; then a bad value, before the arguments are counted (as check does)
+    if (problem !== undefined && unknown.length > 0) return refuseUsage(io, this, problem);
+    const options = sourceOptions(parsed, "compile");
+    if (!options.ok) {
+      io.err(options.message);
+      return EXIT_USAGE;
+    }
     if (problem !== undefined) return refuseUsage(io, this, problem);
     const empty = emptyPathError("compile", parsed.positional);
     if (empty) {
@@ -46,11 +53,6 @@ export const compileCommand: Command = {
     const emit = flagString(parsed, "emit");
     if (emit !== undefined && emit !== "ir") {
       io.err(`writ compile: --emit takes \`ir\` (the decision IR), not \`${emit}\``);
-      return EXIT_USAGE;
-    }
-    const options = sourceOptions(parsed, "compile");
-    if (!options.ok) {
-      io.err(options.message);
       return EXIT_USAGE;
     }
     const { maxCost, shown } = options;

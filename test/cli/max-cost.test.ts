@@ -58,7 +58,7 @@ describe("--max-cost", () => {
   });
 
   it("is read before the files are counted: a file taken for its value is said to be no number, not missing", async () => {
-    for (const command of [["check"], ["test"], ["eval", "--input", "request.json"], ["bench"]]) {
+    for (const command of [["check"], ["test"], ["eval", "--input", "request.json"], ["bench"], ["compile"]]) {
       const r = await run([...command, "--max-cost", "costly.writ"]);
       expect(r).toEqual({ code: 2, out: "", err: `writ ${command[0]}: --max-cost takes a whole number from 1 to 9007199254740991, not \`costly.writ\`` });
     }
