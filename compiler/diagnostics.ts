@@ -84,7 +84,7 @@ export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
 const COMPILER_FAULTS: ReadonlySet<string> = new Set(["W0901", "W0903", "W0904", "W0905"]);
 
 /** Whether any of `diagnostics` is a fault of the compiler's rather than of the policy's. */
-export function hasCompilerFault(diagnostics: readonly Diagnostic[]): boolean {
+export function hasCompilerFault(diagnostics: readonly Pick<Diagnostic, "code">[]): boolean {
   return diagnostics.some((d) => COMPILER_FAULTS.has(d.code));
 }
 

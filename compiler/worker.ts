@@ -3,13 +3,15 @@
 // source digest, the compiler version and the options, so the same policy is compiled once. The
 // host's thread still makes the key (SHA-256 of the text, about 2 ms for 4,000,000 characters),
 // takes in the worker's reply and copies the result for each caller: for a result of 45,000 long
-// diagnostics, about 50 ms and 115–130 ms (README says so).
+// diagnostics, about 50 ms and 115–130 ms (README says so). The file name every diagnostic holds
+// does not cross the boundary: the host puts its own back, one string for all (worker-reply.ts).
 
 import { Worker, isMainThread, parentPort, workerData, type MessagePort, type ResourceLimits } from "node:worker_threads";
 import { fileURLToPath } from "node:url";
 import { createHash } from "node:crypto";
 import type { Bundle } from "../runtime/manifest.js";
 import { hasCompilerFault, type Diagnostic } from "./diagnostics.js";
+import { diagnosticsFor, namesCompiledFile, sentDiagnostics, type SentDiagnostic } from "./worker-reply.js";
 import { compilePolicy, compilerVersion, refusedInPollutedHost } from "./driver.js";
 import { checkSource, describeValue, readCompileOptions, type CompileOptions } from "./options.js";
 import { MAX_SOURCE_LENGTH } from "./syntax/index.js";
@@ -25,13 +27,28 @@ interface Job {
   readonly options: CompileOptions;
 }
 
-/** What crosses the thread boundary: the bundle and the diagnostics (no AST or IR). */
+/** A background compile's result: the bundle and the diagnostics (no AST or IR), as sent across the thread boundary but for the file name (SentResult). */
 export interface CompiledInWorker {
   readonly bundle: Bundle | undefined;
   readonly diagnostics: Diagnostic[];
 }
 
-export type Reply = { id: number; ok: true; result: CompiledInWorker } | { id: number; ok: false; message: string; error: ErrorClass };
+/** A result as the worker sends it, and the cache keeps it: its diagnostics without the compile's file name (worker-reply.ts). */
+export interface SentResult {
+  readonly bundle: Bundle | undefined;
+  readonly diagnostics: SentDiagnostic[];
+}
+
+/**
+ * A result kept in the cache: as sent, with the one copy of the file name each caller's diagnostics
+ * share, where any names it. A result naming it nowhere does not keep it: its bytes are not the
+ * result's (a name of 90,000,000 characters is no reason to compile a clean policy again).
+ */
+interface CachedResult extends SentResult {
+  readonly fileName?: string;
+}
+
+export type Reply = { id: number; ok: true; result: SentResult } | { id: number; ok: false; message: string; error: ErrorClass };
 /** The worker's first message: the compiler and asc are loaded, compiles may come. */
 type Ready = { ready: true };
 /** Or instead: asc could not be loaded (the message says why), and the worker serves no compile. */
@@ -300,7 +317,7 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
   const timeoutMs = timerOption("timeoutMs", ownOption(settings, "timeoutMs") ?? DEFAULT_TIMEOUT_MS, 1);
   interface Waiting {
     readonly job: Job;
-    resolve(r: CompiledInWorker): void;
+    resolve(r: SentResult): void;
     reject(e: Error): void;
   }
   // checked as timeoutMs is: "abc", 0 or Infinity made every worker's start time out at once, and
@@ -313,7 +330,7 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
   /** stops a worker that takes longer than startupTimeoutMs to start, then the compile in flight after timeoutMs */
   let deadline: ReturnType<typeof setTimeout> | undefined;
   /** the compiles by key, least recently used first, each with the bytes its result holds (0 until it has one) */
-  const cache = new Map<string, { readonly result: Promise<CompiledInWorker>; bytes: number }>();
+  const cache = new Map<string, { readonly result: Promise<CachedResult>; bytes: number }>();
   /** the sum of the cache's bytes */
   let cachedBytes = 0;
   let worker: Worker | undefined;
@@ -443,7 +460,7 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
     if (text.length > MAX_SOURCE_LENGTH) return tooLong(text, copy);
     const key = cacheKey(text, copy);
     const entry = cache.get(key);
-    let shared: Promise<CompiledInWorker>;
+    let shared: Promise<CachedResult>;
     if (entry) {
       hits++;
       cache.delete(key); // most recently used: to the end
@@ -451,17 +468,26 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
       shared = entry.result;
     } else {
       const id = nextId++;
-      const result = new Promise<CompiledInWorker>((resolve, reject) => {
+      // the name the worker's diagnostics are of (compilePolicy's), kept from the host's copy of the options
+      const fileName = copy.fileName ?? "policy.writ";
+      const result = new Promise<SentResult>((resolve, reject) => {
         queue.push({ job: { id, text, options: copy }, resolve, reject });
         pump();
-      });
+      }).then((sent): CachedResult => ({ bundle: sent.bundle, diagnostics: sent.diagnostics, ...(namesCompiledFile(sent.diagnostics) ? { fileName } : {}) }));
       shared = result;
       result.then((r) => keep(key, result, r), () => forget(key, result));
       cache.set(key, { result, bytes: 0 });
       if (cache.size > cacheSize) drop(cache.keys().next().value!);
     }
-    return shared.then((r) => structuredClone(r));
+    return shared.then(forCaller);
   };
+
+  /** A caller's own copy of a result: what one caller changes the next does not see. */
+  const forCaller = (r: CachedResult): CompiledInWorker => ({
+    bundle: structuredClone(r.bundle),
+    // without a fileName, no diagnostic holds the marker it would replace
+    diagnostics: diagnosticsFor(r.diagnostics, r.fileName ?? ""),
+  });
 
   /** Takes `key` out of the cache, and its bytes with it. */
   const drop = (key: string): void => {
@@ -469,15 +495,16 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
     cache.delete(key);
   };
   /** Takes `key` out of the cache if it still holds `result`: a failed compile (worker crash, bad options) is not kept. */
-  const forget = (key: string, result: Promise<CompiledInWorker>): void => {
+  const forget = (key: string, result: Promise<CachedResult>): void => {
     if (cache.get(key)?.result === result) drop(key);
   };
   /**
    * Counts the bytes of a compile's result, still cached: a compiler's fault, or a result above
    * entryBytes, is not kept; the least recently used results go until the rest fit in cacheBytes.
-   * Diagnostics are kept, as any result is.
+   * Diagnostics are kept, as any result is. The file name is counted once, where the result keeps it:
+   * it holds the name once, and its diagnostics a marker each (worker-reply.ts).
    */
-  const keep = (key: string, result: Promise<CompiledInWorker>, r: CompiledInWorker): void => {
+  const keep = (key: string, result: Promise<CachedResult>, r: CachedResult): void => {
     const entry = cache.get(key);
     if (entry?.result !== result) return;
     const bytes = hasCompilerFault(r.diagnostics) ? Infinity : estimatedBytes(r, entryBytes);
@@ -565,7 +592,7 @@ if (!isMainThread && parentPort && (workerData as Partial<WorkerSettings> | null
     .then(() => {
       port.on("message", (job: Job) => {
         compilePolicy(job.text, job.options).then(
-          (r) => sendReply(port, { id: job.id, ok: true, result: { bundle: r.bundle, diagnostics: r.diagnostics } }),
+          (r) => sendReply(port, { id: job.id, ok: true, result: { bundle: r.bundle, diagnostics: sentDiagnostics(r.diagnostics, r.source.name) } }),
           (e: unknown) => sendReply(port, { id: job.id, ok: false, message: describeThrown(e), error: errorClass(e) }),
         );
       });

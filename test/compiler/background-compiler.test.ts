@@ -9,11 +9,14 @@
 // is replaced rather than kept, a compiler's fault is not cached, and a text the parser does not
 // take is answered at once, without hashing it or sending it to the worker. The cache is bounded by
 // the bytes its results hold as well as by their count, and a cache hit's key costs the host's
-// thread a fraction of what SHA3-512 of the text's UTF-16 did.
+// thread a fraction of what SHA3-512 of the text's UTF-16 did. The file name every diagnostic holds
+// is not sent back by the worker, nor copied for each diagnostic: the host puts its own back, one
+// string for all of them.
 
 import { spawnSync } from "node:child_process";
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { MessageChannel } from "node:worker_threads";
+import { MessageChannel, Worker } from "node:worker_threads";
+import { serialize } from "node:v8";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -22,6 +25,7 @@ import * as compilerApi from "../../compiler/index.js";
 import { MAX_SOURCE_LENGTH } from "../../compiler/syntax/index.js";
 import { chattyPolicy } from "../../bench/background-compiler-figures.js";
 import type * as WorkerModule from "../../compiler/worker.js";
+import { diagnosticsFor, sentDiagnostics } from "../../compiler/worker-reply.js";
 import { repositoryRoot, writeTranspiledTree } from "../support/transpiled-tree.js";
 import { tempDir } from "../support/temp-dir.js";
 
@@ -554,6 +558,98 @@ permit r when a.xs.exists(x, a.ys.exists(y, x.contains(y)))
       await compiler.close();
     }
   }, 60_000);
+
+  /** A policy of `rules` rules, each with an unknown name (W0204): a diagnostic each, and nothing compiled. */
+  const unknownNames = (rules: number): string => {
+    let text = `policy "t" version "1.0.0"\ninput { a: int }\n`;
+    for (let i = 0; i < rules; i++) text += `permit r${i} when nope${i} > 1\n`;
+    return text;
+  };
+
+  it("sends its reply without the file name: copied into each diagnostic, a long name made the reply too large for the host", async () => {
+    // v8.serialize copies a string wherever it is reached, as postMessage did: before, 100 copies of
+    // the name, 10,000,000 bytes; now none
+    const fileName = `${"p".repeat(100_000)}.writ`;
+    const thread = new Worker(join(build, "compiler/worker.js"), { workerData: { writCompileWorker: true, startupDelayMs: 0 } });
+    try {
+      const messages: unknown[] = [];
+      const next = (): Promise<unknown> =>
+        new Promise((resolve, reject) => {
+          thread.once("message", resolve);
+          thread.once("error", reject);
+        });
+      messages.push(await next());
+      expect(messages[0]).toEqual({ ready: true });
+      const replied = next();
+      thread.postMessage({ id: 0, text: unknownNames(100), options: { fileName } });
+      const reply = (await replied) as WorkerModule.Reply;
+      expect(reply.ok && reply.result.diagnostics.map((d) => d.code)).toEqual(Array<string>(100).fill("W0204"));
+      expect(serialize(reply).length).toBeLessThan(fileName.length);
+    } finally {
+      await thread.terminate();
+    }
+  }, 60_000);
+
+  it("gives each caller compilePolicy's diagnostics, its own copy, the file name cached and counted once", async () => {
+    const fileName = `${"p".repeat(100_000)}.writ`;
+    const text = unknownNames(100);
+    const compiler = worker.createBackgroundCompiler();
+    try {
+      const first = await compiler.compile(text, { fileName });
+      const direct = (await compilePolicy(text, { fileName })).diagnostics;
+      expect(first.diagnostics).toStrictEqual(direct);
+      // the members in compilePolicy's order too: `file` last
+      expect(first.diagnostics.map((d) => Object.keys(d))).toEqual(direct.map((d) => Object.keys(d)));
+      (first.diagnostics[0] as { file: string }).file = "changed by the first caller";
+      (first.diagnostics[1]!.span as { start: number }).start = -1;
+      const second = await compiler.compile(text, { fileName });
+      expect(compiler.cacheHits).toBe(1);
+      expect(second.diagnostics).toStrictEqual(direct);
+      // kept, with the name's 2 bytes a character counted once: 100 copies were 20,000,000 bytes,
+      // above a quarter of cacheBytes, and the result was not kept at all
+      expect(compiler.cachedResults).toBe(1);
+      expect(compiler.cachedBytes).toBeGreaterThan(2 * fileName.length);
+      expect(compiler.cachedBytes).toBeLessThan(2 * 2 * fileName.length);
+    } finally {
+      await compiler.close();
+    }
+  }, 60_000);
+
+  it("takes in a reply of many diagnostics of a long file name within a small heap, where each copied the name", () => {
+    // 200 diagnostics of a name of 1,000,000 characters: 200,000,000 bytes of names in the reply, and
+    // as many in each caller's copy, aborted a host of a 64 MB heap (out of memory, signal SIGABRT)
+    const script = `import { createBackgroundCompiler } from ${JSON.stringify(pathToFileURL(join(build, "compiler/worker.js")).href)};
+let text = 'policy "t" version "1.0.0"\\ninput { a: int }\\n';
+for (let i = 0; i < 200; i++) text += "permit r" + i + " when nope" + i + " > 1\\n";
+const fileName = "p".repeat(1_000_000) + ".writ";
+const c = createBackgroundCompiler({ resourceLimits: { maxOldGenerationSizeMb: 256 } });
+const first = await c.compile(text, { fileName });
+const second = await c.compile(text, { fileName });
+console.log(first.diagnostics.length, second.diagnostics.filter((d) => d.file === fileName).length, c.cacheHits);
+await c.close();`;
+    const file = join(build, "long-file-name.mjs");
+    writeFileSync(file, script);
+    const child = spawnSync(process.execPath, ["--max-old-space-size=64", file], { timeout: 60_000, encoding: "utf8" });
+    expect(child.stderr).toBe("");
+    expect(child.stdout).toBe("200 200 1\n");
+    expect(child.status).toBe(0);
+  }, 90_000);
+
+  it("sends the compile's own file name as a marker, and puts back the name it is given in its place", () => {
+    const span = { start: 0, end: 1 };
+    const diagnostics = [
+      { code: "W0204", severity: "error", message: "m", span, help: "h", file: "p.writ" },
+      { code: "W0204", severity: "error", message: "m", span, file: "other.writ" },
+      { code: "W0204", severity: "error", message: "m", span },
+    ] as const;
+    const sent = sentDiagnostics(diagnostics, "p.writ");
+    expect(sent.map((d) => d.file)).toEqual([null, "other.writ", undefined]);
+    expect("file" in sent[2]!).toBe(false);
+    const back = diagnosticsFor(sent, "p.writ");
+    expect(back).toStrictEqual(diagnostics);
+    expect(back.map((d) => Object.keys(d))).toEqual(diagnostics.map((d) => Object.keys(d)));
+    expect(back[0]!.span).not.toBe(span);
+  });
 
   it("refuses options the worker refuses with the class of error compilePolicy throws", async () => {
     const text = `policy "p" version "1.0.0"\ninput { a: { n: int } }\npermit r when a.n == 1\n`;
