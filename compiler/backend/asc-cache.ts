@@ -20,20 +20,25 @@
 // and package version of each of the three files. The manifest also records the SHA-256 of every
 // file the cache holds, and each is checked before it is used (about 10 ms for the 13 MB): V8 does
 // not check a code cache's payload (flipped bits in a .v8cache ended the process with a V8 fatal
-// error), an edited asc.js compiles wrong modules without a sign, and a cut binaryen.wasm made
-// binaryen print its failure. Anything else (no cache, stale, unreadable, changed since it was
-// built, rejected, a rewrite that no longer applies to a new release, a file that is not a regular
-// file: a FIFO, a device, a folder) means the ordinary import, silently. Cache files are opened
-// without waiting and read with a bound, never by readFileSync: a FIFO in a manifest's place made
-// every compile wait for a writer that never came.
+// error), and a cut binaryen.wasm made binaryen print its failure. The digests catch corruption
+// only: they sit in the same folder as the files, and whoever edits asc.js can rewrite them too.
+// What keeps an edited compiler out is who may write the cache (asc-cache-trust.ts): a cache folder
+// or file owned by another user, or writable by group or others, a symbolic link in a cache, or a
+// relative WRIT_ASC_CACHE is refused, with a note on standard error (cacheNote), and asc is imported
+// the ordinary way. Anything else (no cache, stale, unreadable, changed since it was built,
+// rejected, a rewrite that no longer applies to a new release, a file that is not a regular file: a
+// FIFO, a device, a folder) means the ordinary import, silently. Cache files are opened without
+// waiting and read with a bound, never by readFileSync: a FIFO in a manifest's place made every
+// compile wait for a writer that never came.
 
 import { createHash } from "node:crypto";
-import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, constants, existsSync, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, type Stats, statSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import vm from "node:vm";
 import { readFdBounded, TooLargeError } from "../../runtime/bounded-read.js";
+import { CACHE_FILE_MODE, cacheNote, checkOwnerAndMode, configuredCacheRoot, setFolderMode, symbolicLinkInCache, UntrustedCache } from "./asc-cache-trust.js";
 
 type AscModule = typeof import("assemblyscript/asc");
 
@@ -165,15 +170,17 @@ export function notedV8Flags(): readonly string[] {
 }
 
 /**
- * Where caches live: `WRIT_ASC_CACHE` when set (`off` disables the cache), otherwise
- * node_modules/.cache/writ-asc next to the node_modules that holds assemblyscript. The folder may be
- * shared with other tools: a build removes only folders that are Writ's own caches (isWritCache) or
- * the temporary folders of its builds whose process has ended (isAbandonedTemporary).
+ * Where caches live: `WRIT_ASC_CACHE` when set (`off` disables the cache; a relative path is refused
+ * with UntrustedCache), otherwise node_modules/.cache/writ-asc next to the node_modules that holds
+ * assemblyscript, which is as much the install's as the compiler it caches (and is held to the same
+ * owner and mode checks as any root). The folder may be shared with other tools: a build removes
+ * only folders that are Writ's own caches (isWritCache) or the temporary folders of its builds whose
+ * process has ended (isAbandonedTemporary).
  */
 function cacheRoot(files: ModuleFiles): string | undefined {
-  const configured = process.env.WRIT_ASC_CACHE;
+  const configured = configuredCacheRoot(process.env.WRIT_ASC_CACHE);
   if (configured === "off") return undefined;
-  if (configured) return configured;
+  if (configured !== undefined) return configured;
   const marker = `${join("node_modules", "assemblyscript")}`;
   const i = files.assemblyscript.lastIndexOf(marker);
   if (i < 0) throw new Error("assemblyscript is not inside a node_modules folder");
@@ -305,16 +312,31 @@ async function runScripts(files: ModuleFiles, sources: Sources, wasm: Uint8Array
 // Public API
 
 /**
- * Loads asc from the code cache when a valid one exists; undefined otherwise (the caller imports
- * asc the ordinary way). Never throws. `root` replaces the default folder (tests).
+ * Writes a note on standard error at once, whichever thread loads asc: a compile thread may be
+ * ended as soon as its result is in, before an asynchronous write would have been passed on.
  */
-export async function loadAscFromCache(root?: string): Promise<AscModule | undefined> {
+export function printCacheNote(note: string): void {
+  try {
+    writeSync(2, `${note}\n`);
+  } catch {
+    /* no standard error to say it on: the compile goes on all the same */
+  }
+}
+
+/**
+ * Loads asc from the code cache when a valid one exists; undefined otherwise (the caller imports
+ * asc the ordinary way). Never throws. A cache refused because it cannot be trusted
+ * (asc-cache-trust.ts) is said to `report` in one line (by default on standard error); one that is
+ * missing, stale or corrupt is not. `root` replaces the default folder (tests).
+ */
+export async function loadAscFromCache(options: { report?: (note: string) => void; root?: string } = {}): Promise<AscModule | undefined> {
   try {
     const files = locateModules();
     const keys = currentKeys(files);
-    const base = root ?? cacheRoot(files);
+    const base = options.root ?? cacheRoot(files);
     if (base === undefined) return undefined;
     const dir = join(base, environmentKey(keys));
+    if (!trustedRoot(base) || !trustedFolder(dir)) return undefined;
     const manifest = readManifest(dir);
     if (manifest.format !== CACHE_FORMAT || JSON.stringify(manifest.files) !== JSON.stringify(keys)) return undefined;
     // the folder's name says so already; a folder copied or renamed must not bring another V8's code cache
@@ -330,9 +352,41 @@ export async function loadAscFromCache(root?: string): Promise<AscModule | undef
     }
     const wasm = read("binaryen.wasm");
     return (await runScripts(files, sources, new Uint8Array(wasm.buffer, wasm.byteOffset, wasm.length))).asc;
-  } catch {
+  } catch (e) {
+    if (e instanceof UntrustedCache) (options.report ?? printCacheNote)(cacheNote(e.message));
     return undefined;
   }
+}
+
+/**
+ * Whether the cache root is a folder (false when there is none: no cache); throws UntrustedCache
+ * when another user owns it or group or others may write it. Followed if it is a symbolic link: the
+ * user chose where it points.
+ */
+function trustedRoot(root: string): boolean {
+  let st: Stats;
+  try {
+    st = statSync(root);
+  } catch {
+    return false;
+  }
+  if (!st.isDirectory()) return false;
+  checkOwnerAndMode(root, st);
+  return true;
+}
+
+/** Whether a cache's folder is there (false when not); throws UntrustedCache for a symbolic link, another's folder or a writable one. */
+function trustedFolder(dir: string): boolean {
+  let st: Stats;
+  try {
+    st = lstatSync(dir);
+  } catch {
+    return false;
+  }
+  if (st.isSymbolicLink()) throw symbolicLinkInCache(dir);
+  if (!st.isDirectory()) return false;
+  checkOwnerAndMode(dir, st);
+  return true;
 }
 
 /** Most bytes read of a manifest (about 2 KB) and of any other cached file (binaryen.wasm: 9 MB). */
@@ -340,15 +394,23 @@ const MAX_MANIFEST_BYTES = 1024 * 1024;
 const MAX_CACHED_FILE_BYTES = 256 * 1024 * 1024;
 
 /**
- * The bytes of a cache's file, if it is a regular file of at most `limit` bytes; throws otherwise.
+ * The bytes of a cache's file, if it is a regular file of at most `limit` bytes that only its owner,
+ * the user or root, may write; throws otherwise (UntrustedCache for a file that cannot be trusted).
  * Opened with O_NONBLOCK, which opens a FIFO without waiting for a writer (and leaves reads of a
- * regular file as they are), then checked on the opened file, which is the one read.
+ * regular file as they are), and O_NOFOLLOW (a symbolic link is refused), then checked on the
+ * opened file, which is the one read.
  */
 function readCacheFile(path: string, limit: number): Buffer {
-  const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0));
+  } catch (e) {
+    throw (e as NodeJS.ErrnoException).code === "ELOOP" ? symbolicLinkInCache(path) : e;
+  }
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) throw new Error(`${path} is not a regular file`);
+    checkOwnerAndMode(path, st);
     if (st.size > limit) throw new TooLargeError(limit, st.size);
     return readFdBounded(fd, limit, st.size);
   } finally {
@@ -418,11 +480,31 @@ function isAbandonedTemporary(root: string, name: string): boolean {
 }
 
 /**
- * Removes Writ's caches made for files that are no longer installed, or in another format (an
- * upgrade leaves ~13 MB behind), and the temporary folders of builds whose process has ended.
- * Caches made by another Node or V8, or under other V8 flags, for the same files are kept: one
- * install may be run by more than one Node, each with a cache of its own. Nothing else in the
- * folder is touched: it may be shared.
+ * Whether the four files a cache was made for are still installed as they were then: each a
+ * regular file of the size and mtime it had. Only looked at (stat), never read: the paths are
+ * whatever a manifest in a shared folder says.
+ */
+function stillInstalled(files: Record<string, FileKey | null | undefined>): boolean {
+  return (["binaryen", "long", "assemblyscript", "asc"] as const).every((m) => {
+    const recorded = files[m];
+    try {
+      const st = statSync(recorded!.path);
+      return st.isFile() && st.size === recorded!.size && st.mtimeMs === recorded!.mtimeMs;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * Removes Writ's caches made for files that are no longer installed as they were (an upgrade leaves
+ * ~13 MB behind), caches of this install's files in another format, and the temporary folders of
+ * builds whose process has ended. A cache of another install whose files are still installed is
+ * kept, whatever its format: two installs (two clones, or two versions of Writ) may share one
+ * WRIT_ASC_CACHE, and each would otherwise remove the other's on every build. Caches made by
+ * another Node or V8, or under other V8 flags, for the same files are kept too: one install may be
+ * run by more than one Node, each with a cache of its own. Nothing else in the folder is touched:
+ * it may be shared.
  */
 function removeStale(root: string, keys: Record<keyof ModuleFiles, FileKey>): void {
   for (const name of readdirSync(root)) {
@@ -437,9 +519,39 @@ function removeStale(root: string, keys: Record<keyof ModuleFiles, FileKey>): vo
       continue; // no manifest: not a cache, or one being written
     }
     if (!isWritCache(name, manifest)) continue;
-    if (manifest.format === CACHE_FORMAT && JSON.stringify(manifest.files) === JSON.stringify(keys)) continue;
-    rmSync(join(root, name), { recursive: true, force: true });
+    const ours = JSON.stringify(manifest.files) === JSON.stringify(keys);
+    const stale = ours ? manifest.format !== CACHE_FORMAT : !stillInstalled(manifest.files);
+    if (stale) rmSync(join(root, name), { recursive: true, force: true });
   }
+}
+
+/**
+ * Creates the file `path` with the cache's file mode, whatever the umask (under `umask 000` a file
+ * written the ordinary way is 0666, and would be refused when read), and writes `bytes` to it.
+ */
+function writeCacheFile(path: string, bytes: Uint8Array): void {
+  const fd = openSync(path, "wx", CACHE_FILE_MODE);
+  try {
+    if (process.platform !== "win32") fchmodSync(fd, CACHE_FILE_MODE);
+    for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Creates the cache root and the folders missing above it, each with the cache's folder mode
+ * whatever the umask. Folders that were there are left as they are (the root is then checked).
+ */
+function makeRoot(root: string): void {
+  const first = mkdirSync(root, { recursive: true });
+  if (first === undefined) return;
+  const created: string[] = [];
+  for (let dir = resolve(root); ; dir = dirname(dir)) {
+    created.push(dir);
+    if (dir === resolve(first) || dir === dirname(dir)) break;
+  }
+  for (const dir of created.reverse()) setFolderMode(dir);
 }
 
 /**
@@ -451,12 +563,13 @@ function writeTemporary(temp: string, contents: Record<string, Uint8Array>, mani
   rmSync(temp, { recursive: true, force: true });
   try {
     mkdirSync(temp);
+    setFolderMode(temp);
     const digests: Record<string, string> = {};
     for (const name of CACHED_FILES) {
-      writeFileSync(join(temp, name), contents[name]!);
+      writeCacheFile(join(temp, name), contents[name]!);
       digests[name] = sha256Hex(contents[name]!);
     }
-    writeFileSync(join(temp, "manifest.json"), JSON.stringify(manifest(digests), null, 2));
+    writeCacheFile(join(temp, "manifest.json"), Buffer.from(JSON.stringify(manifest(digests), null, 2), "utf8"));
   } catch (e) {
     rmSync(temp, { recursive: true, force: true });
     throw e;
@@ -478,6 +591,7 @@ export async function buildAscCache(compile: (asc: AscModule) => Promise<Uint8Ar
     const keys = currentKeys(files);
     const root = cacheDir ?? cacheRoot(files);
     if (root === undefined) return { ok: false, reason: "WRIT_ASC_CACHE=off" };
+    trustedRoot(root); // a root that would be refused is said so before the build, not after it
     const dir = join(root, environmentKey(keys));
 
     const { text: binaryenText, wasm } = extractBinaryen(readFileSync(files.binaryen, "utf8"));
@@ -514,8 +628,10 @@ export async function buildAscCache(compile: (asc: AscModule) => Promise<Uint8Ar
     if (!viaCache || !viaImport || Buffer.compare(Buffer.from(viaCache), Buffer.from(viaImport)) !== 0)
       return { ok: false, reason: "the rewritten compiler gives different bytes" };
 
+    // a cache written where others may write, or under another's folder, would be refused when read
+    makeRoot(root);
+    if (!trustedRoot(root)) return { ok: false, reason: `${root} is not a folder` };
     // write to a temporary folder, then rename: concurrent builders never expose a half cache
-    mkdirSync(root, { recursive: true });
     const temp = `${dir}.tmp-${process.pid}`;
     const contents: Record<string, Uint8Array> = { "binaryen.wasm": wasm };
     for (const name of SCRIPTS) {
