@@ -280,3 +280,18 @@ export function replaceFile(path: string, data: string | Uint8Array, options: St
   staged.commit();
   syncDirectory(dirname(staged.target));
 }
+
+/**
+ * Whether the directory holds an entry at `path`, a symbolic link to nothing (or in a loop)
+ * included: existsSync follows links and says no for those, so a bundle whose signature file could
+ * not be read would load as unsigned, and a key pair's half would be written over. Only "no such
+ * entry" is no entry.
+ */
+export function hasEntry(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== "ENOENT";
+  }
+}

@@ -4,7 +4,7 @@
 // bundle is one write of several files, which whoever reads or writes the bundle next finishes if it
 // was stopped half-way (bundle-pending.ts).
 
-import { existsSync, lstatSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { isPolicyName, type Bundle, type Manifest } from "../manifest.js";
 import { utf8Decode } from "../crypto/base64url.js";
@@ -13,7 +13,7 @@ import { escapeControls } from "../thrown.js";
 import { shownJson } from "../shown-name.js";
 import { trimLineSpace } from "../strings.js";
 import { jsonAmbiguity } from "../json-ambiguity.js";
-import { FileWriteError, stageFile, systemErrorText } from "../file-write.js";
+import { FileWriteError, hasEntry, stageFile, systemErrorText } from "../file-write.js";
 import { finishPendingWrite, pendingNames, pendingRecordPath, recordPendingWrite, recoverPendingWrite, type BundleView, type StagedPart } from "./bundle-pending.js";
 
 function isDirectoryPath(path: string): boolean {
@@ -123,19 +123,6 @@ function partRefusal(what: "module" | "manifest" | "signature", path: string, e:
   return refuse(`cannot read bundle ${what} ${path}: ${systemErrorText(e)}`);
 }
 
-/**
- * Whether the directory holds an entry at `path`, a symbolic link to nothing (or in a loop)
- * included: existsSync follows links and says no for those, and a bundle whose signature file could
- * not be read would then load as unsigned. Only "no such entry" is no entry.
- */
-function hasEntry(path: string): boolean {
-  try {
-    lstatSync(path);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code !== "ENOENT";
-  }
-}
 
 const BUNDLE_FILE = /^(.+)\.(wasm|manifest\.json|manifest\.jws)$/;
 

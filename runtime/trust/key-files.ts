@@ -5,8 +5,8 @@
 // Accepted on load: JWK (the format written) and PEM — PKCS8 `PRIVATE KEY` / SPKI `PUBLIC KEY`, as
 // `openssl genpkey -algorithm ed25519` writes them. Errors come back as values naming the file.
 
-import { existsSync, lstatSync, rmSync, statSync, type Stats } from "node:fs";
-import { stageFile, syncDirectory, systemErrorText } from "../file-write.js";
+import { existsSync, rmSync, statSync, type Stats } from "node:fs";
+import { hasEntry, stageFile, syncDirectory, systemErrorText } from "../file-write.js";
 import { notRegularKind, readFileBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../bounded-read.js";
 import { createPrivateKey, createPublicKey } from "node:crypto";
 import { basename, dirname, join } from "node:path";
@@ -85,15 +85,6 @@ export function restorePublicKey(dir: string, name = "writ"): RestoredPublicKey 
   return { ok: true, key: loaded.key, privateKeyPath, publicKeyPath };
 }
 
-/** Whether there is a directory entry at `path` (a symbolic link to nothing included). */
-function hasEntry(path: string): boolean {
-  try {
-    lstatSync(path);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code !== "ENOENT";
-  }
-}
 
 /** A key file is a few hundred bytes; anything past this is not one (and is not read into memory). */
 const MAX_KEY_FILE_BYTES = READ_LIMITS.key;
