@@ -23,8 +23,8 @@ import { statementsOf } from "./rule-size.js";
 import { callTree } from "./split.js";
 import { append } from "../../runtime/arrays.js";
 
-/** the builtins of the binary arithmetic operators, whose result is an int, or of no type over two operands of no type */
-const ARITHMETIC: ReadonlySet<Builtin> = new Set<Builtin>(["add", "sub", "mul", "div", "mod"]);
+/** the builtins of the arithmetic operators, whose result is an int, or of no type over operands of no type */
+const ARITHMETIC: ReadonlySet<Builtin> = new Set<Builtin>(["neg", "add", "sub", "mul", "div", "mod"]);
 
 const SIMPLE = /^(?:[A-Za-z_$][\w$]*|true|false|<(?:i32|i64|usize)>\(?-?\d+\)?)$/;
 

@@ -162,7 +162,8 @@ export class ExpressionChecker {
           return this.call("not", [operand], BOOL, expr.span);
         }
         if (!fits(operand.type, "int")) return this.noOverload("-", [operand.type], expr.span);
-        return this.call("neg", [operand], INT, expr.span);
+        // negating a value of no type has none either, as arithmetic over two (checkBinary)
+        return this.call("neg", [operand], operand.type.kind === "never" ? NEVER : INT, expr.span);
       }
       case "Binary":
         return this.checkBinary(expr);

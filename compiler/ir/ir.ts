@@ -108,7 +108,7 @@ export interface HasNode extends NodeBase {
 
 export type Builtin =
   | "not" // bool → bool
-  | "neg" // int → int (overflow for INT64_MIN)
+  | "neg" // int → int (overflow for INT64_MIN); of no type over an operand of no type (never applied: it errors)
   | "add" | "sub" | "mul" | "div" | "mod" // int × int → int (overflow, division_by_zero, modulo_by_zero); div truncates toward zero, mod has the sign of the dividend. Over two operands of no type, the result is of no type (never applied: an operand errors)
   | "concat_string" // string × string → string
   | "concat_list" // list<T> × list<T> → list<T>

@@ -125,6 +125,9 @@ describe("empty literals meeting request lists and maps", () => {
       ["{}.k % {}.j", "no_such_key"],
       ['[1].map(x, [][x] + [][n]) == ["a"]', "index_out_of_range"],
       ["(([][n] + [][1]) + ([][n] * [][1])) < 2", "index_out_of_range"],
+      // negation likewise: of no type over a value of no type
+      ['-[][n] + "x" == "y"', "index_out_of_range"],
+      ["(-{}.k).size() == 1", "no_such_key"],
     ];
     await expectErrsWhenDecided(cases);
   }, 180_000);
