@@ -285,6 +285,12 @@ export function writeBundle(dir: string, bundle: Bundle): string[] {
   const parts: StagedPart[] = [];
   const nothingReplaced = (e: unknown): never => {
     for (const p of parts) p.staged.discard();
+    // another user's record, not acted on, that this write's own cannot replace (a sticky directory)
+    if (e instanceof FileWriteError && earlier.kind === "ignored" && earlier.path === e.path && e.path === pendingRecordPath(dir, name))
+      throw new BundleFileError(
+        `${e.message}; ${earlier.path} is owned by uid ${earlier.owner}, not by you, root or the bundle's owner, and is in the way of this write's record: its owner or root may remove it; no file of the bundle in ${dir} was replaced`,
+        earlier.path,
+      );
     if (e instanceof FileWriteError) throw new BundleFileError(`${e.message}; no file of the bundle in ${dir} was replaced`, e.path);
     throw e;
   };

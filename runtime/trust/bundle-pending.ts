@@ -24,12 +24,24 @@
 // A record is read as untrusted: it names only the bundle's own files, and staged files by the names
 // stageFile gives them beside those files, so finishing one writes nowhere a write of that bundle
 // would not, and only what the record's digests say was written.
+//
+// And a record is acted on (rolled forward, rolled back, or read as a view) only when whoever could
+// have written the bundle wrote it: the record must be owned by the user reading it, by root, or by
+// the owner of the bundle's module or manifest in place (not of its signature, which a bundle may
+// lack, and which anyone may then create in a shared sticky directory such as /tmp); each staged
+// file it names that is there must be owned by the user reading it, by root, or by the owner of the
+// file it replaces. Otherwise anyone who may create files in the directory, though not replace the
+// bundle's (a sticky directory), could have another user's reader load files of their choosing, an
+// older signed release or an unsigned policy, in place of that user's bundle, and a root reader
+// rename them into place. A record failing this is ignored, and said to be: the bundle is read from
+// the files in place, as if there were no record. Owners are read from the descriptor a file is read
+// through (fstat), and not checked where there are no uids (Windows).
 
 import { createHash, randomBytes } from "node:crypto";
-import { lstatSync, readFileSync, renameSync, rmSync, unlinkSync } from "node:fs";
+import { closeSync, constants, fstatSync, lstatSync, openSync, renameSync, rmSync, unlinkSync, type Stats } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { stageFile, syncDirectory, systemErrorText, targetOf, type StagedFile } from "../file-write.js";
-import { READ_LIMITS } from "../bounded-read.js";
+import { readFdBounded, READ_LIMITS } from "../bounded-read.js";
 import { isPolicyName } from "../manifest.js";
 import { shownJson } from "../shown-name.js";
 
@@ -169,18 +181,60 @@ function removeRecord(path: string, id: string): void {
   }
 }
 
-/** Whether the regular file at `path` (not a link) holds the contents `part` records. */
-function holds(path: string, part: PendingFile): boolean {
+/**
+ * Reads the regular file at `path` (not a link: opened without following one, and without waiting
+ * on a FIFO put there), at most `limit` bytes, with its status from the descriptor read through.
+ * Throws what open and read throw; a file that is not a regular file throws an Error saying so.
+ */
+function readOwnFile(path: string, limit: number): { st: Stats; bytes: Buffer } {
+  const fd = openSync(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
   try {
-    const st = lstatSync(path);
-    if (!st.isFile() || st.size !== part.size) return false;
-    return sha256(readFileSync(path)) === part.sha256;
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new Error("it is not a regular file");
+    return { st, bytes: st.size > limit ? Buffer.alloc(0) : readFdBounded(fd, limit, st.size) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Whether the regular file at `path` (not a link) holds the contents `part` records and, when
+ * `trusted` is given, is owned by a uid it trusts.
+ */
+function holds(path: string, part: PendingFile, trusted?: (uid: number) => boolean): boolean {
+  try {
+    const { st, bytes } = readOwnFile(path, part.size);
+    if (trusted !== undefined && !trusted(st.uid)) return false;
+    return st.size === part.size && bytes.length === part.size && sha256(bytes) === part.sha256;
   } catch {
     return false;
   }
 }
 
-type RecordRead = { kind: "none" } | { kind: "record"; record: PendingRecord } | { kind: "unreadable"; why: string };
+/** The uid of the process, or undefined where there are none (Windows): owners are then not checked. */
+function currentUid(): number | undefined {
+  return process.getuid?.();
+}
+
+/** The owner of what is at `path` itself (a link's own, not its target's), or undefined when nothing is there. */
+function ownerOf(path: string): number | undefined {
+  try {
+    return lstatSync(path).uid;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether a file of a pending write owned by `uid` may be acted on: it is the reader's own, root's,
+ * or one of `owners`' (the owners of the bundle files in place it stands for). Always, without uids.
+ */
+function trustedOwner(uid: number, owners: readonly (number | undefined)[]): boolean {
+  const me = currentUid();
+  return me === undefined || uid === me || uid === 0 || owners.includes(uid);
+}
+
+type RecordRead = { kind: "none" } | { kind: "record"; record: PendingRecord; owner: number } | { kind: "unreadable"; why: string };
 
 function readRecordFile(path: string): RecordRead {
   let st;
@@ -194,8 +248,13 @@ function readRecordFile(path: string): RecordRead {
   if (!st.isFile()) return { kind: "unreadable", why: "it is not a regular file" };
   if (st.size > MAX_RECORD_BYTES) return { kind: "unreadable", why: `it is ${st.size} bytes, and a record is a few hundred` };
   let text: string;
+  let owner: number;
   try {
-    text = readFileSync(path, "utf8");
+    // the owner is that of the file read, from its descriptor: not of a file put in its place since
+    const read = readOwnFile(path, MAX_RECORD_BYTES);
+    if (read.st.size > MAX_RECORD_BYTES) return { kind: "unreadable", why: `it is ${read.st.size} bytes, and a record is a few hundred` };
+    text = read.bytes.toString("utf8");
+    owner = read.st.uid;
   } catch (e) {
     return { kind: "unreadable", why: systemErrorText(e) };
   }
@@ -206,7 +265,7 @@ function readRecordFile(path: string): RecordRead {
     return { kind: "unreadable", why: `it is not valid JSON: ${(e as Error).message}` };
   }
   const record = recordShape(value);
-  return record === undefined ? { kind: "unreadable", why: `it is not a record of a write of a bundle (${FORMAT})` } : { kind: "record", record };
+  return record === undefined ? { kind: "unreadable", why: `it is not a record of a write of a bundle (${FORMAT})` } : { kind: "record", record, owner };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -273,7 +332,12 @@ export type Recovery =
    */
   | { readonly kind: "unfinished"; readonly why: string; readonly note: string; readonly view: BundleView }
   /** a record there that cannot be read: nothing can be said of the bundle's files */
-  | { readonly kind: "unreadable"; readonly path: string; readonly message: string };
+  | { readonly kind: "unreadable"; readonly path: string; readonly message: string }
+  /**
+   * a record (at `path`), or a staged file it names, owned by a uid not trusted to write the bundle
+   * (`owner`): not acted on, the bundle's files are those in place; `note` says so
+   */
+  | { readonly kind: "ignored"; readonly path: string; readonly owner: number; readonly note: string };
 
 /**
  * Finishes the pending write of bundle `name` in `dir`, if there is one (see the top of this file).
@@ -291,12 +355,22 @@ export function recoverPendingWrite(dir: string, name: string): Recovery {
       message: `${bundle} has a record of a write under way, ${recordPath}, that cannot be read (${read.kind === "unreadable" ? read.why : `it names bundle ${shownJson(read.record.name)}`}): no writ command wrote it as it is; remove it, and compile or sign the bundle again`,
     };
   const record = read.record;
+  const untrusted = untrustedPart(dir, recordPath, read.owner, record);
+  if (untrusted !== undefined)
+    return {
+      kind: "ignored",
+      path: untrusted.path,
+      owner: untrusted.owner,
+      note: `${bundle} has a record of a write under way, ${recordPath}, ${untrusted.what}: it was ignored, and the bundle's files are those in place`,
+    };
   const stopped = `${bundle} was being replaced by a write that was stopped before it was done`;
   const moves: Move[] = [];
   const missing: string[] = [];
   for (const part of record.files) {
     const move = moveOf(dir, part);
-    if (move !== undefined && holds(move.temp, part)) moves.push(move);
+    // a staged file is taken only from a trusted owner, on the descriptor it is read through: one
+    // created under its name since it was looked at is not whole for this write
+    if (move !== undefined && holds(move.temp, part, (uid) => trustedOwner(uid, [ownerOf(move.target)]))) moves.push(move);
     else if (!holds(move?.target ?? join(dir, part.file), part)) missing.push(part.file);
   }
   if (missing.length > 0) {
@@ -304,7 +378,9 @@ export function recoverPendingWrite(dir: string, name: string): Recovery {
     const left: string[] = [];
     for (const part of record.files) {
       const move = moveOf(dir, part);
-      if (move === undefined) continue;
+      // another user's file, put under a staged file's name since it was looked at, is not this write's
+      const owner = move === undefined ? undefined : ownerOf(move.temp);
+      if (move === undefined || (owner !== undefined && !trustedOwner(owner, [ownerOf(move.target)]))) continue;
       try {
         rmSync(move.temp, { force: true });
       } catch {
@@ -337,6 +413,34 @@ export function recoverPendingWrite(dir: string, name: string): Recovery {
   };
   const why = `${stopped}; its new files are whole, but it cannot be finished here (${finished.failure.message})`;
   return { kind: "unfinished", view, why, note: `${why}: read as that write leaves it, from its staged files; a writ command that may write in ${dir} finishes it` };
+}
+
+/**
+ * The first file of pending write `record` (its record at `recordPath`, owned by `recordOwner`) owned
+ * by a uid that is not trusted to write the bundle (see the top of this file), or undefined when none
+ * is. `what` says whose it is and whose it should be.
+ */
+function untrustedPart(dir: string, recordPath: string, recordOwner: number, record: PendingRecord): { path: string; owner: number; what: string } | undefined {
+  const me = currentUid();
+  if (me === undefined) return undefined;
+  const you = me === 0 ? "root" : "you, root";
+  const names = bundleFileNames(record.name);
+  const placedOwner = (file: string): number | undefined => {
+    try {
+      return ownerOf(targetOf(join(dir, file)));
+    } catch {
+      return undefined;
+    }
+  };
+  if (!trustedOwner(recordOwner, [placedOwner(names.module), placedOwner(names.manifest)]))
+    return { path: recordPath, owner: recordOwner, what: `owned by uid ${recordOwner} (not by ${you} or the bundle's owner)` };
+  for (const part of record.files) {
+    const move = moveOf(dir, part);
+    const owner = move === undefined ? undefined : ownerOf(move.temp);
+    if (move !== undefined && owner !== undefined && !trustedOwner(owner, [ownerOf(move.target)]))
+      return { path: move.temp, owner, what: `names a staged file, ${move.temp}, owned by uid ${owner} (not by ${you} or the owner of ${move.target})` };
+  }
+  return undefined;
 }
 
 function isThere(path: string): boolean {

@@ -4,7 +4,8 @@
 // writes the bundle next finds a whole bundle, old or new, never a mix the loader would refuse, and is
 // told what was done; the directory is left holding the bundle's files alone.
 
-import { mkdirSync, readdirSync, readFileSync, renameSync, truncateSync, writeFileSync } from "node:fs";
+import { chownSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, truncateSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readBundle, readBundleResult, writeBundle, BundleFileError } from "../../runtime/trust/bundle-files.js";
@@ -160,5 +161,104 @@ describe("a record of a write that writ did not write", () => {
     expect(readFileSync(outside, "utf8")).toBe("keep me");
     expect(readFileSync(join(root, "planted"), "utf8")).toBe("planted");
     expect(readdirSync(d).sort()).toEqual(["p.manifest.json", "p.manifest.jws", "p.wasm"]);
+  });
+});
+
+/** The running user may give files away (root): files of other users can be made. */
+const canChown = process.getuid?.() === 0;
+/** The bundle's owner, and another user who may create files beside it (a sticky directory) but not replace them. */
+const OWNER = 2001;
+const OTHER = 2002;
+
+/**
+ * A record of a write of `bundle`, and its staged files, put beside the bundle in `dir` as another
+ * user could plant them: a well-formed record naming staged files whose sizes and digests match.
+ */
+function plantedWrite(dir: string, bundle: Bundle): { record: string; staged: string[] } {
+  const files: [string, Uint8Array][] = [
+    ["p.wasm", bundle.module],
+    ["p.manifest.json", new TextEncoder().encode(JSON.stringify(bundle.manifest, null, 2) + "\n")],
+  ];
+  if (bundle.signature !== undefined) files.push(["p.manifest.jws", new TextEncoder().encode(bundle.signature + "\n")]);
+  const parts = files.map(([file, bytes]) => {
+    const staged = `.${file}.1.aaaaaaaaaaaa.tmp`;
+    writeFileSync(join(dir, staged), bytes);
+    return { file, staged, size: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") };
+  });
+  const record = join(dir, ".p.bundle-pending.json");
+  const remove = bundle.signature === undefined ? ["p.manifest.jws"] : [];
+  writeFileSync(record, JSON.stringify({ v: "writ-bundle-pending/1", id: "0".repeat(32), name: "p", files: parts, remove }) + "\n");
+  return { record, staged: parts.map((p) => join(dir, p.staged)) };
+}
+
+/** Each entry of `dir` with its owner and, for a file, its contents' digest: what a read must leave as it was. */
+function snapshot(dir: string): string[] {
+  return readdirSync(dir)
+    .sort()
+    .map((n) => `${n} ${lstatSync(join(dir, n)).uid} ${createHash("sha256").update(readFileSync(join(dir, n))).digest("hex")}`);
+}
+
+describe.runIf(canChown)("a record of a write planted by a user who does not own the bundle", () => {
+  /** `oldBundle` in place, owned by OWNER, as another user's reader finds it */
+  function ownedBundle(): string {
+    const d = freshDir();
+    writeBundle(d, oldBundle);
+    for (const n of readdirSync(d)) chownSync(join(d, n), OWNER, OWNER);
+    return d;
+  }
+
+  it("is ignored, and said to be: the bundle in place is read unchanged, and nothing is renamed or removed", () => {
+    for (const planted of [newBundle, unsignedNew]) {
+      const d = ownedBundle();
+      const { record, staged } = plantedWrite(d, planted);
+      for (const f of [record, ...staged]) chownSync(f, OTHER, OTHER);
+      const before = snapshot(d);
+      const read = readBundleResult(d);
+      if (!read.ok) throw new Error(read.message);
+      expect(read.bundle.manifest.version).toBe("1.0.0");
+      expect(read.bundle.signature).toBe(oldBundle.signature);
+      expect(verifyBundle(read.bundle, { trustedKeys })).toMatchObject({ ok: true });
+      expect(read.recovered).toBe(
+        `bundle "p" in ${d} has a record of a write under way, ${record}, owned by uid ${OTHER} (not by root or the bundle's owner): it was ignored, and the bundle's files are those in place`,
+      );
+      expect(snapshot(d)).toEqual(before);
+    }
+  });
+
+  it("naming a staged file of that user's, in a record of the bundle's owner, is ignored as well", () => {
+    const d = ownedBundle();
+    const { record, staged } = plantedWrite(d, newBundle);
+    chownSync(record, OWNER, OWNER);
+    chownSync(staged[0]!, OWNER, OWNER);
+    chownSync(staged[1]!, OTHER, OTHER);
+    chownSync(staged[2]!, OWNER, OWNER);
+    const before = snapshot(d);
+    const read = readBundleResult(d);
+    expect(read.ok && read.bundle.manifest.version).toBe("1.0.0");
+    expect(read.ok && read.recovered).toBe(
+      `bundle "p" in ${d} has a record of a write under way, ${record}, names a staged file, ${staged[1]}, owned by uid ${OTHER} (not by root or the owner of ${join(d, "p.manifest.json")}): it was ignored, and the bundle's files are those in place`,
+    );
+    expect(snapshot(d)).toEqual(before);
+  });
+
+  it("is the bundle owner's own, with its staged files: finished, as that owner's write", () => {
+    const d = ownedBundle();
+    const { record, staged } = plantedWrite(d, newBundle);
+    for (const f of [record, ...staged]) chownSync(f, OWNER, OWNER);
+    const read = readBundleResult(d);
+    expect(read.ok && read.recovered).toMatch(/it was finished here \(p\.wasm, p\.manifest\.json, p\.manifest\.jws put in place\)$/);
+    expect(read.ok && read.bundle.manifest.version).toBe("2.0.0");
+    expect(readdirSync(d).sort()).toEqual(["p.manifest.json", "p.manifest.jws", "p.wasm"]);
+  });
+
+  it("does not stop a write by root: its own record replaces the planted one, and the staged files it names stay theirs", () => {
+    const d = ownedBundle();
+    const { record, staged } = plantedWrite(d, unsignedNew);
+    for (const f of [record, ...staged]) chownSync(f, OTHER, OTHER);
+    const third = signBundle(fakeBundle({ name: "p", version: "3.0.0", moduleText: "a third module" }), key);
+    writeBundle(d, third);
+    expect(readBundle(d).manifest.version).toBe("3.0.0");
+    expect(verifyBundle(readBundle(d), { trustedKeys })).toMatchObject({ ok: true });
+    expect(readdirSync(d).sort()).toEqual([...staged.map((s) => s.slice(d.length + 1)), "p.manifest.json", "p.manifest.jws", "p.wasm"].sort());
   });
 });
