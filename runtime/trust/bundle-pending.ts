@@ -234,7 +234,7 @@ function trustedOwner(uid: number, owners: readonly (number | undefined)[]): boo
   return me === undefined || uid === me || uid === 0 || owners.includes(uid);
 }
 
-type RecordRead = { kind: "none" } | { kind: "record"; record: PendingRecord; owner: number } | { kind: "unreadable"; why: string };
+type RecordRead = { kind: "none" } | { kind: "record"; record: PendingRecord; owner: number } | { kind: "unreadable"; why: string; owner: number };
 
 function readRecordFile(path: string): RecordRead {
   let st;
@@ -245,27 +245,27 @@ function readRecordFile(path: string): RecordRead {
     // the bundle's own files then says why, as it always has
     return { kind: "none" };
   }
-  if (!st.isFile()) return { kind: "unreadable", why: "it is not a regular file" };
-  if (st.size > MAX_RECORD_BYTES) return { kind: "unreadable", why: `it is ${st.size} bytes, and a record is a few hundred` };
+  if (!st.isFile()) return { kind: "unreadable", why: "it is not a regular file", owner: st.uid };
+  if (st.size > MAX_RECORD_BYTES) return { kind: "unreadable", why: `it is ${st.size} bytes, and a record is a few hundred`, owner: st.uid };
   let text: string;
   let owner: number;
   try {
     // the owner is that of the file read, from its descriptor: not of a file put in its place since
     const read = readOwnFile(path, MAX_RECORD_BYTES);
-    if (read.st.size > MAX_RECORD_BYTES) return { kind: "unreadable", why: `it is ${read.st.size} bytes, and a record is a few hundred` };
+    if (read.st.size > MAX_RECORD_BYTES) return { kind: "unreadable", why: `it is ${read.st.size} bytes, and a record is a few hundred`, owner: read.st.uid };
     text = read.bytes.toString("utf8");
     owner = read.st.uid;
   } catch (e) {
-    return { kind: "unreadable", why: systemErrorText(e) };
+    return { kind: "unreadable", why: systemErrorText(e), owner: st.uid };
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
-    return { kind: "unreadable", why: `it is not valid JSON: ${(e as Error).message}` };
+    return { kind: "unreadable", why: `it is not valid JSON: ${(e as Error).message}`, owner };
   }
   const record = recordShape(value);
-  return record === undefined ? { kind: "unreadable", why: `it is not a record of a write of a bundle (${FORMAT})` } : { kind: "record", record, owner };
+  return record === undefined ? { kind: "unreadable", why: `it is not a record of a write of a bundle (${FORMAT})`, owner } : { kind: "record", record, owner };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -348,6 +348,12 @@ export function recoverPendingWrite(dir: string, name: string): Recovery {
   const read = readRecordFile(recordPath);
   if (read.kind === "none") return { kind: "none" };
   const bundle = `bundle ${shownJson(name)} in ${dir}`;
+  // whose record it is, first: one another user planted is ignored whatever it holds, not refused
+  // as unreadable, which would keep the bundle's owner from reading it (and, in a sticky directory,
+  // from removing it)
+  const foreign = untrustedRecord(dir, name, read.owner);
+  if (foreign !== undefined)
+    return { kind: "ignored", path: recordPath, owner: read.owner, note: `${bundle} has a record of a write under way, ${recordPath}, ${foreign}: it was ignored, and the bundle's files are those in place` };
   if (read.kind === "unreadable" || read.record.name !== name)
     return {
       kind: "unreadable",
@@ -355,7 +361,7 @@ export function recoverPendingWrite(dir: string, name: string): Recovery {
       message: `${bundle} has a record of a write under way, ${recordPath}, that cannot be read (${read.kind === "unreadable" ? read.why : `it names bundle ${shownJson(read.record.name)}`}): no writ command wrote it as it is; remove it, and compile or sign the bundle again`,
     };
   const record = read.record;
-  const untrusted = untrustedPart(dir, recordPath, read.owner, record);
+  const untrusted = untrustedPart(dir, record);
   if (untrusted !== undefined)
     return {
       kind: "ignored",
@@ -416,24 +422,31 @@ export function recoverPendingWrite(dir: string, name: string): Recovery {
 }
 
 /**
- * The first file of pending write `record` (its record at `recordPath`, owned by `recordOwner`) owned
- * by a uid that is not trusted to write the bundle (see the top of this file), or undefined when none
- * is. `what` says whose it is and whose it should be.
+ * What makes the record of a pending write of bundle `name`, owned by `owner`, one not to act on:
+ * whose it is and whose it should be (see the top of this file); undefined when it may be acted on.
  */
-function untrustedPart(dir: string, recordPath: string, recordOwner: number, record: PendingRecord): { path: string; owner: number; what: string } | undefined {
+function untrustedRecord(dir: string, name: string, owner: number): string | undefined {
+  const me = currentUid();
+  if (me === undefined) return undefined;
+  const names = bundleFileNames(name);
+  if (trustedOwner(owner, [placedOwner(dir, names.module), placedOwner(dir, names.manifest)])) return undefined;
+  return `owned by uid ${owner} (not by ${me === 0 ? "root" : "you, root"} or the bundle's owner)`;
+}
+
+/** The owner of the bundle file `file` in place (a link's target's), or undefined when there is none. */
+function placedOwner(dir: string, file: string): number | undefined {
+  try {
+    return ownerOf(targetOf(join(dir, file)));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The first staged file `record` names that a uid not trusted to write it owns (not the owner of the file it replaces), or undefined. */
+function untrustedPart(dir: string, record: PendingRecord): { path: string; owner: number; what: string } | undefined {
   const me = currentUid();
   if (me === undefined) return undefined;
   const you = me === 0 ? "root" : "you, root";
-  const names = bundleFileNames(record.name);
-  const placedOwner = (file: string): number | undefined => {
-    try {
-      return ownerOf(targetOf(join(dir, file)));
-    } catch {
-      return undefined;
-    }
-  };
-  if (!trustedOwner(recordOwner, [placedOwner(names.module), placedOwner(names.manifest)]))
-    return { path: recordPath, owner: recordOwner, what: `owned by uid ${recordOwner} (not by ${you} or the bundle's owner)` };
   for (const part of record.files) {
     const move = moveOf(dir, part);
     const owner = move === undefined ? undefined : ownerOf(move.temp);

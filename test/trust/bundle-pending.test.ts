@@ -225,6 +225,21 @@ describe.runIf(canChown)("a record of a write planted by a user who does not own
     }
   });
 
+  it("is ignored when it cannot even be read, rather than refusing the bundle to its owner", () => {
+    for (const text of ["not json", JSON.stringify({ v: "writ-bundle-pending/1", name: "other" })]) {
+      const d = ownedBundle();
+      const record = join(d, ".p.bundle-pending.json");
+      writeFileSync(record, text);
+      chownSync(record, OTHER, OTHER);
+      const before = snapshot(d);
+      const read = readBundleResult(d);
+      if (!read.ok) throw new Error(read.message);
+      expect(read.bundle.manifest.version).toBe("1.0.0");
+      expect(read.recovered).toMatch(/owned by uid \d+ \(not by root or the bundle's owner\): it was ignored/);
+      expect(snapshot(d)).toEqual(before);
+    }
+  });
+
   it("naming a staged file of that user's, in a record of the bundle's owner, is ignored as well", () => {
     const d = ownedBundle();
     const { record, staged } = plantedWrite(d, newBundle);
