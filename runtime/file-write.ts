@@ -295,3 +295,13 @@ export function hasEntry(path: string): boolean {
     return (e as NodeJS.ErrnoException).code !== "ENOENT";
   }
 }
+
+/**
+ * Whether a file owned by `uid` may be taken as written by whoever may write what it stands for: the
+ * user running writ, root (as SSH trusts it: root can change node itself), or one of `others` (the
+ * owners of files it replaces). Always where there are no uids (Windows).
+ */
+export function trustedOwner(uid: number, others: readonly (number | undefined)[] = []): boolean {
+  const me = process.getuid?.();
+  return me === undefined || uid === me || uid === 0 || others.includes(uid);
+}

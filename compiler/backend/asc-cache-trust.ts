@@ -15,6 +15,7 @@
 
 import { chmodSync, type Stats } from "node:fs";
 import { escapeControls } from "../../runtime/thrown.js";
+import { trustedOwner } from "../../runtime/file-write.js";
 
 /**
  * Modes of what a build creates, set whatever the umask: 0755 folders, 0644 files, as npm installs
@@ -60,9 +61,10 @@ function isAbsolutePath(p: string): boolean {
  * modes (Windows) are not checked.
  */
 export function checkOwnerAndMode(path: string, st: Stats): void {
-  const me = process.getuid?.();
-  if (me !== undefined && st.uid !== me && st.uid !== 0)
+  if (!trustedOwner(st.uid)) {
+    const me = process.getuid?.();
     throw new UntrustedCache(`${path} is owned by uid ${st.uid}, not by you (${me === 0 ? "root" : `uid ${me}, or root`})`);
+  }
   if (process.platform !== "win32" && (st.mode & FORBIDDEN_MODE) !== 0) {
     const octal = (st.mode & 0o777).toString(8).padStart(3, "0");
     throw new UntrustedCache(`${path} is writable by group or others (mode 0${octal}): run \`chmod ${st.isDirectory() ? "-R " : ""}go-w ${path}\``);

@@ -40,7 +40,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { closeSync, constants, fstatSync, lstatSync, openSync, renameSync, rmSync, unlinkSync, type Stats } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { stageFile, syncDirectory, systemErrorText, targetOf, type StagedFile } from "../file-write.js";
+import { stageFile, syncDirectory, systemErrorText, targetOf, trustedOwner, type StagedFile } from "../file-write.js";
 import { readFdBounded, READ_LIMITS } from "../bounded-read.js";
 import { isPolicyName } from "../manifest.js";
 import { shownJson } from "../shown-name.js";
@@ -225,14 +225,6 @@ function ownerOf(path: string): number | undefined {
   }
 }
 
-/**
- * Whether a file of a pending write owned by `uid` may be acted on: it is the reader's own, root's,
- * or one of `owners`' (the owners of the bundle files in place it stands for). Always, without uids.
- */
-function trustedOwner(uid: number, owners: readonly (number | undefined)[]): boolean {
-  const me = currentUid();
-  return me === undefined || uid === me || uid === 0 || owners.includes(uid);
-}
 
 type RecordRead = { kind: "none" } | { kind: "record"; record: PendingRecord; owner: number } | { kind: "unreadable"; why: string; owner: number };
 
@@ -456,11 +448,5 @@ function untrustedPart(dir: string, record: PendingRecord): { path: string; owne
   return undefined;
 }
 
-function isThere(path: string): boolean {
-  try {
-    lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** Whether anything is at `path` itself (a link to nothing included), as far as it can be looked at. */
+const isThere = (path: string): boolean => ownerOf(path) !== undefined;
