@@ -442,7 +442,8 @@ export class AstBuilder {
    * reads `0X2A` as `0` and a name): `0X` is refused, its value still taken so nothing else is said.
    */
   private intLiteral(t: IToken): bigint {
-    if (t.image.startsWith("0X")) this.report(W.CapitalHexPrefix, `a hexadecimal number starts with \`0x\`, lowercase, as CEL writes it: \`${t.image}\``, tokSpan(t));
+    // the number as CEL writes it, its digits as they were: `0X2A` is `0x2A`
+    if (t.image.startsWith("0X")) this.report(W.CapitalHexPrefix, `a hexadecimal number starts with \`0x\`, lowercase, as CEL writes it: \`0x${t.image.slice(2)}\``, tokSpan(t));
     return decodeIntLiteral(t.image);
   }
 

@@ -59,11 +59,11 @@ describe("syntax errors", () => {
     ]);
   });
 
-  it("refuses a hexadecimal number written `0X`, which CEL does not read as one, and only that", () => {
+  it("refuses a hexadecimal number written `0X`, which CEL does not read as one, and only that, giving it as CEL writes it", () => {
     const r = diag(`permit p when a == 0X2A || a == 0x2A || a == 0x2a\ntest "t" { input { a: 0X1f } expect allow }`);
     expect(r.list).toEqual([
-      { code: W.CapitalHexPrefix, message: "a hexadecimal number starts with `0x`, lowercase, as CEL writes it: `0X2A`", at: "0X2A" },
-      { code: W.CapitalHexPrefix, message: "a hexadecimal number starts with `0x`, lowercase, as CEL writes it: `0X1f`", at: "0X1f" },
+      { code: W.CapitalHexPrefix, message: "a hexadecimal number starts with `0x`, lowercase, as CEL writes it: `0x2A`", at: "0X2A" },
+      { code: W.CapitalHexPrefix, message: "a hexadecimal number starts with `0x`, lowercase, as CEL writes it: `0x1f`", at: "0X1f" },
     ]);
   });
 
