@@ -25,9 +25,10 @@ const member = (fn: string, what: string, v: object, name: string): unknown => r
 
 /**
  * `source` when it is a source file, `{ name, text }` with both strings: the object itself, which
- * renderDiagnostics keys its line index by.
+ * renderDiagnostics keys its line index by. `before` names the arguments `fn` takes ahead of the
+ * source (`ast` for formatPolicy), so that the call a text is told to make is one that works.
  */
-export function sourceFileArgument(fn: string, source: unknown): SourceFile {
+export function sourceFileArgument(fn: string, source: unknown, before: readonly string[] = []): SourceFile {
   if (typeof source === "object" && source !== null && !Array.isArray(source)) {
     const name = member(fn, "source", source, "name");
     const text = member(fn, "source", source, "text");
@@ -35,7 +36,8 @@ export function sourceFileArgument(fn: string, source: unknown): SourceFile {
     const wrong = typeof text !== "string" ? `text is ${kindOf(text)}` : `name is ${kindOf(name)}`;
     throw new TypeError(`${fn}: the source must be { name, text } with both strings; its ${wrong}`);
   }
-  const hint = typeof source === "string" ? ` (a policy's text goes in text: ${fn}({ name: "policy.writ", text }))` : "";
+  const call = `${fn}(${[...before, '{ name: "policy.writ", text }'].join(", ")})`;
+  const hint = typeof source === "string" ? ` (a policy's text goes in text: ${call})` : "";
   throw new TypeError(`${fn}: the source must be { name, text } with both strings, got ${kindOf(source)}${hint}`);
 }
 

@@ -239,7 +239,7 @@ function readRenderOptions(options: unknown): { readonly max: number; readonly m
 export function renderDiagnostics(diagnostics: readonly Diagnostic[], source: SourceFile, options: RenderOptions = {}): string {
   const { max, moreHelp } = readRenderOptions(options);
   const sorted = sortDiagnostics(diagnosticsArgument("renderDiagnostics", diagnostics));
-  const file = sourceFileArgument("renderDiagnostics", source);
+  const file = sourceFileArgument("renderDiagnostics", source, ["diagnostics"]);
   const shown = sorted.slice(0, max).map((d) => renderDiagnostic(d, file));
   if (sorted.length > max) {
     const more = sorted.length - max;

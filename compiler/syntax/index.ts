@@ -550,5 +550,5 @@ export function parseExpression(text: string): ParseExpressionResult {
  * parsed policy and its source file (arguments.ts).
  */
 export function formatPolicy(ast: A.PolicyFile, source: SourceFile): string {
-  return formatFile(policyFileArgument("formatPolicy", ast), sourceFileArgument("formatPolicy", source));
+  return formatFile(policyFileArgument("formatPolicy", ast), sourceFileArgument("formatPolicy", source, ["ast"]));
 }

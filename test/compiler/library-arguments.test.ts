@@ -41,12 +41,18 @@ describe("the library's first arguments", () => {
     const ast = parsePolicy(source).ast;
     expect(checkPolicy(ast).diagnostics).toEqual([]);
     expect(formatPolicy(ast, source)).toContain("permit r when a.x > 1");
-    expect(() => formatPolicy(ast, asSource(text))).toThrow(/^formatPolicy: the source must be \{ name, text \}/);
+    // the call a text is told to make keeps the parsed policy before the source
+    expect(() => formatPolicy(ast, asSource(text))).toThrow(
+      new TypeError('formatPolicy: the source must be { name, text } with both strings, got a string (a policy\'s text goes in text: formatPolicy(ast, { name: "policy.writ", text }))'),
+    );
   });
 
   it("renderDiagnostics takes an array of diagnostics and a source file", () => {
     expect(() => renderDiagnostics("x" as unknown as Diagnostic[], source)).toThrow(new TypeError("renderDiagnostics: expected an array of diagnostics, got a string"));
-    expect(() => renderDiagnostics([], asSource("y"))).toThrow(/^renderDiagnostics: the source must be \{ name, text \} with both strings, got a string/);
+    // the call a text is told to make keeps the diagnostics before the source
+    expect(() => renderDiagnostics([], asSource("y"))).toThrow(
+      new TypeError('renderDiagnostics: the source must be { name, text } with both strings, got a string (a policy\'s text goes in text: renderDiagnostics(diagnostics, { name: "policy.writ", text }))'),
+    );
     expect(renderDiagnostics([], source)).toBe("");
   });
 
