@@ -44,6 +44,9 @@ const METHOD_FORMS: Readonly<Record<string, { receiver: string; args: string }>>
 };
 
 /** What checking a call needs of the expression checker (expr.ts): its checks, the nodes it makes, its names in scope. */
+/** What a bare name reads where it is used (CallScope.nameKind). */
+export type NameKind = "variable" | "constant" | "input field" | "unknown";
+
 export interface CallScope {
   check(expr: Expr): Checked;
   /** reports an error and gives the poisoned node that stands for the expression */
@@ -63,6 +66,15 @@ export interface CallScope {
   failedConstant(name: string): boolean;
   /** whether `name` is in scope: a comprehension variable, a constant (one that failed too) or a field of the input */
   knows(name: string): boolean;
+  /**
+   * What a bare name reads here: a macro's variable (innermost first), a constant (in a constant's
+   * value, also itself or one declared after it), a field of the input, or nothing in scope.
+   */
+  nameKind(name: string): NameKind;
+  /** whether the input block declares a field `name`, hidden or not */
+  declaresInputField(name: string): boolean;
+  /** "did you mean …?" for a misspelt field of the input (none in a constant's value, which may not read one) */
+  suggestInputField(name: string): string | undefined;
   /** runs `f` with `variables` in scope, innermost last, and takes them out again however it ends */
   withBindings<T>(variables: readonly Binding[], f: () => T): T;
 }
@@ -227,9 +239,12 @@ export class CallChecker {
     // by name, so its optional fields need a presence test as much as nested ones do
     // a name whose declaration failed (reported there): nothing to say about its use
     if (expr.args.length === 1 && arg?.kind === "Ident" && this.scope.failedConstant(arg.name)) return this.scope.poison(expr.span);
-    if (expr.args.length === 1 && arg?.kind === "Ident" && !arg.leadingDot && this.scope.isInputField(arg.name)) {
-      const input = this.scope.inputNode(arg.span);
-      return { node: { op: "has", id: this.scope.id(), span: expr.span, type: BOOL, record: input, field: arg.name }, type: BOOL };
+    if (expr.args.length === 1 && arg?.kind === "Ident" && !arg.leadingDot) {
+      if (this.scope.isInputField(arg.name)) {
+        const input = this.scope.inputNode(arg.span);
+        return { node: { op: "has", id: this.scope.id(), span: expr.span, type: BOOL, record: input, field: arg.name }, type: BOOL };
+      }
+      return this.refuseBareHas(arg.name, arg.span);
     }
     if (expr.args.length !== 1 || arg === undefined || arg.kind !== "Select" || arg.optional) {
       // what it was given is still checked; of `a.?b`, only `a`: the optional selection is the error
@@ -247,6 +262,28 @@ export class CallChecker {
     // a `never` operand is read as a map, as for `x.f`
     if (t.kind === "map" || t.kind === "never") return this.scope.call("in_map", [this.scope.lit(arg.field, STRING, arg.fieldSpan), operand], BOOL, expr.span);
     return this.scope.report(Codes.badHas, `\`has()\` needs a record or map, but this is \`${typeToString(t)}\``, arg.operand.span);
+  }
+
+  /**
+   * `has(x)` of a bare name that is no field of the input: the bare form tests only those, so the
+   * message says what `x` is here (`has(f)` is legal for a field `f`, and a variable or constant
+   * named like one hides it), rather than asking for a selection as if any bare name were wrong.
+   */
+  private refuseBareHas(name: string, span: Span): Checked {
+    const shown = quotedName(name);
+    const tests = "`has()` tests a field of the input or of a record";
+    switch (this.scope.nameKind(name)) {
+      case "variable": {
+        const help = this.scope.declaresInputField(name)
+          ? `the variable hides the input field \`${shown}\`: give the variable another name to test the field`
+          : `to test a field of the variable, select it: \`has(${shown}.f)\``;
+        return this.scope.report(Codes.badHas, `\`${shown}\` here is a macro's variable, not a field: ${tests}`, span, help);
+      }
+      case "constant":
+        return this.scope.report(Codes.badHas, `\`${shown}\` is a constant, not a field: ${tests}`, span);
+      default:
+        return this.scope.report(Codes.badHas, `unknown name \`${shown}\`: ${tests}`, span, this.scope.suggestInputField(name));
+    }
   }
 
   private checkMacro(expr: CallExpr): Checked {

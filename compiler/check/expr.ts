@@ -11,7 +11,7 @@ import type { Span } from "../source.js";
 import { BOOL, INT, NEVER, RAISING_BUILTINS, STRING, type Builtin, type IRType, type Node, type Value } from "../ir/ir.js";
 import { INT64_MAX, INT64_MIN } from "../../runtime/schema.js";
 import { mapValue } from "../ir/values.js";
-import { CallChecker, describeOperand, LENGTH_NAMES, sizeOf } from "./calls.js";
+import { CallChecker, describeOperand, LENGTH_NAMES, sizeOf, type NameKind } from "./calls.js";
 import { Codes } from "./codes.js";
 import { didYouMean, suggestionBudget, type SuggestionBudget } from "./suggest.js";
 import { ERROR_TYPE, containsRecord, fits, typeToString, unify, type CheckType } from "./types.js";
@@ -77,6 +77,9 @@ export class ExpressionChecker {
       isInputField: (name) => this.isInputField(name),
       failedConstant: (name) => this.constants.get(name) === null,
       knows: (name) => this.bindings.some((b) => b.name === name) || this.constants.has(name) || fieldNamed(this.inputType.fields, name) !== undefined,
+      nameKind: (name) => this.nameKind(name),
+      declaresInputField: (name) => fieldNamed(this.inputType.fields, name) !== undefined,
+      suggestInputField: (name) => this.suggestInputField(name),
       withBindings: (variables, f) => this.withBindings(variables, f),
     });
   }
@@ -238,6 +241,25 @@ export class ExpressionChecker {
   private isInputField(name: string): boolean {
     if (this.bindings.some((b) => b.name === name) || this.constants.has(name)) return false;
     return fieldNamed(this.inputType.fields, name) !== undefined;
+  }
+
+  /** what the bare name `name` reads here (CallScope.nameKind) */
+  private nameKind(name: string): NameKind {
+    if (this.bindings.some((b) => b.name === name)) return "variable";
+    const scope = this.constantScope;
+    if (this.constants.has(name) || scope?.name === name || scope?.declaredLater(name)) return "constant";
+    return fieldNamed(this.inputType.fields, name) !== undefined ? "input field" : "unknown";
+  }
+
+  /**
+   * "did you mean …?" among the input's fields, and where none is close, the fields themselves; none
+   * in a constant's value, which may not read them. Gathering them draws on the suggestions' budget.
+   */
+  private suggestInputField(name: string): string | undefined {
+    if (this.constantScope) return undefined;
+    const fields = fieldNames(this.inputType.fields);
+    if (fields.length === 0 || !this.suggestions.take(fields.length)) return undefined;
+    return didYouMean(name, fields, this.suggestions) ?? `the input's fields are ${listedNames(fields)}`;
   }
 
   /** the node that reads the request itself, whose fields are in scope by name */

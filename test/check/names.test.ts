@@ -108,3 +108,32 @@ describe("a method called as a function", () => {
     expect(await found("permit p when l.all(x, x > 0) && has(r.t) && s.startsWith(\"a\") && size(l) == l.size()\n")).toEqual([]);
   });
 });
+
+describe("`has()` of a bare name that is no field of the input", () => {
+  const TESTS = "`has()` tests a field of the input or of a record";
+
+  it("says it is a macro's variable, and whether it hides the input field of its name", async () => {
+    expect(await found("permit p when l.exists(a, has(a)) || l.all(x, has(x))\n")).toEqual([
+      `W0308 \`a\` here is a macro's variable, not a field: ${TESTS} (the variable hides the input field \`a\`: give the variable another name to test the field)`,
+      `W0308 \`x\` here is a macro's variable, not a field: ${TESTS} (to test a field of the variable, select it: \`has(x.f)\`)`,
+    ]);
+  });
+
+  it("says it is a constant, in a rule or in another constant's value (one declared after it too)", async () => {
+    expect(await found("let K = 1\nlet L = has(M)\nlet M = 2\npermit p when has(K)\n")).toEqual([
+      `W0308 \`M\` is a constant, not a field: ${TESTS}`,
+      `W0308 \`K\` is a constant, not a field: ${TESTS}`,
+    ]);
+  });
+
+  it("says an unknown name is unknown, once, offering the input's fields", async () => {
+    expect(await found("permit p when has(aa) || has(zzzz)\n")).toEqual([
+      `W0308 unknown name \`aa\`: ${TESTS} (did you mean \`a\`?)`,
+      `W0308 unknown name \`zzzz\`: ${TESTS} (the input's fields are \`a\`, \`l\`, \`s\`, \`r\`)`,
+    ]);
+  });
+
+  it("leaves a field of the input, bare, as the presence test it is", async () => {
+    expect(await found("permit p when has(a) && l.exists(x, has(a) && has(r.t))\n")).toEqual([]);
+  });
+});
