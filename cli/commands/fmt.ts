@@ -23,6 +23,8 @@ export const fmtCommand: Command = {
     "(only when it changes). A file with syntax errors, or with no `policy \"name\" version \"x.y.z\"`",
     "header (an empty file, only white space or comments), is left alone: its diagnostics go to",
     "stderr (the first 50, then how many more there are) and the exit code is 1.",
+    "",
+    "  -w, --write            rewrite the file with the canonical text instead of printing it",
     maxDiagnosticsUsage(25),
     "",
     "--write replaces the file whole: the new text is written to a temporary file beside it and",

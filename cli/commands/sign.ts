@@ -22,7 +22,7 @@ export const signCommand: Command = {
   usage: [
     "usage: writ sign <bundle dir | bundle file> --key <private key> [--name <policy>] [--source <file.writ>]",
     "",
-    "  --key <file>      the private key (JWK from `writ keygen`, or PKCS8 PEM); must not be",
+    "  -k, --key <file>  the private key (JWK from `writ keygen`, or PKCS8 PEM); must not be",
     "                    readable by group or others",
     "  --name <policy>   which bundle, when the directory holds several (or name it by one of its",
     "                    files: <dir>/<name>.wasm)",

@@ -119,14 +119,18 @@ describe("short names", () => {
   // each run in a directory of its own: `keygen -o v` writes a key pair there
   const fresh = () => tempDir("flags-short");
 
-  it.each(commands.map((c) => [c.name]))("writ %s takes each option of LONG_NAMES by both names, or by neither", async (name) => {
+  it.each(commands.map((c) => [c.name]))("writ %s takes each option of LONG_NAMES by both names, or by neither, and its --help lists both", async (name) => {
     const start = name === "audit" ? ["audit", "verify", "nonexistent"] : [name, "nonexistent"];
+    const usage = commands.find((c) => c.name === name)!.usage;
     for (const [short, long] of LONG_NAMES) {
       const byLong = await run([...start, `--${long}`, "v"], fresh());
       const byShort = await run([...start, `-${short}`, "v"], fresh());
       const knows = { [`--${long}`]: !byLong.err.includes(`unknown option --${long}`), [`-${short}`]: !byShort.err.includes(`unknown option -${short}\n`) };
       expect(knows, `${byLong.err}\n${byShort.err}`).toEqual({ [`--${long}`]: knows[`--${long}`], [`-${short}`]: knows[`--${long}`] });
       expect(byShort.code, byShort.err).toBe(byLong.code);
+      // the help's list of options gives an option it takes by both its names, as `-o, --out <dir>`
+      const listed = new RegExp(`^  -${short}, --${long}\\b`, "m").test(usage);
+      expect(listed, `writ ${name} --help lists -${short}, --${long}:\n${usage}`).toBe(knows[`--${long}`]);
     }
   }, 60_000);
 
