@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import { readFileBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../../runtime/bounded-read.js";
 import type { CliIO, ReadLimit } from "../io.js";
 import { jsonAmbiguity, jsonAmbiguityAt } from "../../runtime/json-ambiguity.js";
+import { MAX_JSON_DEPTH, scanJsonBounds, tooDeepWhy, type JsonBoundsScan } from "../../runtime/json-bounds.js";
 import { trimLineSpace } from "../../runtime/strings.js";
 import { jsonSyntaxErrorOffset } from "../json-syntax.js";
 import { escapeControls } from "../../runtime/thrown.js";
@@ -17,6 +18,40 @@ const READ_AS = {
   artifact: { bytes: READ_LIMITS.input, what: "an artifact" },
   requests: { bytes: READ_LIMITS.requests, what: "a list of requests" },
 } as const satisfies Record<string, ReadLimit>;
+
+/**
+ * What a request file may hold past its bytes (READ_LIMITS), checked before JSON.parse builds any of
+ * it (runtime/json-bounds.ts): the most JSON.parse builds from one is then about a gigabyte (a list's
+ * values), not what its 64 or 512 MiB would make (64 MiB of `{},` took 60 s and 2 GB, 512 MiB of
+ * `{}` lines ran out of memory).
+ */
+export const REQUEST_BOUNDS = {
+  /** levels of arrays and objects in one request: more than any schema declares (json-bounds.ts) */
+  depth: MAX_JSON_DEPTH,
+  /**
+   * values in one request. A request is decided with at most MAX_SNAPSHOT_VALUES (1,000,000) values,
+   * each value of its JSON one (runtime/request.ts): twice that, so that a request just past it still
+   * meets the runtime's own refusal, which names the list or map too long. JSON.parse builds two
+   * million values in about a second, and 130 MB at the most (empty objects).
+   */
+  values: 2_000_000,
+  /**
+   * requests in a list: one per record of a log an audit replays (a longer log is replayed a part at a
+   * time: records whose requests are not given are not replayed). `writ bench` over a million of
+   * policies/payments.writ's requests peaks at 1.1 GB, over a million `{}` at 420 MB; ten million `{}`
+   * took 3.2 GB, nearly half of a 2-core CI runner's 7 GB and past the heap V8 takes by default there.
+   */
+  listRequests: 1_000_000,
+  /**
+   * values in all the requests of a list: an empty object, the value that costs JSON.parse the most
+   * for its text, takes 64 bytes, so a list holds at most about 1 GB of them; a million requests of
+   * some fifteen values each (payments.writ's) are within it.
+   */
+  listValues: 16_000_000,
+} as const;
+
+/** The bounds of one request's text: a request file's, or one request's in a list. */
+const ONE_REQUEST = { depth: REQUEST_BOUNDS.depth, values: REQUEST_BOUNDS.values };
 
 /**
  * The text of a file or (`-`) standard input, read as `kind` (up to its limit, whichever it comes
@@ -55,10 +90,40 @@ function jsonErrorPlace(text: string, e: unknown, firstLine?: number, indent = 0
   const m = /at position (\d+)/.exec(e instanceof Error ? e.message : "");
   const found = m !== null ? Number(m[1]) : jsonSyntaxErrorOffset(text);
   if (found === undefined) return firstLine === undefined ? "" : `:${firstLine}`;
-  const offset = Math.min(found, text.length);
+  return placeAt(text, Math.min(found, text.length), firstLine, indent);
+}
+
+/** `:line:column` of `offset` in `text`, which starts on line `firstLine` after `indent` characters (jsonErrorPlace). */
+function placeAt(text: string, offset: number, firstLine = 1, indent = 0): string {
   const before = newlinesBefore(text, offset);
-  const line = (firstLine ?? 1) + before.count;
-  return `:${line}:${offset - before.last + (before.last < 0 ? indent : 0)}`;
+  return `:${firstLine + before.count}:${offset - before.last + (before.last < 0 ? indent : 0)}`;
+}
+
+/**
+ * Why `text` is refused for the bound `scan` found it past, as `:line:column: why` (placed as
+ * placeAt places it): `text` is one request, or a list of them.
+ */
+function boundsMessage(text: string, scan: Extract<JsonBoundsScan, { ok: false }>, firstLine?: number, indent?: number): string {
+  const where = placeAt(text, scan.offset, firstLine, indent);
+  switch (scan.fault) {
+    case "depth":
+      return `${where}: ${tooDeepWhy(REQUEST_BOUNDS.depth)}, deeper than any request`;
+    case "values":
+      return `${where}: more than ${REQUEST_BOUNDS.values} JSON values in one request, more than any request holds`;
+    case "totalValues":
+      return `${where}: the requests up to here hold more than ${REQUEST_BOUNDS.listValues} JSON values, the most a list of requests may hold`;
+    case "units":
+      return listTooLong(where);
+  }
+}
+
+/**
+ * A list refused for holding more than REQUEST_BOUNDS.listRequests requests, `where` the first past
+ * them starts. The rest is not counted: a text of 512 MiB holds some 180 million `{}` lines, and
+ * counting them all took seconds to say only how far past the limit it is.
+ */
+function listTooLong(where: string): string {
+  return `${where}: more than ${REQUEST_BOUNDS.listRequests} requests, the most a list of requests may hold (request ${REQUEST_BOUNDS.listRequests + 1} starts here)`;
 }
 
 /**
@@ -87,6 +152,8 @@ export async function readRequestJson(io: CliIO, file: string): Promise<{ ok: tr
   const input = await readInputText(io, file, "request");
   if (!input.ok) return input;
   const { text, name } = input;
+  const bounded = scanJsonBounds(text, ONE_REQUEST);
+  if (!bounded.ok) return { ok: false, message: `${name}${boundsMessage(text, bounded)}` };
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -120,6 +187,9 @@ export async function readRequestList(io: CliIO, file: string): Promise<RequestL
   if (!input.ok) return input;
   const { text, name } = input;
   if (trimLineSpace(text).startsWith("[")) {
+    // each element a request, each within a request's bounds, and the list within a list's
+    const bounded = scanJsonBounds(text, { ...ONE_REQUEST, totalValues: REQUEST_BOUNDS.listValues, units: REQUEST_BOUNDS.listRequests }, 1);
+    if (!bounded.ok) return { ok: false, message: `${name}${boundsMessage(text, bounded)}` };
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -131,8 +201,13 @@ export async function readRequestList(io: CliIO, file: string): Promise<RequestL
     if (ambiguity !== undefined) return { ok: false, message: `${name}:${ambiguity}` };
     return value.length > 0 ? { ok: true, values: value, name } : { ok: false, message: `${name}: the array holds no requests` };
   }
+  // counted before any is parsed: the list is refused at once, and what is parsed is bounded
+  const past = requestPastLimit(text);
+  if (past !== undefined) return { ok: false, message: `${name}${listTooLong(`:${past.line}:${past.column}`)}` };
   const values: unknown[] = [];
   const at: number[] = [];
+  // what the lines before hold, against REQUEST_BOUNDS.listValues
+  let valuesSoFar = 0;
   // line by line, each found after the one before: a text of 512 MiB may hold as many (blank) lines,
   // more than V8 holds in an array, so it is not split into one
   let lineNumber = 1;
@@ -148,12 +223,13 @@ export async function readRequestList(io: CliIO, file: string): Promise<RequestL
     const stop = nl < 0 ? text.length : nl;
     // (empty only as the last line, after the text's last newline)
     if (stop > start) {
-      const read = readLine(text.slice(start, stop), lineNumber);
+      const read = readLine(text.slice(start, stop), lineNumber, REQUEST_BOUNDS.listValues - valuesSoFar);
       // a line that is no JSON text may be part of a request written over several lines: say how the text was read
       if (!read.ok) return { ok: false, message: `${name}${read.message}${read.notJson ? linesReading(text) : ""}` };
       if (read.blank !== true) {
         values.push(read.value);
         at.push(lineNumber);
+        valuesSoFar += read.jsonValues;
       }
     }
     lineNumber++;
@@ -169,6 +245,8 @@ export async function readRequestList(io: CliIO, file: string): Promise<RequestL
  */
 function linesReading(text: string): string {
   const read = " (read as JSON Lines, one request per line, since it does not start with `[`";
+  // a text past one request's bounds is no request over several lines, and is not parsed whole
+  if (!scanJsonBounds(text, ONE_REQUEST).ok) return `${read})`;
   let whole: unknown;
   try {
     whole = JSON.parse(text);
@@ -186,20 +264,54 @@ function pastNewlines(text: string, from: number): number {
 }
 const NOT_NEWLINE = /[^\n]/g;
 
+/**
+ * Where the first JSON Lines request past REQUEST_BOUNDS.listRequests is (its line, and the column
+ * its first character is in), or undefined when they are not too many. A request is a line holding
+ * more than JSON's whitespace, as readLine reads it.
+ */
+function requestPastLimit(text: string): { line: number; column: number } | undefined {
+  let count = 0;
+  let lineNumber = 1;
+  for (let start = 0; start < text.length; ) {
+    if (text.charCodeAt(start) === 0x0a) {
+      // a run of empty lines, passed over at once (as readRequestList passes over them)
+      const next = pastNewlines(text, start);
+      lineNumber += next - start;
+      start = next;
+      continue;
+    }
+    const nl = text.indexOf("\n", start);
+    const stop = nl < 0 ? text.length : nl;
+    let first = start;
+    while (first < stop && isLineSpace(text.charCodeAt(first))) first++;
+    if (first < stop && ++count > REQUEST_BOUNDS.listRequests) return { line: lineNumber, column: first - start + 1 };
+    lineNumber++;
+    start = stop + 1;
+  }
+  return undefined;
+}
+
+/** JSON's whitespace on a line: what trimLineSpace takes away (a line feed ends the line). */
+const isLineSpace = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0d;
+
 /** What readLine says of a blank line. */
 const BLANK = Object.freeze({ ok: true, blank: true } as const);
 
 /**
- * One line of JSON Lines, numbered `lineNumber`: blank (JSON whitespace only), a request, or what
- * is wrong with it as `:line:column: why` (`notJson` when it is no JSON text). Each line is checked for ambiguities on its own: it is one
- * JSON text, and the state of the scan must not run on from the line before.
+ * One line of JSON Lines, numbered `lineNumber`: blank (JSON whitespace only), a request (with the
+ * count of its JSON values), or what is wrong with it as `:line:column: why` (`notJson` when it is no
+ * JSON text). It holds no more than `valuesLeft` values, what the list's bound leaves after the lines
+ * before. Each line is checked for ambiguities on its own: it is one JSON text, and the state of the
+ * scan must not run on from the line before.
  */
-function readLine(raw: string, lineNumber: number): typeof BLANK | { ok: true; blank?: false; value: unknown } | { ok: false; message: string; notJson?: true } {
+function readLine(raw: string, lineNumber: number, valuesLeft: number): typeof BLANK | { ok: true; blank?: false; value: unknown; jsonValues: number } | { ok: false; message: string; notJson?: true } {
   const line = trimLineSpace(raw);
   if (line === "") return BLANK;
   // the columns before it: the JSON whitespace trimLineSpace took from the start
   let indent = 0;
   while (raw.charCodeAt(indent) !== line.charCodeAt(0)) indent++;
+  const bounded = scanJsonBounds(line, { ...ONE_REQUEST, totalValues: valuesLeft });
+  if (!bounded.ok) return { ok: false, message: boundsMessage(line, bounded, lineNumber, indent) };
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -208,5 +320,5 @@ function readLine(raw: string, lineNumber: number): typeof BLANK | { ok: true; b
   }
   const ambiguity = jsonAmbiguityAt(line);
   if (ambiguity !== undefined) return { ok: false, message: `:${lineNumber}:${indent + ambiguity.offset + 1}: ${ambiguity.why}` };
-  return { ok: true, value };
+  return { ok: true, value, jsonValues: bounded.values };
 }
