@@ -29,6 +29,7 @@ import { shownName } from "../shown-name.js";
 import { shownOption } from "../thrown.js";
 import { ownMember } from "../own.js";
 import { STACK_RAN_OUT, unfinished } from "./unfinished.js";
+import { jsonTooDeep } from "../json-bounds.js";
 
 /**
  * The refusal for a verification the host's stack ran out in, held here: read where the stack has
@@ -143,6 +144,8 @@ export function isBatchedText(artifact: string): boolean {
 export function parseBatchedArtifact(text: string): { ok: true; artifact: BatchedArtifact; leaf: string } | { ok: false; reason: string } {
   if (typeof text !== "string") return { ok: false, reason: `a batched artifact is JSON text, got ${shownOption(text)}` };
   if (text.length > MAX_BATCHED_LENGTH) return { ok: false, reason: `batched artifact is ${text.length} characters, more than the ${MAX_BATCHED_LENGTH} accepted` };
+  const tooDeep = jsonTooDeep(text);
+  if (tooDeep !== undefined) return { ok: false, reason: `batched artifact holds ${tooDeep.why} (at ${tooDeep.at})` };
   let v: unknown;
   try {
     v = JSON.parse(text);

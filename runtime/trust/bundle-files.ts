@@ -13,6 +13,7 @@ import { escapeControls } from "../thrown.js";
 import { shownJson } from "../shown-name.js";
 import { trimLineSpace } from "../strings.js";
 import { jsonAmbiguity } from "../json-ambiguity.js";
+import { jsonTooDeep } from "../json-bounds.js";
 import { FileWriteError, hasEntry, stageFile, systemErrorText } from "../file-write.js";
 import { finishPendingWrite, pendingNames, pendingRecordPath, recordPendingWrite, recoverPendingWrite, type BundleView, type StagedPart } from "./bundle-pending.js";
 
@@ -206,6 +207,9 @@ function readParts(paths: BundleView, name: string, viewed: boolean): { ok: true
   }
   // strictly: a byte that is not UTF-8 would read as U+FFFD, and the manifest would say what its file does not
   if (manifestText === null) return { ok: false, path: paths.manifest, message: `bundle manifest ${paths.manifest} is not UTF-8 text` };
+  // its 64 MiB could nest as deep: refused at the bracket past any manifest's depth, before JSON.parse builds it
+  const tooDeep = jsonTooDeep(manifestText);
+  if (tooDeep !== undefined) return { ok: false, path: paths.manifest, message: `bundle manifest ${paths.manifest}:${tooDeep.at}: ${tooDeep.why}` };
   let manifest: unknown;
   try {
     manifest = JSON.parse(manifestText);

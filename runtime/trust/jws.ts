@@ -9,6 +9,7 @@ import { canonicalize } from "./jcs.js";
 import type { PrivateKey } from "./types.js";
 import { ownMember } from "../own.js";
 import { shownJson } from "../shown-name.js";
+import { jsonTooDeep } from "../json-bounds.js";
 
 export interface ParsedJws {
   readonly header: Record<string, unknown>;
@@ -40,6 +41,10 @@ export function parseCompact(token: unknown, maxLength: number): JwsParseResult 
   if (!payload) return { ok: false, message: "JWS payload is not unpadded base64url" };
   if (!signature) return { ok: false, message: "JWS signature is not unpadded base64url" };
   const headerText = utf8Decode(headerBytes);
+  // a bundle's signature may be 64 MiB, and its header nearly all of it: refused past any header's
+  // depth before JSON.parse builds it
+  const tooDeep = headerText === null ? undefined : jsonTooDeep(headerText);
+  if (tooDeep !== undefined) return { ok: false, message: `JWS header holds ${tooDeep.why} (at ${tooDeep.at})` };
   let header: unknown;
   try {
     header = headerText === null ? undefined : JSON.parse(headerText);

@@ -29,6 +29,14 @@ import { sameStatement, statementOf } from "./artifact-statement.js";
 import { shownOption } from "../thrown.js";
 import { ownMember } from "../own.js";
 import { artifactDigests, frozenDigests, isLastIssuedToken } from "./signer.js";
+import { MAX_ARTIFACT_LENGTH } from "./verify-artifact.js";
+import { jsonTooDeep } from "../json-bounds.js";
+
+/**
+ * More bytes than a record's line holds: its opening (a few hundred bytes) and an artifact of at most
+ * MAX_ARTIFACT_LENGTH characters, three bytes each at the most in UTF-8. (So more characters, too.)
+ */
+export const LONGEST_RECORD = 3 * MAX_ARTIFACT_LENGTH + 4096;
 
 export interface LineageRecord {
   readonly seq: number;
@@ -293,6 +301,12 @@ export function sameDigests(a: DigestPair | null, b: DigestPair | null): boolean
 
 /** The members of a line, with the artifact's text, without reading the artifact. Never throws. */
 function readLine(line: string): { ok: true; record: LineageRecord } | { ok: false; reason: string } {
+  // A line of a log read whole may be hundreds of megabytes, nested as deep or holding as many
+  // values, which JSON.parse would build before anything here could refuse it: a line longer than
+  // any record, or nested deeper than any, is refused unparsed.
+  if (line.length > LONGEST_RECORD) return { ok: false, reason: `record is ${line.length} characters, longer than any record (one is at most ${LONGEST_RECORD} bytes)` };
+  const tooDeep = jsonTooDeep(line);
+  if (tooDeep !== undefined) return { ok: false, reason: `record holds ${tooDeep.why} (at column ${tooDeep.offset + 1})` };
   let value: unknown;
   try {
     value = JSON.parse(line);

@@ -14,8 +14,7 @@
 
 import { isUtf8 } from "node:buffer";
 import type { DigestPair } from "../crypto/digest.js";
-import { parseRecordLine, recordOpen, type ParsedRecord } from "./lineage-record.js";
-import { MAX_ARTIFACT_LENGTH } from "./verify-artifact.js";
+import { LONGEST_RECORD, parseRecordLine, recordOpen, type ParsedRecord } from "./lineage-record.js";
 
 /**
  * The least a lost write zeroes, and where: a disk writes whole sectors of 512 bytes (or whole
@@ -23,12 +22,6 @@ import { MAX_ARTIFACT_LENGTH } from "./verify-artifact.js";
  */
 const SECTOR = 512;
 const CLOSE = 0x7d; // `}`, a record's last byte
-
-/**
- * More bytes than a record's line holds: its opening (a few hundred bytes) and an artifact of at most
- * MAX_ARTIFACT_LENGTH characters, three bytes each at the most in UTF-8.
- */
-const LONGEST_RECORD = 3 * MAX_ARTIFACT_LENGTH + 4096;
 
 /**
  * The bytes after the last whole line (`tail`, not empty) read as a whole line that lacks only its

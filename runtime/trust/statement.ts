@@ -13,6 +13,7 @@ import { describeThrown, shownOption } from "../thrown.js";
 import { isWellFormed } from "../strings.js";
 import { ownElements, ownMember } from "../own.js";
 import { shownJson } from "../shown-name.js";
+import { jsonTooDeep } from "../json-bounds.js";
 
 /** `rule` of the error recorded when the policy itself threw or returned garbage: no rule, the whole policy */
 export const POLICY_FAULT_RULE = "";
@@ -400,6 +401,8 @@ function statementProblem(s: Record<string, unknown>, leafIndex: number | null):
 export function parseStatement(payload: Uint8Array, leafIndex: number | null = null): StatementResult {
   const text = utf8Decode(payload);
   if (text === null) return { ok: false, message: "payload is not UTF-8" };
+  const tooDeep = jsonTooDeep(text);
+  if (tooDeep !== undefined) return { ok: false, message: `payload holds ${tooDeep.why} (at ${tooDeep.at})` };
   let value: unknown;
   try {
     value = JSON.parse(text);

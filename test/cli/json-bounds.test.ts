@@ -3,21 +3,26 @@
 // values than any request, is refused at the bracket or value past the bound, as `file:line:column:
 // why`, exit 1, whether it is one request (`--input`) or one of a list (`--requests`, JSON Lines or
 // a JSON array); a list of more requests, or more values in all, than REQUEST_BOUNDS allows is
-// refused at the first past them, before any is parsed. Each file is just past its bound: what is
-// asserted is the refusal, not how long the text would have taken to parse.
+// refused at the first past them, before any is parsed. A bundle's manifest, an artifact's JWS header
+// and a lineage log's line nested past MAX_JSON_DEPTH are refused unparsed too, and a log's line
+// longer than any record. Each file is just past its bound: what is asserted is the refusal, not
+// how long the text would have taken to parse.
 
 import { execFile } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { REQUEST_BOUNDS } from "../../cli/commands/request-json.js";
 import { MAX_JSON_DEPTH } from "../../runtime/json-bounds.js";
 import { MAX_SNAPSHOT_VALUES } from "../../runtime/request.js";
+import { base64urlEncode, utf8Encode } from "../../runtime/crypto/base64url.js";
 import { loadPolicy } from "../../runtime/policy.js";
 import { authorize } from "../../runtime/trust/authorize.js";
 import { writeBundle } from "../../runtime/trust/bundle-files.js";
+import { writeKeyPair } from "../../runtime/trust/key-files.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
 import { openLog } from "../../runtime/trust/lineage.js";
+import { LONGEST_RECORD } from "../../runtime/trust/lineage-record.js";
 import { createSigner } from "../../runtime/trust/signer.js";
 import { compiledBundle } from "../support/compiled-bundle.js";
 import { writeTranspiledTree } from "../support/transpiled-tree.js";
@@ -53,6 +58,7 @@ beforeAll(async () => {
   const log = openLog(join(dir, "log.jsonl"));
   authorize(policy, REQUEST, { signer: createSigner(generateKeyPair()), lineage: log });
   log.close();
+  writeKeyPair(dir, generateKeyPair(), "writ");
 }, 120_000);
 
 describe("a request (--input)", () => {
@@ -125,5 +131,51 @@ describe("a list of requests (--requests)", () => {
     expect(await writ(["bench", "p.writ", "--requests", "total.json"])).toEqual({ code: 1, stdout: "", stderr: `writ bench: total.json:${fit + 1}:1: ${why}\n` });
     writeFileSync(join(dir, "total.jsonl"), `${`${full}\n`.repeat(fit)}{}\n`);
     expect(await writ(["bench", "p.writ", "--requests", "total.jsonl"])).toEqual({ code: 1, stdout: "", stderr: `writ bench: total.jsonl:${fit + 1}:1: ${why}\n` });
+  });
+});
+
+describe("the files of a bundle, an artifact and a log", () => {
+  it("refuses a manifest nested too deep, naming it", async () => {
+    const deep = join(dir, "deep-build");
+    mkdirSync(deep);
+    for (const f of ["payments.wasm", "payments.manifest.json"]) writeFileSync(join(deep, f), readFileSync(join(dir, "build", f)));
+    const manifest = join(deep, "payments.manifest.json");
+    const opening = '{"deep": ';
+    writeFileSync(manifest, readFileSync(manifest, "utf8").replace("{", `${opening}${nested(MAX_JSON_DEPTH + 1)},`));
+    writeFileSync(join(dir, "request.json"), JSON.stringify(REQUEST));
+    const r = await writ(["eval", "deep-build", "--input", "request.json"]);
+    expect(r.code).toBe(1);
+    // the manifest's own object is the first level
+    expect(r.stderr).toBe(`writ eval: bundle manifest ${manifest}:1:${opening.length + MAX_JSON_DEPTH}: ${TOO_DEEP}\n`);
+  });
+
+  it("refuses an artifact whose JWS header is nested too deep, as malformed", async () => {
+    const header = `{"alg": ${nested(MAX_JSON_DEPTH)}}`;
+    writeFileSync(join(dir, "deep.jws"), `${base64urlEncode(utf8Encode(header))}.${base64urlEncode(utf8Encode("{}"))}.${base64urlEncode(new Uint8Array(64))}\n`);
+    const r = await writ(["verify", "deep.jws", "--pub", "writ.public.jwk"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`JWS header holds ${TOO_DEEP} (at 1:${8 + MAX_JSON_DEPTH})`);
+  });
+
+  it("refuses a log's line nested deeper, or longer, than any record, naming the record", async () => {
+    const first = readFileSync(join(dir, "log.jsonl"), "utf8");
+    // the record's object and the artifact's are two levels
+    const opening = '{"seq":1,"prev":null,"artifact":{"typ":';
+    const deep = `${opening}${nested(MAX_JSON_DEPTH)}}}`;
+    writeFileSync(join(dir, "deep-log.jsonl"), `${first}${deep}\n`);
+    const r = await writ(["audit", "verify", "deep-log.jsonl", "--json"]);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, index: 1, kind: "malformed", reason: expect.stringContaining(`record holds ${TOO_DEEP} (at column ${opening.length + MAX_JSON_DEPTH - 1})`) });
+
+    const long = `{"seq":1,"prev":null,"artifact":"${"A".repeat(LONGEST_RECORD)}"}`;
+    writeFileSync(join(dir, "long-log.jsonl"), `${first}${long}\n`);
+    const l = await writ(["audit", "verify", "long-log.jsonl", "--json"]);
+    expect(l.code).toBe(1);
+    expect(JSON.parse(l.stdout)).toMatchObject({
+      ok: false,
+      index: 1,
+      kind: "malformed",
+      reason: expect.stringContaining(`record is ${long.length} characters, longer than any record (one is at most ${LONGEST_RECORD} bytes)`),
+    });
   });
 });

@@ -1,9 +1,17 @@
 // The scan that bounds a JSON text's nesting and values before JSON.parse builds it: it reads strings,
 // escapes and member names as JSON.parse does, so brackets in strings and names do not count, places
 // each refusal at the bracket or value that passes the bound, and stops where JSON.parse would.
+// The library's readers of JSON from outside refuse a text nested past MAX_JSON_DEPTH unparsed: a
+// statement's payload, a JWS header, a batched artifact.
 
 import { describe, expect, it } from "vitest";
 import { jsonTooDeep, MAX_JSON_DEPTH, scanJsonBounds } from "../../runtime/json-bounds.js";
+import { base64urlEncode, utf8Encode } from "../../runtime/crypto/base64url.js";
+import { parseBatchedArtifact } from "../../runtime/trust/batch-artifact.js";
+import { parseCompact } from "../../runtime/trust/jws.js";
+import { parseStatement } from "../../runtime/trust/statement.js";
+import { verifyArtifact } from "../../runtime/trust/verify-artifact.js";
+import { generateKeyPair } from "../../runtime/trust/keys.js";
 
 /** `levels` arrays, one inside the other */
 const nested = (levels: number): string => "[".repeat(levels) + "]".repeat(levels);
@@ -57,5 +65,26 @@ describe("jsonTooDeep", () => {
       at: `2:${2 + MAX_JSON_DEPTH}`,
       why: `arrays and objects nested more than ${MAX_JSON_DEPTH} levels deep`,
     });
+  });
+});
+
+describe("the library's readers of JSON from outside", () => {
+  const tooDeep = `{"a":${nested(MAX_JSON_DEPTH)}}`;
+  const why = `arrays and objects nested more than ${MAX_JSON_DEPTH} levels deep`;
+
+  it("refuse a statement's payload nested too deep", () => {
+    expect(parseStatement(utf8Encode(tooDeep))).toEqual({ ok: false, message: `payload holds ${why} (at 1:${5 + MAX_JSON_DEPTH})` });
+  });
+
+  it("refuse a JWS header nested too deep, and an artifact with one, as malformed", () => {
+    const token = `${base64urlEncode(utf8Encode(tooDeep))}.${base64urlEncode(utf8Encode("{}"))}.${base64urlEncode(new Uint8Array(64))}`;
+    const message = `JWS header holds ${why} (at 1:${5 + MAX_JSON_DEPTH})`;
+    expect(parseCompact(token, 1 << 20)).toEqual({ ok: false, message });
+    const verified = verifyArtifact(token, { trustedKeys: [generateKeyPair().publicKey] });
+    expect(verified).toEqual({ ok: false, code: "malformed", message });
+  });
+
+  it("refuse a batched artifact nested too deep", () => {
+    expect(parseBatchedArtifact(`{"typ":${nested(MAX_JSON_DEPTH + 1)}}`)).toEqual({ ok: false, reason: `batched artifact holds ${why} (at 1:${7 + MAX_JSON_DEPTH})` });
   });
 });
