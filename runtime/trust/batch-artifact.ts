@@ -1,14 +1,19 @@
 // The batched authorization artifact: one decision statement, its Merkle inclusion proof, and the
 // signed head of the tree (batch) it belongs to. One Ed25519 signature covers a whole batch; each
-// artifact proves its own membership. Anyone can check one offline, with standard tools:
-//   1. leaf = SHA-256(0x00 || RFC 8785 canonical JSON of `statement`)
-//   2. fold `path` from the leaf at `index` (RFC 9162 section 2.1.3.2) → root, with the RFC's
-//      checks: fail if `index` >= `size` (a leaf's proof also folds to its root from indexes past
-//      the tree's end), and fail if `sn` reaches 0 while path elements remain (rootFromInclusionProof)
-//   3. `head` is a compact JWS (alg EdDSA, typ writ-batch-head+jws) whose payload is the canonical
-//      JSON of the tree head; verify it, then compare its `root` and `size` with step 2.
-//   4. check the statement as a JWS artifact's, and its lineage against its place: `lineage.seq` is
-//      at least `index` (the batch began at seq − index), and `prev` is null exactly when they are equal.
+// artifact proves its own membership. Anyone can check one offline, with standard tools, in this
+// order (verifyBatchedChecked's; the first failure is the refusal):
+//   0. parse the text strictly (a member name twice is refused) and require it to be exactly the
+//      issuer's serialisation below, the statement as its RFC 8785 canonical JSON: the envelope is
+//      not signed, and a text that reads one way here and another way elsewhere is no artifact
+//   1. `head` is a compact JWS (alg EdDSA, typ writ-batch-head+jws) whose payload is the canonical
+//      JSON of the tree head; check its header, find its key, verify it, read the tree head.
+//   2. leaf = SHA-256(0x00 || RFC 8785 canonical JSON of `statement`); fold `path` from the leaf at
+//      `index` (RFC 9162 section 2.1.3.2) → root, with the RFC's checks: fail if `index` >= `size`
+//      (a leaf's proof also folds to its root from indexes past the tree's end), and fail if `sn`
+//      reaches 0 while path elements remain (rootFromInclusionProof); compare with the head's `root`.
+//   3. only now, signed as it is at that place, check the statement as a JWS artifact's, and its
+//      lineage against its place: `lineage.seq` is at least `index` (the batch began at seq − index),
+//      and `prev` is null exactly when they are equal.
 //
 // Format (JSON text on one line, so it fits a JSON Lines record):
 //   {"typ":"writ-authz-batched/2","statement":{...},"index":3,"path":["<hex>",...],"head":"<JWS>"}
@@ -25,7 +30,8 @@ import { parseStatement } from "./statement.js";
 import { readCheckOptions, statementFailure, type ArtifactCheckOptions, type CheckedOptions } from "./artifact-checks.js";
 import { trimLineSpace } from "../strings.js";
 import type { Signer } from "./signer.js";
-import { shownName } from "../shown-name.js";
+import { shownJson, shownName } from "../shown-name.js";
+import { jsonAmbiguityAt } from "../json-ambiguity.js";
 import { shownOption } from "../thrown.js";
 import { ownMember } from "../own.js";
 import { STACK_RAN_OUT, unfinished } from "./unfinished.js";
@@ -136,12 +142,30 @@ export function isBatchedText(artifact: string): boolean {
   return artifact.startsWith("{");
 }
 
+type EnvelopeRead = { ok: true; artifact: BatchedArtifact; leaf: string } | { ok: false; reason: string };
+
 /**
- * Parses the outer structure. No signature is checked; a statement whose lineage does not fit its
- * `index` is let through when its proof does not fold at that index to the root its head states
- * (misplacedStatement), for the proof check to refuse. Never throws.
+ * Parses the outer structure, and the statement as a statement at its `index`. No signature is
+ * checked; a statement whose lineage does not fit its `index` is let through when its proof does not
+ * fold at that index to the root its head states (misplacedStatement), for the proof check to
+ * refuse. Never throws.
  */
-export function parseBatchedArtifact(text: string): { ok: true; artifact: BatchedArtifact; leaf: string } | { ok: false; reason: string } {
+export function parseBatchedArtifact(text: string): EnvelopeRead {
+  const envelope = parseBatchedEnvelope(text);
+  if (!envelope.ok) return envelope;
+  const { artifact, leaf } = envelope;
+  const st = parseStatement(utf8Encode(leaf), artifact.index);
+  if (!st.ok && !misplacedStatement(artifact, leaf)) return { ok: false, reason: indexOutsideStatedTree(artifact.index, artifact.head) ?? `batched artifact ${st.message}` };
+  return envelope;
+}
+
+/**
+ * The outer structure alone: the five members, each of its type, in exactly the text the issuer
+ * writes around the statement's canonical JSON (the leaf). The statement is not judged as one: the
+ * verifier judges it once its tree head is verified and its proof folds (verifyBatchedChecked), so
+ * that nothing unsigned is interpreted. Never throws.
+ */
+function parseBatchedEnvelope(text: string): EnvelopeRead {
   if (typeof text !== "string") return { ok: false, reason: `a batched artifact is JSON text, got ${shownOption(text)}` };
   if (text.length > MAX_BATCHED_LENGTH) return { ok: false, reason: `batched artifact is ${text.length} characters, more than the ${MAX_BATCHED_LENGTH} accepted` };
   const tooDeep = jsonTooDeep(text);
@@ -159,18 +183,17 @@ export function parseBatchedArtifact(text: string): { ok: true; artifact: Batche
   if (!Number.isSafeInteger(a.index) || (a.index as number) < 0) return { ok: false, reason: "batched artifact `index` is not a non-negative integer" };
   if (!Array.isArray(a.path) || !a.path.every((h) => typeof h === "string" && HEX_HASH.test(h))) return { ok: false, reason: "batched artifact `path` is not a list of SHA-256 hex hashes" };
   if (typeof a.head !== "string") return { ok: false, reason: "batched artifact has no `head` JWS" };
-  // The leaf is the statement's canonical JSON; it must also be a well-formed statement.
+  // The leaf is the statement's canonical JSON.
   const canonical = canonicalJson(a.statement);
   if (!canonical.ok) return { ok: false, reason: `batched artifact statement has no canonical JSON: ${canonical.reason}` };
-  const st = parseStatement(utf8Encode(canonical.text), a.index as number);
-  if (!st.ok && !misplacedStatement(a as unknown as BatchedArtifact, canonical.text))
-    return { ok: false, reason: indexOutsideStatedTree(a.index as number, a.head) ?? `batched artifact ${st.message}` };
   // Only the statement is signed (as a leaf of the tree); the envelope around it is not. It must be
   // exactly what the issuer writes, so that no member can be added, repeated or reordered unnoticed
-  // in an artifact or a lineage record that still verifies.
+  // in an artifact or a lineage record that still verifies, and a reader that keeps the first of a
+  // repeated member reads what this one reads.
   const path = (a.path as string[]).map((h) => `"${h}"`).join(",");
   const exact = batchedArtifactText({ statement: canonical.text, middle: batchedArtifactMiddle(a.index as number, path), tail: batchedArtifactTail(a.head) });
-  if (text !== exact) return { ok: false, reason: "batched artifact is not in the issuer's serialisation (an extra, repeated or reordered member, or whitespace)" };
+  if (text !== exact)
+    return { ok: false, reason: "batched artifact is not in the issuer's serialisation (an extra, repeated or reordered member, whitespace, or a number or string spelt otherwise)" };
   return { ok: true, artifact: a as unknown as BatchedArtifact, leaf: canonical.text };
 }
 
@@ -194,7 +217,8 @@ function indexOutsideStatedTree(index: number, jws: string): string | null {
 /** The tree head a head JWS states, its signature not verified; null when it states none. */
 function statedTreeHead(jws: string): TreeHead | null {
   const parsed = parseCompact(jws, MAX_HEAD_LENGTH);
-  return parsed.ok ? treeHeadOf(payloadText(parsed.jws)) : null;
+  const read = parsed.ok ? treeHeadOf(payloadText(parsed.jws)) : null;
+  return read?.ok ? read.head : null;
 }
 
 /**
@@ -242,8 +266,9 @@ export function verifyTreeHead(
   const key = trustedKeys.find((k) => k.keyId === kid);
   if (!key) return { ok: false, code: "unknown_key", message: `tree head is signed by key ${shownName(kid)}, which is not a trusted issuer` };
   if (!verifyJws(parsed.jws, key.bytes, path)) return { ok: false, code: "bad_signature", message: `tree head signature does not verify with key ${shownName(kid)}` };
-  const head = treeHeadOf(payloadText(parsed.jws));
-  if (head === null) return { ok: false, code: "malformed", message: `tree head payload is not a valid ${BATCH_HEAD_FORMAT}` };
+  const read = treeHeadOf(payloadText(parsed.jws));
+  if (!read.ok) return { ok: false, code: "malformed", message: read.reason };
+  const { head } = read;
   // as a compact artifact's statement must name its signing key (verify-artifact.ts), with the same code
   if (head.iss !== kid) return { ok: false, code: "malformed", message: `tree head issuer ${shownName(head.iss)} is not the signing key ${shownName(kid)}` };
   return { ok: true, head };
@@ -252,29 +277,69 @@ export function verifyTreeHead(
 const HEAD_MEMBERS = ["batch", "hash", "iat", "iss", "root", "size", "v"];
 const HEX32_ID = /^[0-9a-f]{32}$/;
 
+type TreeHeadRead = { ok: true; head: TreeHead } | { ok: false; reason: string };
+
 /**
- * The tree head in a head JWS's payload text, when it is one; null otherwise. As a statement must be
+ * The tree head in a head JWS's payload text, or what keeps it from being one. As a statement must be
  * (statement.ts), the payload must be its own canonical JSON with exactly the head's members: a
  * duplicate `root` that JSON.parse resolves to the last would fold, for a reader that keeps the
- * first, against another root.
+ * first, against another root. A head that is one is read on the way to every accepted artifact, so
+ * only a refused one is looked at again for its reason (treeHeadProblem).
  */
-function treeHeadOf(text: string | null): TreeHead | null {
-  let head: Record<string, unknown> | null = null;
+function treeHeadOf(text: string | null): TreeHeadRead {
+  let head: unknown;
   try {
     head = text === null ? null : JSON.parse(text);
   } catch {
-    return null;
+    head = null;
   }
-  if (typeof head !== "object" || head === null || Array.isArray(head)) return null;
+  if (isTreeHead(head)) {
+    const canonical = canonicalJson(head);
+    if (canonical.ok && canonical.text === text) return { ok: true, head };
+  }
+  return { ok: false, reason: treeHeadProblem(text, head) };
+}
+
+/** Whether a parsed payload has exactly the tree head's members, each as the format says. */
+function isTreeHead(head: unknown): head is TreeHead {
+  if (typeof head !== "object" || head === null || Array.isArray(head)) return false;
   const members = Object.keys(head).sort();
-  if (members.length !== HEAD_MEMBERS.length || members.some((m, i) => m !== HEAD_MEMBERS[i])) return null;
-  const valid =
-    head.v === BATCH_HEAD_FORMAT && typeof head.batch === "string" && HEX32_ID.test(head.batch) &&
-    Number.isSafeInteger(head.size) && (head.size as number) >= 1 && typeof head.root === "string" && HEX_HASH.test(head.root) &&
-    head.hash === MERKLE_HASH && typeof head.iss === "string" && head.iss !== "" && Number.isSafeInteger(head.iat) && Math.abs(head.iat as number) <= MAX_EPOCH_SECONDS;
-  if (!valid) return null;
-  const canonical = canonicalJson(head);
-  return canonical.ok && canonical.text === text ? (head as unknown as TreeHead) : null;
+  if (members.length !== HEAD_MEMBERS.length || members.some((m, i) => m !== HEAD_MEMBERS[i])) return false;
+  return treeHeadMemberProblem(head as Record<string, unknown>) === null;
+}
+
+/** The first member of a tree head (all seven present) that is not as the format says, and why; null when none. */
+function treeHeadMemberProblem(h: Record<string, unknown>): string | null {
+  if (h.v !== BATCH_HEAD_FORMAT) return `\`v\` is ${shownJson(h.v)}, expected "${BATCH_HEAD_FORMAT}"`;
+  if (typeof h.batch !== "string" || !HEX32_ID.test(h.batch)) return `\`batch\` must be 32 lowercase hex digits, got ${shownJson(h.batch)}`;
+  if (!Number.isSafeInteger(h.size) || (h.size as number) < 1) return `\`size\` must be a whole number of leaves from 1 to 2^53 − 1, got ${shownJson(h.size)}`;
+  if (typeof h.root !== "string" || !HEX_HASH.test(h.root)) return `\`root\` must be 64 lowercase hex digits (a SHA-256), got ${shownJson(h.root)}`;
+  if (h.hash !== MERKLE_HASH) return `\`hash\` is ${shownJson(h.hash)}, expected "${MERKLE_HASH}"`;
+  if (typeof h.iss !== "string" || h.iss === "") return `\`iss\` must name the signing key, got ${shownJson(h.iss)}`;
+  if (!Number.isSafeInteger(h.iat) || Math.abs(h.iat as number) > MAX_EPOCH_SECONDS)
+    return `\`iat\` must be a whole number of seconds since the epoch within ±${MAX_EPOCH_SECONDS}, got ${shownJson(h.iat)}`;
+  return null;
+}
+
+/** Why a payload (`text`, parsed as `head`, null when it is no JSON) is not a tree head: the first fault, in the order read. */
+function treeHeadProblem(text: string | null, head: unknown): string {
+  if (text === null) return "tree head payload is not UTF-8";
+  if (head === null) return "tree head payload is not JSON";
+  if (typeof head !== "object" || Array.isArray(head)) return `tree head payload is not a JSON object (a ${BATCH_HEAD_FORMAT})`;
+  // what JSON.parse resolved without a word (a repeated member, a number it rounds), before the
+  // members it resolved to are judged
+  const ambiguity = jsonAmbiguityAt(text);
+  if (ambiguity !== undefined) return `tree head payload: ${ambiguity.why}`;
+  const members = Object.keys(head);
+  const missing = HEAD_MEMBERS.filter((m) => !members.includes(m));
+  const extra = members.filter((m) => !HEAD_MEMBERS.includes(m)).sort();
+  if (missing.length > 0 || extra.length > 0) {
+    const said = [missing.length > 0 ? `lacks ${missing.join(", ")}` : "", extra.length > 0 ? `has ${extra.map((m) => shownJson(m)).join(", ")}, which it does not` : ""];
+    return `tree head payload ${said.filter((s) => s !== "").join(" and ")}: a ${BATCH_HEAD_FORMAT} has exactly ${HEAD_MEMBERS.join(", ")}`;
+  }
+  const member = treeHeadMemberProblem(head as Record<string, unknown>);
+  if (member !== null) return `tree head ${member}`;
+  return "tree head payload is not its own RFC 8785 canonical JSON (whitespace, members out of order, a number or a string spelt otherwise): one tree head has one text";
 }
 
 /**
@@ -337,7 +402,11 @@ function verifyBatchedOnce(artifact: string, options: BatchVerifyOptions): Batch
 
 /** verifyBatchedArtifact with options already read and checked (verifyArtifact reads them once for either kind). */
 export function verifyBatchedChecked(artifact: string, options: CheckedOptions): BatchVerifyResult {
-  const parsed = parseBatchedArtifact(artifact);
+  // In the order of verifyArtifact for a compact JWS: the text, the tree head's header, key and
+  // signature (verifyTreeHead), the statement's place in the signed tree, and only then the statement
+  // itself: nothing unsigned is interpreted, and a statement changed after issue is `bad_proof`
+  // (that is what fails) whatever the change makes of it.
+  const parsed = parseBatchedEnvelope(artifact);
   if (!parsed.ok) return { ok: false, code: "malformed", message: parsed.reason };
   const a = parsed.artifact;
   const headResult = verifyTreeHead(a.head, options.trustedKeys, options.path);
@@ -345,9 +414,14 @@ export function verifyBatchedChecked(artifact: string, options: CheckedOptions):
   const head = headResult.head;
   const outside = indexOutside(a.index, head.size);
   if (outside) return { ok: false, code: "malformed", message: outside };
-  if (!proofReaches(a, leafHash(utf8Encode(parsed.leaf)), head)) {
+  const leaf = utf8Encode(parsed.leaf);
+  if (!proofReaches(a, leafHash(leaf), head)) {
     return { ok: false, code: "bad_proof", message: `the statement is not leaf ${a.index} of the signed tree of size ${head.size}` };
   }
-  if (a.statement.iss !== head.iss) return { ok: false, code: "issuer_mismatch", message: "statement issuer differs from the tree head's signing key" };
-  return statementFailure(a.statement, options) ?? { ok: true, statement: a.statement, head };
+  // signed as it is, at this index: now read as a statement of that place in its batch
+  const read = parseStatement(leaf, a.index);
+  if (!read.ok) return { ok: false, code: "malformed", message: `batched artifact ${read.message}` };
+  const { statement } = read;
+  if (statement.iss !== head.iss) return { ok: false, code: "issuer_mismatch", message: "statement issuer differs from the tree head's signing key" };
+  return statementFailure(statement, options) ?? { ok: true, statement, head };
 }

@@ -1,8 +1,9 @@
 // Verification before execution: the executor of an action checks an authorization artifact before
 // acting on it — envelope, header, key, signature, statement, validity window, policy, request, and
 // (when asked) that it is an allow. The first failure is returned with its own code. Either kind of
-// artifact: a compact JWS, or a batched artifact, whose inclusion proof and signed tree head are
-// checked instead of a signature of its own (batch-artifact.ts).
+// artifact: a compact JWS, or a batched artifact, whose signed tree head (header, key, signature)
+// and inclusion proof are checked in place of a signature of its own, before its statement
+// (batch-artifact.ts).
 
 import { readCheckOptions, statementFailure, type ArtifactCheckOptions } from "./artifact-checks.js";
 import { headerProblem, parseCompact, verifyJws } from "./jws.js";
@@ -58,8 +59,8 @@ export function openingProblem(text: string): string | null {
 /**
  * Verifies an authorization artifact of either kind. A compact JWS: header, key, signature, then the
  * statement. A batched artifact (JSON text, recognised by its opening brace, which base64url never
- * starts with): the statement's inclusion proof against the tree head, whose JWS is checked as the
- * signature. Then, for both, the validity window and the checks `options` ask for. Never throws.
+ * starts with): its text, then its tree head's header, key and signature, the statement's inclusion
+ * proof against the head (`bad_proof`), then the statement (batch-artifact.ts). Then, for both, the validity window and the checks `options` ask for. Never throws.
  */
 export function verifyArtifact(token: string, options: VerifyArtifactOptions): ArtifactVerification {
   try {

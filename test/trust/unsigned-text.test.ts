@@ -18,7 +18,8 @@ import { verifyLogBytes } from "../../runtime/trust/lineage-verify.js";
 import { replayArtifact } from "../../runtime/trust/replay.js";
 import { createSigner } from "../../runtime/trust/signer.js";
 import { ARTIFACT_TYP } from "../../runtime/trust/types.js";
-import { BATCH_HEAD_TYP } from "../../runtime/trust/batch-artifact.js";
+import { BATCH_HEAD_TYP, signTreeHead } from "../../runtime/trust/batch-artifact.js";
+import { leafHash } from "../../runtime/trust/merkle.js";
 import { verifyArtifact } from "../../runtime/trust/verify-artifact.js";
 import { MAX_SHOWN_ITEMS, MAX_SHOWN_JSON, shownJson } from "../../runtime/shown-name.js";
 import { ADMIN_OK, fakeBundle, fakePolicy } from "./fake-policy.js";
@@ -101,13 +102,25 @@ describe("a header's `alg` and `typ` are named cut and escaped", () => {
 });
 
 describe("a statement's format `v` is named cut and escaped", () => {
-  it("in a batched artifact, whose statement is read before the tree head's signature", () => {
+  it("in a batched artifact whose tree head its issuer signed over it (the statement is read once the head is verified and the proof folds)", () => {
+    const [issued] = createBatchAuthorizer({ signer: createSigner(issuer) }).authorizeBatch(policy, [ADMIN_OK]);
+    const statement = JSON.parse(canonicalize({ ...issued!.statement, v: HUGE }));
+    const root = Buffer.from(leafHash(new TextEncoder().encode(canonicalize(statement)))).toString("hex");
+    const head = signTreeHead({ v: "writ-batch-head/1", batch: "0".repeat(32), size: 1, root, hash: "sha256", iss: issuer.keyId, iat: issued!.statement.iat }, createSigner(issuer));
+    const r = verifyArtifact(JSON.stringify({ typ: "writ-authz-batched/2", statement, index: 0, path: [], head }), { trustedKeys });
+    expect(r).toMatchObject({ ok: false, code: "malformed" });
+    if (!r.ok) expectShown(r.message);
+  });
+
+  it("in a batched artifact replayed (replay checks no signature)", () => {
     const [issued] = createBatchAuthorizer({ signer: createSigner(issuer) }).authorizeBatch(policy, [ADMIN_OK]);
     const batched = JSON.parse(issued!.artifact);
     batched.statement.v = HUGE;
-    const r = verifyArtifact(JSON.stringify(batched), { trustedKeys });
-    expect(r).toMatchObject({ ok: false, code: "malformed" });
-    if (!r.ok) expectShown(r.message);
+    const r = replayArtifact(JSON.stringify(batched), ADMIN_OK, policy);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.differences[0]).toMatch(/statement format `v` is "/);
+    expectShown(r.differences[0]);
   });
 
   it("in a compact artifact replayed (replay checks no signature)", () => {
