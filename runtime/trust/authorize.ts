@@ -6,7 +6,7 @@
 import type { Decision } from "../decision.js";
 import type { DecidingPolicy } from "../policy-types.js";
 import { readRequest, requestSchemaOf, type ReadRequest } from "./request-digest.js";
-import { headAfter, headCellOf, requireIssuable, type HeadCell, type Signer } from "./signer.js";
+import { batchedSignerProblem, headAfter, headCellOf, requireIssuable, type HeadCell, type Signer } from "./signer.js";
 import { withIssuedArtifact } from "./lineage-record.js";
 import { buildStatement, canonicalStatement, decideSafely, statementTooLong, unrepresentableDecision } from "./statement.js";
 import { MAX_ARTIFACT_LENGTH } from "./verify-artifact.js";
@@ -122,6 +122,9 @@ function readAuthorizeOptions(options: unknown): { signer: Signer; cell: HeadCel
   // where the head is set once the artifact is recorded (issue)
   const cell = headCellOf(signer);
   if (cell === undefined) throw new TypeError(`authorize: \`signer\` must be a signer createSigner made, got ${shownOption(signer)}`);
+  // a batch authorizer issues this signer's seqs from the head it took, which this one does not see
+  const taken = batchedSignerProblem(cell);
+  if (taken !== null) throw new TypeError(`authorize: ${taken}`);
   const lineage = ownOption(o, "lineage");
   const problem = lineageProblem(lineage);
   if (problem !== null) throw new TypeError(`authorize: ${problem}`);

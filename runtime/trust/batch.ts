@@ -10,10 +10,12 @@
 // (leaf i holds the batch's i-th seq) and its signed head commits to all of them, so the artifact
 // after the batch links to that head. Per decision this leaves the request digest, the leaf and
 // about one interior node to hash; linking each statement to the one before would add a SHA3-512
-// and a BLAKE2b-512 of every statement (about 45% of a batched decision). The authorizer owns the
-// chain from the signer's head on: do not issue single artifacts with the same signer meanwhile;
-// resume from `head` instead. With a lineage sink, every batch is recorded (one write and one fsync
-// for the whole batch when the sink is a LineageLog) before any of its promises resolves.
+// and a BLAKE2b-512 of every statement (about 45% of a batched decision). The authorizer takes the
+// chain from the signer's head on: authorize, guard and other batch authorizers refuse that signer
+// (they would issue the same seqs again); a new signer resumes from `head`, read with no batch open
+// (after flush: an open batch has taken seqs it has not yet signed). With a lineage sink, every
+// batch is recorded (one write and one fsync for the whole batch when the sink is a LineageLog)
+// before any of its promises resolves.
 //
 // Two ways in, one output: `authorize` (a promise per decision; batches close on size or time) and
 // `authorizeBatch` (a list of requests decided and signed at once, no promise or timer per decision;
@@ -24,7 +26,7 @@ import type { DecidingPolicy } from "../policy-types.js";
 import { buildTreeText, leafHashHexOfText } from "./merkle.js";
 import { readRequest, requestSchemaOf } from "./request-digest.js";
 import { issuedCopy, withIssuedPlaces, type IssuedPlace } from "./lineage-record.js";
-import { artifactDigests, requireIssuable, Signer } from "./signer.js";
+import { artifactDigests, batchedSignerProblem, headCellOf, requireIssuable, Signer, type HeadCell } from "./signer.js";
 import { buildStatement, canonicalStatement, decideSafely, randomId, statementTooLong, unrepresentableDecision } from "./statement.js";
 import { type ChainHead, type Statement } from "./types.js";
 import { BATCH_HEAD_FORMAT, MAX_BATCHED_STATEMENT_LENGTH, batchedArtifactMiddle, batchedArtifactTail, batchedArtifactText, signTreeHead, type BatchedArtifactPieces, type TreeHead } from "./batch-artifact.js";
@@ -40,12 +42,18 @@ import { isLoadedForReplay, loadedForReplayProblem } from "../replay-loaded.js";
 /** The longest delay setTimeout keeps (2^31 − 1 ms, about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** How long the first decision of a batch waits for others when `maxDelayMs` is left out (less for a ttl of 1 s: longestDelayMs). */
+const DEFAULT_MAX_DELAY_MS = 5;
+
 export interface BatchAuthorizerOptions {
   /** signing key; the chain continues from its head */
   readonly signer: Signer;
   /** decisions per batch at most; 256 when absent */
   readonly maxBatch?: number;
-  /** how long the first decision of a batch may wait for others; 5 ms when absent */
+  /**
+   * how long the first decision of a batch may wait for others; 5 ms when absent (0 with a ttl of
+   * 1 s). At most (ttlSeconds − 1) × 1000: a decision's validity runs from when it is decided.
+   */
   readonly maxDelayMs?: number;
   readonly ttlSeconds?: number;
   /** the time of each decision: a Date, or a function returning one, read per decision (clock.ts) */
@@ -89,7 +97,13 @@ export interface BatchAuthorizer {
   authorizeBatch(policy: DecidingPolicy, requests: readonly unknown[]): BatchedAuthorization[];
   /** closes the open batch now */
   flush(): void;
-  /** where the next statement links (frozen: the authorizer's own) */
+  /**
+   * Where the chain continues, what a new signer resumes from (frozen: the authorizer's own). Only
+   * with no batch open: while one is (`pending` > 0), or from inside the authorizer's own work (a
+   * policy, a getter, the clock or the sink), reading it throws an Error saying to call `flush()`
+   * first: the open batch has taken its seqs but is not yet signed, so no head a chain can go on
+   * from exists, and one made of its seqs and the link before it would fork the chain.
+   */
   readonly head: ChainHead;
   /** decisions waiting in the open batch */
   readonly pending: number;
@@ -214,9 +228,23 @@ const STACK_MESSAGE = V8_STACK_MESSAGE;
 const LOG_RAN_OUT = APPEND_RAN_OUT;
 
 
+/**
+ * Why `head` cannot be read now: a batch is open (`pending` decisions in it), or the authorizer is
+ * in the middle of its own work (`busy`). A batch that is open has taken its seqs and is not signed:
+ * the head then is past its seqs with the link from before it, and a signer started from that would
+ * issue the next seqs linking past a batch it never saw (a fork of the chain).
+ */
+function unresumableHead(pending: number, busy: string | null): string {
+  if (busy !== null)
+    return `batcher.head cannot be read while the batch authorizer is ${busy} (it was read from the lineage sink, a policy, a request's getter or the clock): the head is not one a chain can continue from until that is done; read it once the call under way has returned and no batch is open`;
+  return `batcher.head cannot be read while a batch is open (${pending} decision${pending === 1 ? "" : "s"} pending): the open batch has taken its seqs but is not signed yet, so no head a chain can continue from exists (one made of those seqs and the link before the batch would fork the chain). Call batcher.flush() first: it signs the open batch at once, and head is then where the chain continues`;
+}
+
 /** The options of createBatchAuthorizer, each read once and checked. */
 interface BatchSettings {
   readonly signer: Signer;
+  /** where the signer keeps its head: marked as taken once the authorizer is made */
+  readonly cell: HeadCell;
   readonly maxBatch: number;
   readonly maxDelayMs: number;
   readonly ttl: number;
@@ -225,21 +253,34 @@ interface BatchSettings {
 }
 
 /**
- * A number option as the object holds it, `fallback` when absent. A TypeError for one that is no
- * number: `"5"`, `[7]`, `true` or `" "` compared with a bound is coerced (to 5, 7, 1, 0) and
+ * A number option as the object holds it, undefined when absent (or null). A TypeError for one that
+ * is no number: `"5"`, `[7]`, `true` or `" "` compared with a bound is coerced (to 5, 7, 1, 0) and
  * passes, and a delay of `"5"` then reaches setTimeout as text.
  */
-function numberOption(options: BatchAuthorizerOptions, name: "maxBatch" | "maxDelayMs" | "ttlSeconds", fallback: number, what: string): number {
-  const value: unknown = ownOption(options, name) ?? fallback;
-  if (typeof value !== "number") throw new TypeError(`createBatchAuthorizer: \`${name}\` must be ${what}, got ${shownOption(value)}`);
+function numberOption(options: BatchAuthorizerOptions, name: "maxBatch" | "maxDelayMs" | "ttlSeconds", what: string): number | undefined {
+  const value: unknown = ownOption(options, name) ?? undefined;
+  if (value !== undefined && typeof value !== "number") throw new TypeError(`createBatchAuthorizer: \`${name}\` must be ${what}, got ${shownOption(value)}`);
   return value;
+}
+
+/**
+ * The longest a batch may wait before it is signed, for artifacts valid `ttl` seconds. A decision's
+ * `iat` and `exp` are fixed when it is decided, `iat` in whole seconds (up to 1 s before the moment
+ * of the decision), and its batch is signed up to `maxDelayMs` later: waiting at most (ttl − 1) s,
+ * every artifact a batch closed by time hands over has validity left (ttl − 1 s − the wait, and
+ * the fraction of a second `iat` dropped). Waiting longer, a lone decision's promise could resolve
+ * with an artifact already expired.
+ */
+function longestDelayMs(ttl: number): number {
+  return (ttl - 1) * 1000;
 }
 
 /**
  * The options, each read once, before anything is decided: a TypeError for options that are no
  * object, a name BatchAuthorizerOptions does not have (`maxbatch` would leave the default in place
  * without a word), a signer that is no Signer, a number option that is no number or a lineage sink
- * without appendMany; a RangeError for a batch size, delay or ttl out of range.
+ * without appendMany, or a signer another batch authorizer has taken; a RangeError for a batch size,
+ * delay or ttl out of range, or a delay too long for the ttl (longestDelayMs).
  */
 function readBatchOptions(options: unknown): BatchSettings {
   if (typeof options !== "object" || options === null) throw new TypeError("createBatchAuthorizer needs options giving at least `signer` (createSigner makes one)");
@@ -251,14 +292,25 @@ function readBatchOptions(options: unknown): BatchSettings {
   // "Cannot read properties of undefined" from every authorize
   const signer: unknown = ownOption(o, "signer");
   if (!isInstance(signer, Signer)) throw new TypeError(`createBatchAuthorizer: \`signer\` must be a Signer (createSigner makes one), got ${shownOption(signer)}`);
-  const maxBatch = numberOption(o, "maxBatch", 256, "a positive integer");
-  const maxDelayMs = numberOption(o, "maxDelayMs", 5, `a number of milliseconds from 0 to ${MAX_TIMER_MS}`);
-  const ttl = numberOption(o, "ttlSeconds", DEFAULT_TTL_SECONDS, "a whole number of seconds");
+  const cell = headCellOf(signer);
+  if (cell === undefined) throw new TypeError(`createBatchAuthorizer: \`signer\` must be a signer createSigner made, got ${shownOption(signer)}`);
+  // a second batch authorizer (or authorize) on one signer would issue the seqs this one issues
+  const taken = batchedSignerProblem(cell);
+  if (taken !== null) throw new TypeError(`createBatchAuthorizer: ${taken}`);
+  const maxBatch = numberOption(o, "maxBatch", "a positive integer") ?? 256;
+  const givenDelay = numberOption(o, "maxDelayMs", `a number of milliseconds from 0 to ${MAX_TIMER_MS}`);
+  const ttl = numberOption(o, "ttlSeconds", "a whole number of seconds") ?? DEFAULT_TTL_SECONDS;
   if (!Number.isSafeInteger(maxBatch) || maxBatch < 1) throw new RangeError(`maxBatch must be a positive integer, got ${maxBatch}`);
   // setTimeout turns a delay beyond 2^31 − 1 ms (or Infinity) into 1 ms without a word
-  if (!(maxDelayMs >= 0 && maxDelayMs <= MAX_TIMER_MS)) throw new RangeError(`maxDelayMs must be from 0 to ${MAX_TIMER_MS}, got ${maxDelayMs}`);
+  if (givenDelay !== undefined && !(givenDelay >= 0 && givenDelay <= MAX_TIMER_MS)) throw new RangeError(`maxDelayMs must be from 0 to ${MAX_TIMER_MS}, got ${givenDelay}`);
   checkTtl(ttl);
-  return { signer, maxBatch, maxDelayMs, ttl, lineage: readBatchSink(ownOption(o, "lineage")), clock: ownOption(o, "now") };
+  const longest = longestDelayMs(ttl);
+  if (givenDelay !== undefined && givenDelay > longest)
+    throw new RangeError(
+      `maxDelayMs ${givenDelay} is too long for ttlSeconds ${ttl}: a decision's validity is fixed when it is decided (its iat in whole seconds, up to 1 s before), and its batch may wait maxDelayMs before it is signed, so its artifact could be handed over expired; maxDelayMs must be at most (ttlSeconds − 1) × 1000 = ${longest}`,
+    );
+  const maxDelayMs = givenDelay ?? Math.min(DEFAULT_MAX_DELAY_MS, longest);
+  return { signer, cell, maxBatch, maxDelayMs, ttl, lineage: readBatchSink(ownOption(o, "lineage")), clock: ownOption(o, "now") };
 }
 
 /**
@@ -301,8 +353,11 @@ function isArray(requests: unknown): boolean {
  * options cannot be used (readBatchOptions).
  */
 export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAuthorizer {
-  const { signer, maxBatch, maxDelayMs, ttl, lineage, clock } = readBatchOptions(options);
-  let head: ChainHead = signer.head;
+  const { signer, cell, maxBatch, maxDelayMs, ttl, lineage, clock } = readBatchOptions(options);
+  // From here on this authorizer issues the signer's chain, from the head it takes now: authorize,
+  // guard and other batch authorizers refuse the signer (they would issue the same seqs again).
+  cell.batched = true;
+  let head: ChainHead = cell.head;
   let batchStart: ChainHead = head;
   let batch: Ticket[] = [];
   let timer: ReturnType<typeof setTimeout> | null = null;
@@ -535,6 +590,8 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
       close();
     },
     get head() {
+      // No head exists to resume from while a batch is open: its seqs are taken, its link not yet made
+      if (batch.length > 0 || busy !== null) throw new Error(unresumableHead(batch.length, busy));
       // Frozen as it is handed out (its `prev` is frozen already: signer.ts): the authorizer replaces
       // its head rather than changing it, so freezing here costs nothing per decision, and a host's
       // edit of what it was handed cannot reach the link the next batch is signed with.

@@ -12,7 +12,7 @@ import { readRequest, requestSchemaOf } from "./request-digest.js";
 import { expiryOf, POLICY_FAULT_RULE } from "./statement.js";
 import { verifyArtifact, type VerifyArtifactOptions } from "./verify-artifact.js";
 import { readCheckOptions, type CheckedOptions } from "./artifact-checks.js";
-import { headCellOf, requireIssuable, type Signer } from "./signer.js";
+import { batchedSignerProblem, headCellOf, requireIssuable, type Signer } from "./signer.js";
 import type { LineageSink, PublicKey, Statement } from "./types.js";
 import { describeThrown, shownOption } from "../thrown.js";
 import { readClock } from "./clock.js";
@@ -284,15 +284,18 @@ function listOrDefault(name: string, list: unknown, of: string, absent: readonly
 
 /**
  * The signer and the validity, refused now (bad_options) where authorize would refuse them after
- * the request was read and the policy's code run: no signer, one createSigner did not make, or one
- * past its last seq; a ttl that is no whole number of seconds in range; a clock so late that the
- * artifact would expire after the last date. The checks are authorize's own (checkTtl, expiryOf,
- * requireIssuable), so guard refuses what it refuses, with its words.
+ * the request was read and the policy's code run: no signer, one createSigner did not make, one a
+ * batch authorizer has taken, or one past its last seq; a ttl that is no whole number of seconds in
+ * range; a clock so late that the artifact would expire after the last date. The checks are
+ * authorize's own (checkTtl, expiryOf, batchedSignerProblem, requireIssuable), so guard refuses what
+ * it refuses, with its words.
  */
 function readIssuing(given: unknown, ttl: unknown, ms: number): { signer: Signer; ttlSeconds: number } {
   if (given === undefined) throw badOptions("there is no `signer`: guard signs with one (createSigner makes one)");
   const cell = headCellOf(given);
   if (cell === undefined) throw badOptions(`\`signer\` must be a signer createSigner made, got ${shownOption(given)}`);
+  const taken = batchedSignerProblem(cell);
+  if (taken !== null) throw badOptions(taken);
   const ttlSeconds = ttl ?? DEFAULT_TTL_SECONDS;
   try {
     checkTtl(ttlSeconds);

@@ -67,6 +67,20 @@ const SIGNATURE_LENGTH = 86;
  */
 export interface HeadCell {
   head: ChainHead;
+  /**
+   * Set once a batch authorizer has taken the signer's chain (batch.ts): it issues from the head it
+   * took and does not move this one, so another issuer on the same signer would issue its seqs again.
+   */
+  batched: boolean;
+}
+
+/**
+ * Why a signer cannot issue for authorize, guard or another batch authorizer: a batch authorizer has
+ * taken its chain. null when it can.
+ */
+export function batchedSignerProblem(cell: HeadCell): string | null {
+  if (!cell.batched) return null;
+  return `this signer's chain was taken by a batch authorizer, which issues its seqs from the head it took: another issuer on the same signer would issue them again (a fork of the chain). Issue through that batch authorizer, or continue the chain with a new signer: createSigner(key, { head: batcher.head }) once batcher.flush() has closed its batch`;
 }
 
 /** The head cell of a signer createSigner made; undefined for anything else. */
@@ -94,7 +108,7 @@ export class Signer {
     const head = readChainHead(ownOption(options, "head") ?? GENESIS);
     if (!head.ok) throw new RangeError(head.message);
     this.#key = readSigningKey(key, "createSigner", path);
-    this.#cell = { head: head.head };
+    this.#cell = { head: head.head, batched: false };
     this.path = path;
   }
 

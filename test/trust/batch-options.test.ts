@@ -3,14 +3,17 @@
 // Signer) was a "Cannot read properties of undefined" at creation or at every authorize, a delay of
 // "5", [7], true or " " was coerced and taken, and `lineage: null` failed reading its appendMany.
 
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createBatchAuthorizer, type BatchAuthorizerOptions } from "../../runtime/trust/batch.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
 import { createSigner } from "../../runtime/trust/signer.js";
+import { verifyArtifact } from "../../runtime/trust/verify-artifact.js";
 import { ADMIN_OK, fakePolicy } from "./fake-policy.js";
 
 const key = generateKeyPair();
 const policy = fakePolicy();
+/** The longest delay setTimeout keeps. */
+const MAX_TIMER = 2 ** 31 - 1;
 
 /** What createBatchAuthorizer throws for `options`, or "created". */
 function refusal(options: unknown): unknown {
@@ -67,6 +70,55 @@ describe("createBatchAuthorizer", () => {
     }
     const throwing = { get appendMany() { throw new Error("not yet"); } };
     expect(refusal({ signer, lineage: throwing })).toEqual(new TypeError("createBatchAuthorizer: the lineage sink's `appendMany` could not be read: not yet"));
+  });
+
+  it("refuses a maxDelayMs the ttl does not leave room for, naming both, rather than hand over artifacts already expired", () => {
+    // a decision's iat and exp are fixed when it is decided; its batch is signed up to maxDelayMs later
+    expect(refusal({ signer: createSigner(key), ttlSeconds: 1, maxDelayMs: 33_000 })).toEqual(
+      new RangeError(
+        "maxDelayMs 33000 is too long for ttlSeconds 1: a decision's validity is fixed when it is decided (its iat in whole seconds, up to 1 s before), and its batch may wait maxDelayMs before it is signed, so its artifact could be handed over expired; maxDelayMs must be at most (ttlSeconds − 1) × 1000 = 0",
+      ),
+    );
+    for (const [ttlSeconds, maxDelayMs] of [[1, 1], [2, 1001], [300, 299_001], [3600, MAX_TIMER]] as const) {
+      const e = refusal({ signer: createSigner(key), ttlSeconds, maxDelayMs });
+      expect(e, `${ttlSeconds} s, ${maxDelayMs} ms`).toBeInstanceOf(RangeError);
+      expect((e as Error).message).toMatch(new RegExp(`^maxDelayMs ${maxDelayMs} is too long for ttlSeconds ${ttlSeconds}: .* = ${(ttlSeconds - 1) * 1000}$`));
+    }
+    for (const [ttlSeconds, maxDelayMs] of [[1, 0], [2, 1000], [300, 299_000], [30 * 86_400, MAX_TIMER]] as const)
+      expect(refusal({ signer: createSigner(key), ttlSeconds, maxDelayMs }), `${ttlSeconds} s, ${maxDelayMs} ms`).toBe("created");
+  });
+
+  it("with a ttl of 1 s and no maxDelayMs, closes a batch at once rather than refuse the default delay", async () => {
+    vi.useFakeTimers();
+    try {
+      const lone = (ttlSeconds: number) => {
+        const batcher = createBatchAuthorizer({ signer: createSigner(key), ttlSeconds });
+        void batcher.authorize(policy, ADMIN_OK);
+        vi.advanceTimersByTime(1);
+        return batcher.pending;
+      };
+      // the default 5 ms, where the ttl leaves room for it; none where it does not
+      expect(lone(2)).toBe(1);
+      expect(lone(1)).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("signs a batch closed by time, waiting the longest the ttl allows, with validity left", async () => {
+    // decided at the end of a second (its iat the second before), the batch waits 1,000 ms
+    vi.useFakeTimers({ now: 1_800_000_000_999 });
+    try {
+      const batcher = createBatchAuthorizer({ signer: createSigner(key), ttlSeconds: 2, maxDelayMs: 1000 });
+      const issued = batcher.authorize(policy, ADMIN_OK);
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(batcher.pending).toBe(0);
+      const { statement, artifact } = await issued;
+      expect(statement.exp * 1000).toBeGreaterThan(Date.now());
+      expect(verifyArtifact(artifact, { trustedKeys: [key.publicKey], clockSkewSeconds: 0, now: new Date() }).ok).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("takes what it can use: an absent option is its default, and a sink with appendMany is one", async () => {

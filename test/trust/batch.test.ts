@@ -72,8 +72,9 @@ describe("batch authorizer", () => {
   it("links batches: a batch's statements share the link of the artifact before it, the next batch links to its signed head", async () => {
     const batcher = createBatchAuthorizer({ signer: createSigner(key), maxBatch: 3, maxDelayMs: 60_000 });
     const pending = Array.from({ length: 8 }, (_, i) => batcher.authorize(policy, REQUESTS[i % 3]));
-    // while a batch is open, the head moves on in seq only
-    expect(batcher.head.seq).toBe(8);
+    // while a batch is open (two decisions wait in the third), no head a chain can continue from exists
+    expect(batcher.pending).toBe(2);
+    expect(() => batcher.head).toThrow(/^batcher\.head cannot be read while a batch is open \(2 decisions pending\).*Call batcher\.flush\(\) first/);
     batcher.flush();
     const results = await Promise.all(pending);
     const headDigests = (r: BatchedAuthorization) => digestPair(new TextEncoder().encode(parse(r.artifact).head));

@@ -22,7 +22,7 @@ import { readRequest, requestSchemaOf } from "../../runtime/trust/request-digest
 import { replayArtifact } from "../../runtime/trust/replay.js";
 import { createSigner, type Signer } from "../../runtime/trust/signer.js";
 import type { Bundle } from "../../runtime/manifest.js";
-import type { LineageSink } from "../../runtime/trust/types.js";
+import type { LineageSink, Statement } from "../../runtime/trust/types.js";
 import { handBundle } from "../runtime/hand-bundle.js";
 
 const FIXTURES = fileURLToPath(new URL("./fixtures/writ-manifest-1/", import.meta.url));
@@ -171,19 +171,20 @@ describe.each(CASES)("a policy loaded for replay from $name", (c) => {
     for (const policy of replayPolicies(c)) {
       const w = watched();
       const batcher = createBatchAuthorizer({ signer: w.signer, lineage: w.sink, now: NOW, maxDelayMs: 60_000 });
+      const head = batcher.head;
       // a decision of a policy loadPolicy loaded waits in the open batch
       const pending = batcher.authorize(deciding.policy, { n: 1 });
-      const head = batcher.head;
       const e = thrown(() => batcher.authorizeBatch(policy, [c.request, c.request]));
       expect(e).toBeInstanceOf(TypeError);
       expect((e as Error).message).toMatch(/^authorizeBatch does not issue with a policy loaded for replay/);
       expect((e as Error).message).toMatch(REFUSED);
       expect([batcher.pending, w.signed(), w.recorded()]).toEqual([1, 0, 0]);
-      expect(batcher.head).toEqual(head);
-      // the waiting decision is issued as it would have been
+      // the waiting decision is issued as it would have been, at the seq it took, and the chain goes on from it alone
       batcher.flush();
       void pending;
       expect(w.recorded()).toBe(1);
+      expect((vi.mocked(w.sink.appendMany).mock.calls[0]![0] as { statement: Statement }[]).map((entry) => entry.statement.lineage.seq)).toEqual([head.seq]);
+      expect(batcher.head.seq).toBe(head.seq + 1);
     }
   });
 });
