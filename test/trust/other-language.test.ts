@@ -1,10 +1,13 @@
 // An artifact verifies in another language with nothing from Writ: the Python code of
-// docs/artifacts.md ("Verifying an artifact in another language", with the `cryptography` package),
-// which verify_artifact.py reads from the docs and runs as it stands, follows the steps of
-// verifyArtifact. It reads an honest artifact's statement as Writ does, and refuses, with the same
-// code as verifyArtifact, every crafted artifact verifyArtifact refuses: a text decoded leniently,
-// a header with extensions, a payload that is not its own canonical JSON or not a statement, a weak
-// issuer key. Each run is made twice, with and without `python3 -O` (which drops `assert`s).
+// docs/artifacts.md ("Verifying an artifact in another language", with the `cryptography` package,
+// and for a batched artifact its continuation under "Verifying one offline"), which
+// verify_artifact.py reads from the docs and runs as it stands, follows the steps of verifyArtifact.
+// It reads an honest artifact's statement as Writ does, and refuses, with the same code as
+// verifyArtifact, every crafted artifact verifyArtifact refuses: a text decoded leniently, a header
+// with extensions, a payload that is not its own canonical JSON or not a statement, a weak issuer
+// key; a batched artifact that is not its issuer's text (a forged `statement` member before the
+// real one, which a verifier following the page with json.loads accepted), a changed leaf or proof.
+// Each run is made twice, with and without `python3 -O` (which drops `assert`s).
 
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -14,6 +17,9 @@ import { describe, expect, it } from "vitest";
 import { ed25519Sign, isEd25519Point, sha256Bytes } from "../../runtime/crypto/ed25519.js";
 import { sha3_512Hex } from "../../runtime/crypto/digest.js";
 import { authorize } from "../../runtime/trust/authorize.js";
+import { createBatchAuthorizer } from "../../runtime/trust/batch.js";
+import { BATCH_HEAD_TYP, signTreeHead } from "../../runtime/trust/batch-artifact.js";
+import { buildTree, leafHash } from "../../runtime/trust/merkle.js";
 import { canonicalize } from "../../runtime/trust/jcs.js";
 import { generateKeyPair, privateKeyFromSeed, publicJwk, publicKeyFromJwk } from "../../runtime/trust/keys.js";
 import { createSigner } from "../../runtime/trust/signer.js";
@@ -342,3 +348,101 @@ describe("verification in Python (the code of docs/artifacts.md)", () => {
     expect(honest).toMatchObject({ ok: true });
   });
 });
+
+describe("verification of batched artifacts in Python (the code of docs/artifacts.md, Verifying one offline)", () => {
+  const jwk = publicJwk(issuer.publicKey);
+  const at = (seconds: number) => new Date(seconds * 1000);
+  const batcher = () => createBatchAuthorizer({ signer: createSigner(issuer), now: at(NOW) });
+  const requests = (n: number) => Array<unknown>(n).fill(REQUEST);
+  // batches of one, two and five, and one of three that links to the head of the five
+  const chained = batcher();
+  const genuine = [...batcher().authorizeBatch(policy, requests(1)), ...batcher().authorizeBatch(policy, requests(2)), ...chained.authorizeBatch(policy, requests(5)), ...chained.authorizeBatch(policy, requests(3))];
+  const denying = fakePolicy({ decide: () => ({ decision: "deny", rules: [], errors: [] }) });
+  const [deny] = createBatchAuthorizer({ signer: createSigner(issuer), now: at(NOW) }).authorizeBatch(denying, [REQUEST, REQUEST]);
+  const [old] = createBatchAuthorizer({ signer: createSigner(issuer), now: at(NOW - 100_000) }).authorizeBatch(policy, [REQUEST]);
+  const [elsewhere] = createBatchAuthorizer({ signer: createSigner(issuer), now: at(NOW) }).authorizeBatch(policy, [{ ...REQUEST, amount: 11 }]);
+  const [strangers] = createBatchAuthorizer({ signer: createSigner(generateKeyPair()), now: at(NOW) }).authorizeBatch(policy, [REQUEST]);
+  const text = genuine[4]!.artifact; // leaf 1 of the batch of five
+  const envelope = JSON.parse(text) as { statement: Record<string, unknown>; index: number; path: string[]; head: string };
+  const [hh, hp, hs] = envelope.head.split(".") as [string, string, string];
+  const headPayload = JSON.parse(Buffer.from(hp, "base64url").toString("utf8")) as Record<string, unknown>;
+
+  /** `text` with one substring replaced (which must be there). */
+  function edited(from: string, to: string, within = text): string {
+    expect(within).toContain(from);
+    return within.replace(from, to);
+  }
+  /** A batched artifact of one statement in a tree of one, its head signed by the issuer. */
+  function treeOfOne(statement: Record<string, unknown>, over: Record<string, unknown> = {}): string {
+    const leaf = canonicalize(statement);
+    const tree = buildTree([leafHash(new TextEncoder().encode(leaf))]);
+    const head = signTreeHead({ v: "writ-batch-head/1", batch: "ab".repeat(16), size: 1, root: Buffer.from(tree.root).toString("hex"), hash: "sha256", iss: issuer.keyId, iat: NOW, ...over } as never, createSigner(issuer));
+    return `{"typ":"writ-authz-batched/2","statement":${leaf},"index":0,"path":[],"head":"${head}"}`;
+  }
+  /** `text` with its tree head re-signed by the issuer over `payload` under `header`. */
+  function resigned(payload: string, header: Record<string, unknown> = { alg: "EdDSA", kid: issuer.keyId, typ: BATCH_HEAD_TYP }): string {
+    return edited(envelope.head, signTexts(canonicalize(header), payload));
+  }
+
+  it("refuses with verifyArtifact's code each batched artifact verifyArtifact refuses, and accepts what it accepts", () => {
+    const denied = JSON.parse(deny!.artifact) as { statement: Record<string, unknown> };
+    const forgedAllow = canonicalize({ ...denied.statement, decision: "allow", rules: ["admin"] });
+    const stated = canonicalize(envelope.statement);
+    const signedStatement = JSON.parse(canonicalize(genuine[0]!.statement)) as Record<string, unknown>;
+    const cases: [string, string, string][] = [
+      ...genuine.map((r, i): [string, string, string] => [`genuine ${i}`, r.artifact, "ok"]),
+      ["LF after", `${text}\n`, "ok"],
+      ["CRLF, spaces and tabs around", `\r\n \t${text} \t\r\n`, "ok"],
+      // step 0: exactly the issuer's text, parsed strictly
+      ["a forged allow as a first `statement`, the issued deny after it", edited('"statement":', `"statement":${forgedAllow},"statement":`, deny!.artifact), "malformed"],
+      ["the issued deny", deny!.artifact, "not_allowed"],
+      ["`index` twice", edited('"index":1', '"index":0,"index":1'), "malformed"],
+      ["`decision` twice in the statement", edited('"decision":"allow"', '"decision":"deny","decision":"allow"'), "malformed"],
+      ["a space after a colon", edited('"index":1', '"index": 1'), "malformed"],
+      ["members out of order", `{"typ":"writ-authz-batched/2","index":1,"statement":${stated},"path":${JSON.stringify(envelope.path)},"head":"${envelope.head}"}`, "malformed"],
+      ["an extra member", edited('"index":1', '"index":1,"note":"x"'), "malformed"],
+      ["an escaped letter in a rule name", edited('"rules":["admin"]', '"rules":["\\u0061dmin"]'), "malformed"],
+      ["index 1.0", edited('"index":1', '"index":1.0'), "malformed"],
+      ["index 1e0", edited('"index":1', '"index":1e0'), "malformed"],
+      ["iat written with .0", edited(`"iat":${NOW},`, `"iat":${NOW}.0,`), "malformed"],
+      ["a BOM before", `\ufeff${text}`, "malformed"],
+      ["typ /1", edited("writ-authz-batched/2", "writ-authz-batched/1"), "malformed"],
+      ["a path hash in upper case", edited(envelope.path[0]!, envelope.path[0]!.toUpperCase()), "malformed"],
+      // step 1: the tree head
+      ["a head signed by a key not trusted", strangers!.artifact, "unknown_key"],
+      ["a head whose signature is changed", edited(envelope.head, `${hh}.${hp}.${hs.startsWith("A") ? "B" : "A"}${hs.slice(1)}`), "bad_signature"],
+      ["a head of typ JWT", resigned(canonicalize(headPayload), { alg: "EdDSA", kid: issuer.keyId, typ: "JWT" }), "bad_header"],
+      ["a head payload with whitespace", resigned(JSON.stringify(headPayload, null, 1)), "malformed"],
+      ["a head of size 0", resigned(canonicalize({ ...headPayload, size: 0 })), "malformed"],
+      ["a head root in upper case", resigned(canonicalize({ ...headPayload, root: (headPayload.root as string).toUpperCase() })), "malformed"],
+      ["a head that names another issuer", resigned(canonicalize({ ...headPayload, iss: "someone-else" })), "malformed"],
+      // step 2: the fold
+      ["a changed leaf (the decision)", edited('"decision":"allow"', '"decision":"deny"'), "bad_proof"],
+      ["a leaf changed into no statement", edited('"decision":"allow"', '"decision":"allox"'), "bad_proof"],
+      ["a changed sibling", edited(envelope.path[0]!, `${envelope.path[0]![0] === "0" ? "1" : "0"}${envelope.path[0]!.slice(1)}`), "bad_proof"],
+      ["another index within the tree", edited('"index":1', '"index":2'), "bad_proof"],
+      ["an index outside the tree", edited('"index":1', '"index":5'), "malformed"],
+      ["a leaf of another batch's tree", edited(envelope.head, (JSON.parse(genuine[1]!.artifact) as { head: string }).head), "bad_proof"],
+      // step 3: the statement, signed so
+      ["a signed statement that is no statement (seq 0 with a link)", treeOfOne({ ...signedStatement, lineage: { seq: 0, prev: { sha3_512: "a".repeat(128), blake2b_512: "b".repeat(128) } } }), "malformed"],
+      ["a signed statement of another issuer", treeOfOne({ ...signedStatement, iss: "someone-else" }), "issuer_mismatch"],
+      ["expired", old!.artifact, "expired"],
+      ["another request", elsewhere!.artifact, "request_mismatch"],
+    ];
+    const verdicts = pythonVerdicts(cases.map(([, token]) => ({ token, jwk })));
+    const seen = cases.map(([name, token], i) => [name, tsCode(token), (verdicts[i] as { code?: string }).code ?? "ok"]);
+    expect(seen).toEqual(cases.map(([name, , code]) => [name, code, code]));
+    genuine.forEach((r, i) => expect(verdicts[i]).toEqual({ ok: true, statement: JSON.parse(canonicalize(r.statement)) }));
+  });
+
+  it("refuses an issued deny with a forged allow as a first `statement`: json.loads reads the deny, a reader that keeps the first member an allow", () => {
+    // without step 0 the page's steps found nothing wrong: json.loads keeps the last `statement`, the issued one, whose proof folds
+    const denied = JSON.parse(deny!.artifact) as { statement: Record<string, unknown> };
+    const forged = edited('"statement":', `"statement":${canonicalize({ ...denied.statement, decision: "allow", rules: ["admin"] })},"statement":`, deny!.artifact);
+    expect((JSON.parse(forged) as { statement: { decision: string } }).statement.decision).toBe("deny");
+    const [verdict] = pythonVerdicts([{ token: forged, jwk }]);
+    expect(verdict).toMatchObject({ ok: false, code: "malformed" });
+    expect(tsCode(forged)).toBe("malformed");
+  });
+});
+
