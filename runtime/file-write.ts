@@ -253,6 +253,18 @@ export function stageFile(path: string, data: string | Uint8Array, options: Stag
 }
 
 /**
+ * The process id in `entry`, when `entry` is a name stageFile gives a temporary file for `target`
+ * (`.<file>.<pid>.<random>.tmp`, beside it); undefined for any other name. What stageFile staged
+ * and a kill (SIGKILL) left can be told by it, and its process seen to be gone.
+ */
+export function stagedTempPid(target: string, entry: string): number | undefined {
+  const prefix = `.${basename(target).slice(0, 160)}.`;
+  if (!entry.startsWith(prefix)) return undefined;
+  const rest = /^([1-9]\d{0,9})\.[0-9a-f]{12}\.tmp$/.exec(entry.slice(prefix.length));
+  return rest === null ? undefined : Number(rest[1]);
+}
+
+/**
  * Flushes a directory's entries (a rename or link in it) to disk. Best effort: some file systems
  * cannot sync a directory, and the file itself is already on disk by then.
  */

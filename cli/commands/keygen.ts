@@ -5,6 +5,7 @@ import { makeOutputDir } from "../output-dir.js";
 import { resolve } from "node:path";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
 import { restorePublicKey, writeKeyPair } from "../../runtime/trust/key-files.js";
+import { removeLeftoverKeyTemps } from "../../runtime/trust/key-temps.js";
 import { FileWriteError } from "../../runtime/file-write.js";
 import { commandLineProblem, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, refuseUsage, unknownFlags, type Command } from "../io.js";
 
@@ -21,7 +22,9 @@ export const keygenCommand: Command = {
     "can read. The key id is the RFC 7638 thumbprint of the public key. Existing files are never",
     "overwritten, and a keygen that fails (a full disk) leaves no key file behind. A private key",
     "found without its public key (a keygen killed between the two files) is kept, and its public",
-    "key written from it: no new key is made then.",
+    "key written from it: no new key is made then. Only a private key file of your own is kept so",
+    "(root: root's); one of another user's is refused. Temporary files of these names that killed",
+    "keygens of yours left (.<base>.private.jwk.<pid>.<random>.tmp) are removed.",
   ].join("\n"),
   async run(args, io) {
     const parsed = parseArgs(args);
@@ -36,6 +39,8 @@ export const keygenCommand: Command = {
     const dir = resolve(io.cwd, flagString(parsed, "o", "out") ?? ".");
     const key = generateKeyPair();
     if (!makeOutputDir(io, "keygen", dir)) return EXIT_FAILURE;
+    // a killed keygen's private key temporary file is a copy of a key: not left to pile up
+    removeLeftoverKeyTemps(dir, name);
     try {
       const written = writeKeyPair(dir, key, name);
       // written before they are named: should standard output fail, the message must say where they are

@@ -5,9 +5,9 @@
 // Accepted on load: JWK (the format written) and PEM — PKCS8 `PRIVATE KEY` / SPKI `PUBLIC KEY`, as
 // `openssl genpkey -algorithm ed25519` writes them. Errors come back as values naming the file.
 
-import { existsSync, rmSync, statSync, type Stats } from "node:fs";
-import { hasEntry, stageFile, syncDirectory, systemErrorText } from "../file-write.js";
-import { notRegularKind, readFileBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../bounded-read.js";
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, statSync, unlinkSync, type Stats } from "node:fs";
+import { FileWriteError, hasEntry, stageFile, syncDirectory, systemErrorText } from "../file-write.js";
+import { notRegularKind, readFdBounded, readFileBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../bounded-read.js";
 import { createPrivateKey, createPublicKey } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 import { privateJwk, privateKeyFromJwk, publicJwk, publicKeyFromJwk, type KeyResult } from "./keys.js";
@@ -37,10 +37,12 @@ export function writeKeyPair(dir: string, key: PrivateKey, name = "writ"): Writt
   // directory never holds a pair of keys that do not belong together. The private key is linked
   // first: a kill between the two links leaves it alone, and its public key can be derived from it
   // (restorePublicKey), where a lone public key would be a pair lost for good.
-  const priv = stageFile(privateKeyPath, JSON.stringify(privateJwk(key), null, 2) + "\n", { mode: 0o600, exclusive: true });
+  const priv = stageFile(privateKeyPath, keyFileText(privateJwk(key)), { mode: 0o600, exclusive: true });
+  // the file linked as the private key, known before it is linked: only that file is ever removed again
+  const linked = identityOf(priv.temp);
   let pub;
   try {
-    pub = stageFile(publicKeyPath, JSON.stringify(publicJwk(key.publicKey), null, 2) + "\n", { mode: 0o644, exclusive: true });
+    pub = stageFile(publicKeyPath, keyFileText(publicJwk(key.publicKey)), { mode: 0o644, exclusive: true });
   } catch (e) {
     priv.discard();
     throw e;
@@ -54,11 +56,76 @@ export function writeKeyPair(dir: string, key: PrivateKey, name = "writ"): Writt
   try {
     pub.commitExclusive();
   } catch (e) {
-    rmSync(privateKeyPath, { force: true });
+    // Between the two links another keygen in this directory may have found the private key alone,
+    // as a kill would leave it, and written its public key from it (restorePublicKey): the pair is
+    // whole, and removing the private key now would leave its public key alone. Otherwise the
+    // private key goes, but only the file linked here: by name alone, it could be another's.
+    if (e instanceof FileWriteError && e.code === "EEXIST" && holdsOwnText(publicKeyPath, keyFileText(publicJwk(key.publicKey)))) {
+      syncDirectory(dir);
+      return { privateKeyPath, publicKeyPath };
+    }
+    removeIfStill(privateKeyPath, linked);
     throw e;
   }
   syncDirectory(dir);
   return { privateKeyPath, publicKeyPath };
+}
+
+/** The text of a key file holding `jwk`, as keygen writes it. */
+function keyFileText(jwk: object): string {
+  return JSON.stringify(jwk, null, 2) + "\n";
+}
+
+/** Which file an entry is: its device and inode. */
+interface FileIdentity {
+  readonly dev: number;
+  readonly ino: number;
+}
+
+/** The identity of the entry at `path` itself (a link's own), or undefined when it cannot be had. */
+function identityOf(path: string): FileIdentity | undefined {
+  try {
+    const { dev, ino } = lstatSync(path);
+    return { dev, ino };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Removes the entry at `path` if it is still the file `identity` names; never throws. Undefined:
+ * which file was linked is not known, and nothing is removed (a private key left alone is made
+ * whole by the next keygen; another's key removed is lost).
+ */
+function removeIfStill(path: string, identity: FileIdentity | undefined): void {
+  const now = identityOf(path);
+  if (identity === undefined || now === undefined || now.dev !== identity.dev || now.ino !== identity.ino) return;
+  try {
+    unlinkSync(path);
+  } catch {
+    /* gone already */
+  }
+}
+
+/** The running user's uid, or undefined where there are none (Windows): owners are then not checked. */
+function currentUid(): number | undefined {
+  return process.getuid?.();
+}
+
+/** The owner of the entry at `path` itself (a link's own), or undefined when it cannot be had. */
+function ownerOf(path: string): number | undefined {
+  try {
+    return lstatSync(path).uid;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the regular file at `path` itself (not a link) is the running user's and holds exactly `text`. */
+function holdsOwnText(path: string, text: string): boolean {
+  const entry = readEntry(path, "");
+  const me = currentUid();
+  return entry.ok && (me === undefined || entry.st.uid === me) && entry.text === text;
 }
 
 /** What restorePublicKey did: wrote `publicKeyPath` for the private key `key` in `privateKeyPath`, or why it could not. */
@@ -68,23 +135,69 @@ export type RestoredPublicKey = { ok: true; key: PrivateKey; privateKeyPath: str
  * When `<name>.private.jwk` is in `dir` and `<name>.public.jwk` is not (a keygen killed between its
  * two files): writes the public key, derived from the private one, as writeKeyPair would have (0644,
  * never over a file). Undefined when the pair is not in that state: no private key, or a public key
- * file there already (whatever it holds).
+ * file there already (whatever it holds), or written meanwhile (by the keygen that linked the
+ * private key). Only a private key file of the running user's own is used (root: root's), read
+ * through the descriptor its owner is checked on, a symbolic link not followed: in a directory
+ * others may create files in (/tmp), another user can leave a private key there alone, and keeping
+ * it would make a key that user knows the new key of whoever runs keygen next.
  */
 export function restorePublicKey(dir: string, name = "writ"): RestoredPublicKey | undefined {
   const privateKeyPath = join(dir, `${name}.private.jwk`);
   const publicKeyPath = join(dir, `${name}.public.jwk`);
   if (!hasEntry(privateKeyPath) || hasEntry(publicKeyPath)) return undefined;
-  const loaded = loadPrivateKeyFile(privateKeyPath);
-  if (!loaded.ok) return { ok: false, message: `${privateKeyPath} is there without its public key ${publicKeyPath}, which cannot be written from it: ${loaded.message}` };
+  const lone = `${privateKeyPath} is there without its public key ${publicKeyPath}`;
+  const me = currentUid();
+  const notOwn = (owner: number): RestoredPublicKey => ({
+    ok: false,
+    message:
+      `${lone}, and is owned by uid ${owner}, not by you (${me === 0 ? "root" : `uid ${me}`}): keygen writes a public key only from a private key of your own, ` +
+      `since whoever owns that file knows the key in it; no key file was written (its owner may run \`writ keygen\` there to write its public key, or remove it; else choose another --name or -o)`,
+  });
+  const entry = readEntry(privateKeyPath, "private ");
+  if (!entry.ok) {
+    // another user's key that this one may not even read: said to be theirs, not only unreadable
+    const owner = ownerOf(privateKeyPath);
+    return me !== undefined && owner !== undefined && owner !== me ? notOwn(owner) : { ok: false, message: `${lone}, which cannot be written from it: ${entry.message}` };
+  }
+  if (me !== undefined && entry.st.uid !== me) return notOwn(entry.st.uid);
+  const loaded = privateKeyOfText(privateKeyPath, entry.text, entry.st.mode, undefined);
+  if (!loaded.ok) return { ok: false, message: `${lone}, which cannot be written from it: ${loaded.message}` };
   try {
-    stageFile(publicKeyPath, JSON.stringify(publicJwk(loaded.key.publicKey), null, 2) + "\n", { mode: 0o644, exclusive: true }).commitExclusive();
+    stageFile(publicKeyPath, keyFileText(publicJwk(loaded.key.publicKey)), { mode: 0o644, exclusive: true }).commitExclusive();
   } catch (e) {
+    // the keygen that linked the private key has linked its public key since: the pair is whole, as any keygen finds it
+    if (e instanceof FileWriteError && e.code === "EEXIST") return undefined;
     return { ok: false, message: `${privateKeyPath} is there without its public key, which cannot be written from it: ${e instanceof Error ? e.message : String(e)}` };
   }
   syncDirectory(dir);
   return { ok: true, key: loaded.key, privateKeyPath, publicKeyPath };
 }
 
+/**
+ * The text of the regular file at `path` itself, with its status, both from one descriptor: what is
+ * checked is what is read. A symbolic link there is refused, not followed; a FIFO is not waited on.
+ * `kind` ("private ", "") begins the name the messages give the file.
+ */
+function readEntry(path: string, kind: string): { ok: true; st: Stats; text: string } | { ok: false; message: string } {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ELOOP") return { ok: false, message: `${kind}key file ${path} is a symbolic link, which is not followed here: give the file itself` };
+    return { ok: false, message: unreadableKeyFile(path, e) };
+  }
+  try {
+    const st = fstatSync(fd);
+    const other = notRegularKind(st);
+    if (other !== undefined) return { ok: false, message: `${kind}key file ${path} is not a regular file (${other})` };
+    if (st.size > MAX_KEY_FILE_BYTES) return { ok: false, message: `${kind}key file ${path} is ${st.size} bytes; a key file is a few hundred` };
+    return { ok: true, st, text: readFdBounded(fd, MAX_KEY_FILE_BYTES, st.size).toString("utf8") };
+  } catch (e) {
+    return { ok: false, message: unreadableKeyFile(path, e) };
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** A key file is a few hundred bytes; anything past this is not one (and is not read into memory). */
 const MAX_KEY_FILE_BYTES = READ_LIMITS.key;
@@ -221,11 +334,16 @@ export function loadPrivateKeyFile(path: string): KeyResult<PrivateKey> {
   }
   const text = readText(path);
   if (!text.ok) return text;
+  return privateKeyOfText(path, text.text, mode, kind);
+}
+
+/** The private key in `text`, read from `path` (of `mode`; `kind` when not a regular file, notRegularKind), or why it is refused. */
+function privateKeyOfText(path: string, text: string, mode: number, kind: string | undefined): KeyResult<PrivateKey> {
   // a regular file's text is looked at first: a public key is 0644 as written, and `chmod 600` for it would lead nowhere
-  if (isPublicKeyText(text.text)) return { ok: false, message: publicKeyGivenMessage(path) };
+  if (isPublicKeyText(text)) return { ok: false, message: publicKeyGivenMessage(path) };
   const refused = kind === undefined ? privateModeRefusal(path, mode, undefined) : undefined;
   if (refused !== undefined) return { ok: false, message: refused };
-  const parsed = parseKeyText(text.text, "private");
+  const parsed = parseKeyText(text, "private");
   if (!parsed.ok) return { ok: false, message: keyTextMessage("private", path, parsed) };
   const key = privateKeyFromJwk(parsed.jwk);
   return key.ok ? key : { ok: false, message: `private key file ${path}: ${escapeControls(key.message)}` };
