@@ -15,7 +15,17 @@ import { trimLineSpace } from "../strings.js";
 import { jsonAmbiguity } from "../json-ambiguity.js";
 import { jsonTooDeep } from "../json-bounds.js";
 import { FileWriteError, hasEntry, stageFile, systemErrorText } from "../file-write.js";
-import { finishPendingWrite, pendingNames, pendingRecordPath, recordPendingWrite, recoverPendingWrite, type BundleView, type StagedPart } from "./bundle-pending.js";
+import {
+  finishPendingWrite,
+  keptChangingMessage,
+  pendingNames,
+  pendingRecordPath,
+  pendingWriteBegunSince,
+  recordPendingWrite,
+  recoverPendingWrite,
+  type BundleView,
+  type StagedPart,
+} from "./bundle-pending.js";
 
 function isDirectoryPath(path: string): boolean {
   try {
@@ -155,94 +165,134 @@ export function readBundleResult(dir: string, name?: string): ReadBundleResult {
     if (!found.ok) return found;
     name = found.name;
   }
-  // A write under way may put a new file in place between two of the reads below: the files are
-  // read again (after the write's record is looked at once more) when one changed meanwhile.
+  // A write under way may put a new file in place between two of the reads below, or begin after
+  // its record was looked for and before the files are read: the bundle is read again when one of
+  // its files was replaced while it was read, or when a record of a write is there that was not
+  // when the reading began.
   let recovered: string | undefined;
-  for (let attempt = 1; ; attempt++) {
+  for (let attempt = 1; attempt <= READ_ATTEMPTS; attempt++) {
     const recovery = recoverPendingWrite(dir, name);
-    if (recovery.kind === "unreadable") return { ok: false, path: recovery.path, message: recovery.message };
-    if (recovery.kind !== "none") recovered ??= recovery.note;
-    const view = recovery.kind === "unfinished" ? recovery.view : undefined;
-    const paths = view ?? bundlePaths(dir, name);
-    const before = identities(paths);
-    const read = readParts(paths, name, view !== undefined);
-    if (attempt < 3 && view === undefined && identities(paths) !== before) continue;
+    if (recovery.kind === "unreadable" || recovery.kind === "changing") return { ok: false, path: recovery.path, message: recovery.message };
+    // the latest: what an earlier reading said may no longer be so
+    if (recovery.kind !== "none") recovered = recovery.note;
+    let files: ReturnType<typeof readFiles>;
+    let unchanged = (): boolean => true;
+    if (recovery.kind === "unfinished") {
+      // a write that could not be finished: read from the bytes its record was checked against,
+      // never from the files' names again
+      files = { ok: true, files: recovery.view };
+    } else {
+      const paths = bundlePaths(dir, name);
+      const before = identities(paths);
+      files = readFiles(paths);
+      unchanged = () => identities(paths) === before;
+    }
+    // the record after the files, then the files' identities: a write whose record is gone by then
+    // made all its renames before the second look at the files
+    if (pendingWriteBegunSince(dir, name, recovery.seen) || !unchanged()) continue;
+    if (!files.ok) return files;
+    const read = parseBundle(files.files, name);
     if (!read.ok) return read;
     return recovered === undefined ? { ok: true, bundle: read.bundle, name, dir } : { ok: true, bundle: read.bundle, name, dir, recovered };
   }
+  return { ok: false, path: dir, message: keptChangingMessage(dir, name, READ_ATTEMPTS) };
 }
 
+/** How many times a bundle is read when a write changes it while it is read, before it is refused. */
+const READ_ATTEMPTS = 5;
+
 /** What names each of a bundle's files now (device, inode, size, times): a file renamed into place changes it. */
-function identities(paths: BundleView): string {
+function identities(paths: { module: string; manifest: string; signature: string }): string {
   return [paths.module, paths.manifest, paths.signature]
     .map((p) => {
-      if (p === undefined) return "-";
       try {
         const st = statSync(p);
         return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
-      } catch {
-        return "absent";
+      } catch (e) {
+        return `absent:${(e as NodeJS.ErrnoException).code}`;
       }
     })
     .join(" ");
 }
 
-/**
- * Reads a bundle's files from `paths`. `viewed`: they are where a write that could not be finished
- * left them (BundleView), and a signature is there exactly when `paths.signature` is given.
- */
-function readParts(paths: BundleView, name: string, viewed: boolean): { ok: true; bundle: Bundle } | { ok: false; message: string; path: string } {
+/** Reads a bundle's files from their places in its directory: their bytes, or why one cannot be read. */
+function readFiles(paths: { module: string; manifest: string; signature: string }): { ok: true; files: BundleView } | PartRefusal {
   let module: Uint8Array;
   try {
-    module = new Uint8Array(readRegularFileBounded(paths.module, READ_LIMITS.module));
+    module = readRegularFileBounded(paths.module, READ_LIMITS.module);
   } catch (e) {
     return partRefusal("module", paths.module, e);
   }
-
-  let manifestText: string | null;
+  let manifest: Uint8Array;
   try {
-    manifestText = utf8Decode(readRegularFileBounded(paths.manifest, READ_LIMITS.manifest));
+    manifest = readRegularFileBounded(paths.manifest, READ_LIMITS.manifest);
   } catch (e) {
     return partRefusal("manifest", paths.manifest, e);
   }
+  const files = { module: { path: paths.module, bytes: module }, manifest: { path: paths.manifest, bytes: manifest } };
+  if (!hasEntry(paths.signature)) return { ok: true, files: { ...files, signature: undefined } };
+  try {
+    return { ok: true, files: { ...files, signature: { path: paths.signature, bytes: readRegularFileBounded(paths.signature, READ_LIMITS.manifest) } } };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT")
+      return {
+        ok: false,
+        path: paths.signature,
+        // there was an entry: a link to nothing is a signature that cannot be read, not no signature
+        message: hasEntry(paths.signature)
+          ? `bundle signature ${paths.signature} is a symbolic link to a file that does not exist`
+          : `bundle signature ${paths.signature} was removed while the bundle was read`,
+      };
+    return partRefusal("signature", paths.signature, e);
+  }
+}
+
+/**
+ * The bundle `files` hold, parsed: a manifest that is UTF-8 JSON, of policy `name`, and a signature
+ * that is a compact JWS; or why not, naming the file.
+ */
+function parseBundle(files: BundleView, name: string): { ok: true; bundle: Bundle } | PartRefusal {
+  const { module } = files;
+  // files read from a write's staged files were read with the limit of a module (bundle-pending.ts)
+  for (const [what, file] of [["manifest", files.manifest] as const, ["signature", files.signature] as const])
+    if (file !== undefined && file.bytes.length > READ_LIMITS.manifest) return partRefusal(what, file.path, new TooLargeError(READ_LIMITS.manifest, file.bytes.length));
+  const manifestPath = files.manifest.path;
+  const manifestText = utf8Decode(files.manifest.bytes);
   // strictly: a byte that is not UTF-8 would read as U+FFFD, and the manifest would say what its file does not
-  if (manifestText === null) return { ok: false, path: paths.manifest, message: `bundle manifest ${paths.manifest} is not UTF-8 text` };
+  if (manifestText === null) return { ok: false, path: manifestPath, message: `bundle manifest ${manifestPath} is not UTF-8 text` };
   // its 64 MiB could nest as deep: refused at the bracket past any manifest's depth, before JSON.parse builds it
   const tooDeep = jsonTooDeep(manifestText);
-  if (tooDeep !== undefined) return { ok: false, path: paths.manifest, message: `bundle manifest ${paths.manifest}:${tooDeep.at}: ${tooDeep.why}` };
+  if (tooDeep !== undefined) return { ok: false, path: manifestPath, message: `bundle manifest ${manifestPath}:${tooDeep.at}: ${tooDeep.why}` };
   let manifest: unknown;
   try {
     manifest = JSON.parse(manifestText);
   } catch (e) {
-    return { ok: false, path: paths.manifest, message: `bundle manifest ${paths.manifest} is not valid JSON: ${(e as Error).message}` };
+    return { ok: false, path: manifestPath, message: `bundle manifest ${manifestPath} is not valid JSON: ${(e as Error).message}` };
   }
   // A member named twice: JSON.parse keeps the last, and the signature (over the canonical JSON of
   // what was parsed) still verifies, while a reader that keeps the first (or a person) sees another
   // version, or a forbid as a permit. The file Writ writes never holds one.
   const ambiguity = jsonAmbiguity(manifestText);
-  if (ambiguity !== undefined) return { ok: false, path: paths.manifest, message: `bundle manifest ${paths.manifest}:${ambiguity}` };
+  if (ambiguity !== undefined) return { ok: false, path: manifestPath, message: `bundle manifest ${manifestPath}:${ambiguity}` };
   if (typeof manifest !== "object" || manifest === null || Array.isArray(manifest))
-    return { ok: false, path: paths.manifest, message: `bundle manifest ${paths.manifest} is not a JSON object` };
+    return { ok: false, path: manifestPath, message: `bundle manifest ${manifestPath} is not a JSON object` };
   // The files are written under the policy's name (writeBundle): another name is another policy's files.
   const named = (manifest as { name?: unknown }).name;
   if (named !== name)
-    return { ok: false, path: paths.manifest, message: `bundle manifest ${paths.manifest} is the manifest of policy ${shownJson(named)}, not of ${shownJson(name)}: its files are named for another policy` };
+    return { ok: false, path: manifestPath, message: `bundle manifest ${manifestPath} is the manifest of policy ${shownJson(named)}, not of ${shownJson(name)}: its files are named for another policy` };
 
   let signature: string | undefined;
-  if (paths.signature !== undefined && (viewed || hasEntry(paths.signature))) {
-    try {
-      // the line end the file ends with is not part of the JWS; a BOM or a no-break space is (as for an artifact)
-      signature = trimLineSpace(readRegularFileBounded(paths.signature, READ_LIMITS.manifest).toString("utf8"));
-    } catch (e) {
-      // there is an entry: a link to nothing is a signature that cannot be read, not no signature
-      if ((e as NodeJS.ErrnoException).code === "ENOENT")
-        return { ok: false, path: paths.signature, message: `bundle signature ${paths.signature} is a symbolic link to a file that does not exist` };
-      return partRefusal("signature", paths.signature, e);
-    }
+  if (files.signature !== undefined) {
+    const signaturePath = files.signature.path;
+    // the line end the file ends with is not part of the JWS; a BOM or a no-break space is (as for an artifact)
+    const bytes = files.signature.bytes;
+    signature = trimLineSpace(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"));
     if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+$/.test(signature))
-      return { ok: false, path: paths.signature, message: `bundle signature ${paths.signature} is not a compact JWS` };
+      return { ok: false, path: signaturePath, message: `bundle signature ${signaturePath} is not a compact JWS` };
   }
-  const bundle: Bundle = signature === undefined ? { module, manifest: manifest as Manifest } : { module, manifest: manifest as Manifest, signature };
+  // a Uint8Array of its own, not the Buffer read (whose memory may be shared)
+  const moduleBytes = new Uint8Array(module.bytes);
+  const bundle: Bundle = signature === undefined ? { module: moduleBytes, manifest: manifest as Manifest } : { module: moduleBytes, manifest: manifest as Manifest, signature };
   return { ok: true, bundle };
 }
 
@@ -278,7 +328,7 @@ export function writeBundle(dir: string, bundle: Bundle): string[] {
     throw new BundleFileError(`cannot create the bundle directory ${dir}: ${systemErrorText(e)}`, dir);
   }
   const earlier = recoverPendingWrite(dir, name);
-  if (earlier.kind === "unreadable") throw new BundleFileError(earlier.message, earlier.path);
+  if (earlier.kind === "unreadable" || earlier.kind === "changing") throw new BundleFileError(earlier.message, earlier.path);
   if (earlier.kind === "unfinished") throw new BundleFileError(`${earlier.why}; no file of the bundle in ${dir} was written`, pendingRecordPath(dir, name));
   const encoder = new TextEncoder();
   const files: [string, Uint8Array][] = [

@@ -16,10 +16,18 @@
 //   place stand, as they were before that write;
 //
 // and says which it did. A reader that may not rename in the directory (read-only, another user's)
-// reads the bundle as that write was to leave it, from its staged files, and says so; the record
-// stays for a writer to finish. The module's digests in the manifest, and the signature over the
-// manifest, stay the last line of defence: a mix that no record explains is refused when loaded,
-// never taken for a bundle.
+// reads the bundle as that write was to leave it, from the bytes of its new files it read and checked
+// against the record (never from the files' names again: in a sticky directory another user may
+// create files under the staged names once the write is finished), and says so; the record stays for
+// a writer to finish. The module's digests in the manifest, and the signature over the manifest, stay
+// the last line of defence: a mix that no record explains is refused when loaded, never taken for a
+// bundle.
+//
+// Whoever finds a record cannot tell a write that was stopped from one under way in another process:
+// the notes say only that the write had not finished. A record that goes while it is looked at (the
+// write ended meanwhile) is no record; one that is gone, or another write's, by the time a part of
+// its write is found neither staged nor in place (the write was finished by another process, and
+// the next begun) is looked at again, rather than that write said to be abandoned.
 //
 // A record is read as untrusted: it names only the bundle's own files, and staged files by the names
 // stageFile gives them beside those files, so finishing one writes nowhere a write of that bundle
@@ -30,7 +38,10 @@
 // the owner of the bundle's module or manifest in place (not of its signature, which a bundle may
 // lack, and which anyone may then create in a shared sticky directory such as /tmp); each staged
 // file it names that is there must be owned by the user reading it, by root, or by the owner of the
-// file it replaces. Otherwise anyone who may create files in the directory, though not replace the
+// file it replaces, unless its part is whole in place already (the file it replaces holds what the
+// record says): once renamed, a staged file's name is anyone's to create in a sticky directory, and a
+// file created there then is passed over as absent, not allowed to keep the write from being
+// finished. Otherwise anyone who may create files in the directory, though not replace the
 // bundle's (a sticky directory), could have another user's reader load files of their choosing, an
 // older signed release or an unsigned policy, in place of that user's bundle, and a root reader
 // rename them into place. A record failing this is ignored, and said to be: the bundle is read from
@@ -170,10 +181,15 @@ export function finishPendingWrite(write: PendingWrite): { ok: true } | { ok: fa
   return { ok: true };
 }
 
+/** Whether the record at `path` is (still) the one of write `id`. */
+function recordIs(path: string, id: string): boolean {
+  const read = readRecordFile(path);
+  return read.kind === "record" && read.record.id === id;
+}
+
 /** Removes the record at `path` if it is still the one of write `id` (another write may have begun since); never throws. */
 function removeRecord(path: string, id: string): void {
-  const read = readRecordFile(path);
-  if (read.kind !== "record" || read.record.id !== id) return;
+  if (!recordIs(path, id)) return;
   try {
     unlinkSync(path);
   } catch {
@@ -198,18 +214,23 @@ function readOwnFile(path: string, limit: number): { st: Stats; bytes: Buffer } 
 }
 
 /**
- * Whether the regular file at `path` (not a link) holds the contents `part` records and, when
- * `trusted` is given, is owned by a uid it trusts.
+ * The bytes of the regular file at `path` (not a link), read through one descriptor, when they are
+ * the contents `part` records (its size and SHA-256) and, when `trusted` is given, the file is owned
+ * by a uid it trusts; undefined otherwise. The bytes returned are the ones checked: a file put under
+ * that name since is never read in their place.
  */
-function holds(path: string, part: PendingFile, trusted?: (uid: number) => boolean): boolean {
+function readWhole(path: string, part: PendingFile, trusted?: (uid: number) => boolean): Buffer | undefined {
   try {
     const { st, bytes } = readOwnFile(path, part.size);
-    if (trusted !== undefined && !trusted(st.uid)) return false;
-    return st.size === part.size && bytes.length === part.size && sha256(bytes) === part.sha256;
+    if (trusted !== undefined && !trusted(st.uid)) return undefined;
+    return st.size === part.size && bytes.length === part.size && sha256(bytes) === part.sha256 ? bytes : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
+
+/** Whether the regular file at `path` holds the contents `part` records (readWhole). */
+const holds = (path: string, part: PendingFile, trusted?: (uid: number) => boolean): boolean => readWhole(path, part, trusted) !== undefined;
 
 /** The uid of the process, or undefined where there are none (Windows): owners are then not checked. */
 function currentUid(): number | undefined {
@@ -226,7 +247,18 @@ function ownerOf(path: string): number | undefined {
 }
 
 
-type RecordRead = { kind: "none" } | { kind: "record"; record: PendingRecord; owner: number } | { kind: "unreadable"; why: string; owner: number };
+/**
+ * A record as read: `mark` tells it from any other (its contents' digest, or for one that could not
+ * be read whole, its entry's identity), so that a reader can tell whether the record it acted on is
+ * still the one there.
+ */
+type RecordRead =
+  | { kind: "none" }
+  | { kind: "record"; record: PendingRecord; owner: number; mark: string }
+  | { kind: "unreadable"; why: string; owner: number; mark: string };
+
+/** The mark of no record (RecordRead). */
+const NO_RECORD = "none";
 
 function readRecordFile(path: string): RecordRead {
   let st;
@@ -237,27 +269,46 @@ function readRecordFile(path: string): RecordRead {
     // the bundle's own files then says why, as it always has
     return { kind: "none" };
   }
-  if (!st.isFile()) return { kind: "unreadable", why: "it is not a regular file", owner: st.uid };
-  if (st.size > MAX_RECORD_BYTES) return { kind: "unreadable", why: `it is ${st.size} bytes, and a record is a few hundred`, owner: st.uid };
-  let text: string;
+  const entry = `entry:${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+  if (!st.isFile()) return { kind: "unreadable", why: "it is not a regular file", owner: st.uid, mark: entry };
+  if (st.size > MAX_RECORD_BYTES) return { kind: "unreadable", why: `it is ${st.size} bytes, and a record is a few hundred`, owner: st.uid, mark: entry };
+  let bytes: Buffer;
   let owner: number;
   try {
     // the owner is that of the file read, from its descriptor: not of a file put in its place since
     const read = readOwnFile(path, MAX_RECORD_BYTES);
-    if (read.st.size > MAX_RECORD_BYTES) return { kind: "unreadable", why: `it is ${read.st.size} bytes, and a record is a few hundred`, owner: read.st.uid };
-    text = read.bytes.toString("utf8");
+    if (read.st.size > MAX_RECORD_BYTES) return { kind: "unreadable", why: `it is ${read.st.size} bytes, and a record is a few hundred`, owner: read.st.uid, mark: entry };
+    bytes = read.bytes;
     owner = read.st.uid;
   } catch (e) {
-    return { kind: "unreadable", why: systemErrorText(e), owner: st.uid };
+    // gone since it was looked at: the write it recorded ended meanwhile, and there is no record
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return { kind: "none" };
+    return { kind: "unreadable", why: systemErrorText(e), owner: st.uid, mark: entry };
   }
+  const mark = `sha256:${sha256(bytes)}`;
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(bytes.toString("utf8"));
   } catch (e) {
-    return { kind: "unreadable", why: `it is not valid JSON: ${(e as Error).message}`, owner };
+    return { kind: "unreadable", why: `it is not valid JSON: ${(e as Error).message}`, owner, mark };
   }
   const record = recordShape(value);
-  return record === undefined ? { kind: "unreadable", why: `it is not a record of a write of a bundle (${FORMAT})`, owner } : { kind: "record", record, owner };
+  return record === undefined ? { kind: "unreadable", why: `it is not a record of a write of a bundle (${FORMAT})`, owner, mark } : { kind: "record", record, owner, mark };
+}
+
+/**
+ * Whether a record of a write of bundle `name` is there now that is not the one a recovery saw
+ * (`seen`, its Recovery's): a write of the bundle began since. A record gone since is not: the write
+ * it recorded ended, and its files are in place.
+ */
+export function pendingWriteBegunSince(dir: string, name: string, seen: string): boolean {
+  const read = readRecordFile(pendingRecordPath(dir, name));
+  return read.kind !== "none" && read.mark !== seen;
+}
+
+/** Why a bundle is refused when writes of it kept changing it while it was read `times` times. */
+export function keptChangingMessage(dir: string, name: string, times: number): string {
+  return `bundle ${shownJson(name)} in ${dir} kept changing while it was read: a write of it changed it each of the ${times} times it was read; try again once that write is done`;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -305,47 +356,75 @@ function moveOf(dir: string, part: PendingFile): Move | undefined {
   return { part, temp: join(dirname(target), part.staged), target };
 }
 
-/** Where each of a bundle's files is read from, when not from its own name: a staged file, or no signature. */
+/** One of a bundle's files as a reader takes it: where it was read from, and the bytes read. */
+export interface ViewedFile {
+  readonly path: string;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * A bundle as a write that could not be finished leaves it: each file's new contents, as read and
+ * checked against the record (its size and SHA-256, and a staged file's owner) through the one
+ * descriptor they were read through.
+ */
 export interface BundleView {
-  readonly module: string;
-  readonly manifest: string;
+  readonly module: ViewedFile;
+  readonly manifest: ViewedFile;
   /** undefined: the bundle has no signature (the write removes the old one) */
-  readonly signature: string | undefined;
+  readonly signature: ViewedFile | undefined;
 }
 
 export type Recovery =
-  /** no pending write */
-  | { readonly kind: "none" }
+  /** no pending write (`seen`: the mark of no record, for pendingWriteBegunSince) */
+  | { readonly kind: "none"; readonly seen: string }
   /** a pending write was finished (rolled forward), or abandoned (rolled back): `note` says which */
-  | { readonly kind: "finished" | "abandoned"; readonly note: string }
+  | { readonly kind: "finished" | "abandoned"; readonly note: string; readonly seen: string }
   /**
    * a pending write that could not be finished here (`why`): read the bundle from `view`, as the
    * write was to leave it; `note` says so
    */
-  | { readonly kind: "unfinished"; readonly why: string; readonly note: string; readonly view: BundleView }
+  | { readonly kind: "unfinished"; readonly why: string; readonly note: string; readonly view: BundleView; readonly seen: string }
   /** a record there that cannot be read: nothing can be said of the bundle's files */
   | { readonly kind: "unreadable"; readonly path: string; readonly message: string }
+  /** a record that kept changing while it was acted on (writes of the bundle under way): the same */
+  | { readonly kind: "changing"; readonly path: string; readonly message: string }
   /**
    * a record (at `path`), or a staged file it names, owned by a uid not trusted to write the bundle
    * (`owner`): not acted on, the bundle's files are those in place; `note` says so
    */
-  | { readonly kind: "ignored"; readonly path: string; readonly owner: number; readonly note: string };
+  | { readonly kind: "ignored"; readonly path: string; readonly owner: number; readonly note: string; readonly seen: string };
+
+/** How many times a record is looked at again when it changed while it was acted on. */
+const RECOVERY_ATTEMPTS = 3;
+
+/** What recoverOnce gives when the record it acted on is no longer there, or another write's: look again. */
+const CHANGED = Symbol("the record changed");
 
 /**
  * Finishes the pending write of bundle `name` in `dir`, if there is one (see the top of this file).
- * Never throws.
+ * `seen` in what it returns is the mark of the record it acted on (pendingWriteBegunSince). Never
+ * throws.
  */
 export function recoverPendingWrite(dir: string, name: string): Recovery {
   const recordPath = pendingRecordPath(dir, name);
+  for (let attempt = 1; ; attempt++) {
+    const recovery = recoverOnce(dir, name, recordPath);
+    if (recovery !== CHANGED) return recovery;
+    if (attempt === RECOVERY_ATTEMPTS) return { kind: "changing", path: recordPath, message: keptChangingMessage(dir, name, attempt) };
+  }
+}
+
+function recoverOnce(dir: string, name: string, recordPath: string): Recovery | typeof CHANGED {
   const read = readRecordFile(recordPath);
-  if (read.kind === "none") return { kind: "none" };
+  if (read.kind === "none") return { kind: "none", seen: NO_RECORD };
+  const seen = read.mark;
   const bundle = `bundle ${shownJson(name)} in ${dir}`;
   // whose record it is, first: one another user planted is ignored whatever it holds, not refused
   // as unreadable, which would keep the bundle's owner from reading it (and, in a sticky directory,
   // from removing it)
   const foreign = untrustedRecord(dir, name, read.owner);
   if (foreign !== undefined)
-    return { kind: "ignored", path: recordPath, owner: read.owner, note: `${bundle} has a record of a write under way, ${recordPath}, ${foreign}: it was ignored, and the bundle's files are those in place` };
+    return { kind: "ignored", path: recordPath, owner: read.owner, seen, note: `${bundle} has a record of a write under way, ${recordPath}, ${foreign}: it was ignored, and the bundle's files are those in place` };
   if (read.kind === "unreadable" || read.record.name !== name)
     return {
       kind: "unreadable",
@@ -359,19 +438,35 @@ export function recoverPendingWrite(dir: string, name: string): Recovery {
       kind: "ignored",
       path: untrusted.path,
       owner: untrusted.owner,
+      seen,
       note: `${bundle} has a record of a write under way, ${recordPath}, ${untrusted.what}: it was ignored, and the bundle's files are those in place`,
     };
-  const stopped = `${bundle} was being replaced by a write that was stopped before it was done`;
+  // the write may have been stopped, or be under way in another process: which, cannot be told
+  const notDone = `${bundle} was being replaced by a write that had not finished (under way, or stopped before it was done)`;
   const moves: Move[] = [];
+  // each new file as read and checked, for a reader that cannot finish the write (BundleView)
+  const whole = new Map<string, ViewedFile>();
   const missing: string[] = [];
   for (const part of record.files) {
     const move = moveOf(dir, part);
     // a staged file is taken only from a trusted owner, on the descriptor it is read through: one
     // created under its name since it was looked at is not whole for this write
-    if (move !== undefined && holds(move.temp, part, (uid) => trustedOwner(uid, [ownerOf(move.target)]))) moves.push(move);
-    else if (!holds(move?.target ?? join(dir, part.file), part)) missing.push(part.file);
+    const staged = move === undefined ? undefined : readWhole(move.temp, part, (uid) => trustedOwner(uid, [ownerOf(move.target)]));
+    if (move !== undefined && staged !== undefined) {
+      moves.push(move);
+      whole.set(part.file, { path: move.temp, bytes: staged });
+      continue;
+    }
+    const placed = move?.target ?? join(dir, part.file);
+    const bytes = readWhole(placed, part);
+    if (bytes !== undefined) whole.set(part.file, { path: placed, bytes });
+    else missing.push(part.file);
   }
   if (missing.length > 0) {
+    // no stopped write leaves a file neither staged nor in place; a write ended meanwhile by another
+    // process, and followed by the next, does (its record is then gone, or that next write's): the
+    // bundle is looked at again rather than a write abandoned that was not
+    if (!recordIs(recordPath, record.id)) return CHANGED;
     // roll back: the staged files named are removed, and the files in place are what they are
     const left: string[] = [];
     for (const part of record.files) {
@@ -389,7 +484,8 @@ export function recoverPendingWrite(dir: string, name: string): Recovery {
     const stays = left.length === 0 && !isThere(recordPath) ? "" : `; it could not be cleared away here (${[...left, recordPath].filter(isThere).join(", ")} stay)`;
     return {
       kind: "abandoned",
-      note: `${stopped}, and its new ${missing.join(" and ")} ${missing.length === 1 ? "is" : "are"} not whole: that write was abandoned, and the bundle's files are those in place${stays}`,
+      seen,
+      note: `${notDone}, and its new ${missing.join(" and ")} ${missing.length === 1 ? "is" : "are"} not whole: that write was abandoned, and the bundle's files are those in place${stays}`,
     };
   }
   // roll forward: every new file is whole, staged or in place
@@ -397,20 +493,27 @@ export function recoverPendingWrite(dir: string, name: string): Recovery {
   const finished = finishPendingWrite(write);
   const placed = record.files.map((p) => p.file).join(", ");
   const removed = record.remove.length === 0 ? "" : `, and ${record.remove.join(", ")} removed`;
-  if (finished.ok) return { kind: "finished", note: `${stopped}; its new files were whole, and it was finished here (${placed} put in place${removed})` };
-  // could not be finished here: read as the write was to leave it, from wherever each new file is now
+  if (finished.ok) return { kind: "finished", seen, note: `${notDone}; its new files were whole, and it was finished (${placed} put in place${removed})` };
+  // a staged file taken away and its file changed since: the write ended meanwhile, and another began
+  if (!recordIs(recordPath, record.id)) return CHANGED;
+  // could not be finished here: read as the write was to leave it, from the new files' bytes as
+  // they were read and checked above; never from their names again, under which, once the write is
+  // finished by another process, anyone who may create files in the directory may put their own
   const names = bundleFileNames(name);
-  const source = (file: string): string => {
-    const move = moves.find((m) => m.part.file === file);
-    return move !== undefined && isThere(move.temp) ? move.temp : join(dir, file);
-  };
   const view: BundleView = {
-    module: source(names.module),
-    manifest: source(names.manifest),
-    signature: record.remove.length > 0 ? undefined : source(names.signature),
+    module: whole.get(names.module)!,
+    manifest: whole.get(names.manifest)!,
+    // a record either writes the signature or removes it (recordShape)
+    signature: record.remove.length > 0 ? undefined : whole.get(names.signature)!,
   };
-  const why = `${stopped}; its new files are whole, but it cannot be finished here (${finished.failure.message})`;
-  return { kind: "unfinished", view, why, note: `${why}: read as that write leaves it, from its staged files; a writ command that may write in ${dir} finishes it` };
+  const why = `${notDone}; its new files are whole, but it cannot be finished here (${finished.failure.message})`;
+  return {
+    kind: "unfinished",
+    view,
+    why,
+    seen,
+    note: `${why}: read as that write leaves it, from its new files as they were read and checked against its record; a writ command that may write in ${dir} finishes it`,
+  };
 }
 
 /**
@@ -434,7 +537,12 @@ function placedOwner(dir: string, file: string): number | undefined {
   }
 }
 
-/** The first staged file `record` names that a uid not trusted to write it owns (not the owner of the file it replaces), or undefined. */
+/**
+ * The first staged file `record` names that a uid not trusted to write it owns (not the owner of the
+ * file it replaces), or undefined. One whose part is whole in place already is passed over: the write
+ * renamed it there, and whoever created a file under its name since cannot keep the write from being
+ * finished (it is neither renamed nor removed).
+ */
 function untrustedPart(dir: string, record: PendingRecord): { path: string; owner: number; what: string } | undefined {
   const me = currentUid();
   if (me === undefined) return undefined;
@@ -442,7 +550,7 @@ function untrustedPart(dir: string, record: PendingRecord): { path: string; owne
   for (const part of record.files) {
     const move = moveOf(dir, part);
     const owner = move === undefined ? undefined : ownerOf(move.temp);
-    if (move !== undefined && owner !== undefined && !trustedOwner(owner, [ownerOf(move.target)]))
+    if (move !== undefined && owner !== undefined && !trustedOwner(owner, [ownerOf(move.target)]) && !holds(move.target, part))
       return { path: move.temp, owner, what: `names a staged file, ${move.temp}, owned by uid ${owner} (not by ${you} or the owner of ${move.target})` };
   }
   return undefined;

@@ -322,7 +322,7 @@ describe("writ compile -o over a signed bundle, killed between two of its rename
     expect(readdirSync(join(d, "b"))).toContain(".p.bundle-pending.json");
     const verified = await runWrit(["verify", "b", "--pub", "k.public.jwk"], d);
     expect(verified.err).toBe(
-      `writ verify: note: bundle "p" in ${join(d, "b")} was being replaced by a write that was stopped before it was done; its new files were whole, and it was finished here (p.wasm, p.manifest.json, p.manifest.jws put in place)`,
+      `writ verify: note: bundle "p" in ${join(d, "b")} was being replaced by a write that had not finished (under way, or stopped before it was done); its new files were whole, and it was finished (p.wasm, p.manifest.json, p.manifest.jws put in place)`,
     );
     expect(verified.code).toBe(0);
     expect(verified.out).toMatch(/^bundle p 2\.0\.0 verified: signed by /);
@@ -339,7 +339,7 @@ describe("writ compile -o over a signed bundle, killed between two of its rename
     const r = writ(["compile", join(d, "p.writ"), "-o", join(d, "b"), "--O0"], { killAt: { call: "renameSync", at: 3, under: join(d, "b") } });
     expect(r.signal).toBe("SIGKILL");
     const evaluated = await runWrit(["eval", "b", "--input", "-"], d, '{"principal":{"role":"admin"},"amount":5}');
-    expect(evaluated.err).toMatch(/^writ eval: note: .*it was finished here \(p\.wasm, p\.manifest\.json put in place, and p\.manifest\.jws removed\)$/);
+    expect(evaluated.err).toMatch(/^writ eval: note: .*it was finished \(p\.wasm, p\.manifest\.json put in place, and p\.manifest\.jws removed\)$/);
     expect(evaluated.code).toBe(0);
     expect(JSON.parse(evaluated.out)).toMatchObject({ decision: "allow" });
     expect(readdirSync(join(d, "b")).sort()).toEqual(["p.manifest.json", "p.wasm"]);

@@ -57,7 +57,7 @@ describe("a bundle whose replacement was stopped between two renames", () => {
       const read = readBundleResult(d);
       if (!read.ok) throw new Error(read.message);
       expect(read.recovered).toBe(
-        `bundle "p" in ${d} was being replaced by a write that was stopped before it was done; its new files were whole, and it was finished here (p.wasm, p.manifest.json, p.manifest.jws put in place)`,
+        `bundle "p" in ${d} was being replaced by a write that had not finished (under way, or stopped before it was done); its new files were whole, and it was finished (p.wasm, p.manifest.json, p.manifest.jws put in place)`,
       );
       expect(read.bundle.manifest.version).toBe("2.0.0");
       expect(verifyBundle(read.bundle, { trustedKeys })).toMatchObject({ ok: true, keyId: key.keyId });
@@ -97,7 +97,7 @@ describe("a bundle whose replacement was stopped between two renames", () => {
     const read = readBundleResult(d);
     if (!read.ok) throw new Error(read.message);
     expect(read.recovered).toBe(
-      `bundle "p" in ${d} was being replaced by a write that was stopped before it was done, and its new p.manifest.json is not whole: that write was abandoned, and the bundle's files are those in place`,
+      `bundle "p" in ${d} was being replaced by a write that had not finished (under way, or stopped before it was done), and its new p.manifest.json is not whole: that write was abandoned, and the bundle's files are those in place`,
     );
     expect(read.bundle.manifest.version).toBe("1.0.0");
     expect(verifyBundle(read.bundle, { trustedKeys })).toMatchObject({ ok: true });
@@ -261,9 +261,30 @@ describe.runIf(canChown)("a record of a write planted by a user who does not own
     const { record, staged } = plantedWrite(d, newBundle);
     for (const f of [record, ...staged]) chownSync(f, OWNER, OWNER);
     const read = readBundleResult(d);
-    expect(read.ok && read.recovered).toMatch(/it was finished here \(p\.wasm, p\.manifest\.json, p\.manifest\.jws put in place\)$/);
+    expect(read.ok && read.recovered).toMatch(/it was finished \(p\.wasm, p\.manifest\.json, p\.manifest\.jws put in place\)$/);
     expect(read.ok && read.bundle.manifest.version).toBe("2.0.0");
     expect(readdirSync(d).sort()).toEqual(["p.manifest.json", "p.manifest.jws", "p.wasm"]);
+  });
+
+  it("cannot keep the owner's stopped write from being finished by a file under the name of a staged file already renamed into place", () => {
+    for (const renamed of [1, 2]) {
+      const d = ownedBundle();
+      const parts = stoppedWrite(d, newBundle, renamed);
+      for (const n of readdirSync(d)) chownSync(join(d, n), OWNER, OWNER);
+      // the other user's file, created under the module's staged name once it was renamed
+      const junk = parts[0]!.staged.temp;
+      writeFileSync(junk, "not the module");
+      chownSync(junk, OTHER, OTHER);
+      const read = readBundleResult(d);
+      if (!read.ok) throw new Error(read.message);
+      expect(read.recovered, `${renamed} renamed`).toMatch(/its new files were whole, and it was finished \(p\.wasm, p\.manifest\.json, p\.manifest\.jws put in place\)$/);
+      expect(read.bundle.manifest.version).toBe("2.0.0");
+      expect(verifyBundle(read.bundle, { trustedKeys })).toMatchObject({ ok: true });
+      // theirs, where they put it: neither renamed into place nor removed
+      expect(readFileSync(junk, "utf8")).toBe("not the module");
+      expect(lstatSync(junk).uid).toBe(OTHER);
+      expect(readdirSync(d).sort()).toEqual([junk.slice(d.length + 1), "p.manifest.json", "p.manifest.jws", "p.wasm"].sort());
+    }
   });
 
   it("does not stop a write by root: its own record replaces the planted one, and the staged files it names stay theirs", () => {
