@@ -26,6 +26,7 @@ import {
   type BundleView,
   type StagedPart,
 } from "./bundle-pending.js";
+import { removeLeftoverStagedFiles } from "./bundle-leftovers.js";
 
 function isDirectoryPath(path: string): boolean {
   try {
@@ -330,6 +331,7 @@ export function writeBundle(dir: string, bundle: Bundle): string[] {
   const earlier = recoverPendingWrite(dir, name);
   if (earlier.kind === "unreadable" || earlier.kind === "changing") throw new BundleFileError(earlier.message, earlier.path);
   if (earlier.kind === "unfinished") throw new BundleFileError(`${earlier.why}; no file of the bundle in ${dir} was written`, pendingRecordPath(dir, name));
+  removeLeftoverStagedFiles(dir, name);
   const encoder = new TextEncoder();
   const files: [string, Uint8Array][] = [
     [paths.module, bundle.module],

@@ -82,9 +82,14 @@ interface PendingRecord {
   readonly remove: readonly string[];
 }
 
+/** The name of the record of a pending write of bundle `name`, in the bundle's directory. */
+export function pendingRecordName(name: string): string {
+  return `.${name}${RECORD_SUFFIX}`;
+}
+
 /** Where the record of a pending write of bundle `name` is. */
 export function pendingRecordPath(dir: string, name: string): string {
-  return join(dir, `.${name}${RECORD_SUFFIX}`);
+  return join(dir, pendingRecordName(name));
 }
 
 /** The names of the bundles that directory entries `entries` hold a pending write of. */
@@ -337,6 +342,19 @@ function recordShape(value: unknown): PendingRecord | undefined {
   if (!parts.some((p) => p.file === names.module) || !parts.some((p) => p.file === names.manifest)) return undefined;
   if (!remove.every((r) => r === names.signature) || remove.length > 1 || parts.some((p) => p.file === names.signature) === (remove.length === 1)) return undefined;
   return { v: FORMAT, id, name, files: parts, remove: remove as string[] };
+}
+
+/**
+ * The names of the staged files that the records of pending writes among directory entries `entries`
+ * of `dir` name (whoever owns them): files a write still needs, whatever else is said of them.
+ */
+export function stagedNamesInRecords(dir: string, entries: readonly string[]): Set<string> {
+  const named = new Set<string>();
+  for (const name of pendingNames(entries)) {
+    const read = readRecordFile(pendingRecordPath(dir, name));
+    if (read.kind === "record") for (const part of read.record.files) named.add(part.staged);
+  }
+  return named;
 }
 
 /**
