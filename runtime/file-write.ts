@@ -265,6 +265,19 @@ export function stagedTempPid(target: string, entry: string): number | undefined
 }
 
 /**
+ * Whether a process of id `pid` runs on this host (signal 0 tests without sending): one of another
+ * user's (EPERM) does, and so does this one; anything but ESRCH is not known to be none.
+ */
+export function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== "ESRCH";
+  }
+}
+
+/**
  * Flushes a directory's entries (a rename or link in it) to disk. Best effort: some file systems
  * cannot sync a directory, and the file itself is already on disk by then.
  */

@@ -20,28 +20,10 @@
 import { lstatSync, readdirSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { pendingRecordName, stagedNamesInRecords } from "./bundle-pending.js";
+import { processRuns, stagedTempPid } from "../file-write.js";
 
 /** How long ago a left-over staged file was last written, at least. */
 const LEFTOVER_AGE_MS = 60 * 60 * 1000;
-
-/** The temporary names stageFile gives beside `file`: `.<file, cut at 160>.<pid>.<12 hex>.tmp`. */
-function stagedPid(entry: string, file: string): number | undefined {
-  const prefix = `.${file.slice(0, 160)}.`;
-  if (!entry.startsWith(prefix)) return undefined;
-  const m = /^(\d{1,10})\.[0-9a-f]{12}\.tmp$/.exec(entry.slice(prefix.length));
-  return m === null ? undefined : Number(m[1]);
-}
-
-/** Whether a process of id `pid` runs on this host (one of another user's included). */
-function processRuns(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: there is one, another user's; anything else is not known to be none
-    return (e as NodeJS.ErrnoException).code !== "ESRCH";
-  }
-}
 
 /**
  * Removes the staged files that writes of bundle `name` in `dir` certainly left behind (see the top
@@ -57,12 +39,12 @@ export function removeLeftoverStagedFiles(dir: string, name: string): void {
     return;
   }
   const files = [`${name}.wasm`, `${name}.manifest.json`, `${name}.manifest.jws`, pendingRecordName(name)];
-  const candidates = entries.filter((entry) => files.some((file) => stagedPid(entry, file) !== undefined));
+  const candidates = entries.filter((entry) => files.some((file) => stagedTempPid(file, entry) !== undefined));
   if (candidates.length === 0) return;
   const named = stagedNamesInRecords(dir, entries);
   const now = Date.now();
   for (const entry of candidates) {
-    const pid = files.map((file) => stagedPid(entry, file)).find((p) => p !== undefined)!;
+    const pid = files.map((file) => stagedTempPid(file, entry)).find((p) => p !== undefined)!;
     // pid 0 and 1: no writer's (kill(0) would ask of this process's group)
     if (named.has(entry) || pid <= 1 || pid === process.pid || processRuns(pid)) continue;
     const path = join(dir, entry);

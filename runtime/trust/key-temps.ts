@@ -12,7 +12,7 @@
 
 import { lstatSync, readdirSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import { stagedTempPid } from "../file-write.js";
+import { processRuns, stagedTempPid } from "../file-write.js";
 
 /**
  * Removes from `dir` the temporary files of `<name>.private.jwk` and `<name>.public.jwk` that a
@@ -33,7 +33,7 @@ export function removeLeftoverKeyTemps(dir: string, name = "writ"): string[] {
   const removed: string[] = [];
   for (const entry of entries) {
     const pid = targets.map((target) => stagedTempPid(target, entry)).find((p) => p !== undefined);
-    if (pid === undefined || processIsThere(pid)) continue;
+    if (pid === undefined || processRuns(pid)) continue;
     const path = join(dir, entry);
     try {
       const st = lstatSync(path);
@@ -45,18 +45,4 @@ export function removeLeftoverKeyTemps(dir: string, name = "writ"): string[] {
     }
   }
   return removed;
-}
-
-/**
- * Whether a process of id `pid` is there (signal 0 tests without sending). One of another user's
- * (EPERM) is; so is this one, whose temporary files are its own to remove.
- */
-function processIsThere(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code !== "ESRCH";
-  }
 }
