@@ -4,7 +4,8 @@
 // quoted name fmt could not print so that it shows (W0702, hidden-characters.ts).
 
 import { hasErrors, renderDiagnostics } from "../../compiler/diagnostics.js";
-import { formatPolicy, parsePolicy, W } from "../../compiler/syntax/index.js";
+import { formatPolicy, MAX_SOURCE_LENGTH, parsePolicy, W } from "../../compiler/syntax/index.js";
+import { formattedTooLarge } from "../../compiler/syntax/format-size.js";
 import { lintHiddenCharacters } from "../../compiler/syntax/hidden-characters.js";
 import { append } from "../../runtime/arrays.js";
 import { missingHeaderDiagnostic } from "../../compiler/check/codes.js";
@@ -22,7 +23,9 @@ export const fmtCommand: Command = {
     "Prints the canonical formatting of a policy to stdout. With --write, rewrites the file instead",
     "(only when it changes). A file with syntax errors, or with no `policy \"name\" version \"x.y.z\"`",
     "header (an empty file, only white space or comments), is left alone: its diagnostics go to",
-    "stderr (the first 50, then how many more there are) and the exit code is 1.",
+    "stderr (the first 50, then how many more there are) and the exit code is 1. So is one whose",
+    "canonical form would not parse, or would be longer than a policy may be (4 MiB, 300,000 tokens:",
+    "data too long for one line is broken one entry a line, indented two spaces a level of nesting).",
     "",
     "  -w, --write            rewrite the file with the canonical text instead of printing it",
     maxDiagnosticsUsage(25),
@@ -81,6 +84,14 @@ export const fmtCommand: Command = {
     // count towards the nesting limit: near it, the formatted text may not parse. Checked before it
     // is printed or written, so a file is never replaced by one that does not compile.
     const again = parsePolicy({ name: file, text: formatted });
+    // A canonical form longer than the parser takes (deep data broken over indented lines) is said
+    // as such, with help on formatting: the parser's W0114 help is on compiling, and the file is
+    // within the limits as it is.
+    const tooLarge = formattedTooLarge(text, formatted, MAX_SOURCE_LENGTH, again.diagnostics);
+    if (tooLarge !== undefined) {
+      io.err(`writ fmt: ${file}: its canonical form ${tooLarge.what}, so the file is left as it is\n  = help: ${tooLarge.help}`);
+      return EXIT_FAILURE;
+    }
     if (hasErrors(again.diagnostics)) {
       io.err(`writ fmt: ${file}: its canonical form would not parse, so it is left as it is:\n${renderDiagnostics(again.diagnostics, { name: `${file} (formatted)`, text: formatted }, shown.render)}\n`);
       return EXIT_FAILURE;

@@ -1,6 +1,7 @@
 // `writ fmt` and the commands that read a policy file never change a file's meaning or bytes behind
 // the author's back: a file that is not UTF-8 is refused (it would compile U+FFFD, and `--write`
-// would replace the original bytes), and a file whose canonical form would not parse is left as it is.
+// would replace the original bytes), and a file whose canonical form would not parse (or would be
+// longer than a policy may be) is left as it is.
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -88,6 +89,44 @@ describe("policy files as the CLI reads them", () => {
     expect(r.err).toContain("W0104");
     expect(readFileSync(join(cwd, "deep.writ"), "utf8")).toBe(text);
     expect((await run(["fmt", "deep.writ"])).out).toBe(""); // nothing printed either
+  });
+
+  it("leaves a file alone when its canonical form would be longer than a policy may be, saying why in terms of formatting", async () => {
+    // 20,600 elements nested 98 deep: 61 KB on one line; formatted, one element a line indented
+    // 200 spaces (4,120,000 of the 4,139,804 of indentation), just over the 4 MiB a policy may have
+    let data = `[${Array(20_600).fill("0").join(", ")}]`;
+    for (let i = 1; i < 98; i++) data = `[${data}]`;
+    const text = `policy "p" version "1"\ninput { l: int }\npermit r\ntest "t" {\n  input { l: ${data} }\n  expect allow\n}\n`;
+    writeFileSync(join(cwd, "wide.writ"), text);
+    for (const argv of [["fmt", "wide.writ"], ["fmt", "wide.writ", "--write"]]) {
+      expect(await run(argv), argv.join(" ")).toEqual({
+        code: 1,
+        out: "",
+        err:
+          "writ fmt: wide.writ: its canonical form would be 4,202,086 characters long, more than the 4,194,304 a policy may have (W0114), so the file is left as it is\n" +
+          `  = help: the file is ${text.length.toLocaleString("en-US")} characters; formatted, 4,139,804 of its characters would be indentation. ` +
+          "The canonical form puts each entry of a list or object too long for one line on a line of its own, indented two spaces for each level it is nested in: " +
+          "nest long lists and objects less deep, or shorten them, or leave the file unformatted: as it is, it is within the limit",
+      });
+    }
+    expect(readFileSync(join(cwd, "wide.writ"), "utf8")).toBe(text);
+  });
+
+  it("leaves a file alone when its canonical form would have more tokens than a policy may have, saying why", async () => {
+    // 1,000 rules of 205 tokens; the canonical form parenthesises each of their 50 `&&` under `||`,
+    // 100 tokens a rule more: 304,010 in all
+    const condition = "f" + " || f && f".repeat(50);
+    const text = `policy "p" version "1"\ninput { f: bool }\n` + Array.from({ length: 1000 }, (_, i) => `permit r${i} when ${condition}\n`).join("");
+    writeFileSync(join(cwd, "parens.writ"), text);
+    expect(await run(["fmt", "parens.writ", "--write"])).toEqual({
+      code: 1,
+      out: "",
+      err:
+        "writ fmt: parens.writ: its canonical form would have 304,010 tokens, more than the 300,000 a policy may have (W0114), so the file is left as it is\n" +
+        "  = help: the canonical form adds parentheses around `&&` inside `||` and around a `?:` inside another expression, and each is a token: " +
+        "split the policy, or leave the file unformatted: as it is, it is within the limit",
+    });
+    expect(readFileSync(join(cwd, "parens.writ"), "utf8")).toBe(text);
   });
 
   it("refuses a file with no policy header (empty, white space, comments) as every command does, and leaves it alone", async () => {
