@@ -37,6 +37,9 @@ const MAX_ROUNDS = 1000;
  * How long the agreement check and the timing may take, in seconds, unless --time-limit says
  * otherwise: one request that takes a second to decide, repeated to a thousand a pass, would
  * otherwise keep the command busy for hours. The default rounds of a policy's tests take seconds.
+ * Reading the request list and compiling the policy come before and are not counted: they are
+ * bounded by their own limits (512 MiB of requests, the compiler's), and a JSON array is parsed in
+ * one call that no clock could stop.
  */
 const DEFAULT_TIME_LIMIT_S = 60;
 const MAX_TIME_LIMIT_S = 86_400;
@@ -58,7 +61,9 @@ export const benchCommand: Command = {
     `                     ${MAX_TIME_LIMIT_S}): the agreement check, the encoding of the requests for evaluate only`,
     "                     and the warm-up's first pass each stop once it is past, and no round is begun",
     "                     that would end past it; the rounds timed by then are given, and the output says",
-    "                     where and why timing stopped",
+    "                     where and why timing stopped. Reading and checking the request list and",
+    "                     compiling the policy come before, and are not counted: a list of hundreds of",
+    "                     megabytes can take minutes to read, whatever the limit",
     "  --json             print the results as JSON",
     "  --pub <files>      trusted public keys (JWK or SPKI PEM), comma-separated: a bundle directory",
     "                     loads only if one of them signed it (without --pub, only an unsigned one)",

@@ -219,6 +219,10 @@ describe("writ bench's options", () => {
     }
   });
 
+  it("says that --time-limit does not count reading the request list or compiling the policy", () => {
+    expect(benchCommand.usage.replace(/\s+/g, " ")).toContain("Reading and checking the request list and compiling the policy come before, and are not counted");
+  });
+
   it("says how requests are repeated: whole, until a pass holds at least 1000 (999 make 1,998)", () => {
     expect(benchCommand.usage.replace(/\s+/g, " ")).toContain("Fewer than 1000 are repeated, all of them in order, as many times as a timed pass needs to hold at least 1000 (3 requests: 1,002 per pass; 999: 1,998)");
   });
