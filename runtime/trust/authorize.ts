@@ -105,8 +105,9 @@ export function lineageProblem(lineage: unknown): string | null {
 /**
  * The options, each read once, before anything is decided; a TypeError for options that are no
  * object, hold a name AuthorizeOptions does not have (`ttlseconds` must not leave the default
- * validity in place without a word), a signer createSigner did not make or a lineage that is no sink
- * (lineageProblem), and a RangeError for a ttl that is not a whole number of seconds.
+ * validity in place without a word), a signer createSigner did not make or one a batch authorizer
+ * has taken (asked again at issue: the getters read after it may take it) or a lineage that is no
+ * sink (lineageProblem), and a RangeError for a ttl that is not a whole number of seconds.
  */
 function readAuthorizeOptions(options: unknown): { signer: Signer; cell: HeadCell; lineage: LineageSink | undefined; ttl: number; now: Clock | undefined } {
   if (typeof options !== "object" || options === null) throw new TypeError("authorize needs options giving at least `signer` (createSigner makes one)");
@@ -157,9 +158,15 @@ interface Recording {
 }
 let recording: Recording | null = null;
 
+/** Whether a lineage sink is recording an artifact of `signer` now (code it calls is a call back). */
+export function isRecording(signer: Signer): boolean {
+  for (let r = recording; r !== null; r = r.outer) if (r.signer === signer) return true;
+  return false;
+}
+
 /** Throws unless no lineage sink is recording an artifact of `signer` (a call back from one). */
 function requireNotRecording(signer: Signer): void {
-  for (let r = recording; r !== null; r = r.outer) if (r.signer === signer) throw new Error(CALLED_BACK_RECORDING);
+  if (isRecording(signer)) throw new Error(CALLED_BACK_RECORDING);
 }
 
 // What authorize throws where the host's stack runs out (it was called too deep): built beforehand
@@ -220,7 +227,8 @@ function record(lineage: LineageSink, signer: Signer, artifact: string, statemen
  * is not a positive integer, a clock that is not a Date, a signer whose chain is past its last seq:
  * RangeError), the
  * lineage sink throws, or code of the host's that runs meanwhile called authorize with the same
- * signer (an Error: that call issued the seq this one would have); then nothing was issued and the
+ * signer (an Error: that call issued the seq this one would have) or made a batch authorizer on it
+ * (the TypeError of a taken signer: it took the chain at this seq); then nothing was issued and the
  * signer's chain head is the one before (or the call back's). A call back from the lineage sink is
  * refused instead (an Error, nothing issued for it): the artifact the sink is recording holds the seq
  * it would take. Called so deep that the host's stack runs out, it throws an Error built beforehand
@@ -293,6 +301,11 @@ function issue(policy: DecidingPolicy, options: AuthorizeOptions, request: unkno
   // A call back into authorize with this signer from that code issued the seq this statement
   // names: issued too, this one would fork the chain (two artifacts at one seq, the next unissued)
   if (cell.head.seq !== head.seq) throw new Error(CALLED_BACK);
+  // Asked again here, after the last of the host's code before the sink (the options' and the
+  // request's getters, the policy's): code there that made a batch authorizer on this signer gave
+  // it the chain from `head`, and this artifact, issued too, would share its first seq
+  const taken = batchedSignerProblem(cell);
+  if (taken !== null) throw new TypeError(`authorize: ${taken}`);
   // The head after this artifact and what is returned, made before the sink records it: once it
   // has, nothing may be left that can fail (near the end of the host's stack any call can), or the
   // sink would hold an artifact the signer is not past and the caller was told was not issued.

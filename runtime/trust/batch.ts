@@ -30,7 +30,7 @@ import { artifactDigests, batchedSignerProblem, headCellOf, requireIssuable, Sig
 import { buildStatement, canonicalStatement, decideSafely, randomId, statementTooLong, unrepresentableDecision } from "./statement.js";
 import { type ChainHead, type Statement } from "./types.js";
 import { BATCH_HEAD_FORMAT, MAX_BATCHED_STATEMENT_LENGTH, batchedArtifactMiddle, batchedArtifactTail, batchedArtifactText, signTreeHead, type BatchedArtifactPieces, type TreeHead } from "./batch-artifact.js";
-import { checkTtl, DEFAULT_TTL_SECONDS, requireSynchronous } from "./authorize.js";
+import { checkTtl, DEFAULT_TTL_SECONDS, isRecording, requireSynchronous } from "./authorize.js";
 import { clockMs, INVALID_CLOCK, type Clock } from "./clock.js";
 import { ownElement, ownOption } from "../own.js";
 import { ranOutOfStack, V8_STACK_MESSAGE } from "../stack-ran-out.js";
@@ -279,8 +279,9 @@ function longestDelayMs(ttl: number): number {
  * The options, each read once, before anything is decided: a TypeError for options that are no
  * object, a name BatchAuthorizerOptions does not have (`maxbatch` would leave the default in place
  * without a word), a signer that is no Signer, a number option that is no number or a lineage sink
- * without appendMany, or a signer another batch authorizer has taken; a RangeError for a batch size,
- * delay or ttl out of range, or a delay too long for the ttl (longestDelayMs).
+ * without appendMany; a RangeError for a batch size, delay or ttl out of range, or a delay too long
+ * for the ttl (longestDelayMs). Whether the signer's chain can be taken is asked after these reads,
+ * when it is taken (takeChain): the options' getters are the host's code, which may take it meanwhile.
  */
 function readBatchOptions(options: unknown): BatchSettings {
   if (typeof options !== "object" || options === null) throw new TypeError("createBatchAuthorizer needs options giving at least `signer` (createSigner makes one)");
@@ -294,9 +295,6 @@ function readBatchOptions(options: unknown): BatchSettings {
   if (!isInstance(signer, Signer)) throw new TypeError(`createBatchAuthorizer: \`signer\` must be a Signer (createSigner makes one), got ${shownOption(signer)}`);
   const cell = headCellOf(signer);
   if (cell === undefined) throw new TypeError(`createBatchAuthorizer: \`signer\` must be a signer createSigner made, got ${shownOption(signer)}`);
-  // a second batch authorizer (or authorize) on one signer would issue the seqs this one issues
-  const taken = batchedSignerProblem(cell);
-  if (taken !== null) throw new TypeError(`createBatchAuthorizer: ${taken}`);
   const maxBatch = numberOption(o, "maxBatch", "a positive integer") ?? 256;
   const givenDelay = numberOption(o, "maxDelayMs", `a number of milliseconds from 0 to ${MAX_TIMER_MS}`);
   const ttl = numberOption(o, "ttlSeconds", "a whole number of seconds") ?? DEFAULT_TTL_SECONDS;
@@ -349,15 +347,33 @@ function isArray(requests: unknown): boolean {
 }
 
 /**
- * A batch authorizer signing with `options.signer`. Throws before anything is decided when the
- * options cannot be used (readBatchOptions).
+ * Takes `signer`'s chain for a batch authorizer, or throws a TypeError, nothing taken, when another
+ * issuer has it: another batch authorizer, or authorize (guard's too) whose lineage sink is recording
+ * an artifact of this signer, which holds the seq the chain would be taken at (the signer moves past
+ * it only once the sink returns). The check and the mark run with none of the host's code between
+ * them: asked before the options' getters ran, a getter that made another batch authorizer on the
+ * signer left two issuers of the same seqs.
  */
-export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAuthorizer {
-  const { signer, cell, maxBatch, maxDelayMs, ttl, lineage, clock } = readBatchOptions(options);
+function takeChain(signer: Signer, cell: HeadCell): ChainHead {
+  const taken = batchedSignerProblem(cell);
+  if (taken !== null) throw new TypeError(`createBatchAuthorizer: ${taken}`);
+  if (isRecording(signer))
+    throw new TypeError(
+      "createBatchAuthorizer: the lineage sink of authorize (or guard) is recording an artifact of this signer: that artifact holds the seq this batch authorizer would take the chain at, so the chain was not taken. Make the batch authorizer once that call has returned",
+    );
   // From here on this authorizer issues the signer's chain, from the head it takes now: authorize,
   // guard and other batch authorizers refuse the signer (they would issue the same seqs again).
   cell.batched = true;
-  let head: ChainHead = cell.head;
+  return cell.head;
+}
+
+/**
+ * A batch authorizer signing with `options.signer`. Throws before anything is decided when the
+ * options cannot be used (readBatchOptions) or the signer's chain is another issuer's (takeChain).
+ */
+export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAuthorizer {
+  const { signer, cell, maxBatch, maxDelayMs, ttl, lineage, clock } = readBatchOptions(options);
+  let head: ChainHead = takeChain(signer, cell);
   let batchStart: ChainHead = head;
   let batch: Ticket[] = [];
   let timer: ReturnType<typeof setTimeout> | null = null;

@@ -294,6 +294,7 @@ function readIssuing(given: unknown, ttl: unknown, ms: number): { signer: Signer
   if (given === undefined) throw badOptions("there is no `signer`: guard signs with one (createSigner makes one)");
   const cell = headCellOf(given);
   if (cell === undefined) throw badOptions(`\`signer\` must be a signer createSigner made, got ${shownOption(given)}`);
+  // asked again once authorize has refused (grantFor): the host's code that runs after this may take it
   const taken = batchedSignerProblem(cell);
   if (taken !== null) throw badOptions(taken);
   const ttlSeconds = ttl ?? DEFAULT_TTL_SECONDS;
@@ -306,6 +307,12 @@ function readIssuing(given: unknown, ttl: unknown, ms: number): { signer: Signer
     throw badOptions(describeThrown(e));
   }
   return { signer: given as Signer, ttlSeconds: ttlSeconds as number };
+}
+
+/** Why `signer` (one readIssuing took) cannot issue now, a batch authorizer having taken its chain, or null. */
+function signerTakenProblem(signer: Signer): string | null {
+  const cell = headCellOf(signer);
+  return cell === undefined ? null : batchedSignerProblem(cell);
 }
 
 /** A policy's digests, each read once into a frozen pair (not checked here), a throw naming the member. */
@@ -401,6 +408,11 @@ function grantFor<T>(policy: DecidingPolicy, request: unknown, action: (grant: G
   } catch (e) {
     const message = describeThrown(e);
     if (progress.sinkFailed) throw new GuardError("lineage_failed", [`the lineage log did not acknowledge the artifact (the action did not run): ${message}`]);
+    // The host's code run since readIssuing (the request's getters, the policy's, the options'
+    // members) made a batch authorizer on the signer: authorize refused to issue the seq that took,
+    // and guard refuses the signer as it refuses one taken before it was called
+    const taken = signerTakenProblem(read.signer);
+    if (taken !== null) throw badOptions(taken);
     throw new GuardError("policy_error", [`authorization failed: ${message}`]);
   }
   const { decision, artifact } = issued;

@@ -129,3 +129,130 @@ describe("a signer a batch authorizer has taken", () => {
     expect(batched!.statement.lineage).toEqual({ seq: 1, prev: chainHeadAfter(single.artifact).prev });
   });
 });
+
+// Whether a signer is taken was asked before the host's code that an issuer runs (the options'
+// getters, the request's, the policy's, the lineage sink): that code could make a batch authorizer
+// on the signer after the question and before the chain was used, and both then issued seq 0.
+describe("a signer taken by the host's code while an issuer runs", () => {
+  const TAKEN = /this signer's chain was taken by a batch authorizer/;
+  const GENESIS_LINK = { seq: 0, prev: null };
+
+  it("createBatchAuthorizer: one made from a getter of another's options keeps the chain, and the other is refused", () => {
+    const signer = createSigner(key);
+    let inner: ReturnType<typeof createBatchAuthorizer> | undefined;
+    const outer = thrown(() =>
+      createBatchAuthorizer({
+        signer,
+        get maxBatch() {
+          inner ??= createBatchAuthorizer({ signer, maxDelayMs: 0 });
+          return 4;
+        },
+        maxDelayMs: 0,
+      }),
+    );
+    expect(outer).toBeInstanceOf(TypeError);
+    expect((outer as Error).message).toMatch(/^createBatchAuthorizer: /);
+    expect((outer as Error).message).toMatch(TAKEN);
+    expect(inner!.authorizeBatch(policy, [ADMIN_OK, USER_DENIED]).map((r) => r.statement.lineage.seq)).toEqual([0, 1]);
+  });
+
+  it("authorize: a batch authorizer made from its `lineage` getter has the chain, and authorize issues nothing", () => {
+    const signer = createSigner(key);
+    let batcher: ReturnType<typeof createBatchAuthorizer> | undefined;
+    const single = thrown(() =>
+      authorize(policy, ADMIN_OK, {
+        signer,
+        get lineage() {
+          batcher ??= createBatchAuthorizer({ signer, maxDelayMs: 0 });
+          return undefined;
+        },
+      }),
+    );
+    expect(single).toBeInstanceOf(TypeError);
+    expect((single as Error).message).toMatch(/^authorize: /);
+    expect((single as Error).message).toMatch(TAKEN);
+    expect(signer.head).toEqual(GENESIS_LINK);
+    expect(batcher!.authorizeBatch(policy, [ADMIN_OK])[0]!.statement.lineage).toEqual(GENESIS_LINK);
+  });
+
+  it("authorize: one made from the request's getter or the policy's decide has the chain; nothing is recorded or issued", () => {
+    const recorded: string[] = [];
+    const lineage = { append: (artifact: string) => void recorded.push(artifact) };
+    // from a getter of the request
+    const signer = createSigner(key);
+    let batcher: ReturnType<typeof createBatchAuthorizer> | undefined;
+    const request = {
+      ...ADMIN_OK,
+      get principal() {
+        batcher ??= createBatchAuthorizer({ signer, maxDelayMs: 0 });
+        return ADMIN_OK.principal;
+      },
+    };
+    const single = thrown(() => authorize(policy, request, { signer, lineage }));
+    expect(single).toBeInstanceOf(TypeError);
+    expect((single as Error).message).toMatch(TAKEN);
+    expect(batcher!.authorizeBatch(policy, [ADMIN_OK])[0]!.statement.lineage).toEqual(GENESIS_LINK);
+    // from the policy's decide
+    const other = createSigner(key);
+    let deciding: ReturnType<typeof createBatchAuthorizer> | undefined;
+    const taking = fakePolicy({ decide: (r) => ((deciding ??= createBatchAuthorizer({ signer: other, maxDelayMs: 0 })), policy.decide(r)) });
+    const decided = thrown(() => authorize(taking, ADMIN_OK, { signer: other, lineage }));
+    expect(decided).toBeInstanceOf(TypeError);
+    expect((decided as Error).message).toMatch(TAKEN);
+    expect(deciding!.authorizeBatch(policy, [ADMIN_OK])[0]!.statement.lineage).toEqual(GENESIS_LINK);
+    expect(recorded).toEqual([]);
+    expect([signer.head, other.head]).toEqual([GENESIS_LINK, GENESIS_LINK]);
+  });
+
+  it("guard: one made from the request's getter or the policy's decide is bad_options, nothing recorded, the action not run", async () => {
+    const recorded: string[] = [];
+    const lineage = { append: (artifact: string) => void recorded.push(artifact) };
+    let ran = false;
+    const action = () => (ran = true);
+    const refusal = (p: Promise<unknown>) =>
+      p.then(
+        () => "ran",
+        (e: unknown) => e,
+      );
+    const signer = createSigner(key);
+    let batcher: ReturnType<typeof createBatchAuthorizer> | undefined;
+    const request = {
+      ...ADMIN_OK,
+      get principal() {
+        batcher ??= createBatchAuthorizer({ signer, maxDelayMs: 0 });
+        return ADMIN_OK.principal;
+      },
+    };
+    const fromGetter = await refusal(guard(policy, request, action, { signer, lineage }));
+    expect(fromGetter).toBeInstanceOf(GuardError);
+    expect((fromGetter as GuardError).code).toBe("bad_options");
+    expect((fromGetter as GuardError).reasons.join("; ")).toMatch(TAKEN);
+    expect(batcher!.authorizeBatch(policy, [ADMIN_OK])[0]!.statement.lineage).toEqual(GENESIS_LINK);
+    const other = createSigner(key);
+    let deciding: ReturnType<typeof createBatchAuthorizer> | undefined;
+    const taking = fakePolicy({ decide: (r) => ((deciding ??= createBatchAuthorizer({ signer: other, maxDelayMs: 0 })), policy.decide(r)) });
+    const fromDecide = await refusal(guard(taking, ADMIN_OK, action, { signer: other, lineage }));
+    expect(fromDecide).toBeInstanceOf(GuardError);
+    expect((fromDecide as GuardError).code).toBe("bad_options");
+    expect((fromDecide as GuardError).reasons.join("; ")).toMatch(TAKEN);
+    expect(deciding!.authorizeBatch(policy, [ADMIN_OK])[0]!.statement.lineage).toEqual(GENESIS_LINK);
+    expect(recorded).toEqual([]);
+    expect(ran).toBe(false);
+  });
+
+  it("createBatchAuthorizer from authorize's lineage sink, while it records that signer's artifact, is refused; the chain goes on after it", () => {
+    const signer = createSigner(key);
+    const refusals: unknown[] = [];
+    const single = authorize(policy, ADMIN_OK, {
+      signer,
+      lineage: { append: () => void refusals.push(thrown(() => createBatchAuthorizer({ signer, maxDelayMs: 0 }))) },
+    });
+    expect(single.statement.lineage).toEqual(GENESIS_LINK);
+    expect(refusals).toHaveLength(1);
+    expect(refusals[0]).toBeInstanceOf(TypeError);
+    expect((refusals[0] as Error).message).toMatch(/^createBatchAuthorizer: the lineage sink of authorize \(or guard\) is recording an artifact of this signer/);
+    // not taken by the refused one: a batch authorizer made now continues after the recorded artifact
+    const batcher = createBatchAuthorizer({ signer, maxDelayMs: 0 });
+    expect(batcher.authorizeBatch(policy, [USER_DENIED])[0]!.statement.lineage).toEqual({ seq: 1, prev: chainHeadAfter(single.artifact).prev });
+  });
+});
