@@ -289,9 +289,9 @@ type TreeHeadRead = { ok: true; head: TreeHead } | { ok: false; reason: string }
 function treeHeadOf(text: string | null): TreeHeadRead {
   let head: unknown;
   try {
-    head = text === null ? null : JSON.parse(text);
+    head = text === null ? NOT_JSON : JSON.parse(text);
   } catch {
-    head = null;
+    head = NOT_JSON;
   }
   if (isTreeHead(head)) {
     const canonical = canonicalJson(head);
@@ -321,11 +321,14 @@ function treeHeadMemberProblem(h: Record<string, unknown>): string | null {
   return null;
 }
 
-/** Why a payload (`text`, parsed as `head`, null when it is no JSON) is not a tree head: the first fault, in the order read. */
+/** What treeHeadOf holds for a payload that does not parse: `null` is JSON, and a payload may be it. */
+const NOT_JSON: unique symbol = Symbol("not JSON");
+
+/** Why a payload (`text`, parsed as `head`, NOT_JSON when it is no JSON) is not a tree head: the first fault, in the order read. */
 function treeHeadProblem(text: string | null, head: unknown): string {
   if (text === null) return "tree head payload is not UTF-8";
-  if (head === null) return "tree head payload is not JSON";
-  if (typeof head !== "object" || Array.isArray(head)) return `tree head payload is not a JSON object (a ${BATCH_HEAD_FORMAT})`;
+  if (head === NOT_JSON) return "tree head payload is not JSON";
+  if (typeof head !== "object" || head === null || Array.isArray(head)) return `tree head payload is not a JSON object (a ${BATCH_HEAD_FORMAT})`;
   // what JSON.parse resolved without a word (a repeated member, a number it rounds), before the
   // members it resolved to are judged
   const ambiguity = jsonAmbiguityAt(text);

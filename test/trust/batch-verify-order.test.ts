@@ -72,6 +72,7 @@ describe("a tree head's payload that is not one says what is wrong with it", () 
     const cases: [string, string, string | RegExp][] = [
       ["not JSON", text.slice(0, -1), "tree head payload is not JSON"],
       ["an array", "[]", "tree head payload is not a JSON object (a writ-batch-head/1)"],
+      ["null, which is JSON", "null", "tree head payload is not a JSON object (a writ-batch-head/1)"],
       ["a second root", text.replace('"root":', `"root":"${"0".repeat(64)}","root":`), /^tree head payload: the member "root" appears twice in one object/],
       ["a member missing", canonicalize(Object.fromEntries(Object.entries(head).filter(([name]) => name !== "batch"))), "tree head payload lacks batch: a writ-batch-head/1 has exactly batch, hash, iat, iss, root, size, v"],
       ["an extra member", canonicalize({ ...head, note: "x" }), 'tree head payload has "note", which it does not: a writ-batch-head/1 has exactly batch, hash, iat, iss, root, size, v'],
