@@ -4,8 +4,11 @@
 // The canonical form puts each entry of a list or object too long for one line on a line of its
 // own, indented two spaces for each level it is nested in (format.ts): 20,000 entries nested 95
 // deep in a test's data are 279 KB as written on one line and over 4 MiB formatted, nearly all of
-// it indentation. It also adds parentheses (around `&&` inside `||`, around a `?:` in another),
-// which are tokens. Either way the file is within the limits as it is; only its formatting is not.
+// it indentation. It also writes a character that cannot be seen (a no-break space, a direction
+// mark) in a string as its escape, several characters for one. And it adds tokens: parentheses
+// (around `&&` inside `||`, around a `?:` in another), a comma after the last entry of a `let`'s
+// list broken one entry a line, `["…"]` for a quoted field name holding such a character. Either
+// way the file is within the limits as it is; only its formatting is not.
 
 import type { Diagnostic } from "../diagnostics.js";
 import { W } from "./diagnostic-codes.js";
@@ -35,19 +38,26 @@ export function formattedTooLarge(original: string, formatted: string, limit: nu
   const refused = reparsed.find((d) => d.code === W.TooLarge);
   if (refused === undefined) return undefined;
   if (formatted.length > limit) {
+    const indent = indentation(formatted);
+    // indentation is named as the cause only where it is most of what formatting added
+    const mostlyIndentation = indent * 2 >= formatted.length - original.length;
     return {
       what: `would be ${count(formatted.length)} characters long, more than the ${count(limit)} a policy may have (W0114)`,
       help:
-        `the file is ${count(original.length)} characters; formatted, ${count(indentation(formatted))} of its characters would be indentation. ` +
-        "The canonical form puts each entry of a list or object too long for one line on a line of its own, indented two spaces for each level it is nested in: " +
-        "nest long lists and objects less deep, or shorten them, or leave the file unformatted: as it is, it is within the limit",
+        `the file is ${count(original.length)} characters; formatted, ${count(indent)} of its characters would be indentation. ` +
+        (mostlyIndentation
+          ? "The canonical form puts each entry of a list or object too long for one line on a line of its own, indented two spaces for each level it is nested in: " +
+            "nest long lists and objects less deep, or shorten them"
+          : "The canonical form writes each character in a string that cannot be seen (a no-break space, a direction mark, a control) as its escape, several characters for one: " +
+            "write such strings with fewer of them, or keep them in the request") +
+        ", or leave the file unformatted: as it is, it is within the limit",
     };
   }
   return {
     // the parser's message is about "the text": here the text is the formatted one
     what: `${refused.message.replace(/^the text has/, "would have")} (W0114)`,
     help:
-      "the canonical form adds parentheses around `&&` inside `||` and around a `?:` inside another expression, and each is a token: " +
-      "split the policy, or leave the file unformatted: as it is, it is within the limit",
+      "the canonical form adds tokens: parentheses around `&&` inside `||` and around a `?:` inside another expression, a comma after the last entry of a `let`'s list broken one entry a line, " +
+      "and `[\"…\"]` for a quoted field name holding a character that cannot be seen: split the policy, or leave the file unformatted: as it is, it is within the limit",
   };
 }

@@ -123,10 +123,22 @@ describe("policy files as the CLI reads them", () => {
       out: "",
       err:
         "writ fmt: parens.writ: its canonical form would have 304,010 tokens, more than the 300,000 a policy may have (W0114), so the file is left as it is\n" +
-        "  = help: the canonical form adds parentheses around `&&` inside `||` and around a `?:` inside another expression, and each is a token: " +
-        "split the policy, or leave the file unformatted: as it is, it is within the limit",
+        "  = help: the canonical form adds tokens: parentheses around `&&` inside `||` and around a `?:` inside another expression, a comma after the last entry of a `let`'s list broken one entry a line, " +
+        '  and `["…"]` for a quoted field name holding a character that cannot be seen: split the policy, or leave the file unformatted: as it is, it is within the limit'.slice(2),
     });
     expect(readFileSync(join(cwd, "parens.writ"), "utf8")).toBe(text);
+  });
+
+  it("says escapes, not indentation, grew a canonical form too long when they did", async () => {
+    // 1,100,000 no-break spaces in one string, each written as its escape when formatted: no nesting
+    const text = `policy "p" version "1"\ninput { s: string }\npermit r when s == "${"\u00a0".repeat(1_100_000)}"\n`;
+    writeFileSync(join(cwd, "spaces.writ"), text);
+    const r = await run(["fmt", "spaces.writ", "--write"]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^writ fmt: spaces\.writ: its canonical form would be [\d,]+ characters long, more than the 4,194,304 a policy may have \(W0114\), so the file is left as it is\n/);
+    expect(r.err).toContain("formatted, 6 of its characters would be indentation. The canonical form writes each character in a string that cannot be seen");
+    expect(r.err).not.toContain("nest long lists");
+    expect(readFileSync(join(cwd, "spaces.writ"), "utf8")).toBe(text);
   });
 
   it("refuses a file with no policy header (empty, white space, comments) as every command does, and leaves it alone", async () => {
