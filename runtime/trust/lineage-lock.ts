@@ -10,7 +10,8 @@
 // not the size this writer left it at is refused (lineage-append.ts).
 
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, linkSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, constants } from "node:fs";
+import { closeSync, fstatSync, linkSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync, constants } from "node:fs";
+import type { Stats } from "node:fs";
 import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { ownMember } from "../own.js";
@@ -148,7 +149,11 @@ export function acquireLock(logPath: string): LockResult {
 // So a live writer's lock is removed only by that writer, and the lock has one holder at a time.
 // A taker that dies leaves its marker to the next one (k + 1); one whose removal fails with an I/O
 // error keeps its marker until it exits, since giving it up while X is there would let a process
-// that judged it dead a moment later create marker k + 1 beside a new marker k. A lock changed by
+// that judged it dead a moment later create marker k + 1 beside a new marker k. The exception is a
+// taker not permitted to move the lock (EPERM, EACCES: another user's lock in a sticky directory):
+// nothing was moved, and it removes its marker before it says so, while it lives; a taker that read
+// that marker and then found its process dead reads the marker again before going on, and finds it
+// gone (claimTakeover), so failed takers are not counted as dead. A lock changed by
 // something outside this protocol (edited, or removed and made again by hand) is the one case left:
 // the file moved aside is checked against X, and when it is not X it is put back and never deleted.
 
@@ -156,6 +161,7 @@ export function acquireLock(logPath: string): LockResult {
 interface Seen {
   ino: number;
   dev: number;
+  uid: number;
   mtimeMs: number;
   text: string;
 }
@@ -189,14 +195,57 @@ function heldReason(lockPath: string, owner: LockOwner | null): string {
   return `log is locked by pid ${owner.pid}: another writer has it open, or the writer that took ${lockPath} died and its pid now belongs to another process; remove ${lockPath} if pid ${owner.pid} is not a writer of this log`;
 }
 
-/** The file at `path` with its identity, or null when there is none. Other failures are thrown. */
+/**
+ * The most a lock file (or a takeover marker) is read up to: this tool writes about 150 bytes, so a
+ * larger file is none of its locks.
+ */
+const LOCK_READ_LIMIT = 4096;
+
+/** A lock file that names no owner because it is no file a writer makes: a FIFO, a link, a huge file. */
+export class NotALockFile extends Error {
+  constructor(readonly path: string, why: string) {
+    super(`${path} is ${why}, not a lock file this tool writes: it names no owner, so the log is not opened; remove ${path} once no writer of this log is running`);
+  }
+}
+
+const kinds: [(s: Stats) => boolean, string][] = [
+  [(s) => s.isFIFO(), "a FIFO (named pipe)"],
+  [(s) => s.isCharacterDevice(), "a character device"],
+  [(s) => s.isBlockDevice(), "a block device"],
+  [(s) => s.isSocket(), "a socket"],
+  [(s) => s.isDirectory(), "a directory"],
+];
+
+/**
+ * The file at `path` with its identity, or null when there is none. A lock is opened without
+ * following a symbolic link and without waiting (a FIFO would block the open until something wrote
+ * to it), looked at through the descriptor, and read only when it is a regular file no larger than a
+ * lock: anything else (planted in a shared directory, say) throws a NotALockFile naming it. Other
+ * failures are thrown.
+ */
 function readSeen(path: string): Seen | null {
+  let fd: number;
   try {
-    const { ino, dev, mtimeMs } = statSync(path);
-    return { ino, dev, mtimeMs, text: readFileSync(path, "utf8") };
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return null;
+    // O_NOFOLLOW on a symbolic link: the lock is a link, to whatever it points at (/dev/zero, say)
+    if (code === "ELOOP") throw new NotALockFile(path, "a symbolic link");
     throw e;
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new NotALockFile(path, kinds.find(([is]) => is(stat))?.[1] ?? "not a regular file");
+    if (stat.size > LOCK_READ_LIMIT) throw new NotALockFile(path, `${stat.size} bytes, larger than a lock (${LOCK_READ_LIMIT} bytes at most)`);
+    // read to its end or one byte past the limit: a file that grew since fstat is refused as well
+    const buf = Buffer.alloc(LOCK_READ_LIMIT + 1);
+    let length = 0;
+    for (let n; length < buf.length && (n = readSync(fd, buf, length, buf.length - length, null)) > 0; ) length += n;
+    if (length > LOCK_READ_LIMIT) throw new NotALockFile(path, `larger than a lock (${LOCK_READ_LIMIT} bytes at most)`);
+    return { ino: stat.ino, dev: stat.dev, uid: stat.uid, mtimeMs: stat.mtimeMs, text: buf.toString("utf8", 0, length) };
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -223,7 +272,7 @@ function takeOver(lockPath: string, judged: Seen): LockResult | null {
   const base = markerBase(lockPath, judged);
   const claim = claimTakeover(lockPath, base);
   if (claim === "cleared") return null;
-  if (claim !== "claimed") return { ok: false, reason: claim };
+  if (typeof claim === "string") return { ok: false, reason: claim };
   let gone = false;
   try {
     if (!isStill(lockPath, judged)) {
@@ -234,7 +283,16 @@ function takeOver(lockPath: string, judged: Seen): LockResult | null {
     try {
       renameSync(lockPath, aside);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "EPERM" || code === "EACCES") {
+        // Nothing was moved: this process may not remove the lock at all (another user's, in a
+        // sticky directory). Its marker is given up, so that it is not taken for a taker that died;
+        // this is safe while this process lives (a taker that finds the marker judges it alive, and
+        // one that judges it dead looks again and finds it gone: claimTakeover).
+        unlinkSync(claim.marker);
+        throw new Error(notPermitted(lockPath, judged, code));
+      }
+      if (code !== "ENOENT") throw e;
     }
     gone = true;
     return removeIfJudged(lockPath, aside, judged);
@@ -248,16 +306,45 @@ function takeOver(lockPath: string, judged: Seen): LockResult | null {
  * Takes the next marker of the lock whose markers are named `base`: "claimed", "cleared" (they were
  * cleared: the lock they guard is gone), or why the lock cannot be taken now.
  */
-function claimTakeover(lockPath: string, base: string): "claimed" | "cleared" | string {
+function claimTakeover(lockPath: string, base: string): { marker: string } | "cleared" | string {
   for (let k = 1; k <= MAX_TAKERS; k++) {
     const marker = `${base}-${k}`;
-    if (tryCreate(marker)) return "claimed";
+    if (tryCreate(marker)) return { marker };
     const standing = judge(marker);
     if (standing.state === "gone") return "cleared";
     if (standing.state === "held") return `log is locked: its writer died and ${takerName(standing.owner)} is taking its lock ${lockPath} over (${marker}); try again`;
-    // that taker died before it was done: the next marker
+    // That taker died before it was done, unless it gave its marker up first (it was not permitted
+    // to move the lock: takeOver) and exited between our reading the marker and finding its pid
+    // dead. A dead taker's marker stays until the lock is gone, so a marker that is no longer the
+    // one read was given up: start again rather than take marker k + 1 beside a new marker k.
+    if (standing.state === "stale" && !isStill(marker, standing.seen)) return "cleared";
   }
   return `could not take the lock ${lockPath}: ${MAX_TAKERS} processes died taking it over (${base}-*); remove those files and the lock once no writer is running`;
+}
+
+/**
+ * Why this process may not move aside the stale lock `judged`, and what to do: in a sticky directory
+ * (mode +t, as /tmp) only a file's owner (or root) may remove or rename it, so another user's dead
+ * writer leaves a lock that no one else can take over.
+ */
+function notPermitted(lockPath: string, judged: Seen, code: string): string {
+  const owner = ownerOf(judged.text);
+  const dir = dirname(lockPath);
+  const whose = `it is stale (${owner ? `its writer, pid ${owner.pid}, is no longer running` : "it names no owner and is over a minute old"}), but ${lockPath} belongs to uid ${judged.uid}`;
+  const me = process.getuid?.();
+  let sticky = false;
+  try {
+    sticky = (statSync(dir).mode & 0o1000) !== 0 // S_ISVTX;
+  } catch {
+    /* the directory cannot be looked at: said without the reason */
+  }
+  const because = sticky
+    ? `${dir} is a sticky directory, where only a file's owner or root may remove it`
+    : `this process may not remove files in ${dir} (${code})`;
+  return (
+    `${whose}${me === undefined ? "" : `, not to this process (uid ${me})`}, and ${because}; ` +
+    `uid ${judged.uid} or root must remove ${lockPath}. A log written by several users needs them to write it as one user, or a directory shared by their group without the sticky bit`
+  );
 }
 
 function takerName(owner: LockOwner | null): string {
@@ -309,14 +396,16 @@ function clearMarkers(base: string): void {
  * process lives, so the caller must hear of it, and may try again.
  */
 export function releaseLock(lockPath: string): void {
-  let text: string;
+  let seen: Seen | null;
   try {
-    text = readFileSync(lockPath, "utf8");
+    seen = readSeen(lockPath);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
+    // a FIFO, link or huge file in the lock's place is no lock of this process's: it is left as it is
+    if (e instanceof NotALockFile) return;
     throw e;
   }
-  const owner = ownerOf(text);
+  if (seen === null) return;
+  const owner = ownerOf(seen.text);
   if (owner === null || owner.pid !== process.pid || owner.host !== hostname()) return;
   try {
     unlinkSync(lockPath);

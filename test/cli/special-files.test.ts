@@ -102,6 +102,19 @@ describe.skipIf(!posix || !existsSync("/dev/stdin"))("a pipe given as the lineag
   }, 60_000);
 });
 
+describe.skipIf(!posix)("a lineage log's lock that is no lock file", () => {
+  it("a FIFO (planted by another user in a shared directory) is refused, naming it, not waited on", () => {
+    // run in a child with a time limit: a FIFO opened for reading would block until something wrote to it
+    const lock = join(cwd, "fifo-locked.jsonl.lock");
+    execFileSync("mkfifo", [lock]);
+    expect(writInChild(["authorize", "real", "--input", "req.json", ...ISSUE, "--log", "fifo-locked.jsonl"])).toEqual({
+      status: 1,
+      stderr: `writ authorize: ${join(cwd, "fifo-locked.jsonl")}: cannot take the lock: ${lock} is a FIFO (named pipe), not a lock file this tool writes: it names no owner, so the log is not opened; remove ${lock} once no writer of this log is running\n`,
+    });
+    expect(existsSync(join(cwd, "fifo-locked.jsonl"))).toBe(false);
+  }, 60_000);
+});
+
 describe("--pub with a path that is not there", () => {
   it("is said to be missing, as without --pub, not to be a .writ source", async () => {
     for (const command of ["eval", "bench"]) {
