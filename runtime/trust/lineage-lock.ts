@@ -249,6 +249,40 @@ function readSeen(path: string): Seen | null {
   }
 }
 
+/** Where releaseLock reads a lock: made once, as little as possible is made near the stack's end. */
+const releaseBuffer = Buffer.alloc(LOCK_READ_LIMIT + 1);
+
+/**
+ * The text of the lock at `lockPath` as releaseLock needs it, or null when it names no owner this
+ * process could be: gone, a symbolic link, a directory, or no lock this tool writes (more than
+ * LOCK_READ_LIMIT bytes). It is opened without following a link and without waiting, and at most
+ * one byte past a lock's limit is read, so a FIFO or a device is read no further than that (a FIFO
+ * with nothing written reads as empty). Lighter than readSeen (no fstat): released from near the
+ * end of the host's stack, a frame or two shallower than where the open failed (lineage.ts).
+ */
+function readLockText(lockPath: string): string | null {
+  let fd: number;
+  try {
+    fd = openSync(lockPath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ELOOP") return null;
+    throw e;
+  }
+  let length = 0;
+  try {
+    for (let n; length < releaseBuffer.length && (n = readSync(fd, releaseBuffer, length, releaseBuffer.length - length, null)) > 0; ) length += n;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    // a directory, or a FIFO another process holds open for writing with nothing in it yet
+    if (code !== "EISDIR" && code !== "EAGAIN") throw e;
+    length = releaseBuffer.length;
+  } finally {
+    closeSync(fd);
+  }
+  return length > LOCK_READ_LIMIT ? null : releaseBuffer.toString("utf8", 0, length);
+}
+
 /** Whether `path` is still the very file judged (same inode, same text). */
 function isStill(path: string, judged: Seen): boolean {
   const now = readSeen(path);
@@ -396,16 +430,9 @@ function clearMarkers(base: string): void {
  * process lives, so the caller must hear of it, and may try again.
  */
 export function releaseLock(lockPath: string): void {
-  let seen: Seen | null;
-  try {
-    seen = readSeen(lockPath);
-  } catch (e) {
-    // a FIFO, link or huge file in the lock's place is no lock of this process's: it is left as it is
-    if (e instanceof NotALockFile) return;
-    throw e;
-  }
-  if (seen === null) return;
-  const owner = ownerOf(seen.text);
+  const text = readLockText(lockPath);
+  if (text === null) return;
+  const owner = ownerOf(text);
   if (owner === null || owner.pid !== process.pid || owner.host !== hostname()) return;
   try {
     unlinkSync(lockPath);

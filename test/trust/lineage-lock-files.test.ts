@@ -27,8 +27,8 @@ const child = new URL("../support/try-open-child.ts", import.meta.url).pathname;
 const tsx = new URL("../../node_modules/tsx/dist/loader.mjs", import.meta.url).href;
 
 /** tryOpenLog(log) in a child, as `uid` when given; null when it had to be killed. */
-function openInChild(log: string, uid?: number): { ok: boolean; code?: string; message?: string } | null {
-  const r = spawnSync(process.execPath, ["--import", tsx, child, log], {
+function openInChild(log: string, uid?: number, ...more: string[]): { ok: boolean; closed?: boolean; code?: string; message?: string } | null {
+  const r = spawnSync(process.execPath, ["--import", tsx, child, log, ...more], {
     encoding: "utf8",
     timeout: 30_000,
     maxBuffer: 1 << 20,
@@ -83,6 +83,14 @@ describe.skipIf(!posix)("a lock that is no lock file", () => {
     execFileSync("mkfifo", [marker]);
     expect(openInChild(log)).toEqual({ ok: false, code: "io", message: refusal(log, marker, "a FIFO (named pipe)") });
     expect(readFileSync(lock, "utf8")).toBe(text);
+  }, 60_000);
+});
+
+describe.skipIf(!posix)("closing a log whose lock was replaced by one that is no lock file", () => {
+  it("a FIFO in its place is left as it is (it is no lock of this writer's), not waited on", () => {
+    const log = join(dir, "close-fifo.jsonl");
+    expect(openInChild(log, undefined, "fifo-before-close")).toEqual({ ok: true, closed: true });
+    expect(statSync(`${log}.lock`).isFIFO()).toBe(true);
   }, 60_000);
 });
 
