@@ -327,6 +327,20 @@ export function hasEntry(path: string): boolean {
  * owners of files it replaces). Always where there are no uids (Windows).
  */
 export function trustedOwner(uid: number, others: readonly (number | undefined)[] = []): boolean {
-  const me = process.getuid?.();
+  const me = currentUid();
   return me === undefined || uid === me || uid === 0 || others.includes(uid);
+}
+
+/** The uid of the process, or undefined where there are none (Windows): owners are then not checked. */
+export function currentUid(): number | undefined {
+  return process.getuid?.();
+}
+
+/** The owner of the entry at `path` itself (a link's own, not its target's), or undefined when nothing is there or it cannot be had. */
+export function ownerOf(path: string): number | undefined {
+  try {
+    return lstatSync(path).uid;
+  } catch {
+    return undefined;
+  }
 }

@@ -51,7 +51,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { closeSync, constants, fstatSync, lstatSync, openSync, renameSync, rmSync, unlinkSync, type Stats } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { stageFile, syncDirectory, systemErrorText, targetOf, trustedOwner, type StagedFile } from "../file-write.js";
+import { currentUid, ownerOf, stageFile, syncDirectory, systemErrorText, targetOf, trustedOwner, type StagedFile } from "../file-write.js";
 import { readFdBounded, READ_LIMITS } from "../bounded-read.js";
 import { isPolicyName } from "../manifest.js";
 import { shownJson } from "../shown-name.js";
@@ -236,20 +236,6 @@ function readWhole(path: string, part: PendingFile, trusted?: (uid: number) => b
 
 /** Whether the regular file at `path` holds the contents `part` records (readWhole). */
 const holds = (path: string, part: PendingFile, trusted?: (uid: number) => boolean): boolean => readWhole(path, part, trusted) !== undefined;
-
-/** The uid of the process, or undefined where there are none (Windows): owners are then not checked. */
-function currentUid(): number | undefined {
-  return process.getuid?.();
-}
-
-/** The owner of what is at `path` itself (a link's own, not its target's), or undefined when nothing is there. */
-function ownerOf(path: string): number | undefined {
-  try {
-    return lstatSync(path).uid;
-  } catch {
-    return undefined;
-  }
-}
 
 
 /**

@@ -6,7 +6,7 @@
 // `openssl genpkey -algorithm ed25519` writes them. Errors come back as values naming the file.
 
 import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, statSync, unlinkSync, type Stats } from "node:fs";
-import { FileWriteError, hasEntry, stageFile, syncDirectory, systemErrorText } from "../file-write.js";
+import { currentUid, FileWriteError, hasEntry, ownerOf, stageFile, syncDirectory, systemErrorText } from "../file-write.js";
 import { notRegularKind, readFdBounded, readFileBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../bounded-read.js";
 import { createPrivateKey, createPublicKey } from "node:crypto";
 import { basename, dirname, join } from "node:path";
@@ -104,20 +104,6 @@ function removeIfStill(path: string, identity: FileIdentity | undefined): void {
     unlinkSync(path);
   } catch {
     /* gone already */
-  }
-}
-
-/** The running user's uid, or undefined where there are none (Windows): owners are then not checked. */
-function currentUid(): number | undefined {
-  return process.getuid?.();
-}
-
-/** The owner of the entry at `path` itself (a link's own), or undefined when it cannot be had. */
-function ownerOf(path: string): number | undefined {
-  try {
-    return lstatSync(path).uid;
-  } catch {
-    return undefined;
   }
 }
 
