@@ -208,32 +208,15 @@ export async function readRequestList(io: CliIO, file: string): Promise<RequestL
   const at: number[] = [];
   // what the lines before hold, against REQUEST_BOUNDS.listValues
   let valuesSoFar = 0;
-  // line by line, each found after the one before: a text of 512 MiB may hold as many (blank) lines,
-  // more than V8 holds in an array, so it is not split into one
-  let lineNumber = 1;
-  for (let start = 0; start <= text.length; ) {
-    if (text.charCodeAt(start) === 0x0a) {
-      // an empty line, and the empty lines after it, each a newline: passed over at once
-      const next = pastNewlines(text, start);
-      lineNumber += next - start;
-      start = next;
-      continue;
+  for (const { start, stop, line } of nonEmptyLines(text)) {
+    const read = readLine(text.slice(start, stop), line, REQUEST_BOUNDS.listValues - valuesSoFar);
+    // a line that is no JSON text may be part of a request written over several lines: say how the text was read
+    if (!read.ok) return { ok: false, message: `${name}${read.message}${read.notJson ? linesReading(text) : ""}` };
+    if (read.blank !== true) {
+      values.push(read.value);
+      at.push(line);
+      valuesSoFar += read.jsonValues;
     }
-    const nl = text.indexOf("\n", start);
-    const stop = nl < 0 ? text.length : nl;
-    // (empty only as the last line, after the text's last newline)
-    if (stop > start) {
-      const read = readLine(text.slice(start, stop), lineNumber, REQUEST_BOUNDS.listValues - valuesSoFar);
-      // a line that is no JSON text may be part of a request written over several lines: say how the text was read
-      if (!read.ok) return { ok: false, message: `${name}${read.message}${read.notJson ? linesReading(text) : ""}` };
-      if (read.blank !== true) {
-        values.push(read.value);
-        at.push(lineNumber);
-        valuesSoFar += read.jsonValues;
-      }
-    }
-    lineNumber++;
-    start = stop + 1;
   }
   return values.length > 0 ? { ok: true, values, name, lines: at } : { ok: false, message: `${name}: no requests (expected a JSON array or JSON Lines)` };
 }
@@ -271,24 +254,35 @@ const NOT_NEWLINE = /[^\n]/g;
  */
 function requestPastLimit(text: string): { line: number; column: number } | undefined {
   let count = 0;
-  let lineNumber = 1;
+  for (const { start, stop, line } of nonEmptyLines(text)) {
+    let first = start;
+    while (first < stop && isLineSpace(text.charCodeAt(first))) first++;
+    if (first < stop && ++count > REQUEST_BOUNDS.listRequests) return { line, column: first - start + 1 };
+  }
+  return undefined;
+}
+
+/**
+ * The lines of `text` that hold a character, each as where it starts and stops (its newline or the
+ * text's end) and its number; a run of empty lines is passed over at once. Found each after the one
+ * before: a text of 512 MiB may hold as many (blank) lines, more than V8 holds in an array, so it is
+ * not split into one.
+ */
+function* nonEmptyLines(text: string): Generator<{ start: number; stop: number; line: number }> {
+  let line = 1;
   for (let start = 0; start < text.length; ) {
     if (text.charCodeAt(start) === 0x0a) {
-      // a run of empty lines, passed over at once (as readRequestList passes over them)
       const next = pastNewlines(text, start);
-      lineNumber += next - start;
+      line += next - start;
       start = next;
       continue;
     }
     const nl = text.indexOf("\n", start);
     const stop = nl < 0 ? text.length : nl;
-    let first = start;
-    while (first < stop && isLineSpace(text.charCodeAt(first))) first++;
-    if (first < stop && ++count > REQUEST_BOUNDS.listRequests) return { line: lineNumber, column: first - start + 1 };
-    lineNumber++;
+    yield { start, stop, line };
+    line++;
     start = stop + 1;
   }
-  return undefined;
 }
 
 /** JSON's whitespace on a line: what trimLineSpace takes away (a line feed ends the line). */
