@@ -239,18 +239,24 @@ function readSeen(path: string): Seen | null {
     if (!stat.isFile()) throw new NotALockFile(path, kinds.find(([is]) => is(stat))?.[1] ?? "not a regular file");
     if (stat.size > LOCK_READ_LIMIT) throw new NotALockFile(path, `${stat.size} bytes, larger than a lock (${LOCK_READ_LIMIT} bytes at most)`);
     // read to its end or one byte past the limit: a file that grew since fstat is refused as well
-    const buf = Buffer.alloc(LOCK_READ_LIMIT + 1);
+    const buf = new Uint8Array(LOCK_READ_LIMIT + 1);
     let length = 0;
     for (let n; length < buf.length && (n = readSync(fd, buf, length, buf.length - length, null)) > 0; ) length += n;
     if (length > LOCK_READ_LIMIT) throw new NotALockFile(path, `larger than a lock (${LOCK_READ_LIMIT} bytes at most)`);
-    return { ino: stat.ino, dev: stat.dev, uid: stat.uid, mtimeMs: stat.mtimeMs, text: buf.toString("utf8", 0, length) };
+    return { ino: stat.ino, dev: stat.dev, uid: stat.uid, mtimeMs: stat.mtimeMs, text: utf8.decode(buf.subarray(0, length)) };
   } finally {
     closeSync(fd);
   }
 }
 
-/** Where releaseLock reads a lock: made once, as little as possible is made near the stack's end. */
-const releaseBuffer = Buffer.alloc(LOCK_READ_LIMIT + 1);
+/**
+ * Where releaseLock reads a lock: made once, as little as possible is made near the stack's end. A
+ * Uint8Array, not a Buffer: made as the module loads, where a host without Buffer (the portable
+ * path) loads it too.
+ */
+const releaseBuffer = new Uint8Array(LOCK_READ_LIMIT + 1);
+/** the lock's text from its bytes (UTF-8, as written) */
+const utf8 = new TextDecoder();
 
 /**
  * The text of the lock at `lockPath` as releaseLock needs it, or null when it names no owner this
@@ -280,7 +286,7 @@ function readLockText(lockPath: string): string | null {
   } finally {
     closeSync(fd);
   }
-  return length > LOCK_READ_LIMIT ? null : releaseBuffer.toString("utf8", 0, length);
+  return length > LOCK_READ_LIMIT ? null : utf8.decode(releaseBuffer.subarray(0, length));
 }
 
 /** Whether `path` is still the very file judged (same inode, same text). */
