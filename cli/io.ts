@@ -169,6 +169,7 @@ export const LONG_NAMES: ReadonlyMap<string, string> = new Map([
   ["o", "out"],
   ["k", "key"],
   ["w", "write"],
+  ["c", "check"],
 ]);
 
 /** The short name of each option that has one, by its long name. */
