@@ -7,7 +7,7 @@
 // | W0102 | unterminated string literal (a quote without its closing quote on the same line) |
 // | W0103 | invalid escape sequence in a string or bytes literal (bad `\` escape, surrogate, `\u` in bytes) |
 // | W0104 | nesting too deep: brackets, conditionals or operators nested beyond the parser's limit |
-// | W0105 | unexpected character that starts no token (e.g. `#`, `$`, a non-ASCII letter outside a string; a `|` joining a union type in the input block), or a lone surrogate anywhere |
+// | W0105 | unexpected character that starts no token (e.g. `#`, `$`, a non-ASCII letter outside a string; a `|` joining a union type in the input block; U+2028, U+2029, NEL, a vertical tab, or a form feed ending a `//` comment: shown as a line end, read as none), or a lone surrogate anywhere |
 // | W0106 | misplaced or repeated `policy` header (it must come once, first) |
 // | W0107 | repeated `input` block (a file declares its request schema once) |
 // | W0108 | a bytes literal where a text string is required (header, annotation, test name, test data) |

@@ -12,6 +12,9 @@
 //   W0702 (error) a quoted field name holding an INVISIBLE character where there is no index to
 //         print it as: the field of `has()`, a part of a message's type name. A quoted name has no
 //         escapes, so it could only be printed as what it does not show.
+//
+// A character an editor may show as a line end (U+2028…) stands in no comment: a `//` comment stops
+// before it, and it is refused there (line-end-lookalikes.ts, W0105).
 
 import { type Diagnostic, error, quotedName, warning } from "../diagnostics.js";
 import type * as A from "./ast.js";

@@ -2,7 +2,8 @@
 //
 // Token families, in the order the lexer tries them (Chevrotain takes the first pattern that
 // matches, so longer or more specific forms come first):
-//   - whitespace (skipped) and `//` comments (kept in the `comments` group for the formatter);
+//   - whitespace (skipped) and `//` comments (kept in the `comments` group for the formatter; one
+//     ends at a newline, or before a character shown as a line end and read as none);
 //   - string literals with every CEL prefix (r, b, rb, br, any case) and quote style, scanned by
 //     a hand-written matcher because raw strings end at the first matching quote while cooked
 //     strings honour `\"`; an unterminated string becomes its own token so the parser can carry on;
@@ -17,6 +18,7 @@
 
 import type { IToken, TokenType } from "chevrotain";
 import { createToken, Lexer } from "./chevrotain.js";
+import { LINE_END_LOOKALIKE_CLASS } from "./line-end-lookalikes.js";
 
 export const AnyName = createToken({ name: "AnyName", pattern: Lexer.NA, label: "a name" });
 export const Ident = createToken({ name: "Ident", pattern: Lexer.NA, categories: [AnyName], label: "an identifier" });
@@ -30,7 +32,13 @@ export const AddOp = createToken({ name: "AddOp", pattern: Lexer.NA, label: "`+`
 export const MulOp = createToken({ name: "MulOp", pattern: Lexer.NA, label: "`*`, `/` or `%`" });
 
 export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n\f]+/, group: Lexer.SKIPPED });
-export const Comment = createToken({ name: "Comment", pattern: /\/\/[^\n\r]*/, group: "comments" });
+/**
+ * `//` to the end of its line, or to the first character an editor may show as a line end and Writ
+ * reads as none (U+2028, U+2029, NEL, vertical tab, form feed): run on past one, the comment would
+ * hide, as comment, text a reader sees as the next line's code. That character is then refused
+ * where it stands (line-end-lookalikes.ts).
+ */
+export const Comment = createToken({ name: "Comment", pattern: new RegExp(`//[^\\n\\r${LINE_END_LOOKALIKE_CLASS}]*`), group: "comments" });
 /**
  * Where a `/* … *\/` comment starting at `offset` ends, and whether its `*\/` closes it.
  *

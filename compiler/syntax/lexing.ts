@@ -12,6 +12,7 @@ import * as T from "./lexer.js";
 import { tokenMatcher } from "./chevrotain.js";
 import { decodeStringLiteral } from "./literals.js";
 import { LONE_CURLY_QUOTE_HELP, readCurlyQuotes } from "./curly-quotes.js";
+import { afterCommentDiagnostic, firstLineEndLookalike, lineEndLookalikeHelp, lineEndLookalikeReason } from "./line-end-lookalikes.js";
 
 /** The span of a token's text. */
 export const tokSpan = (t: IToken): Span => ({ start: t.startOffset, end: t.startOffset + t.image.length });
@@ -27,7 +28,8 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 export type StrayRun = T.LexResult["badChars"][number];
 
 /**
- * Lexes and reports lexical problems: stray characters, unterminated strings, bad escapes, and lone
+ * Lexes and reports lexical problems: stray characters, unterminated strings, bad escapes, a
+ * character shown as a line end that a `//` comment stopped before (line-end-lookalikes.ts), and lone
  * surrogates anywhere in the text. A file read as UTF-8 cannot hold one, but a string handed to
  * the API can; inside a literal it would reach the interpreter as a UTF-16 unit and the module as
  * U+FFFD (UTF-8 has no form for it), and the two backends would decide differently. Runs of
@@ -50,7 +52,19 @@ export function lexWithDiagnostics(text: string, diagnostics: Diagnostic[]): { l
   const lexed: T.LexResult = { ...raw, tokens: quoted.tokens, badChars: quoted.runs };
   const letterRuns: StrayRun[] = [];
   const operatorRuns: StrayRun[] = [];
-  for (const b of lexed.badChars) {
+  // a character a `//` comment stopped before (lexer.ts, Comment): said as the comment's end, once
+  const endsComment = new Set<number>();
+  for (const c of lexed.comments) {
+    const after = c.startOffset + c.image.length;
+    const ch = firstLineEndLookalike(text.charAt(after));
+    if (ch === undefined) continue;
+    diagnostics.push(afterCommentDiagnostic(ch, after));
+    endsComment.add(after);
+  }
+  for (const run of lexed.badChars) {
+    // the rest of a run whose first character ended a comment is a stray run of its own
+    const b = endsComment.has(run.offset) ? { offset: run.offset + 1, length: run.length - 1 } : run;
+    if (b.length === 0) continue;
     const chars = text.slice(b.offset, b.offset + b.length);
     if (NAME_CHARACTERS.test(chars)) letterRuns.push(b);
     else if (STRAY_OPERATORS.has(chars)) operatorRuns.push(b);
@@ -97,8 +111,15 @@ export function reportStray(text: string, b: StrayRun, diagnostics: Diagnostic[]
   // characters, not UTF-16 units: one emoji is one character
   const chars = [...text.slice(b.offset, b.offset + b.length)];
   const shown = chars.slice(0, 8).join("");
+  const message = `unexpected character${chars.length > 1 ? "s" : ""} ${inBackticks(shown)}`;
+  // one an editor may show as a line end is named, by its code point: its escape alone says little
+  const lookalike = firstLineEndLookalike(shown);
+  if (lookalike !== undefined) {
+    diagnostics.push(error(W.UnexpectedCharacter, `${message}: ${lineEndLookalikeReason(lookalike)}`, { start: b.offset, end: b.offset + b.length }, lineEndLookalikeHelp(lookalike)));
+    return;
+  }
   const help = (inExpression ? STRAY_OPERATORS.get(shown)?.help : undefined) ?? (CURLY_QUOTES.has(shown) ? LONE_CURLY_QUOTE_HELP : undefined);
-  diagnostics.push(error(W.UnexpectedCharacter, `unexpected character${chars.length > 1 ? "s" : ""} ${inBackticks(shown)}`, { start: b.offset, end: b.offset + b.length }, help));
+  diagnostics.push(error(W.UnexpectedCharacter, message, { start: b.offset, end: b.offset + b.length }, help));
 }
 
 /** the curly quotes, which one alone on its line is told to write straight (curly-quotes.ts) */
