@@ -8,7 +8,9 @@
 // power loss or kernel crash; appends are then about a thousand times cheaper on a real disk.
 //
 // A failed write is cut back to the last whole record; where that fails too, the log takes no more
-// appends and the next open decides from the file (failedAppend).
+// appends and the next open decides from the file (failedAppend). A write that another writer (one
+// the lock did not keep out) raced is not acknowledged, not cut back, and the log takes no more
+// appends (racedAppend).
 
 import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, writeSync } from "node:fs";
 import type { DigestPair } from "../crypto/digest.js";
@@ -54,7 +56,7 @@ export class FileLog implements LineageLog {
   private lastStatementSeq: number | null;
   /** the last record's artifact, which the next statement continues */
   private lastEntry: ChainEntry | null;
-  /** why this log takes no more appends: a failed append that could not be cut back (appendInto) */
+  /** why this log takes no more appends: a failed append that could not be cut back, or one another writer raced (appendInto) */
   private unwritable: string | null = null;
   /** whether the lock is still to be released: until close has removed it, a close tries again */
   private locked = true;
@@ -164,15 +166,31 @@ export class FileLog implements LineageLog {
     if (size !== this.size)
       throw new LineageError("locked", `${this.path}: the file is ${size} bytes, not the ${this.size} this writer left: another process is writing it; nothing was recorded`);
     this.writing = true;
+    const expected = this.size + length;
+    let after: number;
     try {
       const written = writeSync(fd, bytes, 0, length);
       if (written !== length) throw new Error(`short write (${written} of ${length} bytes)`);
+      after = fstatSync(fd).size;
+    } catch (e) {
+      throw this.failedWrite(fd, e);
+    }
+    // The size check above and the write are two calls: another writer that passed its own check
+    // in between has appended too, before or after this record. The file is then not what this
+    // write made of it, and this record is not acknowledged. It is not cut back either: the other
+    // writer's record follows or precedes it, and may have been acknowledged. So of two appends
+    // that race, the one that writes second always sees the other's bytes here: at most one is
+    // acknowledged.
+    if (after !== expected) {
+      // (made while the write is still the log's, so that running out of stack here says so too)
+      const refusal = this.racedAppend(after, expected);
+      this.writing = false;
+      throw refusal;
+    }
+    try {
       if (this.fsyncMode === "always") fdatasyncSync(fd);
     } catch (e) {
-      // (cut back, or marked as taking no more appends, by failedAppend)
-      const failure = this.failedAppend(fd, e);
-      this.writing = false;
-      throw failure;
+      throw this.failedWrite(fd, e);
     }
     this.size += length;
     this.count = count;
@@ -252,6 +270,31 @@ export class FileLog implements LineageLog {
     if (this.unwritable !== null)
       throw new LineageError("io", `${this.path}: this log takes no more appends: ${this.unwritable}; close it and open the log again, which reads the file to decide what it holds; nothing was recorded`);
     return this.fd;
+  }
+
+  /** failedAppend, once the append is no longer being written */
+  private failedWrite(fd: number, e: unknown): LineageError {
+    // (cut back, or marked as taking no more appends, by failedAppend)
+    const failure = this.failedAppend(fd, e);
+    this.writing = false;
+    return failure;
+  }
+
+  /**
+   * The error of an append whose write left the file at `after` bytes, not the `expected` it makes:
+   * another writer (one the lock did not keep out) wrote at the same moment. The file holds what
+   * this writer does not know of, so the log takes no more appends, and nothing is cut.
+   */
+  private racedAppend(after: number, expected: number): LineageError {
+    const what =
+      after > expected
+        ? "another writer appended to it at the same moment as this append: the log now holds both records, each continuing the same one, and will not open as it is"
+        : "another process cut it at the same moment as this append";
+    this.unwritable = `${what} (it is ${after} bytes, not the ${expected} this append made it)`;
+    return new LineageError(
+      "locked",
+      `${this.path}: this record was written but is not acknowledged: ${this.unwritable}; this log takes no more appends. Stop the other writer (one the lock did not keep out: a hard link to the log, a lock removed by hand) and run \`writ audit verify ${this.path}\` to see what the log holds`,
+    );
   }
 
   /**

@@ -6,8 +6,13 @@
 // than risk two writers, and the refusal names the lock file for the operator to remove by hand.
 //
 // The lock keeps honest writers apart; it is not the only guard. A writer that got past it (a hard
-// link to the log, a lock removed by hand) is caught by the log itself: an append to a file that is
-// not the size this writer left it at is refused (lineage-append.ts).
+// link to the log, a lock removed by hand) is caught by the log itself, around each append
+// (lineage-append.ts): before the write, a file that is not the size this writer left it at is
+// refused and nothing is written; after it, a file that is not that size plus this record means the
+// other writer appended at the same moment, and the append is refused, though its record is in the
+// file (it is not cut: the other's may have been acknowledged), and the log takes no more appends.
+// So of two appends that race, at most one is acknowledged; the file then holds both, and opening it
+// refuses, naming the second record that continues the same one.
 
 import { createHash, randomBytes } from "node:crypto";
 import { closeSync, fstatSync, linkSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync, constants } from "node:fs";

@@ -103,7 +103,9 @@ export interface LineageLog extends LineageSink {
    *  continue the chain, the artifact is longer than verifiers read (1 MiB), it is a batched
    *  artifact that is not its batch's last leaf (`incomplete_batch`: a batch is appended whole, with
    *  appendMany), or the write fails (then the file is cut back to the last whole record; when that
-   *  fails too, the record may be in the file, and the log refuses every later append: reopen it) */
+   *  fails too, the record may be in the file, and the log refuses every later append: reopen it),
+   *  or another writer the lock did not keep out appended before it or at the same moment (`locked`;
+   *  after the write, the record is in the file, unacknowledged, and the log refuses every later append) */
   append(artifact: string, statement: Statement): void;
   /** appends several records with one write and one fsync: all or none (batched signing uses it);
    *  they end at the last leaf of the batch they end in, if any (`incomplete_batch` otherwise) */

@@ -6,6 +6,9 @@
 //   - Taking over a stale lock that is rewritten in place (by hand, not by a writer) between our
 //     judging it and moving it aside. A file system hands a freed inode number straight back, so a
 //     new lock can have the old one's inode; only the text tells them apart.
+//   - Appending: two writers (each through a name of its own, a hard link, which the lock does not
+//     cover) append the same next record at once, each having checked the file's size before the
+//     other wrote. Both records are then in the file, and at most one append may be acknowledged.
 //   - Opening: another writer (through a hard link, which the lock does not cover) appends while the
 //     log is being read. The records read are then not the whole log, and continuing from them
 //     would fork the chain.
@@ -20,6 +23,10 @@ import { join } from "node:path";
 const cue: {
   beforeRename?: (from: string) => void;
   afterEnd?: (fd: number) => void;
+  /** before the next write to this descriptor (a log's append), once */
+  beforeWrite?: { fd: number; act: () => void };
+  /** after the next write to this descriptor, once */
+  afterWrite?: { fd: number; act: () => void };
   /** before every rename, link and unlink, with its paths */
   step?: (call: "rename" | "link" | "unlink", paths: string[]) => void;
 } = {};
@@ -44,6 +51,20 @@ vi.mock("node:fs", async (importOriginal) => {
     unlinkSync(path: import("node:fs").PathLike) {
       cue.step?.("unlink", [String(path)]);
       return fs.unlinkSync(path);
+    },
+    writeSync(...args: Parameters<typeof fs.writeSync>) {
+      const cued = cue.beforeWrite;
+      if (cued !== undefined && args[0] === cued.fd) {
+        cue.beforeWrite = undefined;
+        cued.act();
+      }
+      const written = (fs.writeSync as (...a: Parameters<typeof fs.writeSync>) => number)(...args);
+      const after = cue.afterWrite;
+      if (after !== undefined && args[0] === after.fd) {
+        cue.afterWrite = undefined;
+        after.act();
+      }
+      return written;
     },
     readSync(...args: Parameters<typeof fs.readSync>) {
       const n = fs.readSync(...args);
@@ -286,5 +307,73 @@ describe("a second writer on cue", () => {
     }
     expect(cue.afterEnd).toBeUndefined();
     expect((error as Error).message).toMatch(/the file shrank from \d+ to 0 bytes while it was opened/);
+  });
+});
+
+describe("two writers appending at the same moment", () => {
+  /** Two logs open on one file through two names, and an artifact each signed to continue the same record. */
+  function racingWriters(name: string) {
+    fs.mkdirSync(join(dir, name));
+    const built = buildLog(3, undefined, join(dir, name));
+    const alias = join(dir, name, "alias.jsonl");
+    fs.linkSync(built.path, alias);
+    const first = openLog(built.path, { fsync: "never" });
+    const second = openLog(alias, { fsync: "never" });
+    const issue = (log: LineageLog) => authorize(fakePolicy(), ADMIN_OK, { signer: createSigner(built.key, { head: log.head().chain }) });
+    const mine = issue(first);
+    const theirs = issue(second);
+    // (the descriptor each log appends to: the one its append writes to once the cue is set)
+    const fdOf = (log: LineageLog) => (log as unknown as { fd: number }).fd;
+    return { built, first, second, mine, theirs, fdOf };
+  }
+
+  const outcome = (run: () => void): unknown => {
+    try {
+      run();
+      return "acknowledged";
+    } catch (e) {
+      return e;
+    }
+  };
+
+  it("the other writer's record lands between this append's size check and its write: it is acknowledged, this one is refused, nothing is cut", () => {
+    const { built, first, second, mine, theirs, fdOf } = racingWriters("race-between");
+    const before = fs.statSync(built.path).size;
+    let theirOutcome: unknown = null;
+    cue.beforeWrite = { fd: fdOf(first), act: () => (theirOutcome = outcome(() => second.appendMany([theirs]))) };
+    const myOutcome = outcome(() => first.append(mine.artifact, mine.statement));
+    expect(cue.beforeWrite).toBeUndefined(); // the cue was taken: the race happened
+    expect(theirOutcome).toBe("acknowledged");
+    expect(myOutcome).toBeInstanceOf(LineageError);
+    expect((myOutcome as InstanceType<typeof LineageError>).code).toBe("locked");
+    expect((myOutcome as Error).message).toMatch(/this record was written but is not acknowledged: another writer appended to it at the same moment as this append: the log now holds both records/);
+    expect((myOutcome as Error).message).toMatch(/run `writ audit verify .*audit\.jsonl` to see what the log holds/);
+    // both records stay in the file: the other writer's was acknowledged
+    const lines = fs.readFileSync(built.path, "utf8").split("\n").filter((l) => l !== "");
+    expect(lines).toHaveLength(5);
+    expect(fs.statSync(built.path).size).toBeGreaterThan(before);
+    // this log takes no more appends (a later one is refused, and nothing is written)
+    const size = fs.statSync(built.path).size;
+    const later = outcome(() => first.append(mine.artifact, mine.statement));
+    expect((later as InstanceType<typeof LineageError>).code).toBe("io");
+    expect((later as Error).message).toMatch(/this log takes no more appends: another writer appended to it at the same moment/);
+    expect(fs.statSync(built.path).size).toBe(size);
+    first.close();
+    second.close();
+    // the log holds two records continuing the same one: opening it refuses, saying where
+    expect(() => openLog(built.path, { fsync: "never" })).toThrow(/record 4 carries seq 3/);
+  });
+
+  it("another writer's bytes land right after this append's write, before it looks at the size again: it is refused too", () => {
+    const { built, first, mine, fdOf } = racingWriters("race-after");
+    const theirs = '{"written":"by another writer"}\n';
+    cue.afterWrite = { fd: fdOf(first), act: () => fs.appendFileSync(built.path, theirs) };
+    const myOutcome = outcome(() => first.append(mine.artifact, mine.statement));
+    expect(cue.afterWrite).toBeUndefined();
+    expect((myOutcome as InstanceType<typeof LineageError>).code).toBe("locked");
+    expect((myOutcome as Error).message).toMatch(/not acknowledged: another writer appended to it at the same moment/);
+    // nothing is cut: the other writer's bytes follow this record
+    expect(fs.readFileSync(built.path, "utf8").endsWith(theirs)).toBe(true);
+    first.close();
   });
 });
