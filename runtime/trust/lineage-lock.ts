@@ -15,12 +15,12 @@
 // refuses, naming the second record that continues the same one.
 
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, fstatSync, linkSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync, constants } from "node:fs";
+import { closeSync, fstatSync, linkSync, lstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync, constants } from "node:fs";
 import type { Stats } from "node:fs";
 import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { ownMember } from "../own.js";
-import { systemErrorText } from "../file-write.js";
+import { processRuns, systemErrorText } from "../file-write.js";
 import { ranOutOfStack } from "../stack-ran-out.js";
 
 export type LockResult = { ok: true; lockPath: string } | { ok: false; reason: string };
@@ -72,7 +72,9 @@ function ownerOf(text: string): LockOwner | null {
 
 /**
  * A lock file is written whole into a private temporary file and then hard-linked to its final
- * name, so a lock that exists is always complete: link() fails with EEXIST atomically.
+ * name, so a lock that exists is always complete: link() fails with EEXIST atomically. A process
+ * killed before it removed the temporary file leaves it; the next acquireLock removes it
+ * (removeLeftoverLockTemps).
  */
 let attempts = 0;
 function tryCreate(lockPath: string): boolean {
@@ -113,9 +115,63 @@ function tryCreate(lockPath: string): boolean {
   }
 }
 
+/**
+ * The pid in `entry` when it is the name tryCreate gives a temporary file of the lock `lockPath` or
+ * of one of its takeover markers (`<lock>.<pid>.<ms>.<n>.tmp`, `<lock>.takeover-<id>-<k>.<pid>.<ms>.<n>.tmp`),
+ * in the lock's directory; undefined for any other name.
+ */
+function lockTempPid(lockPath: string, entry: string): number | undefined {
+  const prefix = `${basename(lockPath)}.`;
+  if (!entry.startsWith(prefix)) return undefined;
+  const rest = /^(?:takeover-[0-9a-f]{32}-[1-9]\d*\.)?([1-9]\d{0,9})\.\d{1,16}\.\d{1,16}\.tmp$/.exec(entry.slice(prefix.length));
+  return rest === null ? undefined : Number(rest[1]);
+}
+
+/**
+ * How long ago a lock's temporary file was last written, at least, for it to be removed: it lives
+ * for a moment (tryCreate), but a directory shared with another host (or a container) may hold one
+ * of a writer whose pid is none of this host's, and removing it would fail that writer's open.
+ */
+const LEFTOVER_LOCK_TEMP_AGE_MS = 60_000;
+
+/**
+ * Removes the temporary files of the lock `lockPath` (and of its takeover markers) that a process
+ * killed inside tryCreate left: nothing else removes them, and every such kill adds one. Only a
+ * regular file owned by the running user, named as tryCreate names them with the pid of no process on
+ * this host (nor this one's), and older than a minute. Best effort: never throws (but for the stack
+ * running out, which openLog says); nothing where there are no uids (Windows).
+ */
+function removeLeftoverLockTemps(lockPath: string): void {
+  const me = process.getuid?.();
+  if (me === undefined) return;
+  const dir = dirname(lockPath);
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch (e) {
+    if (ranOutOfStack(e)) throw e;
+    return; // taking the lock says why, if it cannot be
+  }
+  const now = Date.now();
+  for (const entry of entries) {
+    const pid = lockTempPid(lockPath, entry);
+    if (pid === undefined || pid === process.pid || processRuns(pid)) continue;
+    const path = join(dir, entry);
+    try {
+      const st = lstatSync(path);
+      if (!st.isFile() || st.uid !== me || now - st.mtimeMs < LEFTOVER_LOCK_TEMP_AGE_MS) continue;
+      unlinkSync(path);
+    } catch (e) {
+      if (ranOutOfStack(e)) throw e;
+      /* gone already, or not ours to remove */
+    }
+  }
+}
+
 /** Takes the writer lock of `logPath`. I/O errors other than contention are thrown. */
 export function acquireLock(logPath: string): LockResult {
   const lockPath = `${logPath}.lock`;
+  removeLeftoverLockTemps(lockPath);
   // made before the lock is: once it is, nothing may run out of stack before the caller holds it
   // (openLog called too deep), or the lock would be left with no one to remove it
   const taken: LockResult = { ok: true, lockPath };

@@ -2,14 +2,16 @@
 // (to /dev/zero, say), a file larger than a lock. Each names no owner and is refused (`io`) at once,
 // naming it and why, never waited on nor read without bound. And another user's stale lock in a
 // sticky directory, which this process may not move aside: refused in words naming its owner, with
-// no takeover marker left behind to be counted as a taker that died.
+// no takeover marker left behind to be counted as a taker that died. And the temporary files a
+// writer killed while it made its lock (or a takeover marker) left beside it: removed by the next
+// open when their process is gone, and nothing else.
 //
 // The cases that would block or flood the process run in a child with a time limit, so that a
 // regression fails the test instead of hanging the suite.
 
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -125,4 +127,44 @@ describe.runIf(posix && process.getuid?.() === 0)("another user's stale lock in 
     expect(openInChild(log, 12345)).toEqual({ ok: true });
     expect(readdirSync(shared).sort()).toEqual(["d.jsonl"]);
   }, 120_000);
+});
+
+describe.runIf(posix)("temporary files of the lock that a killed writer left", () => {
+  it("are removed by the next open when their process is gone; a live process's, a recent one, a link and any other name are kept", async () => {
+    const logDir = join(dir, "lock-temps");
+    mkdirSync(logDir);
+    const log = join(logDir, "log.jsonl");
+    const dead = deadPid();
+    const live = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
+    try {
+      const ms = Date.now() - 3_600_000;
+      const lock = "log.jsonl.lock";
+      const marker = `${lock}.takeover-${"ab".repeat(16)}-1`;
+      const removed = [`${lock}.${dead}.${ms}.0.tmp`, `${marker}.${dead}.${ms}.3.tmp`];
+      const kept = [
+        `${lock}.${live.pid}.${ms}.0.tmp`, // its writer may still be making its lock
+        `${lock}.${dead}.tmp`, // not named as a lock's temporary file
+        `${lock}.${dead}.${ms}.0.tmp.bak`,
+        `other.jsonl.lock.${dead}.${ms}.0.tmp`, // another log's
+      ];
+      for (const name of [...removed, ...kept]) writeFileSync(join(logDir, name), "");
+      // all of them written an hour ago
+      const old = new Date(ms);
+      for (const name of [...removed, ...kept]) utimesSync(join(logDir, name), old, old);
+      // written a moment ago: another host's writer sharing the directory may be making its lock
+      const recent = `${lock}.${dead}.${Date.now()}.1.tmp`;
+      writeFileSync(join(logDir, recent), "");
+      // a symbolic link with such a name is no file tryCreate makes
+      const link = `${lock}.${dead}.${ms}.2.tmp`;
+      symlinkSync(join(logDir, kept[1]!), join(logDir, link));
+      const opened = tryOpenLog(log, { fsync: "never" });
+      expect(opened.ok).toBe(true);
+      if (opened.ok) opened.log.close();
+      const left = readdirSync(logDir);
+      for (const name of removed) expect(left).not.toContain(name);
+      for (const name of [...kept, recent, link]) expect(left).toContain(name);
+    } finally {
+      live.kill();
+    }
+  });
 });
