@@ -257,9 +257,13 @@ function loadPolicyOnce(given: Bundle, options: LoadOptions, purpose: LoadPurpos
   // the signed manifest states the memory the module was built with: a module that differs is not it
   if (profile.info.memoryPages !== manifest.memoryPages)
     throw new PolicyLoadError("malformed", `the manifest says ${typeof manifest.memoryPages === "number" ? manifest.memoryPages : shownOption(manifest.memoryPages)} pages of memory, the module has ${profile.info.memoryPages}`);
+  // the input and result regions must lie past the module's static data (its constant pool among
+  // it): a module whose data segments land where the loader cannot tell is refused
+  const data = profile.info.initialData;
+  if (!data.ok) throw new PolicyLoadError("instantiate_failed", `module could not be instantiated: ${data.reason}`);
   let evaluator: WasmEvaluator;
   try {
-    evaluator = createWasmEvaluator(new WebAssembly.Module(bundle.module as Uint8Array<ArrayBuffer>), manifest);
+    evaluator = createWasmEvaluator(new WebAssembly.Module(bundle.module as Uint8Array<ArrayBuffer>), manifest, { initialData: data.extents });
   } catch (e) {
     throw new PolicyLoadError("instantiate_failed", `module could not be instantiated: ${describeThrown(e)}`);
   }

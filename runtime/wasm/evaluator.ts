@@ -14,6 +14,7 @@ import { generateIngest, SLOW_PATH, type Ingest } from "./ingest-codegen.js";
 import { generateInputCopy, type InputCopy } from "./input-copy.js";
 import { WASM_ABI_VERSION, resultSize, type InputLayout } from "./layout.js";
 import { instantiateChecked, type Exports } from "./instance-regions.js";
+import type { DataExtent } from "./data-extents.js";
 import { createResultDecoder, EMPTY, fault, MODULE_FAULT_RULE } from "./result-decoder.js";
 import { describeThrown, isInstance } from "../thrown.js";
 import { ranOutOfStack } from "../stack-ran-out.js";
@@ -71,6 +72,11 @@ export interface WasmEvaluator {
 export interface EvaluatorOptions {
   /** no generated fast path: every request is validated, then encoded (tests compare the two) */
   readonly portable?: boolean;
+  /**
+   * where the module's data segments put its static data (data-extents.ts; the loader reads them
+   * from the binary, which a WebAssembly.Module does not show): both regions must lie past it
+   */
+  readonly initialData?: readonly DataExtent[];
 }
 
 interface Instance {
@@ -113,7 +119,7 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
   const check = compileRequestCheck(manifest.schema);
 
   const instantiate = (): Instance => {
-    const { exports, inputPtr, resultPtr, buffer } = instantiateChecked(module, layout.inputSize, inputWords, resultSize(nRules));
+    const { exports, inputPtr, resultPtr, buffer } = instantiateChecked(module, layout.inputSize, inputWords, resultSize(nRules), options.initialData);
     ingestFactory ??= options.portable ? undefined : generateIngest(manifest.schema, layout, inputPtr);
     return {
       exports,

@@ -20,6 +20,7 @@ import {
 import { clip, describeThrown, escapeControls, shownKey } from "../thrown.js";
 import { FrameMeter } from "./frames.js";
 import { checkCallGraph, type CallGraph } from "./call-graph.js";
+import { initialData, type InitialData } from "./data-extents.js";
 
 export { MAX_CALL_DEPTH, MAX_STACK_BYTES } from "./call-graph.js";
 
@@ -67,6 +68,11 @@ export interface ProfileInfo {
   readonly stackBytes: number;
   /** the custom sections, by name, with their content (what follows the name) */
   readonly customSections: readonly { readonly name: string; readonly content: Uint8Array }[];
+  /**
+   * where the active data segments place the module's static data (data-extents.ts), which the
+   * loader keeps the input and result regions apart from; or why that is not known
+   */
+  readonly initialData: InitialData;
 }
 
 export type ProfileResult =
@@ -141,6 +147,7 @@ function check(bytes: Uint8Array, requiredExports: readonly string[]): ProfileRe
       customSections: m.sections.flatMap((sec) =>
         sec.id === 0 && sec.name !== undefined && sec.contentStart !== undefined ? [{ name: sec.name, content: bytes.subarray(sec.contentStart, sec.payloadEnd) }] : [],
       ),
+      initialData: initialData(m),
     },
   };
 }

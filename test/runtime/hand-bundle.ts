@@ -18,6 +18,10 @@ export interface HandModule {
   readonly result?: number;
   /** allow by `ok` (the result region says so), else deny with no rule (all zero) */
   readonly allow?: boolean;
+  /** where `writ_constants` says the constant pool is (no such export by default) */
+  readonly constants?: number;
+  /** data segments: bytes at an address */
+  readonly data?: readonly (readonly [number, Uint8Array])[];
   /** adds to the module after the ABI's functions (more functions, say) */
   readonly extra?: (b: ModuleBuilder) => void;
 }
@@ -39,7 +43,7 @@ const manifestOf = (): Omit<Manifest, "digests"> =>
   }) as unknown as Omit<Manifest, "digests">;
 
 /** An unsigned bundle of a module reporting these regions (by default apart, inside its one page). */
-export function handBundle({ input = 1024, inputSize = 64, result = 4096, allow = false, extra }: HandModule = {}): Bundle {
+export function handBundle({ input = 1024, inputSize = 64, result = 4096, allow = false, constants, data = [], extra }: HandModule = {}): Bundle {
   const b = new ModuleBuilder();
   b.memory(1, 1);
   b.export("memory", "memory", 0);
@@ -47,10 +51,14 @@ export function handBundle({ input = 1024, inputSize = 64, result = 4096, allow 
   b.func({ results: ["i32"], body: op.i32Const(input | 0), export: "writ_input_ptr" });
   b.func({ results: ["i32"], body: op.i32Const(inputSize | 0), export: "writ_input_size" });
   b.func({ results: ["i32"], body: op.i32Const(result | 0), export: "writ_result_ptr" });
-  b.func({ results: ["i32"], body: op.i32Const(allow ? 1 : 0), export: "writ_evaluate" });
+  if (constants !== undefined) b.func({ results: ["i32"], body: op.i32Const(constants | 0), export: "writ_constants" });
+  // an allow writes its result as a compiled module does (decision 1, one deciding rule, no errors,
+  // rule 0: the zero words are zero already); a data segment there would be refused, as static data
+  const store = (offset: number, word: number) => [...op.i32Const(result | 0), ...op.i32Const(word), op.i32_store, ...op.mem(2, offset)];
+  const evaluate = allow ? [...store(0, 1), ...store(4, 1), ...op.i32Const(1)] : op.i32Const(0);
+  b.func({ results: ["i32"], body: evaluate, export: "writ_evaluate" });
+  for (const [at, bytes] of data) b.data(at, bytes);
   extra?.(b);
-  // decision 1, one deciding rule, no errors, rule 0
-  if (allow) b.data(result, new Uint8Array(new Int32Array([1, 1, 0, 0]).buffer));
   const unbound = manifestOf();
   const binding = manifestBinding(unbound);
   if (!binding.ok) throw new Error(binding.reason);
