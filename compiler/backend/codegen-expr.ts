@@ -10,7 +10,7 @@
 // leaks out.
 
 import { assertUnreachable } from "../diagnostics.js";
-import type { Builtin, CallNode, CompNode, Node } from "../ir/ir.js";
+import type { CallNode, CompNode, IRType, Node } from "../ir/ir.js";
 import { elementStride, type RecordLayout, type SlotLayout } from "../../runtime/wasm/layout.js";
 import { fieldNamed } from "../../runtime/field-named.js";
 import type { Analysis } from "./analysis.js";
@@ -23,8 +23,14 @@ import { statementsOf } from "./rule-size.js";
 import { callTree } from "./split.js";
 import { append } from "../../runtime/arrays.js";
 
-/** the builtins of the arithmetic operators, whose result is an int, or of no type over operands of no type */
-const ARITHMETIC: ReadonlySet<Builtin> = new Set<Builtin>(["neg", "add", "sub", "mul", "div", "mod"]);
+/**
+ * Whether a value of this type is none at all, or a list or map with no element: a value of no type
+ * (`[][0]`, or the variable of a macro over `[]`) can only be an error, and a list or map whose
+ * elements are of no type is always empty.
+ */
+function noneOrEmpty(t: IRType): boolean {
+  return t.kind === "never" || (t.kind === "list" && t.element.kind === "never") || (t.kind === "map" && t.value.kind === "never");
+}
 
 const SIMPLE = /^(?:[A-Za-z_$][\w$]*|true|false|<(?:i32|i64|usize)>\(?-?\d+\)?)$/;
 
@@ -176,8 +182,18 @@ export class ExprEmitter {
   /** Evaluates `n` and stores its value at `address`; the locals it took are then free. */
   private storeValue(slot: SlotLayout, address: string, n: Node): void {
     const mark = this.shared!.mark();
-    this.line(storeElement(slot, address, this.emit(n)));
+    this.line(storeElement(slot, address, this.emitAs(n, slot)));
     this.shared!.release(mark);
+  }
+
+  /**
+   * Emits `n` where a value of slot `s` is due (an element, a branch). A node of no type has a slot
+   * of its own (shapes.ts) and no value (it raises, or is never reached): the default of `s` stands
+   * for it, after its code has run for its error.
+   */
+  private emitAs(n: Node, s: SlotLayout): string {
+    const value = this.emit(n);
+    return n.type.kind === "never" ? this.pool.defaultOf(s) : value;
   }
 
   private slot(n: Node): SlotLayout {
@@ -293,10 +309,15 @@ export class ExprEmitter {
     const [a, b] = args as [string, string];
     const [sa, sb] = argSlots as [SlotLayout, SlotLayout];
     const id = n.id;
-    // An operand of no type never yields a value (it raises), so the arithmetic is never applied:
-    // the node's slot is the placeholder's, which need not be an int (`[][i] + [][j]` is of no type
-    // and may meet a string or a list), nor need the operands' slots be
-    if (ARITHMETIC.has(n.fn) && n.args.some((arg) => arg.type.kind === "never")) return this.pool.defaultOf(this.slot(n));
+    // An operand of no type never yields a value (it raises, or it is the variable of a macro whose
+    // body never runs), and every builtin is strict, so the operation is never applied: its value is
+    // the default of its own slot. Its operands' slots need not fit it: a value of no type meets
+    // others without sharing their layout (shapes.ts), so in `x == 1 || x == user` over `[]` the
+    // variable is laid out as neither an int nor a string. `[][i] + [][j]` is of no type and may meet
+    // a string or a list likewise.
+    if (n.args.some((arg) => arg.type.kind === "never")) return this.pool.defaultOf(this.slot(n));
+    // an element of a list or map that is always empty is never there (the operands still ran, for their errors)
+    if ((n.fn === "in_list" || n.fn === "in_map") && noneOrEmpty(n.args[1]!.type)) return "false";
     switch (n.fn) {
       case "not":
         return `!${a}`;
@@ -315,7 +336,9 @@ export class ExprEmitter {
       case "concat_string":
         return this.temp("usize", `catStr(${a}, ${b})`);
       case "concat_list": {
-        const el = sa.kind === "list" ? sa.element : sa;
+        // the result's layout: an operand that is always empty (`[] + tags`) has one of its own
+        const s = this.slot(n);
+        const el = s.kind === "list" ? s.element : s;
         return this.temp("usize", `catList(${a}, ${b}, ${elementStride(el)})`);
       }
       case "eq":
@@ -421,8 +444,8 @@ export class ExprEmitter {
 
   private cond(test: Node, then: Node, otherwise: Node, s: SlotLayout): string {
     const t = this.simple("bool", this.emit(test));
-    const a = this.nested(() => this.emit(then));
-    const b = this.nested(() => this.emit(otherwise));
+    const a = this.nested(() => this.emitAs(then, s));
+    const b = this.nested(() => this.emitAs(otherwise, s));
     const testErrs = this.analysis.canError(test);
     if (!testErrs && a.lines.length === 0 && b.lines.length === 0) return `(${t} ? ${a.value} : ${b.value})`;
     const res = this.temp(asType(s), this.pool.defaultOf(s));
@@ -441,6 +464,24 @@ export class ExprEmitter {
 
   private comp(n: CompNode): string {
     const rangeSlot = this.slot(n.range);
+    // A range of no type, or whose elements are of no type, is always empty (or an error): the body
+    // never runs, and its variable has no layout its uses agree on (shapes.ts). The range runs for
+    // its error; the result is that of no element.
+    if (noneOrEmpty(n.range.type)) {
+      this.emit(n.range);
+      switch (n.macro) {
+        case "all":
+          return "true";
+        case "exists":
+        case "exists_one":
+          return "false";
+        case "filter":
+        case "map":
+          return this.pool.expr([], this.slot(n));
+        default:
+          return assertUnreachable(n.macro);
+      }
+    }
     const r = this.simple("usize", this.emit(n.range));
     const isMap = rangeSlot.kind === "map";
     const el: SlotLayout = isMap ? { kind: "string", rep: "bytes" } : rangeSlot.kind === "list" ? rangeSlot.element : rangeSlot;
@@ -548,7 +589,7 @@ export class ExprEmitter {
               this.line(`if (${p}) {`);
               this.depth++;
             }
-            const t = this.emit(transform);
+            const t = this.emitAs(transform, oel);
             if (this.analysis.canError(transform)) this.line(`if (E != 0) break;`);
             push(t);
             if (pred) {

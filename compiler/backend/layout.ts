@@ -48,7 +48,7 @@ export function planLayout(ir: IRPolicy): LayoutPlan {
     let slot: SlotLayout;
     switch (r.kind) {
       case "bool":
-      case "never": // elements of a list no value has: never read
+      case "never": // a value of no type (shapes.ts, holdsNoValue): there is none to read
         slot = { kind: "bool" };
         break;
       case "int":

@@ -53,18 +53,46 @@ export function find(s: Shape): Shape {
   return r;
 }
 
+/**
+ * Whether the values of this shape's class hold nothing to lay out: the type's innermost element
+ * (or value) is of no type. A value of no type has none (it can only be an error, or the variable of
+ * a macro over a list that is always empty); a list or map of them is always empty; a list of such
+ * lists holds only empty lists (`[[]]`). Its elements' layout is never read: deep equality and
+ * membership compare sizes first, and every list and map is a pointer whatever it holds.
+ */
+export function holdsNoValue(s: Shape): boolean {
+  let t: AnyType = find(s).type;
+  while (t.kind === "list" || t.kind === "map") t = t.kind === "list" ? t.element : t.value;
+  return t.kind === "never";
+}
+
+/**
+ * Two concrete shapes of different kinds met: the checker types both sides of every meeting alike
+ * (`never` aside), so this is a bug of the analysis. Laying out one as the other would read an int as
+ * a string id (a decision module that allows what the interpreter denies): the compile is refused
+ * instead (W0901).
+ */
+export class ShapeConflict extends Error {
+  constructor(a: Shape, b: Shape) {
+    super(`the layout analysis met values of two kinds as one (${a.kind} and ${b.kind})`);
+  }
+}
+
 export function unify(a: Shape, b: Shape): void {
-  let ra = find(a);
-  let rb = find(b);
+  const ra = find(a);
+  const rb = find(b);
   if (ra === rb) return;
-  // the element type of an empty list literal adopts whatever it meets
-  if (ra.kind === "never" && rb.kind !== "never") [ra, rb] = [rb, ra];
+  // A value that holds nothing to lay out (`[]`, `[[]]`, `[][0]`, the variable of a macro over `[]`)
+  // has no representation to share: it joins no class, and keeps a layout of its own, which nothing
+  // reads past a size. Once it adopted the first type it met, a variable of no type that met an int
+  // and then the request's string (`[].exists(x, x == 1 && x == user)`) laid the string out as an
+  // int; and the other side (`[] == amounts`) is laid out from its own type.
+  if (holdsNoValue(ra) || holdsNoValue(rb)) return;
+  if (ra.kind !== rb.kind) throw new ShapeConflict(ra, rb);
   // The merged class keeps the root's type alone, and an element (or value) shape not yet made would
-  // later be made from it: for `[] == amounts`, from `list<never>`, so the request's ints would be
-  // laid out as bools. Both sides' element shapes are made from their own types first, and unified
-  // (where `never` adopts the other side, above).
-  if (ra.kind === "list" && rb.kind === "list") unify(elementOf(ra), elementOf(rb));
-  if (ra.kind === "map" && rb.kind === "map") unify(valueOf(ra), valueOf(rb));
+  // later be made from it: both sides' element shapes are made from their own types first, and unified.
+  if (ra.kind === "list") unify(elementOf(ra), elementOf(rb));
+  if (ra.kind === "map") unify(valueOf(ra), valueOf(rb));
   rb.parent = ra;
   ra.bytes ||= rb.bytes;
   ra.constant ||= rb.constant;
@@ -87,6 +115,11 @@ export function unify(a: Shape, b: Shape): void {
       else ra.fields.set(name, s);
     }
   }
+}
+
+/** Of two shapes that met, the one to give their result: the one that holds values, if one does (`c ? [] : amounts`). */
+function eitherHolding(a: Shape, b: Shape): Shape {
+  return holdsNoValue(a) && !holdsNoValue(b) ? b : a;
 }
 
 export function elementOf(s: Shape): Shape {
@@ -190,8 +223,9 @@ export function analyzeShapes(ir: IRPolicy): ShapeAnalysis {
       case "cond": {
         visit(node.test);
         const t = visit(node.then);
-        unify(t, visit(node.otherwise));
-        return t;
+        const o = visit(node.otherwise);
+        unify(t, o);
+        return eitherHolding(t, o);
       }
       case "list": {
         const s = new Shape(node.type);
@@ -246,7 +280,7 @@ export function analyzeShapes(ir: IRPolicy): ShapeAnalysis {
         return bytesString();
       case "concat_list":
         unify(a, b);
-        return a;
+        return eitherHolding(a, b);
       case "in_list":
         unify(a, elementOf(b));
         if (neitherConstant) compared.push(a);
