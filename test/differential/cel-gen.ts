@@ -4,8 +4,8 @@
 // near the int64 limits, so overflow happens), division and modulo by zero, string and list
 // concatenation, indexing out of range, absent map keys, comparisons, `in`, `size`, the string
 // methods, the five macros (nested, over lists and maps), `has()` and field selection on maps,
-// `? :`, and `&&`/`||`/`!` over erroring
-// operands (CEL's error absorption).
+// `? :`, `&&`/`||`/`!` over erroring operands (CEL's error absorption), and the empty literals `[]`
+// and `{}` (as operands and as macro ranges, whose bodies then never run).
 //
 // Shapes on which cel-js departs from the CEL specification are excluded here or detected in the
 // test, each with a pointer to docs/cel-divergences.md.
@@ -28,16 +28,29 @@ export type Tree =
   | { readonly k: "has"; readonly e: Tree; readonly field: string }
   | { readonly k: "list"; readonly els: readonly Tree[] }
   | { readonly k: "map"; readonly entries: readonly { readonly key: string; readonly value: Tree }[] }
-  | { readonly k: "macro"; readonly fn: string; readonly range: Tree; readonly v: string; readonly body: readonly Tree[] };
+  | { readonly k: "macro"; readonly fn: string; readonly range: Tree; readonly v: string; readonly body: readonly Tree[] }
+  /** an empty list or map literal, used as a list or map of `ty` */
+  | { readonly k: "empty"; readonly ty: "list_int" | "list_string" | "map_int" };
+
+/**
+ * What an empty literal is printed as for cel-js, which types `[]` and `{}` as lists and maps of
+ * `dyn` and then fails on some operators over their elements where the body of a macro over them
+ * never runs (docs/cel-divergences.md, "Empty list literals"): an empty list or map of the type
+ * the generator meant, of the same value.
+ */
+const CEL_EMPTY = { list_int: "[0].filter(z, false)", list_string: '[""].filter(z, false)', map_int: "(false ? m : {})" } as const;
 
 /**
  * Prints a tree as CEL. With `probes`, unary minus, division and modulo become calls of `probe_neg`,
  * `probe_div` and `probe_mod`, functions the test registers to detect the INT64_MIN shapes of docs/cel-divergences.md
- * (that text is used only to classify a disagreement, never as the compared result).
+ * (that text is used only to classify a disagreement, never as the compared result). With `forCel`,
+ * for cel-js: an empty literal is printed as an empty value of its type (CEL_EMPTY).
  */
-export function print(t: Tree, probes = false): string {
-  const p = (x: Tree) => print(x, probes);
+export function print(t: Tree, probes = false, forCel = false): string {
+  const p = (x: Tree) => print(x, probes, forCel);
   switch (t.k) {
+    case "empty":
+      return forCel ? CEL_EMPTY[t.ty] : t.ty === "map_int" ? "{}" : "[]";
     case "lit":
       return t.text;
     case "var":
@@ -157,15 +170,14 @@ function leaf(g: Gen, ty: Ty, scope: Scope): Tree {
       return { k: "lit", text: g.pick(2) === 0 ? "true" : "false" };
     case "list_int":
     case "list_string": {
-      // never the empty literal `[]`: cel-js fails on some operators over its `dyn` elements
-      // (docs/cel-divergences.md, "Empty list literals"); empty lists still come from the bindings
+      if (g.pick(5) === 0) return { k: "empty", ty };
       const n = 1 + g.pick(3);
       const el: Ty = ty === "list_int" ? "int" : "string";
       return { k: "list", els: Array.from({ length: n }, () => leaf(g, el, scope)) };
     }
     case "map_int": {
       const keys = KEYS.filter(() => g.pick(2) === 0);
-      if (keys.length === 0) return { k: "var", name: "m" };
+      if (keys.length === 0) return g.pick(2) === 0 ? { k: "var", name: "m" } : { k: "empty", ty: "map_int" };
       return { k: "map", entries: keys.map((key) => ({ key, value: leaf(g, "int", scope) })) };
     }
   }

@@ -3,7 +3,10 @@
 // subset, reading the request through the schema's fields, constants and macro variables. Expressions
 // deliberately reach every runtime error: int64 overflow (edge literals, products), division and
 // modulo by zero, missing map keys, absent optional fields, out-of-range list indexes — and the
-// absorbing operators (`&&`, `||`, `? :`, `all`, `exists`) that hide some of them.
+// absorbing operators (`&&`, `||`, `? :`, `all`, `exists`) that hide some of them. Macros also
+// range over the empty literals (`[]`, `{}`, `[[]]`, `[{}]`, and constants holding them), whose
+// variables are of no type and are used wherever a value of any type is: `[].exists(x, x == 1 ||
+// x == user)` meets an int and a string in one body, which the layout must keep apart.
 //
 // Every compound expression is parenthesised so the text means what the generator meant whatever the
 // operator precedence; the parser is still exercised by nesting, method calls and every literal form.
@@ -17,6 +20,17 @@ import { IDENT_KEYS, KEY_POOL, drawIntValue, drawStringValue, intLiteral, string
 export interface Term {
   readonly text: string;
   readonly type: SchemaType;
+  /** a constant holding an empty literal (`[]`, `{}`): a macro over it binds a variable of no type */
+  readonly empty?: boolean;
+}
+
+/**
+ * A macro variable of no type (Writ types it `never`): over `[]` it is no value at all and stands
+ * wherever any value may (`any`); over `[[]]` it is an empty list, over `[{}]` an empty map.
+ */
+export interface Nothing {
+  readonly text: string;
+  readonly holds: "any" | "list" | "map";
 }
 
 /** What is in scope: request paths, constants, macro variables. */
@@ -26,6 +40,8 @@ export interface Env {
   readonly optionals: readonly string[];
   /** how many macro variables are bound (names the next one) */
   readonly depthOfVars: number;
+  /** macro variables of no type in scope */
+  readonly nothings?: readonly Nothing[];
 }
 
 const INT: SchemaType = { kind: "int" };
@@ -66,7 +82,28 @@ export function sameType(a: SchemaType, b: SchemaType): boolean {
 
 function withVar(env: Env, name: string, type: SchemaType): Env {
   const sub = termsOf(name, type);
-  return { terms: [...env.terms, ...sub.terms], optionals: [...env.optionals, ...sub.optionals], depthOfVars: env.depthOfVars + 1 };
+  return { ...env, terms: [...env.terms, ...sub.terms], optionals: [...env.optionals, ...sub.optionals], depthOfVars: env.depthOfVars + 1 };
+}
+
+function withNothing(env: Env, name: string, holds: Nothing["holds"]): Env {
+  return { ...env, nothings: [...(env.nothings ?? []), { text: name, holds }], depthOfVars: env.depthOfVars + 1 };
+}
+
+/**
+ * Expressions of no type, or of no element type, that may stand where a value of type `t` is due:
+ * a variable over `[]` anywhere, one over `[[]]` or `[{}]` where a list or map is, and what is read
+ * from them (`x.a`, `x[0]`: of no type, an error when evaluated).
+ */
+function nothingsFitting(env: Env, t: SchemaType): string[] {
+  if (!env.nothings?.length || containsRecord(t)) return [];
+  const out: string[] = [];
+  for (const n of env.nothings) {
+    if (n.holds === "any") out.push(n.text, `${n.text}[0]`, `${n.text}.a`);
+    if (n.holds === "list") out.push(`${n.text}[0]`);
+    if (n.holds === "map") out.push(`${n.text}.b`, `${n.text}["a"]`);
+    if (n.holds === t.kind) out.push(n.text);
+  }
+  return out;
 }
 
 function termsOfType(env: Env, t: SchemaType): Term[] {
@@ -116,11 +153,16 @@ function operandType(d: Draw, env: Env): SchemaType {
 /** The text of an expression of type `t` (never a record) in `env`, at most `depth` levels deep. */
 export function expr(d: Draw, env: Env, t: SchemaType, depth: number): string {
   const terms = termsOfType(env, t);
-  if (depth <= 0) return terms.length && d.chance(0.6) ? d.pick(terms).text : literal(d, t);
+  const nothings = nothingsFitting(env, t);
+  if (depth <= 0) {
+    if (nothings.length && d.chance(0.4)) return d.pick(nothings);
+    return terms.length && d.chance(0.6) ? d.pick(terms).text : literal(d, t);
+  }
   const sub = (u: SchemaType, e: Env = env) => expr(d, e, u, depth - 1);
   const options: [number, () => string][] = [
     [2, () => literal(d, t)],
     [terms.length ? 5 : 0, () => d.pick(terms).text],
+    [nothings.length ? 4 : 0, () => d.pick(nothings)],
     [1, () => `(${sub(BOOL)} ? ${sub(t)} : ${sub(t)})`],
     [2, () => indexInto(d, env, t, depth)],
   ];
@@ -225,6 +267,7 @@ function indexInto(d: Draw, env: Env, t: SchemaType, depth: number): string {
  */
 function macro(d: Draw, env: Env, depth: number, name: "all" | "exists" | "exists_one" | "filter" | "map", result: SchemaType): string {
   const v = `x${env.depthOfVars}`;
+  if (d.chance(0.15)) return macroOverEmpty(d, env, depth, name, result, v);
   let rangeText: string;
   let element: SchemaType;
   if (name === "filter") {
@@ -250,6 +293,39 @@ function macro(d: Draw, env: Env, depth: number, name: "all" | "exists" | "exist
     return d.chance(0.3) ? call(`${body(BOOL)}, ${transform}`) : call(transform);
   }
   return call(body(BOOL));
+}
+
+/**
+ * A macro over an empty literal or a constant holding one. Over `[]` (and `{}` for `filter`'s list)
+ * the body never runs, and its variable is of no type; over `[[]]` and `[{}]` it runs once, with an
+ * empty list or map; over `{}` its variable is a string key.
+ */
+function macroOverEmpty(d: Draw, env: Env, depth: number, name: "all" | "exists" | "exists_one" | "filter" | "map", result: SchemaType, v: string): string {
+  const emptyLists = env.terms.filter((x) => x.empty && x.type.kind === "list").map((x) => x.text);
+  const emptyMaps = env.terms.filter((x) => x.empty && x.type.kind === "map").map((x) => x.text);
+  // `filter` keeps the range's elements: only a range of no element type gives a list of any type
+  const ranges: [string, Nothing["holds"] | "key"][] =
+    name === "filter"
+      ? [["[]", "any"], ...emptyLists.map((x): [string, "any"] => [x, "any"])]
+      : [["[]", "any"], ["{}", "key"], ["[[]]", "list"], ["[{}]", "map"], ...emptyLists.map((x): [string, "any"] => [x, "any"]), ...emptyMaps.map((x): [string, "key"] => [x, "key"])];
+  const [rangeText, holds] = d.pick(ranges);
+  const inner = holds === "key" ? withVar(env, v, STRING) : withNothing(env, v, holds);
+  const body = (u: SchemaType) => expr(d, inner, u, depth - 1);
+  // the variable compared with values of two types (often the request's): each is laid out as its
+  // own type, whatever the variable met first
+  const meeting = (): string => {
+    const u = operandType(d, inner);
+    const other = body(u);
+    const x = d.pick(nothingsFitting(inner, u));
+    return d.chance(0.5) ? `(${x} ${d.pick(["==", "!="])} ${other})` : `(${other} ${d.pick(["==", "!="])} ${x})`;
+  };
+  const predicate = (): string => (holds !== "key" && d.chance(0.5) ? `(${meeting()} ${d.pick(["&&", "||"])} ${meeting()})` : body(BOOL));
+  const call = (args: string) => `${rangeText}.${name}(${v}, ${args})`;
+  if (name === "map") {
+    const transform = body((result as { element: SchemaType }).element);
+    return d.chance(0.3) ? call(`${predicate()}, ${transform}`) : call(transform);
+  }
+  return call(predicate());
 }
 
 /** The environment of a policy whose input fields are read under `prefix` (`""`: at the top). */

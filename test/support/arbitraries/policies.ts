@@ -21,6 +21,8 @@ export interface GenConstant {
   readonly name: string;
   readonly type: SchemaType;
   readonly text: string;
+  /** an empty literal (`[]`, `{}`): of no element type to the checker, used as a list or map of `type` */
+  readonly empty?: boolean;
 }
 
 export interface GenRule {
@@ -58,6 +60,12 @@ function drawConstants(d: Draw, prefix: string, max: number): GenConstant[] {
   const out: GenConstant[] = [];
   const n = d.int(0, max);
   for (let i = 0; i < n; i++) {
+    if (d.chance(0.15)) {
+      // an empty literal: a macro over it has a variable of no type (expressions.ts, macroOverEmpty)
+      const type = d.pick(VALUE_TYPES.filter((t) => t.kind === "list" || t.kind === "map"));
+      out.push({ name: `${prefix}${i}`, type, text: type.kind === "map" ? "{}" : "[]", empty: true });
+      continue;
+    }
     const type = d.pick(VALUE_TYPES);
     // Constants are evaluated at compile time, where an error is a compile error: literals only,
     // or a list literal that reuses an earlier constant of the element type.
@@ -72,7 +80,7 @@ function drawConstants(d: Draw, prefix: string, max: number): GenConstant[] {
 function drawBody(d: Draw, inputPrefix: string, namePrefix: string, constPrefix: string, options: PolicyOptions) {
   const schema = drawSchema(d);
   const constants = drawConstants(d, constPrefix, options.maxConstants ?? 2);
-  const env = inputEnv(schema.fields, inputPrefix, constants.map((c): Term => ({ text: c.name, type: c.type })));
+  const env = inputEnv(schema.fields, inputPrefix, constants.map((c): Term => ({ text: c.name, type: c.type, empty: c.empty })));
   const depth = options.maxDepth ?? 3;
   const rules: GenRule[] = [];
   const n = d.int(1, options.maxRules ?? 6);
