@@ -60,6 +60,9 @@ const FAIL_OPEN: readonly (readonly [lets: string, condition: string])[] = [
   ["let EMPTY = {}", "EMPTY.exists(k, EMPTY[k] == 1 || EMPTY[k] == user)"],
   // one level deeper: the elements of `x` are empty lists
   ["", "[[[]]].exists(x, x == [[1]] || x == [[user]] || x[0] == [user])"],
+  // ranges of no type that are no literal: computed from an element of `[]`
+  ["", "[amount].filter(z, false).map(x, [][0]).exists(y, y == amount || y == user)"],
+  ["", "(true ? [] : [[][0]]).exists(y, y == amount || y == user)"],
 ];
 
 describe("macros over values of no type", () => {
