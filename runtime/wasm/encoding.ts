@@ -10,7 +10,8 @@ import { describeThrown } from "../thrown.js";
  * this policy's layout (docs/abi.md): bytes kept from another policy's evaluator would be read as
  * if they were this one's, so a host keeps each encoding with the policy that made it. An encoding
  * encode() returns is frozen and cannot be changed: its `bytes` are a fresh copy at each read. A
- * refused one also has a `refusal` (the deny it evaluates as), and its `bytes` are empty.
+ * refused one also has a `refusal` (the deny it evaluates as, frozen throughout as the evaluator's
+ * Decisions are), and its `bytes` are empty.
  */
 export interface EncodedRequest {
   readonly bytes: Uint8Array;

@@ -15,7 +15,7 @@ import { generateInputCopy, type InputCopy } from "./input-copy.js";
 import { WASM_ABI_VERSION, resultSize, type InputLayout } from "./layout.js";
 import { instantiateChecked, type Exports } from "./instance-regions.js";
 import type { DataExtent } from "./data-extents.js";
-import { createResultDecoder, EMPTY, fault, MODULE_FAULT_RULE } from "./result-decoder.js";
+import { createResultDecoder, EMPTY, fault, frozenDecision, MODULE_FAULT_RULE } from "./result-decoder.js";
 import { describeThrown, isInstance } from "../thrown.js";
 import { ranOutOfStack } from "../stack-ran-out.js";
 import { IssuedEncoding, NO_WORDS, readHostEncoding, type EncodedRequest } from "./encoding.js";
@@ -77,6 +77,11 @@ export interface EvaluatorOptions {
    * from the binary, which a WebAssembly.Module does not show): both regions must lie past it
    */
   readonly initialData?: readonly DataExtent[];
+  /**
+   * the cell counting the calls that write the input region (writeCount below): a test gives its
+   * own, to stand for more calls than it could make by advancing it as they would
+   */
+  readonly writeCount?: Float64Array;
 }
 
 interface Instance {
@@ -209,7 +214,7 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
   const refusedRequest = (e: EncodingRefused): Decision => {
     const path = pathOf(e.segments);
     if (e.internal) return fault(`the request could not be encoded${path ? ` at ${path}` : ""}: ${e.problem}`);
-    return { decision: "deny", rules: EMPTY, errors: [{ rule: null, code: "invalid_request", message: path ? `${path}: ${e.problem}` : e.problem, path }] };
+    return frozenDecision({ decision: "deny", rules: EMPTY, errors: [{ rule: null, code: "invalid_request", message: path ? `${path}: ${e.problem}` : e.problem, path }] });
   };
 
   /**
@@ -234,7 +239,7 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
     if (read.ok) return evaluate(read.data);
     // (a getter may have encoded another request meanwhile: the region is not this call's to offer)
     current = undefined;
-    return (answered = { decision: "deny", rules: [], errors: [read.error] });
+    return (answered = frozenDecision({ decision: "deny", rules: [], errors: [read.error] }));
   };
 
   /**
@@ -258,6 +263,9 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
   const evaluateOnce = (request: unknown): Decision => {
     const started = nextInputWrite();
     answered = undefined;
+    // before the write: a getter's evaluateEncoded() meanwhile finds no whole encoding, not this
+    // request's fields over the last one's
+    current = undefined;
     const written = inst;
     try {
       written.encoder.encode(request);
@@ -270,7 +278,7 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
     // Only now, after the write: a getter of the request may have encoded (or evaluated) another
     // request meanwhile, naming it the one in memory, and this write then went on over its bytes.
     current = undefined;
-    if (inputWrites !== started || inst !== written) return (answered = fault(INTERRUPTED));
+    if (writeCount[0] !== started || inst !== written) return (answered = fault(INTERRUPTED));
     if (overran(written)) {
       replaceInstance();
       return (answered = fault(OVERRAN));
@@ -297,9 +305,14 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
 
   /**
    * Calls begun that write the input region (decide, evaluate, encode, evaluateEncoded): a decide
-   * that sees it change while it reads the request was interrupted by one of them.
+   * that sees it change while it reads the request was interrupted by one of them. It never comes
+   * back to a value it held: a count that wrapped would come back to a decide's after as many calls
+   * from a getter as it wraps at, and the decide would take what they wrote for its own request. A
+   * double, exact to 2^53 calls (centuries of decisions), in a typed array: a JavaScript variable
+   * would hold it as a small integer only up to 2^31 and allocate a number at every call past that;
+   * a Float64Array element is read and written unboxed.
    */
-  let inputWrites = 0;
+  const writeCount = options.writeCount ?? new Float64Array(1);
   /**
    * The last answer given without evaluating the request in memory (a refusal, a trap, an
    * interrupted write): lastDecision() reports it; undefined when the result region holds the answer.
@@ -322,8 +335,8 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
     return 0; // deny
   };
 
-  /** counts one more, wrapping within V8's small integers so that counting never allocates */
-  const nextInputWrite = (): number => (inputWrites = (inputWrites + 1) & 0x3fffffff);
+  /** counts one more call that writes the input region (writeCount), and gives the count */
+  const nextInputWrite = (): number => (writeCount[0] += 1);
 
   return {
     decide(request: unknown): Decision {
@@ -374,12 +387,15 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
     // gone. The count tells; the request is then read again the general way, whose snapshot is
     // taken whole before anything is encoded.
     const started = nextInputWrite();
+    // before the write (a getter's evaluateEncoded() meanwhile finds no whole encoding, not this
+    // request's fields over the last one's) and after it: the region holds this request, or what
+    // the fast path wrote of it before it gave up, over whatever a getter's call wrote meanwhile
+    // (and named the one in memory): no encoding
+    current = undefined;
     if (ingest === undefined) return validateThenEvaluate(request);
     const end = ingest(request);
-    // the region holds this request, or what the fast path wrote of it before it gave up, over
-    // whatever a getter's call wrote meanwhile (and named the one in memory): no encoding
     current = undefined;
-    if (end === SLOW_PATH || inputWrites !== started) return validateThenEvaluate(request);
+    if (end === SLOW_PATH || writeCount[0] !== started) return validateThenEvaluate(request);
     try {
       return decode(inst.i32, inst.result, (returned = inst.evaluate()));
     } catch (e) {
@@ -399,7 +415,7 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
       if (ranOutOfStack(e)) return ((current = STACK_RAN_OUT), ranOutEncoding);
       return refusedEncoding(fault(`the request could not be encoded: ${describeThrown(e)}`));
     }
-    if (inputWrites !== started || inst !== written) return refusedEncoding(fault(INTERRUPTED));
+    if (writeCount[0] !== started || inst !== written) return refusedEncoding(fault(INTERRUPTED));
     if (overran(written)) {
       replaceInstance();
       return refusedEncoding(fault(OVERRAN));

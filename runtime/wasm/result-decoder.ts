@@ -31,12 +31,27 @@ export interface ResultDecoder {
   allows(i32: Int32Array, result: number): boolean;
 }
 
+/**
+ * `d` frozen throughout (its rules, its errors and each error), and returned: a Decision the evaluator
+ * hands out is the one lastDecision() gives again (and a refused encoding's refusal the one it
+ * evaluates as), so a host that changed it would change what those report. Used where a Decision
+ * is made anew (a refusal, a fault, a result with errors); the decisions without errors are frozen
+ * where they are cached.
+ */
+export const frozenDecision = (d: Decision): Decision => {
+  for (const e of d.errors) Object.freeze(e);
+  Object.freeze(d.errors);
+  Object.freeze(d.rules);
+  return Object.freeze(d);
+};
+
 /** A deny with an `internal` error that is no rule's: the module (or the request's encoding) failed, as `message` says. */
-export const fault = (message: string): Decision => ({
-  decision: "deny",
-  rules: EMPTY,
-  errors: [{ rule: MODULE_FAULT_RULE, code: "internal", message, at: -1 }],
-});
+export const fault = (message: string): Decision =>
+  frozenDecision({
+    decision: "deny",
+    rules: EMPTY,
+    errors: [{ rule: MODULE_FAULT_RULE, code: "internal", message, at: -1 }],
+  });
 
 /** The decoder of the result regions of `manifest`'s module: its caches are kept across instances. */
 export function createResultDecoder(manifest: Pick<Manifest, "rules" | "errorSites">): ResultDecoder {
@@ -176,7 +191,7 @@ export function createResultDecoder(manifest: Pick<Manifest, "rules" | "errorSit
       const node = i32[base + 3 * i + 2]!;
       errors.push({ rule, code, message: ruleErrorMessage(code), at: errorSite(node) });
     }
-    return { decision, rules, errors };
+    return frozenDecision({ decision, rules, errors });
   };
 
   /**

@@ -332,4 +332,104 @@ describe("the evaluator's state", () => {
     expect(ev.evaluateEncoded(refused)).toBe(0);
     expect(Object.isFrozen(ev.encode({ user: "admin", n: 1 }))).toBe(true);
   });
+
+  it("finds no whole encoding in memory while a request is being written: a getter's evaluateEncoded() denies, never a mix of two requests", async () => {
+    // the last encoding (a = "q", b = "y") is denied; the outer request (a = "x", b = "z") too; the
+    // mix of the outer's a over the last encoding's b is what `ok` allows
+    const policy = await load(`policy "m" version "1"\ninput { a: string(16), b: string(16), c: int }\npermit ok when a == "x" && b == "y"\n`);
+    for (const portable of [false, true]) {
+      const ev = createWasmEvaluator(new WebAssembly.Module(policy.module as Uint8Array<ArrayBuffer>), policy.manifest, { portable });
+      const outers: [string, (request: unknown) => Decision][] = [
+        ["evaluate", (r) => ev.evaluate(r)],
+        ["decide", (r) => ev.decide(r)],
+      ];
+      for (const [outerName, outer] of outers) {
+        const what = `${outerName}${portable ? " (portable)" : ""}`;
+        expect(ev.evaluateEncoded(ev.encode({ a: "q", b: "y", c: 1 })), what).toBe(0);
+        let inner: number | undefined;
+        let innerDecision: Decision | undefined;
+        const d = outer({
+          a: "x",
+          get b(): string {
+            if (inner === undefined) {
+              inner = ev.evaluateEncoded();
+              innerDecision = ev.lastDecision();
+            }
+            return "z";
+          },
+          c: 1,
+        });
+        expect(d.decision, what).toBe("deny");
+        expect(inner, what).toBe(0);
+        expect(innerDecision!.decision, what).toBe("deny");
+        expect(innerDecision!.errors[0]?.message, what).toMatch(/there is none in memory/);
+      }
+    }
+  });
+
+  it("never takes a getter's calls for none, however many it makes: the count of writes does not come back to a decide's", async () => {
+    // E (l = ["k"]) is allowed; the outer request (l = ["j"]) is not. Its getter writes E over the
+    // outer's list, then makes (the most of them as the count stands for) 2^30 calls in all, as
+    // many as a count wrapping at 2^30 takes to come back to the decide's: it must still see them
+    const policy = await load(`policy "w" version "1"\ninput { l: list<string(8)>(4), a: string(16), b: string(16) }\npermit ok when a == "x" && b == "y" && "k" in l\n`);
+    const outerRequest = { l: ["j"], a: "x", b: "y" };
+    for (const outerName of ["decide", "evaluate"] as const) {
+      const writeCount = new Float64Array(1);
+      const ev = createWasmEvaluator(new WebAssembly.Module(policy.module as Uint8Array<ArrayBuffer>), policy.manifest, { writeCount });
+      const E = ev.encode({ l: ["k"], a: "x", b: "y" });
+      expect(ev.evaluateEncoded(E)).toBe(1);
+      let calls = 0;
+      const d = ev[outerName]({
+        l: ["j"],
+        a: "x",
+        get b(): string {
+          if (calls++ === 0) {
+            writeCount[0] += 2 ** 30 - 3; // the calls the getter stands for
+            ev.evaluateEncoded(E); // E written over what the outer request wrote so far
+            ev.encode(5); // refused: writes nothing
+            ev.evaluateEncoded(); // (the last of 2^30)
+          }
+          return "y";
+        },
+      });
+      expect(d.decision, outerName).toBe("deny");
+      expect(ev.lastDecision().decision, outerName).toBe("deny");
+      if (outerName === "evaluate") expect(d.errors[0]?.message).toMatch(/a getter of it called back into this policy's evaluator/);
+      else expect(d).toEqual({ decision: "deny", rules: [], errors: [] }); // read again, the general way
+      expect(ev.decide(outerRequest), outerName).toEqual({ decision: "deny", rules: [], errors: [] });
+    }
+  });
+
+  it("hands out frozen decisions: changing a refusal, a fault or a result with errors changes neither lastDecision() nor what an encoding evaluates as", async () => {
+    const deeplyFrozen = (d: Decision): boolean => Object.isFrozen(d) && Object.isFrozen(d.rules) && Object.isFrozen(d.errors) && d.errors.every((e) => Object.isFrozen(e));
+    const ev = admin.evaluator;
+    const bad = ev.encode({ user: 5, n: 1 });
+    const refusal = (bad as { refusal?: Decision }).refusal!;
+    const refused = { decision: "deny", rules: [], errors: [{ rule: null, code: "invalid_request", message: "user: expected string, got the number 5", path: "user" }] };
+    expect(refusal).toEqual(refused);
+    expect(deeplyFrozen(refusal)).toBe(true);
+    expect(() => ((refusal as { decision: string }).decision = "allow")).toThrow(TypeError);
+    expect(() => ((refusal.errors as unknown[]).length = 0)).toThrow(TypeError);
+    expect(ev.evaluateEncoded(bad)).toBe(0);
+    expect(ev.lastDecision()).toEqual(refused);
+    // the refusal the region holds after a refused encode, evaluated without an argument
+    ev.encode({ user: "admin", n: "x" });
+    expect(ev.evaluateEncoded()).toBe(0);
+    expect(deeplyFrozen(ev.lastDecision())).toBe(true);
+    // what evaluate and decide give without evaluating: a refusal, the validator's deny, a fault
+    const given: [string, Decision][] = [
+      ["evaluate's refusal", ev.evaluate({ user: 5, n: 1 })],
+      ["decide's invalid request", admin.decide({ user: 5, n: 1 })],
+      ["decide's unknown field", admin.decide({ user: "admin", n: 1, x: 1 })],
+      ["an unreadable request", ev.evaluate({ user: "admin", get n(): number { throw new Error("no n"); } })],
+      ["a host encoding that is none", (ev.evaluateEncoded({ bytes: new Uint8Array(3) }), ev.lastDecision())],
+    ];
+    for (const [what, d] of given) expect(deeplyFrozen(d), what).toBe(true);
+    // a result with rule errors, decoded anew at each call
+    const dividing = await load(`policy "d" version "1"\ninput { n: int }\npermit even when 10 / n == 5\n`);
+    const withErrors = dividing.decide({ n: 0 });
+    expect(withErrors.errors[0]?.code).toBe("division_by_zero");
+    expect(deeplyFrozen(withErrors)).toBe(true);
+    expect(deeplyFrozen(dividing.evaluator.lastDecision())).toBe(true);
+  });
 });
