@@ -93,6 +93,41 @@ export function measureTimerOverheadNs(samples = 20_001): number {
   return quantile(Array.from(values), 0.5);
 }
 
+/**
+ * The clock's step: the smallest interval by which `process.hrtime.bigint()` readings differ, from
+ * the differences of back-to-back readings (some hosts' clocks move in steps of 10 ns or more, so
+ * that a very fast call reads as one step or as nothing). The differences are grouped where they lie
+ * within 1 ns of each other (the clock's conversion to nanoseconds rounds, so a 10 ns step reads as
+ * 10 or 11), groups seen less than once in a thousand readings (interruptions) are left out, and the
+ * step is the smallest distance between neighbouring groups; 1 ns when the readings form one group.
+ */
+export function measureTimerStepNs(samples = 20_001): number {
+  const values = new Float64Array(samples);
+  for (let i = 0; i < samples; i++) {
+    const t0 = process.hrtime.bigint();
+    const t1 = process.hrtime.bigint();
+    values[i] = Number(t1 - t0);
+  }
+  return timerStepOf(Array.from(values));
+}
+
+/** measureTimerStepNs's arithmetic on given differences (ns), for testing. */
+export function timerStepOf(differences: readonly number[]): number {
+  const counts = new Map<number, number>();
+  for (const d of differences) counts.set(d, (counts.get(d) ?? 0) + 1);
+  const common = [...counts].filter(([, n]) => n * 1000 >= differences.length).map(([d]) => d).sort((a, b) => a - b);
+  // each group's lowest value; a value within 1 ns of the previous one joins its group
+  const groups: number[] = [];
+  let last = Number.NEGATIVE_INFINITY;
+  for (const d of common) {
+    if (d - last > 1) groups.push(d);
+    last = d;
+  }
+  let step = Number.POSITIVE_INFINITY;
+  for (let k = 1; k < groups.length; k++) step = Math.min(step, groups[k]! - groups[k - 1]!);
+  return Number.isFinite(step) ? step : 1;
+}
+
 export function quantile(values: readonly number[], q: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);

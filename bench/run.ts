@@ -24,7 +24,8 @@ import { DEFAULT_MIX_SEED, DEFAULT_MIX_SIZE, describeMix, generateMix, measureMi
 import { checkAgreement, checkEngine, describeDisagreements } from "./agreement.js";
 import { boundaryRequests } from "./boundary.js";
 import { measuredCommit } from "./commit.js";
-import { FULL_TIMING, QUICK_TIMING, formatNs, measureTimerOverheadNs, timeEngineGroups, type EngineGroup } from "./harness.js";
+import { FULL_TIMING, QUICK_TIMING, formatNs, measureTimerOverheadNs, measureTimerStepNs, timeEngineGroups, type EngineGroup } from "./harness.js";
+import { HARNESS_FLOOR, harnessFloorEngine } from "./harness-floor.js";
 import { ENGINE_ORDER, createEngines, isEngineName, type EngineName, type MissingEngine, type WritSupply } from "./engines/index.js";
 import { POLICY_SIZES, type PolicySize } from "./engines/types.js";
 import { WASM_CALL_FLAG } from "./engines/cedar.js";
@@ -300,18 +301,25 @@ async function runChild(jobPath: string, runId: string): Promise<number> {
           ` and all ${edge!.checked} boundary requests (${edge!.allowed} allowed)`,
       );
     }
-    groups.push({ engines: created.engines, size, expected });
+    // the harness floor, timed with the engines of its size in every round (harness-floor.ts)
+    groups.push({ engines: [...created.engines, harnessFloorEngine<BenchRequest>(expected)], size, expected });
   }
   const timerOverheadNs = measureTimerOverheadNs();
+  const timerStepNs = measureTimerStepNs();
   const timing = job.quick ? QUICK_TIMING : FULL_TIMING;
-  const timings = job.check ? [] : timeEngineGroups(groups, mix, timing, timerOverheadNs, (line) => console.error(line));
+  const timed = job.check ? [] : timeEngineGroups(groups, mix, timing, timerOverheadNs, (line) => console.error(line));
+  // kept apart from the engines' timings: it is no engine's row in the table, the ratios or the chart
+  const timings = timed.filter((t) => t.engine !== HARNESS_FLOOR);
+  const harnessFloor = timed.filter((t) => t.engine === HARNESS_FLOOR);
   const result: RunResult = {
     id: spec.id,
     description: spec.description,
     nodeFlags: spec.nodeFlags,
     timerOverheadNs,
+    timerStepNs,
     reference: job.reference.name,
     timings,
+    ...(harnessFloor.length > 0 ? { harnessFloor } : {}),
     notes,
     wallSeconds: (performance.now() - started) / 1000,
   };
@@ -518,7 +526,7 @@ async function runParent(options: Options): Promise<number> {
   const { table } = renderResults(bench);
   console.log(table);
   for (const run of results) {
-    for (const t of run.timings) {
+    for (const t of [...run.timings, ...(run.harnessFloor ?? [])]) {
       console.error(`  ${run.id} ${t.engine} ${t.size}: ${formatNs(t.medianNsPerDecision)} (p50 ${formatNs(t.p50Ns)}, p99 ${formatNs(t.p99Ns)})`);
     }
   }

@@ -14,11 +14,18 @@ export interface ChartEntry {
   readonly ns: Partial<Record<PolicySize, number>>;
   /** drawn with a bold label (the engine under test) */
   readonly highlight?: boolean;
+  /**
+   * the sizes whose figure is not a median over the whole mix (a slow engine, timed over a
+   * subsample): the bar's figure and the group's label carry an asterisk, which a subtitle line explains
+   */
+  readonly marked?: Partial<Record<PolicySize, boolean>>;
 }
 
 export interface ChartOptions {
   readonly title: string;
   readonly subtitle?: string;
+  /** a second subtitle line: what the asterisk of the marked bars means */
+  readonly markedNote?: string;
 }
 
 const SIZES: readonly { size: PolicySize; name: string; color: string }[] = [
@@ -43,6 +50,10 @@ function decadeLabel(exponent: number): string {
   return `${value} ${unit}`;
 }
 
+function isMarked(entry: ChartEntry): boolean {
+  return SIZES.some((s) => entry.marked?.[s.size] === true && entry.ns[s.size] !== undefined);
+}
+
 export function renderChart(entries: readonly ChartEntry[], options: ChartOptions): string {
   const values = entries.flatMap((e) => SIZES.map((s) => e.ns[s.size]).filter((v): v is number => v !== undefined && v > 0));
   const lo = Math.floor(Math.log10(Math.max(1, Math.min(...values, 10))));
@@ -59,6 +70,9 @@ export function renderChart(entries: readonly ChartEntry[], options: ChartOption
   );
   if (options.subtitle !== undefined) {
     out.push(`<text x="${MARGIN.left}" y="48" font-size="12" fill="#4a5568">${escapeXml(options.subtitle)}</text>`);
+  }
+  if (options.markedNote !== undefined && entries.some((e) => isMarked(e))) {
+    out.push(`<text x="${MARGIN.left}" y="64" font-size="11" fill="#4a5568">${escapeXml(options.markedNote)}</text>`);
   }
   // decades: grid line and label
   for (let e = lo; e <= hi; e++) {
@@ -85,11 +99,12 @@ export function renderChart(entries: readonly ChartEntry[], options: ChartOption
       const h = MARGIN.top + plotH - top;
       out.push(
         `<rect class="bar" data-engine="${escapeXml(entry.engine)}" data-size="${s.size}" x="${x.toFixed(1)}" y="${top.toFixed(1)}" width="${(barW - BAR_GAP).toFixed(1)}" height="${h.toFixed(1)}" fill="${s.color}"><title>${escapeXml(`${entry.label}, ${s.name}: ${formatNs(ns)}`)}</title></rect>`,
-        `<text x="${(x + (barW - BAR_GAP) / 2).toFixed(1)}" y="${(top - 4).toFixed(1)}" font-size="9.5" fill="#2d3748" text-anchor="middle">${escapeXml(formatNs(ns))}</text>`,
+        `<text x="${(x + (barW - BAR_GAP) / 2).toFixed(1)}" y="${(top - 4).toFixed(1)}" font-size="9.5" fill="#2d3748" text-anchor="middle">${escapeXml(formatNs(ns) + (entry.marked?.[s.size] === true ? "*" : ""))}</text>`,
       );
     });
-    const words = entry.label.split(" ");
-    const lines = words.length > 2 ? [words.slice(0, Math.ceil(words.length / 2)).join(" "), words.slice(Math.ceil(words.length / 2)).join(" ")] : [entry.label];
+    const label = isMarked(entry) ? `${entry.label}*` : entry.label;
+    const words = label.split(" ");
+    const lines = words.length > 2 ? [words.slice(0, Math.ceil(words.length / 2)).join(" "), words.slice(Math.ceil(words.length / 2)).join(" ")] : [label];
     lines.forEach((line, i) => {
       const weight = entry.highlight === true ? ` font-weight="bold"` : "";
       out.push(`<text x="${cx.toFixed(1)}" y="${MARGIN.top + plotH + 18 + i * 14}" font-size="12"${weight} fill="#1a202c" text-anchor="middle">${escapeXml(line)}</text>`);

@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { renderChart, type ChartEntry } from "./chart.js";
-import { renderTable } from "./table.js";
+import { renderTable, timedOnSubsample } from "./table.js";
 import { summarize, type BenchResults } from "./results.js";
 import { resultsDir } from "../paths.js";
 
@@ -35,17 +35,33 @@ export function chartEntries(results: BenchResults): ChartEntry[] {
     ...(r.small && { small: r.small.medianNs }),
     ...(r.large && { large: r.large.medianNs }),
   });
+  // the table's * figures: timed over a subsample, each call on its own, not as a median pass
+  const marked = (r: (typeof results.summary)[number]): Pick<ChartEntry, "marked"> => {
+    const sizes = {
+      ...(r.small && timedOnSubsample(r.small, results.mix.count) && { small: true }),
+      ...(r.large && timedOnSubsample(r.large, results.mix.count) && { large: true }),
+    };
+    return Object.keys(sizes).length > 0 ? { marked: sizes } : {};
+  };
   if (main !== undefined) {
     for (const r of results.summary.filter((x) => x.run === main.id)) {
-      entries.push({ label: shortLabel(r.engine), engine: r.engine, ns: ns(r), highlight: r.engine.startsWith("writ") });
+      entries.push({ label: shortLabel(r.engine), engine: r.engine, ns: ns(r), highlight: r.engine.startsWith("writ"), ...marked(r) });
     }
   }
   for (const run of others) {
     for (const r of results.summary.filter((x) => x.run === run.id && x.engine === "writ")) {
-      entries.push({ label: `${shortLabel(r.engine)} (no flag)`, engine: `${r.engine}@${run.id}`, ns: ns(r), highlight: true });
+      entries.push({ label: `${shortLabel(r.engine)} (no flag)`, engine: `${r.engine}@${run.id}`, ns: ns(r), highlight: true, ...marked(r) });
     }
   }
   return entries;
+}
+
+/** The chart's line on the bars marked *, as the table's footnote says how those figures were timed. */
+function markedNote(results: BenchResults): string {
+  const perCall = results.runs.some((r) => r.timings.some((t) => t.callsTimed === true));
+  return perCall
+    ? "* slow engine: over an evenly spaced subsample of the mix, the mean of each request's median call, not a median over the whole mix"
+    : "* slow engine: timed over an evenly spaced subsample of the mix, not the whole mix (see the table)";
 }
 
 export function renderResults(results: BenchResults): { table: string; chart: string } {
@@ -55,6 +71,7 @@ export function renderResults(results: BenchResults): { table: string; chart: st
     subtitle:
       `median over a ${results.mix.count.toLocaleString("en-US")}-request mix, all engines in one process · ` +
       `${m.cpuModel} · Node ${m.node} · ${results.date.slice(0, 10)}${results.quick ? " · quick run" : ""}${results.writUnoptimized ? " · Writ compiled at O0" : ""}`,
+    markedNote: markedNote(results),
   });
   return { table: renderTable(results), chart };
 }

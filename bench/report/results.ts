@@ -17,9 +17,20 @@ export interface RunResult {
   readonly description: string;
   readonly nodeFlags: readonly string[];
   readonly timerOverheadNs: number;
+  /**
+   * the clock's step (harness.ts, measureTimerStepNs): a single-call figure under it is at the
+   * timer's resolution; absent in results from before it was measured
+   */
+  readonly timerStepNs?: number;
   /** the engine every other one was checked against */
   readonly reference: string;
   readonly timings: readonly EngineTiming[];
+  /**
+   * the harness floor (bench/harness-floor.ts) at each policy size, timed in every round beside
+   * `timings`: the loop's own cost per decision, inside every figure timed in whole passes; absent
+   * in results from before it was timed, and in runs that timed nothing
+   */
+  readonly harnessFloor?: readonly EngineTiming[];
   /** notes from the child, e.g. why an engine is missing */
   readonly notes: readonly string[];
   readonly wallSeconds: number;
@@ -103,6 +114,22 @@ export function ratioOf(t: EngineTiming, base: EngineTiming): number {
   const b = base.roundsNsPerDecision;
   if (a.length === 0 || a.length !== b.length || b.some((x) => !(x > 0))) return t.medianNsPerDecision / base.medianNsPerDecision;
   return quantile(a.map((x, k) => x / b[k]!), 0.5);
+}
+
+/**
+ * ratioOf with the harness floor taken out of both figures: (t − floor) / (base − floor) within each
+ * round, the median over the rounds (the ratio of the medians when the rounds differ). Null when
+ * `base` is not above the floor, where the quotient would say nothing.
+ */
+export function ratioAboveFloor(t: EngineTiming, base: EngineTiming, floor: EngineTiming): number | null {
+  const a = t.roundsNsPerDecision;
+  const b = base.roundsNsPerDecision;
+  const f = floor.roundsNsPerDecision;
+  if (a.length > 0 && a.length === b.length && b.length === f.length && b.every((x, k) => x > f[k]!)) {
+    return quantile(a.map((x, k) => (x - f[k]!) / (b[k]! - f[k]!)), 0.5);
+  }
+  const above = base.medianNsPerDecision - floor.medianNsPerDecision;
+  return above > 0 ? (t.medianNsPerDecision - floor.medianNsPerDecision) / above : null;
 }
 
 export function summarize(runs: readonly RunResult[]): SummaryRow[] {

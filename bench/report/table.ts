@@ -3,27 +3,100 @@
 // without the flag, followed by the machine and mix it was measured on.
 
 import { MIN_PASSES, formatNs } from "../harness.js";
-import type { BenchResults, SizeFigures, SummaryRow } from "./results.js";
+import { WRIT_ENGINE, ratioAboveFloor, ratioOf, type BenchResults, type RunResult, type SizeFigures, type SummaryRow } from "./results.js";
+import { POLICY_SIZES, RULE_COUNTS, type PolicySize } from "../engines/types.js";
 import { renderScalingTable } from "../scaling.js";
 
 function ratio(f: SizeFigures | undefined): string {
-  if (f === undefined || f.ratioToWrit === null) return "–";
-  const r = f.ratioToWrit;
-  return r >= 100 ? `${Math.round(r).toLocaleString("en-US")}×` : `${Number(r.toPrecision(2))}×`;
+  return f === undefined || f.ratioToWrit === null ? "–" : ratioText(f.ratioToWrit);
 }
 
-function median(f: SizeFigures | undefined): string {
+/** The hand-written JS: the floor the design's "≤ 6× JS" target divides by. */
+const JS_FLOOR_ENGINE = "js-ifelse";
+
+/**
+ * Whether a figure was timed over a subsample of the mix (a slow engine, marked * in the table and
+ * the chart): its figure is then not a median pass over the whole mix.
+ */
+export function timedOnSubsample(f: SizeFigures, mixCount: number): boolean {
+  return f.requestsTimed < mixCount;
+}
+
+function median(f: SizeFigures | undefined, mixCount: number): string {
   if (f === undefined) return "–";
-  return f.requestsTimed < 1000 ? `${formatNs(f.medianNs)}*` : formatNs(f.medianNs);
+  return timedOnSubsample(f, mixCount) ? `${formatNs(f.medianNs)}*` : formatNs(f.medianNs);
 }
 
-function latency(f: SizeFigures | undefined): string {
-  return f === undefined ? "–" : `${formatNs(f.p50Ns)} / ${formatNs(f.p99Ns)}`;
+/**
+ * A single-call figure as printed. The clock moves in steps (10 ns on some hosts), and the timer's own
+ * overhead is subtracted and the rest clamped at 0, so a figure under one step is the timer's
+ * resolution, not the call's time: "≤ step" where the run measured the step, and where it did not
+ * (older results), a figure of 0 as "< timer resolution". The results keep the raw figure.
+ */
+export function singleCallCell(ns: number, timerStepNs: number | undefined): string {
+  if (timerStepNs !== undefined) return ns < timerStepNs ? `≤ ${formatNs(timerStepNs)}` : formatNs(ns);
+  return ns <= 0 ? "< timer resolution" : formatNs(ns);
 }
 
-function row(r: SummaryRow, suffix: string, o0: boolean): string {
+function latency(f: SizeFigures | undefined, timerStepNs: number | undefined): string {
+  return f === undefined ? "–" : `${singleCallCell(f.p50Ns, timerStepNs)} / ${singleCallCell(f.p99Ns, timerStepNs)}`;
+}
+
+function row(r: SummaryRow, suffix: string, o0: boolean, run: RunResult, mixCount: number): string {
   const built = o0 && r.engine.startsWith("writ") ? ", compiled at O0" : "";
-  return `| ${r.label}${built}${suffix} | ${median(r.small)} | ${median(r.large)} | ${ratio(r.small)} | ${ratio(r.large)} | ${latency(r.small)} | ${latency(r.large)} |`;
+  const step = run.timerStepNs;
+  return `| ${r.label}${built}${suffix} | ${median(r.small, mixCount)} | ${median(r.large, mixCount)} | ${ratio(r.small)} | ${ratio(r.large)} | ${latency(r.small, step)} | ${latency(r.large, step)} |`;
+}
+
+/** The note on single-call figures under the clock's step, when a printed one is. */
+function timerStepNote(results: BenchResults, printed: readonly SummaryRow[]): string {
+  const steps = new Map(results.runs.map((r) => [r.id, r.timerStepNs]));
+  const under = printed.filter((r) =>
+    [r.small, r.large].some((f) => f !== undefined && [f.p50Ns, f.p99Ns].some((ns) => singleCallCell(ns, steps.get(r.run)) !== formatNs(ns))),
+  );
+  if (under.length === 0) return "";
+  const measured = [...new Set(under.map((r) => steps.get(r.run)).filter((s): s is number => s !== undefined))];
+  const clock = measured.length > 0 ? `the clock's step, ${measured.map((s) => formatNs(s)).join(" or ")} on this host, measured at the start of the run,` : "the clock's step";
+  return ` A single call faster than ${clock} cannot be told from none (the timer's overhead is subtracted and the rest clamped at 0): such a figure is printed as ${measured.length > 0 ? "≤ the step" : "< timer resolution"}, and latest.json keeps it as measured.`;
+}
+
+/**
+ * The harness floor of each run that timed it (bench/harness-floor.ts): what the loop takes per
+ * decision, which every engine timed in whole passes carries; and Writ's ratio to the hand-written
+ * JS with the floor taken out of both, from the same rounds. Results from before it was timed say
+ * nothing of it.
+ */
+function harnessFloorNotes(results: BenchResults): string[] {
+  const notes: string[] = [];
+  for (const run of results.runs) {
+    const floors = run.harnessFloor;
+    if (floors === undefined || floors.length === 0) continue;
+    const at = (engine: string, size: PolicySize) => run.timings.find((t) => t.engine === engine && t.size === size);
+    const sizes = POLICY_SIZES.filter((size) => floors.some((f) => f.size === size));
+    const figures = sizes.map((size) => `${formatNs(floors.find((f) => f.size === size)!.medianNsPerDecision)} (${RULE_COUNTS[size].toLocaleString("en-US")} rules)`).join(", ");
+    const ratios = sizes.flatMap((size) => {
+      const floor = floors.find((f) => f.size === size)!;
+      const writ = at(WRIT_ENGINE, size);
+      const js = at(JS_FLOOR_ENGINE, size);
+      if (writ === undefined || js === undefined) return [];
+      const above = ratioAboveFloor(writ, js, floor);
+      const rules = `${RULE_COUNTS[size].toLocaleString("en-US")} rules`;
+      const timed = ratioText(ratioOf(writ, js));
+      return [above === null ? `no ratio on ${rules}, where the JS is not above the floor (${timed} with it)` : `${ratioText(above)} on ${rules} (${timed} with it)`];
+    });
+    const which = results.runs.length > 1 ? ` (${run.id === results.runs[0]!.id ? "main run" : run.description})` : "";
+    notes.push(
+      "",
+      `Harness floor${which}: ${figures} per decision, for an engine that only returns the precomputed answer, timed through the same loop in every round. ` +
+        "Every figure timed in whole passes over the mix (every figure not marked \\*) includes it." +
+        (ratios.length > 0 ? ` With it taken out of both, in the same rounds, Writ takes the hand-written JS's time ${ratios.join(" and ")}.` : ""),
+    );
+  }
+  return notes;
+}
+
+function ratioText(r: number): string {
+  return `${r >= 100 ? Math.round(r).toLocaleString("en-US") : Number(r.toPrecision(2))}×`;
 }
 
 /** " at commit 0123456789 (with uncommitted changes)", or nothing when the results do not say */
@@ -69,10 +142,18 @@ export function renderTable(results: BenchResults): string {
   ];
   const [main, ...others] = results.runs;
   const o0 = results.writUnoptimized === true;
-  if (main !== undefined) for (const r of results.summary.filter((s) => s.run === main.id)) lines.push(row(r, "", o0));
+  const mixCount = results.mix.count;
+  const printed: SummaryRow[] = [];
+  if (main !== undefined) {
+    for (const r of results.summary.filter((s) => s.run === main.id)) {
+      lines.push(row(r, "", o0, main, mixCount));
+      printed.push(r);
+    }
+  }
   for (const run of others) {
     for (const r of results.summary.filter((s) => s.run === run.id && s.engine.startsWith("writ"))) {
-      lines.push(row(r, ` — ${run.description}`, o0));
+      lines.push(row(r, ` — ${run.description}`, o0, run, mixCount));
+      printed.push(r);
     }
   }
   const m = results.machine;
@@ -85,7 +166,9 @@ export function renderTable(results: BenchResults): string {
       `(${(results.mix.allowRateSmall * 100).toFixed(1)}% allowed under 12 rules), all engines and both policy sizes in one Node process, ` +
       `interleaved in ${main?.timings[0]?.roundsNsPerDecision.length ?? 0} rounds; × Writ is the engine's time divided by Writ's ` +
       `in the same round, the median over the rounds. Single-call latencies are timed with \`process.hrtime.bigint()\`, timer overhead subtracted.` +
+      timerStepNote(results, printed) +
       subsampleNote(results),
+    ...harnessFloorNotes(results),
     "",
     `Measured ${results.date.slice(0, 10)}${commitText(results)} on ${m.cpuModel} (${m.cpuCount} cores, ` +
       `${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB), Node ${m.node}` +

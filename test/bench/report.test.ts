@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { renderChart, type ChartEntry } from "../../bench/report/chart.js";
 import { chartEntries, renderResults } from "../../bench/report/render.js";
 import { ratioOf, summarize, RESULTS_FORMAT, type BenchResults, type RunResult } from "../../bench/report/results.js";
-import { formatNs, quantile, timeEngineGroups, timeEngines, QUICK_TIMING } from "../../bench/harness.js";
+import { formatNs, quantile, timeEngineGroups, timeEngines, timerStepOf, QUICK_TIMING } from "../../bench/harness.js";
 import { generateMix } from "../../bench/mix.js";
 import { createJsIfElseEngine, decideAgentGovernance } from "../../bench/engines/js-ifelse.js";
 import type { Engine } from "../../bench/engines/types.js";
@@ -252,6 +252,84 @@ describe("the table and the summary", () => {
     const expectedBars = entries.reduce((n, e) => n + Object.keys(e.ns).length, 0);
     expect(bars(svg)).toHaveLength(expectedBars);
     expect(readFileSync(join(dir, "table.md"), "utf8")).toBe(renderResults(results).table);
+  });
+});
+
+describe("what the figures include and where they stop", () => {
+  const withFloor = (): BenchResults => {
+    const base = sampleResults();
+    const [main, noFlag] = base.runs;
+    const rounds = (t: EngineTiming, r: number[]): EngineTiming => ({ ...t, roundsNsPerDecision: r, medianNsPerDecision: quantile(r, 0.5) });
+    // Writ 120 ns, the JS 12 ns and the floor 7 ns in every round: 10× as timed, 22.6× above the floor
+    const timings = main!.timings.map((t) =>
+      t.engine === "js-ifelse" && t.size === "small" ? rounds(t, [12, 12, 12]) : t.engine === "writ" && t.size === "small" ? rounds(t, [120, 120, 120]) : t,
+    );
+    const floor = (size: "small" | "large", ns: number[]) => rounds({ ...timing("harness-floor", size, 0), label: "harness floor" }, ns);
+    const runs = [{ ...main!, timings, harnessFloor: [floor("small", [7, 7, 7]), floor("large", [8, 8, 8])] }, noFlag!];
+    return { ...base, runs, summary: summarize(runs) };
+  };
+
+  it("prints the harness floor under the table, and Writ's ratio to the JS with it taken out of both", () => {
+    const results = withFloor();
+    const { table } = renderResults(results);
+    expect(table).toContain("Harness floor (main run): 7 ns (12 rules), 8 ns (1,012 rules) per decision, for an engine that only returns the precomputed answer");
+    expect(table).toContain("Every figure timed in whole passes over the mix (every figure not marked \\*) includes it.");
+    // (120 − 7) / (12 − 7) = 22.6; (150 − 8) / (60 − 8) = 2.7
+    expect(table).toContain("Writ takes the hand-written JS's time 23× on 12 rules (10× with it) and 2.7× on 1,012 rules (2.5× with it).");
+    // the floor is no engine: no row, no ratio, no bar
+    expect(table).not.toContain("| harness floor");
+    expect(results.summary.some((r) => r.engine === "harness-floor")).toBe(false);
+    expect(chartEntries(results).some((e) => e.engine.startsWith("harness-floor"))).toBe(false);
+  });
+
+  it("says nothing of a harness floor in results that did not time it", () => {
+    expect(renderResults(sampleResults()).table).not.toContain("Harness floor");
+  });
+
+  it("marks the slow engines' bars in the chart as the table marks their figures, and says why", () => {
+    const base = sampleResults();
+    const runs = base.runs.map((r) => ({ ...r, timings: r.timings.map((t) => (t.engine === "cedar" || (t.engine === "cel-js" && t.size === "large") ? { ...t, requestsTimed: 120, callsTimed: true as const } : t)) }));
+    const results: BenchResults = { ...base, runs, summary: summarize(runs) };
+    const { chart, table } = renderResults(results);
+    expect(checkXml(chart).problems).toEqual([]);
+    expect(table).toContain("| 144 µs* |");
+    for (const figure of [">144 µs*</text>", ">200 µs*</text>", ">4.1 ms*</text>", ">2.7 µs</text>"]) expect(chart).toContain(figure);
+    // the groups' labels (split over two lines when long) and the subtitle's line on them
+    expect(chart).toContain(">Cedar (wasm)*</text>");
+    expect(chart).toContain(">CEL (cel-js)*</text>");
+    expect(chart).toContain(">JS if/else</text>");
+    expect(chart).toContain("* slow engine: over an evenly spaced subsample of the mix, the mean of each request's median call, not a median over the whole mix");
+    // no slow engine: no asterisk, no line
+    expect(renderResults(base).chart).not.toContain("*");
+  });
+
+  it("prints a single call under the clock's step as at the timer's resolution, never as 0 ns", () => {
+    const base = sampleResults();
+    const fast = (t: EngineTiming): EngineTiming => (t.engine === "js-ifelse" && t.size === "small" ? { ...t, p50Ns: 0, p99Ns: 71 } : t);
+    const at = (step: number | undefined): BenchResults => {
+      const runs = base.runs.map((r) => ({ ...r, timings: r.timings.map(fast), ...(step === undefined ? {} : { timerStepNs: step }) }));
+      return { ...base, runs, summary: summarize(runs) };
+    };
+    const measured = renderResults(at(10)).table;
+    expect(measured).toContain("| js-ifelse label | 40 ns | 60 ns | 0.33× | 0.4× | ≤ 10 ns / 71 ns | 60 ns / 120 ns |");
+    expect(measured).toContain("A single call faster than the clock's step, 10 ns on this host, measured at the start of the run, cannot be told from none");
+    expect(measured).not.toContain("| 0 ns");
+    // results from before the step was measured: 0 is at the resolution, whatever it was
+    const older = renderResults(at(undefined)).table;
+    expect(older).toContain("| < timer resolution / 71 ns |");
+    expect(older).toContain("printed as < timer resolution, and latest.json keeps it as measured.");
+    // the results keep the raw figure
+    expect(at(10).summary.find((r) => r.engine === "js-ifelse")!.small!.p50Ns).toBe(0);
+    // no figure under the step: no note
+    expect(renderResults(sampleResults()).table).not.toContain("cannot be told from none");
+  });
+
+  it("finds the clock's step from back-to-back readings, through its rounding and interruptions", () => {
+    const readings = (counts: Record<number, number>) => Object.entries(counts).flatMap(([d, n]) => Array<number>(n).fill(Number(d)));
+    expect(timerStepOf(readings({ 40: 2200, 41: 140, 50: 6400, 51: 500, 60: 430, 61: 40, 1403: 1 }))).toBe(10);
+    // a clock of 1 ns: the readings run into one another
+    expect(timerStepOf(readings({ 21: 900, 22: 3000, 23: 2500, 24: 2000, 25: 1000, 26: 300 }))).toBe(1);
+    expect(timerStepOf(readings({ 50: 1000 }))).toBe(1);
   });
 });
 

@@ -90,3 +90,26 @@ describe("the engines a run asks for", () => {
     ]);
   });
 });
+
+describe("a quick timing run", () => {
+  it("times the harness floor beside the engines and records it apart from their timings", () => {
+    const jobPath = join(tmp, "quick-job.json");
+    const quick = { ...job({ small: join(tmp, "none"), large: join(tmp, "none") }, ["js-ifelse"]), check: false };
+    writeFileSync(jobPath, JSON.stringify(quick));
+    const run = runChild(jobPath);
+    expect(run.status, run.stderr).toBe(0);
+    const line = run.stdout.split("\n").find((l) => l.startsWith("@@bench-result "))!;
+    const report = JSON.parse(line.slice("@@bench-result ".length)) as ChildReport;
+    const { timings, harnessFloor, timerStepNs } = report.result;
+    expect(timings.map((t) => [t.engine, t.size])).toEqual([
+      ["js-ifelse", "small"],
+      ["js-ifelse", "large"],
+    ]);
+    // in every round beside the engines, one figure per size, and no row of its own
+    expect(harnessFloor?.map((t) => [t.engine, t.size, t.roundsNsPerDecision.length])).toEqual([
+      ["harness-floor", "small", timings[0]!.roundsNsPerDecision.length],
+      ["harness-floor", "large", timings[1]!.roundsNsPerDecision.length],
+    ]);
+    expect(timerStepNs).toBeGreaterThanOrEqual(1);
+  }, 60_000);
+});
