@@ -21,6 +21,7 @@ import { isInstance } from "../thrown.js";
 import { ownElement, ownMember } from "../own.js";
 import type { InputLayout, RecordLayout, SlotLayout, StringSlot } from "./layout.js";
 import { elementStride } from "./layout.js";
+import { FreshIdIndex, SCANNED_FRESH_IDS } from "./fresh-ids.js";
 import { generateEncoder } from "./encoder-codegen.js";
 import { boundOf, fieldType, keyBoundOf, NO_BOUND, schemaPart } from "./slot-bounds.js";
 
@@ -320,12 +321,15 @@ export function createEncoder(layout: InputLayout, schema: RecordType, memory: W
   const table = new Map<string, number>();
   layout.strings.forEach((s, i) => table.set(s, i + 1));
   const firstFresh = layout.strings.length + 1;
+  // the first SCANNED_FRESH_IDS fresh strings, scanned; the index numbers the rest (fresh-ids.ts)
   const scratch: string[] = [];
   let scratchCount = 0;
+  const later = new FreshIdIndex();
 
   /** a per-request id after the table's */
   const freshId = (s: string): number => {
     for (let i = 0; i < scratchCount; i++) if (scratch[i] === s) return firstFresh + i;
+    if (scratchCount === SCANNED_FRESH_IDS) return firstFresh + later.indexOf(s);
     scratch[scratchCount] = s;
     return firstFresh + scratchCount++;
   };
@@ -528,6 +532,7 @@ export function createEncoder(layout: InputLayout, schema: RecordType, memory: W
     return {
       encode(request: unknown): void {
         scratchCount = 0;
+        later.clear();
         heap = heapStart;
         heap = generated(request, heapStart);
       },
@@ -539,6 +544,7 @@ export function createEncoder(layout: InputLayout, schema: RecordType, memory: W
     encode(request: unknown): void {
       heap = heapStart;
       scratchCount = 0;
+      later.clear();
       root(request as object, inputPtr);
     },
     usedBytes: () => heap - inputPtr,

@@ -39,6 +39,7 @@ import { sortByCodePoint, utf8Length } from "../strings.js";
 import { INHERITED, pollutedPrototypeKey } from "../request.js";
 import { recordKeysCheck } from "../record-keys.js";
 import { ownElement } from "../own.js";
+import { FreshIdIndex, SCANNED_FRESH_IDS } from "./fresh-ids.js";
 
 /** What the fast path returns when the request must take the general path. */
 export const SLOW_PATH = -1;
@@ -162,6 +163,8 @@ class IngestGenerator {
   private readonly functionOf = new Map<string, string>();
   /** constant sets too large for a tree: `MAPS[k]` maps string to id */
   readonly maps: Map<string, number>[] = [];
+  /** whether some slot numbers strings outside the table (then the function clears `later` per request) */
+  numbersFreshStrings = false;
   /**
    * Variables the deferred key checks read, declared at the top of the function (`let name = 0` for
    * a count, `let name` for a record): the checks run after every read, outside the blocks that
@@ -198,13 +201,20 @@ class IngestGenerator {
   }
 
   /**
-   * `id = <the per-request id of x>`: its index among the strings this request has numbered so far
-   * (`seen`, counted by the local `seen$n`), after the table; written inline, no call. `refuse` is
-   * tested only on a string not seen before (it goes the general way when true).
+   * `id = <the per-request id of x>`: its index among the strings this request has numbered so far,
+   * after the table. The first SCANNED_FRESH_IDS are found by a scan written inline (`seen`, counted
+   * by the local `seen$n`), the rest through `later`, a FreshIdIndex (fresh-ids.ts), as the encoder
+   * numbers them. `refuse` is tested only on a string not among the scanned ones (it goes the general
+   * way when true).
    */
   private freshId(x: string, id: string, refuse: string): string {
+    this.numbersFreshStrings = true;
     const j = this.fresh("j");
-    return `let ${j} = 0; while (${j} < seen$n && seen[${j}] !== ${x}) ${j}++; if (${j} === seen$n) { if (${refuse}) return -1; seen[seen$n++] = ${x}; } ${id} = FRESH + ${j};`;
+    return (
+      `let ${j} = 0; while (${j} < seen$n && seen[${j}] !== ${x}) ${j}++; ` +
+      `if (${j} === seen$n) { if (${refuse}) return -1; if (${j} < ${SCANNED_FRESH_IDS}) seen[seen$n++] = ${x}; else ${j} = later.indexOf(${x}); } ` +
+      `${id} = FRESH + ${j};`
+    );
   }
 
   /** the constants an id slot can be equal to: those it meets, or the whole table */
@@ -430,7 +440,7 @@ class IngestGenerator {
 
 /** The generated source of a fast path, and the data it refers to. */
 export interface IngestSource {
-  /** the body of a function of (i32, WS, WI, MAPS, SORT, U8, INHERITED, POLLUTED) that returns the fast path */
+  /** the body of a function of (i32, WS, WI, MAPS, SORT, U8, INHERITED, POLLUTED, FRESH_INDEX) that returns the fast path */
   readonly body: string;
   /** constant sets too large for a tree, as `MAPS` */
   readonly maps: readonly Map<string, number>[];
@@ -448,10 +458,10 @@ export function ingestSource(schema: RecordType, layout: InputLayout, inputPtr: 
       `const OP = Object.prototype, AP = Array.prototype;`,
       ...g.functions,
       // strings outside the table: per-request ids after the table's (equal strings, equal ids)
-      `const seen = [], FRESH = ${firstFresh};`,
+      `const seen = [], FRESH = ${firstFresh}${g.numbersFreshStrings ? ", later = new FRESH_INDEX()" : ""};`,
       // polluted prototypes (request.ts), or a getter or proxy trap that throws: the general path
       // reports it. Looked for again at the end: a getter of this request may have planted it.
-      `return function ingestRequest(v) {\nif (POLLUTED() !== undefined) return -1;\nlet h = ${heapStart}, seen$n = 0${g.hoisted.map((d) => `, ${d}`).join("")};\ntry {\n${[...g.lines, ...g.deferred].join("\n")}\n} catch { return -1; }\nif (POLLUTED() !== undefined) return -1;\nreturn h;\n};`,
+      `return function ingestRequest(v) {\nif (POLLUTED() !== undefined) return -1;\n${g.numbersFreshStrings ? "later.clear();\n" : ""}let h = ${heapStart}, seen$n = 0${g.hoisted.map((d) => `, ${d}`).join("")};\ntry {\n${[...g.lines, ...g.deferred].join("\n")}\n} catch { return -1; }\nif (POLLUTED() !== undefined) return -1;\nreturn h;\n};`,
     ].join("\n");
     return { body, maps: g.maps };
   } catch (e) {
@@ -467,11 +477,11 @@ export function ingestSource(schema: RecordType, layout: InputLayout, inputPtr: 
 export function compileIngest(source: IngestSource): IngestFactory | undefined {
   let factory: (...args: unknown[]) => Ingest;
   try {
-    factory = new Function("i32", "WS", "WI", "MAPS", "SORT", "U8", "INHERITED", "POLLUTED", source.body) as typeof factory;
+    factory = new Function("i32", "WS", "WI", "MAPS", "SORT", "U8", "INHERITED", "POLLUTED", "FRESH_INDEX", source.body) as typeof factory;
   } catch {
     return undefined; // no eval here: every request takes the general path
   }
-  return (helpers) => factory(helpers.i32, helpers.writeStringAt, helpers.writeWideInt, source.maps, sortByCodePoint, utf8Length, INHERITED, pollutedPrototypeKey);
+  return (helpers) => factory(helpers.i32, helpers.writeStringAt, helpers.writeWideInt, source.maps, sortByCodePoint, utf8Length, INHERITED, pollutedPrototypeKey, FreshIdIndex);
 }
 
 /**
