@@ -5,7 +5,7 @@
 
 import { ruleErrorMessage, type Decision, type DecisionError, type RuleError } from "../../runtime/decision.js";
 import { INT64_MAX, INT64_MIN } from "../../runtime/schema.js";
-import { codePointLength, compareCodePoints } from "../../runtime/strings.js";
+import { codePointLength, sortByCodePoint } from "../../runtime/strings.js";
 import { compileRequestCheck, readValidRequest, requestToValue, type RequestCheck } from "../../runtime/request.js";
 import { assertUnreachable } from "../diagnostics.js";
 import { ownMember } from "../../runtime/own.js";
@@ -45,7 +45,11 @@ const keyOrders = new WeakMap<MapNode, readonly number[]>();
 function keyOrder(node: MapNode): readonly number[] {
   let order = keyOrders.get(node);
   if (order === undefined) {
-    order = node.entries.map((_, k) => k).sort((a, b) => compareCodePoints(node.entries[a]!.key, node.entries[b]!.key));
+    // the last entry of a key stands for it, as it would win were each stored in turn
+    const lastOf = new Map(node.entries.map((e, k) => [e.key, k]));
+    const keys = [...lastOf.keys()];
+    sortByCodePoint(keys);
+    order = keys.map((key) => lastOf.get(key)!);
     keyOrders.set(node, order);
   }
   return order;

@@ -1,7 +1,7 @@
 // Operations on IR values shared by the interpreter and constant folding: deep equality, ordering,
 // and a printer for messages and golden files.
 
-import { compareCodePoints } from "../../runtime/strings.js";
+import { compareCodePoints, sortByCodePoint } from "../../runtime/strings.js";
 import type { MapValue, RecordValue, Value } from "./ir.js";
 
 export function isMapValue(v: Value): v is MapValue {
@@ -12,9 +12,12 @@ export function isRecordValue(v: Value): v is RecordValue {
   return typeof v === "object" && !Array.isArray(v) && (v as RecordValue).kind === "record";
 }
 
+/** A map of `entries` in code-point order of their keys (the last entry of a key written twice wins). */
 export function mapValue(entries: Iterable<[string, Value]>): MapValue {
-  const sorted = [...entries].sort((a, b) => compareCodePoints(a[0], b[0]));
-  return { kind: "map", entries: new Map(sorted) };
+  const byKey = new Map(entries);
+  const keys = [...byKey.keys()];
+  sortByCodePoint(keys);
+  return { kind: "map", entries: new Map(keys.map((k) => [k, byKey.get(k)!])) };
 }
 
 /** CEL equality for the subset: same type guaranteed by the checker; lists and maps compare deeply. */
