@@ -2,8 +2,6 @@
 // Unicode text: compared by code point (the order of their UTF-8 bytes), sized in code points, bounded
 // in UTF-8 bytes.
 
-import { Buffer } from "node:buffer";
-
 /**
  * Compares two strings by code point. JS `<` compares UTF-16 code units, which orders U+E000–U+FFFF
  * after astral characters; remapping units at or above 0xD800 fixes that without decoding.
@@ -79,23 +77,28 @@ function sortByUnits(keys: string[]): void {
  * `s` with the units of U+E000–U+FFFF moved down to 0xD800–0xF7FF and the surrogates up to
  * 0xF800–0xFFFF, as compareCodePoints remaps them: the UTF-16 order of these forms is the
  * code-point order of the strings (and compareCodePoints' order of any strings, lone surrogates
- * too). A string with no unit at or above U+D800 is its own form. The units are copied and turned
- * back into a string natively (Buffer's UTF-16LE conversions keep lone surrogates, which the forms
- * hold): building the string unit by unit in JS took several times as long as the sort. Both moves
- * are by whole multiples of 0x100, so only each unit's high byte (the second, little-endian) changes.
+ * too). A string with no unit at or above U+D800 is its own form. The units are read once into a
+ * Uint16Array and turned back into a string a chunk at a time by String.fromCharCode, which keeps
+ * lone surrogates (which the forms hold): building the string unit by unit took several times as
+ * long as the sort. (No Buffer: this module runs where there is none, in a browser bundle.)
  */
 function unitOrderForm(s: string): string {
   let first = 0;
   while (first < s.length && s.charCodeAt(first) < 0xd800) first++;
   if (first === s.length) return s;
-  const bytes = Buffer.allocUnsafeSlow(2 * s.length);
-  bytes.write(s, "utf16le");
-  for (let i = 2 * first + 1; i < bytes.length; i += 2) {
-    const high = bytes[i]!;
-    if (high >= 0xd8) bytes[i] = high >= 0xe0 ? high - 0x08 : high + 0x20;
+  const units = new Uint16Array(s.length - first);
+  for (let i = first; i < s.length; i++) {
+    const u = s.charCodeAt(i);
+    units[i - first] = u < 0xd800 ? u : u >= 0xe000 ? u - 0x800 : u + 0x2000;
   }
-  return bytes.toString("utf16le");
+  let form = s.slice(0, first);
+  for (let i = 0; i < units.length; i += FORM_CHUNK)
+    form += String.fromCharCode.apply(null, units.subarray(i, i + FORM_CHUNK) as unknown as number[]);
+  return form;
 }
+
+/** units turned into a string by one String.fromCharCode call: well under any engine's argument limit */
+const FORM_CHUNK = 8192;
 
 /**
  * Whether every unit of every string is below U+D800, where UTF-16 order is code-point order. A
