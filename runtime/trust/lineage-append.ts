@@ -22,7 +22,7 @@ import { chainEntryOf, chainLinkProblem, encodeRecord, issuedPlacesOf, linkTarge
 import { withRecordBytes, type RecordBytes } from "./record-bytes.js";
 import type { BatchedArtifactPieces } from "./batch-artifact.js";
 import { describeThrown, isInstance, shownOption } from "../thrown.js";
-import { ranOutOfStack } from "../stack-ran-out.js";
+import { ranOutOfStack, V8_STACK_MESSAGE } from "../stack-ran-out.js";
 import { LineageError } from "./lineage-error.js";
 import type { ScanState } from "./lineage-scan.js";
 import { frozenHead, GENESIS } from "./signer.js";
@@ -329,16 +329,58 @@ export class FileLog implements LineageLog {
   }
 
   close(): void {
-    if (this.fd !== null) {
-      closeSync(this.fd);
+    const fd = this.fd;
+    let closeFailure: unknown = null;
+    if (fd !== null) {
+      // The descriptor is the log's no more from here, before it is closed: close(2) frees the number
+      // even when it fails (EIO from NFS or FUSE, reporting a write-back that failed), and the host's
+      // next open is handed it. Kept, a later close would close the host's file, and an append
+      // (refused now, as after any close) would write a record into it.
       this.fd = null;
+      try {
+        closeSync(fd);
+      } catch (e) {
+        // Only the stack running out stops closeSync before close(2) (it is one call into the
+        // binding): the descriptor is still open then, and still the log's, for a later close.
+        // Told apart with no call (stack-ran-out.ts), and thrown as it is, as where it ran out
+        // nothing can be built.
+        if (typeof e === "object" && e !== null && (e as Error).name === "RangeError" && (e as Error).message === STACK_MESSAGE) {
+          this.fd = fd;
+          throw e;
+        }
+        closeFailure = e;
+      }
     }
-    if (!this.locked) return;
-    try {
-      releaseLock(this.lockPath);
-    } catch (e) {
-      throw new LineageError("io", `${this.path}: closed, but its lock ${this.lockPath} could not be removed (${describeThrown(e)}): the log cannot be opened again while the lock is there; close again to retry`);
+    let lockFailure: unknown = null;
+    if (this.locked) {
+      try {
+        releaseLock(this.lockPath);
+        this.locked = false;
+      } catch (e) {
+        lockFailure = e;
+      }
     }
-    this.locked = false;
+    if (closeFailure !== null) throw this.failedClose(closeFailure, lockFailure);
+    if (lockFailure !== null) throw new LineageError("io", `${this.path}: closed, but its lock ${this.lockPath} could not be removed (${describeThrown(lockFailure)}): ${LOCK_LEFT}`);
+  }
+
+  /**
+   * The error of a close whose close(2) failed (`e`): the file is closed all the same, and the file
+   * system said that data written to it may be lost. What was synced as it was appended (`fsync:
+   * "always"`) was on the disk when it was acknowledged; with `fsync: "never"` the records appended
+   * last may never have reached it.
+   */
+  private failedClose(e: unknown, lockFailure: unknown): LineageError {
+    const lost =
+      this.fsyncMode === "never"
+        ? 'the records appended last may not have reached the disk (the log was opened with fsync "never")'
+        : "each record was synced before it was acknowledged, but a file system that fails a close (NFS, FUSE) may have lost what it was sent even so";
+    const lock = lockFailure === null ? "" : `; and its lock ${this.lockPath} could not be removed (${describeThrown(lockFailure)}): ${LOCK_LEFT}`;
+    return new LineageError("io", `${this.path}: closing the file failed (${describeThrown(e)}): ${lost}; run \`writ audit verify ${this.path}\` to see what it holds. The log is closed${lock}`);
   }
 }
+
+const LOCK_LEFT = "the log cannot be opened again while the lock is there; close again to retry";
+
+/** V8's message for a stack that ran out, read from this module's own binding (stack-ran-out.ts) */
+const STACK_MESSAGE = V8_STACK_MESSAGE;

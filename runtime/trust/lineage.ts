@@ -30,7 +30,7 @@ import type { DigestPair } from "../crypto/digest.js";
 import type { ChainHead, LineageSink, Statement } from "./types.js";
 import { acquireLock, releaseLock } from "./lineage-lock.js";
 import { describeThrown, shownOption } from "../thrown.js";
-import { ranOutOfStack } from "../stack-ran-out.js";
+import { ranOutOfStack, V8_STACK_MESSAGE } from "../stack-ran-out.js";
 import { describeLimit, readFdBounded, READ_LIMITS } from "../bounded-read.js";
 import { readClock, type Clock } from "./clock.js";
 import { LineageError } from "./lineage-error.js";
@@ -112,7 +112,9 @@ export interface LineageLog extends LineageSink {
   appendMany(entries: readonly { readonly artifact: string; readonly statement: Statement }[]): void;
   head(): LogHead;
   /** closes the file and removes the lock; idempotent. Throws a LineageError (`io`) when the lock
-   *  cannot be removed, which a later close tries again */
+   *  cannot be removed, which a later close tries again, or when closing the file fails (its last
+   *  records may not have reached the disk): the log is closed all the same, and a later close does
+   *  not close the number again, which the host's next open may have been given */
   close(): void;
 }
 
@@ -276,11 +278,17 @@ let openingFd: number | null = null;
 
 /** Closes the descriptor and removes the lock of an open that failed, as far as it can; what it cannot is left held, for the caller's frame to try. */
 function letGo(): void {
-  try {
-    if (openingFd !== null) closeSync(openingFd);
+  const fd = openingFd;
+  if (fd !== null) {
+    // let go before it is closed: close(2) frees the number even when it fails (EIO from NFS or
+    // FUSE), and closing it again would close whatever was given that number since
     openingFd = null;
-  } catch {
-    // (still held: tried again further up)
+    try {
+      closeSync(fd);
+    } catch (e) {
+      // (the stack ran out before close(2): still held, tried again further up)
+      if (stoppedBeforeClosing(e)) openingFd = fd;
+    }
   }
   try {
     if (openingLock !== null) releaseLock(openingLock);
@@ -289,6 +297,17 @@ function letGo(): void {
     // (still held: tried again further up)
   }
 }
+
+/**
+ * Whether closeSync threw `e` before it reached close(2), the descriptor still open: only the stack
+ * running out stops it there (it is one call into the binding). Any other failure is close(2)'s,
+ * which frees the descriptor even when it fails. It makes no call of its own (stack-ran-out.ts says
+ * why); where calling it runs out of stack too, the descriptor is left open, never closed twice.
+ */
+function stoppedBeforeClosing(e: unknown): boolean {
+  return typeof e === "object" && e !== null && (e as Error).name === "RangeError" && (e as Error).message === STACK_MESSAGE;
+}
+const STACK_MESSAGE = V8_STACK_MESSAGE;
 
 /**
  * The failure of an open the host's stack ran out in (openLog called too deep): built once and
@@ -424,16 +443,23 @@ function openLogOnce(path: string, options: LogOptions): LineageLog {
     // the descriptor closed and the lock removed before anything is said: where the stack ran out
     // (openLog called too deep), saying it may run out again, and must not leave the lock behind
     let unreleased: unknown = null;
-    try {
-      if (fd !== null) closeSync(fd);
+    if (fd !== null) {
+      // let go before it is closed, as letGo does, and for the same reason
       openingFd = null;
-    } finally {
       try {
-        releaseLock(lock.lockPath);
-        openingLock = null;
-      } catch (r) {
-        unreleased = r;
+        closeSync(fd);
+      } catch (c) {
+        // The stack ran out before close(2): still held, let go further up (openLog, tryOpenLog).
+        // Any other failure freed the descriptor all the same, and what the open failed on is what
+        // is said: nothing was appended through it.
+        if (stoppedBeforeClosing(c)) openingFd = fd;
       }
+    }
+    try {
+      releaseLock(lock.lockPath);
+      openingLock = null;
+    } catch (r) {
+      unreleased = r;
     }
     if (ranOutOfStack(e) && unreleased === null) throw OPEN_RAN_OUT;
     // a directory cannot be opened for appending: said in words, as a device is, not as Node's EISDIR

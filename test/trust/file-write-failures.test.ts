@@ -24,7 +24,12 @@ const cue: {
   failTruncate?: (path: string) => boolean;
   /** called before the file is opened */
   beforeOpen?: (path: string) => void;
+  /** closing the file fails (EIO) after closing it, as close(2) on Linux does: the number is free */
+  failClose?: (path: string) => boolean;
 } = {};
+
+/** Every closeSync of a number that was not open (through openSync) when it was called: a number closed twice. */
+const strayCloses: number[] = [];
 
 function systemError(code: string, message: string, syscall: string): NodeJS.ErrnoException {
   return Object.assign(new Error(`${code}: ${message}, ${syscall}`), { code, syscall, errno: -28 });
@@ -43,8 +48,11 @@ vi.mock("node:fs", async (importOriginal) => {
       return fd;
     },
     closeSync(fd: number) {
+      const path = opened.get(fd);
+      if (path === undefined) strayCloses.push(fd);
       opened.delete(fd);
-      return fs.closeSync(fd);
+      fs.closeSync(fd);
+      if (path !== undefined && cue.failClose?.(path)) throw systemError("EIO", "i/o error", "close");
     },
     writeSync(fd: number, ...rest: unknown[]) {
       const path = opened.get(fd);
@@ -118,6 +126,7 @@ function onCue<T>(set: typeof cue, body: () => T): T {
     cue.failSync = undefined;
     cue.failTruncate = undefined;
     cue.beforeOpen = undefined;
+    cue.failClose = undefined;
   }
 }
 
@@ -367,6 +376,85 @@ describe("a lineage log's append that fails", () => {
     expect(again.head().records).toBe(2);
     again.close();
     expect(verifyLog(t.path, { trustedKeys: [t.key.publicKey] })).toMatchObject({ ok: true, records: 2 });
+  });
+});
+
+describe("a lineage log whose file fails to close (EIO, as NFS or FUSE may say)", () => {
+  // close(2) frees the descriptor even when it fails: the next file the host opens is handed the
+  // same number, and the log must neither close it again nor append to it.
+  it("throws a LineageError (io) naming the file, removes the lock, and never closes or writes to the number the host is handed next", () => {
+    const d = join(dir, "close-fails");
+    fs.mkdirSync(d);
+    const built = buildLog(2, undefined, d);
+    const log = openLog(built.path, { fsync: "never" });
+    const signer = createSigner(built.key, { head: log.head().chain });
+    const logFd = (log as unknown as { fd: number }).fd;
+    strayCloses.length = 0;
+    let thrown: unknown = null;
+    onCue({ failClose: (p) => p === built.path }, () => {
+      try {
+        log.close();
+      } catch (e) {
+        thrown = e;
+      }
+    });
+    expect(thrown).toBeInstanceOf(LineageError);
+    expect((thrown as InstanceType<typeof LineageError>).code).toBe("io");
+    expect((thrown as Error).message).toBe(
+      `${built.path}: closing the file failed (EIO: i/o error, close): the records appended last may not have reached the disk (the log was opened with fsync "never"); run \`writ audit verify ${built.path}\` to see what it holds. The log is closed`,
+    );
+    expect(fs.existsSync(`${built.path}.lock`)).toBe(false);
+    // the host's file takes the freed number
+    const hostPath = join(d, "host-file");
+    const hostFd = fs.openSync(hostPath, "w");
+    try {
+      expect(hostFd).toBe(logFd);
+      // closing again (as a failed close's message once said to) does nothing: the host's file stays open
+      log.close();
+      expect(strayCloses).toEqual([]);
+      expect(fs.writeSync(hostFd, "the host's own")).toBe(14);
+      // an append after the failed close is refused as after any close, and writes nothing anywhere
+      const logBefore = fs.readFileSync(built.path);
+      let refused: unknown = null;
+      try {
+        authorize(fakePolicy(), ADMIN_OK, { signer, lineage: log });
+      } catch (e) {
+        refused = e;
+      }
+      expect(refused).toBeInstanceOf(LineageError);
+      expect((refused as InstanceType<typeof LineageError>).code).toBe("closed");
+      expect(fs.readFileSync(hostPath, "utf8")).toBe("the host's own");
+      expect(fs.readFileSync(built.path)).toEqual(logBefore);
+    } finally {
+      try {
+        fs.closeSync(hostFd);
+      } catch {
+        // (closed already, by the log: what the assertions above say)
+      }
+    }
+    // the lock is gone: the log opens again, as it was
+    const again = openLog(built.path, { fsync: "never" });
+    expect(again.head().records).toBe(2);
+    again.close();
+    expect(verifyLog(built.path, { trustedKeys: [built.key.publicKey] })).toMatchObject({ ok: true, records: 2 });
+  });
+
+  it("while an open that failed lets it go: the open's own failure is said, the lock is removed, and the number is closed once", () => {
+    const d = join(dir, "close-fails-opening");
+    fs.mkdirSync(d);
+    const { path, lines } = buildLog(3, undefined, d);
+    // a torn last record, which the open cannot save aside (a full disk): the open fails and lets the file go
+    fs.writeFileSync(path, lines.slice(0, 2).map((l) => l + "\n").join("") + lines[2]!.slice(0, 100));
+    strayCloses.length = 0;
+    // (the close that fails is the one of the descriptor the open read and would have appended to,
+    // after the save failed: not that of the open's first look at the file, before the lock)
+    let saveFailed = false;
+    const failSave = (p: string) => (saveFailed ||= p.startsWith(`${path}.torn-`));
+    const opened = onCue({ failWrite: failSave, failClose: (p) => p === path && saveFailed }, () => tryOpenLog(path, { fsync: "never" }));
+    expect(opened).toMatchObject({ ok: false, error: { code: "io" } });
+    expect(!opened.ok && opened.error.message).toMatch(/before cutting them failed: no space left on device \(ENOSPC\); nothing was cut/);
+    expect(strayCloses).toEqual([]);
+    expect(fs.existsSync(`${path}.lock`)).toBe(false);
   });
 });
 
