@@ -66,6 +66,23 @@ export function compilerVersion(): string {
 }
 
 /**
+ * The backend's modules, which compilePolicy loads on first use: parsing and checking never pay for
+ * them. Named once, here, for the compile worker to load them (loadBackend) before it says it is
+ * ready, with asc: a worker stopped while its first compile was still reading them (a compile that
+ * timed out) left file descriptors open in the host for good, as Node does not close those of file
+ * reads in flight in a worker it terminates.
+ */
+export const BACKEND_MODULES = {
+  plan: () => import("./backend/plan.js"),
+  codegen: () => import("./backend/index.js"),
+} as const;
+
+/** Loads every module of BACKEND_MODULES: after it, a compile reads none of them from disk. */
+export function loadBackend(): Promise<unknown[]> {
+  return Promise.all(Object.values(BACKEND_MODULES).map((load) => load()));
+}
+
+/**
  * Compiles a policy's source text, stopping after `options.stopAfter` when given. Resolves with the
  * diagnostics (a policy with errors has no bundle): a bad policy never makes it reject. Rejects with
  * a TypeError when `text` is not a string, an option is not of its type (`stopAfter` not one of
@@ -179,7 +196,7 @@ async function compileStages(text: string, source: SourceFile, options: CompileO
   const budget = options.maxCost ?? DEFAULT_COST_BUDGET;
   // loaded on first use: parsing and checking never pay for the backend's modules. The cost bound
   // counts the module's checks of the request, which follow its input layout (docs/abi.md)
-  const { planInput, planModule } = await import("./backend/plan.js");
+  const { planInput, planModule } = await BACKEND_MODULES.plan();
   const { costs, input } = time("cost", () => ({ costs: ruleCosts(policy.ir), input: planInput(policy.ir) }));
   if ("diagnostic" in input) {
     diagnostics.push(input.diagnostic);
@@ -200,7 +217,7 @@ async function compileStages(text: string, source: SourceFile, options: CompileO
   progress.stage = "codegen";
   const t0 = performance.now();
   // loaded on first use: checking a policy never pays for importing AssemblyScript
-  const { generateModule } = await import("./backend/index.js");
+  const { generateModule } = await BACKEND_MODULES.codegen();
   const generated = await generateModule(policy.ir, { optimize: options.optimize ?? true, plan });
   timings.codegen = performance.now() - t0;
   // the plan's diagnostics were taken above: generateModule hands back only its own

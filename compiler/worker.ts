@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import type { Bundle } from "../runtime/manifest.js";
 import { hasCompilerFault, type Diagnostic } from "./diagnostics.js";
 import { diagnosticsFor, namesCompiledFile, sentDiagnostics, type SentDiagnostic } from "./worker-reply.js";
-import { compilePolicy, compilerVersion, refusedInPollutedHost } from "./driver.js";
+import { compilePolicy, compilerVersion, loadBackend, refusedInPollutedHost } from "./driver.js";
 import { checkSource, describeValue, readCompileOptions, type CompileOptions } from "./options.js";
 import { MAX_SOURCE_LENGTH } from "./syntax/index.js";
 import { AscUnavailable, loadAsc } from "./backend/asc.js";
@@ -489,6 +489,15 @@ export function sendReply(port: Pick<MessagePort, "postMessage">, reply: Reply):
   }
 }
 
+/**
+ * What a compile worker loads before it says it is ready: asc and the backend's modules (driver.ts,
+ * BACKEND_MODULES), so that no compile it is given reads modules from disk. Rejects with
+ * AscUnavailable when asc cannot be loaded.
+ */
+export async function prepareWorker(): Promise<void> {
+  await Promise.all([loadAsc(), loadBackend()]);
+}
+
 /** What a worker is started with. */
 interface WorkerSettings {
   readonly writCompileWorker: true;
@@ -500,10 +509,13 @@ interface WorkerSettings {
 if (!isMainThread && parentPort && (workerData as Partial<WorkerSettings> | null)?.writCompileWorker === true) {
   const port = parentPort;
   const { startupDelayMs } = workerData as WorkerSettings;
-  // asc is loaded before the worker says it is ready, not in its first compile: the host times a
-  // compile from then on. A worker that could not load it (EMFILE while it started, say) says so
-  // instead, and is replaced: every compile it served would have been an internal error.
-  void loadAsc()
+  // asc and the backend's modules are loaded before the worker says it is ready, not in its first
+  // compile: the host times a compile from then on, and stops a worker whose compile takes too
+  // long, which must not be reading files then (a read in flight when a worker is terminated
+  // leaves its descriptor open in the host's process). A worker that could not load them (EMFILE
+  // while it started, say) says so instead, and is replaced: every compile it served would have
+  // been an internal error.
+  void prepareWorker()
     .then(() => new Promise((resolve) => setTimeout(resolve, startupDelayMs)))
     .then(() => {
       port.on("message", (job: Job) => {

@@ -590,6 +590,45 @@ permit r when a.xs.exists(x, a.ys.exists(y, x.contains(y)))
     }
   }, 60_000);
 
+  it("loads every module a compile needs before it says it is ready: a compile, which may be stopped at its time limit, reads none", async () => {
+    // A worker terminated while reading a module (its first compile timed out while importing the
+    // backend) left a file descriptor open in the host for good, about one every other compile
+    // stopped at 50 ms. Counting descriptors over timed-out compiles depends on when the limit lands
+    // and takes a worker's start (about 1 s) per compile; what the leak needs, a module read during a
+    // compile, is seen here instead: a loader hook in the worker writes down each module it loads.
+    const hooks = tempDir("bg-loads");
+    const loaded = join(hooks, "loaded.txt");
+    writeFileSync(loaded, "");
+    writeFileSync(
+      join(hooks, "hooks.mjs"),
+      `import { appendFileSync } from "node:fs";\nexport async function load(url, context, next) { appendFileSync(${JSON.stringify(loaded)}, url + "\\n"); return next(url, context); }\n`,
+    );
+    writeFileSync(join(hooks, "register.mjs"), `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(join(hooks, "hooks.mjs")).href)});\n`);
+    const thread = new Worker(join(build, "compiler/worker.js"), {
+      workerData: { writCompileWorker: true, startupDelayMs: 0 },
+      execArgv: ["--import", pathToFileURL(join(hooks, "register.mjs")).href],
+    });
+    try {
+      const next = (): Promise<unknown> =>
+        new Promise((resolve, reject) => {
+          thread.once("message", resolve);
+          thread.once("error", reject);
+        });
+      expect(await next()).toEqual({ ready: true });
+      const atReady = readFileSync(loaded, "utf8");
+      // (the hook sees the worker's loads: the backend's among them, loaded before it said so)
+      expect(atReady).toContain(pathToFileURL(join(build, "compiler/backend/index.js")).href);
+      const replied = next();
+      thread.postMessage({ id: 0, text: source, options: {} });
+      const reply = (await replied) as WorkerModule.Reply;
+      expect(reply.ok && reply.result.bundle !== undefined).toBe(true);
+      // the whole compile, through codegen and asc, loaded no module
+      expect(readFileSync(loaded, "utf8").slice(atReady.length)).toBe("");
+    } finally {
+      await thread.terminate();
+    }
+  }, 60_000);
+
   it("gives each caller compilePolicy's diagnostics, its own copy, the file name cached and counted once", async () => {
     const fileName = `${"p".repeat(100_000)}.writ`;
     const text = unknownNames(100);
