@@ -117,9 +117,16 @@ export function unify(a: Shape, b: Shape): void {
   }
 }
 
-/** Of two shapes that met, the one to give their result: the one that holds values, if one does (`c ? [] : amounts`). */
-function eitherHolding(a: Shape, b: Shape): Shape {
-  return holdsNoValue(a) && !holdsNoValue(b) ? b : a;
+/**
+ * Of two shapes that met, the one to give their result: the one that holds values, if one does
+ * (`c ? [] : amounts`). When neither does, a shape of the result's own type: the two may be of
+ * different kinds (`c ? [][0] : []`, an element of no type and an empty list), and the result is
+ * laid out as its type says (a list), not as the first side's kind.
+ */
+function eitherHolding(a: Shape, b: Shape, type: IRType): Shape {
+  if (!holdsNoValue(a)) return a;
+  if (!holdsNoValue(b)) return b;
+  return new Shape(type);
 }
 
 export function elementOf(s: Shape): Shape {
@@ -225,7 +232,7 @@ export function analyzeShapes(ir: IRPolicy): ShapeAnalysis {
         const t = visit(node.then);
         const o = visit(node.otherwise);
         unify(t, o);
-        return eitherHolding(t, o);
+        return eitherHolding(t, o, node.type);
       }
       case "list": {
         const s = new Shape(node.type);
@@ -280,7 +287,7 @@ export function analyzeShapes(ir: IRPolicy): ShapeAnalysis {
         return bytesString();
       case "concat_list":
         unify(a, b);
-        return eitherHolding(a, b);
+        return eitherHolding(a, b, node.type);
       case "in_list":
         unify(a, elementOf(b));
         if (neitherConstant) compared.push(a);

@@ -137,6 +137,14 @@ describe("macros over values of no type", () => {
       "[[]][amount].exists(x, x == 1 || x == user)",
       "user in [].filter(x, x == 1) || amount in [].map(x, x)",
       "[[]] == [[user]] || [[]] == [[amount]] || [{}] == [{\"a\": user}]",
+      // both branches or both sides without values, of two kinds: an element of no type and an empty list or map
+      'size(user == "bob" ? [][0] : []) == 0',
+      '(user == "bob" ? [][0] : []) == []',
+      'size(user == "bob" ? [][0] : [[]]) == 1',
+      'size(user == "bob" ? [][0] : {}) == 0',
+      '"bob" in (user == "bob" ? [][0] : []) + [user]',
+      '(amount > 5 ? {}.k : []) == []',
+      "size([][0] + []) == 0",
     ];
     for (const condition of conditions) {
       const text = `policy "p" version "1"\ninput { user: string, amount: int }\nforbid blocked when user == "mallory"\npermit r when ${condition}\n`;
