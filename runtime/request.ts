@@ -18,7 +18,7 @@ import { INT64_MAX, INT64_MIN, type RecordField, type RecordType, type SchemaTyp
 import { isWellFormed, longStringProblem, sortByCodePoint, utf8Length } from "./strings.js";
 import type { MapValue, RecordValue, Value } from "./values.js";
 import { generateRequestCheck } from "./request-codegen.js";
-import { describeThrown, isInstance, MAX_SHOWN_KEY, quotedKey, shownBareKey } from "./thrown.js";
+import { describeThrown, isInstance, MAX_SHOWN_KEY, quotedKey, shownBareKey, shownBigInt } from "./thrown.js";
 import { ownElement } from "./own.js";
 
 /**
@@ -166,17 +166,6 @@ export function compileValueCheck(t: SchemaType): (value: unknown) => { readonly
 function checkString(s: string, max: number): Failure | undefined {
   const m = stringProblem(s, max);
   return m === undefined ? undefined : fail(m);
-}
-
-/**
- * A BigInt as messages show it: whole up to 128 bits, else by its size (a denial must stay small,
- * and the decimal digits of a huge BigInt take time to write out; its hexadecimal ones do not).
- */
-function shownBigInt(v: bigint): string {
-  const hex = (v < 0n ? -v : v).toString(16);
-  if (hex.length <= 32) return v.toString();
-  const bits = (hex.length - 1) * 4 + parseInt(hex[0]!, 16).toString(2).length;
-  return `${v < 0n ? "-" : ""}(a BigInt of ${bits} bits)`;
 }
 
 /** Why `v` is not an int, or undefined when it is one. */

@@ -89,3 +89,15 @@ export function shownOption(v: unknown): string {
   if (v === null || v === undefined) return String(v);
   return typeof v === "object" ? "an object" : `a ${typeof v}`;
 }
+
+/**
+ * A BigInt as messages show it: whole up to 128 bits, else by its size. A request's BigInt is quoted
+ * in its denial, which is signed and logged: a denial must stay small, and the decimal digits of a
+ * huge BigInt take time to write out (its hexadecimal ones do not).
+ */
+export function shownBigInt(v: bigint): string {
+  const hex = (v < 0n ? -v : v).toString(16);
+  if (hex.length <= 32) return v.toString();
+  const bits = (hex.length - 1) * 4 + parseInt(hex[0]!, 16).toString(2).length;
+  return `${v < 0n ? "-" : ""}(a BigInt of ${bits} bits)`;
+}

@@ -10,7 +10,7 @@
 // prototype holds at their index: runtime/own.ts), cycles.
 
 import { ranOutOfStack } from "../stack-ran-out.js";
-import { describeThrown, isInstance, MAX_SHOWN_KEY, quotedKey, shownBareKey, shownOption } from "../thrown.js";
+import { describeThrown, isInstance, MAX_SHOWN_KEY, quotedKey, shownBareKey, shownBigInt, shownOption } from "../thrown.js";
 import { ARRAY_PROTOTYPE, ownMember } from "../own.js";
 import { optionNames, unknownOptionProblem } from "../option-names.js";
 
@@ -20,7 +20,8 @@ export interface CanonicalOptions {
   /**
    * `refuse` (default): a BigInt is not JSON. `safe-number`: a BigInt within ±(2^53 − 1) is written as
    * the equal number (so `5n` and `5` canonicalise alike); a larger one is refused, because an
-   * RFC 8785 number is an IEEE double and no other implementation could reproduce it.
+   * RFC 8785 number is an IEEE double and no other implementation could reproduce it. The refusal
+   * names it as shownBigInt does (past 128 bits, by its size): a request's refusal is signed.
    */
   readonly bigint?: "refuse" | "safe-number";
 }
@@ -94,7 +95,7 @@ class Serialiser {
       case "bigint":
         if (this.options.bigint === "safe-number" && value >= -MAX_SAFE && value <= MAX_SAFE) return String(Number(value));
         return this.refuse(
-          this.options.bigint === "safe-number" ? `integer ${value} is beyond ±(2^53 − 1) and has no exact JSON number` : "BigInt is not JSON",
+          this.options.bigint === "safe-number" ? `integer ${shownBigInt(value)} is beyond ±(2^53 − 1) and has no exact JSON number` : "BigInt is not JSON",
         );
       case "undefined":
         return this.refuse("undefined is not JSON");

@@ -9,7 +9,7 @@ import { canonicalJson, canonicalize } from "./jcs.js";
 import { MAX_EPOCH_SECONDS, STATEMENT_FORMAT, type ChainHead, type Statement } from "./types.js";
 import type { RequestDigest } from "./request-digest.js";
 import { isDigestHex, isDigestPair, type DigestPair } from "../crypto/digest.js";
-import { describeThrown, shownOption } from "../thrown.js";
+import { clip, describeThrown, shownOption } from "../thrown.js";
 import { isWellFormed } from "../strings.js";
 import { ownElements, ownMember } from "../own.js";
 import { shownJson } from "../shown-name.js";
@@ -135,12 +135,22 @@ function readError(e: unknown): unknown {
   return rule === null ? { rule, code, message, path: ownMember(e, "path") } : { rule, code, message, at: ownMember(e, "at") };
 }
 
+/**
+ * Longest reason, and longest path, a refused request's denial quotes, in UTF-16 units (longer ones
+ * are cut and end with `…`). Both are built from what the request holds — a key, a class name, what
+ * a getter threw, a BigInt — each already shown short, but a path strings up to MAX_DEPTH keys
+ * together. The denial is signed, logged and read back by verifiers: whatever the pieces, a request
+ * must not be able to make it too large to issue.
+ */
+export const MAX_REFUSAL_TEXT = 1000;
+
 /** The decision for a request that has no canonical JSON: deny, naming why, without asking the policy. */
 export function unrepresentableDecision(digest: Extract<RequestDigest, { ok: false }>): Decision {
+  const reason = clip(digest.reason, MAX_REFUSAL_TEXT);
   return {
     decision: "deny",
     rules: [],
-    errors: [{ rule: null, code: "invalid_request", message: `request is not JSON-representable: ${digest.reason}`, path: digest.path }],
+    errors: [{ rule: null, code: "invalid_request", message: `request is not JSON-representable: ${reason}`, path: clip(digest.path, MAX_REFUSAL_TEXT) }],
   };
 }
 
