@@ -7,7 +7,12 @@
 /** Longest description kept, in UTF-16 units (longer ones are cut and end with `…`). */
 export const MAX_THROWN_DESCRIPTION = 200;
 
-/** `e.message` for an Error, `String(e)` otherwise; never throws, at most MAX_THROWN_DESCRIPTION long. */
+/**
+ * `e.message` for an Error, `String(e)` otherwise; never throws, at most MAX_THROWN_DESCRIPTION
+ * long, and well-formed: a lone surrogate in what was thrown is written as its escape (`\ud800`),
+ * since the text ends up in denies that authorize signs, and text holding one has no UTF-8 form
+ * (authorize would throw instead of issuing the deny).
+ */
 export function describeThrown(e: unknown): string {
   let text: string;
   try {
@@ -15,7 +20,17 @@ export function describeThrown(e: unknown): string {
   } catch {
     text = "a value that cannot be turned into text";
   }
-  return clip(text, MAX_THROWN_DESCRIPTION);
+  // only the units clip can keep are read (a pair split here leaves a lone half past the cut)
+  const head = text.length > MAX_THROWN_DESCRIPTION ? text.slice(0, MAX_THROWN_DESCRIPTION + 1) : text;
+  return clip(head.replace(LONE_SURROGATE, escapeUnit), MAX_THROWN_DESCRIPTION);
+}
+
+/** A high surrogate not followed by a low one, or a low one not after a high one (UTF-16 units: no `u` flag). */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** a UTF-16 unit written as a `\uXXXX` escape */
+function escapeUnit(c: string): string {
+  return `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
 }
 
 /** `s` cut to at most `max` UTF-16 units (ending with `…` when cut), never inside a surrogate pair. */
@@ -53,7 +68,7 @@ const ESCAPED = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2
  * out nor signed as it is.
  */
 export function escapeControls(s: string): string {
-  return s.replace(ESCAPED, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return s.replace(ESCAPED, escapeUnit);
 }
 
 /**
