@@ -162,7 +162,13 @@ export class FileLog implements LineageLog {
     const length = bytes.length;
     // A file that grew since our last append has another writer (one that ignored the lock, or a
     // path the lock did not cover): appending would fork the chain, so refuse and write nothing.
-    const size = fstatSync(fd).size;
+    let size: number;
+    try {
+      size = fstatSync(fd).size;
+    } catch (e) {
+      // (EIO on a network file system, or a descriptor closed behind the log's back): as a failed write
+      throw new LineageError("io", `${this.path}: reading the file's size failed (${describeThrown(e)}); nothing was recorded`);
+    }
     if (size !== this.size)
       throw new LineageError("locked", `${this.path}: the file is ${size} bytes, not the ${this.size} this writer left: another process is writing it; nothing was recorded`);
     this.writing = true;

@@ -26,6 +26,8 @@ const cue: {
   beforeOpen?: (path: string) => void;
   /** closing the file fails (EIO) after closing it, as close(2) on Linux does: the number is free */
   failClose?: (path: string) => boolean;
+  /** fstat of the file fails (EIO) */
+  failStat?: (path: string) => boolean;
 } = {};
 
 /** Every closeSync of a number that was not open (through openSync) when it was called: a number closed twice. */
@@ -62,6 +64,11 @@ vi.mock("node:fs", async (importOriginal) => {
         return fs.writeSync(fd, buffer, offset, Math.floor(length / 2));
       }
       return (fs.writeSync as (...a: unknown[]) => number)(fd, ...rest);
+    },
+    fstatSync(fd: number, ...rest: unknown[]) {
+      const path = opened.get(fd);
+      if (path !== undefined && cue.failStat?.(path)) throw systemError("EIO", "i/o error", "fstat");
+      return (fs.fstatSync as (...a: unknown[]) => unknown)(fd, ...rest);
     },
     fdatasyncSync(fd: number) {
       const path = opened.get(fd);
@@ -127,6 +134,7 @@ function onCue<T>(set: typeof cue, body: () => T): T {
     cue.failTruncate = undefined;
     cue.beforeOpen = undefined;
     cue.failClose = undefined;
+    cue.failStat = undefined;
   }
 }
 
@@ -327,6 +335,18 @@ describe("a lineage log's append that fails", () => {
     }
     throw new Error("not refused");
   }
+
+  it("whose look at the file's size fails is refused as a LineageError, with nothing written, and the log appends on", () => {
+    const t = twoRecords("stat-fails");
+    const before = fs.readFileSync(t.path);
+    const e = onCue({ failStat: (p) => p === t.path }, () => refusal(t.append));
+    expect(e.code).toBe("io");
+    expect(e.message).toBe(`${t.path}: reading the file's size failed (EIO: i/o error, fstat); nothing was recorded`);
+    expect(fs.readFileSync(t.path)).toEqual(before);
+    t.append();
+    t.log.close();
+    expect(verifyLog(t.path, { trustedKeys: [t.key.publicKey] })).toMatchObject({ ok: true, records: 3 });
+  });
 
   it("whose sync fails is cut back: nothing of the record stays, and the log appends on", () => {
     const t = twoRecords("sync-fails");
