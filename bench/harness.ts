@@ -84,13 +84,18 @@ const gc: (() => void) | undefined = (globalThis as { gc?: () => void }).gc;
 
 /** The cost of `process.hrtime.bigint()` twice with nothing between, as single calls are timed. */
 export function measureTimerOverheadNs(samples = 20_001): number {
+  return quantile(backToBackReadings(samples), 0.5);
+}
+
+/** The differences, in ns, of `samples` pairs of `process.hrtime.bigint()` readings with nothing between. */
+function backToBackReadings(samples: number): number[] {
   const values = new Float64Array(samples);
   for (let i = 0; i < samples; i++) {
     const t0 = process.hrtime.bigint();
     const t1 = process.hrtime.bigint();
     values[i] = Number(t1 - t0);
   }
-  return quantile(Array.from(values), 0.5);
+  return Array.from(values);
 }
 
 /**
@@ -102,13 +107,7 @@ export function measureTimerOverheadNs(samples = 20_001): number {
  * step is the smallest distance between neighbouring groups; 1 ns when the readings form one group.
  */
 export function measureTimerStepNs(samples = 20_001): number {
-  const values = new Float64Array(samples);
-  for (let i = 0; i < samples; i++) {
-    const t0 = process.hrtime.bigint();
-    const t1 = process.hrtime.bigint();
-    values[i] = Number(t1 - t0);
-  }
-  return timerStepOf(Array.from(values));
+  return timerStepOf(backToBackReadings(samples));
 }
 
 /** measureTimerStepNs's arithmetic on given differences (ns), for testing. */
