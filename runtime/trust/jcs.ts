@@ -172,10 +172,16 @@ function quoteFast(s: string): string {
 }
 
 // Member names repeat across values (every request has `principal`, `action` ...): their quoted
-// form is kept, up to a bound so a stream of distinct names cannot grow memory.
+// form is kept, up to a bound on the count so a stream of distinct names cannot grow memory, and
+// only for names of a field's length: a request's map may have keys of any length, and the first
+// 4,096 kept for the life of the process would be up to 4,096 of the largest keys a request may
+// hold, twice (the name and its quoted form). A long name is quoted each time (its quoting costs
+// about what its copy into the output does anyway).
 const quotedNames = new Map<string, string>();
 const QUOTED_NAMES_MAX = 4096;
+const QUOTED_NAME_MAX_LENGTH = 64;
 function quoteName(name: string): string {
+  if (name.length > QUOTED_NAME_MAX_LENGTH) return quoteFast(name) + ":";
   let q = quotedNames.get(name);
   if (q === undefined) {
     q = quoteFast(name) + ":";
