@@ -23,10 +23,14 @@ import {
   pendingWriteBegunSince,
   recordPendingWrite,
   recoverPendingWrite,
+  setAsideRecord,
   type BundleView,
+  type PendingWrite,
+  type Recovery,
   type StagedPart,
 } from "./bundle-pending.js";
 import { removeLeftoverStagedFiles } from "./bundle-leftovers.js";
+import { awaitOtherWrite, OTHER_WRITE_WAIT_MS } from "./bundle-writers.js";
 
 function isDirectoryPath(path: string): boolean {
   try {
@@ -304,6 +308,55 @@ export function readBundle(dir: string, name?: string): Bundle {
   return result.bundle;
 }
 
+/** How many times a write looks for a place for its record that writes of the bundle beside it keep taking. */
+const RECORD_ATTEMPTS = 5;
+
+/**
+ * Records the write of bundle `name` in `dir` whose files are `parts` (recordPendingWrite), once no
+ * other write's record is in the way: one recorded since `settled.earlier` was found is waited for or
+ * finished (settleEarlierWrite), and one not acted on (another user's) is moved aside, as renaming
+ * this write's record over it did. Throws what recordPendingWrite throws (a FileWriteError), or a
+ * BundleFileError; nothing is then in place, and the caller discards the staged files.
+ */
+export function recordAfterOthers(dir: string, name: string, parts: readonly StagedPart[], remove: readonly string[], settled: { earlier: Recovery }): PendingWrite {
+  const recordPath = pendingRecordPath(dir, name);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return recordPendingWrite(dir, name, parts, remove);
+    } catch (e) {
+      // a record there already: another write's, recorded since this one looked (or one not acted on)
+      if (!(e instanceof FileWriteError && e.code === "EEXIST" && e.path === recordPath)) throw e;
+      // one not acted on is replaced, as a record renamed over it would; unless it cannot be (sticky directory)
+      if (settled.earlier.kind === "ignored" && setAsideRecord(recordPath, settled.earlier.seen)) continue;
+      if (settled.earlier.kind === "ignored") throw e;
+      if (attempt === RECORD_ATTEMPTS)
+        throw new BundleFileError(
+          `other writes of bundle ${shownJson(name)} in ${dir} kept recording theirs while this one came to record its own, ${RECORD_ATTEMPTS} times: no file of the bundle was replaced; try again once they are done`,
+          recordPath,
+        );
+      settled.earlier = settleEarlierWrite(dir, name);
+    }
+  }
+}
+
+/**
+ * Before a write of bundle `name` in `dir` stages or records its files: a write of it under way in a
+ * running process is waited for (bundle-writers.ts), and one that was stopped is finished
+ * (bundle-pending.ts). Throws a BundleFileError, nothing written, when either cannot be done.
+ */
+export function settleEarlierWrite(dir: string, name: string): Recovery {
+  const other = awaitOtherWrite(dir, name);
+  if (other !== undefined)
+    throw new BundleFileError(
+      `another write of bundle ${shownJson(name)} in ${dir} is under way (pid ${other.pid}, record ${other.path}); it did not end within ${OTHER_WRITE_WAIT_MS / 1000} seconds, and nothing was written: try again once it has ended`,
+      other.path,
+    );
+  const earlier = recoverPendingWrite(dir, name);
+  if (earlier.kind === "unreadable" || earlier.kind === "changing") throw new BundleFileError(earlier.message, earlier.path);
+  if (earlier.kind === "unfinished") throw new BundleFileError(`${earlier.why}; no file of the bundle in ${dir} was written`, pendingRecordPath(dir, name));
+  return earlier;
+}
+
 /**
  * Writes the bundle's files under `manifest.name` (creating `dir` if needed) and returns their paths. An unsigned bundle removes
  * a stale `<name>.manifest.jws`, which would otherwise pair an old signature with the new manifest.
@@ -316,7 +369,9 @@ export function readBundle(dir: string, name?: string): Bundle {
  * loss, a rename that fails) leaves the record, and whoever next reads or writes the bundle finishes
  * the write from it: what is read is the old bundle or the new one, whole. A pending write of this
  * bundle found here, from an earlier write that was stopped, is finished first, so that a write that
- * fails now leaves a whole bundle as it found it.
+ * fails now leaves a whole bundle as it found it. One under way in another running process is waited
+ * for, a few seconds at most, and this write refused, nothing written, when it does not end
+ * (bundle-writers.ts): of two writes at once, the bundle is left as one of them wrote it, whole.
  */
 export function writeBundle(dir: string, bundle: Bundle): string[] {
   const name = bundle.manifest.name;
@@ -328,9 +383,8 @@ export function writeBundle(dir: string, bundle: Bundle): string[] {
   } catch (e) {
     throw new BundleFileError(`cannot create the bundle directory ${dir}: ${systemErrorText(e)}`, dir);
   }
-  const earlier = recoverPendingWrite(dir, name);
-  if (earlier.kind === "unreadable" || earlier.kind === "changing") throw new BundleFileError(earlier.message, earlier.path);
-  if (earlier.kind === "unfinished") throw new BundleFileError(`${earlier.why}; no file of the bundle in ${dir} was written`, pendingRecordPath(dir, name));
+  const recordPath = pendingRecordPath(dir, name);
+  const settled = { earlier: settleEarlierWrite(dir, name) };
   removeLeftoverStagedFiles(dir, name);
   const encoder = new TextEncoder();
   const files: [string, Uint8Array][] = [
@@ -342,7 +396,8 @@ export function writeBundle(dir: string, bundle: Bundle): string[] {
   const nothingReplaced = (e: unknown): never => {
     for (const p of parts) p.staged.discard();
     // another user's record, not acted on, that this write's own cannot replace (a sticky directory)
-    if (e instanceof FileWriteError && earlier.kind === "ignored" && earlier.path === e.path && e.path === pendingRecordPath(dir, name))
+    const earlier = settled.earlier;
+    if (e instanceof FileWriteError && earlier.kind === "ignored" && earlier.path === e.path && e.path === recordPath)
       throw new BundleFileError(
         `${e.message}; ${earlier.path} is owned by uid ${earlier.owner}, not by you, root or the bundle's owner, and is in the way of this write's record: its owner or root may remove it; no file of the bundle in ${dir} was replaced`,
         earlier.path,
@@ -353,11 +408,11 @@ export function writeBundle(dir: string, bundle: Bundle): string[] {
   let write;
   try {
     for (const [path, bytes] of files) parts.push({ staged: stageFile(path, bytes), bytes });
-    write = recordPendingWrite(dir, name, parts, bundle.signature === undefined ? [basename(paths.signature)] : []);
+    write = recordAfterOthers(dir, name, parts, bundle.signature === undefined ? [basename(paths.signature)] : [], settled);
   } catch (e) {
     return nothingReplaced(e);
   }
-  const finished = finishPendingWrite(write);
+  const finished = finishPendingWrite(write, true);
   if (!finished.ok) {
     const { path, message } = finished.failure;
     throw new BundleFileError(

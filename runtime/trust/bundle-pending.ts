@@ -29,6 +29,12 @@
 // its write is found neither staged nor in place (the write was finished by another process, and
 // the next begun) is looked at again, rather than that write said to be abandoned.
 //
+// A record is put in place only where none is (a hard link): a write never replaces another's
+// record, and two writes never interleave their renames (bundle-writers.ts says what a writer that
+// finds one does). A stale signature, and a record, are removed only while the record of the write
+// that removes them is still there (moved aside, looked at, and put back if it went meanwhile): a
+// process finishing a write late, after another finished it, never removes the next write's files.
+//
 // A record is read as untrusted: it names only the bundle's own files, and staged files by the names
 // stageFile gives them beside those files, so finishing one writes nowhere a write of that bundle
 // would not, and only what the record's digests say was written.
@@ -49,9 +55,9 @@
 // through (fstat), and not checked where there are no uids (Windows).
 
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, constants, fstatSync, lstatSync, openSync, renameSync, rmSync, unlinkSync, type Stats } from "node:fs";
+import { closeSync, constants, fstatSync, linkSync, lstatSync, openSync, renameSync, rmSync, unlinkSync, type Stats } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { currentUid, ownerOf, stageFile, syncDirectory, systemErrorText, targetOf, trustedOwner, type StagedFile } from "../file-write.js";
+import { currentUid, ownerOf, processRuns, stageFile, syncDirectory, systemErrorText, targetOf, trustedOwner, type StagedFile } from "../file-write.js";
 import { readFdBounded, READ_LIMITS } from "../bounded-read.js";
 import { isPolicyName } from "../manifest.js";
 import { shownJson } from "../shown-name.js";
@@ -142,8 +148,11 @@ export function recordPendingWrite(dir: string, name: string, parts: readonly St
   // the staged files' names must be on disk before a record that names them
   for (const d of new Set(moves.map((m) => dirname(m.temp)))) syncDirectory(d);
   const recordPath = pendingRecordPath(dir, name);
-  // `exclusive`: the record's own name, never the file a symbolic link there points to (renamed over, the link goes)
-  stageFile(recordPath, JSON.stringify(record) + "\n", { exclusive: true }).commit();
+  // put in place only where no record is (link(2)): another write's record, of a write that may be
+  // renaming its files now, is never replaced, and the two writes' renames never interleave. EEXIST
+  // then (a FileWriteError naming the record): the caller sees whose write it is (bundle-writers.ts).
+  // `exclusive`: the record's own name, never the file a symbolic link there points to
+  stageFile(recordPath, JSON.stringify(record) + "\n", { exclusive: true }).commitExclusive();
   syncDirectory(dir);
   for (const p of parts) p.staged.handOver();
   return { dir, record, recordPath, moves };
@@ -161,20 +170,25 @@ export interface MoveFailure {
  * Stops at the first file that cannot be put in place (the record stays, for whoever comes next).
  * A staged file already gone is taken as put in place by another process (a reader finishing the
  * write) when its file holds what it was to hold.
+ *
+ * `ownWrite`: the process that recorded the write finishes it. A staged file of its that is gone, its
+ * file holding something else, was taken by a reader that finished the write, after which the next
+ * write of the bundle replaced it: the write is done, and there is nothing left of it to do.
  */
-export function finishPendingWrite(write: PendingWrite): { ok: true } | { ok: false; failure: MoveFailure } {
+export function finishPendingWrite(write: PendingWrite, ownWrite = false): { ok: true } | { ok: false; failure: MoveFailure } {
   for (const m of write.moves) {
     try {
       renameSync(m.temp, m.target);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ENOENT" && holds(m.target, m.part)) continue;
+      if ((e as NodeJS.ErrnoException).code === "ENOENT" && ownWrite && ownerOf(m.temp) === undefined) return { ok: true };
       const path = join(write.dir, m.part.file);
       return { ok: false, failure: { path, message: `cannot write ${path}: ${systemErrorText(e)}` } };
     }
   }
   for (const file of write.record.remove) {
     try {
-      rmSync(join(write.dir, file), { force: true });
+      removeWhileRecorded(join(write.dir, file), write.recordPath, write.record.id);
     } catch (e) {
       const path = join(write.dir, file);
       return { ok: false, failure: { path, message: `cannot remove the old signature ${path}: ${systemErrorText(e)}; it does not sign the new manifest` } };
@@ -192,14 +206,53 @@ function recordIs(path: string, id: string): boolean {
   return read.kind === "record" && read.record.id === id;
 }
 
-/** Removes the record at `path` if it is still the one of write `id` (another write may have begun since); never throws. */
+/**
+ * Moves the file at `path` aside, to a name of this process's own beside it, and removes it there
+ * when the record at `recordPath` is still the one of write `id`; otherwise puts it back. So a
+ * process finishing write `id` late, after another process finished it and removed its record,
+ * never removes what the next write of the bundle put there: that write recorded itself only once
+ * the record of `id` was gone, and puts its files in place only after, so a file moved aside while
+ * that record is still there is this write's to remove. Throws what a failed move or removal throws
+ * (not ENOENT: nothing to remove).
+ */
+function removeWhileRecorded(path: string, recordPath: string, id: string): void {
+  if (!recordIs(recordPath, id)) return;
+  const aside = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  try {
+    renameSync(path, aside);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw e;
+  }
+  if (!recordIs(recordPath, id)) {
+    try {
+      linkSync(aside, path);
+    } catch {
+      /* another file there since: the newer stands */
+    }
+  }
+  rmSync(aside, { force: true });
+}
+
+/**
+ * Removes the record at `path` if it is still the one of write `id` (another write may have begun
+ * since); never throws. Moved aside first and looked at there: a record that is another write's by
+ * then, recorded since it was looked at, is put back, not removed.
+ */
 function removeRecord(path: string, id: string): void {
   if (!recordIs(path, id)) return;
+  const aside = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
   try {
-    unlinkSync(path);
+    renameSync(path, aside);
   } catch {
-    /* gone already: another process finished the write */
+    return; // gone already: another process finished the write
   }
+  try {
+    if (!recordIs(aside, id)) linkSync(aside, path);
+  } catch {
+    /* yet another record there since: the newer stands */
+  }
+  rmSync(aside, { force: true });
 }
 
 /**
@@ -295,6 +348,54 @@ function readRecordFile(path: string): RecordRead {
 export function pendingWriteBegunSince(dir: string, name: string, seen: string): boolean {
   const read = readRecordFile(pendingRecordPath(dir, name));
   return read.kind !== "none" && read.mark !== seen;
+}
+
+/**
+ * The process that recorded a write of bundle `name` in `dir`, when it may still be running on this
+ * host: the record is there, is one this user may act on (see the top of this file), and its staged
+ * files are named with the id of a running process (stageFile names them with the writer's) that is
+ * not this one (whose writes are synchronous: none of its is under way when another begins). Another
+ * writer leaves such a write to that process (bundle-writers.ts). Undefined for no record, or one of a
+ * writer that has ended, or one not to be acted on (recoverPendingWrite says what of it).
+ */
+export function pendingWriter(dir: string, name: string): { pid: number; path: string; mark: string } | undefined {
+  const path = pendingRecordPath(dir, name);
+  const read = readRecordFile(path);
+  if (read.kind !== "record" || read.record.name !== name || untrustedRecord(dir, name, read.owner) !== undefined) return undefined;
+  const pids = new Set(read.record.files.map((part) => Number(/\.([1-9]\d{0,9})\.[0-9a-f]{12}\.tmp$/.exec(part.staged)?.[1])));
+  const [pid] = pids;
+  // pid 0 and 1: no writer's (kill(0) would ask of this process's group)
+  if (pids.size !== 1 || pid === undefined || !Number.isSafeInteger(pid) || pid <= 1 || pid === process.pid || !processRuns(pid)) return undefined;
+  return { pid, path, mark: read.mark };
+}
+
+/**
+ * Moves the record at `path` out of the way, when it is still the one marked `mark` (a record not
+ * acted on, recoverPendingWrite's "ignored"), so that a write's own record can be put in its place.
+ * It is moved aside first and only then looked at, so that a record put there since, of a write
+ * under way, is put back rather than removed. Whether it is gone; never throws.
+ */
+export function setAsideRecord(path: string, mark: string): boolean {
+  const aside = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  try {
+    renameSync(path, aside);
+  } catch {
+    return false;
+  }
+  const moved = readRecordFile(aside);
+  // an entry's mark holds its change time, which the move changed: the rest must be the same
+  const unmoved = (m: string): string => (m.startsWith("entry:") ? m.slice(0, m.lastIndexOf(":")) : m);
+  if (moved.kind !== "none" && unmoved(moved.mark) === unmoved(mark)) {
+    rmSync(aside, { force: true });
+    return true;
+  }
+  try {
+    linkSync(aside, path);
+    unlinkSync(aside);
+  } catch {
+    /* another record there already: that one stands, and this one stays aside */
+  }
+  return false;
 }
 
 /** Why a bundle is refused when writes of it kept changing it while it was read `times` times. */

@@ -314,8 +314,8 @@ describe("writ compile -o over a signed bundle, killed between two of its rename
     writeFileSync(join(d, "p.writ"), policyText("1.0.0"));
     expect((await runWrit(["compile", "p.writ", "-o", "b", "--sign", "k.private.jwk", "--O0"], d)).code).toBe(0);
     writeFileSync(join(d, "p.writ"), policyText("2.0.0"));
-    // renames into b: the record of the write, then the module, then the manifest: killed before the manifest's
-    const r = writ(["compile", join(d, "p.writ"), "-o", join(d, "b"), "--sign", join(d, "k.private.jwk"), "--O0"], { killAt: { call: "renameSync", at: 3, under: join(d, "b") } });
+    // renames into b, once the record of the write is linked into place: the module, then the manifest: killed before the manifest's
+    const r = writ(["compile", join(d, "p.writ"), "-o", join(d, "b"), "--sign", join(d, "k.private.jwk"), "--O0"], { killAt: { call: "renameSync", at: 2, under: join(d, "b") } });
     expect(r.signal).toBe("SIGKILL");
     // as the kill left it: the new module beside the old manifest and signature
     expect(JSON.parse(readFileSync(join(d, "b", "p.manifest.json"), "utf8")).version).toBe("1.0.0");
@@ -336,6 +336,7 @@ describe("writ compile -o over a signed bundle, killed between two of its rename
     writeFileSync(join(d, "p.writ"), policyText("1.0.0"));
     expect((await runWrit(["compile", "p.writ", "-o", "b", "--sign", "k.private.jwk", "--O0"], d)).code).toBe(0);
     writeFileSync(join(d, "p.writ"), policyText("2.0.0"));
+    // renames into b: the module, the manifest, then the old signature's, aside to be removed: killed before that
     const r = writ(["compile", join(d, "p.writ"), "-o", join(d, "b"), "--O0"], { killAt: { call: "renameSync", at: 3, under: join(d, "b") } });
     expect(r.signal).toBe("SIGKILL");
     const evaluated = await runWrit(["eval", "b", "--input", "-"], d, '{"principal":{"role":"admin"},"amount":5}');
@@ -354,16 +355,17 @@ describe("writeBundle killed at each of its renames", () => {
     const next = signBundle(fakeBundle({ name: "p", version: "2.0.0", moduleText: "the new module, longer" }), key);
     const spec = join(dir, "next-bundle.json");
     writeFileSync(spec, JSON.stringify({ module: Buffer.from(next.module).toString("base64"), manifest: next.manifest, signature: next.signature }));
-    // the record's rename, then the module's, the manifest's and the signature's
-    for (const at of [1, 2, 3, 4]) {
-      const b = join(dir, `bundle-kill-${at}`);
+    // the record's link into place, then the module's rename, the manifest's and the signature's
+    const steps = [{ call: "linkSync", at: 1 }, { call: "renameSync", at: 1 }, { call: "renameSync", at: 2 }, { call: "renameSync", at: 3 }] as const;
+    for (const [i, { call, at }] of steps.entries()) {
+      const b = join(dir, `bundle-kill-${i}`);
       writeBundle(b, old);
-      const r = writ([spec, b], { script: bundleWriter, killAt: { call: "renameSync", at, under: b } });
-      expect(r.signal, `killed at rename ${at}`).toBe("SIGKILL");
+      const r = writ([spec, b], { script: bundleWriter, killAt: { call, at, under: b } });
+      expect(r.signal, `killed at ${call} ${at}`).toBe("SIGKILL");
       const read = readBundle(b);
       // before its record was in place the write had not begun; after, it is finished
-      expect(read.manifest.version, `killed at rename ${at}`).toBe(at === 1 ? "1.0.0" : "2.0.0");
-      expect(verifyBundle(read, { trustedKeys: [key.publicKey] }), `killed at rename ${at}`).toMatchObject({ ok: true });
+      expect(read.manifest.version, `killed at ${call} ${at}`).toBe(i === 0 ? "1.0.0" : "2.0.0");
+      expect(verifyBundle(read, { trustedKeys: [key.publicKey] }), `killed at ${call} ${at}`).toMatchObject({ ok: true });
     }
   });
 });
