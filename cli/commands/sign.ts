@@ -10,8 +10,9 @@ import { resolve } from "node:path";
 import { tryLoadPolicy } from "../../runtime/policy.js";
 import { signBundle } from "../../runtime/trust/bundle.js";
 import { canonicalJson } from "../../runtime/trust/jcs.js";
-import { FileWriteError, replaceFile } from "../../runtime/file-write.js";
-import { bundlePaths, readBundleResult } from "../../runtime/trust/bundle-files.js";
+import { FileWriteError } from "../../runtime/file-write.js";
+import { BundleFileError, bundlePaths, readBundleResult } from "../../runtime/trust/bundle-files.js";
+import { writeBundleSignature } from "../../runtime/trust/bundle-signature-write.js";
 import { loadPrivateKeyFile } from "../../runtime/trust/key-files.js";
 import { commandLineProblem, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, refuseUsage, unknownFlags, type Command, emptyPathError } from "../io.js";
 import { describeThrown, escapeControls } from "../../runtime/thrown.js";
@@ -98,11 +99,12 @@ export const signCommand: Command = {
       io.err(`writ sign: refusing to sign ${read.name}: it could not be signed: ${describeThrown(e)}`);
       return EXIT_FAILURE;
     }
+    // as a write of the bundle (bundle-signature-write.ts): never beside another write's new manifest
     try {
-      replaceFile(signaturePath, signature + "\n");
+      writeBundleSignature(read.dir, read.name, unsigned, signature);
     } catch (e) {
       const old = read.bundle.signature === undefined ? "" : "; the old signature is as it was";
-      io.err(`writ sign: ${e instanceof FileWriteError ? e.message : `cannot write ${signaturePath}: ${e instanceof Error ? e.message : String(e)}`}${old}`);
+      io.err(`writ sign: ${e instanceof BundleFileError || e instanceof FileWriteError ? e.message : `cannot write ${signaturePath}: ${e instanceof Error ? e.message : String(e)}`}${old}`);
       return EXIT_FAILURE;
     }
     // written before it is named: should standard output fail, the message must say so

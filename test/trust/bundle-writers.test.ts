@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BundleFileError, readBundle, writeBundle } from "../../runtime/trust/bundle-files.js";
+import { writeBundleSignature } from "../../runtime/trust/bundle-signature-write.js";
 import { signBundle, verifyBundle } from "../../runtime/trust/bundle.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
 import type { Bundle } from "../../runtime/manifest.js";
@@ -170,5 +171,32 @@ describe("a write of a bundle that finds the record of another write of it", () 
     writeBundle(d, v2);
     expect(isExactly(readBundle(d), v2)).toBe(true);
     expect(readdirSync(d).sort()).toEqual(["p.manifest.json", "p.wasm"]);
+  });
+});
+
+describe("a signature written alone (writ sign) beside another write of the bundle", () => {
+  it("is refused, nothing written, when the bundle it signed was replaced since it was read: never the old manifest's signature beside the new one", () => {
+    const d = freshDir();
+    writeBundle(d, v2);
+    const read = readBundle(d);
+    // another write replaces the bundle between the reading and the writing of the signature
+    writeBundle(d, v3);
+    const signature = signBundle(read, key).signature!;
+    expect(() => writeBundleSignature(d, "p", read, signature)).toThrow(
+      new BundleFileError(`bundle "p" in ${d} was replaced by another write while it was being signed: nothing was written; sign it again`, join(d, "p.manifest.json")),
+    );
+    expect(isExactly(readBundle(d), v3)).toBe(true);
+    expect(readdirSync(d).sort()).toEqual(["p.manifest.json", "p.manifest.jws", "p.wasm"]);
+  });
+
+  it("is put in place, the module and manifest untouched, when the bundle is still the one signed", () => {
+    const d = freshDir();
+    writeBundle(d, v2);
+    const before = [readFileSync(join(d, "p.wasm")), readFileSync(join(d, "p.manifest.json"))];
+    const read = readBundle(d);
+    writeBundleSignature(d, "p", read, signBundle(read, key).signature!);
+    expect(verifyBundle(readBundle(d), { trustedKeys })).toMatchObject({ ok: true });
+    expect([readFileSync(join(d, "p.wasm")), readFileSync(join(d, "p.manifest.json"))]).toEqual(before);
+    expect(readdirSync(d).sort()).toEqual(["p.manifest.json", "p.manifest.jws", "p.wasm"]);
   });
 });
