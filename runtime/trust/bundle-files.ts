@@ -30,7 +30,7 @@ import {
   type StagedPart,
 } from "./bundle-pending.js";
 import { removeLeftoverStagedFiles } from "./bundle-leftovers.js";
-import { awaitOtherWrite, OTHER_WRITE_WAIT_MS } from "./bundle-writers.js";
+import { awaitOtherWrite } from "./bundle-writers.js";
 
 function isDirectoryPath(path: string): boolean {
   try {
@@ -341,16 +341,12 @@ export function recordAfterOthers(dir: string, name: string, parts: readonly Sta
 
 /**
  * Before a write of bundle `name` in `dir` stages or records its files: a write of it under way in a
- * running process is waited for (bundle-writers.ts), and one that was stopped is finished
- * (bundle-pending.ts). Throws a BundleFileError, nothing written, when either cannot be done.
+ * running process is waited for, a few seconds at most (bundle-writers.ts), and then, or at once
+ * when its writer has ended, what is left of it is finished as a reader finishes it
+ * (bundle-pending.ts). Throws a BundleFileError, nothing written, when that cannot be done.
  */
 export function settleEarlierWrite(dir: string, name: string): Recovery {
-  const other = awaitOtherWrite(dir, name);
-  if (other !== undefined)
-    throw new BundleFileError(
-      `another write of bundle ${shownJson(name)} in ${dir} is under way (pid ${other.pid}, record ${other.path}); it did not end within ${OTHER_WRITE_WAIT_MS / 1000} seconds, and nothing was written: try again once it has ended`,
-      other.path,
-    );
+  awaitOtherWrite(dir, name);
   const earlier = recoverPendingWrite(dir, name);
   if (earlier.kind === "unreadable" || earlier.kind === "changing") throw new BundleFileError(earlier.message, earlier.path);
   if (earlier.kind === "unfinished") throw new BundleFileError(`${earlier.why}; no file of the bundle in ${dir} was written`, pendingRecordPath(dir, name));
@@ -370,8 +366,8 @@ export function settleEarlierWrite(dir: string, name: string): Recovery {
  * the write from it: what is read is the old bundle or the new one, whole. A pending write of this
  * bundle found here, from an earlier write that was stopped, is finished first, so that a write that
  * fails now leaves a whole bundle as it found it. One under way in another running process is waited
- * for, a few seconds at most, and this write refused, nothing written, when it does not end
- * (bundle-writers.ts): of two writes at once, the bundle is left as one of them wrote it, whole.
+ * for, a few seconds at most, and then finished as a reader would (bundle-writers.ts): of two writes
+ * at once, the bundle is left as one of them wrote it, whole.
  */
 export function writeBundle(dir: string, bundle: Bundle): string[] {
   const name = bundle.manifest.name;

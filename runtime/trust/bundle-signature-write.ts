@@ -42,8 +42,8 @@ function stillSigned(paths: { module: string; manifest: string }, signed: Bundle
 /**
  * Puts `signature` in place as the signature of bundle `name` in `dir`, whose module and manifest
  * as read are `signed`, and returns its path. Throws a BundleFileError, nothing written, when the
- * bundle's files in place are no longer those (another write replaced them meanwhile), when another
- * write of the bundle is under way and does not end, or when the signature cannot be written.
+ * bundle's files in place are no longer those (another write replaced them meanwhile), or when the
+ * signature cannot be written.
  */
 export function writeBundleSignature(dir: string, name: string, signed: Bundle, signature: string): string {
   const paths = bundlePaths(dir, name);

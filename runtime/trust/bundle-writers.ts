@@ -5,10 +5,13 @@
 //
 // - a writer still running on this host (its staged files are named with its process id): the write
 //   is left to it, and waited for, a few seconds at most (a write's record is there only while its
-//   files are renamed into place); then this write goes on, or, when that write has not ended, is
-//   refused, naming the other writer and its record, and nothing of either write is touched;
-// - any other (a writer that has ended, killed half-way): the record is finished, or set aside, as
-//   before (recoverPendingWrite, writeBundle), and this write goes on.
+//   files are renamed into place, milliseconds);
+// - any other (a writer that has ended, killed half-way), or one still there after the wait: the
+//   record is finished as a reader finishes it, or set aside (recoverPendingWrite, writeBundle), and
+//   this write goes on. A record still there after seconds is of a writer that was stopped (SIGSTOP)
+//   or of a process id the system has given to another process since the writer was killed: a write
+//   refused for as long as that process runs would leave the bundle unwritable, while readers finish
+//   the write anyway. A stopped writer that resumes finds its write done (finishPendingWrite).
 //
 // So of two writes at once, the bundle is left as one of them wrote it, whole.
 
@@ -23,15 +26,14 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * Waits while a write of bundle `name` in `dir` by another running process is under way
- * (pendingWriter), at most OTHER_WRITE_WAIT_MS. Undefined when there is none (at once, when there
- * was none); that writer and its record when it is still under way then.
+ * (pendingWriter), at most OTHER_WRITE_WAIT_MS; the caller then finishes what is left of it as a
+ * reader would. Returns whether it waited the whole time (that write had not ended).
  */
-export function awaitOtherWrite(dir: string, name: string): { pid: number; path: string } | undefined {
+export function awaitOtherWrite(dir: string, name: string): boolean {
   const until = Date.now() + OTHER_WRITE_WAIT_MS;
   for (;;) {
-    const other = pendingWriter(dir, name);
-    if (other === undefined) return undefined;
-    if (Date.now() >= until) return { pid: other.pid, path: other.path };
+    if (pendingWriter(dir, name) === undefined) return false;
+    if (Date.now() >= until) return true;
     Atomics.wait(pause, 0, 0, POLL_MS);
   }
 }
