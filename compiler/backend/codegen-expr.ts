@@ -8,13 +8,19 @@
 // every default is safe to read. `and`/`or`/`all`/`exists` save the register, evaluate their parts
 // with a clean one, and combine the outcomes as the semantics say; a nested error they absorb never
 // leaks out.
+//
+// Built-in calls and comprehensions have files of their own (codegen-call.ts, codegen-comp.ts),
+// which write into the function being emitted through EmitContext (codegen-context.ts).
 
 import { assertUnreachable } from "../diagnostics.js";
-import type { CallNode, CompNode, IRType, Node } from "../ir/ir.js";
+import type { Node } from "../ir/ir.js";
 import { elementStride, type RecordLayout, type SlotLayout } from "../../runtime/wasm/layout.js";
 import { fieldNamed } from "../../runtime/field-named.js";
 import type { Analysis } from "./analysis.js";
-import { ConstPool, Helpers, asType, elementAddress, loadElement, storeElement } from "./codegen-values.js";
+import { emitCall } from "./codegen-call.js";
+import { emitComp } from "./codegen-comp.js";
+import type { EmitContext, MacroVariable } from "./codegen-context.js";
+import { ConstPool, Helpers, asType, storeElement } from "./codegen-values.js";
 import { placeOf, type InputChecks } from "./input-checks.js";
 import { localsOf, SharedLocals } from "./locals.js";
 import { generatedName } from "./names.js";
@@ -23,15 +29,6 @@ import { statementsOf } from "./rule-size.js";
 import { callTree } from "./split.js";
 import { append } from "../../runtime/arrays.js";
 
-/**
- * Whether a value of this type is none at all, or a list or map with no element: a value of no type
- * (`[][0]`, or the variable of a macro over `[]`) can only be an error, and a list or map whose
- * elements are of no type is always empty.
- */
-function noneOrEmpty(t: IRType): boolean {
-  return t.kind === "never" || (t.kind === "list" && t.element.kind === "never") || (t.kind === "map" && t.value.kind === "never");
-}
-
 const SIMPLE = /^(?:[A-Za-z_$][\w$]*|true|false|<(?:i32|i64|usize)>\(?-?\d+\)?)$/;
 
 export class ExprEmitter {
@@ -39,21 +36,43 @@ export class ExprEmitter {
   private depth = 1;
   private counter = 0;
   /** the variables of the macros around the node being emitted, by macro: name and type */
-  private readonly env = new Map<number, { readonly name: string; readonly type: string }>();
+  private readonly env = new Map<number, MacroVariable>();
   /** the locals of the literal whose elements are being emitted, if any */
   private shared: SharedLocals | undefined;
   /** how many IR nodes have their code in the function being written (outline.ts) */
   private nodes = 0;
   /** functions made of code moved out of the rules' (outline.ts): the module holds them before the rules */
   readonly outlined = new OutlinedFunctions();
+  /**
+   * What the emitters of built-in calls and comprehensions (codegen-call.ts, codegen-comp.ts) may do
+   * in the function being written; the statements, their depth and the count of nodes stay this
+   * class's alone.
+   */
+  private readonly context: EmitContext;
 
   constructor(
     private readonly slots: ReadonlyMap<number, SlotLayout>,
     private readonly pool: ConstPool,
-    private readonly helpers: Helpers,
+    helpers: Helpers,
     private readonly analysis: Analysis,
     private readonly checks: InputChecks,
-  ) {}
+  ) {
+    this.context = {
+      line: (text) => this.line(text),
+      deeper: (f) => this.deeper(f),
+      emit: (n) => this.emit(n),
+      emitAs: (n, s) => this.emitAs(n, s),
+      temp: (type, expr) => this.temp(type, expr),
+      simple: (type, expr) => this.simple(type, expr),
+      fresh: (kind) => this.fresh(kind),
+      slot: (n) => this.slot(n),
+      withVariable: (comprehension, variable, f) => this.withVariable(comprehension, variable, f),
+      shared: () => this.shared,
+      pool,
+      helpers,
+      analysis,
+    };
+  }
 
   /** nodes whose value is known to be true where this body runs (see codegen.ts, dispatch on elements) */
   private knownTrue: ReadonlySet<number> = new Set();
@@ -93,8 +112,25 @@ export class ExprEmitter {
     return { lines, value };
   }
 
+  /** Runs `f` with the statements it appends one level deeper. */
+  private deeper(f: () => void): void {
+    this.depth++;
+    f();
+    this.depth--;
+  }
+
   private put(lines: string[]): void {
     append(this.out, lines);
+  }
+
+  /** Runs `f` with the variable of the macro `comprehension` bound, for the nodes of its body (`var`). */
+  private withVariable<T>(comprehension: number, variable: MacroVariable, f: () => T): T {
+    this.env.set(comprehension, variable);
+    try {
+      return f();
+    } finally {
+      this.env.delete(comprehension);
+    }
   }
 
   /** A new local's name (names.ts: never one AssemblyScript gives a meaning). */
@@ -267,7 +303,7 @@ export class ExprEmitter {
         return this.checks.presence(r, f.presence);
       }
       case "call":
-        return this.call(n);
+        return emitCall(n, this.context);
       case "and":
       case "or":
         return this.logic(n.op, n.left, n.right);
@@ -297,107 +333,11 @@ export class ExprEmitter {
         return p;
       }
       case "comp":
-        return this.comp(n);
+        return emitComp(n, this.context);
       default:
         return assertUnreachable(n);
     }
   }
-
-  private call(n: CallNode): string {
-    const argSlots = n.args.map((a) => this.slot(a));
-    const args = n.args.map((a) => this.emit(a)).map((e, i) => this.simple(asType(argSlots[i]!), e));
-    const [a, b] = args as [string, string];
-    const [sa, sb] = argSlots as [SlotLayout, SlotLayout];
-    const id = n.id;
-    // An operand of no type never yields a value (it raises, or it is the variable of a macro whose
-    // body never runs), and every builtin is strict, so the operation is never applied: its value is
-    // the default of its own slot. Its operands' slots need not fit it: a value of no type meets
-    // others without sharing their layout (shapes.ts), so in `x == 1 || x == user` over `[]` the
-    // variable is laid out as neither an int nor a string. `[][i] + [][j]` is of no type and may meet
-    // a string or a list likewise.
-    if (n.args.some((arg) => arg.type.kind === "never")) return this.pool.defaultOf(this.slot(n));
-    // an element of a list or map that is always empty is never there (the operands still ran, for their errors)
-    if ((n.fn === "in_list" || n.fn === "in_map") && noneOrEmpty(n.args[1]!.type)) return "false";
-    switch (n.fn) {
-      case "not":
-        return `!${a}`;
-      case "neg":
-        return this.temp("i64", `negI64(${a}, ${id})`);
-      case "add":
-        return this.temp("i64", `addI64(${a}, ${b}, ${id})`);
-      case "sub":
-        return this.temp("i64", `subI64(${a}, ${b}, ${id})`);
-      case "mul":
-        return this.temp("i64", `mulI64(${a}, ${b}, ${id})`);
-      case "div":
-        return this.temp("i64", `divI64(${a}, ${b}, ${id})`);
-      case "mod":
-        return this.temp("i64", `modI64(${a}, ${b}, ${id})`);
-      case "concat_string":
-        return this.temp("usize", `catStr(${a}, ${b})`);
-      case "concat_list": {
-        // the result's layout: an operand that is always empty (`[] + tags`) has one of its own
-        const s = this.slot(n);
-        const el = s.kind === "list" ? s.element : s;
-        return this.temp("usize", `catList(${a}, ${b}, ${elementStride(el)})`);
-      }
-      case "eq":
-        return this.helpers.eq(sa, a, b);
-      case "ne":
-        return `!${this.helpers.eq(sa, a, b)}`;
-      case "lt":
-      case "le":
-      case "gt":
-      case "ge": {
-        const op = { lt: "<", le: "<=", gt: ">", ge: ">=" }[n.fn];
-        if (sa.kind === "string") return `(strCmp(${a}, ${b}) ${op} 0)`;
-        if (sa.kind === "bool") return `(<i32>${a} ${op} <i32>${b})`;
-        return `(${a} ${op} ${b})`;
-      }
-      case "in_list": {
-        const el = sb.kind === "list" ? sb.element : sb;
-        const list = n.args[1]!;
-        // a short constant list of scalars: compare inline
-        if (list.op === "lit" && Array.isArray(list.value) && list.value.length <= 8 && el.kind !== "list" && el.kind !== "map") {
-          if (list.value.length === 0) return "false";
-          return `(${list.value.map((v) => this.helpers.eq(el, a, this.pool.expr(v, el))).join(" || ")})`;
-        }
-        return this.helpers.inList(el, a, b);
-      }
-      case "in_map": {
-        const entry = 4 + elementStride(sb.kind === "map" ? sb.value : sb);
-        return `(mapIndex(${b}, ${a}, ${entry}) >= 0)`;
-      }
-      case "size":
-        if (sa.kind === "string") return `strSize(${a})`;
-        return `<i64>load<i32>(${a})`;
-      case "starts_with":
-        return `startsWith(${a}, ${b})`;
-      case "ends_with":
-        return `endsWith(${a}, ${b})`;
-      case "contains":
-        return `contains(${a}, ${b})`;
-      case "index_list": {
-        const el = sa.kind === "list" ? sa.element : sa;
-        const res = this.temp(asType(el), this.pool.defaultOf(el));
-        this.line(`if (${b} >= 0 && ${b} < <i64>load<i32>(${a})) ${res} = ${loadElement(el, elementAddress(el, a, `<i32>${b}`))};`);
-        this.line(`else raise(6, ${id});`);
-        return res;
-      }
-      case "index_map": {
-        const val = sa.kind === "map" ? sa.value : sa;
-        const entry = 4 + elementStride(val);
-        const k = this.temp("i32", `mapIndex(${a}, ${b}, ${entry})`);
-        const res = this.temp(asType(val), this.pool.defaultOf(val));
-        this.line(`if (${k} >= 0) ${res} = ${loadElement(val, `(${a} + 8 + <usize>(${k} * ${entry}))`)};`);
-        this.line(`else raise(4, ${id});`);
-        return res;
-      }
-      default:
-        return assertUnreachable(n.fn);
-    }
-  }
-
   /** `and` / `or` with CEL's commutative error absorption. */
   private logic(op: "and" | "or", left: Node, right: Node): string {
     const isAnd = op === "and";
@@ -460,151 +400,5 @@ export class ExprEmitter {
     this.line(`  }`);
     this.line(`}`);
     return res;
-  }
-
-  private comp(n: CompNode): string {
-    const rangeSlot = this.slot(n.range);
-    // A range of no type, or whose elements are of no type, is always empty (or an error): the body
-    // never runs, and its variable has no layout its uses agree on (shapes.ts). The range runs for
-    // its error; the result is that of no element.
-    if (noneOrEmpty(n.range.type)) {
-      this.emit(n.range);
-      switch (n.macro) {
-        case "all":
-          return "true";
-        case "exists":
-        case "exists_one":
-          return "false";
-        case "filter":
-        case "map":
-          return this.pool.expr([], this.slot(n));
-        default:
-          return assertUnreachable(n.macro);
-      }
-    }
-    const r = this.simple("usize", this.emit(n.range));
-    const isMap = rangeSlot.kind === "map";
-    const el: SlotLayout = isMap ? { kind: "string", rep: "bytes" } : rangeSlot.kind === "list" ? rangeSlot.element : rangeSlot;
-    const stride = isMap ? 4 + elementStride((rangeSlot as { value: SlotLayout }).value) : elementStride(el);
-    const count = this.temp("i32", `load<i32>(${r})`);
-    // in a literal's element, the index and the element are shared locals too (SharedLocals)
-    const shared = this.shared;
-    const i = shared ? shared.take("i32", () => this.fresh("i")) : this.fresh("i");
-    const v = shared ? shared.take(asType(el), () => generatedName("v", n.id)) : generatedName("v", n.id);
-    const elementLoad = isMap ? `load<usize>(${r} + 4 + <usize>(${i} * ${stride}))` : loadElement(el, elementAddress(el, r, i));
-    const head = shared ? `for (${i} = 0; ${i} < ${count}; ${i}++) {` : `for (let ${i} = 0; ${i} < ${count}; ${i}++) {`;
-    this.env.set(n.id, { name: v, type: asType(el) });
-    const pred = n.predicate;
-    const predErrs = !!pred && this.analysis.canError(pred);
-    // allocations of a boolean predicate die with it: release them after each element
-    const release = !!pred && this.analysis.allocates(pred) && n.macro !== "map";
-    const mark = release && n.macro !== "filter" ? this.temp("usize", "AP") : "";
-    const loop = (body: () => void): void => {
-      this.line(head);
-      this.depth++;
-      this.line(shared ? `${v} = ${elementLoad};` : `const ${v}: ${asType(el)} = ${elementLoad};`);
-      body();
-      this.depth--;
-      this.line("}");
-    };
-    try {
-      switch (n.macro) {
-        case "all":
-        case "exists": {
-          const isAll = n.macro === "all";
-          const res = this.temp("bool", isAll ? "true" : "false");
-          if (!predErrs) {
-            loop(() => {
-              const p = this.emit(pred!);
-              if (release) this.line(`AP = ${mark};`);
-              this.line(`if (${isAll ? "!" : ""}${p}) {`);
-              this.line(`  ${res} = ${isAll ? "false" : "true"};`);
-              this.line(`  break;`);
-              this.line(`}`);
-            });
-            return res;
-          }
-          const sE = this.temp("i32", "E");
-          const sN = this.temp("i32", "EN");
-          const fE = this.temp("i32", "0");
-          const fN = this.temp("i32", "0");
-          loop(() => {
-            this.line("E = 0;");
-            const p = this.emit(pred!);
-            if (release) this.line(`AP = ${mark};`);
-            this.line(`if (E == 0) {`);
-            this.line(`  if (${isAll ? "!" : ""}${p}) {`);
-            this.line(`    ${res} = ${isAll ? "false" : "true"};`);
-            this.line(`    ${fE} = 0;`);
-            this.line(`    break;`);
-            this.line(`  }`);
-            this.line(`} else if (${fE} == 0) {`);
-            this.line(`  ${fE} = E;`);
-            this.line(`  ${fN} = EN;`);
-            this.line(`}`);
-          });
-          this.line(`E = ${sE};`);
-          this.line(`EN = ${sN};`);
-          this.line(`if (${fE} != 0) raise(${fE}, ${fN});`);
-          return res;
-        }
-        case "exists_one": {
-          const c = this.temp("i32", "0");
-          loop(() => {
-            const p = this.emit(pred!);
-            if (release) this.line(`AP = ${mark};`);
-            if (predErrs) this.line(`if (E != 0) break;`);
-            this.line(`if (${p}) ${c}++;`);
-          });
-          return `(${c} == 1)`;
-        }
-        case "filter":
-        case "map": {
-          const outSlot = this.slot(n);
-          const oel = outSlot.kind === "list" ? outSlot.element : outSlot;
-          const ostride = elementStride(oel);
-          const out = this.temp("usize", `alloc(4 + <usize>(${count} * ${ostride}))`);
-          const k = this.temp("i32", "0");
-          const innerMark = release ? this.temp("usize", "AP") : "";
-          const push = (value: string): void => {
-            this.line(storeElement(oel, elementAddress(oel, out, k), value));
-            this.line(`${k}++;`);
-          };
-          loop(() => {
-            if (n.macro === "filter") {
-              const p = this.emit(pred!);
-              if (release) this.line(`AP = ${innerMark};`);
-              if (predErrs) this.line(`if (E != 0) break;`);
-              this.line(`if (${p}) {`);
-              this.depth++;
-              push(v);
-              this.depth--;
-              this.line(`}`);
-              return;
-            }
-            const transform = n.transform!;
-            if (pred) {
-              const p = this.emit(pred);
-              if (predErrs) this.line(`if (E != 0) break;`);
-              this.line(`if (${p}) {`);
-              this.depth++;
-            }
-            const t = this.emitAs(transform, oel);
-            if (this.analysis.canError(transform)) this.line(`if (E != 0) break;`);
-            push(t);
-            if (pred) {
-              this.depth--;
-              this.line(`}`);
-            }
-          });
-          this.line(`store<i32>(${out}, ${k});`);
-          return out;
-        }
-        default:
-          return assertUnreachable(n.macro);
-      }
-    } finally {
-      this.env.delete(n.id);
-    }
   }
 }
