@@ -1,20 +1,24 @@
 // `writ fmt <file> [--write] [--max-diagnostics N]`: print a policy in canonical form, or rewrite the
-// file in place; `writ fmt --check <files...>`: say which files are not in canonical form, writing
-// nothing. A file with no canonical form fmt may give (syntax errors, W0702, a canonical form that
-// would not parse or would be too long: canonical-form.ts) is never rewritten, and fails a check.
+// file in place; `writ fmt --check <files or dirs...>`: say which files are not in canonical form,
+// writing nothing. A file with no canonical form fmt may give (syntax errors, W0702, a canonical
+// form that would not parse or would be too long: canonical-form.ts) is never rewritten, and fails
+// a check.
 
+import { statSync } from "node:fs";
+import { resolve } from "node:path";
 import { commandLineProblem, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, printVerbatim, refuseUsage, unknownFlags, type CliIO, type Command, emptyPathError } from "../io.js";
 import type { RenderOptions } from "../../compiler/diagnostics.js";
 import { maxDiagnosticsOption, maxDiagnosticsUsage } from "./max-diagnostics.js";
 import { canonicalForm } from "./canonical-form.js";
 import { FileWriteError, replaceFile } from "../../runtime/file-write.js";
+import { DIRECTORY_SEARCH, policyFiles } from "../policy-files.js";
 
 export const fmtCommand: Command = {
   name: "fmt",
   summary: "print a policy in canonical form (--write rewrites the file, --check lists files not in it)",
   usage: [
     "usage: writ fmt <file.writ> [--write] [--max-diagnostics N]",
-    "       writ fmt --check <file.writ>... [--max-diagnostics N]",
+    "       writ fmt --check <file.writ | dir>... [--max-diagnostics N]",
     "",
     "Prints the canonical formatting of a policy to stdout. With --write, rewrites the file instead",
     "(only when it changes). A file with syntax errors, or with no `policy \"name\" version \"x.y.z\"`",
@@ -34,19 +38,23 @@ export const fmtCommand: Command = {
     "`sed -i`, the file is a new one: another hard link to the old file keeps the old text, and",
     "its directory must let a file be created in it.",
     "",
-    "--check takes one file or several, formats each in memory and compares it with the file's",
+    "--check takes files and directories, formats each file in memory and compares it with its",
     "bytes. It prints on stdout, one a line, the path of each file whose canonical form differs, as",
-    "given, and says on stderr how many there are; it prints nothing for a file already formatted.",
-    "A file fmt would refuse (syntax errors, no header, not readable, a directory) has its reason",
-    "on stderr as without --check. Exit 0 when every file is formatted, 1 when one is not or is",
-    "refused, 2 for a usage error (--check with --write is one: --check writes nothing).",
+    "given or as found in a directory given, and says on stderr how many there are; it prints",
+    "nothing for a file already formatted. A file fmt would refuse (syntax errors, no header, not",
+    "readable) has its reason on stderr as without --check, and so has a directory it cannot read",
+    "or that holds no policy, the other files still checked. Exit 0 when every file is formatted,",
+    "1 when one is not or is refused, 2 for a usage error (--check with --write is one: --check",
+    "writes nothing).",
+    DIRECTORY_SEARCH,
+    "Without --check, fmt takes one file, and refuses a directory.",
   ].join("\n"),
   async run(args, io) {
     const parsed = parseArgs(args, ["write", "w", "check", "c"]);
     const unknown = unknownFlags(parsed, ["write", "w", "check", "c", "max-diagnostics"]);
     const checking = parsed.flags.has("check") || parsed.flags.has("c");
     const writing = parsed.flags.has("write") || parsed.flags.has("w");
-    const problem = commandLineProblem("fmt", parsed, unknown, { what: "<file.writ>", min: 1, max: checking ? Number.POSITIVE_INFINITY : 1 });
+    const problem = commandLineProblem("fmt", parsed, unknown, { what: checking ? "<file.writ | dir>" : "<file.writ>", min: 1, max: checking ? Number.POSITIVE_INFINITY : 1 });
     // an unknown option is said first; then a bad value, before the arguments are counted:
     // `--max-diagnostics p.writ` took the file for the value, and "missing <file.writ>" would not say why
     if (problem !== undefined && unknown.length > 0) return refuseUsage(io, this, problem);
@@ -65,6 +73,11 @@ export const fmtCommand: Command = {
     }
     if (checking) return checkFormatted(io, parsed.positional, shown.render);
     const file = parsed.positional[0]!;
+    // one file is printed or rewritten: for a directory, the listing of its files is what --check gives
+    if (isDirectory(io, file)) {
+      io.err(`writ fmt: ${file}: is a directory: writ fmt prints or rewrites one file; writ fmt --check ${file} lists the files in it not in canonical form`);
+      return EXIT_FAILURE;
+    }
     const form = canonicalForm(io, file, shown.render);
     if (!form.ok) return EXIT_FAILURE;
     if (writing) {
@@ -85,15 +98,28 @@ export const fmtCommand: Command = {
   },
 };
 
+/** Whether `file` is a directory (a link to one too); false for what cannot be followed. */
+function isDirectory(io: CliIO, file: string): boolean {
+  try {
+    return statSync(resolve(io.cwd, file)).isDirectory();
+  } catch {
+    return false; // not there, or not to be followed: said as such when it is read (readText)
+  }
+}
+
 /**
- * `writ fmt --check`: prints the path of each of `files` whose canonical form is not its text, as
- * gofmt -l does, so that a script can pass the list on; every file is looked at, whatever the one
- * before it was. Exit 1 when one is not formatted, or has no canonical form (its reason said on
- * stderr by canonicalForm): a check that could not look at a file has not found it formatted.
+ * `writ fmt --check`: prints the path of each of the files `inputs` name (a directory searched as
+ * `writ test` searches it: policyFiles) whose canonical form is not its text, as gofmt -l does, so
+ * that a script can pass the list on; every file is looked at, whatever the one before it was. Exit
+ * 1 when one is not formatted, or has no canonical form (its reason said on stderr by
+ * canonicalForm), or an input could not be used: a check that could not look at a file has not
+ * found it formatted.
  */
-function checkFormatted(io: CliIO, files: readonly string[], render: RenderOptions): number {
+function checkFormatted(io: CliIO, inputs: readonly string[], render: RenderOptions): number {
+  const { files, unusable } = policyFiles(io.cwd, inputs);
+  for (const u of unusable) io.err(`writ fmt: ${u}`);
   let unformatted = 0;
-  let refused = false;
+  let refused = unusable.length > 0;
   for (const file of files) {
     const form = canonicalForm(io, file, render);
     if (!form.ok) refused = true;

@@ -185,7 +185,7 @@ describe("a command line a command cannot run", () => {
     [["replay", "a.jws", "--input", "r.json"], "--bundle is required"],
     [["audit", "check", "log.jsonl"], "`check` is neither `verify` nor `head`"],
     [["audit"], "missing `verify` or `head`"],
-    [["check"], "missing <file.writ>"],
+    [["check"], "missing <file.writ | dir>"],
     [["test"], "missing <file.writ | dir>"],
   ])("writ %j says what is wrong: %s", async (argv, problem) => {
     const command = commands.find((c) => c.name === argv[0])!;

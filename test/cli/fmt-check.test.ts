@@ -1,4 +1,4 @@
-// `writ fmt --check <files...>` answers "is this file formatted?" for CI without writing anything:
+// `writ fmt --check <files or dirs...>` answers "is this file formatted?" for CI without writing anything:
 // real `writ` processes on real files. The path of each file whose canonical form differs goes to
 // stdout, one a line; exit 0 when all are formatted, 1 when one is not or has no canonical form
 // (its diagnostics said as fmt says them), 2 with --write. No file's bytes or mtime change.
@@ -104,22 +104,22 @@ describe("writ fmt --check", () => {
     expect(snapshot(all)).toEqual(before);
   });
 
-  it("fails closed on what fmt refuses to read: a missing file, a directory, an empty path", async () => {
+  it("fails closed on what fmt refuses to read: a missing file, a directory without a policy, an empty path", async () => {
     mkdirSync(join(dir, "policies"), { recursive: true });
     expect(await runWrit(["fmt", "--check", "missing.writ", "formatted.writ"], dir)).toMatchObject({ code: 1, out: "" });
     expect((await runWrit(["fmt", "--check", "missing.writ"], dir)).err).toMatch(/^writ fmt: missing\.writ: /);
-    expect(await runWrit(["fmt", "--check", "policies"], dir)).toEqual({ code: 1, out: "", err: "writ fmt: policies: is a directory, expected a .writ file" });
+    expect(await runWrit(["fmt", "--check", "policies"], dir)).toEqual({ code: 1, out: "", err: "writ fmt: policies: no .writ files in it" });
     expect(await runWrit(["fmt", "--check", "formatted.writ", ""], dir)).toEqual({ code: 2, out: "", err: "writ fmt: an empty path names no file or directory" });
   });
 
   it("takes several files only with --check, and needs one", async () => {
-    expect((await runWrit(["fmt", "--check"], dir)).err).toMatch(/^writ fmt: missing <file\.writ>\n/);
+    expect((await runWrit(["fmt", "--check"], dir)).err).toMatch(/^writ fmt: missing <file\.writ \| dir>\n/);
     expect((await runWrit(["fmt", "formatted.writ", "unformatted.writ"], dir)).err).toMatch(/^writ fmt: unexpected argument `unformatted\.writ`: writ fmt takes one <file\.writ>\n/);
   });
 
   it("is in fmt's help, by both its names, with its exit codes", () => {
-    expect(fmtCommand.usage).toContain("writ fmt --check <file.writ>...");
+    expect(fmtCommand.usage).toContain("writ fmt --check <file.writ | dir>...");
     expect(fmtCommand.usage).toMatch(/^ {2}-c, --check\b/m);
-    expect(fmtCommand.usage).toContain("Exit 0 when every file is formatted, 1 when one is not or is\nrefused, 2 for a usage error");
+    expect(fmtCommand.usage).toContain("Exit 0 when every file is formatted,\n1 when one is not or is refused, 2 for a usage error");
   });
 });

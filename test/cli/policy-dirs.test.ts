@@ -1,0 +1,178 @@
+// `writ check`, `writ fmt --check` and `writ test` given directories, as CI runs them (`writ check
+// policies/`, `writ fmt --check .`): plain node on a transpiled copy of the tree, real files and
+// directories on disk. All three find the same policy files the same way (cli/policy-files.ts): in
+// the same order, each once through a link back up the tree, a path they cannot follow or a
+// directory they cannot read said with its path and failing the run while the rest is still
+// looked at, a directory without a policy said as such. Plain `writ fmt`, which prints or rewrites
+// one file, refuses a directory and points at --check.
+
+import { execFile } from "node:child_process";
+import { chmodSync, mkdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { checkCommand } from "../../cli/commands/check.js";
+import { fmtCommand } from "../../cli/commands/fmt.js";
+import { writeTranspiledTree } from "../support/transpiled-tree.js";
+import { tempDir } from "../support/temp-dir.js";
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** `writ args` in a process of its own, run in `cwd`. */
+function writ(build: string, cwd: string, ...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [join(build, "cli/writ.js"), ...args], { cwd, env: { ...process.env, NODE_OPTIONS: "" }, timeout: 120_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr });
+    });
+    child.stdin?.end();
+  });
+}
+
+const FORMATTED = 'policy "p" version "1.0.0"\n\ninput {\n  a: int\n}\n\npermit ok when a > 0\n\ntest "one" {\n  input {\n    a: 1\n  }\n  expect allow\n}\n';
+const UNFORMATTED = 'policy "q" version "1.0.0"\ninput { a: int }\npermit ok when a>0\ntest "one" { input { a: 1 } expect allow }\n';
+const BROKEN = 'policy "r" versio "1.0.0"\ninput { a: int }\n';
+
+/** Writes `text` at `path` (its directories made), its mtime set back so that a rewrite would move it. */
+function put(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, text);
+  utimesSync(path, new Date(2001, 0, 1), new Date(2001, 0, 1));
+}
+
+/** The bytes and mtime of each file, to show that nothing was written. */
+function snapshot(paths: string[]): { path: string; bytes: string; mtimeMs: number }[] {
+  return paths.map((path) => ({ path, bytes: readFileSync(path).toString("hex"), mtimeMs: statSync(path).mtimeMs }));
+}
+
+const CANONICAL_NOTE = (n: number, of: number) => `writ fmt: ${n === 1 ? "1 file is" : `${n} files are`} not in canonical form (of ${of} checked): writ fmt --write <file> rewrites one\n`;
+
+describe("policy commands given directories", () => {
+  let build: string;
+  let work: string;
+  let files: string[];
+  beforeAll(() => {
+    build = tempDir("policy-dirs-build");
+    writeTranspiledTree(build, ["compiler", "runtime", "cli"], { name: "writ", version: "0.0.0-test" });
+    work = tempDir("policy-dirs");
+    // policies/
+    //   .drafts/x.writ                  (not searched: starts with `.`)
+    //   a-formatted.writ
+    //   nested/back -> ..               (a link back up the tree: its files are not found twice)
+    //   nested/c-broken.writ            (a syntax error)
+    //   nested/deeper/b-unformatted.writ
+    //   notes.txt                       (not a policy)
+    const p = join(work, "policies");
+    put(join(p, ".drafts", "x.writ"), BROKEN);
+    put(join(p, "a-formatted.writ"), FORMATTED);
+    put(join(p, "nested", "c-broken.writ"), BROKEN);
+    put(join(p, "nested", "deeper", "b-unformatted.writ"), UNFORMATTED);
+    put(join(p, "notes.txt"), "not a policy\n");
+    symlinkSync("..", join(p, "nested", "back"));
+    files = [join(p, "a-formatted.writ"), join(p, "nested", "c-broken.writ"), join(p, "nested", "deeper", "b-unformatted.writ")];
+    put(join(work, "clean", "one", "a.writ"), FORMATTED);
+    put(join(work, "clean", "two", "b.writ"), FORMATTED.replace('"p"', '"p2"'));
+    mkdirSync(join(work, "empty"));
+    put(join(work, "hidden", ".drafts", "x.writ"), FORMATTED);
+  }, 120_000);
+
+  it("writ check walks a directory, nested ones included, in order, each file once, and fails on a syntax error", async () => {
+    const r = await writ(build, work, "check", "policies");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain("policies/nested/c-broken.writ:1:12: error[W0101]: expected `version`, found `versio`");
+    const counts = r.stderr.split("\n").filter((l) => /^policies\/.*: \d+ errors?, \d+ warnings?$/.test(l));
+    expect(counts).toEqual(["policies/a-formatted.writ: 0 errors, 0 warnings", "policies/nested/c-broken.writ: 1 error, 0 warnings", "policies/nested/deeper/b-unformatted.writ: 0 errors, 0 warnings"]);
+    expect(r.stderr).not.toContain(".drafts");
+    // from inside, the paths are relative to the directory given
+    const inside = await writ(build, join(work, "policies"), "check", ".");
+    expect(inside.code).toBe(1);
+    expect(inside.stderr).toContain("\nnested/deeper/b-unformatted.writ: 0 errors, 0 warnings\n");
+    expect(await writ(build, work, "check", "clean")).toEqual({ code: 0, stdout: "", stderr: "clean/one/a.writ: 0 errors, 0 warnings\nclean/two/b.writ: 0 errors, 0 warnings\n" });
+  }, 120_000);
+
+  it("writ fmt --check walks a directory and lists the unformatted files as found, writing nothing", async () => {
+    // the fixture's formatted file is what fmt prints
+    expect(await writ(build, work, "fmt", "policies/a-formatted.writ")).toEqual({ code: 0, stdout: FORMATTED, stderr: "" });
+    const before = snapshot(files);
+    const r = await writ(build, work, "fmt", "--check", "policies");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("policies/nested/deeper/b-unformatted.writ\n");
+    expect(r.stderr).toContain("policies/nested/c-broken.writ:1:12: error[W0101]");
+    expect(r.stderr.endsWith(CANONICAL_NOTE(1, 3))).toBe(true);
+    // `writ fmt --check .`, as `gofmt -l .` is run
+    const dot = await writ(build, join(work, "policies"), "fmt", "--check", ".");
+    expect(dot.code).toBe(1);
+    expect(dot.stdout).toBe("nested/deeper/b-unformatted.writ\n");
+    expect(await writ(build, work, "fmt", "-c", "clean")).toEqual({ code: 0, stdout: "", stderr: "" });
+    // a directory and a file in it: the file is looked at once
+    expect(await writ(build, work, "fmt", "--check", "clean", "clean/one/a.writ")).toEqual({ code: 0, stdout: "", stderr: "" });
+    expect(snapshot(files)).toEqual(before);
+  }, 120_000);
+
+  it("writ test finds the same files in the same order", async () => {
+    const r = await writ(build, work, "test", "policies");
+    expect(r.code).toBe(1);
+    expect(r.stdout.split("\n").filter((l) => l.includes("policies/"))).toEqual(["policies/a-formatted.writ (p 1.0.0)", "✗ policies/nested/c-broken.writ: does not compile", "policies/nested/deeper/b-unformatted.writ (q 1.0.0)"]);
+  }, 120_000);
+
+  it("says a directory without a policy file is one, and fails, as writ test does", async () => {
+    for (const [command, ...flags] of [["check"], ["fmt", "--check"], ["test"]]) {
+      const name = `writ ${command}`;
+      expect(await writ(build, work, command!, ...flags, "empty"), name).toMatchObject({ code: 1, stderr: `${name}: empty: no .writ files in it\n` });
+      expect((await writ(build, work, command!, ...flags, "hidden")).stderr, name).toBe(`${name}: hidden: no .writ files in it (entries starting with \`.\` and node_modules are not searched)\n`);
+      // beside a directory that has policies: still said, still a failure
+      const r = await writ(build, work, command!, ...flags, "empty", "clean");
+      expect(r.code, name).toBe(1);
+      expect(r.stderr, name).toContain(`${name}: empty: no .writ files in it\n`);
+    }
+  }, 120_000);
+
+  it("names a loop of symbolic links, fails, and still looks at the other files", async () => {
+    const links = join(work, "links");
+    put(join(links, "good.writ"), FORMATTED);
+    put(join(links, "ugly.writ"), UNFORMATTED);
+    symlinkSync("spin.writ", join(links, "spin.writ"));
+    const check = await writ(build, work, "check", "links");
+    expect(check.code).toBe(1);
+    expect(check.stderr).toBe("writ check: links/spin.writ: too many symbolic links encountered (ELOOP)\nlinks/good.writ: 0 errors, 0 warnings\nlinks/ugly.writ: 0 errors, 0 warnings\n");
+    const fmt = await writ(build, work, "fmt", "--check", "links");
+    expect(fmt).toEqual({ code: 1, stdout: "links/ugly.writ\n", stderr: `writ fmt: links/spin.writ: too many symbolic links encountered (ELOOP)\n${CANONICAL_NOTE(1, 2)}` });
+  }, 120_000);
+
+  // chmod 000 denies nothing to root, which reads every directory: as root the case cannot be made,
+  // and is skipped
+  it.skipIf(process.getuid?.() === 0)("names a directory it may not read, fails, and still looks at the rest", async () => {
+    const tree = join(work, "locked-tree");
+    put(join(tree, "ok.writ"), FORMATTED);
+    put(join(tree, "z", "ugly.writ"), UNFORMATTED);
+    mkdirSync(join(tree, "locked"));
+    put(join(tree, "locked", "hidden.writ"), UNFORMATTED);
+    chmodSync(join(tree, "locked"), 0);
+    try {
+      const check = await writ(build, work, "check", "locked-tree");
+      expect(check.code).toBe(1);
+      expect(check.stderr).toBe("writ check: locked-tree/locked: permission denied (EACCES)\nlocked-tree/ok.writ: 0 errors, 0 warnings\nlocked-tree/z/ugly.writ: 0 errors, 0 warnings\n");
+      const fmt = await writ(build, work, "fmt", "--check", "locked-tree");
+      expect(fmt).toEqual({ code: 1, stdout: "locked-tree/z/ugly.writ\n", stderr: `writ fmt: locked-tree/locked: permission denied (EACCES)\n${CANONICAL_NOTE(1, 2)}` });
+    } finally {
+      chmodSync(join(tree, "locked"), 0o755); // so that the temporary directory can be removed
+    }
+  }, 120_000);
+
+  it("writ fmt without --check refuses a directory, pointing at --check, and writes nothing", async () => {
+    const before = snapshot(files);
+    const message = "writ fmt: policies: is a directory: writ fmt prints or rewrites one file; writ fmt --check policies lists the files in it not in canonical form\n";
+    expect(await writ(build, work, "fmt", "policies")).toEqual({ code: 1, stdout: "", stderr: message });
+    expect(await writ(build, work, "fmt", "--write", "policies")).toEqual({ code: 1, stdout: "", stderr: message });
+    expect(snapshot(files)).toEqual(before);
+  }, 120_000);
+
+  it("says in the help that check and fmt --check take directories", () => {
+    expect(checkCommand.usage).toContain("usage: writ check <file.writ | dir>...");
+    expect(fmtCommand.usage).toContain("writ fmt --check <file.writ | dir>...");
+    for (const usage of [checkCommand.usage, fmtCommand.usage]) expect(usage).toContain("A directory is searched for .writ files");
+  });
+});
