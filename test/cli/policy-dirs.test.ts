@@ -21,10 +21,15 @@ interface Run {
   stderr: string;
 }
 
-/** `writ args` in a process of its own, run in `cwd`. */
+/** `writ args` in a process of its own, run in `cwd` (as user `uid`, when given, as root may). */
 function writ(build: string, cwd: string, ...args: string[]): Promise<Run> {
+  return writAs(undefined, build, cwd, ...args);
+}
+
+function writAs(uid: number | undefined, build: string, cwd: string, ...args: string[]): Promise<Run> {
+  const user = uid === undefined ? {} : { uid, gid: uid };
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [join(build, "cli/writ.js"), ...args], { cwd, env: { ...process.env, NODE_OPTIONS: "" }, timeout: 120_000 }, (err, stdout, stderr) => {
+    const child = execFile(process.execPath, [join(build, "cli/writ.js"), ...args], { cwd, env: { ...process.env, NODE_OPTIONS: "" }, timeout: 120_000, ...user }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr });
     });
     child.stdin?.end();
@@ -46,6 +51,9 @@ function put(path: string, text: string): void {
 function snapshot(paths: string[]): { path: string; bytes: string; mtimeMs: number }[] {
   return paths.map((path) => ({ path, bytes: readFileSync(path).toString("hex"), mtimeMs: statSync(path).mtimeMs }));
 }
+
+/** The user the unreadable-directory case runs the commands as when the tests run as root. */
+const NOBODY = 65534;
 
 const CANONICAL_NOTE = (n: number, of: number) => `writ fmt: ${n === 1 ? "1 file is" : `${n} files are`} not in canonical form (of ${of} checked): writ fmt --write <file> rewrites one\n`;
 
@@ -142,20 +150,28 @@ describe("policy commands given directories", () => {
     expect(fmt).toEqual({ code: 1, stdout: "links/ugly.writ\n", stderr: `writ fmt: links/spin.writ: too many symbolic links encountered (ELOOP)\n${CANONICAL_NOTE(1, 2)}` });
   }, 120_000);
 
-  // chmod 000 denies nothing to root, which reads every directory: as root the case cannot be made,
-  // and is skipped
-  it.skipIf(process.getuid?.() === 0)("names a directory it may not read, fails, and still looks at the rest", async () => {
+  // chmod 000 denies nothing to root, which reads every directory: run as root (as CI runs), the
+  // commands run as `nobody`, for whom the tree is made readable and the one directory not
+  it("names a directory it may not read, fails, and still looks at the rest", async () => {
+    const asRoot = process.getuid?.() === 0;
+    const runAs = asRoot ? NOBODY : undefined;
     const tree = join(work, "locked-tree");
     put(join(tree, "ok.writ"), FORMATTED);
     put(join(tree, "z", "ugly.writ"), UNFORMATTED);
     mkdirSync(join(tree, "locked"));
     put(join(tree, "locked", "hidden.writ"), UNFORMATTED);
+    // mkdtemp makes the temporary directories 0700 (and the test run's own, that holds them): another
+    // user may enter them only once opened up; the run's own only to pass through
+    if (asRoot) {
+      for (const parent of new Set([dirname(build), dirname(work)])) chmodSync(parent, 0o711);
+      for (const dir of [build, work, tree, join(tree, "z")]) chmodSync(dir, 0o755);
+    }
     chmodSync(join(tree, "locked"), 0);
     try {
-      const check = await writ(build, work, "check", "locked-tree");
+      const check = await writAs(runAs, build, work, "check", "locked-tree");
       expect(check.code).toBe(1);
       expect(check.stderr).toBe("writ check: locked-tree/locked: permission denied (EACCES)\nlocked-tree/ok.writ: 0 errors, 0 warnings\nlocked-tree/z/ugly.writ: 0 errors, 0 warnings\n");
-      const fmt = await writ(build, work, "fmt", "--check", "locked-tree");
+      const fmt = await writAs(runAs, build, work, "fmt", "--check", "locked-tree");
       expect(fmt).toEqual({ code: 1, stdout: "locked-tree/z/ugly.writ\n", stderr: `writ fmt: locked-tree/locked: permission denied (EACCES)\n${CANONICAL_NOTE(1, 2)}` });
     } finally {
       chmodSync(join(tree, "locked"), 0o755); // so that the temporary directory can be removed
