@@ -90,6 +90,138 @@ class Instance {
   constructor(readonly a: number) {}
 }
 
+/** values of every kind, and those that pass for another kind when written carelessly */
+const wrong = fc.constantFrom<unknown>(
+  true,
+  false,
+  "false",
+  "",
+  "a",
+  "blocked",
+  "\ud800",
+  "a\udfff",
+  "abcdefghij",
+  0,
+  -0,
+  1,
+  -1,
+  99,
+  101,
+  1.5,
+  NaN,
+  Infinity,
+  1e300,
+  2 ** 53,
+  -(2 ** 53),
+  2 ** 31,
+  5n,
+  -(2n ** 63n),
+  2n ** 63n,
+  2n ** 64n + 5n,
+  null,
+  [],
+  [1],
+  ["a"],
+  [true],
+  [{ name: "n", ok: true }],
+  {},
+  { a: true },
+  { a: 1 },
+  { level: 1 },
+  { name: "n", ok: true },
+  { 0: 1, length: 1 },
+  new Instance(1),
+  new Date(0),
+  new Map(),
+  undefined,
+);
+const paths: readonly Path[] = [
+  [],
+  ["flag"],
+  ["n"],
+  ["id"],
+  ["text"],
+  ["nums"],
+  ["nums", 0],
+  ["nums", 1],
+  ["tags"],
+  ["tags", "a"],
+  ["items"],
+  ["items", 0],
+  ["items", 0, "name"],
+  ["items", 0, "ok"],
+  ["sub"],
+  ["sub", "level"],
+  ["sub", "note"],
+  ["extra"],
+];
+// Values the schema takes, most of them leaving the request allowed, the rest denied by a rule.
+// Drawn one change in four: with the wrong values alone a request is allowed only when every
+// value drawn happens to fit (about one in forty), so that some seeds drew only 5 allowed of
+// 600; with these about one in twelve is allowed, 33 of 600 at the fewest over 3000 seeds.
+const fitting: readonly (readonly [Path, unknown])[] = [
+  [["flag"], true],
+  [["n"], 2 ** 53 - 1],
+  [["n"], -(2n ** 63n)],
+  [["n"], 2n ** 63n - 1n],
+  [["id"], ""],
+  [["id"], "blockedx"],
+  [["text"], "a"],
+  [["text"], "a\u00e9\u00e9\u00e9"],
+  [["nums"], []],
+  [["nums"], [-999, 0, 2n ** 62n]],
+  [["nums", 2], -999],
+  [["tags"], {}],
+  [["tags"], { "": true, "\u00fc": true, abcdefghij: true }],
+  [["tags", "b"], true],
+  [["items"], []],
+  [["items", 1], { name: "abcdef", ok: true }],
+  [["items", 0, "name"], ""],
+  [["sub"], { level: 1 }],
+  [["sub", "note"], undefined],
+  [["sub", "note"], "abcd"],
+  [["extra"], undefined],
+  [["flag"], false],
+  [["n"], 100],
+  [["id"], "blocked"],
+  [["text"], "b"],
+  [["nums", 0], -1000],
+  [["tags", "a"], false],
+  [["items", 0, "ok"], false],
+  [["items", 0, "name"], "bad"],
+  [["sub", "level"], 0],
+  [["sub", "note"], "no"],
+  [["extra"], { a: 1 }],
+];
+/** a change to `valid()`: a path and a value, of the schema's type or not */
+const change = fc.oneof(
+  { weight: 3, arbitrary: fc.tuple(fc.constantFrom(...paths), wrong) },
+  { weight: 1, arbitrary: fc.constantFrom(...fitting) },
+);
+
+/**
+ * Runs 600 requests of one to three changes each (drawn afresh, or from `seed`) through `ev`:
+ * evaluate and encode must decide each as decide does. Returns how many were allowed and how many
+ * refused as invalid.
+ */
+function compareWithDecide(ev: WasmEvaluator, seed?: number): { allow: number; refused: number } {
+  const seen = { allow: 0, refused: 0 };
+  fc.assert(
+    fc.property(fc.array(change, { minLength: 1, maxLength: 3 }), (changes) => {
+      const request = withValues(valid(), changes);
+      const decided = ev.decide(request);
+      const evaluated = ev.evaluate(request);
+      // every field read, each in the validator's order: the same decision, and the same refusal
+      expect(plain(evaluated)).toEqual(plain(decided));
+      expect(ev.evaluateEncoded(ev.encode(request))).toBe(decided.decision === "allow" ? 1 : 0);
+      if (decided.decision === "allow") seen.allow++;
+      else if (decided.errors[0]?.code === "invalid_request") seen.refused++;
+    }),
+    { numRuns: 600, ...(seed === undefined ? {} : { seed }) },
+  );
+  return seen;
+}
+
 describe("evaluate and encode on values of another type than their schema's", () => {
   it("refuses a string sent as an id that is a policy constant beyond the string's bound, as decide does", async () => {
     // the constant's id would otherwise stand for a string the validator refuses, and match it
@@ -168,86 +300,14 @@ describe("evaluate and encode on values of another type than their schema's", ()
     });
 
     it(`${which}: on requests with up to three values of random types, evaluate and encode decide as decide does`, () => {
-      const ev = evaluatorOf(portable);
-      /** values of every kind, and those that pass for another kind when written carelessly */
-      const wrong = fc.constantFrom<unknown>(
-        true,
-        false,
-        "false",
-        "",
-        "a",
-        "blocked",
-        "\ud800",
-        "a\udfff",
-        "abcdefghij",
-        0,
-        -0,
-        1,
-        -1,
-        99,
-        101,
-        1.5,
-        NaN,
-        Infinity,
-        1e300,
-        2 ** 53,
-        -(2 ** 53),
-        2 ** 31,
-        5n,
-        -(2n ** 63n),
-        2n ** 63n,
-        2n ** 64n + 5n,
-        null,
-        [],
-        [1],
-        ["a"],
-        [true],
-        [{ name: "n", ok: true }],
-        {},
-        { a: true },
-        { a: 1 },
-        { level: 1 },
-        { name: "n", ok: true },
-        { 0: 1, length: 1 },
-        new Instance(1),
-        new Date(0),
-        new Map(),
-        undefined,
-      );
-      const paths: readonly Path[] = [
-        [],
-        ["flag"],
-        ["n"],
-        ["id"],
-        ["text"],
-        ["nums"],
-        ["nums", 0],
-        ["nums", 1],
-        ["tags"],
-        ["tags", "a"],
-        ["items"],
-        ["items", 0],
-        ["items", 0, "name"],
-        ["items", 0, "ok"],
-        ["sub"],
-        ["sub", "level"],
-        ["sub", "note"],
-        ["extra"],
-      ];
-      const seen = { allow: 0, refused: 0 };
-      fc.assert(
-        fc.property(fc.array(fc.tuple(fc.constantFrom(...paths), wrong), { minLength: 1, maxLength: 3 }), (changes) => {
-          const request = withValues(valid(), changes);
-          const decided = ev.decide(request);
-          const evaluated = ev.evaluate(request);
-          // every field read, each in the validator's order: the same decision, and the same refusal
-          expect(plain(evaluated)).toEqual(plain(decided));
-          expect(ev.evaluateEncoded(ev.encode(request))).toBe(decided.decision === "allow" ? 1 : 0);
-          if (decided.decision === "allow") seen.allow++;
-          else if (decided.errors[0]?.code === "invalid_request") seen.refused++;
-        }),
-        { numRuns: 600 },
-      );
+      const seen = compareWithDecide(evaluatorOf(portable));
+      expect(seen.refused).toBeGreaterThan(300);
+      expect(seen.allow).toBeGreaterThan(5);
+    });
+
+    it(`${which}: the requests drawn from seed 178951173 are allowed often enough to compare allows too`, () => {
+      // with the wrong values alone, this seed's 600 requests held only 5 allowed
+      const seen = compareWithDecide(evaluatorOf(portable), 178951173);
       expect(seen.refused).toBeGreaterThan(300);
       expect(seen.allow).toBeGreaterThan(5);
     });
