@@ -23,6 +23,8 @@ const streams = {
   /** what the output being written was to show (io.out's `ifLost`) */
   note: undefined as string | undefined,
   failed: { stdout: false, stderr: false },
+  /** of those, the ones whose reader closed the pipe (EPIPE): no failure of the command's */
+  closedByReader: { stdout: false, stderr: false },
 };
 
 function processIO(): CliIO {
@@ -190,8 +192,10 @@ if (isMainModule(import.meta.url)) {
   for (const which of ["stdout", "stderr"] as const) process[which].on("error", (e: NodeJS.ErrnoException) => onStreamError(which, e));
   main(process.argv.slice(2), processIO()).then(
     (code) => {
-      // a command that finished but whose output was lost has not done what it was asked
-      process.exitCode = code === 0 && (streams.failed.stdout || streams.failed.stderr) ? 1 : code;
+      // a command that finished but whose output was lost has not done what it was asked (output a
+      // reader chose not to read was not lost)
+      const lost = (which: "stdout" | "stderr") => streams.failed[which] && !streams.closedByReader[which];
+      process.exitCode = code === 0 && (lost("stdout") || lost("stderr")) ? 1 : code;
     },
     (e: unknown) => {
       // main turns every failure into a status; this is writ itself failing outside it (printing
@@ -208,14 +212,20 @@ if (isMainModule(import.meta.url)) {
 
 /**
  * Standard output or error could not be written. `writ ... | head` closing the pipe early is the
- * reader's choice, not an error: the exit status is the command's. Any other failure (ENOSPC, EIO)
- * is said in one line on standard error, when that can still be written, with what the lost output
- * was to show; the command runs to its end, writing nothing more to the failed stream, and exits 1.
+ * reader's choice, not an error: nothing more is written to it, and the command runs to its end and
+ * exits with its own status. (Exiting at once, the status was the one known so far: `writ check
+ * bad.writ ... | head -1` exited 0 before the files were checked, and a gate under `set -o pipefail`
+ * passed failing policies.) Any other failure (ENOSPC, EIO) is said in one line on standard error,
+ * when that can still be written, with what the lost output was to show; the command runs to its
+ * end, writing nothing more to the failed stream, and exits 1.
  */
 function onStreamError(which: "stdout" | "stderr", e: NodeJS.ErrnoException): void {
-  if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
   if (streams.failed[which]) return;
   streams.failed[which] = true;
+  if (e.code === "EPIPE") {
+    streams.closedByReader[which] = true;
+    return;
+  }
   if (!process.exitCode) process.exitCode = 1;
   if (which === "stderr" || streams.failed.stderr) return;
   const note = streams.note === undefined ? "" : `; ${streams.note}`;
