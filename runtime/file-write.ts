@@ -177,7 +177,10 @@ export function stageFile(path: string, data: string | Uint8Array, options: Stag
     const code = (e as NodeJS.ErrnoException).code;
     const why =
       code === "ENOENT"
-        ? `the directory ${dirname(target)} does not exist`
+        ? // (a directory that exists may refuse new names so: /proc/self)
+          directoryExists(dirname(target))
+          ? `no file can be created in ${dirname(target)}: ${systemErrorText(e)}`
+          : `the directory ${dirname(target)} does not exist`
         : code === "ENOTDIR"
           ? `${dirname(target)} is not a directory`
           : code === "EACCES" || code === "EPERM" || code === "EROFS"
@@ -342,5 +345,14 @@ export function ownerOf(path: string): number | undefined {
     return lstatSync(path).uid;
   } catch {
     return undefined;
+  }
+}
+
+/** Whether `dir` is a directory (a link to one followed); false when it cannot be looked at. */
+function directoryExists(dir: string): boolean {
+  try {
+    return statSync(dir).isDirectory();
+  } catch {
+    return false;
   }
 }
