@@ -13,7 +13,11 @@
 //   refused for as long as that process runs would leave the bundle unwritable, while readers finish
 //   the write anyway. A stopped writer that resumes finds its write done (finishPendingWrite).
 //
-// So of two writes at once, the bundle is left as one of them wrote it, whole.
+// So of two writes at once, the bundle is mostly left as one of them wrote it, whole; not always:
+// with readers finishing writes beside them, a reader finishing a write late can put back a
+// signature the next write removed, and a record checked just before another writer replaces it can
+// be removed as the old one. The mix is refused on load (manifest and module digests, signature);
+// one writer of a bundle at a time is the supported use (docs/artifacts.md).
 
 import { pendingWriter } from "./bundle-pending.js";
 
