@@ -436,3 +436,14 @@ export function formatNs(ns: number): string {
   const digits = value >= 100 ? 0 : value >= 10 ? 1 : 2;
   return `${Number(value.toFixed(digits))} ${unit}`;
 }
+
+/**
+ * A single-call figure as printed. The clock moves in steps (10 ns on some hosts), and the timer's own
+ * overhead is subtracted and the rest clamped at 0, so a figure under one step is the timer's
+ * resolution, not the call's time: "≤ step" where the run measured the step, and where it did not
+ * (older results), a figure of 0 as "< timer resolution". The results keep the raw figure.
+ */
+export function singleCallCell(ns: number, timerStepNs: number | undefined): string {
+  if (timerStepNs !== undefined) return ns < timerStepNs ? `≤ ${formatNs(timerStepNs)}` : formatNs(ns);
+  return ns <= 0 ? "< timer resolution" : formatNs(ns);
+}

@@ -2,7 +2,7 @@
 // run (all engines in one process, with Cedar's required V8 flag), then Writ's rows from the run
 // without the flag, followed by the machine and mix it was measured on.
 
-import { MIN_PASSES, formatNs } from "../harness.js";
+import { MIN_PASSES, formatNs, singleCallCell } from "../harness.js";
 import { WRIT_ENGINE, ratioAboveFloor, ratioOf, type BenchResults, type RunResult, type SizeFigures, type SummaryRow } from "./results.js";
 import { POLICY_SIZES, RULE_COUNTS, type PolicySize } from "../engines/types.js";
 import { renderScalingTable } from "../scaling.js";
@@ -25,17 +25,6 @@ export function timedOnSubsample(f: SizeFigures, mixCount: number): boolean {
 function median(f: SizeFigures | undefined, mixCount: number): string {
   if (f === undefined) return "–";
   return timedOnSubsample(f, mixCount) ? `${formatNs(f.medianNs)}*` : formatNs(f.medianNs);
-}
-
-/**
- * A single-call figure as printed. The clock moves in steps (10 ns on some hosts), and the timer's own
- * overhead is subtracted and the rest clamped at 0, so a figure under one step is the timer's
- * resolution, not the call's time: "≤ step" where the run measured the step, and where it did not
- * (older results), a figure of 0 as "< timer resolution". The results keep the raw figure.
- */
-export function singleCallCell(ns: number, timerStepNs: number | undefined): string {
-  if (timerStepNs !== undefined) return ns < timerStepNs ? `≤ ${formatNs(timerStepNs)}` : formatNs(ns);
-  return ns <= 0 ? "< timer resolution" : formatNs(ns);
 }
 
 function latency(f: SizeFigures | undefined, timerStepNs: number | undefined): string {

@@ -3,7 +3,8 @@
 //
 // Times, interleaved in rounds with the harness of `npm run bench` (bench/harness.ts): `decide` on
 // the compiled module (a JS object in, a Decision out, what a host pays), the module's evaluation of
-// requests encoded beforehand, and — for a .writ file — the reference interpreter. Before anything
+// requests encoded beforehand, for a .writ file the reference interpreter, and the harness floor
+// (bench/harness-floor.ts: the loop's own cost, which every figure carries). Before anything
 // is timed, the module and the interpreter must return the same Decision for every request; on the
 // first difference the command names the request and stops, since a figure for wrong answers means
 // nothing. Requests come from `--requests` (a JSON array or JSON Lines) or, for a .writ file, from
@@ -15,6 +16,7 @@ import type { Decision, RequestError } from "../../runtime/decision.js";
 import type { LoadedPolicy } from "../../runtime/policy.js";
 import type { EncodedRequest, WasmEvaluator } from "../../runtime/wasm/evaluator.js";
 import type { EngineTiming, TimedEngine, TimedRun, TimingOptions } from "../../bench/harness.js";
+import { harnessFloorEngine } from "../../bench/harness-floor.js";
 import { commandLineProblem, decimalCount, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, printJson, refuseUsage, unknownFlags, type CliIO, type Command, emptyPathError } from "../io.js";
 import { isBundlePath, loadBundleDirectory, refusePubWithoutBundle } from "./bundle-dir.js";
 import { cancelPrestartedAsc, prestartAsc } from "./prestart.js";
@@ -71,7 +73,9 @@ export const benchCommand: Command = {
     maxDiagnosticsUsage(21),
     "",
     "Timed: decide (the compiled module, JS object → Decision), evaluate only (the module on requests",
-    "encoded beforehand; valid requests only) and, for a .writ file, the reference interpreter.",
+    "encoded beforehand; valid requests only), for a .writ file the reference interpreter, and the",
+    "harness floor: an engine that returns the answer already known, through the same loop, so that",
+    "what the loop itself costs per decision, which every figure carries, is seen beside them.",
     "Before timing, the module and the interpreter must agree on every request. Requests the schema",
     "refuses are counted, and the first is named with the reason; when it refuses every one, nothing",
     "is timed (the refusal is all there would be to time).",
@@ -148,6 +152,9 @@ export const benchCommand: Command = {
       return EXIT_FAILURE;
     }
     const harness = await import("../../bench/harness.js");
+    // a single call under the clock's step reads as 0 once the timer's overhead is taken out: such
+    // a figure is printed as "≤ step", as npm run bench prints it
+    const timerStepNs = harness.measureTimerStepNs();
     const report = measure(harness, subject, requests, agreed.decisions, { rounds, roundBudgetMs: 40, singleCallBudgetMs: 10, warmupMs: 200 }, deadline);
     if (report.roundsTimed === 0) {
       const repeated = report.mixSize > requests.length ? ` (${requests.length} request${requests.length === 1 ? "" : "s"}, repeated to ${report.mixSize} a pass)` : "";
@@ -171,6 +178,7 @@ export const benchCommand: Command = {
       ...(report.stopped === undefined ? {} : { stopped: `at ${limit}: ${report.stopped}` }),
       node: process.version,
       cpu: `${cpus()[0]?.model ?? "unknown CPU"} (${cpus().length} cores)`,
+      timerStepNs,
       results: report.timings.map((t) => ({
         engine: t.engine,
         label: t.label,
@@ -181,7 +189,7 @@ export const benchCommand: Command = {
       })),
     };
     if (parsed.flags.has("json")) printJson(io, summary);
-    else io.out(renderText(summary, report.timings, harness.formatNs, firstRefused?.text));
+    else io.out(renderText(summary, report.timings, harness, firstRefused?.text));
     return EXIT_OK;
   },
 };
@@ -334,6 +342,8 @@ function measure({ timeEnginesWithin, measureTimerOverheadNs }: Harness, subject
   if (!evaluate.ok) return { timings: [], roundsTimed: 0, stopped: evaluate.stopped, mixSize };
   if (evaluate.engine) engines.push(evaluate.engine);
   if (interpreter) engines.push({ name: "interpreter", label: "reference interpreter (JS)", decide: (r) => interpreter.decide(r).decision === "allow" });
+  // the loop's own cost per decision, which every figure above carries: a figure near it is mostly the loop
+  engines.push(harnessFloorEngine(expected));
   return { ...timeEnginesWithin(engines, policy.name, mix, expected, options, measureTimerOverheadNs(), deadline), mixSize };
 }
 
@@ -387,12 +397,14 @@ function renderText(s: {
   stopped?: string;
   node: string;
   cpu: string;
-}, timings: readonly EngineTiming[], formatNs: (ns: number) => string, firstRefused: string | undefined): string {
+  timerStepNs: number;
+}, timings: readonly EngineTiming[], { formatNs, singleCallCell }: Pick<Harness, "formatNs" | "singleCallCell">, firstRefused: string | undefined): string {
   const { policy: p, requests: q } = s;
   const repeated = q.timedPerPass > q.count ? `, repeated to ${q.timedPerPass} per pass` : "";
   // the last column only when an engine timed fewer requests (evaluate only skips invalid ones)
   const partial = timings.some((t) => t.requestsTimed < q.timedPerPass);
-  const rows = timings.map((t) => [t.label, formatNs(t.medianNsPerDecision), formatNs(t.p50Ns), formatNs(t.p99Ns), ...(partial ? [`${t.requestsTimed} of ${q.timedPerPass}`] : [])]);
+  const single = (ns: number) => singleCallCell(ns, s.timerStepNs);
+  const rows = timings.map((t) => [t.label, formatNs(t.medianNsPerDecision), single(t.p50Ns), single(t.p99Ns), ...(partial ? [`${t.requestsTimed} of ${q.timedPerPass}`] : [])]);
   const header = ["", "per decision", "single call p50", "p99", ...(partial ? ["requests timed"] : [])];
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
   const line = (cells: string[]) => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  ").trimEnd();

@@ -68,7 +68,8 @@ describe("writ bench in a fresh process", () => {
     expect(out.requests.timedPerPass).toBeGreaterThanOrEqual(1000);
     expect(out.requests.timedPerPass % 11).toBe(0);
     expect(out.agreement).toMatch(/same Decision for every request/);
-    expect(out.results.map((e) => e.engine)).toEqual(["decide", "evaluate", "interpreter"]);
+    expect(out.results.map((e) => e.engine)).toEqual(["decide", "evaluate", "interpreter", "harness-floor"]);
+    expect((out as BenchJson & { timerStepNs: number }).timerStepNs).toBeGreaterThan(0);
     for (const e of out.results) {
       expect(e.medianNsPerDecision).toBeGreaterThan(0);
       expect(e.p99Ns).toBeGreaterThanOrEqual(e.p50Ns);
@@ -82,6 +83,11 @@ describe("writ bench in a fresh process", () => {
     expect(r.stdout).toContain("requests: 3 from requests.jsonl, repeated to 1002 per pass; 1 allowed, 0 refused as invalid");
     expect(r.stdout).toMatch(/^decide \(module, JS object → Decision\)\s+[\d.]+ (ns|µs)/m);
     expect(r.stdout).toMatch(/^reference interpreter \(JS\)\s+[\d.]+ (ns|µs)/m);
+    // the loop's own cost, beside the figures that carry it
+    expect(r.stdout).toMatch(/^harness floor \(returns the precomputed answer\)\s+[\d.]+ (ns|µs)/m);
+    // a single call under the clock's step is the timer's resolution, printed as "≤ step", never as
+    // a time of 0 (the floor's calls take a few ns, under the step of most clocks)
+    expect(r.stdout).not.toMatch(/\s0 ns/);
   }, 120_000);
 
   it("times evaluate-only over the valid requests alone", async () => {
@@ -109,7 +115,7 @@ describe("writ bench in a fresh process", () => {
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as BenchJson;
     expect(out.agreement).toMatch(/module only/);
-    expect(out.results.map((e) => e.engine)).toEqual(["decide", "evaluate"]);
+    expect(out.results.map((e) => e.engine)).toEqual(["decide", "evaluate", "harness-floor"]);
     const none = await writ(build, ["bench", bundle]);
     expect(none.code).toBe(1);
     expect(none.stderr).toContain("a bundle carries no tests; give them with --requests");
@@ -346,7 +352,7 @@ describe("writ bench on requests the schema refuses", () => {
     expect(array.code, array.err).toBe(0);
     const out = JSON.parse(array.out) as BenchJson & { requests: { firstRefused: unknown } };
     expect(out.requests).toMatchObject({ count: 3, allowed: 1, invalid: 1, firstRefused: { request: 2, from: "requests", path: "", message: "expected a record, got a list" } });
-    expect(out.results.map((e) => e.engine)).toEqual(["decide", "evaluate", "interpreter"]);
+    expect(out.results.map((e) => e.engine)).toEqual(["decide", "evaluate", "interpreter", "harness-floor"]);
 
     const tests = await bench(undefined);
     expect(tests.code, tests.err).toBe(0);
