@@ -16,7 +16,6 @@ import type { Decision, RequestError } from "../../runtime/decision.js";
 import type { LoadedPolicy } from "../../runtime/policy.js";
 import type { EncodedRequest, WasmEvaluator } from "../../runtime/wasm/evaluator.js";
 import type { EngineTiming, TimedEngine, TimedRun, TimingOptions } from "../../bench/harness.js";
-import { harnessFloorEngine } from "../../bench/harness-floor.js";
 import { commandLineProblem, decimalCount, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, printJson, refuseUsage, unknownFlags, type CliIO, type Command, emptyPathError } from "../io.js";
 import { isBundlePath, loadBundleDirectory, refusePubWithoutBundle } from "./bundle-dir.js";
 import { cancelPrestartedAsc, prestartAsc } from "./prestart.js";
@@ -151,11 +150,13 @@ export const benchCommand: Command = {
       io.err(`writ bench: ${all}: ${firstRefused.text}; nothing was timed, since only the refusal would be`);
       return EXIT_FAILURE;
     }
-    const harness = await import("../../bench/harness.js");
+    // loaded here, not at the top: every writ command loads this file, and the bench code is only
+    // needed when something is timed
+    const [harness, { harnessFloorEngine }] = await Promise.all([import("../../bench/harness.js"), import("../../bench/harness-floor.js")]);
     // a single call under the clock's step reads as 0 once the timer's overhead is taken out: such
     // a figure is printed as "≤ step", as npm run bench prints it
     const timerStepNs = harness.measureTimerStepNs();
-    const report = measure(harness, subject, requests, agreed.decisions, { rounds, roundBudgetMs: 40, singleCallBudgetMs: 10, warmupMs: 200 }, deadline);
+    const report = measure(harness, harnessFloorEngine, subject, requests, agreed.decisions, { rounds, roundBudgetMs: 40, singleCallBudgetMs: 10, warmupMs: 200 }, deadline);
     if (report.roundsTimed === 0) {
       const repeated = report.mixSize > requests.length ? ` (${requests.length} request${requests.length === 1 ? "" : "s"}, repeated to ${report.mixSize} a pass)` : "";
       io.err(`writ bench: nothing was timed within ${limit}: ${report.stopped}${repeated}`);
@@ -325,8 +326,9 @@ export async function checkAgreement(subject: Subject, requests: readonly unknow
 }
 
 type Harness = typeof import("../../bench/harness.js");
+type HarnessFloorEngine = typeof import("../../bench/harness-floor.js").harnessFloorEngine;
 
-function measure({ timeEnginesWithin, measureTimerOverheadNs }: Harness, subject: Subject, requests: readonly unknown[], decisions: readonly Decision[], options: TimingOptions, deadline: number): TimedRun & { mixSize: number } {
+function measure({ timeEnginesWithin, measureTimerOverheadNs }: Harness, harnessFloorEngine: HarnessFloorEngine, subject: Subject, requests: readonly unknown[], decisions: readonly Decision[], options: TimingOptions, deadline: number): TimedRun & { mixSize: number } {
   // the requests in order, repeated up to MIN_TIMED_REQUESTS: `origin[k]` is the request at k
   const mixSize = Math.max(requests.length, Math.ceil(MIN_TIMED_REQUESTS / requests.length) * requests.length);
   const origin = Array.from({ length: mixSize }, (_, k) => k % requests.length);
