@@ -3,8 +3,8 @@
 // looks at exactly the files `writ test policies/` tests, in the same order, and fails the same way
 // on what it cannot use.
 
-import { readdirSync, realpathSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { readdirSync, realpathSync, statSync, type Dirent } from "node:fs";
+import { join, resolve, sep } from "node:path";
 import { unreachableFileText } from "./text-files.js";
 
 /** How a directory is searched, for the help of each command that takes one. */
@@ -19,8 +19,9 @@ export interface PolicyFiles {
 
 /**
  * The policy files `inputs` name, in the order found, and what could not be used: an input that
- * does not exist or is not a file, a path in a directory that cannot be followed, a directory that
- * cannot be read or holds no policy. Each of those fails the command — a CI step pointed at the
+ * does not exist or is not a file, a path in a directory that cannot be followed (a .writ file, or
+ * any other name that might be a directory), one whose name is not UTF-8, a directory that cannot
+ * be read or holds no policy. Each of those fails the command — a CI step pointed at the
  * wrong folder, or at one it may not read, must not pass for having looked at nothing — while the
  * files found are still looked at. A file is named as found: under a directory given, that
  * directory's path as given joined with the names below it.
@@ -28,16 +29,9 @@ export interface PolicyFiles {
 export function policyFiles(cwd: string, inputs: readonly string[]): PolicyFiles {
   const files: string[] = [];
   const unusable: string[] = [];
-  const isDirectory = (path: string): boolean => {
-    try {
-      return statSync(path).isDirectory();
-    } catch {
-      return false; // a dangling link, or one we may not follow: not a directory to walk
-    }
-  };
   // a FIFO or a device named x.writ: reading it would block the run until something wrote to it
   // (a dangling link so named is walked: a policy that is missing, a failure said as such)
-  const isSpecial = (path: string): boolean => {
+  const isSpecial = (path: string | Buffer): boolean => {
     try {
       const st = statSync(path);
       return !st.isFile() && !st.isDirectory();
@@ -68,7 +62,7 @@ export function policyFiles(cwd: string, inputs: readonly string[]): PolicyFiles
     }
     if (st.isDirectory()) {
       let real: string;
-      let entries: string[];
+      let entries: Dirent<Buffer>[];
       try {
         real = realpathSync(abs);
         const known = foundUnder.get(real);
@@ -76,7 +70,11 @@ export function policyFiles(cwd: string, inputs: readonly string[]): PolicyFiles
           skipped ||= skippedUnder.has(real);
           return known;
         }
-        entries = readdirSync(abs).sort();
+        // names as bytes: read as UTF-8 text, a name that is not would become another (U+FFFD for
+        // each byte that is not), a directory silently missing and a file "no such file". Their types
+        // come with them, so that a file of another name needs nothing followed (where the file system
+        // does not say, Node asks lstat, and a failure there fails the directory as a whole).
+        entries = readdirSync(abs, { withFileTypes: true, encoding: "buffer" });
       } catch (e) {
         unusable.push(unreachableFileText(shown, e));
         return 0;
@@ -85,14 +83,32 @@ export function policyFiles(cwd: string, inputs: readonly string[]): PolicyFiles
       const skippedBefore = skipped;
       skipped = false;
       let found = 0;
-      for (const entry of entries) {
-        if (entry === "node_modules" || entry.startsWith(".")) {
+      for (const { entry, name } of byName(entries)) {
+        if (name === "node_modules" || name.startsWith(".")) {
           skipped = true;
           continue;
         }
-        const child = join(shown, entry);
-        const childAbs = resolve(cwd, child);
-        if (entry.endsWith(".writ") ? !isSpecial(childAbs) : isDirectory(childAbs)) found += walk(child);
+        const utf8 = Buffer.from(name).equals(entry.name);
+        const child = join(shown, utf8 ? name : shownBytes(entry.name));
+        const childPath = utf8 ? resolve(cwd, child) : Buffer.concat([Buffer.from(join(abs, sep)), entry.name]);
+        let holdsPolicies: boolean;
+        try {
+          holdsPolicies = name.endsWith(".writ") ? !isSpecial(childPath) : mayBeDirectory(entry, childPath);
+        } catch (e) {
+          // a link that cannot be followed (a loop, a directory we may not search on its way) may lead
+          // to a directory of policies, as may one that leads nowhere: a folder not checked out, a
+          // volume not mounted. Said and failing, as a .writ file that cannot be followed is. (An
+          // editor's lock file, `.#p.writ`, is a dangling link, but starts with `.`: never looked at.)
+          unusable.push(unreachableFileText(child, e));
+          continue;
+        }
+        if (!holdsPolicies) continue;
+        // the commands open a file by its name as text: one that is not UTF-8 cannot be named to them
+        if (!utf8) {
+          unusable.push(`${child}: its name is not UTF-8 (\\xNN: a byte that is not); writ looks only at names that are`);
+          continue;
+        }
+        found += walk(child);
       }
       foundUnder.set(real, found);
       if (skipped) skippedUnder.add(real);
@@ -125,4 +141,46 @@ export function policyFiles(cwd: string, inputs: readonly string[]): PolicyFiles
       unusable.push(`${input}: no .writ files in it${skipped ? " (entries starting with `.` and node_modules are not searched)" : ""}`);
   }
   return { files, unusable };
+}
+
+/**
+ * Whether the entry `entry` at `path` is a directory, or may be: a file of another name than `.writ`
+ * is not, and needs nothing followed to say so (a directory we may read but not search, whose
+ * entries cannot be examined, still lists them with their types). Throws for a link that cannot be
+ * followed.
+ */
+function mayBeDirectory(entry: Dirent<Buffer>, path: string | Buffer): boolean {
+  if (entry.isDirectory()) return true;
+  if (!entry.isSymbolicLink()) return false;
+  return statSync(path).isDirectory();
+}
+
+/** `entries` with their names as text, in the order of the names (names read alike by their bytes). */
+function byName(entries: Dirent<Buffer>[]): { entry: Dirent<Buffer>; name: string }[] {
+  return entries.map((entry) => ({ entry, name: entry.name.toString("utf8") })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : Buffer.compare(a.entry.name, b.entry.name)));
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** A name that is not UTF-8, as a message shows it: its characters, and `\xff` for each byte that is not one. */
+function shownBytes(name: Uint8Array): string {
+  let shown = "";
+  for (let i = 0; i < name.length; ) {
+    let n = 1;
+    // the one length (1 to 4 bytes) at which a character starting here decodes, if any
+    for (; n <= 4 && i + n <= name.length; n++) {
+      try {
+        shown += strictUtf8.decode(name.subarray(i, i + n));
+        break;
+      } catch {
+        /* not a whole character yet */
+      }
+    }
+    if (n > 4 || i + n > name.length) {
+      shown += `\\x${name[i]!.toString(16).padStart(2, "0")}`;
+      n = 1;
+    }
+    i += n;
+  }
+  return shown;
 }

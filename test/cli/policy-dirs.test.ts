@@ -1,9 +1,10 @@
 // `writ check`, `writ fmt --check` and `writ test` given directories, as CI runs them (`writ check
 // policies/`, `writ fmt --check .`): plain node on a transpiled copy of the tree, real files and
 // directories on disk. All three find the same policy files the same way (cli/policy-files.ts): in
-// the same order, each once through a link back up the tree, a path they cannot follow or a
-// directory they cannot read said with its path and failing the run while the rest is still
-// looked at, a directory without a policy said as such. Plain `writ fmt`, which prints or rewrites
+// the same order, each once through a link back up the tree, a path they cannot follow, an entry
+// they cannot examine that may be a directory, a name that is not UTF-8 or a directory they cannot
+// read said with its path and failing the run while the rest is still looked at, a directory
+// without a policy said as such. Plain `writ fmt`, which prints or rewrites
 // one file, refuses a directory and points at --check.
 
 import { execFile } from "node:child_process";
@@ -176,6 +177,56 @@ describe("policy commands given directories", () => {
     } finally {
       chmodSync(join(tree, "locked"), 0o755); // so that the temporary directory can be removed
     }
+  }, 120_000);
+
+  // a directory readable but not searchable (0644) lists its entries, with their types, but none of
+  // them can be examined: its subdirectory, as a link that loops or leads nowhere, may hold the
+  // policies meant. Run as root, the commands run as `nobody`, as above.
+  it("names an entry it cannot examine that may be a directory, fails, and still looks at the rest", async () => {
+    const asRoot = process.getuid?.() === 0;
+    const runAs = asRoot ? NOBODY : undefined;
+    const tree = join(work, "unexamined");
+    put(join(tree, "ok.writ"), FORMATTED);
+    put(join(tree, "shut", "inner", "ugly.writ"), UNFORMATTED);
+    put(join(tree, "shut", "notes.txt"), "not a policy\n");
+    symlinkSync("loop", join(tree, "loop"));
+    symlinkSync("nowhere", join(tree, "gone"));
+    symlinkSync("nowhere.writ", join(tree, ".#ok.writ")); // an editor's lock file: starts with `.`, not looked at
+    if (asRoot) {
+      for (const parent of new Set([dirname(build), dirname(work)])) chmodSync(parent, 0o711);
+      for (const dir of [build, work, tree, join(tree, "shut", "inner")]) chmodSync(dir, 0o755);
+    }
+    chmodSync(join(tree, "shut"), 0o644);
+    try {
+      const reasons = ["unexamined/gone: no such file", "unexamined/loop: too many symbolic links encountered (ELOOP)", "unexamined/shut/inner: permission denied (EACCES)"];
+      const said = (name: string) => reasons.map((r) => `${name}: ${r}\n`).join("");
+      expect(await writAs(runAs, build, work, "check", "unexamined")).toEqual({ code: 1, stdout: "", stderr: `${said("writ check")}unexamined/ok.writ: 0 errors, 0 warnings\n` });
+      expect(await writAs(runAs, build, work, "fmt", "--check", "unexamined")).toEqual({ code: 1, stdout: "", stderr: said("writ fmt") });
+      const test = await writAs(runAs, build, work, "test", "unexamined");
+      expect(test.code).toBe(1);
+      expect(test.stderr).toBe(said("writ test"));
+      expect(test.stdout).toContain("unexamined/ok.writ (p 1.0.0)\n");
+    } finally {
+      chmodSync(join(tree, "shut"), 0o755); // so that the temporary directory can be removed
+    }
+  }, 120_000);
+
+  // a name is bytes: one that is not UTF-8, read as text, would be another (U+FFFD), a directory
+  // dropped and a file "no such file"
+  it("names a policy file or directory whose name is not UTF-8, escaped, fails, and still looks at the rest", async () => {
+    const tree = join(work, "bytes");
+    put(join(tree, "ok.writ"), FORMATTED);
+    const named = (...parts: string[]) => Buffer.concat([Buffer.from(tree + "/"), ...parts.map((p) => Buffer.from(p, "latin1"))]);
+    mkdirSync(named("d\xff"));
+    writeFileSync(named("d\xff", "/p.writ"), UNFORMATTED);
+    writeFileSync(named("x\xff.writ"), UNFORMATTED);
+    writeFileSync(named("notes\xff.txt"), "not a policy, whatever its name\n");
+    const said = (name: string) => ["d\\xff", "x\\xff.writ"].map((n) => `${name}: bytes/${n}: its name is not UTF-8 (\\xNN: a byte that is not); writ looks only at names that are\n`).join("");
+    expect(await writ(build, work, "check", "bytes")).toEqual({ code: 1, stdout: "", stderr: `${said("writ check")}bytes/ok.writ: 0 errors, 0 warnings\n` });
+    expect(await writ(build, work, "fmt", "--check", "bytes")).toEqual({ code: 1, stdout: "", stderr: said("writ fmt") });
+    const test = await writ(build, work, "test", "bytes");
+    expect(test.code).toBe(1);
+    expect(test.stderr).toBe(said("writ test"));
   }, 120_000);
 
   it("writ fmt without --check refuses a directory, pointing at --check, and writes nothing", async () => {
