@@ -11,6 +11,7 @@ import { lintHiddenCharacters } from "../../compiler/syntax/hidden-characters.js
 import { append } from "../../runtime/arrays.js";
 import { missingHeaderDiagnostic } from "../../compiler/check/codes.js";
 import type { CliIO } from "../io.js";
+import { escapeControls } from "../../runtime/thrown.js";
 import { readText } from "./policy-source.js";
 
 /**
@@ -26,8 +27,9 @@ export type CanonicalForm = { ok: true; text: string; formatted: string; path: s
  */
 export function canonicalForm(io: CliIO, file: string, render: RenderOptions): CanonicalForm {
   const read = readText(io, file);
+  // the file may be named as found in a directory: its name escaped, as the diagnostics escape it
   if (!read.ok) {
-    io.err(`writ fmt: ${read.message}`);
+    io.err(`writ fmt: ${escapeControls(read.message)}`);
     return { ok: false };
   }
   const { text, path } = read;
@@ -60,11 +62,11 @@ export function canonicalForm(io: CliIO, file: string, render: RenderOptions): C
   // within the limits as it is.
   const tooLarge = formattedTooLarge(text, formatted, MAX_SOURCE_LENGTH, again.diagnostics);
   if (tooLarge !== undefined) {
-    io.err(`writ fmt: ${file}: its canonical form ${tooLarge.what}, so the file is left as it is\n  = help: ${tooLarge.help}`);
+    io.err(`writ fmt: ${escapeControls(file)}: its canonical form ${tooLarge.what}, so the file is left as it is\n  = help: ${tooLarge.help}`);
     return { ok: false };
   }
   if (hasErrors(again.diagnostics)) {
-    io.err(`writ fmt: ${file}: its canonical form would not parse, so it is left as it is:\n${renderDiagnostics(again.diagnostics, { name: `${file} (formatted)`, text: formatted }, render)}\n`);
+    io.err(`writ fmt: ${escapeControls(file)}: its canonical form would not parse, so it is left as it is:\n${renderDiagnostics(again.diagnostics, { name: `${file} (formatted)`, text: formatted }, render)}\n`);
     return { ok: false };
   }
   return { ok: true, text, formatted, path };

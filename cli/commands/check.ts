@@ -7,6 +7,7 @@ import { sourceOptions } from "./source-options.js";
 import { maxDiagnosticsUsage } from "./max-diagnostics.js";
 import { compileFile, countLine, failed } from "./policy-source.js";
 import { DIRECTORY_SEARCH, policyFiles } from "../policy-files.js";
+import { escapeControls } from "../../runtime/thrown.js";
 
 export const checkCommand: Command = {
   name: "check",
@@ -43,14 +44,16 @@ export const checkCommand: Command = {
     }
     // as `writ test` finds them: a CI step given the wrong folder must not pass for checking nothing
     const { files, unusable } = policyFiles(io.cwd, parsed.positional);
-    for (const u of unusable) io.err(`writ check: ${u}`);
+    // a name read from a directory is escaped, as writ test escapes it: one holding a line end must
+    // not forge a line of the report (`a<LF>writ check: p.writ: 0 errors.writ`)
+    for (const u of unusable) io.err(`writ check: ${escapeControls(u)}`);
     let anyFailed = unusable.length > 0;
     for (const file of files) {
       // stop once the module is planned: its memory is checked there (W0902), and nothing up to
       // that point needs AssemblyScript
       const result = await compileFile(io, "check", file, { stopAfter: "plan", maxCost }, shown.render);
       if (failed(result)) anyFailed = true;
-      if (result) io.err(countLine(file, result));
+      if (result) io.err(countLine(escapeControls(file), result));
     }
     return anyFailed ? EXIT_FAILURE : EXIT_OK;
   },

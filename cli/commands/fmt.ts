@@ -12,6 +12,7 @@ import { maxDiagnosticsOption, maxDiagnosticsUsage } from "./max-diagnostics.js"
 import { canonicalForm } from "./canonical-form.js";
 import { FileWriteError, replaceFile } from "../../runtime/file-write.js";
 import { DIRECTORY_SEARCH, policyFiles } from "../policy-files.js";
+import { escapeControls } from "../../runtime/thrown.js";
 
 export const fmtCommand: Command = {
   name: "fmt",
@@ -117,7 +118,9 @@ function isDirectory(io: CliIO, file: string): boolean {
  */
 function checkFormatted(io: CliIO, inputs: readonly string[], render: RenderOptions): number {
   const { files, unusable } = policyFiles(io.cwd, inputs);
-  for (const u of unusable) io.err(`writ fmt: ${u}`);
+  // a name read from a directory is escaped, as writ test escapes it: one holding a line end must not
+  // forge a line of the list, which a script reads one path a line
+  for (const u of unusable) io.err(`writ fmt: ${escapeControls(u)}`);
   let unformatted = 0;
   let refused = unusable.length > 0;
   for (const file of files) {
@@ -125,7 +128,7 @@ function checkFormatted(io: CliIO, inputs: readonly string[], render: RenderOpti
     if (!form.ok) refused = true;
     else if (form.formatted !== form.text) {
       unformatted++;
-      io.out(file);
+      io.out(escapeControls(file));
     }
   }
   if (unformatted > 0) {

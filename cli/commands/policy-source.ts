@@ -8,6 +8,7 @@ import { compilePolicy, type CompileOptions, type CompileResult } from "../../co
 import { hasErrors, renderDiagnostics, type RenderOptions } from "../../compiler/diagnostics.js";
 import { EMPTY_PATH, type CliIO } from "../io.js";
 import { decodeUtf8, unreachableFileText } from "../text-files.js";
+import { escapeControls } from "../../runtime/thrown.js";
 
 export type ReadResult = { ok: true; text: string; path: string } | { ok: false; message: string };
 
@@ -36,8 +37,10 @@ export function readText(io: CliIO, file: string): ReadResult {
  */
 export async function compileFile(io: CliIO, command: string, file: string, options: CompileOptions = {}, render: RenderOptions = {}): Promise<CompileResult | undefined> {
   const read = readText(io, file);
+  // the file may be named as found in a directory (writ check, writ test): its name escaped, as the
+  // diagnostics escape it
   if (!read.ok) {
-    io.err(`writ ${command}: ${read.message}`);
+    io.err(`writ ${command}: ${escapeControls(read.message)}`);
     return undefined;
   }
   const result = await compilePolicy(read.text, { ...options, fileName: file });

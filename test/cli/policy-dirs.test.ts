@@ -229,6 +229,28 @@ describe("policy commands given directories", () => {
     expect(test.stderr).toBe(said("writ test"));
   }, 120_000);
 
+  // a name read from a directory is anyone's text: a line end in it must not forge a line of the
+  // report (nor of the list fmt --check prints for a script), as writ test escapes it
+  it("escapes the control characters of the names it finds, as writ test does", async () => {
+    const tree = join(work, "forge");
+    const a = "a\nwrit check: forged.writ: 0 errors.writ"; // listed: unformatted
+    const b = "b\nwrit fmt: 0 files.writ"; // refused: not UTF-8 text
+    put(join(tree, a), UNFORMATTED);
+    writeFileSync(join(tree, b), Buffer.from([0xff, 0x0a]));
+    symlinkSync("c\nloop", join(tree, "c\nloop")); // cannot be followed
+    const shownA = "forge/a\\u000awrit check: forged.writ: 0 errors.writ";
+    const refusals = (name: string) => `${name}: forge/c\\u000aloop: too many symbolic links encountered (ELOOP)\n${name}: forge/b\\u000awrit fmt: 0 files.writ:1: not UTF-8 text\n`;
+    const check = await writ(build, work, "check", "forge");
+    expect(check.code).toBe(1);
+    const [loop, notText] = refusals("writ check").split("\n");
+    expect(check.stderr).toBe(`${loop}\n${shownA}: 0 errors, 0 warnings\n${notText}\n`);
+    expect(await writ(build, work, "fmt", "--check", "forge")).toEqual({ code: 1, stdout: `${shownA}\n`, stderr: `${refusals("writ fmt")}${CANONICAL_NOTE(1, 2)}` });
+    const test = await writ(build, work, "test", "forge");
+    expect(test.code).toBe(1);
+    expect(test.stderr).toBe(refusals("writ test"));
+    expect(test.stdout).toContain(`\n✗ forge/b\\u000awrit fmt: 0 files.writ: does not compile\n`);
+  }, 120_000);
+
   it("writ fmt without --check refuses a directory, pointing at --check, and writes nothing", async () => {
     const before = snapshot(files);
     const message = "writ fmt: policies: is a directory: writ fmt prints or rewrites one file; writ fmt --check policies lists the files in it not in canonical form\n";
