@@ -76,7 +76,9 @@ export const fmtCommand: Command = {
     const file = parsed.positional[0]!;
     // one file is printed or rewritten: for a directory, the listing of its files is what --check gives
     if (isDirectory(io, file)) {
-      io.err(`writ fmt: ${file}: is a directory: writ fmt prints or rewrites one file; writ fmt --check ${file} lists the files in it not in canonical form`);
+      // a directory named `-d` would be read as a flag where the suggestion puts it: after `--`, it is not
+      const suggested = file.startsWith("-") && file !== "-" ? `-- ${file}` : file;
+      io.err(`writ fmt: ${file}: is a directory: writ fmt prints or rewrites one file; writ fmt --check ${suggested} lists the files in it not in canonical form`);
       return EXIT_FAILURE;
     }
     const form = canonicalForm(io, file, shown.render);

@@ -257,6 +257,11 @@ describe("policy commands given directories", () => {
     expect(await writ(build, work, "fmt", "policies")).toEqual({ code: 1, stdout: "", stderr: message });
     expect(await writ(build, work, "fmt", "--write", "policies")).toEqual({ code: 1, stdout: "", stderr: message });
     expect(snapshot(files)).toEqual(before);
+    // a directory named as a flag is suggested after `--`, where it is not read as one, and so taken
+    put(join(work, "-d", "p.writ"), UNFORMATTED);
+    const dashed = await writ(build, work, "fmt", "--", "-d");
+    expect(dashed).toEqual({ code: 1, stdout: "", stderr: "writ fmt: -d: is a directory: writ fmt prints or rewrites one file; writ fmt --check -- -d lists the files in it not in canonical form\n" });
+    expect(await writ(build, work, "fmt", "--check", "--", "-d")).toEqual({ code: 1, stdout: "-d/p.writ\n", stderr: CANONICAL_NOTE(1, 1) });
   }, 120_000);
 
   it("says in the help that check and fmt --check take directories", () => {
