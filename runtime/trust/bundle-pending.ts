@@ -32,8 +32,9 @@
 // A record is put in place only where none is (a hard link): a write never replaces another's
 // record, and two writes never interleave their renames (bundle-writers.ts says what a writer that
 // finds one does). A stale signature, and a record, are removed only while the record of the write
-// that removes them is still there (moved aside, looked at, and put back if it went meanwhile): a
-// process finishing a write late, after another finished it, never removes the next write's files.
+// that removes them is still there (linked to a private name and looked at there, the name left as
+// it is otherwise): a process finishing a write late, after another finished it, never removes the
+// next write's files, nor puts back what the write removed (removeWhileRecorded says what is left).
 //
 // A record is read as untrusted: it names only the bundle's own files, and staged files by the names
 // stageFile gives them beside those files, so finishing one writes nowhere a write of that bundle
@@ -206,18 +207,93 @@ function recordIs(path: string, id: string): boolean {
   return read.kind === "record" && read.record.id === id;
 }
 
+/** A name of this process's own beside `path`, as stageFile names its files: one a kill leaves is removed as theirs are (bundle-leftovers.ts). */
+function privateName(path: string): string {
+  return join(dirname(path), `.${basename(path).slice(0, 160)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+}
+
 /**
- * Moves the file at `path` aside, to a name of this process's own beside it, and removes it there
- * when the record at `recordPath` is still the one of write `id`; otherwise puts it back. So a
- * process finishing write `id` late, after another process finished it and removed its record,
- * never removes what the next write of the bundle put there: that write recorded itself only once
- * the record of `id` was gone, and puts its files in place only after, so a file moved aside while
- * that record is still there is this write's to remove. Throws what a failed move or removal throws
- * (not ENOENT: nothing to remove).
+ * Hard-links the entry at `path` to a private name beside it, and gives that name with the entry's
+ * identity: what is at `path` is looked at there, under a name no other process changes, while
+ * `path` keeps it (never left empty for a moment, as a move aside leaves it). "none": nothing at
+ * `path`. "unlinkable": no link can be made (a file system without hard links, another user's file
+ * where hard links to it are refused: EPERM; or a symbolic link, which link(2) follows on some
+ * systems); the caller then moves the entry aside, as before.
+ */
+function linkAside(path: string): { link: string; st: Stats } | "none" | "unlinkable" {
+  try {
+    if (lstatSync(path).isSymbolicLink()) return "unlinkable";
+  } catch {
+    return "none";
+  }
+  const link = privateName(path);
+  try {
+    linkSync(path, link);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "ENOENT" ? "none" : "unlinkable";
+  }
+  try {
+    return { link, st: lstatSync(link) };
+  } catch {
+    rmSync(link, { force: true });
+    return "unlinkable";
+  }
+}
+
+/**
+ * Unlinks `path` when the entry there is still the one `st` is of (the caller holds a link to it, so
+ * its identity cannot have been given to another file). Not ENOENT: gone already.
+ *
+ * INVARIANT gap: the look (lstat) and the unlink are two calls; an entry renamed to `path` between
+ * them is removed in its place. No call unlinks a name only if it holds a given file.
+ */
+function unlinkIfStill(path: string, st: Stats): void {
+  let now: Stats;
+  try {
+    now = lstatSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw e;
+  }
+  if (now.dev !== st.dev || now.ino !== st.ino) return;
+  try {
+    unlinkSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+  }
+}
+
+/**
+ * Removes the file at `path` while the record at `recordPath` is still the one of write `id`, so
+ * that a process finishing write `id` late, after another process finished it and removed its
+ * record, never removes what the next write of the bundle put there: that write recorded itself
+ * only once the record of `id` was gone, and puts its files in place only after. The file is
+ * linked to a private name first, and the record looked at after: a record once gone is never put
+ * back (removeRecord), so the file linked while it was still there is this write's to remove, and
+ * `path` is unlinked only while it is still that file. When the record is gone by then, `path` is
+ * left as it is: whoever removed the record removed the file first. Throws what a failed removal
+ * throws (not ENOENT: nothing to remove).
+ *
+ * Where no hard link can be made, the file is moved aside instead, looked at, and put back when the
+ * record went meanwhile: a signature the process that finished the write removed meanwhile is then
+ * put back beside the new manifest (refused on load), and the record cannot be told from
+ * one never there (removeRecord).
  */
 function removeWhileRecorded(path: string, recordPath: string, id: string): void {
   if (!recordIs(recordPath, id)) return;
-  const aside = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  const aside = linkAside(path);
+  if (aside === "none") return;
+  if (aside === "unlinkable") return moveAsideWhileRecorded(path, recordPath, id);
+  try {
+    if (recordIs(recordPath, id)) unlinkIfStill(path, aside.st);
+  } finally {
+    rmSync(aside.link, { force: true });
+  }
+}
+
+/** removeWhileRecorded where no hard link can be made: moved aside, looked at, and put back if the record went meanwhile. */
+function moveAsideWhileRecorded(path: string, recordPath: string, id: string): void {
+  const aside = privateName(path);
   try {
     renameSync(path, aside);
   } catch (e) {
@@ -236,12 +312,31 @@ function removeWhileRecorded(path: string, recordPath: string, id: string): void
 
 /**
  * Removes the record at `path` if it is still the one of write `id` (another write may have begun
- * since); never throws. Moved aside first and looked at there: a record that is another write's by
- * then, recorded since it was looked at, is put back, not removed.
+ * since); never throws. Linked to a private name first and looked at there: a record of another
+ * write, recorded since, is never taken from its name, not even for a moment in which a third write
+ * could record itself beside that write under way.
+ *
+ * Where no hard link can be made, it is moved aside instead, looked at there, and put back when it
+ * is another write's: while it is aside, that write has no record, and a write that records itself
+ * then keeps it from being put back (it is removed).
  */
 function removeRecord(path: string, id: string): void {
   if (!recordIs(path, id)) return;
-  const aside = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  const aside = linkAside(path);
+  if (aside === "none") return; // gone already: another process finished the write
+  if (aside === "unlinkable") return moveRecordAside(path, id);
+  try {
+    if (recordIs(aside.link, id)) unlinkIfStill(path, aside.st);
+  } catch {
+    /* left for whoever reads or writes the bundle next: a finished write's record is finished again */
+  } finally {
+    rmSync(aside.link, { force: true });
+  }
+}
+
+/** removeRecord where no hard link can be made. */
+function moveRecordAside(path: string, id: string): void {
+  const aside = privateName(path);
   try {
     renameSync(path, aside);
   } catch {

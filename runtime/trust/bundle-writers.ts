@@ -14,10 +14,12 @@
 //   the write anyway. A stopped writer that resumes finds its write done (finishPendingWrite).
 //
 // So of two writes at once, the bundle is mostly left as one of them wrote it, whole; not always:
-// with readers finishing writes beside them, a reader finishing a write late can put back a
-// signature the next write removed, and a record checked just before another writer replaces it can
-// be removed as the old one. The mix is refused on load (manifest and module digests, signature);
-// one writer of a bundle at a time is the supported use (docs/artifacts.md).
+// with readers finishing writes beside them, a process finishing a write removes the old signature,
+// and the record, by name after it looked at them (bundle-pending.ts, removeWhileRecorded), and a
+// newer write's file renamed to that name between the look and the removal is removed in its place;
+// where no hard link can be made, a signature removed can be put back. The mix is refused on load
+// (manifest and module digests, signature); one writer of a bundle at a time is the supported use
+// (docs/artifacts.md).
 
 import { pendingWriter } from "./bundle-pending.js";
 

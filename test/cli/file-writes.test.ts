@@ -7,7 +7,7 @@
 // whole by the next keygen; SIGTERM during a write leaves no temporary file.
 
 import { spawnSync } from "node:child_process";
-import { chmodSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readBundle, writeBundle } from "../../runtime/trust/bundle-files.js";
@@ -61,7 +61,8 @@ syncBuiltinESMExports();
 );
 
 // Kills the process (SIGKILL) just before its $WRIT_KILL_AT-th call of fs.$WRIT_KILL_CALL (renameSync,
-// linkSync) whose destination is under $WRIT_KILL_IN: as \`strace -e inject=rename:signal=SIGKILL\` does.
+// linkSync, unlinkSync) whose destination (for unlinkSync, the path removed) is under $WRIT_KILL_IN: as
+// \`strace -e inject=rename:signal=SIGKILL\` does.
 const callKiller = join(dir, "kill-at-call.mjs");
 writeFileSync(
   callKiller,
@@ -73,7 +74,8 @@ const at = Number(process.env.WRIT_KILL_AT);
 let calls = 0;
 const original = fs[call];
 fs[call] = function (from, to, ...rest) {
-  if (typeof to === "string" && to.startsWith(where) && ++calls === at) process.kill(process.pid, "SIGKILL");
+  const destination = call === "unlinkSync" ? from : to;
+  if (typeof destination === "string" && destination.startsWith(where) && ++calls === at) process.kill(process.pid, "SIGKILL");
   return original.call(this, from, to, ...rest);
 };
 syncBuiltinESMExports();
@@ -89,7 +91,7 @@ interface Run {
 
 /** Where a process is killed (SIGKILL): just before its `at`-th `call` whose destination is under `under`. */
 interface KillAt {
-  readonly call: "renameSync" | "linkSync";
+  readonly call: "renameSync" | "linkSync" | "unlinkSync";
   readonly at: number;
   readonly under: string;
 }
@@ -329,22 +331,31 @@ describe("writ compile -o over a signed bundle, killed between two of its rename
     expect(readdirSync(join(d, "b")).sort()).toEqual(["p.manifest.json", "p.manifest.jws", "p.wasm"]);
   }, 120_000);
 
-  it("unsigned over signed, killed before the old signature is removed: the next command reads the new bundle, unsigned", async () => {
+  it("unsigned over signed, killed as the old signature is removed: the next command reads the new bundle, unsigned, and a later write removes what the kill left", async () => {
     const d = join(dir, "compile-kill-unsigned");
     mkdirSync(d);
     writeKeyPair(d, generateKeyPair(), "k");
     writeFileSync(join(d, "p.writ"), policyText("1.0.0"));
     expect((await runWrit(["compile", "p.writ", "-o", "b", "--sign", "k.private.jwk", "--O0"], d)).code).toBe(0);
     writeFileSync(join(d, "p.writ"), policyText("2.0.0"));
-    // renames into b: the module, the manifest, then the old signature's, aside to be removed: killed before that
-    const r = writ(["compile", join(d, "p.writ"), "-o", join(d, "b"), "--O0"], { killAt: { call: "renameSync", at: 3, under: join(d, "b") } });
+    // removals under b: the record's staged file, once linked into place, then the old signature, once
+    // linked to a private name (and looked at there): killed between that link and the removal, the
+    // private link stays beside it
+    const r = writ(["compile", join(d, "p.writ"), "-o", join(d, "b"), "--O0"], { killAt: { call: "unlinkSync", at: 2, under: join(d, "b") } });
     expect(r.signal).toBe("SIGKILL");
     const evaluated = await runWrit(["eval", "b", "--input", "-"], d, '{"principal":{"role":"admin"},"amount":5}');
     expect(evaluated.err).toMatch(/^writ eval: note: .*it was finished \(p\.wasm, p\.manifest\.json put in place, and p\.manifest\.jws removed\)$/);
     expect(evaluated.code).toBe(0);
     expect(JSON.parse(evaluated.out)).toMatchObject({ decision: "allow" });
-    expect(readdirSync(join(d, "b")).sort()).toEqual(["p.manifest.json", "p.wasm"]);
+    const left = readdirSync(join(d, "b")).filter((f) => f.startsWith(".p.manifest.jws."));
+    expect(left).toHaveLength(1);
+    expect(readdirSync(join(d, "b")).sort()).toEqual([left[0], "p.manifest.json", "p.wasm"]);
     expect(readBundle(join(d, "b")).manifest.version).toBe("2.0.0");
+    // a later write of the bundle removes it once it is certainly left over (bundle-leftovers.ts)
+    const hoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    utimesSync(join(d, "b", left[0]!), hoursAgo, hoursAgo);
+    expect((await runWrit(["compile", "p.writ", "-o", "b", "--O0"], d)).code).toBe(0);
+    expect(readdirSync(join(d, "b")).sort()).toEqual(["p.manifest.json", "p.wasm"]);
   }, 120_000);
 });
 
