@@ -5,7 +5,8 @@
 // Usage: npx tsx bench/policies/generate-roles.ts [out-dir]  (default bench/policies/roles/, not
 // committed), then `writ bench <out-dir>/roles-1000.writ --requests <out-dir>/roles-1000.json`.
 
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
+import { makeDirectories } from "../../runtime/make-directories.js";
 import { join } from "node:path";
 import { isMainModule } from "../../compiler/main-module.js";
 import { mulberry32 } from "../prng.js";
@@ -45,7 +46,7 @@ export function roleRequests(ruleCount: number): object[] {
 
 if (isMainModule(import.meta.url)) {
   const outDir = process.argv[2] ?? join(policiesDir(), "roles");
-  mkdirSync(outDir, { recursive: true });
+  makeDirectories(outDir);
   for (const n of ROLE_POLICY_SIZES) {
     writeFileSync(join(outDir, `roles-${n}.writ`), rolePolicySource(n));
     writeFileSync(join(outDir, `roles-${n}.json`), JSON.stringify(roleRequests(n)));

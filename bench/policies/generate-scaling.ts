@@ -4,7 +4,8 @@
 // grows with the number of rules. Usage: npx tsx bench/policies/generate-scaling.ts [out-dir]
 // (default bench/policies/scaling/, generated files are not committed).
 
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
+import { makeDirectories } from "../../runtime/make-directories.js";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { mulberry32, pad } from "../prng.js";
@@ -68,7 +69,7 @@ export function scalingPolicySource(ruleCount: number): string {
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const outDir = process.argv[2] ?? join(policiesDir(), "scaling");
-  mkdirSync(outDir, { recursive: true });
+  makeDirectories(outDir);
   for (const n of SCALING_SIZES) {
     const file = join(outDir, `scaling-${n}.writ`);
     writeFileSync(file, scalingPolicySource(n));

@@ -2,7 +2,8 @@
 // Also a command: `npx tsx bench/report/render.ts` re-renders the chart and table from latest.json
 // (after a change to their layout) without measuring again.
 
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { makeDirectories } from "../../runtime/make-directories.js";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { renderChart, type ChartEntry } from "./chart.js";
@@ -78,7 +79,7 @@ export function renderResults(results: BenchResults): { table: string; chart: st
 
 /** Writes latest.json, chart.svg and table.md into `dir`; returns their paths. */
 export function writeResults(results: BenchResults, dir: string): string[] {
-  mkdirSync(dir, { recursive: true });
+  makeDirectories(dir);
   const { table, chart } = renderResults(results);
   const files: [string, string][] = [
     ["latest.json", `${JSON.stringify(results, null, 2)}\n`],

@@ -38,6 +38,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import vm from "node:vm";
 import { readFdBounded, TooLargeError } from "../../runtime/bounded-read.js";
+import { makeDirectories } from "../../runtime/make-directories.js";
 import { CACHE_FILE_MODE, cacheNote, checkOwnerAndMode, configuredCacheRoot, setFolderMode, symbolicLinkInCache, UntrustedCache } from "./asc-cache-trust.js";
 import { extractBinaryen, rewriteModule, type Binding } from "./asc-cache-rewrite.js";
 
@@ -461,7 +462,7 @@ function writeCacheFile(path: string, bytes: Uint8Array): void {
  * whatever the umask. Folders that were there are left as they are (the root is then checked).
  */
 function makeRoot(root: string): void {
-  const first = mkdirSync(root, { recursive: true });
+  const first = makeDirectories(root);
   if (first === undefined) return;
   const created: string[] = [];
   for (let dir = resolve(root); ; dir = dirname(dir)) {

@@ -4,7 +4,7 @@
 // bundle is one write of several files, which whoever reads or writes the bundle next finishes if it
 // was stopped half-way (bundle-pending.ts).
 
-import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { isPolicyName, type Bundle, type Manifest } from "../manifest.js";
 import { utf8Decode } from "../crypto/base64url.js";
@@ -15,6 +15,7 @@ import { trimLineSpace } from "../strings.js";
 import { jsonAmbiguity } from "../json-ambiguity.js";
 import { jsonTooDeep } from "../json-bounds.js";
 import { FileWriteError, hasEntry, stageFile, systemErrorText } from "../file-write.js";
+import { directoryRefusal, makeDirectories } from "../make-directories.js";
 import {
   finishPendingWrite,
   keptChangingMessage,
@@ -375,9 +376,9 @@ export function writeBundle(dir: string, bundle: Bundle): string[] {
     throw new BundleFileError(`policy name ${JSON.stringify(name)} cannot be used as a file name`, dir);
   const paths = bundlePaths(dir, name);
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirectories(dir);
   } catch (e) {
-    throw new BundleFileError(`cannot create the bundle directory ${dir}: ${systemErrorText(e)}`, dir);
+    throw new BundleFileError(`cannot create the bundle directory ${dir}: ${directoryRefusal(e)}`, dir);
   }
   const recordPath = pendingRecordPath(dir, name);
   const settled = { earlier: settleEarlierWrite(dir, name) };
