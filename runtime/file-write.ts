@@ -184,8 +184,9 @@ export function stageFile(path: string, data: string | Uint8Array, options: Stag
         : code === "ENOTDIR"
           ? `${dirname(target)} is not a directory`
           : code === "EACCES" || code === "EPERM" || code === "EROFS"
-            ? // the file itself may be writable: say why its directory matters
-              `no file can be created in ${dirname(target)}: ${systemErrorText(e)} (the new contents are written beside the file, then renamed over it)`
+            ? // a file replaced may itself be writable: say why its directory matters (a file only
+              // created, never renamed over, needs no such word)
+              `no file can be created in ${dirname(target)}: ${systemErrorText(e)}${exclusive ? "" : " (the new contents are written beside the file, then renamed over it)"}`
             : systemErrorText(e);
     throw new FileWriteError(path, why, code);
   }

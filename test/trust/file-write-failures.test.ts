@@ -312,6 +312,24 @@ describe("a file in a directory where no file can be created", () => {
     });
     expect(fs.readFileSync(join(d, "p.writ"), "utf8")).toBe(text);
   });
+
+  it("for writ keygen, which only creates its files and never renames over one, says no more than that", async () => {
+    const d = join(dir, "no-create-keys");
+    fs.mkdirSync(d);
+    Object.assign(cue, { failCreate: (p: string) => p.startsWith(join(d, ".writ.")) });
+    let r;
+    try {
+      r = await run(["keygen", "-o", d]);
+    } finally {
+      cue.failCreate = undefined;
+    }
+    expect(r).toEqual({
+      code: 1,
+      out: "",
+      err: `writ keygen: cannot write ${join(d, "writ.private.jwk")}: no file can be created in ${d}: permission denied (EACCES); no key file was written`,
+    });
+    expect(fs.readdirSync(d)).toEqual([]);
+  });
 });
 
 describe("a lineage log's append that fails", () => {
