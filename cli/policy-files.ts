@@ -95,11 +95,13 @@ export function policyFiles(cwd: string, inputs: readonly string[]): PolicyFiles
         try {
           holdsPolicies = name.endsWith(".writ") ? !isSpecial(childPath) : mayBeDirectory(entry, childPath);
         } catch (e) {
-          // a link that cannot be followed (a loop, a directory we may not search on its way) may lead
-          // to a directory of policies, as may one that leads nowhere: a folder not checked out, a
-          // volume not mounted. Said and failing, as a .writ file that cannot be followed is. (An
-          // editor's lock file, `.#p.writ`, is a dangling link, but starts with `.`: never looked at.)
-          unusable.push(unreachableFileText(child, e));
+          // a link that leads nowhere, under another name than .writ, is nothing to search: repositories
+          // hold such links (to a build's output not made yet, to a file of another machine), and a
+          // run must not fail for them. A link that cannot be followed (a loop, a directory we may
+          // not search on its way) may lead to a directory of policies: said and failing, as a .writ
+          // file that cannot be followed is.
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code !== "ENOENT" && code !== "ENOTDIR") unusable.push(unreachableFileText(child, e));
           continue;
         }
         if (!holdsPolicies) continue;
