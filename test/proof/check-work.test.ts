@@ -123,18 +123,31 @@ interface Generated {
   readonly request: (d: Draw) => unknown;
 }
 
-/** A policy of 1–3 such fields and 2–5 rules, each reading one of them inside a macro over `l`. */
+/**
+ * A policy of 1–3 such fields and 2–5 rules, each reading one of them inside a macro over `l`.
+ *
+ * Allows must be common in every run, not only in most: a forbid that holds or errors denies, and a
+ * forbid over `l.exists(i, i == N || …)` holds whenever `l` is longer than N, so a run of a dozen
+ * policies could see next to no allows. Hence (1) the first rule is a permit that holds whenever `l`
+ * is full, and (2) every forbid ends in `&& !open`: it is evaluated in full either way (its macro walks
+ * what it reads), but denies only when the request's `open` is false — and `X && false` is false even
+ * when X errors. A request with `open` true and `l` full (a quarter of them) is allowed, whatever the
+ * walked values; the others are decided by the rules as drawn.
+ */
 function drawPolicy(d: Draw): Generated {
   const L = d.chance(0.5) ? 80 : d.int(1, 80);
   const fields = Array.from({ length: d.int(1, 3) }, (_, i) => drawField(d, `f${i}`));
   const rules = Array.from({ length: d.int(2, 5) }, (_, i) => {
     const f = d.pick(fields);
+    const read = d.pick(f.reads);
+    if (i === 0) return `permit r0 when l.exists(i, i == ${d.int(0, L - 1)} || (${read}))`;
     const macro = d.pick(["exists", "all"]);
-    return `${d.chance(0.3) ? "forbid" : "permit"} r${i} when l.${macro}(i, i == ${d.int(0, L)} || (${d.pick(f.reads)}))`;
+    const when = `l.${macro}(i, i == ${d.int(0, L)} || (${read}))`;
+    return d.chance(0.3) ? `forbid r${i} when ${when} && !open` : `permit r${i} when ${when}`;
   });
-  const text = `policy "walks" version "1"\ninput {\n  l: list<int>(${L})\n${fields.map((f) => `  ${f.decl}\n`).join("")}}\n${rules.join("\n")}\n`;
+  const text = `policy "walks" version "1"\ninput {\n  open: bool\n  l: list<int>(${L})\n${fields.map((f) => `  ${f.decl}\n`).join("")}}\n${rules.join("\n")}\n`;
   const request = (r: Draw): unknown => {
-    const out: Record<string, unknown> = { l: Array.from({ length: r.chance(0.5) ? L : r.int(0, L) }, (_, i) => i) };
+    const out: Record<string, unknown> = { open: r.chance(0.5), l: Array.from({ length: r.chance(0.5) ? L : r.int(0, L) }, (_, i) => i) };
     fields.forEach((f, i) => {
       const v = f.value(r);
       if (v !== undefined) out[`f${i}`] = v;
