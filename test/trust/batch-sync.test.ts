@@ -19,10 +19,12 @@ import { verifyLog } from "../../runtime/trust/lineage-verify.js";
 import { mulberry32 } from "../../bench/prng.js";
 import { ADMIN_OK, TOO_MUCH, USER_DENIED, fakePolicy } from "./fake-policy.js";
 import { tempDir } from "../support/temp-dir.js";
+import { withSampleSeed } from "../support/arbitraries/replay.js";
 
 const key = generateKeyPair();
 const trustedKeys = [key.publicKey];
 const policy = fakePolicy();
+const FILE = "test/trust/batch-sync.test.ts";
 const dir = tempDir("lineage");
 afterEach(() => vi.restoreAllMocks());
 const clock = () => new Date(Date.UTC(2026, 10, 28, 12, 0, 0));
@@ -72,26 +74,28 @@ function viaBatch(requests: readonly unknown[], options: Omit<BatchAuthorizerOpt
 }
 
 describe("authorizeBatch", () => {
-  it("issues byte for byte what the promise path issues, on random requests and batch sizes", async () => {
-    const cases = fc.sample(fc.tuple(fc.array(requestArb, { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 9 }), fc.integer()), 12);
-    for (const [requests, maxBatch, seed] of cases) {
-      const a = await viaPromises(requests, { maxBatch, maxDelayMs: 60_000 }, seed);
-      const b = viaBatch(requests, { maxBatch }, seed);
-      expect(b.map((r) => r.artifact)).toEqual(a.map((r) => r.artifact));
-      expect(b.map((r) => r.statement)).toEqual(a.map((r) => r.statement));
-      expect(b.map((r) => r.decision)).toEqual(a.map((r) => r.decision));
-    }
-  });
+  it("issues byte for byte what the promise path issues, on random requests and batch sizes", () =>
+    withSampleSeed(FILE, async (sampleSeed) => {
+      const cases = fc.sample(fc.tuple(fc.array(requestArb, { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 9 }), fc.integer()), { numRuns: 12, seed: sampleSeed });
+      for (const [requests, maxBatch, seed] of cases) {
+        const a = await viaPromises(requests, { maxBatch, maxDelayMs: 60_000 }, seed);
+        const b = viaBatch(requests, { maxBatch }, seed);
+        expect(b.map((r) => r.artifact)).toEqual(a.map((r) => r.artifact));
+        expect(b.map((r) => r.statement)).toEqual(a.map((r) => r.statement));
+        expect(b.map((r) => r.decision)).toEqual(a.map((r) => r.decision));
+      }
+    }));
 
-  it("writes the same lineage log, byte for byte, and the log verifies", async () => {
-    const requests = fc.sample(requestArb, 23);
-    const a = join(dir, "promises.jsonl");
-    const b = join(dir, "batch.jsonl");
-    await viaPromises(requests, { maxBatch: 5, maxDelayMs: 60_000 }, 7, a);
-    viaBatch(requests, { maxBatch: 5 }, 7, b);
-    expect(readFileSync(b, "utf8")).toBe(readFileSync(a, "utf8"));
-    expect(verifyLog(b, { trustedKeys })).toMatchObject({ ok: true, records: 23, batched: 23 });
-  });
+  it("writes the same lineage log, byte for byte, and the log verifies", () =>
+    withSampleSeed(FILE, async (sampleSeed) => {
+      const requests = fc.sample(requestArb, { numRuns: 23, seed: sampleSeed });
+      const a = join(dir, "promises.jsonl");
+      const b = join(dir, "batch.jsonl");
+      await viaPromises(requests, { maxBatch: 5, maxDelayMs: 60_000 }, 7, a);
+      viaBatch(requests, { maxBatch: 5 }, 7, b);
+      expect(readFileSync(b, "utf8")).toBe(readFileSync(a, "utf8"));
+      expect(verifyLog(b, { trustedKeys })).toMatchObject({ ok: true, records: 23, batched: 23 });
+    }));
 
   it("splits at maxBatch; every artifact verifies against its request; an empty list signs nothing", () => {
     const batcher = createBatchAuthorizer({ signer: createSigner(key), maxBatch: 4 });

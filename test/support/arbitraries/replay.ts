@@ -4,6 +4,8 @@
 //   WRIT_PATH   with WRIT_SEED: the path of the failing case, to run exactly that case again
 //   WRIT_RUNS   a number of runs that replaces each property's CI-size default
 // and, on failure, throws an error whose message starts with the exact command line to replay it.
+// A test that draws its cases with `fc.sample` rather than a property runs through `withSampleSeed`,
+// which gives it the seed (WRIT_SEED, else a fresh one) and prints the replay command alike.
 
 import fc from "fast-check";
 
@@ -18,10 +20,12 @@ export function replayEnv(env: NodeJS.ProcessEnv = process.env): ReplayEnv {
   return { seed: int(env.WRIT_SEED), path: env.WRIT_PATH?.trim() || undefined, runs: int(env.WRIT_RUNS) };
 }
 
+const freshSeed = (): number => (Date.now() ^ (Math.random() * 0x100000000)) | 0;
+
 /** fast-check parameters for a property whose CI size is `defaultRuns`. */
 export function propertyParameters<T>(defaultRuns: number, extra: fc.Parameters<T> = {}): fc.Parameters<T> {
   const r = replayEnv();
-  const seed = r.seed ?? extra.seed ?? (Date.now() ^ (Math.random() * 0x100000000)) | 0;
+  const seed = r.seed ?? extra.seed ?? freshSeed();
   return {
     ...extra,
     numRuns: r.runs ?? defaultRuns,
@@ -57,4 +61,18 @@ export async function checkProperty<T>(
     );
   }
   return details;
+}
+
+/**
+ * Runs `body` with the seed its `fc.sample` calls are to use — WRIT_SEED when given, else a fresh
+ * one — and, when it fails, throws with the command that replays it first, as `checkProperty` does.
+ */
+export async function withSampleSeed(testFile: string, body: (seed: number) => void | Promise<void>): Promise<void> {
+  const seed = replayEnv().seed ?? freshSeed();
+  try {
+    await body(seed);
+  } catch (error) {
+    const own = error instanceof Error ? (error.name === "AssertionError" ? error.message : (error.stack ?? error.message)) : String(error);
+    throw new Error(`failed on the cases of seed ${seed} — replay with:\n  ${replayCommand(seed, undefined, testFile)}\n\n${own}`, { cause: error });
+  }
 }
