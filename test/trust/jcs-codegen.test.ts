@@ -32,24 +32,40 @@ function agrees(schema: RecordType, request: unknown): boolean {
   return true;
 }
 
+/** in a `u` regular expression a surrogate pair is one code point: only a lone surrogate is `Cs` */
+const wellFormed = (s: string): boolean => !/\p{Cs}/u.test(s);
+
+/** A value of JSON's own kinds: no BigInt, no lone surrogate in a string or a member name. */
+function isPlain(v: unknown): boolean {
+  if (typeof v === "bigint") return false;
+  if (typeof v === "string") return wellFormed(v);
+  if (Array.isArray(v)) return v.every(isPlain);
+  if (typeof v === "object" && v !== null) return Object.entries(v).every(([k, x]) => wellFormed(k) && isPlain(x));
+  return true;
+}
+
 describe("canonical writer generated from the request schema", () => {
-  it("writes canonicalJson's text for every request it answers, and answers most valid ones", () => {
-    let valid = 0;
-    let answered = 0;
+  it("writes canonicalJson's text for every request it answers, and answers every plain valid one", () => {
+    let plain = 0;
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.array(fc.anything(), { maxLength: 4 }), (seed, junk) => {
         const d = Draw.seeded(seed);
         const schema = drawSchema(d, { maxDepth: 3, maxFields: 5 });
         expect(canonicalReaderFor(schema)).toBeDefined();
-        valid++;
-        if (agrees(schema, drawRequest(d, schema))) answered++;
+        // declining is allowed, not the rule: a valid request without BigInts or lone surrogates is written
+        const request = drawRequest(d, schema);
+        const answered = agrees(schema, request);
+        if (isPlain(request)) {
+          plain++;
+          expect(answered, `declined a valid request without BigInts or lone surrogates: ${JSON.stringify(request)}`).toBe(true);
+        }
         for (let i = 0; i < 8; i++) agrees(schema, drawMutation(d, schema).request);
         for (const j of junk) agrees(schema, j);
       }),
       { numRuns: 400 },
     );
-    // declining is allowed, not the rule: valid requests without BigInts or lone surrogates are written
-    expect(answered / valid).toBeGreaterThan(0.5);
+    // about three valid requests in five are plain (240 of 400 seen); a few dozen at least, whatever the seed
+    expect(plain).toBeGreaterThan(40);
   });
 
   it("orders members by UTF-16 code units and escapes names and values as RFC 8785 does", () => {
