@@ -44,31 +44,16 @@ vi.mock("node:fs", async (importOriginal) => {
   return { ...wrapped, default: wrapped };
 });
 
-const { mkdirSync, readdirSync, writeFileSync } = await import("node:fs");
+const { readdirSync, writeFileSync } = await import("node:fs");
 const { join } = await import("node:path");
 const { readBundleResult, writeBundle } = await import("../../runtime/trust/bundle-files.js");
 const { finishPendingWrite, recordPendingWrite } = await import("../../runtime/trust/bundle-pending.js");
-const { signBundle, verifyBundle } = await import("../../runtime/trust/bundle.js");
-const { generateKeyPair } = await import("../../runtime/trust/keys.js");
+const { verifyBundle } = await import("../../runtime/trust/bundle.js");
 const { stageFile } = await import("../../runtime/file-write.js");
-const { fakeBundle } = await import("./fake-policy.js");
-const { tempDir } = await import("../support/temp-dir.js");
 type Bundle = import("../../runtime/manifest.js").Bundle;
 
-const root = tempDir("bundle-races");
-const key = generateKeyPair();
-const trustedKeys = [key.publicKey];
-const v1 = signBundle(fakeBundle({ name: "p", version: "1.0.0", moduleText: "the first module" }), key);
-const v2 = signBundle(fakeBundle({ name: "p", version: "2.0.0", moduleText: "the second module, longer" }), key);
-const v3 = signBundle(fakeBundle({ name: "p", version: "3.0.0", moduleText: "a third module" }), key);
-const unsigned2: Bundle = { module: v2.module, manifest: v2.manifest };
-
-let count = 0;
-function freshDir(): string {
-  const d = join(root, `d${count++}`);
-  mkdirSync(d);
-  return d;
-}
+const { trustedKeys, v1, v2, v3, unsigned2, freshDirs } = await import("./bundle-versions.js");
+const freshDir = freshDirs("bundle-races");
 
 /** Runs `body` with `set` cued, then clears every cue. */
 function onCue<T>(set: typeof cue, body: () => T): T {
