@@ -34,7 +34,7 @@
 // finds one does). A stale signature, and a record, are removed only while the record of the write
 // that removes them is still there (linked to a private name and looked at there, the name left as
 // it is otherwise): a process finishing a write late, after another finished it, never removes the
-// next write's files, nor puts back what the write removed (removeWhileRecorded says what is left).
+// next write's files, nor puts back what the write removed (bundle-removals.ts says what is left).
 //
 // A record is read as untrusted: it names only the bundle's own files, and staged files by the names
 // stageFile gives them beside those files, so finishing one writes nowhere a write of that bundle
@@ -62,7 +62,7 @@ import { currentUid, ownerOf, processRuns, stageFile, syncDirectory, systemError
 import { readFdBounded, READ_LIMITS } from "../bounded-read.js";
 import { isPolicyName } from "../manifest.js";
 import { shownJson } from "../shown-name.js";
-import { linkAside, privateName, unlinkIfStill } from "./link-aside.js";
+import { removeRecord, removeWhileRecorded, type RecordCheck } from "./bundle-removals.js";
 
 const FORMAT = "writ-bundle-pending/1";
 const RECORD_SUFFIX = ".bundle-pending.json";
@@ -190,14 +190,14 @@ export function finishPendingWrite(write: PendingWrite, ownWrite = false): { ok:
   }
   for (const file of write.record.remove) {
     try {
-      removeWhileRecorded(join(write.dir, file), write.recordPath, write.record.id);
+      removeWhileRecorded(join(write.dir, file), write.recordPath, recordOf(write.record.id));
     } catch (e) {
       const path = join(write.dir, file);
       return { ok: false, failure: { path, message: `cannot remove the old signature ${path}: ${systemErrorText(e)}; it does not sign the new manifest` } };
     }
   }
   for (const d of new Set([write.dir, ...write.moves.map((m) => dirname(m.target))])) syncDirectory(d);
-  removeRecord(write.recordPath, write.record.id);
+  removeRecord(write.recordPath, recordOf(write.record.id));
   syncDirectory(write.dir);
   return { ok: true };
 }
@@ -208,92 +208,8 @@ function recordIs(path: string, id: string): boolean {
   return read.kind === "record" && read.record.id === id;
 }
 
-/**
- * Removes the file at `path` while the record at `recordPath` is still the one of write `id`, so
- * that a process finishing write `id` late, after another process finished it and removed its
- * record, never removes what the next write of the bundle put there: that write recorded itself
- * only once the record of `id` was gone, and puts its files in place only after. The file is
- * linked to a private name first, and the record looked at after: a record once gone is never put
- * back (removeRecord), so the file linked while it was still there is this write's to remove, and
- * `path` is unlinked only while it is still that file. When the record is gone by then, `path` is
- * left as it is: whoever removed the record removed the file first. Throws what a failed removal
- * throws (not ENOENT: nothing to remove).
- *
- * Where no hard link can be made, the file is moved aside instead, looked at, and put back when the
- * record went meanwhile: a signature the process that finished the write removed meanwhile is then
- * put back beside the new manifest (refused on load), and the record cannot be told from
- * one never there (removeRecord).
- */
-function removeWhileRecorded(path: string, recordPath: string, id: string): void {
-  if (!recordIs(recordPath, id)) return;
-  const aside = linkAside(path);
-  if (aside === "none") return;
-  if (aside === "unlinkable") return moveAsideWhileRecorded(path, recordPath, id);
-  try {
-    if (recordIs(recordPath, id)) unlinkIfStill(path, aside.st);
-  } finally {
-    rmSync(aside.link, { force: true });
-  }
-}
-
-/** removeWhileRecorded where no hard link can be made: moved aside, looked at, and put back if the record went meanwhile. */
-function moveAsideWhileRecorded(path: string, recordPath: string, id: string): void {
-  const aside = privateName(path);
-  try {
-    renameSync(path, aside);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
-    throw e;
-  }
-  if (!recordIs(recordPath, id)) {
-    try {
-      linkSync(aside, path);
-    } catch {
-      /* another file there since: the newer stands */
-    }
-  }
-  rmSync(aside, { force: true });
-}
-
-/**
- * Removes the record at `path` if it is still the one of write `id` (another write may have begun
- * since); never throws. Linked to a private name first and looked at there: a record of another
- * write, recorded since, is never taken from its name, not even for a moment in which a third write
- * could record itself beside that write under way.
- *
- * Where no hard link can be made, it is moved aside instead, looked at there, and put back when it
- * is another write's: while it is aside, that write has no record, and a write that records itself
- * then keeps it from being put back (it is removed).
- */
-function removeRecord(path: string, id: string): void {
-  if (!recordIs(path, id)) return;
-  const aside = linkAside(path);
-  if (aside === "none") return; // gone already: another process finished the write
-  if (aside === "unlinkable") return moveRecordAside(path, id);
-  try {
-    if (recordIs(aside.link, id)) unlinkIfStill(path, aside.st);
-  } catch {
-    /* left for whoever reads or writes the bundle next: a finished write's record is finished again */
-  } finally {
-    rmSync(aside.link, { force: true });
-  }
-}
-
-/** removeRecord where no hard link can be made. */
-function moveRecordAside(path: string, id: string): void {
-  const aside = privateName(path);
-  try {
-    renameSync(path, aside);
-  } catch {
-    return; // gone already: another process finished the write
-  }
-  try {
-    if (!recordIs(aside, id)) linkSync(aside, path);
-  } catch {
-    /* yet another record there since: the newer stands */
-  }
-  rmSync(aside, { force: true });
-}
+/** recordIs of write `id`, for the removals that look at its record (bundle-removals.ts). */
+const recordOf = (id: string): RecordCheck => (path) => recordIs(path, id);
 
 /**
  * Reads the regular file at `path` (not a link: opened without following one, and without waiting
@@ -625,7 +541,7 @@ function recoverOnce(dir: string, name: string, recordPath: string): Recovery | 
         left.push(move.temp);
       }
     }
-    removeRecord(recordPath, record.id);
+    removeRecord(recordPath, recordOf(record.id));
     const stays = left.length === 0 && !isThere(recordPath) ? "" : `; it could not be cleared away here (${[...left, recordPath].filter(isThere).join(", ")} stay)`;
     return {
       kind: "abandoned",

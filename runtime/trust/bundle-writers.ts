@@ -15,7 +15,7 @@
 //
 // So of two writes at once, the bundle is mostly left as one of them wrote it, whole; not always:
 // with readers finishing writes beside them, a process finishing a write removes the old signature,
-// and the record, by name after it looked at them (bundle-pending.ts, removeWhileRecorded), and a
+// and the record, by name after it looked at them (bundle-removals.ts, removeWhileRecorded), and a
 // newer write's file renamed to that name between the look and the removal is removed in its place;
 // where no hard link can be made, a signature removed can be put back. The mix is refused on load
 // (manifest and module digests, signature); one writer of a bundle at a time is the supported use
