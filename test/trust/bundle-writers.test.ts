@@ -2,9 +2,10 @@
 // write is created only where none is, so neither replaces the other's, and their renames never
 // interleave. What is left is one of the two writes, whole; a reader beside them is handed one of
 // the bundles, whole, or told the bundle kept changing; no writer throws a system error. A record of
-// a writer that still runs is never acted on by another writer: it waits for that write to end, and
-// refuses, naming the other writer, when it does not; a record of a writer that has ended is
-// finished as a reader finishes it, and the write goes on.
+// a writer that still runs is left to that writer while another waits for its write to end, a few
+// seconds at most, and is then finished as a reader finishes it (a writer stopped, or a killed
+// writer's process id given to another process); a record of a writer that has ended is finished
+// so at once; either way the write goes on.
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
