@@ -19,8 +19,6 @@ import { directoryRefusal, makeDirectories } from "../make-directories.js";
 import {
   finishPendingWrite,
   keptChangingMessage,
-  pendingNames,
-  pendingRecordPath,
   pendingWriteBegunSince,
   recordPendingWrite,
   recoverPendingWrite,
@@ -30,6 +28,7 @@ import {
   type Recovery,
   type StagedPart,
 } from "./bundle-pending.js";
+import { pendingNames, pendingRecordPath } from "./bundle-record.js";
 import { removeLeftoverStagedFiles } from "./bundle-leftovers.js";
 import { awaitOtherWrite } from "./bundle-writers.js";
 

@@ -19,7 +19,8 @@
 
 import { lstatSync, readdirSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import { pendingRecordName, stagedNamesInRecords } from "./bundle-pending.js";
+import { stagedNamesInRecords } from "./bundle-pending.js";
+import { pendingRecordName } from "./bundle-record.js";
 import { processRuns, stagedTempPid } from "../file-write.js";
 
 /** How long ago a left-over staged file was last written, at least. */
