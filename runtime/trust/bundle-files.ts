@@ -30,7 +30,7 @@ import {
 } from "./bundle-pending.js";
 import { pendingNames, pendingRecordPath } from "./bundle-record.js";
 import { removeLeftoverStagedFiles } from "./bundle-leftovers.js";
-import { awaitOtherWrite } from "./bundle-writers.js";
+import { awaitOtherWrite, OTHER_WRITE_WAIT_MS } from "./bundle-writers.js";
 
 function isDirectoryPath(path: string): boolean {
   try {
@@ -308,19 +308,28 @@ export function readBundle(dir: string, name?: string): Bundle {
   return result.bundle;
 }
 
-/** How many times a write looks for a place for its record that writes of the bundle beside it keep taking. */
-const RECORD_ATTEMPTS = 5;
+/**
+ * How long a write goes on looking for a place for its record that writes of the bundle beside it
+ * keep taking: twice the wait for one write (bundle-writers.ts), so that one stopped writer waited
+ * for and finished leaves time for the next. A bound in time, not in tries: a writer that writes
+ * the bundle back to back records its next write in the moment this one takes to see its record
+ * gone, and can do so any number of times within a second; each time this write ends, and this
+ * write records its own once that writer is done.
+ */
+export const RECORD_WAIT_MS = 2 * OTHER_WRITE_WAIT_MS;
 
 /**
  * Records the write of bundle `name` in `dir` whose files are `parts` (recordPendingWrite), once no
  * other write's record is in the way: one recorded since `settled.earlier` was found is waited for or
- * finished (settleEarlierWrite), and one not acted on (another user's) is moved aside, as renaming
- * this write's record over it did. Throws what recordPendingWrite throws (a FileWriteError), or a
- * BundleFileError; nothing is then in place, and the caller discards the staged files.
+ * finished (settleEarlierWrite), for RECORD_WAIT_MS at most, and one not acted on (another user's)
+ * is moved aside, as renaming this write's record over it did. Throws what recordPendingWrite throws
+ * (a FileWriteError), or a BundleFileError; nothing is then in place, and the caller discards the
+ * staged files.
  */
 export function recordAfterOthers(dir: string, name: string, parts: readonly StagedPart[], remove: readonly string[], settled: { earlier: Recovery }): PendingWrite {
   const recordPath = pendingRecordPath(dir, name);
-  for (let attempt = 1; ; attempt++) {
+  const until = Date.now() + RECORD_WAIT_MS;
+  for (let taken = 0; ; taken++) {
     try {
       return recordPendingWrite(dir, name, parts, remove);
     } catch (e) {
@@ -329,9 +338,9 @@ export function recordAfterOthers(dir: string, name: string, parts: readonly Sta
       // one not acted on is replaced, as a record renamed over it would; unless it cannot be (sticky directory)
       if (settled.earlier.kind === "ignored" && setAsideRecord(recordPath, settled.earlier.seen)) continue;
       if (settled.earlier.kind === "ignored") throw e;
-      if (attempt === RECORD_ATTEMPTS)
+      if (Date.now() >= until)
         throw new BundleFileError(
-          `other writes of bundle ${shownJson(name)} in ${dir} kept recording theirs while this one came to record its own, ${RECORD_ATTEMPTS} times: no file of the bundle was replaced; try again once they are done`,
+          `other writes of bundle ${shownJson(name)} in ${dir} kept recording theirs while this one came to record its own, ${taken + 1} times in ${RECORD_WAIT_MS / 1000} s: no file of the bundle was replaced; try again once they are done`,
           recordPath,
         );
       settled.earlier = settleEarlierWrite(dir, name);

@@ -5,22 +5,41 @@
 // a writer that still runs is left to that writer while another waits for its write to end, a few
 // seconds at most, and is then finished as a reader finishes it (a writer stopped, or a killed
 // writer's process id given to another process); a record of a writer that has ended is finished
-// so at once; either way the write goes on.
+// so at once; either way the write goes on, however many times another write records its own just
+// before this one does, for ten seconds in all.
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { BundleFileError, readBundle, writeBundle } from "../../runtime/trust/bundle-files.js";
 import { writeBundleSignature } from "../../runtime/trust/bundle-signature-write.js";
 import { OTHER_WRITE_WAIT_MS } from "../../runtime/trust/bundle-writers.js";
+import type * as BundlePending from "../../runtime/trust/bundle-pending.js";
 import { signBundle, verifyBundle } from "../../runtime/trust/bundle.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
 import type { Bundle } from "../../runtime/manifest.js";
 import { fakeBundle } from "./fake-policy.js";
 import { tempDir } from "../support/temp-dir.js";
+
+// Another write recording its own just as a write of this process comes to record its own: before
+// each of the next `armed.times` records this process makes, `armed.record` puts another's in place.
+const armed = vi.hoisted(() => ({ times: 0, record: (_dir: string): void => {} }));
+vi.mock("../../runtime/trust/bundle-pending.js", async (importOriginal) => {
+  const real = await importOriginal<typeof BundlePending>();
+  return {
+    ...real,
+    recordPendingWrite: (...args: Parameters<typeof real.recordPendingWrite>) => {
+      if (armed.times > 0) {
+        armed.times--;
+        armed.record(args[0]);
+      }
+      return real.recordPendingWrite(...args);
+    },
+  };
+});
 
 const root = tempDir("bundle-writers");
 const key = generateKeyPair();
@@ -164,6 +183,23 @@ describe("a write of a bundle that finds the record of another write of it", () 
     await new Promise((resolve) => gone.on("exit", resolve));
     recordOf(d, v3, gone.pid!);
     writeBundle(d, v2);
+    expect(isExactly(readBundle(d), v2)).toBe(true);
+    expect(readdirSync(d).sort()).toEqual(["p.manifest.json", "p.wasm"]);
+  });
+
+  it("recorded again each time this one comes to record its own, many times over: finishes each and writes, where a count of tries gave up", async () => {
+    const d = freshDir();
+    writeBundle(d, v1);
+    const gone = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
+    await new Promise((resolve) => gone.on("exit", resolve));
+    // twelve writes of v3 by writers that have ended, each recorded in the moment before this one records
+    armed.record = (dir) => void recordOf(dir, v3, gone.pid!);
+    armed.times = 12;
+    try {
+      writeBundle(d, v2);
+    } finally {
+      armed.times = 0;
+    }
     expect(isExactly(readBundle(d), v2)).toBe(true);
     expect(readdirSync(d).sort()).toEqual(["p.manifest.json", "p.wasm"]);
   });
