@@ -3,7 +3,7 @@
 // a forged artifact whose `kid` holds line ends would otherwise print lines of its own ("artifact
 // verified") in the refusal that quotes it, in the host's log as on a terminal.
 
-import { clip, escapeControls, shownOption } from "./thrown.js";
+import { clip, cutCounted, escapeControls, shownOption } from "./thrown.js";
 
 /** Longest name shown, in UTF-16 units: a key id of a megabyte must not make each message one. */
 export const MAX_SHOWN_NAME = 200;
@@ -64,4 +64,16 @@ function items<T>(list: readonly T[], show: (item: T) => string): string {
   const shown = list.slice(0, MAX_SHOWN_ITEMS).map(show);
   if (list.length > MAX_SHOWN_ITEMS) shown.push(`…${list.length - MAX_SHOWN_ITEMS} more`);
   return shown.join(",");
+}
+
+/**
+ * Longest text a message quotes from an artifact or a request when the text is of no bounded length
+ * (a list of rule names, a path, a tree head's extra members), in UTF-16 units: each name in it is
+ * cut already, but a list of 60,000 of them made a refusal of half a megabyte.
+ */
+export const MAX_SHOWN_TEXT = 1000;
+
+/** Text already shown safe (escaped, its names cut), cut at MAX_SHOWN_TEXT with how much is left out (cutCounted). */
+export function shownCut(text: string): string {
+  return cutCounted(text, MAX_SHOWN_TEXT);
 }

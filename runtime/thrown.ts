@@ -36,10 +36,24 @@ function escapeUnit(c: string): string {
 /** `s` cut to at most `max` UTF-16 units (ending with `…` when cut), never inside a surrogate pair. */
 export function clip(s: string, max: number): string {
   if (s.length <= max) return s;
-  let end = max - 1;
-  const last = s.charCodeAt(end - 1);
-  if (last >= 0xd800 && last <= 0xdbff) end--; // keep a pair whole rather than leave half of it
-  return `${s.slice(0, end)}…`;
+  return `${s.slice(0, pairEnd(s, max - 1))}…`;
+}
+
+/**
+ * `s` cut after `max` UTF-16 units, never inside a surrogate pair, and when cut followed by how many
+ * units are left out (`… (1234 more characters)`): for text of any length a message quotes (a list of
+ * names, a path), where a reader is to see how much of it the message does not show.
+ */
+export function cutCounted(s: string, max: number): string {
+  if (s.length <= max) return s;
+  const end = pairEnd(s, max);
+  return `${s.slice(0, end)}… (${s.length - end} more characters)`;
+}
+
+/** Where `s` is cut to keep at most `keep` units: `keep`, or one less rather than leave half of a pair. */
+function pairEnd(s: string, keep: number): number {
+  const last = s.charCodeAt(keep - 1);
+  return last >= 0xd800 && last <= 0xdbff ? keep - 1 : keep;
 }
 
 /** `e instanceof C`, but false instead of a throw when `e` is a Proxy whose prototype trap throws. */

@@ -4,7 +4,7 @@
 // (batch-artifact.ts) call the same functions, so they refuse the same things with the same words.
 
 import { describeThrown, isInstance, shownOption } from "../thrown.js";
-import { shownName } from "../shown-name.js";
+import { shownCut, shownName } from "../shown-name.js";
 import { bytesEqual } from "../crypto/base64url.js";
 import type { CryptoPath, DigestPair } from "../crypto/digest.js";
 import { requestDigest } from "./request-digest.js";
@@ -225,10 +225,12 @@ export function statementFailure(statement: Statement, options: CheckedOptions):
   }
   if (options.request !== undefined) {
     const digest = requestDigest(options.request.value, options.path);
-    if (!digest.ok) return fail("request_mismatch", `the request to check has no canonical JSON (${digest.reason} at \`${digest.path}\`)`);
+    // a path strings up to 256 keys together, each cut: quoted up to MAX_SHOWN_TEXT, as is the reason
+    if (!digest.ok) return fail("request_mismatch", `the request to check has no canonical JSON (${shownCut(digest.reason)} at \`${shownCut(digest.path)}\`)`);
     if (digest.sha3_512 !== statement.request.sha3_512) return fail("request_mismatch", "artifact was issued for a different request");
   }
   if (options.requireAllow && statement.decision !== "allow")
-    return fail("not_allowed", `artifact records a deny${statement.rules.length ? ` by ${statement.rules.map(shownName).join(", ")}` : ""}`);
+    // each rule's name cut, and the list too: a signed deny may name as many rules as an artifact holds
+    return fail("not_allowed", `artifact records a deny${statement.rules.length ? ` by ${shownCut(statement.rules.map(shownName).join(", "))}` : ""}`);
   return null;
 }

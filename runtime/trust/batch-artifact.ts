@@ -30,7 +30,7 @@ import { parseStatement } from "./statement.js";
 import { readCheckOptions, statementFailure, type ArtifactCheckOptions, type CheckedOptions } from "./artifact-checks.js";
 import { trimLineSpace } from "../strings.js";
 import type { Signer } from "./signer.js";
-import { shownJson, shownName } from "../shown-name.js";
+import { shownCut, shownJson, shownName } from "../shown-name.js";
 import { jsonAmbiguityAt } from "../json-ambiguity.js";
 import { shownOption } from "../thrown.js";
 import { ownMember } from "../own.js";
@@ -337,7 +337,7 @@ function treeHeadProblem(text: string | null, head: unknown): string {
   const missing = HEAD_MEMBERS.filter((m) => !members.includes(m));
   const extra = members.filter((m) => !HEAD_MEMBERS.includes(m)).sort();
   if (missing.length > 0 || extra.length > 0) {
-    const said = [missing.length > 0 ? `lacks ${missing.join(", ")}` : "", extra.length > 0 ? `has ${extra.map((m) => shownJson(m)).join(", ")}, which it does not` : ""];
+    const said = [missing.length > 0 ? `lacks ${missing.join(", ")}` : "", extra.length > 0 ? `has ${shownCut(extra.map((m) => shownJson(m)).join(", "))}, which it does not` : ""];
     return `tree head payload ${said.filter((s) => s !== "").join(" and ")}: a ${BATCH_HEAD_FORMAT} has exactly ${HEAD_MEMBERS.join(", ")}`;
   }
   const member = treeHeadMemberProblem(head as Record<string, unknown>);

@@ -11,7 +11,7 @@ import { readRequest, requestSchemaOf } from "./request-digest.js";
 import { decideSafely, unrepresentableDecision } from "./statement.js";
 import { statementOf } from "./artifact-statement.js";
 import { describeThrown } from "../thrown.js";
-import { shownJson, shownName } from "../shown-name.js";
+import { shownCut, shownJson, shownName } from "../shown-name.js";
 import { trimLineSpace } from "../strings.js";
 import { isBatchedText } from "./batch-artifact.js";
 import { openingProblem } from "./verify-artifact.js";
@@ -115,7 +115,7 @@ function replay(token: string, request: unknown, given: unknown, options: Replay
     differences.push(
       digest.ok
         ? `request: the artifact was issued for request sha3-512 ${short(s.request.sha3_512)}, this request is ${short(digest.sha3_512)}`
-        : `request: this request has no canonical JSON (${digest.reason} at \`${digest.path}\`)`,
+        : `request: this request has no canonical JSON (${shownCut(digest.reason)} at \`${shownCut(digest.path)}\`)`,
     );
 
   const decision = digest.ok ? decideSafely(policy, data) : unrepresentableDecision(digest);
