@@ -12,7 +12,7 @@ import { isDigestHex, isDigestPair, type DigestPair } from "../crypto/digest.js"
 import { clip, describeThrown, shownOption } from "../thrown.js";
 import { isWellFormed } from "../strings.js";
 import { ownElements, ownMember } from "../own.js";
-import { shownJson } from "../shown-name.js";
+import { shownCut, shownJson } from "../shown-name.js";
 import { jsonTooDeep } from "../json-bounds.js";
 
 /** `rule` of the error recorded when the policy itself threw or returned garbage: no rule, the whole policy */
@@ -421,7 +421,11 @@ export function parseStatement(payload: Uint8Array, leafIndex: number | null = n
   }
   if (!isRecord(value)) return { ok: false, message: "payload is not a JSON object" };
   const canonical = canonicalJson(value);
-  if (!canonical.ok || canonical.text !== text) return { ok: false, message: "payload is not in RFC 8785 canonical form" };
+  // why it has none (nested too deep, a lone surrogate written as its escape) and where: the place
+  // strings up to 256 keys of the artifact's together, each cut, and is cut in its turn
+  if (!canonical.ok)
+    return { ok: false, message: `payload has no RFC 8785 canonical form: ${canonical.reason}${canonical.path === "" ? "" : ` at \`${shownCut(canonical.path)}\``}` };
+  if (canonical.text !== text) return { ok: false, message: "payload is not in RFC 8785 canonical form" };
   const problem = statementProblem(value, leafIndex);
   if (problem) return { ok: false, message: `statement: ${problem}` };
   return { ok: true, statement: value as unknown as Statement };

@@ -13,6 +13,7 @@ import { UNREPRESENTABLE_REQUEST } from "../../runtime/trust/request-digest.js";
 import { artifactDigests, chainHeadAfter, createSigner } from "../../runtime/trust/signer.js";
 import type { Statement } from "../../runtime/trust/types.js";
 import { verifyArtifact } from "../../runtime/trust/verify-artifact.js";
+import { replayArtifact } from "../../runtime/trust/replay.js";
 import { ADMIN_OK, TOO_MUCH, USER_DENIED, fakePolicy } from "./fake-policy.js";
 
 const issuer = generateKeyPair();
@@ -313,6 +314,31 @@ describe("verifyArtifact", () => {
     expect(verifyArtifact(spaced, base)).toMatchObject({ ok: false, code: "malformed", message: expect.stringMatching(/canonical/) });
     const partial = signer.signJws({ typ: "writ-authz+jws" }, new TextEncoder().encode(canonicalize({ ...statement, lineage: { seq: 1, prev: null } })));
     expect(verifyArtifact(partial, base)).toMatchObject({ ok: false, code: "malformed", message: expect.stringMatching(/lineage/) });
+  });
+  it("malformed: a signed payload with no RFC 8785 canonical form is refused for canonicalJson's reason, at its place", () => {
+    const signer = createSigner(issuer);
+    const signed = (text: string) => signer.signJws({ typ: "writ-authz+jws" }, new TextEncoder().encode(text));
+    const text = canonicalize(statement);
+    // nested within what JSON.parse is let read (1,024 levels), past what canonical JSON writes (256)
+    const deep = text.replace('"errors":[]', `"errors":[${"[".repeat(300)}${"]".repeat(300)}]`);
+    expect(verifyArtifact(signed(deep), base)).toEqual({
+      ok: false,
+      code: "malformed",
+      message: `payload has no RFC 8785 canonical form: nested deeper than 256 levels at \`errors${"[0]".repeat(255)}\``,
+    });
+    // JSON's escape writes a lone surrogate in UTF-8 that holds none
+    const lone = text.replace('"rules":["admin"]', '"rules":["adm\\ud800in"]');
+    const refused = { ok: false, code: "malformed", message: "payload has no RFC 8785 canonical form: string contains a lone surrogate (not I-JSON) at `rules[0]`" };
+    expect(verifyArtifact(signed(lone), base)).toEqual(refused);
+    expect(replayArtifact(signed(lone), ADMIN_OK, policy)).toEqual({ ok: false, differences: [`malformed: artifact: ${refused.message}`] });
+  });
+  it("malformed: the place of what has no canonical form is quoted up to 1,000 characters, however deep the keys that lead to it", () => {
+    let inner = '"\\ud800"';
+    for (let i = 0; i < 200; i++) inner = `{"${"k".repeat(60)}${i}":${inner}}`;
+    const text = canonicalize(statement).replace('"errors":[]', `"errors":[${inner}]`);
+    const result = verifyArtifact(createSigner(issuer).signJws({ typ: "writ-authz+jws" }, new TextEncoder().encode(text)), base);
+    expect(result).toMatchObject({ ok: false, code: "malformed", message: expect.stringMatching(/^payload has no RFC 8785 canonical form: string contains a lone surrogate \(not I-JSON\) at `errors\[0\]\.k{60}199\.k{60}198\.k{60}197\..*… \(\d+ more characters\)`$/) });
+    expect((result as { message: string }).message.length).toBeLessThan(1200);
   });
   it("bad_header: alg other than EdDSA, wrong typ, crit", () => {
     const [, p, s] = artifact.split(".");
