@@ -134,7 +134,10 @@ export function parseArgs(args: readonly string[], booleans: readonly string[] =
     if (a.startsWith("-") && a !== "-") {
       const eq = a.indexOf("=");
       const written = eq >= 0 ? a.slice(0, eq) : a;
-      const name = written.replace(/^--?/, "");
+      const bare = written.replace(/^--?/, "");
+      // one dash for one letter, two for a word: `-pub` is no `--pub` (nor `-p -u -b`) and `--i` no
+      // `-i`; such a flag keeps its dashes, is no option any command knows, and is refused as written
+      const name = !bare.startsWith("-") && (written.startsWith("--") ? bare.length > 1 : bare.length === 1) ? bare : written;
       // given twice, the first would be silently dropped (`--pub a --pub b` trusting b alone), and so
       // would one of `-i a --input b`
       const option = LONG_NAMES.get(name) ?? name;
@@ -225,9 +228,15 @@ export function commandLineProblem(command: string, parsed: ParsedArgs, unknown:
   return left === undefined ? undefined : `${optionShown(left)} is required`;
 }
 
-/** `-k` for a one-letter name, `--key` for another. */
+/**
+ * `-k` for a one-letter name, `--key` for another; a flag written with the wrong count of dashes
+ * (parseArgs keeps its dashes) as written, with the name it may have meant.
+ */
 function optionShown(name: string): string {
-  return `${name.length === 1 ? "-" : "--"}${name}`;
+  if (!name.startsWith("-")) return `${name.length === 1 ? "-" : "--"}${name}`;
+  const bare = name.replace(/^-+/, "");
+  if (bare === "") return name;
+  return `${name} (${bare.length === 1 ? "a one-letter option takes one dash" : "an option of more than one letter takes two dashes"}: ${optionShown(bare)})`;
 }
 
 /** Prints `writ <command>: <problem>` and the command's usage; returns EXIT_USAGE. */

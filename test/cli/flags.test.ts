@@ -163,6 +163,18 @@ describe("a command line a command cannot run", () => {
     expect(await run([...start, "-x", "1"], cwd)).toEqual({ code: 2, err: `writ ${name}: unknown option -x\n\n${command.usage}` });
   });
 
+  it.each([
+    [["verify", "a.jws", "-pub", "k.jwk"], "-pub (an option of more than one letter takes two dashes: --pub)"],
+    [["authorize", "b", "-input", "r.json", "-k", "k.jwk"], "-input (an option of more than one letter takes two dashes: --input)"],
+    [["compile", "p.writ", "-O0"], "-O0 (an option of more than one letter takes two dashes: --O0)"],
+    [["eval", "p.writ", "--i", "r.json"], "--i (a one-letter option takes one dash: -i)"],
+    [["fmt", "p.writ", "-wc"], "-wc (an option of more than one letter takes two dashes: --wc)"],
+    [["verify", "a.jws", "---pub", "k.jwk"], "---pub (an option of more than one letter takes two dashes: --pub)"],
+  ])("writ %j is refused for its dashes, never taken for the option it names", async (argv, shown) => {
+    const command = commands.find((c) => c.name === argv[0])!;
+    expect(await run(argv, cwd)).toEqual({ code: 2, err: `writ ${argv[0]}: unknown option ${shown}\n\n${command.usage}` });
+  });
+
   it.each(commands.filter((c) => c.name !== "keygen").map((c) => [c.name, c]))("writ %s alone says what is missing, then its usage, exit 2", async (name, command) => {
     const r = await run([name], cwd);
     expect(r.code).toBe(2);
