@@ -71,7 +71,7 @@ export const EXIT_USAGE = 2;
 export const EXIT_INTERNAL = 70;
 
 /**
- * CliIO.cwd when the working directory has been removed. Empty, `resolve(io.cwd, path)` gives an
+ * CliIO.cwd when the working directory has been removed. Empty, `givenPath(io.cwd, path)` gives an
  * absolute path as it is, and for a relative one asks the process for its directory, which throws
  * (ENOENT from uv_cwd): environmentFailure (environment-failure.ts) says it in one line.
  */

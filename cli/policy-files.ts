@@ -5,6 +5,7 @@
 
 import { readdirSync, realpathSync, statSync, type Dirent } from "node:fs";
 import { join, resolve, sep } from "node:path";
+import { givenPath } from "./given-path.js";
 import { unreachableFileText } from "./text-files.js";
 
 /** How a directory is searched, for the help of each command that takes one. */
@@ -50,7 +51,8 @@ export function policyFiles(cwd: string, inputs: readonly string[]): PolicyFiles
   let skipped = false;
   /** Walks `shown`, returning how many policy files it holds (found now or on an earlier walk). */
   const walk = (shown: string): number => {
-    const abs = resolve(cwd, shown);
+    const abs = givenPath(cwd, shown);
+    const textual = abs === resolve(cwd, shown);
     let st;
     try {
       st = statSync(abs);
@@ -89,8 +91,8 @@ export function policyFiles(cwd: string, inputs: readonly string[]): PolicyFiles
           continue;
         }
         const utf8 = Buffer.from(name).equals(entry.name);
-        const child = join(shown, utf8 ? name : shownBytes(entry.name));
-        const childPath = utf8 ? resolve(cwd, child) : Buffer.concat([Buffer.from(join(abs, sep)), entry.name]);
+        const child = below(shown, utf8 ? name : shownBytes(entry.name), textual);
+        const childPath = utf8 ? givenPath(cwd, child) : Buffer.concat([Buffer.from(join(abs, sep)), entry.name]);
         let holdsPolicies: boolean;
         try {
           holdsPolicies = name.endsWith(".writ") ? !isSpecial(childPath) : mayBeDirectory(entry, childPath);
@@ -143,6 +145,17 @@ export function policyFiles(cwd: string, inputs: readonly string[]): PolicyFiles
       unusable.push(`${input}: no .writ files in it${skipped ? " (entries starting with `.` and node_modules are not searched)" : ""}`);
   }
   return { files, unusable };
+}
+
+/**
+ * The path of `name` in the directory `shown`, to be named and opened: joined as `join` joins it,
+ * unless `shown` has a `..` after a symbolic link (`textual` false: givenPath did not give what
+ * `resolve` gives), which `join` would take away with the link, making it another path
+ * (`link/../d` is not `d`).
+ */
+function below(shown: string, name: string, textual: boolean): string {
+  if (textual) return join(shown, name);
+  return shown.endsWith(sep) || shown.endsWith("/") ? shown + name : shown + sep + name;
 }
 
 /**

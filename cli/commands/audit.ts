@@ -3,7 +3,7 @@
 // `writ audit head <log>` prints the log's head, to keep elsewhere as a checkpoint. Exit 0 / 1.
 
 import { closeSync, openSync, statSync } from "node:fs";
-import { resolve } from "node:path";
+import { givenPath } from "../given-path.js";
 import { danglingLink } from "../output-dir.js";
 import { tryLoadPolicyForReplay } from "../../runtime/policy.js";
 import { readBundleResult } from "../../runtime/trust/bundle-files.js";
@@ -73,7 +73,7 @@ export const auditCommand: Command = {
       return EXIT_USAGE;
     }
     const json = parsed.flags.has("json");
-    const logPath = resolve(io.cwd, logName);
+    const logPath = givenPath(io.cwd, logName);
     const unfit = logProblem(logName, logPath);
     if (unfit !== undefined) {
       // with --json, as the fault of a log that cannot be read: no record's (index −1)
@@ -111,7 +111,7 @@ export const auditCommand: Command = {
     // the seqs of records of the replayed module whose request has no canonical JSON (unmatchable)
     const unmatched: number[] = [];
     if (bundleDir !== undefined) {
-      const policy = loadReplayPolicy(io, resolve(io.cwd, bundleDir));
+      const policy = loadReplayPolicy(io, givenPath(io.cwd, bundleDir));
       if (!policy) return EXIT_FAILURE;
       options.replay = policy.policy;
       bundleName = policy.name;

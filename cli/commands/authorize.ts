@@ -7,7 +7,7 @@
 // continues from the log's last record, so artifacts issued by successive runs form one chain. Without
 // it every run starts a chain of its own (sequence 0).
 
-import { resolve } from "node:path";
+import { givenPath } from "../given-path.js";
 import { tryLoadPolicy } from "../../runtime/policy.js";
 import { authorize, MAX_TTL_SECONDS } from "../../runtime/trust/authorize.js";
 import { readBundleResult } from "../../runtime/trust/bundle-files.js";
@@ -66,14 +66,14 @@ export const authorizeCommand: Command = {
       return EXIT_USAGE;
     }
 
-    const key = loadPrivateKeyFile(resolve(io.cwd, keyFile));
+    const key = loadPrivateKeyFile(givenPath(io.cwd, keyFile));
     if (!key.ok) {
       io.err(`writ authorize: ${key.message}`);
       return EXIT_FAILURE;
     }
     const trustedKeys = loadPublicKeyList(io, "authorize", flagString(parsed, "pub"));
     if (typeof trustedKeys === "number") return trustedKeys;
-    const read = readBundleResult(resolve(io.cwd, parsed.positional[0]!));
+    const read = readBundleResult(givenPath(io.cwd, parsed.positional[0]!));
     if (!read.ok) {
       io.err(`writ authorize: ${read.message}`);
       return EXIT_FAILURE;
@@ -94,7 +94,7 @@ export const authorizeCommand: Command = {
 
     let log: LineageLog | undefined;
     if (logFile !== undefined) {
-      const opened = tryOpenLog(resolve(io.cwd, logFile));
+      const opened = tryOpenLog(givenPath(io.cwd, logFile));
       if (!opened.ok) {
         io.err(`writ authorize: ${opened.error.message}`); // the message names the log
         return EXIT_FAILURE;

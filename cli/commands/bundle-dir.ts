@@ -4,7 +4,7 @@
 // .writ file instead does not pay for it first.
 
 import { statSync } from "node:fs";
-import { resolve } from "node:path";
+import { givenPath } from "../given-path.js";
 import type { LoadedPolicy } from "../../runtime/policy.js";
 import { EXIT_FAILURE, EXIT_USAGE, type CliIO } from "../io.js";
 import { bundleFileLocation } from "../../runtime/trust/bundle-files.js";
@@ -17,7 +17,7 @@ import { unreachableFileText } from "../text-files.js";
  */
 export function isBundlePath(io: CliIO, target: string): boolean {
   try {
-    const st = statSync(resolve(io.cwd, target));
+    const st = statSync(givenPath(io.cwd, target));
     return st.isDirectory() || (st.isFile() && bundleFileLocation(target) !== undefined);
   } catch {
     return false;
@@ -32,7 +32,7 @@ export function isBundlePath(io: CliIO, target: string): boolean {
  */
 export function refusePubWithoutBundle(io: CliIO, command: string, target: string): typeof EXIT_USAGE | typeof EXIT_FAILURE {
   try {
-    statSync(resolve(io.cwd, target));
+    statSync(givenPath(io.cwd, target));
   } catch (e) {
     io.err(`writ ${command}: ${unreachableFileText(target, e)}`);
     return EXIT_FAILURE;
@@ -76,7 +76,7 @@ export async function loadBundleDirectory(io: CliIO, command: string, dir: strin
   ]);
   const trustedKeys = loadPublicKeyList(io, command, pub);
   if (typeof trustedKeys === "number") return trustedKeys;
-  const read = readBundleResult(resolve(io.cwd, dir));
+  const read = readBundleResult(givenPath(io.cwd, dir));
   if (!read.ok) {
     io.err(`writ ${command}: ${read.message}`);
     return EXIT_FAILURE;

@@ -7,7 +7,7 @@
 // thread. What only some runs need (signing, the IR printer) is loaded when asked for.
 
 import { makeOutputDir } from "../output-dir.js";
-import { resolve } from "node:path";
+import { givenPath } from "../given-path.js";
 import { existsSync } from "node:fs";
 import { cancelPrestartedAsc, prestartAsc } from "./prestart.js";
 import type { PrivateKey } from "../../runtime/trust/types.js";
@@ -60,7 +60,7 @@ export const compileCommand: Command = {
     const keyFile = flagString(parsed, "sign");
     if (keyFile !== undefined) {
       const { loadPrivateKeyFile } = await import("../../runtime/trust/key-files.js");
-      const loaded = loadPrivateKeyFile(resolve(io.cwd, keyFile));
+      const loaded = loadPrivateKeyFile(givenPath(io.cwd, keyFile));
       if (!loaded.ok) {
         io.err(`writ compile: ${loaded.message}`);
         return EXIT_FAILURE;
@@ -78,14 +78,14 @@ export const compileCommand: Command = {
     } finally {
       cancelPrestartedAsc(); // the front end failed before it needed asc
     }
-    const outDir = resolve(io.cwd, flagString(parsed, "o", "out") ?? ".");
+    const outDir = givenPath(io.cwd, flagString(parsed, "o", "out") ?? ".");
     if (!makeOutputDir(io, "compile", outDir)) return EXIT_FAILURE;
     const bundle = key ? (await import("../../runtime/trust/bundle.js")).signBundle(result.bundle, key) : result.bundle;
     const { bundlePaths, writeBundle } = await import("../../runtime/trust/bundle-files.js");
     const outputs = bundlePaths(outDir, bundle.manifest.name);
     // the bundle's files are named for the policy, known only now: one may be the very file read
-    const reads = [{ what: "the policy source", given: file, path: resolve(io.cwd, file) }];
-    if (keyFile !== undefined) reads.push({ what: "the signing key", given: keyFile, path: resolve(io.cwd, keyFile) });
+    const reads = [{ what: "the policy source", given: file, path: givenPath(io.cwd, file) }];
+    if (keyFile !== undefined) reads.push({ what: "the signing key", given: keyFile, path: givenPath(io.cwd, keyFile) });
     const clash = outputClash(reads, [outputs.module, outputs.manifest, outputs.signature]);
     if (clash !== undefined) {
       io.err(

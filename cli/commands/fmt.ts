@@ -5,7 +5,7 @@
 // a check.
 
 import { statSync } from "node:fs";
-import { resolve } from "node:path";
+import { givenPath } from "../given-path.js";
 import { commandLineProblem, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, printVerbatim, refuseUsage, unknownFlags, type CliIO, type Command, emptyPathError } from "../io.js";
 import type { RenderOptions } from "../../compiler/diagnostics.js";
 import { maxDiagnosticsOption, maxDiagnosticsUsage } from "./max-diagnostics.js";
@@ -104,7 +104,7 @@ export const fmtCommand: Command = {
 /** Whether `file` is a directory (a link to one too); false for what cannot be followed. */
 function isDirectory(io: CliIO, file: string): boolean {
   try {
-    return statSync(resolve(io.cwd, file)).isDirectory();
+    return statSync(givenPath(io.cwd, file)).isDirectory();
   } catch {
     return false; // not there, or not to be followed: said as such when it is read (readText)
   }

@@ -1,6 +1,6 @@
 // The public keys a `--pub <file>[,<file>...]` option names, for every command that takes one.
 
-import { resolve } from "node:path";
+import { givenPath } from "../given-path.js";
 import { loadPublicKeyFile } from "../../runtime/trust/key-files.js";
 import type { PublicKey } from "../../runtime/trust/types.js";
 import { EXIT_FAILURE, EXIT_USAGE, type CliIO } from "../io.js";
@@ -20,7 +20,7 @@ export function loadPublicKeyList(io: CliIO, command: string, list: string | und
     return EXIT_USAGE;
   }
   for (const file of (list ?? "").split(",").filter((f) => f !== "")) {
-    const key = loadPublicKeyFile(resolve(io.cwd, file));
+    const key = loadPublicKeyFile(givenPath(io.cwd, file));
     if (!key.ok) {
       io.err(`writ ${command}: ${key.message}`);
       return EXIT_FAILURE;

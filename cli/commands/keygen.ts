@@ -2,7 +2,7 @@
 // `<base>.private.jwk` (mode 0600) and `<base>.public.jwk`, and prints the key id.
 
 import { makeOutputDir } from "../output-dir.js";
-import { resolve } from "node:path";
+import { givenPath } from "../given-path.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
 import { restorePublicKey, writeKeyPair } from "../../runtime/trust/key-files.js";
 import { removeLeftoverKeyTemps } from "../../runtime/trust/key-temps.js";
@@ -36,7 +36,7 @@ export const keygenCommand: Command = {
       io.err(`writ keygen: --name \`${name}\` is not a plain file name`);
       return EXIT_USAGE;
     }
-    const dir = resolve(io.cwd, flagString(parsed, "o", "out") ?? ".");
+    const dir = givenPath(io.cwd, flagString(parsed, "o", "out") ?? ".");
     const key = generateKeyPair();
     if (!makeOutputDir(io, "keygen", dir)) return EXIT_FAILURE;
     // a killed keygen's private key temporary file is a copy of a key: not left to pile up

@@ -2,7 +2,7 @@
 // printing diagnostics the way every command prints them.
 
 import { statSync } from "node:fs";
-import { resolve } from "node:path";
+import { givenPath } from "../given-path.js";
 import { readFileBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../../runtime/bounded-read.js";
 import { compilePolicy, type CompileOptions, type CompileResult } from "../../compiler/driver.js";
 import { hasErrors, renderDiagnostics, type RenderOptions } from "../../compiler/diagnostics.js";
@@ -15,7 +15,7 @@ export type ReadResult = { ok: true; text: string; path: string } | { ok: false;
 /** The text of the policy source `file`: a regular file of strict UTF-8, up to READ_LIMITS.policy. */
 export function readText(io: CliIO, file: string): ReadResult {
   if (file === "") return { ok: false, message: EMPTY_PATH };
-  const path = resolve(io.cwd, file);
+  const path = givenPath(io.cwd, file);
   try {
     const st = statSync(path);
     if (st.isDirectory()) return { ok: false, message: `${file}: is a directory, expected a .writ file` };

@@ -5,7 +5,7 @@
 // every such request shares: it names no request, so replay confirms nothing for it (exit 1), as
 // `writ audit` replays no record carrying it, even when this request's decision is the same.
 
-import { resolve } from "node:path";
+import { givenPath } from "../given-path.js";
 import { tryLoadPolicyForReplay } from "../../runtime/policy.js";
 import { readBundleResult } from "../../runtime/trust/bundle-files.js";
 import { replayArtifact } from "../../runtime/trust/replay.js";
@@ -55,7 +55,7 @@ export const replayCommand: Command = {
       return EXIT_USAGE;
     }
 
-    const read = readBundleResult(resolve(io.cwd, bundleDir));
+    const read = readBundleResult(givenPath(io.cwd, bundleDir));
     if (!read.ok) {
       io.err(`writ replay: ${read.message}`);
       return EXIT_FAILURE;

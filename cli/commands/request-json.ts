@@ -2,7 +2,7 @@
 // `replay`). Kept apart from the rest so that a command can read its request before loading the
 // compiler or the runtime.
 
-import { resolve } from "node:path";
+import { givenPath } from "../given-path.js";
 import { readFileBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../../runtime/bounded-read.js";
 import type { CliIO, ReadLimit } from "../io.js";
 import { jsonAmbiguity, jsonAmbiguityAt } from "../../runtime/json-ambiguity.js";
@@ -65,7 +65,7 @@ export async function readInputText(io: CliIO, file: string, kind: keyof typeof 
     let text: string;
     if (file === "-") text = await io.readStdin(limit);
     else {
-      const decoded = decodeUtf8(readFileBounded(resolve(io.cwd, file), limit.bytes));
+      const decoded = decodeUtf8(readFileBounded(givenPath(io.cwd, file), limit.bytes));
       if (!decoded.ok) return { ok: false, message: `${file}:${decoded.line}: not UTF-8 text` };
       text = decoded.text;
     }

@@ -6,7 +6,7 @@
 // compiles the policy again and refuses a bundle that is not what it compiles to; without it, the
 // command says that the provenance was signed as the manifest states it.
 
-import { resolve } from "node:path";
+import { givenPath } from "../given-path.js";
 import { tryLoadPolicy } from "../../runtime/policy.js";
 import { signBundle } from "../../runtime/trust/bundle.js";
 import { canonicalJson } from "../../runtime/trust/jcs.js";
@@ -51,12 +51,12 @@ export const signCommand: Command = {
       io.err(empty);
       return EXIT_USAGE;
     }
-    const key = loadPrivateKeyFile(resolve(io.cwd, keyFile));
+    const key = loadPrivateKeyFile(givenPath(io.cwd, keyFile));
     if (!key.ok) {
       io.err(`writ sign: ${key.message}`);
       return EXIT_FAILURE;
     }
-    const read = readBundleResult(resolve(io.cwd, parsed.positional[0]!), flagString(parsed, "name"));
+    const read = readBundleResult(givenPath(io.cwd, parsed.positional[0]!), flagString(parsed, "name"));
     if (!read.ok) {
       io.err(`writ sign: ${read.message}`);
       return EXIT_FAILURE;

@@ -2,7 +2,7 @@
 // [--bundle <dir>] [--allow] [--at <time>]`: checks an authorization artifact (or a bundle, as it
 // loads) and prints the statement, or the reason it was refused. Exit 0 verified, 1 refused.
 
-import { resolve } from "node:path";
+import { givenPath } from "../given-path.js";
 import { digestPair } from "../../runtime/crypto/digest.js";
 import { tryLoadPolicy } from "../../runtime/policy.js";
 import { verifyBundle } from "../../runtime/trust/bundle.js";
@@ -82,7 +82,7 @@ export const verifyCommand: Command = {
     }
     const trustedKeys = loadPublicKeyList(io, "verify", pub, true);
     if (typeof trustedKeys === "number") return trustedKeys;
-    if (bundleTarget) return verifyBundleDir(io, resolve(io.cwd, target), trustedKeys);
+    if (bundleTarget) return verifyBundleDir(io, givenPath(io.cwd, target), trustedKeys);
 
     const options: { -readonly [K in keyof VerifyArtifactOptions]: VerifyArtifactOptions[K] } = { trustedKeys, requireAllow: parsed.flags.has("allow") };
     const at = flagString(parsed, "at");
@@ -107,7 +107,7 @@ export const verifyCommand: Command = {
     }
     const bundleDir = flagString(parsed, "bundle");
     if (bundleDir !== undefined) {
-      const read = readBundleResult(resolve(io.cwd, bundleDir));
+      const read = readBundleResult(givenPath(io.cwd, bundleDir));
       if (!read.ok) {
         io.err(`writ verify: ${read.message}`);
         return EXIT_FAILURE;

@@ -1,0 +1,52 @@
+// The file a path given on the command line names, as the operating system opens it. `resolve`
+// from node:path takes `..` away with the name before it, whatever that name is; the system goes
+// up from where that name leads. Where it is a symbolic link to a directory elsewhere,
+// `link/../p.writ` is `p.writ` beside the link's target for the system (and for `cat`), and
+// `p.writ` beside the link for `resolve`: a command reading it would read another file than the one
+// named, and one writing there would write somewhere else.
+
+import { lstatSync, realpathSync, statSync } from "node:fs";
+import { dirname, isAbsolute, join, parse, resolve, sep } from "node:path";
+
+/** The names a path is made of, by either separator where the system takes both. */
+const names = (path: string): string[] => path.split(sep === "\\" ? /[\\/]/ : "/");
+
+/**
+ * `path` made absolute against `cwd`, as the system opens it: a `..` after a name that is a
+ * symbolic link goes up from where the link leads (the path to it then given as it really is). A
+ * path with no `..` after a link is `resolve(cwd, path)` unchanged, so that messages name it as
+ * given; so is the part of one that leads nowhere (a name not there, a link that cannot be
+ * followed or leads to a file), which the system fails on, and which is said as the path given.
+ *
+ * As `resolve`, a relative path asks the process for its directory when `cwd` is empty (CWD_GONE),
+ * and throws as that does.
+ */
+export function givenPath(cwd: string, path: string): string {
+  const textual = resolve(cwd, path);
+  const parts = names(path);
+  if (!parts.includes("..")) return textual;
+  let at = isAbsolute(path) ? parse(textual).root : resolve(cwd);
+  for (const name of parts) {
+    if (name === "" || name === ".") continue;
+    if (name !== "..") {
+      at = join(at, name);
+      continue;
+    }
+    at = dirname(linkFollowed(at) ?? at);
+  }
+  return at;
+}
+
+/**
+ * Where `path` leads when its last name is a symbolic link to a directory; else undefined (a link
+ * to a file has no `..`: the system refuses the path, as it refuses one through a file).
+ */
+function linkFollowed(path: string): string | undefined {
+  try {
+    if (!lstatSync(path).isSymbolicLink()) return undefined;
+    const real = realpathSync.native(path);
+    return statSync(real).isDirectory() ? real : undefined;
+  } catch {
+    return undefined;
+  }
+}
