@@ -135,7 +135,9 @@ export function targetOf(path: string): string {
   }
   if (!link) return path;
   try {
-    return realpathSync(path);
+    // realpath(3): Node's own realpathSync takes a `..` away by text first, and for `dir-link/../f`
+    // would name the file beside the link, not the one the system opened by that path
+    return realpathSync.native(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new FileWriteError(path, code === "ENOENT" ? "it is a symbolic link to a file that does not exist" : `it is a symbolic link that cannot be followed: ${systemErrorText(e)}`, code);

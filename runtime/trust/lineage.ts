@@ -204,18 +204,22 @@ function removed(savedTo: string): string {
 
 /**
  * The file the lock is named after: the log's real path, so that a symlink (or a `..` path) to a log
- * shares the lock of the log itself instead of getting one of its own and a second writer.
+ * shares the lock of the log itself instead of getting one of its own and a second writer. Found by
+ * realpath(3) (`realpathSync.native`): Node's own realpathSync takes a `..` away with the name before
+ * it, by text, before it follows links, and for `link/../log` named the lock beside the link while
+ * the log opened is beside the link's target, where another writer opening it by its own name takes
+ * another lock.
  */
 function lockName(path: string, hops = 0): string {
   try {
-    return realpathSync(path);
+    return realpathSync.native(path);
   } catch {
     // A symlink to a log not created yet: opening creates its target, which must then have the
     // lock it has when opened by its own name (realpath fails for a link whose target is missing)
     // (a relative target is resolved from the link's real directory, as the kernel resolves it)
     if (hops < MAX_SYMLINK_HOPS && isSymlink(path)) return lockName(resolve(realDirectory(path), readlinkSync(path)), hops + 1);
     try {
-      return join(realpathSync(dirname(path)), basename(path)); // not created yet
+      return join(realpathSync.native(dirname(path)), basename(path)); // not created yet
     } catch {
       return path; // no directory either: opening fails below and says so
     }
@@ -227,7 +231,7 @@ const MAX_SYMLINK_HOPS = 40;
 
 function realDirectory(path: string): string {
   try {
-    return realpathSync(dirname(path));
+    return realpathSync.native(dirname(path));
   } catch {
     return dirname(path);
   }

@@ -835,6 +835,23 @@ describe("the writer lock", () => {
     expect(tryOpenLog(join(s, "lost.log"))).toMatchObject({ ok: false, error: { code: "io", message: expect.stringMatching(/whose directory .*nowhere does not exist/) } });
   });
 
+  it("a `..` after a symlinked directory takes the lock of the log the kernel opens, beside the link's target", () => {
+    // s/link -> s/far/target: s/link/../log.jsonl is s/far/log.jsonl for the kernel, s/log.jsonl by text
+    const s = join(dir, `dots-${counter++}`);
+    mkdirSync(join(s, "far", "target"), { recursive: true });
+    symlinkSync(join(s, "far", "target"), join(s, "link"));
+    const dotted = (name: string) => `${join(s, "link")}/../${name}`; // not join(), which takes the `..` away
+    const created = openLog(dotted("log.jsonl"));
+    expect(existsSync(join(s, "far", "log.jsonl"))).toBe(true);
+    expect(tryOpenLog(join(s, "far", "log.jsonl"))).toMatchObject({ ok: false, error: { code: "locked" } });
+    created.close();
+    const held = openLog(join(s, "far", "log.jsonl"));
+    expect(tryOpenLog(dotted("log.jsonl"))).toMatchObject({ ok: false, error: { code: "locked" } });
+    held.close();
+    // nothing was made beside the link
+    expect(readdirSync(s).sort()).toEqual(["far", "link"]);
+  });
+
   it("refuses a log larger than it reads, saying so, without reading it (a sparse file here)", () => {
     const path = fresh();
     writeFileSync(path, "");
