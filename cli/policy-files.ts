@@ -5,7 +5,7 @@
 
 import { readdirSync, realpathSync, statSync, type Dirent } from "node:fs";
 import { join, resolve, sep } from "node:path";
-import { givenPath } from "./given-path.js";
+import { givenPath } from "../runtime/given-path.js";
 import { unreachableFileText } from "./text-files.js";
 
 /** How a directory is searched, for the help of each command that takes one. */

@@ -3,7 +3,7 @@
 // `writ audit head <log>` prints the log's head, to keep elsewhere as a checkpoint. Exit 0 / 1.
 
 import { closeSync, openSync, statSync } from "node:fs";
-import { givenPath } from "../given-path.js";
+import { givenPath } from "../../runtime/given-path.js";
 import { danglingLink } from "../output-dir.js";
 import { tryLoadPolicyForReplay } from "../../runtime/policy.js";
 import { readBundleResult } from "../../runtime/trust/bundle-files.js";

@@ -7,7 +7,7 @@
 // continues from the log's last record, so artifacts issued by successive runs form one chain. Without
 // it every run starts a chain of its own (sequence 0).
 
-import { givenPath } from "../given-path.js";
+import { givenPath } from "../../runtime/given-path.js";
 import { tryLoadPolicy } from "../../runtime/policy.js";
 import { authorize, MAX_TTL_SECONDS } from "../../runtime/trust/authorize.js";
 import { readBundleResult } from "../../runtime/trust/bundle-files.js";

@@ -4,7 +4,7 @@
 // .writ file instead does not pay for it first.
 
 import { statSync } from "node:fs";
-import { givenPath } from "../given-path.js";
+import { givenPath } from "../../runtime/given-path.js";
 import type { LoadedPolicy } from "../../runtime/policy.js";
 import { EXIT_FAILURE, EXIT_USAGE, type CliIO } from "../io.js";
 import { bundleFileLocation } from "../../runtime/trust/bundle-files.js";

@@ -7,7 +7,7 @@
 // thread. What only some runs need (signing, the IR printer) is loaded when asked for.
 
 import { makeOutputDir } from "../output-dir.js";
-import { givenPath } from "../given-path.js";
+import { givenPath } from "../../runtime/given-path.js";
 import { existsSync } from "node:fs";
 import { cancelPrestartedAsc, prestartAsc } from "./prestart.js";
 import type { PrivateKey } from "../../runtime/trust/types.js";

@@ -5,7 +5,7 @@
 // a check.
 
 import { statSync } from "node:fs";
-import { givenPath } from "../given-path.js";
+import { givenPath } from "../../runtime/given-path.js";
 import { commandLineProblem, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseArgs, printVerbatim, refuseUsage, unknownFlags, type CliIO, type Command, emptyPathError } from "../io.js";
 import type { RenderOptions } from "../../compiler/diagnostics.js";
 import { maxDiagnosticsOption, maxDiagnosticsUsage } from "./max-diagnostics.js";

@@ -1,6 +1,6 @@
 // The public keys a `--pub <file>[,<file>...]` option names, for every command that takes one.
 
-import { givenPath } from "../given-path.js";
+import { givenPath } from "../../runtime/given-path.js";
 import { loadPublicKeyFile } from "../../runtime/trust/key-files.js";
 import type { PublicKey } from "../../runtime/trust/types.js";
 import { EXIT_FAILURE, EXIT_USAGE, type CliIO } from "../io.js";

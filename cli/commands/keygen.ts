@@ -2,7 +2,7 @@
 // `<base>.private.jwk` (mode 0600) and `<base>.public.jwk`, and prints the key id.
 
 import { makeOutputDir } from "../output-dir.js";
-import { givenPath } from "../given-path.js";
+import { givenPath } from "../../runtime/given-path.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";
 import { restorePublicKey, writeKeyPair } from "../../runtime/trust/key-files.js";
 import { removeLeftoverKeyTemps } from "../../runtime/trust/key-temps.js";

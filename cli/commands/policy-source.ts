@@ -2,7 +2,7 @@
 // printing diagnostics the way every command prints them.
 
 import { statSync } from "node:fs";
-import { givenPath } from "../given-path.js";
+import { givenPath } from "../../runtime/given-path.js";
 import { readFileBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../../runtime/bounded-read.js";
 import { compilePolicy, type CompileOptions, type CompileResult } from "../../compiler/driver.js";
 import { hasErrors, renderDiagnostics, type RenderOptions } from "../../compiler/diagnostics.js";

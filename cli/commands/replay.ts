@@ -5,7 +5,7 @@
 // every such request shares: it names no request, so replay confirms nothing for it (exit 1), as
 // `writ audit` replays no record carrying it, even when this request's decision is the same.
 
-import { givenPath } from "../given-path.js";
+import { givenPath } from "../../runtime/given-path.js";
 import { tryLoadPolicyForReplay } from "../../runtime/policy.js";
 import { readBundleResult } from "../../runtime/trust/bundle-files.js";
 import { replayArtifact } from "../../runtime/trust/replay.js";

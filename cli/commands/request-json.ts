@@ -2,7 +2,7 @@
 // `replay`). Kept apart from the rest so that a command can read its request before loading the
 // compiler or the runtime.
 
-import { givenPath } from "../given-path.js";
+import { givenPath } from "../../runtime/given-path.js";
 import { readFileBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../../runtime/bounded-read.js";
 import type { CliIO, ReadLimit } from "../io.js";
 import { jsonAmbiguity, jsonAmbiguityAt } from "../../runtime/json-ambiguity.js";

@@ -6,7 +6,7 @@
 // compiles the policy again and refuses a bundle that is not what it compiles to; without it, the
 // command says that the provenance was signed as the manifest states it.
 
-import { givenPath } from "../given-path.js";
+import { givenPath } from "../../runtime/given-path.js";
 import { tryLoadPolicy } from "../../runtime/policy.js";
 import { signBundle } from "../../runtime/trust/bundle.js";
 import { canonicalJson } from "../../runtime/trust/jcs.js";

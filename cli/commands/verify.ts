@@ -2,7 +2,7 @@
 // [--bundle <dir>] [--allow] [--at <time>]`: checks an authorization artifact (or a bundle, as it
 // loads) and prints the statement, or the reason it was refused. Exit 0 verified, 1 refused.
 
-import { givenPath } from "../given-path.js";
+import { givenPath } from "../../runtime/given-path.js";
 import { digestPair } from "../../runtime/crypto/digest.js";
 import { tryLoadPolicy } from "../../runtime/policy.js";
 import { verifyBundle } from "../../runtime/trust/bundle.js";

@@ -31,6 +31,7 @@ import {
 import { pendingNames, pendingRecordPath } from "./bundle-record.js";
 import { removeLeftoverStagedFiles } from "./bundle-leftovers.js";
 import { awaitOtherWrite, OTHER_WRITE_WAIT_MS } from "./bundle-writers.js";
+import { systemPath } from "../given-path.js";
 
 function isDirectoryPath(path: string): boolean {
   try {
@@ -158,6 +159,8 @@ export function bundleFileLocation(path: string): { dir: string; name: string } 
  * names the bundle in a directory holding several.
  */
 export function readBundleResult(dir: string, name?: string): ReadBundleResult {
+  // a `..` after a link to a directory as the system takes it, not as join() does (given-path.ts)
+  dir = systemPath(dir);
   const file = bundleFileLocation(dir);
   if (file !== undefined && !isDirectoryPath(dir)) {
     // the file names its bundle; a name given as well must be that one (it would be looked for inside the file)
@@ -379,6 +382,8 @@ export function settleEarlierWrite(dir: string, name: string): Recovery {
  * at once, the bundle is left as one of them wrote it, whole.
  */
 export function writeBundle(dir: string, bundle: Bundle): string[] {
+  // a `..` after a link to a directory as the system takes it, not as join() does (given-path.ts)
+  dir = systemPath(dir);
   const name = bundle.manifest.name;
   if (!isPolicyName(name))
     throw new BundleFileError(`policy name ${JSON.stringify(name)} cannot be used as a file name`, dir);

@@ -16,6 +16,7 @@ import { shownJson } from "../shown-name.js";
 import { canonicalJson } from "./jcs.js";
 import { BundleFileError, bundlePaths, recordAfterOthers, settleEarlierWrite } from "./bundle-files.js";
 import { finishPendingWrite, recoverPendingWrite, type StagedPart } from "./bundle-pending.js";
+import { systemPath } from "../given-path.js";
 
 /** A bundle file in place, as a part of a write that keeps it: named by a staged name no file is created under. */
 function keptInPlace(path: string): StagedFile {
@@ -46,6 +47,8 @@ function stillSigned(paths: { module: string; manifest: string }, signed: Bundle
  * signature cannot be written.
  */
 export function writeBundleSignature(dir: string, name: string, signed: Bundle, signature: string): string {
+  // a `..` after a link to a directory as the system takes it, not as join() does (given-path.ts)
+  dir = systemPath(dir);
   const paths = bundlePaths(dir, name);
   const changed = (): BundleFileError =>
     new BundleFileError(`bundle ${shownJson(name)} in ${dir} was replaced by another write while it was being signed: nothing was written; sign it again`, paths.manifest);

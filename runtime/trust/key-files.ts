@@ -14,6 +14,7 @@ import { privateJwk, privateKeyFromJwk, publicJwk, publicKeyFromJwk, type KeyRes
 import type { PrivateKey, PublicKey } from "./types.js";
 import { escapeControls } from "../thrown.js";
 import { jsonAmbiguity } from "../json-ambiguity.js";
+import { systemPath } from "../given-path.js";
 
 export interface WrittenKeyPair {
   readonly privateKeyPath: string;
@@ -27,6 +28,8 @@ export interface WrittenKeyPair {
  * public key, which restorePublicKey then writes from it.
  */
 export function writeKeyPair(dir: string, key: PrivateKey, name = "writ"): WrittenKeyPair {
+  // a `..` after a link to a directory as the system takes it, not as join() does (given-path.ts)
+  dir = systemPath(dir);
   const privateKeyPath = join(dir, `${name}.private.jwk`);
   const publicKeyPath = join(dir, `${name}.public.jwk`);
   // Both or neither. Each key is written whole into a temporary file of its own (the private one
@@ -128,6 +131,8 @@ export type RestoredPublicKey = { ok: true; key: PrivateKey; privateKeyPath: str
  * it would make a key that user knows the new key of whoever runs keygen next.
  */
 export function restorePublicKey(dir: string, name = "writ"): RestoredPublicKey | undefined {
+  // a `..` after a link to a directory as the system takes it, not as join() does (given-path.ts)
+  dir = systemPath(dir);
   const privateKeyPath = join(dir, `${name}.private.jwk`);
   const publicKeyPath = join(dir, `${name}.public.jwk`);
   if (!hasEntry(privateKeyPath) || hasEntry(publicKeyPath)) return undefined;

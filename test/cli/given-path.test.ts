@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { givenPath } from "../../cli/given-path.js";
+import { givenPath } from "../../runtime/given-path.js";
 import { runWrit } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
 

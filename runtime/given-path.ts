@@ -1,4 +1,4 @@
-// The file a path given on the command line names, as the operating system opens it. `resolve`
+// The file a path given on the command line (or to the library) names, as the operating system opens it. `resolve`
 // from node:path takes `..` away with the name before it, whatever that name is; the system goes
 // up from where that name leads. Where it is a symbolic link to a directory elsewhere,
 // `link/../p.writ` is `p.writ` beside the link's target for the system (and for `cat`), and
@@ -35,6 +35,23 @@ export function givenPath(cwd: string, path: string): string {
     at = dirname(linkFollowed(at) ?? at);
   }
   return at;
+}
+
+/**
+ * `path` as the library's functions that join names to a directory they are given use it: the path
+ * itself, but where a `..` follows a symbolic link to a directory, the path the system opens by it
+ * (givenPath, against the process's directory). `join(dir, name)` takes such a `..` away by text
+ * while the system creates and opens `dir` through the link: writeBundle("link/../out") wrote its
+ * files beside the link, and readBundle of the same path then looked beside the link's target.
+ */
+export function systemPath(path: string): string {
+  if (!names(path).includes("..")) return path;
+  try {
+    const followed = givenPath("", path);
+    return followed === resolve(path) ? path : followed;
+  } catch {
+    return path; // the process's directory is gone: a relative path leads nowhere, as the system will say
+  }
 }
 
 /**
