@@ -16,7 +16,10 @@ const names = (path: string): string[] => path.split(sep === "\\" ? /[\\/]/ : "/
  * symbolic link goes up from where the link leads (the path to it then given as it really is). A
  * path with no `..` after a link is `resolve(cwd, path)` unchanged, so that messages name it as
  * given; so is the part of one that leads nowhere (a name not there, a link that cannot be
- * followed or leads to a file), which the system fails on, and which is said as the path given.
+ * followed), which the system fails on, and which is said as the path given; making the
+ * directories of such a path makes the same last one as `mkdir -p` does. A `..` after a file (or a
+ * link to one) is left in the path, joined to `cwd` as written: the system refuses it (ENOTDIR),
+ * and so then does whatever opens it, where `resolve` would have named the file beside it.
  *
  * As `resolve`, a relative path asks the process for its directory when `cwd` is empty (CWD_GONE),
  * and throws as that does.
@@ -32,9 +35,19 @@ export function givenPath(cwd: string, path: string): string {
       at = join(at, name);
       continue;
     }
+    if (isFile(at)) return isAbsolute(path) ? path : `${resolve(cwd)}${sep}${path}`;
     at = dirname(linkFollowed(at) ?? at);
   }
   return at;
+}
+
+/** Whether there is something at `path` (its links followed) that is not a directory: no `..` leads up from it. */
+function isFile(path: string): boolean {
+  try {
+    return !statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -63,11 +63,28 @@ describe("givenPath", () => {
     expect(givenPath(cwd, "dangling/../p.writ")).toBe(join(cwd, "p.writ"));
   });
 
+  it("leaves a `..` after a file in the path, which the system refuses, where `resolve` named the file beside it", () => {
+    expect(givenPath(cwd, "p.writ/../p.writ")).toBe(`${cwd}/p.writ/../p.writ`);
+    expect(givenPath(cwd, `${cwd}/p.writ/../x`)).toBe(`${cwd}/p.writ/../x`);
+    // a link to a file is a file here too
+    expect(givenPath(cwd, "link/../p.writ/../q")).toBe(`${cwd}/link/../p.writ/../q`);
+    expect(() => realpathSync.native(givenPath(cwd, "p.writ/../p.writ"))).toThrow(/ENOTDIR/);
+  });
+
   it("names the file the system opens, in every case above", () => {
     // realpath(3) itself, given the path unjoined: `join`, and Node's own realpathSync, take a `..` away textually first
     for (const path of ["link/../p.writ", "deeper/../../p.writ", "link/../target/inner/../../p.writ", "sub/../p.writ", "link/inner/.."]) {
       expect(realpathSync.native(givenPath(cwd, path))).toBe(realpathSync.native(`${cwd}/${path}`));
     }
+  });
+});
+
+describe("a command given `p.writ/../p.writ`", () => {
+  it("is refused as the system refuses the path, not given the p.writ beside the file", async () => {
+    const r = await runWrit(["check", "p.writ/../p.writ"], cwd);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("p.writ/../p.writ");
+    expect(r.err).not.toContain("0 errors");
   });
 });
 
