@@ -316,10 +316,10 @@ export function readBundle(dir: string, name?: string): Bundle {
  * keep taking: twice the wait for one write (bundle-writers.ts), so that one stopped writer waited
  * for and finished leaves time for the next. A bound in time, not in tries: a writer that writes
  * the bundle back to back records its next write in the moment this one takes to see its record
- * gone, and can do so any number of times within a second; each time this write ends, and this
+ * gone, and can do so any number of times within a second; each of those writes ends, and this
  * write records its own once that writer is done.
  */
-export const RECORD_WAIT_MS = 2 * OTHER_WRITE_WAIT_MS;
+const RECORD_WAIT_MS = 2 * OTHER_WRITE_WAIT_MS;
 
 /**
  * Records the write of bundle `name` in `dir` whose files are `parts` (recordPendingWrite), once no
