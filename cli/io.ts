@@ -236,7 +236,11 @@ function optionShown(name: string): string {
   if (!name.startsWith("-")) return `${name.length === 1 ? "-" : "--"}${name}`;
   const bare = name.replace(/^-+/, "");
   if (bare === "") return name;
-  return `${name} (${bare.length === 1 ? "a one-letter option takes one dash" : "an option of more than one letter takes two dashes"}: ${optionShown(bare)})`;
+  if (bare.length === 1) return `${name} (a one-letter option takes one dash: -${bare})`;
+  // `-ik`: one-letter options run together, as some commands take them
+  if (!name.startsWith("--") && [...bare].every((c) => LONG_NAMES.has(c)))
+    return `${name} (one-letter options are given one at a time, each with its own dash: ${[...bare].map((c) => `-${c}`).join(" … ")})`;
+  return `${name} (an option of more than one letter takes two dashes: --${bare})`;
 }
 
 /** Prints `writ <command>: <problem>` and the command's usage; returns EXIT_USAGE. */

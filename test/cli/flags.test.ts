@@ -168,7 +168,9 @@ describe("a command line a command cannot run", () => {
     [["authorize", "b", "-input", "r.json", "-k", "k.jwk"], "-input (an option of more than one letter takes two dashes: --input)"],
     [["compile", "p.writ", "-O0"], "-O0 (an option of more than one letter takes two dashes: --O0)"],
     [["eval", "p.writ", "--i", "r.json"], "--i (a one-letter option takes one dash: -i)"],
-    [["fmt", "p.writ", "-wc"], "-wc (an option of more than one letter takes two dashes: --wc)"],
+    [["fmt", "p.writ", "-wc"], "-wc (one-letter options are given one at a time, each with its own dash: -w … -c)"],
+    [["authorize", "b", "-ik", "r.json"], "-ik (one-letter options are given one at a time, each with its own dash: -i … -k)"],
+    [["verify", "a.jws", "-pubx", "k.jwk"], "-pubx (an option of more than one letter takes two dashes: --pubx)"],
     [["verify", "a.jws", "---pub", "k.jwk"], "---pub (an option of more than one letter takes two dashes: --pub)"],
   ])("writ %j is refused for its dashes, never taken for the option it names", async (argv, shown) => {
     const command = commands.find((c) => c.name === argv[0])!;
