@@ -220,6 +220,9 @@ export interface Arguments {
  */
 export function commandLineProblem(command: string, parsed: ParsedArgs, unknown: readonly string[], args: Arguments, required: readonly string[] = []): string | undefined {
   if (unknown.length > 0) return `unknown option ${optionShown(unknown[0]!)}`;
+  const dashed = FILE_OPTIONS.find((name) => parsed.flags.get(name) === "-");
+  if (dashed !== undefined)
+    return `${optionShown(dashed)} - names no file: \`-\` is standard input or output, which ${optionShown(dashed)} does not read or write (a file named \`-\` is ./-)`;
   const { positional } = parsed;
   if (positional.length < args.min) return `missing ${args.what}`;
   if (positional.length > args.max)
@@ -227,6 +230,14 @@ export function commandLineProblem(command: string, parsed: ParsedArgs, unknown:
   const left = required.find((name) => !parsed.flags.has(name) && !parsed.flags.has(SHORT_NAMES.get(name) ?? name));
   return left === undefined ? undefined : `${optionShown(left)} is required`;
 }
+
+/**
+ * The options whose value names a file or directory of their own, never standard input or output:
+ * given `-`, which everywhere else is one of those, each would read or write a file named `-` (a
+ * key, a bundle directory) where the user meant a pipe. `--input`, `--requests` and an artifact
+ * read standard input for `-`; `--log -` is refused by authorize in words of its own.
+ */
+const FILE_OPTIONS: readonly string[] = ["key", "k", "sign", "pub", "bundle", "replay", "source", "o", "out"];
 
 /**
  * `-k` for a one-letter name, `--key` for another; a flag written with the wrong count of dashes

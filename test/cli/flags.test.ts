@@ -177,6 +177,23 @@ describe("a command line a command cannot run", () => {
     expect(await run(argv, cwd)).toEqual({ code: 2, err: `writ ${argv[0]}: unknown option ${shown}\n\n${command.usage}` });
   });
 
+  it.each([
+    [["authorize", "b", "-i", "r.json", "-k", "-"], "-k"],
+    [["sign", "b", "--key", "-"], "--key"],
+    [["compile", "p.writ", "--sign", "-"], "--sign"],
+    [["compile", "p.writ", "-o", "-"], "-o"],
+    [["keygen", "--out", "-"], "--out"],
+    [["verify", "a.jws", "--pub", "-"], "--pub"],
+    [["replay", "a.jws", "-i", "r.json", "--bundle", "-"], "--bundle"],
+    [["audit", "verify", "log.jsonl", "--replay", "-"], "--replay"],
+    [["sign", "b", "-k", "k.jwk", "--source", "-"], "--source"],
+  ])("writ %j is refused: `-` names no file for %s, which reads or writes no standard stream", async (argv, option) => {
+    const command = commands.find((c) => c.name === argv[0])!;
+    const r = await run(argv, cwd);
+    expect(r).toEqual({ code: 2, err: `writ ${argv[0]}: ${option} - names no file: \`-\` is standard input or output, which ${option} does not read or write (a file named \`-\` is ./-)\n\n${command.usage}` });
+    expect(existsSync(join(cwd, "-"))).toBe(false);
+  });
+
   it.each(commands.filter((c) => c.name !== "keygen").map((c) => [c.name, c]))("writ %s alone says what is missing, then its usage, exit 2", async (name, command) => {
     const r = await run([name], cwd);
     expect(r.code).toBe(2);
