@@ -1,6 +1,8 @@
 // What a CLI command may touch: its arguments, its output streams and its working directory.
 // Commands take this instead of reaching for `process` so tests can run them in-process.
 
+import { closest } from "../runtime/closest-name.js";
+
 export interface CliIO {
   /** the working directory, or CWD_GONE when it no longer exists */
   readonly cwd: string;
@@ -184,11 +186,12 @@ function isFlag(a: string): boolean {
 }
 
 /**
- * The flags not in `known`, for the command to report. When every flag is known but one that takes a
- * value came without it, throws a UsageError naming it (the CLI prints it and exits 2).
+ * The flags not in `known`, for the command to report, each as the refusal shows it (unknownShown).
+ * When every flag is known but one that takes a value came without it, throws a UsageError naming it
+ * (the CLI prints it and exits 2).
  */
 export function unknownFlags(parsed: ParsedArgs, known: readonly string[]): string[] {
-  const unknown = [...parsed.flags.keys()].filter((f) => !known.includes(f));
+  const unknown = [...parsed.flags.keys()].filter((f) => !known.includes(f)).map((f) => unknownShown(f, known));
   if (unknown.length === 0 && parsed.missing.length > 0) throw new UsageError(`${parsed.missing[0]} needs a value`);
   if (unknown.length === 0 && parsed.valued.length > 0) throw new UsageError(`${parsed.valued[0]} takes no value (it is on when given)`);
   const twice = parsed.repeated[0];
@@ -219,7 +222,7 @@ export interface Arguments {
  * the usage alone would leave the user to find which.
  */
 export function commandLineProblem(command: string, parsed: ParsedArgs, unknown: readonly string[], args: Arguments, required: readonly string[] = []): string | undefined {
-  if (unknown.length > 0) return `unknown option ${optionShown(unknown[0]!)}`;
+  if (unknown.length > 0) return `unknown option ${unknown[0]!}`;
   const dashed = FILE_OPTIONS.find((name) => parsed.flags.get(name) === "-");
   if (dashed !== undefined)
     return `${optionShown(dashed)} - names no file: \`-\` is standard input or output, which ${optionShown(dashed)} does not read or write (a file named \`-\` is ./-)`;
@@ -239,19 +242,31 @@ export function commandLineProblem(command: string, parsed: ParsedArgs, unknown:
  */
 const FILE_OPTIONS: readonly string[] = ["key", "k", "sign", "pub", "bundle", "replay", "source", "o", "out"];
 
-/**
- * `-k` for a one-letter name, `--key` for another; a flag written with the wrong count of dashes
- * (parseArgs keeps its dashes) as written, with the name it may have meant.
- */
+/** `-k` for a one-letter name, `--key` for another. */
 function optionShown(name: string): string {
-  if (!name.startsWith("-")) return `${name.length === 1 ? "-" : "--"}${name}`;
+  return `${name.length === 1 ? "-" : "--"}${name}`;
+}
+
+/**
+ * An option no command of this line takes, as written, with what the user may have meant among the
+ * command's own (`known`): the same option with the right count of dashes (parseArgs keeps the dashes
+ * of a flag written with the wrong count), one-letter options run together, or the nearest name. A
+ * hint never names an option the command does not take: `-pubx` is no `--pubx`.
+ */
+function unknownShown(name: string, known: readonly string[]): string {
+  if (!name.startsWith("-")) {
+    const near = name.length > 1 ? closest(name, known.filter((k) => k.length > 1)) : undefined;
+    return near === undefined ? optionShown(name) : `${optionShown(name)} (did you mean ${optionShown(near)}?)`;
+  }
   const bare = name.replace(/^-+/, "");
   if (bare === "") return name;
-  if (bare.length === 1) return `${name} (a one-letter option takes one dash: -${bare})`;
+  if (known.includes(bare))
+    return `${name} (${bare.length === 1 ? `a one-letter option takes one dash: -${bare}` : `an option of more than one letter takes two dashes: --${bare}`})`;
   // `-ik`: one-letter options run together, as some commands take them
-  if (!name.startsWith("--") && [...bare].every((c) => LONG_NAMES.has(c)))
+  if (!name.startsWith("--") && [...bare].every((c) => known.includes(c)))
     return `${name} (one-letter options are given one at a time, each with its own dash: ${[...bare].map((c) => `-${c}`).join(" … ")})`;
-  return `${name} (an option of more than one letter takes two dashes: --${bare})`;
+  const near = bare.length > 1 ? closest(bare, known.filter((k) => k.length > 1)) : undefined;
+  return near === undefined ? name : `${name} (did you mean --${near}?)`;
 }
 
 /** Prints `writ <command>: <problem>` and the command's usage; returns EXIT_USAGE. */

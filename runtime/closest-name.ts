@@ -64,25 +64,29 @@ export function closest(name: string, candidates: Iterable<string>, budget?: Sug
 }
 
 /**
- * The edit distance of `a` and `b` when it is less than `bound`, else `bound` (it stops at the first
- * row whose least entry is `bound` or more: the entries of a row never go below the least of the row
- * before); undefined when `budget` cannot pay for a row.
+ * The edit distance of `a` and `b` when it is less than `bound`, else `bound`; undefined when
+ * `budget` cannot pay for a row. Two neighbouring characters swapped count as one edit (the optimal
+ * string alignment distance), as in most misspellings (`prinicpal`, `--lgo`). It stops at the first
+ * row whose least entry is `bound` or more: an entry comes from its own row or the row before plus 0
+ * or 1, or from a swap over the row two back plus 1, and the row before is within 1 of this one (each
+ * entry is at most the one above it plus 1), so no later row can go below `bound` again.
  */
 function editDistance(a: string, b: string, bound: number, budget: SuggestionBudget | undefined): number | undefined {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  let before = Array.from({ length: b.length + 1 }, () => 0); // the row two back (unused for the first row)
+  let last = Array.from({ length: b.length + 1 }, (_, j) => j);
+  let row = Array.from({ length: b.length + 1 }, () => 0);
   for (let i = 1; i <= a.length; i++) {
     if (budget && !budget.take(b.length)) return undefined;
-    let prev = row[0]!;
     row[0] = i;
     let least = i;
     for (let j = 1; j <= b.length; j++) {
-      const cur = row[j]!;
-      const d = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      let d = Math.min(last[j]! + 1, row[j - 1]! + 1, last[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, before[j - 2]! + 1);
       row[j] = d;
       if (d < least) least = d;
-      prev = cur;
     }
     if (least >= bound) return bound;
+    [before, last, row] = [last, row, before];
   }
-  return Math.min(row[b.length]!, bound);
+  return Math.min(last[b.length]!, bound);
 }

@@ -4,6 +4,7 @@
 // row that is already too far, and one check of a policy spends at most MAX_SUGGESTION_WORK on
 // suggestions, counted in cells of the distance and names looked at; past it, none is looked for.
 
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compilePolicy } from "../../compiler/driver.js";
 import { closest, MAX_SUGGESTED_NAME, MAX_SUGGESTION_WORK, SuggestionBudget } from "../../compiler/check/suggest.js";
@@ -46,6 +47,40 @@ describe("the edit distance behind a suggestion", () => {
       (await compilePolicy(`policy "s" version "1"\ninput { p: { a: int, b: int, s: string } }\npermit r when ${rule}\n`, { stopAfter: "check" })).diagnostics.map((d) => d.help);
     expect(await fields("p.x > 0")).toEqual(["its fields are `a`, `b`, `s`"]);
     expect(await fields("p.B > 0")).toEqual(["did you mean `b`?"]);
+  });
+
+  it("counts two neighbouring characters swapped as one edit", async () => {
+    const budget = new SuggestionBudget(Infinity);
+    expect(closest("prinicpal", ["resource", "principal"], budget)).toBe("principal");
+    expect(closest("lgo", ["log", "key"], budget)).toBe("log");
+    // a swap of characters that are not neighbours is two edits, too far for a name of five
+    expect(closest("tnaet", ["tenant", "tanet"], budget)).toBe("tanet");
+    expect(closest("abcde", ["dbcae"], budget)).toBeUndefined();
+    const fields = async (rule: string) =>
+      (await compilePolicy(`policy "s" version "1"\ninput { p: { amount: int, owner: string } }\npermit r when ${rule}\n`, { stopAfter: "check" })).diagnostics.map((d) => d.help);
+    expect(await fields("p.amuont > 0")).toEqual(["did you mean `amount`?"]);
+  });
+
+  it("finds what a distance computed whole finds: stopping early never changes a suggestion", () => {
+    // the optimal string alignment distance over the whole table, as a referee
+    const whole = (a: string, b: string): number => {
+      const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+      for (let i = 1; i <= a.length; i++)
+        for (let j = 1; j <= b.length; j++) {
+          d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+          if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+        }
+      return d[a.length]![b.length]!;
+    };
+    const word = fc.stringMatching(/^[abc]{0,9}$/);
+    fc.assert(
+      fc.property(word, word, (name, candidate) => {
+        const d = whole(name, candidate);
+        const near = d < Math.max(1, Math.floor(name.length / 3)) + 1 && (d < name.length || name.toLowerCase() === candidate.toLowerCase());
+        expect(closest(name, [candidate], new SuggestionBudget(Infinity))).toBe(near ? candidate : undefined);
+      }),
+      { seed: 20261202, numRuns: 5_000 },
+    );
   });
 
   it("suggests nothing once the budget is spent, or when it runs out before every name is weighed", () => {

@@ -111,7 +111,7 @@ describe("flags that take a value", () => {
     const p = parseArgs(["p.writ", "--O0", "-o", "out"], ["O0"]);
     expect([p.flags.get("O0"), p.flags.get("o"), p.positional]).toEqual([true, "out", ["p.writ"]]);
     expect(() => unknownFlags(parseArgs(["p.writ", "-o"]), ["o"])).toThrow(UsageError);
-    expect(unknownFlags(parseArgs(["p.writ", "--bogus"]), ["o"])).toEqual(["bogus"]); // unknown first
+    expect(unknownFlags(parseArgs(["p.writ", "--bogus"]), ["o"])).toEqual(["--bogus"]); // unknown first
   });
 });
 
@@ -170,9 +170,22 @@ describe("a command line a command cannot run", () => {
     [["eval", "p.writ", "--i", "r.json"], "--i (a one-letter option takes one dash: -i)"],
     [["fmt", "p.writ", "-wc"], "-wc (one-letter options are given one at a time, each with its own dash: -w … -c)"],
     [["authorize", "b", "-ik", "r.json"], "-ik (one-letter options are given one at a time, each with its own dash: -i … -k)"],
-    [["verify", "a.jws", "-pubx", "k.jwk"], "-pubx (an option of more than one letter takes two dashes: --pubx)"],
+    [["verify", "a.jws", "-pubx", "k.jwk"], "-pubx (did you mean --pub?)"],
+    [["verify", "a.jws", "-pubxyz", "k.jwk"], "-pubxyz"],
+    [["compile", "p.writ", "-ok"], "-ok"],
     [["verify", "a.jws", "---pub", "k.jwk"], "---pub (an option of more than one letter takes two dashes: --pub)"],
   ])("writ %j is refused for its dashes, never taken for the option it names", async (argv, shown) => {
+    const command = commands.find((c) => c.name === argv[0])!;
+    expect(await run(argv, cwd)).toEqual({ code: 2, err: `writ ${argv[0]}: unknown option ${shown}\n\n${command.usage}` });
+  });
+
+  it.each([
+    [["compile", "p.writ", "--ouy", "out"], "--ouy (did you mean --out?)"],
+    [["authorize", "b", "-i", "r.json", "-k", "k.jwk", "--lgo", "l.jsonl"], "--lgo (did you mean --log?)"],
+    [["verify", "a.jws", "--pbu", "k.jwk"], "--pbu (did you mean --pub?)"],
+    [["fmt", "p.writ", "--wirte"], "--wirte (did you mean --write?)"],
+    [["eval", "p.writ", "-i", "r.json", "--inptu", "r.json"], "--inptu (did you mean --input?)"],
+  ])("writ %j is refused naming the nearest option the command takes", async (argv, shown) => {
     const command = commands.find((c) => c.name === argv[0])!;
     expect(await run(argv, cwd)).toEqual({ code: 2, err: `writ ${argv[0]}: unknown option ${shown}\n\n${command.usage}` });
   });
