@@ -68,6 +68,28 @@ export function systemPath(path: string): string {
 }
 
 /**
+ * Whether a `..` in `path` follows a file (or a link to one): the system refuses such a path
+ * (ENOTDIR), where `join` and `resolve` take the `..` away with the file and name what is beside it.
+ * Functions that join names to a directory they are given, or make its missing directories by their
+ * resolved names, ask this first and refuse the path as the system would.
+ */
+export function leadsThroughFile(path: string): boolean {
+  if (!names(path).includes("..")) return false;
+  try {
+    // givenPath leaves such a path as written (its `..` in it), and resolves any other
+    const given = givenPath("", path);
+    return given !== resolve(given);
+  } catch {
+    return false; // the process's directory is gone: a relative path leads nowhere, as the system will say
+  }
+}
+
+/** The error the system gives for a path on which a `..` follows a file, for `syscall` on it. */
+export function throughFileError(path: string, syscall: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`ENOTDIR: not a directory, ${syscall} '${path}'`), { code: "ENOTDIR", syscall, path });
+}
+
+/**
  * Where `path` leads when its last name is a symbolic link to a directory; else undefined (a link
  * to a file has no `..`: the system refuses the path, as it refuses one through a file).
  */

@@ -8,6 +8,7 @@
 import { mkdirSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { systemErrorText } from "./file-write.js";
+import { leadsThroughFile, throughFileError } from "./given-path.js";
 
 /**
  * Creates `dir` and the directories missing above it; returns the first directory it created (as
@@ -16,6 +17,8 @@ import { systemErrorText } from "./file-write.js";
  * something that is not a directory is in the way.
  */
 export function makeDirectories(dir: string): string | undefined {
+  // resolve() would take a `..` after a file away with the file, and make the directory beside it
+  if (leadsThroughFile(dir)) throw throughFileError(dir, "mkdir");
   const missing: string[] = [];
   for (let p = resolve(dir); !isDirectory(p); p = dirname(p)) {
     missing.push(p);

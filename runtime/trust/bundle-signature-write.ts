@@ -9,14 +9,14 @@
 
 import { randomBytes } from "node:crypto";
 import { basename, dirname, join } from "node:path";
-import { targetOf, stageFile, type StagedFile, FileWriteError } from "../file-write.js";
+import { targetOf, stageFile, type StagedFile, FileWriteError, systemErrorText } from "../file-write.js";
 import { readRegularFileBounded, READ_LIMITS } from "../bounded-read.js";
 import type { Bundle } from "../manifest.js";
 import { shownJson } from "../shown-name.js";
 import { canonicalJson } from "./jcs.js";
 import { BundleFileError, bundlePaths, recordAfterOthers, settleEarlierWrite } from "./bundle-files.js";
 import { finishPendingWrite, recoverPendingWrite, type StagedPart } from "./bundle-pending.js";
-import { systemPath } from "../given-path.js";
+import { leadsThroughFile, systemPath, throughFileError } from "../given-path.js";
 
 /** A bundle file in place, as a part of a write that keeps it: named by a staged name no file is created under. */
 function keptInPlace(path: string): StagedFile {
@@ -50,6 +50,8 @@ export function writeBundleSignature(dir: string, name: string, signed: Bundle, 
   // a `..` after a link to a directory as the system takes it, not as join() does (given-path.ts)
   dir = systemPath(dir);
   const paths = bundlePaths(dir, name);
+  // join() would take a `..` after a file away with the file, and sign the bundle beside it
+  if (leadsThroughFile(dir)) throw new BundleFileError(`cannot write the signature of bundle ${shownJson(name)} in ${dir}: ${systemErrorText(throughFileError(dir, "open"))}`, dir);
   const changed = (): BundleFileError =>
     new BundleFileError(`bundle ${shownJson(name)} in ${dir} was replaced by another write while it was being signed: nothing was written; sign it again`, paths.manifest);
   const settled = { earlier: settleEarlierWrite(dir, name) };

@@ -14,7 +14,7 @@ import { privateJwk, privateKeyFromJwk, publicJwk, publicKeyFromJwk, type KeyRes
 import type { PrivateKey, PublicKey } from "./types.js";
 import { escapeControls } from "../thrown.js";
 import { jsonAmbiguity } from "../json-ambiguity.js";
-import { systemPath } from "../given-path.js";
+import { leadsThroughFile, systemPath, throughFileError } from "../given-path.js";
 
 export interface WrittenKeyPair {
   readonly privateKeyPath: string;
@@ -30,6 +30,8 @@ export interface WrittenKeyPair {
 export function writeKeyPair(dir: string, key: PrivateKey, name = "writ"): WrittenKeyPair {
   // a `..` after a link to a directory as the system takes it, not as join() does (given-path.ts)
   dir = systemPath(dir);
+  // join() would take a `..` after a file away with the file, and write beside it
+  if (leadsThroughFile(dir)) throw new FileWriteError(dir, systemErrorText(throughFileError(dir, "open")), "ENOTDIR");
   const privateKeyPath = join(dir, `${name}.private.jwk`);
   const publicKeyPath = join(dir, `${name}.public.jwk`);
   // Both or neither. Each key is written whole into a temporary file of its own (the private one
@@ -133,6 +135,8 @@ export type RestoredPublicKey = { ok: true; key: PrivateKey; privateKeyPath: str
 export function restorePublicKey(dir: string, name = "writ"): RestoredPublicKey | undefined {
   // a `..` after a link to a directory as the system takes it, not as join() does (given-path.ts)
   dir = systemPath(dir);
+  // no key is there for the system (ENOTDIR), whatever join() would name beside the file
+  if (leadsThroughFile(dir)) return undefined;
   const privateKeyPath = join(dir, `${name}.private.jwk`);
   const publicKeyPath = join(dir, `${name}.public.jwk`);
   if (!hasEntry(privateKeyPath) || hasEntry(publicKeyPath)) return undefined;

@@ -86,6 +86,16 @@ describe("a command given `p.writ/../p.writ`", () => {
     expect(r.err).toContain("p.writ/../p.writ");
     expect(r.err).not.toContain("0 errors");
   });
+
+  it("writes nothing where `-o p.writ/../out` would lead after a `..` taken away by text", async () => {
+    const compiled = await runWrit(["compile", "p.writ", "-o", "p.writ/../from-file"], cwd);
+    expect(compiled).toMatchObject({ code: 1, out: "" });
+    expect(compiled.err).toBe(`writ compile: cannot create the output directory ${cwd}/p.writ/../from-file: a file is in the way`);
+    const keys = await runWrit(["keygen", "-o", "p.writ/../from-file"], cwd);
+    expect(keys).toMatchObject({ code: 1, out: "" });
+    expect(keys.err).toContain(`cannot create the output directory ${cwd}/p.writ/../from-file: a file is in the way`);
+    expect(existsSync(join(cwd, "from-file"))).toBe(false);
+  });
 });
 
 describe("a command given `link/../p.writ`", () => {
