@@ -170,6 +170,7 @@ describe("the decision fast path", () => {
     expect(ingest(full())).not.toBe(SLOW_PATH);
     expect(ingest(Object.fromEntries(names.map((n, i) => [n, i]).reverse()))).not.toBe(SLOW_PATH);
     expect(ingest({ ...full(), extra: 1 })).toBe(SLOW_PATH);
+    expect(ingest({ extra: 1, ...full() })).toBe(SLOW_PATH);
     expect(ingest({ ...full(), toString: 1 })).toBe(SLOW_PATH);
     expect(ingest(hide(full(), names[0]!))).toBe(SLOW_PATH);
     expect(ingest(hide(full(), last))).toBe(SLOW_PATH);
