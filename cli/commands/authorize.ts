@@ -4,8 +4,10 @@
 // one line, ready for `writ verify -`; a one-line summary goes to standard error.
 //
 // With --log the artifact is appended to that lineage log before it is printed, and its chain link
-// continues from the log's last record, so artifacts issued by successive runs form one chain. Without
-// it every run starts a chain of its own (sequence 0).
+// continues from the log's last record, so artifacts issued by successive runs form one chain; that
+// record's signature is checked first, with the issuing key's public key and the --pub keys (a record
+// forged in the issuer's name is not built on: lineage-last-signature.ts). Without it every run
+// starts a chain of its own (sequence 0).
 
 import { givenPath } from "../../runtime/given-path.js";
 import { tryLoadPolicy } from "../../runtime/policy.js";
@@ -32,7 +34,9 @@ export const authorizeCommand: Command = {
     "  --pub <files>       load the bundle only if one of these keys signed it; without it only an",
     "                      unsigned bundle loads (a warning says so)",
     "  --log <file>        append the artifact to this lineage log (created if absent) and continue",
-    "                      its chain; without it the artifact starts a chain of its own",
+    "                      its chain, once its last record's signature holds (checked with --key's",
+    "                      public key and the --pub keys, where one of them issued it); without it",
+    "                      the artifact starts a chain of its own",
     "  --ttl <seconds>     how long the artifact is valid, in decimal digits (default 300)",
     "",
     "Prints the artifact (compact JWS) on standard output. A deny is an artifact too.",
@@ -103,6 +107,9 @@ export const authorizeCommand: Command = {
       if (log.repaired) io.err(`writ authorize: ${logFile}: ${describeRepair(log.repaired)}`);
     }
     try {
+      // its last record checked with this key (and the --pub keys) before the next artifact links to it
+      const forged = log?.lastSignatureProblem([key.key.publicKey, ...trustedKeys]);
+      if (forged !== undefined) throw new Error(`${logFile}: ${forged} (\`writ audit verify ${logFile} --pub <key>\` checks every record)`);
       const signer = createSigner(key.key, { head: log?.head().chain });
       const issued = authorize(loaded.policy, request.value, { signer, lineage: log, ttlSeconds: ttl });
       const { decision, statement } = issued;

@@ -14,7 +14,7 @@
 
 import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, writeSync } from "node:fs";
 import type { DigestPair } from "../crypto/digest.js";
-import type { Statement } from "./types.js";
+import type { PublicKey, Statement } from "./types.js";
 import type { LineageLog, LogHead, LogRepair } from "./lineage.js";
 import { releaseLock } from "./lineage-lock.js";
 import { MAX_ARTIFACT_LENGTH } from "./verify-artifact.js";
@@ -26,6 +26,7 @@ import { ranOutOfStack, V8_STACK_MESSAGE } from "../stack-ran-out.js";
 import { LineageError } from "./lineage-error.js";
 import type { ScanState } from "./lineage-scan.js";
 import { frozenHead, GENESIS } from "./signer.js";
+import { lastSignatureProblem } from "./lineage-last-signature.js";
 import { ownElement, ownMember } from "../own.js";
 
 /**
@@ -332,6 +333,10 @@ export class FileLog implements LineageLog {
       digests: this.lastDigests,
       chain: this.lastStatementSeq === null || this.lastEntry === null ? GENESIS : frozenHead(this.lastStatementSeq + 1, linkTarget(this.lastEntry)),
     });
+  }
+
+  lastSignatureProblem(trustedKeys: readonly PublicKey[]): string | undefined {
+    return lastSignatureProblem(this.lastEntry, this.count - 1, trustedKeys);
   }
 
   close(): void {

@@ -27,7 +27,7 @@ import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, lstatSync, 
 import { systemErrorText } from "../file-write.js";
 import { basename, dirname, join, resolve } from "node:path";
 import type { DigestPair } from "../crypto/digest.js";
-import type { ChainHead, LineageSink, Statement } from "./types.js";
+import type { ChainHead, LineageSink, PublicKey, Statement } from "./types.js";
 import { acquireLock, releaseLock } from "./lineage-lock.js";
 import { describeThrown, shownOption } from "../thrown.js";
 import { ranOutOfStack, V8_STACK_MESSAGE } from "../stack-ran-out.js";
@@ -111,6 +111,15 @@ export interface LineageLog extends LineageSink {
    *  they end at the last leaf of the batch they end in, if any (`incomplete_batch` otherwise) */
   appendMany(entries: readonly { readonly artifact: string; readonly statement: Statement }[]): void;
   head(): LogHead;
+  /**
+   * Why the signature of the last record does not hold, checked with `trustedKeys` at the time the
+   * record was issued; undefined when it holds, when the log is empty, or when its issuer is none of
+   * those keys (nothing to check it with). Opening a log checks how its records chain, which needs
+   * no key, not their signatures: a signer about to continue the log asks this first with its own
+   * public key, so as not to link its next artifact to a record forged in its name
+   * (lineage-last-signature.ts).
+   */
+  lastSignatureProblem(trustedKeys: readonly PublicKey[]): string | undefined;
   /** closes the file and removes the lock; idempotent. Throws a LineageError (`io`) when the lock
    *  cannot be removed, which a later close tries again, or when closing the file fails (its last
    *  records may not have reached the disk): the log is closed all the same, and a later close does

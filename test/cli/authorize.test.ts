@@ -25,6 +25,7 @@ import { createBatchAuthorizer } from "../../runtime/trust/batch.js";
 import { createSigner } from "../../runtime/trust/signer.js";
 import { loadPolicy } from "../../runtime/policy.js";
 import { tempDir } from "../support/temp-dir.js";
+import { editStatement } from "../trust/lineage-fixtures.js";
 import { runCommand } from "../support/cli.js";
 
 const dir = tempDir("authorize");
@@ -211,6 +212,39 @@ describe("writ authorize", () => {
     expect(after.code, after.err).toBe(0);
     expect(after.out).toMatch(/ok, 4 records/);
   });
+  it("does not continue a log whose last record is forged in a key it can check: its own, or one given with --pub", async () => {
+    const args = (key: string, log: string, pub = "authority.public.jwk") => ["bundle", "--input", "small.json", "--key", key, "--pub", pub, "--log", log];
+    for (let i = 0; i < 2; i++) expect((await run(authorizeCommand, args("issuer.private.jwk", "forged.jsonl"))).code).toBe(0);
+    const path = join(dir, "forged.jsonl");
+    const lines = readFileSync(path, "utf8").trim().split("\n");
+    // the last record's statement turned from allow to deny after its issuer signed it: it still chains
+    lines[1] = editStatement(lines[1]!, (st) => (st.decision = "deny"));
+    const edited = lines.join("\n") + "\n";
+    writeFileSync(path, edited);
+    const own = await run(authorizeCommand, args("issuer.private.jwk", "forged.jsonl"));
+    expect(own.code).toBe(1);
+    expect(own.out).toBe("");
+    const issuer = loadPrivateKeyFile(join(dir, "issuer.private.jwk"));
+    if (!issuer.ok) throw new Error(issuer.message);
+    expect(own.err).toBe(
+      `writ authorize: no artifact issued: forged.jsonl: its last record (1, sequence 1) does not verify: bad_signature: signature does not verify with key ${issuer.key.keyId}; it was changed or forged after its issuer signed it, and the log is not continued from it (\`writ audit verify forged.jsonl --pub <key>\` checks every record)`,
+    );
+    expect(readFileSync(path, "utf8")).toBe(edited);
+    // another issuer cannot check a record of this one's without its key: given it with --pub, it does
+    const other = await run(authorizeCommand, args("stranger.private.jwk", "forged.jsonl", "authority.public.jwk,issuer.public.jwk"));
+    expect(other.code).toBe(1);
+    expect(other.err).toMatch(/^writ authorize: no artifact issued: forged\.jsonl: its last record \(1, sequence 1\) does not verify: bad_signature/);
+    expect(readFileSync(path, "utf8")).toBe(edited);
+    // without it, the record is another issuer's, left as it is (a log may pass from one key to the next)
+    const passed = await run(authorizeCommand, args("stranger.private.jwk", "forged.jsonl"));
+    expect(passed.code, passed.err).toBe(0);
+    expect(passed.err).toMatch(/sequence 2, appended to forged\.jsonl/);
+    // a log whose last record holds is continued by anyone, its issuer's key given or not
+    const next = await run(authorizeCommand, args("issuer.private.jwk", "forged.jsonl", "authority.public.jwk,stranger.public.jwk"));
+    expect(next.code, next.err).toBe(0);
+    expect(next.err).toMatch(/sequence 3, appended to forged\.jsonl/);
+  });
+
   it("names the lock file to remove when the log's lock names a live pid that may be no writer", async () => {
     const other = spawn(process.execPath, ["-e", "setTimeout(() => {}, 20000)"], { stdio: "ignore" });
     try {
