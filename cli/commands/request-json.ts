@@ -86,12 +86,48 @@ export async function readInputText(io: CliIO, file: string, kind: keyof typeof 
  * `firstLine`, when given, is the line `text` starts on (a JSON Lines record is one line of its file),
  * and `indent` the characters trimmed before it there, which count in its column.
  */
-function jsonErrorPlace(text: string, e: unknown, firstLine?: number, indent = 0): string {
+function jsonErrorPlace(text: string, found: number | undefined, firstLine?: number, indent = 0): string {
+  if (found === undefined) return firstLine === undefined ? "" : `:${firstLine}`;
+  return placeAt(text, found, firstLine, indent);
+}
+
+/**
+ * Why JSON.parse refused `text` with `e`, as `:line:column: <what> <reason>` (jsonErrorPlace,
+ * parseErrorText); the place is looked for once, however long the text (a walk of the whole text
+ * where V8 names no position).
+ */
+function jsonRefusal(text: string, e: unknown, what: string, firstLine?: number, indent?: number): string {
+  const found = jsonErrorOffset(text, e);
+  return `${jsonErrorPlace(text, found, firstLine, indent)}: ${what}: ${parseErrorText(e, text, found)}`;
+}
+
+/** The offset of a JSON.parse error in `text` (jsonErrorPlace), or undefined where none is found. */
+function jsonErrorOffset(text: string, e: unknown): number | undefined {
   const m = /at position (\d+)/.exec(e instanceof Error ? e.message : "");
   const found = m !== null ? Number(m[1]) : jsonSyntaxErrorOffset(text);
-  if (found === undefined) return firstLine === undefined ? "" : `:${firstLine}`;
-  return placeAt(text, Math.min(found, text.length), firstLine, indent);
+  return found === undefined ? undefined : Math.min(found, text.length);
 }
+
+/**
+ * Characters that show as space, or as nothing, that JSON does not take for whitespace (RFC 8259
+ * has space, tab, line feed and carriage return only), by what they are: refused where they stand,
+ * with a name, where V8 says only `Unexpected token '﻿'`, quoting a character that cannot be seen.
+ */
+const LOOKS_LIKE_SPACE: ReadonlyMap<number, string> = new Map([
+  [0xfeff, "a byte-order mark (U+FEFF)"],
+  [0x00a0, "a no-break space (U+00A0)"],
+  [0x000b, "a vertical tab (U+000B)"],
+  [0x000c, "a form feed (U+000C)"],
+  [0x0085, "a next-line control (U+0085)"],
+  [0x1680, "an ogham space mark (U+1680)"],
+  ...Array.from({ length: 11 }, (_, i): [number, string] => [0x2000 + i, `a typographic space (U+${(0x2000 + i).toString(16).toUpperCase()})`]),
+  [0x200b, "a zero-width space (U+200B)"],
+  [0x2028, "a line separator (U+2028)"],
+  [0x2029, "a paragraph separator (U+2029)"],
+  [0x202f, "a narrow no-break space (U+202F)"],
+  [0x205f, "a mathematical space (U+205F)"],
+  [0x3000, "an ideographic space (U+3000)"],
+]);
 
 /** `:line:column` of `offset` in `text`, which starts on line `firstLine` after `indent` characters (jsonErrorPlace). */
 function placeAt(text: string, offset: number, firstLine = 1, indent = 0): string {
@@ -142,9 +178,17 @@ function newlinesBefore(text: string, end: number): { count: number; last: numbe
   return { count, last };
 }
 
-/** JSON.parse's reason, on one line: V8 quotes the text around the error, newlines and all. */
-function parseErrorText(e: unknown): string {
-  return escapeControls(e instanceof Error ? e.message : String(e));
+/**
+ * JSON.parse's reason for refusing `text`, on one line (V8 quotes the text around the error, newlines
+ * and all), and what the character it stopped at is when it looks like a space but is none of JSON's.
+ */
+function parseErrorText(e: unknown, text: string, at: number | undefined): string {
+  const reason = escapeControls(e instanceof Error ? e.message : String(e));
+  const seen = at === undefined ? undefined : LOOKS_LIKE_SPACE.get(text.charCodeAt(at));
+  if (seen === undefined) return reason;
+  // some editors write a byte-order mark at the start of every UTF-8 file they save
+  const advice = text.charCodeAt(at!) === 0xfeff ? ": save the file as UTF-8 without one" : "";
+  return `${reason}; the character there is ${seen}, which JSON does not take for whitespace (only space, tab, line feed and carriage return)${advice}`;
 }
 
 /** Reads a request as JSON from a file or (`-`) standard input. */
@@ -158,7 +202,7 @@ export async function readRequestJson(io: CliIO, file: string): Promise<{ ok: tr
   try {
     value = JSON.parse(text);
   } catch (e) {
-    return { ok: false, message: `${name}${jsonErrorPlace(text, e)}: not valid JSON: ${parseErrorText(e)}` };
+    return { ok: false, message: `${name}${jsonRefusal(text, e, "not valid JSON")}` };
   }
   const ambiguity = jsonAmbiguity(text);
   return ambiguity === undefined ? { ok: true, value } : { ok: false, message: `${name}:${ambiguity}` };
@@ -194,7 +238,7 @@ export async function readRequestList(io: CliIO, file: string): Promise<RequestL
     try {
       value = JSON.parse(text);
     } catch (e) {
-      return { ok: false, message: `${name}${jsonErrorPlace(text, e)}: not a valid JSON array: ${parseErrorText(e)}` };
+      return { ok: false, message: `${name}${jsonRefusal(text, e, "not a valid JSON array")}` };
     }
     if (!Array.isArray(value)) return { ok: false, message: `${name}: expected a JSON array of requests or JSON Lines` };
     const ambiguity = jsonAmbiguity(text);
@@ -310,7 +354,7 @@ function readLine(raw: string, lineNumber: number, valuesLeft: number): typeof B
   try {
     value = JSON.parse(line);
   } catch (e) {
-    return { ok: false, message: `${jsonErrorPlace(line, e, lineNumber, indent)}: not valid JSON: ${parseErrorText(e)}`, notJson: true };
+    return { ok: false, message: jsonRefusal(line, e, "not valid JSON", lineNumber, indent), notJson: true };
   }
   const ambiguity = jsonAmbiguityAt(line);
   if (ambiguity !== undefined) return { ok: false, message: `:${lineNumber}:${indent + ambiguity.offset + 1}: ${ambiguity.why}` };

@@ -80,16 +80,20 @@ describe("a list of requests as JSON Lines", () => {
   });
 
   it.each([
-    ["a BOM", "\uFEFF"],
-    ["a no-break space", "\u00A0"],
-    ["a vertical tab", "\u000B"],
-    ["a form feed", "\u000C"],
-    ["U+2028", "\u2028"],
-  ])("refuses %s before a request, as eval does, or on a line of its own, by line and column", async (_, c) => {
+    ["a BOM", "\uFEFF", "a byte-order mark (U+FEFF)"],
+    ["a no-break space", "\u00A0", "a no-break space (U+00A0)"],
+    ["a vertical tab", "\u000B", "a vertical tab (U+000B)"],
+    ["a form feed", "\u000C", "a form feed (U+000C)"],
+    ["U+2028", "\u2028", "a line separator (U+2028)"],
+    ["an em space", "\u2003", "a typographic space (U+2003)"],
+  ])("refuses %s before a request, as eval does, or on a line of its own, by line and column, and names it", async (_, c, named) => {
     const request = '{"a": 1}';
     const first = await list(`${c}${request}\n`);
     expect(first.ok).toBe(false);
     expect(!first.ok && first.message).toMatch(/^list\.jsonl:1:1: not valid JSON: /);
+    // V8 quotes a character that may not show: the message says what it is
+    const says = `; the character there is ${named}, which JSON does not take for whitespace (only space, tab, line feed and carriage return)${c === "\uFEFF" ? ": save the file as UTF-8 without one" : ""}`;
+    expect(!first.ok && first.message).toContain(says + AS_LINES);
     // the same refusal as for a single request
     writeFileSync(join(dir, "one.json"), `${c}${request}`);
     const one = await readRequestJson(io(), "one.json");
@@ -101,6 +105,14 @@ describe("a list of requests as JSON Lines", () => {
     // before an array as before an object: it is no array then, and line 1 is not JSON
     const array = await list(`${c}[${request}]`);
     expect(!array.ok && array.message).toMatch(/^list\.jsonl:1:1: not valid JSON: /);
+    // inside an array, where it is refused as no array
+    const inside = await list(`[${request},${c}${request}]`);
+    expect(!inside.ok && inside.message).toMatch(new RegExp(`^list\\.jsonl:1:11: not a valid JSON array: .*${says.replace(/[()+.]/g, "\\$&")}$`));
+  });
+
+  it("names no character where the fault is not one that looks like a space", async () => {
+    const r = await list('{"a": 1,}\n');
+    expect(!r.ok && r.message).not.toContain("the character there is");
   });
 });
 
