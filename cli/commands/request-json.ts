@@ -81,10 +81,10 @@ export async function readInputText(io: CliIO, file: string, kind: keyof typeof 
 }
 
 /**
- * `:line:column` of a JSON.parse error in `text`: where its message says, or else where the first
- * character that cannot be there is (V8 gives no position for an unexpected token: `[1,]`, `True`).
- * `firstLine`, when given, is the line `text` starts on (a JSON Lines record is one line of its file),
- * and `indent` the characters trimmed before it there, which count in its column.
+ * `:line:column` of a JSON.parse error in `text` at offset `found` (jsonErrorOffset), or the line
+ * alone where there is no offset. `firstLine`, when given, is the line `text` starts on (a JSON
+ * Lines record is one line of its file), and `indent` the characters trimmed before it there, which
+ * count in its column.
  */
 function jsonErrorPlace(text: string, found: number | undefined, firstLine?: number, indent = 0): string {
   if (found === undefined) return firstLine === undefined ? "" : `:${firstLine}`;
@@ -101,7 +101,11 @@ function jsonRefusal(text: string, e: unknown, what: string, firstLine?: number,
   return `${jsonErrorPlace(text, found, firstLine, indent)}: ${what}: ${parseErrorText(e, text, found)}`;
 }
 
-/** The offset of a JSON.parse error in `text` (jsonErrorPlace), or undefined where none is found. */
+/**
+ * The offset of a JSON.parse error in `text`: where its message says, or else where the first
+ * character that cannot be there is (V8 gives no position for an unexpected token: `[1,]`, `True`);
+ * undefined where none is found.
+ */
 function jsonErrorOffset(text: string, e: unknown): number | undefined {
   const m = /at position (\d+)/.exec(e instanceof Error ? e.message : "");
   const found = m !== null ? Number(m[1]) : jsonSyntaxErrorOffset(text);
