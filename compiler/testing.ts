@@ -30,8 +30,11 @@ export function sameDecision(a: Decision, b: Decision): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+/** A decision in one line: `allow by [p]`, `deny by [f] with errors [g: division_by_zero]`, `deny (no permit held)`. */
 export function describeDecision(d: Decision): string {
   const errors = d.errors.map((e) => (e.rule === null ? `invalid request (${e.message})` : `${e.rule}: ${e.code}`));
+  // a deny with neither deciding rules nor errors is the default one: say so, or it reads as unexplained
+  if (d.decision === "deny" && d.rules.length === 0 && errors.length === 0) return "deny (no permit held)";
   return `${d.decision}${d.rules.length ? ` by ${list(d.rules)}` : ""}${errors.length ? ` with errors ${list(errors)}` : ""}`;
 }
 

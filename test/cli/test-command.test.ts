@@ -51,7 +51,7 @@ describe("writ test", () => {
     const out: string[] = [];
     const code = await testCommand.run(["twins.writ"], { cwd: dir, out: (t) => out.push(t), err: () => {}, readStdin: async () => "" });
     expect(code).toBe(1);
-    expect(out).toEqual(["twins.writ (twins 1)", "  ✓ same", "  ✗ same (twins.writ:5:3)", "      expected allow, got deny", "1 passed, 1 failed"]);
+    expect(out).toEqual(["twins.writ (twins 1)", "  ✓ same", "  ✗ same (twins.writ:5:3)", "      expected allow, got deny (no permit held)", "1 passed, 1 failed"]);
   });
 
   it("escapes the policy's version in its header line too", async () => {
