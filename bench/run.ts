@@ -629,7 +629,7 @@ function runSpecs(options: Options, writMeasured: boolean, scalingJobs: readonly
       engines: options.engines,
     },
   ];
-  const writAlone = options.engines.filter((e) => e === "writ" || e === "writ-eval" || e === "js-ifelse");
+  const writAlone = options.engines.filter((e) => e === "writ" || e === "writ-eval" || e === "js-ifelse" || e === "js-validated");
   if (writMeasured && !options.check && writAlone.some(isWritEngine)) {
     runs.push({ id: "no-flag", description: "without the flag", nodeFlags: gcFlag, engines: writAlone });
   }

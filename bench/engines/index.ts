@@ -2,13 +2,14 @@
 
 import type { Engine } from "./types.js";
 import { createJsIfElseEngine } from "./js-ifelse.js";
+import { createJsValidatedEngine } from "./js-validated.js";
 import { createJsClosuresEngine } from "./js-closures.js";
 import { createCelEngine } from "./cel.js";
 import { createCasbinEngine } from "./casbin.js";
 import { createCedarEngine } from "./cedar.js";
 import { createWritEngine, createWritEvalEngine, type WritBundles } from "./writ.js";
 
-export const ENGINE_ORDER = ["writ", "writ-eval", "js-ifelse", "js-closures", "cel-js", "casbin", "cedar"] as const;
+export const ENGINE_ORDER = ["writ", "writ-eval", "js-ifelse", "js-validated", "js-closures", "cel-js", "casbin", "cedar"] as const;
 export type EngineName = (typeof ENGINE_ORDER)[number];
 
 export function isEngineName(name: string): name is EngineName {
@@ -57,6 +58,9 @@ export async function createEngines(names: readonly EngineName[], writ: WritSupp
       }
       case "js-ifelse":
         engines.push(createJsIfElseEngine());
+        break;
+      case "js-validated":
+        engines.push(createJsValidatedEngine());
         break;
       case "js-closures":
         engines.push(createJsClosuresEngine());

@@ -15,6 +15,7 @@ const SHORT_LABELS: Readonly<Record<string, string>> = {
   writ: "Writ",
   "writ-eval": "Writ evaluate only",
   "js-ifelse": "JS if/else",
+  "js-validated": "JS if/else + checks",
   "js-closures": "JS closures",
   "cel-js": "CEL (cel-js)",
   casbin: "casbin",

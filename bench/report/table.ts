@@ -13,6 +13,8 @@ function ratio(f: SizeFigures | undefined): string {
 
 /** The hand-written JS: the floor the design's "≤ 6× JS" target divides by. */
 const JS_FLOOR_ENGINE = "js-ifelse";
+/** The same JS behind a hand-written check of the request as strict as Writ's (engines/js-validated.ts). */
+const JS_CHECKED_ENGINE = "js-validated";
 
 /**
  * Whether a figure was timed over a subsample of the mix (a slow engine, marked * in the table and
@@ -79,6 +81,30 @@ function harnessFloorNotes(results: BenchResults): string[] {
       `Harness floor${which}: ${figures} per decision, for an engine that only returns the precomputed answer, timed through the same loop in every round. ` +
         "Every figure timed in whole passes over the mix (every figure not marked \\*) includes it." +
         (ratios.length > 0 ? ` With it taken out of both, in the same rounds, Writ takes the hand-written JS's time ${ratios.join(" and ")}.` : ""),
+    );
+  }
+  return notes;
+}
+
+/**
+ * Writ's time beside the hand-written JS that checks the request as Writ does, in each run that
+ * timed both: per round, the median over the rounds (ratioOf). It is no target's divisor; it says
+ * how much of the distance to the floor is the checking of the request.
+ */
+function checkedJsNotes(results: BenchResults): string[] {
+  const notes: string[] = [];
+  for (const run of results.runs) {
+    const at = (engine: string, size: PolicySize) => run.timings.find((t) => t.engine === engine && t.size === size);
+    const ratios = POLICY_SIZES.flatMap((size) => {
+      const writ = at(WRIT_ENGINE, size);
+      const checked = at(JS_CHECKED_ENGINE, size);
+      return writ === undefined || checked === undefined ? [] : [`${ratioText(ratioOf(writ, checked))} on ${RULE_COUNTS[size].toLocaleString("en-US")} rules`];
+    });
+    if (ratios.length === 0) continue;
+    const which = results.runs.length > 1 ? ` (${run.id === results.runs[0]!.id ? "main run" : run.description})` : "";
+    notes.push(
+      "",
+      `Against the hand-written JS that checks the request as Writ does before it decides (every record a plain object with no unknown key, ints safe integers, strings well-formed and within their bound)${which}: Writ takes its time ${ratios.join(" and ")}, in the same rounds.`,
     );
   }
   return notes;
@@ -158,6 +184,7 @@ export function renderTable(results: BenchResults): string {
       timerStepNote(results, printed) +
       subsampleNote(results),
     ...harnessFloorNotes(results),
+    ...checkedJsNotes(results),
     "",
     `Measured ${results.date.slice(0, 10)}${commitText(results)} on ${m.cpuModel} (${m.cpuCount} cores, ` +
       `${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB), Node ${m.node}` +
