@@ -12,10 +12,9 @@
 // it in doubt.
 
 import type { BenchRequest } from "../request.js";
-import { largePermitPairs } from "../policies/large-permits.js";
 import { isWellFormed, utf8Length } from "../../runtime/strings.js";
-import { decideAgentGovernance } from "./js-ifelse.js";
-import type { Engine, PolicySize } from "./types.js";
+import { createJsIfElseEngine } from "./js-ifelse.js";
+import type { Engine } from "./types.js";
 
 /** the schema's bound on every string of the policy (`string` with no bound) */
 const STRING_MAX = 256;
@@ -76,14 +75,11 @@ export function isAgentGovernanceRequest(r: unknown): r is BenchRequest {
 }
 
 export function createJsValidatedEngine(): Engine {
-  let byTool: ReadonlyMap<string, ReadonlySet<string>> | null = null;
+  const unchecked = createJsIfElseEngine();
   return {
+    ...unchecked,
     name: "js-validated",
     label: "hand-written JS if/else, checking the request as Writ does",
-    usesWasm: false,
-    async prepare(size: PolicySize) {
-      byTool = size === "large" ? largePermitPairs().byTool : null;
-    },
-    decide: (request) => isAgentGovernanceRequest(request) && decideAgentGovernance(request, byTool),
+    decide: (request, index) => isAgentGovernanceRequest(request) && unchecked.decide(request, index),
   };
 }
