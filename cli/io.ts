@@ -254,19 +254,18 @@ function optionShown(name: string): string {
  * hint never names an option the command does not take: `-pubx` is no `--pubx`.
  */
 function unknownShown(name: string, known: readonly string[]): string {
-  if (!name.startsWith("-")) {
-    const near = name.length > 1 ? closest(name, known.filter((k) => k.length > 1)) : undefined;
-    return near === undefined ? optionShown(name) : `${optionShown(name)} (did you mean ${optionShown(near)}?)`;
-  }
+  // parseArgs keeps the dashes of a flag only when their count is wrong for its name
+  const wrongDashes = name.startsWith("-");
+  const shown = wrongDashes ? name : optionShown(name);
   const bare = name.replace(/^-+/, "");
   if (bare === "") return name;
-  if (known.includes(bare))
+  if (wrongDashes && known.includes(bare))
     return `${name} (${bare.length === 1 ? `a one-letter option takes one dash: -${bare}` : `an option of more than one letter takes two dashes: --${bare}`})`;
   // `-ik`: one-letter options run together, as some commands take them
-  if (!name.startsWith("--") && [...bare].every((c) => known.includes(c)))
+  if (wrongDashes && !name.startsWith("--") && [...bare].every((c) => known.includes(c)))
     return `${name} (one-letter options are given one at a time, each with its own dash: ${[...bare].map((c) => `-${c}`).join(" … ")})`;
   const near = bare.length > 1 ? closest(bare, known.filter((k) => k.length > 1)) : undefined;
-  return near === undefined ? name : `${name} (did you mean --${near}?)`;
+  return near === undefined ? shown : `${shown} (did you mean --${near}?)`;
 }
 
 /** Prints `writ <command>: <problem>` and the command's usage; returns EXIT_USAGE. */

@@ -51,6 +51,16 @@ function timerStepNote(results: BenchResults, printed: readonly SummaryRow[]): s
   return ` A single call faster than ${clock} cannot be told from none (the timer's overhead is subtracted and the rest clamped at 0): such a figure is printed as ${measured.length > 0 ? "≤ the step" : "< timer resolution"}, and latest.json keeps it as measured.`;
 }
 
+/** The timing of `engine` on `size` in `run`, if it timed it. */
+function timingIn(run: RunResult, engine: string, size: PolicySize) {
+  return run.timings.find((t) => t.engine === engine && t.size === size);
+}
+
+/** ` (main run)` or ` (<run description>)` where the results hold several runs, else nothing. */
+function runLabel(results: BenchResults, run: RunResult): string {
+  return results.runs.length > 1 ? ` (${run.id === results.runs[0]!.id ? "main run" : run.description})` : "";
+}
+
 /**
  * The harness floor of each run that timed it (bench/harness-floor.ts): what the loop takes per
  * decision, which every engine timed in whole passes carries; and Writ's ratio to the hand-written
@@ -62,23 +72,21 @@ function harnessFloorNotes(results: BenchResults): string[] {
   for (const run of results.runs) {
     const floors = run.harnessFloor;
     if (floors === undefined || floors.length === 0) continue;
-    const at = (engine: string, size: PolicySize) => run.timings.find((t) => t.engine === engine && t.size === size);
     const sizes = POLICY_SIZES.filter((size) => floors.some((f) => f.size === size));
     const figures = sizes.map((size) => `${formatNs(floors.find((f) => f.size === size)!.medianNsPerDecision)} (${RULE_COUNTS[size].toLocaleString("en-US")} rules)`).join(", ");
     const ratios = sizes.flatMap((size) => {
       const floor = floors.find((f) => f.size === size)!;
-      const writ = at(WRIT_ENGINE, size);
-      const js = at(JS_FLOOR_ENGINE, size);
+      const writ = timingIn(run, WRIT_ENGINE, size);
+      const js = timingIn(run, JS_FLOOR_ENGINE, size);
       if (writ === undefined || js === undefined) return [];
       const above = ratioAboveFloor(writ, js, floor);
       const rules = `${RULE_COUNTS[size].toLocaleString("en-US")} rules`;
       const timed = ratioText(ratioOf(writ, js));
       return [above === null ? `no ratio on ${rules}, where the JS is not above the floor (${timed} with it)` : `${ratioText(above)} on ${rules} (${timed} with it)`];
     });
-    const which = results.runs.length > 1 ? ` (${run.id === results.runs[0]!.id ? "main run" : run.description})` : "";
     notes.push(
       "",
-      `Harness floor${which}: ${figures} per decision, for an engine that only returns the precomputed answer, timed through the same loop in every round. ` +
+      `Harness floor${runLabel(results, run)}: ${figures} per decision, for an engine that only returns the precomputed answer, timed through the same loop in every round. ` +
         "Every figure timed in whole passes over the mix (every figure not marked \\*) includes it." +
         (ratios.length > 0 ? ` With it taken out of both, in the same rounds, Writ takes the hand-written JS's time ${ratios.join(" and ")}.` : ""),
     );
@@ -94,17 +102,15 @@ function harnessFloorNotes(results: BenchResults): string[] {
 function checkedJsNotes(results: BenchResults): string[] {
   const notes: string[] = [];
   for (const run of results.runs) {
-    const at = (engine: string, size: PolicySize) => run.timings.find((t) => t.engine === engine && t.size === size);
     const ratios = POLICY_SIZES.flatMap((size) => {
-      const writ = at(WRIT_ENGINE, size);
-      const checked = at(JS_CHECKED_ENGINE, size);
+      const writ = timingIn(run, WRIT_ENGINE, size);
+      const checked = timingIn(run, JS_CHECKED_ENGINE, size);
       return writ === undefined || checked === undefined ? [] : [`${ratioText(ratioOf(writ, checked))} on ${RULE_COUNTS[size].toLocaleString("en-US")} rules`];
     });
     if (ratios.length === 0) continue;
-    const which = results.runs.length > 1 ? ` (${run.id === results.runs[0]!.id ? "main run" : run.description})` : "";
     notes.push(
       "",
-      `Against the hand-written JS that checks the request as Writ does before it decides (every record a plain object with no unknown key, ints safe integers, strings well-formed and within their bound)${which}: Writ takes its time ${ratios.join(" and ")}, in the same rounds.`,
+      `Against the hand-written JS that checks the request as Writ does before it decides (every record a plain object with no unknown key, ints safe integers, strings well-formed and within their bound)${runLabel(results, run)}: Writ takes its time ${ratios.join(" and ")}, in the same rounds.`,
     );
   }
   return notes;
