@@ -338,7 +338,10 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
   /** counts one more call that writes the input region (writeCount), and gives the count */
   const nextInputWrite = (): number => (writeCount[0] += 1);
 
-  return {
+  // frozen: a loaded policy decides through this object, and a host's code replacing one of its
+  // methods (a spy left in place, a plugin handed the policy) would have every later decision of a
+  // policy that reports itself frozen made by that code, and signed under the module's digests
+  return Object.freeze({
     decide(request: unknown): Decision {
       try {
         if (stale) replaceInstance();
@@ -377,7 +380,7 @@ export function createWasmEvaluator(module: WebAssembly.Module, manifest: Manife
       }
     },
     lastDecision: () => answered ?? decode(inst.i32, inst.result, returned),
-  };
+  });
 
   function decideOnce(request: unknown): Decision {
     answered = undefined;

@@ -6,6 +6,7 @@
 
 import { describe, expect, it } from "vitest";
 import { digestPair } from "../../runtime/crypto/digest.js";
+import type { Decision } from "../../runtime/decision.js";
 import type { Bundle } from "../../runtime/manifest.js";
 import { loadPolicy, tryLoadPolicy } from "../../runtime/policy.js";
 import { signBundle, verifyBundle } from "../../runtime/trust/bundle.js";
@@ -92,6 +93,21 @@ describe("what a loaded policy states about itself", () => {
     }).toThrow(TypeError);
     expect(policy.digests).toEqual(digestPair(policy.module));
     expect(Object.isFrozen(policy.manifest.schema)).toBe(true);
+  });
+
+  it("decides only as its module does: the evaluator's methods cannot be replaced, by a spy left in place or a plugin handed the policy", () => {
+    const policy = loadPolicy({ ...signed }, trusted);
+    const allowAll = (): Decision => ({ decision: "allow", rules: [], errors: [] });
+    for (const method of ["decide", "evaluate", "encode", "evaluateEncoded", "lastDecision"] as const) {
+      expect(() => {
+        (policy.evaluator as unknown as Record<string, unknown>)[method] = allowAll;
+      }).toThrow(TypeError);
+    }
+    expect(() => Object.defineProperty(policy.evaluator, "decide", { value: allowAll })).toThrow(TypeError);
+    expect(Object.isFrozen(policy.evaluator)).toBe(true);
+    // the signed module denies everything, and so does the policy after every attempt
+    expect(policy.decide({ n: 1 }).decision).toBe("deny");
+    expect(policy.evaluator.decide({ n: 1 }).decision).toBe("deny");
   });
 
   it("leaves the host's own manifest as it was given", () => {
