@@ -25,6 +25,12 @@ const names = (path: string): string[] => path.split(sep === "\\" ? /[\\/]/ : "/
  * and throws as that does.
  */
 export function givenPath(cwd: string, path: string): string {
+  const followed = followedPath(cwd, path);
+  return asksForDirectory(path) && !isDirectory(followed) ? withSeparator(followed) : followed;
+}
+
+/** givenPath but for a path's closing `/` or `/.`, which `resolve` drops. */
+function followedPath(cwd: string, path: string): string {
   const textual = resolve(cwd, path);
   const parts = names(path);
   if (!parts.includes("..")) return textual;
@@ -39,6 +45,32 @@ export function givenPath(cwd: string, path: string): string {
     at = dirname(linkFollowed(at) ?? at);
   }
   return at;
+}
+
+/**
+ * Whether `path` ends in a separator or in `.` after one (`p.writ/`, `p.writ/.`): the system then
+ * opens it only as a directory, and refuses a file there (ENOTDIR) or a new file to be made there
+ * (EISDIR). `resolve` drops that ending: `writ check p.writ/` read the file, and `--log new.jsonl/`
+ * would have made one. givenPath keeps it (one separator) where no directory is there, for the
+ * system to refuse as `cat` does; where one is, the path is given as `resolve` gives it, as
+ * messages have always named it.
+ */
+function asksForDirectory(path: string): boolean {
+  const parts = names(path);
+  const last = parts[parts.length - 1];
+  return parts.length > 1 && (last === "" || last === ".");
+}
+
+/** `path` with one separator at its end. */
+const withSeparator = (path: string): string => (path.endsWith(sep) ? path : path + sep);
+
+/** Whether a directory is at `path`, its links followed. */
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** Whether there is something at `path` (its links followed) that is not a directory: no `..` leads up from it. */
@@ -76,8 +108,8 @@ export function systemPath(path: string): string {
 export function leadsThroughFile(path: string): boolean {
   if (!names(path).includes("..")) return false;
   try {
-    // givenPath leaves such a path as written (its `..` in it), and resolves any other
-    const given = givenPath("", path);
+    // followedPath leaves such a path as written (its `..` in it), and resolves any other
+    const given = followedPath("", path);
     return given !== resolve(given);
   } catch {
     return false; // the process's directory is gone: a relative path leads nowhere, as the system will say

@@ -71,6 +71,21 @@ describe("givenPath", () => {
     expect(() => realpathSync.native(givenPath(cwd, "p.writ/../p.writ"))).toThrow(/ENOTDIR/);
   });
 
+  it("keeps a closing `/` or `/.`, which `resolve` drops, where no directory is there: the system opens such a path only as one", () => {
+    expect(givenPath(cwd, "p.writ/")).toBe(`${cwd}/p.writ/`);
+    expect(givenPath(cwd, "p.writ/.")).toBe(`${cwd}/p.writ/`);
+    expect(givenPath(cwd, "p.writ//./")).toBe(`${cwd}/p.writ/`);
+    expect(givenPath(cwd, "sub/../p.writ/")).toBe(`${cwd}/p.writ/`);
+    expect(givenPath(cwd, "new/")).toBe(`${cwd}/new/`);
+    expect(givenPath(cwd, "dangling/")).toBe(`${cwd}/dangling/`);
+    // a directory, through a link or not, is named as `resolve` names it
+    expect(givenPath(cwd, "sub/")).toBe(join(cwd, "sub"));
+    expect(givenPath(cwd, "sub/.")).toBe(join(cwd, "sub"));
+    expect(givenPath(cwd, "link/")).toBe(join(cwd, "link"));
+    expect(givenPath(cwd, "/")).toBe("/");
+    expect(() => readFileSync(givenPath(cwd, "p.writ/"))).toThrow(/ENOTDIR/);
+  });
+
   it("names the file the system opens, in every case above", () => {
     // realpath(3) itself, given the path unjoined: `join`, and Node's own realpathSync, take a `..` away textually first
     for (const path of ["link/../p.writ", "deeper/../../p.writ", "link/../target/inner/../../p.writ", "sub/../p.writ", "link/inner/.."]) {
@@ -95,6 +110,40 @@ describe("a command given `p.writ/../p.writ`", () => {
     expect(keys).toMatchObject({ code: 1, out: "" });
     expect(keys.err).toContain(`cannot create the output directory ${cwd}/p.writ/../from-file: a file is in the way`);
     expect(existsSync(join(cwd, "from-file"))).toBe(false);
+  });
+});
+
+describe("a command given a file's path with a closing `/` or `/.`", () => {
+  it("is refused as `cat p.writ/` is (ENOTDIR), where the file was read", async () => {
+    for (const path of ["p.writ/", "p.writ/."]) {
+      const r = await runWrit(["check", path], cwd);
+      expect(r).toMatchObject({ code: 1, out: "" });
+      expect(r.err).toBe(`writ check: ${path}: not a directory (ENOTDIR)`);
+    }
+    const before = readFileSync(join(cwd, "p.writ"), "utf8");
+    const fmt = await runWrit(["fmt", "--write", "p.writ/"], cwd);
+    expect(fmt.code).toBe(1);
+    expect(fmt.err).toContain("not a directory (ENOTDIR)");
+    expect(readFileSync(join(cwd, "p.writ"), "utf8")).toBe(before);
+  });
+
+  it("makes no file of a path that names a directory: `-o p.writ/` is a file in the way, `--log new.jsonl/` no log", async () => {
+    const compiled = await runWrit(["compile", "p.writ", "-o", "p.writ/"], cwd);
+    expect(compiled).toMatchObject({ code: 1, out: "" });
+    expect(compiled.err).toBe(`writ compile: cannot create the output directory ${cwd}/p.writ/: a file is in the way`);
+    // a directory to be made may be given with its closing `/`, as to mkdir -p
+    const made = await runWrit(["compile", "p.writ", "-o", "made/."], cwd);
+    expect(made.code).toBe(0);
+    expect(existsSync(join(cwd, "made", "near.wasm"))).toBe(true);
+    const keys = await runWrit(["keygen", "-o", "keys"], cwd);
+    expect(keys.code).toBe(0);
+    const artifact = await runWrit(["authorize", "made", "-i", "-", "--key", "keys/writ.private.jwk", "--log", "new.jsonl/"], cwd, `{"a":1}`);
+    expect(artifact).toMatchObject({ code: 1, out: "" });
+    expect(artifact.err).toContain(`${cwd}/new.jsonl/`);
+    expect(existsSync(join(cwd, "new.jsonl"))).toBe(false);
+    const key = await runWrit(["authorize", "made", "-i", "-", "--key", "keys/writ.private.jwk/"], cwd, `{"a":1}`);
+    expect(key).toMatchObject({ code: 1, out: "" });
+    expect(key.err).toContain("not a directory (ENOTDIR)");
   });
 });
 
