@@ -3,14 +3,15 @@
 // authority's or issuer's key that other users can read is no longer a secret.
 //
 // Accepted on load: JWK (the format written) and PEM — PKCS8 `PRIVATE KEY` / SPKI `PUBLIC KEY`, as
-// `openssl genpkey -algorithm ed25519` writes them. Errors come back as values naming the file.
+// `openssl genpkey -algorithm ed25519` writes them, one block alone in its file (key-pem.ts). Errors
+// come back as values naming the file.
 
 import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, statSync, unlinkSync, type Stats } from "node:fs";
 import { currentUid, FileWriteError, hasEntry, ownerOf, stageFile, syncDirectory, systemErrorText } from "../file-write.js";
 import { notRegularKind, readFdBounded, readFileBounded, READ_LIMITS, TooLargeError, tooLargeMessage } from "../bounded-read.js";
-import { createPrivateKey, createPublicKey } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 import { privateJwk, privateKeyFromJwk, publicJwk, publicKeyFromJwk, type KeyResult } from "./keys.js";
+import { isPemText, pemKeyText, publicOnlyPem } from "./key-pem.js";
 import type { PrivateKey, PublicKey } from "./types.js";
 import { escapeControls } from "../thrown.js";
 import { jsonAmbiguity } from "../json-ambiguity.js";
@@ -242,16 +243,8 @@ function statAndRead(path: string): { ok: true; text: string } | { ok: false; me
 type ParsedKeyText = { ok: true; jwk: unknown } | { ok: false; message: string; located?: true };
 
 function parseKeyText(text: string, kind: "private" | "public"): ParsedKeyText {
+  if (isPemText(text)) return pemKeyText(text, kind);
   const trimmed = text.trim();
-  if (trimmed.startsWith("-----BEGIN")) {
-    try {
-      const key = kind === "private" ? createPrivateKey(trimmed) : createPublicKey(trimmed);
-      if (key.asymmetricKeyType !== "ed25519") return { ok: false, message: `PEM key is ${key.asymmetricKeyType}, not ed25519` };
-      return { ok: true, jwk: key.export({ format: "jwk" }) };
-    } catch (e) {
-      return { ok: false, message: `not a readable ${kind === "private" ? "PKCS8" : "SPKI"} PEM key: ${(e as Error).message}` };
-    }
-  }
   let jwk: unknown;
   try {
     jwk = JSON.parse(trimmed);
@@ -275,29 +268,30 @@ function keyTextMessage(kind: "private" | "public", path: string, parsed: Extrac
 export const PRIVATE_KEY_FORBIDDEN_MODE = 0o077;
 
 /**
- * Whether a key file's text is a public key (a JWK without `d`, an SPKI PEM). Looked at before the
- * file's mode: a public key is 0644 as written, and advising `chmod 600` for it would lead nowhere.
+ * What a key file's text is when it holds no private key but a public one (a JWK without `d`, an
+ * SPKI PEM) or certificates, said as it follows `key file <path>` ("is a public key"); undefined
+ * otherwise. Looked at before the file's mode: a public key is 0644 as written, and advising `chmod
+ * 600` for it would lead nowhere.
  */
-function isPublicKeyText(text: string): boolean {
-  const trimmed = text.trim();
-  if (trimmed.startsWith("-----BEGIN PUBLIC KEY-----")) return true;
+function publicOnlyText(text: string): string | undefined {
+  if (isPemText(text)) return publicOnlyPem(text);
   try {
-    const jwk: unknown = JSON.parse(trimmed);
-    return typeof jwk === "object" && jwk !== null && !Array.isArray(jwk) && "kty" in jwk && !("d" in jwk);
+    const jwk: unknown = JSON.parse(text.trim());
+    return typeof jwk === "object" && jwk !== null && !Array.isArray(jwk) && "kty" in jwk && !("d" in jwk) ? "is a public key" : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
-/** Says that `path` holds a public key, and names the private key of its pair when `writ keygen` wrote one beside it. */
-function publicKeyGivenMessage(path: string): string {
+/** Says that `path` holds no private key (`given`: what it is instead), and names the private key of its pair when `writ keygen` wrote one beside it. */
+function publicKeyGivenMessage(path: string, given: string): string {
   const pair = /^(.+)\.public\.jwk$/.exec(basename(path));
   const privatePath = pair ? join(dirname(path), `${pair[1]}.private.jwk`) : undefined;
   const what =
     privatePath !== undefined && existsSync(privatePath)
       ? `the private key of its pair, likely ${privatePath}`
       : "a private key (`writ keygen` writes it as <name>.private.jwk, beside <name>.public.jwk)";
-  return `key file ${path} is a public key, and a private key is needed here: give ${what}`;
+  return `key file ${path} ${escapeControls(given)}, and a private key is needed here: give ${what}`;
 }
 
 /**
@@ -335,7 +329,8 @@ export function loadPrivateKeyFile(path: string): KeyResult<PrivateKey> {
 /** The private key in `text`, read from `path` (of `mode`; `kind` when not a regular file, notRegularKind), or why it is refused. */
 function privateKeyOfText(path: string, text: string, mode: number, kind: string | undefined): KeyResult<PrivateKey> {
   // a regular file's text is looked at first: a public key is 0644 as written, and `chmod 600` for it would lead nowhere
-  if (isPublicKeyText(text)) return { ok: false, message: publicKeyGivenMessage(path) };
+  const given = publicOnlyText(text);
+  if (given !== undefined) return { ok: false, message: publicKeyGivenMessage(path, given) };
   const refused = kind === undefined ? privateModeRefusal(path, mode, undefined) : undefined;
   if (refused !== undefined) return { ok: false, message: refused };
   const parsed = parseKeyText(text, "private");
