@@ -1,7 +1,9 @@
 // Failures of the process's surroundings rather than of writ or of what it was given: the working
 // directory removed from under it, no file descriptor left to open the next of writ's own modules
 // with. Each is said in one line, exit 1, as any other refusal is: not as an internal error, with a
-// stack trace no one can act on.
+// stack trace no one can act on. writ.ts says EMFILE and ENFILE while main.ts is still loading, in a
+// copy of these words (it can import no file of writ's); test/cli/environment-failures.test.ts
+// checks the two agree.
 
 /** What `e` says of the process's surroundings, in words, or undefined when it is no such failure. */
 export function environmentFailure(e: unknown): string | undefined {

@@ -37,7 +37,7 @@ export interface Command {
   run(args: readonly string[], io: CliIO): Promise<number>;
 }
 
-/** How main() lets a command print a file's own text unescaped (printVerbatim); see terminalIO in writ.ts. */
+/** How main() lets a command print a file's own text unescaped (printVerbatim); see terminalIO in main.ts. */
 export const verbatimOut = new WeakMap<CliIO, (text: string) => void>();
 
 /**
@@ -49,7 +49,7 @@ export function printVerbatim(io: CliIO, text: string): void {
   (verbatimOut.get(io) ?? io.out)(text);
 }
 
-/** How main() lets a command print machine-readable output (printJson); see terminalIO in writ.ts. */
+/** How main() lets a command print machine-readable output (printJson); see terminalIO in main.ts. */
 export const machineOut = new WeakMap<CliIO, (text: string) => void>();
 
 /**

@@ -2,7 +2,7 @@
 // read from a directory, may hold control characters: an ANSI sequence that recolours or clears the
 // screen, an OSC that retitles the terminal, a line end that forges a line of its own. Every message
 // and every line of output passes through terminalText once, where it is printed (main() in
-// writ.ts), instead of each message escaping what it quotes.
+// main.ts), instead of each message escaping what it quotes.
 //
 // A message may hold its own line breaks and tabs (a usage text, a diagnostic with its caret, a
 // table): those stay. Every other control character becomes a `\u001b` escape (escapeControls), and

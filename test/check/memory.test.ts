@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compilePolicy, STAGES } from "../../compiler/driver.js";
 import { MAX_MEMORY_BYTES, memorySize } from "../../compiler/backend/plan.js";
-import { main } from "../../cli/writ.js";
+import { main } from "../../cli/main.js";
 import { tempDir } from "../support/temp-dir.js";
 
 const MiB = 1024 * 1024;

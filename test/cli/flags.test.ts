@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { commands } from "../../cli/commands/index.js";
 import { LONG_NAMES, parseArgs, unknownFlags, UsageError } from "../../cli/io.js";
-import { main } from "../../cli/writ.js";
+import { main } from "../../cli/main.js";
 import { authorize } from "../../runtime/trust/authorize.js";
 import { writeKeyPair } from "../../runtime/trust/key-files.js";
 import { generateKeyPair } from "../../runtime/trust/keys.js";

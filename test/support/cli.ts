@@ -1,7 +1,7 @@
 // Runs the CLI in this process, as the `writ` binary does, and keeps what it prints: for tests that
 // check exit codes and messages without the cost of a child process.
 
-import { main } from "../../cli/writ.js";
+import { main } from "../../cli/main.js";
 import type { CliIO, Command } from "../../cli/io.js";
 
 export interface CliRun {
