@@ -21,8 +21,10 @@ export type MaxDiagnosticsOption = { ok: true; render: RenderOptions; given: boo
 
 /**
  * How a file's diagnostics are to be printed, from `--max-diagnostics` (absent: the first
- * MAX_DIAGNOSTICS), or the usage error to print: a whole number, 0 for all. The line counting those
- * not printed says how to print them.
+ * MAX_DIAGNOSTICS), or the usage error to print: a whole number, 0 for all, up to the largest a
+ * JavaScript number holds exactly (past it 9007199254740993 would be read as ...992). The refusal
+ * names that range, as --max-cost's does: a larger value is a whole number too, and "takes a whole
+ * number" refused it without saying why. The line counting those not printed says how to print them.
  */
 export function maxDiagnosticsOption(parsed: ParsedArgs, command: string): MaxDiagnosticsOption {
   const text = flagString(parsed, "max-diagnostics");
@@ -30,7 +32,7 @@ export function maxDiagnosticsOption(parsed: ParsedArgs, command: string): MaxDi
   if (text === undefined) return { ok: true, render: { max: MAX_DIAGNOSTICS, moreHelp }, given: false };
   const max = decimalCount(text);
   if (!Number.isSafeInteger(max))
-    return { ok: false, message: `writ ${command}: --max-diagnostics takes a whole number (0 for all), not \`${escapeControls(text)}\`` };
+    return { ok: false, message: `writ ${command}: --max-diagnostics takes a whole number from 0 to ${Number.MAX_SAFE_INTEGER} (0 for all), not \`${escapeControls(text)}\`` };
   return { ok: true, render: { max: max === 0 ? Infinity : max, moreHelp }, given: true };
 }
 

@@ -63,7 +63,7 @@ describe("--max-cost", () => {
       expect(r).toEqual({ code: 2, out: "", err: `writ ${command[0]}: --max-cost takes a whole number from 1 to 9007199254740991, not \`costly.writ\`` });
     }
     // as are the other counts of the commands that take a source
-    expect(await run(["fmt", "--max-diagnostics", "costly.writ"])).toEqual({ code: 2, out: "", err: "writ fmt: --max-diagnostics takes a whole number (0 for all), not `costly.writ`" });
+    expect(await run(["fmt", "--max-diagnostics", "costly.writ"])).toEqual({ code: 2, out: "", err: "writ fmt: --max-diagnostics takes a whole number from 0 to 9007199254740991 (0 for all), not `costly.writ`" });
     expect(await run(["bench", "--rounds", "costly.writ"])).toEqual({ code: 2, out: "", err: "writ bench: --rounds takes a whole number from 1 to 1000 in decimal digits, not `costly.writ`" });
     // an unknown option is still said first
     expect((await run(["check", "--max-cost", "costly.writ", "--bogus"])).err).toMatch(/^writ check: unknown option --bogus/);

@@ -60,12 +60,21 @@ describe("--max-diagnostics", () => {
     expect(r.err.split("\n").at(-1)).toBe("many.writ: 60 errors, 0 warnings");
   });
 
-  it.each(["-1", "ten", "1.5", "0x10", "9007199254740992", ""])("refuses --max-diagnostics=%j the same way in every command, exit 2", async (value) => {
+  // a whole number past the largest a number holds exactly is refused too, and the message names the
+  // range, which it did not: "takes a whole number, not `9007199254740992`" refused a whole number
+  it.each(["-1", "ten", "1.5", "0x10", "9007199254740992", "99999999999999999999999", ""])("refuses --max-diagnostics=%j the same way in every command, exit 2", async (value) => {
     for (const [name, argv] of commands) {
       const r = await run([...argv, `--max-diagnostics=${value}`]);
       expect(r.code, name).toBe(2);
-      if (value !== "") expect(r.err).toBe(`writ ${name}: --max-diagnostics takes a whole number (0 for all), not \`${value}\``);
+      if (value !== "") expect(r.err).toBe(`writ ${name}: --max-diagnostics takes a whole number from 0 to 9007199254740991 (0 for all), not \`${value}\``);
     }
+  });
+
+  it("takes the largest whole number it names", async () => {
+    const r = await run(["check", "many.writ", "--max-diagnostics", "9007199254740991"]);
+    expect(r.code).toBe(1);
+    expect(shownCount(r.err)).toBe(60);
+    expect(r.err).not.toContain("more diagnostics");
   });
 
   it("is refused with a bundle directory, which has no diagnostics to print, as a command line that means nothing (exit 2)", async () => {
