@@ -45,8 +45,30 @@ export function makeDirectories(dir: string): string | undefined {
  */
 export function directoryRefusal(e: unknown): string {
   const { code, path } = e as NodeJS.ErrnoException;
+  if ((code === "EEXIST" || code === "ENOENT") && path !== undefined) {
+    const unfollowed = cannotFollow(path);
+    if (unfollowed !== undefined) return unfollowed;
+  }
   if (code === "ENOENT" && path !== undefined && isDirectory(dirname(path))) return `no directory can be created in ${dirname(path)}: ${systemErrorText(e)}`;
   return systemErrorText(e);
+}
+
+/**
+ * Why following `path` fails, in the system's words, when mkdir found its name taken (EEXIST) or
+ * missing (ENOENT) only because of what is on the way: a loop of symbolic links (ELOOP, which mkdir
+ * reports as the link's name being taken), a directory that may not be searched (EACCES). Said so,
+ * as every command says it of a file it reads, rather than as a link to something that does not
+ * exist or a file in the way. Undefined when `path` can be followed, or following it ends at nothing
+ * (ENOENT: a link to nothing, which the caller names as one) or at a file (ENOTDIR: a file in the way).
+ */
+export function cannotFollow(path: string): string | undefined {
+  try {
+    statSync(path);
+    return undefined;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === "ENOENT" || code === "ENOTDIR" ? undefined : systemErrorText(e);
+  }
 }
 
 /** Whether `path` is a directory (a link to one followed); false when it cannot be looked at. */

@@ -98,6 +98,32 @@ describe("an output directory that is a symbolic link to nothing", () => {
       err: `writ keygen: cannot create the output directory ${join(dangling, "keys")}: ${dangling} is a symbolic link to ${join(cwd, "nowhere", "x")}, which does not exist`,
     });
   }, 60_000);
+
+  it("through a chain of links (a -> b -> nothing) still does not exist, for compile -o, keygen -o and authorize --log: only a loop is said to be one", async () => {
+    // a chain is followed to its end, where nothing is (ENOENT), where a loop is never ended (ELOOP)
+    symlinkSync("chain-b", join(cwd, "chain-a"));
+    symlinkSync(join("nowhere", "y"), join(cwd, "chain-b"));
+    const a = join(cwd, "chain-a");
+    writeFileSync(join(cwd, "chain.writ"), 'policy "p" version "1.0.0"\ninput { a: int }\npermit ok when a > 0\n');
+    expect(await run(["compile", "chain.writ", "-o", "chain-a", "--O0"])).toEqual({
+      code: 1,
+      out: "",
+      err: `writ compile: cannot create the output directory ${a}: it is a symbolic link to chain-b, which does not exist`,
+    });
+    expect(await run(["keygen", "-o", "chain-a/keys"])).toEqual({
+      code: 1,
+      out: "",
+      err: `writ keygen: cannot create the output directory ${join(a, "keys")}: ${a} is a symbolic link to chain-b, which does not exist`,
+    });
+    writeBundle(join(cwd, "chain-bundle"), await compiledBundle());
+    writeKeyPair(cwd, generateKeyPair(), "chain-issuer");
+    writeFileSync(join(cwd, "chain-req.json"), JSON.stringify({ principal: { role: "admin" }, amount: 10 }));
+    expect(await run(["authorize", "chain-bundle", "--input", "chain-req.json", "--key", "chain-issuer.private.jwk", "--log", "chain-a/x.jsonl"])).toEqual({
+      code: 1,
+      out: "",
+      err: `writ authorize: warning: the bundle is not signed; its artifacts still name its module digests\nwrit authorize: ${join(a, "x.jsonl")}: the directory ${a} does not exist`,
+    });
+  }, 60_000);
 });
 
 describe("a policy source that is not there", () => {

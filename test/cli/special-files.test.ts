@@ -167,6 +167,22 @@ describe.skipIf(!posix)("a loop of symbolic links", () => {
     ];
     for (const [argv, err] of cases) expect(await run(argv), argv.join(" ")).toEqual({ code: 1, out: "", err });
   });
+
+  it("is said to be one where a file or directory is to be written, too: not a link to something that does not exist", async () => {
+    const loop = "too many symbolic links encountered (ELOOP)";
+    const abs = join(cwd, "loop1");
+    const cases: [string[], string][] = [
+      // the loop itself, and a directory under it, as the output directory
+      [["compile", "real-src.writ", "-o", "loop1", "--O0"], `writ compile: cannot create the output directory ${abs}: ${loop}`],
+      [["compile", "real-src.writ", "-o", "loop1/sub", "--O0"], `writ compile: cannot create the output directory ${join(abs, "sub")}: ${loop}`],
+      [["keygen", "-o", "loop1"], `writ keygen: cannot create the output directory ${abs}: ${loop}`],
+      [["keygen", "-o", "loop1/k"], `writ keygen: cannot create the output directory ${join(abs, "k")}: ${loop}`],
+      // a log to be created in it: as the log that is the loop is said to be one (above)
+      [["authorize", "real", "--input", "req.json", ...ISSUE, "--log", "loop1/x.jsonl"], `writ authorize: ${join(abs, "x.jsonl")}: ${loop}`],
+    ];
+    writeFileSync(join(cwd, "real-src.writ"), 'policy "p" version "1.0.0"\ninput { a: int }\npermit ok when a > 0\n');
+    for (const [argv, err] of cases) expect(await run(argv), argv.join(" ")).toEqual({ code: 1, out: "", err });
+  }, 60_000);
 });
 
 describe.skipIf(!posix)("writ test on a path it cannot follow", () => {

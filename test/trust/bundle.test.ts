@@ -214,6 +214,14 @@ describe("bundle files", () => {
     expect(read.ok).toBe(true);
   });
 
+  it("says a bundle directory that is a loop of symbolic links, or under one, is one (ELOOP), not that a file is there", () => {
+    const loop = join(root, "loop-a");
+    symlinkSync("loop-b", loop);
+    symlinkSync("loop-a", join(root, "loop-b"));
+    for (const dir of [loop, join(loop, "sub")])
+      expect(() => writeBundle(dir, fakeBundle()), dir).toThrow(`cannot create the bundle directory ${dir}: too many symbolic links encountered (ELOOP)`);
+  });
+
   it("names the missing or garbled file", () => {
     const dir = join(root, "broken");
     mkdirSync(dir);
