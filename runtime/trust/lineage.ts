@@ -341,14 +341,23 @@ const notRegularLog = (path: string): string => `${path} is not a regular file; 
 const directoryLog = (path: string): string => `${path} is a directory, not a lineage log (give a file's path, or one to create)`;
 
 /**
- * Refuses `path` where it cannot be a log, before its lock is taken: its directory does not exist,
+ * Refuses `path` where it cannot be a log, before its lock is taken: its directory does not exist or cannot be followed,
  * or it is a device, a FIFO or a directory, said to be no log rather than refused by the lock it
  * would be given (a pipe from `--log <(…)` has no directory to hold one), or a file that cannot be
  * opened for appending. A regular file passes, and so does nothing there in a directory that is
  * (opening creates it). Throws a LineageError (io).
  */
 function refuseUnlessLog(path: string): void {
-  if (!existsSync(dirname(path))) throw new LineageError("io", `${path}: the directory ${dirname(path)} does not exist`);
+  try {
+    statSync(dirname(path));
+  } catch (e) {
+    if (ranOutOfStack(e)) throw e; // openLog says so
+    // only a directory that is not there is said not to exist: one that cannot be followed (a loop
+    // of symbolic links, ELOOP; one that may not be searched, EACCES) is said so in the system's
+    // words, of the log, as the log itself would be
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new LineageError("io", `${path}: the directory ${dirname(path)} does not exist`);
+    throw new LineageError("io", `${path}: ${systemErrorText(e)}`);
+  }
   let st;
   try {
     st = statSync(path);

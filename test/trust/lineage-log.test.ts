@@ -899,4 +899,21 @@ describe("opening where it cannot", () => {
     if (!result.ok) expect(result.error.message).toBe(`${join(dir, "no", "such", "dir", "log.jsonl")}: the directory ${join(dir, "no", "such", "dir")} does not exist`);
     expect(() => openLog(join(dir, "no", "such", "dir", "log.jsonl"))).toThrow(LineageError);
   });
+
+  it("reports a directory that is a loop of symbolic links as one (ELOOP), not as a directory that does not exist", () => {
+    const loop = join(dir, `loop-${counter++}`);
+    symlinkSync(`${loop}-b`, loop);
+    symlinkSync(loop, `${loop}-b`);
+    expect(tryOpenLog(join(loop, "log.jsonl"))).toMatchObject({
+      ok: false,
+      error: { code: "io", message: `${join(loop, "log.jsonl")}: too many symbolic links encountered (ELOOP)` },
+    });
+    // nor one on the way through a file: there is no directory to miss
+    const file = join(dir, `file-${counter++}`);
+    writeFileSync(file, "");
+    expect(tryOpenLog(join(file, "sub", "log.jsonl"))).toMatchObject({
+      ok: false,
+      error: { code: "io", message: `${join(file, "sub", "log.jsonl")}: not a directory (ENOTDIR)` },
+    });
+  });
 });
