@@ -71,13 +71,53 @@ function ownerOf(text: string): LockOwner | null {
 }
 
 /**
+ * The locks this process has taken and not yet released, each with the text it wrote into it
+ * (unique to each lock: its random id), so that releaseHeldLocks can remove them when the process is
+ * stopped by a signal it handles. A lock is entered before it is created and taken out when it is
+ * released (releaseLock): an entry for a lock not created, or since taken over, is harmless, as only
+ * a file holding exactly the text entered is removed for it.
+ */
+const held = new Map<string, string>();
+
+/** Called before a lock is taken; see setLockHook. */
+let lockHook: (() => void) | undefined;
+
+/**
+ * Has `hook` called before each lock is taken (undefined: no longer). The command line installs its
+ * signal handlers there (cli/signal-cleanup.ts), before the lock exists: stopped by a signal with
+ * no handler, the process would leave the lock, which a writer on another host never takes over.
+ */
+export function setLockHook(hook: (() => void) | undefined): void {
+  lockHook = hook;
+}
+
+/**
+ * Removes each lock this process holds, if the file at its name is still the very lock it wrote
+ * (the same text: pid, host, time and random id); never one another writer holds, and never throws.
+ * For a process that is about to end (signal-cleanup.ts): a log whose lock is removed must get no
+ * further append from this process.
+ */
+export function releaseHeldLocks(): void {
+  for (const [lockPath, text] of held) {
+    try {
+      if (readLockText(lockPath) === text) unlinkSync(lockPath);
+    } catch {
+      /* gone, or not to be read or removed: left, as a lock of a process that died is */
+    }
+  }
+  held.clear();
+}
+
+/**
  * A lock file is written whole into a private temporary file and then hard-linked to its final
  * name, so a lock that exists is always complete: link() fails with EEXIST atomically. A process
  * killed before it removed the temporary file leaves it; the next acquireLock removes it
- * (removeLeftoverLockTemps).
+ * (removeLeftoverLockTemps). `register`: the lock is entered in `held` before it is linked (after,
+ * nothing may run out of stack before the caller holds it: acquireLock), and taken out again when
+ * the link fails.
  */
 let attempts = 0;
-function tryCreate(lockPath: string): boolean {
+function tryCreate(lockPath: string, register = false): boolean {
   const tmp = `${lockPath}.${process.pid}.${Date.now()}.${attempts++}.tmp`;
   let fd: number;
   try {
@@ -89,21 +129,33 @@ function tryCreate(lockPath: string): boolean {
     throw Object.assign(new Error(`no file can be created in ${dirname(lockPath)}: ${systemErrorText(e)}`), { code: (e as NodeJS.ErrnoException).code });
   }
   // the temporary file goes on every path out, a failed write (a full disk) too
+  let text: string | undefined;
+  let previous: string | undefined;
   try {
     try {
       // `id` makes every lock's text unique, which is how a lock moved aside is told from another
       // created under the same name since (acquireLock): a file system hands a freed inode number
       // straight back to the next file created, so the inode alone does not tell them apart
-      const text = JSON.stringify({ pid: process.pid, host: hostname(), at: new Date().toISOString(), id: randomBytes(16).toString("hex") }) + "\n";
+      text = JSON.stringify({ pid: process.pid, host: hostname(), at: new Date().toISOString(), id: randomBytes(16).toString("hex") }) + "\n";
       // a short write would leave a lock that names no owner: written to the end or failed
       const bytes = Buffer.from(text);
       for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
     } finally {
       closeSync(fd);
     }
+    if (register) {
+      previous = held.get(lockPath);
+      held.set(lockPath, text);
+    }
     linkSync(tmp, lockPath);
     return true;
   } catch (e) {
+    // not linked: the entry is as it was (a lock of this name this process holds already, which a
+    // second open is refused by, stays entered)
+    if (register && text !== undefined) {
+      if (previous === undefined) held.delete(lockPath);
+      else held.set(lockPath, previous);
+    }
     if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
     throw e;
   } finally {
@@ -171,12 +223,14 @@ function removeLeftoverLockTemps(lockPath: string): void {
 /** Takes the writer lock of `logPath`. I/O errors other than contention are thrown. */
 export function acquireLock(logPath: string): LockResult {
   const lockPath = `${logPath}.lock`;
+  // first, before any file of the lock's is made (its temporary file, a takeover marker, the lock)
+  lockHook?.();
   removeLeftoverLockTemps(lockPath);
   // made before the lock is: once it is, nothing may run out of stack before the caller holds it
   // (openLog called too deep), or the lock would be left with no one to remove it
   const taken: LockResult = { ok: true, lockPath };
   for (let attempt = 0; attempt < 3; attempt++) {
-    if (tryCreate(lockPath)) return taken;
+    if (tryCreate(lockPath, true)) return taken;
     const standing = judge(lockPath);
     if (standing.state === "gone") continue; // it vanished: try again
     if (standing.state === "held") return { ok: false, reason: heldReason(lockPath, standing.owner) };
@@ -498,12 +552,17 @@ function clearMarkers(base: string): void {
  */
 export function releaseLock(lockPath: string): void {
   const text = readLockText(lockPath);
-  if (text === null) return;
-  const owner = ownerOf(text);
-  if (owner === null || owner.pid !== process.pid || owner.host !== hostname()) return;
-  try {
-    unlinkSync(lockPath);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+  if (text !== null) {
+    const owner = ownerOf(text);
+    if (owner !== null && owner.pid === process.pid && owner.host === hostname()) {
+      try {
+        unlinkSync(lockPath);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+      }
+    }
   }
+  // released, gone or another's: this process holds no lock of that name now (a log is opened once
+  // in a process: a second open is refused by the lock), and a signal has none to remove
+  held.delete(lockPath);
 }

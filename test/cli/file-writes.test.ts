@@ -4,7 +4,7 @@
 // with ENOSPC), and killed with SIGKILL half-way through writing a file (a preload wraps node:fs).
 // The old file stays whole, and no temporary file is left beside it. A bundle, three files, killed
 // between its renames is whole at the next read; a key pair killed between its two files is made
-// whole by the next keygen; SIGTERM during a write leaves no temporary file.
+// whole by the next keygen; SIGTERM during a write leaves no temporary file, nor a lineage log's lock.
 
 import { spawnSync } from "node:child_process";
 import { chmodSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
@@ -413,6 +413,115 @@ describe("SIGTERM while writ writes a file", () => {
     expect(r.signal).toBe("SIGTERM");
     expect(readFileSync(file, "utf8")).toContain('forbid r199 when a == 199 && s == "x199"');
     expect(readdirSync(d)).toEqual(["p.writ"]);
+  });
+});
+
+// Sends SIGTERM to the process just before its $WRIT_SIGNAL_AT-th file call on a path under
+// $WRIT_SIGNAL_IN (open, link, unlink, rename, by its path) or on a descriptor opened there (write,
+// sync, truncate, close), and goes on with the call: a `kill` that lands at that point.
+const callSignaller = join(dir, "signal-at-call.mjs");
+writeFileSync(
+  callSignaller,
+  `import fs from "node:fs";
+import { syncBuiltinESMExports } from "node:module";
+const where = process.env.WRIT_SIGNAL_IN;
+const at = Number(process.env.WRIT_SIGNAL_AT);
+const fds = new Set();
+let calls = 0;
+const count = () => {
+  if (++calls === at) process.kill(process.pid, "SIGTERM");
+};
+const under = (p) => typeof p === "string" && p.startsWith(where);
+const byPath = { openSync: 0, unlinkSync: 0, linkSync: 1, renameSync: 1 };
+for (const [name, arg] of Object.entries(byPath)) {
+  const original = fs[name];
+  fs[name] = function (...args) {
+    if (under(args[arg])) count();
+    const r = original.apply(this, args);
+    if (name === "openSync" && under(args[0])) fds.add(r);
+    return r;
+  };
+}
+for (const name of ["writeSync", "fsyncSync", "fdatasyncSync", "ftruncateSync", "closeSync"]) {
+  const original = fs[name];
+  fs[name] = function (fd, ...rest) {
+    if (fds.has(fd)) {
+      count();
+      if (name === "closeSync") fds.delete(fd);
+    }
+    return original.call(this, fd, ...rest);
+  };
+}
+syncBuiltinESMExports();
+`,
+);
+
+// Opens the log $1 with writ's signal handling and sends itself SIGTERM while it holds the lock, then
+// waits on the event loop, where the handler runs, the log still open. $2 \`foreign\`: before the
+// signal, the lock is made another's, as a lock removed by hand and taken by another writer is.
+const signalledLog = join(dir, "signalled-log.mjs");
+writeFileSync(
+  signalledLog,
+  `import { writeFileSync } from "node:fs";
+import { hostname } from "node:os";
+const { openLog } = await import(${JSON.stringify(join(root, "runtime", "trust", "lineage.ts"))});
+const { cleanUpStagedFilesOnSignals } = await import(${JSON.stringify(join(root, "cli", "signal-cleanup.ts"))});
+const [path, how] = process.argv.slice(2);
+cleanUpStagedFilesOnSignals();
+openLog(path);
+if (how === "foreign") writeFileSync(path + ".lock", JSON.stringify({ pid: process.ppid, host: hostname(), at: new Date().toISOString(), id: "f".repeat(32) }) + "\\n");
+process.kill(process.pid, "SIGTERM");
+await new Promise((resolve) => setTimeout(resolve, 20_000));
+`,
+);
+
+describe("SIGTERM while a lineage log's lock is held", () => {
+  it("writ authorize --log, signalled at each file call under the log's directory: no lock (nor its temporary file) is left, the log verifies, and the process ends by the signal", async () => {
+    const d = join(dir, "sigterm-log");
+    const logs = join(d, "logs");
+    mkdirSync(logs, { recursive: true });
+    writeBundle(join(d, "b"), await compiledBundle());
+    writeKeyPair(d, generateKeyPair(), "issuer");
+    writeFileSync(join(d, "req.json"), JSON.stringify({ principal: { role: "admin" }, amount: 10 }));
+    const args = ["authorize", join(d, "b"), "--input", join(d, "req.json"), "--key", join(d, "issuer.private.jwk"), "--log", join(logs, "lk.jsonl")];
+    const env = { ...process.env, NODE_OPTIONS: "", WRIT_SIGNAL_IN: logs };
+    // the first run creates the log; the next ones append to it: signalled at every call of one
+    // (taking the lock, opening and reading the log, appending, syncing, closing, removing the lock)
+    let signalled = 0;
+    for (let at = 1; ; at++) {
+      const r = spawnSync(process.execPath, ["--import", tsx, "--import", callSignaller, cli, ...args], { cwd: d, encoding: "utf8", env: { ...env, WRIT_SIGNAL_AT: String(at) } });
+      const left = readdirSync(logs).filter((n) => n !== "lk.jsonl");
+      expect(left, `signalled at call ${at}: ${r.stderr}`).toEqual([]);
+      if (r.signal === null) {
+        // fewer calls than `at`: no signal was sent, and the command did all it does
+        expect(r.status, r.stderr).toBe(0);
+        break;
+      }
+      expect(r.signal, `signalled at call ${at}`).toBe("SIGTERM");
+      signalled++;
+      const audited = await runWrit(["audit", "verify", join(logs, "lk.jsonl"), "--pub", join(d, "issuer.public.jwk")], d);
+      // signalled before the log was first made, there is none yet
+      if (audited.err.includes("does not exist")) continue;
+      expect(audited.code, `signalled at call ${at}: ${audited.err}`).toBe(0);
+    }
+    expect(signalled).toBeGreaterThan(10);
+  }, 300_000);
+
+  it("held across a turn of the event loop, where the handler runs: the lock is removed, and the process ends by the signal", () => {
+    const d = join(dir, "sigterm-open-log");
+    mkdirSync(d);
+    const r = writ([join(d, "lk.jsonl")], { script: signalledLog });
+    expect(r.signal, r.stderr).toBe("SIGTERM");
+    expect(readdirSync(d)).toEqual(["lk.jsonl"]);
+  });
+
+  it("a lock that is no longer this process's is never removed: another's stays", () => {
+    const d = join(dir, "sigterm-foreign-lock");
+    mkdirSync(d);
+    const r = writ([join(d, "lk.jsonl"), "foreign"], { script: signalledLog });
+    expect(r.signal, r.stderr).toBe("SIGTERM");
+    expect(readdirSync(d).sort()).toEqual(["lk.jsonl", "lk.jsonl.lock"]);
+    expect(JSON.parse(readFileSync(join(d, "lk.jsonl.lock"), "utf8")).id).toBe("f".repeat(32));
   });
 });
 
