@@ -9,7 +9,7 @@ import { layoutPieces, terminalText } from "./terminal-text.js";
 import { preferAscCodeCache, tuneForOneShotCompile } from "../compiler/backend/asc.js";
 import { readFdBounded, TooLargeError, tooLargeMessage } from "../runtime/bounded-read.js";
 import { systemErrorText } from "../runtime/file-write.js";
-import { cleanUpStagedFilesOnSignals } from "./signal-cleanup.js";
+import { cleanUpOnSignals } from "./signal-cleanup.js";
 
 /**
  * Standard output or error as this process writes them. Writing may fail (a full disk, `> /dev/full`):
@@ -186,8 +186,9 @@ export function runAsProgram(): void {
   // (see asc.ts, asc-cache.ts). A long-running command (a server) must not run under these flags.
   tuneForOneShotCompile();
   preferAscCodeCache();
-  // Ctrl-C or a SIGTERM while a file is written waits for the write to end, and leaves no temporary file
-  cleanUpStagedFilesOnSignals();
+  // Ctrl-C or a SIGTERM while a file is written waits for the write to end, and leaves no temporary
+  // file, nor a log's lock
+  cleanUpOnSignals();
   for (const which of ["stdout", "stderr"] as const) process[which].on("error", (e: NodeJS.ErrnoException) => onStreamError(which, e));
   main(process.argv.slice(2), processIO()).then(
     (code) => {

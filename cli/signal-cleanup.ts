@@ -53,7 +53,7 @@ function installHandlers(): void {
 }
 
 /** Has the signal handlers installed when this process first stages a file or takes a log's lock; the `writ` binary calls it at start. */
-export function cleanUpStagedFilesOnSignals(): void {
+export function cleanUpOnSignals(): void {
   setStagingHook(installHandlers);
   setLockHook(installHandlers);
 }

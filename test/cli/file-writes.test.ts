@@ -293,9 +293,9 @@ const signalledWrite = join(dir, "signalled-write.mjs");
 writeFileSync(
   signalledWrite,
   `const { stageFile } = await import(${JSON.stringify(join(root, "runtime", "file-write.ts"))});
-const { cleanUpStagedFilesOnSignals } = await import(${JSON.stringify(join(root, "cli", "signal-cleanup.ts"))});
+const { cleanUpOnSignals } = await import(${JSON.stringify(join(root, "cli", "signal-cleanup.ts"))});
 const [target, how] = process.argv.slice(2);
-cleanUpStagedFilesOnSignals();
+cleanUpOnSignals();
 const staged = stageFile(target, "new contents\\n");
 process.kill(process.pid, "SIGTERM");
 const loopTurns = () => new Promise((resolve) => setTimeout(resolve, 20_000));
@@ -465,9 +465,9 @@ writeFileSync(
   `import { writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 const { openLog } = await import(${JSON.stringify(join(root, "runtime", "trust", "lineage.ts"))});
-const { cleanUpStagedFilesOnSignals } = await import(${JSON.stringify(join(root, "cli", "signal-cleanup.ts"))});
+const { cleanUpOnSignals } = await import(${JSON.stringify(join(root, "cli", "signal-cleanup.ts"))});
 const [path, how] = process.argv.slice(2);
-cleanUpStagedFilesOnSignals();
+cleanUpOnSignals();
 openLog(path);
 if (how === "foreign") writeFileSync(path + ".lock", JSON.stringify({ pid: process.ppid, host: hostname(), at: new Date().toISOString(), id: "f".repeat(32) }) + "\\n");
 process.kill(process.pid, "SIGTERM");
