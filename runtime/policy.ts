@@ -267,6 +267,8 @@ function loadPolicyOnce(given: Bundle, options: LoadOptions, purpose: LoadPurpos
   } catch (e) {
     throw new PolicyLoadError("instantiate_failed", `module could not be instantiated: ${describeThrown(e)}`);
   }
+  // the evaluator is frozen (evaluator.ts); its decide, taken once, is what every decision runs
+  const { decide } = evaluator;
   const policy: LoadedPolicy = Object.freeze({
     name: manifest.name,
     version: manifest.version,
@@ -277,7 +279,7 @@ function loadPolicyOnce(given: Bundle, options: LoadOptions, purpose: LoadPurpos
     evaluator,
     decide(request: unknown): Decision {
       try {
-        return evaluator.decide(request);
+        return decide(request);
       } catch (e) {
         // The evaluator turns traps into denies itself; this is the last line of fail-closed. Called
         // at the edge of the host's stack, what ran out may run out again while the deny is written
