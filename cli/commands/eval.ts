@@ -121,7 +121,7 @@ async function decider(io: CliIO, target: string, { backend, pub, maxCost, shown
   let result;
   try {
     const { compileFile, failed } = await import("./policy-source.js");
-    result = await compileFile(io, "eval", target, { stopAfter: backend === "interp" ? "cost" : undefined, maxCost }, shown.render);
+    result = await compileFile(io, "eval", target, { stopAfter: backend === "interp" ? "plan" : undefined, maxCost }, shown.render);
     if (failed(result) || !result) return EXIT_FAILURE;
   } finally {
     cancelPrestartedAsc(); // unused when the front end failed
