@@ -162,7 +162,7 @@ function tooMuchMemory(generated: GeneratedModule, layout: InputLayout, span: Sp
     "W0902",
     `the policy needs ${size(memoryBytes)} of fixed module memory (constants ${size(inputPtr)}, input ${size(layout.inputSize)}, scratch ${size(arenaBytes)}${results}), more than the ${limit} allowed`,
     span,
-    "lower the `max` bounds of the largest strings, lists and maps in the input block, or use fewer constants",
+    "lower the bounds of the largest strings, lists and maps in the input block (the `64` of `string(64)`, the `16` of `list<T>(16)`), or use fewer constants",
   );
 }
 

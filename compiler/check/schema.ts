@@ -131,7 +131,7 @@ function tooManyValues(schema: RecordType, input: InputDecl): Diagnostic | undef
     Codes.requestTooLarge,
     `the largest request this input block allows holds ${count(total)} values (every list and map full, every optional field present), more than the ${count(MAX_SNAPSHOT_VALUES)} a request may hold; \`${quotedName(largest.name)}\` alone holds ${count(largestRequestValues(largest.type))}`,
     input.span,
-    "lower the `max` bounds of the largest lists and maps (a value is a record, list, map, bool, int or string; a list of N ints holds N + 1)",
+    "lower the bounds of the largest lists and maps (the `16` of `list<T>(16)`; a value is a record, list, map, bool, int or string; a list of N ints holds N + 1)",
   );
 }
 
