@@ -64,8 +64,8 @@ function asksForDirectory(path: string): boolean {
 /** `path` with one separator at its end. */
 const withSeparator = (path: string): string => (path.endsWith(sep) ? path : path + sep);
 
-/** Whether a directory is at `path`, its links followed. */
-function isDirectory(path: string): boolean {
+/** Whether a directory is at `path`, its links followed; false when it cannot be looked at. */
+export function isDirectory(path: string): boolean {
   try {
     return statSync(path).isDirectory();
   } catch {

@@ -8,7 +8,7 @@
 import { mkdirSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { systemErrorText } from "./file-write.js";
-import { leadsThroughFile, throughFileError } from "./given-path.js";
+import { isDirectory, leadsThroughFile, throughFileError } from "./given-path.js";
 
 /**
  * Creates `dir` and the directories missing above it; returns the first directory it created (as
@@ -71,11 +71,3 @@ export function cannotFollow(path: string): string | undefined {
   }
 }
 
-/** Whether `path` is a directory (a link to one followed); false when it cannot be looked at. */
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}

@@ -31,15 +31,7 @@ import {
 import { pendingNames, pendingRecordPath } from "./bundle-record.js";
 import { removeLeftoverStagedFiles } from "./bundle-leftovers.js";
 import { awaitOtherWrite, OTHER_WRITE_WAIT_MS } from "./bundle-writers.js";
-import { systemPath } from "../given-path.js";
-
-function isDirectoryPath(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
+import { isDirectory, systemPath } from "../given-path.js";
 
 export class BundleFileError extends Error {
   constructor(
@@ -162,7 +154,7 @@ export function readBundleResult(dir: string, name?: string): ReadBundleResult {
   // a `..` after a link to a directory as the system takes it, not as join() does (given-path.ts)
   dir = systemPath(dir);
   const file = bundleFileLocation(dir);
-  if (file !== undefined && !isDirectoryPath(dir)) {
+  if (file !== undefined && !isDirectory(dir)) {
     // the file names its bundle; a name given as well must be that one (it would be looked for inside the file)
     if (name !== undefined && name !== file.name)
       return { ok: false, path: dir, message: `${dir} is a file of bundle ${shownJson(file.name)}, not of ${shownJson(name)}: give the bundle's directory with the name, or one of its files alone` };
