@@ -11,7 +11,7 @@ import { verifyLog, type ExpectedHead, type LogFault, type LogSummary, type Veri
 import { requestDigest } from "../../runtime/trust/request-digest.js";
 import { PLACEHOLDER_DIGEST, PLACEHOLDER_NAMES_NO_REQUEST } from "./request-placeholder.js";
 import type { DecidingPolicy } from "../../runtime/policy-types.js";
-import { loadPublicKeyList } from "./key-list.js";
+import { readPublicKeyList } from "./key-list.js";
 import { readRequestList } from "./request-json.js";
 import { commandLineProblem, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, flagString, parseArgs, printJson, refuseUsage, unknownFlags, type CliIO, type Command, emptyPathError } from "../io.js";
 import { escapeControls } from "../../runtime/thrown.js";
@@ -43,8 +43,10 @@ const USAGE = [
   "  --any-start            accept a log whose first record continues a chain begun elsewhere",
   "                         (a rotated log; head takes it too); by default record 0 must be the",
   "                         chain's genesis",
-  "  --json                 print the summary, or the fault (a log that cannot be read too), as JSON",
-  "                         on standard output; the exit status says which",
+  "  --json                 print the summary, or the fault, as JSON on standard output; the exit",
+  "                         status says which. A log that cannot be read is the fault `unreadable`,",
+  "                         a key file, bundle or request file that cannot be used `bad_options`",
+  "                         (index -1 both)",
   "",
   "head prints `<seq>:<sha3-512 of the last record>`, the value --expect-head takes.",
   "Exit status: 0 the log verifies, 1 it does not (or cannot be read), 2 bad usage.",
@@ -84,12 +86,25 @@ export const auditCommand: Command = {
     // a rotated log's head is kept as any log's is: head reads it as verify --any-start does
     if (sub === "head") return printHead(io, logName, logPath, parsed.flags.has("any-start"));
 
+    // What the log is to be checked against and cannot be had (a key file, the bundle, the requests
+    // that cannot be read or are refused): with --json, the fault `bad_options` (index −1, no
+    // record's), as verifyLog names options it cannot use, on standard output where a program reads
+    // the verdict; bad usage (exit 2) and warnings stay on standard error.
+    const unusable = (reason: string): number => {
+      if (json) printJson(io, { ok: false, index: -1, kind: "bad_options", reason });
+      else io.err(`writ audit: ${reason}`);
+      return EXIT_FAILURE;
+    };
     const options: { -readonly [K in keyof VerifyLogOptions]: VerifyLogOptions[K] } = {};
     const pub = flagString(parsed, "pub");
     if (pub !== undefined) {
-      const keys = loadPublicKeyList(io, "audit", pub, true);
-      if (typeof keys === "number") return keys;
-      options.trustedKeys = keys;
+      const keys = readPublicKeyList(io.cwd, pub, true);
+      if (!keys.ok && keys.exit === EXIT_FAILURE) return unusable(keys.message);
+      if (!keys.ok) {
+        io.err(`writ audit: ${keys.message}`);
+        return EXIT_USAGE;
+      }
+      options.trustedKeys = keys.keys;
     }
     const head = flagString(parsed, "expect-head");
     if (head !== undefined) {
@@ -112,12 +127,12 @@ export const auditCommand: Command = {
     const unmatched: number[] = [];
     if (bundleDir !== undefined) {
       const policy = loadReplayPolicy(io, givenPath(io.cwd, bundleDir));
-      if (!policy) return EXIT_FAILURE;
+      if (typeof policy === "string") return unusable(policy);
       options.replay = policy.policy;
       bundleName = policy.name;
       if (requestsFile !== undefined) {
         const requests = await readRequests(io, requestsFile);
-        if (!requests) return EXIT_FAILURE;
+        if (typeof requests === "string") return unusable(requests);
         options.requests = (digest, statement) => {
           if (digest !== PLACEHOLDER_DIGEST) return requests.get(digest);
           unmatched.push(statement.lineage.seq);
@@ -231,22 +246,17 @@ function printHead(io: CliIO, name: string, logPath: string, anyStart: boolean):
   return EXIT_OK;
 }
 
-function loadReplayPolicy(io: CliIO, dir: string): { policy: DecidingPolicy; name: string } | undefined {
+/** The policy `--replay` names, loaded for replay, or why it cannot be. */
+function loadReplayPolicy(io: CliIO, dir: string): { policy: DecidingPolicy; name: string } | string {
   const read = readBundleResult(dir);
-  if (!read.ok) {
-    io.err(`writ audit: ${read.message}`);
-    return undefined;
-  }
+  if (!read.ok) return read.message;
   // a write of the bundle that had been stopped half-way was finished (or abandoned) first: said, as it is done
   if (read.recovered !== undefined) io.err(`writ audit: note: ${read.recovered}`);
   // The bundle's signature is set aside: replay binds records to the module by its digests, which
   // each signed statement names, whoever signed the bundle. Loaded for replay: a bundle an earlier
   // writ compiled (writ-manifest/1) re-decides the records issued under it.
   const loaded = tryLoadPolicyForReplay({ module: read.bundle.module, manifest: read.bundle.manifest }, { allowUnsigned: true });
-  if (!loaded.ok) {
-    io.err(`writ audit: bundle ${read.name} refused (${loaded.error.code}): ${loaded.error.message}`);
-    return undefined;
-  }
+  if (!loaded.ok) return `bundle ${read.name} refused (${loaded.error.code}): ${loaded.error.message}`;
   return { policy: loaded.policy, name: `${read.name} ${escapeControls(String(read.bundle.manifest.version))}` };
 }
 
@@ -262,14 +272,12 @@ function seqList(seqs: readonly number[]): string {
 /**
  * The requests of `--requests`, by the digest their artifacts carry: read as every request file is
  * (request-json.ts: I-JSON, strict UTF-8, the bad line named). A request with no canonical JSON is
- * left out: its digest is the placeholder (PLACEHOLDER_DIGEST), which names no request.
+ * left out: its digest is the placeholder (PLACEHOLDER_DIGEST), which names no request. Or why
+ * they cannot be read.
  */
-async function readRequests(io: CliIO, file: string): Promise<Map<string, unknown> | undefined> {
+async function readRequests(io: CliIO, file: string): Promise<Map<string, unknown> | string> {
   const read = await readRequestList(io, file);
-  if (!read.ok) {
-    io.err(`writ audit: ${read.message}`);
-    return undefined;
-  }
+  if (!read.ok) return read.message;
   const byDigest = new Map<string, unknown>();
   for (const v of read.values) {
     const digest = requestDigest(v);

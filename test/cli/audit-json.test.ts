@@ -1,6 +1,7 @@
 // `writ audit verify --json` prints what it found on standard output as JSON, whatever it found: the
-// summary, the first bad record, or a log that cannot be read (as a fault of no record, index −1),
-// the exit status saying which; warnings stay on standard error, so each stream parses or is read as
+// summary, the first bad record, a log that cannot be read (a fault of no record, index −1,
+// `unreadable`), or a key, bundle or request file that cannot be used (`bad_options`, index −1), the
+// exit status saying which (bad usage, exit 2, is said on standard error); warnings stay on standard error, so each stream parses or is read as
 // text. `-` names no log: a log is read from its file (and appended to by `authorize --log`).
 
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -59,6 +60,29 @@ describe("writ audit verify --json", () => {
       expect(r, log).toEqual({ code: 1, out: expect.any(String), err: "" });
       expect(JSON.parse(r.out)).toEqual({ ok: false, index: -1, kind: "unreadable", reason });
     }
+  });
+
+  it("prints a key file, bundle or request file that cannot be used as a fault of no record, kind bad_options, exit 1", async () => {
+    writeFileSync(join(dir, "broken.jsonl"), "{ not json\n");
+    for (const [args, reason] of [
+      [["--pub", "nokey.jwk"], /nokey\.jwk/],
+      [["--replay", "nobundle"], /nobundle/],
+      [["--replay", "build", "--requests", "norequests.jsonl"], /norequests\.jsonl/],
+      [["--replay", "build", "--requests", "broken.jsonl"], /broken\.jsonl:1/],
+    ] as const) {
+      const r = await runWrit(["audit", "verify", "good.jsonl", "--json", ...args], dir);
+      expect(r.code, args.join(" ")).toBe(1);
+      expect(r.err, args.join(" ")).toBe("");
+      expect(JSON.parse(r.out), args.join(" ")).toEqual({ ok: false, index: -1, kind: "bad_options", reason: expect.stringMatching(reason) });
+      // without --json, the same reason on standard error alone
+      const plain = await runWrit(["audit", "verify", "good.jsonl", ...args], dir);
+      expect(plain, args.join(" ")).toEqual({ code: 1, out: "", err: `writ audit: ${JSON.parse(r.out).reason}` });
+    }
+  });
+
+  it("keeps bad usage on standard error, exit 2, with --json too", async () => {
+    const r = await runWrit(["audit", "verify", "good.jsonl", "--json", "--pub", "a.jwk,"], dir);
+    expect(r).toEqual({ code: 2, out: "", err: expect.stringMatching(/^writ audit: --pub lists an empty key file name/) });
   });
 });
 
