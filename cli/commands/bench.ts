@@ -415,7 +415,7 @@ function renderText(s: {
     `requests: ${q.count} from ${q.source}${repeated}; ${q.allowed} allowed, ${q.invalid} refused as invalid`,
     ...(firstRefused === undefined ? [] : [`first refused: ${firstRefused}`]),
     `agreement: ${s.agreement}`,
-    `timing: ${s.roundsTimed === s.rounds ? s.rounds : `${s.roundsTimed} of ${s.rounds}`} rounds, engines interleaved; median over rounds; Node ${s.node}, ${s.cpu}`,
+    `timing: ${s.roundsTimed === s.rounds ? s.rounds : `${s.roundsTimed} of ${s.rounds}`} round${s.rounds === 1 ? "" : "s"}, engines interleaved; median over rounds; Node ${s.node}, ${s.cpu}`,
     ...(s.stopped === undefined ? [] : [`stopped early ${s.stopped}`]),
     "",
     line(header),

@@ -81,6 +81,7 @@ describe("writ bench in a fresh process", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('policy "agent-governance" 1.0.0: 12 rules');
     expect(r.stdout).toContain("requests: 3 from requests.jsonl, repeated to 1002 per pass; 1 allowed, 0 refused as invalid");
+    expect(r.stdout).toMatch(/^timing: 1 round, engines interleaved/m);
     expect(r.stdout).toMatch(/^decide \(module, JS object → Decision\)\s+[\d.]+ (ns|µs)/m);
     expect(r.stdout).toMatch(/^reference interpreter \(JS\)\s+[\d.]+ (ns|µs)/m);
     // the loop's own cost, beside the figures that carry it
