@@ -40,48 +40,90 @@ export type Tree =
  */
 const CEL_EMPTY = { list_int: "[0].filter(z, false)", list_string: '[""].filter(z, false)', map_int: "(false ? m : {})" } as const;
 
+/** How a tree is printed (print). */
+export interface PrintOptions {
+  /**
+   * unary minus, division and modulo as calls of `probe_neg`, `probe_div` and `probe_mod`, functions
+   * the test registers to detect the INT64_MIN shapes of docs/cel-divergences.md (that text is used
+   * only to classify a disagreement, never as the compared result)
+   */
+  readonly probes?: boolean;
+  /** for cel-js: an empty literal printed as an empty value of its type (CEL_EMPTY) */
+  readonly forCel?: boolean;
+  /**
+   * "all": every operator's operands in parentheses, so the text's meaning does not rest on
+   * precedence; "needed": only where the grammar's precedence and associativity need them (and around
+   * a relation's operand that is a relation: docs/cel-divergences.md, "Relation chains"), so that the
+   * parser's precedence is compared with cel-js's
+   */
+  readonly parens?: "all" | "needed";
+}
+
 /**
- * Prints a tree as CEL. With `probes`, unary minus, division and modulo become calls of `probe_neg`,
- * `probe_div` and `probe_mod`, functions the test registers to detect the INT64_MIN shapes of docs/cel-divergences.md
- * (that text is used only to classify a disagreement, never as the compared result). With `forCel`,
- * for cel-js: an empty literal is printed as an empty value of its type (CEL_EMPTY).
+ * Binding strength of CEL's levels (langdef.md, "Syntax"): a conditional binds loosest, then `||`,
+ * `&&`, the relations (`<` … `==` `!=` `in`, one left-associative level), `+ -`, `* / %`, the unary
+ * operators, and member access, calls, indexing and primaries tightest.
  */
-export function print(t: Tree, probes = false, forCel = false): string {
-  const p = (x: Tree) => print(x, probes, forCel);
-  switch (t.k) {
-    case "empty":
-      return forCel ? CEL_EMPTY[t.ty] : t.ty === "map_int" ? "{}" : "[]";
-    case "lit":
-      return t.text;
-    case "var":
-      return t.name;
-    case "neg":
-      return probes ? `probe_neg(${p(t.e)})` : `-(${p(t.e)})`;
-    case "not":
-      return `!(${p(t.e)})`;
-    case "bin":
-      if (probes && t.op === "/") return `probe_div(${p(t.a)}, ${p(t.b)})`;
-      if (probes && t.op === "%") return `probe_mod(${p(t.a)}, ${p(t.b)})`;
-      return `(${p(t.a)} ${t.op} ${p(t.b)})`;
-    case "cond":
-      return `(${p(t.c)} ? ${p(t.a)} : ${p(t.b)})`;
-    case "method":
-      return `${p(t.target)}.${t.fn}(${t.args.map(p).join(", ")})`;
-    case "size":
-      return `size(${p(t.e)})`;
-    case "index":
-      return `${p(t.e)}[${p(t.i)}]`;
-    case "select":
-      return `${p(t.e)}.${t.field}`;
-    case "has":
-      return `has(${p(t.e)}.${t.field})`;
-    case "list":
-      return `[${t.els.map(p).join(", ")}]`;
-    case "map":
-      return `{${t.entries.map((e) => `${JSON.stringify(e.key)}: ${p(e.value)}`).join(", ")}}`;
-    case "macro":
-      return `${p(t.range)}.${t.fn}(${t.v}, ${t.body.map(p).join(", ")})`;
-  }
+const COND = 0, OR = 1, AND = 2, RELATION = 3, ADD = 4, MUL = 5, UNARY = 6, MEMBER = 7;
+const LEVEL: Readonly<Record<string, number>> = { "||": OR, "&&": AND, "<": RELATION, "<=": RELATION, ">": RELATION, ">=": RELATION, "==": RELATION, "!=": RELATION, in: RELATION, "+": ADD, "-": ADD, "*": MUL, "/": MUL, "%": MUL };
+
+/** Prints a tree as CEL text (PrintOptions; by default every operand parenthesised, for Writ). */
+export function print(t: Tree, options: PrintOptions = {}): string {
+  const { probes = false, forCel = false, parens = "all" } = options;
+  /** `t` printed where an expression of at least `level` stands without parentheses */
+  const at = (x: Tree, level: number): string => {
+    const [text, own] = printed(x);
+    return own >= level ? text : `(${text})`;
+  };
+  /** the text of `x` and the level it binds at */
+  const printed = (x: Tree): [string, number] => {
+    const all = parens === "all";
+    switch (x.k) {
+      case "empty":
+        return [forCel ? CEL_EMPTY[x.ty] : x.ty === "map_int" ? "{}" : "[]", MEMBER];
+      case "lit":
+        // negative literals are generated parenthesised: a primary
+        return [x.text, MEMBER];
+      case "var":
+        return [x.name, MEMBER];
+      case "neg":
+        if (probes) return [`probe_neg(${print(x.e, options)})`, MEMBER];
+        // `--x` would be read as a decrement by no CEL parser, but `- -x` is spelt out all the same
+        return all ? [`-(${print(x.e, options)})`, UNARY] : [`-${x.e.k === "neg" ? " " : ""}${at(x.e, UNARY)}`, UNARY];
+      case "not":
+        return all ? [`!(${print(x.e, options)})`, UNARY] : [`!${at(x.e, UNARY)}`, UNARY];
+      case "bin": {
+        if (probes && x.op === "/") return [`probe_div(${print(x.a, options)}, ${print(x.b, options)})`, MEMBER];
+        if (probes && x.op === "%") return [`probe_mod(${print(x.a, options)}, ${print(x.b, options)})`, MEMBER];
+        if (all) return [`(${print(x.a, options)} ${x.op} ${print(x.b, options)})`, MEMBER];
+        const level = LEVEL[x.op]!;
+        // left-associative: the left operand may be of the same level, the right one binds tighter;
+        // divergence: a relation whose operand is a relation is parenthesised for cel-js
+        const left = level === RELATION ? RELATION + 1 : level;
+        return [`${at(x.a, left)} ${x.op} ${at(x.b, level + 1)}`, level];
+      }
+      case "cond":
+        // `c ? a : b`: the condition and `a` are ConditionalOr, `b` an Expr (right-associative)
+        return all ? [`(${print(x.c, options)} ? ${print(x.a, options)} : ${print(x.b, options)})`, MEMBER] : [`${at(x.c, OR)} ? ${at(x.a, OR)} : ${at(x.b, COND)}`, COND];
+      case "method":
+        return [`${at(x.target, MEMBER)}.${x.fn}(${x.args.map((a) => print(a, options)).join(", ")})`, MEMBER];
+      case "size":
+        return [`size(${print(x.e, options)})`, MEMBER];
+      case "index":
+        return [`${at(x.e, MEMBER)}[${print(x.i, options)}]`, MEMBER];
+      case "select":
+        return [`${at(x.e, MEMBER)}.${x.field}`, MEMBER];
+      case "has":
+        return [`has(${at(x.e, MEMBER)}.${x.field})`, MEMBER];
+      case "list":
+        return [`[${x.els.map((e) => print(e, options)).join(", ")}]`, MEMBER];
+      case "map":
+        return [`{${x.entries.map((e) => `${JSON.stringify(e.key)}: ${print(e.value, options)}`).join(", ")}}`, MEMBER];
+      case "macro":
+        return [`${at(x.range, MEMBER)}.${x.fn}(${x.v}, ${x.body.map((b) => print(b, options)).join(", ")})`, MEMBER];
+    }
+  };
+  return printed(t)[0];
 }
 
 // ---------------------------------------------------------------------------------------------
