@@ -52,6 +52,15 @@ export async function checkAgainstSource(io: CliIO, bundle: Bundle, file: string
   }
   const differences = bundleDifferences(bundle, compiled);
   if (differences.length === 0) return { ok: true };
+  // another policy: said alone, not as the members that differ for that reason (a list of layouts,
+  // rules and error sites that hides it)
+  const given = bundle.manifest;
+  if (given.name !== compiled.manifest.name || given.version !== compiled.manifest.version) {
+    return {
+      ok: false,
+      message: `the bundle is of policy ${policyShown(given.name, given.version)}, and ${escapeControls(file)} compiles policy ${policyShown(compiled.manifest.name, compiled.manifest.version)}: another policy, or another version of it`,
+    };
+  }
   const named = differences.slice(0, NAMED_DIFFERENCES).join("; ");
   const more = differences.length > NAMED_DIFFERENCES ? `; and ${differences.length - NAMED_DIFFERENCES} more` : "";
   const otherCompiler =
@@ -90,6 +99,11 @@ export function bundleDifferences(given: Bundle, compiled: Bundle): string[] {
   // texts that differ are manifests that differ, whether or not a member was found to name
   if (paths.length === 0) out.push("the manifest's canonical JSON is not the compiled one's");
   return [...out, ...named];
+}
+
+/** `"payments" 1.0.0`, as a manifest names a policy (on one line, whatever it holds) */
+function policyShown(name: unknown, version: unknown): string {
+  return `${escapeControls(JSON.stringify(String(name)))} ${escapeControls(String(version))}`;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

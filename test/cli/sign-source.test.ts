@@ -151,6 +151,17 @@ describe("writ sign and the manifest's provenance, in a fresh process", () => {
     expect(r.stderr).toMatch(/^writ sign: refusing to sign payments: the bundle is not what changed\.writ compiles to \(optimize: true, as its manifest records\): the module \(\d+ bytes, sha3-512 [0-9a-f]{16}…\) is not the compiled one .*the manifest's sourceDigest is /);
     expect(r.stderr).not.toContain("digests."); // the module is named already
 
+    // another policy (or another version of this one) is said as such, not as its differences
+    for (const [header, named] of [
+      ['policy "refunds" version "1.0.0"', '"refunds" 1.0.0'],
+      ['policy "payments" version "1.0.1"', '"payments" 1.0.1'],
+    ]) {
+      writeFileSync(join(cwd, "other.writ"), POLICY.replace(/^policy .*$/m, header!));
+      const other = await writ(build, cwd, ["sign", dir, "--key", "keys/writ.private.jwk", "--source", "other.writ"]);
+      expect(other.code).toBe(1);
+      expect(other.stderr.trim()).toBe(`writ sign: refusing to sign payments: the bundle is of policy "payments" 1.0.0, and other.writ compiles policy ${named}: another policy, or another version of it`);
+    }
+
     writeFileSync(join(cwd, "broken.writ"), POLICY.replace("amount > 1000", "amount >"));
     const broken = await writ(build, cwd, ["sign", dir, "--key", "keys/writ.private.jwk", "--source", "broken.writ"]);
     expect(broken.code).toBe(1);
