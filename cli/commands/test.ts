@@ -85,7 +85,10 @@ export const testCommand: Command = {
       io.out(`0 passed, 0 failed: no test blocks in ${escapeControls(parsed.positional.join(", "))}`);
       return EXIT_FAILURE;
     }
-    io.out(`${passed} passed, ${failedCount} failed`);
+    // an input that holds no policy to test counts as a failure (nothing must pass untested), and
+    // the count says which failures those are: their reasons went to standard error
+    const untested = unusable.length === 0 ? "" : ` (${unusable.length === 1 ? "1 input" : `${unusable.length} inputs`} not tested, said on standard error)`;
+    io.out(`${passed} passed, ${failedCount} failed${untested}`);
     return failedCount === 0 ? EXIT_OK : EXIT_FAILURE;
   },
 };

@@ -110,6 +110,8 @@ describe("writ test", () => {
     expect(await run("ok.writ")).toMatchObject({ code: 0 });
     expect(await run("")).toMatchObject({ code: 2, out: expect.stringContaining("an empty path names no file or directory") });
     expect(await run("ok.writ", "empty")).toMatchObject({ code: 1, out: expect.stringContaining("writ test: empty: no .writ files in it") });
+    // counted as a failure, and said to be one no test ran for
+    expect((await run("ok.writ", "empty")).out).toContain("1 passed, 1 failed (1 input not tested, said on standard error)");
     expect(await run("untested.writ")).toMatchObject({ code: 1, out: expect.stringContaining("0 passed, 0 failed: no test blocks in untested.writ") });
     expect(await run("ok.writ", "untested.writ")).toMatchObject({ code: 0 });
     // a directory whose policies an earlier input already covered still holds them, in either order
