@@ -32,10 +32,28 @@ export function ownElement(list: readonly unknown[], i: number): unknown {
   return inherited !== undefined && e === inherited && !Object.hasOwn(list, i) ? undefined : e;
 }
 
-/** The elements of `list` (ownElement each, in order) in a fresh array without holes, a hole as undefined. */
+/**
+ * Most elements a list the runtime copies element by element may say it has (its `length`): more
+ * than any list of trusted keys, trusted policies, a batch's leaves or a decision's rules holds. An
+ * array whose length is 2^32 − 1 and that holds nothing (`a.length = 2 ** 32 - 1`) takes no memory,
+ * but a copy without holes would, and V8 ends the whole process (a fatal "invalid size" error no
+ * handler sees) when it cannot make one that large.
+ */
+export const MAX_COPIED_ELEMENTS = 1 << 20;
+
+/** Thrown where a list says it holds more than MAX_COPIED_ELEMENTS: each reader refuses it as it refuses a list it cannot read. */
+export function tooManyElements(length: number): RangeError {
+  return new RangeError(`a list of ${length} elements (its length), more than the ${MAX_COPIED_ELEMENTS} this reads`);
+}
+
+/**
+ * The elements of `list` (ownElement each, in order) in a fresh array without holes, a hole as
+ * undefined. Throws tooManyElements for a list longer than MAX_COPIED_ELEMENTS.
+ */
 export function ownElements(list: readonly unknown[]): unknown[] {
-  const out: unknown[] = [];
   const n = list.length;
+  if (n > MAX_COPIED_ELEMENTS) throw tooManyElements(n);
+  const out: unknown[] = [];
   for (let i = 0; i < n; i++) out.push(ownElement(list, i));
   return out;
 }
@@ -57,13 +75,15 @@ export function ownMember(obj: object, key: string): unknown {
  * `intern`, a field's `presence`) reads as undefined whatever Object.prototype holds under its name;
  * read through it, a value planted there at load time would be taken for the member, and change how
  * every later request is read. Other objects (a Date, a typed array) are kept as they are; shared
- * and cyclic parts stay shared and cyclic.
+ * and cyclic parts stay shared and cyclic. Throws tooManyElements for an array longer than
+ * MAX_COPIED_ELEMENTS.
  */
 export function withoutPrototypes(value: unknown, copies: Map<object, unknown> = new Map()): unknown {
   if (typeof value !== "object" || value === null) return value;
   const known = copies.get(value);
   if (known !== undefined) return known;
   if (Array.isArray(value)) {
+    if (value.length > MAX_COPIED_ELEMENTS) throw tooManyElements(value.length);
     const out: unknown[] = [];
     copies.set(value, out);
     for (let i = 0; i < value.length; i++) out.push(withoutPrototypes(ownElement(value, i), copies));

@@ -10,7 +10,7 @@ import type { CryptoPath, DigestPair } from "../crypto/digest.js";
 import { requestDigest } from "./request-digest.js";
 import { MAX_EPOCH_SECONDS, type ArtifactErrorCode, type PublicKey, type Statement } from "./types.js";
 import { clockMs, INVALID_CLOCK, type Clock } from "./clock.js";
-import { ownElements, ownMember } from "../own.js";
+import { MAX_COPIED_ELEMENTS, ownElements, ownMember } from "../own.js";
 import { optionNames, unknownOptionProblem } from "../option-names.js";
 import { isKeyLoadResult, KEY_LOAD_RESULT } from "./keys.js";
 
@@ -80,6 +80,7 @@ function isDigestPair(d: unknown): d is DigestPair {
  * verifyLog) copies them here, so that each refuses a list in the same words.
  */
 export function copyPublicKeys(keys: readonly unknown[]): { ok: true; keys: PublicKey[] } | { ok: false; message: string } {
+  if (keys.length > MAX_COPIED_ELEMENTS) return { ok: false, message: `trustedKeys says it holds ${keys.length} entries (its length), more than the ${MAX_COPIED_ELEMENTS} a list of keys may` };
   // the list's own elements and each key's own members: a hole, or a member a key lacks, is not what
   // a prototype holds there (own.ts), or a key planted on Array.prototype would be trusted
   const entries = ownElements(keys);
@@ -163,6 +164,7 @@ export function readCheckOptions(options: unknown): { ok: true; options: Checked
     let trustedPolicies: DigestPair[] | undefined;
     if (policies !== undefined) {
       if (!Array.isArray(policies)) return bad("`trustedPolicies` must be a list of digest pairs ({ sha3_512, blake2b_512 })");
+      if (policies.length > MAX_COPIED_ELEMENTS) return bad(`trustedPolicies says it holds ${policies.length} entries (its length), more than the ${MAX_COPIED_ELEMENTS} a list of policies may`);
       trustedPolicies = ownElements(policies).map((d) => (typeof d === "object" && d !== null ? { sha3_512: ownMember(d, "sha3_512"), blake2b_512: ownMember(d, "blake2b_512") } : d)) as DigestPair[];
       const badPolicy = trustedPolicies.findIndex((d) => !isDigestPair(d));
       if (badPolicy >= 0) return bad(`trustedPolicies[${badPolicy}] is not a digest pair ({ sha3_512, blake2b_512 })`);

@@ -5,7 +5,7 @@ import type { Statement } from "./types.js";
 import { headCellOf, Signer, type HeadCell } from "./signer.js";
 import { checkTtl, DEFAULT_TTL_SECONDS } from "./authorize.js";
 import type { Clock } from "./clock.js";
-import { ownOption } from "../own.js";
+import { MAX_COPIED_ELEMENTS, ownOption } from "../own.js";
 import { describeThrown, isInstance, shownOption } from "../thrown.js";
 import { optionNames, unknownOptionProblem } from "../option-names.js";
 
@@ -97,7 +97,9 @@ export function readBatchOptions(options: unknown): BatchSettings {
   const maxBatch = numberOption(o, "maxBatch", "a positive integer") ?? 256;
   const givenDelay = numberOption(o, "maxDelayMs", `a number of milliseconds from 0 to ${MAX_TIMER_MS}`);
   const ttl = numberOption(o, "ttlSeconds", "a whole number of seconds") ?? DEFAULT_TTL_SECONDS;
-  if (!Number.isSafeInteger(maxBatch) || maxBatch < 1) throw new RangeError(`maxBatch must be a positive integer, got ${maxBatch}`);
+  // a batch's leaves are copied into its tree as any list the runtime reads (own.ts): a larger batch
+  // would be refused when it closes, with every decision in it, rather than here
+  if (!Number.isSafeInteger(maxBatch) || maxBatch < 1 || maxBatch > MAX_COPIED_ELEMENTS) throw new RangeError(`maxBatch must be a whole number from 1 to ${MAX_COPIED_ELEMENTS}, got ${maxBatch}`);
   // setTimeout turns a delay beyond 2^31 − 1 ms (or Infinity) into 1 ms without a word
   if (givenDelay !== undefined && !(givenDelay >= 0 && givenDelay <= MAX_TIMER_MS)) throw new RangeError(`maxDelayMs must be from 0 to ${MAX_TIMER_MS}, got ${givenDelay}`);
   checkTtl(ttl);

@@ -13,7 +13,7 @@ import { basename, dirname, join } from "node:path";
 import { privateJwk, privateKeyFromJwk, publicJwk, publicKeyFromJwk, type KeyResult } from "./keys.js";
 import { isPemText, pemKeyText, publicOnlyPem } from "./key-pem.js";
 import type { PrivateKey, PublicKey } from "./types.js";
-import { escapeControls } from "../thrown.js";
+import { escapeControls, shownOption } from "../thrown.js";
 import { jsonAmbiguity } from "../json-ambiguity.js";
 import { leadsThroughFile, systemPath, throughFileError } from "../given-path.js";
 
@@ -204,6 +204,9 @@ function keyDirectoryMessage(path: string): string {
 
 /** The key file at `path` as stat sees it, or why it cannot be used (missing, a directory, too large). */
 function statKeyFile(path: string): { ok: true; st: Stats } | { ok: false; message: string } {
+  // a host's value, given where a path belongs (a Symbol, an object whose toString throws): refused,
+  // as these functions never throw, and not turned into some text to look for a file by
+  if (typeof path !== "string") return { ok: false, message: `a key file is named by its path, a string; got ${shownOption(path)}` };
   let st: Stats;
   try {
     st = statSync(path);

@@ -73,11 +73,29 @@ export function privateJwk(key: PrivateKey): Ed25519PrivateJwk {
   return { ...publicJwk(key.publicKey), d: base64urlEncode(key.seed) };
 }
 
+/** Most entries of a JWK's `key_ops` read: RFC 7517 defines 8 operations, and a list names each once. */
+const MAX_KEY_OPS = 64;
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function readOkp(given: unknown): { ok: true; x: Uint8Array; kid?: string; d?: unknown; ops?: unknown } | { ok: false; message: string } {
+type ReadOkp = { ok: true; x: Uint8Array; kid?: string; d?: unknown; ops?: unknown } | { ok: false; message: string };
+
+/**
+ * The members of an Ed25519 JWK, each read once, or why it is none. A JWK a host made may be a
+ * Proxy whose traps throw, or a revoked one (which even Array.isArray throws for): refused, as the
+ * key functions never throw.
+ */
+function readOkp(given: unknown): ReadOkp {
+  try {
+    return readOkpMembers(given);
+  } catch (e) {
+    return { ok: false, message: `the JWK could not be read: ${describeThrown(e)}` };
+  }
+}
+
+function readOkpMembers(given: unknown): ReadOkp {
   if (!isRecord(given)) return { ok: false, message: "a JWK must be a JSON object" };
   // its own members: one it lacks (an optional `d`, `use`, `key_ops`) is not what Object.prototype holds under its name (own.ts)
   const jwk = (name: string): unknown => ownMember(given, name);
@@ -95,6 +113,8 @@ function readOkp(given: unknown): { ok: true; x: Uint8Array; kid?: string; d?: u
   const alg = jwk("alg");
   if (alg !== undefined && alg !== "EdDSA" && alg !== "Ed25519") return { ok: false, message: `JWK \`alg\` is ${shownJson(alg)}, not EdDSA` };
   const listed = jwk("key_ops");
+  // (a JWK's key_ops names a few of eight operations: a list that says it holds more is no key's)
+  if (Array.isArray(listed) && listed.length > MAX_KEY_OPS) return { ok: false, message: `JWK \`key_ops\` says it holds ${listed.length} operations (its length); more than the ${MAX_KEY_OPS} read (RFC 7517 defines 8)` };
   const ops = Array.isArray(listed) ? ownElements(listed) : listed;
   if (ops !== undefined && (!Array.isArray(ops) || !ops.some((o) => o === "sign" || o === "verify")))
     return { ok: false, message: "JWK `key_ops` allows neither `sign` nor `verify`" };
