@@ -32,7 +32,7 @@ import { type ChainHead, type Statement } from "./types.js";
 import { BATCH_HEAD_FORMAT, MAX_BATCHED_STATEMENT_LENGTH, batchedArtifactMiddle, batchedArtifactTail, batchedArtifactText, signTreeHead, type BatchedArtifactPieces, type TreeHead } from "./batch-artifact.js";
 import { isRecording, requireSynchronous } from "./authorize.js";
 import { clockMs, INVALID_CLOCK } from "./clock.js";
-import { ownElement } from "../own.js";
+import { MAX_COPIED_ELEMENTS, ownElement } from "../own.js";
 import { ranOutOfStack, V8_STACK_MESSAGE } from "../stack-ran-out.js";
 import { describeThrown } from "../thrown.js";
 import { APPEND_RAN_OUT, ranOutAppending } from "./lineage.js";
@@ -421,6 +421,10 @@ export function createBatchAuthorizer(options: BatchAuthorizerOptions): BatchAut
     // before the open batch is closed: a refused call changes nothing
     if (isLoadedForReplay(policy)) throw new TypeError(loadedForReplayProblem("authorizeBatch"));
     if (!isArray(requests)) throw new TypeError("authorizeBatch takes an array of requests");
+    // one call issues as many artifacts as its list says it holds, each read by its index (a hole
+    // is a missing request, denied): a length of 2^32 − 1 holding nothing would sign for hours
+    const n = requests.length;
+    if (n > MAX_COPIED_ELEMENTS) throw new RangeError(`authorizeBatch takes at most ${MAX_COPIED_ELEMENTS} requests a call, and \`requests\` says it holds ${n} (its length)`);
     close();
     return whileBusy("running authorizeBatch", () => {
       const out: BatchedAuthorization[] = [];
