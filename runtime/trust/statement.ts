@@ -228,9 +228,17 @@ export function buildStatement(args: {
  * short, had an artifact signed and recorded that no verifier, nor the lineage log's reader, reads back.
  */
 function statedPolicy(policy: DecidingPolicy): Statement["policy"] {
-  const digests: unknown = policy.digests;
-  const pair = (typeof digests === "object" && digests !== null ? digests : {}) as Partial<DigestPair>;
-  const stated = { name: policy.name, version: policy.version, sha3_512: pair.sha3_512, blake2b_512: pair.blake2b_512 };
+  if ((typeof policy !== "object" && typeof policy !== "function") || policy === null)
+    throw new TypeError(`the policy is ${shownOption(policy)}, not a loaded policy (loadPolicy makes one); nothing was issued`);
+  let stated: { name: unknown; version: unknown; sha3_512: unknown; blake2b_512: unknown };
+  try {
+    const digests: unknown = policy.digests;
+    const pair = (typeof digests === "object" && digests !== null ? digests : {}) as Partial<DigestPair>;
+    stated = { name: policy.name, version: policy.version, sha3_512: pair.sha3_512, blake2b_512: pair.blake2b_512 };
+  } catch (e) {
+    // a host's policy object whose getter throws, or a revoked Proxy: said as a policy member is
+    throw new TypeError(`the policy's name, version or digests could not be read: ${describeThrown(e)}; nothing was issued`);
+  }
   const problem = policyMemberProblem(stated.name, stated.version, stated.sha3_512, stated.blake2b_512);
   if (problem !== null) {
     const where = problem.member === "name" || problem.member === "version" ? `\`${problem.member}\`` : `\`digests.${problem.member}\``;

@@ -122,6 +122,29 @@ describe("a policy object whose name, version or digests a statement cannot hold
     });
   }
 
+  it("authorize and the batch authorizer refuse what is no policy object, or one whose members cannot be read, with a TypeError saying so", () => {
+    const throwingGetter = Object.defineProperty({ ...policy }, "digests", { get: () => { throw new Error("no digests here"); } });
+    const { proxy: revoked, revoke } = Proxy.revocable({}, {});
+    revoke();
+    for (const [given, message] of [
+      [undefined, "the policy is undefined, not a loaded policy (loadPolicy makes one); nothing was issued"],
+      [null, "the policy is null, not a loaded policy (loadPolicy makes one); nothing was issued"],
+      ["payments", 'the policy is "payments", not a loaded policy (loadPolicy makes one); nothing was issued'],
+      [throwingGetter, "the policy's name, version or digests could not be read: no digests here; nothing was issued"],
+      [revoked, /^the policy's name, version or digests could not be read: .*revoked.*; nothing was issued$/],
+    ] as const) {
+      const signer = createSigner(key);
+      const head = signer.head;
+      const e = thrown(() => authorize(given as unknown as DecidingPolicy, ADMIN_OK, { signer, now: NOW }));
+      expect(e, String(message)).toBeInstanceOf(TypeError);
+      expect((e as Error).message).toMatch(message);
+      expect(signer.head).toBe(head);
+      const batched = thrown(() => createBatchAuthorizer({ signer: createSigner(key), now: NOW }).authorizeBatch(given as unknown as DecidingPolicy, [ADMIN_OK]));
+      expect(batched, String(message)).toBeInstanceOf(TypeError);
+      expect((batched as Error).message).toMatch(message);
+    }
+  });
+
   it("guard rejects a name or version a statement cannot hold as policy_error, before anything is signed or logged", async () => {
     for (const over of [{ name: 5 }, { version: null }, { name: "x".repeat(2_000_000) }]) {
       const { path, log, signer } = startedLog(`guard-${Object.keys(over)[0]}-${typeof Object.values(over)[0]}`);
