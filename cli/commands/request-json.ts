@@ -187,13 +187,20 @@ function newlinesBefore(text: string, end: number): { count: number; last: numbe
  * and all), and what the character it stopped at is when it looks like a space but is none of JSON's.
  */
 function parseErrorText(e: unknown, text: string, at: number | undefined): string {
-  const reason = escapeControls(e instanceof Error ? e.message : String(e));
+  const said = e instanceof Error ? e.message : String(e);
+  // where V8 says it is, as an offset (and, in later versions, a line and column), is said before
+  // the reason already, as line:column: not twice, in two ways
+  const reason = escapeControls(at === undefined ? said : said.replace(/ at position \d+( \(line \d+ column \d+\))?/, ""));
   const seen = at === undefined ? undefined : LOOKS_LIKE_SPACE.get(text.charCodeAt(at));
   if (seen === undefined) return reason;
   // some editors write a byte-order mark at the start of every UTF-8 file they save
   const advice = text.charCodeAt(at!) === 0xfeff ? ": save the file as UTF-8 without one" : "";
   return `${reason}; the character there is ${seen}, which JSON does not take for whitespace (only space, tab, line feed and carriage return)${advice}`;
 }
+
+/** Why a request file holding more than one JSON value is refused, and where a list of them is read. */
+const ONE_VALUE_ONLY =
+  " (a request file holds one request, one JSON value; a list of them, JSON Lines or a JSON array, is what `writ bench --requests` and `writ audit verify --requests` read)";
 
 /** Reads a request as JSON from a file or (`-`) standard input. */
 export async function readRequestJson(io: CliIO, file: string): Promise<{ ok: true; value: unknown } | { ok: false; message: string }> {
@@ -206,7 +213,9 @@ export async function readRequestJson(io: CliIO, file: string): Promise<{ ok: tr
   try {
     value = JSON.parse(text);
   } catch (e) {
-    return { ok: false, message: `${name}${jsonRefusal(text, e, "not valid JSON")}` };
+    // a second value after the first (JSON Lines of requests, given where one request belongs)
+    const more = e instanceof Error && /non-whitespace character after JSON/.test(e.message) ? ONE_VALUE_ONLY : "";
+    return { ok: false, message: `${name}${jsonRefusal(text, e, "not valid JSON")}${more}` };
   }
   const ambiguity = jsonAmbiguity(text);
   return ambiguity === undefined ? { ok: true, value } : { ok: false, message: `${name}:${ambiguity}` };

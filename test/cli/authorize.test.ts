@@ -109,6 +109,13 @@ describe("writ authorize", () => {
     // a syntax error is placed by line and column where JSON.parse gives its position
     writeFileSync(join(dir, "comma.json"), '{"principal": {"id": "u1"}\n\n  "context": {}}');
     expect(await run(authorizeCommand, ["bundle", "--input", "comma.json", ...base])).toMatchObject({ code: 1, err: expect.stringMatching(/comma\.json:3:3: not valid JSON: /) });
+    // placed once, as line:column (not again as V8's offset); JSON Lines given as one request are told where a list is read
+    expect((await run(authorizeCommand, ["bundle", "--input", "comma.json", ...base])).err).not.toMatch(/position/);
+    writeFileSync(join(dir, "two.jsonl"), `${JSON.stringify(SMALL)}\n${JSON.stringify(SMALL)}\n`);
+    expect(await run(authorizeCommand, ["bundle", "--input", "two.jsonl", ...base])).toMatchObject({
+      code: 1,
+      err: expect.stringMatching(/^writ authorize: two\.jsonl:2:1: not valid JSON: [^\n]*after JSON \(a request file holds one request, one JSON value; a list of them, JSON Lines or a JSON array, is what `writ bench --requests` and `writ audit verify --requests` read\)$/),
+    });
     // and where it gives none (an unexpected character), at that character, on one line
     for (const [text, place] of [['{"principal": {"id": "u1",\n  "roles": ["a",]}}', "2:17"], ['{"principal": {"id": True}}', "1:22"], ["{\n 'principal': {}}", "2:2"]] as const) {
       writeFileSync(join(dir, "typo.json"), text);
