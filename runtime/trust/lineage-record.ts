@@ -299,6 +299,9 @@ export function sameDigests(a: DigestPair | null, b: DigestPair | null): boolean
   return a.sha3_512 === b.sha3_512 && a.blake2b_512 === b.blake2b_512;
 }
 
+/** Three base64url parts (the shape of a compact JWS; ASCII spaces and a carriage return around it, as a file may add). */
+const COMPACT_JWS = /^[ \t]*[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+[ \t\r]*$/;
+
 /** The members of a line, with the artifact's text, without reading the artifact. Never throws. */
 function readLine(line: string): { ok: true; record: LineageRecord } | { ok: false; reason: string } {
   // A line of a log read whole may be hundreds of megabytes, nested as deep or holding as many
@@ -311,6 +314,8 @@ function readLine(line: string): { ok: true; record: LineageRecord } | { ok: fal
   try {
     value = JSON.parse(line);
   } catch {
+    // an artifact where a log was expected (`writ audit verify artifact.jws`): said as what it is
+    if (COMPACT_JWS.test(line)) return { ok: false, reason: "record is not JSON: the line is a compact JWS, an artifact on its own, not a record of a lineage log holding one (`writ verify` checks an artifact)" };
     return { ok: false, reason: "record is not JSON" };
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) return { ok: false, reason: "record is not a JSON object" };

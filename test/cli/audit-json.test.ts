@@ -80,6 +80,14 @@ describe("writ audit verify --json", () => {
     }
   });
 
+  it("says of an artifact given as the log that it is one, and names the command that checks it", async () => {
+    const artifact = (JSON.parse(readFileSync(join(dir, "good.jsonl"), "utf8").split("\n")[0]!) as { artifact: string }).artifact;
+    writeFileSync(join(dir, "one.jws"), `${artifact}\n`);
+    const r = await runWrit(["audit", "verify", "one.jws", "--json"], dir);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out)).toMatchObject({ ok: false, index: 0, kind: "malformed", reason: expect.stringContaining("the line is a compact JWS, an artifact on its own, not a record of a lineage log holding one (`writ verify` checks an artifact)") });
+  });
+
   it("keeps bad usage on standard error, exit 2, with --json too", async () => {
     const r = await runWrit(["audit", "verify", "good.jsonl", "--json", "--pub", "a.jwk,"], dir);
     expect(r).toEqual({ code: 2, out: "", err: expect.stringMatching(/^writ audit: --pub lists an empty key file name/) });
