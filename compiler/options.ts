@@ -40,8 +40,10 @@ export function describeValue(v: unknown): string {
  * text: its bytes may not even be UTF-8, and it must not be taken for the text it may decode to.
  */
 export function checkSource(text: unknown): string {
-  if (typeof text !== "string") throw new TypeError(`the policy source must be a string, got ${text === null ? "null" : typeof text}`);
-  return text;
+  if (typeof text === "string") return text;
+  // the usual slip, said as such: readFileSync(path) without an encoding gives a Buffer
+  if (text instanceof Uint8Array) throw new TypeError(`the policy source must be a string, got ${Buffer.isBuffer(text) ? "a Buffer" : "a Uint8Array"}: read the file as text (readFileSync(path, "utf8"))`);
+  throw new TypeError(`the policy source must be a string, got ${text === null ? "null" : typeof text}`);
 }
 
 /**

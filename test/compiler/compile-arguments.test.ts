@@ -16,7 +16,8 @@ const MAX = "9007199254740991";
 
 describe("compilePolicy's arguments", () => {
   it("refuse a source that is not a string, a Buffer included, by its type", async () => {
-    for (const [source, as] of [[readFileSync(file), "object"], [undefined, "undefined"], [null, "null"], [42, "number"]] as const)
+    const asText = ': read the file as text (readFileSync(path, "utf8"))';
+    for (const [source, as] of [[readFileSync(file), `a Buffer${asText}`], [new Uint8Array(3), `a Uint8Array${asText}`], [{}, "object"], [undefined, "undefined"], [null, "null"], [42, "number"]] as const)
       await expect(compilePolicy(source as unknown as string)).rejects.toThrow(new TypeError(`the policy source must be a string, got ${as}`));
   });
 
