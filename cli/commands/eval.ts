@@ -1,5 +1,5 @@
 // `writ eval <file.writ | bundle dir> --input <request.json | -> [--backend wasm|interp] [--pub keys]
-// [--max-cost N] [--max-diagnostics N]`: decide one request and print the decision as JSON.
+// [--allow] [--max-cost N] [--max-diagnostics N]`: decide one request and print the decision as JSON.
 //
 // On a .writ file with the WASM backend it compiles first; like `writ compile`, it starts
 // AssemblyScript on its thread before loading the front end (prestart.ts), so the compiler and the
@@ -19,23 +19,25 @@ export const evalCommand: Command = {
   name: "eval",
   summary: "decide one request and print the decision as JSON",
   usage: [
-    "usage: writ eval <file.writ | bundle dir> --input <request.json | -> [--backend wasm|interp] [--pub <key>[,<key>...]] [--max-cost N] [--max-diagnostics N]",
+    "usage: writ eval <file.writ | bundle dir> --input <request.json | -> [--backend wasm|interp] [--pub <key>[,<key>...]] [--allow] [--max-cost N] [--max-diagnostics N]",
     "",
     "  -i, --input <file>   the request as JSON (`-` reads standard input)",
     "  --backend            wasm (default: the compiled module) or interp (the reference interpreter;",
     "                       needs a .writ file)",
     "  --pub <files>        trusted public keys (JWK or SPKI PEM), comma-separated: a bundle directory",
     "                       loads only if one of them signed it (without --pub, only an unsigned one)",
+    "  --allow              exit 1 on a deny too (the decision is printed all the same): a gate",
+    "                       before an action, `writ eval p.writ -i req.json --allow && run`",
     maxCostUsage(23, " of a .writ file"),
     maxDiagnosticsUsage(23),
     "",
-    "Exit status: 0 when the request was decided (allow or deny), 1 when it could not be, 2 bad usage",
-    "(as an option its target has no use for: --max-cost, --max-diagnostics or --backend interp with",
-    "a bundle directory, --pub with a .writ file).",
+    "Exit status: 0 when the request was decided (allow or deny; with --allow, an allow only), 1 when",
+    "it could not be (with --allow, a deny too), 2 bad usage (as an option its target has no use for:",
+    "--max-cost, --max-diagnostics or --backend interp with a bundle directory, --pub with a .writ file).",
   ].join("\n"),
   async run(args, io) {
-    const parsed = parseArgs(args);
-    const unknown = unknownFlags(parsed, ["input", "i", "backend", "pub", "max-cost", "max-diagnostics"]);
+    const parsed = parseArgs(args, ["allow"]);
+    const unknown = unknownFlags(parsed, ["input", "i", "backend", "pub", "allow", "max-cost", "max-diagnostics"]);
     const inputFile = flagString(parsed, "input", "i");
     const backend = flagString(parsed, "backend") ?? "wasm";
     const problem = commandLineProblem("eval", parsed, unknown, { what: "<file.writ | bundle dir>", min: 1, max: 1 }, ["input"]);
@@ -76,6 +78,11 @@ export const evalCommand: Command = {
         const { line, column } = lineColOf(text, e.at);
         io.err(`writ eval: rule ${e.rule}: ${e.code} at ${name}:${line}:${column}`);
       }
+    }
+    // a shell gate (`&& run`) must not go on after a deny: asked for, a deny is a failure
+    if (parsed.flags.has("allow") && decision.decision !== "allow") {
+      io.err("writ eval: denied (--allow)");
+      return EXIT_FAILURE;
     }
     return EXIT_OK;
   },
