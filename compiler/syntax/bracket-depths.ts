@@ -31,8 +31,8 @@ export interface Brackets {
  * record's fields, the `,` between them and its `}` have one depth. A closer closes the innermost
  * bracket of its kind (one left open inside it is closed with it); one that closes nothing counts
  * as an ordinary token. `<` opens where type arguments start (after a name, before a name or `{`);
- * a `<` or a bound's `(` still open at a `,` before `name:` or `name?` was never closed, as that is
- * the next field.
+ * a `<` or a bound's `(` still open at `name:` or `name?` (or at a `,` before one) was never closed,
+ * as that is the next field.
  */
 export function bracketDepths(tokens: readonly IToken[]): Brackets {
   const depths = new Map<IToken, number>();
@@ -54,7 +54,9 @@ export function bracketDepths(tokens: readonly IToken[]): Brackets {
   };
   tokens.forEach((t, i) => {
     const kind = t.tokenType;
-    if (kind === T.Comma && startsField(tokens[i + 1], tokens[i + 2])) {
+    // the next field, after a `,` or where fields are written without one (as `writ fmt` writes
+    // them): no type's `<…>` or bound's `(…)` holds a `name:`, so one still open there was never closed
+    if ((kind === T.Comma && startsField(tokens[i + 1], tokens[i + 2])) || startsField(t, tokens[i + 1])) {
       while (UNCLOSED_BEFORE_FIELD.has(open[open.length - 1]!)) {
         open.pop();
         openers.pop();

@@ -10,7 +10,7 @@ import type { DeclarationRule } from "./parser.js";
 import { keywordHelp, wordOperatorHelp } from "./parse-messages.js";
 import { negationHelp, notEqualHelp } from "./operator-slips.js";
 import { dataValueHelp, declarationKeywordHelp, expectClauseHelp, headerHelp, testBraceHelp } from "./declaration-slips.js";
-import { leftOpenHelp } from "./unclosed.js";
+import { fieldTypeLeftOpenHelp, leftOpenHelp } from "./unclosed.js";
 import type { WholeText } from "./index.js";
 
 /** Where a parse error came, for parseErrorHelp. */
@@ -46,6 +46,7 @@ export function parseErrorHelp(e: IRecognitionException, { rule, tokens, index, 
     (e.name === "NotAllInputParsedException" ? declarationKeywordHelp(tokens, index, whole.text) : keywordHelp(e.token)) ??
     (expression ? inputPrefixHelp(tokens, index) : undefined) ??
     (rule === "header" ? headerHelp(tokens, index, e.message, whole.text) : undefined) ??
+    (rule === "inputDecl" ? fieldTypeLeftOpenHelp(e.message, tokens, index, whole.place) : undefined) ??
     (rule === "testDecl" && index >= 0 ? (expectClauseHelp(tokens, index, e.message, openBefore(index)?.length) ?? testBraceHelp(tokens, index, e.message) ?? dataValueHelp(e.token, e.message)) : undefined) ??
     // (an error at the end of the declaration is at Chevrotain's end-of-input token, not one of `tokens`)
     leftOpenHelp(e.message, index < 0 && follower ? follower : e.token, index < 0, tokens, openBefore(index < 0 ? tokens.length : index), tokens[tokens.length - 1], cutShort, whole.place, whole.closedLater)

@@ -7,6 +7,7 @@ import type * as A from "./ast.js";
 import { tokenMatcher } from "./chevrotain.js";
 import * as T from "./lexer.js";
 import { CLOSERS, OPENERS } from "./nesting.js";
+import { startsField } from "./lexing.js";
 import { buildLineIndex, lineHolding } from "../line-index.js";
 
 /** the opener each closer closes */
@@ -118,6 +119,28 @@ export function leftOpenHelp(
   if (last.tokenType === T.When) return `nothing follows the \`when\` at ${where}${next}`;
   if (last.tokenType === T.Assign) return `nothing follows the \`=\` at ${where}${next}`;
   if (tokenMatcher(last, T.BinOp) || last.tokenType === T.Bang) return `the \`${last.image}\` at ${where} has nothing on its right${next}`;
+  return undefined;
+}
+
+/**
+ * Help for a field's type left open where the next field starts, in an input block (`c: list<int>(5`
+ * then `d: bool`, commas or not): the `(` of its bound or the `<` of its type arguments, and where it
+ * is. `index` is the error's token among `tokens`; the help is given only where that token starts a
+ * field (or is the `,` before one) and the message expects what would have closed the bracket (or
+ * the bound's number).
+ */
+export function fieldTypeLeftOpenHelp(message: string, tokens: readonly IToken[], index: number, place: (offset: number) => string): string | undefined {
+  // (the error is at the next field's name, or at the `,` before it)
+  const next = tokens[index]?.tokenType === T.Comma ? index + 1 : index;
+  const found = tokens[next];
+  if (found === undefined || !startsField(found, tokens[next + 1])) return undefined;
+  const opener = message.startsWith("expected `)`") || message.startsWith("expected a number") ? T.LParen : message.startsWith("expected `>`") ? T.Lt : undefined;
+  if (opener === undefined) return undefined;
+  // back to the start of the field the type is of
+  for (let i = index - 1; i >= 0 && !startsField(tokens[i], tokens[i + 1]); i--) {
+    const t = tokens[i]!;
+    if (t.tokenType === opener) return `the \`${t.image}\` at ${place(t.startOffset)} is never closed: \`${found.image}\` starts the next field`;
+  }
   return undefined;
 }
 

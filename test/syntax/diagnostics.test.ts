@@ -155,6 +155,25 @@ describe("syntax errors", () => {
     ]);
   });
 
+  it("keeps the fields after a type whose `(` or `<` is left open, with commas or without, naming the bracket", () => {
+    for (const [type, bracket, column] of [
+      ["list<int>(5", "(", 15],
+      ["string(5", "(", 12],
+      ["string(", "(", 12],
+      ["map<string, int>(5", "(", 22],
+      ["list<int", "<", 10],
+    ] as const) {
+      for (const comma of ["", ","]) {
+        const text = `policy "m" version "1"\ninput {\n  a: int${comma}\n  c: ${type}${comma}\n  d: bool${comma}\n  e: string\n}\npermit q when d && e == "x"\n`;
+        const r = parsePolicy({ name: "m.writ", text });
+        const what = `${type} ${comma ? "with" : "without"} commas`;
+        expect(r.diagnostics.map((d) => d.help), what).toEqual([`the \`${bracket}\` at 4:${column} is never closed: \`d\` starts the next field`]);
+        // (the broken field itself is left out; its uses raise no error of their own)
+        expect(r.ast.input!.fields.map((f) => f.name.name).filter((n) => n !== "c"), what).toEqual(["a", "d", "e"]);
+      }
+    }
+  });
+
   it("suggests `==` for a single `=` in a condition", () => {
     const r = parsePolicy({ name: "x", text: "permit p when a = 1" });
     expect(r.diagnostics.map((d) => [d.message, d.help])).toEqual([["expected an operator or a new declaration, found `=`", "compare with `==`"]]);
