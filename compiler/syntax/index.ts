@@ -81,10 +81,18 @@ export interface WholeText {
   readonly layout: Layout;
   /** whether a closer further on in the text closes a bracket, where the text is a file's */
   closedLater(bracket: IToken): boolean;
+  /**
+   * whether a character that starts no token, reported already (W0105), stands in [from, to): the
+   * parser never saw it, and an error between the tokens around it is that character's
+   */
+  strayBetween(from: number, to: number): boolean;
 }
 
-/** The WholeText of `text`, whose tokens are `tokens`; its lines and brackets are found when first asked for. */
-function wholeText(text: string, tokens: readonly IToken[]): WholeText {
+/**
+ * The WholeText of `text`, whose tokens are `tokens` and whose reported stray characters start at
+ * `strays` (ascending); its lines and brackets are found when first asked for.
+ */
+function wholeText(text: string, tokens: readonly IToken[], strays: readonly number[] = []): WholeText {
   let lineCol: ((offset: number) => LineCol) | undefined;
   let closed: ReadonlySet<number> | undefined;
   return {
@@ -92,6 +100,17 @@ function wholeText(text: string, tokens: readonly IToken[]): WholeText {
     end: text.length,
     layout: textLayout(text),
     closedLater: (bracket) => (closed ??= closedBrackets(tokens)).has(bracket.startOffset),
+    strayBetween(from, to) {
+      // the first stray at or after `from`, by binary search
+      let lo = 0;
+      let hi = strays.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (strays[mid]! < from) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo < strays.length && strays[lo]! < to;
+    },
     place(offset) {
       const { line, column } = (lineCol ??= lineColIndex(text))(offset);
       return `${line}:${column}`;
@@ -141,6 +160,15 @@ function parseChunk(rule: DeclarationRule, tokens: IToken[], follower: IToken | 
     // (a name written outside ASCII where none may stand is reported as such, W0105, and only so;
     // so is a lone `&` or `|` read as `&&` or `||` where no operator may stand)
     if (echo || FOREIGN_NAMES.has(e.token) || STRAY_OPERATOR_TOKENS.has(e.token)) continue;
+    // (an expression missing where a character that starts no token, reported as such, stands
+    // between the token before the error and the error's: `a > $` is that character where an
+    // operand belongs, one error, not a second "expected an expression" at the next declaration;
+    // a token that could not come there anyway, as the `}` of `a > 1 $ }`, is its own error)
+    if (e.message.startsWith("expected an expression")) {
+      const previous = index < 0 ? tokens[tokens.length - 1] : tokens[index - 1];
+      const from = previous === undefined ? 0 : previous.startOffset + previous.image.length;
+      if (whole.strayBetween(from, index < 0 || !real(e.token) ? (follower?.startOffset ?? whole.end) : e.token.startOffset)) continue;
+    }
     if ((index < 0 ? tokens.length : index) <= arrowUntil) continue;
     // (an arrow only where an expression is read: in a schema or a test's data the help was wrong)
     if ((rule === "letDecl" || rule === "ruleDecl" || rule === "expr") && isArrow(tokens, index, openBefore(index))) {
@@ -343,7 +371,10 @@ export function parsePolicy(source: SourceFile): ParsePolicyResult {
       return operatorRuns.slice(from, nextOperator);
     };
     comments = lexed.comments.map((c) => ({ kind: "Comment", text: c.image, span: tokSpan(c) }));
-    const whole = wholeText(text, lexed.tokens);
+    // the characters that start no token, reported (W0105) and left out of the tokens; not a `/*`
+    // or `#` comment, which is read as a comment all the same
+    const strays = diagnostics.filter((d) => d.code === W.UnexpectedCharacter && !d.message.includes("does not start a comment")).map((d) => d.span.start).sort((a, b) => a - b);
+    const whole = wholeText(text, lexed.tokens, strays);
     const builder = new AstBuilder();
     let header: A.PolicyHeader | undefined;
     let input: A.InputDecl | undefined;

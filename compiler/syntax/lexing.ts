@@ -66,6 +66,8 @@ export function lexWithDiagnostics(text: string, diagnostics: Diagnostic[]): { l
     const b = endsComment.has(run.offset) ? { offset: run.offset + 1, length: run.length - 1 } : run;
     if (b.length === 0) continue;
     const chars = text.slice(b.offset, b.offset + b.length);
+    // lone surrogates, said above as what they are: not a second time as characters
+    if (chars.replace(LONE_SURROGATE, "") === "") continue;
     if (NAME_CHARACTERS.test(chars)) letterRuns.push(b);
     else if (STRAY_OPERATORS.has(chars)) operatorRuns.push(b);
     else reportStray(text, b, diagnostics);

@@ -98,6 +98,20 @@ describe("syntax errors", () => {
       { code: "W0105", message: "a lone surrogate (U+DC31) is not a character: policy text must be well-formed Unicode", at: "\udc31" },
     ]);
     expect(diag(`policy "p" version "1"\npermit p when "\ud83d\udc31" != ""`).list).toEqual([]);
+    // said once, as a surrogate, not again as a character that starts no token (raw in the message)
+    expect(diag(`policy "p" version "1"\ninput { a: int }\nlet S\udc00 = 1\npermit q when a > \ud800\npermit r when a > 0`).list).toEqual([
+      { code: "W0105", message: "a lone surrogate (U+DC00) is not a character: policy text must be well-formed Unicode", at: "\udc00" },
+      { code: "W0105", message: "a lone surrogate (U+D800) is not a character: policy text must be well-formed Unicode", at: "\ud800" },
+    ]);
+  });
+
+  it("says a character that starts no token where an operand belongs once, not again as an expression missing", () => {
+    for (const condition of ["a > $", "$", "a >= ¢", "a > 0 && ;"]) {
+      const r = diag(`policy "t" version "1"\ninput { a: int }\npermit p when ${condition}\nforbid f when a > 1`);
+      expect(r.list.map((d) => d.code), condition).toEqual(["W0105"]);
+    }
+    // a token that could not come there in any case is its own error
+    expect(diag(`policy "t" version "1"\ninput { x: int }\npermit a when x > 1 $\n}`).list.map((d) => d.code)).toEqual(["W0105", "W0101"]);
   });
 
   it("says what a comment is when one is written another language's way", () => {
