@@ -244,7 +244,7 @@ export function renderDiagnostics(diagnostics: readonly Diagnostic[], source: So
   if (sorted.length > max) {
     const more = sorted.length - max;
     const count = (n: number) => n.toLocaleString("en-US");
-    shown.push(`... and ${count(more)} more diagnostic${more === 1 ? "" : "s"}: the first ${count(max)} of ${count(sorted.length)} are shown${moreHelp ? `; ${moreHelp}` : ""}`);
+    shown.push(`... and ${count(more)} more diagnostic${more === 1 ? "" : "s"}: ${max === 1 ? `the first of ${count(sorted.length)} is shown` : `the first ${count(max)} of ${count(sorted.length)} are shown`}${moreHelp ? `; ${moreHelp}` : ""}`);
   }
   return shown.join("\n\n");
 }

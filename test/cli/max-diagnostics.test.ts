@@ -103,6 +103,7 @@ describe("renderDiagnostics", () => {
     const source = { name: "many.writ", text };
     expect(renderDiagnostics(diagnostics, source).split("\n").at(-1)).toBe("... and 10 more diagnostics: the first 50 of 60 are shown");
     expect(renderDiagnostics(diagnostics, source, { max: Infinity })).not.toContain("... and");
+    expect(renderDiagnostics(diagnostics, source, { max: 1 }).split("\n").at(-1)).toBe("... and 59 more diagnostics: the first of 60 is shown");
     expect(renderDiagnostics(diagnostics, source, { max: 59, moreHelp: "see them all" }).split("\n").at(-1)).toBe("... and 1 more diagnostic: the first 59 of 60 are shown; see them all");
     for (const max of [0, -1, 1.5, NaN]) expect(() => renderDiagnostics(diagnostics, source, { max })).toThrow(RangeError);
     // a max of another type is refused as a wrong type (test/compiler/options-objects.test.ts)
