@@ -10,7 +10,7 @@ import { isWellFormed } from "../../runtime/strings.js";
 import { W } from "./diagnostic-codes.js";
 import * as T from "./lexer.js";
 import { tokenMatcher } from "./chevrotain.js";
-import { decodeStringLiteral } from "./literals.js";
+import { decodeStringLiteral, firstInvisible } from "./literals.js";
 import { LONE_CURLY_QUOTE_HELP, readCurlyQuotes } from "./curly-quotes.js";
 import { afterCommentDiagnostic, firstLineEndLookalike, lineEndLookalikeHelp, lineEndLookalikeReason } from "./line-end-lookalikes.js";
 
@@ -113,6 +113,11 @@ export function reportStray(text: string, b: StrayRun, diagnostics: Diagnostic[]
   // characters, not UTF-16 units: one emoji is one character
   const chars = [...text.slice(b.offset, b.offset + b.length)];
   const shown = chars.slice(0, 8).join("");
+  // a character that shows as a space or as nothing (a no-break space, a zero-width space) is named
+  // by its code point too: between backticks it looks like nothing wrong (one an editor may show as
+  // a line end is named below, as what it is)
+  const unseen = [...new Set(chars.slice(0, 8).filter((c) => firstInvisible(c) !== undefined))].map((c) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`);
+  const named = unseen.length === 0 ? "" : ` (${unseen.join(", ")}, which cannot be seen for what ${unseen.length === 1 ? "it is" : "they are"})`;
   const message = `unexpected character${chars.length > 1 ? "s" : ""} ${inBackticks(shown)}`;
   // one an editor may show as a line end is named, by its code point: its escape alone says little
   const lookalike = firstLineEndLookalike(shown);
@@ -121,7 +126,7 @@ export function reportStray(text: string, b: StrayRun, diagnostics: Diagnostic[]
     return;
   }
   const help = (inExpression ? STRAY_OPERATORS.get(shown)?.help : undefined) ?? (CURLY_QUOTES.has(shown) ? LONE_CURLY_QUOTE_HELP : undefined);
-  diagnostics.push(error(W.UnexpectedCharacter, message, { start: b.offset, end: b.offset + b.length }, help));
+  diagnostics.push(error(W.UnexpectedCharacter, message + named, { start: b.offset, end: b.offset + b.length }, help));
 }
 
 /** the curly quotes, which one alone on its line is told to write straight (curly-quotes.ts) */

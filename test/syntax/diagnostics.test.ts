@@ -105,6 +105,12 @@ describe("syntax errors", () => {
     ]);
   });
 
+  it("names a character that starts no token and cannot be seen for what it is by its code point", () => {
+    const r = diag(`policy "t" version "1"\ninput { a: int }\npermit p when\u00a0a > 0\npermit q when a > 0 \u200b`);
+    expect(r.list.map((d) => d.message)).toEqual(["unexpected character `\u00a0` (U+00A0, which cannot be seen for what it is)", "unexpected character `\u200b` (U+200B, which cannot be seen for what it is)"]);
+    expect(diag(`policy "t" version "1"\npermit p when true $`).list.map((d) => d.message)).toEqual(["unexpected character `$`"]);
+  });
+
   it("says a character that starts no token where an operand belongs once, not again as an expression missing", () => {
     for (const condition of ["a > $", "$", "a >= ¢", "a > 0 && ;"]) {
       const r = diag(`policy "t" version "1"\ninput { a: int }\npermit p when ${condition}\nforbid f when a > 1`);
