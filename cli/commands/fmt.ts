@@ -124,18 +124,20 @@ function checkFormatted(io: CliIO, inputs: readonly string[], render: RenderOpti
   // forge a line of the list, which a script reads one path a line
   for (const u of unusable) io.err(`writ fmt: ${escapeControls(u)}`);
   let unformatted = 0;
-  let refused = unusable.length > 0;
+  let refused = 0;
   for (const file of files) {
     const form = canonicalForm(io, file, render);
-    if (!form.ok) refused = true;
+    if (!form.ok) refused++;
     else if (form.formatted !== form.text) {
       unformatted++;
       io.out(escapeControls(file));
     }
   }
+  // (a file refused, with no canonical form, is said to be one: it was not found formatted either)
+  const notChecked = refused === 0 ? "" : `; ${refused === 1 ? "1 file has" : `${refused} files have`} no canonical form, said above`;
   if (unformatted > 0) {
     const many = unformatted === 1 ? "1 file is" : `${unformatted} files are`;
-    io.err(`writ fmt: ${many} not in canonical form (of ${files.length} checked): writ fmt --write <file> rewrites one`);
+    io.err(`writ fmt: ${many} not in canonical form (of ${files.length} checked)${notChecked}: writ fmt --write <file> rewrites one`);
   }
-  return unformatted > 0 || refused ? EXIT_FAILURE : EXIT_OK;
+  return unformatted > 0 || refused > 0 || unusable.length > 0 ? EXIT_FAILURE : EXIT_OK;
 }
