@@ -76,6 +76,6 @@ export function childExprs(e: A.Expr): A.Expr[] {
 
 export function guardExpr(e: A.Expr, diagnostics: Diagnostic[]): A.Expr {
   if (exprDepth(e) <= MAX_EXPR_DEPTH) return e;
-  diagnostics.push(error(W.NestingTooDeep, `expression nested more than ${MAX_EXPR_DEPTH} levels deep`, e.span, "split it with `let` constants or shorter chains"));
+  diagnostics.push(error(W.NestingTooDeep, `expression nested more than ${MAX_EXPR_DEPTH} levels deep`, e.span, "split it: a part that reads no request field into `let` constants; a `forbid` whose condition is a long `||` into several forbids (any forbid that holds denies)"));
   return { kind: "ErrorExpr", span: e.span };
 }
