@@ -264,6 +264,9 @@ function unknownShown(name: string, known: readonly string[]): string {
   // `-ik`: one-letter options run together, as some commands take them
   if (wrongDashes && !name.startsWith("--") && [...bare].every((c) => known.includes(c)))
     return `${name} (one-letter options are given one at a time, each with its own dash: ${[...bare].map((c) => `-${c}`).join(" … ")})`;
+  // `-ik` where only `-i` is this command's: the option, and that it stands alone
+  if (wrongDashes && !name.startsWith("--") && known.includes(bare[0]!))
+    return `${name} (\`-${bare[0]}\` is an option of this command, given alone: \`-${bare[0]}\` and its value, then the next option; \`${bare.slice(1)}\` is no option of it)`;
   const near = bare.length > 1 ? closest(bare, known.filter((k) => k.length > 1)) : undefined;
   return near === undefined ? shown : `${shown} (did you mean --${near}?)`;
 }

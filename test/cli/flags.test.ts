@@ -172,7 +172,8 @@ describe("a command line a command cannot run", () => {
     [["authorize", "b", "-ik", "r.json"], "-ik (one-letter options are given one at a time, each with its own dash: -i … -k)"],
     [["verify", "a.jws", "-pubx", "k.jwk"], "-pubx (did you mean --pub?)"],
     [["verify", "a.jws", "-pubxyz", "k.jwk"], "-pubxyz"],
-    [["compile", "p.writ", "-ok"], "-ok"],
+    [["compile", "p.writ", "-ok"], "-ok (`-o` is an option of this command, given alone: `-o` and its value, then the next option; `k` is no option of it)"],
+    [["eval", "p.writ", "-ireq.json"], "-ireq.json (`-i` is an option of this command, given alone: `-i` and its value, then the next option; `req.json` is no option of it)"],
     [["verify", "a.jws", "---pub", "k.jwk"], "---pub (an option of more than one letter takes two dashes: --pub)"],
   ])("writ %j is refused for its dashes, never taken for the option it names", async (argv, shown) => {
     const command = commands.find((c) => c.name === argv[0])!;
