@@ -60,13 +60,14 @@ export const evalCommand: Command = {
       return EXIT_USAGE;
     }
     const { maxCost, shown } = options;
+    // the policy first, as the command line names it: with both missing, the policy is said
+    const chosen = await decider(io, parsed.positional[0]!, { backend, pub: flagString(parsed, "pub"), maxCost, shown });
+    if (typeof chosen === "number") return chosen;
     const request = await readRequestJson(io, inputFile);
     if (!request.ok) {
       io.err(`writ eval: ${request.message}`);
       return EXIT_FAILURE;
     }
-    const chosen = await decider(io, parsed.positional[0]!, { backend, pub: flagString(parsed, "pub"), maxCost, shown });
-    if (typeof chosen === "number") return chosen;
     const decision = chosen.decide(request.value);
     printJson(io, decision);
     // `at` is an offset into the source: with the source at hand, say where that is

@@ -34,6 +34,11 @@ describe("writ eval --allow", () => {
     }
   }, 120_000);
 
+  it("says a missing policy before a missing request, as the command line names them", async () => {
+    const r = await runWrit(["eval", "nowhere.writ", "-i", "missing.json"], dir);
+    expect(r).toMatchObject({ code: 1, err: "writ eval: nowhere.writ: no such file" });
+  });
+
   it("takes no value", async () => {
     const r = await runWrit(["eval", "gate.writ", "-i", "admin.json", "--allow=false"], dir);
     expect(r.code).toBe(2);
