@@ -1,6 +1,7 @@
 // `writ eval --allow` as a gate before an action (`writ eval p.writ -i req.json --allow && run`): an
 // allow exits 0, a deny 1 (its decision printed all the same, so the reason can be read), as does a
-// request that could not be decided; without the flag a deny is a decision made, exit 0.
+// request that could not be decided; without the flag a deny is a decision made, exit 0. And the
+// policy is loaded before the request is read: with both missing, the policy is said.
 
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
