@@ -330,6 +330,8 @@ describe("what the figures include and where they stop", () => {
     // a clock of 1 ns: the readings run into one another
     expect(timerStepOf(readings({ 21: 900, 22: 3000, 23: 2500, 24: 2000, 25: 1000, 26: 300 }))).toBe(1);
     expect(timerStepOf(readings({ 50: 1000 }))).toBe(1);
+    // a clock of 1 ns beside a cluster of slower readings apart from it: no step of 14 ns
+    expect(timerStepOf(readings({ 38: 1000, 39: 1000, 40: 1000, 41: 1000, 42: 1000, 43: 1000, 44: 1000, 45: 1000, 46: 1000, 47: 1000, 52: 25 }))).toBe(1);
   });
 });
 
