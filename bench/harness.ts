@@ -301,7 +301,8 @@ function timeGroups<R>(
       timeSingleCalls(slot, mix, timerOverheadNs);
       done++;
     }
-    if (done < slots.length) {
+    // (a round whose last turn ran past the deadline is dropped too: it ran past it all the same)
+    if (done < slots.length || performance.now() > deadline) {
       slots.forEach((s, k) => {
         if (k < done) s.rounds.pop();
         s.singles.length = kept[k]!;

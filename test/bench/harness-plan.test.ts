@@ -134,6 +134,24 @@ describe("timing within a deadline (writ bench --time-limit)", () => {
     for (const t of run.timings) expect(t.roundsNsPerDecision, t.engine).toEqual([]);
   });
 
+  it("drops a round whose last engine's turn runs past the deadline, though every turn began in time", () => {
+    // the second engine is the last of the round, and stalls once past the deadline in its turn
+    let calls = 0;
+    const stalling: TimedEngine<Request> = {
+      name: "stalling",
+      label: "stalling",
+      decide(_request, index) {
+        calls++;
+        if (calls === MIN_WARMUP_PASSES * mix.length + 1) spin(400_000);
+        return expected[index]!;
+      },
+    };
+    const run = timeEnginesWithin([fake("steady", 0), stalling], "t", mix, expected, { ...OPTIONS, warmupMs: 0 }, 0, performance.now() + 300);
+    expect(run.roundsTimed).toBe(0);
+    expect(run.stopped).toMatch(/^round 1 had not ended/);
+    for (const t of run.timings) expect(t.roundsNsPerDecision, t.engine).toEqual([]);
+  });
+
   it("times every round when they fit, and says nothing", () => {
     const run = timeEnginesWithin([fake("a", 0)], "t", mix, expected, OPTIONS, 0, performance.now() + 60_000);
     expect(run).toMatchObject({ roundsTimed: OPTIONS.rounds });
