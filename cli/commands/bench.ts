@@ -185,6 +185,9 @@ export const benchCommand: Command = {
         engine: t.engine,
         label: t.label,
         requestsTimed: t.requestsTimed,
+        // how it was timed: whole passes over its requests, or (callsTimed) each call on its own
+        passesPerRound: t.passesPerRound,
+        callsTimed: t.callsTimed === true,
         medianNsPerDecision: round1(t.medianNsPerDecision),
         p50Ns: round1(t.p50Ns),
         p99Ns: round1(t.p99Ns),
@@ -407,7 +410,18 @@ function renderText(s: {
   // the last column only when an engine timed fewer requests (evaluate only skips invalid ones)
   const partial = timings.some((t) => t.requestsTimed < q.timedPerPass);
   const single = (ns: number) => singleCallCell(ns, s.timerStepNs);
-  const rows = timings.map((t) => [t.label, formatNs(t.medianNsPerDecision), single(t.p50Ns), single(t.p99Ns), ...(partial ? [`${t.requestsTimed} of ${q.timedPerPass}`] : [])]);
+  // an engine too slow for whole passes within a round's budget is timed call by call over a
+  // subsample, as npm run bench times its slow engines: marked, and said under the table
+  const rows = timings.map((t) => [t.label, `${formatNs(t.medianNsPerDecision)}${t.callsTimed ? "*" : ""}`, single(t.p50Ns), single(t.p99Ns), ...(partial ? [`${t.requestsTimed} of ${q.timedPerPass}`] : [])]);
+  const callByCall = timings.some((t) => t.callsTimed)
+    ? [
+        "",
+        "* timed call by call: a pass over every request would outlast a round's budget, so the engine is",
+        "  timed over an evenly spaced subsample (its requests timed), at least five passes a round with",
+        "  each call timed on its own; a round's figure is the mean over those requests of each one's",
+        "  median call, the timer's overhead taken off",
+      ]
+    : [];
   const header = ["", "per decision", "single call p50", "p99", ...(partial ? ["requests timed"] : [])];
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
   const line = (cells: string[]) => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  ").trimEnd();
@@ -421,5 +435,6 @@ function renderText(s: {
     "",
     line(header),
     ...rows.map(line),
+    ...callByCall,
   ].join("\n");
 }

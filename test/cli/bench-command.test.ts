@@ -149,6 +149,25 @@ describe("writ bench in a fresh process", () => {
     expect(Date.now() - started).toBeLessThan(60_000); // a thousand decisions would take minutes
   }, 120_000);
 
+  it("marks an engine timed call by call over a subsample, in the table and in --json", async () => {
+    // a decision of 64 × 64 additions: the interpreter takes about half a millisecond, a pass of a
+    // thousand far more than a round's budget
+    writeFileSync(join(build, "heavy.writ"), `policy "heavy" version "1.0.0"\n\ninput { l: list<int>(64) }\n\npermit p when l.all(x, l.all(y, x + y > -1))\n`);
+    writeFileSync(join(build, "heavy.jsonl"), `${JSON.stringify({ l: Array.from({ length: 64 }, (_, i) => i) })}\n`);
+    const text = await writ(build, ["bench", "heavy.writ", "--requests", "heavy.jsonl", "--rounds", "1"]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^reference interpreter \(JS\)\s+[\d.]+ (ns|µs|ms)\*/m);
+    // (the floor, whose pass takes microseconds, never)
+    expect(text.stdout).toMatch(/^harness floor \(returns the precomputed answer\)\s+[\d.]+ (ns|µs) /m);
+    expect(text.stdout).toContain("\n* timed call by call: a pass over every request would outlast a round's budget");
+    const json = await writ(build, ["bench", "heavy.writ", "--requests", "heavy.jsonl", "--rounds", "1", "--json"]);
+    const results = (JSON.parse(json.stdout) as { results: { engine: string; callsTimed: boolean; passesPerRound: number; requestsTimed: number }[] }).results;
+    const interpreter = results.find((e) => e.engine === "interpreter")!;
+    expect(interpreter).toMatchObject({ callsTimed: true });
+    expect(interpreter.requestsTimed).toBeLessThan(1000);
+    expect(results.find((e) => e.engine === "harness-floor")).toMatchObject({ callsTimed: false, requestsTimed: 1000 });
+  }, 120_000);
+
   it("names the line of a requests file that is not JSON, and refuses bad options", async () => {
     const broken = await writ(build, ["bench", governance, "--requests", "broken.jsonl"]);
     expect(broken.code).toBe(1);
