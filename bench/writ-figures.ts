@@ -17,6 +17,7 @@ import { setDefaultCryptoPath, type CryptoPath } from "../runtime/crypto/digest.
 import { ed25519NativeBackend } from "../runtime/crypto/ed25519.js";
 import { authorize, createBatchAuthorizer, createSigner, generateKeyPair, openLog, readBundle, signBundle, verifyArtifact } from "../runtime/trust/index.js";
 import { hostProbeUs } from "./host-probe.js";
+import { measuredCommit, type MeasuredCommit } from "./commit.js";
 import { measureBackgroundCompiler } from "./background-compiler-figures.js";
 import { generateMix } from "./mix.js";
 import { packageRoot, policiesDir, resultsDir } from "./paths.js";
@@ -302,7 +303,9 @@ async function measure(quick: boolean, scratch: string): Promise<{ meta: Figures
     nativeEd25519: ed25519NativeBackend(),
     quick,
   };
-  return { meta, figures };
+  // which code these figures are of, as latest.json says for the engines' (the README shows both)
+  const commit = measuredCommit(packageRoot());
+  return { meta: commit === null ? meta : { ...meta, commit }, figures };
 }
 
 export interface FiguresMeta {
@@ -313,12 +316,15 @@ export interface FiguresMeta {
   readonly memoryGiB: number;
   readonly nativeEd25519: string | null;
   readonly quick: boolean;
+  /** the commit measured, when git says (bench/commit.ts) */
+  readonly commit?: MeasuredCommit;
 }
 
 /** writ-figures.md: one row per figure, and where it was measured. */
 export function figuresTable(meta: FiguresMeta, figures: readonly Figure[]): string {
   const rows = figures.map((f) => `| ${f.what} | ${f.unit === "bytes" ? f.value.toFixed(0) : f.value < 10 ? f.value.toFixed(2) : f.value.toFixed(0)} ${f.unit} | ${f.target ?? ""} |`);
-  const where = `Measured ${meta.date.slice(0, 10)} on ${meta.cpu} (${meta.cores} cores), Node ${meta.node}; native Ed25519: ${meta.nativeEd25519 ?? "none"}.`;
+  const commit = meta.commit === undefined ? "" : ` at commit ${meta.commit.sha.slice(0, 10)}${meta.commit.dirty ? " (with uncommitted changes)" : ""}`;
+  const where = `Measured ${meta.date.slice(0, 10)}${commit} on ${meta.cpu} (${meta.cores} cores), Node ${meta.node}; native Ed25519: ${meta.nativeEd25519 ?? "none"}.`;
   return ["| Writ figure | measured | target |", "| --- | ---: | --- |", ...rows, "", where, ""].join("\n");
 }
 

@@ -56,5 +56,10 @@ describe("writ-figures' results", () => {
     expect(readFileSync(files[1]!, "utf8")).toContain("Measured 2026-11-30 on a CPU (2 cores), Node v20.20.2; native Ed25519: libsodium.");
     expect(existsSync(files[1]!)).toBe(true);
     expect(logged).toEqual([`writ figures: wrote ${files.join(", ")}`]);
+    // with the commit measured, as latest.json gives it
+    const sha = "0123456789abcdef0123456789abcdef01234567";
+    const committed = reportFigures({ ...meta(false), commit: { sha, dirty: true } }, figures, dir, () => {}, () => {});
+    expect(JSON.parse(readFileSync(committed[0]!, "utf8"))).toMatchObject({ commit: { sha, dirty: true } });
+    expect(readFileSync(committed[1]!, "utf8")).toContain("Measured 2026-11-30 at commit 0123456789 (with uncommitted changes) on a CPU (2 cores)");
   });
 });
