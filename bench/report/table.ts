@@ -6,6 +6,7 @@ import { MIN_PASSES, formatNs, singleCallCell } from "../harness.js";
 import { WRIT_ENGINE, ratioAboveFloor, ratioOf, type BenchResults, type RunResult, type SizeFigures, type SummaryRow } from "./results.js";
 import { POLICY_SIZES, RULE_COUNTS, type PolicySize } from "../engines/types.js";
 import { renderScalingTable } from "../scaling.js";
+import { DEFAULT_MIX_SEED } from "../mix.js";
 
 function ratio(f: SizeFigures | undefined): string {
   return f === undefined || f.ratioToWrit === null ? "–" : ratioText(f.ratioToWrit);
@@ -183,7 +184,8 @@ export function renderTable(results: BenchResults): string {
       ? ["", "**Writ was compiled at O0 (`--unoptimized`), not as `writ compile` compiles it (O3): its figures, and the ratios to it, are not those of the module a user runs.**"]
       : []),
     "",
-    `Median time per decision over a seeded mix of ${results.mix.count} requests ` +
+    // (another seed than the default is named: its figures are of another mix)
+    `Median time per decision over a seeded mix of ${results.mix.count} requests${results.mix.seed === DEFAULT_MIX_SEED ? "" : ` (seed ${results.mix.seed}, not the default ${DEFAULT_MIX_SEED})`} ` +
       `(${(results.mix.allowRateSmall * 100).toFixed(1)}% allowed under 12 rules), all engines and both policy sizes in one Node process, ` +
       `interleaved in ${main?.timings[0]?.roundsNsPerDecision.length ?? 0} rounds; × Writ is the engine's time divided by Writ's ` +
       `in the same round, the median over the rounds. Single-call latencies are timed with \`process.hrtime.bigint()\`, timer overhead subtracted.` +

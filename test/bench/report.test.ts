@@ -324,6 +324,12 @@ describe("what the figures include and where they stop", () => {
     expect(renderResults(sampleResults()).table).not.toContain("cannot be told from none");
   });
 
+  it("names the mix's seed in the caption when it is not the default, and only then", () => {
+    expect(renderResults(sampleResults()).table).toContain("over a seeded mix of 1000 requests (seed 1, not the default 20261128) (");
+    const byDefault = { ...sampleResults(), mix: { ...sampleResults().mix, seed: 20261128 } };
+    expect(renderResults(byDefault).table).toContain("over a seeded mix of 1000 requests (20.0% allowed");
+  });
+
   it("finds the clock's step from back-to-back readings, through its rounding and interruptions", () => {
     const readings = (counts: Record<number, number>) => Object.entries(counts).flatMap(([d, n]) => Array<number>(n).fill(Number(d)));
     expect(timerStepOf(readings({ 40: 2200, 41: 140, 50: 6400, 51: 500, 60: 430, 61: 40, 1403: 1 }))).toBe(10);
