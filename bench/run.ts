@@ -66,7 +66,9 @@ export const USAGE = [
   "  --when-quiet=µs         start once two host probes in a row take under that many µs",
   "  --help                  this text",
   "",
-  "Each option may be given once.",
+  "Each option may be given once. npm run bench builds dist/ first; run directly, dist/bench/run.js",
+  "measures dist/ as it was last built, while the commit the results name is the sources': build",
+  "(npm run build) before a run whose figures you keep.",
 ].join("\n");
 
 /** A whole number written in decimal digits (Number() would also take ``, `0x10`, `1e3`, ` 7`), or NaN. */
