@@ -54,7 +54,7 @@ const LIMIT_NAMES = optionNames<ResourceLimits>({ stackSizeMb: true, codeRangeSi
  */
 export function readResourceLimits(limits: unknown): ResourceLimits | undefined {
   if (limits === undefined) return undefined;
-  if (typeof limits !== "object" || limits === null) throw new RangeError(`resourceLimits must be an object, got ${describeValue(limits)}`);
+  if (typeof limits !== "object" || limits === null || Array.isArray(limits)) throw new RangeError(`resourceLimits must be an object, got ${Array.isArray(limits) ? "a list" : describeValue(limits)}`);
   const copy: Record<string, number> = {};
   const names = Object.keys(limits);
   // its own names, listed once and read by that list: `constructor` is no limit, whatever

@@ -138,6 +138,9 @@ export interface WorkerStartup {
 const COMPILER_OPTIONS = optionNames<BackgroundCompilerOptions>({ resourceLimits: true, cacheSize: true, cacheBytes: true, timeoutMs: true });
 const STARTUP_OPTIONS = optionNames<WorkerStartup>({ delayMs: true, timeoutMs: true });
 
+/** An option's value, or `fallback` where it was left out (undefined); `null` is kept, for the option's check to refuse. */
+const orDefault = (value: unknown, fallback: number): unknown => (value === undefined ? fallback : value);
+
 /**
  * Longest a new worker may take to start. It loads the compiler and asc in about 1 s, several on a
  * busy machine; one that has not started in a minute is stuck (on a file system that does not
@@ -226,11 +229,13 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
   // Object.prototype holds under its name (a planted `timeoutMs: 1` stopped every compile)
   const resourceLimits = readResourceLimits(ownOption(settings, "resourceLimits"));
   const isTs = import.meta.url.endsWith(".ts");
-  const cacheSize = cacheBound("cacheSize", ownOption(settings, "cacheSize") ?? DEFAULT_CACHE_SIZE);
-  const cacheBytes = cacheBound("cacheBytes", ownOption(settings, "cacheBytes") ?? DEFAULT_CACHE_BYTES);
+  // (left out, or undefined, is the default; `null` is a value, and refused as any other of the
+  // wrong type, as compile's own options and resourceLimits refuse it)
+  const cacheSize = cacheBound("cacheSize", orDefault(ownOption(settings, "cacheSize"), DEFAULT_CACHE_SIZE));
+  const cacheBytes = cacheBound("cacheBytes", orDefault(ownOption(settings, "cacheBytes"), DEFAULT_CACHE_BYTES));
   /** a result estimated above this is not kept: it would push out most others */
   const entryBytes = Math.floor(cacheBytes / 4);
-  const timeoutMs = timerOption("timeoutMs", ownOption(settings, "timeoutMs") ?? DEFAULT_TIMEOUT_MS, 1);
+  const timeoutMs = timerOption("timeoutMs", orDefault(ownOption(settings, "timeoutMs"), DEFAULT_TIMEOUT_MS), 1);
   interface Waiting {
     readonly job: Job;
     resolve(r: SentResult): void;
@@ -238,8 +243,8 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
   }
   // checked as timeoutMs is: "abc", 0 or Infinity made every worker's start time out at once, and
   // every compile fail
-  const startupTimeoutMs = timerOption("startup.timeoutMs", ownOption(startup, "timeoutMs") ?? STARTUP_TIMEOUT_MS, 1);
-  const startupDelayMs = timerOption("startup.delayMs", ownOption(startup, "delayMs") ?? 0, 0);
+  const startupTimeoutMs = timerOption("startup.timeoutMs", orDefault(ownOption(startup, "timeoutMs"), STARTUP_TIMEOUT_MS), 1);
+  const startupDelayMs = timerOption("startup.delayMs", orDefault(ownOption(startup, "delayMs"), 0), 0);
   const queue: Waiting[] = [];
   /** the compile given to the worker, or waiting for a new worker to start */
   let inFlight: Waiting | undefined;
@@ -265,7 +270,9 @@ export function createBackgroundCompiler(settings: BackgroundCompilerOptions = {
         w = running();
       } catch (e) {
         // a worker that cannot start (ERR_WORKER_INIT_FAILED, whose message is only "EAGAIN": no room for its stack, say)
-        next.reject(new Error(`the compile worker could not start: ${describeThrown(e)}`));
+        // (a stack size given in resourceLimits is the likely cause: the check allows what no machine may have room for)
+        const stack = resourceLimits?.stackSizeMb === undefined ? "" : ` (resourceLimits.stackSizeMb is ${resourceLimits.stackSizeMb} MB: a thread with a stack that large may not be made here)`;
+        next.reject(new Error(`the compile worker could not start: ${describeThrown(e)}${stack}`));
         continue;
       }
       w.ref(); // a compile in flight keeps the process alive

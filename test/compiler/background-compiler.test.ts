@@ -206,11 +206,20 @@ describe("the background compiler", () => {
     expect(await hitsAfter(1, [1, 1, 2, 1])).toBe(1);
     expect(await hitsAfter(2, [1, 2, 1, 2, 3, 2])).toBe(3);
     // NaN (an unset environment variable, say) or a string kept every result: a cache without bound
-    for (const cacheSize of [NaN, "abc", "2", -1, 1.5, Infinity])
+    for (const cacheSize of [NaN, "abc", "2", -1, 1.5, Infinity, null])
       expect(() => worker.createBackgroundCompiler({ cacheSize: cacheSize as number })).toThrow(
         new RangeError(`cacheSize must be a whole number from 0 (no cache) to 9007199254740991, got ${typeof cacheSize === "string" ? `"${cacheSize}"` : cacheSize}`),
       );
   }, 60_000);
+
+  it("takes an option left out (or undefined) as its default, and refuses null as a value of the wrong type, as compile's options do", () => {
+    for (const name of ["timeoutMs", "cacheSize", "cacheBytes"])
+      expect(() => worker.createBackgroundCompiler({ [name]: null }), name).toThrow(new RegExp(`^${name} must be a whole number .*, got null$`));
+    expect(() => worker.createBackgroundCompiler({}, { delayMs: null } as never)).toThrow(/^startup\.delayMs must be a whole number of milliseconds from 0 .*, got null$/);
+    expect(() => worker.createBackgroundCompiler({ resourceLimits: null } as never)).toThrow("resourceLimits must be an object, got null");
+    expect(() => worker.createBackgroundCompiler({ resourceLimits: [] } as never)).toThrow("resourceLimits must be an object, got a list");
+    void worker.createBackgroundCompiler({ timeoutMs: undefined, cacheSize: undefined }).close();
+  });
 
   it("refuses a stack too small for the worker to start, or too large for Node to count, instead of letting it take the process down", () => {
     // from 2^44 MB Node's count of the stack's bytes overflows: the worker's RangeError ended the host (exit code 6)
@@ -364,8 +373,9 @@ console.log("alive");`;
     const file = join(build, "largest-stack.mjs");
     writeFileSync(file, script);
     const child = spawnSync(process.execPath, [file], { timeout: 30_000, encoding: "utf8" });
-    // no room for such a stack here; a system that lends it lazily runs the compile
-    expect(child.stdout).toMatch(/^(compiled|the compile worker could not start: .+)\nalive\n$/);
+    // no room for such a stack here; a system that lends it lazily runs the compile. Where it cannot
+    // start, the stack size given is named as the likely cause
+    expect(child.stdout).toMatch(/^(compiled|the compile worker could not start: .+ \(resourceLimits\.stackSizeMb is \d+ MB: a thread with a stack that large may not be made here\))\nalive\n$/);
     expect(child.status).toBe(0);
   }, 40_000);
 
