@@ -56,7 +56,8 @@ function snapshot(paths: string[]): { path: string; bytes: string; mtimeMs: numb
 /** The user the unreadable-directory case runs the commands as when the tests run as root. */
 const NOBODY = 65534;
 
-const CANONICAL_NOTE = (n: number, of: number) => `writ fmt: ${n === 1 ? "1 file is" : `${n} files are`} not in canonical form (of ${of} checked): writ fmt --write <file> rewrites one\n`;
+const CANONICAL_NOTE = (n: number, of: number, refused = 0) =>
+  `writ fmt: ${n === 1 ? "1 file is" : `${n} files are`} not in canonical form (of ${of} checked)${refused === 0 ? "" : `; ${refused === 1 ? "1 file has" : `${refused} files have`} no canonical form, said above`}: writ fmt --write <file> rewrites one\n`;
 
 describe("policy commands given directories", () => {
   let build: string;
@@ -110,7 +111,7 @@ describe("policy commands given directories", () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("policies/nested/deeper/b-unformatted.writ\n");
     expect(r.stderr).toContain("policies/nested/c-broken.writ:1:12: error[W0101]");
-    expect(r.stderr.endsWith(CANONICAL_NOTE(1, 3))).toBe(true);
+    expect(r.stderr.endsWith(CANONICAL_NOTE(1, 3, 1))).toBe(true);
     // `writ fmt --check .`, as `gofmt -l .` is run
     const dot = await writ(build, join(work, "policies"), "fmt", "--check", ".");
     expect(dot.code).toBe(1);
@@ -244,7 +245,7 @@ describe("policy commands given directories", () => {
     expect(check.code).toBe(1);
     const [loop, notText] = refusals("writ check").split("\n");
     expect(check.stderr).toBe(`${loop}\n${shownA}: 0 errors, 0 warnings\n${notText}\n`);
-    expect(await writ(build, work, "fmt", "--check", "forge")).toEqual({ code: 1, stdout: `${shownA}\n`, stderr: `${refusals("writ fmt")}${CANONICAL_NOTE(1, 2)}` });
+    expect(await writ(build, work, "fmt", "--check", "forge")).toEqual({ code: 1, stdout: `${shownA}\n`, stderr: `${refusals("writ fmt")}${CANONICAL_NOTE(1, 2, 1)}` });
     const test = await writ(build, work, "test", "forge");
     expect(test.code).toBe(1);
     expect(test.stderr).toBe(refusals("writ test"));
