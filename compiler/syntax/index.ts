@@ -19,7 +19,7 @@ import { real } from "./cst-access.js";
 import { policyFileArgument, sourceFileArgument, textArgument } from "../arguments.js";
 import { tokenMatcher } from "./chevrotain.js";
 import { W } from "./diagnostic-codes.js";
-import { formatFile } from "./format.js";
+import { firstAtLeast, formatFile } from "./format.js";
 import { append } from "../../runtime/arrays.js";
 import * as T from "./lexer.js";
 import { writParser, type DeclarationRule } from "./parser.js";
@@ -101,15 +101,8 @@ function wholeText(text: string, tokens: readonly IToken[], strays: readonly num
     layout: textLayout(text),
     closedLater: (bracket) => (closed ??= closedBrackets(tokens)).has(bracket.startOffset),
     strayBetween(from, to) {
-      // the first stray at or after `from`, by binary search
-      let lo = 0;
-      let hi = strays.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (strays[mid]! < from) lo = mid + 1;
-        else hi = mid;
-      }
-      return lo < strays.length && strays[lo]! < to;
+      const first = firstAtLeast(strays, from);
+      return first < strays.length && strays[first]! < to;
     },
     place(offset) {
       const { line, column } = (lineCol ??= lineColIndex(text))(offset);
