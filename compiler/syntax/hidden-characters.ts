@@ -20,7 +20,7 @@ import { type Diagnostic, error, quotedName, warning } from "../diagnostics.js";
 import type * as A from "./ast.js";
 import { printExpr } from "./format.js";
 import * as T from "./lexer.js";
-import { firstInvisible, quoteString } from "./literals.js";
+import { codePoint, firstInvisible, quoteString } from "./literals.js";
 
 export const HiddenCharacterCodes = {
   bidiControl: "W0701",
@@ -43,10 +43,6 @@ const BIDI_NAMES: ReadonlyMap<string, string> = new Map([
   ["\u2069", "pop directional isolate"],
 ]);
 
-/** `U+202E`: a character named by its code point, which any reader sees. */
-function codePoint(ch: string): string {
-  return "U+" + ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
-}
 
 /** Both diagnostics for a parsed file (its syntax errors apart), in no particular order. */
 export function lintHiddenCharacters(ast: A.PolicyFile, text: string): Diagnostic[] {

@@ -92,7 +92,7 @@ export interface WholeText {
  * The WholeText of `text`, whose tokens are `tokens` and whose reported stray characters start at
  * `strays` (ascending); its lines and brackets are found when first asked for.
  */
-function wholeText(text: string, tokens: readonly IToken[], strays: readonly number[] = []): WholeText {
+function wholeText(text: string, tokens: readonly IToken[], strays: readonly number[]): WholeText {
   let lineCol: ((offset: number) => LineCol) | undefined;
   let closed: ReadonlySet<number> | undefined;
   return {
@@ -337,7 +337,7 @@ export function parsePolicy(source: SourceFile): ParsePolicyResult {
     text = sourceFileArgument("parsePolicy", source).text;
     const long = tooLarge(text, undefined);
     if (long) return { ast: emptyFile(text, comments), diagnostics: [long] };
-    const { lexed, letterRuns, operatorRuns } = lexWithDiagnostics(text, diagnostics);
+    const { lexed, letterRuns, operatorRuns, strayStarts } = lexWithDiagnostics(text, diagnostics);
     const many = tooLarge(text, lexed.tokens);
     if (many) return { ast: emptyFile(text, comments), diagnostics: [many] };
     // where each lexical error so far starts, in text order, and whether there is one before `end`
@@ -364,10 +364,8 @@ export function parsePolicy(source: SourceFile): ParsePolicyResult {
       return operatorRuns.slice(from, nextOperator);
     };
     comments = lexed.comments.map((c) => ({ kind: "Comment", text: c.image, span: tokSpan(c) }));
-    // the characters that start no token, reported (W0105) and left out of the tokens; not a `/*`
-    // or `#` comment, which is read as a comment all the same
-    const strays = diagnostics.filter((d) => d.code === W.UnexpectedCharacter && !d.message.includes("does not start a comment")).map((d) => d.span.start).sort((a, b) => a - b);
-    const whole = wholeText(text, lexed.tokens, strays);
+    // (the characters that start no token, reported and left out of the tokens)
+    const whole = wholeText(text, lexed.tokens, strayStarts);
     const builder = new AstBuilder();
     let header: A.PolicyHeader | undefined;
     let input: A.InputDecl | undefined;
@@ -535,7 +533,7 @@ export function parseExpression(text: string): ParseExpressionResult {
   try {
     const long = tooLarge(text, undefined);
     if (long) return { expr: { kind: "ErrorExpr", span: whole }, diagnostics: [long] };
-    const { lexed, letterRuns, operatorRuns } = lexWithDiagnostics(text, diagnostics);
+    const { lexed, letterRuns, operatorRuns, strayStarts } = lexWithDiagnostics(text, diagnostics);
     const many = tooLarge(text, lexed.tokens);
     if (many) return { expr: { kind: "ErrorExpr", span: whole }, diagnostics: [many] };
     for (const r of operatorRuns) reportStray(text, r, diagnostics, true);
@@ -545,7 +543,7 @@ export function parseExpression(text: string): ParseExpressionResult {
       diagnostics.push(error(W.NestingTooDeep, `nested more than ${MAX_NESTING} levels deep`, tokSpan(deep)));
       return { expr: { kind: "ErrorExpr", span: whole }, diagnostics };
     }
-    const cst = parseChunk("expr", tokens, undefined, wholeText(text, tokens), diagnostics);
+    const cst = parseChunk("expr", tokens, undefined, wholeText(text, tokens, strayStarts), diagnostics);
     const builder = new AstBuilder();
     const expr = cst ? builder.exprOrError(cst, whole) : ({ kind: "ErrorExpr", span: whole } as const);
     append(diagnostics, builder.diagnostics);

@@ -10,7 +10,7 @@ import { isWellFormed } from "../../runtime/strings.js";
 import { W } from "./diagnostic-codes.js";
 import * as T from "./lexer.js";
 import { tokenMatcher } from "./chevrotain.js";
-import { decodeStringLiteral, firstInvisible } from "./literals.js";
+import { codePoint, decodeStringLiteral, firstInvisible } from "./literals.js";
 import { LONE_CURLY_QUOTE_HELP, readCurlyQuotes } from "./curly-quotes.js";
 import { afterCommentDiagnostic, firstLineEndLookalike, lineEndLookalikeHelp, lineEndLookalikeReason } from "./line-end-lookalikes.js";
 
@@ -39,9 +39,12 @@ export type StrayRun = T.LexResult["badChars"][number];
  * (readStrayOperators), and in the input block a `|` joins a union type (union-types.ts); the
  * caller reports it as that, or as a stray.
  */
-export function lexWithDiagnostics(text: string, diagnostics: Diagnostic[]): { lexed: T.LexResult; letterRuns: StrayRun[]; operatorRuns: StrayRun[] } {
+export function lexWithDiagnostics(text: string, diagnostics: Diagnostic[]): { lexed: T.LexResult; letterRuns: StrayRun[]; operatorRuns: StrayRun[]; strayStarts: number[] } {
+  // where each character reported here as starting no token is, ascending (lone surrogates, runs)
+  const strayStarts: number[] = [];
   if (!isWellFormed(text)) {
     for (const m of text.matchAll(LONE_SURROGATE)) {
+      strayStarts.push(m.index);
       const unit = m[0].charCodeAt(0).toString(16).toUpperCase();
       diagnostics.push(error(W.UnexpectedCharacter, `a lone surrogate (U+${unit}) is not a character: policy text must be well-formed Unicode`, { start: m.index, end: m.index + 1 }, "write the character whole, or as an escape such as `\\u00e9` (surrogates cannot be escaped either)"));
     }
@@ -70,7 +73,10 @@ export function lexWithDiagnostics(text: string, diagnostics: Diagnostic[]): { l
     if (chars.replace(LONE_SURROGATE, "") === "") continue;
     if (NAME_CHARACTERS.test(chars)) letterRuns.push(b);
     else if (STRAY_OPERATORS.has(chars)) operatorRuns.push(b);
-    else reportStray(text, b, diagnostics);
+    else {
+      reportStray(text, b, diagnostics);
+      strayStarts.push(b.offset);
+    }
   }
   let lines: ((offset: number) => LineCol) | undefined;
   for (const c of lexed.foreignComments) {
@@ -90,7 +96,7 @@ export function lexWithDiagnostics(text: string, diagnostics: Diagnostic[]): { l
       }
     }
   }
-  return { lexed, letterRuns, operatorRuns };
+  return { lexed, letterRuns, operatorRuns, strayStarts: strayStarts.sort((a, b) => a - b) };
 }
 
 /**
@@ -116,7 +122,7 @@ export function reportStray(text: string, b: StrayRun, diagnostics: Diagnostic[]
   // a character that shows as a space or as nothing (a no-break space, a zero-width space) is named
   // by its code point too: between backticks it looks like nothing wrong (one an editor may show as
   // a line end is named below, as what it is)
-  const unseen = [...new Set(chars.slice(0, 8).filter((c) => firstInvisible(c) !== undefined))].map((c) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`);
+  const unseen = [...new Set(chars.slice(0, 8).filter((c) => firstInvisible(c) !== undefined))].map(codePoint);
   const named = unseen.length === 0 ? "" : ` (${unseen.join(", ")}, which cannot be seen for what ${unseen.length === 1 ? "it is" : "they are"})`;
   const message = `unexpected character${chars.length > 1 ? "s" : ""} ${inBackticks(shown)}`;
   // one an editor may show as a line end is named, by its code point: its escape alone says little

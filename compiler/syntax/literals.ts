@@ -140,6 +140,11 @@ const INVISIBLE_CHARACTER = String.raw`(?! )[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Zs}\p{De
 const INVISIBLE = new RegExp(`^${INVISIBLE_CHARACTER}$`, "u");
 const FIRST_INVISIBLE = new RegExp(INVISIBLE_CHARACTER, "u");
 
+/** `U+202E`: a character named by its code point, which any reader sees. */
+export function codePoint(ch: string): string {
+  return "U+" + ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
+}
+
 /**
  * The first INVISIBLE character of `text` (undefined when there is none): one quoteString writes as
  * an escape. A quoted field name has no escapes, so the formatter prints a name holding one as the
