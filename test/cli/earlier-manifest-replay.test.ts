@@ -137,9 +137,11 @@ describe("a writ-manifest/1 bundle and what was issued under it", () => {
       writ(build, cwd, ["verify", "bundle", ...pub]),
       writ(build, cwd, ["authorize", "bundle", "--input", "allow.json", "--key", "keys/writ.private.jwk", ...pub]),
       writ(build, cwd, ["sign", copyEdited("bundle", "to-sign", "transfers", () => {}), "--key", "keys/writ.private.jwk"]),
+      writ(build, cwd, ["bench", "bundle", "--requests", "allow.json", ...pub]),
     ]);
     for (const r of runs) {
       expect(r.code, r.stderr).toBe(1);
+      expect(r.stdout, r.stderr).toBe("");
       expect(r.stderr).toContain(`(malformed): ${advice}`);
       expect(r.stderr).toMatch(RECOMPILE);
     }

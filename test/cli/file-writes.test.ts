@@ -246,8 +246,8 @@ describe("writ keygen", () => {
   });
 });
 
-// Sends SIGTERM to the process at its first write of a file under $WRIT_SIGNAL_IN, and writes on: the
-// signal arrives with the new contents half-staged, as Ctrl-C or a `kill` may.
+// Sends SIGTERM (or $WRIT_SIGNAL) to the process at its first write of a file under $WRIT_SIGNAL_IN,
+// and writes on: the signal arrives with the new contents half-staged, as Ctrl-C or a `kill` may.
 const signaller = join(dir, "signal-mid-write.mjs");
 writeFileSync(
   signaller,
@@ -265,7 +265,7 @@ fs.openSync = function (path, ...rest) {
 fs.writeSync = function (fd, ...rest) {
   if (files.has(fd) && !sent) {
     sent = true;
-    process.kill(process.pid, "SIGTERM");
+    process.kill(process.pid, process.env.WRIT_SIGNAL ?? "SIGTERM");
   }
   return writeSync.call(this, fd, ...rest);
 };
@@ -402,17 +402,19 @@ describe("SIGTERM while writ writes a file", () => {
     expect(readdirSync(d)).toEqual(["f"]);
   });
 
-  it("writ fmt --write: the file is replaced whole, no temporary file is left, and the process ends by the signal", () => {
-    const d = join(dir, "sigterm-fmt");
-    mkdirSync(d);
-    const file = join(d, "p.writ");
-    writeFileSync(file, messyPolicy(200));
-    const env = { ...process.env, NODE_OPTIONS: "", WRIT_SIGNAL_IN: d };
-    const r = spawnSync(process.execPath, ["--import", tsx, "--import", signaller, cli, "fmt", file, "--write"], { cwd: dir, encoding: "utf8", env });
-    // the signal waits for the write, whole; then, the command done, the process ends by it
-    expect(r.signal).toBe("SIGTERM");
-    expect(readFileSync(file, "utf8")).toContain('forbid r199 when a == 199 && s == "x199"');
-    expect(readdirSync(d)).toEqual(["p.writ"]);
+  it("writ fmt --write: the file is replaced whole, no temporary file is left, and the process ends by the signal, SIGTERM, SIGINT (Ctrl-C) or SIGHUP", () => {
+    for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"]) {
+      const d = join(dir, `${signal.toLowerCase()}-fmt`);
+      mkdirSync(d);
+      const file = join(d, "p.writ");
+      writeFileSync(file, messyPolicy(200));
+      const env = { ...process.env, NODE_OPTIONS: "", WRIT_SIGNAL_IN: d, WRIT_SIGNAL: signal };
+      const r = spawnSync(process.execPath, ["--import", tsx, "--import", signaller, cli, "fmt", file, "--write"], { cwd: dir, encoding: "utf8", env });
+      // the signal waits for the write, whole; then, the command done, the process ends by it
+      expect(r.signal, signal).toBe(signal);
+      expect(readFileSync(file, "utf8"), signal).toContain('forbid r199 when a == 199 && s == "x199"');
+      expect(readdirSync(d), signal).toEqual(["p.writ"]);
+    }
   });
 });
 

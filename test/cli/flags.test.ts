@@ -60,6 +60,26 @@ describe("flags that take a value", () => {
     const out: string[] = [];
     expect(await main(["--version"], { cwd, out: (t) => out.push(t), err: () => {}, readStdin: async () => "" })).toBe(0);
     expect(out).toEqual([`writ ${JSON.parse(readFileSync(join(import.meta.dirname, "../../package.json"), "utf8")).version}`]);
+    // -V too
+    const short: string[] = [];
+    expect(await main(["-V"], { cwd, out: (t) => short.push(t), err: () => {}, readStdin: async () => "" })).toBe(0);
+    expect(short).toEqual(out);
+  });
+
+  it("says an error of its own, one no command turned into a message, as an internal error, exit 70", async () => {
+    // standard output that throws what no environment failure is: a bug reaching the top
+    const err: string[] = [];
+    const broken = { cwd, out: () => { throw new Error("a bug"); }, err: (t: string) => err.push(t), readStdin: async () => "" };
+    expect(await main(["--version"], broken)).toBe(70);
+    expect(err.join("\n")).toMatch(/^writ: internal error: Error: a bug/);
+  });
+
+  it("refuses a command it does not have as bad usage, exit 2, naming it and listing the commands", async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    expect(await main(["bogus", "p.writ"], { cwd, out: (t) => out.push(t), err: (t) => err.push(t), readStdin: async () => "" })).toBe(2);
+    expect(out).toEqual([]);
+    expect(err.join("\n")).toMatch(/^writ: unknown command `bogus`\n\n[^]*\bcompile\b[^]*\baudit\b/);
   });
 
   it("says so when an unsigned compile takes an old signature away", async () => {

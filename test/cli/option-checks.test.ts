@@ -61,6 +61,11 @@ describe("writ authorize --ttl", () => {
     expect(issued.code, issued.err).toBe(0);
     const statement = JSON.parse(Buffer.from(issued.out.split(".")[1]!, "base64url").toString("utf8"));
     expect(statement.exp - statement.iat).toBe(60);
+    // without --ttl, 300 seconds, as the README says
+    const byDefault = await run(["authorize", "bundle", "--input", "admin.json", "--key", "issuer.private.jwk", "--pub", "authority.public.jwk"]);
+    expect(byDefault.code, byDefault.err).toBe(0);
+    const defaulted = JSON.parse(Buffer.from(byDefault.out.split(".")[1]!, "base64url").toString("utf8"));
+    expect(defaulted.exp - defaulted.iat).toBe(300);
   });
 });
 

@@ -148,6 +148,9 @@ describe("a result the decision procedure cannot give (docs/abi.md) is a deny wi
       [region(0, [0, 1], [error(1)]), { decision: "deny", rules: ["f0", "f1"], errors: [{ rule: "f1", code: "division_by_zero" }] }],
       [region(0, [], [error(2), error(3)]), { decision: "deny", rules: [], errors: [{ rule: "p2" }, { rule: "p3" }] }],
       [region(0, []), { decision: "deny", rules: [], errors: [] }],
+      // an error code outside 1–8 (docs/abi.md) is reported as `internal`: a permit that errs, not one that holds
+      [region(0, [], [[2, 0, 0], [3, 9, 0]]), { decision: "deny", rules: [], errors: [{ rule: "p2", code: "internal" }, { rule: "p3", code: "internal" }] }],
+      [region(1, [3], [[2, -1, 0]]), { decision: "allow", rules: ["p3"], errors: [{ rule: "p2", code: "internal" }] }],
     ];
     for (const [words, decision] of decided) {
       const ev = decideWith(words);
