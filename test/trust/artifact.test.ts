@@ -372,6 +372,11 @@ describe("verifyArtifact", () => {
     expect(verifyArtifact(artifact, { ...base, now: at(301), clockSkewSeconds: 0 })).toMatchObject({ ok: false, code: "expired" });
     expect(verifyArtifact(artifact, { ...base, now: at(-29) }).ok).toBe(true);
     expect(verifyArtifact(artifact, { ...base, now: at(-31) })).toMatchObject({ ok: false, code: "not_yet_valid" });
+    // at the edges themselves, to the millisecond: iat − skew ≤ now < exp + skew
+    expect(verifyArtifact(artifact, { ...base, now: at(-30) }).ok).toBe(true);
+    expect(verifyArtifact(artifact, { ...base, now: at(-30.001) })).toMatchObject({ ok: false, code: "not_yet_valid" });
+    expect(verifyArtifact(artifact, { ...base, now: at(299.999), clockSkewSeconds: 0 }).ok).toBe(true);
+    expect(verifyArtifact(artifact, { ...base, now: at(300), clockSkewSeconds: 0 })).toMatchObject({ ok: false, code: "expired" });
   });
   it("untrusted_policy: the module digest is not among those trusted (both digests must match)", () => {
     const other = fakePolicy({ moduleText: "another module" });
