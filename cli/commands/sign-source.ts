@@ -9,6 +9,7 @@
 import type { Bundle } from "../../runtime/manifest.js";
 import { canonicalJson } from "../../runtime/trust/jcs.js";
 import { escapeControls } from "../../runtime/thrown.js";
+import { shownJson, shownName } from "../../runtime/shown-name.js";
 import type { CliIO } from "../io.js";
 import { cancelPrestartedAsc, prestartAsc } from "./prestart.js";
 
@@ -101,9 +102,9 @@ export function bundleDifferences(given: Bundle, compiled: Bundle): string[] {
   return [...out, ...named];
 }
 
-/** `"payments" 1.0.0`, as a manifest names a policy (on one line, whatever it holds) */
-function policyShown(name: unknown, version: unknown): string {
-  return `${escapeControls(JSON.stringify(String(name)))} ${escapeControls(String(version))}`;
+/** `"payments" 1.0.0`, as a manifest names a policy: on one line and cut, whatever it holds (shown-name.ts) */
+function policyShown(name: unknown, version: string): string {
+  return `${shownJson(name)} ${shownName(version)}`;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -118,16 +118,8 @@ describe("timing within a deadline (writ bench --time-limit)", () => {
 
   it("drops a round that runs past the deadline all the same, for every engine", () => {
     // exactly three warm-up passes (warmupMs 0), then ten calls of 30 ms: slower than the warm-up said
-    let calls = 0;
-    const slowing: TimedEngine<Request> = {
-      name: "slowing",
-      label: "slowing",
-      decide(_request, index) {
-        calls++;
-        if (calls > MIN_WARMUP_PASSES * mix.length && calls <= MIN_WARMUP_PASSES * mix.length + 10) spin(30_000);
-        return expected[index]!;
-      },
-    };
+    const warmUpCalls = MIN_WARMUP_PASSES * mix.length;
+    const slowing = fake("slowing", 0, (call) => call >= warmUpCalls && call < warmUpCalls + 10, 30);
     const run = timeEnginesWithin([slowing, fake("steady", 0)], "t", mix, expected, { ...OPTIONS, warmupMs: 0 }, 0, performance.now() + 200);
     expect(run.roundsTimed).toBe(0);
     expect(run.stopped).toMatch(/^round 1 had not ended/);
@@ -136,16 +128,7 @@ describe("timing within a deadline (writ bench --time-limit)", () => {
 
   it("drops a round whose last engine's turn runs past the deadline, though every turn began in time", () => {
     // the second engine is the last of the round, and stalls once past the deadline in its turn
-    let calls = 0;
-    const stalling: TimedEngine<Request> = {
-      name: "stalling",
-      label: "stalling",
-      decide(_request, index) {
-        calls++;
-        if (calls === MIN_WARMUP_PASSES * mix.length + 1) spin(400_000);
-        return expected[index]!;
-      },
-    };
+    const stalling = fake("stalling", 0, (call) => call === MIN_WARMUP_PASSES * mix.length, 400);
     const run = timeEnginesWithin([fake("steady", 0), stalling], "t", mix, expected, { ...OPTIONS, warmupMs: 0 }, 0, performance.now() + 300);
     expect(run.roundsTimed).toBe(0);
     expect(run.stopped).toMatch(/^round 1 had not ended/);
