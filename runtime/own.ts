@@ -42,7 +42,7 @@ export function ownElement(list: readonly unknown[], i: number): unknown {
 export const MAX_COPIED_ELEMENTS = 1 << 20;
 
 /** Thrown where a list says it holds more than MAX_COPIED_ELEMENTS: each reader refuses it as it refuses a list it cannot read. */
-export function tooManyElements(length: number): RangeError {
+function tooManyElements(length: number): RangeError {
   return new RangeError(`a list of ${length} elements (its length), more than the ${MAX_COPIED_ELEMENTS} this reads`);
 }
 
